@@ -1,0 +1,45 @@
+"""Assembling the core from settings: database, governance, workflows, engine. No Flask here.
+
+Loading validates configuration and workflows together (a gate with no approval rule is an error that
+names the file), so a bad file stops start-up with every problem listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config_files import Problems
+from .db import Database
+from .governance.rules import Governance, check_gate_coverage, load_governance
+from .settings import Settings
+from .workflow.definitions import WorkflowRegistry, load_workflows
+from .workflow.engine import Engine, utc_now
+
+
+@dataclass
+class Core:
+    settings: Settings
+    db: Database
+    governance: Governance
+    workflows: WorkflowRegistry
+    engine: Engine
+
+
+def load_definitions(settings: Settings) -> tuple[Governance, WorkflowRegistry]:
+    """Load ``config/`` and ``workflows/``, validating each against the other; raise ConfigError listing all."""
+    problems = Problems()
+    governance = load_governance(settings.config_dir, problems)
+    workflows = load_workflows(settings.workflows_dir, set(governance.organisation.roles), problems)
+    if not problems.items:
+        check_gate_coverage(governance, workflows.all_gates, problems)
+    problems.raise_if_any()
+    return governance, workflows
+
+
+def build_core(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Core:
+    governance, workflows = load_definitions(settings)
+    db = Database(settings.database_url, echo=settings.sql_echo)
+    engine = Engine(db, workflows, governance, clock=clock, timezone=settings.timezone)
+    return Core(settings, db, governance, workflows, engine)

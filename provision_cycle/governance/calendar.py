@@ -1,0 +1,58 @@
+"""Working days and statutory day counting, from an offline UK bank-holiday calendar.
+
+Procurement Act 2023 s123: a "working day" is any day other than a Saturday, a Sunday, Christmas Day,
+Good Friday, or a bank holiday in any part of the United Kingdom. So a Scottish-only holiday (2 January,
+St Andrew's Day) or a Northern Irish one (St Patrick's Day, 12 July) stops the standstill clock in Oxfordshire too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+UK_NATIONS = ("ENG", "NIR", "SCT", "WLS")
+
+
+@lru_cache(maxsize=64)
+def _non_working_days(year: int) -> frozenset[date]:
+    days: set[date] = set()
+    for nation in UK_NATIONS:
+        days.update(holidays.UK(subdiv=nation, years=year, categories=("public",)).keys())
+    days.add(date(year, 12, 25))  # named in s123 whatever the calendar says
+    return frozenset(days)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _non_working_days(day.year)
+
+
+def add_working_days_beginning_with(start: date, count: int) -> date:
+    """The last day of a period of ``count`` working days beginning with ``start``.
+
+    "Beginning with" counts ``start`` itself when it is a working day (the usual statutory reading,
+    as in s51 standstill: eight working days beginning with the day the award notice is published).
+    """
+    if count < 1:
+        raise ValueError("a period has at least one working day")
+    day = start
+    counted = 0
+    while True:
+        if is_working_day(day):
+            counted += 1
+            if counted == count:
+                return day
+        day += timedelta(days=1)
+
+
+def next_working_day(after: date) -> date:
+    day = after + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def days_beginning_with(start: date, count: int) -> date:
+    """The last day of a period of ``count`` calendar days beginning with ``start`` (day 1 is ``start``)."""
+    return start + timedelta(days=count - 1)

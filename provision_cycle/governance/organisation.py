@@ -1,0 +1,122 @@
+"""Authorities, pillars, categories and roles, loaded from ``config/organisation.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config_files import Node, Problems
+
+JOINT = "JOINT"
+
+
+@dataclass(frozen=True)
+class Authority:
+    code: str
+    name: str
+    short_name: str
+    governance_file: str
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    pillar: str
+
+
+@dataclass(frozen=True)
+class Pillar:
+    code: str
+    name: str
+    categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str
+    rank: int
+    pillar_scoped: bool
+
+
+@dataclass(frozen=True)
+class Organisation:
+    authorities: dict[str, Authority]
+    joint_name: str
+    pillars: dict[str, Pillar]
+    categories: dict[str, Category]
+    roles: dict[str, Role]
+
+    def authorities_of(self, case_authority: str) -> tuple[str, ...]:
+        """The authorities whose governance a case passes: both for a joint case."""
+        return tuple(self.authorities) if case_authority == JOINT else (case_authority,)
+
+    def authority_name(self, code: str) -> str:
+        return self.joint_name if code == JOINT else self.authorities[code].name
+
+    def is_authority_choice(self, code: str) -> bool:
+        return code == JOINT or code in self.authorities
+
+
+def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
+    root = Node.load(config_dir / "organisation.yaml", problems, root=config_dir.parent)
+    authorities: dict[str, Authority] = {}
+    pillars: dict[str, Pillar] = {}
+    categories: dict[str, Category] = {}
+    roles: dict[str, Role] = {}
+    joint_name = "Joint"
+    if root is None or not root.is_mapping():
+        return Organisation(authorities, joint_name, pillars, categories, roles)
+    root.reject_unknown("authorities", "joint", "pillars", "roles")
+
+    for node in root.get("authorities").items():
+        node.reject_unknown("code", "name", "short_name", "governance")
+        code = node.text("code")
+        if code in authorities or code == JOINT:
+            node.error(f"authority code '{code}' is used twice (or clashes with the joint code)")
+            continue
+        authorities[code] = Authority(
+            code, node.text("name"), node.text("short_name", code), node.text("governance")
+        )
+    if not authorities:
+        root.error("at least one authority is required")
+
+    joint = root.get("joint", {})
+    if joint.value:
+        joint_name = joint.text("name", "Joint")
+
+    for node in root.get("pillars").items():
+        node.reject_unknown("code", "name", "categories")
+        code = node.text("code")
+        if code in pillars:
+            node.error(f"pillar code '{code}' is used twice")
+            continue
+        members = []
+        for cat_node in node.get("categories").items():
+            cat_node.reject_unknown("code", "name")
+            cat = Category(cat_node.text("code"), cat_node.text("name"), code)
+            if cat.code in categories:
+                cat_node.error(f"category code '{cat.code}' is used twice")
+                continue
+            categories[cat.code] = cat
+            members.append(cat)
+        if not members:
+            node.error("a pillar needs at least one category")
+        pillars[code] = Pillar(code, node.text("name"), tuple(members))
+
+    for node in root.get("roles").items():
+        node.reject_unknown("code", "name", "rank", "scope")
+        code = node.text("code")
+        scope = node.text("scope", "authority")
+        if scope not in ("authority", "pillar"):
+            node.get("scope").error(f"expected 'authority' or 'pillar', found {scope!r}")
+        if code in roles:
+            node.error(f"role code '{code}' is used twice")
+            continue
+        roles[code] = Role(code, node.text("name"), node.integer("rank", 0, minimum=0), scope == "pillar")
+    for required in ("requester", "administrator"):
+        if required not in roles:
+            root.get("roles").error(f"the '{required}' role is required")
+
+    return Organisation(authorities, joint_name, pillars, categories, roles)

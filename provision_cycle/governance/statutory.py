@@ -1,0 +1,257 @@
+"""Statutory rules: the same for every authority, and no configuration may relax them.
+
+They live in code, not in ``config/``, on purpose: a council edits its local rules in YAML, while a
+change here is a reviewed code change that cites its source. Sources and confidence are in
+``docs/uk-procurement-rules.md`` (a copy of the shared research notes).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .calendar import add_working_days_beginning_with, days_beginning_with, next_working_day
+
+
+class Regime(enum.StrEnum):
+    PCR2015 = "PCR2015"  # Public Contracts Regulations 2015: procurements commenced before 24 Feb 2025
+    PA2023 = "PA2023"  # Procurement Act 2023
+
+
+PA2023_COMMENCEMENT = date(2025, 2, 24)
+
+
+def regime_for(commencement: date) -> Regime:
+    """The legal regime of a procurement, fixed by the day it commenced and kept until its contract ends."""
+    return Regime.PA2023 if commencement >= PA2023_COMMENCEMENT else Regime.PCR2015
+
+
+class ContractType(enum.StrEnum):
+    GOODS = "goods"
+    SERVICES = "services"
+    WORKS = "works"
+    LIGHT_TOUCH = "light_touch"  # social, health, education and similar services (PA23 s9, Sch 1)
+
+    @property
+    def label(self) -> str:
+        return {"light_touch": "Light touch services"}.get(self.value, self.value.capitalize())
+
+
+class VatTreatment(enum.StrEnum):
+    STANDARD = "standard"
+    REDUCED = "reduced"
+    ZERO = "zero"
+    EXEMPT = "exempt"
+
+    @property
+    def rate(self) -> Decimal:
+        return {"standard": Decimal("0.20"), "reduced": Decimal("0.05")}.get(self.value, Decimal(0))
+
+
+def value_including_vat(value_ex_vat: Decimal, vat: VatTreatment | str) -> Decimal:
+    """Statutory thresholds are VAT-inclusive (PA23 Sch 1 as amended): compare this figure with them."""
+    return (value_ex_vat * (1 + VatTreatment(vat).rate)).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class ThresholdTable:
+    effective_from: date
+    source: str
+    goods_services: Decimal  # sub-central authorities (OCC and CDC are sub-central)
+    works: Decimal
+    light_touch: Decimal
+
+    def for_type(self, contract_type: ContractType | str) -> Decimal:
+        kind = ContractType(contract_type)
+        if kind is ContractType.WORKS:
+            return self.works
+        if kind is ContractType.LIGHT_TOUCH:
+            return self.light_touch
+        return self.goods_services
+
+
+# Chosen by the procurement's COMMENCEMENT date, never by today's date. All VAT-inclusive.
+THRESHOLD_TABLES: tuple[ThresholdTable, ...] = (
+    ThresholdTable(
+        date(2024, 1, 1),
+        "PA23 Sch 1 / PCR 2015 reg 5 as set for 1 Jan 2024",
+        Decimal("214904"),
+        Decimal("5372609"),
+        Decimal("663540"),
+    ),
+    ThresholdTable(
+        date(2026, 1, 1),
+        "Procurement Act 2023 (Threshold Amounts) (Amendment) Regulations 2025, SI 2025/1200",
+        Decimal("207720"),
+        Decimal("5193000"),
+        Decimal("663540"),
+    ),
+)
+
+# PA23 s86-88: a below-threshold contract for a sub-central authority is "notifiable" from 30,000 incl. VAT.
+NOTIFIABLE_BELOW_THRESHOLD = Decimal("30000")
+KPI_THRESHOLD = Decimal("5000000")  # PA23 s52: at least 3 KPIs; contract performance notices
+STANDSTILL_WORKING_DAYS = 8  # PA23 s51
+CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
+TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
+FORWARD_PLAN_NOTICE_DAYS = 28  # Local Authorities (Executive Arrangements) (Meetings and Access) Regs 2012 reg 9
+
+
+def threshold_table(commencement: date) -> ThresholdTable:
+    applicable = [t for t in THRESHOLD_TABLES if t.effective_from <= commencement]
+    if not applicable:
+        return THRESHOLD_TABLES[0]
+    return applicable[-1]
+
+
+@dataclass(frozen=True)
+class StatutoryPosition:
+    """Where a proposed contract stands in law: which regime, which threshold, and whether it is above it."""
+
+    regime: Regime
+    contract_type: ContractType
+    value_inc_vat: Decimal
+    threshold: Decimal
+    threshold_source: str
+    above_threshold: bool
+    notifiable: bool  # needs notices on the Central Digital Platform even below threshold
+
+    @property
+    def summary(self) -> str:
+        side = "above" if self.above_threshold else "below"
+        return (
+            f"{self.contract_type.label} worth {self.value_inc_vat:,.2f} including VAT is {side} the "
+            f"{self.threshold:,.2f} threshold ({self.threshold_source}); {self.regime.value} applies"
+        )
+
+
+def statutory_position(
+    value_ex_vat: Decimal, vat: VatTreatment | str, contract_type: ContractType | str, commencement: date
+) -> StatutoryPosition:
+    gross = value_including_vat(value_ex_vat, vat)
+    table = threshold_table(commencement)
+    limit = table.for_type(contract_type)
+    above = gross >= limit
+    return StatutoryPosition(
+        regime=regime_for(commencement),
+        contract_type=ContractType(contract_type),
+        value_inc_vat=gross,
+        threshold=limit,
+        threshold_source=table.source,
+        above_threshold=above,
+        notifiable=above or gross >= NOTIFIABLE_BELOW_THRESHOLD,
+    )
+
+
+# --- Procurement routes -------------------------------------------------------------------------
+class Route(enum.StrEnum):
+    LOW_VALUE_PURCHASE = "low_value_purchase"
+    QUOTATIONS = "quotations"
+    BELOW_THRESHOLD_TENDER = "below_threshold_tender"
+    OPEN_PROCEDURE = "open_procedure"
+    COMPETITIVE_FLEXIBLE = "competitive_flexible"
+    DIRECT_AWARD = "direct_award"
+    FRAMEWORK_CALL_OFF = "framework_call_off"
+
+    @property
+    def label(self) -> str:
+        return ROUTE_LABELS[self]
+
+    @property
+    def is_tender(self) -> bool:
+        return self in (Route.BELOW_THRESHOLD_TENDER, Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE)
+
+
+ROUTE_LABELS = {
+    Route.LOW_VALUE_PURCHASE: "Low-value purchase",
+    Route.QUOTATIONS: "Quotations",
+    Route.BELOW_THRESHOLD_TENDER: "Below-threshold tender",
+    Route.OPEN_PROCEDURE: "Open procedure",
+    Route.COMPETITIVE_FLEXIBLE: "Competitive flexible procedure",
+    Route.DIRECT_AWARD: "Direct award",
+    Route.FRAMEWORK_CALL_OFF: "Framework call-off",
+}
+
+# PA23 s20: above threshold, the only competitive procedures are open and competitive flexible.
+ABOVE_THRESHOLD_COMPETITIVE = (Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE)
+# Always open to choose, on a recorded justification (s41-43 direct award) or a framework reference (s45-49).
+EXCEPTIONAL_ROUTES = (Route.DIRECT_AWARD, Route.FRAMEWORK_CALL_OFF)
+
+
+# --- Deadlines ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    due_on: date
+    basis: str
+
+
+def standstill(award_notice_published: date) -> Deadline:
+    """PA23 s51: 8 working days beginning with the day the contract award notice is published."""
+    last = add_working_days_beginning_with(award_notice_published, STANDSTILL_WORKING_DAYS)
+    return Deadline(
+        "standstill_end",
+        last,
+        f"PA23 s51: {STANDSTILL_WORKING_DAYS} working days beginning with {award_notice_published:%d %B %Y} "
+        f"(award notice published); the contract may be entered into from {next_working_day(last):%d %B %Y}",
+    )
+
+
+def contract_details_notice(entered_into: date) -> Deadline:
+    return Deadline(
+        "contract_details_notice",
+        days_beginning_with(entered_into, CONTRACT_DETAILS_NOTICE_DAYS),
+        f"PA23 s53: within {CONTRACT_DETAILS_NOTICE_DAYS} days beginning with {entered_into:%d %B %Y} "
+        "(contract entered into)",
+    )
+
+
+def termination_notice(ended: date) -> Deadline:
+    return Deadline(
+        "termination_notice",
+        days_beginning_with(ended, TERMINATION_NOTICE_DAYS),
+        f"PA23 s80: within {TERMINATION_NOTICE_DAYS} days beginning with {ended:%d %B %Y} (contract ended)",
+    )
+
+
+def earliest_key_decision(forward_plan_published: date) -> Deadline:
+    from datetime import timedelta
+
+    return Deadline(
+        "forward_plan",
+        forward_plan_published + timedelta(days=FORWARD_PLAN_NOTICE_DAYS),
+        f"Key decision: on the forward plan at least {FORWARD_PLAN_NOTICE_DAYS} clear days, from "
+        f"{forward_plan_published:%d %B %Y}",
+    )
+
+
+# --- Contract modifications (PA23 s74-75) ---------------------------------------------------------
+def change_notice_required(
+    contract_type: ContractType | str,
+    value_before: Decimal,
+    value_after: Decimal,
+    term_months_before: int,
+    term_months_after: int,
+) -> tuple[bool, str]:
+    """Whether a modification needs a contract change notice, and why (PA23 s75).
+
+    Not needed when the value moves by no more than 10% (goods and services) or 15% (works), and the
+    term by no more than 10%. Light-touch contracts are exempt (s75(6)(b)).
+    """
+    kind = ContractType(contract_type)
+    if kind is ContractType.LIGHT_TOUCH:
+        return False, "light-touch contracts need no change notice (PA23 s75(6)(b))"
+    value_limit = Decimal("0.15") if kind is ContractType.WORKS else Decimal("0.10")
+    value_change = abs(value_after - value_before) / value_before if value_before else Decimal(1)
+    term_change = (
+        Decimal(abs(term_months_after - term_months_before)) / Decimal(term_months_before)
+        if term_months_before
+        else Decimal(0)
+    )
+    if value_change > value_limit:
+        return True, f"value changes by {value_change:.1%}, more than {value_limit:.0%} (PA23 s75)"
+    if term_change > Decimal("0.10"):
+        return True, f"term changes by {term_change:.1%}, more than 10% (PA23 s75)"
+    return False, f"value change {value_change:.1%} and term change {term_change:.1%} are within PA23 s75 limits"

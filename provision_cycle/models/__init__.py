@@ -1,0 +1,28 @@
+"""The typed ORM models. Alembic migrations (``migrations/``) are the schema; these describe it."""
+
+from .audit import AuditEvent, AuditHead
+from .base import Base, utcnow
+from .cases import ApprovalStep, Case, CaseDeadline, ConflictDeclaration, Decision, Outcome, Stage, StepStatus
+from .contracts import Contract
+from .outbox import OutboxMessage
+from .people import Delegation, RoleAssignment, User
+
+__all__ = [
+    "ApprovalStep",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseDeadline",
+    "ConflictDeclaration",
+    "Contract",
+    "Decision",
+    "Delegation",
+    "Outcome",
+    "OutboxMessage",
+    "RoleAssignment",
+    "Stage",
+    "StepStatus",
+    "User",
+    "utcnow",
+]

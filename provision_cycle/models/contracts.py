@@ -1,0 +1,49 @@
+"""The contract register. A contract's lifecycle state lives on its contract-management case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+    __table_args__ = (
+        # Covering index for the expiry sweeps: range on end_date, no table visit for the usual columns.
+        Index("ix_contracts_expiry", "end_date", "authority", "pillar"),
+        Index("ix_contracts_register", "authority", "pillar", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    procurement_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    authority: Mapped[str] = mapped_column(String(10))
+    pillar: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(60))
+    contract_type: Mapped[str] = mapped_column(String(20))
+    regime: Mapped[str] = mapped_column(String(20))
+    route: Mapped[str | None] = mapped_column(String(40))
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_is_sme: Mapped[bool] = mapped_column(default=False)
+    supplier_is_vcse: Mapped[bool] = mapped_column(default=False)
+    value: Mapped[Decimal]  # total contract value, excluding VAT
+    vat_treatment: Mapped[str] = mapped_column(String(20), default="standard")
+    signed_on: Mapped[date | None]
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    extension_months_available: Mapped[int] = mapped_column(default=0)
+    notice_period_days: Mapped[int] = mapped_column(default=90)
+    risk: Mapped[str] = mapped_column(String(10), default="medium")  # low | medium | high
+    contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case = relationship("Case", foreign_keys=[case_id])
+    contract_manager = relationship("User", foreign_keys=[contract_manager_id])

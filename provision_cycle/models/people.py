@@ -1,0 +1,72 @@
+"""People, the roles they hold in an authority (and pillar), and their out-of-office delegations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleAssignment(Base):
+    """A role held in one authority; pillar-scoped roles (category staff) also name their pillar."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "authority", "pillar", name="uq_role_assignments_scope"),
+        Index("ix_role_assignments_lookup", "role", "authority", "pillar"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(40))
+    authority: Mapped[str] = mapped_column(String(10))
+    pillar: Mapped[str | None] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class Delegation(Base):
+    """Out-of-office cover: from ``starts_on`` to ``ends_on`` inclusive, ``delegate`` may decide for ``delegator``."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_delegate", "delegate_id", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
+
+    def covers(self, day: date) -> bool:
+        return self.revoked_at is None and self.starts_on <= day <= self.ends_on

@@ -1,0 +1,78 @@
+"""Settings from environment variables, with safe defaults for development.
+
+One object holds every setting the application reads; nothing else looks at ``os.environ``. Production
+(``PC_ENV=production``) refuses to start while a development default that would be unsafe is still in place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unsafe; the message names the variable and what to do."""
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'provision-cycle.sqlite3'}"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = field(default_factory=_default_database_url)
+    secret_key: str = DEV_SECRET_KEY
+    debug: bool = True
+    config_dir: Path = PROJECT_ROOT / "config"
+    workflows_dir: Path = PROJECT_ROOT / "workflows"
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    timezone: str = "Europe/London"
+    sql_echo: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        settings = cls(
+            env=env.get("PC_ENV", "development"),
+            database_url=env.get("DATABASE_URL") or _default_database_url(),
+            secret_key=env.get("SECRET_KEY", DEV_SECRET_KEY),
+            debug=_flag(env.get("PC_DEBUG"), default=env.get("PC_ENV", "development") != "production"),
+            config_dir=Path(env.get("PC_CONFIG_DIR", PROJECT_ROOT / "config")),
+            workflows_dir=Path(env.get("PC_WORKFLOWS_DIR", PROJECT_ROOT / "workflows")),
+            instance_dir=Path(env.get("PC_INSTANCE_DIR", PROJECT_ROOT / "instance")),
+            sql_echo=_flag(env.get("PC_SQL_ECHO"), default=False),
+        )
+        settings.check()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def check(self) -> None:
+        """Refuse production start-up with development defaults left in place."""
+        if not self.is_production:
+            return
+        problems = []
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.debug:
+            problems.append("PC_DEBUG must be off in production")
+        if self.database_url == _default_database_url():
+            problems.append("DATABASE_URL must be set (the embedded SQLite file is for development)")
+        if problems:
+            raise SettingsError("Refusing to start in production: " + "; ".join(problems) + ".")
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **changes)

@@ -1,0 +1,202 @@
+"""What an action sees and may change while the engine holds the case's lock.
+
+Guards read from it; effects write through it. Changes to the case row are collected here and written
+by the engine in ONE update that also checks the version and advances the audit chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..governance.rules import Proposal
+from ..governance.statutory import Deadline
+from ..models import Case, CaseDeadline, ConflictDeclaration, Contract
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .definitions import TransitionDef, WorkflowDefinition
+    from .engine import Actor, Engine
+
+
+@dataclass
+class ActionContext:
+    engine: Engine
+    session: Session
+    case: Case
+    definition: WorkflowDefinition
+    actor: Actor
+    trigger: str
+    now: datetime
+    today: date
+    comment: str = ""
+    reason: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    transition: TransitionDef | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    audit_data: dict[str, Any] = field(default_factory=dict)
+    opened_cases: list[int] = field(default_factory=list)
+    on_behalf_of_id: int | None = None  # the delegator, when a delegate decides
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    _contract: Contract | None = None
+    _contract_loaded: bool = False
+
+    @property
+    def actor_id(self) -> int:
+        return self.actor.id
+
+    def value(self, name: str) -> Any:
+        """A case field as it will be after this action (pending changes first)."""
+        if name in self.changes:
+            return self.changes[name]
+        return getattr(self.case, name)
+
+    # --- reads --------------------------------------------------------------------------------
+    def deadline(self, kind: str) -> CaseDeadline | None:
+        return self.session.scalar(
+            select(CaseDeadline).where(CaseDeadline.case_id == self.case.id, CaseDeadline.kind == kind)
+        )
+
+    def contract(self) -> Contract | None:
+        if not self._contract_loaded:
+            self._contract = self.session.scalar(select(Contract).where(Contract.case_id == self.case.id))
+            self._contract_loaded = True
+        return self._contract
+
+    def declaration_problem(self, user_id: int) -> str | None:
+        """Why ``user_id`` may not decide or evaluate on this case (PA23 s81-82), or None."""
+        latest = self.session.scalar(
+            select(ConflictDeclaration)
+            .where(ConflictDeclaration.case_id == self.case.id, ConflictDeclaration.user_id == user_id)
+            .order_by(ConflictDeclaration.id.desc())
+            .limit(1)
+        )
+        if latest is None:
+            return "This needs a conflict-of-interest declaration from you first"
+        if latest.blocks:
+            return "You declared a conflict of interest with no mitigation recorded, so you cannot act on this case"
+        return None
+
+    # --- writes -------------------------------------------------------------------------------
+    def raise_deadline(self, deadline: Deadline) -> None:
+        """Record a dated duty once: raising the same kind again keeps the first (the case is locked)."""
+        existing = self.deadline(deadline.kind)
+        if existing is None:
+            self.session.add(
+                CaseDeadline(case_id=self.case.id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis)
+            )
+        self.audit_data.setdefault("deadlines", {})[deadline.kind] = deadline.due_on.isoformat()
+
+    def meet_deadline(self, kind: str) -> None:
+        existing = self.deadline(kind)
+        if existing is not None and existing.met_at is None:
+            existing.met_at = self.now
+
+    def freeze_route(self) -> None:
+        plan = self.engine.resolve_route(self.case, route=self.value("route"), commencement=self.today)
+        self.changes.update(
+            route_plan=plan.to_json(),
+            route=self.value("route") or plan.recommended_route,
+            regime=plan.regime,
+            key_decision=plan.key_decision,
+            commencement_date=self.value("commencement_date") or self.today,
+            submitted_at=self.now,
+        )
+        self.audit_data["route"] = {
+            "route": self.changes["route"],
+            "regime": plan.regime,
+            "statutory": plan.statutory_summary,
+            "key_decision": plan.key_decision_reason,
+            "steps": [s.reason for steps in plan.gates.values() for s in steps],
+        }
+
+    def open_linked_case(self, stage: str) -> int:
+        case = self.case
+        new_id = self.engine.insert_case(
+            self.session,
+            stage=stage,
+            actor_id=self.actor_id,
+            requester_id=case.requester_id,
+            parent_case_id=case.id,
+            now=self.now,
+            title=case.title,
+            description=case.description,
+            authority=case.authority,
+            category=case.category,
+            contract_type=case.contract_type,
+            estimated_value=self.contract().value if self.contract() else case.estimated_value,
+            vat_treatment=case.vat_treatment,
+            duration_months=case.duration_months,
+        )
+        self.opened_cases.append(new_id)
+        self.audit_data.setdefault("opened_cases", []).append(new_id)
+        return new_id
+
+    def open_contract(self) -> int:
+        """Hand a signed procurement to contract management: a register entry and its lifecycle case."""
+        case = self.case
+        details = self.details
+        value = Decimal(details.get("award_value") or case.estimated_value)
+        contract_case_id = self.engine.insert_case(
+            self.session,
+            stage="contract",
+            actor_id=self.actor_id,
+            requester_id=case.requester_id,
+            parent_case_id=case.id,
+            now=self.now,
+            title=case.title,
+            description=case.description,
+            authority=case.authority,
+            category=case.category,
+            contract_type=case.contract_type,
+            estimated_value=value,
+            vat_treatment=case.vat_treatment,
+            duration_months=case.duration_months,
+            route=self.value("route"),
+            regime=self.value("regime"),
+            commencement_date=self.value("commencement_date"),
+            freeze=True,
+        )
+        start = date.fromisoformat(details["start_date"])
+        self.session.add(
+            Contract(
+                reference=f"CON-{contract_case_id:06d}",
+                case_id=contract_case_id,
+                procurement_case_id=case.id,
+                title=case.title,
+                description=case.description,
+                authority=case.authority,
+                pillar=case.pillar,
+                category=case.category,
+                contract_type=case.contract_type,
+                regime=self.value("regime") or "PA2023",
+                route=self.value("route"),
+                supplier_name=details.get("supplier_name", ""),
+                value=value,
+                vat_treatment=case.vat_treatment,
+                signed_on=date.fromisoformat(details["signed_on"]),
+                start_date=start,
+                end_date=date.fromisoformat(details["end_date"]),
+                extension_months_available=int(details.get("extension_months") or 0),
+                contract_manager_id=case.requester_id,
+            )
+        )
+        self.opened_cases.append(contract_case_id)
+        self.audit_data.setdefault("opened_cases", []).append(contract_case_id)
+        return contract_case_id
+
+    def proposal(self) -> Proposal:
+        return Proposal(
+            authority=self.case.authority,
+            category=self.case.category,
+            contract_type=self.case.contract_type,
+            value=self.value("estimated_value"),
+            vat_treatment=self.case.vat_treatment,
+            commencement=self.value("commencement_date") or self.today,
+            route=self.value("route"),
+        )

@@ -1,0 +1,430 @@
+"""Workflows as data: ``workflows/<name>.v<version>.yaml`` loaded, validated, and run by ``transitions``.
+
+Each version gets ONE ``transitions.Machine`` (``model=None``, no ``add_model``), built once and shared by
+every case and thread: a case is attached only for the length of one action and the ``state`` column
+stays the source of truth (see docs/architecture.md for why: per-object machines cost ~14 KB and O(n)
+``add_model`` each).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transitions import Machine
+
+from ..config_files import ConfigError, Node, Problems
+from ..models import Outcome
+from . import rules
+
+INPUT_TYPES = ("text", "date", "money", "integer", "boolean")
+PSEUDO_ACTORS = {
+    "requester": "the person who raised the case",
+    "case_team": "the category team of the case's pillar and authority",
+    "system": "the scheduler",
+}
+CONDITIONAL_GATES = ("key_decision",)
+FILE_PATTERN = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: str
+    label: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str | None  # None: an internal transition (the state does not change)
+    label: str
+    by: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    when: tuple[str, ...] = ()
+    inputs: tuple[InputSpec, ...] = ()
+    reason_required: bool = False
+    decision: Outcome | None = None  # set on the transitions generated for a gate's decisions
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class GateDef:
+    name: str
+    applies_when: str | None
+    approve_guards: tuple[str, ...]
+    approve_effects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    label: str
+    final: bool = False
+    editable: bool = False
+    gate: GateDef | None = None
+
+
+@dataclass
+class WorkflowDefinition:
+    name: str
+    version: int
+    stage: str
+    title: str
+    initial: str
+    file: str
+    states: dict[str, StateDef]
+    transitions: list[TransitionDef]
+    _by_source: dict[tuple[str, str], list[TransitionDef]] = field(default_factory=dict, repr=False)
+    machine: Machine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            for source in t.sources:
+                self._by_source.setdefault((source, t.trigger), []).append(t)
+        self.machine = self._build_machine()
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}.v{self.version}"
+
+    def _build_machine(self) -> Machine:
+        machine = Machine(
+            model=None,
+            states=list(self.states),
+            initial=None,
+            model_attribute="state",
+            auto_transitions=False,
+            send_event=True,
+        )
+        for t in self.transitions:
+            conditions = [rules.predicate_condition(name) for name in t.when]
+            machine.add_transition(t.trigger, list(t.sources), t.dest, conditions=conditions)
+        return machine
+
+    # --- queries ------------------------------------------------------------------------------
+    def triggers_from(self, state: str) -> list[str]:
+        seen: list[str] = []
+        for (source, trigger) in self._by_source:
+            if source == state and trigger not in seen:
+                seen.append(trigger)
+        return seen
+
+    def candidates(self, state: str, trigger: str) -> list[TransitionDef]:
+        return self._by_source.get((state, trigger), [])
+
+    def gate_at(self, state: str) -> GateDef | None:
+        spec = self.states.get(state)
+        return spec.gate if spec else None
+
+    @property
+    def gates(self) -> dict[str, GateDef]:
+        return {s.gate.name: s.gate for s in self.states.values() if s.gate}
+
+    @property
+    def gate_order(self) -> dict[str, int]:
+        return {gate: index for index, gate in enumerate(self.gates)}
+
+    @property
+    def conditional_gates(self) -> dict[str, str]:
+        return {g.name: g.applies_when for g in self.gates.values() if g.applies_when}
+
+    def label(self, state: str) -> str:
+        spec = self.states.get(state)
+        return spec.label if spec else state
+
+
+@dataclass
+class WorkflowRegistry:
+    """Every loaded version of every workflow; a case runs on the version it started on."""
+
+    definitions: dict[tuple[str, int], WorkflowDefinition]
+
+    def get(self, name: str, version: int) -> WorkflowDefinition:
+        return self.definitions[(name, version)]
+
+    def latest(self, name: str) -> WorkflowDefinition:
+        versions = [v for (n, v) in self.definitions if n == name]
+        if not versions:
+            raise KeyError(f"no workflow named {name!r}")
+        return self.definitions[(name, max(versions))]
+
+    def for_stage(self, stage: str) -> WorkflowDefinition:
+        names = {d.name for d in self.definitions.values() if d.stage == stage}
+        if len(names) != 1:
+            raise KeyError(f"expected one workflow for stage {stage!r}, found {sorted(names)}")
+        return self.latest(names.pop())
+
+    @property
+    def all_gates(self) -> set[str]:
+        return {g for d in self.definitions.values() for g in d.gates}
+
+
+# --- loading ------------------------------------------------------------------------------------
+def load_workflows(directory: Path, roles: set[str], problems: Problems | None = None) -> WorkflowRegistry:
+    """Load every ``*.v<N>.yaml`` in ``directory``; every problem names the file and the item."""
+    own = problems is None
+    problems = problems or Problems()
+    definitions: dict[tuple[str, int], WorkflowDefinition] = {}
+    files = sorted(directory.glob("*.y*ml"))
+    if not files:
+        problems.add(str(directory), "no workflow files found")
+    for path in files:
+        name = str(path.relative_to(directory.parent)) if path.is_relative_to(directory.parent) else str(path)
+        match = FILE_PATTERN.match(path.name)
+        if not match:
+            problems.add(name, "file names must look like <workflow>.v<version>.yaml, for example procurement.v1.yaml")
+            continue
+        before = len(problems.items)
+        root = Node.load(path, problems, root=directory.parent)
+        if root is None or not root.is_mapping():
+            continue
+        definition = _parse(root, match["name"], int(match["version"]), roles)
+        if definition is not None and len(problems.items) == before:
+            definitions[(definition.name, definition.version)] = definition
+    stages: dict[str, set[str]] = {}
+    for d in definitions.values():
+        stages.setdefault(d.stage, set()).add(d.name)
+    for stage, names in stages.items():
+        if len(names) > 1:
+            problems.add(str(directory), f"stage {stage!r} has more than one workflow: {', '.join(sorted(names))}")
+    if own:
+        problems.raise_if_any()
+    return WorkflowRegistry(definitions)
+
+
+def _parse(root: Node, file_name: str, file_version: int, roles: set[str]) -> WorkflowDefinition | None:
+    root.reject_unknown("workflow", "version", "stage", "title", "initial", "states", "transitions")
+    name = root.text("workflow")
+    version = root.integer("version", minimum=1)
+    if name and name != file_name:
+        root.get("workflow").error(f"'{name}' does not match the file name ('{file_name}')")
+    if version and version != file_version:
+        root.get("version").error(f"{version} does not match the file name (v{file_version})")
+    stage = root.text("stage")
+    if stage and stage not in ("commissioning", "procurement", "contract"):
+        root.get("stage").error(f"expected commissioning, procurement or contract, found {stage!r}")
+
+    states: dict[str, StateDef] = {}
+    generated: list[TransitionDef] = []
+    states_node = root.get("states")
+    if states_node.is_mapping():
+        for state_name, value in states_node.value.items():
+            node = states_node.child(state_name, value)
+            parsed = _parse_state(node, str(state_name))
+            if parsed:
+                states[parsed.name] = parsed
+                if parsed.gate:
+                    generated += _gate_transitions(node, parsed)
+
+    transitions: list[TransitionDef] = []
+    for node in root.get("transitions").items():
+        if node.is_mapping():
+            transitions.append(_parse_transition(node, roles))
+    transitions += generated
+
+    initial = root.text("initial")
+    _check_graph(root, states, transitions, initial)
+    if not states or not initial or initial not in states:
+        return None
+    try:
+        return WorkflowDefinition(
+            name=name, version=version, stage=stage, title=root.text("title", name),
+            initial=initial, file=root.file, states=states, transitions=transitions,
+        )
+    except (ValueError, KeyError) as exc:  # transitions' own consistency checks
+        root.error(f"cannot build the state machine: {exc}")
+        return None
+
+
+def _parse_state(node: Node, name: str) -> StateDef | None:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        node.error("state names are lower_case_with_underscores")
+        return None
+    if node.value is None:
+        node.value = {}
+    if not node.is_mapping():
+        return None
+    node.reject_unknown(
+        "label", "final", "editable", "gate", "applies_when", "approved", "rejected", "returned",
+        "approve_guards", "approve_effects",
+    )
+    gate = None
+    if "gate" in node.value:
+        applies_when = node.text("applies_when", None)
+        if applies_when and applies_when not in CONDITIONAL_GATES:
+            node.get("applies_when").error(f"expected one of {', '.join(CONDITIONAL_GATES)}, found {applies_when!r}")
+        approve_guards = tuple(node.text_list("approve_guards", ()))
+        approve_effects = tuple(node.text_list("approve_effects", ()))
+        _check_names(node.get("approve_guards", ()), approve_guards, rules.GUARDS, "guard")
+        _check_names(node.get("approve_effects", ()), approve_effects, rules.EFFECTS, "effect")
+        gate = GateDef(node.text("gate"), applies_when, approve_guards, approve_effects)
+        for key in ("approved", "rejected", "returned"):
+            if key not in node.value:
+                node.error(f"a gate state needs '{key}': where the case goes when the gate is {key}")
+    else:
+        for key in ("approved", "rejected", "returned", "applies_when", "approve_guards", "approve_effects"):
+            if key in node.value:
+                node.get(key).error("only a gate state (one with 'gate:') takes this")
+    return StateDef(
+        name=name, label=node.text("label", name.replace("_", " ").capitalize()),
+        final=node.boolean("final", False), editable=node.boolean("editable", False), gate=gate,
+    )
+
+
+def _destinations(node: Node) -> list[tuple[str, tuple[str, ...]]]:
+    """``approved: state`` or ``approved: [{dest: a, when: [p]}, {dest: b}]``, the last without ``when``."""
+    if isinstance(node.value, str):
+        return [(node.value, ())]
+    options = []
+    for item in node.items():
+        if isinstance(item.value, str):
+            options.append((item.value, ()))
+        elif item.is_mapping():
+            item.reject_unknown("dest", "when")
+            when = tuple(item.text_list("when", ()))
+            _check_names(item.get("when", ()), when, rules.PREDICATES, "condition")
+            options.append((item.text("dest"), when))
+    if options and options[-1][1]:
+        node.error("the last destination must have no 'when', so that a case always has somewhere to go")
+    return options
+
+
+def _gate_transitions(node: Node, state: StateDef) -> list[TransitionDef]:
+    """A gate state's decisions become transitions: approve, reject, return, request/provide information."""
+    assert state.gate
+    where = f"{node.file}: {node.path}"
+    out: list[TransitionDef] = []
+    for key, trigger, outcome, label in (
+        ("approved", "approve", Outcome.APPROVE, "Approve"),
+        ("rejected", "reject", Outcome.REJECT, "Reject"),
+        ("returned", "return", Outcome.RETURN, "Return for rework"),
+    ):
+        for dest, when in _destinations(node.get(key)):
+            out.append(
+                TransitionDef(
+                    trigger=trigger, sources=(state.name,), dest=dest, label=label, when=when,
+                    guards=state.gate.approve_guards if outcome is Outcome.APPROVE else (),
+                    effects=state.gate.approve_effects if outcome is Outcome.APPROVE else (),
+                    reason_required=outcome is not Outcome.APPROVE, decision=outcome, where=where,
+                )
+            )
+    out.append(
+        TransitionDef(
+            trigger="request_info", sources=(state.name,), dest=None, label="Ask for more information",
+            reason_required=True, decision=Outcome.REQUEST_INFO, where=where,
+        )
+    )
+    out.append(
+        TransitionDef(
+            trigger="provide_info", sources=(state.name,), dest=None, label="Provide the information asked for",
+            by=("requester",), reason_required=True, where=where,
+        )
+    )
+    return out
+
+
+def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
+    node.reject_unknown(
+        "trigger", "label", "source", "dest", "internal", "by", "guards", "effects", "when", "inputs",
+        "reason_required",
+    )
+    trigger = node.text("trigger")
+    if trigger and not re.fullmatch(r"[a-z][a-z0-9_]*", trigger):
+        node.get("trigger").error("trigger names are lower_case_with_underscores")
+    if trigger in ("approve", "reject", "return", "request_info", "provide_info"):
+        node.get("trigger").error(f"'{trigger}' is a gate decision: declare it on the gate state instead")
+    internal = node.boolean("internal", False)
+    dest = None if internal else node.text("dest")
+    if internal and "dest" in node.value:
+        node.get("dest").error("an internal transition stays in its state: remove 'dest'")
+    by = tuple(node.text_list("by"))
+    for who in by:
+        if who not in PSEUDO_ACTORS and who not in roles:
+            node.get("by").error(
+                f"unknown actor {who!r} (expected a role from config/organisation.yaml or one of: "
+                f"{', '.join(PSEUDO_ACTORS)})"
+            )
+    if not by:
+        node.get("by").error("say who may take this action")
+    guards = tuple(node.text_list("guards", ()))
+    effects = tuple(node.text_list("effects", ()))
+    when = tuple(node.text_list("when", ()))
+    _check_names(node.get("guards", ()), guards, rules.GUARDS, "guard")
+    _check_names(node.get("effects", ()), effects, rules.EFFECTS, "effect")
+    _check_names(node.get("when", ()), when, rules.PREDICATES, "condition")
+    inputs = []
+    inputs_node = node.get("inputs", {})
+    if inputs_node.value and inputs_node.is_mapping():
+        for input_name, spec in inputs_node.value.items():
+            spec_node = inputs_node.child(input_name, spec)
+            if not spec_node.is_mapping():
+                continue
+            spec_node.reject_unknown("type", "label", "optional")
+            kind = spec_node.text("type")
+            if kind not in INPUT_TYPES:
+                spec_node.get("type").error(f"expected one of {', '.join(INPUT_TYPES)}, found {kind!r}")
+            inputs.append(
+                InputSpec(str(input_name), kind, spec_node.text("label"), spec_node.boolean("optional", False))
+            )
+    return TransitionDef(
+        trigger=trigger, sources=tuple(node.text_list("source")), dest=dest,
+        label=node.text("label", trigger.replace("_", " ").capitalize() if trigger else ""),
+        by=by, guards=guards, effects=effects, when=when, inputs=tuple(inputs),
+        reason_required=node.boolean("reason_required", False), where=f"{node.file}: {node.path}",
+    )
+
+
+def _check_names(node: Node, names: tuple[str, ...], registry: dict[str, Any], noun: str) -> None:
+    for name in names:
+        if name not in registry:
+            node.error(f"unknown {noun} {name!r} (known: {', '.join(sorted(registry))})")
+
+
+def _check_graph(root: Node, states: dict[str, StateDef], transitions: list[TransitionDef], initial: str) -> None:
+    if initial and initial not in states:
+        root.get("initial").error(f"unknown state {initial!r}")
+    for t in transitions:
+        for state in (*t.sources, *([t.dest] if t.dest else [])):
+            if state and state not in states:
+                root.problems.add(t.where, f"transition '{t.trigger}' names unknown state {state!r}")
+        for source in t.sources:
+            if source in states and states[source].final:
+                root.problems.add(t.where, f"'{source}' is final: no transition may leave it")
+    outgoing = {s for t in transitions for s in t.sources}
+    for state in states.values():
+        if not state.final and state.name not in outgoing:
+            root.get("states").child(state.name, None).error("a state that is not final needs a way out")
+    if initial not in states:
+        return
+    edges: dict[str, set[str]] = {}
+    for t in transitions:
+        for source in t.sources:
+            edges.setdefault(source, set()).add(t.dest or source)
+    seen = {initial}
+    queue = deque([initial])
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    for state in states:
+        if state not in seen:
+            root.get("states").child(state, None).error(f"unreachable from the initial state '{initial}'")
+
+
+__all__ = [
+    "ConfigError",
+    "InputSpec",
+    "StateDef",
+    "TransitionDef",
+    "WorkflowDefinition",
+    "WorkflowRegistry",
+    "load_workflows",
+]

@@ -1,0 +1,807 @@
+"""The one door for every state change.
+
+Web views, API handlers, CLI commands and scheduled jobs all call :meth:`Engine.act` (or one of the few
+other methods here that change a case). In ONE database transaction it:
+
+1. locks the case (``SELECT ... FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite) and checks the
+   caller's version, so of two people acting at once exactly one wins and the other hears that the case
+   changed;
+2. checks that the trigger is available from the current state, that the actor may take it (role,
+   authority, segregation of duties, conflict-of-interest declaration), its inputs and its guards;
+3. applies the transition through the workflow's shared ``transitions`` machine and runs its effects;
+4. writes one update to the case (state, version, audit head), appends a hash-chained audit event, and
+   queues notifications in the outbox.
+
+Nothing is ever half-saved: any error rolls the whole transaction back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..audit import GENESIS, event_hash
+from ..db import Database
+from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
+from ..governance.organisation import JOINT
+from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
+from ..models import (
+    ApprovalStep,
+    AuditEvent,
+    Case,
+    ConflictDeclaration,
+    Decision,
+    Delegation,
+    OutboxMessage,
+    Outcome,
+    RoleAssignment,
+    StepStatus,
+    User,
+)
+from .context import ActionContext
+from .definitions import TransitionDef, WorkflowDefinition, WorkflowRegistry
+from .rules import EFFECTS, GUARDS, PREDICATES
+
+CASE_TEAM_ROLES = ("category_officer", "category_manager", "head_of_category")
+STAGE_PREFIX = {"commissioning": "COM", "procurement": "PRC", "contract": "CMG"}
+SYSTEM_USERNAME = "system"
+MAX_TEXT = 5000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    username: str
+    full_name: str
+    roles: tuple[tuple[str, str, str | None], ...]  # (role, authority, pillar)
+
+    def holds(self, role: str, authority: str, pillar: str | None = None) -> bool:
+        """Holds ``role`` in ``authority`` (either, for JOINT); pillar-scoped roles must match the pillar."""
+        authorities = None if authority == JOINT else {authority}
+        return any(
+            r == role and (authorities is None or a in authorities) and (p is None or pillar is None or p == pillar)
+            for r, a, p in self.roles
+        )
+
+    @property
+    def is_system(self) -> bool:
+        return self.username == SYSTEM_USERNAME
+
+
+@dataclass
+class ActionRequest:
+    case_id: int
+    trigger: str
+    actor_id: int
+    expected_version: int | None = None
+    comment: str = ""
+    reason: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    on_behalf_of_id: int | None = None  # a delegate naming whose authority they use
+
+
+@dataclass
+class ActionResult:
+    case_id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    message: str
+    opened_cases: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Subject:
+    """What the shared machine moves for the length of one action: the state, and the context."""
+
+    state: str
+    ctx: ActionContext
+
+
+class Engine:
+    def __init__(
+        self,
+        db: Database,
+        workflows: WorkflowRegistry,
+        governance: Governance,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        timezone: str = "Europe/London",
+    ) -> None:
+        self.db = db
+        self.workflows = workflows
+        self.governance = governance
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+
+    def today(self, now: datetime | None = None) -> date:
+        return (now or self.clock()).astimezone(self.zone).date()
+
+    # =============================================================================================
+    # The door
+    # =============================================================================================
+    def act(self, request: ActionRequest) -> ActionResult:
+        with self.db.unit_of_work() as session:
+            case = self._lock(session, request.case_id, request.expected_version)
+            definition = self.workflows.get(case.workflow, case.workflow_version)
+            actor = self._actor(session, request.actor_id)
+            now = self.clock()
+            ctx = ActionContext(
+                engine=self, session=session, case=case, definition=definition, actor=actor,
+                trigger=request.trigger, now=now, today=self.today(now), comment=_clean(request.comment),
+                reason=_clean(request.reason), details=dict(case.details or {}),
+            )
+            if request.trigger not in definition.triggers_from(case.state):
+                raise InvalidAction(self._unavailable_message(definition, case, request.trigger))
+            if definition.gate_at(case.state) and request.trigger in ("approve", "reject", "return", "request_info"):
+                return self._decide(ctx, Outcome(request.trigger), request.on_behalf_of_id)
+            transition = self._choose(ctx)
+            self._authorise(ctx, transition)
+            if request.trigger == "provide_info":
+                self._provide_info(ctx)
+            return self._apply(ctx, transition, request.inputs)
+
+    # --- steps of the door ---------------------------------------------------------------------
+    def _lock(self, session: Session, case_id: int, expected_version: int | None) -> Case:
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+        if case is None:
+            raise NotFound(f"There is no case {case_id}")
+        if expected_version is not None and case.version != expected_version:
+            definition = self.workflows.get(case.workflow, case.workflow_version)
+            raise StaleCase(case.reference or str(case.id), definition.label(case.state), case.version)
+        return case
+
+    def _actor(self, session: Session, user_id: int) -> Actor:
+        rows = session.execute(
+            select(User.username, User.full_name, User.is_active, RoleAssignment.role, RoleAssignment.authority,
+                   RoleAssignment.pillar)
+            .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.id == user_id)
+        ).all()
+        if not rows or not rows[0].is_active:
+            raise NotPermitted("Your account is not active")
+        roles = tuple((r.role, r.authority, r.pillar) for r in rows if r.role)
+        return Actor(user_id, rows[0].username, rows[0].full_name, roles)
+
+    def _unavailable_message(self, definition: WorkflowDefinition, case: Case, trigger: str) -> str:
+        state = definition.label(case.state)
+        available = [self._trigger_label(definition, case.state, t) for t in definition.triggers_from(case.state)]
+        known = any(t.trigger == trigger for t in definition.transitions)
+        what = f"'{trigger.replace('_', ' ')}'" if known else f"unknown action '{trigger}'"
+        tail = f" Actions available now: {', '.join(available)}." if available else " The case is closed."
+        return f"You cannot take the {what} while the case is at '{state}'.{tail}"
+
+    @staticmethod
+    def _trigger_label(definition: WorkflowDefinition, state: str, trigger: str) -> str:
+        candidates = definition.candidates(state, trigger)
+        return candidates[0].label if candidates else trigger
+
+    def _choose(self, ctx: ActionContext) -> TransitionDef:
+        """The transition the machine will take: the first candidate whose ``when`` conditions hold."""
+        for candidate in ctx.definition.candidates(ctx.case.state, ctx.trigger):
+            if all(PREDICATES[name](ctx) for name in candidate.when):
+                return candidate
+        raise InvalidAction(f"No route for '{ctx.trigger}' applies to this case")  # validated: last has no `when`
+
+    def _authorise(self, ctx: ActionContext, transition: TransitionDef) -> None:
+        case, actor = ctx.case, ctx.actor
+        for who in transition.by:
+            if who == "requester" and actor.id == case.requester_id:
+                return
+            if who == "system" and actor.is_system:
+                return
+            if who == "case_team" and any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES):
+                return
+            if who in self.governance.organisation.roles and actor.holds(who, case.authority, case.pillar):
+                return
+        names = []
+        for who in transition.by:
+            if who == "requester":
+                names.append("the requester")
+            elif who == "case_team":
+                pillar = self.governance.organisation.pillars[case.pillar].name
+                names.append(f"the {pillar} category team for {case.authority}")
+            elif who == "system":
+                continue
+            else:
+                names.append(f"a {self.governance.organisation.roles[who].name} for {case.authority}")
+        raise NotPermitted(f"Only {' or '.join(names) or 'the scheduler'} can {transition.label.lower()} on this case")
+
+    def _apply(self, ctx: ActionContext, transition: TransitionDef, raw_inputs: dict[str, Any]) -> ActionResult:
+        ctx.transition = transition
+        ctx.inputs = _validate_inputs(transition, raw_inputs)
+        if transition.reason_required and not ctx.reason:
+            raise InvalidInput({"reason": f"Give a reason to {transition.label.lower()}"})
+        self._check_guards(ctx, transition.guards)
+        return self._fire(ctx, transition)
+
+    def _check_guards(self, ctx: ActionContext, guards: Iterable[str]) -> None:
+        missing = [message for name in guards if (message := GUARDS[name](ctx))]
+        if missing:
+            raise GuardFailed(missing)
+
+    def _fire(self, ctx: ActionContext, transition: TransitionDef, extra: dict[str, Any] | None = None) -> ActionResult:
+        case, definition = ctx.case, ctx.definition
+        from_state = case.state
+        subject = _Subject(from_state, ctx)
+        if not definition.machine.events[transition.trigger].trigger(subject):
+            raise InvalidAction(f"'{transition.label}' did not apply")  # conditions changed under us
+        to_state = subject.state
+        assert to_state == (transition.dest or from_state), "machine and engine chose different transitions"
+
+        ctx.details.update(_jsonable(ctx.inputs))
+        for name in transition.effects:
+            EFFECTS[name](ctx)
+        if to_state != from_state:
+            left_gate = definition.gate_at(from_state)
+            if left_gate and transition.decision is None:
+                self._close_live_steps(ctx.session, case.id, left_gate.name, StepStatus.CANCELLED, ctx.now)
+            entered_gate = definition.gate_at(to_state)
+            if entered_gate:
+                self._open_gate(ctx, entered_gate.name)
+            if definition.states[to_state].final:
+                ctx.changes["closed_at"] = ctx.now
+                self._notify(ctx, [case.requester_id], "case_closed",
+                             f"{case.reference}: {definition.label(to_state)}",
+                             f"Your case '{case.title}' is now '{definition.label(to_state)}'.")
+        data = {**(extra or {}), **_jsonable(ctx.inputs), **ctx.audit_data}
+        version = self._record(ctx, transition.trigger, from_state, to_state, data)
+        return ActionResult(
+            case.id, transition.trigger, from_state, to_state, version,
+            f"{transition.label}: {case.reference} is now at '{definition.label(to_state)}'", ctx.opened_cases,
+        )
+
+    # =============================================================================================
+    # Gates and decisions
+    # =============================================================================================
+    def _decide(self, ctx: ActionContext, outcome: Outcome, on_behalf_of_id: int | None) -> ActionResult:
+        session, case = ctx.session, ctx.case
+        gate = ctx.definition.gate_at(case.state)
+        assert gate is not None
+        step = session.scalar(
+            select(ApprovalStep).where(
+                ApprovalStep.case_id == case.id,
+                ApprovalStep.gate == gate.name,
+                ApprovalStep.status.in_(StepStatus.live()),
+            )
+        )
+        if step is None:
+            raise InvalidAction(f"No step of '{ctx.definition.label(case.state)}' is waiting for a decision")
+        principal_id = self._principal(ctx, step, on_behalf_of_id)
+        if ctx.actor.id == case.requester_id or principal_id == case.requester_id:
+            raise NotPermitted("You cannot decide on a case you requested (segregation of duties)")
+        if problem := ctx.declaration_problem(ctx.actor.id):
+            raise NotPermitted("Approval needs a conflict-of-interest declaration" if "declaration from you" in problem
+                               else problem)
+        if outcome is not Outcome.APPROVE and not ctx.reason:
+            verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}
+            raise InvalidInput({"reason": f"Give a reason to {verb[outcome.value]}"})
+        already = session.scalar(
+            select(Decision.outcome).where(Decision.step_id == step.id, Decision.principal_id == principal_id)
+        )
+        if already is not None:
+            raise InvalidAction(f"This step already has a decision ({already}) from you or the person you act for")
+
+        approvals_after = (
+            session.scalar(select(func.count()).select_from(Decision).where(
+                Decision.step_id == step.id, Decision.outcome == Outcome.APPROVE)) or 0
+        ) + (1 if outcome is Outcome.APPROVE else 0)
+        step_done = outcome is Outcome.APPROVE and approvals_after >= step.required
+        next_step = None
+        if step_done:
+            next_step = session.scalar(
+                select(ApprovalStep).where(
+                    ApprovalStep.case_id == case.id, ApprovalStep.gate == gate.name,
+                    ApprovalStep.round == step.round, ApprovalStep.position > step.position,
+                ).order_by(ApprovalStep.position).limit(1)
+            )
+        gate_passes = step_done and next_step is None
+        if gate_passes:
+            # Check the gate's own guards BEFORE writing anything: all or nothing.
+            self._check_guards(ctx, gate.approve_guards)
+
+        session.add(Decision(step_id=step.id, case_id=case.id, actor_id=ctx.actor.id, principal_id=principal_id,
+                             outcome=outcome.value, reason=ctx.reason, at=ctx.now))
+        decision_data = {
+            "gate": gate.name, "step": step.position, "round": step.round, "role": step.role,
+            "step_authority": step.authority, "outcome": outcome.value, "step_reason": step.reason,
+            "approvals": approvals_after, "required": step.required,
+        }
+        on_behalf = principal_id if principal_id != ctx.actor.id else None
+
+        if outcome is Outcome.REQUEST_INFO:
+            step.status = StepStatus.INFO_REQUESTED
+            self._notify(ctx, [case.requester_id], "info_requested", f"{case.reference}: more information needed",
+                         f"{ctx.actor.full_name} asks: {ctx.reason}")
+            return self._record_internal(ctx, "request_info", decision_data, on_behalf)
+        if outcome is Outcome.APPROVE and not step_done:
+            return self._record_internal(ctx, "approve", decision_data, on_behalf)
+        if outcome is Outcome.APPROVE and next_step is not None:
+            step.status, step.closed_at = StepStatus.APPROVED, ctx.now
+            session.flush()  # free the one-live-step-per-gate slot before opening the next step
+            self._open_step(ctx, next_step)
+            return self._record_internal(ctx, "approve", decision_data, on_behalf)
+
+        final_status = {Outcome.APPROVE: StepStatus.APPROVED, Outcome.REJECT: StepStatus.REJECTED,
+                        Outcome.RETURN: StepStatus.RETURNED}[outcome]
+        step.status, step.closed_at = final_status, ctx.now
+        self._close_live_steps(session, case.id, gate.name, StepStatus.CANCELLED, ctx.now, round_=step.round)
+        transition = self._choose(ctx)
+        ctx.transition = transition
+        if outcome is not Outcome.APPROVE:
+            self._notify(ctx, [case.requester_id], f"case_{final_status.value}",
+                         f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
+                         f"{ctx.actor.full_name}: {ctx.reason}")
+        ctx.on_behalf_of_id = on_behalf
+        return self._fire(ctx, transition, extra=decision_data)
+
+    def _principal(self, ctx: ActionContext, step: ApprovalStep, on_behalf_of_id: int | None) -> int:
+        """Whose authority the actor uses on this step: their own, or a delegator's while they are away."""
+        actor = ctx.actor
+        if on_behalf_of_id is None and self._eligible(actor, step):
+            return actor.id
+        delegations = ctx.session.scalars(
+            select(Delegation).where(
+                Delegation.delegate_id == actor.id, Delegation.revoked_at.is_(None),
+                Delegation.starts_on <= ctx.today, Delegation.ends_on >= ctx.today,
+                *([Delegation.delegator_id == on_behalf_of_id] if on_behalf_of_id else []),
+            )
+        ).all()
+        for delegation in delegations:
+            delegator = self._actor(ctx.session, delegation.delegator_id)
+            if self._eligible(delegator, step):
+                if not self._may_cover(actor, step):
+                    raise NotPermitted(
+                        f"{actor.full_name} cannot act for {delegator.full_name} on this step: a delegate must hold "
+                        f"{self.governance.organisation.roles[step.role].name} or a more senior role in {step.authority}"
+                    )
+                return delegator.id
+        role = self.governance.organisation.roles[step.role].name
+        scope = f"{step.authority}" + (
+            f", {self.governance.organisation.pillars[step.pillar].name}" if step.pillar else ""
+        )
+        raise NotPermitted(f"This step needs a {role} for {scope}, or their delegate")
+
+    @staticmethod
+    def _eligible(actor: Actor, step: ApprovalStep) -> bool:
+        return actor.holds(step.role, step.authority, step.pillar)
+
+    def _may_cover(self, delegate: Actor, step: ApprovalStep) -> bool:
+        """A delegate holds authority for the value: the step's role, or a more senior one, in its authority."""
+        roles = self.governance.organisation.roles
+        needed = roles[step.role].rank
+        return any(a == step.authority and roles[r].rank >= needed for r, a, _ in delegate.roles)
+
+    def _open_gate(self, ctx: ActionContext, gate: str) -> None:
+        plan_data = ctx.value("route_plan")
+        plan = RoutePlan.from_json(plan_data) if plan_data else None
+        planned = plan.gates.get(gate) if plan else None
+        if not planned:
+            raise InvalidAction(f"No approval route was frozen for '{gate}' on this case")
+        session, case = ctx.session, ctx.case
+        last_round = session.scalar(
+            select(func.max(ApprovalStep.round)).where(ApprovalStep.case_id == case.id, ApprovalStep.gate == gate)
+        ) or 0
+        order = ctx.definition.gate_order.get(gate, 0)
+        steps = []
+        for planned_step in planned:
+            required = planned_step.required
+            if planned_step.mode == "all":
+                required = max(1, len(self.holders(session, planned_step.role, planned_step.authority,
+                                                   planned_step.pillar)))
+            steps.append(ApprovalStep(
+                case_id=case.id, gate=gate, gate_order=order, round=last_round + 1,
+                position=planned_step.position, role=planned_step.role, authority=planned_step.authority,
+                pillar=planned_step.pillar, mode=planned_step.mode, required=required,
+                status=StepStatus.WAITING, reason=planned_step.reason,
+            ))
+        session.add_all(steps)
+        session.flush()
+        self._open_step(ctx, steps[0])
+
+    def _open_step(self, ctx: ActionContext, step: ApprovalStep) -> None:
+        step.status, step.opened_at = StepStatus.OPEN, ctx.now
+        people = [u for u in self.holders(ctx.session, step.role, step.authority, step.pillar)
+                  if u != ctx.case.requester_id]
+        self._notify(ctx, people, "approval_needed", f"{ctx.case.reference}: your approval is needed",
+                     f"'{ctx.case.title}' needs your decision. {step.reason}")
+
+    def _close_live_steps(self, session: Session, case_id: int, gate: str, status: StepStatus, now: datetime,
+                          round_: int | None = None) -> None:
+        conditions = [ApprovalStep.case_id == case_id, ApprovalStep.gate == gate,
+                      ApprovalStep.status.in_((*StepStatus.live(), StepStatus.WAITING))]
+        if round_ is not None:
+            conditions.append(ApprovalStep.round == round_)
+        session.execute(update(ApprovalStep).where(*conditions).values(status=status, closed_at=now),
+                        execution_options={"synchronize_session": "fetch"})
+
+    def _provide_info(self, ctx: ActionContext) -> None:
+        gate = ctx.definition.gate_at(ctx.case.state)
+        step = ctx.session.scalar(select(ApprovalStep).where(
+            ApprovalStep.case_id == ctx.case.id, ApprovalStep.gate == (gate.name if gate else ""),
+            ApprovalStep.status == StepStatus.INFO_REQUESTED))
+        if step is None:
+            raise InvalidAction("No one has asked for more information on this case")
+        step.status = StepStatus.OPEN
+        people = self.holders(ctx.session, step.role, step.authority, step.pillar)
+        self._notify(ctx, people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
+
+    def holders(self, session: Session, role: str, authority: str, pillar: str | None) -> list[int]:
+        """Active users holding ``role`` in ``authority`` (and ``pillar`` where the role is pillar-scoped)."""
+        query = (
+            select(RoleAssignment.user_id).join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == role, RoleAssignment.authority == authority, User.is_active.is_(True))
+            .distinct()
+        )
+        if pillar is not None:
+            query = query.where(RoleAssignment.pillar == pillar)
+        return list(session.scalars(query))
+
+    # =============================================================================================
+    # Writing the change
+    # =============================================================================================
+    def _record_internal(self, ctx: ActionContext, action: str, data: dict[str, Any], on_behalf: int | None
+                         ) -> ActionResult:
+        ctx.on_behalf_of_id = on_behalf
+        state = ctx.case.state
+        version = self._record(ctx, action, state, state, data)
+        label = {"approve": "Approved", "request_info": "Asked for more information"}.get(action, action)
+        return ActionResult(ctx.case.id, action, state, state, version,
+                            f"{label}: {ctx.case.reference} stays at '{ctx.definition.label(state)}'")
+
+    def _record(self, ctx: ActionContext, action: str, from_state: str, to_state: str, data: dict[str, Any]) -> int:
+        """One UPDATE of the case (state, version, chain head) and one audit INSERT, then the outbox."""
+        case, session = ctx.case, ctx.session
+        seq = case.audit_seq + 1
+        prev = case.audit_head or GENESIS
+        on_behalf = ctx.on_behalf_of_id
+        comment = ctx.reason or ctx.comment
+        digest = event_hash(
+            stream=f"case:{case.id}", seq=seq, case_id=case.id, at=ctx.now, actor_id=ctx.actor.id,
+            on_behalf_of_id=on_behalf, action=action, from_state=from_state, to_state=to_state, comment=comment,
+            data=data, prev_hash=prev,
+        )
+        values: dict[str, Any] = {
+            "state": to_state, "version": case.version + 1, "audit_seq": seq, "audit_head": digest,
+            "updated_at": ctx.now, **ctx.changes,
+        }
+        if ctx.details != (case.details or {}):
+            values["details"] = ctx.details
+        session.flush()
+        result = session.execute(
+            update(Case).where(Case.id == case.id, Case.version == case.version).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        if result.rowcount != 1:  # pragma: no cover - the lock makes this a belt-and-braces check
+            raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
+        event_id = session.execute(
+            insert(AuditEvent).returning(AuditEvent.id),
+            [{"stream": f"case:{case.id}", "seq": seq, "case_id": case.id, "at": ctx.now, "actor_id": ctx.actor.id,
+              "on_behalf_of_id": on_behalf, "action": action, "from_state": from_state, "to_state": to_state,
+              "comment": comment, "data": data, "prev_hash": prev, "hash": digest}],
+        ).scalar_one()
+        if ctx.outbox:
+            for message in ctx.outbox:
+                message["audit_event_id"] = event_id
+            session.execute(insert(OutboxMessage), ctx.outbox)
+        session.expire(case)
+        return values["version"]
+
+    def _notify(self, ctx: ActionContext, user_ids: Iterable[int], kind: str, subject: str, body: str) -> None:
+        for user_id in dict.fromkeys(user_ids):
+            ctx.outbox.append({"kind": kind, "recipient_id": user_id, "case_id": ctx.case.id, "subject": subject[:300],
+                           "body": body, "payload": {"case_id": ctx.case.id}, "created_at": ctx.now,
+                           "next_attempt_at": ctx.now})
+
+    # =============================================================================================
+    # Opening and editing cases, declarations, delegations
+    # =============================================================================================
+    def resolve_route(self, case: Case, *, route: str | None = None, commencement: date | None = None) -> RoutePlan:
+        definition = self.workflows.get(case.workflow, case.workflow_version)
+        proposal = Proposal(case.authority, case.category, case.contract_type, case.estimated_value,
+                            case.vat_treatment, commencement or case.commencement_date or self.today(), route)
+        try:
+            return self.governance.resolve(proposal, list(definition.gates),
+                                           conditional=definition.conditional_gates)
+        except GovernanceError as exc:
+            raise InvalidInput({"route": str(exc)}) from exc
+
+    def preview_route(self, proposal: Proposal, stage: str = "procurement") -> RoutePlan:
+        definition = self.workflows.for_stage(stage)
+        return self.governance.resolve(proposal, list(definition.gates), conditional=definition.conditional_gates)
+
+    def open_case(self, *, stage: str, actor_id: int, **fields: Any) -> int:
+        """Open a new case (a draft request) for ``actor_id``; returns its id."""
+        clean = self._validated_case_fields(fields, creating=True)
+        with self.db.unit_of_work() as session:
+            self._actor(session, actor_id)
+            return self.insert_case(session, stage=stage, actor_id=actor_id, requester_id=actor_id,
+                                    now=self.clock(), **clean)
+
+    def insert_case(self, session: Session, *, stage: str, actor_id: int, requester_id: int, now: datetime,
+                    parent_case_id: int | None = None, freeze: bool = False, **fields: Any) -> int:
+        """Insert a case at its workflow's initial state with its first audit event (inside a caller's unit)."""
+        definition = self.workflows.for_stage(stage)
+        category = self.governance.organisation.categories[fields["category"]]
+        case = Case(stage=stage, workflow=definition.name, workflow_version=definition.version,
+                    state=definition.initial, requester_id=requester_id, parent_case_id=parent_case_id,
+                    pillar=category.pillar, created_at=now, updated_at=now, details={}, **fields)
+        session.add(case)
+        session.flush()
+        case.reference = f"{STAGE_PREFIX[stage]}-{case.id:06d}"
+        data = {"stage": stage, "workflow": definition.key, "parent_case_id": parent_case_id,
+                "fields": _jsonable({k: v for k, v in fields.items() if k not in ("description",)})}
+        if freeze:
+            plan = self.resolve_route(case, route=case.route, commencement=self.today(now))
+            case.route_plan = plan.to_json()
+            case.submitted_at = now
+            data["steps"] = [s.reason for steps in plan.gates.values() for s in steps]
+        self._append_event(session, case, actor_id=actor_id, action="open", from_state=None,
+                           to_state=case.state, data=data, now=now)
+        return case.id
+
+    def edit_case(self, case_id: int, actor_id: int, expected_version: int | None, **fields: Any) -> int:
+        """Change a request's details while it is in an editable state (draft, rework); returns the new version."""
+        clean = self._validated_case_fields(fields, creating=False)
+        with self.db.unit_of_work() as session:
+            case = self._lock(session, case_id, expected_version)
+            self._actor(session, actor_id)
+            definition = self.workflows.get(case.workflow, case.workflow_version)
+            if actor_id != case.requester_id:
+                raise NotPermitted("Only the requester can change the request's details")
+            if not definition.states[case.state].editable:
+                raise InvalidAction(f"The request cannot be changed while it is at '{definition.label(case.state)}'")
+            if "category" in clean:
+                clean["pillar"] = self.governance.organisation.categories[clean["category"]].pillar
+            before = {k: getattr(case, k) for k in clean}
+            for key, value in clean.items():
+                setattr(case, key, value)
+            changed = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
+            case.version += 1
+            self._append_event(session, case, actor_id=actor_id, action="edit", from_state=case.state,
+                               to_state=case.state, data={"changed": _jsonable(changed)}, now=self.clock())
+            return case.version
+
+    def set_detail(self, case_id: int, actor_id: int, key: str, value: str, expected_version: int | None = None) -> int:
+        """Record a fact the workflow needs before submission (a direct-award justification, say)."""
+        with self.db.unit_of_work() as session:
+            case = self._lock(session, case_id, expected_version)
+            if actor_id != case.requester_id:
+                raise NotPermitted("Only the requester can change the request's details")
+            case.details = {**(case.details or {}), key: _clean(value)}
+            case.version += 1
+            self._append_event(session, case, actor_id=actor_id, action="set_detail", from_state=case.state,
+                               to_state=case.state, data={key: _clean(value)}, now=self.clock())
+            return case.version
+
+    def declare_interests(self, case_id: int, actor_id: int, *, has_conflict: bool, details: str = "",
+                          mitigation: str = "") -> None:
+        """Record a conflict-of-interest declaration (PA23 s81): none, or declared with any mitigation."""
+        if has_conflict and not _clean(details):
+            raise InvalidInput({"details": "Describe the conflict of interest you are declaring"})
+        with self.db.unit_of_work() as session:
+            case = self._lock(session, case_id, None)
+            self._actor(session, actor_id)
+            now = self.clock()
+            session.add(ConflictDeclaration(case_id=case.id, user_id=actor_id, has_conflict=has_conflict,
+                                            details=_clean(details), mitigation=_clean(mitigation), declared_at=now))
+            case.version += 1
+            self._append_event(session, case, actor_id=actor_id, action="declare_interests", from_state=case.state,
+                               to_state=case.state, now=now,
+                               data={"has_conflict": has_conflict, "mitigated": bool(_clean(mitigation))})
+
+    def delegate(self, delegator_id: int, delegate_id: int, starts_on: date, ends_on: date, reason: str = "") -> int:
+        """Set dated out-of-office cover. The delegate must hold an approving role of their own."""
+        if ends_on < starts_on:
+            raise InvalidInput({"ends_on": "The end of the absence must be on or after its start"})
+        if delegate_id == delegator_id:
+            raise InvalidInput({"delegate_id": "Choose someone other than yourself"})
+        with self.db.unit_of_work() as session:
+            delegator = self._actor(session, delegator_id)
+            delegate = self._actor(session, delegate_id)
+            roles = self.governance.organisation.roles
+            if not any(roles[r].rank > 0 for r, _, _ in delegate.roles):
+                raise InvalidInput({"delegate_id": f"{delegate.full_name} holds no approving role"})
+            delegation = Delegation(delegator_id=delegator_id, delegate_id=delegate_id, starts_on=starts_on,
+                                    ends_on=ends_on, reason=_clean(reason), created_at=self.clock())
+            session.add(delegation)
+            session.flush()
+            self.system_event(session, actor_id=delegator_id, action="delegate",
+                              data={"delegator": delegator.username, "delegate": delegate.username,
+                                    "from": starts_on.isoformat(), "to": ends_on.isoformat()})
+            return delegation.id
+
+    def _validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        allowed = {"title", "description", "authority", "category", "contract_type", "estimated_value",
+                   "vat_treatment", "proposed_start", "duration_months", "route", "commencement_date"}
+        errors: dict[str, str] = {}
+        unknown = set(fields) - allowed
+        for name in unknown:
+            errors[name] = f"'{name}' is not a field of a request"
+        org = self.governance.organisation
+        clean: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in unknown:
+                continue
+            if name in ("title", "description"):
+                text = _clean(value)
+                limit = 200 if name == "title" else MAX_TEXT
+                if name == "title" and not text:
+                    errors[name] = "Enter a title for the request"
+                elif len(text) > limit:
+                    errors[name] = f"The {name} must be {limit} characters or fewer"
+                clean[name] = text
+            elif name == "authority":
+                if not org.is_authority_choice(value):
+                    errors[name] = f"Choose {', '.join(org.authorities)} or {JOINT}"
+                clean[name] = value
+            elif name == "category":
+                if value not in org.categories:
+                    errors[name] = "Choose a category from the list"
+                clean[name] = value
+            elif name == "contract_type":
+                if value not in ("goods", "services", "works", "light_touch"):
+                    errors[name] = "Choose goods, services, works or light-touch services"
+                clean[name] = value
+            elif name == "vat_treatment":
+                if value not in ("standard", "reduced", "zero", "exempt"):
+                    errors[name] = "Choose standard, reduced, zero-rated or exempt"
+                clean[name] = value
+            elif name == "estimated_value":
+                parsed = _money(value)
+                if parsed is None:
+                    errors[name] = "Enter an estimated value in pounds, like 25000 or 25000.50"
+                clean[name] = parsed
+            elif name in ("proposed_start", "commencement_date"):
+                parsed_date = _date(value)
+                if value not in (None, "") and parsed_date is None:
+                    errors[name] = "Enter a real date, like 2026-04-01"
+                clean[name] = parsed_date
+            elif name == "duration_months":
+                if value in (None, ""):
+                    clean[name] = None
+                elif isinstance(value, bool) or not str(value).isdigit() or not 0 < int(value) <= 600:
+                    errors[name] = "Enter the duration as a whole number of months, like 36"
+                else:
+                    clean[name] = int(value)
+            elif name == "route":
+                clean[name] = value or None
+        if creating:
+            for required, message in (("title", "Enter a title for the request"),
+                                      ("authority", "Choose the authority, or joint"),
+                                      ("category", "Choose a category"),
+                                      ("contract_type", "Choose the contract type"),
+                                      ("estimated_value", "Enter an estimated value in pounds, like 25000 or 25000.50")):
+                if required not in fields:
+                    errors.setdefault(required, message)
+        if errors:
+            raise InvalidInput(errors)
+        return clean
+
+    # =============================================================================================
+    # Audit events outside a transition
+    # =============================================================================================
+    def _append_event(self, session: Session, case: Case, *, actor_id: int | None, action: str,
+                      from_state: str | None, to_state: str | None, data: dict[str, Any], now: datetime,
+                      comment: str = "", on_behalf_of_id: int | None = None) -> None:
+        seq = case.audit_seq + 1
+        prev = case.audit_head or GENESIS
+        fields = dict(stream=f"case:{case.id}", seq=seq, case_id=case.id, at=now, actor_id=actor_id,
+                      on_behalf_of_id=on_behalf_of_id, action=action, from_state=from_state, to_state=to_state,
+                      comment=comment, data=data, prev_hash=prev)
+        digest = event_hash(**fields)
+        session.add(AuditEvent(**fields, hash=digest))
+        case.audit_seq, case.audit_head = seq, digest
+
+    def system_event(self, session: Session, *, actor_id: int | None, action: str, data: dict[str, Any],
+                     comment: str = "") -> None:
+        """An audit event with no case (users, delegations, migrations), on the ``system`` chain."""
+        from ..models import AuditHead
+
+        head = session.get(AuditHead, "system", with_for_update=True)
+        if head is None:
+            head = AuditHead(stream="system", seq=0, hash=GENESIS)
+            session.add(head)
+        now = self.clock()
+        fields = dict(stream="system", seq=head.seq + 1, case_id=None, at=now, actor_id=actor_id,
+                      on_behalf_of_id=None, action=action, from_state=None, to_state=None, comment=comment,
+                      data=data, prev_hash=head.hash)
+        digest = event_hash(**fields)
+        session.add(AuditEvent(**fields, hash=digest))
+        head.seq, head.hash = fields["seq"], digest
+
+
+# --- input parsing ------------------------------------------------------------------------------
+def _clean(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _money(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip().replace(",", "").lstrip("£")
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,2})?", text):
+        return None
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:  # pragma: no cover - the pattern rules it out
+        return None
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str, Any]:
+    specs = {spec.name: spec for spec in transition.inputs}
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name in raw:
+        if name not in specs:
+            errors[name] = f"'{name}' is not asked for by '{transition.label}'"
+    for spec in transition.inputs:
+        value = raw.get(spec.name)
+        if value in (None, ""):
+            if not spec.optional:
+                errors[spec.name] = f"Enter {spec.label[0].lower()}{spec.label[1:]}"
+            continue
+        if spec.type == "date":
+            parsed = _date(value)
+            if parsed is None:
+                errors[spec.name] = f"{spec.label} must be a real date, like 2026-04-01"
+        elif spec.type == "money":
+            parsed = _money(value)
+            if parsed is None:
+                errors[spec.name] = f"{spec.label} must be an amount in pounds, like 25000 or 25000.50"
+        elif spec.type == "integer":
+            parsed = int(value) if not isinstance(value, bool) and str(value).isdigit() else None
+            if parsed is None:
+                errors[spec.name] = f"{spec.label} must be a whole number, like 12"
+        elif spec.type == "boolean":
+            parsed = value if isinstance(value, bool) else None
+            if parsed is None:
+                errors[spec.name] = f"{spec.label} must be yes or no"
+        else:
+            parsed = _clean(value)
+            if len(parsed) > MAX_TEXT:
+                errors[spec.name] = f"{spec.label} must be {MAX_TEXT} characters or fewer"
+        clean[spec.name] = parsed
+    if errors:
+        raise InvalidInput(errors)
+    return clean
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, date | datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, Decimal):
+            out[key] = f"{value:.2f}"
+        elif isinstance(value, list) and len(value) == 2:
+            out[key] = [_jsonable({"v": v})["v"] for v in value]
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,377 @@
+"""The named guards, conditions and effects that workflow files refer to.
+
+- A **guard** returns ``None`` when the action may go ahead, or a sentence saying what is missing.
+- A **condition** (``when:``) picks between destinations; it never blocks.
+- An **effect** runs inside the engine's transaction after the state change (raise a deadline, open a
+  linked case, freeze the route). It changes data only through the :class:`ActionContext`.
+
+Adding one is a code change reviewed with its workflow; a YAML file naming one that does not exist is
+refused at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..governance import statutory
+from ..governance.rules import RoutePlan
+from ..governance.statutory import Route
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import ActionContext
+
+Guard = Callable[["ActionContext"], str | None]
+Predicate = Callable[["ActionContext"], bool]
+Effect = Callable[["ActionContext"], None]
+
+GUARDS: dict[str, Guard] = {}
+PREDICATES: dict[str, Predicate] = {}
+EFFECTS: dict[str, Effect] = {}
+
+
+def guard(fn: Guard) -> Guard:
+    GUARDS[fn.__name__] = fn
+    return fn
+
+
+def predicate(fn: Predicate) -> Predicate:
+    PREDICATES[fn.__name__] = fn
+    return fn
+
+
+def effect(fn: Effect) -> Effect:
+    EFFECTS[fn.__name__] = fn
+    return fn
+
+
+def predicate_condition(name: str) -> Callable:
+    """A ``transitions`` condition for a named predicate (the machine passes EventData)."""
+
+    def condition(event) -> bool:
+        return PREDICATES[name](event.model.ctx)
+
+    condition.__name__ = name
+    return condition
+
+
+def _plan(ctx: ActionContext) -> RoutePlan | None:
+    data = ctx.value("route_plan")
+    return RoutePlan.from_json(data) if data else None
+
+
+# --- conditions ---------------------------------------------------------------------------------
+@predicate
+def key_decision(ctx: ActionContext) -> bool:
+    return bool(ctx.value("key_decision"))
+
+
+@predicate
+def award_notice_required(ctx: ActionContext) -> bool:
+    """A contract award notice precedes any above-threshold public contract (PA23 s50)."""
+    plan = _plan(ctx)
+    return bool(plan and plan.above_threshold)
+
+
+@predicate
+def standstill_applies(ctx: ActionContext) -> bool:
+    """PA23 s51; standstill is voluntary for framework call-offs."""
+    return award_notice_required(ctx) and ctx.value("route") != Route.FRAMEWORK_CALL_OFF
+
+
+@predicate
+def contract_details_notice_required(ctx: ActionContext) -> bool:
+    """Above threshold (s53) or a notifiable below-threshold contract, 30,000 incl. VAT (s87)."""
+    plan = _plan(ctx)
+    return bool(plan and plan.notifiable)
+
+
+@predicate
+def on_extension(ctx: ActionContext) -> bool:
+    return bool(ctx.details.get("on_extension"))
+
+
+@predicate
+def extension_proposed(ctx: ActionContext) -> bool:
+    return ctx.details.get("renewal_proposal") == "extend"
+
+
+@predicate
+def recommission_proposed(ctx: ActionContext) -> bool:
+    return ctx.details.get("renewal_proposal") == "recommission"
+
+
+# --- guards -------------------------------------------------------------------------------------
+@guard
+def case_details_complete(ctx: ActionContext) -> str | None:
+    missing = [
+        label
+        for field, label in (
+            ("title", "a title"),
+            ("description", "a description of the need"),
+            ("proposed_start", "a proposed start date"),
+            ("duration_months", "a duration in months"),
+        )
+        if not ctx.value(field)
+    ]
+    if ctx.value("estimated_value") is None or Decimal(ctx.value("estimated_value")) <= 0:
+        missing.append("an estimated total value above zero")
+    return f"The request needs {', '.join(missing)}" if missing else None
+
+
+@guard
+def route_justified(ctx: ActionContext) -> str | None:
+    if ctx.value("route") == Route.DIRECT_AWARD and not ctx.details.get("direct_award_justification"):
+        return "A direct award needs a recorded justification (Procurement Act 2023 s41 and Schedule 5)"
+    return None
+
+
+@guard
+def forward_plan_period_passed(ctx: ActionContext) -> str | None:
+    deadline = ctx.deadline("forward_plan")
+    if deadline is None:
+        return "A key decision needs its forward plan entry recorded first (28 days' notice)"
+    if ctx.today < deadline.due_on:
+        return f"A key decision cannot be taken before {deadline.due_on:%d %B %Y}, 28 days after the forward plan entry"
+    return None
+
+
+@guard
+def actor_declared(ctx: ActionContext) -> str | None:
+    return ctx.declaration_problem(ctx.actor_id)
+
+
+@guard
+def conflicts_assessment_done(ctx: ActionContext) -> str | None:
+    if not ctx.details.get("conflicts_assessment_completed_on"):
+        return (
+            "The conflicts assessment must be completed before a tender or transparency notice "
+            "(Procurement Act 2023 s83)"
+        )
+    return None
+
+
+def _route_guard(routes: tuple[Route, ...], noun: str) -> Guard:
+    def check(ctx: ActionContext) -> str | None:
+        route = ctx.value("route")
+        if route not in routes:
+            label = Route(route).label if route in Route._value2member_map_ else "not chosen"
+            return f"This action is for {noun}; this case's route is {label}"
+        return None
+
+    return check
+
+
+GUARDS["tender_route"] = _route_guard(
+    (Route.BELOW_THRESHOLD_TENDER, Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE), "tender routes"
+)
+GUARDS["quotation_route"] = _route_guard((Route.LOW_VALUE_PURCHASE, Route.QUOTATIONS), "quotation routes")
+GUARDS["call_off_route"] = _route_guard((Route.FRAMEWORK_CALL_OFF,), "framework call-offs")
+GUARDS["direct_award_route"] = _route_guard((Route.DIRECT_AWARD,), "direct awards")
+
+
+@guard
+def tender_period_long_enough(ctx: ActionContext) -> str | None:
+    published = ctx.inputs.get("tender_notice_published_on")
+    closes = ctx.inputs.get("tenders_close_on")
+    if not published or not closes:
+        return None  # missing inputs are reported on their own
+    plan = _plan(ctx)
+    minimum = 25 if plan and plan.above_threshold else 1  # PA23 s54: 25 days, electronic submission
+    if (closes - published).days < minimum:
+        return (
+            f"The tender period must be at least {minimum} days (Procurement Act 2023 s54): "
+            f"tenders can close on {published + timedelta(days=minimum):%d %B %Y} at the earliest"
+        )
+    return None
+
+
+@guard
+def tender_period_ended(ctx: ActionContext) -> str | None:
+    closes = ctx.details.get("tenders_close_on")
+    if closes and ctx.today <= date.fromisoformat(closes):
+        return f"The tender period is open until {date.fromisoformat(closes):%d %B %Y}"
+    return None
+
+
+@guard
+def standstill_ended(ctx: ActionContext) -> str | None:
+    deadline = ctx.deadline("standstill_end")
+    if deadline and ctx.today <= deadline.due_on:
+        return f"Standstill runs to the end of {deadline.due_on:%d %B %Y} (Procurement Act 2023 s51)"
+    return None
+
+
+@guard
+def contract_dates_valid(ctx: ActionContext) -> str | None:
+    start, end, signed = (ctx.inputs.get(k) for k in ("start_date", "end_date", "signed_on"))
+    if start and end and end <= start:
+        return "The contract end date must be after its start date"
+    if signed and signed > ctx.today:
+        return "The date the contract was entered into cannot be in the future"
+    return None
+
+
+@guard
+def variation_dates_valid(ctx: ActionContext) -> str | None:
+    contract = ctx.contract()
+    new_end = ctx.inputs.get("new_end_date")
+    if contract and new_end and new_end < contract.start_date:
+        return "The new end date must be after the contract start date"
+    return None
+
+
+@guard
+def extension_available(ctx: ActionContext) -> str | None:
+    contract = ctx.contract()
+    extend_to = ctx.inputs.get("extend_to")
+    if contract is None or extend_to is None:
+        return None
+    limit = _add_months(contract.end_date, contract.extension_months_available)
+    if contract.extension_months_available <= 0:
+        return "This contract has no extension options left"
+    if extend_to <= contract.end_date or extend_to > limit:
+        return f"An extension must end after {contract.end_date:%d %B %Y} and no later than {limit:%d %B %Y}"
+    return None
+
+
+@guard
+def end_date_reached(ctx: ActionContext) -> str | None:
+    contract = ctx.contract()
+    if contract and ctx.today < contract.end_date:
+        return f"The contract runs until {contract.end_date:%d %B %Y}"
+    return None
+
+
+# --- effects ------------------------------------------------------------------------------------
+@effect
+def freeze_route(ctx: ActionContext) -> None:
+    """At first submission: resolve and freeze the route plan. A resubmission keeps the frozen one."""
+    if ctx.value("route_plan"):
+        return
+    ctx.freeze_route()
+
+
+@effect
+def forward_plan_deadline(ctx: ActionContext) -> None:
+    ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"]))
+
+
+@effect
+def record_conflicts_assessment(ctx: ActionContext) -> None:
+    ctx.details["conflicts_assessment_completed_on"] = ctx.today.isoformat()
+    ctx.details["conflicts_assessment_by"] = ctx.actor_id
+
+
+@effect
+def standstill_deadline(ctx: ActionContext) -> None:
+    if standstill_applies(ctx):
+        ctx.raise_deadline(statutory.standstill(ctx.inputs["award_notice_published_on"]))
+
+
+@effect
+def contract_details_deadline(ctx: ActionContext) -> None:
+    ctx.raise_deadline(statutory.contract_details_notice(ctx.inputs["signed_on"]))
+
+
+@effect
+def meet_contract_details_deadline(ctx: ActionContext) -> None:
+    ctx.meet_deadline("contract_details_notice")
+
+
+@effect
+def procurement_termination_notice(ctx: ActionContext) -> None:
+    """PA23 s55: after a tender or transparency notice, publish a termination notice as soon as practicable."""
+    if ctx.details.get("tender_notice_published_on") or ctx.details.get("transparency_notice_published_on"):
+        ctx.raise_deadline(
+            statutory.Deadline(
+                "procurement_termination_notice",
+                ctx.today,
+                "PA23 s55: a procurement termination notice as soon as reasonably practicable",
+            )
+        )
+
+
+@effect
+def open_procurement_case(ctx: ActionContext) -> None:
+    ctx.open_linked_case("procurement")
+
+
+@effect
+def open_contract(ctx: ActionContext) -> None:
+    ctx.open_contract()
+
+
+@effect
+def assess_change_notice(ctx: ActionContext) -> None:
+    contract = ctx.contract()
+    assert contract is not None
+    months_before = _months_between(contract.start_date, contract.end_date)
+    months_after = _months_between(contract.start_date, ctx.inputs["new_end_date"])
+    required, why = statutory.change_notice_required(
+        contract.contract_type, contract.value, ctx.inputs["new_value"], months_before, months_after
+    )
+    ctx.details["change_notice_required"] = required
+    ctx.details["change_notice_basis"] = why
+    ctx.audit_data["change_notice"] = why
+
+
+@effect
+def apply_variation(ctx: ActionContext) -> None:
+    contract = ctx.contract()
+    assert contract is not None
+    new_value = Decimal(ctx.details["new_value"])
+    new_end = date.fromisoformat(ctx.details["new_end_date"])
+    ctx.audit_data["variation"] = {
+        "value": [f"{contract.value:.2f}", f"{new_value:.2f}"],
+        "end_date": [contract.end_date.isoformat(), new_end.isoformat()],
+    }
+    contract.value = new_value
+    contract.end_date = new_end
+
+
+@effect
+def record_renewal_proposal(ctx: ActionContext) -> None:
+    proposal = {"propose_extension": "extend", "propose_recommission": "recommission"}.get(ctx.trigger, "exit")
+    ctx.details["renewal_proposal"] = proposal
+
+
+@effect
+def apply_renewal_decision(ctx: ActionContext) -> None:
+    contract = ctx.contract()
+    assert contract is not None
+    proposal = ctx.details.get("renewal_proposal")
+    if proposal == "extend":
+        extend_to = date.fromisoformat(ctx.details["extend_to"])
+        used = _months_between(contract.end_date, extend_to)
+        ctx.audit_data["extension"] = {"from": contract.end_date.isoformat(), "to": extend_to.isoformat()}
+        contract.extension_months_available = max(0, contract.extension_months_available - used)
+        contract.end_date = extend_to
+        ctx.details["on_extension"] = True
+    elif proposal == "recommission":
+        ctx.open_linked_case("commissioning")
+
+
+@effect
+def termination_notice_deadline(ctx: ActionContext) -> None:
+    contract = ctx.contract()
+    ended = ctx.inputs.get("terminated_on") or (contract.end_date if contract else ctx.today)
+    ctx.raise_deadline(statutory.termination_notice(ended))
+
+
+# --- dates --------------------------------------------------------------------------------------
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _months_between(start: date, end: date) -> int:
+    return max(0, (end.year - start.year) * 12 + end.month - start.month)
