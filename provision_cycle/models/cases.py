@@ -93,7 +93,7 @@ class Case(Base):
     audit_seq: Mapped[int] = mapped_column(default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
 
-    requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
+    requester = relationship("User", foreign_keys=[requester_id])
     parent = relationship("Case", remote_side=[id], foreign_keys=[parent_case_id])
     steps: Mapped[list[ApprovalStep]] = relationship(
         back_populates="case", order_by="(ApprovalStep.round, ApprovalStep.gate_order, ApprovalStep.position)"

@@ -532,17 +532,24 @@ class Engine:
                                     now=self.clock(), **clean)
 
     def insert_case(self, session: Session, *, stage: str, actor_id: int, requester_id: int, now: datetime,
-                    parent_case_id: int | None = None, freeze: bool = False, **fields: Any) -> int:
-        """Insert a case at its workflow's initial state with its first audit event (inside a caller's unit)."""
+                    parent_case_id: int | None = None, freeze: bool = False, state: str | None = None,
+                    **fields: Any) -> int:
+        """Insert a case with its first audit event, inside a caller's unit of work.
+
+        It starts at the workflow's initial state, or at ``state`` for an import of an existing contract
+        (the opening event records that it was imported there).
+        """
         definition = self.workflows.for_stage(stage)
+        if state is not None and (state not in definition.states or definition.states[state].gate):
+            raise InvalidInput({"state": f"'{state}' is not a resting state of {definition.key}"})
         category = self.governance.organisation.categories[fields["category"]]
         case = Case(stage=stage, workflow=definition.name, workflow_version=definition.version,
-                    state=definition.initial, requester_id=requester_id, parent_case_id=parent_case_id,
+                    state=state or definition.initial, requester_id=requester_id, parent_case_id=parent_case_id,
                     pillar=category.pillar, created_at=now, updated_at=now, details={}, **fields)
         session.add(case)
         session.flush()
         case.reference = f"{STAGE_PREFIX[stage]}-{case.id:06d}"
-        data = {"stage": stage, "workflow": definition.key, "parent_case_id": parent_case_id,
+        data = {"stage": stage, "workflow": definition.key, "parent_case_id": parent_case_id, "imported": bool(state),
                 "fields": _jsonable({k: v for k, v in fields.items() if k not in ("description",)})}
         if freeze:
             plan = self.resolve_route(case, route=case.route, commencement=self.today(now))

@@ -1,0 +1,50 @@
+"""The Flask application factory: a list of named steps, each short. Importing this module does nothing."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .core import Core, build_core
+from .settings import PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings | None = None, *, core: Core | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"), instance_path=str(settings.instance_dir))
+    _configure(app, settings)
+    _attach_core(app, core or build_core(settings))
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DEBUG=settings.debug,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _attach_core(app: Flask, core: Core) -> None:
+    app.extensions["provision_cycle"] = core
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .web.public import public
+
+    app.register_blueprint(public)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def core_of(app: Flask) -> Core:
+    return app.extensions["provision_cycle"]

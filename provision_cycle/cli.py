@@ -1,0 +1,162 @@
+"""Flask CLI commands: thin wrappers that parse arguments, call one service and print the outcome."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .audit import verify_chains
+from .config_files import ConfigError
+from .core import Core, load_definitions
+from .diagrams import to_dot, to_svg
+from .errors import DomainError
+from .migrate import upgrade
+
+
+def _core() -> Core:
+    return current_app.extensions["provision_cycle"]
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+@click.command("upgrade-db")
+def upgrade_db() -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    upgrade(_core().db.engine)
+    click.echo(f"Database is at the latest schema: {_core().db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("validate")
+def validate() -> None:
+    """Validate config/ and workflows/, listing every problem with its file and item."""
+    try:
+        governance, workflows = load_definitions(_core().settings)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    for definition in workflows.definitions.values():
+        click.echo(f"{definition.file}: {len(definition.states)} states, {len(definition.transitions)} "
+                   f"transitions, gates: {', '.join(definition.gates) or 'none'}")
+    for code, rules in governance.rules.items():
+        click.echo(f"{rules.file}: {len(rules.bands)} bands, {len(rules.approvals)} approval rules")
+    click.echo("Configuration and workflows are valid.")
+
+
+@click.command("seed-demo")
+@click.option("--cases", default=50, show_default=True, help="How many cases to drive through the workflows.")
+@click.option("--contracts", default=200, show_default=True, help="How many register contracts to load.")
+def seed_demo(cases: int, contracts: int) -> None:
+    """Load demo people, cases and contracts once (does nothing if people already exist)."""
+    from .demo import seed
+
+    report = seed(_core(), cases=cases, contracts=contracts)
+    click.echo(report)
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, help="role:AUTHORITY or role:AUTHORITY:pillar, repeatable")
+@click.password_option(help="At least 12 characters.")
+def create_user_command(username: str, full_name: str, email: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a person with a password and roles."""
+    from .services.people import create_user, parse_grant
+
+    try:
+        user_id = create_user(_core(), username=username, full_name=full_name, email=email, password=password,
+                              grants=[parse_grant(r) for r in roles])
+    except DomainError as exc:
+        _fail(exc.message)
+        return
+    click.echo(f"Created {username} (id {user_id}).")
+
+
+@click.command("verify-audit")
+def verify_audit() -> None:
+    """Recompute every audit hash chain; exit 1 on any break."""
+    with _core().db.reading() as session:
+        report = verify_chains(session)
+    for problem in report.problems:
+        click.secho(problem, fg="red")
+    click.echo(f"{report.events} events in {report.streams} chains: {'intact' if report.ok else 'BROKEN'}.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command("migrate-cases")
+@click.argument("workflow")
+@click.option("--from", "from_version", type=int, required=True)
+@click.option("--to", "to_version", type=int, required=True)
+@click.option("--map", "mappings", multiple=True, help="old_state=new_state, repeatable")
+@click.option("--apply", is_flag=True, help="Make the change (without it, a dry run).")
+@click.option("--actor", "actor_username", default="system", show_default=True)
+def migrate_cases_command(workflow, from_version, to_version, mappings, apply, actor_username) -> None:
+    """Move open cases to a new workflow version. Dry run unless --apply."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .workflow.migration import migrate_cases
+
+    mapping = {}
+    for item in mappings:
+        if "=" not in item:
+            _fail(f"Write a mapping as old_state=new_state, not {item!r}")
+        old, new = item.split("=", 1)
+        mapping[old.strip()] = new.strip()
+    with _core().db.reading() as session:
+        actor_id = session.scalar(select(User.id).where(User.username == actor_username))
+    try:
+        plan = migrate_cases(_core().engine, workflow=workflow, from_version=from_version, to_version=to_version,
+                             mapping=mapping, actor_id=actor_id, apply=apply)
+    except DomainError as exc:
+        _fail("Cannot migrate: " + exc.message)
+        return
+    click.echo("\n".join(plan.describe()))
+    if not apply:
+        click.echo("Dry run: nothing changed. Run again with --apply to move them.")
+
+
+@click.command("draw")
+@click.argument("workflow")
+@click.option("--version", type=int, default=None, help="Default: the latest.")
+@click.option("--case", "case_id", type=int, default=None, help="Highlight this case's current state.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "dot"]), default="svg", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def draw(workflow, version, case_id, fmt, output) -> None:
+    """Draw a workflow as SVG (or DOT), with a case's current state highlighted."""
+    from .models import Case
+
+    core = _core()
+    current = None
+    if case_id is not None:
+        with core.db.reading() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                _fail(f"There is no case {case_id}")
+            workflow, version, current = case.workflow, case.workflow_version, case.state
+    try:
+        definition = core.workflows.get(workflow, version) if version else core.workflows.latest(workflow)
+    except KeyError:
+        _fail(f"No workflow {workflow!r}" + (f" version {version}" if version else ""))
+        return
+    text = to_svg(definition, current) if fmt == "svg" else to_dot(definition, current)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text)
+
+
+COMMANDS = (upgrade_db, validate, seed_demo, create_user_command, verify_audit, migrate_cases_command, draw)
+
+
+def register(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,289 @@
+"""Realistic demo data: named people for every role, cases driven through the real engine, a contract register.
+
+Every demo case is moved by the engine door, exactly as a person would move it, so its approval route,
+audit chain and notifications are real. Register contracts (the hub's existing contracts, some let under
+the old Public Contracts Regulations) are loaded as contract-management cases at their live state.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from .core import Core
+from .models import ApprovalStep, Case, Contract, StepStatus, User
+from .services.people import Grant, create_user
+from .workflow.engine import ActionRequest
+
+DEMO_PASSWORD = "demo-password-2026"
+PILLAR_PEOPLE = {
+    # pillar: (officer, manager, head, contract manager), per authority prefix
+    "heasc": ("Priya Shah", "Tom Hughes", "Aisha Khan", "Ben Clarke"),
+    "eni": ("Liam Walsh", "Grace Evans", "Owen Price", "Chloe Barnes"),
+    "cnc": ("Noah Patel", "Emily Ward", "Daniel Fox", "Sophie Reid"),
+}
+AUTHORITY_PEOPLE = {
+    # role: name, for OCC and CDC
+    "finance": ("Helen Marsh", "Raj Mehta"),
+    "legal": ("James Okafor", "Fiona Grant"),
+    "director": ("Margaret Lee", "Stephen Cole"),
+    "s151_officer": ("Lorna Baxter", "Michael Furness"),
+    "monitoring_officer": ("Anita Bradley", "Shiraz Sheikh"),
+    "executive_member": ("Cllr Dan Levy", "Cllr Adam Nell"),
+    "intelligence_analyst": ("Zoe Turner", "Ravi Kapoor"),
+    "administrator": ("Alex Morgan", "Sam Jones"),
+}
+REQUESTERS = (("Kate Dunn", "OCC"), ("Mark Ellis", "OCC"), ("Ruth Ames", "CDC"), ("Joe Banks", "CDC"))
+TITLES = {
+    "adult_social_care": ["Home care framework", "Supported living services", "Day opportunities"],
+    "childrens_social_care": ["Residential placements", "Foster care support", "Family support service"],
+    "home_to_school_transport": ["SEND transport routes", "Passenger assistant services"],
+    "public_health": ["Sexual health services", "Stop smoking service", "Healthy weight programme"],
+    "education_services": ["School improvement support", "Alternative provision"],
+    "highways_transport": ["Highways maintenance", "Street lighting renewal", "Winter gritting"],
+    "waste": ["Household waste recycling centres", "Food waste collection vehicles"],
+    "property_facilities": ["Cleaning of council buildings", "Building maintenance", "Security services"],
+    "energy": ["Electricity supply", "Solar panels on depots"],
+    "fleet": ["Electric pool cars", "Fleet maintenance"],
+    "construction_works": ["New primary school", "Leisure centre refurbishment", "Bridge strengthening"],
+    "ict": ["Case management system", "Laptop refresh", "Network services", "Cyber security monitoring"],
+    "professional_legal": ["External legal advice", "Audit services", "Consultancy support"],
+    "hr_recruitment": ["Agency staff", "Occupational health"],
+    "finance_insurance": ["Insurance brokerage", "Banking services"],
+    "marketing_print": ["Print and mail services", "Public consultations"],
+    "corporate_supplies": ["Office supplies", "Uniforms and PPE", "Catering supplies"],
+}
+SUPPLIERS = ["Acme Systems Ltd", "Thames Valley Care Ltd", "Cherwell Civils Ltd", "Oxford Facilities Group",
+             "Greenway Fleet plc", "Bright Futures CIC", "Northgate Digital Ltd", "Banbury Print Co",
+             "Vale Energy Ltd", "Kidlington Cleaning Services", "Cotswold Consulting LLP", "Wessex Transport Ltd"]
+
+
+def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2026) -> str:
+    with core.db.reading() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return "Demo data is already loaded (people exist); nothing changed."
+    rng = random.Random(rng_seed)
+    people = _people(core)
+    opened = [_drive_case(core, people, rng, index) for index in range(cases)]
+    _register(core, people, rng, contracts)
+    return (f"Loaded {len(people['all'])} people, {len(opened)} cases and {contracts} register contracts. "
+            f"Every demo person signs in with the password {DEMO_PASSWORD!r}.")
+
+
+def _username(name: str, authority: str) -> str:
+    return name.lower().replace("cllr ", "").replace(" ", ".") + f".{authority.lower()}"
+
+
+def _people(core: Core) -> dict:
+    people: dict = {"all": [], "by_role": {}}
+
+    def add(name: str, authority: str, grants: list[Grant], title: str) -> int:
+        username = _username(name, authority)
+        user_id = create_user(core, username=username, full_name=name, email=f"{username}@example.gov.uk",
+                              password=DEMO_PASSWORD, grants=grants, job_title=title)
+        people["all"].append(user_id)
+        for grant in grants:
+            people["by_role"].setdefault((grant.role, grant.authority, grant.pillar), []).append(user_id)
+        return user_id
+
+    create_user(core, username="system", full_name="Scheduler", email="system@example.gov.uk", password=None,
+                grants=[], job_title="Automated jobs")
+    org = core.governance.organisation
+    # The hub's posts are shared between the two councils: pillar staff hold their role in both.
+    for pillar, names in PILLAR_PEOPLE.items():
+        for role, name in zip(("category_officer", "category_manager", "head_of_category", "contract_manager"),
+                              names, strict=True):
+            grants = [Grant(role, a, pillar) for a in org.authorities] + [Grant("requester", a) for a in org.authorities]
+            add(name, "hub", grants, f"{org.roles[role].name}, {org.pillars[pillar].name}")
+    for index, authority in enumerate(org.authorities):
+        for role, names in AUTHORITY_PEOPLE.items():
+            add(names[index], authority, [Grant(role, authority)], org.roles[role].name)
+    # A second OCC director, for OCC's two-director Commissioning Board.
+    add("Claire Holt", "OCC", [Grant("director", "OCC")], "Director")
+    for name, authority in REQUESTERS:
+        people.setdefault("requesters", []).append(
+            add(name, authority, [Grant("requester", authority)], "Service manager")
+        )
+    return people
+
+
+# --- driving cases -------------------------------------------------------------------------------
+# Where each demo case stops: a trigger sequence for the procurement workflow ("*" approves a gate).
+PROCUREMENT_STOPS = [
+    [],
+    ["submit"],
+    ["submit", "*"],
+    ["submit", "*", "complete_conflicts_assessment", "start_market"],
+    ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market"],
+    ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market", "recommend_award"],
+    ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market", "recommend_award", "*"],
+    ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market", "recommend_award", "*",
+     "publish_award_notice"],
+    ["submit", "return"],
+    ["submit", "reject"],
+]
+
+
+def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int:
+    org = core.governance.organisation
+    authority = rng.choice(["OCC", "CDC", "OCC", "CDC", "JOINT"])
+    category = rng.choice(list(org.categories))
+    pillar = org.categories[category].pillar
+    requester = rng.choice([r for r in people["requesters"]])
+    value = Decimal(rng.choice(["3500", "18000", "45000", "99999.99", "100000", "160000", "240000", "480000",
+                               "750000", "1400000"]))
+    contract_type = "works" if category == "construction_works" else (
+        "light_touch" if pillar == "heasc" and rng.random() < 0.6 else rng.choice(["goods", "services"]))
+    stage = "commissioning" if index % 5 == 0 else "procurement"
+    today = core.engine.today()
+    case_id = core.engine.open_case(
+        stage=stage, actor_id=requester, title=rng.choice(TITLES[category]),
+        description=f"Demo request {index + 1}: the service's need, options considered and expected outcomes.",
+        authority=authority, category=category, contract_type=contract_type, estimated_value=str(value),
+        vat_treatment="exempt" if contract_type == "light_touch" else "standard",
+        proposed_start=today + timedelta(days=120 + 7 * index), duration_months=rng.choice([12, 24, 36, 48]),
+    )
+    if stage == "commissioning":
+        script = [["start_options_appraisal"], ["start_options_appraisal", "prepare_business_case"],
+                  ["start_options_appraisal", "prepare_business_case", "submit"]][index % 3]
+    else:
+        script = PROCUREMENT_STOPS[index % len(PROCUREMENT_STOPS)]
+    for step in script:
+        if not _demo_step(core, people, case_id, requester, step, rng):
+            break
+    return case_id
+
+
+def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str, rng: random.Random) -> bool:
+    engine = core.engine
+    today = engine.today()
+    with core.db.reading() as session:
+        case = session.get(Case, case_id)
+        route = case.route
+        authority, pillar = case.authority, case.pillar
+    officer = _someone(people, "category_officer", authority, pillar)
+    inputs: dict = {}
+    trigger = step
+    if step == "*":
+        return _approve_gate(core, people, case_id)
+    if step in ("return", "reject"):
+        approver = _open_step_holder(core, people, case_id)
+        if approver is None:
+            return False
+        engine.declare_interests(case_id, approver, has_conflict=False)
+        reason = ("Please add the market engagement findings and a risk register" if step == "return"
+                  else "The need is met by the existing corporate contract; use that instead")
+        engine.act(ActionRequest(case_id, step, approver, reason=reason))
+        return True
+    actor = requester if step in ("submit", "start_options_appraisal", "prepare_business_case") else officer
+    if step == "prepare_business_case":
+        inputs = {"preferred_option": "Option 2: an outcomes-based contract with a single provider"}
+    if step == "submit" and route == "direct_award":
+        engine.set_detail(case_id, requester, "direct_award_justification", "Only one supplier can provide it")
+    if step == "complete_conflicts_assessment":
+        engine.declare_interests(case_id, officer, has_conflict=False)
+    if step == "start_market":
+        trigger, inputs = {
+            "open_procedure": ("publish_tender_notice", {"tender_notice_published_on": today - timedelta(days=70),
+                                                         "tenders_close_on": today - timedelta(days=30)}),
+            "competitive_flexible": ("publish_tender_notice", {
+                "tender_notice_published_on": today - timedelta(days=70),
+                "tenders_close_on": today - timedelta(days=30)}),
+            "below_threshold_tender": ("publish_tender_notice", {
+                "tender_notice_published_on": today - timedelta(days=40),
+                "tenders_close_on": today - timedelta(days=10)}),
+            "framework_call_off": ("start_call_off", {"framework_reference": "CCS RM6098 Technology Products"}),
+            "direct_award": ("publish_transparency_notice", {"transparency_notice_published_on": today}),
+        }.get(route, ("invite_quotations", {}))
+    if step == "close_market":
+        trigger = {"low_value_purchase": "close_quotations", "quotations": "close_quotations",
+                   "framework_call_off": "complete_call_off_selection", "direct_award": None}.get(route, "close_tenders")
+        if trigger is None:
+            return True
+    if step == "recommend_award":
+        engine.declare_interests(case_id, officer, has_conflict=False)
+        inputs = {"supplier_name": rng.choice(SUPPLIERS), "award_value": None}
+        with core.db.reading() as session:
+            inputs["award_value"] = f"{session.get(Case, case_id).estimated_value * Decimal('0.95'):.2f}"
+    if step == "publish_award_notice":
+        with core.db.reading() as session:
+            if session.get(Case, case_id).state != "award_notice":
+                return False
+        inputs = {"award_notice_published_on": today - timedelta(days=2)}
+    engine.act(ActionRequest(case_id, trigger, actor, inputs=inputs))
+    return True
+
+
+def _someone(people: dict, role: str, authority: str, pillar: str | None) -> int:
+    authorities = ["OCC", "CDC"] if authority == "JOINT" else [authority]
+    for a in authorities:
+        for key in ((role, a, pillar), (role, a, None)):
+            if people["by_role"].get(key):
+                return people["by_role"][key][0]
+    raise LookupError(f"no demo person holds {role} in {authority}")
+
+
+def _open_step_holder(core: Core, people: dict, case_id: int) -> int | None:
+    with core.db.reading() as session:
+        step = session.scalar(select(ApprovalStep).where(ApprovalStep.case_id == case_id,
+                                                         ApprovalStep.status == StepStatus.OPEN))
+        if step is None:
+            return None
+        decided = {d.principal_id for d in step.decisions}
+        holders = [u for u in people["by_role"].get((step.role, step.authority, step.pillar), []) if u not in decided]
+        return holders[0] if holders else None
+
+
+def _approve_gate(core: Core, people: dict, case_id: int) -> bool:
+    with core.db.reading() as session:
+        start_state = session.get(Case, case_id).state
+    for _ in range(12):
+        approver = _open_step_holder(core, people, case_id)
+        if approver is None:
+            return False
+        core.engine.declare_interests(case_id, approver, has_conflict=False)
+        result = core.engine.act(ActionRequest(case_id, "approve", approver))
+        if result.to_state != start_state:
+            return result.to_state != "executive_decision"  # key decisions wait for the forward plan
+    return False
+
+
+# --- the register --------------------------------------------------------------------------------
+def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
+    org = core.governance.organisation
+    today = core.engine.today()
+    categories = list(org.categories)
+    with core.db.unit_of_work() as session:
+        for index in range(count):
+            category = categories[index % len(categories)]
+            pillar = org.categories[category].pillar
+            authority = ["OCC", "CDC", "OCC", "JOINT"][index % 4]
+            # Ends spread evenly over the next two years, so the renewal pipeline is never empty.
+            end = today + timedelta(days=int(730 * (index + 1) / count))
+            years = rng.choice([2, 3, 4, 5])
+            start = end - timedelta(days=365 * years)
+            value = Decimal(rng.choice([12000, 48000, 95000, 180000, 420000, 900000, 2600000, 7800000]))
+            contract_type = "works" if category == "construction_works" else rng.choice(["goods", "services"])
+            regime = "PCR2015" if start < date(2025, 2, 24) else "PA2023"
+            manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
+            case_id = core.engine.insert_case(
+                session, stage="contract", actor_id=people["all"][0], requester_id=people["by_role"][manager_key][0],
+                now=core.engine.clock(), title=rng.choice(TITLES[category]),
+                description="Existing contract loaded from the hub's register.", authority=authority,
+                category=category, contract_type=contract_type, estimated_value=value, vat_treatment="standard",
+                duration_months=12 * years, regime=regime, commencement_date=start - timedelta(days=120), freeze=True,
+                state="live",  # imported as the register says it stands today; the opening event records it
+            )
+            case = session.get(Case, case_id)
+            session.add(Contract(
+                reference=f"CON-{case_id:06d}", case_id=case_id, title=case.title, description=case.description,
+                authority=authority, pillar=pillar, category=category, contract_type=contract_type, regime=regime,
+                supplier_name=rng.choice(SUPPLIERS), supplier_is_sme=rng.random() < 0.4,
+                supplier_is_vcse=rng.random() < 0.1, value=value, signed_on=start - timedelta(days=14),
+                start_date=start, end_date=end, extension_months_available=rng.choice([0, 12, 24]),
+                notice_period_days=rng.choice([30, 90, 180]), risk=rng.choice(["low", "medium", "high"]),
+                contract_manager_id=people["by_role"][manager_key][0],
+            ))

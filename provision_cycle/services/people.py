@@ -1,0 +1,80 @@
+"""Creating people and granting roles. Passwords are hashed with argon2id; nobody's password is stored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from ..core import Core
+from ..errors import InvalidInput
+from ..models import RoleAssignment, User
+
+_hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
+MIN_PASSWORD = 12
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except Exception:  # argon2 raises several verification errors; all mean "no"
+        return False
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    authority: str
+    pillar: str | None = None
+
+
+def create_user(core: Core, *, username: str, full_name: str, email: str, password: str | None,
+                grants: list[Grant], job_title: str = "", actor_id: int | None = None) -> int:
+    org = core.governance.organisation
+    errors: dict[str, str] = {}
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
+        errors["username"] = "Enter a username of lower-case letters, numbers, dots or hyphens, like j.smith"
+    if "@" not in email:
+        errors["email"] = "Enter an email address in the correct format, like name@example.gov.uk"
+    if password is not None and len(password) < MIN_PASSWORD:
+        errors["password"] = f"Enter a password of at least {MIN_PASSWORD} characters"
+    for grant in grants:
+        role = org.roles.get(grant.role)
+        if role is None:
+            errors["roles"] = f"Unknown role {grant.role!r}; choose from {', '.join(org.roles)}"
+        elif grant.authority not in org.authorities:
+            errors["roles"] = f"Unknown authority {grant.authority!r}; choose from {', '.join(org.authorities)}"
+        elif role.pillar_scoped and grant.pillar not in org.pillars:
+            errors["roles"] = f"{role.name} is held for a pillar: add one of {', '.join(org.pillars)}"
+        elif not role.pillar_scoped and grant.pillar:
+            errors["roles"] = f"{role.name} is held for a whole authority, not a pillar"
+    if errors:
+        raise InvalidInput(errors)
+    with core.db.unit_of_work() as session:
+        if session.scalar(select(User.id).where((User.username == username) | (User.email == email))):
+            raise InvalidInput({"username": f"Someone already has the username {username} or email {email}"})
+        user = User(username=username, full_name=full_name, email=email, job_title=job_title,
+                    password_hash=hash_password(password) if password else None)
+        user.roles = [RoleAssignment(role=g.role, authority=g.authority, pillar=g.pillar) for g in grants]
+        session.add(user)
+        session.flush()
+        core.engine.system_event(session, actor_id=actor_id, action="create_user",
+                                 data={"user_id": user.id, "username": username,
+                                       "roles": [[g.role, g.authority, g.pillar] for g in grants]})
+        return user.id
+
+
+def parse_grant(text: str) -> Grant:
+    """``role:AUTHORITY`` or ``role:AUTHORITY:pillar`` (the CLI's form)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise InvalidInput({"roles": f"Write a role as role:AUTHORITY or role:AUTHORITY:pillar, not {text!r}"})
+    return Grant(parts[0], parts[1], parts[2] if len(parts) == 3 else None)

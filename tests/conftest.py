@@ -1,0 +1,103 @@
+"""Database fixtures: every database test runs on SQLite and on PostgreSQL, against the migrated schema.
+
+SQLite: a migrated template file is copied for each test (fast, isolated).
+PostgreSQL (127.0.0.1:5432 or PC_TEST_POSTGRES_URL): one migrated database per run, tables truncated per
+test. Without a server the PostgreSQL variants skip with a visible reason, unless PC_REQUIRE_POSTGRES=1
+(set by .ci/run), which turns the missing server into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from provision_cycle.core import Core, load_definitions
+from provision_cycle.db import Database
+from provision_cycle.migrate import upgrade
+from provision_cycle.settings import Settings
+from provision_cycle.workflow.engine import Engine
+
+from .factories import Clock
+
+POSTGRES_ADMIN_URL = os.environ.get("PC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+TEST_DB_NAME = f"provision_cycle_test_{os.getpid()}"
+REQUIRE_POSTGRES = os.environ.get("PC_REQUIRE_POSTGRES") == "1"
+TABLES = ("outbox", "decisions", "approval_steps", "conflict_declarations", "case_deadlines", "contracts",
+          "audit_events", "audit_heads", "delegations", "role_assignments", "cases", "users")
+
+
+@pytest.fixture(scope="session")
+def definitions():
+    return load_definitions(Settings())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}"'))
+            conn.execute(text(f'CREATE DATABASE "{TEST_DB_NAME}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {str(exc).splitlines()[0]}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (PC_REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DB_NAME}"
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path, sqlite_template) -> Database:
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        if "sqlite_only" in request.keywords:
+            pytest.skip("SQLite-only test")
+        database = Database(request.getfixturevalue("postgres_url"))
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    if request.param == "sqlite" and "postgres_only" in request.keywords:
+        pytest.skip("needs PostgreSQL row locks")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(db, definitions, clock) -> Engine:
+    governance, workflows = definitions
+    return Engine(db, workflows, governance, clock=clock)
+
+
+@pytest.fixture
+def core(db, definitions, engine) -> Core:
+    governance, workflows = definitions
+    return Core(Settings(database_url=db.url), db, governance, workflows, engine)

@@ -1,0 +1,127 @@
+"""Factory functions with realistic defaults: people with roles, requests at a given value, a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import count
+from zoneinfo import ZoneInfo
+
+from provision_cycle.models import RoleAssignment, User
+from provision_cycle.workflow.engine import ActionRequest, ActionResult, Engine
+
+_serial = count(1)
+LONDON = ZoneInfo("Europe/London")
+
+
+class Clock:
+    """A controllable clock: tests set the day; the engine asks it for 'now'."""
+
+    def __init__(self, day: date = date(2026, 3, 2)) -> None:
+        self.set(day)
+
+    def set(self, day: date, at: time = time(10, 0)) -> None:
+        self._now = datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+
+    def advance(self, days: int = 0, **kwargs) -> None:
+        self._now += timedelta(days=days, **kwargs)
+
+    @property
+    def today(self) -> date:
+        return self._now.astimezone(LONDON).date()
+
+    def __call__(self) -> datetime:
+        self._now += timedelta(microseconds=1)  # strictly increasing, as real time is
+        return self._now
+
+
+def create_user(db, *roles: tuple, username: str | None = None, full_name: str | None = None,
+                active: bool = True) -> int:
+    """``roles`` are (role, authority) or (role, authority, pillar) tuples."""
+    n = next(_serial)
+    username = username or f"user{n}"
+    with db.unit_of_work() as session:
+        user = User(username=username, full_name=full_name or f"Person {n}", email=f"{username}@example.gov.uk",
+                    is_active=active)
+        for role in roles:
+            role, authority, *pillar = role
+            user.roles.append(RoleAssignment(role=role, authority=authority, pillar=pillar[0] if pillar else None))
+        session.add(user)
+        session.flush()
+        return user.id
+
+
+@dataclass
+class People:
+    requester: int
+    officer: int
+    manager: int
+    head: int
+    finance: int
+    legal: int
+    director: int
+    director2: int
+    s151: int
+    monitoring: int
+    executive: int
+    contract_manager: int
+    system: int
+
+
+def hub_people(db, authority: str = "OCC", pillar: str = "cnc") -> People:
+    """One person per role for an authority and pillar, as the hub has."""
+    def person(role, name, scoped=True):
+        return create_user(db, (role, authority, pillar) if scoped else (role, authority),
+                           username=f"{name}-{authority.lower()}-{next(_serial)}", full_name=name.title())
+    return People(
+        requester=create_user(db, ("requester", authority), full_name="Rita Requester"),
+        officer=person("category_officer", "olive officer"),
+        manager=person("category_manager", "max manager"),
+        head=person("head_of_category", "hana head"),
+        finance=person("finance", "fred finance", scoped=False),
+        legal=person("legal", "lena legal", scoped=False),
+        director=person("director", "dora director", scoped=False),
+        director2=person("director", "dan director", scoped=False),
+        s151=person("s151_officer", "sam s151", scoped=False),
+        monitoring=person("monitoring_officer", "mo monitoring", scoped=False),
+        executive=person("executive_member", "eve executive", scoped=False),
+        contract_manager=person("contract_manager", "cora contracts"),
+        system=create_user(db, username="system" if not _system_exists(db) else f"sys{next(_serial)}"),
+    )
+
+
+def _system_exists(db) -> bool:
+    from sqlalchemy import select
+    with db.reading() as session:
+        return session.scalar(select(User.id).where(User.username == "system")) is not None
+
+
+def new_request(engine: Engine, requester: int, *, value: str | Decimal = "250000", authority: str = "OCC",
+                category: str = "ict", contract_type: str = "services", route: str | None = None,
+                stage: str = "procurement", **extra) -> int:
+    fields = dict(title="Case management system", description="Replace the social care case management system",
+                  authority=authority, category=category, contract_type=contract_type, estimated_value=str(value),
+                  vat_treatment="standard", proposed_start=date(2026, 9, 1), duration_months=36, route=route)
+    fields.update(extra)
+    return engine.open_case(stage=stage, actor_id=requester, **fields)
+
+
+def act(engine: Engine, case_id: int, trigger: str, actor: int, **kwargs) -> ActionResult:
+    inputs = kwargs.pop("inputs", {})
+    return engine.act(ActionRequest(case_id=case_id, trigger=trigger, actor_id=actor, inputs=inputs, **kwargs))
+
+
+def declare(engine: Engine, case_id: int, *people: int) -> None:
+    for person in people:
+        engine.declare_interests(case_id, person, has_conflict=False)
+
+
+def approve_gate(engine: Engine, case_id: int, approvers: list[int]) -> ActionResult:
+    """Each approver declares and approves the open step in turn."""
+    result = None
+    for approver in approvers:
+        declare(engine, case_id, approver)
+        result = act(engine, case_id, "approve", approver)
+    assert result is not None
+    return result

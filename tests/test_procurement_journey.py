@@ -1,0 +1,68 @@
+"""A whole procurement through the engine door: request, two gates, tender, award, standstill, contract."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from provision_cycle.audit import verify_chains
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
+
+from .factories import act, approve_gate, declare, hub_people, new_request
+
+
+def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clock):
+    p = hub_people(db)
+    case_id = new_request(engine, p.requester, value="250000")  # 300,000 incl. VAT: above 207,720
+
+    submitted = act(engine, case_id, "submit", p.requester)
+    assert submitted.to_state == "route_approval"
+    with db.reading() as s:
+        case = s.get(Case, case_id)
+        assert case.route == "open_procedure" and case.regime == "PA2023" and not case.key_decision
+        reasons = [step["reason"] for step in case.route_plan["gates"]["route_approval"]]
+    assert reasons == [
+        "Head of Category: value 250,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC"
+    ]
+
+    assert approve_gate(engine, case_id, [p.head]).to_state == "conflicts_assessment"
+    declare(engine, case_id, p.officer)
+    act(engine, case_id, "complete_conflicts_assessment", p.officer)
+    act(engine, case_id, "publish_tender_notice", p.officer,
+        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"})
+    clock.set(date(2026, 4, 7))
+    act(engine, case_id, "close_tenders", p.officer)
+    act(engine, case_id, "recommend_award", p.officer,
+        inputs={"supplier_name": "Acme Systems Ltd", "award_value": "240000"})
+
+    assert approve_gate(engine, case_id, [p.head]).to_state == "award_approval"  # step 1 of 2
+    assert approve_gate(engine, case_id, [p.finance]).to_state == "award_notice"
+
+    act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
+    with db.reading() as s:
+        standstill = s.scalar(select(CaseDeadline).where(CaseDeadline.kind == "standstill_end"))
+    # 8 working days beginning Wed 8 April 2026, skipping Good Friday (3 Apr is before) and Easter Monday (6 Apr
+    # is before): 8, 9, 10, 13, 14, 15, 16, 17 April.
+    assert standstill.due_on == date(2026, 4, 17)
+
+    clock.set(date(2026, 4, 20))
+    act(engine, case_id, "end_standstill", p.officer)
+    act(engine, case_id, "sign_contract", p.officer,
+        inputs={"signed_on": "2026-04-20", "start_date": "2026-05-01", "end_date": "2029-04-30",
+                "extension_months": 24})
+    result = act(engine, case_id, "publish_contract_details", p.officer,
+                 inputs={"contract_details_published_on": "2026-04-22"})
+    assert result.to_state == "handed_over"
+    assert len(result.opened_cases) == 1
+
+    with db.reading() as s:
+        contract = s.scalar(select(Contract))
+        assert contract.supplier_name == "Acme Systems Ltd" and contract.value == 240000
+        assert contract.case.state == "mobilisation" and contract.case.parent_case_id == case_id
+        cdn = s.scalar(select(CaseDeadline).where(CaseDeadline.kind == "contract_details_notice"))
+        assert cdn.due_on == date(2026, 5, 19) and cdn.met_at is not None  # 30 days beginning with 20 April
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) > 0
+        events = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case_id))
+        assert events == s.get(Case, case_id).audit_seq
+        assert verify_chains(s).ok
