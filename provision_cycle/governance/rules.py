@@ -206,9 +206,9 @@ class Governance:
         position = self.statutory_position(proposal)
         recommended, allowed = self.allowed_routes(proposal, position)
         if proposal.route is not None and proposal.route not in allowed:
+            chosen = Route(proposal.route).label if proposal.route in Route._value2member_map_ else proposal.route
             raise GovernanceError(
-                f"{Route(proposal.route).label if proposal.route in Route._value2member_map_ else proposal.route!r} "
-                f"is not open to this case: {position.summary}. Choose one of: "
+                f"{chosen} is not open to this case: {position.summary}. Choose one of: "
                 + ", ".join(r.label for r in allowed)
             )
         key_decisions = self.key_decisions(proposal)

@@ -292,7 +292,7 @@ class Engine:
         already = session.scalar(
             select(Decision.outcome).where(Decision.step_id == step.id, Decision.principal_id == principal_id)
         )
-        if already is not None:
+        if already is not None and outcome is not Outcome.REQUEST_INFO:
             raise InvalidAction(f"This step already has a decision ({already}) from you or the person you act for")
 
         approvals_after = (
@@ -313,8 +313,6 @@ class Engine:
             # Check the gate's own guards BEFORE writing anything: all or nothing.
             self._check_guards(ctx, gate.approve_guards)
 
-        session.add(Decision(step_id=step.id, case_id=case.id, actor_id=ctx.actor.id, principal_id=principal_id,
-                             outcome=outcome.value, reason=ctx.reason, at=ctx.now))
         decision_data = {
             "gate": gate.name, "step": step.position, "round": step.round, "role": step.role,
             "step_authority": step.authority, "outcome": outcome.value, "step_reason": step.reason,
@@ -327,6 +325,9 @@ class Engine:
             self._notify(ctx, [case.requester_id], "info_requested", f"{case.reference}: more information needed",
                          f"{ctx.actor.full_name} asks: {ctx.reason}")
             return self._record_internal(ctx, "request_info", decision_data, on_behalf)
+        # A question is not a decision: only approve, reject and return take the person's one decision.
+        session.add(Decision(step_id=step.id, case_id=case.id, actor_id=ctx.actor.id, principal_id=principal_id,
+                             outcome=outcome.value, reason=ctx.reason, at=ctx.now))
         if outcome is Outcome.APPROVE and not step_done:
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
         if outcome is Outcome.APPROVE and next_step is not None:

@@ -1,0 +1,38 @@
+# provision-cycle: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := provision_cycle.app:create_app
+
+.PHONY: help install run test lint bench clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements/app.txt requirements/test.txt
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed  ## Create .venv and install the pinned dependencies
+
+run: install  ## Run the application on http://127.0.0.1:5000 (SQLite, demo data loaded once)
+	$(BIN)/flask upgrade-db
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install  ## Run the whole test suite (PostgreSQL tests skip, with a reason, if no server is running)
+	$(BIN)/python -m pytest
+
+lint: install  ## Check style with ruff
+	$(BIN)/ruff check provision_cycle tests benchmarks
+
+bench: install  ## Benchmark transitions per second (SQLite and PostgreSQL) against the raw SQL floor and SpiffWorkflow
+	$(BIN)/python -m benchmarks.transitions
+
+clean:  ## Remove the virtual environment and the local database
+	rm -rf $(VENV) instance/provision-cycle.sqlite3*

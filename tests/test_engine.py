@@ -1,0 +1,269 @@
+"""The engine door: illegal actions, authority, segregation of duties, delegation, declarations, rounds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from provision_cycle.audit import verify_chains
+from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted, StaleCase
+from provision_cycle.models import ApprovalStep, AuditEvent, Case, Decision, OutboxMessage
+
+from .factories import act, approve_gate, create_user, declare, hub_people, new_request
+
+
+@pytest.fixture
+def people(db):
+    return hub_people(db)
+
+
+@pytest.fixture
+def submitted(engine, people):
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    return case_id
+
+
+@pytest.mark.parametrize(
+    ("trigger", "message"),
+    [
+        ("approve", "You cannot take the 'approve' while the case is at 'Draft'. Actions available now: "
+                    "Submit for approval, Withdraw the request."),
+        ("publish_award_notice", "You cannot take the 'publish award notice' while the case is at 'Draft'. "
+                                 "Actions available now: Submit for approval, Withdraw the request."),
+        ("fly_to_the_moon", "You cannot take the unknown action 'fly_to_the_moon' while the case is at 'Draft'. "
+                            "Actions available now: Submit for approval, Withdraw the request."),
+    ],
+)
+def test_illegal_transitions_from_draft_say_what_is_possible(engine, people, trigger, message):
+    case_id = new_request(engine, people.requester)
+    with pytest.raises(InvalidAction) as error:
+        act(engine, case_id, trigger, people.requester)
+    assert error.value.message == message
+
+
+@pytest.mark.parametrize("trigger", ["submit", "resubmit", "sign_contract", "expire", "go_live"])
+def test_illegal_transitions_at_a_gate(engine, people, submitted, trigger):
+    with pytest.raises(InvalidAction, match="while the case is at 'Route approval'"):
+        act(engine, submitted, trigger, people.requester)
+
+
+def test_nothing_is_saved_when_an_action_is_refused(engine, db, people, submitted):
+    with db.reading() as s:
+        before = (s.get(Case, submitted).version, s.scalar(select(func.count()).select_from(AuditEvent)))
+    with pytest.raises(NotPermitted):
+        act(engine, submitted, "approve", people.head)  # no declaration yet
+    with db.reading() as s:
+        assert (s.get(Case, submitted).version, s.scalar(select(func.count()).select_from(AuditEvent))) == before
+
+
+def test_only_the_requester_submits(engine, people):
+    case_id = new_request(engine, people.requester)
+    with pytest.raises(NotPermitted, match="Only the requester can submit for approval on this case"):
+        act(engine, case_id, "submit", people.head)
+
+
+def test_a_request_missing_details_cannot_be_submitted(engine, people):
+    case_id = new_request(engine, people.requester, description="", proposed_start=None)
+    with pytest.raises(GuardFailed) as error:
+        act(engine, case_id, "submit", people.requester)
+    assert error.value.missing == ["The request needs a description of the need, a proposed start date"]
+
+
+def test_approval_needs_a_declaration(engine, people, submitted):
+    with pytest.raises(NotPermitted, match="^Approval needs a conflict-of-interest declaration$"):
+        act(engine, submitted, "approve", people.head)
+
+
+def test_a_declared_unmitigated_conflict_blocks_the_decision(engine, people, submitted):
+    engine.declare_interests(submitted, people.head, has_conflict=True, details="My brother bids for this")
+    with pytest.raises(NotPermitted, match="no mitigation recorded"):
+        act(engine, submitted, "approve", people.head)
+    engine.declare_interests(submitted, people.head, has_conflict=True, details="My brother bids for this",
+                             mitigation="He is not on the bid team; the Director has reviewed this")
+    assert act(engine, submitted, "approve", people.head).to_state == "conflicts_assessment"
+
+
+def test_only_holders_of_the_step_role_decide(engine, people, submitted):
+    declare(engine, submitted, people.manager)
+    with pytest.raises(NotPermitted, match="This step needs a Head of Category for OCC, Corporate and Commercial"):
+        act(engine, submitted, "approve", people.manager)
+
+
+def test_nobody_approves_their_own_request(engine, db, people):
+    # A Head of Category raising a request in their own pillar still cannot approve it.
+    case_id = new_request(engine, people.head)
+    act(engine, case_id, "submit", people.head)
+    declare(engine, case_id, people.head)
+    with pytest.raises(NotPermitted, match="segregation of duties"):
+        act(engine, case_id, "approve", people.head)
+
+
+def test_delegate_decides_on_behalf_of_an_absent_approver(engine, db, clock, people, submitted):
+    cover = create_user(db, ("head_of_category", "OCC", "heasc"), full_name="Cover Head")
+    engine.delegate(people.head, cover, date(2026, 3, 1), date(2026, 3, 10), "Annual leave")
+    declare(engine, submitted, cover)
+    result = act(engine, submitted, "approve", cover)
+    assert result.to_state == "conflicts_assessment"
+    with db.reading() as s:
+        decision = s.scalar(select(Decision))
+        assert (decision.actor_id, decision.principal_id) == (cover, people.head)
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "approve"))
+        assert (event.actor_id, event.on_behalf_of_id) == (cover, people.head)
+
+
+def test_delegation_outside_its_dates_gives_no_authority(engine, db, people, submitted):
+    cover = create_user(db, ("head_of_category", "OCC", "heasc"))
+    engine.delegate(people.head, cover, date(2026, 4, 1), date(2026, 4, 10))
+    declare(engine, submitted, cover)
+    with pytest.raises(NotPermitted, match="or their delegate"):
+        act(engine, submitted, "approve", cover)
+
+
+def test_a_delegate_must_hold_authority_for_the_value(engine, db, people, submitted):
+    junior = create_user(db, ("category_officer", "OCC", "cnc"), full_name="Junior Officer")
+    engine.delegate(people.head, junior, date(2026, 3, 1), date(2026, 3, 10))
+    declare(engine, submitted, junior)
+    with pytest.raises(NotPermitted, match="a delegate must hold Head of Category or a more senior role in OCC"):
+        act(engine, submitted, "approve", junior)
+
+
+def test_the_requester_cannot_decide_as_a_delegate(engine, db, people, submitted):
+    create_user(db)  # keep ids distinct from the fixture's
+    with db.unit_of_work() as s:
+        from provision_cycle.models import RoleAssignment
+        s.add(RoleAssignment(user_id=people.requester, role="director", authority="OCC"))
+    engine.delegate(people.head, people.requester, date(2026, 3, 1), date(2026, 3, 10))
+    declare(engine, submitted, people.requester)
+    with pytest.raises(NotPermitted, match="segregation of duties"):
+        act(engine, submitted, "approve", people.requester)
+
+
+def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitted):
+    declare(engine, submitted, people.head)
+    with pytest.raises(InvalidInput, match="Give a reason to reject"):
+        act(engine, submitted, "reject", people.head)
+    result = act(engine, submitted, "reject", people.head, reason="Use the existing corporate contract")
+    assert result.to_state == "rejected"
+    with db.reading() as s:
+        assert s.get(Case, submitted).closed_at is not None
+        assert s.scalar(select(AuditEvent.comment).where(AuditEvent.action == "reject")) == (
+            "Use the existing corporate contract")
+
+
+def test_return_for_rework_then_resubmit_runs_a_new_round_of_the_frozen_route(engine, db, people, submitted):
+    declare(engine, submitted, people.head)
+    assert act(engine, submitted, "return", people.head, reason="Add the market analysis").to_state == "rework"
+    engine.edit_case(submitted, people.requester, None, description="Now with the market analysis")
+    assert act(engine, submitted, "resubmit", people.requester).to_state == "route_approval"
+    with db.reading() as s:
+        steps = s.scalars(select(ApprovalStep).order_by(ApprovalStep.id)).all()
+        assert [(st.round, st.status) for st in steps] == [(1, "returned"), (2, "open")]
+        assert steps[0].reason == steps[1].reason
+
+
+def test_request_and_provide_information(engine, db, people, submitted):
+    declare(engine, submitted, people.head)
+    act(engine, submitted, "request_info", people.head, reason="What is the current annual spend?")
+    with pytest.raises(NotPermitted):
+        act(engine, submitted, "provide_info", people.officer, reason="About 80,000 a year")
+    act(engine, submitted, "provide_info", people.requester, reason="About 80,000 a year")
+    assert act(engine, submitted, "approve", people.head).to_state == "conflicts_assessment"
+
+
+def test_committee_step_needs_n_of_m(engine, db, people):
+    case_id = new_request(engine, people.requester, value="1500000", stage="commissioning")
+    for trigger, inputs in (("start_options_appraisal", {}), ("prepare_business_case", {"preferred_option": "B"}),
+                            ("submit", {})):
+        act(engine, case_id, trigger, people.requester, inputs=inputs)
+    approve_gate(engine, case_id, [people.head])
+    assert approve_gate(engine, case_id, [people.director]).to_state == "commissioning_gate"
+    with pytest.raises(InvalidAction, match="already has a decision"):
+        act(engine, case_id, "approve", people.director)
+    assert approve_gate(engine, case_id, [people.director2]).to_state == "commissioned"
+    result = act(engine, case_id, "hand_to_procurement", people.requester)
+    with db.reading() as s:
+        procurement = s.get(Case, result.opened_cases[0])
+        assert (procurement.stage, procurement.state, procurement.parent_case_id) == ("procurement", "draft", case_id)
+
+
+def test_stale_version_is_refused_with_the_current_state(engine, people, submitted):
+    declare(engine, submitted, people.head)
+    from provision_cycle.workflow.engine import ActionRequest
+
+    with pytest.raises(StaleCase) as error:
+        engine.act(ActionRequest(submitted, "approve", people.head, expected_version=1))
+    assert "This case has changed since you opened it" in error.value.message
+    assert "'Route approval'" in error.value.message
+
+
+def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, people):
+    case_id = new_request(engine, people.requester, value="1200000")
+    act(engine, case_id, "submit", people.requester)
+    assert approve_gate(engine, case_id, [people.head, people.finance, people.director]).to_state == (
+        "executive_decision")
+    declare(engine, case_id, people.executive)
+    with pytest.raises(GuardFailed, match="forward plan entry recorded first"):
+        act(engine, case_id, "approve", people.executive)
+    act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    with pytest.raises(GuardFailed, match="cannot be taken before 30 March 2026"):
+        act(engine, case_id, "approve", people.executive)
+    with db.reading() as s:  # the refused approval left no decision behind
+        assert s.scalar(select(func.count()).select_from(Decision).where(Decision.principal_id == people.executive)) == 0
+    clock.set(date(2026, 3, 30))
+    assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
+
+
+def test_conflicts_assessment_before_the_tender_notice(engine, people, submitted):
+    approve_gate(engine, submitted, [people.head])
+    with pytest.raises(GuardFailed, match=r"conflicts assessment must be completed .* \(Procurement Act 2023 s83\)"):
+        act(engine, submitted, "publish_tender_notice", people.officer,
+            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"})
+
+
+def test_bad_inputs_name_each_field(engine, people, submitted):
+    approve_gate(engine, submitted, [people.head])
+    declare(engine, submitted, people.officer)
+    act(engine, submitted, "complete_conflicts_assessment", people.officer)
+    with pytest.raises(InvalidInput) as error:
+        act(engine, submitted, "publish_tender_notice", people.officer,
+            inputs={"tender_notice_published_on": "31/02/2026", "colour": "blue"})
+    assert error.value.fields == {
+        "colour": "'colour' is not asked for by 'Publish the tender notice'",
+        "tender_notice_published_on": "Date the tender notice was published must be a real date, like 2026-04-01",
+        "tenders_close_on": "Enter closing date for tenders",
+    }
+    with pytest.raises(GuardFailed, match="at least 25 days"):
+        act(engine, submitted, "publish_tender_notice", people.officer,
+            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"})
+
+
+def test_approvers_are_notified_through_the_outbox(engine, db, people, submitted):
+    with db.reading() as s:
+        messages = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed")).all()
+        assert [m.recipient_id for m in messages] == [people.head]
+        assert messages[0].audit_event_id is not None
+
+
+def test_audit_trail_is_append_only_in_the_database(db, engine, people, submitted):
+    with pytest.raises(DatabaseError, match="append-only"), db.unit_of_work() as s:
+        s.execute(text("UPDATE audit_events SET comment = 'rewritten'"))
+    with pytest.raises(DatabaseError, match="append-only"), db.unit_of_work() as s:
+        s.execute(text("DELETE FROM audit_events"))
+
+
+def test_verify_detects_a_forged_event(db, engine, people, submitted):
+    with db.reading() as s:
+        assert verify_chains(s).ok
+    with db.unit_of_work() as s:  # an event slipped in by hand, bypassing the engine
+        s.execute(text(
+            "INSERT INTO audit_events (stream, seq, case_id, at, action, comment, data, prev_hash, hash) "
+            "VALUES (:stream, 3, :case_id, '2026-03-02 10:00:00', 'approve', '', '{}', 'x', 'y')"),
+            {"stream": f"case:{submitted}", "case_id": submitted})
+    with db.reading() as s:
+        report = verify_chains(s)
+    assert not report.ok
+    assert f"case:{submitted} event 3" in report.problems[0]

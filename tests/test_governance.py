@@ -1,0 +1,149 @@
+"""Who approves what: band edges, most-restrictive rule, joint cases, key decisions, statutory thresholds."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from provision_cycle.governance import statutory
+from provision_cycle.governance.calendar import add_working_days_beginning_with, is_working_day
+from provision_cycle.governance.rules import GovernanceError, Proposal
+
+GATES = ["route_approval", "executive_decision", "award_approval"]
+CONDITIONAL = {"executive_decision": "key_decision"}
+
+
+@pytest.fixture(scope="module")
+def governance(definitions):
+    return definitions[0]
+
+
+def plan_for(governance, value, authority="OCC", category="ict", contract_type="services",
+             commencement=date(2026, 3, 2), route=None, vat="standard"):
+    proposal = Proposal(authority, category, contract_type, Decimal(value), vat, commencement, route)
+    return governance.resolve(proposal, GATES, conditional=CONDITIONAL)
+
+
+@pytest.mark.parametrize(
+    ("value", "band", "roles"),
+    [
+        ("99999.99", "30k_to_100k", ["category_manager"]),
+        ("100000.00", "100k_to_500k", ["head_of_category"]),
+        ("100000.01", "100k_to_500k", ["head_of_category"]),
+    ],
+)
+def test_route_approval_at_the_100k_band_edge(governance, value, band, roles):
+    plan = plan_for(governance, value)
+    assert plan.bands == {"OCC": band}
+    assert [s.role for s in plan.gates["route_approval"]] == roles
+
+
+def test_each_step_says_why_it_applies(governance):
+    plan = plan_for(governance, "250000")
+    assert plan.gates["route_approval"][0].reason == (
+        "Head of Category: value 250,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC"
+    )
+
+
+def test_most_restrictive_matching_rule_wins_for_works(governance):
+    services = plan_for(governance, "750000", category="construction_works", contract_type="services")
+    works = plan_for(governance, "750000", category="construction_works", contract_type="works")
+    assert [s.role for s in services.gates["award_approval"]] == ["head_of_category", "legal", "director"]
+    assert [s.role for s in works.gates["award_approval"]][-1] == "monitoring_officer"
+    assert "most restrictive of 2 matching rules" in works.gates["award_approval"][0].reason
+
+
+def test_committee_step_needs_two_of_the_directors(governance):
+    plan = governance.resolve(Proposal("OCC", "ict", "services", Decimal("1500000")), ["commissioning_gate"])
+    board = plan.gates["commissioning_gate"][1]
+    assert (board.role, board.mode, board.required, board.label) == (
+        "director", "n_of_m", 2, "Commissioning Board (2 directors)")
+
+
+def test_joint_case_passes_both_authorities(governance):
+    plan = plan_for(governance, "250000", authority="JOINT")
+    assert [(s.authority, s.role) for s in plan.gates["route_approval"]] == [
+        ("OCC", "head_of_category"), ("CDC", "head_of_category")]
+
+
+@pytest.mark.parametrize(
+    ("authority", "value", "key"),
+    [("CDC", "500000.00", False), ("CDC", "500000.01", True), ("OCC", "999999.99", False), ("OCC", "1000000.01", True)],
+)
+def test_key_decision_thresholds_add_the_executive_gate(governance, authority, value, key):
+    plan = plan_for(governance, value, authority=authority)
+    assert plan.key_decision is key
+    assert ("executive_decision" in plan.gates) is key
+    if key:
+        assert plan.gates["executive_decision"][0].role == "executive_member"
+        assert "28 days on the forward plan" in plan.gates["executive_decision"][0].reason
+
+
+# --- statutory layer --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("commencement", "threshold"),
+    [(date(2025, 12, 31), Decimal("214904")), (date(2026, 1, 1), Decimal("207720"))],
+)
+def test_threshold_is_chosen_by_commencement_date(commencement, threshold):
+    assert statutory.threshold_table(commencement).goods_services == threshold
+
+
+def test_a_contract_between_the_two_thresholds_changes_side_on_1_january_2026(governance):
+    # 175,000 ex VAT = 210,000 incl. VAT: below 214,904 (2025) but above 207,720 (2026).
+    before = plan_for(governance, "175000", commencement=date(2025, 12, 31))
+    after = plan_for(governance, "175000", commencement=date(2026, 1, 1))
+    assert (before.above_threshold, before.recommended_route) == (False, "below_threshold_tender")
+    assert (after.above_threshold, after.recommended_route) == (True, "open_procedure")
+    assert "quotations" not in after.allowed_routes
+
+
+def test_thresholds_compare_the_vat_inclusive_value(governance):
+    # 180,000 ex VAT is 216,000 with standard VAT (above 207,720) but 180,000 when exempt (below).
+    assert plan_for(governance, "180000", vat="standard").above_threshold
+    assert not plan_for(governance, "180000", vat="exempt").above_threshold
+
+
+def test_local_configuration_cannot_relax_the_statutory_route(governance):
+    with pytest.raises(GovernanceError, match="Quotations is not open to this case"):
+        plan_for(governance, "250000", route="quotations")
+
+
+@pytest.mark.parametrize(("commencement", "regime"), [(date(2025, 2, 23), "PCR2015"), (date(2025, 2, 24), "PA2023")])
+def test_regime_follows_commencement(governance, commencement, regime):
+    assert plan_for(governance, "50000", commencement=commencement).regime == regime
+
+
+def test_notifiable_below_threshold_from_30000_including_vat(governance):
+    assert not plan_for(governance, "24999.99").notifiable  # 29,999.99 incl. VAT
+    assert plan_for(governance, "25000").notifiable  # 30,000.00 incl. VAT
+
+
+# --- working days (PA23 s123) -----------------------------------------------------------------
+def test_standstill_skips_christmas_and_boxing_day():
+    # Award notice Tue 22 Dec 2026: 22, 23, 24, (25 Christmas, 26-27 weekend, 28 Boxing Day observed) 29, 30, 31,
+    # (1 Jan New Year, 2-3 weekend, 4 Jan Scotland's 2 January holiday moved off the Saturday) 5, 6 January.
+    assert statutory.standstill(date(2026, 12, 22)).due_on == date(2027, 1, 6)
+
+
+def test_a_scottish_only_bank_holiday_is_not_a_working_day():
+    assert not is_working_day(date(2026, 11, 30))  # St Andrew's Day (Scotland)
+    assert not is_working_day(date(2026, 3, 17))  # St Patrick's Day (Northern Ireland)
+    # Standstill from Thu 26 Nov 2026: 26, 27, (28-29 weekend, 30 St Andrew's) 1, 2, 3, 4, 7, 8 December.
+    assert add_working_days_beginning_with(date(2026, 11, 26), 8) == date(2026, 12, 8)
+
+
+def test_contract_details_notice_is_due_30_days_beginning_with_signature():
+    assert statutory.contract_details_notice(date(2026, 4, 20)).due_on == date(2026, 5, 19)
+
+
+@pytest.mark.parametrize(
+    ("kind", "before", "after", "months_after", "required"),
+    [("services", "100000", "110000", 36, False), ("services", "100000", "110000.01", 36, True),
+     ("works", "100000", "115000", 36, False), ("works", "100000", "115001", 36, True),
+     ("goods", "100000", "100000", 40, True), ("light_touch", "100000", "200000", 36, False)],
+)
+def test_change_notice_rule(kind, before, after, months_after, required):
+    needed, _why = statutory.change_notice_required(kind, Decimal(before), Decimal(after), 36, months_after)
+    assert needed is required
