@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .audit import verify_chains
 from .config_files import ConfigError
@@ -26,6 +27,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("upgrade-db")
+@with_appcontext
 def upgrade_db() -> None:
     """Apply the Alembic migrations to DATABASE_URL."""
     upgrade(_core().db.engine)
@@ -33,6 +35,7 @@ def upgrade_db() -> None:
 
 
 @click.command("validate")
+@with_appcontext
 def validate() -> None:
     """Validate config/ and workflows/, listing every problem with its file and item."""
     try:
@@ -49,6 +52,7 @@ def validate() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--cases", default=50, show_default=True, help="How many cases to drive through the workflows.")
 @click.option("--contracts", default=200, show_default=True, help="How many register contracts to load.")
 def seed_demo(cases: int, contracts: int) -> None:
@@ -60,6 +64,7 @@ def seed_demo(cases: int, contracts: int) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--username", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--email", required=True)
@@ -79,6 +84,7 @@ def create_user_command(username: str, full_name: str, email: str, roles: tuple[
 
 
 @click.command("verify-audit")
+@with_appcontext
 def verify_audit() -> None:
     """Recompute every audit hash chain; exit 1 on any break."""
     with _core().db.reading() as session:
@@ -91,6 +97,7 @@ def verify_audit() -> None:
 
 
 @click.command("migrate-cases")
+@with_appcontext
 @click.argument("workflow")
 @click.option("--from", "from_version", type=int, required=True)
 @click.option("--to", "to_version", type=int, required=True)
@@ -124,6 +131,7 @@ def migrate_cases_command(workflow, from_version, to_version, mappings, apply, a
 
 
 @click.command("draw")
+@with_appcontext
 @click.argument("workflow")
 @click.option("--version", type=int, default=None, help="Default: the latest.")
 @click.option("--case", "case_id", type=int, default=None, help="Highlight this case's current state.")

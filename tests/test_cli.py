@@ -1,0 +1,95 @@
+"""The Flask CLI commands, run as an administrator would run them."""
+
+from __future__ import annotations
+
+import pygraphviz
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.app import create_app
+from provision_cycle.models import Case, User
+from provision_cycle.services.people import check_password
+
+from .factories import act, hub_people, new_request
+
+
+@pytest.fixture
+def cli(core):
+    app = create_app(core.settings, core=core)
+    runner = app.test_cli_runner()
+    return lambda *args, **kw: runner.invoke(args=list(args), **kw)
+
+
+def test_validate(cli):
+    result = cli("validate")
+    assert result.exit_code == 0 and "Configuration and workflows are valid." in result.output
+
+
+def test_create_user_hashes_the_password_with_argon2(cli, db):
+    result = cli("create-user", "--username", "j.smith", "--name", "Jo Smith", "--email", "jo@example.gov.uk",
+                 "--role", "head_of_category:OCC:cnc", "--password", "correct horse battery")
+    assert result.exit_code == 0, result.output
+    with db.reading() as s:
+        user = s.scalar(select(User).where(User.username == "j.smith"))
+        assert user.password_hash.startswith("$argon2id$")
+        assert check_password(user.password_hash, "correct horse battery")
+        assert [(r.role, r.authority, r.pillar) for r in user.roles] == [("head_of_category", "OCC", "cnc")]
+
+
+def test_create_user_refuses_a_pillar_role_without_its_pillar(cli):
+    result = cli("create-user", "--username", "j.smith", "--name", "Jo", "--email", "jo@example.gov.uk",
+                 "--role", "head_of_category:OCC", "--password", "correct horse battery")
+    assert result.exit_code == 1 and "Head of Category is held for a pillar" in result.output
+
+
+def test_verify_audit(cli, engine, db):
+    people = hub_people(db)
+    act(engine, new_request(engine, people.requester), "submit", people.requester)
+    result = cli("verify-audit")
+    assert result.exit_code == 0 and "intact" in result.output
+
+
+def test_migrate_cases_dry_run_then_apply(cli, engine, db):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester)
+    act(engine, case_id, "submit", people.requester)
+    dry = cli("migrate-cases", "procurement", "--from", "1", "--to", "1", "--map", "route_approval=route_approval")
+    assert dry.exit_code == 0 and "Would move 1 open procurement cases" in dry.output and "Dry run" in dry.output
+    bad = cli("migrate-cases", "procurement", "--from", "1", "--to", "1", "--map", "route_approval=nowhere")
+    assert bad.exit_code == 1 and "'nowhere' is not a state of procurement.v1" in bad.output
+    applied = cli("migrate-cases", "procurement", "--from", "1", "--to", "1", "--apply")
+    assert applied.exit_code == 0 and "Moved 1 open procurement cases" in applied.output
+    with db.reading() as s:
+        assert s.get(Case, case_id).audit_seq == 3  # open, submit, migrate_workflow
+    assert cli("verify-audit").exit_code == 0
+
+
+def test_draw_highlights_the_case_state(cli, engine, db, tmp_path):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester)
+    act(engine, case_id, "submit", people.requester)
+    result = cli("draw", "procurement", "--case", str(case_id), "--format", "dot")
+    assert result.exit_code == 0
+    graph = pygraphviz.AGraph(string=result.output)
+    assert graph.get_node("route_approval").attr["fillcolor"] == "#1d70b8"
+    assert graph.get_node("draft").attr["fillcolor"] != "#1d70b8"
+    svg = tmp_path / "p.svg"
+    assert cli("draw", "procurement", "-o", str(svg)).exit_code == 0
+    assert svg.read_text().lstrip().startswith("<?xml") and "Standstill" in svg.read_text()
+
+
+def test_seed_demo_loads_once(cli, db):
+    first = cli("seed-demo", "--cases", "12", "--contracts", "8")
+    assert first.exit_code == 0, first.output
+    assert "12 cases and 8 register contracts" in first.output
+    assert "already loaded" in cli("seed-demo").output
+    assert cli("verify-audit").exit_code == 0
+
+
+def test_home_page_and_diagram_are_served(core):
+    client = create_app(core.settings, core=core).test_client()
+    assert "Provision Cycle" in client.get("/").get_data(as_text=True)
+    response = client.get("/workflows/procurement/v1.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert client.get("/workflows/procurement/v9.svg").status_code == 404
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -1,0 +1,79 @@
+"""Two people acting on one case at once: exactly one outcome, a clear message for the other, no lost audit."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from provision_cycle.audit import verify_chains
+from provision_cycle.errors import DomainError
+from provision_cycle.models import AuditEvent, Case, Decision
+from provision_cycle.workflow.engine import ActionRequest
+
+from .factories import act, create_user, declare, hub_people, new_request
+
+pytestmark = pytest.mark.slow
+
+
+def _race(engine, requests: list[ActionRequest]) -> list[object]:
+    barrier = threading.Barrier(len(requests))
+    outcomes: list[object] = [None] * len(requests)
+
+    def run(index: int, request: ActionRequest) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = engine.act(request)
+        except DomainError as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_threads_deciding_the_same_gate_at_once_give_exactly_one_outcome(engine, db, round_):
+    people = hub_people(db)
+    heads = [people.head] + [create_user(db, ("head_of_category", "OCC", "cnc")) for _ in range(5)]
+    case_id = new_request(engine, people.requester)
+    result = act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, *heads)
+    with db.reading() as s:
+        version = s.get(Case, case_id).version
+    # Half approve, half reject; all read the same version of the case.
+    requests = [
+        ActionRequest(case_id, "approve" if i % 2 == 0 else "reject", head, expected_version=version,
+                      reason="" if i % 2 == 0 else "Not needed")
+        for i, head in enumerate(heads)
+    ]
+    outcomes = _race(engine, requests)
+    winners = [o for o in outcomes if not isinstance(o, Exception)]
+    losers = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(winners) == 1, outcomes
+    assert all("This case has changed since you opened it" in e.message for e in losers), losers
+    with db.reading() as s:
+        case = s.get(Case, case_id)
+        assert case.state == winners[0].to_state
+        assert s.scalar(select(func.count()).select_from(Decision).where(Decision.case_id == case_id)) == 1
+        events = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case_id))
+        assert events == case.audit_seq
+        assert verify_chains(s).ok
+    assert result.to_state == "route_approval"
+
+
+def test_racing_without_a_version_still_gives_one_decision_per_step(engine, db):
+    """Callers that send no version (a scheduler, say) are serialised by the lock; the loser is told why."""
+    people = hub_people(db)
+    heads = [people.head] + [create_user(db, ("head_of_category", "OCC", "cnc")) for _ in range(3)]
+    case_id = new_request(engine, people.requester)
+    act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, *heads)
+    outcomes = _race(engine, [ActionRequest(case_id, "approve", head) for head in heads])
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert all("while the case is at 'Conflicts assessment'" in o.message
+               for o in outcomes if isinstance(o, Exception))
