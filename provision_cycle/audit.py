@@ -41,8 +41,20 @@ def event_hash(
     prev_hash: str,
 ) -> str:
     body = json.dumps(
-        [stream, seq, case_id, canonical_time(at), actor_id, on_behalf_of_id, action, from_state, to_state,
-         comment, data, prev_hash],
+        [
+            stream,
+            seq,
+            case_id,
+            canonical_time(at),
+            actor_id,
+            on_behalf_of_id,
+            action,
+            from_state,
+            to_state,
+            comment,
+            data,
+            prev_hash,
+        ],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -53,9 +65,18 @@ def event_hash(
 
 def hash_of(event: AuditEvent) -> str:
     return event_hash(
-        stream=event.stream, seq=event.seq, case_id=event.case_id, at=event.at, actor_id=event.actor_id,
-        on_behalf_of_id=event.on_behalf_of_id, action=event.action, from_state=event.from_state,
-        to_state=event.to_state, comment=event.comment, data=event.data, prev_hash=event.prev_hash,
+        stream=event.stream,
+        seq=event.seq,
+        case_id=event.case_id,
+        at=event.at,
+        actor_id=event.actor_id,
+        on_behalf_of_id=event.on_behalf_of_id,
+        action=event.action,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        comment=event.comment,
+        data=event.data,
+        prev_hash=event.prev_hash,
     )
 
 

@@ -44,9 +44,11 @@ def validate() -> None:
         _fail(str(exc))
         return
     for definition in workflows.definitions.values():
-        click.echo(f"{definition.file}: {len(definition.states)} states, {len(definition.transitions)} "
-                   f"transitions, gates: {', '.join(definition.gates) or 'none'}")
-    for code, rules in governance.rules.items():
+        click.echo(
+            f"{definition.file}: {len(definition.states)} states, {len(definition.transitions)} "
+            f"transitions, gates: {', '.join(definition.gates) or 'none'}"
+        )
+    for rules in governance.rules.values():
         click.echo(f"{rules.file}: {len(rules.bands)} bands, {len(rules.approvals)} approval rules")
     click.echo("Configuration and workflows are valid.")
 
@@ -75,8 +77,14 @@ def create_user_command(username: str, full_name: str, email: str, roles: tuple[
     from .services.people import create_user, parse_grant
 
     try:
-        user_id = create_user(_core(), username=username, full_name=full_name, email=email, password=password,
-                              grants=[parse_grant(r) for r in roles])
+        user_id = create_user(
+            _core(),
+            username=username,
+            full_name=full_name,
+            email=email,
+            password=password,
+            grants=[parse_grant(r) for r in roles],
+        )
     except DomainError as exc:
         _fail(exc.message)
         return
@@ -120,8 +128,15 @@ def migrate_cases_command(workflow, from_version, to_version, mappings, apply, a
     with _core().db.reading() as session:
         actor_id = session.scalar(select(User.id).where(User.username == actor_username))
     try:
-        plan = migrate_cases(_core().engine, workflow=workflow, from_version=from_version, to_version=to_version,
-                             mapping=mapping, actor_id=actor_id, apply=apply)
+        plan = migrate_cases(
+            _core().engine,
+            workflow=workflow,
+            from_version=from_version,
+            to_version=to_version,
+            mapping=mapping,
+            actor_id=actor_id,
+            apply=apply,
+        )
     except DomainError as exc:
         _fail("Cannot migrate: " + exc.message)
         return

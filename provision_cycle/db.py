@@ -48,9 +48,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writing_sessions = sessionmaker(
-            self.engine.execution_options(writing=True), expire_on_commit=False
-        )
+        self._writing_sessions = sessionmaker(self.engine.execution_options(writing=True), expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:

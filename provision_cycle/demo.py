@@ -56,9 +56,20 @@ TITLES = {
     "marketing_print": ["Print and mail services", "Public consultations"],
     "corporate_supplies": ["Office supplies", "Uniforms and PPE", "Catering supplies"],
 }
-SUPPLIERS = ["Acme Systems Ltd", "Thames Valley Care Ltd", "Cherwell Civils Ltd", "Oxford Facilities Group",
-             "Greenway Fleet plc", "Bright Futures CIC", "Northgate Digital Ltd", "Banbury Print Co",
-             "Vale Energy Ltd", "Kidlington Cleaning Services", "Cotswold Consulting LLP", "Wessex Transport Ltd"]
+SUPPLIERS = [
+    "Acme Systems Ltd",
+    "Thames Valley Care Ltd",
+    "Cherwell Civils Ltd",
+    "Oxford Facilities Group",
+    "Greenway Fleet plc",
+    "Bright Futures CIC",
+    "Northgate Digital Ltd",
+    "Banbury Print Co",
+    "Vale Energy Ltd",
+    "Kidlington Cleaning Services",
+    "Cotswold Consulting LLP",
+    "Wessex Transport Ltd",
+]
 
 
 def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2026) -> str:
@@ -69,8 +80,10 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     _register(core, people, rng, contracts)
-    return (f"Loaded {len(people['all'])} people, {len(opened)} cases and {contracts} register contracts. "
-            f"Every demo person signs in with the password {DEMO_PASSWORD!r}.")
+    return (
+        f"Loaded {len(people['all'])} people, {len(opened)} cases and {contracts} register contracts. "
+        f"Every demo person signs in with the password {DEMO_PASSWORD!r}."
+    )
 
 
 def _username(name: str, authority: str) -> str:
@@ -82,21 +95,38 @@ def _people(core: Core) -> dict:
 
     def add(name: str, authority: str, grants: list[Grant], title: str) -> int:
         username = _username(name, authority)
-        user_id = create_user(core, username=username, full_name=name, email=f"{username}@example.gov.uk",
-                              password=DEMO_PASSWORD, grants=grants, job_title=title)
+        user_id = create_user(
+            core,
+            username=username,
+            full_name=name,
+            email=f"{username}@example.gov.uk",
+            password=DEMO_PASSWORD,
+            grants=grants,
+            job_title=title,
+        )
         people["all"].append(user_id)
         for grant in grants:
             people["by_role"].setdefault((grant.role, grant.authority, grant.pillar), []).append(user_id)
         return user_id
 
-    create_user(core, username="system", full_name="Scheduler", email="system@example.gov.uk", password=None,
-                grants=[], job_title="Automated jobs")
+    create_user(
+        core,
+        username="system",
+        full_name="Scheduler",
+        email="system@example.gov.uk",
+        password=None,
+        grants=[],
+        job_title="Automated jobs",
+    )
     org = core.governance.organisation
     # The hub's posts are shared between the two councils: pillar staff hold their role in both.
     for pillar, names in PILLAR_PEOPLE.items():
-        for role, name in zip(("category_officer", "category_manager", "head_of_category", "contract_manager"),
-                              names, strict=True):
-            grants = [Grant(role, a, pillar) for a in org.authorities] + [Grant("requester", a) for a in org.authorities]
+        for role, name in zip(
+            ("category_officer", "category_manager", "head_of_category", "contract_manager"), names, strict=True
+        ):
+            grants = [Grant(role, a, pillar) for a in org.authorities] + [
+                Grant("requester", a) for a in org.authorities
+            ]
             add(name, "hub", grants, f"{org.roles[role].name}, {org.pillars[pillar].name}")
     for index, authority in enumerate(org.authorities):
         for role, names in AUTHORITY_PEOPLE.items():
@@ -120,8 +150,16 @@ PROCUREMENT_STOPS = [
     ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market"],
     ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market", "recommend_award"],
     ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market", "recommend_award", "*"],
-    ["submit", "*", "complete_conflicts_assessment", "start_market", "close_market", "recommend_award", "*",
-     "publish_award_notice"],
+    [
+        "submit",
+        "*",
+        "complete_conflicts_assessment",
+        "start_market",
+        "close_market",
+        "recommend_award",
+        "*",
+        "publish_award_notice",
+    ],
     ["submit", "return"],
     ["submit", "reject"],
 ]
@@ -133,22 +171,35 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
     category = rng.choice(list(org.categories))
     pillar = org.categories[category].pillar
     requester = rng.choice([r for r in people["requesters"]])
-    value = Decimal(rng.choice(["3500", "18000", "45000", "99999.99", "100000", "160000", "240000", "480000",
-                               "750000", "1400000"]))
-    contract_type = "works" if category == "construction_works" else (
-        "light_touch" if pillar == "heasc" and rng.random() < 0.6 else rng.choice(["goods", "services"]))
+    value = Decimal(
+        rng.choice(["3500", "18000", "45000", "99999.99", "100000", "160000", "240000", "480000", "750000", "1400000"])
+    )
+    contract_type = (
+        "works"
+        if category == "construction_works"
+        else ("light_touch" if pillar == "heasc" and rng.random() < 0.6 else rng.choice(["goods", "services"]))
+    )
     stage = "commissioning" if index % 5 == 0 else "procurement"
     today = core.engine.today()
     case_id = core.engine.open_case(
-        stage=stage, actor_id=requester, title=rng.choice(TITLES[category]),
+        stage=stage,
+        actor_id=requester,
+        title=rng.choice(TITLES[category]),
         description=f"Demo request {index + 1}: the service's need, options considered and expected outcomes.",
-        authority=authority, category=category, contract_type=contract_type, estimated_value=str(value),
+        authority=authority,
+        category=category,
+        contract_type=contract_type,
+        estimated_value=str(value),
         vat_treatment="exempt" if contract_type == "light_touch" else "standard",
-        proposed_start=today + timedelta(days=120 + 7 * index), duration_months=rng.choice([12, 24, 36, 48]),
+        proposed_start=today + timedelta(days=120 + 7 * index),
+        duration_months=rng.choice([12, 24, 36, 48]),
     )
     if stage == "commissioning":
-        script = [["start_options_appraisal"], ["start_options_appraisal", "prepare_business_case"],
-                  ["start_options_appraisal", "prepare_business_case", "submit"]][index % 3]
+        script = [
+            ["start_options_appraisal"],
+            ["start_options_appraisal", "prepare_business_case"],
+            ["start_options_appraisal", "prepare_business_case", "submit"],
+        ][index % 3]
     else:
         script = PROCUREMENT_STOPS[index % len(PROCUREMENT_STOPS)]
     for step in script:
@@ -174,8 +225,11 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         if approver is None:
             return False
         engine.declare_interests(case_id, approver, has_conflict=False)
-        reason = ("Please add the market engagement findings and a risk register" if step == "return"
-                  else "The need is met by the existing corporate contract; use that instead")
+        reason = (
+            "Please add the market engagement findings and a risk register"
+            if step == "return"
+            else "The need is met by the existing corporate contract; use that instead"
+        )
         engine.act(ActionRequest(case_id, step, approver, reason=reason))
         return True
     actor = requester if step in ("submit", "start_options_appraisal", "prepare_business_case") else officer
@@ -187,20 +241,37 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         engine.declare_interests(case_id, officer, has_conflict=False)
     if step == "start_market":
         trigger, inputs = {
-            "open_procedure": ("publish_tender_notice", {"tender_notice_published_on": today - timedelta(days=70),
-                                                         "tenders_close_on": today - timedelta(days=30)}),
-            "competitive_flexible": ("publish_tender_notice", {
-                "tender_notice_published_on": today - timedelta(days=70),
-                "tenders_close_on": today - timedelta(days=30)}),
-            "below_threshold_tender": ("publish_tender_notice", {
-                "tender_notice_published_on": today - timedelta(days=40),
-                "tenders_close_on": today - timedelta(days=10)}),
+            "open_procedure": (
+                "publish_tender_notice",
+                {
+                    "tender_notice_published_on": today - timedelta(days=70),
+                    "tenders_close_on": today - timedelta(days=30),
+                },
+            ),
+            "competitive_flexible": (
+                "publish_tender_notice",
+                {
+                    "tender_notice_published_on": today - timedelta(days=70),
+                    "tenders_close_on": today - timedelta(days=30),
+                },
+            ),
+            "below_threshold_tender": (
+                "publish_tender_notice",
+                {
+                    "tender_notice_published_on": today - timedelta(days=40),
+                    "tenders_close_on": today - timedelta(days=10),
+                },
+            ),
             "framework_call_off": ("start_call_off", {"framework_reference": "CCS RM6098 Technology Products"}),
             "direct_award": ("publish_transparency_notice", {"transparency_notice_published_on": today}),
         }.get(route, ("invite_quotations", {}))
     if step == "close_market":
-        trigger = {"low_value_purchase": "close_quotations", "quotations": "close_quotations",
-                   "framework_call_off": "complete_call_off_selection", "direct_award": None}.get(route, "close_tenders")
+        trigger = {
+            "low_value_purchase": "close_quotations",
+            "quotations": "close_quotations",
+            "framework_call_off": "complete_call_off_selection",
+            "direct_award": None,
+        }.get(route, "close_tenders")
         if trigger is None:
             return True
     if step == "recommend_award":
@@ -228,8 +299,9 @@ def _someone(people: dict, role: str, authority: str, pillar: str | None) -> int
 
 def _open_step_holder(core: Core, people: dict, case_id: int) -> int | None:
     with core.db.reading() as session:
-        step = session.scalar(select(ApprovalStep).where(ApprovalStep.case_id == case_id,
-                                                         ApprovalStep.status == StepStatus.OPEN))
+        step = session.scalar(
+            select(ApprovalStep).where(ApprovalStep.case_id == case_id, ApprovalStep.status == StepStatus.OPEN)
+        )
         if step is None:
             return None
         decided = {d.principal_id for d in step.decisions}
@@ -270,20 +342,46 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
             regime = "PCR2015" if start < date(2025, 2, 24) else "PA2023"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             case_id = core.engine.insert_case(
-                session, stage="contract", actor_id=people["all"][0], requester_id=people["by_role"][manager_key][0],
-                now=core.engine.clock(), title=rng.choice(TITLES[category]),
-                description="Existing contract loaded from the hub's register.", authority=authority,
-                category=category, contract_type=contract_type, estimated_value=value, vat_treatment="standard",
-                duration_months=12 * years, regime=regime, commencement_date=start - timedelta(days=120), freeze=True,
+                session,
+                stage="contract",
+                actor_id=people["all"][0],
+                requester_id=people["by_role"][manager_key][0],
+                now=core.engine.clock(),
+                title=rng.choice(TITLES[category]),
+                description="Existing contract loaded from the hub's register.",
+                authority=authority,
+                category=category,
+                contract_type=contract_type,
+                estimated_value=value,
+                vat_treatment="standard",
+                duration_months=12 * years,
+                regime=regime,
+                commencement_date=start - timedelta(days=120),
+                freeze=True,
                 state="live",  # imported as the register says it stands today; the opening event records it
             )
             case = session.get(Case, case_id)
-            session.add(Contract(
-                reference=f"CON-{case_id:06d}", case_id=case_id, title=case.title, description=case.description,
-                authority=authority, pillar=pillar, category=category, contract_type=contract_type, regime=regime,
-                supplier_name=rng.choice(SUPPLIERS), supplier_is_sme=rng.random() < 0.4,
-                supplier_is_vcse=rng.random() < 0.1, value=value, signed_on=start - timedelta(days=14),
-                start_date=start, end_date=end, extension_months_available=rng.choice([0, 12, 24]),
-                notice_period_days=rng.choice([30, 90, 180]), risk=rng.choice(["low", "medium", "high"]),
-                contract_manager_id=people["by_role"][manager_key][0],
-            ))
+            session.add(
+                Contract(
+                    reference=f"CON-{case_id:06d}",
+                    case_id=case_id,
+                    title=case.title,
+                    description=case.description,
+                    authority=authority,
+                    pillar=pillar,
+                    category=category,
+                    contract_type=contract_type,
+                    regime=regime,
+                    supplier_name=rng.choice(SUPPLIERS),
+                    supplier_is_sme=rng.random() < 0.4,
+                    supplier_is_vcse=rng.random() < 0.1,
+                    value=value,
+                    signed_on=start - timedelta(days=14),
+                    start_date=start,
+                    end_date=end,
+                    extension_months_available=rng.choice([0, 12, 24]),
+                    notice_period_days=rng.choice([30, 90, 180]),
+                    risk=rng.choice(["low", "medium", "high"]),
+                    contract_manager_id=people["by_role"][manager_key][0],
+                )
+            )

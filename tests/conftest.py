@@ -27,8 +27,20 @@ from .factories import Clock
 POSTGRES_ADMIN_URL = os.environ.get("PC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_DB_NAME = f"provision_cycle_test_{os.getpid()}"
 REQUIRE_POSTGRES = os.environ.get("PC_REQUIRE_POSTGRES") == "1"
-TABLES = ("outbox", "decisions", "approval_steps", "conflict_declarations", "case_deadlines", "contracts",
-          "audit_events", "audit_heads", "delegations", "role_assignments", "cases", "users")
+TABLES = (
+    "outbox",
+    "decisions",
+    "approval_steps",
+    "conflict_declarations",
+    "case_deadlines",
+    "contracts",
+    "audit_events",
+    "audit_heads",
+    "delegations",
+    "role_assignments",
+    "cases",
+    "users",
+)
 
 
 @pytest.fixture(scope="session")

@@ -36,14 +36,19 @@ class Clock:
         return self._now
 
 
-def create_user(db, *roles: tuple, username: str | None = None, full_name: str | None = None,
-                active: bool = True) -> int:
+def create_user(
+    db, *roles: tuple, username: str | None = None, full_name: str | None = None, active: bool = True
+) -> int:
     """``roles`` are (role, authority) or (role, authority, pillar) tuples."""
     n = next(_serial)
     username = username or f"user{n}"
     with db.unit_of_work() as session:
-        user = User(username=username, full_name=full_name or f"Person {n}", email=f"{username}@example.gov.uk",
-                    is_active=active)
+        user = User(
+            username=username,
+            full_name=full_name or f"Person {n}",
+            email=f"{username}@example.gov.uk",
+            is_active=active,
+        )
         for role in roles:
             role, authority, *pillar = role
             user.roles.append(RoleAssignment(role=role, authority=authority, pillar=pillar[0] if pillar else None))
@@ -71,9 +76,15 @@ class People:
 
 def hub_people(db, authority: str = "OCC", pillar: str = "cnc") -> People:
     """One person per role for an authority and pillar, as the hub has."""
+
     def person(role, name, scoped=True):
-        return create_user(db, (role, authority, pillar) if scoped else (role, authority),
-                           username=f"{name}-{authority.lower()}-{next(_serial)}", full_name=name.title())
+        return create_user(
+            db,
+            (role, authority, pillar) if scoped else (role, authority),
+            username=f"{name}-{authority.lower()}-{next(_serial)}",
+            full_name=name.title(),
+        )
+
     return People(
         requester=create_user(db, ("requester", authority), full_name="Rita Requester"),
         officer=person("category_officer", "olive officer"),
@@ -93,16 +104,35 @@ def hub_people(db, authority: str = "OCC", pillar: str = "cnc") -> People:
 
 def _system_exists(db) -> bool:
     from sqlalchemy import select
+
     with db.reading() as session:
         return session.scalar(select(User.id).where(User.username == "system")) is not None
 
 
-def new_request(engine: Engine, requester: int, *, value: str | Decimal = "250000", authority: str = "OCC",
-                category: str = "ict", contract_type: str = "services", route: str | None = None,
-                stage: str = "procurement", **extra) -> int:
-    fields = dict(title="Case management system", description="Replace the social care case management system",
-                  authority=authority, category=category, contract_type=contract_type, estimated_value=str(value),
-                  vat_treatment="standard", proposed_start=date(2026, 9, 1), duration_months=36, route=route)
+def new_request(
+    engine: Engine,
+    requester: int,
+    *,
+    value: str | Decimal = "250000",
+    authority: str = "OCC",
+    category: str = "ict",
+    contract_type: str = "services",
+    route: str | None = None,
+    stage: str = "procurement",
+    **extra,
+) -> int:
+    fields = dict(
+        title="Case management system",
+        description="Replace the social care case management system",
+        authority=authority,
+        category=category,
+        contract_type=contract_type,
+        estimated_value=str(value),
+        vat_treatment="standard",
+        proposed_start=date(2026, 9, 1),
+        duration_months=36,
+        route=route,
+    )
     fields.update(extra)
     return engine.open_case(stage=stage, actor_id=requester, **fields)
 

@@ -26,8 +26,19 @@ def test_validate(cli):
 
 
 def test_create_user_hashes_the_password_with_argon2(cli, db):
-    result = cli("create-user", "--username", "j.smith", "--name", "Jo Smith", "--email", "jo@example.gov.uk",
-                 "--role", "head_of_category:OCC:cnc", "--password", "correct horse battery")
+    result = cli(
+        "create-user",
+        "--username",
+        "j.smith",
+        "--name",
+        "Jo Smith",
+        "--email",
+        "jo@example.gov.uk",
+        "--role",
+        "head_of_category:OCC:cnc",
+        "--password",
+        "correct horse battery",
+    )
     assert result.exit_code == 0, result.output
     with db.reading() as s:
         user = s.scalar(select(User).where(User.username == "j.smith"))
@@ -37,8 +48,19 @@ def test_create_user_hashes_the_password_with_argon2(cli, db):
 
 
 def test_create_user_refuses_a_pillar_role_without_its_pillar(cli):
-    result = cli("create-user", "--username", "j.smith", "--name", "Jo", "--email", "jo@example.gov.uk",
-                 "--role", "head_of_category:OCC", "--password", "correct horse battery")
+    result = cli(
+        "create-user",
+        "--username",
+        "j.smith",
+        "--name",
+        "Jo",
+        "--email",
+        "jo@example.gov.uk",
+        "--role",
+        "head_of_category:OCC",
+        "--password",
+        "correct horse battery",
+    )
     assert result.exit_code == 1 and "Head of Category is held for a pillar" in result.output
 
 

@@ -47,8 +47,13 @@ def test_threads_deciding_the_same_gate_at_once_give_exactly_one_outcome(engine,
         version = s.get(Case, case_id).version
     # Half approve, half reject; all read the same version of the case.
     requests = [
-        ActionRequest(case_id, "approve" if i % 2 == 0 else "reject", head, expected_version=version,
-                      reason="" if i % 2 == 0 else "Not needed")
+        ActionRequest(
+            case_id,
+            "approve" if i % 2 == 0 else "reject",
+            head,
+            expected_version=version,
+            reason="" if i % 2 == 0 else "Not needed",
+        )
         for i, head in enumerate(heads)
     ]
     outcomes = _race(engine, requests)
@@ -75,5 +80,4 @@ def test_racing_without_a_version_still_gives_one_decision_per_step(engine, db):
     declare(engine, case_id, *heads)
     outcomes = _race(engine, [ActionRequest(case_id, "approve", head) for head in heads])
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
-    assert all("while the case is at 'Conflicts assessment'" in o.message
-               for o in outcomes if isinstance(o, Exception))
+    assert all("while the case is at 'Conflicts assessment'" in o.message for o in outcomes if isinstance(o, Exception))

@@ -39,22 +39,38 @@ def test_shipped_configuration_is_valid():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["bands"][2].update({"from": 40000}),
-         "config/governance/occ.yaml: bands: gap between band 5k_to_30k (to 30,000.00) and 30k_to_100k (from 40,000.00)"),
-        (lambda d: d["bands"][2].update({"from": 20000}),
-         "config/governance/occ.yaml: bands: bands 5k_to_30k and 30k_to_100k overlap (20,000.00 to 30,000.00)"),
-        (lambda d: d["bands"][4].update({"to": None}),
-         "config/governance/occ.yaml: bands: exactly one band must be open-ended ('to: null'), found 2: 500k_to_1m, over_1m"),
-        (lambda d: d["bands"][0].update({"from": 100}),
-         "config/governance/occ.yaml: bands: the lowest band must start at 0, but starts at 100.00"),
-        (lambda d: d["approvals"][0]["steps"][0].update({"role": "chief_wizard"}),
-         "config/governance/occ.yaml: approvals[0].steps[0].role: unknown role 'chief_wizard'"),
-        (lambda d: d["approvals"][0].update({"bands": ["tiny"]}),
-         "config/governance/occ.yaml: approvals[0].bands: unknown band 'tiny'"),
-        (lambda d: d["bands"][1].update({"to": "lots"}),
-         "config/governance/occ.yaml: bands[1].to: expected an amount in pounds, like 25000 or 25000.50, found 'lots'"),
-        (lambda d: d.update({"approvals": [a for a in d["approvals"] if a["gate"] != "award_approval"]}),
-         "config/governance/occ.yaml: no approval rule for gate 'award_approval'"),
+        (
+            lambda d: d["bands"][2].update({"from": 40000}),
+            "config/governance/occ.yaml: bands: gap between band 5k_to_30k (to 30,000.00) and 30k_to_100k (from 40,000.00)",
+        ),
+        (
+            lambda d: d["bands"][2].update({"from": 20000}),
+            "config/governance/occ.yaml: bands: bands 5k_to_30k and 30k_to_100k overlap (20,000.00 to 30,000.00)",
+        ),
+        (
+            lambda d: d["bands"][4].update({"to": None}),
+            "config/governance/occ.yaml: bands: exactly one band must be open-ended ('to: null'), found 2: 500k_to_1m, over_1m",
+        ),
+        (
+            lambda d: d["bands"][0].update({"from": 100}),
+            "config/governance/occ.yaml: bands: the lowest band must start at 0, but starts at 100.00",
+        ),
+        (
+            lambda d: d["approvals"][0]["steps"][0].update({"role": "chief_wizard"}),
+            "config/governance/occ.yaml: approvals[0].steps[0].role: unknown role 'chief_wizard'",
+        ),
+        (
+            lambda d: d["approvals"][0].update({"bands": ["tiny"]}),
+            "config/governance/occ.yaml: approvals[0].bands: unknown band 'tiny'",
+        ),
+        (
+            lambda d: d["bands"][1].update({"to": "lots"}),
+            "config/governance/occ.yaml: bands[1].to: expected an amount in pounds, like 25000 or 25000.50, found 'lots'",
+        ),
+        (
+            lambda d: d.update({"approvals": [a for a in d["approvals"] if a["gate"] != "award_approval"]}),
+            "config/governance/occ.yaml: no approval rule for gate 'award_approval'",
+        ),
     ],
 )
 def test_invalid_governance_is_refused_with_file_item_and_problem(tree, change, expected):
@@ -64,26 +80,40 @@ def test_invalid_governance_is_refused_with_file_item_and_problem(tree, change, 
 
 
 def test_a_band_with_no_approval_rule_is_refused(tree):
-    edit(tree / "config/governance/cdc.yaml",
-         lambda d: d.update({"approvals": [a for a in d["approvals"] if a.get("bands") != ["100k_to_500k"]]}))
+    edit(
+        tree / "config/governance/cdc.yaml",
+        lambda d: d.update({"approvals": [a for a in d["approvals"] if a.get("bands") != ["100k_to_500k"]]}),
+    )
     assert any("gate 'route_approval' has no approval rule for band 100k_to_500k" in p for p in problems(tree))
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["transitions"][0].update({"dest": "nowhere"}),
-         "workflows/procurement.v1.yaml: transitions[0]: transition 'submit' names unknown state 'nowhere'"),
-        (lambda d: d["transitions"][0].update({"guards": ["has_a_good_feeling"]}),
-         "workflows/procurement.v1.yaml: transitions[0].guards: unknown guard 'has_a_good_feeling'"),
-        (lambda d: d["states"].update({"limbo": {"label": "Limbo", "final": True}}),
-         "workflows/procurement.v1.yaml: states.limbo: unreachable from the initial state 'draft'"),
-        (lambda d: d["states"]["award_approval"].update({"gate": "mystery_gate"}),
-         "config/governance/occ.yaml: no approval rule for gate 'mystery_gate'"),
-        (lambda d: d["transitions"][0].update({"by": ["wizard"]}),
-         "workflows/procurement.v1.yaml: transitions[0].by: unknown actor 'wizard'"),
-        (lambda d: d["states"]["rework"].update({"final": True}),
-         "workflows/procurement.v1.yaml: transitions[1]: 'rework' is final: no transition may leave it"),
+        (
+            lambda d: d["transitions"][0].update({"dest": "nowhere"}),
+            "workflows/procurement.v1.yaml: transitions[0]: transition 'submit' names unknown state 'nowhere'",
+        ),
+        (
+            lambda d: d["transitions"][0].update({"guards": ["has_a_good_feeling"]}),
+            "workflows/procurement.v1.yaml: transitions[0].guards: unknown guard 'has_a_good_feeling'",
+        ),
+        (
+            lambda d: d["states"].update({"limbo": {"label": "Limbo", "final": True}}),
+            "workflows/procurement.v1.yaml: states.limbo: unreachable from the initial state 'draft'",
+        ),
+        (
+            lambda d: d["states"]["award_approval"].update({"gate": "mystery_gate"}),
+            "config/governance/occ.yaml: no approval rule for gate 'mystery_gate'",
+        ),
+        (
+            lambda d: d["transitions"][0].update({"by": ["wizard"]}),
+            "workflows/procurement.v1.yaml: transitions[0].by: unknown actor 'wizard'",
+        ),
+        (
+            lambda d: d["states"]["rework"].update({"final": True}),
+            "workflows/procurement.v1.yaml: transitions[1]: 'rework' is final: no transition may leave it",
+        ),
     ],
 )
 def test_invalid_workflow_is_refused_with_file_item_and_problem(tree, change, expected):
@@ -99,8 +129,14 @@ def test_malformed_yaml_names_the_line(tree):
 
 def test_adding_a_pillar_is_configuration_only(tree):
     def add_pillar(d):
-        d["pillars"].append({"code": "place", "name": "Place and Communities",
-                             "categories": [{"code": "libraries", "name": "Libraries"}]})
+        d["pillars"].append(
+            {
+                "code": "place",
+                "name": "Place and Communities",
+                "categories": [{"code": "libraries", "name": "Libraries"}],
+            }
+        )
+
     edit(tree / "config/organisation.yaml", add_pillar)
     governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
     assert governance.organisation.categories["libraries"].pillar == "place"
@@ -110,6 +146,7 @@ def test_production_refuses_development_defaults():
     with pytest.raises(SettingsError) as error:
         Settings.from_env({"PC_ENV": "production"})
     assert "SECRET_KEY must be set" in str(error.value) and "DATABASE_URL must be set" in str(error.value)
-    settings = Settings.from_env({"PC_ENV": "production", "SECRET_KEY": "x" * 40,
-                                  "DATABASE_URL": "postgresql+psycopg://db/pc"})
+    settings = Settings.from_env(
+        {"PC_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://db/pc"}
+    )
     assert settings.is_production and not settings.debug

@@ -30,12 +30,21 @@ def submitted(engine, people):
 @pytest.mark.parametrize(
     ("trigger", "message"),
     [
-        ("approve", "You cannot take the 'approve' while the case is at 'Draft'. Actions available now: "
-                    "Submit for approval, Withdraw the request."),
-        ("publish_award_notice", "You cannot take the 'publish award notice' while the case is at 'Draft'. "
-                                 "Actions available now: Submit for approval, Withdraw the request."),
-        ("fly_to_the_moon", "You cannot take the unknown action 'fly_to_the_moon' while the case is at 'Draft'. "
-                            "Actions available now: Submit for approval, Withdraw the request."),
+        (
+            "approve",
+            "You cannot take the 'approve' while the case is at 'Draft'. Actions available now: "
+            "Submit for approval, Withdraw the request.",
+        ),
+        (
+            "publish_award_notice",
+            "You cannot take the 'publish award notice' while the case is at 'Draft'. "
+            "Actions available now: Submit for approval, Withdraw the request.",
+        ),
+        (
+            "fly_to_the_moon",
+            "You cannot take the unknown action 'fly_to_the_moon' while the case is at 'Draft'. "
+            "Actions available now: Submit for approval, Withdraw the request.",
+        ),
     ],
 )
 def test_illegal_transitions_from_draft_say_what_is_possible(engine, people, trigger, message):
@@ -82,8 +91,13 @@ def test_a_declared_unmitigated_conflict_blocks_the_decision(engine, people, sub
     engine.declare_interests(submitted, people.head, has_conflict=True, details="My brother bids for this")
     with pytest.raises(NotPermitted, match="no mitigation recorded"):
         act(engine, submitted, "approve", people.head)
-    engine.declare_interests(submitted, people.head, has_conflict=True, details="My brother bids for this",
-                             mitigation="He is not on the bid team; the Director has reviewed this")
+    engine.declare_interests(
+        submitted,
+        people.head,
+        has_conflict=True,
+        details="My brother bids for this",
+        mitigation="He is not on the bid team; the Director has reviewed this",
+    )
     assert act(engine, submitted, "approve", people.head).to_state == "conflicts_assessment"
 
 
@@ -135,6 +149,7 @@ def test_the_requester_cannot_decide_as_a_delegate(engine, db, people, submitted
     create_user(db)  # keep ids distinct from the fixture's
     with db.unit_of_work() as s:
         from provision_cycle.models import RoleAssignment
+
         s.add(RoleAssignment(user_id=people.requester, role="director", authority="OCC"))
     engine.delegate(people.head, people.requester, date(2026, 3, 1), date(2026, 3, 10))
     declare(engine, submitted, people.requester)
@@ -151,7 +166,8 @@ def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitte
     with db.reading() as s:
         assert s.get(Case, submitted).closed_at is not None
         assert s.scalar(select(AuditEvent.comment).where(AuditEvent.action == "reject")) == (
-            "Use the existing corporate contract")
+            "Use the existing corporate contract"
+        )
 
 
 def test_return_for_rework_then_resubmit_runs_a_new_round_of_the_frozen_route(engine, db, people, submitted):
@@ -176,8 +192,11 @@ def test_request_and_provide_information(engine, db, people, submitted):
 
 def test_committee_step_needs_n_of_m(engine, db, people):
     case_id = new_request(engine, people.requester, value="1500000", stage="commissioning")
-    for trigger, inputs in (("start_options_appraisal", {}), ("prepare_business_case", {"preferred_option": "B"}),
-                            ("submit", {})):
+    for trigger, inputs in (
+        ("start_options_appraisal", {}),
+        ("prepare_business_case", {"preferred_option": "B"}),
+        ("submit", {}),
+    ):
         act(engine, case_id, trigger, people.requester, inputs=inputs)
     approve_gate(engine, case_id, [people.head])
     assert approve_gate(engine, case_id, [people.director]).to_state == "commissioning_gate"
@@ -204,7 +223,8 @@ def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, pe
     case_id = new_request(engine, people.requester, value="1200000")
     act(engine, case_id, "submit", people.requester)
     assert approve_gate(engine, case_id, [people.head, people.finance, people.director]).to_state == (
-        "executive_decision")
+        "executive_decision"
+    )
     declare(engine, case_id, people.executive)
     with pytest.raises(GuardFailed, match="forward plan entry recorded first"):
         act(engine, case_id, "approve", people.executive)
@@ -212,7 +232,9 @@ def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, pe
     with pytest.raises(GuardFailed, match="cannot be taken before 30 March 2026"):
         act(engine, case_id, "approve", people.executive)
     with db.reading() as s:  # the refused approval left no decision behind
-        assert s.scalar(select(func.count()).select_from(Decision).where(Decision.principal_id == people.executive)) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(Decision).where(Decision.principal_id == people.executive)) == 0
+        )
     clock.set(date(2026, 3, 30))
     assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
 
@@ -220,8 +242,13 @@ def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, pe
 def test_conflicts_assessment_before_the_tender_notice(engine, people, submitted):
     approve_gate(engine, submitted, [people.head])
     with pytest.raises(GuardFailed, match=r"conflicts assessment must be completed .* \(Procurement Act 2023 s83\)"):
-        act(engine, submitted, "publish_tender_notice", people.officer,
-            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"})
+        act(
+            engine,
+            submitted,
+            "publish_tender_notice",
+            people.officer,
+            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
+        )
 
 
 def test_bad_inputs_name_each_field(engine, people, submitted):
@@ -229,16 +256,26 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
     declare(engine, submitted, people.officer)
     act(engine, submitted, "complete_conflicts_assessment", people.officer)
     with pytest.raises(InvalidInput) as error:
-        act(engine, submitted, "publish_tender_notice", people.officer,
-            inputs={"tender_notice_published_on": "31/02/2026", "colour": "blue"})
+        act(
+            engine,
+            submitted,
+            "publish_tender_notice",
+            people.officer,
+            inputs={"tender_notice_published_on": "31/02/2026", "colour": "blue"},
+        )
     assert error.value.fields == {
         "colour": "'colour' is not asked for by 'Publish the tender notice'",
         "tender_notice_published_on": "Date the tender notice was published must be a real date, like 2026-04-01",
         "tenders_close_on": "Enter closing date for tenders",
     }
     with pytest.raises(GuardFailed, match="at least 25 days"):
-        act(engine, submitted, "publish_tender_notice", people.officer,
-            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"})
+        act(
+            engine,
+            submitted,
+            "publish_tender_notice",
+            people.officer,
+            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"},
+        )
 
 
 def test_approvers_are_notified_through_the_outbox(engine, db, people, submitted):
@@ -259,10 +296,13 @@ def test_verify_detects_a_forged_event(db, engine, people, submitted):
     with db.reading() as s:
         assert verify_chains(s).ok
     with db.unit_of_work() as s:  # an event slipped in by hand, bypassing the engine
-        s.execute(text(
-            "INSERT INTO audit_events (stream, seq, case_id, at, action, comment, data, prev_hash, hash) "
-            "VALUES (:stream, 3, :case_id, '2026-03-02 10:00:00', 'approve', '', '{}', 'x', 'y')"),
-            {"stream": f"case:{submitted}", "case_id": submitted})
+        s.execute(
+            text(
+                "INSERT INTO audit_events (stream, seq, case_id, at, action, comment, data, prev_hash, hash) "
+                "VALUES (:stream, 3, :case_id, '2026-03-02 10:00:00', 'approve', '', '{}', 'x', 'y')"
+            ),
+            {"stream": f"case:{submitted}", "case_id": submitted},
+        )
     with db.reading() as s:
         report = verify_chains(s)
     assert not report.ok

@@ -20,8 +20,16 @@ def governance(definitions):
     return definitions[0]
 
 
-def plan_for(governance, value, authority="OCC", category="ict", contract_type="services",
-             commencement=date(2026, 3, 2), route=None, vat="standard"):
+def plan_for(
+    governance,
+    value,
+    authority="OCC",
+    category="ict",
+    contract_type="services",
+    commencement=date(2026, 3, 2),
+    route=None,
+    vat="standard",
+):
     proposal = Proposal(authority, category, contract_type, Decimal(value), vat, commencement, route)
     return governance.resolve(proposal, GATES, conditional=CONDITIONAL)
 
@@ -59,13 +67,19 @@ def test_committee_step_needs_two_of_the_directors(governance):
     plan = governance.resolve(Proposal("OCC", "ict", "services", Decimal("1500000")), ["commissioning_gate"])
     board = plan.gates["commissioning_gate"][1]
     assert (board.role, board.mode, board.required, board.label) == (
-        "director", "n_of_m", 2, "Commissioning Board (2 directors)")
+        "director",
+        "n_of_m",
+        2,
+        "Commissioning Board (2 directors)",
+    )
 
 
 def test_joint_case_passes_both_authorities(governance):
     plan = plan_for(governance, "250000", authority="JOINT")
     assert [(s.authority, s.role) for s in plan.gates["route_approval"]] == [
-        ("OCC", "head_of_category"), ("CDC", "head_of_category")]
+        ("OCC", "head_of_category"),
+        ("CDC", "head_of_category"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -140,9 +154,14 @@ def test_contract_details_notice_is_due_30_days_beginning_with_signature():
 
 @pytest.mark.parametrize(
     ("kind", "before", "after", "months_after", "required"),
-    [("services", "100000", "110000", 36, False), ("services", "100000", "110000.01", 36, True),
-     ("works", "100000", "115000", 36, False), ("works", "100000", "115001", 36, True),
-     ("goods", "100000", "100000", 40, True), ("light_touch", "100000", "200000", 36, False)],
+    [
+        ("services", "100000", "110000", 36, False),
+        ("services", "100000", "110000.01", 36, True),
+        ("works", "100000", "115000", 36, False),
+        ("works", "100000", "115001", 36, True),
+        ("goods", "100000", "100000", 40, True),
+        ("light_touch", "100000", "200000", 36, False),
+    ],
 )
 def test_change_notice_rule(kind, before, after, months_after, required):
     needed, _why = statutory.change_notice_required(kind, Decimal(before), Decimal(after), 36, months_after)

@@ -22,19 +22,27 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
         case = s.get(Case, case_id)
         assert case.route == "open_procedure" and case.regime == "PA2023" and not case.key_decision
         reasons = [step["reason"] for step in case.route_plan["gates"]["route_approval"]]
-    assert reasons == [
-        "Head of Category: value 250,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC"
-    ]
+    assert reasons == ["Head of Category: value 250,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC"]
 
     assert approve_gate(engine, case_id, [p.head]).to_state == "conflicts_assessment"
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
-    act(engine, case_id, "publish_tender_notice", p.officer,
-        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"})
+    act(
+        engine,
+        case_id,
+        "publish_tender_notice",
+        p.officer,
+        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
+    )
     clock.set(date(2026, 4, 7))
     act(engine, case_id, "close_tenders", p.officer)
-    act(engine, case_id, "recommend_award", p.officer,
-        inputs={"supplier_name": "Acme Systems Ltd", "award_value": "240000"})
+    act(
+        engine,
+        case_id,
+        "recommend_award",
+        p.officer,
+        inputs={"supplier_name": "Acme Systems Ltd", "award_value": "240000"},
+    )
 
     assert approve_gate(engine, case_id, [p.head]).to_state == "award_approval"  # step 1 of 2
     assert approve_gate(engine, case_id, [p.finance]).to_state == "award_notice"
@@ -48,11 +56,21 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
 
     clock.set(date(2026, 4, 20))
     act(engine, case_id, "end_standstill", p.officer)
-    act(engine, case_id, "sign_contract", p.officer,
-        inputs={"signed_on": "2026-04-20", "start_date": "2026-05-01", "end_date": "2029-04-30",
-                "extension_months": 24})
-    result = act(engine, case_id, "publish_contract_details", p.officer,
-                 inputs={"contract_details_published_on": "2026-04-22"})
+    act(
+        engine,
+        case_id,
+        "sign_contract",
+        p.officer,
+        inputs={
+            "signed_on": "2026-04-20",
+            "start_date": "2026-05-01",
+            "end_date": "2029-04-30",
+            "extension_months": 24,
+        },
+    )
+    result = act(
+        engine, case_id, "publish_contract_details", p.officer, inputs={"contract_details_published_on": "2026-04-22"}
+    )
     assert result.to_state == "handed_over"
     assert len(result.opened_cases) == 1
 

@@ -76,9 +76,7 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
         if code in authorities or code == JOINT:
             node.error(f"authority code '{code}' is used twice (or clashes with the joint code)")
             continue
-        authorities[code] = Authority(
-            code, node.text("name"), node.text("short_name", code), node.text("governance")
-        )
+        authorities[code] = Authority(code, node.text("name"), node.text("short_name", code), node.text("governance"))
     if not authorities:
         root.error("at least one authority is required")
 

@@ -311,9 +311,7 @@ def _load_authority_rules(
     key_decision = KeyDecisionRule(Decimal(0), 28)
     if kd.is_mapping():
         kd.reject_unknown("contract_value_over", "forward_plan_days")
-        key_decision = KeyDecisionRule(
-            kd.money("contract_value_over"), kd.integer("forward_plan_days", 28, minimum=28)
-        )
+        key_decision = KeyDecisionRule(kd.money("contract_value_over"), kd.integer("forward_plan_days", 28, minimum=28))
 
     bands: list[Band] = []
     for node in root.get("bands").items():
@@ -392,7 +390,9 @@ def _check_bands(node: Node, bands: list[Band]) -> None:
         if below.upper is None:
             node.error(f"band {below.code} is open-ended but band {above.code} starts above it")
         elif above.lower > below.upper:
-            node.error(f"gap between band {below.code} (to {below.upper:,.2f}) and {above.code} (from {above.lower:,.2f})")
+            node.error(
+                f"gap between band {below.code} (to {below.upper:,.2f}) and {above.code} (from {above.lower:,.2f})"
+            )
         elif above.lower < below.upper:
             node.error(f"bands {below.code} and {above.code} overlap ({above.lower:,.2f} to {below.upper:,.2f})")
 
@@ -400,11 +400,13 @@ def _check_bands(node: Node, bands: list[Band]) -> None:
 def check_gate_coverage(governance: Governance, gates: set[str], problems: Problems) -> None:
     """Every gate in a workflow has an approval rule for every authority, band, pillar and contract type."""
     org = governance.organisation
-    for code, rules in governance.rules.items():
+    for rules in governance.rules.values():
         known_gates = {r.gate for r in rules.approvals}
         for rule in rules.approvals:
             if rule.gate not in gates:
-                problems.add(rule.where, f"gate '{rule.gate}' is not a gate in any workflow ({', '.join(sorted(gates))})")
+                problems.add(
+                    rule.where, f"gate '{rule.gate}' is not a gate in any workflow ({', '.join(sorted(gates))})"
+                )
         for gate in sorted(gates):
             if gate not in known_gates:
                 problems.add(rules.file, f"no approval rule for gate '{gate}'")
@@ -412,7 +414,9 @@ def check_gate_coverage(governance: Governance, gates: set[str], problems: Probl
             for band in rules.bands:
                 for pillar in org.pillars:
                     uncovered = [
-                        t.value for t in ContractType if not any(r.matches(gate, band.code, pillar, t) for r in rules.approvals)
+                        t.value
+                        for t in ContractType
+                        if not any(r.matches(gate, band.code, pillar, t) for r in rules.approvals)
                     ]
                     if uncovered:
                         problems.add(

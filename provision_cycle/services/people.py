@@ -36,8 +36,17 @@ class Grant:
     pillar: str | None = None
 
 
-def create_user(core: Core, *, username: str, full_name: str, email: str, password: str | None,
-                grants: list[Grant], job_title: str = "", actor_id: int | None = None) -> int:
+def create_user(
+    core: Core,
+    *,
+    username: str,
+    full_name: str,
+    email: str,
+    password: str | None,
+    grants: list[Grant],
+    job_title: str = "",
+    actor_id: int | None = None,
+) -> int:
     org = core.governance.organisation
     errors: dict[str, str] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
@@ -61,14 +70,22 @@ def create_user(core: Core, *, username: str, full_name: str, email: str, passwo
     with core.db.unit_of_work() as session:
         if session.scalar(select(User.id).where((User.username == username) | (User.email == email))):
             raise InvalidInput({"username": f"Someone already has the username {username} or email {email}"})
-        user = User(username=username, full_name=full_name, email=email, job_title=job_title,
-                    password_hash=hash_password(password) if password else None)
+        user = User(
+            username=username,
+            full_name=full_name,
+            email=email,
+            job_title=job_title,
+            password_hash=hash_password(password) if password else None,
+        )
         user.roles = [RoleAssignment(role=g.role, authority=g.authority, pillar=g.pillar) for g in grants]
         session.add(user)
         session.flush()
-        core.engine.system_event(session, actor_id=actor_id, action="create_user",
-                                 data={"user_id": user.id, "username": username,
-                                       "roles": [[g.role, g.authority, g.pillar] for g in grants]})
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="create_user",
+            data={"user_id": user.id, "username": username, "roles": [[g.role, g.authority, g.pillar] for g in grants]},
+        )
         return user.id
 
 

@@ -21,8 +21,9 @@ def _core():
 @public.get("/")
 def home():
     core = _core()
-    definitions = sorted(core.workflows.definitions.values(), key=lambda d: ["commissioning", "procurement",
-                                                                             "contract"].index(d.stage))
+    definitions = sorted(
+        core.workflows.definitions.values(), key=lambda d: ["commissioning", "procurement", "contract"].index(d.stage)
+    )
     return render_template("public/home.html", definitions=definitions, organisation=core.governance.organisation)
 
 

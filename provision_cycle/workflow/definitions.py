@@ -111,7 +111,7 @@ class WorkflowDefinition:
     # --- queries ------------------------------------------------------------------------------
     def triggers_from(self, state: str) -> list[str]:
         seen: list[str] = []
-        for (source, trigger) in self._by_source:
+        for source, trigger in self._by_source:
             if source == state and trigger not in seen:
                 seen.append(trigger)
         return seen
@@ -235,8 +235,14 @@ def _parse(root: Node, file_name: str, file_version: int, roles: set[str]) -> Wo
         return None
     try:
         return WorkflowDefinition(
-            name=name, version=version, stage=stage, title=root.text("title", name),
-            initial=initial, file=root.file, states=states, transitions=transitions,
+            name=name,
+            version=version,
+            stage=stage,
+            title=root.text("title", name),
+            initial=initial,
+            file=root.file,
+            states=states,
+            transitions=transitions,
         )
     except (ValueError, KeyError) as exc:  # transitions' own consistency checks
         root.error(f"cannot build the state machine: {exc}")
@@ -252,8 +258,16 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
     if not node.is_mapping():
         return None
     node.reject_unknown(
-        "label", "final", "editable", "gate", "applies_when", "approved", "rejected", "returned",
-        "approve_guards", "approve_effects",
+        "label",
+        "final",
+        "editable",
+        "gate",
+        "applies_when",
+        "approved",
+        "rejected",
+        "returned",
+        "approve_guards",
+        "approve_effects",
     )
     gate = None
     if "gate" in node.value:
@@ -273,8 +287,11 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
             if key in node.value:
                 node.get(key).error("only a gate state (one with 'gate:') takes this")
     return StateDef(
-        name=name, label=node.text("label", name.replace("_", " ").capitalize()),
-        final=node.boolean("final", False), editable=node.boolean("editable", False), gate=gate,
+        name=name,
+        label=node.text("label", name.replace("_", " ").capitalize()),
+        final=node.boolean("final", False),
+        editable=node.boolean("editable", False),
+        gate=gate,
     )
 
 
@@ -309,22 +326,38 @@ def _gate_transitions(node: Node, state: StateDef) -> list[TransitionDef]:
         for dest, when in _destinations(node.get(key)):
             out.append(
                 TransitionDef(
-                    trigger=trigger, sources=(state.name,), dest=dest, label=label, when=when,
+                    trigger=trigger,
+                    sources=(state.name,),
+                    dest=dest,
+                    label=label,
+                    when=when,
                     guards=state.gate.approve_guards if outcome is Outcome.APPROVE else (),
                     effects=state.gate.approve_effects if outcome is Outcome.APPROVE else (),
-                    reason_required=outcome is not Outcome.APPROVE, decision=outcome, where=where,
+                    reason_required=outcome is not Outcome.APPROVE,
+                    decision=outcome,
+                    where=where,
                 )
             )
     out.append(
         TransitionDef(
-            trigger="request_info", sources=(state.name,), dest=None, label="Ask for more information",
-            reason_required=True, decision=Outcome.REQUEST_INFO, where=where,
+            trigger="request_info",
+            sources=(state.name,),
+            dest=None,
+            label="Ask for more information",
+            reason_required=True,
+            decision=Outcome.REQUEST_INFO,
+            where=where,
         )
     )
     out.append(
         TransitionDef(
-            trigger="provide_info", sources=(state.name,), dest=None, label="Provide the information asked for",
-            by=("requester",), reason_required=True, where=where,
+            trigger="provide_info",
+            sources=(state.name,),
+            dest=None,
+            label="Provide the information asked for",
+            by=("requester",),
+            reason_required=True,
+            where=where,
         )
     )
     return out
@@ -332,7 +365,16 @@ def _gate_transitions(node: Node, state: StateDef) -> list[TransitionDef]:
 
 def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
     node.reject_unknown(
-        "trigger", "label", "source", "dest", "internal", "by", "guards", "effects", "when", "inputs",
+        "trigger",
+        "label",
+        "source",
+        "dest",
+        "internal",
+        "by",
+        "guards",
+        "effects",
+        "when",
+        "inputs",
         "reason_required",
     )
     trigger = node.text("trigger")
@@ -374,10 +416,17 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                 InputSpec(str(input_name), kind, spec_node.text("label"), spec_node.boolean("optional", False))
             )
     return TransitionDef(
-        trigger=trigger, sources=tuple(node.text_list("source")), dest=dest,
+        trigger=trigger,
+        sources=tuple(node.text_list("source")),
+        dest=dest,
         label=node.text("label", trigger.replace("_", " ").capitalize() if trigger else ""),
-        by=by, guards=guards, effects=effects, when=when, inputs=tuple(inputs),
-        reason_required=node.boolean("reason_required", False), where=f"{node.file}: {node.path}",
+        by=by,
+        guards=guards,
+        effects=effects,
+        when=when,
+        inputs=tuple(inputs),
+        reason_required=node.boolean("reason_required", False),
+        where=f"{node.file}: {node.path}",
     )
 
 

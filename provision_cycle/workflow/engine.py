@@ -140,9 +140,17 @@ class Engine:
             actor = self._actor(session, request.actor_id)
             now = self.clock()
             ctx = ActionContext(
-                engine=self, session=session, case=case, definition=definition, actor=actor,
-                trigger=request.trigger, now=now, today=self.today(now), comment=_clean(request.comment),
-                reason=_clean(request.reason), details=dict(case.details or {}),
+                engine=self,
+                session=session,
+                case=case,
+                definition=definition,
+                actor=actor,
+                trigger=request.trigger,
+                now=now,
+                today=self.today(now),
+                comment=_clean(request.comment),
+                reason=_clean(request.reason),
+                details=dict(case.details or {}),
             )
             if request.trigger not in definition.triggers_from(case.state):
                 raise InvalidAction(self._unavailable_message(definition, case, request.trigger))
@@ -166,8 +174,14 @@ class Engine:
 
     def _actor(self, session: Session, user_id: int) -> Actor:
         rows = session.execute(
-            select(User.username, User.full_name, User.is_active, RoleAssignment.role, RoleAssignment.authority,
-                   RoleAssignment.pillar)
+            select(
+                User.username,
+                User.full_name,
+                User.is_active,
+                RoleAssignment.role,
+                RoleAssignment.authority,
+                RoleAssignment.pillar,
+            )
             .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(User.id == user_id)
         ).all()
@@ -254,14 +268,23 @@ class Engine:
                 self._open_gate(ctx, entered_gate.name)
             if definition.states[to_state].final:
                 ctx.changes["closed_at"] = ctx.now
-                self._notify(ctx, [case.requester_id], "case_closed",
-                             f"{case.reference}: {definition.label(to_state)}",
-                             f"Your case '{case.title}' is now '{definition.label(to_state)}'.")
+                self._notify(
+                    ctx,
+                    [case.requester_id],
+                    "case_closed",
+                    f"{case.reference}: {definition.label(to_state)}",
+                    f"Your case '{case.title}' is now '{definition.label(to_state)}'.",
+                )
         data = {**(extra or {}), **_jsonable(ctx.inputs), **ctx.audit_data}
         version = self._record(ctx, transition.trigger, from_state, to_state, data)
         return ActionResult(
-            case.id, transition.trigger, from_state, to_state, version,
-            f"{transition.label}: {case.reference} is now at '{definition.label(to_state)}'", ctx.opened_cases,
+            case.id,
+            transition.trigger,
+            from_state,
+            to_state,
+            version,
+            f"{transition.label}: {case.reference} is now at '{definition.label(to_state)}'",
+            ctx.opened_cases,
         )
 
     # =============================================================================================
@@ -284,8 +307,9 @@ class Engine:
         if ctx.actor.id == case.requester_id or principal_id == case.requester_id:
             raise NotPermitted("You cannot decide on a case you requested (segregation of duties)")
         if problem := ctx.declaration_problem(ctx.actor.id):
-            raise NotPermitted("Approval needs a conflict-of-interest declaration" if "declaration from you" in problem
-                               else problem)
+            raise NotPermitted(
+                "Approval needs a conflict-of-interest declaration" if "declaration from you" in problem else problem
+            )
         if outcome is not Outcome.APPROVE and not ctx.reason:
             verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}
             raise InvalidInput({"reason": f"Give a reason to {verb[outcome.value]}"})
@@ -296,17 +320,26 @@ class Engine:
             raise InvalidAction(f"This step already has a decision ({already}) from you or the person you act for")
 
         approvals_after = (
-            session.scalar(select(func.count()).select_from(Decision).where(
-                Decision.step_id == step.id, Decision.outcome == Outcome.APPROVE)) or 0
+            session.scalar(
+                select(func.count())
+                .select_from(Decision)
+                .where(Decision.step_id == step.id, Decision.outcome == Outcome.APPROVE)
+            )
+            or 0
         ) + (1 if outcome is Outcome.APPROVE else 0)
         step_done = outcome is Outcome.APPROVE and approvals_after >= step.required
         next_step = None
         if step_done:
             next_step = session.scalar(
-                select(ApprovalStep).where(
-                    ApprovalStep.case_id == case.id, ApprovalStep.gate == gate.name,
-                    ApprovalStep.round == step.round, ApprovalStep.position > step.position,
-                ).order_by(ApprovalStep.position).limit(1)
+                select(ApprovalStep)
+                .where(
+                    ApprovalStep.case_id == case.id,
+                    ApprovalStep.gate == gate.name,
+                    ApprovalStep.round == step.round,
+                    ApprovalStep.position > step.position,
+                )
+                .order_by(ApprovalStep.position)
+                .limit(1)
             )
         gate_passes = step_done and next_step is None
         if gate_passes:
@@ -314,20 +347,40 @@ class Engine:
             self._check_guards(ctx, gate.approve_guards)
 
         decision_data = {
-            "gate": gate.name, "step": step.position, "round": step.round, "role": step.role,
-            "step_authority": step.authority, "outcome": outcome.value, "step_reason": step.reason,
-            "approvals": approvals_after, "required": step.required,
+            "gate": gate.name,
+            "step": step.position,
+            "round": step.round,
+            "role": step.role,
+            "step_authority": step.authority,
+            "outcome": outcome.value,
+            "step_reason": step.reason,
+            "approvals": approvals_after,
+            "required": step.required,
         }
         on_behalf = principal_id if principal_id != ctx.actor.id else None
 
         if outcome is Outcome.REQUEST_INFO:
             step.status = StepStatus.INFO_REQUESTED
-            self._notify(ctx, [case.requester_id], "info_requested", f"{case.reference}: more information needed",
-                         f"{ctx.actor.full_name} asks: {ctx.reason}")
+            self._notify(
+                ctx,
+                [case.requester_id],
+                "info_requested",
+                f"{case.reference}: more information needed",
+                f"{ctx.actor.full_name} asks: {ctx.reason}",
+            )
             return self._record_internal(ctx, "request_info", decision_data, on_behalf)
         # A question is not a decision: only approve, reject and return take the person's one decision.
-        session.add(Decision(step_id=step.id, case_id=case.id, actor_id=ctx.actor.id, principal_id=principal_id,
-                             outcome=outcome.value, reason=ctx.reason, at=ctx.now))
+        session.add(
+            Decision(
+                step_id=step.id,
+                case_id=case.id,
+                actor_id=ctx.actor.id,
+                principal_id=principal_id,
+                outcome=outcome.value,
+                reason=ctx.reason,
+                at=ctx.now,
+            )
+        )
         if outcome is Outcome.APPROVE and not step_done:
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
         if outcome is Outcome.APPROVE and next_step is not None:
@@ -336,16 +389,23 @@ class Engine:
             self._open_step(ctx, next_step)
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
 
-        final_status = {Outcome.APPROVE: StepStatus.APPROVED, Outcome.REJECT: StepStatus.REJECTED,
-                        Outcome.RETURN: StepStatus.RETURNED}[outcome]
+        final_status = {
+            Outcome.APPROVE: StepStatus.APPROVED,
+            Outcome.REJECT: StepStatus.REJECTED,
+            Outcome.RETURN: StepStatus.RETURNED,
+        }[outcome]
         step.status, step.closed_at = final_status, ctx.now
         self._close_live_steps(session, case.id, gate.name, StepStatus.CANCELLED, ctx.now, round_=step.round)
         transition = self._choose(ctx)
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:
-            self._notify(ctx, [case.requester_id], f"case_{final_status.value}",
-                         f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
-                         f"{ctx.actor.full_name}: {ctx.reason}")
+            self._notify(
+                ctx,
+                [case.requester_id],
+                f"case_{final_status.value}",
+                f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
+                f"{ctx.actor.full_name}: {ctx.reason}",
+            )
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
 
@@ -356,8 +416,10 @@ class Engine:
             return actor.id
         delegations = ctx.session.scalars(
             select(Delegation).where(
-                Delegation.delegate_id == actor.id, Delegation.revoked_at.is_(None),
-                Delegation.starts_on <= ctx.today, Delegation.ends_on >= ctx.today,
+                Delegation.delegate_id == actor.id,
+                Delegation.revoked_at.is_(None),
+                Delegation.starts_on <= ctx.today,
+                Delegation.ends_on >= ctx.today,
                 *([Delegation.delegator_id == on_behalf_of_id] if on_behalf_of_id else []),
             )
         ).all()
@@ -365,9 +427,10 @@ class Engine:
             delegator = self._actor(ctx.session, delegation.delegator_id)
             if self._eligible(delegator, step):
                 if not self._may_cover(actor, step):
+                    role = self.governance.organisation.roles[step.role].name
                     raise NotPermitted(
                         f"{actor.full_name} cannot act for {delegator.full_name} on this step: a delegate must hold "
-                        f"{self.governance.organisation.roles[step.role].name} or a more senior role in {step.authority}"
+                        f"{role} or a more senior role in {step.authority}"
                     )
                 return delegator.id
         role = self.governance.organisation.roles[step.role].name
@@ -393,47 +456,77 @@ class Engine:
         if not planned:
             raise InvalidAction(f"No approval route was frozen for '{gate}' on this case")
         session, case = ctx.session, ctx.case
-        last_round = session.scalar(
-            select(func.max(ApprovalStep.round)).where(ApprovalStep.case_id == case.id, ApprovalStep.gate == gate)
-        ) or 0
+        last_round = (
+            session.scalar(
+                select(func.max(ApprovalStep.round)).where(ApprovalStep.case_id == case.id, ApprovalStep.gate == gate)
+            )
+            or 0
+        )
         order = ctx.definition.gate_order.get(gate, 0)
         steps = []
         for planned_step in planned:
             required = planned_step.required
             if planned_step.mode == "all":
-                required = max(1, len(self.holders(session, planned_step.role, planned_step.authority,
-                                                   planned_step.pillar)))
-            steps.append(ApprovalStep(
-                case_id=case.id, gate=gate, gate_order=order, round=last_round + 1,
-                position=planned_step.position, role=planned_step.role, authority=planned_step.authority,
-                pillar=planned_step.pillar, mode=planned_step.mode, required=required,
-                status=StepStatus.WAITING, reason=planned_step.reason,
-            ))
+                required = max(
+                    1, len(self.holders(session, planned_step.role, planned_step.authority, planned_step.pillar))
+                )
+            steps.append(
+                ApprovalStep(
+                    case_id=case.id,
+                    gate=gate,
+                    gate_order=order,
+                    round=last_round + 1,
+                    position=planned_step.position,
+                    role=planned_step.role,
+                    authority=planned_step.authority,
+                    pillar=planned_step.pillar,
+                    mode=planned_step.mode,
+                    required=required,
+                    status=StepStatus.WAITING,
+                    reason=planned_step.reason,
+                )
+            )
         session.add_all(steps)
         session.flush()
         self._open_step(ctx, steps[0])
 
     def _open_step(self, ctx: ActionContext, step: ApprovalStep) -> None:
         step.status, step.opened_at = StepStatus.OPEN, ctx.now
-        people = [u for u in self.holders(ctx.session, step.role, step.authority, step.pillar)
-                  if u != ctx.case.requester_id]
-        self._notify(ctx, people, "approval_needed", f"{ctx.case.reference}: your approval is needed",
-                     f"'{ctx.case.title}' needs your decision. {step.reason}")
+        people = [
+            u for u in self.holders(ctx.session, step.role, step.authority, step.pillar) if u != ctx.case.requester_id
+        ]
+        self._notify(
+            ctx,
+            people,
+            "approval_needed",
+            f"{ctx.case.reference}: your approval is needed",
+            f"'{ctx.case.title}' needs your decision. {step.reason}",
+        )
 
-    def _close_live_steps(self, session: Session, case_id: int, gate: str, status: StepStatus, now: datetime,
-                          round_: int | None = None) -> None:
-        conditions = [ApprovalStep.case_id == case_id, ApprovalStep.gate == gate,
-                      ApprovalStep.status.in_((*StepStatus.live(), StepStatus.WAITING))]
+    def _close_live_steps(
+        self, session: Session, case_id: int, gate: str, status: StepStatus, now: datetime, round_: int | None = None
+    ) -> None:
+        conditions = [
+            ApprovalStep.case_id == case_id,
+            ApprovalStep.gate == gate,
+            ApprovalStep.status.in_((*StepStatus.live(), StepStatus.WAITING)),
+        ]
         if round_ is not None:
             conditions.append(ApprovalStep.round == round_)
-        session.execute(update(ApprovalStep).where(*conditions).values(status=status, closed_at=now),
-                        execution_options={"synchronize_session": "fetch"})
+        session.execute(
+            update(ApprovalStep).where(*conditions).values(status=status, closed_at=now),
+            execution_options={"synchronize_session": "fetch"},
+        )
 
     def _provide_info(self, ctx: ActionContext) -> None:
         gate = ctx.definition.gate_at(ctx.case.state)
-        step = ctx.session.scalar(select(ApprovalStep).where(
-            ApprovalStep.case_id == ctx.case.id, ApprovalStep.gate == (gate.name if gate else ""),
-            ApprovalStep.status == StepStatus.INFO_REQUESTED))
+        step = ctx.session.scalar(
+            select(ApprovalStep).where(
+                ApprovalStep.case_id == ctx.case.id,
+                ApprovalStep.gate == (gate.name if gate else ""),
+                ApprovalStep.status == StepStatus.INFO_REQUESTED,
+            )
+        )
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
         step.status = StepStatus.OPEN
@@ -443,7 +536,8 @@ class Engine:
     def holders(self, session: Session, role: str, authority: str, pillar: str | None) -> list[int]:
         """Active users holding ``role`` in ``authority`` (and ``pillar`` where the role is pillar-scoped)."""
         query = (
-            select(RoleAssignment.user_id).join(User, User.id == RoleAssignment.user_id)
+            select(RoleAssignment.user_id)
+            .join(User, User.id == RoleAssignment.user_id)
             .where(RoleAssignment.role == role, RoleAssignment.authority == authority, User.is_active.is_(True))
             .distinct()
         )
@@ -454,14 +548,21 @@ class Engine:
     # =============================================================================================
     # Writing the change
     # =============================================================================================
-    def _record_internal(self, ctx: ActionContext, action: str, data: dict[str, Any], on_behalf: int | None
-                         ) -> ActionResult:
+    def _record_internal(
+        self, ctx: ActionContext, action: str, data: dict[str, Any], on_behalf: int | None
+    ) -> ActionResult:
         ctx.on_behalf_of_id = on_behalf
         state = ctx.case.state
         version = self._record(ctx, action, state, state, data)
         label = {"approve": "Approved", "request_info": "Asked for more information"}.get(action, action)
-        return ActionResult(ctx.case.id, action, state, state, version,
-                            f"{label}: {ctx.case.reference} stays at '{ctx.definition.label(state)}'")
+        return ActionResult(
+            ctx.case.id,
+            action,
+            state,
+            state,
+            version,
+            f"{label}: {ctx.case.reference} stays at '{ctx.definition.label(state)}'",
+        )
 
     def _record(self, ctx: ActionContext, action: str, from_state: str, to_state: str, data: dict[str, Any]) -> int:
         """One UPDATE of the case (state, version, chain head) and one audit INSERT, then the outbox."""
@@ -471,13 +572,26 @@ class Engine:
         on_behalf = ctx.on_behalf_of_id
         comment = ctx.reason or ctx.comment
         digest = event_hash(
-            stream=f"case:{case.id}", seq=seq, case_id=case.id, at=ctx.now, actor_id=ctx.actor.id,
-            on_behalf_of_id=on_behalf, action=action, from_state=from_state, to_state=to_state, comment=comment,
-            data=data, prev_hash=prev,
+            stream=f"case:{case.id}",
+            seq=seq,
+            case_id=case.id,
+            at=ctx.now,
+            actor_id=ctx.actor.id,
+            on_behalf_of_id=on_behalf,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment,
+            data=data,
+            prev_hash=prev,
         )
         values: dict[str, Any] = {
-            "state": to_state, "version": case.version + 1, "audit_seq": seq, "audit_head": digest,
-            "updated_at": ctx.now, **ctx.changes,
+            "state": to_state,
+            "version": case.version + 1,
+            "audit_seq": seq,
+            "audit_head": digest,
+            "updated_at": ctx.now,
+            **ctx.changes,
         }
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
@@ -490,9 +604,23 @@ class Engine:
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
         event_id = session.execute(
             insert(AuditEvent).returning(AuditEvent.id),
-            [{"stream": f"case:{case.id}", "seq": seq, "case_id": case.id, "at": ctx.now, "actor_id": ctx.actor.id,
-              "on_behalf_of_id": on_behalf, "action": action, "from_state": from_state, "to_state": to_state,
-              "comment": comment, "data": data, "prev_hash": prev, "hash": digest}],
+            [
+                {
+                    "stream": f"case:{case.id}",
+                    "seq": seq,
+                    "case_id": case.id,
+                    "at": ctx.now,
+                    "actor_id": ctx.actor.id,
+                    "on_behalf_of_id": on_behalf,
+                    "action": action,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "comment": comment,
+                    "data": data,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            ],
         ).scalar_one()
         if ctx.outbox:
             for message in ctx.outbox:
@@ -503,20 +631,35 @@ class Engine:
 
     def _notify(self, ctx: ActionContext, user_ids: Iterable[int], kind: str, subject: str, body: str) -> None:
         for user_id in dict.fromkeys(user_ids):
-            ctx.outbox.append({"kind": kind, "recipient_id": user_id, "case_id": ctx.case.id, "subject": subject[:300],
-                           "body": body, "payload": {"case_id": ctx.case.id}, "created_at": ctx.now,
-                           "next_attempt_at": ctx.now})
+            ctx.outbox.append(
+                {
+                    "kind": kind,
+                    "recipient_id": user_id,
+                    "case_id": ctx.case.id,
+                    "subject": subject[:300],
+                    "body": body,
+                    "payload": {"case_id": ctx.case.id},
+                    "created_at": ctx.now,
+                    "next_attempt_at": ctx.now,
+                }
+            )
 
     # =============================================================================================
     # Opening and editing cases, declarations, delegations
     # =============================================================================================
     def resolve_route(self, case: Case, *, route: str | None = None, commencement: date | None = None) -> RoutePlan:
         definition = self.workflows.get(case.workflow, case.workflow_version)
-        proposal = Proposal(case.authority, case.category, case.contract_type, case.estimated_value,
-                            case.vat_treatment, commencement or case.commencement_date or self.today(), route)
+        proposal = Proposal(
+            case.authority,
+            case.category,
+            case.contract_type,
+            case.estimated_value,
+            case.vat_treatment,
+            commencement or case.commencement_date or self.today(),
+            route,
+        )
         try:
-            return self.governance.resolve(proposal, list(definition.gates),
-                                           conditional=definition.conditional_gates)
+            return self.governance.resolve(proposal, list(definition.gates), conditional=definition.conditional_gates)
         except GovernanceError as exc:
             raise InvalidInput({"route": str(exc)}) from exc
 
@@ -529,12 +672,23 @@ class Engine:
         clean = self._validated_case_fields(fields, creating=True)
         with self.db.unit_of_work() as session:
             self._actor(session, actor_id)
-            return self.insert_case(session, stage=stage, actor_id=actor_id, requester_id=actor_id,
-                                    now=self.clock(), **clean)
+            return self.insert_case(
+                session, stage=stage, actor_id=actor_id, requester_id=actor_id, now=self.clock(), **clean
+            )
 
-    def insert_case(self, session: Session, *, stage: str, actor_id: int, requester_id: int, now: datetime,
-                    parent_case_id: int | None = None, freeze: bool = False, state: str | None = None,
-                    **fields: Any) -> int:
+    def insert_case(
+        self,
+        session: Session,
+        *,
+        stage: str,
+        actor_id: int,
+        requester_id: int,
+        now: datetime,
+        parent_case_id: int | None = None,
+        freeze: bool = False,
+        state: str | None = None,
+        **fields: Any,
+    ) -> int:
         """Insert a case with its first audit event, inside a caller's unit of work.
 
         It starts at the workflow's initial state, or at ``state`` for an import of an existing contract
@@ -544,21 +698,37 @@ class Engine:
         if state is not None and (state not in definition.states or definition.states[state].gate):
             raise InvalidInput({"state": f"'{state}' is not a resting state of {definition.key}"})
         category = self.governance.organisation.categories[fields["category"]]
-        case = Case(stage=stage, workflow=definition.name, workflow_version=definition.version,
-                    state=state or definition.initial, requester_id=requester_id, parent_case_id=parent_case_id,
-                    pillar=category.pillar, created_at=now, updated_at=now, details={}, **fields)
+        case = Case(
+            stage=stage,
+            workflow=definition.name,
+            workflow_version=definition.version,
+            state=state or definition.initial,
+            requester_id=requester_id,
+            parent_case_id=parent_case_id,
+            pillar=category.pillar,
+            created_at=now,
+            updated_at=now,
+            details={},
+            **fields,
+        )
         session.add(case)
         session.flush()
         case.reference = f"{STAGE_PREFIX[stage]}-{case.id:06d}"
-        data = {"stage": stage, "workflow": definition.key, "parent_case_id": parent_case_id, "imported": bool(state),
-                "fields": _jsonable({k: v for k, v in fields.items() if k not in ("description",)})}
+        data = {
+            "stage": stage,
+            "workflow": definition.key,
+            "parent_case_id": parent_case_id,
+            "imported": bool(state),
+            "fields": _jsonable({k: v for k, v in fields.items() if k not in ("description",)}),
+        }
         if freeze:
             plan = self.resolve_route(case, route=case.route, commencement=self.today(now))
             case.route_plan = plan.to_json()
             case.submitted_at = now
             data["steps"] = [s.reason for steps in plan.gates.values() for s in steps]
-        self._append_event(session, case, actor_id=actor_id, action="open", from_state=None,
-                           to_state=case.state, data=data, now=now)
+        self._append_event(
+            session, case, actor_id=actor_id, action="open", from_state=None, to_state=case.state, data=data, now=now
+        )
         return case.id
 
     def edit_case(self, case_id: int, actor_id: int, expected_version: int | None, **fields: Any) -> int:
@@ -579,8 +749,16 @@ class Engine:
                 setattr(case, key, value)
             changed = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
             case.version += 1
-            self._append_event(session, case, actor_id=actor_id, action="edit", from_state=case.state,
-                               to_state=case.state, data={"changed": _jsonable(changed)}, now=self.clock())
+            self._append_event(
+                session,
+                case,
+                actor_id=actor_id,
+                action="edit",
+                from_state=case.state,
+                to_state=case.state,
+                data={"changed": _jsonable(changed)},
+                now=self.clock(),
+            )
             return case.version
 
     def set_detail(self, case_id: int, actor_id: int, key: str, value: str, expected_version: int | None = None) -> int:
@@ -591,12 +769,21 @@ class Engine:
                 raise NotPermitted("Only the requester can change the request's details")
             case.details = {**(case.details or {}), key: _clean(value)}
             case.version += 1
-            self._append_event(session, case, actor_id=actor_id, action="set_detail", from_state=case.state,
-                               to_state=case.state, data={key: _clean(value)}, now=self.clock())
+            self._append_event(
+                session,
+                case,
+                actor_id=actor_id,
+                action="set_detail",
+                from_state=case.state,
+                to_state=case.state,
+                data={key: _clean(value)},
+                now=self.clock(),
+            )
             return case.version
 
-    def declare_interests(self, case_id: int, actor_id: int, *, has_conflict: bool, details: str = "",
-                          mitigation: str = "") -> None:
+    def declare_interests(
+        self, case_id: int, actor_id: int, *, has_conflict: bool, details: str = "", mitigation: str = ""
+    ) -> None:
         """Record a conflict-of-interest declaration (PA23 s81): none, or declared with any mitigation."""
         if has_conflict and not _clean(details):
             raise InvalidInput({"details": "Describe the conflict of interest you are declaring"})
@@ -604,12 +791,27 @@ class Engine:
             case = self._lock(session, case_id, None)
             self._actor(session, actor_id)
             now = self.clock()
-            session.add(ConflictDeclaration(case_id=case.id, user_id=actor_id, has_conflict=has_conflict,
-                                            details=_clean(details), mitigation=_clean(mitigation), declared_at=now))
+            session.add(
+                ConflictDeclaration(
+                    case_id=case.id,
+                    user_id=actor_id,
+                    has_conflict=has_conflict,
+                    details=_clean(details),
+                    mitigation=_clean(mitigation),
+                    declared_at=now,
+                )
+            )
             case.version += 1
-            self._append_event(session, case, actor_id=actor_id, action="declare_interests", from_state=case.state,
-                               to_state=case.state, now=now,
-                               data={"has_conflict": has_conflict, "mitigated": bool(_clean(mitigation))})
+            self._append_event(
+                session,
+                case,
+                actor_id=actor_id,
+                action="declare_interests",
+                from_state=case.state,
+                to_state=case.state,
+                now=now,
+                data={"has_conflict": has_conflict, "mitigated": bool(_clean(mitigation))},
+            )
 
     def delegate(self, delegator_id: int, delegate_id: int, starts_on: date, ends_on: date, reason: str = "") -> int:
         """Set dated out-of-office cover. The delegate must hold an approving role of their own."""
@@ -623,18 +825,43 @@ class Engine:
             roles = self.governance.organisation.roles
             if not any(roles[r].rank > 0 for r, _, _ in delegate.roles):
                 raise InvalidInput({"delegate_id": f"{delegate.full_name} holds no approving role"})
-            delegation = Delegation(delegator_id=delegator_id, delegate_id=delegate_id, starts_on=starts_on,
-                                    ends_on=ends_on, reason=_clean(reason), created_at=self.clock())
+            delegation = Delegation(
+                delegator_id=delegator_id,
+                delegate_id=delegate_id,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                reason=_clean(reason),
+                created_at=self.clock(),
+            )
             session.add(delegation)
             session.flush()
-            self.system_event(session, actor_id=delegator_id, action="delegate",
-                              data={"delegator": delegator.username, "delegate": delegate.username,
-                                    "from": starts_on.isoformat(), "to": ends_on.isoformat()})
+            self.system_event(
+                session,
+                actor_id=delegator_id,
+                action="delegate",
+                data={
+                    "delegator": delegator.username,
+                    "delegate": delegate.username,
+                    "from": starts_on.isoformat(),
+                    "to": ends_on.isoformat(),
+                },
+            )
             return delegation.id
 
     def _validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-        allowed = {"title", "description", "authority", "category", "contract_type", "estimated_value",
-                   "vat_treatment", "proposed_start", "duration_months", "route", "commencement_date"}
+        allowed = {
+            "title",
+            "description",
+            "authority",
+            "category",
+            "contract_type",
+            "estimated_value",
+            "vat_treatment",
+            "proposed_start",
+            "duration_months",
+            "route",
+            "commencement_date",
+        }
         errors: dict[str, str] = {}
         unknown = set(fields) - allowed
         for name in unknown:
@@ -688,11 +915,13 @@ class Engine:
             elif name == "route":
                 clean[name] = value or None
         if creating:
-            for required, message in (("title", "Enter a title for the request"),
-                                      ("authority", "Choose the authority, or joint"),
-                                      ("category", "Choose a category"),
-                                      ("contract_type", "Choose the contract type"),
-                                      ("estimated_value", "Enter an estimated value in pounds, like 25000 or 25000.50")):
+            for required, message in (
+                ("title", "Enter a title for the request"),
+                ("authority", "Choose the authority, or joint"),
+                ("category", "Choose a category"),
+                ("contract_type", "Choose the contract type"),
+                ("estimated_value", "Enter an estimated value in pounds, like 25000 or 25000.50"),
+            ):
                 if required not in fields:
                     errors.setdefault(required, message)
         if errors:
@@ -702,20 +931,43 @@ class Engine:
     # =============================================================================================
     # Audit events outside a transition
     # =============================================================================================
-    def _append_event(self, session: Session, case: Case, *, actor_id: int | None, action: str,
-                      from_state: str | None, to_state: str | None, data: dict[str, Any], now: datetime,
-                      comment: str = "", on_behalf_of_id: int | None = None) -> None:
+    def _append_event(
+        self,
+        session: Session,
+        case: Case,
+        *,
+        actor_id: int | None,
+        action: str,
+        from_state: str | None,
+        to_state: str | None,
+        data: dict[str, Any],
+        now: datetime,
+        comment: str = "",
+        on_behalf_of_id: int | None = None,
+    ) -> None:
         seq = case.audit_seq + 1
         prev = case.audit_head or GENESIS
-        fields = dict(stream=f"case:{case.id}", seq=seq, case_id=case.id, at=now, actor_id=actor_id,
-                      on_behalf_of_id=on_behalf_of_id, action=action, from_state=from_state, to_state=to_state,
-                      comment=comment, data=data, prev_hash=prev)
+        fields = dict(
+            stream=f"case:{case.id}",
+            seq=seq,
+            case_id=case.id,
+            at=now,
+            actor_id=actor_id,
+            on_behalf_of_id=on_behalf_of_id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment,
+            data=data,
+            prev_hash=prev,
+        )
         digest = event_hash(**fields)
         session.add(AuditEvent(**fields, hash=digest))
         case.audit_seq, case.audit_head = seq, digest
 
-    def system_event(self, session: Session, *, actor_id: int | None, action: str, data: dict[str, Any],
-                     comment: str = "") -> None:
+    def system_event(
+        self, session: Session, *, actor_id: int | None, action: str, data: dict[str, Any], comment: str = ""
+    ) -> None:
         """An audit event with no case (users, delegations, migrations), on the ``system`` chain."""
         from ..models import AuditHead
 
@@ -724,9 +976,20 @@ class Engine:
             head = AuditHead(stream="system", seq=0, hash=GENESIS)
             session.add(head)
         now = self.clock()
-        fields = dict(stream="system", seq=head.seq + 1, case_id=None, at=now, actor_id=actor_id,
-                      on_behalf_of_id=None, action=action, from_state=None, to_state=None, comment=comment,
-                      data=data, prev_hash=head.hash)
+        fields = dict(
+            stream="system",
+            seq=head.seq + 1,
+            case_id=None,
+            at=now,
+            actor_id=actor_id,
+            on_behalf_of_id=None,
+            action=action,
+            from_state=None,
+            to_state=None,
+            comment=comment,
+            data=data,
+            prev_hash=head.hash,
+        )
         digest = event_hash(**fields)
         session.add(AuditEvent(**fields, hash=digest))
         head.seq, head.hash = fields["seq"], digest

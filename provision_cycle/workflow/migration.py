@@ -28,15 +28,24 @@ class MigrationPlan:
 
     def describe(self) -> list[str]:
         verb = "Moved" if self.applied else "Would move"
-        lines = [f"{verb} {len(self.case_ids)} open {self.workflow} cases from v{self.from_version} to "
-                 f"v{self.to_version}"]
+        lines = [
+            f"{verb} {len(self.case_ids)} open {self.workflow} cases from v{self.from_version} to v{self.to_version}"
+        ]
         for (old, new), n in sorted(self.moves.items()):
             lines.append(f"  {n:>5} at '{old}' -> '{new}'")
         return lines
 
 
-def migrate_cases(engine: Engine, *, workflow: str, from_version: int, to_version: int,
-                  mapping: dict[str, str], actor_id: int | None, apply: bool = False) -> MigrationPlan:
+def migrate_cases(
+    engine: Engine,
+    *,
+    workflow: str,
+    from_version: int,
+    to_version: int,
+    mapping: dict[str, str],
+    actor_id: int | None,
+    apply: bool = False,
+) -> MigrationPlan:
     try:
         old = engine.workflows.get(workflow, from_version)
         new = engine.workflows.get(workflow, to_version)
@@ -51,14 +60,18 @@ def migrate_cases(engine: Engine, *, workflow: str, from_version: int, to_versio
     plan = MigrationPlan(workflow, from_version, to_version, applied=apply)
     with engine.db.unit_of_work() as session:
         cases = session.scalars(
-            select(Case).where(Case.workflow == workflow, Case.workflow_version == from_version,
-                               Case.closed_at.is_(None)).order_by(Case.id).with_for_update()
+            select(Case)
+            .where(Case.workflow == workflow, Case.workflow_version == from_version, Case.closed_at.is_(None))
+            .order_by(Case.id)
+            .with_for_update()
         ).all()
         for case in cases:
             target = mapping.get(case.state, case.state)
             if target not in new.states:
-                errors[case.state] = (f"{case.reference} is at '{case.state}', which {new.key} does not have: "
-                                      f"map it with {case.state}=<new state>")
+                errors[case.state] = (
+                    f"{case.reference} is at '{case.state}', which {new.key} does not have: "
+                    f"map it with {case.state}=<new state>"
+                )
                 continue
             plan.moves[(case.state, target)] += 1
             plan.case_ids.append(case.id)
@@ -73,9 +86,20 @@ def migrate_cases(engine: Engine, *, workflow: str, from_version: int, to_versio
             before = case.state
             case.state, case.workflow_version = target, to_version
             case.version += 1
-            engine._append_event(session, case, actor_id=actor_id, action="migrate_workflow", from_state=before,
-                                 to_state=target, now=now,
-                                 data={"from": old.key, "to": new.key, "mapping": mapping})
-        engine.system_event(session, actor_id=actor_id, action="migrate_workflow",
-                            data={"from": old.key, "to": new.key, "cases": len(cases), "mapping": mapping})
+            engine._append_event(
+                session,
+                case,
+                actor_id=actor_id,
+                action="migrate_workflow",
+                from_state=before,
+                to_state=target,
+                now=now,
+                data={"from": old.key, "to": new.key, "mapping": mapping},
+            )
+        engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="migrate_workflow",
+            data={"from": old.key, "to": new.key, "cases": len(cases), "mapping": mapping},
+        )
     return plan

@@ -1,0 +1,378 @@
+"""B1/B2: persisted transitions per second through the engine door, against its anchors, in one run.
+
+Three paths move the same number of cases through the same eight steps (request, two approval gates, a
+quotation round, award, signature and hand-over), each step one transaction with one audit row:
+
+- ``engine``: ``Engine.act`` — locking, authority and declaration checks, guards, the shared transitions
+  machine, the hash-chained audit event and outbox rows;
+- ``raw_floor``: hand-written SQL, one UPDATE + one INSERT + COMMIT per transition (the floor);
+- ``spiff``: SpiffWorkflow 3.2 running an eight-task sequence, its state loaded, deserialised, run,
+  serialised and saved (UPDATE + audit INSERT + COMMIT) per step.
+
+Usage: ``python -m benchmarks.transitions [--cases 300] [--db sqlite,postgresql] [--clients 1,4]``
+PostgreSQL: ``PC_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
+a scratch database ``provision_cycle_bench`` is created and dropped. Correctness is asserted in every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import create_engine, func, select, text
+
+from provision_cycle.core import build_core
+from provision_cycle.migrate import upgrade
+from provision_cycle.models import AuditEvent, Case
+from provision_cycle.settings import Settings
+from provision_cycle.workflow.engine import ActionRequest
+
+PG_ADMIN = os.environ.get("PC_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_DB = "provision_cycle_bench"
+STEPS = 8
+
+
+# --- databases -----------------------------------------------------------------------------------
+def fresh_database(kind: str, workdir: Path, tag: str) -> str:
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'{tag}.sqlite3'}"
+    else:
+        name = f"{PG_DB}_{tag}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- engine path ---------------------------------------------------------------------------------
+def _script(people: dict) -> list[tuple[str, int, dict]]:
+    officer, manager, requester = people["officer"], people["manager"], people["requester"]
+    return [
+        ("submit", requester, {}),
+        ("approve", manager, {}),
+        ("complete_conflicts_assessment", officer, {}),
+        ("invite_quotations", officer, {}),
+        ("close_quotations", officer, {}),
+        ("recommend_award", officer, {"supplier_name": "Acme Ltd", "award_value": "17500"}),
+        ("approve", manager, {}),
+        (
+            "sign_contract",
+            officer,
+            {"signed_on": date.today().isoformat(), "start_date": "2027-01-01", "end_date": "2029-12-31"},
+        ),
+    ]
+
+
+def engine_setup(url: str, cases: int) -> tuple[dict, list[int]]:
+    from provision_cycle.services.people import Grant, create_user
+
+    core = build_core(Settings(database_url=url))
+    people = {
+        "requester": create_user(
+            core, username="req", full_name="R", email="r@x.gov.uk", password=None, grants=[Grant("requester", "OCC")]
+        ),
+        "officer": create_user(
+            core,
+            username="off",
+            full_name="O",
+            email="o@x.gov.uk",
+            password=None,
+            grants=[Grant("category_officer", "OCC", "cnc")],
+        ),
+        "manager": create_user(
+            core,
+            username="man",
+            full_name="M",
+            email="m@x.gov.uk",
+            password=None,
+            grants=[Grant("category_manager", "OCC", "cnc")],
+        ),
+    }
+    ids = []
+    for _ in range(cases):
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=people["requester"],
+            title="Office chairs",
+            description="Replace chairs",
+            authority="OCC",
+            category="corporate_supplies",
+            contract_type="goods",
+            estimated_value="18000",
+            proposed_start=date(2027, 1, 1),
+            duration_months=36,
+        )
+        for person in (people["officer"], people["manager"]):
+            core.engine.declare_interests(case_id, person, has_conflict=False)
+        ids.append(case_id)
+    core.db.dispose()
+    return people, ids
+
+
+def engine_worker(url: str, people: dict, case_ids: list[int]) -> tuple[list[float], float, float]:
+    core = build_core(Settings(database_url=url))  # start-up is not part of the measurement
+    latencies = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for trigger, actor, inputs in _script(people):  # step-major, as a day of real work arrives
+        for case_id in case_ids:
+            started = time.perf_counter()
+            core.engine.act(ActionRequest(case_id, trigger, actor, inputs=inputs))
+            latencies.append(time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    core.db.dispose()
+    return latencies, wall, cpu
+
+
+def engine_check(url: str, case_ids: list[int]) -> None:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        states = conn.execute(select(Case.state, func.count()).where(Case.id.in_(case_ids)).group_by(Case.state))
+        assert dict(states.all()) == {"handed_over": len(case_ids)}, "every case must reach its final state"
+        moves = conn.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.case_id.in_(case_ids), AuditEvent.action != "open", AuditEvent.action != "declare_interests"
+            )
+        )
+        assert moves == len(case_ids) * STEPS, f"audit rows {moves} != transitions {len(case_ids) * STEPS}"
+    engine.dispose()
+
+
+# --- raw SQL floor -------------------------------------------------------------------------------
+def _connect(url: str):
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn, "?"
+    return psycopg.connect(url.replace("postgresql+psycopg", "postgresql")), "%s"
+
+
+def raw_setup(url: str, cases: int) -> list[int]:
+    conn, p = _connect(url)
+    cur = conn.cursor()
+    cur.execute(
+        "INSERT INTO users (username, full_name, email, job_title, is_active, failed_sign_ins, created_at) "
+        f"VALUES ('raw', 'Raw', 'raw@x', '', {'1' if url.startswith('sqlite') else 'true'}, 0, "
+        "CURRENT_TIMESTAMP)"
+    )
+    ids = []
+    for _ in range(cases):
+        cur.execute(
+            "INSERT INTO cases (stage, workflow, workflow_version, state, version, title, description, authority, "
+            "pillar, category, contract_type, estimated_value, vat_treatment, key_decision, requester_id, details, "
+            "created_at, updated_at, audit_seq, audit_head) VALUES ('procurement', 'procurement', 1, 'draft', 1, "
+            f"'t', '', 'OCC', 'cnc', 'ict', 'goods', 18000, 'standard', {'0' if url.startswith('sqlite') else 'false'},"
+            " 1, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, '') RETURNING id"
+        )
+        ids.append(cur.fetchone()[0])
+    conn.commit()
+    conn.close()
+    return ids
+
+
+def raw_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float]:
+    conn, p = _connect(url)
+    latencies = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for step in range(STEPS):
+        for case_id in case_ids:
+            started = time.perf_counter()
+            cur = conn.cursor()
+            if url.startswith("sqlite"):
+                cur.execute("BEGIN")
+            cur.execute(
+                f"UPDATE cases SET state = {p}, version = version + 1, audit_seq = audit_seq + 1 WHERE id = {p}",
+                (f"s{step + 1}", case_id),
+            )
+            cur.execute(
+                "INSERT INTO audit_events (stream, seq, case_id, at, action, from_state, to_state, comment, "
+                f"data, prev_hash, hash) VALUES ({p}, {p}, {p}, CURRENT_TIMESTAMP, 'step', {p}, {p}, '', "
+                f"'{{}}', '', '')",
+                (f"case:{case_id}", step + 1, case_id, f"s{step}", f"s{step + 1}"),
+            )
+            conn.commit()
+            latencies.append(time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    conn.close()
+    return latencies, wall, cpu
+
+
+# --- SpiffWorkflow ---------------------------------------------------------------------------------
+def _spiff_spec():
+    from SpiffWorkflow.specs.Simple import Simple
+    from SpiffWorkflow.specs.WorkflowSpec import WorkflowSpec
+
+    spec = WorkflowSpec("procurement", addstart=True)
+    previous = spec.start
+    for name in ("submit", "route_approval", "conflicts", "quotations", "close", "recommend", "award", "sign"):
+        task = Simple(spec, name)
+        previous.connect(task)
+        previous = task
+    return spec
+
+
+def spiff_setup(url: str, cases: int) -> list[int]:
+    from SpiffWorkflow.serializer.json import JSONSerializer
+    from SpiffWorkflow.workflow import Workflow
+
+    ids = raw_setup(url, cases)
+    state = JSONSerializer().serialize_workflow(Workflow(_spiff_spec()), include_spec=True)
+    conn, p = _connect(url)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE spiff_state (case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+    for case_id in ids:
+        cur.execute(f"INSERT INTO spiff_state VALUES ({p}, {p})", (case_id, state))
+    conn.commit()
+    conn.close()
+    return ids
+
+
+def spiff_worker(url: str, case_ids: list[int]) -> list[float]:
+    from SpiffWorkflow.serializer.json import JSONSerializer
+    from SpiffWorkflow.util.task import TaskState
+
+    serializer = JSONSerializer()
+    conn, p = _connect(url)
+    latencies = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for step in range(STEPS):
+        for case_id in case_ids:
+            started = time.perf_counter()
+            cur = conn.cursor()
+            if url.startswith("sqlite"):
+                cur.execute("BEGIN")
+            cur.execute(f"SELECT state FROM spiff_state WHERE case_id = {p}", (case_id,))
+            workflow = serializer.deserialize_workflow(cur.fetchone()[0])
+            workflow.get_tasks(state=TaskState.READY)[0].run()
+            cur.execute(
+                f"UPDATE spiff_state SET state = {p} WHERE case_id = {p}",
+                (serializer.serialize_workflow(workflow, include_spec=True), case_id),
+            )
+            cur.execute(
+                "INSERT INTO audit_events (stream, seq, case_id, at, action, comment, data, prev_hash, hash) "
+                f"VALUES ({p}, {p}, {p}, CURRENT_TIMESTAMP, 'step', '', '{{}}', '', '')",
+                (f"case:{case_id}", step + 1, case_id),
+            )
+            conn.commit()
+            latencies.append(time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    conn.close()
+    return latencies, wall, cpu
+
+
+# --- running ---------------------------------------------------------------------------------------
+def run_path(path: str, kind: str, cases: int, clients: int, workdir: Path, tag: str) -> dict:
+    url = fresh_database(kind, workdir, tag)
+    try:
+        if path == "engine":
+            people, ids = engine_setup(url, cases)
+            work = [(engine_worker, (url, people, chunk)) for chunk in _split(ids, clients)]
+        elif path == "raw_floor":
+            ids = raw_setup(url, cases)
+            work = [(raw_worker, (url, chunk)) for chunk in _split(ids, clients)]
+        else:
+            ids = spiff_setup(url, cases)
+            work = [(spiff_worker, (url, chunk)) for chunk in _split(ids, clients)]
+        if clients == 1:
+            outcomes = [work[0][0](*work[0][1])]
+        else:
+            with ProcessPoolExecutor(clients) as pool:
+                outcomes = [f.result() for f in [pool.submit(fn, *args) for fn, args in work]]
+        latencies = [x for lat, _, _ in outcomes for x in lat]
+        elapsed = max(wall for _, wall, _ in outcomes)  # clients start together; the slowest sets the pace
+        cpu = sum(c for _, _, c in outcomes)
+        if path == "engine":
+            engine_check(url, ids)
+        transitions = len(ids) * STEPS
+        assert len(latencies) == transitions
+        latencies.sort()
+        return {
+            "tps": transitions / elapsed,
+            "transitions": transitions,
+            "seconds": elapsed,
+            "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+            "cpu_us": cpu / transitions * 1e6,
+        }
+    finally:
+        drop_database(url)
+
+
+def _split(ids: list[int], parts: int) -> list[list[int]]:
+    return [ids[i::parts] for i in range(parts)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; {args.cases} cases x {STEPS} transitions, median of {args.rounds} rounds "
+        "(paths rotated each round)"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for kind in args.db.split(","):
+            for clients in [int(c) for c in args.clients.split(",")]:
+                if kind == "sqlite" and clients > 1:
+                    continue  # one writer at a time by design; SQLite is the embedded single-user default
+                results: dict[str, list[dict]] = {"engine": [], "raw_floor": [], "spiff": []}
+                paths = list(results)
+                for round_ in range(args.rounds):
+                    for path in paths[round_ % 3 :] + paths[: round_ % 3]:
+                        results[path].append(run_path(path, kind, args.cases, clients, workdir, f"{path}_{round_}"))
+                median = {p: _median(r) for p, r in results.items()}
+                rows.append((kind, clients, median))
+    print()
+    print(
+        f"{'database':<11}{'clients':>8}{'path':>11}{'tr/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/tr':>11}"
+        f"{'vs raw':>8}{'vs spiff':>10}"
+    )
+    for kind, clients, median in rows:
+        for path, m in median.items():
+            print(
+                f"{kind:<11}{clients:>8}{path:>11}{m['tps']:>9.0f}{m['p50']:>9.2f}{m['p99']:>9.2f}"
+                f"{m['cpu_us']:>11.0f}{m['tps'] / median['raw_floor']['tps']:>8.2f}"
+                f"{m['tps'] / median['spiff']['tps']:>10.2f}"
+            )
+    print("\nTargets (PostgreSQL, 1 client): engine >= 0.6 x raw_floor and >= 2.5 x spiff.")
+    return 0
+
+
+def _median(runs: list[dict]) -> dict:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
