@@ -63,6 +63,11 @@ def event_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def sealed(**fields: Any) -> dict[str, Any]:
+    """An event's fields with its hash added, ready to insert."""
+    return {**fields, "hash": event_hash(**fields)}
+
+
 def hash_of(event: AuditEvent) -> str:
     return event_hash(
         stream=event.stream,
@@ -131,10 +136,9 @@ def verify_chains(session: Session, *, batch: int = 5000) -> ChainReport:
         stream = f"case:{case_id}"
         if stream in broken:
             continue
-        if expected_seq.get(stream, 0) != audit_seq or expected_prev.get(stream, GENESIS if not audit_seq else "") != (
-            audit_head or GENESIS
-        ):
-            problems.append(
-                f"{stream}: the case records {audit_seq} events but the trail holds {expected_seq.get(stream, 0)}"
-            )
+        held = expected_seq.get(stream, 0)
+        if held != audit_seq:
+            problems.append(f"{stream}: the case records {audit_seq} events but the trail holds {held}")
+        elif audit_seq and expected_prev[stream] != audit_head:
+            problems.append(f"{stream}: the case's chain head does not match its last event")
     return ChainReport(streams=len(expected_seq), events=count, problems=problems)

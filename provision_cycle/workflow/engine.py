@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..audit import GENESIS, event_hash
+from ..audit import GENESIS, sealed
 from ..db import Database
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
 from ..governance.organisation import JOINT
@@ -567,29 +567,22 @@ class Engine:
     def _record(self, ctx: ActionContext, action: str, from_state: str, to_state: str, data: dict[str, Any]) -> int:
         """One UPDATE of the case (state, version, chain head) and one audit INSERT, then the outbox."""
         case, session = ctx.case, ctx.session
-        seq = case.audit_seq + 1
-        prev = case.audit_head or GENESIS
-        on_behalf = ctx.on_behalf_of_id
-        comment = ctx.reason or ctx.comment
-        digest = event_hash(
-            stream=f"case:{case.id}",
-            seq=seq,
-            case_id=case.id,
-            at=ctx.now,
+        event = self._next_case_event(
+            case,
             actor_id=ctx.actor.id,
-            on_behalf_of_id=on_behalf,
+            on_behalf_of_id=ctx.on_behalf_of_id,
             action=action,
             from_state=from_state,
             to_state=to_state,
-            comment=comment,
+            comment=ctx.reason or ctx.comment,
             data=data,
-            prev_hash=prev,
+            now=ctx.now,
         )
         values: dict[str, Any] = {
             "state": to_state,
             "version": case.version + 1,
-            "audit_seq": seq,
-            "audit_head": digest,
+            "audit_seq": event["seq"],
+            "audit_head": event["hash"],
             "updated_at": ctx.now,
             **ctx.changes,
         }
@@ -602,26 +595,7 @@ class Engine:
         )
         if result.rowcount != 1:  # pragma: no cover - the lock makes this a belt-and-braces check
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
-        event_id = session.execute(
-            insert(AuditEvent).returning(AuditEvent.id),
-            [
-                {
-                    "stream": f"case:{case.id}",
-                    "seq": seq,
-                    "case_id": case.id,
-                    "at": ctx.now,
-                    "actor_id": ctx.actor.id,
-                    "on_behalf_of_id": on_behalf,
-                    "action": action,
-                    "from_state": from_state,
-                    "to_state": to_state,
-                    "comment": comment,
-                    "data": data,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            ],
-        ).scalar_one()
+        event_id = session.execute(insert(AuditEvent).returning(AuditEvent.id), [event]).scalar_one()
         if ctx.outbox:
             for message in ctx.outbox:
                 message["audit_event_id"] = event_id
@@ -945,13 +919,8 @@ class Engine:
         comment: str = "",
         on_behalf_of_id: int | None = None,
     ) -> None:
-        seq = case.audit_seq + 1
-        prev = case.audit_head or GENESIS
-        fields = dict(
-            stream=f"case:{case.id}",
-            seq=seq,
-            case_id=case.id,
-            at=now,
+        event = self._next_case_event(
+            case,
             actor_id=actor_id,
             on_behalf_of_id=on_behalf_of_id,
             action=action,
@@ -959,11 +928,22 @@ class Engine:
             to_state=to_state,
             comment=comment,
             data=data,
-            prev_hash=prev,
+            now=now,
         )
-        digest = event_hash(**fields)
-        session.add(AuditEvent(**fields, hash=digest))
-        case.audit_seq, case.audit_head = seq, digest
+        session.add(AuditEvent(**event))
+        case.audit_seq, case.audit_head = event["seq"], event["hash"]
+
+    @staticmethod
+    def _next_case_event(case: Case, *, now: datetime, **fields: Any) -> dict[str, Any]:
+        """The next event of a case's chain, sealed with its hash (the caller writes it and moves the head)."""
+        return sealed(
+            stream=f"case:{case.id}",
+            seq=case.audit_seq + 1,
+            case_id=case.id,
+            at=now,
+            prev_hash=case.audit_head or GENESIS,
+            **fields,
+        )
 
     def system_event(
         self, session: Session, *, actor_id: int | None, action: str, data: dict[str, Any], comment: str = ""
@@ -990,9 +970,9 @@ class Engine:
             data=data,
             prev_hash=head.hash,
         )
-        digest = event_hash(**fields)
-        session.add(AuditEvent(**fields, hash=digest))
-        head.seq, head.hash = fields["seq"], digest
+        event = sealed(**fields)
+        session.add(AuditEvent(**event))
+        head.seq, head.hash = event["seq"], event["hash"]
 
 
 # --- input parsing ------------------------------------------------------------------------------
