@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..governance.rules import Proposal
 from ..governance.statutory import Deadline
 from ..models import Case, CaseDeadline, ConflictDeclaration, Contract
 
@@ -68,8 +67,13 @@ class ActionContext:
             self._contract_loaded = True
         return self._contract
 
-    def declaration_problem(self, user_id: int) -> str | None:
-        """Why ``user_id`` may not decide or evaluate on this case (PA23 s81-82), or None."""
+    def declaration_problem(
+        self, user_id: int, *, missing: str = "This needs a conflict-of-interest declaration from you first"
+    ) -> str | None:
+        """Why ``user_id`` may not decide or evaluate on this case (PA23 s81-82), or None.
+
+        ``missing`` is the sentence for someone who has not declared at all, in the caller's words.
+        """
         latest = self.session.scalar(
             select(ConflictDeclaration)
             .where(ConflictDeclaration.case_id == self.case.id, ConflictDeclaration.user_id == user_id)
@@ -77,7 +81,7 @@ class ActionContext:
             .limit(1)
         )
         if latest is None:
-            return "This needs a conflict-of-interest declaration from you first"
+            return missing
         if latest.blocks:
             return "You declared a conflict of interest with no mitigation recorded, so you cannot act on this case"
         return None
@@ -115,8 +119,20 @@ class ActionContext:
             "steps": [s.reason for steps in plan.gates.values() for s in steps],
         }
 
-    def open_linked_case(self, stage: str) -> int:
+    def open_linked_case(self, stage: str, **overrides) -> int:
+        """Open the case this one leads to (its parent is this case), carrying over what the request said."""
         case = self.case
+        contract = self.contract()
+        fields = dict(
+            title=case.title,
+            description=case.description,
+            authority=case.authority,
+            category=case.category,
+            contract_type=case.contract_type,
+            estimated_value=contract.value if contract else case.estimated_value,
+            vat_treatment=case.vat_treatment,
+            duration_months=case.duration_months,
+        )
         new_id = self.engine.insert_case(
             self.session,
             stage=stage,
@@ -124,45 +140,23 @@ class ActionContext:
             requester_id=case.requester_id,
             parent_case_id=case.id,
             now=self.now,
-            title=case.title,
-            description=case.description,
-            authority=case.authority,
-            category=case.category,
-            contract_type=case.contract_type,
-            estimated_value=self.contract().value if self.contract() else case.estimated_value,
-            vat_treatment=case.vat_treatment,
-            duration_months=case.duration_months,
+            **{**fields, **overrides},
         )
         self.opened_cases.append(new_id)
-        self.audit_data.setdefault("opened_cases", []).append(new_id)
         return new_id
 
     def open_contract(self) -> int:
         """Hand a signed procurement to contract management: a register entry and its lifecycle case."""
-        case = self.case
-        details = self.details
+        case, details = self.case, self.details
         value = Decimal(details.get("award_value") or case.estimated_value)
-        contract_case_id = self.engine.insert_case(
-            self.session,
-            stage="contract",
-            actor_id=self.actor_id,
-            requester_id=case.requester_id,
-            parent_case_id=case.id,
-            now=self.now,
-            title=case.title,
-            description=case.description,
-            authority=case.authority,
-            category=case.category,
-            contract_type=case.contract_type,
+        contract_case_id = self.open_linked_case(
+            "contract",
             estimated_value=value,
-            vat_treatment=case.vat_treatment,
-            duration_months=case.duration_months,
             route=self.value("route"),
             regime=self.value("regime"),
             commencement_date=self.value("commencement_date"),
             freeze=True,
         )
-        start = date.fromisoformat(details["start_date"])
         self.session.add(
             Contract(
                 reference=f"CON-{contract_case_id:06d}",
@@ -180,23 +174,10 @@ class ActionContext:
                 value=value,
                 vat_treatment=case.vat_treatment,
                 signed_on=date.fromisoformat(details["signed_on"]),
-                start_date=start,
+                start_date=date.fromisoformat(details["start_date"]),
                 end_date=date.fromisoformat(details["end_date"]),
                 extension_months_available=int(details.get("extension_months") or 0),
                 contract_manager_id=case.requester_id,
             )
         )
-        self.opened_cases.append(contract_case_id)
-        self.audit_data.setdefault("opened_cases", []).append(contract_case_id)
         return contract_case_id
-
-    def proposal(self) -> Proposal:
-        return Proposal(
-            authority=self.case.authority,
-            category=self.case.category,
-            contract_type=self.case.contract_type,
-            value=self.value("estimated_value"),
-            vat_treatment=self.case.vat_treatment,
-            commencement=self.value("commencement_date") or self.today,
-            route=self.value("route"),
-        )

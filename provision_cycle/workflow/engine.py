@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -152,10 +152,11 @@ class Engine:
                 reason=_clean(request.reason),
                 details=dict(case.details or {}),
             )
-            if request.trigger not in definition.triggers_from(case.state):
+            candidates = definition.candidates(case.state, request.trigger)
+            if not candidates:
                 raise InvalidAction(self._unavailable_message(definition, case, request.trigger))
-            if definition.gate_at(case.state) and request.trigger in ("approve", "reject", "return", "request_info"):
-                return self._decide(ctx, Outcome(request.trigger), request.on_behalf_of_id)
+            if candidates[0].decision is not None:
+                return self._decide(ctx, candidates[0].decision, request.on_behalf_of_id)
             transition = self._choose(ctx)
             self._authorise(ctx, transition)
             if request.trigger == "provide_info":
@@ -276,6 +277,8 @@ class Engine:
                     f"Your case '{case.title}' is now '{definition.label(to_state)}'.",
                 )
         data = {**(extra or {}), **_jsonable(ctx.inputs), **ctx.audit_data}
+        if ctx.opened_cases:
+            data["opened_cases"] = ctx.opened_cases
         version = self._record(ctx, transition.trigger, from_state, to_state, data)
         return ActionResult(
             case.id,
@@ -306,10 +309,10 @@ class Engine:
         principal_id = self._principal(ctx, step, on_behalf_of_id)
         if ctx.actor.id == case.requester_id or principal_id == case.requester_id:
             raise NotPermitted("You cannot decide on a case you requested (segregation of duties)")
-        if problem := ctx.declaration_problem(ctx.actor.id):
-            raise NotPermitted(
-                "Approval needs a conflict-of-interest declaration" if "declaration from you" in problem else problem
-            )
+        if problem := ctx.declaration_problem(
+            ctx.actor.id, missing="Approval needs a conflict-of-interest declaration"
+        ):
+            raise NotPermitted(problem)
         if outcome is not Outcome.APPROVE and not ctx.reason:
             verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}
             raise InvalidInput({"reason": f"Give a reason to {verb[outcome.value]}"})
@@ -588,7 +591,6 @@ class Engine:
         }
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
-        session.flush()
         result = session.execute(
             update(Case).where(Case.id == case.id, Case.version == case.version).values(**values),
             execution_options={"synchronize_session": False},
@@ -600,7 +602,6 @@ class Engine:
             for message in ctx.outbox:
                 message["audit_event_id"] = event_id
             session.execute(insert(OutboxMessage), ctx.outbox)
-        session.expire(case)
         return values["version"]
 
     def _notify(self, ctx: ActionContext, user_ids: Iterable[int], kind: str, subject: str, body: str) -> None:
@@ -622,23 +623,28 @@ class Engine:
     # Opening and editing cases, declarations, delegations
     # =============================================================================================
     def resolve_route(self, case: Case, *, route: str | None = None, commencement: date | None = None) -> RoutePlan:
-        definition = self.workflows.get(case.workflow, case.workflow_version)
+        """The route plan for a case as it stands (frozen by the caller at submission)."""
         proposal = Proposal(
             case.authority,
             case.category,
             case.contract_type,
             case.estimated_value,
             case.vat_treatment,
-            commencement or case.commencement_date or self.today(),
+            commencement or case.commencement_date,
             route,
         )
         try:
-            return self.governance.resolve(proposal, list(definition.gates), conditional=definition.conditional_gates)
+            return self._resolve(proposal, self.workflows.get(case.workflow, case.workflow_version))
         except GovernanceError as exc:
             raise InvalidInput({"route": str(exc)}) from exc
 
     def preview_route(self, proposal: Proposal, stage: str = "procurement") -> RoutePlan:
-        definition = self.workflows.for_stage(stage)
+        """The route plan a hypothetical case would get, without saving anything."""
+        return self._resolve(proposal, self.workflows.for_stage(stage))
+
+    def _resolve(self, proposal: Proposal, definition: WorkflowDefinition) -> RoutePlan:
+        # Commencement defaults to today on the engine's clock, never the machine's: tests and replays agree.
+        proposal = replace(proposal, commencement=proposal.commencement or self.today())
         return self.governance.resolve(proposal, list(definition.gates), conditional=definition.conditional_gates)
 
     def open_case(self, *, stage: str, actor_id: int, **fields: Any) -> int:
