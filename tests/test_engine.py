@@ -307,3 +307,10 @@ def test_verify_detects_a_forged_event(db, engine, people, submitted):
         report = verify_chains(s)
     assert not report.ok
     assert f"case:{submitted} event 3" in report.problems[0]
+
+
+def test_details_cannot_be_changed_once_submitted(engine, people, submitted):
+    with pytest.raises(InvalidAction, match="cannot be changed while it is at 'Route approval'"):
+        engine.set_detail(submitted, people.requester, "direct_award_justification", "Rewritten after approval")
+    with pytest.raises(InvalidAction, match="cannot be changed while it is at 'Route approval'"):
+        engine.edit_case(submitted, people.requester, None, title="A different request")

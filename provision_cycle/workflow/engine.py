@@ -715,13 +715,7 @@ class Engine:
         """Change a request's details while it is in an editable state (draft, rework); returns the new version."""
         clean = self._validated_case_fields(fields, creating=False)
         with self.db.unit_of_work() as session:
-            case = self._lock(session, case_id, expected_version)
-            self._actor(session, actor_id)
-            definition = self.workflows.get(case.workflow, case.workflow_version)
-            if actor_id != case.requester_id:
-                raise NotPermitted("Only the requester can change the request's details")
-            if not definition.states[case.state].editable:
-                raise InvalidAction(f"The request cannot be changed while it is at '{definition.label(case.state)}'")
+            case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             if "category" in clean:
                 clean["pillar"] = self.governance.organisation.categories[clean["category"]].pillar
             before = {k: getattr(case, k) for k in clean}
@@ -741,12 +735,21 @@ class Engine:
             )
             return case.version
 
+    def _lock_for_editing(self, session: Session, case_id: int, actor_id: int, expected_version: int | None) -> Case:
+        """Lock a request its requester may still change: only in an editable state (draft, rework)."""
+        case = self._lock(session, case_id, expected_version)
+        self._actor(session, actor_id)
+        if actor_id != case.requester_id:
+            raise NotPermitted("Only the requester can change the request's details")
+        definition = self.workflows.get(case.workflow, case.workflow_version)
+        if not definition.states[case.state].editable:
+            raise InvalidAction(f"The request cannot be changed while it is at '{definition.label(case.state)}'")
+        return case
+
     def set_detail(self, case_id: int, actor_id: int, key: str, value: str, expected_version: int | None = None) -> int:
         """Record a fact the workflow needs before submission (a direct-award justification, say)."""
         with self.db.unit_of_work() as session:
-            case = self._lock(session, case_id, expected_version)
-            if actor_id != case.requester_id:
-                raise NotPermitted("Only the requester can change the request's details")
+            case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             case.details = {**(case.details or {}), key: _clean(value)}
             case.version += 1
             self._append_event(
