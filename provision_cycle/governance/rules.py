@@ -206,7 +206,7 @@ class Governance:
         position = self.statutory_position(proposal)
         recommended, allowed = self.allowed_routes(proposal, position)
         if proposal.route is not None and proposal.route not in allowed:
-            chosen = Route(proposal.route).label if proposal.route in Route._value2member_map_ else proposal.route
+            chosen = Route.label_of(proposal.route)
             raise GovernanceError(
                 f"{chosen} is not open to this case: {position.summary}. Choose one of: "
                 + ", ".join(r.label for r in allowed)
@@ -319,7 +319,7 @@ def _load_authority_rules(
             continue
         node.reject_unknown("code", "from", "to", "route")
         route_name = node.text("route")
-        if route_name not in Route._value2member_map_:
+        if route_name not in {r.value for r in Route}:
             node.get("route").error(
                 f"unknown route {route_name!r} (expected one of: {', '.join(r.value for r in Route)})"
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .calendar import add_working_days_beginning_with, days_beginning_with, next_working_day
@@ -159,6 +159,11 @@ class Route(enum.StrEnum):
     def label(self) -> str:
         return ROUTE_LABELS[self]
 
+    @classmethod
+    def label_of(cls, value: str | None, unknown: str = "not chosen") -> str:
+        """The label of a stored route code, or ``unknown`` for none or a code this version does not know."""
+        return cls(value).label if value in cls._value2member_map_ else (unknown if value is None else value)
+
     @property
     def is_tender(self) -> bool:
         return self in (Route.BELOW_THRESHOLD_TENDER, Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE)
@@ -217,8 +222,6 @@ def termination_notice(ended: date) -> Deadline:
 
 
 def earliest_key_decision(forward_plan_published: date) -> Deadline:
-    from datetime import timedelta
-
     return Deadline(
         "forward_plan",
         forward_plan_published + timedelta(days=FORWARD_PLAN_NOTICE_DAYS),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ PSEUDO_ACTORS = {
     "system": "the scheduler",
 }
 CONDITIONAL_GATES = ("key_decision",)
+# Generated for every gate state (see _gate_transitions); a workflow file may not declare them itself.
+GATE_TRIGGERS = (*(outcome.value for outcome in Outcome), "provide_info")
 FILE_PATTERN = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
 
 
@@ -123,15 +126,15 @@ class WorkflowDefinition:
         spec = self.states.get(state)
         return spec.gate if spec else None
 
-    @property
+    @cached_property
     def gates(self) -> dict[str, GateDef]:
         return {s.gate.name: s.gate for s in self.states.values() if s.gate}
 
-    @property
+    @cached_property
     def gate_order(self) -> dict[str, int]:
         return {gate: index for index, gate in enumerate(self.gates)}
 
-    @property
+    @cached_property
     def conditional_gates(self) -> dict[str, str]:
         return {g.name: g.applies_when for g in self.gates.values() if g.applies_when}
 
@@ -380,7 +383,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
     trigger = node.text("trigger")
     if trigger and not re.fullmatch(r"[a-z][a-z0-9_]*", trigger):
         node.get("trigger").error("trigger names are lower_case_with_underscores")
-    if trigger in ("approve", "reject", "return", "request_info", "provide_info"):
+    if trigger in GATE_TRIGGERS:
         node.get("trigger").error(f"'{trigger}' is a gate decision: declare it on the gate state instead")
     internal = node.boolean("internal", False)
     dest = None if internal else node.text("dest")

@@ -157,7 +157,7 @@ def _route_guard(routes: tuple[Route, ...], noun: str) -> Guard:
     def check(ctx: ActionContext) -> str | None:
         route = ctx.value("route")
         if route not in routes:
-            label = Route(route).label if route in Route._value2member_map_ else "not chosen"
+            label = Route.label_of(route)
             return f"This action is for {noun}; this case's route is {label}"
         return None
 
