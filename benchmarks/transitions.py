@@ -196,8 +196,10 @@ def raw_setup(url: str, cases: int) -> list[int]:
     return ids
 
 
-def raw_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float]:
+def _timed_steps(url: str, case_ids: list[int], step_work, setup=None) -> tuple[list[float], float, float]:
+    """Run STEPS transitions per case, step-major, each one transaction: ``step_work`` + one audit row + COMMIT."""
     conn, p = _connect(url)
+    context = setup() if setup else None
     latencies = []
     wall, cpu = time.perf_counter(), time.process_time()
     for step in range(STEPS):
@@ -206,10 +208,7 @@ def raw_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float
             cur = conn.cursor()
             if url.startswith("sqlite"):
                 cur.execute("BEGIN")
-            cur.execute(
-                f"UPDATE cases SET state = {p}, version = version + 1, audit_seq = audit_seq + 1 WHERE id = {p}",
-                (f"s{step + 1}", case_id),
-            )
+            step_work(cur, p, step, case_id, context)
             cur.execute(
                 "INSERT INTO audit_events (stream, seq, case_id, at, action, from_state, to_state, comment, "
                 f"data, prev_hash, hash) VALUES ({p}, {p}, {p}, CURRENT_TIMESTAMP, 'step', {p}, {p}, '', "
@@ -221,6 +220,17 @@ def raw_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     conn.close()
     return latencies, wall, cpu
+
+
+def _raw_step(cur, p: str, step: int, case_id: int, _context) -> None:
+    cur.execute(
+        f"UPDATE cases SET state = {p}, version = version + 1, audit_seq = audit_seq + 1 WHERE id = {p}",
+        (f"s{step + 1}", case_id),
+    )
+
+
+def raw_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float]:
+    return _timed_steps(url, case_ids, _raw_step)
 
 
 # --- SpiffWorkflow ---------------------------------------------------------------------------------
@@ -253,37 +263,22 @@ def spiff_setup(url: str, cases: int) -> list[int]:
     return ids
 
 
-def spiff_worker(url: str, case_ids: list[int]) -> list[float]:
-    from SpiffWorkflow.serializer.json import JSONSerializer
+def _spiff_step(cur, p: str, step: int, case_id: int, serializer) -> None:
     from SpiffWorkflow.util.task import TaskState
 
-    serializer = JSONSerializer()
-    conn, p = _connect(url)
-    latencies = []
-    wall, cpu = time.perf_counter(), time.process_time()
-    for step in range(STEPS):
-        for case_id in case_ids:
-            started = time.perf_counter()
-            cur = conn.cursor()
-            if url.startswith("sqlite"):
-                cur.execute("BEGIN")
-            cur.execute(f"SELECT state FROM spiff_state WHERE case_id = {p}", (case_id,))
-            workflow = serializer.deserialize_workflow(cur.fetchone()[0])
-            workflow.get_tasks(state=TaskState.READY)[0].run()
-            cur.execute(
-                f"UPDATE spiff_state SET state = {p} WHERE case_id = {p}",
-                (serializer.serialize_workflow(workflow, include_spec=True), case_id),
-            )
-            cur.execute(
-                "INSERT INTO audit_events (stream, seq, case_id, at, action, comment, data, prev_hash, hash) "
-                f"VALUES ({p}, {p}, {p}, CURRENT_TIMESTAMP, 'step', '', '{{}}', '', '')",
-                (f"case:{case_id}", step + 1, case_id),
-            )
-            conn.commit()
-            latencies.append(time.perf_counter() - started)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    conn.close()
-    return latencies, wall, cpu
+    cur.execute(f"SELECT state FROM spiff_state WHERE case_id = {p}", (case_id,))
+    workflow = serializer.deserialize_workflow(cur.fetchone()[0])
+    workflow.get_tasks(state=TaskState.READY)[0].run()
+    cur.execute(
+        f"UPDATE spiff_state SET state = {p} WHERE case_id = {p}",
+        (serializer.serialize_workflow(workflow, include_spec=True), case_id),
+    )
+
+
+def spiff_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float]:
+    from SpiffWorkflow.serializer.json import JSONSerializer
+
+    return _timed_steps(url, case_ids, _spiff_step, setup=JSONSerializer)
 
 
 # --- running ---------------------------------------------------------------------------------------
