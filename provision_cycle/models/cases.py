@@ -174,8 +174,12 @@ class ConflictDeclaration(Base):
 
     @property
     def blocks(self) -> bool:
-        """A declared conflict with no mitigation stops the person deciding or evaluating (PA23 s82)."""
-        return self.has_conflict and not self.mitigation.strip()
+        return declaration_blocks(self.has_conflict, self.mitigation)
+
+
+def declaration_blocks(has_conflict: bool, mitigation: str) -> bool:
+    """A declared conflict with no mitigation stops the person deciding or evaluating (PA23 s82)."""
+    return has_conflict and not mitigation.strip()
 
 
 class CaseDeadline(Base):

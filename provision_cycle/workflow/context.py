@@ -11,11 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ..governance.statutory import Deadline
-from ..models import Case, CaseDeadline, ConflictDeclaration, Contract
+from ..models import CaseDeadline, Contract
+from ..models.cases import declaration_blocks
+from . import statements as sql
 
 if TYPE_CHECKING:  # pragma: no cover
     from .definitions import TransitionDef, WorkflowDefinition
@@ -26,7 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class ActionContext:
     engine: Engine
     session: Session
-    case: Case
+    # The case row as locked at the start of the action. It is read-only: changes go in ``changes`` and
+    # ``details``, which the engine writes in one UPDATE with the version check.
+    case: Row[Any]
     definition: WorkflowDefinition
     actor: Actor
     trigger: str
@@ -74,15 +78,12 @@ class ActionContext:
 
         ``missing`` is the sentence for someone who has not declared at all, in the caller's words.
         """
-        latest = self.session.scalar(
-            select(ConflictDeclaration)
-            .where(ConflictDeclaration.case_id == self.case.id, ConflictDeclaration.user_id == user_id)
-            .order_by(ConflictDeclaration.id.desc())
-            .limit(1)
-        )
+        latest = (
+            self.session.connection().execute(sql.LATEST_DECLARATION, {"case_id": self.case.id, "user_id": user_id})
+        ).first()
         if latest is None:
             return missing
-        if latest.blocks:
+        if declaration_blocks(latest.has_conflict, latest.mitigation):
             return "You declared a conflict of interest with no mitigation recorded, so you cannot act on this case"
         return None
 

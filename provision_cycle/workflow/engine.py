@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ..audit import GENESIS, sealed
@@ -33,19 +33,8 @@ from ..db import Database
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
 from ..governance.organisation import JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
-from ..models import (
-    ApprovalStep,
-    AuditEvent,
-    Case,
-    ConflictDeclaration,
-    Decision,
-    Delegation,
-    OutboxMessage,
-    Outcome,
-    RoleAssignment,
-    StepStatus,
-    User,
-)
+from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
+from . import statements as sql
 from .context import ActionContext
 from .definitions import TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import EFFECTS, GUARDS, PREDICATES
@@ -135,9 +124,8 @@ class Engine:
     # =============================================================================================
     def act(self, request: ActionRequest) -> ActionResult:
         with self.db.unit_of_work() as session:
-            case = self._lock(session, request.case_id, request.expected_version)
+            case, actor = self._lock_with_actor(session, request)
             definition = self.workflows.get(case.workflow, case.workflow_version)
-            actor = self._actor(session, request.actor_id)
             now = self.clock()
             ctx = ActionContext(
                 engine=self,
@@ -164,34 +152,43 @@ class Engine:
             return self._apply(ctx, transition, request.inputs)
 
     # --- steps of the door ---------------------------------------------------------------------
+    def _lock_with_actor(self, session: Session, request: ActionRequest) -> tuple[Row[Any], Actor]:
+        """The locked case row and the acting person, read in one round trip."""
+        rows = (
+            session.connection()
+            .execute(sql.LOCK_CASE_WITH_ACTOR, {"case_id": request.case_id, "actor_id": request.actor_id})
+            .all()
+        )
+        if not rows:
+            raise NotFound(f"There is no case {request.case_id}")
+        case = rows[0]
+        self._check_version(case, request.expected_version)
+        if case.actor_username is None or not case.actor_active:
+            raise NotPermitted("Your account is not active")
+        roles = tuple((r.actor_role, r.actor_authority, r.actor_pillar) for r in rows if r.actor_role)
+        return case, Actor(request.actor_id, case.actor_username, case.actor_full_name, roles)
+
     def _lock(self, session: Session, case_id: int, expected_version: int | None) -> Case:
+        """The case as an ORM object, locked, for the rarer changes that edit its fields directly."""
         case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
         if case is None:
             raise NotFound(f"There is no case {case_id}")
+        self._check_version(case, expected_version)
+        return case
+
+    def _check_version(self, case: Case | Row[Any], expected_version: int | None) -> None:
         if expected_version is not None and case.version != expected_version:
             definition = self.workflows.get(case.workflow, case.workflow_version)
             raise StaleCase(case.reference or str(case.id), definition.label(case.state), case.version)
-        return case
 
     def _actor(self, session: Session, user_id: int) -> Actor:
-        rows = session.execute(
-            select(
-                User.username,
-                User.full_name,
-                User.is_active,
-                RoleAssignment.role,
-                RoleAssignment.authority,
-                RoleAssignment.pillar,
-            )
-            .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(User.id == user_id)
-        ).all()
+        rows = session.connection().execute(sql.ACTOR_WITH_ROLES, {"user_id": user_id}).all()
         if not rows or not rows[0].is_active:
             raise NotPermitted("Your account is not active")
         roles = tuple((r.role, r.authority, r.pillar) for r in rows if r.role)
         return Actor(user_id, rows[0].username, rows[0].full_name, roles)
 
-    def _unavailable_message(self, definition: WorkflowDefinition, case: Case, trigger: str) -> str:
+    def _unavailable_message(self, definition: WorkflowDefinition, case: Row[Any], trigger: str) -> str:
         state = definition.label(case.state)
         available = [self._trigger_label(definition, case.state, t) for t in definition.triggers_from(case.state)]
         known = any(t.trigger == trigger for t in definition.transitions)
@@ -263,7 +260,10 @@ class Engine:
         if to_state != from_state:
             left_gate = definition.gate_at(from_state)
             if left_gate and transition.decision is None:
-                self._close_live_steps(ctx.session, case.id, left_gate.name, StepStatus.CANCELLED, ctx.now)
+                ctx.session.connection().execute(
+                    sql.CLOSE_GATE_STEPS,
+                    {"b_case_id": case.id, "b_gate": left_gate.name, "b_status": StepStatus.CANCELLED, "b_at": ctx.now},
+                )
             entered_gate = definition.gate_at(to_state)
             if entered_gate:
                 self._open_gate(ctx, entered_gate.name)
@@ -294,16 +294,12 @@ class Engine:
     # Gates and decisions
     # =============================================================================================
     def _decide(self, ctx: ActionContext, outcome: Outcome, on_behalf_of_id: int | None) -> ActionResult:
-        session, case = ctx.session, ctx.case
+        case = ctx.case
+        conn = ctx.session.connection()
         gate = ctx.definition.gate_at(case.state)
         assert gate is not None
-        step = session.scalar(
-            select(ApprovalStep).where(
-                ApprovalStep.case_id == case.id,
-                ApprovalStep.gate == gate.name,
-                ApprovalStep.status.in_(StepStatus.live()),
-            )
-        )
+        in_play = conn.execute(sql.GATE_STEPS_IN_PLAY, {"case_id": case.id, "gate": gate.name}).all()
+        step = next((s for s in in_play if s.status in StepStatus.live()), None)
         if step is None:
             raise InvalidAction(f"No step of '{ctx.definition.label(case.state)}' is waiting for a decision")
         principal_id = self._principal(ctx, step, on_behalf_of_id)
@@ -316,33 +312,18 @@ class Engine:
         if outcome is not Outcome.APPROVE and not ctx.reason:
             verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}
             raise InvalidInput({"reason": f"Give a reason to {verb[outcome.value]}"})
-        already = session.scalar(
-            select(Decision.outcome).where(Decision.step_id == step.id, Decision.principal_id == principal_id)
-        )
+        decisions = conn.execute(sql.DECISIONS_ON_STEP, {"step_id": step.id}).all()
+        already = next((d.outcome for d in decisions if d.principal_id == principal_id), None)
         if already is not None and outcome is not Outcome.REQUEST_INFO:
             raise InvalidAction(f"This step already has a decision ({already}) from you or the person you act for")
 
-        approvals_after = (
-            session.scalar(
-                select(func.count())
-                .select_from(Decision)
-                .where(Decision.step_id == step.id, Decision.outcome == Outcome.APPROVE)
-            )
-            or 0
-        ) + (1 if outcome is Outcome.APPROVE else 0)
+        approvals_after = sum(d.outcome == Outcome.APPROVE for d in decisions) + (outcome is Outcome.APPROVE)
         step_done = outcome is Outcome.APPROVE and approvals_after >= step.required
         next_step = None
         if step_done:
-            next_step = session.scalar(
-                select(ApprovalStep)
-                .where(
-                    ApprovalStep.case_id == case.id,
-                    ApprovalStep.gate == gate.name,
-                    ApprovalStep.round == step.round,
-                    ApprovalStep.position > step.position,
-                )
-                .order_by(ApprovalStep.position)
-                .limit(1)
+            next_step = next(
+                (s for s in in_play if s.round == step.round and s.position > step.position),
+                None,
             )
         gate_passes = step_done and next_step is None
         if gate_passes:
@@ -363,7 +344,7 @@ class Engine:
         on_behalf = principal_id if principal_id != ctx.actor.id else None
 
         if outcome is Outcome.REQUEST_INFO:
-            step.status = StepStatus.INFO_REQUESTED
+            conn.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
             self._notify(
                 ctx,
                 [case.requester_id],
@@ -373,23 +354,25 @@ class Engine:
             )
             return self._record_internal(ctx, "request_info", decision_data, on_behalf)
         # A question is not a decision: only approve, reject and return take the person's one decision.
-        session.add(
-            Decision(
-                step_id=step.id,
-                case_id=case.id,
-                actor_id=ctx.actor.id,
-                principal_id=principal_id,
-                outcome=outcome.value,
-                reason=ctx.reason,
-                at=ctx.now,
-            )
+        conn.execute(
+            sql.INSERT_DECISION,
+            {
+                "step_id": step.id,
+                "case_id": case.id,
+                "actor_id": ctx.actor.id,
+                "principal_id": principal_id,
+                "outcome": outcome.value,
+                "reason": ctx.reason,
+                "at": ctx.now,
+            },
         )
         if outcome is Outcome.APPROVE and not step_done:
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
         if outcome is Outcome.APPROVE and next_step is not None:
-            step.status, step.closed_at = StepStatus.APPROVED, ctx.now
-            session.flush()  # free the one-live-step-per-gate slot before opening the next step
-            self._open_step(ctx, next_step)
+            # Close this step before opening the next: the database allows one live step per gate.
+            conn.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": StepStatus.APPROVED, "b_at": ctx.now})
+            conn.execute(sql.OPEN_STEP, {"b_step_id": next_step.id, "b_at": ctx.now})
+            self._announce_step(ctx, next_step)
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
 
         final_status = {
@@ -397,8 +380,17 @@ class Engine:
             Outcome.REJECT: StepStatus.REJECTED,
             Outcome.RETURN: StepStatus.RETURNED,
         }[outcome]
-        step.status, step.closed_at = final_status, ctx.now
-        self._close_live_steps(session, case.id, gate.name, StepStatus.CANCELLED, ctx.now, round_=step.round)
+        conn.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": final_status, "b_at": ctx.now})
+        conn.execute(
+            sql.CLOSE_ROUND_STEPS,
+            {
+                "b_case_id": case.id,
+                "b_gate": gate.name,
+                "b_round": step.round,
+                "b_status": StepStatus.CANCELLED,
+                "b_at": ctx.now,
+            },
+        )
         transition = self._choose(ctx)
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:
@@ -412,7 +404,7 @@ class Engine:
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
 
-    def _principal(self, ctx: ActionContext, step: ApprovalStep, on_behalf_of_id: int | None) -> int:
+    def _principal(self, ctx: ActionContext, step: Row[Any], on_behalf_of_id: int | None) -> int:
         """Whose authority the actor uses on this step: their own, or a delegator's while they are away."""
         actor = ctx.actor
         if on_behalf_of_id is None and self._eligible(actor, step):
@@ -443,58 +435,55 @@ class Engine:
         raise NotPermitted(f"This step needs a {role} for {scope}, or their delegate")
 
     @staticmethod
-    def _eligible(actor: Actor, step: ApprovalStep) -> bool:
+    def _eligible(actor: Actor, step: Row[Any]) -> bool:
         return actor.holds(step.role, step.authority, step.pillar)
 
-    def _may_cover(self, delegate: Actor, step: ApprovalStep) -> bool:
+    def _may_cover(self, delegate: Actor, step: Row[Any]) -> bool:
         """A delegate holds authority for the value: the step's role, or a more senior one, in its authority."""
         roles = self.governance.organisation.roles
         needed = roles[step.role].rank
         return any(a == step.authority and roles[r].rank >= needed for r, a, _ in delegate.roles)
 
     def _open_gate(self, ctx: ActionContext, gate: str) -> None:
+        """Start a new round of ``gate`` from the frozen route: its first step open, the rest waiting."""
         plan_data = ctx.value("route_plan")
         plan = RoutePlan.from_json(plan_data) if plan_data else None
         planned = plan.gates.get(gate) if plan else None
         if not planned:
             raise InvalidAction(f"No approval route was frozen for '{gate}' on this case")
-        session, case = ctx.session, ctx.case
-        last_round = (
-            session.scalar(
-                select(func.max(ApprovalStep.round)).where(ApprovalStep.case_id == case.id, ApprovalStep.gate == gate)
-            )
-            or 0
-        )
+        conn, case = ctx.session.connection(), ctx.case
+        last_round = conn.execute(sql.LAST_ROUND, {"case_id": case.id, "gate": gate}).scalar() or 0
         order = ctx.definition.gate_order.get(gate, 0)
-        steps = []
-        for planned_step in planned:
+        rows = []
+        for index, planned_step in enumerate(planned):
             required = planned_step.required
             if planned_step.mode == "all":
                 required = max(
-                    1, len(self.holders(session, planned_step.role, planned_step.authority, planned_step.pillar))
+                    1, len(self.holders(ctx.session, planned_step.role, planned_step.authority, planned_step.pillar))
                 )
-            steps.append(
-                ApprovalStep(
-                    case_id=case.id,
-                    gate=gate,
-                    gate_order=order,
-                    round=last_round + 1,
-                    position=planned_step.position,
-                    role=planned_step.role,
-                    authority=planned_step.authority,
-                    pillar=planned_step.pillar,
-                    mode=planned_step.mode,
-                    required=required,
-                    status=StepStatus.WAITING,
-                    reason=planned_step.reason,
-                )
+            rows.append(
+                {
+                    "case_id": case.id,
+                    "gate": gate,
+                    "gate_order": order,
+                    "round": last_round + 1,
+                    "position": planned_step.position,
+                    "role": planned_step.role,
+                    "authority": planned_step.authority,
+                    "pillar": planned_step.pillar,
+                    "mode": planned_step.mode,
+                    "required": required,
+                    "status": StepStatus.OPEN if index == 0 else StepStatus.WAITING,
+                    "reason": planned_step.reason,
+                    "opened_at": ctx.now if index == 0 else None,
+                    "closed_at": None,
+                }
             )
-        session.add_all(steps)
-        session.flush()
-        self._open_step(ctx, steps[0])
+        conn.execute(sql.INSERT_STEPS, rows)
+        self._announce_step(ctx, planned[0])
 
-    def _open_step(self, ctx: ActionContext, step: ApprovalStep) -> None:
-        step.status, step.opened_at = StepStatus.OPEN, ctx.now
+    def _announce_step(self, ctx: ActionContext, step: Any) -> None:
+        """Tell the people who can decide a newly opened step (never the requester) that it waits for them."""
         people = [
             u for u in self.holders(ctx.session, step.role, step.authority, step.pillar) if u != ctx.case.requester_id
         ]
@@ -506,47 +495,25 @@ class Engine:
             f"'{ctx.case.title}' needs your decision. {step.reason}",
         )
 
-    def _close_live_steps(
-        self, session: Session, case_id: int, gate: str, status: StepStatus, now: datetime, round_: int | None = None
-    ) -> None:
-        conditions = [
-            ApprovalStep.case_id == case_id,
-            ApprovalStep.gate == gate,
-            ApprovalStep.status.in_((*StepStatus.live(), StepStatus.WAITING)),
-        ]
-        if round_ is not None:
-            conditions.append(ApprovalStep.round == round_)
-        session.execute(
-            update(ApprovalStep).where(*conditions).values(status=status, closed_at=now),
-            execution_options={"synchronize_session": "fetch"},
-        )
-
     def _provide_info(self, ctx: ActionContext) -> None:
         gate = ctx.definition.gate_at(ctx.case.state)
-        step = ctx.session.scalar(
-            select(ApprovalStep).where(
-                ApprovalStep.case_id == ctx.case.id,
-                ApprovalStep.gate == (gate.name if gate else ""),
-                ApprovalStep.status == StepStatus.INFO_REQUESTED,
-            )
-        )
+        conn = ctx.session.connection()
+        step = conn.execute(
+            sql.STEP_WAITING_FOR_INFO, {"case_id": ctx.case.id, "gate": gate.name if gate else ""}
+        ).first()
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
-        step.status = StepStatus.OPEN
+        conn.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
         people = self.holders(ctx.session, step.role, step.authority, step.pillar)
         self._notify(ctx, people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
 
     def holders(self, session: Session, role: str, authority: str, pillar: str | None) -> list[int]:
         """Active users holding ``role`` in ``authority`` (and ``pillar`` where the role is pillar-scoped)."""
-        query = (
-            select(RoleAssignment.user_id)
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(RoleAssignment.role == role, RoleAssignment.authority == authority, User.is_active.is_(True))
-            .distinct()
-        )
-        if pillar is not None:
-            query = query.where(RoleAssignment.pillar == pillar)
-        return list(session.scalars(query))
+        if pillar is None:
+            query, params = sql.HOLDERS, {"role": role, "authority": authority}
+        else:
+            query, params = sql.HOLDERS_IN_PILLAR, {"role": role, "authority": authority, "pillar": pillar}
+        return list(session.connection().execute(query, params).scalars())
 
     # =============================================================================================
     # Writing the change
@@ -591,17 +558,15 @@ class Engine:
         }
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
-        result = session.execute(
-            update(Case).where(Case.id == case.id, Case.version == case.version).values(**values),
-            execution_options={"synchronize_session": False},
-        )
+        conn = session.connection()
+        result = conn.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values})
         if result.rowcount != 1:  # pragma: no cover - the lock makes this a belt-and-braces check
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
-        event_id = session.execute(insert(AuditEvent).returning(AuditEvent.id), [event]).scalar_one()
+        event_id = conn.execute(sql.INSERT_AUDIT_EVENT, event).scalar_one()
         if ctx.outbox:
             for message in ctx.outbox:
                 message["audit_event_id"] = event_id
-            session.execute(insert(OutboxMessage), ctx.outbox)
+            conn.execute(sql.INSERT_OUTBOX, ctx.outbox)
         return values["version"]
 
     def _notify(self, ctx: ActionContext, user_ids: Iterable[int], kind: str, subject: str, body: str) -> None:
@@ -622,7 +587,9 @@ class Engine:
     # =============================================================================================
     # Opening and editing cases, declarations, delegations
     # =============================================================================================
-    def resolve_route(self, case: Case, *, route: str | None = None, commencement: date | None = None) -> RoutePlan:
+    def resolve_route(
+        self, case: Case | Row[Any], *, route: str | None = None, commencement: date | None = None
+    ) -> RoutePlan:
         """The route plan for a case as it stands (frozen by the caller at submission)."""
         proposal = Proposal(
             case.authority,
@@ -943,7 +910,7 @@ class Engine:
         case.audit_seq, case.audit_head = event["seq"], event["hash"]
 
     @staticmethod
-    def _next_case_event(case: Case, *, now: datetime, **fields: Any) -> dict[str, Any]:
+    def _next_case_event(case: Case | Row[Any], *, now: datetime, **fields: Any) -> dict[str, Any]:
         """The next event of a case's chain, sealed with its hash (the caller writes it and moves the head)."""
         return sealed(
             stream=f"case:{case.id}",
