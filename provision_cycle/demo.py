@@ -134,9 +134,9 @@ def _people(core: Core) -> dict:
     # A second OCC director, for OCC's two-director Commissioning Board.
     add("Claire Holt", "OCC", [Grant("director", "OCC")], "Director")
     for name, authority in REQUESTERS:
-        people.setdefault("requesters", []).append(
-            add(name, authority, [Grant("requester", authority)], "Service manager")
-        )
+        requester = add(name, authority, [Grant("requester", authority)], "Service manager")
+        people.setdefault("requesters", []).append(requester)
+        people.setdefault("authority_of", {})[requester] = authority
     return people
 
 
@@ -167,10 +167,11 @@ PROCUREMENT_STOPS = [
 
 def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int:
     org = core.governance.organisation
-    authority = rng.choice(["OCC", "CDC", "OCC", "CDC", "JOINT"])
+    requester = rng.choice(people["requesters"])
+    # A requester asks for their own council; now and then for a joint OCC-CDC arrangement.
+    authority = rng.choice([people["authority_of"][requester]] * 4 + ["JOINT"])
     category = rng.choice(list(org.categories))
     pillar = org.categories[category].pillar
-    requester = rng.choice([r for r in people["requesters"]])
     value = Decimal(
         rng.choice(["3500", "18000", "45000", "99999.99", "100000", "160000", "240000", "480000", "750000", "1400000"])
     )

@@ -4,8 +4,10 @@ from .audit import AuditEvent, AuditHead
 from .base import Base, utcnow
 from .cases import ApprovalStep, Case, CaseDeadline, ConflictDeclaration, Decision, Outcome, Stage, StepStatus
 from .contracts import Contract
+from .documents import Document
 from .outbox import OutboxMessage
 from .people import Delegation, RoleAssignment, User
+from .tasks import Task, TaskStatus
 
 __all__ = [
     "ApprovalStep",
@@ -18,11 +20,14 @@ __all__ = [
     "Contract",
     "Decision",
     "Delegation",
+    "Document",
     "Outcome",
     "OutboxMessage",
     "RoleAssignment",
     "Stage",
     "StepStatus",
+    "Task",
+    "TaskStatus",
     "User",
     "utcnow",
 ]

@@ -92,6 +92,19 @@ class ActionResult:
     opened_cases: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AvailableAction:
+    trigger: str
+    label: str
+    inputs: tuple = ()
+    reason_required: bool = False
+    decision: bool = False  # a gate decision: taken from the decision page, with a declaration
+
+    @property
+    def needs_form(self) -> bool:
+        return bool(self.inputs) or self.reason_required
+
+
 @dataclass
 class _Subject:
     """What the shared machine moves for the length of one action: the state, and the context."""
@@ -168,7 +181,7 @@ class Engine:
         roles = tuple((r.actor_role, r.actor_authority, r.actor_pillar) for r in rows if r.actor_role)
         return case, Actor(request.actor_id, case.actor_username, case.actor_full_name, roles)
 
-    def _lock(self, session: Session, case_id: int, expected_version: int | None) -> Case:
+    def lock_case(self, session: Session, case_id: int, expected_version: int | None) -> Case:
         """The case as an ORM object, locked, for the rarer changes that edit its fields directly."""
         case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
         if case is None:
@@ -181,7 +194,7 @@ class Engine:
             definition = self.workflows.get(case.workflow, case.workflow_version)
             raise StaleCase(case.reference or str(case.id), definition.label(case.state), case.version)
 
-    def _actor(self, session: Session, user_id: int) -> Actor:
+    def actor(self, session: Session, user_id: int) -> Actor:
         rows = session.connection().execute(sql.ACTOR_WITH_ROLES, {"user_id": user_id}).all()
         if not rows or not rows[0].is_active:
             raise NotPermitted("Your account is not active")
@@ -208,17 +221,22 @@ class Engine:
                 return candidate
         raise InvalidAction(f"No route for '{ctx.trigger}' applies to this case")  # validated: last has no `when`
 
-    def _authorise(self, ctx: ActionContext, transition: TransitionDef) -> None:
-        case, actor = ctx.case, ctx.actor
+    def _may_take(self, actor: Actor, case: Case | Row[Any], transition: TransitionDef) -> bool:
         for who in transition.by:
             if who == "requester" and actor.id == case.requester_id:
-                return
+                return True
             if who == "system" and actor.is_system:
-                return
+                return True
             if who == "case_team" and any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES):
-                return
+                return True
             if who in self.governance.organisation.roles and actor.holds(who, case.authority, case.pillar):
-                return
+                return True
+        return False
+
+    def _authorise(self, ctx: ActionContext, transition: TransitionDef) -> None:
+        case, actor = ctx.case, ctx.actor
+        if self._may_take(actor, case, transition):
+            return
         names = []
         for who in transition.by:
             if who == "requester":
@@ -289,6 +307,64 @@ class Engine:
             f"{transition.label}: {case.reference} is now at '{definition.label(to_state)}'",
             ctx.opened_cases,
         )
+
+    def available_actions(self, session: Session, case: Case | Row[Any], actor: Actor) -> list[AvailableAction]:
+        """What ``actor`` may do to ``case`` now, for showing buttons. Acting still runs every check."""
+        definition = self.workflows.get(case.workflow, case.workflow_version)
+        actions = []
+        gate = definition.gate_at(case.state)
+        decider = gate is not None and self._may_decide(session, case, gate.name, actor)
+        for trigger in definition.triggers_from(case.state):
+            candidates = definition.candidates(case.state, trigger)
+            first = candidates[0]
+            if first.decision is not None:
+                allowed = decider
+            else:
+                allowed = any(self._may_take(actor, case, t) for t in candidates)
+            if allowed and not actor.is_system:
+                actions.append(
+                    AvailableAction(
+                        trigger,
+                        first.label,
+                        inputs=first.inputs,
+                        reason_required=first.reason_required
+                        or (first.decision is not None and first.decision is not Outcome.APPROVE),
+                        decision=first.decision is not None,
+                    )
+                )
+        return actions
+
+    def _may_decide(self, session: Session, case: Case | Row[Any], gate: str, actor: Actor) -> bool:
+        """Whether ``actor`` could decide the gate's live step (themselves or for someone away)."""
+        if actor.id == case.requester_id:
+            return False
+        conn = session.connection()
+        step = next(
+            (
+                s
+                for s in conn.execute(sql.GATE_STEPS_IN_PLAY, {"case_id": case.id, "gate": gate})
+                if s.status in StepStatus.live()
+            ),
+            None,
+        )
+        if step is None:
+            return False
+        if self._eligible(actor, step):
+            return True
+        return any(self._eligible(delegator, step) for delegator in self.delegators_of(session, actor.id))
+
+    def delegators_of(self, session: Session, delegate_id: int, on: date | None = None) -> list[Actor]:
+        """The people ``delegate_id`` covers for today (dated, unrevoked delegations)."""
+        today = on or self.today()
+        ids = session.scalars(
+            select(Delegation.delegator_id).where(
+                Delegation.delegate_id == delegate_id,
+                Delegation.revoked_at.is_(None),
+                Delegation.starts_on <= today,
+                Delegation.ends_on >= today,
+            )
+        ).all()
+        return [self.actor(session, i) for i in dict.fromkeys(ids)]
 
     # =============================================================================================
     # Gates and decisions
@@ -409,17 +485,9 @@ class Engine:
         actor = ctx.actor
         if on_behalf_of_id is None and self._eligible(actor, step):
             return actor.id
-        delegations = ctx.session.scalars(
-            select(Delegation).where(
-                Delegation.delegate_id == actor.id,
-                Delegation.revoked_at.is_(None),
-                Delegation.starts_on <= ctx.today,
-                Delegation.ends_on >= ctx.today,
-                *([Delegation.delegator_id == on_behalf_of_id] if on_behalf_of_id else []),
-            )
-        ).all()
-        for delegation in delegations:
-            delegator = self._actor(ctx.session, delegation.delegator_id)
+        for delegator in self.delegators_of(ctx.session, actor.id, ctx.today):
+            if on_behalf_of_id is not None and delegator.id != on_behalf_of_id:
+                continue
             if self._eligible(delegator, step):
                 if not self._may_cover(actor, step):
                     role = self.governance.organisation.roles[step.role].name
@@ -618,7 +686,10 @@ class Engine:
         """Open a new case (a draft request) for ``actor_id``; returns its id."""
         clean = self._validated_case_fields(fields, creating=True)
         with self.db.unit_of_work() as session:
-            self._actor(session, actor_id)
+            actor = self.actor(session, actor_id)
+            authorities = self.governance.organisation.authorities_of(clean["authority"])
+            if not any(a in authorities for _, a, _ in actor.roles):
+                raise NotPermitted("You can only start a request for an authority you work for")
             return self.insert_case(
                 session, stage=stage, actor_id=actor_id, requester_id=actor_id, now=self.clock(), **clean
             )
@@ -673,7 +744,7 @@ class Engine:
             case.route_plan = plan.to_json()
             case.submitted_at = now
             data["steps"] = [s.reason for steps in plan.gates.values() for s in steps]
-        self._append_event(
+        self.append_case_event(
             session, case, actor_id=actor_id, action="open", from_state=None, to_state=case.state, data=data, now=now
         )
         return case.id
@@ -690,7 +761,7 @@ class Engine:
                 setattr(case, key, value)
             changed = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
             case.version += 1
-            self._append_event(
+            self.append_case_event(
                 session,
                 case,
                 actor_id=actor_id,
@@ -704,8 +775,8 @@ class Engine:
 
     def _lock_for_editing(self, session: Session, case_id: int, actor_id: int, expected_version: int | None) -> Case:
         """Lock a request its requester may still change: only in an editable state (draft, rework)."""
-        case = self._lock(session, case_id, expected_version)
-        self._actor(session, actor_id)
+        case = self.lock_case(session, case_id, expected_version)
+        self.actor(session, actor_id)
         if actor_id != case.requester_id:
             raise NotPermitted("Only the requester can change the request's details")
         definition = self.workflows.get(case.workflow, case.workflow_version)
@@ -719,7 +790,7 @@ class Engine:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             case.details = {**(case.details or {}), key: _clean(value)}
             case.version += 1
-            self._append_event(
+            self.append_case_event(
                 session,
                 case,
                 actor_id=actor_id,
@@ -738,8 +809,8 @@ class Engine:
         if has_conflict and not _clean(details):
             raise InvalidInput({"details": "Describe the conflict of interest you are declaring"})
         with self.db.unit_of_work() as session:
-            case = self._lock(session, case_id, None)
-            self._actor(session, actor_id)
+            case = self.lock_case(session, case_id, None)
+            self.actor(session, actor_id)
             now = self.clock()
             session.add(
                 ConflictDeclaration(
@@ -752,7 +823,7 @@ class Engine:
                 )
             )
             case.version += 1
-            self._append_event(
+            self.append_case_event(
                 session,
                 case,
                 actor_id=actor_id,
@@ -770,8 +841,8 @@ class Engine:
         if delegate_id == delegator_id:
             raise InvalidInput({"delegate_id": "Choose someone other than yourself"})
         with self.db.unit_of_work() as session:
-            delegator = self._actor(session, delegator_id)
-            delegate = self._actor(session, delegate_id)
+            delegator = self.actor(session, delegator_id)
+            delegate = self.actor(session, delegate_id)
             roles = self.governance.organisation.roles
             if not any(roles[r].rank > 0 for r, _, _ in delegate.roles):
                 raise InvalidInput({"delegate_id": f"{delegate.full_name} holds no approving role"})
@@ -881,7 +952,7 @@ class Engine:
     # =============================================================================================
     # Audit events outside a transition
     # =============================================================================================
-    def _append_event(
+    def append_case_event(
         self,
         session: Session,
         case: Case,

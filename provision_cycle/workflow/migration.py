@@ -86,7 +86,7 @@ def migrate_cases(
             before = case.state
             case.state, case.workflow_version = target, to_version
             case.version += 1
-            engine._append_event(
+            engine.append_case_event(
                 session,
                 case,
                 actor_id=actor_id,

@@ -1,0 +1,7 @@
+// Copy GOV.UK Frontend's JavaScript (not its fonts or crown images: the council uses its own branding)
+// into the Flask static folder. (axe-core stays in node_modules: only the browser tests load it.)
+import { cpSync, mkdirSync } from "node:fs";
+
+const out = "../provision_cycle/static";
+mkdirSync(`${out}/govuk`, { recursive: true });
+cpSync("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js", `${out}/govuk/govuk-frontend.min.js`);

@@ -1,0 +1,55 @@
+"""Work for a person with a due date: renewal decisions, notice dates, reviews, statutory notices.
+
+The scheduler raises tasks from the contract register and the case deadlines; people complete them with an
+outcome or snooze them with a reason. Raising is idempotent: one task per contract (or case), kind and due
+date, kept by a unique key in the database so two schedulers racing cannot raise a duplicate.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("subject_key", "kind", "due_on", name="uq_tasks_raise_once"),
+        Index("ix_tasks_assignee", "assignee_id", "status", "due_on"),
+        Index("ix_tasks_contract", "contract_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the task is about, as one key ("contract:<id>" or "case:<id>"), so the unique key covers both.
+    subject_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # renewal_decision, notice_date, contract_review, ...
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # the case whose audit chain records it
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date]
+    milestone_on: Mapped[date | None]  # the date the task leads up to (an end date, a notice date)
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.OPEN)
+    snoozed_until: Mapped[date | None]
+    snooze_reason: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    escalated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    contract = relationship("Contract", foreign_keys=[contract_id])

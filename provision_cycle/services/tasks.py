@@ -1,0 +1,178 @@
+"""Tasks: raising them (the scheduler, the demo), completing them with an outcome, snoozing them with a reason.
+
+Each change is one unit of work that locks the case the task belongs to and appends an event to that
+case's audit chain, so a contract's history shows its renewal tasks next to its state changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
+from ..models import Contract, Task, TaskStatus
+from ..workflow.engine import CASE_TEAM_ROLES, Actor
+
+# What a person can say they did about each kind of task: (value, label).
+OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
+    "renewal_decision": (
+        ("extend", "Extend the contract (take up an extension option)"),
+        ("recommission", "Re-commission: start a new procurement"),
+        ("let_expire", "Let the contract end at its end date"),
+    ),
+    "notice_date": (
+        ("notice_given", "Notice given to the supplier"),
+        ("no_notice_needed", "No notice needed"),
+    ),
+    "contract_review": (
+        ("satisfactory", "Satisfactory"),
+        ("improvement_needed", "Improvement needed"),
+        ("escalated", "Escalated to the Head of Category"),
+    ),
+}
+GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
+MAX_SNOOZE_DAYS = 90
+
+
+def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
+    return OUTCOMES.get(kind, GENERIC_OUTCOMES)
+
+
+@dataclass(frozen=True)
+class NewTask:
+    kind: str
+    title: str
+    due_on: date
+    assignee_id: int
+    contract_id: int | None = None
+    case_id: int | None = None
+    milestone_on: date | None = None
+    detail: str = ""
+
+
+def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> int | None:
+    """Raise a task once (inside the caller's unit of work); None when it was raised before."""
+    if new.contract_id is not None:
+        contract = session.get(Contract, new.contract_id)
+        if contract is None:
+            raise NotFound(f"There is no contract {new.contract_id}")
+        case_id, subject = contract.case_id, f"contract:{new.contract_id}"
+    elif new.case_id is not None:
+        case_id, subject = new.case_id, f"case:{new.case_id}"
+    else:
+        raise InvalidInput({"subject": "A task needs a contract or a case"})
+    existing = session.scalar(
+        select(Task.id).where(Task.subject_key == subject, Task.kind == new.kind, Task.due_on == new.due_on)
+    )
+    if existing is not None:
+        return None
+    case = core.engine.lock_case(session, case_id, None)
+    task = Task(
+        subject_key=subject,
+        kind=new.kind,
+        title=new.title,
+        detail=new.detail,
+        contract_id=new.contract_id,
+        case_id=case_id,
+        assignee_id=new.assignee_id,
+        due_on=new.due_on,
+        milestone_on=new.milestone_on,
+        status=TaskStatus.OPEN,
+    )
+    session.add(task)
+    session.flush()
+    core.engine.append_case_event(
+        session,
+        case,
+        actor_id=actor_id,
+        action="raise_task",
+        from_state=case.state,
+        to_state=case.state,
+        data={"task_id": task.id, "kind": new.kind, "due_on": new.due_on.isoformat(), "assignee_id": new.assignee_id},
+        now=core.engine.clock(),
+    )
+    return task.id
+
+
+def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> None:
+    """Record what was done about a task; it leaves the assignee's list."""
+    allowed = dict(outcomes_for(_kind_of(core, task_id)))
+    if outcome not in allowed:
+        raise InvalidInput({"outcome": "Choose what was decided or done"})
+    with core.db.unit_of_work() as session:
+        task, case, actor = _lock_task(core, session, task_id, actor_id)
+        task.status = TaskStatus.DONE
+        task.outcome, task.outcome_note = outcome, note.strip()
+        task.completed_at, task.completed_by_id = core.engine.clock(), actor_id
+        core.engine.append_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action="complete_task",
+            from_state=case.state,
+            to_state=case.state,
+            comment=note.strip(),
+            data={"task_id": task.id, "kind": task.kind, "outcome": outcome, "outcome_label": allowed[outcome]},
+            now=core.engine.clock(),
+        )
+
+
+def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, reason: str) -> None:
+    """Put a task off until a later date, saying why. It comes back (and still escalates) on that date."""
+    errors = {}
+    today = core.engine.today()
+    if until is None:
+        errors["until"] = "Enter the date to be reminded again, like 2027-01-31"
+    elif until <= today:
+        errors["until"] = "The date to be reminded again must be in the future"
+    elif until > today + timedelta(days=MAX_SNOOZE_DAYS):
+        errors["until"] = f"A task can be snoozed for up to {MAX_SNOOZE_DAYS} days"
+    if not reason.strip():
+        errors["reason"] = "Give a reason for snoozing the task"
+    if errors:
+        raise InvalidInput(errors)
+    with core.db.unit_of_work() as session:
+        task, case, _ = _lock_task(core, session, task_id, actor_id)
+        task.snoozed_until, task.snooze_reason = until, reason.strip()
+        core.engine.append_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action="snooze_task",
+            from_state=case.state,
+            to_state=case.state,
+            comment=reason.strip(),
+            data={"task_id": task.id, "kind": task.kind, "until": until.isoformat()},
+            now=core.engine.clock(),
+        )
+
+
+def may_act_on_task(actor: Actor, task: Task, case_authority: str, case_pillar: str) -> bool:
+    """The assignee, or the category team of the case's authority and pillar (cover when someone is away)."""
+    return actor.id == task.assignee_id or any(actor.holds(r, case_authority, case_pillar) for r in CASE_TEAM_ROLES)
+
+
+def _kind_of(core: Core, task_id: int) -> str:
+    with core.db.reading() as session:
+        kind = session.scalar(select(Task.kind).where(Task.id == task_id))
+    if kind is None:
+        raise NotFound(f"There is no task {task_id}")
+    return kind
+
+
+def _lock_task(core: Core, session: Session, task_id: int, actor_id: int):
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"There is no task {task_id}")
+    case = core.engine.lock_case(session, task.case_id, None)
+    session.refresh(task)  # read again under the case lock: a concurrent completion shows here
+    actor = core.engine.actor(session, actor_id)
+    if not may_act_on_task(actor, task, case.authority, case.pillar):
+        raise NotPermitted("Only the person the task is assigned to, or the category team, can change it")
+    if task.status != TaskStatus.OPEN:
+        raise InvalidAction("This task has already been completed")
+    return task, case, actor

@@ -1,0 +1,123 @@
+"""Who is asking, and may they: sign-in sessions, an access rule on every route, security headers.
+
+Every view declares who may reach it with one of the decorators below. A request for an endpoint with no
+declared rule is refused (fail closed), and a test walks the URL map to prove every route has one.
+Finer rules (this case, this step) are checked by the core services the views call, which raise
+``NotPermitted``; the error handlers turn that into a 403 page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_login import LoginManager, UserMixin, current_user
+
+from ..workflow.engine import Actor
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+
+ADMIN_ROLES = ("administrator",)
+OVERSIGHT_ROLES = ("administrator", "intelligence_analyst", "head_of_category", "director", "s151_officer")
+
+
+class SignedIn(UserMixin):
+    """The person behind a session: their id, name and roles (the engine's Actor), read once per request."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+
+    def get_id(self) -> str:
+        return str(self.actor.id)
+
+    @property
+    def id(self) -> int:
+        return self.actor.id
+
+    @property
+    def full_name(self) -> str:
+        return self.actor.full_name
+
+    def has_role(self, *roles: str) -> bool:
+        return any(r in roles for r, _, _ in self.actor.roles)
+
+    @property
+    def authorities(self) -> set[str]:
+        return {a for _, a, _ in self.actor.roles}
+
+
+def _access(rule: str, roles: tuple[str, ...] = ()) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any):
+            if rule != PUBLIC:
+                if not current_user.is_authenticated:
+                    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+                if roles and not current_user.has_role(*roles):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        guarded.access_rule = (rule, roles)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, signed in or not (sign-in page, health check, static diagrams of the workflows)."""
+    return _access(PUBLIC)(view)
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any signed-in person; the service the view calls checks the case, step or task itself."""
+    return _access(SIGNED_IN)(view)
+
+
+def roles_required(*roles: str) -> Callable:
+    """Signed in and holding one of ``roles`` in some authority."""
+    return _access(SIGNED_IN, roles)
+
+
+def init_security(app: Flask, load_actor: Callable[[int], Actor | None]) -> None:
+    login = LoginManager(app)
+    login.login_view = "auth.sign_in"
+    login.login_message = "Sign in to continue"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def _load(user_id: str) -> SignedIn | None:
+        actor = load_actor(int(user_id)) if user_id.isdigit() else None
+        return SignedIn(actor) if actor else None
+
+    @app.before_request
+    def _fail_closed():
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and request.endpoint != "static" and not hasattr(view, "access_rule"):
+            abort(403)  # a route someone forgot to guard is closed, not open
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if current_app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"  # case data must not sit in shared caches
+        return response
+
+    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
