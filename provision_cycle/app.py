@@ -25,7 +25,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=11 * 1024 * 1024,  # a 10 MB document plus the form around it
+        WTF_CSRF_TIME_LIMIT=4 * 3600,  # a long form filled in over a morning still submits
     )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
@@ -35,9 +36,9 @@ def _attach_core(app: Flask, core: Core) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web.public import public
+    from .web import init_web
 
-    app.register_blueprint(public)
+    init_web(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -8,14 +8,16 @@ the old Public Contracts Regulations) are loaded as contract-management cases at
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from .core import Core
-from .models import ApprovalStep, Case, Contract, StepStatus, User
+from .models import ApprovalStep, Case, StepStatus, User
 from .services.people import Grant, create_user
+from .services.register import ExistingContract, import_contract
+from .services.tasks import NewTask, raise_task
 from .workflow.engine import ActionRequest
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -340,49 +342,44 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
             start = end - timedelta(days=365 * years)
             value = Decimal(rng.choice([12000, 48000, 95000, 180000, 420000, 900000, 2600000, 7800000]))
             contract_type = "works" if category == "construction_works" else rng.choice(["goods", "services"])
-            regime = "PCR2015" if start < date(2025, 2, 24) else "PA2023"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
-            case_id = core.engine.insert_case(
+            manager = people["by_role"][manager_key][0]
+            contract = import_contract(
+                core,
                 session,
-                stage="contract",
-                actor_id=people["all"][0],
-                requester_id=people["by_role"][manager_key][0],
-                now=core.engine.clock(),
-                title=rng.choice(TITLES[category]),
-                description="Existing contract loaded from the hub's register.",
-                authority=authority,
-                category=category,
-                contract_type=contract_type,
-                estimated_value=value,
-                vat_treatment="standard",
-                duration_months=12 * years,
-                regime=regime,
-                commencement_date=start - timedelta(days=120),
-                freeze=True,
-                state="live",  # imported as the register says it stands today; the opening event records it
-            )
-            case = session.get(Case, case_id)
-            session.add(
-                Contract(
-                    reference=f"CON-{case_id:06d}",
-                    case_id=case_id,
-                    title=case.title,
-                    description=case.description,
+                ExistingContract(
+                    title=rng.choice(TITLES[category]),
+                    description="Existing contract loaded from the hub's register.",
                     authority=authority,
-                    pillar=pillar,
                     category=category,
                     contract_type=contract_type,
-                    regime=regime,
                     supplier_name=rng.choice(SUPPLIERS),
                     supplier_is_sme=rng.random() < 0.4,
                     supplier_is_vcse=rng.random() < 0.1,
                     value=value,
-                    signed_on=start - timedelta(days=14),
                     start_date=start,
                     end_date=end,
                     extension_months_available=rng.choice([0, 12, 24]),
                     notice_period_days=rng.choice([30, 90, 180]),
                     risk=rng.choice(["low", "medium", "high"]),
-                    contract_manager_id=people["by_role"][manager_key][0],
-                )
+                    contract_manager_id=manager,
+                ),
+                actor_id=people["all"][0],
             )
+            # The scheduler raises renewal tasks from lead times; until it runs, the demo raises the
+            # renewal decision for contracts ending within six months so contract managers have work.
+            if end <= today + timedelta(days=183):
+                raise_task(
+                    core,
+                    session,
+                    NewTask(
+                        kind="renewal_decision",
+                        title=f"Decide whether to extend, re-commission or end {contract.reference} {contract.title}",
+                        due_on=max(today, end - timedelta(days=contract.notice_period_days + 30)),
+                        milestone_on=end,
+                        assignee_id=manager,
+                        contract_id=contract.id,
+                        detail=f"It ends on {end:%-d %B %Y}; the notice period is {contract.notice_period_days} days.",
+                    ),
+                    actor_id=people["all"][0],
+                )

@@ -110,7 +110,7 @@ def test_seed_demo_loads_once(cli, db):
 
 def test_home_page_and_diagram_are_served(core):
     client = create_app(core.settings, core=core).test_client()
-    assert "Provision Cycle" in client.get("/").get_data(as_text=True)
+    assert "Procurement and Contract Management Hub" in client.get("/").get_data(as_text=True)
     response = client.get("/workflows/procurement/v1.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert client.get("/workflows/procurement/v9.svg").status_code == 404

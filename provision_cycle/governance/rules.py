@@ -245,10 +245,7 @@ class Governance:
             why = reasons[code] if reasons else None
             rules = self.rules[code]
             band = rules.band_for(proposal.value)
-            matching = [r for r in rules.approvals if r.matches(gate, band.code, pillar, proposal.contract_type)]
-            if not matching:
-                raise GovernanceError(f"{rules.file}: no approval rule for gate {gate!r}, band {band.code}")
-            rule = max(matching, key=lambda r: self._restrictiveness(r))  # ties: the first in the file
+            rule, matching = self.rule_for(code, gate, band.code, pillar, proposal.contract_type)
             for step in rule.steps:
                 role = org.roles[step.role]
                 basis = why or (
@@ -272,9 +269,40 @@ class Governance:
                 )
         return steps
 
+    def rule_for(
+        self, authority: str, gate: str, band: str, pillar: str, contract_type: str
+    ) -> tuple[ApprovalRule, list[ApprovalRule]]:
+        """The rule that decides who approves (the most restrictive match), and every rule that matched."""
+        rules = self.rules[authority]
+        matching = [r for r in rules.approvals if r.matches(gate, band, pillar, contract_type)]
+        if not matching:
+            raise GovernanceError(f"{rules.file}: no approval rule for gate {gate!r}, band {band}")
+        return max(matching, key=lambda r: self._restrictiveness(r)), matching  # ties: the first in the file
+
+    def approvers_table(self, authority: str, gate: str, contract_type: str) -> list[tuple[Band, dict[str, str]]]:
+        """For the administration pages: per band, per pillar, who approves ``gate``, in words."""
+        org = self.organisation
+        table = []
+        for band in self.rules[authority].bands:
+            row = {}
+            for pillar in org.pillars:
+                rule, _ = self.rule_for(authority, gate, band.code, pillar, contract_type)
+                row[pillar] = ", then ".join(_step_words(org.roles[s.role].name, s) for s in rule.steps)
+            table.append((band, row))
+        return table
+
     def _restrictiveness(self, rule: ApprovalRule) -> tuple[int, int, int]:
         ranks = [self.organisation.roles[s.role].rank for s in rule.steps]
         return (max(ranks, default=0), sum(s.required for s in rule.steps), len(rule.steps))
+
+
+def _step_words(role_name: str, step: StepRule) -> str:
+    name = step.label or role_name
+    if step.mode == "all":
+        return f"all {name}s"
+    if step.mode == "n_of_m":
+        return f"{step.required} {name}s"
+    return name
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -1,1 +1,57 @@
-"""The HTML face: thin views that parse, authorise, call one service and render."""
+"""The browser face: GOV.UK Frontend pages over the core services. Views parse, authorise, call one
+service and render; they never commit or set a state themselves."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from ..services.reading import load_actor
+from . import filters
+from .errors import register_error_handlers
+from .security import init_security
+
+
+def init_web(app: Flask) -> None:
+    from ..app import core_of
+
+    _templates(app)
+    CSRFProtect(app)
+    WTFormsHelpers(app)
+    init_security(app, lambda user_id: load_actor(core_of(app), user_id))
+    filters.register(app)
+    register_error_handlers(app)
+    _blueprints(app)
+
+
+def _templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _blueprints(app: Flask) -> None:
+    from .admin import admin
+    from .approvals import approvals
+    from .auth import auth
+    from .cases import cases
+    from .contracts import contracts
+    from .public import public
+    from .requests import requests
+    from .tasks import tasks
+    from .work import work
+
+    for blueprint in (public, auth, work, requests, cases, approvals, contracts, tasks, admin):
+        app.register_blueprint(blueprint)

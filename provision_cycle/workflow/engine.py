@@ -317,10 +317,7 @@ class Engine:
         for trigger in definition.triggers_from(case.state):
             candidates = definition.candidates(case.state, trigger)
             first = candidates[0]
-            if first.decision is not None:
-                allowed = decider
-            else:
-                allowed = any(self._may_take(actor, case, t) for t in candidates)
+            allowed = decider if first.decision is not None else any(self._may_take(actor, case, t) for t in candidates)
             if allowed and not actor.is_system:
                 actions.append(
                     AvailableAction(
@@ -682,16 +679,36 @@ class Engine:
         proposal = replace(proposal, commencement=proposal.commencement or self.today())
         return self.governance.resolve(proposal, list(definition.gates), conditional=definition.conditional_gates)
 
-    def open_case(self, *, stage: str, actor_id: int, **fields: Any) -> int:
-        """Open a new case (a draft request) for ``actor_id``; returns its id."""
+    def check_case_fields(self, **fields: Any) -> dict[str, str]:
+        """What is wrong with these request fields (field -> message), without saving anything."""
+        try:
+            self._validated_case_fields(fields, creating=False)
+        except InvalidInput as error:
+            return error.fields
+        return {}
+
+    def open_case(self, *, stage: str, actor_id: int, details: dict[str, str] | None = None, **fields: Any) -> int:
+        """Open a new case (a draft request) for ``actor_id``; returns its id.
+
+        ``details`` are facts for the record that are not columns (funding, justification)."""
         clean = self._validated_case_fields(fields, creating=True)
+        if details and any(len(_clean(v)) > MAX_TEXT for v in details.values()):
+            raise InvalidInput(
+                {k: f"Keep this to {MAX_TEXT} characters" for k, v in details.items() if len(_clean(v)) > MAX_TEXT}
+            )
         with self.db.unit_of_work() as session:
             actor = self.actor(session, actor_id)
             authorities = self.governance.organisation.authorities_of(clean["authority"])
             if not any(a in authorities for _, a, _ in actor.roles):
                 raise NotPermitted("You can only start a request for an authority you work for")
             return self.insert_case(
-                session, stage=stage, actor_id=actor_id, requester_id=actor_id, now=self.clock(), **clean
+                session,
+                stage=stage,
+                actor_id=actor_id,
+                requester_id=actor_id,
+                now=self.clock(),
+                details={k: _clean(v) for k, v in (details or {}).items()},
+                **clean,
             )
 
     def insert_case(
@@ -705,6 +722,7 @@ class Engine:
         parent_case_id: int | None = None,
         freeze: bool = False,
         state: str | None = None,
+        details: dict[str, Any] | None = None,
         **fields: Any,
     ) -> int:
         """Insert a case with its first audit event, inside a caller's unit of work.
@@ -726,7 +744,7 @@ class Engine:
             pillar=category.pillar,
             created_at=now,
             updated_at=now,
-            details={},
+            details=dict(details or {}),
             **fields,
         )
         session.add(case)
@@ -737,6 +755,7 @@ class Engine:
             "workflow": definition.key,
             "parent_case_id": parent_case_id,
             "imported": bool(state),
+            "details": sorted(details or {}),
             "fields": _jsonable({k: v for k, v in fields.items() if k not in ("description",)}),
         }
         if freeze:
@@ -749,8 +768,18 @@ class Engine:
         )
         return case.id
 
-    def edit_case(self, case_id: int, actor_id: int, expected_version: int | None, **fields: Any) -> int:
-        """Change a request's details while it is in an editable state (draft, rework); returns the new version."""
+    def edit_case(
+        self,
+        case_id: int,
+        actor_id: int,
+        expected_version: int | None,
+        *,
+        details: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> int:
+        """Change a request's details while it is in an editable state (draft, rework); returns the new version.
+
+        ``details`` change facts kept in the case's details (funding, justification) in the same unit of work."""
         clean = self._validated_case_fields(fields, creating=False)
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
@@ -760,6 +789,13 @@ class Engine:
             for key, value in clean.items():
                 setattr(case, key, value)
             changed = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
+            if details:
+                current = dict(case.details or {})
+                for key, value in details.items():
+                    if current.get(key, "") != _clean(value):
+                        changed[key] = [current.get(key, ""), _clean(value)]
+                        current[key] = _clean(value)
+                case.details = current
             case.version += 1
             self.append_case_event(
                 session,
@@ -868,6 +904,19 @@ class Engine:
                 },
             )
             return delegation.id
+
+    def revoke_delegation(self, delegation_id: int, actor_id: int) -> None:
+        """End cover early (the person is back). Only the person who set it up can revoke it."""
+        with self.db.unit_of_work() as session:
+            delegation = session.get(Delegation, delegation_id, with_for_update=True)
+            if delegation is None or delegation.delegator_id != actor_id:
+                raise NotFound("There is no such cover arrangement of yours")
+            if delegation.revoked_at is not None:
+                raise InvalidAction("This cover arrangement has already ended")
+            delegation.revoked_at = self.clock()
+            self.system_event(
+                session, actor_id=actor_id, action="revoke_delegation", data={"delegation_id": delegation_id}
+            )
 
     def _validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         allowed = {

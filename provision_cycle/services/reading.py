@@ -1,0 +1,345 @@
+"""What people may see, and the read models behind the pages (and, later, the API). No Flask here.
+
+Visibility: a person sees a case they requested, and every case of an authority in which they hold a role
+other than requester (a joint case belongs to both councils). A user of one council never sees the other
+council's cases unless the case is joint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..core import Core
+from ..errors import NotFound, NotPermitted
+from ..governance.organisation import JOINT
+from ..models import (
+    ApprovalStep,
+    AuditEvent,
+    Case,
+    CaseDeadline,
+    Contract,
+    Decision,
+    Delegation,
+    Document,
+    OutboxMessage,
+    StepStatus,
+    Task,
+    TaskStatus,
+    User,
+)
+from ..workflow.definitions import WorkflowDefinition
+from ..workflow.engine import Actor, AvailableAction
+
+PAGE_SIZE = 25
+
+
+# --- who may see what -------------------------------------------------------------------------------
+def staff_authorities(actor: Actor) -> set[str]:
+    """Authorities in which the person holds a role beyond raising requests."""
+    return {a for r, a, _ in actor.roles if r != "requester"}
+
+
+def _works_for(actor: Actor, authority: str) -> bool:
+    """Holds a staff role in ``authority``; for a joint case or contract, in either council."""
+    staff = staff_authorities(actor)
+    return bool(staff) and (authority in staff or authority == JOINT)
+
+
+def may_see_case(actor: Actor, case: Case) -> bool:
+    return case.requester_id == actor.id or _works_for(actor, case.authority)
+
+
+def may_see_contract(actor: Actor, contract: Contract) -> bool:
+    return contract.contract_manager_id == actor.id or _works_for(actor, contract.authority)
+
+
+def visible_cases(actor: Actor) -> ColumnElement[bool]:
+    """The same rule as ``may_see_case``, as SQL."""
+    staff = staff_authorities(actor)
+    conditions = [Case.requester_id == actor.id]
+    if staff:
+        conditions.append(Case.authority.in_([*staff, JOINT]))
+    return or_(*conditions)
+
+
+def visible_contracts(actor: Actor) -> ColumnElement[bool]:
+    staff = staff_authorities(actor)
+    conditions: list[ColumnElement[bool]] = [Contract.contract_manager_id == actor.id]
+    if staff:
+        conditions.append(Contract.authority.in_([*staff, JOINT]))
+    return or_(*conditions) if conditions else false()
+
+
+def load_actor(core: Core, user_id: int) -> Actor | None:
+    """The signed-in person with their roles, or None if they no longer exist or were deactivated."""
+    with core.db.reading() as session:
+        try:
+            return core.engine.actor(session, user_id)
+        except NotPermitted:
+            return None
+
+
+def get_case_for(session: Session, actor: Actor, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    # Someone who may not see a case is told it does not exist: its reference is not theirs to learn.
+    if case is None or not may_see_case(actor, case):
+        raise NotFound(f"There is no case {case_id} that you can see")
+    return case
+
+
+# --- my work ----------------------------------------------------------------------------------------
+@dataclass
+class WaitingApproval:
+    step: ApprovalStep
+    case: Case
+    on_behalf_of: Actor | None  # set when the person covers for someone away
+    waited_days: int
+
+
+def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
+    return list(
+        session.scalars(select(Case).where(Case.requester_id == actor.id).order_by(Case.updated_at.desc()).limit(limit))
+    )
+
+
+def _eligible_steps(actor: Actor) -> ColumnElement[bool]:
+    """Steps the person's roles make them eligible for (the engine's ``Actor.holds``, as SQL)."""
+    conditions = []
+    for role, authority, pillar in actor.roles:
+        scope = [ApprovalStep.role == role, ApprovalStep.authority == authority]
+        if pillar is not None:
+            scope.append(or_(ApprovalStep.pillar.is_(None), ApprovalStep.pillar == pillar))
+        conditions.append(and_(*scope))
+    return or_(*conditions) if conditions else false()
+
+
+def approvals_waiting(
+    core: Core,
+    session: Session,
+    actor: Actor,
+    *,
+    pillar: str | None = None,
+    authority: str | None = None,
+    now: datetime | None = None,
+) -> list[WaitingApproval]:
+    """Open steps the person can decide, themselves or for someone they cover; longest waiting first."""
+    now = now or core.engine.clock()
+    covering = [(None, actor), *((d, d) for d in core.engine.delegators_of(session, actor.id))]
+    seen: set[int] = set()
+    waiting = []
+    for on_behalf_of, person in covering:
+        query = (
+            select(ApprovalStep, Case)
+            .join(Case, Case.id == ApprovalStep.case_id)
+            .where(
+                ApprovalStep.status == StepStatus.OPEN,
+                _eligible_steps(person),
+                Case.requester_id != actor.id,  # segregation of duties
+            )
+        )
+        if pillar:
+            query = query.where(Case.pillar == pillar)
+        if authority:
+            query = query.where(ApprovalStep.authority == authority)
+        for step, case in session.execute(query):
+            if step.id in seen:
+                continue
+            seen.add(step.id)
+            opened = step.opened_at or case.updated_at
+            waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days)))
+    waiting.sort(key=lambda w: w.step.opened_at or now)
+    return waiting
+
+
+def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bool = True) -> list[Task]:
+    query = select(Task).where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
+    if not include_snoozed:
+        query = query.where(or_(Task.snoozed_until.is_(None), Task.snoozed_until <= today))
+    return list(session.scalars(query.order_by(Task.due_on, Task.id)))
+
+
+def my_notifications(session: Session, actor: Actor, limit: int = 10) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient_id == actor.id)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- a case ------------------------------------------------------------------------------------------
+@dataclass
+class TimelineEntry:
+    event: AuditEvent
+    actor_name: str
+    on_behalf_of_name: str | None
+
+
+@dataclass
+class CasePage:
+    case: Case
+    definition: WorkflowDefinition
+    steps: list[ApprovalStep]
+    decisions: dict[int, list[Decision]]
+    timeline: list[TimelineEntry]
+    deadlines: list[CaseDeadline]
+    parent: Case | None
+    children: list[Case]
+    contract: Contract | None
+    documents: list[Document]
+    actions: list[AvailableAction]
+    tasks: list[Task]
+    names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def live_step(self) -> ApprovalStep | None:
+        return next((s for s in self.steps if s.status in StepStatus.live()), None)
+
+
+def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CasePage:
+    case = get_case_for(session, actor, case_id)
+    definition = core.workflows.get(case.workflow, case.workflow_version)
+    steps = list(
+        session.scalars(
+            select(ApprovalStep)
+            .where(ApprovalStep.case_id == case.id)
+            .order_by(ApprovalStep.gate_order, ApprovalStep.round, ApprovalStep.position)
+        )
+    )
+    decisions: dict[int, list[Decision]] = {}
+    for decision in session.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id)):
+        decisions.setdefault(decision.step_id, []).append(decision)
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)))
+    people = {e.actor_id for e in events} | {e.on_behalf_of_id for e in events}
+    people |= {d.actor_id for ds in decisions.values() for d in ds} | {
+        d.principal_id for ds in decisions.values() for d in ds
+    }
+    people.add(case.requester_id)
+    names = user_names(session, {p for p in people if p})
+    timeline = [
+        TimelineEntry(
+            e, names.get(e.actor_id, "The system"), names.get(e.on_behalf_of_id) if e.on_behalf_of_id else None
+        )
+        for e in reversed(events)
+    ]
+    contract = session.scalar(select(Contract).where(Contract.case_id == case.id)) or session.scalar(
+        select(Contract).where(Contract.procurement_case_id == case.id)
+    )
+    return CasePage(
+        case=case,
+        definition=definition,
+        steps=steps,
+        decisions=decisions,
+        timeline=timeline,
+        deadlines=list(
+            session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id).order_by(CaseDeadline.due_on))
+        ),
+        parent=session.get(Case, case.parent_case_id) if case.parent_case_id else None,
+        children=list(session.scalars(select(Case).where(Case.parent_case_id == case.id).order_by(Case.id))),
+        contract=contract,
+        documents=list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id))),
+        actions=core.engine.available_actions(session, case, actor),
+        tasks=list(session.scalars(select(Task).where(Task.case_id == case.id).order_by(Task.due_on))),
+        names=names,
+    )
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+# --- the contract register ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegisterQuery:
+    text: str = ""
+    pillar: str = ""
+    authority: str = ""
+    status: str = ""  # a contract-management state, or "" for any
+    expiring_within: int | None = None  # days from today
+    sort: str = "end_date"
+    page: int = 1
+
+    SORTS = {
+        "end_date": (Contract.end_date, Contract.id),
+        "value": (Contract.value.desc(), Contract.id),
+        "supplier": (Contract.supplier_name, Contract.id),
+        "title": (Contract.title, Contract.id),
+    }
+
+
+@dataclass
+class RegisterPage:
+    rows: list[tuple[Contract, Case, str | None]]  # contract, its case, contract manager's name
+    total: int
+    page: int
+    pages: int
+
+
+def _register_query(actor: Actor, q: RegisterQuery, today: date):
+    manager = aliased(User)
+    query = (
+        select(Contract, Case, manager.full_name)
+        .join(Case, Case.id == Contract.case_id)
+        .outerjoin(manager, manager.id == Contract.contract_manager_id)
+        .where(visible_contracts(actor))
+    )
+    if q.text:
+        like = f"%{q.text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Contract.title).like(like),
+                func.lower(Contract.supplier_name).like(like),
+                func.lower(Contract.reference).like(like),
+            )
+        )
+    if q.pillar:
+        query = query.where(Contract.pillar == q.pillar)
+    if q.authority:
+        query = query.where(Contract.authority == q.authority)
+    if q.status:
+        query = query.where(Case.state == q.status)
+    if q.expiring_within is not None:
+        query = query.where(Contract.end_date >= today, Contract.end_date <= today + timedelta(days=q.expiring_within))
+    return query
+
+
+def register_page(session: Session, actor: Actor, q: RegisterQuery, today: date) -> RegisterPage:
+    query = _register_query(actor, q, today)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, q.page), pages)
+    ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
+    rows = session.execute(query.order_by(*ordering).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return RegisterPage(list(rows), total, page, pages)
+
+
+def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):
+    """Every matching row, for the CSV export (streamed in batches)."""
+    ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
+    return session.execute(_register_query(actor, q, today).order_by(*ordering).execution_options(yield_per=500))
+
+
+def get_contract_for(session: Session, actor: Actor, contract_id: int) -> Contract:
+    contract = session.get(Contract, contract_id)
+    if contract is None or not may_see_contract(actor, contract):
+        raise NotFound(f"There is no contract {contract_id} that you can see")
+    return contract
+
+
+def delegations_of(session: Session, actor: Actor) -> list[tuple[Delegation, str]]:
+    """The person's own out-of-office delegations (current and future), with the delegate's name."""
+    rows = session.execute(
+        select(Delegation, User.full_name)
+        .join(User, User.id == Delegation.delegate_id)
+        .where(Delegation.delegator_id == actor.id, Delegation.revoked_at.is_(None))
+        .order_by(Delegation.starts_on)
+    )
+    return [(d, name) for d, name in rows]

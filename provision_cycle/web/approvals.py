@@ -1,0 +1,161 @@
+"""Approvals: the queue, the decision page (with the conflict-of-interest declaration), bulk approval
+that still runs every per-item check, and out-of-office cover."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, request, url_for
+from sqlalchemy import select
+
+from ..errors import DomainError, InvalidInput, StaleCase
+from ..models import ConflictDeclaration, User
+from ..services import reading
+from ..workflow.engine import ActionRequest
+from .common import core, me, render
+from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, options
+from .security import signed_in
+
+approvals = Blueprint("approvals", __name__, url_prefix="/approvals")
+
+
+@approvals.get("/")
+@signed_in
+def queue():
+    pillar = request.args.get("pillar", "")
+    authority = request.args.get("authority", "")
+    with core().db.reading() as session:
+        waiting = reading.approvals_waiting(core(), session, me(), pillar=pillar or None, authority=authority or None)
+    return render(
+        "approvals/queue.html",
+        waiting=waiting,
+        pillar=pillar,
+        authority=authority,
+        organisation=core().governance.organisation,
+        form=ActionForm(),
+    )
+
+
+@approvals.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@signed_in
+def decide(case_id: int):
+    actor = me()
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, actor, case_id)
+        declaration = session.scalar(
+            select(ConflictDeclaration)
+            .where(ConflictDeclaration.case_id == case_id, ConflictDeclaration.user_id == actor.id)
+            .order_by(ConflictDeclaration.id.desc())
+            .limit(1)
+        )
+    if not any(a.decision for a in page.actions):
+        flash("There is no decision waiting for you on this case.", "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    form = DecisionForm()
+    if request.method == "GET":
+        form.version.data = str(page.case.version)
+    if form.validate_on_submit():
+        try:
+            _record_decision(form, case_id, declaration)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except StaleCase as error:
+            flash(error.message, "error")
+            return redirect(url_for(".decide", case_id=case_id))
+        except DomainError as error:
+            apply_errors(form, {"outcome": error.message})
+        else:
+            return redirect(url_for("cases.show", case_id=case_id))
+    return render("approvals/decide.html", page=page, form=form, declaration=declaration)
+
+
+def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:
+    actor = me()
+    if declaration is None or form.has_conflict.data:
+        if form.has_conflict.data not in ("yes", "no"):
+            raise InvalidInput({"has_conflict": "Say whether you have a conflict of interest in this case"})
+        core().engine.declare_interests(
+            case_id,
+            actor.id,
+            has_conflict=form.has_conflict.data == "yes",
+            details=form.conflict_details.data or "",
+            mitigation=form.mitigation.data or "",
+        )
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if version is not None and (declaration is None or form.has_conflict.data):
+        version += 1  # our own declaration moved the case on by one
+    result = core().engine.act(
+        ActionRequest(case_id, form.outcome.data, actor.id, expected_version=version, reason=form.reason.data or "")
+    )
+    flash(result.message)
+
+
+@approvals.post("/bulk")
+@signed_in
+def bulk_approve():
+    """Approve the ticked cases one by one through the engine: each runs every check on its own."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".queue"))
+    done, refused = [], []
+    for raw in request.form.getlist("case_id")[:100]:
+        if not raw.isdigit():
+            continue
+        try:
+            result = core().engine.act(ActionRequest(int(raw), "approve", me().id))
+            done.append(result.message)
+        except DomainError as error:
+            refused.append(f"Case {raw}: {error.message}")
+    if done:
+        flash(f"Approved {len(done)}: " + "; ".join(done))
+    if refused:
+        flash(f"Not approved {len(refused)}: " + "; ".join(refused), "error")
+    if not done and not refused:
+        flash("Tick the cases you want to approve.", "error")
+    return redirect(url_for(".queue"))
+
+
+@approvals.route("/cover", methods=["GET", "POST"])
+@signed_in
+def cover():
+    actor = me()
+    form = DelegationForm()
+    with core().db.reading() as session:
+        people = session.execute(
+            select(User.id, User.full_name, User.job_title)
+            .where(User.is_active.is_(True), User.id != actor.id, User.password_hash.is_not(None))
+            .order_by(User.full_name)
+        ).all()
+        current = reading.delegations_of(session, actor)
+    form.delegate.choices = options(
+        [("", "Choose a colleague")] + [(str(p.id), f"{p.full_name} ({p.job_title})") for p in people]
+    )
+    if request.method == "GET":
+        today = core().engine.today()
+        form.starts_on.data = form.starts_on.data or today
+        form.ends_on.data = form.ends_on.data or today + timedelta(days=7)
+    if form.validate_on_submit():
+        try:
+            core().engine.delegate(
+                actor.id, int(form.delegate.data), form.starts_on.data, form.ends_on.data, form.reason.data or ""
+            )
+        except InvalidInput as error:
+            apply_errors(
+                form, {{"delegate_id": "delegate", "ends_on": "ends_on"}.get(k, k): v for k, v in error.fields.items()}
+            )
+        else:
+            flash("Your cover is set up.")
+            return redirect(url_for(".cover"))
+    return render("approvals/cover.html", form=form, current=current, revoke=ActionForm())
+
+
+@approvals.post("/cover/<int:delegation_id>/end")
+@signed_in
+def end_cover(delegation_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            core().engine.revoke_delegation(delegation_id, me().id)
+            flash("The cover has ended.")
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".cover"))

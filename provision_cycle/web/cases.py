@@ -1,0 +1,159 @@
+"""A case: its page, its actions (buttons that POST through the engine door), its details and documents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
+
+from ..diagrams import to_svg
+from ..errors import DomainError, GuardFailed, InvalidInput, StaleCase
+from ..services import documents, reading
+from ..workflow.engine import ActionRequest, AvailableAction
+from .common import core, me, render
+from .forms import ActionForm, EditRequestForm, UploadForm, action_form_class, action_inputs, apply_errors
+from .security import signed_in
+
+cases = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@cases.get("/<int:case_id>")
+@signed_in
+def show(case_id: int):
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, me(), case_id)
+        return render(
+            "cases/show.html",
+            page=page,
+            form=ActionForm(),
+            upload=UploadForm(),
+            organisation=core().governance.organisation,
+        )
+
+
+@cases.get("/<int:case_id>/diagram.svg")
+@signed_in
+def diagram(case_id: int):
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        definition = core().workflows.get(case.workflow, case.workflow_version)
+    return Response(to_svg(definition, current=case.state), mimetype="image/svg+xml")
+
+
+def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, me(), case_id)
+    action = next((a for a in page.actions if a.trigger == trigger), None)
+    return page, action
+
+
+@cases.route("/<int:case_id>/actions/<trigger>", methods=["GET", "POST"])
+@signed_in
+def act(case_id: int, trigger: str):
+    """Take an action. Actions with inputs or a reason show their form first; the rest act on POST."""
+    page, action = _action(case_id, trigger)
+    if action is None or action.decision:
+        if action is not None:  # gate decisions have their own page, with the declaration
+            return redirect(url_for("approvals.decide", case_id=case_id))
+        flash(f"'{trigger.replace('_', ' ').capitalize()}' is not available to you on this case now.", "error")
+        return redirect(url_for(".show", case_id=case_id))
+    form = action_form_class(action)()
+    if request.method == "GET":
+        form.version.data = str(page.case.version)
+        return render("cases/action.html", page=page, action=action, form=form)
+    if not form.validate_on_submit():
+        return render("cases/action.html", page=page, action=action, form=form)
+    try:
+        result = core().engine.act(
+            ActionRequest(
+                case_id,
+                trigger,
+                me().id,
+                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+                comment=form.comment.data or "",
+                reason=form.reason.data if "reason" in form else "",
+                inputs=action_inputs(form, action),
+            )
+        )
+    except InvalidInput as error:
+        apply_errors(form, error.fields)
+        return render("cases/action.html", page=page, action=action, form=form)
+    except StaleCase as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", case_id=case_id))
+    except GuardFailed as error:
+        return render("cases/action.html", page=page, action=action, form=form, missing=error.missing, status=409)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", case_id=case_id))
+    flash(result.message)
+    return redirect(url_for(".show", case_id=case_id))
+
+
+@cases.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit(case_id: int):
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        editable = core().workflows.get(case.workflow, case.workflow_version).states[case.state].editable
+    if case.requester_id != me().id or not editable:
+        flash("Only the requester can change a request, and only while it is a draft or returned for rework.", "error")
+        return redirect(url_for(".show", case_id=case_id))
+    form = EditRequestForm(
+        obj=case, funding=case.details.get("funding", ""), justification=case.details.get("justification", "")
+    )
+    form.fill_choices(core(), {a for _, a, _ in me().roles})
+    if request.method == "GET":
+        form.version.data = str(case.version)
+        form.estimated_value.data = f"{case.estimated_value:.2f}"
+        form.duration_months.data = str(case.duration_months or "")
+    if form.validate_on_submit():
+        try:
+            core().engine.edit_case(
+                case_id,
+                me().id,
+                int(form.version.data) if (form.version.data or "").isdigit() else None,
+                details={"funding": form.funding.data, "justification": form.justification.data},
+                **{name: form[name].data for name in EditRequestForm.CASE_FIELDS},
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+            return render("cases/edit.html", case=case, form=form)
+        except StaleCase as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", case_id=case_id))
+        flash("Your changes are saved.")
+        return redirect(url_for(".show", case_id=case_id))
+    return render("cases/edit.html", case=case, form=form)
+
+
+@cases.post("/<int:case_id>/documents")
+@signed_in
+def upload(case_id: int):
+    form = UploadForm()
+    if form.validate_on_submit():
+        file = request.files.get("document")
+        if file is None or not file.filename:
+            apply_errors(form, {"document": "Select a file to upload"})
+        else:
+            try:
+                documents.attach_document(core(), case_id, me().id, file.filename, file.stream)
+                flash(f"{documents.safe_filename(file.filename)} is uploaded.")
+                return redirect(url_for(".show", case_id=case_id, _anchor="documents"))
+            except InvalidInput as error:
+                apply_errors(form, error.fields)
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, me(), case_id)
+    return render(
+        "cases/show.html",
+        page=page,
+        form=ActionForm(),
+        upload=form,
+        organisation=core().governance.organisation,
+        status=400,
+    )
+
+
+@cases.get("/<int:case_id>/documents/<int:document_id>")
+@signed_in
+def download(case_id: int, document_id: int):
+    document, path = documents.open_document(core(), case_id, document_id, me().id)
+    return send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename)

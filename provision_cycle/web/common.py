@@ -1,0 +1,37 @@
+"""Small helpers every view uses: the core, the signed-in person, and rendering a form with its errors."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_login import current_user
+
+from ..core import Core
+from ..workflow.engine import Actor
+
+
+def core() -> Core:
+    return current_app.extensions["provision_cycle"]
+
+
+def me() -> Actor:
+    return current_user.actor
+
+
+def render(template: str, *, status: int = 200, **context):
+    """Render a page; a form with errors is sent with status 400 so clients and tests can tell."""
+    form = context.get("form")
+    if form is not None and form.errors and status == 200:
+        status = 400
+    return render_template(template, **context), status
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow a ``next`` that stays on this site (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target

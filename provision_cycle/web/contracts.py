@@ -1,0 +1,136 @@
+"""The contract register: search, filter, sort, page, export; and a contract's own page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, request, stream_with_context
+from sqlalchemy import select
+
+from ..models import Task
+from ..services import reading
+from .common import core, me, render
+from .security import signed_in
+
+contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
+CSV_COLUMNS = (
+    "Reference",
+    "Title",
+    "Supplier",
+    "Authority",
+    "Pillar",
+    "Category",
+    "Regime",
+    "Route",
+    "Value excluding VAT",
+    "Start date",
+    "End date",
+    "Extension months available",
+    "Status",
+    "Contract manager",
+)
+
+
+def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
+    args = request.args
+    problems = {}
+    within = args.get("expiring_within", "").strip()
+    if within and not (within.isdigit() and 0 < int(within) <= 3650):
+        problems["expiring_within"] = "Enter a number of days between 1 and 3650, like 90"
+    page = args.get("page", "1")
+    return (
+        reading.RegisterQuery(
+            text=args.get("q", "").strip()[:100],
+            pillar=args.get("pillar", ""),
+            authority=args.get("authority", ""),
+            status=args.get("status", ""),
+            expiring_within=int(within) if within and not problems else None,
+            sort=args.get("sort", "end_date"),
+            page=int(page) if page.isdigit() else 1,
+        ),
+        problems,
+    )
+
+
+@contracts.get("/")
+@signed_in
+def register():
+    query, problems = _query()
+    with core().db.reading() as session:
+        page = reading.register_page(session, me(), query, core().engine.today())
+    return render(
+        "contracts/register.html",
+        page=page,
+        query=query,
+        problems=problems,
+        organisation=core().governance.organisation,
+        states=core().workflows.for_stage("contract").states,
+        status=400 if problems else 200,
+    )
+
+
+@contracts.get("/export.csv")
+@signed_in
+def export():
+    query, _ = _query()
+    actor, today, org = me(), core().engine.today(), core().governance.organisation
+    states = core().workflows.for_stage("contract").states
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        with core().db.reading() as session:
+            for contract, case, manager in reading.register_rows(session, actor, query, today):
+                writer.writerow(
+                    [
+                        contract.reference,
+                        _cell(contract.title),
+                        _cell(contract.supplier_name),
+                        org.authority_name(contract.authority),
+                        org.pillars[contract.pillar].name,
+                        org.categories[contract.category].name,
+                        contract.regime,
+                        contract.route or "",
+                        f"{contract.value:.2f}",
+                        contract.start_date.isoformat(),
+                        contract.end_date.isoformat(),
+                        contract.extension_months_available,
+                        states[case.state].label if case.state in states else case.state,
+                        _cell(manager or ""),
+                    ]
+                )
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="contract-register-{today.isoformat()}.csv"'},
+    )
+
+
+def _cell(text: str) -> str:
+    """Neutralise spreadsheet formulas: a cell starting =, +, - or @ would run in Excel (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@contracts.get("/<int:contract_id>")
+@signed_in
+def show(contract_id: int):
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, me(), contract_id)
+        page = reading.case_page(core(), session, me(), contract.case_id)
+        tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id).order_by(Task.due_on)))
+        manager = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
+    return render(
+        "contracts/show.html",
+        contract=contract,
+        page=page,
+        tasks=tasks,
+        manager=manager.get(contract.contract_manager_id, "Not assigned"),
+        organisation=core().governance.organisation,
+    )

@@ -1,0 +1,45 @@
+"""Template filters: money, dates and times the way council officers write them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def money(value: Decimal | int | float | str | None) -> str:
+    if value in (None, ""):
+        return ""
+    return f"£{Decimal(value):,.2f}"
+
+
+def day(value: date | datetime | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def moment(value: datetime | None) -> str:
+    if not value:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def humanise(value: str | None) -> str:
+    return (value or "").replace("_", " ").capitalize()
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(day)
+    app.add_template_filter(moment)
+    app.add_template_filter(humanise)

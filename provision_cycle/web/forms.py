@@ -1,0 +1,362 @@
+"""Web forms, rendered one way: WTForms fields with the govuk-frontend-wtf widgets.
+
+Forms only parse and say what is wrong with the shape of the input ("Enter a title"). Business rules
+(who may act, guards, thresholds) live in the core; its ``InvalidInput`` errors are copied back onto the
+form's fields by ``apply_errors`` so they show in the same GOV.UK error summary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    SelectChoice,
+    FileField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..core import Core
+from ..governance.organisation import JOINT
+from ..workflow.engine import AvailableAction
+
+VAT_CHOICES = [
+    ("standard", "Standard rate (20%)"),
+    ("reduced", "Reduced rate (5%)"),
+    ("zero", "Zero-rated"),
+    ("exempt", "Exempt"),
+]
+CONTRACT_TYPES = [
+    ("goods", "Goods"),
+    ("services", "Services"),
+    ("works", "Works"),
+    ("light_touch", "Light-touch services (for example social care)"),
+]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class GovDate(DateField):
+    """A GOV.UK day, month and year date. A POST missing any of the three parts is an error, not a crash."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist):
+        # The widget redisplays exactly three parts: pad or cut what a hand-made POST sent.
+        self.raw_data = valuelist = [*list(valuelist)[:3], *[""] * (3 - len(valuelist[:3]))]
+        if not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        if not all(v.strip().isdigit() for v in valuelist):
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 31 3 2027")
+        day, month, year = (int(v) for v in valuelist)
+        try:
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 31 3 2027") from None
+
+    def _value(self):
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+
+def apply_errors(form: FlaskForm, fields: dict[str, str]) -> None:
+    """Show the core's field errors on the form; a field the form does not have goes on the first field."""
+    for name, message in fields.items():
+        field = getattr(form, name, None)
+        if field is None or not hasattr(field, "errors") or name in ("submit", "csrf_token"):
+            field = next(f for f in form if f.name not in ("csrf_token",))
+        field.errors = [*list(field.errors or []), message]
+
+
+class SignInForm(FlaskForm):
+    username = StringField("Username", widget=GovTextInput(), validators=[InputRequired(message="Enter your username")])
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+# --- starting a request ------------------------------------------------------------------------------
+class AboutRequestForm(FlaskForm):
+    stage = RadioField(
+        "What do you need to start?",
+        widget=GovRadioInput(),
+        choices=options(
+            [
+                ("procurement", "A procurement: buy goods, services or works for a need that is already agreed"),
+                ("commissioning", "A commissioning case: agree the need, options and business case first"),
+            ]
+        ),
+        validators=[InputRequired(message="Choose whether this is a procurement or a commissioning case")],
+    )
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        description="A short name a colleague would recognise, like 'Home to school transport 2027'",
+        validators=[DataRequired(message="Enter a title for the request"), Length(max=200)],
+    )
+    description = TextAreaField(
+        "Describe the need",
+        widget=GovCharacterCount(),
+        description="What is needed, for whom, and what happens if it is not bought",
+        validators=[DataRequired(message="Describe the need"), Length(max=5000)],
+    )
+    authority = RadioField(
+        "Which council is this for?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose the council, or joint")],
+    )
+    category = SelectField(
+        "Category",
+        widget=GovSelect(),
+        description="Categories are grouped by pillar",
+        validators=[InputRequired(message="Choose a category")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def fill_choices(self, core: Core, authorities: set[str]) -> None:
+        org = core.governance.organisation
+        choices = [(code, org.authority_name(code)) for code in org.authorities if code in authorities]
+        if authorities:
+            choices.append((JOINT, org.joint_name))
+        self.authority.choices = options(choices)
+        self.category.choices = options(
+            [("", "Choose a category")]
+            + [(c.code, f"{pillar.name}: {c.name}") for pillar in org.pillars.values() for c in pillar.categories]
+        )
+
+
+class ValueForm(FlaskForm):
+    estimated_value = StringField(
+        "Estimated total value, excluding VAT",
+        widget=GovTextInput(),
+        description="In pounds, over the whole term including any options and extensions, like 250000",
+        validators=[InputRequired(message="Enter an estimated value in pounds, like 25000 or 25000.50")],
+    )
+    vat_treatment = RadioField(
+        "VAT treatment",
+        widget=GovRadioInput(),
+        choices=options(VAT_CHOICES),
+        validators=[InputRequired(message="Choose the VAT treatment")],
+    )
+    contract_type = RadioField(
+        "Contract type",
+        widget=GovRadioInput(),
+        choices=options(CONTRACT_TYPES),
+        validators=[InputRequired(message="Choose the contract type")],
+    )
+    proposed_start = GovDate(
+        "Proposed start date",
+        description="For example, 1 4 2027",
+        validators=[InputRequired(message="Enter a proposed start date")],
+        id="proposed_start-day",
+    )
+    duration_months = StringField(
+        "Duration in months",
+        widget=GovTextInput(),
+        description="Including extension options, like 36",
+        validators=[InputRequired(message="Enter the duration as a whole number of months, like 36")],
+        render_kw={"inputmode": "numeric", "class": "govuk-input--width-4"},
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_proposed_start(self, field):
+        if field.data and field.data < date(2000, 1, 1):
+            raise ValidationError("The proposed start date must be after 2000")
+
+
+class FundingForm(FlaskForm):
+    funding = TextAreaField(
+        "How is it funded?",
+        widget=GovTextArea(),
+        description="The budget and cost centre, and whether the funding is confirmed",
+        validators=[DataRequired(message="Say how the request is funded"), Length(max=2000)],
+    )
+    justification = TextAreaField(
+        "Why is it needed now?",
+        widget=GovTextArea(),
+        description="The reason for buying, and for the timing",
+        validators=[DataRequired(message="Give a justification for the request"), Length(max=5000)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+# --- acting on a case ---------------------------------------------------------------------------------
+class ActionForm(FlaskForm):
+    """An action on a case; carries the version the page showed, so a stale page is caught."""
+
+    version = HiddenField()
+    comment = TextAreaField("Comment (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+def action_form_class(action: AvailableAction) -> type[ActionForm]:
+    """A form for one action: a field per input the workflow asks for, and a reason where one is required."""
+    attributes: dict = {}
+    for spec in action.inputs:
+        required = [] if spec.optional else [InputRequired(message=f"Enter {spec.label[0].lower()}{spec.label[1:]}")]
+        if spec.type == "date":
+            attributes[spec.name] = GovDate(spec.label, validators=required or [Optional()], id=f"{spec.name}-day")
+        elif spec.type == "boolean":
+            attributes[spec.name] = RadioField(
+                spec.label, widget=GovRadioInput(), choices=options([("yes", "Yes"), ("no", "No")]), validators=required
+            )
+        elif spec.type == "text":
+            attributes[spec.name] = TextAreaField(
+                spec.label, widget=GovTextArea(), validators=[*required, Length(max=5000)]
+            )
+        else:
+            hint = "In pounds, like 25000 or 25000.50" if spec.type == "money" else "A whole number, like 12"
+            attributes[spec.name] = StringField(
+                spec.label, widget=GovTextInput(), description=hint, validators=required
+            )
+    if action.reason_required:
+        attributes["reason"] = TextAreaField(
+            "Reason",
+            widget=GovTextArea(),
+            validators=[DataRequired(message=f"Give a reason to {action.label.lower()}"), Length(max=5000)],
+        )
+    attributes["submit"] = SubmitField(action.label, widget=GovSubmitInput())
+    return type(f"{action.trigger.title().replace('_', '')}Form", (ActionForm,), attributes)
+
+
+def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
+    """The workflow inputs from a validated action form, in the shapes the engine parses."""
+    values = {}
+    for spec in action.inputs:
+        value = form[spec.name].data
+        if spec.type == "boolean":
+            value = None if value is None else value == "yes"
+        if value not in (None, ""):
+            values[spec.name] = value
+    return values
+
+
+class DecisionForm(FlaskForm):
+    version = HiddenField()
+    has_conflict = RadioField(
+        "Do you have a conflict of interest in this case?",
+        widget=GovRadioInput(),
+        description="A financial or personal interest in a supplier, or anything that could look like one "
+        "(Procurement Act 2023, section 81)",
+        choices=options([("no", "No, I have no conflict of interest"), ("yes", "Yes, I have a conflict to declare")]),
+        validators=[Optional()],
+    )
+    conflict_details = TextAreaField("Describe the conflict", widget=GovTextArea(), validators=[Length(max=5000)])
+    mitigation = TextAreaField(
+        "How is it mitigated?",
+        widget=GovTextArea(),
+        description="Without a mitigation you cannot decide on this case",
+        validators=[Length(max=5000)],
+    )
+    outcome = RadioField(
+        "Your decision",
+        widget=GovRadioInput(),
+        choices=options(
+            [
+                ("approve", "Approve"),
+                ("return", "Return for rework"),
+                ("reject", "Reject"),
+                ("request_info", "Ask the requester for more information"),
+            ]
+        ),
+        validators=[InputRequired(message="Choose your decision")],
+    )
+    reason = TextAreaField(
+        "Reason or comment",
+        widget=GovCharacterCount(),
+        description="Needed to reject, return or ask for information; it is shown to the requester",
+        validators=[Length(max=5000)],
+    )
+    submit = SubmitField("Record my decision", widget=GovSubmitInput())
+
+
+class DelegationForm(FlaskForm):
+    delegate = SelectField(
+        "Who covers your approvals?", widget=GovSelect(), validators=[InputRequired(message="Choose a delegate")]
+    )
+    starts_on = GovDate(
+        "Away from", validators=[InputRequired(message="Enter the first day you are away")], id="starts_on-day"
+    )
+    ends_on = GovDate(
+        "Back on", validators=[InputRequired(message="Enter the last day you are away")], id="ends_on-day"
+    )
+    reason = StringField("Reason (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    submit = SubmitField("Set up cover", widget=GovSubmitInput())
+
+
+class CompleteTaskForm(FlaskForm):
+    outcome = RadioField(
+        "What was decided or done?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose what was decided or done")],
+    )
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
+    submit = SubmitField("Complete the task", widget=GovSubmitInput())
+
+
+class SnoozeTaskForm(FlaskForm):
+    until = GovDate(
+        "Remind me again on", validators=[InputRequired(message="Enter the date to be reminded again")], id="until-day"
+    )
+    reason = TextAreaField(
+        "Why are you snoozing it?",
+        widget=GovTextArea(),
+        validators=[DataRequired(message="Give a reason for snoozing the task"), Length(max=2000)],
+    )
+    submit = SubmitField("Snooze the task", widget=GovSubmitInput())
+
+
+class UploadForm(FlaskForm):
+    document = FileField(
+        "Upload a document",
+        widget=GovFileInput(),
+        description="PDF, Word, Excel, OpenDocument, CSV, plain text or PNG/JPEG, up to 10 MB",
+    )
+    submit = SubmitField("Upload", widget=GovSubmitInput(), render_kw={"class": "govuk-button--secondary"})
+
+
+class EditRequestForm(AboutRequestForm, ValueForm, FundingForm):
+    """All of a request's answers on one page, for changing a draft or a request returned for rework."""
+
+    CASE_FIELDS = (
+        "title",
+        "description",
+        "authority",
+        "category",
+        "estimated_value",
+        "vat_treatment",
+        "contract_type",
+        "proposed_start",
+        "duration_months",
+    )
+    stage = None
+    version = HiddenField()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -1,0 +1,161 @@
+"""Starting a request: three short question pages, then check your answers (with the route and the
+approvers it will need), then save as a draft or submit. Answers wait in the session until then, so an
+abandoned request leaves nothing behind."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, session, url_for
+
+from ..errors import DomainError, GuardFailed, InvalidInput
+from ..governance.rules import GovernanceError, Proposal
+from ..workflow.engine import ActionRequest
+from .common import core, me, render
+from .forms import AboutRequestForm, FundingForm, ValueForm, apply_errors
+from .security import roles_required
+
+requests = Blueprint("requests", __name__, url_prefix="/requests")
+ANSWERS = "new_request"
+PAGES = ("about", "value", "funding")
+CASE_FIELDS = (
+    "title",
+    "description",
+    "authority",
+    "category",
+    "contract_type",
+    "estimated_value",
+    "vat_treatment",
+    "proposed_start",
+    "duration_months",
+)
+REQUESTERS = ("requester", "category_officer", "category_manager", "head_of_category", "contract_manager")
+
+
+def _answers() -> dict:
+    return dict(session.get(ANSWERS, {}))
+
+
+def _save(values: dict) -> None:
+    session[ANSWERS] = {**_answers(), **values}
+
+
+def _first_missing_page(answers: dict) -> str | None:
+    needs = {"about": "title", "value": "estimated_value", "funding": "funding"}
+    return next((page for page in PAGES if needs[page] not in answers), None)
+
+
+@requests.route("/new", methods=["GET", "POST"])
+@roles_required(*REQUESTERS)
+def about():
+    answers = _answers()
+    form = AboutRequestForm(data=answers)
+    form.fill_choices(core(), {a for _, a, _ in me().roles})
+    if form.validate_on_submit():
+        _save({k: form[k].data for k in ("stage", "title", "description", "authority", "category")})
+        return redirect(url_for(".value"))
+    return render("requests/question.html", form=form, step=1, heading="About the request")
+
+
+@requests.route("/new/value", methods=["GET", "POST"])
+@roles_required(*REQUESTERS)
+def value():
+    answers = _answers()
+    if "title" not in answers:
+        return redirect(url_for(".about"))
+    data = dict(answers)
+    if data.get("proposed_start"):
+        data["proposed_start"] = date.fromisoformat(data["proposed_start"])
+    form = ValueForm(data=data)
+    if form.is_submitted():
+        valid = form.validate()
+        # The core's own checks of the value and duration, so the messages match the API's and the engine's.
+        problems = core().engine.check_case_fields(
+            **{name: form[name].data for name in ("estimated_value", "duration_months") if form[name].data}
+        )
+        apply_errors(form, problems)
+        if valid and not problems:
+            _save(
+                {
+                    "estimated_value": form.estimated_value.data.strip().replace(",", "").lstrip("£"),
+                    "vat_treatment": form.vat_treatment.data,
+                    "contract_type": form.contract_type.data,
+                    "proposed_start": form.proposed_start.data.isoformat(),
+                    "duration_months": form.duration_months.data.strip(),
+                }
+            )
+            return redirect(url_for(".funding"))
+    return render("requests/question.html", form=form, step=2, heading="Value and contract")
+
+
+@requests.route("/new/funding", methods=["GET", "POST"])
+@roles_required(*REQUESTERS)
+def funding():
+    answers = _answers()
+    if (missing := _first_missing_page(answers)) in ("about", "value"):
+        return redirect(url_for(f".{missing}"))
+    form = FundingForm(data=answers)
+    if form.validate_on_submit():
+        _save({"funding": form.funding.data.strip(), "justification": form.justification.data.strip()})
+        return redirect(url_for(".check"))
+    return render("requests/question.html", form=form, step=3, heading="Funding and justification")
+
+
+@requests.route("/new/check", methods=["GET", "POST"])
+@roles_required(*REQUESTERS)
+def check():
+    from flask import request as http
+
+    from .forms import ActionForm
+
+    answers = _answers()
+    if missing := _first_missing_page(answers):
+        return redirect(url_for(f".{missing}"))
+    plan, plan_problem = _preview(answers)
+    form = ActionForm()
+    if form.validate_on_submit():
+        submit_now = http.form.get("intent") == "submit" and answers["stage"] == "procurement"
+        try:
+            case_id = core().engine.open_case(
+                stage=answers["stage"],
+                actor_id=me().id,
+                details={"funding": answers["funding"], "justification": answers["justification"]},
+                **{k: answers[k] for k in CASE_FIELDS},
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+            return render("requests/check.html", form=form, answers=answers, plan=plan, plan_problem=plan_problem)
+        session.pop(ANSWERS, None)
+        if not submit_now:
+            flash("Your request is saved as a draft. You can change it and submit it from this page.")
+            return redirect(url_for("cases.show", case_id=case_id))
+        try:
+            result = core().engine.act(ActionRequest(case_id, "submit", me().id))
+            flash(result.message)
+        except (GuardFailed, DomainError) as error:
+            flash(f"Your request is saved as a draft, but it could not be submitted: {error.message}", "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    return render("requests/check.html", form=form, answers=answers, plan=plan, plan_problem=plan_problem)
+
+
+@requests.post("/new/cancel")
+@roles_required(*REQUESTERS)
+def cancel():
+    session.pop(ANSWERS, None)
+    flash("The request was not saved.")
+    return redirect(url_for("work.my_work"))
+
+
+def _preview(answers: dict):
+    try:
+        proposal = Proposal(
+            answers["authority"],
+            answers["category"],
+            answers["contract_type"],
+            Decimal(answers["estimated_value"]),
+            answers["vat_treatment"],
+        )
+        return core().engine.preview_route(proposal, stage=answers["stage"]), None
+    except (GovernanceError, ArithmeticError, KeyError) as error:
+        return None, str(error)

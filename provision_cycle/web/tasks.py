@@ -1,0 +1,59 @@
+"""My tasks: complete one with an outcome, or snooze it with a reason."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from ..errors import DomainError, InvalidInput, NotFound
+from ..models import Case, Task
+from ..services import reading
+from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
+from .common import core, me, render
+from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
+from .security import signed_in
+
+tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@tasks.get("/")
+@signed_in
+def mine():
+    with core().db.reading() as session:
+        items = reading.my_tasks(session, me(), today=core().engine.today())
+    return render("tasks/list.html", tasks=items, today=core().engine.today())
+
+
+def _task(task_id: int) -> tuple[Task, Case]:
+    with core().db.reading() as session:
+        task = session.get(Task, task_id)
+        case = session.get(Case, task.case_id) if task else None
+        if task is None or case is None or not may_act_on_task(me(), task, case.authority, case.pillar):
+            raise NotFound(f"There is no task {task_id} of yours")
+        session.expunge_all()
+        return task, case
+
+
+@tasks.route("/<int:task_id>", methods=["GET", "POST"])
+@signed_in
+def show(task_id: int):
+    task, case = _task(task_id)
+    complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
+    complete.outcome.choices = options(outcomes_for(task.kind))
+    if request.method == "POST":
+        form = complete if "complete-submit" in request.form else snooze
+        if form.validate_on_submit():
+            try:
+                if form is complete:
+                    complete_task(core(), task_id, me().id, outcome=form.outcome.data, note=form.note.data or "")
+                    flash(f"Task completed: {task.title}")
+                else:
+                    snooze_task(core(), task_id, me().id, until=form.until.data, reason=form.reason.data)
+                    flash(f"Task snoozed until {form.until.data:%-d %B %Y}: {task.title}")
+                return redirect(url_for(".mine"))
+            except InvalidInput as error:
+                apply_errors(form, error.fields)
+            except DomainError as error:
+                flash(error.message, "error")
+                return redirect(url_for(".mine"))
+    form = complete if complete.errors else snooze  # the one whose errors the summary lists
+    return render("tasks/show.html", task=task, case=case, complete=complete, snooze=snooze, form=form)

@@ -1,0 +1,75 @@
+"""Fixtures for the browser face: the Flask app over the test database, and signed-in clients."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import update
+
+from provision_cycle.app import create_app
+from provision_cycle.models import User
+from provision_cycle.services.people import hash_password
+
+PASSWORD = "correct horse battery staple"
+_HASH = hash_password(PASSWORD)  # once per run: argon2 is slow on purpose
+
+
+@pytest.fixture
+def app(core, tmp_path):
+    core.settings = core.settings.with_overrides(instance_dir=tmp_path)
+    app = create_app(core.settings, core=core)
+    app.config.update(TESTING=True)
+    return app
+
+
+def give_password(db, *user_ids: int) -> None:
+    with db.unit_of_work() as session:
+        session.execute(update(User).where(User.id.in_(user_ids)).values(password_hash=_HASH))
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that signs in through the real form and posts forms with their CSRF token."""
+
+    def __init__(self, app, db) -> None:
+        self.client = app.test_client()
+        self.db = db
+
+    def sign_in(self, user_id: int) -> Browser:
+        give_password(self.db, user_id)
+        from sqlalchemy import select
+
+        with self.db.reading() as session:
+            username = session.scalar(select(User.username).where(User.id == user_id))
+        page = self.client.get("/sign-in")
+        response = self.client.post(
+            "/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": csrf_from(page.text)}
+        )
+        assert response.status_code == 302, response.text
+        return self
+
+    def get(self, url: str, status: int = 200, **kwargs):
+        response = self.client.get(url, **kwargs)
+        assert response.status_code == status, f"GET {url}: {response.status_code}\n{response.text[:2000]}"
+        return response
+
+    def post(self, url: str, data: dict | None = None, status: int = 302, form_page: str | None = None, **kwargs):
+        """POST ``data`` with the CSRF token from ``form_page`` (default: the same URL)."""
+        page = self.client.get(form_page or url)
+        data = {**(data or {}), "csrf_token": csrf_from(page.text)}
+        response = self.client.post(url, data=data, **kwargs)
+        assert response.status_code == status, f"POST {url}: {response.status_code}\n{response.text[:3000]}"
+        return response
+
+
+@pytest.fixture
+def browser(app, db):
+    return lambda user_id: Browser(app, db).sign_in(user_id)

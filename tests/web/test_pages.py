@@ -1,0 +1,178 @@
+"""Every page renders for the people who use it, and the journeys work through the real forms."""
+
+from __future__ import annotations
+
+import re
+
+from provision_cycle.models import Case, StepStatus
+from tests.factories import act, approve_gate, declare, hub_people, new_request
+
+
+def test_sign_in_page_and_home(app):
+    client = app.test_client()
+    assert "Sign in" in client.get("/sign-in").text
+    assert client.get("/my-work").status_code == 302  # not signed in: to the sign-in page
+
+
+def test_requester_starts_and_submits_a_procurement(core, db, browser):
+    people = hub_people(db)
+    requester = browser(people.requester)
+    requester.post(
+        "/requests/new",
+        {
+            "stage": "procurement",
+            "title": "Office chairs",
+            "description": "Replace 200 worn chairs in County Hall",
+            "authority": "OCC",
+            "category": "corporate_supplies",
+        },
+    )
+    requester.post(
+        "/requests/new/value",
+        {
+            "estimated_value": "18,000",
+            "vat_treatment": "standard",
+            "contract_type": "goods",
+            "proposed_start": ["1", "4", "2027"],
+            "duration_months": "36",
+        },
+    )
+    requester.post("/requests/new/funding", {"funding": "Facilities budget FM-204", "justification": "Worn out"})
+    check = requester.get("/requests/new/check").text
+    assert "Who will approve it, and why" in check and "Category Manager" in check
+    response = requester.post("/requests/new/check", {"intent": "submit"})
+    case_page = requester.get(response.location).text
+    assert "Submit for approval: PRC-" in case_page
+    with db.reading() as session:
+        case = session.query(Case).one()
+        assert case.state == "route_approval" and case.details["funding"] == "Facilities budget FM-204"
+        assert case.estimated_value == 18000
+
+
+def test_question_pages_explain_bad_input(core, db, browser):
+    people = hub_people(db)
+    requester = browser(people.requester)
+    page = requester.post("/requests/new", {"stage": "procurement"}, status=400).text
+    assert "Error: About the request" in page
+    assert "Enter a title for the request" in page and 'href="#title"' in page
+    requester.post(
+        "/requests/new",
+        {"stage": "procurement", "title": "T", "description": "D", "authority": "OCC", "category": "ict"},
+    )
+    page = requester.post(
+        "/requests/new/value",
+        {
+            "estimated_value": "lots",
+            "vat_treatment": "standard",
+            "contract_type": "goods",
+            "proposed_start": ["31", "2", "2027"],
+            "duration_months": "x",
+        },
+        status=400,
+    ).text
+    assert "Enter an estimated value in pounds, like 25000 or 25000.50" in page
+    assert "Proposed start date must be a real date" in page and 'href="#proposed_start-day"' in page
+    # The date widget with a part missing is an error, not a crash.
+    requester.post("/requests/new/value", {"estimated_value": "1", "proposed_start": ["1", "2"]}, status=400)
+    with db.reading() as session:
+        assert session.query(Case).count() == 0  # nothing saved until the request is created
+
+
+def _submitted_case(core, db, value="250000"):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value=value)
+    act(core.engine, case_id, "submit", people.requester)
+    return people, case_id
+
+
+def test_approver_decides_from_the_decision_page(core, db, browser):
+    people, case_id = _submitted_case(core, db, value="18000")
+    manager = browser(people.manager)
+    queue = manager.get("/approvals/").text
+    assert "PRC-" in queue and "waiting, longest first" in queue
+    page = manager.post(f"/approvals/cases/{case_id}", {"outcome": "approve"}, status=400).text
+    assert "Say whether you have a conflict of interest in this case" in page
+    manager.post(f"/approvals/cases/{case_id}", {"has_conflict": "no", "outcome": "approve"})
+    with db.reading() as session:
+        assert session.get(Case, case_id).state != "route_approval"
+
+
+def test_return_reject_and_request_info_need_reasons(core, db, browser):
+    people, case_id = _submitted_case(core, db, value="18000")
+    manager = browser(people.manager)
+    page = manager.post(f"/approvals/cases/{case_id}", {"has_conflict": "no", "outcome": "reject"}, status=400).text
+    assert "Give a reason to reject" in page
+    manager.post(f"/approvals/cases/{case_id}", {"outcome": "reject", "reason": "No budget this year"})
+    requester = browser(people.requester)
+    page = requester.get(f"/cases/{case_id}").text
+    assert "Rejected" in page and "No budget this year" in page
+
+
+def test_requester_cannot_decide_their_own_request(core, db, browser):
+    people = hub_people(db)
+    both = people.manager  # a manager who raises a request of their own
+    case_id = new_request(core.engine, both, value="18000")
+    act(core.engine, case_id, "submit", both)
+    page = browser(both).get(f"/approvals/cases/{case_id}", status=302)
+    assert page.location.endswith(f"/cases/{case_id}")
+
+
+def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
+    people, case_id = _submitted_case(core, db)
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    for text in ("Approval route", "History", "Submit", "Where it is in the workflow", "Head of Category"):
+        assert text in page
+    svg = officer.get(f"/cases/{case_id}/diagram.svg")
+    assert svg.mimetype == "image/svg+xml"
+
+
+def test_stale_action_is_explained(core, db, browser):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    requester = browser(people.requester)
+    page = requester.get(f"/cases/{case_id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    core.engine.edit_case(case_id, people.requester, None, title="Renamed meanwhile")
+    response = requester.client.post(
+        f"/cases/{case_id}/actions/submit", data={"csrf_token": token, "version": "1"}, follow_redirects=True
+    )
+    assert "This case has changed since you opened it" in response.text
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "draft"
+
+
+def test_other_councils_cases_are_not_found(core, db, browser):
+    occ = hub_people(db, "OCC")
+    cdc = hub_people(db, "CDC")
+    case_id = new_request(core.engine, occ.requester, value="18000")
+    browser(cdc.manager).get(f"/cases/{case_id}", status=404)
+    joint = new_request(core.engine, occ.requester, value="18000", authority="JOINT")
+    browser(cdc.manager).get(f"/cases/{joint}")
+
+
+def test_register_filters_sorts_pages_and_exports(core, db, browser):
+    from tests.web.helpers import seed_contracts
+
+    people = hub_people(db)
+    seed_contracts(core, people, 30)
+    officer = browser(people.officer)
+    page = officer.get("/contracts/").text
+    assert "30 contracts" in page and "Page 1 of 2" in page
+    assert "Page 2 of 2" in officer.get("/contracts/?page=2").text
+    found = officer.get("/contracts/?q=contract+7").text
+    assert "1 contract<" in found and "Supplier 7" in found and "Supplier 8" not in found
+    soon = officer.get("/contracts/?expiring_within=65&sort=value").text
+    assert "2 contracts" in soon  # ending in 30 and 60 days
+    bad = officer.get("/contracts/?expiring_within=soon", status=400).text
+    assert "Enter a number of days between 1 and 3650" in bad
+    csv = officer.get("/contracts/export.csv")
+    assert csv.mimetype == "text/csv" and csv.text.count("\n") == 31
+
+
+def test_error_pages(app, core, db, browser):
+    people = hub_people(db)
+    page = browser(people.requester).get("/cases/999999", status=404).text
+    assert "Page not found" in page
+    page = browser(people.requester).get("/admin/users", status=403).text
+    assert "You cannot do this" in page
