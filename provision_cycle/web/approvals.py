@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, StaleCase
-from ..models import ConflictDeclaration, User
+from ..models import ConflictDeclaration, RoleAssignment, User
 from ..services import reading
 from ..workflow.engine import ActionRequest
 from .common import core, me, render
@@ -121,10 +121,13 @@ def cover():
     actor = me()
     form = DelegationForm()
     with core().db.reading() as session:
+        approving = [code for code, role in core().governance.organisation.roles.items() if role.rank > 0]
         people = session.execute(
             select(User.id, User.full_name, User.job_title)
-            .where(User.is_active.is_(True), User.id != actor.id, User.password_hash.is_not(None))
-            .order_by(User.full_name)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.is_active.is_(True), User.id != actor.id, RoleAssignment.role.in_(approving))
+            .distinct()
+            .order_by(User.full_name, User.id)
         ).all()
         current = reading.delegations_of(session, actor)
     form.delegate.choices = options(

@@ -23,11 +23,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     DateField,
-    SelectChoice,
     FileField,
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -56,6 +56,18 @@ CONTRACT_TYPES = [
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ChoiceField(SelectField):
+    """A select whose "not one of the options" error says what to do, in the field's own words."""
+
+    def __init__(self, label=None, validators=None, *, invalid: str = "Choose one of the options", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices if choice.value}:
+            raise ValidationError(self.invalid)
 
 
 class GovDate(DateField):
@@ -133,8 +145,9 @@ class AboutRequestForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose the council, or joint")],
     )
-    category = SelectField(
+    category = ChoiceField(
         "Category",
+        invalid="Choose a category",
         widget=GovSelect(),
         description="Categories are grouped by pillar",
         validators=[InputRequired(message="Choose a category")],
@@ -299,8 +312,11 @@ class DecisionForm(FlaskForm):
 
 
 class DelegationForm(FlaskForm):
-    delegate = SelectField(
-        "Who covers your approvals?", widget=GovSelect(), validators=[InputRequired(message="Choose a delegate")]
+    delegate = ChoiceField(
+        "Who covers your approvals?",
+        invalid="Choose a colleague from the list",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Choose a delegate")],
     )
     starts_on = GovDate(
         "Away from", validators=[InputRequired(message="Enter the first day you are away")], id="starts_on-day"

@@ -66,7 +66,10 @@ class Browser:
         page = self.client.get(form_page or url)
         data = {**(data or {}), "csrf_token": csrf_from(page.text)}
         response = self.client.post(url, data=data, **kwargs)
-        assert response.status_code == status, f"POST {url}: {response.status_code}\n{response.text[:3000]}"
+        assert response.status_code == status, f"POST {url}: {response.status_code}\n" + (
+            re.search(r"govuk-error-summary__list.*?</ul>", response.text, re.S)
+            or re.search(r".{0,3000}", response.text, re.S)
+        ).group(0)
         return response
 
 

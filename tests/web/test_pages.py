@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from provision_cycle.models import Case, StepStatus
-from tests.factories import act, approve_gate, declare, hub_people, new_request
+from provision_cycle.models import Case
+from tests.factories import act, hub_people, new_request
 
 
 def test_sign_in_page_and_home(app):

@@ -1,0 +1,202 @@
+"""Every route is guarded; forms need their CSRF token; GET changes nothing; one council cannot see the
+other's cases; sign-in does not reveal who has an account and locks out guessing; headers are strict."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from provision_cycle.models import AuditEvent, Case
+from provision_cycle.services.people import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
+from provision_cycle.services.tasks import NewTask, raise_task
+from provision_cycle.web.security import PUBLIC
+from tests.factories import act, hub_people, new_request
+from tests.web.conftest import Browser, csrf_from, give_password
+from tests.web.helpers import seed_contracts
+
+
+def _world(core, db):
+    """One of everything a URL can point at: a submitted case, a contract with a task, a document."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        task_id = raise_task(
+            core,
+            session,
+            NewTask(
+                "renewal_decision", "Decide", core.engine.today(), people.contract_manager, contract_id=contract_id
+            ),
+            actor_id=people.officer,
+        )
+    from io import BytesIO
+
+    from provision_cycle.services.documents import attach_document
+
+    document_id = attach_document(core, case_id, people.requester, "spec.txt", BytesIO(b"specification"))
+    values = {
+        "case_id": case_id,
+        "contract_id": contract_id,
+        "task_id": task_id,
+        "document_id": document_id,
+        "trigger": "submit",
+        "name": "procurement",
+        "version": 1,
+        "delegation_id": 1,
+        "filename": "x",
+    }
+    return people, values
+
+
+def _urls(app, values, method):
+    for rule in app.url_map.iter_rules():
+        if method not in rule.methods or rule.endpoint == "static":
+            continue
+        yield rule, rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+
+
+def test_every_route_declares_who_may_use_it(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, "access_rule"), f"{rule.rule} ({rule.endpoint}) has no access rule"
+
+
+def test_signed_out_people_are_sent_to_sign_in(app, core, db):
+    _, values = _world(core, db)
+    client = app.test_client()
+    for rule, url in _urls(app, values, "GET"):
+        response = client.get(url)
+        if app.view_functions[rule.endpoint].access_rule[0] == PUBLIC:
+            assert response.status_code in (200, 302), url
+        else:
+            assert response.status_code == 302 and "/sign-in" in response.location, url
+
+
+@pytest.mark.sqlite_only
+def test_get_never_changes_anything(app, core, db, browser):
+    people, values = _world(core, db)
+    with db.reading() as session:
+        before = (
+            session.scalar(select(func.count()).select_from(AuditEvent)),
+            session.scalar(select(func.sum(Case.version))),
+        )
+    for person in (people.requester, people.manager, people.contract_manager):
+        client = browser(person)
+        for _rule, url in _urls(app, values, "GET"):
+            assert client.client.get(url).status_code < 500, url
+    with db.reading() as session:
+        after = (
+            session.scalar(select(func.count()).select_from(AuditEvent)),
+            session.scalar(select(func.sum(Case.version))),
+        )
+    # Signing in is the only write (the failed-attempt counter reset): no audit event, no case change.
+    assert after == before
+
+
+@pytest.mark.sqlite_only
+def test_forms_without_their_csrf_token_are_refused(app, core, db, browser):
+    people, values = _world(core, db)
+    client = browser(people.requester).client
+    response = client.post(f"/cases/{values['case_id']}/actions/withdraw", data={"version": "2"})
+    assert response.status_code == 400 and "The form has expired" in response.text
+    response = client.post("/sign-out")
+    assert response.status_code == 400
+    with db.reading() as session:
+        assert session.get(Case, values["case_id"]).state == "route_approval"
+
+
+def test_one_council_cannot_see_or_act_on_the_others_cases(app, core, db, browser):
+    _, values = _world(core, db)
+    cdc = hub_people(db, "CDC")
+    outsider = browser(cdc.head)
+    case_id = values["case_id"]
+    for url in (
+        f"/cases/{case_id}",
+        f"/cases/{case_id}/diagram.svg",
+        f"/cases/{case_id}/documents/{values['document_id']}",
+        f"/contracts/{values['contract_id']}",
+        f"/tasks/{values['task_id']}",
+    ):
+        outsider.get(url, status=404)
+    token = csrf_from(outsider.get("/my-work").text)
+    response = outsider.client.post(f"/approvals/cases/{case_id}", data={"csrf_token": token, "outcome": "approve"})
+    assert response.status_code == 404
+    assert "PRC-" not in outsider.get("/approvals/").text
+    assert "0 contracts" in outsider.get("/contracts/").text
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "route_approval"
+
+
+def test_roles_required_pages_refuse_others(app, core, db, browser):
+    people = hub_people(db)
+    requester = browser(people.requester)
+    for url in ("/admin/", "/admin/users", "/admin/governance", "/admin/workflows", "/admin/configuration"):
+        requester.get(url, status=403)
+    head = browser(people.head)
+    head.get("/admin/governance")
+    head.get("/admin/users", status=403)  # people and roles are for administrators
+
+
+def test_sign_in_says_the_same_for_unknown_user_and_wrong_password_and_locks_out(app, core, db):
+    people = hub_people(db)
+    give_password(db, people.officer)
+    client = Browser(app, db).client
+    with db.reading() as session:
+        from provision_cycle.models import User
+
+        username = session.get(User, people.officer).username
+
+    def attempt(user, password):
+        token = csrf_from(client.get("/sign-in").text)
+        return client.post("/sign-in", data={"username": user, "password": password, "csrf_token": token})
+
+    unknown = attempt("nobody-here", "whatever-password")
+    wrong = attempt(username, "not the password")
+    assert unknown.status_code == wrong.status_code == 400
+    assert SIGN_IN_FAILED in unknown.text and SIGN_IN_FAILED in wrong.text
+    for _ in range(MAX_FAILED_SIGN_INS - 1):
+        attempt(username, "still wrong")
+    locked = attempt(username, "correct horse battery staple")  # the right password, but locked now
+    assert locked.status_code == 400 and SIGN_IN_FAILED in locked.text
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lock_out")) == 1
+
+
+@pytest.mark.sqlite_only
+def test_sign_in_does_not_redirect_off_site(app, core, db):
+    people = hub_people(db)
+    give_password(db, people.officer)
+    client = app.test_client()
+    from provision_cycle.models import User
+
+    with db.reading() as session:
+        username = session.get(User, people.officer).username
+    token = csrf_from(client.get("/sign-in").text)
+    response = client.post(
+        "/sign-in?next=https://evil.example/",
+        data={"username": username, "password": "correct horse battery staple", "csrf_token": token},
+    )
+    assert response.status_code == 302 and response.location == "/my-work"
+
+
+@pytest.mark.sqlite_only
+def test_security_headers_and_a_csp_the_pages_satisfy(app, core, db, browser):
+    people, values = _world(core, db)
+    client = browser(people.manager)
+    for url in ("/my-work", f"/cases/{values['case_id']}", f"/approvals/cases/{values['case_id']}", "/contracts/"):
+        response = client.get(url)
+        csp = response.headers["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+        assert "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+        for script in re.findall(r"<script[^>]*>", response.text):
+            assert f'nonce="{nonce}"' in script, f"{url}: a script without the page's nonce: {script}"
+        assert " style=" not in response.text, f"{url}: an inline style attribute breaks style-src 'self'"
+    cookie = client.client.get_cookie("session")
+    assert cookie is not None and cookie.http_only

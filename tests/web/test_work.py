@@ -1,0 +1,192 @@
+"""Tasks, documents, bulk approval, cover while away, and the administration pages, through the forms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from provision_cycle.models import AuditEvent, Case, Document, Task, TaskStatus
+from provision_cycle.services.tasks import NewTask, raise_task
+from tests.factories import act, declare, hub_people, new_request
+from tests.web.helpers import seed_contracts
+
+
+def _task(core, people):
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        return raise_task(
+            core,
+            session,
+            NewTask(
+                "renewal_decision",
+                "Decide the renewal of Contract 0",
+                core.engine.today(),
+                people.contract_manager,
+                contract_id=contract_id,
+            ),
+            actor_id=people.officer,
+        )
+
+
+def test_contract_manager_completes_a_renewal_task(core, db, browser):
+    people = hub_people(db)
+    task_id = _task(core, people)
+    manager = browser(people.contract_manager)
+    assert "Decide the renewal of Contract 0" in manager.get("/my-work").text
+    page = manager.post(f"/tasks/{task_id}", {"complete-submit": "1"}, status=400).text
+    assert "Choose what was decided or done" in page
+    manager.post(
+        f"/tasks/{task_id}",
+        {"complete-outcome": "recommission", "complete-note": "Market has moved", "complete-submit": "1"},
+    )
+    with db.reading() as session:
+        task = session.get(Task, task_id)
+        assert task.status == TaskStatus.DONE and task.outcome == "recommission"
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
+        assert event.comment == "Market has moved" and event.case_id == task.case_id
+    assert "You have no open tasks" in manager.get("/tasks/").text
+
+
+def test_snoozing_needs_a_reason_and_a_date_in_the_next_90_days(core, db, browser):
+    people = hub_people(db)
+    task_id = _task(core, people)
+    manager = browser(people.contract_manager)
+    later = core.engine.today() + timedelta(days=200)
+    page = manager.post(
+        f"/tasks/{task_id}",
+        {
+            "snooze-until": [str(later.day), str(later.month), str(later.year)],
+            "snooze-reason": "",
+            "snooze-submit": "1",
+        },
+        status=400,
+    ).text
+    assert "Give a reason for snoozing the task" in page
+    page = manager.post(
+        f"/tasks/{task_id}",
+        {
+            "snooze-until": [str(later.day), str(later.month), str(later.year)],
+            "snooze-reason": "Awaiting budget",
+            "snooze-submit": "1",
+        },
+        status=400,
+    ).text
+    assert "A task can be snoozed for up to 90 days" in page
+    soon = core.engine.today() + timedelta(days=14)
+    manager.post(
+        f"/tasks/{task_id}",
+        {
+            "snooze-until": [str(soon.day), str(soon.month), str(soon.year)],
+            "snooze-reason": "Awaiting budget",
+            "snooze-submit": "1",
+        },
+    )
+    with db.reading() as session:
+        assert session.get(Task, task_id).snoozed_until == soon
+
+
+def test_someone_elses_task_is_not_theirs(core, db, browser):
+    people = hub_people(db)
+    task_id = _task(core, people)
+    browser(people.requester).get(f"/tasks/{task_id}", status=404)
+
+
+def test_documents_are_checked_stored_and_downloaded(core, db, browser, app):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    requester = browser(people.requester)
+    url = f"/cases/{case_id}/documents"
+    page = f"/cases/{case_id}"
+    from io import BytesIO
+
+    bad = requester.post(
+        url,
+        {"document": (BytesIO(b"MZ\x90\x00"), "setup.exe")},
+        status=400,
+        form_page=page,
+        content_type="multipart/form-data",
+    ).text
+    assert "The selected file must be a PDF, Word, Excel" in bad
+    fake = requester.post(
+        url,
+        {"document": (BytesIO(b"not a pdf"), "report.pdf")},
+        status=400,
+        form_page=page,
+        content_type="multipart/form-data",
+    ).text
+    assert "The selected file is not a real .pdf file" in fake
+    big = requester.post(
+        url,
+        {"document": (BytesIO(b"%PDF-" + b"x" * (10 * 1024 * 1024)), "big.pdf")},
+        status=400,
+        form_page=page,
+        content_type="multipart/form-data",
+    ).text
+    assert "smaller than 10 MB" in big
+    requester.post(
+        url,
+        {"document": (BytesIO(b"%PDF-1.7 spec"), "../../Spec v2.pdf")},
+        form_page=page,
+        content_type="multipart/form-data",
+    )
+    with db.reading() as session:
+        document = session.scalars(select(Document)).one()
+        assert document.filename == "Spec v2.pdf" and document.size == 13
+    download = requester.get(f"/cases/{case_id}/documents/{document.id}")
+    assert download.data == b"%PDF-1.7 spec" and "attachment" in download.headers["Content-Disposition"]
+
+
+def test_bulk_approval_runs_every_check_per_case(core, db, browser):
+    people = hub_people(db)
+    declared, undeclared = (new_request(core.engine, people.requester, value="18000") for _ in range(2))
+    for case_id in (declared, undeclared):
+        act(core.engine, case_id, "submit", people.requester)
+    declare(core.engine, declared, people.manager)
+    manager = browser(people.manager)
+    response = manager.post("/approvals/bulk", {"case_id": [str(declared), str(undeclared)]}, form_page="/approvals/")
+    page = manager.get(response.location).text
+    assert (
+        "Approved 1" in page
+        and "Not approved 1" in page
+        and "Approval needs a conflict-of-interest declaration" in page
+    )
+    with db.reading() as session:
+        assert session.get(Case, declared).state != "route_approval"
+        assert session.get(Case, undeclared).state == "route_approval"
+
+
+def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    manager = browser(people.manager)
+    today = core.engine.today()
+    back = today + timedelta(days=5)
+    manager.post(
+        "/approvals/cover",
+        {
+            "delegate": str(people.head),
+            "starts_on": [str(today.day), str(today.month), str(today.year)],
+            "ends_on": [str(back.day), str(back.month), str(back.year)],
+            "reason": "Leave",
+        },
+    )
+    head = browser(people.head)
+    assert "covering for Max Manager" in head.get("/approvals/").text
+    head.post(f"/approvals/cases/{case_id}", {"has_conflict": "no", "outcome": "approve"})
+    assert "on behalf of Max Manager" in head.get(f"/cases/{case_id}").text
+
+
+def test_administration_pages(core, db, browser):
+    from tests.factories import create_user
+
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    people = hub_people(db)
+    client = browser(admin)
+    assert "Ada Admin" in client.get("/admin/users").text
+    governance = client.get("/admin/governance").text
+    assert "Oxfordshire County Council" in governance and "Head of Category" in governance
+    assert "Procurement" in client.get("/admin/workflows").text
+    assert "The configuration and workflow files are valid" in client.get("/admin/configuration").text
+    assert people
