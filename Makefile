@@ -4,7 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := provision_cycle.app:create_app
 
-.PHONY: help install run test lint bench clean
+ASSETS := provision_cycle/static/council.min.css
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help install assets browser run test lint bench clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,14 +21,23 @@ $(VENV)/.installed: $(BIN)/python requirements/app.txt requirements/test.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed  ## Create .venv and install the pinned dependencies
+# GOV.UK Frontend compiled with the council's font stack, and its JavaScript (npm, pinned by package-lock.json).
+$(ASSETS): assets/package.json assets/package-lock.json assets/scss/council.scss assets/copy-assets.mjs
+	cd assets && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+assets: $(ASSETS)  ## Build the GOV.UK Frontend assets (needs Node.js and npm)
+
+browser:  ## Install Debian's Chromium for the browser tests (needs root; they skip without it)
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+install: $(VENV)/.installed $(ASSETS)  ## Create .venv, install the pinned dependencies, build the assets
 
 run: install  ## Run the application on http://127.0.0.1:5000 (SQLite, demo data loaded once)
 	$(BIN)/flask upgrade-db
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install  ## Run the whole test suite (PostgreSQL tests skip, with a reason, if no server is running)
+test: install  ## Run the whole test suite (PostgreSQL and browser tests skip, with a reason, without a server or Chromium)
 	$(BIN)/python -m pytest
 
 lint: install  ## Check style with ruff
@@ -35,4 +47,4 @@ bench: install  ## Benchmark transitions per second (SQLite and PostgreSQL) agai
 	$(BIN)/python -m benchmarks.transitions
 
 clean:  ## Remove the virtual environment and the local database
-	rm -rf $(VENV) instance/provision-cycle.sqlite3*
+	rm -rf $(VENV) instance/provision-cycle.sqlite3* assets/node_modules $(ASSETS) provision_cycle/static/govuk

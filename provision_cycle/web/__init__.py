@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from ..services.reading import load_actor
 from . import filters
 from .errors import register_error_handlers
+from .forms import error_summary
 from .security import init_security
 
 
@@ -22,6 +23,7 @@ def init_web(app: Flask) -> None:
     WTFormsHelpers(app)
     init_security(app, lambda user_id: load_actor(core_of(app), user_id))
     filters.register(app)
+    app.add_template_global(error_summary)
     register_error_handlers(app)
     _blueprints(app)
 

@@ -1,0 +1,105 @@
+"""axe-core on the main pages (no serious or critical violations), and the pages at 320 px wide."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from provision_cycle.services.tasks import NewTask, raise_task
+from tests.browser.conftest import AXE
+from tests.factories import act, new_request
+from tests.web.conftest import PASSWORD
+from tests.web.helpers import seed_contracts
+
+
+def _signed_in(chromium, site, user_id, **options):
+    # axe is injected as a script the page did not ship, so this context alone bypasses the CSP.
+    context = chromium.new_context(base_url=site.url, bypass_csp=True, **options)
+    page = context.new_page()
+    page.goto("/sign-in")
+    if user_id is not None:
+        page.get_by_label("Username").fill(site.username(user_id))
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/my-work")
+    return context, page
+
+
+def _violations(page, url: str) -> list[str]:
+    page.goto(url)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _world(site):
+    core, people = site.core, site.people
+    case_id = new_request(core.engine, people.requester, value="600000", title="Library books")
+    act(core.engine, case_id, "submit", people.requester)
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        task_id = raise_task(
+            core,
+            session,
+            NewTask(
+                "renewal_decision",
+                "Decide the renewal",
+                core.engine.today() + timedelta(days=9),
+                people.contract_manager,
+                contract_id=contract_id,
+            ),
+            actor_id=people.officer,
+        )
+    return case_id, contract_id, task_id
+
+
+def test_main_pages_have_no_serious_accessibility_violations(site, chromium):
+    case_id, contract_id, task_id = _world(site)
+    people = site.people
+    visits = {
+        None: ["/sign-in", "/"],
+        people.requester: ["/my-work", "/requests/new", f"/cases/{case_id}"],
+        people.head: [
+            "/approvals/",
+            f"/approvals/cases/{case_id}",
+            "/contracts/",
+            f"/contracts/{contract_id}",
+            "/admin/governance",
+            "/approvals/cover",
+        ],
+        people.contract_manager: ["/tasks/", f"/tasks/{task_id}"],
+    }
+    problems = []
+    for user_id, urls in visits.items():
+        context, page = _signed_in(chromium, site, user_id)
+        for url in urls:
+            problems += _violations(page, url)
+        if user_id == people.requester:  # a page showing errors: the summary, messages and field states
+            page.goto("/requests/new")
+            page.get_by_role("button", name="Continue").click()
+            problems += [p for p in _violations_here(page)]
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def _violations_here(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_pages_fit_a_320_pixel_wide_screen(site, chromium):
+    case_id, _, _ = _world(site)
+    context, page = _signed_in(chromium, site, site.people.requester, viewport={"width": 320, "height": 640})
+    for url in ("/my-work", "/requests/new", f"/cases/{case_id}", "/contracts/"):
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{url} scrolls sideways at 320 px ({width} px wide)"
+    context.close()

@@ -1,0 +1,156 @@
+"""The journeys people make in a real browser, against the real app, database and GOV.UK assets."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+
+from provision_cycle.models import Case
+from provision_cycle.services.tasks import NewTask, raise_task
+from tests.factories import act, new_request
+from tests.web.helpers import seed_contracts
+
+
+def start_procurement(page: Page, *, title: str, value: str) -> None:
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Start a request").click()
+    page.get_by_label("A procurement").check()
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Describe the need").fill("Rock salt for winter gritting of the county's roads")
+    page.get_by_label("Oxfordshire County Council").check()
+    page.get_by_label("Category", exact=True).select_option(label="Corporate and Commercial: Corporate supplies")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Estimated total value, excluding VAT").fill(value)
+    page.get_by_label("Standard rate (20%)").check()
+    page.get_by_label("Goods", exact=True).check()
+    page.get_by_label("Day", exact=True).fill("1")
+    page.get_by_label("Month", exact=True).fill("10")
+    page.get_by_label("Year", exact=True).fill("2027")
+    page.get_by_label("Duration in months").fill("24")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("How is it funded?").fill("Highways revenue budget HW-101, confirmed")
+    page.get_by_label("Why is it needed now?").fill("Current contract ends before winter")
+    page.get_by_role("button", name="Continue").click()
+
+
+def decide(page: Page, case_title: str, outcome: str, reason: str = "") -> None:
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Approvals").click()
+    page.get_by_role("link", name=case_title, exact=True).click()
+    page.get_by_label("No, I have no conflict of interest").check()
+    page.get_by_label(outcome, exact=True).check()
+    if reason:
+        page.get_by_label("Reason or comment").fill(reason)
+    page.get_by_role("button", name="Record my decision").click()
+
+
+def test_requester_submits_and_two_approvers_sign_off_in_turn(site, open_as):
+    people = site.people
+    requester = open_as(people.requester)
+    start_procurement(requester, title="Winter road salt", value="600000")
+    expect(requester.get_by_role("heading", name="Check your answers before you continue")).to_be_visible()
+    route = requester.get_by_role("table", name="Who will approve it, and why")
+    expect(route).to_contain_text("Head of Category")
+    expect(route).to_contain_text("Director")
+    requester.get_by_role("button", name="Submit for approval").click()
+    expect(requester.locator("[data-flash=success]")).to_contain_text("Submit for approval: PRC-")
+
+    head = open_as(people.head)
+    decide(head, "Winter road salt", "Approve")
+    expect(head.locator("[data-flash=success]")).to_contain_text("Approved")
+    director = open_as(people.director)
+    decide(director, "Winter road salt", "Approve")
+    expect(director.locator("[data-flash=success]")).to_contain_text("is now at")
+
+    requester.reload()
+    expect(requester.get_by_role("table").filter(has_text="Round")).to_contain_text("Approved")
+    with site.core.db.reading() as session:
+        case = session.query(Case).one()
+        assert case.state not in ("draft", "route_approval")
+
+
+def test_a_returned_request_is_fixed_and_resubmitted(site, open_as):
+    people, engine = site.people, site.core.engine
+    case_id = new_request(engine, people.requester, value="18000", title="Printer paper")
+    act(engine, case_id, "submit", people.requester)
+    manager = open_as(people.manager)
+    decide(manager, "Printer paper", "Return for rework", "Say how many reams a year")
+
+    requester = open_as(people.requester)
+    requester.goto(f"/cases/{case_id}")
+    expect(requester.locator("#timeline")).to_be_visible()
+    expect(requester.get_by_text("Say how many reams a year").first).to_be_visible()
+    requester.get_by_role("link", name="Change the request").click()
+    requester.get_by_label("Describe the need").fill("Printer paper: 2,400 reams a year for all county offices")
+    requester.get_by_label("How is it funded?").fill("Office supplies budget CS-330")
+    requester.get_by_label("Why is it needed now?").fill("The current framework call-off ends in March")
+    requester.get_by_role("button", name="Save changes").click()
+    expect(requester.locator("[data-flash=success]")).to_contain_text("Your changes are saved")
+    requester.get_by_role("button", name="Resubmit for approval").click()
+    expect(requester.locator("[data-flash=success]")).to_contain_text("is now at")
+    with site.core.db.reading() as session:
+        assert session.get(Case, case_id).state == "route_approval"
+    expect(requester.get_by_role("cell", name="2", exact=True).first).to_be_visible()  # round 2 of the gate
+
+
+def test_a_rejected_request_ends_with_its_reason_visible(site, open_as):
+    people, engine = site.people, site.core.engine
+    case_id = new_request(engine, people.requester, value="18000", title="Team away day")
+    act(engine, case_id, "submit", people.requester)
+    decide(open_as(people.manager), "Team away day", "Reject", "Not an essential service this year")
+    requester = open_as(people.requester)
+    requester.goto(f"/cases/{case_id}")
+    expect(requester.get_by_text("Now at:")).to_contain_text("Rejected")
+    expect(requester.locator("#route")).to_be_visible()
+    expect(requester.get_by_text("Not an essential service this year").first).to_be_visible()
+
+
+def test_a_contract_manager_completes_a_renewal_task(site, open_as):
+    core, people = site.core, site.people
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        raise_task(
+            core,
+            session,
+            NewTask(
+                "renewal_decision",
+                "Decide whether to extend Contract 0",
+                core.engine.today() + timedelta(days=3),
+                people.contract_manager,
+                contract_id=contract_id,
+            ),
+            actor_id=people.officer,
+        )
+    manager = open_as(people.contract_manager)
+    manager.get_by_role("link", name="Decide whether to extend Contract 0").click()
+    manager.get_by_label("Re-commission: start a new procurement").check()
+    manager.get_by_label("Note (optional)").fill("Usage has doubled; go back to the market")
+    manager.get_by_role("button", name="Complete the task").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Task completed")
+    expect(manager.get_by_text("You have no open tasks")).to_be_visible()
+    manager.goto(f"/contracts/{contract_id}")
+    expect(manager.get_by_role("table")).to_contain_text("Recommission")
+
+
+def test_errors_are_summarised_and_focused(site, open_as):
+    requester = open_as(site.people.requester)
+    requester.goto("/requests/new")
+    requester.get_by_role("button", name="Continue").click()
+    expect(requester).to_have_title(re.compile(r"^Error: "))
+    summary = requester.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()  # GOV.UK Frontend's script moves focus to the summary
+    summary.get_by_role("link", name="Enter a title for the request").click()
+    expect(requester.get_by_label("Title", exact=True)).to_be_focused()
+
+
+def test_a_request_can_be_made_without_javascript(site, chromium):
+    context = chromium.new_context(base_url=site.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/sign-in")
+    page.get_by_label("Username").fill(site.username(site.people.requester))
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    start_procurement(page, title="Grit bins", value="12000")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("[data-flash=success]")).to_contain_text("Submit for approval: PRC-")
+    context.close()
