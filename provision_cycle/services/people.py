@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from ..core import Core
-from ..errors import InvalidInput, NotPermitted
+from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import RoleAssignment, User
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
@@ -48,7 +48,6 @@ def create_user(
     job_title: str = "",
     actor_id: int | None = None,
 ) -> int:
-    org = core.governance.organisation
     errors: dict[str, str] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
         errors["username"] = "Enter a username of lower-case letters, numbers, dots or hyphens, like j.smith"
@@ -57,15 +56,8 @@ def create_user(
     if password is not None and len(password) < MIN_PASSWORD:
         errors["password"] = f"Enter a password of at least {MIN_PASSWORD} characters"
     for grant in grants:
-        role = org.roles.get(grant.role)
-        if role is None:
-            errors["roles"] = f"Unknown role {grant.role!r}; choose from {', '.join(org.roles)}"
-        elif grant.authority not in org.authorities:
-            errors["roles"] = f"Unknown authority {grant.authority!r}; choose from {', '.join(org.authorities)}"
-        elif role.pillar_scoped and grant.pillar not in org.pillars:
-            errors["roles"] = f"{role.name} is held for a pillar: add one of {', '.join(org.pillars)}"
-        elif not role.pillar_scoped and grant.pillar:
-            errors["roles"] = f"{role.name} is held for a whole authority, not a pillar"
+        if problem := grant_problem(core, grant):
+            errors["roles"] = problem
     if errors:
         raise InvalidInput(errors)
     with core.db.unit_of_work() as session:
@@ -88,6 +80,78 @@ def create_user(
             data={"user_id": user.id, "username": username, "roles": [[g.role, g.authority, g.pillar] for g in grants]},
         )
         return user.id
+
+
+def grant_problem(core: Core, grant: Grant) -> str | None:
+    """What is wrong with a role grant, or None."""
+    org = core.governance.organisation
+    role = org.roles.get(grant.role)
+    if role is None:
+        return f"Unknown role {grant.role!r}; choose from {', '.join(org.roles)}"
+    if grant.authority not in org.authorities:
+        return f"Unknown authority {grant.authority!r}; choose from {', '.join(org.authorities)}"
+    if role.pillar_scoped and grant.pillar not in org.pillars:
+        return f"{role.name} is held for a pillar: choose one of {', '.join(p.name for p in org.pillars.values())}"
+    if not role.pillar_scoped and grant.pillar:
+        return f"{role.name} is held for a whole council, not a pillar: leave the pillar empty"
+    return None
+
+
+def grant_role(core: Core, user_id: int, grant: Grant, *, actor_id: int) -> None:
+    """Give someone a role in a council (and pillar); recorded on the system audit chain."""
+    if problem := grant_problem(core, grant):
+        raise InvalidInput({"role": problem})
+    with core.db.unit_of_work() as session:
+        user = _user_for_update(session, user_id)
+        if any((r.role, r.authority, r.pillar) == (grant.role, grant.authority, grant.pillar) for r in user.roles):
+            raise InvalidInput({"role": f"{user.full_name} already holds this role"})
+        user.roles.append(RoleAssignment(role=grant.role, authority=grant.authority, pillar=grant.pillar))
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="grant_role",
+            data={"user_id": user_id, "role": [grant.role, grant.authority, grant.pillar]},
+        )
+
+
+def revoke_role(core: Core, user_id: int, assignment_id: int, *, actor_id: int) -> None:
+    """Take a role away. Administrators cannot remove their own administrator role (no lock-out)."""
+    with core.db.unit_of_work() as session:
+        user = _user_for_update(session, user_id)
+        assignment = next((r for r in user.roles if r.id == assignment_id), None)
+        if assignment is None:
+            raise NotFound("That role is not held by this person")
+        if user_id == actor_id and assignment.role == "administrator":
+            raise NotPermitted("You cannot remove your own administrator role: ask another administrator")
+        user.roles.remove(assignment)
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="revoke_role",
+            data={"user_id": user_id, "role": [assignment.role, assignment.authority, assignment.pillar]},
+        )
+
+
+def set_active(core: Core, user_id: int, active: bool, *, actor_id: int) -> None:
+    """Deactivate someone who has left (they can no longer sign in or act), or reactivate them."""
+    if user_id == actor_id and not active:
+        raise NotPermitted("You cannot deactivate your own account")
+    with core.db.unit_of_work() as session:
+        user = _user_for_update(session, user_id)
+        user.is_active = active
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="activate_user" if active else "deactivate_user",
+            data={"user_id": user_id},
+        )
+
+
+def _user_for_update(session, user_id: int) -> User:
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"There is no person {user_id}")
+    return user
 
 
 def parse_grant(text: str) -> Grant:

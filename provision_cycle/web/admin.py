@@ -3,13 +3,16 @@ their diagrams, and a check of the configuration files as they are on disk now."
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from ..config_files import ConfigError
 from ..core import load_definitions
+from ..errors import DomainError, InvalidInput, NotFound
 from ..models import RoleAssignment, User
-from .common import core, render
+from ..services import people as people_service
+from .common import core, me, render
+from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,6 +33,91 @@ def users():
         for grant in session.scalars(select(RoleAssignment).order_by(RoleAssignment.authority, RoleAssignment.role)):
             grants.setdefault(grant.user_id, []).append(grant)
     return render("admin/users.html", people=people, grants=grants, organisation=core().governance.organisation)
+
+
+@admin.route("/users/new", methods=["GET", "POST"])
+@roles_required(*ADMIN_ROLES)
+def new_user():
+    form = NewUserForm()
+    form.fill_choices(core())
+    if form.validate_on_submit():
+        try:
+            user_id = people_service.create_user(
+                core(),
+                username=form.username.data.strip(),
+                full_name=form.full_name.data.strip(),
+                email=form.email.data.strip(),
+                job_title=(form.job_title.data or "").strip(),
+                password=form.password.data,
+                grants=[people_service.Grant(form.role.data, form.authority.data, form.pillar.data or None)],
+                actor_id=me().id,
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            flash(f"{form.full_name.data.strip()} can now sign in as {form.username.data.strip()}.")
+            return redirect(url_for(".user", user_id=user_id))
+    return render("admin/new_user.html", form=form)
+
+
+@admin.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(*ADMIN_ROLES)
+def user(user_id: int):
+    form = GrantRoleForm()
+    form.fill_choices(core())
+    if form.validate_on_submit():
+        try:
+            people_service.grant_role(
+                core(),
+                user_id,
+                people_service.Grant(form.role.data, form.authority.data, form.pillar.data or None),
+                actor_id=me().id,
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            flash("The role is added.")
+            return redirect(url_for(".user", user_id=user_id))
+    with core().db.reading() as session:
+        person = session.get(User, user_id)
+        if person is None:
+            raise NotFound(f"There is no person {user_id}")
+        grants = list(person.roles)
+    return render(
+        "admin/user.html",
+        person=person,
+        grants=grants,
+        form=form,
+        button=ActionForm(),
+        organisation=core().governance.organisation,
+    )
+
+
+@admin.post("/users/<int:user_id>/roles/<int:assignment_id>/remove")
+@roles_required(*ADMIN_ROLES)
+def remove_role(user_id: int, assignment_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            people_service.revoke_role(core(), user_id, assignment_id, actor_id=me().id)
+            flash("The role is removed.")
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".user", user_id=user_id))
+
+
+@admin.post("/users/<int:user_id>/active")
+@roles_required(*ADMIN_ROLES)
+def toggle_active(user_id: int):
+    if ActionForm().validate_on_submit():
+        active = request.form.get("active") == "yes"
+        try:
+            people_service.set_active(core(), user_id, active, actor_id=me().id)
+            flash(
+                "The account is active again." if active else "The account is deactivated: they can no longer sign in."
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".user", user_id=user_id))
 
 
 @admin.get("/governance")

@@ -379,3 +379,46 @@ class EditRequestForm(AboutRequestForm, ValueForm, FundingForm):
     stage = None
     version = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+# --- administration -----------------------------------------------------------------------------------
+class GrantRoleForm(FlaskForm):
+    role = ChoiceField("Role", widget=GovSelect(), invalid="Choose a role")
+    authority = ChoiceField("Council", widget=GovSelect(), invalid="Choose a council")
+    pillar = SelectField(
+        "Pillar", widget=GovSelect(), description="Only for category staff and contract managers", validate_choice=False
+    )
+    submit = SubmitField("Add the role", widget=GovSubmitInput())
+
+    def fill_choices(self, core: Core) -> None:
+        org = core.governance.organisation
+        self.role.choices = options([("", "Choose a role")] + [(r.code, r.name) for r in org.roles.values()])
+        self.authority.choices = options(
+            [("", "Choose a council")] + [(a.code, a.name) for a in org.authorities.values()]
+        )
+        self.pillar.choices = options([("", "No pillar")] + [(p.code, p.name) for p in org.pillars.values()])
+
+
+class NewUserForm(GrantRoleForm):
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the person's full name"), Length(max=200)],
+    )
+    username = StringField(
+        "Username",
+        widget=GovTextInput(),
+        description="Lower-case letters, numbers, dots or hyphens, like j.smith",
+        validators=[DataRequired(message="Enter a username")],
+    )
+    email = StringField(
+        "Email address", widget=GovTextInput(), validators=[DataRequired(message="Enter an email address")]
+    )
+    job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    password = PasswordField(
+        "First password",
+        widget=GovPasswordInput(),
+        description="At least 12 characters; tell the person separately",
+        validators=[DataRequired(message="Enter a first password")],
+    )
+    submit = SubmitField("Add the person", widget=GovSubmitInput())

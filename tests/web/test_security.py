@@ -47,6 +47,8 @@ def _world(core, db):
         "version": 1,
         "delegation_id": 1,
         "filename": "x",
+        "user_id": people.requester,
+        "assignment_id": 1,
     }
     return people, values
 

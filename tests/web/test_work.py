@@ -190,3 +190,62 @@ def test_administration_pages(core, db, browser):
     assert "Procurement" in client.get("/admin/workflows").text
     assert "The configuration and workflow files are valid" in client.get("/admin/configuration").text
     assert people
+
+
+def test_an_administrator_adds_a_person_grants_and_removes_roles_and_deactivates(core, db, browser):
+    from provision_cycle.models import RoleAssignment, User
+    from tests.factories import create_user
+
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    client = browser(admin)
+    page = client.post(
+        "/admin/users/new",
+        {
+            "full_name": "Nia New",
+            "username": "Nia New",
+            "email": "nia@example.gov.uk",
+            "password": "long enough password",
+            "role": "category_officer",
+            "authority": "OCC",
+            "pillar": "",
+        },
+        status=400,
+    ).text
+    assert "Enter a username of lower-case letters" in page or "held for a pillar" in page
+    response = client.post(
+        "/admin/users/new",
+        {
+            "full_name": "Nia New",
+            "username": "nia.new",
+            "email": "nia@example.gov.uk",
+            "password": "long enough password",
+            "role": "category_officer",
+            "authority": "OCC",
+            "pillar": "cnc",
+        },
+    )
+    with db.reading() as session:
+        nia = session.scalars(select(User).where(User.username == "nia.new")).one()
+        nia_id = nia.id
+    assert response.location.endswith(f"/admin/users/{nia_id}")
+    client.post(f"/admin/users/{nia_id}", {"role": "requester", "authority": "CDC", "pillar": ""})
+    page = client.post(
+        f"/admin/users/{nia_id}", {"role": "requester", "authority": "CDC", "pillar": ""}, status=400
+    ).text
+    assert "already holds this role" in page
+    with db.reading() as session:
+        grant = session.scalars(
+            select(RoleAssignment).where(RoleAssignment.user_id == nia_id, RoleAssignment.role == "requester")
+        ).one()
+    client.post(f"/admin/users/{nia_id}/roles/{grant.id}/remove", form_page=f"/admin/users/{nia_id}")
+    client.post(f"/admin/users/{nia_id}/active", {"active": "no"}, form_page=f"/admin/users/{nia_id}")
+    with db.reading() as session:
+        nia = session.get(User, nia_id)
+        assert not nia.is_active and [r.role for r in nia.roles] == ["category_officer"]
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.stream == "system")).all()
+        assert {"create_user", "grant_role", "revoke_role", "deactivate_user"} <= set(actions)
+    # An administrator cannot lock themselves out.
+    with db.reading() as session:
+        own = session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == admin)).one()
+    response = client.post(f"/admin/users/{admin}/roles/{own.id}/remove", form_page=f"/admin/users/{admin}")
+    assert "You cannot remove your own administrator role" in client.get(response.location).text

@@ -1,0 +1,28 @@
+"""Every demo person can open every page they are shown, with the varied cases the demo drives."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.demo import seed
+from provision_cycle.models import User
+from tests.web.conftest import Browser
+
+
+@pytest.mark.sqlite_only
+def test_every_demo_person_can_open_their_pages(app, core, db):
+    seed(core, cases=12, contracts=20)
+    with db.reading() as session:
+        people = session.scalars(select(User.id).where(User.username != "system")).all()
+    opened = 0
+    for person in people:
+        browser = Browser(app, db).sign_in(person)
+        home = browser.get("/my-work").text
+        links = set(re.findall(r'href="(/(?:cases|approvals/cases|tasks|contracts)/\d+)"', home))
+        for page in ("/approvals/", "/contracts/", "/tasks/", "/notifications", "/requests/new", *sorted(links)[:5]):
+            browser.get(page)
+            opened += 1
+    assert opened > len(people) * 5
