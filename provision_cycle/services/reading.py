@@ -26,6 +26,7 @@ from ..models import (
     Delegation,
     Document,
     OutboxMessage,
+    Stage,
     StepStatus,
     Task,
     TaskStatus,
@@ -101,8 +102,14 @@ class WaitingApproval:
 
 
 def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
+    """The commissioning and procurement cases the person raised (contracts they manage are in the register)."""
     return list(
-        session.scalars(select(Case).where(Case.requester_id == actor.id).order_by(Case.updated_at.desc()).limit(limit))
+        session.scalars(
+            select(Case)
+            .where(Case.requester_id == actor.id, Case.stage != Stage.CONTRACT)
+            .order_by(Case.updated_at.desc())
+            .limit(limit)
+        )
     )
 
 
