@@ -9,7 +9,14 @@ from ..errors import DomainError, GuardFailed, InvalidInput, StaleCase
 from ..services import documents, reading
 from ..workflow.engine import ActionRequest, AvailableAction
 from .common import core, me, render
-from .forms import ActionForm, EditRequestForm, UploadForm, action_form_class, action_inputs, apply_errors
+from .forms import (
+    REQUEST_FIELDS,
+    EditRequestForm,
+    UploadForm,
+    action_form_class,
+    action_inputs,
+    apply_errors,
+)
 from .security import signed_in
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
@@ -18,14 +25,20 @@ cases = Blueprint("cases", __name__, url_prefix="/cases")
 @cases.get("/<int:case_id>")
 @signed_in
 def show(case_id: int):
+    return _case_page(case_id, UploadForm())
+
+
+def _case_page(case_id: int, upload: UploadForm, status: int = 200):
+    """The case page; ``upload`` is the document form, with its errors after a refused upload."""
     with core().db.reading() as session:
         page = reading.case_page(core(), session, me(), case_id)
         return render(
             "cases/show.html",
             page=page,
-            form=ActionForm(),
-            upload=UploadForm(),
+            form=upload,  # the page's error summary lists this form's errors
+            upload=upload,
             organisation=core().governance.organisation,
+            status=status,
         )
 
 
@@ -112,7 +125,7 @@ def edit(case_id: int):
                 me().id,
                 int(form.version.data) if (form.version.data or "").isdigit() else None,
                 details={"funding": form.funding.data, "justification": form.justification.data},
-                **{name: form[name].data for name in EditRequestForm.CASE_FIELDS},
+                **{name: form[name].data for name in REQUEST_FIELDS},
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
@@ -140,16 +153,7 @@ def upload(case_id: int):
                 return redirect(url_for(".show", case_id=case_id, _anchor="documents"))
             except InvalidInput as error:
                 apply_errors(form, error.fields)
-    with core().db.reading() as session:
-        page = reading.case_page(core(), session, me(), case_id)
-    return render(
-        "cases/show.html",
-        page=page,
-        form=ActionForm(),
-        upload=form,
-        organisation=core().governance.organisation,
-        status=400,
-    )
+    return _case_page(case_id, form, status=400)
 
 
 @cases.get("/<int:case_id>/documents/<int:document_id>")

@@ -126,6 +126,20 @@ class SignInForm(FlaskForm):
 
 
 # --- starting a request ------------------------------------------------------------------------------
+# The request's answers that are fields of the case (funding and justification go in its details).
+REQUEST_FIELDS = (
+    "title",
+    "description",
+    "authority",
+    "category",
+    "contract_type",
+    "estimated_value",
+    "vat_treatment",
+    "proposed_start",
+    "duration_months",
+)
+
+
 class AboutRequestForm(FlaskForm):
     stage = RadioField(
         "What do you need to start?",
@@ -365,17 +379,6 @@ class UploadForm(FlaskForm):
 class EditRequestForm(AboutRequestForm, ValueForm, FundingForm):
     """All of a request's answers on one page, for changing a draft or a request returned for rework."""
 
-    CASE_FIELDS = (
-        "title",
-        "description",
-        "authority",
-        "category",
-        "estimated_value",
-        "vat_treatment",
-        "contract_type",
-        "proposed_start",
-        "duration_months",
-    )
     stage = None
     version = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -13,23 +13,12 @@ from ..errors import DomainError, GuardFailed, InvalidInput
 from ..governance.rules import GovernanceError, Proposal
 from ..workflow.engine import ActionRequest
 from .common import core, me, render
-from .forms import AboutRequestForm, FundingForm, ValueForm, apply_errors
+from .forms import REQUEST_FIELDS, AboutRequestForm, FundingForm, ValueForm, apply_errors
 from .security import signed_in
 
 requests = Blueprint("requests", __name__, url_prefix="/requests")
 ANSWERS = "new_request"
 PAGES = ("about", "value", "funding")
-CASE_FIELDS = (
-    "title",
-    "description",
-    "authority",
-    "category",
-    "contract_type",
-    "estimated_value",
-    "vat_treatment",
-    "proposed_start",
-    "duration_months",
-)
 
 
 def _answers() -> dict:
@@ -120,7 +109,7 @@ def check():
                 stage=answers["stage"],
                 actor_id=me().id,
                 details={"funding": answers["funding"], "justification": answers["justification"]},
-                **{k: answers[k] for k in CASE_FIELDS},
+                **{k: answers[k] for k in REQUEST_FIELDS},
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
