@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .core import Core, build_core
 from .settings import PROJECT_ROOT, Settings
+
+MAX_ID = 2**31 - 1
 
 
 def create_app(settings: Settings | None = None, *, core: Core | None = None) -> Flask:
@@ -18,7 +21,15 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     return app
 
 
+class IdConverter(IntegerConverter):
+    """A row id in a URL: 1 to the largest 32-bit integer, so an absurd id is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's parameter name
+        super().__init__(map, min=1, max=MAX_ID)
+
+
 def _configure(app: Flask, settings: Settings) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         DEBUG=settings.debug,
@@ -36,9 +47,11 @@ def _attach_core(app: Flask, core: Core) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api import init_api
     from .web import init_web
 
     init_web(app)
+    init_api(app)
 
 
 def _register_cli(app: Flask) -> None:

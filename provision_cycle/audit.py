@@ -142,3 +142,14 @@ def verify_chains(session: Session, *, batch: int = 5000) -> ChainReport:
         elif audit_seq and expected_prev[stream] != audit_head:
             problems.append(f"{stream}: the case's chain head does not match its last event")
     return ChainReport(streams=len(expected_seq), events=count, problems=problems)
+
+
+def case_chain_intact(case: Case, events: list[AuditEvent]) -> bool:
+    """Whether one case's events (in order) form an unbroken chain ending at the head the case records."""
+    prev, seq = GENESIS, 0
+    for event in events:
+        seq += 1
+        if event.seq != seq or event.prev_hash != prev or hash_of(event) != event.hash:
+            return False
+        prev = event.hash
+    return seq == case.audit_seq and (seq == 0 or prev == case.audit_head)

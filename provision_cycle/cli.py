@@ -91,6 +91,29 @@ def create_user_command(username: str, full_name: str, email: str, roles: tuple[
     click.echo(f"Created {username} (id {user_id}).")
 
 
+@click.command("create-token")
+@with_appcontext
+@click.option("--username", required=True, help="Whose token: it acts with exactly their roles.")
+@click.option("--name", required=True, help="What will use it, like 'Finance system'.")
+def create_token_command(username: str, name: str) -> None:
+    """Create a personal API token for someone and print it (once: only its hash is kept)."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .services.tokens import create_token
+
+    core = _core()
+    with core.db.reading() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        _fail(f"There is no user {username!r}")
+    try:
+        _, secret = create_token(core, user_id, name, actor_id=user_id)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(secret)
+
+
 @click.command("verify-audit")
 @with_appcontext
 def verify_audit() -> None:
@@ -177,7 +200,16 @@ def draw(workflow, version, case_id, fmt, output) -> None:
         click.echo(text)
 
 
-COMMANDS = (upgrade_db, validate, seed_demo, create_user_command, verify_audit, migrate_cases_command, draw)
+COMMANDS = (
+    upgrade_db,
+    validate,
+    seed_demo,
+    create_user_command,
+    create_token_command,
+    verify_audit,
+    migrate_cases_command,
+    draw,
+)
 
 
 def register(app: Flask) -> None:

@@ -115,3 +115,14 @@ def engine(db, definitions, clock) -> Engine:
 def core(db, definitions, engine) -> Core:
     governance, workflows = definitions
     return Core(Settings(database_url=db.url), db, governance, workflows, engine)
+
+
+@pytest.fixture
+def app(core, tmp_path):
+    """The Flask app (web pages and API) over the test database, with documents under a temporary folder."""
+    from provision_cycle.app import create_app
+
+    core.settings = core.settings.with_overrides(instance_dir=tmp_path)
+    app = create_app(core.settings, core=core)
+    app.config.update(TESTING=True)
+    return app

@@ -1,5 +1,6 @@
 """The typed ORM models. Alembic migrations (``migrations/``) are the schema; these describe it."""
 
+from .api import ApiToken, IdempotentResponse
 from .audit import AuditEvent, AuditHead
 from .base import Base, utcnow
 from .cases import ApprovalStep, Case, CaseDeadline, ConflictDeclaration, Decision, Outcome, Stage, StepStatus
@@ -10,6 +11,8 @@ from .people import Delegation, RoleAssignment, User
 from .tasks import Task, TaskStatus
 
 __all__ = [
+    "ApiToken",
+    "IdempotentResponse",
     "ApprovalStep",
     "AuditEvent",
     "AuditHead",

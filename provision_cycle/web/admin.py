@@ -60,7 +60,7 @@ def new_user():
     return render("admin/new_user.html", form=form)
 
 
-@admin.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(*ADMIN_ROLES)
 def user(user_id: int):
     form = GrantRoleForm()
@@ -93,7 +93,7 @@ def user(user_id: int):
     )
 
 
-@admin.post("/users/<int:user_id>/roles/<int:assignment_id>/remove")
+@admin.post("/users/<id:user_id>/roles/<id:assignment_id>/remove")
 @roles_required(*ADMIN_ROLES)
 def remove_role(user_id: int, assignment_id: int):
     if ActionForm().validate_on_submit():
@@ -105,7 +105,7 @@ def remove_role(user_id: int, assignment_id: int):
     return redirect(url_for(".user", user_id=user_id))
 
 
-@admin.post("/users/<int:user_id>/active")
+@admin.post("/users/<id:user_id>/active")
 @roles_required(*ADMIN_ROLES)
 def toggle_active(user_id: int):
     if ActionForm().validate_on_submit():

@@ -36,7 +36,7 @@ def queue():
     )
 
 
-@approvals.route("/cases/<int:case_id>", methods=["GET", "POST"])
+@approvals.route("/cases/<id:case_id>", methods=["GET", "POST"])
 @signed_in
 def decide(case_id: int):
     actor = me()
@@ -152,7 +152,7 @@ def cover():
     return render("approvals/cover.html", form=form, current=current, revoke=ActionForm())
 
 
-@approvals.post("/cover/<int:delegation_id>/end")
+@approvals.post("/cover/<id:delegation_id>/end")
 @signed_in
 def end_cover(delegation_id: int):
     if ActionForm().validate_on_submit():

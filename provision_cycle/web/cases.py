@@ -22,7 +22,7 @@ from .security import signed_in
 cases = Blueprint("cases", __name__, url_prefix="/cases")
 
 
-@cases.get("/<int:case_id>")
+@cases.get("/<id:case_id>")
 @signed_in
 def show(case_id: int):
     return _case_page(case_id, UploadForm())
@@ -42,7 +42,7 @@ def _case_page(case_id: int, upload: UploadForm, status: int = 200):
         )
 
 
-@cases.get("/<int:case_id>/diagram.svg")
+@cases.get("/<id:case_id>/diagram.svg")
 @signed_in
 def diagram(case_id: int):
     with core().db.reading() as session:
@@ -58,7 +58,7 @@ def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:
     return page, action
 
 
-@cases.route("/<int:case_id>/actions/<trigger>", methods=["GET", "POST"])
+@cases.route("/<id:case_id>/actions/<trigger>", methods=["GET", "POST"])
 @signed_in
 def act(case_id: int, trigger: str):
     """Take an action. Actions with inputs or a reason show their form first; the rest act on POST."""
@@ -101,7 +101,7 @@ def act(case_id: int, trigger: str):
     return redirect(url_for(".show", case_id=case_id))
 
 
-@cases.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@cases.route("/<id:case_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit(case_id: int):
     with core().db.reading() as session:
@@ -138,7 +138,7 @@ def edit(case_id: int):
     return render("cases/edit.html", case=case, form=form)
 
 
-@cases.post("/<int:case_id>/documents")
+@cases.post("/<id:case_id>/documents")
 @signed_in
 def upload(case_id: int):
     form = UploadForm()
@@ -156,7 +156,7 @@ def upload(case_id: int):
     return _case_page(case_id, form, status=400)
 
 
-@cases.get("/<int:case_id>/documents/<int:document_id>")
+@cases.get("/<id:case_id>/documents/<id:document_id>")
 @signed_in
 def download(case_id: int, document_id: int):
     document, path = documents.open_document(core(), case_id, document_id, me().id)

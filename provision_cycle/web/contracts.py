@@ -118,7 +118,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-@contracts.get("/<int:contract_id>")
+@contracts.get("/<id:contract_id>")
 @signed_in
 def show(contract_id: int):
     with core().db.reading() as session:

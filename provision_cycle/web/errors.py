@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from ..api.framework import problem
 from ..errors import NotFound, NotPermitted
 
 
 def register_error_handlers(app: Flask) -> None:
     def page(status: int, title: str, message: str):
+        if request.path.startswith("/api/"):  # the API speaks problem+json, even for its errors outside a view
+            return problem(status, title, message)
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(400)

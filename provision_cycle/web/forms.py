@@ -425,3 +425,13 @@ class NewUserForm(GrantRoleForm):
         validators=[DataRequired(message="Enter a first password")],
     )
     submit = SubmitField("Add the person", widget=GovSubmitInput())
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name of the new token",
+        widget=GovTextInput(),
+        description="What will use it, like 'Finance system nightly import'",
+        validators=[DataRequired(message="Give the token a name that says what uses it"), Length(max=100)],
+    )
+    submit = SubmitField("Create a token", widget=GovSubmitInput())

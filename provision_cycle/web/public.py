@@ -24,7 +24,7 @@ def home():
     return render_template("public/home.html", definitions=definitions, organisation=core().governance.organisation)
 
 
-@public.get("/workflows/<name>/v<int:version>.svg")
+@public.get("/workflows/<name>/v<id:version>.svg")
 @anyone
 def workflow_diagram(name: str, version: int):
     try:

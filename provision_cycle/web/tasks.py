@@ -33,7 +33,7 @@ def _task(task_id: int) -> tuple[Task, Case]:
         return task, case
 
 
-@tasks.route("/<int:task_id>", methods=["GET", "POST"])
+@tasks.route("/<id:task_id>", methods=["GET", "POST"])
 @signed_in
 def show(task_id: int):
     task, case = _task(task_id)

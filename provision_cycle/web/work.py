@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, url_for
 
+from ..errors import DomainError, InvalidInput
 from ..services import reading
+from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, me, render
+from .forms import ActionForm, TokenForm, apply_errors
 from .security import signed_in
 
 work = Blueprint("work", __name__)
@@ -31,3 +34,29 @@ def my_work():
 def notifications():
     with core().db.reading() as session:
         return render("work/notifications.html", notifications=reading.my_notifications(session, me(), limit=100))
+
+
+@work.route("/account/api-tokens", methods=["GET", "POST"])
+@signed_in
+def tokens():
+    """Personal API tokens: the secret is shown once, on the page that creates it, and never stored."""
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _, secret = create_token(core(), me().id, form.name.data, actor_id=me().id)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+    return render("work/tokens.html", form=form, secret=secret, tokens=tokens_of(core(), me().id), revoke=ActionForm())
+
+
+@work.post("/account/api-tokens/<id:token_id>/revoke")
+@signed_in
+def revoke(token_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            revoke_token(core(), token_id, actor_id=me().id)
+            flash("The token is revoked: it no longer works.")
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".tokens"))

@@ -132,6 +132,7 @@ class ActionContext:
             contract_type=case.contract_type,
             estimated_value=contract.value if contract else case.estimated_value,
             vat_treatment=case.vat_treatment,
+            proposed_start=case.proposed_start,
             duration_months=case.duration_months,
         )
         new_id = self.engine.insert_case(

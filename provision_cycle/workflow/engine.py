@@ -43,6 +43,7 @@ CASE_TEAM_ROLES = ("category_officer", "category_manager", "head_of_category")
 STAGE_PREFIX = {"commissioning": "COM", "procurement": "PRC", "contract": "CMG"}
 SYSTEM_USERNAME = "system"
 MAX_TEXT = 5000
+MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
 
 
 def utc_now() -> datetime:
@@ -1124,7 +1125,7 @@ def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str
                 errors[spec.name] = f"{spec.label} must be an amount in pounds, like 25000 or 25000.50"
         elif spec.type == "integer":
             parsed = int(value) if not isinstance(value, bool) and str(value).isdigit() else None
-            if parsed is None:
+            if parsed is None or parsed > MAX_WHOLE_NUMBER:
                 errors[spec.name] = f"{spec.label} must be a whole number, like 12"
         elif spec.type == "boolean":
             parsed = value if isinstance(value, bool) else None

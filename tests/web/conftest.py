@@ -7,20 +7,11 @@ import re
 import pytest
 from sqlalchemy import update
 
-from provision_cycle.app import create_app
 from provision_cycle.models import User
 from provision_cycle.services.people import hash_password
 
 PASSWORD = "correct horse battery staple"
 _HASH = hash_password(PASSWORD)  # once per run: argon2 is slow on purpose
-
-
-@pytest.fixture
-def app(core, tmp_path):
-    core.settings = core.settings.with_overrides(instance_dir=tmp_path)
-    app = create_app(core.settings, core=core)
-    app.config.update(TESTING=True)
-    return app
 
 
 def give_password(db, *user_ids: int) -> None:

@@ -48,6 +48,7 @@ def _world(core, db):
         "delegation_id": 1,
         "filename": "x",
         "user_id": people.requester,
+        "token_id": 1,
         "assignment_id": 1,
     }
     return people, values
@@ -73,8 +74,11 @@ def test_signed_out_people_are_sent_to_sign_in(app, core, db):
     client = app.test_client()
     for rule, url in _urls(app, values, "GET"):
         response = client.get(url)
-        if app.view_functions[rule.endpoint].access_rule[0] == PUBLIC:
+        rule_kind = app.view_functions[rule.endpoint].access_rule[0]
+        if rule_kind == PUBLIC:
             assert response.status_code in (200, 302), url
+        elif rule_kind == "api_token":  # the API answers with a problem, not a sign-in page
+            assert response.status_code == 401 and response.mimetype == "application/problem+json", url
         else:
             assert response.status_code == 302 and "/sign-in" in response.location, url
 

@@ -1,0 +1,391 @@
+"""The API's request and response shapes. Requests forbid unknown fields; money travels as a decimal string
+("250000.00") so no value is ever rounded through a float."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Money = str
+Stage = Literal["commissioning", "procurement"]
+ContractType = Literal["goods", "services", "works", "light_touch"]
+Vat = Literal["standard", "reduced", "zero", "exempt"]
+Text = Field(default="", max_length=5000)
+MAX_ID = 2**31 - 1
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel):
+    page: int
+    per_page: int
+    total: int
+
+
+class PageQuery(Request):
+    page: int = Field(default=1, ge=1, le=100000)
+    per_page: int = Field(default=25, ge=1, le=100)
+
+
+# --- reference data -------------------------------------------------------------------------------------
+class Named(BaseModel):
+    code: str
+    name: str
+
+
+class PillarOut(Named):
+    categories: list[Named]
+
+
+class RoleOut(Named):
+    rank: int
+    pillar_scoped: bool
+
+
+class Reference(BaseModel):
+    authorities: list[Named]
+    joint: Named
+    pillars: list[PillarOut]
+    roles: list[RoleOut]
+
+
+class InputOut(BaseModel):
+    name: str
+    type: str
+    label: str
+    optional: bool
+
+
+class TransitionOut(BaseModel):
+    trigger: str
+    label: str
+    sources: list[str]
+    dest: str | None
+    by: list[str]
+    inputs: list[InputOut]
+    reason_required: bool
+
+
+class StateOut(BaseModel):
+    name: str
+    label: str
+    final: bool
+    editable: bool
+    gate: str | None
+
+
+class WorkflowOut(BaseModel):
+    name: str
+    version: int
+    stage: str
+    title: str
+    initial: str
+    states: list[StateOut]
+    transitions: list[TransitionOut]
+    gates: list[str]
+
+
+class WorkflowList(BaseModel):
+    items: list[WorkflowOut]
+
+
+# --- route preview --------------------------------------------------------------------------------------
+class RoutePreviewIn(Request):
+    authority: str = Field(max_length=10)
+    category: str = Field(max_length=60)
+    contract_type: ContractType
+    value: Money = Field(description="Estimated total value excluding VAT, in pounds, like '250000.00'", max_length=20)
+    vat_treatment: Vat = "standard"
+    commencement: date | None = None
+    route: str | None = Field(default=None, max_length=40)
+    stage: Stage = "procurement"
+
+
+class PlannedStepOut(BaseModel):
+    gate: str
+    position: int
+    role: str
+    role_name: str
+    authority: str
+    pillar: str | None
+    mode: str
+    required: int
+    reason: str
+
+
+class RoutePreviewOut(BaseModel):
+    regime: str
+    statutory_summary: str
+    above_threshold: bool
+    notifiable: bool
+    value_inc_vat: Money
+    threshold: Money
+    recommended_route: str
+    allowed_routes: list[str]
+    key_decision: bool
+    key_decision_reason: str
+    steps: list[PlannedStepOut]
+
+
+# --- cases ----------------------------------------------------------------------------------------------
+class CaseIn(Request):
+    stage: Stage = "procurement"
+    title: str = Field(max_length=200)
+    description: str = Text
+    authority: str = Field(max_length=10)
+    category: str = Field(max_length=60)
+    contract_type: ContractType
+    estimated_value: Money = Field(max_length=20)
+    vat_treatment: Vat = "standard"
+    proposed_start: date | None = None
+    duration_months: int | None = Field(default=None, ge=1, le=600)
+    route: str | None = Field(default=None, max_length=40)
+    funding: str = Text
+    justification: str = Text
+    submit: bool = Field(default=False, description="Submit for approval at once (procurement only)")
+
+
+class CaseQuery(PageQuery):
+    state: str | None = Field(default=None, max_length=40)
+    stage: Literal["commissioning", "procurement", "contract"] | None = None
+    pillar: str | None = Field(default=None, max_length=40)
+    authority: str | None = Field(default=None, max_length=10)
+    requester_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    waiting_on_me: bool = False
+
+
+class CaseSummary(BaseModel):
+    id: int
+    reference: str | None
+    stage: str
+    workflow: str
+    workflow_version: int
+    state: str
+    state_label: str
+    version: int
+    title: str
+    authority: str
+    pillar: str
+    category: str
+    estimated_value: Money
+    requester_id: int
+    updated_at: datetime
+
+
+class CaseList(Page):
+    items: list[CaseSummary]
+
+
+class DecisionOut(BaseModel):
+    actor_id: int
+    principal_id: int
+    outcome: str
+    reason: str
+    at: datetime
+
+
+class StepOut(BaseModel):
+    gate: str
+    round: int
+    position: int
+    role: str
+    authority: str
+    pillar: str | None
+    mode: str
+    required: int
+    status: str
+    reason: str
+    opened_at: datetime | None
+    closed_at: datetime | None
+    decisions: list[DecisionOut]
+
+
+class AvailableActionOut(BaseModel):
+    trigger: str
+    label: str
+    inputs: list[InputOut]
+    reason_required: bool
+    decision: bool
+
+
+class KeyDate(BaseModel):
+    kind: str
+    due_on: date
+    basis: str
+    met_at: datetime | None
+
+
+class LinkedCases(BaseModel):
+    parent_id: int | None
+    children: list[int]
+    contract_id: int | None
+
+
+class CaseOut(CaseSummary):
+    description: str
+    contract_type: str
+    vat_treatment: str
+    route: str | None
+    regime: str | None
+    key_decision: bool
+    proposed_start: date | None
+    duration_months: int | None
+    details: dict[str, Any]
+    created_at: datetime
+    submitted_at: datetime | None
+    closed_at: datetime | None
+    steps: list[StepOut]
+    available_actions: list[AvailableActionOut]
+    key_dates: list[KeyDate]
+    linked: LinkedCases
+
+
+class Declaration(Request):
+    has_conflict: bool
+    details: str = Text
+    mitigation: str = Text
+
+
+class ActionIn(Request):
+    trigger: str = Field(max_length=60)
+    comment: str = Text
+    reason: str = Text
+    inputs: dict[str, str | int | bool | None] = Field(default_factory=dict, max_length=50)
+    on_behalf_of_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    declaration: Declaration | None = None
+
+
+class ActionOut(BaseModel):
+    case_id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    message: str
+    opened_cases: list[int]
+
+
+class DecisionIn(Request):
+    outcome: Literal["approve", "reject", "return", "request_info"]
+    reason: str = Text
+    on_behalf_of_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    declaration: Declaration | None = None
+
+
+class PendingApproval(BaseModel):
+    case: CaseSummary
+    gate: str
+    step_position: int
+    role: str
+    step_reason: str
+    on_behalf_of_id: int | None
+    waited_days: int
+
+
+class PendingApprovals(BaseModel):
+    items: list[PendingApproval]
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    at: datetime
+    actor_id: int | None
+    on_behalf_of_id: int | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    comment: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditTrail(BaseModel):
+    case_id: int
+    chain_verified: bool
+    items: list[AuditEventOut]
+
+
+# --- contracts and tasks ---------------------------------------------------------------------------------
+class ContractQuery(PageQuery):
+    q: str = Field(default="", max_length=100)
+    pillar: str = Field(default="", max_length=40)
+    authority: str = Field(default="", max_length=10)
+    status: str = Field(default="", max_length=40)
+    expiring_within: int | None = Field(default=None, ge=1, le=3650)
+    sort: Literal["end_date", "value", "supplier", "title"] = "end_date"
+
+
+class ContractOut(BaseModel):
+    id: int
+    reference: str
+    case_id: int
+    status: str
+    title: str
+    authority: str
+    pillar: str
+    category: str
+    contract_type: str
+    regime: str
+    route: str | None
+    supplier_name: str
+    value: Money
+    start_date: date
+    end_date: date
+    extension_months_available: int
+    notice_period_days: int
+    contract_manager_id: int | None
+
+
+class ContractList(Page):
+    items: list[ContractOut]
+
+
+class TaskOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    detail: str
+    contract_id: int | None
+    case_id: int
+    assignee_id: int
+    due_on: date
+    status: str
+    snoozed_until: date | None
+    snooze_reason: str
+    outcome: str
+    outcomes: list[Named]
+
+
+class TaskList(BaseModel):
+    items: list[TaskOut]
+
+
+class CompleteTaskIn(Request):
+    outcome: str = Field(max_length=40)
+    note: str = Text
+
+
+class SnoozeTaskIn(Request):
+    until: date
+    reason: str = Field(max_length=2000)
+
+
+# --- me ------------------------------------------------------------------------------------------------
+class RoleHeld(BaseModel):
+    role: str
+    authority: str
+    pillar: str | None
+
+
+class MeOut(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    roles: list[RoleHeld]
+    may_raise_requests_for: list[str]
+    sees_cases_of: list[str]

@@ -1,0 +1,671 @@
+"""The API's operations: the same services as the web pages, in JSON."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, current_app, request
+from sqlalchemy import func, select
+
+from ..audit import case_chain_intact
+from ..core import Core
+from ..errors import InvalidInput, NotFound
+from ..governance.organisation import JOINT
+from ..governance.rules import GovernanceError, Proposal
+from ..models import AuditEvent, Case, Task, TaskStatus
+from ..services import reading
+from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
+from ..workflow.definitions import WorkflowDefinition
+from ..workflow.engine import ActionRequest, Actor
+from . import schemas as s
+from .framework import ApiProblem, current_actor, json_response, operation
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def core() -> Core:
+    return current_app.extensions["provision_cycle"]
+
+
+def _money(value) -> str:
+    return f"{Decimal(value):.2f}"
+
+
+# --- me and reference data -------------------------------------------------------------------------------
+@operation(api, "GET", "/me", summary="Who the token belongs to and what they may do", tag="Me", response=s.MeOut)
+def me():
+    actor: Actor = current_actor()
+    staff = sorted(reading.staff_authorities(actor))
+    own = sorted({a for _, a, _ in actor.roles})
+    return json_response(
+        s.MeOut(
+            id=actor.id,
+            username=actor.username,
+            full_name=actor.full_name,
+            roles=[s.RoleHeld(role=r, authority=a, pillar=p) for r, a, p in actor.roles],
+            may_raise_requests_for=[*own, JOINT] if own else [],
+            sees_cases_of=[*staff, JOINT] if staff else [],
+        )
+    )
+
+
+@operation(
+    api,
+    "GET",
+    "/reference",
+    summary="Authorities, pillars, categories and roles",
+    tag="Reference",
+    response=s.Reference,
+)
+def reference_data():
+    org = core().governance.organisation
+    return json_response(
+        s.Reference(
+            authorities=[s.Named(code=a.code, name=a.name) for a in org.authorities.values()],
+            joint=s.Named(code=JOINT, name=org.joint_name),
+            pillars=[
+                s.PillarOut(
+                    code=p.code, name=p.name, categories=[s.Named(code=c.code, name=c.name) for c in p.categories]
+                )
+                for p in org.pillars.values()
+            ],
+            roles=[
+                s.RoleOut(code=r.code, name=r.name, rank=r.rank, pillar_scoped=r.pillar_scoped)
+                for r in org.roles.values()
+            ],
+        )
+    )
+
+
+def _workflow(definition: WorkflowDefinition) -> s.WorkflowOut:
+    return s.WorkflowOut(
+        name=definition.name,
+        version=definition.version,
+        stage=definition.stage,
+        title=definition.title,
+        initial=definition.initial,
+        states=[
+            s.StateOut(
+                name=st.name,
+                label=st.label,
+                final=st.final,
+                editable=st.editable,
+                gate=st.gate.name if st.gate else None,
+            )
+            for st in definition.states.values()
+        ],
+        transitions=[
+            s.TransitionOut(
+                trigger=t.trigger,
+                label=t.label,
+                sources=list(t.sources),
+                dest=t.dest,
+                by=list(t.by),
+                inputs=[s.InputOut(name=i.name, type=i.type, label=i.label, optional=i.optional) for i in t.inputs],
+                reason_required=t.reason_required,
+            )
+            for t in definition.transitions
+        ],
+        gates=list(definition.gates),
+    )
+
+
+@operation(
+    api, "GET", "/workflows", summary="Every workflow definition and version", tag="Reference", response=s.WorkflowList
+)
+def workflows():
+    definitions = sorted(core().workflows.definitions.values(), key=lambda d: d.key)
+    return json_response(s.WorkflowList(items=[_workflow(d) for d in definitions]))
+
+
+@operation(
+    api,
+    "GET",
+    "/workflows/{name}/{version}",
+    summary="One workflow version: states, transitions, gates",
+    tag="Reference",
+    response=s.WorkflowOut,
+    errors=(404,),
+)
+def workflow(name: str, version: str):
+    try:
+        definition = core().workflows.get(name, int(version.lstrip("v")))
+    except (KeyError, ValueError):
+        raise NotFound(f"There is no workflow {name} version {version}") from None
+    return json_response(_workflow(definition))
+
+
+@operation(
+    api,
+    "POST",
+    "/route-preview",
+    summary="The route, regime, threshold and approvers a case would get",
+    tag="Governance",
+    body=s.RoutePreviewIn,
+    response=s.RoutePreviewOut,
+    errors=(422,),
+)
+def route_preview(body: s.RoutePreviewIn):
+    value = _parse_money(body.value, "value")
+    try:
+        plan = core().engine.preview_route(
+            Proposal(
+                body.authority,
+                body.category,
+                body.contract_type,
+                value,
+                body.vat_treatment,
+                body.commencement,
+                body.route,
+            ),
+            stage=body.stage,
+        )
+    except GovernanceError as error:
+        raise InvalidInput({"route": str(error)}) from None
+    return json_response(
+        s.RoutePreviewOut(
+            regime=plan.regime,
+            statutory_summary=plan.statutory_summary,
+            above_threshold=plan.above_threshold,
+            notifiable=plan.notifiable,
+            value_inc_vat=plan.value_inc_vat,
+            threshold=plan.threshold,
+            recommended_route=plan.recommended_route,
+            allowed_routes=plan.allowed_routes,
+            key_decision=plan.key_decision,
+            key_decision_reason=plan.key_decision_reason,
+            steps=[
+                s.PlannedStepOut(
+                    gate=step.gate,
+                    position=step.position,
+                    role=step.role,
+                    role_name=step.role_name,
+                    authority=step.authority,
+                    pillar=step.pillar,
+                    mode=step.mode,
+                    required=step.required,
+                    reason=step.reason,
+                )
+                for steps in plan.gates.values()
+                for step in steps
+            ],
+        )
+    )
+
+
+def _parse_money(text: str, field: str) -> Decimal:
+    cleaned = text.strip().replace(",", "").lstrip("£")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidInput({field: "Enter an amount in pounds, like 25000 or 25000.50"}) from None
+    if not value.is_finite() or value < 0 or value > Decimal("999999999999.99"):
+        raise InvalidInput({field: "Enter an amount in pounds, like 25000 or 25000.50"})
+    return value
+
+
+# --- cases -------------------------------------------------------------------------------------------------
+def _summary(case: Case) -> s.CaseSummary:
+    definition = core().workflows.get(case.workflow, case.workflow_version)
+    return s.CaseSummary(
+        id=case.id,
+        reference=case.reference,
+        stage=case.stage,
+        workflow=case.workflow,
+        workflow_version=case.workflow_version,
+        state=case.state,
+        state_label=definition.label(case.state),
+        version=case.version,
+        title=case.title,
+        authority=case.authority,
+        pillar=case.pillar,
+        category=case.category,
+        estimated_value=_money(case.estimated_value),
+        requester_id=case.requester_id,
+        updated_at=case.updated_at,
+    )
+
+
+def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, current_actor(), case_id)
+        case = page.case
+        out = s.CaseOut(
+            **_summary(case).model_dump(),
+            description=case.description,
+            contract_type=case.contract_type,
+            vat_treatment=case.vat_treatment,
+            route=case.route,
+            regime=case.regime,
+            key_decision=case.key_decision,
+            proposed_start=case.proposed_start,
+            duration_months=case.duration_months,
+            details=case.details or {},
+            created_at=case.created_at,
+            submitted_at=case.submitted_at,
+            closed_at=case.closed_at,
+            steps=[
+                s.StepOut(
+                    gate=st.gate,
+                    round=st.round,
+                    position=st.position,
+                    role=st.role,
+                    authority=st.authority,
+                    pillar=st.pillar,
+                    mode=st.mode,
+                    required=st.required,
+                    status=st.status,
+                    reason=st.reason,
+                    opened_at=st.opened_at,
+                    closed_at=st.closed_at,
+                    decisions=[
+                        s.DecisionOut(
+                            actor_id=d.actor_id,
+                            principal_id=d.principal_id,
+                            outcome=d.outcome,
+                            reason=d.reason,
+                            at=d.at,
+                        )
+                        for d in page.decisions.get(st.id, [])
+                    ],
+                )
+                for st in page.steps
+            ],
+            available_actions=[
+                s.AvailableActionOut(
+                    trigger=a.trigger,
+                    label=a.label,
+                    inputs=[s.InputOut(name=i.name, type=i.type, label=i.label, optional=i.optional) for i in a.inputs],
+                    reason_required=a.reason_required,
+                    decision=a.decision,
+                )
+                for a in page.actions
+            ],
+            key_dates=[s.KeyDate(kind=d.kind, due_on=d.due_on, basis=d.basis, met_at=d.met_at) for d in page.deadlines],
+            linked=s.LinkedCases(
+                parent_id=case.parent_case_id,
+                children=[c.id for c in page.children],
+                contract_id=page.contract.id if page.contract else None,
+            ),
+        )
+        return out, case.version
+
+
+def _etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def _if_match() -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tag = header.strip().removeprefix("W/")
+    if not (tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit()):
+        raise ApiProblem(400, "Invalid If-Match", 'Send the ETag from the case, like If-Match: "v3"')
+    return int(tag[2:-1])
+
+
+@operation(
+    api,
+    "GET",
+    "/cases",
+    summary="Cases you can see, filtered and paged",
+    tag="Cases",
+    query=s.CaseQuery,
+    response=s.CaseList,
+)
+def list_cases(query: s.CaseQuery):
+    actor = current_actor()
+    with core().db.reading() as session:
+        statement = select(Case).where(reading.visible_cases(actor))
+        for column, value in (
+            (Case.state, query.state),
+            (Case.stage, query.stage),
+            (Case.pillar, query.pillar),
+            (Case.authority, query.authority),
+            (Case.requester_id, query.requester_id),
+        ):
+            if value is not None:
+                statement = statement.where(column == value)
+        if query.waiting_on_me:
+            waiting = [w.case.id for w in reading.approvals_waiting(core(), session, actor)]
+            statement = statement.where(Case.id.in_(waiting))
+        total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        cases = session.scalars(
+            statement.order_by(Case.updated_at.desc(), Case.id.desc())
+            .limit(query.per_page)
+            .offset((query.page - 1) * query.per_page)
+        ).all()
+        return json_response(
+            s.CaseList(items=[_summary(c) for c in cases], page=query.page, per_page=query.per_page, total=total)
+        )
+
+
+@operation(
+    api,
+    "POST",
+    "/cases",
+    summary="Open a case as a draft, or submit it at once",
+    tag="Cases",
+    body=s.CaseIn,
+    response=s.CaseOut,
+    status=201,
+    errors=(403, 422),
+)
+def create_case(body: s.CaseIn):
+    actor = current_actor()
+    fields = body.model_dump(exclude={"stage", "funding", "justification", "submit"})
+    case_id = core().engine.open_case(
+        stage=body.stage,
+        actor_id=actor.id,
+        details={k: v for k, v in (("funding", body.funding), ("justification", body.justification)) if v},
+        **fields,
+    )
+    if body.submit:
+        if body.stage != "procurement":
+            raise InvalidInput({"submit": "Only a procurement can be submitted at once"})
+        core().engine.act(ActionRequest(case_id, "submit", actor.id))
+    out, version = _case_out(case_id)
+    return json_response(out, 201, headers={"ETag": _etag(version), "Location": f"/api/v1/cases/{case_id}"})
+
+
+@operation(
+    api,
+    "GET",
+    "/cases/{case_id}",
+    summary="A case: state, route and steps, your actions, key dates, links",
+    tag="Cases",
+    response=s.CaseOut,
+    etag=True,
+    errors=(404,),
+)
+def get_case(case_id: int):
+    out, version = _case_out(case_id)
+    if request.headers.get("If-None-Match") == _etag(version):
+        return json_response(None, 304, headers={"ETag": _etag(version)})
+    return json_response(out, headers={"ETag": _etag(version)})
+
+
+def _declare(case_id: int, declaration: s.Declaration | None) -> bool:
+    if declaration is None:
+        return False
+    core().engine.declare_interests(
+        case_id,
+        current_actor().id,
+        has_conflict=declaration.has_conflict,
+        details=declaration.details,
+        mitigation=declaration.mitigation,
+    )
+    return True
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/actions",
+    summary="Take an action on a case (send If-Match to be safe)",
+    tag="Cases",
+    body=s.ActionIn,
+    response=s.ActionOut,
+    if_match=True,
+    errors=(403, 404, 409, 422),
+)
+def act(case_id: int, body: s.ActionIn):
+    return _act(case_id, body.trigger, body.comment, body.reason, body.inputs, body.on_behalf_of_id, body.declaration)
+
+
+def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration):
+    actor = current_actor()
+    with core().db.reading() as session:
+        reading.get_case_for(session, actor, case_id)  # a case you cannot see does not exist for you
+    expected = _if_match()
+    if _declare(case_id, declaration) and expected is not None:
+        expected += 1  # your own declaration moved the case on by one
+    result = core().engine.act(
+        ActionRequest(
+            case_id,
+            trigger,
+            actor.id,
+            expected_version=expected,
+            comment=comment,
+            reason=reason,
+            inputs=dict(inputs or {}),
+            on_behalf_of_id=on_behalf_of_id,
+        )
+    )
+    return json_response(
+        s.ActionOut(
+            case_id=result.case_id,
+            trigger=result.trigger,
+            from_state=result.from_state,
+            to_state=result.to_state,
+            version=result.version,
+            message=result.message,
+            opened_cases=result.opened_cases,
+        ),
+        headers={"ETag": _etag(result.version)},
+    )
+
+
+@operation(
+    api,
+    "GET",
+    "/cases/{case_id}/audit",
+    summary="A case's audit events in order, with the hash chain",
+    tag="Cases",
+    response=s.AuditTrail,
+    errors=(404,),
+)
+def audit(case_id: int):
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, current_actor(), case_id)
+        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)).all()
+        return json_response(
+            s.AuditTrail(
+                case_id=case_id,
+                chain_verified=case_chain_intact(case, list(events)),
+                items=[
+                    s.AuditEventOut(
+                        seq=e.seq,
+                        at=e.at,
+                        actor_id=e.actor_id,
+                        on_behalf_of_id=e.on_behalf_of_id,
+                        action=e.action,
+                        from_state=e.from_state,
+                        to_state=e.to_state,
+                        comment=e.comment,
+                        data=e.data or {},
+                        prev_hash=e.prev_hash,
+                        hash=e.hash,
+                    )
+                    for e in events
+                ],
+            )
+        )
+
+
+# --- approvals ---------------------------------------------------------------------------------------------
+@operation(
+    api,
+    "GET",
+    "/approvals",
+    summary="Steps waiting for your decision, longest first",
+    tag="Approvals",
+    response=s.PendingApprovals,
+)
+def pending_approvals():
+    with core().db.reading() as session:
+        waiting = reading.approvals_waiting(core(), session, current_actor())
+        return json_response(
+            s.PendingApprovals(
+                items=[
+                    s.PendingApproval(
+                        case=_summary(w.case),
+                        gate=w.step.gate,
+                        step_position=w.step.position,
+                        role=w.step.role,
+                        step_reason=w.step.reason,
+                        on_behalf_of_id=w.on_behalf_of.id if w.on_behalf_of else None,
+                        waited_days=w.waited_days,
+                    )
+                    for w in waiting
+                ]
+            )
+        )
+
+
+@operation(
+    api,
+    "POST",
+    "/approvals/{case_id}/decision",
+    summary="Decide the open step of a case's gate",
+    tag="Approvals",
+    body=s.DecisionIn,
+    response=s.ActionOut,
+    if_match=True,
+    errors=(403, 404, 409, 422),
+)
+def decide(case_id: int, body: s.DecisionIn):
+    return _act(case_id, body.outcome, "", body.reason, {}, body.on_behalf_of_id, body.declaration)
+
+
+# --- contracts and tasks -------------------------------------------------------------------------------
+def _contract(contract, case) -> s.ContractOut:
+    return s.ContractOut(
+        id=contract.id,
+        reference=contract.reference,
+        case_id=contract.case_id,
+        status=case.state,
+        title=contract.title,
+        authority=contract.authority,
+        pillar=contract.pillar,
+        category=contract.category,
+        contract_type=contract.contract_type,
+        regime=contract.regime,
+        route=contract.route,
+        supplier_name=contract.supplier_name,
+        value=_money(contract.value),
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        extension_months_available=contract.extension_months_available,
+        notice_period_days=contract.notice_period_days,
+        contract_manager_id=contract.contract_manager_id,
+    )
+
+
+@operation(
+    api,
+    "GET",
+    "/contracts",
+    summary="The contract register, searched, filtered and paged",
+    tag="Contracts",
+    query=s.ContractQuery,
+    response=s.ContractList,
+)
+def list_contracts(query: s.ContractQuery):
+    register_query = reading.RegisterQuery(
+        text=query.q,
+        pillar=query.pillar,
+        authority=query.authority,
+        status=query.status,
+        expiring_within=query.expiring_within,
+        sort=query.sort,
+        page=query.page,
+    )
+    with core().db.reading() as session:
+        rows = reading.register_rows(session, current_actor(), register_query, core().engine.today()).all()
+        start = (query.page - 1) * query.per_page
+        items = [_contract(contract, case) for contract, case, _ in rows[start : start + query.per_page]]
+        return json_response(s.ContractList(items=items, page=query.page, per_page=query.per_page, total=len(rows)))
+
+
+@operation(
+    api,
+    "GET",
+    "/contracts/{contract_id}",
+    summary="One contract",
+    tag="Contracts",
+    response=s.ContractOut,
+    errors=(404,),
+)
+def get_contract(contract_id: int):
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, current_actor(), contract_id)
+        return json_response(_contract(contract, session.get(Case, contract.case_id)))
+
+
+def _task(task: Task) -> s.TaskOut:
+    return s.TaskOut(
+        id=task.id,
+        kind=task.kind,
+        title=task.title,
+        detail=task.detail,
+        contract_id=task.contract_id,
+        case_id=task.case_id,
+        assignee_id=task.assignee_id,
+        due_on=task.due_on,
+        status=task.status,
+        snoozed_until=task.snoozed_until,
+        snooze_reason=task.snooze_reason,
+        outcome=task.outcome,
+        outcomes=[s.Named(code=code, name=label) for code, label in outcomes_for(task.kind)],
+    )
+
+
+def _task_for(session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    case = session.get(Case, task.case_id) if task else None
+    if task is None or not may_act_on_task(current_actor(), task, case.authority, case.pillar):
+        raise NotFound(f"There is no task {task_id} of yours")
+    return task
+
+
+@operation(api, "GET", "/tasks", summary="Your open tasks, soonest due first", tag="Tasks", response=s.TaskList)
+def list_tasks():
+    with core().db.reading() as session:
+        tasks = reading.my_tasks(session, current_actor(), today=core().engine.today())
+        return json_response(s.TaskList(items=[_task(t) for t in tasks]))
+
+
+@operation(api, "GET", "/tasks/{task_id}", summary="One task", tag="Tasks", response=s.TaskOut, errors=(404,))
+def get_task(task_id: int):
+    with core().db.reading() as session:
+        return json_response(_task(_task_for(session, task_id)))
+
+
+@operation(
+    api,
+    "POST",
+    "/tasks/{task_id}/complete",
+    summary="Complete a task with an outcome",
+    tag="Tasks",
+    body=s.CompleteTaskIn,
+    response=s.TaskOut,
+    errors=(404, 409, 422),
+)
+def complete(task_id: int, body: s.CompleteTaskIn):
+    with core().db.reading() as session:
+        _task_for(session, task_id)
+    complete_task(core(), task_id, current_actor().id, outcome=body.outcome, note=body.note)
+    with core().db.reading() as session:
+        return json_response(_task(session.get(Task, task_id)))
+
+
+@operation(
+    api,
+    "POST",
+    "/tasks/{task_id}/snooze",
+    summary="Snooze a task to a later date, with a reason",
+    tag="Tasks",
+    body=s.SnoozeTaskIn,
+    response=s.TaskOut,
+    errors=(404, 409, 422),
+)
+def snooze(task_id: int, body: s.SnoozeTaskIn):
+    with core().db.reading() as session:
+        _task_for(session, task_id)
+    snooze_task(core(), task_id, current_actor().id, until=body.until, reason=body.reason)
+    with core().db.reading() as session:
+        task = session.get(Task, task_id)
+        assert task.status == TaskStatus.OPEN
+        return json_response(_task(task))

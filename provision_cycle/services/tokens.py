@@ -1,0 +1,73 @@
+"""Personal API tokens: created by their owner (web) or an administrator (CLI), shown once, stored as a
+SHA-256 hash, revocable. A token acts with exactly its owner's roles, read afresh on every request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..models import ApiToken, User
+
+PREFIX = "pc_"
+TOUCH_EVERY = timedelta(minutes=5)  # last-used is kept roughly, not written on every call
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(core: Core, user_id: int, name: str, *, actor_id: int) -> tuple[int, str]:
+    """A new token for ``user_id``: (its id, the secret to show once)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput({"name": "Give the token a name that says what uses it, like 'Finance system'"})
+    if len(name) > 100:
+        raise InvalidInput({"name": "The name must be 100 characters or fewer"})
+    secret = PREFIX + secrets.token_urlsafe(32)
+    with core.db.unit_of_work() as session:
+        if session.get(User, user_id) is None:
+            raise NotFound(f"There is no person {user_id}")
+        token = ApiToken(user_id=user_id, name=name, prefix=secret[:10], secret_hash=_digest(secret))
+        session.add(token)
+        session.flush()
+        core.engine.system_event(
+            session, actor_id=actor_id, action="create_api_token", data={"token_id": token.id, "user_id": user_id}
+        )
+        return token.id, secret
+
+
+def revoke_token(core: Core, token_id: int, *, actor_id: int, is_admin: bool = False) -> None:
+    with core.db.unit_of_work() as session:
+        token = session.get(ApiToken, token_id, with_for_update=True)
+        if token is None or (token.user_id != actor_id and not is_admin):
+            raise NotFound("There is no such token of yours")
+        if token.revoked_at is None:
+            token.revoked_at = core.engine.clock()
+            core.engine.system_event(session, actor_id=actor_id, action="revoke_api_token", data={"token_id": token_id})
+
+
+def tokens_of(core: Core, user_id: int) -> list[ApiToken]:
+    with core.db.reading() as session:
+        return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def user_for_token(core: Core, secret: str) -> int:
+    """The owner of a live token, or ``NotPermitted``."""
+    if not secret.startswith(PREFIX) or len(secret) > 200:
+        raise NotPermitted("The API token is not valid")
+    now = core.engine.clock()
+    with core.db.reading() as session:
+        token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == _digest(secret)))
+        if token is None or token.revoked_at is not None:
+            raise NotPermitted("The API token is not valid, or has been revoked")
+        stale = token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY
+        token_id, user_id = token.id, token.user_id
+    if stale:
+        with core.db.unit_of_work() as session:
+            session.get(ApiToken, token_id).last_used_at = now
+    return user_id

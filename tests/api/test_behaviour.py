@@ -1,0 +1,252 @@
+"""Tokens, the authorisation matrix, idempotency, ETags and If-Match, and problem+json for bad input."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from provision_cycle.services.tokens import create_token, revoke_token
+from tests.factories import act, hub_people, new_request
+from tests.web.conftest import Browser
+from tests.web.helpers import seed_contracts
+
+DRAFT = {
+    "title": "Grit bins",
+    "description": "Replace 400 grit bins",
+    "authority": "OCC",
+    "category": "corporate_supplies",
+    "contract_type": "goods",
+    "estimated_value": "18000",
+    "proposed_start": "2027-01-01",
+    "duration_months": 12,
+}
+
+
+def _submitted(core, p, **extra):
+    case_id = new_request(core.engine, p.requester, value="18000", **extra)
+    act(core.engine, case_id, "submit", p.requester)
+    return case_id
+
+
+def test_tokens_are_needed_revocable_and_session_cookies_do_not_count(app, api, core, db):
+    p = hub_people(db)
+    assert api(None).get("/me", status=401).get_json()["title"] == "Authentication required"
+    anonymous = api(None)
+    anonymous.headers["Authorization"] = "Bearer pc_not-a-token"
+    anonymous.get("/me", status=401)
+    token_id, secret = create_token(core, p.officer, "Finance system", actor_id=p.officer)
+    client = api(None)
+    client.headers["Authorization"] = f"Bearer {secret}"
+    me = client.get("/me").get_json()
+    assert me["id"] == p.officer and me["roles"][0]["role"] == "category_officer"
+    revoke_token(core, token_id, actor_id=p.officer)
+    client.get("/me", status=401)
+    signed_in = Browser(app, db).sign_in(p.officer).client  # a browser session is not an API credential
+    assert signed_in.get("/api/v1/me").status_code == 401
+
+
+def test_authorisation_matrix(api, core, db):
+    occ, cdc = hub_people(db, "OCC"), hub_people(db, "CDC")
+    case_id = _submitted(core, occ)
+    [contract_id] = seed_contracts(core, occ, 1)
+    requester, manager, outsider, other_requester = (
+        api(occ.requester),
+        api(occ.manager),
+        api(cdc.head),
+        api(cdc.requester),
+    )
+    for client in (requester, manager):
+        client.get(f"/cases/{case_id}")
+        client.get(f"/cases/{case_id}/audit")
+    for client in (outsider, other_requester):
+        client.get(f"/cases/{case_id}", status=404)
+        client.get(f"/cases/{case_id}/audit", status=404)
+        client.post(f"/approvals/{case_id}/decision", {"outcome": "approve"}, status=404)
+        client.post(f"/cases/{case_id}/actions", {"trigger": "withdraw", "reason": "x"}, status=404)
+    manager.get(f"/contracts/{contract_id}")
+    outsider.get(f"/contracts/{contract_id}", status=404)
+    assert outsider.get("/contracts").get_json()["total"] == 0
+    assert outsider.get("/cases").get_json()["total"] == 0
+    # Segregation of duties and authority, from the engine, with their reasons.
+    problem = requester.post(f"/approvals/{case_id}/decision", {"outcome": "approve"}, status=403).get_json()
+    assert (
+        problem["detail"] == "This step needs a Category Manager for OCC, Corporate and Commercial, or their delegate"
+    )
+    own = new_request(core.engine, occ.manager, value="18000")
+    act(core.engine, own, "submit", occ.manager)
+    problem = manager.post(f"/approvals/{own}/decision", {"outcome": "approve"}, status=403).get_json()
+    assert "segregation of duties" in problem["detail"]
+    problem = manager.post(f"/approvals/{case_id}/decision", {"outcome": "approve"}, status=403).get_json()
+    assert problem["detail"] == "Approval needs a conflict-of-interest declaration"
+    other_requester.post("/cases", DRAFT, status=403)  # a CDC requester cannot raise an OCC case
+    assert [i["case"]["id"] for i in manager.get("/approvals").get_json()["items"]] == [case_id]  # not their own
+    assert requester.get("/approvals").get_json()["items"] == []
+    waiting = manager.get("/cases?waiting_on_me=true").get_json()
+    assert [c["id"] for c in waiting["items"]] == [case_id]
+
+
+def test_idempotent_posts_replay_and_refuse_a_different_body(api, core, db):
+    p = hub_people(db)
+    requester = api(p.requester)
+    key = {"Idempotency-Key": "3f1c8f52-create-grit-bins"}
+    first = requester.post("/cases", DRAFT, status=201, headers=key)
+    again = requester.post("/cases", DRAFT, status=201, headers=key)
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert requester.get("/cases").get_json()["total"] == 1  # one case, not two
+    different = requester.post("/cases", {**DRAFT, "title": "Something else"}, status=422, headers=key)
+    assert different.get_json()["title"] == "Idempotency-Key reused"
+    # A refused action is kept too: the retry gets the same refusal, not a second attempt.
+    case_id = first.get_json()["id"]
+    bad = requester.post(
+        f"/cases/{case_id}/actions", {"trigger": "approve"}, status=409, headers={"Idempotency-Key": "k2"}
+    )
+    assert (
+        requester.post(
+            f"/cases/{case_id}/actions", {"trigger": "approve"}, status=409, headers={"Idempotency-Key": "k2"}
+        ).get_json()
+        == bad.get_json()
+    )
+
+
+def test_etag_and_if_match(api, core, db):
+    p = hub_people(db)
+    requester = api(p.requester)
+    created = requester.post("/cases", DRAFT, status=201).get_json()
+    case_id = created["id"]
+    read = requester.get(f"/cases/{case_id}")
+    assert read.headers["ETag"] == '"v1"'
+    assert (
+        requester.client.get(
+            f"/api/v1/cases/{case_id}", headers={**requester.headers, "If-None-Match": '"v1"'}
+        ).status_code
+        == 304
+    )
+    core.engine.edit_case(case_id, p.requester, None, title="Grit bins (changed meanwhile)")
+    stale = requester.post(f"/cases/{case_id}/actions", {"trigger": "submit"}, headers={"If-Match": '"v1"'}, status=409)
+    body = stale.get_json()
+    assert body["current_version"] == 2 and body["current_state"] == "Draft"
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "submit"}, headers={"If-Match": "banana"}, status=400)
+    ok = requester.post(f"/cases/{case_id}/actions", {"trigger": "submit"}, headers={"If-Match": '"v2"'})
+    assert ok.headers["ETag"] == '"v3"'
+
+
+@pytest.mark.postgres_only
+def test_racing_decisions_one_wins_the_other_hears_409(api, core, db):
+    p = hub_people(db)
+    case_id = _submitted(core, p)
+    core.engine.declare_interests(case_id, p.manager, has_conflict=False)
+    clients = [api(p.manager), api(p.manager)]
+    version = clients[0].get(f"/cases/{case_id}").headers["ETag"]
+    statuses = []
+    barrier = threading.Barrier(2)
+
+    def decide(client):
+        barrier.wait()
+        response = client.call(
+            "POST", f"/approvals/{case_id}/decision", {"outcome": "approve"}, headers={"If-Match": version}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=decide, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+
+
+def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
+    p = hub_people(db)
+    requester = api(p.requester)
+    client = requester.client
+    malformed = client.post(
+        "/api/v1/cases", data="{not json", content_type="application/json", headers=requester.headers
+    )
+    assert malformed.status_code == 400 and malformed.mimetype == "application/problem+json"
+    assert (
+        client.post("/api/v1/cases", data="x=1", content_type="text/plain", headers=requester.headers).status_code
+        == 415
+    )
+    wrong = requester.post("/cases", {**DRAFT, "duration_months": "twelve", "colour": "blue"}, status=422).get_json()
+    fields = {e["field"]: e["message"] for e in wrong["errors"]}
+    assert "duration_months" in fields and fields["colour"] == "This field is not recognised"
+    money = requester.post("/cases", {**DRAFT, "estimated_value": "lots"}, status=422).get_json()
+    assert money["errors"] == [
+        {"field": "estimated_value", "message": "Enter an estimated value in pounds, like 25000 or 25000.50"}
+    ]
+    huge = client.post(
+        "/api/v1/cases",
+        data=json.dumps({**DRAFT, "description": "x" * 300_000}),
+        content_type="application/json",
+        headers=requester.headers,
+    )
+    assert huge.status_code == 413
+    assert requester.post("/cases", [1, 2], status=422).get_json()["detail"] == "The body must be a JSON object"
+    requester.get("/cases?page=0", status=422)
+    requester.get("/cases/999999", status=404)
+    requester.get("/nowhere", status=404)
+    assert requester.call("DELETE", "/cases").status_code == 405
+
+
+def test_tasks_complete_and_snooze(api, core, db):
+    from datetime import timedelta
+
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    with core.db.unit_of_work() as session:
+        task_id = raise_task(
+            core,
+            session,
+            NewTask("renewal_decision", "Decide", core.engine.today(), p.contract_manager, contract_id=contract_id),
+            actor_id=p.officer,
+        )
+    manager = api(p.contract_manager)
+    [task] = manager.get("/tasks").get_json()["items"]
+    assert {o["code"] for o in task["outcomes"]} == {"extend", "recommission", "let_expire"}
+    later = (core.engine.today() + timedelta(days=10)).isoformat()
+    manager.post(f"/tasks/{task_id}/snooze", {"until": later, "reason": ""}, status=422)
+    assert (
+        manager.post(f"/tasks/{task_id}/snooze", {"until": later, "reason": "Budget meeting"}).get_json()[
+            "snoozed_until"
+        ]
+        == later
+    )
+    manager.post(f"/tasks/{task_id}/complete", {"outcome": "teleport"}, status=422)
+    assert manager.post(f"/tasks/{task_id}/complete", {"outcome": "extend"}).get_json()["status"] == "done"
+    manager.post(f"/tasks/{task_id}/complete", {"outcome": "extend"}, status=409)
+    api(p.requester).get(f"/tasks/{task_id}", status=404)
+
+
+def test_route_preview_and_reference(api, core, db):
+    p = hub_people(db)
+    client = api(p.requester)
+    preview = client.post(
+        "/route-preview",
+        {
+            "authority": "OCC",
+            "category": "ict",
+            "contract_type": "services",
+            "value": "250000",
+            "commencement": "2026-03-02",
+        },
+    ).get_json()
+    assert (
+        preview["regime"] == "PA2023"
+        and preview["above_threshold"]
+        and preview["recommended_route"] == "open_procedure"
+    )
+    assert any("Head of Category" in step["reason"] for step in preview["steps"])
+    client.post(
+        "/route-preview", {"authority": "XXX", "category": "ict", "contract_type": "services", "value": "1"}, status=422
+    )
+    reference = client.get("/reference").get_json()
+    assert {a["code"] for a in reference["authorities"]} == {"OCC", "CDC"}
+    workflows = client.get("/workflows").get_json()["items"]
+    assert {w["name"] for w in workflows} == {"commissioning", "procurement", "contract"}
+    client.get("/workflows/procurement/1")
+    client.get("/workflows/procurement/9", status=404)
+    assert api(None).get("/openapi.json").get_json()["openapi"].startswith("3.")

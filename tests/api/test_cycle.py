@@ -1,0 +1,112 @@
+"""A whole provision cycle through the API alone: commission, procure with two gates, award, standstill,
+contract, and the renewal decision."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.factories import hub_people
+
+DECLARED = {"has_conflict": False}
+
+
+def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
+    p = hub_people(db)
+    requester, officer, head, finance = api(p.requester), api(p.officer), api(p.head), api(p.finance)
+
+    # Commissioning: the need, the options, the business case, the commissioning gate.
+    created = requester.post(
+        "/cases",
+        {
+            "stage": "commissioning",
+            "title": "Case management system",
+            "description": "Replace the social care case management system",
+            "authority": "OCC",
+            "category": "ict",
+            "contract_type": "services",
+            "estimated_value": "250000",
+            "proposed_start": "2026-09-01",
+            "duration_months": 36,
+            "funding": "Capital programme line 14",
+        },
+        status=201,
+    )
+    case = created.get_json()
+    assert created.headers["ETag"] == '"v1"' and created.headers["Location"] == f"/api/v1/cases/{case['id']}"
+    assert case["state"] == "need_identified" and case["estimated_value"] == "250000.00"
+    cid = case["id"]
+    requester.post(f"/cases/{cid}/actions", {"trigger": "start_options_appraisal"}, headers={"If-Match": '"v1"'})
+    requester.post(
+        f"/cases/{cid}/actions", {"trigger": "prepare_business_case", "inputs": {"preferred_option": "Buy a SaaS"}}
+    )
+    requester.post(f"/cases/{cid}/actions", {"trigger": "submit"})
+    pending = head.get("/approvals").get_json()["items"]
+    assert [item["case"]["id"] for item in pending] == [cid]
+    decided = head.post(f"/approvals/{cid}/decision", {"outcome": "approve", "declaration": DECLARED}).get_json()
+    assert decided["to_state"] == "commissioned"
+    handed = requester.post(f"/cases/{cid}/actions", {"trigger": "hand_to_procurement"}).get_json()
+    [procurement] = handed["opened_cases"]
+
+    # Procurement: two gates, tender, award, standstill, contract.
+    requester.post(f"/cases/{procurement}/actions", {"trigger": "submit"})
+    head.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})
+    officer.post(f"/cases/{procurement}/actions", {"trigger": "complete_conflicts_assessment", "declaration": DECLARED})
+    officer.post(
+        f"/cases/{procurement}/actions",
+        {
+            "trigger": "publish_tender_notice",
+            "inputs": {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
+        },
+    )
+    clock.set(date(2026, 4, 7))
+    officer.post(f"/cases/{procurement}/actions", {"trigger": "close_tenders"})
+    officer.post(
+        f"/cases/{procurement}/actions",
+        {"trigger": "recommend_award", "inputs": {"supplier_name": "Acme Systems Ltd", "award_value": "240000"}},
+    )
+    head.post(f"/approvals/{procurement}/decision", {"outcome": "approve"})  # declared already on this case
+    finance.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})
+    officer.post(
+        f"/cases/{procurement}/actions",
+        {"trigger": "publish_award_notice", "inputs": {"award_notice_published_on": "2026-04-08"}},
+    )
+    dates = {d["kind"]: d["due_on"] for d in officer.get(f"/cases/{procurement}").get_json()["key_dates"]}
+    assert dates["standstill_end"] == "2026-04-17"
+    early = officer.post(f"/cases/{procurement}/actions", {"trigger": "end_standstill"}, status=422).get_json()
+    assert early["missing"] and "standstill" in early["missing"][0].lower()
+    clock.set(date(2026, 4, 20))
+    officer.post(f"/cases/{procurement}/actions", {"trigger": "end_standstill"})
+    officer.post(
+        f"/cases/{procurement}/actions",
+        {
+            "trigger": "sign_contract",
+            "inputs": {
+                "signed_on": "2026-04-20",
+                "start_date": "2026-05-01",
+                "end_date": "2029-04-30",
+                "extension_months": 24,
+            },
+        },
+    )
+    done = officer.post(
+        f"/cases/{procurement}/actions",
+        {"trigger": "publish_contract_details", "inputs": {"contract_details_published_on": "2026-04-22"}},
+    ).get_json()
+    assert done["to_state"] == "handed_over"
+    [contract_case] = done["opened_cases"]
+    contract_id = officer.get(f"/cases/{procurement}").get_json()["linked"]["contract_id"]
+    contract = officer.get(f"/contracts/{contract_id}").get_json()
+    assert contract["supplier_name"] == "Acme Systems Ltd" and contract["value"] == "240000.00"
+
+    # Contract management and the renewal decision.
+    officer.post(f"/cases/{contract_case}/actions", {"trigger": "go_live"})
+    officer.post(f"/cases/{contract_case}/actions", {"trigger": "open_renewal_decision"})
+    officer.post(f"/cases/{contract_case}/actions", {"trigger": "propose_recommission"})
+    final = head.post(
+        f"/approvals/{contract_case}/decision", {"outcome": "approve", "declaration": DECLARED}
+    ).get_json()
+    assert final["to_state"] == "recommissioning"
+
+    trail = officer.get(f"/cases/{procurement}/audit").get_json()
+    assert trail["chain_verified"] and trail["items"][0]["action"] == "open"
+    assert [e["seq"] for e in trail["items"]] == list(range(1, len(trail["items"]) + 1))
