@@ -115,3 +115,17 @@ def test_home_page_and_diagram_are_served(core):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert client.get("/workflows/procurement/v9.svg").status_code == 404
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_create_token_prints_a_working_token_once(cli, core, db):
+    people = hub_people(db)
+    with db.reading() as s:
+        username = s.get(User, people.officer).username
+    result = cli("create-token", "--username", username, "--name", "Nightly finance import")
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    app = create_app(core.settings, core=core)
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.get_json()["id"] == people.officer
+    missing = cli("create-token", "--username", "nobody", "--name", "x")
+    assert missing.exit_code == 1 and "There is no user 'nobody'" in missing.output

@@ -573,10 +573,9 @@ def list_contracts(query: s.ContractQuery):
         page=query.page,
     )
     with core().db.reading() as session:
-        rows = reading.register_rows(session, current_actor(), register_query, core().engine.today()).all()
-        start = (query.page - 1) * query.per_page
-        items = [_contract(contract, case) for contract, case, _ in rows[start : start + query.per_page]]
-        return json_response(s.ContractList(items=items, page=query.page, per_page=query.per_page, total=len(rows)))
+        page = reading.register_page(session, current_actor(), register_query, core().engine.today(), query.per_page)
+        items = [_contract(contract, case) for contract, case, _ in page.rows] if page.page == query.page else []
+        return json_response(s.ContractList(items=items, page=query.page, per_page=query.per_page, total=page.total))
 
 
 @operation(

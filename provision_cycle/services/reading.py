@@ -318,13 +318,15 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
     return query
 
 
-def register_page(session: Session, actor: Actor, q: RegisterQuery, today: date) -> RegisterPage:
+def register_page(
+    session: Session, actor: Actor, q: RegisterQuery, today: date, per_page: int = PAGE_SIZE
+) -> RegisterPage:
     query = _register_query(actor, q, today)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // per_page))
     page = min(max(1, q.page), pages)
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
-    rows = session.execute(query.order_by(*ordering).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = session.execute(query.order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
     return RegisterPage(list(rows), total, page, pages)
 
 

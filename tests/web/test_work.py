@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -249,3 +250,21 @@ def test_an_administrator_adds_a_person_grants_and_removes_roles_and_deactivates
         own = session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == admin)).one()
     response = client.post(f"/admin/users/{admin}/roles/{own.id}/remove", form_page=f"/admin/users/{admin}")
     assert "You cannot remove your own administrator role" in client.get(response.location).text
+
+
+def test_a_person_creates_sees_once_and_revokes_an_api_token(core, db, browser, app):
+    from provision_cycle.models import ApiToken
+
+    people = hub_people(db)
+    client = browser(people.officer)
+    page = client.post("/account/api-tokens", {"name": ""}, status=400).text
+    assert "Give the token a name that says what uses it" in page
+    response = client.post("/account/api-tokens", {"name": "Finance system"}, status=200)
+    secret = re.search(r'<code id="new-token">(pc_[^<]+)</code>', response.text).group(1)
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert secret not in client.get("/account/api-tokens").text  # shown once only
+    with db.reading() as session:
+        token = session.scalars(select(ApiToken)).one()
+        assert token.secret_hash != secret and secret.startswith(token.prefix)
+    client.post(f"/account/api-tokens/{token.id}/revoke", form_page="/account/api-tokens")
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
