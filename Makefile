@@ -32,9 +32,11 @@ browser:  ## Install Debian's Chromium for the browser tests (needs root; they s
 
 install: $(VENV)/.installed $(ASSETS)  ## Create .venv, install the pinned dependencies, build the assets
 
-run: install  ## Run the application on http://127.0.0.1:5000 (SQLite, demo data loaded once)
+run: install  ## Run the application on http://127.0.0.1:5000 (SQLite, demo data loaded once) and its scheduler
 	$(BIN)/flask upgrade-db
 	$(BIN)/flask seed-demo
+	@# The scheduler is its own process beside the web server, as in production; it stops with the server.
+	$(BIN)/flask scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install  ## Run the whole test suite (PostgreSQL and browser tests skip, with a reason, without a server or Chromium)

@@ -114,6 +114,24 @@ def create_token_command(username: str, name: str) -> None:
     click.echo(secret)
 
 
+@click.command("scheduler")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run every sweep once and exit (for cron, or to catch up by hand).")
+def scheduler_command(once: bool) -> None:
+    """Run the scheduler: renewal tasks, contract expiry, email delivery (its own process, never the web's)."""
+    import logging
+
+    from .scheduling.runner import run_forever, run_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    core = _core()
+    if once:
+        for result in run_once(core):
+            click.echo(f"{result.name}: {result.changed} in {result.seconds:.3f} s")
+        return
+    run_forever(core)
+
+
 @click.command("verify-audit")
 @with_appcontext
 def verify_audit() -> None:
@@ -206,6 +224,7 @@ COMMANDS = (
     seed_demo,
     create_user_command,
     create_token_command,
+    scheduler_command,
     verify_audit,
     migrate_cases_command,
     draw,

@@ -39,6 +39,14 @@ class Settings:
     instance_dir: Path = PROJECT_ROOT / "instance"
     timezone: str = "Europe/London"
     sql_echo: bool = False
+    # Email (the scheduler's delivery sweep). No host: messages wait in the outbox, shown in the app.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "Procurement Hub <procurement-hub@example.gov.uk>"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    base_url: str = "http://127.0.0.1:5000"  # for links in emails
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -52,6 +60,13 @@ class Settings:
             workflows_dir=Path(env.get("PC_WORKFLOWS_DIR", PROJECT_ROOT / "workflows")),
             instance_dir=Path(env.get("PC_INSTANCE_DIR", PROJECT_ROOT / "instance")),
             sql_echo=_flag(env.get("PC_SQL_ECHO"), default=False),
+            smtp_host=env.get("PC_SMTP_HOST", ""),
+            smtp_port=int(env.get("PC_SMTP_PORT") or 25),
+            smtp_sender=env.get("PC_SMTP_SENDER", cls.smtp_sender),
+            smtp_username=env.get("PC_SMTP_USERNAME", ""),
+            smtp_password=env.get("PC_SMTP_PASSWORD", ""),
+            smtp_starttls=_flag(env.get("PC_SMTP_STARTTLS"), default=False),
+            base_url=env.get("PC_BASE_URL", cls.base_url).rstrip("/"),
         )
         settings.check()
         return settings

@@ -129,3 +129,10 @@ def test_create_token_prints_a_working_token_once(cli, core, db):
     assert me.status_code == 200 and me.get_json()["id"] == people.officer
     missing = cli("create-token", "--username", "nobody", "--name", "x")
     assert missing.exit_code == 1 and "There is no user 'nobody'" in missing.output
+
+
+def test_scheduler_once_runs_every_sweep(cli, core, db):
+    hub_people(db)
+    result = cli("scheduler", "--once")
+    assert result.exit_code == 0, result.output
+    assert "raise_renewal_tasks: 0" in result.output and "expire_contracts: 0" in result.output

@@ -1,0 +1,87 @@
+"""``config/schedule.yaml``: which sweeps run how often, renewal lead times, delivery retries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from ..config_files import Node, Problems
+
+SWEEPS = ("raise_renewal_tasks", "expire_contracts", "deliver_notifications")
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    value_over: Decimal
+    months_before: tuple[int, ...]
+    pillars: frozenset[str] | None = None
+
+    def applies(self, value: Decimal, pillar: str) -> bool:
+        above = value > self.value_over or self.value_over == 0
+        return above and (self.pillars is None or pillar in self.pillars)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    every_seconds: dict[str, int]
+    lead_times: tuple[LeadTimes, ...]
+    max_attempts: int
+    first_retry_minutes: int
+
+    def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
+        return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
+
+
+def load_schedule(config_dir: Path, pillars: set[str]) -> Schedule:
+    problems = Problems()
+    root = Node.load(config_dir / "schedule.yaml", problems, root=config_dir.parent)
+    every: dict[str, int] = {}
+    rows: list[LeadTimes] = []
+    attempts, first_retry = 6, 5
+    if root is not None and root.is_mapping():
+        root.reject_unknown("sweeps", "renewal_lead_times", "delivery")
+        sweeps = root.get("sweeps")
+        if sweeps.is_mapping():
+            for name, value in sweeps.value.items():
+                node = sweeps.child(name, value)
+                if name not in SWEEPS:
+                    node.error(f"unknown sweep (expected one of: {', '.join(SWEEPS)})")
+                    continue
+                if node.is_mapping():
+                    node.reject_unknown("every_seconds", "every_minutes")
+                    seconds = node.integer("every_seconds", None, minimum=1)
+                    minutes = node.integer("every_minutes", None, minimum=1)
+                    if (seconds is None) == (minutes is None):
+                        node.error("give exactly one of every_seconds or every_minutes")
+                    else:
+                        every[name] = seconds if seconds is not None else minutes * 60
+        for node in root.get("renewal_lead_times").items():
+            if not node.is_mapping():
+                continue
+            node.reject_unknown("value_over", "months_before", "pillars")
+            months = node.get("months_before")
+            values = months.value if isinstance(months.value, list) else None
+            if not values or not all(isinstance(m, int) and 0 < m <= 120 for m in values):
+                months.error("expected a list of whole months between 1 and 120, like [6, 3, 1]")
+                values = []
+            chosen = node.text_list("pillars", None)
+            for pillar in chosen or []:
+                if pillar not in pillars:
+                    node.error(f"unknown pillar '{pillar}'")
+            rows.append(
+                LeadTimes(
+                    node.money("value_over") or Decimal(0),
+                    tuple(sorted(set(values), reverse=True)),
+                    frozenset(chosen) if chosen else None,
+                )
+            )
+        if not rows or rows[-1].value_over != 0 or rows[-1].pillars is not None:
+            root.error("renewal_lead_times must end with a row for every pillar with value_over: 0")
+        delivery = root.get("delivery", {})
+        if delivery.is_mapping():
+            delivery.reject_unknown("max_attempts", "first_retry_minutes")
+            attempts = delivery.integer("max_attempts", 6, minimum=1)
+            first_retry = delivery.integer("first_retry_minutes", 5, minimum=1)
+    problems.raise_if_any()
+    return Schedule(every, tuple(rows), attempts, first_retry)

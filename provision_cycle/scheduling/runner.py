@@ -1,0 +1,81 @@
+"""Running the sweeps: once (``flask scheduler --once``, also what a cron job would call) or for ever on the
+intervals in ``config/schedule.yaml``, with APScheduler. The schedule lists one job per sweep, each a tiny
+body that calls the sweep; the state they act on lives in our tables, not in APScheduler's."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from ..core import Core
+from .config import Schedule, load_schedule
+from .sweeps import Mailer, SweepResult, deliver_notifications, expire_contracts, raise_renewal_tasks
+
+log = logging.getLogger(__name__)
+
+
+def mailer_for(core: Core) -> Mailer | None:
+    settings = core.settings
+    if not settings.smtp_host:
+        return None
+    return Mailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_sender,
+        settings.smtp_username,
+        settings.smtp_password,
+        settings.smtp_starttls,
+        settings.base_url,
+    )
+
+
+def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult]]:
+    mailer = mailer_for(core)
+    jobs: dict[str, Callable[[], SweepResult]] = {
+        "raise_renewal_tasks": lambda: raise_renewal_tasks(core, schedule, core.engine.today()),
+        "expire_contracts": lambda: expire_contracts(core, core.engine.today()),
+    }
+    if mailer is not None:
+        jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)
+    return jobs
+
+
+def run_once(core: Core) -> list[SweepResult]:
+    schedule = load_schedule(core.settings.config_dir, set(core.governance.organisation.pillars))
+    return [_timed(name, job) for name, job in sweeps(core, schedule).items()]
+
+
+def run_forever(core: Core) -> None:
+    schedule = load_schedule(core.settings.config_dir, set(core.governance.organisation.pillars))
+    scheduler = BlockingScheduler(timezone=core.settings.timezone)
+    for name, job in sweeps(core, schedule).items():
+        seconds = schedule.every_seconds.get(name)
+        if seconds is None:
+            continue
+        scheduler.add_job(
+            _timed,
+            "interval",
+            seconds=seconds,
+            args=(name, job),
+            id=name,
+            coalesce=True,  # after downtime: one catch-up run, not one per missed interval
+            max_instances=1,
+            next_run_time=core.engine.clock(),  # each sweep also runs at start-up: catching up after downtime
+        )
+    log.info("scheduler started with %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    scheduler.start()
+
+
+def _timed(name: str, job: Callable[[], SweepResult]) -> SweepResult:
+    started = time.perf_counter()
+    try:
+        result = job()
+    except Exception:  # one failing sweep must not stop the others; the next interval retries it
+        log.exception("sweep %s failed", name)
+        return SweepResult(name, 0, time.perf_counter() - started)
+    result.seconds = time.perf_counter() - started
+    log.info("sweep %s: %s changed in %.3f s", name, result.changed, result.seconds)
+    return result

@@ -1,0 +1,245 @@
+"""The scheduler's sweeps. Each is safe to run twice, late, or in two processes at once:
+
+- raising tasks is one set-based ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per lead time, kept unique
+  by the database (``uq_tasks_raise_once``: subject, kind and due date), so a rerun or a racing scheduler
+  raises nothing twice; after downtime the next run raises what fell due meanwhile, once;
+- expiring a contract goes through the engine door, which locks the case; a racing scheduler finds it
+  already expired and moves on;
+- delivering email claims a batch of outbox rows first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two
+  deliverers never send the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import String, and_, cast, false, func, literal, not_, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..core import Core
+from ..errors import DomainError
+from ..models import Case, Contract, OutboxMessage, Task, TaskStatus, User
+from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
+from .config import Schedule
+
+log = logging.getLogger(__name__)
+
+# Contract states in which the renewal decision is still to be taken (later states have taken it).
+RENEWAL_PENDING = ("mobilisation", "live", "extended", "under_review", "variation_gate")
+# States from which a contract expires on its end date through the workflow's ``expire`` action.
+EXPIRABLE = ("live", "extended", "renewal_decision", "recommissioning", "expiring")
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def _months_before(core: Core, column, months: int):
+    """``column`` minus ``months`` calendar months, in the database's own date arithmetic."""
+    if core.db.is_postgresql:
+        return cast(column - func.make_interval(0, months), Contract.end_date.type)
+    return func.date(column, f"-{months} months")
+
+
+@dataclass
+class SweepResult:
+    name: str
+    changed: int
+    seconds: float = 0.0
+
+
+def raise_renewal_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """A renewal-decision task for each contract whose most recent lead time has come, once per lead time.
+
+    For lead times L1 > L2 > ... > Ln (months), a contract ending in (today + L(i+1), today + Li] is due its
+    Li task; one ending within Ln months its Ln task. Earlier lead times that were missed (downtime, a new
+    import) are moot by then, so only the latest due one is raised.
+    """
+    insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
+    now = core.engine.clock()
+    raised = 0
+    matched_before = false()  # a contract takes the first row that matches it, as in the file
+    with core.db.unit_of_work() as session:
+        for row in schedule.lead_times:
+            leads = row.months_before
+            matches = and_(
+                Contract.value > row.value_over if row.value_over > 0 else true(),
+                Contract.pillar.in_(row.pillars) if row.pillars is not None else true(),
+            )
+            value_band = [matches, not_(matched_before)]
+            matched_before = or_(matched_before, matches)
+            for index, months in enumerate(leads):
+                upper = add_months(today, months)
+                lower = add_months(today, leads[index + 1]) if index + 1 < len(leads) else None
+                window = [Contract.end_date >= today, Contract.end_date <= upper]
+                if lower is not None:
+                    window.append(Contract.end_date > lower)
+                due_on = _months_before(core, Contract.end_date, months)
+                chosen = (
+                    select(
+                        (literal("contract:") + cast(Contract.id, String)).label("subject_key"),
+                        literal("renewal_decision").label("kind"),
+                        (literal("Renewal decision: ") + Contract.reference + literal(" ") + Contract.title).label(
+                            "title"
+                        ),
+                        (literal(f"{months} months before the end date: extend, re-commission or let it end")).label(
+                            "detail"
+                        ),
+                        Contract.id.label("contract_id"),
+                        Contract.case_id.label("case_id"),
+                        func.coalesce(Contract.contract_manager_id, Case.requester_id).label("assignee_id"),
+                        due_on.label("due_on"),
+                        Contract.end_date.label("milestone_on"),
+                        literal(TaskStatus.OPEN.value).label("status"),
+                        literal("").label("snooze_reason"),
+                        literal("").label("outcome"),
+                        literal("").label("outcome_note"),
+                        literal(now, Task.created_at.type).label("created_at"),
+                    )
+                    .join(Case, Case.id == Contract.case_id)
+                    .where(*value_band, *window, Case.state.in_(RENEWAL_PENDING))
+                )
+                columns = [
+                    "subject_key", "kind", "title", "detail", "contract_id", "case_id", "assignee_id", "due_on",
+                    "milestone_on", "status", "snooze_reason", "outcome", "outcome_note", "created_at",
+                ]  # fmt: skip
+                statement = (
+                    insert_for(Task)
+                    .from_select(columns, chosen)
+                    .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
+                    .returning(Task.id)  # counts what was raised (rowcount is unreliable for INSERT ... SELECT)
+                )
+                raised += len(session.connection().execute(statement).all())
+        if raised:
+            system = _system_user(session)
+            core.engine.system_event(
+                session, actor_id=system, action="raise_renewal_tasks", data={"raised": raised, "on": today.isoformat()}
+            )
+    return SweepResult("raise_renewal_tasks", raised)
+
+
+def expire_contracts(core: Core, today: date) -> SweepResult:
+    """Contracts past their end date expire through the engine (which raises the termination notice duty)."""
+    with core.db.reading() as session:
+        system = _system_user(session)
+        due = (
+            session.execute(
+                select(Contract.case_id)
+                .join(Case, Case.id == Contract.case_id)
+                .where(Contract.end_date <= today, Case.state.in_(EXPIRABLE))
+                .order_by(Contract.end_date, Contract.id)
+            )
+            .scalars()
+            .all()
+        )
+    expired = 0
+    for case_id in due:
+        try:
+            core.engine.act(ActionRequest(case_id, "expire", system, comment="Reached its end date"))
+            expired += 1
+        except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
+            log.info("expire %s skipped: %s", case_id, error.message)
+    return SweepResult("expire_contracts", expired)
+
+
+# --- email -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mailer:
+    host: str
+    port: int
+    sender: str
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    base_url: str = "http://127.0.0.1:5000"
+
+    def send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(message)
+
+
+CLAIM_FOR = timedelta(minutes=10)  # a claimed batch is retried after this if its deliverer died
+
+
+def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch: int = 100) -> SweepResult:
+    """Send due outbox messages by email; retry failures with doubling waits; give up after max_attempts."""
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(status="sending", next_attempt_at=now + CLAIM_FOR)
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.recipient_id,
+                OutboxMessage.subject,
+                OutboxMessage.body,
+                OutboxMessage.case_id,
+                OutboxMessage.attempts,
+            )
+        ).all()
+        emails = dict(
+            session.execute(select(User.id, User.email).where(User.id.in_({c.recipient_id for c in claimed}))).all()
+        )
+    sent = 0
+    for message in claimed:
+        outcome: dict = {}
+        try:
+            mailer.send(_email(mailer, message, emails.get(message.recipient_id, "")))
+            outcome = {"status": "sent", "sent_at": core.engine.clock(), "last_error": ""}
+            sent += 1
+        except (OSError, smtplib.SMTPException) as error:
+            attempts = message.attempts + 1
+            wait = timedelta(minutes=schedule.first_retry_minutes * 2 ** (attempts - 1))
+            outcome = {
+                "status": "failed" if attempts >= schedule.max_attempts else "pending",
+                "next_attempt_at": core.engine.clock() + wait,
+                "last_error": f"{type(error).__name__}: {error}"[:500],
+            }
+        with core.db.unit_of_work() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(and_(OutboxMessage.id == message.id, OutboxMessage.status == "sending"))
+                .values(attempts=OutboxMessage.attempts + 1, **outcome)
+            )
+    return SweepResult("deliver_notifications", sent)
+
+
+def _email(mailer: Mailer, message, to: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = mailer.sender
+    email["To"] = to
+    email["Subject"] = message.subject
+    link = f"\n\nOpen the case: {mailer.base_url}/cases/{message.case_id}" if message.case_id else ""
+    email.set_content(f"{message.body}{link}\n\n-- \nProcurement and Contract Management Hub")
+    return email
+
+
+def _system_user(session) -> int:
+    user_id = session.scalar(select(User.id).where(User.username == SYSTEM_USERNAME))
+    if user_id is None:
+        raise DomainError("There is no 'system' user for the scheduler to act as (run flask seed-demo or create it)")
+    return user_id

@@ -1,0 +1,219 @@
+"""The scheduler's sweeps, with the clock under the test's control: renewal tasks at their lead times (once,
+and once only after downtime), expiry through the engine, email over a real SMTP conversation."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from provision_cycle.config_files import ConfigError
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, OutboxMessage, Task
+from provision_cycle.scheduling.config import load_schedule
+from provision_cycle.scheduling.sweeps import (
+    Mailer,
+    add_months,
+    deliver_notifications,
+    expire_contracts,
+    raise_renewal_tasks,
+)
+from provision_cycle.services.register import ExistingContract, import_contract
+from provision_cycle.settings import PROJECT_ROOT
+
+from .factories import act, hub_people, new_request
+
+
+@pytest.fixture
+def schedule(definitions):
+    governance, _ = definitions
+    return load_schedule(PROJECT_ROOT / "config", set(governance.organisation.pillars))
+
+
+def _contract(core, people, *, value: str, ends: date, state: str = "live") -> int:
+    with core.db.unit_of_work() as session:
+        contract = import_contract(
+            core,
+            session,
+            ExistingContract(
+                title="Highways maintenance",
+                authority="OCC",
+                category="corporate_supplies",
+                contract_type="services",
+                supplier_name="Roadworks Ltd",
+                value=Decimal(value),
+                start_date=ends - timedelta(days=3 * 365),
+                end_date=ends,
+                contract_manager_id=people.contract_manager,
+                state=state,
+            ),
+            actor_id=people.officer,
+        )
+        return contract.id
+
+
+def _tasks(db) -> list[tuple[int, date]]:
+    with db.reading() as session:
+        return [(t.contract_id, t.due_on) for t in session.scalars(select(Task).order_by(Task.due_on))]
+
+
+def test_renewal_tasks_at_lead_times_once_each(core, db, clock, schedule):
+    people = hub_people(db)
+    today = clock.today
+    big = _contract(core, people, value="2000000", ends=add_months(today, 10))  # leads 18/12/9/6/3
+    small = _contract(core, people, value="50000", ends=today + timedelta(days=20))  # leads 6/3/1
+    _contract(core, people, value="50000", ends=add_months(today, 30))  # not yet due
+    _contract(core, people, value="2000000", ends=add_months(today, 5), state="renewal_decision")  # decided
+
+    assert raise_renewal_tasks(core, schedule, today).changed == 2
+    assert _tasks(db) == sorted(
+        [(big, add_months(add_months(today, 10), -12)), (small, add_months(today + timedelta(days=20), -1))],
+        key=lambda t: t[1],
+    )
+    assert raise_renewal_tasks(core, schedule, today).changed == 0  # a rerun raises nothing
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.contract_id == big)).one()
+        assert task.assignee_id == people.contract_manager and task.title.startswith("Renewal decision: CON-")
+        assert (
+            session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "raise_renewal_tasks")
+            )
+            == 1
+        )
+
+    # Seven months of downtime: the contract now ends in 3 months. Only the latest lead time that came is
+    # raised (the 3-month one); the 9- and 6-month ones that passed meanwhile are moot.
+    later = add_months(today, 7)
+    assert raise_renewal_tasks(core, schedule, later).changed == 1
+    assert (big, add_months(add_months(today, 10), -3)) in _tasks(db)
+    assert raise_renewal_tasks(core, schedule, later).changed == 0
+
+
+@pytest.mark.postgres_only
+def test_two_schedulers_racing_raise_no_duplicates(core, db, clock, schedule):
+    people = hub_people(db)
+    for n in range(20):
+        _contract(core, people, value="50000", ends=clock.today + timedelta(days=10 + n))
+    barrier = threading.Barrier(2)
+    counts = []
+
+    def sweep():
+        barrier.wait()
+        counts.append(raise_renewal_tasks(core, schedule, clock.today).changed)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 20 and len(_tasks(db)) == 20
+
+
+def test_contracts_expire_through_the_engine_on_their_end_date(core, db, clock):
+    people = hub_people(db)
+    ended = _contract(core, people, value="50000", ends=clock.today - timedelta(days=1))
+    running = _contract(core, people, value="50000", ends=clock.today + timedelta(days=1))
+    assert expire_contracts(core, clock.today).changed == 1
+    assert expire_contracts(core, clock.today).changed == 0
+    with db.reading() as session:
+        from provision_cycle.models import Contract
+
+        case = session.get(Case, session.get(Contract, ended).case_id)
+        assert case.state == "expired"
+        deadline = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id)).one()
+        assert deadline.kind == "termination_notice" and deadline.due_on == clock.today - timedelta(days=1) + timedelta(
+            days=29
+        )
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "expire")
+        ).one()
+        assert event.comment == "Reached its end date"
+        other = session.get(Case, session.get(Contract, running).case_id)
+        assert other.state == "live"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_email_is_delivered_over_smtp_and_retried_with_back_off(core, db, clock, schedule):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)  # tells the category manager an approval is needed
+    port = _free_port()
+    mailer = Mailer("127.0.0.1", port, "Hub <hub@example.gov.uk>", base_url="https://hub.example.gov.uk")
+
+    failed = deliver_notifications(core, schedule, mailer)  # nobody listening yet
+    assert failed.changed == 0
+    with db.reading() as session:
+        message = session.scalars(select(OutboxMessage)).one()
+        assert message.status == "pending" and message.attempts == 1 and "ConnectionRefusedError" in message.last_error
+        assert message.next_attempt_at > clock() + timedelta(minutes=4)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert deliver_notifications(core, schedule, mailer).changed == 0  # waiting for its retry time
+        clock.advance(minutes=6)
+        assert deliver_notifications(core, schedule, mailer).changed == 1
+        assert deliver_notifications(core, schedule, mailer).changed == 0  # sent once
+    finally:
+        controller.stop()
+    [envelope] = inbox.messages
+    text = envelope.content.decode()
+    [recipient] = envelope.rcpt_tos
+    assert recipient.replace('"', "") == f"{_username(db, people.manager)}@example.gov.uk"
+    assert "your approval is needed" in text and f"https://hub.example.gov.uk/cases/{case_id}" in text
+    with db.reading() as session:
+        assert session.scalars(select(OutboxMessage)).one().status == "sent"
+
+
+def test_delivery_gives_up_after_max_attempts(core, db, clock, schedule):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    mailer = Mailer("127.0.0.1", _free_port(), "hub@example.gov.uk")
+    for _ in range(schedule.max_attempts):
+        deliver_notifications(core, schedule, mailer)
+        clock.advance(days=3)
+    with db.reading() as session:
+        message = session.scalars(select(OutboxMessage)).one()
+        assert message.status == "failed" and message.attempts == schedule.max_attempts
+
+
+def _username(db, user_id):
+    from provision_cycle.models import User
+
+    with db.reading() as session:
+        return session.get(User, user_id).username
+
+
+def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
+    (tmp_path / "schedule.yaml").write_text(
+        "sweeps:\n  raise_renewal_tasks: {every_minutes: 0}\n  tidy_up: {every_minutes: 5}\n"
+        "renewal_lead_times:\n  - {value_over: 100, months_before: [3, banana]}\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_schedule(tmp_path, {"cnc"})
+    problems = "\n".join(error.value.problems)
+    assert "sweeps.raise_renewal_tasks.every_minutes: must be at least 1" in problems
+    assert "sweeps.tidy_up: unknown sweep" in problems
+    assert "renewal_lead_times[0].months_before: expected a list of whole months" in problems
+    assert "must end with a row for every pillar with value_over: 0" in problems
