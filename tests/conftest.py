@@ -28,6 +28,9 @@ POSTGRES_ADMIN_URL = os.environ.get("PC_TEST_POSTGRES_URL", "postgresql+psycopg:
 TEST_DB_NAME = f"provision_cycle_test_{os.getpid()}"
 REQUIRE_POSTGRES = os.environ.get("PC_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "sweep_runs",
+    "idempotent_responses",
+    "api_tokens",
     "tasks",
     "documents",
     "outbox",

@@ -217,3 +217,13 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     assert "sweeps.tidy_up: unknown sweep" in problems
     assert "renewal_lead_times[0].months_before: expected a list of whole months" in problems
     assert "must end with a row for every pillar with value_over: 0" in problems
+
+
+def test_the_sweep_is_incremental_but_sees_contracts_added_since(core, db, clock, schedule):
+    people = hub_people(db)
+    today = clock.today
+    raise_renewal_tasks(core, schedule, today)  # the first run: nothing yet
+    late = _contract(core, people, value="50000", ends=today + timedelta(days=15))  # imported after that run
+    assert raise_renewal_tasks(core, schedule, today).changed == 1
+    assert [c for c, _ in _tasks(db)] == [late]
+    assert raise_renewal_tasks(core, schedule, today, full=True).changed == 0

@@ -8,7 +8,7 @@ from .contracts import Contract
 from .documents import Document
 from .outbox import OutboxMessage
 from .people import Delegation, RoleAssignment, User
-from .tasks import Task, TaskStatus
+from .tasks import SweepRun, Task, TaskStatus
 
 __all__ = [
     "ApiToken",
@@ -29,6 +29,7 @@ __all__ = [
     "RoleAssignment",
     "Stage",
     "StepStatus",
+    "SweepRun",
     "Task",
     "TaskStatus",
     "User",

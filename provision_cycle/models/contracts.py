@@ -17,6 +17,7 @@ class Contract(Base):
         # Covering index for the expiry sweeps: range on end_date, no table visit for the usual columns.
         Index("ix_contracts_expiry", "end_date", "authority", "pillar"),
         Index("ix_contracts_register", "authority", "pillar", "category"),
+        Index("ix_contracts_created", "created_at"),  # the incremental renewal sweep: contracts added since
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,3 +53,15 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
+
+
+class SweepRun(Base):
+    """When a sweep last completed, so the next one looks only at what came due since (plus a margin).
+
+    Its row is also what two schedulers queue on: each sweep locks it first."""
+
+    __tablename__ = "sweep_runs"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last_run_on: Mapped[date]
+    last_run_at: Mapped[datetime]

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core import Core
 from ..errors import DomainError
-from ..models import Case, Contract, OutboxMessage, Task, TaskStatus, User
+from ..models import Case, Contract, OutboxMessage, SweepRun, Task, TaskStatus, User
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
 
@@ -60,18 +60,21 @@ class SweepResult:
     seconds: float = 0.0
 
 
-def raise_renewal_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
+def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bool = False) -> SweepResult:
     """A renewal-decision task for each contract whose most recent lead time has come, once per lead time.
 
     For lead times L1 > L2 > ... > Ln (months), a contract ending in (today + L(i+1), today + Li] is due its
     Li task; one ending within Ln months its Ln task. Earlier lead times that were missed (downtime, a new
     import) are moot by then, so only the latest due one is raised.
+
+    After its first run the sweep is incremental: it looks only at contracts whose lead time came since the
+    last run, and at contracts added since; ``full`` looks at the whole register again.
     """
-    insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
     now = core.engine.clock()
     raised = 0
     matched_before = false()  # a contract takes the first row that matches it, as in the file
     with core.db.unit_of_work() as session:
+        last = _last_run(session, "raise_renewal_tasks", full)
         for row in schedule.lead_times:
             leads = row.months_before
             matches = and_(
@@ -86,42 +89,17 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date) -> SweepRes
                 window = [Contract.end_date >= today, Contract.end_date <= upper]
                 if lower is not None:
                     window.append(Contract.end_date > lower)
-                due_on = _months_before(core, Contract.end_date, months)
-                chosen = (
-                    select(
-                        (literal("contract:") + cast(Contract.id, String)).label("subject_key"),
-                        literal("renewal_decision").label("kind"),
-                        (literal("Renewal decision: ") + Contract.reference + literal(" ") + Contract.title).label(
-                            "title"
-                        ),
-                        (literal(f"{months} months before the end date: extend, re-commission or let it end")).label(
-                            "detail"
-                        ),
-                        Contract.id.label("contract_id"),
-                        Contract.case_id.label("case_id"),
-                        func.coalesce(Contract.contract_manager_id, Case.requester_id).label("assignee_id"),
-                        due_on.label("due_on"),
-                        Contract.end_date.label("milestone_on"),
-                        literal(TaskStatus.OPEN.value).label("status"),
-                        literal("").label("snooze_reason"),
-                        literal("").label("outcome"),
-                        literal("").label("outcome_note"),
-                        literal(now, Task.created_at.type).label("created_at"),
-                    )
-                    .join(Case, Case.id == Contract.case_id)
-                    .where(*value_band, *window, Case.state.in_(RENEWAL_PENDING))
-                )
-                columns = [
-                    "subject_key", "kind", "title", "detail", "contract_id", "case_id", "assignee_id", "due_on",
-                    "milestone_on", "status", "snooze_reason", "outcome", "outcome_note", "created_at",
-                ]  # fmt: skip
-                statement = (
-                    insert_for(Task)
-                    .from_select(columns, chosen)
-                    .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-                    .returning(Task.id)  # counts what was raised (rowcount is unreliable for INSERT ... SELECT)
-                )
-                raised += len(session.connection().execute(statement).all())
+                passes = [window]
+                if last is not None:
+                    # Incremental: only contracts whose lead time came since the last run (a narrow range of
+                    # end dates, with a margin for month ends), and separately those added since. Anything
+                    # seen twice is absorbed by the unique key.
+                    since = add_months(last.last_run_on - RESCAN_MARGIN, months)
+                    passes = [[*window, Contract.end_date > since], [*window, Contract.created_at >= last.last_run_at]]
+                for conditions in passes:
+                    statement = _renewal_insert(core, months, [*value_band, *conditions], now)
+                    raised += len(session.connection().execute(statement).all())
+        _record_run(core, session, "raise_renewal_tasks", today, now)
         if raised:
             system = _system_user(session)
             core.engine.system_event(
@@ -236,6 +214,62 @@ def _email(mailer: Mailer, message, to: str) -> EmailMessage:
     link = f"\n\nOpen the case: {mailer.base_url}/cases/{message.case_id}" if message.case_id else ""
     email.set_content(f"{message.body}{link}\n\n-- \nProcurement and Contract Management Hub")
     return email
+
+
+RESCAN_MARGIN = timedelta(days=3)
+TASK_COLUMNS = (
+    "subject_key", "kind", "title", "detail", "contract_id", "case_id", "assignee_id", "due_on", "milestone_on",
+    "status", "snooze_reason", "outcome", "outcome_note", "created_at",
+)  # fmt: skip
+
+
+def _renewal_insert(core: Core, months: int, conditions: list, now):
+    """``INSERT INTO tasks ... SELECT`` the renewal-decision task ``months`` before the end of each contract
+    meeting ``conditions``; ``ON CONFLICT DO NOTHING`` on the raise-once key; returning what it raised."""
+    chosen = (
+        select(
+            (literal("contract:") + cast(Contract.id, String)).label("subject_key"),
+            literal("renewal_decision").label("kind"),
+            (literal("Renewal decision: ") + Contract.reference + literal(" ") + Contract.title).label("title"),
+            literal(f"{months} months before the end date: extend, re-commission or let it end").label("detail"),
+            Contract.id.label("contract_id"),
+            Contract.case_id.label("case_id"),
+            func.coalesce(Contract.contract_manager_id, Case.requester_id).label("assignee_id"),
+            _months_before(core, Contract.end_date, months).label("due_on"),
+            Contract.end_date.label("milestone_on"),
+            literal(TaskStatus.OPEN.value).label("status"),
+            literal("").label("snooze_reason"),
+            literal("").label("outcome"),
+            literal("").label("outcome_note"),
+            literal(now, Task.created_at.type).label("created_at"),
+        )
+        .join(Case, Case.id == Contract.case_id)
+        .where(*conditions, Case.state.in_(RENEWAL_PENDING))
+    )
+    insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
+    return (
+        insert_for(Task)
+        .from_select(list(TASK_COLUMNS), chosen)
+        .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
+        .returning(Task.id)  # counts what was raised (rowcount is unreliable for INSERT ... SELECT)
+    )
+
+
+def _last_run(session, name: str, full: bool) -> SweepRun | None:
+    """The sweep's last run, locked: a second scheduler waits here, then finds today's run already done."""
+    run = session.get(SweepRun, name, with_for_update=True)
+    return None if full else run
+
+
+def _record_run(core: Core, session, name: str, today: date, now) -> None:
+    """Upsert: on the very first run two schedulers may both find no row to lock, and both get here."""
+    insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
+    statement = insert_for(SweepRun).values(name=name, last_run_on=today, last_run_at=now)
+    session.connection().execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"last_run_on": statement.excluded.last_run_on, "last_run_at": now}
+        )
+    )
 
 
 def _system_user(session) -> int:
