@@ -29,6 +29,8 @@ TEST_DB_NAME = f"provision_cycle_test_{os.getpid()}"
 REQUIRE_POSTGRES = os.environ.get("PC_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "sweep_runs",
+    "action_links",
+    "calendar_feeds",
     "idempotent_responses",
     "api_tokens",
     "tasks",

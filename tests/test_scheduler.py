@@ -7,6 +7,8 @@ import socket
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -177,10 +179,12 @@ def test_email_is_delivered_over_smtp_and_retried_with_back_off(core, db, clock,
     finally:
         controller.stop()
     [envelope] = inbox.messages
-    text = envelope.content.decode()
+    email = message_from_bytes(envelope.content, policy=default)
+    text = email.get_content()
     [recipient] = envelope.rcpt_tos
     assert recipient.replace('"', "") == f"{_username(db, people.manager)}@example.gov.uk"
-    assert "your approval is needed" in text and f"https://hub.example.gov.uk/cases/{case_id}" in text
+    assert email["Subject"].endswith("your approval is needed") and "needs your decision" in text
+    assert f"https://hub.example.gov.uk/cases/{case_id}" in text and "https://hub.example.gov.uk/act/" in text
     with db.reading() as session:
         assert session.scalars(select(OutboxMessage)).one().status == "sent"
 

@@ -1,6 +1,6 @@
 """The typed ORM models. Alembic migrations (``migrations/``) are the schema; these describe it."""
 
-from .api import ApiToken, IdempotentResponse
+from .api import ActionLink, ApiToken, CalendarFeed, IdempotentResponse
 from .audit import AuditEvent, AuditHead
 from .base import Base, utcnow
 from .cases import ApprovalStep, Case, CaseDeadline, ConflictDeclaration, Decision, Outcome, Stage, StepStatus
@@ -11,6 +11,8 @@ from .people import Delegation, RoleAssignment, User
 from .tasks import SweepRun, Task, TaskStatus
 
 __all__ = [
+    "ActionLink",
+    "CalendarFeed",
     "ApiToken",
     "IdempotentResponse",
     "ApprovalStep",

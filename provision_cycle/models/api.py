@@ -43,3 +43,35 @@ class IdempotentResponse(Base):
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     body: Mapped[str] = mapped_column(Text, default="")  # the JSON exactly as first sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActionLink(Base):
+    """A link in an approval email: single use, expiring, for one person and one step (gate, round, position).
+
+    Only a hash of its secret is kept. It is void once used, once expired, or once the step it names is no
+    longer the live step of the case."""
+
+    __tablename__ = "action_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    gate: Mapped[str] = mapped_column(String(40))
+    round: Mapped[int]
+    position: Mapped[int]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarFeed(Base):
+    """A personal calendar feed (ICS) behind a secret URL; revocable. Only a hash of the secret is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core import Core
 from ..errors import DomainError
 from ..models import Case, Contract, OutboxMessage, SweepRun, Task, TaskStatus, User
+from ..services.links import issue_action_link
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
 
@@ -172,10 +173,12 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
             .values(status="sending", next_attempt_at=now + CLAIM_FOR)
             .returning(
                 OutboxMessage.id,
+                OutboxMessage.kind,
                 OutboxMessage.recipient_id,
                 OutboxMessage.subject,
                 OutboxMessage.body,
                 OutboxMessage.case_id,
+                OutboxMessage.payload,
                 OutboxMessage.attempts,
             )
         ).all()
@@ -186,7 +189,10 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
     for message in claimed:
         outcome: dict = {}
         try:
-            mailer.send(_email(mailer, message, emails.get(message.recipient_id, "")))
+            link = None
+            if message.kind == "approval_needed" and (message.payload or {}).get("step"):
+                link = issue_action_link(core, message.recipient_id, message.case_id, message.payload["step"])
+            mailer.send(_email(mailer, message, emails.get(message.recipient_id, ""), link))
             outcome = {"status": "sent", "sent_at": core.engine.clock(), "last_error": ""}
             sent += 1
         except (OSError, smtplib.SMTPException) as error:
@@ -206,13 +212,19 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
     return SweepResult("deliver_notifications", sent)
 
 
-def _email(mailer: Mailer, message, to: str) -> EmailMessage:
+def _email(mailer: Mailer, message, to: str, action_secret: str | None = None) -> EmailMessage:
     email = EmailMessage()
     email["From"] = mailer.sender
     email["To"] = to
     email["Subject"] = message.subject
-    link = f"\n\nOpen the case: {mailer.base_url}/cases/{message.case_id}" if message.case_id else ""
-    email.set_content(f"{message.body}{link}\n\n-- \nProcurement and Contract Management Hub")
+    lines = [message.body, ""]
+    if action_secret:
+        lines.append(f"Approve it (you will be asked to confirm): {mailer.base_url}/act/{action_secret}")
+        lines.append("The link works once, for you only, for 7 days. To reject or return it, open the case.")
+    if message.case_id:
+        lines.append(f"Open the case: {mailer.base_url}/cases/{message.case_id}")
+    lines += ["", "-- ", "Procurement and Contract Management Hub"]
+    email.set_content("\n".join(lines))
     return email
 
 

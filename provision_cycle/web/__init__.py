@@ -50,10 +50,11 @@ def _blueprints(app: Flask) -> None:
     from .auth import auth
     from .cases import cases
     from .contracts import contracts
+    from .links import links
     from .public import public
     from .requests import requests
     from .tasks import tasks
     from .work import work
 
-    for blueprint in (public, auth, work, requests, cases, approvals, contracts, tasks, admin):
+    for blueprint in (public, auth, work, requests, cases, approvals, contracts, tasks, admin, links):
         app.register_blueprint(blueprint)

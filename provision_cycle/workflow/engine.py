@@ -446,7 +446,7 @@ class Engine:
             # Close this step before opening the next: the database allows one live step per gate.
             conn.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": StepStatus.APPROVED, "b_at": ctx.now})
             conn.execute(sql.OPEN_STEP, {"b_step_id": next_step.id, "b_at": ctx.now})
-            self._announce_step(ctx, next_step)
+            self._announce_step(ctx, next_step, next_step.round)
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
 
         final_status = {
@@ -546,10 +546,12 @@ class Engine:
                 }
             )
         conn.execute(sql.INSERT_STEPS, rows)
-        self._announce_step(ctx, planned[0])
+        self._announce_step(ctx, planned[0], last_round + 1)
 
-    def _announce_step(self, ctx: ActionContext, step: Any) -> None:
-        """Tell the people who can decide a newly opened step (never the requester) that it waits for them."""
+    def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
+        """Tell the people who can decide a newly opened step (never the requester) that it waits for them.
+
+        The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
         people = [
             u for u in self.holders(ctx.session, step.role, step.authority, step.pillar) if u != ctx.case.requester_id
         ]
@@ -559,6 +561,7 @@ class Engine:
             "approval_needed",
             f"{ctx.case.reference}: your approval is needed",
             f"'{ctx.case.title}' needs your decision. {step.reason}",
+            step={"gate": step.gate, "round": round_, "position": step.position},
         )
 
     def _provide_info(self, ctx: ActionContext) -> None:
@@ -635,7 +638,15 @@ class Engine:
             conn.execute(sql.INSERT_OUTBOX, ctx.outbox)
         return values["version"]
 
-    def _notify(self, ctx: ActionContext, user_ids: Iterable[int], kind: str, subject: str, body: str) -> None:
+    def _notify(
+        self,
+        ctx: ActionContext,
+        user_ids: Iterable[int],
+        kind: str,
+        subject: str,
+        body: str,
+        step: dict[str, Any] | None = None,
+    ) -> None:
         for user_id in dict.fromkeys(user_ids):
             ctx.outbox.append(
                 {
@@ -644,7 +655,7 @@ class Engine:
                     "case_id": ctx.case.id,
                     "subject": subject[:300],
                     "body": body,
-                    "payload": {"case_id": ctx.case.id},
+                    "payload": {"case_id": ctx.case.id, **({"step": step} if step else {})},
                     "created_at": ctx.now,
                     "next_attempt_at": ctx.now,
                 }

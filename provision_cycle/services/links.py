@@ -1,0 +1,103 @@
+"""Action links in approval emails: single use, expiring, bound to one person and one step.
+
+The link's secret is made when the email is sent (only its hash is stored). Following it lands on a
+confirmation page; only the button there (a POST) decides, through the engine door, as the link's person.
+The link is void once used, after it expires, when someone else is signed in, and once its step is no
+longer the live step of the case (decided, returned, reassigned)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..core import Core
+from ..errors import NotFound, NotPermitted
+from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, StepStatus
+from ..workflow.engine import ActionRequest, ActionResult
+
+LIFETIME = timedelta(days=7)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str:
+    secret = secrets.token_urlsafe(32)
+    with core.db.unit_of_work() as session:
+        session.add(
+            ActionLink(
+                secret_hash=_digest(secret),
+                user_id=user_id,
+                case_id=case_id,
+                gate=step["gate"],
+                round=step["round"],
+                position=step["position"],
+                expires_at=core.engine.clock() + LIFETIME,
+            )
+        )
+    return secret
+
+
+@dataclass
+class LinkView:
+    link_id: int
+    user_id: int
+    case: Case
+    step: ApprovalStep
+    declared: bool
+
+
+def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
+    """What a link would decide, or ``NotPermitted`` saying why it cannot be used."""
+    with core.db.reading() as session:
+        link = session.scalar(select(ActionLink).where(ActionLink.secret_hash == _digest(secret)))
+        if link is None:
+            raise NotFound("This link is not recognised")
+        if link.used_at is not None:
+            raise NotPermitted("This link has already been used. Open the case to see where it is now.")
+        if link.expires_at <= core.engine.clock():
+            raise NotPermitted("This link has expired. Sign in and open your approvals instead.")
+        if signed_in_id is not None and signed_in_id != link.user_id:
+            raise NotPermitted("This link was sent to someone else. Sign out, or open your own approvals.")
+        step = session.scalar(
+            select(ApprovalStep).where(
+                ApprovalStep.case_id == link.case_id,
+                ApprovalStep.gate == link.gate,
+                ApprovalStep.round == link.round,
+                ApprovalStep.position == link.position,
+            )
+        )
+        if step is None or step.status != StepStatus.OPEN:
+            raise NotPermitted("The decision this link was for has already been made, or the case has moved on.")
+        declared = session.scalar(
+            select(ConflictDeclaration.id).where(
+                ConflictDeclaration.case_id == link.case_id, ConflictDeclaration.user_id == link.user_id
+            )
+        )
+        case = session.get(Case, link.case_id)
+        view = LinkView(link.id, link.user_id, case, step, bool(declared))
+        session.expunge_all()  # the page reads them after the session closes
+        return view
+
+
+def approve_by_link(core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool) -> ActionResult:
+    """Approve the link's step as its person: the link is spent first, so it can never decide twice."""
+    view = open_action_link(core, secret, signed_in_id)
+    if not view.declared and not no_conflict:
+        raise NotPermitted("Confirm that you have no conflict of interest, or sign in to declare one")
+    with core.db.unit_of_work() as session:
+        spent = session.execute(
+            update(ActionLink)
+            .where(ActionLink.id == view.link_id, ActionLink.used_at.is_(None))
+            .values(used_at=core.engine.clock())
+        ).rowcount
+    if spent != 1:
+        raise NotPermitted("This link has already been used. Open the case to see where it is now.")
+    if not view.declared:
+        core.engine.declare_interests(view.case.id, view.user_id, has_conflict=False)
+    return core.engine.act(ActionRequest(view.case.id, "approve", view.user_id, comment="Approved from an email link"))

@@ -1,0 +1,115 @@
+"""Approval emails' action links (single use, expiring, for one person and one step) and the calendar feed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from provision_cycle.models import Case, OutboxMessage
+from provision_cycle.services.links import issue_action_link
+from provision_cycle.services.tasks import NewTask, raise_task
+from tests.factories import act, approve_gate, hub_people, new_request
+from tests.test_scheduler import Inbox, _free_port
+from tests.web.conftest import csrf_from
+from tests.web.helpers import seed_contracts
+
+
+def _submitted(core, db):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    return people, case_id
+
+
+def _link_for(core, db, user_id, case_id) -> str:
+    with db.reading() as session:
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed")).first()
+    return issue_action_link(core, user_id, case_id, message.payload["step"])
+
+
+def test_the_approval_email_carries_a_link_that_approves_once(core, db, app, definitions):
+    from aiosmtpd.controller import Controller
+
+    from provision_cycle.scheduling.config import load_schedule
+    from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications
+    from provision_cycle.settings import PROJECT_ROOT
+
+    people, case_id = _submitted(core, db)
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        schedule = load_schedule(PROJECT_ROOT / "config", set(definitions[0].organisation.pillars))
+        deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk", base_url="http://x"))
+    finally:
+        controller.stop()
+    body = message_from_bytes(inbox.messages[0].content, policy=default).get_content()
+    secret = re.search(r"http://x/act/(\S+)", body).group(1)
+
+    client = app.test_client()  # not signed in: the link is the credential for this one decision
+    page = client.get(f"/act/{secret}")
+    assert page.status_code == 200 and "I have no conflict of interest" in page.text
+    refused = client.post(f"/act/{secret}", data={"csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 403 and "Confirm that you have no conflict of interest" in refused.text
+    done = client.post(f"/act/{secret}", data={"csrf_token": csrf_from(page.text), "no_conflict": "yes"})
+    assert done.status_code == 200 and "Decision recorded" in done.text
+    with db.reading() as session:
+        assert session.get(Case, case_id).state != "route_approval"
+    again = client.get(f"/act/{secret}")
+    assert again.status_code == 403 and "already been used" in again.text
+
+
+def test_links_expire_are_personal_and_die_with_their_step(core, db, app, clock, browser):
+    people, case_id = _submitted(core, db)
+    expiring = _link_for(core, db, people.manager, case_id)
+    personal = _link_for(core, db, people.manager, case_id)
+    overtaken = _link_for(core, db, people.manager, case_id)
+
+    someone_else = browser(people.head).client
+    response = someone_else.get(f"/act/{personal}")
+    assert response.status_code == 403 and "sent to someone else" in response.text
+
+    clock.advance(days=8)
+    response = app.test_client().get(f"/act/{expiring}")
+    assert response.status_code == 403 and "expired" in response.text
+    clock.advance(days=-8)
+
+    approve_gate(core.engine, case_id, [people.manager])  # decided another way
+    response = app.test_client().get(f"/act/{overtaken}")
+    assert response.status_code == 403 and "already been made" in response.text
+    assert app.test_client().get("/act/not-a-real-link").status_code == 404
+
+
+def test_the_calendar_feed_lists_contract_dates_and_tasks_and_can_be_switched_off(core, db, app, browser):
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        raise_task(
+            core,
+            session,
+            NewTask(
+                "renewal_decision",
+                "Decide the renewal",
+                core.engine.today() + timedelta(days=4),
+                people.contract_manager,
+                contract_id=contract_id,
+            ),
+            actor_id=people.officer,
+        )
+    manager = browser(people.contract_manager)
+    page = manager.post("/account/calendar", {"intent": "new"}, status=200).text
+    url = re.search(r'<code id="feed-url">([^<]+)</code>', page).group(1)
+    path = url.split("localhost", 1)[1]
+    feed = app.test_client().get(path)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(feed.data)
+    summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
+    assert any(s.startswith("CON-") and " ends: Contract 0" in s for s in summaries)
+    assert any("days' notice" in s for s in summaries) and "Due: Decide the renewal" in summaries
+    manager.post("/account/calendar", {"intent": "stop"}, form_page="/account/calendar")
+    assert app.test_client().get(path).status_code == 404
