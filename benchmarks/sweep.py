@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from provision_cycle.core import build_core
 from provision_cycle.models import Task
-from provision_cycle.scheduling.config import load_schedule
+from provision_cycle.scheduling.runner import schedule_for
 from provision_cycle.scheduling.sweeps import add_months, raise_renewal_tasks
 from provision_cycle.settings import Settings
 
@@ -147,7 +147,7 @@ def run(kind: str, count: int, workdir: Path) -> dict:
         load(url, count)
         loaded = time.perf_counter() - started
         core = build_core(Settings(database_url=url), clock=lambda: datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
-        schedule = load_schedule(core.settings.config_dir, set(core.governance.organisation.pillars))
+        schedule = schedule_for(core)
         first = time.perf_counter()
         raised = raise_renewal_tasks(core, schedule, TODAY).changed
         first = time.perf_counter() - first

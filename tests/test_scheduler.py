@@ -21,7 +21,9 @@ from provision_cycle.scheduling.config import load_schedule
 from provision_cycle.scheduling.sweeps import (
     Mailer,
     add_months,
+    chase_approvals,
     deliver_notifications,
+    escalate_overdue_tasks,
     expire_contracts,
     raise_renewal_tasks,
 )
@@ -34,7 +36,8 @@ from .factories import act, hub_people, new_request
 @pytest.fixture
 def schedule(definitions):
     governance, _ = definitions
-    return load_schedule(PROJECT_ROOT / "config", set(governance.organisation.pillars))
+    org = governance.organisation
+    return load_schedule(PROJECT_ROOT / "config", set(org.pillars), set(org.roles))
 
 
 def _contract(core, people, *, value: str, ends: date, state: str = "live") -> int:
@@ -231,3 +234,83 @@ def test_the_sweep_is_incremental_but_sees_contracts_added_since(core, db, clock
     assert raise_renewal_tasks(core, schedule, today).changed == 1
     assert [c for c, _ in _tasks(db)] == [late]
     assert raise_renewal_tasks(core, schedule, today, full=True).changed == 0
+
+
+def _outbox(db, kind):
+    with db.reading() as session:
+        return [
+            (m.recipient_id, m.subject)
+            for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))
+        ]
+
+
+def test_approvals_are_chased_after_working_days_then_escalated_once(core, db, clock, schedule):
+    people = hub_people(db)  # Monday 2 March 2026
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    clock.set(date(2026, 3, 4))  # 2 working days: nothing yet
+    assert chase_approvals(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 3, 5))  # 3 working days: a reminder to the category manager
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert chase_approvals(core, schedule, clock.today).changed == 0
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager]
+    clock.set(date(2026, 3, 9))  # Monday: 5 working days (the weekend does not count): to the Head of Category
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager, people.head]
+    clock.set(date(2026, 3, 20))
+    assert chase_approvals(core, schedule, clock.today).changed == 0  # escalated once only
+
+
+def test_chasing_stops_once_the_step_is_decided(core, db, clock, schedule):
+    from .factories import approve_gate
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.manager])
+    clock.set(date(2026, 3, 20))
+    assert chase_approvals(core, schedule, clock.today).changed == 0
+
+
+def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed(core, db, clock, schedule):
+    from provision_cycle.services.tasks import NewTask, raise_task, snooze_task
+
+    people = hub_people(db)
+    overdue = _contract(core, people, value="50000", ends=clock.today + timedelta(days=60))
+    snoozed = _contract(core, people, value="50000", ends=clock.today + timedelta(days=61))
+    with core.db.unit_of_work() as session:
+        first = raise_task(
+            core,
+            session,
+            NewTask("renewal_decision", "Decide A", clock.today, people.contract_manager, contract_id=overdue),
+            actor_id=people.officer,
+        )
+        second = raise_task(
+            core,
+            session,
+            NewTask("renewal_decision", "Decide B", clock.today, people.contract_manager, contract_id=snoozed),
+            actor_id=people.officer,
+        )
+    snooze_task(
+        core, second, people.contract_manager, until=clock.today + timedelta(days=10), reason="Waiting for the budget"
+    )
+    clock.advance(days=2)
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0
+    assert _outbox(db, "task_overdue") == [(people.head, "Overdue: Decide A")]
+    with db.reading() as session:
+        assert session.get(Task, first).escalated_at is not None and session.get(Task, second).escalated_at is None
+
+
+def test_administrators_see_what_could_not_be_delivered(core, db, clock, schedule, app):
+    from tests.web.conftest import Browser
+
+    from .factories import create_user
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    deliver_notifications(core, schedule, Mailer("127.0.0.1", _free_port(), "hub@example.gov.uk"))
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    page = Browser(app, db).sign_in(admin).get("/admin/deliveries").text
+    assert "your approval is needed" in page and "ConnectionRefusedError" in page and "Retrying" in page

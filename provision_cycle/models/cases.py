@@ -136,6 +136,9 @@ class ApprovalStep(Base):
     reason: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Approval SLA chasing (the scheduler): when the approvers were reminded, and when it was escalated.
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship(back_populates="steps")
     decisions: Mapped[list[Decision]] = relationship(back_populates="step", order_by="Decision.id")

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from ..config_files import Node, Problems
 
-SWEEPS = ("raise_renewal_tasks", "expire_contracts", "deliver_notifications")
+SWEEPS = (
+    "raise_renewal_tasks",
+    "expire_contracts",
+    "deliver_notifications",
+    "chase_approvals",
+    "escalate_overdue_tasks",
+)
 
 
 @dataclass(frozen=True)
@@ -28,19 +34,24 @@ class Schedule:
     lead_times: tuple[LeadTimes, ...]
     max_attempts: int
     first_retry_minutes: int
+    remind_after: int = 3
+    escalate_after: int = 5
+    escalate_to: str = "head_of_category"
+    overdue_escalate_to: str = "head_of_category"
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
 
 
-def load_schedule(config_dir: Path, pillars: set[str]) -> Schedule:
+def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = None) -> Schedule:
     problems = Problems()
     root = Node.load(config_dir / "schedule.yaml", problems, root=config_dir.parent)
     every: dict[str, int] = {}
     rows: list[LeadTimes] = []
     attempts, first_retry = 6, 5
+    remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
     if root is not None and root.is_mapping():
-        root.reject_unknown("sweeps", "renewal_lead_times", "delivery")
+        root.reject_unknown("sweeps", "renewal_lead_times", "delivery", "approval_sla", "overdue_tasks_escalate_to")
         sweeps = root.get("sweeps")
         if sweeps.is_mapping():
             for name, value in sweeps.value.items():
@@ -83,5 +94,18 @@ def load_schedule(config_dir: Path, pillars: set[str]) -> Schedule:
             delivery.reject_unknown("max_attempts", "first_retry_minutes")
             attempts = delivery.integer("max_attempts", 6, minimum=1)
             first_retry = delivery.integer("first_retry_minutes", 5, minimum=1)
+        sla = root.get("approval_sla", {})
+        if sla.is_mapping():
+            sla.reject_unknown("remind_after_working_days", "escalate_after_working_days", "escalate_to")
+            remind = sla.integer("remind_after_working_days", 3, minimum=1)
+            escalate = sla.integer("escalate_after_working_days", 5, minimum=1)
+            escalate_to = sla.text("escalate_to", "head_of_category")
+            if escalate <= remind:
+                sla.error("escalate_after_working_days must come after remind_after_working_days")
+            if roles is not None and escalate_to not in roles:
+                sla.error(f"unknown role '{escalate_to}' to escalate to")
+        overdue_to = root.text("overdue_tasks_escalate_to", "head_of_category")
+        if roles is not None and overdue_to not in roles:
+            root.error(f"overdue_tasks_escalate_to: unknown role '{overdue_to}'")
     problems.raise_if_any()
-    return Schedule(every, tuple(rows), attempts, first_retry)
+    return Schedule(every, tuple(rows), attempts, first_retry, remind, escalate, escalate_to, overdue_to)

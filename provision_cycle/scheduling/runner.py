@@ -12,7 +12,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from ..core import Core
 from .config import Schedule, load_schedule
-from .sweeps import Mailer, SweepResult, deliver_notifications, expire_contracts, raise_renewal_tasks
+from .sweeps import (
+    Mailer,
+    SweepResult,
+    chase_approvals,
+    deliver_notifications,
+    escalate_overdue_tasks,
+    expire_contracts,
+    raise_renewal_tasks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +45,26 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
     jobs: dict[str, Callable[[], SweepResult]] = {
         "raise_renewal_tasks": lambda: raise_renewal_tasks(core, schedule, core.engine.today()),
         "expire_contracts": lambda: expire_contracts(core, core.engine.today()),
+        "chase_approvals": lambda: chase_approvals(core, schedule, core.engine.today()),
+        "escalate_overdue_tasks": lambda: escalate_overdue_tasks(core, schedule, core.engine.today()),
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)
     return jobs
 
 
+def schedule_for(core: Core) -> Schedule:
+    org = core.governance.organisation
+    return load_schedule(core.settings.config_dir, set(org.pillars), set(org.roles))
+
+
 def run_once(core: Core) -> list[SweepResult]:
-    schedule = load_schedule(core.settings.config_dir, set(core.governance.organisation.pillars))
+    schedule = schedule_for(core)
     return [_timed(name, job) for name, job in sweeps(core, schedule).items()]
 
 
 def run_forever(core: Core) -> None:
-    schedule = load_schedule(core.settings.config_dir, set(core.governance.organisation.pillars))
+    schedule = schedule_for(core)
     scheduler = BlockingScheduler(timezone=core.settings.timezone)
     for name, job in sweeps(core, schedule).items():
         seconds = schedule.every_seconds.get(name)

@@ -23,7 +23,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core import Core
 from ..errors import DomainError
-from ..models import Case, Contract, OutboxMessage, SweepRun, Task, TaskStatus, User
+from ..governance.calendar import is_working_day
+from ..models import ApprovalStep, Case, Contract, OutboxMessage, StepStatus, SweepRun, Task, TaskStatus, User
 from ..services.links import issue_action_link
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
@@ -131,6 +132,98 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
         except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
             log.info("expire %s skipped: %s", case_id, error.message)
     return SweepResult("expire_contracts", expired)
+
+
+# --- chasing --------------------------------------------------------------------------------------------
+def working_days_since(start: date, today: date) -> int:
+    """UK working days after ``start`` up to and including ``today``."""
+    count, day = 0, start
+    while day < today:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """Remind a step's approvers after N working days; escalate after M. Only open steps are looked at, so
+    both stop the moment the step is decided or the case moves on; each is sent once per step."""
+    now = core.engine.clock()
+    chased = 0
+    with core.db.unit_of_work() as session:
+        rows = session.execute(
+            select(ApprovalStep, Case)
+            .join(Case, Case.id == ApprovalStep.case_id)
+            .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
+            .with_for_update(skip_locked=True, of=ApprovalStep)
+        ).all()
+        for step, case in rows:
+            waited = working_days_since(core.engine.today(step.opened_at or case.updated_at), today)
+            if waited >= schedule.escalate_after:
+                role = core.governance.organisation.roles[schedule.escalate_to]
+                pillar = case.pillar if role.pillar_scoped else None
+                people = core.engine.holders(session, role.code, step.authority, pillar)
+                subject = f"{case.reference}: an approval has waited {waited} working days"
+                body = (
+                    f"'{case.title}' has waited {waited} working days for: {step.reason}. Please chase or reassign it."
+                )
+                step.escalated_at = now
+            elif waited >= schedule.remind_after and step.reminded_at is None:
+                people = core.engine.holders(session, step.role, step.authority, step.pillar)
+                subject = f"Reminder: {case.reference} is waiting for your approval"
+                body = f"'{case.title}' has waited {waited} working days for your decision. {step.reason}"
+                step.reminded_at = now
+            else:
+                continue
+            for person in dict.fromkeys(p for p in people if p != case.requester_id):
+                session.add(_message(case.id, person, "approval_chase", subject, body, now))
+            chased += 1
+    return SweepResult("chase_approvals", chased)
+
+
+def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """A task still open after its due date (and not snoozed beyond today) goes to the Head of Category, once."""
+    now = core.engine.clock()
+    escalated = 0
+    role = core.governance.organisation.roles[schedule.overdue_escalate_to]
+    with core.db.unit_of_work() as session:
+        rows = session.execute(
+            select(Task, Case)
+            .join(Case, Case.id == Task.case_id)
+            .where(
+                Task.status == TaskStatus.OPEN,
+                Task.escalated_at.is_(None),
+                Task.due_on < today,
+                or_(Task.snoozed_until.is_(None), Task.snoozed_until < today),
+            )
+            .with_for_update(skip_locked=True, of=Task)
+        ).all()
+        for task, case in rows:
+            authorities = core.governance.organisation.authorities_of(case.authority)
+            people = [
+                p
+                for authority in authorities
+                for p in core.engine.holders(session, role.code, authority, case.pillar if role.pillar_scoped else None)
+            ]
+            subject = f"Overdue: {task.title}"
+            body = f"Due on {task.due_on:%-d %B %Y} and still open (assigned to someone in your team)."
+            for person in dict.fromkeys(people):
+                session.add(_message(case.id, person, "task_overdue", subject, body, now))
+            task.escalated_at = now
+            escalated += 1
+    return SweepResult("escalate_overdue_tasks", escalated)
+
+
+def _message(case_id: int, recipient: int, kind: str, subject: str, body: str, now) -> OutboxMessage:
+    return OutboxMessage(
+        kind=kind,
+        recipient_id=recipient,
+        case_id=case_id,
+        subject=subject[:300],
+        body=body,
+        payload={"case_id": case_id},
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 # --- email -----------------------------------------------------------------------------------------------

@@ -4,12 +4,12 @@ their diagrams, and a check of the configuration files as they are on disk now."
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..config_files import ConfigError
 from ..core import load_definitions
 from ..errors import DomainError, InvalidInput, NotFound
-from ..models import RoleAssignment, User
+from ..models import OutboxMessage, RoleAssignment, User
 from ..services import people as people_service
 from .common import core, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors
@@ -118,6 +118,24 @@ def toggle_active(user_id: int):
         except DomainError as error:
             flash(error.message, "error")
     return redirect(url_for(".user", user_id=user_id))
+
+
+@admin.get("/deliveries")
+@roles_required(*ADMIN_ROLES)
+def deliveries():
+    """Email that could not be delivered (given up, or still being retried), newest first."""
+    with core().db.reading() as session:
+        troubled = session.execute(
+            select(OutboxMessage, User.full_name, User.email)
+            .join(User, User.id == OutboxMessage.recipient_id)
+            .where((OutboxMessage.status == "failed") | (OutboxMessage.attempts > 0) & (OutboxMessage.status != "sent"))
+            .order_by(OutboxMessage.id.desc())
+            .limit(200)
+        ).all()
+        waiting = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        )
+    return render("admin/deliveries.html", troubled=troubled, waiting=waiting, smtp=core().settings.smtp_host)
 
 
 @admin.get("/governance")
