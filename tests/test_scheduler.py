@@ -26,6 +26,7 @@ from provision_cycle.scheduling.sweeps import (
     escalate_overdue_tasks,
     expire_contracts,
     raise_renewal_tasks,
+    remind_deadlines,
 )
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.settings import PROJECT_ROOT
@@ -314,3 +315,54 @@ def test_administrators_see_what_could_not_be_delivered(core, db, clock, schedul
     admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
     page = Browser(app, db).sign_in(admin).get("/admin/deliveries").text
     assert "your approval is needed" in page and "ConnectionRefusedError" in page and "Retrying" in page
+
+
+def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, clock, schedule):
+    from .factories import approve_gate, declare
+
+    engine, p = core.engine, hub_people(db)
+    case_id = new_request(engine, p.requester, value="250000")
+    act(engine, case_id, "submit", p.requester)
+    approve_gate(engine, case_id, [p.head])
+    declare(engine, case_id, p.officer)
+    act(engine, case_id, "complete_conflicts_assessment", p.officer)
+    act(
+        engine,
+        case_id,
+        "publish_tender_notice",
+        p.officer,
+        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
+    )
+    clock.set(date(2026, 4, 7))
+    act(engine, case_id, "close_tenders", p.officer)
+    act(engine, case_id, "recommend_award", p.officer, inputs={"supplier_name": "Acme Ltd", "award_value": "240000"})
+    approve_gate(engine, case_id, [p.head])
+    approve_gate(engine, case_id, [p.finance])
+    act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
+
+    clock.set(date(2026, 4, 9))  # standstill ends 17 April: inside the 7-day warning period from 10 April
+    assert remind_deadlines(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 4, 10))
+    assert remind_deadlines(core, schedule, clock.today).changed == 1
+    assert remind_deadlines(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.kind == "deadline:standstill_end")).one()
+        assert task.assignee_id == p.officer and task.due_on == date(2026, 4, 17) and "PA23 s51" in task.detail
+
+    clock.set(date(2026, 4, 20))
+    act(engine, case_id, "end_standstill", p.officer)
+    act(
+        engine,
+        case_id,
+        "sign_contract",
+        p.officer,
+        inputs={"signed_on": "2026-04-20", "start_date": "2026-05-01", "end_date": "2029-04-30"},
+    )
+    assert remind_deadlines(core, schedule, clock.today).changed == 0  # the notice is due 19 May: not yet
+    clock.set(date(2026, 5, 13))
+    assert remind_deadlines(core, schedule, clock.today).changed == 1
+    act(engine, case_id, "publish_contract_details", p.officer, inputs={"contract_details_published_on": "2026-05-13"})
+    assert remind_deadlines(core, schedule, clock.today).changed == 1  # the met deadline's task is closed
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.kind == "deadline:contract_details_notice")).one()
+        assert task.status == "done" and task.outcome == "met"

@@ -14,6 +14,7 @@ SWEEPS = (
     "deliver_notifications",
     "chase_approvals",
     "escalate_overdue_tasks",
+    "remind_deadlines",
 )
 
 
@@ -38,6 +39,7 @@ class Schedule:
     escalate_after: int = 5
     escalate_to: str = "head_of_category"
     overdue_escalate_to: str = "head_of_category"
+    deadline_warning_days: int = 7
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -50,8 +52,17 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     rows: list[LeadTimes] = []
     attempts, first_retry = 6, 5
     remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
+    warning_days = 7
     if root is not None and root.is_mapping():
-        root.reject_unknown("sweeps", "renewal_lead_times", "delivery", "approval_sla", "overdue_tasks_escalate_to")
+        root.reject_unknown(
+            "sweeps",
+            "renewal_lead_times",
+            "delivery",
+            "approval_sla",
+            "overdue_tasks_escalate_to",
+            "deadline_warning_days",
+        )
+        warning_days = root.integer("deadline_warning_days", 7, minimum=1)
         sweeps = root.get("sweeps")
         if sweeps.is_mapping():
             for name, value in sweeps.value.items():
@@ -108,4 +119,4 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         if roles is not None and overdue_to not in roles:
             root.error(f"overdue_tasks_escalate_to: unknown role '{overdue_to}'")
     problems.raise_if_any()
-    return Schedule(every, tuple(rows), attempts, first_retry, remind, escalate, escalate_to, overdue_to)
+    return Schedule(every, tuple(rows), attempts, first_retry, remind, escalate, escalate_to, overdue_to, warning_days)

@@ -20,6 +20,7 @@ from .sweeps import (
     escalate_overdue_tasks,
     expire_contracts,
     raise_renewal_tasks,
+    remind_deadlines,
 )
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
         "expire_contracts": lambda: expire_contracts(core, core.engine.today()),
         "chase_approvals": lambda: chase_approvals(core, schedule, core.engine.today()),
         "escalate_overdue_tasks": lambda: escalate_overdue_tasks(core, schedule, core.engine.today()),
+        "remind_deadlines": lambda: remind_deadlines(core, schedule, core.engine.today()),
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)

@@ -24,8 +24,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core import Core
 from ..errors import DomainError
 from ..governance.calendar import is_working_day
-from ..models import ApprovalStep, Case, Contract, OutboxMessage, StepStatus, SweepRun, Task, TaskStatus, User
+from ..models import (
+    ApprovalStep,
+    Case,
+    CaseDeadline,
+    Contract,
+    OutboxMessage,
+    StepStatus,
+    SweepRun,
+    Task,
+    TaskStatus,
+    User,
+)
 from ..services.links import issue_action_link
+from ..services.tasks import NewTask, raise_task
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
 
@@ -132,6 +144,74 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
         except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
             log.info("expire %s skipped: %s", case_id, error.message)
     return SweepResult("expire_contracts", expired)
+
+
+# --- statutory deadlines ------------------------------------------------------------------------------
+DEADLINE_TITLES = {
+    "standstill_end": "Standstill ends: the contract may be entered into after it",
+    "contract_details_notice": "Publish the contract details notice",
+    "termination_notice": "Publish the contract termination notice",
+    "forward_plan": "Key decision: the forward plan notice period ends",
+}
+
+
+def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """A task for each statutory deadline on a case (standstill end, contract details notice, termination
+    notice, forward plan) as it comes within the warning period, once; closed when the workflow meets it."""
+    horizon = today + timedelta(days=schedule.deadline_warning_days)
+    raised = 0
+    with core.db.reading() as session:
+        due = session.execute(
+            select(CaseDeadline, Case)
+            .join(Case, Case.id == CaseDeadline.case_id)
+            .where(CaseDeadline.met_at.is_(None), CaseDeadline.due_on <= horizon, CaseDeadline.due_on >= today)
+        ).all()
+        owners = {case.id: _deadline_owner(core, session, case) for _, case in due}
+        system = _system_user(session)
+    for deadline, case in due:
+        with core.db.unit_of_work() as session:
+            new = NewTask(
+                kind=f"deadline:{deadline.kind}",
+                title=f"{case.reference}: {DEADLINE_TITLES.get(deadline.kind, deadline.kind.replace('_', ' '))}",
+                due_on=deadline.due_on,
+                assignee_id=owners[case.id],
+                case_id=case.id,
+                milestone_on=deadline.due_on,
+                detail=deadline.basis,
+            )
+            raised += raise_task(core, session, new, actor_id=system) is not None
+    closed = _close_met_deadline_tasks(core)
+    return SweepResult("remind_deadlines", raised + closed)
+
+
+def _deadline_owner(core: Core, session, case: Case) -> int:
+    """Who publishes a case's notices: its contract manager for a contract, else its category officer."""
+    contract = session.scalar(select(Contract).where(Contract.case_id == case.id))
+    if contract is not None and contract.contract_manager_id:
+        return contract.contract_manager_id
+    authority = core.governance.organisation.authorities_of(case.authority)[0]
+    officers = core.engine.holders(session, "category_officer", authority, case.pillar)
+    return officers[0] if officers else case.requester_id
+
+
+def _close_met_deadline_tasks(core: Core) -> int:
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        met = (
+            session.execute(
+                select(Task)
+                .join(
+                    CaseDeadline,
+                    and_(CaseDeadline.case_id == Task.case_id, Task.kind == literal("deadline:") + CaseDeadline.kind),
+                )
+                .where(Task.status == TaskStatus.OPEN, CaseDeadline.met_at.is_not(None))
+            )
+            .scalars()
+            .all()
+        )
+        for task in met:
+            task.status, task.outcome, task.completed_at = TaskStatus.DONE, "met", now
+        return len(met)
 
 
 # --- chasing --------------------------------------------------------------------------------------------
