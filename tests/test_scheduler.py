@@ -366,3 +366,81 @@ def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, c
     with db.reading() as session:
         task = session.scalars(select(Task).where(Task.kind == "deadline:contract_details_notice")).one()
         assert task.status == "done" and task.outcome == "met"
+
+
+def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, db, clock, schedule):
+    from provision_cycle.models import Contract
+    from provision_cycle.scheduling.sweeps import raise_reviews
+
+    people = hub_people(db)
+    with core.db.unit_of_work() as session:
+        risky = import_contract(
+            core,
+            session,
+            ExistingContract(
+                title="Home care",
+                authority="OCC",
+                category="corporate_supplies",
+                contract_type="services",
+                supplier_name="Care Ltd",
+                value=Decimal("80000"),
+                start_date=date(2025, 12, 1),
+                end_date=date(2028, 11, 30),
+                contract_manager_id=people.contract_manager,
+                risk="high",
+            ),
+            actor_id=people.officer,
+        ).id
+        big = import_contract(
+            core,
+            session,
+            ExistingContract(
+                title="Waste",
+                authority="OCC",
+                category="corporate_supplies",
+                contract_type="services",
+                supplier_name="Bins Ltd",
+                value=Decimal("6000000"),
+                start_date=date(2025, 6, 10),
+                end_date=date(2030, 6, 9),
+                contract_manager_id=people.contract_manager,
+                risk="low",
+            ),
+            actor_id=people.officer,
+        ).id
+        plain = import_contract(
+            core,
+            session,
+            ExistingContract(
+                title="Stationery",
+                authority="OCC",
+                category="corporate_supplies",
+                contract_type="goods",
+                supplier_name="Paper Ltd",
+                value=Decimal("20000"),
+                start_date=date(2025, 4, 1),
+                end_date=date(2027, 3, 31),
+                contract_manager_id=people.contract_manager,
+                risk="low",
+            ),
+            actor_id=people.officer,
+        ).id
+
+    assert raise_reviews(core, schedule, clock.today).changed == 1  # 2 March 2026: big's review on 10 March
+    with db.reading() as session:
+        dates = {c.id: (c.next_review_on, c.next_kpi_on) for c in session.scalars(select(Contract))}
+    assert dates[risky] == (date(2026, 6, 1), None)  # high risk: quarterly from its start
+    assert dates[big] == (date(2026, 6, 10), date(2026, 6, 10))  # over 1m: quarterly (next after 10 March); KPI yearly
+    assert dates[plain] == (date(2026, 4, 1), None)  # annual
+    clock.set(date(2026, 5, 28))
+    assert raise_reviews(core, schedule, clock.today).changed == 4  # plain (1 Apr), big (10 Mar, 10 Jun), risky (1 Jun)
+    assert raise_reviews(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        kinds = sorted((t.contract_id, t.kind, t.due_on) for t in session.scalars(select(Task)))
+        assert (big, "kpi_assessment", date(2026, 6, 10)) in kinds and (
+            risky,
+            "contract_review",
+            date(2026, 6, 1),
+        ) in kinds
+        assert session.get(Contract, big).next_kpi_on == date(2027, 6, 10)
+        assert session.get(Contract, risky).next_review_on == date(2026, 9, 1)

@@ -43,6 +43,11 @@ class Contract(Base):
     extension_months_available: Mapped[int] = mapped_column(default=0)
     notice_period_days: Mapped[int] = mapped_column(default=90)
     risk: Mapped[str] = mapped_column(String(10), default="medium")  # low | medium | high
+    # The next periodic review and KPI assessment (PA23 s71 contract performance), kept on the row so the
+    # scheduler finds what is coming up with an index range instead of date arithmetic over the register.
+    # Empty until the review sweep first sees the contract.
+    next_review_on: Mapped[date | None] = mapped_column(index=True)
+    next_kpi_on: Mapped[date | None] = mapped_column(index=True)
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -15,6 +15,7 @@ SWEEPS = (
     "chase_approvals",
     "escalate_overdue_tasks",
     "remind_deadlines",
+    "raise_reviews",
 )
 
 
@@ -30,6 +31,13 @@ class LeadTimes:
 
 
 @dataclass(frozen=True)
+class ReviewRule:
+    every_months: int
+    risk: str | None = None
+    value_over: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Schedule:
     every_seconds: dict[str, int]
     lead_times: tuple[LeadTimes, ...]
@@ -40,6 +48,10 @@ class Schedule:
     escalate_to: str = "head_of_category"
     overdue_escalate_to: str = "head_of_category"
     deadline_warning_days: int = 7
+    review_lead_days: int = 14
+    review_rules: tuple[ReviewRule, ...] = (ReviewRule(12),)
+    kpi_value_over: Decimal = Decimal(5_000_000)
+    kpi_every_months: int = 12
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -53,6 +65,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     attempts, first_retry = 6, 5
     remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
     warning_days = 7
+    review_lead, review_rules, kpi_over, kpi_every = 14, [], Decimal(5_000_000), 12
     if root is not None and root.is_mapping():
         root.reject_unknown(
             "sweeps",
@@ -61,8 +74,29 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "approval_sla",
             "overdue_tasks_escalate_to",
             "deadline_warning_days",
+            "reviews",
+            "kpi_assessment",
         )
         warning_days = root.integer("deadline_warning_days", 7, minimum=1)
+        reviews = root.get("reviews", {})
+        if reviews.is_mapping():
+            reviews.reject_unknown("lead_days", "rules")
+            review_lead = reviews.integer("lead_days", 14, minimum=1)
+            for node in reviews.get("rules", []).items():
+                if node.is_mapping():
+                    node.reject_unknown("risk", "value_over", "every_months")
+                    risk = node.text("risk", None)
+                    if risk is not None and risk not in ("low", "medium", "high"):
+                        node.error(f"risk must be low, medium or high, not '{risk}'")
+                    months = node.integer("every_months", minimum=1)
+                    review_rules.append(ReviewRule(months, risk, node.money("value_over", None)))
+            if not review_rules or review_rules[-1].risk is not None or review_rules[-1].value_over is not None:
+                reviews.error("rules must end with a rule for every contract (only every_months)")
+        kpi = root.get("kpi_assessment", {})
+        if kpi.is_mapping():
+            kpi.reject_unknown("value_over", "every_months")
+            kpi_over = kpi.money("value_over", Decimal(5_000_000))
+            kpi_every = kpi.integer("every_months", 12, minimum=1)
         sweeps = root.get("sweeps")
         if sweeps.is_mapping():
             for name, value in sweeps.value.items():
@@ -119,4 +153,18 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         if roles is not None and overdue_to not in roles:
             root.error(f"overdue_tasks_escalate_to: unknown role '{overdue_to}'")
     problems.raise_if_any()
-    return Schedule(every, tuple(rows), attempts, first_retry, remind, escalate, escalate_to, overdue_to, warning_days)
+    return Schedule(
+        every,
+        tuple(rows),
+        attempts,
+        first_retry,
+        remind,
+        escalate,
+        escalate_to,
+        overdue_to,
+        warning_days,
+        review_lead,
+        tuple(review_rules) or (ReviewRule(12),),
+        kpi_over,
+        kpi_every,
+    )

@@ -20,6 +20,7 @@ from .sweeps import (
     escalate_overdue_tasks,
     expire_contracts,
     raise_renewal_tasks,
+    raise_reviews,
     remind_deadlines,
 )
 
@@ -49,6 +50,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
         "chase_approvals": lambda: chase_approvals(core, schedule, core.engine.today()),
         "escalate_overdue_tasks": lambda: escalate_overdue_tasks(core, schedule, core.engine.today()),
         "remind_deadlines": lambda: remind_deadlines(core, schedule, core.engine.today()),
+        "raise_reviews": lambda: raise_reviews(core, schedule, core.engine.today()),
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)

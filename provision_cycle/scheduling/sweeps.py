@@ -15,9 +15,10 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 
-from sqlalchemy import String, and_, cast, false, func, literal, not_, or_, select, true, update
+from sqlalchemy import String, and_, bindparam, cast, false, func, literal, not_, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -144,6 +145,99 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
         except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
             log.info("expire %s skipped: %s", case_id, error.message)
     return SweepResult("expire_contracts", expired)
+
+
+# --- periodic reviews and KPI assessments ---------------------------------------------------------------
+REVIEWED = ("live", "extended")
+
+
+def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
+    """Months between reviews: the first rule that matches the contract's risk and value."""
+    for rule in schedule.review_rules:
+        if (rule.risk is None or rule.risk == risk) and (rule.value_over is None or value > rule.value_over):
+            return rule.every_months
+    return 12  # pragma: no cover - validated: the last rule matches every contract
+
+
+def next_anniversary(start: date, months: int, after: date) -> date:
+    """The first date ``start + k * months`` (k >= 1) that falls after ``after``."""
+    k = max(1, ((after.year - start.year) * 12 + after.month - start.month) // months)
+    day = add_months(start, k * months)
+    while day <= after:
+        k += 1
+        day = add_months(start, k * months)
+    return day
+
+
+def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """Review and KPI-assessment tasks a lead time before each falls due, then move the contract's next date
+    on. Each contract's dates live on its row (indexed), so a run only touches the contracts coming due."""
+    horizon = today + timedelta(days=schedule.review_lead_days)
+    now = core.engine.clock()
+    insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
+    contracts = Contract.__table__
+    raised = 0
+    with core.db.unit_of_work() as session:
+        conn = session.connection()
+        first_seen = conn.execute(
+            select(contracts.c.id, contracts.c.start_date, contracts.c.value, contracts.c.risk)
+            .join(Case.__table__, Case.id == contracts.c.case_id)
+            .where(contracts.c.next_review_on.is_(None), Case.state.in_(REVIEWED))
+        ).all()
+        if first_seen:
+            conn.execute(
+                update(contracts).where(contracts.c.id == bindparam("b_id")),
+                [
+                    {
+                        "b_id": c.id,
+                        "next_review_on": next_anniversary(
+                            c.start_date, review_every(schedule, c.value, c.risk), today
+                        ),
+                        "next_kpi_on": next_anniversary(c.start_date, schedule.kpi_every_months, today)
+                        if c.value > schedule.kpi_value_over
+                        else None,
+                    }
+                    for c in first_seen
+                ],
+            )
+        for kind, column in (
+            ("contract_review", contracts.c.next_review_on),
+            ("kpi_assessment", contracts.c.next_kpi_on),
+        ):
+            due = conn.execute(
+                select(contracts, Case.requester_id)
+                .join(Case.__table__, Case.id == contracts.c.case_id)
+                .where(column <= horizon, Case.state.in_(REVIEWED))
+            ).all()
+            tasks, moves = [], []
+            for c in due:
+                months = (
+                    schedule.kpi_every_months if kind == "kpi_assessment" else review_every(schedule, c.value, c.risk)
+                )
+                when = c.next_kpi_on if kind == "kpi_assessment" else c.next_review_on
+                what = "KPI assessment (contract performance notice)" if kind == "kpi_assessment" else "Contract review"
+                tasks.append(
+                    {
+                        "subject_key": f"contract:{c.id}", "kind": kind, "title": f"{what}: {c.reference} {c.title}",
+                        "detail": f"Every {months} months; due {when:%-d %B %Y}", "contract_id": c.id,
+                        "case_id": c.case_id, "assignee_id": c.contract_manager_id or c.requester_id, "due_on": when,
+                        "milestone_on": when, "status": TaskStatus.OPEN.value, "snooze_reason": "", "outcome": "",
+                        "outcome_note": "", "created_at": now,
+                    }
+                )  # fmt: skip
+                following = when
+                while following <= horizon:
+                    following = add_months(following, months)
+                moves.append({"b_id": c.id, column.name: following})
+            if tasks:
+                statement = insert_for(Task).on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
+                raised += len(conn.execute(statement.returning(Task.id), tasks).all())
+                conn.execute(update(contracts).where(contracts.c.id == bindparam("b_id")), moves)
+        if raised:
+            core.engine.system_event(
+                session, actor_id=_system_user(session), action="raise_reviews", data={"raised": raised}
+            )
+    return SweepResult("raise_reviews", raised)
 
 
 # --- statutory deadlines ------------------------------------------------------------------------------
