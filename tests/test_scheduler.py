@@ -444,3 +444,27 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
         ) in kinds
         assert session.get(Contract, big).next_kpi_on == date(2027, 6, 10)
         assert session.get(Contract, risky).next_review_on == date(2026, 9, 1)
+
+
+def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clock, schedule):
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+    from provision_cycle.services.tasks import complete_task
+
+    from .factories import create_user
+
+    people = hub_people(db)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Turner")
+    clock.set(date(2026, 3, 30))  # before the first reporting period ends: nothing
+    assert raise_council_duties(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 4, 2))
+    assert raise_council_duties(core, schedule, clock.today).changed == 2  # OCC: payments and pipeline
+    assert raise_council_duties(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        tasks = {t.kind: t for t in session.scalars(select(Task))}
+    payments, pipeline = tasks["payments_compliance_notice"], tasks["pipeline_notice"]
+    assert (payments.assignee_id, payments.due_on, payments.case_id) == (people.s151, date(2026, 4, 29), None)
+    assert (pipeline.assignee_id, pipeline.due_on) == (analyst, date(2026, 5, 26))
+    complete_task(core, payments.id, people.s151, outcome="done", note="Published on Find a Tender")
+    with db.reading() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
+        assert event.stream == "system" and event.comment == "Published on Find a Tender"

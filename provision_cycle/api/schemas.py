@@ -351,7 +351,7 @@ class TaskOut(BaseModel):
     title: str
     detail: str
     contract_id: int | None
-    case_id: int
+    case_id: int | None
     assignee_id: int
     due_on: date
     status: str

@@ -613,8 +613,8 @@ def _task(task: Task) -> s.TaskOut:
 
 def _task_for(session, task_id: int) -> Task:
     task = session.get(Task, task_id)
-    case = session.get(Case, task.case_id) if task else None
-    if task is None or not may_act_on_task(current_actor(), task, case.authority, case.pillar):
+    case = session.get(Case, task.case_id) if task and task.case_id else None
+    if task is None or not may_act_on_task(current_actor(), task, case):
         raise NotFound(f"There is no task {task_id} of yours")
     return task
 

@@ -230,6 +230,47 @@ def earliest_key_decision(forward_plan_published: date) -> Deadline:
     )
 
 
+# --- Authority-wide duties (PA23 s69, s93) -------------------------------------------------------------
+PAYMENTS_COMPLIANCE_DAYS = 30
+PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)  # the regime began 1 October 2025
+PIPELINE_SPEND_THRESHOLD = 100_000_000
+PIPELINE_DAYS = 56
+
+
+def payments_compliance_notice(today: date) -> Deadline | None:
+    """PA23 s69 and reg 38: for the reporting period that ended most recently (1 Apr-30 Sep, 1 Oct-31 Mar),
+    a payments compliance notice within 30 days beginning with its last day; None before the first period."""
+    period_end = (
+        date(today.year, 9, 30)
+        if today >= date(today.year, 9, 30)
+        else (date(today.year, 3, 31) if today >= date(today.year, 3, 31) else date(today.year - 1, 9, 30))
+    )
+    if period_end < PAYMENTS_COMPLIANCE_FIRST_PERIOD_END:
+        return None
+    return Deadline(
+        "payments_compliance_notice",
+        days_beginning_with(period_end, PAYMENTS_COMPLIANCE_DAYS),
+        f"PA23 s69 and reg 38: within {PAYMENTS_COMPLIANCE_DAYS} days beginning with {period_end:%d %B %Y}, the last "
+        "day of the reporting period; approved by the officer responsible for finances",
+    )
+
+
+def pipeline_notice(today: date, expected_spend: int) -> Deadline | None:
+    """PA23 s93: an authority expecting to pay over 100m in the financial year publishes its pipeline within
+    56 days beginning with 1 April (by 26 May); None outside that window or below the threshold."""
+    start = date(today.year, 4, 1)
+    due = days_beginning_with(start, PIPELINE_DAYS)
+    if expected_spend <= PIPELINE_SPEND_THRESHOLD or not start <= today <= due:
+        return None
+    return Deadline(
+        "pipeline_notice",
+        due,
+        f"PA23 s93: expected spend over {PIPELINE_SPEND_THRESHOLD:,} this financial year; publish within "
+        f"{PIPELINE_DAYS} days beginning with {start:%d %B %Y}, listing contracts over 2,000,000 to be advertised "
+        "in the next 18 months",
+    )
+
+
 # --- Contract modifications (PA23 s74-75) ---------------------------------------------------------
 def change_notice_required(
     contract_type: ContractType | str,

@@ -31,13 +31,15 @@ class Task(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # What the task is about, as one key ("contract:<id>" or "case:<id>"), so the unique key covers both.
+    # What the task is about, as one key ("contract:<id>", "case:<id>" or "authority:<code>" for a council's
+    # own statutory duties), so one unique key covers them all.
     subject_key: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))  # renewal_decision, notice_date, contract_review, ...
     title: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str] = mapped_column(Text, default="")
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))  # the case whose audit chain records it
+    # The case whose audit chain records the task; none for a council-wide duty (the system chain records it).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     due_on: Mapped[date]
     milestone_on: Mapped[date | None]  # the date the task leads up to (an end date, a notice date)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +16,7 @@ SWEEPS = (
     "escalate_overdue_tasks",
     "remind_deadlines",
     "raise_reviews",
+    "raise_council_duties",
 )
 
 
@@ -52,6 +53,7 @@ class Schedule:
     review_rules: tuple[ReviewRule, ...] = (ReviewRule(12),)
     kpi_value_over: Decimal = Decimal(5_000_000)
     kpi_every_months: int = 12
+    expected_annual_spend: dict[str, int] = field(default_factory=dict)  # council -> pounds (pipeline duty)
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -66,6 +68,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
     warning_days = 7
     review_lead, review_rules, kpi_over, kpi_every = 14, [], Decimal(5_000_000), 12
+    spend: dict[str, int] = {}
     if root is not None and root.is_mapping():
         root.reject_unknown(
             "sweeps",
@@ -76,7 +79,15 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "deadline_warning_days",
             "reviews",
             "kpi_assessment",
+            "expected_annual_spend",
         )
+        spend_node = root.get("expected_annual_spend", {})
+        if spend_node.is_mapping():
+            for code, amount in spend_node.value.items():
+                if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+                    spend_node.child(code, amount).error("expected a whole number of pounds, like 450000000")
+                else:
+                    spend[code] = amount
         warning_days = root.integer("deadline_warning_days", 7, minimum=1)
         reviews = root.get("reviews", {})
         if reviews.is_mapping():
@@ -167,4 +178,5 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         tuple(review_rules) or (ReviewRule(12),),
         kpi_over,
         kpi_every,
+        spend,
     )

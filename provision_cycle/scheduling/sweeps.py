@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core import Core
 from ..errors import DomainError
+from ..governance import statutory
 from ..governance.calendar import is_working_day
 from ..models import (
     ApprovalStep,
@@ -306,6 +307,43 @@ def _close_met_deadline_tasks(core: Core) -> int:
         for task in met:
             task.status, task.outcome, task.completed_at = TaskStatus.DONE, "met", now
         return len(met)
+
+
+# --- council-wide duties -------------------------------------------------------------------------------
+def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """Each council's own statutory notices: the half-yearly payments compliance notice (to its S151 officer)
+    and, where its expected spend is configured over 100m, the pipeline notice (to its intelligence analysts).
+    Raised once per reporting period or year; after downtime, the latest period is raised, late but once."""
+    raised = 0
+    with core.db.unit_of_work() as session:
+        system = _system_user(session)
+        for code in core.governance.organisation.authorities:
+            duties = [
+                (statutory.payments_compliance_notice(today), "s151_officer", "Publish the payments compliance notice"),
+                (
+                    statutory.pipeline_notice(today, schedule.expected_annual_spend.get(code, 0)),
+                    "intelligence_analyst",
+                    "Publish the procurement pipeline notice",
+                ),
+            ]
+            for deadline, role, title in duties:
+                if deadline is None:
+                    continue
+                people = core.engine.holders(session, role, code, None)
+                if not people:
+                    log.warning("%s has no %s to give '%s' to", code, role, title)
+                    continue
+                new = NewTask(
+                    kind=deadline.kind,
+                    title=f"{code}: {title}",
+                    due_on=deadline.due_on,
+                    assignee_id=people[0],
+                    authority=code,
+                    milestone_on=deadline.due_on,
+                    detail=deadline.basis,
+                )
+                raised += raise_task(core, session, new, actor_id=system) is not None
+    return SweepResult("raise_council_duties", raised)
 
 
 # --- chasing --------------------------------------------------------------------------------------------

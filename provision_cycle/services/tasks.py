@@ -50,6 +50,7 @@ class NewTask:
     assignee_id: int
     contract_id: int | None = None
     case_id: int | None = None
+    authority: str | None = None  # a council's own duty (payments compliance, pipeline): no contract or case
     milestone_on: date | None = None
     detail: str = ""
 
@@ -63,14 +64,16 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
         case_id, subject = contract.case_id, f"contract:{new.contract_id}"
     elif new.case_id is not None:
         case_id, subject = new.case_id, f"case:{new.case_id}"
+    elif new.authority is not None:
+        case_id, subject = None, f"authority:{new.authority}"
     else:
-        raise InvalidInput({"subject": "A task needs a contract or a case"})
+        raise InvalidInput({"subject": "A task needs a contract, a case or a council"})
     existing = session.scalar(
         select(Task.id).where(Task.subject_key == subject, Task.kind == new.kind, Task.due_on == new.due_on)
     )
     if existing is not None:
         return None
-    case = core.engine.lock_case(session, case_id, None)
+    case = core.engine.lock_case(session, case_id, None) if case_id is not None else None
     task = Task(
         subject_key=subject,
         kind=new.kind,
@@ -85,17 +88,28 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
     )
     session.add(task)
     session.flush()
+    _audit(core, session, case, actor_id, "raise_task", {
+        "task_id": task.id, "kind": new.kind, "due_on": new.due_on.isoformat(), "assignee_id": new.assignee_id,
+    })  # fmt: skip
+    return task.id
+
+
+def _audit(core: Core, session: Session, case, actor_id: int, action: str, data: dict, comment: str = "") -> None:
+    """On the case's chain when the task has a case; on the system chain for a council-wide duty."""
+    if case is None:
+        core.engine.system_event(session, actor_id=actor_id, action=action, data=data, comment=comment)
+        return
     core.engine.append_case_event(
         session,
         case,
         actor_id=actor_id,
-        action="raise_task",
+        action=action,
         from_state=case.state,
         to_state=case.state,
-        data={"task_id": task.id, "kind": new.kind, "due_on": new.due_on.isoformat(), "assignee_id": new.assignee_id},
+        comment=comment,
+        data=data,
         now=core.engine.clock(),
     )
-    return task.id
 
 
 def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> None:
@@ -108,16 +122,14 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
         task.status = TaskStatus.DONE
         task.outcome, task.outcome_note = outcome, note.strip()
         task.completed_at, task.completed_by_id = core.engine.clock(), actor_id
-        core.engine.append_case_event(
+        _audit(
+            core,
             session,
             case,
-            actor_id=actor_id,
-            action="complete_task",
-            from_state=case.state,
-            to_state=case.state,
-            comment=note.strip(),
-            data={"task_id": task.id, "kind": task.kind, "outcome": outcome, "outcome_label": allowed[outcome]},
-            now=core.engine.clock(),
+            actor_id,
+            "complete_task",
+            {"task_id": task.id, "kind": task.kind, "outcome": outcome, "outcome_label": allowed[outcome]},
+            note.strip(),
         )
 
 
@@ -138,22 +150,25 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
     with core.db.unit_of_work() as session:
         task, case, _ = _lock_task(core, session, task_id, actor_id)
         task.snoozed_until, task.snooze_reason = until, reason.strip()
-        core.engine.append_case_event(
+        _audit(
+            core,
             session,
             case,
-            actor_id=actor_id,
-            action="snooze_task",
-            from_state=case.state,
-            to_state=case.state,
-            comment=reason.strip(),
-            data={"task_id": task.id, "kind": task.kind, "until": until.isoformat()},
-            now=core.engine.clock(),
+            actor_id,
+            "snooze_task",
+            {"task_id": task.id, "kind": task.kind, "until": until.isoformat()},
+            reason.strip(),
         )
 
 
-def may_act_on_task(actor: Actor, task: Task, case_authority: str, case_pillar: str) -> bool:
-    """The assignee, or the category team of the case's authority and pillar (cover when someone is away)."""
-    return actor.id == task.assignee_id or any(actor.holds(r, case_authority, case_pillar) for r in CASE_TEAM_ROLES)
+def may_act_on_task(actor: Actor, task: Task, case) -> bool:
+    """The assignee; or, to cover when they are away, the category team of the case's authority and pillar,
+    or for a council-wide duty an administrator of that council."""
+    if actor.id == task.assignee_id:
+        return True
+    if case is None:
+        return actor.holds("administrator", task.subject_key.removeprefix("authority:"))
+    return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
 
 
 def _kind_of(core: Core, task_id: int) -> str:
@@ -168,10 +183,11 @@ def _lock_task(core: Core, session: Session, task_id: int, actor_id: int):
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"There is no task {task_id}")
-    case = core.engine.lock_case(session, task.case_id, None)
-    session.refresh(task)  # read again under the case lock: a concurrent completion shows here
+    # Lock the case (its chain records the change) or, for a council-wide duty, the task row itself.
+    case = core.engine.lock_case(session, task.case_id, None) if task.case_id is not None else None
+    session.refresh(task, with_for_update=case is None)  # read again under the lock: a concurrent completion shows
     actor = core.engine.actor(session, actor_id)
-    if not may_act_on_task(actor, task, case.authority, case.pillar):
+    if not may_act_on_task(actor, task, case):
         raise NotPermitted("Only the person the task is assigned to, or the category team, can change it")
     if task.status != TaskStatus.OPEN:
         raise InvalidAction("This task has already been completed")

@@ -26,8 +26,8 @@ def mine():
 def _task(task_id: int) -> tuple[Task, Case]:
     with core().db.reading() as session:
         task = session.get(Task, task_id)
-        case = session.get(Case, task.case_id) if task else None
-        if task is None or case is None or not may_act_on_task(me(), task, case.authority, case.pillar):
+        case = session.get(Case, task.case_id) if task and task.case_id else None
+        if task is None or not may_act_on_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
         session.expunge_all()
         return task, case
