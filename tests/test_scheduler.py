@@ -468,3 +468,28 @@ def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clo
     with db.reading() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
         assert event.stream == "system" and event.comment == "Published on Find a Tender"
+
+
+def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule, app):
+    from provision_cycle.scheduling.sweeps import send_digests
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    Browser(app, db).sign_in(people.manager).post("/notifications", {"email": "digest"})
+    for _ in range(2):
+        case_id = new_request(core.engine, people.requester, value="18000")
+        act(core.engine, case_id, "submit", people.requester)
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mailer = Mailer("127.0.0.1", port, "hub@example.gov.uk")
+        assert deliver_notifications(core, schedule, mailer).changed == 0  # not one by one
+        assert send_digests(core, schedule, mailer).changed == 1
+        assert send_digests(core, schedule, mailer).changed == 0
+    finally:
+        controller.stop()
+    [envelope] = inbox.messages
+    email = message_from_bytes(envelope.content, policy=default)
+    assert email["Subject"] == "Your daily summary: 2 notifications"
+    assert email.get_content().count("your approval is needed") == 2

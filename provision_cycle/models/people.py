@@ -22,6 +22,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # True: notifications arrive as one email a day; False: each as it happens.
+    email_digest: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     roles: Mapped[list[RoleAssignment]] = relationship(

@@ -17,6 +17,7 @@ SWEEPS = (
     "remind_deadlines",
     "raise_reviews",
     "raise_council_duties",
+    "send_digests",
 )
 
 

@@ -23,6 +23,7 @@ from .sweeps import (
     raise_renewal_tasks,
     raise_reviews,
     remind_deadlines,
+    send_digests,
 )
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)
+        jobs["send_digests"] = lambda: send_digests(core, schedule, mailer)
     return jobs
 
 

@@ -462,15 +462,53 @@ CLAIM_FOR = timedelta(minutes=10)  # a claimed batch is retried after this if it
 
 
 def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch: int = 100) -> SweepResult:
-    """Send due outbox messages by email; retry failures with doubling waits; give up after max_attempts."""
+    """Send due outbox messages by email (to people who want each as it happens); retry failures with
+    doubling waits; give up after max_attempts."""
+    claimed, emails = _claim(core, batch, digest=False)
+    sent = 0
+    for message in claimed:
+        link = None
+        if message.kind == "approval_needed" and (message.payload or {}).get("step"):
+            link = issue_action_link(core, message.recipient_id, message.case_id, message.payload["step"])
+        sent += _send(
+            core, schedule, mailer, [message], _email(mailer, message, emails.get(message.recipient_id, ""), link)
+        )
+    return SweepResult("deliver_notifications", sent)
+
+
+def send_digests(core: Core, schedule: Schedule, mailer: Mailer) -> SweepResult:
+    """One email a day for people who chose a digest: everything waiting for them, oldest first."""
+    with core.db.reading() as session:
+        people = session.scalars(
+            select(OutboxMessage.recipient_id)
+            .join(User, User.id == OutboxMessage.recipient_id)
+            .where(User.email_digest.is_(True), OutboxMessage.status == "pending")
+            .distinct()
+        ).all()
+    sent = 0
+    for person in people:
+        claimed, emails = _claim(core, 500, digest=True, only_for=person)
+        if claimed:
+            sent += _send(core, schedule, mailer, claimed, _digest_email(mailer, claimed, emails.get(person, "")))
+    return SweepResult("send_digests", sent)
+
+
+def _claim(core: Core, batch: int, *, digest: bool, only_for: int | None = None):
+    """Mark a batch of due messages as being sent (so no other deliverer takes them), with their addresses."""
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
         due = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+            .join(User, User.id == OutboxMessage.recipient_id)
+            .where(
+                OutboxMessage.status.in_(("pending", "sending")),
+                OutboxMessage.next_attempt_at <= now,
+                User.email_digest == digest,
+                *([OutboxMessage.recipient_id == only_for] if only_for is not None else []),
+            )
             .order_by(OutboxMessage.id)
             .limit(batch)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
         )
         claimed = session.execute(
             update(OutboxMessage)
@@ -490,31 +528,51 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
         emails = dict(
             session.execute(select(User.id, User.email).where(User.id.in_({c.recipient_id for c in claimed}))).all()
         )
-    sent = 0
-    for message in claimed:
-        outcome: dict = {}
-        try:
-            link = None
-            if message.kind == "approval_needed" and (message.payload or {}).get("step"):
-                link = issue_action_link(core, message.recipient_id, message.case_id, message.payload["step"])
-            mailer.send(_email(mailer, message, emails.get(message.recipient_id, ""), link))
-            outcome = {"status": "sent", "sent_at": core.engine.clock(), "last_error": ""}
-            sent += 1
-        except (OSError, smtplib.SMTPException) as error:
-            attempts = message.attempts + 1
-            wait = timedelta(minutes=schedule.first_retry_minutes * 2 ** (attempts - 1))
-            outcome = {
-                "status": "failed" if attempts >= schedule.max_attempts else "pending",
-                "next_attempt_at": core.engine.clock() + wait,
-                "last_error": f"{type(error).__name__}: {error}"[:500],
-            }
-        with core.db.unit_of_work() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(and_(OutboxMessage.id == message.id, OutboxMessage.status == "sending"))
-                .values(attempts=OutboxMessage.attempts + 1, **outcome)
-            )
-    return SweepResult("deliver_notifications", sent)
+    return claimed, emails
+
+
+def _send(core: Core, schedule: Schedule, mailer: Mailer, messages, email: EmailMessage) -> int:
+    """Send one email for ``messages``; record them as sent, or for retry with a doubling wait, or given up."""
+    try:
+        mailer.send(email)
+        outcome: dict = {"status": "sent", "sent_at": core.engine.clock(), "last_error": ""}
+        sent = 1
+    except (OSError, smtplib.SMTPException) as error:
+        attempts = max(m.attempts for m in messages) + 1
+        wait = timedelta(minutes=schedule.first_retry_minutes * 2 ** (attempts - 1))
+        outcome = {
+            "status": "failed" if attempts >= schedule.max_attempts else "pending",
+            "next_attempt_at": core.engine.clock() + wait,
+            "last_error": f"{type(error).__name__}: {error}"[:500],
+        }
+        sent = 0
+    with core.db.unit_of_work() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([m.id for m in messages]), OutboxMessage.status == "sending")
+            .values(attempts=OutboxMessage.attempts + 1, **outcome)
+        )
+    return sent
+
+
+def _digest_email(mailer: Mailer, messages, to: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = mailer.sender
+    email["To"] = to
+    email["Subject"] = f"Your daily summary: {len(messages)} notification{'' if len(messages) == 1 else 's'}"
+    lines = []
+    for message in messages:
+        lines += [message.subject, message.body]
+        if message.case_id:
+            lines.append(f"{mailer.base_url}/cases/{message.case_id}")
+        lines.append("")
+    lines += [
+        "You chose one email a day. Change it on your notifications page.",
+        "-- ",
+        "Procurement and Contract Management Hub",
+    ]
+    email.set_content("\n".join(lines))
+    return email
 
 
 def _email(mailer: Mailer, message, to: str, action_secret: str | None = None) -> EmailMessage:

@@ -147,6 +147,14 @@ def set_active(core: Core, user_id: int, active: bool, *, actor_id: int) -> None
         )
 
 
+def set_email_digest(core: Core, user_id: int, digest: bool) -> None:
+    """Someone's own choice: each notification by email as it happens, or one email a day."""
+    with core.db.unit_of_work() as session:
+        user = _user_for_update(session, user_id)
+        user.email_digest = digest
+        core.engine.system_event(session, actor_id=user_id, action="set_email_digest", data={"digest": digest})
+
+
 def _user_for_update(session, user_id: int) -> User:
     user = session.get(User, user_id, with_for_update=True)
     if user is None:

@@ -435,3 +435,13 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(message="Give the token a name that says what uses it"), Length(max=100)],
     )
     submit = SubmitField("Create a token", widget=GovSubmitInput())
+
+
+class EmailChoiceForm(FlaskForm):
+    email = RadioField(
+        "How would you like notifications by email?",
+        widget=GovRadioInput(),
+        choices=options([("each", "Each one as it happens"), ("digest", "One email a day, listing them all")]),
+        validators=[InputRequired(message="Choose how you would like notifications by email")],
+    )
+    submit = SubmitField("Save my choice", widget=GovSubmitInput())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, url_for
 
 from ..errors import DomainError, InvalidInput
+from ..models import User
 from ..services import reading
+from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, me, render
-from .forms import ActionForm, TokenForm, apply_errors
+from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors
 from .security import signed_in
 
 work = Blueprint("work", __name__)
@@ -29,11 +31,20 @@ def my_work():
         )
 
 
-@work.get("/notifications")
+@work.route("/notifications", methods=["GET", "POST"])
 @signed_in
 def notifications():
+    form = EmailChoiceForm()
+    if form.validate_on_submit():
+        set_email_digest(core(), me().id, form.email.data == "digest")
+        flash("Your email choice is saved.")
+        return redirect(url_for(".notifications"))
     with core().db.reading() as session:
-        return render("work/notifications.html", notifications=reading.my_notifications(session, me(), limit=100))
+        digest = session.get(User, me().id).email_digest
+        form.email.data = "digest" if digest else "each"
+        return render(
+            "work/notifications.html", notifications=reading.my_notifications(session, me(), limit=100), choice=form
+        )
 
 
 @work.route("/account/api-tokens", methods=["GET", "POST"])
