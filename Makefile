@@ -7,7 +7,7 @@ export FLASK_APP := provision_cycle.app:create_app
 ASSETS := provision_cycle/static/council.min.css
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install assets browser run test lint bench clean
+.PHONY: help install assets browser run test lint bench bench-sweep clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ lint: install  ## Check style with ruff
 
 bench: install  ## Benchmark transitions per second (SQLite and PostgreSQL) against the raw SQL floor and SpiffWorkflow
 	$(BIN)/python -m benchmarks.transitions
+
+bench-sweep: install  ## Benchmark the renewal sweep over 1,000,000 contracts (SQLite and PostgreSQL)
+	$(BIN)/python -m benchmarks.sweep
 
 clean:  ## Remove the virtual environment and the local database
 	rm -rf $(VENV) instance/provision-cycle.sqlite3* assets/node_modules $(ASSETS) provision_cycle/static/govuk
