@@ -155,3 +155,21 @@ def approve_gate(engine: Engine, case_id: int, approvers: list[int]) -> ActionRe
         result = act(engine, case_id, "approve", approver)
     assert result is not None
     return result
+
+
+def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
+    """A 250,000 OCC procurement driven to its award notice, published on Wednesday 8 April 2026."""
+    case_id = new_request(engine, p.requester, value="250000")
+    act(engine, case_id, "submit", p.requester)
+    approve_gate(engine, case_id, [p.head])
+    declare(engine, case_id, p.officer)
+    act(engine, case_id, "complete_conflicts_assessment", p.officer)
+    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
+    act(engine, case_id, "publish_tender_notice", p.officer, inputs=tender)
+    clock.set(date(2026, 4, 7))
+    act(engine, case_id, "close_tenders", p.officer)
+    act(engine, case_id, "recommend_award", p.officer, inputs={"supplier_name": "Acme Ltd", "award_value": "240000"})
+    approve_gate(engine, case_id, [p.head])
+    approve_gate(engine, case_id, [p.finance])
+    act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
+    return case_id

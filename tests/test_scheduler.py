@@ -318,27 +318,10 @@ def test_administrators_see_what_could_not_be_delivered(core, db, clock, schedul
 
 
 def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, clock, schedule):
-    from .factories import approve_gate, declare
+    from .factories import award_open_procedure
 
     engine, p = core.engine, hub_people(db)
-    case_id = new_request(engine, p.requester, value="250000")
-    act(engine, case_id, "submit", p.requester)
-    approve_gate(engine, case_id, [p.head])
-    declare(engine, case_id, p.officer)
-    act(engine, case_id, "complete_conflicts_assessment", p.officer)
-    act(
-        engine,
-        case_id,
-        "publish_tender_notice",
-        p.officer,
-        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
-    )
-    clock.set(date(2026, 4, 7))
-    act(engine, case_id, "close_tenders", p.officer)
-    act(engine, case_id, "recommend_award", p.officer, inputs={"supplier_name": "Acme Ltd", "award_value": "240000"})
-    approve_gate(engine, case_id, [p.head])
-    approve_gate(engine, case_id, [p.finance])
-    act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
+    case_id = award_open_procedure(engine, clock, p)
 
     clock.set(date(2026, 4, 9))  # standstill ends 17 April: inside the 7-day warning period from 10 April
     assert remind_deadlines(core, schedule, clock.today).changed == 0
