@@ -17,7 +17,6 @@ from .core import Core
 from .models import ApprovalStep, Case, StepStatus, User
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
-from .services.tasks import NewTask, raise_task
 from .workflow.engine import ActionRequest
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -82,8 +81,14 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     _register(core, people, rng, contracts)
+    # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
+    # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
+    from .scheduling.runner import run_once
+
+    swept = sum(result.changed for result in run_once(core))
     return (
-        f"Loaded {len(people['all'])} people, {len(opened)} cases and {contracts} register contracts. "
+        f"Loaded {len(people['all'])} people, {len(opened)} cases and {contracts} register contracts "
+        f"({swept} tasks and reminders from the scheduler's first run). "
         f"Every demo person signs in with the password {DEMO_PASSWORD!r}."
     )
 
@@ -344,7 +349,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
             contract_type = "works" if category == "construction_works" else rng.choice(["goods", "services"])
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
-            contract = import_contract(
+            import_contract(
                 core,
                 session,
                 ExistingContract(
@@ -366,20 +371,3 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                 ),
                 actor_id=people["all"][0],
             )
-            # The scheduler raises renewal tasks from lead times; until it runs, the demo raises the
-            # renewal decision for contracts ending within six months so contract managers have work.
-            if end <= today + timedelta(days=183):
-                raise_task(
-                    core,
-                    session,
-                    NewTask(
-                        kind="renewal_decision",
-                        title=f"Decide whether to extend, re-commission or end {contract.reference} {contract.title}",
-                        due_on=max(today, end - timedelta(days=contract.notice_period_days + 30)),
-                        milestone_on=end,
-                        assignee_id=manager,
-                        contract_id=contract.id,
-                        detail=f"It ends on {end:%-d %B %Y}; the notice period is {contract.notice_period_days} days.",
-                    ),
-                    actor_id=people["all"][0],
-                )

@@ -296,6 +296,8 @@ def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed(core, db, 
         core, second, people.contract_manager, until=clock.today + timedelta(days=10), reason="Waiting for the budget"
     )
     clock.advance(days=2)
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0  # a week's grace after raising
+    clock.advance(days=6)
     assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
     assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0
     assert _outbox(db, "task_overdue") == [(people.head, "Overdue: Decide A")]

@@ -392,8 +392,12 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     return SweepResult("chase_approvals", chased)
 
 
+OVERDUE_GRACE = timedelta(days=7)
+
+
 def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """A task still open after its due date (and not snoozed beyond today) goes to the Head of Category, once."""
+    """A task still open after its due date (not snoozed beyond today, and raised at least a week ago) goes to
+    the Head of Category, once."""
     now = core.engine.clock()
     escalated = 0
     role = core.governance.organisation.roles[schedule.overdue_escalate_to]
@@ -405,6 +409,9 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
                 Task.status == TaskStatus.OPEN,
                 Task.escalated_at.is_(None),
                 Task.due_on < today,
+                # A task raised late (after downtime, or for a newly loaded contract) gets a week to be
+                # picked up before it counts as untouched.
+                Task.created_at <= now - OVERDUE_GRACE,
                 or_(Task.snoozed_until.is_(None), Task.snoozed_until < today),
             )
             .with_for_update(skip_locked=True, of=Task)
