@@ -85,6 +85,7 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
         due_on=new.due_on,
         milestone_on=new.milestone_on,
         status=TaskStatus.OPEN,
+        created_at=core.engine.clock(),  # the engine's clock, like every other timestamp it writes
     )
     session.add(task)
     session.flush()
