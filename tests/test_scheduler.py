@@ -478,3 +478,46 @@ def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule
     email = message_from_bytes(envelope.content, policy=default)
     assert email["Subject"] == "Your daily summary: 2 notifications"
     assert email.get_content().count("your approval is needed") == 2
+
+
+@pytest.mark.postgres_only
+def test_two_schedulers_racing_expire_and_deliver_each_thing_once(core, db, clock, schedule):
+    people = hub_people(db)
+    for n in range(6):
+        _contract(core, people, value="50000", ends=clock.today - timedelta(days=1 + n))
+    for _ in range(5):
+        case_id = new_request(core.engine, people.requester, value="18000")
+        act(core.engine, case_id, "submit", people.requester)
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailer = Mailer("127.0.0.1", port, "hub@example.gov.uk")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def scheduler():
+        barrier.wait()
+        results.append(
+            (
+                expire_contracts(core, clock.today).changed,
+                deliver_notifications(core, schedule, mailer, batch=2).changed,
+            )
+        )
+        results.append((0, deliver_notifications(core, schedule, mailer).changed))
+
+    try:
+        threads = [threading.Thread(target=scheduler) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        controller.stop()
+    assert sum(e for e, _ in results) == 6
+    with db.reading() as session:
+        expiries = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "expire"))
+        messages = session.scalars(select(OutboxMessage)).all()
+    assert expiries == 6
+    assert all(m.status == "sent" for m in messages) and len(inbox.messages) == len(messages) == sum(
+        d for _, d in results
+    )
