@@ -114,7 +114,7 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                     passes = [[*window, Contract.end_date > since], [*window, Contract.created_at >= last.last_run_at]]
                 for conditions in passes:
                     statement = _renewal_insert(core, months, [*value_band, *conditions], now)
-                    raised += len(session.connection().execute(statement).all())
+                    raised += session.connection().execute(statement).rowcount
         _record_run(core, session, "raise_renewal_tasks", today, now)
         if raised:
             system = _system_user(session)
@@ -633,7 +633,7 @@ def _renewal_insert(core: Core, months: int, conditions: list, now):
         insert_for(Task)
         .from_select(list(TASK_COLUMNS), chosen)
         .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-        .returning(Task.id)  # counts what was raised (rowcount is unreliable for INSERT ... SELECT)
+        .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT row counts only when asked
     )
 
 
