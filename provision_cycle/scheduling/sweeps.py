@@ -114,7 +114,7 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                     passes = [[*window, Contract.end_date > since], [*window, Contract.created_at >= last.last_run_at]]
                 for conditions in passes:
                     statement = _renewal_insert(core, months, [*value_band, *conditions], now)
-                    raised += session.connection().execute(statement).rowcount
+                    raised += len(session.connection().execute(statement).all())
         _record_run(core, session, "raise_renewal_tasks", today, now)
         if raised:
             system = _system_user(session)
@@ -607,33 +607,52 @@ TASK_COLUMNS = (
 
 def _renewal_insert(core: Core, months: int, conditions: list, now):
     """``INSERT INTO tasks ... SELECT`` the renewal-decision task ``months`` before the end of each contract
-    meeting ``conditions``; ``ON CONFLICT DO NOTHING`` on the raise-once key; returning what it raised."""
+    meeting ``conditions``; ``ON CONFLICT DO NOTHING`` on the raise-once key."""
+    # The few contracts in the window first (an index range on end_date), materialised; then each one's case
+    # by primary key.
+    candidates = (
+        select(
+            Contract.id,
+            Contract.reference,
+            Contract.title,
+            Contract.case_id,
+            Contract.contract_manager_id,
+            Contract.end_date,
+        )
+        .where(*conditions)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    c = candidates.c
+    # Correlated look-ups by primary key, one per candidate (a join makes the planner walk every case).
+    case_state = select(Case.state).where(Case.id == c.case_id).scalar_subquery()
+    requester = select(Case.requester_id).where(Case.id == c.case_id).scalar_subquery()
     chosen = (
         select(
-            (literal("contract:") + cast(Contract.id, String)).label("subject_key"),
+            (literal("contract:") + cast(c.id, String)).label("subject_key"),
             literal("renewal_decision").label("kind"),
-            (literal("Renewal decision: ") + Contract.reference + literal(" ") + Contract.title).label("title"),
+            (literal("Renewal decision: ") + c.reference + literal(" ") + c.title).label("title"),
             literal(f"{months} months before the end date: extend, re-commission or let it end").label("detail"),
-            Contract.id.label("contract_id"),
-            Contract.case_id.label("case_id"),
-            func.coalesce(Contract.contract_manager_id, Case.requester_id).label("assignee_id"),
-            _months_before(core, Contract.end_date, months).label("due_on"),
-            Contract.end_date.label("milestone_on"),
+            c.id.label("contract_id"),
+            c.case_id.label("case_id"),
+            func.coalesce(c.contract_manager_id, requester).label("assignee_id"),
+            _months_before(core, c.end_date, months).label("due_on"),
+            c.end_date.label("milestone_on"),
             literal(TaskStatus.OPEN.value).label("status"),
             literal("").label("snooze_reason"),
             literal("").label("outcome"),
             literal("").label("outcome_note"),
             literal(now, Task.created_at.type).label("created_at"),
         )
-        .join(Case, Case.id == Contract.case_id)
-        .where(*conditions, Case.state.in_(RENEWAL_PENDING))
+        .select_from(candidates)
+        .where(case_state.in_(RENEWAL_PENDING))
     )
     insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
     return (
         insert_for(Task)
         .from_select(list(TASK_COLUMNS), chosen)
         .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-        .execution_options(preserve_rowcount=True)  # SQLAlchemy keeps INSERT row counts only when asked
+        .returning(Task.id)  # counts what was raised (the drivers' row counts are unreliable for INSERT ... SELECT)
     )
 
 
