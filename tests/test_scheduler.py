@@ -521,3 +521,23 @@ def test_two_schedulers_racing_expire_and_deliver_each_thing_once(core, db, cloc
     assert all(m.status == "sent" for m in messages) and len(inbox.messages) == len(messages) == sum(
         d for _, d in results
     )
+
+
+def test_notice_dates_become_tasks_ahead_once_and_follow_a_new_end_date(core, db, clock, schedule):
+    from provision_cycle.models import Contract
+    from provision_cycle.scheduling.sweeps import raise_notice_tasks
+
+    people = hub_people(db)
+    contract_id = _contract(core, people, value="50000", ends=clock.today + timedelta(days=110))  # 90 days' notice
+    with db.reading() as session:
+        assert session.get(Contract, contract_id).notice_by == clock.today + timedelta(days=20)
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 1  # within 30 days
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 0
+    with core.db.unit_of_work() as session:  # a variation moves the end date (the ORM keeps notice_by in step)
+        session.get(Contract, contract_id).end_date = clock.today + timedelta(days=200)
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 0  # the new notice date is 110 days away
+    clock.advance(days=85)
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 1
+    with db.reading() as session:
+        dues = sorted(t.due_on for t in session.scalars(select(Task).where(Task.kind == "notice_date")))
+    assert dues == [date(2026, 3, 22), date(2026, 6, 20)]

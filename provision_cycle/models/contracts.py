@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -48,8 +48,17 @@ class Contract(Base):
     # Empty until the review sweep first sees the contract.
     next_review_on: Mapped[date | None] = mapped_column(index=True)
     next_kpi_on: Mapped[date | None] = mapped_column(index=True)
+    # The last day to give notice (end date less the notice period), kept on the row by the events below so
+    # the scheduler can find the notice dates coming up with an index range.
+    notice_by: Mapped[date | None] = mapped_column(index=True)
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case = relationship("Case", foreign_keys=[case_id])
     contract_manager = relationship("User", foreign_keys=[contract_manager_id])
+
+
+@event.listens_for(Contract, "before_insert")
+@event.listens_for(Contract, "before_update")
+def _keep_notice_by(_mapper, _connection, contract: Contract) -> None:
+    contract.notice_by = contract.end_date - timedelta(days=contract.notice_period_days or 0)

@@ -18,6 +18,7 @@ SWEEPS = (
     "raise_reviews",
     "raise_council_duties",
     "send_digests",
+    "raise_notice_tasks",
 )
 
 
@@ -55,6 +56,7 @@ class Schedule:
     kpi_value_over: Decimal = Decimal(5_000_000)
     kpi_every_months: int = 12
     expected_annual_spend: dict[str, int] = field(default_factory=dict)  # council -> pounds (pipeline duty)
+    notice_lead_days: int = 30
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -70,6 +72,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     warning_days = 7
     review_lead, review_rules, kpi_over, kpi_every = 14, [], Decimal(5_000_000), 12
     spend: dict[str, int] = {}
+    notice_lead = 30
     if root is not None and root.is_mapping():
         root.reject_unknown(
             "sweeps",
@@ -81,7 +84,9 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "reviews",
             "kpi_assessment",
             "expected_annual_spend",
+            "notice_lead_days",
         )
+        notice_lead = root.integer("notice_lead_days", 30, minimum=1)
         spend_node = root.get("expected_annual_spend", {})
         if spend_node.is_mapping():
             for code, amount in spend_node.value.items():
@@ -180,4 +185,5 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         kpi_over,
         kpi_every,
         spend,
+        notice_lead,
     )

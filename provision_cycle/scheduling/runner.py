@@ -20,6 +20,7 @@ from .sweeps import (
     escalate_overdue_tasks,
     expire_contracts,
     raise_council_duties,
+    raise_notice_tasks,
     raise_renewal_tasks,
     raise_reviews,
     remind_deadlines,
@@ -54,6 +55,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
         "remind_deadlines": lambda: remind_deadlines(core, schedule, core.engine.today()),
         "raise_reviews": lambda: raise_reviews(core, schedule, core.engine.today()),
         "raise_council_duties": lambda: raise_council_duties(core, schedule, core.engine.today()),
+        "raise_notice_tasks": lambda: raise_notice_tasks(core, schedule, core.engine.today()),
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)

@@ -148,6 +148,30 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
     return SweepResult("expire_contracts", expired)
 
 
+def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """A task before each contract's last day to give notice (end date less its notice period), so notice to
+    end or renew is given in time. Raised once per notice date, ``notice_lead_days`` ahead; a variation or
+    extension that moves the end date moves the notice date, and the new date gets its own task."""
+    horizon = today + timedelta(days=schedule.notice_lead_days)
+    with core.db.unit_of_work() as session:
+        statement = _contract_task_insert(
+            core,
+            kind="notice_date",
+            title="Last day to give notice: ",
+            detail="Give notice by this date if the contract is to end, or to renegotiate it",
+            due_on=lambda c: c.notice_by,
+            conditions=[Contract.notice_by >= today, Contract.notice_by <= horizon],
+            states=(*RENEWAL_PENDING, "renewal_decision", "renewal_gate"),
+            now=core.engine.clock(),
+        )
+        raised = len(session.connection().execute(statement).all())
+        if raised:
+            core.engine.system_event(
+                session, actor_id=_system_user(session), action="raise_notice_tasks", data={"raised": raised}
+            )
+    return SweepResult("raise_notice_tasks", raised)
+
+
 # --- periodic reviews and KPI assessments ---------------------------------------------------------------
 REVIEWED = ("live", "extended")
 
@@ -606,8 +630,22 @@ TASK_COLUMNS = (
 
 
 def _renewal_insert(core: Core, months: int, conditions: list, now):
-    """``INSERT INTO tasks ... SELECT`` the renewal-decision task ``months`` before the end of each contract
-    meeting ``conditions``; ``ON CONFLICT DO NOTHING`` on the raise-once key."""
+    """The renewal-decision task ``months`` before the end of each contract meeting ``conditions``."""
+    return _contract_task_insert(
+        core,
+        kind="renewal_decision",
+        title="Renewal decision: ",
+        detail=f"{months} months before the end date: extend, re-commission or let it end",
+        due_on=lambda c: _months_before(core, c.end_date, months),
+        conditions=conditions,
+        states=RENEWAL_PENDING,
+        now=now,
+    )
+
+
+def _contract_task_insert(core: Core, *, kind, title, detail, due_on, conditions, states, now):
+    """``INSERT INTO tasks ... SELECT`` a task for each contract meeting ``conditions`` whose case is in one
+    of ``states``, due on ``due_on(candidate columns)``; ``ON CONFLICT DO NOTHING`` on the raise-once key."""
     # The few contracts in the window first (an index range on end_date), materialised; then each one's case
     # by primary key.
     candidates = (
@@ -618,6 +656,7 @@ def _renewal_insert(core: Core, months: int, conditions: list, now):
             Contract.case_id,
             Contract.contract_manager_id,
             Contract.end_date,
+            Contract.notice_by,
         )
         .where(*conditions)
         .cte("candidates")
@@ -630,13 +669,13 @@ def _renewal_insert(core: Core, months: int, conditions: list, now):
     chosen = (
         select(
             (literal("contract:") + cast(c.id, String)).label("subject_key"),
-            literal("renewal_decision").label("kind"),
-            (literal("Renewal decision: ") + c.reference + literal(" ") + c.title).label("title"),
-            literal(f"{months} months before the end date: extend, re-commission or let it end").label("detail"),
+            literal(kind).label("kind"),
+            (literal(title) + c.reference + literal(" ") + c.title).label("title"),
+            literal(detail).label("detail"),
             c.id.label("contract_id"),
             c.case_id.label("case_id"),
             func.coalesce(c.contract_manager_id, requester).label("assignee_id"),
-            _months_before(core, c.end_date, months).label("due_on"),
+            due_on(c).label("due_on"),
             c.end_date.label("milestone_on"),
             literal(TaskStatus.OPEN.value).label("status"),
             literal("").label("snooze_reason"),
@@ -645,7 +684,7 @@ def _renewal_insert(core: Core, months: int, conditions: list, now):
             literal(now, Task.created_at.type).label("created_at"),
         )
         .select_from(candidates)
-        .where(case_state.in_(RENEWAL_PENDING))
+        .where(case_state.in_(states))
     )
     insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
     return (
