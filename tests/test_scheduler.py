@@ -541,3 +541,19 @@ def test_notice_dates_become_tasks_ahead_once_and_follow_a_new_end_date(core, db
     with db.reading() as session:
         dues = sorted(t.due_on for t in session.scalars(select(Task).where(Task.kind == "notice_date")))
     assert dues == [date(2026, 3, 22), date(2026, 6, 20)]
+
+
+def test_stalled_approvals_can_escalate_to_a_named_fallback(core, db, clock, schedule):
+    from dataclasses import replace
+
+    from provision_cycle.models import User
+
+    people = hub_people(db)
+    with db.reading() as session:
+        director = session.get(User, people.director).username
+    named = replace(schedule, escalate_to_person={"OCC": director})
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    clock.set(date(2026, 3, 9))  # 5 working days
+    assert chase_approvals(core, named, clock.today).changed == 1
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.director]

@@ -50,6 +50,8 @@ class Schedule:
     escalate_after: int = 5
     escalate_to: str = "head_of_category"
     overdue_escalate_to: str = "head_of_category"
+    # A named fallback per council (username), tried before the role: the person who takes stalled approvals.
+    escalate_to_person: dict[str, str] = field(default_factory=dict)
     deadline_warning_days: int = 7
     review_lead_days: int = 14
     review_rules: tuple[ReviewRule, ...] = (ReviewRule(12),)
@@ -73,6 +75,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     review_lead, review_rules, kpi_over, kpi_every = 14, [], Decimal(5_000_000), 12
     spend: dict[str, int] = {}
     notice_lead = 30
+    fallback: dict[str, str] = {}
     if root is not None and root.is_mapping():
         root.reject_unknown(
             "sweeps",
@@ -158,7 +161,16 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             first_retry = delivery.integer("first_retry_minutes", 5, minimum=1)
         sla = root.get("approval_sla", {})
         if sla.is_mapping():
-            sla.reject_unknown("remind_after_working_days", "escalate_after_working_days", "escalate_to")
+            sla.reject_unknown(
+                "remind_after_working_days", "escalate_after_working_days", "escalate_to", "escalate_to_person"
+            )
+            named = sla.get("escalate_to_person", {})
+            if named.is_mapping():
+                for code, username in named.value.items():
+                    if not isinstance(username, str) or not username.strip():
+                        named.child(code, username).error("expected a username, like claire.holt.occ")
+                    else:
+                        fallback[code] = username.strip()
             remind = sla.integer("remind_after_working_days", 3, minimum=1)
             escalate = sla.integer("escalate_after_working_days", 5, minimum=1)
             escalate_to = sla.text("escalate_to", "head_of_category")
@@ -171,19 +183,20 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             root.error(f"overdue_tasks_escalate_to: unknown role '{overdue_to}'")
     problems.raise_if_any()
     return Schedule(
-        every,
-        tuple(rows),
-        attempts,
-        first_retry,
-        remind,
-        escalate,
-        escalate_to,
-        overdue_to,
-        warning_days,
-        review_lead,
-        tuple(review_rules) or (ReviewRule(12),),
-        kpi_over,
-        kpi_every,
-        spend,
-        notice_lead,
+        every_seconds=every,
+        lead_times=tuple(rows),
+        max_attempts=attempts,
+        first_retry_minutes=first_retry,
+        remind_after=remind,
+        escalate_after=escalate,
+        escalate_to=escalate_to,
+        overdue_escalate_to=overdue_to,
+        escalate_to_person=fallback,
+        deadline_warning_days=warning_days,
+        review_lead_days=review_lead,
+        review_rules=tuple(review_rules) or (ReviewRule(12),),
+        kpi_value_over=kpi_over,
+        kpi_every_months=kpi_every,
+        expected_annual_spend=spend,
+        notice_lead_days=notice_lead,
     )

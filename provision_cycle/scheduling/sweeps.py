@@ -395,9 +395,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
         for step, case in rows:
             waited = working_days_since(core.engine.today(step.opened_at or case.updated_at), today)
             if waited >= schedule.escalate_after:
-                role = core.governance.organisation.roles[schedule.escalate_to]
-                pillar = case.pillar if role.pillar_scoped else None
-                people = core.engine.holders(session, role.code, step.authority, pillar)
+                people = _escalation_people(core, session, schedule, step.authority, case.pillar)
                 subject = f"{case.reference}: an approval has waited {waited} working days"
                 body = (
                     f"'{case.title}' has waited {waited} working days for: {step.reason}. Please chase or reassign it."
@@ -417,6 +415,18 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
 
 
 OVERDUE_GRACE = timedelta(days=7)
+
+
+def _escalation_people(core: Core, session, schedule: Schedule, authority: str, pillar: str) -> list[int]:
+    """The council's named fallback if one is configured and active, else the holders of the fallback role."""
+    username = schedule.escalate_to_person.get(authority)
+    if username:
+        person = session.scalar(select(User.id).where(User.username == username, User.is_active.is_(True)))
+        if person is not None:
+            return [person]
+        log.warning("named fallback %s for %s is unknown or inactive: escalating to the role", username, authority)
+    role = core.governance.organisation.roles[schedule.escalate_to]
+    return core.engine.holders(session, role.code, authority, pillar if role.pillar_scoped else None)
 
 
 def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
