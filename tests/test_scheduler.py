@@ -100,24 +100,32 @@ def test_renewal_tasks_at_lead_times_once_each(core, db, clock, schedule):
     assert raise_renewal_tasks(core, schedule, later).changed == 0
 
 
+def _scheduler_process(url: str, day: date) -> int:
+    """One scheduler process: its own core and connections, the real sweep, on the given day."""
+    from datetime import UTC, datetime
+
+    from provision_cycle.core import build_core
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.settings import Settings
+
+    core = build_core(Settings(database_url=url), clock=lambda: datetime(day.year, day.month, day.day, 6, tzinfo=UTC))
+    try:
+        return raise_renewal_tasks(core, schedule_for(core), day).changed
+    finally:
+        core.db.dispose()
+
+
 @pytest.mark.postgres_only
-def test_two_schedulers_racing_raise_no_duplicates(core, db, clock, schedule):
+def test_two_scheduler_processes_racing_raise_no_duplicates(core, db, clock, schedule):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     people = hub_people(db)
-    for n in range(20):
+    for n in range(40):
         _contract(core, people, value="50000", ends=clock.today + timedelta(days=10 + n))
-    barrier = threading.Barrier(2)
-    counts = []
-
-    def sweep():
-        barrier.wait()
-        counts.append(raise_renewal_tasks(core, schedule, clock.today).changed)
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sum(counts) == 20 and len(_tasks(db)) == 20
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        counts = list(pool.map(_scheduler_process, [db.url, db.url], [clock.today, clock.today]))
+    assert sum(counts) == 40 and len(_tasks(db)) == 40
 
 
 def test_contracts_expire_through_the_engine_on_their_end_date(core, db, clock):
