@@ -8,12 +8,16 @@ date, kept by a unique key in the database so two schedulers racing cannot raise
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+
+# A task raised after its due date (after downtime, or for a newly loaded contract) has this long to be picked
+# up before it counts as overdue and escalates.
+OVERDUE_GRACE = timedelta(days=7)
 
 
 class TaskStatus(enum.StrEnum):
@@ -55,6 +59,16 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
+
+    def is_overdue(self, today: date) -> bool:
+        """Past its due date, not snoozed beyond today, and raised long enough ago to have been picked up."""
+        snoozed = self.snoozed_until is not None and self.snoozed_until >= today
+        return (
+            self.status == TaskStatus.OPEN
+            and self.due_on < today
+            and not snoozed
+            and self.created_at.date() <= today - OVERDUE_GRACE
+        )
 
 
 class SweepRun(Base):

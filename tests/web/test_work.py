@@ -268,3 +268,26 @@ def test_a_person_creates_sees_once_and_revokes_an_api_token(core, db, browser, 
         assert token.secret_hash != secret and secret.startswith(token.prefix)
     client.post(f"/account/api-tokens/{token.id}/revoke", form_page="/account/api-tokens")
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db, browser, clock):
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        raise_task(
+            core,
+            session,
+            NewTask(
+                "renewal_decision",
+                "Raised late",
+                clock.today - timedelta(days=30),
+                people.contract_manager,
+                contract_id=contract_id,
+            ),
+            actor_id=people.officer,
+        )
+    manager = browser(people.contract_manager)
+    page = manager.get("/tasks/").text
+    assert "Due now" in page and "Overdue" not in page
+    clock.advance(days=8)
+    assert "Overdue" in manager.get("/tasks/").text
