@@ -565,3 +565,12 @@ def test_stalled_approvals_can_escalate_to_a_named_fallback(core, db, clock, sch
     clock.set(date(2026, 3, 9))  # 5 working days
     assert chase_approvals(core, named, clock.today).changed == 1
     assert [r for r, _ in _outbox(db, "approval_chase")] == [people.director]
+
+
+def test_assignees_hear_about_new_tasks_in_one_message_per_sweep(core, db, clock, schedule):
+    people = hub_people(db)
+    for n in range(3):
+        _contract(core, people, value="50000", ends=clock.today + timedelta(days=10 + n))
+    raise_renewal_tasks(core, schedule, clock.today)
+    [(recipient, subject)] = _outbox(db, "tasks_raised")
+    assert recipient == people.contract_manager and subject == "3 new tasks for you"

@@ -114,7 +114,9 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                     passes = [[*window, Contract.end_date > since], [*window, Contract.created_at >= last.last_run_at]]
                 for conditions in passes:
                     statement = _renewal_insert(core, months, [*value_band, *conditions], now)
-                    raised += len(session.connection().execute(statement).all())
+                    new = session.connection().execute(statement).all()
+                    raised += len(new)
+                    _announce_tasks(session, new, now)
         _record_run(core, session, "raise_renewal_tasks", today, now)
         if raised:
             system = _system_user(session)
@@ -164,7 +166,9 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
             states=(*RENEWAL_PENDING, "renewal_decision", "renewal_gate"),
             now=core.engine.clock(),
         )
-        raised = len(session.connection().execute(statement).all())
+        new = session.connection().execute(statement).all()
+        raised = len(new)
+        _announce_tasks(session, new, core.engine.clock())
         if raised:
             core.engine.system_event(
                 session, actor_id=_system_user(session), action="raise_notice_tasks", data={"raised": raised}
@@ -256,7 +260,11 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 moves.append({"b_id": c.id, column.name: following})
             if tasks:
                 statement = insert_for(Task).on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-                raised += len(conn.execute(statement.returning(Task.id), tasks).all())
+                new = conn.execute(
+                    statement.returning(Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on), tasks
+                ).all()
+                raised += len(new)
+                _announce_tasks(session, new, now)
                 conn.execute(update(contracts).where(contracts.c.id == bindparam("b_id")), moves)
         if raised:
             core.engine.system_event(
@@ -466,7 +474,22 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
     return SweepResult("escalate_overdue_tasks", escalated)
 
 
-def _message(case_id: int, recipient: int, kind: str, subject: str, body: str, now) -> OutboxMessage:
+def _announce_tasks(session, raised, now) -> None:
+    """Tell each assignee about the tasks a sweep just raised for them: one message each, not one per task,
+    in the same transaction that raised them."""
+    by_person: dict[int, list] = {}
+    for row in raised:
+        by_person.setdefault(row.assignee_id, []).append(row)
+    for person, rows in by_person.items():
+        rows.sort(key=lambda r: r.due_on)
+        lines = [f"- {r.title} (due {r.due_on:%-d %B %Y})" for r in rows[:50]]
+        if len(rows) > 50:
+            lines.append(f"... and {len(rows) - 50} more: see your tasks")
+        subject = rows[0].title if len(rows) == 1 else f"{len(rows)} new tasks for you"
+        session.add(_message(rows[0].case_id, person, "tasks_raised", subject, "\n".join(lines), now))
+
+
+def _message(case_id: int | None, recipient: int, kind: str, subject: str, body: str, now) -> OutboxMessage:
     return OutboxMessage(
         kind=kind,
         recipient_id=recipient,
@@ -701,7 +724,8 @@ def _contract_task_insert(core: Core, *, kind, title, detail, due_on, conditions
         insert_for(Task)
         .from_select(list(TASK_COLUMNS), chosen)
         .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-        .returning(Task.id)  # counts what was raised (the drivers' row counts are unreliable for INSERT ... SELECT)
+        # What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
+        .returning(Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from ..models import Contract, Task, TaskStatus
+from ..models import Contract, OutboxMessage, Task, TaskStatus
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 # What a person can say they did about each kind of task: (value, label).
@@ -89,6 +89,19 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
     )
     session.add(task)
     session.flush()
+    now = core.engine.clock()
+    session.add(
+        OutboxMessage(
+            kind="tasks_raised",
+            recipient_id=new.assignee_id,
+            case_id=case_id,
+            subject=new.title[:300],
+            body=f"Due {new.due_on:%-d %B %Y}. {new.detail}".strip(),
+            payload={"task_id": task.id},
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
     _audit(core, session, case, actor_id, "raise_task", {
         "task_id": task.id, "kind": new.kind, "due_on": new.due_on.isoformat(), "assignee_id": new.assignee_id,
     })  # fmt: skip
