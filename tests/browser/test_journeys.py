@@ -122,6 +122,8 @@ def test_a_contract_manager_completes_a_renewal_task(site, open_as):
             actor_id=people.officer,
         )
     manager = open_as(people.contract_manager)
+    expect(manager.locator("#notifications ~ ul").first).to_contain_text("Decide whether to extend Contract 0")
+    manager.get_by_role("navigation", name="Menu").get_by_role("link", name="Tasks").click()
     manager.get_by_role("link", name="Decide whether to extend Contract 0").click()
     manager.get_by_label("Re-commission: start a new procurement").check()
     manager.get_by_label("Note (optional)").fill("Usage has doubled; go back to the market")
