@@ -14,6 +14,7 @@ from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..models import AuditEvent, Case, Task, TaskStatus
 from ..services import reading
+from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import ActionRequest, Actor
@@ -386,19 +387,6 @@ def get_case(case_id: int):
     return json_response(out, headers={"ETag": _etag(version)})
 
 
-def _declare(case_id: int, declaration: s.Declaration | None) -> bool:
-    if declaration is None:
-        return False
-    core().engine.declare_interests(
-        case_id,
-        current_actor().id,
-        has_conflict=declaration.has_conflict,
-        details=declaration.details,
-        mitigation=declaration.mitigation,
-    )
-    return True
-
-
 @operation(
     api,
     "POST",
@@ -418,20 +406,22 @@ def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration
     actor = current_actor()
     with core().db.reading() as session:
         reading.get_case_for(session, actor, case_id)  # a case you cannot see does not exist for you
-    expected = _if_match()
-    if _declare(case_id, declaration) and expected is not None:
-        expected += 1  # your own declaration moved the case on by one
-    result = core().engine.act(
+    declaring = (
+        Declaration(declaration.has_conflict, declaration.details, declaration.mitigation) if declaration else None
+    )
+    result = act_declaring(
+        core(),
         ActionRequest(
             case_id,
             trigger,
             actor.id,
-            expected_version=expected,
+            expected_version=_if_match(),
             comment=comment,
             reason=reason,
             inputs=dict(inputs or {}),
             on_behalf_of_id=on_behalf_of_id,
-        )
+        ),
+        declaring,
     )
     return json_response(
         s.ActionOut(

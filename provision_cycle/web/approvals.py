@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..errors import DomainError, InvalidInput, StaleCase
 from ..models import ConflictDeclaration, RoleAssignment, User
 from ..services import reading
+from ..services.decisions import Declaration, act_declaring
 from ..workflow.engine import ActionRequest
 from .common import core, me, render
 from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, options
@@ -70,24 +71,18 @@ def decide(case_id: int):
 
 
 def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:
-    actor = me()
-    if declaration is None or form.has_conflict.data:
+    declaring = None
+    if declaration is None or form.has_conflict.data:  # asked once; answered again only if it changed
         if form.has_conflict.data not in ("yes", "no"):
             raise InvalidInput({"has_conflict": "Say whether you have a conflict of interest in this case"})
-        core().engine.declare_interests(
-            case_id,
-            actor.id,
-            has_conflict=form.has_conflict.data == "yes",
-            details=form.conflict_details.data or "",
-            mitigation=form.mitigation.data or "",
+        declaring = Declaration(
+            form.has_conflict.data == "yes", form.conflict_details.data or "", form.mitigation.data or ""
         )
     version = int(form.version.data) if (form.version.data or "").isdigit() else None
-    if version is not None and (declaration is None or form.has_conflict.data):
-        version += 1  # our own declaration moved the case on by one
-    result = core().engine.act(
-        ActionRequest(case_id, form.outcome.data, actor.id, expected_version=version, reason=form.reason.data or "")
+    request = ActionRequest(
+        case_id, form.outcome.data, me().id, expected_version=version, reason=form.reason.data or ""
     )
-    flash(result.message)
+    flash(act_declaring(core(), request, declaring).message)
 
 
 @approvals.post("/bulk")
