@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 
 from ..audit import case_chain_intact
@@ -12,7 +12,7 @@ from ..core import Core
 from ..errors import InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
-from ..models import AuditEvent, Case, Task, TaskStatus
+from ..models import AuditEvent, Case, Task
 from ..services import reading
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -633,11 +633,9 @@ def get_task(task_id: int):
     errors=(404, 409, 422),
 )
 def complete(task_id: int, body: s.CompleteTaskIn):
-    with core().db.reading() as session:
-        _task_for(session, task_id)
-    complete_task(core(), task_id, current_actor().id, outcome=body.outcome, note=body.note)
-    with core().db.reading() as session:
-        return json_response(_task(session.get(Task, task_id)))
+    return _change_task(
+        task_id, lambda actor: complete_task(core(), task_id, actor, outcome=body.outcome, note=body.note)
+    )
 
 
 @operation(
@@ -651,10 +649,15 @@ def complete(task_id: int, body: s.CompleteTaskIn):
     errors=(404, 409, 422),
 )
 def snooze(task_id: int, body: s.SnoozeTaskIn):
+    return _change_task(
+        task_id, lambda actor: snooze_task(core(), task_id, actor, until=body.until, reason=body.reason)
+    )
+
+
+def _change_task(task_id: int, change) -> Response:
+    """A task you cannot act on does not exist for you (404); the service makes the change; the task as it is now."""
     with core().db.reading() as session:
         _task_for(session, task_id)
-    snooze_task(core(), task_id, current_actor().id, until=body.until, reason=body.reason)
+    change(current_actor().id)
     with core().db.reading() as session:
-        task = session.get(Task, task_id)
-        assert task.status == TaskStatus.OPEN
-        return json_response(_task(task))
+        return json_response(_task(session.get(Task, task_id)))

@@ -128,11 +128,11 @@ def _audit(core: Core, session: Session, case, actor_id: int, action: str, data:
 
 def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> None:
     """Record what was done about a task; it leaves the assignee's list."""
-    allowed = dict(outcomes_for(_kind_of(core, task_id)))
-    if outcome not in allowed:
-        raise InvalidInput({"outcome": "Choose what was decided or done"})
     with core.db.unit_of_work() as session:
         task, case, actor = _lock_task(core, session, task_id, actor_id)
+        allowed = dict(outcomes_for(task.kind))
+        if outcome not in allowed:
+            raise InvalidInput({"outcome": "Choose what was decided or done"})
         task.status = TaskStatus.DONE
         task.outcome, task.outcome_note = outcome, note.strip()
         task.completed_at, task.completed_by_id = core.engine.clock(), actor_id
@@ -183,14 +183,6 @@ def may_act_on_task(actor: Actor, task: Task, case) -> bool:
     if case is None:
         return actor.holds("administrator", task.subject_key.removeprefix("authority:"))
     return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
-
-
-def _kind_of(core: Core, task_id: int) -> str:
-    with core.db.reading() as session:
-        kind = session.scalar(select(Task.kind).where(Task.id == task_id))
-    if kind is None:
-        raise NotFound(f"There is no task {task_id}")
-    return kind
 
 
 def _lock_task(core: Core, session: Session, task_id: int, actor_id: int):

@@ -7,10 +7,9 @@ from flask import Blueprint, Response, flash, redirect, request, send_file, url_
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, StaleCase
 from ..services import documents, reading
-from ..workflow.engine import ActionRequest, AvailableAction
+from ..workflow.engine import REQUEST_FIELDS, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
-    REQUEST_FIELDS,
     EditRequestForm,
     UploadForm,
     action_form_class,

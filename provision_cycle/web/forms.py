@@ -126,18 +126,6 @@ class SignInForm(FlaskForm):
 
 
 # --- starting a request ------------------------------------------------------------------------------
-# The request's answers that are fields of the case (funding and justification go in its details).
-REQUEST_FIELDS = (
-    "title",
-    "description",
-    "authority",
-    "category",
-    "contract_type",
-    "estimated_value",
-    "vat_treatment",
-    "proposed_start",
-    "duration_months",
-)
 
 
 class AboutRequestForm(FlaskForm):

@@ -11,9 +11,9 @@ from flask import Blueprint, flash, redirect, session, url_for
 
 from ..errors import DomainError, GuardFailed, InvalidInput
 from ..governance.rules import GovernanceError, Proposal
-from ..workflow.engine import ActionRequest
+from ..workflow.engine import REQUEST_FIELDS, ActionRequest
 from .common import core, me, render
-from .forms import REQUEST_FIELDS, AboutRequestForm, FundingForm, ValueForm, apply_errors
+from .forms import AboutRequestForm, FundingForm, ValueForm, apply_errors
 from .security import signed_in
 
 requests = Blueprint("requests", __name__, url_prefix="/requests")

@@ -43,6 +43,19 @@ CASE_TEAM_ROLES = ("category_officer", "category_manager", "head_of_category")
 STAGE_PREFIX = {"commissioning": "COM", "procurement": "PRC", "contract": "CMG"}
 SYSTEM_USERNAME = "system"
 MAX_TEXT = 5000
+# What a requester says about a request (the route and commencement date are also fields, set by officers
+# or imports); the web forms and the API ask for exactly these.
+REQUEST_FIELDS = (
+    "title",
+    "description",
+    "authority",
+    "category",
+    "contract_type",
+    "estimated_value",
+    "vat_treatment",
+    "proposed_start",
+    "duration_months",
+)
 MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
 
 
@@ -931,19 +944,7 @@ class Engine:
             )
 
     def _validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-        allowed = {
-            "title",
-            "description",
-            "authority",
-            "category",
-            "contract_type",
-            "estimated_value",
-            "vat_treatment",
-            "proposed_start",
-            "duration_months",
-            "route",
-            "commencement_date",
-        }
+        allowed = {*REQUEST_FIELDS, "route", "commencement_date"}
         errors: dict[str, str] = {}
         unknown = set(fields) - allowed
         for name in unknown:
