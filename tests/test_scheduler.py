@@ -574,3 +574,12 @@ def test_assignees_hear_about_new_tasks_in_one_message_per_sweep(core, db, clock
     raise_renewal_tasks(core, schedule, clock.today)
     [(recipient, subject)] = _outbox(db, "tasks_raised")
     assert recipient == people.contract_manager and subject == "3 new tasks for you"
+
+
+def test_lead_times_from_a_month_end_clamp_to_the_shorter_month(core, db, clock, schedule):
+    # 31 March less one month is 28 February on both databases (SQLite's own date arithmetic would say 3 March).
+    people = hub_people(db)
+    ends = date(2027, 3, 31)
+    contract = _contract(core, people, value="50000", ends=ends)  # lead times 6/3/1 months
+    assert raise_renewal_tasks(core, schedule, date(2027, 3, 1)).changed == 1
+    assert _tasks(db) == [(contract, date(2027, 2, 28))]

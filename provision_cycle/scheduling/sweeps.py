@@ -18,7 +18,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 
-from sqlalchemy import String, and_, bindparam, cast, false, func, literal, not_, or_, select, true, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -62,11 +76,13 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
-def _months_before(core: Core, column, months: int):
-    """``column`` minus ``months`` calendar months, in the database's own date arithmetic."""
+def _months_before(core: Core, column, months):
+    """``column`` minus ``months`` calendar months in the database's own date arithmetic, clamped to the end of
+    a shorter month as PostgreSQL and ``add_months`` do (31 May less 3 months is 28 February, not 3 March)."""
     if core.db.is_postgresql:
         return cast(column - func.make_interval(0, months), Contract.end_date.type)
-    return func.date(column, f"-{months} months")
+    back = literal("-") + cast(months, String) + literal(" months")
+    return func.min(func.date(column, back), func.date(column, "start of month", back, "+1 month", "-1 day"))
 
 
 @dataclass
@@ -83,40 +99,34 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
     Li task; one ending within Ln months its Ln task. Earlier lead times that were missed (downtime, a new
     import) are moot by then, so only the latest due one is raised.
 
-    After its first run the sweep is incremental: it looks only at contracts whose lead time came since the
-    last run, and at contracts added since; ``full`` looks at the whole register again.
+    The whole register is one statement: one pass over the end-date index, which works out each contract's
+    lead time in SQL. After its first run the sweep is incremental: it looks only at contracts whose lead
+    time came since the last run, and at contracts added since; ``full`` looks at the whole register again.
     """
     now = core.engine.clock()
+    lead = _lead_time_due(schedule, today)
+    longest = max(months for row in schedule.lead_times for months in row.months_before)
+    window = [Contract.end_date >= today, Contract.end_date <= add_months(today, longest), lead.is_not(None)]
     raised = 0
-    matched_before = false()  # a contract takes the first row that matches it, as in the file
     with core.db.unit_of_work() as session:
         last = _last_run(session, "raise_renewal_tasks", full)
-        for row in schedule.lead_times:
-            leads = row.months_before
-            matches = and_(
-                Contract.value > row.value_over if row.value_over > 0 else true(),
-                Contract.pillar.in_(row.pillars) if row.pillars is not None else true(),
+        passes = [window]
+        if last is not None:
+            # Incremental: contracts whose lead time came since the last run (narrow ranges of end dates, with
+            # a margin for month ends), and separately those added since. Anything seen twice is absorbed by
+            # the unique key.
+            since = last.last_run_on - RESCAN_MARGIN
+            came = or_(
+                *(
+                    and_(Contract.end_date > add_months(since, months), Contract.end_date <= add_months(today, months))
+                    for months in sorted({m for row in schedule.lead_times for m in row.months_before})
+                )
             )
-            value_band = [matches, not_(matched_before)]
-            matched_before = or_(matched_before, matches)
-            for index, months in enumerate(leads):
-                upper = add_months(today, months)
-                lower = add_months(today, leads[index + 1]) if index + 1 < len(leads) else None
-                window = [Contract.end_date >= today, Contract.end_date <= upper]
-                if lower is not None:
-                    window.append(Contract.end_date > lower)
-                passes = [window]
-                if last is not None:
-                    # Incremental: only contracts whose lead time came since the last run (a narrow range of
-                    # end dates, with a margin for month ends), and separately those added since. Anything
-                    # seen twice is absorbed by the unique key.
-                    since = add_months(last.last_run_on - RESCAN_MARGIN, months)
-                    passes = [[*window, Contract.end_date > since], [*window, Contract.created_at >= last.last_run_at]]
-                for conditions in passes:
-                    statement = _renewal_insert(core, months, [*value_band, *conditions], now)
-                    new = session.connection().execute(statement).all()
-                    raised += len(new)
-                    _announce_tasks(session, new, now)
+            passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at]]
+        for conditions in passes:
+            new = session.connection().execute(_renewal_insert(core, lead, conditions, now)).all()
+            raised += len(new)
+            _announce_tasks(session, new, now)
         _record_run(core, session, "raise_renewal_tasks", today, now)
         if raised:
             system = _system_user(session)
@@ -124,6 +134,28 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                 session, actor_id=system, action="raise_renewal_tasks", data={"raised": raised, "on": today.isoformat()}
             )
     return SweepResult("raise_renewal_tasks", raised)
+
+
+def _lead_time_due(schedule: Schedule, today: date):
+    """SQL for the lead time (months) whose task each contract is due today, or NULL if none has come yet.
+
+    The first row of the schedule that matches the contract's value and pillar applies, as in the file; of its
+    lead times, the shortest one that has come (the contract ends within that many months) is the one due.
+    """
+    bands = []
+    for row in schedule.lead_times:
+        matches = and_(
+            Contract.value > row.value_over if row.value_over > 0 else true(),
+            Contract.pillar.in_(row.pillars) if row.pillars is not None else true(),
+        )
+        come = [(Contract.end_date <= add_months(today, months), _months(months)) for months in row.months_before[::-1]]
+        bands.append((matches, sql_case(*come)))
+    return sql_case(*bands)
+
+
+def _months(months: int):
+    # Inlined, not bound: a validated whole number, and the database then knows it is an integer.
+    return literal_column(str(int(months)), Integer)
 
 
 def expire_contracts(core: Core, today: date) -> SweepResult:
@@ -156,13 +188,16 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
     extension that moves the end date moves the notice date, and the new date gets its own task."""
     horizon = today + timedelta(days=schedule.notice_lead_days)
     with core.db.unit_of_work() as session:
+        candidates = select(
+            Contract.id, Contract.case_id, Contract.contract_manager_id, Contract.end_date, Contract.notice_by
+        ).where(Contract.notice_by >= today, Contract.notice_by <= horizon)
         statement = _contract_task_insert(
             core,
+            candidates,
             kind="notice_date",
             title="Last day to give notice: ",
             detail="Give notice by this date if the contract is to end, or to renegotiate it",
             due_on=lambda c: c.notice_by,
-            conditions=[Contract.notice_by >= today, Contract.notice_by <= horizon],
             states=(*RENEWAL_PENDING, "renewal_decision", "renewal_gate"),
             now=core.engine.clock(),
         )
@@ -662,49 +697,49 @@ TASK_COLUMNS = (
 )  # fmt: skip
 
 
-def _renewal_insert(core: Core, months: int, conditions: list, now):
-    """The renewal-decision task ``months`` before the end of each contract meeting ``conditions``."""
+LEAD_DETAIL = " months before the end date: extend, re-commission or let it end"
+
+
+def _renewal_insert(core: Core, lead, conditions: list, now):
+    """The renewal-decision task ``lead`` months before the end of each contract meeting ``conditions``."""
+    # Only columns the end-date index carries (``ix_contracts_expiry`` covers the sweep): the scan never
+    # visits the table itself.
+    candidates = select(
+        Contract.id, Contract.case_id, Contract.contract_manager_id, Contract.end_date, lead.label("lead")
+    ).where(*conditions)
     return _contract_task_insert(
         core,
+        candidates,
         kind="renewal_decision",
         title="Renewal decision: ",
-        detail=f"{months} months before the end date: extend, re-commission or let it end",
-        due_on=lambda c: _months_before(core, c.end_date, months),
-        conditions=conditions,
+        detail=lambda c: cast(c.lead, String) + literal(LEAD_DETAIL),
+        due_on=lambda c: _months_before(core, c.end_date, c.lead),
         states=RENEWAL_PENDING,
         now=now,
     )
 
 
-def _contract_task_insert(core: Core, *, kind, title, detail, due_on, conditions, states, now):
-    """``INSERT INTO tasks ... SELECT`` a task for each contract meeting ``conditions`` whose case is in one
-    of ``states``, due on ``due_on(candidate columns)``; ``ON CONFLICT DO NOTHING`` on the raise-once key."""
-    # The few contracts in the window first (an index range on end_date), materialised; then each one's case
-    # by primary key.
-    candidates = (
-        select(
-            Contract.id,
-            Contract.reference,
-            Contract.title,
-            Contract.case_id,
-            Contract.contract_manager_id,
-            Contract.end_date,
-            Contract.notice_by,
-        )
-        .where(*conditions)
-        .cte("candidates")
-        .prefix_with("MATERIALIZED")
-    )
-    c = candidates.c
+def _contract_task_insert(core: Core, candidates, *, kind, title, detail, due_on, states, now):
+    """``INSERT INTO tasks ... SELECT`` a task for each of the ``candidates`` (a select of contracts with at
+    least their id, case_id, contract_manager_id and end_date) whose case is in one of ``states``, due on
+    ``due_on(candidate columns)``; ``ON CONFLICT DO NOTHING`` on the raise-once key."""
+    # The contracts in the window first (an index range on their date), materialised; then each one's case
+    # and title by primary key, in contract order so that each table page is read once, not once per row.
+    c = candidates.order_by(Contract.id).cte("candidates").prefix_with("MATERIALIZED").c
     # Correlated look-ups by primary key, one per candidate (a join makes the planner walk every case).
     case_state = select(Case.state).where(Case.id == c.case_id).scalar_subquery()
     requester = select(Case.requester_id).where(Case.id == c.case_id).scalar_subquery()
+    named = (
+        select(literal(title) + Contract.reference + literal(" ") + Contract.title)
+        .where(Contract.id == c.id)
+        .scalar_subquery()
+    )
     chosen = (
         select(
             (literal("contract:") + cast(c.id, String)).label("subject_key"),
             literal(kind).label("kind"),
-            (literal(title) + c.reference + literal(" ") + c.title).label("title"),
-            literal(detail).label("detail"),
+            named.label("title"),
+            (detail(c) if callable(detail) else literal(detail)).label("detail"),
             c.id.label("contract_id"),
             c.case_id.label("case_id"),
             func.coalesce(c.contract_manager_id, requester).label("assignee_id"),
@@ -716,7 +751,6 @@ def _contract_task_insert(core: Core, *, kind, title, detail, due_on, conditions
             literal("").label("outcome_note"),
             literal(now, Task.created_at.type).label("created_at"),
         )
-        .select_from(candidates)
         .where(case_state.in_(states))
     )
     insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
