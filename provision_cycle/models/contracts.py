@@ -10,16 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
+EXPIRY_INDEX_COLUMNS = (
+    "end_date",
+    "authority",
+    "pillar",
+    "value",
+    "case_id",
+    "contract_manager_id",
+    "created_at",
+    "id",
+)
+
 
 class Contract(Base):
     __tablename__ = "contracts"
     __table_args__ = (
         # Covering index for the expiry sweeps: a range on end_date carrying every column the renewal sweep
         # reads (id too: PostgreSQL indexes do not carry it), so the sweep never visits the table.
-        Index(
-            "ix_contracts_expiry",
-            "end_date", "authority", "pillar", "value", "case_id", "contract_manager_id", "created_at", "id",
-        ),  # fmt: skip
+        Index("ix_contracts_expiry", *EXPIRY_INDEX_COLUMNS),
         Index("ix_contracts_register", "authority", "pillar", "category"),
         Index("ix_contracts_created", "created_at"),  # the incremental renewal sweep: contracts added since
     )

@@ -734,25 +734,22 @@ def _contract_task_insert(core: Core, candidates, *, kind, title, detail, due_on
         .where(Contract.id == c.id)
         .scalar_subquery()
     )
-    chosen = (
-        select(
-            (literal("contract:") + cast(c.id, String)).label("subject_key"),
-            literal(kind).label("kind"),
-            named.label("title"),
-            (detail(c) if callable(detail) else literal(detail)).label("detail"),
-            c.id.label("contract_id"),
-            c.case_id.label("case_id"),
-            func.coalesce(c.contract_manager_id, requester).label("assignee_id"),
-            due_on(c).label("due_on"),
-            c.end_date.label("milestone_on"),
-            literal(TaskStatus.OPEN.value).label("status"),
-            literal("").label("snooze_reason"),
-            literal("").label("outcome"),
-            literal("").label("outcome_note"),
-            literal(now, Task.created_at.type).label("created_at"),
-        )
-        .where(case_state.in_(states))
-    )
+    chosen = select(
+        (literal("contract:") + cast(c.id, String)).label("subject_key"),
+        literal(kind).label("kind"),
+        named.label("title"),
+        (detail(c) if callable(detail) else literal(detail)).label("detail"),
+        c.id.label("contract_id"),
+        c.case_id.label("case_id"),
+        func.coalesce(c.contract_manager_id, requester).label("assignee_id"),
+        due_on(c).label("due_on"),
+        c.end_date.label("milestone_on"),
+        literal(TaskStatus.OPEN.value).label("status"),
+        literal("").label("snooze_reason"),
+        literal("").label("outcome"),
+        literal("").label("outcome_note"),
+        literal(now, Task.created_at.type).label("created_at"),
+    ).where(case_state.in_(states))
     insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
     return (
         insert_for(Task)
