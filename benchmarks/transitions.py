@@ -6,8 +6,9 @@ quotation round, award, signature and hand-over), each step one transaction with
 - ``engine``: ``Engine.act`` — locking, authority and declaration checks, guards, the shared transitions
   machine, the hash-chained audit event and outbox rows;
 - ``raw_floor``: hand-written SQL, one UPDATE + one INSERT + COMMIT per transition (the floor);
-- ``spiff``: SpiffWorkflow 3.2 running an eight-task sequence, its state loaded, deserialised, run,
-  serialised and saved (UPDATE + audit INSERT + COMMIT) per step.
+- ``spiff``: SpiffWorkflow 3.2 running the same procurement as a BPMN process (``procurement.bpmn``: a user
+  task per step, exclusive gateways after the approvals), its state loaded, deserialised, the ready task
+  completed with its data, serialised and saved (UPDATE + audit INSERT + COMMIT) per step.
 
 Usage: ``python -m benchmarks.transitions [--cases 300] [--db sqlite,postgresql] [--clients 1,4]``
 PostgreSQL: ``PC_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
@@ -234,25 +235,39 @@ def raw_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float
 
 
 # --- SpiffWorkflow ---------------------------------------------------------------------------------
-def _spiff_spec():
-    from SpiffWorkflow.specs.Simple import Simple
-    from SpiffWorkflow.specs.WorkflowSpec import WorkflowSpec
+# The same procurement as a BPMN process (benchmarks/procurement.bpmn): a user task per engine transition,
+# exclusive gateways after the two approvals, the award's data on the task. Each step loads the workflow's
+# JSON from the database, deserialises it, completes the ready user task with its data, runs the engine
+# steps (the gateway), serialises it and saves it, in one transaction with the audit row: how a
+# SpiffWorkflow application (SpiffArena, for one) persists a process between users' actions.
+SPIFF_DATA = [
+    {},
+    {"decision": "approve"},
+    {"has_conflict": False},
+    {},
+    {},
+    {"supplier_name": "Acme Ltd", "award_value": 17500},
+    {"decision": "approve"},
+    {"signed_on": "2026-11-25", "start_date": "2027-01-01", "end_date": "2029-12-31"},
+]
 
-    spec = WorkflowSpec("procurement", addstart=True)
-    previous = spec.start
-    for name in ("submit", "route_approval", "conflicts", "quotations", "close", "recommend", "award", "sign"):
-        task = Simple(spec, name)
-        previous.connect(task)
-        previous = task
-    return spec
+
+def _spiff_spec():
+    from SpiffWorkflow.bpmn.parser import BpmnParser
+
+    parser = BpmnParser()
+    parser.add_bpmn_file(str(Path(__file__).with_name("procurement.bpmn")))
+    return parser.get_spec("procurement")
 
 
 def spiff_setup(url: str, cases: int) -> list[int]:
-    from SpiffWorkflow.serializer.json import JSONSerializer
-    from SpiffWorkflow.workflow import Workflow
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 
     ids = raw_setup(url, cases)
-    state = JSONSerializer().serialize_workflow(Workflow(_spiff_spec()), include_spec=True)
+    workflow = BpmnWorkflow(_spiff_spec())
+    workflow.do_engine_steps()
+    state = BpmnWorkflowSerializer().serialize_json(workflow)
     conn, p = _connect(url)
     cur = conn.cursor()
     cur.execute("CREATE TABLE spiff_state (case_id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
@@ -267,18 +282,31 @@ def _spiff_step(cur, p: str, step: int, case_id: int, serializer) -> None:
     from SpiffWorkflow.util.task import TaskState
 
     cur.execute(f"SELECT state FROM spiff_state WHERE case_id = {p}", (case_id,))
-    workflow = serializer.deserialize_workflow(cur.fetchone()[0])
-    workflow.get_tasks(state=TaskState.READY)[0].run()
-    cur.execute(
-        f"UPDATE spiff_state SET state = {p} WHERE case_id = {p}",
-        (serializer.serialize_workflow(workflow, include_spec=True), case_id),
-    )
+    workflow = serializer.deserialize_json(cur.fetchone()[0])
+    task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+    task.data.update(SPIFF_DATA[step])
+    task.run()
+    workflow.do_engine_steps()
+    state = serializer.serialize_json(workflow)
+    cur.execute(f"UPDATE spiff_state SET state = {p} WHERE case_id = {p}", (state, case_id))
 
 
 def spiff_worker(url: str, case_ids: list[int]) -> tuple[list[float], float, float]:
-    from SpiffWorkflow.serializer.json import JSONSerializer
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 
-    return _timed_steps(url, case_ids, _spiff_step, setup=JSONSerializer)
+    return _timed_steps(url, case_ids, _spiff_step, setup=BpmnWorkflowSerializer)
+
+
+def spiff_check(url: str, case_ids: list[int]) -> None:
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+
+    serializer = BpmnWorkflowSerializer()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        states = conn.execute(text("SELECT state FROM spiff_state")).scalars().all()
+    engine.dispose()
+    assert len(states) == len(case_ids), "every case has its process"
+    assert all(serializer.deserialize_json(s).is_completed() for s in states), "every process must complete"
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -304,6 +332,8 @@ def run_path(path: str, kind: str, cases: int, clients: int, workdir: Path, tag:
         cpu = sum(c for _, _, c in outcomes)
         if path == "engine":
             engine_check(url, ids)
+        elif path == "spiff":
+            spiff_check(url, ids)
         transitions = len(ids) * STEPS
         assert len(latencies) == transitions
         latencies.sort()
