@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
+DEFAULT_NOTICE_PERIOD_DAYS = 90
+
 EXPIRY_INDEX_COLUMNS = (
     "end_date",
     "authority",
@@ -53,7 +55,7 @@ class Contract(Base):
     start_date: Mapped[date]
     end_date: Mapped[date]
     extension_months_available: Mapped[int] = mapped_column(default=0)
-    notice_period_days: Mapped[int] = mapped_column(default=90)
+    notice_period_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_PERIOD_DAYS)
     risk: Mapped[str] = mapped_column(String(10), default="medium")  # low | medium | high
     # The next periodic review and KPI assessment (PA23 s71 contract performance), kept on the row so the
     # scheduler finds what is coming up with an index range instead of date arithmetic over the register.
@@ -70,7 +72,12 @@ class Contract(Base):
     contract_manager = relationship("User", foreign_keys=[contract_manager_id])
 
 
+def notice_by(end_date: date, notice_period_days: int | None) -> date:
+    """The last day to give notice: the end date less the notice period."""
+    return end_date - timedelta(days=notice_period_days or 0)
+
+
 @event.listens_for(Contract, "before_insert")
 @event.listens_for(Contract, "before_update")
 def _keep_notice_by(_mapper, _connection, contract: Contract) -> None:
-    contract.notice_by = contract.end_date - timedelta(days=contract.notice_period_days or 0)
+    contract.notice_by = notice_by(contract.end_date, contract.notice_period_days)

@@ -4,8 +4,8 @@ Every action runs the same handful of statements. Building a SQLAlchemy statemen
 expression, generating its cache key) and running it through the ORM costs several times more CPU than
 executing a prebuilt Core statement with bound parameters: on a 2-core box, about 1.1 ms for an ORM
 SELECT against 0.23 ms for the same prebuilt Core SELECT. So the door reads and writes the case, its steps,
-decisions and audit events with the statements below, and keeps the ORM for the rarer work (opening cases,
-contracts, declarations) where its convenience costs little.
+decisions, audit events and the cases and contracts it opens with the statements below, and keeps the ORM
+for the rarer work (declarations, edits, delegations) where its convenience costs little.
 
 Rows come back as read-only ``Row`` objects: an effect cannot change the case behind the engine's back;
 changes are collected on the action's context and written in one UPDATE (see ``Engine._record``).
@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from ..models import ApprovalStep, AuditEvent, Case, ConflictDeclaration, Decision, OutboxMessage, RoleAssignment, User
+from ..models import (
+    ApprovalStep,
+    AuditEvent,
+    Case,
+    ConflictDeclaration,
+    Contract,
+    Decision,
+    OutboxMessage,
+    RoleAssignment,
+    User,
+)
 
 CASES = Case.__table__
 STEPS = ApprovalStep.__table__
@@ -109,6 +119,10 @@ INSERT_STEPS = insert(STEPS)
 INSERT_DECISION = insert(DECISIONS)
 INSERT_OUTBOX = insert(OutboxMessage.__table__)
 INSERT_AUDIT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
+# Opening a case (a signed contract opens its contract-management case inside the door) and its register entry.
+INSERT_CASE = insert(CASES).returning(CASES.c.id)
+FINISH_NEW_CASE = update(CASES).where(CASES.c.id == bindparam("b_id"))
+INSERT_CONTRACT = insert(Contract.__table__)
 
 # The SET clause comes from the parameters each action passes (state, version, chain head, changes);
 # the WHERE clause is the optimistic lock.
