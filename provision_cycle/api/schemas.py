@@ -365,6 +365,11 @@ class TaskList(BaseModel):
     items: list[TaskOut]
 
 
+class ContractManagerIn(Request):
+    manager_id: int
+    reason: str = Field(default="", max_length=2000)
+
+
 class CompleteTaskIn(Request):
     outcome: str = Field(max_length=40)
     note: str = Text

@@ -14,6 +14,7 @@ from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..models import AuditEvent, Case, Task
 from ..services import reading
+from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
 from ..workflow.definitions import WorkflowDefinition
@@ -578,9 +579,30 @@ def list_contracts(query: s.ContractQuery):
     errors=(404,),
 )
 def get_contract(contract_id: int):
+    return _contract_response(contract_id)
+
+
+def _contract_response(contract_id: int) -> Response:
     with core().db.reading() as session:
         contract = reading.get_contract_for(session, current_actor(), contract_id)
         return json_response(_contract(contract, session.get(Case, contract.case_id)))
+
+
+@operation(
+    api,
+    "POST",
+    "/contracts/{contract_id}/contract-manager",
+    summary="Hand the contract to another contract manager; their open tasks for it go too",
+    tag="Contracts",
+    body=s.ContractManagerIn,
+    response=s.ContractOut,
+    errors=(403, 404, 422),
+)
+def set_contract_manager(contract_id: int, body: s.ContractManagerIn):
+    with core().db.reading() as session:
+        reading.get_contract_for(session, current_actor(), contract_id)  # one you cannot see does not exist
+    assign_contract_manager(core(), contract_id, current_actor().id, manager_id=body.manager_id, reason=body.reason)
+    return _contract_response(contract_id)
 
 
 def _task(task: Task) -> s.TaskOut:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, flash, redirect, request, stream_with_context, url_for
 from sqlalchemy import select
 
+from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Task
 from ..services import reading
+from ..services.contract_managers import assign_contract_manager, manager_choices, may_assign_contract_manager
 from .common import core, me, render
+from .forms import ContractManagerForm, apply_errors, options
 from .security import signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -132,5 +135,35 @@ def show(contract_id: int):
         page=page,
         tasks=tasks,
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
+        may_change_manager=may_assign_contract_manager(me(), contract),
         organisation=core().governance.organisation,
     )
+
+
+@contracts.route("/<id:contract_id>/manager", methods=["GET", "POST"])
+@signed_in
+def change_manager(contract_id: int):
+    """Hand the contract to another contract manager (and its open tasks with it)."""
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, me(), contract_id)
+        if not may_assign_contract_manager(me(), contract):
+            raise NotFound(f"There is no contract {contract_id} whose manager you can change")
+        choices = manager_choices(core(), session, contract)
+        session.expunge(contract)
+    form = ContractManagerForm(data={"manager_id": contract.contract_manager_id})
+    form.manager_id.choices = options(choices)
+    if form.validate_on_submit():
+        try:
+            moved = assign_contract_manager(
+                core(), contract_id, me().id, manager_id=form.manager_id.data, reason=form.reason.data or ""
+            )
+            name = dict(choices)[form.manager_id.data]
+            handed = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
+            flash(f"{name} now manages {contract.reference}{handed}")
+            return redirect(url_for(".show", contract_id=contract_id))
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", contract_id=contract_id))
+    return render("contracts/manager.html", contract=contract, form=form)

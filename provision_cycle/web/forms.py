@@ -355,6 +355,17 @@ class SnoozeTaskForm(FlaskForm):
     submit = SubmitField("Snooze the task", widget=GovSubmitInput())
 
 
+class ContractManagerForm(FlaskForm):
+    manager_id = RadioField(
+        "Who manages this contract now?",
+        widget=GovRadioInput(),
+        coerce=int,
+        validators=[InputRequired(message="Choose who manages the contract now")],
+    )
+    reason = TextAreaField("Reason for the change (optional)", widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField("Change the contract manager", widget=GovSubmitInput())
+
+
 class UploadForm(FlaskForm):
     document = FileField(
         "Upload a document",

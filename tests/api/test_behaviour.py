@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from provision_cycle.services.tokens import create_token, revoke_token
-from tests.factories import act, hub_people, new_request
+from tests.factories import act, create_user, hub_people, new_request
 from tests.web.conftest import Browser
 from tests.web.helpers import seed_contracts
 
@@ -250,3 +250,18 @@ def test_route_preview_and_reference(api, core, db):
     client.get("/workflows/procurement/1")
     client.get("/workflows/procurement/9", status=404)
     assert api(None).get("/openapi.json").get_json()["openapi"].startswith("3.")
+
+
+def test_a_contract_is_handed_to_another_contract_manager(api, core, db):
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"))
+    stranger = create_user(db, ("requester", "CDC"))
+    [contract_id] = seed_contracts(core, people, 1)
+    path = f"/contracts/{contract_id}/contract-manager"
+    api(people.contract_manager).post(path, {"manager_id": newcomer}, status=403)
+    problem = api(people.officer).post(path, {"manager_id": people.finance}, status=422).json
+    assert "Contract Manager role" in json.dumps(problem)
+    api(people.officer).post(path, {"manager_id": newcomer, "reasons": "typo"}, status=422)  # an unknown field
+    body = api(people.officer).post(path, {"manager_id": newcomer, "reason": "New post holder"}).json
+    assert body["contract_manager_id"] == newcomer
+    api(stranger).post(path, {"manager_id": people.contract_manager}, status=404)  # one they cannot see

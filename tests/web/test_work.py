@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from provision_cycle.models import AuditEvent, Case, Document, Task, TaskStatus
 from provision_cycle.services.tasks import NewTask, raise_task
-from tests.factories import act, declare, hub_people, new_request
+from tests.factories import act, create_user, declare, hub_people, new_request
 from tests.web.helpers import seed_contracts
 
 
@@ -291,3 +291,28 @@ def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db
     assert "Due now" in page and "Overdue" not in page
     clock.advance(days=8)
     assert "Overdue" in manager.get("/tasks/").text
+
+
+def test_the_category_team_hands_a_contract_to_another_contract_manager(core, db, browser):
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    task_id = _task(core, people)
+    with db.reading() as session:
+        contract_id = session.get(Task, task_id).contract_id
+    url = f"/contracts/{contract_id}/manager"
+
+    cora = browser(people.contract_manager)
+    assert url not in cora.get(f"/contracts/{contract_id}").text  # the manager cannot hand it on themselves
+    cora.get(url, status=404)
+
+    officer = browser(people.officer)
+    assert url in officer.get(f"/contracts/{contract_id}").text
+    form = officer.get(url).text
+    assert "Nia Newcomer" in form and "Cora Contracts" in form
+    assert "Choose who manages the contract now" in officer.post(url, {}, status=400).text
+    page = officer.post(url, {"manager_id": str(newcomer), "reason": "Cora has moved post"}, follow_redirects=True,
+                        status=200).text  # fmt: skip
+    assert "Nia Newcomer now manages CON-" in page and "with 1 open task" in page
+    with db.reading() as session:
+        assert session.get(Task, task_id).assignee_id == newcomer
+    assert "Decide the renewal of Contract 0" in browser(newcomer).get("/tasks/").text

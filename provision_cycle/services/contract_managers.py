@@ -1,0 +1,121 @@
+"""Who manages a contract. The contract manager receives its renewal, notice and review tasks, so when the
+person changes (a new post holder, a restructure, long leave) the category team hands the contract over:
+the open tasks that were theirs go with it, both people are told, and the case's audit chain records it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
+from ..workflow.engine import CASE_TEAM_ROLES, Actor
+
+MANAGER_ROLE = "contract_manager"
+MAX_REASON = 2000
+
+
+def may_assign_contract_manager(actor: Actor, contract: Contract) -> bool:
+    """The category team for the contract's council and pillar, or an administrator of that council."""
+    return any(actor.holds(role, contract.authority, contract.pillar) for role in CASE_TEAM_ROLES) or actor.holds(
+        "administrator", contract.authority
+    )
+
+
+def manager_choices(core: Core, session: Session, contract: Contract) -> list[tuple[int, str]]:
+    """Active people holding the Contract Manager role for the contract's council (either, for a joint one)
+    and its pillar, by name."""
+    authorities = core.governance.organisation.authorities_of(contract.authority)
+    rows = session.execute(
+        select(User.id, User.full_name)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role == MANAGER_ROLE,
+            RoleAssignment.authority.in_(authorities),
+            or_(RoleAssignment.pillar == contract.pillar, RoleAssignment.pillar.is_(None)),
+            User.is_active,
+        )
+        .distinct()
+        .order_by(User.full_name, User.id)
+    )
+    return [(user_id, name) for user_id, name in rows]
+
+
+def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> int:
+    """Make ``manager_id`` the contract's manager; returns how many open tasks were handed over with it."""
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
+    with core.db.unit_of_work() as session:
+        contract = session.get(Contract, contract_id)
+        if contract is None:
+            raise NotFound(f"There is no contract {contract_id}")
+        case = core.engine.lock_case(session, contract.case_id, None)  # one change to the contract at a time
+        session.refresh(contract)
+        actor = core.engine.actor(session, actor_id)
+        if not may_assign_contract_manager(actor, contract):
+            pillar = core.governance.organisation.pillars[contract.pillar].name
+            raise NotPermitted(
+                f"Only the {pillar} category team for {contract.authority}, or an administrator, can change the"
+                " contract manager"
+            )
+        choices = dict(manager_choices(core, session, contract))
+        if manager_id not in choices:
+            raise InvalidInput(
+                {"manager_id": "Choose someone who holds the Contract Manager role for this council and pillar"}
+            )
+        # Until someone is named, the scheduler gives a contract's tasks to whoever requested it.
+        previous = contract.contract_manager_id or case.requester_id
+        if manager_id == contract.contract_manager_id:
+            raise InvalidInput({"manager_id": f"{choices[manager_id]} already manages this contract"})
+        contract.contract_manager_id = manager_id
+        moved = session.execute(
+            update(Task)
+            .where(Task.contract_id == contract.id, Task.status == TaskStatus.OPEN, Task.assignee_id == previous)
+            .values(assignee_id=manager_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        now = core.engine.clock()
+        core.engine.append_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action="assign_contract_manager",
+            from_state=case.state,
+            to_state=case.state,
+            comment=reason,
+            data={"contract_id": contract.id, "from": previous, "to": manager_id, "tasks_handed_over": moved},
+            now=now,
+        )
+        named = f"{contract.reference} {contract.title}"
+        handed = f"{moved} open task{'' if moved == 1 else 's'}" if moved else "No open tasks"
+        because = f"\n\nReason: {reason}" if reason else ""
+        session.add(
+            _message(contract, manager_id, f"You now manage {named}", f"{handed} came to you with it.{because}", now)
+        )
+        if previous not in (manager_id, actor_id):
+            session.add(
+                _message(
+                    contract,
+                    previous,
+                    f"{named} is now managed by {choices[manager_id]}",
+                    f"{handed} went with it.{because}",
+                    now,
+                )
+            )
+        return moved
+
+
+def _message(contract: Contract, recipient: int, subject: str, body: str, now) -> OutboxMessage:
+    return OutboxMessage(
+        kind="contract_manager_changed",
+        recipient_id=recipient,
+        case_id=contract.case_id,
+        subject=subject[:300],
+        body=body,
+        payload={"case_id": contract.case_id, "contract_id": contract.id},
+        created_at=now,
+        next_attempt_at=now,
+    )

@@ -1,0 +1,103 @@
+"""Handing a contract to another contract manager: its open tasks go with it, both people hear, the case's
+audit chain records it; only the category team or an administrator may do it, and only to someone who
+holds the Contract Manager role for the contract's council and pillar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.errors import InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, Contract, OutboxMessage, Task, TaskStatus
+from provision_cycle.services.contract_managers import assign_contract_manager, manager_choices
+from provision_cycle.services.tasks import NewTask, complete_task, raise_task
+from tests.factories import create_user, hub_people
+from tests.web.helpers import seed_contracts
+
+
+def _tasks(core, people, contract_id: int) -> dict[str, int]:
+    """Three review tasks on the contract: one open for its manager, one they completed, one for someone else."""
+    today = core.engine.today()
+    ids = {}
+    with core.db.unit_of_work() as session:
+        for n, (name, assignee) in enumerate(
+            (("open", people.contract_manager), ("done", people.contract_manager), ("covering", people.head))
+        ):
+            new = NewTask("contract_review", f"Review ({name})", today + timedelta(days=10 + n), assignee,
+                          contract_id=contract_id)  # fmt: skip
+            ids[name] = raise_task(core, session, new, actor_id=people.officer)
+    complete_task(core, ids["done"], people.contract_manager, outcome="satisfactory")
+    return ids
+
+
+def test_handing_a_contract_over_takes_its_open_tasks_and_tells_both_people(core, db):
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    [contract_id] = seed_contracts(core, people, 1)
+    tasks = _tasks(core, people, contract_id)
+
+    moved = assign_contract_manager(
+        core, contract_id, people.officer, manager_id=newcomer, reason="Cora has moved post"
+    )
+
+    assert moved == 1
+    with db.reading() as session:
+        assert session.get(Contract, contract_id).contract_manager_id == newcomer
+        owners = {name: session.get(Task, task_id) for name, task_id in tasks.items()}
+        assert owners["open"].assignee_id == newcomer
+        assert owners["done"].assignee_id == people.contract_manager and owners["done"].status == TaskStatus.DONE
+        assert owners["covering"].assignee_id == people.head  # someone else's task is not the manager's to pass on
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "assign_contract_manager")).one()
+        assert event.actor_id == people.officer and event.comment == "Cora has moved post"
+        assert event.data == {"contract_id": contract_id, "from": people.contract_manager, "to": newcomer,
+                              "tasks_handed_over": 1}  # fmt: skip
+        told = dict(
+            session.execute(
+                select(OutboxMessage.recipient_id, OutboxMessage.subject).where(
+                    OutboxMessage.kind == "contract_manager_changed"
+                )
+            ).all()
+        )
+    assert told[newcomer].startswith("You now manage CON-")
+    assert told[people.contract_manager].endswith("is now managed by Nia Newcomer")
+
+
+def test_only_the_category_team_or_an_administrator_may_hand_a_contract_over(core, db):
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"))
+    admin = create_user(db, ("administrator", "OCC"))
+    [contract_id] = seed_contracts(core, people, 1)
+    for outsider in (people.requester, people.contract_manager, people.finance):
+        with pytest.raises(NotPermitted, match="category team for OCC, or an administrator"):
+            assign_contract_manager(core, contract_id, outsider, manager_id=newcomer)
+    with db.reading() as session:
+        assert session.get(Contract, contract_id).contract_manager_id == people.contract_manager
+        assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "assign_contract_manager")) is None
+    assign_contract_manager(core, contract_id, admin, manager_id=newcomer)
+    with db.reading() as session:
+        assert session.get(Contract, contract_id).contract_manager_id == newcomer
+
+
+def test_the_new_manager_must_hold_the_role_for_the_contracts_council_and_pillar(core, db):
+    people = hub_people(db)
+    other_pillar = create_user(db, ("contract_manager", "OCC", "eni"))
+    other_council = create_user(db, ("contract_manager", "CDC", "cnc"))
+    gone = create_user(db, ("contract_manager", "OCC", "cnc"), active=False)
+    [contract_id] = seed_contracts(core, people, 1)
+    for person in (other_pillar, other_council, gone, people.officer):
+        with pytest.raises(InvalidInput) as refused:
+            assign_contract_manager(core, contract_id, people.officer, manager_id=person)
+        assert refused.value.fields == {
+            "manager_id": "Choose someone who holds the Contract Manager role for this council and pillar"
+        }
+    with pytest.raises(InvalidInput, match="already manages this contract"):
+        assign_contract_manager(core, contract_id, people.officer, manager_id=people.contract_manager)
+
+    # A joint contract can go to a contract manager of either council.
+    [joint_id] = seed_contracts(core, people, 1, authority="JOINT")
+    with db.reading() as session:
+        choices = dict(manager_choices(core, session, session.get(Contract, joint_id)))
+    assert other_council in choices and people.contract_manager in choices and other_pillar not in choices
+    assign_contract_manager(core, joint_id, people.officer, manager_id=other_council)
