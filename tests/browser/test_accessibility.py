@@ -67,6 +67,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium):
             f"/approvals/cases/{case_id}",
             "/contracts/",
             f"/contracts/{contract_id}",
+            f"/contracts/{contract_id}/manager",
             "/admin/governance",
             "/approvals/cover",
         ],
