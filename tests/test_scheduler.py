@@ -583,3 +583,23 @@ def test_lead_times_from_a_month_end_clamp_to_the_shorter_month(core, db, clock,
     contract = _contract(core, people, value="50000", ends=ends)  # lead times 6/3/1 months
     assert raise_renewal_tasks(core, schedule, date(2027, 3, 1)).changed == 1
     assert _tasks(db) == [(contract, date(2027, 2, 28))]
+
+
+def test_new_lead_times_in_the_schedule_reach_contracts_the_incremental_sweep_has_passed(core, db, clock, schedule):
+    from dataclasses import replace
+
+    from provision_cycle.scheduling.config import LeadTimes
+
+    people = hub_people(db)
+    today = clock.today
+    big = _contract(core, people, value="6000000", ends=add_months(today, 20))  # beyond 18 months: nothing yet
+    assert raise_renewal_tasks(core, schedule, today).changed == 0
+    assert raise_renewal_tasks(core, schedule, today).changed == 0  # incremental from here on
+
+    # The council adds a 24-month lead time for contracts over 5m: its date has passed for this one.
+    longer = replace(
+        schedule, lead_times=(LeadTimes(Decimal(5_000_000), (24, 18, 12, 9, 6, 3)), *schedule.lead_times)
+    )
+    assert raise_renewal_tasks(core, longer, today).changed == 1
+    assert _tasks(db) == [(big, add_months(add_months(today, 20), -24))]
+    assert raise_renewal_tasks(core, longer, today).changed == 0

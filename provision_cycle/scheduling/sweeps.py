@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -108,8 +109,9 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
     longest = max(months for row in schedule.lead_times for months in row.months_before)
     window = [Contract.end_date >= today, Contract.end_date <= add_months(today, longest), lead.is_not(None)]
     raised = 0
+    run_name = _renewal_run_name(schedule)
     with core.db.unit_of_work() as session:
-        last = _last_run(session, "raise_renewal_tasks", full)
+        last = _last_run(session, run_name, full)
         passes = [window]
         if last is not None:
             # Incremental: contracts whose lead time came since the last run (narrow ranges of end dates, with
@@ -127,13 +129,20 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
             new = session.connection().execute(_renewal_insert(core, lead, conditions, now)).all()
             raised += len(new)
             _announce_tasks(session, new, now)
-        _record_run(core, session, "raise_renewal_tasks", today, now)
+        _record_run(core, session, run_name, today, now)
         if raised:
             system = _system_user(session)
             core.engine.system_event(
                 session, actor_id=system, action="raise_renewal_tasks", data={"raised": raised, "on": today.isoformat()}
             )
     return SweepResult("raise_renewal_tasks", raised)
+
+
+def _renewal_run_name(schedule: Schedule) -> str:
+    """The sweep's bookkeeping row, named for the lead times it ran with. Editing them in schedule.yaml makes
+    the next run a full one, so contracts whose new lead time has already come get their task."""
+    lead_times = [(str(row.value_over), row.months_before, sorted(row.pillars or ())) for row in schedule.lead_times]
+    return f"raise_renewal_tasks:{hashlib.sha256(repr(lead_times).encode()).hexdigest()[:12]}"
 
 
 def _lead_time_due(schedule: Schedule, today: date):

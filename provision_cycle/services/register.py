@@ -88,6 +88,7 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         notice_period_days=existing.notice_period_days,
         risk=existing.risk,
         contract_manager_id=existing.contract_manager_id,
+        created_at=core.engine.clock(),  # the engine's clock, like every other timestamp it writes
     )
     session.add(contract)
     session.flush()

@@ -189,6 +189,7 @@ class ActionContext:
                 notice_by=notice_by(end_date, DEFAULT_NOTICE_PERIOD_DAYS),
                 extension_months_available=int(details.get("extension_months") or 0),
                 contract_manager_id=case.requester_id,
+                created_at=self.now,
             ),
         )
         return contract_case_id
