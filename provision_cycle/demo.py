@@ -135,6 +135,9 @@ def _people(core: Core) -> dict:
                 Grant("requester", a) for a in org.authorities
             ]
             add(name, "hub", grants, f"{org.roles[role].name}, {org.pillars[pillar].name}")
+    # A relief contract manager covering every pillar: someone to hand a contract to when its manager moves on.
+    relief = [Grant("contract_manager", a, p) for a in org.authorities for p in org.pillars]
+    add("Leah Morris", "hub", relief, "Contract Manager, all pillars")
     for index, authority in enumerate(org.authorities):
         for role, names in AUTHORITY_PEOPLE.items():
             add(names[index], authority, [Grant(role, authority)], org.roles[role].name)

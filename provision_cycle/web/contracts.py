@@ -149,9 +149,10 @@ def change_manager(contract_id: int):
         if not may_assign_contract_manager(me(), contract):
             raise NotFound(f"There is no contract {contract_id} whose manager you can change")
         choices = manager_choices(core(), session, contract)
+        current = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
         session.expunge(contract)
-    form = ContractManagerForm(data={"manager_id": contract.contract_manager_id})
-    form.manager_id.choices = options(choices)
+    form = ContractManagerForm()
+    form.manager_id.choices = options((i, name) for i, name in choices if i != contract.contract_manager_id)
     if form.validate_on_submit():
         try:
             moved = assign_contract_manager(
@@ -166,4 +167,9 @@ def change_manager(contract_id: int):
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for(".show", contract_id=contract_id))
-    return render("contracts/manager.html", contract=contract, form=form)
+    return render(
+        "contracts/manager.html",
+        contract=contract,
+        form=form,
+        current=current.get(contract.contract_manager_id, "Nobody is named yet (its tasks go to its requester)"),
+    )
