@@ -78,15 +78,13 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
             .execution_options(synchronize_session=False)
         ).rowcount
         now = core.engine.clock()
-        core.engine.append_case_event(
+        core.engine.note_case_event(
             session,
             case,
             actor_id=actor_id,
             action="assign_contract_manager",
-            from_state=case.state,
-            to_state=case.state,
-            comment=reason,
             data={"contract_id": contract.id, "from": previous, "to": manager_id, "tasks_handed_over": moved},
+            comment=reason,
             now=now,
         )
         named = f"{contract.reference} {contract.title}"

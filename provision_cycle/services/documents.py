@@ -100,15 +100,12 @@ def attach_document(core: Core, case_id: int, actor_id: int, filename: str, stre
             session.add(document)
             session.flush()
             case.version += 1
-            core.engine.append_case_event(
+            core.engine.note_case_event(
                 session,
                 case,
                 actor_id=actor_id,
                 action="attach_document",
-                from_state=case.state,
-                to_state=case.state,
                 data={"document_id": document.id, "filename": name, "size": len(content), "sha256": document.sha256},
-                now=core.engine.clock(),
             )
             return document.id
     except BaseException:

@@ -113,17 +113,7 @@ def _audit(core: Core, session: Session, case, actor_id: int, action: str, data:
     if case is None:
         core.engine.system_event(session, actor_id=actor_id, action=action, data=data, comment=comment)
         return
-    core.engine.append_case_event(
-        session,
-        case,
-        actor_id=actor_id,
-        action=action,
-        from_state=case.state,
-        to_state=case.state,
-        comment=comment,
-        data=data,
-        now=core.engine.clock(),
-    )
+    core.engine.note_case_event(session, case, actor_id=actor_id, action=action, data=data, comment=comment)
 
 
 def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> None:

@@ -841,16 +841,7 @@ class Engine:
                         current[key] = _clean(value)
                 case.details = current
             case.version += 1
-            self.append_case_event(
-                session,
-                case,
-                actor_id=actor_id,
-                action="edit",
-                from_state=case.state,
-                to_state=case.state,
-                data={"changed": _jsonable(changed)},
-                now=self.clock(),
-            )
+            self.note_case_event(session, case, actor_id=actor_id, action="edit", data={"changed": _jsonable(changed)})
             return case.version
 
     def _lock_for_editing(self, session: Session, case_id: int, actor_id: int, expected_version: int | None) -> Case:
@@ -870,16 +861,7 @@ class Engine:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             case.details = {**(case.details or {}), key: _clean(value)}
             case.version += 1
-            self.append_case_event(
-                session,
-                case,
-                actor_id=actor_id,
-                action="set_detail",
-                from_state=case.state,
-                to_state=case.state,
-                data={key: _clean(value)},
-                now=self.clock(),
-            )
+            self.note_case_event(session, case, actor_id=actor_id, action="set_detail", data={key: _clean(value)})
             return case.version
 
     def declare_interests(
@@ -903,15 +885,13 @@ class Engine:
                 )
             )
             case.version += 1
-            self.append_case_event(
+            self.note_case_event(
                 session,
                 case,
                 actor_id=actor_id,
                 action="declare_interests",
-                from_state=case.state,
-                to_state=case.state,
-                now=now,
                 data={"has_conflict": has_conflict, "mitigated": bool(_clean(mitigation))},
+                now=now,
             )
 
     def delegate(self, delegator_id: int, delegate_id: int, starts_on: date, ends_on: date, reason: str = "") -> int:
@@ -1060,6 +1040,31 @@ class Engine:
         )
         session.add(AuditEvent(**event))
         case.audit_seq, case.audit_head = event["seq"], event["hash"]
+
+    def note_case_event(
+        self,
+        session: Session,
+        case: Case,
+        *,
+        actor_id: int | None,
+        action: str,
+        data: dict[str, Any],
+        comment: str = "",
+        now: datetime | None = None,
+    ) -> None:
+        """An event on the case's chain that records something without moving the case (an edit, a document,
+        a declaration, a task, a new contract manager)."""
+        self.append_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action=action,
+            from_state=case.state,
+            to_state=case.state,
+            data=data,
+            comment=comment,
+            now=now or self.clock(),
+        )
 
     @staticmethod
     def _next_case_event(case: Case | Row[Any], *, now: datetime, **fields: Any) -> dict[str, Any]:
