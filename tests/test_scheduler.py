@@ -597,9 +597,27 @@ def test_new_lead_times_in_the_schedule_reach_contracts_the_incremental_sweep_ha
     assert raise_renewal_tasks(core, schedule, today).changed == 0  # incremental from here on
 
     # The council adds a 24-month lead time for contracts over 5m: its date has passed for this one.
-    longer = replace(
-        schedule, lead_times=(LeadTimes(Decimal(5_000_000), (24, 18, 12, 9, 6, 3)), *schedule.lead_times)
-    )
+    longer = replace(schedule, lead_times=(LeadTimes(Decimal(5_000_000), (24, 18, 12, 9, 6, 3)), *schedule.lead_times))
     assert raise_renewal_tasks(core, longer, today).changed == 1
     assert _tasks(db) == [(big, add_months(add_months(today, 20), -24))]
     assert raise_renewal_tasks(core, longer, today).changed == 0
+
+
+def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, db, clock, schedule):
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    people = hub_people(db)
+    contracts = [_contract(core, people, value="50000", ends=clock.today + timedelta(days=60 + n)) for n in range(3)]
+    with core.db.unit_of_work() as session:
+        for n, contract in enumerate(contracts):
+            new = NewTask("renewal_decision", f"Decide {n}", clock.today + timedelta(days=n), people.contract_manager,
+                          contract_id=contract)  # fmt: skip
+            raise_task(core, session, new, actor_id=people.officer)
+    clock.advance(days=10)
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 3
+    assert _outbox(db, "task_overdue") == [(people.head, "3 overdue tasks in your team")]
+    with db.reading() as session:
+        body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "task_overdue"))
+    assert body.splitlines()[1:] == [
+        f"- Decide {n} (due {clock.today - timedelta(days=10 - n):%-d %B %Y})" for n in range(3)
+    ]

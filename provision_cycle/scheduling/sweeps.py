@@ -483,39 +483,53 @@ def _escalation_people(core: Core, session, schedule: Schedule, authority: str, 
 
 def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A task still open after its due date (not snoozed beyond today, and raised at least a week ago) goes to
-    the Head of Category, once."""
+    the Head of Category, once. Each of them hears once per sweep, with the list, not once per task: loading a
+    register can make thousands overdue at once."""
     now = core.engine.clock()
-    escalated = 0
     role = core.governance.organisation.roles[schedule.overdue_escalate_to]
+    tasks = Task.__table__
     with core.db.unit_of_work() as session:
         rows = session.execute(
-            select(Task, Case)
-            .join(Case, Case.id == Task.case_id)
+            select(tasks.c.id, tasks.c.title, tasks.c.due_on, tasks.c.case_id, Case.authority, Case.pillar)
+            .join(Case, Case.id == tasks.c.case_id)
             .where(
-                Task.status == TaskStatus.OPEN,
-                Task.escalated_at.is_(None),
-                Task.due_on < today,
+                tasks.c.status == TaskStatus.OPEN,
+                tasks.c.escalated_at.is_(None),
+                tasks.c.due_on < today,
                 # A task raised late (after downtime, or for a newly loaded contract) gets a week to be
                 # picked up before it counts as untouched.
-                Task.created_at <= now - OVERDUE_GRACE,
-                or_(Task.snoozed_until.is_(None), Task.snoozed_until < today),
+                tasks.c.created_at <= now - OVERDUE_GRACE,
+                or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until < today),
             )
-            .with_for_update(skip_locked=True, of=Task)
+            .with_for_update(skip_locked=True, of=tasks)  # a second scheduler takes the others, or none
         ).all()
-        for task, case in rows:
-            authorities = core.governance.organisation.authorities_of(case.authority)
-            people = [
-                p
-                for authority in authorities
-                for p in core.engine.holders(session, role.code, authority, case.pillar if role.pillar_scoped else None)
-            ]
-            subject = f"Overdue: {task.title}"
-            body = f"Due on {task.due_on:%-d %B %Y} and still open (assigned to someone in your team)."
-            for person in dict.fromkeys(people):
-                session.add(_message(case.id, person, "task_overdue", subject, body, now))
-            task.escalated_at = now
-            escalated += 1
-    return SweepResult("escalate_overdue_tasks", escalated)
+        teams: dict[tuple[str, str], list[int]] = {}
+        by_person: dict[int, list] = {}
+        for row in rows:
+            team = teams.get((row.authority, row.pillar))
+            if team is None:
+                pillar = row.pillar if role.pillar_scoped else None
+                councils = core.governance.organisation.authorities_of(row.authority)
+                team = teams[(row.authority, row.pillar)] = list(
+                    dict.fromkeys(p for a in councils for p in core.engine.holders(session, role.code, a, pillar))
+                )
+                if not team:
+                    log.warning("Nobody holds %s for %s %s: its overdue tasks go unescalated", role.name, *councils)
+            for person in team:
+                by_person.setdefault(person, []).append(row)
+        _tell_each(
+            session,
+            by_person,
+            "task_overdue",
+            lambda row: f"Overdue: {row.title}",
+            lambda count: f"{count} overdue tasks in your team",
+            "Still open after their due date (assigned to someone in your team):",
+            now,
+        )
+        ids = [row.id for row in rows]
+        for chunk in range(0, len(ids), 1000):
+            session.execute(update(tasks).where(tasks.c.id.in_(ids[chunk : chunk + 1000])).values(escalated_at=now))
+    return SweepResult("escalate_overdue_tasks", len(rows))
 
 
 def _announce_tasks(session, raised, now) -> None:
@@ -524,13 +538,22 @@ def _announce_tasks(session, raised, now) -> None:
     by_person: dict[int, list] = {}
     for row in raised:
         by_person.setdefault(row.assignee_id, []).append(row)
+    _tell_each(
+        session, by_person, "tasks_raised", lambda row: row.title, lambda count: f"{count} new tasks for you", "", now
+    )
+
+
+def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro: str, now) -> None:
+    """One message per person listing their tasks, soonest due first (the first 50, then how many more);
+    ``one(task)`` and ``many(count)`` make the subject."""
     for person, rows in by_person.items():
-        rows.sort(key=lambda r: r.due_on)
+        rows = sorted(rows, key=lambda r: r.due_on)
         lines = [f"- {r.title} (due {r.due_on:%-d %B %Y})" for r in rows[:50]]
         if len(rows) > 50:
-            lines.append(f"... and {len(rows) - 50} more: see your tasks")
-        subject = rows[0].title if len(rows) == 1 else f"{len(rows)} new tasks for you"
-        session.add(_message(rows[0].case_id, person, "tasks_raised", subject, "\n".join(lines), now))
+            lines.append(f"... and {len(rows) - 50} more: see the tasks")
+        subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
+        body = "\n".join([intro, *lines] if intro else lines)
+        session.add(_message(rows[0].case_id, person, kind, subject, body, now))
 
 
 def _message(case_id: int | None, recipient: int, kind: str, subject: str, body: str, now) -> OutboxMessage:
