@@ -648,10 +648,18 @@ class Engine:
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
         conn = session.connection()
-        result = conn.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values})
-        if result.rowcount != 1:  # pragma: no cover - the lock makes this a belt-and-braces check
+        if self.db.is_postgresql:  # one round trip for both
+            params = {f"u_{name}": value for name, value in values.items()}
+            params.update({f"e_{name}": event[name] for name in sql.EVENT_COLUMNS})
+            event_id = conn.execute(
+                sql.move_and_record(tuple(sorted(values))), {"b_id": case.id, "b_version": case.version, **params}
+            ).scalar()
+            moved = event_id is not None
+        else:
+            moved = conn.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}).rowcount == 1
+            event_id = conn.execute(sql.INSERT_AUDIT_EVENT, event).scalar_one() if moved else None
+        if not moved:  # pragma: no cover - the lock makes this a belt-and-braces check
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
-        event_id = conn.execute(sql.INSERT_AUDIT_EVENT, event).scalar_one()
         if ctx.outbox:
             for message in ctx.outbox:
                 message["audit_event_id"] = event_id
