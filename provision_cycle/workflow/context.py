@@ -75,18 +75,16 @@ class ActionContext:
         return self._contract
 
     def declaration_problem(
-        self, user_id: int, *, missing: str = "This needs a conflict-of-interest declaration from you first"
+        self, *, missing: str = "This needs a conflict-of-interest declaration from you first"
     ) -> str | None:
-        """Why ``user_id`` may not decide or evaluate on this case (PA23 s81-82), or None.
+        """Why the actor may not decide or evaluate on this case (PA23 s81-82), or None. Their latest
+        declaration was read with the case, under its lock.
 
         ``missing`` is the sentence for someone who has not declared at all, in the caller's words.
         """
-        latest = (
-            self.session.connection().execute(sql.LATEST_DECLARATION, {"case_id": self.case.id, "user_id": user_id})
-        ).first()
-        if latest is None:
+        if self.case.actor_declaration_id is None:
             return missing
-        if declaration_blocks(latest.has_conflict, latest.mitigation):
+        if declaration_blocks(self.case.actor_conflict, self.case.actor_mitigation):
             return "You declared a conflict of interest with no mitigation recorded, so you cannot act on this case"
         return None
 

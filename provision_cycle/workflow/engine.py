@@ -399,9 +399,7 @@ class Engine:
         principal_id = self._principal(ctx, step, on_behalf_of_id)
         if ctx.actor.id == case.requester_id or principal_id == case.requester_id:
             raise NotPermitted("You cannot decide on a case you requested (segregation of duties)")
-        if problem := ctx.declaration_problem(
-            ctx.actor.id, missing="Approval needs a conflict-of-interest declaration"
-        ):
+        if problem := ctx.declaration_problem(missing="Approval needs a conflict-of-interest declaration"):
             raise NotPermitted(problem)
         if outcome is not Outcome.APPROVE and not ctx.reason:
             verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}

@@ -140,7 +140,7 @@ def forward_plan_period_passed(ctx: ActionContext) -> str | None:
 
 @guard
 def actor_declared(ctx: ActionContext) -> str | None:
-    return ctx.declaration_problem(ctx.actor_id)
+    return ctx.declaration_problem()
 
 
 @guard

@@ -36,8 +36,17 @@ USERS = User.__table__
 ROLES = RoleAssignment.__table__
 DECLARATIONS = ConflictDeclaration.__table__
 
-# The case row, locked, together with the acting person and their roles: one round trip instead of two.
-# The actor's columns repeat on every row (one row per role; one row with NULL role columns if they have none).
+# The actor's latest conflict-of-interest declaration on the case (NULL columns if they have made none).
+_ACTORS_DECLARATION = (
+    select(DECLARATIONS)
+    .where(DECLARATIONS.c.case_id == CASES.c.id, DECLARATIONS.c.user_id == bindparam("actor_id"))
+    .order_by(DECLARATIONS.c.id.desc())
+    .limit(1)
+)
+
+# The case row, locked, together with the acting person, their roles and their latest declaration on the
+# case: one round trip instead of three. The actor's columns repeat on every row (one row per role; one row
+# with NULL role columns if they have none).
 LOCK_CASE_WITH_ACTOR = (
     select(
         CASES,
@@ -47,6 +56,9 @@ LOCK_CASE_WITH_ACTOR = (
         ROLES.c.role.label("actor_role"),
         ROLES.c.authority.label("actor_authority"),
         ROLES.c.pillar.label("actor_pillar"),
+        _ACTORS_DECLARATION.with_only_columns(DECLARATIONS.c.id).scalar_subquery().label("actor_declaration_id"),
+        _ACTORS_DECLARATION.with_only_columns(DECLARATIONS.c.has_conflict).scalar_subquery().label("actor_conflict"),
+        _ACTORS_DECLARATION.with_only_columns(DECLARATIONS.c.mitigation).scalar_subquery().label("actor_mitigation"),
     )
     .select_from(
         CASES.outerjoin(USERS, USERS.c.id == bindparam("actor_id")).outerjoin(ROLES, ROLES.c.user_id == USERS.c.id)
@@ -82,13 +94,6 @@ LAST_ROUND = select(func.max(STEPS.c.round)).where(
 
 DECISIONS_ON_STEP = select(DECISIONS.c.principal_id, DECISIONS.c.outcome).where(
     DECISIONS.c.step_id == bindparam("step_id")
-)
-
-LATEST_DECLARATION = (
-    select(DECLARATIONS.c.has_conflict, DECLARATIONS.c.mitigation)
-    .where(DECLARATIONS.c.case_id == bindparam("case_id"), DECLARATIONS.c.user_id == bindparam("user_id"))
-    .order_by(DECLARATIONS.c.id.desc())
-    .limit(1)
 )
 
 _HOLDERS = (
