@@ -392,7 +392,8 @@ class Engine:
         conn = ctx.session.connection()
         gate = ctx.definition.gate_at(case.state)
         assert gate is not None
-        in_play = conn.execute(sql.GATE_STEPS_IN_PLAY, {"case_id": case.id, "gate": gate.name}).all()
+        rows = conn.execute(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate.name}).all()
+        in_play = list({row.id: row for row in rows}.values())  # each step once, in order
         step = next((s for s in in_play if s.status in StepStatus.live()), None)
         if step is None:
             raise InvalidAction(f"No step of '{ctx.definition.label(case.state)}' is waiting for a decision")
@@ -404,12 +405,12 @@ class Engine:
         if outcome is not Outcome.APPROVE and not ctx.reason:
             verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}
             raise InvalidInput({"reason": f"Give a reason to {verb[outcome.value]}"})
-        decisions = conn.execute(sql.DECISIONS_ON_STEP, {"step_id": step.id}).all()
-        already = next((d.outcome for d in decisions if d.principal_id == principal_id), None)
+        decisions = [(row.decided_for, row.decided) for row in rows if row.id == step.id and row.decided is not None]
+        already = next((outcome for person, outcome in decisions if person == principal_id), None)
         if already is not None and outcome is not Outcome.REQUEST_INFO:
             raise InvalidAction(f"This step already has a decision ({already}) from you or the person you act for")
 
-        approvals_after = sum(d.outcome == Outcome.APPROVE for d in decisions) + (outcome is Outcome.APPROVE)
+        approvals_after = sum(done == Outcome.APPROVE for _, done in decisions) + (outcome is Outcome.APPROVE)
         step_done = outcome is Outcome.APPROVE and approvals_after >= step.required
         next_step = None
         if step_done:

@@ -83,6 +83,13 @@ GATE_STEPS_IN_PLAY = (
     )
     .order_by(STEPS.c.round, STEPS.c.position)
 )
+# The same, each step with the decisions already taken on it (a row per decision; NULLs if none): what a
+# decision needs to know, in one round trip.
+GATE_STEPS_IN_PLAY_WITH_DECISIONS = (
+    GATE_STEPS_IN_PLAY.add_columns(DECISIONS.c.principal_id.label("decided_for"), DECISIONS.c.outcome.label("decided"))
+    .select_from(STEPS.outerjoin(DECISIONS, DECISIONS.c.step_id == STEPS.c.id))
+    .order_by(DECISIONS.c.id)
+)
 
 STEP_WAITING_FOR_INFO = select(STEPS).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate"), STEPS.c.status == "info_requested"
@@ -90,10 +97,6 @@ STEP_WAITING_FOR_INFO = select(STEPS).where(
 
 LAST_ROUND = select(func.max(STEPS.c.round)).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate")
-)
-
-DECISIONS_ON_STEP = select(DECISIONS.c.principal_id, DECISIONS.c.outcome).where(
-    DECISIONS.c.step_id == bindparam("step_id")
 )
 
 _HOLDERS = (
