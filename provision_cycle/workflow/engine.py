@@ -473,14 +473,15 @@ class Engine:
             Outcome.REJECT: StepStatus.REJECTED,
             Outcome.RETURN: StepStatus.RETURNED,
         }[outcome]
-        conn.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": final_status, "b_at": ctx.now})
         conn.execute(
-            sql.CLOSE_ROUND_STEPS,
+            sql.END_ROUND,
             {
                 "b_case_id": case.id,
                 "b_gate": gate.name,
                 "b_round": step.round,
-                "b_status": StepStatus.CANCELLED,
+                "b_step_id": step.id,
+                "b_status": final_status,
+                "b_others": StepStatus.CANCELLED,
                 "b_at": ctx.now,
             },
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from ..models import (
     ApprovalStep,
@@ -121,8 +121,13 @@ _CLOSE_GATE = update(STEPS).where(
     STEPS.c.status.in_(("open", "info_requested", "waiting")),
 )
 CLOSE_GATE_STEPS = _CLOSE_GATE.values(status=bindparam("b_status"), closed_at=bindparam("b_at"))
-CLOSE_ROUND_STEPS = _CLOSE_GATE.where(STEPS.c.round == bindparam("b_round")).values(
-    status=bindparam("b_status"), closed_at=bindparam("b_at")
+# A decision that ends its round: the decided step takes the outcome, the rest of the round is cancelled.
+END_ROUND = _CLOSE_GATE.where(STEPS.c.round == bindparam("b_round")).values(
+    status=case(
+        (STEPS.c.id == bindparam("b_step_id"), bindparam("b_status", type_=STEPS.c.status.type)),
+        else_=bindparam("b_others", type_=STEPS.c.status.type),
+    ),
+    closed_at=bindparam("b_at"),
 )
 
 INSERT_STEPS = insert(STEPS)
