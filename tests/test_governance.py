@@ -166,3 +166,15 @@ def test_contract_details_notice_is_due_30_days_beginning_with_signature():
 def test_change_notice_rule(kind, before, after, months_after, required):
     needed, _why = statutory.change_notice_required(kind, Decimal(before), Decimal(after), 36, months_after)
     assert needed is required
+
+
+def test_a_route_plan_is_frozen_as_plain_json_and_read_back_whole(governance):
+    import dataclasses
+    import json
+
+    from provision_cycle.governance.rules import RoutePlan
+
+    plan = plan_for(governance, "6000000", authority="JOINT")
+    frozen = plan.to_json()
+    assert frozen == dataclasses.asdict(plan)  # every field, however the plan grows
+    assert RoutePlan.from_json(json.loads(json.dumps(frozen))) == plan
