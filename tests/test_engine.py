@@ -282,7 +282,13 @@ def test_approvers_are_notified_through_the_outbox(engine, db, people, submitted
     with db.reading() as s:
         messages = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed")).all()
         assert [m.recipient_id for m in messages] == [people.head]
-        assert messages[0].audit_event_id is not None
+        submit = s.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == submitted, AuditEvent.action == "submit")
+        ).one()
+        # Written with the event that caused it, and ready to send.
+        assert messages[0].audit_event_id == submit.id and messages[0].case_id == submitted
+        assert (messages[0].status, messages[0].attempts, messages[0].last_error) == ("pending", 0, "")
+        assert messages[0].payload["case_id"] == submitted
 
 
 def test_audit_trail_is_append_only_in_the_database(db, engine, people, submitted):

@@ -39,6 +39,8 @@ from .context import ActionContext
 from .definitions import TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import EFFECTS, GUARDS, PREDICATES
 
+# What a queued message starts as (an INSERT ... SELECT takes no column defaults).
+MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
 CASE_TEAM_ROLES = ("category_officer", "category_manager", "head_of_category")
 STAGE_PREFIX = {"commissioning": "COM", "procurement": "PRC", "contract": "CMG"}
 SYSTEM_USERNAME = "system"
@@ -648,22 +650,23 @@ class Engine:
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
         conn = session.connection()
-        if self.db.is_postgresql:  # one round trip for both
-            params = {f"u_{name}": value for name, value in values.items()}
+        if self.db.is_postgresql:  # one round trip for the case, its event and the messages it causes
+            params = {"b_id": case.id, "b_version": case.version}
+            params.update({f"u_{name}": value for name, value in values.items()})
             params.update({f"e_{name}": event[name] for name in sql.EVENT_COLUMNS})
-            event_id = conn.execute(
-                sql.move_and_record(tuple(sorted(values))), {"b_id": case.id, "b_version": case.version, **params}
-            ).scalar()
-            moved = event_id is not None
+            for i, message in enumerate(ctx.outbox):
+                queued = {**MESSAGE_DEFAULTS, **message}
+                params.update({f"m{i}_{name}": queued[name] for name in sql.MESSAGE_COLUMNS})
+            statement = sql.move_and_record(tuple(sorted(values)), len(ctx.outbox))
+            moved = len(conn.execute(statement, params).all()) == max(1, len(ctx.outbox))
         else:
             moved = conn.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}).rowcount == 1
-            event_id = conn.execute(sql.INSERT_AUDIT_EVENT, event).scalar_one() if moved else None
+            if moved:
+                event_id = conn.execute(sql.INSERT_AUDIT_EVENT, event).scalar_one()
+                if ctx.outbox:
+                    conn.execute(sql.INSERT_OUTBOX, [{**message, "audit_event_id": event_id} for message in ctx.outbox])
         if not moved:  # pragma: no cover - the lock makes this a belt-and-braces check
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
-        if ctx.outbox:
-            for message in ctx.outbox:
-                message["audit_event_id"] = event_id
-            conn.execute(sql.INSERT_OUTBOX, ctx.outbox)
         return values["version"]
 
     def _notify(

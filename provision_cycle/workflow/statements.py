@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, true, union_all, update
 
 from ..models import (
     ApprovalStep,
@@ -151,12 +151,21 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 
 
+OUTBOX = OutboxMessage.__table__
+# Every column of a queued message but its id, its event and sent_at: an INSERT ... SELECT takes no defaults.
+MESSAGE_COLUMNS = (
+    "created_at", "kind", "recipient_id", "case_id", "subject", "body", "payload", "status", "attempts",
+    "next_attempt_at", "last_error",
+)  # fmt: skip
+
+
 @cache
-def move_and_record(changed: tuple[str, ...]):
-    """PostgreSQL: the case UPDATE (with its version check) and the audit INSERT in ONE statement, so a
-    transition costs one round trip fewer. The event is inserted only if the case row was updated; the
-    statement returns the event's id, or no row when the version check failed. One statement per set of
-    changed columns, built once."""
+def move_and_record(changed: tuple[str, ...], messages: int = 0):
+    """PostgreSQL: the case UPDATE (with its version check), the audit INSERT and the ``messages`` outbox
+    rows the event causes in ONE statement, so a transition costs the round trips of one. The event is
+    inserted only if the case row was updated, and the messages only if the event was; the statement returns
+    a row per message (or the event's id when there are none), and no row when the version check failed.
+    One statement per set of changed columns and number of messages, built once."""
     moved = (
         update(CASES)
         .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
@@ -165,4 +174,20 @@ def move_and_record(changed: tuple[str, ...]):
         .cte("moved")
     )
     event = select(*(bindparam(f"e_{name}", type_=AUDIT.c[name].type) for name in EVENT_COLUMNS)).select_from(moved)
-    return insert(AUDIT).from_select(list(EVENT_COLUMNS), event).returning(AUDIT.c.id).add_cte(moved)
+    record = insert(AUDIT).from_select(list(EVENT_COLUMNS), event).returning(AUDIT.c.id)
+    if not messages:
+        return record.add_cte(moved)
+    recorded = record.cte("recorded")
+    rows = [
+        select(*(bindparam(f"m{i}_{name}", type_=OUTBOX.c[name].type).label(name) for name in MESSAGE_COLUMNS))
+        for i in range(messages)
+    ]
+    queued = (rows[0] if messages == 1 else union_all(*rows)).subquery("queued")
+    each = select(*queued.c, recorded.c.id).select_from(queued).join(recorded, true())
+    return (
+        insert(OUTBOX)
+        .from_select([*MESSAGE_COLUMNS, "audit_event_id"], each)
+        .returning(OUTBOX.c.id)
+        .add_cte(moved)
+        .add_cte(recorded)
+    )
