@@ -101,3 +101,19 @@ def test_the_new_manager_must_hold_the_role_for_the_contracts_council_and_pillar
         choices = dict(manager_choices(core, session, session.get(Contract, joint_id)))
     assert other_council in choices and people.contract_manager in choices and other_pillar not in choices
     assign_contract_manager(core, joint_id, people.officer, manager_id=other_council)
+
+
+def test_a_manager_who_has_left_is_not_told_of_the_handover(core, db):
+    from provision_cycle.services.people import set_active
+
+    people = hub_people(db)
+    admin = create_user(db, ("administrator", "OCC"))
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"))
+    [contract_id] = seed_contracts(core, people, 1)
+    set_active(core, people.contract_manager, False, actor_id=admin)
+    assign_contract_manager(core, contract_id, people.officer, manager_id=newcomer, reason="Cora has left")
+    with db.reading() as session:
+        told = session.scalars(
+            select(OutboxMessage.recipient_id).where(OutboxMessage.kind == "contract_manager_changed")
+        ).all()
+    assert told == [newcomer]

@@ -31,7 +31,7 @@ from provision_cycle.scheduling.sweeps import (
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.settings import PROJECT_ROOT
 
-from .factories import act, hub_people, new_request
+from .factories import act, create_user, hub_people, new_request
 
 
 @pytest.fixture
@@ -621,3 +621,25 @@ def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, d
     assert body.splitlines()[1:] == [
         f"- Decide {n} (due {clock.today - timedelta(days=10 - n):%-d %B %Y})" for n in range(3)
     ]
+
+
+def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, schedule):
+    from provision_cycle.services.people import set_active
+
+    people = hub_people(db)
+    admin = create_user(db, ("administrator", "OCC"))
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)  # tells the category manager an approval is needed
+    set_active(core, people.manager, False, actor_id=admin)  # then they leave
+    port = _free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk")).changed == 0
+    finally:
+        controller.stop()
+    assert inbox.messages == []
+    with db.reading() as session:
+        message = session.scalars(select(OutboxMessage)).one()
+        assert (message.status, message.last_error) == ("failed", "Not sent: the recipient's account is deactivated")

@@ -589,6 +589,7 @@ class Mailer:
             smtp.send_message(message)
 
 
+NOT_SENT_TO_LEAVERS = "Not sent: the recipient's account is deactivated"
 CLAIM_FOR = timedelta(minutes=10)  # a claimed batch is retried after this if its deliverer died
 
 
@@ -628,10 +629,21 @@ def _claim(core: Core, batch: int, *, digest: bool, only_for: int | None = None)
     """Mark a batch of due messages as being sent (so no other deliverer takes them), with their addresses."""
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
+        # Someone whose account was deactivated (a leaver) is not emailed council business any more; the
+        # message shows as not sent, with why, on the administrators' delivery page.
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.recipient_id.in_(select(User.id).where(User.is_active.is_(False))),
+            )
+            .values(status="failed", last_error=NOT_SENT_TO_LEAVERS)
+        )
         due = (
             select(OutboxMessage.id)
             .join(User, User.id == OutboxMessage.recipient_id)
             .where(
+                User.is_active.is_(True),
                 OutboxMessage.status.in_(("pending", "sending")),
                 OutboxMessage.next_attempt_at <= now,
                 User.email_digest == digest,

@@ -93,7 +93,7 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
         session.add(
             _message(contract, manager_id, f"You now manage {named}", f"{handed} came to you with it.{because}", now)
         )
-        if previous not in (manager_id, actor_id):
+        if previous not in (manager_id, actor_id) and session.get(User, previous).is_active:
             session.add(
                 _message(
                     contract,
