@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from provision_cycle.config_files import ConfigError
@@ -643,3 +645,31 @@ def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, sc
     with db.reading() as session:
         message = session.scalars(select(OutboxMessage)).one()
         assert (message.status, message.last_error) == ("failed", "Not sent: the recipient's account is deactivated")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.dates(date(2015, 1, 1), date(2030, 12, 31)),
+    months=st.sampled_from([1, 3, 6, 12, 18, 24]),
+    today=st.dates(date(2020, 1, 1), date(2032, 12, 31)),
+)
+def test_review_dates_worked_out_in_sql_agree_with_python(core, start, months, today):
+    from sqlalchemy import Date, literal
+
+    from provision_cycle.scheduling.sweeps import _add_months, _next_anniversary_sql, next_anniversary
+
+    with core.db.reading() as session:
+        day = literal(start, Date)
+        anniversary, shifted, back = session.execute(
+            select(
+                _next_anniversary_sql(core, day, literal(months), today),
+                _add_months(core, day, literal(months)),
+                _add_months(core, day, -literal(months)),
+            )
+        ).one()
+    assert _as_date(anniversary) == next_anniversary(start, months, today)
+    assert _as_date(shifted) == add_months(start, months) and _as_date(back) == add_months(start, -months)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite gives text
