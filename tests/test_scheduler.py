@@ -625,8 +625,9 @@ def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, d
     ]
 
 
-def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, schedule):
+def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, schedule, app):
     from provision_cycle.services.people import set_active
+    from tests.web.conftest import Browser
 
     people = hub_people(db)
     admin = create_user(db, ("administrator", "OCC"))
@@ -644,7 +645,10 @@ def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, sc
     assert inbox.messages == []
     with db.reading() as session:
         message = session.scalars(select(OutboxMessage)).one()
-        assert (message.status, message.last_error) == ("failed", "Not sent: the recipient's account is deactivated")
+        assert (message.status, message.last_error) == ("withheld", "Not sent: the recipient's account is deactivated")
+    page = Browser(app, db).sign_in(admin).get("/admin/deliveries").text
+    assert "1 message for people whose account is deactivated was not sent" in " ".join(page.split())
+    assert "Every message so far has been delivered" in page  # withheld on purpose is not a failure
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

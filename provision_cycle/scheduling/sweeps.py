@@ -662,15 +662,15 @@ def _claim(core: Core, batch: int, *, digest: bool, only_for: int | None = None)
     """Mark a batch of due messages as being sent (so no other deliverer takes them), with their addresses."""
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
-        # Someone whose account was deactivated (a leaver) is not emailed council business any more; the
-        # message shows as not sent, with why, on the administrators' delivery page.
+        # Someone whose account was deactivated (a leaver) is not emailed council business any more: their
+        # messages are withheld (counted on the administrators' delivery page), not failed.
         session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.status == "pending",
                 OutboxMessage.recipient_id.in_(select(User.id).where(User.is_active.is_(False))),
             )
-            .values(status="failed", last_error=NOT_SENT_TO_LEAVERS)
+            .values(status="withheld", last_error=NOT_SENT_TO_LEAVERS)
         )
         due = (
             select(OutboxMessage.id)

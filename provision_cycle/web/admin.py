@@ -128,14 +128,22 @@ def deliveries():
         troubled = session.execute(
             select(OutboxMessage, User.full_name, User.email)
             .join(User, User.id == OutboxMessage.recipient_id)
-            .where((OutboxMessage.status == "failed") | (OutboxMessage.attempts > 0) & (OutboxMessage.status != "sent"))
+            .where(
+                (OutboxMessage.status == "failed")
+                | (OutboxMessage.attempts > 0) & OutboxMessage.status.not_in(("sent", "withheld"))
+            )
             .order_by(OutboxMessage.id.desc())
             .limit(200)
         ).all()
         waiting = session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )
-    return render("admin/deliveries.html", troubled=troubled, waiting=waiting, smtp=core().settings.smtp_host)
+        withheld = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "withheld")
+        )
+    return render(
+        "admin/deliveries.html", troubled=troubled, waiting=waiting, withheld=withheld, smtp=core().settings.smtp_host
+    )
 
 
 @admin.get("/governance")
