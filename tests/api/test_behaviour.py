@@ -10,7 +10,7 @@ import pytest
 from provision_cycle.services.tokens import create_token, revoke_token
 from tests.factories import act, create_user, hub_people, new_request
 from tests.web.conftest import Browser
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 DRAFT = {
     "title": "Grit bins",
@@ -193,17 +193,9 @@ def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
 def test_tasks_complete_and_snooze(api, core, db):
     from datetime import timedelta
 
-    from provision_cycle.services.tasks import NewTask, raise_task
-
     p = hub_people(db)
     [contract_id] = seed_contracts(core, p, 1)
-    with core.db.unit_of_work() as session:
-        task_id = raise_task(
-            core,
-            session,
-            NewTask("renewal_decision", "Decide", core.engine.today(), p.contract_manager, contract_id=contract_id),
-            actor_id=p.officer,
-        )
+    task_id = renewal_task(core, p, contract_id, "Decide")
     manager = api(p.contract_manager)
     [task] = manager.get("/tasks").get_json()["items"]
     assert {o["code"] for o in task["outcomes"]} == {"extend", "recommission", "let_expire"}

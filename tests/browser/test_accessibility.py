@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from provision_cycle.services.tasks import NewTask, raise_task
 from tests.browser.conftest import AXE
 from tests.factories import act, new_request
 from tests.web.conftest import PASSWORD
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 
 def _signed_in(chromium, site, user_id, **options):
@@ -40,19 +39,7 @@ def _world(site):
     case_id = new_request(core.engine, people.requester, value="600000", title="Library books")
     act(core.engine, case_id, "submit", people.requester)
     [contract_id] = seed_contracts(core, people, 1)
-    with core.db.unit_of_work() as session:
-        task_id = raise_task(
-            core,
-            session,
-            NewTask(
-                "renewal_decision",
-                "Decide the renewal",
-                core.engine.today() + timedelta(days=9),
-                people.contract_manager,
-                contract_id=contract_id,
-            ),
-            actor_id=people.officer,
-        )
+    task_id = renewal_task(core, people, contract_id, "Decide the renewal", core.engine.today() + timedelta(days=9))
     return case_id, contract_id, task_id
 
 

@@ -8,9 +8,8 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from provision_cycle.models import Case
-from provision_cycle.services.tasks import NewTask, raise_task
 from tests.factories import act, new_request
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 
 def start_procurement(page: Page, *, title: str, value: str) -> None:
@@ -108,19 +107,9 @@ def test_a_rejected_request_ends_with_its_reason_visible(site, open_as):
 def test_a_contract_manager_completes_a_renewal_task(site, open_as):
     core, people = site.core, site.people
     [contract_id] = seed_contracts(core, people, 1)
-    with core.db.unit_of_work() as session:
-        raise_task(
-            core,
-            session,
-            NewTask(
-                "renewal_decision",
-                "Decide whether to extend Contract 0",
-                core.engine.today() + timedelta(days=3),
-                people.contract_manager,
-                contract_id=contract_id,
-            ),
-            actor_id=people.officer,
-        )
+    renewal_task(
+        core, people, contract_id, "Decide whether to extend Contract 0", core.engine.today() + timedelta(days=3)
+    )
     manager = open_as(people.contract_manager)
     expect(manager.locator("#notifications ~ ul").first).to_contain_text("Decide whether to extend Contract 0")
     manager.get_by_role("navigation", name="Menu").get_by_role("link", name="Tasks").click()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from provision_cycle.services.register import ExistingContract, import_contract
+from provision_cycle.services.tasks import NewTask, raise_task
 
 
 def seed_contracts(core, people, count: int, authority: str = "OCC") -> list[int]:
@@ -31,3 +32,12 @@ def seed_contracts(core, people, count: int, authority: str = "OCC") -> list[int
             )
             ids.append(contract.id)
     return ids
+
+
+def renewal_task(core, people, contract_id: int, title: str, due_on=None) -> int:
+    """A renewal-decision task on the contract for its manager, raised by the category officer (due today
+    unless said)."""
+    with core.db.unit_of_work() as session:
+        new = NewTask("renewal_decision", title, due_on or core.engine.today(), people.contract_manager,
+                      contract_id=contract_id)  # fmt: skip
+        return raise_task(core, session, new, actor_id=people.officer)

@@ -12,11 +12,10 @@ from sqlalchemy import select
 
 from provision_cycle.models import Case, OutboxMessage
 from provision_cycle.services.links import issue_action_link
-from provision_cycle.services.tasks import NewTask, raise_task
 from tests.factories import act, approve_gate, hub_people, new_request
 from tests.test_scheduler import Inbox, _free_port
 from tests.web.conftest import csrf_from
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 
 def _submitted(core, db):
@@ -88,19 +87,7 @@ def test_links_expire_are_personal_and_die_with_their_step(core, db, app, clock,
 def test_the_calendar_feed_lists_contract_dates_and_tasks_and_can_be_switched_off(core, db, app, browser):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
-    with core.db.unit_of_work() as session:
-        raise_task(
-            core,
-            session,
-            NewTask(
-                "renewal_decision",
-                "Decide the renewal",
-                core.engine.today() + timedelta(days=4),
-                people.contract_manager,
-                contract_id=contract_id,
-            ),
-            actor_id=people.officer,
-        )
+    renewal_task(core, people, contract_id, "Decide the renewal", core.engine.today() + timedelta(days=4))
     manager = browser(people.contract_manager)
     page = manager.post("/account/calendar", {"intent": "new"}, status=200).text
     url = re.search(r'<code id="feed-url">([^<]+)</code>', page).group(1)

@@ -10,11 +10,10 @@ from sqlalchemy import func, select
 
 from provision_cycle.models import AuditEvent, Case
 from provision_cycle.services.people import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
-from provision_cycle.services.tasks import NewTask, raise_task
 from provision_cycle.web.security import PUBLIC
 from tests.factories import act, hub_people, new_request
 from tests.web.conftest import Browser, csrf_from, give_password
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 
 def _world(core, db):
@@ -23,15 +22,7 @@ def _world(core, db):
     case_id = new_request(core.engine, people.requester, value="18000")
     act(core.engine, case_id, "submit", people.requester)
     [contract_id] = seed_contracts(core, people, 1)
-    with core.db.unit_of_work() as session:
-        task_id = raise_task(
-            core,
-            session,
-            NewTask(
-                "renewal_decision", "Decide", core.engine.today(), people.contract_manager, contract_id=contract_id
-            ),
-            actor_id=people.officer,
-        )
+    task_id = renewal_task(core, people, contract_id, "Decide")
     from io import BytesIO
 
     from provision_cycle.services.documents import attach_document

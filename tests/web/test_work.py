@@ -8,26 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from provision_cycle.models import AuditEvent, Case, Document, Task, TaskStatus
-from provision_cycle.services.tasks import NewTask, raise_task
 from tests.factories import act, create_user, declare, hub_people, new_request
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 
 def _task(core, people):
     [contract_id] = seed_contracts(core, people, 1)
-    with core.db.unit_of_work() as session:
-        return raise_task(
-            core,
-            session,
-            NewTask(
-                "renewal_decision",
-                "Decide the renewal of Contract 0",
-                core.engine.today(),
-                people.contract_manager,
-                contract_id=contract_id,
-            ),
-            actor_id=people.officer,
-        )
+    return renewal_task(core, people, contract_id, "Decide the renewal of Contract 0")
 
 
 def test_contract_manager_completes_a_renewal_task(core, db, browser):
@@ -273,19 +260,7 @@ def test_a_person_creates_sees_once_and_revokes_an_api_token(core, db, browser, 
 def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db, browser, clock):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
-    with core.db.unit_of_work() as session:
-        raise_task(
-            core,
-            session,
-            NewTask(
-                "renewal_decision",
-                "Raised late",
-                clock.today - timedelta(days=30),
-                people.contract_manager,
-                contract_id=contract_id,
-            ),
-            actor_id=people.officer,
-        )
+    renewal_task(core, people, contract_id, "Raised late", clock.today - timedelta(days=30))
     manager = browser(people.contract_manager)
     page = manager.get("/tasks/").text
     assert "Due now" in page and "Overdue" not in page
