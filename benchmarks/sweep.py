@@ -32,9 +32,10 @@ import psycopg
 from sqlalchemy import func, select, text
 
 from provision_cycle.core import build_core
+from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import Task
 from provision_cycle.scheduling.runner import schedule_for
-from provision_cycle.scheduling.sweeps import add_months, raise_renewal_tasks, raise_reviews
+from provision_cycle.scheduling.sweeps import raise_renewal_tasks, raise_reviews
 from provision_cycle.settings import Settings
 
 from .transitions import drop_database, fresh_database

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from provision_cycle.config_files import ConfigError
+from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, OutboxMessage, Task
 from provision_cycle.scheduling.config import load_schedule
 from provision_cycle.scheduling.sweeps import (
     Mailer,
-    add_months,
     chase_approvals,
     deliver_notifications,
     escalate_overdue_tasks,
@@ -660,7 +660,7 @@ def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, sc
 def test_review_dates_worked_out_in_sql_agree_with_python(core, start, months, today):
     from sqlalchemy import Date, literal
 
-    from provision_cycle.scheduling.sweeps import _add_months, _next_anniversary_sql, next_anniversary
+    from provision_cycle.scheduling.sweeps import _add_months, _next_anniversary_sql
 
     with core.db.reading() as session:
         day = literal(start, Date)
@@ -673,6 +673,14 @@ def test_review_dates_worked_out_in_sql_agree_with_python(core, start, months, t
         ).one()
     assert _as_date(anniversary) == next_anniversary(start, months, today)
     assert _as_date(shifted) == add_months(start, months) and _as_date(back) == add_months(start, -months)
+
+
+def next_anniversary(start: date, months: int, after: date) -> date:
+    """The rule, stated plainly: the first ``start + k * months`` (k >= 1) that falls after ``after``."""
+    k = 1
+    while add_months(start, k * months) <= after:
+        k += 1
+    return add_months(start, k * months)
 
 
 def _as_date(value) -> date:

@@ -15,6 +15,19 @@ import holidays
 UK_NATIONS = ("ENG", "NIR", "SCT", "WLS")
 
 
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months (negative goes back), clamped to the end of a shorter month:
+    31 January plus one month is 28 (or 29) February."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
 @lru_cache(maxsize=64)
 def _non_working_days(year: int) -> frozenset[date]:
     days: set[date] = set()

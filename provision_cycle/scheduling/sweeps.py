@@ -42,7 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core import Core
 from ..errors import DomainError
 from ..governance import statutory
-from ..governance.calendar import is_working_day
+from ..governance.calendar import add_months, is_working_day
 from ..models import (
     ApprovalStep,
     Case,
@@ -68,17 +68,6 @@ RENEWAL_PENDING = ("mobilisation", "live", "extended", "under_review", "variatio
 EXPIRABLE = ("live", "extended", "renewal_decision", "recommissioning", "expiring")
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 def _add_months(core: Core, column, months):
     """``column`` plus ``months`` (an SQL integer; negative goes back) calendar months in the database's own
     date arithmetic, clamped to the end of a shorter month as PostgreSQL and ``add_months`` do (31 May less
@@ -87,10 +76,6 @@ def _add_months(core: Core, column, months):
         return cast(column + func.make_interval(0, months), Contract.end_date.type)
     shift = cast(months, String) + literal(" months")  # "6 months", "-6 months"
     return func.min(func.date(column, shift), func.date(column, "start of month", shift, "+1 month", "-1 day"))
-
-
-def _months_before(core: Core, column, months):
-    return _add_months(core, column, -months)
 
 
 def _review_every_sql(schedule: Schedule):
@@ -109,7 +94,7 @@ def _review_every_sql(schedule: Schedule):
 
 
 def _next_anniversary_sql(core: Core, start, months, today: date):
-    """``next_anniversary`` in SQL: the first ``start + k * months`` (k >= 1) after ``today``. With
+    """The first ``start + k * months`` (k >= 1) after ``today``, in SQL. With
     k = max(1, whole periods from start's month to today's), that date or the next one is it."""
     elapsed = (today.year * 12 + today.month) - (
         cast(extract("year", start), Integer) * 12 + cast(extract("month", start), Integer)
@@ -264,16 +249,6 @@ def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
         if (rule.risk is None or rule.risk == risk) and (rule.value_over is None or value > rule.value_over):
             return rule.every_months
     return 12  # pragma: no cover - validated: the last rule matches every contract
-
-
-def next_anniversary(start: date, months: int, after: date) -> date:
-    """The first date ``start + k * months`` (k >= 1) that falls after ``after``."""
-    k = max(1, ((after.year - start.year) * 12 + after.month - start.month) // months)
-    day = add_months(start, k * months)
-    while day <= after:
-        k += 1
-        day = add_months(start, k * months)
-    return day
 
 
 def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
@@ -790,7 +765,7 @@ def _renewal_insert(core: Core, lead, conditions: list, now):
         kind="renewal_decision",
         title="Renewal decision: ",
         detail=lambda c: cast(c.lead, String) + literal(LEAD_DETAIL),
-        due_on=lambda c: _months_before(core, c.end_date, c.lead),
+        due_on=lambda c: _add_months(core, c.end_date, -c.lead),
         states=RENEWAL_PENDING,
         now=now,
     )

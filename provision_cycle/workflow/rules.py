@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..governance import statutory
+from ..governance.calendar import add_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import Route
 
@@ -229,7 +230,7 @@ def extension_available(ctx: ActionContext) -> str | None:
     extend_to = ctx.inputs.get("extend_to")
     if contract is None or extend_to is None:
         return None
-    limit = _add_months(contract.end_date, contract.extension_months_available)
+    limit = add_months(contract.end_date, contract.extension_months_available)
     if contract.extension_months_available <= 0:
         return "This contract has no extension options left"
     if extend_to <= contract.end_date or extend_to > limit:
@@ -362,16 +363,5 @@ def termination_notice_deadline(ctx: ActionContext) -> None:
 
 
 # --- dates --------------------------------------------------------------------------------------
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate_day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def _months_between(start: date, end: date) -> int:
     return max(0, (end.year - start.year) * 12 + end.month - start.month)
