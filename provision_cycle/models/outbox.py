@@ -29,3 +29,27 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+    @classmethod
+    def queued(
+        cls,
+        kind: str,
+        recipient_id: int,
+        subject: str,
+        body: str,
+        now: datetime,
+        *,
+        case_id: int | None,
+        payload: dict[str, Any] | None = None,
+    ) -> OutboxMessage:
+        """A message to send as soon as the delivery job runs; the subject clipped to fit an email's."""
+        return cls(
+            kind=kind,
+            recipient_id=recipient_id,
+            case_id=case_id,
+            subject=subject[:300],
+            body=body,
+            payload=payload if payload is not None else {"case_id": case_id},
+            created_at=now,
+            next_attempt_at=now,
+        )

@@ -469,7 +469,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             else:
                 continue
             for person in dict.fromkeys(p for p in people if p != case.requester_id):
-                session.add(_message(case.id, person, "approval_chase", subject, body, now))
+                session.add(OutboxMessage.queued("approval_chase", person, subject, body, now, case_id=case.id))
             chased += 1
     return SweepResult("chase_approvals", chased)
 
@@ -561,20 +561,7 @@ def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro:
             lines.append(f"... and {len(rows) - 50} more: see the tasks")
         subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
         body = "\n".join([intro, *lines] if intro else lines)
-        session.add(_message(rows[0].case_id, person, kind, subject, body, now))
-
-
-def _message(case_id: int | None, recipient: int, kind: str, subject: str, body: str, now) -> OutboxMessage:
-    return OutboxMessage(
-        kind=kind,
-        recipient_id=recipient,
-        case_id=case_id,
-        subject=subject[:300],
-        body=body,
-        payload={"case_id": case_id},
-        created_at=now,
-        next_attempt_at=now,
-    )
+        session.add(OutboxMessage.queued(kind, person, subject, body, now, case_id=rows[0].case_id))
 
 
 # --- email -----------------------------------------------------------------------------------------------

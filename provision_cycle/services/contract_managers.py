@@ -14,6 +14,7 @@ from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, 
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 MANAGER_ROLE = "contract_manager"
+KIND = "contract_manager_changed"  # the outbox kind of both messages
 MAX_REASON = 2000
 
 
@@ -90,30 +91,10 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
         named = f"{contract.reference} {contract.title}"
         handed = f"{moved} open task{'' if moved == 1 else 's'}" if moved else "No open tasks"
         because = f"\n\nReason: {reason}" if reason else ""
-        session.add(
-            _message(contract, manager_id, f"You now manage {named}", f"{handed} came to you with it.{because}", now)
-        )
+        about = {"case_id": contract.case_id, "payload": {"case_id": contract.case_id, "contract_id": contract.id}}
+        welcome = f"{handed} came to you with it.{because}"
+        session.add(OutboxMessage.queued(KIND, manager_id, f"You now manage {named}", welcome, now, **about))
         if previous not in (manager_id, actor_id) and session.get(User, previous).is_active:
-            session.add(
-                _message(
-                    contract,
-                    previous,
-                    f"{named} is now managed by {choices[manager_id]}",
-                    f"{handed} went with it.{because}",
-                    now,
-                )
-            )
+            subject = f"{named} is now managed by {choices[manager_id]}"
+            session.add(OutboxMessage.queued(KIND, previous, subject, f"{handed} went with it.{because}", now, **about))
         return moved
-
-
-def _message(contract: Contract, recipient: int, subject: str, body: str, now) -> OutboxMessage:
-    return OutboxMessage(
-        kind="contract_manager_changed",
-        recipient_id=recipient,
-        case_id=contract.case_id,
-        subject=subject[:300],
-        body=body,
-        payload={"case_id": contract.case_id, "contract_id": contract.id},
-        created_at=now,
-        next_attempt_at=now,
-    )

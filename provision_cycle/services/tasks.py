@@ -90,16 +90,10 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
     session.add(task)
     session.flush()
     now = core.engine.clock()
+    body = f"Due {new.due_on:%-d %B %Y}. {new.detail}".strip()
     session.add(
-        OutboxMessage(
-            kind="tasks_raised",
-            recipient_id=new.assignee_id,
-            case_id=case_id,
-            subject=new.title[:300],
-            body=f"Due {new.due_on:%-d %B %Y}. {new.detail}".strip(),
-            payload={"task_id": task.id},
-            created_at=now,
-            next_attempt_at=now,
+        OutboxMessage.queued(
+            "tasks_raised", new.assignee_id, new.title, body, now, case_id=case_id, payload={"task_id": task.id}
         )
     )
     _audit(core, session, case, actor_id, "raise_task", {
