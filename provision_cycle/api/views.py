@@ -29,6 +29,11 @@ def core() -> Core:
     return current_app.extensions["provision_cycle"]
 
 
+def _out(model, obj):
+    """A response model filled from an object's attributes of the same names."""
+    return model.model_validate(obj, from_attributes=True)
+
+
 def _money(value) -> str:
     return f"{Decimal(value):.2f}"
 
@@ -103,7 +108,7 @@ def _workflow(definition: WorkflowDefinition) -> s.WorkflowOut:
                 sources=list(t.sources),
                 dest=t.dest,
                 by=list(t.by),
-                inputs=[s.InputOut(name=i.name, type=i.type, label=i.label, optional=i.optional) for i in t.inputs],
+                inputs=[_out(s.InputOut, i) for i in t.inputs],
                 reason_required=t.reason_required,
             )
             for t in definition.transitions
@@ -176,21 +181,7 @@ def route_preview(body: s.RoutePreviewIn):
             allowed_routes=plan.allowed_routes,
             key_decision=plan.key_decision,
             key_decision_reason=plan.key_decision_reason,
-            steps=[
-                s.PlannedStepOut(
-                    gate=step.gate,
-                    position=step.position,
-                    role=step.role,
-                    role_name=step.role_name,
-                    authority=step.authority,
-                    pillar=step.pillar,
-                    mode=step.mode,
-                    required=step.required,
-                    reason=step.reason,
-                )
-                for steps in plan.gates.values()
-                for step in steps
-            ],
+            steps=[_out(s.PlannedStepOut, step) for steps in plan.gates.values() for step in steps],
         )
     )
 
@@ -260,16 +251,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                     reason=st.reason,
                     opened_at=st.opened_at,
                     closed_at=st.closed_at,
-                    decisions=[
-                        s.DecisionOut(
-                            actor_id=d.actor_id,
-                            principal_id=d.principal_id,
-                            outcome=d.outcome,
-                            reason=d.reason,
-                            at=d.at,
-                        )
-                        for d in page.decisions.get(st.id, [])
-                    ],
+                    decisions=[_out(s.DecisionOut, d) for d in page.decisions.get(st.id, [])],
                 )
                 for st in page.steps
             ],
@@ -277,13 +259,13 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 s.AvailableActionOut(
                     trigger=a.trigger,
                     label=a.label,
-                    inputs=[s.InputOut(name=i.name, type=i.type, label=i.label, optional=i.optional) for i in a.inputs],
+                    inputs=[_out(s.InputOut, i) for i in a.inputs],
                     reason_required=a.reason_required,
                     decision=a.decision,
                 )
                 for a in page.actions
             ],
-            key_dates=[s.KeyDate(kind=d.kind, due_on=d.due_on, basis=d.basis, met_at=d.met_at) for d in page.deadlines],
+            key_dates=[_out(s.KeyDate, d) for d in page.deadlines],
             linked=s.LinkedCases(
                 parent_id=case.parent_case_id,
                 children=[c.id for c in page.children],
