@@ -9,8 +9,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+
+from .driver import DriverStatements
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -90,7 +92,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo, ping_after_idle=ping_after_idle)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writing_sessions = sessionmaker(self.engine.execution_options(writing=True), expire_on_commit=False)
+        self._writing_engine = self.engine.execution_options(writing=True)
+        self._writing_sessions = sessionmaker(self._writing_engine, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -103,6 +106,18 @@ class Database:
             yield session
 
     @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """A unit of work for the engine's door: all or nothing like ``unit_of_work``, without the ORM's
+        bookkeeping unless something asks for ``session``."""
+        with self._writing_engine.connect() as connection, connection.begin():
+            transaction = Transaction(connection)
+            try:
+                yield transaction
+                transaction.flush()  # ORM work joins the commit
+            finally:
+                transaction.close()
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads; it never commits."""
         with self.sessions() as session:
@@ -110,3 +125,42 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Transaction:
+    """A begun transaction on one connection: the engine's prebuilt statements run on its driver cursor
+    (``rows``, ``execute``, ...), and an ORM ``session`` in the same transaction is there for the rarer
+    work that wants one. It commits when the ``Database.transaction`` block ends, and rolls back on error."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.statements = DriverStatements(connection)
+        self.rows = self.statements.rows
+        self.first = self.statements.first
+        self.scalar = self.statements.scalar
+        self.execute = self.statements.execute
+        self.insert_returning = self.statements.insert_returning
+        self._session: Session | None = None
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # Joins the connection's transaction: the session's own commit would not end it; the block does.
+            self._session = Session(bind=self._connection, expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def statements_of(unit: Session | Transaction) -> DriverStatements:
+    """The driver-level statement runner of a unit of work, whichever kind it is."""
+    return unit.statements if isinstance(unit, Transaction) else DriverStatements(unit.connection())

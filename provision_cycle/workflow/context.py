@@ -21,6 +21,7 @@ from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from . import statements as sql
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..db import Transaction
     from .definitions import TransitionDef, WorkflowDefinition
     from .engine import Actor, Engine
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass
 class ActionContext:
     engine: Engine
-    session: Session
+    tx: Transaction
     # The case row as locked at the start of the action. It is read-only: changes go in ``changes`` and
     # ``details``, which the engine writes in one UPDATE with the version check.
     case: Row[Any]
@@ -49,6 +50,11 @@ class ActionContext:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     _contract: Contract | None = None
     _contract_loaded: bool = False
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in the action's transaction, for guards and effects that want one."""
+        return self.tx.session
 
     @property
     def actor_id(self) -> int:
@@ -137,7 +143,7 @@ class ActionContext:
             duration_months=case.duration_months,
         )
         new_id = self.engine.insert_case(
-            self.session,
+            self.tx,
             stage=stage,
             actor_id=self.actor_id,
             requester_id=case.requester_id,
@@ -163,7 +169,7 @@ class ActionContext:
         end_date = date.fromisoformat(details["end_date"])
         # A Core insert (the ORM's flush costs more than the rest of the transition); ``notice_by`` is what
         # the model's insert event would have set.
-        self.session.connection().execute(
+        self.tx.execute(
             sql.INSERT_CONTRACT,
             dict(
                 reference=f"CON-{contract_case_id:06d}",

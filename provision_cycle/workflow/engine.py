@@ -29,7 +29,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ..audit import GENESIS, sealed
-from ..db import Database
+from ..db import Database, Transaction, statements_of
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
 from ..governance.organisation import JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
@@ -159,13 +159,13 @@ class Engine:
     # The door
     # =============================================================================================
     def act(self, request: ActionRequest) -> ActionResult:
-        with self.db.unit_of_work() as session:
-            case, actor = self._lock_with_actor(session, request)
+        with self.db.transaction() as tx:
+            case, actor = self._lock_with_actor(tx, request)
             definition = self.workflows.get(case.workflow, case.workflow_version)
             now = self.clock()
             ctx = ActionContext(
                 engine=self,
-                session=session,
+                tx=tx,
                 case=case,
                 definition=definition,
                 actor=actor,
@@ -188,13 +188,9 @@ class Engine:
             return self._apply(ctx, transition, request.inputs)
 
     # --- steps of the door ---------------------------------------------------------------------
-    def _lock_with_actor(self, session: Session, request: ActionRequest) -> tuple[Row[Any], Actor]:
+    def _lock_with_actor(self, tx: Transaction, request: ActionRequest) -> tuple[Row[Any], Actor]:
         """The locked case row and the acting person, read in one round trip."""
-        rows = (
-            session.connection()
-            .execute(sql.LOCK_CASE_WITH_ACTOR, {"case_id": request.case_id, "actor_id": request.actor_id})
-            .all()
-        )
+        rows = tx.rows(sql.LOCK_CASE_WITH_ACTOR, {"case_id": request.case_id, "actor_id": request.actor_id})
         if not rows:
             raise NotFound(f"There is no case {request.case_id}")
         case = rows[0]
@@ -217,8 +213,8 @@ class Engine:
             definition = self.workflows.get(case.workflow, case.workflow_version)
             raise StaleCase(case.reference or str(case.id), definition.label(case.state), case.version)
 
-    def actor(self, session: Session, user_id: int) -> Actor:
-        rows = session.connection().execute(sql.ACTOR_WITH_ROLES, {"user_id": user_id}).all()
+    def actor(self, session: Session | Transaction, user_id: int) -> Actor:
+        rows = statements_of(session).rows(sql.ACTOR_WITH_ROLES, {"user_id": user_id})
         if not rows or not rows[0].is_active:
             raise NotPermitted("Your account is not active")
         roles = tuple((r.role, r.authority, r.pillar) for r in rows if r.role)
@@ -358,43 +354,27 @@ class Engine:
         """Whether ``actor`` could decide the gate's live step (themselves or for someone away)."""
         if actor.id == case.requester_id:
             return False
-        conn = session.connection()
-        step = next(
-            (
-                s
-                for s in conn.execute(sql.GATE_STEPS_IN_PLAY, {"case_id": case.id, "gate": gate})
-                if s.status in StepStatus.live()
-            ),
-            None,
-        )
+        steps = statements_of(session).rows(sql.GATE_STEPS_IN_PLAY, {"case_id": case.id, "gate": gate})
+        step = next((s for s in steps if s.status in StepStatus.live()), None)
         if step is None:
             return False
         if self._eligible(actor, step):
             return True
         return any(self._eligible(delegator, step) for delegator in self.delegators_of(session, actor.id))
 
-    def delegators_of(self, session: Session, delegate_id: int, on: date | None = None) -> list[Actor]:
+    def delegators_of(self, session: Session | Transaction, delegate_id: int, on: date | None = None) -> list[Actor]:
         """The people ``delegate_id`` covers for today (dated, unrevoked delegations)."""
-        today = on or self.today()
-        ids = session.scalars(
-            select(Delegation.delegator_id).where(
-                Delegation.delegate_id == delegate_id,
-                Delegation.revoked_at.is_(None),
-                Delegation.starts_on <= today,
-                Delegation.ends_on >= today,
-            )
-        ).all()
-        return [self.actor(session, i) for i in dict.fromkeys(ids)]
+        rows = statements_of(session).rows(sql.DELEGATORS, {"delegate_id": delegate_id, "today": on or self.today()})
+        return [self.actor(session, i) for i in dict.fromkeys(row.delegator_id for row in rows)]
 
     # =============================================================================================
     # Gates and decisions
     # =============================================================================================
     def _decide(self, ctx: ActionContext, outcome: Outcome, on_behalf_of_id: int | None) -> ActionResult:
-        case = ctx.case
-        conn = ctx.session.connection()
+        case, tx = ctx.case, ctx.tx
         gate = ctx.definition.gate_at(case.state)
         assert gate is not None
-        rows = conn.execute(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate.name}).all()
+        rows = tx.rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate.name})
         in_play = list({row.id: row for row in rows}.values())  # each step once, in order
         step = next((s for s in in_play if s.status in StepStatus.live()), None)
         if step is None:
@@ -439,7 +419,7 @@ class Engine:
         on_behalf = principal_id if principal_id != ctx.actor.id else None
 
         if outcome is Outcome.REQUEST_INFO:
-            conn.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
+            tx.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
             self._notify(
                 ctx,
                 [case.requester_id],
@@ -449,7 +429,7 @@ class Engine:
             )
             return self._record_internal(ctx, "request_info", decision_data, on_behalf)
         # A question is not a decision: only approve, reject and return take the person's one decision.
-        conn.execute(
+        tx.execute(
             sql.INSERT_DECISION,
             {
                 "step_id": step.id,
@@ -465,8 +445,8 @@ class Engine:
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
         if outcome is Outcome.APPROVE and next_step is not None:
             # Close this step before opening the next: the database allows one live step per gate.
-            conn.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": StepStatus.APPROVED, "b_at": ctx.now})
-            conn.execute(sql.OPEN_STEP, {"b_step_id": next_step.id, "b_at": ctx.now})
+            tx.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": StepStatus.APPROVED, "b_at": ctx.now})
+            tx.execute(sql.OPEN_STEP, {"b_step_id": next_step.id, "b_at": ctx.now})
             self._announce_step(ctx, next_step, next_step.round)
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
 
@@ -475,7 +455,7 @@ class Engine:
             Outcome.REJECT: StepStatus.REJECTED,
             Outcome.RETURN: StepStatus.RETURNED,
         }[outcome]
-        conn.execute(
+        tx.execute(
             sql.END_ROUND,
             {
                 "b_case_id": case.id,
@@ -505,7 +485,7 @@ class Engine:
         actor = ctx.actor
         if on_behalf_of_id is None and self._eligible(actor, step):
             return actor.id
-        for delegator in self.delegators_of(ctx.session, actor.id, ctx.today):
+        for delegator in self.delegators_of(ctx.tx, actor.id, ctx.today):
             if on_behalf_of_id is not None and delegator.id != on_behalf_of_id:
                 continue
             if self._eligible(delegator, step):
@@ -539,16 +519,14 @@ class Engine:
         planned = plan.gates.get(gate) if plan else None
         if not planned:
             raise InvalidAction(f"No approval route was frozen for '{gate}' on this case")
-        conn, case = ctx.session.connection(), ctx.case
-        last_round = conn.execute(sql.LAST_ROUND, {"case_id": case.id, "gate": gate}).scalar() or 0
+        tx, case = ctx.tx, ctx.case
+        last_round = tx.scalar(sql.LAST_ROUND, {"case_id": case.id, "gate": gate}) or 0
         order = ctx.definition.gate_order.get(gate, 0)
         rows = []
         for index, planned_step in enumerate(planned):
             required = planned_step.required
             if planned_step.mode == "all":
-                required = max(
-                    1, len(self.holders(ctx.session, planned_step.role, planned_step.authority, planned_step.pillar))
-                )
+                required = max(1, len(self.holders(tx, planned_step.role, planned_step.authority, planned_step.pillar)))
             rows.append(
                 {
                     "case_id": case.id,
@@ -567,16 +545,14 @@ class Engine:
                     "closed_at": None,
                 }
             )
-        conn.execute(sql.INSERT_STEPS, rows)
+        tx.execute(sql.INSERT_STEPS, rows)
         self._announce_step(ctx, planned[0], last_round + 1)
 
     def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
         """Tell the people who can decide a newly opened step (never the requester) that it waits for them.
 
         The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
-        people = [
-            u for u in self.holders(ctx.session, step.role, step.authority, step.pillar) if u != ctx.case.requester_id
-        ]
+        people = [u for u in self.holders(ctx.tx, step.role, step.authority, step.pillar) if u != ctx.case.requester_id]
         self._notify(
             ctx,
             people,
@@ -588,23 +564,20 @@ class Engine:
 
     def _provide_info(self, ctx: ActionContext) -> None:
         gate = ctx.definition.gate_at(ctx.case.state)
-        conn = ctx.session.connection()
-        step = conn.execute(
-            sql.STEP_WAITING_FOR_INFO, {"case_id": ctx.case.id, "gate": gate.name if gate else ""}
-        ).first()
+        step = ctx.tx.first(sql.STEP_WAITING_FOR_INFO, {"case_id": ctx.case.id, "gate": gate.name if gate else ""})
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
-        conn.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
-        people = self.holders(ctx.session, step.role, step.authority, step.pillar)
+        ctx.tx.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
+        people = self.holders(ctx.tx, step.role, step.authority, step.pillar)
         self._notify(ctx, people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
 
-    def holders(self, session: Session, role: str, authority: str, pillar: str | None) -> list[int]:
+    def holders(self, session: Session | Transaction, role: str, authority: str, pillar: str | None) -> list[int]:
         """Active users holding ``role`` in ``authority`` (and ``pillar`` where the role is pillar-scoped)."""
         if pillar is None:
             query, params = sql.HOLDERS, {"role": role, "authority": authority}
         else:
             query, params = sql.HOLDERS_IN_PILLAR, {"role": role, "authority": authority, "pillar": pillar}
-        return list(session.connection().execute(query, params).scalars())
+        return [row.user_id for row in statements_of(session).rows(query, params)]
 
     # =============================================================================================
     # Writing the change
@@ -627,7 +600,7 @@ class Engine:
 
     def _record(self, ctx: ActionContext, action: str, from_state: str, to_state: str, data: dict[str, Any]) -> int:
         """One UPDATE of the case (state, version, chain head) and one audit INSERT, then the outbox."""
-        case, session = ctx.case, ctx.session
+        case, tx = ctx.case, ctx.tx
         event = self._next_case_event(
             case,
             actor_id=ctx.actor.id,
@@ -649,7 +622,6 @@ class Engine:
         }
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
-        conn = session.connection()
         if self.db.is_postgresql:  # one round trip for the case, its event and the messages it causes
             params = {"b_id": case.id, "b_version": case.version}
             params.update({f"u_{name}": value for name, value in values.items()})
@@ -658,13 +630,14 @@ class Engine:
                 queued = {**MESSAGE_DEFAULTS, **message}
                 params.update({f"m{i}_{name}": queued[name] for name in sql.MESSAGE_COLUMNS})
             statement = sql.move_and_record(tuple(sorted(values)), len(ctx.outbox))
-            moved = len(conn.execute(statement, params).all()) == max(1, len(ctx.outbox))
+            moved = len(tx.rows(statement, params)) == max(1, len(ctx.outbox))
         else:
-            moved = conn.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}).rowcount == 1
+            moved = tx.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}) == 1
             if moved:
-                event_id = conn.execute(sql.INSERT_AUDIT_EVENT, event).scalar_one()
+                event_id = tx.insert_returning(sql.INSERT_AUDIT_EVENT, event).id
                 if ctx.outbox:
-                    conn.execute(sql.INSERT_OUTBOX, [{**message, "audit_event_id": event_id} for message in ctx.outbox])
+                    queued = [{**MESSAGE_DEFAULTS, **message, "audit_event_id": event_id} for message in ctx.outbox]
+                    tx.execute(sql.INSERT_OUTBOX, queued)
         if not moved:  # pragma: no cover - the lock makes this a belt-and-braces check
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
         return values["version"]
@@ -756,7 +729,7 @@ class Engine:
 
     def insert_case(
         self,
-        session: Session,
+        session: Session | Transaction,
         *,
         stage: str,
         actor_id: int,
@@ -779,7 +752,7 @@ class Engine:
         category = self.governance.organisation.categories[fields["category"]]
         # Core statements, not the ORM: this runs inside the engine's door (a signed contract opens its
         # contract-management case) where a flush would cost more than the rest of the transition.
-        conn = session.connection()
+        run = statements_of(session)
         values = {
             "stage": stage,
             "workflow": definition.name,
@@ -793,7 +766,7 @@ class Engine:
             "details": dict(details or {}),
             **fields,
         }
-        case_id = conn.execute(sql.INSERT_CASE, values).scalar_one()
+        case_id = run.insert_returning(sql.INSERT_CASE, values).id
         data = {
             "stage": stage,
             "workflow": definition.key,
@@ -818,9 +791,9 @@ class Engine:
             data=data,
             now=now,
         )
-        conn.execute(sql.INSERT_AUDIT_EVENT, event)
+        run.insert_returning(sql.INSERT_AUDIT_EVENT, event)
         finish.update(b_id=case_id, audit_seq=event["seq"], audit_head=event["hash"])
-        conn.execute(sql.FINISH_NEW_CASE, finish)
+        run.execute(sql.FINISH_NEW_CASE, finish)
         return case_id
 
     def edit_case(

@@ -4,10 +4,11 @@ Every action runs the same handful of statements. Building a SQLAlchemy statemen
 expression, generating its cache key) and running it through the ORM costs several times more CPU than
 executing a prebuilt Core statement with bound parameters: on a 2-core box, about 1.1 ms for an ORM
 SELECT against 0.23 ms for the same prebuilt Core SELECT. So the door reads and writes the case, its steps,
-decisions, audit events and the cases and contracts it opens with the statements below, and keeps the ORM
-for the rarer work (declarations, edits, delegations) where its convenience costs little.
+decisions, audit events and the cases and contracts it opens with the statements below, run on the
+driver's cursor (``provision_cycle.driver``: a third of the CPU again of Core execution), and keeps the
+ORM for the rarer work (declarations, edits, delegations) where its convenience costs little.
 
-Rows come back as read-only ``Row`` objects: an effect cannot change the case behind the engine's back;
+Rows come back as read-only named tuples: an effect cannot change the case behind the engine's back;
 changes are collected on the action's context and written in one UPDATE (see ``Engine._record``).
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, insert, select, true, union_all, update
+from sqlalchemy import bindparam, case, func, insert, literal, select, true, union_all, update
 
 from ..models import (
     ApprovalStep,
@@ -24,6 +25,7 @@ from ..models import (
     ConflictDeclaration,
     Contract,
     Decision,
+    Delegation,
     OutboxMessage,
     RoleAssignment,
     User,
@@ -73,13 +75,17 @@ ACTOR_WITH_ROLES = (
     .where(USERS.c.id == bindparam("user_id"))
 )
 
+# Step statuses still in play at a gate, each a bound literal (not an expanding IN parameter, which only
+# SQLAlchemy's execution layer can expand: see provision_cycle/driver.py).
+_IN_PLAY = [literal(status) for status in ("open", "info_requested", "waiting")]
+
 # The live step of a gate and the steps still waiting behind it in the same round, in order.
 GATE_STEPS_IN_PLAY = (
     select(STEPS)
     .where(
         STEPS.c.case_id == bindparam("case_id"),
         STEPS.c.gate == bindparam("gate"),
-        STEPS.c.status.in_(("open", "info_requested", "waiting")),
+        STEPS.c.status.in_(_IN_PLAY),
     )
     .order_by(STEPS.c.round, STEPS.c.position)
 )
@@ -97,6 +103,15 @@ STEP_WAITING_FOR_INFO = select(STEPS).where(
 
 LAST_ROUND = select(func.max(STEPS.c.round)).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate")
+)
+
+# Whom ``delegate_id`` covers for on ``today``: dated delegations not revoked.
+DELEGATIONS = Delegation.__table__
+DELEGATORS = select(DELEGATIONS.c.delegator_id).where(
+    DELEGATIONS.c.delegate_id == bindparam("delegate_id"),
+    DELEGATIONS.c.revoked_at.is_(None),
+    DELEGATIONS.c.starts_on <= bindparam("today"),
+    DELEGATIONS.c.ends_on >= bindparam("today"),
 )
 
 _HOLDERS = (
@@ -118,7 +133,7 @@ SET_STEP_STATUS = _STEP.values(status=bindparam("b_status"))
 _CLOSE_GATE = update(STEPS).where(
     STEPS.c.case_id == bindparam("b_case_id"),
     STEPS.c.gate == bindparam("b_gate"),
-    STEPS.c.status.in_(("open", "info_requested", "waiting")),
+    STEPS.c.status.in_(_IN_PLAY),
 )
 CLOSE_GATE_STEPS = _CLOSE_GATE.values(status=bindparam("b_status"), closed_at=bindparam("b_at"))
 # A decision that ends its round: the decided step takes the outcome, the rest of the round is cancelled.

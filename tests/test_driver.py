@@ -1,0 +1,109 @@
+"""The engine's statements run on the driver's cursor read and write exactly what SQLAlchemy would.
+
+``provision_cycle.driver`` skips SQLAlchemy's execution layer for speed, so these tests hold it to the
+same results: the same rows and Python types (aware UTC datetimes, dicts from JSON, Decimals), the same
+rows written, and SQLAlchemy's exceptions when the database refuses. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from provision_cycle.driver import DriverStatements
+from provision_cycle.models import AuditEvent, Case, User
+from provision_cycle.workflow import statements as sql
+
+from .factories import act, declare, hub_people, new_request
+
+
+def _both_ways(db, statement, params):
+    """The statement's rows through SQLAlchemy and through the driver, in one transaction each."""
+    with db.engine.connect() as conn, conn.begin():
+        through_sqlalchemy = [tuple(row) for row in conn.execute(statement, params)]
+    with db.transaction() as tx:
+        through_driver = [tuple(row) for row in tx.rows(statement, params)]
+    return through_sqlalchemy, through_driver
+
+
+def test_the_locked_case_read_gives_the_same_row_and_types(engine, db):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, people.manager)
+
+    expected, got = _both_ways(db, sql.LOCK_CASE_WITH_ACTOR, {"case_id": case_id, "actor_id": people.manager})
+    assert got == expected
+    with db.transaction() as tx:
+        case = tx.first(sql.LOCK_CASE_WITH_ACTOR, {"case_id": case_id, "actor_id": people.manager})
+    assert case.state == "route_approval"
+    assert case.created_at.tzinfo is UTC  # UtcDateTime's own processing
+    assert case.estimated_value == Decimal("250000.00")
+    assert isinstance(case.route_plan, dict) and case.route_plan["regime"] == "PA2023"
+    assert case.proposed_start == date(2026, 9, 1)
+    assert case.actor_full_name == "Max Manager" and case.actor_conflict is False
+
+
+def test_gate_steps_with_their_decisions_read_the_same(engine, db):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    expected, got = _both_ways(
+        db, sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case_id, "gate": "route_approval"}
+    )
+    assert got == expected and got  # the gate's steps, in order, with NULL decisions
+
+
+def test_writes_through_the_driver_are_read_back_by_sqlalchemy(db):
+    at = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    with db.transaction() as tx:
+        count = tx.execute(
+            insert(User.__table__),
+            [
+                {"username": name, "full_name": name.title(), "email": f"{name}@x.gov.uk", "created_at": at}
+                for name in ("ann", "bob")
+            ],
+        )
+        assert count == 2
+    with db.reading() as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+    assert [(u.username, u.created_at, u.is_active, u.failed_sign_ins) for u in users] == [
+        ("ann", at, True, 0),  # constant column defaults are applied, as SQLAlchemy applies them
+        ("bob", at, True, 0),
+    ]
+
+
+def test_a_refusal_by_the_database_is_sqlalchemys_integrity_error_and_nothing_is_saved(engine, db):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester)
+    with db.reading() as session:
+        opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).one()
+    duplicate = {column: getattr(opened, column) for column in sql.EVENT_COLUMNS}
+    with pytest.raises(IntegrityError), db.transaction() as tx:
+        tx.execute(sql.UPDATE_CASE, {"b_id": case_id, "b_version": 1, "title": "Changed"})
+        tx.insert_returning(sql.INSERT_AUDIT_EVENT, duplicate)  # the same position in the case's chain
+    with db.reading() as session:
+        assert session.get(Case, case_id).title == "Case management system"
+
+
+def test_a_statement_whose_default_python_computes_is_refused_with_the_column_named(db):
+    with pytest.raises(ValueError, match=r"give cases\.\w+ a value"), db.transaction() as tx:
+        tx.execute(insert(Case.__table__), {"title": "No defaults"})
+
+
+def test_an_expanding_in_list_is_refused_with_what_to_write_instead(db):
+    statement = select(Case.id).where(Case.state.in_(bindparam("states", expanding=True)))
+    with pytest.raises(ValueError, match="literal"), db.transaction() as tx:
+        tx.rows(statement, {"states": ["draft"]})
+
+
+@pytest.mark.postgres_only
+def test_a_connection_lost_under_the_driver_is_invalidated(db):
+    with pytest.raises(OperationalError), db.transaction() as tx:
+        tx.rows(text("SELECT pg_terminate_backend(pg_backend_pid())").columns())
+    with db.transaction() as tx:  # the pool hands out a live connection next
+        assert DriverStatements(tx.connection()).scalar(select(text("1"))) == 1
