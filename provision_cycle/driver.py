@@ -91,7 +91,9 @@ class _Compiled:
         return self._make_row
 
 
-_COMPILED: dict[tuple[int, str, tuple[str, ...] | None], _Compiled] = {}
+# Keyed by the statement's id; each entry keeps its statement alive, so an id is never reused for another.
+# Meant for statements built once (the engine's are module constants or cached builders).
+_COMPILED: dict[tuple[int, str, tuple[str, ...] | None], tuple[ClauseElement, _Compiled]] = {}
 
 
 def _compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled:
@@ -101,9 +103,8 @@ def _compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] 
     key = (id(statement), dialect.name, column_keys)
     found = _COMPILED.get(key)
     if found is None:
-        # Only module-level statements built once (the engine's) come here, so ids are never reused.
-        found = _COMPILED[key] = _Compiled(statement, dialect, column_keys)
-    return found
+        found = _COMPILED[key] = (statement, _Compiled(statement, dialect, column_keys))
+    return found[1]
 
 
 class DriverStatements:

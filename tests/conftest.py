@@ -99,8 +99,8 @@ def db(request, tmp_path, sqlite_template) -> Database:
         database = Database(request.getfixturevalue("postgres_url"))
         with database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    if request.param == "sqlite" and "postgres_only" in request.keywords:
-        pytest.skip("needs PostgreSQL row locks")
+    if request.param == "sqlite" and (marker := request.node.get_closest_marker("postgres_only")):
+        pytest.skip(marker.kwargs.get("reason", "needs PostgreSQL row locks"))
     yield database
     database.dispose()
 

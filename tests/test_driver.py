@@ -101,7 +101,7 @@ def test_an_expanding_in_list_is_refused_with_what_to_write_instead(db):
         tx.rows(statement, {"states": ["draft"]})
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only(reason="terminates its own PostgreSQL backend")
 def test_a_connection_lost_under_the_driver_is_invalidated(db):
     with pytest.raises(OperationalError), db.transaction() as tx:
         tx.rows(text("SELECT pg_terminate_backend(pg_backend_pid())").columns())
