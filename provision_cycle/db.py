@@ -32,8 +32,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # pragma: no cover - exercised by every SQLite test
+        # Straight on the driver: through SQLAlchemy this statement cost a fifth of a transition's CPU.
         writing = connection.get_execution_options().get("writing", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 # A pooled connection that sat idle this long is pinged before use (see _ping_when_idle).

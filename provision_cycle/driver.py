@@ -47,22 +47,34 @@ class _Compiled:
             if not default.is_scalar:
                 raise ValueError(f"give {column.table.name}.{column.name} a value: its default is computed in Python")
             self.defaults[column.key] = default.arg
-        self.positions = tuple(compiled.positiontup) if dialect.positional else None
-        self.bind_processors = {
+        processors = {
             name: processor
             for name, bind in compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
+        self.bind_processors = tuple(processors.items())
+        # A positional driver (sqlite3) takes a tuple: each slot's name, default and processor, in order.
+        self.slots = (
+            tuple((name, self.defaults.get(name), processors.get(name)) for name in compiled.positiontup)
+            if dialect.positional
+            else None
+        )
         self.column_types = [column.type for column in getattr(statement, "exported_columns", ())]
         self.dialect = dialect
         self._make_row: Callable[[Sequence[Any]], Any] | None = None
 
     def bind(self, params: Params) -> Any:
+        if self.slots is not None:
+            get = params.get
+            return tuple(
+                [
+                    processor(get(name, default)) if processor else get(name, default)
+                    for name, default, processor in self.slots
+                ]
+            )
         values = {**self.defaults, **params}
-        for name, processor in self.bind_processors.items():
+        for name, processor in self.bind_processors:
             values[name] = processor(values[name])
-        if self.positions is not None:
-            return tuple(values[name] for name in self.positions)
         return values
 
     def row_maker(self, cursor: Any) -> Callable[[Sequence[Any]], Any]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from provision_cycle.audit import verify_chains
+from provision_cycle.audit import canonical_time, verify_chains
 from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted, StaleCase
 from provision_cycle.models import ApprovalStep, AuditEvent, Case, Decision, OutboxMessage
 
@@ -320,3 +322,9 @@ def test_details_cannot_be_changed_once_submitted(engine, people, submitted):
         engine.set_detail(submitted, people.requester, "direct_award_justification", "Rewritten after approval")
     with pytest.raises(InvalidAction, match="cannot be changed while it is at 'Route approval'"):
         engine.edit_case(submitted, people.requester, None, title="A different request")
+
+
+@given(st.datetimes(min_value=datetime(1001, 1, 1), max_value=datetime(9998, 12, 31), timezones=st.timezones()))
+def test_event_times_hash_in_the_form_every_stored_chain_was_sealed_with(at):
+    # The audit chain's hashes cover this string: a change of form would break every existing chain.
+    assert canonical_time(at) == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
