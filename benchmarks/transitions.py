@@ -18,6 +18,8 @@ a scratch database ``provision_cycle_bench`` is created and dropped. Correctness
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import multiprocessing
 import os
 import platform
 import sqlite3
@@ -322,11 +324,9 @@ def run_path(path: str, kind: str, cases: int, clients: int, workdir: Path, tag:
         else:
             ids = spiff_setup(url, cases)
             work = [(spiff_worker, (url, chunk)) for chunk in _split(ids, clients)]
-        if clients == 1:
-            outcomes = [work[0][0](*work[0][1])]
-        else:
-            with ProcessPoolExecutor(clients) as pool:
-                outcomes = [f.result() for f in [pool.submit(fn, *args) for fn, args in work]]
+        # Each client is a fresh process (spawned, not forked), so no path runs on a heap another one left.
+        with ProcessPoolExecutor(clients, mp_context=multiprocessing.get_context("spawn")) as pool:
+            outcomes = [f.result() for f in [pool.submit(fn, *args) for fn, args in work]]
         latencies = [x for lat, _, _ in outcomes for x in lat]
         elapsed = max(wall for _, wall, _ in outcomes)  # clients start together; the slowest sets the pace
         cpu = sum(c for _, _, c in outcomes)
@@ -360,11 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,4")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    print(
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; {args.cases} cases x {STEPS} transitions, median of {args.rounds} rounds "
-        "(paths rotated each round)"
-    )
+    print(machine_record(args.db.split(",")))
+    print(f"{args.cases} cases x {STEPS} transitions, median of {args.rounds} rounds (paths rotated each round)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -378,21 +375,58 @@ def main(argv: list[str] | None = None) -> int:
                     for path in paths[round_ % 3 :] + paths[: round_ % 3]:
                         results[path].append(run_path(path, kind, args.cases, clients, workdir, f"{path}_{round_}"))
                 median = {p: _median(r) for p, r in results.items()}
-                rows.append((kind, clients, median))
+                rows.append((kind, clients, median, results))
     print()
     print(
         f"{'database':<11}{'clients':>8}{'path':>11}{'tr/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/tr':>11}"
         f"{'vs raw':>8}{'vs spiff':>10}"
     )
-    for kind, clients, median in rows:
+    for kind, clients, median, _ in rows:
         for path, m in median.items():
             print(
                 f"{kind:<11}{clients:>8}{path:>11}{m['tps']:>9.0f}{m['p50']:>9.2f}{m['p99']:>9.2f}"
                 f"{m['cpu_us']:>11.0f}{m['tps'] / median['raw_floor']['tps']:>8.2f}"
                 f"{m['tps'] / median['spiff']['tps']:>10.2f}"
             )
+    print("\nThe engine's ratios round by round (each round runs the three paths back to back):")
+    for kind, clients, _, results in rows:
+        rounds = list(zip(results["engine"], results["raw_floor"], results["spiff"], strict=True))
+        vs_raw = ", ".join(f"{e['tps'] / r['tps']:.2f}" for e, r, _ in rounds)
+        vs_spiff = ", ".join(f"{e['tps'] / sp['tps']:.2f}" for e, _, sp in rounds)
+        print(f"  {kind}, {clients} client(s): vs raw {vs_raw}; vs spiff {vs_spiff}")
     print("\nTargets (PostgreSQL, 1 client): engine >= 0.6 x raw_floor and >= 2.5 x spiff.")
     return 0
+
+
+def machine_record(kinds: list[str]) -> str:
+    """What the figures were measured on: they are only comparable across runs of the same machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    libraries = ("SQLAlchemy", "psycopg", "transitions", "SpiffWorkflow")
+    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in libraries)
+    lines = [
+        f"Machine: {cpu}, {os.cpu_count()} CPUs; Python {platform.python_version()}; {versions}",
+        f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=FULL: a flush per commit)",
+    ]
+    if "postgresql" in kinds:
+        with psycopg.connect(PG_ADMIN.replace("postgresql+psycopg", "postgresql")) as conn:
+            server = conn.execute("SHOW server_version").fetchone()[0]
+            settings = dict(
+                conn.execute(
+                    "SELECT name, setting FROM pg_settings WHERE name IN "
+                    "('synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers')"
+                ).fetchall()
+            )
+        where = PG_ADMIN.split("@", 1)[-1].rsplit("/", 1)[0]
+        lines.append(
+            f"PostgreSQL {server} at {where} (TCP); "
+            + ", ".join(f"{name}={value}" for name, value in sorted(settings.items()))
+        )
+    return "\n".join(lines)
 
 
 def _median(runs: list[dict]) -> dict:
