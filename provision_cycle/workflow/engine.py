@@ -520,33 +520,29 @@ class Engine:
         if not planned:
             raise InvalidAction(f"No approval route was frozen for '{gate}' on this case")
         tx, case = ctx.tx, ctx.case
-        last_round = tx.scalar(sql.LAST_ROUND, {"case_id": case.id, "gate": gate}) or 0
-        order = ctx.definition.gate_order.get(gate, 0)
-        rows = []
+        params: dict[str, Any] = {
+            "b_case_id": case.id,
+            "b_gate": gate,
+            "b_gate_order": ctx.definition.gate_order.get(gate, 0),
+        }
         for index, planned_step in enumerate(planned):
             required = planned_step.required
             if planned_step.mode == "all":
                 required = max(1, len(self.holders(tx, planned_step.role, planned_step.authority, planned_step.pillar)))
-            rows.append(
-                {
-                    "case_id": case.id,
-                    "gate": gate,
-                    "gate_order": order,
-                    "round": last_round + 1,
-                    "position": planned_step.position,
-                    "role": planned_step.role,
-                    "authority": planned_step.authority,
-                    "pillar": planned_step.pillar,
-                    "mode": planned_step.mode,
-                    "required": required,
-                    "status": StepStatus.OPEN if index == 0 else StepStatus.WAITING,
-                    "reason": planned_step.reason,
-                    "opened_at": ctx.now if index == 0 else None,
-                    "closed_at": None,
-                }
-            )
-        tx.execute(sql.INSERT_STEPS, rows)
-        self._announce_step(ctx, planned[0], last_round + 1)
+            step = {
+                "position": planned_step.position,
+                "role": planned_step.role,
+                "authority": planned_step.authority,
+                "pillar": planned_step.pillar,
+                "mode": planned_step.mode,
+                "required": required,
+                "status": StepStatus.OPEN if index == 0 else StepStatus.WAITING,
+                "reason": planned_step.reason,
+                "opened_at": ctx.now if index == 0 else None,
+            }
+            params.update({f"s{index}_{name}": value for name, value in step.items()})
+        round_ = tx.rows(sql.open_round(len(planned)), params)[0].round
+        self._announce_step(ctx, planned[0], round_)
 
     def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
         """Tell the people who can decide a newly opened step (never the requester) that it waits for them.

@@ -101,10 +101,6 @@ STEP_WAITING_FOR_INFO = select(STEPS).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate"), STEPS.c.status == "info_requested"
 )
 
-LAST_ROUND = select(func.max(STEPS.c.round)).where(
-    STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate")
-)
-
 # Whom ``delegate_id`` covers for on ``today``: dated delegations not revoked.
 DELEGATIONS = Delegation.__table__
 DELEGATORS = select(DELEGATIONS.c.delegator_id).where(
@@ -145,7 +141,6 @@ END_ROUND = _CLOSE_GATE.where(STEPS.c.round == bindparam("b_round")).values(
     closed_at=bindparam("b_at"),
 )
 
-INSERT_STEPS = insert(STEPS)
 INSERT_DECISION = insert(DECISIONS)
 INSERT_OUTBOX = insert(OutboxMessage.__table__)
 INSERT_AUDIT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
@@ -206,3 +201,33 @@ def move_and_record(changed: tuple[str, ...], messages: int = 0):
         .add_cte(moved)
         .add_cte(recorded)
     )
+
+
+# What each planned step of a new round brings; the rest (case, gate, its order, the round) the round shares.
+STEP_COLUMNS = ("position", "role", "authority", "pillar", "mode", "required", "status", "reason", "opened_at")
+
+
+@cache
+def open_round(steps: int):
+    """A gate's next round: INSERT its ``steps`` planned steps (``s<i>_<column>`` parameters) with the round
+    number, one past the gate's last round or 1, worked out in the same statement, which returns it for each
+    step. One statement where reading the last round and inserting were two. Built once per number of steps."""
+    next_round = (
+        select(func.coalesce(func.max(STEPS.c.round), 0) + 1)
+        .where(STEPS.c.case_id == bindparam("b_case_id"), STEPS.c.gate == bindparam("b_gate"))
+        .scalar_subquery()
+    )
+    rows = [
+        select(*(bindparam(f"s{i}_{name}", type_=STEPS.c[name].type).label(name) for name in STEP_COLUMNS))
+        for i in range(steps)
+    ]
+    planned = (rows[0] if steps == 1 else union_all(*rows)).subquery("planned")
+    each = select(
+        bindparam("b_case_id", type_=STEPS.c.case_id.type),
+        bindparam("b_gate", type_=STEPS.c.gate.type),
+        bindparam("b_gate_order", type_=STEPS.c.gate_order.type),
+        next_round,
+        *planned.c,
+    )
+    columns = ["case_id", "gate", "gate_order", "round", *STEP_COLUMNS]
+    return insert(STEPS).from_select(columns, each).returning(STEPS.c.round)
