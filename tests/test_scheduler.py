@@ -15,11 +15,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from provision_cycle.config_files import ConfigError
 from provision_cycle.governance.calendar import add_months
-from provision_cycle.models import AuditEvent, Case, CaseDeadline, OutboxMessage, Task
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, OutboxMessage, Task, User
 from provision_cycle.scheduling.config import load_schedule
 from provision_cycle.scheduling.sweeps import (
     Mailer,
@@ -685,3 +685,30 @@ def next_anniversary(start: date, months: int, after: date) -> date:
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite gives text
+
+
+def test_overdue_tasks_of_a_team_with_no_head_of_category_go_to_its_administrators_not_nowhere(
+    core, db, clock, schedule
+):
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    people = hub_people(db)
+    contract = _contract(core, people, value="50000", ends=clock.today + timedelta(days=60))
+    with core.db.unit_of_work() as session:
+        new = NewTask("renewal_decision", "Decide A", clock.today, people.contract_manager, contract_id=contract)
+        task = raise_task(core, session, new, actor_id=people.officer)
+    with db.unit_of_work() as session:  # the only Head of Category has left, and there is no administrator
+        session.execute(update(User).where(User.id == people.head).values(is_active=False))
+    clock.advance(days=10)
+
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0  # nobody to tell: it waits
+    with db.reading() as session:
+        assert session.get(Task, task).escalated_at is None
+
+    admin = create_user(db, ("administrator", "OCC"), full_name="Abe Admin")
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0
+    assert _outbox(db, "task_overdue") == [(admin, "Overdue, and no Head of Category to escalate to: Decide A")]
+    with db.reading() as session:
+        body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "task_overdue"))
+    assert body.startswith("Nobody holds Head of Category for the team these tasks belong to")

@@ -8,6 +8,9 @@ from pathlib import Path
 from ..config_files import Node, Problems
 
 JOINT = "JOINT"
+# Roles every organisation must define: who may start a request, and who runs the system for a council.
+REQUESTER = "requester"
+ADMINISTRATOR = "administrator"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
             node.error(f"role code '{code}' is used twice")
             continue
         roles[code] = Role(code, node.text("name"), node.integer("rank", 0, minimum=0), scope == "pillar")
-    for required in ("requester", "administrator"):
+    for required in (REQUESTER, ADMINISTRATOR):
         if required not in roles:
             root.get("roles").error(f"the '{required}' role is required")
 

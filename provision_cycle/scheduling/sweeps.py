@@ -43,6 +43,7 @@ from ..core import Core
 from ..errors import DomainError
 from ..governance import statutory
 from ..governance.calendar import add_months, is_working_day
+from ..governance.organisation import ADMINISTRATOR
 from ..models import (
     ApprovalStep,
     Case,
@@ -492,9 +493,14 @@ def _escalation_people(core: Core, session, schedule: Schedule, authority: str, 
 def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A task still open after its due date (not snoozed beyond today, and raised at least a week ago) goes to
     the Head of Category, once. Each of them hears once per sweep, with the list, not once per task: loading a
-    register can make thousands overdue at once."""
+    register can make thousands overdue at once.
+
+    Where nobody holds that role for the team, the council's administrators hear instead, told why, so that an
+    overdue task is never dropped in silence; with no administrator either, the task stays unescalated and is
+    picked up by a later sweep once someone holds one of the roles."""
     now = core.engine.clock()
-    role = core.governance.organisation.roles[schedule.overdue_escalate_to]
+    organisation = core.governance.organisation
+    role = organisation.roles[schedule.overdue_escalate_to]
     tasks = Task.__table__
     with core.db.unit_of_work() as session:
         rows = session.execute(
@@ -511,33 +517,54 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             )
             .with_for_update(skip_locked=True, of=tasks)  # a second scheduler takes the others, or none
         ).all()
-        teams: dict[tuple[str, str], list[int]] = {}
-        by_person: dict[int, list] = {}
+
+        def holders(code: str, authority: str, pillar: str) -> list[int]:
+            scoped = pillar if organisation.roles[code].pillar_scoped else None
+            councils = organisation.authorities_of(authority)
+            return list(dict.fromkeys(p for a in councils for p in core.engine.holders(session, code, a, scoped)))
+
+        heads: dict[tuple[str, str], list[int]] = {}
+        stand_ins: dict[tuple[str, str], list[int]] = {}
+        to_heads: dict[int, list] = {}
+        to_stand_ins: dict[int, list] = {}
+        escalated = []
         for row in rows:
-            team = teams.get((row.authority, row.pillar))
-            if team is None:
-                pillar = row.pillar if role.pillar_scoped else None
-                councils = core.governance.organisation.authorities_of(row.authority)
-                team = teams[(row.authority, row.pillar)] = list(
-                    dict.fromkeys(p for a in councils for p in core.engine.holders(session, role.code, a, pillar))
-                )
-                if not team:
-                    log.warning("Nobody holds %s for %s %s: its overdue tasks go unescalated", role.name, *councils)
-            for person in team:
-                by_person.setdefault(person, []).append(row)
+            team = (row.authority, row.pillar)
+            if team not in heads:
+                heads[team] = holders(role.code, *team)
+                stand_ins[team] = [] if heads[team] else holders(ADMINISTRATOR, *team)
+                if not heads[team]:
+                    log.warning("Nobody holds %s for %s %s: overdue tasks go to its administrators", role.name, *team)
+            people, letters = (heads[team], to_heads) if heads[team] else (stand_ins[team], to_stand_ins)
+            if not people:
+                continue  # nobody to tell yet: a later sweep escalates it
+            for person in people:
+                letters.setdefault(person, []).append(row)
+            escalated.append(row.id)
         _tell_each(
             session,
-            by_person,
+            to_heads,
             "task_overdue",
             lambda row: f"Overdue: {row.title}",
             lambda count: f"{count} overdue tasks in your team",
             "Still open after their due date (assigned to someone in your team):",
             now,
         )
-        ids = [row.id for row in rows]
-        for chunk in range(0, len(ids), 1000):
-            session.execute(update(tasks).where(tasks.c.id.in_(ids[chunk : chunk + 1000])).values(escalated_at=now))
-    return SweepResult("escalate_overdue_tasks", len(rows))
+        _tell_each(
+            session,
+            to_stand_ins,
+            "task_overdue",
+            lambda row: f"Overdue, and no {role.name} to escalate to: {row.title}",
+            lambda count: f"{count} overdue tasks with no {role.name} to escalate to",
+            f"Nobody holds {role.name} for the team these tasks belong to, so they come to you as an "
+            f"administrator. Give the role to someone, or see that the tasks are dealt with:",
+            now,
+        )
+        for chunk in range(0, len(escalated), 1000):
+            session.execute(
+                update(tasks).where(tasks.c.id.in_(escalated[chunk : chunk + 1000])).values(escalated_at=now)
+            )
+    return SweepResult("escalate_overdue_tasks", len(escalated))
 
 
 def _announce_tasks(session, raised, now) -> None:
