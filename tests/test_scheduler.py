@@ -465,6 +465,22 @@ def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clo
         assert event.stream == "system" and event.comment == "Published on Find a Tender"
 
 
+def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrator(core, db, clock, schedule):
+    from dataclasses import replace
+
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+
+    hub_people(db, authority="CDC")  # CDC's staff, with an S151 officer but no intelligence analyst
+    admin = create_user(db, ("administrator", "CDC"), full_name="Ada Admin")
+    spending = replace(schedule, expected_annual_spend={"CDC": 150_000_000})
+    clock.set(date(2026, 4, 2))
+    raise_council_duties(core, spending, clock.today)
+    with db.reading() as session:
+        pipeline = session.scalars(select(Task).where(Task.kind == "pipeline_notice")).one()
+    assert (pipeline.assignee_id, pipeline.title) == (admin, "CDC: Publish the procurement pipeline notice")
+    assert pipeline.detail.startswith("Nobody holds Intelligence Analyst for CDC, so this comes to you")
+
+
 def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule, app):
     from provision_cycle.scheduling.sweeps import send_digests
     from tests.web.conftest import Browser

@@ -398,7 +398,8 @@ def _close_met_deadline_tasks(core: Core) -> int:
 def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """Each council's own statutory notices: the half-yearly payments compliance notice (to its S151 officer)
     and, where its expected spend is configured over 100m, the pipeline notice (to its intelligence analysts).
-    Raised once per reporting period or year; after downtime, the latest period is raised, late but once."""
+    Raised once per reporting period or year; after downtime, the latest period is raised, late but once.
+    A council with nobody in the role gives the duty to its administrator, saying why."""
     raised = 0
     with core.db.unit_of_work() as session:
         system = _system_user(session)
@@ -414,9 +415,14 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
             for deadline, role, title in duties:
                 if deadline is None:
                     continue
+                detail = deadline.basis
                 people = core.engine.holders(session, role, code, None)
+                if not people:  # a statutory duty must reach someone: the council's administrator, told why
+                    people = core.engine.holders(session, ADMINISTRATOR, code, None)
+                    name = core.governance.organisation.roles[role].name
+                    detail = f"Nobody holds {name} for {code}, so this comes to you as an administrator. {detail}"
                 if not people:
-                    log.warning("%s has no %s to give '%s' to", code, role, title)
+                    log.warning("%s has nobody to give '%s' to: it is raised once someone holds %s", code, title, role)
                     continue
                 new = NewTask(
                     kind=deadline.kind,
@@ -425,7 +431,7 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
                     assignee_id=people[0],
                     authority=code,
                     milestone_on=deadline.due_on,
-                    detail=deadline.basis,
+                    detail=detail,
                 )
                 raised += raise_task(core, session, new, actor_id=system) is not None
     return SweepResult("raise_council_duties", raised)
