@@ -429,18 +429,18 @@ class Engine:
             )
             return self._record_internal(ctx, "request_info", decision_data, on_behalf)
         # A question is not a decision: only approve, reject and return take the person's one decision.
-        tx.execute(
-            sql.INSERT_DECISION,
-            {
-                "step_id": step.id,
-                "case_id": case.id,
-                "actor_id": ctx.actor.id,
-                "principal_id": principal_id,
-                "outcome": outcome.value,
-                "reason": ctx.reason,
-                "at": ctx.now,
-            },
-        )
+        decision = {
+            "step_id": step.id,
+            "case_id": case.id,
+            "actor_id": ctx.actor.id,
+            "principal_id": principal_id,
+            "outcome": outcome.value,
+            "reason": ctx.reason,
+            "at": ctx.now,
+        }
+        ends_round = not (outcome is Outcome.APPROVE and (not step_done or next_step is not None))
+        if not (ends_round and self.db.is_postgresql):
+            tx.execute(sql.INSERT_DECISION, decision)
         if outcome is Outcome.APPROVE and not step_done:
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
         if outcome is Outcome.APPROVE and next_step is not None:
@@ -455,18 +455,19 @@ class Engine:
             Outcome.REJECT: StepStatus.REJECTED,
             Outcome.RETURN: StepStatus.RETURNED,
         }[outcome]
-        tx.execute(
-            sql.END_ROUND,
-            {
-                "b_case_id": case.id,
-                "b_gate": gate.name,
-                "b_round": step.round,
-                "b_step_id": step.id,
-                "b_status": final_status,
-                "b_others": StepStatus.CANCELLED,
-                "b_at": ctx.now,
-            },
-        )
+        end_round = {
+            "b_case_id": case.id,
+            "b_gate": gate.name,
+            "b_round": step.round,
+            "b_step_id": step.id,
+            "b_status": final_status,
+            "b_others": StepStatus.CANCELLED,
+            "b_at": ctx.now,
+        }
+        if self.db.is_postgresql:  # the decision and the end of its round in one statement
+            tx.execute(sql.DECIDE_AND_END_ROUND, {**end_round, **{f"d_{k}": v for k, v in decision.items()}})
+        else:
+            tx.execute(sql.END_ROUND, end_round)
         transition = self._choose(ctx)
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:

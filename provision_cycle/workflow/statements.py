@@ -142,6 +142,15 @@ END_ROUND = _CLOSE_GATE.where(STEPS.c.round == bindparam("b_round")).values(
 )
 
 INSERT_DECISION = insert(DECISIONS)
+# PostgreSQL: a decision that ends its round, and the end of the round, in one statement (the decision is a
+# data-modifying CTE; the two touch different tables). Decision parameters are ``d_<column>``.
+DECIDE_AND_END_ROUND = END_ROUND.add_cte(
+    insert(DECISIONS)
+    .values({name: bindparam(f"d_{name}", type_=DECISIONS.c[name].type) for name in (
+        "step_id", "case_id", "actor_id", "principal_id", "outcome", "reason", "at"
+    )})
+    .cte("decided")
+)  # fmt: skip
 INSERT_OUTBOX = insert(OutboxMessage.__table__)
 INSERT_AUDIT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
 # Opening a case (a signed contract opens its contract-management case inside the door) and its register entry.
