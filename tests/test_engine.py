@@ -12,7 +12,7 @@ from sqlalchemy.exc import DatabaseError
 
 from provision_cycle.audit import canonical_time, verify_chains
 from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted, StaleCase
-from provision_cycle.models import ApprovalStep, AuditEvent, Case, Decision, OutboxMessage
+from provision_cycle.models import ApprovalStep, AuditEvent, Case, ConflictDeclaration, Decision, OutboxMessage
 
 from .factories import act, approve_gate, create_user, declare, hub_people, new_request
 
@@ -87,6 +87,14 @@ def test_a_request_missing_details_cannot_be_submitted(engine, people):
 def test_approval_needs_a_declaration(engine, people, submitted):
     with pytest.raises(NotPermitted, match="^Approval needs a conflict-of-interest declaration$"):
         act(engine, submitted, "approve", people.head)
+
+
+def test_only_staff_of_the_cases_council_can_declare_on_it(engine, db, submitted):
+    outsider = create_user(db, ("category_manager", "CDC", "cnc"), full_name="Carl Cherwell")
+    with pytest.raises(NotPermitted, match="council you work for"):
+        engine.declare_interests(submitted, outsider, has_conflict=False)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(ConflictDeclaration)) == 0
 
 
 def test_a_declared_unmitigated_conflict_blocks_the_decision(engine, people, submitted):

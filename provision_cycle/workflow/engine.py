@@ -853,7 +853,10 @@ class Engine:
             raise InvalidInput({"details": "Describe the conflict of interest you are declaring"})
         with self.db.unit_of_work() as session:
             case = self.lock_case(session, case_id, None)
-            self.actor(session, actor_id)
+            actor = self.actor(session, actor_id)
+            authorities = self.governance.organisation.authorities_of(case.authority)
+            if not any(a in authorities for _, a, _ in actor.roles):
+                raise NotPermitted("You can only declare an interest on a case of a council you work for")
             now = self.clock()
             session.add(
                 ConflictDeclaration(
