@@ -40,6 +40,7 @@ TABLES = (
     "approval_steps",
     "conflict_declarations",
     "case_deadlines",
+    "case_team_members",
     "contracts",
     "audit_events",
     "audit_heads",

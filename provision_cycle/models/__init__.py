@@ -3,7 +3,18 @@
 from .api import ActionLink, ApiToken, CalendarFeed, IdempotentResponse
 from .audit import AuditEvent, AuditHead
 from .base import Base, utcnow
-from .cases import ApprovalStep, Case, CaseDeadline, ConflictDeclaration, Decision, Outcome, Stage, StepStatus
+from .cases import (
+    ApprovalStep,
+    Case,
+    CaseDeadline,
+    CaseTeamMember,
+    ConflictDeclaration,
+    Decision,
+    Outcome,
+    Stage,
+    StepStatus,
+    TeamPart,
+)
 from .contracts import Contract
 from .documents import Document
 from .outbox import OutboxMessage
@@ -21,6 +32,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseDeadline",
+    "CaseTeamMember",
     "ConflictDeclaration",
     "Contract",
     "Decision",
@@ -34,6 +46,7 @@ __all__ = [
     "SweepRun",
     "Task",
     "TaskStatus",
+    "TeamPart",
     "User",
     "utcnow",
 ]

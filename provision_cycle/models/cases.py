@@ -185,6 +185,26 @@ def declaration_blocks(has_conflict: bool, mitigation: str) -> bool:
     return has_conflict and not mitigation.strip()
 
 
+class TeamPart(enum.StrEnum):
+    PROCUREMENT = "procurement"  # runs the procurement: officers, advisers, the contract's future manager
+    EVALUATION = "evaluation"  # scores the tenders
+
+
+class CaseTeamMember(Base):
+    """A person named on a case's procurement team or evaluation panel. Each of them must have declared their
+    interests before the conflicts assessment is complete (Procurement Act 2023 s83)."""
+
+    __tablename__ = "case_team_members"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_case_team_members_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    part: Mapped[str] = mapped_column(String(20))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CaseDeadline(Base):
     """A dated duty on a case (standstill end, a notice due). Unique per case and kind, so raising is idempotent."""
 

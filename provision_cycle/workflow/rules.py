@@ -20,6 +20,8 @@ from ..governance import statutory
 from ..governance.calendar import add_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import Route
+from ..models.cases import declaration_blocks
+from . import statements
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -152,6 +154,26 @@ def conflicts_assessment_done(ctx: ActionContext) -> str | None:
             "(Procurement Act 2023 s83)"
         )
     return None
+
+
+@guard
+def team_declared(ctx: ActionContext) -> str | None:
+    """Everyone named on the case's team (still working here) has declared, and none is blocked (PA23 s81-83)."""
+    team = [m for m in ctx.tx.rows(statements.TEAM_WITH_DECLARATIONS, {"case_id": ctx.case.id}) if m.is_active]
+    silent = [m.full_name for m in team if m.declaration_id is None]
+    blocked = [m.full_name for m in team if m.declaration_id and declaration_blocks(m.has_conflict, m.mitigation)]
+    problems = []
+    if silent:
+        problems.append(f"{_names(silent)} {'has' if len(silent) == 1 else 'have'} not declared their interests yet")
+    if blocked:
+        problems.append(f"{_names(blocked)} declared a conflict of interest with no mitigation recorded")
+    if not problems:
+        return None
+    return "Everyone on the procurement team must declare first (Procurement Act 2023 s83): " + "; ".join(problems)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _route_guard(routes: tuple[Route, ...], noun: str) -> Guard:

@@ -22,6 +22,7 @@ from ..models import (
     ApprovalStep,
     AuditEvent,
     Case,
+    CaseTeamMember,
     ConflictDeclaration,
     Contract,
     Decision,
@@ -67,6 +68,30 @@ LOCK_CASE_WITH_ACTOR = (
     )
     .where(CASES.c.id == bindparam("case_id"))
     .with_for_update(of=CASES)
+)
+
+# A case's procurement team and evaluation panel, each member with their latest declaration on the case
+# (NULL declaration columns for someone who has not declared), by name.
+TEAM = CaseTeamMember.__table__
+_MEMBERS_DECLARATION = (
+    select(DECLARATIONS)
+    .where(DECLARATIONS.c.case_id == TEAM.c.case_id, DECLARATIONS.c.user_id == TEAM.c.user_id)
+    .order_by(DECLARATIONS.c.id.desc())
+    .limit(1)
+)
+TEAM_WITH_DECLARATIONS = (
+    select(
+        TEAM.c.user_id,
+        TEAM.c.part,
+        USERS.c.full_name,
+        USERS.c.is_active,
+        _MEMBERS_DECLARATION.with_only_columns(DECLARATIONS.c.id).scalar_subquery().label("declaration_id"),
+        _MEMBERS_DECLARATION.with_only_columns(DECLARATIONS.c.has_conflict).scalar_subquery().label("has_conflict"),
+        _MEMBERS_DECLARATION.with_only_columns(DECLARATIONS.c.mitigation).scalar_subquery().label("mitigation"),
+    )
+    .join(USERS, USERS.c.id == TEAM.c.user_id)
+    .where(TEAM.c.case_id == bindparam("case_id"))
+    .order_by(USERS.c.full_name, TEAM.c.user_id)
 )
 
 ACTOR_WITH_ROLES = (

@@ -1,0 +1,130 @@
+"""Who works on a procurement: its team and its evaluation panel.
+
+The Procurement Act 2023 (s81-83) makes the authority identify the conflicts of interest of everyone acting
+for it in a procurement, and prepare a conflicts assessment before a tender or transparency notice. So the
+category team names the people on a case, each of them is asked to declare (none, or a conflict with its
+mitigation), and the case cannot complete its conflicts assessment, publish its notice or recommend an award
+while anyone named has not declared or is blocked by an unmitigated conflict (the ``team_declared`` guard).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..db import statements_of
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..models import Case, CaseTeamMember, OutboxMessage, RoleAssignment, TeamPart, User
+from ..models.cases import declaration_blocks
+from ..workflow import statements as sql
+from ..workflow.engine import CASE_TEAM_ROLES, Actor
+
+KIND = "team_member_added"  # the outbox kind of the message asking a new member to declare
+PART_NAMES = {TeamPart.PROCUREMENT: "procurement team", TeamPart.EVALUATION: "evaluation panel"}
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user_id: int
+    name: str
+    part: str
+    active: bool
+    declaration: str  # "none" (not yet), "no_conflict", "mitigated" or "blocked"
+
+    @property
+    def part_name(self) -> str:
+        return PART_NAMES[TeamPart(self.part)]
+
+
+def may_manage_team(actor: Actor, case: Case) -> bool:
+    """The category team for the case's council and pillar, or an administrator of that council."""
+    return any(actor.holds(role, case.authority, case.pillar) for role in CASE_TEAM_ROLES) or actor.holds(
+        "administrator", case.authority
+    )
+
+
+def team_of(session: Session, case_id: int) -> list[TeamMember]:
+    """The case's team by name, each with where their declaration stands."""
+    members = []
+    for row in statements_of(session).rows(sql.TEAM_WITH_DECLARATIONS, {"case_id": case_id}):
+        if row.declaration_id is None:
+            declaration = "none"
+        elif declaration_blocks(row.has_conflict, row.mitigation):
+            declaration = "blocked"
+        else:
+            declaration = "mitigated" if row.has_conflict else "no_conflict"
+        members.append(TeamMember(row.user_id, row.full_name, row.part, row.is_active, declaration))
+    return members
+
+
+def team_choices(core: Core, session: Session, case: Case) -> list[tuple[int, str]]:
+    """Active people who work for the case's council (either, for a joint case) and are not on its team yet."""
+    authorities = core.governance.organisation.authorities_of(case.authority)
+    on_team = select(CaseTeamMember.user_id).where(CaseTeamMember.case_id == case.id)
+    rows = session.execute(
+        select(User.id, User.full_name)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.authority.in_(authorities), User.is_active, User.id.not_in(on_team))
+        .distinct()
+        .order_by(User.full_name, User.id)
+    )
+    return [(user_id, name) for user_id, name in rows]
+
+
+def add_team_member(core: Core, case_id: int, actor_id: int, *, user_id: int, part: str) -> None:
+    """Name ``user_id`` on the case's team (``part``: procurement or evaluation) and ask them to declare."""
+    if part not in set(TeamPart):
+        raise InvalidInput({"part": "Choose the procurement team or the evaluation panel"})
+    with core.db.unit_of_work() as session:
+        case = _case_for_team_change(core, session, case_id, actor_id)
+        choices = dict(team_choices(core, session, case))
+        if user_id not in choices:
+            on_team = session.scalar(
+                select(CaseTeamMember.id).where(CaseTeamMember.case_id == case.id, CaseTeamMember.user_id == user_id)
+            )
+            message = "They are already on the team" if on_team else f"Choose someone who works for {case.authority}"
+            raise InvalidInput({"user_id": message})
+        now = core.engine.clock()
+        session.add(CaseTeamMember(case_id=case.id, user_id=user_id, part=part, added_by_id=actor_id, added_at=now))
+        case.version += 1
+        core.engine.note_case_event(
+            session, case, actor_id=actor_id, action="add_team_member", data={"user_id": user_id, "part": part}, now=now
+        )
+        body = (
+            f"You are on the {PART_NAMES[TeamPart(part)]} for {case.reference} {case.title}. Before the procurement "
+            "goes further, declare on the case any conflict of interest you have in it, or that you have none "
+            "(Procurement Act 2023 s81-83)."
+        )
+        subject = f"{case.reference}: declare your interests"
+        session.add(OutboxMessage.queued(KIND, user_id, subject, body, now, case_id=case.id))
+
+
+def remove_team_member(core: Core, case_id: int, actor_id: int, *, user_id: int) -> None:
+    """Take ``user_id`` off the case's team (their declarations stay on the record)."""
+    with core.db.unit_of_work() as session:
+        case = _case_for_team_change(core, session, case_id, actor_id)
+        removed = session.execute(
+            delete(CaseTeamMember).where(CaseTeamMember.case_id == case.id, CaseTeamMember.user_id == user_id)
+        ).rowcount
+        if not removed:
+            raise NotFound("That person is not on this case's team")
+        case.version += 1
+        data = {"user_id": user_id}
+        core.engine.note_case_event(session, case, actor_id=actor_id, action="remove_team_member", data=data)
+
+
+def _case_for_team_change(core: Core, session: Session, case_id: int, actor_id: int) -> Case:
+    case = core.engine.lock_case(session, case_id, None)  # one change to the case at a time
+    actor = core.engine.actor(session, actor_id)
+    if not may_manage_team(actor, case):
+        pillar = core.governance.organisation.pillars[case.pillar].name
+        raise NotPermitted(
+            f"Only the {pillar} category team for {case.authority}, or an administrator, can change who works on"
+            " this case"
+        )
+    if case.stage != "procurement" or case.closed_at is not None:
+        raise InvalidInput({"user_id": "Only an open procurement has a team to change"})
+    return case
