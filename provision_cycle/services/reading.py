@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import Actor, AvailableAction
+from .teams import TeamMember, may_manage_team, team_of
 
 PAGE_SIZE = 25
 
@@ -203,6 +204,8 @@ class CasePage:
     actions: list[AvailableAction]
     tasks: list[Task]
     names: dict[int, str] = field(default_factory=dict)
+    team: list[TeamMember] = field(default_factory=list)  # a procurement's team and evaluation panel
+    may_manage_team: bool = False
 
     @property
     def live_step(self) -> ApprovalStep | None:
@@ -254,6 +257,8 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         actions=core.engine.available_actions(session, case, actor),
         tasks=list(session.scalars(select(Task).where(Task.case_id == case.id).order_by(Task.due_on))),
         names=names,
+        team=team_of(session, case.id) if case.stage == "procurement" else [],
+        may_manage_team=case.stage == "procurement" and may_manage_team(actor, case),
     )
 
 

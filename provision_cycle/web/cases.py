@@ -5,16 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
 
 from ..diagrams import to_svg
-from ..errors import DomainError, GuardFailed, InvalidInput, StaleCase
-from ..services import documents, reading
+from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
+from ..services import documents, reading, teams
 from ..workflow.engine import REQUEST_FIELDS, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
+    DeclarationForm,
     EditRequestForm,
+    TeamMemberForm,
     UploadForm,
     action_form_class,
     action_inputs,
     apply_errors,
+    options,
 )
 from .security import signed_in
 
@@ -98,6 +101,77 @@ def act(case_id: int, trigger: str):
         return redirect(url_for(".show", case_id=case_id))
     flash(result.message)
     return redirect(url_for(".show", case_id=case_id))
+
+
+@cases.route("/<id:case_id>/team", methods=["GET", "POST"])
+@signed_in
+def team(case_id: int):
+    """Who works on the procurement: add someone (they are asked to declare), or take someone off."""
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        if case.stage != "procurement" or not teams.may_manage_team(me(), case):
+            raise NotFound(f"There is no procurement {case_id} whose team you can change")
+        members = teams.team_of(session, case.id)
+        choices = teams.team_choices(core(), session, case)
+        session.expunge(case)
+    form = TeamMemberForm()
+    form.user_id.choices = options([("", "Choose a colleague")] + [(str(i), name) for i, name in choices])
+    if form.validate_on_submit():
+        try:
+            teams.add_team_member(core(), case_id, me().id, user_id=int(form.user_id.data), part=form.part.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", case_id=case_id))
+        else:
+            name = dict(choices)[int(form.user_id.data)]
+            flash(f"{name} is on the team, and has been asked to declare their interests")
+            return redirect(url_for(".team", case_id=case_id))
+    return render("cases/team.html", case=case, members=members, form=form)
+
+
+@cases.post("/<id:case_id>/team/<id:user_id>/remove")
+@signed_in
+def remove_from_team(case_id: int, user_id: int):
+    with core().db.reading() as session:
+        reading.get_case_for(session, me(), case_id)  # a case the person cannot see is not there
+        name = reading.user_names(session, {user_id}).get(user_id, "They")
+    try:
+        teams.remove_team_member(core(), case_id, me().id, user_id=user_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{name} is no longer on the team")
+    return redirect(url_for(".team", case_id=case_id))
+
+
+@cases.route("/<id:case_id>/declaration", methods=["GET", "POST"])
+@signed_in
+def declare(case_id: int):
+    """Declare your interests in a case (none, or a conflict and how it is mitigated), without acting on it."""
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        session.expunge(case)
+    form = DeclarationForm()
+    if form.validate_on_submit():
+        try:
+            core().engine.declare_interests(
+                case_id,
+                me().id,
+                has_conflict=form.has_conflict.data == "yes",
+                details=form.conflict_details.data or "",
+                mitigation=form.mitigation.data or "",
+            )
+        except InvalidInput as error:
+            apply_errors(form, {"conflict_details" if k == "details" else k: v for k, v in error.fields.items()})
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", case_id=case_id))
+        else:
+            flash(f"Your declaration on {case.reference} is recorded")
+            return redirect(url_for(".show", case_id=case_id))
+    return render("cases/declaration.html", case=case, form=form)
 
 
 @cases.route("/<id:case_id>/edit", methods=["GET", "POST"])

@@ -283,14 +283,22 @@ def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
     return values
 
 
+# The conflict-of-interest question, asked on the decision page and on its own.
+CONFLICT_QUESTION = "Do you have a conflict of interest in this case?"
+CONFLICT_HINT = (
+    "A financial or personal interest in a supplier, or anything that could look like one "
+    "(Procurement Act 2023, section 81)"
+)
+CONFLICT_CHOICES = [("no", "No, I have no conflict of interest"), ("yes", "Yes, I have a conflict to declare")]
+
+
 class DecisionForm(FlaskForm):
     version = HiddenField()
     has_conflict = RadioField(
-        "Do you have a conflict of interest in this case?",
+        CONFLICT_QUESTION,
         widget=GovRadioInput(),
-        description="A financial or personal interest in a supplier, or anything that could look like one "
-        "(Procurement Act 2023, section 81)",
-        choices=options([("no", "No, I have no conflict of interest"), ("yes", "Yes, I have a conflict to declare")]),
+        description=CONFLICT_HINT,
+        choices=options(CONFLICT_CHOICES),
         validators=[Optional()],
     )
     conflict_details = TextAreaField("Describe the conflict", widget=GovTextArea(), validators=[Length(max=5000)])
@@ -364,6 +372,40 @@ class ContractManagerForm(FlaskForm):
     )
     reason = TextAreaField("Reason for the change (optional)", widget=GovTextArea(), validators=[Length(max=2000)])
     submit = SubmitField("Change the contract manager", widget=GovSubmitInput())
+
+
+class TeamMemberForm(FlaskForm):
+    user_id = ChoiceField(
+        "Who works on this procurement?",
+        invalid="Choose a colleague from the list",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Choose who to add")],
+    )
+    part = RadioField(
+        "As part of",
+        widget=GovRadioInput(),
+        choices=options([("procurement", "The procurement team"), ("evaluation", "The evaluation panel")]),
+        validators=[InputRequired(message="Choose the procurement team or the evaluation panel")],
+    )
+    submit = SubmitField("Add to the team", widget=GovSubmitInput())
+
+
+class DeclarationForm(FlaskForm):
+    has_conflict = RadioField(
+        CONFLICT_QUESTION,
+        widget=GovRadioInput(),
+        description=CONFLICT_HINT,
+        choices=options(CONFLICT_CHOICES),
+        validators=[InputRequired(message="Say whether you have a conflict of interest")],
+    )
+    conflict_details = TextAreaField("Describe the conflict", widget=GovTextArea(), validators=[Length(max=5000)])
+    mitigation = TextAreaField(
+        "How is it mitigated?",
+        widget=GovTextArea(),
+        description="Without a mitigation you cannot decide, evaluate or work on this case",
+        validators=[Length(max=5000)],
+    )
+    submit = SubmitField("Record my declaration", widget=GovSubmitInput())
 
 
 class UploadForm(FlaskForm):

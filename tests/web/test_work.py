@@ -291,3 +291,29 @@ def test_the_category_team_hands_a_contract_to_another_contract_manager(core, db
     with db.reading() as session:
         assert session.get(Task, task_id).assignee_id == newcomer
     assert "Decide the renewal of Contract 0" in browser(newcomer).get("/tasks/").text
+
+
+def test_the_category_team_names_who_works_on_a_procurement_and_each_declares(core, db, browser):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    officer = browser(people.officer)
+
+    officer.post(f"/cases/{case_id}/team", {"user_id": str(people.legal), "part": "evaluation"})
+    page = officer.get(f"/cases/{case_id}/team").text
+    assert "Lena Legal is on the team, and has been asked to declare their interests" in page
+    assert "Not declared yet" in page and "Evaluation panel" in page
+    refused = officer.post(f"/cases/{case_id}/team", {"user_id": "", "part": "evaluation"}, status=400).text
+    assert "Choose who to add" in refused
+
+    legal = browser(people.legal)
+    assert "Declare your interests in this case" in legal.get(f"/cases/{case_id}").text
+    assert "Change the team" not in legal.get(f"/cases/{case_id}").text  # not in the category team
+    legal.get(f"/cases/{case_id}/team", status=404)
+    unsaid = legal.post(f"/cases/{case_id}/declaration", {"has_conflict": "yes"}, status=400).text
+    assert "Describe the conflict of interest you are declaring" in unsaid
+    legal.post(f"/cases/{case_id}/declaration", {"has_conflict": "no"})
+    assert "No conflict" in officer.get(f"/cases/{case_id}").text
+
+    officer.post(f"/cases/{case_id}/team/{people.legal}/remove", form_page=f"/cases/{case_id}/team")
+    assert "Lena Legal is no longer on the team" in officer.get(f"/cases/{case_id}/team").text
