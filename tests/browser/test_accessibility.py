@@ -55,6 +55,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium):
             "/contracts/",
             f"/contracts/{contract_id}",
             f"/contracts/{contract_id}/manager",
+            f"/cases/{case_id}/team",
+            f"/cases/{case_id}/declaration",
             "/admin/governance",
             "/approvals/cover",
         ],
