@@ -370,6 +370,33 @@ class ContractManagerIn(Request):
     reason: str = Field(default="", max_length=2000)
 
 
+class TeamMemberIn(Request):
+    user_id: int = Field(ge=1, le=MAX_ID)
+    part: Literal["procurement", "evaluation"]
+
+
+class TeamMemberOut(BaseModel):
+    user_id: int
+    name: str
+    part: Literal["procurement", "evaluation"]
+    active: bool
+    declaration: Literal["none", "no_conflict", "mitigated", "blocked"]
+
+
+class TeamOut(BaseModel):
+    """A procurement's team and evaluation panel: each member must declare before the conflicts assessment,
+    the notice and the award recommendation (Procurement Act 2023 s81-83)."""
+
+    case_id: int
+    members: list[TeamMemberOut]
+
+
+class DeclarationOut(BaseModel):
+    case_id: int
+    has_conflict: bool
+    blocks: bool  # a conflict with no mitigation: you cannot decide, evaluate or work on the case
+
+
 class CompleteTaskIn(Request):
     outcome: str = Field(max_length=40)
     note: str = Text

@@ -13,7 +13,8 @@ from ..errors import InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..models import AuditEvent, Case, Task
-from ..services import reading
+from ..models.cases import declaration_blocks
+from ..services import reading, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -585,6 +586,74 @@ def set_contract_manager(contract_id: int, body: s.ContractManagerIn):
         reading.get_contract_for(session, current_actor(), contract_id)  # one you cannot see does not exist
     assign_contract_manager(core(), contract_id, current_actor().id, manager_id=body.manager_id, reason=body.reason)
     return _contract_response(contract_id)
+
+
+def _team_response(case_id: int) -> Response:
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, current_actor(), case_id)
+        members = teams.team_of(session, case.id)
+    out = [s.TeamMemberOut(user_id=m.user_id, name=m.name, part=m.part, active=m.active, declaration=m.declaration)
+           for m in members]  # fmt: skip
+    return json_response(s.TeamOut(case_id=case_id, members=out))
+
+
+@operation(api, "GET", "/cases/{case_id}/team", summary="Who works on a procurement, and their declarations",
+           tag="Cases", response=s.TeamOut, errors=(404,))  # fmt: skip
+def get_team(case_id: int):
+    return _team_response(case_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/team",
+    summary="Name someone on a procurement's team or evaluation panel; they are asked to declare",
+    tag="Cases",
+    body=s.TeamMemberIn,
+    response=s.TeamOut,
+    errors=(403, 404, 422),
+)
+def add_to_team(case_id: int, body: s.TeamMemberIn):
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)  # one you cannot see does not exist
+    teams.add_team_member(core(), case_id, current_actor().id, user_id=body.user_id, part=body.part)
+    return _team_response(case_id)
+
+
+@operation(
+    api,
+    "DELETE",
+    "/cases/{case_id}/team/{user_id}",
+    summary="Take someone off a procurement's team (their declarations stay on the record)",
+    tag="Cases",
+    response=s.TeamOut,
+    errors=(403, 404, 422),
+)
+def remove_from_team(case_id: int, user_id: int):
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)
+    teams.remove_team_member(core(), case_id, current_actor().id, user_id=user_id)
+    return _team_response(case_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/declarations",
+    summary="Declare your interests in a case (none, or a conflict and its mitigation) without acting on it",
+    tag="Cases",
+    body=s.Declaration,
+    response=s.DeclarationOut,
+    errors=(403, 404, 422),
+)
+def declare(case_id: int, body: s.Declaration):
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)
+    core().engine.declare_interests(
+        case_id, current_actor().id, has_conflict=body.has_conflict, details=body.details, mitigation=body.mitigation
+    )
+    blocks = declaration_blocks(body.has_conflict, body.mitigation)
+    return json_response(s.DeclarationOut(case_id=case_id, has_conflict=body.has_conflict, blocks=blocks))
 
 
 def _task(task: Task) -> s.TaskOut:

@@ -257,3 +257,30 @@ def test_a_contract_is_handed_to_another_contract_manager(api, core, db):
     body = api(people.officer).post(path, {"manager_id": newcomer, "reason": "New post holder"}).json
     assert body["contract_manager_id"] == newcomer
     api(stranger).post(path, {"manager_id": people.contract_manager}, status=404)  # one they cannot see
+
+
+def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db):
+    people = hub_people(db)
+    stranger = create_user(db, ("category_officer", "CDC", "cnc"))
+    case_id = new_request(core.engine, people.requester, value="250000")
+    team = f"/cases/{case_id}/team"
+    api(people.requester).post(team, {"user_id": people.legal, "part": "evaluation"}, status=403)
+    api(people.officer).post(team, {"user_id": people.legal, "part": "caterer"}, status=422)
+    api(people.officer).post(team, {"user_id": stranger, "part": "evaluation"}, status=422)
+    api(stranger).post(team, {"user_id": people.legal, "part": "evaluation"}, status=404)  # one they cannot see
+    body = api(people.officer).post(team, {"user_id": people.legal, "part": "evaluation"}).json
+    assert body["members"] == [
+        {"user_id": people.legal, "name": "Lena Legal", "part": "evaluation", "active": True, "declaration": "none"}
+    ]
+
+    declared = (
+        api(people.legal)
+        .post(f"/cases/{case_id}/declarations", {"has_conflict": True, "details": "I own shares in a bidder"})
+        .json
+    )
+    assert declared == {"case_id": case_id, "has_conflict": True, "blocks": True}
+    assert api(people.requester).get(team).json["members"][0]["declaration"] == "blocked"
+    api(stranger).post(f"/cases/{case_id}/declarations", {"has_conflict": False}, status=404)
+
+    assert api(people.officer).call("DELETE", f"{team}/{people.legal}", status=200).json["members"] == []
+    api(people.officer).call("DELETE", f"{team}/{people.legal}", status=404)
