@@ -17,6 +17,7 @@ from .core import Core
 from .models import ApprovalStep, Case, StepStatus, User
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
+from .services.teams import add_team_member
 from .workflow.engine import ActionRequest
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -248,8 +249,12 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         inputs = {"preferred_option": "Option 2: an outcomes-based contract with a single provider"}
     if step == "submit" and route == "direct_award":
         engine.set_detail(case_id, requester, "direct_award_justification", "Only one supplier can provide it")
-    if step == "complete_conflicts_assessment":
-        engine.declare_interests(case_id, officer, has_conflict=False)
+    if step == "complete_conflicts_assessment":  # the team is named and has declared (PA23 s81-83)
+        evaluator = _someone(people, "category_manager", authority, pillar)
+        team = [(officer, "procurement")] + ([(evaluator, "evaluation")] if evaluator != officer else [])
+        for member, part in team:
+            add_team_member(core, case_id, officer, user_id=member, part=part)
+            engine.declare_interests(case_id, member, has_conflict=False)
     if step == "start_market":
         trigger, inputs = {
             "open_procedure": (
