@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from provision_cycle.models import Case
-from tests.factories import act, new_request
+from tests.factories import act, approve_gate, declare, new_request
 from tests.web.helpers import renewal_task, seed_contracts
 
 
@@ -145,3 +145,34 @@ def test_a_request_can_be_made_without_javascript(site, chromium):
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("[data-flash=success]")).to_contain_text("Submit for approval: PRC-")
     context.close()
+
+
+def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
+    people, engine = site.people, site.core.engine
+    case_id = new_request(engine, people.requester, value="250000", title="Case management system")
+    act(engine, case_id, "submit", people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, people.officer)
+
+    officer = open_as(people.officer)
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("link", name="Change the team").click()
+    officer.get_by_label("Who works on this procurement?").select_option(label="Lena Legal")
+    officer.get_by_label("The evaluation panel").check()
+    officer.get_by_role("button", name="Add to the team").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("asked to declare their interests")
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("button", name="Complete the conflicts assessment").click()
+    expect(officer.get_by_text("Lena Legal has not declared their interests yet")).to_be_visible()
+
+    legal = open_as(people.legal)
+    legal.goto(f"/cases/{case_id}")
+    legal.get_by_role("link", name="Declare your interests in this case").click()
+    legal.get_by_label("No, I have no conflict of interest").check()
+    legal.get_by_role("button", name="Record my declaration").click()
+    expect(legal.locator("[data-flash=success]")).to_contain_text("Your declaration")
+    expect(legal.locator("#team ~ table")).to_contain_text("No conflict")
+
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("button", name="Complete the conflicts assessment").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("Complete the conflicts assessment")
