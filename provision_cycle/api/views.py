@@ -606,7 +606,7 @@ def get_team(case_id: int):
 @operation(
     api,
     "POST",
-    "/cases/{case_id}/team",
+    "/cases/{case_id}/team/members",
     summary="Name someone on a procurement's team or evaluation panel; they are asked to declare",
     tag="Cases",
     body=s.TeamMemberIn,
@@ -623,7 +623,7 @@ def add_to_team(case_id: int, body: s.TeamMemberIn):
 @operation(
     api,
     "DELETE",
-    "/cases/{case_id}/team/{user_id}",
+    "/cases/{case_id}/team/members/{user_id}",
     summary="Take someone off a procurement's team (their declarations stay on the record)",
     tag="Cases",
     response=s.TeamOut,

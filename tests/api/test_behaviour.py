@@ -263,12 +263,12 @@ def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db
     people = hub_people(db)
     stranger = create_user(db, ("category_officer", "CDC", "cnc"))
     case_id = new_request(core.engine, people.requester, value="250000")
-    team = f"/cases/{case_id}/team"
-    api(people.requester).post(team, {"user_id": people.legal, "part": "evaluation"}, status=403)
-    api(people.officer).post(team, {"user_id": people.legal, "part": "caterer"}, status=422)
-    api(people.officer).post(team, {"user_id": stranger, "part": "evaluation"}, status=422)
-    api(stranger).post(team, {"user_id": people.legal, "part": "evaluation"}, status=404)  # one they cannot see
-    body = api(people.officer).post(team, {"user_id": people.legal, "part": "evaluation"}).json
+    team, members = f"/cases/{case_id}/team", f"/cases/{case_id}/team/members"
+    api(people.requester).post(members, {"user_id": people.legal, "part": "evaluation"}, status=403)
+    api(people.officer).post(members, {"user_id": people.legal, "part": "caterer"}, status=422)
+    api(people.officer).post(members, {"user_id": stranger, "part": "evaluation"}, status=422)
+    api(stranger).post(members, {"user_id": people.legal, "part": "evaluation"}, status=404)  # one they cannot see
+    body = api(people.officer).post(members, {"user_id": people.legal, "part": "evaluation"}).json
     assert body["members"] == [
         {"user_id": people.legal, "name": "Lena Legal", "part": "evaluation", "active": True, "declaration": "none"}
     ]
@@ -282,5 +282,5 @@ def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db
     assert api(people.requester).get(team).json["members"][0]["declaration"] == "blocked"
     api(stranger).post(f"/cases/{case_id}/declarations", {"has_conflict": False}, status=404)
 
-    assert api(people.officer).call("DELETE", f"{team}/{people.legal}", status=200).json["members"] == []
-    api(people.officer).call("DELETE", f"{team}/{people.legal}", status=404)
+    assert api(people.officer).call("DELETE", f"{members}/{people.legal}", status=200).json["members"] == []
+    api(people.officer).call("DELETE", f"{members}/{people.legal}", status=404)
