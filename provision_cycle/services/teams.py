@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import statements_of
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import Case, CaseTeamMember, OutboxMessage, RoleAssignment, TeamPart, User
+from ..models import Case, CaseTeamMember, ConflictDeclaration, OutboxMessage, RoleAssignment, TeamPart, User
 from ..models.cases import declaration_blocks
 from ..workflow import statements as sql
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
@@ -58,6 +58,28 @@ def team_of(session: Session, case_id: int) -> list[TeamMember]:
             declaration = "mitigated" if row.has_conflict else "no_conflict"
         members.append(TeamMember(row.user_id, row.full_name, row.part, row.is_active, declaration))
     return members
+
+
+def declarations_owed(session: Session, user_id: int) -> list[Case]:
+    """Open procurements whose team names ``user_id`` and that still wait for their declaration: none yet, or a
+    conflict with no mitigation."""
+    cases = session.scalars(
+        select(Case)
+        .join(CaseTeamMember, CaseTeamMember.case_id == Case.id)
+        .where(CaseTeamMember.user_id == user_id, Case.closed_at.is_(None))
+        .order_by(Case.id)
+    ).all()
+    owed = []
+    for case in cases:
+        latest = session.scalars(
+            select(ConflictDeclaration)
+            .where(ConflictDeclaration.case_id == case.id, ConflictDeclaration.user_id == user_id)
+            .order_by(ConflictDeclaration.id.desc())
+            .limit(1)
+        ).first()
+        if latest is None or latest.blocks:
+            owed.append(case)
+    return owed
 
 
 def team_choices(core: Core, session: Session, case: Case) -> list[tuple[int, str]]:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, url_for
 
 from ..errors import DomainError, InvalidInput
 from ..models import User
-from ..services import reading
+from ..services import reading, teams
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, me, render
@@ -25,6 +25,7 @@ def my_work():
             "work/my_work.html",
             requests=reading.my_requests(session, actor, limit=20),
             approvals=reading.approvals_waiting(core(), session, actor),
+            declarations=teams.declarations_owed(session, actor.id),
             tasks=reading.my_tasks(session, actor, today=core().engine.today(), include_snoozed=False),
             notifications=reading.my_notifications(session, actor),
             workflows=core().workflows,

@@ -307,6 +307,7 @@ def test_the_category_team_names_who_works_on_a_procurement_and_each_declares(co
     assert "Choose who to add" in refused
 
     legal = browser(people.legal)
+    assert "Declarations waiting for me" in legal.get("/my-work").text
     assert "Declare your interests in this case" in legal.get(f"/cases/{case_id}").text
     assert "Change the team" not in legal.get(f"/cases/{case_id}").text  # not in the category team
     legal.get(f"/cases/{case_id}/team", status=404)
@@ -314,6 +315,7 @@ def test_the_category_team_names_who_works_on_a_procurement_and_each_declares(co
     assert "Describe the conflict of interest you are declaring" in unsaid
     legal.post(f"/cases/{case_id}/declaration", {"has_conflict": "no"})
     assert "No conflict" in officer.get(f"/cases/{case_id}").text
+    assert "Declarations waiting for me" not in legal.get("/my-work").text
 
     officer.post(f"/cases/{case_id}/team/{people.legal}/remove", form_page=f"/cases/{case_id}/team")
     assert "Lena Legal is no longer on the team" in officer.get(f"/cases/{case_id}/team").text
