@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
-from ..workflow.engine import CASE_TEAM_ROLES, Actor
+from ..workflow.engine import Actor
 
 MANAGER_ROLE = "contract_manager"
 KIND = "contract_manager_changed"  # the outbox kind of both messages
@@ -20,9 +20,7 @@ MAX_REASON = 2000
 
 def may_assign_contract_manager(actor: Actor, contract: Contract) -> bool:
     """The category team for the contract's council and pillar, or an administrator of that council."""
-    return any(actor.holds(role, contract.authority, contract.pillar) for role in CASE_TEAM_ROLES) or actor.holds(
-        "administrator", contract.authority
-    )
+    return actor.runs_category(contract.authority, contract.pillar)
 
 
 def manager_choices(core: Core, session: Session, contract: Contract) -> list[tuple[int, str]]:

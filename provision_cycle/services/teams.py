@@ -20,7 +20,7 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Case, CaseTeamMember, ConflictDeclaration, OutboxMessage, RoleAssignment, TeamPart, User
 from ..models.cases import declaration_blocks
 from ..workflow import statements as sql
-from ..workflow.engine import CASE_TEAM_ROLES, Actor
+from ..workflow.engine import Actor
 
 KIND = "team_member_added"  # the outbox kind of the message asking a new member to declare
 PART_NAMES = {TeamPart.PROCUREMENT: "procurement team", TeamPart.EVALUATION: "evaluation panel"}
@@ -41,9 +41,7 @@ class TeamMember:
 
 def may_manage_team(actor: Actor, case: Case) -> bool:
     """The category team for the case's council and pillar, or an administrator of that council."""
-    return any(actor.holds(role, case.authority, case.pillar) for role in CASE_TEAM_ROLES) or actor.holds(
-        "administrator", case.authority
-    )
+    return actor.runs_category(case.authority, case.pillar)
 
 
 def team_of(session: Session, case_id: int) -> list[TeamMember]:

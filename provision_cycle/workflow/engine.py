@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..audit import GENESIS, sealed
 from ..db import Database, Transaction, statements_of
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
-from ..governance.organisation import JOINT
+from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
 from . import statements as sql
@@ -83,6 +83,13 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.username == SYSTEM_USERNAME
+
+    def runs_category(self, authority: str, pillar: str) -> bool:
+        """In the category team for ``authority`` and ``pillar``, or an administrator of the authority: who may
+        change who works on a case or who manages a contract."""
+        return any(self.holds(role, authority, pillar) for role in CASE_TEAM_ROLES) or self.holds(
+            ADMINISTRATOR, authority
+        )
 
 
 @dataclass
