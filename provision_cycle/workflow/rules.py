@@ -159,6 +159,8 @@ def conflicts_assessment_done(ctx: ActionContext) -> str | None:
 @guard
 def team_declared(ctx: ActionContext) -> str | None:
     """Everyone named on the case's team (still working here) has declared, and none is blocked (PA23 s81-83)."""
+    if not ctx.case.team_size:  # counted with the locked read: most cases name nobody beyond the actor
+        return None
     team = [m for m in ctx.tx.rows(statements.TEAM_WITH_DECLARATIONS, {"case_id": ctx.case.id}) if m.is_active]
     silent = [m.full_name for m in team if m.declaration_id is None]
     blocked = [m.full_name for m in team if m.declaration_id and declaration_blocks(m.has_conflict, m.mitigation)]

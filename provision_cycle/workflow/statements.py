@@ -62,6 +62,13 @@ LOCK_CASE_WITH_ACTOR = (
         _ACTORS_DECLARATION.with_only_columns(DECLARATIONS.c.id).scalar_subquery().label("actor_declaration_id"),
         _ACTORS_DECLARATION.with_only_columns(DECLARATIONS.c.has_conflict).scalar_subquery().label("actor_conflict"),
         _ACTORS_DECLARATION.with_only_columns(DECLARATIONS.c.mitigation).scalar_subquery().label("actor_mitigation"),
+        # How many people are named on the case's team: the team_declared guard reads their declarations only
+        # when there are some.
+        select(func.count())
+        .select_from(CaseTeamMember.__table__)
+        .where(CaseTeamMember.__table__.c.case_id == CASES.c.id)
+        .scalar_subquery()
+        .label("team_size"),
     )
     .select_from(
         CASES.outerjoin(USERS, USERS.c.id == bindparam("actor_id")).outerjoin(ROLES, ROLES.c.user_id == USERS.c.id)
