@@ -283,31 +283,35 @@ def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
     return values
 
 
-# The conflict-of-interest question, asked on the decision page and on its own.
-CONFLICT_QUESTION = "Do you have a conflict of interest in this case?"
-CONFLICT_HINT = (
-    "A financial or personal interest in a supplier, or anything that could look like one "
-    "(Procurement Act 2023, section 81)"
-)
-CONFLICT_CHOICES = [("no", "No, I have no conflict of interest"), ("yes", "Yes, I have a conflict to declare")]
-
-
-class DecisionForm(FlaskForm):
-    version = HiddenField()
-    has_conflict = RadioField(
-        CONFLICT_QUESTION,
+def _conflict_question(*validators) -> RadioField:
+    return RadioField(
+        "Do you have a conflict of interest in this case?",
         widget=GovRadioInput(),
-        description=CONFLICT_HINT,
-        choices=options(CONFLICT_CHOICES),
-        validators=[Optional()],
+        description="A financial or personal interest in a supplier, or anything that could look like one "
+        "(Procurement Act 2023, section 81)",
+        choices=options([("no", "No, I have no conflict of interest"), ("yes", "Yes, I have a conflict to declare")]),
+        validators=list(validators),
     )
+
+
+class DeclarationForm(FlaskForm):
+    """A person's declaration of interests in a case: on its own page, and with a decision."""
+
+    has_conflict = _conflict_question(InputRequired(message="Say whether you have a conflict of interest"))
     conflict_details = TextAreaField("Describe the conflict", widget=GovTextArea(), validators=[Length(max=5000)])
     mitigation = TextAreaField(
         "How is it mitigated?",
         widget=GovTextArea(),
-        description="Without a mitigation you cannot decide on this case",
+        description="Without a mitigation you cannot decide, evaluate or work on this case",
         validators=[Length(max=5000)],
     )
+    submit = SubmitField("Record my declaration", widget=GovSubmitInput())
+
+
+class DecisionForm(DeclarationForm):
+    version = HiddenField()
+    # Asked once: someone whose declaration is on record answers again only if it changed.
+    has_conflict = _conflict_question(Optional())
     outcome = RadioField(
         "Your decision",
         widget=GovRadioInput(),
@@ -388,24 +392,6 @@ class TeamMemberForm(FlaskForm):
         validators=[InputRequired(message="Choose the procurement team or the evaluation panel")],
     )
     submit = SubmitField("Add to the team", widget=GovSubmitInput())
-
-
-class DeclarationForm(FlaskForm):
-    has_conflict = RadioField(
-        CONFLICT_QUESTION,
-        widget=GovRadioInput(),
-        description=CONFLICT_HINT,
-        choices=options(CONFLICT_CHOICES),
-        validators=[InputRequired(message="Say whether you have a conflict of interest")],
-    )
-    conflict_details = TextAreaField("Describe the conflict", widget=GovTextArea(), validators=[Length(max=5000)])
-    mitigation = TextAreaField(
-        "How is it mitigated?",
-        widget=GovTextArea(),
-        description="Without a mitigation you cannot decide, evaluate or work on this case",
-        validators=[Length(max=5000)],
-    )
-    submit = SubmitField("Record my declaration", widget=GovSubmitInput())
 
 
 class UploadForm(FlaskForm):
