@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidInput, NotFound, NotPermitted
+from ..errors import InvalidInput, NotFound
 from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..workflow.engine import Actor
 
@@ -54,12 +54,7 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
         case = core.engine.lock_case(session, contract.case_id, None)  # one change to the contract at a time
         session.refresh(contract)
         actor = core.engine.actor(session, actor_id)
-        if not may_assign_contract_manager(actor, contract):
-            pillar = core.governance.organisation.pillars[contract.pillar].name
-            raise NotPermitted(
-                f"Only the {pillar} category team for {contract.authority}, or an administrator, can change the"
-                " contract manager"
-            )
+        core.engine.require_category_team(actor, contract.authority, contract.pillar, to="change the contract manager")
         choices = dict(manager_choices(core, session, contract))
         if manager_id not in choices:
             raise InvalidInput(

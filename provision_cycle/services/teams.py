@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..db import statements_of
-from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import Case, CaseTeamMember, ConflictDeclaration, OutboxMessage, RoleAssignment, TeamPart, User
+from ..errors import InvalidInput, NotFound
+from ..models import Case, CaseTeamMember, OutboxMessage, RoleAssignment, TeamPart, User
 from ..models.cases import declaration_blocks
 from ..workflow import statements as sql
 from ..workflow.engine import Actor
@@ -61,23 +61,9 @@ def team_of(session: Session, case_id: int) -> list[TeamMember]:
 def declarations_owed(session: Session, user_id: int) -> list[Case]:
     """Open procurements whose team names ``user_id`` and that still wait for their declaration: none yet, or a
     conflict with no mitigation."""
-    cases = session.scalars(
-        select(Case)
-        .join(CaseTeamMember, CaseTeamMember.case_id == Case.id)
-        .where(CaseTeamMember.user_id == user_id, Case.closed_at.is_(None))
-        .order_by(Case.id)
-    ).all()
-    owed = []
-    for case in cases:
-        latest = session.scalars(
-            select(ConflictDeclaration)
-            .where(ConflictDeclaration.case_id == case.id, ConflictDeclaration.user_id == user_id)
-            .order_by(ConflictDeclaration.id.desc())
-            .limit(1)
-        ).first()
-        if latest is None or latest.blocks:
-            owed.append(case)
-    return owed
+    rows = statements_of(session).rows(sql.DECLARATIONS_OF_MEMBER, {"user_id": user_id})
+    owed = [r.case_id for r in rows if r.declaration_id is None or declaration_blocks(r.has_conflict, r.mitigation)]
+    return list(session.scalars(select(Case).where(Case.id.in_(owed)).order_by(Case.id))) if owed else []
 
 
 def team_choices(core: Core, session: Session, case: Case) -> list[tuple[int, str]]:
@@ -139,12 +125,7 @@ def remove_team_member(core: Core, case_id: int, actor_id: int, *, user_id: int)
 def _case_for_team_change(core: Core, session: Session, case_id: int, actor_id: int) -> Case:
     case = core.engine.lock_case(session, case_id, None)  # one change to the case at a time
     actor = core.engine.actor(session, actor_id)
-    if not may_manage_team(actor, case):
-        pillar = core.governance.organisation.pillars[case.pillar].name
-        raise NotPermitted(
-            f"Only the {pillar} category team for {case.authority}, or an administrator, can change who works on"
-            " this case"
-        )
+    core.engine.require_category_team(actor, case.authority, case.pillar, to="change who works on this case")
     if case.stage != "procurement" or case.closed_at is not None:
         raise InvalidInput({"user_id": "Only an open procurement has a team to change"})
     return case

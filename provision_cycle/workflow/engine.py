@@ -227,6 +227,13 @@ class Engine:
         roles = tuple((r.role, r.authority, r.pillar) for r in rows if r.role)
         return Actor(user_id, rows[0].username, rows[0].full_name, roles)
 
+    def require_category_team(self, actor: Actor, authority: str, pillar: str, *, to: str) -> None:
+        """Refuse unless ``actor`` is in the category team for ``authority`` and ``pillar`` or an administrator
+        of it (``to``: what they would do, for the message)."""
+        if not actor.runs_category(authority, pillar):
+            name = self.governance.organisation.pillars[pillar].name
+            raise NotPermitted(f"Only the {name} category team for {authority}, or an administrator, can {to}")
+
     def _unavailable_message(self, definition: WorkflowDefinition, case: Row[Any], trigger: str) -> str:
         state = definition.label(case.state)
         available = [self._trigger_label(definition, case.state, t) for t in definition.triggers_from(case.state)]

@@ -101,6 +101,18 @@ TEAM_WITH_DECLARATIONS = (
     .order_by(USERS.c.full_name, TEAM.c.user_id)
 )
 
+# The open cases whose team names ``user_id``, each with that person's latest declaration on it.
+DECLARATIONS_OF_MEMBER = (
+    select(
+        TEAM.c.case_id,
+        _MEMBERS_DECLARATION.with_only_columns(DECLARATIONS.c.id).scalar_subquery().label("declaration_id"),
+        _MEMBERS_DECLARATION.with_only_columns(DECLARATIONS.c.has_conflict).scalar_subquery().label("has_conflict"),
+        _MEMBERS_DECLARATION.with_only_columns(DECLARATIONS.c.mitigation).scalar_subquery().label("mitigation"),
+    )
+    .join(CASES, CASES.c.id == TEAM.c.case_id)
+    .where(TEAM.c.user_id == bindparam("user_id"), CASES.c.closed_at.is_(None))
+)
+
 ACTOR_WITH_ROLES = (
     select(USERS.c.username, USERS.c.full_name, USERS.c.is_active, ROLES.c.role, ROLES.c.authority, ROLES.c.pillar)
     .select_from(USERS.outerjoin(ROLES, ROLES.c.user_id == USERS.c.id))
