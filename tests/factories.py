@@ -37,7 +37,12 @@ class Clock:
 
 
 def create_user(
-    db, *roles: tuple, username: str | None = None, full_name: str | None = None, active: bool = True
+    db,
+    *roles: tuple,
+    username: str | None = None,
+    full_name: str | None = None,
+    job_title: str = "",
+    active: bool = True,
 ) -> int:
     """``roles`` are (role, authority) or (role, authority, pillar) tuples."""
     n = next(_serial)
@@ -47,6 +52,7 @@ def create_user(
             username=username,
             full_name=full_name or f"Person {n}",
             email=f"{username}@example.gov.uk",
+            job_title=job_title,
             is_active=active,
         )
         for role in roles:

@@ -98,7 +98,7 @@ def test_the_new_manager_must_hold_the_role_for_the_contracts_council_and_pillar
     # A joint contract can go to a contract manager of either council.
     [joint_id] = seed_contracts(core, people, 1, authority="JOINT")
     with db.reading() as session:
-        choices = dict(manager_choices(core, session, session.get(Contract, joint_id)))
+        choices = {person.id for person in manager_choices(core, session, session.get(Contract, joint_id))}
     assert other_council in choices and people.contract_manager in choices and other_pillar not in choices
     assign_contract_manager(core, joint_id, people.officer, manager_id=other_council)
 

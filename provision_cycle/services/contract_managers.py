@@ -5,13 +5,14 @@ the open tasks that were theirs go with it, both people are told, and the case's
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound
 from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..workflow.engine import Actor
+from .people import Colleague, colleagues
 
 MANAGER_ROLE = "contract_manager"
 KIND = "contract_manager_changed"  # the outbox kind of both messages
@@ -23,23 +24,15 @@ def may_assign_contract_manager(actor: Actor, contract: Contract) -> bool:
     return actor.runs_category(contract.authority, contract.pillar)
 
 
-def manager_choices(core: Core, session: Session, contract: Contract) -> list[tuple[int, str]]:
+def manager_choices(core: Core, session: Session, contract: Contract) -> list[Colleague]:
     """Active people holding the Contract Manager role for the contract's council (either, for a joint one)
     and its pillar, by name."""
-    authorities = core.governance.organisation.authorities_of(contract.authority)
-    rows = session.execute(
-        select(User.id, User.full_name)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role == MANAGER_ROLE,
-            RoleAssignment.authority.in_(authorities),
-            or_(RoleAssignment.pillar == contract.pillar, RoleAssignment.pillar.is_(None)),
-            User.is_active,
-        )
-        .distinct()
-        .order_by(User.full_name, User.id)
+    return colleagues(
+        session,
+        RoleAssignment.role == MANAGER_ROLE,
+        RoleAssignment.authority.in_(core.governance.organisation.authorities_of(contract.authority)),
+        or_(RoleAssignment.pillar == contract.pillar, RoleAssignment.pillar.is_(None)),
     )
-    return [(user_id, name) for user_id, name in rows]
 
 
 def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> int:
@@ -55,7 +48,7 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
         session.refresh(contract)
         actor = core.engine.actor(session, actor_id)
         core.engine.require_category_team(actor, contract.authority, contract.pillar, to="change the contract manager")
-        choices = dict(manager_choices(core, session, contract))
+        choices = {person.id: person.full_name for person in manager_choices(core, session, contract)}
         if manager_id not in choices:
             raise InvalidInput(
                 {"manager_id": "Choose someone who holds the Contract Manager role for this council and pillar"}

@@ -21,6 +21,7 @@ from ..models import Case, CaseTeamMember, OutboxMessage, RoleAssignment, TeamPa
 from ..models.cases import declaration_blocks
 from ..workflow import statements as sql
 from ..workflow.engine import Actor
+from .people import Colleague, colleagues
 
 KIND = "team_member_added"  # the outbox kind of the message asking a new member to declare
 PART_NAMES = {TeamPart.PROCUREMENT: "procurement team", TeamPart.EVALUATION: "evaluation panel"}
@@ -66,18 +67,13 @@ def declarations_owed(session: Session, user_id: int) -> list[Case]:
     return list(session.scalars(select(Case).where(Case.id.in_(owed)).order_by(Case.id))) if owed else []
 
 
-def team_choices(core: Core, session: Session, case: Case) -> list[tuple[int, str]]:
+def team_choices(core: Core, session: Session, case: Case) -> list[Colleague]:
     """Active people who work for the case's council (either, for a joint case) and are not on its team yet."""
-    authorities = core.governance.organisation.authorities_of(case.authority)
-    on_team = select(CaseTeamMember.user_id).where(CaseTeamMember.case_id == case.id)
-    rows = session.execute(
-        select(User.id, User.full_name)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.authority.in_(authorities), User.is_active, User.id.not_in(on_team))
-        .distinct()
-        .order_by(User.full_name, User.id)
+    return colleagues(
+        session,
+        RoleAssignment.authority.in_(core.governance.organisation.authorities_of(case.authority)),
+        User.id.not_in(select(CaseTeamMember.user_id).where(CaseTeamMember.case_id == case.id)),
     )
-    return [(user_id, name) for user_id, name in rows]
 
 
 def add_team_member(core: Core, case_id: int, actor_id: int, *, user_id: int, part: str) -> None:
@@ -86,8 +82,7 @@ def add_team_member(core: Core, case_id: int, actor_id: int, *, user_id: int, pa
         raise InvalidInput({"part": "Choose the procurement team or the evaluation panel"})
     with core.db.unit_of_work() as session:
         case = _case_for_team_change(core, session, case_id, actor_id)
-        choices = dict(team_choices(core, session, case))
-        if user_id not in choices:
+        if user_id not in {person.id for person in team_choices(core, session, case)}:
             on_team = session.scalar(
                 select(CaseTeamMember.id).where(CaseTeamMember.case_id == case.id, CaseTeamMember.user_id == user_id)
             )

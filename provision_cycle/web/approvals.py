@@ -12,9 +12,10 @@ from ..errors import DomainError, InvalidInput, StaleCase
 from ..models import ConflictDeclaration, RoleAssignment, User
 from ..services import reading
 from ..services.decisions import Declaration, act_declaring
+from ..services.people import colleagues
 from ..workflow.engine import ActionRequest
 from .common import core, me, render
-from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, options
+from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, colleague_options
 from .security import signed_in
 
 approvals = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -117,17 +118,9 @@ def cover():
     form = DelegationForm()
     with core().db.reading() as session:
         approving = [code for code, role in core().governance.organisation.roles.items() if role.rank > 0]
-        people = session.execute(
-            select(User.id, User.full_name, User.job_title)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(User.is_active.is_(True), User.id != actor.id, RoleAssignment.role.in_(approving))
-            .distinct()
-            .order_by(User.full_name, User.id)
-        ).all()
+        people = colleagues(session, User.id != actor.id, RoleAssignment.role.in_(approving))
         current = reading.delegations_of(session, actor)
-    form.delegate.choices = options(
-        [("", "Choose a colleague")] + [(str(p.id), f"{p.full_name} ({p.job_title})") for p in people]
-    )
+    form.delegate.choices = colleague_options(people)
     if request.method == "GET":
         today = core().engine.today()
         form.starts_on.data = form.starts_on.data or today

@@ -17,7 +17,7 @@ from .forms import (
     action_form_class,
     action_inputs,
     apply_errors,
-    options,
+    colleague_options,
 )
 from .security import signed_in
 
@@ -115,7 +115,7 @@ def team(case_id: int):
         choices = teams.team_choices(core(), session, case)
         session.expunge(case)
     form = TeamMemberForm()
-    form.user_id.choices = options([("", "Choose a colleague")] + [(str(i), name) for i, name in choices])
+    form.user_id.choices = colleague_options(choices)
     if form.validate_on_submit():
         try:
             teams.add_team_member(core(), case_id, me().id, user_id=int(form.user_id.data), part=form.part.data)
@@ -125,7 +125,7 @@ def team(case_id: int):
             flash(error.message, "error")
             return redirect(url_for(".show", case_id=case_id))
         else:
-            name = dict(choices)[int(form.user_id.data)]
+            name = next(person.full_name for person in choices if person.id == int(form.user_id.data))
             flash(f"{name} is on the team, and has been asked to declare their interests")
             return redirect(url_for(".team", case_id=case_id))
     return render("cases/team.html", case=case, members=members, form=form)

@@ -13,7 +13,7 @@ from ..models import Task
 from ..services import reading
 from ..services.contract_managers import assign_contract_manager, manager_choices, may_assign_contract_manager
 from .common import core, me, render
-from .forms import ContractManagerForm, apply_errors, options
+from .forms import ContractManagerForm, apply_errors, colleague_options
 from .security import signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -152,13 +152,13 @@ def change_manager(contract_id: int):
         current = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
         session.expunge(contract)
     form = ContractManagerForm()
-    form.manager_id.choices = options((i, name) for i, name in choices if i != contract.contract_manager_id)
+    form.manager_id.choices = colleague_options([p for p in choices if p.id != contract.contract_manager_id])
     if form.validate_on_submit():
         try:
             moved = assign_contract_manager(
-                core(), contract_id, me().id, manager_id=form.manager_id.data, reason=form.reason.data or ""
+                core(), contract_id, me().id, manager_id=int(form.manager_id.data), reason=form.reason.data or ""
             )
-            name = dict(choices)[form.manager_id.data]
+            name = next(person.full_name for person in choices if person.id == int(form.manager_id.data))
             handed = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
             flash(f"{name} now manages {contract.reference}{handed}")
             return redirect(url_for(".show", contract_id=contract_id))

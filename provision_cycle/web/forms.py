@@ -7,6 +7,7 @@ form's fields by ``apply_errors`` so they show in the same GOV.UK error summary.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -38,6 +39,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..core import Core
 from ..governance.organisation import JOINT
+from ..services.people import Colleague
 from ..workflow.engine import AvailableAction
 
 VAT_CHOICES = [
@@ -69,6 +71,25 @@ class ChoiceField(SelectField):
     def pre_validate(self, form):
         if self.data not in {choice.value for choice in self.choices if choice.value}:
             raise ValidationError(self.invalid)
+
+
+class PersonField(ChoiceField):
+    """Choose a colleague: a select that the browser turns into a type-ahead (accessible-autocomplete, in
+    init.js), so a council of thousands is a few letters, not a long list. Without JavaScript it stays a
+    select. Fill it with ``colleague_options``."""
+
+    def __init__(self, label=None, validators=None, *, invalid: str = "Choose a colleague from the list", **kwargs):
+        kwargs.setdefault("render_kw", {"data-hub-autocomplete": "person"})
+        super().__init__(label, validators, invalid=invalid, widget=GovSelect(), **kwargs)
+
+
+def colleague_options(people: list[Colleague], prompt: str = "Choose a colleague") -> list[SelectChoice]:
+    """A ``PersonField``'s choices: "Name (job title)", with the email added where two people would read the
+    same, because the type-ahead picks by the words shown."""
+    labels = [f"{p.full_name} ({p.job_title})" if p.job_title else p.full_name for p in people]
+    repeated = {label for label, count in Counter(labels).items() if count > 1}
+    shown = [f"{label}, {p.email}" if label in repeated else label for p, label in zip(people, labels, strict=True)]
+    return options([("", prompt), *((str(p.id), label) for p, label in zip(people, shown, strict=True))])
 
 
 class GovDate(DateField):
@@ -335,12 +356,7 @@ class DecisionForm(DeclarationForm):
 
 
 class DelegationForm(FlaskForm):
-    delegate = ChoiceField(
-        "Who covers your approvals?",
-        invalid="Choose a colleague from the list",
-        widget=GovSelect(),
-        validators=[InputRequired(message="Choose a delegate")],
-    )
+    delegate = PersonField("Who covers your approvals?", validators=[InputRequired(message="Choose a delegate")])
     starts_on = GovDate("Away from", validators=[InputRequired(message="Enter the first day you are away")])
     ends_on = GovDate("Back on", validators=[InputRequired(message="Enter the last day you are away")])
     reason = StringField("Reason (optional)", widget=GovTextInput(), validators=[Length(max=200)])
@@ -368,23 +384,15 @@ class SnoozeTaskForm(FlaskForm):
 
 
 class ContractManagerForm(FlaskForm):
-    manager_id = RadioField(
-        "Who manages this contract now?",
-        widget=GovRadioInput(),
-        coerce=int,
-        validators=[InputRequired(message="Choose who manages the contract now")],
+    manager_id = PersonField(
+        "Who manages this contract now?", validators=[InputRequired(message="Choose who manages the contract now")]
     )
     reason = TextAreaField("Reason for the change (optional)", widget=GovTextArea(), validators=[Length(max=2000)])
     submit = SubmitField("Change the contract manager", widget=GovSubmitInput())
 
 
 class TeamMemberForm(FlaskForm):
-    user_id = ChoiceField(
-        "Who works on this procurement?",
-        invalid="Choose a colleague from the list",
-        widget=GovSelect(),
-        validators=[InputRequired(message="Choose who to add")],
-    )
+    user_id = PersonField("Who works on this procurement?", validators=[InputRequired(message="Choose who to add")])
     part = RadioField(
         "As part of",
         widget=GovRadioInput(),

@@ -134,17 +134,22 @@ def test_errors_are_summarised_and_focused(site, open_as):
     expect(requester.get_by_label("Title", exact=True)).to_be_focused()
 
 
-def test_a_request_can_be_made_without_javascript(site, chromium):
-    context = chromium.new_context(base_url=site.url, java_script_enabled=False)
-    page = context.new_page()
+def signed_in_without_javascript(site, chromium, user_id: int):
+    """A signed-in page in a context with JavaScript off; close its ``.context`` when done."""
+    page = chromium.new_context(base_url=site.url, java_script_enabled=False).new_page()
     page.goto("/sign-in")
-    page.get_by_label("Username").fill(site.username(site.people.requester))
+    page.get_by_label("Username").fill(site.username(user_id))
     page.get_by_label("Password", exact=True).fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def test_a_request_can_be_made_without_javascript(site, chromium):
+    page = signed_in_without_javascript(site, chromium, site.people.requester)
     start_procurement(page, title="Grit bins", value="12000")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("[data-flash=success]")).to_contain_text("Submit for approval: PRC-")
-    context.close()
+    page.context.close()
 
 
 def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
@@ -157,7 +162,8 @@ def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
     officer = open_as(people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Change the team").click()
-    officer.get_by_label("Who works on this procurement?").select_option(label="Lena Legal")
+    officer.get_by_label("Who works on this procurement?").fill("len")  # a type-ahead, not a long list
+    officer.get_by_role("option", name="Lena Legal").click()
     officer.get_by_label("The evaluation panel").check()
     officer.get_by_role("button", name="Add to the team").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("asked to declare their interests")
@@ -176,3 +182,42 @@ def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("button", name="Complete the conflicts assessment").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("Complete the conflicts assessment")
+
+
+def test_a_person_is_chosen_by_typing_and_what_the_box_shows_is_what_is_posted(site, open_as):
+    people = site.people
+    manager = open_as(people.manager)
+    manager.goto("/approvals/cover")
+    who = manager.get_by_role("combobox", name="Who covers your approvals?")
+    who.fill("hana")
+    expect(manager.get_by_role("option")).to_have_count(1)
+    manager.get_by_role("option", name="Hana Head").click()
+    expect(who).to_have_value("Hana Head")
+    # Emptied after a pick: the earlier pick must not be posted behind the person's back.
+    who.fill("")
+    manager.get_by_role("button", name="Set up cover").click()
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("Choose a delegate")
+    expect(manager.get_by_role("combobox", name="Who covers your approvals?")).to_have_class(
+        re.compile(r"\bgovuk-input--error\b")
+    )
+    # A name typed but not in the list is not a choice either.
+    manager.get_by_role("combobox", name="Who covers your approvals?").fill("Nobody Known")
+    manager.get_by_role("button", name="Set up cover").click()
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("Choose a delegate")
+    manager.locator(".govuk-error-summary").get_by_role("link", name="Choose a delegate").click()
+    expect(manager.get_by_role("combobox", name="Who covers your approvals?")).to_be_focused()
+
+    manager.get_by_role("combobox", name="Who covers your approvals?").fill("Hana")
+    manager.get_by_role("option", name="Hana Head").click()
+    manager.get_by_role("button", name="Set up cover").click()
+    expect(manager.locator("[data-flash=success]")).to_be_visible()
+    expect(manager.get_by_text(re.compile(r"^Hana Head, "))).to_be_visible()
+
+
+def test_without_javascript_a_person_is_chosen_from_the_list(site, chromium):
+    page = signed_in_without_javascript(site, chromium, site.people.manager)
+    page.goto("/approvals/cover")
+    page.get_by_label("Who covers your approvals?").select_option(label="Hana Head")
+    page.get_by_role("button", name="Set up cover").click()
+    expect(page.get_by_text(re.compile(r"^Hana Head, "))).to_be_visible()
+    page.context.close()

@@ -319,3 +319,24 @@ def test_the_category_team_names_who_works_on_a_procurement_and_each_declares(co
 
     officer.post(f"/cases/{case_id}/team/{people.legal}/remove", form_page=f"/cases/{case_id}/team")
     assert "Lena Legal is no longer on the team" in officer.get(f"/cases/{case_id}/team").text
+
+
+def test_a_person_picker_tells_apart_people_who_would_read_the_same(core, db, browser):
+    people = hub_people(db)
+    twins = [
+        create_user(db, ("finance", "OCC"), username=f"sam.smith{n}", full_name="Sam Smith", job_title="Accountant")
+        for n in (1, 2)
+    ]
+    create_user(db, ("finance", "OCC"), full_name="Pat Jones", job_title="Accountant")
+    create_user(db, ("finance", "CDC"), full_name="Cy Cherwell")  # works for the other council
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+
+    page = browser(people.officer).get(f"/cases/{case_id}/team").text
+    shown = re.findall(r'<option value="(\d*)"[^>]*>\s*([^<]*?)\s*</option>', page)
+    assert shown[0] == ("", "Choose a colleague")
+    labels = {label for _, label in shown}
+    assert {f"Sam Smith (Accountant), sam.smith{n}@example.gov.uk" for n in (1, 2)} <= labels
+    assert "Pat Jones (Accountant)" in labels and "Lena Legal" in labels and "Cy Cherwell" not in labels
+    assert {str(twin) for twin in twins} <= {value for value, _ in shown}
+    assert 'data-hub-autocomplete="person"' in page
