@@ -19,6 +19,10 @@ class Regime(enum.StrEnum):
     PCR2015 = "PCR2015"  # Public Contracts Regulations 2015: procurements commenced before 24 Feb 2025
     PA2023 = "PA2023"  # Procurement Act 2023
 
+    @property
+    def full_name(self) -> str:
+        return {"PCR2015": "Public Contracts Regulations 2015", "PA2023": "Procurement Act 2023"}[self.value]
+
 
 PA2023_COMMENCEMENT = date(2025, 2, 24)
 

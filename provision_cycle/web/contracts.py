@@ -137,6 +137,7 @@ def show(contract_id: int):
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
         may_change_manager=may_assign_contract_manager(me(), contract),
         organisation=core().governance.organisation,
+        today=core().engine.today(),
     )
 
 

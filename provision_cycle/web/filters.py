@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ..governance.statutory import Regime
+
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -38,8 +40,14 @@ def humanise(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+def regime(value: str | None) -> str:
+    """A legal regime by its name ("Procurement Act 2023"), as officers know it, not its code."""
+    return Regime(value).full_name if value in set(Regime) else (value or "")
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(day)
     app.add_template_filter(moment)
     app.add_template_filter(humanise)
+    app.add_template_filter(regime)

@@ -19,14 +19,15 @@ work = Blueprint("work", __name__)
 @work.get("/my-work")
 @signed_in
 def my_work():
-    actor = me()
+    actor, today = me(), core().engine.today()
     with core().db.reading() as session:
         return render(
             "work/my_work.html",
+            today=today,
             requests=reading.my_requests(session, actor, limit=20),
             approvals=reading.approvals_waiting(core(), session, actor),
             declarations=teams.declarations_owed(session, actor.id),
-            tasks=reading.my_tasks(session, actor, today=core().engine.today(), include_snoozed=False),
+            tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
             notifications=reading.my_notifications(session, actor),
             workflows=core().workflows,
         )

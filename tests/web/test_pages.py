@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from provision_cycle.models import Case
+from provision_cycle.governance.statutory import Regime
+from provision_cycle.models import Case, Contract
 from tests.factories import act, hub_people, new_request
 
 
@@ -168,6 +170,22 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
     assert "Enter a number of days between 1 and 3650" in bad
     csv = officer.get("/contracts/export.csv")
     assert csv.mimetype == "text/csv" and csv.text.count("\n") == 31
+
+
+def test_contract_page_names_its_regime_and_where_each_task_stands(core, db, browser):
+    from tests.web.helpers import renewal_task, seed_contracts
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    today = core.engine.today()
+    renewal_task(core, people, contract_id, "Decide the renewal", today - timedelta(days=3))
+    renewal_task(core, people, contract_id, "Plan the retender", today + timedelta(days=40))
+    page = browser(people.officer).get(f"/contracts/{contract_id}").text
+    with db.reading() as session:
+        regime = session.get(Contract, contract_id).regime
+    shown = re.search(r"Legal regime\s*</dt>\s*<dd[^>]*>\s*([^<]*?)\s*</dd>", page)
+    assert shown and shown[1] == Regime(regime).full_name  # "Public Contracts Regulations 2015", not "PCR2015"
+    assert re.search(r"Decide the renewal.*?Due now", page, re.S) and re.search(r"Plan the retender.*?Open", page, re.S)
 
 
 def test_error_pages(app, core, db, browser):
