@@ -203,9 +203,7 @@ def test_a_person_is_chosen_by_typing_and_what_the_box_shows_is_what_is_posted(s
     who.fill("")
     manager.get_by_role("button", name="Set up cover").click()
     expect(manager.locator(".govuk-error-summary")).to_contain_text("Choose a delegate")
-    expect(type_ahead(manager, "Who covers your approvals?")).to_have_class(
-        re.compile(r"\bgovuk-input--error\b")
-    )
+    expect(type_ahead(manager, "Who covers your approvals?")).to_have_class(re.compile(r"\bgovuk-input--error\b"))
     # A name typed but not in the list is not a choice either.
     type_ahead(manager, "Who covers your approvals?").fill("Nobody Known")
     manager.get_by_role("button", name="Set up cover").click()
