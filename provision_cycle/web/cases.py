@@ -41,6 +41,7 @@ def _case_page(case_id: int, upload: UploadForm, status: int = 200):
             upload=upload,
             organisation=core().governance.organisation,
             status=status,
+            today=core().engine.today(),
         )
 
 

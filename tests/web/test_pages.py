@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from provision_cycle.governance.statutory import Regime
 from provision_cycle.models import Case, Contract
 from tests.factories import act, hub_people, new_request
@@ -125,6 +127,7 @@ def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
     page = officer.get(f"/cases/{case_id}").text
     for text in ("Approval route", "History", "Submit", "Where it is in the workflow", "Head of Category"):
         assert text in page
+    assert f'href="/cases/{case_id}/diagram.svg">Open the workflow diagram at full size' in page
     svg = officer.get(f"/cases/{case_id}/diagram.svg")
     assert svg.mimetype == "image/svg+xml"
 
@@ -182,10 +185,14 @@ def test_contract_page_names_its_regime_and_where_each_task_stands(core, db, bro
     renewal_task(core, people, contract_id, "Plan the retender", today + timedelta(days=40))
     page = browser(people.officer).get(f"/contracts/{contract_id}").text
     with db.reading() as session:
-        regime = session.get(Contract, contract_id).regime
+        regime, case_id = session.execute(
+            select(Contract.regime, Contract.case_id).where(Contract.id == contract_id)
+        ).one()
     shown = re.search(r"Legal regime\s*</dt>\s*<dd[^>]*>\s*([^<]*?)\s*</dd>", page)
     assert shown and shown[1] == Regime(regime).full_name  # "Public Contracts Regulations 2015", not "PCR2015"
     assert re.search(r"Decide the renewal.*?Due now", page, re.S) and re.search(r"Plan the retender.*?Open", page, re.S)
+    on_case = browser(people.officer).get(f"/cases/{case_id}").text  # the contract-management case lists them too
+    assert re.search(r"Decide the renewal[^<]*<strong[^>]*>Due now", on_case)
 
 
 def test_error_pages(app, core, db, browser):
