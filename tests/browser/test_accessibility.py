@@ -25,13 +25,17 @@ def _signed_in(chromium, site, user_id, **options):
 
 def _violations(page, url: str) -> list[str]:
     page.goto(url)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    return _violations_here(page)
+
+
+def _known_upstream(violation: dict) -> bool:
+    """GOV.UK Frontend puts aria-expanded on a radio that reveals a question, knowing ARIA does not allow it
+    there: screen readers announce it and research with disabled users found it helps (alphagov/govuk-frontend
+    issue 979). Only that case is let through; any other disallowed attribute still fails."""
+    return violation["id"] == "aria-allowed-attr" and all(
+        "govuk-radios__input" in node["html"] and "aria-expanded" in node["failureSummary"]
+        for node in violation["nodes"]
+    )
 
 
 def _world(site):
@@ -79,9 +83,9 @@ def _violations_here(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
-        f"{page.url}: {v['id']} ({v['impact']}): {v['help']}"
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in ("serious", "critical") and not _known_upstream(v)
     ]
 
 

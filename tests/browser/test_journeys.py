@@ -180,7 +180,16 @@ def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
     legal = open_as(people.legal)
     legal.goto(f"/cases/{case_id}")
     legal.get_by_role("link", name="Declare your interests in this case").click()
+    # The conflict's description and mitigation are asked only of someone who has one.
+    expect(legal.get_by_label("Describe the conflict")).to_be_hidden()
+    legal.get_by_label("Yes, I have a conflict to declare").check()
+    expect(legal.get_by_label("Describe the conflict")).to_be_visible()
+    expect(legal.get_by_label("How is it mitigated?")).to_be_visible()
+    legal.get_by_role("button", name="Record my declaration").click()
+    expect(legal.locator(".govuk-error-summary")).to_contain_text("Describe the conflict")
+    expect(legal.get_by_label("Describe the conflict")).to_be_visible()  # still revealed with its error
     legal.get_by_label("No, I have no conflict of interest").check()
+    expect(legal.get_by_label("Describe the conflict")).to_be_hidden()
     legal.get_by_role("button", name="Record my declaration").click()
     expect(legal.locator("[data-flash=success]")).to_contain_text("Your declaration")
     expect(legal.locator("#team ~ table")).to_contain_text("No conflict")
