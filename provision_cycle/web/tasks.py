@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import DomainError, InvalidInput, NotFound
-from ..models import Case, Task
+from ..models import Case, Contract, Task
 from ..services import reading
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
 from .common import core, me, render
@@ -23,20 +23,22 @@ def mine():
     return render("tasks/list.html", tasks=items, today=core().engine.today())
 
 
-def _task(task_id: int) -> tuple[Task, Case]:
+def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
+    """The task, the case it is recorded on and the contract it is about (if any), for someone who may act."""
     with core().db.reading() as session:
         task = session.get(Task, task_id)
         case = session.get(Case, task.case_id) if task and task.case_id else None
         if task is None or not may_act_on_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
+        contract = session.get(Contract, task.contract_id) if task.contract_id else None
         session.expunge_all()
-        return task, case
+        return task, case, contract
 
 
 @tasks.route("/<id:task_id>", methods=["GET", "POST"])
 @signed_in
 def show(task_id: int):
-    task, case = _task(task_id)
+    task, case, contract = _task(task_id)
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     complete.outcome.choices = options(outcomes_for(task.kind))
     if request.method == "POST":
@@ -56,4 +58,13 @@ def show(task_id: int):
                 flash(error.message, "error")
                 return redirect(url_for(".mine"))
     form = complete if complete.errors else snooze  # the one whose errors the summary lists
-    return render("tasks/show.html", task=task, case=case, complete=complete, snooze=snooze, form=form)
+    return render(
+        "tasks/show.html",
+        task=task,
+        case=case,
+        contract=contract,
+        state=core().workflows.get(case.workflow, case.workflow_version).label(case.state) if case else None,
+        complete=complete,
+        snooze=snooze,
+        form=form,
+    )

@@ -22,6 +22,21 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
     task_id = _task(core, people)
     manager = browser(people.contract_manager)
     assert "Decide the renewal of Contract 0" in manager.get("/my-work").text
+    # What a renewal decision needs, on the task: the contract's dates, its options, and where to act on it.
+    shown = manager.get(f"/tasks/{task_id}").text
+    with db.reading() as session:
+        contract = session.get(Task, task_id).contract
+        facts = {
+            "Contract": f"{contract.reference} Contract 0",
+            "Supplier": "Supplier 0",
+            "Ends": f"{contract.end_date.day} {contract.end_date:%B %Y}",
+            "Last day to give notice": f"{contract.notice_by.day} {contract.notice_by:%B %Y}",
+            "Extension options": "None left",
+            "Its case": "Live",
+        }
+    for key, value in facts.items():
+        assert re.search(rf"{key}</dt><dd[^>]*>.*?{value}", shown), key
+    assert "The decision itself goes for" in shown and f'/cases/{contract.case_id}#actions"' in shown
     page = manager.post(f"/tasks/{task_id}", {"complete-submit": "1"}, status=400).text
     assert "Choose what was decided or done" in page
     manager.post(
