@@ -138,7 +138,10 @@ def test_notifiable_below_threshold_from_30000_including_vat(governance):
 def test_standstill_skips_christmas_and_boxing_day():
     # Award notice Tue 22 Dec 2026: 22, 23, 24, (25 Christmas, 26-27 weekend, 28 Boxing Day observed) 29, 30, 31,
     # (1 Jan New Year, 2-3 weekend, 4 Jan Scotland's 2 January holiday moved off the Saturday) 5, 6 January.
-    assert statutory.standstill(date(2026, 12, 22)).due_on == date(2027, 1, 6)
+    standstill = statutory.standstill(date(2026, 12, 22))
+    assert standstill.due_on == date(2027, 1, 6)
+    # Dates in the reasons are written as officers write them: "7 January", not "07 January".
+    assert standstill.basis.endswith("the contract may be entered into from 7 January 2027")
 
 
 def test_a_scottish_only_bank_holiday_is_not_a_working_day():

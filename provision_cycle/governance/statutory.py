@@ -203,8 +203,8 @@ def standstill(award_notice_published: date) -> Deadline:
     return Deadline(
         "standstill_end",
         last,
-        f"PA23 s51: {STANDSTILL_WORKING_DAYS} working days beginning with {award_notice_published:%d %B %Y} "
-        f"(award notice published); the contract may be entered into from {next_working_day(last):%d %B %Y}",
+        f"PA23 s51: {STANDSTILL_WORKING_DAYS} working days beginning with {award_notice_published:%-d %B %Y} "
+        f"(award notice published); the contract may be entered into from {next_working_day(last):%-d %B %Y}",
     )
 
 
@@ -212,7 +212,7 @@ def contract_details_notice(entered_into: date) -> Deadline:
     return Deadline(
         "contract_details_notice",
         days_beginning_with(entered_into, CONTRACT_DETAILS_NOTICE_DAYS),
-        f"PA23 s53: within {CONTRACT_DETAILS_NOTICE_DAYS} days beginning with {entered_into:%d %B %Y} "
+        f"PA23 s53: within {CONTRACT_DETAILS_NOTICE_DAYS} days beginning with {entered_into:%-d %B %Y} "
         "(contract entered into)",
     )
 
@@ -221,7 +221,7 @@ def termination_notice(ended: date) -> Deadline:
     return Deadline(
         "termination_notice",
         days_beginning_with(ended, TERMINATION_NOTICE_DAYS),
-        f"PA23 s80: within {TERMINATION_NOTICE_DAYS} days beginning with {ended:%d %B %Y} (contract ended)",
+        f"PA23 s80: within {TERMINATION_NOTICE_DAYS} days beginning with {ended:%-d %B %Y} (contract ended)",
     )
 
 
@@ -230,7 +230,7 @@ def earliest_key_decision(forward_plan_published: date) -> Deadline:
         "forward_plan",
         forward_plan_published + timedelta(days=FORWARD_PLAN_NOTICE_DAYS),
         f"Key decision: on the forward plan at least {FORWARD_PLAN_NOTICE_DAYS} clear days, from "
-        f"{forward_plan_published:%d %B %Y}",
+        f"{forward_plan_published:%-d %B %Y}",
     )
 
 
@@ -254,7 +254,7 @@ def payments_compliance_notice(today: date) -> Deadline | None:
     return Deadline(
         "payments_compliance_notice",
         days_beginning_with(period_end, PAYMENTS_COMPLIANCE_DAYS),
-        f"PA23 s69 and reg 38: within {PAYMENTS_COMPLIANCE_DAYS} days beginning with {period_end:%d %B %Y}, the last "
+        f"PA23 s69 and reg 38: within {PAYMENTS_COMPLIANCE_DAYS} days beginning with {period_end:%-d %B %Y}, the last "
         "day of the reporting period; approved by the officer responsible for finances",
     )
 
@@ -270,7 +270,7 @@ def pipeline_notice(today: date, expected_spend: int) -> Deadline | None:
         "pipeline_notice",
         due,
         f"PA23 s93: expected spend over {PIPELINE_SPEND_THRESHOLD:,} this financial year; publish within "
-        f"{PIPELINE_DAYS} days beginning with {start:%d %B %Y}, listing contracts over 2,000,000 to be advertised "
+        f"{PIPELINE_DAYS} days beginning with {start:%-d %B %Y}, listing contracts over 2,000,000 to be advertised "
         "in the next 18 months",
     )
 

@@ -137,7 +137,7 @@ def forward_plan_period_passed(ctx: ActionContext) -> str | None:
     if deadline is None:
         return "A key decision needs its forward plan entry recorded first (28 days' notice)"
     if ctx.today < deadline.due_on:
-        return f"A key decision cannot be taken before {deadline.due_on:%d %B %Y}, 28 days after the forward plan entry"
+        return f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}, 28 days after the forward plan entry"
     return None
 
 
@@ -208,7 +208,7 @@ def tender_period_long_enough(ctx: ActionContext) -> str | None:
     if (closes - published).days < minimum:
         return (
             f"The tender period must be at least {minimum} days (Procurement Act 2023 s54): "
-            f"tenders can close on {published + timedelta(days=minimum):%d %B %Y} at the earliest"
+            f"tenders can close on {published + timedelta(days=minimum):%-d %B %Y} at the earliest"
         )
     return None
 
@@ -217,7 +217,7 @@ def tender_period_long_enough(ctx: ActionContext) -> str | None:
 def tender_period_ended(ctx: ActionContext) -> str | None:
     closes = ctx.details.get("tenders_close_on")
     if closes and ctx.today <= date.fromisoformat(closes):
-        return f"The tender period is open until {date.fromisoformat(closes):%d %B %Y}"
+        return f"The tender period is open until {date.fromisoformat(closes):%-d %B %Y}"
     return None
 
 
@@ -225,7 +225,7 @@ def tender_period_ended(ctx: ActionContext) -> str | None:
 def standstill_ended(ctx: ActionContext) -> str | None:
     deadline = ctx.deadline("standstill_end")
     if deadline and ctx.today <= deadline.due_on:
-        return f"Standstill runs to the end of {deadline.due_on:%d %B %Y} (Procurement Act 2023 s51)"
+        return f"Standstill runs to the end of {deadline.due_on:%-d %B %Y} (Procurement Act 2023 s51)"
     return None
 
 
@@ -258,7 +258,7 @@ def extension_available(ctx: ActionContext) -> str | None:
     if contract.extension_months_available <= 0:
         return "This contract has no extension options left"
     if extend_to <= contract.end_date or extend_to > limit:
-        return f"An extension must end after {contract.end_date:%d %B %Y} and no later than {limit:%d %B %Y}"
+        return f"An extension must end after {contract.end_date:%-d %B %Y} and no later than {limit:%-d %B %Y}"
     return None
 
 
@@ -266,7 +266,7 @@ def extension_available(ctx: ActionContext) -> str | None:
 def end_date_reached(ctx: ActionContext) -> str | None:
     contract = ctx.contract()
     if contract and ctx.today < contract.end_date:
-        return f"The contract runs until {contract.end_date:%d %B %Y}"
+        return f"The contract runs until {contract.end_date:%-d %B %Y}"
     return None
 
 
