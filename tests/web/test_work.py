@@ -355,3 +355,23 @@ def test_a_person_picker_tells_apart_people_who_would_read_the_same(core, db, br
     assert "Pat Jones (Accountant)" in labels and "Lena Legal" in labels and "Cy Cherwell" not in labels
     assert {str(twin) for twin in twins} <= {value for value, _ in shown}
     assert 'data-hub-autocomplete="person"' in page
+
+
+def test_notifications_keep_their_lines_and_new_tasks_lead_to_the_task_list(core, db, browser):
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_renewal_tasks
+
+    people = hub_people(db)
+    seed_contracts(core, people, 2)  # ending in 30 and 60 days: both due their renewal decision
+    assert raise_renewal_tasks(core, schedule_for(core), core.engine.today()).changed == 2
+
+    page = browser(people.contract_manager).get("/notifications").text
+    listed = re.search(
+        r'<a class="govuk-link" href="([^"]+)">2 new tasks for you</a>.*?<div class="hub-message">(.*?)</div>',
+        page,
+        re.S,
+    )
+    assert listed and listed[1] == "/tasks/"
+    lines = listed[2].strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("- Renewal decision: CON-") for line in lines)
+    assert 'href="/tasks/">2 new tasks for you' in browser(people.contract_manager).get("/my-work").text
