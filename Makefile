@@ -42,8 +42,9 @@ run: install  ## Run the application on http://127.0.0.1:5000 (SQLite, demo data
 test: install  ## Run the whole test suite (PostgreSQL and browser tests skip, with a reason, without a server or Chromium)
 	$(BIN)/python -m pytest
 
-lint: install  ## Check style with ruff
+lint: install  ## Check style and formatting with ruff
 	$(BIN)/ruff check provision_cycle tests benchmarks
+	$(BIN)/ruff format --check provision_cycle tests benchmarks
 
 bench: install  ## Benchmark transitions per second (SQLite and PostgreSQL) against the raw SQL floor and SpiffWorkflow
 	$(BIN)/python -m benchmarks.transitions

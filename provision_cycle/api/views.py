@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit import case_chain_intact
 from ..core import Core
@@ -302,27 +302,22 @@ def _if_match() -> int | None:
 def list_cases(query: s.CaseQuery):
     actor = current_actor()
     with core().db.reading() as session:
-        statement = select(Case).where(reading.visible_cases(actor))
-        for column, value in (
-            (Case.state, query.state),
-            (Case.stage, query.stage),
-            (Case.pillar, query.pillar),
-            (Case.authority, query.authority),
-            (Case.requester_id, query.requester_id),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
-        if query.waiting_on_me:
-            waiting = [w.case.id for w in reading.approvals_waiting(core(), session, actor)]
-            statement = statement.where(Case.id.in_(waiting))
-        total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        cases = session.scalars(
-            statement.order_by(Case.updated_at.desc(), Case.id.desc())
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
-        ).all()
+        waiting = (
+            frozenset(w.case.id for w in reading.approvals_waiting(core(), session, actor))
+            if query.waiting_on_me
+            else None
+        )
+        filters = query.model_dump(include={"state", "stage", "pillar", "authority", "requester_id"}, exclude_none=True)
+        found = reading.cases_page(
+            core(), session, actor, reading.CaseQuery(**filters, case_ids=waiting, page=query.page), query.per_page
+        )
         return json_response(
-            s.CaseList(items=[_summary(c) for c in cases], page=query.page, per_page=query.per_page, total=total)
+            s.CaseList(
+                items=[_summary(case) for (case,) in found.rows],
+                page=query.page,
+                per_page=query.per_page,
+                total=found.total,
+            )
         )
 
 

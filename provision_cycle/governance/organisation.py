@@ -61,6 +61,21 @@ class Organisation:
     def is_authority_choice(self, code: str) -> bool:
         return code == JOINT or code in self.authorities
 
+    @property
+    def pillar_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of each pillar, in configuration order."""
+        return [(code, pillar.name) for code, pillar in self.pillars.items()]
+
+    @property
+    def council_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of each council."""
+        return [(code, authority.name) for code, authority in self.authorities.items()]
+
+    @property
+    def authority_choices(self) -> list[tuple[str, str]]:
+        """What a case or contract may belong to: each council, then the councils jointly."""
+        return [*self.council_choices, (JOINT, self.joint_name)]
+
 
 def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
     root = Node.load(config_dir / "organisation.yaml", problems, root=config_dir.parent)

@@ -268,6 +268,59 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
+# --- the cases: the pipeline --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CaseQuery:
+    """Which of the cases a person can see to list; every filter is optional."""
+
+    text: str = ""  # in the title or reference
+    stage: str = ""
+    state: str = ""
+    pillar: str = ""
+    authority: str = ""
+    requester_id: int | None = None
+    open_only: bool = False  # leave out cases at an end state (rejected, cancelled, awarded and done, expired)
+    case_ids: frozenset[int] | None = None
+    sort: str = "updated"
+    page: int = 1
+
+    SORTS = {
+        "updated": (Case.updated_at.desc(), Case.id.desc()),
+        "newest": (Case.id.desc(),),
+        "value": (Case.estimated_value.desc(), Case.id.desc()),
+    }
+
+
+def cases_page(core: Core, session: Session, actor: Actor, q: CaseQuery, per_page: int = PAGE_SIZE) -> ResultPage:
+    """Rows of (case,) that ``actor`` may see and that match ``q``."""
+    query = select(Case).where(visible_cases(actor))
+    if q.text:
+        like = f"%{q.text.lower()}%"
+        query = query.where(or_(func.lower(Case.title).like(like), func.lower(Case.reference).like(like)))
+    for column, value in (
+        (Case.stage, q.stage),
+        (Case.state, q.state),
+        (Case.pillar, q.pillar),
+        (Case.authority, q.authority),
+        (Case.requester_id, q.requester_id),
+    ):
+        if value:
+            query = query.where(column == value)
+    if q.open_only:
+        query = query.where(~_at_an_end(core))
+    if q.case_ids is not None:
+        query = query.where(Case.id.in_(sorted(q.case_ids)) if q.case_ids else false())
+    return _page_of(session, query, CaseQuery.SORTS.get(q.sort, CaseQuery.SORTS["updated"]), q.page, per_page)
+
+
+def _at_an_end(core: Core) -> ColumnElement[bool]:
+    """A case at a final state of its workflow (any version)."""
+    finals: dict[str, set[str]] = {}
+    for definition in core.workflows.definitions.values():
+        finals.setdefault(definition.name, set()).update(s.name for s in definition.states.values() if s.final)
+    return or_(*(and_(Case.workflow == name, Case.state.in_(sorted(states))) for name, states in finals.items()))
+
+
 # --- the contract register ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RegisterQuery:
@@ -288,11 +341,22 @@ class RegisterQuery:
 
 
 @dataclass
-class RegisterPage:
-    rows: list[tuple[Contract, Case, str | None]]  # contract, its case, contract manager's name
+class ResultPage:
+    """One page of a filtered list: its rows, how many match in all, and which page of how many this is."""
+
+    rows: list
     total: int
     page: int
     pages: int
+
+
+def _page_of(session: Session, query, ordering, page: int, per_page: int) -> ResultPage:
+    """``query``'s rows on ``page`` (clamped to the pages there are), in ``ordering``."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = session.execute(query.order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
+    return ResultPage(list(rows), total, page, pages)
 
 
 def _register_query(actor: Actor, q: RegisterQuery, today: date):
@@ -325,14 +389,10 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
 
 def register_page(
     session: Session, actor: Actor, q: RegisterQuery, today: date, per_page: int = PAGE_SIZE
-) -> RegisterPage:
-    query = _register_query(actor, q, today)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, q.page), pages)
+) -> ResultPage:
+    """Rows of (contract, its case, the contract manager's name)."""
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
-    rows = session.execute(query.order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
-    return RegisterPage(list(rows), total, page, pages)
+    return _page_of(session, _register_query(actor, q, today), ordering, q.page, per_page)
 
 
 def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):

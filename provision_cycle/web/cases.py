@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, request, send_file, url_
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..services import documents, reading, teams
-from ..workflow.engine import REQUEST_FIELDS, ActionRequest, AvailableAction
+from ..workflow.engine import REQUEST_FIELDS, STAGE_PREFIX, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
     DeclarationForm,
@@ -22,6 +22,36 @@ from .forms import (
 from .security import signed_in
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
+
+CASE_SORTS = {"updated": "Last changed", "newest": "Newest first", "value": "Value, highest first"}
+
+
+@cases.get("/")
+@signed_in
+def pipeline():
+    """The cases a person can see: the pipeline for category staff, their own requests for a requester."""
+    args = request.args
+    page = args.get("page", "1")
+    query = reading.CaseQuery(
+        text=args.get("q", "").strip()[:100],
+        stage=args.get("stage", ""),
+        pillar=args.get("pillar", ""),
+        authority=args.get("authority", ""),
+        open_only=args.get("show", "open") != "all",
+        sort=args.get("sort", "updated") if args.get("sort") in CASE_SORTS else "updated",
+        page=int(page) if page.isdigit() else 1,
+    )
+    with core().db.reading() as session:
+        found = reading.cases_page(core(), session, me(), query)
+    return render(
+        "cases/list.html",
+        page=found,
+        query=query,
+        sorts=CASE_SORTS,
+        stages=[(stage, core().workflows.for_stage(stage).title) for stage in STAGE_PREFIX],
+        workflows=core().workflows,
+        organisation=core().governance.organisation,
+    )
 
 
 @cases.get("/<id:case_id>")

@@ -62,13 +62,15 @@ def register():
     query, problems = _query()
     with core().db.reading() as session:
         page = reading.register_page(session, me(), query, core().engine.today())
+    states = core().workflows.for_stage("contract").states
     return render(
         "contracts/register.html",
         page=page,
         query=query,
         problems=problems,
         organisation=core().governance.organisation,
-        states=core().workflows.for_stage("contract").states,
+        states=states,
+        status_choices=[(state.name, state.label) for state in states.values()],
         status=400 if problems else 200,
     )
 

@@ -434,7 +434,7 @@ class GrantRoleForm(FlaskForm):
         self.authority.choices = options(
             [("", "Choose a council")] + [(a.code, a.name) for a in org.authorities.values()]
         )
-        self.pillar.choices = options([("", "No pillar")] + [(p.code, p.name) for p in org.pillars.values()])
+        self.pillar.choices = options([("", "No pillar"), *org.pillar_choices])
 
 
 class NewUserForm(GrantRoleForm):

@@ -137,7 +137,9 @@ def forward_plan_period_passed(ctx: ActionContext) -> str | None:
     if deadline is None:
         return "A key decision needs its forward plan entry recorded first (28 days' notice)"
     if ctx.today < deadline.due_on:
-        return f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}, 28 days after the forward plan entry"
+        return (
+            f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}, 28 days after the forward plan entry"
+        )
     return None
 
 

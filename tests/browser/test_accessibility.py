@@ -54,6 +54,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium):
         None: ["/sign-in", "/"],
         people.requester: ["/my-work", "/requests/new", f"/cases/{case_id}"],
         people.head: [
+            "/cases/",
             "/approvals/",
             f"/approvals/cases/{case_id}",
             "/contracts/",
@@ -92,7 +93,7 @@ def _violations_here(page) -> list[str]:
 def test_pages_fit_a_320_pixel_wide_screen(site, chromium):
     case_id, _, _ = _world(site)
     context, page = _signed_in(chromium, site, site.people.requester, viewport={"width": 320, "height": 640})
-    for url in ("/my-work", "/requests/new", f"/cases/{case_id}", "/contracts/"):
+    for url in ("/my-work", "/requests/new", "/cases/", f"/cases/{case_id}", "/contracts/"):
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{url} scrolls sideways at 320 px ({width} px wide)"

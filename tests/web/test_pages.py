@@ -201,3 +201,25 @@ def test_error_pages(app, core, db, browser):
     assert "Page not found" in page
     page = browser(people.requester).get("/admin/users", status=403).text
     assert "You cannot do this" in page
+
+
+def test_the_cases_list_filters_what_a_person_may_see(core, db, browser):
+    people = hub_people(db)
+    salt = new_request(core.engine, people.requester, value="12000", title="Rock salt")
+    act(core.engine, salt, "submit", people.requester)
+    laptops = new_request(core.engine, people.requester, value="250000", title="Laptop refresh")
+    act(core.engine, laptops, "withdraw", people.requester, reason="No longer needed")  # ended: listed only on request
+    cherwell = hub_people(db, authority="CDC")
+    new_request(core.engine, cherwell.requester, value="50000", title="Cherwell parks", authority="CDC")
+
+    officer = browser(people.officer)
+    listed = officer.get("/cases/").text
+    assert "Rock salt" in listed and "Laptop refresh" not in listed and "Cherwell parks" not in listed
+    assert "Laptop refresh" in officer.get("/cases/?show=all").text
+    found = officer.get("/cases/?q=salt&stage=procurement&show=all").text
+    assert "1 case<" in found and "Rock salt" in found
+    assert "0 cases" in officer.get("/cases/?stage=contract").text
+    assert "Rock salt" in officer.get("/cases/?sort=nonsense&page=99").text  # unknown sort, page past the end
+    # A requester sees their own requests; another council's officer, none of these.
+    assert "Rock salt" in browser(people.requester).get("/cases/").text
+    assert "Rock salt" not in browser(cherwell.officer).get("/cases/?show=all").text
