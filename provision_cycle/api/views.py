@@ -313,7 +313,7 @@ def list_cases(query: s.CaseQuery):
         )
         return json_response(
             s.CaseList(
-                items=[_summary(case) for (case,) in found.rows],
+                items=[_summary(case) for (case,) in found.rows] if found.page == query.page else [],
                 page=query.page,
                 per_page=query.per_page,
                 total=found.total,

@@ -85,6 +85,10 @@ def test_authorisation_matrix(api, core, db):
     assert requester.get("/approvals").get_json()["items"] == []
     waiting = manager.get("/cases?waiting_on_me=true").get_json()
     assert [c["id"] for c in waiting["items"]] == [case_id]
+    listed = manager.get("/cases?stage=procurement&per_page=1").get_json()
+    assert listed["total"] >= 2 and len(listed["items"]) == 1 and listed["page"] == 1
+    past_the_end = manager.get("/cases?stage=procurement&page=50").get_json()  # empty, not the last page again
+    assert past_the_end["items"] == [] and past_the_end["page"] == 50 and past_the_end["total"] == listed["total"]
 
 
 def test_idempotent_posts_replay_and_refuse_a_different_body(api, core, db):
