@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
+from ..governance.organisation import ADMINISTRATOR
 from ..models import RoleAssignment, User
+from ..workflow.engine import Actor
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
 MIN_PASSWORD = 12
@@ -85,6 +87,10 @@ def create_user(
     if errors:
         raise InvalidInput(errors)
     with core.db.unit_of_work() as session:
+        if actor_id is not None:  # an administrator on the web; the CLI and the demo set up councils themselves
+            actor = core.engine.actor(session, actor_id)
+            for grant in grants:
+                _require_administrator(actor, grant.authority)
         if session.scalar(select(User.id).where((User.username == username) | (User.email == email))):
             raise InvalidInput({"username": f"Someone already has the username {username} or email {email}"})
         user = User(
@@ -121,11 +127,25 @@ def grant_problem(core: Core, grant: Grant) -> str | None:
     return None
 
 
+def administered_by(actor: Actor) -> list[str]:
+    """The councils whose people ``actor`` may give roles to, take them from, or deactivate."""
+    return sorted({authority for role, authority, _ in actor.roles if role == ADMINISTRATOR})
+
+
+def _require_administrator(actor: Actor, authority: str) -> None:
+    if authority not in administered_by(actor):
+        mine = " and ".join(administered_by(actor)) or "no council"
+        raise NotPermitted(f"Only an administrator of {authority} can change its roles: you administer {mine}")
+
+
 def grant_role(core: Core, user_id: int, grant: Grant, *, actor_id: int) -> None:
     """Give someone a role in a council (and pillar); recorded on the system audit chain."""
     if problem := grant_problem(core, grant):
         raise InvalidInput({"role": problem})
+    if user_id == actor_id:  # segregation of duties: nobody widens their own powers
+        raise NotPermitted("You cannot give yourself a role: another administrator must")
     with core.db.unit_of_work() as session:
+        _require_administrator(core.engine.actor(session, actor_id), grant.authority)
         user = _user_for_update(session, user_id)
         if any((r.role, r.authority, r.pillar) == (grant.role, grant.authority, grant.pillar) for r in user.roles):
             raise InvalidInput({"role": f"{user.full_name} already holds this role"})
@@ -145,6 +165,7 @@ def revoke_role(core: Core, user_id: int, assignment_id: int, *, actor_id: int) 
         assignment = next((r for r in user.roles if r.id == assignment_id), None)
         if assignment is None:
             raise NotFound("That role is not held by this person")
+        _require_administrator(core.engine.actor(session, actor_id), assignment.authority)
         if user_id == actor_id and assignment.role == "administrator":
             raise NotPermitted("You cannot remove your own administrator role: ask another administrator")
         user.roles.remove(assignment)
@@ -162,6 +183,14 @@ def set_active(core: Core, user_id: int, active: bool, *, actor_id: int) -> None
         raise NotPermitted("You cannot deactivate your own account")
     with core.db.unit_of_work() as session:
         user = _user_for_update(session, user_id)
+        # Someone who works for both councils (the hub's staff) can be let go by either council's administrator.
+        theirs = {r.authority for r in user.roles}
+        mine = set(administered_by(core.engine.actor(session, actor_id)))
+        if not mine or (theirs and not theirs & mine):
+            raise NotPermitted(
+                f"Only an administrator of {' or '.join(sorted(theirs)) or 'a council'} can change whether "
+                f"{user.full_name} can sign in"
+            )
         user.is_active = active
         core.engine.system_event(
             session,

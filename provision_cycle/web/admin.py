@@ -39,7 +39,7 @@ def users():
 @roles_required(*ADMIN_ROLES)
 def new_user():
     form = NewUserForm()
-    form.fill_choices(core())
+    form.fill_choices(core(), people_service.administered_by(me()))
     if form.validate_on_submit():
         try:
             user_id = people_service.create_user(
@@ -54,6 +54,8 @@ def new_user():
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
         else:
             flash(f"{form.full_name.data.strip()} can now sign in as {form.username.data.strip()}.")
             return redirect(url_for(".user", user_id=user_id))
@@ -64,7 +66,7 @@ def new_user():
 @roles_required(*ADMIN_ROLES)
 def user(user_id: int):
     form = GrantRoleForm()
-    form.fill_choices(core())
+    form.fill_choices(core(), people_service.administered_by(me()))
     if form.validate_on_submit():
         try:
             people_service.grant_role(
@@ -75,6 +77,9 @@ def user(user_id: int):
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
+        except DomainError as error:  # not theirs to give, or to themselves
+            flash(error.message, "error")
+            return redirect(url_for(".user", user_id=user_id))
         else:
             flash("The role is added.")
             return redirect(url_for(".user", user_id=user_id))
@@ -87,6 +92,7 @@ def user(user_id: int):
         "admin/user.html",
         person=person,
         grants=grants,
+        councils=people_service.administered_by(me()),
         form=form,
         button=ActionForm(),
         organisation=core().governance.organisation,

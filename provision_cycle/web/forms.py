@@ -428,11 +428,12 @@ class GrantRoleForm(FlaskForm):
     )
     submit = SubmitField("Add the role", widget=GovSubmitInput())
 
-    def fill_choices(self, core: Core) -> None:
+    def fill_choices(self, core: Core, councils: list[str]) -> None:
+        """``councils``: those whose roles the administrator filling it in may give."""
         org = core.governance.organisation
         self.role.choices = options([("", "Choose a role")] + [(r.code, r.name) for r in org.roles.values()])
         self.authority.choices = options(
-            [("", "Choose a council")] + [(a.code, a.name) for a in org.authorities.values()]
+            [("", "Choose a council")] + [(code, name) for code, name in org.council_choices if code in councils]
         )
         self.pillar.choices = options([("", "No pillar"), *org.pillar_choices])
 

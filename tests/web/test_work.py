@@ -231,11 +231,15 @@ def test_an_administrator_adds_a_person_grants_and_removes_roles_and_deactivates
         nia = session.scalars(select(User).where(User.username == "nia.new")).one()
         nia_id = nia.id
     assert response.location.endswith(f"/admin/users/{nia_id}")
-    client.post(f"/admin/users/{nia_id}", {"role": "requester", "authority": "CDC", "pillar": ""})
+    client.post(f"/admin/users/{nia_id}", {"role": "requester", "authority": "OCC", "pillar": ""})
     page = client.post(
-        f"/admin/users/{nia_id}", {"role": "requester", "authority": "CDC", "pillar": ""}, status=400
+        f"/admin/users/{nia_id}", {"role": "requester", "authority": "OCC", "pillar": ""}, status=400
     ).text
     assert "already holds this role" in page
+    # Cherwell's roles are for Cherwell's administrators: not offered, and refused if posted anyway.
+    assert '<option value="CDC"' not in page
+    refused = client.post(f"/admin/users/{nia_id}", {"role": "s151_officer", "authority": "CDC"}, status=400).text
+    assert "Choose a council" in refused
     with db.reading() as session:
         grant = session.scalars(
             select(RoleAssignment).where(RoleAssignment.user_id == nia_id, RoleAssignment.role == "requester")

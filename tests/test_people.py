@@ -1,0 +1,66 @@
+"""Administrators look after their own council's people: roles are given, taken and accounts closed only by an
+administrator of the council concerned, and nobody gives themselves a role."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.errors import NotPermitted
+from provision_cycle.models import AuditEvent, RoleAssignment, User
+from provision_cycle.services.people import Grant, create_user, grant_role, revoke_role, set_active
+from tests.factories import create_user as make_person
+
+
+def _roles(db, user_id: int) -> set[tuple]:
+    with db.reading() as session:
+        return {
+            (r.role, r.authority, r.pillar) for r in session.scalars(select(RoleAssignment).filter_by(user_id=user_id))
+        }
+
+
+def test_an_administrator_gives_and_takes_roles_only_in_their_own_council(core, db):
+    occ_admin = make_person(db, ("administrator", "OCC"), full_name="Ada Oxford")
+    cdc_admin = make_person(db, ("administrator", "CDC"), full_name="Carl Cherwell")
+    hub_officer = make_person(db, ("category_officer", "OCC", "cnc"), ("category_officer", "CDC", "cnc"))
+
+    grant_role(core, hub_officer, Grant("requester", "OCC"), actor_id=occ_admin)
+    with pytest.raises(NotPermitted, match="Only an administrator of CDC can change its roles: you administer OCC"):
+        grant_role(core, hub_officer, Grant("s151_officer", "CDC"), actor_id=occ_admin)
+    with db.reading() as session:
+        cdc_role = session.scalars(
+            select(RoleAssignment).filter_by(user_id=hub_officer, authority="CDC", role="category_officer")
+        ).one()
+    with pytest.raises(NotPermitted, match="Only an administrator of CDC"):
+        revoke_role(core, hub_officer, cdc_role.id, actor_id=occ_admin)
+    revoke_role(core, hub_officer, cdc_role.id, actor_id=cdc_admin)
+    assert _roles(db, hub_officer) == {("category_officer", "OCC", "cnc"), ("requester", "OCC", None)}
+
+    # A new person's first roles follow the same rule (the CLI, run on the server, sets councils up).
+    with pytest.raises(NotPermitted, match="Only an administrator of CDC"):
+        create_user(
+            core, username="x.y", full_name="X Y", email="x@example.gov.uk", password=None,
+            grants=[Grant("requester", "CDC")], actor_id=occ_admin,
+        )  # fmt: skip
+    with db.reading() as session:
+        assert session.scalar(select(User.id).filter_by(username="x.y")) is None
+        granted = session.scalars(select(AuditEvent.action).where(AuditEvent.stream == "system")).all()
+    assert granted.count("grant_role") == 1 and granted.count("revoke_role") == 1  # nothing refused left a trace
+
+
+def test_nobody_gives_themselves_a_role(core, db):
+    admin = make_person(db, ("administrator", "OCC"))
+    with pytest.raises(NotPermitted, match="You cannot give yourself a role"):
+        grant_role(core, admin, Grant("s151_officer", "OCC"), actor_id=admin)
+    assert _roles(db, admin) == {("administrator", "OCC", None)}
+
+
+def test_either_council_can_close_the_account_of_someone_who_works_for_both_but_not_of_the_others_staff(core, db):
+    occ_admin = make_person(db, ("administrator", "OCC"))
+    hub_officer = make_person(db, ("category_officer", "OCC", "cnc"), ("category_officer", "CDC", "cnc"))
+    cherwell_only = make_person(db, ("finance", "CDC"), full_name="Raj Cherwell")
+    with pytest.raises(NotPermitted, match="Only an administrator of CDC can change whether Raj Cherwell can sign in"):
+        set_active(core, cherwell_only, False, actor_id=occ_admin)
+    set_active(core, hub_officer, False, actor_id=occ_admin)
+    with db.reading() as session:
+        assert session.get(User, cherwell_only).is_active and not session.get(User, hub_officer).is_active
