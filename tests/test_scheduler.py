@@ -327,6 +327,10 @@ def test_administrators_see_what_could_not_be_delivered(core, db, clock, schedul
     admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
     page = Browser(app, db).sign_in(admin).get("/admin/deliveries").text
     assert "your approval is needed" in page and "ConnectionRefusedError" in page and "Retrying" in page
+    # Cherwell's administrator sees Cherwell's undelivered mail, not the subjects of Oxfordshire's cases.
+    cherwell = create_user(db, ("administrator", "CDC"), full_name="Carl Cherwell")
+    page = Browser(app, db).sign_in(cherwell).get("/admin/deliveries").text
+    assert "your approval is needed" not in page and "ConnectionRefusedError" not in page
 
 
 def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, clock, schedule):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..core import Core
@@ -26,6 +26,7 @@ from ..models import (
     Delegation,
     Document,
     OutboxMessage,
+    RoleAssignment,
     Stage,
     StepStatus,
     Task,
@@ -406,6 +407,28 @@ def get_contract_for(session: Session, actor: Actor, contract_id: int) -> Contra
     if contract is None or not may_see_contract(actor, contract):
         raise NotFound(f"There is no contract {contract_id} that you can see")
     return contract
+
+
+def undelivered(session: Session, councils: list[str], limit: int = 200) -> list:
+    """Email that could not be delivered (given up, or still being retried), newest first, with the
+    recipient's name and address: about ``councils``' cases, or, for a message about no case, to their people."""
+    about_no_case_to_their_people = OutboxMessage.case_id.is_(None) & exists().where(
+        RoleAssignment.user_id == OutboxMessage.recipient_id, RoleAssignment.authority.in_(councils)
+    )
+    return list(
+        session.execute(
+            select(OutboxMessage, User.full_name, User.email)
+            .join(User, User.id == OutboxMessage.recipient_id)
+            .outerjoin(Case, Case.id == OutboxMessage.case_id)
+            .where(
+                (OutboxMessage.status == "failed")
+                | (OutboxMessage.attempts > 0) & OutboxMessage.status.not_in(("sent", "withheld")),
+                Case.authority.in_([*councils, JOINT]) | about_no_case_to_their_people,
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def delegations_of(session: Session, actor: Actor) -> list[tuple[Delegation, str]]:

@@ -11,6 +11,7 @@ from ..core import load_definitions
 from ..errors import DomainError, InvalidInput, NotFound
 from ..models import OutboxMessage, RoleAssignment, User
 from ..services import people as people_service
+from ..services import reading
 from .common import core, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
@@ -131,16 +132,7 @@ def toggle_active(user_id: int):
 def deliveries():
     """Email that could not be delivered (given up, or still being retried), newest first."""
     with core().db.reading() as session:
-        troubled = session.execute(
-            select(OutboxMessage, User.full_name, User.email)
-            .join(User, User.id == OutboxMessage.recipient_id)
-            .where(
-                (OutboxMessage.status == "failed")
-                | (OutboxMessage.attempts > 0) & OutboxMessage.status.not_in(("sent", "withheld"))
-            )
-            .order_by(OutboxMessage.id.desc())
-            .limit(200)
-        ).all()
+        troubled = reading.undelivered(session, people_service.administered_by(me()))
         waiting = session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )
