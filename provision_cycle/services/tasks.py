@@ -117,6 +117,11 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
         allowed = dict(outcomes_for(task.kind))
         if outcome not in allowed:
             raise InvalidInput({"outcome": "Choose what was decided or done"})
+        if outcome == "extend" and task.contract is not None and not task.contract.extension_months_available:
+            # An extension beyond the options the contract provides is a modification, not a renewal decision.
+            raise InvalidInput(
+                {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
+            )
         task.status = TaskStatus.DONE
         task.outcome, task.outcome_note = outcome, note.strip()
         task.completed_at, task.completed_by_id = core.engine.clock(), actor_id

@@ -212,8 +212,10 @@ def test_tasks_complete_and_snooze(api, core, db):
         == later
     )
     manager.post(f"/tasks/{task_id}/complete", {"outcome": "teleport"}, status=422)
-    assert manager.post(f"/tasks/{task_id}/complete", {"outcome": "extend"}).get_json()["status"] == "done"
-    manager.post(f"/tasks/{task_id}/complete", {"outcome": "extend"}, status=409)
+    problem = manager.post(f"/tasks/{task_id}/complete", {"outcome": "extend"}, status=422).get_json()
+    assert problem["errors"][0]["message"].startswith("This contract has no extension options left")
+    assert manager.post(f"/tasks/{task_id}/complete", {"outcome": "recommission"}).get_json()["status"] == "done"
+    manager.post(f"/tasks/{task_id}/complete", {"outcome": "recommission"}, status=409)
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
 
