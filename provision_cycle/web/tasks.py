@@ -40,7 +40,10 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
 def show(task_id: int):
     task, case, contract = _task(task_id)
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
-    complete.outcome.choices = options(outcomes_for(task.kind))
+    # "Extend" only where the contract has an extension option left (the service refuses it otherwise).
+    no_extension_left = contract is not None and not contract.extension_months_available
+    outcomes = [(code, text) for code, text in outcomes_for(task.kind) if not (code == "extend" and no_extension_left)]
+    complete.outcome.choices = options(outcomes)
     if request.method == "POST":
         form = complete if "complete-submit" in request.form else snooze
         if form.validate_on_submit():

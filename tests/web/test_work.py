@@ -39,8 +39,9 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
     assert "The decision itself goes for" in shown and f'/cases/{contract.case_id}#actions"' in shown
     page = manager.post(f"/tasks/{task_id}", {"complete-submit": "1"}, status=400).text
     assert "Choose what was decided or done" in page
-    page = manager.post(f"/tasks/{task_id}", {"complete-outcome": "extend", "complete-submit": "1"}, status=400).text
-    assert "This contract has no extension options left" in page  # an extension beyond them is a modification
+    # No extension options left: extending is not offered, and refused if posted anyway.
+    assert "Extend the contract" not in shown and "Re-commission: start a new procurement" in shown
+    manager.post(f"/tasks/{task_id}", {"complete-outcome": "extend", "complete-submit": "1"}, status=400)
     manager.post(
         f"/tasks/{task_id}",
         {"complete-outcome": "recommission", "complete-note": "Market has moved", "complete-submit": "1"},
