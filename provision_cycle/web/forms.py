@@ -73,6 +73,28 @@ class ChoiceField(SelectField):
             raise ValidationError(self.invalid)
 
 
+class GovShortInput(GovTextInput):
+    """A GOV.UK text input sized to its answer, with a prefix or suffix ("£", "months") and the keypad that
+    suits it: a money or a count box no wider than what goes in it."""
+
+    def __init__(self, width: int, *, prefix: str = "", suffix: str = "", inputmode: str = "numeric") -> None:
+        super().__init__()
+        self.width, self.prefix, self.suffix, self.inputmode = width, prefix, suffix, inputmode
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.update(classes=f"govuk-input--width-{self.width}", inputmode=self.inputmode, spellcheck=False)
+        if self.prefix:
+            params["prefix"] = {"text": self.prefix}
+        if self.suffix:
+            params["suffix"] = {"text": self.suffix}
+        return params
+
+
+def money_input() -> GovShortInput:
+    return GovShortInput(10, prefix="£", inputmode="decimal")
+
+
 class PersonField(ChoiceField):
     """Choose a colleague: a select that the browser turns into a type-ahead (accessible-autocomplete, in
     init.js), so a council of thousands is a few letters, not a long list. Without JavaScript it stays a
@@ -202,7 +224,7 @@ class AboutRequestForm(FlaskForm):
 class ValueForm(FlaskForm):
     estimated_value = StringField(
         "Estimated total value, excluding VAT",
-        widget=GovTextInput(),
+        widget=money_input(),
         description="In pounds, over the whole term including any options and extensions, like 250000",
         validators=[InputRequired(message="Enter an estimated value in pounds, like 25000 or 25000.50")],
     )
@@ -225,10 +247,9 @@ class ValueForm(FlaskForm):
     )
     duration_months = StringField(
         "Duration in months",
-        widget=GovTextInput(),
         description="Including extension options, like 36",
         validators=[InputRequired(message="Enter the duration as a whole number of months, like 36")],
-        render_kw={"inputmode": "numeric", "class": "govuk-input--width-4"},
+        widget=GovShortInput(3, suffix="months"),
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
@@ -278,9 +299,12 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
                 spec.label, widget=GovTextArea(), validators=[*required, Length(max=5000)]
             )
         else:
-            hint = "In pounds, like 25000 or 25000.50" if spec.type == "money" else "A whole number, like 12"
+            money = spec.type == "money"
             attributes[spec.name] = StringField(
-                spec.label, widget=GovTextInput(), description=hint, validators=required
+                spec.label,
+                widget=money_input() if money else GovShortInput(4),
+                description="In pounds, like 25000 or 25000.50" if money else "A whole number, like 12",
+                validators=required,
             )
     if action.reason_required:
         attributes["reason"] = TextAreaField(
