@@ -32,10 +32,12 @@ def pipeline():
     """The cases a person can see: the pipeline for category staff, their own requests for a requester."""
     args = request.args
     page = args.get("page", "1")
+    # Someone who works in one pillar starts with its cases; choosing "Any" (an empty pillar) shows them all.
+    pillars = {pillar for _, _, pillar in me().roles if pillar}
     query = reading.CaseQuery(
         text=args.get("q", "").strip()[:100],
         stage=args.get("stage", ""),
-        pillar=args.get("pillar", ""),
+        pillar=args.get("pillar", next(iter(pillars)) if len(pillars) == 1 else ""),
         authority=args.get("authority", ""),
         open_only=args.get("show", "open") != "all",
         sort=args.get("sort", "updated") if args.get("sort") in CASE_SORTS else "updated",

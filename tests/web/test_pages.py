@@ -215,6 +215,11 @@ def test_the_cases_list_filters_what_a_person_may_see(core, db, browser):
     officer = browser(people.officer)
     listed = officer.get("/cases/").text
     assert "Rock salt" in listed and "Laptop refresh" not in listed and "Cherwell parks" not in listed
+    # A category officer starts with their own pillar's cases, and can ask for every pillar.
+    new_request(core.engine, people.requester, value="30000", title="School meals", category="education_services")
+    assert "School meals" not in officer.get("/cases/").text
+    assert '<option value="cnc" selected>' in officer.get("/cases/").text
+    assert "School meals" in officer.get("/cases/?pillar=").text
     assert "Laptop refresh" in officer.get("/cases/?show=all").text
     found = officer.get("/cases/?q=salt&stage=procurement&show=all").text
     assert "1 case<" in found and "Rock salt" in found
