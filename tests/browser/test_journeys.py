@@ -206,6 +206,7 @@ def test_a_person_is_chosen_by_typing_and_what_the_box_shows_is_what_is_posted(s
     who = type_ahead(manager, "Who covers your approvals?")
     who.fill("hana")
     expect(manager.get_by_role("option")).to_have_count(1)
+    expect(manager.get_by_role("option")).to_have_css("font-family", re.compile(r"^arial"))  # not the browser's serif
     manager.get_by_role("option", name="Hana Head").click()
     expect(who).to_have_value("Hana Head")
     # Emptied after a pick: the earlier pick must not be posted behind the person's back.
