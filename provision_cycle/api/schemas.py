@@ -150,6 +150,9 @@ class CaseIn(Request):
 
 
 class CaseQuery(PageQuery):
+    q: str = Field(default="", max_length=100, description="Words in the title or reference")
+    open_only: bool = Field(default=False, description="Leave out cases at an end state")
+    sort: Literal["updated", "newest", "value"] = "updated"
     state: str | None = Field(default=None, max_length=40)
     stage: Literal["commissioning", "procurement", "contract"] | None = None
     pillar: str | None = Field(default=None, max_length=40)

@@ -308,9 +308,15 @@ def list_cases(query: s.CaseQuery):
             else None
         )
         filters = query.model_dump(include={"state", "stage", "pillar", "authority", "requester_id"}, exclude_none=True)
-        found = reading.cases_page(
-            core(), session, actor, reading.CaseQuery(**filters, case_ids=waiting, page=query.page), query.per_page
+        wanted = reading.CaseQuery(
+            **filters,
+            text=query.q.strip(),
+            open_only=query.open_only,
+            case_ids=waiting,
+            sort=query.sort,
+            page=query.page,
         )
+        found = reading.cases_page(core(), session, actor, wanted, query.per_page)
         return json_response(
             s.CaseList(
                 items=[_summary(case) for (case,) in found.rows] if found.page == query.page else [],

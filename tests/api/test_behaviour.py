@@ -87,6 +87,7 @@ def test_authorisation_matrix(api, core, db):
     assert [c["id"] for c in waiting["items"]] == [case_id]
     listed = manager.get("/cases?stage=procurement&per_page=1").get_json()
     assert listed["total"] >= 2 and len(listed["items"]) == 1 and listed["page"] == 1
+    assert [c["id"] for c in manager.get(f"/cases?q=PRC-{case_id:06d}&open_only=true").get_json()["items"]] == [case_id]
     past_the_end = manager.get("/cases?stage=procurement&page=50").get_json()  # empty, not the last page again
     assert past_the_end["items"] == [] and past_the_end["page"] == 50 and past_the_end["total"] == listed["total"]
 
