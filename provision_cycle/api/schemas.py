@@ -320,6 +320,7 @@ class ContractQuery(PageQuery):
     authority: str = Field(default="", max_length=10)
     status: str = Field(default="", max_length=40)
     expiring_within: int | None = Field(default=None, ge=1, le=3650)
+    managed_by_me: bool = Field(default=False, description="Only the contracts you manage")
     sort: Literal["end_date", "value", "supplier", "title"] = "end_date"
 
 

@@ -544,6 +544,7 @@ def list_contracts(query: s.ContractQuery):
         authority=query.authority,
         status=query.status,
         expiring_within=query.expiring_within,
+        manager_id=current_actor().id if query.managed_by_me else None,
         sort=query.sort,
         page=query.page,
     )

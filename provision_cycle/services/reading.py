@@ -330,6 +330,7 @@ class RegisterQuery:
     authority: str = ""
     status: str = ""  # a contract-management state, or "" for any
     expiring_within: int | None = None  # days from today
+    manager_id: int | None = None  # only the contracts this person manages
     sort: str = "end_date"
     page: int = 1
 
@@ -385,6 +386,8 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
         query = query.where(Case.state == q.status)
     if q.expiring_within is not None:
         query = query.where(Contract.end_date >= today, Contract.end_date <= today + timedelta(days=q.expiring_within))
+    if q.manager_id is not None:
+        query = query.where(Contract.contract_manager_id == q.manager_id)
     return query
 
 

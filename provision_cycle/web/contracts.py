@@ -9,9 +9,15 @@ from flask import Blueprint, Response, flash, redirect, request, stream_with_con
 from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
+from ..governance.organisation import JOINT
 from ..models import Task
 from ..services import reading
-from ..services.contract_managers import assign_contract_manager, manager_choices, may_assign_contract_manager
+from ..services.contract_managers import (
+    MANAGER_ROLE,
+    assign_contract_manager,
+    manager_choices,
+    may_assign_contract_manager,
+)
 from .common import core, me, render
 from .forms import ContractManagerForm, apply_errors, colleague_options
 from .security import signed_in
@@ -42,6 +48,9 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
     if within and not (within.isdigit() and 0 < int(within) <= 3650):
         problems["expiring_within"] = "Enter a number of days between 1 and 3650, like 90"
     page = args.get("page", "1")
+    # A contract manager starts with the contracts they manage; "All contracts" shows the whole register.
+    manages = me().holds(MANAGER_ROLE, JOINT)  # in either council
+    mine = args.get("show", "mine" if manages else "all") == "mine"
     return (
         reading.RegisterQuery(
             text=args.get("q", "").strip()[:100],
@@ -49,6 +58,7 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
             authority=args.get("authority", ""),
             status=args.get("status", ""),
             expiring_within=int(within) if within and not problems else None,
+            manager_id=me().id if mine else None,
             sort=args.get("sort", "end_date"),
             page=int(page) if page.isdigit() else 1,
         ),

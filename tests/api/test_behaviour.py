@@ -264,6 +264,8 @@ def test_a_contract_is_handed_to_another_contract_manager(api, core, db):
     body = api(people.officer).post(path, {"manager_id": newcomer, "reason": "New post holder"}).json
     assert body["contract_manager_id"] == newcomer
     api(stranger).post(path, {"manager_id": people.contract_manager}, status=404)  # one they cannot see
+    managed = {who: api(who).get("/contracts?managed_by_me=true").json["total"] for who in (newcomer, people.officer)}
+    assert managed == {newcomer: 1, people.officer: 0}
 
 
 def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db):

@@ -228,3 +228,22 @@ def test_the_cases_list_filters_what_a_person_may_see(core, db, browser):
     # A requester sees their own requests; another council's officer, none of these.
     assert "Rock salt" in browser(people.requester).get("/cases/").text
     assert "Rock salt" not in browser(cherwell.officer).get("/cases/?show=all").text
+
+
+def test_a_contract_manager_starts_with_the_contracts_they_manage(core, db, browser):
+    from provision_cycle.services.contract_managers import assign_contract_manager
+    from tests.factories import create_user
+    from tests.web.helpers import seed_contracts
+
+    people = hub_people(db)
+    _, theirs = seed_contracts(core, people, 2)
+    colleague = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Colin Colleague")
+    assign_contract_manager(core, theirs, people.officer, manager_id=colleague)
+
+    manager = browser(people.contract_manager)
+    page = manager.get("/contracts/").text
+    assert "1 contract<" in page and "Contract 0" in page and "Contract 1" not in page
+    assert '<option value="mine" selected>' in page
+    assert "2 contracts" in manager.get("/contracts/?show=all").text
+    assert "Contract 1" not in manager.get("/contracts/export.csv").text  # the download is what the page lists
+    assert "2 contracts" in browser(people.officer).get("/contracts/").text  # not a contract manager: all of them
