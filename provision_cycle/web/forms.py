@@ -114,10 +114,21 @@ def colleague_options(people: list[Colleague], prompt: str = "Choose a colleague
     return options([("", prompt), *((str(p.id), label) for p, label in zip(people, shown, strict=True))])
 
 
+class _UnpaddedDateInput(GovDateInput):
+    """GOV.UK's day, month and year boxes showing a date as people write it: 3 12 2026, not 03 12 2026."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        if field.raw_data is None and field.data:
+            for item, part in zip(params["items"], (field.data.day, field.data.month, field.data.year), strict=True):
+                item["value"] = str(part)
+        return params
+
+
 class GovDate(DateField):
     """A GOV.UK day, month and year date. A POST missing any of the three parts is an error, not a crash."""
 
-    widget = GovDateInput()
+    widget = _UnpaddedDateInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format="%d %m %Y", **kwargs)

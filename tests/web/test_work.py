@@ -169,6 +169,12 @@ def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
     manager = browser(people.manager)
     today = core.engine.today()
     back = today + timedelta(days=5)
+    # The dates offered are written as people write them (3 12 2026, not 03 12 2026).
+    offered = manager.get("/approvals/cover").text
+    week = today + timedelta(days=7)
+    for name, day in (("starts_on", today), ("ends_on", week)):
+        for part, value in (("day", day.day), ("month", day.month), ("year", day.year)):
+            assert re.search(rf'id="{name}-{part}"[^>]*value="{value}"', offered), (name, part)
     manager.post(
         "/approvals/cover",
         {
