@@ -42,6 +42,13 @@ def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
     return OUTCOMES.get(kind, GENERIC_OUTCOMES)
 
 
+def outcomes_open(kind: str, contract: Contract | None) -> tuple[tuple[str, str], ...]:
+    """The outcomes that can be recorded now: "extend" only while the contract has an extension option left
+    (an extension beyond the options it provides is a modification, not a renewal decision)."""
+    no_extension_left = contract is not None and not contract.extension_months_available
+    return tuple((code, text) for code, text in outcomes_for(kind) if not (code == "extend" and no_extension_left))
+
+
 @dataclass(frozen=True)
 class NewTask:
     kind: str
@@ -117,8 +124,7 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
         allowed = dict(outcomes_for(task.kind))
         if outcome not in allowed:
             raise InvalidInput({"outcome": "Choose what was decided or done"})
-        if outcome == "extend" and task.contract is not None and not task.contract.extension_months_available:
-            # An extension beyond the options the contract provides is a modification, not a renewal decision.
+        if outcome not in dict(outcomes_open(task.kind, task.contract)):
             raise InvalidInput(
                 {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
             )

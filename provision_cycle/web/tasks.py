@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Case, Contract, Task
 from ..services import reading
-from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
+from ..services.tasks import complete_task, may_act_on_task, outcomes_open, snooze_task
 from .common import core, me, render
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
 from .security import signed_in
@@ -40,10 +40,7 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
 def show(task_id: int):
     task, case, contract = _task(task_id)
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
-    # "Extend" only where the contract has an extension option left (the service refuses it otherwise).
-    no_extension_left = contract is not None and not contract.extension_months_available
-    outcomes = [(code, text) for code, text in outcomes_for(task.kind) if not (code == "extend" and no_extension_left)]
-    complete.outcome.choices = options(outcomes)
+    complete.outcome.choices = options(outcomes_open(task.kind, contract))
     if request.method == "POST":
         form = complete if "complete-submit" in request.form else snooze
         if form.validate_on_submit():
