@@ -10,9 +10,11 @@ quotation round, award, signature and hand-over), each step one transaction with
   task per step, exclusive gateways after the approvals), its state loaded, deserialised, the ready task
   completed with its data, serialised and saved (UPDATE + audit INSERT + COMMIT) per step.
 
-Usage: ``python -m benchmarks.transitions [--cases 300] [--db sqlite,postgresql] [--clients 1,4]``
+Usage: ``python -m benchmarks.transitions [--cases 300] [--db sqlite,postgresql] [--clients 1,4] [--rtt-ms 0]``
 PostgreSQL: ``PC_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
 a scratch database ``provision_cycle_bench`` is created and dropped. Correctness is asserted in every run.
+``--rtt-ms 0.5`` puts a link with that round-trip time between the clients and PostgreSQL (``link.py``),
+as a database on another host would be; by default they talk over loopback.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
+from benchmarks.link import DelayedLink
 from provision_cycle.core import build_core
 from provision_cycle.migrate import upgrade
 from provision_cycle.models import AuditEvent, Case
@@ -312,18 +315,21 @@ def spiff_check(url: str, case_ids: list[int]) -> None:
 
 
 # --- running ---------------------------------------------------------------------------------------
-def run_path(path: str, kind: str, cases: int, clients: int, workdir: Path, tag: str) -> dict:
+def run_path(
+    path: str, kind: str, cases: int, clients: int, workdir: Path, tag: str, link: DelayedLink | None = None
+) -> dict:
     url = fresh_database(kind, workdir, tag)
+    clients_url = _through(url, link) if link and kind == "postgresql" else url  # setting up is not timed
     try:
         if path == "engine":
             people, ids = engine_setup(url, cases)
-            work = [(engine_worker, (url, people, chunk)) for chunk in _split(ids, clients)]
+            work = [(engine_worker, (clients_url, people, chunk)) for chunk in _split(ids, clients)]
         elif path == "raw_floor":
             ids = raw_setup(url, cases)
-            work = [(raw_worker, (url, chunk)) for chunk in _split(ids, clients)]
+            work = [(raw_worker, (clients_url, chunk)) for chunk in _split(ids, clients)]
         else:
             ids = spiff_setup(url, cases)
-            work = [(spiff_worker, (url, chunk)) for chunk in _split(ids, clients)]
+            work = [(spiff_worker, (clients_url, chunk)) for chunk in _split(ids, clients)]
         # Each client is a fresh process (spawned, not forked), so no path runs on a heap another one left.
         with ProcessPoolExecutor(clients, mp_context=multiprocessing.get_context("spawn")) as pool:
             outcomes = [f.result() for f in [pool.submit(fn, *args) for fn, args in work]]
@@ -349,6 +355,21 @@ def run_path(path: str, kind: str, cases: int, clients: int, workdir: Path, tag:
         drop_database(url)
 
 
+def _through(url: str, link: DelayedLink) -> str:
+    return make_url(url).set(host="127.0.0.1", port=link.port).render_as_string(hide_password=False)
+
+
+def _round_trip_ms(url: str, times: int = 300) -> float:
+    """The median time of a ``SELECT 1`` round trip on ``url``."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        samples = []
+        for _ in range(times):
+            started = time.perf_counter()
+            conn.execute("SELECT 1").fetchone()
+            samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
 def _split(ids: list[int], parts: int) -> list[list[int]]:
     return [ids[i::parts] for i in range(parts)]
 
@@ -359,8 +380,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--clients", default="1,4")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="round-trip time to add to PostgreSQL's link")
     args = parser.parse_args(argv)
     print(machine_record(args.db.split(",")))
+    link = None
+    if args.rtt_ms > 0 and "postgresql" in args.db:
+        server = make_url(PG_ADMIN)
+        link = DelayedLink((server.host or "127.0.0.1", server.port or 5432), args.rtt_ms / 2000)
+        direct, linked = _round_trip_ms(PG_ADMIN), _round_trip_ms(_through(PG_ADMIN, link))
+        print(
+            f"PostgreSQL clients go through a link adding {args.rtt_ms} ms per round trip: SELECT 1 takes "
+            f"{linked:.2f} ms through it, {direct:.2f} ms on loopback"
+        )
     print(f"{args.cases} cases x {STEPS} transitions, median of {args.rounds} rounds (paths rotated each round)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -373,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
                 paths = list(results)
                 for round_ in range(args.rounds):
                     for path in paths[round_ % 3 :] + paths[: round_ % 3]:
-                        results[path].append(run_path(path, kind, args.cases, clients, workdir, f"{path}_{round_}"))
+                        tag = f"{path}_{round_}"
+                        results[path].append(run_path(path, kind, args.cases, clients, workdir, tag, link))
                 median = {p: _median(r) for p, r in results.items()}
                 rows.append((kind, clients, median, results))
     print()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -96,6 +97,13 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writing_engine = self.engine.execution_options(writing=True)
         self._writing_sessions = sessionmaker(self._writing_engine, expire_on_commit=False)
+        # On PostgreSQL the door's transaction is begun and committed by its statements (see DriverStatements:
+        # the BEGIN rides with the first statement), so psycopg must not send a BEGIN of its own.
+        self._door_engine = (
+            self._writing_engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.is_postgresql
+            else self._writing_engine
+        )
 
     @property
     def is_postgresql(self) -> bool:
@@ -111,11 +119,12 @@ class Database:
     def transaction(self) -> Iterator[Transaction]:
         """A unit of work for the engine's door: all or nothing like ``unit_of_work``, without the ORM's
         bookkeeping unless something asks for ``session``."""
-        with self._writing_engine.connect() as connection, connection.begin():
+        with self._door_engine.connect() as connection, connection.begin():
             transaction = Transaction(connection)
             try:
                 yield transaction
                 transaction.flush()  # ORM work joins the commit
+                transaction.statements.commit()  # on PostgreSQL, with the held writes in one round trip
             finally:
                 transaction.close()
 
@@ -131,27 +140,38 @@ class Database:
 
 class Transaction:
     """A begun transaction on one connection: the engine's prebuilt statements run on its driver cursor
-    (``rows``, ``execute``, ...), and an ORM ``session`` in the same transaction is there for the rarer
-    work that wants one. It commits when the ``Database.transaction`` block ends, and rolls back on error."""
+    (``rows``, ``execute``, ``write``, ...), and an ORM ``session`` in the same transaction is there for the
+    rarer work that wants one. It commits when the ``Database.transaction`` block ends, and rolls back on error.
+
+    Writes are held (see ``DriverStatements``): whatever runs on the connection through SQLAlchemy, the ORM
+    included, sends them first, so every statement still reaches the database in the order it was given."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self.statements = DriverStatements(connection)
+        self.statements = DriverStatements(connection, hold_writes=True)
         self.rows = self.statements.rows
         self.first = self.statements.first
         self.scalar = self.statements.scalar
         self.execute = self.statements.execute
         self.insert_returning = self.statements.insert_returning
+        self.write = self.statements.write
         self._session: Session | None = None
+        self._sqlalchemy_in_use = False
 
     def connection(self) -> Connection:
+        if not self._sqlalchemy_in_use:  # most actions never ask: the listener is set up for those that do
+            event.listen(self._connection, "before_cursor_execute", self._send_held)
+            self._sqlalchemy_in_use = True
         return self._connection
+
+    def _send_held(self, *_: Any, **__: Any) -> None:
+        self.statements.send_held()
 
     @property
     def session(self) -> Session:
         if self._session is None:
             # Joins the connection's transaction: the session's own commit would not end it; the block does.
-            self._session = Session(bind=self._connection, expire_on_commit=False)
+            self._session = Session(bind=self.connection(), expire_on_commit=False)
         return self._session
 
     def flush(self) -> None:

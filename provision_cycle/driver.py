@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
 Params = Mapping[str, Any]
+_NONE: Params = {}
 
 
 class _Compiled:
@@ -47,9 +48,9 @@ class _Compiled:
             if not default.is_scalar:
                 raise ValueError(f"give {column.table.name}.{column.name} a value: its default is computed in Python")
             self.defaults[column.key] = default.arg
-        processors = {
+        processors = {  # by the name the SQL uses (an anonymous bind's, param_1, is not its key)
             name: processor
-            for name, bind in compiled.binds.items()
+            for bind, name in compiled.bind_names.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         self.bind_processors = tuple(processors.items())
@@ -124,12 +125,31 @@ class DriverStatements:
 
     ``connection`` is a SQLAlchemy ``Connection`` whose transaction has begun (on SQLite the door's
     ``BEGIN IMMEDIATE`` is sent when it begins; psycopg opens the transaction with the first statement).
+
+    With ``hold_writes`` (the door's transaction) on PostgreSQL, a ``write`` is not sent at once: held writes
+    go in one pipeline (psycopg's pipeline mode) with the next statement whose answer is needed, or with the
+    COMMIT (``commit``). The server runs them in the order they were given, as ever, but the client waits for
+    the network once per pipeline instead of once per statement. The BEGIN goes in the first pipeline too
+    (psycopg would send its own and wait for it: so the driver connection must be in autocommit mode, and
+    this class opens and commits the transaction; a rollback is psycopg's, which SQLAlchemy asks for on any
+    error). A transition with no gate thus makes two round trips, its locked read and its writes with the
+    COMMIT, where it made four. An error in a held write is raised when the pipeline is sent, as
+    SQLAlchemy's exception, and nothing commits: the server skips the rest of a pipeline after an error,
+    COMMIT included. Anything run on ``connection`` through SQLAlchemy (the ORM, a Core statement) must send
+    the held writes, and the BEGIN, first (``send_held``; ``Database.transaction`` sees to it).
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, hold_writes: bool = False) -> None:
         self.connection = connection
         self.dialect = connection.dialect
         self._cursor = connection.connection.cursor()
+        driver_connection = connection.connection.dbapi_connection
+        pipelines = hold_writes and self.dialect.driver == "psycopg"
+        if pipelines and not driver_connection.autocommit:
+            raise ValueError("holding writes needs the driver connection in autocommit mode: BEGIN is sent here")
+        self._pipeline = driver_connection.pipeline if pipelines else None
+        self._begun = not pipelines  # where writes are held, the BEGIN goes with the first statement
+        self._held: list[_Sending] = []
 
     def rows(self, statement: ClauseElement, params: Params | None = None) -> list[Any]:
         params = params or {}
@@ -146,13 +166,18 @@ class DriverStatements:
         row = self.first(statement, params)
         return None if row is None else row[0]
 
-    def execute(self, statement: ClauseElement, params: Params | Sequence[Params]) -> int:
-        """Run a statement whose result is not needed (one parameter set, or many); the row count."""
-        many = not isinstance(params, Mapping)
-        compiled = _compiled(statement, self.dialect, tuple(params[0] if many else params))
-        if many:
-            return self._run(compiled, [compiled.bind(p) for p in params], many=True).rowcount
-        return self._run(compiled, compiled.bind(params)).rowcount
+    def execute(self, statement: ClauseElement, params: Params | Sequence[Params] = _NONE) -> int:
+        """Run a statement whose rows are not needed (one parameter set, or many); the row count."""
+        return self._run(*self._bound(statement, params)).rowcount
+
+    def write(self, statement: ClauseElement, params: Params | Sequence[Params] = _NONE) -> None:
+        """Run a statement whose answer the caller does not need, not even its row count: held back where
+        writes are held (see the class), run at once elsewhere."""
+        if self._pipeline is None:
+            self._run(*self._bound(statement, params))
+        else:
+            compiled, bound, many = self._bound(statement, params)
+            self._held.append(_Sending(compiled.sql, bound, many))
 
     def insert_returning(self, statement: ClauseElement, params: Params) -> Any:
         """Run an INSERT ... RETURNING for one row; the returned row."""
@@ -160,24 +185,71 @@ class DriverStatements:
         cursor = self._run(compiled, compiled.bind(params))
         return compiled.row_maker(cursor)(cursor.fetchone())
 
-    def _run(self, compiled: _Compiled, bound: Any, *, many: bool = False) -> Any:
+    def send_held(self) -> None:
+        """Send the held writes now (and the BEGIN, if nothing has been sent yet), before something that does
+        not go through here runs on the connection."""
+        if self._held or not self._begun:
+            self._send([])
+
+    def commit(self) -> None:
+        """Where writes are held, COMMIT with them in one round trip (SQLAlchemy's commit, which follows,
+        finds the transaction ended and sends nothing). Elsewhere SQLAlchemy's commit does it all."""
+        if self._pipeline is not None and (self._held or self._begun):
+            self._send([_COMMIT])
+
+    def _bound(self, statement: ClauseElement, params: Params | Sequence[Params]) -> tuple[_Compiled, Any, bool]:
+        many = not isinstance(params, Mapping)
+        compiled = _compiled(statement, self.dialect, tuple(params[0] if many else params))
+        return compiled, [compiled.bind(p) for p in params] if many else compiled.bind(params), many
+
+    def _run(self, compiled: _Compiled, bound: Any, many: bool = False) -> Any:
+        return self._send([_Sending(compiled.sql, bound, many)])
+
+    def _send(self, statements: list[_Sending]) -> Any:
+        """Run the held writes and then ``statements``; the cursor, holding the last one's result."""
         cursor = self._cursor
+        statements, self._held = [*self._held, *statements], []
+        if not self._begun:
+            statements.insert(0, _BEGIN)
+            self._begun = True
         try:
-            if many:
-                cursor.executemany(compiled.sql, bound)
+            if len(statements) == 1:  # a pipeline costs client CPU: only where it saves a round trip
+                statements[0].run(cursor)
             else:
-                cursor.execute(compiled.sql, bound)
+                with self._pipeline():
+                    for statement in statements:
+                        statement.run(cursor)
         except self.dialect.loaded_dbapi.Error as error:
             lost = self.dialect.is_disconnect(error, self.connection.connection.dbapi_connection, cursor)
             if lost:
                 self.connection.invalidate(error)
             raise exc.DBAPIError.instance(
-                compiled.sql,
-                bound,
+                ";\n".join(s.sql for s in statements),
+                statements[-1].bound if len(statements) == 1 else [s.bound for s in statements],
                 error,
                 self.dialect.loaded_dbapi.Error,
                 dialect=self.dialect,
                 connection_invalidated=lost,
-                ismulti=many,
+                ismulti=statements[-1].many,
             ) from error
         return cursor
+
+
+class _Sending(NamedTuple):
+    """A statement on its way to the driver, with its parameters bound."""
+
+    sql: str
+    bound: Any
+    many: bool = False
+
+    def run(self, cursor: Any) -> None:
+        if self.many:
+            cursor.executemany(self.sql, self.bound)
+        elif self.bound is None:
+            cursor.execute(self.sql, prepare=False)  # BEGIN or COMMIT: nothing to prepare
+        else:
+            cursor.execute(self.sql, self.bound)
+
+
+_BEGIN = _Sending("BEGIN", None)
+_COMMIT = _Sending("COMMIT", None)

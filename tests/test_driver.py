@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from provision_cycle.driver import DriverStatements
@@ -88,6 +88,73 @@ def test_a_refusal_by_the_database_is_sqlalchemys_integrity_error_and_nothing_is
         tx.insert_returning(sql.INSERT_AUDIT_EVENT, duplicate)  # the same position in the case's chain
     with db.reading() as session:
         assert session.get(Case, case_id).title == "Case management system"
+
+
+def _person(name: str) -> dict:
+    return {"username": name, "full_name": name.title(), "email": f"{name}@x.gov.uk", "created_at": datetime.now(UTC)}
+
+
+def test_held_writes_reach_the_database_in_order_before_whatever_runs_next(db):
+    """The door holds its writes back (on PostgreSQL, to send them in one round trip with what follows):
+    a later read through the driver, SQLAlchemy or the ORM still finds them, in the order given."""
+    users = User.__table__
+    count = select(func.count()).select_from(users)
+    with db.transaction() as tx:
+        tx.write(insert(users), _person("ann"))
+        assert tx.scalar(count) == 1  # the driver's next read carries the held write
+        tx.write(insert(users), [_person("bob"), _person("cat")])
+        assert tx.session.scalar(select(func.count(User.id))) == 3  # so does the ORM
+        rename = update(users).where(users.c.username == "ann").values(full_name=bindparam("b_name"))
+        tx.write(rename, {"b_name": "Ann A"})
+        tx.write(rename, {"b_name": "Ann B"})
+        assert tx.connection().scalar(select(users.c.full_name).where(users.c.username == "ann")) == "Ann B"
+        tx.write(update(users), {"job_title": "Buyer"})
+        retire = update(users).where(users.c.job_title == bindparam("b_job")).values(is_active=False)  # a literal
+        assert tx.execute(retire, {"b_job": "Buyer"}) == 3  # the held write went first
+        tx.write(insert(users), _person("dan"))  # held until the COMMIT
+    with db.reading() as session:
+        people = session.execute(select(User.username, User.full_name, User.is_active).order_by(User.username))
+        assert people.all() == [
+            ("ann", "Ann B", False),
+            ("bob", "Bob", False),
+            ("cat", "Cat", False),
+            ("dan", "Dan", True),
+        ]
+
+
+def test_a_refusal_of_a_held_write_is_sqlalchemys_error_and_nothing_is_saved(engine, db):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester)
+    with db.reading() as session:
+        opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).one()
+    duplicate = {column: getattr(opened, column) for column in sql.EVENT_COLUMNS}
+    with pytest.raises(IntegrityError), db.transaction() as tx:  # raised by the write or by the COMMIT
+        tx.write(sql.UPDATE_CASE, {"b_id": case_id, "b_version": 1, "title": "Changed"})
+        tx.write(sql.INSERT_AUDIT_EVENT, duplicate)
+        tx.write(insert(User.__table__), _person("eve"))  # after the refusal: the server skips it
+    with db.reading() as session:
+        assert session.get(Case, case_id).title == "Case management system"
+        assert session.scalar(select(User).where(User.username == "eve")) is None
+
+
+@pytest.mark.postgres_only(reason="the case's move, its event and its messages are one PostgreSQL statement")
+def test_a_case_that_moved_during_the_action_refuses_the_whole_transaction(engine, db):
+    """The door does not wait for the answer to its write before the COMMIT, so the version check is the
+    database's own: a stale version fails the statement and nothing of the transaction is saved."""
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester)
+    with db.reading() as session:
+        opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).one()
+    event = {column: getattr(opened, column) for column in sql.EVENT_COLUMNS} | {"seq": 2, "action": "submit"}
+    params = {"b_id": case_id, "b_version": 7, "b_refusal": "REQ changed while 'submit' was being taken"}
+    params |= {"u_state": "route_approval"} | {f"e_{name}": value for name, value in event.items()}
+    with pytest.raises(OperationalError, match="changed while 'submit' was being taken"), db.transaction() as tx:
+        tx.write(insert(User.__table__), _person("fay"))
+        tx.write(sql.move_and_record(("state",)), params)
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "draft"
+        assert session.scalar(select(User).where(User.username == "fay")) is None
+        assert session.scalar(select(func.count()).where(AuditEvent.case_id == case_id)) == 1
 
 
 def test_a_statement_whose_default_python_computes_is_refused_with_the_column_named(db):

@@ -169,7 +169,7 @@ class ActionContext:
         end_date = date.fromisoformat(details["end_date"])
         # A Core insert (the ORM's flush costs more than the rest of the transition); ``notice_by`` is what
         # the model's insert event would have set.
-        self.tx.execute(
+        self.tx.write(
             sql.INSERT_CONTRACT,
             dict(
                 reference=f"CON-{contract_case_id:06d}",

@@ -311,7 +311,7 @@ class Engine:
         if to_state != from_state:
             left_gate = definition.gate_at(from_state)
             if left_gate and transition.decision is None:
-                ctx.session.connection().execute(
+                ctx.tx.write(
                     sql.CLOSE_GATE_STEPS,
                     {"b_case_id": case.id, "b_gate": left_gate.name, "b_status": StepStatus.CANCELLED, "b_at": ctx.now},
                 )
@@ -433,7 +433,7 @@ class Engine:
         on_behalf = principal_id if principal_id != ctx.actor.id else None
 
         if outcome is Outcome.REQUEST_INFO:
-            tx.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
+            tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
             self._notify(
                 ctx,
                 [case.requester_id],
@@ -454,13 +454,13 @@ class Engine:
         }
         ends_round = not (outcome is Outcome.APPROVE and (not step_done or next_step is not None))
         if not (ends_round and self.db.is_postgresql):
-            tx.execute(sql.INSERT_DECISION, decision)
+            tx.write(sql.INSERT_DECISION, decision)
         if outcome is Outcome.APPROVE and not step_done:
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
         if outcome is Outcome.APPROVE and next_step is not None:
             # Close this step before opening the next: the database allows one live step per gate.
-            tx.execute(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": StepStatus.APPROVED, "b_at": ctx.now})
-            tx.execute(sql.OPEN_STEP, {"b_step_id": next_step.id, "b_at": ctx.now})
+            tx.write(sql.CLOSE_STEP, {"b_step_id": step.id, "b_status": StepStatus.APPROVED, "b_at": ctx.now})
+            tx.write(sql.OPEN_STEP, {"b_step_id": next_step.id, "b_at": ctx.now})
             self._announce_step(ctx, next_step, next_step.round)
             return self._record_internal(ctx, "approve", decision_data, on_behalf)
 
@@ -479,9 +479,9 @@ class Engine:
             "b_at": ctx.now,
         }
         if self.db.is_postgresql:  # the decision and the end of its round in one statement
-            tx.execute(sql.DECIDE_AND_END_ROUND, {**end_round, **{f"d_{k}": v for k, v in decision.items()}})
+            tx.write(sql.DECIDE_AND_END_ROUND, {**end_round, **{f"d_{k}": v for k, v in decision.items()}})
         else:
-            tx.execute(sql.END_ROUND, end_round)
+            tx.write(sql.END_ROUND, end_round)
         transition = self._choose(ctx)
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:
@@ -578,7 +578,7 @@ class Engine:
         step = ctx.tx.first(sql.STEP_WAITING_FOR_INFO, {"case_id": ctx.case.id, "gate": gate.name if gate else ""})
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
-        ctx.tx.execute(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
+        ctx.tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
         people = self.holders(ctx.tx, step.role, step.authority, step.pillar)
         self._notify(ctx, people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
 
@@ -633,24 +633,24 @@ class Engine:
         }
         if ctx.details != (case.details or {}):
             values["details"] = ctx.details
-        if self.db.is_postgresql:  # one round trip for the case, its event and the messages it causes
-            params = {"b_id": case.id, "b_version": case.version}
+        if self.db.is_postgresql:  # one statement for the case, its event and its messages, sent with the COMMIT
+            refusal = f"{case.reference or case.id} changed while '{action}' was being taken: nothing was saved"
+            params = {"b_id": case.id, "b_version": case.version, "b_refusal": refusal}
             params.update({f"u_{name}": value for name, value in values.items()})
             params.update({f"e_{name}": event[name] for name in sql.EVENT_COLUMNS})
             for i, message in enumerate(ctx.outbox):
                 queued = {**MESSAGE_DEFAULTS, **message}
                 params.update({f"m{i}_{name}": queued[name] for name in sql.MESSAGE_COLUMNS})
             statement = sql.move_and_record(tuple(sorted(values)), len(ctx.outbox))
-            moved = len(tx.rows(statement, params)) == max(1, len(ctx.outbox))
-        else:
-            moved = tx.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}) == 1
-            if moved:
-                event_id = tx.insert_returning(sql.INSERT_AUDIT_EVENT, event).id
-                if ctx.outbox:
-                    queued = [{**MESSAGE_DEFAULTS, **message, "audit_event_id": event_id} for message in ctx.outbox]
-                    tx.execute(sql.INSERT_OUTBOX, queued)
+            tx.write(statement, params)  # refused by the database if the case moved: see move_and_record
+            return values["version"]
+        moved = tx.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}) == 1
         if not moved:  # pragma: no cover - the lock makes this a belt-and-braces check
             raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
+        event_id = tx.insert_returning(sql.INSERT_AUDIT_EVENT, event).id
+        if ctx.outbox:
+            queued = [{**MESSAGE_DEFAULTS, **message, "audit_event_id": event_id} for message in ctx.outbox]
+            tx.execute(sql.INSERT_OUTBOX, queued)
         return values["version"]
 
     def _notify(
@@ -802,9 +802,9 @@ class Engine:
             data=data,
             now=now,
         )
-        run.insert_returning(sql.INSERT_AUDIT_EVENT, event)
+        run.write(sql.INSERT_AUDIT_EVENT, event)
         finish.update(b_id=case_id, audit_seq=event["seq"], audit_head=event["hash"])
-        run.execute(sql.FINISH_NEW_CASE, finish)
+        run.write(sql.FINISH_NEW_CASE, finish)
         return case_id
 
     def edit_case(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, insert, literal, select, true, union_all, update
+from sqlalchemy import String, bindparam, case, exists, func, insert, literal, select, true, union_all, update
 
 from ..models import (
     ApprovalStep,
@@ -225,10 +225,12 @@ MESSAGE_COLUMNS = (
 @cache
 def move_and_record(changed: tuple[str, ...], messages: int = 0):
     """PostgreSQL: the case UPDATE (with its version check), the audit INSERT and the ``messages`` outbox
-    rows the event causes in ONE statement, so a transition costs the round trips of one. The event is
-    inserted only if the case row was updated, and the messages only if the event was; the statement returns
-    a row per message (or the event's id when there are none), and no row when the version check failed.
-    One statement per set of changed columns and number of messages, built once."""
+    rows the event causes in ONE statement, whose answer the door does not wait for: it goes with the
+    COMMIT, so a simple transition costs two round trips, its locked read and this. The event is inserted
+    only if the case row was updated, and the messages only if the event was. If the version check fails
+    (the row lock taken by the locked read rules that out, unless a bug changed the row during the action)
+    the statement fails with ``b_refusal`` as its message (``pc_require``, migration 0013) and nothing
+    commits. One statement per set of changed columns and number of messages, built once."""
     moved = (
         update(CASES)
         .where(CASES.c.id == bindparam("b_id"), CASES.c.version == bindparam("b_version"))
@@ -237,23 +239,18 @@ def move_and_record(changed: tuple[str, ...], messages: int = 0):
         .cte("moved")
     )
     event = select(*(bindparam(f"e_{name}", type_=AUDIT.c[name].type) for name in EVENT_COLUMNS)).select_from(moved)
-    record = insert(AUDIT).from_select(list(EVENT_COLUMNS), event).returning(AUDIT.c.id)
-    if not messages:
-        return record.add_cte(moved)
-    recorded = record.cte("recorded")
-    rows = [
-        select(*(bindparam(f"m{i}_{name}", type_=OUTBOX.c[name].type).label(name) for name in MESSAGE_COLUMNS))
-        for i in range(messages)
-    ]
-    queued = (rows[0] if messages == 1 else union_all(*rows)).subquery("queued")
-    each = select(*queued.c, recorded.c.id).select_from(queued).join(recorded, true())
-    return (
-        insert(OUTBOX)
-        .from_select([*MESSAGE_COLUMNS, "audit_event_id"], each)
-        .returning(OUTBOX.c.id)
-        .add_cte(moved)
-        .add_cte(recorded)
-    )
+    recorded = insert(AUDIT).from_select(list(EVENT_COLUMNS), event).returning(AUDIT.c.id).cte("recorded")
+    writes = [moved, recorded]
+    if messages:
+        rows = [
+            select(*(bindparam(f"m{i}_{name}", type_=OUTBOX.c[name].type).label(name) for name in MESSAGE_COLUMNS))
+            for i in range(messages)
+        ]
+        queued = (rows[0] if messages == 1 else union_all(*rows)).subquery("queued")
+        each = select(*queued.c, recorded.c.id).select_from(queued).join(recorded, true())
+        writes.append(insert(OUTBOX).from_select([*MESSAGE_COLUMNS, "audit_event_id"], each).cte("queued_messages"))
+    # PostgreSQL runs every data-modifying CTE to completion whether or not the main query reads it.
+    return select(func.pc_require(exists(moved.select()), bindparam("b_refusal", type_=String()))).add_cte(*writes)
 
 
 # What each planned step of a new round brings; the rest (case, gate, its order, the round) the round shares.
