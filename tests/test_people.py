@@ -64,3 +64,35 @@ def test_either_council_can_close_the_account_of_someone_who_works_for_both_but_
     set_active(core, hub_officer, False, actor_id=occ_admin)
     with db.reading() as session:
         assert session.get(User, cherwell_only).is_active and not session.get(User, hub_officer).is_active
+
+
+def test_an_administrator_sees_their_own_councils_people_and_those_with_no_role_not_the_others_staff(core, db):
+    from provision_cycle.errors import NotFound
+    from provision_cycle.services.people import people_looked_after, person_looked_after
+
+    occ_admin = make_person(db, ("administrator", "OCC"), full_name="Ada Oxford")
+    cdc_admin = make_person(db, ("administrator", "CDC"), full_name="Carl Cherwell")
+    occ_officer = make_person(db, ("category_officer", "OCC", "cnc"), full_name="Olive OCC")
+    cdc_officer = make_person(db, ("category_officer", "CDC", "cnc"), full_name="Cyril CDC")
+    hub_officer = make_person(
+        db, ("category_officer", "OCC", "cnc"), ("category_officer", "CDC", "cnc"), full_name="Hana Hub"
+    )
+    leaver = make_person(db, ("requester", "CDC"), full_name="Lee Leaver")
+    with db.reading() as session:
+        last_role = session.scalars(select(RoleAssignment).filter_by(user_id=leaver)).one()
+    revoke_role(core, leaver, last_role.id, actor_id=cdc_admin)
+
+    with db.reading() as session:
+        occ = people_looked_after(session, core.engine.actor(session, occ_admin))
+        cdc = people_looked_after(session, core.engine.actor(session, cdc_admin))
+        assert [p.full_name for p in occ.people] == ["Ada Oxford", "Hana Hub", "Lee Leaver", "Olive OCC"]
+        assert [p.full_name for p in cdc.people] == ["Carl Cherwell", "Cyril CDC", "Hana Hub", "Lee Leaver"]
+        assert occ.councils == ["OCC"]
+        # The joint officer's roles in both councils are shown: they are one person working for both.
+        assert {(r.role, r.authority) for r in occ.roles[hub_officer]} == {
+            ("category_officer", "OCC"),
+            ("category_officer", "CDC"),
+        }
+        assert person_looked_after(session, core.engine.actor(session, occ_admin), occ_officer).id == occ_officer
+        with pytest.raises(NotFound, match="among the people you administer"):
+            person_looked_after(session, core.engine.actor(session, occ_admin), cdc_officer)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -130,6 +130,40 @@ def grant_problem(core: Core, grant: Grant) -> str | None:
 def administered_by(actor: Actor) -> list[str]:
     """The councils whose people ``actor`` may give roles to, take them from, or deactivate."""
     return sorted({authority for role, authority, _ in actor.roles if role == ADMINISTRATOR})
+
+
+def looked_after_by(councils: list[str]) -> ColumnElement[bool]:
+    """The people an administrator of ``councils`` looks after: whoever holds a role in one of them, and
+    whoever holds no role at all (someone whose last role was taken away, for a council to take on again).
+    Another council's staff are that council's administrators' business, not shown to these."""
+    holders = select(RoleAssignment.user_id)
+    return or_(User.id.in_(holders.where(RoleAssignment.authority.in_(councils))), User.id.not_in(holders))
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    people: list[User]
+    roles: dict[int, list[RoleAssignment]]  # by person; all of a person's roles, either council's
+    councils: list[str]  # the councils whose people these are
+
+
+def people_looked_after(session: Session, actor: Actor) -> PeoplePage:
+    """The people ``actor`` administers, by name, with their roles."""
+    councils = administered_by(actor)
+    people = list(session.scalars(select(User).where(looked_after_by(councils)).order_by(User.full_name, User.id)))
+    roles: dict[int, list[RoleAssignment]] = {}
+    grants = select(RoleAssignment).where(RoleAssignment.user_id.in_([p.id for p in people]))
+    for grant in session.scalars(grants.order_by(RoleAssignment.authority, RoleAssignment.role)):
+        roles.setdefault(grant.user_id, []).append(grant)
+    return PeoplePage(people, roles, councils)
+
+
+def person_looked_after(session: Session, actor: Actor, user_id: int) -> User:
+    """One person ``actor`` administers; anyone else is not found (their existence is not ours to show)."""
+    person = session.scalar(select(User).where(User.id == user_id, looked_after_by(administered_by(actor))))
+    if person is None:
+        raise NotFound(f"There is no person {user_id} among the people you administer")
+    return person
 
 
 def _require_administrator(actor: Actor, authority: str) -> None:

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from ..config_files import ConfigError
 from ..core import load_definitions
-from ..errors import DomainError, InvalidInput, NotFound
-from ..models import OutboxMessage, RoleAssignment, User
+from ..errors import DomainError, InvalidInput
+from ..models import OutboxMessage
 from ..services import people as people_service
 from ..services import reading
 from .common import core, me, render
@@ -29,11 +29,8 @@ def index():
 @roles_required(*ADMIN_ROLES)
 def users():
     with core().db.reading() as session:
-        people = session.scalars(select(User).order_by(User.full_name)).all()
-        grants: dict[int, list[RoleAssignment]] = {}
-        for grant in session.scalars(select(RoleAssignment).order_by(RoleAssignment.authority, RoleAssignment.role)):
-            grants.setdefault(grant.user_id, []).append(grant)
-    return render("admin/users.html", people=people, grants=grants, organisation=core().governance.organisation)
+        page = people_service.people_looked_after(session, me())
+    return render("admin/users.html", page=page, organisation=core().governance.organisation)
 
 
 @admin.route("/users/new", methods=["GET", "POST"])
@@ -66,6 +63,9 @@ def new_user():
 @admin.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(*ADMIN_ROLES)
 def user(user_id: int):
+    with core().db.reading() as session:  # another council's staff are not found, to look at or to change
+        person = people_service.person_looked_after(session, me(), user_id)
+        grants = list(person.roles)
     form = GrantRoleForm()
     form.fill_choices(core(), people_service.administered_by(me()))
     if form.validate_on_submit():
@@ -84,11 +84,6 @@ def user(user_id: int):
         else:
             flash("The role is added.")
             return redirect(url_for(".user", user_id=user_id))
-    with core().db.reading() as session:
-        person = session.get(User, user_id)
-        if person is None:
-            raise NotFound(f"There is no person {user_id}")
-        grants = list(person.roles)
     return render(
         "admin/user.html",
         person=person,

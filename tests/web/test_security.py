@@ -140,6 +140,27 @@ def test_roles_required_pages_refuse_others(app, core, db, browser):
     head.get("/admin/users", status=403)  # people and roles are for administrators
 
 
+def test_an_administrator_cannot_see_or_change_the_other_councils_staff(app, core, db, browser):
+    from provision_cycle.models import RoleAssignment
+    from tests.factories import create_user
+
+    occ_admin = browser(create_user(db, ("administrator", "OCC"), full_name="Ada Oxford"))
+    cherwell_only = create_user(db, ("finance", "CDC"), full_name="Cora Cherwell")
+    oxford_only = create_user(db, ("finance", "OCC"), full_name="Oscar Oxford")
+    listed = occ_admin.get("/admin/users").text
+    assert "Oscar Oxford" in listed and "Cora Cherwell" not in listed
+    assert "People who hold a role in Oxfordshire County Council, the councils you administer" in listed
+    occ_admin.get(f"/admin/users/{oxford_only}")
+    occ_admin.get(f"/admin/users/{cherwell_only}", status=404)
+    token = csrf_from(occ_admin.get("/admin/users/new").text)
+    response = occ_admin.client.post(
+        f"/admin/users/{cherwell_only}", data={"csrf_token": token, "role": "requester", "authority": "OCC"}
+    )
+    assert response.status_code == 404
+    with db.reading() as session:
+        assert session.scalars(select(RoleAssignment.role).filter_by(user_id=cherwell_only)).all() == ["finance"]
+
+
 def test_sign_in_says_the_same_for_unknown_user_and_wrong_password_and_locks_out(app, core, db):
     people = hub_people(db)
     give_password(db, people.officer)
