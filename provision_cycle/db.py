@@ -129,6 +129,19 @@ class Database:
                 transaction.close()
 
     @contextmanager
+    def looking(self) -> Iterator[Transaction]:
+        """A transaction that only reads, with the door's statements and an ORM session like ``transaction``'s,
+        rolled back at the end: for asking the engine's rules a question without acting (no write lock on
+        SQLite, no row locks on PostgreSQL)."""
+        with self.engine.connect() as connection, connection.begin() as begun:
+            transaction = Transaction(connection, hold_writes=False)
+            try:
+                yield transaction
+            finally:
+                transaction.close()
+                begun.rollback()
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads; it never commits."""
         with self.sessions() as session:
@@ -146,9 +159,9 @@ class Transaction:
     Writes are held (see ``DriverStatements``): whatever runs on the connection through SQLAlchemy, the ORM
     included, sends them first, so every statement still reaches the database in the order it was given."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, hold_writes: bool = True) -> None:
         self._connection = connection
-        self.statements = DriverStatements(connection, hold_writes=True)
+        self.statements = DriverStatements(connection, hold_writes=hold_writes)
         self.rows = self.statements.rows
         self.first = self.statements.first
         self.scalar = self.statements.scalar

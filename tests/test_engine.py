@@ -336,3 +336,34 @@ def test_details_cannot_be_changed_once_submitted(engine, people, submitted):
 def test_event_times_hash_in_the_form_every_stored_chain_was_sealed_with(at):
     # The audit chain's hashes cover this string: a change of form would break every existing chain.
     assert canonical_time(at) == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_what_stands_in_the_way_of_an_action_is_said_before_it_is_tried(engine, db, clock, people):
+    """The case page shows why an action is not open yet instead of a button that can only be refused: the
+    same guards the door runs, asked without acting (and without locking the case)."""
+    from .factories import award_open_procedure
+
+    case_id = award_open_procedure(engine, clock, people)  # standstill runs to Friday 17 April 2026
+    clock.set(date(2026, 4, 9))
+    assert engine.not_yet(case_id, people.officer, ["end_standstill", "terminate_procurement"]) == {
+        "end_standstill": ("Standstill runs to the end of 17 April 2026 (Procurement Act 2023 s51)",)
+    }
+    with pytest.raises(GuardFailed, match="Standstill runs to the end of 17 April 2026"):
+        act(engine, case_id, "end_standstill", people.officer)
+    clock.set(date(2026, 4, 20))
+    assert engine.not_yet(case_id, people.officer, ["end_standstill"]) == {}
+    act(engine, case_id, "end_standstill", people.officer)
+
+    # A declaration the actor has not made stands in the way of what needs one, and is said the same way.
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    approve_gate(engine, case_id, [people.head])
+    with db.reading() as session:
+        before = session.get(Case, case_id).version
+    assert engine.not_yet(case_id, people.officer, ["complete_conflicts_assessment"]) == {
+        "complete_conflicts_assessment": ("This needs a conflict-of-interest declaration from you first",)
+    }
+    declare(engine, case_id, people.officer)
+    assert engine.not_yet(case_id, people.officer, ["complete_conflicts_assessment"]) == {}
+    with db.reading() as session:  # asking changed nothing: the declaration is the only event since
+        assert session.get(Case, case_id).version == before + 1

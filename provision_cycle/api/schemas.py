@@ -213,6 +213,9 @@ class AvailableActionOut(BaseModel):
     inputs: list[InputOut]
     reason_required: bool
     decision: bool
+    not_yet: list[str] = Field(
+        description="What stops this action as things stand (empty if nothing does): taking it now is refused"
+    )
 
 
 class KeyDate(BaseModel):

@@ -263,6 +263,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                     inputs=[_out(s.InputOut, i) for i in a.inputs],
                     reason_required=a.reason_required,
                     decision=a.decision,
+                    not_yet=list(a.not_yet),
                 )
                 for a in page.actions
             ],

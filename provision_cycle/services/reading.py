@@ -7,7 +7,7 @@ council's cases unless the case is joint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
@@ -255,12 +255,21 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         children=list(session.scalars(select(Case).where(Case.parent_case_id == case.id).order_by(Case.id))),
         contract=contract,
         documents=list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id))),
-        actions=core.engine.available_actions(session, case, actor),
+        actions=actions_with_obstacles(core, session, case, actor),
         tasks=list(session.scalars(select(Task).where(Task.case_id == case.id).order_by(Task.due_on))),
         names=names,
         team=team_of(session, case.id) if case.stage == "procurement" else [],
         may_manage_team=case.stage == "procurement" and may_manage_team(actor, case),
     )
+
+
+def actions_with_obstacles(core: Core, session: Session, case: Case, actor: Actor) -> list[AvailableAction]:
+    """What ``actor`` may do to the case, each with what stops it now, if anything (decisions are made on
+    their own page, which says what each outcome needs)."""
+    actions = core.engine.available_actions(session, case, actor)
+    direct = [a.trigger for a in actions if not a.decision]
+    obstacles = core.engine.not_yet(case.id, actor.id, direct) if direct else {}
+    return [replace(a, not_yet=obstacles.get(a.trigger, ())) for a in actions]
 
 
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:

@@ -122,6 +122,9 @@ class AvailableAction:
     inputs: tuple = ()
     reason_required: bool = False
     decision: bool = False  # a gate decision: taken from the decision page, with a declaration
+    # What stops it as things stand (its rules that need nothing typed in, failing now): for saying why there
+    # is no button yet, rather than a button that can only be refused. Empty when nothing does.
+    not_yet: tuple[str, ...] = ()
 
     @property
     def needs_form(self) -> bool:
@@ -167,22 +170,12 @@ class Engine:
     # =============================================================================================
     def act(self, request: ActionRequest) -> ActionResult:
         with self.db.transaction() as tx:
-            case, actor = self._lock_with_actor(tx, request)
-            definition = self.workflows.get(case.workflow, case.workflow_version)
-            now = self.clock()
-            ctx = ActionContext(
-                engine=self,
-                tx=tx,
-                case=case,
-                definition=definition,
-                actor=actor,
-                trigger=request.trigger,
-                now=now,
-                today=self.today(now),
-                comment=_clean(request.comment),
-                reason=_clean(request.reason),
-                details=dict(case.details or {}),
+            case, actor = self._case_with_actor(tx, sql.LOCK_CASE_WITH_ACTOR, request.case_id, request.actor_id)
+            self._check_version(case, request.expected_version)
+            ctx = self._context(
+                tx, case, actor, request.trigger, comment=_clean(request.comment), reason=_clean(request.reason)
             )
+            definition = ctx.definition
             candidates = definition.candidates(case.state, request.trigger)
             if not candidates:
                 raise InvalidAction(self._unavailable_message(definition, case, request.trigger))
@@ -194,18 +187,49 @@ class Engine:
                 self._provide_info(ctx)
             return self._apply(ctx, transition, request.inputs)
 
+    def not_yet(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """For each of ``triggers`` (actions ``actor`` may take on the case now), what stops it as things stand:
+        the messages of its guards that fail before anything is typed in (a standstill still running, a
+        tender period still open, a declaration not yet made). Only reads; acting checks everything again."""
+        found = {}
+        with self.db.looking() as tx:
+            case, actor = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
+            for trigger in triggers:
+                ctx = self._context(tx, case, actor, trigger)
+                try:
+                    transition = self._choose(ctx)
+                except InvalidAction:
+                    continue
+                if messages := tuple(message for name in transition.guards if (message := GUARDS[name](ctx))):
+                    found[trigger] = messages
+        return found
+
     # --- steps of the door ---------------------------------------------------------------------
-    def _lock_with_actor(self, tx: Transaction, request: ActionRequest) -> tuple[Row[Any], Actor]:
-        """The locked case row and the acting person, read in one round trip."""
-        rows = tx.rows(sql.LOCK_CASE_WITH_ACTOR, {"case_id": request.case_id, "actor_id": request.actor_id})
+    def _case_with_actor(self, tx: Transaction, statement: Any, case_id: int, actor_id: int) -> tuple[Row[Any], Actor]:
+        """The case row (locked, by the door's statement) and the acting person, read in one round trip."""
+        rows = tx.rows(statement, {"case_id": case_id, "actor_id": actor_id})
         if not rows:
-            raise NotFound(f"There is no case {request.case_id}")
+            raise NotFound(f"There is no case {case_id}")
         case = rows[0]
-        self._check_version(case, request.expected_version)
         if case.actor_username is None or not case.actor_active:
             raise NotPermitted("Your account is not active")
         roles = tuple((r.actor_role, r.actor_authority, r.actor_pillar) for r in rows if r.actor_role)
-        return case, Actor(request.actor_id, case.actor_username, case.actor_full_name, roles)
+        return case, Actor(actor_id, case.actor_username, case.actor_full_name, roles)
+
+    def _context(self, tx: Transaction, case: Row[Any], actor: Actor, trigger: str, **text: str) -> ActionContext:
+        now = self.clock()
+        return ActionContext(
+            engine=self,
+            tx=tx,
+            case=case,
+            definition=self.workflows.get(case.workflow, case.workflow_version),
+            actor=actor,
+            trigger=trigger,
+            now=now,
+            today=self.today(now),
+            details=dict(case.details or {}),
+            **text,
+        )
 
     def lock_case(self, session: Session, case_id: int, expected_version: int | None) -> Case:
         """The case as an ORM object, locked, for the rarer changes that edit its fields directly."""

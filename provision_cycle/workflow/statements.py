@@ -47,10 +47,10 @@ _ACTORS_DECLARATION = (
     .limit(1)
 )
 
-# The case row, locked, together with the acting person, their roles and their latest declaration on the
-# case: one round trip instead of three. The actor's columns repeat on every row (one row per role; one row
-# with NULL role columns if they have none).
-LOCK_CASE_WITH_ACTOR = (
+# The case row together with the acting person, their roles and their latest declaration on the case: one
+# round trip instead of three. The actor's columns repeat on every row (one row per role; one row with NULL
+# role columns if they have none). The door reads it locked; a page asking what stands in the way, not.
+CASE_WITH_ACTOR = (
     select(
         CASES,
         USERS.c.username.label("actor_username"),
@@ -74,8 +74,8 @@ LOCK_CASE_WITH_ACTOR = (
         CASES.outerjoin(USERS, USERS.c.id == bindparam("actor_id")).outerjoin(ROLES, ROLES.c.user_id == USERS.c.id)
     )
     .where(CASES.c.id == bindparam("case_id"))
-    .with_for_update(of=CASES)
 )
+LOCK_CASE_WITH_ACTOR = CASE_WITH_ACTOR.with_for_update(of=CASES)
 
 # A case's procurement team and evaluation panel, each member with their latest declaration on the case
 # (NULL declaration columns for someone who has not declared), by name.

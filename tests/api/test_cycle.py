@@ -70,8 +70,14 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
         f"/cases/{procurement}/actions",
         {"trigger": "publish_award_notice", "inputs": {"award_notice_published_on": "2026-04-08"}},
     )
-    dates = {d["kind"]: d["due_on"] for d in officer.get(f"/cases/{procurement}").get_json()["key_dates"]}
+    shown = officer.get(f"/cases/{procurement}").get_json()
+    dates = {d["kind"]: d["due_on"] for d in shown["key_dates"]}
     assert dates["standstill_end"] == "2026-04-17"
+    actions = {a["trigger"]: a for a in shown["available_actions"]}
+    assert actions["end_standstill"]["not_yet"] == [
+        "Standstill runs to the end of 17 April 2026 (Procurement Act 2023 s51)"
+    ]
+    assert actions["terminate_procurement"]["not_yet"] == []
     early = officer.post(f"/cases/{procurement}/actions", {"trigger": "end_standstill"}, status=422).get_json()
     assert early["missing"] and "standstill" in early["missing"][0].lower()
     clock.set(date(2026, 4, 20))

@@ -132,6 +132,25 @@ def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
     assert svg.mimetype == "image/svg+xml"
 
 
+def test_case_page_says_why_an_action_is_not_open_yet_instead_of_offering_it(core, db, clock, browser):
+    from datetime import date
+
+    from tests.factories import award_open_procedure
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people)
+    clock.set(date(2026, 4, 9))
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    assert "End standstill: not yet" in page
+    assert "Standstill runs to the end of 17 April 2026 (Procurement Act 2023 s51)" in page
+    assert f'action="/cases/{case_id}/actions/end_standstill"' not in page  # no button that can only be refused
+    assert "Terminate the procurement" in page  # what is open is still offered
+    clock.set(date(2026, 4, 20))
+    page = officer.get(f"/cases/{case_id}").text
+    assert "not yet" not in page and f'action="/cases/{case_id}/actions/end_standstill"' in page
+
+
 def test_stale_action_is_explained(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
