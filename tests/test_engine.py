@@ -239,6 +239,10 @@ def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, pe
     with pytest.raises(GuardFailed, match="forward plan entry recorded first"):
         act(engine, case_id, "approve", people.executive)
     act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    # Said before it is tried; rejecting or returning it is not held up.
+    assert engine.not_yet(case_id, people.executive, ["approve", "reject", "return"]) == {
+        "approve": ("A key decision cannot be taken before 30 March 2026, 28 days after the forward plan entry",)
+    }
     with pytest.raises(GuardFailed, match="cannot be taken before 30 March 2026"):
         act(engine, case_id, "approve", people.executive)
     with db.reading() as s:  # the refused approval left no decision behind

@@ -264,11 +264,10 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
 
 
 def actions_with_obstacles(core: Core, session: Session, case: Case, actor: Actor) -> list[AvailableAction]:
-    """What ``actor`` may do to the case, each with what stops it now, if anything (decisions are made on
-    their own page, which says what each outcome needs)."""
+    """What ``actor`` may do to the case, each with what stops it now, if anything (for a decision, what
+    stops the gate being approved: a key decision's forward-plan period, say)."""
     actions = core.engine.available_actions(session, case, actor)
-    direct = [a.trigger for a in actions if not a.decision]
-    obstacles = core.engine.not_yet(case.id, actor.id, direct) if direct else {}
+    obstacles = core.engine.not_yet(case.id, actor.id, [a.trigger for a in actions]) if actions else {}
     return [replace(a, not_yet=obstacles.get(a.trigger, ())) for a in actions]
 
 

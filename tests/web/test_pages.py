@@ -151,6 +151,22 @@ def test_case_page_says_why_an_action_is_not_open_yet_instead_of_offering_it(cor
     assert "not yet" not in page and f'action="/cases/{case_id}/actions/end_standstill"' in page
 
 
+def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
+    from tests.factories import approve_gate, declare
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])
+    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    declare(core.engine, case_id, people.executive)
+    executive = browser(people.executive)
+    case_page = executive.get(f"/cases/{case_id}").text
+    assert "Approve: not yet" in case_page and "Make your decision" in case_page  # rejecting is not held up
+    decision_page = executive.get(f"/approvals/cases/{case_id}").text
+    assert "Approve is not open yet. A key decision cannot be taken before 30 March 2026" in decision_page
+
+
 def test_stale_action_is_explained(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
