@@ -77,12 +77,16 @@ def test_writes_through_the_driver_are_read_back_by_sqlalchemy(db):
     ]
 
 
-def test_a_refusal_by_the_database_is_sqlalchemys_integrity_error_and_nothing_is_saved(engine, db):
-    people = hub_people(db)
-    case_id = new_request(engine, people.requester)
+def _new_case_and_its_opening_event(engine, db) -> tuple[int, dict]:
+    """A new request, and its first audit event's columns (to write again where they are refused)."""
+    case_id = new_request(engine, hub_people(db).requester)
     with db.reading() as session:
         opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).one()
-    duplicate = {column: getattr(opened, column) for column in sql.EVENT_COLUMNS}
+    return case_id, {column: getattr(opened, column) for column in sql.EVENT_COLUMNS}
+
+
+def test_a_refusal_by_the_database_is_sqlalchemys_integrity_error_and_nothing_is_saved(engine, db):
+    case_id, duplicate = _new_case_and_its_opening_event(engine, db)
     with pytest.raises(IntegrityError), db.transaction() as tx:
         tx.execute(sql.UPDATE_CASE, {"b_id": case_id, "b_version": 1, "title": "Changed"})
         tx.insert_returning(sql.INSERT_AUDIT_EVENT, duplicate)  # the same position in the case's chain
@@ -123,11 +127,7 @@ def test_held_writes_reach_the_database_in_order_before_whatever_runs_next(db):
 
 
 def test_a_refusal_of_a_held_write_is_sqlalchemys_error_and_nothing_is_saved(engine, db):
-    people = hub_people(db)
-    case_id = new_request(engine, people.requester)
-    with db.reading() as session:
-        opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).one()
-    duplicate = {column: getattr(opened, column) for column in sql.EVENT_COLUMNS}
+    case_id, duplicate = _new_case_and_its_opening_event(engine, db)
     with pytest.raises(IntegrityError), db.transaction() as tx:  # raised by the write or by the COMMIT
         tx.write(sql.UPDATE_CASE, {"b_id": case_id, "b_version": 1, "title": "Changed"})
         tx.write(sql.INSERT_AUDIT_EVENT, duplicate)
@@ -141,11 +141,8 @@ def test_a_refusal_of_a_held_write_is_sqlalchemys_error_and_nothing_is_saved(eng
 def test_a_case_that_moved_during_the_action_refuses_the_whole_transaction(engine, db):
     """The door does not wait for the answer to its write before the COMMIT, so the version check is the
     database's own: a stale version fails the statement and nothing of the transaction is saved."""
-    people = hub_people(db)
-    case_id = new_request(engine, people.requester)
-    with db.reading() as session:
-        opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)).one()
-    event = {column: getattr(opened, column) for column in sql.EVENT_COLUMNS} | {"seq": 2, "action": "submit"}
+    case_id, opened = _new_case_and_its_opening_event(engine, db)
+    event = opened | {"seq": 2, "action": "submit"}
     params = {"b_id": case_id, "b_version": 7, "b_refusal": "REQ changed while 'submit' was being taken"}
     params |= {"u_state": "route_approval"} | {f"e_{name}": value for name, value in event.items()}
     with pytest.raises(OperationalError, match="changed while 'submit' was being taken"), db.transaction() as tx:
