@@ -156,8 +156,9 @@ class Transaction:
     (``rows``, ``execute``, ``write``, ...), and an ORM ``session`` in the same transaction is there for the
     rarer work that wants one. It commits when the ``Database.transaction`` block ends, and rolls back on error.
 
-    Writes are held (see ``DriverStatements``): whatever runs on the connection through SQLAlchemy, the ORM
-    included, sends them first, so every statement still reaches the database in the order it was given."""
+    In the door's transaction writes are held (see ``DriverStatements``): whatever runs on the connection
+    through SQLAlchemy, the ORM included, sends them first, so every statement still reaches the database in
+    the order it was given."""
 
     def __init__(self, connection: Connection, *, hold_writes: bool = True) -> None:
         self._connection = connection
