@@ -367,6 +367,14 @@ def test_what_stands_in_the_way_of_an_action_is_said_before_it_is_tried(engine, 
     assert engine.not_yet(case_id, people.officer, ["complete_conflicts_assessment"]) == {
         "complete_conflicts_assessment": ("This needs a conflict-of-interest declaration from you first",)
     }
+    # What the case's route rules out (quotations on a tender route) is not "not yet" but never: None.
+    assert engine.not_yet(case_id, people.officer, ["publish_tender_notice", "invite_quotations"]) == {
+        "publish_tender_notice": (
+            "The conflicts assessment must be completed before a tender or transparency notice "
+            "(Procurement Act 2023 s83)",
+        ),
+        "invite_quotations": None,
+    }
     declare(engine, case_id, people.officer)
     assert engine.not_yet(case_id, people.officer, ["complete_conflicts_assessment"]) == {}
     with db.reading() as session:  # asking changed nothing: the declaration is the only event since

@@ -265,10 +265,15 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
 
 def actions_with_obstacles(core: Core, session: Session, case: Case, actor: Actor) -> list[AvailableAction]:
     """What ``actor`` may do to the case, each with what stops it now, if anything (for a decision, what
-    stops the gate being approved: a key decision's forward-plan period, say)."""
+    stops the gate being approved: a key decision's forward-plan period, say). Actions the case's route rules
+    out (a tender notice on a quotations case) are not listed."""
     actions = core.engine.available_actions(session, case, actor)
     obstacles = core.engine.not_yet(case.id, actor.id, [a.trigger for a in actions]) if actions else {}
-    return [replace(a, not_yet=obstacles.get(a.trigger, ())) for a in actions]
+    return [
+        replace(a, not_yet=obstacles.get(a.trigger) or ())
+        for a in actions
+        if a.trigger not in obstacles or obstacles[a.trigger] is not None
+    ]
 
 
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:

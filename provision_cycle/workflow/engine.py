@@ -37,7 +37,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome,
 from . import statements as sql
 from .context import ActionContext
 from .definitions import TransitionDef, WorkflowDefinition, WorkflowRegistry
-from .rules import EFFECTS, GUARDS, PREDICATES
+from .rules import EFFECTS, GUARDS, PREDICATES, RULES_OUT
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
 MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
@@ -187,11 +187,13 @@ class Engine:
                 self._provide_info(ctx)
             return self._apply(ctx, transition, request.inputs)
 
-    def not_yet(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    def not_yet(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, tuple[str, ...] | None]:
         """For each of ``triggers`` (actions ``actor`` may take on the case now), what stops it as things stand:
         the messages of its guards that fail before anything is typed in (a standstill still running, a
-        tender period still open, a declaration not yet made). Only reads; acting checks everything again."""
-        found = {}
+        tender period still open, a declaration not yet made); None for an action ruled out for this case
+        for good (by its route: ``rules.RULES_OUT``). Actions nothing stops are left out. Only reads; acting
+        checks everything again."""
+        found: dict[str, tuple[str, ...] | None] = {}
         with self.db.looking() as tx:
             case, actor = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
             for trigger in triggers:
@@ -200,8 +202,9 @@ class Engine:
                     transition = self._choose(ctx)
                 except InvalidAction:
                     continue
-                if messages := tuple(message for name in transition.guards if (message := GUARDS[name](ctx))):
-                    found[trigger] = messages
+                failing = {name: message for name in transition.guards if (message := GUARDS[name](ctx))}
+                if failing:
+                    found[trigger] = None if failing.keys() & RULES_OUT else tuple(failing.values())
         return found
 
     # --- steps of the door ---------------------------------------------------------------------

@@ -197,6 +197,9 @@ GUARDS["tender_route"] = _route_guard(
 GUARDS["quotation_route"] = _route_guard((Route.LOW_VALUE_PURCHASE, Route.QUOTATIONS), "quotation routes")
 GUARDS["call_off_route"] = _route_guard((Route.FRAMEWORK_CALL_OFF,), "framework call-offs")
 GUARDS["direct_award_route"] = _route_guard((Route.DIRECT_AWARD,), "direct awards")
+# Guards that rule an action out for the case for good (its frozen route), not for now: an action they refuse
+# is not offered at all, where another guard's refusal is shown as what stands in the way.
+RULES_OUT: frozenset[str] = frozenset({"tender_route", "quotation_route", "call_off_route", "direct_award_route"})
 
 
 @guard

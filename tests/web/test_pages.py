@@ -150,6 +150,17 @@ def test_case_page_says_why_an_action_is_not_open_yet_instead_of_offering_it(cor
     page = officer.get(f"/cases/{case_id}").text
     assert "not yet" not in page and f'action="/cases/{case_id}/actions/end_standstill"' in page
 
+    # At the conflicts assessment of a tender: the tender notice waits for it; what other routes do is not shown.
+    tender = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, tender, "submit", people.requester)
+    from tests.factories import approve_gate
+
+    approve_gate(core.engine, tender, [people.head])
+    page = officer.get(f"/cases/{tender}").text
+    assert "Publish the tender notice: not yet" in page
+    for other_route in ("Invite quotations", "Start the call-off", "Publish the transparency notice"):
+        assert other_route not in page
+
 
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
     from tests.factories import approve_gate, declare
