@@ -34,7 +34,7 @@ from ..models import (
     User,
 )
 from ..workflow.definitions import WorkflowDefinition
-from ..workflow.engine import Actor, AvailableAction
+from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from .teams import TeamMember, may_manage_team, team_of
 
 PAGE_SIZE = 25
@@ -162,6 +162,48 @@ def approvals_waiting(
             waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days)))
     waiting.sort(key=lambda w: w.step.opened_at or now)
     return waiting
+
+
+def _moved_on_by_the_team(core: Core) -> ColumnElement[bool]:
+    """A case at a state of the pipeline where the category team takes it on (completes the conflicts
+    assessment, closes the tenders, publishes a notice, records the signature): not a gate, not the
+    requester's draft, not an end, and with a way forward for the case team that is not an escape (those
+    need a reason). Contracts reach their managers as tasks, so their cases are not listed here."""
+    by_workflow = []
+    for definition in core.workflows.definitions.values():
+        if definition.stage == "contract":
+            continue
+        states = sorted(
+            state.name
+            for state in definition.states.values()
+            if not (state.final or state.gate or state.editable)
+            and any(
+                "case_team" in t.by and not t.reason_required
+                for trigger in definition.triggers_from(state.name)
+                for t in definition.candidates(state.name, trigger)
+            )
+        )
+        by_workflow.append(
+            and_(
+                Case.workflow == definition.name,
+                Case.workflow_version == definition.version,
+                Case.state.in_(states),
+            )
+        )
+    return or_(*by_workflow) if by_workflow else false()
+
+
+def team_cases_waiting(core: Core, session: Session, actor: Actor, limit: int = 20) -> list[Case] | None:
+    """The cases waiting for ``actor``'s category team(s) to move them on, the longest untouched first; None
+    for someone in no category team."""
+    teams = {(authority, pillar) for role, authority, pillar in actor.roles if role in CASE_TEAM_ROLES}
+    if not teams:
+        return None
+    in_my_teams = or_(
+        *(and_(Case.authority.in_([authority, JOINT]), Case.pillar == pillar) for authority, pillar in sorted(teams))
+    )
+    query = select(Case).where(in_my_teams, _moved_on_by_the_team(core)).order_by(Case.updated_at, Case.id)
+    return list(session.scalars(query.limit(limit)))
 
 
 def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bool = True) -> list[Task]:

@@ -26,6 +26,7 @@ def my_work():
             today=today,
             requests=reading.my_requests(session, actor, limit=20),
             approvals=reading.approvals_waiting(core(), session, actor),
+            team_cases=reading.team_cases_waiting(core(), session, actor),
             declarations=teams.declarations_owed(session, actor.id),
             tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
             notifications=reading.my_notifications(session, actor),

@@ -388,3 +388,27 @@ def test_notifications_keep_their_lines_and_new_tasks_lead_to_the_task_list(core
     lines = listed[2].strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("- Renewal decision: CON-") for line in lines)
     assert 'href="/tasks/">2 new tasks for you' in browser(people.contract_manager).get("/my-work").text
+
+
+def test_my_work_lists_the_cases_waiting_for_my_category_team(core, db, browser):
+    from tests.factories import approve_gate
+
+    people = hub_people(db)
+    draft = new_request(core.engine, people.requester, title="Still a draft")
+    at_a_gate = new_request(core.engine, people.requester, title="Waiting for approval")
+    act(core.engine, at_a_gate, "submit", people.requester)
+    ours = new_request(core.engine, people.requester, title="Ready for the conflicts assessment")
+    act(core.engine, ours, "submit", people.requester)
+    approve_gate(core.engine, ours, [people.head])
+    other_pillar = new_request(
+        core.engine, people.requester, title="Someone else's pillar", category="adult_social_care"
+    )
+    act(core.engine, other_pillar, "submit", people.requester)
+
+    page = browser(people.officer).get("/my-work").text
+    waiting = page.split('id="team-cases"', 1)[1].split("<h2", 1)[0]
+    assert "Ready for the conflicts assessment" in waiting and "Conflicts assessment" in waiting
+    for elsewhere in ("Still a draft", "Waiting for approval", "Someone else&#39;s pillar"):
+        assert elsewhere not in waiting  # the requester's, an approver's, another team's
+    assert draft and other_pillar
+    assert 'id="team-cases"' not in browser(people.requester).get("/my-work").text  # in no category team
