@@ -4,7 +4,7 @@ replaced before use; a busy one fails once, and the pool is replaced behind it."
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 
 from provision_cycle.db import Database
@@ -46,5 +46,22 @@ def test_a_busy_connection_closed_by_the_server_fails_once_then_the_pool_recover
             _select_one(database)
         assert failure.value.connection_invalidated
         assert _select_one(database) == 1
+    finally:
+        database.dispose()
+
+
+def test_the_doors_connection_is_pinged_and_replaced_too(postgres_url):
+    """The door's connections (autocommit at the driver: it sends its own BEGIN) come from the same pool and
+    are pinged the same way; a ping leaves no transaction open for the door's BEGIN to trip over."""
+    database = Database(postgres_url, ping_after_idle=0)
+    try:
+        with database.transaction() as tx:
+            assert tx.scalar(select(literal_column("1"))) == 1
+        _close_every_connection_but_this(postgres_url)
+        with database.transaction() as tx:
+            assert tx.scalar(select(literal_column("1"))) == 1
+            # Still one transaction: it began (with the BEGIN the door sent) before this statement did.
+            began_earlier = "(SELECT xact_start < query_start FROM pg_stat_activity WHERE pid = pg_backend_pid())"
+            assert tx.scalar(select(literal_column(began_earlier))) is True
     finally:
         database.dispose()
