@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -132,10 +132,18 @@ def administered_by(actor: Actor) -> list[str]:
     return sorted({authority for role, authority, _ in actor.roles if role == ADMINISTRATOR})
 
 
+def looks_after(councils: list[str], person: User) -> bool:
+    """Whether an administrator of ``councils`` looks after ``person``: they hold a role in one of them (a
+    shared officer, in either), or no role at all (someone whose last role was taken away, for a council to
+    take on again). Another council's staff are that council's administrators' business."""
+    theirs = {r.authority for r in person.roles}
+    return bool(councils) and (not theirs or bool(theirs & set(councils)))
+
+
 def looked_after_by(councils: list[str]) -> ColumnElement[bool]:
-    """The people an administrator of ``councils`` looks after: whoever holds a role in one of them, and
-    whoever holds no role at all (someone whose last role was taken away, for a council to take on again).
-    Another council's staff are that council's administrators' business, not shown to these."""
+    """The same rule as ``looks_after``, as SQL."""
+    if not councils:
+        return false()
     holders = select(RoleAssignment.user_id)
     return or_(User.id.in_(holders.where(RoleAssignment.authority.in_(councils))), User.id.not_in(holders))
 
@@ -218,11 +226,10 @@ def set_active(core: Core, user_id: int, active: bool, *, actor_id: int) -> None
     with core.db.unit_of_work() as session:
         user = _user_for_update(session, user_id)
         # Someone who works for both councils (the hub's staff) can be let go by either council's administrator.
-        theirs = {r.authority for r in user.roles}
-        mine = set(administered_by(core.engine.actor(session, actor_id)))
-        if not mine or (theirs and not theirs & mine):
+        if not looks_after(administered_by(core.engine.actor(session, actor_id)), user):
+            theirs = sorted({r.authority for r in user.roles})
             raise NotPermitted(
-                f"Only an administrator of {' or '.join(sorted(theirs)) or 'a council'} can change whether "
+                f"Only an administrator of {' or '.join(theirs) or 'a council'} can change whether "
                 f"{user.full_name} can sign in"
             )
         user.is_active = active
