@@ -202,8 +202,7 @@ class Engine:
                     transition = self._choose(ctx)
                 except InvalidAction:
                     continue
-                failing = {name: message for name in transition.guards if (message := GUARDS[name](ctx))}
-                if failing:
+                if failing := self._failing_guards(ctx, transition.guards):
                     found[trigger] = None if failing.keys() & RULES_OUT else tuple(failing.values())
         return found
 
@@ -319,9 +318,13 @@ class Engine:
         return self._fire(ctx, transition)
 
     def _check_guards(self, ctx: ActionContext, guards: Iterable[str]) -> None:
-        missing = [message for name in guards if (message := GUARDS[name](ctx))]
-        if missing:
-            raise GuardFailed(missing)
+        if failing := self._failing_guards(ctx, guards):
+            raise GuardFailed(list(failing.values()))
+
+    @staticmethod
+    def _failing_guards(ctx: ActionContext, guards: Iterable[str]) -> dict[str, str]:
+        """The guards among ``guards`` that refuse, by name, with what each says."""
+        return {name: message for name in guards if (message := GUARDS[name](ctx))}
 
     def _fire(self, ctx: ActionContext, transition: TransitionDef, extra: dict[str, Any] | None = None) -> ActionResult:
         case, definition = ctx.case, ctx.definition
