@@ -35,7 +35,7 @@ from provision_cycle.core import build_core
 from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import Task
 from provision_cycle.scheduling.runner import schedule_for
-from provision_cycle.scheduling.sweeps import raise_renewal_tasks, raise_reviews
+from provision_cycle.scheduling.sweeps import raise_renewal_tasks, raise_reviews, review_every
 from provision_cycle.settings import Settings
 
 from .transitions import drop_database, fresh_database
@@ -144,6 +144,24 @@ def expected(count: int, schedule) -> int:
     return total
 
 
+def expected_reviews(count: int, schedule) -> int:
+    """How many review and KPI-assessment tasks the review sweep's first run should raise: the anniversaries
+    of each contract's start at its cadence that fall in (today, today + lead days], counted without the
+    database (every contract is live, its risk medium)."""
+    horizon = TODAY + timedelta(days=schedule.review_lead_days)
+
+    def falls_due(start: date, every: int) -> bool:
+        near = ((TODAY.year - start.year) * 12 + TODAY.month - start.month) // every  # about today's k
+        return any(TODAY < add_months(start, k * every) <= horizon for k in range(max(1, near - 1), near + 3))
+
+    total = 0
+    for _, end, value, _, _ in _rows(count):
+        start = end - timedelta(days=1095)  # as load() writes it
+        total += falls_due(start, review_every(schedule, Decimal(value), "medium"))
+        total += value > schedule.kpi_value_over and falls_due(start, schedule.kpi_every_months)
+    return total
+
+
 def hand_sql(kind: str, schedule, today: date) -> str:
     """The peer: the same tasks raised by one hand-written ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``
     over the same schema (a join to the cases, the lead time as a CASE written out from the schedule)."""
@@ -227,12 +245,14 @@ def run(kind: str, count: int, workdir: Path, rounds: int) -> dict:
                 assert raised == want == tasks == distinct, (variant, raised, want, tasks, distinct)
                 assert again == 0, (variant, again)
                 figures[variant].append((first, rerun))
-        # The review sweep's first run dates every contract's first review (one UPDATE over the register).
-        reviews = []
+        # The review sweep: its first run (reviews and KPI assessments falling due within the lead time) and
+        # an immediate rerun, which raises nothing.
+        reviews, counts = [], []
         for _ in range(2):
             started = time.perf_counter()
-            raise_reviews(core, schedule, TODAY)
+            counts.append(raise_reviews(core, schedule, TODAY).changed)
             reviews.append(time.perf_counter() - started)
+        assert counts == [expected_reviews(count, schedule), 0], counts
         core.db.dispose()
         return {
             "loaded_s": loaded,

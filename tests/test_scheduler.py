@@ -43,7 +43,9 @@ def schedule(definitions):
     return load_schedule(PROJECT_ROOT / "config", set(org.pillars), set(org.roles))
 
 
-def _contract(core, people, *, value: str, ends: date, state: str = "live") -> int:
+def _contract(
+    core, people, *, value: str, ends: date, starts: date | None = None, risk: str = "medium", state: str = "live"
+) -> int:
     with core.db.unit_of_work() as session:
         contract = import_contract(
             core,
@@ -55,9 +57,10 @@ def _contract(core, people, *, value: str, ends: date, state: str = "live") -> i
                 contract_type="services",
                 supplier_name="Roadworks Ltd",
                 value=Decimal(value),
-                start_date=ends - timedelta(days=3 * 365),
+                start_date=starts or ends - timedelta(days=3 * 365),
                 end_date=ends,
                 contract_manager_id=people.contract_manager,
+                risk=risk,
                 state=state,
             ),
             actor_id=people.officer,
@@ -368,81 +371,69 @@ def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, c
 
 
 def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, db, clock, schedule):
-    from provision_cycle.models import Contract
     from provision_cycle.scheduling.sweeps import raise_reviews
 
     people = hub_people(db)
-    with core.db.unit_of_work() as session:
-        risky = import_contract(
-            core,
-            session,
-            ExistingContract(
-                title="Home care",
-                authority="OCC",
-                category="corporate_supplies",
-                contract_type="services",
-                supplier_name="Care Ltd",
-                value=Decimal("80000"),
-                start_date=date(2025, 12, 1),
-                end_date=date(2028, 11, 30),
-                contract_manager_id=people.contract_manager,
-                risk="high",
-            ),
-            actor_id=people.officer,
-        ).id
-        big = import_contract(
-            core,
-            session,
-            ExistingContract(
-                title="Waste",
-                authority="OCC",
-                category="corporate_supplies",
-                contract_type="services",
-                supplier_name="Bins Ltd",
-                value=Decimal("6000000"),
-                start_date=date(2025, 6, 10),
-                end_date=date(2030, 6, 9),
-                contract_manager_id=people.contract_manager,
-                risk="low",
-            ),
-            actor_id=people.officer,
-        ).id
-        plain = import_contract(
-            core,
-            session,
-            ExistingContract(
-                title="Stationery",
-                authority="OCC",
-                category="corporate_supplies",
-                contract_type="goods",
-                supplier_name="Paper Ltd",
-                value=Decimal("20000"),
-                start_date=date(2025, 4, 1),
-                end_date=date(2027, 3, 31),
-                contract_manager_id=people.contract_manager,
-                risk="low",
-            ),
-            actor_id=people.officer,
-        ).id
+    risky = _contract(core, people, value="80000", starts=date(2025, 12, 1), ends=date(2028, 11, 30), risk="high")
+    big = _contract(core, people, value="6000000", starts=date(2025, 6, 10), ends=date(2030, 6, 9), risk="low")
+    plain = _contract(core, people, value="20000", starts=date(2025, 4, 1), ends=date(2027, 3, 31), risk="low")
 
-    assert raise_reviews(core, schedule, clock.today).changed == 1  # 2 March 2026: big's review on 10 March
-    with db.reading() as session:
-        dates = {c.id: (c.next_review_on, c.next_kpi_on) for c in session.scalars(select(Contract))}
-    assert dates[risky] == (date(2026, 6, 1), None)  # high risk: quarterly from its start
-    assert dates[big] == (date(2026, 6, 10), date(2026, 6, 10))  # over 1m: quarterly (next after 10 March); KPI yearly
-    assert dates[plain] == (date(2026, 4, 1), None)  # annual
-    clock.set(date(2026, 5, 28))
-    assert raise_reviews(core, schedule, clock.today).changed == 4  # plain (1 Apr), big (10 Mar, 10 Jun), risky (1 Jun)
+    def due() -> set[tuple[int, str, date]]:
+        with db.reading() as session:
+            return {(t.contract_id, t.kind, t.due_on) for t in session.scalars(select(Task))}
+
+    # 2 March 2026, first run: what falls due in the next 14 days. High risk and over 1m: quarterly from the
+    # start; the rest yearly; over 5m a yearly KPI assessment as well.
+    assert raise_reviews(core, schedule, clock.today).changed == 1
+    assert due() == {(big, "contract_review", date(2026, 3, 10))}
+    clock.set(date(2026, 5, 28))  # the scheduler was down for a while: what came due meanwhile, once
+    assert raise_reviews(core, schedule, clock.today).changed == 4
     assert raise_reviews(core, schedule, clock.today).changed == 0
-    with db.reading() as session:
-        kinds = sorted((t.contract_id, t.kind, t.due_on) for t in session.scalars(select(Task)))
-        assert (big, "kpi_assessment", date(2026, 6, 10)) in kinds and (
-            risky,
-            "contract_review",
-            date(2026, 6, 1),
-        ) in kinds
-        assert session.get(Contract, big).next_kpi_on == date(2027, 6, 10)
-        assert session.get(Contract, risky).next_review_on == date(2026, 9, 1)
+    assert due() - {(big, "contract_review", date(2026, 3, 10))} == {
+        (plain, "contract_review", date(2026, 4, 1)),  # came and went while it was down: still raised, late
+        (big, "contract_review", date(2026, 6, 10)),
+        (big, "kpi_assessment", date(2026, 6, 10)),
+        (risky, "contract_review", date(2026, 6, 1)),
+    }
+
+    # A contract imported the next day whose review falls within the lead time already swept: still raised.
+    clock.set(date(2026, 5, 29))
+    late = _contract(core, people, value="30000", starts=date(2024, 6, 5), ends=date(2028, 6, 4))
+    before = due()
+    assert raise_reviews(core, schedule, clock.today).changed == 1
+    assert due() - before == {(late, "contract_review", date(2026, 6, 5))}
+
+    # Down for nine months: one task per contract, for its latest occurrence, not one for each one missed.
+    clock.set(date(2027, 3, 1))
+    before = due()
+    assert raise_reviews(core, schedule, clock.today).changed == 2
+    assert due() - before == {
+        (risky, "contract_review", date(2027, 3, 1)),  # not 1 September or 1 December as well
+        (big, "contract_review", date(2027, 3, 10)),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(date(2015, 1, 1), date(2030, 12, 31)),
+    every=st.sampled_from([1, 3, 6, 12, 18, 24]),
+    after=st.dates(date(2020, 1, 1), date(2032, 12, 31)),
+    days=st.integers(1, 400),
+)
+def test_a_review_in_a_window_is_found_and_dated_by_the_plain_rule(start, every, after, days):
+    """The sweep's index ranges hold every contract with an occurrence in the window, and the latest
+    occurrence is the one the rule gives: ``start + k * every`` months (k >= 1), clamped to month ends."""
+    from provision_cycle.scheduling.sweeps import latest_occurrence, review_start_ranges
+
+    until = after + timedelta(days=days)
+    occurrences = []
+    k = 1
+    while (day := add_months(start, k * every)) <= until:
+        occurrences.append(day)
+        k += 1
+    assert latest_occurrence(start, every, until) == (occurrences[-1] if occurrences else None)
+    if any(after < day <= until for day in occurrences):
+        assert any(low <= start <= high for low, high in review_start_ranges(every, start, after, until))
 
 
 def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clock, schedule):
@@ -672,35 +663,18 @@ def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, sc
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    start=st.dates(date(2015, 1, 1), date(2030, 12, 31)),
-    months=st.sampled_from([1, 3, 6, 12, 18, 24]),
-    today=st.dates(date(2020, 1, 1), date(2032, 12, 31)),
-)
-def test_review_dates_worked_out_in_sql_agree_with_python(core, start, months, today):
+@given(start=st.dates(date(2015, 1, 1), date(2030, 12, 31)), months=st.sampled_from([1, 3, 6, 12, 18, 24]))
+def test_months_added_in_sql_agree_with_python(core, start, months):
     from sqlalchemy import Date, literal
 
-    from provision_cycle.scheduling.sweeps import _add_months, _next_anniversary_sql
+    from provision_cycle.scheduling.sweeps import _add_months
 
     with core.db.reading() as session:
         day = literal(start, Date)
-        anniversary, shifted, back = session.execute(
-            select(
-                _next_anniversary_sql(core, day, literal(months), today),
-                _add_months(core, day, literal(months)),
-                _add_months(core, day, -literal(months)),
-            )
+        shifted, back = session.execute(
+            select(_add_months(core, day, literal(months)), _add_months(core, day, -literal(months)))
         ).one()
-    assert _as_date(anniversary) == next_anniversary(start, months, today)
     assert _as_date(shifted) == add_months(start, months) and _as_date(back) == add_months(start, -months)
-
-
-def next_anniversary(start: date, months: int, after: date) -> date:
-    """The rule, stated plainly: the first ``start + k * months`` (k >= 1) that falls after ``after``."""
-    k = 1
-    while add_months(start, k * months) <= after:
-        k += 1
-    return add_months(start, k * months)
 
 
 def _as_date(value) -> date:

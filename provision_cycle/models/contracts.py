@@ -52,16 +52,12 @@ class Contract(Base):
     value: Mapped[Decimal]  # total contract value, excluding VAT
     vat_treatment: Mapped[str] = mapped_column(String(20), default="standard")
     signed_on: Mapped[date | None]
-    start_date: Mapped[date]
+    # Indexed for the review sweep: a contract's reviews fall on anniversaries of its start.
+    start_date: Mapped[date] = mapped_column(index=True)
     end_date: Mapped[date]
     extension_months_available: Mapped[int] = mapped_column(default=0)
     notice_period_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_PERIOD_DAYS)
     risk: Mapped[str] = mapped_column(String(10), default="medium")  # low | medium | high
-    # The next periodic review and KPI assessment (PA23 s71 contract performance), kept on the row so the
-    # scheduler finds what is coming up with an index range instead of date arithmetic over the register.
-    # Empty until the review sweep first sees the contract.
-    next_review_on: Mapped[date | None] = mapped_column(index=True)
-    next_kpi_on: Mapped[date | None] = mapped_column(index=True)
     # The last day to give notice (end date less the notice period), kept on the row by the events below so
     # the scheduler can find the notice dates coming up with an index range.
     notice_by: Mapped[date | None] = mapped_column(index=True)

@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import (
     Integer,
     String,
     and_,
-    bindparam,
     cast,
-    exists,
-    extract,
+    false,
     func,
     literal,
     literal_column,
@@ -92,18 +91,6 @@ def _review_every_sql(schedule: Schedule):
         for rule in schedule.review_rules
     ]
     return sql_case(*rules, else_=_months(12))
-
-
-def _next_anniversary_sql(core: Core, start, months, today: date):
-    """The first ``start + k * months`` (k >= 1) after ``today``, in SQL. With
-    k = max(1, whole periods from start's month to today's), that date or the next one is it."""
-    elapsed = (today.year * 12 + today.month) - (
-        cast(extract("year", start), Integer) * 12 + cast(extract("month", start), Integer)
-    )
-    periods = elapsed // months  # whole periods; below 1 when the start is recent or to come
-    k = sql_case((periods < 1, 1), else_=periods)
-    first = _add_months(core, start, k * months)
-    return sql_case((first > today, first), else_=_add_months(core, start, (k + 1) * months))
 
 
 @dataclass
@@ -241,7 +228,12 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
 
 
 # --- periodic reviews and KPI assessments ---------------------------------------------------------------
-REVIEWED = ("live", "extended")
+# A contract is reviewed while it runs: the states in which its renewal is still to be decided.
+REVIEWED = RENEWAL_PENDING
+REVIEW_KINDS = {
+    "contract_review": "Contract review",
+    "kpi_assessment": "KPI assessment (contract performance notice)",
+}
 
 
 def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
@@ -252,78 +244,134 @@ def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
     return 12  # pragma: no cover - validated: the last rule matches every contract
 
 
+def latest_occurrence(start: date, every_months: int, on_or_before: date) -> date | None:
+    """The last of ``start + k * every_months`` (k >= 1) that falls on or before ``on_or_before``, if any:
+    a contract's reviews fall on the anniversaries of its start at its cadence (clamped to month ends)."""
+    months = (on_or_before.year - start.year) * 12 + on_or_before.month - start.month
+    k = months // every_months
+    while k >= 1 and add_months(start, k * every_months) > on_or_before:
+        k -= 1
+    return add_months(start, k * every_months) if k >= 1 else None
+
+
 def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """Review and KPI-assessment tasks a lead time before each falls due, then move the contract's next date
-    on. Each contract's dates live on its row (indexed), so a run only touches the contracts coming due."""
-    horizon = today + timedelta(days=schedule.review_lead_days)
+    """A review task, and for big contracts a KPI-assessment task, a lead time before each falls due.
+
+    A contract's reviews fall on the anniversaries of its start date at its cadence (``review_every``; KPI
+    assessments yearly over the value in ``schedule.yaml``), so nothing about them is stored on the contract:
+    each run raises the occurrences that came within the lead time since the last run, (last run + lead,
+    today + lead], and for contracts added since, those in (today, today + lead]. The first run looks ahead
+    from today. After downtime a contract gets one task, for its latest occurrence in the window. The
+    contracts whose occurrences can fall in a window have start dates in a few narrow ranges (one for each
+    multiple of the cadence), found with an index range each; the task's unique key makes a rerun, or a
+    second scheduler, raise nothing.
+    """
     now = core.engine.clock()
-    insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
-    contracts = Contract.__table__
+    horizon = today + timedelta(days=schedule.review_lead_days)
     raised = 0
     with core.db.unit_of_work() as session:
-        conn = session.connection()
-        # Contracts seen for the first time get their first review (and KPI assessment) dates, worked out in
-        # one statement: a whole register loaded at once is a million rows, not a million round trips.
-        conn.execute(
-            update(contracts)
-            .where(
-                contracts.c.next_review_on.is_(None),
-                # Correlated, so the index on next_review_on leads: not a scan of every case on every run.
-                exists().where(Case.id == contracts.c.case_id, Case.state.in_(REVIEWED)),
+        last = _last_run(session, _reviews_run_name(schedule), False)
+        oldest = session.scalar(select(func.min(Contract.start_date)))
+        # Each window: the day it starts after (it ends on the horizon), and which contracts it is for.
+        if last is None:
+            windows = [(today, [])]
+        else:
+            since = last.last_run_on + timedelta(days=schedule.review_lead_days)  # the last run's horizon
+            windows = [(since, []), (today, [Contract.created_at >= last.last_run_at])]
+        due: dict[tuple[int, str], tuple[date, Any]] = {}
+        for after, conditions in windows:
+            if oldest is None or after >= horizon:
+                continue
+            for kind, every, matches in _review_cadences(schedule):
+                ranges = review_start_ranges(every, oldest, after, horizon)
+                for c in session.execute(_review_candidates(ranges, matches, conditions)):
+                    when = latest_occurrence(c.start_date, every, horizon)
+                    if when is not None and when > after and when > due.get((c.id, kind), (date.min,))[0]:
+                        due[(c.id, kind)] = (when, c)
+        tasks = [
+            {
+                "subject_key": f"contract:{c.id}", "kind": kind,
+                "title": f"{REVIEW_KINDS[kind]}: {c.reference} {c.title}",
+                "detail": f"Every {_every(schedule, kind, c)} months; due {when:%-d %B %Y}", "contract_id": c.id,
+                "case_id": c.case_id, "assignee_id": c.contract_manager_id or c.requester_id, "due_on": when,
+                "milestone_on": when, "status": TaskStatus.OPEN.value, "snooze_reason": "", "outcome": "",
+                "outcome_note": "", "created_at": now,
+            }
+            for (_, kind), (when, c) in sorted(due.items(), key=lambda item: item[0])
+        ]  # fmt: skip
+        if tasks:
+            insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
+            statement = insert_for(Task).on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
+            new = (
+                session.connection()
+                .execute(statement.returning(Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on), tasks)
+                .all()
             )
-            .values(
-                next_review_on=_next_anniversary_sql(core, contracts.c.start_date, _review_every_sql(schedule), today),
-                next_kpi_on=sql_case(
-                    (
-                        contracts.c.value > schedule.kpi_value_over,
-                        _next_anniversary_sql(core, contracts.c.start_date, _months(schedule.kpi_every_months), today),
-                    ),
-                    else_=None,
-                ),
-            )
-        )
-        for kind, column in (
-            ("contract_review", contracts.c.next_review_on),
-            ("kpi_assessment", contracts.c.next_kpi_on),
-        ):
-            due = conn.execute(
-                select(contracts, Case.requester_id)
-                .join(Case.__table__, Case.id == contracts.c.case_id)
-                .where(column <= horizon, Case.state.in_(REVIEWED))
-            ).all()
-            tasks, moves = [], []
-            for c in due:
-                months = (
-                    schedule.kpi_every_months if kind == "kpi_assessment" else review_every(schedule, c.value, c.risk)
-                )
-                when = c.next_kpi_on if kind == "kpi_assessment" else c.next_review_on
-                what = "KPI assessment (contract performance notice)" if kind == "kpi_assessment" else "Contract review"
-                tasks.append(
-                    {
-                        "subject_key": f"contract:{c.id}", "kind": kind, "title": f"{what}: {c.reference} {c.title}",
-                        "detail": f"Every {months} months; due {when:%-d %B %Y}", "contract_id": c.id,
-                        "case_id": c.case_id, "assignee_id": c.contract_manager_id or c.requester_id, "due_on": when,
-                        "milestone_on": when, "status": TaskStatus.OPEN.value, "snooze_reason": "", "outcome": "",
-                        "outcome_note": "", "created_at": now,
-                    }
-                )  # fmt: skip
-                following = when
-                while following <= horizon:
-                    following = add_months(following, months)
-                moves.append({"b_id": c.id, column.name: following})
-            if tasks:
-                statement = insert_for(Task).on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-                new = conn.execute(
-                    statement.returning(Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on), tasks
-                ).all()
-                raised += len(new)
-                _announce_tasks(session, new, now)
-                conn.execute(update(contracts).where(contracts.c.id == bindparam("b_id")), moves)
+            raised = len(new)
+            _announce_tasks(session, new, now)
+        _record_run(core, session, _reviews_run_name(schedule), today, now)
         if raised:
             core.engine.system_event(
                 session, actor_id=_system_user(session), action="raise_reviews", data={"raised": raised}
             )
     return SweepResult("raise_reviews", raised)
+
+
+def _review_cadences(schedule: Schedule):
+    """(task kind, months between, which contracts have that cadence) for each cadence in the schedule."""
+    for every in sorted({rule.every_months for rule in schedule.review_rules}):
+        yield "contract_review", every, _review_every_sql(schedule) == _months(every)
+    yield "kpi_assessment", schedule.kpi_every_months, Contract.value > schedule.kpi_value_over
+
+
+def review_start_ranges(every: int, oldest: date, after: date, until: date) -> list[tuple[date, date]]:
+    """The start dates (ranges, inclusive) of the contracts reviewed every ``every`` months that may have an
+    occurrence in (``after``, ``until``]: those starting ``k * every`` months before it, for each k back to
+    the ``oldest`` start, with three days' slack for month ends (31 August plus three months is 30 November);
+    ``latest_occurrence`` then says exactly."""
+    ranges, months = [], every
+    while (high := add_months(until, -months) + timedelta(days=3)) >= oldest:
+        ranges.append((add_months(after, -months), high))
+        months += every
+    return ranges
+
+
+def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: list):
+    """The running contracts starting in one of ``ranges`` (an index range each) that ``matches``."""
+    return (
+        select(
+            Contract.id,
+            Contract.reference,
+            Contract.title,
+            Contract.case_id,
+            Contract.start_date,
+            Contract.value,
+            Contract.risk,
+            Contract.contract_manager_id,
+            Case.requester_id,
+        )
+        .join(Case, Case.id == Contract.case_id)
+        .where(
+            or_(*(Contract.start_date.between(low, high) for low, high in ranges)) if ranges else false(),
+            matches,
+            Case.state.in_(REVIEWED),
+            *conditions,
+        )
+    )
+
+
+def _every(schedule: Schedule, kind: str, contract) -> int:
+    if kind == "kpi_assessment":
+        return schedule.kpi_every_months
+    return review_every(schedule, contract.value, contract.risk)
+
+
+def _reviews_run_name(schedule: Schedule) -> str:
+    """The sweep's bookkeeping row, named for its rules: editing them in schedule.yaml starts afresh from
+    the day of the next run (occurrences under the old rules are not raised late)."""
+    rules = [(r.every_months, r.risk, str(r.value_over)) for r in schedule.review_rules]
+    key = repr((rules, schedule.review_lead_days, str(schedule.kpi_value_over), schedule.kpi_every_months))
+    return f"raise_reviews:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 # --- statutory deadlines ------------------------------------------------------------------------------
