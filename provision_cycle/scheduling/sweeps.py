@@ -280,7 +280,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
         else:
             since = last.last_run_on + timedelta(days=schedule.review_lead_days)  # the last run's horizon
             windows = [(since, []), (today, [Contract.created_at >= last.last_run_at])]
-        due: dict[tuple[int, str], tuple[date, Any]] = {}
+        due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
         for after, conditions in windows:
             if oldest is None or after >= horizon:
                 continue
@@ -289,17 +289,17 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 for c in session.execute(_review_candidates(ranges, matches, conditions)):
                     when = latest_occurrence(c.start_date, every, horizon)
                     if when is not None and when > after and when > due.get((c.id, kind), (date.min,))[0]:
-                        due[(c.id, kind)] = (when, c)
+                        due[(c.id, kind)] = (when, every, c)
         tasks = [
             {
                 "subject_key": f"contract:{c.id}", "kind": kind,
                 "title": f"{REVIEW_KINDS[kind]}: {c.reference} {c.title}",
-                "detail": f"Every {_every(schedule, kind, c)} months; due {when:%-d %B %Y}", "contract_id": c.id,
+                "detail": f"Every {every} months; due {when:%-d %B %Y}", "contract_id": c.id,
                 "case_id": c.case_id, "assignee_id": c.contract_manager_id or c.requester_id, "due_on": when,
                 "milestone_on": when, "status": TaskStatus.OPEN.value, "snooze_reason": "", "outcome": "",
                 "outcome_note": "", "created_at": now,
             }
-            for (_, kind), (when, c) in sorted(due.items(), key=lambda item: item[0])
+            for (_, kind), (when, every, c) in sorted(due.items(), key=lambda item: item[0])
         ]  # fmt: skip
         if tasks:
             new = _insert_tasks(core, session, tasks)
@@ -341,8 +341,6 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
             Contract.title,
             Contract.case_id,
             Contract.start_date,
-            Contract.value,
-            Contract.risk,
             Contract.contract_manager_id,
             Case.requester_id,
         )
@@ -354,12 +352,6 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
             *conditions,
         )
     )
-
-
-def _every(schedule: Schedule, kind: str, contract) -> int:
-    if kind == "kpi_assessment":
-        return schedule.kpi_every_months
-    return review_every(schedule, contract.value, contract.risk)
 
 
 def _reviews_run_name(schedule: Schedule) -> str:
