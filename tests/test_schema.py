@@ -3,12 +3,12 @@ migration can be undone and redone (a release can be rolled back)."""
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
-from provision_cycle.migrate import alembic_config, upgrade
+from provision_cycle.db import Database
+from provision_cycle.migrate import downgrade, upgrade
 from provision_cycle.models import Base
 
 
@@ -24,10 +24,39 @@ def test_the_migrated_schema_is_the_models(db):
 def test_every_migration_downgrades_and_upgrades_again(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'schema.sqlite3'}")
     upgrade(engine)
-    config = alembic_config(str(engine.url))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    downgrade(engine, "base")
     upgrade(engine)
     assert _differences(engine) == []
     engine.dispose()
+
+
+def test_a_migration_that_rebuilds_a_referenced_table_keeps_its_rows_on_sqlite(tmp_path):
+    """SQLite rebuilds a table to drop a column; with foreign keys enforced, as the application has them,
+    dropping the old contracts table under its tasks would fail. 0014 does this to a register in use."""
+    database = Database(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    upgrade(database.engine, "0013")
+    with database.engine.begin() as conn:
+        for statement in (
+            "INSERT INTO users (id, username, full_name, email, job_title, is_active, failed_sign_ins, created_at)"
+            " VALUES (1, 'cm', 'C M', 'cm@x.gov.uk', '', 1, 0, '2026-11-01')",
+            "INSERT INTO cases (id, stage, workflow, workflow_version, state, version, title, description,"
+            " authority, pillar, category, contract_type, estimated_value, vat_treatment, key_decision,"
+            " requester_id, details, created_at, updated_at, audit_seq, audit_head) VALUES (1, 'contract',"
+            " 'contract', 1, 'live', 1, 'Care', '', 'OCC', 'cnc', 'ict', 'services', 1000, 'standard', 0, 1, '{}',"
+            " '2026-11-01', '2026-11-01', 0, '')",
+            "INSERT INTO contracts (id, reference, case_id, title, description, authority, pillar, category,"
+            " contract_type, regime, supplier_name, supplier_is_sme, supplier_is_vcse, value, vat_treatment,"
+            " start_date, end_date, extension_months_available, notice_period_days, risk, created_at,"
+            " next_review_on) VALUES (1, 'CON-1', 1, 'Care', '', 'OCC', 'cnc', 'ict', 'services', 'PA2023', 'S',"
+            " 0, 0, 1000, 'standard', '2026-01-01', '2028-12-31', 0, 90, 'medium', '2026-11-01', '2027-01-01')",
+            "INSERT INTO tasks (subject_key, kind, title, detail, contract_id, case_id, assignee_id, due_on,"
+            " status, snooze_reason, outcome, outcome_note, created_at) VALUES ('contract:1', 'contract_review',"
+            " 'Review', '', 1, 1, 1, '2027-01-01', 'open', '', '', '', '2026-11-01')",
+        ):
+            conn.execute(text(statement))
+    upgrade(database.engine)
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tasks WHERE contract_id = 1")).scalar() == 1
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # enforced again afterwards
+    assert _differences(database.engine) == []
+    database.dispose()
