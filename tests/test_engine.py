@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,8 +12,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from provision_cycle.audit import canonical_time, verify_chains
+from provision_cycle.core import load_definitions
 from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted, StaleCase
 from provision_cycle.models import ApprovalStep, AuditEvent, Case, ConflictDeclaration, Decision, OutboxMessage
+from provision_cycle.settings import PROJECT_ROOT, Settings
+from provision_cycle.workflow.engine import Engine
 
 from .factories import act, approve_gate, create_user, declare, hub_people, new_request
 
@@ -250,6 +254,40 @@ def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, pe
             s.scalar(select(func.count()).select_from(Decision).where(Decision.principal_id == people.executive)) == 0
         )
     clock.set(date(2026, 3, 30))
+    assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
+
+
+def test_a_step_before_the_key_decision_is_not_held_up_by_the_forward_plan(db, clock, people, tmp_path):
+    """A council whose executive decision has the director sign before the cabinet member: the 28 days after
+    the forward plan hold up the decision itself, not the director's step, and ``not_yet`` (what the case
+    page shows) says so."""
+    shutil.copytree(PROJECT_ROOT / "config", tmp_path / "config")
+    rules = tmp_path / "config" / "governance" / "occ.yaml"
+    occ = rules.read_text()
+    assert "  - gate: executive_decision\n    steps: [{role: executive_member}]" in occ
+    rules.write_text(
+        occ.replace(
+            "  - gate: executive_decision\n    steps: [{role: executive_member}]",
+            "  - gate: executive_decision\n    steps: [{role: director}, {role: executive_member}]",
+        )
+    )
+    governance, workflows = load_definitions(Settings(config_dir=tmp_path / "config"))
+    engine = Engine(db, workflows, governance, clock=clock)
+    case_id = new_request(engine, people.requester, value="1200000")
+    act(engine, case_id, "submit", people.requester)
+    approve_gate(engine, case_id, [people.head, people.finance, people.director])
+    act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    declare(engine, case_id, people.director2, people.executive)
+
+    assert engine.not_yet(case_id, people.director2, ["approve"]) == {}  # nothing stops the director's step
+    assert act(engine, case_id, "approve", people.director2).to_state == "executive_decision"
+    assert engine.not_yet(case_id, people.executive, ["approve"]) == {
+        "approve": ("A key decision cannot be taken before 30 March 2026, 28 days after the forward plan entry",)
+    }
+    with pytest.raises(GuardFailed, match="cannot be taken before 30 March 2026"):
+        act(engine, case_id, "approve", people.executive)
+    clock.set(date(2026, 3, 30))
+    assert engine.not_yet(case_id, people.executive, ["approve"]) == {}
     assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
 
 

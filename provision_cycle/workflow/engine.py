@@ -202,7 +202,10 @@ class Engine:
                     transition = self._choose(ctx)
                 except InvalidAction:
                     continue
-                if failing := self._failing_guards(ctx, transition.guards):
+                guards = transition.guards
+                if transition.decision is Outcome.APPROVE and not self._approval_passes_gate(ctx):
+                    guards = ()  # a gate's own rules bind the approval that passes it, not the ones before
+                if failing := self._failing_guards(ctx, guards):
                     found[trigger] = None if failing.keys() & RULES_OUT else tuple(failing.values())
         return found
 
@@ -418,9 +421,7 @@ class Engine:
         case, tx = ctx.case, ctx.tx
         gate = ctx.definition.gate_at(case.state)
         assert gate is not None
-        rows = tx.rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate.name})
-        in_play = list({row.id: row for row in rows}.values())  # each step once, in order
-        step = next((s for s in in_play if s.status in StepStatus.live()), None)
+        rows, in_play, step = self._gate_in_play(tx, case.id, gate.name)
         if step is None:
             raise InvalidAction(f"No step of '{ctx.definition.label(case.state)}' is waiting for a decision")
         principal_id = self._principal(ctx, step, on_behalf_of_id)
@@ -438,12 +439,7 @@ class Engine:
 
         approvals_after = sum(done == Outcome.APPROVE for _, done in decisions) + (outcome is Outcome.APPROVE)
         step_done = outcome is Outcome.APPROVE and approvals_after >= step.required
-        next_step = None
-        if step_done:
-            next_step = next(
-                (s for s in in_play if s.round == step.round and s.position > step.position),
-                None,
-            )
+        next_step = _next_in_round(in_play, step) if step_done else None
         gate_passes = step_done and next_step is None
         if gate_passes:
             # Check the gate's own guards BEFORE writing anything: all or nothing.
@@ -524,6 +520,28 @@ class Engine:
             )
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
+
+    @staticmethod
+    def _gate_in_play(
+        tx: Transaction, case_id: int, gate: str
+    ) -> tuple[list[Row[Any]], list[Row[Any]], Row[Any] | None]:
+        """The gate's steps in play with the decisions on them (a row per decision), each step once in
+        order, and the step waiting for a decision now, if any."""
+        rows = tx.rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case_id, "gate": gate})
+        in_play = list({row.id: row for row in rows}.values())
+        return rows, in_play, next((s for s in in_play if s.status in StepStatus.live()), None)
+
+    def _approval_passes_gate(self, ctx: ActionContext) -> bool:
+        """Whether one more approval now would pass the case's gate: it completes the live step, and no
+        step follows it in the round. (Whose approval it would be is the door's question, when acting.)"""
+        gate = ctx.definition.gate_at(ctx.case.state)
+        if gate is None:
+            return False
+        rows, in_play, step = self._gate_in_play(ctx.tx, ctx.case.id, gate.name)
+        if step is None:
+            return False
+        approvals = sum(row.decided == Outcome.APPROVE for row in rows if row.id == step.id)
+        return approvals + 1 >= step.required and _next_in_round(in_play, step) is None
 
     def _principal(self, ctx: ActionContext, step: Row[Any], on_behalf_of_id: int | None) -> int:
         """Whose authority the actor uses on this step: their own, or a delegator's while they are away."""
@@ -1137,6 +1155,11 @@ class Engine:
 
 
 # --- input parsing ------------------------------------------------------------------------------
+def _next_in_round(in_play: list[Row[Any]], step: Row[Any]) -> Row[Any] | None:
+    """The step after ``step`` in its round of the gate, if any."""
+    return next((s for s in in_play if s.round == step.round and s.position > step.position), None)
+
+
 def _clean(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
