@@ -21,6 +21,7 @@ work = Blueprint("work", __name__)
 def my_work():
     actor, today = me(), core().engine.today()
     with core().db.reading() as session:
+        notes = reading.my_notifications(session, actor)
         return render(
             "work/my_work.html",
             today=today,
@@ -29,7 +30,8 @@ def my_work():
             team_cases=reading.team_cases_waiting(core(), session, actor),
             declarations=teams.declarations_owed(session, actor.id),
             tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
-            notifications=reading.my_notifications(session, actor),
+            notifications=notes,
+            answered=reading.answered_approval_requests(session, actor, notes),
             workflows=core().workflows,
         )
 
@@ -45,8 +47,12 @@ def notifications():
     with core().db.reading() as session:
         digest = session.get(User, me().id).email_digest
         form.email.data = "digest" if digest else "each"
+        notes = reading.my_notifications(session, me(), limit=100)
         return render(
-            "work/notifications.html", notifications=reading.my_notifications(session, me(), limit=100), choice=form
+            "work/notifications.html",
+            notifications=notes,
+            answered=reading.answered_approval_requests(session, me(), notes),
+            choice=form,
         )
 
 

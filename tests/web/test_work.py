@@ -390,6 +390,23 @@ def test_notifications_keep_their_lines_and_new_tasks_lead_to_the_task_list(core
     assert 'href="/tasks/">2 new tasks for you' in browser(people.contract_manager).get("/my-work").text
 
 
+def test_a_request_for_my_approval_shows_as_done_once_it_no_longer_waits_for_me(core, db, browser):
+    people = hub_people(db)
+    decided, waiting = (new_request(core.engine, people.requester, title=title) for title in ("Decided", "Waiting"))
+    for case_id in (decided, waiting):
+        act(core.engine, case_id, "submit", people.requester)
+    declare(core.engine, decided, people.head)
+    act(core.engine, decided, "approve", people.head)
+    with db.reading() as session:
+        references = {case_id: session.get(Case, case_id).reference for case_id in (decided, waiting)}
+
+    for page in ("/my-work", "/notifications"):
+        text = browser(people.head).get(page).text
+        for case_id, done in ((decided, True), (waiting, False)):
+            line = re.search(rf">{references[case_id]}: your approval is needed</a>(.*?)</", text, re.S)
+            assert line and ("Done" in line[1]) is done, (page, case_id)
+
+
 def test_my_work_lists_the_cases_waiting_for_my_category_team(core, db, browser):
     from tests.factories import approve_gate
 
