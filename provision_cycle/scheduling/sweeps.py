@@ -279,7 +279,10 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
             windows = [(today, [])]
         else:
             since = last.last_run_on + timedelta(days=schedule.review_lead_days)  # the last run's horizon
-            windows = [(since, []), (today, [Contract.created_at >= last.last_run_at])]
+            # Those added since by id, from the index on when they were added (usually none), so that no
+            # planner walks the start-date ranges to test each row's creation time.
+            added = select(Contract.id).where(Contract.created_at >= last.last_run_at)
+            windows = [(since, []), (today, [Contract.id.in_(added)])]
         due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
         for after, conditions in windows:
             if oldest is None or after >= horizon:
