@@ -331,8 +331,10 @@ def run_path(
             ids = spiff_setup(url, cases)
             work = [(spiff_worker, (clients_url, chunk)) for chunk in _split(ids, clients)]
         # Each client is a fresh process (spawned, not forked), so no path runs on a heap another one left.
+        server_before = server_cpu_seconds() if kind == "postgresql" else None
         with ProcessPoolExecutor(clients, mp_context=multiprocessing.get_context("spawn")) as pool:
             outcomes = [f.result() for f in [pool.submit(fn, *args) for fn, args in work]]
+        server_after = server_cpu_seconds() if server_before is not None else None
         latencies = [x for lat, _, _ in outcomes for x in lat]
         elapsed = max(wall for _, wall, _ in outcomes)  # clients start together; the slowest sets the pace
         cpu = sum(c for _, _, c in outcomes)
@@ -350,9 +352,30 @@ def run_path(
             "p50": latencies[len(latencies) // 2] * 1000,
             "p99": latencies[int(len(latencies) * 0.99)] * 1000,
             "cpu_us": cpu / transitions * 1e6,
+            "server_cpu_us": (server_after - server_before) / transitions * 1e6 if server_after is not None else None,
         }
     finally:
         drop_database(url)
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time used so far by every PostgreSQL process on this machine (backends, the WAL writer and the
+    rest; backends that have exited are counted in the postmaster's children's time), or None where no
+    server runs here. Read before and after a path's run: its server side, beside the clients' CPU (the
+    clients' start-up, connecting included, falls inside it, a few milliseconds against seconds)."""
+    total, found = 0, False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                name, fields = stat.read().split(" (", 1)[1].rsplit(") ", 1)
+        except OSError:
+            continue  # gone, or not ours to read
+        if name == "postgres":
+            found = True
+            total += sum(int(value) for value in fields.split()[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK") if found else None
 
 
 def _through(url: str, link: DelayedLink) -> str:
@@ -411,13 +434,14 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"{'database':<11}{'clients':>8}{'path':>11}{'tr/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/tr':>11}"
-        f"{'vs raw':>8}{'vs spiff':>10}"
+        f"{'server us/tr':>14}{'vs raw':>8}{'vs spiff':>10}"
     )
     for kind, clients, median, _ in rows:
         for path, m in median.items():
+            server = "-" if m["server_cpu_us"] is None else f"{m['server_cpu_us']:.0f}"
             print(
                 f"{kind:<11}{clients:>8}{path:>11}{m['tps']:>9.0f}{m['p50']:>9.2f}{m['p99']:>9.2f}"
-                f"{m['cpu_us']:>11.0f}{m['tps'] / median['raw_floor']['tps']:>8.2f}"
+                f"{m['cpu_us']:>11.0f}{server:>14}{m['tps'] / median['raw_floor']['tps']:>8.2f}"
                 f"{m['tps'] / median['spiff']['tps']:>10.2f}"
             )
     print("\nThe engine's ratios round by round (each round runs the three paths back to back):")
@@ -462,7 +486,7 @@ def machine_record(kinds: list[str]) -> str:
 
 
 def _median(runs: list[dict]) -> dict:
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    return {key: None if runs[0][key] is None else statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 if __name__ == "__main__":
