@@ -413,6 +413,18 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
     }
 
 
+def test_a_start_date_typed_two_thousand_years_out_does_not_stop_the_review_sweep(core, db, clock, schedule):
+    """'0026' for '2026' in an import: every quarter since then is a start-date range to look in, more than
+    SQLite takes in one statement (an OR chain over a thousand deep), so they go a few hundred at a time."""
+    from provision_cycle.scheduling.sweeps import RANGES_PER_QUERY, raise_reviews, review_start_ranges
+
+    people = hub_people(db)
+    typo = _contract(core, people, value="50000", starts=date(26, 3, 9), ends=date(2029, 3, 8), risk="high")
+    assert len(review_start_ranges(3, date(26, 3, 9), clock.today, clock.today)) > 20 * RANGES_PER_QUERY
+    assert raise_reviews(core, schedule, clock.today).changed == 1  # 2 March 2026: its quarterly 9 March one
+    assert _tasks(db) == [(typo, date(2026, 3, 9))]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     start=st.dates(date(2015, 1, 1), date(2030, 12, 31)),

@@ -26,7 +26,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    false,
     func,
     literal,
     literal_column,
@@ -232,6 +231,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
 # --- periodic reviews and KPI assessments ---------------------------------------------------------------
 # A contract is reviewed while it runs: the states in which its renewal is still to be decided.
 REVIEWED = RENEWAL_PENDING
+RANGES_PER_QUERY = 200
 REVIEW_KINDS = {
     "contract_review": "Contract review",
     "kpi_assessment": "KPI assessment (contract performance notice)",
@@ -289,10 +289,15 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 continue
             for kind, every, matches in _review_cadences(schedule):
                 ranges = review_start_ranges(every, oldest, after, horizon)
-                for c in session.execute(_review_candidates(ranges, matches, conditions)):
-                    when = latest_occurrence(c.start_date, every, horizon)
-                    if when is not None and when > after and when > due.get((c.id, kind), (date.min,))[0]:
-                        due[(c.id, kind)] = (when, every, c)
+                # At most RANGES_PER_QUERY ranges a statement: SQLite parses an OR chain as a tree as deep
+                # as it is long and refuses one over a thousand deep, which one start date typed as 0026 for
+                # 2026 would otherwise bring about.
+                for first in range(0, len(ranges), RANGES_PER_QUERY):
+                    some = ranges[first : first + RANGES_PER_QUERY]
+                    for c in session.execute(_review_candidates(some, matches, conditions)):
+                        when = latest_occurrence(c.start_date, every, horizon)
+                        if when is not None and when > after and when > due.get((c.id, kind), (date.min,))[0]:
+                            due[(c.id, kind)] = (when, every, c)
         tasks = [
             {
                 "subject_key": f"contract:{c.id}", "kind": kind,
@@ -349,7 +354,7 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
         )
         .join(Case, Case.id == Contract.case_id)
         .where(
-            or_(*(Contract.start_date.between(low, high) for low, high in ranges)) if ranges else false(),
+            or_(*(Contract.start_date.between(low, high) for low, high in ranges)),
             matches,
             Case.state.in_(REVIEWED),
             *conditions,
