@@ -413,6 +413,22 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
     }
 
 
+@pytest.mark.parametrize("by_id", [True, False], ids=["a few, by id", "a bulk import, by start date"])
+def test_contracts_added_since_the_last_run_get_reviews_the_last_run_looked_past(
+    core, db, clock, schedule, monkeypatch, by_id
+):
+    from provision_cycle.scheduling import sweeps
+
+    if not by_id:
+        monkeypatch.setattr(sweeps, "ADDED_BY_ID", 0)
+    people = hub_people(db)
+    assert sweeps.raise_reviews(core, schedule, clock.today).changed == 0  # 2 March 2026: it looked to 16 March
+    clock.set(date(2026, 3, 3))
+    added = _contract(core, people, value="30000", starts=date(2024, 3, 10), ends=date(2028, 3, 9))
+    assert sweeps.raise_reviews(core, schedule, clock.today).changed == 1
+    assert _tasks(db) == [(added, date(2026, 3, 10))]
+
+
 def test_a_start_date_typed_two_thousand_years_out_does_not_stop_the_review_sweep(core, db, clock, schedule):
     """'0026' for '2026' in an import: every quarter since then is a start-date range to look in, more than
     SQLite takes in one statement (an OR chain over a thousand deep), so they go a few hundred at a time."""

@@ -232,6 +232,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
 # A contract is reviewed while it runs: the states in which its renewal is still to be decided.
 REVIEWED = RENEWAL_PENDING
 RANGES_PER_QUERY = 200
+ADDED_BY_ID = 10_000
 REVIEW_KINDS = {
     "contract_review": "Contract review",
     "kpi_assessment": "KPI assessment (contract performance notice)",
@@ -279,10 +280,15 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
             windows = [(today, [])]
         else:
             since = last.last_run_on + timedelta(days=schedule.review_lead_days)  # the last run's horizon
-            # Those added since by id, from the index on when they were added (usually none), so that no
-            # planner walks the start-date ranges to test each row's creation time.
-            added = select(Contract.id).where(Contract.created_at >= last.last_run_at)
-            windows = [(since, []), (today, [Contract.id.in_(added)])]
+            windows = [(since, [])]
+            added_since = Contract.created_at >= last.last_run_at
+            added = session.scalar(select(func.count()).where(added_since))  # from its index: usually none
+            if added <= ADDED_BY_ID:
+                # By id from that index: a planner would rather walk the start-date ranges and test each
+                # row's creation time, which is right only for a bulk import.
+                added_since = Contract.id.in_(select(Contract.id).where(added_since))
+            if added:
+                windows.append((today, [added_since]))
         due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
         for after, conditions in windows:
             if oldest is None or after >= horizon:
