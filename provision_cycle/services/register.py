@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ..core import Core
+from ..errors import InvalidInput
 from ..models import Contract
 
 PA2023_COMMENCED = date(2025, 2, 24)
@@ -44,8 +45,16 @@ class ExistingContract:
         return "PCR2015" if self.start_date - timedelta(days=120) < PA2023_COMMENCED else "PA2023"
 
 
+# Years a date in the register can plausibly fall in (long leases and PFI deals included): outside them it
+# is a typing error, such as 0026 for 2026, that would otherwise pass into every sweep.
+PLAUSIBLE_YEARS = range(1900, 2201)
+RISKS = ("low", "medium", "high")
+
+
 def import_contract(core: Core, session: Session, existing: ExistingContract, *, actor_id: int) -> Contract:
-    """Add one existing contract and its case, inside the caller's unit of work."""
+    """Add one existing contract and its case, inside the caller's unit of work. Refused, with every problem
+    named by field, before anything is written, if the contract does not make sense."""
+    _check(core, existing)
     pillar = core.governance.organisation.categories[existing.category].pillar
     months = max(1, round((existing.end_date - existing.start_date).days / 30.44))
     case_id = core.engine.insert_case(
@@ -93,3 +102,40 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
     session.add(contract)
     session.flush()
     return contract
+
+
+def _check(core: Core, existing: ExistingContract) -> None:
+    problems: dict[str, str] = {}
+    try:
+        core.engine.validated_case_fields(
+            {
+                "title": existing.title,
+                "description": existing.description,
+                "authority": existing.authority,
+                "category": existing.category,
+                "contract_type": existing.contract_type,
+                "estimated_value": existing.value,
+            },
+            creating=True,
+        )
+    except InvalidInput as error:
+        problems.update({"value" if name == "estimated_value" else name: text for name, text in error.fields.items()})
+        if "title" in problems:
+            problems["title"] = "Enter the contract's title"
+    if not existing.supplier_name.strip():
+        problems["supplier_name"] = "Enter the supplier's name"
+    if existing.value < 0:
+        problems["value"] = "The value cannot be negative"
+    for name in ("start_date", "end_date", "signed_on"):
+        day = getattr(existing, name)
+        if day is not None and day.year not in PLAUSIBLE_YEARS:
+            problems[name] = f"{day.isoformat()} is not a plausible date for a contract: check the year"
+    if "start_date" not in problems and "end_date" not in problems and existing.end_date < existing.start_date:
+        problems["end_date"] = "The end date is before the start date"
+    if existing.risk not in RISKS:
+        problems["risk"] = "Choose low, medium or high"
+    for name in ("notice_period_days", "extension_months_available"):
+        if getattr(existing, name) < 0:
+            problems[name] = "Enter a whole number, 0 or more"
+    if problems:
+        raise InvalidInput(problems)

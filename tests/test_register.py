@@ -1,0 +1,61 @@
+"""Importing existing contracts into the register: a contract that does not make sense is refused with
+every problem named by field, and nothing of it is written."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from provision_cycle.errors import InvalidInput
+from provision_cycle.models import Case, Contract
+from provision_cycle.services.register import ExistingContract, import_contract
+
+from .factories import hub_people
+
+
+def test_an_import_that_makes_no_sense_is_refused_field_by_field_and_writes_nothing(core, db):
+    people = hub_people(db)
+    nonsense = ExistingContract(
+        title="",
+        authority="XYZ",
+        category="pencils",
+        contract_type="goods",
+        supplier_name=" ",
+        value=Decimal("-5"),
+        start_date=date(26, 3, 9),  # 0026 for 2026
+        end_date=date(2028, 3, 8),
+        contract_manager_id=people.contract_manager,
+        risk="extreme",
+        notice_period_days=-1,
+    )
+    with pytest.raises(InvalidInput) as refused, core.db.unit_of_work() as session:
+        import_contract(core, session, nonsense, actor_id=people.officer)
+    assert refused.value.fields == {
+        "title": "Enter the contract's title",
+        "authority": "Choose OCC, CDC or JOINT",
+        "category": "Choose a category from the list",
+        "supplier_name": "Enter the supplier's name",
+        "value": "The value cannot be negative",
+        "start_date": "0026-03-09 is not a plausible date for a contract: check the year",
+        "risk": "Choose low, medium or high",
+        "notice_period_days": "Enter a whole number, 0 or more",
+    }
+    backwards = ExistingContract(
+        title="Care",
+        authority="OCC",
+        category="corporate_supplies",
+        contract_type="services",
+        supplier_name="Care Ltd",
+        value=Decimal("1000"),
+        start_date=date(2026, 3, 9),
+        end_date=date(2025, 3, 8),
+        contract_manager_id=people.contract_manager,
+    )
+    with pytest.raises(InvalidInput, match="The end date is before the start date"), core.db.unit_of_work() as s:
+        import_contract(core, s, backwards, actor_id=people.officer)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Contract)) == 0
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
