@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from .core import Core
 from .models import ApprovalStep, Case, StepStatus, User
+from .models.contracts import CONTRACT_RISKS
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
@@ -374,7 +375,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                     end_date=end,
                     extension_months_available=rng.choice([0, 12, 24]),
                     notice_period_days=rng.choice([30, 90, 180]),
-                    risk=rng.choice(["low", "medium", "high"]),
+                    risk=rng.choice(CONTRACT_RISKS),
                     contract_manager_id=manager,
                 ),
                 actor_id=people["all"][0],

@@ -24,6 +24,10 @@ EXPIRY_INDEX_COLUMNS = (
 )
 
 
+# How risky a contract is judged to be: its review cadence can depend on it (config/schedule.yaml).
+CONTRACT_RISKS = ("low", "medium", "high")
+
+
 class Contract(Base):
     __tablename__ = "contracts"
     __table_args__ = (
@@ -57,7 +61,7 @@ class Contract(Base):
     end_date: Mapped[date]
     extension_months_available: Mapped[int] = mapped_column(default=0)
     notice_period_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_PERIOD_DAYS)
-    risk: Mapped[str] = mapped_column(String(10), default="medium")  # low | medium | high
+    risk: Mapped[str] = mapped_column(String(10), default="medium")  # one of CONTRACT_RISKS
     # The last day to give notice (end date less the notice period), kept on the row by the events below so
     # the scheduler can find the notice dates coming up with an index range.
     notice_by: Mapped[date | None] = mapped_column(index=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..config_files import Node, Problems
+from ..models.contracts import CONTRACT_RISKS
 
 SWEEPS = (
     "raise_renewal_tasks",
@@ -106,7 +107,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
                 if node.is_mapping():
                     node.reject_unknown("risk", "value_over", "every_months")
                     risk = node.text("risk", None)
-                    if risk is not None and risk not in ("low", "medium", "high"):
+                    if risk is not None and risk not in CONTRACT_RISKS:
                         node.error(f"risk must be low, medium or high, not '{risk}'")
                     months = node.integer("every_months", minimum=1)
                     review_rules.append(ReviewRule(months, risk, node.money("value_over", None)))

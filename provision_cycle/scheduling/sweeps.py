@@ -272,8 +272,9 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
     now = core.engine.clock()
     horizon = today + timedelta(days=schedule.review_lead_days)
     raised = 0
+    run_name = _reviews_run_name(schedule)
     with core.db.unit_of_work() as session:
-        last = _last_run(session, _reviews_run_name(schedule), False)
+        last = _last_run(session, run_name, False)
         oldest = session.scalar(select(func.min(Contract.start_date)))
         # Each window: the day it starts after (it ends on the horizon), and which contracts it is for.
         if last is None:
@@ -319,7 +320,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
             new = _insert_tasks(core, session, tasks)
             raised = len(new)
             _announce_tasks(session, new, now)
-        _record_run(core, session, _reviews_run_name(schedule), today, now)
+        _record_run(core, session, run_name, today, now)
         if raised:
             core.engine.system_event(
                 session, actor_id=_system_user(session), action="raise_reviews", data={"raised": raised}

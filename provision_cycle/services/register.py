@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput
 from ..models import Contract
+from ..models.contracts import CONTRACT_RISKS
 
 PA2023_COMMENCED = date(2025, 2, 24)
 
@@ -48,7 +49,6 @@ class ExistingContract:
 # Years a date in the register can plausibly fall in (long leases and PFI deals included): outside them it
 # is a typing error, such as 0026 for 2026, that would otherwise pass into every sweep.
 PLAUSIBLE_YEARS = range(1900, 2201)
-RISKS = ("low", "medium", "high")
 
 
 def import_contract(core: Core, session: Session, existing: ExistingContract, *, actor_id: int) -> Contract:
@@ -105,23 +105,18 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
 
 
 def _check(core: Core, existing: ExistingContract) -> None:
-    problems: dict[str, str] = {}
-    try:
-        core.engine.validated_case_fields(
-            {
-                "title": existing.title,
-                "description": existing.description,
-                "authority": existing.authority,
-                "category": existing.category,
-                "contract_type": existing.contract_type,
-                "estimated_value": existing.value,
-            },
-            creating=True,
-        )
-    except InvalidInput as error:
-        problems.update({"value" if name == "estimated_value" else name: text for name, text in error.fields.items()})
-        if "title" in problems:
-            problems["title"] = "Enter the contract's title"
+    # A contract's case has a request's fields: the engine's own checks for them, with the contract's names.
+    wrong = core.engine.check_case_fields(
+        title=existing.title,
+        description=existing.description,
+        authority=existing.authority,
+        category=existing.category,
+        contract_type=existing.contract_type,
+        estimated_value=existing.value,
+    )
+    problems = {"value" if name == "estimated_value" else name: text for name, text in wrong.items()}
+    if "title" in problems:
+        problems["title"] = "Enter the contract's title"
     if not existing.supplier_name.strip():
         problems["supplier_name"] = "Enter the supplier's name"
     if existing.value < 0:
@@ -132,7 +127,7 @@ def _check(core: Core, existing: ExistingContract) -> None:
             problems[name] = f"{day.isoformat()} is not a plausible date for a contract: check the year"
     if "start_date" not in problems and "end_date" not in problems and existing.end_date < existing.start_date:
         problems["end_date"] = "The end date is before the start date"
-    if existing.risk not in RISKS:
+    if existing.risk not in CONTRACT_RISKS:
         problems["risk"] = "Choose low, medium or high"
     for name in ("notice_period_days", "extension_months_available"):
         if getattr(existing, name) < 0:

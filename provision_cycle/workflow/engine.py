@@ -757,7 +757,7 @@ class Engine:
     def check_case_fields(self, **fields: Any) -> dict[str, str]:
         """What is wrong with these request fields (field -> message), without saving anything."""
         try:
-            self.validated_case_fields(fields, creating=False)
+            self._validated_case_fields(fields, creating=False)
         except InvalidInput as error:
             return error.fields
         return {}
@@ -766,7 +766,7 @@ class Engine:
         """Open a new case (a draft request) for ``actor_id``; returns its id.
 
         ``details`` are facts for the record that are not columns (funding, justification)."""
-        clean = self.validated_case_fields(fields, creating=True)
+        clean = self._validated_case_fields(fields, creating=True)
         if details and any(len(_clean(v)) > MAX_TEXT for v in details.values()):
             raise InvalidInput(
                 {k: f"Keep this to {MAX_TEXT} characters" for k, v in details.items() if len(_clean(v)) > MAX_TEXT}
@@ -867,7 +867,7 @@ class Engine:
         """Change a request's details while it is in an editable state (draft, rework); returns the new version.
 
         ``details`` change facts kept in the case's details (funding, justification) in the same unit of work."""
-        clean = self.validated_case_fields(fields, creating=False)
+        clean = self._validated_case_fields(fields, creating=False)
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             if "category" in clean:
@@ -988,7 +988,7 @@ class Engine:
                 session, actor_id=actor_id, action="revoke_delegation", data={"delegation_id": delegation_id}
             )
 
-    def validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    def _validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         """``fields`` of a request (``REQUEST_FIELDS``, the route, the commencement date) checked and cleaned;
         InvalidInput naming each field that is wrong, and with ``creating``, each required one missing."""
         allowed = {*REQUEST_FIELDS, "route", "commencement_date"}
