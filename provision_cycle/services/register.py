@@ -63,12 +63,7 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         actor_id=actor_id,
         requester_id=existing.contract_manager_id,
         now=core.engine.clock(),
-        title=existing.title,
-        description=existing.description,
-        authority=existing.authority,
-        category=existing.category,
-        contract_type=existing.contract_type,
-        estimated_value=existing.value,
+        **_case_fields(existing),
         vat_treatment="standard",
         duration_months=months,
         regime=existing.regime,
@@ -104,16 +99,21 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
     return contract
 
 
+def _case_fields(existing: ExistingContract) -> dict[str, object]:
+    """The request fields of the contract's case."""
+    return {
+        "title": existing.title,
+        "description": existing.description,
+        "authority": existing.authority,
+        "category": existing.category,
+        "contract_type": existing.contract_type,
+        "estimated_value": existing.value,
+    }
+
+
 def _check(core: Core, existing: ExistingContract) -> None:
     # A contract's case has a request's fields: the engine's own checks for them, with the contract's names.
-    wrong = core.engine.check_case_fields(
-        title=existing.title,
-        description=existing.description,
-        authority=existing.authority,
-        category=existing.category,
-        contract_type=existing.contract_type,
-        estimated_value=existing.value,
-    )
+    wrong = core.engine.check_case_fields(**_case_fields(existing))
     problems = {"value" if name == "estimated_value" else name: text for name, text in wrong.items()}
     if "title" in problems:
         problems["title"] = "Enter the contract's title"
