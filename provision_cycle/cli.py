@@ -26,6 +26,19 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _user_id(username: str) -> int:
+    """The id of the person with ``username``; the command stops if there is none."""
+    from sqlalchemy import select
+
+    from .models import User
+
+    with _core().db.reading() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        _fail(f"There is no user {username!r}")
+    return user_id
+
+
 @click.command("upgrade-db")
 @with_appcontext
 def upgrade_db() -> None:
@@ -97,18 +110,11 @@ def create_user_command(username: str, full_name: str, email: str, roles: tuple[
 @click.option("--name", required=True, help="What will use it, like 'Finance system'.")
 def create_token_command(username: str, name: str) -> None:
     """Create a personal API token for someone and print it (once: only its hash is kept)."""
-    from sqlalchemy import select
-
-    from .models import User
     from .services.tokens import create_token
 
-    core = _core()
-    with core.db.reading() as session:
-        user_id = session.scalar(select(User.id).where(User.username == username))
-    if user_id is None:
-        _fail(f"There is no user {username!r}")
+    user_id = _user_id(username)
     try:
-        _, secret = create_token(core, user_id, name, actor_id=user_id)
+        _, secret = create_token(_core(), user_id, name, actor_id=user_id)
     except DomainError as error:
         _fail(error.message)
     click.echo(secret)
@@ -155,9 +161,7 @@ def verify_audit() -> None:
 @click.option("--actor", "actor_username", default="system", show_default=True)
 def migrate_cases_command(workflow, from_version, to_version, mappings, apply, actor_username) -> None:
     """Move open cases to a new workflow version. Dry run unless --apply."""
-    from sqlalchemy import select
 
-    from .models import User
     from .workflow.migration import migrate_cases
 
     mapping = {}
@@ -166,8 +170,7 @@ def migrate_cases_command(workflow, from_version, to_version, mappings, apply, a
             _fail(f"Write a mapping as old_state=new_state, not {item!r}")
         old, new = item.split("=", 1)
         mapping[old.strip()] = new.strip()
-    with _core().db.reading() as session:
-        actor_id = session.scalar(select(User.id).where(User.username == actor_username))
+    actor_id = _user_id(actor_username)
     try:
         plan = migrate_cases(
             _core().engine,
@@ -184,6 +187,32 @@ def migrate_cases_command(workflow, from_version, to_version, mappings, apply, a
     click.echo("\n".join(plan.describe()))
     if not apply:
         click.echo("Dry run: nothing changed. Run again with --apply to move them.")
+
+
+@click.command("load-register")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", is_flag=True, help="Load the contracts (without it, only check the file).")
+@click.option("--actor", "actor_username", default="system", show_default=True, help="Who the audit names.")
+def load_register_command(file: Path, apply: bool, actor_username: str) -> None:
+    """Check a council's contract register (CSV) and, with --apply, load it: all of it, or nothing."""
+    from .services.register_file import RegisterFileRefused, load_register
+
+    core, actor_id = _core(), _user_id(actor_username)
+    try:
+        load = load_register(core, file.read_bytes(), actor_id=actor_id, apply=apply)
+    except RegisterFileRefused as refused:
+        for problem in refused.problems:
+            click.secho(f"{file.name}, {problem}", fg="red", err=True)
+        _fail(refused.message)
+        return
+    councils = ", ".join(f"{code} {count}" for code, count in sorted(load.by_council.items()))
+    held = f"{len(load.contracts):,} contracts ({councils}; {load.total_value:,.2f} excluding VAT in all)"
+    if not apply:
+        click.echo(f"{file.name}: {held}, ready to load. Nothing was loaded: run again with --apply to load them.")
+        return
+    click.echo(f"Loaded {held}: {load.references[0]} to {load.references[-1]}.")
+    click.echo("The scheduler raises their renewal and review tasks on its next run.")
 
 
 @click.command("draw")
@@ -227,6 +256,7 @@ COMMANDS = (
     scheduler_command,
     verify_audit,
     migrate_cases_command,
+    load_register_command,
     draw,
 )
 

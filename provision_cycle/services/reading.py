@@ -419,6 +419,7 @@ class RegisterQuery:
         "value": (Contract.value.desc(), Contract.id),
         "supplier": (Contract.supplier_name, Contract.id),
         "title": (Contract.title, Contract.id),
+        "newest": (Contract.id.desc(),),  # the latest added (or loaded) first
     }
 
 

@@ -54,7 +54,8 @@ PLAUSIBLE_YEARS = range(1900, 2201)
 def import_contract(core: Core, session: Session, existing: ExistingContract, *, actor_id: int) -> Contract:
     """Add one existing contract and its case, inside the caller's unit of work. Refused, with every problem
     named by field, before anything is written, if the contract does not make sense."""
-    _check(core, existing)
+    if problems := check_existing(core, existing):
+        raise InvalidInput(problems)
     pillar = core.governance.organisation.categories[existing.category].pillar
     months = max(1, round((existing.end_date - existing.start_date).days / 30.44))
     case_id = core.engine.insert_case(
@@ -111,7 +112,8 @@ def _case_fields(existing: ExistingContract) -> dict[str, object]:
     }
 
 
-def _check(core: Core, existing: ExistingContract) -> None:
+def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
+    """What is wrong with an existing contract (field -> message); empty if it makes sense."""
     # A contract's case has a request's fields: the engine's own checks for them, with the contract's names.
     wrong = core.engine.check_case_fields(**_case_fields(existing))
     problems = {"value" if name == "estimated_value" else name: text for name, text in wrong.items()}
@@ -132,5 +134,4 @@ def _check(core: Core, existing: ExistingContract) -> None:
     for name in ("notice_period_days", "extension_months_available"):
         if getattr(existing, name) < 0:
             problems[name] = "Enter a whole number, 0 or more"
-    if problems:
-        raise InvalidInput(problems)
+    return problems

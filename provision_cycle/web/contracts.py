@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Task
-from ..services import reading
+from ..services import documents, people, reading, register_file
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
@@ -19,8 +20,8 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
 )
 from .common import core, me, render
-from .forms import ContractManagerForm, apply_errors, colleague_options
-from .security import signed_in
+from .forms import ContractManagerForm, LoadRegisterForm, RegisterFileForm, apply_errors, colleague_options
+from .security import ADMIN_ROLES, roles_required, signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
 CSV_COLUMNS = (
@@ -30,12 +31,15 @@ CSV_COLUMNS = (
     "Authority",
     "Pillar",
     "Category",
+    "Contract type",
     "Regime",
     "Route",
     "Value excluding VAT",
     "Start date",
     "End date",
     "Extension months available",
+    "Notice period days",
+    "Risk",
     "Status",
     "Contract manager",
 )
@@ -106,12 +110,15 @@ def export():
                         org.authority_name(contract.authority),
                         org.pillars[contract.pillar].name,
                         org.categories[contract.category].name,
+                        contract.contract_type,
                         contract.regime,
                         contract.route or "",
                         f"{contract.value:.2f}",
                         contract.start_date.isoformat(),
                         contract.end_date.isoformat(),
                         contract.extension_months_available,
+                        contract.notice_period_days,
+                        contract.risk,
                         states[case.state].label if case.state in states else case.state,
                         _cell(manager or ""),
                     ]
@@ -185,4 +192,66 @@ def change_manager(contract_id: int):
         contract=contract,
         form=form,
         current=current.get(contract.contract_manager_id, "Nobody is named yet (its tasks go to its requester)"),
+    )
+
+
+MAX_REGISTER_FILE = 5 * 1024 * 1024  # base64 in the confirmation form, it stays under the request limit
+
+
+@contracts.route("/load", methods=["GET", "POST"])
+@roles_required(*ADMIN_ROLES)
+def load():
+    """Load a council's existing register from a CSV file: check it first, then confirm."""
+    form = RegisterFileForm()
+    if form.validate_on_submit():
+        file = request.files.get("register")
+        data = file.read(MAX_REGISTER_FILE + 1) if file is not None and file.filename else b""
+        if not data:
+            apply_errors(form, {"register": "Select the register's CSV file"})
+        elif len(data) > MAX_REGISTER_FILE:
+            apply_errors(form, {"register": "The file must be 5 MB or smaller: split the register into parts"})
+        else:
+            filename = documents.safe_filename(file.filename)
+            return _checked(form, data, filename)
+    return render("contracts/load.html", form=form, problems=[], status=400 if form.errors else 200)
+
+
+@contracts.post("/load/confirm")
+@roles_required(*ADMIN_ROLES)
+def load_confirm():
+    form = LoadRegisterForm()
+    try:
+        data = base64.b64decode(form.content.data or "", validate=True)
+    except ValueError:
+        data = b""
+    if not form.validate_on_submit() or not data:
+        flash("Upload the register again: the form had expired or the file did not come with it", "error")
+        return redirect(url_for(".load"))
+    return _checked(RegisterFileForm(formdata=None), data, form.filename.data or "", apply=True)
+
+
+def _checked(upload: RegisterFileForm, data: bytes, filename: str, *, apply: bool = False):
+    """Check (or load) ``data``: its problems on the upload page, or what it holds for confirmation."""
+    try:
+        checked = register_file.load_register(
+            core(), data, actor_id=me().id, councils=people.administered_by(me()), apply=apply
+        )
+    except register_file.RegisterFileRefused as refused:
+        apply_errors(upload, {"register": f"{filename}: {refused.message}"})
+        return render("contracts/load.html", form=upload, problems=refused.problems, status=400)
+    count = f"{len(checked.contracts):,} contract{'' if len(checked.contracts) == 1 else 's'}"
+    if checked.loaded:
+        span = f"{checked.references[0]} to {checked.references[-1]}"
+        flash(f"{count} from {filename} loaded into the register: {span}. The scheduler raises their tasks next.")
+        return redirect(url_for(".register", sort="newest"))
+    confirm = LoadRegisterForm(formdata=None, content=base64.b64encode(data).decode("ascii"), filename=filename)
+    confirm.submit.label.text = f"Load {count}"
+    return render(
+        "contracts/load_check.html",
+        form=None,
+        confirm=confirm,
+        checked=checked,
+        count=count,
+        filename=filename,
+        organisation=core().governance.organisation,
     )

@@ -446,6 +446,23 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
 
+class RegisterFileForm(FlaskForm):
+    register = FileField(
+        "Upload the register",
+        widget=GovFileInput(),
+        description="A CSV file of up to 5 MB: either of Excel's CSV formats",
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class LoadRegisterForm(FlaskForm):
+    """The file that was checked, carried to the confirmation (base64) and checked again before loading."""
+
+    content = HiddenField()
+    filename = HiddenField()
+    submit = SubmitField("Load the contracts", widget=GovSubmitInput())
+
+
 class EditRequestForm(AboutRequestForm, ValueForm, FundingForm):
     """All of a request's answers on one page, for changing a draft or a request returned for rework."""
 

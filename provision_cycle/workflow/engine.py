@@ -1026,7 +1026,7 @@ class Engine:
                     errors[name] = "Choose standard, reduced, zero-rated or exempt"
                 clean[name] = value
             elif name == "estimated_value":
-                parsed = _money(value)
+                parsed = parse_money(value)
                 if parsed is None:
                     errors[name] = "Enter an estimated value in pounds, like 25000 or 25000.50"
                 clean[name] = parsed
@@ -1166,7 +1166,8 @@ def _clean(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _money(value: Any) -> Decimal | None:
+def parse_money(value: Any) -> Decimal | None:
+    """An amount in pounds as people write it ("25000", "£25,000.50"), to the penny; None if it is not one."""
     if isinstance(value, bool) or value is None:
         return None
     text = str(value).strip().replace(",", "").lstrip("£")
@@ -1209,7 +1210,7 @@ def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str
             if parsed is None:
                 errors[spec.name] = f"{spec.label} must be a real date, like 2026-04-01"
         elif spec.type == "money":
-            parsed = _money(value)
+            parsed = parse_money(value)
             if parsed is None:
                 errors[spec.name] = f"{spec.label} must be an amount in pounds, like 25000 or 25000.50"
         elif spec.type == "integer":

@@ -8,7 +8,8 @@ from datetime import timedelta
 from playwright.sync_api import Locator, Page, expect
 
 from provision_cycle.models import Case
-from tests.factories import act, approve_gate, declare, new_request
+from tests.factories import act, approve_gate, create_user, declare, new_request
+from tests.web.conftest import give_password
 from tests.web.helpers import renewal_task, seed_contracts
 
 
@@ -237,3 +238,38 @@ def test_without_javascript_a_person_is_chosen_from_the_list(site, chromium):
     page.get_by_role("button", name="Set up cover").click()
     expect(page.get_by_text(re.compile(r"^Hana Head, "))).to_be_visible()
     page.context.close()
+
+
+def test_an_administrator_loads_the_councils_register_from_a_spreadsheet(site, open_as, tmp_path):
+    admin_id = create_user(site.core.db, ("administrator", "OCC"), full_name="Ada Administrator")
+    give_password(site.core.db, admin_id)
+    register = tmp_path / "our-contracts.csv"
+    register.write_text(
+        "Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager\n"
+        'Grounds maintenance,Green Ltd,OCC,Property and facilities,Services,"£95,000",01/04/2025,31/03/2028,'
+        "Cora Contracts\n"
+        "Fleet leasing,Vans plc,Cherwell,Fleet,Goods,400000,01/06/2025,31/05/2029,Cora Contracts\n",
+        encoding="utf-8",
+    )
+    admin = open_as(admin_id)
+    admin.get_by_role("navigation", name="Menu").get_by_role("link", name="Contracts").click()
+    admin.get_by_role("link", name="Load contracts from a spreadsheet").click()
+    admin.get_by_label("Upload the register").set_input_files(str(register))
+    admin.get_by_role("button", name="Check the file").click()
+    summary = admin.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("our-contracts.csv: The file has 2 problems, so nothing was loaded")
+    expect(admin.locator("#problems")).to_contain_text("You can load contracts for OCC only")
+    # Cora manages Corporate and Commercial contracts; the grounds contract is Environment and Infrastructure.
+    expect(admin.locator("#problems")).to_contain_text("Cora Contracts does not hold the Contract Manager role")
+    register.write_text(
+        "Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager\n"
+        'Office furniture,Desks Ltd,OCC,Corporate supplies,Goods,"£95,000",01/04/2025,31/03/2028,Cora Contracts\n',
+        encoding="utf-8",
+    )
+    admin.get_by_label("Upload the register").set_input_files(str(register))
+    admin.get_by_role("button", name="Check the file").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("1 contract ready to load")
+    admin.get_by_role("button", name="Load 1 contract").click()
+    expect(admin.locator("[data-flash=success]")).to_contain_text("1 contract from our-contracts.csv loaded")
+    expect(admin.get_by_role("table")).to_contain_text("Office furniture")

@@ -1,0 +1,438 @@
+"""Loading a council's existing contract register from a CSV file (a spreadsheet saved as CSV).
+
+A council moving onto the system brings its register with it: hundreds or thousands of live contracts kept in
+a spreadsheet. The file is checked whole before anything is written: every problem is reported with its line
+and the column's heading as the file spells it, and a file with any problem loads nothing. A clean file loads
+in one transaction, each contract through ``import_contract`` (its case, its frozen route, its opening audit
+event), so the scheduler raises its renewal and review tasks from the next run.
+
+The register's own CSV export loads back: its columns are understood (names for councils, categories and
+statuses, contract managers by name), and those the system works out itself (the reference, the regime and
+the route) are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import DomainError, NotPermitted
+from ..models import Contract, RoleAssignment, User
+from ..workflow.engine import parse_money
+from .contract_managers import MANAGER_ROLE
+from .register import ExistingContract, check_existing, import_contract
+
+# Each field of ``ExistingContract`` the file can give, with the headings it may go by (compared without
+# case or repeated spaces). The first is the one the register's export and the documentation use.
+HEADINGS: dict[str, tuple[str, ...]] = {
+    "title": ("Title", "Contract title"),
+    "supplier_name": ("Supplier", "Supplier name"),
+    "authority": ("Authority", "Council"),
+    "category": ("Category",),
+    "contract_type": ("Contract type",),
+    "value": ("Value excluding VAT", "Value", "Total value"),
+    "start_date": ("Start date",),
+    "end_date": ("End date",),
+    "contract_manager": ("Contract manager",),
+    "pillar": ("Pillar",),
+    "extension_months_available": ("Extension months available", "Extension months"),
+    "notice_period_days": ("Notice period days", "Notice period (days)"),
+    "risk": ("Risk",),
+    "state": ("Status",),
+    "description": ("Description",),
+    "signed_on": ("Signed on", "Date signed"),
+    "supplier_is_sme": ("SME",),
+    "supplier_is_vcse": ("VCSE",),
+}
+REQUIRED = (
+    "title", "supplier_name", "authority", "category", "contract_type", "value", "start_date", "end_date",
+    "contract_manager",
+)  # fmt: skip
+# The export's columns that the system works out for itself: a loaded contract gets its own reference, its
+# regime from its start date and no procurement route (it was not procured here).
+IGNORED = ("reference", "regime", "route")
+CONTRACT_TYPES = {
+    "goods": "goods", "services": "services", "works": "works",
+    "light_touch": "light_touch", "light-touch services": "light_touch", "light touch services": "light_touch",
+}  # fmt: skip
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
+# What a file may reasonably hold: the biggest registers are tens of thousands of contracts.
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    line: int  # the file's line (the headings are line 1); 0 for the file as a whole
+    column: str  # the column's heading as the file has it, or "" for the row or the file
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "the file"
+        return f"{where}{', ' + self.column if self.column else ''}: {self.message}"
+
+
+class RegisterFileRefused(DomainError):
+    """The file has problems: all of them, and nothing was loaded."""
+
+    status = 400
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        them = "it" if len(problems) == 1 else "them"
+        super().__init__(f"The file has {count}, so nothing was loaded: correct {them} and load it again")
+
+
+@dataclass
+class RegisterLoad:
+    """What a checked file holds, and once loaded, what it became."""
+
+    contracts: list[ExistingContract]
+    digest: str  # SHA-256 of the file, recorded in the audit
+    loaded: bool = False
+    references: list[str] = field(default_factory=list)
+
+    @property
+    def by_council(self) -> Counter[str]:
+        return Counter(contract.authority for contract in self.contracts)
+
+    @property
+    def total_value(self) -> Decimal:
+        return sum((contract.value for contract in self.contracts), Decimal(0))
+
+
+def load_register(
+    core: Core, data: bytes, *, actor_id: int, councils: Collection[str] | None = None, apply: bool = False
+) -> RegisterLoad:
+    """Check a register file and, with ``apply``, load it: all of it in one transaction, or nothing.
+
+    ``councils`` are those the actor may load contracts for (an administrator's councils on the web); None for
+    the command line, where whoever runs it already has the system in hand. Raises ``RegisterFileRefused`` with
+    every problem found."""
+    digest = hashlib.sha256(data).hexdigest()
+    with core.db.unit_of_work() as session:
+        if councils is not None and not councils:
+            raise NotPermitted("Only a council's administrator can load contracts into its register")
+        contracts = _read(core, session, _text(data), councils)
+        load = RegisterLoad([contract for _, contract in contracts], digest)
+        if not apply:
+            return load
+        for _, contract in contracts:
+            load.references.append(import_contract(core, session, contract, actor_id=actor_id).reference)
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="load_register",
+            data={"contracts": len(load.references), "sha256": digest, "references": _span(load.references)},
+        )
+        load.loaded = True
+        return load
+
+
+def _text(data: bytes) -> str:
+    # Excel saves "CSV UTF-8" with a byte-order mark, and plain "CSV" in Windows-1252.
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _span(references: list[str]) -> str:
+    return f"{references[0]} to {references[-1]}" if references else ""
+
+
+def _read(
+    core: Core, session: Session, text: str, councils: Collection[str] | None
+) -> list[tuple[int, ExistingContract]]:
+    problems: list[FileProblem] = []
+    rows = _rows(text, problems)
+    header = next(rows, None)
+    if header is None:
+        raise RegisterFileRefused(problems or [FileProblem(0, "", "The file is empty")])
+    line, headings = header
+    columns = _columns(headings, line, problems)
+    if problems:  # without the right columns, every row would report the same thing
+        raise RegisterFileRefused(problems)
+    reader = _RowReader(core, session, columns, councils)
+    contracts: list[tuple[int, ExistingContract]] = []
+    for line, cells in rows:
+        if line > MAX_ROWS + 1:
+            problems.append(FileProblem(line, "", f"A file can hold up to {MAX_ROWS:,} contracts: split it"))
+            break
+        contract = reader.contract(line, cells, problems)
+        if contract is not None:
+            contracts.append((line, contract))
+    if not contracts and not problems:
+        problems.append(FileProblem(0, "", "The file has headings but no contracts"))
+    problems += _already_there(session, contracts, {name: heading for name, (_, heading) in columns.items()})
+    if problems:
+        raise RegisterFileRefused(sorted(problems, key=lambda p: p.line))
+    return contracts
+
+
+def _rows(text: str, problems: list[FileProblem]) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each row that has anything in it; the line is where the row starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        starts = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a quote left open runs to the end of the file
+            problems.append(
+                FileProblem(starts, "", f"This row cannot be read as CSV ({error}): is a quote not closed?")
+            )
+            return
+        if any(cell.strip() for cell in cells):
+            yield starts, [cell.strip() for cell in cells]
+
+
+def _columns(headings: list[str], line: int, problems: list[FileProblem]) -> dict[str, tuple[int, str]]:
+    """Each field the file gives: (its column's position, its heading as the file has it)."""
+    known = {_plain(name): field for field, names in HEADINGS.items() for name in names}
+    columns: dict[str, tuple[int, str]] = {}
+    for position, heading in enumerate(headings):
+        name = _plain(heading)
+        if not name or name in IGNORED:
+            continue
+        if name not in known:
+            expected = ", ".join(names[0] for names in HEADINGS.values())
+            problems.append(FileProblem(line, heading, f"Unknown column. The columns a register can have: {expected}"))
+        elif known[name] in columns:
+            problems.append(FileProblem(line, heading, f"A second column for {HEADINGS[known[name]][0]}"))
+        else:
+            columns[known[name]] = (position, heading)
+    for name in REQUIRED:
+        if name not in columns:
+            problems.append(FileProblem(line, "", f"There is no {HEADINGS[name][0]} column"))
+    return columns
+
+
+def _plain(heading: str) -> str:
+    return " ".join(heading.replace("\ufeff", "").split()).casefold()
+
+
+class _RowReader:
+    """Turns each row into an ``ExistingContract``, noting what is wrong with it."""
+
+    def __init__(
+        self, core: Core, session: Session, columns: dict[str, tuple[int, str]], councils: Collection[str] | None
+    ) -> None:
+        self.core, self.columns, self.councils = core, columns, councils
+        org = core.governance.organisation
+        self.org = org
+        self.authorities = {
+            _plain(spelling): code
+            for code, name in org.authority_choices
+            for spelling in (code, name, org.authorities[code].short_name if code in org.authorities else code)
+        }
+        self.categories = {_plain(code): code for code in org.categories} | {
+            _plain(category.name): code for code, category in org.categories.items()
+        }
+        self.pillars = {_plain(code): code for code in org.pillars} | {
+            _plain(pillar.name): code for code, pillar in org.pillars.items()
+        }
+        definition = core.workflows.for_stage("contract")
+        resting = {name: state for name, state in definition.states.items() if not state.gate}
+        self.states = {_plain(name): name for name in resting} | {
+            _plain(state.label): name for name, state in resting.items()
+        }
+        self.people = _people(session)
+        self.managers = _managers(session)
+
+    def contract(self, line: int, cells: list[str], problems: list[FileProblem]) -> ExistingContract | None:
+        wrong: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for name, (position, _) in self.columns.items():
+            text = cells[position] if position < len(cells) else ""
+            if name in REQUIRED and not text:
+                heading = self.columns[name][1]
+                wrong[name] = f"Enter the {heading[:1].lower()}{heading[1:]}"
+                continue
+            try:
+                value = self._parse(name, text)
+            except ValueError as error:
+                wrong[name] = str(error)
+                continue
+            if value is not None:
+                values[name] = value
+        pillar = values.pop("pillar", None)
+        manager = values.pop("contract_manager", None)
+        category = values.get("category")
+        if pillar and category and self.org.categories[category].pillar != pillar:
+            named = self.org.categories[category]
+            wrong["pillar"] = f"{named.name} is in {self.org.pillars[named.pillar].name}, not {pillar}"
+        authority = values.get("authority")
+        if authority and self.councils is not None:
+            outside = [code for code in self.org.authorities_of(authority) if code not in self.councils]
+            if outside:
+                mine = " and ".join(sorted(self.councils))
+                wrong["authority"] = f"You can load contracts for {mine} only: you do not administer {outside[0]}"
+        if manager and authority and category and "authority" not in wrong:
+            wrong |= self._manager_problem(manager, authority, self.org.categories[category].pillar)
+        if not wrong:
+            contract = ExistingContract(**values, contract_manager_id=manager.id)
+            wrong = check_existing(self.core, contract)
+            if not wrong:
+                return contract
+        for name in sorted(wrong, key=self._position):  # in the file's order of columns
+            problems.append(FileProblem(line, self._heading(name), wrong[name]))
+        return None
+
+    def _position(self, name: str) -> int:
+        return self.columns[name][0] if name in self.columns else len(self.columns)
+
+    def _heading(self, name: str) -> str:
+        # The checks of one contract name fields the file may not have given (a defaulted risk never fails).
+        return self.columns[name][1] if name in self.columns else HEADINGS.get(name, (name,))[0]
+
+    def _parse(self, name: str, text: str) -> Any:
+        if name in ("title", "supplier_name", "description"):
+            return _unguarded(text) if text else None
+        if name == "authority":
+            return self._choose(self.authorities, text, "a council: " + _or(list(self.authorities.values())))
+        if name == "category":
+            return self._choose(self.categories, text, "a category the configuration lists")
+        if name == "pillar":
+            return self._choose(self.pillars, text, "a pillar: " + _or([p.name for p in self.org.pillars.values()]))
+        if name == "contract_type":
+            return self._choose(CONTRACT_TYPES, text, "goods, services, works or light-touch services")
+        if name == "value":
+            value = parse_money(text)
+            if value is None:
+                raise ValueError(f"{text!r} is not an amount in pounds, like 25000 or £25,000.50")
+            return value
+        if name in ("start_date", "end_date", "signed_on"):
+            return _date(text) if text else None
+        if name in ("extension_months_available", "notice_period_days"):
+            if not text:
+                return None
+            if not text.isdigit():
+                raise ValueError(f"{text!r} is not a whole number, 0 or more")
+            return int(text)
+        if name == "risk":
+            return _plain(text) or None
+        if name == "state":
+            return self._choose(self.states, text, "a status a running contract can have, like Live") if text else None
+        if name in ("supplier_is_sme", "supplier_is_vcse"):
+            if _plain(text) in YES:
+                return True
+            if _plain(text) in NO:
+                return False
+            raise ValueError(f"{text!r}: write yes or no")
+        if name == "contract_manager":
+            return self._person(text)
+        raise AssertionError(name)  # pragma: no cover - HEADINGS and _parse name the same fields
+
+    @staticmethod
+    def _choose(choices: dict[str, str], text: str, wanted: str) -> str:
+        if _plain(text) not in choices:
+            raise ValueError(f"{text!r} is not {wanted}")
+        return choices[_plain(text)]
+
+    def _person(self, text: str) -> User:
+        found = self.people.get(_plain(text), [])
+        if not found:
+            raise ValueError(f"Nobody active is called {text!r} (give their username, email or full name)")
+        if len(found) > 1:
+            usernames = ", ".join(sorted(person.username for person in found))
+            raise ValueError(f"{len(found)} people are called {text!r}: give the username ({usernames})")
+        return found[0]
+
+    def _manager_problem(self, person: User, authority: str, pillar: str) -> dict[str, str]:
+        """As ``manager_choices``: the Contract Manager role for the council (either, for a joint contract)
+        and the contract's pillar, or for the whole council."""
+        held = self.managers.get(person.id, set())
+        if any((council, scope) in held for council in self.org.authorities_of(authority) for scope in (pillar, None)):
+            return {}
+        return {
+            "contract_manager": f"{person.full_name} does not hold the Contract Manager role for"
+            f" {self.org.authority_name(authority)} ({self.org.pillars[pillar].name}): give them the role first,"
+            " or name someone who holds it"
+        }
+
+
+def _people(session: Session) -> dict[str, list[User]]:
+    """Active people by username, email and full name (a name two people share finds both)."""
+    people: dict[str, list[User]] = defaultdict(list)
+    for person in session.scalars(select(User).where(User.is_active.is_(True))):
+        for key in {_plain(person.username), _plain(person.email), _plain(person.full_name)}:
+            people[key].append(person)
+    return people
+
+
+def _managers(session: Session) -> dict[int, set[tuple[str, str | None]]]:
+    held: dict[int, set[tuple[str, str | None]]] = defaultdict(set)
+    grants = select(RoleAssignment.user_id, RoleAssignment.authority, RoleAssignment.pillar)
+    for user_id, authority, pillar in session.execute(grants.where(RoleAssignment.role == MANAGER_ROLE)):
+        held[user_id].add((authority, pillar))
+    return held
+
+
+def _already_there(
+    session: Session, contracts: list[tuple[int, ExistingContract]], headings: dict[str, str]
+) -> list[FileProblem]:
+    """A contract that is already in the register (the same council, title, supplier and dates), or twice in
+    the file: loading a file a second time must not double the register."""
+
+    def key(authority: str, title: str, supplier: str, start: date, end: date) -> tuple[Any, ...]:
+        return authority, _plain(title), _plain(supplier), start, end
+
+    problems, seen = [], {}
+    starts = sorted({contract.start_date for _, contract in contracts})
+    existing: dict[tuple[Any, ...], str] = {}
+    for chunk in range(0, len(starts), 500):
+        rows = session.execute(
+            select(
+                Contract.authority,
+                Contract.title,
+                Contract.supplier_name,
+                Contract.start_date,
+                Contract.end_date,
+                Contract.reference,
+            ).where(Contract.start_date.in_(starts[chunk : chunk + 500]))
+        )
+        existing.update({key(*row[:5]): row.reference for row in rows})
+    title = headings.get("title", "Title")
+    for line, c in contracts:
+        this = key(c.authority, c.title, c.supplier_name, c.start_date, c.end_date)
+        if this in existing:
+            problems.append(FileProblem(line, title, f"Already in the register as {existing[this]}"))
+        elif this in seen:
+            problems.append(FileProblem(line, title, f"The same contract as line {seen[this]}"))
+        else:
+            seen[this] = line
+    return problems
+
+
+def _date(text: str) -> date:
+    """A date as a spreadsheet writes it: 2026-04-01, or the UK's 1/4/2026 or 01/04/2026."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date: write it like 2026-04-01 or 01/04/2026")
+
+
+def _unguarded(text: str) -> str:
+    """Undo the export's guard against spreadsheet formulas (a ' before =, +, - or @)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
+def _or(names: list[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)

@@ -1,0 +1,119 @@
+"""An administrator loads their council's contract register from a spreadsheet: the file is checked, the
+problems listed by line and column, and the contracts loaded only once they confirm."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from io import BytesIO
+
+from sqlalchemy import func, select
+
+from provision_cycle.models import Contract
+from provision_cycle.services.register_file import RegisterFileRefused, load_register
+from tests.factories import create_user, hub_people
+
+HEADINGS = "Title,Supplier,Authority,Category,Contract type,Value excluding VAT,Start date,End date,Contract manager\n"
+
+
+def _upload(user, data: bytes, status: int, filename: str = "register.csv"):
+    return user.post(
+        "/contracts/load",
+        {"register": (BytesIO(data), filename)},
+        status=status,
+        content_type="multipart/form-data",
+    )
+
+
+def _contracts(db) -> int:
+    with db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Contract))
+
+
+def test_an_administrator_checks_the_file_then_loads_it(core, db, browser):
+    hub_people(db)
+    admin = browser(create_user(db, ("administrator", "OCC")))
+    assert "Load contracts from a spreadsheet" in admin.get("/contracts/").text
+    data = (
+        HEADINGS
+        + 'Stationery,Paper Co,OCC,Corporate supplies,goods,"£48,000",01/04/2025,31/03/2028,Cora Contracts\n'
+        + "Laptops,Tech Ltd,OCC,ICT,goods,250000,2025-06-01,2027-05-31,Cora Contracts\n"
+    ).encode()
+    checked = _upload(admin, data, status=200).text
+    assert "2 contracts ready to load" in checked and "£298,000.00" in checked and "Stationery" in checked
+    assert _contracts(db) == 0  # nothing until confirmed
+    content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
+    loaded = admin.post(
+        "/contracts/load/confirm",
+        {"content": content, "filename": "register.csv"},
+        form_page="/contracts/load",
+    )
+    assert loaded.headers["Location"].endswith("/contracts/?sort=newest")
+    register = admin.get("/contracts/?sort=newest").text
+    assert "2 contracts from register.csv loaded into the register: CON-" in register
+    assert register.index("Laptops") < register.index("Stationery")  # newest first
+    assert _contracts(db) == 2
+    # Confirming the same file again (a second tab, the back button) loads nothing twice.
+    again = admin.post(
+        "/contracts/load/confirm",
+        {"content": content, "filename": "register.csv"},
+        form_page="/contracts/load",
+        status=400,
+    ).text
+    assert "2 problems in the file" in again and "Already in the register as CON-" in again
+    assert _contracts(db) == 2
+
+
+def test_problems_are_listed_by_line_and_column_and_nothing_is_loaded(core, db, browser):
+    hub_people(db)
+    admin = browser(create_user(db, ("administrator", "OCC")))
+    data = (HEADINGS + "Good,Supplier,OCC,ICT,goods,1000,2025-01-01,2027-01-01,Cora Contracts\n"
+            + "Bad,Supplier,CDC,ICT,gadgets,1000,2025-01-01,2027-01-01,Cora Contracts\n").encode()  # fmt: skip
+    page = _upload(admin, data, status=400).text
+    assert "There is a problem" in page and "register.csv: The file has 2 problems, so nothing was loaded" in page
+    rows = re.findall(r"<tr class=\"govuk-table__row\">\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>([^<]*)</td>", page)
+    assert rows == [("3", "Authority"), ("3", "Contract type")]
+    assert "You can load contracts for OCC only: you do not administer CDC" in page
+    assert _contracts(db) == 0
+    empty = admin.post("/contracts/load", {}, status=400, content_type="multipart/form-data").text
+    assert "Select the register&#39;s CSV file" in empty
+
+
+def test_only_administrators_load_contracts_and_every_form_needs_its_token(core, db, browser, app):
+    people = hub_people(db)
+    officer = browser(people.officer)
+    officer.get("/contracts/load", status=403)
+    assert "Load contracts from a spreadsheet" not in officer.get("/contracts/").text
+    admin = browser(create_user(db, ("administrator", "OCC")))
+    data = (HEADINGS + "Laptops,Tech Ltd,OCC,ICT,goods,250000,2025-06-01,2027-05-31,Cora Contracts\n").encode()
+    content = base64.b64encode(data).decode()
+    forged = admin.client.post("/contracts/load/confirm", data={"content": content, "filename": "x.csv"})
+    assert forged.status_code == 400 and _contracts(db) == 0
+    tokenless = admin.client.post(
+        "/contracts/load", data={"register": (BytesIO(data), "r.csv")}, content_type="multipart/form-data"
+    )
+    assert tokenless.status_code == 400 and _contracts(db) == 0
+    garbled = admin.post(
+        "/contracts/load/confirm", {"content": "%%%", "filename": "r.csv"}, form_page="/contracts/load"
+    )
+    assert garbled.headers["Location"].endswith("/contracts/load")
+    assert "Upload the register again" in admin.get("/contracts/load").text and _contracts(db) == 0
+
+
+def test_the_registers_own_download_reads_back(core, db, browser):
+    """Every column of the download is understood: each row is found to be the contract it came from."""
+    from tests.web.helpers import seed_contracts
+
+    people = hub_people(db)
+    seed_contracts(core, people, 3)
+    download = browser(people.officer).get("/contracts/export.csv").data
+    try:
+        load_register(core, download, actor_id=people.system)
+    except RegisterFileRefused as refused:
+        problems = [(p.line, p.column, p.message) for p in refused.problems]
+    with db.reading() as session:
+        references = list(session.scalars(select(Contract.reference).order_by(Contract.end_date)))
+    assert problems == [
+        (line, "Title", f"Already in the register as {reference}") for line, reference in enumerate(references, 2)
+    ]
