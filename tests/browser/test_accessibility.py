@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.browser.conftest import AXE
-from tests.factories import act, new_request
-from tests.web.conftest import PASSWORD
+from tests.factories import act, create_user, new_request
+from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import renewal_task, seed_contracts
 
 
@@ -47,7 +47,7 @@ def _world(site):
     return case_id, contract_id, task_id
 
 
-def test_main_pages_have_no_serious_accessibility_violations(site, chromium):
+def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp_path):
     case_id, contract_id, task_id = _world(site)
     people = site.people
     visits = {
@@ -77,7 +77,29 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium):
             page.get_by_role("button", name="Continue").click()
             problems += [p for p in _violations_here(page)]
         context.close()
+    problems += _register_load_violations(site, chromium, tmp_path)
     assert not problems, "\n".join(problems)
+
+
+def _register_load_violations(site, chromium, tmp_path) -> list[str]:
+    """The administrators' register upload: empty, listing a file's problems, and ready to load."""
+    admin = create_user(site.core.db, ("administrator", "OCC"))
+    give_password(site.core.db, admin)
+    context, page = _signed_in(chromium, site, admin)
+    problems = _violations(page, "/contracts/load")
+    register = tmp_path / "register.csv"
+    for row, heading in (
+        ("Desks,Desk Ltd,OCC,Kettles,goods,10,2026-01-01,2028-01-01,Cora Contracts", "Load contracts from"),
+        ("Desks,Desk Ltd,OCC,Corporate supplies,goods,10,2026-01-01,2028-01-01,Cora Contracts", "1 contract ready"),
+    ):
+        register.write_text("Title,Supplier,Council,Category,Contract type,Value,Start date,End date,"
+                            f"Contract manager\n{row}\n")  # fmt: skip
+        page.get_by_label("Upload the register").set_input_files(str(register))
+        page.get_by_role("button", name="Check the file").click()
+        assert page.get_by_role("heading", level=1).inner_text().startswith(heading)
+        problems += _violations_here(page)
+    context.close()
+    return problems
 
 
 def _violations_here(page) -> list[str]:
