@@ -46,6 +46,8 @@ from provision_cycle.workflow.engine import ActionRequest
 PG_ADMIN = os.environ.get("PC_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_DB = "provision_cycle_bench"
 STEPS = 8
+# The award recommendation: the supplier, its size and sector (for the Transparency Code), and the value.
+AWARD = {"supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False, "award_value": "17500"}
 
 
 # --- databases -----------------------------------------------------------------------------------
@@ -83,7 +85,7 @@ def _script(people: dict) -> list[tuple[str, int, dict]]:
         ("complete_conflicts_assessment", officer, {}),
         ("invite_quotations", officer, {}),
         ("close_quotations", officer, {}),
-        ("recommend_award", officer, {"supplier_name": "Acme Ltd", "award_value": "17500"}),
+        ("recommend_award", officer, AWARD),
         ("approve", manager, {}),
         (
             "sign_contract",

@@ -215,6 +215,30 @@ def load_register_command(file: Path, apply: bool, actor_username: str) -> None:
     click.echo("The scheduler raises their renewal and review tasks on its next run.")
 
 
+@click.command("transparency-files")
+@with_appcontext
+@click.argument("council")
+@click.argument("quarter")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+def transparency_files_command(council: str, quarter: str, output: Path) -> None:
+    """Write a council's Transparency Code files for a quarter (named by its first month: 2026-04)."""
+    from .services.spreadsheet import csv_lines
+    from .services.transparency import FILES, Quarter, quarterly_file
+
+    core = _core()
+    try:
+        period = Quarter.parse(quarter)
+        output.mkdir(parents=True, exist_ok=True)
+        for kind, header in FILES.items():
+            path = output / f"{council}-{kind}-{period.code}.csv"
+            with core.db.reading() as session:
+                rows = list(quarterly_file(core, session, kind, council, period))
+            path.write_text("".join(csv_lines(header, rows)), encoding="utf-8")
+            click.echo(f"{path}: {len(rows)} {kind}, {period.label}")
+    except DomainError as error:
+        _fail(error.message)
+
+
 @click.command("draw")
 @with_appcontext
 @click.argument("workflow")
@@ -257,6 +281,7 @@ COMMANDS = (
     verify_audit,
     migrate_cases_command,
     load_register_command,
+    transparency_files_command,
     draw,
 )
 

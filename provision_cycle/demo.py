@@ -293,7 +293,13 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             return True
     if step == "recommend_award":
         engine.declare_interests(case_id, officer, has_conflict=False)
-        inputs = {"supplier_name": rng.choice(SUPPLIERS), "award_value": None}
+        inputs = {
+            "supplier_name": rng.choice(SUPPLIERS),
+            "supplier_is_sme": rng.random() < 0.4,
+            "supplier_is_vcse": rng.random() < 0.1,
+            "supplier_registration": f"{rng.randint(1_000_000, 15_999_999):08d}",
+            "award_value": None,
+        }
         with core.db.reading() as session:
             inputs["award_value"] = f"{session.get(Case, case_id).estimated_value * Decimal('0.95'):.2f}"
     if step == "publish_award_notice":
@@ -370,6 +376,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                     supplier_name=rng.choice(SUPPLIERS),
                     supplier_is_sme=rng.random() < 0.4,
                     supplier_is_vcse=rng.random() < 0.1,
+                    supplier_registration=f"{rng.randint(1_000_000, 15_999_999):08d}",
                     value=value,
                     start_date=start,
                     end_date=end,

@@ -163,6 +163,17 @@ def approve_gate(engine: Engine, case_id: int, approvers: list[int]) -> ActionRe
     return result
 
 
+# An award recommendation: the supplier, its size, sector and registration (the Transparency Code publishes
+# them), and the value.
+AWARD_INPUTS = {
+    "supplier_name": "Acme Ltd",
+    "supplier_is_sme": True,
+    "supplier_is_vcse": False,
+    "supplier_registration": "01234567",
+    "award_value": "240000",
+}
+
+
 def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
     """A 250,000 OCC procurement driven to its award notice, published on Wednesday 8 April 2026."""
     case_id = new_request(engine, p.requester, value="250000")
@@ -174,7 +185,7 @@ def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
     act(engine, case_id, "publish_tender_notice", p.officer, inputs=tender)
     clock.set(date(2026, 4, 7))
     act(engine, case_id, "close_tenders", p.officer)
-    act(engine, case_id, "recommend_award", p.officer, inputs={"supplier_name": "Acme Ltd", "award_value": "240000"})
+    act(engine, case_id, "recommend_award", p.officer, inputs=AWARD_INPUTS)
     approve_gate(engine, case_id, [p.head])
     approve_gate(engine, case_id, [p.finance])
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})

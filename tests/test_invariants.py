@@ -51,7 +51,12 @@ TRIGGERS = [
 ]
 INPUTS = {
     "publish_tender_notice": {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
-    "recommend_award": {"supplier_name": "Acme Ltd", "award_value": "90000"},
+    "recommend_award": {
+        "supplier_name": "Acme Ltd",
+        "supplier_is_sme": True,
+        "supplier_is_vcse": False,
+        "award_value": "90000",
+    },
     "publish_award_notice": {"award_notice_published_on": "2026-04-08"},
     "sign_contract": {"signed_on": "2026-04-01", "start_date": "2026-05-01", "end_date": "2028-04-30"},
     "publish_contract_details": {"contract_details_published_on": "2026-04-20"},

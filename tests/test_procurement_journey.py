@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from provision_cycle.audit import verify_chains
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
 
-from .factories import act, approve_gate, declare, hub_people, new_request
+from .factories import AWARD_INPUTS, act, approve_gate, declare, hub_people, new_request
 
 
 def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clock):
@@ -41,7 +41,7 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
         case_id,
         "recommend_award",
         p.officer,
-        inputs={"supplier_name": "Acme Systems Ltd", "award_value": "240000"},
+        inputs={**AWARD_INPUTS, "supplier_name": "Acme Systems Ltd"},
     )
 
     assert approve_gate(engine, case_id, [p.head]).to_state == "award_approval"  # step 1 of 2
@@ -77,6 +77,12 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     with db.reading() as s:
         contract = s.scalar(select(Contract))
         assert contract.supplier_name == "Acme Systems Ltd" and contract.value == 240000
+        # What the Transparency Code publishes of the supplier comes with the award.
+        assert (contract.supplier_is_sme, contract.supplier_is_vcse, contract.supplier_registration) == (
+            True,
+            False,
+            "01234567",
+        )
         assert contract.case.state == "mobilisation" and contract.case.parent_case_id == case_id
         cdn = s.scalar(select(CaseDeadline).where(CaseDeadline.kind == "contract_details_notice"))
         assert cdn.due_on == date(2026, 5, 19) and cdn.met_at is not None  # 30 days beginning with 20 April

@@ -30,6 +30,8 @@ def test_an_import_that_makes_no_sense_is_refused_field_by_field_and_writes_noth
         contract_manager_id=people.contract_manager,
         risk="extreme",
         notice_period_days=-1,
+        irrecoverable_vat=Decimal("-1"),
+        route="handshake",
     )
     with pytest.raises(InvalidInput) as refused, core.db.unit_of_work() as session:
         import_contract(core, session, nonsense, actor_id=people.officer)
@@ -42,6 +44,9 @@ def test_an_import_that_makes_no_sense_is_refused_field_by_field_and_writes_noth
         "start_date": "0026-03-09 is not a plausible date for a contract: check the year",
         "risk": "Choose low, medium or high",
         "notice_period_days": "Enter a whole number, 0 or more",
+        "irrecoverable_vat": "The irrecoverable VAT cannot be negative",
+        "route": "Choose a procurement route: Low-value purchase, Quotations, Below-threshold tender, Open procedure,"
+        " Competitive flexible procedure, Direct award, Framework call-off",
     }
     backwards = ExistingContract(
         title="Care",

@@ -340,7 +340,11 @@ class ContractOut(BaseModel):
     regime: str
     route: str | None
     supplier_name: str
+    supplier_registration: str = Field(description="Companies House or charity number; empty if not recorded")
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
     value: Money
+    irrecoverable_vat: Money
     start_date: date
     end_date: date
     extension_months_available: int

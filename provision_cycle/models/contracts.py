@@ -53,7 +53,11 @@ class Contract(Base):
     supplier_name: Mapped[str] = mapped_column(String(200))
     supplier_is_sme: Mapped[bool] = mapped_column(default=False)
     supplier_is_vcse: Mapped[bool] = mapped_column(default=False)
+    # Companies House or charity number: the Transparency Code publishes it for an SME or VCSE supplier.
+    supplier_registration: Mapped[str] = mapped_column(String(40), default="", server_default="")
     value: Mapped[Decimal]  # total contract value, excluding VAT
+    # VAT the council cannot recover (most it can, under s33 VAT Act 1994): published by the Transparency Code.
+    irrecoverable_vat: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     vat_treatment: Mapped[str] = mapped_column(String(20), default="standard")
     signed_on: Mapped[date | None]
     # Indexed for the review sweep: a contract's reviews fall on anniversaries of its start.

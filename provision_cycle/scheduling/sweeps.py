@@ -257,6 +257,15 @@ def latest_occurrence(start: date, every_months: int, on_or_before: date) -> dat
     return add_months(start, k * every_months) if k >= 1 else None
 
 
+def next_occurrence(start: date, every_months: int, after: date) -> date:
+    """The first of ``start + k * every_months`` (k >= 1) that falls after ``after``: a contract's next review."""
+    months = (after.year - start.year) * 12 + after.month - start.month
+    k = max(1, months // every_months)  # never past the first one after: k - 1 falls on or before ``after``
+    while add_months(start, k * every_months) <= after:
+        k += 1
+    return add_months(start, k * every_months)
+
+
 def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A review task, and for big contracts a KPI-assessment task, a lead time before each falls due.
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput
+from ..governance.statutory import Route
 from ..models import Contract
 from ..models.contracts import CONTRACT_RISKS
 
@@ -38,6 +39,9 @@ class ExistingContract:
     risk: str = "medium"
     supplier_is_sme: bool = False
     supplier_is_vcse: bool = False
+    supplier_registration: str = ""  # Companies House or charity number
+    irrecoverable_vat: Decimal = Decimal(0)
+    route: str | None = None  # how it was procured, where the register knows
     state: str = "live"
 
     @property
@@ -85,7 +89,10 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         supplier_name=existing.supplier_name,
         supplier_is_sme=existing.supplier_is_sme,
         supplier_is_vcse=existing.supplier_is_vcse,
+        supplier_registration=existing.supplier_registration,
         value=existing.value,
+        irrecoverable_vat=existing.irrecoverable_vat,
+        route=existing.route,
         signed_on=existing.signed_on or existing.start_date - timedelta(days=14),
         start_date=existing.start_date,
         end_date=existing.end_date,
@@ -123,6 +130,12 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
         problems["supplier_name"] = "Enter the supplier's name"
     if existing.value < 0:
         problems["value"] = "The value cannot be negative"
+    if existing.irrecoverable_vat < 0:
+        problems["irrecoverable_vat"] = "The irrecoverable VAT cannot be negative"
+    if len(existing.supplier_registration) > 40:
+        problems["supplier_registration"] = "A registration number is at most 40 characters"
+    if existing.route is not None and existing.route not in Route._value2member_map_:
+        problems["route"] = "Choose a procurement route: " + ", ".join(route.label for route in Route)
     for name in ("start_date", "end_date", "signed_on"):
         day = getattr(existing, name)
         if day is not None and day.year not in PLAUSIBLE_YEARS:

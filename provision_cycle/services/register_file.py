@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import DomainError, NotPermitted
+from ..governance.statutory import Route
 from ..models import Contract, RoleAssignment, User
 from ..workflow.engine import parse_money
 from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
+from .spreadsheet import unguarded
 
 # Each field of ``ExistingContract`` the file can give, with the headings it may go by (compared without
 # case or repeated spaces). The first is the one the register's export and the documentation use.
@@ -54,14 +56,17 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "signed_on": ("Signed on", "Date signed"),
     "supplier_is_sme": ("SME",),
     "supplier_is_vcse": ("VCSE",),
+    "supplier_registration": ("Supplier registration number", "Company number", "Charity number"),
+    "irrecoverable_vat": ("Irrecoverable VAT", "VAT that cannot be recovered"),
+    "route": ("Route", "Procurement route"),
 }
 REQUIRED = (
     "title", "supplier_name", "authority", "category", "contract_type", "value", "start_date", "end_date",
     "contract_manager",
 )  # fmt: skip
-# The export's columns that the system works out for itself: a loaded contract gets its own reference, its
-# regime from its start date and no procurement route (it was not procured here).
-IGNORED = ("reference", "regime", "route")
+# The export's columns that the system works out for itself: a loaded contract gets its own reference, and
+# its regime from its start date.
+IGNORED = ("reference", "regime")
 CONTRACT_TYPES = {
     "goods": "goods", "services": "services", "works": "works",
     "light_touch": "light_touch", "light-touch services": "light_touch", "light touch services": "light_touch",
@@ -250,6 +255,7 @@ class _RowReader:
         self.states = {_plain(name): name for name in resting} | {
             _plain(state.label): name for name, state in resting.items()
         }
+        self.routes = {_plain(route.label): route.value for route in Route} | {_plain(r.value): r.value for r in Route}
         self.people = _people(session)
         self.managers = _managers(session)
 
@@ -300,8 +306,8 @@ class _RowReader:
         return self.columns[name][1] if name in self.columns else HEADINGS.get(name, (name,))[0]
 
     def _parse(self, name: str, text: str) -> Any:
-        if name in ("title", "supplier_name", "description"):
-            return _unguarded(text) if text else None
+        if name in ("title", "supplier_name", "description", "supplier_registration"):
+            return unguarded(text) if text else None
         if name == "authority":
             return self._choose(self.authorities, text, "a council: " + _or(list(self.authorities.values())))
         if name == "category":
@@ -310,7 +316,15 @@ class _RowReader:
             return self._choose(self.pillars, text, "a pillar: " + _or([p.name for p in self.org.pillars.values()]))
         if name == "contract_type":
             return self._choose(CONTRACT_TYPES, text, "goods, services, works or light-touch services")
-        if name == "value":
+        if name == "route":
+            return (
+                self._choose(self.routes, text, "a procurement route: " + _or([r.label for r in Route]))
+                if text
+                else None
+            )
+        if name in ("value", "irrecoverable_vat"):
+            if not text:
+                return None
             value = parse_money(text)
             if value is None:
                 raise ValueError(f"{text!r} is not an amount in pounds, like 25000 or £25,000.50")
@@ -426,11 +440,6 @@ def _date(text: str) -> date:
         except ValueError:
             continue
     raise ValueError(f"{text!r} is not a date: write it like 2026-04-01 or 01/04/2026")
-
-
-def _unguarded(text: str) -> str:
-    """Undo the export's guard against spreadsheet formulas (a ' before =, +, - or @)."""
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _or(names: list[str]) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
 
 from flask import Blueprint, Response, flash, redirect, request, stream_with_context, url_for
 from sqlalchemy import select
@@ -12,13 +10,14 @@ from sqlalchemy import select
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Task
-from ..services import documents, people, reading, register_file
+from ..services import documents, people, reading, register_file, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
     manager_choices,
     may_assign_contract_manager,
 )
+from ..services.spreadsheet import csv_lines
 from .common import core, me, render
 from .forms import ContractManagerForm, LoadRegisterForm, RegisterFileForm, apply_errors, colleague_options
 from .security import ADMIN_ROLES, roles_required, signed_in
@@ -28,6 +27,9 @@ CSV_COLUMNS = (
     "Reference",
     "Title",
     "Supplier",
+    "Supplier registration number",
+    "SME",
+    "VCSE",
     "Authority",
     "Pillar",
     "Category",
@@ -35,6 +37,7 @@ CSV_COLUMNS = (
     "Regime",
     "Route",
     "Value excluding VAT",
+    "Irrecoverable VAT",
     "Start date",
     "End date",
     "Extension months available",
@@ -85,6 +88,7 @@ def register():
         organisation=core().governance.organisation,
         states=states,
         status_choices=[(state.name, state.label) for state in states.values()],
+        may_publish=bool(transparency.publishing_councils(me())),
         status=400 if problems else 200,
     )
 
@@ -97,47 +101,37 @@ def export():
     states = core().workflows.for_stage("contract").states
 
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
         with core().db.reading() as session:
             for contract, case, manager in reading.register_rows(session, actor, query, today):
-                writer.writerow(
-                    [
-                        contract.reference,
-                        _cell(contract.title),
-                        _cell(contract.supplier_name),
-                        org.authority_name(contract.authority),
-                        org.pillars[contract.pillar].name,
-                        org.categories[contract.category].name,
-                        contract.contract_type,
-                        contract.regime,
-                        contract.route or "",
-                        f"{contract.value:.2f}",
-                        contract.start_date.isoformat(),
-                        contract.end_date.isoformat(),
-                        contract.extension_months_available,
-                        contract.notice_period_days,
-                        contract.risk,
-                        states[case.state].label if case.state in states else case.state,
-                        _cell(manager or ""),
-                    ]
-                )
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+                yield [
+                    contract.reference,
+                    contract.title,
+                    contract.supplier_name,
+                    contract.supplier_registration,
+                    "yes" if contract.supplier_is_sme else "no",
+                    "yes" if contract.supplier_is_vcse else "no",
+                    org.authority_name(contract.authority),
+                    org.pillars[contract.pillar].name,
+                    org.categories[contract.category].name,
+                    contract.contract_type,
+                    contract.regime,
+                    contract.route or "",
+                    f"{contract.value:.2f}",
+                    f"{contract.irrecoverable_vat:.2f}",
+                    contract.start_date.isoformat(),
+                    contract.end_date.isoformat(),
+                    contract.extension_months_available,
+                    contract.notice_period_days,
+                    contract.risk,
+                    states[case.state].label if case.state in states else case.state,
+                    manager or "",
+                ]
 
     return Response(
-        stream_with_context(rows()),
+        stream_with_context(csv_lines(CSV_COLUMNS, rows())),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="contract-register-{today.isoformat()}.csv"'},
     )
-
-
-def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas: a cell starting =, +, - or @ would run in Excel (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @contracts.get("/<id:contract_id>")
@@ -254,4 +248,45 @@ def _checked(upload: RegisterFileForm, data: bytes, filename: str, *, apply: boo
         count=count,
         filename=filename,
         organisation=core().governance.organisation,
+    )
+
+
+QUARTERS_LISTED = 8
+
+
+@contracts.get("/transparency")
+@roles_required(*transparency.PUBLISHERS)
+def transparency_files():
+    """The Transparency Code's quarterly files for each council the person publishes for."""
+    latest = transparency.Quarter.containing(core().engine.today())
+    quarters = [latest]
+    while len(quarters) < QUARTERS_LISTED:
+        quarters.append(quarters[-1].previous)
+    return render(
+        "contracts/transparency.html",
+        councils=transparency.publishing_councils(me()),
+        quarters=quarters,
+        organisation=core().governance.organisation,
+    )
+
+
+@contracts.get("/transparency/<authority>/<quarter>/<kind>.csv")
+@roles_required(*transparency.PUBLISHERS)
+def transparency_file(authority: str, quarter: str, kind: str):
+    try:
+        period = transparency.Quarter.parse(quarter)
+    except InvalidInput as error:
+        raise NotFound(error.message) from None
+    actor = me()
+
+    def rows():
+        with core().db.reading() as session:
+            yield from transparency.quarterly_file(core(), session, kind, authority, period, actor=actor)
+
+    with core().db.reading() as session:  # refused before the download starts, not halfway through it
+        transparency.quarterly_file(core(), session, kind, authority, period, actor=actor)
+    return Response(
+        stream_with_context(csv_lines(transparency.FILES[kind], rows())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{authority}-{kind}-{period.code}.csv"'},
     )

@@ -62,7 +62,16 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     officer.post(f"/cases/{procurement}/actions", {"trigger": "close_tenders"})
     officer.post(
         f"/cases/{procurement}/actions",
-        {"trigger": "recommend_award", "inputs": {"supplier_name": "Acme Systems Ltd", "award_value": "240000"}},
+        {
+            "trigger": "recommend_award",
+            "inputs": {
+                "supplier_name": "Acme Systems Ltd",
+                "supplier_is_sme": True,
+                "supplier_is_vcse": False,
+                "supplier_registration": "01234567",
+                "award_value": "240000",
+            },
+        },
     )
     head.post(f"/approvals/{procurement}/decision", {"outcome": "approve"})  # declared already on this case
     finance.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})
@@ -103,6 +112,12 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     contract_id = officer.get(f"/cases/{procurement}").get_json()["linked"]["contract_id"]
     contract = officer.get(f"/contracts/{contract_id}").get_json()
     assert contract["supplier_name"] == "Acme Systems Ltd" and contract["value"] == "240000.00"
+    assert (contract["supplier_is_sme"], contract["supplier_is_vcse"], contract["supplier_registration"]) == (
+        True,
+        False,
+        "01234567",
+    )
+    assert contract["irrecoverable_vat"] == "0.00"
 
     # Contract management and the renewal decision.
     officer.post(f"/cases/{contract_case}/actions", {"trigger": "go_live"})

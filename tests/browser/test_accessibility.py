@@ -63,6 +63,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{case_id}/team",
             f"/cases/{case_id}/declaration",
             "/admin/governance",
+            "/contracts/transparency",
             "/approvals/cover",
         ],
         people.contract_manager: ["/tasks/", f"/tasks/{task_id}"],

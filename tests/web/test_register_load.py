@@ -8,11 +8,13 @@ import html
 import re
 from io import BytesIO
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from provision_cycle.models import Contract
 from provision_cycle.services.register_file import RegisterFileRefused, load_register
 from tests.factories import create_user, hub_people
+from tests.web.helpers import seed_contracts
 
 HEADINGS = "Title,Supplier,Authority,Category,Contract type,Value excluding VAT,Start date,End date,Contract manager\n"
 
@@ -103,8 +105,6 @@ def test_only_administrators_load_contracts_and_every_form_needs_its_token(core,
 
 def test_the_registers_own_download_reads_back(core, db, browser):
     """Every column of the download is understood: each row is found to be the contract it came from."""
-    from tests.web.helpers import seed_contracts
-
     people = hub_people(db)
     seed_contracts(core, people, 3)
     download = browser(people.officer).get("/contracts/export.csv").data
@@ -117,3 +117,15 @@ def test_the_registers_own_download_reads_back(core, db, browser):
     assert problems == [
         (line, "Title", f"Already in the register as {reference}") for line, reference in enumerate(references, 2)
     ]
+
+
+def test_a_title_that_looks_like_a_formula_is_guarded_in_the_download_and_read_back(core, db, browser):
+    people = hub_people(db)
+    seed_contracts(core, people, 1)
+    with db.unit_of_work() as session:
+        session.execute(update(Contract).values(title='=HYPERLINK("http://evil")'))
+    download = browser(people.officer).get("/contracts/export.csv").text
+    assert '"\'=HYPERLINK(""http://evil"")"' in download  # opens as text in a spreadsheet, not as a formula
+    with pytest.raises(RegisterFileRefused) as refused:
+        load_register(core, download.encode(), actor_id=people.system)
+    assert refused.value.problems[0].message.startswith("Already in the register as CON-")

@@ -42,6 +42,9 @@ def _world(core, db):
         "token_id": 1,
         "secret": "not-a-secret",
         "assignment_id": 1,
+        "authority": "OCC",
+        "quarter": "2026-01",
+        "kind": "contracts",
     }
     return people, values
 

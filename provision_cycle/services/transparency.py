@@ -1,0 +1,236 @@
+"""The quarterly procurement files of the Local Government Transparency Code 2015 (England).
+
+Each council publishes, every quarter, every invitation to tender or quote for goods or services over
+£5,000, and every contract over £5,000 (Part 2 of the Code, "Procurement information"), with the fields the
+Code names: for a contract its reference, title, the department responsible, a description, the supplier and
+its registration number where it is an SME or a VCSE, the sum payable over its life, the VAT that cannot be
+recovered, its start, end and review dates, and whether it followed an invitation to quote or a published
+invitation to tender. A joint contract or procurement is in both councils' files.
+
+A quarter here is a quarter of the financial year (April to June, July to September, October to December,
+January to March), named by its first month: ``2026-04``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..governance.calendar import add_months
+from ..governance.organisation import JOINT, Organisation
+from ..governance.statutory import Route
+from ..models import AuditEvent, Case, Contract
+from ..scheduling.config import Schedule
+from ..scheduling.runner import schedule_for
+from ..scheduling.sweeps import next_occurrence, review_every
+from ..workflow.engine import Actor
+
+THRESHOLD = Decimal(5000)  # the Code: "with a value that exceeds £5,000"
+LONDON = ZoneInfo("Europe/London")
+# When an invitation went out: the tender notice's publication date where the action records one.
+INVITATIONS = {"publish_tender_notice": "Published invitation to tender", "invite_quotations": "Invitation to quote"}
+# A tender notice is recorded on or after the day it was published; one recorded this long after is missed.
+LATE_RECORDING = timedelta(days=92)
+
+CONTRACT_COLUMNS = (
+    "Reference",
+    "Title",
+    "Department responsible",
+    "Description",
+    "Supplier",
+    "Supplier registration number",
+    "SME",
+    "VCSE",
+    "Value over the life of the contract, excluding VAT",
+    "Irrecoverable VAT",
+    "Start date",
+    "End date",
+    "Next review date",
+    "Invitation to quote or tender",
+)
+TENDER_COLUMNS = (
+    "Reference",
+    "Title",
+    "Description",
+    "Department responsible",
+    "Invitation",
+    "Issued on",
+    "Estimated value, excluding VAT",
+    "Expected start date",
+    "Expected end date",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    starts: date  # the first of April, July, October or January
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """``2026-04`` (its first month); the error says what to write."""
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+        if not match or int(match[2]) not in (1, 4, 7, 10) or not 1900 <= int(match[1]) <= 2200:
+            raise InvalidInput(
+                {"quarter": f"{text!r} is not a quarter: name its first month, like 2026-04 for April to June 2026"}
+            )
+        return cls(date(int(match[1]), int(match[2]), 1))
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(date(day.year, day.month - (day.month - 1) % 3, 1))
+
+    @property
+    def ends(self) -> date:
+        return add_months(self.starts, 3) - timedelta(days=1)
+
+    @property
+    def previous(self) -> Quarter:
+        return Quarter(add_months(self.starts, -3))
+
+    @property
+    def code(self) -> str:
+        return f"{self.starts:%Y-%m}"
+
+    @property
+    def label(self) -> str:
+        """ "April to June 2026 (2026/27 quarter 1)"."""
+        year = self.starts.year if self.starts.month >= 4 else self.starts.year - 1
+        number = (self.starts.month - 4) % 12 // 3 + 1
+        return f"{self.starts:%B} to {self.ends:%B %Y} ({year}/{(year + 1) % 100:02d} quarter {number})"
+
+
+def contract_rows(
+    core: Core, session: Session, schedule: Schedule, authority: str, quarter: Quarter
+) -> Iterator[list[str]]:
+    """The council's contracts over £5,000 in force at some time in the quarter, by reference: started by
+    its end, not ended before its start (a contract that ended early, terminated, closed before it)."""
+    org = core.governance.organisation
+    in_force = select(Contract).join(Case, Case.id == Contract.case_id)
+    in_force = in_force.where(
+        Contract.authority.in_([authority, JOINT]),
+        Contract.value > THRESHOLD,
+        Contract.start_date <= quarter.ends,
+        Contract.end_date >= quarter.starts,
+        or_(Case.closed_at.is_(None), Case.closed_at >= _midnight(quarter.starts)),
+    )
+    for contract in session.scalars(in_force.order_by(Contract.reference)):
+        review = next_occurrence(
+            contract.start_date, review_every(schedule, contract.value, contract.risk), quarter.ends
+        )
+        yield [
+            contract.reference,
+            contract.title,
+            _department(org, contract.authority, contract.pillar),
+            contract.description,
+            contract.supplier_name,
+            contract.supplier_registration,
+            "Yes" if contract.supplier_is_sme else "No",
+            "Yes" if contract.supplier_is_vcse else "No",
+            f"{contract.value:.2f}",
+            f"{contract.irrecoverable_vat:.2f}",
+            contract.start_date.isoformat(),
+            contract.end_date.isoformat(),
+            review.isoformat() if review <= contract.end_date else "",
+            _invitation(contract.route),
+        ]
+
+
+def tender_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
+    """The council's invitations to tender or quote over £5,000 issued in the quarter, in date order."""
+    org = core.governance.organisation
+    issued = (
+        select(AuditEvent, Case)
+        .join(Case, Case.id == AuditEvent.case_id)
+        .where(
+            Case.stage == "procurement",
+            Case.authority.in_([authority, JOINT]),
+            Case.estimated_value > THRESHOLD,
+            AuditEvent.action.in_(list(INVITATIONS)),
+            and_(
+                AuditEvent.at >= _midnight(quarter.starts),
+                AuditEvent.at < _midnight(quarter.ends + LATE_RECORDING),
+            ),
+        )
+    )
+    rows = []
+    for event, case in session.execute(issued):
+        published = event.data.get("tender_notice_published_on")
+        on = date.fromisoformat(published) if published else event.at.astimezone(LONDON).date()
+        if not quarter.starts <= on <= quarter.ends:
+            continue
+        start = case.proposed_start
+        end = add_months(start, case.duration_months) - timedelta(days=1) if start and case.duration_months else None
+        rows.append(
+            (
+                on,
+                case.reference,
+                [
+                    case.reference or "",
+                    case.title,
+                    case.description,
+                    _department(org, case.authority, case.pillar),
+                    INVITATIONS[event.action],
+                    on.isoformat(),
+                    f"{case.estimated_value:.2f}",
+                    start.isoformat() if start else "",
+                    end.isoformat() if end else "",
+                ],
+            )
+        )
+    for _, _, row in sorted(rows):
+        yield row
+
+
+def _department(org: Organisation, authority: str, pillar: str) -> str:
+    """The category pillar responsible (for a joint contract, on behalf of both councils)."""
+    return (f"{org.joint_name}: " if authority == JOINT else "") + org.pillars[pillar].name
+
+
+def _invitation(route: str | None) -> str:
+    if route is None or route not in Route._value2member_map_:
+        return "Not recorded"
+    if route == Route.QUOTATIONS:
+        return "Invitation to quote"
+    if Route(route).is_tender:
+        return "Published invitation to tender"
+    return f"Neither: {Route(route).label.lower()}"
+
+
+def _midnight(day: date) -> datetime:
+    """The start of a UK day, as the UTC instant the database stores."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+# The people who publish a council's transparency data: its intelligence team and those who answer for it.
+PUBLISHERS = ("intelligence_analyst", "head_of_category", "director", "s151_officer", "administrator")
+FILES = {"contracts": CONTRACT_COLUMNS, "tenders": TENDER_COLUMNS}
+
+
+def publishing_councils(actor: Actor) -> list[str]:
+    """The councils whose files ``actor`` may download."""
+    return sorted({authority for role, authority, _ in actor.roles if role in PUBLISHERS})
+
+
+def quarterly_file(
+    core: Core, session: Session, kind: str, authority: str, quarter: Quarter, *, actor: Actor | None = None
+) -> Iterator[list[str]]:
+    """The rows of one council's ``kind`` file ("contracts" or "tenders") for ``quarter``. With ``actor`` (the
+    web), only for a council they publish for; the command line's operator may produce any."""
+    if kind not in FILES:
+        raise NotFound(f"There is no {kind} file: the files are {' and '.join(FILES)}")
+    if authority not in core.governance.organisation.authorities:
+        raise NotFound(f"There is no council {authority}")
+    if actor is not None and authority not in publishing_councils(actor):
+        raise NotPermitted(f"Only {authority}'s intelligence team and its senior officers publish its files")
+    if kind == "contracts":
+        return contract_rows(core, session, schedule_for(core), authority, quarter)
+    return tender_rows(core, session, authority, quarter)
