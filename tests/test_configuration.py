@@ -87,6 +87,10 @@ def test_a_band_with_no_approval_rule_is_refused(tree):
     assert any("gate 'route_approval' has no approval rule for band 100k_to_500k" in p for p in problems(tree))
 
 
+def _award_inputs(definition: dict) -> dict:
+    return next(t for t in definition["transitions"] if t["trigger"] == "recommend_award")["inputs"]
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -113,6 +117,14 @@ def test_a_band_with_no_approval_rule_is_refused(tree):
         (
             lambda d: d["states"]["rework"].update({"final": True}),
             "workflows/procurement.v1.yaml: transitions[1]: 'rework' is final: no transition may leave it",
+        ),
+        (
+            lambda d: _award_inputs(d)["award_value"].update({"max_length": 10}),
+            "workflows/procurement.v1.yaml: transitions[12].inputs.award_value.max_length: max_length is for a text input",
+        ),
+        (
+            lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
+            "workflows/procurement.v1.yaml: transitions[12].inputs.supplier_name.max_length: max_length is for a text input",
         ),
     ],
 )

@@ -417,3 +417,25 @@ def test_what_stands_in_the_way_of_an_action_is_said_before_it_is_tried(engine, 
     assert engine.not_yet(case_id, people.officer, ["complete_conflicts_assessment"]) == {}
     with db.reading() as session:  # asking changed nothing: the declaration is the only event since
         assert session.get(Case, case_id).version == before + 1
+
+
+def test_an_award_recommendation_is_refused_what_would_not_fit_the_contract(engine, people, submitted, clock):
+    """The supplier's name and registration go onto the contract, whose columns hold 200 and 40 characters:
+    a longer answer is refused at the recommendation, not later when the signed contract is recorded."""
+    approve_gate(engine, submitted, [people.head])
+    declare(engine, submitted, people.officer)
+    act(engine, submitted, "complete_conflicts_assessment", people.officer)
+    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
+    act(engine, submitted, "publish_tender_notice", people.officer, inputs=tender)
+    clock.set(date(2026, 4, 7))
+    act(engine, submitted, "close_tenders", people.officer)
+    too_long = {"supplier_name": "A" * 201, "supplier_is_sme": "yes", "supplier_registration": "1" * 41}
+    with pytest.raises(InvalidInput) as error:
+        act(engine, submitted, "recommend_award", people.officer, inputs=too_long)
+    assert error.value.fields == {
+        "supplier_name": "Recommended supplier must be 200 characters or fewer",
+        "supplier_registration": "Supplier's Companies House or charity number must be 40 characters or fewer",
+        "supplier_is_sme": "Answer yes or no: Is the supplier a small or medium-sized enterprise (SME)?",
+        "supplier_is_vcse": "Answer yes or no: Is the supplier a voluntary, community or social enterprise (VCSE)?",
+        "award_value": "Enter contract value excluding VAT",
+    }

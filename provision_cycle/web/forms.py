@@ -298,21 +298,25 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
     """A form for one action: a field per input the workflow asks for, and a reason where one is required."""
     attributes: dict = {}
     for spec in action.inputs:
-        required = [] if spec.optional else [InputRequired(message=f"Enter {spec.label[0].lower()}{spec.label[1:]}")]
+        required = [] if spec.optional else [InputRequired(message=spec.unanswered)]
+        label = f"{spec.label} (optional)" if spec.optional else spec.label
         if spec.type == "date":
-            attributes[spec.name] = GovDate(spec.label, validators=required or [Optional()])
+            attributes[spec.name] = GovDate(label, validators=required or [Optional()])
         elif spec.type == "boolean":
             attributes[spec.name] = RadioField(
-                spec.label, widget=GovRadioInput(), choices=options([("yes", "Yes"), ("no", "No")]), validators=required
+                label, widget=GovRadioInput(), choices=options([("yes", "Yes"), ("no", "No")]), validators=required
             )
-        elif spec.type == "text":
-            attributes[spec.name] = TextAreaField(
-                spec.label, widget=GovTextArea(), validators=[*required, Length(max=5000)]
+        elif spec.type in ("text", "line"):
+            longest = Length(max=spec.max_length, message=f"{spec.label} must be {spec.max_length} characters or fewer")
+            attributes[spec.name] = (
+                TextAreaField(label, widget=GovTextArea(), validators=[*required, longest])
+                if spec.type == "text"
+                else StringField(label, widget=GovTextInput(), validators=[*required, longest])
             )
         else:
             money = spec.type == "money"
             attributes[spec.name] = StringField(
-                spec.label,
+                label,
                 widget=money_input() if money else GovShortInput(4),
                 description="In pounds, like 25000 or 25000.50" if money else "A whole number, like 12",
                 validators=required,

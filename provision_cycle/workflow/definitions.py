@@ -21,7 +21,9 @@ from ..config_files import ConfigError, Node, Problems
 from ..models import Outcome
 from . import rules
 
-INPUT_TYPES = ("text", "date", "money", "integer", "boolean")
+# "line" is one line of text (a name, a number); "text" a paragraph.
+INPUT_TYPES = ("text", "line", "date", "money", "integer", "boolean")
+MAX_LENGTHS = {"text": 5000, "line": 200}  # the longest answer of each kind, unless the input says less
 PSEUDO_ACTORS = {
     "requester": "the person who raised the case",
     "case_team": "the category team of the case's pillar and authority",
@@ -39,6 +41,14 @@ class InputSpec:
     type: str
     label: str
     optional: bool = False
+    max_length: int | None = None  # text and line: the longest answer (a column's width, where it goes to one)
+
+    @property
+    def unanswered(self) -> str:
+        """What to say when a required input is not given (a yes-or-no question is asked as one)."""
+        if self.type == "boolean":
+            return f"Answer yes or no: {self.label}"
+        return f"Enter {self.label[0].lower()}{self.label[1:]}"
 
 
 @dataclass(frozen=True)
@@ -411,12 +421,20 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             spec_node = inputs_node.child(input_name, spec)
             if not spec_node.is_mapping():
                 continue
-            spec_node.reject_unknown("type", "label", "optional")
+            spec_node.reject_unknown("type", "label", "optional", "max_length")
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
                 spec_node.get("type").error(f"expected one of {', '.join(INPUT_TYPES)}, found {kind!r}")
+            longest = MAX_LENGTHS.get(kind)
+            if "max_length" in spec_node.value:
+                longest = spec_node.integer("max_length", minimum=1)
+                if kind not in MAX_LENGTHS or longest > MAX_LENGTHS[kind]:
+                    spec_node.get("max_length").error(
+                        f"max_length is for a text input (at most {MAX_LENGTHS['text']}) or a line (at most"
+                        f" {MAX_LENGTHS['line']})"
+                    )
             inputs.append(
-                InputSpec(str(input_name), kind, spec_node.text("label"), spec_node.boolean("optional", False))
+                InputSpec(str(input_name), kind, spec_node.text("label"), spec_node.boolean("optional", False), longest)
             )
     return TransitionDef(
         trigger=trigger,

@@ -1203,7 +1203,7 @@ def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str
         value = raw.get(spec.name)
         if value in (None, ""):
             if not spec.optional:
-                errors[spec.name] = f"Enter {spec.label[0].lower()}{spec.label[1:]}"
+                errors[spec.name] = spec.unanswered
             continue
         if spec.type == "date":
             parsed = _date(value)
@@ -1220,11 +1220,12 @@ def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str
         elif spec.type == "boolean":
             parsed = value if isinstance(value, bool) else None
             if parsed is None:
-                errors[spec.name] = f"{spec.label} must be yes or no"
+                errors[spec.name] = spec.unanswered
         else:
             parsed = _clean(value)
-            if len(parsed) > MAX_TEXT:
-                errors[spec.name] = f"{spec.label} must be {MAX_TEXT} characters or fewer"
+            longest = spec.max_length or MAX_TEXT
+            if len(parsed) > longest:
+                errors[spec.name] = f"{spec.label} must be {longest} characters or fewer"
         clean[spec.name] = parsed
     if errors:
         raise InvalidInput(errors)

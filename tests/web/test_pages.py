@@ -293,3 +293,38 @@ def test_a_contract_manager_starts_with_the_contracts_they_manage(core, db, brow
     assert "2 contracts" in manager.get("/contracts/?show=all").text
     assert "Contract 1" not in manager.get("/contracts/export.csv").text  # the download is what the page lists
     assert "2 contracts" in browser(people.officer).get("/contracts/").text  # not a contract manager: all of them
+
+
+def test_the_award_recommendation_asks_for_what_the_transparency_code_publishes(core, db, browser, clock):
+    from datetime import date
+
+    from tests.factories import approve_gate, declare
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    officer = browser(people.officer)
+    url = f"/cases/{case_id}/actions/recommend_award"
+    form = officer.get(url).text
+    assert re.search(r'<input class="govuk-input" id="supplier_name" name="supplier_name" type="text"', form)
+    assert "Supplier&#39;s Companies House or charity number (optional)" in form
+    with db.reading() as session:
+        version = session.get(Case, case_id).version
+    refused = officer.post(url, {"version": str(version), "supplier_name": "Acme Ltd"}, status=400).text
+    assert "Answer yes or no: Is the supplier a small or medium-sized enterprise (SME)?" in refused
+    answered = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "supplier_registration": "01234567"}
+    officer.post(url, {"version": str(version), "supplier_name": "Acme Ltd", "award_value": "240000", **answered})
+    with db.reading() as session:
+        details = session.get(Case, case_id).details
+    assert (details["supplier_is_sme"], details["supplier_is_vcse"], details["supplier_registration"]) == (
+        True,
+        False,
+        "01234567",
+    )
