@@ -174,10 +174,9 @@ AWARD_INPUTS = {
 }
 
 
-def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
-    """A 250,000 OCC procurement driven to its award notice, published on Wednesday 8 April 2026."""
-    case_id = new_request(engine, p.requester, value="250000")
-    act(engine, case_id, "submit", p.requester)
+def tender_to_evaluation(engine: Engine, clock: Clock, p: People, case_id: int) -> None:
+    """A submitted 250,000 OCC procurement through its route approval and a tender (notice published 2 March
+    2026, closed on 7 April, where the clock is left) to evaluation."""
     approve_gate(engine, case_id, [p.head])
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
@@ -185,6 +184,13 @@ def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
     act(engine, case_id, "publish_tender_notice", p.officer, inputs=tender)
     clock.set(date(2026, 4, 7))
     act(engine, case_id, "close_tenders", p.officer)
+
+
+def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
+    """A 250,000 OCC procurement driven to its award notice, published on Wednesday 8 April 2026."""
+    case_id = new_request(engine, p.requester, value="250000")
+    act(engine, case_id, "submit", p.requester)
+    tender_to_evaluation(engine, clock, p, case_id)
     act(engine, case_id, "recommend_award", p.officer, inputs=AWARD_INPUTS)
     approve_gate(engine, case_id, [p.head])
     approve_gate(engine, case_id, [p.finance])

@@ -18,7 +18,7 @@ from provision_cycle.models import ApprovalStep, AuditEvent, Case, ConflictDecla
 from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
-from .factories import act, approve_gate, create_user, declare, hub_people, new_request
+from .factories import act, approve_gate, create_user, declare, hub_people, new_request, tender_to_evaluation
 
 
 @pytest.fixture
@@ -422,13 +422,7 @@ def test_what_stands_in_the_way_of_an_action_is_said_before_it_is_tried(engine, 
 def test_an_award_recommendation_is_refused_what_would_not_fit_the_contract(engine, people, submitted, clock):
     """The supplier's name and registration go onto the contract, whose columns hold 200 and 40 characters:
     a longer answer is refused at the recommendation, not later when the signed contract is recorded."""
-    approve_gate(engine, submitted, [people.head])
-    declare(engine, submitted, people.officer)
-    act(engine, submitted, "complete_conflicts_assessment", people.officer)
-    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
-    act(engine, submitted, "publish_tender_notice", people.officer, inputs=tender)
-    clock.set(date(2026, 4, 7))
-    act(engine, submitted, "close_tenders", people.officer)
+    tender_to_evaluation(engine, clock, people, submitted)
     too_long = {"supplier_name": "A" * 201, "supplier_is_sme": "yes", "supplier_registration": "1" * 41}
     with pytest.raises(InvalidInput) as error:
         act(engine, submitted, "recommend_award", people.officer, inputs=too_long)

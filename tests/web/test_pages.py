@@ -296,20 +296,12 @@ def test_a_contract_manager_starts_with_the_contracts_they_manage(core, db, brow
 
 
 def test_the_award_recommendation_asks_for_what_the_transparency_code_publishes(core, db, browser, clock):
-    from datetime import date
-
-    from tests.factories import approve_gate, declare
+    from tests.factories import tender_to_evaluation
 
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="250000")
     act(core.engine, case_id, "submit", people.requester)
-    approve_gate(core.engine, case_id, [people.head])
-    declare(core.engine, case_id, people.officer)
-    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
-    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
-    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
-    clock.set(date(2026, 4, 7))
-    act(core.engine, case_id, "close_tenders", people.officer)
+    tender_to_evaluation(core.engine, clock, people, case_id)
     officer = browser(people.officer)
     url = f"/cases/{case_id}/actions/recommend_award"
     form = officer.get(url).text
