@@ -388,13 +388,13 @@ def cases_page(core: Core, session: Session, actor: Actor, q: CaseQuery, per_pag
         if value:
             query = query.where(column == value)
     if q.open_only:
-        query = query.where(~_at_an_end(core))
+        query = query.where(~at_an_end(core))
     if q.case_ids is not None:
         query = query.where(Case.id.in_(sorted(q.case_ids)) if q.case_ids else false())
     return _page_of(session, query, CaseQuery.SORTS.get(q.sort, CaseQuery.SORTS["updated"]), q.page, per_page)
 
 
-def _at_an_end(core: Core) -> ColumnElement[bool]:
+def at_an_end(core: Core) -> ColumnElement[bool]:
     """A case at a final state of its workflow (any version)."""
     finals: dict[str, set[str]] = {}
     for definition in core.workflows.definitions.values():

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import DomainError, InvalidInput
 from ..models import User
+from ..services import overview as overview_service
 from ..services import reading, teams
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, me, render
 from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors
-from .security import signed_in
+from .security import OVERSIGHT_ROLES, roles_required, signed_in
 
 work = Blueprint("work", __name__)
 
@@ -80,3 +81,28 @@ def revoke(token_id: int):
         except DomainError as error:
             flash(error.message, "error")
     return redirect(url_for(".tokens"))
+
+
+@work.get("/overview")
+@roles_required(*OVERSIGHT_ROLES)
+def overview():
+    """The cycle at a glance: open cases by stage and state, the renewal pipeline, approvals and tasks waiting."""
+    org = core().governance.organisation
+    # As on the Cases page: someone who works in one pillar starts with it; "Any" (empty) shows them all.
+    pillars = {pillar for _, _, pillar in me().roles if pillar}
+    pillar = request.args.get("pillar", next(iter(pillars)) if len(pillars) == 1 else "")
+    authority = request.args.get("authority", "")
+    pillar = pillar if pillar in org.pillars else ""
+    authority = authority if authority in org.authorities else ""
+    today = core().engine.today()
+    with core().db.reading() as session:
+        summary = overview_service.pipeline_overview(core(), session, me(), today, pillar=pillar, authority=authority)
+    return render(
+        "work/overview.html",
+        overview=summary,
+        stages={stage: core().workflows.for_stage(stage).title for stage in overview_service.STAGES},
+        pillar=pillar,
+        authority=authority,
+        organisation=org,
+        today=today,
+    )

@@ -1,0 +1,142 @@
+"""The provision cycle at a glance, for the people who answer for it (Heads of Category, the intelligence team,
+directors): the open cases at each stage and state with their value, the contracts coming up for renewal, and
+the approvals and tasks waiting. Everything counted is what the person may see, as on the lists it links to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..governance.calendar import add_months
+from ..governance.organisation import JOINT
+from ..models import ApprovalStep, Case, Contract, StepStatus, Task, TaskStatus
+from ..workflow.engine import Actor
+from .reading import at_an_end, visible_cases, visible_contracts
+
+STAGES = ("commissioning", "procurement", "contract")
+# The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
+HORIZONS = (3, 6, 12, 18)
+
+
+@dataclass(frozen=True)
+class StateCount:
+    stage: str
+    state: str
+    label: str
+    cases: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Horizon:
+    after_months: int  # ending after this many months from today...
+    within_months: int  # ...and within this many
+    contracts: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Overview:
+    states: list[StateCount]  # by stage, then in each workflow's order of states
+    horizons: list[Horizon]
+    approvals_waiting: int
+    oldest_approval: datetime | None  # when the longest-waiting step opened
+    tasks_open: int
+    tasks_overdue: int
+
+    def stage_total(self, stage: str) -> tuple[int, Decimal]:
+        here = [s for s in self.states if s.stage == stage]
+        return sum(s.cases for s in here), sum((s.value for s in here), Decimal(0))
+
+
+def pipeline_overview(
+    core: Core, session: Session, actor: Actor, today: date, *, pillar: str = "", authority: str = ""
+) -> Overview:
+    """What ``actor`` may see of the cycle today, for one pillar or council if given (a joint case counts for
+    either council)."""
+    cases, contracts = [visible_cases(actor)], [visible_contracts(actor)]
+    if pillar:
+        cases.append(Case.pillar == pillar)
+        contracts.append(Contract.pillar == pillar)
+    if authority:
+        cases.append(Case.authority.in_([authority, JOINT]))
+        contracts.append(Contract.authority.in_([authority, JOINT]))
+    open_cases = [*cases, not_(at_an_end(core))]
+    return Overview(
+        states=_states(core, session, open_cases),
+        horizons=_horizons(core, session, today, contracts),
+        **_approvals(session, open_cases),
+        **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
+    )
+
+
+def _states(core: Core, session: Session, open_cases: list) -> list[StateCount]:
+    rows = session.execute(
+        select(
+            Case.stage, Case.workflow, Case.workflow_version, Case.state, func.count(), func.sum(Case.estimated_value)
+        )
+        .where(*open_cases)
+        .group_by(Case.stage, Case.workflow, Case.workflow_version, Case.state)
+    )
+    # Cases on an older version of a workflow count with the same state on the latest, where it has one.
+    merged: dict[tuple[str, str], list] = {}
+    for stage, workflow, version, state, count, value in rows:
+        label = core.workflows.get(workflow, version).label(state)
+        entry = merged.setdefault((stage, state), [label, 0, Decimal(0)])
+        entry[1] += count
+        entry[2] += value or Decimal(0)
+    order = {
+        (stage, state): (STAGES.index(stage), position)
+        for stage in STAGES
+        for position, state in enumerate(core.workflows.for_stage(stage).states)
+    }
+    return [
+        StateCount(stage, state, label, count, value)
+        for (stage, state), (label, count, value) in sorted(
+            merged.items(), key=lambda item: order.get(item[0], (len(STAGES), 0))
+        )
+    ]
+
+
+def _horizons(core: Core, session: Session, today: date, contracts: list) -> list[Horizon]:
+    running = select(Case.id).where(Case.stage == "contract", not_(at_an_end(core)))
+    horizons, after = [], 0
+    for months in HORIZONS:
+        count, value = session.execute(
+            select(func.count(), func.sum(Contract.value)).where(
+                *contracts,
+                Contract.case_id.in_(running),
+                Contract.end_date >= today if after == 0 else Contract.end_date > add_months(today, after),
+                Contract.end_date <= add_months(today, months),
+            )
+        ).one()
+        horizons.append(Horizon(after, months, count, value or Decimal(0)))
+        after = months
+    return horizons
+
+
+def _approvals(session: Session, open_cases: list) -> dict:
+    count, oldest = session.execute(
+        select(func.count(), func.min(ApprovalStep.opened_at))
+        .join(Case, Case.id == ApprovalStep.case_id)
+        .where(ApprovalStep.status.in_(StepStatus.live()), *open_cases)
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite hands an aggregate back without its zone
+        oldest = oldest.replace(tzinfo=UTC)
+    return {"approvals_waiting": count, "oldest_approval": oldest}
+
+
+def _tasks(session: Session, today: date, cases: list) -> dict:
+    not_snoozed = or_(Task.snoozed_until.is_(None), Task.snoozed_until < today)
+    count, overdue = session.execute(
+        select(func.count(), func.count().filter(and_(Task.due_on < today, not_snoozed)))
+        .join(Case, Case.id == Task.case_id)
+        .where(Task.status == TaskStatus.OPEN, *cases)
+    ).one()
+    return {"tasks_open": count, "tasks_overdue": overdue}

@@ -1,0 +1,37 @@
+"""The overview page: for the people who answer for the cycle, starting with their pillar."""
+
+from __future__ import annotations
+
+import re
+
+from tests.factories import act, create_user, hub_people, new_request
+from tests.web.helpers import seed_contracts
+
+
+def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
+    people = hub_people(db)  # Corporate and Commercial, OCC
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    seed_contracts(core, people, 2)  # Corporate supplies, ending in 30 and 60 days
+    head = browser(people.head)
+    page = head.get("/overview").text
+    assert re.search(r'href="/overview"\s+aria-current="true"', page)  # the menu lights Overview...
+    assert not re.search(r'href="/my-work"\s+aria-current', page)  # ...not My work, which shares its blueprint
+    assert re.search(r'<option value="cnc"\s+selected', page)  # their pillar first
+    assert "Procurements running</dt>" in page and "1, worth £250,000.00" in page
+    within = re.search(r"Within 3 months</th>\s*<td[^>]*>(\d+)</td>", page)
+    assert within and within.group(1) == "2"
+    assert "Route approval" in page and "Approvals waiting</dt>" in page
+    everything = head.get("/overview?pillar=eni").text
+    assert "Procurements running</dt>" in everything and "0, worth £0.00" in everything
+
+
+def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
+    people = hub_people(db)
+    browser(people.requester).get("/overview", status=403)
+    officer = browser(people.officer)
+    officer.get("/overview", status=403)
+    assert 'href="/overview"' not in officer.get("/my-work").text
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    assert 'href="/overview"' in analyst.get("/my-work").text
+    assert "Overview" in analyst.get("/overview?pillar=nonsense&authority=XYZ").text  # unknown filters: all
