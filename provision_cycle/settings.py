@@ -7,6 +7,7 @@ One object holds every setting the application reads; nothing else looks at ``os
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -47,6 +48,8 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     base_url: str = "http://127.0.0.1:5000"  # for links in emails
+    # The council's OCDS prefix (from the Open Contracting Partnership): the open-data ids of its procurements.
+    ocds_prefix: str = "ocds-dev000"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -67,7 +70,12 @@ class Settings:
             smtp_password=env.get("PC_SMTP_PASSWORD", ""),
             smtp_starttls=_flag(env.get("PC_SMTP_STARTTLS"), default=False),
             base_url=env.get("PC_BASE_URL", cls.base_url).rstrip("/"),
+            ocds_prefix=env.get("PC_OCDS_PREFIX", cls.ocds_prefix),
         )
+        if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
+            raise SettingsError(
+                f"PC_OCDS_PREFIX must be 'ocds-' and six lower-case letters or digits, not {settings.ocds_prefix!r}"
+            )
         settings.check()
         return settings
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
 
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
-from ..services import documents, reading, teams
+from ..services import documents, ocds, reading, teams
 from ..workflow.engine import REQUEST_FIELDS, STAGE_PREFIX, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
@@ -74,6 +76,7 @@ def _case_page(case_id: int, upload: UploadForm, status: int = 200):
             organisation=core().governance.organisation,
             status=status,
             today=core().engine.today(),
+            notices=[e.event for e in page.timeline if e.event.action in ocds.NOTICES],
         )
 
 
@@ -84,6 +87,15 @@ def diagram(case_id: int):
         case = reading.get_case_for(session, me(), case_id)
         definition = core().workflows.get(case.workflow, case.workflow_version)
     return Response(to_svg(definition, current=case.state), mimetype="image/svg+xml")
+
+
+@cases.get("/<id:case_id>/ocds.json")
+@signed_in
+def open_data(case_id: int):
+    """The procurement's published notices as an OCDS release package."""
+    with core().db.reading() as session:
+        package = ocds.case_release_package(core(), session, me(), case_id)
+    return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json")
 
 
 def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:

@@ -320,3 +320,19 @@ def test_the_award_recommendation_asks_for_what_the_transparency_code_publishes(
         False,
         "01234567",
     )
+
+
+def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, clock):
+    from tests.factories import award_open_procedure
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people)
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    assert "Notices as open data" in page and "The 2 notices published for this" in page
+    package = officer.get(f"/cases/{case_id}/ocds.json")
+    assert package.mimetype == "application/json"
+    assert [r["tender"]["documents"][0]["noticeType"] for r in package.get_json()["releases"]] == ["UK4", "UK6"]
+    draft = new_request(core.engine, people.requester, value="250000")
+    assert "Notices as open data" not in officer.get(f"/cases/{draft}").text
+    officer.get(f"/cases/{draft}/ocds.json", status=404)

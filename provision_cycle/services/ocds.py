@@ -1,0 +1,219 @@
+"""A procurement's Procurement Act 2023 notices as open data: OCDS 1.1 releases (the Open Contracting Data
+Standard, which Find a Tender publishes), one for each notice the case recorded, in a release package.
+
+Each release is built from what the case holds: its request, its route, the notice's own dates (the event's
+inputs), the supplier and value of the award, the signed contract's dates. Notices carry the UK profile's
+``noticeType`` (UK4 tender notice, UK5 transparency notice, UK6 contract award notice, UK7 contract details
+notice) on their document, and PA 2023 notices its legal basis. Parties carry the identifiers the register
+holds: a council by its code, a supplier by its Companies House or charity number where recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import NotFound
+from ..governance.organisation import JOINT
+from ..governance.statutory import Route
+from ..models import AuditEvent, Case, CaseDeadline
+from ..workflow.engine import Actor
+from .reading import get_case_for
+
+
+@dataclass(frozen=True)
+class Notice:
+    notice_type: str  # the UK profile's noticeType
+    document_type: str  # OCDS documentType
+    tags: tuple[str, ...]
+    title: str
+
+
+NOTICES = {
+    "publish_tender_notice": Notice("UK4", "tenderNotice", ("tender",), "Tender notice"),
+    "publish_transparency_notice": Notice("UK5", "awardNotice", ("award", "contract"), "Transparency notice"),
+    "publish_award_notice": Notice("UK6", "awardNotice", ("award", "contract"), "Contract award notice"),
+    "publish_contract_details": Notice("UK7", "contractNotice", ("award", "contract"), "Contract details notice"),
+}
+# Where the notice says when it was published (the event records it later, on the day the officer does).
+PUBLISHED_ON = {
+    "publish_tender_notice": "tender_notice_published_on",
+    "publish_transparency_notice": "transparency_notice_published_on",
+    "publish_award_notice": "award_notice_published_on",
+    "publish_contract_details": "contract_details_published_on",
+}
+METHODS = {  # OCDS's closed method codelist
+    Route.OPEN_PROCEDURE: "open",
+    Route.BELOW_THRESHOLD_TENDER: "open",
+    Route.COMPETITIVE_FLEXIBLE: "selective",
+    Route.QUOTATIONS: "limited",
+    Route.FRAMEWORK_CALL_OFF: "limited",
+    Route.LOW_VALUE_PURCHASE: "limited",
+    Route.DIRECT_AWARD: "direct",
+}
+CATEGORIES = {"goods": "goods", "services": "services", "works": "works", "light_touch": "services"}
+LEGAL_BASIS = {"PA2023": {"scheme": "UKPGA", "id": "2023/54"}, "PCR2015": {"scheme": "CELEX", "id": "32014L0024"}}
+LONDON = ZoneInfo("Europe/London")
+# The registers (org-id.guide's lists) whose numbers can be told apart by their shape.
+REGISTERS = {
+    "GB-COH": re.compile(r"\d{8}|[A-Z]{2}\d{6}"),  # Companies House: 8 digits, or 2 letters and 6
+    "GB-CHC": re.compile(r"\d{6,7}"),  # the Charity Commission for England and Wales
+}
+
+
+def case_release_package(core: Core, session: Session, actor: Actor, case_id: int) -> dict[str, Any]:
+    """The release package of a procurement ``actor`` may see: a release for each notice it published."""
+    case = get_case_for(session, actor, case_id)
+    if case.stage != "procurement":
+        raise NotFound(f"{case.reference} is not a procurement: only procurements publish notices")
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(list(NOTICES)))
+        .order_by(AuditEvent.seq)
+    )
+    standstill = session.scalar(
+        select(CaseDeadline.due_on).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == "standstill_end")
+    )
+    ocid = f"{core.settings.ocds_prefix}-{case.reference}"
+    releases = [_release(core, case, event, ocid, standstill) for event in events]
+    if not releases:  # a release package holds at least one release
+        raise NotFound(f"{case.reference} has published no notices yet")
+    return {
+        "uri": f"{core.settings.base_url}/cases/{case.id}/ocds.json",
+        "version": "1.1",
+        "publishedDate": _instant(core.engine.clock()),
+        "publisher": {"name": _publisher(core, case.authority)},
+        "releases": releases,
+    }
+
+
+def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: date | None) -> dict[str, Any]:
+    notice = NOTICES[event.action]
+    details = case.details or {}
+    published = (event.data or {}).get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
+    route = Route(case.route) if case.route in Route._value2member_map_ else None
+    release: dict[str, Any] = {
+        "ocid": ocid,
+        "id": f"{case.reference}-{event.seq}",
+        "date": _instant(event.at),
+        "tag": list(notice.tags),
+        "initiationType": "tender",
+        "language": "en",
+        "parties": _buyers(core, case.authority),
+        "tender": {
+            "id": case.reference,
+            "title": case.title,
+            "description": case.description,
+            "status": "active" if event.action == "publish_tender_notice" else "complete",
+            "value": _value(case.estimated_value),
+            "procurementMethod": METHODS.get(route) if route else None,
+            "procurementMethodDetails": route.label if route else None,
+            "mainProcurementCategory": CATEGORIES[case.contract_type],
+            "legalBasis": LEGAL_BASIS.get(case.regime or ""),
+            "documents": [
+                {
+                    "id": f"{case.reference}-{notice.notice_type}",
+                    "documentType": notice.document_type,
+                    "noticeType": notice.notice_type,
+                    "title": notice.title,
+                    "datePublished": _instant(published),
+                }
+            ],
+        },
+    }
+    if case.authority != JOINT:
+        release["buyer"] = {"id": case.authority, "name": core.governance.organisation.authority_name(case.authority)}
+    if event.action == "publish_tender_notice" and details.get("tenders_close_on"):
+        release["tender"]["tenderPeriod"] = {
+            "startDate": _instant(published),
+            "endDate": _instant(details["tenders_close_on"], end_of_day=True),
+        }
+    if "award" in notice.tags and details.get("supplier_name"):
+        supplier = _supplier(details)
+        release["parties"].append(supplier)
+        value = _value(Decimal(details.get("award_value") or case.estimated_value))
+        signed = notice.notice_type == "UK7"
+        award = {
+            "id": f"{case.reference}-award",
+            "status": "active" if signed else "pending",
+            "date": _instant(published),
+            "value": value,
+            "suppliers": [{"id": supplier["id"], "name": supplier["name"]}],
+        }
+        if notice.notice_type == "UK6" and standstill:
+            award["standstillPeriod"] = {"startDate": _instant(published), "endDate": _instant(standstill, True)}
+        contract: dict[str, Any] = {
+            "id": f"{case.reference}-contract",
+            "awardID": award["id"],
+            "status": "active" if signed else "pending",
+            "value": value,
+        }
+        if signed and details.get("start_date") and details.get("end_date"):
+            contract["period"] = {
+                "startDate": _instant(details["start_date"]),
+                "endDate": _instant(details["end_date"], end_of_day=True),
+            }
+            contract["dateSigned"] = _instant(details.get("signed_on") or published)
+        release["awards"], release["contracts"] = [award], [contract]
+    return _without_nones(release)
+
+
+def _buyers(core: Core, authority: str) -> list[dict[str, Any]]:
+    org = core.governance.organisation
+    return [
+        {
+            "id": code,
+            "name": org.authorities[code].name,
+            "roles": ["buyer"],
+            "details": {"classifications": [{"scheme": "UK_CA_TYPE", "id": "publicAuthoritySubCentralGovernment"}]},
+        }
+        for code in org.authorities_of(authority)
+    ]
+
+
+def _supplier(details: dict[str, Any]) -> dict[str, Any]:
+    name, registration = details["supplier_name"], (details.get("supplier_registration") or "").strip().upper()
+    party: dict[str, Any] = {"name": name, "roles": ["supplier"]}
+    scheme = next((name for name, pattern in REGISTERS.items() if pattern.fullmatch(registration)), None)
+    if scheme:
+        party["id"] = f"{scheme}-{registration}"
+        party["identifier"] = {"scheme": scheme, "id": registration, "legalName": name}
+    else:  # no identifier the registers know: an id of our own, stable for the name
+        party["id"] = "supplier-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    party["details"] = {"scale": "sme" if details.get("supplier_is_sme") else "large"}
+    if details.get("supplier_is_vcse") is not None:
+        party["details"]["vcse"] = bool(details.get("supplier_is_vcse"))
+    return party
+
+
+def _publisher(core: Core, authority: str) -> str:
+    return core.governance.organisation.authority_name(authority)
+
+
+def _value(amount: Decimal) -> dict[str, Any]:
+    return {"amount": float(amount), "currency": "GBP"}
+
+
+def _instant(value: datetime | date | str, end_of_day: bool = False) -> str:
+    """An OCDS date-time in UTC: a stored instant as it is; a UK day as its start (or its end)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(23, 59, 59) if end_of_day else time(0), tzinfo=LONDON)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _without_nones(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nones(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nones(v) for v in value]
+    return value

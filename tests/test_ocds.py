@@ -1,0 +1,127 @@
+"""A procurement's notices as OCDS 1.1 releases: valid against the official 1.1.5 schemas (offline), and
+carrying what each notice published."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema_rs
+import pytest
+
+from provision_cycle.errors import NotFound
+from provision_cycle.models import Case
+from provision_cycle.services.ocds import case_release_package
+
+from .factories import (
+    AWARD_INPUTS,
+    act,
+    approve_gate,
+    award_open_procedure,
+    create_user,
+    declare,
+    hub_people,
+    new_request,
+)
+
+SCHEMAS = Path(__file__).parent / "data" / "ocds-1.1.5"
+RELEASE_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
+
+
+def _package_errors(package: dict) -> list[str]:
+    release_schema = json.loads((SCHEMAS / "release-schema.json").read_text())
+    validator = jsonschema_rs.Draft4Validator(
+        json.loads((SCHEMAS / "release-package-schema.json").read_text()),
+        registry=jsonschema_rs.Registry([(RELEASE_SCHEMA_URL, release_schema)]),
+        validate_formats=True,
+    )
+    return [f"{list(error.instance_path)}: {error.message}" for error in validator.iter_errors(package)]
+
+
+def _package(core, db, person, case_id):
+    with db.reading() as session:
+        return case_release_package(core, session, core.engine.actor(session, person), case_id)
+
+
+def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(core, db, clock):
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people)  # tender notice 2 March, award notice 8 April
+    clock.set(date(2026, 4, 21))
+    act(core.engine, case_id, "end_standstill", people.officer)
+    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    act(core.engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    tender, award, details = package["releases"]
+    reference = f"PRC-{case_id:06d}"
+    assert {r["ocid"] for r in package["releases"]} == {f"ocds-dev000-{reference}"}
+    assert [(r["tag"], r["tender"]["documents"][0]["noticeType"]) for r in package["releases"]] == [
+        (["tender"], "UK4"),
+        (["award", "contract"], "UK6"),
+        (["award", "contract"], "UK7"),
+    ]
+    assert tender["buyer"] == {"id": "OCC", "name": "Oxfordshire County Council"}
+    assert tender["tender"]["procurementMethod"] == "open" and tender["tender"]["mainProcurementCategory"] == "services"
+    assert tender["tender"]["legalBasis"] == {"scheme": "UKPGA", "id": "2023/54"}
+    assert tender["tender"]["value"] == {"amount": 250000.0, "currency": "GBP"}
+    # Days are UK days: 6 April 2026 ends at 23:59:59 British Summer Time.
+    assert tender["tender"]["tenderPeriod"] == {"startDate": "2026-03-02T00:00:00Z", "endDate": "2026-04-06T22:59:59Z"}
+    supplier = award["parties"][-1]
+    assert supplier == {
+        "name": "Acme Ltd",
+        "roles": ["supplier"],
+        "id": "GB-COH-01234567",
+        "identifier": {"scheme": "GB-COH", "id": "01234567", "legalName": "Acme Ltd"},
+        "details": {"scale": "sme", "vcse": False},
+    }
+    assert award["awards"][0]["status"] == "pending" and award["awards"][0]["value"]["amount"] == 240000.0
+    assert award["awards"][0]["standstillPeriod"]["endDate"] == "2026-04-17T22:59:59Z"  # 8 working days
+    contract = details["contracts"][0]
+    assert contract["status"] == "active" and contract["awardID"] == award["awards"][0]["id"]
+    assert contract["period"] == {"startDate": "2026-04-30T23:00:00Z", "endDate": "2029-04-30T22:59:59Z"}
+    assert contract["dateSigned"] == "2026-04-20T23:00:00Z"
+
+
+def test_only_a_procurement_that_published_a_notice_has_a_package(core, db):
+    people = hub_people(db)
+    draft = new_request(core.engine, people.requester, value="250000")
+    with pytest.raises(NotFound, match="has published no notices yet"):
+        _package(core, db, people.head, draft)
+    commissioning = new_request(core.engine, people.requester, value="40000", stage="commissioning")
+    with pytest.raises(NotFound, match="is not a procurement"):
+        _package(core, db, people.head, commissioning)
+    cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
+    with pytest.raises(NotFound, match="There is no case"):  # another council's, as if it did not exist
+        _package(core, db, cherwell, draft)
+
+
+def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(core, db):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000", authority="JOINT", route="direct_award")
+    core.engine.set_detail(case_id, people.requester, "direct_award_justification", "Only one supplier can")
+    act(core.engine, case_id, "submit", people.requester)
+    with db.reading() as session:
+        steps = session.get(Case, case_id).route_plan["gates"]["route_approval"]
+    for step in steps:  # whoever the joint route names for each step
+        scope = (step["role"], step["authority"], *([step["pillar"]] if step.get("pillar") else []))
+        approver = create_user(db, scope)
+        approve_gate(core.engine, case_id, [approver])
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    act(core.engine, case_id, "publish_transparency_notice", people.officer,
+        inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+    act(core.engine, case_id, "recommend_award", people.officer,
+        inputs={**AWARD_INPUTS, "supplier_registration": "1234567", "supplier_is_vcse": True})  # fmt: skip
+
+    [release] = _package(core, db, people.head, case_id)["releases"]
+    assert "buyer" not in release and [p["id"] for p in release["parties"]] == ["OCC", "CDC", "GB-CHC-1234567"]
+    assert release["tender"]["procurementMethod"] == "direct"
+    assert release["tender"]["documents"][0]["noticeType"] == "UK5"
+    # The notice names the supplier the council means to award to directly, a charity here.
+    assert release["parties"][2]["details"] == {"scale": "sme", "vcse": True}
+    assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "Acme Ltd"}]
+    assert _package_errors(_package(core, db, people.head, case_id)) == []
