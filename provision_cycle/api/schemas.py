@@ -352,6 +352,17 @@ class ContractOut(BaseModel):
     contract_manager_id: int | None
 
 
+class OcdsReleasePackage(BaseModel):
+    """An Open Contracting Data Standard 1.1 release package: a release for each notice the procurement
+    published (https://standard.open-contracting.org/1.1/en/schema/release_package/)."""
+
+    uri: str
+    version: str
+    publishedDate: str
+    publisher: dict[str, str]
+    releases: list[dict[str, Any]]
+
+
 class ContractList(Page):
     items: list[ContractOut]
 

@@ -14,7 +14,7 @@ from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..models import AuditEvent, Case, Task
 from ..models.cases import declaration_blocks
-from ..services import reading, teams
+from ..services import ocds, reading, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -421,6 +421,21 @@ def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration
         ),
         headers={"ETag": _etag(result.version)},
     )
+
+
+@operation(
+    api,
+    "GET",
+    "/cases/{case_id}/ocds",
+    summary="A procurement's published notices as an OCDS 1.1 release package",
+    tag="Cases",
+    response=s.OcdsReleasePackage,
+    errors=(404,),
+)
+def open_data(case_id: int):
+    with core().db.reading() as session:
+        package = ocds.case_release_package(core(), session, current_actor(), case_id)
+    return json_response(s.OcdsReleasePackage(**package))
 
 
 @operation(

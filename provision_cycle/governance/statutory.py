@@ -164,9 +164,15 @@ class Route(enum.StrEnum):
         return ROUTE_LABELS[self]
 
     @classmethod
+    def of(cls, value: str | None) -> Route | None:
+        """The route a stored code names, or None for none or a code this version does not know."""
+        return cls(value) if value in cls._value2member_map_ else None
+
+    @classmethod
     def label_of(cls, value: str | None, unknown: str = "not chosen") -> str:
         """The label of a stored route code, or ``unknown`` for none or a code this version does not know."""
-        return cls(value).label if value in cls._value2member_map_ else (unknown if value is None else value)
+        route = cls.of(value)
+        return route.label if route else (unknown if value is None else value)
 
     @property
     def is_tender(self) -> bool:

@@ -90,7 +90,7 @@ def case_release_package(core: Core, session: Session, actor: Actor, case_id: in
         "uri": f"{core.settings.base_url}/cases/{case.id}/ocds.json",
         "version": "1.1",
         "publishedDate": _instant(core.engine.clock()),
-        "publisher": {"name": _publisher(core, case.authority)},
+        "publisher": {"name": core.governance.organisation.authority_name(case.authority)},
         "releases": releases,
     }
 
@@ -99,7 +99,7 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
     notice = NOTICES[event.action]
     details = case.details or {}
     published = (event.data or {}).get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
-    route = Route(case.route) if case.route in Route._value2member_map_ else None
+    route = Route.of(case.route)
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{case.reference}-{event.seq}",
@@ -114,7 +114,7 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
             "description": case.description,
             "status": "active" if event.action == "publish_tender_notice" else "complete",
             "value": _value(case.estimated_value),
-            "procurementMethod": METHODS.get(route) if route else None,
+            "procurementMethod": METHODS.get(route),
             "procurementMethodDetails": route.label if route else None,
             "mainProcurementCategory": CATEGORIES[case.contract_type],
             "legalBasis": LEGAL_BASIS.get(case.regime or ""),
@@ -192,10 +192,6 @@ def _supplier(details: dict[str, Any]) -> dict[str, Any]:
     if details.get("supplier_is_vcse") is not None:
         party["details"]["vcse"] = bool(details.get("supplier_is_vcse"))
     return party
-
-
-def _publisher(core: Core, authority: str) -> str:
-    return core.governance.organisation.authority_name(authority)
 
 
 def _value(amount: Decimal) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
         problems["irrecoverable_vat"] = "The irrecoverable VAT cannot be negative"
     if len(existing.supplier_registration) > 40:
         problems["supplier_registration"] = "A registration number is at most 40 characters"
-    if existing.route is not None and existing.route not in Route._value2member_map_:
+    if existing.route is not None and Route.of(existing.route) is None:
         problems["route"] = "Choose a procurement route: " + ", ".join(route.label for route in Route)
     for name in ("start_date", "end_date", "signed_on"):
         day = getattr(existing, name)

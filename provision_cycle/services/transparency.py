@@ -195,14 +195,15 @@ def _department(org: Organisation, authority: str, pillar: str) -> str:
     return (f"{org.joint_name}: " if authority == JOINT else "") + org.pillars[pillar].name
 
 
-def _invitation(route: str | None) -> str:
-    if route is None or route not in Route._value2member_map_:
+def _invitation(code: str | None) -> str:
+    route = Route.of(code)
+    if route is None:
         return "Not recorded"
     if route == Route.QUOTATIONS:
         return "Invitation to quote"
-    if Route(route).is_tender:
+    if route.is_tender:
         return "Published invitation to tender"
-    return f"Neither: {Route(route).label.lower()}"
+    return f"Neither: {route.label.lower()}"
 
 
 def _midnight(day: date) -> datetime:

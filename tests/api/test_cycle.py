@@ -118,6 +118,9 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
         "01234567",
     )
     assert contract["irrecoverable_vat"] == "0.00"
+    notices = officer.get(f"/cases/{procurement}/ocds").get_json()
+    assert [r["tender"]["documents"][0]["noticeType"] for r in notices["releases"]] == ["UK4", "UK6", "UK7"]
+    assert notices["releases"][-1]["contracts"][0]["status"] == "active"
 
     # Contract management and the renewal decision.
     officer.post(f"/cases/{contract_case}/actions", {"trigger": "go_live"})
