@@ -196,12 +196,13 @@ def migrate_cases_command(workflow, from_version, to_version, mappings, apply, a
 @click.option("--actor", "actor_username", default="system", show_default=True, help="Who the audit names.")
 def load_register_command(file: Path, apply: bool, actor_username: str) -> None:
     """Check a council's contract register (CSV) and, with --apply, load it: all of it, or nothing."""
-    from .services.register_file import RegisterFileRefused, load_register
+    from .services.register_file import load_register
+    from .services.spreadsheet import FileRefused
 
     core, actor_id = _core(), _user_id(actor_username)
     try:
         load = load_register(core, file.read_bytes(), actor_id=actor_id, apply=apply)
-    except RegisterFileRefused as refused:
+    except FileRefused as refused:
         for problem in refused.problems:
             click.secho(f"{file.name}, {problem}", fg="red", err=True)
         _fail(refused.message)

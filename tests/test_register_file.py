@@ -14,7 +14,8 @@ from provision_cycle.errors import NotPermitted
 from provision_cycle.models import AuditEvent, Case, Contract, User
 from provision_cycle.scheduling.runner import schedule_for
 from provision_cycle.scheduling.sweeps import raise_renewal_tasks
-from provision_cycle.services.register_file import RegisterFileRefused, load_register
+from provision_cycle.services.register_file import load_register
+from provision_cycle.services.spreadsheet import FileRefused
 
 from .factories import create_user, hub_people
 
@@ -81,7 +82,7 @@ def test_every_problem_is_named_by_line_and_column_and_nothing_is_loaded(core, d
         b"Short row,Supplier D,OCC\n"
         b"Unknown,Supplier E,OCC,ICT,goods,1000,2025-01-01,2027-01-01,Someone Else\n"
     )
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, data, actor_id=people.system, apply=True)
     assert [str(p) for p in refused.value.problems] == [
         "line 3, Title: Enter the title",
@@ -112,7 +113,7 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
         b"Backwards,Supplier,OCC,ICT,goods,10,2027-01-01,2025-01-01,Cora Contracts,extreme\n"
         b"Typo,Supplier,OCC,ICT,goods,10,01/01/0026,2027-01-01,Cora Contracts,\n"
     )
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, data, actor_id=people.system)
     assert [str(p) for p in refused.value.problems] == [
         "line 2, End date: The end date is before the start date",
@@ -145,7 +146,7 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
 )
 def test_a_file_without_the_right_columns_says_which(core, db, headings, problems):
     people = hub_people(db)
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, headings.encode(), actor_id=people.system)
     said = [str(p) for p in refused.value.problems]
     assert len(said) == len(problems) and all(s.startswith(p) for s, p in zip(said, problems, strict=True)), said
@@ -158,7 +159,7 @@ def test_loading_a_file_twice_or_a_contract_twice_is_refused(core, db):
     data = COUNCIL_FILE.format(manager=username).encode()
     loaded = load_register(core, data, actor_id=people.system, apply=True)
     stationery_again = data.splitlines(keepends=True)[1]
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, data + stationery_again, actor_id=people.system)
     assert [str(p) for p in refused.value.problems] == [
         f"line 2, Title: Already in the register as {loaded.references[0]}",
@@ -171,7 +172,7 @@ def test_loading_a_file_twice_or_a_contract_twice_is_refused(core, db):
         f"Cleaning,Clean Ltd,OCC,ICT,services,1000,2025-01-01,2027-01-01,{username}\n"
         f"cleaning,CLEAN LTD,OCC,ICT,services,1000,01/01/2025,01/01/2027,{username}\n"
     ).encode()
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, fresh, actor_id=people.system)
     assert [str(p) for p in refused.value.problems] == ["line 3, Title: The same contract as line 2"]
 
@@ -180,7 +181,7 @@ def test_an_administrator_loads_contracts_for_their_own_council_only(core, db):
     people = hub_people(db)
     cdc_admin = create_user(db, ("administrator", "CDC"))
     data = COUNCIL_FILE.format(manager="Cora Contracts").encode()
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, data, actor_id=cdc_admin, councils=["CDC"])
     assert {(p.line, p.column) for p in refused.value.problems} == {(2, "Council"), (3, "Council"), (4, "Council")}
     assert refused.value.problems[0].message == "You can load contracts for CDC only: you do not administer OCC"

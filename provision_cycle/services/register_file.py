@@ -13,11 +13,9 @@ the route) are ignored.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,17 +25,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import DomainError, NotPermitted
+from ..errors import NotPermitted
 from ..governance.statutory import Route
 from ..models import Contract, RoleAssignment, User
 from ..workflow.engine import parse_money
 from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
-from .spreadsheet import unguarded
+from .spreadsheet import FileProblem, FileRefused, Layout, Table, plain, read_table, unguarded, yes_or_no
 
 # Each field of ``ExistingContract`` the file can give, with the headings it may go by (compared without
 # case or repeated spaces). The first is the one the register's export and the documentation use.
-HEADINGS: dict[str, tuple[str, ...]] = {
+HEADINGS = {
     "title": ("Title", "Contract title"),
     "supplier_name": ("Supplier", "Supplier name"),
     "authority": ("Authority", "Council"),
@@ -71,33 +69,9 @@ CONTRACT_TYPES = {
     "goods": "goods", "services": "services", "works": "works",
     "light_touch": "light_touch", "light-touch services": "light_touch", "light touch services": "light_touch",
 }  # fmt: skip
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0", ""}
 # What a file may reasonably hold: the biggest registers are tens of thousands of contracts.
 MAX_ROWS = 100_000
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    line: int  # the file's line (the headings are line 1); 0 for the file as a whole
-    column: str  # the column's heading as the file has it, or "" for the row or the file
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "the file"
-        return f"{where}{', ' + self.column if self.column else ''}: {self.message}"
-
-
-class RegisterFileRefused(DomainError):
-    """The file has problems: all of them, and nothing was loaded."""
-
-    status = 400
-
-    def __init__(self, problems: list[FileProblem]) -> None:
-        self.problems = problems
-        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
-        them = "it" if len(problems) == 1 else "them"
-        super().__init__(f"The file has {count}, so nothing was loaded: correct {them} and load it again")
+LAYOUT = Layout(HEADINGS, REQUIRED, IGNORED, what="register")
 
 
 @dataclass
@@ -124,13 +98,13 @@ def load_register(
     """Check a register file and, with ``apply``, load it: all of it in one transaction, or nothing.
 
     ``councils`` are those the actor may load contracts for (an administrator's councils on the web); None for
-    the command line, where whoever runs it already has the system in hand. Raises ``RegisterFileRefused`` with
+    the command line, where whoever runs it already has the system in hand. Raises ``FileRefused`` with
     every problem found."""
     digest = hashlib.sha256(data).hexdigest()
     with core.db.unit_of_work() as session:
         if councils is not None and not councils:
             raise NotPermitted("Only a council's administrator can load contracts into its register")
-        contracts = _read(core, session, _text(data), councils)
+        contracts = _read(core, session, data, councils)
         load = RegisterLoad([contract for _, contract in contracts], digest)
         if not apply:
             return load
@@ -146,33 +120,18 @@ def load_register(
         return load
 
 
-def _text(data: bytes) -> str:
-    # Excel saves "CSV UTF-8" with a byte-order mark, and plain "CSV" in Windows-1252.
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _span(references: list[str]) -> str:
     return f"{references[0]} to {references[-1]}" if references else ""
 
 
 def _read(
-    core: Core, session: Session, text: str, councils: Collection[str] | None
+    core: Core, session: Session, data: bytes, councils: Collection[str] | None
 ) -> list[tuple[int, ExistingContract]]:
     problems: list[FileProblem] = []
-    rows = _rows(text, problems)
-    header = next(rows, None)
-    if header is None:
-        raise RegisterFileRefused(problems or [FileProblem(0, "", "The file is empty")])
-    line, headings = header
-    columns = _columns(headings, line, problems)
-    if problems:  # without the right columns, every row would report the same thing
-        raise RegisterFileRefused(problems)
-    reader = _RowReader(core, session, columns, councils)
+    table = read_table(data, LAYOUT, problems)
+    reader = _RowReader(core, session, table, councils)
     contracts: list[tuple[int, ExistingContract]] = []
-    for line, cells in rows:
+    for line, cells in table.rows:
         if line > MAX_ROWS + 1:
             problems.append(FileProblem(line, "", f"A file can hold up to {MAX_ROWS:,} contracts: split it"))
             break
@@ -181,91 +140,46 @@ def _read(
             contracts.append((line, contract))
     if not contracts and not problems:
         problems.append(FileProblem(0, "", "The file has headings but no contracts"))
-    problems += _already_there(session, contracts, {name: heading for name, (_, heading) in columns.items()})
+    problems += _already_there(session, contracts, table.heading("title"))
     if problems:
-        raise RegisterFileRefused(sorted(problems, key=lambda p: p.line))
+        raise FileRefused(sorted(problems, key=lambda p: p.line))
     return contracts
-
-
-def _rows(text: str, problems: list[FileProblem]) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) of each row that has anything in it; the line is where the row starts."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    while True:
-        starts = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # a quote left open runs to the end of the file
-            problems.append(
-                FileProblem(starts, "", f"This row cannot be read as CSV ({error}): is a quote not closed?")
-            )
-            return
-        if any(cell.strip() for cell in cells):
-            yield starts, [cell.strip() for cell in cells]
-
-
-def _columns(headings: list[str], line: int, problems: list[FileProblem]) -> dict[str, tuple[int, str]]:
-    """Each field the file gives: (its column's position, its heading as the file has it)."""
-    known = {_plain(name): field for field, names in HEADINGS.items() for name in names}
-    columns: dict[str, tuple[int, str]] = {}
-    for position, heading in enumerate(headings):
-        name = _plain(heading)
-        if not name or name in IGNORED:
-            continue
-        if name not in known:
-            expected = ", ".join(names[0] for names in HEADINGS.values())
-            problems.append(FileProblem(line, heading, f"Unknown column. The columns a register can have: {expected}"))
-        elif known[name] in columns:
-            problems.append(FileProblem(line, heading, f"A second column for {HEADINGS[known[name]][0]}"))
-        else:
-            columns[known[name]] = (position, heading)
-    for name in REQUIRED:
-        if name not in columns:
-            problems.append(FileProblem(line, "", f"There is no {HEADINGS[name][0]} column"))
-    return columns
-
-
-def _plain(heading: str) -> str:
-    return " ".join(heading.replace("\ufeff", "").split()).casefold()
 
 
 class _RowReader:
     """Turns each row into an ``ExistingContract``, noting what is wrong with it."""
 
-    def __init__(
-        self, core: Core, session: Session, columns: dict[str, tuple[int, str]], councils: Collection[str] | None
-    ) -> None:
-        self.core, self.columns, self.councils = core, columns, councils
+    def __init__(self, core: Core, session: Session, table: Table, councils: Collection[str] | None) -> None:
+        self.core, self.table, self.councils = core, table, councils
         org = core.governance.organisation
         self.org = org
         self.authorities = {
-            _plain(spelling): code
+            plain(spelling): code
             for code, name in org.authority_choices
             for spelling in (code, name, org.authorities[code].short_name if code in org.authorities else code)
         }
-        self.categories = {_plain(code): code for code in org.categories} | {
-            _plain(category.name): code for code, category in org.categories.items()
+        self.categories = {plain(code): code for code in org.categories} | {
+            plain(category.name): code for code, category in org.categories.items()
         }
-        self.pillars = {_plain(code): code for code in org.pillars} | {
-            _plain(pillar.name): code for code, pillar in org.pillars.items()
+        self.pillars = {plain(code): code for code in org.pillars} | {
+            plain(pillar.name): code for code, pillar in org.pillars.items()
         }
         definition = core.workflows.for_stage("contract")
         resting = {name: state for name, state in definition.states.items() if not state.gate}
-        self.states = {_plain(name): name for name in resting} | {
-            _plain(state.label): name for name, state in resting.items()
+        self.states = {plain(name): name for name in resting} | {
+            plain(state.label): name for name, state in resting.items()
         }
-        self.routes = {_plain(route.label): route.value for route in Route} | {_plain(r.value): r.value for r in Route}
+        self.routes = {plain(route.label): route.value for route in Route} | {plain(r.value): r.value for r in Route}
         self.people = _people(session)
         self.managers = _managers(session)
 
     def contract(self, line: int, cells: list[str], problems: list[FileProblem]) -> ExistingContract | None:
         wrong: dict[str, str] = {}
         values: dict[str, Any] = {}
-        for name, (position, _) in self.columns.items():
-            text = cells[position] if position < len(cells) else ""
+        for name in self.table.columns:
+            text = self.table.cell(cells, name)
             if name in REQUIRED and not text:
-                heading = self.columns[name][1]
+                heading = self.table.heading(name)
                 wrong[name] = f"Enter the {heading[:1].lower()}{heading[1:]}"
                 continue
             try:
@@ -294,16 +208,9 @@ class _RowReader:
             wrong = check_existing(self.core, contract)
             if not wrong:
                 return contract
-        for name in sorted(wrong, key=self._position):  # in the file's order of columns
-            problems.append(FileProblem(line, self._heading(name), wrong[name]))
+        for name in sorted(wrong, key=self.table.position):  # in the file's order of columns
+            problems.append(FileProblem(line, self.table.heading(name), wrong[name]))
         return None
-
-    def _position(self, name: str) -> int:
-        return self.columns[name][0] if name in self.columns else len(self.columns)
-
-    def _heading(self, name: str) -> str:
-        # The checks of one contract name fields the file may not have given (a defaulted risk never fails).
-        return self.columns[name][1] if name in self.columns else HEADINGS.get(name, (name,))[0]
 
     def _parse(self, name: str, text: str) -> Any:
         if name in ("title", "supplier_name", "description", "supplier_registration"):
@@ -338,27 +245,23 @@ class _RowReader:
                 raise ValueError(f"{text!r} is not a whole number, 0 or more")
             return int(text)
         if name == "risk":
-            return _plain(text) or None
+            return plain(text) or None
         if name == "state":
             return self._choose(self.states, text, "a status a running contract can have, like Live") if text else None
         if name in ("supplier_is_sme", "supplier_is_vcse"):
-            if _plain(text) in YES:
-                return True
-            if _plain(text) in NO:
-                return False
-            raise ValueError(f"{text!r}: write yes or no")
+            return yes_or_no(text)
         if name == "contract_manager":
             return self._person(text)
         raise AssertionError(name)  # pragma: no cover - HEADINGS and _parse name the same fields
 
     @staticmethod
     def _choose(choices: dict[str, str], text: str, wanted: str) -> str:
-        if _plain(text) not in choices:
+        if plain(text) not in choices:
             raise ValueError(f"{text!r} is not {wanted}")
-        return choices[_plain(text)]
+        return choices[plain(text)]
 
     def _person(self, text: str) -> User:
-        found = self.people.get(_plain(text), [])
+        found = self.people.get(plain(text), [])
         if not found:
             raise ValueError(f"Nobody active is called {text!r} (give their username, email or full name)")
         if len(found) > 1:
@@ -383,7 +286,7 @@ def _people(session: Session) -> dict[str, list[User]]:
     """Active people by username, email and full name (a name two people share finds both)."""
     people: dict[str, list[User]] = defaultdict(list)
     for person in session.scalars(select(User).where(User.is_active.is_(True))):
-        for key in {_plain(person.username), _plain(person.email), _plain(person.full_name)}:
+        for key in {plain(person.username), plain(person.email), plain(person.full_name)}:
             people[key].append(person)
     return people
 
@@ -396,14 +299,12 @@ def _managers(session: Session) -> dict[int, set[tuple[str, str | None]]]:
     return held
 
 
-def _already_there(
-    session: Session, contracts: list[tuple[int, ExistingContract]], headings: dict[str, str]
-) -> list[FileProblem]:
+def _already_there(session: Session, contracts: list[tuple[int, ExistingContract]], title: str) -> list[FileProblem]:
     """A contract that is already in the register (the same council, title, supplier and dates), or twice in
     the file: loading a file a second time must not double the register."""
 
     def key(authority: str, title: str, supplier: str, start: date, end: date) -> tuple[Any, ...]:
-        return authority, _plain(title), _plain(supplier), start, end
+        return authority, plain(title), plain(supplier), start, end
 
     problems, seen = [], {}
     starts = sorted({contract.start_date for _, contract in contracts})
@@ -420,7 +321,6 @@ def _already_there(
             ).where(Contract.start_date.in_(starts[chunk : chunk + 500]))
         )
         existing.update({key(*row[:5]): row.reference for row in rows})
-    title = headings.get("title", "Title")
     for line, c in contracts:
         this = key(c.authority, c.title, c.supplier_name, c.start_date, c.end_date)
         if this in existing:

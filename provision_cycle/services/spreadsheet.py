@@ -1,4 +1,5 @@
-"""Text that goes out to spreadsheets as CSV, and comes back from them."""
+"""Tables that go out to spreadsheets as CSV, and come back from them: guarded against formulas going out, and
+read back with every problem named by line and column."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from ..errors import DomainError
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -29,3 +33,131 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+# --- reading a table a person made in a spreadsheet ------------------------------------------------------
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    line: int  # the file's line (the headings are line 1); 0 for the file as a whole
+    column: str  # the column's heading as the file has it, or "" for the row or the file
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "the file"
+        return f"{where}{', ' + self.column if self.column else ''}: {self.message}"
+
+
+class FileRefused(DomainError):
+    """The file has problems: all of them, and nothing was loaded."""
+
+    status = 400
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        them = "it" if len(problems) == 1 else "them"
+        super().__init__(f"The file has {count}, so nothing was loaded: correct {them} and load it again")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns a kind of file has: each field with the headings it may go by (compared without case or
+    repeated spaces; the first is the one the documentation uses), which are required, and headings to skip."""
+
+    headings: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
+    what: str = "file"  # "register", for "The columns a register can have"
+
+
+@dataclass
+class Table:
+    """A file's columns (field -> its position and heading as the file has it) and its rows."""
+
+    layout: Layout
+    columns: dict[str, tuple[int, str]]
+    rows: Iterator[tuple[int, list[str]]]  # (line, cells) of each row with anything in it
+
+    def cell(self, cells: list[str], name: str) -> str:
+        position = self.columns[name][0]
+        return cells[position] if position < len(cells) else ""
+
+    def heading(self, name: str) -> str:
+        """The column's heading as the file has it, or as the documentation names it."""
+        return self.columns[name][1] if name in self.columns else self.layout.headings.get(name, (name,))[0]
+
+    def position(self, name: str) -> int:
+        return self.columns[name][0] if name in self.columns else len(self.columns)
+
+
+def read_table(data: bytes, layout: Layout, problems: list[FileProblem]) -> Table:
+    """The file's headings checked against ``layout``: FileRefused if it is empty, cannot be read, or its
+    columns are wrong (every row would report the same thing). Problems in rows are added to ``problems``."""
+    rows = _rows(_decoded(data), problems)
+    header = next(rows, None)
+    if header is None:
+        raise FileRefused(problems or [FileProblem(0, "", "The file is empty")])
+    line, headings = header
+    known = {plain(name): field for field, names in layout.headings.items() for name in names}
+    columns: dict[str, tuple[int, str]] = {}
+    for position, heading in enumerate(headings):
+        name = plain(heading)
+        if not name or name in layout.ignored:
+            continue
+        if name not in known:
+            expected = ", ".join(names[0] for names in layout.headings.values())
+            problems.append(
+                FileProblem(line, heading, f"Unknown column. The columns a {layout.what} can have: {expected}")
+            )
+        elif known[name] in columns:
+            problems.append(FileProblem(line, heading, f"A second column for {layout.headings[known[name]][0]}"))
+        else:
+            columns[known[name]] = (position, heading)
+    for name in layout.required:
+        if name not in columns:
+            problems.append(FileProblem(line, "", f"There is no {layout.headings[name][0]} column"))
+    if problems:
+        raise FileRefused(problems)
+    return Table(layout, columns, rows)
+
+
+def plain(text: str) -> str:
+    """Text as compared with what a person may have typed: without case, a byte-order mark or extra spaces."""
+    return " ".join(text.replace("\ufeff", "").split()).casefold()
+
+
+def yes_or_no(text: str) -> bool:
+    if plain(text) in YES:
+        return True
+    if plain(text) in NO:
+        return False
+    raise ValueError(f"{text!r}: write yes or no")
+
+
+def _decoded(data: bytes) -> str:
+    # Excel saves "CSV UTF-8" with a byte-order mark, and plain "CSV" in Windows-1252.
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _rows(text: str, problems: list[FileProblem]) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each row that has anything in it; the line is where the row starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        starts = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a quote left open runs to the end of the file
+            unreadable = f"This row cannot be read as CSV ({error}): is a quote not closed?"
+            problems.append(FileProblem(starts, "", unreadable))
+            return
+        if any(cell.strip() for cell in cells):
+            yield starts, [cell.strip() for cell in cells]

@@ -17,7 +17,7 @@ from ..services.contract_managers import (
     manager_choices,
     may_assign_contract_manager,
 )
-from ..services.spreadsheet import csv_lines
+from ..services.spreadsheet import FileRefused, csv_lines
 from .common import core, me, render
 from .forms import ContractManagerForm, LoadRegisterForm, RegisterFileForm, apply_errors, colleague_options
 from .security import ADMIN_ROLES, roles_required, signed_in
@@ -230,7 +230,7 @@ def _checked(upload: RegisterFileForm, data: bytes, filename: str, *, apply: boo
         checked = register_file.load_register(
             core(), data, actor_id=me().id, councils=people.administered_by(me()), apply=apply
         )
-    except register_file.RegisterFileRefused as refused:
+    except FileRefused as refused:
         apply_errors(upload, {"register": f"{filename}: {refused.message}"})
         return render("contracts/load.html", form=upload, problems=refused.problems, status=400)
     count = f"{len(checked.contracts):,} contract{'' if len(checked.contracts) == 1 else 's'}"

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from provision_cycle.models import Contract
-from provision_cycle.services.register_file import RegisterFileRefused, load_register
+from provision_cycle.services.register_file import load_register
+from provision_cycle.services.spreadsheet import FileRefused
 from tests.factories import create_user, hub_people
 from tests.web.helpers import seed_contracts
 
@@ -110,7 +111,7 @@ def test_the_registers_own_download_reads_back(core, db, browser):
     download = browser(people.officer).get("/contracts/export.csv").data
     try:
         load_register(core, download, actor_id=people.system)
-    except RegisterFileRefused as refused:
+    except FileRefused as refused:
         problems = [(p.line, p.column, p.message) for p in refused.problems]
     with db.reading() as session:
         references = list(session.scalars(select(Contract.reference).order_by(Contract.end_date)))
@@ -126,6 +127,6 @@ def test_a_title_that_looks_like_a_formula_is_guarded_in_the_download_and_read_b
         session.execute(update(Contract).values(title='=HYPERLINK("http://evil")'))
     download = browser(people.officer).get("/contracts/export.csv").text
     assert '"\'=HYPERLINK(""http://evil"")"' in download  # opens as text in a spreadsheet, not as a formula
-    with pytest.raises(RegisterFileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load_register(core, download.encode(), actor_id=people.system)
     assert refused.value.problems[0].message.startswith("Already in the register as CON-")
