@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -189,31 +191,81 @@ def migrate_cases_command(workflow, from_version, to_version, mappings, apply, a
         click.echo("Dry run: nothing changed. Run again with --apply to move them.")
 
 
-@click.command("load-register")
-@with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--apply", is_flag=True, help="Load the contracts (without it, only check the file).")
-@click.option("--actor", "actor_username", default="system", show_default=True, help="Who the audit names.")
-def load_register_command(file: Path, apply: bool, actor_username: str) -> None:
-    """Check a council's contract register (CSV) and, with --apply, load it: all of it, or nothing."""
-    from .services.register_file import load_register
+def _file_options(what: str) -> Callable:
+    """A loading command's file argument and options: check only, unless --apply; the audit's actor."""
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(
+            (
+                click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+                click.option("--apply", is_flag=True, help=f"Load the {what} (without it, only check the file)."),
+                click.option(
+                    "--actor", "actor_username", default="system", show_default=True, help="Who the audit names."
+                ),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _load(file: Path, apply: bool, load: Callable[[bytes], Any], held: Callable[[Any], str]) -> Any:
+    """Run a check-then-load service on ``file``: every problem on stderr and exit 1, or what it holds."""
     from .services.spreadsheet import FileRefused
 
-    core, actor_id = _core(), _user_id(actor_username)
     try:
-        load = load_register(core, file.read_bytes(), actor_id=actor_id, apply=apply)
+        loaded = load(file.read_bytes())
     except FileRefused as refused:
         for problem in refused.problems:
             click.secho(f"{file.name}, {problem}", fg="red", err=True)
         _fail(refused.message)
-        return
-    councils = ", ".join(f"{code} {count}" for code, count in sorted(load.by_council.items()))
-    held = f"{len(load.contracts):,} contracts ({councils}; {load.total_value:,.2f} excluding VAT in all)"
+        return None
     if not apply:
-        click.echo(f"{file.name}: {held}, ready to load. Nothing was loaded: run again with --apply to load them.")
-        return
-    click.echo(f"Loaded {held}: {load.references[0]} to {load.references[-1]}.")
-    click.echo("The scheduler raises their renewal and review tasks on its next run.")
+        click.echo(
+            f"{file.name}: {held(loaded)}, ready to load. Nothing was loaded: run again with --apply to load them."
+        )
+    return loaded
+
+
+def _held(count: int, noun: str, by_council: dict[str, int], total: Any) -> str:
+    councils = ", ".join(f"{code} {number:,}" for code, number in sorted(by_council.items()))
+    return f"{count:,} {noun} ({councils}; {total:,.2f} excluding VAT in all)"
+
+
+@click.command("load-register")
+@with_appcontext
+@_file_options("contracts")
+def load_register_command(file: Path, apply: bool, actor_username: str) -> None:
+    """Check a council's contract register (CSV) and, with --apply, load it: all of it, or nothing."""
+    from .services.register_file import load_register
+
+    core, actor_id = _core(), _user_id(actor_username)
+
+    def held(load) -> str:
+        return _held(len(load.contracts), "contracts", load.by_council, load.total_value)
+
+    load = _load(file, apply, lambda data: load_register(core, data, actor_id=actor_id, apply=apply), held)
+    if apply:
+        click.echo(f"Loaded {held(load)}: {load.references[0]} to {load.references[-1]}.")
+        click.echo("The scheduler raises their renewal and review tasks on its next run.")
+
+
+@click.command("load-spend")
+@with_appcontext
+@_file_options("payments")
+def load_spend_command(file: Path, apply: bool, actor_username: str) -> None:
+    """Check a council's payments (a CSV export of its finance system) and, with --apply, load them."""
+    from .services.spend import load_spend
+
+    core, actor_id = _core(), _user_id(actor_username)
+
+    def held(load) -> str:
+        return _held(len(load.payments), "payments", load.by_council, load.total)
+
+    load = _load(file, apply, lambda data: load_spend(core, data, actor_id=actor_id, apply=apply), held)
+    if apply:
+        click.echo(f"Loaded {held(load)}.")
 
 
 @click.command("transparency-files")
@@ -235,7 +287,7 @@ def transparency_files_command(council: str, quarter: str, output: Path) -> None
             with core.db.reading() as session:
                 rows = list(quarterly_file(core, session, kind, council, period))
             path.write_text("".join(csv_lines(header, rows)), encoding="utf-8")
-            click.echo(f"{path}: {len(rows)} {kind}, {period.label}")
+            click.echo(f"{path}: {len(rows):,} row{'' if len(rows) == 1 else 's'}, {period.label}")
     except DomainError as error:
         _fail(error.message)
 
@@ -282,6 +334,7 @@ COMMANDS = (
     verify_audit,
     migrate_cases_command,
     load_register_command,
+    load_spend_command,
     transparency_files_command,
     draw,
 )

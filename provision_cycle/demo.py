@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from .core import Core
-from .models import ApprovalStep, Case, StepStatus, User
+from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
@@ -83,13 +83,15 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     _register(core, people, rng, contracts)
+    payments = _spend(core, people, rng)
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
     from .scheduling.runner import run_once
 
     swept = sum(result.changed for result in run_once(core))
     return (
-        f"Loaded {len(people['all'])} people, {len(opened)} cases and {contracts} register contracts "
+        f"Loaded {len(people['all'])} people, {len(opened)} cases, {contracts} register contracts and {payments} "
+        "payments against them "
         f"({swept} tasks and reminders from the scheduler's first run). "
         f"Every demo person signs in with the password {DEMO_PASSWORD!r}."
     )
@@ -344,6 +346,27 @@ def _approve_gate(core: Core, people: dict, case_id: int) -> bool:
         if result.to_state != start_state:
             return result.to_state != "executive_decision"  # key decisions wait for the forward plan
     return False
+
+
+# --- spend ---------------------------------------------------------------------------------------
+def _spend(core: Core, people: dict, rng: random.Random) -> int:
+    """Payments under the register's contracts over the last six months, loaded as a finance system's export
+    would be (through the same check and load), so contracts show their spend and the Transparency Code's
+    spend file has something in it."""
+    from .services.spend import load_spend
+
+    today = core.engine.today()
+    with core.db.reading() as session:
+        contracts = session.execute(select(Contract.reference, Contract.authority, Contract.supplier_name)).all()
+    lines = ["Council,Transaction number,Date paid,Supplier,Amount,Expense type,Contract reference"]
+    for n, (reference, authority, supplier) in enumerate(contracts):
+        for month in range(rng.choice([0, 1, 2, 3])):
+            paid = today - timedelta(days=30 * month + rng.randint(1, 28))
+            payer = "OCC" if authority == "JOINT" else authority
+            amount = rng.choice([180, 450, 920, 2400, 7800, 15500])
+            lines.append(f"{payer},DEMO-{n:04d}-{month},{paid.isoformat()},{supplier},{amount}.00,Supplies,{reference}")
+    load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
+    return len(load.payments)
 
 
 # --- the register --------------------------------------------------------------------------------

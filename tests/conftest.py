@@ -41,6 +41,7 @@ TABLES = (
     "conflict_declarations",
     "case_deadlines",
     "case_team_members",
+    "payments",
     "contracts",
     "audit_events",
     "audit_heads",

@@ -157,20 +157,21 @@ def test_only_a_councils_publishers_get_its_files(core, db):
         with pytest.raises(NotPermitted, match=f"Only {council}'s intelligence team"):
             _file(core, "contracts", council, actor=actor)
     with pytest.raises(NotFound):
-        _file(core, "spend", "OCC")
+        _file(core, "salaries", "OCC")
     with pytest.raises(NotFound):
         _file(core, "contracts", "JOINT")
 
 
-def test_the_command_writes_both_files(core, db, tmp_path):
+def test_the_command_writes_each_file(core, db, tmp_path):
     people = hub_people(db)
     _contract(core, people, "Stationery", start=date(2025, 4, 1), end=date(2028, 3, 31))
     runner = create_app(core.settings, core=core).test_cli_runner()
     result = runner.invoke(args=["transparency-files", "OCC", "2026-01", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "OCC-contracts-2026-01.csv: 1 contracts, January to March 2026 (2025/26 quarter 4)" in result.output
+    assert "OCC-contracts-2026-01.csv: 1 row, January to March 2026 (2025/26 quarter 4)" in result.output
     contracts = (tmp_path / "OCC-contracts-2026-01.csv").read_text().splitlines()
     assert contracts[0].startswith("Reference,Title,Department responsible") and "Stationery" in contracts[1]
     assert (tmp_path / "OCC-tenders-2026-01.csv").read_text().startswith("Reference,Title,Description")
+    assert (tmp_path / "OCC-spend-2026-01.csv").read_text().startswith("Body,Date paid,Transaction number")
     refused = runner.invoke(args=["transparency-files", "OCC", "2026-02", "-o", str(tmp_path)])
     assert refused.exit_code == 1 and "'2026-02' is not a quarter" in refused.stderr

@@ -19,6 +19,7 @@ from .contracts import Contract
 from .documents import Document
 from .outbox import OutboxMessage
 from .people import Delegation, RoleAssignment, User
+from .spend import Payment
 from .tasks import SweepRun, Task, TaskStatus
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "IdempotentResponse",
     "ApprovalStep",
     "AuditEvent",
+    "Payment",
     "AuditHead",
     "Base",
     "Case",

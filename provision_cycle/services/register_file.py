@@ -17,7 +17,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..models import Contract, RoleAssignment, User
 from ..workflow.engine import parse_money
 from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
-from .spreadsheet import FileProblem, FileRefused, Layout, Table, plain, read_table, unguarded, yes_or_no
+from .spreadsheet import FileProblem, FileRefused, Layout, Table, day, plain, read_table, unguarded, yes_or_no
 
 # Each field of ``ExistingContract`` the file can give, with the headings it may go by (compared without
 # case or repeated spaces). The first is the one the register's export and the documentation use.
@@ -237,7 +237,7 @@ class _RowReader:
                 raise ValueError(f"{text!r} is not an amount in pounds, like 25000 or £25,000.50")
             return value
         if name in ("start_date", "end_date", "signed_on"):
-            return _date(text) if text else None
+            return day(text) if text else None
         if name in ("extension_months_available", "notice_period_days"):
             if not text:
                 return None
@@ -330,16 +330,6 @@ def _already_there(session: Session, contracts: list[tuple[int, ExistingContract
         else:
             seen[this] = line
     return problems
-
-
-def _date(text: str) -> date:
-    """A date as a spreadsheet writes it: 2026-04-01, or the UK's 1/4/2026 or 01/04/2026."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(f"{text!r} is not a date: write it like 2026-04-01 or 01/04/2026")
 
 
 def _or(names: list[str]) -> str:

@@ -8,6 +8,7 @@ import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from ..errors import DomainError
 
@@ -136,6 +137,16 @@ def yes_or_no(text: str) -> bool:
     if plain(text) in NO:
         return False
     raise ValueError(f"{text!r}: write yes or no")
+
+
+def day(text: str) -> date:
+    """A date as a spreadsheet writes it: 2026-04-01, or the UK's 1/4/2026 or 01/04/2026."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date: write it like 2026-04-01 or 01/04/2026")
 
 
 def _decoded(data: bytes) -> str:

@@ -1,11 +1,13 @@
-"""The quarterly procurement files of the Local Government Transparency Code 2015 (England).
+"""The quarterly files of the Local Government Transparency Code 2015 (England): procurement, and spend.
 
 Each council publishes, every quarter, every invitation to tender or quote for goods or services over
 £5,000, and every contract over £5,000 (Part 2 of the Code, "Procurement information"), with the fields the
 Code names: for a contract its reference, title, the department responsible, a description, the supplier and
 its registration number where it is an SME or a VCSE, the sum payable over its life, the VAT that cannot be
 recovered, its start, end and review dates, and whether it followed an invitation to quote or a published
-invitation to tender. A joint contract or procurement is in both councils' files.
+invitation to tender. A joint contract or procurement is in both councils' files. The spend file has every
+payment (and credit note) over £500 the council made in the quarter, a payment to a person with the name
+withheld.
 
 A quarter here is a quarter of the financial year (April to June, July to September, October to December,
 January to March), named by its first month: ``2026-04``.
@@ -28,7 +30,7 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import add_months
 from ..governance.organisation import JOINT, Organisation
 from ..governance.statutory import Route
-from ..models import AuditEvent, Case, Contract
+from ..models import AuditEvent, Case, Contract, Payment
 from ..scheduling.config import Schedule
 from ..scheduling.runner import schedule_for
 from ..scheduling.sweeps import next_occurrence, review_every
@@ -68,6 +70,22 @@ TENDER_COLUMNS = (
     "Expected start date",
     "Expected end date",
 )
+
+
+SPEND_THRESHOLD = Decimal(500)  # the Code: "expenditure exceeding £500", credit notes included
+SPEND_COLUMNS = (
+    "Body",
+    "Date paid",
+    "Transaction number",
+    "Amount excluding VAT",
+    "Irrecoverable VAT",
+    "Supplier",
+    "Expense type",
+    "Department",
+    "Purpose",
+    "Contract reference",
+)
+REDACTED = "Redacted: personal data"
 
 
 @dataclass(frozen=True, order=True)
@@ -190,6 +208,36 @@ def tender_rows(core: Core, session: Session, authority: str, quarter: Quarter) 
         yield row
 
 
+def spend_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
+    """The council's payments over £500 (or credit notes over £500) made in the quarter, by date; a payment to
+    a person has the name withheld."""
+    body = core.governance.organisation.authorities[authority].name
+    payments = (
+        select(Payment, Contract.reference)
+        .outerjoin(Contract, Contract.id == Payment.contract_id)
+        .where(
+            Payment.authority == authority,
+            Payment.paid_on >= quarter.starts,
+            Payment.paid_on <= quarter.ends,
+            or_(Payment.amount > SPEND_THRESHOLD, Payment.amount < -SPEND_THRESHOLD),
+        )
+        .order_by(Payment.paid_on, Payment.transaction_number)
+    )
+    for payment, reference in session.execute(payments):
+        yield [
+            body,
+            payment.paid_on.isoformat(),
+            payment.transaction_number,
+            f"{payment.amount:.2f}",
+            f"{payment.irrecoverable_vat:.2f}",
+            REDACTED if payment.to_individual else payment.supplier_name,
+            payment.expense_type,
+            payment.department,
+            payment.purpose,
+            reference or "",
+        ]
+
+
 def _department(org: Organisation, authority: str, pillar: str) -> str:
     """The category pillar responsible (for a joint contract, on behalf of both councils)."""
     return (f"{org.joint_name}: " if authority == JOINT else "") + org.pillars[pillar].name
@@ -213,7 +261,7 @@ def _midnight(day: date) -> datetime:
 
 # The people who publish a council's transparency data: its intelligence team and those who answer for it.
 PUBLISHERS = ("intelligence_analyst", "head_of_category", "director", "s151_officer", "administrator")
-FILES = {"contracts": CONTRACT_COLUMNS, "tenders": TENDER_COLUMNS}
+FILES = {"contracts": CONTRACT_COLUMNS, "tenders": TENDER_COLUMNS, "spend": SPEND_COLUMNS}
 
 
 def publishing_councils(actor: Actor) -> list[str]:
@@ -234,4 +282,6 @@ def quarterly_file(
         raise NotPermitted(f"Only {authority}'s intelligence team and its senior officers publish its files")
     if kind == "contracts":
         return contract_rows(core, session, schedule_for(core), authority, quarter)
+    if kind == "spend":
+        return spend_rows(core, session, authority, quarter)
     return tender_rows(core, session, authority, quarter)

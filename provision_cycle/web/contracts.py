@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Task
-from ..services import documents, people, reading, register_file, transparency
+from ..services import documents, people, reading, register_file, spend, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
@@ -142,8 +142,11 @@ def show(contract_id: int):
         page = reading.case_page(core(), session, me(), contract.case_id)
         tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id).order_by(Task.due_on)))
         manager = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
+        paid, payments = spend.contract_spend(session, contract.id)
     return render(
         "contracts/show.html",
+        paid=paid,
+        payments=payments,
         contract=contract,
         page=page,
         tasks=tasks,

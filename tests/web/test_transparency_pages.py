@@ -14,7 +14,7 @@ def test_an_analyst_downloads_their_councils_files_by_quarter(core, db, browser)
     page = analyst.get("/contracts/transparency").text
     assert "Oxfordshire County Council</caption>" in page and "Cherwell District Council</caption>" not in page
     assert "January to March 2026 (2025/26 quarter 4) (so far)" in page  # the test clock: 2 March 2026
-    assert page.count("/contracts/transparency/OCC/") == 16  # 8 quarters, 2 files each
+    assert page.count("/contracts/transparency/OCC/") == 24  # 8 quarters, 3 files each
     download = analyst.get("/contracts/transparency/OCC/2026-01/contracts.csv")
     assert download.mimetype == "text/csv"
     assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-contracts-2026-01.csv"'
@@ -33,4 +33,20 @@ def test_other_people_and_wrong_addresses_get_nothing(core, db, browser):
     refused = cherwell.get("/contracts/transparency/OCC/2026-01/contracts.csv", status=403).text
     assert "Only OCC&#39;s intelligence team and its senior officers publish its files" in refused
     cherwell.get("/contracts/transparency/CDC/2026-02/contracts.csv", status=404)
-    cherwell.get("/contracts/transparency/CDC/2026-01/spend.csv", status=404)
+    cherwell.get("/contracts/transparency/CDC/2026-01/salaries.csv", status=404)
+
+
+def test_a_contract_page_shows_what_has_been_paid_under_it(core, db, browser):
+    from provision_cycle.models import Contract
+    from provision_cycle.services.spend import load_spend
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    officer = browser(people.officer)
+    assert "No payments loaded against it" in officer.get(f"/contracts/{contract_id}").text
+    with db.reading() as session:
+        reference = session.get(Contract, contract_id).reference
+    spend = f"Council,Transaction number,Date paid,Supplier,Amount,Contract reference\nOCC,T-1,2026-01-05,S,1250,{reference}\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    assert "£1,250.00 in 1 payment<" in officer.get(f"/contracts/{contract_id}").text
+    officer.get("/contracts/transparency/OCC/2026-01/spend.csv", status=403)  # an officer does not publish it

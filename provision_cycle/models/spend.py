@@ -1,0 +1,37 @@
+"""What the councils paid their suppliers, loaded from their finance systems: the spend behind the register,
+and the Transparency Code's quarterly file of expenditure over £500."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        # The finance system's transaction number: a payment loaded twice is refused, not counted twice.
+        UniqueConstraint("authority", "transaction_number", name="uq_payments_transaction"),
+        Index("ix_payments_paid", "authority", "paid_on"),
+        Index("ix_payments_contract", "contract_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority: Mapped[str] = mapped_column(String(10))  # the council that paid (never joint)
+    transaction_number: Mapped[str] = mapped_column(String(60))
+    paid_on: Mapped[date]
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal]  # excluding VAT; a credit note is negative
+    irrecoverable_vat: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    expense_type: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    # Paid to a person, not an organisation: the name is not published (the Code's redaction of personal data).
+    to_individual: Mapped[bool] = mapped_column(default=False)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)

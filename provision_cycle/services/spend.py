@@ -1,0 +1,193 @@
+"""Spend: the payments a council's finance system made, loaded from its CSV export.
+
+A file is checked whole and loaded in one transaction or not at all, like a register file: every problem is
+named by line and column. A payment is known by its council and the finance system's transaction number, so
+a file loaded twice is refused rather than counted twice. A payment may name the contract it was made under
+(by the register's reference), which is how a contract's spend to date is known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import NotPermitted
+from ..governance.organisation import JOINT
+from ..models import Contract, Payment
+from ..workflow.engine import parse_money
+from .spreadsheet import FileProblem, FileRefused, Layout, day, plain, read_table, unguarded, yes_or_no
+
+LAYOUT = Layout(
+    headings={
+        "authority": ("Council", "Authority", "Body name"),
+        "transaction_number": ("Transaction number", "Transaction", "Transaction ID"),
+        "paid_on": ("Date paid", "Payment date", "Date"),
+        "supplier_name": ("Supplier", "Supplier name", "Beneficiary"),
+        "amount": ("Amount excluding VAT", "Amount", "Net amount"),
+        "irrecoverable_vat": ("Irrecoverable VAT",),
+        "expense_type": ("Expense type", "Expenditure category"),
+        "department": ("Department", "Service", "Directorate"),
+        "purpose": ("Purpose", "Description"),
+        "contract_reference": ("Contract reference", "Contract"),
+        "to_individual": ("Paid to an individual", "Individual"),
+    },
+    required=("authority", "transaction_number", "paid_on", "supplier_name", "amount"),
+    what="spend file",
+)
+LIMITS = {"transaction_number": 60, "supplier_name": 200, "expense_type": 200, "department": 200, "purpose": 5000}
+MAX_ROWS = 500_000  # a large council's year of payments
+
+
+@dataclass
+class SpendLoad:
+    payments: list[Payment]
+    digest: str
+    loaded: bool = False
+    by_council: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((payment.amount for payment in self.payments), Decimal(0))
+
+
+def load_spend(
+    core: Core, data: bytes, *, actor_id: int, councils: Collection[str] | None = None, apply: bool = False
+) -> SpendLoad:
+    """Check a spend file and, with ``apply``, load it: all of it in one transaction, or nothing. ``councils``
+    are those the actor may load for (None: the command line's operator, any)."""
+    digest = hashlib.sha256(data).hexdigest()
+    with core.db.unit_of_work() as session:
+        if councils is not None and not councils:
+            raise NotPermitted("Only a council's administrator can load its spend")
+        payments = _read(core, session, data, councils)
+        load = SpendLoad(payments, digest, by_council=Counter(p.authority for p in payments))
+        if not apply:
+            return load
+        now = core.engine.clock()
+        for payment in payments:
+            payment.loaded_at = now
+        session.add_all(payments)
+        session.flush()
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="load_spend",
+            data={"payments": len(payments), "sha256": digest, "total": f"{load.total:.2f}"},
+        )
+        load.loaded = True
+        return load
+
+
+def _read(core: Core, session: Session, data: bytes, councils: Collection[str] | None) -> list[Payment]:
+    problems: list[FileProblem] = []
+    table = read_table(data, LAYOUT, problems)
+    org = core.governance.organisation
+    authorities = {
+        plain(spelling): code for code, a in org.authorities.items() for spelling in (code, a.name, a.short_name)
+    }
+    rows: list[tuple[int, dict[str, Any], str]] = []
+    for line, cells in table.rows:
+        if line > MAX_ROWS + 1:
+            problems.append(FileProblem(line, "", f"A file can hold up to {MAX_ROWS:,} payments: split it"))
+            break
+        values, wrong = {}, {}
+        for name in table.columns:
+            text = table.cell(cells, name)
+            try:
+                values[name] = _parse(name, text, authorities, councils)
+            except ValueError as error:
+                wrong[name] = str(error)
+        for name in sorted(wrong, key=table.position):
+            problems.append(FileProblem(line, table.heading(name), wrong[name]))
+        if not wrong:
+            rows.append((line, values, values.pop("contract_reference", "") or ""))
+    if not rows and not problems:
+        problems.append(FileProblem(0, "", "The file has headings but no payments"))
+    contracts = _contracts(session, {reference for _, _, reference in rows if reference})
+    payments: list[Payment] = []
+    for line, values, reference in rows:
+        contract = contracts.get(reference)
+        if reference and (contract is None or contract.authority not in (values["authority"], JOINT)):
+            council = org.authorities[values["authority"]].name
+            problems.append(FileProblem(line, table.heading("contract_reference"),
+                                        f"{reference} is not a contract in {council}'s register"))  # fmt: skip
+            continue
+        payments.append(Payment(**values, contract_id=contract.id if contract else None))
+    problems += _already_there(
+        session, [(line, values) for line, values, _ in rows], table.heading("transaction_number")
+    )
+    if problems:
+        raise FileRefused(sorted(problems, key=lambda p: p.line))
+    return payments
+
+
+def _parse(name: str, text: str, authorities: dict[str, str], councils: Collection[str] | None) -> Any:
+    if name in LAYOUT.required and not text:
+        raise ValueError(f"Enter the {LAYOUT.headings[name][0].lower()}")
+    if name == "authority":
+        if plain(text) not in authorities:
+            raise ValueError(f"{text!r} is not a council: a payment is made by one council, not jointly")
+        code = authorities[plain(text)]
+        if councils is not None and code not in councils:
+            raise ValueError(f"You can load spend for {' and '.join(sorted(councils))} only")
+        return code
+    if name == "paid_on":
+        return day(text)
+    if name in ("amount", "irrecoverable_vat"):
+        if not text:
+            return Decimal(0)
+        negative = text.startswith("-") or (text.startswith("(") and text.endswith(")"))  # a credit note
+        value = parse_money(text.strip("-()"))
+        if value is None:
+            raise ValueError(f"{text!r} is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)")
+        return -value if negative else value
+    if name == "to_individual":
+        return yes_or_no(text)
+    if name == "contract_reference":
+        return text.upper()
+    text = unguarded(text)
+    if len(text) > LIMITS[name]:
+        raise ValueError(f"At most {LIMITS[name]} characters")
+    return text
+
+
+def _contracts(session: Session, references: set[str]) -> dict[str, Contract]:
+    return {c.reference: c for c in session.scalars(select(Contract).where(Contract.reference.in_(sorted(references))))}
+
+
+def _already_there(session: Session, rows: list[tuple[int, dict[str, Any]]], heading: str) -> list[FileProblem]:
+    """A payment already loaded, or twice in the file (the same council and transaction number)."""
+    keys = [(values["authority"], values["transaction_number"]) for _, values in rows]
+    loaded: set[tuple[str, str]] = set()
+    for chunk in range(0, len(keys), 500):
+        found = session.execute(
+            select(Payment.authority, Payment.transaction_number).where(
+                tuple_(Payment.authority, Payment.transaction_number).in_(keys[chunk : chunk + 500])
+            )
+        )
+        loaded.update((authority, number) for authority, number in found)
+    problems, seen = [], {}
+    for (line, _), key in zip(rows, keys, strict=True):
+        if key in loaded:
+            problems.append(FileProblem(line, heading, f"Transaction {key[1]} is already loaded"))
+        elif key in seen:
+            problems.append(FileProblem(line, heading, f"Transaction {key[1]} is also on line {seen[key]}"))
+        else:
+            seen[key] = line
+    return problems
+
+
+def contract_spend(session: Session, contract_id: int) -> tuple[Decimal, int]:
+    """What has been paid under a contract (credit notes netted off), and in how many payments."""
+    total, count = session.execute(
+        select(func.coalesce(func.sum(Payment.amount), 0), func.count()).where(Payment.contract_id == contract_id)
+    ).one()
+    return Decimal(total), count
