@@ -16,7 +16,8 @@ LONDON = ZoneInfo("Europe/London")
 def money(value: Decimal | int | float | str | None) -> str:
     if value in (None, ""):
         return ""
-    return f"£{Decimal(value):,.2f}"
+    amount = Decimal(value)
+    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"  # a credit note: -£80.00
 
 
 def day(value: date | datetime | str | None) -> str:

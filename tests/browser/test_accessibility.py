@@ -88,7 +88,8 @@ def _register_load_violations(site, chromium, tmp_path) -> list[str]:
     admin = create_user(site.core.db, ("administrator", "OCC"))
     give_password(site.core.db, admin)
     context, page = _signed_in(chromium, site, admin)
-    problems = _violations(page, "/contracts/load")
+    problems = _violations(page, "/contracts/load") + _violations(page, "/contracts/payments/load")
+    page.goto("/contracts/load")
     register = tmp_path / "register.csv"
     for row, heading in (
         ("Desks,Desk Ltd,OCC,Kettles,goods,10,2026-01-01,2028-01-01,Cora Contracts", "Load contracts from"),
