@@ -356,15 +356,21 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     from .services.spend import load_spend
 
     today = core.engine.today()
+    columns = (Contract.reference, Contract.authority, Contract.supplier_name, Contract.value, Contract.start_date,
+               Contract.end_date)  # fmt: skip
     with core.db.reading() as session:
-        contracts = session.execute(select(Contract.reference, Contract.authority, Contract.supplier_name)).all()
+        contracts = session.execute(select(*columns)).all()
     lines = ["Council,Transaction number,Date paid,Supplier,Amount,Expense type,Contract reference"]
-    for n, (reference, authority, supplier) in enumerate(contracts):
+    for n, (reference, authority, supplier, value, start, end) in enumerate(contracts):
+        payer = "OCC" if authority == "JOINT" else authority  # a joint contract's payments go through one ledger
+        monthly = value / max(1, (end - start).days // 30)  # paid monthly, about evenly over its life
         for month in range(rng.choice([0, 1, 2, 3])):
             paid = today - timedelta(days=30 * month + rng.randint(1, 28))
-            payer = "OCC" if authority == "JOINT" else authority
-            amount = rng.choice([180, 450, 920, 2400, 7800, 15500])
-            lines.append(f"{payer},DEMO-{n:04d}-{month},{paid.isoformat()},{supplier},{amount}.00,Supplies,{reference}")
+            amount = monthly * Decimal(rng.uniform(0.7, 1.1))
+            lines.append(f"{payer},DEMO-{n:04d}-{month},{paid},{supplier},{amount:.2f},Supplies,{reference}")
+        if n == 0:  # one contract paid beyond its value, as the overview will point out
+            extra = f"{today - timedelta(days=3)},{supplier},{value:.2f},Extra works"
+            lines.append(f"{payer},DEMO-{n:04d}-X,{extra},{reference}")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
     return len(load.payments)
 

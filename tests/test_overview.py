@@ -85,3 +85,31 @@ def test_what_is_counted_is_what_the_person_may_see_and_chose(core, db):
     assert live(people.head) == [2] and live(cherwell.head) == [2]  # their own council's and the joint one
     assert live(people.head, pillar="eni") == [1] and live(people.head, authority="CDC") == [1]
     assert live(create_user(db, ("requester", "OCC"))) == []  # a requester sees only their own requests
+
+
+def test_spend_this_financial_year_and_the_contracts_paid_beyond_their_value(core, db, clock):
+    from provision_cycle.models import Contract
+    from provision_cycle.services.spend import load_spend
+
+    people = hub_people(db)
+    small = _contract(core, people, "Small", date(2027, 1, 1), value="1000")
+    big = _contract(core, people, "Big", date(2027, 1, 1), value="90000", category="waste")
+    with db.reading() as session:
+        small_ref, big_ref = (session.get(Contract, c).reference for c in (small, big))
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference\n"
+        f"OCC,T-1,2025-12-01,S,1500,{small_ref}\n"  # this financial year (from 1 April 2025)
+        f"OCC,T-2,2025-03-31,S,200,{small_ref}\n"  # the last one: over the value all the same
+        f"OCC,T-3,2026-01-10,S,5000,{big_ref}\n"
+        "OCC,T-4,2026-02-01,S,700,\n"
+        "CDC,C-1,2026-02-01,S,900,\n"  # Cherwell's: not for OCC's staff
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    seen = _overview(core, db, people.head).spend
+    assert seen.year_starts == date(2025, 4, 1)
+    assert (seen.paid, seen.under_contract) == (Decimal("7200.00"), Decimal("6500.00"))
+    assert [(o.reference, o.value, o.paid) for o in seen.overspent] == [
+        (small_ref, Decimal("1000.00"), Decimal("1700.00"))
+    ]
+    waste = _overview(core, db, people.head, pillar="eni").spend
+    assert (waste.paid, waste.overspent) == (Decimal("5000.00"), [])

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..governance.calendar import add_months
 from ..governance.organisation import JOINT
-from ..models import ApprovalStep, Case, Contract, StepStatus, Task, TaskStatus
+from ..models import ApprovalStep, Case, Contract, Payment, StepStatus, Task, TaskStatus
 from ..workflow.engine import Actor
-from .reading import at_an_end, visible_cases, visible_contracts
+from .reading import at_an_end, staff_authorities, visible_cases, visible_contracts
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
@@ -42,6 +42,23 @@ class Horizon:
 
 
 @dataclass(frozen=True)
+class Overspent:
+    contract_id: int
+    reference: str
+    title: str
+    value: Decimal
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class Spend:
+    year_starts: date  # 1 April: the financial year so far
+    paid: Decimal  # this financial year, excluding VAT (credit notes netted off)
+    under_contract: Decimal  # of which paid under a contract in the register
+    overspent: list[Overspent]  # contracts paid more than their value, the furthest over first (at most 10)
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -49,6 +66,7 @@ class Overview:
     oldest_approval: datetime | None  # when the longest-waiting step opened
     tasks_open: int
     tasks_overdue: int
+    spend: Spend
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -73,6 +91,7 @@ def pipeline_overview(
         horizons=_horizons(core, session, today, contracts),
         **_approvals(session, open_cases),
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
+        spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
     )
 
 
@@ -140,3 +159,28 @@ def _tasks(session: Session, today: date, cases: list) -> dict:
         .where(Task.status == TaskStatus.OPEN, *cases)
     ).one()
     return {"tasks_open": count, "tasks_overdue": overdue}
+
+
+def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pillar: str, authority: str) -> Spend:
+    """Payments are a council's: its staff see them. A pillar's are those made under its contracts."""
+    year_starts = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    councils = sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
+    this_year = [Payment.authority.in_(councils), Payment.paid_on >= year_starts, Payment.paid_on <= today]
+    under = select(Contract.id).where(*contracts)
+    paid, under_contract = session.execute(
+        select(
+            func.coalesce(func.sum(Payment.amount), 0),
+            func.coalesce(func.sum(Payment.amount).filter(Payment.contract_id.is_not(None)), 0),
+        ).where(*this_year, Payment.contract_id.in_(under) if pillar else true())
+    ).one()
+    paid_so_far = func.sum(Payment.amount)
+    overspent = session.execute(
+        select(Contract.id, Contract.reference, Contract.title, Contract.value, paid_so_far)
+        .join(Payment, Payment.contract_id == Contract.id)
+        .where(*contracts)
+        .group_by(Contract.id, Contract.reference, Contract.title, Contract.value)
+        .having(paid_so_far > Contract.value)
+        .order_by((paid_so_far - Contract.value).desc())
+        .limit(10)
+    )
+    return Spend(year_starts, Decimal(paid), Decimal(under_contract), [Overspent(*row) for row in overspent])

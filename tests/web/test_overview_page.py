@@ -35,3 +35,18 @@ def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
     analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
     assert 'href="/overview"' in analyst.get("/my-work").text
     assert "Overview" in analyst.get("/overview?pillar=nonsense&authority=XYZ").text  # unknown filters: all
+
+
+def test_the_overview_shows_spend_and_the_contracts_paid_beyond_their_value(core, db, browser):
+    from provision_cycle.models import Contract
+    from provision_cycle.services.spend import load_spend
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)  # worth 10,000
+    with db.reading() as session:
+        reference = session.get(Contract, contract_id).reference
+    spend = f"Council,Transaction number,Date paid,Supplier,Amount,Contract reference\nOCC,T-1,2026-01-05,S,12500,{reference}\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    page = browser(people.head).get("/overview").text
+    assert "Paid since 1 April 2025, excluding VAT:" in page and "<strong>£12,500.00</strong>" in page
+    assert "Contracts paid more than their value" in page and "£2,500.00" in page
