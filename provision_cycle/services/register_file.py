@@ -6,9 +6,9 @@ and the column's heading as the file spells it, and a file with any problem load
 in one transaction, each contract through ``import_contract`` (its case, its frozen route, its opening audit
 event), so the scheduler raises its renewal and review tasks from the next run.
 
-The register's own CSV export loads back: its columns are understood (names for councils, categories and
-statuses, contract managers by name), and those the system works out itself (the reference, the regime and
-the route) are ignored.
+The register's own CSV export loads back: its columns are understood (names for councils, categories, routes
+and statuses, contract managers by name), and those the system works out itself (the reference and the
+regime) are ignored.
 """
 
 from __future__ import annotations

@@ -185,6 +185,12 @@ def _already_there(session: Session, rows: list[tuple[int, dict[str, Any]]], hea
     return problems
 
 
+def contract_payments(session: Session, contract_id: int, limit: int = 20) -> list[Payment]:
+    """The latest payments under a contract, newest first."""
+    latest = select(Payment).where(Payment.contract_id == contract_id)
+    return list(session.scalars(latest.order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit)))
+
+
 def contract_spend(session: Session, contract_id: int) -> tuple[Decimal, int]:
     """What has been paid under a contract (credit notes netted off), and in how many payments."""
     total, count = session.execute(

@@ -148,10 +148,12 @@ def show(contract_id: int):
         tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id).order_by(Task.due_on)))
         manager = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
         paid, payments = spend.contract_spend(session, contract.id)
+        latest = spend.contract_payments(session, contract.id)
     return render(
         "contracts/show.html",
         paid=paid,
         payments=payments,
+        latest_payments=latest,
         contract=contract,
         page=page,
         tasks=tasks,
