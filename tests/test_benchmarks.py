@@ -34,3 +34,10 @@ def test_the_transition_benchmark_prints_its_table(kind, capsys):
 def test_the_sweep_benchmark_prints_its_table(kind, capsys):
     assert sweep.main(["--contracts", "3000", "--rounds", "1", "--db", kind]) == 0
     assert re.search(rf"^{kind}\s+[\d.]+\s+[\d,]+\s+[\d.]+", capsys.readouterr().out, re.M)
+
+
+def test_the_sweep_benchmark_runs_benchmarks_md_b5_window(kind, capsys):
+    """One 3-month lead time for every contract: its own count of tasks, checked against Python's."""
+    assert sweep.main(["--contracts", "3000", "--rounds", "1", "--db", kind, "--window-months", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "with one 3-month lead time" in printed and re.search(rf"^{kind}\s+[\d.]+\s+[\d,]+\s+", printed, re.M)
