@@ -108,7 +108,8 @@ def _read(core: Core, session: Session, data: bytes, councils: Collection[str] |
         for name in sorted(wrong, key=table.position):
             problems.append(FileProblem(line, table.heading(name), wrong[name]))
         if not wrong:
-            rows.append((line, values, values.pop("contract_reference", "") or ""))
+            reference = values.pop("contract_reference", "")  # a link to make, not a column of the payment
+            rows.append((line, values, reference))
     if not rows and not problems:
         problems.append(FileProblem(0, "", "The file has headings but no payments"))
     contracts = _contracts(session, {reference for _, _, reference in rows if reference})
