@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, func, not_, or_, select, true
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -124,20 +125,20 @@ def _states(core: Core, session: Session, open_cases: list) -> list[StateCount]:
 
 
 def _horizons(core: Core, session: Session, today: date, contracts: list) -> list[Horizon]:
+    """One pass over the end-date range of the longest horizon, each contract counted in its band."""
     running = select(Case.id).where(Case.stage == "contract", not_(at_an_end(core)))
-    horizons, after = [], 0
-    for months in HORIZONS:
-        count, value = session.execute(
-            select(func.count(), func.sum(Contract.value)).where(
-                *contracts,
-                Contract.case_id.in_(running),
-                Contract.end_date >= today if after == 0 else Contract.end_date > add_months(today, after),
-                Contract.end_date <= add_months(today, months),
-            )
-        ).one()
-        horizons.append(Horizon(after, months, count, value or Decimal(0)))
-        after = months
-    return horizons
+    ends = [add_months(today, months) for months in HORIZONS]
+    band = sql_case(*((Contract.end_date <= end, months) for end, months in zip(ends, HORIZONS, strict=True)))
+    rows = session.execute(
+        select(band, func.count(), func.sum(Contract.value))
+        .where(*contracts, Contract.case_id.in_(running), Contract.end_date >= today, Contract.end_date <= ends[-1])
+        .group_by(band)
+    )
+    found = {months: (count, value) for months, count, value in rows}
+    return [
+        Horizon(after, months, found.get(months, (0, None))[0], found.get(months, (0, None))[1] or Decimal(0))
+        for after, months in zip((0, *HORIZONS), HORIZONS, strict=False)
+    ]
 
 
 def _approvals(session: Session, open_cases: list) -> dict:
