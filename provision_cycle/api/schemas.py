@@ -363,6 +363,26 @@ class OcdsReleasePackage(BaseModel):
     releases: list[dict[str, Any]]
 
 
+class PaymentOut(BaseModel):
+    id: int
+    authority: str
+    transaction_number: str
+    paid_on: date
+    supplier_name: str = Field(description="'Redacted: personal data' for a payment to a person")
+    amount: Money = Field(description="Excluding VAT; a credit note is negative")
+    irrecoverable_vat: Money
+    expense_type: str
+    department: str
+    purpose: str
+
+
+class ContractPayments(Page):
+    """What has been paid under a contract (from the spend loaded), newest first."""
+
+    paid: Money
+    items: list[PaymentOut]
+
+
 class ContractList(Page):
     items: list[ContractOut]
 

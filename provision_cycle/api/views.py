@@ -14,10 +14,11 @@ from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..models import AuditEvent, Case, Task
 from ..models.cases import declaration_blocks
-from ..services import ocds, reading, teams
+from ..services import ocds, reading, spend, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
+from ..services.transparency import REDACTED
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import ActionRequest, Actor
 from . import schemas as s
@@ -585,6 +586,48 @@ def list_contracts(query: s.ContractQuery):
 )
 def get_contract(contract_id: int):
     return _contract_response(contract_id)
+
+
+@operation(
+    api,
+    "GET",
+    "/contracts/{contract_id}/payments",
+    summary="What has been paid under a contract, newest first",
+    tag="Contracts",
+    query=s.PageQuery,
+    response=s.ContractPayments,
+    errors=(404,),
+)
+def contract_payments(contract_id: int, query: s.PageQuery):
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, current_actor(), contract_id)
+        paid, total = spend.contract_spend(session, contract.id)
+        payments = spend.contract_payments(
+            session, contract.id, limit=query.per_page, offset=(query.page - 1) * query.per_page
+        )
+        return json_response(
+            s.ContractPayments(
+                page=query.page,
+                per_page=query.per_page,
+                total=total,
+                paid=_money(paid),
+                items=[
+                    s.PaymentOut(
+                        id=p.id,
+                        authority=p.authority,
+                        transaction_number=p.transaction_number,
+                        paid_on=p.paid_on,
+                        supplier_name=REDACTED if p.to_individual else p.supplier_name,
+                        amount=_money(p.amount),
+                        irrecoverable_vat=_money(p.irrecoverable_vat),
+                        expense_type=p.expense_type,
+                        department=p.department,
+                        purpose=p.purpose,
+                    )
+                    for p in payments
+                ],
+            )
+        )
 
 
 def _contract_response(contract_id: int) -> Response:

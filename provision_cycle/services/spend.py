@@ -186,10 +186,11 @@ def _already_there(session: Session, rows: list[tuple[int, dict[str, Any]]], hea
     return problems
 
 
-def contract_payments(session: Session, contract_id: int, limit: int = 20) -> list[Payment]:
-    """The latest payments under a contract, newest first."""
+def contract_payments(session: Session, contract_id: int, limit: int = 20, offset: int = 0) -> list[Payment]:
+    """The payments under a contract, newest first: ``limit`` of them from ``offset``."""
     latest = select(Payment).where(Payment.contract_id == contract_id)
-    return list(session.scalars(latest.order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit)))
+    ordered = latest.order_by(Payment.paid_on.desc(), Payment.id.desc())
+    return list(session.scalars(ordered.limit(limit).offset(offset)))
 
 
 def contract_spend(session: Session, contract_id: int) -> tuple[Decimal, int]:

@@ -293,3 +293,30 @@ def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db
 
     assert api(people.officer).call("DELETE", f"{members}/{people.legal}", status=200).json["members"] == []
     api(people.officer).call("DELETE", f"{members}/{people.legal}", status=404)
+
+
+def test_a_contracts_payments_newest_first_with_personal_names_withheld(api, core, db):
+    from provision_cycle.models import Contract
+    from provision_cycle.services.spend import load_spend
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    with db.reading() as session:
+        reference = session.get(Contract, contract_id).reference
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Individual\n"
+        f"OCC,T-1,2026-01-05,Supplier 0,1250,{reference},no\n"
+        f"OCC,T-2,2026-02-05,Jo Bloggs,(50),{reference},yes\n"
+        f"OCC,T-3,2026-02-20,Supplier 0,700,{reference},no\n"
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    officer = api(people.officer)
+    first = officer.get(f"/contracts/{contract_id}/payments?per_page=2").get_json()
+    assert (first["total"], first["paid"]) == (3, "1900.00")
+    assert [(p["transaction_number"], p["amount"], p["supplier_name"]) for p in first["items"]] == [
+        ("T-3", "700.00", "Supplier 0"),
+        ("T-2", "-50.00", "Redacted: personal data"),
+    ]
+    second = officer.get(f"/contracts/{contract_id}/payments?per_page=2&page=2").get_json()
+    assert [p["transaction_number"] for p in second["items"]] == ["T-1"]
+    api(create_user(db, ("category_officer", "CDC", "cnc"))).get(f"/contracts/{contract_id}/payments", status=404)
