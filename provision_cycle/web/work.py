@@ -34,6 +34,7 @@ def my_work():
             notifications=notes,
             answered=reading.answered_approval_requests(session, actor, notes),
             workflows=core().workflows,
+            overseeing=any(role in OVERSIGHT_ROLES for role, _, _ in actor.roles),
         )
 
 

@@ -32,8 +32,10 @@ def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
     officer = browser(people.officer)
     officer.get("/overview", status=403)
     assert 'href="/overview"' not in officer.get("/my-work").text
+    assert 'id="oversight"' not in officer.get("/my-work").text
     analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
-    assert 'href="/overview"' in analyst.get("/my-work").text
+    landing = analyst.get("/my-work").text
+    assert 'href="/overview"' in landing and 'id="oversight"' in landing and "/contracts/transparency" in landing
     assert "Overview" in analyst.get("/overview?pillar=nonsense&authority=XYZ").text  # unknown filters: all
 
 
