@@ -51,10 +51,11 @@ def _blueprints(app: Flask) -> None:
     from .cases import cases
     from .contracts import contracts
     from .links import links
+    from .loading import loading
     from .public import public
     from .requests import requests
     from .tasks import tasks
     from .work import work
 
-    for blueprint in (public, auth, work, requests, cases, approvals, contracts, tasks, admin, links):
+    for blueprint in (public, auth, work, requests, cases, approvals, contracts, loading, tasks, admin, links):
         app.register_blueprint(blueprint)

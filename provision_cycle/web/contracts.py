@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
-
 from flask import Blueprint, Response, flash, redirect, request, stream_with_context, url_for
 from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Task
-from ..services import documents, people, reading, register_file, spend, transparency
+from ..services import reading, spend, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
     manager_choices,
     may_assign_contract_manager,
 )
-from ..services.spreadsheet import FileRefused, csv_lines
+from ..services.spreadsheet import csv_lines
 from .common import core, me, render
-from .filters import day, money
-from .forms import ContractManagerForm, LoadRegisterForm, RegisterFileForm, apply_errors, colleague_options
-from .security import ADMIN_ROLES, roles_required, signed_in
+from .forms import ContractManagerForm, apply_errors, colleague_options
+from .security import roles_required, signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
 CSV_COLUMNS = (
@@ -196,134 +189,6 @@ def change_manager(contract_id: int):
         contract=contract,
         form=form,
         current=current.get(contract.contract_manager_id, "Nobody is named yet (its tasks go to its requester)"),
-    )
-
-
-MAX_LOADED_FILE = 5 * 1024 * 1024  # base64 in the confirmation form, it stays under the request limit
-
-
-@dataclass(frozen=True)
-class Loading:
-    """A kind of file an administrator loads: checked first, then confirmed (the register, spend)."""
-
-    kind: str
-    title: str
-    noun: str  # one of what it holds: "contract", "payment"
-    intro: str  # the template that says what the file holds
-    load: Callable[..., Any]  # the service: (core, data, actor_id=, councils=, apply=)
-    items: Callable[[Any], list]  # what a checked file holds
-    total: Callable[[Any], Decimal]
-    preview: tuple[str, ...]  # the headings of the table of what it holds
-    row: Callable[[Any, Any], list[str]]  # (organisation, item) -> that table's row
-    loaded: Callable[[Any], str]  # what to say once loaded
-    then: str  # where to go once loaded
-
-
-LOADINGS = {
-    "register": Loading(
-        kind="register",
-        title="Load contracts from a spreadsheet",
-        noun="contract",
-        intro="contracts/load_register_intro.html",
-        load=register_file.load_register,
-        items=lambda load: load.contracts,
-        total=lambda load: load.total_value,
-        preview=("Title", "Supplier", "Council", "Category", "Value", "Starts", "Ends"),
-        row=lambda org, c: [
-            c.title,
-            c.supplier_name,
-            c.authority,
-            org.categories[c.category].name,
-            money(c.value),
-            day(c.start_date),
-            day(c.end_date),
-        ],  # fmt: skip
-        loaded=lambda load: f"{load.references[0]} to {load.references[-1]}. The scheduler raises their tasks next.",
-        then="contracts.register",
-    ),
-    "spend": Loading(
-        kind="spend",
-        title="Load payments from the finance system",
-        noun="payment",
-        intro="contracts/load_spend_intro.html",
-        load=spend.load_spend,
-        items=lambda load: load.payments,
-        total=lambda load: load.total,
-        preview=("Council", "Date paid", "Transaction", "Supplier", "Amount", "Contract"),
-        row=lambda org, p: [
-            p.authority,
-            day(p.paid_on),
-            p.transaction_number,
-            p.supplier_name,
-            money(p.amount),
-            "yes" if p.contract_id else "",
-        ],  # fmt: skip
-        loaded=lambda load: "Each contract's page shows what has been paid under it.",
-        then="contracts.register",
-    ),
-}
-
-
-@contracts.route("/load", methods=["GET", "POST"], defaults={"kind": "register"})
-@contracts.route("/payments/load", methods=["GET", "POST"], defaults={"kind": "spend"})
-@roles_required(*ADMIN_ROLES)
-def load(kind: str):
-    """Load a file (the council's existing register, its payments): check it first, then confirm."""
-    loading, form = LOADINGS[kind], RegisterFileForm()
-    if form.validate_on_submit():
-        file = request.files.get("register")
-        data = file.read(MAX_LOADED_FILE + 1) if file is not None and file.filename else b""
-        if not data:
-            apply_errors(form, {"register": "Select the CSV file"})
-        elif len(data) > MAX_LOADED_FILE:
-            apply_errors(form, {"register": "The file must be 5 MB or smaller: split it into parts"})
-        else:
-            return _checked(loading, form, data, documents.safe_filename(file.filename))
-    return render("contracts/load.html", form=form, loading=loading, problems=[], status=400 if form.errors else 200)
-
-
-@contracts.post("/load/confirm", defaults={"kind": "register"})
-@contracts.post("/payments/load/confirm", defaults={"kind": "spend"})
-@roles_required(*ADMIN_ROLES)
-def load_confirm(kind: str):
-    loading, form = LOADINGS[kind], LoadRegisterForm()
-    try:
-        data = base64.b64decode(form.content.data or "", validate=True)
-    except ValueError:
-        data = b""
-    if not form.validate_on_submit() or not data:
-        flash("Upload the file again: the form had expired or the file did not come with it", "error")
-        return redirect(url_for(".load", kind=kind))
-    return _checked(loading, RegisterFileForm(formdata=None), data, form.filename.data or "", apply=True)
-
-
-def _checked(loading: Loading, upload: RegisterFileForm, data: bytes, filename: str, *, apply: bool = False):
-    """Check (or load) ``data``: its problems on the upload page, or what it holds for confirmation."""
-    try:
-        checked = loading.load(core(), data, actor_id=me().id, councils=people.administered_by(me()), apply=apply)
-    except FileRefused as refused:
-        apply_errors(upload, {"register": f"{filename}: {refused.message}"})
-        return render("contracts/load.html", form=upload, loading=loading, problems=refused.problems, status=400)
-    items = loading.items(checked)
-    count = f"{len(items):,} {loading.noun}{'' if len(items) == 1 else 's'}"
-    if checked.loaded:
-        flash(f"{count} from {filename} loaded: {loading.loaded(checked)}")
-        return redirect(url_for(loading.then, sort="newest"))
-    confirm = LoadRegisterForm(formdata=None, content=base64.b64encode(data).decode("ascii"), filename=filename)
-    confirm.submit.label.text = f"Load {count}"
-    org = core().governance.organisation
-    return render(
-        "contracts/load_check.html",
-        form=None,
-        confirm=confirm,
-        loading=loading,
-        by_council=checked.by_council,
-        total=loading.total(checked),
-        preview=[loading.row(org, item) for item in items[:50]],
-        more=len(items) > 50,
-        count=count,
-        filename=filename,
-        organisation=org,
     )
 
 
