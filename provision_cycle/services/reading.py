@@ -165,31 +165,13 @@ def approvals_waiting(
 
 
 def _moved_on_by_the_team(core: Core) -> ColumnElement[bool]:
-    """A case at a state of the pipeline where the category team takes it on (completes the conflicts
-    assessment, closes the tenders, publishes a notice, records the signature): not a gate, not the
-    requester's draft, not an end, and with a way forward for the case team that is not an escape (those
-    need a reason). Contracts reach their managers as tasks, so their cases are not listed here."""
-    by_workflow = []
-    for definition in core.workflows.definitions.values():
-        if definition.stage == "contract":
-            continue
-        states = sorted(
-            state.name
-            for state in definition.states.values()
-            if not (state.final or state.gate or state.editable)
-            and any(
-                "case_team" in t.by and not t.reason_required
-                for trigger in definition.triggers_from(state.name)
-                for t in definition.candidates(state.name, trigger)
-            )
-        )
-        by_workflow.append(
-            and_(
-                Case.workflow == definition.name,
-                Case.workflow_version == definition.version,
-                Case.state.in_(states),
-            )
-        )
+    """A case at a state of the pipeline where the category team takes it on (``WorkflowRegistry.team_states``).
+    Contracts reach their managers as tasks, so their cases are not listed here."""
+    by_workflow = [
+        and_(Case.workflow == name, Case.workflow_version == version, Case.state.in_(states))
+        for (name, version), states in core.workflows.team_states.items()
+        if core.workflows.get(name, version).stage != "contract"
+    ]
     return or_(*by_workflow) if by_workflow else false()
 
 

@@ -159,6 +159,28 @@ class WorkflowRegistry:
 
     definitions: dict[tuple[str, int], WorkflowDefinition]
 
+    @cached_property
+    def team_states(self) -> dict[tuple[str, int], tuple[str, ...]]:
+        """For each workflow version, the states at which the case team moves a case on (completes the
+        conflicts assessment, closes the tenders, publishes a notice, records the signature): not a gate, not
+        the requester's draft, not an end, with a way forward for the case team that is not an escape (those
+        need a reason). Worked out once: the registry does not change while the app runs."""
+        return {
+            key: tuple(
+                sorted(
+                    state.name
+                    for state in definition.states.values()
+                    if not (state.final or state.gate or state.editable)
+                    and any(
+                        "case_team" in t.by and not t.reason_required
+                        for trigger in definition.triggers_from(state.name)
+                        for t in definition.candidates(state.name, trigger)
+                    )
+                )
+            )
+            for key, definition in self.definitions.items()
+        }
+
     def get(self, name: str, version: int) -> WorkflowDefinition:
         return self.definitions[(name, version)]
 
