@@ -23,7 +23,8 @@ from . import rules
 
 # "line" is one line of text (a name, a number); "text" a paragraph.
 INPUT_TYPES = ("text", "line", "date", "money", "integer", "boolean")
-MAX_LENGTHS = {"text": 5000, "line": 200}  # the longest answer of each kind, unless the input says less
+MAX_TEXT = 5000  # the longest paragraph anyone is asked for, here or in a request's fields
+MAX_LENGTHS = {"text": MAX_TEXT, "line": 200}  # the longest answer of each kind, unless the input says less
 PSEUDO_ACTORS = {
     "requester": "the person who raised the case",
     "case_team": "the category team of the case's pillar and authority",

@@ -36,7 +36,7 @@ from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
 from . import statements as sql
 from .context import ActionContext
-from .definitions import TransitionDef, WorkflowDefinition, WorkflowRegistry
+from .definitions import MAX_TEXT, TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import EFFECTS, GUARDS, PREDICATES, RULES_OUT
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
@@ -44,7 +44,6 @@ MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
 CASE_TEAM_ROLES = ("category_officer", "category_manager", "head_of_category")
 STAGE_PREFIX = {"commissioning": "COM", "procurement": "PRC", "contract": "CMG"}
 SYSTEM_USERNAME = "system"
-MAX_TEXT = 5000
 # What a requester says about a request (the route and commencement date are also fields, set by officers
 # or imports); the web forms and the API ask for exactly these.
 REQUEST_FIELDS = (
@@ -1223,9 +1222,8 @@ def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str
                 errors[spec.name] = spec.unanswered
         else:
             parsed = _clean(value)
-            longest = spec.max_length or MAX_TEXT
-            if len(parsed) > longest:
-                errors[spec.name] = f"{spec.label} must be {longest} characters or fewer"
+            if spec.max_length is not None and len(parsed) > spec.max_length:
+                errors[spec.name] = f"{spec.label} must be {spec.max_length} characters or fewer"
         clean[spec.name] = parsed
     if errors:
         raise InvalidInput(errors)
