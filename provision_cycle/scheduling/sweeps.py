@@ -830,6 +830,9 @@ TASK_COLUMNS = (
 
 
 LEAD_DETAIL = " months before the end date: extend, re-commission or let it end"
+RAISE_ONCE = {"index_elements": ["subject_key", "kind", "due_on"]}  # a task already raised is left as it is
+# What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
+RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
 
 
 def _renewal_insert(core: Core, lead, conditions: list, now):
@@ -855,10 +858,8 @@ def _insert_tasks(core: Core, session, tasks: list[dict[str, Any]]) -> list[Any]
     """Insert ``tasks`` (dicts of ``TASK_COLUMNS``) but those already raised (the raise-once key); the rows
     raised. On PostgreSQL one statement reads them from arrays (``unnest``): the server takes that in one
     pass, where the multi-row VALUES that an executemany becomes cost it several times as much per row."""
-    raise_once = {"index_elements": ["subject_key", "kind", "due_on"]}
-    returning = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
     if not core.db.is_postgresql:
-        statement = sqlite_insert(Task).on_conflict_do_nothing(**raise_once).returning(*returning)
+        statement = sqlite_insert(Task).on_conflict_do_nothing(**RAISE_ONCE).returning(*RAISED)
         return session.connection().execute(statement, tasks).all()
     columns = Task.__table__.c
     arrays = [
@@ -868,8 +869,8 @@ def _insert_tasks(core: Core, session, tasks: list[dict[str, Any]]) -> list[Any]
     statement = (
         pg_insert(Task)
         .from_select(list(TASK_COLUMNS), select(*(rows.c[name] for name in TASK_COLUMNS)))
-        .on_conflict_do_nothing(**raise_once)
-        .returning(*returning)
+        .on_conflict_do_nothing(**RAISE_ONCE)
+        .returning(*RAISED)
     )
     return session.connection().execute(statement).all()
 
@@ -907,11 +908,7 @@ def _contract_task_insert(core: Core, candidates, *, kind, title, detail, due_on
     ).where(case_state.in_(states))
     insert_for = pg_insert if core.db.is_postgresql else sqlite_insert
     return (
-        insert_for(Task)
-        .from_select(list(TASK_COLUMNS), chosen)
-        .on_conflict_do_nothing(index_elements=["subject_key", "kind", "due_on"])
-        # What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
-        .returning(Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
+        insert_for(Task).from_select(list(TASK_COLUMNS), chosen).on_conflict_do_nothing(**RAISE_ONCE).returning(*RAISED)
     )
 
 
