@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput
-from ..governance.statutory import Route
+from ..governance.statutory import Route, regime_for
 from ..models import Contract
 from ..models.contracts import CONTRACT_RISKS
-
-PA2023_COMMENCED = date(2025, 2, 24)
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,13 @@ class ExistingContract:
     state: str = "live"
 
     @property
+    def commenced(self) -> date:
+        """When its procurement commenced, as near as the register can say: some months before it started."""
+        return self.start_date - timedelta(days=120)
+
+    @property
     def regime(self) -> str:
-        # The procurement commenced some months before the contract started: PCR 2015 before 24 Feb 2025.
-        return "PCR2015" if self.start_date - timedelta(days=120) < PA2023_COMMENCED else "PA2023"
+        return regime_for(self.commenced).value
 
 
 # Years a date in the register can plausibly fall in (long leases and PFI deals included): outside them it
@@ -72,7 +74,7 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         vat_treatment="standard",
         duration_months=months,
         regime=existing.regime,
-        commencement_date=existing.start_date - timedelta(days=120),
+        commencement_date=existing.commenced,
         freeze=True,
         state=existing.state,
     )
