@@ -58,6 +58,14 @@ class Organisation:
     def authority_name(self, code: str) -> str:
         return self.joint_name if code == JOINT else self.authorities[code].name
 
+    def authority_spellings(self, *, joint: bool = True) -> dict[str, str]:
+        """Each way a person may write a council (its code, name or short name), and with ``joint`` the
+        councils jointly (JOINT or the joint name), to its code. Compare them as typed text is compared."""
+        spellings = {
+            spelling: code for code, a in self.authorities.items() for spelling in (code, a.name, a.short_name)
+        }
+        return spellings | ({JOINT: JOINT, self.joint_name: JOINT} if joint else {})
+
     def is_authority_choice(self, code: str) -> bool:
         return code == JOINT or code in self.authorities
 

@@ -153,11 +153,7 @@ class _RowReader:
         self.core, self.table, self.councils = core, table, councils
         org = core.governance.organisation
         self.org = org
-        self.authorities = {
-            plain(spelling): code
-            for code, name in org.authority_choices
-            for spelling in (code, name, org.authorities[code].short_name if code in org.authorities else code)
-        }
+        self.authorities = {plain(spelling): code for spelling, code in org.authority_spellings().items()}
         self.categories = {plain(code): code for code in org.categories} | {
             plain(category.name): code for code, category in org.categories.items()
         }

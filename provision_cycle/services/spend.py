@@ -90,9 +90,7 @@ def _read(core: Core, session: Session, data: bytes, councils: Collection[str] |
     problems: list[FileProblem] = []
     table = read_table(data, LAYOUT, problems)
     org = core.governance.organisation
-    authorities = {
-        plain(spelling): code for code, a in org.authorities.items() for spelling in (code, a.name, a.short_name)
-    }
+    authorities = {plain(spelling): code for spelling, code in org.authority_spellings(joint=False).items()}
     rows: list[tuple[int, dict[str, Any], str]] = []
     for line, cells in table.rows:
         if line > MAX_ROWS + 1:
