@@ -11,6 +11,8 @@ JOINT = "JOINT"
 # Roles every organisation must define: who may start a request, and who runs the system for a council.
 REQUESTER = "requester"
 ADMINISTRATOR = "administrator"
+# Roles that answer for the cycle as a whole: they see the overview and publish the council's statutory files.
+OVERSIGHT_ROLES = (ADMINISTRATOR, "intelligence_analyst", "head_of_category", "director", "s151_officer")
 
 
 @dataclass(frozen=True)

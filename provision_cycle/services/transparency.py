@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import add_months
-from ..governance.organisation import JOINT, Organisation
+from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, Payment
 from ..scheduling.config import Schedule
@@ -260,7 +260,7 @@ def _midnight(day: date) -> datetime:
 
 
 # The people who publish a council's transparency data: its intelligence team and those who answer for it.
-PUBLISHERS = ("intelligence_analyst", "head_of_category", "director", "s151_officer", "administrator")
+PUBLISHERS = OVERSIGHT_ROLES
 FILES = {"contracts": CONTRACT_COLUMNS, "tenders": TENDER_COLUMNS, "spend": SPEND_COLUMNS}
 
 

@@ -16,13 +16,13 @@ from typing import Any
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
+from ..governance.organisation import OVERSIGHT_ROLES
 from ..workflow.engine import Actor
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 
 ADMIN_ROLES = ("administrator",)
-OVERSIGHT_ROLES = ("administrator", "intelligence_analyst", "head_of_category", "director", "s151_officer")
 
 
 class SignedIn(UserMixin):
@@ -44,6 +44,11 @@ class SignedIn(UserMixin):
 
     def has_role(self, *roles: str) -> bool:
         return any(r in roles for r, _, _ in self.actor.roles)
+
+    @property
+    def oversees(self) -> bool:
+        """Holds a role that answers for the cycle as a whole (the overview, administration pages)."""
+        return self.has_role(*OVERSIGHT_ROLES)
 
     @property
     def authorities(self) -> set[str]:

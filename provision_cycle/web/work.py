@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
 
 from ..errors import DomainError, InvalidInput
 from ..models import User
@@ -34,7 +35,7 @@ def my_work():
             notifications=notes,
             answered=reading.answered_approval_requests(session, actor, notes),
             workflows=core().workflows,
-            overseeing=any(role in OVERSIGHT_ROLES for role, _, _ in actor.roles),
+            overseeing=current_user.oversees,
         )
 
 
