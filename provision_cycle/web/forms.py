@@ -450,16 +450,18 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
 
-class RegisterFileForm(FlaskForm):
+class LoadFileForm(FlaskForm):
+    """The file an administrator loads (its field keeps the name the register's form first had)."""
+
     register = FileField(
-        "Upload the register",
+        "Upload the file",
         widget=GovFileInput(),
         description="A CSV file of up to 5 MB: either of Excel's CSV formats",
     )
     submit = SubmitField("Check the file", widget=GovSubmitInput())
 
 
-class LoadRegisterForm(FlaskForm):
+class ConfirmLoadForm(FlaskForm):
     """The file that was checked, carried to the confirmation (base64) and checked again before loading."""
 
     content = HiddenField()

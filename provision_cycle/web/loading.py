@@ -16,7 +16,7 @@ from ..services import documents, people, register_file, spend
 from ..services.spreadsheet import FileRefused
 from .common import core, me, render
 from .filters import day, money
-from .forms import LoadRegisterForm, RegisterFileForm, apply_errors
+from .forms import ConfirmLoadForm, LoadFileForm, apply_errors
 from .security import ADMIN_ROLES, roles_required
 
 loading = Blueprint("loading", __name__, url_prefix="/contracts")
@@ -32,6 +32,7 @@ class Loading:
     kind: str
     title: str
     noun: str  # one of what it holds: "contract", "payment"
+    upload: str  # the file field's label
     intro: str  # the template that says what the file holds
     load: Callable[..., Any]  # the service: (core, data, actor_id=, councils=, apply=)
     items: Callable[[Any], list]  # what a checked file holds
@@ -47,6 +48,7 @@ LOADINGS = {
         kind="register",
         title="Load contracts from a spreadsheet",
         noun="contract",
+        upload="Upload the register",
         intro="loading/register_intro.html",
         load=register_file.load_register,
         items=lambda load: load.contracts,
@@ -68,6 +70,7 @@ LOADINGS = {
         kind="spend",
         title="Load payments from the finance system",
         noun="payment",
+        upload="Upload the payments file",
         intro="loading/spend_intro.html",
         load=spend.load_spend,
         items=lambda load: load.payments,
@@ -87,12 +90,19 @@ LOADINGS = {
 }
 
 
+def _upload_form(loading: Loading, **kwargs: Any) -> LoadFileForm:
+    form = LoadFileForm(**kwargs)
+    form.register.label.text = loading.upload
+    return form
+
+
 @loading.route("/load", methods=["GET", "POST"], defaults={"kind": "register"})
 @loading.route("/payments/load", methods=["GET", "POST"], defaults={"kind": "spend"})
 @roles_required(*ADMIN_ROLES)
 def load(kind: str):
     """Load a file (the council's existing register, its payments): check it first, then confirm."""
-    loading, form = LOADINGS[kind], RegisterFileForm()
+    loading = LOADINGS[kind]
+    form = _upload_form(loading)
     if form.validate_on_submit():
         file = request.files.get("register")
         data = file.read(MAX_LOADED_FILE + 1) if file is not None and file.filename else b""
@@ -109,7 +119,7 @@ def load(kind: str):
 @loading.post("/payments/load/confirm", defaults={"kind": "spend"})
 @roles_required(*ADMIN_ROLES)
 def load_confirm(kind: str):
-    loading, form = LOADINGS[kind], LoadRegisterForm()
+    loading, form = LOADINGS[kind], ConfirmLoadForm()
     try:
         data = base64.b64decode(form.content.data or "", validate=True)
     except ValueError:
@@ -117,10 +127,10 @@ def load_confirm(kind: str):
     if not form.validate_on_submit() or not data:
         flash("Upload the file again: the form had expired or the file did not come with it", "error")
         return redirect(url_for(".load", kind=kind))
-    return _checked(loading, RegisterFileForm(formdata=None), data, form.filename.data or "", apply=True)
+    return _checked(loading, _upload_form(loading, formdata=None), data, form.filename.data or "", apply=True)
 
 
-def _checked(loading: Loading, upload: RegisterFileForm, data: bytes, filename: str, *, apply: bool = False):
+def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str, *, apply: bool = False):
     """Check (or load) ``data``: its problems on the upload page, or what it holds for confirmation."""
     try:
         checked = loading.load(core(), data, actor_id=me().id, councils=people.administered_by(me()), apply=apply)
@@ -132,7 +142,7 @@ def _checked(loading: Loading, upload: RegisterFileForm, data: bytes, filename: 
     if checked.loaded:
         flash(f"{count} from {filename} loaded: {loading.loaded(checked)}")
         return redirect(url_for(loading.then, sort="newest"))
-    confirm = LoadRegisterForm(formdata=None, content=base64.b64encode(data).decode("ascii"), filename=filename)
+    confirm = ConfirmLoadForm(formdata=None, content=base64.b64encode(data).decode("ascii"), filename=filename)
     confirm.submit.label.text = f"Load {count}"
     org = core().governance.organisation
     return render(
