@@ -19,7 +19,8 @@ from sqlalchemy.exc import OperationalError
 from provision_cycle.core import Core, load_definitions
 from provision_cycle.db import Database
 from provision_cycle.migrate import upgrade
-from provision_cycle.settings import Settings
+from provision_cycle.scheduling.config import load_schedule
+from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
 from .factories import Clock
@@ -110,6 +111,14 @@ def db(request, tmp_path, sqlite_template) -> Database:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def schedule(definitions):
+    """The scheduler's configuration, as config/schedule.yaml sets it."""
+    governance, _ = definitions
+    org = governance.organisation
+    return load_schedule(PROJECT_ROOT / "config", set(org.pillars), set(org.roles))
 
 
 @pytest.fixture

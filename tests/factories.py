@@ -196,3 +196,54 @@ def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
     approve_gate(engine, case_id, [p.finance])
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
     return case_id
+
+
+def contract_from_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
+    """``award_open_procedure`` on to its contract: signed 21 April 2026 (it runs from 1 May 2026 to 30 April
+    2029), its contract details notice published on 24 April; the procurement case's id."""
+    case_id = award_open_procedure(engine, clock, p)
+    clock.set(date(2026, 4, 21))
+    act(engine, case_id, "end_standstill", p.officer)
+    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    act(engine, case_id, "sign_contract", p.officer, inputs=signature)
+    act(engine, case_id, "publish_contract_details", p.officer, inputs={"contract_details_published_on": "2026-04-24"})
+    return case_id
+
+
+def register_contract(
+    core,
+    p: People,
+    *,
+    value: str,
+    ends: date,
+    starts: date | None = None,
+    risk: str = "medium",
+    state: str = "live",
+    registration: str = "",
+):
+    """An OCC services contract already let, loaded into the register for ``p``'s contract manager; the
+    register entry (detached). Starting three years before it ends unless told: under PCR 2015 then."""
+    from provision_cycle.services.register import ExistingContract, import_contract
+
+    with core.db.unit_of_work() as session:
+        contract = import_contract(
+            core,
+            session,
+            ExistingContract(
+                title="Highways maintenance",
+                authority="OCC",
+                category="corporate_supplies",
+                contract_type="services",
+                supplier_name="Roadworks Ltd",
+                supplier_registration=registration,
+                value=Decimal(value),
+                start_date=starts or ends - timedelta(days=3 * 365),
+                end_date=ends,
+                contract_manager_id=p.contract_manager,
+                risk=risk,
+                state=state,
+            ),
+            actor_id=p.officer,
+        )
+        session.expunge(contract)
+        return contract

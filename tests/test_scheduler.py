@@ -30,42 +30,14 @@ from provision_cycle.scheduling.sweeps import (
     raise_renewal_tasks,
     remind_deadlines,
 )
-from provision_cycle.services.register import ExistingContract, import_contract
-from provision_cycle.settings import PROJECT_ROOT
 
-from .factories import act, create_user, hub_people, new_request
-
-
-@pytest.fixture
-def schedule(definitions):
-    governance, _ = definitions
-    org = governance.organisation
-    return load_schedule(PROJECT_ROOT / "config", set(org.pillars), set(org.roles))
+from .factories import act, create_user, hub_people, new_request, register_contract
 
 
 def _contract(
     core, people, *, value: str, ends: date, starts: date | None = None, risk: str = "medium", state: str = "live"
 ) -> int:
-    with core.db.unit_of_work() as session:
-        contract = import_contract(
-            core,
-            session,
-            ExistingContract(
-                title="Highways maintenance",
-                authority="OCC",
-                category="corporate_supplies",
-                contract_type="services",
-                supplier_name="Roadworks Ltd",
-                value=Decimal(value),
-                start_date=starts or ends - timedelta(days=3 * 365),
-                end_date=ends,
-                contract_manager_id=people.contract_manager,
-                risk=risk,
-                state=state,
-            ),
-            actor_id=people.officer,
-        )
-        return contract.id
+    return register_contract(core, people, value=value, ends=ends, starts=starts, risk=risk, state=state).id
 
 
 def _tasks(db) -> list[tuple[int, date]]:
@@ -135,23 +107,34 @@ def test_two_scheduler_processes_racing_raise_no_duplicates(core, db, clock, sch
 
 def test_contracts_expire_through_the_engine_on_their_end_date(core, db, clock):
     people = hub_people(db)
-    ended = _contract(core, people, value="50000", ends=clock.today - timedelta(days=1))
-    running = _contract(core, people, value="50000", ends=clock.today + timedelta(days=1))
-    assert expire_contracts(core, clock.today).changed == 1
+    yesterday = clock.today - timedelta(days=1)
+    # Procured under the Act (commenced after 24 February 2025) and above threshold: a public contract.
+    ended = _contract(core, people, value="500000", starts=date(2025, 7, 1), ends=yesterday)
+    small = _contract(core, people, value="50000", starts=date(2025, 7, 1), ends=yesterday)
+    legacy = _contract(core, people, value="500000", starts=date(2023, 3, 1), ends=yesterday)  # under PCR 2015
+    running = _contract(core, people, value="500000", starts=date(2025, 7, 1), ends=clock.today + timedelta(days=1))
+    assert expire_contracts(core, clock.today).changed == 3
     assert expire_contracts(core, clock.today).changed == 0
     with db.reading() as session:
         case = session.get(Case, session.get(Contract, ended).case_id)
         assert case.state == "expired"
         deadline = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id)).one()
-        assert deadline.kind == "termination_notice" and deadline.due_on == clock.today - timedelta(days=1) + timedelta(
-            days=29
-        )
+        assert deadline.kind == "termination_notice" and deadline.due_on == yesterday + timedelta(days=29)
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "expire")
         ).one()
         assert event.comment == "Reached its end date"
-        other = session.get(Case, session.get(Contract, running).case_id)
-        assert other.state == "live"
+        # PA23 s80 asks a termination notice of public contracts only: not of a below-threshold contract, nor
+        # of one procured under the Public Contracts Regulations 2015. Each expiry says why.
+        for contract_id, why in ((small, "not a public contract"), (legacy, "Public Contracts Regulations 2015")):
+            other = session.get(Case, session.get(Contract, contract_id).case_id)
+            assert other.state == "expired"
+            assert session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == other.id)).all() == []
+            expiry = session.scalars(
+                select(AuditEvent).where(AuditEvent.case_id == other.id, AuditEvent.action == "expire")
+            ).one()
+            assert why in expiry.data["termination_notice"]
+        assert session.get(Case, session.get(Contract, running).case_id).state == "live"
 
 
 class Inbox:

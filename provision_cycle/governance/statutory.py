@@ -32,6 +32,15 @@ def regime_for(commencement: date) -> Regime:
     return Regime.PA2023 if commencement >= PA2023_COMMENCEMENT else Regime.PCR2015
 
 
+# A contract in the register with no procurement case of ours: its procurement commenced some months before it
+# started, as near as its start date can tell (the regime and the threshold follow from that day).
+PROCUREMENT_LEAD = timedelta(days=120)
+
+
+def commenced_before(start: date) -> date:
+    return start - PROCUREMENT_LEAD
+
+
 class ContractType(enum.StrEnum):
     GOODS = "goods"
     SERVICES = "services"
@@ -231,6 +240,25 @@ def termination_notice(ended: date) -> Deadline:
     )
 
 
+def contract_change_notice(approved_on: date) -> Deadline:
+    return Deadline(
+        "contract_change_notice",
+        approved_on,
+        f"PA23 s75: a contract change notice before the modification approved on {approved_on:%-d %B %Y} takes "
+        "effect (s76 allows a voluntary standstill of 8 working days after it)",
+    )
+
+
+# The deadlines that are duties to publish a notice, with the notice's type on Find a Tender. Such a duty stays
+# due until the notice is recorded: one missed (the scheduler down past its warning period) is raised late.
+NOTICE_DUTIES = {
+    "contract_details_notice": "UK7",
+    "contract_change_notice": "UK10",
+    "termination_notice": "UK11",
+    "procurement_termination_notice": "UK12",
+}
+
+
 def earliest_key_decision(forward_plan_published: date) -> Deadline:
     return Deadline(
         "forward_plan",
@@ -279,6 +307,27 @@ def pipeline_notice(today: date, expected_spend: int) -> Deadline | None:
         f"{PIPELINE_DAYS} days beginning with {start:%-d %B %Y}, listing contracts over 2,000,000 to be advertised "
         "in the next 18 months",
     )
+
+
+def public_contract(
+    regime: Regime | str,
+    value_ex_vat: Decimal,
+    vat: VatTreatment | str,
+    contract_type: ContractType | str,
+    commencement: date,
+) -> tuple[bool, str]:
+    """Whether a contract is a "public contract" under the Procurement Act 2023 (s2-3: procured under the Act,
+    above threshold), the contracts whose change and termination notices the Act requires (s75, s80), and why.
+
+    A contract procured under the Public Contracts Regulations 2015 stays under them to its end, and they ask
+    for no such notice; a below-threshold contract is notified once, on award (s87), and changes under s74(4).
+    """
+    if Regime(regime) is not Regime.PA2023:
+        return False, "procured under the Public Contracts Regulations 2015, which stay in force for it"
+    position = statutory_position(value_ex_vat, vat, contract_type, commencement)
+    if not position.above_threshold:
+        return False, f"not a public contract under the Procurement Act 2023: {position.summary}"
+    return True, f"a public contract under the Procurement Act 2023: {position.summary}"
 
 
 # --- Contract modifications (PA23 s74-75) ---------------------------------------------------------

@@ -391,20 +391,28 @@ DEADLINE_TITLES = {
     "standstill_end": "Standstill ends: the contract may be entered into after it",
     "contract_details_notice": "Publish the contract details notice",
     "termination_notice": "Publish the contract termination notice",
+    "contract_change_notice": "Publish the contract change notice",
+    "procurement_termination_notice": "Publish the procurement termination notice",
     "forward_plan": "Key decision: the forward plan notice period ends",
 }
 
 
 def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """A task for each statutory deadline on a case (standstill end, contract details notice, termination
-    notice, forward plan) as it comes within the warning period, once; closed when the workflow meets it."""
+    """A task for each statutory deadline on a case (standstill end, the notices, the forward plan) as it
+    comes within the warning period, once; closed when it is met. A notice still owed after its date (the
+    scheduler was down, the duty arose on its last day) is raised late, overdue; a date that only informs
+    (standstill end, forward plan) is not, once it has passed."""
     horizon = today + timedelta(days=schedule.deadline_warning_days)
     raised = 0
     with core.db.reading() as session:
         due = session.execute(
             select(CaseDeadline, Case)
             .join(Case, Case.id == CaseDeadline.case_id)
-            .where(CaseDeadline.met_at.is_(None), CaseDeadline.due_on <= horizon, CaseDeadline.due_on >= today)
+            .where(
+                CaseDeadline.met_at.is_(None),
+                CaseDeadline.due_on <= horizon,
+                or_(CaseDeadline.due_on >= today, CaseDeadline.kind.in_(list(statutory.NOTICE_DUTIES))),
+            )
         ).all()
         owners = {case.id: _deadline_owner(core, session, case) for _, case in due}
         system = _system_user(session)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput
-from ..governance.statutory import Route, regime_for
+from ..governance.statutory import Route, commenced_before, regime_for
 from ..models import Contract
 from ..models.contracts import CONTRACT_RISKS
 
@@ -44,8 +44,8 @@ class ExistingContract:
 
     @property
     def commenced(self) -> date:
-        """When its procurement commenced, as near as the register can say: some months before it started."""
-        return self.start_date - timedelta(days=120)
+        """When its procurement commenced, as near as the register can say."""
+        return commenced_before(self.start_date)
 
     @property
     def regime(self) -> str:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from ..governance import statutory
 from ..governance.statutory import Deadline
-from ..models import CaseDeadline, Contract
+from ..models import Case, CaseDeadline, Contract
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from . import statements as sql
@@ -80,6 +81,22 @@ class ActionContext:
             self._contract_loaded = True
         return self._contract
 
+    def public_contract(self) -> tuple[bool, str]:
+        """Whether the case's contract is a public contract under the Procurement Act 2023, and so owes change
+        and termination notices, and why. Its procurement's commencement fixes the regime and the threshold."""
+        contract = self.contract()
+        assert contract is not None, "only a contract-management case has a contract"
+        commenced = contract.procurement_case_id and self.session.scalar(
+            select(Case.commencement_date).where(Case.id == contract.procurement_case_id)
+        )
+        return statutory.public_contract(
+            contract.regime,
+            contract.value,
+            contract.vat_treatment,
+            contract.contract_type,
+            commenced or statutory.commenced_before(contract.start_date),
+        )
+
     def declaration_problem(
         self, *, missing: str = "This needs a conflict-of-interest declaration from you first"
     ) -> str | None:
@@ -95,13 +112,16 @@ class ActionContext:
         return None
 
     # --- writes -------------------------------------------------------------------------------
-    def raise_deadline(self, deadline: Deadline) -> None:
-        """Record a dated duty once: raising the same kind again keeps the first (the case is locked)."""
+    def raise_deadline(self, deadline: Deadline, *, again: bool = False) -> None:
+        """Record a dated duty once: raising the same kind again keeps the first (the case is locked). With
+        ``again``, a duty that was met is owed afresh (a second modification, a second change notice)."""
         existing = self.deadline(deadline.kind)
         if existing is None:
             self.session.add(
                 CaseDeadline(case_id=self.case.id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis)
             )
+        elif again and existing.met_at is not None:
+            existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
         self.audit_data.setdefault("deadlines", {})[deadline.kind] = deadline.due_on.isoformat()
 
     def meet_deadline(self, kind: str) -> None:

@@ -338,11 +338,15 @@ def open_contract(ctx: ActionContext) -> None:
 def assess_change_notice(ctx: ActionContext) -> None:
     contract = ctx.contract()
     assert contract is not None
-    months_before = _months_between(contract.start_date, contract.end_date)
-    months_after = _months_between(contract.start_date, ctx.inputs["new_end_date"])
-    required, why = statutory.change_notice_required(
-        contract.contract_type, contract.value, ctx.inputs["new_value"], months_before, months_after
-    )
+    required, why = ctx.public_contract()
+    if required:  # the Act's modification rules apply: does this change need a notice?
+        months_before = _months_between(contract.start_date, contract.end_date)
+        months_after = _months_between(contract.start_date, ctx.inputs["new_end_date"])
+        required, why = statutory.change_notice_required(
+            contract.contract_type, contract.value, ctx.inputs["new_value"], months_before, months_after
+        )
+    else:
+        why = f"no contract change notice: {why}"
     ctx.details["change_notice_required"] = required
     ctx.details["change_notice_basis"] = why
     ctx.audit_data["change_notice"] = why
@@ -360,6 +364,8 @@ def apply_variation(ctx: ActionContext) -> None:
     }
     contract.value = new_value
     contract.end_date = new_end
+    if ctx.details.get("change_notice_required"):
+        ctx.raise_deadline(statutory.contract_change_notice(ctx.today), again=True)
 
 
 @effect
@@ -386,9 +392,14 @@ def apply_renewal_decision(ctx: ActionContext) -> None:
 
 @effect
 def termination_notice_deadline(ctx: ActionContext) -> None:
+    """PA23 s80: a contract termination notice when a public contract ends, by expiry or otherwise."""
     contract = ctx.contract()
-    ended = ctx.inputs.get("terminated_on") or (contract.end_date if contract else ctx.today)
-    ctx.raise_deadline(statutory.termination_notice(ended))
+    assert contract is not None
+    required, why = ctx.public_contract()
+    if not required:
+        ctx.audit_data["termination_notice"] = f"not required: {why}"
+        return
+    ctx.raise_deadline(statutory.termination_notice(ctx.inputs.get("terminated_on") or contract.end_date))
 
 
 # --- dates --------------------------------------------------------------------------------------
