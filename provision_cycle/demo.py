@@ -385,12 +385,16 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
             category = categories[index % len(categories)]
             pillar = org.categories[category].pillar
             authority = ["OCC", "CDC", "OCC", "JOINT"][index % 4]
-            # Ends spread evenly over the next two years, so the renewal pipeline is never empty.
+            # Ends spread evenly over the next two years, so the renewal pipeline is never empty (but one).
             end = today + timedelta(days=int(730 * (index + 1) / count))
             years = rng.choice([2, 3, 4, 5])
             start = end - timedelta(days=365 * years)
             value = Decimal(rng.choice([12000, 48000, 95000, 180000, 420000, 900000, 2600000, 7800000]))
             contract_type = "works" if category == "construction_works" else rng.choice(["goods", "services"])
+            if index == 0:  # let under the Act, ended last month: the scheduler expires it, and its
+                # termination notice (30 days beginning with the end date) falls due this week
+                end, start = today - timedelta(days=25), today - timedelta(days=400)
+                value, contract_type = Decimal(420000), "services"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
             import_contract(

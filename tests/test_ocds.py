@@ -4,7 +4,6 @@ carrying what each notice published."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import jsonschema_rs
@@ -18,7 +17,7 @@ from .factories import (
     AWARD_INPUTS,
     act,
     approve_gate,
-    award_open_procedure,
+    contract_from_open_procedure,
     create_user,
     declare,
     hub_people,
@@ -46,13 +45,8 @@ def _package(core, db, person, case_id):
 
 def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(core, db, clock):
     people = hub_people(db)
-    case_id = award_open_procedure(core.engine, clock, people)  # tender notice 2 March, award notice 8 April
-    clock.set(date(2026, 4, 21))
-    act(core.engine, case_id, "end_standstill", people.officer)
-    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
-    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
-    act(core.engine, case_id, "publish_contract_details", people.officer,
-        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+    # Tender notice 2 March, award notice 8 April, contract details notice 24 April.
+    case_id = contract_from_open_procedure(core.engine, clock, people)
 
     package = _package(core, db, people.head, case_id)
     assert _package_errors(package) == []
@@ -86,13 +80,13 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
     assert contract["dateSigned"] == "2026-04-20T23:00:00Z"
 
 
-def test_only_a_procurement_that_published_a_notice_has_a_package(core, db):
+def test_only_a_procurement_or_contract_that_published_a_notice_has_a_package(core, db):
     people = hub_people(db)
     draft = new_request(core.engine, people.requester, value="250000")
     with pytest.raises(NotFound, match="has published no notices yet"):
         _package(core, db, people.head, draft)
     commissioning = new_request(core.engine, people.requester, value="40000", stage="commissioning")
-    with pytest.raises(NotFound, match="is not a procurement"):
+    with pytest.raises(NotFound, match="is a commissioning case"):
         _package(core, db, people.head, commissioning)
     cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
     with pytest.raises(NotFound, match="There is no case"):  # another council's, as if it did not exist

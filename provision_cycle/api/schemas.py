@@ -354,7 +354,7 @@ class ContractOut(BaseModel):
 
 class OcdsReleasePackage(BaseModel):
     """An Open Contracting Data Standard 1.1 release package: a release for each notice the procurement
-    published (https://standard.open-contracting.org/1.1/en/schema/release_package/)."""
+    or contract published (https://standard.open-contracting.org/1.1/en/schema/release_package/)."""
 
     uri: str
     version: str
@@ -442,6 +442,16 @@ class DeclarationOut(BaseModel):
 class CompleteTaskIn(Request):
     outcome: str = Field(max_length=40)
     note: str = Text
+
+
+class NoticeIn(Request):
+    kind: str = Field(
+        max_length=40,
+        description="The deadline the notice meets: contract_change_notice (UK10), termination_notice (UK11) or "
+        "procurement_termination_notice (UK12)",
+    )
+    published_on: date = Field(description="The day Find a Tender published it")
+    notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the notice, if known")
 
 
 class SnoozeTaskIn(Request):

@@ -12,9 +12,9 @@ from ..core import Core
 from ..errors import InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
-from ..models import AuditEvent, Case, Task
+from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
-from ..services import ocds, reading, spend, teams
+from ..services import notices, ocds, reading, spend, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -428,7 +428,7 @@ def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration
     api,
     "GET",
     "/cases/{case_id}/ocds",
-    summary="A procurement's published notices as an OCDS 1.1 release package",
+    summary="A procurement's or contract's published notices as an OCDS 1.1 release package",
     tag="Cases",
     response=s.OcdsReleasePackage,
     errors=(404,),
@@ -437,6 +437,30 @@ def open_data(case_id: int):
     with core().db.reading() as session:
         package = ocds.case_release_package(core(), session, current_actor(), case_id)
     return json_response(s.OcdsReleasePackage(**package))
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/notices",
+    summary="Record a contract change, contract termination or procurement termination notice as published",
+    tag="Cases",
+    body=s.NoticeIn,
+    response=s.KeyDate,
+    errors=(403, 404, 409, 422),
+)
+def record_notice(case_id: int, body: s.NoticeIn):
+    actor = current_actor()
+    with core().db.reading() as session:
+        reading.get_case_for(session, actor, case_id)  # a case you cannot see does not exist for you
+    notices.record_notice(
+        core(), case_id, actor.id, kind=body.kind, published_on=body.published_on, notice_id=body.notice_id
+    )
+    with core().db.reading() as session:
+        met = session.scalars(
+            select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == body.kind)
+        ).one()
+        return json_response(_out(s.KeyDate, met))
 
 
 @operation(

@@ -1,11 +1,13 @@
-"""A procurement's Procurement Act 2023 notices as open data: OCDS 1.1 releases (the Open Contracting Data
-Standard, which Find a Tender publishes), one for each notice the case recorded, in a release package.
+"""A case's Procurement Act 2023 notices as open data: OCDS 1.1 releases (the Open Contracting Data Standard,
+which Find a Tender publishes), one for each notice the case recorded, in a release package.
 
 Each release is built from what the case holds: its request, its route, the notice's own dates (the event's
 inputs), the supplier and value of the award, the signed contract's dates. Notices carry the UK profile's
-``noticeType`` (UK4 tender notice, UK5 transparency notice, UK6 contract award notice, UK7 contract details
-notice) on their document, and PA 2023 notices its legal basis. Parties carry the identifiers the register
-holds: a council by its code, a supplier by its Companies House or charity number where recorded.
+``noticeType`` on their document (a procurement's UK4 tender, UK5 transparency, UK6 contract award, UK7
+contract details and UK12 procurement termination notices; a contract's UK10 change and UK11 termination
+notices), and PA 2023 notices their legal basis. A contract's notices share its procurement's ``ocid``: one
+contracting process from tender to termination. Parties carry the identifiers the register holds: a council
+by its code, a supplier by its Companies House or charity number where recorded.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from ..core import Core
 from ..errors import NotFound
 from ..governance.organisation import JOINT
 from ..governance.statutory import Route
-from ..models import AuditEvent, Case, CaseDeadline
+from ..models import AuditEvent, Case, CaseDeadline, Contract
 from ..workflow.engine import Actor
+from .notices import ACTION as RECORD_NOTICE
 from .reading import get_case_for
 
 
@@ -69,21 +72,44 @@ REGISTERS = {
 }
 
 
+# Notices recorded once they were published (``services.notices``), by the deadline they meet.
+RECORDED = {
+    "procurement_termination_notice": Notice(
+        "UK12", "tenderCancellationNotice", ("tenderCancellation",), "Procurement termination notice"
+    ),
+    "contract_change_notice": Notice("UK10", "contractNotice", ("contractAmendment",), "Contract change notice"),
+    "termination_notice": Notice(
+        "UK11", "contractTerminationNotice", ("contractTermination",), "Contract termination notice"
+    ),
+}
+
+
+def publishes_a_notice(event: AuditEvent) -> bool:
+    return event.action in NOTICES or event.action == RECORD_NOTICE
+
+
 def case_release_package(core: Core, session: Session, actor: Actor, case_id: int) -> dict[str, Any]:
-    """The release package of a procurement ``actor`` may see: a release for each notice it published."""
+    """The release package of a procurement or contract ``actor`` may see: a release for each notice it
+    published."""
     case = get_case_for(session, actor, case_id)
-    if case.stage != "procurement":
-        raise NotFound(f"{case.reference} is not a procurement: only procurements publish notices")
+    if case.stage not in ("procurement", "contract"):
+        raise NotFound(f"{case.reference} is a commissioning case: only procurements and contracts publish notices")
     events = session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(list(NOTICES)))
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_([*NOTICES, RECORD_NOTICE]))
         .order_by(AuditEvent.seq)
     )
-    standstill = session.scalar(
-        select(CaseDeadline.due_on).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == "standstill_end")
-    )
-    ocid = f"{core.settings.ocds_prefix}-{case.reference}"
-    releases = [_release(core, case, event, ocid, standstill) for event in events]
+    if case.stage == "contract":
+        contract = session.scalars(select(Contract).where(Contract.case_id == case.id)).one()
+        procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
+        ocid = f"{core.settings.ocds_prefix}-{(procurement or case).reference}"
+        releases = [_contract_release(core, case, contract, procurement, event, ocid) for event in events]
+    else:
+        standstill = session.scalar(
+            select(CaseDeadline.due_on).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == "standstill_end")
+        )
+        ocid = f"{core.settings.ocds_prefix}-{case.reference}"
+        releases = [_release(core, case, event, ocid, standstill) for event in events]
     if not releases:  # a release package holds at least one release
         raise NotFound(f"{case.reference} has published no notices yet")
     return {
@@ -95,11 +121,29 @@ def case_release_package(core: Core, session: Session, actor: Actor, case_id: in
     }
 
 
-def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: date | None) -> dict[str, Any]:
-    notice = NOTICES[event.action]
-    details = case.details or {}
-    published = (event.data or {}).get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
-    route = Route.of(case.route)
+def _notice_of(event: AuditEvent) -> tuple[Notice, str]:
+    """The notice an event published, and the day it was published."""
+    data = event.data or {}
+    if event.action == RECORD_NOTICE:
+        return RECORDED[data["deadline"]], data["published_on"]
+    return NOTICES[event.action], data.get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
+
+
+def _document(reference: str, notice: Notice, published: str, event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": f"{reference}-{notice.notice_type}-{event.seq}",
+        "documentType": notice.document_type,
+        "noticeType": notice.notice_type,
+        "title": notice.title,
+        "description": f"Find a Tender notice {(event.data or {})['notice_id']}"
+        if (event.data or {}).get("notice_id")
+        else None,
+        "datePublished": _instant(published),
+    }
+
+
+def _release_of(core: Core, case: Case, event: AuditEvent, ocid: str, notice: Notice) -> dict[str, Any]:
+    """What every release of the case says: which process, which event, which council."""
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{case.reference}-{event.seq}",
@@ -108,29 +152,30 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
         "initiationType": "tender",
         "language": "en",
         "parties": _buyers(core, case.authority),
-        "tender": {
-            "id": case.reference,
-            "title": case.title,
-            "description": case.description,
-            "status": "active" if event.action == "publish_tender_notice" else "complete",
-            "value": _value(case.estimated_value),
-            "procurementMethod": METHODS.get(route),
-            "procurementMethodDetails": route.label if route else None,
-            "mainProcurementCategory": CATEGORIES[case.contract_type],
-            "legalBasis": LEGAL_BASIS.get(case.regime or ""),
-            "documents": [
-                {
-                    "id": f"{case.reference}-{notice.notice_type}",
-                    "documentType": notice.document_type,
-                    "noticeType": notice.notice_type,
-                    "title": notice.title,
-                    "datePublished": _instant(published),
-                }
-            ],
-        },
     }
     if case.authority != JOINT:
         release["buyer"] = {"id": case.authority, "name": core.governance.organisation.authority_name(case.authority)}
+    return release
+
+
+def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: date | None) -> dict[str, Any]:
+    notice, published = _notice_of(event)
+    details = case.details or {}
+    route = Route.of(case.route)
+    release = _release_of(core, case, event, ocid, notice)
+    cancelled = notice.notice_type == "UK12"
+    release["tender"] = {
+        "id": case.reference,
+        "title": case.title,
+        "description": case.description,
+        "status": "cancelled" if cancelled else "active" if event.action == "publish_tender_notice" else "complete",
+        "value": _value(case.estimated_value),
+        "procurementMethod": METHODS.get(route),
+        "procurementMethodDetails": route.label if route else None,
+        "mainProcurementCategory": CATEGORIES[case.contract_type],
+        "legalBasis": LEGAL_BASIS.get(case.regime or ""),
+        "documents": [_document(case.reference, notice, published, event)],
+    }
     if event.action == "publish_tender_notice" and details.get("tenders_close_on"):
         release["tender"]["tenderPeriod"] = {
             "startDate": _instant(published),
@@ -163,6 +208,54 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
             }
             contract["dateSigned"] = _instant(details.get("signed_on") or published)
         release["awards"], release["contracts"] = [award], [contract]
+    return _without_nones(release)
+
+
+def _contract_release(
+    core: Core, case: Case, contract: Contract, procurement: Case | None, event: AuditEvent, ocid: str
+) -> dict[str, Any]:
+    """A contract's change (UK10) or termination (UK11) notice: the contract as the notice described it."""
+    notice, published = _notice_of(event)
+    said = (event.data or {}).get("contract") or {}
+    base = (procurement or case).reference  # the ids the procurement's award and contract releases used
+    supplier = _supplier(
+        {
+            "supplier_name": contract.supplier_name,
+            "supplier_registration": contract.supplier_registration,
+            "supplier_is_sme": contract.supplier_is_sme,
+            "supplier_is_vcse": contract.supplier_is_vcse,
+        }
+    )
+    release = _release_of(core, case, event, ocid, notice)
+    release["parties"].append(supplier)
+    value = _value(Decimal(said.get("value") or contract.value))
+    award = {"id": f"{base}-award", "status": "active", "suppliers": [{"id": supplier["id"], "name": supplier["name"]}]}
+    terminated = notice.notice_type == "UK11"
+    entry: dict[str, Any] = {
+        "id": f"{base}-contract",
+        "awardID": award["id"],
+        "title": contract.title,
+        "status": "terminated" if terminated else "active",
+        "value": value,
+        "period": {
+            "startDate": _instant(contract.start_date),
+            "endDate": _instant(said.get("end_date") or contract.end_date, end_of_day=True),
+        },
+        "dateSigned": _instant(contract.signed_on) if contract.signed_on else None,
+        "documents": [_document(contract.reference, notice, published, event)],
+    }
+    if notice.notice_type == "UK10":
+        entry["amendments"] = [
+            {
+                "id": f"{contract.reference}-amendment-{event.seq}",
+                "date": _instant(published),
+                "description": said.get("change") or None,
+                "rationale": said.get("change_basis") or None,
+                "releaseID": release["id"],
+            }
+        ]
+    release["tender"] = {"id": base, "legalBasis": LEGAL_BASIS.get(contract.regime)}
+    release["awards"], release["contracts"] = [award], [entry]
     return _without_nones(release)
 
 

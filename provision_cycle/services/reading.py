@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
+from .notices import RecordableNotice, notices_owed
 from .teams import TeamMember, may_manage_team, team_of
 
 PAGE_SIZE = 25
@@ -256,6 +257,7 @@ class CasePage:
     names: dict[int, str] = field(default_factory=dict)
     team: list[TeamMember] = field(default_factory=list)  # a procurement's team and evaluation panel
     may_manage_team: bool = False
+    notices_owed: dict[str, RecordableNotice] = field(default_factory=dict)  # by deadline: the actor may record
 
     @property
     def live_step(self) -> ApprovalStep | None:
@@ -309,6 +311,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         names=names,
         team=team_of(session, case.id) if case.stage == "procurement" else [],
         may_manage_team=case.stage == "procurement" and may_manage_team(actor, case),
+        notices_owed={deadline.kind: notice for notice, deadline in notices_owed(session, actor, case)},
     )
 
 

@@ -16,6 +16,7 @@ from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
+from .notices import notice_of_task
 
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -121,6 +122,8 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
     """Record what was done about a task; it leaves the assignee's list."""
     with core.db.unit_of_work() as session:
         task, case, actor = _lock_task(core, session, task_id, actor_id)
+        if notice := notice_of_task(task.kind):
+            raise InvalidAction(f"Record the {notice.title.lower()} as published on its case: that completes this task")
         allowed = dict(outcomes_for(task.kind))
         if outcome not in allowed:
             raise InvalidInput({"outcome": "Choose what was decided or done"})

@@ -8,12 +8,13 @@ from flask import Blueprint, Response, flash, redirect, request, send_file, url_
 
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
-from ..services import documents, ocds, reading, teams
+from ..services import documents, notices, ocds, reading, teams
 from ..workflow.engine import REQUEST_FIELDS, STAGE_PREFIX, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
     DeclarationForm,
     EditRequestForm,
+    RecordNoticeForm,
     TeamMemberForm,
     UploadForm,
     action_form_class,
@@ -76,7 +77,7 @@ def _case_page(case_id: int, upload: UploadForm, status: int = 200):
             organisation=core().governance.organisation,
             status=status,
             today=core().engine.today(),
-            notices=[e.event for e in page.timeline if e.event.action in ocds.NOTICES],
+            notices=[e.event for e in page.timeline if ocds.publishes_a_notice(e.event)],
         )
 
 
@@ -92,7 +93,7 @@ def diagram(case_id: int):
 @cases.get("/<id:case_id>/ocds.json")
 @signed_in
 def open_data(case_id: int):
-    """The procurement's published notices as an OCDS release package."""
+    """The procurement's or contract's published notices as an OCDS release package."""
     with core().db.reading() as session:
         package = ocds.case_release_package(core(), session, me(), case_id)
     return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json")
@@ -217,6 +218,36 @@ def declare(case_id: int):
             flash(f"Your declaration on {case.reference} is recorded")
             return redirect(url_for(".show", case_id=case_id))
     return render("cases/declaration.html", case=case, form=form)
+
+
+@cases.route("/<id:case_id>/notices/<kind>", methods=["GET", "POST"])
+@signed_in
+def record_notice(case_id: int, kind: str):
+    """Record that a notice the case owes (a contract change, contract termination or procurement termination
+    notice) was published on Find a Tender."""
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        owed = dict((n.kind, (n, d)) for n, d in notices.notices_owed(session, me(), case))
+        session.expunge_all()
+    if kind not in owed:
+        flash(f"There is no such notice for you to record on {case.reference}", "error")
+        return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
+    notice, deadline = owed[kind]
+    form = RecordNoticeForm()
+    if form.validate_on_submit():
+        try:
+            notices.record_notice(
+                core(), case_id, me().id, kind=kind, published_on=form.published_on.data, notice_id=form.notice_id.data
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
+        else:
+            flash(f"The {notice.title.lower()} for {case.reference} is recorded")
+            return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
+    return render("cases/notice.html", case=case, notice=notice, deadline=deadline, form=form)
 
 
 @cases.route("/<id:case_id>/edit", methods=["GET", "POST"])

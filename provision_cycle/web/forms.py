@@ -402,6 +402,21 @@ class DelegationForm(FlaskForm):
     submit = SubmitField("Set up cover", widget=GovSubmitInput())
 
 
+class RecordNoticeForm(FlaskForm):
+    published_on = GovDate(
+        "When was it published on Find a Tender?",
+        description="For example, 3 12 2026",
+        validators=[InputRequired(message="Enter the date the notice was published")],
+    )
+    notice_id = StringField(
+        "Its notice identifier (optional)",
+        widget=GovTextInput(),
+        description="As Find a Tender shows it, like 012345-2026",
+        validators=[Length(max=40, message="Keep the notice identifier to 40 characters")],
+    )
+    submit = SubmitField("Record the notice", widget=GovSubmitInput())
+
+
 class CompleteTaskForm(FlaskForm):
     outcome = RadioField(
         "What was decided or done?",

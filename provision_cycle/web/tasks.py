@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Case, Contract, Task
 from ..services import reading
+from ..services.notices import notice_of_task
 from ..services.tasks import complete_task, may_act_on_task, outcomes_open, snooze_task
 from .common import core, me, render
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
@@ -67,4 +68,5 @@ def show(task_id: int):
         complete=complete,
         snooze=snooze,
         form=form,
+        notice=notice_of_task(task.kind),
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date
 
 import pytest
 
+from provision_cycle.scheduling.sweeps import expire_contracts
 from provision_cycle.services.tokens import create_token, revoke_token
 from tests.factories import act, create_user, hub_people, new_request
+from tests.test_notices import _public_contract
 from tests.web.conftest import Browser
 from tests.web.helpers import renewal_task, seed_contracts
 
@@ -320,3 +323,22 @@ def test_a_contracts_payments_newest_first_with_personal_names_withheld(api, cor
     second = officer.get(f"/contracts/{contract_id}/payments?per_page=2&page=2").get_json()
     assert [p["transaction_number"] for p in second["items"]] == ["T-1"]
     api(create_user(db, ("category_officer", "CDC", "cnc"))).get(f"/contracts/{contract_id}/payments", status=404)
+
+
+def test_a_notice_is_recorded_through_the_api(api, core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people, ends=date(2026, 3, 1))
+    expire_contracts(core, clock.today)
+    manager = api(people.contract_manager)
+    path = f"/cases/{contract.case_id}/notices"
+    problem = manager.post(path, {"kind": "termination_notice", "published_on": "2026-03-03"}, status=422).get_json()
+    assert [(e["field"], e["message"]) for e in problem["errors"]] == [
+        ("published_on", "The date the notice was published cannot be in the future")
+    ]
+    manager.post(path, {"kind": "contract_change_notice", "published_on": "2026-03-02"}, status=409)
+    api(people.requester).post(path, {"kind": "termination_notice", "published_on": "2026-03-02"}, status=404)
+    api(people.finance).post(path, {"kind": "termination_notice", "published_on": "2026-03-02"}, status=403)
+    met = manager.post(path, {"kind": "termination_notice", "published_on": "2026-03-02", "notice_id": "0123-2026"})
+    assert met.get_json()["kind"] == "termination_notice" and met.get_json()["met_at"] is not None
+    package = manager.get(f"/cases/{contract.case_id}/ocds").get_json()
+    assert package["releases"][0]["contracts"][0]["documents"][0]["noticeType"] == "UK11"

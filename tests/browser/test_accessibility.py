@@ -7,7 +7,7 @@ from datetime import timedelta
 from tests.browser.conftest import AXE
 from tests.factories import act, create_user, new_request
 from tests.web.conftest import PASSWORD, give_password
-from tests.web.helpers import renewal_task, seed_contracts
+from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
 
 
 def _signed_in(chromium, site, user_id, **options):
@@ -49,6 +49,7 @@ def _world(site):
 
 def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp_path):
     case_id, contract_id, task_id = _world(site)
+    ended = public_contract_that_ended(site.core, site.people, days_ago=25)
     people = site.people
     visits = {
         None: ["/sign-in", "/"],
@@ -67,7 +68,12 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/overview",
             "/approvals/cover",
         ],
-        people.contract_manager: ["/tasks/", f"/tasks/{task_id}"],
+        people.contract_manager: [
+            "/tasks/",
+            f"/tasks/{task_id}",
+            f"/cases/{ended.case_id}",
+            f"/cases/{ended.case_id}/notices/termination_notice",
+        ],
     }
     problems = []
     for user_id, urls in visits.items():

@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 from provision_cycle.models import Case
 from tests.factories import act, approve_gate, create_user, declare, new_request
 from tests.web.conftest import give_password
-from tests.web.helpers import renewal_task, seed_contracts
+from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
 
 
 def type_ahead(page: Page, label: str) -> Locator:
@@ -128,6 +128,31 @@ def test_a_contract_manager_completes_a_renewal_task(site, open_as):
     expect(manager.get_by_text("You have no open tasks")).to_be_visible()
     manager.goto(f"/contracts/{contract_id}")
     expect(manager.get_by_role("table")).to_contain_text("Recommission")
+
+
+def test_a_contract_manager_records_the_termination_notice_of_a_contract_that_ended(site, open_as):
+    core, people = site.core, site.people
+    today = core.engine.today()
+    contract = public_contract_that_ended(core, people, days_ago=25)
+    manager = open_as(people.contract_manager)
+    manager.get_by_role("navigation", name="Menu").get_by_role("link", name="Tasks").click()
+    manager.get_by_role("link", name=re.compile("Publish the contract termination notice")).click()
+    manager.get_by_role("link", name="Record the contract termination notice").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Record the contract termination notice")
+    manager.get_by_role("button", name="Record the notice").click()  # no date: the summary says so
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("Enter the date the notice was published")
+    manager.get_by_label("Day", exact=True).fill(str(today.day))
+    manager.get_by_label("Month", exact=True).fill(str(today.month))
+    manager.get_by_label("Year", exact=True).fill(str(today.year))
+    manager.get_by_label("Its notice identifier (optional)").fill("034567-2026")
+    manager.get_by_role("button", name="Record the notice").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("contract termination notice")
+    expect(manager.locator("#dates ~ dl")).to_contain_text("(met ")
+    expect(manager.get_by_role("link", name="download the OCDS release package (JSON)")).to_be_visible()
+    manager.goto("/tasks/")
+    expect(manager.get_by_text("You have no open tasks")).to_be_visible()
+    manager.goto(f"/cases/{contract.case_id}")
+    expect(manager.get_by_role("link", name=re.compile("Record as published"))).to_have_count(0)
 
 
 def test_errors_are_summarised_and_focused(site, open_as):

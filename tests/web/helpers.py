@@ -41,3 +41,18 @@ def renewal_task(core, people, contract_id: int, title: str, due_on=None) -> int
         new = NewTask("renewal_decision", title, due_on or core.engine.today(), people.contract_manager,
                       contract_id=contract_id)  # fmt: skip
         return raise_task(core, session, new, actor_id=people.officer)
+
+
+def public_contract_that_ended(core, people, *, days_ago: int):
+    """A contract let under the Procurement Act that ended ``days_ago`` days ago, expired by the scheduler,
+    with its termination notice's task raised if it falls due within the warning period."""
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
+    from tests.factories import register_contract
+
+    today = core.engine.today()
+    ended = today - timedelta(days=days_ago)
+    contract = register_contract(core, people, value="500000", starts=ended - timedelta(days=400), ends=ended)
+    expire_contracts(core, today)
+    remind_deadlines(core, schedule_for(core), today)
+    return contract

@@ -1,0 +1,148 @@
+"""Statutory notices published outside a workflow step: recording that one went out on Find a Tender.
+
+A procurement's tender, award and contract details notices are steps of its workflow. The notices owed when
+something has already happened are not: a contract change notice (UK10) once a modification that needs one is
+approved, a contract termination notice (UK11) when a public contract ends, and a procurement termination
+notice (UK12) when a procurement that published a tender or transparency notice is abandoned. Each is a
+deadline on the case; recording the notice meets it, closes its task and goes on the case's audit chain,
+where the open data (``ocds``) finds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidAction, InvalidInput, NotPermitted
+from ..governance.statutory import NOTICE_DUTIES
+from ..models import Case, CaseDeadline, Contract, Task, TaskStatus
+from ..workflow.engine import CASE_TEAM_ROLES, Actor
+
+ACTION = "record_notice"  # the audit event's action
+MAX_NOTICE_ID = 40
+
+
+@dataclass(frozen=True)
+class RecordableNotice:
+    kind: str  # the deadline it meets
+    title: str
+
+    @property
+    def notice_type(self) -> str:
+        return NOTICE_DUTIES[self.kind]
+
+
+RECORDABLE = {
+    notice.kind: notice
+    for notice in (
+        RecordableNotice("contract_change_notice", "Contract change notice"),
+        RecordableNotice("termination_notice", "Contract termination notice"),
+        RecordableNotice("procurement_termination_notice", "Procurement termination notice"),
+    )
+}
+
+
+def notice_of_task(kind: str) -> RecordableNotice | None:
+    """The notice a task of ``kind`` asks for, if recording one is how the task is done."""
+    return RECORDABLE.get(kind.removeprefix("deadline:")) if kind.startswith("deadline:") else None
+
+
+def may_record_notice(actor: Actor, case: Case) -> bool:
+    """The category team for the case's council and pillar; for a contract, its contract managers too (the
+    scheduler gives them its notice tasks)."""
+    roles = (*CASE_TEAM_ROLES, "contract_manager") if case.stage == "contract" else CASE_TEAM_ROLES
+    return any(actor.holds(role, case.authority, case.pillar) for role in roles)
+
+
+def notices_owed(session: Session, actor: Actor, case: Case) -> list[tuple[RecordableNotice, CaseDeadline]]:
+    """The notices ``actor`` could record on the case now: its unmet deadlines that a notice meets."""
+    if not may_record_notice(actor, case):
+        return []
+    deadlines = session.scalars(
+        select(CaseDeadline).where(
+            CaseDeadline.case_id == case.id, CaseDeadline.met_at.is_(None), CaseDeadline.kind.in_(list(RECORDABLE))
+        )
+    )
+    return [(RECORDABLE[d.kind], d) for d in deadlines]
+
+
+def record_notice(
+    core: Core, case_id: int, actor_id: int, *, kind: str, published_on: date | None, notice_id: str = ""
+) -> None:
+    """Record that the notice meeting the case's ``kind`` deadline was published on ``published_on``, with
+    Find a Tender's identifier for it where known. All or nothing: the deadline met, its open task closed and
+    the event on the case's chain, or nothing at all."""
+    notice = RECORDABLE.get(kind)
+    if notice is None:
+        raise InvalidInput({"kind": f"There is no notice '{kind}' to record here"})
+    notice_id = notice_id.strip()
+    today = core.engine.today()
+    errors = {}
+    if published_on is None:
+        errors["published_on"] = "Enter the date the notice was published"
+    elif published_on > today:
+        errors["published_on"] = "The date the notice was published cannot be in the future"
+    if len(notice_id) > MAX_NOTICE_ID:
+        errors["notice_id"] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+    if errors:
+        raise InvalidInput(errors)
+    assert published_on is not None
+    with core.db.unit_of_work() as session:
+        case = core.engine.lock_case(session, case_id, None)
+        actor = core.engine.actor(session, actor_id)
+        if not may_record_notice(actor, case):
+            pillar = core.governance.organisation.pillars[case.pillar].name
+            who = "or its contract managers " if case.stage == "contract" else ""
+            raise NotPermitted(f"Only the {pillar} category team for {case.authority} {who}can record its notices")
+        deadline = session.scalar(
+            select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == kind)
+        )
+        if deadline is None:
+            raise InvalidAction(f"{case.reference} owes no {notice.title.lower()}")
+        if deadline.met_at is not None:
+            raise InvalidAction(f"The {notice.title.lower()} for {case.reference} is already recorded")
+        now = core.engine.clock()
+        deadline.met_at = now
+        closed = session.execute(
+            update(Task)
+            .where(Task.case_id == case.id, Task.kind == f"deadline:{kind}", Task.status == TaskStatus.OPEN)
+            .values(status=TaskStatus.DONE, outcome="met", completed_at=now, completed_by_id=actor_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        case.version += 1
+        core.engine.note_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action=ACTION,
+            data={
+                "deadline": kind,
+                "notice_type": notice.notice_type,
+                "published_on": published_on.isoformat(),
+                "due_on": deadline.due_on.isoformat(),
+                "late": published_on > deadline.due_on,
+                "notice_id": notice_id,
+                "tasks_closed": closed,
+                "contract": _contract_as_noticed(session, case),
+            },
+            now=now,
+        )
+
+
+def _contract_as_noticed(session: Session, case: Case) -> dict[str, str] | None:
+    """What a contract-stage notice says of the contract, as it stood when the notice went out (a later
+    variation must not rewrite an earlier notice): its value and end, and for a change, what changed and why."""
+    contract = session.scalar(select(Contract).where(Contract.case_id == case.id))
+    if contract is None:
+        return None
+    details = case.details or {}
+    return {
+        "value": f"{contract.value:.2f}",
+        "end_date": (details.get("terminated_on") or contract.end_date.isoformat()),
+        "change": details.get("variation_description", ""),
+        "change_basis": details.get("change_notice_basis", ""),
+    }

@@ -1,0 +1,203 @@
+"""The notices owed once something has happened (PA23): a contract change notice (UK10) before an approved
+modification that needs one, a contract termination notice (UK11) when a public contract ends, a procurement
+termination notice (UK12) when an advertised procurement is abandoned. Each is a deadline; the scheduler
+raises its task, late if it must; recording the notice meets it, closes the task, goes on the case's chain
+and into the case's open data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.audit import verify_chains
+from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, CaseDeadline, Contract, Task
+from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
+from provision_cycle.services.notices import record_notice
+from provision_cycle.services.tasks import complete_task
+
+from .factories import (
+    act,
+    approve_gate,
+    award_open_procedure,
+    contract_from_open_procedure,
+    create_user,
+    hub_people,
+    register_contract,
+)
+from .test_ocds import _package, _package_errors
+
+
+def _public_contract(core, people, *, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30)) -> Contract:
+    """A contract procured under the Act (it commenced after 24 February 2025) and above threshold."""
+    return register_contract(core, people, value=value, starts=starts, ends=ends, registration="01234567")
+
+
+def _deadline(db, case_id: int, kind: str) -> CaseDeadline | None:
+    with db.reading() as session:
+        return session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == kind))
+
+
+def _vary(core, people, case_id: int, *, value: str, ends: str) -> None:
+    inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": ends}
+    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    approve_gate(core.engine, case_id, [people.head])
+
+
+def test_a_termination_notice_missed_by_the_scheduler_is_raised_late_then_recorded(core, db, clock, schedule):
+    people = hub_people(db)
+    contract = _public_contract(core, people, ends=date(2026, 3, 1))
+    assert expire_contracts(core, clock.today).changed == 1
+    assert _deadline(db, contract.case_id, "termination_notice").due_on == date(2026, 3, 30)
+
+    # The scheduler was down for the whole warning period and past the due date: the next run still raises
+    # the notice's task (overdue), once.
+    clock.set(date(2026, 4, 2))
+    assert remind_deadlines(core, schedule, clock.today).changed == 1
+    assert remind_deadlines(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.case_id == contract.case_id)).one()
+        assert task.kind == "deadline:termination_notice" and task.assignee_id == people.contract_manager
+        assert task.title.endswith("Publish the contract termination notice") and "PA23 s80" in task.detail
+    # The task is done by recording the notice, not by ticking it off.
+    with pytest.raises(InvalidAction, match="Record the contract termination notice as published on its case"):
+        complete_task(core, task.id, people.contract_manager, outcome="done")
+
+    record = dict(kind="termination_notice", published_on=date(2026, 4, 2), notice_id="012345-2026")
+    with pytest.raises(NotPermitted, match="category team for OCC or its contract managers"):
+        record_notice(core, contract.case_id, people.requester, **record)
+    cherwell = create_user(db, ("contract_manager", "CDC", "cnc"))
+    with pytest.raises(NotPermitted):
+        record_notice(core, contract.case_id, cherwell, **record)
+    with pytest.raises(InvalidInput) as refused:
+        record_notice(core, contract.case_id, people.contract_manager, **{**record, "published_on": date(2026, 4, 3)})
+    assert refused.value.fields == {"published_on": "The date the notice was published cannot be in the future"}
+    with pytest.raises(InvalidInput, match="There is no notice 'award_notice'"):
+        record_notice(core, contract.case_id, people.contract_manager, **{**record, "kind": "award_notice"})
+    with pytest.raises(InvalidAction, match="owes no contract change notice"):
+        record_notice(core, contract.case_id, people.contract_manager, **{**record, "kind": "contract_change_notice"})
+
+    record_notice(core, contract.case_id, people.contract_manager, **record)
+    with db.reading() as session:
+        assert session.get(Task, task.id).status == "done" and session.get(Task, task.id).outcome == "met"
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == contract.case_id, AuditEvent.action == "record_notice")
+        ).one()
+        assert event.actor_id == people.contract_manager
+        assert event.data == {
+            "deadline": "termination_notice",
+            "notice_type": "UK11",
+            "published_on": "2026-04-02",
+            "due_on": "2026-03-30",
+            "late": True,
+            "notice_id": "012345-2026",
+            "tasks_closed": 1,
+            "contract": {"value": "500000.00", "end_date": "2026-03-01", "change": "", "change_basis": ""},
+        }
+        assert verify_chains(session).ok
+    assert _deadline(db, contract.case_id, "termination_notice").met_at is not None
+    with pytest.raises(InvalidAction, match="is already recorded"):
+        record_notice(core, contract.case_id, people.contract_manager, **record)
+
+    # Its open data: the contract terminated, the notice on it.
+    [release] = _package(core, db, people.head, contract.case_id)["releases"]
+    assert release["tag"] == ["contractTermination"]
+    entry = release["contracts"][0]
+    assert entry["status"] == "terminated" and entry["period"]["endDate"] == "2026-03-01T23:59:59Z"
+    assert entry["documents"][0]["noticeType"] == "UK11"
+    assert entry["documents"][0]["documentType"] == "contractTerminationNotice"
+    assert entry["documents"][0]["description"] == "Find a Tender notice 012345-2026"
+    assert release["parties"][-1]["id"] == "GB-COH-01234567"
+    assert _package_errors(_package(core, db, people.head, contract.case_id)) == []
+
+
+def test_a_variation_that_needs_a_change_notice_owes_one_each_time(core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    _vary(core, people, contract.case_id, value="520000", ends="2028-06-30")  # +4%: within s75's limits
+    assert _deadline(db, contract.case_id, "contract_change_notice") is None
+
+    _vary(core, people, contract.case_id, value="650000", ends="2028-06-30")  # +25%: a notice before it takes effect
+    owed = _deadline(db, contract.case_id, "contract_change_notice")
+    assert owed.due_on == clock.today and "PA23 s75" in owed.basis and owed.met_at is None
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+
+    clock.advance(days=30)
+    _vary(core, people, contract.case_id, value="650000", ends="2029-12-31")  # the term grows by 18 of 36 months
+    again = _deadline(db, contract.case_id, "contract_change_notice")
+    assert again.due_on == clock.today and again.met_at is None  # owed afresh
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+
+    package = _package(core, db, people.head, contract.case_id)
+    assert _package_errors(package) == []
+    first, second = package["releases"]
+    assert first["ocid"] == f"ocds-dev000-CMG-{contract.case_id:06d}"  # no procurement of ours: its own
+    assert [r["tag"] for r in package["releases"]] == [["contractAmendment"], ["contractAmendment"]]
+    # Each notice says what the contract was when it went out, whatever came after.
+    assert first["contracts"][0]["value"]["amount"] == 650000.0
+    assert first["contracts"][0]["period"]["endDate"] == "2028-06-30T22:59:59Z"
+    assert second["contracts"][0]["period"]["endDate"] == "2029-12-31T23:59:59Z"
+    [amendment] = first["contracts"][0]["amendments"]
+    assert amendment["description"] == "More roads" and "more than 10% (PA23 s75)" in amendment["rationale"]
+
+
+def test_contracts_outside_the_act_owe_no_change_notice(core, db):
+    people = hub_people(db)
+    legacy = _public_contract(core, people, starts=date(2023, 3, 1), ends=date(2028, 2, 28))  # PCR 2015
+    small = _public_contract(core, people, value="60000")  # below threshold
+    for contract, why, approver in (
+        (legacy, "Public Contracts Regulations 2015", people.head),
+        (small, "below the 214,904.00 threshold", people.manager),
+    ):
+        value = str(contract.value * 2)
+        inputs = {"variation_description": "Double it", "new_value": value, "new_end_date": "2028-06-30"}
+        act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+        with db.reading() as session:
+            event = session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.case_id == contract.case_id, AuditEvent.action == "propose_variation"
+                )
+            ).one()
+        assert (
+            event.data["change_notice"].startswith("no contract change notice") and why in event.data["change_notice"]
+        )
+        approve_gate(core.engine, contract.case_id, [approver])
+        assert _deadline(db, contract.case_id, "contract_change_notice") is None
+
+
+def test_an_advertised_procurement_abandoned_owes_a_procurement_termination_notice(core, db, clock):
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people)  # its tender notice went out on 2 March
+    act(core.engine, case_id, "terminate_procurement", people.officer, reason="The need has gone")
+    owed = _deadline(db, case_id, "procurement_termination_notice")
+    assert owed.due_on == clock.today and "PA23 s55" in owed.basis
+    record_notice(core, case_id, people.officer, kind="procurement_termination_notice", published_on=clock.today)
+
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    cancelled = package["releases"][-1]
+    assert cancelled["tag"] == ["tenderCancellation"] and cancelled["tender"]["status"] == "cancelled"
+    assert cancelled["tender"]["documents"][0]["noticeType"] == "UK12"
+    assert {r["ocid"] for r in package["releases"]} == {f"ocds-dev000-PRC-{case_id:06d}"}
+
+
+def test_a_procured_contracts_notices_share_its_procurements_ocid(core, db, clock):
+    people = hub_people(db)
+    case_id = contract_from_open_procedure(core.engine, clock, people)
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+    clock.set(date(2026, 6, 1))
+    act(core.engine, contract.case_id, "terminate", people.officer, reason="Supplier insolvent",
+        inputs={"terminated_on": "2026-05-29"})  # fmt: skip
+    owed = _deadline(db, contract.case_id, "termination_notice")
+    assert owed.due_on == date(2026, 5, 29) + timedelta(days=29)
+    record_notice(core, contract.case_id, people.officer, kind="termination_notice", published_on=clock.today)
+
+    [release] = _package(core, db, people.head, contract.case_id)["releases"]
+    awarded = _package(core, db, people.head, case_id)["releases"][-1]
+    assert release["ocid"] == awarded["ocid"] == f"ocds-dev000-PRC-{case_id:06d}"
+    assert release["contracts"][0]["id"] == awarded["contracts"][0]["id"]  # the same contract, now ended
+    assert release["contracts"][0]["period"]["endDate"] == "2026-05-29T22:59:59Z"
+    assert release["tender"]["legalBasis"] == {"scheme": "UKPGA", "id": "2023/54"}

@@ -1,0 +1,72 @@
+"""Recording a notice the case owes, from its task and its case page, through the forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from provision_cycle.models import CaseDeadline, Task
+from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
+from tests.factories import create_user, hub_people
+from tests.test_notices import _public_contract
+
+
+def test_a_contract_manager_records_the_termination_notice_from_the_task(core, db, browser, clock, schedule):
+    people = hub_people(db)
+    contract = _public_contract(core, people, ends=date(2026, 3, 1))
+    expire_contracts(core, clock.today)
+    clock.set(date(2026, 3, 25))  # the notice is due 30 March: its task comes within the warning period
+    remind_deadlines(core, schedule, clock.today)
+    with db.reading() as session:
+        task_id = session.scalars(select(Task.id).where(Task.case_id == contract.case_id)).one()
+    manager = browser(people.contract_manager)
+    form_url = f"/cases/{contract.case_id}/notices/termination_notice"
+
+    # The task sends them to the form (there is no "done" to tick); the case page offers it beside the date.
+    task_page = manager.get(f"/tasks/{task_id}").text
+    assert "Record the contract termination notice" in task_page and form_url in task_page
+    assert "Complete the task" not in task_page
+    case_page = manager.get(f"/cases/{contract.case_id}").text
+    assert "Record as published" in case_page and form_url in case_page
+    form = manager.get(form_url).text
+    assert "Record the contract termination notice" in form and "UK11" in form and "PA23 s80" in form
+
+    page = manager.post(form_url, {"published_on": ["26", "3", "2026"], "notice_id": ""}, status=400).text
+    assert "The date the notice was published cannot be in the future" in page
+    page = manager.post(form_url, {"published_on": ["", "", ""], "notice_id": "x" * 41}, status=400).text
+    assert "Enter the date the notice was published" in page and "Keep the notice identifier to 40" in page
+
+    done = manager.post(form_url, {"published_on": ["24", "3", "2026"], "notice_id": "012345-2026"})
+    assert done.headers["Location"].endswith(f"/cases/{contract.case_id}#dates")
+    with db.reading() as session:
+        met = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == contract.case_id)).one()
+        assert met.met_at is not None and session.get(Task, task_id).status == "done"
+    case_page = manager.get(f"/cases/{contract.case_id}").text
+    assert "The contract termination notice for" in case_page and "is recorded" in case_page
+    assert "Record as published" not in case_page and "Notices as open data" in case_page
+    # Once recorded there is nothing left to record: the form sends them back to the case.
+    assert manager.get(form_url, status=302).headers["Location"].endswith("#dates")
+
+
+def test_only_the_team_and_contract_managers_may_record_a_notice(core, db, browser, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people, ends=date(2026, 3, 1))
+    expire_contracts(core, clock.today)
+    form_url = f"/cases/{contract.case_id}/notices/termination_notice"
+    # Someone of the council who may see the case but not publish its notices: no link, and the form refuses.
+    finance = browser(people.finance)
+    assert "Record as published" not in finance.get(f"/cases/{contract.case_id}").text
+    finance.get(form_url, status=302)
+    refused = finance.post(form_url, {"published_on": ["2", "3", "2026"]}, form_page=f"/cases/{contract.case_id}")
+    assert refused.headers["Location"].endswith("#dates")
+    assert "There is no such notice for you to record" in finance.get(f"/cases/{contract.case_id}").text
+    with db.reading() as session:
+        assert (
+            session.scalars(select(CaseDeadline.met_at).where(CaseDeadline.case_id == contract.case_id)).one() is None
+        )
+    # Another council's officer does not see the case at all.
+    cherwell = browser(create_user(db, ("category_officer", "CDC", "cnc")))
+    cherwell.get(form_url, status=404)
+    # An unknown kind of notice is not one to record.
+    browser(people.officer).get(f"/cases/{contract.case_id}/notices/award_notice", status=302)
