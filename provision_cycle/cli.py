@@ -292,6 +292,29 @@ def transparency_files_command(council: str, quarter: str, output: Path) -> None
         _fail(error.message)
 
 
+@click.command("pipeline-notice")
+@with_appcontext
+@click.argument("council")
+@click.option("--year", default=None, help="The financial year, as 2027 or 2027-28. Default: the one being prepared.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def pipeline_notice_command(council: str, year: str | None, output: Path | None) -> None:
+    """Write a council's draft procurement pipeline notice (UK1) for a financial year, as CSV."""
+    from .services.pipeline import COLUMNS, FinancialYear, pipeline_rows
+    from .services.spreadsheet import csv_lines
+
+    core = _core()
+    try:
+        period = FinancialYear.parse(year) if year else FinancialYear.to_prepare(core.engine.today())
+        with core.db.reading() as session:
+            entries = pipeline_rows(core, session, council, period)
+    except DomainError as error:
+        _fail(error.message)
+        return
+    path = output or Path(f"{council}-pipeline-{period.code}.csv")
+    path.write_text("".join(csv_lines(COLUMNS, (entry.cells() for entry in entries))), encoding="utf-8")
+    click.echo(f"{path}: {len(entries):,} contract{'' if len(entries) == 1 else 's'}, financial year {period.label}")
+
+
 @click.command("draw")
 @with_appcontext
 @click.argument("workflow")
@@ -336,6 +359,7 @@ COMMANDS = (
     load_register_command,
     load_spend_command,
     transparency_files_command,
+    pipeline_notice_command,
     draw,
 )
 

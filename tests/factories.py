@@ -220,9 +220,11 @@ def register_contract(
     risk: str = "medium",
     state: str = "live",
     registration: str = "",
+    **fields,
 ):
     """An OCC services contract already let, loaded into the register for ``p``'s contract manager; the
-    register entry (detached). Starting three years before it ends unless told: under PCR 2015 then."""
+    register entry (detached). Starting three years before it ends unless told: under PCR 2015 then.
+    ``fields``: any other of ``ExistingContract``'s (authority, contract_type, extension_months_available...)."""
     from provision_cycle.services.register import ExistingContract, import_contract
 
     with core.db.unit_of_work() as session:
@@ -230,18 +232,21 @@ def register_contract(
             core,
             session,
             ExistingContract(
-                title="Highways maintenance",
-                authority="OCC",
-                category="corporate_supplies",
-                contract_type="services",
-                supplier_name="Roadworks Ltd",
-                supplier_registration=registration,
-                value=Decimal(value),
-                start_date=starts or ends - timedelta(days=3 * 365),
-                end_date=ends,
-                contract_manager_id=p.contract_manager,
-                risk=risk,
-                state=state,
+                **{
+                    "title": "Highways maintenance",
+                    "authority": "OCC",
+                    "category": "corporate_supplies",
+                    "contract_type": "services",
+                    "supplier_name": "Roadworks Ltd",
+                    "supplier_registration": registration,
+                    "value": Decimal(value),
+                    "start_date": starts or ends - timedelta(days=3 * 365),
+                    "end_date": ends,
+                    "contract_manager_id": p.contract_manager,
+                    "risk": risk,
+                    "state": state,
+                    **fields,
+                }
             ),
             actor_id=p.officer,
         )

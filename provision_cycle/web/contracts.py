@@ -8,7 +8,8 @@ from sqlalchemy import select
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Task
-from ..services import reading, spend, transparency
+from ..scheduling.runner import schedule_for
+from ..services import pipeline, reading, spend, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
@@ -230,4 +231,47 @@ def transparency_file(authority: str, quarter: str, kind: str):
         stream_with_context(csv_lines(transparency.FILES[kind], rows())),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{authority}-{kind}-{period.code}.csv"'},
+    )
+
+
+@contracts.get("/pipeline")
+@roles_required(*transparency.PUBLISHERS)
+def pipeline_notice():
+    """The draft procurement pipeline notice (UK1) of each council the person oversees, for a financial year."""
+    today = core().engine.today()
+    try:
+        year = pipeline.FinancialYear.parse(request.args["year"]) if request.args.get("year") else None
+    except InvalidInput as error:
+        flash(error.message, "error")
+        year = None
+    year = year or pipeline.FinancialYear.to_prepare(today)
+    spend_expected = schedule_for(core()).expected_annual_spend
+    councils = []
+    with core().db.reading() as session:
+        for code in pipeline.drafting_councils(me()):
+            rows = pipeline.pipeline_rows(core(), session, code, year, actor=me())
+            councils.append((code, pipeline.duty_applies(spend_expected.get(code, 0)), rows))
+    return render(
+        "contracts/pipeline.html",
+        year=year,
+        years=[pipeline.FinancialYear.to_prepare(today), pipeline.FinancialYear.to_prepare(today).next],
+        councils=councils,
+        organisation=core().governance.organisation,
+        columns=pipeline.COLUMNS,
+    )
+
+
+@contracts.get("/pipeline/<authority>/<year>.csv")
+@roles_required(*transparency.PUBLISHERS)
+def pipeline_file(authority: str, year: str):
+    try:
+        period = pipeline.FinancialYear.parse(year)
+    except InvalidInput as error:
+        raise NotFound(error.message) from None
+    with core().db.reading() as session:
+        rows = pipeline.pipeline_rows(core(), session, authority, period, actor=me())
+    return Response(
+        "".join(csv_lines(pipeline.COLUMNS, (entry.cells() for entry in rows))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{authority}-pipeline-{period.code}.csv"'},
     )

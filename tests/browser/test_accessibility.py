@@ -65,6 +65,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{case_id}/declaration",
             "/admin/governance",
             "/contracts/transparency",
+            "/contracts/pipeline",
             "/overview",
             "/approvals/cover",
         ],
