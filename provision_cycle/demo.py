@@ -83,6 +83,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     _register(core, people, rng, contracts)
+    _kpis(core)
     payments = _spend(core, people, rng)
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
@@ -376,6 +377,28 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
 
 
 # --- the register --------------------------------------------------------------------------------
+# What the demo's big contracts are measured on (PA23 s52 asks at least three of a public contract over 5m).
+DEMO_KPIS = (
+    ("Delivered on time", "95% of orders or visits on the agreed day"),
+    ("Quality", "Fewer than 2% of deliveries or visits put right afterwards"),
+    ("Social value", "The commitments in the tender met each year"),
+)
+
+
+def _kpis(core: Core) -> None:
+    """KPIs for each register contract the Act asks them of, set by its contract manager."""
+    from .services.performance import kpis_required, set_kpis
+
+    with core.db.reading() as session:
+        needing = [
+            (contract.id, contract.contract_manager_id)
+            for contract in session.scalars(select(Contract).order_by(Contract.id))
+            if kpis_required(session, contract)[0]
+        ]
+    for contract_id, manager in needing:
+        set_kpis(core, contract_id, manager, DEMO_KPIS)
+
+
 def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
     org = core.governance.organisation
     today = core.engine.today()

@@ -352,6 +352,62 @@ class ContractOut(BaseModel):
     contract_manager_id: int | None
 
 
+class KpiOut(BaseModel):
+    id: int
+    position: int
+    name: str
+    target: str
+
+
+class RatedKpi(BaseModel):
+    name: str
+    target: str
+    rating: str = Field(description="good, approaching_target, requires_improvement, inadequate or other")
+    comment: str
+
+
+class AssessmentOut(BaseModel):
+    id: int
+    period_starts: date
+    period_ends: date
+    ratings: list[RatedKpi] = Field(description="The KPIs as they were assessed, in the contract's order")
+    published_on: date = Field(description="The contract performance notice (UK9)")
+    notice_id: str
+
+
+class PerformanceOut(BaseModel):
+    """A contract's key performance indicators (PA23 s52) and the assessments against them (s71), newest first."""
+
+    contract_id: int
+    kpis_required: bool = Field(description="Whether the Act asks this contract for at least three KPIs")
+    basis: str
+    kpis: list[KpiOut]
+    assessments: list[AssessmentOut]
+
+
+class KpiIn(Request):
+    name: str = Field(max_length=200)
+    target: str = Field("", max_length=500)
+
+
+class KpisIn(Request):
+    kpis: list[KpiIn] = Field(max_length=10, description="In order; they replace the contract's KPIs")
+
+
+class RatingIn(Request):
+    kpi_id: int
+    rating: str = Field(max_length=40)
+    comment: str = Field("", max_length=2000)
+
+
+class AssessmentIn(Request):
+    period_starts: date
+    period_ends: date
+    ratings: list[RatingIn] = Field(max_length=10, description="One for each of the contract's KPIs")
+    published_on: date = Field(description="The day the contract performance notice was published")
+    notice_id: str = Field("", max_length=40)
+
+
 class OcdsReleasePackage(BaseModel):
     """An Open Contracting Data Standard 1.1 release package: a release for each notice the procurement
     or contract published (https://standard.open-contracting.org/1.1/en/schema/release_package/)."""

@@ -14,7 +14,7 @@ from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
-from ..services import notices, ocds, reading, spend, teams
+from ..services import notices, ocds, performance, reading, spend, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -652,6 +652,77 @@ def contract_payments(contract_id: int, query: s.PageQuery):
                 ],
             )
         )
+
+
+def _performance_response(contract_id: int, status: int = 200) -> Response:
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, current_actor(), contract_id)
+        required, basis = performance.kpis_required(session, contract)
+        out = s.PerformanceOut(
+            contract_id=contract.id,
+            kpis_required=required,
+            basis=basis,
+            kpis=[_out(s.KpiOut, k) for k in performance.kpis_of(session, contract.id)],
+            assessments=[_out(s.AssessmentOut, a) for a in performance.assessments_of(session, contract.id)],
+        )
+    return json_response(out, status=status)
+
+
+@operation(
+    api,
+    "GET",
+    "/contracts/{contract_id}/performance",
+    summary="A contract's KPIs and the assessments against them",
+    tag="Contracts",
+    response=s.PerformanceOut,
+    errors=(404,),
+)
+def get_performance(contract_id: int):
+    return _performance_response(contract_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/contracts/{contract_id}/kpis",
+    summary="Set a contract's KPIs, replacing any before",
+    tag="Contracts",
+    body=s.KpisIn,
+    response=s.PerformanceOut,
+    errors=(403, 404, 409, 422),
+)
+def set_kpis(contract_id: int, body: s.KpisIn):
+    with core().db.reading() as session:
+        reading.get_contract_for(session, current_actor(), contract_id)  # one you cannot see does not exist
+    performance.set_kpis(core(), contract_id, current_actor().id, [(k.name, k.target) for k in body.kpis])
+    return _performance_response(contract_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/contracts/{contract_id}/kpi-assessments",
+    summary="Record an assessment against the KPIs, published as a contract performance notice (UK9)",
+    tag="Contracts",
+    body=s.AssessmentIn,
+    response=s.PerformanceOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def record_assessment(contract_id: int, body: s.AssessmentIn):
+    with core().db.reading() as session:
+        reading.get_contract_for(session, current_actor(), contract_id)
+    performance.record_assessment(
+        core(),
+        contract_id,
+        current_actor().id,
+        period_starts=body.period_starts,
+        period_ends=body.period_ends,
+        ratings={r.kpi_id: performance.Rating(r.rating, r.comment) for r in body.ratings},
+        published_on=body.published_on,
+        notice_id=body.notice_id,
+    )
+    return _performance_response(contract_id, status=201)
 
 
 def _contract_response(contract_id: int) -> Response:

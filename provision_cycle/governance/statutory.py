@@ -330,6 +330,22 @@ def public_contract(
     return True, f"a public contract under the Procurement Act 2023: {position.summary}"
 
 
+def kpis_required(
+    public: bool, value_ex_vat: Decimal, vat: VatTreatment | str, contract_type: ContractType | str
+) -> bool:
+    """PA23 s52: a public contract worth more than 5m (with VAT) has at least three key performance indicators,
+    assessed and published at least every 12 months (s71). Light-touch contracts are exempt; so is a contract
+    whose supplier's performance could not appropriately be assessed by KPIs, which the council decides."""
+    return (
+        public
+        and ContractType(contract_type) is not ContractType.LIGHT_TOUCH
+        and value_including_vat(value_ex_vat, vat) > KPI_THRESHOLD
+    )
+
+
+MIN_KPIS = 3  # PA23 s52(1): "at least three"
+
+
 # --- Contract modifications (PA23 s74-75) ---------------------------------------------------------
 def change_notice_required(
     contract_type: ContractType | str,

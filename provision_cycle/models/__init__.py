@@ -19,6 +19,7 @@ from .contracts import Contract
 from .documents import Document
 from .outbox import OutboxMessage
 from .people import Delegation, RoleAssignment, User
+from .performance import ContractKpi, KpiAssessment
 from .spend import Payment
 from .tasks import SweepRun, Task, TaskStatus
 
@@ -37,6 +38,8 @@ __all__ = [
     "CaseTeamMember",
     "ConflictDeclaration",
     "Contract",
+    "ContractKpi",
+    "KpiAssessment",
     "Decision",
     "Delegation",
     "Document",

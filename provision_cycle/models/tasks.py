@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -59,6 +59,17 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
+
+    @staticmethod
+    def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int) -> Update:
+        """The UPDATE that marks the open tasks ``where`` selects as done, with ``outcome``, by ``by``: for a
+        task done by doing something else (recording a notice, an assessment)."""
+        return (
+            update(Task)
+            .where(Task.status == TaskStatus.OPEN, *where)
+            .values(status=TaskStatus.DONE, outcome=outcome, completed_at=at, completed_by_id=by)
+            .execution_options(synchronize_session=False)
+        )
 
     def is_overdue(self, today: date) -> bool:
         """Past its due date, not snoozed beyond today, and raised long enough ago to have been picked up."""

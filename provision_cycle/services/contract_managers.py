@@ -9,10 +9,11 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..workflow.engine import Actor
 from .people import Colleague, colleagues
+from .register import lock_contract
 
 MANAGER_ROLE = "contract_manager"
 KIND = "contract_manager_changed"  # the outbox kind of both messages
@@ -41,11 +42,7 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
     if len(reason) > MAX_REASON:
         raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
     with core.db.unit_of_work() as session:
-        contract = session.get(Contract, contract_id)
-        if contract is None:
-            raise NotFound(f"There is no contract {contract_id}")
-        case = core.engine.lock_case(session, contract.case_id, None)  # one change to the contract at a time
-        session.refresh(contract)
+        contract, case = lock_contract(core, session, contract_id)
         actor = core.engine.actor(session, actor_id)
         core.engine.require_category_team(actor, contract.authority, contract.pillar, to="change the contract manager")
         choices = {person.id: person.full_name for person in manager_choices(core, session, contract)}

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance.statutory import NOTICE_DUTIES
-from ..models import Case, CaseDeadline, Contract, Task, TaskStatus
+from ..models import Case, CaseDeadline, Contract, Task
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
@@ -108,10 +108,7 @@ def record_notice(
         now = core.engine.clock()
         deadline.met_at = now
         closed = session.execute(
-            update(Task)
-            .where(Task.case_id == case.id, Task.kind == f"deadline:{kind}", Task.status == TaskStatus.OPEN)
-            .values(status=TaskStatus.DONE, outcome="met", completed_at=now, completed_by_id=actor_id)
-            .execution_options(synchronize_session=False)
+            Task.closing(Task.case_id == case.id, Task.kind == f"deadline:{kind}", outcome="met", at=now, by=actor_id)
         ).rowcount
         case.version += 1
         core.engine.note_case_event(

@@ -29,6 +29,7 @@ from ..governance.statutory import Route
 from ..models import AuditEvent, Case, CaseDeadline, Contract
 from ..workflow.engine import Actor
 from .notices import ACTION as RECORD_NOTICE
+from .performance import RATINGS
 from .reading import get_case_for
 
 
@@ -84,8 +85,14 @@ RECORDED = {
 }
 
 
+# A KPI assessment, published as a contract performance notice (``services.performance``).
+ASSESSMENT = "record_kpi_assessment"
+PERFORMANCE_NOTICE = Notice("UK9", "implementationNotice", ("implementation",), "Contract performance notice")
+RATING_LABELS = {code: label for code, (label, _) in RATINGS.items()}
+
+
 def publishes_a_notice(event: AuditEvent) -> bool:
-    return event.action in NOTICES or event.action == RECORD_NOTICE
+    return event.action in NOTICES or event.action in (RECORD_NOTICE, ASSESSMENT)
 
 
 def case_release_package(core: Core, session: Session, actor: Actor, case_id: int) -> dict[str, Any]:
@@ -96,7 +103,7 @@ def case_release_package(core: Core, session: Session, actor: Actor, case_id: in
         raise NotFound(f"{case.reference} is a commissioning case: only procurements and contracts publish notices")
     events = session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_([*NOTICES, RECORD_NOTICE]))
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_([*NOTICES, RECORD_NOTICE, ASSESSMENT]))
         .order_by(AuditEvent.seq)
     )
     if case.stage == "contract":
@@ -126,6 +133,8 @@ def _notice_of(event: AuditEvent) -> tuple[Notice, str]:
     data = event.data or {}
     if event.action == RECORD_NOTICE:
         return RECORDED[data["deadline"]], data["published_on"]
+    if event.action == ASSESSMENT:
+        return PERFORMANCE_NOTICE, data["published_on"]
     return NOTICES[event.action], data.get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
 
 
@@ -244,6 +253,20 @@ def _contract_release(
         "dateSigned": _instant(contract.signed_on) if contract.signed_on else None,
         "documents": [_document(contract.reference, notice, published, event)],
     }
+    if notice is PERFORMANCE_NOTICE:  # the assessment goes on the contract's implementation
+        document = entry.pop("documents")[0]
+        starts, ends = (event.data or {})["period"]
+        rated = "; ".join(f"{name}: {RATING_LABELS[rating]}" for name, rating in (event.data or {})["ratings"])
+        document["description"] = " ".join(
+            part
+            for part in (
+                f"Assessment of performance against the key performance indicators, {_day(starts)} to {_day(ends)}:",
+                f"{rated}.",
+                document.get("description"),
+            )
+            if part
+        )
+        entry["implementation"] = {"documents": [document]}
     if notice.notice_type == "UK10":
         entry["amendments"] = [
             {
@@ -257,6 +280,10 @@ def _contract_release(
     release["tender"] = {"id": base, "legalBasis": LEGAL_BASIS.get(contract.regime)}
     release["awards"], release["contracts"] = [award], [entry]
     return _without_nones(release)
+
+
+def _day(iso: str) -> str:
+    return f"{date.fromisoformat(iso):%-d %B %Y}"
 
 
 def _buyers(core: Core, authority: str) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..governance.statutory import Route, commenced_before, regime_for
-from ..models import Contract
+from ..models import Case, Contract
 from ..models.contracts import CONTRACT_RISKS
 
 
@@ -150,3 +150,14 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
         if getattr(existing, name) < 0:
             problems[name] = "Enter a whole number, 0 or more"
     return problems
+
+
+def lock_contract(core: Core, session: Session, contract_id: int) -> tuple[Contract, Case]:
+    """A contract and its case, the case locked (one change to a contract at a time) and the contract read
+    again under the lock."""
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound(f"There is no contract {contract_id}")
+    case = core.engine.lock_case(session, contract.case_id, None)
+    session.refresh(contract)
+    return contract, case

@@ -17,6 +17,7 @@ from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
+from .performance import task_needs_assessment
 
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -124,6 +125,8 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
         task, case, actor = _lock_task(core, session, task_id, actor_id)
         if notice := notice_of_task(task.kind):
             raise InvalidAction(f"Record the {notice.title.lower()} as published on its case: that completes this task")
+        if task_needs_assessment(session, task):
+            raise InvalidAction("Record the KPI assessment on the contract's page: that completes this task")
         allowed = dict(outcomes_for(task.kind))
         if outcome not in allowed:
             raise InvalidInput({"outcome": "Choose what was decided or done"})

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import JOINT
-from ..models import Task
+from ..models import Case, Task
 from ..scheduling.runner import schedule_for
-from ..services import pipeline, reading, spend, transparency
+from ..services import performance, pipeline, reading, spend, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
@@ -18,7 +18,7 @@ from ..services.contract_managers import (
 )
 from ..services.spreadsheet import csv_lines
 from .common import core, me, render
-from .forms import ContractManagerForm, apply_errors, colleague_options
+from .forms import ContractManagerForm, apply_errors, assessment_form_class, colleague_options, kpis_form_class
 from .security import roles_required, signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -143,8 +143,16 @@ def show(contract_id: int):
         manager = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
         paid, payments = spend.contract_spend(session, contract.id)
         latest = spend.contract_payments(session, contract.id)
+        kpis = performance.kpis_of(session, contract.id)
+        assessments = performance.assessments_of(session, contract.id)
+        kpis_required = performance.kpis_required(session, contract)
     return render(
         "contracts/show.html",
+        kpis=kpis,
+        assessments=assessments,
+        kpis_required=kpis_required,
+        ratings={code: label for code, (label, _) in performance.RATINGS.items()},
+        may_manage_performance=performance.may_manage_performance(me(), page.case),
         paid=paid,
         payments=payments,
         latest_payments=latest,
@@ -274,4 +282,81 @@ def pipeline_file(authority: str, year: str):
         "".join(csv_lines(pipeline.COLUMNS, (entry.cells() for entry in rows))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{authority}-pipeline-{period.code}.csv"'},
+    )
+
+
+def _performance_of(contract_id: int):
+    """The contract, its case and its KPIs, for someone who manages its performance (else it is not there)."""
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, me(), contract_id)
+        case = session.get(Case, contract.case_id)
+        if not performance.may_manage_performance(me(), case):
+            raise NotFound(f"There is no contract {contract_id} whose performance you manage")
+        kpis = performance.kpis_of(session, contract.id)
+        required = performance.kpis_required(session, contract)
+        session.expunge_all()
+    return contract, kpis, required
+
+
+@contracts.route("/<id:contract_id>/kpis", methods=["GET", "POST"])
+@signed_in
+def set_kpis(contract_id: int):
+    """Set or change the contract's key performance indicators (PA23 s52)."""
+    contract, kpis, required = _performance_of(contract_id)
+    form_class = kpis_form_class(performance.MAX_KPIS)
+    current = {f"kpi_{k.position}_name": k.name for k in kpis} | {f"kpi_{k.position}_target": k.target for k in kpis}
+    form = form_class(data=current) if request.method == "GET" else form_class()
+    if form.validate_on_submit():
+        rows = [
+            (form[f"kpi_{n}_name"].data or "", form[f"kpi_{n}_target"].data or "")
+            for n in range(1, performance.MAX_KPIS + 1)
+        ]
+        try:
+            performance.set_kpis(core(), contract_id, me().id, rows)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
+        else:
+            flash(f"The KPIs of {contract.reference} are saved")
+            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
+    return render("contracts/kpis.html", contract=contract, form=form, required=required, rows=performance.MAX_KPIS)
+
+
+@contracts.route("/<id:contract_id>/kpi-assessment", methods=["GET", "POST"])
+@signed_in
+def assess(contract_id: int):
+    """Record the assessment of the supplier against the KPIs, published as a contract performance notice."""
+    contract, kpis, _ = _performance_of(contract_id)
+    if not kpis:
+        flash(f"{contract.reference} has no KPIs to assess: set them first", "error")
+        return redirect(url_for(".set_kpis", contract_id=contract_id))
+    ratings = [(code, label) for code, (label, _) in performance.RATINGS.items()]
+    form = assessment_form_class(kpis, ratings)()
+    if form.validate_on_submit():
+        try:
+            performance.record_assessment(
+                core(),
+                contract_id,
+                me().id,
+                period_starts=form.period_starts.data,
+                period_ends=form.period_ends.data,
+                ratings={
+                    k.id: performance.Rating(form[f"rating_{k.id}"].data, form[f"comment_{k.id}"].data or "")
+                    for k in kpis
+                },
+                published_on=form.published_on.data,
+                notice_id=form.notice_id.data or "",
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
+        else:
+            flash(f"The KPI assessment of {contract.reference} is recorded")
+            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
+    return render(
+        "contracts/assessment.html", contract=contract, kpis=kpis, form=form, ratings=performance.RATINGS.values()
     )

@@ -402,19 +402,74 @@ class DelegationForm(FlaskForm):
     submit = SubmitField("Set up cover", widget=GovSubmitInput())
 
 
-class RecordNoticeForm(FlaskForm):
-    published_on = GovDate(
-        "When was it published on Find a Tender?",
+def _published_on(label: str = "When was it published on Find a Tender?", *, what: str = "notice") -> GovDate:
+    return GovDate(
+        label,
         description="For example, 3 12 2026",
-        validators=[InputRequired(message="Enter the date the notice was published")],
+        validators=[InputRequired(message=f"Enter the date the {what} was published")],
     )
-    notice_id = StringField(
+
+
+def _notice_id() -> StringField:
+    return StringField(
         "Its notice identifier (optional)",
         widget=GovTextInput(),
         description="As Find a Tender shows it, like 012345-2026",
         validators=[Length(max=40, message="Keep the notice identifier to 40 characters")],
     )
+
+
+class RecordNoticeForm(FlaskForm):
+    published_on = _published_on()
+    notice_id = _notice_id()
     submit = SubmitField("Record the notice", widget=GovSubmitInput())
+
+
+def kpis_form_class(rows: int) -> type[FlaskForm]:
+    """A contract's KPIs: a name, and how it is measured with its target, for each of ``rows``."""
+    attributes: dict = {}
+    for n in range(1, rows + 1):
+        attributes[f"kpi_{n}_name"] = StringField(
+            f"KPI {n}",
+            widget=GovTextInput(),
+            validators=[Length(max=200, message=f"Keep KPI {n}'s name to 200 characters")],
+        )
+        attributes[f"kpi_{n}_target"] = StringField(
+            f"How KPI {n} is measured, and its target",
+            widget=GovTextInput(),
+            validators=[Length(max=500, message=f"Keep KPI {n}'s target to 500 characters")],
+        )
+    attributes["submit"] = SubmitField("Save the KPIs", widget=GovSubmitInput())
+    return type("KpisForm", (FlaskForm,), attributes)
+
+
+def assessment_form_class(kpis: list, ratings: list[tuple[str, str]]) -> type[FlaskForm]:
+    """An assessment against each of ``kpis`` (a rating and a comment each), the period, and its notice."""
+    attributes: dict = {
+        "period_starts": GovDate(
+            "First day of the period assessed", validators=[InputRequired(message="Enter the first day of the period")]
+        ),
+        "period_ends": GovDate(
+            "Last day of the period assessed", validators=[InputRequired(message="Enter the last day of the period")]
+        ),
+    }
+    for kpi in kpis:
+        attributes[f"rating_{kpi.id}"] = RadioField(
+            kpi.name,
+            widget=GovRadioInput(),
+            description=kpi.target,
+            choices=options(ratings),
+            validators=[InputRequired(message=f"Rate the supplier against '{kpi.name}'")],
+        )
+        attributes[f"comment_{kpi.id}"] = TextAreaField(
+            f"Comment on '{kpi.name}' (optional)", widget=GovTextArea(), validators=[Length(max=2000)]
+        )
+    attributes["published_on"] = _published_on(
+        "When was the contract performance notice published on Find a Tender?", what="contract performance notice"
+    )
+    attributes["notice_id"] = _notice_id()
+    attributes["submit"] = SubmitField("Record the assessment", widget=GovSubmitInput())
+    return type("AssessmentForm", (FlaskForm,), attributes)
 
 
 class CompleteTaskForm(FlaskForm):

@@ -8,6 +8,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Case, Contract, Task
 from ..services import reading
 from ..services.notices import notice_of_task
+from ..services.performance import task_needs_assessment
 from ..services.tasks import complete_task, may_act_on_task, outcomes_open, snooze_task
 from .common import core, me, render
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
@@ -40,6 +41,8 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
 @signed_in
 def show(task_id: int):
     task, case, contract = _task(task_id)
+    with core().db.reading() as session:
+        assessing = task_needs_assessment(session, task)  # done by recording the assessment, not ticked off
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
     if request.method == "POST":
@@ -69,4 +72,5 @@ def show(task_id: int):
         snooze=snooze,
         form=form,
         notice=notice_of_task(task.kind),
+        assessing=assessing,
     )

@@ -27,6 +27,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Actor, Engine
 
 
+def contract_in_law(session: Session, contract: Contract) -> tuple[bool, str]:
+    """Whether ``contract`` is a public contract under the Procurement Act 2023, and why. Its procurement's
+    commencement fixes the regime and the threshold (for a contract loaded into the register, as near as its
+    start date can tell)."""
+    commenced = contract.procurement_case_id and session.scalar(
+        select(Case.commencement_date).where(Case.id == contract.procurement_case_id)
+    )
+    return statutory.public_contract(
+        contract.regime,
+        contract.value,
+        contract.vat_treatment,
+        contract.contract_type,
+        commenced or statutory.commenced_before(contract.start_date),
+    )
+
+
 @dataclass
 class ActionContext:
     engine: Engine
@@ -83,19 +99,10 @@ class ActionContext:
 
     def public_contract(self) -> tuple[bool, str]:
         """Whether the case's contract is a public contract under the Procurement Act 2023, and so owes change
-        and termination notices, and why. Its procurement's commencement fixes the regime and the threshold."""
+        and termination notices, and why."""
         contract = self.contract()
         assert contract is not None, "only a contract-management case has a contract"
-        commenced = contract.procurement_case_id and self.session.scalar(
-            select(Case.commencement_date).where(Case.id == contract.procurement_case_id)
-        )
-        return statutory.public_contract(
-            contract.regime,
-            contract.value,
-            contract.vat_treatment,
-            contract.contract_type,
-            commenced or statutory.commenced_before(contract.start_date),
-        )
+        return contract_in_law(self.session, contract)
 
     def declaration_problem(
         self, *, missing: str = "This needs a conflict-of-interest declaration from you first"

@@ -342,3 +342,38 @@ def test_a_notice_is_recorded_through_the_api(api, core, db, clock):
     assert met.get_json()["kind"] == "termination_notice" and met.get_json()["met_at"] is not None
     package = manager.get(f"/cases/{contract.case_id}/ocds").get_json()
     assert package["releases"][0]["contracts"][0]["documents"][0]["noticeType"] == "UK11"
+
+
+def test_a_contracts_kpis_and_assessments_through_the_api(api, core, db, clock):
+    from tests.test_performance import KPIS, _big
+
+    people = hub_people(db)
+    contract = _big(core, people)
+    manager = api(people.contract_manager)
+    path = f"/contracts/{contract.id}"
+    shown = manager.get(f"{path}/performance").get_json()
+    assert shown["kpis_required"] and shown["kpis"] == [] and "PA23 s52" in shown["basis"]
+    problem = manager.post(f"{path}/kpis", {"kpis": [{"name": "Repairs on time"}]}, status=422).get_json()
+    assert "needs at least 3 KPIs" in problem["errors"][0]["message"]
+    api(people.finance).post(f"{path}/kpis", {"kpis": [{"name": n, "target": t} for n, t in KPIS]}, status=403)
+    kpis = manager.post(f"{path}/kpis", {"kpis": [{"name": n, "target": t} for n, t in KPIS]}).get_json()["kpis"]
+    assert [k["name"] for k in kpis] == [n for n, _ in KPIS]
+
+    clock.set(date(2026, 7, 3))
+    body = {
+        "period_starts": "2025-07-01",
+        "period_ends": "2026-06-30",
+        "ratings": [{"kpi_id": k["id"], "rating": "good"} for k in kpis[:2]],
+        "published_on": "2026-07-03",
+    }
+    problem = manager.post(f"{path}/kpi-assessments", body, status=422).get_json()
+    assert [e["message"] for e in problem["errors"]] == ["Rate the supplier against 'Social value'"]
+    body["ratings"].append({"kpi_id": kpis[2]["id"], "rating": "inadequate", "comment": "None taken on"})
+    [assessment] = manager.post(f"{path}/kpi-assessments", body, status=201).get_json()["assessments"]
+    assert assessment["ratings"][2] == {
+        "name": "Social value",
+        "target": "12 apprenticeships a year",
+        "rating": "inadequate",
+        "comment": "None taken on",
+    }
+    api(people.requester).get(f"{path}/performance", status=404)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from tests.browser.conftest import AXE
 from tests.factories import act, create_user, new_request
 from tests.web.conftest import PASSWORD, give_password
-from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
+from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
 
 
 def _signed_in(chromium, site, user_id, **options):
@@ -50,6 +50,7 @@ def _world(site):
 def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp_path):
     case_id, contract_id, task_id = _world(site)
     ended = public_contract_that_ended(site.core, site.people, days_ago=25)
+    assessed = contract_with_kpis(site.core, site.people)
     people = site.people
     visits = {
         None: ["/sign-in", "/"],
@@ -74,6 +75,9 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/tasks/{task_id}",
             f"/cases/{ended.case_id}",
             f"/cases/{ended.case_id}/notices/termination_notice",
+            f"/contracts/{assessed.id}",
+            f"/contracts/{assessed.id}/kpis",
+            f"/contracts/{assessed.id}/kpi-assessment",
         ],
     }
     problems = []

@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 from provision_cycle.models import Case
 from tests.factories import act, approve_gate, create_user, declare, new_request
 from tests.web.conftest import give_password
-from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
+from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
 
 
 def type_ahead(page: Page, label: str) -> Locator:
@@ -153,6 +153,34 @@ def test_a_contract_manager_records_the_termination_notice_of_a_contract_that_en
     expect(manager.get_by_text("You have no open tasks")).to_be_visible()
     manager.goto(f"/cases/{contract.case_id}")
     expect(manager.get_by_role("link", name=re.compile("Record as published"))).to_have_count(0)
+
+
+def test_a_contract_manager_records_a_kpi_assessment(site, open_as):
+    core, people = site.core, site.people
+    contract = contract_with_kpis(core, people)
+    today = core.engine.today()
+    manager = open_as(people.contract_manager)
+    manager.goto(f"/contracts/{contract.id}")
+    manager.get_by_role("link", name="Record a KPI assessment").click()
+
+    def enter_date(group, day):
+        fields = manager.get_by_role("group", name=group)
+        for part, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
+            fields.get_by_label(part, exact=True).fill(str(value))
+
+    enter_date("First day of the period assessed", today - timedelta(days=365))
+    enter_date("Last day of the period assessed", today)
+    enter_date(re.compile("performance notice published"), today)
+    for kpi, rating in (
+        ("Bins collected on the scheduled day", "Good"),
+        ("Missed bins put right", "Approaching target"),
+        ("Complaints", "Inadequate"),
+    ):
+        manager.get_by_role("group", name=kpi).get_by_label(rating, exact=True).check()
+    manager.get_by_label("Comment on 'Complaints' (optional)").fill("Rounds changed without notice")
+    manager.get_by_role("button", name="Record the assessment").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("KPI assessment")
+    expect(manager.locator("#performance ~ div table").last).to_contain_text("Rounds changed without notice")
 
 
 def test_errors_are_summarised_and_focused(site, open_as):

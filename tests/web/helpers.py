@@ -56,3 +56,23 @@ def public_contract_that_ended(core, people, *, days_ago: int):
     expire_contracts(core, today)
     remind_deadlines(core, schedule_for(core), today)
     return contract
+
+
+def contract_with_kpis(core, people):
+    """A 6m contract let under the Act (so it must have KPIs), started 200 days ago, with three KPIs set."""
+    from provision_cycle.services.performance import set_kpis
+    from tests.factories import register_contract
+
+    today = core.engine.today()
+    contract = register_contract(
+        core,
+        people,
+        value="6000000",
+        starts=today - timedelta(days=200),
+        ends=today + timedelta(days=4 * 365),
+        title="Waste collection",
+    )
+    kpis = [("Bins collected on the scheduled day", "99.5%"), ("Missed bins put right", "Within 2 working days"),
+            ("Complaints", "Fewer than 20 a month")]  # fmt: skip
+    set_kpis(core, contract.id, people.contract_manager, kpis)
+    return contract

@@ -44,6 +44,7 @@ def _world(core, db):
         "assignment_id": 1,
         "authority": "OCC",
         "quarter": "2026-01",
+        "year": "2026-27",
         "kind": "contracts",
     }
     return people, values

@@ -1,0 +1,218 @@
+"""A contract's key performance indicators and the assessments against them (PA23 s52, s71, reg 39).
+
+A public contract worth more than £5m has at least three KPIs, set before it is entered into. At least once
+every 12 months, and when it ends, the council assesses the supplier against each, rating it Good, Approaching
+target, Requires improvement, Inadequate or Other, and publishes the assessment for the period as a contract
+performance notice (UK9). The scheduler raises the yearly assessment as a task; recording the assessment, once
+its notice is published, is how that task is done. Setting the KPIs and recording an assessment are each one
+unit of work on the contract's case, with an event on its audit chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidAction, InvalidInput, NotPermitted
+from ..governance import statutory
+from ..models import Case, Contract, ContractKpi, KpiAssessment, Task
+from ..workflow.context import contract_in_law
+from ..workflow.engine import Actor
+from .notices import may_record_notice
+from .register import lock_contract
+
+# Reg 39(5): the ratings, and what each means.
+RATINGS = {
+    "good": ("Good", "Performance is meeting or exceeding the key performance indicators"),
+    "approaching_target": ("Approaching target", "Performance is close to meeting the key performance indicators"),
+    "requires_improvement": ("Requires improvement", "Performance is below the key performance indicators"),
+    "inadequate": ("Inadequate", "Performance is significantly below the key performance indicators"),
+    "other": (
+        "Other",
+        "Performance cannot be described as good, approaching target, requires improvement or inadequate",
+    ),
+}
+MAX_KPIS = 10
+MAX_NAME, MAX_TARGET, MAX_COMMENT, MAX_NOTICE_ID = 200, 500, 2000, 40
+TASK_KIND = "kpi_assessment"  # the scheduler's yearly task (scheduling.sweeps)
+ASSESSED = "assessed"  # the outcome it is closed with
+
+
+@dataclass(frozen=True)
+class Rating:
+    rating: str  # a key of RATINGS
+    comment: str = ""
+
+
+def may_manage_performance(actor: Actor, case: Case) -> bool:
+    """The people who publish the contract's notices: its category team and contract managers."""
+    return may_record_notice(actor, case)
+
+
+def kpis_of(session: Session, contract_id: int) -> list[ContractKpi]:
+    return list(
+        session.scalars(
+            select(ContractKpi).where(ContractKpi.contract_id == contract_id).order_by(ContractKpi.position)
+        )
+    )
+
+
+def assessments_of(session: Session, contract_id: int) -> list[KpiAssessment]:
+    """Newest period first."""
+    return list(
+        session.scalars(
+            select(KpiAssessment)
+            .where(KpiAssessment.contract_id == contract_id)
+            .order_by(KpiAssessment.period_ends.desc(), KpiAssessment.id.desc())
+        )
+    )
+
+
+def kpis_required(session: Session, contract: Contract) -> tuple[bool, str]:
+    """Whether the contract must have KPIs (s52), and why (or why not)."""
+    public, why = contract_in_law(session, contract)
+    if statutory.kpis_required(public, contract.value, contract.vat_treatment, contract.contract_type):
+        return True, f"PA23 s52: at least {statutory.MIN_KPIS} KPIs, assessed every 12 months: {why}"
+    return False, why
+
+
+def task_needs_assessment(session: Session, task: Task) -> bool:
+    """A yearly KPI task is done by recording the assessment once the contract has KPIs to assess."""
+    return task.kind == TASK_KIND and task.contract_id is not None and bool(kpis_of(session, task.contract_id))
+
+
+def set_kpis(core: Core, contract_id: int, actor_id: int, kpis: Sequence[tuple[str, str]]) -> None:
+    """Set the contract's KPIs (name, how measured and the target), in order, replacing any before. Blank rows
+    are left out. Refused, naming each row's problem, if a contract that must have KPIs would have too few."""
+    rows = [(name.strip(), target.strip()) for name, target in kpis if name.strip() or target.strip()]
+    errors: dict[str, str] = {}
+    for number, (name, target) in enumerate(rows, start=1):
+        if not name:
+            errors[f"kpi_{number}_name"] = f"Name KPI {number}, or clear its target too"
+        elif len(name) > MAX_NAME:
+            errors[f"kpi_{number}_name"] = f"Keep KPI {number}'s name to {MAX_NAME} characters"
+        if len(target) > MAX_TARGET:
+            errors[f"kpi_{number}_target"] = f"Keep KPI {number}'s target to {MAX_TARGET} characters"
+    if len(rows) > MAX_KPIS:
+        errors["kpis"] = f"A contract can have up to {MAX_KPIS} KPIs"
+    if errors:
+        raise InvalidInput(errors)
+    with core.db.unit_of_work() as session:
+        contract, case = _lock_contract(core, session, contract_id, actor_id, to="set its KPIs")
+        required, why = kpis_required(session, contract)
+        if required and len(rows) < statutory.MIN_KPIS:
+            raise InvalidInput({"kpis": f"This contract needs at least {statutory.MIN_KPIS} KPIs ({why})"})
+        session.execute(delete(ContractKpi).where(ContractKpi.contract_id == contract.id))
+        session.add_all(
+            ContractKpi(contract_id=contract.id, position=number, name=name, target=target)
+            for number, (name, target) in enumerate(rows, start=1)
+        )
+        case.version += 1
+        core.engine.note_case_event(
+            session, case, actor_id=actor_id, action="set_kpis", data={"kpis": [name for name, _ in rows]}
+        )
+
+
+def record_assessment(
+    core: Core,
+    contract_id: int,
+    actor_id: int,
+    *,
+    period_starts: date | None,
+    period_ends: date | None,
+    ratings: Mapping[int, Rating],
+    published_on: date | None,
+    notice_id: str = "",
+) -> int:
+    """Record the assessment of the supplier against each of the contract's KPIs (``ratings``, by KPI id) for
+    a period, published as a contract performance notice on ``published_on``; closes the yearly KPI task.
+    Returns the assessment's id."""
+    today = core.engine.today()
+    notice_id = notice_id.strip()
+    errors: dict[str, str] = {}
+    if period_starts is None:
+        errors["period_starts"] = "Enter the first day of the period assessed"
+    if period_ends is None:
+        errors["period_ends"] = "Enter the last day of the period assessed"
+    elif period_ends > today:
+        errors["period_ends"] = "The period assessed cannot end in the future"
+    elif period_starts is not None and period_starts > period_ends:
+        errors["period_ends"] = "The period assessed must end on or after its first day"
+    if published_on is None:
+        errors["published_on"] = "Enter the date the contract performance notice was published"
+    elif published_on > today:
+        errors["published_on"] = "The date the notice was published cannot be in the future"
+    elif period_starts is not None and published_on < period_starts:
+        errors["published_on"] = "The notice cannot have been published before the period it assesses"
+    if len(notice_id) > MAX_NOTICE_ID:
+        errors["notice_id"] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+    with core.db.unit_of_work() as session:
+        contract, case = _lock_contract(core, session, contract_id, actor_id, to="record its KPI assessments")
+        kpis = kpis_of(session, contract.id)
+        if not kpis:
+            raise InvalidAction(f"{contract.reference} has no KPIs to assess: set them first")
+        for kpi in kpis:
+            given = ratings.get(kpi.id)
+            if given is None or given.rating not in RATINGS:
+                errors[f"rating_{kpi.id}"] = f"Rate the supplier against '{kpi.name}'"
+            elif len(given.comment.strip()) > MAX_COMMENT:
+                errors[f"comment_{kpi.id}"] = f"Keep the comment on '{kpi.name}' to {MAX_COMMENT} characters"
+        if errors:
+            raise InvalidInput(errors)
+        assert period_starts and period_ends and published_on
+        rated = [
+            {
+                "name": kpi.name,
+                "target": kpi.target,
+                "rating": ratings[kpi.id].rating,
+                "comment": ratings[kpi.id].comment.strip(),
+            }
+            for kpi in kpis
+        ]
+        now = core.engine.clock()
+        assessment = KpiAssessment(
+            contract_id=contract.id,
+            period_starts=period_starts,
+            period_ends=period_ends,
+            ratings=rated,
+            published_on=published_on,
+            notice_id=notice_id,
+            assessed_by_id=actor_id,
+            recorded_at=now,
+        )
+        session.add(assessment)
+        session.flush()
+        closed = session.execute(
+            Task.closing(Task.contract_id == contract.id, Task.kind == TASK_KIND, outcome=ASSESSED, at=now, by=actor_id)
+        ).rowcount
+        case.version += 1
+        core.engine.note_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action="record_kpi_assessment",
+            data={
+                "assessment_id": assessment.id,
+                "notice_type": "UK9",
+                "period": [period_starts.isoformat(), period_ends.isoformat()],
+                "ratings": [[r["name"], r["rating"]] for r in rated],  # a list: JSONB keeps no key order
+                "published_on": published_on.isoformat(),
+                "notice_id": notice_id,
+                "tasks_closed": closed,
+            },
+            now=now,
+        )
+        return assessment.id
+
+
+def _lock_contract(core: Core, session: Session, contract_id: int, actor_id: int, *, to: str) -> tuple[Contract, Case]:
+    contract, case = lock_contract(core, session, contract_id)
+    actor = core.engine.actor(session, actor_id)
+    if not may_manage_performance(actor, case):
+        raise NotPermitted(f"Only the contract's category team or its contract managers can {to}")
+    return contract, case

@@ -1,0 +1,179 @@
+"""A contract's KPIs (PA23 s52) and the yearly assessment against them, published as a contract performance
+notice (s71, reg 39, UK9)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, KpiAssessment, Task
+from provision_cycle.scheduling.sweeps import raise_reviews
+from provision_cycle.services.performance import (
+    Rating,
+    assessments_of,
+    kpis_of,
+    kpis_required,
+    record_assessment,
+    set_kpis,
+)
+from provision_cycle.services.tasks import complete_task
+
+from .factories import create_user, hub_people, register_contract
+from .test_ocds import _package, _package_errors
+
+KPIS = [
+    ("Repairs on time", "95% of urgent repairs within 24 hours"),
+    ("Customer satisfaction", "At least 85% satisfied in the quarterly survey"),
+    ("Social value", "12 apprenticeships a year"),
+]
+
+
+def _big(core, people, **fields):
+    """6m, let under the Act: a public contract over 5m, which needs KPIs."""
+    return register_contract(
+        core, people, value="6000000", starts=date(2025, 7, 1), ends=date(2030, 6, 30), risk="low", **fields
+    )
+
+
+def test_a_public_contract_over_five_million_needs_at_least_three_kpis(core, db):
+    people = hub_people(db)
+    big = _big(core, people)
+    small = register_contract(core, people, value="400000", starts=date(2025, 7, 1), ends=date(2028, 6, 30))
+    legacy = register_contract(core, people, value="6000000", starts=date(2023, 7, 1), ends=date(2028, 6, 30))
+    light = _big(core, people, contract_type="light_touch")
+    with db.reading() as session:
+        needs = {c.reference: kpis_required(session, c) for c in (big, small, legacy, light)}
+    assert needs[big.reference][0] and "PA23 s52: at least 3 KPIs" in needs[big.reference][1]
+    assert not any(needs[c.reference][0] for c in (small, legacy, light))
+
+    with pytest.raises(InvalidInput) as refused:
+        set_kpis(core, big.id, people.contract_manager, KPIS[:2])
+    assert refused.value.fields["kpis"].startswith("This contract needs at least 3 KPIs (PA23 s52")
+    with pytest.raises(InvalidInput) as refused:
+        set_kpis(core, big.id, people.contract_manager, [*KPIS, ("", "A target with no name"), ("x" * 201, "")])
+    assert refused.value.fields == {
+        "kpi_4_name": "Name KPI 4, or clear its target too",
+        "kpi_5_name": "Keep KPI 5's name to 200 characters",
+    }
+    with pytest.raises(NotPermitted, match="category team or its contract managers"):
+        set_kpis(core, big.id, people.finance, KPIS)
+
+    set_kpis(core, big.id, people.contract_manager, [*KPIS, ("  ", "  ")])  # a blank row is left out
+    set_kpis(core, small.id, people.officer, KPIS[:1])  # one is fine where the Act asks for none
+    with db.reading() as session:
+        assert [(k.position, k.name, k.target) for k in kpis_of(session, big.id)] == [
+            (n, name, target) for n, (name, target) in enumerate(KPIS, start=1)
+        ]
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == big.case_id, AuditEvent.action == "set_kpis")
+        ).one()
+        assert event.data == {"kpis": [name for name, _ in KPIS]}
+    set_kpis(core, big.id, people.contract_manager, [KPIS[2], KPIS[0], KPIS[1]])  # reordered, replacing
+    with db.reading() as session:
+        assert [k.name for k in kpis_of(session, big.id)] == [
+            "Social value",
+            "Repairs on time",
+            "Customer satisfaction",
+        ]
+
+
+def test_the_yearly_assessment_is_recorded_published_and_closes_its_task(core, db, clock, schedule):
+    people = hub_people(db)
+    big = _big(core, people)
+    clock.set(date(2026, 6, 17))  # the first anniversary, 1 July 2026, is 14 days off
+    assert raise_reviews(core, schedule, clock.today).changed == 2  # its KPI assessment, and a quarterly review
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.contract_id == big.id, Task.kind == "kpi_assessment")).one()
+    # With no KPIs set yet, the task can only be ticked off (the Act's duty is to set them first).
+    set_kpis(core, big.id, people.contract_manager, KPIS)
+    with db.reading() as session:
+        kpis = kpis_of(session, big.id)
+    with pytest.raises(InvalidAction, match="Record the KPI assessment on the contract's page"):
+        complete_task(core, task.id, people.contract_manager, outcome="done")
+
+    clock.set(date(2026, 7, 3))
+    good = {kpi.id: Rating("good") for kpi in kpis}
+    assessment = dict(period_starts=date(2025, 7, 1), period_ends=date(2026, 6, 30), published_on=date(2026, 7, 3))
+    with pytest.raises(InvalidInput) as refused:
+        record_assessment(
+            core,
+            big.id,
+            people.contract_manager,
+            period_starts=date(2026, 6, 9),
+            period_ends=date(2026, 7, 4),
+            ratings={kpis[0].id: Rating("excellent")},
+            published_on=date(2026, 7, 4),
+            notice_id="x" * 41,
+        )
+    assert refused.value.fields == {
+        "period_ends": "The period assessed cannot end in the future",
+        "published_on": "The date the notice was published cannot be in the future",
+        "notice_id": "Keep the notice identifier to 40 characters",
+        f"rating_{kpis[0].id}": "Rate the supplier against 'Repairs on time'",
+        f"rating_{kpis[1].id}": "Rate the supplier against 'Customer satisfaction'",
+        f"rating_{kpis[2].id}": "Rate the supplier against 'Social value'",
+    }
+    with pytest.raises(NotPermitted):
+        record_assessment(core, big.id, create_user(db, ("contract_manager", "CDC", "cnc")), ratings=good, **assessment)
+
+    ratings = {
+        kpis[0].id: Rating("good"),
+        kpis[1].id: Rating("requires_improvement", "Complaints about call handling"),
+        kpis[2].id: Rating("other", "Scheme starts in September"),
+    }
+    record_assessment(core, big.id, people.contract_manager, ratings=ratings, notice_id="045678-2026", **assessment)
+    with db.reading() as session:
+        assert session.get(Task, task.id).status == "done" and session.get(Task, task.id).outcome == "assessed"
+        [recorded] = assessments_of(session, big.id)
+        assert recorded.ratings[1] == {
+            "name": "Customer satisfaction",
+            "target": "At least 85% satisfied in the quarterly survey",
+            "rating": "requires_improvement",
+            "comment": "Complaints about call handling",
+        }
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == big.case_id, AuditEvent.action == "record_kpi_assessment")
+        ).one()
+        assert event.data["ratings"] == [
+            ["Repairs on time", "good"],
+            ["Customer satisfaction", "requires_improvement"],
+            ["Social value", "other"],
+        ]
+        assert event.data["period"] == ["2025-07-01", "2026-06-30"] and event.data["tasks_closed"] == 1
+
+    # What was assessed stays as assessed, whatever the KPIs become.
+    set_kpis(core, big.id, people.contract_manager, [("Something else", ""), *KPIS[1:]])
+    with db.reading() as session:
+        assert session.scalars(select(KpiAssessment)).one().ratings[0]["name"] == "Repairs on time"
+
+    # Its notice, as open data: on the contract's implementation, each KPI's rating stated.
+    package = _package(core, db, people.head, big.case_id)
+    assert _package_errors(package) == []
+    [release] = package["releases"]
+    assert release["tag"] == ["implementation"]
+    [document] = release["contracts"][0]["implementation"]["documents"]
+    assert document["noticeType"] == "UK9" and document["documentType"] == "implementationNotice"
+    assert document["description"] == (
+        "Assessment of performance against the key performance indicators, 1 July 2025 to 30 June 2026: "
+        "Repairs on time: Good; Customer satisfaction: Requires improvement; Social value: Other. "
+        "Find a Tender notice 045678-2026"
+    )
+
+
+def test_a_contract_without_kpis_has_nothing_to_assess(core, db, clock):
+    people = hub_people(db)
+    big = _big(core, people)
+    clock.set(date(2026, 7, 3))
+    with pytest.raises(InvalidAction, match="has no KPIs to assess: set them first"):
+        record_assessment(
+            core,
+            big.id,
+            people.officer,
+            period_starts=date(2025, 7, 1),
+            period_ends=date(2026, 6, 30),
+            ratings={},
+            published_on=date(2026, 7, 3),
+        )
