@@ -34,7 +34,9 @@ KPIS = [
 def _big(core, people, **fields):
     """6m, let under the Act: a public contract over 5m, which needs KPIs."""
     return register_contract(
-        core, people, value="6000000", starts=date(2025, 7, 1), ends=date(2030, 6, 30), risk="low", **fields
+        core,
+        people,
+        **{"value": "6000000", "starts": date(2025, 7, 1), "ends": date(2030, 6, 30), "risk": "low", **fields},
     )
 
 
@@ -177,3 +179,43 @@ def test_a_contract_without_kpis_has_nothing_to_assess(core, db, clock):
             ratings={},
             published_on=date(2026, 7, 3),
         )
+
+
+def test_a_contract_with_kpis_is_assessed_when_it_ends(core, db, clock, schedule, app):
+    from provision_cycle.models import CaseDeadline
+    from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    assessed = _big(core, people, ends=date(2026, 2, 28))
+    set_kpis(core, assessed.id, people.contract_manager, KPIS)
+    unmeasured = _big(core, people, ends=date(2026, 2, 28))  # no KPIs were ever set
+    assert expire_contracts(core, clock.today).changed == 2
+    with db.reading() as session:
+        owed = session.scalars(select(CaseDeadline).where(CaseDeadline.kind == "final_kpi_assessment")).all()
+    assert [(d.case_id, d.due_on) for d in owed] == [(assessed.case_id, date(2026, 2, 28))]
+    assert "PA23 s71(2)" in owed[0].basis and unmeasured.case_id != owed[0].case_id
+
+    remind_deadlines(core, schedule, clock.today)  # overdue since the day it ended: raised all the same
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.kind == "deadline:final_kpi_assessment")).one()
+    assert task.assignee_id == people.contract_manager
+    with pytest.raises(InvalidAction, match="Record the KPI assessment"):
+        complete_task(core, task.id, people.contract_manager, outcome="done")
+    page = Browser(app, db).sign_in(people.contract_manager).get(f"/tasks/{task.id}").text
+    assert "Record a KPI assessment" in page and "Complete the task" not in page
+
+    with db.reading() as session:
+        kpis = kpis_of(session, assessed.id)
+    record_assessment(
+        core,
+        assessed.id,
+        people.contract_manager,
+        period_starts=date(2025, 7, 1),
+        period_ends=date(2026, 2, 28),
+        ratings={kpi.id: Rating("good") for kpi in kpis},
+        published_on=clock.today,
+    )
+    with db.reading() as session:
+        assert session.get(Task, task.id).status == "done"
+        assert session.get(CaseDeadline, owed[0].id).met_at is not None

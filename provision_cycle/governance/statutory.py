@@ -249,12 +249,22 @@ def contract_change_notice(approved_on: date) -> Deadline:
     )
 
 
+def final_kpi_assessment(ended: date) -> Deadline:
+    return Deadline(
+        "final_kpi_assessment",
+        ended,
+        f"PA23 s71(2): the contract ended {ended:%-d %B %Y}; assess the supplier against its KPIs on termination "
+        "and publish the assessment (a contract performance notice)",
+    )
+
+
 # The deadlines that are duties to publish a notice, with the notice's type on Find a Tender. Such a duty stays
 # due until the notice is recorded: one missed (the scheduler down past its warning period) is raised late.
 NOTICE_DUTIES = {
     "contract_details_notice": "UK7",
     "contract_change_notice": "UK10",
     "termination_notice": "UK11",
+    "final_kpi_assessment": "UK9",
     "procurement_termination_notice": "UK12",
 }
 

@@ -393,6 +393,7 @@ DEADLINE_TITLES = {
     "termination_notice": "Publish the contract termination notice",
     "contract_change_notice": "Publish the contract change notice",
     "procurement_termination_notice": "Publish the procurement termination notice",
+    "final_kpi_assessment": "Assess the supplier against the KPIs on termination, and publish it",
     "forward_plan": "Key decision: the forward plan notice period ends",
 }
 

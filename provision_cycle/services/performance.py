@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
-from ..models import Case, Contract, ContractKpi, KpiAssessment, Task
+from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task
 from ..workflow.context import contract_in_law
 from ..workflow.engine import Actor
 from .notices import may_record_notice
@@ -40,6 +40,8 @@ RATINGS = {
 MAX_KPIS = 10
 MAX_NAME, MAX_TARGET, MAX_COMMENT, MAX_NOTICE_ID = 200, 500, 2000, 40
 TASK_KIND = "kpi_assessment"  # the scheduler's yearly task (scheduling.sweeps)
+FINAL = "final_kpi_assessment"  # the duty when the contract ends (a case deadline, and its task)
+ASSESSMENT_TASKS = (TASK_KIND, f"deadline:{FINAL}")
 ASSESSED = "assessed"  # the outcome it is closed with
 
 
@@ -82,8 +84,12 @@ def kpis_required(session: Session, contract: Contract) -> tuple[bool, str]:
 
 
 def task_needs_assessment(session: Session, task: Task) -> bool:
-    """A yearly KPI task is done by recording the assessment once the contract has KPIs to assess."""
-    return task.kind == TASK_KIND and task.contract_id is not None and bool(kpis_of(session, task.contract_id))
+    """A KPI assessment task (yearly, or on termination) is done by recording the assessment once the contract
+    has KPIs to assess."""
+    if task.kind not in ASSESSMENT_TASKS:
+        return False
+    contract_id = task.contract_id or session.scalar(select(Contract.id).where(Contract.case_id == task.case_id))
+    return contract_id is not None and bool(kpis_of(session, contract_id))
 
 
 def set_kpis(core: Core, contract_id: int, actor_id: int, kpis: Sequence[tuple[str, str]]) -> None:
@@ -188,8 +194,17 @@ def record_assessment(
         session.add(assessment)
         session.flush()
         closed = session.execute(
-            Task.closing(Task.contract_id == contract.id, Task.kind == TASK_KIND, outcome=ASSESSED, at=now, by=actor_id)
+            Task.closing(
+                Task.case_id == case.id,  # the contract's tasks are recorded on its case
+                Task.kind.in_(ASSESSMENT_TASKS),
+                outcome=ASSESSED,
+                at=now,
+                by=actor_id,
+            )
         ).rowcount
+        final = session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == FINAL))
+        if final is not None and final.met_at is None and period_ends >= final.due_on:
+            final.met_at = now  # the assessment on termination: it covers the contract to its end
         case.version += 1
         core.engine.note_case_event(
             session,

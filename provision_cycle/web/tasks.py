@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Case, Contract, Task
@@ -32,7 +33,14 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
         case = session.get(Case, task.case_id) if task and task.case_id else None
         if task is None or not may_act_on_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
-        contract = session.get(Contract, task.contract_id) if task.contract_id else None
+        # The contract it is about: named on the task, or the one its case manages (a notice, an assessment due).
+        contract = (
+            session.get(Contract, task.contract_id)
+            if task.contract_id
+            else session.scalar(select(Contract).where(Contract.case_id == task.case_id))
+            if task.case_id
+            else None
+        )
         session.expunge_all()
         return task, case, contract
 

@@ -16,10 +16,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from ..governance import statutory
 from ..governance.calendar import add_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import Route
+from ..models import ContractKpi
 from ..models.cases import declaration_blocks
 from . import statements
 
@@ -400,6 +403,17 @@ def termination_notice_deadline(ctx: ActionContext) -> None:
         ctx.audit_data["termination_notice"] = f"not required: {why}"
         return
     ctx.raise_deadline(statutory.termination_notice(ctx.inputs.get("terminated_on") or contract.end_date))
+
+
+@effect
+def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
+    """PA23 s71(2): a contract with KPIs is assessed against them, and the assessment published, on termination
+    (expiry included)."""
+    contract = ctx.contract()
+    assert contract is not None
+    if ctx.session.scalar(select(ContractKpi.id).where(ContractKpi.contract_id == contract.id).limit(1)) is None:
+        return  # none were set: there is nothing to assess against (the contract page says if the Act asked)
+    ctx.raise_deadline(statutory.final_kpi_assessment(ctx.inputs.get("terminated_on") or contract.end_date))
 
 
 # --- dates --------------------------------------------------------------------------------------
