@@ -113,3 +113,31 @@ def test_spend_this_financial_year_and_the_contracts_paid_beyond_their_value(cor
     ]
     waste = _overview(core, db, people.head, pillar="eni").spend
     assert (waste.paid, waste.overspent) == (Decimal("5000.00"), [])
+
+
+def test_the_statutory_notices_still_owed(core, db, clock):
+    from provision_cycle.scheduling.sweeps import expire_contracts
+    from provision_cycle.services.notices import record_notice
+
+    from .factories import register_contract
+
+    people = hub_people(db)
+
+    def ended(on, authority="OCC"):  # a public contract under the Act, ended on ``on``: its UK11 is owed
+        return register_contract(
+            core, people, value="500000", starts=date(2025, 7, 1), ends=on, authority=authority
+        ).case_id
+
+    long_ago = ended(date(2026, 1, 10))  # due 8 February: overdue
+    recent = ended(date(2026, 2, 20))  # due 21 March: soon
+    recorded = ended(date(2026, 1, 5))
+    expire_contracts(core, clock.today)
+    record_notice(core, recorded, people.officer, kind="termination_notice", published_on=date(2026, 1, 20))
+    seen = _overview(core, db, people.head).notices
+    assert (seen.overdue, seen.due_soon) == (1, 1)
+    assert [(n.case_id, n.kind, n.due_on) for n in seen.most_overdue] == [
+        (long_ago, "termination_notice", date(2026, 2, 8))
+    ]
+    assert recent not in [n.case_id for n in seen.most_overdue]
+    cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
+    assert _overview(core, db, cherwell).notices.overdue == 0  # Oxfordshire's, not theirs

@@ -6,7 +6,7 @@ the approvals and tasks waiting. Everything counted is what the person may see, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, not_, or_, select, true
@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..governance.calendar import add_months
 from ..governance.organisation import JOINT
-from ..models import ApprovalStep, Case, Contract, Payment, StepStatus, Task, TaskStatus
+from ..governance.statutory import NOTICE_DUTIES
+from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus
 from ..workflow.engine import Actor
 from .reading import at_an_end, staff_authorities, visible_cases, visible_contracts
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
 HORIZONS = (3, 6, 12, 18)
+NOTICES_SOON_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,24 @@ class Spend:
 
 
 @dataclass(frozen=True)
+class NoticeOwed:
+    case_id: int
+    reference: str
+    title: str
+    kind: str  # the deadline's
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The statutory notices still owed (``statutory.NOTICE_DUTIES``): past their date, and due soon."""
+
+    overdue: int
+    due_soon: int  # within NOTICES_SOON_DAYS
+    most_overdue: list[NoticeOwed]  # at most 10, the longest overdue first
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -67,6 +87,7 @@ class Overview:
     oldest_approval: datetime | None  # when the longest-waiting step opened
     tasks_open: int
     tasks_overdue: int
+    notices: Notices
     spend: Spend
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
@@ -92,6 +113,7 @@ def pipeline_overview(
         horizons=_horizons(core, session, today, contracts),
         **_approvals(session, open_cases),
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
+        notices=_notices(session, today, cases),
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
     )
 
@@ -160,6 +182,27 @@ def _tasks(session: Session, today: date, cases: list) -> dict:
         .where(Task.status == TaskStatus.OPEN, *cases)
     ).one()
     return {"tasks_open": count, "tasks_overdue": overdue}
+
+
+def _notices(session: Session, today: date, cases: list) -> Notices:
+    owed = [CaseDeadline.met_at.is_(None), CaseDeadline.kind.in_(list(NOTICE_DUTIES)), *cases]
+    soon = today + timedelta(days=NOTICES_SOON_DAYS)
+    overdue, due_soon = session.execute(
+        select(
+            func.count().filter(CaseDeadline.due_on < today),
+            func.count().filter(CaseDeadline.due_on >= today, CaseDeadline.due_on <= soon),
+        )
+        .join(Case, Case.id == CaseDeadline.case_id)
+        .where(*owed)
+    ).one()
+    most = session.execute(
+        select(Case.id, Case.reference, Case.title, CaseDeadline.kind, CaseDeadline.due_on)
+        .join(Case, Case.id == CaseDeadline.case_id)
+        .where(*owed, CaseDeadline.due_on < today)
+        .order_by(CaseDeadline.due_on, Case.id)
+        .limit(10)
+    )
+    return Notices(overdue, due_soon, [NoticeOwed(*row) for row in most])
 
 
 def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pillar: str, authority: str) -> Spend:

@@ -52,3 +52,17 @@ def test_the_overview_shows_spend_and_the_contracts_paid_beyond_their_value(core
     page = browser(people.head).get("/overview").text
     assert "Paid since 1 April 2025, excluding VAT:" in page and "<strong>£12,500.00</strong>" in page
     assert "Contracts paid more than their value" in page and "£2,500.00" in page
+
+
+def test_the_overview_lists_the_notices_past_their_date(core, db, browser, clock):
+    from datetime import date
+
+    from provision_cycle.scheduling.sweeps import expire_contracts
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=date(2026, 1, 10))
+    expire_contracts(core, clock.today)
+    page = browser(people.head).get("/overview").text
+    assert "1 past their date; 0 due in the next 30 days" in page
+    assert 'id="notices-overdue"' in page and f"/cases/{contract.case_id}#dates" in page and "8 February 2026" in page
