@@ -186,12 +186,12 @@ def tender_to_evaluation(engine: Engine, clock: Clock, p: People, case_id: int) 
     act(engine, case_id, "close_tenders", p.officer)
 
 
-def award_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
+def award_open_procedure(engine: Engine, clock: Clock, p: People, *, award_value: str = "240000") -> int:
     """A 250,000 OCC procurement driven to its award notice, published on Wednesday 8 April 2026."""
     case_id = new_request(engine, p.requester, value="250000")
     act(engine, case_id, "submit", p.requester)
     tender_to_evaluation(engine, clock, p, case_id)
-    act(engine, case_id, "recommend_award", p.officer, inputs=AWARD_INPUTS)
+    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": award_value})
     approve_gate(engine, case_id, [p.head])
     approve_gate(engine, case_id, [p.finance])
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})

@@ -219,3 +219,69 @@ def test_a_contract_with_kpis_is_assessed_when_it_ends(core, db, clock, schedule
     with db.reading() as session:
         assert session.get(Task, task.id).status == "done"
         assert session.get(CaseDeadline, owed[0].id).met_at is not None
+
+
+SIGNATURE = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+
+
+def test_a_big_contract_is_not_signed_before_its_kpis_are_set(core, db, clock):
+    from provision_cycle.errors import GuardFailed
+    from provision_cycle.models import Case, Contract, ContractKpi
+    from provision_cycle.services.performance import set_procurement_kpis
+
+    from .factories import act, award_open_procedure
+
+    people, engine = hub_people(db), core.engine
+    case_id = award_open_procedure(engine, clock, people, award_value="5000000")  # 6m with VAT
+    clock.set(date(2026, 4, 21))
+    act(engine, case_id, "end_standstill", people.officer)
+    blocked = "Set at least 3 KPIs on the case before the contract is entered into"
+    assert blocked in engine.not_yet(case_id, people.officer, ["sign_contract"])["sign_contract"][0]
+    with pytest.raises(GuardFailed, match=blocked):
+        act(engine, case_id, "sign_contract", people.officer, inputs=SIGNATURE)
+
+    with pytest.raises(InvalidInput, match="needs at least 3 KPIs"):
+        set_procurement_kpis(core, case_id, people.officer, KPIS[:2])
+    with pytest.raises(InvalidInput, match="not both"):
+        set_procurement_kpis(core, case_id, people.officer, KPIS, exemption="Outcomes cannot be measured")
+    with pytest.raises(NotPermitted):
+        set_procurement_kpis(core, case_id, people.contract_manager, KPIS)  # the procurement's team sets them
+    set_procurement_kpis(core, case_id, people.officer, KPIS)
+    act(engine, case_id, "sign_contract", people.officer, inputs=SIGNATURE)
+    with pytest.raises(InvalidAction, match="not a procurement still to be signed"):
+        set_procurement_kpis(core, case_id, people.officer, KPIS)
+    act(engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        kpis = session.scalars(select(ContractKpi).where(ContractKpi.contract_id == contract.id)).all()
+        assert [(k.position, k.name, k.target) for k in sorted(kpis, key=lambda k: k.position)] == [
+            (n, name, target) for n, (name, target) in enumerate(KPIS, start=1)
+        ]
+        assert kpis_required(session, contract)[0]
+        assert session.get(Case, case_id).details["kpis"][0] == list(KPIS[0])
+
+
+def test_a_council_may_record_why_a_contract_has_no_kpis(core, db, clock):
+    from provision_cycle.models import Contract
+    from provision_cycle.services.performance import set_procurement_kpis
+
+    from .factories import act, award_open_procedure
+
+    people, engine = hub_people(db), core.engine
+    case_id = award_open_procedure(engine, clock, people, award_value="5000000")
+    set_procurement_kpis(
+        core, case_id, people.officer, [], exemption="A one-off delivery: nothing to measure over time"
+    )
+    clock.set(date(2026, 4, 21))
+    act(engine, case_id, "end_standstill", people.officer)
+    act(engine, case_id, "sign_contract", people.officer, inputs=SIGNATURE)
+    act(engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        required, why = kpis_required(session, contract)
+    assert (
+        not required
+        and why == "its performance could not be assessed by KPIs: A one-off delivery: nothing to measure over time"
+    )

@@ -21,7 +21,7 @@ from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
 from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task
-from ..workflow.context import contract_in_law
+from ..workflow.context import contract_in_law, procurement_needs_kpis
 from ..workflow.engine import Actor
 from .notices import may_record_notice
 from .register import lock_contract
@@ -77,6 +77,9 @@ def assessments_of(session: Session, contract_id: int) -> list[KpiAssessment]:
 
 def kpis_required(session: Session, contract: Contract) -> tuple[bool, str]:
     """Whether the contract must have KPIs (s52), and why (or why not)."""
+    procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
+    if procurement is not None and (exemption := (procurement.details or {}).get("kpis_exemption")):
+        return False, f"its performance could not be assessed by KPIs: {exemption}"
     public, why = contract_in_law(session, contract)
     if statutory.kpis_required(public, contract.value, contract.vat_treatment, contract.contract_type):
         return True, f"PA23 s52: at least {statutory.MIN_KPIS} KPIs, assessed every 12 months: {why}"
@@ -92,9 +95,9 @@ def task_needs_assessment(session: Session, task: Task) -> bool:
     return contract_id is not None and bool(kpis_of(session, contract_id))
 
 
-def set_kpis(core: Core, contract_id: int, actor_id: int, kpis: Sequence[tuple[str, str]]) -> None:
-    """Set the contract's KPIs (name, how measured and the target), in order, replacing any before. Blank rows
-    are left out. Refused, naming each row's problem, if a contract that must have KPIs would have too few."""
+def _kpi_rows(kpis: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The KPIs given (name, how measured and the target), blank rows left out; refused naming each row's
+    problem."""
     rows = [(name.strip(), target.strip()) for name, target in kpis if name.strip() or target.strip()]
     errors: dict[str, str] = {}
     for number, (name, target) in enumerate(rows, start=1):
@@ -108,6 +111,13 @@ def set_kpis(core: Core, contract_id: int, actor_id: int, kpis: Sequence[tuple[s
         errors["kpis"] = f"A contract can have up to {MAX_KPIS} KPIs"
     if errors:
         raise InvalidInput(errors)
+    return rows
+
+
+def set_kpis(core: Core, contract_id: int, actor_id: int, kpis: Sequence[tuple[str, str]]) -> None:
+    """Set the contract's KPIs, in order, replacing any before. Refused if a contract that must have KPIs
+    would have too few."""
+    rows = _kpi_rows(kpis)
     with core.db.unit_of_work() as session:
         contract, case = _lock_contract(core, session, contract_id, actor_id, to="set its KPIs")
         required, why = kpis_required(session, contract)
@@ -121,6 +131,54 @@ def set_kpis(core: Core, contract_id: int, actor_id: int, kpis: Sequence[tuple[s
         case.version += 1
         core.engine.note_case_event(
             session, case, actor_id=actor_id, action="set_kpis", data={"kpis": [name for name, _ in rows]}
+        )
+
+
+def procurement_kpis_open(case: Case) -> bool:
+    """Whether a case is a procurement whose contract is still to be signed: its KPIs are set on the case."""
+    return case.stage == "procurement" and case.closed_at is None and not (case.details or {}).get("signed_on")
+
+
+def set_procurement_kpis(
+    core: Core, case_id: int, actor_id: int, kpis: Sequence[tuple[str, str]], *, exemption: str = ""
+) -> None:
+    """Set the KPIs of the contract a procurement will award, before it is entered into (PA23 s52); they go
+    to the contract when it is handed to contract management. Or, with none, ``exemption``: why the supplier's
+    performance could not appropriately be assessed by KPIs (the contract details notice says so)."""
+    rows, exemption = _kpi_rows(kpis), exemption.strip()
+    if rows and exemption:
+        raise InvalidInput({"exemption": "Give KPIs or a reason there are none, not both"})
+    if len(exemption) > MAX_TARGET:
+        raise InvalidInput({"exemption": f"Keep the reason to {MAX_TARGET} characters"})
+    with core.db.unit_of_work() as session:
+        case = core.engine.lock_case(session, case_id, None)
+        actor = core.engine.actor(session, actor_id)
+        if not may_manage_performance(actor, case):
+            raise NotPermitted("Only the procurement's category team can set the contract's KPIs")
+        details = dict(case.details or {})
+        if not procurement_kpis_open(case):
+            raise InvalidAction(f"{case.reference} is not a procurement still to be signed: set KPIs on its contract")
+        needed = procurement_needs_kpis(case, details, case.regime, core.engine.today())
+        if needed and not exemption and len(rows) < statutory.MIN_KPIS:
+            raise InvalidInput(
+                {
+                    "kpis": f"This contract needs at least {statutory.MIN_KPIS} KPIs (PA23 s52), or the reason "
+                    "its supplier's performance could not be assessed by KPIs"
+                }
+            )
+        details["kpis"] = [[name, target] for name, target in rows]
+        if exemption:
+            details["kpis_exemption"] = exemption
+        else:
+            details.pop("kpis_exemption", None)
+        case.details = details
+        case.version += 1
+        core.engine.note_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action="set_kpis",
+            data={"kpis": [name for name, _ in rows], "exemption": exemption},
         )
 
 

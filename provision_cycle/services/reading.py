@@ -33,9 +33,11 @@ from ..models import (
     TaskStatus,
     User,
 )
+from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from .notices import RecordableNotice, notices_owed
+from .performance import may_manage_performance, procurement_kpis_open
 from .teams import TeamMember, may_manage_team, team_of
 
 PAGE_SIZE = 25
@@ -258,6 +260,8 @@ class CasePage:
     team: list[TeamMember] = field(default_factory=list)  # a procurement's team and evaluation panel
     may_manage_team: bool = False
     notices_owed: dict[str, RecordableNotice] = field(default_factory=dict)  # by deadline: the actor may record
+    kpis_needed: bool = False  # a procurement whose contract must have KPIs before it is signed (PA23 s52)
+    may_set_kpis: bool = False
 
     @property
     def live_step(self) -> ApprovalStep | None:
@@ -312,6 +316,9 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         team=team_of(session, case.id) if case.stage == "procurement" else [],
         may_manage_team=case.stage == "procurement" and may_manage_team(actor, case),
         notices_owed={deadline.kind: notice for notice, deadline in notices_owed(session, actor, case)},
+        kpis_needed=case.stage == "procurement"
+        and procurement_needs_kpis(case, case.details or {}, case.regime, core.engine.today()),
+        may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
     )
 
 

@@ -8,7 +8,8 @@ from flask import Blueprint, Response, flash, redirect, request, send_file, url_
 
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
-from ..services import documents, notices, ocds, reading, teams
+from ..services import documents, notices, ocds, performance, reading, teams
+from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import REQUEST_FIELDS, STAGE_PREFIX, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
@@ -21,6 +22,9 @@ from .forms import (
     action_inputs,
     apply_errors,
     colleague_options,
+    kpi_form_data,
+    kpi_rows,
+    kpis_form_class,
 )
 from .security import signed_in
 
@@ -248,6 +252,36 @@ def record_notice(case_id: int, kind: str):
             flash(f"The {notice.title.lower()} for {case.reference} is recorded")
             return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
     return render("cases/notice.html", case=case, notice=notice, deadline=deadline, form=form)
+
+
+@cases.route("/<id:case_id>/kpis", methods=["GET", "POST"])
+@signed_in
+def set_kpis(case_id: int):
+    """The KPIs of the contract a procurement will award, set before it is signed (PA23 s52)."""
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        session.expunge(case)
+    if not (performance.procurement_kpis_open(case) and performance.may_manage_performance(me(), case)):
+        raise NotFound(f"There is no procurement {case_id} whose contract's KPIs you can set")
+    details = case.details or {}
+    needed = procurement_needs_kpis(case, details, case.regime, core().engine.today())
+    form_class = kpis_form_class(performance.MAX_KPIS, exemption=True)
+    current = {"exemption": details.get("kpis_exemption", ""), **kpi_form_data(details.get("kpis") or [])}
+    form = form_class(data=current) if request.method == "GET" else form_class()
+    if form.validate_on_submit():
+        try:
+            performance.set_procurement_kpis(
+                core(), case_id, me().id, kpi_rows(form), exemption=form.exemption.data or ""
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".show", case_id=case_id, _anchor="kpis"))
+        else:
+            flash(f"The KPIs for {case.reference}'s contract are saved")
+            return redirect(url_for(".show", case_id=case_id, _anchor="kpis"))
+    return render("cases/kpis.html", case=case, form=form, needed=needed, rows=performance.MAX_KPIS)
 
 
 @cases.route("/<id:case_id>/edit", methods=["GET", "POST"])

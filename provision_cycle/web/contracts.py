@@ -18,7 +18,15 @@ from ..services.contract_managers import (
 )
 from ..services.spreadsheet import csv_lines
 from .common import core, me, render
-from .forms import ContractManagerForm, apply_errors, assessment_form_class, colleague_options, kpis_form_class
+from .forms import (
+    ContractManagerForm,
+    apply_errors,
+    assessment_form_class,
+    colleague_options,
+    kpi_form_data,
+    kpi_rows,
+    kpis_form_class,
+)
 from .security import roles_required, signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -304,15 +312,11 @@ def set_kpis(contract_id: int):
     """Set or change the contract's key performance indicators (PA23 s52)."""
     contract, kpis, required = _performance_of(contract_id)
     form_class = kpis_form_class(performance.MAX_KPIS)
-    current = {f"kpi_{k.position}_name": k.name for k in kpis} | {f"kpi_{k.position}_target": k.target for k in kpis}
+    current = kpi_form_data((k.name, k.target) for k in kpis)
     form = form_class(data=current) if request.method == "GET" else form_class()
     if form.validate_on_submit():
-        rows = [
-            (form[f"kpi_{n}_name"].data or "", form[f"kpi_{n}_target"].data or "")
-            for n in range(1, performance.MAX_KPIS + 1)
-        ]
         try:
-            performance.set_kpis(core(), contract_id, me().id, rows)
+            performance.set_kpis(core(), contract_id, me().id, kpi_rows(form))
         except InvalidInput as error:
             apply_errors(form, error.fields)
         except DomainError as error:

@@ -425,8 +425,9 @@ class RecordNoticeForm(FlaskForm):
     submit = SubmitField("Record the notice", widget=GovSubmitInput())
 
 
-def kpis_form_class(rows: int) -> type[FlaskForm]:
-    """A contract's KPIs: a name, and how it is measured with its target, for each of ``rows``."""
+def kpis_form_class(rows: int, *, exemption: bool = False) -> type[FlaskForm]:
+    """A contract's KPIs: a name, and how it is measured with its target, for each of ``rows``; with
+    ``exemption``, the reason there are none (before a contract is signed)."""
     attributes: dict = {}
     for n in range(1, rows + 1):
         attributes[f"kpi_{n}_name"] = StringField(
@@ -439,8 +440,31 @@ def kpis_form_class(rows: int) -> type[FlaskForm]:
             widget=GovTextInput(),
             validators=[Length(max=500, message=f"Keep KPI {n}'s target to 500 characters")],
         )
+    if exemption:
+        attributes["exemption"] = TextAreaField(
+            "Or, with no KPIs: why the supplier's performance could not appropriately be assessed by them",
+            widget=GovTextArea(),
+            validators=[Length(max=500, message="Keep the reason to 500 characters")],
+        )
     attributes["submit"] = SubmitField("Save the KPIs", widget=GovSubmitInput())
     return type("KpisForm", (FlaskForm,), attributes)
+
+
+def kpi_form_data(kpis) -> dict[str, str]:
+    """A KPI form's fields filled with ``kpis``, (name, target) pairs in order."""
+    data: dict[str, str] = {}
+    for n, (name, target) in enumerate(kpis, start=1):
+        data |= {f"kpi_{n}_name": name, f"kpi_{n}_target": target}
+    return data
+
+
+def kpi_rows(form: FlaskForm) -> list[tuple[str, str]]:
+    """The (name, target) pairs a KPI form was sent with, blank rows included (the service leaves them out)."""
+    rows, n = [], 1
+    while f"kpi_{n}_name" in form:
+        rows.append((form[f"kpi_{n}_name"].data or "", form[f"kpi_{n}_target"].data or ""))
+        n += 1
+    return rows
 
 
 def assessment_form_class(kpis: list, ratings: list[tuple[str, str]]) -> type[FlaskForm]:

@@ -11,12 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ..governance import statutory
 from ..governance.statutory import Deadline
-from ..models import Case, CaseDeadline, Contract
+from ..models import Case, CaseDeadline, Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from . import statements as sql
@@ -41,6 +41,20 @@ def contract_in_law(session: Session, contract: Contract) -> tuple[bool, str]:
         contract.contract_type,
         commenced or statutory.commenced_before(contract.start_date),
     )
+
+
+def procurement_needs_kpis(case: Any, details: dict[str, Any], regime: str | None, today: date) -> bool:
+    """Whether the contract a procurement case awards must have KPIs (PA23 s52), at its award value (its
+    estimate until the award is recommended)."""
+    value = Decimal(details.get("award_value") or case.estimated_value)
+    public, _ = statutory.public_contract(
+        regime or statutory.regime_for(today).value,
+        value,
+        case.vat_treatment,
+        case.contract_type,
+        case.commencement_date or today,
+    )
+    return statutory.kpis_required(public, value, case.vat_treatment, case.contract_type)
 
 
 @dataclass
@@ -181,6 +195,10 @@ class ActionContext:
         self.opened_cases.append(new_id)
         return new_id
 
+    def procurement_needs_kpis(self) -> bool:
+        """Whether the contract this procurement is awarding must have KPIs (PA23 s52), at its award value."""
+        return procurement_needs_kpis(self.case, self.details, self.value("regime"), self.today)
+
     def open_contract(self) -> int:
         """Hand a signed procurement to contract management: a register entry and its lifecycle case."""
         case, details = self.case, self.details
@@ -226,4 +244,13 @@ class ActionContext:
                 created_at=self.now,
             ),
         )
+        for position, (name, target) in enumerate(details.get("kpis") or [], start=1):  # set before signature
+            self.session.execute(
+                insert(ContractKpi).from_select(
+                    ["contract_id", "position", "name", "target"],
+                    select(Contract.id, literal(position), literal(name), literal(target)).where(
+                        Contract.case_id == contract_case_id
+                    ),
+                )
+            )
         return contract_case_id

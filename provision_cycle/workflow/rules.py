@@ -238,6 +238,20 @@ def standstill_ended(ctx: ActionContext) -> str | None:
 
 
 @guard
+def kpis_set(ctx: ActionContext) -> str | None:
+    """PA23 s52: before a public contract over 5m is entered into, at least three KPIs are set (unless the
+    council records why its supplier's performance could not appropriately be assessed by KPIs)."""
+    if not ctx.procurement_needs_kpis():
+        return None
+    if ctx.details.get("kpis_exemption") or len(ctx.details.get("kpis") or []) >= statutory.MIN_KPIS:
+        return None
+    return (
+        f"Set at least {statutory.MIN_KPIS} KPIs on the case before the contract is entered into, or record why the "
+        "supplier's performance could not be assessed by KPIs (Procurement Act 2023 s52)"
+    )
+
+
+@guard
 def contract_dates_valid(ctx: ActionContext) -> str | None:
     start, end, signed = (ctx.inputs.get(k) for k in ("start_date", "end_date", "signed_on"))
     if start and end and end <= start:

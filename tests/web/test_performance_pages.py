@@ -83,3 +83,32 @@ def test_only_the_team_and_contract_managers_manage_a_contracts_performance(core
     # No KPIs yet: the assessment form sends them to set them first.
     officer = browser(people.officer)
     assert officer.get(f"/contracts/{contract.id}/kpi-assessment", status=302).headers["Location"].endswith("/kpis")
+
+
+def test_the_procurement_team_sets_the_contracts_kpis_before_signing(core, db, browser, clock):
+    from tests.factories import act, award_open_procedure
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people, award_value="5000000")
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    assert "None set yet. A public contract worth more than £5 million needs at least three" in page
+    assert f"/cases/{case_id}/kpis" in page
+    clock.set(date(2026, 4, 21))
+    act(core.engine, case_id, "end_standstill", people.officer)
+    assert (
+        "Set at least 3 KPIs on the case before the contract is entered into" in officer.get(f"/cases/{case_id}").text
+    )
+
+    url = f"/cases/{case_id}/kpis"
+    assert "could not appropriately be assessed" in officer.get(url).text
+    page = officer.post(url, {"kpi_1_name": "Repairs on time"}, status=400).text
+    assert "This contract needs at least 3 KPIs (PA23 s52)" in page
+    data = {}
+    for n, (name, target) in enumerate(KPIS, start=1):
+        data |= {f"kpi_{n}_name": name, f"kpi_{n}_target": target}
+    assert officer.post(url, data).headers["Location"].endswith(f"/cases/{case_id}#kpis")
+    page = officer.get(f"/cases/{case_id}").text
+    assert "Customer satisfaction" in page and "Change the KPIs" in page
+    assert "Set at least 3 KPIs" not in page
+    browser(people.finance).get(url, status=404)  # not on the procurement's team
