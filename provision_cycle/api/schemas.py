@@ -394,6 +394,14 @@ class KpisIn(Request):
     kpis: list[KpiIn] = Field(max_length=10, description="In order; they replace the contract's KPIs")
 
 
+class ProcurementKpisIn(KpisIn):
+    exemption: str = Field(
+        "",
+        max_length=500,
+        description="With no KPIs: why the supplier's performance could not appropriately be assessed by them",
+    )
+
+
 class RatingIn(Request):
     kpi_id: int
     rating: str = Field(max_length=40)

@@ -465,6 +465,26 @@ def record_notice(case_id: int, body: s.NoticeIn):
 
 @operation(
     api,
+    "POST",
+    "/cases/{case_id}/kpis",
+    summary="Set the KPIs of the contract a procurement will award, before it is signed (PA23 s52)",
+    tag="Cases",
+    body=s.ProcurementKpisIn,
+    response=s.CaseOut,
+    errors=(403, 404, 409, 422),
+)
+def set_procurement_kpis(case_id: int, body: s.ProcurementKpisIn):
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)  # a case you cannot see does not exist for you
+    performance.set_procurement_kpis(
+        core(), case_id, current_actor().id, [(k.name, k.target) for k in body.kpis], exemption=body.exemption
+    )
+    out, version = _case_out(case_id)
+    return json_response(out, headers={"ETag": _etag(version)})
+
+
+@operation(
+    api,
     "GET",
     "/cases/{case_id}/audit",
     summary="A case's audit events in order, with the hash chain",

@@ -377,3 +377,20 @@ def test_a_contracts_kpis_and_assessments_through_the_api(api, core, db, clock):
         "comment": "None taken on",
     }
     api(people.requester).get(f"{path}/performance", status=404)
+
+
+def test_a_procurements_contract_kpis_through_the_api(api, core, db, clock):
+    from tests.factories import award_open_procedure
+    from tests.test_performance import KPIS
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people, award_value="5000000")
+    officer = api(people.officer)
+    path = f"/cases/{case_id}/kpis"
+    problem = officer.post(path, {"kpis": [{"name": "Repairs on time"}]}, status=422).get_json()
+    assert "needs at least 3 KPIs (PA23 s52)" in problem["errors"][0]["message"]
+    out = officer.post(path, {"kpis": [{"name": n, "target": t} for n, t in KPIS]}).get_json()
+    assert out["details"]["kpis"][2] == ["Social value", "12 apprenticeships a year"]
+    exempt = officer.post(path, {"kpis": [], "exemption": "A one-off delivery"}).get_json()
+    assert exempt["details"]["kpis"] == [] and exempt["details"]["kpis_exemption"] == "A one-off delivery"
+    api(people.finance).post(path, {"kpis": []}, status=403)

@@ -64,6 +64,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/contracts/{contract_id}/manager",
             f"/cases/{case_id}/team",
             f"/cases/{case_id}/declaration",
+            f"/cases/{case_id}/kpis",
             "/admin/governance",
             "/contracts/transparency",
             "/contracts/pipeline",
