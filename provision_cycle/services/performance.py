@@ -97,16 +97,19 @@ def task_needs_assessment(session: Session, task: Task) -> bool:
 
 def _kpi_rows(kpis: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The KPIs given (name, how measured and the target), blank rows left out; refused naming each row's
-    problem."""
-    rows = [(name.strip(), target.strip()) for name, target in kpis if name.strip() or target.strip()]
+    problem by the row's number as given (a form's row 5 is row 5, whatever is blank above it)."""
+    given = [(number, name.strip(), target.strip()) for number, (name, target) in enumerate(kpis, start=1)]
     errors: dict[str, str] = {}
-    for number, (name, target) in enumerate(rows, start=1):
+    for number, name, target in given:
+        if not name and not target:
+            continue
         if not name:
             errors[f"kpi_{number}_name"] = f"Name KPI {number}, or clear its target too"
         elif len(name) > MAX_NAME:
             errors[f"kpi_{number}_name"] = f"Keep KPI {number}'s name to {MAX_NAME} characters"
         if len(target) > MAX_TARGET:
             errors[f"kpi_{number}_target"] = f"Keep KPI {number}'s target to {MAX_TARGET} characters"
+    rows = [(name, target) for _, name, target in given if name or target]
     if len(rows) > MAX_KPIS:
         errors["kpis"] = f"A contract can have up to {MAX_KPIS} KPIs"
     if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -112,3 +113,12 @@ def test_the_procurement_team_sets_the_contracts_kpis_before_signing(core, db, b
     assert "Customer satisfaction" in page and "Change the KPIs" in page
     assert "Set at least 3 KPIs" not in page
     browser(people.finance).get(url, status=404)  # not on the procurement's team
+
+
+def test_a_problem_is_shown_on_the_row_it_is_in(core, db, browser):
+    people = hub_people(db)
+    contract = _big(core, people)
+    data = {"kpi_1_name": "Repairs on time", "kpi_2_name": "Customer satisfaction", "kpi_5_target": "no name"}
+    page = browser(people.contract_manager).post(f"/contracts/{contract.id}/kpis", data, status=400).text
+    assert "Name KPI 5, or clear its target too" in page
+    assert re.search(r'id="kpi_5_name-error"[^>]*>.*?Name KPI 5', page, re.S)
