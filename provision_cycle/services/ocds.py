@@ -29,6 +29,7 @@ from ..governance.statutory import Route
 from ..models import AuditEvent, Case, CaseDeadline, Contract
 from ..workflow.engine import Actor
 from .notices import ACTION as RECORD_NOTICE
+from .notices import RECORDABLE
 from .performance import RATINGS
 from .reading import get_case_for
 
@@ -73,16 +74,14 @@ REGISTERS = {
 }
 
 
-# Notices recorded once they were published (``services.notices``), by the deadline they meet.
-RECORDED = {
-    "procurement_termination_notice": Notice(
-        "UK12", "tenderCancellationNotice", ("tenderCancellation",), "Procurement termination notice"
-    ),
-    "contract_change_notice": Notice("UK10", "contractNotice", ("contractAmendment",), "Contract change notice"),
-    "termination_notice": Notice(
-        "UK11", "contractTerminationNotice", ("contractTermination",), "Contract termination notice"
-    ),
+# Notices recorded once they were published (``services.notices``), by the deadline they meet: their OCDS
+# document type and release tags.
+_RECORDED_AS = {
+    "procurement_termination_notice": ("tenderCancellationNotice", ("tenderCancellation",)),
+    "contract_change_notice": ("contractNotice", ("contractAmendment",)),
+    "termination_notice": ("contractTerminationNotice", ("contractTermination",)),
 }
+RECORDED = {kind: Notice(n.notice_type, *_RECORDED_AS[kind], n.title) for kind, n in RECORDABLE.items()}
 
 
 # A KPI assessment, published as a contract performance notice (``services.performance``).
