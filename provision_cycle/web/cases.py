@@ -21,6 +21,7 @@ from .forms import (
     action_form_class,
     action_inputs,
     apply_errors,
+    change_from,
     colleague_options,
     kpi_form_data,
     kpi_rows,
@@ -238,19 +239,14 @@ def record_notice(case_id: int, kind: str):
         return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
     notice, deadline = owed[kind]
     form = RecordNoticeForm()
-    if form.validate_on_submit():
-        try:
-            notices.record_notice(
-                core(), case_id, me().id, kind=kind, published_on=form.published_on.data, notice_id=form.notice_id.data
-            )
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
-        else:
-            flash(f"The {notice.title.lower()} for {case.reference} is recorded")
-            return redirect(url_for(".show", case_id=case_id, _anchor="dates"))
+
+    def record() -> str:
+        published_on, notice_id = form.published_on.data, form.notice_id.data or ""
+        notices.record_notice(core(), case_id, me().id, kind=kind, published_on=published_on, notice_id=notice_id)
+        return f"The {notice.title.lower()} for {case.reference} is recorded"
+
+    if done := change_from(form, record, back=url_for(".show", case_id=case_id, _anchor="dates")):
+        return done
     return render("cases/notice.html", case=case, notice=notice, deadline=deadline, form=form)
 
 
@@ -268,19 +264,14 @@ def set_kpis(case_id: int):
     form_class = kpis_form_class(performance.MAX_KPIS, exemption=True)
     current = {"exemption": details.get("kpis_exemption", ""), **kpi_form_data(details.get("kpis") or [])}
     form = form_class(data=current) if request.method == "GET" else form_class()
-    if form.validate_on_submit():
-        try:
-            performance.set_procurement_kpis(
-                core(), case_id, me().id, kpi_rows(form), exemption=form.exemption.data or ""
-            )
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", case_id=case_id, _anchor="kpis"))
-        else:
-            flash(f"The KPIs for {case.reference}'s contract are saved")
-            return redirect(url_for(".show", case_id=case_id, _anchor="kpis"))
+
+    def save() -> str:
+        exemption = form.exemption.data or ""
+        performance.set_procurement_kpis(core(), case_id, me().id, kpi_rows(form), exemption=exemption)
+        return f"The KPIs for {case.reference}'s contract are saved"
+
+    if done := change_from(form, save, back=url_for(".show", case_id=case_id, _anchor="kpis")):
+        return done
     return render("cases/kpis.html", case=case, form=form, needed=needed, rows=performance.MAX_KPIS)
 
 

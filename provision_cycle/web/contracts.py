@@ -22,6 +22,7 @@ from .forms import (
     ContractManagerForm,
     apply_errors,
     assessment_form_class,
+    change_from,
     colleague_options,
     kpi_form_data,
     kpi_rows,
@@ -314,17 +315,13 @@ def set_kpis(contract_id: int):
     form_class = kpis_form_class(performance.MAX_KPIS)
     current = kpi_form_data((k.name, k.target) for k in kpis)
     form = form_class(data=current) if request.method == "GET" else form_class()
-    if form.validate_on_submit():
-        try:
-            performance.set_kpis(core(), contract_id, me().id, kpi_rows(form))
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
-        else:
-            flash(f"The KPIs of {contract.reference} are saved")
-            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
+
+    def save() -> str:
+        performance.set_kpis(core(), contract_id, me().id, kpi_rows(form))
+        return f"The KPIs of {contract.reference} are saved"
+
+    if done := change_from(form, save, back=url_for(".show", contract_id=contract_id, _anchor="performance")):
+        return done
     return render("contracts/kpis.html", contract=contract, form=form, required=required, rows=performance.MAX_KPIS)
 
 
@@ -338,29 +335,24 @@ def assess(contract_id: int):
         return redirect(url_for(".set_kpis", contract_id=contract_id))
     ratings = [(code, label) for code, (label, _) in performance.RATINGS.items()]
     form = assessment_form_class(kpis, ratings)()
-    if form.validate_on_submit():
-        try:
-            performance.record_assessment(
-                core(),
-                contract_id,
-                me().id,
-                period_starts=form.period_starts.data,
-                period_ends=form.period_ends.data,
-                ratings={
-                    k.id: performance.Rating(form[f"rating_{k.id}"].data, form[f"comment_{k.id}"].data or "")
-                    for k in kpis
-                },
-                published_on=form.published_on.data,
-                notice_id=form.notice_id.data or "",
-            )
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
-        else:
-            flash(f"The KPI assessment of {contract.reference} is recorded")
-            return redirect(url_for(".show", contract_id=contract_id, _anchor="performance"))
+
+    def record() -> str:
+        performance.record_assessment(
+            core(),
+            contract_id,
+            me().id,
+            period_starts=form.period_starts.data,
+            period_ends=form.period_ends.data,
+            ratings={
+                k.id: performance.Rating(form[f"rating_{k.id}"].data, form[f"comment_{k.id}"].data or "") for k in kpis
+            },
+            published_on=form.published_on.data,
+            notice_id=form.notice_id.data or "",
+        )
+        return f"The KPI assessment of {contract.reference} is recorded"
+
+    if done := change_from(form, record, back=url_for(".show", contract_id=contract_id, _anchor="performance")):
+        return done
     return render(
         "contracts/assessment.html", contract=contract, kpis=kpis, form=form, ratings=performance.RATINGS.values()
     )

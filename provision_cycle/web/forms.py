@@ -8,8 +8,10 @@ form's fields by ``apply_errors`` so they show in the same GOV.UK error summary.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
+from flask import flash, redirect
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -23,6 +25,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
     FileField,
@@ -38,6 +41,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..core import Core
+from ..errors import DomainError, InvalidInput
 from ..governance.organisation import JOINT
 from ..services.people import Colleague
 from ..workflow.engine import AvailableAction
@@ -169,6 +173,24 @@ def apply_errors(form: FlaskForm, fields: dict[str, str]) -> None:
         if field is None or not hasattr(field, "errors") or name in ("submit", "csrf_token"):
             field = next(f for f in form if f.name not in ("csrf_token",))
         field.errors = [*list(field.errors or []), message]
+
+
+def change_from(form: FlaskForm, change: Callable[[], str], *, back: str) -> Response | None:
+    """For a submitted, valid ``form``: make ``change`` (it returns what to tell the person) and go ``back``.
+    A problem with a field goes on the form, to be shown again (None); any other refusal is told, and goes
+    back too. None also when the form was not sent or not valid."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        told = change()
+    except InvalidInput as error:
+        apply_errors(form, error.fields)
+        return None
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    flash(told)
+    return redirect(back)
 
 
 class SignInForm(FlaskForm):
