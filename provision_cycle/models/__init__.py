@@ -21,7 +21,7 @@ from .outbox import OutboxMessage
 from .people import Delegation, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
 from .spend import Payment
-from .tasks import SweepRun, Task, TaskStatus
+from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
 
 __all__ = [
     "ActionLink",
@@ -51,6 +51,7 @@ __all__ = [
     "SweepRun",
     "Task",
     "TaskStatus",
+    "deadline_task_kind",
     "TeamPart",
     "User",
     "utcnow",

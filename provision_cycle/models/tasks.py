@@ -26,6 +26,14 @@ class TaskStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The task raised for a dated duty on a case (a CaseDeadline) is of this kind: the prefix and the deadline's.
+DEADLINE_TASK = "deadline:"
+
+
+def deadline_task_kind(deadline_kind: str) -> str:
+    return DEADLINE_TASK + deadline_kind
+
+
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
@@ -61,9 +69,9 @@ class Task(Base):
     contract = relationship("Contract", foreign_keys=[contract_id])
 
     @staticmethod
-    def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int) -> Update:
-        """The UPDATE that marks the open tasks ``where`` selects as done, with ``outcome``, by ``by``: for a
-        task done by doing something else (recording a notice, an assessment)."""
+    def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int | None) -> Update:
+        """The UPDATE that marks the open tasks ``where`` selects as done, with ``outcome``, by ``by`` (None: the
+        scheduler): for a task done by doing something else (recording a notice, an assessment)."""
         return (
             update(Task)
             .where(Task.status == TaskStatus.OPEN, *where)

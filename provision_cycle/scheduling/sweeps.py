@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    exists,
     func,
     literal,
     literal_column,
@@ -55,7 +56,9 @@ from ..models import (
     Task,
     TaskStatus,
     User,
+    deadline_task_kind,
 )
+from ..models.tasks import DEADLINE_TASK
 from ..services.links import issue_action_link
 from ..services.tasks import NewTask, raise_task
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
@@ -420,7 +423,7 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
     for deadline, case in due:
         with core.db.unit_of_work() as session:
             new = NewTask(
-                kind=f"deadline:{deadline.kind}",
+                kind=deadline_task_kind(deadline.kind),
                 title=f"{case.reference}: {DEADLINE_TITLES.get(deadline.kind, deadline.kind.replace('_', ' '))}",
                 due_on=deadline.due_on,
                 assignee_id=owners[case.id],
@@ -444,23 +447,14 @@ def _deadline_owner(core: Core, session, case: Case) -> int:
 
 
 def _close_met_deadline_tasks(core: Core) -> int:
-    now = core.engine.clock()
+    """Close the tasks of deadlines the workflow met (a notice published as a step of it)."""
+    met = exists().where(
+        CaseDeadline.case_id == Task.case_id,
+        Task.kind == literal(DEADLINE_TASK) + CaseDeadline.kind,
+        CaseDeadline.met_at.is_not(None),
+    )
     with core.db.unit_of_work() as session:
-        met = (
-            session.execute(
-                select(Task)
-                .join(
-                    CaseDeadline,
-                    and_(CaseDeadline.case_id == Task.case_id, Task.kind == literal("deadline:") + CaseDeadline.kind),
-                )
-                .where(Task.status == TaskStatus.OPEN, CaseDeadline.met_at.is_not(None))
-            )
-            .scalars()
-            .all()
-        )
-        for task in met:
-            task.status, task.outcome, task.completed_at = TaskStatus.DONE, "met", now
-        return len(met)
+        return session.execute(Task.closing(met, outcome="met", at=core.engine.clock(), by=None)).rowcount
 
 
 # --- council-wide duties -------------------------------------------------------------------------------

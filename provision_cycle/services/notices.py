@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance.statutory import NOTICE_DUTIES
-from ..models import Case, CaseDeadline, Contract, Task
+from ..models import Case, CaseDeadline, Contract, Task, deadline_task_kind
+from ..models.tasks import DEADLINE_TASK
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
@@ -48,7 +49,7 @@ RECORDABLE = {
 
 def notice_of_task(kind: str) -> RecordableNotice | None:
     """The notice a task of ``kind`` asks for, if recording one is how the task is done."""
-    return RECORDABLE.get(kind.removeprefix("deadline:")) if kind.startswith("deadline:") else None
+    return RECORDABLE.get(kind.removeprefix(DEADLINE_TASK)) if kind.startswith(DEADLINE_TASK) else None
 
 
 def may_record_notice(actor: Actor, case: Case) -> bool:
@@ -108,7 +109,9 @@ def record_notice(
         now = core.engine.clock()
         deadline.met_at = now
         closed = session.execute(
-            Task.closing(Task.case_id == case.id, Task.kind == f"deadline:{kind}", outcome="met", at=now, by=actor_id)
+            Task.closing(
+                Task.case_id == case.id, Task.kind == deadline_task_kind(kind), outcome="met", at=now, by=actor_id
+            )
         ).rowcount
         case.version += 1
         core.engine.note_case_event(

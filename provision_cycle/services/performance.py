@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
-from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task
+from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
 from ..workflow.context import contract_in_law, procurement_needs_kpis
 from ..workflow.engine import Actor
 from .notices import may_record_notice
@@ -41,7 +41,7 @@ MAX_KPIS = 10
 MAX_NAME, MAX_TARGET, MAX_COMMENT, MAX_NOTICE_ID = 200, 500, 2000, 40
 TASK_KIND = "kpi_assessment"  # the scheduler's yearly task (scheduling.sweeps)
 FINAL = "final_kpi_assessment"  # the duty when the contract ends (a case deadline, and its task)
-ASSESSMENT_TASKS = (TASK_KIND, f"deadline:{FINAL}")
+ASSESSMENT_TASKS = (TASK_KIND, deadline_task_kind(FINAL))
 ASSESSED = "assessed"  # the outcome it is closed with
 
 

@@ -416,7 +416,7 @@ def termination_notice_deadline(ctx: ActionContext) -> None:
     if not required:
         ctx.audit_data["termination_notice"] = f"not required: {why}"
         return
-    ctx.raise_deadline(statutory.termination_notice(ctx.inputs.get("terminated_on") or contract.end_date))
+    ctx.raise_deadline(statutory.termination_notice(_ended_on(ctx)))
 
 
 @effect
@@ -427,7 +427,14 @@ def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
     assert contract is not None
     if ctx.session.scalar(select(ContractKpi.id).where(ContractKpi.contract_id == contract.id).limit(1)) is None:
         return  # none were set: there is nothing to assess against (the contract page says if the Act asked)
-    ctx.raise_deadline(statutory.final_kpi_assessment(ctx.inputs.get("terminated_on") or contract.end_date))
+    ctx.raise_deadline(statutory.final_kpi_assessment(_ended_on(ctx)))
+
+
+def _ended_on(ctx: ActionContext) -> date:
+    """The day the case's contract ended: the day given for a termination, else its end date (expiry)."""
+    contract = ctx.contract()
+    assert contract is not None
+    return ctx.inputs.get("terminated_on") or contract.end_date
 
 
 # --- dates --------------------------------------------------------------------------------------
