@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from .core import Core
+from .governance.calendar import add_months
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.people import Grant, create_user
@@ -84,6 +85,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     _register(core, people, rng, contracts)
     _kpis(core)
+    _variation_waiting_for_its_notice(core, people)
     payments = _spend(core, people, rng)
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
@@ -399,6 +401,29 @@ def _kpis(core: Core) -> None:
         set_kpis(core, contract_id, manager, DEMO_KPIS)
 
 
+def _variation_waiting_for_its_notice(core: Core, people: dict) -> None:
+    """One contract let under the Act with a variation approved that needs a change notice: the change waits
+    for the notice, which its contract manager is to publish and record (PA23 s75), and then a voluntary
+    standstill (s76)."""
+    from .workflow.context import contract_in_law
+
+    with core.db.reading() as session:
+        candidates = session.scalars(
+            select(Contract).join(Case, Case.id == Contract.case_id).where(Case.state == "live").order_by(Contract.id)
+        )
+        contract = next((c for c in candidates if contract_in_law(session, c)[0]), None)
+    if contract is None:  # a demo of one contract has none
+        return
+    inputs = {
+        "variation_description": "Two more sites join the service, which runs a year longer",
+        "new_value": f"{contract.value * Decimal('1.3'):.2f}",
+        "new_end_date": add_months(contract.end_date, 12).isoformat(),
+        "voluntary_standstill": True,
+    }
+    core.engine.act(ActionRequest(contract.case_id, "propose_variation", contract.contract_manager_id, inputs=inputs))
+    _approve_gate(core, people, contract.case_id)
+
+
 def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
     org = core.governance.organisation
     today = core.engine.today()
@@ -418,6 +443,8 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                 # termination notice (30 days beginning with the end date) falls due this week
                 end, start = today - timedelta(days=25), today - timedelta(days=400)
                 value, contract_type = Decimal(420000), "services"
+            if index == 1:  # let under the Act this year: a variation of it waits for its change notice
+                start, value, contract_type = today - timedelta(days=200), Decimal(900000), "services"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
             import_contract(

@@ -7,13 +7,14 @@ and into the case's open data."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from provision_cycle.audit import verify_chains
-from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, CaseDeadline, Contract, Task
+from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from provision_cycle.services.notices import record_notice
 from provision_cycle.services.tasks import complete_task
@@ -40,8 +41,8 @@ def _deadline(db, case_id: int, kind: str) -> CaseDeadline | None:
         return session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == kind))
 
 
-def _vary(core, people, case_id: int, *, value: str, ends: str) -> None:
-    inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": ends}
+def _vary(core, people, case_id: int, *, value: str, ends: str, **more) -> None:
+    inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": ends, **more}
     act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
     approve_gate(core.engine, case_id, [people.head])
 
@@ -113,34 +114,108 @@ def test_a_termination_notice_missed_by_the_scheduler_is_raised_late_then_record
     assert _package_errors(_package(core, db, people.head, contract.case_id)) == []
 
 
-def test_a_variation_that_needs_a_change_notice_owes_one_each_time(core, db, clock):
+def _contract_now(db, contract: Contract) -> tuple[str, Decimal, date]:
+    """The contract's case state, and its value and end date in the register."""
+    with db.reading() as session:
+        row = session.execute(
+            select(Case.state, Contract.value, Contract.end_date)
+            .join(Contract, Contract.case_id == Case.id)
+            .where(Contract.id == contract.id)
+        ).one()
+    return row.state, row.value, row.end_date
+
+
+def test_a_variation_that_needs_a_change_notice_is_made_only_after_it_each_time(core, db, clock):
     people = hub_people(db)
     contract = _public_contract(core, people)
     _vary(core, people, contract.case_id, value="520000", ends="2028-06-30")  # +4%: within s75's limits
     assert _deadline(db, contract.case_id, "contract_change_notice") is None
+    assert _contract_now(db, contract) == ("live", Decimal("520000"), date(2028, 6, 30))  # made on approval
 
-    _vary(core, people, contract.case_id, value="650000", ends="2028-06-30")  # +25%: a notice before it takes effect
+    _vary(core, people, contract.case_id, value="650000", ends="2028-06-30")  # +25%: the notice comes first
     owed = _deadline(db, contract.case_id, "contract_change_notice")
-    assert owed.due_on == clock.today and "PA23 s75" in owed.basis and owed.met_at is None
+    assert owed.due_on == clock.today and "PA23 s75(1)" in owed.basis and owed.met_at is None
+    assert _contract_now(db, contract) == ("change_notice_pending", Decimal("520000"), date(2028, 6, 30))
+    with pytest.raises(GuardFailed, match="Record the contract change notice as published first"):
+        act(core.engine, contract.case_id, "make_variation", people.contract_manager)
     record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)  # no standstill chosen
+    assert _contract_now(db, contract) == ("live", Decimal("650000"), date(2028, 6, 30))
 
     clock.advance(days=30)
     _vary(core, people, contract.case_id, value="650000", ends="2029-12-31")  # the term grows by 18 of 36 months
     again = _deadline(db, contract.case_id, "contract_change_notice")
     assert again.due_on == clock.today and again.met_at is None  # owed afresh
+    with pytest.raises(GuardFailed, match="Record the contract change notice as published first"):
+        act(core.engine, contract.case_id, "make_variation", people.contract_manager)
     record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    assert _contract_now(db, contract) == ("live", Decimal("650000"), date(2029, 12, 31))
 
     package = _package(core, db, people.head, contract.case_id)
     assert _package_errors(package) == []
     first, second = package["releases"]
     assert first["ocid"] == f"ocds-dev000-CMG-{contract.case_id:06d}"  # no procurement of ours: its own
     assert [r["tag"] for r in package["releases"]] == [["contractAmendment"], ["contractAmendment"]]
-    # Each notice says what the contract was when it went out, whatever came after.
+    # Each notice says what the contract becomes, though it went out before the change was made.
     assert first["contracts"][0]["value"]["amount"] == 650000.0
     assert first["contracts"][0]["period"]["endDate"] == "2028-06-30T22:59:59Z"
     assert second["contracts"][0]["period"]["endDate"] == "2029-12-31T23:59:59Z"
     [amendment] = first["contracts"][0]["amendments"]
     assert amendment["description"] == "More roads" and "more than 10% (PA23 s75)" in amendment["rationale"]
+
+
+def test_a_voluntary_standstill_holds_the_modification_for_8_working_days_after_its_notice(core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    clock.set(date(2026, 12, 17))  # a Thursday: the standstill crosses Christmas
+    _vary(core, people, contract.case_id, value="700000", ends="2028-06-30", voluntary_standstill=True)
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    # 17, 18, 21, 22, 23, 24, 29, 30 December (Christmas Day and Boxing Day's substitute, the 28th, are not
+    # working days): the change can be made from 31 December.
+    with pytest.raises(GuardFailed, match="runs to the end of 30 December 2026 .*made from 31 December 2026"):
+        act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    clock.set(date(2026, 12, 30))
+    with pytest.raises(GuardFailed, match="voluntary standstill"):
+        act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    clock.set(date(2026, 12, 31))
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    assert _contract_now(db, contract) == ("live", Decimal("700000"), date(2028, 6, 30))
+
+    # The next variation asks again: its standstill is not carried over from this one.
+    _vary(core, people, contract.case_id, value="900000", ends="2028-06-30")
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    assert _contract_now(db, contract)[1] == Decimal("900000")
+
+
+def test_a_variation_withdrawn_or_overtaken_before_it_is_made_owes_no_change_notice(core, db, clock, schedule):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    _vary(core, people, contract.case_id, value="800000", ends="2028-06-30")
+    assert remind_deadlines(core, schedule, clock.today).changed == 1  # its task is raised
+    with pytest.raises(InvalidInput):
+        act(core.engine, contract.case_id, "withdraw_variation", people.contract_manager)  # a reason is needed
+    act(core.engine, contract.case_id, "withdraw_variation", people.contract_manager, reason="Budget cut")
+    assert _deadline(db, contract.case_id, "contract_change_notice") is None
+    assert _contract_now(db, contract) == ("live", Decimal("500000"), date(2028, 6, 30))
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.case_id == contract.case_id)).one()
+        assert (task.status, task.outcome, task.completed_by_id) == ("done", "withdrawn", people.contract_manager)
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == contract.case_id).order_by(AuditEvent.seq.desc())
+        ).first()
+        assert event.action == "withdraw_variation" and event.data["deadlines_withdrawn"] == ["contract_change_notice"]
+        assert event.comment == "Budget cut"
+    with pytest.raises(InvalidAction, match="owes no contract change notice"):
+        record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+
+    # A contract terminated while a variation waits for its notice: the variation will never be made.
+    _vary(core, people, contract.case_id, value="800000", ends="2028-06-30")
+    act(core.engine, contract.case_id, "terminate", people.contract_manager, reason="Supplier insolvent",
+        inputs={"terminated_on": clock.today.isoformat()})  # fmt: skip
+    assert _deadline(db, contract.case_id, "contract_change_notice") is None
+    assert _deadline(db, contract.case_id, "termination_notice") is not None
 
 
 def test_contracts_outside_the_act_owe_no_change_notice(core, db):

@@ -244,9 +244,15 @@ def contract_change_notice(approved_on: date) -> Deadline:
     return Deadline(
         "contract_change_notice",
         approved_on,
-        f"PA23 s75: a contract change notice before the modification approved on {approved_on:%-d %B %Y} takes "
-        "effect (s76 allows a voluntary standstill of 8 working days after it)",
+        f"PA23 s75(1): publish a contract change notice before making the modification approved on "
+        f"{approved_on:%-d %B %Y}; the modification waits for it",
     )
+
+
+def change_standstill_end(change_notice_published: date) -> date:
+    """PA23 s76: the last day of a voluntary standstill, 8 working days beginning with the day the contract
+    change notice is published; the modification may be made from the next working day."""
+    return add_working_days_beginning_with(change_notice_published, STANDSTILL_WORKING_DAYS)
 
 
 def final_kpi_assessment(ended: date) -> Deadline:

@@ -67,9 +67,9 @@ from .config import Schedule
 log = logging.getLogger(__name__)
 
 # Contract states in which the renewal decision is still to be taken (later states have taken it).
-RENEWAL_PENDING = ("mobilisation", "live", "extended", "under_review", "variation_gate")
+RENEWAL_PENDING = ("mobilisation", "live", "extended", "under_review", "variation_gate", "change_notice_pending")
 # States from which a contract expires on its end date through the workflow's ``expire`` action.
-EXPIRABLE = ("live", "extended", "renewal_decision", "recommissioning", "expiring")
+EXPIRABLE = ("live", "extended", "change_notice_pending", "renewal_decision", "recommissioning", "expiring")
 
 
 def _add_months(core: Core, column, months):

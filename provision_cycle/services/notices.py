@@ -1,11 +1,11 @@
 """Statutory notices published outside a workflow step: recording that one went out on Find a Tender.
 
 A procurement's tender, award and contract details notices are steps of its workflow. The notices owed when
-something has already happened are not: a contract change notice (UK10) once a modification that needs one is
-approved, a contract termination notice (UK11) when a public contract ends, and a procurement termination
-notice (UK12) when a procurement that published a tender or transparency notice is abandoned. Each is a
-deadline on the case; recording the notice meets it, closes its task and goes on the case's audit chain,
-where the open data (``ocds``) finds it.
+something has been decided or has happened are not: a contract change notice (UK10) once a modification that
+needs one is approved (the modification itself waits for it), a contract termination notice (UK11) when a
+public contract ends, and a procurement termination notice (UK12) when a procurement that published a tender
+or transparency notice is abandoned. Each is a deadline on the case; recording the notice meets it, closes
+its task and goes on the case's audit chain, where the open data (``ocds``) finds it.
 """
 
 from __future__ import annotations
@@ -113,6 +113,9 @@ def record_notice(
                 Task.case_id == case.id, Task.kind == deadline_task_kind(kind), outcome="met", at=now, by=actor_id
             )
         ).rowcount
+        # When it went out, for what waits on it (a variation's voluntary standstill, PA23 s76).
+        published = {**(case.details or {}).get("notices_published", {}), kind: published_on.isoformat()}
+        case.details = {**(case.details or {}), "notices_published": published}
         case.version += 1
         core.engine.note_case_event(
             session,
@@ -127,22 +130,30 @@ def record_notice(
                 "late": published_on > deadline.due_on,
                 "notice_id": notice_id,
                 "tasks_closed": closed,
-                "contract": _contract_as_noticed(session, case),
+                "contract": _contract_as_noticed(session, case, kind),
             },
             now=now,
         )
 
 
-def _contract_as_noticed(session: Session, case: Case) -> dict[str, str] | None:
-    """What a contract-stage notice says of the contract, as it stood when the notice went out (a later
-    variation must not rewrite an earlier notice): its value and end, and for a change, what changed and why."""
+def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, str] | None:
+    """What a contract-stage notice says of the contract, kept with it (a later variation must not rewrite an
+    earlier notice): its value and end, and for a change, what changes and why. A change notice goes out
+    before the change is made (PA23 s75), so it gives the contract as the approved variation will leave it."""
     contract = session.scalar(select(Contract).where(Contract.case_id == case.id))
     if contract is None:
         return None
     details = case.details or {}
+    if kind == "contract_change_notice":
+        return {
+            "value": details["new_value"],
+            "end_date": details["new_end_date"],
+            "change": details.get("variation_description", ""),
+            "change_basis": details.get("change_notice_basis", ""),
+        }
     return {
         "value": f"{contract.value:.2f}",
         "end_date": (details.get("terminated_on") or contract.end_date.isoformat()),
-        "change": details.get("variation_description", ""),
-        "change_basis": details.get("change_notice_basis", ""),
+        "change": "",
+        "change_basis": "",
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -262,10 +263,52 @@ class CasePage:
     notices_owed: dict[str, RecordableNotice] = field(default_factory=dict)  # by deadline: the actor may record
     kpis_needed: bool = False  # a procurement whose contract must have KPIs before it is signed (PA23 s52)
     may_set_kpis: bool = False
+    proposal: ContractProposal | None = None  # what a contract case's gate decides, or what waits to be made
 
     @property
     def live_step(self) -> ApprovalStep | None:
         return next((s for s in self.steps if s.status in StepStatus.live()), None)
+
+
+@dataclass(frozen=True)
+class ContractProposal:
+    """A change to a contract that its approvers decide, or that is approved and waits to be made."""
+
+    kind: str  # "variation" or the renewal proposal: "extend", "recommission" or "exit"
+    approved: bool = False  # a variation approved, to be made once its change notice is out (PA23 s75)
+    description: str = ""
+    value: tuple[Decimal, Decimal] | None = None  # (now, proposed)
+    end_date: tuple[date, date] | None = None  # (now, proposed)
+    change_notice: str = ""  # whether the change needs a contract change notice, and why
+    change_notice_needed: bool = False
+    voluntary_standstill: bool = False
+
+
+# The contract workflow's states in which a proposal is before its gate, or approved and waiting.
+PROPOSAL_STATES = {"variation_gate": "variation", "change_notice_pending": "variation", "renewal_gate": "renewal"}
+
+
+def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal | None:
+    """The variation or renewal proposal a contract case is deciding or waiting to make, for the people
+    deciding it and the contract manager; None when nothing is proposed."""
+    kind = PROPOSAL_STATES.get(case.state) if case.stage == "contract" and contract is not None else None
+    details = case.details or {}
+    if kind == "variation":
+        return ContractProposal(
+            "variation",
+            approved=case.state == "change_notice_pending",
+            description=details.get("variation_description", ""),
+            value=(contract.value, Decimal(details["new_value"])),
+            end_date=(contract.end_date, date.fromisoformat(details["new_end_date"])),
+            change_notice=details.get("change_notice_basis", "").removeprefix("no contract change notice: "),
+            change_notice_needed=bool(details.get("change_notice_required")),
+            voluntary_standstill=bool(details.get("voluntary_standstill")),
+        )
+    if kind == "renewal":
+        proposal = details.get("renewal_proposal", "exit")
+        extend_to = date.fromisoformat(details["extend_to"]) if proposal == "extend" else contract.end_date
+        return ContractProposal(proposal, end_date=(contract.end_date, extend_to))
+    return None
 
 
 def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CasePage:
@@ -319,6 +362,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         kpis_needed=case.stage == "procurement"
         and procurement_needs_kpis(case, case.details or {}, case.regime, core.engine.today()),
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
+        proposal=contract_proposal(case, contract),
     )
 
 

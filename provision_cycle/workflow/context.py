@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..governance import statutory
 from ..governance.statutory import Deadline
-from ..models import Case, CaseDeadline, Contract, ContractKpi
+from ..models import Case, CaseDeadline, Contract, ContractKpi, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from . import statements as sql
@@ -144,6 +144,23 @@ class ActionContext:
         elif again and existing.met_at is not None:
             existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
         self.audit_data.setdefault("deadlines", {})[deadline.kind] = deadline.due_on.isoformat()
+
+    def withdraw_deadline(self, kind: str) -> None:
+        """A duty still owed is owed no longer (what owed it will not happen): it goes, and its open task with it."""
+        existing = self.deadline(kind)
+        if existing is None or existing.met_at is not None:
+            return
+        self.session.delete(existing)
+        self.session.execute(
+            Task.closing(
+                Task.case_id == self.case.id,
+                Task.kind == deadline_task_kind(kind),
+                outcome="withdrawn",
+                at=self.now,
+                by=self.actor_id,
+            )
+        )
+        self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 
     def meet_deadline(self, kind: str) -> None:
         existing = self.deadline(kind)

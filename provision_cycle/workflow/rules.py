@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ..governance import statutory
-from ..governance.calendar import add_months
+from ..governance.calendar import add_months, next_working_day
 from ..governance.rules import RoutePlan
 from ..governance.statutory import Route
 from ..models import ContractKpi
@@ -97,6 +97,12 @@ def contract_details_notice_required(ctx: ActionContext) -> bool:
 @predicate
 def on_extension(ctx: ActionContext) -> bool:
     return bool(ctx.details.get("on_extension"))
+
+
+@predicate
+def change_notice_owed(ctx: ActionContext) -> bool:
+    """The approved variation needs a contract change notice, which must be published before it is made."""
+    return bool(ctx.details.get("change_notice_required"))
 
 
 @predicate
@@ -271,6 +277,33 @@ def variation_dates_valid(ctx: ActionContext) -> str | None:
 
 
 @guard
+def change_notice_published(ctx: ActionContext) -> str | None:
+    """PA23 s75(1): the contract change notice is published before the modification is made."""
+    owed = ctx.deadline("contract_change_notice")
+    if owed is not None and owed.met_at is None:
+        return (
+            "Record the contract change notice as published first: the modification can only be made after it "
+            "(Procurement Act 2023 s75)"
+        )
+    return None
+
+
+@guard
+def change_standstill_ended(ctx: ActionContext) -> str | None:
+    """PA23 s76: a voluntary standstill, chosen with the variation, runs from the day its change notice went out."""
+    published = ctx.details.get("notices_published", {}).get("contract_change_notice")
+    if not ctx.details.get("voluntary_standstill") or not published:
+        return None
+    last = statutory.change_standstill_end(date.fromisoformat(published))
+    if ctx.today <= last:
+        return (
+            f"The voluntary standstill runs to the end of {last:%-d %B %Y} (Procurement Act 2023 s76): the "
+            f"modification can be made from {next_working_day(last):%-d %B %Y}"
+        )
+    return None
+
+
+@guard
 def extension_available(ctx: ActionContext) -> str | None:
     contract = ctx.contract()
     extend_to = ctx.inputs.get("extend_to")
@@ -366,7 +399,25 @@ def assess_change_notice(ctx: ActionContext) -> None:
         why = f"no contract change notice: {why}"
     ctx.details["change_notice_required"] = required
     ctx.details["change_notice_basis"] = why
+    # An optional answer left out is no: it must not carry over from an earlier variation.
+    ctx.details["voluntary_standstill"] = required and bool(ctx.inputs.get("voluntary_standstill"))
     ctx.audit_data["change_notice"] = why
+
+
+@effect
+def apply_variation_or_owe_notice(ctx: ActionContext) -> None:
+    """An approved variation changes the contract at once, unless it needs a contract change notice: then the
+    notice is owed first (PA23 s75(1)), and ``make_variation`` makes the change once it is out."""
+    if ctx.details.get("change_notice_required"):
+        ctx.raise_deadline(statutory.contract_change_notice(ctx.today), again=True)
+    else:
+        apply_variation(ctx)
+
+
+@effect
+def drop_unmade_variation(ctx: ActionContext) -> None:
+    """A variation withdrawn, or overtaken by the contract ending, before it was made owes no change notice."""
+    ctx.withdraw_deadline("contract_change_notice")
 
 
 @effect
@@ -381,8 +432,6 @@ def apply_variation(ctx: ActionContext) -> None:
     }
     contract.value = new_value
     contract.end_date = new_end
-    if ctx.details.get("change_notice_required"):
-        ctx.raise_deadline(statutory.contract_change_notice(ctx.today), again=True)
 
 
 @effect

@@ -7,7 +7,13 @@ from datetime import timedelta
 from tests.browser.conftest import AXE
 from tests.factories import act, create_user, new_request
 from tests.web.conftest import PASSWORD, give_password
-from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
+from tests.web.helpers import (
+    contract_with_kpis,
+    contract_with_variation,
+    public_contract_that_ended,
+    renewal_task,
+    seed_contracts,
+)
 
 
 def _signed_in(chromium, site, user_id, **options):
@@ -51,6 +57,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     case_id, contract_id, task_id = _world(site)
     ended = public_contract_that_ended(site.core, site.people, days_ago=25)
     assessed = contract_with_kpis(site.core, site.people)
+    proposed = contract_with_variation(site.core, site.people, approved=False)
+    waiting = contract_with_variation(site.core, site.people, approved=True)
     people = site.people
     visits = {
         None: ["/sign-in", "/"],
@@ -70,6 +78,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/contracts/pipeline",
             "/overview",
             "/approvals/cover",
+            f"/approvals/cases/{proposed.case_id}",
         ],
         people.contract_manager: [
             "/tasks/",
@@ -79,6 +88,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/contracts/{assessed.id}",
             f"/contracts/{assessed.id}/kpis",
             f"/contracts/{assessed.id}/kpi-assessment",
+            f"/cases/{waiting.case_id}",
+            f"/cases/{assessed.case_id}/actions/propose_variation",
         ],
     }
     problems = []

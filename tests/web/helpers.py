@@ -76,3 +76,24 @@ def contract_with_kpis(core, people):
             ("Complaints", "Fewer than 20 a month")]  # fmt: skip
     set_kpis(core, contract.id, people.contract_manager, kpis)
     return contract
+
+
+def contract_with_variation(core, people, *, approved: bool):
+    """A contract let under the Act with a variation of +30% proposed: before its approvers or, ``approved``,
+    waiting for its change notice (with a voluntary standstill after it)."""
+    from tests.factories import act, approve_gate, register_contract
+
+    today = core.engine.today()
+    contract = register_contract(
+        core, people, value="500000", starts=today - timedelta(days=200), ends=today + timedelta(days=900)
+    )
+    inputs = {
+        "variation_description": "Two more depots",
+        "new_value": "650000",
+        "new_end_date": (today + timedelta(days=900)).isoformat(),
+        "voluntary_standstill": True,
+    }
+    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    if approved:
+        approve_gate(core.engine, contract.case_id, [people.head])
+    return contract

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.demo import seed
-from provision_cycle.models import User
+from provision_cycle.models import Case, Task, User
 from tests.web.conftest import Browser
 
 
@@ -17,6 +17,12 @@ def test_every_demo_person_can_open_their_pages(app, core, db):
     seed(core, cases=12, contracts=20)
     with db.reading() as session:
         people = session.scalars(select(User.id).where(User.username != "system")).all()
+        # One contract's approved variation waits for its change notice, whose task is its manager's.
+        waiting = session.scalars(select(Case.id).where(Case.state == "change_notice_pending")).one()
+        task = session.scalars(
+            select(Task).where(Task.case_id == waiting, Task.kind == "deadline:contract_change_notice")
+        ).one()
+        assert task.status == "open"
     opened = 0
     for person in people:
         browser = Browser(app, db).sign_in(person)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
-from provision_cycle.models import CaseDeadline, Task
+from provision_cycle.models import Case, CaseDeadline, Contract, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
-from tests.factories import create_user, hub_people
+from tests.factories import act, create_user, hub_people, register_contract
 from tests.test_notices import _public_contract
 
 
@@ -70,3 +71,58 @@ def test_only_the_team_and_contract_managers_may_record_a_notice(core, db, brows
     cherwell.get(form_url, status=404)
     # An unknown kind of notice is not one to record.
     browser(people.officer).get(f"/cases/{contract.case_id}/notices/award_notice", status=302)
+
+
+def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_notice(core, db, browser, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)  # 500,000 to 30 June 2028, let under the Act
+    case_url = f"/cases/{contract.case_id}"
+    manager = browser(people.contract_manager)
+    propose = f"{case_url}/actions/propose_variation"
+    assert "voluntary standstill, PA23 s76" in manager.get(propose).text
+    proposal = {"variation_description": "Two more depots", "new_value": "650000", "new_end_date": ["30", "6", "2029"]}
+    manager.post(propose, {"version": _version(db, contract.case_id), **proposal, "voluntary_standstill": "no"})
+
+    # The approver sees what they are approving, beside the case.
+    head = browser(people.head)
+    page = head.get(f"/approvals/cases/{contract.case_id}").text
+    assert "Two more depots" in page and "£500,000.00 to £650,000.00" in page
+    assert "30 June 2028 to 30 June 2029" in page
+    assert "Needed, and published before the change is made: value changes by 30.0%, more than 10%" in page
+    assert "Voluntary standstill" in page
+    head.post(f"/approvals/cases/{contract.case_id}", {"has_conflict": "no", "outcome": "approve"})
+
+    # Approved, the change waits for its notice: the case page says so and offers the notice, not the change.
+    page = manager.get(case_url).text
+    assert "The variation approved, to be made after its change notice" in page
+    assert "Make the modification: not yet" in page and "Record the contract change notice as published first" in page
+    assert f'action="{case_url}/actions/make_variation"' not in page
+    manager.post(f"{case_url}/notices/contract_change_notice", {"published_on": _day(clock.today), "notice_id": ""})
+    page = manager.get(case_url).text
+    assert "Make the modification: not yet" not in page and f'action="{case_url}/actions/make_variation"' in page
+    manager.post(f"{case_url}/actions/make_variation", {"version": _version(db, contract.case_id)})
+    with db.reading() as session:
+        made = session.get(Contract, contract.id)
+        assert (made.value, made.end_date) == (Decimal("650000"), date(2029, 6, 30))
+    page = manager.get(case_url).text
+    assert "The variation approved" not in page
+    assert "Variation approved; to be made after its change notice → Live" in page  # in its history
+
+
+def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
+    people = hub_people(db)
+    contract = register_contract(core, people, value="80000", ends=date(2027, 3, 31), extension_months_available=12)
+    act(core.engine, contract.case_id, "open_renewal_decision", people.contract_manager)
+    act(core.engine, contract.case_id, "propose_extension", people.contract_manager, inputs={"extend_to": "2028-03-31"})
+    decide = browser(people.manager).get(f"/approvals/cases/{contract.case_id}").text
+    assert "Extend the contract to 31 March 2028 (it ends 31 March 2027 now)" in decide
+    assert "The renewal proposed" in browser(people.contract_manager).get(f"/cases/{contract.case_id}").text
+
+
+def _version(db, case_id: int) -> str:
+    with db.reading() as session:
+        return str(session.get(Case, case_id).version)
+
+
+def _day(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
