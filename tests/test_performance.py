@@ -190,11 +190,20 @@ def test_a_contract_with_kpis_is_assessed_when_it_ends(core, db, clock, schedule
     assessed = _big(core, people, ends=date(2026, 2, 28))
     set_kpis(core, assessed.id, people.contract_manager, KPIS)
     unmeasured = _big(core, people, ends=date(2026, 2, 28))  # no KPIs were ever set
-    assert expire_contracts(core, clock.today).changed == 2
+    # KPIs the council set of its own accord on a contract let under PCR 2015: no notice owed when it ends.
+    voluntary = register_contract(core, people, value="6000000", starts=date(2023, 3, 1), ends=date(2026, 2, 28))
+    set_kpis(core, voluntary.id, people.contract_manager, KPIS)
+    assert expire_contracts(core, clock.today).changed == 3
     with db.reading() as session:
         owed = session.scalars(select(CaseDeadline).where(CaseDeadline.kind == "final_kpi_assessment")).all()
     assert [(d.case_id, d.due_on) for d in owed] == [(assessed.case_id, date(2026, 2, 28))]
     assert "PA23 s71(2)" in owed[0].basis and unmeasured.case_id != owed[0].case_id
+    with db.reading() as session:
+        expired = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == voluntary.case_id, AuditEvent.action == "expire")
+        ).one()
+    assert expired.data["final_kpi_assessment"].startswith("none owed: its KPIs were not set under PA23 s52")
+    assert "Public Contracts Regulations 2015" in expired.data["final_kpi_assessment"]
 
     remind_deadlines(core, schedule, clock.today)  # overdue since the day it ended: raised all the same
     with db.reading() as session:

@@ -470,12 +470,16 @@ def termination_notice_deadline(ctx: ActionContext) -> None:
 
 @effect
 def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
-    """PA23 s71(2): a contract with KPIs is assessed against them, and the assessment published, on termination
-    (expiry included)."""
+    """PA23 s71(2): a public contract whose KPIs s52 asked for is assessed against them, and the assessment
+    published, on termination (expiry included). KPIs a council set of its own accord owe no notice."""
     contract = ctx.contract()
     assert contract is not None
     if ctx.session.scalar(select(ContractKpi.id).where(ContractKpi.contract_id == contract.id).limit(1)) is None:
         return  # none were set: there is nothing to assess against (the contract page says if the Act asked)
+    public, why = ctx.public_contract()
+    if not statutory.kpis_required(public, contract.value, contract.vat_treatment, contract.contract_type):
+        ctx.audit_data["final_kpi_assessment"] = f"none owed: its KPIs were not set under PA23 s52 ({why})"
+        return
     ctx.raise_deadline(statutory.final_kpi_assessment(_ended_on(ctx)))
 
 
