@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import Locator, Page, expect
 
 from provision_cycle.models import Case
-from tests.factories import act, approve_gate, create_user, declare, new_request
+from tests.factories import act, approve_gate, create_user, declare, new_request, register_contract
 from tests.web.conftest import give_password
 from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
 
@@ -181,6 +181,47 @@ def test_a_contract_manager_records_a_kpi_assessment(site, open_as):
     manager.get_by_role("button", name="Record the assessment").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("KPI assessment")
     expect(manager.locator("#performance ~ div table").last).to_contain_text("Rounds changed without notice")
+
+
+def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_notice(site, open_as):
+    core, people = site.core, site.people
+    today = core.engine.today()
+    ends = today + timedelta(days=900)
+    contract = register_contract(core, people, value="500000", starts=today - timedelta(days=200), ends=ends)
+    manager = open_as(people.contract_manager)
+    manager.goto(f"/cases/{contract.case_id}")
+    manager.get_by_role("link", name="Propose a variation").click()
+    manager.get_by_label("What changes and why").fill("Two more depots")
+    manager.get_by_label("New total contract value excluding VAT").fill("650000")
+    for part, value in (("Day", ends.day), ("Month", ends.month), ("Year", ends.year)):
+        manager.get_by_role("group", name="New end date").get_by_label(part, exact=True).fill(str(value))
+    manager.get_by_role("group", name=re.compile("voluntary standstill")).get_by_label("No", exact=True).check()
+    manager.get_by_role("button", name="Propose a variation").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Propose a variation")
+
+    head = open_as(people.head)
+    head.get_by_role("navigation", name="Menu").get_by_role("link", name="Approvals").click()
+    head.get_by_role("link", name=contract.title, exact=True).click()
+    expect(head.locator("dl")).to_contain_text("£500,000.00 to £650,000.00")
+    expect(head.locator("dl")).to_contain_text("Needed, and published before the change is made")
+    head.get_by_label("No, I have no conflict of interest").check()
+    head.get_by_label("Approve", exact=True).check()
+    head.get_by_role("button", name="Record my decision").click()
+
+    manager.reload()
+    expect(
+        manager.get_by_role("heading", name="The variation approved, to be made after its change notice")
+    ).to_be_visible()
+    expect(manager.locator("#not-yet-make_variation")).to_contain_text("Record the contract change notice")
+    manager.get_by_role("link", name=re.compile("Record as published")).click()
+    for part, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
+        manager.get_by_label(part, exact=True).fill(str(value))
+    manager.get_by_role("button", name="Record the notice").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("contract change notice")
+    manager.get_by_role("button", name="Make the modification").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Make the modification")
+    manager.goto(f"/contracts/{contract.id}")
+    expect(manager.locator("main")).to_contain_text("£650,000.00")
 
 
 def test_errors_are_summarised_and_focused(site, open_as):
