@@ -409,7 +409,10 @@ def _variation_waiting_for_its_notice(core: Core, people: dict) -> None:
 
     with core.db.reading() as session:
         candidates = session.scalars(
-            select(Contract).join(Case, Case.id == Contract.case_id).where(Case.state == "live").order_by(Contract.id)
+            select(Contract)
+            .join(Case, Case.id == Contract.case_id)
+            .where(Case.state == "live", Contract.end_date > core.engine.today())
+            .order_by(Contract.id)
         )
         contract = next((c for c in candidates if contract_in_law(session, c)[0]), None)
     if contract is None:  # a demo of one contract has none
@@ -444,7 +447,8 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                 end, start = today - timedelta(days=25), today - timedelta(days=400)
                 value, contract_type = Decimal(420000), "services"
             if index == 1:  # let under the Act this year: a variation of it waits for its change notice
-                start, value, contract_type = today - timedelta(days=200), Decimal(900000), "services"
+                start, end = today - timedelta(days=200), today + timedelta(days=530)
+                value, contract_type = Decimal(900000), "services"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
             import_contract(
