@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, or_, update
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -32,6 +33,10 @@ DEADLINE_TASK = "deadline:"
 
 def deadline_task_kind(deadline_kind: str) -> str:
     return DEADLINE_TASK + deadline_kind
+
+
+# The councils' own statutory notices (PA23 s69 payments compliance, s93 pipeline), raised without a case.
+COUNCIL_DUTIES = ("payments_compliance_notice", "pipeline_notice")
 
 
 class Task(Base):
@@ -67,6 +72,16 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
+
+    @hybrid_property
+    def statutory(self) -> bool:
+        """A date the law sets (a notice due, a standstill's end), not the hub's own planning: first in a list."""
+        return self.kind.startswith(DEADLINE_TASK) or self.kind in COUNCIL_DUTIES
+
+    @statutory.inplace.expression
+    @classmethod
+    def _statutory(cls) -> ColumnElement[bool]:
+        return or_(cls.kind.startswith(DEADLINE_TASK), cls.kind.in_(COUNCIL_DUTIES))
 
     @staticmethod
     def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int | None) -> Update:

@@ -193,10 +193,12 @@ def team_cases_waiting(core: Core, session: Session, actor: Actor, limit: int = 
 
 
 def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bool = True) -> list[Task]:
+    """The person's open tasks, the statutory ones first, each group by due date."""
     query = select(Task).where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
     if not include_snoozed:
         query = query.where(or_(Task.snoozed_until.is_(None), Task.snoozed_until <= today))
-    return list(session.scalars(query.order_by(Task.due_on, Task.id)))
+    # Statutory dates first: missing one is a breach of the Act, missing the hub's own planning dates is not.
+    return list(session.scalars(query.order_by(Task.statutory.desc(), Task.due_on, Task.id)))
 
 
 def my_notifications(session: Session, actor: Actor, limit: int = 10) -> list[OutboxMessage]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from provision_cycle.models import AuditEvent, Case, Document, Task, TaskStatus
 from tests.factories import act, create_user, declare, hub_people, new_request
-from tests.web.helpers import renewal_task, seed_contracts
+from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
 
 
 def _task(core, people):
@@ -429,3 +429,16 @@ def test_my_work_lists_the_cases_waiting_for_my_category_team(core, db, browser)
         assert elsewhere not in waiting  # the requester's, an approver's, another team's
     assert draft and other_pillar
     assert 'id="team-cases"' not in browser(people.requester).get("/my-work").text  # in no category team
+
+
+def test_statutory_tasks_come_first_and_say_so(core, db, browser, clock):
+    people = hub_people(db)
+    clock.set(date(2026, 12, 1))  # so that the contract below, which started 425 days ago, was let under the Act
+    [contract_id] = seed_contracts(core, people, 1)
+    renewal_task(core, people, contract_id, "Decide the renewal early", clock.today - timedelta(days=30))
+    public_contract_that_ended(core, people, days_ago=25)  # its termination notice is due in 4 days
+    manager = browser(people.contract_manager)
+    for page in (manager.get("/tasks/").text, manager.get("/my-work").text):
+        notice, renewal = page.index("Publish the contract termination notice"), page.index("Decide the renewal early")
+        assert notice < renewal  # a duty in law before the hub's own planning date, though due later
+        assert page.count("Statutory</strong>") == 1
