@@ -276,3 +276,63 @@ def test_a_procured_contracts_notices_share_its_procurements_ocid(core, db, cloc
     assert release["contracts"][0]["id"] == awarded["contracts"][0]["id"]  # the same contract, now ended
     assert release["contracts"][0]["period"]["endDate"] == "2026-05-29T22:59:59Z"
     assert release["tender"]["legalBasis"] == {"scheme": "UKPGA", "id": "2023/54"}
+
+
+BREACH = {
+    "breach_description": "Bins missed on six weeks' rounds; service credits of 40,000 agreed in settlement",
+    "breach_applies_from": "2026-02-20",
+}
+
+
+def test_a_suppliers_breach_owes_a_contract_performance_notice_within_30_days(core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    for day, refused in (("2026-03-03", "cannot be in the future"), ("2025-06-30", "on or after the contract's start")):
+        with pytest.raises(GuardFailed, match=refused):
+            act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager,
+                inputs={**BREACH, "breach_applies_from": day})  # fmt: skip
+    act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager, inputs=BREACH)
+    owed = _deadline(db, contract.case_id, "breach_performance_notice")
+    assert owed.due_on == date(2026, 3, 21) and "PA23 s71(5)" in owed.basis  # 30 days beginning with 20 February
+    assert _contract_now(db, contract)[0] == "live"  # the contract runs on
+    record_notice(core, contract.case_id, people.contract_manager, kind="breach_performance_notice",
+                  published_on=clock.today, notice_id="045678-2026")  # fmt: skip
+
+    [release] = _package(core, db, people.head, contract.case_id)["releases"]
+    assert release["tag"] == ["implementation"]
+    [document] = release["contracts"][0]["implementation"]["documents"]
+    assert document["noticeType"] == "UK9" and document["documentType"] == "implementationNotice"
+    assert "s71(5) applies): Bins missed on six weeks' rounds" in document["description"]
+    assert _package_errors(_package(core, db, people.head, contract.case_id)) == []
+
+    # A later breach owes a notice of its own.
+    clock.advance(days=40)
+    act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager,
+        inputs={**BREACH, "breach_applies_from": clock.today.isoformat()})  # fmt: skip
+    again = _deadline(db, contract.case_id, "breach_performance_notice")
+    assert again.due_on == clock.today + timedelta(days=29) and again.met_at is None
+
+
+def test_a_contract_ended_by_the_suppliers_breach_says_so_in_its_termination_notice(core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    act(core.engine, contract.case_id, "terminate", people.contract_manager, reason="Repeated failures",
+        inputs={"terminated_on": clock.today.isoformat(), "ended_for_breach": True})  # fmt: skip
+    owed = _deadline(db, contract.case_id, "termination_notice")
+    assert "s71(5) applies" in owed.basis and "reg 41(2)(h)" in owed.basis
+    assert _deadline(db, contract.case_id, "breach_performance_notice") is None  # one notice for one event
+
+
+def test_a_breach_of_a_contract_outside_the_act_owes_no_notice(core, db):
+    people = hub_people(db)
+    legacy = _public_contract(core, people, starts=date(2023, 3, 1), ends=date(2028, 2, 28))  # PCR 2015
+    act(core.engine, legacy.case_id, "record_supplier_breach", people.contract_manager, inputs=BREACH)
+    assert _deadline(db, legacy.case_id, "breach_performance_notice") is None
+    with db.reading() as session:
+        event = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.case_id == legacy.case_id, AuditEvent.action == "record_supplier_breach"
+            )
+        ).one()
+    assert event.data["breach_performance_notice"].startswith("not required: procured under the Public Contracts")
+    assert event.data["breach_description"].startswith("Bins missed")

@@ -511,8 +511,8 @@ class CompleteTaskIn(Request):
 class NoticeIn(Request):
     kind: str = Field(
         max_length=40,
-        description="The deadline the notice meets: contract_change_notice (UK10), termination_notice (UK11) or "
-        "procurement_termination_notice (UK12)",
+        description="The deadline the notice meets: contract_change_notice (UK10), termination_notice (UK11), "
+        "breach_performance_notice (UK9) or procurement_termination_notice (UK12)",
     )
     published_on: date = Field(description="The day Find a Tender published it")
     notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the notice, if known")

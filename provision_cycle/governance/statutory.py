@@ -109,6 +109,7 @@ KPI_THRESHOLD = Decimal("5000000")  # PA23 s52: at least 3 KPIs; contract perfor
 STANDSTILL_WORKING_DAYS = 8  # PA23 s51
 CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
+BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
 FORWARD_PLAN_NOTICE_DAYS = 28  # Local Authorities (Executive Arrangements) (Meetings and Access) Regs 2012 reg 9
 
 
@@ -232,11 +233,29 @@ def contract_details_notice(entered_into: date) -> Deadline:
     )
 
 
-def termination_notice(ended: date) -> Deadline:
+def termination_notice(ended: date, *, for_breach: bool = False) -> Deadline:
+    """PA23 s80. A contract ended by the supplier's breach owes a contract performance notice too (s71(3)); the
+    termination notice may carry it instead, stating that s71(5) applies (Procurement Regulations 2024
+    reg 41(2)(h)), so that one event is not published twice."""
+    basis = f"PA23 s80: within {TERMINATION_NOTICE_DAYS} days beginning with {ended:%-d %B %Y} (contract ended)"
+    if for_breach:
+        basis += (
+            "; the supplier's breach ended it, so the notice also states that s71(5) applies and what was breached "
+            "(Procurement Regulations 2024 reg 41(2)(h)), in place of a separate contract performance notice"
+        )
+    return Deadline("termination_notice", days_beginning_with(ended, TERMINATION_NOTICE_DAYS), basis)
+
+
+def breach_performance_notice(applies_from: date) -> Deadline:
+    """PA23 s71(3)-(5): a supplier's breach that led to partial termination, damages or a settlement, or its
+    failure to improve its performance when given the chance, is published in a contract performance notice
+    within 30 days of the day s71(5) first applied."""
     return Deadline(
-        "termination_notice",
-        days_beginning_with(ended, TERMINATION_NOTICE_DAYS),
-        f"PA23 s80: within {TERMINATION_NOTICE_DAYS} days beginning with {ended:%-d %B %Y} (contract ended)",
+        "breach_performance_notice",
+        days_beginning_with(applies_from, BREACH_NOTICE_DAYS),
+        f"PA23 s71(5): a contract performance notice within {BREACH_NOTICE_DAYS} days of {applies_from:%-d %B %Y}, "
+        "when the supplier's breach led to partial termination, damages or a settlement, or it failed to improve "
+        "after being given the chance (s71(3)-(4))",
     )
 
 
@@ -270,6 +289,7 @@ NOTICE_DUTIES = {
     "contract_details_notice": "UK7",
     "contract_change_notice": "UK10",
     "termination_notice": "UK11",
+    "breach_performance_notice": "UK9",
     "final_kpi_assessment": "UK9",
     "procurement_termination_notice": "UK12",
 }

@@ -395,6 +395,7 @@ DEADLINE_TITLES = {
     "contract_details_notice": "Publish the contract details notice",
     "termination_notice": "Publish the contract termination notice",
     "contract_change_notice": "Publish the contract change notice",
+    "breach_performance_notice": "Publish the contract performance notice on the supplier's breach",
     "procurement_termination_notice": "Publish the procurement termination notice",
     "final_kpi_assessment": "Assess the supplier against the KPIs on termination, and publish it",
     "forward_plan": "Key decision: the forward plan notice period ends",

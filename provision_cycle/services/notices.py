@@ -42,6 +42,7 @@ RECORDABLE = {
     for notice in (
         RecordableNotice("contract_change_notice", "Contract change notice"),
         RecordableNotice("termination_notice", "Contract termination notice"),
+        RecordableNotice("breach_performance_notice", "Contract performance notice on the supplier's breach"),
         RecordableNotice("procurement_termination_notice", "Procurement termination notice"),
     )
 }
@@ -151,9 +152,12 @@ def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, s
             "change": details.get("variation_description", ""),
             "change_basis": details.get("change_notice_basis", ""),
         }
-    return {
+    said = {
         "value": f"{contract.value:.2f}",
         "end_date": (details.get("terminated_on") or contract.end_date.isoformat()),
         "change": "",
         "change_basis": "",
     }
+    if kind == "breach_performance_notice":
+        said["breach"] = details.get("breach_description", "")
+    return said

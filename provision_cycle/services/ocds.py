@@ -80,6 +80,7 @@ _RECORDED_AS = {
     "procurement_termination_notice": ("tenderCancellationNotice", ("tenderCancellation",)),
     "contract_change_notice": ("contractNotice", ("contractAmendment",)),
     "termination_notice": ("contractTerminationNotice", ("contractTermination",)),
+    "breach_performance_notice": ("implementationNotice", ("implementation",)),
 }
 RECORDED = {kind: Notice(n.notice_type, *_RECORDED_AS[kind], n.title) for kind, n in RECORDABLE.items()}
 
@@ -222,7 +223,8 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
 def _contract_release(
     core: Core, case: Case, contract: Contract, procurement: Case | None, event: AuditEvent, ocid: str
 ) -> dict[str, Any]:
-    """A contract's change (UK10) or termination (UK11) notice: the contract as the notice described it."""
+    """A contract's change (UK10), termination (UK11) or performance (UK9) notice: the contract as the notice
+    described it."""
     notice, published = _notice_of(event)
     said = (event.data or {}).get("contract") or {}
     base = (procurement or case).reference  # the ids the procurement's award and contract releases used
@@ -252,18 +254,10 @@ def _contract_release(
         "dateSigned": _instant(contract.signed_on) if contract.signed_on else None,
         "documents": [_document(contract.reference, notice, published, event)],
     }
-    if notice is PERFORMANCE_NOTICE:  # the assessment goes on the contract's implementation
+    if notice.notice_type == "UK9":  # a performance notice goes on the contract's implementation
         document = entry.pop("documents")[0]
-        starts, ends = (event.data or {})["period"]
-        rated = "; ".join(f"{name}: {RATING_LABELS[rating]}" for name, rating in (event.data or {})["ratings"])
         document["description"] = " ".join(
-            part
-            for part in (
-                f"Assessment of performance against the key performance indicators, {_day(starts)} to {_day(ends)}:",
-                f"{rated}.",
-                document.get("description"),
-            )
-            if part
+            part for part in (_performance_said(event, said), document.get("description")) if part
         )
         entry["implementation"] = {"documents": [document]}
     if notice.notice_type == "UK10":
@@ -279,6 +273,16 @@ def _contract_release(
     release["tender"] = {"id": base, "legalBasis": LEGAL_BASIS.get(contract.regime)}
     release["awards"], release["contracts"] = [award], [entry]
     return _without_nones(release)
+
+
+def _performance_said(event: AuditEvent, said: dict[str, str]) -> str:
+    """What a contract performance notice says: an assessment's ratings against the KPIs, or the supplier's
+    breach or failure to perform (PA23 s71(3)-(5))."""
+    if event.action != ASSESSMENT:
+        return f"Breach or failure to perform (Procurement Act 2023 s71(5) applies): {said.get('breach', '')}"
+    starts, ends = (event.data or {})["period"]
+    rated = "; ".join(f"{name}: {RATING_LABELS[rating]}" for name, rating in (event.data or {})["ratings"])
+    return f"Assessment of performance against the key performance indicators, {_day(starts)} to {_day(ends)}: {rated}."
 
 
 def _day(iso: str) -> str:

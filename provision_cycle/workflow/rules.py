@@ -304,6 +304,19 @@ def change_standstill_ended(ctx: ActionContext) -> str | None:
 
 
 @guard
+def breach_date_valid(ctx: ActionContext) -> str | None:
+    contract, applies_from = ctx.contract(), ctx.inputs.get("breach_applies_from")
+    if applies_from and applies_from > ctx.today:
+        return "The day the breach led to its consequence cannot be in the future"
+    if contract and applies_from and applies_from < contract.start_date:
+        return (
+            "The day the breach led to its consequence must be on or after the contract's start, "
+            f"{contract.start_date:%-d %B %Y}"
+        )
+    return None
+
+
+@guard
 def extension_available(ctx: ActionContext) -> str | None:
     contract = ctx.contract()
     extend_to = ctx.inputs.get("extend_to")
@@ -465,7 +478,19 @@ def termination_notice_deadline(ctx: ActionContext) -> None:
     if not required:
         ctx.audit_data["termination_notice"] = f"not required: {why}"
         return
-    ctx.raise_deadline(statutory.termination_notice(_ended_on(ctx)))
+    ctx.raise_deadline(
+        statutory.termination_notice(_ended_on(ctx), for_breach=bool(ctx.inputs.get("ended_for_breach")))
+    )
+
+
+@effect
+def breach_performance_notice_deadline(ctx: ActionContext) -> None:
+    """PA23 s71(3)-(5): a public contract's supplier breach (or failure to improve) is published within 30 days."""
+    required, why = ctx.public_contract()
+    if not required:
+        ctx.audit_data["breach_performance_notice"] = f"not required: {why}"
+        return
+    ctx.raise_deadline(statutory.breach_performance_notice(ctx.inputs["breach_applies_from"]), again=True)
 
 
 @effect

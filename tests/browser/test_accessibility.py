@@ -90,6 +90,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/contracts/{assessed.id}/kpi-assessment",
             f"/cases/{waiting.case_id}",
             f"/cases/{assessed.case_id}/actions/propose_variation",
+            f"/cases/{assessed.case_id}/actions/record_supplier_breach",
+            f"/cases/{assessed.case_id}/actions/terminate",
         ],
     }
     problems = []

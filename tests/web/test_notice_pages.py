@@ -126,3 +126,24 @@ def _version(db, case_id: int) -> str:
 
 def _day(day: date) -> list[str]:
     return [str(day.day), str(day.month), str(day.year)]
+
+
+def test_a_contract_manager_records_a_suppliers_breach_then_its_notice(core, db, browser, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    case_url = f"/cases/{contract.case_id}"
+    manager = browser(people.contract_manager)
+    url = f"{case_url}/actions/record_supplier_breach"
+    form = manager.get(url).text
+    assert "What the supplier breached or failed to perform" in form
+    refused = manager.post(
+        url, {"version": _version(db, contract.case_id), "breach_description": "Bins missed"}, status=400
+    )
+    assert "Enter the day it led to partial termination" in refused.text
+    manager.post(url, {"version": _version(db, contract.case_id), "breach_description": "Bins missed for six weeks",
+                       "breach_applies_from": _day(clock.today)})  # fmt: skip
+    page = manager.get(case_url).text
+    assert "Breach performance notice" in page and "PA23 s71(5)" in page
+    assert f"{case_url}/notices/breach_performance_notice" in page
+    manager.post(f"{case_url}/notices/breach_performance_notice", {"published_on": _day(clock.today), "notice_id": ""})
+    assert "Notices as open data" in manager.get(case_url).text
