@@ -13,7 +13,7 @@ from ..models import OutboxMessage
 from ..services import people as people_service
 from ..services import reading
 from .common import core, me, render
-from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors
+from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors, change_from
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,22 +68,14 @@ def user(user_id: int):
         grants = list(person.roles)
     form = GrantRoleForm()
     form.fill_choices(core(), people_service.administered_by(me()))
-    if form.validate_on_submit():
-        try:
-            people_service.grant_role(
-                core(),
-                user_id,
-                people_service.Grant(form.role.data, form.authority.data, form.pillar.data or None),
-                actor_id=me().id,
-            )
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:  # not theirs to give, or to themselves
-            flash(error.message, "error")
-            return redirect(url_for(".user", user_id=user_id))
-        else:
-            flash("The role is added.")
-            return redirect(url_for(".user", user_id=user_id))
+
+    def grant() -> str:  # refused if not theirs to give, or to themselves
+        grant = people_service.Grant(form.role.data, form.authority.data, form.pillar.data or None)
+        people_service.grant_role(core(), user_id, grant, actor_id=me().id)
+        return "The role is added."
+
+    if done := change_from(form, grant, back=url_for(".user", user_id=user_id)):
+        return done
     return render(
         "admin/user.html",
         person=person,

@@ -167,18 +167,15 @@ def team(case_id: int):
         session.expunge(case)
     form = TeamMemberForm()
     form.user_id.choices = colleague_options(choices)
-    if form.validate_on_submit():
-        try:
-            teams.add_team_member(core(), case_id, me().id, user_id=int(form.user_id.data), part=form.part.data)
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", case_id=case_id))
-        else:
-            name = next(person.full_name for person in choices if person.id == int(form.user_id.data))
-            flash(f"{name} is on the team, and has been asked to declare their interests")
-            return redirect(url_for(".team", case_id=case_id))
+
+    def add() -> str:
+        teams.add_team_member(core(), case_id, me().id, user_id=int(form.user_id.data), part=form.part.data)
+        name = next(person.full_name for person in choices if person.id == int(form.user_id.data))
+        return f"{name} is on the team, and has been asked to declare their interests"
+
+    back, refused = url_for(".team", case_id=case_id), url_for(".show", case_id=case_id)
+    if done := change_from(form, add, back=back, refused_back=refused):
+        return done
     return render("cases/team.html", case=case, members=members, form=form)
 
 
@@ -205,23 +202,20 @@ def declare(case_id: int):
         case = reading.get_case_for(session, me(), case_id)
         session.expunge(case)
     form = DeclarationForm()
-    if form.validate_on_submit():
-        try:
-            core().engine.declare_interests(
-                case_id,
-                me().id,
-                has_conflict=form.has_conflict.data == "yes",
-                details=form.conflict_details.data or "",
-                mitigation=form.mitigation.data or "",
-            )
-        except InvalidInput as error:
-            apply_errors(form, {"conflict_details" if k == "details" else k: v for k, v in error.fields.items()})
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", case_id=case_id))
-        else:
-            flash(f"Your declaration on {case.reference} is recorded")
-            return redirect(url_for(".show", case_id=case_id))
+
+    def declare() -> str:
+        core().engine.declare_interests(
+            case_id,
+            me().id,
+            has_conflict=form.has_conflict.data == "yes",
+            details=form.conflict_details.data or "",
+            mitigation=form.mitigation.data or "",
+        )
+        return f"Your declaration on {case.reference} is recorded"
+
+    back = url_for(".show", case_id=case_id)
+    if done := change_from(form, declare, back=back, fields={"details": "conflict_details"}):
+        return done
     return render("cases/declaration.html", case=case, form=form)
 
 

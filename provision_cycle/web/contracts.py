@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, request, stream_with_context, url_for
 from sqlalchemy import select
 
-from ..errors import DomainError, InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Case, Task
 from ..scheduling.runner import schedule_for
@@ -20,7 +20,6 @@ from ..services.spreadsheet import csv_lines
 from .common import core, me, render
 from .forms import (
     ContractManagerForm,
-    apply_errors,
     assessment_form_class,
     change_from,
     colleague_options,
@@ -188,20 +187,17 @@ def change_manager(contract_id: int):
         session.expunge(contract)
     form = ContractManagerForm()
     form.manager_id.choices = colleague_options([p for p in choices if p.id != contract.contract_manager_id])
-    if form.validate_on_submit():
-        try:
-            moved = assign_contract_manager(
-                core(), contract_id, me().id, manager_id=int(form.manager_id.data), reason=form.reason.data or ""
-            )
-            name = next(person.full_name for person in choices if person.id == int(form.manager_id.data))
-            handed = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
-            flash(f"{name} now manages {contract.reference}{handed}")
-            return redirect(url_for(".show", contract_id=contract_id))
-        except InvalidInput as error:
-            apply_errors(form, error.fields)
-        except DomainError as error:
-            flash(error.message, "error")
-            return redirect(url_for(".show", contract_id=contract_id))
+
+    def hand_over() -> str:
+        moved = assign_contract_manager(
+            core(), contract_id, me().id, manager_id=int(form.manager_id.data), reason=form.reason.data or ""
+        )
+        name = next(person.full_name for person in choices if person.id == int(form.manager_id.data))
+        handed = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
+        return f"{name} now manages {contract.reference}{handed}"
+
+    if done := change_from(form, hand_over, back=url_for(".show", contract_id=contract_id)):
+        return done
     return render(
         "contracts/manager.html",
         contract=contract,

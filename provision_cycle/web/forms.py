@@ -8,7 +8,7 @@ form's fields by ``apply_errors`` so they show in the same GOV.UK error summary.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from flask import flash, redirect
@@ -175,20 +175,28 @@ def apply_errors(form: FlaskForm, fields: dict[str, str]) -> None:
         field.errors = [*list(field.errors or []), message]
 
 
-def change_from(form: FlaskForm, change: Callable[[], str], *, back: str) -> Response | None:
+def change_from(
+    form: FlaskForm,
+    change: Callable[[], str],
+    *,
+    back: str,
+    refused_back: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> Response | None:
     """For a submitted, valid ``form``: make ``change`` (it returns what to tell the person) and go ``back``.
-    A problem with a field goes on the form, to be shown again (None); any other refusal is told, and goes
-    back too. None also when the form was not sent or not valid."""
+    A problem with a field goes on the form, to be shown again (None), under the form's name for it where
+    ``fields`` maps the service's names to the form's; any other refusal is told, and goes to
+    ``refused_back`` (default ``back``). None also when the form was not sent or not valid."""
     if not form.validate_on_submit():
         return None
     try:
         told = change()
     except InvalidInput as error:
-        apply_errors(form, error.fields)
+        apply_errors(form, {(fields or {}).get(name, name): problem for name, problem in error.fields.items()})
         return None
     except DomainError as error:
         flash(error.message, "error")
-        return redirect(back)
+        return redirect(refused_back or back)
     flash(told)
     return redirect(back)
 

@@ -340,7 +340,7 @@ def test_the_category_team_names_who_works_on_a_procurement_and_each_declares(co
     assert "Change the team" not in legal.get(f"/cases/{case_id}").text  # not in the category team
     legal.get(f"/cases/{case_id}/team", status=404)
     unsaid = legal.post(f"/cases/{case_id}/declaration", {"has_conflict": "yes"}, status=400).text
-    assert "Describe the conflict of interest you are declaring" in unsaid
+    assert 'href="#conflict_details">Describe the conflict of interest you are declaring' in unsaid  # by its field
     legal.post(f"/cases/{case_id}/declaration", {"has_conflict": "no"})
     assert "No conflict" in officer.get(f"/cases/{case_id}").text
     assert "Declarations waiting for me" not in legal.get("/my-work").text
