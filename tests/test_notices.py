@@ -165,7 +165,7 @@ def test_a_variation_that_needs_a_change_notice_is_made_only_after_it_each_time(
     assert amendment["description"] == "More roads" and "more than 10% (PA23 s75)" in amendment["rationale"]
 
 
-def test_a_voluntary_standstill_holds_the_modification_for_8_working_days_after_its_notice(core, db, clock):
+def test_a_voluntary_standstill_holds_the_modification_for_8_working_days_after_its_notice(core, db, clock, schedule):
     people = hub_people(db)
     contract = _public_contract(core, people)
     clock.set(date(2026, 12, 17))  # a Thursday: the standstill crosses Christmas
@@ -173,14 +173,21 @@ def test_a_voluntary_standstill_holds_the_modification_for_8_working_days_after_
     record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
     # 17, 18, 21, 22, 23, 24, 29, 30 December (Christmas Day and Boxing Day's substitute, the 28th, are not
     # working days): the change can be made from 31 December.
+    standstill = _deadline(db, contract.case_id, "change_standstill_end")
+    assert standstill.due_on == date(2026, 12, 30) and "made from 31 December 2026" in standstill.basis
     with pytest.raises(GuardFailed, match="runs to the end of 30 December 2026 .*made from 31 December 2026"):
         act(core.engine, contract.case_id, "make_variation", people.contract_manager)
     clock.set(date(2026, 12, 30))
+    assert remind_deadlines(core, schedule, clock.today).changed == 1  # its end comes: the manager is told
     with pytest.raises(GuardFailed, match="voluntary standstill"):
         act(core.engine, contract.case_id, "make_variation", people.contract_manager)
     clock.set(date(2026, 12, 31))
     act(core.engine, contract.case_id, "make_variation", people.contract_manager)
     assert _contract_now(db, contract) == ("live", Decimal("700000"), date(2028, 6, 30))
+    remind_deadlines(core, schedule, clock.today)
+    with db.reading() as session:
+        reminder = session.scalars(select(Task).where(Task.kind == "deadline:change_standstill_end")).one()
+        assert (reminder.status, reminder.outcome, reminder.assignee_id) == ("done", "met", people.contract_manager)
 
     # The next variation asks again: its standstill is not carried over from this one.
     _vary(core, people, contract.case_id, value="900000", ends="2028-06-30")

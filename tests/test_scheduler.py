@@ -341,7 +341,11 @@ def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, c
         p.officer,
         inputs={"signed_on": "2026-04-20", "start_date": "2026-05-01", "end_date": "2029-04-30"},
     )
-    assert remind_deadlines(core, schedule, clock.today).changed == 0  # the notice is due 19 May: not yet
+    # Standstill over, its reminder is closed (left open, it would fall overdue and be escalated); the
+    # contract details notice is due 19 May: not raised yet.
+    assert remind_deadlines(core, schedule, clock.today).changed == 1
+    with db.reading() as session:
+        assert (session.get(Task, task.id).status, session.get(Task, task.id).outcome) == ("done", "met")
     clock.set(date(2026, 5, 13))
     assert remind_deadlines(core, schedule, clock.today).changed == 1
     act(engine, case_id, "publish_contract_details", p.officer, inputs={"contract_details_published_on": "2026-05-13"})
@@ -349,6 +353,23 @@ def test_statutory_deadlines_become_tasks_in_time_and_close_when_met(core, db, c
     with db.reading() as session:
         task = session.scalars(select(Task).where(Task.kind == "deadline:contract_details_notice")).one()
         assert task.status == "done" and task.outcome == "met"
+
+
+def test_a_dates_reminder_closes_with_its_case_but_a_notice_duty_does_not(core, db, clock, schedule):
+    from .factories import award_open_procedure
+
+    engine, p = core.engine, hub_people(db)
+    case_id = award_open_procedure(engine, clock, p)  # its tender notice went out: abandoning it owes a UK12
+    clock.set(date(2026, 4, 10))
+    remind_deadlines(core, schedule, clock.today)  # the standstill's end, 17 April
+    act(engine, case_id, "terminate_procurement", p.officer, reason="The need has gone")
+    assert remind_deadlines(core, schedule, clock.today).changed == 2  # UK12's task raised, the reminder closed
+    with db.reading() as session:
+        tasks = {t.kind: (t.status, t.outcome) for t in session.scalars(select(Task).where(Task.case_id == case_id))}
+    assert tasks == {
+        "deadline:standstill_end": ("done", "case_closed"),
+        "deadline:procurement_termination_notice": ("open", ""),
+    }
 
 
 def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, db, clock, schedule):

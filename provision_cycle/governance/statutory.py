@@ -268,10 +268,17 @@ def contract_change_notice(approved_on: date) -> Deadline:
     )
 
 
-def change_standstill_end(change_notice_published: date) -> date:
-    """PA23 s76: the last day of a voluntary standstill, 8 working days beginning with the day the contract
-    change notice is published; the modification may be made from the next working day."""
-    return add_working_days_beginning_with(change_notice_published, STANDSTILL_WORKING_DAYS)
+def change_standstill(change_notice_published: date) -> Deadline:
+    """PA23 s76: a voluntary standstill after a contract change notice, 8 working days beginning with the day
+    the notice is published; the modification may be made from the next working day."""
+    last = add_working_days_beginning_with(change_notice_published, STANDSTILL_WORKING_DAYS)
+    return Deadline(
+        "change_standstill_end",
+        last,
+        f"PA23 s76: a voluntary standstill of {STANDSTILL_WORKING_DAYS} working days beginning with "
+        f"{change_notice_published:%-d %B %Y} (contract change notice published); the modification may be made "
+        f"from {next_working_day(last):%-d %B %Y}",
+    )
 
 
 def final_kpi_assessment(ended: date) -> Deadline:

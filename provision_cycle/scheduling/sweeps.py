@@ -392,6 +392,7 @@ def _reviews_run_name(schedule: Schedule) -> str:
 # --- statutory deadlines ------------------------------------------------------------------------------
 DEADLINE_TITLES = {
     "standstill_end": "Standstill ends: the contract may be entered into after it",
+    "change_standstill_end": "Voluntary standstill ends: the modification may be made after it",
     "contract_details_notice": "Publish the contract details notice",
     "termination_notice": "Publish the contract termination notice",
     "contract_change_notice": "Publish the contract change notice",
@@ -448,14 +449,22 @@ def _deadline_owner(core: Core, session, case: Case) -> int:
 
 
 def _close_met_deadline_tasks(core: Core) -> int:
-    """Close the tasks of deadlines the workflow met (a notice published as a step of it)."""
-    met = exists().where(
-        CaseDeadline.case_id == Task.case_id,
-        Task.kind == literal(DEADLINE_TASK) + CaseDeadline.kind,
-        CaseDeadline.met_at.is_not(None),
+    """Close the tasks of deadlines the workflow met (a notice published as a step of it, a standstill ended),
+    and of dates that only informed a case that has since closed (a standstill's end on a withdrawn
+    procurement): left open, they would fall overdue and be escalated for nothing. A notice duty's task stays
+    open until the notice is recorded, whatever became of the case."""
+    deadline = and_(CaseDeadline.case_id == Task.case_id, Task.kind == literal(DEADLINE_TASK) + CaseDeadline.kind)
+    met = exists().where(deadline, CaseDeadline.met_at.is_not(None))
+    moot = exists().where(
+        deadline,
+        CaseDeadline.kind.not_in(list(statutory.NOTICE_DUTIES)),
+        Case.id == Task.case_id,
+        Case.closed_at.is_not(None),
     )
+    now = core.engine.clock()
     with core.db.unit_of_work() as session:
-        return session.execute(Task.closing(met, outcome="met", at=core.engine.clock(), by=None)).rowcount
+        closed = session.execute(Task.closing(met, outcome="met", at=now, by=None)).rowcount
+        return closed + session.execute(Task.closing(moot, outcome="case_closed", at=now, by=None)).rowcount
 
 
 # --- council-wide duties -------------------------------------------------------------------------------

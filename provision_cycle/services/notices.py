@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
+from ..governance import statutory
 from ..governance.statutory import NOTICE_DUTIES
 from ..models import Case, CaseDeadline, Contract, Task, deadline_task_kind
 from ..models.tasks import DEADLINE_TASK
+from ..workflow.context import owe_deadline
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
@@ -114,9 +116,9 @@ def record_notice(
                 Task.case_id == case.id, Task.kind == deadline_task_kind(kind), outcome="met", at=now, by=actor_id
             )
         ).rowcount
-        # When it went out, for what waits on it (a variation's voluntary standstill, PA23 s76).
-        published = {**(case.details or {}).get("notices_published", {}), kind: published_on.isoformat()}
-        case.details = {**(case.details or {}), "notices_published": published}
+        if kind == "contract_change_notice" and (case.details or {}).get("voluntary_standstill"):
+            # The variation waits a voluntary standstill from the day its notice went out (PA23 s76).
+            owe_deadline(session, case.id, statutory.change_standstill(published_on), again=True)
         case.version += 1
         core.engine.note_case_event(
             session,

@@ -57,6 +57,18 @@ def procurement_needs_kpis(case: Any, details: dict[str, Any], regime: str | Non
     return statutory.kpis_required(public, value, case.vat_treatment, case.contract_type)
 
 
+def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: bool = False) -> None:
+    """A dated duty on a locked case, once per kind: a second raising keeps the first, unless ``again`` and the
+    first was met, when it is owed afresh with the new date."""
+    existing = session.scalar(
+        select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == deadline.kind)
+    )
+    if existing is None:
+        session.add(CaseDeadline(case_id=case_id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis))
+    elif again and existing.met_at is not None:
+        existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
+
+
 @dataclass
 class ActionContext:
     engine: Engine
@@ -136,13 +148,7 @@ class ActionContext:
     def raise_deadline(self, deadline: Deadline, *, again: bool = False) -> None:
         """Record a dated duty once: raising the same kind again keeps the first (the case is locked). With
         ``again``, a duty that was met is owed afresh (a second modification, a second change notice)."""
-        existing = self.deadline(deadline.kind)
-        if existing is None:
-            self.session.add(
-                CaseDeadline(case_id=self.case.id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis)
-            )
-        elif again and existing.met_at is not None:
-            existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
+        owe_deadline(self.session, self.case.id, deadline, again=again)
         self.audit_data.setdefault("deadlines", {})[deadline.kind] = deadline.due_on.isoformat()
 
     def withdraw_deadline(self, kind: str) -> None:

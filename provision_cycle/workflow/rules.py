@@ -291,14 +291,11 @@ def change_notice_published(ctx: ActionContext) -> str | None:
 @guard
 def change_standstill_ended(ctx: ActionContext) -> str | None:
     """PA23 s76: a voluntary standstill, chosen with the variation, runs from the day its change notice went out."""
-    published = ctx.details.get("notices_published", {}).get("contract_change_notice")
-    if not ctx.details.get("voluntary_standstill") or not published:
-        return None
-    last = statutory.change_standstill_end(date.fromisoformat(published))
-    if ctx.today <= last:
+    standstill = ctx.deadline("change_standstill_end")
+    if standstill and standstill.met_at is None and ctx.today <= standstill.due_on:
         return (
-            f"The voluntary standstill runs to the end of {last:%-d %B %Y} (Procurement Act 2023 s76): the "
-            f"modification can be made from {next_working_day(last):%-d %B %Y}"
+            f"The voluntary standstill runs to the end of {standstill.due_on:%-d %B %Y} (Procurement Act 2023 "
+            f"s76): the modification can be made from {next_working_day(standstill.due_on):%-d %B %Y}"
         )
     return None
 
@@ -350,6 +347,18 @@ def freeze_route(ctx: ActionContext) -> None:
 @effect
 def forward_plan_deadline(ctx: ActionContext) -> None:
     ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"]))
+
+
+@effect
+def forward_plan_period_over(ctx: ActionContext) -> None:
+    """The key decision is taken: the date it waited for has done its work (and its reminder task with it)."""
+    ctx.meet_deadline("forward_plan")
+
+
+@effect
+def standstill_over(ctx: ActionContext) -> None:
+    """Standstill has ended: the date it ran to has done its work (and its reminder task with it)."""
+    ctx.meet_deadline("standstill_end")
 
 
 @effect
@@ -429,8 +438,16 @@ def apply_variation_or_owe_notice(ctx: ActionContext) -> None:
 
 @effect
 def drop_unmade_variation(ctx: ActionContext) -> None:
-    """A variation withdrawn, or overtaken by the contract ending, before it was made owes no change notice."""
+    """A variation withdrawn, or overtaken by the contract ending, before it was made owes no change notice
+    and waits for no standstill."""
     ctx.withdraw_deadline("contract_change_notice")
+    ctx.withdraw_deadline("change_standstill_end")
+
+
+@effect
+def change_standstill_over(ctx: ActionContext) -> None:
+    """The modification is made: its standstill, if it had one, has done its work (and its reminder task)."""
+    ctx.meet_deadline("change_standstill_end")
 
 
 @effect
