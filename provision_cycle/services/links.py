@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 
 from ..core import Core
 from ..errors import NotFound, NotPermitted
-from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, StepStatus
+from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.engine import ActionRequest, ActionResult
+from .reading import ContractProposal, contract_proposal
 
 LIFETIME = timedelta(days=7)
 
@@ -50,6 +51,7 @@ class LinkView:
     case: Case
     step: ApprovalStep
     declared: bool
+    proposal: ContractProposal | None = None  # what a contract's variation or renewal gate decides
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -80,7 +82,10 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
             )
         )
         case = session.get(Case, link.case_id)
-        view = LinkView(link.id, link.user_id, case, step, bool(declared))
+        contract = (
+            session.scalar(select(Contract).where(Contract.case_id == case.id)) if case.stage == "contract" else None
+        )
+        view = LinkView(link.id, link.user_id, case, step, bool(declared), contract_proposal(case, contract))
         session.expunge_all()  # the page reads them after the session closes
         return view
 

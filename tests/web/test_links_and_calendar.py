@@ -100,3 +100,13 @@ def test_the_calendar_feed_lists_contract_dates_and_tasks_and_can_be_switched_of
     assert any("days' notice" in s for s in summaries) and "Due: Decide the renewal" in summaries
     manager.post("/account/calendar", {"intent": "stop"}, form_page="/account/calendar")
     assert app.test_client().get(path).status_code == 404
+
+
+def test_a_variations_link_shows_what_it_changes_before_it_is_approved(core, db, app):
+    from tests.web.helpers import contract_with_variation
+
+    people = hub_people(db)
+    contract = contract_with_variation(core, people, approved=False)
+    page = app.test_client().get(f"/act/{_link_for(core, db, people.head, contract.case_id)}").text
+    assert "Two more depots" in page and "£500,000.00 to £650,000.00" in page
+    assert "Needed, and published before the change is made" in page
