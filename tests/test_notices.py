@@ -329,6 +329,13 @@ def test_a_contract_ended_by_the_suppliers_breach_says_so_in_its_termination_not
     assert "s71(5) applies" in owed.basis and "reg 41(2)(h)" in owed.basis
     assert _deadline(db, contract.case_id, "breach_performance_notice") is None  # one notice for one event
 
+    # Months later the court awards damages for the breach: that owes a performance notice, the case closed or not.
+    clock.advance(days=120)
+    act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager,
+        inputs={**BREACH, "breach_applies_from": clock.today.isoformat()})  # fmt: skip
+    assert _deadline(db, contract.case_id, "breach_performance_notice").due_on == clock.today + timedelta(days=29)
+    assert _contract_now(db, contract)[0] == "terminated"
+
 
 def test_a_breach_of_a_contract_outside_the_act_owes_no_notice(core, db):
     people = hub_people(db)

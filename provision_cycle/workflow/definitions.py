@@ -488,7 +488,8 @@ def _check_graph(root: Node, states: dict[str, StateDef], transitions: list[Tran
             if state and state not in states:
                 root.problems.add(t.where, f"transition '{t.trigger}' names unknown state {state!r}")
         for source in t.sources:
-            if source in states and states[source].final:
+            # An internal transition records something on an ended case without reopening it.
+            if source in states and states[source].final and t.dest is not None:
                 root.problems.add(t.where, f"'{source}' is final: no transition may leave it")
     outgoing = {s for t in transitions for s in t.sources}
     for state in states.values():
