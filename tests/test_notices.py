@@ -229,9 +229,10 @@ def test_contracts_outside_the_act_owe_no_change_notice(core, db):
     people = hub_people(db)
     legacy = _public_contract(core, people, starts=date(2023, 3, 1), ends=date(2028, 2, 28))  # PCR 2015
     small = _public_contract(core, people, value="60000")  # below threshold
-    for contract, why, approver in (
-        (legacy, "Public Contracts Regulations 2015", people.head),
-        (small, "below the 214,904.00 threshold", people.manager),
+    # Doubled, each is approved at the level of its new value: 1m needs a director too, 120,000 a head of category.
+    for contract, why, approvers in (
+        (legacy, "Public Contracts Regulations 2015", [people.head, people.director]),
+        (small, "below the 214,904.00 threshold", [people.head]),
     ):
         value = str(contract.value * 2)
         inputs = {"variation_description": "Double it", "new_value": value, "new_end_date": "2028-06-30"}
@@ -245,7 +246,7 @@ def test_contracts_outside_the_act_owe_no_change_notice(core, db):
         assert (
             event.data["change_notice"].startswith("no contract change notice") and why in event.data["change_notice"]
         )
-        approve_gate(core.engine, contract.case_id, [approver])
+        approve_gate(core.engine, contract.case_id, approvers)
         assert _deadline(db, contract.case_id, "contract_change_notice") is None
 
 
@@ -350,3 +351,26 @@ def test_a_breach_of_a_contract_outside_the_act_owes_no_notice(core, db):
         ).one()
     assert event.data["breach_performance_notice"].startswith("not required: procured under the Public Contracts")
     assert event.data["breach_description"].startswith("Bins missed")
+
+
+def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core, db):
+    from provision_cycle.models import ApprovalStep
+
+    people = hub_people(db)
+    contract = _public_contract(core, people)  # 500,000: its case's route asked a head of category
+    inputs = {"variation_description": "Citywide", "new_value": "1200000", "new_end_date": "2028-06-30"}
+    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    with db.reading() as session:
+        steps = session.scalars(
+            select(ApprovalStep).where(ApprovalStep.case_id == contract.case_id).order_by(ApprovalStep.position)
+        ).all()
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == contract.case_id, AuditEvent.action == "propose_variation")
+        ).one()
+    assert [s.role for s in steps] == ["head_of_category", "director"]
+    assert "value 1,200,000.00 is in band" in steps[0].reason
+    assert event.data["approvers"] == [s.reason for s in steps]
+    with pytest.raises(NotPermitted):
+        approve_gate(core.engine, contract.case_id, [people.head, people.manager])  # a director must sign too
+    approve_gate(core.engine, contract.case_id, [people.director])
+    assert _contract_now(db, contract)[0] == "change_notice_pending"

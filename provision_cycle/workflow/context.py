@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ..governance import statutory
+from ..governance.rules import RoutePlan
 from ..governance.statutory import Deadline
 from ..models import Case, CaseDeadline, Contract, ContractKpi, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
@@ -67,6 +69,11 @@ def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: b
         session.add(CaseDeadline(case_id=case_id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis))
     elif again and existing.met_at is not None:
         existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
+
+
+# What resolving a route reads of a case besides its value (``Engine.resolve_route``).
+ROUTED_FIELDS = ("authority", "category", "contract_type", "vat_treatment", "commencement_date", "workflow",
+                 "workflow_version")  # fmt: skip
 
 
 @dataclass
@@ -190,6 +197,17 @@ class ActionContext:
             "key_decision": plan.key_decision_reason,
             "steps": [s.reason for steps in plan.gates.values() for s in steps],
         }
+
+    def reroute_gate(self, gate: str, *, value: Decimal) -> None:
+        """Resolve ``gate``'s approvers afresh for ``value`` into the case's frozen route, the rest of it kept:
+        a contract's variation is approved at the level of what the contract becomes, not of what it was when
+        its case opened."""
+        valued = SimpleNamespace(**{name: getattr(self.case, name) for name in ROUTED_FIELDS}, estimated_value=value)
+        steps = self.engine.resolve_route(valued).gates[gate]  # the route itself is not in question
+        frozen = RoutePlan.from_json(self.value("route_plan"))
+        frozen.gates[gate] = steps
+        self.changes["route_plan"] = frozen.to_json()
+        self.audit_data["approvers"] = [step.reason for step in steps]
 
     def open_linked_case(self, stage: str, **overrides) -> int:
         """Open the case this one leads to (its parent is this case), carrying over what the request said."""

@@ -427,6 +427,15 @@ def assess_change_notice(ctx: ActionContext) -> None:
 
 
 @effect
+def route_variation(ctx: ActionContext) -> None:
+    """A variation's approvers are those for the contract's value after it (or before, if it falls): a change
+    that takes a contract into a higher band is approved at that band's level."""
+    contract = ctx.contract()
+    assert contract is not None
+    ctx.reroute_gate("variation_gate", value=max(contract.value, ctx.inputs["new_value"]))
+
+
+@effect
 def apply_variation_or_owe_notice(ctx: ActionContext) -> None:
     """An approved variation changes the contract at once, unless it needs a contract change notice: then the
     notice is owed first (PA23 s75(1)), and ``make_variation`` makes the change once it is out."""
