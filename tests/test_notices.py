@@ -374,3 +374,24 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
         approve_gate(core.engine, contract.case_id, [people.head, people.manager])  # a director must sign too
     approve_gate(core.engine, contract.case_id, [people.director])
     assert _contract_now(db, contract)[0] == "change_notice_pending"
+
+
+def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db, clock):
+    from provision_cycle.models import ApprovalStep
+
+    people = hub_people(db)
+    contract = _public_contract(core, people)  # 500,000 when its case opened
+    inputs = {"variation_description": "Citywide", "new_value": "1100000", "new_end_date": "2028-06-30"}
+    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    approve_gate(core.engine, contract.case_id, [people.head, people.director])
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)  # now worth 1,100,000
+    act(core.engine, contract.case_id, "open_renewal_decision", people.contract_manager)
+    act(core.engine, contract.case_id, "propose_exit", people.contract_manager)
+    with db.reading() as session:
+        roles = session.scalars(
+            select(ApprovalStep.role).where(
+                ApprovalStep.case_id == contract.case_id, ApprovalStep.gate == "renewal_gate"
+            )
+        ).all()
+    assert sorted(roles) == ["director", "head_of_category"]

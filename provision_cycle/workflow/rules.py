@@ -436,6 +436,15 @@ def route_variation(ctx: ActionContext) -> None:
 
 
 @effect
+def route_renewal(ctx: ActionContext) -> None:
+    """A renewal's approvers are those for the contract's value now, which variations may have moved since
+    its case opened."""
+    contract = ctx.contract()
+    assert contract is not None
+    ctx.reroute_gate("renewal_gate", value=contract.value)
+
+
+@effect
 def apply_variation_or_owe_notice(ctx: ActionContext) -> None:
     """An approved variation changes the contract at once, unless it needs a contract change notice: then the
     notice is owed first (PA23 s75(1)), and ``make_variation`` makes the change once it is out."""
