@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from provision_cycle.audit import verify_chains
 from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, Task
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from provision_cycle.services.notices import record_notice
 from provision_cycle.services.tasks import complete_task
@@ -374,6 +374,18 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
         approve_gate(core.engine, contract.case_id, [people.head, people.manager])  # a director must sign too
     approve_gate(core.engine, contract.case_id, [people.director])
     assert _contract_now(db, contract)[0] == "change_notice_pending"
+    # Each approver's email said what they were approving, the director's (sent when the head approved) too.
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "approval_needed", OutboxMessage.case_id == contract.case_id
+            )
+        ).all()
+    said = (
+        "Proposed variation: Citywide. Value 500,000.00 to 1,200,000.00 excluding VAT; end date 30 June 2028 "
+        "(unchanged). A contract change notice is needed before it is made: value changes by 140.0%"
+    )
+    assert {m.recipient_id for m in asked} >= {people.head, people.director} and all(said in m.body for m in asked)
 
 
 def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db, clock):
@@ -395,3 +407,8 @@ def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db,
             )
         ).all()
     assert sorted(roles) == ["director", "head_of_category"]
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
+        ).first()
+    assert asked.endswith("Proposed: let the contract end on 30 June 2028.")

@@ -37,7 +37,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome,
 from . import statements as sql
 from .context import ActionContext
 from .definitions import MAX_TEXT, TransitionDef, WorkflowDefinition, WorkflowRegistry
-from .rules import EFFECTS, GUARDS, PREDICATES, RULES_OUT
+from .rules import EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
 MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
@@ -616,7 +616,9 @@ class Engine:
             people,
             "approval_needed",
             f"{ctx.case.reference}: your approval is needed",
-            f"'{ctx.case.title}' needs your decision. {step.reason}",
+            " ".join(
+                filter(None, (f"'{ctx.case.title}' needs your decision. {step.reason}", ctx.details.get(FOR_APPROVERS)))
+            ),
             step={"gate": step.gate, "round": round_, "position": step.position},
         )
 

@@ -34,6 +34,10 @@ Predicate = Callable[["ActionContext"], bool]
 Effect = Callable[["ActionContext"], None]
 
 GUARDS: dict[str, Guard] = {}
+
+# A case detail: what the people asked to approve the case's next gate should know beyond their step, in a
+# sentence, set by the proposal that opens the gate (a contract's variation or renewal); their emails carry it.
+FOR_APPROVERS = "for_approvers"
 PREDICATES: dict[str, Predicate] = {}
 EFFECTS: dict[str, Effect] = {}
 
@@ -429,19 +433,36 @@ def assess_change_notice(ctx: ActionContext) -> None:
 @effect
 def route_variation(ctx: ActionContext) -> None:
     """A variation's approvers are those for the contract's value after it (or before, if it falls): a change
-    that takes a contract into a higher band is approved at that band's level."""
+    that takes a contract into a higher band is approved at that band's level. Their emails say what changes."""
     contract = ctx.contract()
     assert contract is not None
-    ctx.reroute_gate("variation_gate", value=max(contract.value, ctx.inputs["new_value"]))
+    new_value, new_end = ctx.inputs["new_value"], ctx.inputs["new_end_date"]
+    ctx.reroute_gate("variation_gate", value=max(contract.value, new_value))
+    notice = (
+        f"A contract change notice is needed before it is made: {ctx.details['change_notice_basis']}."
+        if ctx.details.get("change_notice_required")
+        else "No contract change notice is needed."
+    )
+    ctx.details[FOR_APPROVERS] = (
+        f"Proposed variation: {ctx.inputs['variation_description'].rstrip('.')}. "
+        f"Value {contract.value:,.2f} to {new_value:,.2f} excluding VAT; "
+        f"end date {_changed_day(contract.end_date, new_end)}. {notice}"
+    )
 
 
 @effect
 def route_renewal(ctx: ActionContext) -> None:
     """A renewal's approvers are those for the contract's value now, which variations may have moved since
-    its case opened."""
+    its case opened. Their emails say what is proposed."""
     contract = ctx.contract()
     assert contract is not None
     ctx.reroute_gate("renewal_gate", value=contract.value)
+    proposal = ctx.details["renewal_proposal"]
+    ctx.details[FOR_APPROVERS] = {
+        "extend": f"Proposed: extend the contract to {ctx.inputs.get('extend_to', contract.end_date):%-d %B %Y} "
+        f"(it ends {contract.end_date:%-d %B %Y} now).",
+        "recommission": f"Proposed: re-commission; the contract runs to {contract.end_date:%-d %B %Y}.",
+    }.get(proposal, f"Proposed: let the contract end on {contract.end_date:%-d %B %Y}.")
 
 
 @effect
@@ -551,5 +572,9 @@ def _ended_on(ctx: ActionContext) -> date:
 
 
 # --- dates --------------------------------------------------------------------------------------
+def _changed_day(before: date, after: date) -> str:
+    return f"{before:%-d %B %Y} (unchanged)" if after == before else f"{before:%-d %B %Y} to {after:%-d %B %Y}"
+
+
 def _months_between(start: date, end: date) -> int:
     return max(0, (end.year - start.year) * 12 + end.month - start.month)
