@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,178 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     Procurement.TestCase().runTest()
+
+
+CONTRACT_TRIGGERS = [
+    "go_live",
+    "start_review",
+    "complete_review",
+    "propose_variation",
+    "approve",
+    "reject",
+    "return",
+    "make_variation",
+    "withdraw_variation",
+    "record_supplier_breach",
+    "open_renewal_decision",
+    "propose_extension",
+    "propose_recommission",
+    "propose_exit",
+    "expire",
+    "terminate",
+]
+# Variations within s75's limits, one that needs a change notice, and one that also needs a director.
+NEW_VALUES = ["510000", "650000", "1200000"]
+
+
+def test_random_contract_management_keeps_the_invariants(sqlite_template, definitions):
+    """On a public contract: a change that needed a change notice is never in the register before the notice
+    is recorded, and a change notice is owed only while its variation waits for it."""
+    from datetime import date
+
+    from provision_cycle.core import Core
+    from provision_cycle.models import CaseDeadline, Contract
+    from provision_cycle.services.notices import record_notice
+    from provision_cycle.settings import Settings
+
+    from .factories import register_contract
+
+    governance, workflows = definitions
+
+    class ContractManagement(RuleBasedStateMachine):
+        @initialize()
+        def load_contract(self):
+            self.dir = Path(tempfile.mkdtemp())
+            shutil.copy(sqlite_template, self.dir / "db.sqlite3")
+            url = f"sqlite:///{self.dir / 'db.sqlite3'}"
+            self.db = Database(url)
+            self.clock = Clock()
+            engine = Engine(self.db, workflows, governance, clock=self.clock)
+            self.core = Core(Settings(database_url=url), self.db, governance, workflows, engine)
+            self.people = hub_people(self.db)
+            self.everyone = [v for v in vars(self.people).values()]
+            contract = register_contract(
+                self.core, self.people, value="500000", starts=date(2025, 7, 1), ends=date(2026, 12, 31),
+                extension_months_available=12,
+            )  # fmt: skip
+            self.case_id, self.contract_id = contract.case_id, contract.id
+            for person in self.everyone:
+                if person != self.people.system:
+                    engine.declare_interests(self.case_id, person, has_conflict=False)
+            self.made: tuple[Decimal, date] = (contract.value, contract.end_date)  # what the register may show
+
+        def _someone(self, trigger: str, who: int) -> int:
+            """Mostly the person whose action it is (so that walks get somewhere), sometimes anyone."""
+            if who > 12:
+                return self.everyone[who - 13]
+            if trigger not in ("approve", "reject", "return"):
+                return self.people.contract_manager
+            with self.db.reading() as s:
+                role = s.scalar(
+                    select(ApprovalStep.role).where(
+                        ApprovalStep.case_id == self.case_id, ApprovalStep.status == StepStatus.OPEN
+                    )
+                )
+            holders = {"head_of_category": self.people.head, "director": self.people.director}
+            return holders.get(role, self.people.manager)
+
+        @rule(
+            trigger=st.sampled_from(CONTRACT_TRIGGERS),
+            who=st.integers(0, 16),  # 0-12: the right person; 13-16: one of the first four, whoever they are
+            days=st.integers(0, 12),
+            value=st.sampled_from(NEW_VALUES),
+        )
+        def act(self, trigger, who, days, value):
+            self.clock.advance(days)
+            today = self.clock.today
+            inputs = {
+                "propose_variation": {
+                    "variation_description": "More", "new_value": value, "new_end_date": "2027-06-30",
+                    "voluntary_standstill": days % 2 == 0,
+                },
+                "complete_review": {"review_outcome": "Fine"},
+                "record_supplier_breach": {"breach_description": "Late", "breach_applies_from": today.isoformat()},
+                "propose_extension": {"extend_to": "2027-06-30"},
+                "terminate": {"terminated_on": today.isoformat()},
+            }.get(trigger, {})  # fmt: skip
+            actor = self._someone(trigger, who)
+            request = ActionRequest(self.case_id, trigger, actor, reason="Because", inputs=inputs)
+            with contextlib.suppress(DomainError):
+                self.core.engine.act(request)
+                self._note_made()
+
+        @rule(value=st.sampled_from(NEW_VALUES), longer=st.booleans(), standstill=st.booleans())
+        def propose_and_approve(self, value, longer, standstill):
+            """A variation proposed and taken through its gate (a shortcut random walks seldom find)."""
+            inputs = {"variation_description": "More", "new_value": value,
+                      "new_end_date": "2027-06-30" if longer else "2026-12-31", "voluntary_standstill": standstill}  # fmt: skip
+            with contextlib.suppress(DomainError):
+                manager = self.people.contract_manager
+                self.core.engine.act(ActionRequest(self.case_id, "propose_variation", manager, inputs=inputs))
+                for _ in range(2):
+                    self.core.engine.act(ActionRequest(self.case_id, "approve", self._someone("approve", 0)))
+            self._note_made()
+
+        @rule(who=st.integers(0, 16), wait=st.integers(0, 14))
+        def publish_and_make(self, who, wait):
+            """The change notice recorded, then, after ``wait`` days, an attempt to make the change."""
+            with contextlib.suppress(DomainError):
+                record_notice(self.core, self.case_id, self._someone("record_notice", who),
+                              kind="contract_change_notice", published_on=self.clock.today)  # fmt: skip
+            self.clock.advance(wait)
+            with contextlib.suppress(DomainError):
+                manager = self.people.contract_manager
+                self.core.engine.act(ActionRequest(self.case_id, "make_variation", manager))
+            self._note_made()
+
+        def _note_made(self):
+            with self.db.reading() as s:
+                case = s.get(Case, self.case_id)
+                notice = s.scalar(
+                    select(CaseDeadline).where(
+                        CaseDeadline.case_id == self.case_id, CaseDeadline.kind == "contract_change_notice"
+                    )
+                )
+                contract = s.get(Contract, self.contract_id)
+                if case.state != "change_notice_pending" and (notice is None or notice.met_at is not None):
+                    self.made = (contract.value, contract.end_date)  # nothing waits: the register is the truth
+
+        @invariant()
+        def consistent(self):
+            if not hasattr(self, "db"):
+                return
+            with self.db.reading() as s:
+                case = s.get(Case, self.case_id)
+                contract = s.get(Contract, self.contract_id)
+                definition = workflows.get(case.workflow, case.workflow_version)
+                assert case.state in definition.states
+                assert (case.closed_at is not None) == definition.states[case.state].final
+                report = verify_chains(s)
+                assert report.ok, report.problems
+                owed = s.scalar(
+                    select(CaseDeadline).where(
+                        CaseDeadline.case_id == self.case_id,
+                        CaseDeadline.kind == "contract_change_notice",
+                        CaseDeadline.met_at.is_(None),
+                    )
+                )
+                if owed is not None:  # a notice is owed only while its variation waits for it
+                    assert case.state == "change_notice_pending"
+                if case.state == "change_notice_pending":  # and the register does not show the change yet
+                    assert (contract.value, contract.end_date) == self.made
+                live = s.scalars(select(ApprovalStep.gate).where(ApprovalStep.status.in_(StepStatus.live()))).all()
+                gate = definition.gate_at(case.state)
+                assert live == ([gate.name] if gate is not None else [])
+
+        def teardown(self):
+            if hasattr(self, "db"):
+                self.db.dispose()
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+    ContractManagement.TestCase.settings = settings(
+        max_examples=20,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    ContractManagement.TestCase().runTest()
