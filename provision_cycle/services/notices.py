@@ -22,7 +22,7 @@ from ..governance import statutory
 from ..governance.statutory import NOTICE_DUTIES
 from ..models import Case, CaseDeadline, Contract, Task, deadline_task_kind
 from ..models.tasks import DEADLINE_TASK
-from ..workflow.context import owe_deadline
+from ..workflow.context import case_deadline, owe_deadline
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
@@ -102,9 +102,7 @@ def record_notice(
             pillar = core.governance.organisation.pillars[case.pillar].name
             who = "or its contract managers " if case.stage == "contract" else ""
             raise NotPermitted(f"Only the {pillar} category team for {case.authority} {who}can record its notices")
-        deadline = session.scalar(
-            select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == kind)
-        )
+        deadline = case_deadline(session, case.id, kind)
         if deadline is None:
             raise InvalidAction(f"{case.reference} owes no {notice.title.lower()}")
         if deadline.met_at is not None:

@@ -59,12 +59,14 @@ def procurement_needs_kpis(case: Any, details: dict[str, Any], regime: str | Non
     return statutory.kpis_required(public, value, case.vat_treatment, case.contract_type)
 
 
+def case_deadline(session: Session, case_id: int, kind: str) -> CaseDeadline | None:
+    return session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == kind))
+
+
 def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: bool = False) -> None:
     """A dated duty on a locked case, once per kind: a second raising keeps the first, unless ``again`` and the
     first was met, when it is owed afresh with the new date."""
-    existing = session.scalar(
-        select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == deadline.kind)
-    )
+    existing = case_deadline(session, case_id, deadline.kind)
     if existing is None:
         session.add(CaseDeadline(case_id=case_id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis))
     elif again and existing.met_at is not None:
@@ -118,9 +120,7 @@ class ActionContext:
 
     # --- reads --------------------------------------------------------------------------------
     def deadline(self, kind: str) -> CaseDeadline | None:
-        return self.session.scalar(
-            select(CaseDeadline).where(CaseDeadline.case_id == self.case.id, CaseDeadline.kind == kind)
-        )
+        return case_deadline(self.session, self.case.id, kind)
 
     def contract(self) -> Contract | None:
         """The register entry this case manages: only a contract-management case has one."""

@@ -34,12 +34,12 @@ Predicate = Callable[["ActionContext"], bool]
 Effect = Callable[["ActionContext"], None]
 
 GUARDS: dict[str, Guard] = {}
+PREDICATES: dict[str, Predicate] = {}
+EFFECTS: dict[str, Effect] = {}
 
 # A case detail: what the people asked to approve the case's next gate should know beyond their step, in a
 # sentence, set by the proposal that opens the gate (a contract's variation or renewal); their emails carry it.
 FOR_APPROVERS = "for_approvers"
-PREDICATES: dict[str, Predicate] = {}
-EFFECTS: dict[str, Effect] = {}
 
 
 def guard(fn: Guard) -> Guard:
