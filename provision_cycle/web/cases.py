@@ -237,9 +237,16 @@ def record_notice(case_id: int, kind: str):
     def record() -> str:
         published_on, notice_id = form.published_on.data, form.notice_id.data or ""
         notices.record_notice(core(), case_id, me().id, kind=kind, published_on=published_on, notice_id=notice_id)
-        return f"The {notice.title.lower()} for {case.reference} is recorded"
+        recorded = f"The {notice.title.lower()} for {case.reference} is recorded"
+        if kind != "contract_change_notice":
+            return recorded
+        # The variation waited for this notice: say whether it can be made now, or what it still waits for.
+        waiting = core().engine.not_yet(case_id, me().id, ["make_variation"]).get("make_variation")
+        return f"{recorded}. " + (waiting[0] if waiting else "The modification can now be made.")
 
-    if done := change_from(form, record, back=url_for(".show", case_id=case_id, _anchor="dates")):
+    # After a change notice, back to the top of the case, where the modification is made.
+    anchor = "actions" if kind == "contract_change_notice" else "dates"
+    if done := change_from(form, record, back=url_for(".show", case_id=case_id, _anchor=anchor)):
         return done
     return render("cases/notice.html", case=case, notice=notice, deadline=deadline, form=form)
 

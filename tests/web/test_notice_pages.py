@@ -97,8 +97,12 @@ def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_not
     assert "The variation approved, to be made after its change notice" in page
     assert "Make the modification: not yet" in page and "Record the contract change notice as published first" in page
     assert f'action="{case_url}/actions/make_variation"' not in page
-    manager.post(f"{case_url}/notices/contract_change_notice", {"published_on": _day(clock.today), "notice_id": ""})
+    done = manager.post(
+        f"{case_url}/notices/contract_change_notice", {"published_on": _day(clock.today), "notice_id": ""}
+    )
+    assert done.headers["Location"].endswith("#actions")  # where the modification is made
     page = manager.get(case_url).text
+    assert "is recorded. The modification can now be made." in page
     assert "Make the modification: not yet" not in page and f'action="{case_url}/actions/make_variation"' in page
     manager.post(f"{case_url}/actions/make_variation", {"version": _version(db, contract.case_id)})
     with db.reading() as session:
@@ -147,3 +151,15 @@ def test_a_contract_manager_records_a_suppliers_breach_then_its_notice(core, db,
     assert f"{case_url}/notices/breach_performance_notice" in page
     manager.post(f"{case_url}/notices/breach_performance_notice", {"published_on": _day(clock.today), "notice_id": ""})
     assert "Notices as open data" in manager.get(case_url).text
+
+
+def test_recording_a_change_notice_says_when_its_standstill_lets_the_change_be_made(core, db, browser, clock):
+    from tests.web.helpers import contract_with_variation
+
+    people = hub_people(db)
+    contract = contract_with_variation(core, people, approved=True)  # with a voluntary standstill
+    manager = browser(people.contract_manager)
+    manager.post(f"/cases/{contract.case_id}/notices/contract_change_notice", {"published_on": _day(clock.today)})
+    page = manager.get(f"/cases/{contract.case_id}").text
+    assert "is recorded. The voluntary standstill runs to the end of 11 March 2026" in page  # from Monday 2 March
+    assert "Change standstill end" in page  # among the key dates
