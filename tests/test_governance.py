@@ -181,3 +181,11 @@ def test_a_route_plan_is_frozen_as_plain_json_and_read_back_whole(governance):
     frozen = plan.to_json()
     assert frozen == dataclasses.asdict(plan)  # every field, however the plan grows
     assert RoutePlan.from_json(json.loads(json.dumps(frozen))) == plan
+
+
+def test_every_dated_duty_has_a_name_and_a_task_title():
+    from provision_cycle.governance.statutory import DEADLINE_NAMES, NOTICE_DUTIES
+    from provision_cycle.scheduling.sweeps import DEADLINE_TITLES
+
+    assert set(NOTICE_DUTIES) <= set(DEADLINE_NAMES) == set(DEADLINE_TITLES)
+    assert all(f"({code})" in DEADLINE_NAMES[kind] for kind, code in NOTICE_DUTIES.items())

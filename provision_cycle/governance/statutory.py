@@ -302,6 +302,20 @@ NOTICE_DUTIES = {
 }
 
 
+# What officers call each dated duty or date on a case (notices with their Find a Tender type).
+DEADLINE_NAMES = {
+    "standstill_end": "Standstill ends",
+    "change_standstill_end": "Voluntary standstill ends",
+    "forward_plan": "Forward plan notice period ends",
+    "contract_details_notice": "Contract details notice (UK7)",
+    "contract_change_notice": "Contract change notice (UK10)",
+    "termination_notice": "Contract termination notice (UK11)",
+    "breach_performance_notice": "Contract performance notice on the supplier's breach (UK9)",
+    "final_kpi_assessment": "KPI assessment on termination (UK9)",
+    "procurement_termination_notice": "Procurement termination notice (UK12)",
+}
+
+
 def earliest_key_decision(forward_plan_published: date) -> Deadline:
     return Deadline(
         "forward_plan",

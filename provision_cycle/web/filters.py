@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from ..governance.statutory import Regime
+from ..governance.statutory import DEADLINE_NAMES, Regime
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -41,6 +41,11 @@ def humanise(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+def deadline_name(kind: str) -> str:
+    """A dated duty on a case by the name officers use, with its notice type ("Contract change notice (UK10)")."""
+    return DEADLINE_NAMES.get(kind) or humanise(kind)
+
+
 def regime(value: str | None) -> str:
     """A legal regime by its name ("Procurement Act 2023"), as officers know it, not its code."""
     return Regime(value).full_name if value in set(Regime) else (value or "")
@@ -52,3 +57,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(moment)
     app.add_template_filter(humanise)
     app.add_template_filter(regime)
+    app.add_template_filter(deadline_name)

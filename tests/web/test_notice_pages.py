@@ -147,7 +147,7 @@ def test_a_contract_manager_records_a_suppliers_breach_then_its_notice(core, db,
     manager.post(url, {"version": _version(db, contract.case_id), "breach_description": "Bins missed for six weeks",
                        "breach_applies_from": _day(clock.today)})  # fmt: skip
     page = manager.get(case_url).text
-    assert "Breach performance notice" in page and "PA23 s71(5)" in page
+    assert "Contract performance notice on the supplier&#39;s breach (UK9)" in page and "PA23 s71(5)" in page
     assert f"{case_url}/notices/breach_performance_notice" in page
     manager.post(f"{case_url}/notices/breach_performance_notice", {"published_on": _day(clock.today), "notice_id": ""})
     assert "Notices as open data" in manager.get(case_url).text
@@ -162,4 +162,4 @@ def test_recording_a_change_notice_says_when_its_standstill_lets_the_change_be_m
     manager.post(f"/cases/{contract.case_id}/notices/contract_change_notice", {"published_on": _day(clock.today)})
     page = manager.get(f"/cases/{contract.case_id}").text
     assert "is recorded. The voluntary standstill runs to the end of 11 March 2026" in page  # from Monday 2 March
-    assert "Change standstill end" in page  # among the key dates
+    assert "Voluntary standstill ends" in page  # among the key dates
