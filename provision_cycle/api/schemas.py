@@ -220,9 +220,26 @@ class AvailableActionOut(BaseModel):
 
 class KeyDate(BaseModel):
     kind: str
+    name: str = Field(description="What officers call it, with a notice's type: 'Contract change notice (UK10)'")
     due_on: date
     basis: str
     met_at: datetime | None
+
+
+class ProposalOut(BaseModel):
+    """What a contract case's variation or renewal gate decides, or an approved variation that waits for its
+    contract change notice (and any voluntary standstill) before it is made."""
+
+    kind: str = Field(description="variation, or the renewal proposal: extend, recommission or exit")
+    approved: bool = Field(description="A variation approved, waiting to be made after its change notice")
+    description: str
+    value_now: str | None
+    value_proposed: str | None
+    end_date_now: date | None
+    end_date_proposed: date | None
+    change_notice_needed: bool
+    change_notice: str = Field(description="Why a contract change notice is or is not needed (PA23 s75)")
+    voluntary_standstill: bool
 
 
 class LinkedCases(BaseModel):
@@ -248,6 +265,7 @@ class CaseOut(CaseSummary):
     available_actions: list[AvailableActionOut]
     key_dates: list[KeyDate]
     linked: LinkedCases
+    proposal: ProposalOut | None = Field(description="A contract case's variation or renewal under way, if any")
 
 
 class Declaration(Request):

@@ -12,6 +12,7 @@ from ..core import Core
 from ..errors import InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
+from ..governance.statutory import deadline_name
 from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
 from ..services import notices, ocds, performance, reading, spend, teams
@@ -221,6 +222,34 @@ def _summary(case: Case) -> s.CaseSummary:
     )
 
 
+def _key_date(deadline: CaseDeadline) -> s.KeyDate:
+    return s.KeyDate(
+        kind=deadline.kind,
+        name=deadline_name(deadline.kind),
+        due_on=deadline.due_on,
+        basis=deadline.basis,
+        met_at=deadline.met_at,
+    )
+
+
+def _proposal_out(proposal: reading.ContractProposal | None) -> s.ProposalOut | None:
+    if proposal is None:
+        return None
+    (value_now, value_proposed), (end_now, end_proposed) = proposal.value or (None, None), proposal.end_date
+    return s.ProposalOut(
+        kind=proposal.kind,
+        approved=proposal.approved,
+        description=proposal.description,
+        value_now=_money(value_now) if value_now is not None else None,
+        value_proposed=_money(value_proposed) if value_proposed is not None else None,
+        end_date_now=end_now,
+        end_date_proposed=end_proposed,
+        change_notice_needed=proposal.change_notice_needed,
+        change_notice=proposal.change_notice,
+        voluntary_standstill=proposal.voluntary_standstill,
+    )
+
+
 def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
     with core().db.reading() as session:
         page = reading.case_page(core(), session, current_actor(), case_id)
@@ -268,7 +297,8 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 )
                 for a in page.actions
             ],
-            key_dates=[_out(s.KeyDate, d) for d in page.deadlines],
+            key_dates=[_key_date(d) for d in page.deadlines],
+            proposal=_proposal_out(page.proposal),
             linked=s.LinkedCases(
                 parent_id=case.parent_case_id,
                 children=[c.id for c in page.children],
@@ -460,7 +490,7 @@ def record_notice(case_id: int, body: s.NoticeIn):
         met = session.scalars(
             select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == body.kind)
         ).one()
-        return json_response(_out(s.KeyDate, met))
+        return json_response(_key_date(met))
 
 
 @operation(

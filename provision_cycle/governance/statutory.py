@@ -316,6 +316,11 @@ DEADLINE_NAMES = {
 }
 
 
+def deadline_name(kind: str) -> str:
+    """A dated duty on a case by the name officers use, with its notice type ("Contract change notice (UK10)")."""
+    return DEADLINE_NAMES.get(kind) or kind.replace("_", " ").capitalize()
+
+
 def earliest_key_decision(forward_plan_published: date) -> Deadline:
     return Deadline(
         "forward_plan",

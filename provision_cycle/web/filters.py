@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from ..governance.statutory import DEADLINE_NAMES, Regime
+from ..governance.statutory import Regime, deadline_name
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -39,11 +39,6 @@ def moment(value: datetime | None) -> str:
 
 def humanise(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
-
-
-def deadline_name(kind: str) -> str:
-    """A dated duty on a case by the name officers use, with its notice type ("Contract change notice (UK10)")."""
-    return DEADLINE_NAMES.get(kind) or humanise(kind)
 
 
 def regime(value: str | None) -> str:

@@ -134,3 +134,41 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     trail = officer.get(f"/cases/{procurement}/audit").get_json()
     assert trail["chain_verified"] and trail["items"][0]["action"] == "open"
     assert [e["seq"] for e in trail["items"]] == list(range(1, len(trail["items"]) + 1))
+
+
+def test_a_variation_through_the_api_shows_what_it_changes_and_waits_for_its_notice(api, core, db, clock):
+    from tests.test_notices import _public_contract
+
+    p = hub_people(db)
+    contract = _public_contract(core, p)  # 500,000 to 30 June 2028, let under the Act
+    manager, head = api(p.contract_manager), api(p.head)
+    inputs = {"variation_description": "Two more depots", "new_value": "650000", "new_end_date": "2028-06-30"}
+    manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "propose_variation", "inputs": inputs})
+    proposal = head.get(f"/cases/{contract.case_id}").get_json()["proposal"]
+    assert proposal == {
+        "kind": "variation",
+        "approved": False,
+        "description": "Two more depots",
+        "value_now": "500000.00",
+        "value_proposed": "650000.00",
+        "end_date_now": "2028-06-30",
+        "end_date_proposed": "2028-06-30",
+        "change_notice_needed": True,
+        "change_notice": "value changes by 30.0%, more than 10% (PA23 s75)",
+        "voluntary_standstill": False,
+    }
+    head.post(f"/approvals/{contract.case_id}/decision", {"outcome": "approve", "declaration": DECLARED})
+    shown = manager.get(f"/cases/{contract.case_id}").get_json()
+    assert shown["state"] == "change_notice_pending" and shown["proposal"]["approved"] is True
+    [owed] = shown["key_dates"]
+    assert (owed["kind"], owed["name"]) == ("contract_change_notice", "Contract change notice (UK10)")
+    actions = {a["trigger"]: a for a in shown["available_actions"]}
+    assert actions["make_variation"]["not_yet"][0].startswith("Record the contract change notice as published first")
+    manager.post(
+        f"/cases/{contract.case_id}/notices",
+        {"kind": "contract_change_notice", "published_on": clock.today.isoformat()},
+    )
+    made = manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "make_variation"}).get_json()
+    assert made["to_state"] == "live"
+    assert manager.get(f"/contracts/{contract.id}").get_json()["value"] == "650000.00"
+    assert manager.get(f"/cases/{contract.case_id}").get_json()["proposal"] is None
