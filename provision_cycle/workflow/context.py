@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, insert, literal, select
@@ -71,11 +70,6 @@ def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: b
         session.add(CaseDeadline(case_id=case_id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis))
     elif again and existing.met_at is not None:
         existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
-
-
-# What resolving a route reads of a case besides its value (``Engine.resolve_route``).
-ROUTED_FIELDS = ("authority", "category", "contract_type", "vat_treatment", "commencement_date", "workflow",
-                 "workflow_version")  # fmt: skip
 
 
 @dataclass
@@ -202,8 +196,7 @@ class ActionContext:
         """Resolve ``gate``'s approvers afresh for ``value`` into the case's frozen route, the rest of it kept:
         a contract's variation is approved at the level of what the contract becomes, not of what it was when
         its case opened."""
-        valued = SimpleNamespace(**{name: getattr(self.case, name) for name in ROUTED_FIELDS}, estimated_value=value)
-        steps = self.engine.resolve_route(valued).gates[gate]  # the route itself is not in question
+        steps = self.engine.resolve_route(self.case, value=value).gates[gate]  # the route itself is not in question
         frozen = RoutePlan.from_json(self.value("route_plan"))
         frozen.gates[gate] = steps
         self.changes["route_plan"] = frozen.to_json()

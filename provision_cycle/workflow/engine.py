@@ -729,14 +729,20 @@ class Engine:
     # Opening and editing cases, declarations, delegations
     # =============================================================================================
     def resolve_route(
-        self, case: Case | Row[Any], *, route: str | None = None, commencement: date | None = None
+        self,
+        case: Case | Row[Any],
+        *,
+        route: str | None = None,
+        commencement: date | None = None,
+        value: Decimal | None = None,
     ) -> RoutePlan:
-        """The route plan for a case as it stands (frozen by the caller at submission)."""
+        """The route plan for a case as it stands (frozen by the caller at submission), or as it would be at
+        ``value`` (a contract's value after a variation)."""
         proposal = Proposal(
             case.authority,
             case.category,
             case.contract_type,
-            case.estimated_value,
+            case.estimated_value if value is None else value,
             case.vat_treatment,
             commencement or case.commencement_date,
             route,
