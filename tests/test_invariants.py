@@ -16,12 +16,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from provision_cycle.audit import verify_chains
+from provision_cycle.core import Core
 from provision_cycle.db import Database
 from provision_cycle.errors import DomainError
 from provision_cycle.models import ApprovalStep, Case, StepStatus
+from provision_cycle.settings import Settings
+from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
 
 from .factories import Clock, hub_people, new_request
@@ -65,23 +68,55 @@ INPUTS = {
 }
 
 
-def test_random_action_sequences_keep_the_invariants(sqlite_template, definitions):
+def _fresh_hub(sqlite_template, definitions) -> tuple[Path, Database, Clock, Core]:
+    """A copy of the migrated template in a directory of its own, with an engine on a controllable clock."""
     governance, workflows = definitions
+    directory = Path(tempfile.mkdtemp())
+    shutil.copy(sqlite_template, directory / "db.sqlite3")
+    url = f"sqlite:///{directory / 'db.sqlite3'}"
+    db, clock = Database(url), Clock()
+    engine = Engine(db, workflows, governance, clock=clock)
+    return directory, db, clock, Core(Settings(database_url=url), db, governance, workflows, engine)
+
+
+def _declare_everyone(engine: Engine, case_id: int, people) -> None:
+    for person in vars(people).values():
+        if person != people.system:  # the scheduler works for no council: it cannot declare
+            engine.declare_interests(case_id, person, has_conflict=False)
+
+
+def _assert_case_consistent(s, workflows, case_id: int) -> Case:
+    """The invariants every case keeps: a state of its workflow, closed exactly when final, an intact audit
+    chain, and one live approval step, at the gate of its state if it is at one."""
+    case = s.get(Case, case_id)
+    definition = workflows.get(case.workflow, case.workflow_version)
+    assert case.state in definition.states
+    assert (case.closed_at is not None) == definition.states[case.state].final
+    report = verify_chains(s)
+    assert report.ok, report.problems
+    live = s.scalars(select(ApprovalStep.gate).where(ApprovalStep.status.in_(StepStatus.live()))).all()
+    gate = definition.gate_at(case.state)
+    assert live == ([gate.name] if gate is not None else [])
+    return case
+
+
+def _drop(directory: Path, db: Database) -> None:
+    db.dispose()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_random_action_sequences_keep_the_invariants(sqlite_template, definitions):
+    _, workflows = definitions
 
     class Procurement(RuleBasedStateMachine):
         @initialize(value=st.sampled_from(["4000", "60000", "99999.99", "100000", "250000", "1200000"]))
         def open_case(self, value):
-            self.dir = Path(tempfile.mkdtemp())
-            shutil.copy(sqlite_template, self.dir / "db.sqlite3")
-            self.db = Database(f"sqlite:///{self.dir / 'db.sqlite3'}")
-            self.clock = Clock()
-            self.engine = Engine(self.db, workflows, governance, clock=self.clock)
+            self.dir, self.db, self.clock, core = _fresh_hub(sqlite_template, definitions)
+            self.engine = core.engine
             self.people = hub_people(self.db)
             self.everyone = [v for v in vars(self.people).values()]
             self.case_id = new_request(self.engine, self.people.requester, value=value)
-            for person in self.everyone:
-                if person != self.people.system:  # the scheduler works for no council: it cannot declare
-                    self.engine.declare_interests(self.case_id, person, has_conflict=False)
+            _declare_everyone(self.engine, self.case_id, self.people)
 
         @rule(trigger=st.sampled_from(TRIGGERS), who=st.integers(0, 12), days=st.integers(0, 20))
         def act(self, trigger, who, days):
@@ -94,31 +129,13 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
 
         @invariant()
         def consistent(self):
-            if not hasattr(self, "db"):
-                return
-            with self.db.reading() as s:
-                case = s.get(Case, self.case_id)
-                definition = workflows.get(case.workflow, case.workflow_version)
-                assert case.state in definition.states
-                assert (case.closed_at is not None) == definition.states[case.state].final
-                report = verify_chains(s)
-                assert report.ok, report.problems
-                live = s.execute(
-                    select(ApprovalStep.gate, func.count())
-                    .where(ApprovalStep.status.in_(StepStatus.live()))
-                    .group_by(ApprovalStep.gate)
-                ).all()
-                assert all(n == 1 for _, n in live)
-                gate = definition.gate_at(case.state)
-                if gate is not None:
-                    assert [g for g, _ in live] == [gate.name]
-                else:
-                    assert live == []
+            if hasattr(self, "db"):
+                with self.db.reading() as s:
+                    _assert_case_consistent(s, workflows, self.case_id)
 
         def teardown(self):
             if hasattr(self, "db"):
-                self.db.dispose()
-                shutil.rmtree(self.dir, ignore_errors=True)
+                _drop(self.dir, self.db)
 
     Procurement.TestCase.settings = settings(
         max_examples=25,
@@ -156,25 +173,17 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
     is recorded, and a change notice is owed only while its variation waits for it."""
     from datetime import date
 
-    from provision_cycle.core import Core
-    from provision_cycle.models import CaseDeadline, Contract
+    from provision_cycle.models import Contract
     from provision_cycle.services.notices import record_notice
-    from provision_cycle.settings import Settings
 
     from .factories import register_contract
 
-    governance, workflows = definitions
+    _, workflows = definitions
 
     class ContractManagement(RuleBasedStateMachine):
         @initialize()
         def load_contract(self):
-            self.dir = Path(tempfile.mkdtemp())
-            shutil.copy(sqlite_template, self.dir / "db.sqlite3")
-            url = f"sqlite:///{self.dir / 'db.sqlite3'}"
-            self.db = Database(url)
-            self.clock = Clock()
-            engine = Engine(self.db, workflows, governance, clock=self.clock)
-            self.core = Core(Settings(database_url=url), self.db, governance, workflows, engine)
+            self.dir, self.db, self.clock, self.core = _fresh_hub(sqlite_template, definitions)
             self.people = hub_people(self.db)
             self.everyone = [v for v in vars(self.people).values()]
             contract = register_contract(
@@ -182,9 +191,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 extension_months_available=12,
             )  # fmt: skip
             self.case_id, self.contract_id = contract.case_id, contract.id
-            for person in self.everyone:
-                if person != self.people.system:
-                    engine.declare_interests(self.case_id, person, has_conflict=False)
+            _declare_everyone(self.core.engine, self.case_id, self.people)
             self.made: tuple[Decimal, date] = (contract.value, contract.end_date)  # what the register may show
 
         def _someone(self, trigger: str, who: int) -> int:
@@ -254,11 +261,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
         def _note_made(self):
             with self.db.reading() as s:
                 case = s.get(Case, self.case_id)
-                notice = s.scalar(
-                    select(CaseDeadline).where(
-                        CaseDeadline.case_id == self.case_id, CaseDeadline.kind == "contract_change_notice"
-                    )
-                )
+                notice = case_deadline(s, self.case_id, "contract_change_notice")
                 contract = s.get(Contract, self.contract_id)
                 if case.state != "change_notice_pending" and (notice is None or notice.met_at is not None):
                     self.made = (contract.value, contract.end_date)  # nothing waits: the register is the truth
@@ -268,32 +271,17 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
             if not hasattr(self, "db"):
                 return
             with self.db.reading() as s:
-                case = s.get(Case, self.case_id)
+                case = _assert_case_consistent(s, workflows, self.case_id)
                 contract = s.get(Contract, self.contract_id)
-                definition = workflows.get(case.workflow, case.workflow_version)
-                assert case.state in definition.states
-                assert (case.closed_at is not None) == definition.states[case.state].final
-                report = verify_chains(s)
-                assert report.ok, report.problems
-                owed = s.scalar(
-                    select(CaseDeadline).where(
-                        CaseDeadline.case_id == self.case_id,
-                        CaseDeadline.kind == "contract_change_notice",
-                        CaseDeadline.met_at.is_(None),
-                    )
-                )
-                if owed is not None:  # a notice is owed only while its variation waits for it
+                owed = case_deadline(s, self.case_id, "contract_change_notice")
+                if owed is not None and owed.met_at is None:  # a notice is owed only while its variation waits
                     assert case.state == "change_notice_pending"
                 if case.state == "change_notice_pending":  # and the register does not show the change yet
                     assert (contract.value, contract.end_date) == self.made
-                live = s.scalars(select(ApprovalStep.gate).where(ApprovalStep.status.in_(StepStatus.live()))).all()
-                gate = definition.gate_at(case.state)
-                assert live == ([gate.name] if gate is not None else [])
 
         def teardown(self):
             if hasattr(self, "db"):
-                self.db.dispose()
-                shutil.rmtree(self.dir, ignore_errors=True)
+                _drop(self.dir, self.db)
 
     ContractManagement.TestCase.settings = settings(
         max_examples=20,
