@@ -100,6 +100,17 @@ def _assert_case_consistent(s, workflows, case_id: int) -> Case:
     return case
 
 
+def _walk(machine: type[RuleBasedStateMachine], *, examples: int) -> None:
+    """Run ``machine`` over ``examples`` random walks of up to 30 steps."""
+    machine.TestCase.settings = settings(
+        max_examples=examples,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    machine.TestCase().runTest()
+
+
 def _drop(directory: Path, db: Database) -> None:
     db.dispose()
     shutil.rmtree(directory, ignore_errors=True)
@@ -137,13 +148,7 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
             if hasattr(self, "db"):
                 _drop(self.dir, self.db)
 
-    Procurement.TestCase.settings = settings(
-        max_examples=25,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    Procurement.TestCase().runTest()
+    _walk(Procurement, examples=25)
 
 
 CONTRACT_TRIGGERS = [
@@ -283,10 +288,4 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
             if hasattr(self, "db"):
                 _drop(self.dir, self.db)
 
-    ContractManagement.TestCase.settings = settings(
-        max_examples=20,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    ContractManagement.TestCase().runTest()
+    _walk(ContractManagement, examples=20)
