@@ -334,7 +334,11 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
             attributes[spec.name] = GovDate(label, validators=required or [Optional()])
         elif spec.type == "boolean":
             attributes[spec.name] = RadioField(
-                label, widget=GovRadioInput(), choices=options([("yes", "Yes"), ("no", "No")]), validators=required
+                label,
+                widget=GovRadioInput(),
+                choices=options([("yes", "Yes"), ("no", "No")]),
+                # Optional() also clears RadioField's own "Not a valid choice" for a question left unanswered.
+                validators=required or [Optional()],
             )
         elif spec.type in ("text", "line"):
             longest = Length(max=spec.max_length, message=f"{spec.label} must be {spec.max_length} characters or fewer")

@@ -113,6 +113,17 @@ def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_not
     assert "Variation approved; to be made after its change notice → Live" in page  # in its history
 
 
+def test_an_optional_yes_or_no_question_may_be_left_unanswered(core, db, browser, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    case_url = f"/cases/{contract.case_id}"
+    ended = {"version": _version(db, contract.case_id), "terminated_on": _day(clock.today), "reason": "Merged"}
+    browser(people.contract_manager).post(f"{case_url}/actions/terminate", ended)  # "ended for breach?" unanswered
+    with db.reading() as session:
+        case = session.get(Case, contract.case_id)
+        assert case.state == "terminated" and "ended_for_breach" not in case.details
+
+
 def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
     people = hub_people(db)
     contract = register_contract(core, people, value="80000", ends=date(2027, 3, 31), extension_months_available=12)
