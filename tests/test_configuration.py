@@ -123,6 +123,10 @@ def _award_inputs(definition: dict) -> dict:
             "workflows/procurement.v1.yaml: transitions[12].inputs.award_value.max_length: max_length is for a text input",
         ),
         (
+            lambda d: d["states"]["award_approval"]["approved"][1].update({"effects": ["open_champagne"]}),
+            "workflows/procurement.v1.yaml: states.award_approval.approved[1].effects: unknown effect 'open_champagne'",
+        ),
+        (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
             "workflows/procurement.v1.yaml: transitions[12].inputs.supplier_name.max_length: max_length is for a text input",
         ),

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from transitions import Machine
 
@@ -331,20 +331,29 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
     )
 
 
-def _destinations(node: Node) -> list[tuple[str, tuple[str, ...]]]:
-    """``approved: state`` or ``approved: [{dest: a, when: [p]}, {dest: b}]``, the last without ``when``."""
+class _Destination(NamedTuple):
+    dest: str
+    when: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()  # what going this way does, besides the gate's own ``approve_effects``
+
+
+def _destinations(node: Node) -> list[_Destination]:
+    """``approved: state`` or ``approved: [{dest: a, when: [p], effects: [e]}, {dest: b}]``, the last without
+    ``when``."""
     if isinstance(node.value, str):
-        return [(node.value, ())]
+        return [_Destination(node.value)]
     options = []
     for item in node.items():
         if isinstance(item.value, str):
-            options.append((item.value, ()))
+            options.append(_Destination(item.value))
         elif item.is_mapping():
-            item.reject_unknown("dest", "when")
+            item.reject_unknown("dest", "when", "effects")
             when = tuple(item.text_list("when", ()))
             _check_names(item.get("when", ()), when, rules.PREDICATES, "condition")
-            options.append((item.text("dest"), when))
-    if options and options[-1][1]:
+            effects = tuple(item.text_list("effects", ()))
+            _check_names(item.get("effects", ()), effects, rules.EFFECTS, "effect")
+            options.append(_Destination(item.text("dest"), when, effects))
+    if options and options[-1].when:
         node.error("the last destination must have no 'when', so that a case always has somewhere to go")
     return options
 
@@ -359,7 +368,7 @@ def _gate_transitions(node: Node, state: StateDef) -> list[TransitionDef]:
         ("rejected", "reject", Outcome.REJECT, "Reject"),
         ("returned", "return", Outcome.RETURN, "Return for rework"),
     ):
-        for dest, when in _destinations(node.get(key)):
+        for dest, when, effects in _destinations(node.get(key)):
             out.append(
                 TransitionDef(
                     trigger=trigger,
@@ -368,7 +377,7 @@ def _gate_transitions(node: Node, state: StateDef) -> list[TransitionDef]:
                     label=label,
                     when=when,
                     guards=state.gate.approve_guards if outcome is Outcome.APPROVE else (),
-                    effects=state.gate.approve_effects if outcome is Outcome.APPROVE else (),
+                    effects=(state.gate.approve_effects if outcome is Outcome.APPROVE else ()) + effects,
                     reason_required=outcome is not Outcome.APPROVE,
                     decision=outcome,
                     where=where,

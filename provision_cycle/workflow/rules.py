@@ -466,13 +466,10 @@ def route_renewal(ctx: ActionContext) -> None:
 
 
 @effect
-def apply_variation_or_owe_notice(ctx: ActionContext) -> None:
-    """An approved variation changes the contract at once, unless it needs a contract change notice: then the
-    notice is owed first (PA23 s75(1)), and ``make_variation`` makes the change once it is out."""
-    if ctx.details.get("change_notice_required"):
-        ctx.raise_deadline(statutory.contract_change_notice(ctx.today), again=True)
-    else:
-        apply_variation(ctx)
+def owe_change_notice(ctx: ActionContext) -> None:
+    """An approved variation that needs a contract change notice owes it before it is made (PA23 s75(1)):
+    ``make_variation`` makes the change once the notice is out."""
+    ctx.raise_deadline(statutory.contract_change_notice(ctx.today), again=True)
 
 
 @effect
