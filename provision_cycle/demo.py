@@ -86,6 +86,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     _register(core, people, rng, contracts)
     _kpis(core)
     _variation_waiting_for_its_notice(core, people)
+    _variation_for_the_executive(core, people)
     payments = _spend(core, people, rng)
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
@@ -427,6 +428,31 @@ def _variation_waiting_for_its_notice(core: Core, people: dict) -> None:
     _approve_gate(core, people, contract.case_id)
 
 
+def _variation_for_the_executive(core: Core, people: dict) -> None:
+    """One CDC contract with a variation that adds enough to be a key decision: its officers have approved
+    it, and it waits for the Executive, on the forward plan since ten days ago (18 days still to run)."""
+    today = core.engine.today()
+    with core.db.reading() as session:
+        contract = session.scalars(
+            select(Contract)
+            .join(Case, Case.id == Contract.case_id)
+            .where(Case.state == "live", Contract.authority == "CDC", Contract.end_date > today + timedelta(days=180))
+            .order_by(Contract.id)
+        ).first()
+    if contract is None:  # a demo of one contract has none
+        return
+    inputs = {
+        "variation_description": "The service takes on the district's second waste depot",
+        "new_value": f"{contract.value + 150000:.2f}",
+        "new_end_date": contract.end_date.isoformat(),
+    }
+    manager = contract.contract_manager_id
+    core.engine.act(ActionRequest(contract.case_id, "propose_variation", manager, inputs=inputs))
+    published = {"forward_plan_published_on": (today - timedelta(days=10)).isoformat()}
+    core.engine.act(ActionRequest(contract.case_id, "record_forward_plan", manager, inputs=published))
+    _approve_gate(core, people, contract.case_id)
+
+
 def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
     org = core.governance.organisation
     today = core.engine.today()
@@ -446,9 +472,10 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                 # termination notice (30 days beginning with the end date) falls due this week
                 end, start = today - timedelta(days=25), today - timedelta(days=400)
                 value, contract_type = Decimal(420000), "services"
-            if index == 1:  # let under the Act this year: a variation of it waits for its change notice
+            if index == 1:  # let under the Act this year: a variation of it waits for its change notice (OCC's:
+                # for CDC the variation would be a key decision, which the next demo contract shows)
                 start, end = today - timedelta(days=200), today + timedelta(days=530)
-                value, contract_type = Decimal(900000), "services"
+                value, contract_type, authority = Decimal(900000), "services", "OCC"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
             import_contract(

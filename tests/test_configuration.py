@@ -71,6 +71,10 @@ def test_shipped_configuration_is_valid():
             lambda d: d.update({"approvals": [a for a in d["approvals"] if a["gate"] != "award_approval"]}),
             "config/governance/occ.yaml: no approval rule for gate 'award_approval'",
         ),
+        (
+            lambda d: d["key_decision"].update({"variation_increase_over": -5}),
+            "config/governance/occ.yaml: key_decision.variation_increase_over: expected pounds and pence no less than 0",
+        ),
     ],
 )
 def test_invalid_governance_is_refused_with_file_item_and_problem(tree, change, expected):
@@ -125,6 +129,11 @@ def _award_inputs(definition: dict) -> dict:
         (
             lambda d: d["states"]["award_approval"]["approved"][1].update({"effects": ["open_champagne"]}),
             "workflows/procurement.v1.yaml: states.award_approval.approved[1].effects: unknown effect 'open_champagne'",
+        ),
+        (
+            lambda d: d["states"]["executive_decision"].update({"applies_when": "full_moon"}),
+            "workflows/procurement.v1.yaml: states.executive_decision.applies_when: expected one of key_decision, "
+            "variation_key_decision, found 'full_moon'",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),

@@ -95,6 +95,35 @@ def test_key_decision_thresholds_add_the_executive_gate(governance, authority, v
         assert "28 days on the forward plan" in plan.gates["executive_decision"][0].reason
 
 
+@pytest.mark.parametrize(
+    ("authority", "value", "new_value", "key"),
+    [
+        ("CDC", "400000", "450000.00", False),  # adds 50,000: CDC's revenue figure is "over 50,000"
+        ("CDC", "400000", "450000.01", True),
+        ("CDC", "2000000", "2000000", False),  # a contract that was a key decision: its variation need not be
+        ("CDC", "700000", "600000", False),  # a saving is not spending more
+        ("OCC", "400000", "1400000.00", False),  # OCC sets no figure of its own: its contract one, 1,000,000
+        ("OCC", "400000", "1400000.01", True),
+        ("JOINT", "100000", "200000", True),  # joint: CDC's figure is passed, OCC's is not
+    ],
+)
+def test_a_variation_adding_more_than_the_key_decision_figure_is_one(governance, authority, value, new_value, key):
+    found = governance.variation_key_decisions(authority, Decimal(value), Decimal(new_value))
+    assert bool(found) is key
+    if key:
+        code = "CDC" if authority != "OCC" else "OCC"
+        assert list(found) == [code]
+        added = Decimal(new_value) - Decimal(value)
+        assert f"the variation adds {added:,.2f} to the contract's value" in found[code]
+        steps = governance.key_decision_steps(
+            Proposal(authority, "ict", "services", Decimal(new_value), "standard", date(2026, 3, 2), None),
+            "executive_decision",
+            found,
+        )
+        assert [(s.role, s.authority) for s in steps] == [("executive_member", code)]
+        assert steps[0].reason.endswith(found[code])
+
+
 # --- statutory layer --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("commencement", "threshold"),

@@ -161,6 +161,7 @@ CONTRACT_TRIGGERS = [
     "return",
     "make_variation",
     "withdraw_variation",
+    "record_forward_plan",
     "record_supplier_breach",
     "open_renewal_decision",
     "propose_extension",
@@ -169,14 +170,17 @@ CONTRACT_TRIGGERS = [
     "expire",
     "terminate",
 ]
-# Variations within s75's limits, one that needs a change notice, and one that also needs a director.
-NEW_VALUES = ["510000", "650000", "1200000"]
+# Variations within s75's limits, one that needs a change notice, one that also needs a director, and one
+# that adds so much that it is a key decision (the Executive's, after 28 days on the forward plan).
+NEW_VALUES = ["510000", "650000", "1200000", "1600000"]
+# The contract workflow's states in which a variation is before its approvers: the register must not move.
+VARIATION_DECIDING = ("variation_gate", "variation_executive_decision", "change_notice_pending")
 
 
 def test_random_contract_management_keeps_the_invariants(sqlite_template, definitions):
     """On a public contract: a change that needed a change notice is never in the register before the notice
     is recorded, and a change notice is owed only while its variation waits for it."""
-    from datetime import date
+    from datetime import date, timedelta
 
     from provision_cycle.models import Contract
     from provision_cycle.services.notices import record_notice
@@ -211,7 +215,11 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                         ApprovalStep.case_id == self.case_id, ApprovalStep.status == StepStatus.OPEN
                     )
                 )
-            holders = {"head_of_category": self.people.head, "director": self.people.director}
+            holders = {
+                "head_of_category": self.people.head,
+                "director": self.people.director,
+                "executive_member": self.people.executive,
+            }
             return holders.get(role, self.people.manager)
 
         @rule(
@@ -230,6 +238,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 },
                 "complete_review": {"review_outcome": "Fine"},
                 "record_supplier_breach": {"breach_description": "Late", "breach_applies_from": today.isoformat()},
+                "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
                 "propose_extension": {"extend_to": "2027-06-30"},
                 "terminate": {"terminated_on": today.isoformat()},
             }.get(trigger, {})  # fmt: skip
@@ -247,8 +256,21 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
             with contextlib.suppress(DomainError):
                 manager = self.people.contract_manager
                 self.core.engine.act(ActionRequest(self.case_id, "propose_variation", manager, inputs=inputs))
-                for _ in range(2):
+                for _ in range(3):
                     self.core.engine.act(ActionRequest(self.case_id, "approve", self._someone("approve", 0)))
+            self._note_made()
+
+        @rule(ago=st.integers(0, 40), decision=st.sampled_from(["approve", "reject", "return"]))
+        def forward_plan_and_decide(self, ago, decision):
+            """A key decision's forward plan entry recorded (``ago`` days back), then the Executive's decision."""
+            published = (self.clock.today - timedelta(days=ago)).isoformat()
+            with contextlib.suppress(DomainError):
+                self.core.engine.act(ActionRequest(
+                    self.case_id, "record_forward_plan", self.people.contract_manager,
+                    inputs={"forward_plan_published_on": published},
+                ))  # fmt: skip
+            with contextlib.suppress(DomainError):
+                self.core.engine.act(ActionRequest(self.case_id, decision, self.people.executive, reason="Because"))
             self._note_made()
 
         @rule(who=st.integers(0, 16), wait=st.integers(0, 14))
@@ -268,7 +290,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 case = s.get(Case, self.case_id)
                 notice = case_deadline(s, self.case_id, "contract_change_notice")
                 contract = s.get(Contract, self.contract_id)
-                if case.state != "change_notice_pending" and (notice is None or notice.met_at is not None):
+                if case.state not in VARIATION_DECIDING and (notice is None or notice.met_at is not None):
                     self.made = (contract.value, contract.end_date)  # nothing waits: the register is the truth
 
         @invariant()
@@ -281,8 +303,11 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 owed = case_deadline(s, self.case_id, "contract_change_notice")
                 if owed is not None and owed.met_at is None:  # a notice is owed only while its variation waits
                     assert case.state == "change_notice_pending"
-                if case.state == "change_notice_pending":  # and the register does not show the change yet
+                if case.state in VARIATION_DECIDING:  # and the register does not show the change yet
                     assert (contract.value, contract.end_date) == self.made
+                plan = case_deadline(s, self.case_id, "forward_plan")
+                if plan is not None and plan.met_at is None:  # a key decision is on the forward plan only
+                    assert case.state in ("variation_gate", "variation_executive_decision")  # while it is to be taken
 
         def teardown(self):
             if hasattr(self, "db"):

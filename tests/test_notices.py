@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from provision_cycle.audit import verify_chains
 from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage, Task
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage, Task, TaskStatus
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from provision_cycle.services.notices import record_notice
 from provision_cycle.services.tasks import complete_task
@@ -25,6 +25,7 @@ from .factories import (
     award_open_procedure,
     contract_from_open_procedure,
     create_user,
+    declare,
     hub_people,
     register_contract,
 )
@@ -386,6 +387,86 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
         "(unchanged). A contract change notice is needed before it is made: value changes by 140.0%"
     )
     assert {m.recipient_id for m in asked} >= {people.head, people.director} and all(said in m.body for m in asked)
+
+
+def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_executive(core, db, clock, schedule):
+    """CDC: spending over 50,000 more is a key decision: 28 days on the forward plan, then the Executive."""
+    from provision_cycle.models import ApprovalStep
+
+    people = hub_people(db, "CDC")
+    contract = register_contract(core, people, value="400000", ends=date(2027, 6, 30), authority="CDC")
+    case_id = contract.case_id
+
+    def propose(value: str) -> None:
+        inputs = {"variation_description": "More depots", "new_value": value, "new_end_date": "2027-06-30"}
+        act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+
+    def executive_steps() -> list:
+        with db.reading() as session:
+            return session.scalars(
+                select(ApprovalStep).where(ApprovalStep.case_id == case_id, ApprovalStep.gate == "executive_decision")
+            ).all()
+
+    propose("480000")  # adds 80,000
+    # Published on the forward plan while the officers sign it off, so that the 28 days run meanwhile.
+    published = clock.today
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": published.isoformat()})  # fmt: skip
+    assert approve_gate(core.engine, case_id, [people.head]).to_state == "variation_executive_decision"
+    [step] = executive_steps()
+    assert step.role == "executive_member" and "the variation adds 80,000.00 to the contract's value" in step.reason
+    declare(core.engine, case_id, people.executive)
+    with pytest.raises(GuardFailed, match="cannot be taken before"):
+        act(core.engine, case_id, "approve", people.executive)
+    assert _contract_now(db, contract) == ("variation_executive_decision", Decimal("400000"), date(2027, 6, 30))
+    with db.reading() as session:
+        asked = session.scalar(
+            select(OutboxMessage.body).where(
+                OutboxMessage.kind == "approval_needed", OutboxMessage.recipient_id == people.executive
+            )
+        )
+    assert "It is a key decision for CDC: the variation adds 80,000.00" in asked
+
+    clock.set(published + timedelta(days=28))
+    act(core.engine, case_id, "approve", people.executive)
+    # A loaded contract let under PCR 2015 owes no change notice: the change is made on the Executive's word.
+    assert _contract_now(db, contract) == ("live", Decimal("480000"), date(2027, 6, 30))
+    assert _deadline(db, case_id, "forward_plan").met_at is not None
+
+    # The next key decision needs its own forward plan entry: the last one's does not count.
+    propose("560000")
+    approve_gate(core.engine, case_id, [people.head])
+    with pytest.raises(GuardFailed, match="forward plan entry recorded first"):
+        act(core.engine, case_id, "approve", people.executive)
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
+    remind_deadlines(core, schedule, clock.today + timedelta(days=21))  # its reminder is raised (7 days ahead)...
+    act(core.engine, case_id, "reject", people.executive, reason="Re-tender instead")
+    # ...and goes with the decision it reminded of.
+    assert _contract_now(db, contract) == ("live", Decimal("480000"), date(2027, 6, 30))
+    assert _deadline(db, case_id, "forward_plan") is None
+    with db.reading() as session:
+        reminder = session.scalars(
+            select(Task).where(Task.case_id == case_id, Task.kind.contains("forward_plan"))
+        ).one()
+    assert (reminder.status, reminder.outcome) == (TaskStatus.DONE, "withdrawn")
+
+    # A smaller change is the officers' alone, and the Executive's step is not in its route.
+    propose("500000")
+    assert approve_gate(core.engine, case_id, [people.head]).to_state == "live"
+    assert _contract_now(db, contract) == ("live", Decimal("500000"), date(2027, 6, 30))
+    with pytest.raises(InvalidAction):
+        act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+            inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
+    with db.reading() as session:
+        events = session.scalars(
+            select(AuditEvent.data).where(AuditEvent.case_id == case_id, AuditEvent.action == "propose_variation")
+        ).all()
+    assert [e["key_decision"].split(":")[0] for e in events] == [
+        "key decision for CDC", "key decision for CDC", "not a key decision"
+    ]  # fmt: skip
+    with db.reading() as session:
+        assert verify_chains(session).ok
 
 
 def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db, clock):

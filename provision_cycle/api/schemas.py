@@ -240,6 +240,10 @@ class ProposalOut(BaseModel):
     change_notice_needed: bool
     change_notice: str = Field(description="Why a contract change notice is or is not needed (PA23 s75)")
     voluntary_standstill: bool
+    key_decision: str = Field(
+        description="Why the variation is a key decision, which the Executive takes after 28 days on the forward "
+        "plan; empty when it is not one"
+    )
 
 
 class LinkedCases(BaseModel):

@@ -247,6 +247,7 @@ def _proposal_out(proposal: reading.ContractProposal | None) -> s.ProposalOut | 
         change_notice_needed=proposal.change_notice_needed,
         change_notice=proposal.change_notice,
         voluntary_standstill=proposal.voluntary_standstill,
+        key_decision=proposal.key_decision,
     )
 
 

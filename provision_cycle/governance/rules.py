@@ -68,6 +68,9 @@ class ApprovalRule:
 class KeyDecisionRule:
     contract_value_over: Decimal
     forward_plan_days: int
+    # A variation that adds more than this to a contract's value is a key decision of its own, whatever the
+    # contract's value was when it was awarded (by default the same figure as for a contract).
+    variation_increase_over: Decimal
 
 
 @dataclass(frozen=True)
@@ -192,10 +195,27 @@ class Governance:
                 )
         return found
 
+    def variation_key_decisions(self, authority: str, value: Decimal, new_value: Decimal) -> dict[str, str]:
+        """For each authority for which varying a contract from ``value`` to ``new_value`` is a key decision,
+        the reason why: it adds more than the authority's figure to what the council will spend."""
+        found = {}
+        increase = new_value - value
+        for code in self.organisation.authorities_of(authority):
+            rule = self.rules[code].key_decision
+            if increase > rule.variation_increase_over:
+                found[code] = (
+                    f"key decision for {code}: the variation adds {increase:,.2f} to the contract's value, over "
+                    f"{rule.variation_increase_over:,.2f}, so it needs {rule.forward_plan_days} days on the "
+                    "forward plan"
+                )
+        return found
+
     def resolve(self, proposal: Proposal, gates: list[str], *, conditional: dict[str, str] | None = None) -> RoutePlan:
         """Resolve the route and the approvers for ``gates``.
 
-        ``conditional`` maps a gate to the condition that makes it apply (for now only ``key_decision``).
+        ``conditional`` maps a gate to the condition that makes it apply. A ``key_decision`` gate is resolved
+        here when the case is one; a ``variation_key_decision`` gate only when a variation is proposed that is
+        one (``key_decision_steps``), so it is left out here.
         """
         org = self.organisation
         if not org.is_authority_choice(proposal.authority):
@@ -234,12 +254,17 @@ class Governance:
             key_decision_reason="; ".join(key_decisions.values()) or "not a key decision",
         )
         for gate in gates:
-            if (conditional or {}).get(gate) == "key_decision":
+            condition = (conditional or {}).get(gate)
+            if condition == "key_decision":
                 if key_decisions:
                     plan.gates[gate] = self._steps_for(proposal, category.pillar, gate, key_decisions)
-            else:
+            elif condition is None:
                 plan.gates[gate] = self._steps_for(proposal, category.pillar, gate)
         return plan
+
+    def key_decision_steps(self, proposal: Proposal, gate: str, reasons: dict[str, str]) -> list[PlannedStep]:
+        """The steps of a key decision's gate, for the authorities ``reasons`` names, each for its reason."""
+        return self._steps_for(proposal, self.organisation.categories[proposal.category].pillar, gate, reasons)
 
     def _steps_for(
         self, proposal: Proposal, pillar: str, gate: str, reasons: dict[str, str] | None = None
@@ -344,10 +369,16 @@ def _load_authority_rules(
         root.get("authority").error(f"expected '{code}', the authority that names this file")
 
     kd = root.get("key_decision")
-    key_decision = KeyDecisionRule(Decimal(0), 28)
+    key_decision = KeyDecisionRule(Decimal(0), 28, Decimal(0))
     if kd.is_mapping():
-        kd.reject_unknown("contract_value_over", "forward_plan_days")
-        key_decision = KeyDecisionRule(kd.money("contract_value_over"), kd.integer("forward_plan_days", 28, minimum=28))
+        kd.reject_unknown("contract_value_over", "forward_plan_days", "variation_increase_over")
+        contract_value_over = kd.money("contract_value_over")
+        variation_increase_over = kd.money("variation_increase_over", None)
+        key_decision = KeyDecisionRule(
+            contract_value_over,
+            kd.integer("forward_plan_days", 28, minimum=28),
+            contract_value_over if variation_increase_over is None else variation_increase_over,
+        )
 
     bands: list[Band] = []
     for node in root.get("bands").items():

@@ -67,7 +67,15 @@ from .config import Schedule
 log = logging.getLogger(__name__)
 
 # Contract states in which the renewal decision is still to be taken (later states have taken it).
-RENEWAL_PENDING = ("mobilisation", "live", "extended", "under_review", "variation_gate", "change_notice_pending")
+RENEWAL_PENDING = (
+    "mobilisation",
+    "live",
+    "extended",
+    "under_review",
+    "variation_gate",
+    "variation_executive_decision",
+    "change_notice_pending",
+)
 # States from which a contract expires on its end date through the workflow's ``expire`` action.
 EXPIRABLE = ("live", "extended", "change_notice_pending", "renewal_decision", "recommissioning", "expiring")
 

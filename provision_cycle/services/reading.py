@@ -284,10 +284,16 @@ class ContractProposal:
     change_notice: str = ""  # whether the change needs a contract change notice, and why
     change_notice_needed: bool = False
     voluntary_standstill: bool = False
+    key_decision: str = ""  # why a variation is a key decision, which the Executive takes; "" when it is not
 
 
 # The contract workflow's states in which a proposal is before its gate, or approved and waiting.
-PROPOSAL_STATES = {"variation_gate": "variation", "change_notice_pending": "variation", "renewal_gate": "renewal"}
+PROPOSAL_STATES = {
+    "variation_gate": "variation",
+    "variation_executive_decision": "variation",
+    "change_notice_pending": "variation",
+    "renewal_gate": "renewal",
+}
 
 
 def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal | None:
@@ -305,6 +311,7 @@ def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal
             change_notice=details.get("change_notice_basis", "").removeprefix("no contract change notice: "),
             change_notice_needed=bool(details.get("change_notice_required")),
             voluntary_standstill=bool(details.get("voluntary_standstill")),
+            key_decision=details.get("variation_key_decision", ""),
         )
     if kind == "renewal":
         proposal = details.get("renewal_proposal", "exit")

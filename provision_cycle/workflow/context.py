@@ -202,6 +202,19 @@ class ActionContext:
         self.changes["route_plan"] = frozen.to_json()
         self.audit_data["approvers"] = [step.reason for step in steps]
 
+    def route_key_decision(self, gate: str, reasons: dict[str, str], *, value: Decimal) -> None:
+        """Resolve ``gate`` (the Executive's) into the case's frozen route for the authorities whose key
+        decision this is, each for its reason, at ``value``; with no reasons the gate is left out of the route
+        (it will not be entered: its state ``applies_when`` the key decision)."""
+        frozen = RoutePlan.from_json(self.value("route_plan"))
+        if reasons:
+            proposal = self.engine.proposal_of(self.case, value=value)
+            frozen.gates[gate] = self.engine.governance.key_decision_steps(proposal, gate, reasons)
+        else:
+            frozen.gates.pop(gate, None)
+        self.changes["route_plan"] = frozen.to_json()
+        self.audit_data["key_decision"] = "; ".join(reasons.values()) or "not a key decision"
+
     def open_linked_case(self, stage: str, **overrides) -> int:
         """Open the case this one leads to (its parent is this case), carrying over what the request said."""
         case = self.case

@@ -30,7 +30,7 @@ PSEUDO_ACTORS = {
     "case_team": "the category team of the case's pillar and authority",
     "system": "the scheduler",
 }
-CONDITIONAL_GATES = ("key_decision",)
+CONDITIONAL_GATES = ("key_decision", "variation_key_decision")
 # Generated for every gate state (see _gate_transitions); a workflow file may not declare them itself.
 GATE_TRIGGERS = (*(outcome.value for outcome in Outcome), "provide_info")
 FILE_PATTERN = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")

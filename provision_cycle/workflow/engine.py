@@ -738,7 +738,22 @@ class Engine:
     ) -> RoutePlan:
         """The route plan for a case as it stands (frozen by the caller at submission), or as it would be at
         ``value`` (a contract's value after a variation)."""
-        proposal = Proposal(
+        proposal = self.proposal_of(case, route=route, commencement=commencement, value=value)
+        try:
+            return self._resolve(proposal, self.workflows.get(case.workflow, case.workflow_version))
+        except GovernanceError as exc:
+            raise InvalidInput({"route": str(exc)}) from exc
+
+    @staticmethod
+    def proposal_of(
+        case: Case | Row[Any],
+        *,
+        route: str | None = None,
+        commencement: date | None = None,
+        value: Decimal | None = None,
+    ) -> Proposal:
+        """What governance needs to know of a case (at ``value``, if given) to place it."""
+        return Proposal(
             case.authority,
             case.category,
             case.contract_type,
@@ -747,10 +762,6 @@ class Engine:
             commencement or case.commencement_date,
             route,
         )
-        try:
-            return self._resolve(proposal, self.workflows.get(case.workflow, case.workflow_version))
-        except GovernanceError as exc:
-            raise InvalidInput({"route": str(exc)}) from exc
 
     def preview_route(self, proposal: Proposal, stage: str = "procurement") -> RoutePlan:
         """The route plan a hypothetical case would get, without saving anything."""

@@ -110,6 +110,12 @@ def change_notice_owed(ctx: ActionContext) -> bool:
 
 
 @predicate
+def variation_key_decision(ctx: ActionContext) -> bool:
+    """The variation under way adds enough to the contract's value to be a key decision (see route_variation)."""
+    return bool(ctx.details.get("variation_key_decision"))
+
+
+@predicate
 def extension_proposed(ctx: ActionContext) -> bool:
     return ctx.details.get("renewal_proposal") == "extend"
 
@@ -147,7 +153,7 @@ def route_justified(ctx: ActionContext) -> str | None:
 @guard
 def forward_plan_period_passed(ctx: ActionContext) -> str | None:
     deadline = ctx.deadline("forward_plan")
-    if deadline is None:
+    if deadline is None or deadline.met_at is not None:  # met: that was an earlier key decision on the case
         return "A key decision needs its forward plan entry recorded first (28 days' notice)"
     if ctx.today < deadline.due_on:
         return (
@@ -350,7 +356,15 @@ def freeze_route(ctx: ActionContext) -> None:
 
 @effect
 def forward_plan_deadline(ctx: ActionContext) -> None:
-    ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"]))
+    # again: a contract's second key-decision variation goes on the forward plan afresh.
+    ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"]), again=True)
+
+
+@effect
+def drop_forward_plan(ctx: ActionContext) -> None:
+    """The key decision will not be taken (the variation was turned down or sent back): its date, and the
+    reminder of it, go."""
+    ctx.withdraw_deadline("forward_plan")
 
 
 @effect
@@ -433,11 +447,16 @@ def assess_change_notice(ctx: ActionContext) -> None:
 @effect
 def route_variation(ctx: ActionContext) -> None:
     """A variation's approvers are those for the contract's value after it (or before, if it falls): a change
-    that takes a contract into a higher band is approved at that band's level. Their emails say what changes."""
+    that takes a contract into a higher band is approved at that band's level; one that adds more than a
+    council's key-decision figure goes to its Executive too. Their emails say what changes."""
     contract = ctx.contract()
     assert contract is not None
     new_value, new_end = ctx.inputs["new_value"], ctx.inputs["new_end_date"]
     ctx.reroute_gate("variation_gate", value=max(contract.value, new_value))
+    # Set for every variation, so that an earlier one's answer never carries over.
+    key_decisions = ctx.engine.governance.variation_key_decisions(ctx.case.authority, contract.value, new_value)
+    ctx.details["variation_key_decision"] = "; ".join(key_decisions.values())
+    ctx.route_key_decision("executive_decision", key_decisions, value=new_value)
     notice = (
         f"A contract change notice is needed before it is made: {ctx.details['change_notice_basis']}."
         if ctx.details.get("change_notice_required")
@@ -447,6 +466,7 @@ def route_variation(ctx: ActionContext) -> None:
         f"Proposed variation: {ctx.inputs['variation_description'].rstrip('.')}. "
         f"Value {contract.value:,.2f} to {new_value:,.2f} excluding VAT; "
         f"end date {_changed_day(contract.end_date, new_end)}. {notice}"
+        + (f" It is a {ctx.details['variation_key_decision']}." if key_decisions else "")
     )
 
 

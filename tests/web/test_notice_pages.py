@@ -113,6 +113,39 @@ def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_not
     assert "Variation approved; to be made after its change notice → Live" in page  # in its history
 
 
+def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive(core, db, browser, clock):
+    people = hub_people(db, "CDC")
+    contract = register_contract(core, people, value="400000", ends=date(2027, 6, 30), authority="CDC")
+    case_url = f"/cases/{contract.case_id}"
+    manager = browser(people.contract_manager)
+    proposal = {"variation_description": "Two more depots", "new_value": "480000", "new_end_date": ["30", "6", "2027"]}
+    # The optional standstill question left unanswered (it needs no change notice: PCR 2015).
+    manager.post(f"{case_url}/actions/propose_variation", {"version": _version(db, contract.case_id), **proposal})
+    page = manager.get(case_url).text
+    assert "Yes, for the Executive: key decision for CDC: the variation adds 80,000.00" in page
+    # The entry goes on the forward plan while the officers sign the variation off.
+    record = f"{case_url}/actions/record_forward_plan"
+    assert f'href="{record}"' in page
+    manager.post(record, {"version": _version(db, contract.case_id), "forward_plan_published_on": _day(clock.today)})
+
+    head = browser(people.head)
+    assert "Yes, for the Executive: key decision for CDC" in head.get(f"/approvals/cases/{contract.case_id}").text
+    head.post(f"/approvals/cases/{contract.case_id}", {"has_conflict": "no", "outcome": "approve"})
+    executive = browser(people.executive)
+    page = executive.get(f"/approvals/cases/{contract.case_id}").text
+    assert "Two more depots" in page and "£400,000.00 to £480,000.00" in page
+    refused = executive.post(
+        f"/approvals/cases/{contract.case_id}", {"has_conflict": "no", "outcome": "approve"}, status=400
+    )
+    assert "A key decision cannot be taken before" in refused.text
+    clock.advance(days=28)
+    executive.post(f"/approvals/cases/{contract.case_id}", {"has_conflict": "no", "outcome": "approve"})
+    with db.reading() as session:
+        assert session.get(Contract, contract.id).value == Decimal("480000")
+    page = manager.get(case_url).text
+    assert "Executive decision on the variation (key decision) → Live" in page  # in its history
+
+
 def test_an_optional_yes_or_no_question_may_be_left_unanswered(core, db, browser, clock):
     people = hub_people(db)
     contract = _public_contract(core, people)
