@@ -33,6 +33,7 @@ import psycopg
 from sqlalchemy import func, select, text
 
 from provision_cycle.core import build_core
+from provision_cycle.governance import statutory
 from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import Task
 from provision_cycle.scheduling.config import LeadTimes
@@ -160,7 +161,9 @@ def expected_reviews(count: int, schedule) -> int:
     for _, end, value, _, _ in _rows(count):
         start = end - timedelta(days=1095)  # as load() writes it
         total += falls_due(start, review_every(schedule, Decimal(value), "medium"))
-        total += value > schedule.kpi_value_over and falls_due(start, schedule.kpi_every_months)
+        # load() writes every contract as a standard-rated services contract under the Act.
+        kpis = statutory.kpis_required(True, Decimal(value), "standard", "services")
+        total += kpis and falls_due(start, schedule.kpi_every_months)
     return total
 
 

@@ -14,6 +14,7 @@ from provision_cycle.scheduling.sweeps import raise_reviews
 from provision_cycle.services.performance import (
     Rating,
     assessments_of,
+    contracts_owing_kpis,
     kpis_of,
     kpis_required,
     record_assessment,
@@ -268,6 +269,7 @@ def test_a_big_contract_is_not_signed_before_its_kpis_are_set(core, db, clock):
             (n, name, target) for n, (name, target) in enumerate(KPIS, start=1)
         ]
         assert kpis_required(session, contract)[0]
+        assert contracts_owing_kpis(session, [contract]) == {contract.id}  # the scheduler's test, the same
         assert session.get(Case, case_id).details["kpis"][0] == list(KPIS[0])
 
 
@@ -290,6 +292,7 @@ def test_a_council_may_record_why_a_contract_has_no_kpis(core, db, clock):
     with db.reading() as session:
         contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
         required, why = kpis_required(session, contract)
+        assert contracts_owing_kpis(session, [contract]) == set()  # so the scheduler asks for no assessment
     assert (
         not required
         and why == "its performance could not be assessed by KPIs: A one-off delivery: nothing to measure over time"

@@ -211,6 +211,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     (tmp_path / "schedule.yaml").write_text(
         "sweeps:\n  raise_renewal_tasks: {every_minutes: 0}\n  tidy_up: {every_minutes: 5}\n"
         "renewal_lead_times:\n  - {value_over: 100, months_before: [3, banana]}\n"
+        "kpi_assessment: {value_over: 1000000, every_months: 18}\n"
     )
     with pytest.raises(ConfigError) as error:
         load_schedule(tmp_path, {"cnc"})
@@ -219,6 +220,8 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     assert "sweeps.tidy_up: unknown sweep" in problems
     assert "renewal_lead_times[0].months_before: expected a list of whole months" in problems
     assert "must end with a row for every pillar with value_over: 0" in problems
+    assert "kpi_assessment.value_over: the Act says which contracts have their KPIs assessed" in problems
+    assert "kpi_assessment.every_months: must be at most 12 (PA23 s71" in problems
 
 
 def test_the_sweep_is_incremental_but_sees_contracts_added_since(core, db, clock, schedule):
@@ -385,16 +388,16 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
             return {(t.contract_id, t.kind, t.due_on) for t in session.scalars(select(Task))}
 
     # 2 March 2026, first run: what falls due in the next 14 days. High risk and over 1m: quarterly from the
-    # start; the rest yearly; over 5m a yearly KPI assessment as well.
+    # start; the rest yearly. (The big one was let under PCR 2015, so it owes no yearly KPI assessment: see
+    # test_kpi_assessments_are_raised_for_the_contracts_the_act_asks_them_of.)
     assert raise_reviews(core, schedule, clock.today).changed == 1
     assert due() == {(big, "contract_review", date(2026, 3, 10))}
     clock.set(date(2026, 5, 28))  # the scheduler was down for a while: what came due meanwhile, once
-    assert raise_reviews(core, schedule, clock.today).changed == 4
+    assert raise_reviews(core, schedule, clock.today).changed == 3
     assert raise_reviews(core, schedule, clock.today).changed == 0
     assert due() - {(big, "contract_review", date(2026, 3, 10))} == {
         (plain, "contract_review", date(2026, 4, 1)),  # came and went while it was down: still raised, late
         (big, "contract_review", date(2026, 6, 10)),
-        (big, "kpi_assessment", date(2026, 6, 10)),
         (risky, "contract_review", date(2026, 6, 1)),
     }
 
@@ -413,6 +416,32 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
         (risky, "contract_review", date(2027, 3, 1)),  # not 1 September or 1 December as well
         (big, "contract_review", date(2027, 3, 10)),
     }
+
+
+def test_kpi_assessments_are_raised_for_the_contracts_the_act_asks_them_of(core, db, clock, schedule):
+    """PA23 s52 and s71: public contracts under the Act worth over 5,000,000 with VAT, light-touch ones apart;
+    not contracts let under PCR 2015, however big."""
+    from provision_cycle.scheduling.sweeps import raise_reviews
+
+    people = hub_people(db)
+    starts, ends = date(2025, 7, 10), date(2029, 7, 9)  # procured under the Act (the register reckons)
+
+    def contract(value: str, **fields) -> int:
+        return register_contract(core, people, value=value, starts=starts, ends=ends, **fields).id
+
+    with_vat = contract("4500000")  # 5,400,000 with VAT
+    exempt_from_vat = contract("4500000")
+    with db.unit_of_work() as session:  # a register import takes standard-rated VAT: as if edited since
+        session.get(Contract, exempt_from_vat).vat_treatment = "exempt"  # 4,500,000: not over 5,000,000
+    light_touch = contract("9000000", contract_type="light_touch")
+    pcr = register_contract(core, people, value="9000000", starts=date(2024, 7, 10), ends=date(2028, 7, 9)).id
+    clock.set(date(2026, 7, 1))
+    raise_reviews(core, schedule, clock.today)  # anniversaries in the next 14 days: 10 July
+    with db.reading() as session:
+        assessed = set(session.scalars(select(Task.contract_id).where(Task.kind == "kpi_assessment")))
+        reviewed = set(session.scalars(select(Task.contract_id).where(Task.kind == "contract_review")))
+    assert assessed == {with_vat}
+    assert reviewed == {with_vat, exempt_from_vat, light_touch, pcr}  # each still gets its contract review
 
 
 @pytest.mark.parametrize("by_id", [True, False], ids=["a few, by id", "a bulk import, by start date"])

@@ -56,7 +56,8 @@ class Schedule:
     deadline_warning_days: int = 7
     review_lead_days: int = 14
     review_rules: tuple[ReviewRule, ...] = (ReviewRule(12),)
-    kpi_value_over: Decimal = Decimal(5_000_000)
+    # How often the contracts whose KPIs the Act asks for are assessed: at least every 12 months (PA23 s71).
+    # Which contracts those are is the Act's to say (s52), not this file's.
     kpi_every_months: int = 12
     expected_annual_spend: dict[str, int] = field(default_factory=dict)  # council -> pounds (pipeline duty)
     notice_lead_days: int = 30
@@ -73,7 +74,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     attempts, first_retry = 6, 5
     remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
     warning_days = 7
-    review_lead, review_rules, kpi_over, kpi_every = 14, [], Decimal(5_000_000), 12
+    review_lead, review_rules, kpi_every = 14, [], 12
     spend: dict[str, int] = {}
     notice_lead = 30
     fallback: dict[str, str] = {}
@@ -115,9 +116,17 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
                 reviews.error("rules must end with a rule for every contract (only every_months)")
         kpi = root.get("kpi_assessment", {})
         if kpi.is_mapping():
+            if "value_over" in kpi.value:
+                kpi.get("value_over").error(
+                    "the Act says which contracts have their KPIs assessed (PA23 s52: public contracts worth over "
+                    "5,000,000 with VAT): remove this"
+                )
             kpi.reject_unknown("value_over", "every_months")
-            kpi_over = kpi.money("value_over", Decimal(5_000_000))
             kpi_every = kpi.integer("every_months", 12, minimum=1)
+            if kpi_every > 12:
+                kpi.get("every_months").error(
+                    f"must be at most 12 (PA23 s71: at least every 12 months), found {kpi_every}"
+                )
         sweeps = root.get("sweeps")
         if sweeps.is_mapping():
             for name, value in sweeps.value.items():
@@ -196,7 +205,6 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         deadline_warning_days=warning_days,
         review_lead_days=review_lead,
         review_rules=tuple(review_rules) or (ReviewRule(12),),
-        kpi_value_over=kpi_over,
         kpi_every_months=kpi_every,
         expected_annual_spend=spend,
         notice_lead_days=notice_lead,

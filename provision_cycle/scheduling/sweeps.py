@@ -59,6 +59,7 @@ from ..models import (
     deadline_task_kind,
 )
 from ..models.tasks import DEADLINE_TASK
+from ..services import performance
 from ..services.links import issue_action_link
 from ..services.tasks import NewTask, raise_task
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
@@ -248,6 +249,7 @@ REVIEW_KINDS = {
     "contract_review": "Contract review",
     "kpi_assessment": "KPI assessment (contract performance notice)",
 }
+KPI_ASSESSMENT = "kpi_assessment"
 
 
 def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
@@ -278,10 +280,12 @@ def next_occurrence(start: date, every_months: int, after: date) -> date:
 
 
 def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """A review task, and for big contracts a KPI-assessment task, a lead time before each falls due.
+    """A review task, and for contracts whose KPIs the Act asks for a KPI-assessment task, a lead time before
+    each falls due.
 
     A contract's reviews fall on the anniversaries of its start date at its cadence (``review_every``; KPI
-    assessments yearly over the value in ``schedule.yaml``), so nothing about them is stored on the contract:
+    assessments every ``schedule.kpi_every_months``, at most 12, for the public contracts under the Act worth
+    over 5,000,000 with VAT that must have KPIs: PA23 s52, s71), so nothing about them is stored on the contract:
     each run raises the occurrences that came within the lead time since the last run, (last run + lead,
     today + lead], and for contracts added since, those in (today, today + lead]. The first run looks ahead
     from today. After downtime a contract gets one task, for its latest occurrence in the window. The
@@ -321,7 +325,11 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 # 2026 would otherwise bring about.
                 for first in range(0, len(ranges), RANGES_PER_QUERY):
                     some = ranges[first : first + RANGES_PER_QUERY]
-                    for c in session.execute(_review_candidates(some, matches, conditions)):
+                    candidates = session.execute(_review_candidates(some, matches, conditions)).all()
+                    if kind == KPI_ASSESSMENT:  # the SQL's filter is a coarse one: the Act's test, exactly
+                        owing = performance.contracts_owing_kpis(session, candidates)
+                        candidates = [c for c in candidates if c.id in owing]
+                    for c in candidates:
                         when = latest_occurrence(c.start_date, every, horizon)
                         if when is not None and when > after and when > due.get((c.id, kind), (date.min,))[0]:
                             due[(c.id, kind)] = (when, every, c)
@@ -352,7 +360,20 @@ def _review_cadences(schedule: Schedule):
     """(task kind, months between, which contracts have that cadence) for each cadence in the schedule."""
     for every in sorted({rule.every_months for rule in schedule.review_rules}):
         yield "contract_review", every, _review_every_sql(schedule) == _months(every)
-    yield "kpi_assessment", schedule.kpi_every_months, Contract.value > schedule.kpi_value_over
+    yield KPI_ASSESSMENT, schedule.kpi_every_months, _may_owe_kpis()
+
+
+def _may_owe_kpis():
+    """The contracts that may have to have KPIs (PA23 s52): under the Act, not light-touch, worth over 5,000,000
+    with VAT. ``performance.contracts_owing_kpis`` then applies the rest of the test (above the threshold when
+    the procurement commenced, no exemption) to the few that fall due."""
+    rates = [(Contract.vat_treatment == vat.value, float(1 + vat.rate)) for vat in statutory.VatTreatment if vat.rate]
+    with_vat = Contract.value * sql_case(*rates, else_=1.0)
+    return and_(
+        Contract.regime == statutory.Regime.PA2023.value,
+        Contract.contract_type != statutory.ContractType.LIGHT_TOUCH.value,
+        with_vat > float(statutory.KPI_THRESHOLD) - 1,  # a pound's slack for rounding: the exact test follows
+    )
 
 
 def review_start_ranges(every: int, oldest: date, after: date, until: date) -> list[tuple[date, date]]:
@@ -378,6 +399,12 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
             Contract.start_date,
             Contract.contract_manager_id,
             Case.requester_id,
+            # What the Act's test for KPIs reads (performance.contracts_owing_kpis).
+            Contract.regime,
+            Contract.value,
+            Contract.vat_treatment,
+            Contract.contract_type,
+            Contract.procurement_case_id,
         )
         .join(Case, Case.id == Contract.case_id)
         .where(
@@ -393,7 +420,7 @@ def _reviews_run_name(schedule: Schedule) -> str:
     """The sweep's bookkeeping row, named for its rules: editing them in schedule.yaml starts afresh from
     the day of the next run (occurrences under the old rules are not raised late)."""
     rules = [(r.every_months, r.risk, str(r.value_over)) for r in schedule.review_rules]
-    key = repr((rules, schedule.review_lead_days, str(schedule.kpi_value_over), schedule.kpi_every_months))
+    key = repr((rules, schedule.review_lead_days, "kpis: PA23 s52", schedule.kpi_every_months))
     return f"raise_reviews:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
 from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
-from ..workflow.context import contract_in_law, procurement_needs_kpis
+from ..workflow.context import contract_in_law_commenced, procurement_needs_kpis
 from ..workflow.engine import Actor
 from .notices import may_record_notice
 from .register import lock_contract
@@ -78,9 +79,34 @@ def assessments_of(session: Session, contract_id: int) -> list[KpiAssessment]:
 def kpis_required(session: Session, contract: Contract) -> tuple[bool, str]:
     """Whether the contract must have KPIs (s52), and why (or why not)."""
     procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
-    if procurement is not None and (exemption := (procurement.details or {}).get("kpis_exemption")):
+    return _kpis_required(contract, procurement.commencement_date if procurement else None, _exemption(procurement))
+
+
+def contracts_owing_kpis(session: Session, contracts: Sequence[Any]) -> set[int]:
+    """Of ``contracts`` (rows with a contract's id, regime, value, VAT treatment, type, start date and
+    procurement case), the ids of those that must have KPIs (s52) and so be assessed against them at least
+    every 12 months (s71): ``kpis_required`` for many at once, with one query for their procurements."""
+    procured = {c.procurement_case_id for c in contracts if c.procurement_case_id}
+    columns = (Case.id, Case.commencement_date, Case.details)
+    procurements = {p.id: p for p in session.execute(select(*columns).where(Case.id.in_(procured)))} if procured else {}
+    owing = set()
+    for contract in contracts:
+        procurement = procurements.get(contract.procurement_case_id)
+        commenced = procurement.commencement_date if procurement else None
+        if _kpis_required(contract, commenced, _exemption(procurement))[0]:
+            owing.add(contract.id)
+    return owing
+
+
+def _exemption(procurement: Any | None) -> str:
+    """Why the procurement decided the contract's performance could not be assessed by KPIs (s52), if it did."""
+    return (procurement.details or {}).get("kpis_exemption", "") if procurement is not None else ""
+
+
+def _kpis_required(contract: Any, procurement_commenced: date | None, exemption: str) -> tuple[bool, str]:
+    if exemption:
         return False, f"its performance could not be assessed by KPIs: {exemption}"
-    public, why = contract_in_law(session, contract)
+    public, why = contract_in_law_commenced(contract, procurement_commenced)
     if statutory.kpis_required(public, contract.value, contract.vat_treatment, contract.contract_type):
         return True, f"PA23 s52: at least {statutory.MIN_KPIS} KPIs, assessed every 12 months: {why}"
     return False, why

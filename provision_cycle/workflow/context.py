@@ -35,12 +35,18 @@ def contract_in_law(session: Session, contract: Contract) -> tuple[bool, str]:
     commenced = contract.procurement_case_id and session.scalar(
         select(Case.commencement_date).where(Case.id == contract.procurement_case_id)
     )
+    return contract_in_law_commenced(contract, commenced or None)
+
+
+def contract_in_law_commenced(contract: Any, procurement_commenced: date | None) -> tuple[bool, str]:
+    """``contract_in_law`` for a contract (or a row with its columns) whose procurement's commencement is
+    known: None for one loaded into the register, dated by its start."""
     return statutory.public_contract(
         contract.regime,
         contract.value,
         contract.vat_treatment,
         contract.contract_type,
-        commenced or statutory.commenced_before(contract.start_date),
+        procurement_commenced or statutory.commenced_before(contract.start_date),
     )
 
 
