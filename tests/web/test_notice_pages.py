@@ -123,6 +123,8 @@ def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive
     manager.post(f"{case_url}/actions/propose_variation", {"version": _version(db, contract.case_id), **proposal})
     page = manager.get(case_url).text
     assert "Yes, for the Executive: key decision for CDC: the variation adds 80,000.00" in page
+    # The summary's "Key decision" was the contract's award's, and said No beside this Yes: a contract has none.
+    assert 'Key decision</dt><dd class="govuk-summary-list__value">No' not in page
     # The entry goes on the forward plan while the officers sign the variation off.
     record = f"{case_url}/actions/record_forward_plan"
     assert f'href="{record}"' in page
