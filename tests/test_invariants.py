@@ -305,6 +305,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                     assert case.state == "change_notice_pending"
                 if case.state in VARIATION_DECIDING:  # and the register does not show the change yet
                     assert (contract.value, contract.end_date) == self.made
+                assert case.estimated_value == contract.value  # the case's value is its contract's
                 plan = case_deadline(s, self.case_id, "forward_plan")
                 if plan is not None and plan.met_at is None:  # a key decision is on the forward plan only
                     assert case.state in ("variation_gate", "variation_executive_decision")  # while it is to be taken

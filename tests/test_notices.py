@@ -152,6 +152,8 @@ def test_a_variation_that_needs_a_change_notice_is_made_only_after_it_each_time(
     record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
     act(core.engine, contract.case_id, "make_variation", people.contract_manager)
     assert _contract_now(db, contract) == ("live", Decimal("650000"), date(2029, 12, 31))
+    with db.reading() as session:  # the case's value is its contract's, in the approvals queue and the pipeline
+        assert session.get(Case, contract.case_id).estimated_value == Decimal("650000")
 
     package = _package(core, db, people.head, contract.case_id)
     assert _package_errors(package) == []

@@ -518,6 +518,8 @@ def apply_variation(ctx: ActionContext) -> None:
     }
     contract.value = new_value
     contract.end_date = new_end
+    # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
+    ctx.changes["estimated_value"] = new_value
 
 
 @effect
