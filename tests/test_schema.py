@@ -3,6 +3,9 @@ migration can be undone and redone (a release can be rolled back)."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -60,3 +63,19 @@ def test_a_migration_that_rebuilds_a_referenced_table_keeps_its_rows_on_sqlite(t
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # enforced again afterwards
     assert _differences(database.engine) == []
     database.dispose()
+
+
+def test_contract_cases_take_their_contracts_value_on_upgrade(core, db):
+    """0018: a case whose contract a variation changed before its value followed the contract's."""
+    from provision_cycle.models import Case
+
+    from .factories import hub_people, register_contract
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="400000", ends=date(2028, 6, 30))
+    downgrade(db.engine, "0017")
+    with db.engine.begin() as conn:  # as a variation made before 0018 left it
+        conn.execute(text("UPDATE contracts SET value = 480000 WHERE id = :id"), {"id": contract.id})
+    upgrade(db.engine)
+    with db.reading() as session:
+        assert session.get(Case, contract.case_id).estimated_value == Decimal("480000")
