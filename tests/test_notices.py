@@ -324,6 +324,53 @@ def test_a_suppliers_breach_owes_a_contract_performance_notice_within_30_days(co
     assert again.due_on == clock.today + timedelta(days=29) and again.met_at is None
 
 
+def test_each_breach_owes_its_own_notice_though_another_is_still_owed(core, db, clock, schedule):
+    """A case owes one deadline of a kind at a time: a second breach's notice waits in line, the soonest due
+    first, and is owed once the one before it is recorded. Nothing is lost, and each notice says its breach."""
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    case_id = contract.case_id
+
+    def breach(description: str, day: str) -> None:
+        act(core.engine, case_id, "record_supplier_breach", people.contract_manager,
+            inputs={"breach_description": description, "breach_applies_from": day})  # fmt: skip
+
+    def publish() -> date | None:
+        return record_notice(core, case_id, people.contract_manager, kind="breach_performance_notice",
+                             published_on=clock.today)  # fmt: skip
+
+    breach("Damages awarded for missed rounds", "2026-02-25")  # due 26 March
+    remind_deadlines(core, schedule, date(2026, 3, 20))  # its reminder is out
+    breach("Partial termination of the east depot", "2026-03-01")  # due 30 March: waits behind it
+    breach("Settlement for the winter backlog", "2026-02-10")  # due 11 March: sooner, so it goes first
+    owed = _deadline(db, case_id, "breach_performance_notice")
+    assert owed.due_on == date(2026, 3, 11) and "10 February 2026" in owed.basis
+    remind_deadlines(core, schedule, date(2026, 3, 5))  # a reminder for the sooner one; the other's stays
+
+    def reminded() -> list[date]:
+        with db.reading() as session:
+            open_ = select(Task.due_on).where(Task.case_id == case_id, Task.status == TaskStatus.OPEN)
+            return sorted(session.scalars(open_))
+
+    assert reminded() == [date(2026, 3, 11), date(2026, 3, 26)]
+    assert publish() == date(2026, 3, 26)
+    assert reminded() == [date(2026, 3, 26)]  # its notice is owed now, and its reminder still open
+    assert publish() == date(2026, 3, 30)
+    assert reminded() == []
+    remind_deadlines(core, schedule, date(2026, 3, 25))
+    assert reminded() == [date(2026, 3, 30)]
+    assert publish() is None
+    assert reminded() == []
+    assert _deadline(db, case_id, "breach_performance_notice").met_at is not None
+    with pytest.raises(InvalidAction, match="already recorded"):
+        publish()
+    releases = _package(core, db, people.head, case_id)["releases"]
+    said = [r["contracts"][0]["implementation"]["documents"][0]["description"] for r in releases]
+    assert [s.split(": ", 1)[1] for s in said] == [
+        "Settlement for the winter backlog", "Damages awarded for missed rounds", "Partial termination of the east depot"
+    ]  # fmt: skip
+
+
 def test_a_contract_ended_by_the_suppliers_breach_says_so_in_its_termination_notice(core, db, clock):
     people = hub_people(db)
     contract = _public_contract(core, people)

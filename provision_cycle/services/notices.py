@@ -22,7 +22,7 @@ from ..governance import statutory
 from ..governance.statutory import NOTICE_DUTIES
 from ..models import Case, CaseDeadline, Contract, Task, deadline_task_kind
 from ..models.tasks import DEADLINE_TASK
-from ..workflow.context import case_deadline, owe_deadline
+from ..workflow.context import case_deadline, owe_deadline, owe_next_breach_notice
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
@@ -76,10 +76,11 @@ def notices_owed(session: Session, actor: Actor, case: Case) -> list[tuple[Recor
 
 def record_notice(
     core: Core, case_id: int, actor_id: int, *, kind: str, published_on: date | None, notice_id: str = ""
-) -> None:
+) -> date | None:
     """Record that the notice meeting the case's ``kind`` deadline was published on ``published_on``, with
     Find a Tender's identifier for it where known. All or nothing: the deadline met, its open task closed and
-    the event on the case's chain, or nothing at all."""
+    the event on the case's chain, or nothing at all. Returns the day the next notice of the kind is due,
+    where another waits (a contract's second breach)."""
     notice = RECORDABLE.get(kind)
     if notice is None:
         raise InvalidInput({"kind": f"There is no notice '{kind}' to record here"})
@@ -109,14 +110,18 @@ def record_notice(
             raise InvalidAction(f"The {notice.title.lower()} for {case.reference} is already recorded")
         now = core.engine.clock()
         deadline.met_at = now
-        closed = session.execute(
-            Task.closing(
-                Task.case_id == case.id, Task.kind == deadline_task_kind(kind), outcome="met", at=now, by=actor_id
-            )
-        ).rowcount
+        # Its own day's reminder: another breach's, still owed, keeps its own (a case's breaches queue behind one).
+        its_task = (Task.case_id == case.id, Task.kind == deadline_task_kind(kind), Task.due_on == deadline.due_on)
+        closed = session.execute(Task.closing(*its_task, outcome="met", at=now, by=actor_id)).rowcount
         if kind == "contract_change_notice" and (case.details or {}).get("voluntary_standstill"):
             # The variation waits a voluntary standstill from the day its notice went out (PA23 s76).
             owe_deadline(session, case.id, statutory.change_standstill(published_on), again=True)
+        said = _contract_as_noticed(session, case, kind)  # before the next breach becomes the case's
+        next_owed = None
+        if kind == "breach_performance_notice":
+            details = dict(case.details or {})
+            if next_owed := owe_next_breach_notice(session, case.id, details):
+                case.details = details
         case.version += 1
         core.engine.note_case_event(
             session,
@@ -131,10 +136,12 @@ def record_notice(
                 "late": published_on > deadline.due_on,
                 "notice_id": notice_id,
                 "tasks_closed": closed,
-                "contract": _contract_as_noticed(session, case, kind),
+                "contract": said,
+                **({"next_owed": next_owed} if next_owed else {}),
             },
             now=now,
         )
+    return date.fromisoformat(next_owed) if next_owed else None
 
 
 def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, str] | None:

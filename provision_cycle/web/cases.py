@@ -236,8 +236,12 @@ def record_notice(case_id: int, kind: str):
 
     def record() -> str:
         published_on, notice_id = form.published_on.data, form.notice_id.data or ""
-        notices.record_notice(core(), case_id, me().id, kind=kind, published_on=published_on, notice_id=notice_id)
+        next_owed = notices.record_notice(
+            core(), case_id, me().id, kind=kind, published_on=published_on, notice_id=notice_id
+        )
         recorded = f"The {notice.title.lower()} for {case.reference} is recorded"
+        if next_owed:
+            return f"{recorded}. The next breach's notice is owed by {next_owed:%-d %B %Y}."
         if kind != "contract_change_notice":
             return recorded
         # The variation waited for this notice: say whether it can be made now, or what it still waits for.

@@ -78,6 +78,25 @@ def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: b
         existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
 
 
+# A contract's supplier breaches whose contract performance notices wait behind the one owed now (a case owes
+# one deadline of a kind at a time), earliest first: each is owed when the one before it is recorded.
+BREACHES_WAITING = "breach_notices_waiting"
+BREACH_FIELDS = ("breach_description", "breach_applies_from")  # what a breach's notice says of it
+
+
+def owe_next_breach_notice(session: Session, case_id: int, details: dict[str, Any]) -> str | None:
+    """Once a breach's notice is recorded, owe the next waiting one's (its description becomes the case's
+    breach); the day it is due, or None when none waits. ``details`` is changed in place: the caller saves it."""
+    waiting = details.get(BREACHES_WAITING) or []
+    if not waiting:
+        return None
+    first, details[BREACHES_WAITING] = waiting[0], waiting[1:]
+    details.update({name: first[name] for name in BREACH_FIELDS})
+    due = Deadline("breach_performance_notice", date.fromisoformat(first["due_on"]), first["basis"])
+    owe_deadline(session, case_id, due, again=True)
+    return first["due_on"]
+
+
 @dataclass
 class ActionContext:
     engine: Engine

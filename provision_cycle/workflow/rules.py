@@ -25,6 +25,7 @@ from ..governance.statutory import Route
 from ..models import ContractKpi
 from ..models.cases import declaration_blocks
 from . import statements
+from .context import BREACH_FIELDS, BREACHES_WAITING
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -565,7 +566,29 @@ def breach_performance_notice_deadline(ctx: ActionContext) -> None:
     if not required:
         ctx.audit_data["breach_performance_notice"] = f"not required: {why}"
         return
-    ctx.raise_deadline(statutory.breach_performance_notice(ctx.inputs["breach_applies_from"]), again=True)
+    due = statutory.breach_performance_notice(ctx.inputs["breach_applies_from"])
+    owed = ctx.deadline(due.kind)
+    if owed is None or owed.met_at is not None:
+        ctx.raise_deadline(due, again=True)
+        return
+    # An earlier breach's notice is still owed: both are, the sooner first, the other waiting behind it (the
+    # case owes one deadline of a kind at a time; recording a notice owes the next, services.notices).
+    earlier = {name: (ctx.case.details or {}).get(name, "") for name in BREACH_FIELDS}
+    this = {name: ctx.details[name] for name in BREACH_FIELDS}
+    queue = [
+        *ctx.details.get(BREACHES_WAITING, []),
+        {"due_on": owed.due_on.isoformat(), "basis": owed.basis, **earlier},
+        {"due_on": due.due_on.isoformat(), "basis": due.basis, **this},
+    ]
+    queue.sort(key=lambda breach: breach["due_on"])
+    first, ctx.details[BREACHES_WAITING] = queue[0], queue[1:]
+    ctx.details.update({name: first[name] for name in BREACH_FIELDS})
+    # This breach's notice may be due sooner: then it is owed first. A reminder already raised for the other
+    # stays open: that notice is still owed on its day (recording a notice closes only its own day's).
+    owed.due_on, owed.basis = date.fromisoformat(first["due_on"]), first["basis"]
+    ctx.audit_data["breach_performance_notice"] = (
+        f"due {due.due_on:%-d %B %Y}; {len(queue)} breach notices are owed, each in turn, the soonest first"
+    )
 
 
 @effect

@@ -195,8 +195,16 @@ def test_a_contract_manager_records_a_suppliers_breach_then_its_notice(core, db,
     page = manager.get(case_url).text
     assert "Contract performance notice on the supplier&#39;s breach (UK9)" in page and "PA23 s71(5)" in page
     assert f"{case_url}/notices/breach_performance_notice" in page
-    manager.post(f"{case_url}/notices/breach_performance_notice", {"published_on": _day(clock.today), "notice_id": ""})
-    assert "Notices as open data" in manager.get(case_url).text
+    # A second breach before the first's notice is out: its notice is owed after it, and the page says so.
+    manager.post(url, {"version": _version(db, contract.case_id), "breach_description": "Depot closed for a week",
+                       "breach_applies_from": _day(clock.today)})  # fmt: skip
+    assert "Then, for another breach, by 31 March 2026: Depot closed for a week" in manager.get(case_url).text
+    done = manager.post(
+        f"{case_url}/notices/breach_performance_notice", {"published_on": _day(clock.today), "notice_id": ""}
+    )
+    page = manager.get(done.headers["Location"]).text
+    assert "is recorded. The next breach&#39;s notice is owed by 31 March 2026." in page
+    assert "Notices as open data" in page and "Then, for another breach" not in page
 
 
 def test_recording_a_change_notice_says_when_its_standstill_lets_the_change_be_made(core, db, browser, clock):
