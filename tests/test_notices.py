@@ -518,6 +518,39 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
         assert verify_chains(session).ok
 
 
+def test_a_variation_before_its_approvers_can_be_withdrawn_and_the_contract_terminated(core, db, clock):
+    from provision_cycle.models import ApprovalStep, StepStatus
+
+    people = hub_people(db, "CDC")
+    contract = register_contract(core, people, value="400000", ends=date(2027, 6, 30), authority="CDC")
+    case_id = contract.case_id
+    inputs = {"variation_description": "More depots", "new_value": "480000", "new_end_date": "2027-06-30"}
+
+    def live_steps() -> list[str]:
+        with db.reading() as session:
+            live = select(ApprovalStep.gate).where(
+                ApprovalStep.case_id == case_id, ApprovalStep.status.in_(StepStatus.live())
+            )
+            return list(session.scalars(live))
+
+    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
+    approve_gate(core.engine, case_id, [people.head])
+    assert live_steps() == ["executive_decision"]
+    with pytest.raises(InvalidInput):
+        act(core.engine, case_id, "withdraw_variation", people.contract_manager)  # a reason is needed
+    act(core.engine, case_id, "withdraw_variation", people.contract_manager, reason="The depot closed")
+    assert _contract_now(db, contract) == ("live", Decimal("400000"), date(2027, 6, 30))
+    assert live_steps() == [] and _deadline(db, case_id, "forward_plan") is None
+
+    # The supplier fails while the next variation is before its approvers: the contract ends all the same.
+    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    act(core.engine, case_id, "terminate", people.contract_manager, reason="Supplier in administration",
+        inputs={"terminated_on": clock.today.isoformat()})  # fmt: skip
+    assert _contract_now(db, contract)[0] == "terminated" and live_steps() == []
+
+
 def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db, clock):
     from provision_cycle.models import ApprovalStep
 
