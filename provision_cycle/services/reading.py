@@ -106,6 +106,15 @@ class WaitingApproval:
     on_behalf_of: Actor | None  # set when the person covers for someone away
     waited_days: int
 
+    @property
+    def proposed_value(self) -> Decimal | None:
+        """What a contract's variation before its approvers would make its value (its case's value is the
+        contract's now), or None."""
+        details, case = self.case.details or {}, self.case
+        if case.stage == "contract" and PROPOSAL_STATES.get(case.state) == "variation" and "new_value" in details:
+            return Decimal(details["new_value"])
+        return None
+
 
 def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
     """The commissioning and procurement cases the person raised (contracts they manage are in the register)."""

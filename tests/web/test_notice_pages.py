@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -134,6 +135,9 @@ def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive
     assert "Yes, for the Executive: key decision for CDC" in head.get(f"/approvals/cases/{contract.case_id}").text
     head.post(f"/approvals/cases/{contract.case_id}", {"has_conflict": "no", "outcome": "approve"})
     executive = browser(people.executive)
+    # The queue gives the contract's value now and what the variation would make it.
+    queue = executive.get("/approvals/").text
+    assert re.search(r"£400,000\.00<br><span class=\"govuk-body-s\">to £480,000\.00</span>", queue)
     page = executive.get(f"/approvals/cases/{contract.case_id}").text
     assert "Two more depots" in page and "£400,000.00 to £480,000.00" in page
     refused = executive.post(
