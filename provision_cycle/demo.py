@@ -430,7 +430,8 @@ def _variation_waiting_for_its_notice(core: Core, people: dict) -> None:
 
 def _variation_for_the_executive(core: Core, people: dict) -> None:
     """One CDC contract with a variation that adds enough to be a key decision: its officers have approved
-    it, and it waits for the Executive, on the forward plan since ten days ago (18 days still to run)."""
+    it, and it waits for the Executive, on the forward plan since ten days ago (19 days still to run: 28 clear
+    days, neither the day of publication nor the decision's counted)."""
     today = core.engine.today()
     with core.db.reading() as session:
         contract = session.scalars(

@@ -233,7 +233,7 @@ def test_stale_version_is_refused_with_the_current_state(engine, people, submitt
     assert "'Route approval'" in error.value.message
 
 
-def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, people):
+def test_key_decision_waits_28_clear_days_after_the_forward_plan(engine, db, clock, people):
     case_id = new_request(engine, people.requester, value="1200000")
     act(engine, case_id, "submit", people.requester)
     assert approve_gate(engine, case_id, [people.head, people.finance, people.director]).to_state == (
@@ -245,15 +245,21 @@ def test_key_decision_waits_28_days_after_the_forward_plan(engine, db, clock, pe
     act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
     # Said before it is tried; rejecting or returning it is not held up.
     assert engine.not_yet(case_id, people.executive, ["approve", "reject", "return"]) == {
-        "approve": ("A key decision cannot be taken before 30 March 2026, 28 days after the forward plan entry",)
+        "approve": (
+            "A key decision cannot be taken before 31 March 2026: it is on the forward plan for 28 clear days first",
+        )
     }
-    with pytest.raises(GuardFailed, match="cannot be taken before 30 March 2026"):
+    with pytest.raises(GuardFailed, match="cannot be taken before 31 March 2026"):
         act(engine, case_id, "approve", people.executive)
     with db.reading() as s:  # the refused approval left no decision behind
         assert (
             s.scalar(select(func.count()).select_from(Decision).where(Decision.principal_id == people.executive)) == 0
         )
+    # Published on 2 March: 3 to 30 March are its 28 clear days, neither that day nor the decision's counted.
     clock.set(date(2026, 3, 30))
+    with pytest.raises(GuardFailed, match="cannot be taken before 31 March 2026"):
+        act(engine, case_id, "approve", people.executive)
+    clock.set(date(2026, 3, 31))
     assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
 
 
@@ -282,11 +288,13 @@ def test_a_step_before_the_key_decision_is_not_held_up_by_the_forward_plan(db, c
     assert engine.not_yet(case_id, people.director2, ["approve"]) == {}  # nothing stops the director's step
     assert act(engine, case_id, "approve", people.director2).to_state == "executive_decision"
     assert engine.not_yet(case_id, people.executive, ["approve"]) == {
-        "approve": ("A key decision cannot be taken before 30 March 2026, 28 days after the forward plan entry",)
+        "approve": (
+            "A key decision cannot be taken before 31 March 2026: it is on the forward plan for 28 clear days first",
+        )
     }
-    with pytest.raises(GuardFailed, match="cannot be taken before 30 March 2026"):
+    with pytest.raises(GuardFailed, match="cannot be taken before 31 March 2026"):
         act(engine, case_id, "approve", people.executive)
-    clock.set(date(2026, 3, 30))
+    clock.set(date(2026, 3, 31))
     assert engine.not_yet(case_id, people.executive, ["approve"]) == {}
     assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
 

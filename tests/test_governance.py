@@ -92,7 +92,7 @@ def test_key_decision_thresholds_add_the_executive_gate(governance, authority, v
     assert ("executive_decision" in plan.gates) is key
     if key:
         assert plan.gates["executive_decision"][0].role == "executive_member"
-        assert "28 days on the forward plan" in plan.gates["executive_decision"][0].reason
+        assert "28 clear days on the forward plan" in plan.gates["executive_decision"][0].reason
 
 
 @pytest.mark.parametrize(
@@ -122,6 +122,25 @@ def test_a_variation_adding_more_than_the_key_decision_figure_is_one(governance,
         )
         assert [(s.role, s.authority) for s in steps] == [("executive_member", code)]
         assert steps[0].reason.endswith(found[code])
+
+
+def test_a_key_decision_waits_its_councils_clear_days_after_the_forward_plan(governance):
+    """Neither the day the entry is published nor the day of the decision counts; a council may ask for more
+    than the 28 the regulations do, and a joint case waits for the longer."""
+    from dataclasses import replace
+
+    from provision_cycle.governance.rules import Governance
+
+    assert statutory.earliest_key_decision(date(2026, 3, 2)).due_on == date(2026, 3, 31)
+    assert statutory.earliest_key_decision(date(2026, 3, 2), 35).due_on == date(2026, 4, 7)
+    with pytest.raises(ValueError, match="at least 28 clear days"):
+        statutory.earliest_key_decision(date(2026, 3, 2), 20)
+    occ = governance.rules["OCC"]
+    slower = Governance(
+        governance.organisation,
+        {**governance.rules, "OCC": replace(occ, key_decision=replace(occ.key_decision, forward_plan_days=35))},
+    )
+    assert [slower.forward_plan_days(a) for a in ("OCC", "CDC", "JOINT")] == [35, 28, 35]
 
 
 # --- statutory layer --------------------------------------------------------------------------

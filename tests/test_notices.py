@@ -439,7 +439,7 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
 
 
 def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_executive(core, db, clock, schedule):
-    """CDC: spending over 50,000 more is a key decision: 28 days on the forward plan, then the Executive."""
+    """CDC: spending over 50,000 more is a key decision: 28 clear days on the forward plan, then the Executive."""
     from provision_cycle.models import ApprovalStep
 
     people = hub_people(db, "CDC")
@@ -457,7 +457,7 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
             ).all()
 
     propose("480000")  # adds 80,000
-    # Published on the forward plan while the officers sign it off, so that the 28 days run meanwhile.
+    # Published on the forward plan while the officers sign it off, so that the 28 clear days run meanwhile.
     published = clock.today
     act(core.engine, case_id, "record_forward_plan", people.contract_manager,
         inputs={"forward_plan_published_on": published.isoformat()})  # fmt: skip
@@ -476,7 +476,10 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
         )
     assert "It is a key decision for CDC: the variation adds 80,000.00" in asked
 
-    clock.set(published + timedelta(days=28))
+    clock.set(published + timedelta(days=28))  # 27 clear days between: a day short
+    with pytest.raises(GuardFailed, match="cannot be taken before"):
+        act(core.engine, case_id, "approve", people.executive)
+    clock.set(published + timedelta(days=29))
     act(core.engine, case_id, "approve", people.executive)
     # A loaded contract let under PCR 2015 owes no change notice: the change is made on the Executive's word.
     assert _contract_now(db, contract) == ("live", Decimal("480000"), date(2027, 6, 30))
@@ -489,7 +492,7 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
         act(core.engine, case_id, "approve", people.executive)
     act(core.engine, case_id, "record_forward_plan", people.contract_manager,
         inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
-    remind_deadlines(core, schedule, clock.today + timedelta(days=21))  # its reminder is raised (7 days ahead)...
+    remind_deadlines(core, schedule, clock.today + timedelta(days=22))  # its reminder is raised (7 days ahead)...
     act(core.engine, case_id, "reject", people.executive, reason="Re-tender instead")
     # ...and goes with the decision it reminded of.
     assert _contract_now(db, contract) == ("live", Decimal("480000"), date(2027, 6, 30))

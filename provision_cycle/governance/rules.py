@@ -191,7 +191,8 @@ class Governance:
             if proposal.value > rule.contract_value_over:
                 found[code] = (
                     f"key decision for {code}: a contract worth {proposal.value:,.2f} is over "
-                    f"{rule.contract_value_over:,.2f}, so it needs {rule.forward_plan_days} days on the forward plan"
+                    f"{rule.contract_value_over:,.2f}, so it needs {rule.forward_plan_days} clear days on the forward "
+                    "plan"
                 )
         return found
 
@@ -205,10 +206,17 @@ class Governance:
             if increase > rule.variation_increase_over:
                 found[code] = (
                     f"key decision for {code}: the variation adds {increase:,.2f} to the contract's value, over "
-                    f"{rule.variation_increase_over:,.2f}, so it needs {rule.forward_plan_days} days on the "
+                    f"{rule.variation_increase_over:,.2f}, so it needs {rule.forward_plan_days} clear days on the "
                     "forward plan"
                 )
         return found
+
+    def forward_plan_days(self, authority: str) -> int:
+        """The clear days a key decision of ``authority``'s (both councils', for a joint case) must be on the
+        forward plan: the longer, where the councils' constitutions differ."""
+        return max(
+            self.rules[code].key_decision.forward_plan_days for code in self.organisation.authorities_of(authority)
+        )
 
     def resolve(self, proposal: Proposal, gates: list[str], *, conditional: dict[str, str] | None = None) -> RoutePlan:
         """Resolve the route and the approvers for ``gates``.

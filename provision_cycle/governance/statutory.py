@@ -110,7 +110,9 @@ STANDSTILL_WORKING_DAYS = 8  # PA23 s51
 CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
 BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
-FORWARD_PLAN_NOTICE_DAYS = 28  # Local Authorities (Executive Arrangements) (Meetings and Access) Regs 2012 reg 9
+# Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
+# reg 9: a key decision is on the forward plan at least 28 *clear* days before it is taken.
+FORWARD_PLAN_NOTICE_DAYS = 28
 
 
 def threshold_table(commencement: date) -> ThresholdTable:
@@ -321,12 +323,17 @@ def deadline_name(kind: str) -> str:
     return DEADLINE_NAMES.get(kind) or kind.replace("_", " ").capitalize()
 
 
-def earliest_key_decision(forward_plan_published: date) -> Deadline:
+def earliest_key_decision(forward_plan_published: date, clear_days: int = FORWARD_PLAN_NOTICE_DAYS) -> Deadline:
+    """The first day a key decision may be taken: ``clear_days`` whole days between the day its forward plan
+    entry was published and the day of the decision, neither counted (R v Swansea CC ex p Elitestone, 1993)."""
+    if clear_days < FORWARD_PLAN_NOTICE_DAYS:
+        raise ValueError(f"a key decision needs at least {FORWARD_PLAN_NOTICE_DAYS} clear days on the forward plan")
+    earliest = forward_plan_published + timedelta(days=clear_days + 1)
     return Deadline(
         "forward_plan",
-        forward_plan_published + timedelta(days=FORWARD_PLAN_NOTICE_DAYS),
-        f"Key decision: on the forward plan at least {FORWARD_PLAN_NOTICE_DAYS} clear days, from "
-        f"{forward_plan_published:%-d %B %Y}",
+        earliest,
+        f"Key decision: on the forward plan from {forward_plan_published:%-d %B %Y}, so taken on or after "
+        f"{earliest:%-d %B %Y}, {clear_days} clear days later (2012 Access to Information Regulations, reg 9)",
     )
 
 

@@ -155,10 +155,12 @@ def route_justified(ctx: ActionContext) -> str | None:
 def forward_plan_period_passed(ctx: ActionContext) -> str | None:
     deadline = ctx.deadline("forward_plan")
     if deadline is None or deadline.met_at is not None:  # met: that was an earlier key decision on the case
-        return "A key decision needs its forward plan entry recorded first (28 days' notice)"
+        return "A key decision needs its forward plan entry recorded first (28 clear days' notice)"
     if ctx.today < deadline.due_on:
+        days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
         return (
-            f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}, 28 days after the forward plan entry"
+            f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}: "
+            f"it is on the forward plan for {days} clear days first"
         )
     return None
 
@@ -358,7 +360,8 @@ def freeze_route(ctx: ActionContext) -> None:
 @effect
 def forward_plan_deadline(ctx: ActionContext) -> None:
     # again: a contract's second key-decision variation goes on the forward plan afresh.
-    ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"]), again=True)
+    days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
+    ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"], days), again=True)
 
 
 @effect

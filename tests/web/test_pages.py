@@ -175,7 +175,7 @@ def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(c
     case_page = executive.get(f"/cases/{case_id}").text
     assert "Approve: not yet" in case_page and "Make your decision" in case_page  # rejecting is not held up
     decision_page = executive.get(f"/approvals/cases/{case_id}").text
-    assert "Approve is not open yet. A key decision cannot be taken before 30 March 2026" in decision_page
+    assert "Approve is not open yet. A key decision cannot be taken before 31 March 2026" in decision_page
 
 
 def test_stale_action_is_explained(core, db, browser):
