@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..core import Core
-from ..errors import NotFound, NotPermitted
+from ..errors import DomainError, NotFound, NotPermitted
 from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.engine import ActionRequest, ActionResult
 from .reading import ContractProposal, contract_proposal
@@ -52,6 +52,7 @@ class LinkView:
     step: ApprovalStep
     declared: bool
     proposal: ContractProposal | None = None  # what a contract's variation or renewal gate decides
+    not_yet: tuple[str, ...] = ()  # what stops the approval for now (a key decision's forward plan period)
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -85,24 +86,41 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         contract = (
             session.scalar(select(Contract).where(Contract.case_id == case.id)) if case.stage == "contract" else None
         )
-        view = LinkView(link.id, link.user_id, case, step, bool(declared), contract_proposal(case, contract))
+        proposal = contract_proposal(case, contract)
         session.expunge_all()  # the page reads them after the session closes
-        return view
+    not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
+    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet)
 
 
 def approve_by_link(core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool) -> ActionResult:
-    """Approve the link's step as its person: the link is spent first, so it can never decide twice."""
+    """Approve the link's step as its person: the link is spent first, so it can never decide twice, and
+    given back if the approval is refused (nothing was decided: it can be used again once it can succeed)."""
     view = open_action_link(core, secret, signed_in_id)
+    if view.not_yet:
+        raise NotPermitted(" ".join(view.not_yet))
     if not view.declared and not no_conflict:
         raise NotPermitted("Confirm that you have no conflict of interest, or sign in to declare one")
-    with core.db.unit_of_work() as session:
-        spent = session.execute(
-            update(ActionLink)
-            .where(ActionLink.id == view.link_id, ActionLink.used_at.is_(None))
-            .values(used_at=core.engine.clock())
-        ).rowcount
-    if spent != 1:
+    if not _mark_link(core, view.link_id, used=True):
         raise NotPermitted("This link has already been used. Open the case to see where it is now.")
-    if not view.declared:
-        core.engine.declare_interests(view.case.id, view.user_id, has_conflict=False)
-    return core.engine.act(ActionRequest(view.case.id, "approve", view.user_id, comment="Approved from an email link"))
+    try:
+        if not view.declared:
+            core.engine.declare_interests(view.case.id, view.user_id, has_conflict=False)
+        request = ActionRequest(view.case.id, "approve", view.user_id, comment="Approved from an email link")
+        return core.engine.act(request)
+    except DomainError:
+        _mark_link(core, view.link_id, used=False)
+        raise
+
+
+def _mark_link(core: Core, link_id: int, *, used: bool) -> bool:
+    """Spend a link (True if it was unspent), or give a spent one back."""
+    with core.db.unit_of_work() as session:
+        return bool(
+            session.execute(
+                update(ActionLink)
+                .where(
+                    ActionLink.id == link_id, ActionLink.used_at.is_(None) if used else ActionLink.used_at.is_not(None)
+                )
+                .values(used_at=core.engine.clock() if used else None)
+            ).rowcount
+        )

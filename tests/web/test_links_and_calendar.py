@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -110,3 +111,44 @@ def test_a_variations_link_shows_what_it_changes_before_it_is_approved(core, db,
     page = app.test_client().get(f"/act/{_link_for(core, db, people.head, contract.case_id)}").text
     assert "Two more depots" in page and "£500,000.00 to £650,000.00" in page
     assert "Needed, and published before the change is made" in page
+
+
+def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_refusal(core, db, app, clock):
+    """A link opened before the key decision may be taken says so and offers no approval; an approval refused
+    all the same gives the link back, since nothing was decided."""
+    from provision_cycle.errors import NotPermitted
+    from provision_cycle.services.links import approve_by_link
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])
+    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    with db.reading() as session:
+        message = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "approval_needed", OutboxMessage.recipient_id == people.executive
+            )
+        ).one()
+    secret = issue_action_link(core, people.executive, case_id, message.payload["step"])
+    client = app.test_client()
+    page = client.get(f"/act/{secret}").text
+    assert "You cannot approve this yet" in page and "cannot be taken before 31 March 2026" in page
+    assert ">Approve</button>" not in page
+    with pytest.raises(NotPermitted, match="cannot be taken before 31 March 2026"):
+        approve_by_link(core, secret, None, no_conflict=True)
+
+    # A week on, that link has expired (a reminder brings a fresh one); by 31 March the decision can be taken.
+    clock.set(date(2026, 3, 31))
+    secret = issue_action_link(core, people.executive, case_id, message.payload["step"])
+    core.engine.declare_interests(case_id, people.executive, has_conflict=True, details="Owns shares in a bidder")
+    page = client.get(f"/act/{secret}")
+    refused = client.post(f"/act/{secret}", data={"csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 403 and "conflict of interest" in refused.text
+    page = client.get(f"/act/{secret}")
+    assert ">Approve</button>" in page.text  # not spent: nothing was decided
+    core.engine.declare_interests(case_id, people.executive, has_conflict=False)  # the shares are sold
+    done = client.post(f"/act/{secret}", data={"csrf_token": csrf_from(page.text)})
+    assert done.status_code == 200 and "Decision recorded" in done.text
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "conflicts_assessment"
