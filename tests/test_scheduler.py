@@ -259,6 +259,21 @@ def test_approvals_are_chased_after_working_days_then_escalated_once(core, db, c
     assert chase_approvals(core, schedule, clock.today).changed == 0  # escalated once only
 
 
+def test_a_key_decision_is_not_chased_before_it_can_be_taken(core, db, clock, schedule):
+    from .factories import approve_gate
+
+    people = hub_people(db)  # Monday 2 March 2026
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])  # the executive's turn
+    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    clock.set(date(2026, 3, 30))  # four weeks on: the decision cannot be taken before 31 March
+    assert chase_approvals(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 4, 7))  # 3 working days from 31 March (Easter between): the executive is reminded
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.executive]
+
+
 def test_chasing_stops_once_the_step_is_decided(core, db, clock, schedule):
     from .factories import approve_gate
 

@@ -39,6 +39,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from ..core import Core
 from ..errors import DomainError
@@ -557,18 +558,31 @@ def working_days_since(start: date, today: date) -> int:
 
 def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """Remind a step's approvers after N working days; escalate after M. Only open steps are looked at, so
-    both stop the moment the step is decided or the case moves on; each is sent once per step."""
+    both stop the moment the step is decided or the case moves on; each is sent once per step. A key decision
+    recorded on the forward plan cannot be taken before its clear days have run: its wait counts from then."""
     now = core.engine.clock()
     chased = 0
+    forward_plan = aliased(CaseDeadline)
     with core.db.unit_of_work() as session:
         rows = session.execute(
-            select(ApprovalStep, Case)
+            select(ApprovalStep, Case, forward_plan.due_on)
             .join(Case, Case.id == ApprovalStep.case_id)
+            .outerjoin(
+                forward_plan,
+                and_(
+                    forward_plan.case_id == Case.id, forward_plan.kind == "forward_plan", forward_plan.met_at.is_(None)
+                ),
+            )
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
             .with_for_update(skip_locked=True, of=ApprovalStep)
         ).all()
-        for step, case in rows:
-            waited = working_days_since(core.engine.today(step.opened_at or case.updated_at), today)
+        for step, case, decidable_from in rows:
+            since = core.engine.today(step.opened_at or case.updated_at)
+            if decidable_from is not None and _waits_for_forward_plan(core, case, step.gate):
+                since = max(since, decidable_from)
+            if since > today:
+                continue
+            waited = working_days_since(since, today)
             if waited >= schedule.escalate_after:
                 people = _escalation_people(core, session, schedule, step.authority, case.pillar)
                 subject = f"{case.reference}: an approval has waited {waited} working days"
@@ -587,6 +601,12 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 session.add(OutboxMessage.queued("approval_chase", person, subject, body, now, case_id=case.id))
             chased += 1
     return SweepResult("chase_approvals", chased)
+
+
+def _waits_for_forward_plan(core: Core, case: Case, gate: str) -> bool:
+    """Whether approving ``gate`` waits for the case's forward plan period (a key decision's gate)."""
+    definition = core.workflows.get(case.workflow, case.workflow_version)
+    return "forward_plan_period_passed" in definition.gates[gate].approve_guards
 
 
 OVERDUE_GRACE = timedelta(days=7)
