@@ -3,6 +3,7 @@ and once only after downtime), expiry through the engine, email over a real SMTP
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from datetime import date, timedelta
@@ -272,6 +273,22 @@ def test_a_key_decision_is_not_chased_before_it_can_be_taken(core, db, clock, sc
     clock.set(date(2026, 4, 7))  # 3 working days from 31 March (Easter between): the executive is reminded
     assert chase_approvals(core, schedule, clock.today).changed == 1
     assert [r for r, _ in _outbox(db, "approval_chase")] == [people.executive]
+
+    # The reminder carries a fresh action link: the approval email's expired a month ago.
+    with db.unit_of_work() as session:  # only the reminder is to be sent in this test's inbox
+        for message in session.scalars(select(OutboxMessage).where(OutboxMessage.kind != "approval_chase")):
+            message.status = "sent"
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk", base_url="http://x"))
+    finally:
+        controller.stop()
+    [envelope] = inbox.messages
+    body = message_from_bytes(envelope.content, policy=default).get_content()
+    assert "waiting for your approval" in message_from_bytes(envelope.content, policy=default)["Subject"]
+    assert re.search(r"Approve it \(you will be asked to confirm\): http://x/act/\S+", body)
 
 
 def test_chasing_stops_once_the_step_is_decided(core, db, clock, schedule):

@@ -583,6 +583,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             if since > today:
                 continue
             waited = working_days_since(since, today)
+            payload = None
             if waited >= schedule.escalate_after:
                 people = _escalation_people(core, session, schedule, step.authority, case.pillar)
                 subject = f"{case.reference}: an approval has waited {waited} working days"
@@ -594,11 +595,18 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 people = core.engine.holders(session, step.role, step.authority, step.pillar)
                 subject = f"Reminder: {case.reference} is waiting for your approval"
                 body = f"'{case.title}' has waited {waited} working days for your decision. {step.reason}"
+                # The step, so that the reminder carries a fresh action link (the first may have expired).
+                payload = {
+                    "case_id": case.id,
+                    "step": {"gate": step.gate, "round": step.round, "position": step.position},
+                }
                 step.reminded_at = now
             else:
                 continue
             for person in dict.fromkeys(p for p in people if p != case.requester_id):
-                session.add(OutboxMessage.queued("approval_chase", person, subject, body, now, case_id=case.id))
+                session.add(
+                    OutboxMessage.queued("approval_chase", person, subject, body, now, case_id=case.id, payload=payload)
+                )
             chased += 1
     return SweepResult("chase_approvals", chased)
 
@@ -756,7 +764,7 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
     sent = 0
     for message in claimed:
         link = None
-        if message.kind == "approval_needed" and (message.payload or {}).get("step"):
+        if message.kind in ("approval_needed", "approval_chase") and (message.payload or {}).get("step"):
             link = issue_action_link(core, message.recipient_id, message.case_id, message.payload["step"])
         sent += _send(
             core, schedule, mailer, [message], _email(mailer, message, emails.get(message.recipient_id, ""), link)
