@@ -549,9 +549,36 @@ def test_a_variation_before_its_approvers_can_be_withdrawn_and_the_contract_term
 
     # The supplier fails while the next variation is before its approvers: the contract ends all the same.
     act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
     act(core.engine, case_id, "terminate", people.contract_manager, reason="Supplier in administration",
         inputs={"terminated_on": clock.today.isoformat()})  # fmt: skip
     assert _contract_now(db, contract)[0] == "terminated" and live_steps() == []
+    assert _deadline(db, case_id, "forward_plan") is None
+
+
+def test_a_contract_expires_on_its_end_date_whatever_is_still_before_its_approvers(core, db, clock):
+    """A variation (here a key decision, waiting for the Executive) not decided by the contract's end can no
+    longer be made: the scheduler expires the contract, cancelling its steps and its forward plan date."""
+    from provision_cycle.models import ApprovalStep, StepStatus
+
+    people = hub_people(db, "CDC")
+    contract = register_contract(core, people, value="400000", ends=date(2026, 3, 20), authority="CDC")
+    case_id = contract.case_id
+    inputs = {"variation_description": "Longer", "new_value": "480000", "new_end_date": "2027-03-20"}
+    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
+    approve_gate(core.engine, case_id, [people.head])
+    clock.set(date(2026, 3, 19))
+    assert expire_contracts(core, clock.today).changed == 0
+    clock.set(date(2026, 3, 20))
+    assert expire_contracts(core, clock.today).changed == 1
+    assert _contract_now(db, contract) == ("expired", Decimal("400000"), date(2026, 3, 20))
+    assert _deadline(db, case_id, "forward_plan") is None
+    with db.reading() as session:
+        statuses = session.scalars(select(ApprovalStep.status).where(ApprovalStep.case_id == case_id)).all()
+    assert StepStatus.OPEN not in statuses and StepStatus.CANCELLED in statuses
 
 
 def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db, clock):

@@ -79,7 +79,18 @@ RENEWAL_PENDING = (
     "change_notice_pending",
 )
 # States from which a contract expires on its end date through the workflow's ``expire`` action.
-EXPIRABLE = ("live", "extended", "change_notice_pending", "renewal_decision", "recommissioning", "expiring")
+EXPIRABLE = (
+    "live",
+    "extended",
+    "under_review",
+    "variation_gate",
+    "variation_executive_decision",
+    "change_notice_pending",
+    "renewal_decision",
+    "renewal_gate",
+    "recommissioning",
+    "expiring",
+)
 
 
 def _add_months(core: Core, column, months):
