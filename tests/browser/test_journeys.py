@@ -224,6 +224,45 @@ def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_no
     expect(manager.locator("main")).to_contain_text("£650,000.00")
 
 
+def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_executive(site, open_as):
+    """OCC: adding over 1,000,000 is a key decision: the officers approve, then the Executive, once the entry
+    has been on the forward plan for 28 clear days (here published six weeks ago)."""
+    core, people = site.core, site.people
+    today = core.engine.today()
+    contract = register_contract(  # let under PCR 2015: no change notice to wait for
+        core, people, value="500000", starts=today - timedelta(days=1500), ends=today + timedelta(days=400)
+    )
+    manager = open_as(people.contract_manager)
+    manager.goto(f"/cases/{contract.case_id}")
+    manager.get_by_role("link", name="Propose a variation").click()
+    manager.get_by_label("What changes and why").fill("The whole county's depots")
+    manager.get_by_label("New total contract value excluding VAT").fill("1600000")
+    ends = contract.end_date
+    for part, value in (("Day", ends.day), ("Month", ends.month), ("Year", ends.year)):
+        manager.get_by_role("group", name="New end date").get_by_label(part, exact=True).fill(str(value))
+    manager.get_by_role("button", name="Propose a variation").click()
+    expect(manager.locator("main")).to_contain_text("Yes, for the Executive: key decision for OCC")
+    manager.get_by_role("link", name="Record the forward plan entry").click()
+    published = today - timedelta(days=42)
+    for part, value in (("Day", published.day), ("Month", published.month), ("Year", published.year)):
+        manager.get_by_label(part, exact=True).fill(str(value))
+    manager.get_by_role("button", name="Record the forward plan entry").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry")
+
+    for approver in (people.head, people.director):
+        decide(open_as(approver), contract.title, "Approve")
+    executive = open_as(people.executive)
+    executive.get_by_role("navigation", name="Menu").get_by_role("link", name="Approvals").click()
+    expect(executive.locator("main")).to_contain_text("to £1,600,000.00")
+    executive.get_by_role("link", name=contract.title, exact=True).click()
+    expect(executive.locator("dl")).to_contain_text("the variation adds 1,100,000.00 to the contract's value")
+    executive.get_by_label("No, I have no conflict of interest").check()
+    executive.get_by_label("Approve", exact=True).check()
+    executive.get_by_role("button", name="Record my decision").click()
+    manager.goto(f"/contracts/{contract.id}")
+    expect(manager.locator("main")).to_contain_text("£1,600,000.00")
+
+
 def test_errors_are_summarised_and_focused(site, open_as):
     requester = open_as(site.people.requester)
     requester.goto("/requests/new")
