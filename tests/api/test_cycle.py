@@ -173,3 +173,29 @@ def test_a_variation_through_the_api_shows_what_it_changes_and_waits_for_its_not
     assert made["to_state"] == "live"
     assert manager.get(f"/contracts/{contract.id}").get_json()["value"] == "650000.00"
     assert manager.get(f"/cases/{contract.case_id}").get_json()["proposal"] is None
+
+
+def test_a_key_decision_variation_through_the_api(api, core, db, clock):
+    """The proposal says why the Executive takes it; the forward plan entry and the wait are the API's too."""
+    from tests.factories import register_contract
+
+    p = hub_people(db, "CDC")
+    contract = register_contract(core, p, value="400000", ends=date(2027, 6, 30), authority="CDC")
+    manager, head, executive = api(p.contract_manager), api(p.head), api(p.executive)
+    inputs = {"variation_description": "More depots", "new_value": "480000", "new_end_date": "2027-06-30"}
+    manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "propose_variation", "inputs": inputs})
+    proposal = manager.get(f"/cases/{contract.case_id}").get_json()["proposal"]
+    assert proposal["key_decision"].startswith("key decision for CDC: the variation adds 80,000.00")
+    entry = {"forward_plan_published_on": clock.today.isoformat()}
+    manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "record_forward_plan", "inputs": entry})
+    head.post(f"/approvals/{contract.case_id}/decision", {"outcome": "approve", "declaration": DECLARED})
+    shown = executive.get(f"/cases/{contract.case_id}").get_json()
+    assert shown["state"] == "variation_executive_decision"
+    assert {d["kind"] for d in shown["key_dates"]} == {"forward_plan"}
+    refused = executive.post(
+        f"/approvals/{contract.case_id}/decision", {"outcome": "approve", "declaration": DECLARED}, status=422
+    ).get_json()
+    assert (
+        refused["detail"]
+        == "A key decision cannot be taken before 31 March 2026: it is on the forward plan for 28 clear days first"
+    )
