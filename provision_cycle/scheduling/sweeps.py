@@ -21,12 +21,14 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     String,
     and_,
     bindparam,
     cast,
     exists,
+    false,
     func,
     literal,
     literal_column,
@@ -77,19 +79,6 @@ RENEWAL_PENDING = (
     "variation_gate",
     "variation_executive_decision",
     "change_notice_pending",
-)
-# States from which a contract expires on its end date through the workflow's ``expire`` action.
-EXPIRABLE = (
-    "live",
-    "extended",
-    "under_review",
-    "variation_gate",
-    "variation_executive_decision",
-    "change_notice_pending",
-    "renewal_decision",
-    "renewal_gate",
-    "recommissioning",
-    "expiring",
 )
 
 
@@ -207,7 +196,7 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
             session.execute(
                 select(Contract.case_id)
                 .join(Case, Case.id == Contract.case_id)
-                .where(Contract.end_date <= today, Case.state.in_(EXPIRABLE))
+                .where(Contract.end_date <= today, _expirable(core))
                 .order_by(Contract.end_date, Contract.id)
             )
             .scalars()
@@ -221,6 +210,18 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
         except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
             log.info("expire %s skipped: %s", case_id, error.message)
     return SweepResult("expire_contracts", expired)
+
+
+def _expirable(core: Core) -> ColumnElement[bool]:
+    """A case at a state its workflow's ``expire`` action starts from (the workflow file says which)."""
+    return or_(
+        false(),
+        *(
+            and_(Case.workflow == name, Case.workflow_version == version, Case.state.in_(states))
+            for (name, version), states in core.workflows.sources_of("expire").items()
+            if states
+        ),
+    )
 
 
 def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:

@@ -182,6 +182,14 @@ class WorkflowRegistry:
             for key, definition in self.definitions.items()
         }
 
+    def sources_of(self, trigger: str) -> dict[tuple[str, int], tuple[str, ...]]:
+        """For each workflow version, the states its ``trigger`` starts from (the sweeps ask where ``expire``
+        applies, so that the workflow file is the one place that says)."""
+        return {
+            key: tuple(sorted({s for t in definition.transitions if t.trigger == trigger for s in t.sources}))
+            for key, definition in self.definitions.items()
+        }
+
     def get(self, name: str, version: int) -> WorkflowDefinition:
         return self.definitions[(name, version)]
 
