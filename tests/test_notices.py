@@ -371,6 +371,32 @@ def test_each_breach_owes_its_own_notice_though_another_is_still_owed(core, db, 
     ]  # fmt: skip
 
 
+def test_two_breaches_of_one_day_each_have_a_reminder(core, db, clock, schedule):
+    """The second breach's notice is owed for the same day as the first's: that day's reminder, done when the
+    first was recorded, opens again (the raise-once key would refuse a second)."""
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    for description in ("Damages for missed rounds", "Settlement for the depot fire"):
+        act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager,
+            inputs={"breach_description": description, "breach_applies_from": "2026-02-25"})  # fmt: skip
+    remind_deadlines(core, schedule, date(2026, 3, 20))
+    record_notice(core, contract.case_id, people.contract_manager, kind="breach_performance_notice",
+                  published_on=clock.today)  # fmt: skip
+
+    def reminders() -> list[tuple[str, str]]:
+        with db.reading() as session:
+            tasks = session.scalars(select(Task).where(Task.case_id == contract.case_id))
+            return [(t.status, t.outcome) for t in tasks]
+
+    assert reminders() == [(TaskStatus.DONE, "met")]
+    remind_deadlines(core, schedule, date(2026, 3, 20))
+    assert reminders() == [(TaskStatus.OPEN, "")]
+    record_notice(core, contract.case_id, people.contract_manager, kind="breach_performance_notice",
+                  published_on=clock.today)  # fmt: skip
+    remind_deadlines(core, schedule, date(2026, 3, 20))
+    assert reminders() == [(TaskStatus.DONE, "met")]  # met, and not opened again
+
+
 def test_a_contract_ended_by_the_suppliers_breach_says_so_in_its_termination_notice(core, db, clock):
     people = hub_people(db)
     contract = _public_contract(core, people)

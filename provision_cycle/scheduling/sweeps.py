@@ -481,7 +481,8 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
                 milestone_on=deadline.due_on,
                 detail=deadline.basis,
             )
-            raised += raise_task(core, session, new, actor_id=system) is not None
+            # A duty owed afresh for a day already met (a second breach's notice) opens that day's reminder again.
+            raised += raise_task(core, session, new, actor_id=system, reopen_met=True) is not None
     closed = _close_met_deadline_tasks(core)
     return SweepResult("remind_deadlines", raised + closed)
 

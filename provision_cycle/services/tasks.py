@@ -64,8 +64,10 @@ class NewTask:
     detail: str = ""
 
 
-def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> int | None:
-    """Raise a task once (inside the caller's unit of work); None when it was raised before."""
+def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reopen_met: bool = False) -> int | None:
+    """Raise a task once (inside the caller's unit of work); None when it was raised before. With
+    ``reopen_met``, a task done as met opens again: the reminder of a duty met once and owed afresh for the
+    same day (a second breach's notice), which the raise-once key would otherwise refuse."""
     if new.contract_id is not None:
         contract = session.get(Contract, new.contract_id)
         if contract is None:
@@ -78,27 +80,35 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
     else:
         raise InvalidInput({"subject": "A task needs a contract, a case or a council"})
     existing = session.scalar(
-        select(Task.id).where(Task.subject_key == subject, Task.kind == new.kind, Task.due_on == new.due_on)
+        select(Task).where(Task.subject_key == subject, Task.kind == new.kind, Task.due_on == new.due_on)
     )
-    if existing is not None:
+    again = reopen_met and existing is not None and existing.status == TaskStatus.DONE and existing.outcome == "met"
+    if existing is not None and not again:
         return None
     case = core.engine.lock_case(session, case_id, None) if case_id is not None else None
-    task = Task(
-        subject_key=subject,
-        kind=new.kind,
-        title=new.title,
-        detail=new.detail,
-        contract_id=new.contract_id,
-        case_id=case_id,
-        assignee_id=new.assignee_id,
-        due_on=new.due_on,
-        milestone_on=new.milestone_on,
-        status=TaskStatus.OPEN,
-        created_at=core.engine.clock(),  # the engine's clock, like every other timestamp it writes
-    )
-    session.add(task)
+    now = core.engine.clock()  # the engine's clock, like every other timestamp it writes
+    if again:
+        task = existing
+        task.status, task.outcome, task.outcome_note = TaskStatus.OPEN, "", ""
+        task.completed_at = task.completed_by_id = task.escalated_at = task.snoozed_until = None
+        task.snooze_reason = ""
+        task.assignee_id, task.created_at = new.assignee_id, now
+    else:
+        task = Task(
+            subject_key=subject,
+            kind=new.kind,
+            title=new.title,
+            detail=new.detail,
+            contract_id=new.contract_id,
+            case_id=case_id,
+            assignee_id=new.assignee_id,
+            due_on=new.due_on,
+            milestone_on=new.milestone_on,
+            status=TaskStatus.OPEN,
+            created_at=now,
+        )
+        session.add(task)
     session.flush()
-    now = core.engine.clock()
     body = f"Due {new.due_on:%-d %B %Y}. {new.detail}".strip()
     session.add(
         OutboxMessage.queued(
@@ -107,6 +117,7 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int) -> 
     )
     _audit(core, session, case, actor_id, "raise_task", {
         "task_id": task.id, "kind": new.kind, "due_on": new.due_on.isoformat(), "assignee_id": new.assignee_id,
+        **({"again": True} if again else {}),
     })  # fmt: skip
     return task.id
 
