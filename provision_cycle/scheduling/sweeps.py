@@ -591,7 +591,8 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
         ).all()
         for step, case, decidable_from in rows:
             since = core.engine.today(step.opened_at or case.updated_at)
-            if decidable_from is not None and _waits_for_forward_plan(core, case, step.gate):
+            gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
+            if decidable_from is not None and gate.waits_for_forward_plan:
                 since = max(since, decidable_from)
             if since > today:
                 continue
@@ -622,12 +623,6 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 )
             chased += 1
     return SweepResult("chase_approvals", chased)
-
-
-def _waits_for_forward_plan(core: Core, case: Case, gate: str) -> bool:
-    """Whether approving ``gate`` waits for the case's forward plan period (a key decision's gate)."""
-    definition = core.workflows.get(case.workflow, case.workflow_version)
-    return "forward_plan_period_passed" in definition.gates[gate].approve_guards
 
 
 OVERDUE_GRACE = timedelta(days=7)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
 from ..core import Core
 from ..errors import DomainError, NotFound, NotPermitted
 from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
+from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
 from .reading import ContractProposal, contract_proposal
 
@@ -28,8 +29,16 @@ def _digest(secret: str) -> str:
 
 
 def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str:
+    """A link that approves ``step`` for ``user_id``, once, for ``LIFETIME``: from when it is sent or, for a
+    key decision on the forward plan, from the first day it can be taken."""
     secret = secrets.token_urlsafe(32)
     with core.db.unit_of_work() as session:
+        starts = core.engine.clock()
+        case = session.get(Case, case_id)
+        if core.workflows.get(case.workflow, case.workflow_version).gates[step["gate"]].waits_for_forward_plan:
+            plan = case_deadline(session, case_id, "forward_plan")
+            if plan is not None and plan.met_at is None:
+                starts = max(starts, datetime.combine(plan.due_on, time(), tzinfo=UTC))
         session.add(
             ActionLink(
                 secret_hash=_digest(secret),
@@ -38,7 +47,7 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str
                 gate=step["gate"],
                 round=step["round"],
                 position=step["position"],
-                expires_at=core.engine.clock() + LIFETIME,
+                expires_at=starts + LIFETIME,
             )
         )
     return secret

@@ -75,6 +75,11 @@ class GateDef:
     approve_guards: tuple[str, ...]
     approve_effects: tuple[str, ...]
 
+    @property
+    def waits_for_forward_plan(self) -> bool:
+        """A key decision's gate: approving it waits until the forward plan's clear days have run."""
+        return "forward_plan_period_passed" in self.approve_guards
+
 
 @dataclass(frozen=True)
 class StateDef:

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from provision_cycle.models import Case, OutboxMessage
+from provision_cycle.models import ActionLink, Case, OutboxMessage
 from provision_cycle.services.links import issue_action_link
 from tests.factories import act, approve_gate, hub_people, new_request
 from tests.test_scheduler import Inbox, _free_port
@@ -138,9 +138,8 @@ def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_r
     with pytest.raises(NotPermitted, match="cannot be taken before 31 March 2026"):
         approve_by_link(core, secret, None, no_conflict=True)
 
-    # A week on, that link has expired (a reminder brings a fresh one); by 31 March the decision can be taken.
-    clock.set(date(2026, 3, 31))
-    secret = issue_action_link(core, people.executive, case_id, message.payload["step"])
+    # Its 7 days run from the first day the decision can be taken, 31 March, not from when it was sent.
+    clock.set(date(2026, 4, 6))
     core.engine.declare_interests(case_id, people.executive, has_conflict=True, details="Owns shares in a bidder")
     page = client.get(f"/act/{secret}")
     refused = client.post(f"/act/{secret}", data={"csrf_token": csrf_from(page.text)})
@@ -152,3 +151,6 @@ def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_r
     assert done.status_code == 200 and "Decision recorded" in done.text
     with db.reading() as session:
         assert session.get(Case, case_id).state == "conflicts_assessment"
+    with db.reading() as session:  # sent on 2 March, it would have lasted until 9 March
+        [link] = session.scalars(select(ActionLink).where(ActionLink.user_id == people.executive)).all()
+        assert link.expires_at.date() == date(2026, 4, 7)
