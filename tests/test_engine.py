@@ -263,6 +263,22 @@ def test_key_decision_waits_28_clear_days_after_the_forward_plan(engine, db, clo
     assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
 
 
+def test_the_forward_plan_entry_can_be_recorded_while_the_route_is_approved(engine, clock, people):
+    """So that its 28 clear days run while the officers sign off; a case that is no key decision has none."""
+    case_id = new_request(engine, people.requester, value="1200000")
+    act(engine, case_id, "submit", people.requester)
+    act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    clock.set(date(2026, 3, 31))
+    approve_gate(engine, case_id, [people.head, people.finance, people.director])
+    declare(engine, case_id, people.executive)
+    assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
+
+    small = new_request(engine, people.requester, value="250000")
+    act(engine, small, "submit", people.requester)
+    with pytest.raises(InvalidAction):
+        act(engine, small, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-31"})
+
+
 def test_a_step_before_the_key_decision_is_not_held_up_by_the_forward_plan(db, clock, people, tmp_path):
     """A council whose executive decision has the director sign before the cabinet member: the 28 days after
     the forward plan hold up the decision itself, not the director's step, and ``not_yet`` (what the case
