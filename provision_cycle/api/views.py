@@ -20,6 +20,7 @@ from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
 from ..services.transparency import REDACTED
+from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import ActionRequest, Actor
 from . import schemas as s
@@ -488,10 +489,7 @@ def record_notice(case_id: int, body: s.NoticeIn):
         core(), case_id, actor.id, kind=body.kind, published_on=body.published_on, notice_id=body.notice_id
     )
     with core().db.reading() as session:
-        met = session.scalars(
-            select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == body.kind)
-        ).one()
-        return json_response(_key_date(met))
+        return json_response(_key_date(case_deadline(session, case_id, body.kind)))
 
 
 @operation(

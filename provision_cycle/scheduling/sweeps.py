@@ -260,9 +260,8 @@ RANGES_PER_QUERY = 200
 ADDED_BY_ID = 10_000
 REVIEW_KINDS = {
     "contract_review": "Contract review",
-    "kpi_assessment": "KPI assessment (contract performance notice)",
+    performance.TASK_KIND: "KPI assessment (contract performance notice)",
 }
-KPI_ASSESSMENT = "kpi_assessment"
 
 
 def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
@@ -339,7 +338,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 for first in range(0, len(ranges), RANGES_PER_QUERY):
                     some = ranges[first : first + RANGES_PER_QUERY]
                     candidates = session.execute(_review_candidates(some, matches, conditions)).all()
-                    if kind == KPI_ASSESSMENT:  # the SQL's filter is a coarse one: the Act's test, exactly
+                    if kind == performance.TASK_KIND:  # the SQL's filter is a coarse one: the Act's test, exactly
                         owing = performance.contracts_owing_kpis(session, candidates)
                         candidates = [c for c in candidates if c.id in owing]
                     for c in candidates:
@@ -373,7 +372,7 @@ def _review_cadences(schedule: Schedule):
     """(task kind, months between, which contracts have that cadence) for each cadence in the schedule."""
     for every in sorted({rule.every_months for rule in schedule.review_rules}):
         yield "contract_review", every, _review_every_sql(schedule) == _months(every)
-    yield KPI_ASSESSMENT, schedule.kpi_every_months, _may_owe_kpis()
+    yield performance.TASK_KIND, schedule.kpi_every_months, _may_owe_kpis()
 
 
 def _may_owe_kpis():

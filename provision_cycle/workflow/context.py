@@ -15,7 +15,7 @@ from sqlalchemy import Row, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ..governance import statutory
-from ..governance.rules import RoutePlan
+from ..governance.rules import PlannedStep, RoutePlan
 from ..governance.statutory import Deadline
 from ..models import Case, CaseDeadline, Contract, ContractKpi, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
@@ -222,23 +222,26 @@ class ActionContext:
         a contract's variation is approved at the level of what the contract becomes, not of what it was when
         its case opened."""
         steps = self.engine.resolve_route(self.case, value=value).gates[gate]  # the route itself is not in question
-        frozen = RoutePlan.from_json(self.value("route_plan"))
-        frozen.gates[gate] = steps
-        self.changes["route_plan"] = frozen.to_json()
+        self._set_gate_steps(gate, steps)
         self.audit_data["approvers"] = [step.reason for step in steps]
 
     def route_key_decision(self, gate: str, reasons: dict[str, str], *, value: Decimal) -> None:
         """Resolve ``gate`` (the Executive's) into the case's frozen route for the authorities whose key
         decision this is, each for its reason, at ``value``; with no reasons the gate is left out of the route
         (it will not be entered: its state ``applies_when`` the key decision)."""
+        proposal = self.engine.proposal_of(self.case, value=value)
+        steps = self.engine.governance.key_decision_steps(proposal, gate, reasons) if reasons else None
+        self._set_gate_steps(gate, steps)
+        self.audit_data["key_decision"] = "; ".join(reasons.values()) or "not a key decision"
+
+    def _set_gate_steps(self, gate: str, steps: list[PlannedStep] | None) -> None:
+        """Put ``gate``'s steps into the case's frozen route (the rest of it kept), or take the gate out."""
         frozen = RoutePlan.from_json(self.value("route_plan"))
-        if reasons:
-            proposal = self.engine.proposal_of(self.case, value=value)
-            frozen.gates[gate] = self.engine.governance.key_decision_steps(proposal, gate, reasons)
+        if steps:
+            frozen.gates[gate] = steps
         else:
             frozen.gates.pop(gate, None)
         self.changes["route_plan"] = frozen.to_json()
-        self.audit_data["key_decision"] = "; ".join(reasons.values()) or "not a key decision"
 
     def open_linked_case(self, stage: str, **overrides) -> int:
         """Open the case this one leads to (its parent is this case), carrying over what the request said."""
