@@ -8,6 +8,8 @@ from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from provision_cycle.models import RoleAssignment, User
 from provision_cycle.workflow.engine import ActionRequest, ActionResult, Engine
 
@@ -161,6 +163,35 @@ def approve_gate(engine: Engine, case_id: int, approvers: list[int]) -> ActionRe
         result = act(engine, case_id, "approve", approver)
     assert result is not None
     return result
+
+
+def approve_open_steps(engine: Engine, db, p: People, case_id: int) -> None:
+    """Each approval step the case opens, approved in turn by ``p``'s holder of its role (the first, where a
+    step needs all of them), until none is open."""
+    from provision_cycle.models import ApprovalStep
+    from provision_cycle.models.cases import StepStatus
+
+    holders = {
+        "category_manager": p.manager,
+        "head_of_category": p.head,
+        "finance": p.finance,
+        "legal": p.legal,
+        "director": p.director,
+        "s151_officer": p.s151,
+        "monitoring_officer": p.monitoring,
+        "executive_member": p.executive,
+    }
+    while True:
+        with db.reading() as session:
+            role = session.scalar(
+                select(ApprovalStep.role)
+                .where(ApprovalStep.case_id == case_id, ApprovalStep.status == StepStatus.OPEN)
+                .order_by(ApprovalStep.gate_order, ApprovalStep.position)
+                .limit(1)
+            )
+        if role is None:
+            return
+        approve_gate(engine, case_id, [holders[role]])
 
 
 # An award recommendation: the supplier, its size, sector and registration (the Transparency Code publishes

@@ -200,7 +200,33 @@ def test_a_scottish_only_bank_holiday_is_not_a_working_day():
 
 
 def test_contract_details_notice_is_due_30_days_beginning_with_signature():
-    assert statutory.contract_details_notice(date(2026, 4, 20)).due_on == date(2026, 5, 19)
+    assert statutory.contract_details_notice(date(2026, 4, 20), "services").due_on == date(2026, 5, 19)
+
+
+def test_a_light_touch_contracts_details_notice_is_due_120_days_beginning_with_signature():
+    due = statutory.contract_details_notice(date(2026, 4, 20), "light_touch")
+    assert due.due_on == date(2026, 8, 17)
+    assert due.basis.startswith("PA23 s53(2): within 120 days") and "light-touch" in due.basis
+
+
+def test_a_copy_of_the_contract_or_its_modification_is_due_90_days_beginning_with_the_day():
+    assert statutory.contract_copy(date(2026, 4, 20)).due_on == date(2026, 7, 18)
+    assert statutory.modification_copy(date(2026, 12, 3)).due_on == date(2027, 3, 2)
+    assert "PA23 s77" in statutory.modification_copy(date(2026, 12, 3)).basis
+
+
+@pytest.mark.parametrize(
+    ("public", "value", "vat", "kind", "required"),
+    [
+        (True, "5000000.01", "exempt", "services", True),
+        (True, "5000000", "exempt", "services", False),  # "more than" 5m
+        (True, "4200000", "standard", "services", True),  # 5,040,000 with VAT
+        (True, "9000000", "standard", "light_touch", False),  # s53(5)
+        (False, "9000000", "standard", "works", False),  # under the 2015 Regulations
+    ],
+)
+def test_a_public_contract_over_5m_with_vat_is_itself_published(public, value, vat, kind, required):
+    assert statutory.contract_copy_required(public, Decimal(value), vat, kind) is required
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from provision_cycle.services.tasks import complete_task
 from .factories import (
     act,
     approve_gate,
+    approve_open_steps,
     award_open_procedure,
     contract_from_open_procedure,
     create_user,
@@ -631,3 +632,162 @@ def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db,
             select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
         ).first()
     assert asked.endswith("Proposed: let the contract end on 30 June 2028.")
+
+
+# --- Copies of a contract worth more than 5m, and of its modifications (PA23 s53(3), s77) ---------------------
+def _contract_state(db, case_id: int) -> str:
+    with db.reading() as session:
+        return session.get(Case, case_id).state
+
+
+def _modify(core, db, people, case_id: int, *, value: str) -> None:
+    """A variation to ``value`` proposed, approved, its change notice recorded where owed, and made."""
+    inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": "2028-06-30"}
+    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    approve_open_steps(core.engine, db, people, case_id)
+    if _contract_state(db, case_id) == "change_notice_pending":
+        today = core.engine.today()
+        record_notice(core, case_id, people.officer, kind="contract_change_notice", published_on=today)
+        act(core.engine, case_id, "make_variation", people.contract_manager)
+    assert _contract_state(db, case_id) == "live"
+
+
+def _big_contract(core, db, clock, people) -> Contract:
+    """A contract worth 5,000,000 (6,000,000 with VAT) let under the Act: signed 21 April 2026, its contract
+    details notice published on 24 April."""
+    from provision_cycle.services.performance import set_procurement_kpis
+
+    case_id = award_open_procedure(core.engine, clock, people, award_value="5000000")
+    set_procurement_kpis(core, case_id, people.officer, [], exemption="A one-off delivery: nothing to measure")
+    clock.set(date(2026, 4, 21))
+    act(core.engine, case_id, "end_standstill", people.officer)
+    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    act(core.engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+    with db.reading() as session:
+        return session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+
+
+def test_a_contract_worth_more_than_5m_is_itself_published_within_90_days(core, db, clock, schedule):
+    people = hub_people(db)
+    contract = _big_contract(core, db, clock, people)
+    owed = _deadline(db, contract.case_id, "contract_copy")
+    assert owed.due_on == date(2026, 7, 19) and owed.met_at is None  # 90 days beginning with 21 April
+    assert "PA23 s53(3)" in owed.basis and "may be redacted (s94)" in owed.basis
+    with db.reading() as session:
+        signed = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == contract.procurement_case_id).order_by(AuditEvent.seq.desc())
+        ).first()
+    assert signed.data["contract_copy_due"] == "2026-07-19"  # the procurement's record says what it left owed
+
+    clock.set(date(2026, 7, 14))  # within the warning period: the contract manager's task
+    assert remind_deadlines(core, schedule, clock.today).changed == 1
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.case_id == contract.case_id)).one()
+    # Its contract manager (who asked for the procurement) has it.
+    assert task.kind == "deadline:contract_copy" and task.assignee_id == people.requester
+    assert task.title.endswith("Publish a copy of the contract") and task.due_on == date(2026, 7, 19)
+    with pytest.raises(InvalidAction, match="Record the copy of the contract as published on its case"):
+        complete_task(core, task.id, people.requester, outcome="done")
+
+    record_notice(core, contract.case_id, people.officer, kind="contract_copy",
+                  published_on=date(2026, 7, 9), notice_id="023456-2026")  # fmt: skip
+    assert _deadline(db, contract.case_id, "contract_copy").met_at is not None
+    with db.reading() as session:
+        assert session.get(Task, task.id).status == TaskStatus.DONE
+    with pytest.raises(InvalidAction, match="already recorded"):
+        record_notice(core, contract.case_id, people.officer, kind="contract_copy", published_on=clock.today)
+
+    package = _package(core, db, people.head, contract.case_id)
+    assert _package_errors(package) == []
+    [release] = package["releases"]
+    assert release["tag"] == ["contractUpdate"]
+    [document] = release["contracts"][0]["documents"]
+    assert document["documentType"] == "contractSigned" and "noticeType" not in document  # a copy, not a notice
+    assert document["datePublished"] == "2026-07-08T23:00:00Z" and document["description"].endswith("023456-2026")
+    assert "amendments" not in release["contracts"][0]
+
+
+def test_a_contract_worth_5m_or_less_with_vat_is_not_itself_published(core, db, clock):
+    people = hub_people(db)
+    case_id = contract_from_open_procedure(core.engine, clock, people)  # 240,000
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+    assert _deadline(db, contract.case_id, "contract_copy") is None
+
+
+def test_a_modification_of_a_contract_worth_more_than_5m_is_published_within_90_days(core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people, value="6000000")
+    _modify(core, db, people, contract.case_id, value="6300000")  # +5%: within s75's limits, so not s77's
+    assert _deadline(db, contract.case_id, "modification_copy") is None
+
+    _modify(core, db, people, contract.case_id, value="7000000")  # +11%: a change notice, then the copy
+    first = _deadline(db, contract.case_id, "modification_copy")
+    assert first.due_on == clock.today + timedelta(days=89) and first.met_at is None and "PA23 s77" in first.basis
+
+    # A second modification while the first's copy is owed: one copy of the contract as modified, published
+    # after both, serves both, so the earlier date stands.
+    clock.advance(days=20)
+    _modify(core, db, people, contract.case_id, value="8000000")
+    assert _deadline(db, contract.case_id, "modification_copy").due_on == first.due_on
+    record_notice(core, contract.case_id, people.officer, kind="modification_copy", published_on=clock.today)
+
+    clock.advance(days=30)  # the next modification owes its own copy
+    _modify(core, db, people, contract.case_id, value="8900000")
+    again = _deadline(db, contract.case_id, "modification_copy")
+    assert again.due_on == clock.today + timedelta(days=89) and again.met_at is None
+
+    package = _package(core, db, people.head, contract.case_id)
+    assert _package_errors(package) == []
+    copies = [r for r in package["releases"] if r["tag"] == ["contractUpdate"]]
+    [copy] = copies
+    assert copy["contracts"][0]["value"]["amount"] == 8000000.0 and "amendments" not in copy["contracts"][0]
+
+
+def test_modifications_owe_no_copy_of_a_light_touch_contract_or_one_outside_the_act(core, db):
+    people = hub_people(db)
+    light_touch = register_contract(
+        core, people, value="6000000", starts=date(2025, 7, 1), ends=date(2028, 6, 30), contract_type="light_touch"
+    )
+    legacy = register_contract(core, people, value="6000000", starts=date(2023, 7, 1), ends=date(2028, 6, 30))
+    for contract in (light_touch, legacy):
+        _modify(core, db, people, contract.case_id, value="7000000")  # +17%: no change notice for either
+        assert _deadline(db, contract.case_id, "modification_copy") is None
+
+
+def test_a_light_touch_contract_has_no_statutory_tender_period_or_standstill_and_120_days_for_its_notice(
+    core, db, clock
+):
+    """PA23 s54(3), s51(3), s53(2) and s53(5): the Act's lighter touch after the award too."""
+    from .factories import AWARD_INPUTS, new_request
+
+    people, engine = hub_people(db), core.engine
+    # 700,000 (840,000 with VAT): above the light-touch threshold, so a public contract under the Act.
+    case_id = new_request(engine, people.requester, value="700000", contract_type="light_touch")
+    act(engine, case_id, "submit", people.requester)
+    approve_open_steps(engine, db, people, case_id)
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    # No statutory minimum tender period for a light-touch contract (s54(3)): 18 days here.
+    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"}
+    act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
+    clock.set(date(2026, 3, 23))
+    act(engine, case_id, "close_tenders", people.officer)
+    act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "6000000"})
+    approve_open_steps(engine, db, people, case_id)
+    act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-03-23"})
+    assert _deadline(db, case_id, "standstill_end") is None  # voluntary for a light-touch contract
+    clock.set(date(2026, 4, 20))
+    signature = {"signed_on": "2026-04-20", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    act(engine, case_id, "sign_contract", people.officer, inputs=signature)
+
+    owed = _deadline(db, case_id, "contract_details_notice")
+    assert owed.due_on == date(2026, 8, 17) and owed.basis.startswith("PA23 s53(2): within 120 days")
+    clock.set(date(2026, 8, 3))
+    act(engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-08-03"})  # fmt: skip
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+    assert _deadline(db, contract.case_id, "contract_copy") is None  # though worth 7.2m with VAT (s53(5))

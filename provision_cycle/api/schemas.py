@@ -534,7 +534,8 @@ class NoticeIn(Request):
     kind: str = Field(
         max_length=40,
         description="The deadline the notice meets: contract_change_notice (UK10), termination_notice (UK11), "
-        "breach_performance_notice (UK9) or procurement_termination_notice (UK12)",
+        "breach_performance_notice (UK9), procurement_termination_notice (UK12), or a copy published with a "
+        "notice: contract_copy (PA23 s53(3)) or modification_copy (s77)",
     )
     published_on: date = Field(description="The day Find a Tender published it")
     notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the notice, if known")

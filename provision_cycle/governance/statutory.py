@@ -106,8 +106,13 @@ THRESHOLD_TABLES: tuple[ThresholdTable, ...] = (
 # PA23 s86-88: a below-threshold contract for a sub-central authority is "notifiable" from 30,000 incl. VAT.
 NOTIFIABLE_BELOW_THRESHOLD = Decimal("30000")
 KPI_THRESHOLD = Decimal("5000000")  # PA23 s52: at least 3 KPIs; contract performance notices
+# PA23 s53(3), s77: a public contract worth more than this (with VAT) is published, and so is each modification
+# of it, within 90 days beginning with the day it is entered into or modified.
+PUBLISHED_CONTRACT_THRESHOLD = Decimal("5000000")
+CONTRACT_COPY_DAYS = 90
 STANDSTILL_WORKING_DAYS = 8  # PA23 s51
 CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
+LIGHT_TOUCH_CONTRACT_DETAILS_NOTICE_DAYS = 120  # PA23 s53(2): a light-touch contract's, within 120 days
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
 BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
 # Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
@@ -226,12 +231,47 @@ def standstill(award_notice_published: date) -> Deadline:
     )
 
 
-def contract_details_notice(entered_into: date) -> Deadline:
+def contract_details_notice(entered_into: date, contract_type: ContractType | str) -> Deadline:
+    """PA23 s53(1): within 30 days beginning with the day the contract is entered into; 120 for a light-touch
+    contract (s53(2))."""
+    light_touch = ContractType(contract_type) is ContractType.LIGHT_TOUCH
+    days = LIGHT_TOUCH_CONTRACT_DETAILS_NOTICE_DAYS if light_touch else CONTRACT_DETAILS_NOTICE_DAYS
     return Deadline(
         "contract_details_notice",
-        days_beginning_with(entered_into, CONTRACT_DETAILS_NOTICE_DAYS),
-        f"PA23 s53: within {CONTRACT_DETAILS_NOTICE_DAYS} days beginning with {entered_into:%-d %B %Y} "
-        "(contract entered into)",
+        days_beginning_with(entered_into, days),
+        f"PA23 s53{'(2)' if light_touch else '(1)'}: within {days} days beginning with {entered_into:%-d %B %Y} "
+        f"(contract entered into{', a light-touch contract' if light_touch else ''})",
+    )
+
+
+def contract_copy_required(
+    public: bool, value_ex_vat: Decimal, vat: VatTreatment | str, contract_type: ContractType | str
+) -> bool:
+    """PA23 s53(3): a public contract worth more than 5m (with VAT) is itself published, redacted where s94
+    allows; a light-touch contract is not (s53(5)). The same test decides whether its modifications are (s77)."""
+    return (
+        public
+        and ContractType(contract_type) is not ContractType.LIGHT_TOUCH
+        and value_including_vat(value_ex_vat, vat) > PUBLISHED_CONTRACT_THRESHOLD
+    )
+
+
+def contract_copy(entered_into: date) -> Deadline:
+    return Deadline(
+        "contract_copy",
+        days_beginning_with(entered_into, CONTRACT_COPY_DAYS),
+        f"PA23 s53(3): a copy of the contract, which may be redacted (s94), within {CONTRACT_COPY_DAYS} days "
+        f"beginning with {entered_into:%-d %B %Y} (contract entered into), as it is worth more than 5m with VAT",
+    )
+
+
+def modification_copy(modified_on: date) -> Deadline:
+    return Deadline(
+        "modification_copy",
+        days_beginning_with(modified_on, CONTRACT_COPY_DAYS),
+        f"PA23 s77: a copy of the modification or of the contract as modified, which may be redacted (s94), "
+        f"within {CONTRACT_COPY_DAYS} days beginning with {modified_on:%-d %B %Y} (modification made), as the "
+        "contract is worth more than 5m with VAT",
     )
 
 
@@ -292,11 +332,14 @@ def final_kpi_assessment(ended: date) -> Deadline:
     )
 
 
-# The deadlines that are duties to publish a notice, with the notice's type on Find a Tender. Such a duty stays
-# due until the notice is recorded: one missed (the scheduler down past its warning period) is raised late.
+# The deadlines that are duties to publish a notice (or a document with one: a copy of the contract), with the
+# notice's type on Find a Tender. Such a duty stays due until the publication is recorded: one missed (the
+# scheduler down past its warning period) is raised late.
 NOTICE_DUTIES = {
     "contract_details_notice": "UK7",
+    "contract_copy": "UK7",  # a document of the contract's details notice
     "contract_change_notice": "UK10",
+    "modification_copy": "UK10",  # a document of the modification's change notice
     "termination_notice": "UK11",
     "breach_performance_notice": "UK9",
     "final_kpi_assessment": "UK9",
@@ -310,6 +353,8 @@ DEADLINE_NAMES = {
     "change_standstill_end": "Voluntary standstill ends",
     "forward_plan": "Forward plan notice period ends",
     "contract_details_notice": "Contract details notice (UK7)",
+    "contract_copy": "Copy of the contract, with its details notice (UK7)",
+    "modification_copy": "Copy of the modified contract, with its change notice (UK10)",
     "contract_change_notice": "Contract change notice (UK10)",
     "termination_notice": "Contract termination notice (UK11)",
     "breach_performance_notice": "Contract performance notice on the supplier's breach (UK9)",

@@ -441,6 +441,8 @@ DEADLINE_TITLES = {
     "standstill_end": "Standstill ends: the contract may be entered into after it",
     "change_standstill_end": "Voluntary standstill ends: the modification may be made after it",
     "contract_details_notice": "Publish the contract details notice",
+    "contract_copy": "Publish a copy of the contract",
+    "modification_copy": "Publish a copy of the modified contract",
     "termination_notice": "Publish the contract termination notice",
     "contract_change_notice": "Publish the contract change notice",
     "breach_performance_notice": "Publish the contract performance notice on the supplier's breach",

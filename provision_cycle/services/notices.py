@@ -3,9 +3,10 @@
 A procurement's tender, award and contract details notices are steps of its workflow. The notices owed when
 something has been decided or has happened are not: a contract change notice (UK10) once a modification that
 needs one is approved (the modification itself waits for it), a contract termination notice (UK11) when a
-public contract ends, and a procurement termination notice (UK12) when a procurement that published a tender
-or transparency notice is abandoned. Each is a deadline on the case; recording the notice meets it, closes
-its task and goes on the case's audit chain, where the open data (``ocds``) finds it.
+public contract ends, a procurement termination notice (UK12) when a procurement that published a tender
+or transparency notice is abandoned, and the copies of a contract worth more than 5m and of its modifications
+that the Act has published within 90 days (s53(3), s77). Each is a deadline on the case; recording the
+notice meets it, closes its task and goes on the case's audit chain, where the open data (``ocds``) finds it.
 """
 
 from __future__ import annotations
@@ -33,10 +34,18 @@ MAX_NOTICE_ID = 40
 class RecordableNotice:
     kind: str  # the deadline it meets
     title: str
+    published_as: str = ""  # how it goes out, where it is a document published with a notice
 
     @property
     def notice_type(self) -> str:
         return NOTICE_DUTIES[self.kind]
+
+    @property
+    def how_to_publish(self) -> str:
+        return self.published_as or f"Publish the {self.title.lower()} ({self.notice_type}) on Find a Tender"
+
+
+REDACTED = "redacting only what the Act allows (s94)"
 
 
 RECORDABLE = {
@@ -46,6 +55,17 @@ RECORDABLE = {
         RecordableNotice("termination_notice", "Contract termination notice"),
         RecordableNotice("breach_performance_notice", "Contract performance notice on the supplier's breach"),
         RecordableNotice("procurement_termination_notice", "Procurement termination notice"),
+        RecordableNotice(
+            "contract_copy",
+            "Copy of the contract",
+            f"Publish a copy of the contract on Find a Tender with its contract details notice (UK7), {REDACTED}",
+        ),
+        RecordableNotice(
+            "modification_copy",
+            "Copy of the modified contract",
+            "Publish a copy of the modification, or of the contract as modified, on Find a Tender with its contract "
+            f"change notice (UK10), {REDACTED}",
+        ),
     )
 }
 

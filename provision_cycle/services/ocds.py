@@ -5,7 +5,8 @@ Each release is built from what the case holds: its request, its route, the noti
 inputs), the supplier and value of the award, the signed contract's dates. Notices carry the UK profile's
 ``noticeType`` on their document (a procurement's UK4 tender, UK5 transparency, UK6 contract award, UK7
 contract details and UK12 procurement termination notices; a contract's UK10 change and UK11 termination
-notices), and PA 2023 notices their legal basis. A contract's notices share its procurement's ``ocid``: one
+notices; a copy of a contract or of its modification, published with them, is a ``contractSigned`` document
+instead), and PA 2023 notices their legal basis. A contract's notices share its procurement's ``ocid``: one
 contracting process from tender to termination. Parties carry the identifiers the register holds: a council
 by its code, a supplier by its Companies House or charity number where recorded.
 """
@@ -81,6 +82,9 @@ _RECORDED_AS = {
     "contract_change_notice": ("contractNotice", ("contractAmendment",)),
     "termination_notice": ("contractTerminationNotice", ("contractTermination",)),
     "breach_performance_notice": ("implementationNotice", ("implementation",)),
+    # Not notices but documents published with one: the contract and its modifications (PA23 s53(3), s77).
+    "contract_copy": ("contractSigned", ("contractUpdate",)),
+    "modification_copy": ("contractSigned", ("contractUpdate",)),
 }
 RECORDED = {kind: Notice(n.notice_type, *_RECORDED_AS[kind], n.title) for kind, n in RECORDABLE.items()}
 
@@ -142,7 +146,8 @@ def _document(reference: str, notice: Notice, published: str, event: AuditEvent)
     return {
         "id": f"{reference}-{notice.notice_type}-{event.seq}",
         "documentType": notice.document_type,
-        "noticeType": notice.notice_type,
+        # The UK profile's type refines a notice's document type; a copy of the contract is no notice.
+        "noticeType": notice.notice_type if notice.document_type.endswith("Notice") else None,
         "title": notice.title,
         "description": f"Find a Tender notice {(event.data or {})['notice_id']}"
         if (event.data or {}).get("notice_id")
@@ -260,7 +265,7 @@ def _contract_release(
             part for part in (_performance_said(event, said), document.get("description")) if part
         )
         entry["implementation"] = {"documents": [document]}
-    if notice.notice_type == "UK10":
+    if "contractAmendment" in notice.tags:  # the change notice; a copy of the change published later is not
         entry["amendments"] = [
             {
                 "id": f"{contract.reference}-amendment-{event.seq}",

@@ -50,9 +50,9 @@ def contract_in_law_commenced(contract: Any, procurement_commenced: date | None)
     )
 
 
-def procurement_needs_kpis(case: Any, details: dict[str, Any], regime: str | None, today: date) -> bool:
-    """Whether the contract a procurement case awards must have KPIs (PA23 s52), at its award value (its
-    estimate until the award is recommended)."""
+def _awarded_contract(case: Any, details: dict[str, Any], regime: str | None, today: date) -> tuple[bool, Decimal]:
+    """Whether the contract a procurement case awards is a public contract under the Act, and its value: the
+    award value (the estimate until the award is recommended)."""
     value = Decimal(details.get("award_value") or case.estimated_value)
     public, _ = statutory.public_contract(
         regime or statutory.regime_for(today).value,
@@ -61,21 +61,36 @@ def procurement_needs_kpis(case: Any, details: dict[str, Any], regime: str | Non
         case.contract_type,
         case.commencement_date or today,
     )
+    return public, value
+
+
+def procurement_needs_kpis(case: Any, details: dict[str, Any], regime: str | None, today: date) -> bool:
+    """Whether the contract a procurement case awards must have KPIs (PA23 s52)."""
+    public, value = _awarded_contract(case, details, regime, today)
     return statutory.kpis_required(public, value, case.vat_treatment, case.contract_type)
+
+
+def procurement_owes_contract_copy(case: Any, details: dict[str, Any], regime: str | None, today: date) -> bool:
+    """Whether the contract a procurement case awards must itself be published (PA23 s53(3))."""
+    public, value = _awarded_contract(case, details, regime, today)
+    return statutory.contract_copy_required(public, value, case.vat_treatment, case.contract_type)
 
 
 def case_deadline(session: Session, case_id: int, kind: str) -> CaseDeadline | None:
     return session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == kind))
 
 
-def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: bool = False) -> None:
+def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: bool = False) -> date:
     """A dated duty on a locked case, once per kind: a second raising keeps the first, unless ``again`` and the
-    first was met, when it is owed afresh with the new date."""
+    first was met, when it is owed afresh with the new date. Returns the day the duty is owed."""
     existing = case_deadline(session, case_id, deadline.kind)
     if existing is None:
         session.add(CaseDeadline(case_id=case_id, kind=deadline.kind, due_on=deadline.due_on, basis=deadline.basis))
     elif again and existing.met_at is not None:
         existing.due_on, existing.basis, existing.met_at = deadline.due_on, deadline.basis, None
+    else:
+        return existing.due_on
+    return deadline.due_on
 
 
 # A contract's supplier breaches whose contract performance notices wait behind the one owed now (a case owes
@@ -174,8 +189,8 @@ class ActionContext:
     def raise_deadline(self, deadline: Deadline, *, again: bool = False) -> None:
         """Record a dated duty once: raising the same kind again keeps the first (the case is locked). With
         ``again``, a duty that was met is owed afresh (a second modification, a second change notice)."""
-        owe_deadline(self.session, self.case.id, deadline, again=again)
-        self.audit_data.setdefault("deadlines", {})[deadline.kind] = deadline.due_on.isoformat()
+        owed = owe_deadline(self.session, self.case.id, deadline, again=again)
+        self.audit_data.setdefault("deadlines", {})[deadline.kind] = owed.isoformat()
 
     def withdraw_deadline(self, kind: str) -> None:
         """A duty still owed is owed no longer (what owed it will not happen): it goes, and its open task with it."""
@@ -286,7 +301,7 @@ class ActionContext:
             commencement_date=self.value("commencement_date"),
             freeze=True,
         )
-        end_date = date.fromisoformat(details["end_date"])
+        end_date, signed_on = date.fromisoformat(details["end_date"]), date.fromisoformat(details["signed_on"])
         # A Core insert (the ORM's flush costs more than the rest of the transition); ``notice_by`` is what
         # the model's insert event would have set.
         self.tx.write(
@@ -309,7 +324,7 @@ class ActionContext:
                 supplier_registration=details.get("supplier_registration", ""),
                 value=value,
                 vat_treatment=case.vat_treatment,
-                signed_on=date.fromisoformat(details["signed_on"]),
+                signed_on=signed_on,
                 start_date=date.fromisoformat(details["start_date"]),
                 end_date=end_date,
                 notice_period_days=DEFAULT_NOTICE_PERIOD_DAYS,
@@ -328,4 +343,8 @@ class ActionContext:
                     ),
                 )
             )
+        if procurement_owes_contract_copy(case, details, self.value("regime"), self.today):
+            # The contract case carries the duty: its contract managers publish the copy, within 90 days.
+            owed = owe_deadline(self.session, contract_case_id, statutory.contract_copy(signed_on))
+            self.audit_data["contract_copy_due"] = owed.isoformat()
         return contract_case_id

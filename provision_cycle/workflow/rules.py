@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..governance import statutory
 from ..governance.calendar import add_months, next_working_day
 from ..governance.rules import RoutePlan
-from ..governance.statutory import Route
+from ..governance.statutory import ContractType, Route
 from ..models import ContractKpi
 from ..models.cases import declaration_blocks
 from . import statements
@@ -88,8 +88,8 @@ def award_notice_required(ctx: ActionContext) -> bool:
 
 @predicate
 def standstill_applies(ctx: ActionContext) -> bool:
-    """PA23 s51; standstill is voluntary for framework call-offs."""
-    return award_notice_required(ctx) and ctx.value("route") != Route.FRAMEWORK_CALL_OFF
+    """PA23 s51; standstill is voluntary for framework call-offs and light-touch contracts (s51(3))."""
+    return award_notice_required(ctx) and ctx.value("route") != Route.FRAMEWORK_CALL_OFF and not _light_touch(ctx)
 
 
 @predicate
@@ -231,13 +231,22 @@ def tender_period_long_enough(ctx: ActionContext) -> str | None:
     if not published or not closes:
         return None  # missing inputs are reported on their own
     plan = _plan(ctx)
-    minimum = 25 if plan and plan.above_threshold else 1  # PA23 s54: 25 days, electronic submission
+    # PA23 s54: 25 days above threshold with electronic submission; a light-touch contract has no statutory
+    # minimum (s54(3)), only the reasonable time s54(1) asks of every tender period.
+    if plan and plan.above_threshold and not _light_touch(ctx):
+        minimum, why = 25, "at least 25 days (Procurement Act 2023 s54)"
+    else:
+        minimum, why = 1, "at least a day"
     if (closes - published).days < minimum:
         return (
-            f"The tender period must be at least {minimum} days (Procurement Act 2023 s54): "
+            f"The tender period must be {why}: "
             f"tenders can close on {published + timedelta(days=minimum):%-d %B %Y} at the earliest"
         )
     return None
+
+
+def _light_touch(ctx: ActionContext) -> bool:
+    return ContractType(ctx.case.contract_type) is ContractType.LIGHT_TOUCH
 
 
 @guard
@@ -397,7 +406,7 @@ def standstill_deadline(ctx: ActionContext) -> None:
 
 @effect
 def contract_details_deadline(ctx: ActionContext) -> None:
-    ctx.raise_deadline(statutory.contract_details_notice(ctx.inputs["signed_on"]))
+    ctx.raise_deadline(statutory.contract_details_notice(ctx.inputs["signed_on"], ctx.case.contract_type))
 
 
 @effect
@@ -524,6 +533,13 @@ def apply_variation(ctx: ActionContext) -> None:
     contract.end_date = new_end
     # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
     ctx.changes["estimated_value"] = new_value
+    if change_notice_owed(ctx):
+        # PA23 s77: a modification that needed a change notice is itself published, for a contract worth more
+        # than 5m. One copy of the contract as modified, published after the later, serves two modifications:
+        # while the first's is owed, its earlier date stands.
+        public = True  # a change notice is owed only under the Act
+        if statutory.contract_copy_required(public, new_value, contract.vat_treatment, contract.contract_type):
+            ctx.raise_deadline(statutory.modification_copy(ctx.today), again=True)
 
 
 @effect

@@ -221,3 +221,25 @@ def test_recording_a_change_notice_says_when_its_standstill_lets_the_change_be_m
     page = manager.get(f"/cases/{contract.case_id}").text
     assert "is recorded. The voluntary standstill runs to the end of 11 March 2026" in page  # from Monday 2 March
     assert "Voluntary standstill ends" in page  # among the key dates
+
+
+def test_the_copy_of_a_big_contract_is_recorded_from_its_case_page(core, db, browser, clock):
+    from tests.test_notices import _big_contract
+
+    people = hub_people(db)
+    contract = _big_contract(core, db, clock, people)  # 6m with VAT, signed 21 April 2026
+    case_url = f"/cases/{contract.case_id}"
+    officer = browser(people.officer)
+    page = officer.get(case_url).text
+    assert "Copy of the contract, with its details notice (UK7)" in page and "PA23 s53(3)" in page
+    form_url = f"{case_url}/notices/contract_copy"
+    assert form_url in page
+    form = officer.get(form_url).text
+    assert "Record the copy of the contract" in form
+    assert (
+        "Publish a copy of the contract on Find a Tender with its contract details notice (UK7), redacting only "
+        "what the Act allows (s94), then record it here. Due 19 July 2026" in form
+    )
+    done = officer.post(form_url, {"published_on": _day(clock.today), "notice_id": "023456-2026"})
+    page = officer.get(done.headers["Location"]).text
+    assert "The copy of the contract for" in page and "is recorded" in page and form_url not in page
