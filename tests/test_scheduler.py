@@ -554,6 +554,36 @@ def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clo
         assert event.stream == "system" and event.comment == "Published on Find a Tender"
 
 
+def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(core, db, clock, schedule, app):
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+    from tests.web.conftest import Browser
+
+    from .factories import create_user
+
+    hub_people(db)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Turner")
+    clock.set(date(2026, 6, 30))  # the first quarter owing one has not ended
+    raise_council_duties(core, schedule, clock.today)
+    clock.set(date(2026, 7, 1))
+    raise_council_duties(core, schedule, clock.today)
+    clock.set(date(2026, 7, 20))  # the same quarter's: nothing new
+    raise_council_duties(core, schedule, clock.today)
+    clock.set(date(2026, 10, 1))
+    raise_council_duties(core, schedule, clock.today)
+    with db.reading() as session:
+        owed = session.scalars(select(Task).where(Task.kind == "payments_notice").order_by(Task.due_on)).all()
+    assert [(t.assignee_id, t.due_on, t.title) for t in owed] == [
+        (analyst, date(2026, 7, 29), "OCC: Publish the payments notice"),
+        (analyst, date(2026, 10, 29), "OCC: Publish the payments notice"),
+    ]
+    assert "PA23 s70: within 30 days beginning with 30 June 2026" in owed[0].detail
+
+    # The task links to the quarter's list, which the analyst may download.
+    page = Browser(app, db).sign_in(analyst).get(f"/tasks/{owed[0].id}").text
+    listed = "/contracts/transparency/OCC/2026-04/payments-notice.csv"
+    assert "in April to June 2026 (2026/27 quarter 1) under a public contract" in page and listed in page
+
+
 def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrator(core, db, clock, schedule):
     from dataclasses import replace
 

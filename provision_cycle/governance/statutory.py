@@ -382,9 +382,12 @@ def earliest_key_decision(forward_plan_published: date, clear_days: int = FORWAR
     )
 
 
-# --- Authority-wide duties (PA23 s69, s93) -------------------------------------------------------------
+# --- Authority-wide duties (PA23 s69, s70, s93) --------------------------------------------------------
 PAYMENTS_COMPLIANCE_DAYS = 30
 PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)  # the regime began 1 October 2025
+PAYMENTS_NOTICE_DAYS = 30
+PAYMENTS_NOTICE_THRESHOLD = Decimal("30000")  # PA23 s70: each payment of more than this, with VAT
+PAYMENTS_NOTICE_FIRST_QUARTER_END = date(2026, 6, 30)  # s70 came into force on 1 April 2026
 PIPELINE_SPEND_THRESHOLD = 100_000_000
 PIPELINE_DAYS = 56
 
@@ -404,6 +407,22 @@ def payments_compliance_notice(today: date) -> Deadline | None:
         days_beginning_with(period_end, PAYMENTS_COMPLIANCE_DAYS),
         f"PA23 s69 and reg 38: within {PAYMENTS_COMPLIANCE_DAYS} days beginning with {period_end:%-d %B %Y}, the last "
         "day of the reporting period; approved by the officer responsible for finances",
+    )
+
+
+def payments_notice(today: date) -> Deadline | None:
+    """PA23 s70: for the quarter that ended most recently (to 31 March, 30 June, 30 September, 31 December),
+    a payments notice within 30 days beginning with its last day, listing each payment of more than 30,000
+    made in it under a public contract; None before the first quarter has ended."""
+    quarter_end = date(today.year, today.month - (today.month - 1) % 3, 1) - timedelta(days=1)
+    if quarter_end < PAYMENTS_NOTICE_FIRST_QUARTER_END:
+        return None
+    return Deadline(
+        "payments_notice",
+        days_beginning_with(quarter_end, PAYMENTS_NOTICE_DAYS),
+        f"PA23 s70: within {PAYMENTS_NOTICE_DAYS} days beginning with {quarter_end:%-d %B %Y}, the last day of the "
+        f"quarter; each payment of more than {PAYMENTS_NOTICE_THRESHOLD:,.0f} (with VAT) made in it under a public "
+        "contract",
     )
 
 

@@ -35,8 +35,9 @@ def deadline_task_kind(deadline_kind: str) -> str:
     return DEADLINE_TASK + deadline_kind
 
 
-# The councils' own statutory notices (PA23 s69 payments compliance, s93 pipeline), raised without a case.
-COUNCIL_DUTIES = ("payments_compliance_notice", "pipeline_notice")
+# The councils' own statutory notices (PA23 s69 payments compliance, s70 payments, s93 pipeline), raised
+# without a case.
+COUNCIL_DUTIES = ("payments_compliance_notice", "payments_notice", "pipeline_notice")
 
 
 class Task(Base):

@@ -519,8 +519,10 @@ def _close_met_deadline_tasks(core: Core) -> int:
 
 # --- council-wide duties -------------------------------------------------------------------------------
 def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """Each council's own statutory notices: the half-yearly payments compliance notice (to its S151 officer)
-    and, where its expected spend is configured over 100m, the pipeline notice (to its intelligence analysts).
+    """Each council's own statutory notices: the half-yearly payments compliance notice (to its S151 officer),
+    the quarterly payments notice (to its intelligence analysts, who download its list with the Transparency
+    Code files) and, where its expected spend is configured over 100m, the pipeline notice (to its
+    intelligence analysts).
     Raised once per reporting period or year; after downtime, the latest period is raised, late but once.
     A council with nobody in the role gives the duty to its administrator, saying why."""
     raised = 0
@@ -529,6 +531,7 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
         for code in core.governance.organisation.authorities:
             duties = [
                 (statutory.payments_compliance_notice(today), "s151_officer", "Publish the payments compliance notice"),
+                (statutory.payments_notice(today), "intelligence_analyst", "Publish the payments notice"),
                 (
                     statutory.pipeline_notice(today, schedule.expected_annual_spend.get(code, 0)),
                     "intelligence_analyst",

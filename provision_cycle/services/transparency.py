@@ -9,6 +9,10 @@ invitation to tender. A joint contract or procurement is in both councils' files
 payment (and credit note) over £500 the council made in the quarter, a payment to a person with the name
 withheld.
 
+Beside them, the Procurement Act's payments notice (UK8, s70): each payment of more than £30,000 (with VAT)
+the council made in the quarter under a public contract under the Act, to publish on Find a Tender within 30
+days beginning with the quarter's last day.
+
 A quarter here is a quarter of the financial year (April to June, July to September, October to December,
 January to March), named by its first month: ``2026-04``.
 """
@@ -27,13 +31,15 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
+from ..governance import statutory
 from ..governance.calendar import add_months
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
-from ..models import AuditEvent, Case, Contract, Payment
+from ..models import AuditEvent, Case, Contract, Payment, Task
 from ..scheduling.config import Schedule
 from ..scheduling.runner import schedule_for
 from ..scheduling.sweeps import next_occurrence, review_every
+from ..workflow.context import contract_in_law_commenced
 from ..workflow.engine import Actor
 
 THRESHOLD = Decimal(5000)  # the Code: "with a value that exceeds £5,000"
@@ -86,6 +92,20 @@ SPEND_COLUMNS = (
     "Contract reference",
 )
 REDACTED = "Redacted: personal data"
+
+PAYMENTS_NOTICE_COLUMNS = (
+    "Date paid",
+    "Transaction number",
+    "Amount excluding VAT",
+    "Amount with VAT",
+    "Supplier",
+    "Contract reference",
+    "Contract title",
+    "Purpose",
+)
+PAYMENTS_NOTICE_FIRST_QUARTER_END = statutory.PAYMENTS_NOTICE_FIRST_QUARTER_END  # no notice for quarters before
+# The most VAT can add: a payment below this excluding VAT cannot be over the threshold with it.
+_PAYMENTS_NOTICE_FLOOR = statutory.PAYMENTS_NOTICE_THRESHOLD / (1 + statutory.VatTreatment.STANDARD.rate)
 
 
 @dataclass(frozen=True, order=True)
@@ -240,6 +260,50 @@ def spend_rows(core: Core, session: Session, authority: str, quarter: Quarter) -
         ]
 
 
+def payments_notice_quarter(task: Task) -> Quarter | None:
+    """The quarter a payments notice task asks about: the one that ended before the notice fell due."""
+    if task.kind != "payments_notice" or task.milestone_on is None:
+        return None
+    return Quarter.containing(task.milestone_on).previous
+
+
+def payments_notice_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
+    """PA23 s70: the council's payments of more than 30,000 in the quarter under public contracts (procured
+    under the Act, above threshold), by date. The register holds payments excluding VAT; each is compared with
+    the threshold at its contract's VAT rate. Credit notes are not payments; contracts let under the 2015
+    Regulations are not public contracts under the Act."""
+    payments = (
+        select(Payment, Contract, Case.commencement_date)
+        .join(Contract, Contract.id == Payment.contract_id)
+        .outerjoin(Case, Case.id == Contract.procurement_case_id)
+        .where(
+            Payment.authority == authority,
+            Payment.paid_on >= quarter.starts,
+            Payment.paid_on <= quarter.ends,
+            Payment.amount > _PAYMENTS_NOTICE_FLOOR,
+            Contract.regime == statutory.Regime.PA2023.value,
+        )
+        .order_by(Payment.paid_on, Payment.transaction_number)
+    )
+    public: dict[int, bool] = {}  # each contract's standing, worked out once
+    for payment, contract, commenced in session.execute(payments):
+        if contract.id not in public:
+            public[contract.id] = contract_in_law_commenced(contract, commenced)[0]
+        with_vat = statutory.value_including_vat(payment.amount, contract.vat_treatment)
+        if not public[contract.id] or with_vat <= statutory.PAYMENTS_NOTICE_THRESHOLD:
+            continue
+        yield [
+            payment.paid_on.isoformat(),
+            payment.transaction_number,
+            f"{payment.amount:.2f}",
+            f"{with_vat:.2f}",
+            REDACTED if payment.to_individual else payment.supplier_name,
+            contract.reference,
+            contract.title,
+            payment.purpose,
+        ]
+
+
 def _department(org: Organisation, authority: str, pillar: str) -> str:
     """The category pillar responsible (for a joint contract, on behalf of both councils)."""
     return (f"{org.joint_name}: " if authority == JOINT else "") + org.pillars[pillar].name
@@ -263,7 +327,12 @@ def _midnight(day: date) -> datetime:
 
 # The people who publish a council's transparency data: its intelligence team and those who answer for it.
 PUBLISHERS = OVERSIGHT_ROLES
-FILES = {"contracts": CONTRACT_COLUMNS, "tenders": TENDER_COLUMNS, "spend": SPEND_COLUMNS}
+FILES = {
+    "contracts": CONTRACT_COLUMNS,
+    "tenders": TENDER_COLUMNS,
+    "spend": SPEND_COLUMNS,
+    "payments-notice": PAYMENTS_NOTICE_COLUMNS,
+}
 
 
 def publishing_councils(actor: Actor) -> list[str]:
@@ -274,10 +343,10 @@ def publishing_councils(actor: Actor) -> list[str]:
 def quarterly_file(
     core: Core, session: Session, kind: str, authority: str, quarter: Quarter, *, actor: Actor | None = None
 ) -> Iterator[list[str]]:
-    """The rows of one council's ``kind`` file ("contracts" or "tenders") for ``quarter``. With ``actor`` (the
+    """The rows of one council's ``kind`` file (one of ``FILES``) for ``quarter``. With ``actor`` (the
     web), only for a council they publish for; the command line's operator may produce any."""
     if kind not in FILES:
-        raise NotFound(f"There is no {kind} file: the files are {' and '.join(FILES)}")
+        raise NotFound(f"There is no {kind} file: the files are {', '.join(FILES)}")
     if authority not in core.governance.organisation.authorities:
         raise NotFound(f"There is no council {authority}")
     if actor is not None and authority not in publishing_councils(actor):
@@ -287,4 +356,6 @@ def quarterly_file(
         return contract_rows(core, session, None, authority, quarter)
     if kind == "spend":
         return spend_rows(core, session, authority, quarter)
+    if kind == "payments-notice":
+        return payments_notice_rows(core, session, authority, quarter)
     return tender_rows(core, session, authority, quarter)

@@ -222,6 +222,7 @@ def transparency_files():
         councils=transparency.publishing_councils(me()),
         quarters=quarters,
         organisation=core().governance.organisation,
+        payments_notice_from=transparency.PAYMENTS_NOTICE_FIRST_QUARTER_END,
     )
 
 

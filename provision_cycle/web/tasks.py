@@ -11,6 +11,7 @@ from ..services import reading
 from ..services.notices import notice_of_task
 from ..services.performance import task_needs_assessment
 from ..services.tasks import complete_task, may_act_on_task, outcomes_open, snooze_task
+from ..services.transparency import payments_notice_quarter
 from .common import core, me, render
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
 from .security import signed_in
@@ -81,4 +82,5 @@ def show(task_id: int):
         form=form,
         notice=notice_of_task(task.kind),
         assessing=assessing,
+        payments_quarter=payments_notice_quarter(task),
     )

@@ -15,12 +15,31 @@ def test_an_analyst_downloads_their_councils_files_by_quarter(core, db, browser)
     assert "Oxfordshire County Council</caption>" in page and "Cherwell District Council</caption>" not in page
     assert "January to March 2026 (2025/26 quarter 4) (so far)" in page  # the test clock: 2 March 2026
     assert page.count("/contracts/transparency/OCC/") == 24  # 8 quarters, 3 files each
+    assert page.count("Not owed") == 8  # the Act's payments notice: from the quarter to 30 June 2026
     download = analyst.get("/contracts/transparency/OCC/2026-01/contracts.csv")
     assert download.mimetype == "text/csv"
     assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-contracts-2026-01.csv"'
     lines = download.text.splitlines()
     assert lines[0].startswith("Reference,Title,Department responsible") and len(lines) == 3
     assert analyst.get("/contracts/transparency/OCC/2026-01/tenders.csv").text.startswith("Reference,Title,")
+
+
+def test_an_analyst_downloads_the_payments_notice_from_the_quarter_to_30_june_2026(core, db, browser, clock):
+    from datetime import date
+
+    hub_people(db)
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    clock.set(date(2026, 10, 5))
+    page = analyst.get("/contracts/transparency").text
+    assert "/contracts/transparency/OCC/2026-07/payments-notice.csv" in page
+    assert "/contracts/transparency/OCC/2026-04/payments-notice.csv" in page
+    assert "/contracts/transparency/OCC/2026-01/payments-notice.csv" not in page and page.count("Not owed") == 5
+    download = analyst.get("/contracts/transparency/OCC/2026-07/payments-notice.csv")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-payments-notice-2026-07.csv"'
+    assert download.text.splitlines() == [
+        "Date paid,Transaction number,Amount excluding VAT,Amount with VAT,Supplier,Contract reference,"
+        "Contract title,Purpose"
+    ]
 
 
 def test_other_people_and_wrong_addresses_get_nothing(core, db, browser):
