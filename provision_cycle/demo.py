@@ -255,7 +255,10 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
     if step == "prepare_business_case":
         inputs = {"preferred_option": "Option 2: an outcomes-based contract with a single provider"}
     if step == "submit" and route == "direct_award":
-        engine.set_detail(case_id, requester, "direct_award_justification", "Only one supplier can provide it")
+        engine.set_detail(case_id, requester, "direct_award_ground", "single_supplier")
+        engine.set_detail(
+            case_id, requester, "direct_award_justification", "The system's maker holds its source code and licence"
+        )
     if step == "complete_conflicts_assessment":  # the team is named and has declared (PA23 s81-83)
         evaluator = _someone(people, "category_manager", authority, pillar)
         team = [(officer, "procurement")] + ([(evaluator, "evaluation")] if evaluator != officer else [])

@@ -96,7 +96,8 @@ def test_only_a_procurement_or_contract_that_published_a_notice_has_a_package(co
 def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(core, db):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="250000", authority="JOINT", route="direct_award")
-    core.engine.set_detail(case_id, people.requester, "direct_award_justification", "Only one supplier can")
+    core.engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
+    core.engine.set_detail(case_id, people.requester, "direct_award_justification", "It holds the licence")
     act(core.engine, case_id, "submit", people.requester)
     with db.reading() as session:
         steps = session.get(Case, case_id).route_plan["gates"]["route_approval"]
@@ -114,6 +115,10 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     [release] = _package(core, db, people.head, case_id)["releases"]
     assert "buyer" not in release and [p["id"] for p in release["parties"]] == ["OCC", "CDC", "GB-CHC-1234567"]
     assert release["tender"]["procurementMethod"] == "direct"
+    assert release["tender"]["procurementMethodRationale"] == (
+        "Only one supplier can supply it: an artistic work, exclusive rights, or no competition for technical "
+        "reasons (Procurement Act 2023 s41 and Schedule 5): It holds the licence"
+    )
     assert release["tender"]["documents"][0]["noticeType"] == "UK5"
     # The notice names the supplier the council means to award to directly, a charity here.
     assert release["parties"][2]["details"] == {"scale": "sme", "vcse": True}

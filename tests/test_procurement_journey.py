@@ -90,3 +90,61 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
         events = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case_id))
         assert events == s.get(Case, case_id).audit_seq
         assert verify_chains(s).ok
+
+
+def _direct_award(engine, db, clock, people, ground: str | None, why: str = "") -> int:
+    """A 250,000 OCC direct award on ``ground``, submitted once its ground and justification are recorded."""
+    case_id = new_request(engine, people.requester, value="250000", route="direct_award")
+    if ground:
+        engine.set_detail(case_id, people.requester, "direct_award_ground", ground)
+    if why:
+        engine.set_detail(case_id, people.requester, "direct_award_justification", why)
+    return case_id
+
+
+def _to_award_notice(engine, db, clock, people, case_id: int) -> None:
+    act(engine, case_id, "submit", people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    act(engine, case_id, "publish_transparency_notice", people.officer,
+        inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+    act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    approve_gate(engine, case_id, [people.head])
+    approve_gate(engine, case_id, [people.finance])
+    act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-03-02"})
+
+
+def test_a_direct_award_is_submitted_only_on_a_ground_the_act_gives_and_why_it_applies(engine, db, clock):
+    import pytest
+
+    from provision_cycle.errors import GuardFailed, InvalidInput
+
+    people = hub_people(db)
+    case_id = _direct_award(engine, db, clock, people, None)
+    with pytest.raises(GuardFailed, match="A direct award needs its ground recorded on the request"):
+        act(engine, case_id, "submit", people.requester)
+    with pytest.raises(InvalidInput) as refused:
+        engine.set_detail(case_id, people.requester, "direct_award_ground", "cheapest")
+    assert refused.value.fields == {
+        "direct_award_ground": "Choose one of the grounds for a direct award the Procurement Act gives"
+    }
+    engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
+    with pytest.raises(GuardFailed, match="A direct award needs a recorded justification"):
+        act(engine, case_id, "submit", people.requester)
+    engine.set_detail(case_id, people.requester, "direct_award_justification", "The maker holds the licence")
+    act(engine, case_id, "submit", people.requester)
+
+
+def test_standstill_follows_a_direct_award_unless_it_is_for_extreme_urgency(engine, db, clock):
+    """PA23 s51(3): no mandatory standstill after a direct award for extreme and unavoidable urgency."""
+    people = hub_people(db)
+    single = _direct_award(engine, db, clock, people, "single_supplier", "The maker holds the licence")
+    urgent = _direct_award(engine, db, clock, people, "urgency", "The care provider failed overnight")
+    for case_id in (single, urgent):
+        _to_award_notice(engine, db, clock, people, case_id)
+    with db.reading() as session:
+        states = {case_id: session.get(Case, case_id).state for case_id in (single, urgent)}
+        standstills = session.scalars(select(CaseDeadline.case_id).where(CaseDeadline.kind == "standstill_end"))
+        assert set(standstills) == {single}
+    assert states == {single: "standstill", urgent: "contract_signature"}

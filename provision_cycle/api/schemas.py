@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..governance.statutory import DirectAwardGround
+
 Money = str
 Stage = Literal["commissioning", "procurement"]
 ContractType = Literal["goods", "services", "works", "light_touch"]
@@ -146,6 +148,13 @@ class CaseIn(Request):
     route: str | None = Field(default=None, max_length=40)
     funding: str = Text
     justification: str = Text
+    direct_award_ground: DirectAwardGround | None = Field(
+        default=None,
+        description="For a direct award: its ground in the Procurement Act 2023 (s41 and Schedule 5, or s43)",
+    )
+    direct_award_justification: str = Field(
+        default="", max_length=5000, description="For a direct award: why its ground applies to this purchase"
+    )
     submit: bool = Field(default=False, description="Submit for approval at once (procurement only)")
 
 

@@ -374,11 +374,12 @@ def list_cases(query: s.CaseQuery):
 )
 def create_case(body: s.CaseIn):
     actor = current_actor()
-    fields = body.model_dump(exclude={"stage", "funding", "justification", "submit"})
+    facts = ("funding", "justification", "direct_award_ground", "direct_award_justification")
+    fields = body.model_dump(exclude={"stage", "submit", *facts})
     case_id = core().engine.open_case(
         stage=body.stage,
         actor_id=actor.id,
-        details={k: v for k, v in (("funding", body.funding), ("justification", body.justification)) if v},
+        details={key: value for key in facts if (value := getattr(body, key))},
         **fields,
     )
     if body.submit:

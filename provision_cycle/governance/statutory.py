@@ -196,6 +196,47 @@ class Route(enum.StrEnum):
         return self in (Route.BELOW_THRESHOLD_TENDER, Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE)
 
 
+class DirectAwardGround(enum.StrEnum):
+    """Why a contract may be awarded directly, without competition: a justification in Schedule 5 (PA23 s41),
+    or switching to a direct award after a competitive tendering procedure failed (s43). A user-choice
+    contract (Schedule 5, paragraph 15) is not offered: it owes neither a transparency nor an award notice,
+    a path the procurement workflow does not have."""
+
+    PROTOTYPES = "prototypes"
+    SINGLE_SUPPLIER = "single_supplier"
+    ADDITIONAL_OR_REPEAT = "additional_or_repeat"
+    COMMODITIES = "commodities"
+    ADVANTAGEOUS_TERMS = "advantageous_terms"
+    URGENCY = "urgency"
+    SWITCHING = "switching"
+
+    @classmethod
+    def of(cls, value: str | None) -> DirectAwardGround | None:
+        return cls(value) if value in cls._value2member_map_ else None
+
+    @property
+    def label(self) -> str:
+        return {
+            "prototypes": "Prototypes and development: a novel product or service, bought to research or test it",
+            "single_supplier": "Only one supplier can supply it: an artistic work, exclusive rights, or no "
+            "competition for technical reasons",
+            "additional_or_repeat": "Additional or repeat goods, services or works from the existing supplier, "
+            "where a change of supplier would cause disproportionate difficulty",
+            "commodities": "Goods bought on a commodity market",
+            "advantageous_terms": "Particularly advantageous terms from a supplier that is winding up its business",
+            "urgency": "Extreme and unavoidable urgency that the council did not cause and could not have "
+            "foreseen (no standstill is required)",
+            "switching": "A competitive tendering procedure had no suitable tenders or requests to participate "
+            "(switching to a direct award)",
+        }[self.value]
+
+    @property
+    def standstill_required(self) -> bool:
+        """PA23 s51(3): a direct award for extreme and unavoidable urgency (Schedule 5, paragraph 13) need not
+        wait a standstill; the council may still choose to."""
+        return self is not DirectAwardGround.URGENCY
+
+
 ROUTE_LABELS = {
     Route.LOW_VALUE_PURCHASE: "Low-value purchase",
     Route.QUOTATIONS: "Quotations",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import NotFound
 from ..governance.organisation import JOINT
-from ..governance.statutory import Route
+from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, CaseDeadline, Contract
 from ..workflow.engine import Actor
 from .notices import ACTION as RECORD_NOTICE
@@ -186,6 +186,7 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
         "value": _value(case.estimated_value),
         "procurementMethod": METHODS.get(route),
         "procurementMethodDetails": route.label if route else None,
+        "procurementMethodRationale": _direct_award_rationale(details) if route is Route.DIRECT_AWARD else None,
         "mainProcurementCategory": CATEGORIES[case.contract_type],
         "legalBasis": LEGAL_BASIS.get(case.regime or ""),
         "documents": [_document(case.reference, notice, published, event)],
@@ -223,6 +224,16 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
             contract["dateSigned"] = _instant(details.get("signed_on") or published)
         release["awards"], release["contracts"] = [award], [contract]
     return _without_nones(release)
+
+
+def _direct_award_rationale(details: dict[str, Any]) -> str | None:
+    """Why the contract is awarded directly: its ground in the Act, and the council's reasons."""
+    ground = DirectAwardGround.of(details.get("direct_award_ground"))
+    if ground is None:
+        return details.get("direct_award_justification") or None
+    basis = "s43" if ground is DirectAwardGround.SWITCHING else "s41 and Schedule 5"
+    said = f"{ground.label} (Procurement Act 2023 {basis})"
+    return f"{said}: {details['direct_award_justification']}" if details.get("direct_award_justification") else said
 
 
 def _contract_release(

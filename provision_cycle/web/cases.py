@@ -13,6 +13,9 @@ from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import REQUEST_FIELDS, STAGE_PREFIX, ActionRequest, AvailableAction
 from .common import core, me, render
 from .forms import (
+    DIRECT_AWARD_FACTS,
+    EVERY_ROUTE,
+    RECOMMENDED,
     DeclarationForm,
     EditRequestForm,
     RecordNoticeForm,
@@ -289,21 +292,31 @@ def edit(case_id: int):
     if case.requester_id != me().id or not editable:
         flash("Only the requester can change a request, and only while it is a draft or returned for rework.", "error")
         return redirect(url_for(".show", case_id=case_id))
-    form = EditRequestForm(
-        obj=case, funding=case.details.get("funding", ""), justification=case.details.get("justification", "")
-    )
+    facts = {key: case.details.get(key, "") for key in ("funding", "justification", *DIRECT_AWARD_FACTS)}
+    form = EditRequestForm(obj=case, **facts)
     form.fill_choices(core(), {a for _, a, _ in me().roles})
+    procurement = case.stage == "procurement"
+    if procurement:  # every route: which are open depends on the value, which may change here too
+        form.fill_route_choices(None, EVERY_ROUTE)
+    else:
+        for name in ("route", *DIRECT_AWARD_FACTS):
+            delattr(form, name)
     if request.method == "GET":
         form.version.data = str(case.version)
         form.estimated_value.data = f"{case.estimated_value:.2f}"
         form.duration_months.data = str(case.duration_months or "")
+        if procurement:
+            form.route.data = case.route or RECOMMENDED
     if form.validate_on_submit():
+        chosen = form.route_answers() if procurement else {}
         try:
             core().engine.edit_case(
                 case_id,
                 me().id,
                 int(form.version.data) if (form.version.data or "").isdigit() else None,
-                details={"funding": form.funding.data, "justification": form.justification.data},
+                details={"funding": form.funding.data, "justification": form.justification.data}
+                | {key: chosen[key] for key in DIRECT_AWARD_FACTS if key in chosen},
+                **({"route": chosen["route"]} if procurement else {}),
                 **{name: form[name].data for name in REQUEST_FIELDS},
             )
         except InvalidInput as error:

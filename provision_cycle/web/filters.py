@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from ..governance.statutory import Regime, deadline_name
+from ..governance.statutory import DirectAwardGround, Regime, Route, deadline_name
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -46,6 +46,17 @@ def regime(value: str | None) -> str:
     return Regime(value).full_name if value in set(Regime) else (value or "")
 
 
+def route_label(value: str | None) -> str:
+    """A procurement route by its name ("Competitive flexible procedure"); empty for none."""
+    return Route.label_of(value, unknown="")
+
+
+def direct_award_ground(value: str | None) -> str:
+    """A direct award's ground in the Act, in words; a code this version does not know, as stored."""
+    ground = DirectAwardGround.of(value)
+    return ground.label if ground else (value or "")
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(day)
@@ -53,3 +64,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(humanise)
     app.add_template_filter(regime)
     app.add_template_filter(deadline_name)
+    app.add_template_filter(route_label)
+    app.add_template_filter(direct_award_ground)

@@ -43,6 +43,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..core import Core
 from ..errors import DomainError, InvalidInput
 from ..governance.organisation import JOINT
+from ..governance.statutory import DirectAwardGround, Route
 from ..services.people import Colleague
 from ..workflow.engine import AvailableAction
 
@@ -297,6 +298,71 @@ class ValueForm(FlaskForm):
     def validate_proposed_start(self, field):
         if field.data and field.data < date(2000, 1, 1):
             raise ValidationError("The proposed start date must be after 2000")
+
+
+RECOMMENDED = "recommended"  # the route the council's rules set for the value: decided when it is submitted
+DIRECT_AWARD = "direct_award"
+DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")  # kept in the case's details
+EVERY_ROUTE = [route.value for route in Route]
+
+
+class RouteForm(FlaskForm):
+    """How a procurement will be bought: the route its value calls for, another open to it, or a direct award
+    on one of the Act's grounds (asked only then)."""
+
+    route = RadioField(
+        "How will it be bought?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose how it will be bought")],
+    )
+    direct_award_ground = RadioField(
+        "On which ground may it be awarded directly?",
+        widget=GovRadioInput(),
+        description="For a direct award only. The Procurement Act 2023 allows a contract to be awarded without "
+        "competition on one of these grounds alone (section 41 and Schedule 5, or section 43)",
+        choices=options([(ground.value, ground.label) for ground in DirectAwardGround]),
+        validators=[Optional()],
+    )
+    direct_award_justification = TextAreaField(
+        "Why does the ground apply to this purchase?",
+        widget=GovTextArea(),
+        description="For a direct award only: the facts its approvers, and the transparency notice, rely on",
+        validators=[Length(max=5000)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def fill_route_choices(self, recommended: str | None, allowed: list[str]) -> None:
+        """``recommended`` first, as the rules' choice, then the other routes ``allowed``; without a
+        recommendation (a request whose value may still change), every route."""
+        first = (
+            f"{Route.label_of(recommended)}: the route the council's rules set for its value"
+            if recommended
+            else ("The route the council's rules set for its value, when it is submitted")
+        )
+        others = [code for code in allowed if code != recommended]
+        self.route.choices = options([(RECOMMENDED, first)] + [(code, Route.label_of(code)) for code in others])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if "route" not in self or self.route.data != DIRECT_AWARD:  # a commissioning case's edit asks no route
+            return valid
+        for field, message in (
+            (self.direct_award_ground, "Choose the ground for the direct award"),
+            (self.direct_award_justification, "Say why the ground applies to this purchase"),
+        ):
+            if not (field.data or "").strip():
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
+    def route_answers(self) -> dict[str, str | None]:
+        """The route (None: the rules' choice) and, for a direct award, its ground and why."""
+        direct = self.route.data == DIRECT_AWARD
+        return {
+            "route": None if self.route.data == RECOMMENDED else self.route.data,
+            "direct_award_ground": (self.direct_award_ground.data or "") if direct else "",
+            "direct_award_justification": (self.direct_award_justification.data or "").strip() if direct else "",
+        }
 
 
 class FundingForm(FlaskForm):
@@ -597,8 +663,9 @@ class ConfirmLoadForm(FlaskForm):
     submit = SubmitField("Load the contracts", widget=GovSubmitInput())
 
 
-class EditRequestForm(AboutRequestForm, ValueForm, FundingForm):
-    """All of a request's answers on one page, for changing a draft or a request returned for rework."""
+class EditRequestForm(AboutRequestForm, ValueForm, RouteForm, FundingForm):
+    """All of a request's answers on one page, for changing a draft or a request returned for rework (the
+    route questions for a procurement only)."""
 
     stage = None
     version = HiddenField()

@@ -1,6 +1,6 @@
-"""Starting a request: three short question pages, then check your answers (with the route and the
-approvers it will need), then save as a draft or submit. Answers wait in the session until then, so an
-abandoned request leaves nothing behind."""
+"""Starting a request: short question pages (about it; its value; for a procurement, how it will be bought;
+its funding), then check your answers (with the route and the approvers it will need), then save as a draft
+or submit. Answers wait in the session until then, so an abandoned request leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from ..errors import DomainError, GuardFailed, InvalidInput
 from ..governance.rules import GovernanceError, Proposal
 from ..workflow.engine import REQUEST_FIELDS, ActionRequest
 from .common import core, me, render
-from .forms import AboutRequestForm, FundingForm, ValueForm, apply_errors
+from .forms import DIRECT_AWARD_FACTS, RECOMMENDED, AboutRequestForm, FundingForm, RouteForm, ValueForm, apply_errors
 from .security import signed_in
 
 requests = Blueprint("requests", __name__, url_prefix="/requests")
 ANSWERS = "new_request"
-PAGES = ("about", "value", "funding")
+# Each page, and the answer that shows it was answered.
+PAGES = {"about": "title", "value": "estimated_value", "route": "route", "funding": "funding"}
 
 
 def _answers() -> dict:
@@ -29,9 +30,20 @@ def _save(values: dict) -> None:
     session[ANSWERS] = {**_answers(), **values}
 
 
+def _pages(answers: dict) -> list[str]:
+    """The pages this request asks: how it will be bought only for a procurement."""
+    return [page for page in PAGES if page != "route" or answers.get("stage") == "procurement"]
+
+
 def _first_missing_page(answers: dict) -> str | None:
-    needs = {"about": "title", "value": "estimated_value", "funding": "funding"}
-    return next((page for page in PAGES if needs[page] not in answers), None)
+    return next((page for page in _pages(answers) if PAGES[page] not in answers), None)
+
+
+def _question(answers: dict, page: str, form, heading: str) -> str:
+    pages = _pages(answers)
+    at = pages.index(page)
+    back = url_for(f".{pages[at - 1]}") if at else None
+    return render("requests/question.html", form=form, step=at + 1, steps=len(pages), back=back, heading=heading)
 
 
 @requests.route("/new", methods=["GET", "POST"])
@@ -43,7 +55,7 @@ def about():
     if form.validate_on_submit():
         _save({k: form[k].data for k in ("stage", "title", "description", "authority", "category")})
         return redirect(url_for(".value"))
-    return render("requests/question.html", form=form, step=1, heading="About the request")
+    return _question({**answers, "stage": form.stage.data or answers.get("stage")}, "about", form, "About the request")
 
 
 @requests.route("/new/value", methods=["GET", "POST"])
@@ -73,21 +85,43 @@ def value():
                     "duration_months": form.duration_months.data.strip(),
                 }
             )
-            return redirect(url_for(".funding"))
-    return render("requests/question.html", form=form, step=2, heading="Value and contract")
+            return redirect(url_for(".route" if answers["stage"] == "procurement" else ".funding"))
+    return _question(answers, "value", form, "Value and contract")
+
+
+@requests.route("/new/route", methods=["GET", "POST"])
+@signed_in
+def route():
+    answers = _answers()
+    if (missing := _first_missing_page(answers)) in ("about", "value"):
+        return redirect(url_for(f".{missing}"))
+    if answers["stage"] != "procurement":
+        return redirect(url_for(".funding"))
+    plan, problem = _preview({**answers, "route": None})
+    if plan is None:
+        flash(f"The route cannot be worked out from these answers: {problem}", "error")
+        return redirect(url_for(".value"))
+    form = RouteForm(
+        data={"route": answers.get("route") or RECOMMENDED, **{k: answers.get(k) for k in DIRECT_AWARD_FACTS}}
+    )
+    form.fill_route_choices(plan.recommended_route, plan.allowed_routes)
+    if form.validate_on_submit():
+        _save(form.route_answers())
+        return redirect(url_for(".funding"))
+    return _question(answers, "route", form, "How it will be bought")
 
 
 @requests.route("/new/funding", methods=["GET", "POST"])
 @signed_in
 def funding():
     answers = _answers()
-    if (missing := _first_missing_page(answers)) in ("about", "value"):
+    if (missing := _first_missing_page(answers)) not in (None, "funding"):
         return redirect(url_for(f".{missing}"))
     form = FundingForm(data=answers)
     if form.validate_on_submit():
         _save({"funding": form.funding.data.strip(), "justification": form.justification.data.strip()})
         return redirect(url_for(".check"))
-    return render("requests/question.html", form=form, step=3, heading="Funding and justification")
+    return _question(answers, "funding", form, "Funding and justification")
 
 
 @requests.route("/new/check", methods=["GET", "POST"])
@@ -105,10 +139,12 @@ def check():
     if form.validate_on_submit():
         submit_now = http.form.get("intent") == "submit" and answers["stage"] == "procurement"
         try:
+            facts = {k: answers[k] for k in ("funding", "justification", *DIRECT_AWARD_FACTS) if answers.get(k)}
             case_id = core().engine.open_case(
                 stage=answers["stage"],
                 actor_id=me().id,
-                details={"funding": answers["funding"], "justification": answers["justification"]},
+                details=facts,
+                route=answers.get("route"),
                 **{k: answers[k] for k in REQUEST_FIELDS},
             )
         except InvalidInput as error:
@@ -143,6 +179,7 @@ def _preview(answers: dict):
             answers["contract_type"],
             Decimal(answers["estimated_value"]),
             answers["vat_treatment"],
+            route=answers.get("route"),
         )
         return core().engine.preview_route(proposal, stage=answers["stage"]), None
     except (GovernanceError, ArithmeticError, KeyError) as error:

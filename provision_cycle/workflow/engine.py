@@ -33,6 +33,7 @@ from ..db import Database, Transaction, statements_of
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
 from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
+from ..governance.statutory import DirectAwardGround
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
 from . import statements as sql
 from .context import ActionContext
@@ -785,10 +786,7 @@ class Engine:
 
         ``details`` are facts for the record that are not columns (funding, justification)."""
         clean = self._validated_case_fields(fields, creating=True)
-        if details and any(len(_clean(v)) > MAX_TEXT for v in details.values()):
-            raise InvalidInput(
-                {k: f"Keep this to {MAX_TEXT} characters" for k, v in details.items() if len(_clean(v)) > MAX_TEXT}
-            )
+        details = _checked_details(details)
         with self.db.unit_of_work() as session:
             actor = self.actor(session, actor_id)
             authorities = self.governance.organisation.authorities_of(clean["authority"])
@@ -800,7 +798,7 @@ class Engine:
                 actor_id=actor_id,
                 requester_id=actor_id,
                 now=self.clock(),
-                details={k: _clean(v) for k, v in (details or {}).items()},
+                details=details,
                 **clean,
             )
 
@@ -886,6 +884,7 @@ class Engine:
 
         ``details`` change facts kept in the case's details (funding, justification) in the same unit of work."""
         clean = self._validated_case_fields(fields, creating=False)
+        details = _checked_details(details)
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             if "category" in clean:
@@ -897,9 +896,9 @@ class Engine:
             if details:
                 current = dict(case.details or {})
                 for key, value in details.items():
-                    if current.get(key, "") != _clean(value):
-                        changed[key] = [current.get(key, ""), _clean(value)]
-                        current[key] = _clean(value)
+                    if current.get(key, "") != value:
+                        changed[key] = [current.get(key, ""), value]
+                        current[key] = value
                 case.details = current
             case.version += 1
             self.note_case_event(session, case, actor_id=actor_id, action="edit", data={"changed": _jsonable(changed)})
@@ -918,11 +917,12 @@ class Engine:
 
     def set_detail(self, case_id: int, actor_id: int, key: str, value: str, expected_version: int | None = None) -> int:
         """Record a fact the workflow needs before submission (a direct-award justification, say)."""
+        fact = _checked_details({key: value})
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
-            case.details = {**(case.details or {}), key: _clean(value)}
+            case.details = {**(case.details or {}), **fact}
             case.version += 1
-            self.note_case_event(session, case, actor_id=actor_id, action="set_detail", data={key: _clean(value)})
+            self.note_case_event(session, case, actor_id=actor_id, action="set_detail", data=fact)
             return case.version
 
     def declare_interests(
@@ -1182,6 +1182,18 @@ def _next_in_round(in_play: list[Row[Any]], step: Row[Any]) -> Row[Any] | None:
 
 def _clean(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _checked_details(details: dict[str, Any] | None) -> dict[str, str]:
+    """A request's facts kept in its details (funding, justification, a direct award's ground and why),
+    cleaned; InvalidInput naming each that is too long, or a ground the Act does not give."""
+    clean = {key: _clean(value) for key, value in (details or {}).items()}
+    errors = {key: f"Keep this to {MAX_TEXT} characters" for key, value in clean.items() if len(value) > MAX_TEXT}
+    if clean.get("direct_award_ground") and DirectAwardGround.of(clean["direct_award_ground"]) is None:
+        errors["direct_award_ground"] = "Choose one of the grounds for a direct award the Procurement Act gives"
+    if errors:
+        raise InvalidInput(errors)
+    return clean
 
 
 def parse_money(value: Any) -> Decimal | None:

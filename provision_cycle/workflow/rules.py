@@ -88,8 +88,12 @@ def award_notice_required(ctx: ActionContext) -> bool:
 
 @predicate
 def standstill_applies(ctx: ActionContext) -> bool:
-    """PA23 s51; standstill is voluntary for framework call-offs and light-touch contracts (s51(3))."""
-    return award_notice_required(ctx) and ctx.value("route") != Route.FRAMEWORK_CALL_OFF and not _light_touch(ctx)
+    """PA23 s51; standstill is voluntary for framework call-offs, light-touch contracts and a direct award for
+    extreme and unavoidable urgency (s51(3))."""
+    route = ctx.value("route")
+    ground = statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground"))
+    urgent = route == Route.DIRECT_AWARD and ground is not None and not ground.standstill_required
+    return award_notice_required(ctx) and route != Route.FRAMEWORK_CALL_OFF and not _light_touch(ctx) and not urgent
 
 
 @predicate
@@ -146,8 +150,12 @@ def case_details_complete(ctx: ActionContext) -> str | None:
 
 @guard
 def route_justified(ctx: ActionContext) -> str | None:
-    if ctx.value("route") == Route.DIRECT_AWARD and not ctx.details.get("direct_award_justification"):
-        return "A direct award needs a recorded justification (Procurement Act 2023 s41 and Schedule 5)"
+    if ctx.value("route") != Route.DIRECT_AWARD:
+        return None
+    if statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground")) is None:
+        return "A direct award needs its ground recorded on the request (Procurement Act 2023 s41 and Schedule 5)"
+    if not ctx.details.get("direct_award_justification"):
+        return "A direct award needs a recorded justification: why its ground applies to this purchase"
     return None
 
 

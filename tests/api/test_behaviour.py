@@ -394,3 +394,22 @@ def test_a_procurements_contract_kpis_through_the_api(api, core, db, clock):
     exempt = officer.post(path, {"kpis": [], "exemption": "A one-off delivery"}).get_json()
     assert exempt["details"]["kpis"] == [] and exempt["details"]["kpis_exemption"] == "A one-off delivery"
     api(people.finance).post(path, {"kpis": []}, status=403)
+
+
+def test_a_direct_award_is_raised_with_its_ground_and_reasons(api, core, db):
+    p = hub_people(db)
+    requester = api(p.requester)
+    direct = {**DRAFT, "route": "direct_award", "submit": True}
+    refused = requester.post("/cases", {**direct, "direct_award_ground": "cheapest"}, status=422).get_json()
+    assert [e["field"] for e in refused["errors"]] == ["direct_award_ground"]
+    # Without its ground the request is kept as a draft, and submitting it says what is missing.
+    unjustified = requester.post("/cases", direct, status=422).get_json()
+    assert "A direct award needs its ground recorded on the request" in unjustified["detail"]
+    case = requester.post(
+        "/cases",
+        {**direct, "direct_award_ground": "single_supplier", "direct_award_justification": "Only its maker"},
+        status=201,
+    ).get_json()
+    assert case["state"] == "route_approval" and case["route"] == "direct_award"
+    assert case["details"]["direct_award_ground"] == "single_supplier"
+    assert case["details"]["direct_award_justification"] == "Only its maker"

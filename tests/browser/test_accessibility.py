@@ -60,9 +60,13 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     proposed = contract_with_variation(site.core, site.people, approved=False)
     waiting = contract_with_variation(site.core, site.people, approved=True)
     people = site.people
+    draft = new_request(
+        site.core.engine, people.requester, value="250000", title="Emergency care", route="direct_award"
+    )
     visits = {
         None: ["/sign-in", "/"],
-        people.requester: ["/my-work", "/requests/new", f"/cases/{case_id}"],
+        # A draft's answers, its route among them (a direct award's ground revealed under its choice).
+        people.requester: ["/my-work", "/requests/new", f"/cases/{case_id}", f"/cases/{draft}/edit"],
         people.head: [
             "/cases/",
             "/approvals/",

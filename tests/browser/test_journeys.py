@@ -19,7 +19,8 @@ def type_ahead(page: Page, label: str) -> Locator:
     return page.get_by_label(label).and_(page.locator("input.autocomplete__input"))
 
 
-def start_procurement(page: Page, *, title: str, value: str) -> None:
+def describe_procurement(page: Page, *, title: str, value: str, kind: str = "Goods") -> None:
+    """The first two question pages of a new OCC procurement: about it, and its value."""
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Start a request").click()
     page.get_by_label("A procurement").check()
     page.get_by_label("Title", exact=True).fill(title)
@@ -29,11 +30,18 @@ def start_procurement(page: Page, *, title: str, value: str) -> None:
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Estimated total value, excluding VAT").fill(value)
     page.get_by_label("Standard rate (20%)").check()
-    page.get_by_label("Goods", exact=True).check()
+    page.get_by_label(kind, exact=True).check()
     page.get_by_label("Day", exact=True).fill("1")
     page.get_by_label("Month", exact=True).fill("10")
     page.get_by_label("Year", exact=True).fill("2027")
     page.get_by_label("Duration in months").fill("24")
+    page.get_by_role("button", name="Continue").click()
+
+
+def start_procurement(page: Page, *, title: str, value: str) -> None:
+    describe_procurement(page, title=title, value=value)
+    # How it will be bought: the route the rules set for its value, as chosen already.
+    expect(page.get_by_label(re.compile("the route the council's rules set for its value"))).to_be_checked()
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("How is it funded?").fill("Highways revenue budget HW-101, confirmed")
     page.get_by_label("Why is it needed now?").fill("Current contract ends before winter")
@@ -261,6 +269,28 @@ def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_
     executive.get_by_role("button", name="Record my decision").click()
     manager.goto(f"/contracts/{contract.id}")
     expect(manager.locator("main")).to_contain_text("£1,600,000.00")
+
+
+def test_a_direct_award_asks_its_ground_only_when_chosen(site, open_as):
+    requester = open_as(site.people.requester)
+    requester.goto("/my-work")
+    describe_procurement(requester, title="Emergency home care", value="250000", kind="Services")
+    ground = requester.get_by_role("radio", name=re.compile("Extreme and unavoidable urgency"))
+    expect(ground).to_be_hidden()  # revealed only under a direct award
+    requester.get_by_label("Direct award", exact=True).check()
+    expect(ground).to_be_visible()
+    ground.check()
+    requester.get_by_label("Why does the ground apply to this purchase?").fill("The provider failed on Friday")
+    requester.get_by_role("button", name="Continue").click()
+    requester.get_by_label("How is it funded?").fill("Adult social care budget")
+    requester.get_by_label("Why is it needed now?").fill("Clients are without care")
+    requester.get_by_role("button", name="Continue").click()
+    answers = requester.locator(".govuk-summary-list").first
+    expect(answers).to_contain_text("Extreme and unavoidable urgency")
+    expect(answers).to_contain_text("The provider failed on Friday")
+    requester.get_by_role("button", name="Submit for approval").click()
+    expect(requester.locator("[data-flash=success]")).to_contain_text("Submit for approval: PRC-")
+    expect(requester.locator("main")).to_contain_text("Ground for the direct award")
 
 
 def test_errors_are_summarised_and_focused(site, open_as):

@@ -41,8 +41,14 @@ def test_requester_starts_and_submits_a_procurement(core, db, browser):
             "duration_months": "36",
         },
     )
+    # How it will be bought: the rules' route for its value, unless another open to it is chosen.
+    page = requester.get("/requests/new/route").text
+    assert "step 3 of 4" in page and "Quotations: the route the council&#39;s rules set for its value" in page
+    assert "Direct award" in page and "Framework call-off" in page and "Extreme and unavoidable urgency" in page
+    requester.post("/requests/new/route", {"route": "recommended"})
     requester.post("/requests/new/funding", {"funding": "Facilities budget FM-204", "justification": "Worn out"})
     check = requester.get("/requests/new/check").text
+    assert "The route the council&#39;s rules set for its value: Quotations" in check
     assert "Who will approve it, and why" in check and "Category Manager" in check
     response = requester.post("/requests/new/check", {"intent": "submit"})
     case_page = requester.get(response.location).text
@@ -51,6 +57,68 @@ def test_requester_starts_and_submits_a_procurement(core, db, browser):
         case = session.query(Case).one()
         assert case.state == "route_approval" and case.details["funding"] == "Facilities budget FM-204"
         assert case.estimated_value == 18000
+
+
+def test_a_requester_asks_for_a_direct_award_on_a_ground_the_act_gives(core, db, browser):
+    people = hub_people(db)
+    requester = browser(people.requester)
+    about = {"stage": "procurement", "title": "Emergency care cover", "description": "Cover for a failed provider",
+             "authority": "OCC", "category": "corporate_supplies"}  # fmt: skip
+    requester.post("/requests/new", about)
+    value = {"estimated_value": "250000", "vat_treatment": "standard", "contract_type": "services",
+             "proposed_start": ["1", "4", "2027"], "duration_months": "6"}  # fmt: skip
+    assert requester.post("/requests/new/value", value).location.endswith("/requests/new/route")
+    # Jumping ahead is sent back to the question not yet answered.
+    assert requester.get("/requests/new/funding", status=302).location.endswith("/requests/new/route")
+    page = requester.post("/requests/new/route", {"route": "direct_award"}, status=400).text
+    assert "Choose the ground for the direct award" in page and "Say why the ground applies" in page
+    page = requester.post("/requests/new/route", {"route": "direct_award", "direct_award_ground": "cheapest",
+                                                  "direct_award_justification": "x"}, status=400).text  # fmt: skip
+    assert "Not a valid choice" in page
+    requester.post("/requests/new/route", {"route": "direct_award", "direct_award_ground": "urgency",
+                   "direct_award_justification": "The provider went into administration on Friday"})  # fmt: skip
+    requester.post("/requests/new/funding", {"funding": "Adult social care budget", "justification": "Urgent"})
+    check = requester.get("/requests/new/check").text
+    assert "How it will be bought" in check and "Direct award" in check
+    assert "Extreme and unavoidable urgency that the council did not cause" in check
+    assert "The provider went into administration on Friday" in check
+    case_id = int(requester.post("/requests/new/check", {"intent": "submit"}).location.rsplit("/", 1)[1])
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert (case.state, case.route) == ("route_approval", "direct_award")
+        assert case.details["direct_award_ground"] == "urgency"
+    # Its approver sees the ground and why, beside the decision.
+    decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
+    assert "Ground for the direct award" in decide and "The provider went into administration on Friday" in decide
+
+
+def test_a_draft_s_route_is_changed_with_its_other_answers(core, db, browser):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    requester = browser(people.requester)
+    form = requester.get(f"/cases/{case_id}/edit").text
+    assert "How will it be bought?" in form and "On which ground may it be awarded directly?" in form
+    answers = {"version": "1", "title": "Case management system", "description": "Replace it",
+               "authority": "OCC", "category": "ict", "estimated_value": "250000", "vat_treatment": "standard",
+               "contract_type": "services", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
+               "funding": "ICT capital", "justification": "Support ends"}  # fmt: skip
+    page = requester.post(f"/cases/{case_id}/edit", {**answers, "route": "direct_award"}, status=400).text
+    assert "Choose the ground for the direct award" in page
+    requester.post(f"/cases/{case_id}/edit", {**answers, "route": "direct_award", "direct_award_ground":
+                   "single_supplier", "direct_award_justification": "Only its maker may change it"})  # fmt: skip
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert (
+            case.route == "direct_award"
+            and case.details["direct_award_justification"] == "Only its maker may change it"
+        )
+    page = requester.get(f"/cases/{case_id}").text
+    assert "Only one supplier can supply it" in page and "Only its maker may change it" in page
+    # Back to the rules' route: the ground and reasons go with it.
+    requester.post(f"/cases/{case_id}/edit", {**answers, "version": "2", "route": "recommended"})
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert case.route is None and case.details["direct_award_ground"] == ""
 
 
 def test_question_pages_explain_bad_input(core, db, browser):
