@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..audit import case_chain_intact
 from ..core import Core
-from ..errors import InvalidInput, NotFound
+from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
@@ -22,7 +22,7 @@ from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooz
 from ..services.transparency import REDACTED
 from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
-from ..workflow.engine import ActionRequest, Actor
+from ..workflow.engine import STAGE_PREFIX, ActionRequest, Actor
 from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
 
@@ -374,6 +374,8 @@ def list_cases(query: s.CaseQuery):
 )
 def create_case(body: s.CaseIn):
     actor = current_actor()
+    if body.submit and body.stage != "procurement":  # refused before anything is saved
+        raise InvalidInput({"submit": "Only a procurement can be submitted at once"})
     facts = ("funding", "justification", "direct_award_ground", "direct_award_justification")
     fields = body.model_dump(exclude={"stage", "submit", *facts})
     case_id = core().engine.open_case(
@@ -383,9 +385,19 @@ def create_case(body: s.CaseIn):
         **fields,
     )
     if body.submit:
-        if body.stage != "procurement":
-            raise InvalidInput({"submit": "Only a procurement can be submitted at once"})
-        core().engine.act(ActionRequest(case_id, "submit", actor.id))
+        try:
+            core().engine.act(ActionRequest(case_id, "submit", actor.id))
+        except DomainError as error:
+            # The draft stands: say so and where, so that a client neither loses it nor raises it twice.
+            reference = f"{STAGE_PREFIX[body.stage]}-{case_id:06d}"
+            raise ApiProblem(
+                422,
+                "Saved as a draft, not submitted",
+                f"{reference} is saved as a draft, but it could not be submitted: {error.message}",
+                case_id=case_id,
+                location=f"/api/v1/cases/{case_id}",
+                **({"missing": error.missing} if isinstance(error, GuardFailed) else {}),
+            ) from error
     out, version = _case_out(case_id)
     return json_response(out, 201, headers={"ETag": _etag(version), "Location": f"/api/v1/cases/{case_id}"})
 

@@ -402,9 +402,20 @@ def test_a_direct_award_is_raised_with_its_ground_and_reasons(api, core, db):
     direct = {**DRAFT, "route": "direct_award", "submit": True}
     refused = requester.post("/cases", {**direct, "direct_award_ground": "cheapest"}, status=422).get_json()
     assert [e["field"] for e in refused["errors"]] == ["direct_award_ground"]
-    # Without its ground the request is kept as a draft, and submitting it says what is missing.
+    # Without its ground the request is kept as a draft: the problem says so, what is missing, and where it is.
     unjustified = requester.post("/cases", direct, status=422).get_json()
-    assert "A direct award needs its ground recorded on the request" in unjustified["detail"]
+    assert unjustified["title"] == "Saved as a draft, not submitted"
+    assert unjustified["detail"].endswith(
+        "is saved as a draft, but it could not be submitted: A direct award needs its ground recorded on the "
+        "request (Procurement Act 2023 s41 and Schedule 5)"
+    )
+    draft = requester.get(unjustified["location"].removeprefix("/api/v1")).get_json()
+    assert draft["id"] == unjustified["case_id"] and draft["state"] == "draft"
+    commissioning = {**DRAFT, "stage": "commissioning", "submit": True}
+    assert [e["field"] for e in requester.post("/cases", commissioning, status=422).get_json()["errors"]] == [
+        "submit"
+    ]
+    assert requester.get("/cases").get_json()["total"] == 1  # the refused commissioning case was never saved
     case = requester.post(
         "/cases",
         {**direct, "direct_award_ground": "single_supplier", "direct_award_justification": "Only its maker"},
