@@ -203,6 +203,11 @@ def test_contract_details_notice_is_due_30_days_beginning_with_signature():
     assert statutory.contract_details_notice(date(2026, 4, 20), "services").due_on == date(2026, 5, 19)
 
 
+def test_a_below_threshold_contracts_details_notice_is_owed_as_soon_as_reasonably_practicable():
+    due = statutory.contract_details_notice(date(2026, 4, 20), "goods", above_threshold=False)
+    assert due.due_on == date(2026, 5, 19) and due.basis.startswith("PA23 s87(3): as soon as reasonably practicable")
+
+
 def test_a_light_touch_contracts_details_notice_is_due_120_days_beginning_with_signature():
     due = statutory.contract_details_notice(date(2026, 4, 20), "light_touch")
     assert due.due_on == date(2026, 8, 17)

@@ -148,3 +148,28 @@ def test_standstill_follows_a_direct_award_unless_it_is_for_extreme_urgency(engi
         standstills = session.scalars(select(CaseDeadline.case_id).where(CaseDeadline.kind == "standstill_end"))
         assert set(standstills) == {single}
     assert states == {single: "standstill", urgent: "contract_signature"}
+
+
+def test_a_notifiable_below_threshold_contract_is_notified_as_soon_as_reasonably_practicable(engine, db, clock):
+    """PA23 s87(3): 40,000 (48,000 with VAT) is over the 30,000 a sub-central council notifies, under the
+    Act's thresholds: its contract details notice has the hub's 30-day target, on the section that sets it."""
+    from .factories import approve_open_steps
+
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester, value="40000")
+    act(engine, case_id, "submit", people.requester)
+    approve_open_steps(engine, db, people, case_id)
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-16"}
+    act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)  # a below-threshold tender
+    clock.set(date(2026, 3, 17))
+    act(engine, case_id, "close_tenders", people.officer)
+    act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "38000"})
+    approve_open_steps(engine, db, people, case_id)
+    signature = {"signed_on": "2026-03-17", "start_date": "2026-04-01", "end_date": "2027-03-31"}
+    act(engine, case_id, "sign_contract", people.officer, inputs=signature)
+    with db.reading() as session:
+        owed = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case_id)).one()
+    assert owed.kind == "contract_details_notice" and owed.due_on == date(2026, 4, 15)
+    assert owed.basis.startswith("PA23 s87(3): as soon as reasonably practicable after 17 March 2026")

@@ -272,9 +272,19 @@ def standstill(award_notice_published: date) -> Deadline:
     )
 
 
-def contract_details_notice(entered_into: date, contract_type: ContractType | str) -> Deadline:
+def contract_details_notice(
+    entered_into: date, contract_type: ContractType | str, *, above_threshold: bool = True
+) -> Deadline:
     """PA23 s53(1): within 30 days beginning with the day the contract is entered into; 120 for a light-touch
-    contract (s53(2))."""
+    contract (s53(2)). A notifiable below-threshold contract's, as soon as reasonably practicable (s87(3)):
+    the same 30 days serve as the hub's target for it."""
+    if not above_threshold:
+        return Deadline(
+            "contract_details_notice",
+            days_beginning_with(entered_into, CONTRACT_DETAILS_NOTICE_DAYS),
+            f"PA23 s87(3): as soon as reasonably practicable after {entered_into:%-d %B %Y} (contract entered into), "
+            f"a notifiable below-threshold contract; the hub's target is {CONTRACT_DETAILS_NOTICE_DAYS} days",
+        )
     light_touch = ContractType(contract_type) is ContractType.LIGHT_TOUCH
     days = LIGHT_TOUCH_CONTRACT_DETAILS_NOTICE_DAYS if light_touch else CONTRACT_DETAILS_NOTICE_DAYS
     return Deadline(

@@ -414,7 +414,11 @@ def standstill_deadline(ctx: ActionContext) -> None:
 
 @effect
 def contract_details_deadline(ctx: ActionContext) -> None:
-    ctx.raise_deadline(statutory.contract_details_notice(ctx.inputs["signed_on"], ctx.case.contract_type))
+    plan = _plan(ctx)
+    above = bool(plan and plan.above_threshold)
+    ctx.raise_deadline(
+        statutory.contract_details_notice(ctx.inputs["signed_on"], ctx.case.contract_type, above_threshold=above)
+    )
 
 
 @effect

@@ -412,9 +412,7 @@ def test_a_direct_award_is_raised_with_its_ground_and_reasons(api, core, db):
     draft = requester.get(unjustified["location"].removeprefix("/api/v1")).get_json()
     assert draft["id"] == unjustified["case_id"] and draft["state"] == "draft"
     commissioning = {**DRAFT, "stage": "commissioning", "submit": True}
-    assert [e["field"] for e in requester.post("/cases", commissioning, status=422).get_json()["errors"]] == [
-        "submit"
-    ]
+    assert [e["field"] for e in requester.post("/cases", commissioning, status=422).get_json()["errors"]] == ["submit"]
     assert requester.get("/cases").get_json()["total"] == 1  # the refused commissioning case was never saved
     case = requester.post(
         "/cases",
