@@ -225,6 +225,8 @@ def award_open_procedure(engine: Engine, clock: Clock, p: People, *, award_value
     act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": award_value})
     approve_gate(engine, case_id, [p.head])
     approve_gate(engine, case_id, [p.finance])
+    summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
+    act(engine, case_id, "record_assessment_summaries", p.officer, inputs=summaries)
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
     return case_id
 

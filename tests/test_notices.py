@@ -777,6 +777,8 @@ def test_a_light_touch_contract_has_no_statutory_tender_period_or_standstill_and
     act(engine, case_id, "close_tenders", people.officer)
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "6000000"})
     approve_open_steps(engine, db, people, case_id)
+    summaries = {"assessment_summaries_sent_on": "2026-03-23"}
+    act(engine, case_id, "record_assessment_summaries", people.officer, inputs=summaries)
     act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-03-23"})
     assert _deadline(db, case_id, "standstill_end") is None  # voluntary for a light-touch contract
     clock.set(date(2026, 4, 20))

@@ -74,6 +74,7 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
     }
     assert award["awards"][0]["status"] == "pending" and award["awards"][0]["value"]["amount"] == 240000.0
     assert award["awards"][0]["standstillPeriod"]["endDate"] == "2026-04-17T22:59:59Z"  # 8 working days
+    assert award["awards"][0]["assessmentSummariesDateSent"] == "2026-04-06T23:00:00Z"  # 7 April, before it
     contract = details["contracts"][0]
     assert contract["status"] == "active" and contract["awardID"] == award["awards"][0]["id"]
     assert contract["period"] == {"startDate": "2026-04-30T23:00:00Z", "endDate": "2029-04-30T22:59:59Z"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from provision_cycle.audit import verify_chains
+from provision_cycle.errors import GuardFailed
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
 
 from .factories import AWARD_INPUTS, act, approve_gate, declare, hub_people, new_request
@@ -47,6 +49,17 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     assert approve_gate(engine, case_id, [p.head]).to_state == "award_approval"  # step 1 of 2
     assert approve_gate(engine, case_id, [p.finance]).to_state == "award_notice"
 
+    # PA23 s50(3): the assessed suppliers' summaries before the award notice.
+    with pytest.raises(GuardFailed, match="Send an assessment summary to each supplier whose tender was assessed"):
+        act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
+    with pytest.raises(GuardFailed, match="cannot be in the future"):
+        act(engine, case_id, "record_assessment_summaries", p.officer,
+            inputs={"assessment_summaries_sent_on": "2026-04-08"})  # fmt: skip
+    act(engine, case_id, "record_assessment_summaries", p.officer,
+        inputs={"assessment_summaries_sent_on": "2026-04-07"})  # fmt: skip
+    with pytest.raises(GuardFailed, match="cannot be dated before the assessment summaries it follows"):
+        act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-06"})
+    clock.set(date(2026, 4, 8))
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
     with db.reading() as s:
         standstill = s.scalar(select(CaseDeadline).where(CaseDeadline.kind == "standstill_end"))
@@ -116,9 +129,7 @@ def _to_award_notice(engine, db, clock, people, case_id: int) -> None:
 
 
 def test_a_direct_award_is_submitted_only_on_a_ground_the_act_gives_and_why_it_applies(engine, db, clock):
-    import pytest
-
-    from provision_cycle.errors import GuardFailed, InvalidInput
+    from provision_cycle.errors import InvalidInput
 
     people = hub_people(db)
     case_id = _direct_award(engine, db, clock, people, None)

@@ -210,6 +210,8 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
         }
         if notice.notice_type == "UK6" and standstill:
             award["standstillPeriod"] = {"startDate": _instant(published), "endDate": _instant(standstill, True)}
+        if notice.notice_type == "UK6" and details.get("assessment_summaries_sent_on"):
+            award["assessmentSummariesDateSent"] = _instant(details["assessment_summaries_sent_on"])
         contract: dict[str, Any] = {
             "id": f"{case.reference}-contract",
             "awardID": award["id"],

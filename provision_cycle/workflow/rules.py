@@ -87,6 +87,13 @@ def award_notice_required(ctx: ActionContext) -> bool:
 
 
 @predicate
+def assessment_summaries_owed(ctx: ActionContext) -> bool:
+    """PA23 s50(3): a contract awarded after a competitive tendering procedure (s19: the open or competitive
+    flexible procedure) owes each assessed supplier an assessment summary before its award notice."""
+    return award_notice_required(ctx) and ctx.value("route") in statutory.ABOVE_THRESHOLD_COMPETITIVE
+
+
+@predicate
 def standstill_applies(ctx: ActionContext) -> bool:
     """PA23 s51; standstill is voluntary for framework call-offs, light-touch contracts and a direct award for
     extreme and unavoidable urgency (s51(3))."""
@@ -258,6 +265,34 @@ def _light_touch(ctx: ActionContext) -> bool:
 
 
 @guard
+def assessment_summaries_sent(ctx: ActionContext) -> str | None:
+    """The award notice follows the assessment summaries it owes (PA23 s50(3)), not the other way round."""
+    if not assessment_summaries_owed(ctx):
+        return None
+    sent = ctx.details.get("assessment_summaries_sent_on")
+    if not sent:
+        return (
+            "Send an assessment summary to each supplier whose tender was assessed, and record it, before the "
+            "contract award notice (Procurement Act 2023 s50(3))"
+        )
+    published = ctx.inputs.get("award_notice_published_on")
+    if published and published < date.fromisoformat(sent):
+        return (
+            f"The contract award notice cannot be dated before the assessment summaries it follows, sent on "
+            f"{date.fromisoformat(sent):%-d %B %Y} (Procurement Act 2023 s50(3))"
+        )
+    return None
+
+
+@guard
+def assessment_summaries_date_valid(ctx: ActionContext) -> str | None:
+    sent = ctx.inputs.get("assessment_summaries_sent_on")
+    if sent and sent > ctx.today:
+        return "The date the assessment summaries were sent cannot be in the future"
+    return None
+
+
+@guard
 def tender_period_ended(ctx: ActionContext) -> str | None:
     closes = ctx.details.get("tenders_close_on")
     if closes and ctx.today <= date.fromisoformat(closes):
@@ -404,6 +439,11 @@ def standstill_over(ctx: ActionContext) -> None:
 def record_conflicts_assessment(ctx: ActionContext) -> None:
     ctx.details["conflicts_assessment_completed_on"] = ctx.today.isoformat()
     ctx.details["conflicts_assessment_by"] = ctx.actor_id
+
+
+@effect
+def record_assessment_summaries(ctx: ActionContext) -> None:
+    ctx.details["assessment_summaries_sent_on"] = ctx.inputs["assessment_summaries_sent_on"].isoformat()
 
 
 @effect

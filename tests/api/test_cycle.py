@@ -75,6 +75,8 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     )
     head.post(f"/approvals/{procurement}/decision", {"outcome": "approve"})  # declared already on this case
     finance.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})
+    summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
+    officer.post(f"/cases/{procurement}/actions", {"trigger": "record_assessment_summaries", "inputs": summaries})
     officer.post(
         f"/cases/{procurement}/actions",
         {"trigger": "publish_award_notice", "inputs": {"award_notice_published_on": "2026-04-08"}},

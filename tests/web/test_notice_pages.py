@@ -243,3 +243,25 @@ def test_the_copy_of_a_big_contract_is_recorded_from_its_case_page(core, db, bro
     done = officer.post(form_url, {"published_on": _day(clock.today), "notice_id": "023456-2026"})
     page = officer.get(done.headers["Location"]).text
     assert "The copy of the contract for" in page and "is recorded" in page and form_url not in page
+
+
+def test_the_award_notice_waits_for_the_assessment_summaries_on_the_case_page(core, db, browser, clock):
+    from tests.factories import AWARD_INPUTS, approve_gate, new_request, tender_to_evaluation
+
+    people, engine = hub_people(db), core.engine
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    tender_to_evaluation(engine, clock, people, case_id)
+    act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    approve_gate(engine, case_id, [people.head])
+    approve_gate(engine, case_id, [people.finance])
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    assert "Send an assessment summary to each supplier whose tender was assessed, and record it" in page
+    form_url = f"/cases/{case_id}/actions/record_assessment_summaries"
+    assert form_url in page
+    form = officer.get(form_url).text
+    assert "Date an assessment summary was sent to every supplier whose tender was assessed" in form
+    officer.post(form_url, {"version": _version(db, case_id), "assessment_summaries_sent_on": _day(clock.today)})
+    page = officer.get(f"/cases/{case_id}").text
+    assert "Send an assessment summary" not in page and f"/cases/{case_id}/actions/publish_award_notice" in page
