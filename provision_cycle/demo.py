@@ -234,6 +234,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         case = session.get(Case, case_id)
         route = case.route
         authority, pillar = case.authority, case.pillar
+        above_threshold = bool((case.route_plan or {}).get("above_threshold"))
     officer = _someone(people, "category_officer", authority, pillar)
     inputs: dict = {}
     trigger = step
@@ -302,6 +303,9 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             return True
     if step == "recommend_award":
         engine.declare_interests(case_id, officer, has_conflict=False)
+        if above_threshold:  # no award to an excluded or debarred supplier (PA23 s26-28, s57)
+            checked = {"exclusions_checked_on": today - timedelta(days=1)}
+            engine.act(ActionRequest(case_id, "record_exclusion_check", officer, inputs=checked))
         inputs = {
             "supplier_name": rng.choice(SUPPLIERS),
             "supplier_is_sme": rng.random() < 0.4,

@@ -207,7 +207,7 @@ AWARD_INPUTS = {
 
 def tender_to_evaluation(engine: Engine, clock: Clock, p: People, case_id: int) -> None:
     """A submitted 250,000 OCC procurement through its route approval and a tender (notice published 2 March
-    2026, closed on 7 April, where the clock is left) to evaluation."""
+    2026, closed on 7 April, where the clock is left) to evaluation, its tenderers checked for exclusion."""
     approve_gate(engine, case_id, [p.head])
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
@@ -215,6 +215,13 @@ def tender_to_evaluation(engine: Engine, clock: Clock, p: People, case_id: int) 
     act(engine, case_id, "publish_tender_notice", p.officer, inputs=tender)
     clock.set(date(2026, 4, 7))
     act(engine, case_id, "close_tenders", p.officer)
+    check_exclusions(engine, case_id, p)
+
+
+def check_exclusions(engine: Engine, case_id: int, p: People) -> None:
+    """The suppliers checked against the debarment list and the exclusion grounds today (PA23 s26-28, s57)."""
+    checked = {"exclusions_checked_on": engine.today().isoformat()}
+    act(engine, case_id, "record_exclusion_check", p.officer, inputs=checked)
 
 
 def award_open_procedure(engine: Engine, clock: Clock, p: People, *, award_value: str = "240000") -> int:

@@ -124,7 +124,7 @@ def _award_inputs(definition: dict) -> dict:
         ),
         (
             lambda d: _award_inputs(d)["award_value"].update({"max_length": 10}),
-            "workflows/procurement.v1.yaml: transitions[12].inputs.award_value.max_length: max_length is for a text input",
+            "workflows/procurement.v1.yaml: transitions[13].inputs.award_value.max_length: max_length is for a text input",
         ),
         (
             lambda d: d["states"]["award_approval"]["approved"][1].update({"effects": ["open_champagne"]}),
@@ -137,7 +137,7 @@ def _award_inputs(definition: dict) -> dict:
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
-            "workflows/procurement.v1.yaml: transitions[12].inputs.supplier_name.max_length: max_length is for a text input",
+            "workflows/procurement.v1.yaml: transitions[13].inputs.supplier_name.max_length: max_length is for a text input",
         ),
     ],
 )

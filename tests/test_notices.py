@@ -761,7 +761,7 @@ def test_a_light_touch_contract_has_no_statutory_tender_period_or_standstill_and
     core, db, clock
 ):
     """PA23 s54(3), s51(3), s53(2) and s53(5): the Act's lighter touch after the award too."""
-    from .factories import AWARD_INPUTS, new_request
+    from .factories import AWARD_INPUTS, check_exclusions, new_request
 
     people, engine = hub_people(db), core.engine
     # 700,000 (840,000 with VAT): above the light-touch threshold, so a public contract under the Act.
@@ -775,6 +775,7 @@ def test_a_light_touch_contract_has_no_statutory_tender_period_or_standstill_and
     act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
     clock.set(date(2026, 3, 23))
     act(engine, case_id, "close_tenders", people.officer)
+    check_exclusions(engine, case_id, people)
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "6000000"})
     approve_open_steps(engine, db, people, case_id)
     summaries = {"assessment_summaries_sent_on": "2026-03-23"}

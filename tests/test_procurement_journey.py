@@ -11,7 +11,7 @@ from provision_cycle.audit import verify_chains
 from provision_cycle.errors import GuardFailed
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
 
-from .factories import AWARD_INPUTS, act, approve_gate, declare, hub_people, new_request
+from .factories import AWARD_INPUTS, act, approve_gate, check_exclusions, declare, hub_people, new_request
 
 
 def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clock):
@@ -38,6 +38,10 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     )
     clock.set(date(2026, 4, 7))
     act(engine, case_id, "close_tenders", p.officer)
+    # PA23 s26-28, s57: no award to an excluded or debarred supplier, so they are checked first.
+    with pytest.raises(GuardFailed, match="Check the suppliers against the central debarment list"):
+        act(engine, case_id, "recommend_award", p.officer, inputs=AWARD_INPUTS)
+    act(engine, case_id, "record_exclusion_check", p.officer, inputs={"exclusions_checked_on": "2026-04-07"})
     act(
         engine,
         case_id,
@@ -122,6 +126,7 @@ def _to_award_notice(engine, db, clock, people, case_id: int) -> None:
     act(engine, case_id, "complete_conflicts_assessment", people.officer)
     act(engine, case_id, "publish_transparency_notice", people.officer,
         inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+    check_exclusions(engine, case_id, people)
     act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
     approve_gate(engine, case_id, [people.head])
     approve_gate(engine, case_id, [people.finance])

@@ -87,6 +87,13 @@ def award_notice_required(ctx: ActionContext) -> bool:
 
 
 @predicate
+def exclusion_check_owed(ctx: ActionContext) -> bool:
+    """An above-threshold procurement under the Act: its award may not go to an excluded supplier."""
+    plan = _plan(ctx)
+    return bool(plan and plan.above_threshold and plan.regime == statutory.Regime.PA2023)
+
+
+@predicate
 def assessment_summaries_owed(ctx: ActionContext) -> bool:
     """PA23 s50(3): a contract awarded after a competitive tendering procedure (s19: the open or competitive
     flexible procedure) owes each assessed supplier an assessment summary before its award notice."""
@@ -284,12 +291,32 @@ def assessment_summaries_sent(ctx: ActionContext) -> str | None:
     return None
 
 
+def _recorded_by_today(name: str, what: str) -> Guard:
+    """A guard that the date input ``name`` (``what`` happened that day) is not in the future."""
+
+    def check(ctx: ActionContext) -> str | None:
+        day = ctx.inputs.get(name)
+        return f"The date {what} cannot be in the future" if day and day > ctx.today else None
+
+    return check
+
+
+GUARDS["assessment_summaries_date_valid"] = _recorded_by_today(
+    "assessment_summaries_sent_on", "the assessment summaries were sent"
+)
+GUARDS["exclusion_check_date_valid"] = _recorded_by_today("exclusions_checked_on", "the suppliers were checked")
+
+
 @guard
-def assessment_summaries_date_valid(ctx: ActionContext) -> str | None:
-    sent = ctx.inputs.get("assessment_summaries_sent_on")
-    if sent and sent > ctx.today:
-        return "The date the assessment summaries were sent cannot be in the future"
-    return None
+def exclusions_checked(ctx: ActionContext) -> str | None:
+    """PA23 s26-28 and s57: an award under the Act goes to no excluded supplier, so the suppliers are checked
+    against the exclusion grounds and the central debarment list before it is recommended."""
+    if not exclusion_check_owed(ctx) or ctx.details.get("exclusions_checked_on"):
+        return None
+    return (
+        "Check the suppliers against the central debarment list and the exclusion grounds, and record it, before "
+        "recommending the award (Procurement Act 2023 s26-28 and s57)"
+    )
 
 
 @guard
@@ -444,6 +471,11 @@ def record_conflicts_assessment(ctx: ActionContext) -> None:
 @effect
 def record_assessment_summaries(ctx: ActionContext) -> None:
     ctx.details["assessment_summaries_sent_on"] = ctx.inputs["assessment_summaries_sent_on"].isoformat()
+
+
+@effect
+def record_exclusion_check(ctx: ActionContext) -> None:
+    ctx.details["exclusions_checked_on"] = ctx.inputs["exclusions_checked_on"].isoformat()
 
 
 @effect

@@ -60,6 +60,8 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     )
     clock.set(date(2026, 4, 7))
     officer.post(f"/cases/{procurement}/actions", {"trigger": "close_tenders"})
+    checked = {"exclusions_checked_on": "2026-04-07"}  # the tenderers, for exclusion and debarment first
+    officer.post(f"/cases/{procurement}/actions", {"trigger": "record_exclusion_check", "inputs": checked})
     officer.post(
         f"/cases/{procurement}/actions",
         {
