@@ -344,7 +344,7 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
         "tender_notice_published_on": "Date the tender notice was published must be a real date, like 2026-04-01",
         "tenders_close_on": "Enter closing date for tenders",
     }
-    with pytest.raises(GuardFailed, match="at least 25 days"):
+    with pytest.raises(GuardFailed, match=r"at least 25 days \(Procurement Act 2023 s54, with electronic"):
         act(
             engine,
             submitted,
@@ -352,6 +352,14 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
             people.officer,
             inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"},
         )
+    too_late = {"planned_procurement_notice_on": "2026-02-20"}  # 10 days before: it does not count
+    with pytest.raises(GuardFailed, match="shortens it only when published 40 days to a year before"):
+        act(engine, submitted, "publish_tender_notice", people.officer,
+            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20", **too_late})  # fmt: skip
+    # After a planned procurement notice 40 days to a year before, 10 days will do (18 here).
+    act(engine, submitted, "publish_tender_notice", people.officer,
+        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20",
+                "planned_procurement_notice_on": "2026-01-05"})  # fmt: skip
 
 
 def test_approvers_are_notified_through_the_outbox(engine, db, people, submitted):

@@ -203,6 +203,22 @@ def test_contract_details_notice_is_due_30_days_beginning_with_signature():
     assert statutory.contract_details_notice(date(2026, 4, 20), "services").due_on == date(2026, 5, 19)
 
 
+@pytest.mark.parametrize(
+    ("planned", "urgent", "days"),
+    [
+        (None, False, 25),
+        (date(2026, 1, 21), False, 10),  # 40 days before 2 March
+        (date(2026, 1, 22), False, 25),  # 39 days: too late to count
+        (date(2025, 3, 2), False, 10),  # a year before
+        (date(2025, 3, 1), False, 25),  # more than a year: too early
+        (date(2025, 3, 1), True, 10),  # urgency all the same
+        (None, True, 10),
+    ],
+)
+def test_the_tender_period_is_25_days_or_10_after_a_planned_procurement_notice_or_in_urgency(planned, urgent, days):
+    assert statutory.minimum_tender_period(date(2026, 3, 2), planned, urgent)[0] == days
+
+
 def test_a_below_threshold_contracts_details_notice_is_owed_as_soon_as_reasonably_practicable():
     due = statutory.contract_details_notice(date(2026, 4, 20), "goods", above_threshold=False)
     assert due.due_on == date(2026, 5, 19) and due.basis.startswith("PA23 s87(3): as soon as reasonably practicable")

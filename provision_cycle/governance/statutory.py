@@ -111,6 +111,8 @@ KPI_THRESHOLD = Decimal("5000000")  # PA23 s52: at least 3 KPIs; contract perfor
 PUBLISHED_CONTRACT_THRESHOLD = Decimal("5000000")
 CONTRACT_COPY_DAYS = 90
 STANDSTILL_WORKING_DAYS = 8  # PA23 s51
+TENDER_PERIOD_DAYS = 25  # PA23 s54: above threshold, tenders submitted electronically
+SHORT_TENDER_PERIOD_DAYS = 10  # after a qualifying planned procurement notice, or in a state of urgency
 CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
 LIGHT_TOUCH_CONTRACT_DETAILS_NOTICE_DAYS = 120  # PA23 s53(2): a light-touch contract's, within 120 days
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
@@ -194,6 +196,26 @@ class Route(enum.StrEnum):
     @property
     def is_tender(self) -> bool:
         return self in (Route.BELOW_THRESHOLD_TENDER, Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE)
+
+
+def minimum_tender_period(published: date, planned_procurement_notice: date | None, urgent: bool) -> tuple[int, str]:
+    """PA23 s54: the shortest tender period above threshold, in days, and why: 25, or 10 after a planned
+    procurement notice published 40 days to a year before the tender notice, or in a state of urgency."""
+    if planned_procurement_notice is not None:
+        ahead = (published - planned_procurement_notice).days
+        if 40 <= ahead <= 365:
+            return (
+                SHORT_TENDER_PERIOD_DAYS,
+                f"after the planned procurement notice of {planned_procurement_notice:%-d %B %Y}",
+            )
+        if not urgent:
+            return TENDER_PERIOD_DAYS, (
+                f"the planned procurement notice of {planned_procurement_notice:%-d %B %Y} shortens it only when "
+                "published 40 days to a year before the tender notice"
+            )
+    if urgent:
+        return SHORT_TENDER_PERIOD_DAYS, "in a state of urgency"
+    return TENDER_PERIOD_DAYS, "with electronic submission"
 
 
 class DirectAwardGround(enum.StrEnum):

@@ -253,10 +253,12 @@ def tender_period_long_enough(ctx: ActionContext) -> str | None:
     if not published or not closes:
         return None  # missing inputs are reported on their own
     plan = _plan(ctx)
-    # PA23 s54: 25 days above threshold with electronic submission; a light-touch contract has no statutory
-    # minimum (s54(3)), only the reasonable time s54(1) asks of every tender period.
+    # PA23 s54: 25 days above threshold with electronic submission, 10 after a planned procurement notice or in
+    # urgency; a light-touch contract has no statutory minimum (s54(3)), only the reasonable time s54(1) asks.
     if plan and plan.above_threshold and not _light_touch(ctx):
-        minimum, why = 25, "at least 25 days (Procurement Act 2023 s54)"
+        planned = ctx.inputs.get("planned_procurement_notice_on")
+        minimum, basis = statutory.minimum_tender_period(published, planned, bool(ctx.inputs.get("urgent")))
+        why = f"at least {minimum} days (Procurement Act 2023 s54, {basis})"
     else:
         minimum, why = 1, "at least a day"
     if (closes - published).days < minimum:

@@ -404,3 +404,30 @@ def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, c
     draft = new_request(core.engine, people.requester, value="250000")
     assert "Notices as open data" not in officer.get(f"/cases/{draft}").text
     officer.get(f"/cases/{draft}/ocds.json", status=404)
+
+
+def test_a_tender_notice_may_give_a_planned_procurement_notice_for_a_shorter_period(core, db, browser):
+    from tests.factories import approve_gate, declare
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    officer = browser(people.officer)
+    url = f"/cases/{case_id}/actions/publish_tender_notice"
+    form = officer.get(url).text
+    assert (
+        "Date of the planned procurement notice (UK3), where one went out 40 days to a year before (optional)" in form
+    )
+    with db.reading() as session:
+        version = str(session.get(Case, case_id).version)
+    dates = {"tender_notice_published_on": ["2", "3", "2026"], "tenders_close_on": ["20", "3", "2026"]}
+    blank = {"planned_procurement_notice_on": ["", "", ""]}
+    refused = officer.post(url, {"version": version, **dates, **blank}, status=409).text
+    assert "at least 25 days (Procurement Act 2023 s54, with electronic submission)" in refused
+    officer.post(url, {"version": version, **dates, "planned_procurement_notice_on": ["5", "1", "2026"]})
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+    assert case.state == "tendering" and case.details["tenders_close_on"] == "2026-03-20"
