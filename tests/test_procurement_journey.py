@@ -150,6 +150,13 @@ def test_a_direct_award_is_submitted_only_on_a_ground_the_act_gives_and_why_it_a
         act(engine, case_id, "submit", people.requester)
     engine.set_detail(case_id, people.requester, "direct_award_justification", "The maker holds the licence")
     act(engine, case_id, "submit", people.requester)
+    # The route's approvers are asked knowing on what ground, and why.
+    with db.reading() as session:
+        [asked] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed")).all()
+    assert asked.body.endswith(
+        "A direct award, without competition. Ground: Only one supplier can supply it: an artistic work, exclusive "
+        "rights, or no competition for technical reasons. Why: The maker holds the licence."
+    )
 
 
 def test_standstill_follows_a_direct_award_unless_it_is_for_extreme_urgency(engine, db, clock):

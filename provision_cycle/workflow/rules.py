@@ -439,6 +439,18 @@ def freeze_route(ctx: ActionContext) -> None:
 
 
 @effect
+def brief_route_approvers(ctx: ActionContext) -> None:
+    """A direct award's approvers are told, in the email that asks them, on what ground and why it goes to one
+    supplier without competition; the answers may have changed since an earlier submission."""
+    ground = statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground"))
+    if ctx.value("route") != Route.DIRECT_AWARD or ground is None:
+        ctx.details.pop(FOR_APPROVERS, None)
+        return
+    why = ctx.details.get("direct_award_justification", "").rstrip(".")
+    ctx.details[FOR_APPROVERS] = f"A direct award, without competition. Ground: {ground.label}. Why: {why}."
+
+
+@effect
 def forward_plan_deadline(ctx: ActionContext) -> None:
     # again: a contract's second key-decision variation goes on the forward plan afresh.
     days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
