@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from .core import Core
 from .governance.calendar import add_months
+from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.people import Grant, create_user
@@ -320,7 +321,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             if session.get(Case, case_id).state != "award_notice":
                 return False
         inputs = {"award_notice_published_on": today - timedelta(days=2)}
-        if route in ("open_procedure", "competitive_flexible"):  # each assessed supplier's summary first (s50(3))
+        if route in ABOVE_THRESHOLD_COMPETITIVE:  # each assessed supplier's summary first (s50(3))
             summaries = {"assessment_summaries_sent_on": today - timedelta(days=3)}
             engine.act(ActionRequest(case_id, "record_assessment_summaries", actor, inputs=summaries))
     engine.act(ActionRequest(case_id, trigger, actor, inputs=inputs))

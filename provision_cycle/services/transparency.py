@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -237,12 +237,7 @@ def spend_rows(core: Core, session: Session, authority: str, quarter: Quarter) -
     payments = (
         select(Payment, Contract.reference)
         .outerjoin(Contract, Contract.id == Payment.contract_id)
-        .where(
-            Payment.authority == authority,
-            Payment.paid_on >= quarter.starts,
-            Payment.paid_on <= quarter.ends,
-            or_(Payment.amount > SPEND_THRESHOLD, Payment.amount < -SPEND_THRESHOLD),
-        )
+        .where(*_paid_in(authority, quarter), or_(Payment.amount > SPEND_THRESHOLD, Payment.amount < -SPEND_THRESHOLD))
         .order_by(Payment.paid_on, Payment.transaction_number)
     )
     for payment, reference in session.execute(payments):
@@ -258,6 +253,11 @@ def spend_rows(core: Core, session: Session, authority: str, quarter: Quarter) -
             payment.purpose,
             reference or "",
         ]
+
+
+def _paid_in(authority: str, quarter: Quarter) -> tuple[ColumnElement[bool], ...]:
+    """The council's payments made in the quarter."""
+    return Payment.authority == authority, Payment.paid_on >= quarter.starts, Payment.paid_on <= quarter.ends
 
 
 def payments_notice_quarter(task: Task) -> Quarter | None:
@@ -277,9 +277,7 @@ def payments_notice_rows(core: Core, session: Session, authority: str, quarter: 
         .join(Contract, Contract.id == Payment.contract_id)
         .outerjoin(Case, Case.id == Contract.procurement_case_id)
         .where(
-            Payment.authority == authority,
-            Payment.paid_on >= quarter.starts,
-            Payment.paid_on <= quarter.ends,
+            *_paid_in(authority, quarter),
             Payment.amount > _PAYMENTS_NOTICE_FLOOR,
             Contract.regime == statutory.Regime.PA2023.value,
         )

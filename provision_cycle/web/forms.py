@@ -301,7 +301,6 @@ class ValueForm(FlaskForm):
 
 
 RECOMMENDED = "recommended"  # the route the council's rules set for the value: decided when it is submitted
-DIRECT_AWARD = "direct_award"
 DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")  # kept in the case's details
 EVERY_ROUTE = [route.value for route in Route]
 
@@ -344,7 +343,7 @@ class RouteForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if "route" not in self or self.route.data != DIRECT_AWARD:  # a commissioning case's edit asks no route
+        if "route" not in self or self.route.data != Route.DIRECT_AWARD:  # a commissioning case's edit asks no route
             return valid
         for field, message in (
             (self.direct_award_ground, "Choose the ground for the direct award"),
@@ -357,7 +356,7 @@ class RouteForm(FlaskForm):
 
     def route_answers(self) -> dict[str, str | None]:
         """The route (None: the rules' choice) and, for a direct award, its ground and why."""
-        direct = self.route.data == DIRECT_AWARD
+        direct = self.route.data == Route.DIRECT_AWARD
         return {
             "route": None if self.route.data == RECOMMENDED else self.route.data,
             "direct_award_ground": (self.direct_award_ground.data or "") if direct else "",

@@ -483,16 +483,6 @@ def record_conflicts_assessment(ctx: ActionContext) -> None:
 
 
 @effect
-def record_assessment_summaries(ctx: ActionContext) -> None:
-    ctx.details["assessment_summaries_sent_on"] = ctx.inputs["assessment_summaries_sent_on"].isoformat()
-
-
-@effect
-def record_exclusion_check(ctx: ActionContext) -> None:
-    ctx.details["exclusions_checked_on"] = ctx.inputs["exclusions_checked_on"].isoformat()
-
-
-@effect
 def standstill_deadline(ctx: ActionContext) -> None:
     if standstill_applies(ctx):
         ctx.raise_deadline(statutory.standstill(ctx.inputs["award_notice_published_on"]))
