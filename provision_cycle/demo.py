@@ -84,6 +84,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     rng = random.Random(rng_seed)
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
+    opened += _direct_awards(core, people, rng)
     _register(core, people, rng, contracts)
     _kpis(core)
     _variation_waiting_for_its_notice(core, people)
@@ -235,6 +236,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         case = session.get(Case, case_id)
         route = case.route
         authority, pillar = case.authority, case.pillar
+        light_touch = case.contract_type == "light_touch"
         above_threshold = bool((case.route_plan or {}).get("above_threshold"))
     officer = _someone(people, "category_officer", authority, pillar)
     inputs: dict = {}
@@ -257,10 +259,9 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
     if step == "prepare_business_case":
         inputs = {"preferred_option": "Option 2: an outcomes-based contract with a single provider"}
     if step == "submit" and route == "direct_award":
-        engine.set_detail(case_id, requester, "direct_award_ground", "single_supplier")
-        engine.set_detail(
-            case_id, requester, "direct_award_justification", "The system's maker holds its source code and licence"
-        )
+        ground, why = DIRECT_AWARD_GROUNDS[light_touch]
+        engine.set_detail(case_id, requester, "direct_award_ground", ground)
+        engine.set_detail(case_id, requester, "direct_award_justification", why)
     if step == "complete_conflicts_assessment":  # the team is named and has declared (PA23 s81-83)
         evaluator = _someone(people, "category_manager", authority, pillar)
         team = [(officer, "procurement")] + ([(evaluator, "evaluation")] if evaluator != officer else [])
@@ -291,7 +292,11 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 },
             ),
             "framework_call_off": ("start_call_off", {"framework_reference": "CCS RM6098 Technology Products"}),
-            "direct_award": ("publish_transparency_notice", {"transparency_notice_published_on": today}),
+            "direct_award": (
+                ("record_user_choice", {"user_choice_recorded_on": today - timedelta(days=5)})
+                if light_touch
+                else ("publish_transparency_notice", {"transparency_notice_published_on": today})
+            ),
         }.get(route, ("invite_quotations", {}))
     if step == "close_market":
         trigger = {
@@ -326,6 +331,46 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             engine.act(ActionRequest(case_id, "record_assessment_summaries", actor, inputs=summaries))
     engine.act(ActionRequest(case_id, trigger, actor, inputs=inputs))
     return True
+
+
+# A demo direct award's ground and why, by whether it is for light-touch services (True) or not.
+DIRECT_AWARD_GROUNDS = {
+    False: ("single_supplier", "The system's maker holds its source code and licence"),
+    True: ("user_choice", "Mrs B and her family chose the home near her daughter, which can meet her assessed needs"),
+}
+
+
+def _direct_awards(core: Core, people: dict, rng: random.Random) -> list[int]:
+    """Two direct awards, which the rules never choose on their own: a system only its maker may change, its
+    transparency notice out (PA23 s44), and a care home place the resident chose (a user-choice contract,
+    Schedule 5 paragraph 15), awaiting its award approval with no notice owed before it."""
+    today = core.engine.today()
+    requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    opened = []
+    for title, category, contract_type, value, script in (
+        ("Social care case management system support", "ict", "services", "180000",
+         ["submit", "*", "complete_conflicts_assessment", "start_market"]),
+        ("Residential care placement: the resident's chosen home", "adult_social_care", "light_touch", "720000",
+         ["submit", "*", "complete_conflicts_assessment", "start_market", "recommend_award"]),
+    ):  # fmt: skip
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=requester,
+            title=title,
+            description="A direct award: the demo's example of its ground, its justification and what it owes.",
+            authority="OCC",
+            category=category,
+            contract_type=contract_type,
+            estimated_value=value,
+            vat_treatment="exempt" if contract_type == "light_touch" else "standard",
+            proposed_start=today + timedelta(days=60),
+            duration_months=36,
+            route="direct_award",
+        )
+        for step in script:
+            _demo_step(core, people, case_id, requester, step, rng)
+        opened.append(case_id)
+    return opened
 
 
 def _someone(people: dict, role: str, authority: str, pillar: str | None) -> int:

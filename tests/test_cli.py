@@ -105,10 +105,13 @@ def test_draw_highlights_the_case_state(cli, engine, db, tmp_path):
 def test_seed_demo_loads_once(cli, db):
     first = cli("seed-demo", "--cases", "12", "--contracts", "8")
     assert first.exit_code == 0, first.output
-    assert re.search(r"12 cases, 8 register contracts and \d+ payments against them", first.output)
+    # The 12 asked for, and the demo's two direct awards (a user-choice one among them).
+    assert re.search(r"14 cases, 8 register contracts and \d+ payments against them", first.output)
     with db.reading() as session:  # the contract variations the demo shows, one at each of their waits
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
+        direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))
     assert {"change_notice_pending", "variation_executive_decision"} <= states
+    assert direct == {"direct_award", "award_approval"}
     assert "already loaded" in cli("seed-demo").output
     assert cli("verify-audit").exit_code == 0
 

@@ -91,6 +91,16 @@ def test_a_band_with_no_approval_rule_is_refused(tree):
     assert any("gate 'route_approval' has no approval rule for band 100k_to_500k" in p for p in problems(tree))
 
 
+# Where the award recommendation sits in the procurement workflow's transitions, as errors name it.
+RECOMMEND_AWARD = next(
+    f"transitions[{index}]"
+    for index, transition in enumerate(
+        yaml.safe_load((PROJECT_ROOT / "workflows/procurement.v1.yaml").read_text())["transitions"]
+    )
+    if transition["trigger"] == "recommend_award"
+)
+
+
 def _award_inputs(definition: dict) -> dict:
     return next(t for t in definition["transitions"] if t["trigger"] == "recommend_award")["inputs"]
 
@@ -124,7 +134,8 @@ def _award_inputs(definition: dict) -> dict:
         ),
         (
             lambda d: _award_inputs(d)["award_value"].update({"max_length": 10}),
-            "workflows/procurement.v1.yaml: transitions[13].inputs.award_value.max_length: max_length is for a text input",
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.award_value.max_length: max_length is for a text "
+            "input",
         ),
         (
             lambda d: d["states"]["award_approval"]["approved"][1].update({"effects": ["open_champagne"]}),
@@ -137,7 +148,8 @@ def _award_inputs(definition: dict) -> dict:
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
-            "workflows/procurement.v1.yaml: transitions[13].inputs.supplier_name.max_length: max_length is for a text input",
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.max_length: max_length is for a text "
+            "input",
         ),
     ],
 )

@@ -196,3 +196,68 @@ def test_a_notifiable_below_threshold_contract_is_notified_as_soon_as_reasonably
         owed = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case_id)).one()
     assert owed.kind == "contract_details_notice" and owed.due_on == date(2026, 4, 15)
     assert owed.basis.startswith("PA23 s87(3): as soon as reasonably practicable after 17 March 2026")
+
+
+def _user_choice(engine, people, contract_type: str = "light_touch") -> int:
+    """A 700,000 OCC adult social care placement (VAT-exempt: above the 663,540 light-touch threshold) awarded
+    to the provider its resident chose."""
+    case_id = new_request(engine, people.requester, value="700000", category="adult_social_care",
+                          contract_type=contract_type, vat_treatment="exempt", route="direct_award")  # fmt: skip
+    engine.set_detail(case_id, people.requester, "direct_award_ground", "user_choice")
+    why = "Mrs B and her family chose the home near her daughter; it can meet her assessed needs"
+    engine.set_detail(case_id, people.requester, "direct_award_justification", why)
+    return case_id
+
+
+def test_a_user_choice_contract_goes_to_the_chosen_supplier_without_a_transparency_or_award_notice(engine, db, clock):
+    """PA23 Sch 5 para 15: light-touch services for particular people, from the supplier they chose, with no
+    transparency notice (s44), no award notice (s50(6)(b)) and so no standstill; the contract details notice
+    is still owed, in the 120 days a light-touch contract has (s53(2))."""
+    from .factories import approve_open_steps
+
+    people = hub_people(db, pillar="heasc")
+    case_id = _user_choice(engine, people)
+    act(engine, case_id, "submit", people.requester)
+    approve_open_steps(engine, db, people, case_id)
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    # Only the user-choice way to the award is offered; the other is refused if asked for all the same.
+    assert engine.not_yet(case_id, people.officer, ["publish_transparency_notice", "record_user_choice"]) == {
+        "publish_transparency_notice": None
+    }
+    with pytest.raises(GuardFailed, match="A user-choice contract is awarded without a transparency notice"):
+        act(engine, case_id, "publish_transparency_notice", people.officer,
+            inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+    tomorrow = date.fromordinal(engine.today().toordinal() + 1).isoformat()
+    with pytest.raises(GuardFailed, match="The date the supplier was chosen cannot be in the future"):
+        act(engine, case_id, "record_user_choice", people.officer, inputs={"user_choice_recorded_on": tomorrow})
+    chosen = act(engine, case_id, "record_user_choice", people.officer,
+                 inputs={"user_choice_recorded_on": engine.today().isoformat()})  # fmt: skip
+    assert chosen.to_state == "direct_award"
+    check_exclusions(engine, case_id, people)  # above threshold under the Act: still owed (s26-28, s57)
+    act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "690000"})
+    approve_open_steps(engine, db, people, case_id)
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "contract_signature"  # no award notice, no standstill
+    signature = {"signed_on": engine.today().isoformat(), "start_date": "2026-04-01", "end_date": "2029-03-31"}
+    act(engine, case_id, "sign_contract", people.officer, inputs=signature)
+    with db.reading() as session:
+        owed = {d.kind: d for d in session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case_id))}
+    assert set(owed) == {"contract_details_notice"}  # nothing for a transparency or award notice
+    assert (owed["contract_details_notice"].due_on - engine.today()).days == 119  # 120 days beginning with it
+
+
+def test_a_user_choice_award_is_for_light_touch_services_only(engine, db, clock):
+    people = hub_people(db)
+    case_id = _user_choice(engine, people, contract_type="services")
+    with pytest.raises(GuardFailed, match="is for light-touch services only; this request's contract type is services"):
+        act(engine, case_id, "submit", people.requester)
+    # Any other direct award goes on by its transparency notice, never by a user's choice.
+    other = _direct_award(engine, db, clock, people, "single_supplier", "The maker holds the licence")
+    act(engine, other, "submit", people.requester)
+    approve_gate(engine, other, [people.head])
+    declare(engine, other, people.officer)
+    act(engine, other, "complete_conflicts_assessment", people.officer)
+    assert engine.not_yet(other, people.officer, ["publish_transparency_notice", "record_user_choice"]) == {
+        "record_user_choice": None
+    }

@@ -220,9 +220,7 @@ def minimum_tender_period(published: date, planned_procurement_notice: date | No
 
 class DirectAwardGround(enum.StrEnum):
     """Why a contract may be awarded directly, without competition: a justification in Schedule 5 (PA23 s41),
-    or switching to a direct award after a competitive tendering procedure failed (s43). A user-choice
-    contract (Schedule 5, paragraph 15) is not offered: it owes neither a transparency nor an award notice,
-    a path the procurement workflow does not have."""
+    or switching to a direct award after a competitive tendering procedure failed (s43)."""
 
     PROTOTYPES = "prototypes"
     SINGLE_SUPPLIER = "single_supplier"
@@ -230,6 +228,8 @@ class DirectAwardGround(enum.StrEnum):
     COMMODITIES = "commodities"
     ADVANTAGEOUS_TERMS = "advantageous_terms"
     URGENCY = "urgency"
+    # Schedule 5, paragraph 15: light-touch services for particular people, from the supplier they chose.
+    USER_CHOICE = "user_choice"
     SWITCHING = "switching"
 
     @classmethod
@@ -248,15 +248,38 @@ class DirectAwardGround(enum.StrEnum):
             "advantageous_terms": "Particularly advantageous terms from a supplier that is winding up its business",
             "urgency": "Extreme and unavoidable urgency that the council did not cause and could not have "
             "foreseen (no standstill is required)",
+            "user_choice": "User choice: light-touch services for particular people, from the supplier they (or "
+            "someone on their behalf) prefer (no transparency notice, award notice or standstill)",
             "switching": "A competitive tendering procedure had no suitable tenders or requests to participate "
             "(switching to a direct award)",
         }[self.value]
 
     @property
+    def notices_required(self) -> bool:
+        """A user-choice contract is awarded without a transparency notice (PA23 s44) or a contract award
+        notice (s50(6)(b)), and so without the standstill that notice starts; every other ground owes both."""
+        return self is not DirectAwardGround.USER_CHOICE
+
+    @property
     def standstill_required(self) -> bool:
         """PA23 s51(3): a direct award for extreme and unavoidable urgency (Schedule 5, paragraph 13) need not
-        wait a standstill; the council may still choose to."""
-        return self is not DirectAwardGround.URGENCY
+        wait a standstill; the council may still choose to. A user-choice award has no notice to start one."""
+        return self.notices_required and self is not DirectAwardGround.URGENCY
+
+    def refused_for(self, contract_type: ContractType | str) -> str | None:
+        """Why this ground cannot justify a contract of ``contract_type``, or None if it may."""
+        kind = ContractType(contract_type)
+        if self is DirectAwardGround.USER_CHOICE and kind is not ContractType.LIGHT_TOUCH:
+            return (
+                "A user-choice direct award (Procurement Act 2023 Schedule 5, paragraph 15) is for light-touch "
+                f"services only; this request's contract type is {kind.label.lower()}"
+            )
+        return None
+
+    @classmethod
+    def open_to(cls, contract_type: ContractType | str | None) -> list[DirectAwardGround]:
+        """The grounds that may justify a contract of ``contract_type`` (every ground while it is unknown)."""
+        return [ground for ground in cls if contract_type is None or ground.refused_for(contract_type) is None]
 
 
 ROUTE_LABELS = {

@@ -50,8 +50,9 @@ REPROCUREMENT_LEAD_MONTHS = 9
 # A contract in one of these states is not being re-procured by a notice still to come: the renewal decision
 # re-commissioned it (the new case is listed instead) or let it end.
 NOT_REPROCURED = ("recommissioning", "expiring")
-# The details that say a case's tender or transparency notice is out.
-ADVERTISED = ("tender_notice_published_on", "transparency_notice_published_on")
+# The details that say a case is past planning: its tender or transparency notice is out, or (a user-choice
+# contract, which has no notice) the people it serves have chosen its supplier.
+ADVERTISED = ("tender_notice_published_on", "transparency_notice_published_on", "user_choice_recorded_on")
 
 COLUMNS = (
     "Council",

@@ -296,8 +296,8 @@ def edit(case_id: int):
     form = EditRequestForm(obj=case, **facts)
     form.fill_choices(core(), {a for _, a, _ in me().roles})
     procurement = case.stage == "procurement"
-    if procurement:  # every route: which are open depends on the value, which may change here too
-        form.fill_route_choices(None, EVERY_ROUTE)
+    if procurement:  # every route and ground: which are open depend on the value and type, changeable here too
+        form.fill_route_choices(None, EVERY_ROUTE, None)
     else:
         for name in ("route", *DIRECT_AWARD_FACTS):
             delattr(form, name)

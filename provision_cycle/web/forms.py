@@ -330,9 +330,10 @@ class RouteForm(FlaskForm):
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
-    def fill_route_choices(self, recommended: str | None, allowed: list[str]) -> None:
+    def fill_route_choices(self, recommended: str | None, allowed: list[str], contract_type: str | None) -> None:
         """``recommended`` first, as the rules' choice, then the other routes ``allowed``; without a
-        recommendation (a request whose value may still change), every route."""
+        recommendation (a request whose value may still change), every route. The direct award grounds open
+        to ``contract_type`` (every one while it may still change)."""
         first = (
             f"{Route.label_of(recommended)}: the route the council's rules set for its value"
             if recommended
@@ -340,6 +341,8 @@ class RouteForm(FlaskForm):
         )
         others = [code for code in allowed if code != recommended]
         self.route.choices = options([(RECOMMENDED, first)] + [(code, Route.label_of(code)) for code in others])
+        grounds = DirectAwardGround.open_to(contract_type)
+        self.direct_award_ground.choices = options([(ground.value, ground.label) for ground in grounds])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -352,6 +355,13 @@ class RouteForm(FlaskForm):
             if not (field.data or "").strip():
                 field.errors = [*field.errors, message]
                 valid = False
+        ground = DirectAwardGround.of(self.direct_award_ground.data)
+        # The edit page asks the contract type on the same page (the route page offers only the grounds open
+        # to the type its previous page gave).
+        kind = self.contract_type.data if "contract_type" in self and not self.contract_type.errors else None
+        if ground and kind and (refused := ground.refused_for(kind)):
+            self.direct_award_ground.errors = [*self.direct_award_ground.errors, refused]
+            valid = False
         return valid
 
     def route_answers(self) -> dict[str, str | None]:

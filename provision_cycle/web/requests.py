@@ -104,7 +104,7 @@ def route():
     form = RouteForm(
         data={"route": answers.get("route") or RECOMMENDED, **{k: answers.get(k) for k in DIRECT_AWARD_FACTS}}
     )
-    form.fill_route_choices(plan.recommended_route, plan.allowed_routes)
+    form.fill_route_choices(plan.recommended_route, plan.allowed_routes, answers["contract_type"])
     if form.validate_on_submit():
         _save(form.route_answers())
         return redirect(url_for(".funding"))

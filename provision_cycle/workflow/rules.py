@@ -73,6 +73,13 @@ def _plan(ctx: ActionContext) -> RoutePlan | None:
     return RoutePlan.from_json(data) if data else None
 
 
+def _direct_award_ground(ctx: ActionContext) -> statutory.DirectAwardGround | None:
+    """The ground recorded for a direct award; None on any other route."""
+    if ctx.value("route") != Route.DIRECT_AWARD:
+        return None
+    return statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground"))
+
+
 # --- conditions ---------------------------------------------------------------------------------
 @predicate
 def key_decision(ctx: ActionContext) -> bool:
@@ -81,9 +88,11 @@ def key_decision(ctx: ActionContext) -> bool:
 
 @predicate
 def award_notice_required(ctx: ActionContext) -> bool:
-    """A contract award notice precedes any above-threshold public contract (PA23 s50)."""
+    """A contract award notice precedes any above-threshold public contract (PA23 s50) but a user-choice one
+    (s50(6)(b))."""
     plan = _plan(ctx)
-    return bool(plan and plan.above_threshold)
+    ground = _direct_award_ground(ctx)
+    return bool(plan and plan.above_threshold) and (ground is None or ground.notices_required)
 
 
 @predicate
@@ -104,10 +113,9 @@ def assessment_summaries_owed(ctx: ActionContext) -> bool:
 def standstill_applies(ctx: ActionContext) -> bool:
     """PA23 s51; standstill is voluntary for framework call-offs, light-touch contracts and a direct award for
     extreme and unavoidable urgency (s51(3))."""
-    route = ctx.value("route")
-    ground = statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground"))
-    urgent = route == Route.DIRECT_AWARD and ground is not None and not ground.standstill_required
-    return award_notice_required(ctx) and route != Route.FRAMEWORK_CALL_OFF and not _light_touch(ctx) and not urgent
+    ground = _direct_award_ground(ctx)
+    exempt = ctx.value("route") == Route.FRAMEWORK_CALL_OFF or _light_touch(ctx)
+    return award_notice_required(ctx) and not exempt and (ground is None or ground.standstill_required)
 
 
 @predicate
@@ -166,8 +174,11 @@ def case_details_complete(ctx: ActionContext) -> str | None:
 def route_justified(ctx: ActionContext) -> str | None:
     if ctx.value("route") != Route.DIRECT_AWARD:
         return None
-    if statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground")) is None:
+    ground = _direct_award_ground(ctx)
+    if ground is None:
         return "A direct award needs its ground recorded on the request (Procurement Act 2023 s41 and Schedule 5)"
+    if refused := ground.refused_for(ctx.value("contract_type")):
+        return refused
     if not ctx.details.get("direct_award_justification"):
         return "A direct award needs a recorded justification: why its ground applies to this purchase"
     return None
@@ -240,10 +251,33 @@ GUARDS["tender_route"] = _route_guard(
 )
 GUARDS["quotation_route"] = _route_guard((Route.LOW_VALUE_PURCHASE, Route.QUOTATIONS), "quotation routes")
 GUARDS["call_off_route"] = _route_guard((Route.FRAMEWORK_CALL_OFF,), "framework call-offs")
-GUARDS["direct_award_route"] = _route_guard((Route.DIRECT_AWARD,), "direct awards")
+_direct_award_route = _route_guard((Route.DIRECT_AWARD,), "direct awards")
+
+
+@guard
+def notified_direct_award(ctx: ActionContext) -> str | None:
+    """A direct award announced by a transparency notice: every ground but user choice (PA23 s44)."""
+    if refused := _direct_award_route(ctx):
+        return refused
+    ground = _direct_award_ground(ctx)
+    if ground is not None and not ground.notices_required:
+        return "A user-choice contract is awarded without a transparency notice (Procurement Act 2023 s44)"
+    return None
+
+
+@guard
+def user_choice_award(ctx: ActionContext) -> str | None:
+    ground = _direct_award_ground(ctx)
+    if ground is None or ground.notices_required:
+        return "This action is for user-choice direct awards (Procurement Act 2023 Schedule 5, paragraph 15)"
+    return None
+
+
 # Guards that rule an action out for the case for good (its frozen route), not for now: an action they refuse
 # is not offered at all, where another guard's refusal is shown as what stands in the way.
-RULES_OUT: frozenset[str] = frozenset({"tender_route", "quotation_route", "call_off_route", "direct_award_route"})
+RULES_OUT: frozenset[str] = frozenset(
+    {"tender_route", "quotation_route", "call_off_route", "notified_direct_award", "user_choice_award"}
+)
 
 
 @guard
@@ -307,6 +341,7 @@ GUARDS["assessment_summaries_date_valid"] = _recorded_by_today(
     "assessment_summaries_sent_on", "the assessment summaries were sent"
 )
 GUARDS["exclusion_check_date_valid"] = _recorded_by_today("exclusions_checked_on", "the suppliers were checked")
+GUARDS["user_choice_date_valid"] = _recorded_by_today("user_choice_recorded_on", "the supplier was chosen")
 
 
 @guard
@@ -442,8 +477,8 @@ def freeze_route(ctx: ActionContext) -> None:
 def brief_route_approvers(ctx: ActionContext) -> None:
     """A direct award's approvers are told, in the email that asks them, on what ground and why it goes to one
     supplier without competition; the answers may have changed since an earlier submission."""
-    ground = statutory.DirectAwardGround.of(ctx.details.get("direct_award_ground"))
-    if ctx.value("route") != Route.DIRECT_AWARD or ground is None:
+    ground = _direct_award_ground(ctx)
+    if ground is None:
         ctx.details.pop(FOR_APPROVERS, None)
         return
     why = ctx.details.get("direct_award_justification", "").rstrip(".")

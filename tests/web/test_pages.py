@@ -72,6 +72,7 @@ def test_a_requester_asks_for_a_direct_award_on_a_ground_the_act_gives(core, db,
     assert requester.get("/requests/new/funding", status=302).location.endswith("/requests/new/route")
     page = requester.post("/requests/new/route", {"route": "direct_award"}, status=400).text
     assert "Choose the ground for the direct award" in page and "Say why the ground applies" in page
+    assert "User choice" not in page  # light-touch services only (Sch 5 para 15): these are services
     page = requester.post("/requests/new/route", {"route": "direct_award", "direct_award_ground": "cheapest",
                                                   "direct_award_justification": "x"}, status=400).text  # fmt: skip
     assert "Not a valid choice" in page
@@ -90,6 +91,39 @@ def test_a_requester_asks_for_a_direct_award_on_a_ground_the_act_gives(core, db,
     # Its approver sees the ground and why, beside the decision.
     decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
     assert "Ground for the direct award" in decide and "The provider went into administration on Friday" in decide
+
+
+def test_a_user_choice_award_is_asked_for_light_touch_services_and_goes_on_without_notices(core, db, browser):
+    from tests.factories import approve_open_steps, declare
+
+    people = hub_people(db, pillar="heasc")
+    requester = browser(people.requester)
+    about = {"stage": "procurement", "title": "Residential care for Mrs B", "description": "A home she chose",
+             "authority": "OCC", "category": "adult_social_care"}  # fmt: skip
+    requester.post("/requests/new", about)
+    value = {"estimated_value": "700000", "vat_treatment": "exempt", "contract_type": "light_touch",
+             "proposed_start": ["1", "4", "2027"], "duration_months": "36"}  # fmt: skip
+    requester.post("/requests/new/value", value)
+    assert "User choice: light-touch services for particular people" in requester.get("/requests/new/route").text
+    requester.post("/requests/new/route", {"route": "direct_award", "direct_award_ground": "user_choice",
+                   "direct_award_justification": "Mrs B chose the home near her daughter"})  # fmt: skip
+    requester.post("/requests/new/funding", {"funding": "Adult social care budget", "justification": "Her needs"})
+    case_id = int(requester.post("/requests/new/check", {"intent": "submit"}).location.rsplit("/", 1)[1])
+    approve_open_steps(core.engine, db, people, case_id)
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    page = browser(people.officer).get(f"/cases/{case_id}").text
+    assert "Record the supplier the people chose" in page and "Publish the transparency notice" not in page
+
+    # Changed to services on the draft edit page, the ground is refused there, saying why.
+    draft = new_request(core.engine, people.requester, value="700000", category="adult_social_care")
+    answers = {"version": "1", "title": "Residential care", "description": "A home she chose", "authority": "OCC",
+               "category": "adult_social_care", "estimated_value": "700000", "vat_treatment": "exempt",
+               "contract_type": "services", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
+               "funding": "ASC", "justification": "Needs", "route": "direct_award",
+               "direct_award_ground": "user_choice", "direct_award_justification": "She chose it"}  # fmt: skip
+    page = requester.post(f"/cases/{draft}/edit", answers, status=400).text
+    assert "is for light-touch services only; this request&#39;s contract type is services" in page
 
 
 def test_a_draft_s_route_is_changed_with_its_other_answers(core, db, browser):
