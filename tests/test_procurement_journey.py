@@ -50,6 +50,12 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
         inputs={**AWARD_INPUTS, "supplier_name": "Acme Systems Ltd"},
     )
 
+    # Its approvers are asked knowing to whom the award would go, and for how much.
+    with db.reading() as s:
+        asked = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed")).all()
+    assert asked[-1].endswith(
+        "Recommended award: Acme Systems Ltd (an SME), 240,000.00 excluding VAT (estimated 250,000.00)."
+    )
     assert approve_gate(engine, case_id, [p.head]).to_state == "award_approval"  # step 1 of 2
     assert approve_gate(engine, case_id, [p.finance]).to_state == "award_notice"
 
@@ -261,3 +267,37 @@ def test_a_user_choice_award_is_for_light_touch_services_only(engine, db, clock)
     assert engine.not_yet(other, people.officer, ["publish_transparency_notice", "record_user_choice"]) == {
         "record_user_choice": None
     }
+
+
+def test_an_award_costing_more_than_the_estimate_is_approved_at_the_level_of_its_cost(engine, db, clock):
+    """A 90,000 request (its award for the Head of Category alone) awarded at 120,000 goes to the approvers of
+    100,000-500,000 (the Head of Category and Finance); one awarded under the estimate keeps its approvers."""
+    from .factories import approve_open_steps
+
+    people = hub_people(db)
+    reasons = {}
+    for award in ("120000", "85000"):
+        case_id = new_request(engine, people.requester, value="90000")
+        act(engine, case_id, "submit", people.requester)
+        approve_open_steps(engine, db, people, case_id)
+        declare(engine, case_id, people.officer)
+        act(engine, case_id, "complete_conflicts_assessment", people.officer)
+        tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-16"}
+        act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
+        clock.set(date(2026, 3, 17))
+        act(engine, case_id, "close_tenders", people.officer)
+        act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": award})
+        with db.reading() as session:
+            case = session.get(Case, case_id)
+            reasons[award] = [step["reason"] for step in case.route_plan["gates"]["award_approval"]]
+            opened = session.scalars(
+                select(AuditEvent.data).where(AuditEvent.case_id == case_id, AuditEvent.action == "recommend_award")
+            ).one()
+    assert reasons["120000"] == [
+        "Head of Category: value 120,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC",
+        "Finance Business Partner: value 120,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC",
+    ]
+    assert reasons["85000"] == [
+        "Head of Category: value 90,000.00 is in band 30,000-100,000, Corporate and Commercial, OCC"
+    ]
+    assert "approvers" not in opened  # the 85,000 award kept the route it had

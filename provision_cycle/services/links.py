@@ -19,7 +19,7 @@ from ..errors import DomainError, NotFound, NotPermitted
 from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
-from .reading import ContractProposal, contract_proposal
+from .reading import AwardRecommendation, ContractProposal, award_recommendation, contract_proposal
 
 LIFETIME = timedelta(days=7)
 
@@ -62,6 +62,7 @@ class LinkView:
     declared: bool
     proposal: ContractProposal | None = None  # what a contract's variation or renewal gate decides
     not_yet: tuple[str, ...] = ()  # what stops the approval for now (a key decision's forward plan period)
+    award: AwardRecommendation | None = None  # what a procurement's award approval decides
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -95,10 +96,10 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         contract = (
             session.scalar(select(Contract).where(Contract.case_id == case.id)) if case.stage == "contract" else None
         )
-        proposal = contract_proposal(case, contract)
+        proposal, award = contract_proposal(case, contract), award_recommendation(case)
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
-    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet)
+    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet, award)
 
 
 def approve_by_link(core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool) -> ActionResult:

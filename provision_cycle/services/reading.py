@@ -275,6 +275,7 @@ class CasePage:
     kpis_needed: bool = False  # a procurement whose contract must have KPIs before it is signed (PA23 s52)
     may_set_kpis: bool = False
     proposal: ContractProposal | None = None  # what a contract case's gate decides, or what waits to be made
+    award: AwardRecommendation | None = None  # what a procurement's award approval decides, or approved
 
     @property
     def live_step(self) -> ApprovalStep | None:
@@ -303,6 +304,44 @@ PROPOSAL_STATES = {
     "change_notice_pending": "variation",
     "renewal_gate": "renewal",
 }
+
+
+@dataclass(frozen=True)
+class AwardRecommendation:
+    """The award a procurement's award approval decides: to whom and for how much (``approved`` once it is
+    decided, while the contract is on its way to signature)."""
+
+    approved: bool
+    supplier: str
+    registration: str
+    sme: bool
+    vcse: bool
+    value: Decimal
+    estimated_value: Decimal
+    exclusions_checked_on: date | None
+
+
+# The procurement workflow's states in which its award is before its gate (False) or approved (True).
+AWARD_STATES = {"award_approval": False, "award_notice": True, "standstill": True, "contract_signature": True}
+
+
+def award_recommendation(case: Case) -> AwardRecommendation | None:
+    """The award recommended for a procurement, for the people deciding it and its team; None before the
+    recommendation, once the contract is signed, and after a return to evaluation (a new one will come)."""
+    details = case.details or {}
+    if case.stage != "procurement" or case.state not in AWARD_STATES or not details.get("supplier_name"):
+        return None
+    checked = details.get("exclusions_checked_on")
+    return AwardRecommendation(
+        approved=AWARD_STATES[case.state],
+        supplier=details["supplier_name"],
+        registration=details.get("supplier_registration") or "",
+        sme=bool(details.get("supplier_is_sme")),
+        vcse=bool(details.get("supplier_is_vcse")),
+        value=Decimal(details["award_value"]),
+        estimated_value=case.estimated_value,
+        exclusions_checked_on=date.fromisoformat(checked) if checked else None,
+    )
 
 
 def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal | None:
@@ -381,6 +420,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         and procurement_needs_kpis(case, case.details or {}, case.regime, core.engine.today()),
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
         proposal=contract_proposal(case, contract),
+        award=award_recommendation(case),
     )
 
 

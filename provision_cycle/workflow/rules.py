@@ -486,6 +486,21 @@ def brief_route_approvers(ctx: ActionContext) -> None:
 
 
 @effect
+def route_award(ctx: ActionContext) -> None:
+    """An award that costs more than the request's estimate is approved at the level of what it costs (a
+    90,000 request awarded at 120,000 goes to the approvers of 100,000 to 500,000), never below the level it
+    was routed at. Its approvers are told, in the email that asks them, to whom it would go and for how much."""
+    if ctx.inputs["award_value"] > ctx.case.estimated_value:
+        ctx.reroute_gate("award_approval", value=ctx.inputs["award_value"])
+    kinds = [kind for kind, yes in (("an SME", "supplier_is_sme"), ("a VCSE", "supplier_is_vcse")) if ctx.inputs[yes]]
+    ctx.details[FOR_APPROVERS] = (
+        f"Recommended award: {ctx.inputs['supplier_name']}"
+        + (f" ({' and '.join(kinds)})" if kinds else "")
+        + f", {ctx.inputs['award_value']:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
+    )
+
+
+@effect
 def forward_plan_deadline(ctx: ActionContext) -> None:
     # again: a contract's second key-decision variation goes on the forward plan afresh.
     days = ctx.engine.governance.forward_plan_days(ctx.case.authority)

@@ -113,6 +113,23 @@ def test_a_variations_link_shows_what_it_changes_before_it_is_approved(core, db,
     assert "Needed, and published before the change is made" in page
 
 
+def test_an_award_s_link_shows_to_whom_it_would_go_before_it_is_approved(core, db, app, clock):
+    from tests.factories import AWARD_INPUTS, tender_to_evaluation
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    tender_to_evaluation(core.engine, clock, people, case_id)
+    act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
+        ).first()
+    assert asked.payload["step"]["gate"] == "award_approval"
+    page = app.test_client().get(f"/act/{issue_action_link(core, people.head, case_id, asked.payload['step'])}")
+    assert "Acme Ltd (01234567)" in page.text and "£240,000.00 (estimated £250,000.00)" in page.text
+
+
 def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_refusal(core, db, app, clock):
     """A link opened before the key decision may be taken says so and offers no approval; an approval refused
     all the same gives the link back, since nothing was decided."""

@@ -126,6 +126,24 @@ def test_a_user_choice_award_is_asked_for_light_touch_services_and_goes_on_witho
     assert "is for light-touch services only; this request&#39;s contract type is services" in page
 
 
+def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db, clock, browser):
+    from tests.factories import AWARD_INPUTS, approve_gate, tender_to_evaluation
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    tender_to_evaluation(core.engine, clock, people, case_id)
+    act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_is_vcse": True})
+    decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
+    for shown in ("Acme Ltd (01234567)", "A small or medium-sized enterprise (SME) and a voluntary, community or "
+                  "social enterprise (VCSE)", "£240,000.00 (estimated £250,000.00)", "Suppliers checked on"):  # fmt: skip
+        assert shown in decide
+    assert "The award recommended" in browser(people.officer).get(f"/cases/{case_id}").text
+    approve_gate(core.engine, case_id, [people.head])
+    approve_gate(core.engine, case_id, [people.finance])
+    assert "The award approved" in browser(people.officer).get(f"/cases/{case_id}").text
+
+
 def test_a_draft_s_route_is_changed_with_its_other_answers(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="250000")
