@@ -167,8 +167,9 @@ def approve_gate(engine: Engine, case_id: int, approvers: list[int]) -> ActionRe
 
 def approve_open_steps(engine: Engine, db, p: People, case_id: int) -> None:
     """Each approval step the case opens, approved in turn by ``p``'s holder of its role (the first, where a
-    step needs all of them), until none is open."""
-    from provision_cycle.models import ApprovalStep
+    step needs all of them), until none is open. A key decision not yet on the forward plan is put there as
+    published 29 days ago, so that the Executive may take it today (28 clear days)."""
+    from provision_cycle.models import ApprovalStep, CaseDeadline
     from provision_cycle.models.cases import StepStatus
 
     holders = {
@@ -189,8 +190,16 @@ def approve_open_steps(engine: Engine, db, p: People, case_id: int) -> None:
                 .order_by(ApprovalStep.gate_order, ApprovalStep.position)
                 .limit(1)
             )
+            planned = session.scalar(
+                select(CaseDeadline.id).where(
+                    CaseDeadline.case_id == case_id, CaseDeadline.kind == "forward_plan", CaseDeadline.met_at.is_(None)
+                )
+            )
         if role is None:
             return
+        if role == "executive_member" and planned is None:
+            published = engine.today() - timedelta(days=29)
+            act(engine, case_id, "record_forward_plan", p.officer, inputs={"forward_plan_published_on": published})
         approve_gate(engine, case_id, [holders[role]])
 
 
@@ -206,9 +215,10 @@ AWARD_INPUTS = {
 
 
 def tender_to_evaluation(engine: Engine, clock: Clock, p: People, case_id: int) -> None:
-    """A submitted 250,000 OCC procurement through its route approval and a tender (notice published 2 March
-    2026, closed on 7 April, where the clock is left) to evaluation, its tenderers checked for exclusion."""
-    approve_gate(engine, case_id, [p.head])
+    """A submitted procurement, its route approved (by the Head of Category alone for 250,000 at OCC), through
+    a tender (notice published 2 March 2026, closed on 7 April, where the clock is left) to evaluation, its
+    tenderers checked for exclusion."""
+    approve_open_steps(engine, engine.db, p, case_id)
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
     tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
@@ -224,14 +234,25 @@ def check_exclusions(engine: Engine, case_id: int, p: People) -> None:
     act(engine, case_id, "record_exclusion_check", p.officer, inputs=checked)
 
 
-def award_open_procedure(engine: Engine, clock: Clock, p: People, *, award_value: str = "240000") -> int:
-    """A 250,000 OCC procurement driven to its award notice, published on Wednesday 8 April 2026."""
-    case_id = new_request(engine, p.requester, value="250000")
+def award_over_the_key_decision_figure(engine: Engine, clock: Clock, p: People) -> int:
+    """A 450,000 CDC procurement (not a key decision: CDC's figure is 500,000) through an open procedure to
+    an award recommended at 520,000 (which is one) on 7 April 2026, where the clock is left; ``p`` is CDC's."""
+    case_id = new_request(engine, p.requester, value="450000", authority="CDC")
+    act(engine, case_id, "submit", p.requester)
+    tender_to_evaluation(engine, clock, p, case_id)
+    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": "520000"})
+    return case_id
+
+
+def award_open_procedure(
+    engine: Engine, clock: Clock, p: People, *, value: str = "250000", award_value: str = "240000"
+) -> int:
+    """An OCC procurement of ``value`` driven to its award notice, published on Wednesday 8 April 2026."""
+    case_id = new_request(engine, p.requester, value=value)
     act(engine, case_id, "submit", p.requester)
     tender_to_evaluation(engine, clock, p, case_id)
     act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": award_value})
-    approve_gate(engine, case_id, [p.head])
-    approve_gate(engine, case_id, [p.finance])
+    approve_open_steps(engine, engine.db, p, case_id)
     summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
     act(engine, case_id, "record_assessment_summaries", p.officer, inputs=summaries)
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})

@@ -657,7 +657,7 @@ def _big_contract(core, db, clock, people) -> Contract:
     details notice published on 24 April."""
     from provision_cycle.services.performance import set_procurement_kpis
 
-    case_id = award_open_procedure(core.engine, clock, people, award_value="5000000")
+    case_id = award_open_procedure(core.engine, clock, people, value="5000000", award_value="5000000")
     set_procurement_kpis(core, case_id, people.officer, [], exemption="A one-off delivery: nothing to measure")
     clock.set(date(2026, 4, 21))
     act(core.engine, case_id, "end_standstill", people.officer)
@@ -764,8 +764,8 @@ def test_a_light_touch_contract_has_no_statutory_tender_period_or_standstill_and
     from .factories import AWARD_INPUTS, check_exclusions, new_request
 
     people, engine = hub_people(db), core.engine
-    # 700,000 (840,000 with VAT): above the light-touch threshold, so a public contract under the Act.
-    case_id = new_request(engine, people.requester, value="700000", contract_type="light_touch")
+    # Above the light-touch threshold (663,540 with VAT), so a public contract under the Act; over 5m too.
+    case_id = new_request(engine, people.requester, value="6000000", contract_type="light_touch")
     act(engine, case_id, "submit", people.requester)
     approve_open_steps(engine, db, people, case_id)
     declare(engine, case_id, people.officer)

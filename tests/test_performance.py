@@ -242,7 +242,7 @@ def test_a_big_contract_is_not_signed_before_its_kpis_are_set(core, db, clock):
     from .factories import act, award_open_procedure
 
     people, engine = hub_people(db), core.engine
-    case_id = award_open_procedure(engine, clock, people, award_value="5000000")  # 6m with VAT
+    case_id = award_open_procedure(engine, clock, people, value="5000000", award_value="5000000")  # 6m with VAT
     clock.set(date(2026, 4, 21))
     act(engine, case_id, "end_standstill", people.officer)
     blocked = "Set at least 3 KPIs on the case before the contract is entered into"
@@ -280,7 +280,7 @@ def test_a_council_may_record_why_a_contract_has_no_kpis(core, db, clock):
     from .factories import act, award_open_procedure
 
     people, engine = hub_people(db), core.engine
-    case_id = award_open_procedure(engine, clock, people, award_value="5000000")
+    case_id = award_open_procedure(engine, clock, people, value="5000000", award_value="5000000")
     set_procurement_kpis(
         core, case_id, people.officer, [], exemption="A one-off delivery: nothing to measure over time"
     )

@@ -11,7 +11,16 @@ from provision_cycle.audit import verify_chains
 from provision_cycle.errors import GuardFailed
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
 
-from .factories import AWARD_INPUTS, act, approve_gate, check_exclusions, declare, hub_people, new_request
+from .factories import (
+    AWARD_INPUTS,
+    act,
+    approve_gate,
+    award_over_the_key_decision_figure,
+    check_exclusions,
+    declare,
+    hub_people,
+    new_request,
+)
 
 
 def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clock):
@@ -301,3 +310,48 @@ def test_an_award_costing_more_than_the_estimate_is_approved_at_the_level_of_its
         "Head of Category: value 90,000.00 is in band 30,000-100,000, Corporate and Commercial, OCC"
     ]
     assert "approvers" not in opened  # the 85,000 award kept the route it had
+
+
+def test_an_award_over_the_key_decision_figure_goes_to_the_executive_after_the_forward_plan(engine, db, clock):
+    """CDC: awarding any contract over 500,000 is a key decision. A 450,000 request is not one; its award at
+    520,000 is, so once its officers approve it the award goes to the Executive, no sooner than 28 clear days
+    after it is published on the forward plan (recorded while the officers sign it off)."""
+    people = hub_people(db, authority="CDC")
+    case_id = award_over_the_key_decision_figure(engine, clock, people)
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert not case.key_decision and case.details["award_key_decision"].startswith(
+            "key decision for CDC: a contract worth 520,000.00 is over 500,000.00"
+        )
+        [asked] = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
+        ).all()[:1]
+    assert asked.endswith("It is a key decision for CDC: a contract worth 520,000.00 is over 500,000.00, so it "
+                          "needs 28 clear days on the forward plan.")  # fmt: skip
+    act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-04-07"})
+    # Its officers at the level of 520,000, then the Executive.
+    result = approve_gate(engine, case_id, [people.head, people.legal, people.s151])
+    assert result.to_state == "award_executive_decision"
+    declare(engine, case_id, people.executive)
+    with pytest.raises(GuardFailed, match="cannot be taken before 6 May 2026"):
+        act(engine, case_id, "approve", people.executive)
+    clock.set(date(2026, 5, 6))
+    assert act(engine, case_id, "approve", people.executive).to_state == "award_notice"
+    with db.reading() as session:
+        plan = session.scalars(select(CaseDeadline).where(CaseDeadline.kind == "forward_plan")).one()
+        assert plan.met_at is not None
+
+
+def test_an_award_sent_back_from_the_executive_is_no_longer_on_the_forward_plan(engine, db, clock):
+    people = hub_people(db, authority="CDC")
+    case_id = award_over_the_key_decision_figure(engine, clock, people)
+    act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-04-07"})
+    approve_gate(engine, case_id, [people.head, people.legal, people.s151])
+    declare(engine, case_id, people.executive)
+    returned = act(engine, case_id, "return", people.executive, reason="Negotiate the price down first")
+    assert returned.to_state == "evaluation"
+    with db.reading() as session:
+        assert session.scalars(select(CaseDeadline).where(CaseDeadline.kind == "forward_plan")).all() == []
+    # Recommended again under the figure: not a key decision now; the officers for 495,000 decide.
+    act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "495000"})
+    assert approve_gate(engine, case_id, [people.head, people.finance]).to_state == "award_notice"

@@ -319,10 +319,17 @@ class AwardRecommendation:
     value: Decimal
     estimated_value: Decimal
     exclusions_checked_on: date | None
+    key_decision: str  # why the award is a key decision for the Executive, where the request was not; or ""
 
 
 # The procurement workflow's states in which its award is before its gate (False) or approved (True).
-AWARD_STATES = {"award_approval": False, "award_notice": True, "standstill": True, "contract_signature": True}
+AWARD_STATES = {
+    "award_approval": False,
+    "award_executive_decision": False,
+    "award_notice": True,
+    "standstill": True,
+    "contract_signature": True,
+}
 
 
 def award_recommendation(case: Case) -> AwardRecommendation | None:
@@ -341,6 +348,7 @@ def award_recommendation(case: Case) -> AwardRecommendation | None:
         value=Decimal(details["award_value"]),
         estimated_value=case.estimated_value,
         exclusions_checked_on=date.fromisoformat(checked) if checked else None,
+        key_decision=details.get("award_key_decision", ""),
     )
 
 

@@ -137,6 +137,12 @@ def change_notice_owed(ctx: ActionContext) -> bool:
 
 
 @predicate
+def award_key_decision(ctx: ActionContext) -> bool:
+    """The award recommended is a key decision where the request was not (see route_award)."""
+    return bool(ctx.details.get("award_key_decision"))
+
+
+@predicate
 def variation_key_decision(ctx: ActionContext) -> bool:
     """The variation under way adds enough to the contract's value to be a key decision (see route_variation)."""
     return bool(ctx.details.get("variation_key_decision"))
@@ -489,14 +495,25 @@ def brief_route_approvers(ctx: ActionContext) -> None:
 def route_award(ctx: ActionContext) -> None:
     """An award that costs more than the request's estimate is approved at the level of what it costs (a
     90,000 request awarded at 120,000 goes to the approvers of 100,000 to 500,000), never below the level it
-    was routed at. Its approvers are told, in the email that asks them, to whom it would go and for how much."""
-    if ctx.inputs["award_value"] > ctx.case.estimated_value:
-        ctx.reroute_gate("award_approval", value=ctx.inputs["award_value"])
+    was routed at; one worth more than a council's key-decision figure, where the request was not a key
+    decision, goes to its Executive too. Its approvers are told, in the email that asks them, to whom it
+    would go and for how much."""
+    award = ctx.inputs["award_value"]
+    if award > ctx.case.estimated_value:
+        ctx.reroute_gate("award_approval", value=award)
+    # Set for every recommendation, so that an earlier one's answer never carries over. A procurement that
+    # was a key decision had its Executive's decision before it went to market.
+    governance = ctx.engine.governance
+    reasons = {} if ctx.case.key_decision else governance.key_decisions(ctx.engine.proposal_of(ctx.case, value=award))
+    ctx.details["award_key_decision"] = "; ".join(reasons.values())
+    if reasons:
+        ctx.route_key_decision("executive_decision", reasons, value=award)
     kinds = [kind for kind, yes in (("an SME", "supplier_is_sme"), ("a VCSE", "supplier_is_vcse")) if ctx.inputs[yes]]
     ctx.details[FOR_APPROVERS] = (
         f"Recommended award: {ctx.inputs['supplier_name']}"
         + (f" ({' and '.join(kinds)})" if kinds else "")
-        + f", {ctx.inputs['award_value']:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
+        + f", {award:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
+        + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
     )
 
 

@@ -384,7 +384,7 @@ def test_a_procurements_contract_kpis_through_the_api(api, core, db, clock):
     from tests.test_performance import KPIS
 
     people = hub_people(db)
-    case_id = award_open_procedure(core.engine, clock, people, award_value="5000000")
+    case_id = award_open_procedure(core.engine, clock, people, value="5000000", award_value="5000000")
     officer = api(people.officer)
     path = f"/cases/{case_id}/kpis"
     problem = officer.post(path, {"kpis": [{"name": "Repairs on time"}]}, status=422).get_json()

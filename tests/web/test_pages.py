@@ -144,6 +144,16 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
     assert "The award approved" in browser(people.officer).get(f"/cases/{case_id}").text
 
 
+def test_an_award_that_is_a_key_decision_says_so_to_its_approvers_and_on_the_case(core, db, clock, browser):
+    from tests.factories import award_over_the_key_decision_figure
+
+    people = hub_people(db, authority="CDC")
+    case_id = award_over_the_key_decision_figure(core.engine, clock, people)
+    reason = "key decision for CDC: a contract worth 520,000.00 is over 500,000.00"
+    assert f"Yes, for the Executive: {reason}" in browser(people.head).get(f"/approvals/cases/{case_id}").text
+    assert f"Yes, the award: {reason}" in browser(people.officer).get(f"/cases/{case_id}").text
+
+
 def test_a_draft_s_route_is_changed_with_its_other_answers(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="250000")

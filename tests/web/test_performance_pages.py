@@ -90,7 +90,7 @@ def test_the_procurement_team_sets_the_contracts_kpis_before_signing(core, db, b
     from tests.factories import act, award_open_procedure
 
     people = hub_people(db)
-    case_id = award_open_procedure(core.engine, clock, people, award_value="5000000")
+    case_id = award_open_procedure(core.engine, clock, people, value="5000000", award_value="5000000")
     officer = browser(people.officer)
     page = officer.get(f"/cases/{case_id}").text
     assert "None set yet. A public contract worth more than £5 million needs at least three" in page
