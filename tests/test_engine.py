@@ -81,6 +81,17 @@ def test_only_the_requester_submits(engine, people):
         act(engine, case_id, "submit", people.head)
 
 
+def test_another_requester_of_the_same_council_cannot_act_as_the_requester(engine, db, people, submitted):
+    """``by: [requester]`` means the case's own requester, not anyone who holds the requester role there."""
+    from .factories import create_user
+
+    colleague = create_user(db, ("requester", "OCC"), full_name="Carl Colleague")
+    for trigger in ("withdraw", "submit"):
+        case_id = submitted if trigger == "withdraw" else new_request(engine, people.requester)
+        with pytest.raises(NotPermitted, match="Only the requester can"):
+            act(engine, case_id, trigger, colleague, reason="Not mine to stop")
+
+
 def test_a_request_missing_details_cannot_be_submitted(engine, people):
     case_id = new_request(engine, people.requester, description="", proposed_start=None)
     with pytest.raises(GuardFailed) as error:

@@ -190,9 +190,10 @@ class Engine:
     def not_yet(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, tuple[str, ...] | None]:
         """For each of ``triggers`` (actions ``actor`` may take on the case now), what stops it as things stand:
         the messages of its guards that fail before anything is typed in (a standstill still running, a
-        tender period still open, a declaration not yet made); None for an action ruled out for this case
-        for good (by its route: ``rules.RULES_OUT``). Actions nothing stops are left out. Only reads; acting
-        checks everything again."""
+        tender period still open, a declaration not yet made); None for an action that does not apply to
+        this case: ruled out for good (by its route: ``rules.RULES_OUT``), or not for this case (its ``when``
+        conditions: the forward plan of a case that is no key decision; information nobody asked for).
+        Actions nothing stops are left out. Only reads; acting checks everything again."""
         found: dict[str, tuple[str, ...] | None] = {}
         with self.db.looking() as tx:
             case, actor = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
@@ -201,6 +202,10 @@ class Engine:
                 try:
                     transition = self._choose(ctx)
                 except InvalidAction:
+                    found[trigger] = None
+                    continue
+                if trigger == "provide_info" and self._step_waiting_for_info(ctx) is None:
+                    found[trigger] = None
                     continue
                 guards = transition.guards
                 if transition.decision is Outcome.APPROVE and not self._approval_passes_gate(ctx):
@@ -285,8 +290,10 @@ class Engine:
 
     def _may_take(self, actor: Actor, case: Case | Row[Any], transition: TransitionDef) -> bool:
         for who in transition.by:
-            if who == "requester" and actor.id == case.requester_id:
-                return True
+            if who == "requester":  # the case's own requester: not anyone holding the requester role
+                if actor.id == case.requester_id:
+                    return True
+                continue
             if who == "system" and actor.is_system:
                 return True
             if who == "case_team" and any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES):
@@ -623,9 +630,13 @@ class Engine:
             step={"gate": step.gate, "round": round_, "position": step.position},
         )
 
-    def _provide_info(self, ctx: ActionContext) -> None:
+    @staticmethod
+    def _step_waiting_for_info(ctx: ActionContext) -> Row[Any] | None:
         gate = ctx.definition.gate_at(ctx.case.state)
-        step = ctx.tx.first(sql.STEP_WAITING_FOR_INFO, {"case_id": ctx.case.id, "gate": gate.name if gate else ""})
+        return ctx.tx.first(sql.STEP_WAITING_FOR_INFO, {"case_id": ctx.case.id, "gate": gate.name if gate else ""})
+
+    def _provide_info(self, ctx: ActionContext) -> None:
+        step = self._step_waiting_for_info(ctx)
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
         ctx.tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})

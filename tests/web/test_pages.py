@@ -242,6 +242,25 @@ def test_return_reject_and_request_info_need_reasons(core, db, browser):
     assert "Rejected" in page and "No budget this year" in page
 
 
+def test_only_the_actions_that_apply_to_the_case_are_offered(core, db, browser):
+    """No forward plan entry for a case that is no key decision, no information to provide until someone
+    asks for it, and nothing of the requester's for a colleague who also raises requests."""
+    from tests.factories import create_user
+
+    people, case_id = _submitted_case(core, db, value="18000")
+    colleague = create_user(db, ("category_officer", "OCC", "cnc"), ("requester", "OCC"), full_name="Col League")
+    colleague_page = browser(colleague).get(f"/cases/{case_id}").text
+    assert "Withdraw the request" not in colleague_page and "Cases" in colleague_page
+    for offered_to_no_one in ("Record the forward plan entry", "Provide the information asked for"):
+        assert offered_to_no_one not in colleague_page
+    requester = browser(people.requester)
+    assert "Provide the information asked for" not in requester.get(f"/cases/{case_id}").text
+    manager = browser(people.manager)
+    manager.post(f"/approvals/cases/{case_id}", {"has_conflict": "no", "outcome": "request_info",
+                 "reason": "Which budget pays for it?"})  # fmt: skip
+    assert "Provide the information asked for" in requester.get(f"/cases/{case_id}").text
+
+
 def test_requester_cannot_decide_their_own_request(core, db, browser):
     people = hub_people(db)
     both = people.manager  # a manager who raises a request of their own
