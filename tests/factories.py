@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from provision_cycle.models import RoleAssignment, User
+from provision_cycle.models import Case, RoleAssignment, User
 from provision_cycle.workflow.engine import ActionRequest, ActionResult, Engine
 
 _serial = count(1)
@@ -214,24 +214,39 @@ AWARD_INPUTS = {
 }
 
 
-def tender_to_evaluation(engine: Engine, clock: Clock, p: People, case_id: int) -> None:
+def tender_to_evaluation(
+    engine: Engine, clock: Clock, p: People, case_id: int, *, closes: date = date(2026, 4, 6)
+) -> None:
     """A submitted procurement, its route approved (by the Head of Category alone for 250,000 at OCC), through
-    a tender (notice published 2 March 2026, closed on 7 April, where the clock is left) to evaluation, its
-    tenderers checked for exclusion."""
+    a tender (notice published 2 March 2026, closing on ``closes``) to evaluation the day after, where the
+    clock is left; above threshold, its tenderers checked for exclusion (PA23 s26-28, s57)."""
     approve_open_steps(engine, engine.db, p, case_id)
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
-    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"}
+    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": closes.isoformat()}
     act(engine, case_id, "publish_tender_notice", p.officer, inputs=tender)
-    clock.set(date(2026, 4, 7))
+    clock.set(closes + timedelta(days=1))
     act(engine, case_id, "close_tenders", p.officer)
-    check_exclusions(engine, case_id, p)
+    with engine.db.reading() as session:
+        above_threshold = session.get(Case, case_id).route_plan["above_threshold"]
+    if above_threshold:
+        check_exclusions(engine, case_id, p)
 
 
 def check_exclusions(engine: Engine, case_id: int, p: People) -> None:
     """The suppliers checked against the debarment list and the exclusion grounds today (PA23 s26-28, s57)."""
     checked = {"exclusions_checked_on": engine.today().isoformat()}
     act(engine, case_id, "record_exclusion_check", p.officer, inputs=checked)
+
+
+def below_threshold_award(engine: Engine, clock: Clock, p: People, *, value: str, award_value: str) -> int:
+    """An OCC request of ``value`` through a below-threshold tender (notice published 2 March 2026, closed on
+    16 March) to its award recommended at ``award_value`` on 17 March, where the clock is left."""
+    case_id = new_request(engine, p.requester, value=value)
+    act(engine, case_id, "submit", p.requester)
+    tender_to_evaluation(engine, clock, p, case_id, closes=date(2026, 3, 16))
+    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": award_value})
+    return case_id
 
 
 def award_over_the_key_decision_figure(engine: Engine, clock: Clock, p: People) -> int:

@@ -761,21 +761,15 @@ def test_a_light_touch_contract_has_no_statutory_tender_period_or_standstill_and
     core, db, clock
 ):
     """PA23 s54(3), s51(3), s53(2) and s53(5): the Act's lighter touch after the award too."""
-    from .factories import AWARD_INPUTS, check_exclusions, new_request
+    from .factories import AWARD_INPUTS, new_request, tender_to_evaluation
 
     people, engine = hub_people(db), core.engine
     # Above the light-touch threshold (663,540 with VAT), so a public contract under the Act; over 5m too.
     case_id = new_request(engine, people.requester, value="6000000", contract_type="light_touch")
     act(engine, case_id, "submit", people.requester)
-    approve_open_steps(engine, db, people, case_id)
-    declare(engine, case_id, people.officer)
-    act(engine, case_id, "complete_conflicts_assessment", people.officer)
     # No statutory minimum tender period for a light-touch contract (s54(3)): 18 days here.
-    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"}
-    act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
+    tender_to_evaluation(engine, clock, people, case_id, closes=date(2026, 3, 20))
     clock.set(date(2026, 3, 23))
-    act(engine, case_id, "close_tenders", people.officer)
-    check_exclusions(engine, case_id, people)
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "6000000"})
     approve_open_steps(engine, db, people, case_id)
     summaries = {"assessment_summaries_sent_on": "2026-03-23"}

@@ -16,6 +16,7 @@ from .factories import (
     act,
     approve_gate,
     award_over_the_key_decision_figure,
+    below_threshold_award,
     check_exclusions,
     declare,
     hub_people,
@@ -194,16 +195,7 @@ def test_a_notifiable_below_threshold_contract_is_notified_as_soon_as_reasonably
     from .factories import approve_open_steps
 
     people = hub_people(db)
-    case_id = new_request(engine, people.requester, value="40000")
-    act(engine, case_id, "submit", people.requester)
-    approve_open_steps(engine, db, people, case_id)
-    declare(engine, case_id, people.officer)
-    act(engine, case_id, "complete_conflicts_assessment", people.officer)
-    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-16"}
-    act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)  # a below-threshold tender
-    clock.set(date(2026, 3, 17))
-    act(engine, case_id, "close_tenders", people.officer)
-    act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "38000"})
+    case_id = below_threshold_award(engine, clock, people, value="40000", award_value="38000")
     approve_open_steps(engine, db, people, case_id)
     signature = {"signed_on": "2026-03-17", "start_date": "2026-04-01", "end_date": "2027-03-31"}
     act(engine, case_id, "sign_contract", people.officer, inputs=signature)
@@ -280,26 +272,20 @@ def test_a_user_choice_award_is_for_light_touch_services_only(engine, db, clock)
 
 def test_an_award_costing_more_than_the_estimate_is_approved_at_the_level_of_its_cost(engine, db, clock):
     """A 90,000 request (its award for the Head of Category alone) awarded at 120,000 goes to the approvers of
-    100,000-500,000 (the Head of Category and Finance); one awarded under the estimate keeps its approvers."""
-    from .factories import approve_open_steps
+    100,000-500,000 (the Head of Category and Finance); one awarded under the estimate keeps its approvers.
+    One awarded at 180,000 (216,000 with VAT) is over the threshold the estimate was under: its approvers are
+    told to check the estimate, on which the procurement ran as a below-threshold one."""
 
     people = hub_people(db)
-    reasons = {}
-    for award in ("120000", "85000"):
-        case_id = new_request(engine, people.requester, value="90000")
-        act(engine, case_id, "submit", people.requester)
-        approve_open_steps(engine, db, people, case_id)
-        declare(engine, case_id, people.officer)
-        act(engine, case_id, "complete_conflicts_assessment", people.officer)
-        tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-16"}
-        act(engine, case_id, "publish_tender_notice", people.officer, inputs=tender)
-        clock.set(date(2026, 3, 17))
-        act(engine, case_id, "close_tenders", people.officer)
-        act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": award})
+    reasons, briefs, audited = {}, {}, {}
+    for award in ("120000", "85000", "180000"):
+        clock.set(date(2026, 3, 2))
+        case_id = below_threshold_award(engine, clock, people, value="90000", award_value=award)
         with db.reading() as session:
             case = session.get(Case, case_id)
             reasons[award] = [step["reason"] for step in case.route_plan["gates"]["award_approval"]]
-            opened = session.scalars(
+            briefs[award] = case.details["for_approvers"]
+            audited[award] = session.scalars(
                 select(AuditEvent.data).where(AuditEvent.case_id == case_id, AuditEvent.action == "recommend_award")
             ).one()
     assert reasons["120000"] == [
@@ -309,7 +295,13 @@ def test_an_award_costing_more_than_the_estimate_is_approved_at_the_level_of_its
     assert reasons["85000"] == [
         "Head of Category: value 90,000.00 is in band 30,000-100,000, Corporate and Commercial, OCC"
     ]
-    assert "approvers" not in opened  # the 85,000 award kept the route it had
+    assert "approvers" not in audited["85000"]  # the 85,000 award kept the route it had
+    assert "threshold" not in briefs["120000"]
+    assert briefs["180000"].endswith(
+        "At 216,000.00 with VAT the award is over the 207,720.00 threshold that the estimate was under, and the "
+        "procurement ran as a below-threshold one: check that the estimate was a reasonable one (Procurement Act "
+        "2023 Schedule 3)."
+    )
 
 
 def test_an_award_over_the_key_decision_figure_goes_to_the_executive_after_the_forward_plan(engine, db, clock):

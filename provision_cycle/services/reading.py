@@ -320,6 +320,7 @@ class AwardRecommendation:
     estimated_value: Decimal
     exclusions_checked_on: date | None
     key_decision: str  # why the award is a key decision for the Executive, where the request was not; or ""
+    over_threshold: str  # a warning: the award is over the statutory threshold its estimate was under; or ""
 
 
 # The procurement workflow's states in which its award is before its gate (False) or approved (True).
@@ -349,6 +350,7 @@ def award_recommendation(case: Case) -> AwardRecommendation | None:
         estimated_value=case.estimated_value,
         exclusions_checked_on=date.fromisoformat(checked) if checked else None,
         key_decision=details.get("award_key_decision", ""),
+        over_threshold=details.get("award_over_threshold", ""),
     )
 
 

@@ -508,12 +508,32 @@ def route_award(ctx: ActionContext) -> None:
     ctx.details["award_key_decision"] = "; ".join(reasons.values())
     if reasons:
         ctx.route_key_decision("executive_decision", reasons, value=award)
+    ctx.details["award_over_threshold"] = _over_the_estimate_s_threshold(ctx, award)
     kinds = [kind for kind, yes in (("an SME", "supplier_is_sme"), ("a VCSE", "supplier_is_vcse")) if ctx.inputs[yes]]
     ctx.details[FOR_APPROVERS] = (
         f"Recommended award: {ctx.inputs['supplier_name']}"
         + (f" ({' and '.join(kinds)})" if kinds else "")
         + f", {award:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
         + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
+        + (f" {ctx.details['award_over_threshold']}." if ctx.details["award_over_threshold"] else "")
+    )
+
+
+def _over_the_estimate_s_threshold(ctx: ActionContext, award: Decimal) -> str:
+    """A warning, when an award is over the statutory threshold that its estimate was under: the procurement
+    ran under the below-threshold rules, which holds only if the estimate was a reasonable one (PA23 Sch 3)."""
+    plan = _plan(ctx)
+    if plan is None or plan.above_threshold:
+        return ""
+    case = ctx.case
+    commenced = case.commencement_date or ctx.today
+    position = statutory.statutory_position(award, case.vat_treatment, case.contract_type, commenced)
+    if not position.above_threshold:
+        return ""
+    return (
+        f"At {position.value_inc_vat:,.2f} with VAT the award is over the {position.threshold:,.2f} threshold that "
+        "the estimate was under, and the procurement ran as a below-threshold one: check that the estimate was "
+        "a reasonable one (Procurement Act 2023 Schedule 3)"
     )
 
 

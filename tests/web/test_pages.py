@@ -144,6 +144,15 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
     assert "The award approved" in browser(people.officer).get(f"/cases/{case_id}").text
 
 
+def test_an_award_over_the_threshold_its_estimate_was_under_is_flagged_to_its_approvers(core, db, clock, browser):
+    from tests.factories import below_threshold_award
+
+    people = hub_people(db)
+    case_id = below_threshold_award(core.engine, clock, people, value="90000", award_value="180000")
+    page = browser(people.head).get(f"/approvals/cases/{case_id}").text
+    assert "Statutory threshold" in page and "over the 207,720.00 threshold that the estimate was under" in page
+
+
 def test_an_award_that_is_a_key_decision_says_so_to_its_approvers_and_on_the_case(core, db, clock, browser):
     from tests.factories import award_over_the_key_decision_figure
 
