@@ -15,6 +15,7 @@ from .factories import (
     AWARD_INPUTS,
     act,
     approve_gate,
+    approve_open_steps,
     award_over_the_key_decision_figure,
     below_threshold_award,
     check_exclusions,
@@ -347,3 +348,37 @@ def test_an_award_sent_back_from_the_executive_is_no_longer_on_the_forward_plan(
     # Recommended again under the figure: not a key decision now; the officers for 495,000 decide.
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "495000"})
     assert approve_gate(engine, case_id, [people.head, people.finance]).to_state == "award_notice"
+
+
+def test_a_direct_award_below_the_threshold_goes_ahead_without_a_transparency_notice(engine, db, clock):
+    """PA23 s44 asks a transparency notice before the direct award of a public contract (above the threshold);
+    a 20,000 purchase from the only supplier goes ahead once its route is approved, and owes no notice at all
+    (24,000 with VAT is under the 30,000 a contract details notice needs, s87)."""
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester, value="20000", route="direct_award")
+    engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
+    engine.set_detail(case_id, people.requester, "direct_award_justification", "Only its maker services it")
+    act(engine, case_id, "submit", people.requester)
+    approve_open_steps(engine, db, people, case_id)
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    ways = ["publish_transparency_notice", "record_user_choice", "start_direct_award"]
+    assert engine.not_yet(case_id, people.officer, ways) == {
+        "publish_transparency_notice": None,
+        "record_user_choice": None,
+    }
+    with pytest.raises(GuardFailed, match="A direct award below the threshold owes no transparency notice"):
+        act(engine, case_id, "publish_transparency_notice", people.officer,
+            inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+    assert act(engine, case_id, "start_direct_award", people.officer).to_state == "direct_award"
+    act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "19500"})
+    approve_open_steps(engine, db, people, case_id)
+    signature = {"signed_on": "2026-03-02", "start_date": "2026-04-01", "end_date": "2027-03-31"}
+    assert act(engine, case_id, "sign_contract", people.officer, inputs=signature).to_state == "handed_over"
+    # Above the threshold it is the other way round.
+    above = _direct_award(engine, db, clock, people, "single_supplier", "The maker holds the licence")
+    act(engine, above, "submit", people.requester)
+    approve_open_steps(engine, db, people, above)
+    declare(engine, above, people.officer)
+    act(engine, above, "complete_conflicts_assessment", people.officer)
+    assert engine.not_yet(above, people.officer, ways) == {"record_user_choice": None, "start_direct_award": None}

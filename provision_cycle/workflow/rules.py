@@ -262,12 +262,29 @@ _direct_award_route = _route_guard((Route.DIRECT_AWARD,), "direct awards")
 
 @guard
 def notified_direct_award(ctx: ActionContext) -> str | None:
-    """A direct award announced by a transparency notice: every ground but user choice (PA23 s44)."""
+    """A direct award announced by a transparency notice (PA23 s44): a public contract's, above the threshold,
+    on any ground but user choice."""
     if refused := _direct_award_route(ctx):
         return refused
     ground = _direct_award_ground(ctx)
     if ground is not None and not ground.notices_required:
         return "A user-choice contract is awarded without a transparency notice (Procurement Act 2023 s44)"
+    plan = _plan(ctx)
+    if plan is not None and not plan.above_threshold:
+        return "A direct award below the threshold owes no transparency notice (Procurement Act 2023 s44)"
+    return None
+
+
+@guard
+def unnotified_direct_award(ctx: ActionContext) -> str | None:
+    """A direct award below the threshold, on any ground but user choice: the Act asks no transparency notice
+    of it (s44 is for public contracts); the route approval saw its ground and why."""
+    if refused := _direct_award_route(ctx):
+        return refused
+    ground = _direct_award_ground(ctx)
+    plan = _plan(ctx)
+    if (ground is not None and not ground.notices_required) or plan is None or plan.above_threshold:
+        return "This action is for direct awards below the threshold (above it, the transparency notice comes first)"
     return None
 
 
@@ -282,7 +299,14 @@ def user_choice_award(ctx: ActionContext) -> str | None:
 # Guards that rule an action out for the case for good (its frozen route), not for now: an action they refuse
 # is not offered at all, where another guard's refusal is shown as what stands in the way.
 RULES_OUT: frozenset[str] = frozenset(
-    {"tender_route", "quotation_route", "call_off_route", "notified_direct_award", "user_choice_award"}
+    {
+        "tender_route",
+        "quotation_route",
+        "call_off_route",
+        "notified_direct_award",
+        "unnotified_direct_award",
+        "user_choice_award",
+    }
 )
 
 
