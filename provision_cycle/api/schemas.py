@@ -255,6 +255,24 @@ class ProposalOut(BaseModel):
     )
 
 
+class AwardOut(BaseModel):
+    """The award a procurement's award approval decides, or has approved while the contract is on its way to
+    signature."""
+
+    approved: bool
+    supplier: str
+    registration: str
+    sme: bool
+    vcse: bool
+    value: str = Field(description="Contract value excluding VAT, in pounds")
+    estimated_value: str = Field(description="The request's estimate, excluding VAT, for comparison")
+    exclusions_checked_on: date | None = Field(description="When the suppliers were checked (PA23 s26-28, s57)")
+    key_decision: str = Field(description="Why the award is a key decision for the Executive; empty when not one")
+    over_threshold: str = Field(
+        description="A warning when the award is over the statutory threshold its estimate was under; else empty"
+    )
+
+
 class LinkedCases(BaseModel):
     parent_id: int | None
     children: list[int]
@@ -279,6 +297,7 @@ class CaseOut(CaseSummary):
     key_dates: list[KeyDate]
     linked: LinkedCases
     proposal: ProposalOut | None = Field(description="A contract case's variation or renewal under way, if any")
+    award: AwardOut | None = Field(description="A procurement's award recommended or approved, until signature")
 
 
 class Declaration(Request):

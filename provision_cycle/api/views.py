@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, current_app, request
@@ -252,6 +253,14 @@ def _proposal_out(proposal: reading.ContractProposal | None) -> s.ProposalOut | 
     )
 
 
+def _award_out(award: reading.AwardRecommendation | None) -> s.AwardOut | None:
+    if award is None:
+        return None
+    return s.AwardOut(
+        **{**dataclasses.asdict(award), "value": _money(award.value), "estimated_value": _money(award.estimated_value)}
+    )
+
+
 def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
     with core().db.reading() as session:
         page = reading.case_page(core(), session, current_actor(), case_id)
@@ -301,6 +310,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
             ],
             key_dates=[_key_date(d) for d in page.deadlines],
             proposal=_proposal_out(page.proposal),
+            award=_award_out(page.award),
             linked=s.LinkedCases(
                 parent_id=case.parent_case_id,
                 children=[c.id for c in page.children],

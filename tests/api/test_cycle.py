@@ -75,6 +75,19 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
             },
         },
     )
+    # The award's approvers see what they decide.
+    assert head.get(f"/cases/{procurement}").get_json()["award"] == {
+        "approved": False,
+        "supplier": "Acme Systems Ltd",
+        "registration": "01234567",
+        "sme": True,
+        "vcse": False,
+        "value": "240000.00",
+        "estimated_value": "250000.00",
+        "exclusions_checked_on": "2026-04-07",
+        "key_decision": "",
+        "over_threshold": "",
+    }
     head.post(f"/approvals/{procurement}/decision", {"outcome": "approve"})  # declared already on this case
     finance.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})
     summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
