@@ -709,6 +709,39 @@ def test_a_contract_worth_more_than_5m_is_itself_published_within_90_days(core, 
     assert "amendments" not in release["contracts"][0]
 
 
+def test_a_big_contract_loaded_into_the_register_within_its_90_days_is_owed_its_copy(core, db, clock):
+    """The hub loads a contract entered into under the Act on 20 February 2026, worth 6m: its copy is due by
+    20 May (PA23 s53(3)). Not one signed before the 90 days began, nor one whose signature the register does not
+    give (a guessed date would raise a duty on a guess), nor a light-touch one (s53(5))."""
+    people = hub_people(db)
+    loaded = {
+        signed: register_contract(
+            core,
+            people,
+            value="6000000",
+            starts=date(2026, 3, 1),
+            ends=date(2029, 2, 28),
+            signed_on=signed,
+            contract_type=kind,
+        )  # fmt: skip
+        for signed, kind in (
+            (date(2026, 2, 20), "services"),
+            (date(2025, 11, 20), "services"),
+            (None, "services"),
+            (date(2026, 2, 19), "light_touch"),
+        )
+    }
+    owed = _deadline(db, loaded[date(2026, 2, 20)].case_id, "contract_copy")
+    assert owed.due_on == date(2026, 5, 20) and "20 February 2026 (contract entered into)" in owed.basis
+    with db.reading() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == owed.case_id).order_by(AuditEvent.seq.desc())
+        ).first()
+    assert (event.action, event.data) == ("owe_contract_copy", {"deadlines": {"contract_copy": "2026-05-20"}})
+    for signed in (date(2025, 11, 20), None, date(2026, 2, 19)):
+        assert _deadline(db, loaded[signed].case_id, "contract_copy") is None
+
+
 def test_a_contract_worth_5m_or_less_with_vat_is_not_itself_published(core, db, clock):
     people = hub_people(db)
     case_id = contract_from_open_procedure(core.engine, clock, people)  # 240,000

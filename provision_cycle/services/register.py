@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound
+from ..governance import statutory
 from ..governance.statutory import Route, commenced_before, regime_for
 from ..models import Case, Contract
 from ..models.contracts import CONTRACT_RISKS
+from ..workflow.context import contract_in_law_commenced, owe_deadline
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,32 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
     )
     session.add(contract)
     session.flush()
+    _owe_a_recent_contract_s_copy(core, session, contract, existing.signed_on, actor_id)
     return contract
+
+
+def _owe_a_recent_contract_s_copy(
+    core: Core, session: Session, contract: Contract, signed_on: date | None, actor_id: int
+) -> None:
+    """A contract entered into under the Act worth more than 5m is published within 90 days (PA23 s53(3)):
+    one loaded while those days still run is owed its copy, which its contract manager records when it is
+    out (or already was). Only on the date the register gives: a guessed one would raise a duty on a guess."""
+    if signed_on is None:
+        return
+    public, _ = contract_in_law_commenced(contract, None)
+    if not statutory.contract_copy_required(public, contract.value, contract.vat_treatment, contract.contract_type):
+        return
+    copy = statutory.contract_copy(signed_on)
+    if copy.due_on < core.engine.today():
+        return
+    owed = owe_deadline(session, contract.case_id, copy)
+    core.engine.note_case_event(
+        session,
+        session.get(Case, contract.case_id),
+        actor_id=actor_id,
+        action="owe_contract_copy",
+        data={"deadlines": {copy.kind: owed.isoformat()}},
+    )
 
 
 def _case_fields(existing: ExistingContract) -> dict[str, object]:
