@@ -115,6 +115,12 @@ class WaitingApproval:
             return Decimal(details["new_value"])
         return None
 
+    @property
+    def award_value(self) -> Decimal | None:
+        """What the award before its approvers would cost (its case's value is the request's estimate), or None."""
+        award = award_recommendation(self.case)
+        return award.value if award is not None and not award.approved else None
+
 
 def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
     """The commissioning and procurement cases the person raised (contracts they manage are in the register)."""

@@ -134,6 +134,8 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
     act(core.engine, case_id, "submit", people.requester)
     tender_to_evaluation(core.engine, clock, people, case_id)
     act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_is_vcse": True})
+    queue = browser(people.head).get("/approvals/").text
+    assert '£250,000.00<br><span class="govuk-body-s">award £240,000.00</span>' in queue
     decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
     for shown in ("Acme Ltd (01234567)", "A small or medium-sized enterprise (SME) and a voluntary, community or "
                   "social enterprise (VCSE)", "£240,000.00 (estimated £250,000.00)", "Suppliers checked on"):  # fmt: skip
