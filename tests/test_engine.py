@@ -92,6 +92,24 @@ def test_another_requester_of_the_same_council_cannot_act_as_the_requester(engin
             act(engine, case_id, trigger, colleague, reason="Not mine to stop")
 
 
+def test_a_route_not_open_to_the_request_is_refused_when_it_is_saved(engine, db, people):
+    """Not only at submission: the request is not saved with a route its value does not allow, nor a draft
+    changed so that its chosen route no longer fits, and the message names the routes open to it."""
+    with pytest.raises(InvalidInput) as unknown:
+        new_request(engine, people.requester, value="18000", route="cheapest_quote")
+    assert unknown.value.fields["route"].startswith("Choose one of the routes: Low-value purchase, Quotations")
+    with pytest.raises(InvalidInput) as closed:
+        new_request(engine, people.requester, value="250000", route="quotations")
+    assert closed.value.fields["route"].startswith("Quotations is not open to this case: Services worth 300,000.00")
+    assert "Choose one of: Open procedure" in closed.value.fields["route"]
+    case_id = new_request(engine, people.requester, value="18000", route="quotations")
+    with pytest.raises(InvalidInput, match="Quotations is not open to this case"):
+        engine.edit_case(case_id, people.requester, 1, estimated_value="250000")
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert (case.version, case.estimated_value) == (1, 18000)  # nothing half-saved
+
+
 def test_a_request_missing_details_cannot_be_submitted(engine, people):
     case_id = new_request(engine, people.requester, description="", proposed_start=None)
     with pytest.raises(GuardFailed) as error:

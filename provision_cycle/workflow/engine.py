@@ -33,7 +33,7 @@ from ..db import Database, Transaction, statements_of
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
 from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
-from ..governance.statutory import DirectAwardGround
+from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
 from . import statements as sql
 from .context import ActionContext
@@ -784,6 +784,16 @@ class Engine:
         proposal = replace(proposal, commencement=proposal.commencement or self.today())
         return self.governance.resolve(proposal, list(definition.gates), conditional=definition.conditional_gates)
 
+    def _check_route_open(self, stage: str, case: Case | _Fields) -> None:
+        """A route chosen for a request is open to it as it stands (its council, type and value): refused when
+        it is saved, naming the routes that are, not only when it is submitted."""
+        if stage != "procurement" or not case.route:
+            return
+        try:
+            self.preview_route(self.proposal_of(case, route=case.route), stage)
+        except GovernanceError as exc:
+            raise InvalidInput({"route": str(exc)}) from exc
+
     def check_case_fields(self, **fields: Any) -> dict[str, str]:
         """What is wrong with these request fields (field -> message), without saving anything."""
         try:
@@ -798,6 +808,8 @@ class Engine:
         ``details`` are facts for the record that are not columns (funding, justification)."""
         clean = self._validated_case_fields(fields, creating=True)
         details = _checked_details(details)
+        defaults = {"vat_treatment": "standard", "commencement_date": None, "route": None}
+        self._check_route_open(stage, _Fields({**defaults, **clean}))
         with self.db.unit_of_work() as session:
             actor = self.actor(session, actor_id)
             authorities = self.governance.organisation.authorities_of(clean["authority"])
@@ -904,6 +916,7 @@ class Engine:
             for key, value in clean.items():
                 setattr(case, key, value)
             changed = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
+            self._check_route_open(case.stage, case)
             if details:
                 current = dict(case.details or {})
                 for key, value in details.items():
@@ -1072,6 +1085,8 @@ class Engine:
                 else:
                     clean[name] = int(value)
             elif name == "route":
+                if value and value not in Route._value2member_map_:
+                    errors[name] = "Choose one of the routes: " + ", ".join(route.label for route in Route)
                 clean[name] = value or None
         if creating:
             for required, message in (

@@ -396,6 +396,14 @@ def test_a_procurements_contract_kpis_through_the_api(api, core, db, clock):
     api(people.finance).post(path, {"kpis": []}, status=403)
 
 
+def test_a_route_the_value_does_not_allow_is_refused_before_anything_is_saved(api, core, db):
+    requester = api(hub_people(db).requester)
+    refused = requester.post("/cases", {**DRAFT, "estimated_value": "250000", "route": "quotations"}, status=422)
+    [error] = refused.get_json()["errors"]
+    assert error["field"] == "route" and error["message"].startswith("Quotations is not open to this case")
+    assert requester.get("/cases").get_json()["total"] == 0
+
+
 def test_a_direct_award_is_raised_with_its_ground_and_reasons(api, core, db):
     p = hub_people(db)
     requester = api(p.requester)

@@ -177,6 +177,9 @@ def test_a_draft_s_route_is_changed_with_its_other_answers(core, db, browser):
                "funding": "ICT capital", "justification": "Support ends"}  # fmt: skip
     page = requester.post(f"/cases/{case_id}/edit", {**answers, "route": "direct_award"}, status=400).text
     assert "Choose the ground for the direct award" in page
+    # A route the value does not allow is refused here, not only when the request is submitted.
+    page = requester.post(f"/cases/{case_id}/edit", {**answers, "route": "quotations"}, status=400).text
+    assert "Quotations is not open to this case" in page and "Choose one of: Open procedure" in page
     requester.post(f"/cases/{case_id}/edit", {**answers, "route": "direct_award", "direct_award_ground":
                    "single_supplier", "direct_award_justification": "Only its maker may change it"})  # fmt: skip
     with db.reading() as session:
