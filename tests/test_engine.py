@@ -18,7 +18,16 @@ from provision_cycle.models import ApprovalStep, AuditEvent, Case, ConflictDecla
 from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
-from .factories import act, approve_gate, create_user, declare, hub_people, new_request, tender_to_evaluation
+from .factories import (
+    act,
+    approve_gate,
+    approve_open_steps,
+    create_user,
+    declare,
+    hub_people,
+    new_request,
+    tender_to_evaluation,
+)
 
 
 @pytest.fixture
@@ -473,6 +482,15 @@ def test_what_stands_in_the_way_of_an_action_is_said_before_it_is_tried(engine, 
             "(Procurement Act 2023 s83)",
         ),
         "invite_quotations": None,
+    }
+    # Where no notice follows (a call-off, a direct award below the threshold, a user's choice), it says so.
+    quoted = new_request(engine, people.requester, value="18000")
+    act(engine, quoted, "submit", people.requester)
+    approve_open_steps(engine, db, people, quoted)
+    assert engine.not_yet(quoted, people.officer, ["invite_quotations"]) == {
+        "invite_quotations": (
+            "The conflicts assessment must be completed before the procurement goes on (Procurement Act 2023 s81-83)",
+        )
     }
     declare(engine, case_id, people.officer)
     assert engine.not_yet(case_id, people.officer, ["complete_conflicts_assessment"]) == {}

@@ -211,12 +211,15 @@ def actor_declared(ctx: ActionContext) -> str | None:
 
 @guard
 def conflicts_assessment_done(ctx: ActionContext) -> str | None:
-    if not ctx.details.get("conflicts_assessment_completed_on"):
+    """PA23 s83 asks it before a tender or transparency notice; the hub asks it before every way to market."""
+    if ctx.details.get("conflicts_assessment_completed_on"):
+        return None
+    if ctx.trigger in ("publish_tender_notice", "publish_transparency_notice"):
         return (
             "The conflicts assessment must be completed before a tender or transparency notice "
             "(Procurement Act 2023 s83)"
         )
-    return None
+    return "The conflicts assessment must be completed before the procurement goes on (Procurement Act 2023 s81-83)"
 
 
 @guard
