@@ -101,6 +101,15 @@ def test_another_requester_of_the_same_council_cannot_act_as_the_requester(engin
             act(engine, case_id, trigger, colleague, reason="Not mine to stop")
 
 
+def test_an_action_that_does_not_apply_to_the_case_says_so(engine, people, submitted):
+    """A forward-plan entry on a case that is no key decision: not offered, and refused by name if asked."""
+    assert engine.not_yet(submitted, people.officer, ["record_forward_plan"]) == {"record_forward_plan": None}
+    with pytest.raises(InvalidAction, match="^'Record the forward plan entry' does not apply to this case$"):
+        act(
+            engine, submitted, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"}
+        )
+
+
 def test_a_route_not_open_to_the_request_is_refused_when_it_is_saved(engine, db, people):
     """Not only at submission: the request is not saved with a route its value does not allow, nor a draft
     changed so that its chosen route no longer fits, and the message names the routes open to it."""

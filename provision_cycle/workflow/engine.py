@@ -286,7 +286,9 @@ class Engine:
         for candidate in ctx.definition.candidates(ctx.case.state, ctx.trigger):
             if all(PREDICATES[name](ctx) for name in candidate.when):
                 return candidate
-        raise InvalidAction(f"No route for '{ctx.trigger}' applies to this case")  # validated: last has no `when`
+        # Only an action every one of whose transitions has ``when`` gets here (a forward-plan entry).
+        label = self._trigger_label(ctx.definition, ctx.case.state, ctx.trigger)
+        raise InvalidAction(f"'{label}' does not apply to this case")
 
     def _may_take(self, actor: Actor, case: Case | Row[Any], transition: TransitionDef) -> bool:
         for who in transition.by:
