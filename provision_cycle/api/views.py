@@ -23,7 +23,7 @@ from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooz
 from ..services.transparency import REDACTED
 from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
-from ..workflow.engine import STAGE_PREFIX, ActionRequest, Actor
+from ..workflow.engine import REQUEST_FACTS, STAGE_PREFIX, ActionRequest, Actor
 from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
 
@@ -386,12 +386,11 @@ def create_case(body: s.CaseIn):
     actor = current_actor()
     if body.submit and body.stage != "procurement":  # refused before anything is saved
         raise InvalidInput({"submit": "Only a procurement can be submitted at once"})
-    facts = ("funding", "justification", "direct_award_ground", "direct_award_justification")
-    fields = body.model_dump(exclude={"stage", "submit", *facts})
+    fields = body.model_dump(exclude={"stage", "submit", *REQUEST_FACTS})
     case_id = core().engine.open_case(
         stage=body.stage,
         actor_id=actor.id,
-        details={key: value for key in facts if (value := getattr(body, key))},
+        details={key: value for key in REQUEST_FACTS if (value := getattr(body, key))},
         **fields,
     )
     if body.submit:

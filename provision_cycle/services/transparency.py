@@ -103,7 +103,6 @@ PAYMENTS_NOTICE_COLUMNS = (
     "Contract title",
     "Purpose",
 )
-PAYMENTS_NOTICE_FIRST_QUARTER_END = statutory.PAYMENTS_NOTICE_FIRST_QUARTER_END  # no notice for quarters before
 # The most VAT can add: a payment below this excluding VAT cannot be over the threshold with it.
 _PAYMENTS_NOTICE_FLOOR = statutory.PAYMENTS_NOTICE_THRESHOLD / (1 + statutory.VatTreatment.STANDARD.rate)
 

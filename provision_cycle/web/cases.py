@@ -10,10 +10,16 @@ from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..services import documents, notices, ocds, performance, reading, teams
 from ..workflow.context import procurement_needs_kpis
-from ..workflow.engine import REQUEST_FIELDS, STAGE_PREFIX, ActionRequest, AvailableAction
+from ..workflow.engine import (
+    DIRECT_AWARD_FACTS,
+    REQUEST_FACTS,
+    REQUEST_FIELDS,
+    STAGE_PREFIX,
+    ActionRequest,
+    AvailableAction,
+)
 from .common import core, me, render
 from .forms import (
-    DIRECT_AWARD_FACTS,
     EVERY_ROUTE,
     RECOMMENDED,
     DeclarationForm,
@@ -292,7 +298,7 @@ def edit(case_id: int):
     if case.requester_id != me().id or not editable:
         flash("Only the requester can change a request, and only while it is a draft or returned for rework.", "error")
         return redirect(url_for(".show", case_id=case_id))
-    facts = {key: case.details.get(key, "") for key in ("funding", "justification", *DIRECT_AWARD_FACTS)}
+    facts = {key: case.details.get(key, "") for key in REQUEST_FACTS}
     form = EditRequestForm(obj=case, **facts)
     form.fill_choices(core(), {a for _, a, _ in me().roles})
     procurement = case.stage == "procurement"

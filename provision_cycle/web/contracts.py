@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, request, stream_with_con
 from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFound
+from ..governance import statutory
 from ..governance.organisation import JOINT
 from ..models import Case, Task
 from ..scheduling.runner import schedule_for
@@ -222,7 +223,7 @@ def transparency_files():
         councils=transparency.publishing_councils(me()),
         quarters=quarters,
         organisation=core().governance.organisation,
-        payments_notice_from=transparency.PAYMENTS_NOTICE_FIRST_QUARTER_END,
+        payments_notice_from=statutory.PAYMENTS_NOTICE_FIRST_QUARTER_END,
     )
 
 

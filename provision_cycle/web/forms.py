@@ -301,7 +301,6 @@ class ValueForm(FlaskForm):
 
 
 RECOMMENDED = "recommended"  # the route the council's rules set for the value: decided when it is submitted
-DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")  # kept in the case's details
 EVERY_ROUTE = [route.value for route in Route]
 
 

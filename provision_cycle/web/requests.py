@@ -11,9 +11,9 @@ from flask import Blueprint, flash, redirect, session, url_for
 
 from ..errors import DomainError, GuardFailed, InvalidInput
 from ..governance.rules import GovernanceError, Proposal
-from ..workflow.engine import REQUEST_FIELDS, ActionRequest
+from ..workflow.engine import DIRECT_AWARD_FACTS, REQUEST_FACTS, REQUEST_FIELDS, ActionRequest
 from .common import core, me, render
-from .forms import DIRECT_AWARD_FACTS, RECOMMENDED, AboutRequestForm, FundingForm, RouteForm, ValueForm, apply_errors
+from .forms import RECOMMENDED, AboutRequestForm, FundingForm, RouteForm, ValueForm, apply_errors
 from .security import signed_in
 
 requests = Blueprint("requests", __name__, url_prefix="/requests")
@@ -139,7 +139,7 @@ def check():
     if form.validate_on_submit():
         submit_now = http.form.get("intent") == "submit" and answers["stage"] == "procurement"
         try:
-            facts = {k: answers[k] for k in ("funding", "justification", *DIRECT_AWARD_FACTS) if answers.get(k)}
+            facts = {k: answers[k] for k in REQUEST_FACTS if answers.get(k)}
             case_id = core().engine.open_case(
                 stage=answers["stage"],
                 actor_id=me().id,

@@ -58,6 +58,10 @@ REQUEST_FIELDS = (
     "proposed_start",
     "duration_months",
 )
+# What a requester says that is kept in the case's details, not in columns: the direct award's two only on a
+# direct award (see _checked_details).
+DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")
+REQUEST_FACTS = ("funding", "justification", *DIRECT_AWARD_FACTS)
 MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
 
 
