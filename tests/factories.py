@@ -239,34 +239,36 @@ def check_exclusions(engine: Engine, case_id: int, p: People) -> None:
     act(engine, case_id, "record_exclusion_check", p.officer, inputs=checked)
 
 
-def below_threshold_award(engine: Engine, clock: Clock, p: People, *, value: str, award_value: str) -> int:
-    """An OCC request of ``value`` through a below-threshold tender (notice published 2 March 2026, closed on
-    16 March) to its award recommended at ``award_value`` on 17 March, where the clock is left."""
-    case_id = new_request(engine, p.requester, value=value)
+def award_recommended(
+    engine: Engine,
+    clock: Clock,
+    p: People,
+    *,
+    value: str = "250000",
+    authority: str = "OCC",
+    closes: date = date(2026, 4, 6),
+    **award: str | bool,
+) -> int:
+    """A request of ``value`` submitted and taken through a tender (``tender_to_evaluation``) to its award
+    recommended the day after it closes, where the clock is left: ``AWARD_INPUTS`` with ``award``'s changes."""
+    case_id = new_request(engine, p.requester, value=value, authority=authority)
     act(engine, case_id, "submit", p.requester)
-    tender_to_evaluation(engine, clock, p, case_id, closes=date(2026, 3, 16))
-    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": award_value})
+    tender_to_evaluation(engine, clock, p, case_id, closes=closes)
+    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, **award})
     return case_id
 
 
 def award_over_the_key_decision_figure(engine: Engine, clock: Clock, p: People) -> int:
     """A 450,000 CDC procurement (not a key decision: CDC's figure is 500,000) through an open procedure to
     an award recommended at 520,000 (which is one) on 7 April 2026, where the clock is left; ``p`` is CDC's."""
-    case_id = new_request(engine, p.requester, value="450000", authority="CDC")
-    act(engine, case_id, "submit", p.requester)
-    tender_to_evaluation(engine, clock, p, case_id)
-    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": "520000"})
-    return case_id
+    return award_recommended(engine, clock, p, value="450000", authority="CDC", award_value="520000")
 
 
 def award_open_procedure(
     engine: Engine, clock: Clock, p: People, *, value: str = "250000", award_value: str = "240000"
 ) -> int:
     """An OCC procurement of ``value`` driven to its award notice, published on Wednesday 8 April 2026."""
-    case_id = new_request(engine, p.requester, value=value)
-    act(engine, case_id, "submit", p.requester)
-    tender_to_evaluation(engine, clock, p, case_id)
-    act(engine, case_id, "recommend_award", p.officer, inputs={**AWARD_INPUTS, "award_value": award_value})
+    case_id = award_recommended(engine, clock, p, value=value, award_value=award_value)
     approve_open_steps(engine, engine.db, p, case_id)
     summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
     act(engine, case_id, "record_assessment_summaries", p.officer, inputs=summaries)

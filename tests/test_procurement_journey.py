@@ -17,7 +17,7 @@ from .factories import (
     approve_gate,
     approve_open_steps,
     award_over_the_key_decision_figure,
-    below_threshold_award,
+    award_recommended,
     check_exclusions,
     declare,
     hub_people,
@@ -196,7 +196,7 @@ def test_a_notifiable_below_threshold_contract_is_notified_as_soon_as_reasonably
     from .factories import approve_open_steps
 
     people = hub_people(db)
-    case_id = below_threshold_award(engine, clock, people, value="40000", award_value="38000")
+    case_id = award_recommended(engine, clock, people, value="40000", award_value="38000", closes=date(2026, 3, 16))
     approve_open_steps(engine, db, people, case_id)
     signature = {"signed_on": "2026-03-17", "start_date": "2026-04-01", "end_date": "2027-03-31"}
     act(engine, case_id, "sign_contract", people.officer, inputs=signature)
@@ -281,7 +281,7 @@ def test_an_award_costing_more_than_the_estimate_is_approved_at_the_level_of_its
     reasons, briefs, audited = {}, {}, {}
     for award in ("120000", "85000", "180000"):
         clock.set(date(2026, 3, 2))
-        case_id = below_threshold_award(engine, clock, people, value="90000", award_value=award)
+        case_id = award_recommended(engine, clock, people, value="90000", award_value=award, closes=date(2026, 3, 16))
         with db.reading() as session:
             case = session.get(Case, case_id)
             reasons[award] = [step["reason"] for step in case.route_plan["gates"]["award_approval"]]

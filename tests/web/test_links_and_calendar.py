@@ -114,13 +114,10 @@ def test_a_variations_link_shows_what_it_changes_before_it_is_approved(core, db,
 
 
 def test_an_award_s_link_shows_to_whom_it_would_go_before_it_is_approved(core, db, app, clock):
-    from tests.factories import AWARD_INPUTS, tender_to_evaluation
+    from tests.factories import award_recommended
 
     people = hub_people(db)
-    case_id = new_request(core.engine, people.requester, value="250000")
-    act(core.engine, case_id, "submit", people.requester)
-    tender_to_evaluation(core.engine, clock, people, case_id)
-    act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    case_id = award_recommended(core.engine, clock, people)
     with db.reading() as session:
         asked = session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())

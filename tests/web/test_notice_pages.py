@@ -246,13 +246,10 @@ def test_the_copy_of_a_big_contract_is_recorded_from_its_case_page(core, db, bro
 
 
 def test_the_award_notice_waits_for_the_assessment_summaries_on_the_case_page(core, db, browser, clock):
-    from tests.factories import AWARD_INPUTS, approve_gate, new_request, tender_to_evaluation
+    from tests.factories import approve_gate, award_recommended
 
     people, engine = hub_people(db), core.engine
-    case_id = new_request(engine, people.requester, value="250000")
-    act(engine, case_id, "submit", people.requester)
-    tender_to_evaluation(engine, clock, people, case_id)
-    act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    case_id = award_recommended(engine, clock, people)
     approve_gate(engine, case_id, [people.head])
     approve_gate(engine, case_id, [people.finance])
     officer = browser(people.officer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -127,13 +127,10 @@ def test_a_user_choice_award_is_asked_for_light_touch_services_and_goes_on_witho
 
 
 def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db, clock, browser):
-    from tests.factories import AWARD_INPUTS, approve_gate, tender_to_evaluation
+    from tests.factories import approve_gate, award_recommended
 
     people = hub_people(db)
-    case_id = new_request(core.engine, people.requester, value="250000")
-    act(core.engine, case_id, "submit", people.requester)
-    tender_to_evaluation(core.engine, clock, people, case_id)
-    act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_is_vcse": True})
+    case_id = award_recommended(core.engine, clock, people, supplier_is_vcse=True)
     queue = browser(people.head).get("/approvals/").text
     assert '£250,000.00<br><span class="govuk-body-s">award £240,000.00</span>' in queue
     decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
@@ -147,10 +144,12 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
 
 
 def test_an_award_over_the_threshold_its_estimate_was_under_is_flagged_to_its_approvers(core, db, clock, browser):
-    from tests.factories import below_threshold_award
+    from tests.factories import award_recommended
 
     people = hub_people(db)
-    case_id = below_threshold_award(core.engine, clock, people, value="90000", award_value="180000")
+    case_id = award_recommended(
+        core.engine, clock, people, value="90000", award_value="180000", closes=date(2026, 3, 16)
+    )
     page = browser(people.head).get(f"/approvals/cases/{case_id}").text
     assert "Statutory threshold" in page and "over the 207,720.00 threshold that the estimate was under" in page
 
@@ -296,8 +295,6 @@ def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
 
 
 def test_case_page_says_why_an_action_is_not_open_yet_instead_of_offering_it(core, db, clock, browser):
-    from datetime import date
-
     from tests.factories import award_open_procedure
 
     people = hub_people(db)
