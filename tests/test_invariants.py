@@ -1,14 +1,20 @@
 """Property-based: random sequences of actions by random people keep every invariant.
 
 Invariants after every step: the state is one of the workflow's states; the audit chain verifies and its
-length matches the case's counter; at most one live approval step per gate; a closed case is final.
+length matches the case's counter; at most one live approval step per gate; a closed case is final; nobody
+decides a step of their own request; a procurement past its award stands on an approved award. Walks take
+every route (the default, a call-off, direct awards on three kinds of ground) and mostly the actions the
+pages would offer, so that they reach the award and beyond. ``PC_WALKS=300`` runs more of them than the
+suite's 25.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +28,7 @@ from provision_cycle.audit import verify_chains
 from provision_cycle.core import Core
 from provision_cycle.db import Database
 from provision_cycle.errors import DomainError
-from provision_cycle.models import ApprovalStep, Case, StepStatus
+from provision_cycle.models import ApprovalStep, Case, Decision, StepStatus
 from provision_cycle.settings import Settings
 from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
@@ -31,13 +37,12 @@ from .factories import Clock, hub_people, new_request
 
 pytestmark = pytest.mark.slow
 
-TRIGGERS = [
+# The actions that move a procurement on, and those that end it or send it back: the first are offered four
+# times as often, or most walks would end in a withdrawal or a rejection before reaching the award.
+ONWARD = [
     "submit",
     "resubmit",
-    "withdraw",
     "approve",
-    "reject",
-    "return",
     "request_info",
     "provide_info",
     "complete_conflicts_assessment",
@@ -52,24 +57,53 @@ TRIGGERS = [
     "end_standstill",
     "sign_contract",
     "publish_contract_details",
-    "terminate_procurement",
     "record_forward_plan",
+    "start_call_off",
+    "complete_call_off_selection",
+    "publish_transparency_notice",
+    "start_direct_award",
+    "record_user_choice",
 ]
-INPUTS = {
-    "publish_tender_notice": {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
-    "recommend_award": {
-        "supplier_name": "Acme Ltd",
-        "supplier_is_sme": True,
-        "supplier_is_vcse": False,
-        "award_value": "90000",
-    },
-    "record_exclusion_check": {"exclusions_checked_on": "2026-04-01"},
-    "record_assessment_summaries": {"assessment_summaries_sent_on": "2026-04-01"},
-    "publish_award_notice": {"award_notice_published_on": "2026-04-08"},
-    "sign_contract": {"signed_on": "2026-04-01", "start_date": "2026-05-01", "end_date": "2028-04-30"},
-    "publish_contract_details": {"contract_details_published_on": "2026-04-20"},
-    "record_forward_plan": {"forward_plan_published_on": "2026-01-02"},
-}
+SETBACKS = ["withdraw", "reject", "return", "terminate_procurement"]
+TRIGGERS = ONWARD * 4 + SETBACKS
+
+
+def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str, object]:
+    """What ``trigger`` is given, dated from ``today`` as an officer would date it."""
+    on = today.isoformat()
+    return {
+        "publish_tender_notice": {
+            "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
+        },
+        "recommend_award": {
+            "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
+            "award_value": award_value,
+        },
+        "record_exclusion_check": {"exclusions_checked_on": on},
+        "record_assessment_summaries": {"assessment_summaries_sent_on": on},
+        "publish_award_notice": {"award_notice_published_on": on},
+        "sign_contract": {
+            "signed_on": on, "start_date": (today + timedelta(days=30)).isoformat(),
+            "end_date": (today + timedelta(days=760)).isoformat(),
+        },
+        "publish_contract_details": {"contract_details_published_on": on},
+        "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
+        "start_call_off": {"framework_reference": "CCS RM6116"},
+        "publish_transparency_notice": {"transparency_notice_published_on": on},
+        "record_user_choice": {"user_choice_recorded_on": on},
+    }.get(trigger, {})  # fmt: skip
+
+
+# Each route a request may take, as (route, contract type, direct award ground): the default for its value, a
+# framework call-off, and direct awards on a ground that owes notices, one that owes no standstill, and a
+# user's choice (light touch only), which owes neither.
+ROUTES = [
+    (None, "services", None),
+    ("framework_call_off", "services", None),
+    ("direct_award", "services", "single_supplier"),
+    ("direct_award", "services", "urgency"),
+    ("direct_award", "light_touch", "user_choice"),
+]
 
 
 def _fresh_hub(sqlite_template, definitions) -> tuple[Path, Database, Clock, Core]:
@@ -101,14 +135,49 @@ def _assert_case_consistent(s, workflows, case_id: int) -> Case:
     live = s.scalars(select(ApprovalStep.gate).where(ApprovalStep.status.in_(StepStatus.live()))).all()
     gate = definition.gate_at(case.state)
     assert live == ([gate.name] if gate is not None else [])
+    # Segregation of duties: nobody decides a step of their own request, in person or through a delegate.
+    deciders = s.execute(select(Decision.actor_id, Decision.principal_id).where(Decision.case_id == case_id))
+    assert all(case.requester_id not in people for people in deciders)
     return case
 
 
-def _walk(machine: type[RuleBasedStateMachine], *, examples: int) -> None:
-    """Run ``machine`` over ``examples`` random walks of up to 30 steps."""
+def _last_round(s, case_id: int, gate: str) -> list[str]:
+    """The statuses of the steps of ``gate``'s latest round on the case."""
+    steps = s.execute(
+        select(ApprovalStep.round, ApprovalStep.status).where(
+            ApprovalStep.case_id == case_id, ApprovalStep.gate == gate
+        )
+    ).all()
+    last = max((r for r, _ in steps), default=None)
+    return [status for r, status in steps if r == last]
+
+
+def _approver(db: Database, people, case_id: int) -> int:
+    """Someone who holds the role the case's open approval step asks for."""
+    with db.reading() as s:
+        role = s.scalar(
+            select(ApprovalStep.role)
+            .where(ApprovalStep.case_id == case_id, ApprovalStep.status == StepStatus.OPEN)
+            .order_by(ApprovalStep.id)
+        )
+    holders = {
+        "category_officer": people.officer, "head_of_category": people.head, "finance": people.finance,
+        "legal": people.legal, "director": people.director, "s151_officer": people.s151,
+        "monitoring_officer": people.monitoring, "executive_member": people.executive,
+    }  # fmt: skip
+    return holders.get(role, people.manager)
+
+
+# The procurement's states once its award is approved: each stands only on an award approval whose every step
+# approved (and on the Executive's, for an award that became a key decision).
+AWARDED = ("award_notice", "standstill", "contract_signature", "contract_details_notice", "handed_over")
+
+
+def _walk(machine: type[RuleBasedStateMachine], *, examples: int, steps: int = 30) -> None:
+    """Run ``machine`` over ``examples`` random walks of up to ``steps`` steps."""
     machine.TestCase.settings = settings(
         max_examples=examples,
-        stateful_step_count=30,
+        stateful_step_count=steps,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
@@ -124,35 +193,89 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
     _, workflows = definitions
 
     class Procurement(RuleBasedStateMachine):
-        @initialize(value=st.sampled_from(["4000", "60000", "99999.99", "100000", "250000", "1200000"]))
-        def open_case(self, value):
+        @initialize(
+            value=st.sampled_from(["4000", "60000", "99999.99", "100000", "250000", "800000", "1200000"]),
+            route=st.sampled_from(ROUTES),
+        )
+        def open_case(self, value, route):
             self.dir, self.db, self.clock, core = _fresh_hub(sqlite_template, definitions)
             self.engine = core.engine
             self.people = hub_people(self.db)
             self.everyone = [v for v in vars(self.people).values()]
-            self.case_id = new_request(self.engine, self.people.requester, value=value)
+            self.value = Decimal(value)
+            route, contract_type, ground = route
+            details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
+            try:
+                self.case_id = new_request(
+                    self.engine, self.people.requester, value=value, route=route, contract_type=contract_type,
+                    details=details,
+                )  # fmt: skip
+            except DomainError:  # a route this value does not allow (a call-off for 4,000): the default's
+                self.case_id = new_request(self.engine, self.people.requester, value=value)
             _declare_everyone(self.engine, self.case_id, self.people)
 
-        @rule(trigger=st.sampled_from(TRIGGERS), who=st.integers(0, 12), days=st.integers(0, 20))
-        def act(self, trigger, who, days):
+        def _someone(self, trigger: str, who: int) -> int:
+            """Mostly the person whose action it is (so that walks get somewhere), sometimes anyone."""
+            if who > 12:
+                return self.everyone[who - 13]
+            if trigger in ("submit", "resubmit", "withdraw", "provide_info"):
+                return self.people.requester
+            if trigger not in ("approve", "reject", "return", "request_info"):
+                return self.people.officer
+            return _approver(self.db, self.people, self.case_id)
+
+        @rule(
+            trigger=st.sampled_from(TRIGGERS),
+            who=st.integers(0, 16),  # 0-12: the right person; 13-16: one of the first four, whoever they are
+            days=st.integers(0, 20),
+            dearer=st.booleans(),
+        )
+        def act(self, trigger, who, days, dearer):
             self.clock.advance(days)
-            request = ActionRequest(
-                self.case_id, trigger, self.everyone[who], reason="Because", inputs=INPUTS.get(trigger, {})
-            )
+            # An award at the estimate, or half as much again (which takes it to the approvers of what it costs).
+            award_value = str(self.value * (Decimal("1.5") if dearer else 1))
+            inputs = _inputs(trigger, self.clock.today, days, award_value)
+            request = ActionRequest(self.case_id, trigger, self._someone(trigger, who), reason="Because", inputs=inputs)
             with contextlib.suppress(DomainError):  # a refused action is fine: it must simply change nothing
+                self.engine.act(request)
+
+        @rule(choice=st.integers(0, 10_000), days=st.integers(0, 20), dearer=st.booleans())
+        def take_an_offered_action(self, choice, days, dearer):
+            """One of the actions the case page would offer someone now that moves the case on, nothing standing
+            in its way (random triggers alone seldom take a walk past its first gate)."""
+            self.clock.advance(days)
+            with self.db.reading() as s:
+                case = s.get(Case, self.case_id)
+                offered = [
+                    (person, action.trigger)
+                    for person in self.everyone
+                    for action in self.engine.available_actions(s, case, self.engine.actor(s, person))
+                    if not action.not_yet and action.trigger not in SETBACKS
+                ]
+            if not offered:
+                return
+            person, trigger = offered[choice % len(offered)]
+            award_value = str(self.value * (Decimal("1.5") if dearer else 1))
+            inputs = _inputs(trigger, self.clock.today, days, award_value)
+            request = ActionRequest(self.case_id, trigger, person, reason="Because", inputs=inputs)
+            with contextlib.suppress(DomainError):  # its inputs may still be refused (a date too early)
                 self.engine.act(request)
 
         @invariant()
         def consistent(self):
             if hasattr(self, "db"):
                 with self.db.reading() as s:
-                    _assert_case_consistent(s, workflows, self.case_id)
+                    case = _assert_case_consistent(s, workflows, self.case_id)
+                    if case.state in AWARDED:
+                        assert set(_last_round(s, self.case_id, "award_approval")) == {StepStatus.APPROVED}
+                        if (case.details or {}).get("award_key_decision"):
+                            assert set(_last_round(s, self.case_id, "executive_decision")) == {StepStatus.APPROVED}
 
         def teardown(self):
             if hasattr(self, "db"):
                 _drop(self.dir, self.db)
 
-    _walk(Procurement, examples=25)
+    _walk(Procurement, examples=int(os.environ.get("PC_WALKS", 25)), steps=50)
 
 
 CONTRACT_TRIGGERS = [
@@ -213,18 +336,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 return self.everyone[who - 13]
             if trigger not in ("approve", "reject", "return"):
                 return self.people.contract_manager
-            with self.db.reading() as s:
-                role = s.scalar(
-                    select(ApprovalStep.role).where(
-                        ApprovalStep.case_id == self.case_id, ApprovalStep.status == StepStatus.OPEN
-                    )
-                )
-            holders = {
-                "head_of_category": self.people.head,
-                "director": self.people.director,
-                "executive_member": self.people.executive,
-            }
-            return holders.get(role, self.people.manager)
+            return _approver(self.db, self.people, self.case_id)
 
         @rule(
             trigger=st.sampled_from(CONTRACT_TRIGGERS),
