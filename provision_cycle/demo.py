@@ -89,6 +89,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     _kpis(core)
     _variation_waiting_for_its_notice(core, people)
     _variation_for_the_executive(core, people)
+    _extension_before_its_approvers(core)
     payments = _spend(core, people, rng)
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
@@ -508,6 +509,35 @@ def _variation_for_the_executive(core: Core, people: dict) -> None:
     published = {"forward_plan_published_on": (today - timedelta(days=10)).isoformat()}
     core.engine.act(ActionRequest(contract.case_id, "record_forward_plan", manager, inputs=published))
     _approve_gate(core, people, contract.case_id)
+
+
+def _extension_before_its_approvers(core: Core) -> None:
+    """One CDC contract ending within the year, with an extension option left, whose contract manager proposes
+    taking up a year of it at the contract's yearly cost: a key decision if that is over 50,000 (CDC's revenue
+    figure), before its officers' approval."""
+    today = core.engine.today()
+    with core.db.reading() as session:
+        contract = session.scalars(
+            select(Contract)
+            .join(Case, Case.id == Contract.case_id)
+            .where(
+                Case.state == "live",
+                Contract.authority == "CDC",
+                Contract.extension_months_available >= 12,
+                Contract.end_date.between(today + timedelta(days=90), today + timedelta(days=365)),
+            )
+            .order_by(Contract.value.desc())
+        ).first()
+    if contract is None:  # a small demo may have none
+        return
+    years = max(1, round((contract.end_date - contract.start_date).days / 365))
+    inputs = {
+        "extend_to": add_months(contract.end_date, 12).isoformat(),
+        "extension_value": f"{contract.value / years:.2f}",
+    }
+    manager = contract.contract_manager_id
+    core.engine.act(ActionRequest(contract.case_id, "open_renewal_decision", manager))
+    core.engine.act(ActionRequest(contract.case_id, "propose_extension", manager, inputs=inputs))
 
 
 def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:

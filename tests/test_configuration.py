@@ -144,7 +144,7 @@ def _award_inputs(definition: dict) -> dict:
         (
             lambda d: d["states"]["executive_decision"].update({"applies_when": "full_moon"}),
             "workflows/procurement.v1.yaml: states.executive_decision.applies_when: expected one of key_decision, "
-            "variation_key_decision, award_key_decision, found 'full_moon'",
+            "variation_key_decision, award_key_decision, extension_key_decision, found 'full_moon'",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
@@ -191,7 +191,12 @@ def test_production_refuses_development_defaults():
 
 def test_a_gate_entered_on_several_conditions_is_resolved_at_submission_on_the_request_s_own(definitions):
     """The Executive's gate: on a procurement's own key decision (resolved when it is submitted) and on its
-    award's (put in when the award is recommended); on a contract's variation, only when one is proposed."""
+    award's (put in when the award is recommended); on a contract's variation or extension, only when one is
+    proposed."""
     _, workflows = definitions
-    assert workflows.get("procurement", 1).conditional_gates == {"executive_decision": "key_decision"}
-    assert workflows.get("contract", 1).conditional_gates == {"executive_decision": "variation_key_decision"}
+    assert workflows.get("procurement", 1).conditional_gates == {
+        "executive_decision": {"key_decision", "award_key_decision"}
+    }
+    assert workflows.get("contract", 1).conditional_gates == {
+        "executive_decision": {"variation_key_decision", "extension_key_decision"}
+    }

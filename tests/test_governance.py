@@ -12,7 +12,7 @@ from provision_cycle.governance.calendar import add_working_days_beginning_with,
 from provision_cycle.governance.rules import GovernanceError, Proposal
 
 GATES = ["route_approval", "executive_decision", "award_approval"]
-CONDITIONAL = {"executive_decision": "key_decision"}
+CONDITIONAL = {"executive_decision": frozenset({"key_decision"})}
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_key_decision_thresholds_add_the_executive_gate(governance, authority, v
     ],
 )
 def test_a_variation_adding_more_than_the_key_decision_figure_is_one(governance, authority, value, new_value, key):
-    found = governance.variation_key_decisions(authority, Decimal(value), Decimal(new_value))
+    found = governance.spending_key_decisions(authority, Decimal(new_value) - Decimal(value), "the variation")
     assert bool(found) is key
     if key:
         code = "CDC" if authority != "OCC" else "OCC"

@@ -300,13 +300,19 @@ CONTRACT_TRIGGERS = [
 # Variations within s75's limits, one that needs a change notice, one that also needs a director, and one
 # that adds so much that it is a key decision (the Executive's, after 28 days on the forward plan).
 NEW_VALUES = ["510000", "650000", "1200000", "1600000"]
-# The contract workflow's states in which a variation is before its approvers: the register must not move.
-VARIATION_DECIDING = ("variation_gate", "variation_executive_decision", "change_notice_pending")
+# The contract workflow's states in which a variation or an extension is before its approvers (or a variation
+# waits for its change notice): the register must not move.
+DECIDING = (
+    "variation_gate", "variation_executive_decision", "change_notice_pending", "renewal_gate",
+    "renewal_executive_decision",
+)  # fmt: skip
+TO_BE_DECIDED = tuple(state for state in DECIDING if state != "change_notice_pending")
 
 
 def test_random_contract_management_keeps_the_invariants(sqlite_template, definitions):
     """On a public contract: a change that needed a change notice is never in the register before the notice
-    is recorded, and a change notice is owed only while its variation waits for it."""
+    is recorded, nor an extension before it is approved, and a change notice is owed only while its variation
+    waits for it."""
     from datetime import date, timedelta
 
     from provision_cycle.models import Contract
@@ -355,7 +361,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 "complete_review": {"review_outcome": "Fine"},
                 "record_supplier_breach": {"breach_description": "Late", "breach_applies_from": today.isoformat()},
                 "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
-                "propose_extension": {"extend_to": "2027-06-30"},
+                "propose_extension": {"extend_to": "2027-06-30", "extension_value": value},
                 "terminate": {"terminated_on": today.isoformat()},
             }.get(trigger, {})  # fmt: skip
             actor = self._someone(trigger, who)
@@ -406,7 +412,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 case = s.get(Case, self.case_id)
                 notice = case_deadline(s, self.case_id, "contract_change_notice")
                 contract = s.get(Contract, self.contract_id)
-                if case.state not in VARIATION_DECIDING and (notice is None or notice.met_at is not None):
+                if case.state not in DECIDING and (notice is None or notice.met_at is not None):
                     self.made = (contract.value, contract.end_date)  # nothing waits: the register is the truth
 
         @invariant()
@@ -419,12 +425,12 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 owed = case_deadline(s, self.case_id, "contract_change_notice")
                 if owed is not None and owed.met_at is None:  # a notice is owed only while its variation waits
                     assert case.state == "change_notice_pending"
-                if case.state in VARIATION_DECIDING:  # and the register does not show the change yet
+                if case.state in DECIDING:  # and the register does not show the change yet
                     assert (contract.value, contract.end_date) == self.made
                 assert case.estimated_value == contract.value  # the case's value is its contract's
                 plan = case_deadline(s, self.case_id, "forward_plan")
                 if plan is not None and plan.met_at is None:  # a key decision is on the forward plan only
-                    assert case.state in ("variation_gate", "variation_executive_decision")  # while it is to be taken
+                    assert case.state in TO_BE_DECIDED  # while it is to be taken
 
         def teardown(self):
             if hasattr(self, "db"):

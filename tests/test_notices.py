@@ -548,6 +548,68 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
         assert verify_chains(session).ok
 
 
+def test_an_extension_adding_more_than_the_key_decision_figure_goes_to_the_executive(core, db, clock):
+    """CDC: taking up an extension that costs over 50,000 is spending that much more, a key decision as a
+    variation adding it would be; its approvers are those for the contract's value with the extension."""
+    from provision_cycle.models import ApprovalStep
+
+    people = hub_people(db, "CDC")
+    contract = register_contract(
+        core, people, value="400000", ends=date(2027, 3, 31), authority="CDC", extension_months_available=24
+    )
+    case_id = contract.case_id
+
+    def propose(extend_to: str, cost: str) -> str:
+        act(core.engine, case_id, "open_renewal_decision", people.contract_manager)
+        inputs = {"extend_to": extend_to, "extension_value": cost}
+        return act(core.engine, case_id, "propose_extension", people.contract_manager, inputs=inputs).to_state
+
+    assert propose("2028-03-31", "200000") == "renewal_gate"
+    with db.reading() as session:
+        [officers] = session.scalars(
+            select(ApprovalStep).where(ApprovalStep.case_id == case_id, ApprovalStep.gate == "renewal_gate")
+        ).all()
+        asked = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed"))
+    assert "value 600,000.00 is in band" in officers.reason  # 400,000 and the extension's 200,000
+    assert (
+        "Proposed: extend the contract to 31 March 2028 (it ends 31 March 2027 now), at a cost of 200,000.00 "
+        "excluding VAT, which takes its value from 400,000.00 to 600,000.00. It is a key decision for CDC: the "
+        "extension adds 200,000.00 to the contract's value"
+    ) in asked
+    published = clock.today
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": published.isoformat()})  # fmt: skip
+    assert approve_gate(core.engine, case_id, [people.head]).to_state == "renewal_executive_decision"
+    # Approved by the officers, the register has not moved: the Executive has still to decide.
+    assert _contract_now(db, contract) == ("renewal_executive_decision", Decimal("400000"), date(2027, 3, 31))
+    declare(core.engine, case_id, people.executive)
+    with pytest.raises(GuardFailed, match="cannot be taken before"):
+        act(core.engine, case_id, "approve", people.executive)
+    clock.set(published + timedelta(days=29))
+    act(core.engine, case_id, "approve", people.executive)
+    assert _contract_now(db, contract) == ("extended", Decimal("600000"), date(2028, 3, 31))
+    assert _deadline(db, case_id, "forward_plan").met_at is not None
+    with db.reading() as session:
+        assert session.get(Contract, contract.id).extension_months_available == 12
+        assert session.get(Case, case_id).estimated_value == Decimal("600000")
+
+    # A cheaper one is the officers' alone; one sent back is off the forward plan.
+    assert propose("2028-09-30", "50000") == "renewal_gate"
+    with pytest.raises(InvalidAction):
+        act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+            inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
+    act(core.engine, case_id, "return", people.head, reason="Ask the supplier for a better price")
+    assert _contract_now(db, contract) == ("renewal_decision", Decimal("600000"), date(2028, 3, 31))
+    assert act(core.engine, case_id, "propose_extension", people.contract_manager,
+               inputs={"extend_to": "2028-09-30", "extension_value": "90000"}).to_state == "renewal_gate"  # fmt: skip
+    act(core.engine, case_id, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
+    act(core.engine, case_id, "reject", people.head, reason="Re-tender instead")
+    assert _deadline(db, case_id, "forward_plan") is None
+    with db.reading() as session:
+        assert verify_chains(session).ok
+
+
 def test_a_variation_before_its_approvers_can_be_withdrawn_and_the_contract_terminated(core, db, clock):
     from provision_cycle.models import ApprovalStep, StepStatus
 

@@ -250,8 +250,8 @@ class ProposalOut(BaseModel):
     change_notice: str = Field(description="Why a contract change notice is or is not needed (PA23 s75)")
     voluntary_standstill: bool
     key_decision: str = Field(
-        description="Why the variation is a key decision, which the Executive takes after 28 clear days on the forward "
-        "plan; empty when it is not one"
+        description="Why the variation or extension is a key decision, which the Executive takes after 28 clear days "
+        "on the forward plan; empty when it is not one"
     )
 
 

@@ -68,8 +68,8 @@ class ApprovalRule:
 class KeyDecisionRule:
     contract_value_over: Decimal
     forward_plan_days: int
-    # A variation that adds more than this to a contract's value is a key decision of its own, whatever the
-    # contract's value was when it was awarded (by default the same figure as for a contract).
+    # A variation or an extension that adds more than this to a contract's value is a key decision of its own,
+    # whatever the contract's value was when it was awarded (by default the same figure as for a contract).
     variation_increase_over: Decimal
 
 
@@ -196,16 +196,15 @@ class Governance:
                 )
         return found
 
-    def variation_key_decisions(self, authority: str, value: Decimal, new_value: Decimal) -> dict[str, str]:
-        """For each authority for which varying a contract from ``value`` to ``new_value`` is a key decision,
-        the reason why: it adds more than the authority's figure to what the council will spend."""
+    def spending_key_decisions(self, authority: str, increase: Decimal, what: str) -> dict[str, str]:
+        """For each authority for which ``what`` (a contract's variation, or its extension), adding ``increase``
+        to what the council will spend under the contract, is a key decision, the reason why."""
         found = {}
-        increase = new_value - value
         for code in self.organisation.authorities_of(authority):
             rule = self.rules[code].key_decision
             if increase > rule.variation_increase_over:
                 found[code] = (
-                    f"key decision for {code}: the variation adds {increase:,.2f} to the contract's value, over "
+                    f"key decision for {code}: {what} adds {increase:,.2f} to the contract's value, over "
                     f"{rule.variation_increase_over:,.2f}, so it needs {rule.forward_plan_days} clear days on the "
                     "forward plan"
                 )
@@ -218,12 +217,14 @@ class Governance:
             self.rules[code].key_decision.forward_plan_days for code in self.organisation.authorities_of(authority)
         )
 
-    def resolve(self, proposal: Proposal, gates: list[str], *, conditional: dict[str, str] | None = None) -> RoutePlan:
+    def resolve(
+        self, proposal: Proposal, gates: list[str], *, conditional: dict[str, frozenset[str]] | None = None
+    ) -> RoutePlan:
         """Resolve the route and the approvers for ``gates``.
 
-        ``conditional`` maps a gate to the condition that makes it apply. A ``key_decision`` gate is resolved
-        here when the case is one; a ``variation_key_decision`` gate only when a variation is proposed that is
-        one (``key_decision_steps``), so it is left out here.
+        ``conditional`` maps a gate to the conditions that make it apply. A gate on ``key_decision`` is resolved
+        here when the case is one. A gate only on other conditions (a variation's, an extension's or an award's
+        key decision) is left out: its steps are put in when what is proposed is one (``key_decision_steps``).
         """
         org = self.organisation
         if not org.is_authority_choice(proposal.authority):
@@ -262,12 +263,11 @@ class Governance:
             key_decision_reason="; ".join(key_decisions.values()) or "not a key decision",
         )
         for gate in gates:
-            condition = (conditional or {}).get(gate)
-            if condition == "key_decision":
-                if key_decisions:
-                    plan.gates[gate] = self._steps_for(proposal, category.pillar, gate, key_decisions)
-            elif condition is None:
+            conditions = (conditional or {}).get(gate)
+            if conditions is None:
                 plan.gates[gate] = self._steps_for(proposal, category.pillar, gate)
+            elif "key_decision" in conditions and key_decisions:
+                plan.gates[gate] = self._steps_for(proposal, category.pillar, gate, key_decisions)
         return plan
 
     def key_decision_steps(self, proposal: Proposal, gate: str, reasons: dict[str, str]) -> list[PlannedStep]:

@@ -240,7 +240,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
             title="Last day to give notice: ",
             detail="Give notice by this date if the contract is to end, or to renegotiate it",
             due_on=lambda c: c.notice_by,
-            states=(*RENEWAL_PENDING, "renewal_decision", "renewal_gate"),
+            states=(*RENEWAL_PENDING, "renewal_decision", "renewal_gate", "renewal_executive_decision"),
             now=core.engine.clock(),
         )
         new = session.connection().execute(statement).all()

@@ -108,11 +108,14 @@ class WaitingApproval:
 
     @property
     def proposed_value(self) -> Decimal | None:
-        """What a contract's variation before its approvers would make its value (its case's value is the
-        contract's now), or None."""
+        """What a contract's variation or extension before its approvers would make its value (its case's value
+        is the contract's now), or None."""
         details, case = self.case.details or {}, self.case
-        if case.stage == "contract" and PROPOSAL_STATES.get(case.state) == "variation" and "new_value" in details:
+        kind = PROPOSAL_STATES.get(case.state) if case.stage == "contract" else None
+        if kind == "variation" and "new_value" in details:
             return Decimal(details["new_value"])
+        if kind == "renewal" and details.get("renewal_proposal") == "extend":
+            return case.estimated_value + Decimal(details["extension_value"])
         return None
 
     @property
@@ -300,7 +303,7 @@ class ContractProposal:
     change_notice: str = ""  # whether the change needs a contract change notice, and why
     change_notice_needed: bool = False
     voluntary_standstill: bool = False
-    key_decision: str = ""  # why a variation is a key decision, which the Executive takes; "" when it is not
+    key_decision: str = ""  # why a variation or extension is a key decision, for the Executive; "" when not
 
 
 # The contract workflow's states in which a proposal is before its gate, or approved and waiting.
@@ -309,6 +312,7 @@ PROPOSAL_STATES = {
     "variation_executive_decision": "variation",
     "change_notice_pending": "variation",
     "renewal_gate": "renewal",
+    "renewal_executive_decision": "renewal",
 }
 
 
@@ -377,10 +381,17 @@ def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal
             voluntary_standstill=bool(details.get("voluntary_standstill")),
             key_decision=details.get("variation_key_decision", ""),
         )
+    if kind == "renewal" and details.get("renewal_proposal") == "extend":
+        return ContractProposal(
+            "extend",
+            value=(contract.value, contract.value + Decimal(details["extension_value"])),
+            end_date=(contract.end_date, date.fromisoformat(details["extend_to"])),
+            key_decision=details.get("extension_key_decision", ""),
+        )
     if kind == "renewal":
-        proposal = details.get("renewal_proposal", "exit")
-        extend_to = date.fromisoformat(details["extend_to"]) if proposal == "extend" else contract.end_date
-        return ContractProposal(proposal, end_date=(contract.end_date, extend_to))
+        return ContractProposal(
+            details.get("renewal_proposal", "exit"), end_date=(contract.end_date, contract.end_date)
+        )
     return None
 
 

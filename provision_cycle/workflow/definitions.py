@@ -30,7 +30,7 @@ PSEUDO_ACTORS = {
     "case_team": "the category team of the case's pillar and authority",
     "system": "the scheduler",
 }
-CONDITIONAL_GATES = ("key_decision", "variation_key_decision", "award_key_decision")
+CONDITIONAL_GATES = ("key_decision", "variation_key_decision", "award_key_decision", "extension_key_decision")
 # Generated for every gate state (see _gate_transitions); a workflow file may not declare them itself.
 GATE_TRIGGERS = (*(outcome.value for outcome in Outcome), "provide_info")
 FILE_PATTERN = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
@@ -151,20 +151,15 @@ class WorkflowDefinition:
         return {gate: index for index, gate in enumerate(self.gates)}
 
     @cached_property
-    def conditional_gates(self) -> dict[str, str]:
-        """Each gate that only some cases enter, and on what condition. A gate that several states enter (the
-        Executive's, on a procurement's own key decision and on its award's) is conditional only if each of
-        them is, and is resolved at submission if one of them applies on the request's own key decision; the
-        others' steps are put in when they arise (``ActionContext.route_key_decision``)."""
+    def conditional_gates(self) -> dict[str, frozenset[str]]:
+        """Each gate that only some cases enter, and on which conditions (one for each state that enters it: the
+        Executive's, on a procurement's own key decision and on its award's). A gate with a state that every
+        case may enter is not conditional."""
         conditions: dict[str, set[str | None]] = {}
         for spec in self.states.values():
             if spec.gate:
                 conditions.setdefault(spec.gate.name, set()).add(spec.gate.applies_when)
-        return {
-            gate: "key_decision" if "key_decision" in found else min(found)  # type: ignore[type-var]
-            for gate, found in conditions.items()
-            if None not in found
-        }
+        return {gate: frozenset(found) for gate, found in conditions.items() if None not in found}  # type: ignore[misc]
 
     def label(self, state: str) -> str:
         spec = self.states.get(state)

@@ -149,6 +149,12 @@ def variation_key_decision(ctx: ActionContext) -> bool:
 
 
 @predicate
+def extension_key_decision(ctx: ActionContext) -> bool:
+    """The extension proposed adds enough to the contract's value to be a key decision (see route_renewal)."""
+    return bool(ctx.details.get("extension_key_decision"))
+
+
+@predicate
 def extension_proposed(ctx: ActionContext) -> bool:
     return ctx.details.get("renewal_proposal") == "extend"
 
@@ -669,7 +675,9 @@ def route_variation(ctx: ActionContext) -> None:
     new_value, new_end = ctx.inputs["new_value"], ctx.inputs["new_end_date"]
     ctx.reroute_gate("variation_gate", value=max(contract.value, new_value))
     # Set for every variation, so that an earlier one's answer never carries over.
-    key_decisions = ctx.engine.governance.variation_key_decisions(ctx.case.authority, contract.value, new_value)
+    key_decisions = ctx.engine.governance.spending_key_decisions(
+        ctx.case.authority, new_value - contract.value, "the variation"
+    )
     ctx.details["variation_key_decision"] = "; ".join(key_decisions.values())
     ctx.route_key_decision("executive_decision", key_decisions, value=new_value)
     notice = (
@@ -688,14 +696,23 @@ def route_variation(ctx: ActionContext) -> None:
 @effect
 def route_renewal(ctx: ActionContext) -> None:
     """A renewal's approvers are those for the contract's value now, which variations may have moved since
-    its case opened. Their emails say what is proposed."""
+    its case opened, or, for an extension, its value with the extension's cost added (as a variation's are
+    for its value after); an extension that adds more than a council's key-decision figure goes to its
+    Executive too. Their emails say what is proposed."""
     contract = ctx.contract()
     assert contract is not None
-    ctx.reroute_gate("renewal_gate", value=contract.value)
     proposal = ctx.details["renewal_proposal"]
+    added = ctx.inputs["extension_value"] if proposal == "extend" else Decimal(0)
+    ctx.reroute_gate("renewal_gate", value=contract.value + added)
+    # Set for every proposal, so that an earlier extension's answer never carries over.
+    key_decisions = ctx.engine.governance.spending_key_decisions(ctx.case.authority, added, "the extension")
+    ctx.details["extension_key_decision"] = "; ".join(key_decisions.values())
+    ctx.route_key_decision("executive_decision", key_decisions, value=contract.value + added)
     ctx.details[FOR_APPROVERS] = {
         "extend": f"Proposed: extend the contract to {ctx.inputs.get('extend_to', contract.end_date):%-d %B %Y} "
-        f"(it ends {contract.end_date:%-d %B %Y} now).",
+        f"(it ends {contract.end_date:%-d %B %Y} now), at a cost of {added:,.2f} excluding VAT, which takes "
+        f"its value from {contract.value:,.2f} to {contract.value + added:,.2f}."
+        + (f" It is a {ctx.details['extension_key_decision']}." if key_decisions else ""),
         "recommission": f"Proposed: re-commission; the contract runs to {contract.end_date:%-d %B %Y}.",
     }.get(proposal, f"Proposed: let the contract end on {contract.end_date:%-d %B %Y}.")
 
@@ -758,9 +775,18 @@ def apply_renewal_decision(ctx: ActionContext) -> None:
     if proposal == "extend":
         extend_to = date.fromisoformat(ctx.details["extend_to"])
         used = _months_between(contract.end_date, extend_to)
-        ctx.audit_data["extension"] = {"from": contract.end_date.isoformat(), "to": extend_to.isoformat()}
+        value = contract.value + Decimal(ctx.details["extension_value"])
+        ctx.audit_data["extension"] = {
+            "from": contract.end_date.isoformat(),
+            "to": extend_to.isoformat(),
+            "value": [f"{contract.value:.2f}", f"{value:.2f}"],
+        }
         contract.extension_months_available = max(0, contract.extension_months_available - used)
         contract.end_date = extend_to
+        # The register's value is what the council will spend under the contract, the extension taken included;
+        # the case's value is its contract's.
+        contract.value = value
+        ctx.changes["estimated_value"] = value
         ctx.details["on_extension"] = True
     elif proposal == "recommission":
         ctx.open_linked_case("commissioning")

@@ -167,10 +167,17 @@ def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
     people = hub_people(db)
     contract = register_contract(core, people, value="80000", ends=date(2027, 3, 31), extension_months_available=12)
     act(core.engine, contract.case_id, "open_renewal_decision", people.contract_manager)
-    act(core.engine, contract.case_id, "propose_extension", people.contract_manager, inputs={"extend_to": "2028-03-31"})
-    decide = browser(people.manager).get(f"/approvals/cases/{contract.case_id}").text
+    extension = {"extend_to": "2028-03-31", "extension_value": "40000"}
+    act(core.engine, contract.case_id, "propose_extension", people.contract_manager, inputs=extension)
+    # 120,000 with the extension: the approvers of the 100,000-500,000 band, not the manager who would
+    # approve a contract of 80,000.
+    browser(people.manager).get(f"/approvals/cases/{contract.case_id}", status=302)
+    decide = browser(people.head).get(f"/approvals/cases/{contract.case_id}").text
     assert "Extend the contract to 31 March 2028 (it ends 31 March 2027 now)" in decide
+    assert "£40,000.00: the contract&#39;s value goes from £80,000.00 to £120,000.00" in decide
     assert "The renewal proposed" in browser(people.contract_manager).get(f"/cases/{contract.case_id}").text
+    queue = browser(people.head).get("/approvals/").text
+    assert "to £120,000.00" in queue
 
 
 def _version(db, case_id: int) -> str:
