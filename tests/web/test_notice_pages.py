@@ -167,8 +167,13 @@ def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
     people = hub_people(db)
     contract = register_contract(core, people, value="80000", ends=date(2027, 3, 31), extension_months_available=12)
     act(core.engine, contract.case_id, "open_renewal_decision", people.contract_manager)
-    extension = {"extend_to": "2028-03-31", "extension_value": "40000"}
-    act(core.engine, contract.case_id, "propose_extension", people.contract_manager, inputs=extension)
+    manager, url = browser(people.contract_manager), f"/cases/{contract.case_id}/actions/propose_extension"
+    assert "What the extension will cost excluding VAT" in manager.get(url).text
+    extension = {"version": _version(db, contract.case_id), "extend_to": ["31", "3", "2028"]}
+    refused = manager.post(url, {**extension, "extension_value": "a lot"}, status=400).text
+    assert "What the extension will cost excluding VAT must be an amount in pounds" in refused
+    assert _version(db, contract.case_id) == extension["version"]  # nothing saved
+    manager.post(url, {**extension, "extension_value": "40,000"})
     # 120,000 with the extension: the approvers of the 100,000-500,000 band, not the manager who would
     # approve a contract of 80,000.
     browser(people.manager).get(f"/approvals/cases/{contract.case_id}", status=302)
