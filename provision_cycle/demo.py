@@ -98,7 +98,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     swept = sum(result.changed for result in run_once(core))
     return (
         f"Loaded {len(people['all'])} people, {len(opened)} cases, {contracts} register contracts and {payments} "
-        "payments against them "
+        "payments "
         f"({swept} tasks and reminders from the scheduler's first run). "
         f"Every demo person signs in with the password {DEMO_PASSWORD!r}."
     )
@@ -411,9 +411,9 @@ def _approve_gate(core: Core, people: dict, case_id: int) -> bool:
 
 # --- spend ---------------------------------------------------------------------------------------
 def _spend(core: Core, people: dict, rng: random.Random) -> int:
-    """Payments under the register's contracts over the last six months, loaded as a finance system's export
-    would be (through the same check and load), so contracts show their spend and the Transparency Code's
-    spend file has something in it."""
+    """Payments under the register's contracts over the last six months (and a few under none), loaded as a
+    finance system's export would be (through the same check and load), so contracts show their spend and the
+    Transparency Code's spend file has something in it."""
     from .services.spend import load_spend
 
     today = core.engine.today()
@@ -432,6 +432,13 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
         if n == 0:  # one contract paid beyond its value, as the overview will point out
             extra = f"{today - timedelta(days=3)},{supplier},{value:.2f},Extra works"
             lines.append(f"{payer},DEMO-{n:04d}-X,{extra},{reference}")
+    # And some under no contract, as the overview points out: agency staff booked month by month, a caterer.
+    for n, (payer, supplier, monthly) in enumerate(
+        [("OCC", "Swift Agency Staffing Ltd", 9800), ("CDC", "Banbury Event Catering", 2400)]
+    ):
+        for month in range(4):
+            paid = today - timedelta(days=30 * month + 5)
+            lines.append(f"{payer},DEMO-OFF-{n}-{month},{paid},{supplier},{monthly:.2f},Services,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
     return len(load.payments)
 

@@ -115,6 +115,36 @@ def test_spend_this_financial_year_and_the_contracts_paid_beyond_their_value(cor
     assert (waste.paid, waste.overspent) == (Decimal("5000.00"), [])
 
 
+def test_the_suppliers_paid_most_with_no_contract_in_the_register(core, db, clock):
+    from provision_cycle.models import Contract
+    from provision_cycle.services.overview import OffContract
+    from provision_cycle.services.spend import load_spend
+
+    people = hub_people(db)
+    contract = _contract(core, people, "Fleet", date(2027, 1, 1), value="90000")
+    with db.reading() as session:
+        reference = session.get(Contract, contract).reference
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Paid to an individual\n"
+        "OCC,T-1,2025-12-01,Acme Ltd,12000,,no\n"
+        "OCC,T-2,2026-01-15,ACME LTD ,8000,,no\n"  # the same supplier, however its name is typed
+        "OCC,T-3,2026-02-01,Acme Ltd,-1000,,no\n"  # a credit note nets off
+        "OCC,T-4,2025-03-31,Acme Ltd,50000,,no\n"  # last financial year's
+        "OCC,T-5,2026-02-02,Brook Cleaning,4000,,no\n"
+        f"OCC,T-6,2026-02-03,Fleet Co,30000,{reference},no\n"  # under a contract
+        "OCC,T-7,2026-02-04,Jane Carer,25000,,yes\n"  # a person: never named here
+        "OCC,T-8,2026-02-05,Refunds Ltd,-300,,no\n"  # owed money, not paid it
+        "CDC,C-1,2026-02-01,Cherwell Supplies,9000,,no\n"  # Cherwell's: not for OCC's staff
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    seen = _overview(core, db, people.head).spend.off_contract
+    assert seen == [
+        OffContract("Acme Ltd", "OCC", Decimal("19000.00"), 3, date(2026, 2, 1)),
+        OffContract("Brook Cleaning", "OCC", Decimal("4000.00"), 1, date(2026, 2, 2)),
+    ]
+    assert _overview(core, db, people.head, pillar="cnc").spend.off_contract == []  # no pillar to it
+
+
 def test_the_statutory_notices_still_owed(core, db, clock):
     from provision_cycle.scheduling.sweeps import expire_contracts
     from provision_cycle.services.notices import record_notice

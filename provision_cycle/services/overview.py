@@ -54,11 +54,25 @@ class Overspent:
 
 
 @dataclass(frozen=True)
+class OffContract:
+    """A supplier paid this financial year under no contract in the register."""
+
+    supplier: str
+    authority: str
+    paid: Decimal
+    payments: int
+    last_paid_on: date
+
+
+@dataclass(frozen=True)
 class Spend:
     year_starts: date  # 1 April: the financial year so far
     paid: Decimal  # this financial year, excluding VAT (credit notes netted off)
     under_contract: Decimal  # of which paid under a contract in the register
     overspent: list[Overspent]  # contracts paid more than their value, the furthest over first (at most 10)
+    # The suppliers paid most this financial year with no contract in the register, the most first (at most 10):
+    # where a category team looks for spend to bring under contract. Not for a pillar: such spend has none.
+    off_contract: list[OffContract]
 
 
 @dataclass(frozen=True)
@@ -227,4 +241,26 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         .order_by((paid_so_far - Contract.value).desc())
         .limit(10)
     )
-    return Spend(year_starts, Decimal(paid), Decimal(under_contract), [Overspent(*row) for row in overspent])
+    return Spend(
+        year_starts,
+        Decimal(paid),
+        Decimal(under_contract),
+        [Overspent(*row) for row in overspent],
+        [] if pillar else _off_contract(session, this_year),
+    )
+
+
+def _off_contract(session: Session, this_year: list) -> list[OffContract]:
+    """A supplier's payments are counted together whatever the case of its name ("ACME LTD", "Acme Ltd").
+    Payments to individuals are left out: their names are personal data, and such payments (a care package's
+    direct payment, say) are not bought under a contract."""
+    paid, supplier = func.sum(Payment.amount), func.lower(func.trim(Payment.supplier_name))
+    rows = session.execute(
+        select(func.max(Payment.supplier_name), Payment.authority, paid, func.count(), func.max(Payment.paid_on))
+        .where(*this_year, Payment.contract_id.is_(None), not_(Payment.to_individual))
+        .group_by(supplier, Payment.authority)
+        .having(paid > 0)
+        .order_by(paid.desc(), supplier)
+        .limit(10)
+    )
+    return [OffContract(name, authority, Decimal(total), count, last) for name, authority, total, count, last in rows]

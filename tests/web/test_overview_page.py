@@ -39,7 +39,7 @@ def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
     assert "Overview" in analyst.get("/overview?pillar=nonsense&authority=XYZ").text  # unknown filters: all
 
 
-def test_the_overview_shows_spend_and_the_contracts_paid_beyond_their_value(core, db, browser):
+def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spend_off_contract(core, db, browser):
     from provision_cycle.models import Contract
     from provision_cycle.services.spend import load_spend
 
@@ -47,11 +47,21 @@ def test_the_overview_shows_spend_and_the_contracts_paid_beyond_their_value(core
     [contract_id] = seed_contracts(core, people, 1)  # worth 10,000
     with db.reading() as session:
         reference = session.get(Contract, contract_id).reference
-    spend = f"Council,Transaction number,Date paid,Supplier,Amount,Contract reference\nOCC,T-1,2026-01-05,S,12500,{reference}\n"
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference\n"
+        f"OCC,T-1,2026-01-05,S,12500,{reference}\nOCC,T-2,2026-01-06,Acme Ltd,7000,\n"
+    )
     load_spend(core, spend.encode(), actor_id=people.system, apply=True)
-    page = browser(people.head).get("/overview").text
+    page = browser(people.head).get("/overview").text  # their pillar's: payments under its contracts
     assert "Paid since 1 April 2025, excluding VAT:" in page and "<strong>£12,500.00</strong>" in page
     assert "Contracts paid more than their value" in page and "£2,500.00" in page
+    assert 'id="off-contract"' not in page  # spend under no contract is no pillar's
+    page = browser(people.head).get("/overview?pillar=").text  # every pillar's
+    assert "<strong>£19,500.00</strong>" in page
+    off = page[page.index('id="off-contract"') :]
+    assert "Suppliers paid most with no contract in the register" in off
+    assert re.search(r"Acme Ltd</th>\s*<td[^>]*>OCC</td>\s*<td[^>]*>1</td>\s*<td[^>]*>6 January 2026</td>", off)
+    assert "£7,000.00" in off
 
 
 def test_the_overview_lists_the_notices_past_their_date(core, db, browser, clock):
