@@ -25,6 +25,9 @@ STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
 HORIZONS = (3, 6, 12, 18)
 NOTICES_SOON_DAYS = 30
+# The overview's short lists (notices most overdue, contracts most overspent, suppliers paid most off contract)
+# name this many, the worst first.
+LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,8 @@ class Spend:
     year_starts: date  # 1 April: the financial year so far
     paid: Decimal  # this financial year, excluding VAT (credit notes netted off)
     under_contract: Decimal  # of which paid under a contract in the register
-    overspent: list[Overspent]  # contracts paid more than their value, the furthest over first (at most 10)
-    # The suppliers paid most this financial year with no contract in the register, the most first (at most 10):
+    overspent: list[Overspent]  # contracts paid more than their value, the furthest over first (at most LISTED)
+    # The suppliers paid most this financial year with no contract in the register, the most first (at most LISTED):
     # where a category team looks for spend to bring under contract. Not for a pillar: such spend has none.
     off_contract: list[OffContract]
 
@@ -90,7 +93,7 @@ class Notices:
 
     overdue: int
     due_soon: int  # within NOTICES_SOON_DAYS
-    most_overdue: list[NoticeOwed]  # at most 10, the longest overdue first
+    most_overdue: list[NoticeOwed]  # at most LISTED, the longest overdue first
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ def _notices(session: Session, today: date, cases: list) -> Notices:
         .join(Case, Case.id == CaseDeadline.case_id)
         .where(*owed, CaseDeadline.due_on < today)
         .order_by(CaseDeadline.due_on, Case.id)
-        .limit(10)
+        .limit(LISTED)
     )
     return Notices(overdue, due_soon, [NoticeOwed(*row) for row in most])
 
@@ -239,7 +242,7 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         .group_by(Contract.id, Contract.reference, Contract.title, Contract.value)
         .having(paid_so_far > Contract.value)
         .order_by((paid_so_far - Contract.value).desc())
-        .limit(10)
+        .limit(LISTED)
     )
     return Spend(
         year_starts,
@@ -261,6 +264,6 @@ def _off_contract(session: Session, this_year: list) -> list[OffContract]:
         .group_by(supplier, Payment.authority)
         .having(paid > 0)
         .order_by(paid.desc(), supplier)
-        .limit(10)
+        .limit(LISTED)
     )
     return [OffContract(name, authority, Decimal(total), count, last) for name, authority, total, count, last in rows]
