@@ -200,3 +200,33 @@ def test_a_gate_entered_on_several_conditions_is_resolved_at_submission_on_the_r
     assert workflows.get("contract", 1).conditional_gates == {
         "executive_decision": {"variation_key_decision", "extension_key_decision"}
     }
+
+
+def test_the_service_is_named_from_configuration_and_a_bad_contact_is_refused(tree):
+    def rename(data):
+        data["service"] = {"name": "Buying for Barsetshire", "run_by": "the county's procurement team",
+                           "contact_email": "buying@barsetshire.example.gov.uk"}  # fmt: skip
+
+    edit(tree / "config/organisation.yaml", rename)
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    service = governance.organisation.service
+    assert (service.name, service.run_by, service.contact_email) == (
+        "Buying for Barsetshire", "the county's procurement team", "buying@barsetshire.example.gov.uk"
+    )  # fmt: skip
+    assert governance.organisation.councils == "Oxfordshire County Council and Cherwell District Council"
+    edit(tree / "config/organisation.yaml", lambda d: d["service"].update({"contact_email": "the buying team"}))
+    assert problems(tree) == [
+        "config/organisation.yaml: service.contact_email: expected an email address, found 'the buying team'"
+    ]
+
+
+def test_the_councils_are_named_as_a_sentence_names_them():
+    from provision_cycle.governance.organisation import Authority, Organisation
+
+    def councils(*names):
+        authorities = {name: Authority(name, name, name, "") for name in names}
+        return Organisation(authorities, "Joint", {}, {}, {}).councils
+
+    assert councils("A") == "A"
+    assert councils("A", "B") == "A and B"
+    assert councils("A", "B", "C") == "A, B and C"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,19 @@ class Pillar:
 
 
 @dataclass(frozen=True)
+class Service:
+    """The service as its users meet it: its name (every page, email and calendar), who runs it, and where to
+    report a problem with it (the accessibility statement gives it; None where the council has not said)."""
+
+    name: str
+    run_by: str
+    contact_email: str | None = None
+
+
+DEFAULT_SERVICE = Service("Procurement and contract management", "the council's procurement team")
+
+
+@dataclass(frozen=True)
 class Role:
     code: str
     name: str
@@ -52,6 +66,13 @@ class Organisation:
     pillars: dict[str, Pillar]
     categories: dict[str, Category]
     roles: dict[str, Role]
+    service: Service = DEFAULT_SERVICE
+
+    @property
+    def councils(self) -> str:
+        """The councils the service is for, as a sentence names them ("A, B and C")."""
+        names = [authority.name for authority in self.authorities.values()]
+        return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
 
     def authorities_of(self, case_authority: str) -> tuple[str, ...]:
         """The authorities whose governance a case passes: both for a joint case."""
@@ -96,7 +117,9 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
     joint_name = "Joint"
     if root is None or not root.is_mapping():
         return Organisation(authorities, joint_name, pillars, categories, roles)
-    root.reject_unknown("authorities", "joint", "pillars", "roles")
+
+    root.reject_unknown("service", "authorities", "joint", "pillars", "roles")
+    service = _service(root.get("service", {}))
 
     for node in root.get("authorities").items():
         node.reject_unknown("code", "name", "short_name", "governance")
@@ -145,4 +168,15 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
         if required not in roles:
             root.get("roles").error(f"the '{required}' role is required")
 
-    return Organisation(authorities, joint_name, pillars, categories, roles)
+    return Organisation(authorities, joint_name, pillars, categories, roles, service)
+
+
+def _service(node: Node) -> Service:
+    if not node.value:
+        return DEFAULT_SERVICE
+    node.reject_unknown("name", "run_by", "contact_email")
+    email = node.text("contact_email", None)
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        node.get("contact_email").error(f"expected an email address, found {email!r}")
+        email = None
+    return Service(node.text("name", DEFAULT_SERVICE.name), node.text("run_by", DEFAULT_SERVICE.run_by), email)

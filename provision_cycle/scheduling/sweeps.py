@@ -778,9 +778,8 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
         link = None
         if message.kind in ("approval_needed", "approval_chase") and (message.payload or {}).get("step"):
             link = issue_action_link(core, message.recipient_id, message.case_id, message.payload["step"])
-        sent += _send(
-            core, schedule, mailer, [message], _email(mailer, message, emails.get(message.recipient_id, ""), link)
-        )
+        email = _email(mailer, message, emails.get(message.recipient_id, ""), _signature(core), link)
+        sent += _send(core, schedule, mailer, [message], email)
     return SweepResult("deliver_notifications", sent)
 
 
@@ -797,7 +796,8 @@ def send_digests(core: Core, schedule: Schedule, mailer: Mailer) -> SweepResult:
     for person in people:
         claimed, emails = _claim(core, 500, digest=True, only_for=person)
         if claimed:
-            sent += _send(core, schedule, mailer, claimed, _digest_email(mailer, claimed, emails.get(person, "")))
+            email = _digest_email(mailer, claimed, emails.get(person, ""), _signature(core))
+            sent += _send(core, schedule, mailer, claimed, email)
     return SweepResult("send_digests", sent)
 
 
@@ -874,7 +874,12 @@ def _send(core: Core, schedule: Schedule, mailer: Mailer, messages, email: Email
     return sent
 
 
-def _digest_email(mailer: Mailer, messages, to: str) -> EmailMessage:
+def _signature(core: Core) -> list[str]:
+    """An email's last lines: the service that sent it, by the name its users know (organisation.yaml)."""
+    return ["", "-- ", core.governance.organisation.service.name]
+
+
+def _digest_email(mailer: Mailer, messages, to: str, signature: list[str]) -> EmailMessage:
     email = EmailMessage()
     email["From"] = mailer.sender
     email["To"] = to
@@ -885,16 +890,12 @@ def _digest_email(mailer: Mailer, messages, to: str) -> EmailMessage:
         if message.case_id:
             lines.append(f"{mailer.base_url}/cases/{message.case_id}")
         lines.append("")
-    lines += [
-        "You chose one email a day. Change it on your notifications page.",
-        "-- ",
-        "Procurement and Contract Management Hub",
-    ]
+    lines += ["You chose one email a day. Change it on your notifications page.", *signature]
     email.set_content("\n".join(lines))
     return email
 
 
-def _email(mailer: Mailer, message, to: str, action_secret: str | None = None) -> EmailMessage:
+def _email(mailer: Mailer, message, to: str, signature: list[str], action_secret: str | None = None) -> EmailMessage:
     email = EmailMessage()
     email["From"] = mailer.sender
     email["To"] = to
@@ -905,8 +906,7 @@ def _email(mailer: Mailer, message, to: str, action_secret: str | None = None) -
         lines.append("The link works once, for you only, for 7 days. To reject or return it, open the case.")
     if message.case_id:
         lines.append(f"Open the case: {mailer.base_url}/cases/{message.case_id}")
-    lines += ["", "-- ", "Procurement and Contract Management Hub"]
-    email.set_content("\n".join(lines))
+    email.set_content("\n".join(lines + signature))
     return email
 
 

@@ -57,7 +57,7 @@ def feed_ics(core: Core, secret: str) -> bytes:
         if feed is None or feed.revoked_at is not None:
             raise NotFound("There is no such calendar feed")
         calendar = Calendar()
-        calendar.add("prodid", "-//Procurement and Contract Management Hub//provision-cycle//EN")
+        calendar.add("prodid", f"-//{core.governance.organisation.service.name}//provision-cycle//EN")
         calendar.add("version", "2.0")
         calendar.add("x-wr-calname", "Contracts and tasks")
         contracts = session.scalars(

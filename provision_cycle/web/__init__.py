@@ -24,6 +24,8 @@ def init_web(app: Flask) -> None:
     init_security(app, lambda user_id: load_actor(core_of(app), user_id))
     filters.register(app)
     app.add_template_global(error_summary)
+    # Every page names the service and the councils it is for, from configuration (organisation.yaml).
+    app.add_template_global(core_of(app).governance.organisation, "organisation")
     register_error_handlers(app)
     _blueprints(app)
 

@@ -1,8 +1,9 @@
-"""Pages that show no case data: the service's front page, workflow diagrams and a health check."""
+"""Pages that show no case data: the service's front page, workflow diagrams, its accessibility statement and
+cookies page, and a health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -21,7 +22,7 @@ def home():
     definitions = sorted(
         core().workflows.definitions.values(), key=lambda d: ["commissioning", "procurement", "contract"].index(d.stage)
     )
-    return render_template("public/home.html", definitions=definitions, organisation=core().governance.organisation)
+    return render_template("public/home.html", definitions=definitions)
 
 
 @public.get("/workflows/<name>/v<id:version>.svg")
@@ -32,6 +33,18 @@ def workflow_diagram(name: str, version: int):
     except KeyError:
         abort(404)
     return Response(to_svg(definition), mimetype="image/svg+xml")
+
+
+@public.get("/accessibility")
+@anyone
+def accessibility():
+    return render_template("public/accessibility.html")
+
+
+@public.get("/cookies")
+@anyone
+def cookies():
+    return render_template("public/cookies.html", cookie=current_app.config["SESSION_COOKIE_NAME"])
 
 
 @public.get("/healthz")

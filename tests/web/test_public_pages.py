@@ -1,0 +1,43 @@
+"""The pages anyone may read: the accessibility statement and the cookies page, linked from every page's
+footer, and the service's name and councils, which come from configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from provision_cycle.app import create_app
+from provision_cycle.core import Core
+from provision_cycle.governance.organisation import Service
+
+
+def test_the_accessibility_statement_and_cookies_page_are_linked_from_every_page(app):
+    client = app.test_client()
+    home = client.get("/").text
+    assert 'href="/accessibility">Accessibility statement</a>' in home and 'href="/cookies">Cookies</a>' in home
+    statement = client.get("/accessibility")
+    assert statement.status_code == 200  # signed out: the statement is for anyone
+    text = statement.text
+    assert "Accessibility statement for Procurement and Contract Management Hub" in text
+    assert "run by the joint Procurement and Contract Management Hub for" in text
+    assert "partially compliant with" in text and "Equality Advisory and Support Service" in text
+    # No contact address is configured: the statement says whom to tell, not an address nobody reads.
+    assert "mailto:" not in text and "tell the joint Procurement and Contract Management Hub" in text
+    cookies = client.get("/cookies").text
+    assert "uses one cookie" in cookies and '<td class="govuk-table__cell">session</td>' in cookies
+
+
+def test_another_council_s_service_is_named_by_its_configuration(app, core):
+    """Nothing in the pages or the emails names Oxfordshire or the hub: it comes from organisation.yaml."""
+    organisation = dataclasses.replace(
+        core.governance.organisation,
+        service=Service("Buying for Barsetshire", "the county's buying team", "buying@barsetshire.example.gov.uk"),
+    )
+    governance = dataclasses.replace(core.governance, organisation=organisation)
+    other = create_app(core.settings, core=Core(core.settings, core.db, governance, core.workflows, core.engine))
+    client = other.test_client()
+    home = client.get("/").text
+    assert "<title>Home – Buying for Barsetshire</title>" in home
+    assert "Run by the county&#39;s buying team for Oxfordshire County Council and Cherwell District Council." in home
+    assert "Procurement and Contract Management Hub" not in home
+    statement = client.get("/accessibility").text
+    assert 'href="mailto:buying@barsetshire.example.gov.uk"' in statement
