@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import pygraphviz
 
+from .wording import listed
 from .workflow.definitions import WorkflowDefinition
 
 ACTIVE = "#1d70b8"  # GOV.UK blue
@@ -31,16 +32,31 @@ def to_dot(definition: WorkflowDefinition, current: str | None = None) -> str:
         if state.name == current:
             attrs.update(fillcolor=ACTIVE, fontcolor="white", penwidth="3")
         graph.add_node(state.name, **attrs)
-    seen: set[tuple[str, str, str]] = set()
-    for t in definition.transitions:
-        if t.dest is None:
-            continue
-        for source in t.sources:
-            key = (source, t.dest, t.label)
-            if key not in seen:
-                seen.add(key)
-                graph.add_edge(source, t.dest, label=t.label)
+    for source, dest, label in _moves(definition):
+        graph.add_edge(source, dest, label=label)
     return graph.string()
+
+
+def _moves(definition: WorkflowDefinition) -> list[tuple[str, str, str]]:
+    """Each way from one state to another, once: (source, destination, the action's label)."""
+    moves: dict[tuple[str, str, str], None] = {}
+    for t in definition.transitions:
+        if t.dest is not None:
+            moves.update(dict.fromkeys((source, t.dest, t.label) for source in t.sources))
+    return list(moves)
+
+
+def in_words(definition: WorkflowDefinition) -> list[tuple[str, list[str]]]:
+    """The diagram as text, for anyone who cannot see it: each state's label and the ways out of it, one per
+    action ("Approve: to Executive decision (key decision) or Conflicts assessment"), in the order the workflow
+    file gives its states."""
+    ways: dict[str, dict[str, list[str]]] = {name: {} for name in definition.states}
+    for source, dest, label in _moves(definition):
+        ways[source].setdefault(label, []).append(definition.label(dest))
+    return [
+        (definition.label(name), [f"{label}: to {listed(dests, 'or')}" for label, dests in ways[name].items()])
+        for name in definition.states
+    ]
 
 
 @lru_cache(maxsize=256)

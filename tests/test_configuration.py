@@ -221,12 +221,8 @@ def test_the_service_is_named_from_configuration_and_a_bad_contact_is_refused(tr
 
 
 def test_the_councils_are_named_as_a_sentence_names_them():
-    from provision_cycle.governance.organisation import Authority, Organisation
+    from provision_cycle.wording import listed
 
-    def councils(*names):
-        authorities = {name: Authority(name, name, name, "") for name in names}
-        return Organisation(authorities, "Joint", {}, {}, {}).councils
-
-    assert councils("A") == "A"
-    assert councils("A", "B") == "A and B"
-    assert councils("A", "B", "C") == "A, B and C"
+    assert [listed([]), listed(["A"]), listed(["A", "B"]), listed(["A", "B", "C"], "or")] == [
+        "", "A", "A and B", "A, B or C"
+    ]  # fmt: skip

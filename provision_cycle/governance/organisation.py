@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config_files import Node, Problems
+from ..wording import listed
 
 JOINT = "JOINT"
 # Roles every organisation must define: who may start a request, and who runs the system for a council.
@@ -71,8 +72,7 @@ class Organisation:
     @property
     def councils(self) -> str:
         """The councils the service is for, as a sentence names them ("A, B and C")."""
-        names = [authority.name for authority in self.authorities.values()]
-        return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
+        return listed([authority.name for authority in self.authorities.values()])
 
     def authorities_of(self, case_authority: str) -> tuple[str, ...]:
         """The authorities whose governance a case passes: both for a joint case."""

@@ -8,6 +8,7 @@ from flask_wtf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from ..diagrams import in_words
 from ..services.reading import load_actor
 from . import filters
 from .errors import register_error_handlers
@@ -26,6 +27,7 @@ def init_web(app: Flask) -> None:
     app.add_template_global(error_summary)
     # Every page names the service and the councils it is for, from configuration (organisation.yaml).
     app.add_template_global(core_of(app).governance.organisation, "organisation")
+    app.add_template_global(in_words, "diagram_in_words")  # for the workflow_in_words macro
     register_error_handlers(app)
     _blueprints(app)
 

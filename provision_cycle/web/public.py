@@ -1,5 +1,5 @@
-"""Pages that show no case data: the service's front page, workflow diagrams, its accessibility statement and
-cookies page, and a health check."""
+"""Pages that show no case data: the service's front page, its workflows (drawn and in words), its accessibility
+statement and cookies page, and a health check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..diagrams import to_svg
+from ..workflow.definitions import WorkflowDefinition
 from .common import core
 from .security import public as anyone
 
@@ -28,11 +29,21 @@ def home():
 @public.get("/workflows/<name>/v<id:version>.svg")
 @anyone
 def workflow_diagram(name: str, version: int):
+    return Response(to_svg(_workflow(name, version)), mimetype="image/svg+xml")
+
+
+@public.get("/workflows/<name>/v<id:version>")
+@anyone
+def workflow(name: str, version: int):
+    """A workflow's diagram and the same in words (the diagram's text alternative)."""
+    return render_template("public/workflow.html", definition=_workflow(name, version))
+
+
+def _workflow(name: str, version: int) -> WorkflowDefinition:
     try:
-        definition = core().workflows.get(name, version)
+        return core().workflows.get(name, version)
     except KeyError:
         abort(404)
-    return Response(to_svg(definition), mimetype="image/svg+xml")
 
 
 @public.get("/accessibility")

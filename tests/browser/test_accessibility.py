@@ -64,7 +64,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
         site.core.engine, people.requester, value="250000", title="Emergency care", route="direct_award"
     )
     visits = {
-        None: ["/sign-in", "/", "/accessibility", "/cookies"],
+        None: ["/sign-in", "/", "/accessibility", "/cookies", "/workflows/procurement/v1"],
         # A draft's answers, its route among them (a direct award's ground revealed under its choice).
         people.requester: ["/my-work", "/requests/new", f"/cases/{case_id}", f"/cases/{draft}/edit"],
         people.head: [

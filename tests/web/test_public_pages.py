@@ -4,6 +4,7 @@ footer, and the service's name and councils, which come from configuration."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from provision_cycle.app import create_app
 from provision_cycle.core import Core
@@ -20,6 +21,7 @@ def test_the_accessibility_statement_and_cookies_page_are_linked_from_every_page
     assert "Accessibility statement for Procurement and Contract Management Hub" in text
     assert "run by the joint Procurement and Contract Management Hub for" in text
     assert "partially compliant with" in text and "Equality Advisory and Support Service" in text
+    assert "We know of no part of it that fails the standard" in text
     # No contact address is configured: the statement says whom to tell, not an address nobody reads.
     assert "mailto:" not in text and "tell the joint Procurement and Contract Management Hub" in text
     cookies = client.get("/cookies").text
@@ -41,3 +43,27 @@ def test_another_council_s_service_is_named_by_its_configuration(app, core):
     assert "Procurement and Contract Management Hub" not in home
     statement = client.get("/accessibility").text
     assert 'href="mailto:buying@barsetshire.example.gov.uk"' in statement
+
+
+def test_each_workflow_is_given_in_words_beside_its_diagram(app, core, db):
+    from tests.factories import hub_people, new_request
+    from tests.web.conftest import Browser
+
+    client = app.test_client()
+    page = client.get("/workflows/procurement/v1")
+    assert page.status_code == 200  # for anyone, like the diagram it describes
+    words = page.text[page.text.index("In words") :]
+    assert re.search(
+        r"Route approval</dt>\s*<dd[^>]*>\s*<ul class=\"govuk-list\"><li>Withdraw the request: to Withdrawn</li>"
+        r"<li>Approve: to Executive decision \(key decision\) or Conflicts assessment</li>",
+        words,
+    )
+    assert re.search(r"Handed to contract management</dt>\s*<dd[^>]*>\s*The end: nothing follows", words)
+    assert 'alt="Diagram of the procurement workflow, given in words below"' in page.text
+    assert client.get("/workflows/procurement/v9").status_code == 404
+    assert "The contract management workflow in words" in client.get("/").text  # and on the front page
+    # A case's page links to its workflow's words, at the version the case runs on.
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester)
+    case_page = Browser(app, db).sign_in(people.requester).get(f"/cases/{case_id}").text
+    assert 'href="/workflows/procurement/v1">read the procurement workflow in words</a>' in case_page
