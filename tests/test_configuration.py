@@ -215,8 +215,10 @@ def test_the_service_is_named_from_configuration_and_a_bad_contact_is_refused(tr
     )  # fmt: skip
     assert governance.organisation.councils == "Oxfordshire County Council and Cherwell District Council"
     edit(tree / "config/organisation.yaml", lambda d: d["service"].update({"contact_email": "the buying team"}))
+    edit(tree / "config/organisation.yaml", lambda d: d["service"].update({"privacy_notice_url": "http://x.gov.uk"}))
     assert problems(tree) == [
-        "config/organisation.yaml: service.contact_email: expected an email address, found 'the buying team'"
+        "config/organisation.yaml: service.contact_email: expected an email address, found 'the buying team'",
+        "config/organisation.yaml: service.privacy_notice_url: expected an https:// address, found 'http://x.gov.uk'",
     ]
 
 

@@ -41,12 +41,14 @@ class Pillar:
 
 @dataclass(frozen=True)
 class Service:
-    """The service as its users meet it: its name (every page, email and calendar), who runs it, and where to
-    report a problem with it (the accessibility statement gives it; None where the council has not said)."""
+    """The service as its users meet it: its name (every page, email and calendar), who runs it, where to
+    report a problem with it (the accessibility statement gives it) and the council's privacy notice for it
+    (the footer links to it); None where the council has not said."""
 
     name: str
     run_by: str
     contact_email: str | None = None
+    privacy_notice_url: str | None = None
 
 
 DEFAULT_SERVICE = Service("Procurement and contract management", "the council's procurement team")
@@ -174,9 +176,14 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
 def _service(node: Node) -> Service:
     if not node.value:
         return DEFAULT_SERVICE
-    node.reject_unknown("name", "run_by", "contact_email")
+    node.reject_unknown("name", "run_by", "contact_email", "privacy_notice_url")
     email = node.text("contact_email", None)
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         node.get("contact_email").error(f"expected an email address, found {email!r}")
         email = None
-    return Service(node.text("name", DEFAULT_SERVICE.name), node.text("run_by", DEFAULT_SERVICE.run_by), email)
+    privacy = node.text("privacy_notice_url", None)
+    if privacy is not None and not re.fullmatch(r"https://[^\s/]+\.[^\s]+", privacy):
+        node.get("privacy_notice_url").error(f"expected an https:// address, found {privacy!r}")
+        privacy = None
+    name, run_by = node.text("name", DEFAULT_SERVICE.name), node.text("run_by", DEFAULT_SERVICE.run_by)
+    return Service(name, run_by, email, privacy)

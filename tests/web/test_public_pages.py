@@ -15,6 +15,7 @@ def test_the_accessibility_statement_and_cookies_page_are_linked_from_every_page
     client = app.test_client()
     home = client.get("/").text
     assert 'href="/accessibility">Accessibility statement</a>' in home and 'href="/cookies">Cookies</a>' in home
+    assert "Privacy notice" not in home  # none configured: no link to nowhere
     statement = client.get("/accessibility")
     assert statement.status_code == 200  # signed out: the statement is for anyone
     text = statement.text
@@ -32,7 +33,12 @@ def test_another_council_s_service_is_named_by_its_configuration(app, core):
     """Nothing in the pages or the emails names Oxfordshire or the hub: it comes from organisation.yaml."""
     organisation = dataclasses.replace(
         core.governance.organisation,
-        service=Service("Buying for Barsetshire", "the county's buying team", "buying@barsetshire.example.gov.uk"),
+        service=Service(
+            "Buying for Barsetshire",
+            "the county's buying team",
+            "buying@barsetshire.example.gov.uk",
+            "https://www.barsetshire.example.gov.uk/privacy/buying",
+        ),  # fmt: skip
     )
     governance = dataclasses.replace(core.governance, organisation=organisation)
     other = create_app(core.settings, core=Core(core.settings, core.db, governance, core.workflows, core.engine))
@@ -41,6 +47,7 @@ def test_another_council_s_service_is_named_by_its_configuration(app, core):
     assert "<title>Home – Buying for Barsetshire</title>" in home
     assert "Run by the county&#39;s buying team for Oxfordshire County Council and Cherwell District Council." in home
     assert "Procurement and Contract Management Hub" not in home
+    assert 'href="https://www.barsetshire.example.gov.uk/privacy/buying">Privacy notice</a>' in home
     statement = client.get("/accessibility").text
     assert 'href="mailto:buying@barsetshire.example.gov.uk"' in statement
 
