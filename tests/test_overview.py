@@ -171,3 +171,32 @@ def test_the_statutory_notices_still_owed(core, db, clock):
     assert recent not in [n.case_id for n in seen.most_overdue]
     cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
     assert _overview(core, db, cherwell).notices.overdue == 0  # Oxfordshire's, not theirs
+
+
+def test_the_key_decisions_to_come_with_their_forward_plan(core, db, clock):
+    """CDC: a procurement over 500,000 and a variation adding over 50,000 are key decisions; a smaller variation
+    is not. Those with no forward plan entry come first: each of them is 28 clear days from being taken."""
+    from .factories import register_contract
+
+    people = hub_people(db, "CDC")
+    big = new_request(core.engine, people.requester, value="600000", authority="CDC", title="Depot")
+    act(core.engine, big, "submit", people.requester)
+    small = new_request(core.engine, people.requester, value="60000", authority="CDC", title="Signs")
+    act(core.engine, small, "submit", people.requester)
+
+    def varied(title: str, adds: int) -> int:
+        contract = register_contract(core, people, value="400000", ends=date(2027, 6, 30), authority="CDC", title=title)
+        inputs = {"variation_description": "More", "new_value": str(400000 + adds), "new_end_date": "2027-06-30"}
+        act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+        return contract.case_id
+
+    planned, minor = varied("Waste", 80000), varied("Cleaning", 10000)
+    act(core.engine, planned, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": "2026-02-20"})  # fmt: skip
+    seen = _overview(core, db, people.head).key_decisions
+    assert [(k.case_id, k.where, k.value, k.decidable_from) for k in seen] == [
+        (big, "Route approval", Decimal("600000.00"), None),
+        (planned, "Variation or extension approval", Decimal("400000.00"), date(2026, 3, 21)),
+    ]
+    assert minor not in {k.case_id for k in seen} and small not in {k.case_id for k in seen}
+    assert {k.authority for k in seen} == {"CDC"}

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..core import Core
 from ..governance.calendar import add_months
@@ -25,6 +25,9 @@ STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
 HORIZONS = (3, 6, 12, 18)
 NOTICES_SOON_DAYS = 30
+# The action by which a case's key decision goes on the forward plan: where the workflows offer it, and on what
+# conditions, is where a key decision lies ahead.
+FORWARD_PLAN_ENTRY = "record_forward_plan"
 # The overview's short lists (notices most overdue, contracts most overspent, suppliers paid most off contract)
 # name this many, the worst first.
 LISTED = 10
@@ -97,6 +100,20 @@ class Notices:
 
 
 @dataclass(frozen=True)
+class KeyDecision:
+    """A key decision still to be taken, by the Executive, on a case: where the case is, and when the decision
+    can be taken (28 clear days after its forward plan entry; None while no entry is recorded)."""
+
+    case_id: int
+    reference: str
+    title: str
+    authority: str
+    where: str  # the case's state, by its label
+    value: Decimal
+    decidable_from: date | None
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -106,6 +123,7 @@ class Overview:
     tasks_overdue: int
     notices: Notices
     spend: Spend
+    key_decisions: list[KeyDecision]  # those not yet on the forward plan first, then the soonest decidable
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -132,7 +150,40 @@ def pipeline_overview(
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
         notices=_notices(session, today, cases),
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
+        key_decisions=_key_decisions(core, session, actor, open_cases),
     )
+
+
+def _key_decisions(core: Core, session: Session, actor: Actor, open_cases: list) -> list[KeyDecision]:
+    """The cases where a key decision lies ahead: at a state from which the workflow takes its forward plan
+    entry (an officers' approval before the Executive's, or the Executive's own) and on which that entry
+    applies (the workflow's own conditions: a variation that adds enough, an award over the figure...)."""
+    at = [
+        and_(Case.workflow == d.name, Case.workflow_version == d.version, Case.state.in_(sorted(states)))
+        for d in core.workflows.definitions.values()
+        if (states := {s for t in d.transitions if t.trigger == FORWARD_PLAN_ENTRY for s in t.sources})
+    ]
+    plan = aliased(CaseDeadline)
+    rows = session.execute(
+        select(Case, plan.due_on)
+        .outerjoin(plan, and_(plan.case_id == Case.id, plan.kind == "forward_plan", plan.met_at.is_(None)))
+        .where(*open_cases, or_(*at))
+        .order_by(Case.id)
+    ).all()
+    ahead = [
+        KeyDecision(
+            case.id,
+            case.reference,
+            case.title,
+            case.authority,
+            core.workflows.get(case.workflow, case.workflow_version).label(case.state),
+            case.estimated_value,
+            decidable_from,
+        )
+        for case, decidable_from in rows
+        if core.engine.not_yet(case.id, actor.id, [FORWARD_PLAN_ENTRY]).get(FORWARD_PLAN_ENTRY, ()) is not None
+    ]
+    return sorted(ahead, key=lambda k: (k.decidable_from is not None, k.decidable_from or date.min, k.case_id))
 
 
 def _states(core: Core, session: Session, open_cases: list) -> list[StateCount]:

@@ -76,3 +76,13 @@ def test_the_overview_lists_the_notices_past_their_date(core, db, browser, clock
     page = browser(people.head).get("/overview").text
     assert "1 past their date; 0 due in the next 30 days" in page
     assert 'id="notices-overdue"' in page and f"/cases/{contract.case_id}#dates" in page and "8 February 2026" in page
+
+
+def test_the_overview_lists_the_key_decisions_to_come(core, db, browser):
+    people = hub_people(db, "CDC")
+    case_id = new_request(core.engine, people.requester, value="600000", authority="CDC", title="Depot")
+    act(core.engine, case_id, "submit", people.requester)
+    page = browser(people.head).get("/overview").text
+    table = page[page.index('id="key-decisions"') :]
+    assert f'href="/cases/{case_id}">' in table and "Route approval" in table
+    assert "Not on the forward plan" in table
