@@ -30,7 +30,7 @@ def index():
 def users():
     with core().db.reading() as session:
         page = people_service.people_looked_after(session, me())
-    return render("admin/users.html", page=page, organisation=core().governance.organisation)
+    return render("admin/users.html", page=page)
 
 
 @admin.route("/users/new", methods=["GET", "POST"])
@@ -83,7 +83,6 @@ def user(user_id: int):
         councils=people_service.administered_by(me()),
         form=form,
         button=ActionForm(),
-        organisation=core().governance.organisation,
     )
 
 
@@ -140,7 +139,7 @@ def governance():
         authority: {gate: gov.approvers_table(authority, gate, "services") for gate in gates}
         for authority in gov.organisation.authorities
     }
-    return render("admin/governance.html", tables=tables, governance=gov, organisation=gov.organisation)
+    return render("admin/governance.html", tables=tables, governance=gov)
 
 
 @admin.get("/workflows")

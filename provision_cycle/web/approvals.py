@@ -33,7 +33,6 @@ def queue():
         waiting=waiting,
         pillar=pillar,
         authority=authority,
-        organisation=core().governance.organisation,
         form=ActionForm(),
     )
 

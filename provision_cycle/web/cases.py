@@ -69,7 +69,6 @@ def pipeline():
         sorts=CASE_SORTS,
         stages=[(stage, core().workflows.for_stage(stage).title) for stage in STAGE_PREFIX],
         workflows=core().workflows,
-        organisation=core().governance.organisation,
     )
 
 
@@ -88,7 +87,6 @@ def _case_page(case_id: int, upload: UploadForm, status: int = 200):
             page=page,
             form=upload,  # the page's error summary lists this form's errors
             upload=upload,
-            organisation=core().governance.organisation,
             status=status,
             today=core().engine.today(),
             notices=[e.event for e in page.timeline if ocds.publishes_a_notice(e.event)],

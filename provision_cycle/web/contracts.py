@@ -93,7 +93,6 @@ def register():
         page=page,
         query=query,
         problems=problems,
-        organisation=core().governance.organisation,
         states=states,
         status_choices=[(state.name, state.label) for state in states.values()],
         may_publish=bool(transparency.publishing_councils(me())),
@@ -170,7 +169,6 @@ def show(contract_id: int):
         tasks=tasks,
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
         may_change_manager=may_assign_contract_manager(me(), contract),
-        organisation=core().governance.organisation,
         today=core().engine.today(),
     )
 
@@ -222,7 +220,6 @@ def transparency_files():
         "contracts/transparency.html",
         councils=transparency.publishing_councils(me()),
         quarters=quarters,
-        organisation=core().governance.organisation,
         payments_notice_from=statutory.PAYMENTS_NOTICE_FIRST_QUARTER_END,
     )
 
@@ -271,7 +268,6 @@ def pipeline_notice():
         year=year,
         years=[pipeline.FinancialYear.to_prepare(today), pipeline.FinancialYear.to_prepare(today).next],
         councils=councils,
-        organisation=core().governance.organisation,
         columns=pipeline.COLUMNS,
     )
 

@@ -156,5 +156,4 @@ def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str,
         more=len(items) > 50,
         count=count,
         filename=filename,
-        organisation=org,
     )

@@ -105,6 +105,5 @@ def overview():
         stages={stage: core().workflows.for_stage(stage).title for stage in overview_service.STAGES},
         pillar=pillar,
         authority=authority,
-        organisation=org,
         today=today,
     )
