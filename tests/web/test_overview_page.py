@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.factories import act, create_user, hub_people, new_request
 from tests.web.helpers import seed_contracts
@@ -86,3 +87,8 @@ def test_the_overview_lists_the_key_decisions_to_come(core, db, browser):
     table = page[page.index('id="key-decisions"') :]
     assert f'href="/cases/{case_id}">' in table and "Route approval" in table
     assert "Not on the forward plan" in table
+    published = (core.engine.today() - timedelta(days=30)).isoformat()
+    officer = create_user(db, ("category_officer", "CDC", "cnc"))
+    act(core.engine, case_id, "record_forward_plan", officer, inputs={"forward_plan_published_on": published})
+    table = browser(people.head).get("/overview").text.split('id="key-decisions"')[1]
+    assert re.search(r"<td class=\"govuk-table__cell\">Now</td>", table)  # 28 clear days have passed
