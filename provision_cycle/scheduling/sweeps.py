@@ -593,11 +593,9 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
             .with_for_update(skip_locked=True, of=ApprovalStep)
         ).all()
-        for step, case, decidable_from in rows:
-            since = core.engine.today(step.opened_at or case.updated_at)
+        for step, case, forward_plan_ends in rows:
             gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
-            if decidable_from is not None and gate.waits_for_forward_plan:
-                since = max(since, decidable_from)
+            since = gate.decidable_from(core.engine.today(step.opened_at or case.updated_at), forward_plan_ends)
             if since > today:
                 continue
             waited = working_days_since(since, today)

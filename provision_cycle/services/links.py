@@ -33,12 +33,12 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str
     key decision on the forward plan, from the first day it can be taken."""
     secret = secrets.token_urlsafe(32)
     with core.db.unit_of_work() as session:
-        starts = core.engine.clock()
+        now = core.engine.clock()
         case = session.get(Case, case_id)
-        if core.workflows.get(case.workflow, case.workflow_version).gates[step["gate"]].waits_for_forward_plan:
-            plan = case_deadline(session, case_id, "forward_plan")
-            if plan is not None and plan.met_at is None:
-                starts = max(starts, datetime.combine(plan.due_on, time(), tzinfo=UTC))
+        gate = core.workflows.get(case.workflow, case.workflow_version).gates[step["gate"]]
+        plan = case_deadline(session, case_id, "forward_plan")
+        decidable_from = gate.decidable_from(now.date(), plan.due_on if plan and plan.met_at is None else None)
+        starts = max(now, datetime.combine(decidable_from, time(), tzinfo=UTC))
         session.add(
             ActionLink(
                 secret_hash=_digest(secret),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -79,6 +80,15 @@ class GateDef:
     def waits_for_forward_plan(self) -> bool:
         """A key decision's gate: approving it waits until the forward plan's clear days have run."""
         return "forward_plan_period_passed" in self.approve_guards
+
+    def decidable_from(self, opened: date, forward_plan_ends: date | None) -> date:
+        """The first day a step of this gate, open since ``opened``, can be decided: for a key decision with
+        its forward plan entry recorded (the open ``forward_plan`` deadline ends ``forward_plan_ends``), not
+        before its clear days have run. Chasing its approvers, and the life of their action links, count
+        from then."""
+        if self.waits_for_forward_plan and forward_plan_ends is not None:
+            return max(opened, forward_plan_ends)
+        return opened
 
 
 @dataclass(frozen=True)
