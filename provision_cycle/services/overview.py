@@ -102,7 +102,7 @@ class Notices:
 @dataclass(frozen=True)
 class KeyDecision:
     """A key decision still to be taken, by the Executive, on a case: where the case is, and when the decision
-    can be taken (28 clear days after its forward plan entry; None while no entry is recorded)."""
+    can be taken (once its forward plan entry's clear days have run; None while no entry is recorded)."""
 
     case_id: int
     reference: str
@@ -163,6 +163,8 @@ def _key_decisions(core: Core, session: Session, actor: Actor, open_cases: list)
         for d in core.workflows.definitions.values()
         if (states := {s for t in d.transitions if t.trigger == FORWARD_PLAN_ENTRY for s in t.sources})
     ]
+    if not at:  # no workflow takes a forward plan entry
+        return []
     plan = aliased(CaseDeadline)
     rows = session.execute(
         select(Case, plan.due_on)
