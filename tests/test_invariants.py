@@ -315,6 +315,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
     waits for it."""
     from datetime import date, timedelta
 
+    from provision_cycle.governance.calendar import add_months
     from provision_cycle.models import Contract
     from provision_cycle.services.notices import record_notice
 
@@ -382,6 +383,23 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                     self.core.engine.act(ActionRequest(self.case_id, "approve", self._someone("approve", 0)))
             self._note_made()
 
+        @rule(cost=st.sampled_from(["0", "90000", "1200000"]), months=st.integers(1, 14))
+        def propose_extension_and_approve(self, cost, months):
+            """An extension proposed and taken through the officers' approval (a key decision's Executive is
+            forward_plan_and_decide's): cheap, costly, or one costing more than the council's figure, and
+            sometimes longer than the options the contract has left."""
+            manager = self.people.contract_manager
+            with contextlib.suppress(DomainError):
+                self.core.engine.act(ActionRequest(self.case_id, "open_renewal_decision", manager))
+            with self.db.reading() as s:
+                ends = s.get(Contract, self.contract_id).end_date
+            inputs = {"extend_to": add_months(ends, months).isoformat(), "extension_value": cost}
+            with contextlib.suppress(DomainError):
+                self.core.engine.act(ActionRequest(self.case_id, "propose_extension", manager, inputs=inputs))
+                for _ in range(3):
+                    self.core.engine.act(ActionRequest(self.case_id, "approve", self._someone("approve", 0)))
+            self._note_made()
+
         @rule(ago=st.integers(0, 40), decision=st.sampled_from(["approve", "reject", "return"]))
         def forward_plan_and_decide(self, ago, decision):
             """A key decision's forward plan entry recorded (``ago`` days back), then the Executive's decision."""
@@ -428,6 +446,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 if case.state in DECIDING:  # and the register does not show the change yet
                     assert (contract.value, contract.end_date) == self.made
                 assert case.estimated_value == contract.value  # the case's value is its contract's
+                assert contract.extension_months_available >= 0  # no extension beyond the options it had
                 plan = case_deadline(s, self.case_id, "forward_plan")
                 if plan is not None and plan.met_at is None:  # a key decision is on the forward plan only
                     assert case.state in TO_BE_DECIDED  # while it is to be taken
