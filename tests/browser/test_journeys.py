@@ -271,6 +271,41 @@ def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_
     expect(manager.locator("main")).to_contain_text("£1,600,000.00")
 
 
+def test_an_extension_says_what_it_costs_and_one_that_is_a_key_decision_goes_to_the_executive(site, open_as):
+    """OCC: an extension costing over 1,000,000 is a key decision: the approvers of the contract's value with
+    it (over 1m: the Head of Category and a Director), then the Executive once its forward plan days have run."""
+    core, people = site.core, site.people
+    today = core.engine.today()
+    contract = register_contract(
+        core, people, value="500000", starts=today - timedelta(days=1500), ends=today + timedelta(days=200),
+        extension_months_available=24,
+    )  # fmt: skip
+    manager = open_as(people.contract_manager)
+    manager.goto(f"/cases/{contract.case_id}")
+    manager.get_by_role("button", name="Open the renewal decision").click()
+    manager.get_by_role("link", name="Propose an extension").click()
+    extend_to = contract.end_date + timedelta(days=365)
+    for part, value in (("Day", extend_to.day), ("Month", extend_to.month), ("Year", extend_to.year)):
+        manager.get_by_role("group", name="Extend the contract to").get_by_label(part, exact=True).fill(str(value))
+    manager.get_by_label("What the extension will cost excluding VAT").fill("1,200,000")
+    manager.get_by_role("button", name="Propose an extension").click()
+    expect(manager.locator("main")).to_contain_text("£1,200,000.00: the contract's value goes from £500,000.00")
+    expect(manager.locator("main")).to_contain_text("Yes, for the Executive: key decision for OCC: the extension")
+    manager.get_by_role("link", name="Record the forward plan entry").click()
+    published = today - timedelta(days=42)
+    for part, value in (("Day", published.day), ("Month", published.month), ("Year", published.year)):
+        manager.get_by_label(part, exact=True).fill(str(value))
+    manager.get_by_role("button", name="Record the forward plan entry").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry")
+
+    for approver in (people.head, people.director):
+        decide(open_as(approver), contract.title, "Approve")
+    decide(open_as(people.executive), contract.title, "Approve")
+    manager.goto(f"/contracts/{contract.id}")
+    expect(manager.locator("main")).to_contain_text("£1,700,000.00")
+    expect(manager.locator("main")).to_contain_text(f"{extend_to:%-d %B %Y}")
+
+
 def test_a_direct_award_asks_its_ground_only_when_chosen(site, open_as):
     requester = open_as(site.people.requester)
     requester.goto("/my-work")
