@@ -275,11 +275,17 @@ def _notices(session: Session, today: date, cases: list) -> Notices:
     return Notices(overdue, due_soon, [NoticeOwed(*row) for row in most])
 
 
-def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pillar: str, authority: str) -> Spend:
-    """Payments are a council's: its staff see them. A pillar's are those made under its contracts."""
+def _paid_this_year(actor: Actor, today: date, authority: str) -> tuple[date, list]:
+    """The financial year so far (from 1 April) and, as SQL, the payments in it that ``actor`` may see: payments
+    are a council's, and its staff see them (one council's, if ``authority`` is given)."""
     year_starts = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
     councils = sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
-    this_year = [Payment.authority.in_(councils), Payment.paid_on >= year_starts, Payment.paid_on <= today]
+    return year_starts, [Payment.authority.in_(councils), Payment.paid_on >= year_starts, Payment.paid_on <= today]
+
+
+def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pillar: str, authority: str) -> Spend:
+    """A pillar's spend is what was paid under its contracts."""
+    year_starts, this_year = _paid_this_year(actor, today, authority)
     under = select(Contract.id).where(*contracts)
     paid, under_contract = session.execute(
         select(
@@ -302,14 +308,18 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         Decimal(paid),
         Decimal(under_contract),
         [Overspent(*row) for row in overspent],
-        [] if pillar else _off_contract(session, this_year),
+        [] if pillar else off_contract_suppliers(session, actor, today, authority=authority),
     )
 
 
-def _off_contract(session: Session, this_year: list) -> list[OffContract]:
-    """A supplier's payments are counted together whatever the case of its name ("ACME LTD", "Acme Ltd").
-    Payments to individuals are left out: their names are personal data, and such payments (a care package's
-    direct payment, say) are not bought under a contract."""
+def off_contract_suppliers(
+    session: Session, actor: Actor, today: date, *, authority: str = "", limit: int | None = LISTED
+) -> list[OffContract]:
+    """The suppliers paid this financial year with no contract in the register, the most paid first (all of
+    them with ``limit`` None). A supplier's payments are counted together whatever the case of its name
+    ("ACME LTD", "Acme Ltd"). Payments to individuals are left out: their names are personal data, and such
+    payments (a care package's direct payment, say) are not bought under a contract."""
+    _, this_year = _paid_this_year(actor, today, authority)
     paid, supplier = func.sum(Payment.amount), func.lower(func.trim(Payment.supplier_name))
     rows = session.execute(
         select(func.max(Payment.supplier_name), Payment.authority, paid, func.count(), func.max(Payment.paid_on))
@@ -317,6 +327,6 @@ def _off_contract(session: Session, this_year: list) -> list[OffContract]:
         .group_by(supplier, Payment.authority)
         .having(paid > 0)
         .order_by(paid.desc(), supplier)
-        .limit(LISTED)
+        .limit(limit)
     )
     return [OffContract(name, authority, Decimal(total), count, last) for name, authority, total, count, last in rows]

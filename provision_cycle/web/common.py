@@ -1,13 +1,16 @@
-"""Small helpers every view uses: the core, the signed-in person, and rendering a form with its errors."""
+"""Small helpers every view uses: the core, the signed-in person, rendering a form with its errors, and a CSV
+file to download."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template, stream_with_context
 from flask_login import current_user
 
 from ..core import Core
+from ..services.spreadsheet import csv_lines
 from ..workflow.engine import Actor
 
 
@@ -35,3 +38,12 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def csv_download(header: Sequence[str], rows: Iterable[Sequence[object]], filename: str) -> Response:
+    """``rows`` under ``header`` as a CSV file the browser saves as ``filename``, streamed as it is read."""
+    return Response(
+        stream_with_context(csv_lines(header, rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, request, stream_with_context, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFound
@@ -17,8 +17,7 @@ from ..services.contract_managers import (
     manager_choices,
     may_assign_contract_manager,
 )
-from ..services.spreadsheet import csv_lines
-from .common import core, me, render
+from .common import core, csv_download, me, render
 from .forms import (
     ContractManagerForm,
     assessment_form_class,
@@ -134,11 +133,7 @@ def export():
                     manager or "",
                 ]
 
-    return Response(
-        stream_with_context(csv_lines(CSV_COLUMNS, rows())),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="contract-register-{today.isoformat()}.csv"'},
-    )
+    return csv_download(CSV_COLUMNS, rows(), f"contract-register-{today.isoformat()}.csv")
 
 
 @contracts.get("/<id:contract_id>")
@@ -239,11 +234,7 @@ def transparency_file(authority: str, quarter: str, kind: str):
 
     with core().db.reading() as session:  # refused before the download starts, not halfway through it
         transparency.quarterly_file(core(), session, kind, authority, period, actor=actor)
-    return Response(
-        stream_with_context(csv_lines(transparency.FILES[kind], rows())),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{authority}-{kind}-{period.code}.csv"'},
-    )
+    return csv_download(transparency.FILES[kind], rows(), f"{authority}-{kind}-{period.code}.csv")
 
 
 @contracts.get("/pipeline")
@@ -281,11 +272,7 @@ def pipeline_file(authority: str, year: str):
         raise NotFound(error.message) from None
     with core().db.reading() as session:
         rows = pipeline.pipeline_rows(core(), session, authority, period, actor=me())
-    return Response(
-        "".join(csv_lines(pipeline.COLUMNS, (entry.cells() for entry in rows))),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{authority}-pipeline-{period.code}.csv"'},
-    )
+    return csv_download(pipeline.COLUMNS, [entry.cells() for entry in rows], f"{authority}-pipeline-{period.code}.csv")
 
 
 def _performance_of(contract_id: int):

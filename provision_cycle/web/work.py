@@ -11,7 +11,7 @@ from ..services import overview as overview_service
 from ..services import reading, teams
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
-from .common import core, me, render
+from .common import core, csv_download, me, render
 from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors
 from .security import OVERSIGHT_ROLES, roles_required, signed_in
 
@@ -107,3 +107,20 @@ def overview():
         authority=authority,
         today=today,
     )
+
+
+# The columns of the download of every supplier paid with no contract in the register this financial year.
+OFF_CONTRACT_COLUMNS = ("Council", "Supplier", "Payments", "Last paid", "Paid excluding VAT")
+
+
+@work.get("/overview/off-contract.csv")
+@roles_required(*OVERSIGHT_ROLES)
+def off_contract_file():
+    """Every supplier the overview's short list is the top of, for the intelligence team's spreadsheet."""
+    authority = request.args.get("authority", "")
+    authority = authority if authority in core().governance.organisation.authorities else ""
+    today = core().engine.today()
+    with core().db.reading() as session:
+        suppliers = overview_service.off_contract_suppliers(session, me(), today, authority=authority, limit=None)
+    rows = [(s.authority, s.supplier, s.payments, s.last_paid_on.isoformat(), f"{s.paid:.2f}") for s in suppliers]
+    return csv_download(OFF_CONTRACT_COLUMNS, rows, f"paid-with-no-contract-{today.isoformat()}.csv")

@@ -63,6 +63,14 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
     assert "Suppliers paid most with no contract in the register" in off
     assert re.search(r"Acme Ltd</th>\s*<td[^>]*>OCC</td>\s*<td[^>]*>1</td>\s*<td[^>]*>6 January 2026</td>", off)
     assert "£7,000.00" in off
+    download = browser(people.head).get("/overview/off-contract.csv")
+    assert download.mimetype == "text/csv"
+    assert "paid-with-no-contract-" in download.headers["Content-Disposition"]
+    assert download.text.splitlines() == [
+        "Council,Supplier,Payments,Last paid,Paid excluding VAT",
+        "OCC,Acme Ltd,1,2026-01-06,7000.00",
+    ]
+    browser(create_user(db, ("requester", "OCC"))).get("/overview/off-contract.csv", status=403)
 
 
 def test_the_overview_lists_the_notices_past_their_date(core, db, browser, clock):
