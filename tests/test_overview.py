@@ -196,7 +196,7 @@ def test_the_key_decisions_to_come_with_their_forward_plan(core, db, clock):
     seen = _overview(core, db, people.head).key_decisions
     assert [(k.case_id, k.where, k.value, k.decidable_from) for k in seen] == [
         (big, "Route approval", Decimal("600000.00"), None),
-        (planned, "Variation or extension approval", Decimal("400000.00"), date(2026, 3, 21)),
+        (planned, "Variation approval", Decimal("400000.00"), date(2026, 3, 21)),
     ]
     assert minor not in {k.case_id for k in seen} and small not in {k.case_id for k in seen}
     assert {k.authority for k in seen} == {"CDC"}
