@@ -19,6 +19,20 @@ def type_ahead(page: Page, label: str) -> Locator:
     return page.get_by_label(label).and_(page.locator("input.autocomplete__input"))
 
 
+def enter_date(within: Page | Locator, day) -> None:
+    """Type ``day`` into a GOV.UK date input: the page's only one, or the one in the group ``within``."""
+    for part, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
+        within.get_by_label(part, exact=True).fill(str(value))
+
+
+def record_forward_plan_entry(page: Page, published) -> None:
+    """On a case that is a key decision: its forward plan entry, published on ``published``."""
+    page.get_by_role("link", name="Record the forward plan entry").click()
+    enter_date(page, published)
+    page.get_by_role("button", name="Record the forward plan entry").click()
+    expect(page.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry")
+
+
 def describe_procurement(page: Page, *, title: str, value: str, kind: str = "Goods") -> None:
     """The first two question pages of a new OCC procurement: about it, and its value."""
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Start a request").click()
@@ -149,9 +163,7 @@ def test_a_contract_manager_records_the_termination_notice_of_a_contract_that_en
     expect(manager.get_by_role("heading", level=1)).to_have_text("Record the contract termination notice")
     manager.get_by_role("button", name="Record the notice").click()  # no date: the summary says so
     expect(manager.locator(".govuk-error-summary")).to_contain_text("Enter the date the notice was published")
-    manager.get_by_label("Day", exact=True).fill(str(today.day))
-    manager.get_by_label("Month", exact=True).fill(str(today.month))
-    manager.get_by_label("Year", exact=True).fill(str(today.year))
+    enter_date(manager, today)
     manager.get_by_label("Its notice identifier (optional)").fill("034567-2026")
     manager.get_by_role("button", name="Record the notice").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("contract termination notice")
@@ -171,14 +183,12 @@ def test_a_contract_manager_records_a_kpi_assessment(site, open_as):
     manager.goto(f"/contracts/{contract.id}")
     manager.get_by_role("link", name="Record a KPI assessment").click()
 
-    def enter_date(group, day):
-        fields = manager.get_by_role("group", name=group)
-        for part, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
-            fields.get_by_label(part, exact=True).fill(str(value))
+    def group(name):
+        return manager.get_by_role("group", name=name)
 
-    enter_date("First day of the period assessed", today - timedelta(days=365))
-    enter_date("Last day of the period assessed", today)
-    enter_date(re.compile("performance notice published"), today)
+    enter_date(group("First day of the period assessed"), today - timedelta(days=365))
+    enter_date(group("Last day of the period assessed"), today)
+    enter_date(group(re.compile("performance notice published")), today)
     for kpi, rating in (
         ("Bins collected on the scheduled day", "Good"),
         ("Missed bins put right", "Approaching target"),
@@ -201,8 +211,7 @@ def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_no
     manager.get_by_role("link", name="Propose a variation").click()
     manager.get_by_label("What changes and why").fill("Two more depots")
     manager.get_by_label("New total contract value excluding VAT").fill("650000")
-    for part, value in (("Day", ends.day), ("Month", ends.month), ("Year", ends.year)):
-        manager.get_by_role("group", name="New end date").get_by_label(part, exact=True).fill(str(value))
+    enter_date(manager.get_by_role("group", name="New end date"), ends)
     manager.get_by_role("group", name=re.compile("voluntary standstill")).get_by_label("No", exact=True).check()
     manager.get_by_role("button", name="Propose a variation").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("Propose a variation")
@@ -222,8 +231,7 @@ def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_no
     ).to_be_visible()
     expect(manager.locator("#not-yet-make_variation")).to_contain_text("Record the contract change notice")
     manager.get_by_role("link", name=re.compile("Record as published")).click()
-    for part, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
-        manager.get_by_label(part, exact=True).fill(str(value))
+    enter_date(manager, today)
     manager.get_by_role("button", name="Record the notice").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("contract change notice")
     manager.get_by_role("button", name="Make the modification").click()
@@ -246,16 +254,10 @@ def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_
     manager.get_by_label("What changes and why").fill("The whole county's depots")
     manager.get_by_label("New total contract value excluding VAT").fill("1600000")
     ends = contract.end_date
-    for part, value in (("Day", ends.day), ("Month", ends.month), ("Year", ends.year)):
-        manager.get_by_role("group", name="New end date").get_by_label(part, exact=True).fill(str(value))
+    enter_date(manager.get_by_role("group", name="New end date"), ends)
     manager.get_by_role("button", name="Propose a variation").click()
     expect(manager.locator("main")).to_contain_text("Yes, for the Executive: key decision for OCC")
-    manager.get_by_role("link", name="Record the forward plan entry").click()
-    published = today - timedelta(days=42)
-    for part, value in (("Day", published.day), ("Month", published.month), ("Year", published.year)):
-        manager.get_by_label(part, exact=True).fill(str(value))
-    manager.get_by_role("button", name="Record the forward plan entry").click()
-    expect(manager.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry")
+    record_forward_plan_entry(manager, today - timedelta(days=42))
 
     for approver in (people.head, people.director):
         decide(open_as(approver), contract.title, "Approve")
@@ -285,18 +287,12 @@ def test_an_extension_says_what_it_costs_and_one_that_is_a_key_decision_goes_to_
     manager.get_by_role("button", name="Open the renewal decision").click()
     manager.get_by_role("link", name="Propose an extension").click()
     extend_to = contract.end_date + timedelta(days=365)
-    for part, value in (("Day", extend_to.day), ("Month", extend_to.month), ("Year", extend_to.year)):
-        manager.get_by_role("group", name="Extend the contract to").get_by_label(part, exact=True).fill(str(value))
+    enter_date(manager.get_by_role("group", name="Extend the contract to"), extend_to)
     manager.get_by_label("What the extension will cost excluding VAT").fill("1,200,000")
     manager.get_by_role("button", name="Propose an extension").click()
     expect(manager.locator("main")).to_contain_text("£1,200,000.00: the contract's value goes from £500,000.00")
     expect(manager.locator("main")).to_contain_text("Yes, for the Executive: key decision for OCC: the extension")
-    manager.get_by_role("link", name="Record the forward plan entry").click()
-    published = today - timedelta(days=42)
-    for part, value in (("Day", published.day), ("Month", published.month), ("Year", published.year)):
-        manager.get_by_label(part, exact=True).fill(str(value))
-    manager.get_by_role("button", name="Record the forward plan entry").click()
-    expect(manager.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry")
+    record_forward_plan_entry(manager, today - timedelta(days=42))
 
     for approver in (people.head, people.director):
         decide(open_as(approver), contract.title, "Approve")
