@@ -282,11 +282,14 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             engine.declare_interests(case_id, member, has_conflict=False)
     if step == "start_market":
         trigger, inputs = {
+            # PA23 s17: the market was engaged before the open procedure, in public; not before the other.
             "open_procedure": (
                 "publish_tender_notice",
                 {
                     "tender_notice_published_on": today - timedelta(days=70),
                     "tenders_close_on": today - timedelta(days=30),
+                    "market_engaged": True,
+                    "market_engagement_notice_on": today - timedelta(days=150),
                 },
             ),
             "competitive_flexible": (
@@ -294,6 +297,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 {
                     "tender_notice_published_on": today - timedelta(days=70),
                     "tenders_close_on": today - timedelta(days=30),
+                    "market_engaged": False,
                 },
             ),
             "below_threshold_tender": (

@@ -150,6 +150,18 @@ def act(engine: Engine, case_id: int, trigger: str, actor: int, **kwargs) -> Act
     return engine.act(ActionRequest(case_id=case_id, trigger=trigger, actor_id=actor, inputs=inputs, **kwargs))
 
 
+def publish_tender_notice(
+    engine: Engine, case_id: int, actor: int, published: str = "2026-03-02", closes: str = "2026-04-06", **more
+) -> ActionResult:
+    """The tender notice published; where the Act asks about preliminary market engagement (s17), there was
+    none (unless ``more`` says otherwise)."""
+    inputs = {"tender_notice_published_on": published, "tenders_close_on": closes, **more}
+    offer = engine.offers(case_id, actor, ["publish_tender_notice"])["publish_tender_notice"]
+    if offer and any(spec.name == "market_engaged" for spec in offer.inputs):
+        inputs.setdefault("market_engaged", False)
+    return act(engine, case_id, "publish_tender_notice", actor, inputs=inputs)
+
+
 def declare(engine: Engine, case_id: int, *people: int) -> None:
     for person in people:
         engine.declare_interests(case_id, person, has_conflict=False)
@@ -223,8 +235,7 @@ def tender_to_evaluation(
     approve_open_steps(engine, engine.db, p, case_id)
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
-    tender = {"tender_notice_published_on": "2026-03-02", "tenders_close_on": closes.isoformat()}
-    act(engine, case_id, "publish_tender_notice", p.officer, inputs=tender)
+    publish_tender_notice(engine, case_id, p.officer, closes=closes.isoformat())
     clock.set(closes + timedelta(days=1))
     act(engine, case_id, "close_tenders", p.officer)
     with engine.db.reading() as session:

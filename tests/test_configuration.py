@@ -101,8 +101,21 @@ RECOMMEND_AWARD = next(
 )
 
 
+PUBLISH_TENDER_NOTICE = next(
+    f"transitions[{index}]"
+    for index, transition in enumerate(
+        yaml.safe_load((PROJECT_ROOT / "workflows/procurement.v1.yaml").read_text())["transitions"]
+    )
+    if transition["trigger"] == "publish_tender_notice"
+)
+
+
 def _award_inputs(definition: dict) -> dict:
     return next(t for t in definition["transitions"] if t["trigger"] == "recommend_award")["inputs"]
+
+
+def _tender_notice_inputs(definition: dict) -> dict:
+    return next(t for t in definition["transitions"] if t["trigger"] == "publish_tender_notice")["inputs"]
 
 
 @pytest.mark.parametrize(
@@ -145,6 +158,20 @@ def _award_inputs(definition: dict) -> dict:
             lambda d: d["states"]["executive_decision"].update({"applies_when": "full_moon"}),
             "workflows/procurement.v1.yaml: states.executive_decision.applies_when: expected one of key_decision, "
             "variation_key_decision, award_key_decision, extension_key_decision, found 'full_moon'",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["urgent"].update({"when": ["stars_align"]}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.when: unknown condition 'stars_align'",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["market_engagement_notice_on"].update({"under": "tenders_close_on"}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engagement_notice_on.under: "
+            "'tenders_close_on' is not a yes-or-no input asked before this one",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["market_engagement_notice_on"].update({"optional": False}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engagement_notice_on.under: a "
+            "follow-up question is optional",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),

@@ -26,6 +26,7 @@ from .factories import (
     declare,
     hub_people,
     new_request,
+    publish_tender_notice,
     tender_to_evaluation,
 )
 
@@ -365,13 +366,7 @@ def test_a_step_before_the_key_decision_is_not_held_up_by_the_forward_plan(db, c
 def test_conflicts_assessment_before_the_tender_notice(engine, people, submitted):
     approve_gate(engine, submitted, [people.head])
     with pytest.raises(GuardFailed, match=r"conflicts assessment must be completed .* \(Procurement Act 2023 s83\)"):
-        act(
-            engine,
-            submitted,
-            "publish_tender_notice",
-            people.officer,
-            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
-        )
+        publish_tender_notice(engine, submitted, people.officer)
 
 
 def test_bad_inputs_name_each_field(engine, people, submitted):
@@ -390,23 +385,86 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
         "colour": "'colour' is not asked for by 'Publish the tender notice'",
         "tender_notice_published_on": "Date the tender notice was published must be a real date, like 2026-04-01",
         "tenders_close_on": "Enter closing date for tenders",
+        "market_engaged": "Answer yes or no: Did the council engage with suppliers about this procurement before "
+        "the tender notice (preliminary market engagement)?",
     }
     with pytest.raises(GuardFailed, match=r"at least 25 days \(Procurement Act 2023 s54, with electronic"):
-        act(
-            engine,
-            submitted,
-            "publish_tender_notice",
-            people.officer,
-            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20"},
-        )
+        publish_tender_notice(engine, submitted, people.officer, closes="2026-03-20")
     too_late = {"planned_procurement_notice_on": "2026-02-20"}  # 10 days before: it does not count
     with pytest.raises(GuardFailed, match="shortens it only when published 40 days to a year before"):
-        act(engine, submitted, "publish_tender_notice", people.officer,
-            inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20", **too_late})  # fmt: skip
+        publish_tender_notice(engine, submitted, people.officer, closes="2026-03-20", **too_late)
     # After a planned procurement notice 40 days to a year before, 10 days will do (18 here).
-    act(engine, submitted, "publish_tender_notice", people.officer,
-        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-03-20",
-                "planned_procurement_notice_on": "2026-01-05"})  # fmt: skip
+    publish_tender_notice(
+        engine, submitted, people.officer, closes="2026-03-20", planned_procurement_notice_on="2026-01-05"
+    )
+
+
+def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_the_others(engine, people):
+    """Below the threshold the Act sets no tender period (so nothing shortens one) and asks nothing about
+    preliminary market engagement (s17 is for public contracts)."""
+    below = new_request(engine, people.requester, value="60000", title="Playground resurfacing")
+    act(engine, below, "submit", people.requester)
+    approve_open_steps(engine, engine.db, people, below)
+    declare(engine, below, people.officer)
+    act(engine, below, "complete_conflicts_assessment", people.officer)
+    offer = engine.offers(below, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
+    assert [spec.name for spec in offer.inputs] == ["tender_notice_published_on", "tenders_close_on"]
+    asked_elsewhere = {"planned_procurement_notice_on": "2026-01-05", "market_engaged": True}
+    with pytest.raises(InvalidInput) as error:
+        publish_tender_notice(engine, below, people.officer, **asked_elsewhere)
+    assert error.value.fields == {
+        name: f"'{name}' is not asked for by 'Publish the tender notice' on this case" for name in asked_elsewhere
+    }
+    assert publish_tender_notice(engine, below, people.officer).to_state == "tendering"
+
+
+@pytest.mark.parametrize(
+    ("answers", "refusal"),
+    [
+        (
+            {"market_engaged": True},
+            r"in its own notice before the tender notice, or the tender notice gives the reasons",
+        ),
+        ({"market_engaged": True, "market_engagement_notice_on": "2026-03-03"}, "dated 3 March 2026, after the tender"),
+        (
+            {
+                "market_engaged": True,
+                "market_engagement_notice_on": "2026-02-02",
+                "no_market_engagement_notice_because": "x",
+            },
+            "not both",
+        ),
+        ({"market_engaged": True, "market_engagement_notice_on": "2026-12-01"}, "cannot be in the future"),
+    ],
+)
+def test_market_engagement_before_a_public_contract_s_tender_is_accounted_for(
+    engine, people, submitted, answers, refusal
+):
+    """PA23 s17: engagement with the market comes out in a notice of its own before the tender notice, or the
+    tender notice says why there was none."""
+    approve_gate(engine, submitted, [people.head])
+    declare(engine, submitted, people.officer)
+    act(engine, submitted, "complete_conflicts_assessment", people.officer)
+    with pytest.raises(GuardFailed, match=refusal):
+        publish_tender_notice(engine, submitted, people.officer, **answers)
+    # A follow-up question is for a yes only.
+    with pytest.raises(InvalidInput) as error:
+        publish_tender_notice(
+            engine, submitted, people.officer, market_engaged=False, market_engagement_notice_on="2026-02-02"
+        )
+    assert error.value.fields == {
+        "market_engagement_notice_on": "Date the preliminary market engagement notice (UK2) was published, if one "
+        "was is asked only after the answer yes to: Did the council engage with suppliers about this procurement "
+        "before the tender notice (preliminary market engagement)?"
+    }
+    because = "A supplier day held by the framework's owner, not by the council"
+    engaged = {"market_engaged": True, "no_market_engagement_notice_because": because}
+    publish_tender_notice(engine, submitted, people.officer, **engaged)
+    with engine.db.reading() as s:
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == submitted).order_by(AuditEvent.seq.desc())
+        ).first()
+    assert event.data["market_engaged"] is True and event.data["no_market_engagement_notice_because"] == because
 
 
 def test_approvers_are_notified_through_the_outbox(engine, db, people, submitted):

@@ -74,6 +74,7 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
     return {
         "publish_tender_notice": {
             "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
+            "market_engaged": False,
         },
         "recommend_award": {
             "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
@@ -256,7 +257,9 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
                 return
             person, trigger = offered[choice % len(offered)]
             award_value = str(self.value * (Decimal("1.5") if dearer else 1))
-            inputs = _inputs(trigger, self.clock.today, days, award_value)
+            offer = self.engine.offers(self.case_id, person, [trigger])[trigger]
+            asked = {spec.name for spec in offer.inputs} if offer else set()
+            inputs = {k: v for k, v in _inputs(trigger, self.clock.today, days, award_value).items() if k in asked}
             request = ActionRequest(self.case_id, trigger, person, reason="Because", inputs=inputs)
             with contextlib.suppress(DomainError):  # its inputs may still be refused (a date too early)
                 self.engine.act(request)

@@ -22,6 +22,7 @@ from .factories import (
     declare,
     hub_people,
     new_request,
+    publish_tender_notice,
 )
 
 
@@ -40,13 +41,7 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     assert approve_gate(engine, case_id, [p.head]).to_state == "conflicts_assessment"
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
-    act(
-        engine,
-        case_id,
-        "publish_tender_notice",
-        p.officer,
-        inputs={"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
-    )
+    publish_tender_notice(engine, case_id, p.officer)
     clock.set(date(2026, 4, 7))
     act(engine, case_id, "close_tenders", p.officer)
     # PA23 s26-28, s57: no award to an excluded or debarred supplier, so they are checked first.

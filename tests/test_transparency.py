@@ -19,7 +19,7 @@ from provision_cycle.scheduling.sweeps import next_occurrence
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.transparency import Quarter, quarterly_file
 
-from .factories import act, approve_gate, create_user, declare, hub_people, new_request
+from .factories import act, approve_gate, create_user, declare, hub_people, new_request, publish_tender_notice
 
 Q1_2026 = Quarter.parse("2026-01")  # January to March 2026: the test clock's day, 2 March 2026, is in it
 
@@ -123,8 +123,7 @@ def test_the_tenders_file_holds_each_invitation_issued_in_the_quarter(core, db, 
     act(core.engine, tender, "complete_conflicts_assessment", people.officer)
     # Recorded in April, but the notice was published on 31 March: it belongs to January to March.
     clock.set(date(2026, 4, 2))
-    published = {"tender_notice_published_on": "2026-03-31", "tenders_close_on": "2026-05-11"}
-    act(core.engine, tender, "publish_tender_notice", people.officer, inputs=published)
+    publish_tender_notice(core.engine, tender, people.officer, published="2026-03-31", closes="2026-05-11")
 
     quotes = new_request(core.engine, people.requester, value="18000", title="Printer paper", route="quotations")
     act(core.engine, quotes, "submit", people.requester)

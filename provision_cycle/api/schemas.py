@@ -60,6 +60,10 @@ class InputOut(BaseModel):
     type: str
     label: str
     optional: bool
+    when: list[str] = Field(
+        description="The conditions on a case for the input to be asked at all (empty: always); a case's "
+        "available actions list only the inputs asked on it, and an input not asked is refused"
+    )
 
 
 class TransitionOut(BaseModel):

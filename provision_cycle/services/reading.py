@@ -35,7 +35,7 @@ from ..models import (
     User,
 )
 from ..workflow.context import procurement_needs_kpis
-from ..workflow.definitions import WorkflowDefinition
+from ..workflow.definitions import InputSpec, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
@@ -261,6 +261,8 @@ class TimelineEntry:
     event: AuditEvent
     actor_name: str
     on_behalf_of_name: str | None
+    # What the person acting answered, by the workflow's own questions (a tender notice's dates, say).
+    answers: list[tuple[InputSpec, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -417,7 +419,10 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
     names = user_names(session, {p for p in people if p})
     timeline = [
         TimelineEntry(
-            e, names.get(e.actor_id, "The system"), names.get(e.on_behalf_of_id) if e.on_behalf_of_id else None
+            e,
+            names.get(e.actor_id, "The system"),
+            names.get(e.on_behalf_of_id) if e.on_behalf_of_id else None,
+            _answers(definition, e),
         )
         for e in reversed(events)
     ]
@@ -451,17 +456,21 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
     )
 
 
+def _answers(definition: WorkflowDefinition, event: AuditEvent) -> list[tuple[InputSpec, object]]:
+    """The answers an event's action was given, in the order its workflow asks them."""
+    candidates = definition.candidates(event.from_state, event.action) if event.from_state else []
+    data = event.data or {}
+    specs = candidates[0].inputs if candidates else ()
+    return [(spec, data[spec.name]) for spec in specs if data.get(spec.name) not in (None, "")]
+
+
 def actions_with_obstacles(core: Core, session: Session, case: Case, actor: Actor) -> list[AvailableAction]:
     """What ``actor`` may do to the case, each with what stops it now, if anything (for a decision, what
-    stops the gate being approved: a key decision's forward-plan period, say). Actions the case's route rules
-    out (a tender notice on a quotations case) are not listed."""
+    stops the gate being approved: a key decision's forward-plan period, say), and the inputs it asks for on
+    this case. Actions the case's route rules out (a tender notice on a quotations case) are not listed."""
     actions = core.engine.available_actions(session, case, actor)
-    obstacles = core.engine.not_yet(case.id, actor.id, [a.trigger for a in actions]) if actions else {}
-    return [
-        replace(a, not_yet=obstacles.get(a.trigger) or ())
-        for a in actions
-        if a.trigger not in obstacles or obstacles[a.trigger] is not None
-    ]
+    offers = core.engine.offers(case.id, actor.id, [a.trigger for a in actions]) if actions else {}
+    return [replace(a, not_yet=offer.not_yet, inputs=offer.inputs) for a in actions if (offer := offers[a.trigger])]
 
 
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:

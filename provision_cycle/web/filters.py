@@ -57,8 +57,20 @@ def direct_award_ground(value: str | None) -> str:
     return ground.label if ground else (value or "")
 
 
+def answer(value: object, kind: str) -> str:
+    """An answer someone gave a workflow's question, as the question's type reads (``InputSpec.type``)."""
+    if kind == "boolean":
+        return "Yes" if value else "No"
+    if kind == "date":
+        return day(str(value))
+    if kind == "money":
+        return money(str(value))
+    return str(value)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
+    app.add_template_filter(answer)
     app.add_template_filter(day)
     app.add_template_filter(moment)
     app.add_template_filter(humanise)

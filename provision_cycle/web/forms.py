@@ -396,14 +396,20 @@ class ActionForm(FlaskForm):
     version = HiddenField()
     comment = TextAreaField("Comment (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
     submit = SubmitField("Continue", widget=GovSubmitInput())
+    # The follow-up questions revealed under each yes-or-no question's "Yes" (``InputSpec.under``).
+    reveals: dict[str, tuple[str, ...]] = {}
 
 
 def action_form_class(action: AvailableAction) -> type[ActionForm]:
     """A form for one action: a field per input the workflow asks for, and a reason where one is required."""
     attributes: dict = {}
+    reveals: dict[str, list[str]] = {}
     for spec in action.inputs:
         required = [] if spec.optional else [InputRequired(message=spec.unanswered)]
-        label = f"{spec.label} (optional)" if spec.optional else spec.label
+        # A follow-up is asked under a yes; it is optional only in that another follow-up may answer instead.
+        label = f"{spec.label} (optional)" if spec.optional and not spec.under else spec.label
+        if spec.under:
+            reveals.setdefault(spec.under, []).append(spec.name)
         if spec.type == "date":
             attributes[spec.name] = GovDate(label, validators=required or [Optional()])
         elif spec.type == "boolean":
@@ -436,17 +442,19 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
             validators=[DataRequired(message=f"Give a reason to {action.label.lower()}"), Length(max=5000)],
         )
     attributes["submit"] = SubmitField(action.label, widget=GovSubmitInput())
+    attributes["reveals"] = {question: tuple(names) for question, names in reveals.items()}
     return type(f"{action.trigger.title().replace('_', '')}Form", (ActionForm,), attributes)
 
 
 def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
-    """The workflow inputs from a validated action form, in the shapes the engine parses."""
+    """The workflow inputs from a validated action form, in the shapes the engine parses. A follow-up typed
+    in and then hidden again by a "No" is not an answer."""
     values = {}
     for spec in action.inputs:
         value = form[spec.name].data
         if spec.type == "boolean":
             value = None if value is None else value == "yes"
-        if value not in (None, ""):
+        if value not in (None, "") and (spec.under is None or values.get(spec.under) is True):
             values[spec.name] = value
     return values
 

@@ -44,6 +44,12 @@ class InputSpec:
     label: str
     optional: bool = False
     max_length: int | None = None  # text and line: the longest answer (a column's width, where it goes to one)
+    # Conditions on the case for the input to be asked at all (the Act's tender period only where the Act sets
+    # one): an input whose conditions fail is neither offered nor accepted. Empty: always asked.
+    when: tuple[str, ...] = ()
+    # A follow-up question: asked only under the answer yes to the yes-or-no input of this name (and refused
+    # with any other answer); a form reveals it under that "Yes".
+    under: str | None = None
 
     @property
     def unanswered(self) -> str:
@@ -483,7 +489,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             spec_node = inputs_node.child(input_name, spec)
             if not spec_node.is_mapping():
                 continue
-            spec_node.reject_unknown("type", "label", "optional", "max_length")
+            spec_node.reject_unknown("type", "label", "optional", "max_length", "when", "under")
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
                 spec_node.get("type").error(f"expected one of {', '.join(INPUT_TYPES)}, found {kind!r}")
@@ -495,8 +501,25 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                         f"max_length is for a text input (at most {MAX_LENGTHS['text']}) or a line (at most"
                         f" {MAX_LENGTHS['line']})"
                     )
+            asked_when = tuple(spec_node.text_list("when", ()))
+            _check_names(spec_node.get("when", ()), asked_when, rules.PREDICATES, "condition")
+            under = spec_node.text("under", None)
+            if under is not None:
+                questions = {spec.name: spec for spec in inputs}
+                if questions.get(under) is None or questions[under].type != "boolean":
+                    spec_node.get("under").error(f"{under!r} is not a yes-or-no input asked before this one")
+                elif not spec_node.boolean("optional", False):
+                    spec_node.get("under").error("a follow-up question is optional: nobody answers it after a no")
             inputs.append(
-                InputSpec(str(input_name), kind, spec_node.text("label"), spec_node.boolean("optional", False), longest)
+                InputSpec(
+                    str(input_name),
+                    kind,
+                    spec_node.text("label"),
+                    spec_node.boolean("optional", False),
+                    longest,
+                    asked_when,
+                    under,
+                )
             )
     return TransitionDef(
         trigger=trigger,

@@ -37,7 +37,7 @@ from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
 from . import statements as sql
 from .context import ActionContext
-from .definitions import MAX_TEXT, TransitionDef, WorkflowDefinition, WorkflowRegistry
+from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
@@ -120,10 +120,19 @@ class ActionResult:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """An action as it stands for someone on a case: what stops it now (nothing: empty), and the inputs it
+    asks for on this case (those whose own conditions hold)."""
+
+    not_yet: tuple[str, ...]
+    inputs: tuple[InputSpec, ...]
+
+
+@dataclass(frozen=True)
 class AvailableAction:
     trigger: str
     label: str
-    inputs: tuple = ()
+    inputs: tuple[InputSpec, ...] = ()
     reason_required: bool = False
     decision: bool = False  # a gate decision: taken from the decision page, with a declaration
     # What stops it as things stand (its rules that need nothing typed in, failing now): for saying why there
@@ -191,14 +200,14 @@ class Engine:
                 self._provide_info(ctx)
             return self._apply(ctx, transition, request.inputs)
 
-    def not_yet(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, tuple[str, ...] | None]:
-        """For each of ``triggers`` (actions ``actor`` may take on the case now), what stops it as things stand:
+    def offers(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, Offer | None]:
+        """For each of ``triggers`` (actions ``actor`` may take on the case now), how it stands on this case:
         the messages of its guards that fail before anything is typed in (a standstill still running, a
-        tender period still open, a declaration not yet made); None for an action that does not apply to
-        this case: ruled out for good (by its route: ``rules.RULES_OUT``), or not for this case (its ``when``
-        conditions: the forward plan of a case that is no key decision; information nobody asked for).
-        Actions nothing stops are left out. Only reads; acting checks everything again."""
-        found: dict[str, tuple[str, ...] | None] = {}
+        tender period still open, a declaration not yet made), and the inputs it asks for here; None for an
+        action that does not apply to this case: ruled out for good (by its route: ``rules.RULES_OUT``), or
+        not for this case (its ``when`` conditions: the forward plan of a case that is no key decision;
+        information nobody asked for). Only reads; acting checks everything again."""
+        found: dict[str, Offer | None] = {}
         with self.db.looking() as tx:
             case, actor = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
             for trigger in triggers:
@@ -214,9 +223,20 @@ class Engine:
                 guards = transition.guards
                 if transition.decision is Outcome.APPROVE and not self._approval_passes_gate(ctx):
                     guards = ()  # a gate's own rules bind the approval that passes it, not the ones before
-                if failing := self._failing_guards(ctx, guards):
-                    found[trigger] = None if failing.keys() & RULES_OUT else tuple(failing.values())
+                failing = self._failing_guards(ctx, guards)
+                found[trigger] = (
+                    None if failing.keys() & RULES_OUT else Offer(tuple(failing.values()), _asked(ctx, transition))
+                )
         return found
+
+    def not_yet(self, case_id: int, actor_id: int, triggers: Iterable[str]) -> dict[str, tuple[str, ...] | None]:
+        """What stops each of ``triggers`` as things stand (``offers``), None for one that does not apply to
+        this case; actions nothing stops are left out."""
+        return {
+            trigger: None if offer is None else offer.not_yet
+            for trigger, offer in self.offers(case_id, actor_id, triggers).items()
+            if offer is None or offer.not_yet
+        }
 
     # --- steps of the door ---------------------------------------------------------------------
     def _case_with_actor(self, tx: Transaction, statement: Any, case_id: int, actor_id: int) -> tuple[Row[Any], Actor]:
@@ -327,7 +347,7 @@ class Engine:
 
     def _apply(self, ctx: ActionContext, transition: TransitionDef, raw_inputs: dict[str, Any]) -> ActionResult:
         ctx.transition = transition
-        ctx.inputs = _validate_inputs(transition, raw_inputs)
+        ctx.inputs = _validate_inputs(transition, _asked(ctx, transition), raw_inputs)
         if transition.reason_required and not ctx.reason:
             raise InvalidInput({"reason": f"Give a reason to {transition.label.lower()}"})
         self._check_guards(ctx, transition.guards)
@@ -1254,14 +1274,20 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str, Any]:
-    specs = {spec.name: spec for spec in transition.inputs}
+def _asked(ctx: ActionContext, transition: TransitionDef) -> tuple[InputSpec, ...]:
+    """The inputs ``transition`` asks for on this case: those whose own conditions hold."""
+    return tuple(spec for spec in transition.inputs if all(PREDICATES[name](ctx) for name in spec.when))
+
+
+def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], raw: dict[str, Any]) -> dict[str, Any]:
+    specs = {spec.name: spec for spec in asked}
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name in raw:
         if name not in specs:
-            errors[name] = f"'{name}' is not asked for by '{transition.label}'"
-    for spec in transition.inputs:
+            here = " on this case" if any(spec.name == name for spec in transition.inputs) else ""
+            errors[name] = f"'{name}' is not asked for by '{transition.label}'{here}"
+    for spec in asked:
         value = raw.get(spec.name)
         if value in (None, ""):
             if not spec.optional:
@@ -1288,6 +1314,11 @@ def _validate_inputs(transition: TransitionDef, raw: dict[str, Any]) -> dict[str
             if spec.max_length is not None and len(parsed) > spec.max_length:
                 errors[spec.name] = f"{spec.label} must be {spec.max_length} characters or fewer"
         clean[spec.name] = parsed
+    for spec in asked:
+        if spec.under and spec.name in clean and clean.get(spec.under) is not True:
+            errors.setdefault(
+                spec.name, f"{spec.label} is asked only after the answer yes to: {specs[spec.under].label}"
+            )
     if errors:
         raise InvalidInput(errors)
     return clean

@@ -96,10 +96,20 @@ def award_notice_required(ctx: ActionContext) -> bool:
 
 
 @predicate
-def exclusion_check_owed(ctx: ActionContext) -> bool:
-    """An above-threshold procurement under the Act: its award may not go to an excluded supplier."""
+def public_contract_under_the_act(ctx: ActionContext) -> bool:
+    """An above-threshold procurement under the Act (a "public contract"): among the Act's duties that follow,
+    its tender notice accounts for any preliminary market engagement (s17), and its award goes to no excluded
+    supplier (s26-28, s57)."""
     plan = _plan(ctx)
     return bool(plan and plan.above_threshold and plan.regime == statutory.Regime.PA2023)
+
+
+@predicate
+def statutory_tender_period(ctx: ActionContext) -> bool:
+    """PA23 s54 sets a minimum tender period above the threshold, but not for a light-touch contract (s54(3)),
+    which has only the reasonable time of s54(1)."""
+    plan = _plan(ctx)
+    return bool(plan and plan.above_threshold) and not _light_touch(ctx)
 
 
 @predicate
@@ -325,10 +335,9 @@ def tender_period_long_enough(ctx: ActionContext) -> str | None:
     closes = ctx.inputs.get("tenders_close_on")
     if not published or not closes:
         return None  # missing inputs are reported on their own
-    plan = _plan(ctx)
     # PA23 s54: 25 days above threshold with electronic submission, 10 after a planned procurement notice or in
-    # urgency; a light-touch contract has no statutory minimum (s54(3)), only the reasonable time s54(1) asks.
-    if plan and plan.above_threshold and not _light_touch(ctx):
+    # urgency.
+    if statutory_tender_period(ctx):
         planned = ctx.inputs.get("planned_procurement_notice_on")
         minimum, basis = statutory.minimum_tender_period(published, planned, bool(ctx.inputs.get("urgent")))
         why = f"at least {minimum} days (Procurement Act 2023 s54, {basis})"
@@ -344,6 +353,34 @@ def tender_period_long_enough(ctx: ActionContext) -> str | None:
 
 def _light_touch(ctx: ActionContext) -> bool:
     return ContractType(ctx.case.contract_type) is ContractType.LIGHT_TOUCH
+
+
+@guard
+def market_engagement_accounted_for(ctx: ActionContext) -> str | None:
+    """PA23 s17: a public contract's tender notice follows the notice of any preliminary market engagement
+    there was, or gives the reasons for publishing none."""
+    engaged = ctx.inputs.get("market_engaged")
+    if engaged is None:
+        return None  # not asked of this case, or not answered yet (reported on its own)
+    notice = ctx.inputs.get("market_engagement_notice_on")
+    reasons = ctx.inputs.get("no_market_engagement_notice_because")
+    if not engaged:
+        return None
+    if notice and reasons:
+        return "Give the date of the preliminary market engagement notice or the reasons for publishing none, not both"
+    if not notice and not reasons:
+        return (
+            "Preliminary market engagement is published in its own notice before the tender notice, or the tender "
+            "notice gives the reasons for publishing none (Procurement Act 2023 s17): enter the notice's date or "
+            "those reasons"
+        )
+    published = ctx.inputs.get("tender_notice_published_on")
+    if notice and published and notice > published:
+        return (
+            f"The preliminary market engagement notice comes before the tender notice (Procurement Act 2023 s17): "
+            f"it is dated {notice:%-d %B %Y}, after the tender notice of {published:%-d %B %Y}"
+        )
+    return None
 
 
 @guard
@@ -380,6 +417,9 @@ GUARDS["assessment_summaries_date_valid"] = _recorded_by_today(
     "assessment_summaries_sent_on", "the assessment summaries were sent"
 )
 GUARDS["exclusion_check_date_valid"] = _recorded_by_today("exclusions_checked_on", "the suppliers were checked")
+GUARDS["market_engagement_date_valid"] = _recorded_by_today(
+    "market_engagement_notice_on", "the preliminary market engagement notice was published"
+)
 GUARDS["user_choice_date_valid"] = _recorded_by_today("user_choice_recorded_on", "the supplier was chosen")
 
 
@@ -387,7 +427,7 @@ GUARDS["user_choice_date_valid"] = _recorded_by_today("user_choice_recorded_on",
 def exclusions_checked(ctx: ActionContext) -> str | None:
     """PA23 s26-28 and s57: an award under the Act goes to no excluded supplier, so the suppliers are checked
     against the exclusion grounds and the central debarment list before it is recommended."""
-    if not exclusion_check_owed(ctx) or ctx.details.get("exclusions_checked_on"):
+    if not public_contract_under_the_act(ctx) or ctx.details.get("exclusions_checked_on"):
         return None
     return (
         "Check the suppliers against the central debarment list and the exclusion grounds, and record it, before "

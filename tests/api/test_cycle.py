@@ -55,7 +55,11 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
         f"/cases/{procurement}/actions",
         {
             "trigger": "publish_tender_notice",
-            "inputs": {"tender_notice_published_on": "2026-03-02", "tenders_close_on": "2026-04-06"},
+            "inputs": {
+                "tender_notice_published_on": "2026-03-02",
+                "tenders_close_on": "2026-04-06",
+                "market_engaged": False,  # PA23 s17: no preliminary market engagement to account for
+            },
         },
     )
     clock.set(date(2026, 4, 7))

@@ -396,6 +396,36 @@ def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
     expect(officer.locator("[data-flash=success]")).to_contain_text("Complete the conflicts assessment")
 
 
+def test_a_tender_notice_accounts_for_market_engagement_asking_what_follows_only_after_a_yes(site, open_as):
+    """PA23 s17: engagement with the market before a public contract's tender notice has its own notice first,
+    or the tender notice says why not; the notice's date and the reasons are asked only after a yes."""
+    people, engine = site.people, site.core.engine
+    case_id = new_request(engine, people.requester, value="250000", title="Library self-service kiosks")
+    act(engine, case_id, "submit", people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    today = engine.today()
+
+    officer = open_as(people.officer)
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("link", name="Publish the tender notice").click()
+    enter_date(officer.get_by_role("group", name="Date the tender notice was published"), today)
+    enter_date(officer.get_by_role("group", name="Closing date for tenders"), today + timedelta(days=30))
+    reasons = officer.get_by_label("If none was published, why not")
+    expect(reasons).to_be_hidden()
+    engaged = officer.get_by_role("group", name=re.compile("Did the council engage with suppliers"))
+    engaged.get_by_label("Yes", exact=True).check()
+    expect(reasons).to_be_visible()
+    officer.get_by_role("button", name="Publish the tender notice").click()
+    expect(officer.locator(".govuk-error-summary")).to_contain_text("or the tender notice gives the reasons")
+    because = "The engagement was a supplier day run by the framework's owner"
+    officer.get_by_label("If none was published, why not").fill(because)
+    officer.get_by_role("button", name="Publish the tender notice").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("is now at 'Tender period'")
+    expect(officer.locator("#timeline ~ ol")).to_contain_text(f"gives these reasons): {because}")
+
+
 def test_a_person_is_chosen_by_typing_and_what_the_box_shows_is_what_is_posted(site, open_as):
     people = site.people
     manager = open_as(people.manager)

@@ -498,7 +498,7 @@ def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, c
     officer.get(f"/cases/{draft}/ocds.json", status=404)
 
 
-def test_a_tender_notice_may_give_a_planned_procurement_notice_for_a_shorter_period(core, db, browser):
+def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_procurement_notice(core, db, browser):
     from tests.factories import approve_gate, declare
 
     people = hub_people(db)
@@ -516,10 +516,22 @@ def test_a_tender_notice_may_give_a_planned_procurement_notice_for_a_shorter_per
     with db.reading() as session:
         version = str(session.get(Case, case_id).version)
     dates = {"tender_notice_published_on": ["2", "3", "2026"], "tenders_close_on": ["20", "3", "2026"]}
-    blank = {"planned_procurement_notice_on": ["", "", ""]}
-    refused = officer.post(url, {"version": version, **dates, **blank}, status=409).text
+    blank = {"planned_procurement_notice_on": ["", "", ""], "market_engagement_notice_on": ["", "", ""]}
+    unanswered = officer.post(url, {"version": version, **dates, **blank}, status=400).text
+    assert "Answer yes or no: Did the council engage with suppliers about this procurement" in unanswered
+    # PA23 s17: the engagement's own notice came first (or the tender notice says why there was none).
+    engaged = {"market_engaged": "yes", "no_market_engagement_notice_because": ""}
+    refused = officer.post(url, {"version": version, **dates, **blank, **engaged}, status=409).text
     assert "at least 25 days (Procurement Act 2023 s54, with electronic submission)" in refused
-    officer.post(url, {"version": version, **dates, "planned_procurement_notice_on": ["5", "1", "2026"]})
+    assert "Preliminary market engagement is published in its own notice before the tender notice" in refused
+    shorter = {"planned_procurement_notice_on": ["5", "1", "2026"], "market_engagement_notice_on": ["1", "12", "2025"]}
+    officer.post(url, {"version": version, **dates, **engaged, **shorter})
     with db.reading() as session:
         case = session.get(Case, case_id)
     assert case.state == "tendering" and case.details["tenders_close_on"] == "2026-03-20"
+    assert case.details["market_engagement_notice_on"] == "2025-12-01"
+    # The case's history says what was recorded, in the workflow's own words.
+    history = officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1]
+    assert "Date the tender notice was published: 2 March 2026" in history
+    assert "before the tender notice (preliminary market engagement)? Yes" in history
+    assert "Date the preliminary market engagement notice (UK2) was published, if one was: 1 December 2025" in history
