@@ -447,13 +447,19 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
         if n == 0:  # one contract paid beyond its value, as the overview will point out
             extra = f"{today - timedelta(days=3)},{supplier},{value:.2f},Extra works"
             lines.append(f"{payer},DEMO-{n:04d}-X,{extra},{reference}")
-    # And some under no contract, as the overview points out: agency staff booked month by month, a caterer.
+    # And some under no contract, as the overview points out: agency staff booked month by month (its name
+    # typed two ways), a caterer.
     for n, (payer, supplier, monthly) in enumerate(
         [("OCC", "Swift Agency Staffing Ltd", 9800), ("CDC", "Banbury Event Catering", 2400)]
     ):
         for month in range(4):
             paid = today - timedelta(days=30 * month + 5)
-            lines.append(f"{payer},DEMO-OFF-{n}-{month},{paid},{supplier},{monthly:.2f},Services,")
+            spelt = supplier if month % 2 else supplier.upper().replace(" LTD", " LIMITED")
+            lines.append(f"{payer},DEMO-OFF-{n}-{month},{paid},{spelt},{monthly:.2f},Services,")
+    # One payment to a register contract's supplier that does not name the contract: a coding slip.
+    _, authority, supplier, *_ = contracts[1]
+    payer = "OCC" if authority == "JOINT" else authority
+    lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
     return len(load.payments)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
@@ -13,14 +15,16 @@ from provision_cycle.services.tasks import NewTask, raise_task
 from .factories import act, create_user, hub_people, new_request
 
 
-def _contract(core, people, title, ends, *, value="50000", authority="OCC", category="corporate_supplies") -> int:
+def _contract(
+    core, people, title, ends, *, value="50000", authority="OCC", category="corporate_supplies", supplier="Supplier"
+) -> int:
     with core.db.unit_of_work() as session:
         existing = ExistingContract(
             title=title,
             authority=authority,
             category=category,
             contract_type="goods",
-            supplier_name="Supplier",
+            supplier_name=supplier,
             value=Decimal(value),
             start_date=date(2024, 1, 1),
             end_date=ends,
@@ -121,28 +125,54 @@ def test_the_suppliers_paid_most_with_no_contract_in_the_register(core, db, cloc
     from provision_cycle.services.spend import load_spend
 
     people = hub_people(db)
-    contract = _contract(core, people, "Fleet", date(2027, 1, 1), value="90000")
+    contract = _contract(core, people, "Fleet", date(2027, 1, 1), value="90000", supplier="Fleet Co Limited")
+    _contract(core, people, "Cleaning", date(2025, 1, 31), supplier="Brook Cleaning Ltd")  # ended last year
     with db.reading() as session:
         reference = session.get(Contract, contract).reference
     spend = (
         "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Paid to an individual\n"
         "OCC,T-1,2025-12-01,Acme Ltd,12000,,no\n"
         "OCC,T-2,2026-01-15,ACME LTD ,8000,,no\n"  # the same supplier, however its name is typed
-        "OCC,T-3,2026-02-01,Acme Ltd,-1000,,no\n"  # a credit note nets off
+        "OCC,T-3,2026-02-01,Acme Limited.,-1000,,no\n"  # a credit note nets off
         "OCC,T-4,2025-03-31,Acme Ltd,50000,,no\n"  # last financial year's
-        "OCC,T-5,2026-02-02,Brook Cleaning,4000,,no\n"
+        "OCC,T-5,2026-02-02,Brook Cleaning,2000,,no\n"  # its contract ended before this year
+        "OCC,T-10,2026-02-01,BROOK CLEANING,2000,,no\n"  # named in capitals only when no other way is commoner
         f"OCC,T-6,2026-02-03,Fleet Co,30000,{reference},no\n"  # under a contract
         "OCC,T-7,2026-02-04,Jane Carer,25000,,yes\n"  # a person: never named here
         "OCC,T-8,2026-02-05,Refunds Ltd,-300,,no\n"  # owed money, not paid it
+        "OCC,T-9,2026-02-06,FLEET CO LTD,2500,,no\n"  # its contract's supplier, the payment not coded to it
         "CDC,C-1,2026-02-01,Cherwell Supplies,9000,,no\n"  # Cherwell's: not for OCC's staff
     )
     load_spend(core, spend.encode(), actor_id=people.system, apply=True)
-    seen = _overview(core, db, people.head).spend.off_contract
-    assert seen == [
+    seen = _overview(core, db, people.head).spend
+    assert seen.off_contract == [
         OffContract("Acme Ltd", "OCC", Decimal("19000.00"), 3, date(2026, 2, 1)),
-        OffContract("Brook Cleaning", "OCC", Decimal("4000.00"), 1, date(2026, 2, 2)),
+        OffContract("Brook Cleaning", "OCC", Decimal("4000.00"), 2, date(2026, 2, 2)),
     ]
+    assert seen.uncoded == (1, Decimal("2500.00"))
     assert _overview(core, db, people.head, pillar="cnc").spend.off_contract == []  # no pillar to it
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Acme Ltd", "ACME LIMITED"),
+        ("Acme Ltd.", "acme  ltd"),
+        ("The Acme Company PLC", "Acme Company plc"),
+        ("Smith & Jones LLP", "Smith and Jones"),
+        ("O'Brien Care (Oxford) Ltd", "O’Brien Care (Oxford) Limited"),
+    ],
+)
+def test_a_supplier_s_name_is_matched_however_it_is_spelt(one, other):
+    from provision_cycle.services.spend import supplier_key
+
+    assert supplier_key(one) == supplier_key(other)
+
+
+def test_a_supplier_s_name_keeps_what_tells_one_company_from_another():
+    from provision_cycle.services.spend import supplier_key
+
+    assert len({supplier_key(name) for name in ("Acme Ltd", "Acme UK Ltd", "Acme Co Ltd", "Ltd")}) == 4
 
 
 def test_the_statutory_notices_still_owed(core, db, clock):

@@ -20,6 +20,7 @@ from ..governance.statutory import NOTICE_DUTIES
 from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus
 from ..workflow.engine import Actor
 from .reading import at_an_end, staff_authorities, visible_cases, visible_contracts
+from .spend import supplier_key
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
@@ -61,13 +62,16 @@ class Overspent:
 
 @dataclass(frozen=True)
 class OffContract:
-    """A supplier paid this financial year under no contract in the register."""
+    """A supplier paid this financial year with no contract named by the payments."""
 
     supplier: str
     authority: str
     paid: Decimal
     payments: int
     last_paid_on: date
+    # The council's register holds a contract in force this year with the supplier: the payments did not name
+    # it (a coding slip in the finance system, which leaves the contract's spend to date short).
+    in_register: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class Spend:
     # The suppliers paid most this financial year with no contract in the register, the most first (at most LISTED):
     # where a category team looks for spend to bring under contract. Not for a pillar: such spend has none.
     off_contract: list[OffContract]
+    # How many suppliers with a contract in the register were paid without naming it, and how much.
+    uncoded: tuple[int, Decimal] = (0, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -303,30 +309,59 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         .order_by((paid_so_far - Contract.value).desc())
         .limit(LISTED)
     )
+    suppliers = [] if pillar else off_contract_suppliers(session, actor, today, authority=authority)
+    uncoded = [supplier for supplier in suppliers if supplier.in_register]
     return Spend(
         year_starts,
         Decimal(paid),
         Decimal(under_contract),
         [Overspent(*row) for row in overspent],
-        [] if pillar else off_contract_suppliers(session, actor, today, authority=authority),
+        [supplier for supplier in suppliers if not supplier.in_register][:LISTED],
+        (len(uncoded), sum((supplier.paid for supplier in uncoded), Decimal(0))),
     )
 
 
-def off_contract_suppliers(
-    session: Session, actor: Actor, today: date, *, authority: str = "", limit: int | None = LISTED
-) -> list[OffContract]:
-    """The suppliers paid this financial year with no contract in the register, the most paid first (all of
-    them with ``limit`` None). A supplier's payments are counted together whatever the case of its name
-    ("ACME LTD", "Acme Ltd"). Payments to individuals are left out: their names are personal data, and such
+def off_contract_suppliers(session: Session, actor: Actor, today: date, *, authority: str = "") -> list[OffContract]:
+    """Every supplier paid this financial year with no contract named by its payments, the most paid first,
+    each marked if the council's register has a contract in force with it all the same. A supplier's payments
+    are counted together however the finance system spelt its name ("ACME LTD", "Acme Limited":
+    ``spend.supplier_key``). Payments to individuals are left out: their names are personal data, and such
     payments (a care package's direct payment, say) are not bought under a contract."""
-    _, this_year = _paid_this_year(actor, today, authority)
-    paid, supplier = func.sum(Payment.amount), func.lower(func.trim(Payment.supplier_name))
-    rows = session.execute(
-        select(func.max(Payment.supplier_name), Payment.authority, paid, func.count(), func.max(Payment.paid_on))
+    year_starts, this_year = _paid_this_year(actor, today, authority)
+    spellings = session.execute(
+        select(
+            Payment.authority, Payment.supplier_name, func.sum(Payment.amount), func.count(), func.max(Payment.paid_on)
+        )
         .where(*this_year, Payment.contract_id.is_(None), not_(Payment.to_individual))
-        .group_by(supplier, Payment.authority)
-        .having(paid > 0)
-        .order_by(paid.desc(), supplier)
-        .limit(limit)
+        .group_by(Payment.authority, Payment.supplier_name)
     )
-    return [OffContract(name, authority, Decimal(total), count, last) for name, authority, total, count, last in rows]
+    suppliers: dict[tuple[str, str], list[tuple[str, Decimal, int, date]]] = {}
+    for council, name, paid, count, last in spellings:
+        suppliers.setdefault((council, supplier_key(name)), []).append((name.strip(), Decimal(paid), count, last))
+    in_register = _suppliers_in_register(session, {council for council, _ in suppliers}, year_starts, today)
+    found = []
+    for (council, key), spelt in suppliers.items():
+        paid = sum((amount for _, amount, _, _ in spelt), Decimal(0))
+        if paid > 0:  # a supplier that refunded more than it was paid is owed nothing to look into
+            # The spelling most used, one in capitals only if no other is (finance systems often shout).
+            name = max(spelt, key=lambda spelling: (spelling[2], not spelling[0].isupper(), spelling[1]))[0]
+            count, last = sum(n for _, _, n, _ in spelt), max(on for _, _, _, on in spelt)
+            found.append(OffContract(name, council, paid, count, last, (council, key) in in_register))
+    return sorted(found, key=lambda supplier: (-supplier.paid, supplier_key(supplier.supplier), supplier.authority))
+
+
+def _suppliers_in_register(session: Session, councils: set[str], starts: date, ends: date) -> set[tuple[str, str]]:
+    """The councils' suppliers (by ``spend.supplier_key``) with a contract in force at some time from ``starts``
+    to ``ends``; a joint contract's supplier is each council's."""
+    if not councils:
+        return set()
+    rows = session.execute(
+        select(Contract.authority, Contract.supplier_name)
+        .where(Contract.authority.in_([*councils, JOINT]), Contract.start_date <= ends, Contract.end_date >= starts)
+        .distinct()
+    )
+    return {
+        (council, supplier_key(name))
+        for authority, name in rows
+        for council in (councils if authority == JOINT else {authority})
+    }

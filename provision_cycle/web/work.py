@@ -109,8 +109,15 @@ def overview():
     )
 
 
-# The columns of the download of every supplier paid with no contract in the register this financial year.
-OFF_CONTRACT_COLUMNS = ("Council", "Supplier", "Payments", "Last paid", "Paid excluding VAT")
+# The columns of the download of every supplier paid this financial year with no contract named by the payments.
+OFF_CONTRACT_COLUMNS = (
+    "Council",
+    "Supplier",
+    "Payments",
+    "Last paid",
+    "Paid excluding VAT",
+    "Contract in the register",
+)
 
 
 @work.get("/overview/off-contract.csv")
@@ -121,6 +128,16 @@ def off_contract_file():
     authority = authority if authority in core().governance.organisation.authorities else ""
     today = core().engine.today()
     with core().db.reading() as session:
-        suppliers = overview_service.off_contract_suppliers(session, me(), today, authority=authority, limit=None)
-    rows = [(s.authority, s.supplier, s.payments, s.last_paid_on.isoformat(), f"{s.paid:.2f}") for s in suppliers]
+        suppliers = overview_service.off_contract_suppliers(session, me(), today, authority=authority)
+    rows = [
+        (
+            s.authority,
+            s.supplier,
+            s.payments,
+            s.last_paid_on.isoformat(),
+            f"{s.paid:.2f}",
+            "Yes" if s.in_register else "No",
+        )
+        for s in suppliers
+    ]
     return csv_download(OFF_CONTRACT_COLUMNS, rows, f"paid-with-no-contract-{today.isoformat()}.csv")

@@ -47,10 +47,12 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)  # worth 10,000
     with db.reading() as session:
-        reference = session.get(Contract, contract_id).reference
+        contract = session.get(Contract, contract_id)
+        reference, supplier = contract.reference, contract.supplier_name
     spend = (
         "Council,Transaction number,Date paid,Supplier,Amount,Contract reference\n"
         f"OCC,T-1,2026-01-05,S,12500,{reference}\nOCC,T-2,2026-01-06,Acme Ltd,7000,\n"
+        f"OCC,T-3,2026-01-07,{supplier.upper()},600,\n"  # the contract's supplier, its payment not coded to it
     )
     load_spend(core, spend.encode(), actor_id=people.system, apply=True)
     page = browser(people.head).get("/overview").text  # their pillar's: payments under its contracts
@@ -58,17 +60,21 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
     assert "Contracts paid more than their value" in page and "£2,500.00" in page
     assert 'id="off-contract"' not in page  # spend under no contract is no pillar's
     page = browser(people.head).get("/overview?pillar=").text  # every pillar's
-    assert "<strong>£19,500.00</strong>" in page
+    assert "<strong>£20,100.00</strong>" in page
     off = page[page.index('id="off-contract"') :]
     assert "Suppliers paid most with no contract in the register" in off
     assert re.search(r"Acme Ltd</th>\s*<td[^>]*>OCC</td>\s*<td[^>]*>1</td>\s*<td[^>]*>6 January 2026</td>", off)
-    assert "£7,000.00" in off
+    assert "£7,000.00" in off and supplier.upper() not in off.split("</table>")[0]
+    assert re.search(
+        r"1 supplier with a contract in the register\s+was paid £600.00 this year without the payments", off
+    )
     download = browser(people.head).get("/overview/off-contract.csv")
     assert download.mimetype == "text/csv"
     assert "paid-with-no-contract-" in download.headers["Content-Disposition"]
     assert download.text.splitlines() == [
-        "Council,Supplier,Payments,Last paid,Paid excluding VAT",
-        "OCC,Acme Ltd,1,2026-01-06,7000.00",
+        "Council,Supplier,Payments,Last paid,Paid excluding VAT,Contract in the register",
+        "OCC,Acme Ltd,1,2026-01-06,7000.00,No",
+        f"OCC,{supplier.upper()},1,2026-01-07,600.00,Yes",
     ]
     browser(create_user(db, ("requester", "OCC"))).get("/overview/off-contract.csv", status=403)
 
