@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from .core import Core
 from .governance.calendar import add_months
-from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE
+from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, Route
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.people import Grant, create_user
@@ -84,7 +84,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     rng = random.Random(rng_seed)
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
-    opened += _direct_awards(core, people, rng)
+    opened += _routes_chosen(core, people, rng)
     _register(core, people, rng, contracts)
     _kpis(core)
     _variation_waiting_for_its_notice(core, people)
@@ -292,11 +292,12 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                     "market_engagement_notice_on": today - timedelta(days=150),
                 },
             ),
+            # Requests to participate still coming in: the invitations to tender wait until they close.
             "competitive_flexible": (
                 "publish_tender_notice",
                 {
-                    "tender_notice_published_on": today - timedelta(days=70),
-                    "tenders_close_on": today - timedelta(days=30),
+                    "tender_notice_published_on": today - timedelta(days=13),
+                    "participation_closes_on": today + timedelta(days=12),
                     "market_engaged": False,
                 },
             ),
@@ -356,24 +357,26 @@ DIRECT_AWARD_GROUNDS = {
 }
 
 
-def _direct_awards(core: Core, people: dict, rng: random.Random) -> list[int]:
-    """Two direct awards, which the rules never choose on their own: a system only its maker may change, its
-    transparency notice out (PA23 s44), and a care home place the resident chose (a user-choice contract,
-    Schedule 5 paragraph 15), awaiting its award approval with no notice owed before it."""
+def _routes_chosen(core: Core, people: dict, rng: random.Random) -> list[int]:
+    """Procurements on routes the rules never choose on their own. Two direct awards: a system only its maker
+    may change, its transparency notice out (PA23 s44), and a care home place the resident chose (a user-choice
+    contract, Schedule 5 paragraph 15), awaiting its award approval with no notice owed before it. And a
+    competitive flexible procedure in its participation period."""
     today = core.engine.today()
     requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    to_market = ["submit", "*", "complete_conflicts_assessment", "start_market"]
     opened = []
-    for title, category, contract_type, value, script in (
-        ("Social care case management system support", "ict", "services", "180000",
-         ["submit", "*", "complete_conflicts_assessment", "start_market"]),
+    for title, category, contract_type, value, route, script in (
+        ("Social care case management system support", "ict", "services", "180000", "direct_award", to_market),
         ("Residential care placement: the resident's chosen home", "adult_social_care", "light_touch", "720000",
-         ["submit", "*", "complete_conflicts_assessment", "start_market", "recommend_award"]),
+         "direct_award", [*to_market, "recommend_award"]),
+        ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible", to_market),
     ):  # fmt: skip
         case_id = core.engine.open_case(
             stage="procurement",
             actor_id=requester,
             title=title,
-            description="A direct award: the demo's example of its ground, its justification and what it owes.",
+            description=f"The demo's example of a {Route.label_of(route).lower()}: what it asks and what it owes.",
             authority="OCC",
             category=category,
             contract_type=contract_type,
@@ -381,7 +384,7 @@ def _direct_awards(core: Core, people: dict, rng: random.Random) -> list[int]:
             vat_treatment="exempt" if contract_type == "light_touch" else "standard",
             proposed_start=today + timedelta(days=60),
             duration_months=36,
-            route="direct_award",
+            route=route,
         )
         for step in script:
             _demo_step(core, people, case_id, requester, step, rng)

@@ -47,6 +47,7 @@ ONWARD = [
     "provide_info",
     "complete_conflicts_assessment",
     "publish_tender_notice",
+    "invite_tenders",
     "invite_quotations",
     "close_tenders",
     "close_quotations",
@@ -74,8 +75,9 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
     return {
         "publish_tender_notice": {
             "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
-            "market_engaged": False,
+            "participation_closes_on": (today + timedelta(days=26)).isoformat(), "market_engaged": False,
         },
+        "invite_tenders": {"tenders_invited_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat()},
         "recommend_award": {
             "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
             "award_value": award_value,
@@ -100,6 +102,7 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
 # user's choice (light touch only), which owes neither.
 ROUTES = [
     (None, "services", None),
+    ("competitive_flexible", "services", None),
     ("framework_call_off", "services", None),
     ("direct_award", "services", "single_supplier"),
     ("direct_award", "services", "urgency"),

@@ -145,6 +145,77 @@ def _to_award_notice(engine, db, clock, people, case_id: int) -> None:
     act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-03-02"})
 
 
+def _flexible_procedure_ready_for_its_notice(engine, p) -> int:
+    """An OCC competitive flexible procedure of 250,000, its route approved and its conflicts assessed."""
+    case_id = new_request(engine, p.requester, value="250000", route="competitive_flexible")
+    act(engine, case_id, "submit", p.requester)
+    approve_gate(engine, case_id, [p.head])
+    declare(engine, case_id, p.officer)
+    act(engine, case_id, "complete_conflicts_assessment", p.officer)
+    return case_id
+
+
+def test_a_competitive_flexible_procedure_invites_tenders_after_its_participation_period(engine, db, clock):
+    """PA23 s20(2)(b), s54: the tender notice opens a period for requests to participate (25 days above
+    threshold, 10 in urgency); the suppliers chosen are invited to tender once it closes, and the tender period
+    (25 days, or 10 after a planned procurement notice 40 days to a year before the tender notice) runs from
+    the invitation."""
+    p = hub_people(db)
+    case_id = _flexible_procedure_ready_for_its_notice(engine, p)
+    offer = engine.offers(case_id, p.officer, ["publish_tender_notice"])["publish_tender_notice"]
+    assert "participation_closes_on" in {i.name for i in offer.inputs} and "tenders_close_on" not in {
+        i.name for i in offer.inputs
+    }
+    notice = {"tender_notice_published_on": "2026-03-02", "market_engaged": False}
+    with pytest.raises(GuardFailed, match="participation period must be at least 25 days .* close on 27 March 2026"):
+        act(
+            engine,
+            case_id,
+            "publish_tender_notice",
+            p.officer,
+            inputs={**notice, "participation_closes_on": "2026-03-20"},
+        )
+    urgent = {**notice, "participation_closes_on": "2026-03-20", "urgent": True}  # 10 days will do
+    assert act(engine, case_id, "publish_tender_notice", p.officer, inputs=urgent).to_state == "participation"
+
+    invite = {"tenders_invited_on": "2026-03-20", "tenders_close_on": "2026-04-20"}
+    assert engine.not_yet(case_id, p.officer, ["invite_tenders"]) == {
+        "invite_tenders": ("Requests to participate can be made until 20 March 2026",)
+    }
+    clock.set(date(2026, 3, 23))
+    with pytest.raises(GuardFailed, match="Invitations to tender follow the participation period, which closed on 20"):
+        act(engine, case_id, "invite_tenders", p.officer, inputs=invite)
+    invite["tenders_invited_on"] = "2026-03-23"
+    short = {**invite, "tenders_close_on": "2026-04-10"}
+    with pytest.raises(GuardFailed, match="tender period must be at least 25 days .* close on 17 April 2026"):
+        act(engine, case_id, "invite_tenders", p.officer, inputs=short)
+    # A planned procurement notice counts by how long before the tender notice it went out: 41 days here.
+    planned = {**short, "planned_procurement_notice_on": "2026-01-20"}
+    assert act(engine, case_id, "invite_tenders", p.officer, inputs=planned).to_state == "tendering"
+    assert engine.not_yet(case_id, p.officer, ["close_tenders"]) == {
+        "close_tenders": ("The tender period is open until 10 April 2026",)
+    }
+    clock.set(date(2026, 4, 11))
+    assert act(engine, case_id, "close_tenders", p.officer).to_state == "evaluation"
+
+
+def test_a_competitive_flexible_procedure_ended_in_its_participation_period_owes_a_termination_notice(
+    engine, db, clock
+):
+    p = hub_people(db)
+    case_id = _flexible_procedure_ready_for_its_notice(engine, p)
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+    }
+    act(engine, case_id, "publish_tender_notice", p.officer, inputs=notice)
+    act(engine, case_id, "terminate_procurement", p.officer, reason="No requests to participate")
+    with db.reading() as s:
+        kinds = {d.kind for d in s.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case_id))}
+    assert "procurement_termination_notice" in kinds
+
+
 def test_a_direct_award_is_submitted_only_on_a_ground_the_act_gives_and_why_it_applies(engine, db, clock):
     from provision_cycle.errors import InvalidInput
 

@@ -218,6 +218,12 @@ def minimum_tender_period(published: date, planned_procurement_notice: date | No
     return TENDER_PERIOD_DAYS, "with electronic submission"
 
 
+def minimum_participation_period(urgent: bool) -> tuple[int, str]:
+    """PA23 s54: the shortest period for requests to participate in a competitive flexible procedure above
+    threshold, in days, and why: 25, or 10 in a state of urgency."""
+    return (SHORT_TENDER_PERIOD_DAYS, "in a state of urgency") if urgent else (TENDER_PERIOD_DAYS, "above threshold")
+
+
 class DirectAwardGround(enum.StrEnum):
     """Why a contract may be awarded directly, without competition: a justification in Schedule 5 (PA23 s41),
     or switching to a direct award after a competitive tendering procedure failed (s43)."""

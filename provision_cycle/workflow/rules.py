@@ -105,6 +105,13 @@ def public_contract_under_the_act(ctx: ActionContext) -> bool:
 
 
 @predicate
+def competitive_flexible(ctx: ActionContext) -> bool:
+    """The competitive flexible procedure (PA23 s20(2)(b)): its tender notice asks for requests to participate,
+    and the suppliers chosen from them are invited to tender afterwards."""
+    return ctx.value("route") == Route.COMPETITIVE_FLEXIBLE
+
+
+@predicate
 def statutory_tender_period(ctx: ActionContext) -> bool:
     """PA23 s54 sets a minimum tender period above the threshold, but not for a light-touch contract (s54(3)),
     which has only the reasonable time of s54(1)."""
@@ -331,24 +338,67 @@ RULES_OUT: frozenset[str] = frozenset(
 
 @guard
 def tender_period_long_enough(ctx: ActionContext) -> str | None:
-    published = ctx.inputs.get("tender_notice_published_on")
+    """PA23 s54: 25 days above threshold with electronic submission, 10 after a planned procurement notice or in
+    urgency. The period runs from the tender notice or, in a competitive flexible procedure, from the invitation
+    to tender that follows its participation period; a planned procurement notice counts by how long before the
+    tender notice it was published (s15(3))."""
+    notice = ctx.inputs.get("tender_notice_published_on") or _detail_day(ctx, "tender_notice_published_on")
+    starts = ctx.inputs.get("tenders_invited_on") or notice
     closes = ctx.inputs.get("tenders_close_on")
-    if not published or not closes:
+    if not starts or not closes:
         return None  # missing inputs are reported on their own
-    # PA23 s54: 25 days above threshold with electronic submission, 10 after a planned procurement notice or in
-    # urgency.
     if statutory_tender_period(ctx):
         planned = ctx.inputs.get("planned_procurement_notice_on")
-        minimum, basis = statutory.minimum_tender_period(published, planned, bool(ctx.inputs.get("urgent")))
+        minimum, basis = statutory.minimum_tender_period(notice or starts, planned, bool(ctx.inputs.get("urgent")))
         why = f"at least {minimum} days (Procurement Act 2023 s54, {basis})"
     else:
         minimum, why = 1, "at least a day"
-    if (closes - published).days < minimum:
+    return _period_too_short("tender period", "tenders", starts, closes, minimum, why)
+
+
+@guard
+def participation_period_long_enough(ctx: ActionContext) -> str | None:
+    """PA23 s54: a competitive flexible procedure's requests to participate, 25 days from its tender notice above
+    threshold, 10 in urgency."""
+    published = ctx.inputs.get("tender_notice_published_on")
+    closes = ctx.inputs.get("participation_closes_on")
+    if not published or not closes:
+        return None  # missing inputs are reported on their own
+    if statutory_tender_period(ctx):
+        minimum, basis = statutory.minimum_participation_period(bool(ctx.inputs.get("urgent")))
+        why = f"at least {minimum} days (Procurement Act 2023 s54, {basis})"
+    else:
+        minimum, why = 1, "at least a day"
+    return _period_too_short("participation period", "requests to participate", published, closes, minimum, why)
+
+
+def _period_too_short(period: str, what: str, starts: date, closes: date, minimum: int, why: str) -> str | None:
+    if (closes - starts).days < minimum:
         return (
-            f"The tender period must be {why}: "
-            f"tenders can close on {published + timedelta(days=minimum):%-d %B %Y} at the earliest"
+            f"The {period} must be {why}: {what} can close on {starts + timedelta(days=minimum):%-d %B %Y} at the "
+            "earliest"
         )
     return None
+
+
+@guard
+def participation_period_over(ctx: ActionContext) -> str | None:
+    """The suppliers invited to tender are chosen from the requests to participate, once the period for them
+    has closed."""
+    closes = _detail_day(ctx, "participation_closes_on")
+    if closes is None:
+        return None
+    if ctx.today <= closes:
+        return f"Requests to participate can be made until {closes:%-d %B %Y}"
+    invited = ctx.inputs.get("tenders_invited_on")
+    if invited and invited <= closes:
+        return f"Invitations to tender follow the participation period, which closed on {closes:%-d %B %Y}"
+    return None
+
+
+def _detail_day(ctx: ActionContext, name: str) -> date | None:
+    day = ctx.details.get(name)
+    return date.fromisoformat(day) if day else None
 
 
 def _light_touch(ctx: ActionContext) -> bool:
@@ -417,6 +467,7 @@ GUARDS["assessment_summaries_date_valid"] = _recorded_by_today(
     "assessment_summaries_sent_on", "the assessment summaries were sent"
 )
 GUARDS["exclusion_check_date_valid"] = _recorded_by_today("exclusions_checked_on", "the suppliers were checked")
+GUARDS["invitation_date_valid"] = _recorded_by_today("tenders_invited_on", "the invitations to tender were sent")
 GUARDS["market_engagement_date_valid"] = _recorded_by_today(
     "market_engagement_notice_on", "the preliminary market engagement notice was published"
 )
@@ -437,9 +488,9 @@ def exclusions_checked(ctx: ActionContext) -> str | None:
 
 @guard
 def tender_period_ended(ctx: ActionContext) -> str | None:
-    closes = ctx.details.get("tenders_close_on")
-    if closes and ctx.today <= date.fromisoformat(closes):
-        return f"The tender period is open until {date.fromisoformat(closes):%-d %B %Y}"
+    closes = _detail_day(ctx, "tenders_close_on")
+    if closes and ctx.today <= closes:
+        return f"The tender period is open until {closes:%-d %B %Y}"
     return None
 
 

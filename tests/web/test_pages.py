@@ -511,7 +511,8 @@ def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_p
     url = f"/cases/{case_id}/actions/publish_tender_notice"
     form = officer.get(url).text
     assert (
-        "Date of the planned procurement notice (UK3), where one went out 40 days to a year before (optional)" in form
+        "Date of the planned procurement notice (UK3), where one went out 40 days to a year before the tender notice (optional)"
+        in form
     )
     with db.reading() as session:
         version = str(session.get(Case, case_id).version)
