@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from .core import Core
 from .governance.calendar import add_months
-from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, Route
+from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, ModificationBasis, Route
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.people import Grant, create_user
@@ -507,13 +507,24 @@ def _variation_waiting_for_its_notice(core: Core, people: dict) -> None:
     if contract is None:  # a demo of one contract has none
         return
     inputs = {
-        "variation_description": "Two more sites join the service, which runs a year longer",
+        "variation_description": "Two more sites join the service, which runs a year longer, as its review clause "
+        "provides",
         "new_value": f"{contract.value * Decimal('1.3'):.2f}",
         "new_end_date": add_months(contract.end_date, 12).isoformat(),
         "voluntary_standstill": True,
     }
-    core.engine.act(ActionRequest(contract.case_id, "propose_variation", contract.contract_manager_id, inputs=inputs))
+    _propose_variation(core, contract, inputs)
     _approve_gate(core, people, contract.case_id)
+
+
+def _propose_variation(core: Core, contract: Contract, inputs: dict) -> None:
+    """A contract's variation proposed by its manager; where the law asks on what basis (PA23 s74), as one its
+    contract provides for."""
+    manager = contract.contract_manager_id
+    offer = core.engine.offers(contract.case_id, manager, ["propose_variation"])["propose_variation"]
+    if offer and any(spec.name == "modification_basis" for spec in offer.inputs):
+        inputs = {**inputs, "modification_basis": ModificationBasis.PROVIDED_FOR.value}
+    core.engine.act(ActionRequest(contract.case_id, "propose_variation", manager, inputs=inputs))
 
 
 def _variation_for_the_executive(core: Core, people: dict) -> None:
@@ -531,12 +542,13 @@ def _variation_for_the_executive(core: Core, people: dict) -> None:
     if contract is None:  # a demo of one contract has none
         return
     inputs = {
-        "variation_description": "The service takes on the district's second waste depot",
+        "variation_description": "The service takes on the district's second waste depot, as its review clause "
+        "provides",
         "new_value": f"{contract.value + 150000:.2f}",
         "new_end_date": contract.end_date.isoformat(),
     }
     manager = contract.contract_manager_id
-    core.engine.act(ActionRequest(contract.case_id, "propose_variation", manager, inputs=inputs))
+    _propose_variation(core, contract, inputs)
     published = {"forward_plan_published_on": (today - timedelta(days=10)).isoformat()}
     core.engine.act(ActionRequest(contract.case_id, "record_forward_plan", manager, inputs=published))
     _approve_gate(core, people, contract.case_id)

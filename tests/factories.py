@@ -162,6 +162,15 @@ def publish_tender_notice(
     return act(engine, case_id, "publish_tender_notice", actor, inputs=inputs)
 
 
+def propose_variation(engine: Engine, case_id: int, actor: int, inputs: dict, **kwargs) -> ActionResult:
+    """A contract's variation proposed; where the law asks its basis (PA23 s74), one with no limits of its own
+    (provided for in the contract) unless ``inputs`` gives one."""
+    offer = engine.offers(case_id, actor, ["propose_variation"])["propose_variation"]
+    if offer and any(spec.name == "modification_basis" for spec in offer.inputs):
+        inputs = {"modification_basis": "provided_for", **inputs}
+    return act(engine, case_id, "propose_variation", actor, inputs=inputs, **kwargs)
+
+
 def declare(engine: Engine, case_id: int, *people: int) -> None:
     for person in people:
         engine.declare_interests(case_id, person, has_conflict=False)

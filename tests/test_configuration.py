@@ -174,6 +174,16 @@ def _tender_notice_inputs(definition: dict) -> dict:
             "follow-up question is optional",
         ),
         (
+            lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice"}),
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name: a choice input names its list of "
+            "answers",
+        ),
+        (
+            lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice", "choices": "favourite_suppliers"}),
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.choices: unknown list of answers "
+            "'favourite_suppliers' (known: modification_bases)",
+        ),
+        (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.max_length: max_length is for a text "
             "input",

@@ -377,13 +377,24 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 self.core.engine.act(request)
                 self._note_made()
 
-        @rule(value=st.sampled_from(NEW_VALUES), longer=st.booleans(), standstill=st.booleans())
-        def propose_and_approve(self, value, longer, standstill):
-            """A variation proposed and taken through its gate (a shortcut random walks seldom find)."""
+        @rule(
+            value=st.sampled_from(NEW_VALUES),
+            longer=st.booleans(),
+            standstill=st.booleans(),
+            basis=st.sampled_from(
+                ["provided_for", "unforeseeable", "below_threshold", "not_substantial", "new_supplier"]
+            ),
+        )
+        def propose_and_approve(self, value, longer, standstill, basis):
+            """A variation proposed and taken through its gate (a shortcut random walks seldom find), on a basis
+            in law where the contract asks one (which may not allow it)."""
             inputs = {"variation_description": "More", "new_value": value,
                       "new_end_date": "2027-06-30" if longer else "2026-12-31", "voluntary_standstill": standstill}  # fmt: skip
             with contextlib.suppress(DomainError):
                 manager = self.people.contract_manager
+                offer = self.core.engine.offers(self.case_id, manager, ["propose_variation"])["propose_variation"]
+                if offer and any(spec.name == "modification_basis" for spec in offer.inputs):
+                    inputs["modification_basis"] = basis
                 self.core.engine.act(ActionRequest(self.case_id, "propose_variation", manager, inputs=inputs))
                 for _ in range(3):
                     self.core.engine.act(ActionRequest(self.case_id, "approve", self._someone("approve", 0)))

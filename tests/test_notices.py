@@ -28,6 +28,7 @@ from .factories import (
     create_user,
     declare,
     hub_people,
+    propose_variation,
     register_contract,
 )
 from .test_ocds import _package, _package_errors
@@ -45,7 +46,7 @@ def _deadline(db, case_id: int, kind: str) -> CaseDeadline | None:
 
 def _vary(core, people, case_id: int, *, value: str, ends: str, **more) -> None:
     inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": ends, **more}
-    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, case_id, people.contract_manager, inputs)
     approve_gate(core.engine, case_id, [people.head])
 
 
@@ -240,7 +241,7 @@ def test_contracts_outside_the_act_owe_no_change_notice(core, db):
     ):
         value = str(contract.value * 2)
         inputs = {"variation_description": "Double it", "new_value": value, "new_end_date": "2028-06-30"}
-        act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+        propose_variation(core.engine, contract.case_id, people.contract_manager, inputs)
         with db.reading() as session:
             event = session.scalars(
                 select(AuditEvent).where(
@@ -430,13 +431,78 @@ def test_a_breach_of_a_contract_outside_the_act_owes_no_notice(core, db):
     assert event.data["breach_description"].startswith("Bins missed")
 
 
+@pytest.mark.parametrize(
+    ("basis", "value", "ends", "refusal"),
+    [
+        ("unforeseeable", "800000", "2028-06-30", "at most 50% to the contract's value, and this adds 60.0%"),
+        ("additional", "760000", "2028-06-30", "at most 50% to the contract's value, and this adds 52.0%"),
+        ("below_threshold", "560000", "2028-06-30", "by at most 10%, and this changes it by 12.0%"),
+        ("not_substantial", "500000", "2029-06-30", "term by at most 10%, and this changes it by 33.3%"),
+        (None, "500000", "2028-06-30", "Choose one: On what basis may the contract be modified"),
+        ("whim", "500000", "2028-06-30", "choose one of provided_for, urgency, unforeseeable"),
+    ],
+)
+def test_a_public_contract_is_modified_only_on_a_basis_the_act_gives_and_within_it(
+    core, db, basis, value, ends, refusal
+):
+    """PA23 s74 and Schedule 8: a permitted modification (some with a limit of their own), one that is not
+    substantial, or a below-threshold modification; anything else is a new procurement."""
+    people = hub_people(db)
+    contract = _public_contract(core, people)  # 500,000, 1 July 2025 to 30 June 2028
+    inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": ends}
+    with pytest.raises((GuardFailed, InvalidInput), match=refusal):
+        act(core.engine, contract.case_id, "propose_variation", people.contract_manager,
+            inputs={**inputs, **({"modification_basis": basis} if basis else {})})  # fmt: skip
+    assert _contract_now(db, contract)[0] == "live"
+
+
+def test_a_supplier_changed_on_a_restructuring_needs_a_change_notice_whatever_the_sums(core, db):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    inputs = {"variation_description": "Novated to Acme Holdings", "new_value": "500000", "new_end_date": "2028-06-30"}
+    propose_variation(
+        core.engine, contract.case_id, people.contract_manager, {**inputs, "modification_basis": "new_supplier"}
+    )
+    with db.reading() as session:
+        details = session.get(Case, contract.case_id).details
+    assert details["change_notice_required"] is True
+    assert (
+        details["change_notice_basis"]
+        == "another supplier takes the contract over on a corporate restructuring (PA23 s75)"
+    )
+
+
+def test_the_basis_of_a_modification_is_asked_only_where_the_law_binds_it(core, db):
+    """A light-touch contract may be modified freely under the Act, and a below-threshold one is no public
+    contract; a contract let under PCR 2015 stands on regulation 72's grounds (none for urgency)."""
+    people = hub_people(db)
+    ends = date(2028, 6, 30)
+    light = register_contract(
+        core, people, value="800000", ends=ends, starts=date(2025, 7, 1), contract_type="light_touch"
+    )
+    small = register_contract(core, people, value="90000", ends=ends, starts=date(2025, 7, 1))
+    legacy = register_contract(core, people, value="500000", ends=ends, starts=date(2024, 1, 1))  # under PCR 2015
+    asked = {
+        name: {i.name: i for i in offer.inputs}.get("modification_basis")
+        for name, contract in (("light", light), ("small", small), ("legacy", legacy))
+        if (
+            offer := core.engine.offers(contract.case_id, people.contract_manager, ["propose_variation"])[
+                "propose_variation"
+            ]
+        )
+    }
+    assert asked["light"] is None and asked["small"] is None
+    assert "urgency" not in dict(asked["legacy"].options)
+    assert dict(asked["legacy"].options)["unforeseeable"].endswith("(regulation 72(1)(c))")
+
+
 def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core, db):
     from provision_cycle.models import ApprovalStep
 
     people = hub_people(db)
     contract = _public_contract(core, people)  # 500,000: its case's route asked a head of category
     inputs = {"variation_description": "Citywide", "new_value": "1200000", "new_end_date": "2028-06-30"}
-    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, contract.case_id, people.contract_manager, inputs)
     with db.reading() as session:
         steps = session.scalars(
             select(ApprovalStep).where(ApprovalStep.case_id == contract.case_id).order_by(ApprovalStep.position)
@@ -460,7 +526,9 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
         ).all()
     said = (
         "Proposed variation: Citywide. Value 500,000.00 to 1,200,000.00 excluding VAT; end date 30 June 2028 "
-        "(unchanged). A contract change notice is needed before it is made: value changes by 140.0%"
+        "(unchanged). Basis: Provided for unambiguously in the contract and its tender or transparency notice, "
+        "without changing its overall nature (Schedule 8, paragraph 1). A contract change notice is needed before it "
+        "is made: value changes by 140.0%"
     )
     assert {m.recipient_id for m in asked} >= {people.head, people.director} and all(said in m.body for m in asked)
 
@@ -475,7 +543,7 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
 
     def propose(value: str) -> None:
         inputs = {"variation_description": "More depots", "new_value": value, "new_end_date": "2027-06-30"}
-        act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+        propose_variation(core.engine, case_id, people.contract_manager, inputs)
 
     def executive_steps() -> list:
         with db.reading() as session:
@@ -625,7 +693,7 @@ def test_a_variation_before_its_approvers_can_be_withdrawn_and_the_contract_term
             )
             return list(session.scalars(live))
 
-    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, case_id, people.contract_manager, inputs)
     act(core.engine, case_id, "record_forward_plan", people.contract_manager,
         inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
     approve_gate(core.engine, case_id, [people.head])
@@ -637,7 +705,7 @@ def test_a_variation_before_its_approvers_can_be_withdrawn_and_the_contract_term
     assert live_steps() == [] and _deadline(db, case_id, "forward_plan") is None
 
     # The supplier fails while the next variation is before its approvers: the contract ends all the same.
-    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, case_id, people.contract_manager, inputs)
     act(core.engine, case_id, "record_forward_plan", people.contract_manager,
         inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
     act(core.engine, case_id, "terminate", people.contract_manager, reason="Supplier in administration",
@@ -655,7 +723,7 @@ def test_a_contract_expires_on_its_end_date_whatever_is_still_before_its_approve
     contract = register_contract(core, people, value="400000", ends=date(2026, 3, 20), authority="CDC")
     case_id = contract.case_id
     inputs = {"variation_description": "Longer", "new_value": "480000", "new_end_date": "2027-03-20"}
-    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, case_id, people.contract_manager, inputs)
     act(core.engine, case_id, "record_forward_plan", people.contract_manager,
         inputs={"forward_plan_published_on": clock.today.isoformat()})  # fmt: skip
     approve_gate(core.engine, case_id, [people.head])
@@ -676,7 +744,7 @@ def test_a_renewal_is_approved_at_the_level_of_the_contracts_value_now(core, db,
     people = hub_people(db)
     contract = _public_contract(core, people)  # 500,000 when its case opened
     inputs = {"variation_description": "Citywide", "new_value": "1100000", "new_end_date": "2028-06-30"}
-    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, contract.case_id, people.contract_manager, inputs)
     approve_gate(core.engine, contract.case_id, [people.head, people.director])
     record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
     act(core.engine, contract.case_id, "make_variation", people.contract_manager)  # now worth 1,100,000
@@ -705,7 +773,7 @@ def _contract_state(db, case_id: int) -> str:
 def _modify(core, db, people, case_id: int, *, value: str) -> None:
     """A variation to ``value`` proposed, approved, its change notice recorded where owed, and made."""
     inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": "2028-06-30"}
-    act(core.engine, case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, case_id, people.contract_manager, inputs)
     approve_open_steps(core.engine, db, people, case_id)
     if _contract_state(db, case_id) == "change_notice_pending":
         today = core.engine.today()

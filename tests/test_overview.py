@@ -12,7 +12,7 @@ from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
 
-from .factories import act, create_user, hub_people, new_request
+from .factories import act, create_user, hub_people, new_request, propose_variation
 
 
 def _contract(
@@ -217,7 +217,7 @@ def test_the_key_decisions_to_come_with_their_forward_plan(core, db, clock):
     def varied(title: str, adds: int) -> int:
         contract = register_contract(core, people, value="400000", ends=date(2027, 6, 30), authority="CDC", title=title)
         inputs = {"variation_description": "More", "new_value": str(400000 + adds), "new_end_date": "2027-06-30"}
-        act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+        propose_variation(core.engine, contract.case_id, people.contract_manager, inputs)
         return contract.case_id
 
     planned, minor = varied("Waste", 80000), varied("Cleaning", 10000)

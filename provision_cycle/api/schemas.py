@@ -55,6 +55,11 @@ class Reference(BaseModel):
     roles: list[RoleOut]
 
 
+class OptionOut(BaseModel):
+    code: str
+    label: str
+
+
 class InputOut(BaseModel):
     name: str
     type: str
@@ -63,6 +68,13 @@ class InputOut(BaseModel):
     when: list[str] = Field(
         description="The conditions on a case for the input to be asked at all (empty: always); a case's "
         "available actions list only the inputs asked on it, and an input not asked is refused"
+    )
+    under: str | None = Field(
+        description="A follow-up question: asked only after the answer yes (true) to the input of this name"
+    )
+    options: list[OptionOut] = Field(
+        description="A choice's answers on this case (send the code); empty for other types, and for a choice in "
+        "a workflow's definition, whose answers depend on the case"
     )
 
 
@@ -256,6 +268,10 @@ class ProposalOut(BaseModel):
     key_decision: str = Field(
         description="Why the variation or extension is a key decision, which the Executive takes after 28 clear days "
         "on the forward plan; empty when it is not one"
+    )
+    basis: str = Field(
+        description="The basis in law a variation is made on (PA23 s74 and Schedule 8, or PCR 2015 regulation 72); "
+        "empty where none is asked (a light-touch or below-threshold contract)"
     )
 
 

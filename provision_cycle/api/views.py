@@ -39,6 +39,15 @@ def _out(model, obj):
     return model.model_validate(obj, from_attributes=True)
 
 
+def _input_out(spec) -> s.InputOut:
+    """What an action asks for, with a choice's answers as objects."""
+    options = [s.OptionOut(code=code, label=label) for code, label in spec.options]
+    return s.InputOut(
+        name=spec.name, type=spec.type, label=spec.label, optional=spec.optional, when=list(spec.when),
+        under=spec.under, options=options,
+    )  # fmt: skip
+
+
 def _money(value) -> str:
     return f"{Decimal(value):.2f}"
 
@@ -113,7 +122,7 @@ def _workflow(definition: WorkflowDefinition) -> s.WorkflowOut:
                 sources=list(t.sources),
                 dest=t.dest,
                 by=list(t.by),
-                inputs=[_out(s.InputOut, i) for i in t.inputs],
+                inputs=[_input_out(i) for i in t.inputs],
                 reason_required=t.reason_required,
             )
             for t in definition.transitions
@@ -250,6 +259,7 @@ def _proposal_out(proposal: reading.ContractProposal | None) -> s.ProposalOut | 
         change_notice=proposal.change_notice,
         voluntary_standstill=proposal.voluntary_standstill,
         key_decision=proposal.key_decision,
+        basis=proposal.basis,
     )
 
 
@@ -301,7 +311,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 s.AvailableActionOut(
                     trigger=a.trigger,
                     label=a.label,
-                    inputs=[_out(s.InputOut, i) for i in a.inputs],
+                    inputs=[_input_out(i) for i in a.inputs],
                     reason_required=a.reason_required,
                     decision=a.decision,
                     not_yet=list(a.not_yet),

@@ -582,22 +582,107 @@ MIN_KPIS = 3  # PA23 s52(1): "at least three"
 
 
 # --- Contract modifications (PA23 s74-75) ---------------------------------------------------------
+class ModificationBasis(enum.StrEnum):
+    """Why an above-threshold contract may be modified without a new procurement: under the Act (s74(1)), a
+    permitted modification (Schedule 8), one that is not substantial, or a below-threshold modification; for a
+    contract procured under the Public Contracts Regulations 2015, their regulation 72, which the Act's grounds
+    largely carry over. Light-touch contracts under the Act may be modified freely."""
+
+    PROVIDED_FOR = "provided_for"
+    URGENCY = "urgency"
+    UNFORESEEABLE = "unforeseeable"
+    KNOWN_RISK = "known_risk"
+    ADDITIONAL = "additional"
+    NEW_SUPPLIER = "new_supplier"
+    NOT_SUBSTANTIAL = "not_substantial"
+    BELOW_THRESHOLD = "below_threshold"
+
+    def label(self, regime: Regime | str) -> str:
+        return MODIFICATION_BASES[Regime(regime)][self]
+
+    @classmethod
+    def offered(cls, regime: Regime | str) -> tuple[tuple[str, str], ...]:
+        """The bases a contract under ``regime`` may be modified on, as (code, label) pairs."""
+        return tuple((basis.value, label) for basis, label in MODIFICATION_BASES[Regime(regime)].items())
+
+    def limits(self, contract_type: ContractType | str, value_change: Decimal, term_change: Decimal) -> str | None:
+        """What the basis does not allow in a change of ``value_change`` and ``term_change`` (fractions of the
+        contract's value and term), or None."""
+        if self in (ModificationBasis.UNFORESEEABLE, ModificationBasis.ADDITIONAL) and value_change > HALF:
+            return f"it may add at most 50% to the contract's value, and this adds {value_change:.1%}"
+        if self is ModificationBasis.BELOW_THRESHOLD:
+            limit = WORKS_CHANGE_LIMIT if ContractType(contract_type) is ContractType.WORKS else CHANGE_LIMIT
+            if abs(value_change) > limit:
+                return (
+                    f"it may change the contract's value by at most {limit:.0%}, and this changes it by "
+                    f"{abs(value_change):.1%}"
+                )
+        if self is ModificationBasis.NOT_SUBSTANTIAL and abs(term_change) > CHANGE_LIMIT:
+            return f"it may change the contract's term by at most 10%, and this changes it by {abs(term_change):.1%}"
+        return None
+
+
+HALF = Decimal("0.5")
+CHANGE_LIMIT = Decimal("0.10")  # goods and services; and any contract's term
+WORKS_CHANGE_LIMIT = Decimal("0.15")
+MODIFICATION_BASES: dict[Regime, dict[ModificationBasis, str]] = {
+    # PA23 s74(1) and Schedule 8; paragraphs 1, 2, 4 and 5 as the Act numbers them.
+    Regime.PA2023: {
+        ModificationBasis.PROVIDED_FOR: "Provided for unambiguously in the contract and its tender or transparency "
+        "notice, without changing its overall nature (Schedule 8, paragraph 1)",
+        ModificationBasis.URGENCY: "Urgency or the protection of life: its purpose could otherwise be met by a direct "
+        "award for extreme and unavoidable urgency (Schedule 8, paragraph 2)",
+        ModificationBasis.UNFORESEEABLE: "Circumstances the council could not reasonably have foreseen before the "
+        "award, without changing the contract's overall nature or adding more than 50% to its value (Schedule 8, "
+        "paragraph 4)",
+        ModificationBasis.KNOWN_RISK: "A known risk has materialised (Schedule 8, paragraph 5)",
+        ModificationBasis.ADDITIONAL: "Additional goods, services or works that a change of supplier could not "
+        "provide without serious disadvantage, adding no more than 50% to the value (Schedule 8)",
+        ModificationBasis.NEW_SUPPLIER: "Another supplier takes the contract over on a corporate restructuring "
+        "(Schedule 8; a contract change notice is needed whatever the sums)",
+        ModificationBasis.NOT_SUBSTANTIAL: "Not a substantial modification: the term changes by no more than 10%, "
+        "and neither the scope nor the economic balance changes materially in the supplier's favour (s74)",
+        ModificationBasis.BELOW_THRESHOLD: "A below-threshold modification: the value changes by no more than 10% "
+        "(15% for works), with any earlier such changes (s74)",
+    },
+    # PCR 2015 regulation 72.
+    Regime.PCR2015: {
+        ModificationBasis.PROVIDED_FOR: "Provided for in clear, precise and unequivocal review clauses in the "
+        "procurement documents (regulation 72(1)(a))",
+        ModificationBasis.ADDITIONAL: "Additional works, services or supplies a change of contractor cannot "
+        "provide, adding no more than 50% to the value (regulation 72(1)(b))",
+        ModificationBasis.UNFORESEEABLE: "Circumstances a diligent council could not have foreseen, without "
+        "changing the contract's overall nature or adding more than 50% to its value (regulation 72(1)(c))",
+        ModificationBasis.NEW_SUPPLIER: "A new contractor replaces the one the contract was awarded to "
+        "(regulation 72(1)(d))",
+        ModificationBasis.NOT_SUBSTANTIAL: "Not substantial (regulation 72(1)(e) and (8))",
+        ModificationBasis.BELOW_THRESHOLD: "Below the threshold and under 10% of the value (15% for works), without "
+        "changing the contract's overall nature (regulation 72(1)(f) and (5))",
+    },
+}
+
+
 def change_notice_required(
     contract_type: ContractType | str,
     value_before: Decimal,
     value_after: Decimal,
     term_months_before: int,
     term_months_after: int,
+    *,
+    new_supplier: bool = False,
 ) -> tuple[bool, str]:
     """Whether a modification needs a contract change notice, and why (PA23 s75).
 
     Not needed when the value moves by no more than 10% (goods and services) or 15% (works), and the
-    term by no more than 10%. Light-touch contracts are exempt (s75(6)(b)).
+    term by no more than 10%, unless another supplier takes the contract over on a corporate restructuring.
+    Light-touch contracts are exempt (s75(6)(b)).
     """
     kind = ContractType(contract_type)
     if kind is ContractType.LIGHT_TOUCH:
         return False, "light-touch contracts need no change notice (PA23 s75(6)(b))"
-    value_limit = Decimal("0.15") if kind is ContractType.WORKS else Decimal("0.10")
+    if new_supplier:
+        return True, "another supplier takes the contract over on a corporate restructuring (PA23 s75)"
+    value_limit = WORKS_CHANGE_LIMIT if kind is ContractType.WORKS else CHANGE_LIMIT
     value_change = abs(value_after - value_before) / value_before if value_before else Decimal(1)
     term_change = (
         Decimal(abs(term_months_after - term_months_before)) / Decimal(term_months_before)
@@ -606,6 +691,6 @@ def change_notice_required(
     )
     if value_change > value_limit:
         return True, f"value changes by {value_change:.1%}, more than {value_limit:.0%} (PA23 s75)"
-    if term_change > Decimal("0.10"):
+    if term_change > CHANGE_LIMIT:
         return True, f"term changes by {term_change:.1%}, more than 10% (PA23 s75)"
     return False, f"value change {value_change:.1%} and term change {term_change:.1%} are within PA23 s75 limits"

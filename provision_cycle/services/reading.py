@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance.organisation import JOINT
+from ..governance.statutory import ModificationBasis
 from ..models import (
     ApprovalStep,
     AuditEvent,
@@ -306,6 +307,7 @@ class ContractProposal:
     change_notice_needed: bool = False
     voluntary_standstill: bool = False
     key_decision: str = ""  # why a variation or extension is a key decision, for the Executive; "" when not
+    basis: str = ""  # the basis in law a variation is made on (PA23 s74, PCR 2015 reg 72); "" where none is asked
 
 
 # The contract workflow's states in which a proposal is before its gate, or approved and waiting.
@@ -382,6 +384,9 @@ def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal
             change_notice_needed=bool(details.get("change_notice_required")),
             voluntary_standstill=bool(details.get("voluntary_standstill")),
             key_decision=details.get("variation_key_decision", ""),
+            basis=ModificationBasis(basis).label(contract.regime)
+            if (basis := details.get("modification_basis"))
+            else "",
         )
     if kind == "renewal" and details.get("renewal_proposal") == "extend":
         return ContractProposal(
@@ -461,7 +466,11 @@ def _answers(definition: WorkflowDefinition, event: AuditEvent) -> list[tuple[In
     candidates = definition.candidates(event.from_state, event.action) if event.from_state else []
     data = event.data or {}
     specs = candidates[0].inputs if candidates else ()
-    return [(spec, data[spec.name]) for spec in specs if data.get(spec.name) not in (None, "")]
+    return [
+        (spec, data.get(f"{spec.name}_label", data[spec.name]) if spec.type == "choice" else data[spec.name])
+        for spec in specs
+        if data.get(spec.name) not in (None, "")
+    ]
 
 
 def actions_with_obstacles(core: Core, session: Session, case: Case, actor: Actor) -> list[AvailableAction]:

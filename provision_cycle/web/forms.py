@@ -420,6 +420,10 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
                 # Optional() also clears RadioField's own "Not a valid choice" for a question left unanswered.
                 validators=required or [Optional()],
             )
+        elif spec.type == "choice":
+            attributes[spec.name] = RadioField(
+                label, widget=GovRadioInput(), choices=options(spec.options), validators=required or [Optional()]
+            )
         elif spec.type in ("text", "line"):
             longest = Length(max=spec.max_length, message=f"{spec.label} must be {spec.max_length} characters or fewer")
             attributes[spec.name] = (

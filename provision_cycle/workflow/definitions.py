@@ -22,8 +22,9 @@ from ..config_files import ConfigError, Node, Problems
 from ..models import Outcome
 from . import rules
 
-# "line" is one line of text (a name, a number); "text" a paragraph.
-INPUT_TYPES = ("text", "line", "date", "money", "integer", "boolean")
+# "line" is one line of text (a name, a number); "text" a paragraph; "choice" one of the answers a named list in
+# ``rules.CHOICES`` offers the case.
+INPUT_TYPES = ("text", "line", "date", "money", "integer", "boolean", "choice")
 MAX_TEXT = 5000  # the longest paragraph anyone is asked for, here or in a request's fields
 MAX_LENGTHS = {"text": MAX_TEXT, "line": 200}  # the longest answer of each kind, unless the input says less
 PSEUDO_ACTORS = {
@@ -50,12 +51,16 @@ class InputSpec:
     # A follow-up question: asked only under the answer yes to the yes-or-no input of this name (and refused
     # with any other answer); a form reveals it under that "Yes".
     under: str | None = None
+    choices: str | None = None  # a choice: the list in ``rules.CHOICES`` its answers come from
+    options: tuple[tuple[str, str], ...] = ()  # a choice's answers for one case, as (code, label) pairs
 
     @property
     def unanswered(self) -> str:
         """What to say when a required input is not given (a yes-or-no question is asked as one)."""
         if self.type == "boolean":
             return f"Answer yes or no: {self.label}"
+        if self.type == "choice":
+            return f"Choose one: {self.label}"
         return f"Enter {self.label[0].lower()}{self.label[1:]}"
 
 
@@ -489,7 +494,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             spec_node = inputs_node.child(input_name, spec)
             if not spec_node.is_mapping():
                 continue
-            spec_node.reject_unknown("type", "label", "optional", "max_length", "when", "under")
+            spec_node.reject_unknown("type", "label", "optional", "max_length", "when", "under", "choices")
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
                 spec_node.get("type").error(f"expected one of {', '.join(INPUT_TYPES)}, found {kind!r}")
@@ -501,6 +506,13 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                         f"max_length is for a text input (at most {MAX_LENGTHS['text']}) or a line (at most"
                         f" {MAX_LENGTHS['line']})"
                     )
+            choices = spec_node.text("choices", None)
+            if (kind == "choice") != (choices is not None):
+                spec_node.error("a choice input names its list of answers ('choices'), and only a choice does")
+            elif choices is not None and choices not in rules.CHOICES:
+                spec_node.get("choices").error(
+                    f"unknown list of answers {choices!r} (known: {', '.join(sorted(rules.CHOICES))})"
+                )
             asked_when = tuple(spec_node.text_list("when", ()))
             _check_names(spec_node.get("when", ()), asked_when, rules.PREDICATES, "condition")
             under = spec_node.text("under", None)
@@ -519,6 +531,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     longest,
                     asked_when,
                     under,
+                    choices,
                 )
             )
     return TransitionDef(

@@ -38,7 +38,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome,
 from . import statements as sql
 from .context import ActionContext
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
-from .rules import EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT
+from .rules import CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
 MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
@@ -347,7 +347,12 @@ class Engine:
 
     def _apply(self, ctx: ActionContext, transition: TransitionDef, raw_inputs: dict[str, Any]) -> ActionResult:
         ctx.transition = transition
-        ctx.inputs = _validate_inputs(transition, _asked(ctx, transition), raw_inputs)
+        asked = _asked(ctx, transition)
+        ctx.inputs = _validate_inputs(transition, asked, raw_inputs)
+        # A choice is kept as its code, and its event says how the answer was worded when it was given.
+        for spec in asked:
+            if spec.options and spec.name in ctx.inputs:
+                ctx.audit_data[f"{spec.name}_label"] = dict(spec.options)[ctx.inputs[spec.name]]
         if transition.reason_required and not ctx.reason:
             raise InvalidInput({"reason": f"Give a reason to {transition.label.lower()}"})
         self._check_guards(ctx, transition.guards)
@@ -1275,8 +1280,13 @@ def _date(value: Any) -> date | None:
 
 
 def _asked(ctx: ActionContext, transition: TransitionDef) -> tuple[InputSpec, ...]:
-    """The inputs ``transition`` asks for on this case: those whose own conditions hold."""
-    return tuple(spec for spec in transition.inputs if all(PREDICATES[name](ctx) for name in spec.when))
+    """The inputs ``transition`` asks for on this case: those whose own conditions hold, each choice with the
+    answers it offers here."""
+    return tuple(
+        replace(spec, options=CHOICES[spec.choices](ctx)) if spec.choices else spec
+        for spec in transition.inputs
+        if all(PREDICATES[name](ctx) for name in spec.when)
+    )
 
 
 def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], raw: dict[str, Any]) -> dict[str, Any]:
@@ -1309,6 +1319,10 @@ def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], ra
             parsed = value if isinstance(value, bool) else None
             if parsed is None:
                 errors[spec.name] = spec.unanswered
+        elif spec.type == "choice":
+            parsed = value if value in dict(spec.options) else None
+            if parsed is None:
+                errors[spec.name] = f"{spec.label}: choose one of {', '.join(code for code, _ in spec.options)}"
         else:
             parsed = _clean(value)
             if spec.max_length is not None and len(parsed) > spec.max_length:

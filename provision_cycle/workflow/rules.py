@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..governance import statutory
 from ..governance.calendar import add_months, next_working_day
 from ..governance.rules import RoutePlan
-from ..governance.statutory import ContractType, Route
+from ..governance.statutory import ContractType, ModificationBasis, Route
 from ..models import ContractKpi
 from ..models.cases import declaration_blocks
 from . import statements
@@ -33,10 +33,13 @@ if TYPE_CHECKING:  # pragma: no cover
 Guard = Callable[["ActionContext"], str | None]
 Predicate = Callable[["ActionContext"], bool]
 Effect = Callable[["ActionContext"], None]
+# A workflow's choice input: the answers it offers on a case, as (code, label) pairs.
+Choices = Callable[["ActionContext"], tuple[tuple[str, str], ...]]
 
 GUARDS: dict[str, Guard] = {}
 PREDICATES: dict[str, Predicate] = {}
 EFFECTS: dict[str, Effect] = {}
+CHOICES: dict[str, Choices] = {}
 
 # A case detail: what the people asked to approve the case's next gate should know beyond their step, in a
 # sentence, set by the proposal that opens the gate (a contract's variation or renewal); their emails carry it.
@@ -526,6 +529,46 @@ def contract_dates_valid(ctx: ActionContext) -> str | None:
     return None
 
 
+def _modification_regime(ctx: ActionContext) -> statutory.Regime | None:
+    """The regime whose rules on modifying a contract bind this one: its own, for an above-threshold contract that
+    is not for light-touch services (which the Act lets a council modify freely); None otherwise."""
+    contract = ctx.contract()
+    if contract is None or ContractType(contract.contract_type) is ContractType.LIGHT_TOUCH:
+        return None
+    commenced = statutory.commenced_before(contract.start_date)
+    position = statutory.statutory_position(contract.value, contract.vat_treatment, contract.contract_type, commenced)
+    return statutory.Regime(contract.regime) if position.above_threshold else None
+
+
+@predicate
+def modification_rules_apply(ctx: ActionContext) -> bool:
+    """A variation of this contract must stand on a basis the law gives (PA23 s74, PCR 2015 regulation 72)."""
+    return _modification_regime(ctx) is not None
+
+
+CHOICES["modification_bases"] = lambda ctx: ModificationBasis.offered(
+    _modification_regime(ctx) or statutory.Regime.PA2023
+)
+
+
+@guard
+def modification_basis_holds(ctx: ActionContext) -> str | None:
+    """The basis a variation is made on allows it: no more than 50% added for unforeseeable circumstances or
+    additional supplies, no more than 10% (15% for works) for a below-threshold modification, no more than 10% on
+    the term for one that is not substantial."""
+    basis, contract = ctx.inputs.get("modification_basis"), ctx.contract()
+    new_value, new_end = ctx.inputs.get("new_value"), ctx.inputs.get("new_end_date")
+    if not basis or contract is None or new_value is None or new_end is None:
+        return None  # not asked of this contract, or missing inputs, reported on their own
+    value_change = (new_value - contract.value) / contract.value if contract.value else Decimal(1)
+    months = _term_months(contract.start_date, contract.end_date)
+    term_change = Decimal(_term_months(contract.start_date, new_end) - months) / months if months else Decimal(0)
+    basis = ModificationBasis(basis)
+    problem = basis.limits(contract.contract_type, value_change, term_change)
+    regime = _modification_regime(ctx) or statutory.Regime.PA2023
+    return f"{basis.label(regime)}: {problem}" if problem else None
+
+
 @guard
 def variation_dates_valid(ctx: ActionContext) -> str | None:
     contract = ctx.contract()
@@ -740,12 +783,19 @@ def open_contract(ctx: ActionContext) -> None:
 def assess_change_notice(ctx: ActionContext) -> None:
     contract = ctx.contract()
     assert contract is not None
+    if "modification_basis" not in ctx.inputs:  # not asked of this contract: an earlier variation's is not this one's
+        ctx.details.pop("modification_basis", None)
     required, why = ctx.public_contract()
     if required:  # the Act's modification rules apply: does this change need a notice?
-        months_before = _months_between(contract.start_date, contract.end_date)
-        months_after = _months_between(contract.start_date, ctx.inputs["new_end_date"])
+        months_before = _term_months(contract.start_date, contract.end_date)
+        months_after = _term_months(contract.start_date, ctx.inputs["new_end_date"])
         required, why = statutory.change_notice_required(
-            contract.contract_type, contract.value, ctx.inputs["new_value"], months_before, months_after
+            contract.contract_type,
+            contract.value,
+            ctx.inputs["new_value"],
+            months_before,
+            months_after,
+            new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
         )
     else:
         why = f"no contract change notice: {why}"
@@ -776,10 +826,13 @@ def route_variation(ctx: ActionContext) -> None:
         if ctx.details.get("change_notice_required")
         else "No contract change notice is needed."
     )
+    basis = ctx.inputs.get("modification_basis")
     ctx.details[FOR_APPROVERS] = (
         f"Proposed variation: {ctx.inputs['variation_description'].rstrip('.')}. "
         f"Value {contract.value:,.2f} to {new_value:,.2f} excluding VAT; "
-        f"end date {_changed_day(contract.end_date, new_end)}. {notice}"
+        f"end date {_changed_day(contract.end_date, new_end)}. "
+        + (f"Basis: {ModificationBasis(basis).label(contract.regime)}. " if basis else "")
+        + notice
         + (f" It is a {ctx.details['variation_key_decision']}." if key_decisions else "")
     )
 
@@ -954,6 +1007,11 @@ def _ended_on(ctx: ActionContext) -> date:
 # --- dates --------------------------------------------------------------------------------------
 def _changed_day(before: date, after: date) -> str:
     return f"{before:%-d %B %Y} (unchanged)" if after == before else f"{before:%-d %B %Y} to {after:%-d %B %Y}"
+
+
+def _term_months(start: date, end: date) -> int:
+    """A contract's term in whole months: one from 1 July 2025 to 30 June 2028 runs 36, its last day included."""
+    return _months_between(start, end + timedelta(days=1))
 
 
 def _months_between(start: date, end: date) -> int:

@@ -164,7 +164,22 @@ def test_a_variation_through_the_api_shows_what_it_changes_and_waits_for_its_not
     contract = _public_contract(core, p)  # 500,000 to 30 June 2028, let under the Act
     manager, head = api(p.contract_manager), api(p.head)
     inputs = {"variation_description": "Two more depots", "new_value": "650000", "new_end_date": "2028-06-30"}
-    manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "propose_variation", "inputs": inputs})
+    action = {"trigger": "propose_variation", "inputs": inputs}
+    # PA23 s74: the basis in law, one of those the case's actions offer.
+    [asked] = [
+        i
+        for a in manager.get(f"/cases/{contract.case_id}").get_json()["available_actions"]
+        if a["trigger"] == "propose_variation"
+        for i in a["inputs"]
+        if i["name"] == "modification_basis"
+    ]
+    assert asked["type"] == "choice" and "additional" in {o["code"] for o in asked["options"]}
+    refused = manager.post(
+        f"/cases/{contract.case_id}/actions", {**action, "inputs": {**inputs, "modification_basis": "whim"}}, status=422
+    )
+    assert "modification_basis" in {e["field"] for e in refused.get_json()["errors"]}
+    inputs["modification_basis"] = "additional"
+    manager.post(f"/cases/{contract.case_id}/actions", action)
     proposal = head.get(f"/cases/{contract.case_id}").get_json()["proposal"]
     assert proposal == {
         "kind": "variation",
@@ -178,6 +193,8 @@ def test_a_variation_through_the_api_shows_what_it_changes_and_waits_for_its_not
         "change_notice": "value changes by 30.0%, more than 10% (PA23 s75)",
         "voluntary_standstill": False,
         "key_decision": "",  # it adds 150,000: OCC's figure for a variation is 1,000,000
+        "basis": "Additional goods, services or works that a change of supplier could not provide without serious "
+        "disadvantage, adding no more than 50% to the value (Schedule 8)",
     }
     head.post(f"/approvals/{contract.case_id}/decision", {"outcome": "approve", "declaration": DECLARED})
     shown = manager.get(f"/cases/{contract.case_id}").get_json()
@@ -204,6 +221,7 @@ def test_a_key_decision_variation_through_the_api(api, core, db, clock):
     contract = register_contract(core, p, value="400000", ends=date(2027, 6, 30), authority="CDC")
     manager, head, executive = api(p.contract_manager), api(p.head), api(p.executive)
     inputs = {"variation_description": "More depots", "new_value": "480000", "new_end_date": "2027-06-30"}
+    inputs["modification_basis"] = "unforeseeable"  # PCR 2015 regulation 72(1)(c): 20% more
     manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "propose_variation", "inputs": inputs})
     proposal = manager.get(f"/cases/{contract.case_id}").get_json()["proposal"]
     assert proposal["key_decision"].startswith("key decision for CDC: the variation adds 80,000.00")

@@ -212,7 +212,12 @@ def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_no
     manager.get_by_label("What changes and why").fill("Two more depots")
     manager.get_by_label("New total contract value excluding VAT").fill("650000")
     enter_date(manager.get_by_role("group", name="New end date"), ends)
+    # PA23 s74: on a basis the Act gives, which must allow it: a below-threshold modification is 10% at most.
+    manager.get_by_label(re.compile("A below-threshold modification: the value")).check()
     manager.get_by_role("group", name=re.compile("voluntary standstill")).get_by_label("No", exact=True).check()
+    manager.get_by_role("button", name="Propose a variation").click()
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("at most 10%, and this changes it by 30.0%")
+    manager.get_by_label(re.compile("Additional goods, services or works that")).check()
     manager.get_by_role("button", name="Propose a variation").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("Propose a variation")
 
@@ -220,6 +225,7 @@ def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_no
     head.get_by_role("navigation", name="Menu").get_by_role("link", name="Approvals").click()
     head.get_by_role("link", name=contract.title, exact=True).click()
     expect(head.locator("dl")).to_contain_text("£500,000.00 to £650,000.00")
+    expect(head.locator("dl")).to_contain_text("Additional goods, services or works")
     expect(head.locator("dl")).to_contain_text("Needed, and published before the change is made")
     head.get_by_label("No, I have no conflict of interest").check()
     head.get_by_label("Approve", exact=True).check()
@@ -255,6 +261,7 @@ def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_
     manager.get_by_label("New total contract value excluding VAT").fill("1600000")
     ends = contract.end_date
     enter_date(manager.get_by_role("group", name="New end date"), ends)
+    manager.get_by_label(re.compile(r"review clauses in the procurement documents \(regulation 72\(1\)\(a\)\)")).check()
     manager.get_by_role("button", name="Propose a variation").click()
     expect(manager.locator("main")).to_contain_text("Yes, for the Executive: key decision for OCC")
     record_forward_plan_entry(manager, today - timedelta(days=42))

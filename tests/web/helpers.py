@@ -81,7 +81,7 @@ def contract_with_kpis(core, people):
 def contract_with_variation(core, people, *, approved: bool):
     """A contract let under the Act with a variation of +30% proposed: before its approvers or, ``approved``,
     waiting for its change notice (with a voluntary standstill after it)."""
-    from tests.factories import act, approve_gate, register_contract
+    from tests.factories import approve_gate, propose_variation, register_contract
 
     today = core.engine.today()
     contract = register_contract(
@@ -93,7 +93,7 @@ def contract_with_variation(core, people, *, approved: bool):
         "new_end_date": (today + timedelta(days=900)).isoformat(),
         "voluntary_standstill": True,
     }
-    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    propose_variation(core.engine, contract.case_id, people.contract_manager, inputs)
     if approved:
         approve_gate(core.engine, contract.case_id, [people.head])
     return contract

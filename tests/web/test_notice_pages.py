@@ -82,12 +82,21 @@ def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_not
     propose = f"{case_url}/actions/propose_variation"
     assert "voluntary standstill, PA23 s76" in manager.get(propose).text
     proposal = {"variation_description": "Two more depots", "new_value": "650000", "new_end_date": ["30", "6", "2029"]}
+    # PA23 s74: the basis in law must allow what the variation does: a below-threshold modification is 10% at most.
+    refused = manager.post(
+        propose,
+        {"version": _version(db, contract.case_id), **proposal, "modification_basis": "below_threshold"},
+        status=409,
+    ).text
+    assert "at most 10%, and this changes it by 30.0%" in refused
+    proposal["modification_basis"] = "additional"
     manager.post(propose, {"version": _version(db, contract.case_id), **proposal, "voluntary_standstill": "no"})
 
     # The approver sees what they are approving, beside the case.
     head = browser(people.head)
     page = head.get(f"/approvals/cases/{contract.case_id}").text
     assert "Two more depots" in page and "£500,000.00 to £650,000.00" in page
+    assert "Basis for the modification" in page and "Additional goods, services or works" in page
     assert "30 June 2028 to 30 June 2029" in page
     assert "Needed, and published before the change is made: value changes by 30.0%, more than 10%" in page
     assert "Voluntary standstill" in page
@@ -120,6 +129,7 @@ def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive
     case_url = f"/cases/{contract.case_id}"
     manager = browser(people.contract_manager)
     proposal = {"variation_description": "Two more depots", "new_value": "480000", "new_end_date": ["30", "6", "2027"]}
+    proposal["modification_basis"] = "unforeseeable"  # let under PCR 2015: regulation 72(1)(c)
     # The optional standstill question left unanswered (it needs no change notice: PCR 2015).
     manager.post(f"{case_url}/actions/propose_variation", {"version": _version(db, contract.case_id), **proposal})
     page = manager.get(case_url).text
