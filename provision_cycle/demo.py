@@ -329,6 +329,9 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         if above_threshold:  # no award to an excluded or debarred supplier (PA23 s26-28, s57)
             checked = {"exclusions_checked_on": today - timedelta(days=1)}
             engine.act(ActionRequest(case_id, "record_exclusion_check", officer, inputs=checked))
+            if route != "direct_award":  # and, after a competition, conflicts with its suppliers looked for (s83)
+                reviewed = {"conflicts_review_findings": "None: nobody on the team has an interest in a tenderer"}
+                engine.act(ActionRequest(case_id, "review_conflicts_assessment", officer, inputs=reviewed))
         inputs = {
             "supplier_name": rng.choice(SUPPLIERS),
             "supplier_is_sme": rng.random() < 0.4,

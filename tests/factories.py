@@ -240,7 +240,7 @@ def tender_to_evaluation(
 ) -> None:
     """A submitted procurement, its route approved (by the Head of Category alone for 250,000 at OCC), through
     a tender (notice published 2 March 2026, closing on ``closes``) to evaluation the day after, where the
-    clock is left; above threshold, its tenderers checked for exclusion (PA23 s26-28, s57)."""
+    clock is left; above threshold, ready for its award to be recommended (``ready_to_recommend``)."""
     approve_open_steps(engine, engine.db, p, case_id)
     declare(engine, case_id, p.officer)
     act(engine, case_id, "complete_conflicts_assessment", p.officer)
@@ -250,13 +250,34 @@ def tender_to_evaluation(
     with engine.db.reading() as session:
         above_threshold = session.get(Case, case_id).route_plan["above_threshold"]
     if above_threshold:
-        check_exclusions(engine, case_id, p)
+        ready_to_recommend(engine, case_id, p)
 
 
-def check_exclusions(engine: Engine, case_id: int, p: People) -> None:
-    """The suppliers checked against the debarment list and the exclusion grounds today (PA23 s26-28, s57)."""
+def ready_for_the_market(engine: Engine, p: People, **request) -> int:
+    """A procurement (``new_request``'s fields) submitted by ``p``'s requester, its route approved by the Head of
+    Category alone, its conflicts assessed by the officer: ready to go to market."""
+    case_id = new_request(engine, p.requester, **request)
+    act(engine, case_id, "submit", p.requester)
+    approve_gate(engine, case_id, [p.head])
+    declare(engine, case_id, p.officer)
+    act(engine, case_id, "complete_conflicts_assessment", p.officer)
+    return case_id
+
+
+def ready_to_recommend(engine: Engine, case_id: int, p: People) -> None:
+    """What an above-threshold award under the Act asks before it is recommended, done today: the suppliers
+    checked against the debarment list and the exclusion grounds (PA23 s26-28, s57) and, after a competition,
+    the conflicts assessment reviewed with the suppliers known (s83)."""
     checked = {"exclusions_checked_on": engine.today().isoformat()}
     act(engine, case_id, "record_exclusion_check", p.officer, inputs=checked)
+    with engine.db.reading() as session:
+        evaluating = session.get(Case, case_id).state == "evaluation"
+    if evaluating:
+        act(engine, case_id, "review_conflicts_assessment", p.officer, inputs=CONFLICTS_REVIEWED)
+
+
+# A conflicts assessment's review after a competition (PA23 s83), finding nothing new.
+CONFLICTS_REVIEWED = {"conflicts_review_findings": "None: no one on the team has an interest in a tenderer"}
 
 
 def award_recommended(

@@ -17,12 +17,12 @@ from .factories import (
     AWARD_INPUTS,
     act,
     approve_gate,
-    check_exclusions,
     contract_from_open_procedure,
     create_user,
     declare,
     hub_people,
     new_request,
+    ready_to_recommend,
 )
 
 SCHEMAS = Path(__file__).parent / "data" / "ocds-1.1.5"
@@ -111,7 +111,7 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
     act(core.engine, case_id, "publish_transparency_notice", people.officer,
         inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
-    check_exclusions(core.engine, case_id, people)
+    ready_to_recommend(core.engine, case_id, people)
     act(core.engine, case_id, "recommend_award", people.officer,
         inputs={**AWARD_INPUTS, "supplier_registration": "1234567", "supplier_is_vcse": True})  # fmt: skip
 

@@ -13,16 +13,18 @@ from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, Out
 
 from .factories import (
     AWARD_INPUTS,
+    CONFLICTS_REVIEWED,
     act,
     approve_gate,
     approve_open_steps,
     award_over_the_key_decision_figure,
     award_recommended,
-    check_exclusions,
     declare,
     hub_people,
     new_request,
     publish_tender_notice,
+    ready_for_the_market,
+    ready_to_recommend,
 )
 
 
@@ -48,6 +50,10 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     with pytest.raises(GuardFailed, match="Check the suppliers against the central debarment list"):
         act(engine, case_id, "recommend_award", p.officer, inputs=AWARD_INPUTS)
     act(engine, case_id, "record_exclusion_check", p.officer, inputs={"exclusions_checked_on": "2026-04-07"})
+    # PA23 s83: and the conflicts assessment reviewed, now that the tenderers are known.
+    with pytest.raises(GuardFailed, match="Review the conflicts assessment now that the suppliers are known"):
+        act(engine, case_id, "recommend_award", p.officer, inputs=AWARD_INPUTS)
+    act(engine, case_id, "review_conflicts_assessment", p.officer, inputs=CONFLICTS_REVIEWED)
     act(
         engine,
         case_id,
@@ -138,21 +144,11 @@ def _to_award_notice(engine, db, clock, people, case_id: int) -> None:
     act(engine, case_id, "complete_conflicts_assessment", people.officer)
     act(engine, case_id, "publish_transparency_notice", people.officer,
         inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
-    check_exclusions(engine, case_id, people)
+    ready_to_recommend(engine, case_id, people)
     act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
     approve_gate(engine, case_id, [people.head])
     approve_gate(engine, case_id, [people.finance])
     act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-03-02"})
-
-
-def _flexible_procedure_ready_for_its_notice(engine, p) -> int:
-    """An OCC competitive flexible procedure of 250,000, its route approved and its conflicts assessed."""
-    case_id = new_request(engine, p.requester, value="250000", route="competitive_flexible")
-    act(engine, case_id, "submit", p.requester)
-    approve_gate(engine, case_id, [p.head])
-    declare(engine, case_id, p.officer)
-    act(engine, case_id, "complete_conflicts_assessment", p.officer)
-    return case_id
 
 
 def test_a_competitive_flexible_procedure_invites_tenders_after_its_participation_period(engine, db, clock):
@@ -161,7 +157,7 @@ def test_a_competitive_flexible_procedure_invites_tenders_after_its_participatio
     (25 days, or 10 after a planned procurement notice 40 days to a year before the tender notice) runs from
     the invitation."""
     p = hub_people(db)
-    case_id = _flexible_procedure_ready_for_its_notice(engine, p)
+    case_id = ready_for_the_market(engine, p, value="250000", route="competitive_flexible")
     offer = engine.offers(case_id, p.officer, ["publish_tender_notice"])["publish_tender_notice"]
     assert "participation_closes_on" in {i.name for i in offer.inputs} and "tenders_close_on" not in {
         i.name for i in offer.inputs
@@ -203,7 +199,7 @@ def test_a_competitive_flexible_procedure_ended_in_its_participation_period_owes
     engine, db, clock
 ):
     p = hub_people(db)
-    case_id = _flexible_procedure_ready_for_its_notice(engine, p)
+    case_id = ready_for_the_market(engine, p, value="250000", route="competitive_flexible")
     notice = {
         "tender_notice_published_on": "2026-03-02",
         "participation_closes_on": "2026-03-27",
@@ -308,7 +304,7 @@ def test_a_user_choice_contract_goes_to_the_chosen_supplier_without_a_transparen
     chosen = act(engine, case_id, "record_user_choice", people.officer,
                  inputs={"user_choice_recorded_on": engine.today().isoformat()})  # fmt: skip
     assert chosen.to_state == "direct_award"
-    check_exclusions(engine, case_id, people)  # above threshold under the Act: still owed (s26-28, s57)
+    ready_to_recommend(engine, case_id, people)  # above threshold under the Act: still owed (s26-28, s57)
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "690000"})
     approve_open_steps(engine, db, people, case_id)
     with db.reading() as session:

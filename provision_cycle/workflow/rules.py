@@ -249,6 +249,20 @@ def conflicts_assessment_done(ctx: ActionContext) -> str | None:
 
 
 @guard
+def conflicts_assessment_reviewed(ctx: ActionContext) -> str | None:
+    """PA23 s83: a public contract's conflicts assessment is kept under review; once the suppliers competing for
+    it are known (in evaluation), it is reviewed before the award is recommended."""
+    if ctx.case.state != "evaluation" or not public_contract_under_the_act(ctx):
+        return None
+    if ctx.details.get("conflicts_assessment_reviewed_on"):
+        return None
+    return (
+        "Review the conflicts assessment now that the suppliers are known, and record it, before recommending the "
+        "award (Procurement Act 2023 s83)"
+    )
+
+
+@guard
 def team_declared(ctx: ActionContext) -> str | None:
     """Everyone named on the case's team (still working here) has declared, and none is blocked (PA23 s81-83)."""
     if not ctx.case.team_size:  # counted with the locked read: most cases name nobody beyond the actor
@@ -734,6 +748,11 @@ def standstill_over(ctx: ActionContext) -> None:
 def record_conflicts_assessment(ctx: ActionContext) -> None:
     ctx.details["conflicts_assessment_completed_on"] = ctx.today.isoformat()
     ctx.details["conflicts_assessment_by"] = ctx.actor_id
+
+
+@effect
+def record_conflicts_review(ctx: ActionContext) -> None:
+    ctx.details["conflicts_assessment_reviewed_on"] = ctx.today.isoformat()
 
 
 @effect

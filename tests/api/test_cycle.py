@@ -66,6 +66,8 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     officer.post(f"/cases/{procurement}/actions", {"trigger": "close_tenders"})
     checked = {"exclusions_checked_on": "2026-04-07"}  # the tenderers, for exclusion and debarment first
     officer.post(f"/cases/{procurement}/actions", {"trigger": "record_exclusion_check", "inputs": checked})
+    reviewed = {"conflicts_review_findings": "None with the tenderers"}  # and the conflicts assessment (s83)
+    officer.post(f"/cases/{procurement}/actions", {"trigger": "review_conflicts_assessment", "inputs": reviewed})
     officer.post(
         f"/cases/{procurement}/actions",
         {

@@ -8,7 +8,15 @@ from datetime import timedelta
 from playwright.sync_api import Locator, Page, expect
 
 from provision_cycle.models import Case
-from tests.factories import act, approve_gate, create_user, declare, new_request, register_contract
+from tests.factories import (
+    act,
+    approve_gate,
+    create_user,
+    declare,
+    new_request,
+    ready_for_the_market,
+    register_contract,
+)
 from tests.web.conftest import give_password
 from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
 
@@ -407,11 +415,7 @@ def test_a_tender_notice_accounts_for_market_engagement_asking_what_follows_only
     """PA23 s17: engagement with the market before a public contract's tender notice has its own notice first,
     or the tender notice says why not; the notice's date and the reasons are asked only after a yes."""
     people, engine = site.people, site.core.engine
-    case_id = new_request(engine, people.requester, value="250000", title="Library self-service kiosks")
-    act(engine, case_id, "submit", people.requester)
-    approve_gate(engine, case_id, [people.head])
-    declare(engine, case_id, people.officer)
-    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    case_id = ready_for_the_market(engine, people, value="250000", title="Library self-service kiosks")
     today = engine.today()
 
     officer = open_as(people.officer)

@@ -120,7 +120,9 @@ def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_not
         assert (made.value, made.end_date) == (Decimal("650000"), date(2029, 6, 30))
     page = manager.get(case_url).text
     assert "The variation approved" not in page
-    assert "Variation approved; to be made after its change notice → Live" in page  # in its history
+    history = page.split('id="timeline"')[1]
+    assert "Variation approved; to be made after its change notice → Live" in history
+    assert "without a new procurement? Additional goods, services or works that a change of supplier" in history
 
 
 def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive(core, db, browser, clock):

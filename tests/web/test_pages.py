@@ -322,6 +322,34 @@ def test_case_page_says_why_an_action_is_not_open_yet_instead_of_offering_it(cor
         assert other_route not in page
 
 
+def test_after_a_competition_the_award_waits_for_the_conflicts_assessment_to_be_reviewed(core, db, clock, browser):
+    """PA23 s83: the assessment is kept under review; once the tenderers are known, it is reviewed before the
+    award is recommended, and the review's findings go into the case's history."""
+    from tests.factories import publish_tender_notice, ready_for_the_market
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    publish_tender_notice(core.engine, case_id, people.officer)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    act(core.engine, case_id, "record_exclusion_check", people.officer, inputs={"exclusions_checked_on": "2026-04-07"})
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    assert "Recommend the award: not yet" in page
+    assert "Review the conflicts assessment now that the suppliers are known" in page
+    review = f"/cases/{case_id}/actions/review_conflicts_assessment"
+    assert f'href="{review}"' in page
+    with db.reading() as session:
+        version = str(session.get(Case, case_id).version)
+    findings = "Tom Hughes's brother works for a tenderer: he leaves the evaluation panel"
+    officer.post(review, {"version": version, "conflicts_review_findings": findings})
+    page = officer.get(f"/cases/{case_id}").text
+    assert "Recommend the award: not yet" not in page
+    assert f"any conflict with the suppliers now known, and how it is mitigated; or none): {findings}" in page.replace(
+        "&#39;", "'"
+    )
+
+
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
     from tests.factories import approve_gate, declare
 
@@ -499,14 +527,10 @@ def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, c
 
 
 def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_procurement_notice(core, db, browser):
-    from tests.factories import approve_gate, declare
+    from tests.factories import ready_for_the_market
 
     people = hub_people(db)
-    case_id = new_request(core.engine, people.requester, value="250000")
-    act(core.engine, case_id, "submit", people.requester)
-    approve_gate(core.engine, case_id, [people.head])
-    declare(core.engine, case_id, people.officer)
-    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
     officer = browser(people.officer)
     url = f"/cases/{case_id}/actions/publish_tender_notice"
     form = officer.get(url).text
