@@ -169,6 +169,11 @@ def _tender_notice_inputs(definition: dict) -> dict:
             "'tenders_close_on' is not a yes-or-no input asked before this one",
         ),
         (
+            lambda d: _tender_notice_inputs(d)["market_engagement_notice_on"].update({"when": []}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engagement_notice_on.under: a "
+            "follow-up question is asked when 'market_engaged' is",
+        ),
+        (
             lambda d: _tender_notice_inputs(d)["market_engagement_notice_on"].update({"optional": False}),
             f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engagement_notice_on.under: a "
             "follow-up question is optional",

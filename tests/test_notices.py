@@ -440,6 +440,7 @@ def test_a_breach_of_a_contract_outside_the_act_owes_no_notice(core, db):
         ("not_substantial", "500000", "2029-06-30", "term by at most 10%, and this changes it by 33.3%"),
         (None, "500000", "2028-06-30", "Choose one: On what basis may the contract be modified"),
         ("whim", "500000", "2028-06-30", "choose one of provided_for, urgency, unforeseeable"),
+        (["provided_for"], "500000", "2028-06-30", "choose one of provided_for"),  # not a code: a list
     ],
 )
 def test_a_public_contract_is_modified_only_on_a_basis_the_act_gives_and_within_it(

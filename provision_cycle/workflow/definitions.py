@@ -522,6 +522,10 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     spec_node.get("under").error(f"{under!r} is not a yes-or-no input asked before this one")
                 elif not spec_node.boolean("optional", False):
                     spec_node.get("under").error("a follow-up question is optional: nobody answers it after a no")
+                elif set(asked_when) != set(questions[under].when):
+                    spec_node.get("under").error(
+                        f"a follow-up question is asked when {under!r} is: give it the same 'when'"
+                    )
             inputs.append(
                 InputSpec(
                     str(input_name),

@@ -1320,7 +1320,7 @@ def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], ra
             if parsed is None:
                 errors[spec.name] = spec.unanswered
         elif spec.type == "choice":
-            parsed = value if value in dict(spec.options) else None
+            parsed = value if isinstance(value, str) and value in dict(spec.options) else None
             if parsed is None:
                 errors[spec.name] = f"{spec.label}: choose one of {', '.join(code for code, _ in spec.options)}"
         else:

@@ -426,13 +426,10 @@ def _light_touch(ctx: ActionContext) -> bool:
 def market_engagement_accounted_for(ctx: ActionContext) -> str | None:
     """PA23 s17: a public contract's tender notice follows the notice of any preliminary market engagement
     there was, or gives the reasons for publishing none."""
-    engaged = ctx.inputs.get("market_engaged")
-    if engaged is None:
-        return None  # not asked of this case, or not answered yet (reported on its own)
+    if not ctx.inputs.get("market_engaged"):
+        return None  # no engagement, not asked of this case, or not answered yet (reported on its own)
     notice = ctx.inputs.get("market_engagement_notice_on")
     reasons = ctx.inputs.get("no_market_engagement_notice_because")
-    if not engaged:
-        return None
     if notice and reasons:
         return "Give the date of the preliminary market engagement notice or the reasons for publishing none, not both"
     if not notice and not reasons:
@@ -549,9 +546,13 @@ def _modification_regime(ctx: ActionContext) -> statutory.Regime | None:
     contract = ctx.contract()
     if contract is None or ContractType(contract.contract_type) is ContractType.LIGHT_TOUCH:
         return None
+    if ctx.public_contract()[0]:  # as for its change notices
+        return statutory.Regime.PA2023
+    if statutory.Regime(contract.regime) is statutory.Regime.PA2023:
+        return None  # below the threshold: no public contract
     commenced = statutory.commenced_before(contract.start_date)
     position = statutory.statutory_position(contract.value, contract.vat_treatment, contract.contract_type, commenced)
-    return statutory.Regime(contract.regime) if position.above_threshold else None
+    return statutory.Regime.PCR2015 if position.above_threshold else None
 
 
 @predicate
