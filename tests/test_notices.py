@@ -457,6 +457,22 @@ def test_a_public_contract_is_modified_only_on_a_basis_the_act_gives_and_within_
     assert _contract_now(db, contract)[0] == "live"
 
 
+def test_below_threshold_modifications_count_together_from_the_value_before_the_first(core, db):
+    """PA23 s74: a below-threshold modification changes the value by no more than 10% with the earlier ones;
+    a modification on another basis is not one of them."""
+    people = hub_people(db)
+    contract = _public_contract(core, people)  # 500,000
+    below = {"modification_basis": "below_threshold"}
+    _vary(core, people, contract.case_id, value="530000", ends="2028-06-30", **below)  # +30,000: 6%
+    _vary(core, people, contract.case_id, value="560000", ends="2028-06-30", modification_basis="provided_for")
+    with pytest.raises(GuardFailed, match=r"this changes it by 11.0%, with the earlier below-threshold modifications"):
+        _vary(core, people, contract.case_id, value="585000", ends="2028-06-30", **below)  # 30,000 + 25,000
+    _vary(core, people, contract.case_id, value="580000", ends="2028-06-30", **below)  # 30,000 + 20,000: 10%
+    assert _contract_now(db, contract)[1] == Decimal("580000")
+    with db.reading() as session:
+        assert session.get(Case, contract.case_id).details["below_threshold_modifications"] == ["500000.00", "50000.00"]
+
+
 def test_a_supplier_changed_on_a_restructuring_needs_a_change_notice_whatever_the_sums(core, db):
     people = hub_people(db)
     contract = _public_contract(core, people)

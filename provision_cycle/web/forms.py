@@ -394,7 +394,6 @@ class ActionForm(FlaskForm):
     """An action on a case; carries the version the page showed, so a stale page is caught."""
 
     version = HiddenField()
-    comment = TextAreaField("Comment (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
     submit = SubmitField("Continue", widget=GovSubmitInput())
     # The follow-up questions revealed under each yes-or-no question's "Yes" (``InputSpec.under``).
     reveals: dict[str, tuple[str, ...]] = {}
@@ -439,6 +438,8 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
                 description="In pounds, like 25000 or 25000.50" if money else "A whole number, like 12",
                 validators=required,
             )
+    # After the action's own questions: a form's fields come in the order they were made.
+    attributes["comment"] = TextAreaField("Comment (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
     if action.reason_required:
         attributes["reason"] = TextAreaField(
             "Reason",

@@ -575,13 +575,24 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
     new_value, new_end = ctx.inputs.get("new_value"), ctx.inputs.get("new_end_date")
     if not basis or contract is None or new_value is None or new_end is None:
         return None  # not asked of this contract, or missing inputs, reported on their own
-    value_change = (new_value - contract.value) / contract.value if contract.value else Decimal(1)
+    basis = ModificationBasis(basis)
+    before, change = contract.value, new_value - contract.value
+    earlier = basis is ModificationBasis.BELOW_THRESHOLD and ctx.details.get(BELOW_THRESHOLD_MODIFICATIONS)
+    if earlier:  # they count together, from the value before the first of them
+        before, change = Decimal(earlier[0]), change + Decimal(earlier[1])
+    value_change = change / before if before else Decimal(1)
     months = _term_months(contract.start_date, contract.end_date)
     term_change = Decimal(_term_months(contract.start_date, new_end) - months) / months if months else Decimal(0)
-    basis = ModificationBasis(basis)
     problem = basis.limits(contract.contract_type, value_change, term_change)
+    if problem and earlier:
+        problem += f", with the earlier below-threshold modifications of the contract's {before:,.2f}"
     regime = _modification_regime(ctx) or statutory.Regime.PA2023
     return f"{basis.label(regime)}: {problem}" if problem else None
+
+
+# A contract case's below-threshold modifications made (PA23 s74), which count together: the contract's value
+# before the first of them, and what they have changed it by between them, as [value, change].
+BELOW_THRESHOLD_MODIFICATIONS = "below_threshold_modifications"
 
 
 @guard
@@ -912,6 +923,10 @@ def apply_variation(ctx: ActionContext) -> None:
         "value": [f"{contract.value:.2f}", f"{new_value:.2f}"],
         "end_date": [contract.end_date.isoformat(), new_end.isoformat()],
     }
+    if ctx.details.get("modification_basis") == ModificationBasis.BELOW_THRESHOLD:
+        before, change = ctx.details.get(BELOW_THRESHOLD_MODIFICATIONS) or (f"{contract.value:.2f}", "0")
+        change = Decimal(change) + new_value - contract.value
+        ctx.details[BELOW_THRESHOLD_MODIFICATIONS] = [before, f"{change:.2f}"]
     contract.value = new_value
     contract.end_date = new_end
     # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
