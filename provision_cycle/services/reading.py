@@ -266,6 +266,10 @@ class TimelineEntry:
     answers: list[tuple[InputSpec, object]] = field(default_factory=list)
 
 
+# The closing dates a procurement's notices set (a case detail each), by what closes.
+MARKET_DATES = {"participation_closes_on": "Requests to participate close", "tenders_close_on": "Tenders close"}
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -288,6 +292,12 @@ class CasePage:
     may_set_kpis: bool = False
     proposal: ContractProposal | None = None  # what a contract case's gate decides, or what waits to be made
     award: AwardRecommendation | None = None  # what a procurement's award approval decides, or approved
+
+    @property
+    def market_dates(self) -> list[tuple[str, date]]:
+        """The closing dates a procurement's notices set, for its key dates."""
+        details = self.case.details or {}
+        return [(label, date.fromisoformat(details[key])) for key, label in MARKET_DATES.items() if details.get(key)]
 
     @property
     def live_step(self) -> ApprovalStep | None:
@@ -464,8 +474,11 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
 def _answers(definition: WorkflowDefinition, event: AuditEvent) -> list[tuple[InputSpec, object]]:
     """The answers an event's action was given, in the order its workflow asks them."""
     candidates = definition.candidates(event.from_state, event.action) if event.from_state else []
+    # Of an action's ways from that state (a competitive flexible procedure's tender notice, another's), the one
+    # it took.
+    taken = [t for t in candidates if (t.dest or event.from_state) == event.to_state] or candidates
     data = event.data or {}
-    specs = candidates[0].inputs if candidates else ()
+    specs = taken[0].inputs if taken else ()
     return [
         (spec, data.get(f"{spec.name}_label", data[spec.name]) if spec.type == "choice" else data[spec.name])
         for spec in specs

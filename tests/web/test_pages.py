@@ -350,6 +350,28 @@ def test_after_a_competition_the_award_waits_for_the_conflicts_assessment_to_be_
     )
 
 
+def test_a_competitive_flexible_procedure_s_closing_dates_are_among_its_key_dates(core, db, clock, browser):
+    from tests.factories import ready_for_the_market
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+    }
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+    officer = browser(people.officer)
+    dates = officer.get(f"/cases/{case_id}").text.split('id="dates"')[1].split('id="route"')[0]
+    assert re.search(r"Requests to participate close</dt>\s*<dd[^>]*>27 March 2026", dates)
+    assert "Tenders close" not in dates
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27"}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    dates = officer.get(f"/cases/{case_id}").text.split('id="dates"')[1].split('id="route"')[0]
+    assert re.search(r"Tenders close</dt>\s*<dd[^>]*>27 April 2026", dates)
+
+
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
     from tests.factories import approve_gate, declare
 
@@ -558,5 +580,6 @@ def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_p
     # The case's history says what was recorded, in the workflow's own words.
     history = officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1]
     assert "Date the tender notice was published: 2 March 2026" in history
+    assert "Closing date for tenders: 20 March 2026" in history  # the open procedure's, not the flexible one's
     assert "before the tender notice (preliminary market engagement)? Yes" in history
     assert "Date the preliminary market engagement notice (UK2) was published, if one was: 1 December 2025" in history
