@@ -305,6 +305,9 @@ def test_a_user_choice_contract_goes_to_the_chosen_supplier_without_a_transparen
                  inputs={"user_choice_recorded_on": engine.today().isoformat()})  # fmt: skip
     assert chosen.to_state == "direct_award"
     ready_to_recommend(engine, case_id, people)  # above threshold under the Act: still owed (s26-28, s57)
+    # The conflicts assessment may be reviewed (s83), though with the supplier known from the start it need not be.
+    offered = engine.offers(case_id, people.officer, ["review_conflicts_assessment", "recommend_award"])
+    assert offered["review_conflicts_assessment"] is not None and offered["recommend_award"].not_yet == ()
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "690000"})
     approve_open_steps(engine, db, people, case_id)
     with db.reading() as session:
