@@ -608,7 +608,7 @@ class ModificationBasis(enum.StrEnum):
     def limits(self, contract_type: ContractType | str, value_change: Decimal, term_change: Decimal) -> str | None:
         """What the basis does not allow in a change of ``value_change`` and ``term_change`` (fractions of the
         contract's value and term), or None."""
-        if self in (ModificationBasis.UNFORESEEABLE, ModificationBasis.ADDITIONAL) and value_change > HALF:
+        if self in (ModificationBasis.UNFORESEEABLE, ModificationBasis.ADDITIONAL) and value_change > ADDED_VALUE_LIMIT:
             return f"it may add at most 50% to the contract's value, and this adds {value_change:.1%}"
         if self is ModificationBasis.BELOW_THRESHOLD:
             limit = WORKS_CHANGE_LIMIT if ContractType(contract_type) is ContractType.WORKS else CHANGE_LIMIT
@@ -622,7 +622,7 @@ class ModificationBasis(enum.StrEnum):
         return None
 
 
-HALF = Decimal("0.5")
+ADDED_VALUE_LIMIT = Decimal("0.5")  # unforeseeable circumstances and additional supplies: PA23 Sch 8, PCR reg 72
 CHANGE_LIMIT = Decimal("0.10")  # goods and services; and any contract's term
 WORKS_CHANGE_LIMIT = Decimal("0.15")
 MODIFICATION_BASES: dict[Regime, dict[ModificationBasis, str]] = {
