@@ -84,7 +84,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     rng = random.Random(rng_seed)
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
-    opened += _routes_chosen(core, people, rng)
+    opened += _showcases(core, people, rng)
     _register(core, people, rng, contracts)
     _kpis(core)
     _variation_waiting_for_its_notice(core, people)
@@ -360,11 +360,12 @@ DIRECT_AWARD_GROUNDS = {
 }
 
 
-def _routes_chosen(core: Core, people: dict, rng: random.Random) -> list[int]:
-    """Procurements on routes the rules never choose on their own. Two direct awards: a system only its maker
-    may change, its transparency notice out (PA23 s44), and a care home place the resident chose (a user-choice
-    contract, Schedule 5 paragraph 15), awaiting its award approval with no notice owed before it. And a
-    competitive flexible procedure in its participation period."""
+def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
+    """Procurements the random ones may not show: on routes the rules never choose on their own, two direct
+    awards (a system only its maker may change, its transparency notice out, PA23 s44; a care home place the
+    resident chose, a user-choice contract, Schedule 5 paragraph 15, awaiting its award approval with no notice
+    owed before it) and a competitive flexible procedure in its participation period; and an open procedure
+    ready for its tender notice, which asks about preliminary market engagement (s17)."""
     today = core.engine.today()
     requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
     to_market = ["submit", "*", "complete_conflicts_assessment", "start_market"]
@@ -374,12 +375,13 @@ def _routes_chosen(core: Core, people: dict, rng: random.Random) -> list[int]:
         ("Residential care placement: the resident's chosen home", "adult_social_care", "light_touch", "720000",
          "direct_award", [*to_market, "recommend_award"]),
         ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible", to_market),
+        ("Library self-service kiosks", "ict", "goods", "300000", "open_procedure", to_market[:-1]),
     ):  # fmt: skip
         case_id = core.engine.open_case(
             stage="procurement",
             actor_id=requester,
             title=title,
-            description=f"The demo's example of a {Route.label_of(route).lower()}: what it asks and what it owes.",
+            description=f"The demo's {Route.label_of(route).lower()}: what it asks and what it owes.",
             authority="OCC",
             category=category,
             contract_type=contract_type,

@@ -105,9 +105,9 @@ def test_draw_highlights_the_case_state(cli, engine, db, tmp_path):
 def test_seed_demo_loads_once(cli, db):
     first = cli("seed-demo", "--cases", "12", "--contracts", "8")
     assert first.exit_code == 0, first.output
-    # The 12 asked for, the demo's two direct awards (a user-choice one among them) and its competitive flexible
-    # procedure.
-    assert re.search(r"15 cases, 8 register contracts and \d+ payments ", first.output)
+    # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
+    # procedure and its open procedure ready for its tender notice.
+    assert re.search(r"16 cases, 8 register contracts and \d+ payments ", first.output)
     with db.reading() as session:  # the contract changes the demo shows, a variation at each of its waits
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
         direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))
