@@ -207,8 +207,25 @@ def team_cases_waiting(core: Core, session: Session, actor: Actor, limit: int = 
     in_my_teams = or_(
         *(and_(Case.authority.in_([authority, JOINT]), Case.pillar == pillar) for authority, pillar in sorted(teams))
     )
-    query = select(Case).where(in_my_teams, _moved_on_by_the_team(core)).order_by(Case.updated_at, Case.id)
+    waiting = _waiting_for_a_date(core.engine.today())
+    query = select(Case).where(in_my_teams, _moved_on_by_the_team(core), ~waiting).order_by(Case.updated_at, Case.id)
     return list(session.scalars(query.limit(limit)))
+
+
+def _waiting_for_a_date(today: date) -> ColumnElement[bool]:
+    """A case that waits for a date, not for its team: requests to participate or tenders still coming in, a
+    standstill still running."""
+    in_a_period = [
+        and_(Case.state == period.state, Case.details[key].as_string() >= today.isoformat())
+        for key, period in MARKET_PERIODS.items()
+    ]
+    standstill = exists().where(
+        CaseDeadline.case_id == Case.id,
+        CaseDeadline.kind == "standstill_end",
+        CaseDeadline.met_at.is_(None),
+        CaseDeadline.due_on >= today,
+    )
+    return or_(*in_a_period, and_(Case.state == "standstill", standstill))
 
 
 def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bool = True) -> list[Task]:
@@ -266,8 +283,18 @@ class TimelineEntry:
     answers: list[tuple[InputSpec, object]] = field(default_factory=list)
 
 
-# The closing dates a procurement's notices set (a case detail each), by what closes.
-MARKET_DATES = {"participation_closes_on": "Requests to participate close", "tenders_close_on": "Tenders close"}
+@dataclass(frozen=True)
+class MarketPeriod:
+    """A period a procurement's notice opens for suppliers, closing on the date a case detail holds."""
+
+    state: str  # the state the case waits in until that date has passed
+    label: str  # the date's name among the case's key dates
+
+
+MARKET_PERIODS = {
+    "participation_closes_on": MarketPeriod("participation", "Requests to participate close"),
+    "tenders_close_on": MarketPeriod("tendering", "Tenders close"),
+}
 
 
 @dataclass
@@ -297,7 +324,7 @@ class CasePage:
     def market_dates(self) -> list[tuple[str, date]]:
         """The closing dates a procurement's notices set, for its key dates."""
         details = self.case.details or {}
-        return [(label, date.fromisoformat(details[key])) for key, label in MARKET_DATES.items() if details.get(key)]
+        return [(p.label, date.fromisoformat(details[key])) for key, p in MARKET_PERIODS.items() if details.get(key)]
 
     @property
     def live_step(self) -> ApprovalStep | None:

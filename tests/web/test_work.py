@@ -431,6 +431,43 @@ def test_my_work_lists_the_cases_waiting_for_my_category_team(core, db, browser)
     assert 'id="team-cases"' not in browser(people.requester).get("/my-work").text  # in no category team
 
 
+def test_a_case_waiting_for_a_date_is_not_waiting_for_the_team(core, db, browser, clock):
+    """Tenders still coming in, or requests to participate, wait for their closing date, not for the team; the
+    day after it the team closes them (or invites tenders)."""
+    from tests.factories import award_open_procedure, publish_tender_notice, ready_for_the_market
+
+    people = hub_people(db)
+    tender = ready_for_the_market(core.engine, people, value="250000", title="Open tender")
+    publish_tender_notice(core.engine, tender, people.officer, closes="2026-04-06")
+    flexible = ready_for_the_market(core.engine, people, value="250000", title="Flexible", route="competitive_flexible")
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+    }
+    act(core.engine, flexible, "publish_tender_notice", people.officer, inputs=notice)
+
+    def waiting() -> str:
+        page = browser(people.officer).get("/my-work").text
+        return page.split('id="team-cases"', 1)[1].split("<h2", 1)[0]
+
+    clock.set(date(2026, 3, 27))  # the last day for requests to participate
+    assert "Open tender" not in waiting() and "Flexible" not in waiting()
+    clock.set(date(2026, 3, 28))
+    assert "Flexible" in waiting() and "Open tender" not in waiting()
+    clock.set(date(2026, 4, 7))
+    assert "Open tender" in waiting()
+
+    # A standstill runs to the end of its last day (PA23 s51): the contract can be signed the day after.
+    in_standstill = award_open_procedure(core.engine, clock, people)  # award notice of 8 April 2026
+    with db.reading() as session:
+        reference = session.get(Case, in_standstill).reference
+    clock.set(date(2026, 4, 17))
+    assert reference not in waiting()
+    clock.set(date(2026, 4, 18))
+    assert reference in waiting()
+
+
 def test_statutory_tasks_come_first_and_say_so(core, db, browser, clock):
     people = hub_people(db)
     clock.set(date(2026, 12, 1))  # so that the contract below, which started 425 days ago, was let under the Act
