@@ -473,6 +473,24 @@ def test_below_threshold_modifications_count_together_from_the_value_before_the_
         assert session.get(Case, contract.case_id).details["below_threshold_modifications"] == ["500000.00", "50000.00"]
 
 
+def test_a_below_threshold_contract_that_a_change_takes_over_the_threshold_needs_a_change_notice(core, db):
+    """PA23 s74-75: a convertible contract (one the modification makes a public contract) is modified as one."""
+    people = hub_people(db)
+    contract = _public_contract(core, people, value="150000")  # 180,000 with VAT: below the threshold
+    _vary(core, people, contract.case_id, value="160000", ends="2028-06-30")  # 192,000: still below
+    with db.reading() as session:
+        details = session.get(Case, contract.case_id).details
+    assert details["change_notice_required"] is False and "not a public contract" in details["change_notice_basis"]
+    propose_variation(core.engine, contract.case_id, people.contract_manager,
+                      {"variation_description": "Citywide", "new_value": "250000", "new_end_date": "2028-06-30"})  # fmt: skip
+    with db.reading() as session:
+        details = session.get(Case, contract.case_id).details
+    assert details["change_notice_required"] is True
+    assert details["change_notice_basis"].startswith(
+        "this change makes it a public contract (a convertible contract, PA23 s74): value changes by 56.2%"
+    )
+
+
 def test_a_supplier_changed_on_a_restructuring_needs_a_change_notice_whatever_the_sums(core, db):
     people = hub_people(db)
     contract = _public_contract(core, people)

@@ -28,22 +28,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Actor, Engine
 
 
-def contract_in_law(session: Session, contract: Contract) -> tuple[bool, str]:
-    """Whether ``contract`` is a public contract under the Procurement Act 2023, and why. Its procurement's
-    commencement fixes the regime and the threshold (for a contract loaded into the register, as near as its
-    start date can tell)."""
+def contract_in_law(session: Session, contract: Contract, value: Decimal | None = None) -> tuple[bool, str]:
+    """Whether ``contract`` is a public contract under the Procurement Act 2023 (or would be, at ``value``), and
+    why. Its procurement's commencement fixes the regime and the threshold (for a contract loaded into the
+    register, as near as its start date can tell)."""
     commenced = contract.procurement_case_id and session.scalar(
         select(Case.commencement_date).where(Case.id == contract.procurement_case_id)
     )
-    return contract_in_law_commenced(contract, commenced or None)
+    return contract_in_law_commenced(contract, commenced or None, value)
 
 
-def contract_in_law_commenced(contract: Any, procurement_commenced: date | None) -> tuple[bool, str]:
+def contract_in_law_commenced(
+    contract: Any, procurement_commenced: date | None, value: Decimal | None = None
+) -> tuple[bool, str]:
     """``contract_in_law`` for a contract (or a row with its columns) whose procurement's commencement is
     known: None for one loaded into the register, dated by its start."""
     return statutory.public_contract(
         contract.regime,
-        contract.value,
+        contract.value if value is None else value,
         contract.vat_treatment,
         contract.contract_type,
         procurement_commenced or statutory.commenced_before(contract.start_date),
@@ -164,12 +166,12 @@ class ActionContext:
             self._contract_loaded = True
         return self._contract
 
-    def public_contract(self) -> tuple[bool, str]:
+    def public_contract(self, value: Decimal | None = None) -> tuple[bool, str]:
         """Whether the case's contract is a public contract under the Procurement Act 2023, and so owes change
-        and termination notices, and why."""
+        and termination notices, and why; with ``value``, whether it would be at that value."""
         contract = self.contract()
         assert contract is not None, "only a contract-management case has a contract"
-        return contract_in_law(self.session, contract)
+        return contract_in_law(self.session, contract, value)
 
     def declaration_problem(
         self, *, missing: str = "This needs a conflict-of-interest declaration from you first"

@@ -816,8 +816,10 @@ def assess_change_notice(ctx: ActionContext) -> None:
     assert contract is not None
     if "modification_basis" not in ctx.inputs:  # not asked of this contract: an earlier variation's is not this one's
         ctx.details.pop("modification_basis", None)
-    required, why = ctx.public_contract()
-    if required:  # the Act's modification rules apply: does this change need a notice?
+    public, why = ctx.public_contract()
+    # A convertible contract (PA23 s74-75): one this change takes over the threshold is modified as a public one.
+    convertible = not public and ctx.public_contract(ctx.inputs["new_value"])[0]
+    if public or convertible:  # the Act's modification rules apply: does this change need a notice?
         months_before = _term_months(contract.start_date, contract.end_date)
         months_after = _term_months(contract.start_date, ctx.inputs["new_end_date"])
         required, why = statutory.change_notice_required(
@@ -828,8 +830,10 @@ def assess_change_notice(ctx: ActionContext) -> None:
             months_after,
             new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
         )
+        if convertible:
+            why = f"this change makes it a public contract (a convertible contract, PA23 s74): {why}"
     else:
-        why = f"no contract change notice: {why}"
+        required, why = False, f"no contract change notice: {why}"
     ctx.details["change_notice_required"] = required
     ctx.details["change_notice_basis"] = why
     # An optional answer left out is no: it must not carry over from an earlier variation.
