@@ -527,7 +527,7 @@ def _propose_variation(core: Core, contract: Contract, inputs: dict) -> None:
     contract provides for."""
     manager = contract.contract_manager_id
     offer = core.engine.offers(contract.case_id, manager, ["propose_variation"])["propose_variation"]
-    if offer and any(spec.name == "modification_basis" for spec in offer.inputs):
+    if offer and offer.asks("modification_basis"):
         inputs = {**inputs, "modification_basis": ModificationBasis.PROVIDED_FOR.value}
     core.engine.act(ActionRequest(contract.case_id, "propose_variation", manager, inputs=inputs))
 

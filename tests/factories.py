@@ -157,7 +157,7 @@ def publish_tender_notice(
     none (unless ``more`` says otherwise)."""
     inputs = {"tender_notice_published_on": published, "tenders_close_on": closes, **more}
     offer = engine.offers(case_id, actor, ["publish_tender_notice"])["publish_tender_notice"]
-    if offer and any(spec.name == "market_engaged" for spec in offer.inputs):
+    if offer and offer.asks("market_engaged"):
         inputs.setdefault("market_engaged", False)
     return act(engine, case_id, "publish_tender_notice", actor, inputs=inputs)
 
@@ -166,7 +166,7 @@ def propose_variation(engine: Engine, case_id: int, actor: int, inputs: dict, **
     """A contract's variation proposed; where the law asks its basis (PA23 s74), one with no limits of its own
     (provided for in the contract) unless ``inputs`` gives one."""
     offer = engine.offers(case_id, actor, ["propose_variation"])["propose_variation"]
-    if offer and any(spec.name == "modification_basis" for spec in offer.inputs):
+    if offer and offer.asks("modification_basis"):
         inputs = {"modification_basis": "provided_for", **inputs}
     return act(engine, case_id, "propose_variation", actor, inputs=inputs, **kwargs)
 

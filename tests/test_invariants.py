@@ -395,7 +395,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
             with contextlib.suppress(DomainError):
                 manager = self.people.contract_manager
                 offer = self.core.engine.offers(self.case_id, manager, ["propose_variation"])["propose_variation"]
-                if offer and any(spec.name == "modification_basis" for spec in offer.inputs):
+                if offer and offer.asks("modification_basis"):
                     inputs["modification_basis"] = basis
                 self.core.engine.act(ActionRequest(self.case_id, "propose_variation", manager, inputs=inputs))
                 for _ in range(3):

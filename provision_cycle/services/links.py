@@ -38,7 +38,9 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str
         gate = core.workflows.get(case.workflow, case.workflow_version).gates[step["gate"]]
         # Only a key decision's gate waits for the forward plan: no other approval email reads it.
         plan = case_deadline(session, case_id, "forward_plan") if gate.waits_for_forward_plan else None
-        decidable_from = gate.decidable_from(now.date(), plan.due_on if plan and plan.met_at is None else None)
+        decidable_from = gate.decidable_from(
+            core.engine.today(now), plan.due_on if plan and plan.met_at is None else None
+        )
         starts = max(now, datetime.combine(decidable_from, time(), tzinfo=UTC))
         session.add(
             ActionLink(

@@ -28,6 +28,7 @@ from ..core import Core
 from ..errors import NotPermitted
 from ..governance.statutory import Route
 from ..models import Contract, RoleAssignment, User
+from ..wording import listed
 from ..workflow.engine import parse_money
 from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
@@ -329,5 +330,4 @@ def _already_there(session: Session, contracts: list[tuple[int, ExistingContract
 
 
 def _or(names: list[str]) -> str:
-    names = list(dict.fromkeys(names))
-    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+    return listed(list(dict.fromkeys(names)), "or")

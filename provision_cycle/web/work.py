@@ -93,9 +93,8 @@ def overview():
     # As on the Cases page: someone who works in one pillar starts with it; "Any" (empty) shows them all.
     pillars = {pillar for _, _, pillar in me().roles if pillar}
     pillar = request.args.get("pillar", next(iter(pillars)) if len(pillars) == 1 else "")
-    authority = request.args.get("authority", "")
     pillar = pillar if pillar in org.pillars else ""
-    authority = authority if authority in org.authorities else ""
+    authority = _council_asked()
     today = core().engine.today()
     with core().db.reading() as session:
         summary = overview_service.pipeline_overview(core(), session, me(), today, pillar=pillar, authority=authority)
@@ -107,6 +106,12 @@ def overview():
         authority=authority,
         today=today,
     )
+
+
+def _council_asked() -> str:
+    """The council the overview's filter names: a code the service knows, or empty for all of them."""
+    authority = request.args.get("authority", "")
+    return authority if authority in core().governance.organisation.authorities else ""
 
 
 # The columns of the download of every supplier paid this financial year with no contract named by the payments.
@@ -124,8 +129,7 @@ OFF_CONTRACT_COLUMNS = (
 @roles_required(*OVERSIGHT_ROLES)
 def off_contract_file():
     """Every supplier the overview's short list is the top of, for the intelligence team's spreadsheet."""
-    authority = request.args.get("authority", "")
-    authority = authority if authority in core().governance.organisation.authorities else ""
+    authority = _council_asked()
     today = core().engine.today()
     with core().db.reading() as session:
         suppliers = overview_service.off_contract_suppliers(session, me(), today, authority=authority)

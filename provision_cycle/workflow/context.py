@@ -28,21 +28,27 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Actor, Engine
 
 
-def contract_in_law(session: Session, contract: Contract, value: Decimal | None = None) -> tuple[bool, str]:
-    """Whether ``contract`` is a public contract under the Procurement Act 2023 (or would be, at ``value``), and
-    why. Its procurement's commencement fixes the regime and the threshold (for a contract loaded into the
-    register, as near as its start date can tell)."""
+def contract_in_law(session: Session, contract: Contract) -> tuple[bool, str]:
+    """Whether ``contract`` is a public contract under the Procurement Act 2023, and why. Its procurement's
+    commencement fixes the regime and the threshold (for a contract loaded into the register, as near as its
+    start date can tell)."""
+    return contract_in_law_commenced(contract, _procurement_commenced(session, contract))
+
+
+def _procurement_commenced(session: Session, contract: Contract) -> date | None:
+    """When the procurement that let ``contract`` commenced; None for a contract loaded into the register."""
     commenced = contract.procurement_case_id and session.scalar(
         select(Case.commencement_date).where(Case.id == contract.procurement_case_id)
     )
-    return contract_in_law_commenced(contract, commenced or None, value)
+    return commenced or None
 
 
 def contract_in_law_commenced(
     contract: Any, procurement_commenced: date | None, value: Decimal | None = None
 ) -> tuple[bool, str]:
     """``contract_in_law`` for a contract (or a row with its columns) whose procurement's commencement is
-    known: None for one loaded into the register, dated by its start."""
+    known: None for one loaded into the register, dated by its start. With ``value``, whether it would be one
+    at that value (a variation that takes a contract over the threshold)."""
     return statutory.public_contract(
         contract.regime,
         contract.value if value is None else value,
@@ -138,6 +144,10 @@ class ActionContext:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     _contract: Contract | None = None
     _contract_loaded: bool = False
+    # When the contract's procurement commenced (read once: a variation asks whether the contract is a public one
+    # several times, at its value now and after).
+    _commenced: date | None = None
+    _commenced_loaded: bool = False
 
     @property
     def session(self) -> Session:
@@ -171,7 +181,9 @@ class ActionContext:
         and termination notices, and why; with ``value``, whether it would be at that value."""
         contract = self.contract()
         assert contract is not None, "only a contract-management case has a contract"
-        return contract_in_law(self.session, contract, value)
+        if not self._commenced_loaded:
+            self._commenced, self._commenced_loaded = _procurement_commenced(self.session, contract), True
+        return contract_in_law_commenced(contract, self._commenced, value)
 
     def declaration_problem(
         self, *, missing: str = "This needs a conflict-of-interest declaration from you first"

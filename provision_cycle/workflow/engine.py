@@ -127,6 +127,10 @@ class Offer:
     not_yet: tuple[str, ...]
     inputs: tuple[InputSpec, ...]
 
+    def asks(self, name: str) -> bool:
+        """Whether the action asks for the input ``name`` on this case."""
+        return any(spec.name == name for spec in self.inputs)
+
 
 @dataclass(frozen=True)
 class AvailableAction:

@@ -24,6 +24,7 @@ from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
 from ..models import ContractKpi
 from ..models.cases import declaration_blocks
+from ..wording import listed
 from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 
@@ -272,16 +273,12 @@ def team_declared(ctx: ActionContext) -> str | None:
     blocked = [m.full_name for m in team if m.declaration_id and declaration_blocks(m.has_conflict, m.mitigation)]
     problems = []
     if silent:
-        problems.append(f"{_names(silent)} {'has' if len(silent) == 1 else 'have'} not declared their interests yet")
+        problems.append(f"{listed(silent)} {'has' if len(silent) == 1 else 'have'} not declared their interests yet")
     if blocked:
-        problems.append(f"{_names(blocked)} declared a conflict of interest with no mitigation recorded")
+        problems.append(f"{listed(blocked)} declared a conflict of interest with no mitigation recorded")
     if not problems:
         return None
     return "Everyone on the procurement team must declare first (Procurement Act 2023 s83): " + "; ".join(problems)
-
-
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _route_guard(routes: tuple[Route, ...], noun: str) -> Guard:
