@@ -444,17 +444,20 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
                Contract.end_date)  # fmt: skip
     with core.db.reading() as session:
         contracts = session.execute(select(*columns)).all()
-    lines = ["Council,Transaction number,Date paid,Supplier,Amount,Expense type,Contract reference"]
+    lines = ["Council,Transaction number,Date paid,Supplier,Amount,Expense type,Contract reference,Invoice received"]
     for n, (reference, authority, supplier, value, start, end) in enumerate(contracts):
         payer = "OCC" if authority == "JOINT" else authority  # a joint contract's payments go through one ledger
         monthly = value / max(1, (end - start).days // 30)  # paid monthly, about evenly over its life
-        for month in range(rng.choice([0, 1, 2, 3])):
+        for month in range(rng.choice([0, 1, 2, 3, 6])):
             paid = today - timedelta(days=30 * month + rng.randint(1, 28))
             amount = monthly * Decimal(rng.uniform(0.7, 1.1))
-            lines.append(f"{payer},DEMO-{n:04d}-{month},{paid},{supplier},{amount:.2f},Supplies,{reference}")
+            # Most invoices paid within the 30 days; one in eight later, for the payments compliance notice.
+            received = paid - timedelta(days=rng.randint(31, 75) if rng.random() < 0.125 else rng.randint(3, 28))
+            payment = f"{payer},DEMO-{n:04d}-{month},{paid},{supplier},{amount:.2f},Supplies,{reference},{received}"
+            lines.append(payment)
         if n == 0:  # one contract paid beyond its value, as the overview will point out
             extra = f"{today - timedelta(days=3)},{supplier},{value:.2f},Extra works"
-            lines.append(f"{payer},DEMO-{n:04d}-X,{extra},{reference}")
+            lines.append(f"{payer},DEMO-{n:04d}-X,{extra},{reference},")
     # And some under no contract, as the overview points out: agency staff booked month by month (its name
     # typed two ways), a caterer.
     for n, (payer, supplier, monthly) in enumerate(
@@ -463,11 +466,11 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
         for month in range(4):
             paid = today - timedelta(days=30 * month + 5)
             spelt = supplier if month % 2 else supplier.upper().replace(" LTD", " LIMITED")
-            lines.append(f"{payer},DEMO-OFF-{n}-{month},{paid},{spelt},{monthly:.2f},Services,")
+            lines.append(f"{payer},DEMO-OFF-{n}-{month},{paid},{spelt},{monthly:.2f},Services,,")
     # One payment to a register contract's supplier that does not name the contract: a coding slip.
     _, authority, supplier, *_ = contracts[1]
     payer = "OCC" if authority == "JOINT" else authority
-    lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies,")
+    lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies,,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
     return len(load.payments)
 

@@ -548,10 +548,10 @@ def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clo
     payments, pipeline = tasks["payments_compliance_notice"], tasks["pipeline_notice"]
     assert (payments.assignee_id, payments.due_on, payments.case_id) == (people.s151, date(2026, 4, 29), None)
     assert (pipeline.assignee_id, pipeline.due_on) == (analyst, date(2026, 5, 26))
-    complete_task(core, payments.id, people.s151, outcome="done", note="Published on Find a Tender")
+    complete_task(core, payments.id, people.s151, outcome="not_owed", note="Nothing paid under a public contract")
     with db.reading() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
-        assert event.stream == "system" and event.comment == "Published on Find a Tender"
+        assert event.stream == "system" and event.comment == "Nothing paid under a public contract"
 
 
 def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(core, db, clock, schedule, app):

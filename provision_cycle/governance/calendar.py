@@ -7,12 +7,56 @@ St Andrew's Day) or a Northern Irish one (St Patrick's Day, 12 July) stops the s
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import ClassVar, Self
 
 import holidays
 
+from ..errors import InvalidInput
+
 UK_NATIONS = ("ENG", "NIR", "SCT", "WLS")
+FINANCIAL_YEAR_STARTS = 4  # April
+
+
+@dataclass(frozen=True, order=True)
+class MonthsOfTheYear:
+    """A run of ``MONTHS`` whole months that the financial year (from April) divides into: a quarter, a
+    half-year. Named by its first month, ``2026-04``."""
+
+    starts: date
+    MONTHS: ClassVar[int]
+    NAME: ClassVar[str]  # "quarter": for the message when a name is not one
+    EXAMPLE: ClassVar[str]  # "2026-04 for April to June 2026"
+    FIELD: ClassVar[str]  # the input it is read from, for that message
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """``2026-04`` (its first month); the error says what to write."""
+        match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+        year, month = (int(match[1]), int(match[2])) if match else (0, 0)
+        if not 1900 <= year <= 2200 or not 1 <= month <= 12 or (month - FINANCIAL_YEAR_STARTS) % cls.MONTHS:
+            raise InvalidInput({cls.FIELD: f"{text!r} is not a {cls.NAME}: name its first month, like {cls.EXAMPLE}"})
+        return cls(date(year, month, 1))
+
+    @classmethod
+    def containing(cls, day: date) -> Self:
+        into_year = (day.month - FINANCIAL_YEAR_STARTS) % 12
+        return cls(add_months(date(day.year, day.month, 1), -(into_year % cls.MONTHS)))
+
+    @property
+    def ends(self) -> date:
+        return add_months(self.starts, self.MONTHS) - timedelta(days=1)
+
+    @property
+    def previous(self) -> Self:
+        return type(self)(add_months(self.starts, -self.MONTHS))
+
+    @property
+    def code(self) -> str:
+        return f"{self.starts:%Y-%m}"
 
 
 def add_months(day: date, months: int) -> date:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .calendar import add_working_days_beginning_with, days_beginning_with, next_working_day
+from .calendar import MonthsOfTheYear, add_working_days_beginning_with, days_beginning_with, next_working_day
 
 
 class Regime(enum.StrEnum):
@@ -494,21 +494,46 @@ PIPELINE_SPEND_THRESHOLD = 100_000_000
 PIPELINE_DAYS = 56
 
 
+@dataclass(frozen=True, order=True)
+class ReportingPeriod(MonthsOfTheYear):
+    """PA23 s69(3): a payments compliance notice's six months, from 1 April or 1 October."""
+
+    MONTHS = 6
+    NAME = "reporting period"
+    EXAMPLE = "2026-04 for April to September 2026 or 2025-10 for October 2025 to March 2026"
+    FIELD = "period"
+
+    @classmethod
+    def owed_so_far(cls, today: date) -> list[ReportingPeriod]:
+        """The periods that have ended since the duty began, latest first."""
+        period, periods = cls.containing(today).previous, []
+        while period.ends >= PAYMENTS_COMPLIANCE_FIRST_PERIOD_END:
+            periods.append(period)
+            period = period.previous
+        return periods
+
+    @property
+    def due_on(self) -> date:
+        return days_beginning_with(self.ends, PAYMENTS_COMPLIANCE_DAYS)
+
+    @property
+    def label(self) -> str:
+        """ "1 April to 30 September 2026", "1 October 2025 to 31 March 2026"."""
+        starts = f"{self.starts:%-d %B}" + (f" {self.starts.year}" if self.starts.year != self.ends.year else "")
+        return f"{starts} to {self.ends:%-d %B %Y}"
+
+
 def payments_compliance_notice(today: date) -> Deadline | None:
-    """PA23 s69 and reg 38: for the reporting period that ended most recently (1 Apr-30 Sep, 1 Oct-31 Mar),
-    a payments compliance notice within 30 days beginning with its last day; None before the first period."""
-    period_end = (
-        date(today.year, 9, 30)
-        if today >= date(today.year, 9, 30)
-        else (date(today.year, 3, 31) if today >= date(today.year, 3, 31) else date(today.year - 1, 9, 30))
-    )
-    if period_end < PAYMENTS_COMPLIANCE_FIRST_PERIOD_END:
+    """PA23 s69 and reg 38: for the reporting period that ended most recently, a payments compliance notice
+    within 30 days beginning with its last day; None before the first period has ended."""
+    period = ReportingPeriod.containing(today).previous
+    if period.ends < PAYMENTS_COMPLIANCE_FIRST_PERIOD_END:
         return None
     return Deadline(
         "payments_compliance_notice",
-        days_beginning_with(period_end, PAYMENTS_COMPLIANCE_DAYS),
-        f"PA23 s69 and reg 38: within {PAYMENTS_COMPLIANCE_DAYS} days beginning with {period_end:%-d %B %Y}, the last "
-        "day of the reporting period; approved by the officer responsible for finances",
+        period.due_on,
+        f"PA23 s69 and reg 38: within {PAYMENTS_COMPLIANCE_DAYS} days beginning with {period.ends:%-d %B %Y}, the "
+        "last day of the reporting period; approved by the officer responsible for finances",
     )
 
 

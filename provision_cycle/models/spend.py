@@ -19,12 +19,17 @@ class Payment(Base):
         UniqueConstraint("authority", "transaction_number", name="uq_payments_transaction"),
         Index("ix_payments_paid", "authority", "paid_on"),
         Index("ix_payments_contract", "contract_id"),
+        # The sums that became payable in a reporting period, for the council's payments compliance notice.
+        Index("ix_payments_invoice", "authority", "invoice_received_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     authority: Mapped[str] = mapped_column(String(10))  # the council that paid (never joint)
     transaction_number: Mapped[str] = mapped_column(String(60))
     paid_on: Mapped[date]
+    # The day the council received the invoice this pays (PA23 reg 38's "invoice day"), where the finance
+    # system exports it: how long the council took to pay, for its payments compliance notice.
+    invoice_received_on: Mapped[date | None]
     supplier_name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal]  # excluding VAT; a credit note is negative
     irrecoverable_vat: Mapped[Decimal] = mapped_column(default=Decimal(0))

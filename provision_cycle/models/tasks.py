@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, or_, update
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -66,6 +67,8 @@ class Task(Base):
     snooze_reason: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(40), default="")
     outcome_note: Mapped[str] = mapped_column(Text, default="")
+    # What the outcome rests on, where it is more than a word: a payments compliance notice's approved figures.
+    outcome_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     escalated_at: Mapped[datetime | None]

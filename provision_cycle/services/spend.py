@@ -31,6 +31,8 @@ LAYOUT = Layout(
         "authority": ("Council", "Authority", "Body name"),
         "transaction_number": ("Transaction number", "Transaction", "Transaction ID"),
         "paid_on": ("Date paid", "Payment date", "Date"),
+        # Not "Invoice date": the date an invoice bears is not the day the council received it.
+        "invoice_received_on": ("Invoice received", "Date invoice received", "Invoice received date"),
         "supplier_name": ("Supplier", "Supplier name", "Beneficiary"),
         "amount": ("Amount excluding VAT", "Amount", "Net amount"),
         "irrecoverable_vat": ("Irrecoverable VAT",),
@@ -118,6 +120,9 @@ def _read(core: Core, session: Session, data: bytes, councils: Collection[str] |
                 values[name] = _parse(name, text, authorities, councils)
             except ValueError as error:
                 wrong[name] = str(error)
+        received, paid = values.get("invoice_received_on"), values.get("paid_on")
+        if received and paid and received > paid:
+            wrong["invoice_received_on"] = f"The invoice was received after it was paid ({paid:%d/%m/%Y})"
         for name in sorted(wrong, key=table.position):
             problems.append(FileProblem(line, table.heading(name), wrong[name]))
         if not wrong:
@@ -155,6 +160,8 @@ def _parse(name: str, text: str, authorities: dict[str, str], councils: Collecti
         return code
     if name == "paid_on":
         return day(text)
+    if name == "invoice_received_on":
+        return day(text) if text else None
     if name in ("amount", "irrecoverable_vat"):
         if not text:
             return Decimal(0)

@@ -19,6 +19,7 @@ from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
 
+NOTICE_APPROVED = ("approved_published", "Approved and published on the Central Digital Platform")
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     "renewal_decision": (
@@ -34,6 +35,10 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("satisfactory", "Satisfactory"),
         ("improvement_needed", "Improvement needed"),
         ("escalated", "Escalated to the Head of Category"),
+    ),
+    # Approved on the notice's own page, with its figures (payments_compliance.approve_notice).
+    "payments_compliance_notice": (
+        ("not_owed", "Not owed: nothing was paid, or fell due, under a public contract in the period"),
     ),
 }
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
@@ -133,7 +138,7 @@ def _audit(core: Core, session: Session, case, actor_id: int, action: str, data:
 def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> None:
     """Record what was done about a task; it leaves the assignee's list."""
     with core.db.unit_of_work() as session:
-        task, case, actor = _lock_task(core, session, task_id, actor_id)
+        task, case, _ = lock_task(core, session, task_id, actor_id)
         if notice := notice_of_task(task.kind):
             raise InvalidAction(f"Record the {notice.title.lower()} as published on its case: that completes this task")
         if task_needs_assessment(session, task):
@@ -145,18 +150,19 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
             raise InvalidInput(
                 {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
             )
-        task.status = TaskStatus.DONE
-        task.outcome, task.outcome_note = outcome, note.strip()
-        task.completed_at, task.completed_by_id = core.engine.clock(), actor_id
-        _audit(
-            core,
-            session,
-            case,
-            actor_id,
-            "complete_task",
-            {"task_id": task.id, "kind": task.kind, "outcome": outcome, "outcome_label": allowed[outcome]},
-            note.strip(),
-        )
+        finish_task(core, session, task, case, actor_id, (outcome, allowed[outcome]), note)
+
+
+def finish_task(
+    core: Core, session: Session, task: Task, case, actor_id: int, outcome: tuple[str, str], note: str,
+    data: dict | None = None,
+) -> None:  # fmt: skip
+    """Mark a locked task done with ``outcome`` (its value and label) and ``data`` it rests on, audited."""
+    task.status = TaskStatus.DONE
+    task.outcome, task.outcome_note, task.outcome_data = outcome[0], note.strip(), data or {}
+    task.completed_at, task.completed_by_id = core.engine.clock(), actor_id
+    event = {"task_id": task.id, "kind": task.kind, "outcome": outcome[0], "outcome_label": outcome[1], **(data or {})}
+    _audit(core, session, case, actor_id, "complete_task", event, note.strip())
 
 
 def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, reason: str) -> None:
@@ -174,7 +180,7 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
     if errors:
         raise InvalidInput(errors)
     with core.db.unit_of_work() as session:
-        task, case, _ = _lock_task(core, session, task_id, actor_id)
+        task, case, _ = lock_task(core, session, task_id, actor_id)
         task.snoozed_until, task.snooze_reason = until, reason.strip()
         _audit(
             core,
@@ -197,7 +203,7 @@ def may_act_on_task(actor: Actor, task: Task, case) -> bool:
     return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
 
 
-def _lock_task(core: Core, session: Session, task_id: int, actor_id: int):
+def lock_task(core: Core, session: Session, task_id: int, actor_id: int):
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"There is no task {task_id}")

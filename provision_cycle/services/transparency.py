@@ -19,7 +19,6 @@ January to March), named by its first month: ``2026-04``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,9 +29,9 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidInput, NotFound, NotPermitted
+from ..errors import NotFound, NotPermitted
 from ..governance import statutory
-from ..governance.calendar import add_months
+from ..governance.calendar import MonthsOfTheYear, add_months
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, Payment, Task
@@ -108,34 +107,13 @@ _PAYMENTS_NOTICE_FLOOR = statutory.PAYMENTS_NOTICE_THRESHOLD / (1 + statutory.Va
 
 
 @dataclass(frozen=True, order=True)
-class Quarter:
-    starts: date  # the first of April, July, October or January
+class Quarter(MonthsOfTheYear):
+    """A quarter of the financial year: from the first of April, July, October or January."""
 
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        """``2026-04`` (its first month); the error says what to write."""
-        match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-        if not match or int(match[2]) not in (1, 4, 7, 10) or not 1900 <= int(match[1]) <= 2200:
-            raise InvalidInput(
-                {"quarter": f"{text!r} is not a quarter: name its first month, like 2026-04 for April to June 2026"}
-            )
-        return cls(date(int(match[1]), int(match[2]), 1))
-
-    @classmethod
-    def containing(cls, day: date) -> Quarter:
-        return cls(date(day.year, day.month - (day.month - 1) % 3, 1))
-
-    @property
-    def ends(self) -> date:
-        return add_months(self.starts, 3) - timedelta(days=1)
-
-    @property
-    def previous(self) -> Quarter:
-        return Quarter(add_months(self.starts, -3))
-
-    @property
-    def code(self) -> str:
-        return f"{self.starts:%Y-%m}"
+    MONTHS = 3
+    NAME = "quarter"
+    EXAMPLE = "2026-04 for April to June 2026"
+    FIELD = "quarter"
 
     @property
     def label(self) -> str:
@@ -266,28 +244,34 @@ def payments_notice_quarter(task: Task) -> Quarter | None:
     return Quarter.containing(task.milestone_on).previous
 
 
-def payments_notice_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
-    """PA23 s70: the council's payments of more than 30,000 in the quarter under public contracts (procured
-    under the Act, above threshold), by date. The register holds payments excluding VAT; each is compared with
-    the threshold at its contract's VAT rate. Credit notes are not payments; contracts let under the 2015
-    Regulations are not public contracts under the Act."""
+def public_contract_payments(session: Session, *conditions: ColumnElement[bool]) -> Iterator[tuple[Payment, Contract]]:
+    """The payments meeting ``conditions`` made under public contracts under the Act (let under it, above its
+    threshold), by date, each with its contract. Contracts let under the 2015 Regulations are not public
+    contracts under the Act; payments that name no contract cannot be counted as under one."""
     payments = (
         select(Payment, Contract, Case.commencement_date)
         .join(Contract, Contract.id == Payment.contract_id)
         .outerjoin(Case, Case.id == Contract.procurement_case_id)
-        .where(
-            *_paid_in(authority, quarter),
-            Payment.amount > _PAYMENTS_NOTICE_FLOOR,
-            Contract.regime == statutory.Regime.PA2023.value,
-        )
+        .where(*conditions, Contract.regime == statutory.Regime.PA2023.value)
         .order_by(Payment.paid_on, Payment.transaction_number)
     )
     public: dict[int, bool] = {}  # each contract's standing, worked out once
     for payment, contract, commenced in session.execute(payments):
         if contract.id not in public:
             public[contract.id] = contract_in_law_commenced(contract, commenced)[0]
+        if public[contract.id]:
+            yield payment, contract
+
+
+def payments_notice_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
+    """PA23 s70: the council's payments of more than 30,000 in the quarter under public contracts, by date.
+    The register holds payments excluding VAT; each is compared with the threshold at its contract's VAT
+    rate. Credit notes are not payments."""
+    for payment, contract in public_contract_payments(
+        session, *_paid_in(authority, quarter), Payment.amount > _PAYMENTS_NOTICE_FLOOR
+    ):
         with_vat = statutory.value_including_vat(payment.amount, contract.vat_treatment)
-        if not public[contract.id] or with_vat <= statutory.PAYMENTS_NOTICE_THRESHOLD:
+        if with_vat <= statutory.PAYMENTS_NOTICE_THRESHOLD:
             continue
         yield [
             payment.paid_on.isoformat(),
@@ -337,6 +321,15 @@ def publishing_councils(actor: Actor) -> list[str]:
     return sorted({authority for role, authority, _ in actor.roles if role in PUBLISHERS})
 
 
+def may_publish_for(core: Core, authority: str, actor: Actor | None) -> None:
+    """NotFound for an unknown council; NotPermitted unless ``actor`` publishes for it (None: the command
+    line's operator, who may produce any council's files)."""
+    if authority not in core.governance.organisation.authorities:
+        raise NotFound(f"There is no council {authority}")
+    if actor is not None and authority not in publishing_councils(actor):
+        raise NotPermitted(f"Only {authority}'s intelligence team and its senior officers publish its files")
+
+
 def quarterly_file(
     core: Core, session: Session, kind: str, authority: str, quarter: Quarter, *, actor: Actor | None = None
 ) -> Iterator[list[str]]:
@@ -344,10 +337,7 @@ def quarterly_file(
     web), only for a council they publish for; the command line's operator may produce any."""
     if kind not in FILES:
         raise NotFound(f"There is no {kind} file: the files are {', '.join(FILES)}")
-    if authority not in core.governance.organisation.authorities:
-        raise NotFound(f"There is no council {authority}")
-    if actor is not None and authority not in publishing_councils(actor):
-        raise NotPermitted(f"Only {authority}'s intelligence team and its senior officers publish its files")
+    may_publish_for(core, authority, actor)
     if kind == "contracts":
         # The schedule (for review dates) is read when the rows are, so a check of access alone reads nothing.
         return contract_rows(core, session, None, authority, quarter)

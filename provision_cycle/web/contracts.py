@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from ..errors import InvalidInput, NotFound
+from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
 from ..governance.organisation import JOINT
 from ..models import Case, Task
 from ..scheduling.runner import schedule_for
-from ..services import performance, pipeline, reading, spend, transparency
+from ..services import payments_compliance, performance, pipeline, reading, spend, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
@@ -19,6 +19,7 @@ from ..services.contract_managers import (
 )
 from .common import core, csv_download, me, render
 from .forms import (
+    ApproveNoticeForm,
     ContractManagerForm,
     assessment_form_class,
     change_from,
@@ -216,6 +217,7 @@ def transparency_files():
         councils=transparency.publishing_councils(me()),
         quarters=quarters,
         payments_notice_from=statutory.PAYMENTS_NOTICE_FIRST_QUARTER_END,
+        compliance_periods=payments_compliance.ReportingPeriod.owed_so_far(core().engine.today()),
     )
 
 
@@ -235,6 +237,85 @@ def transparency_file(authority: str, quarter: str, kind: str):
     with core().db.reading() as session:  # refused before the download starts, not halfway through it
         transparency.quarterly_file(core(), session, kind, authority, period, actor=actor)
     return csv_download(transparency.FILES[kind], rows(), f"{authority}-{kind}-{period.code}.csv")
+
+
+def _compliance_asked(
+    authority: str, period: str, still_unpaid: str
+) -> tuple[payments_compliance.ReportingPeriod, int, dict[str, str]]:
+    """The reporting period in the address and the invoices still unpaid that the officer preparing the notice
+    gave (none until they do)."""
+    try:
+        reporting_period = payments_compliance.ReportingPeriod.parse(period)
+    except InvalidInput as error:
+        raise NotFound(error.message) from None
+    text, problems = still_unpaid.strip(), {}
+    if text and not (text.isdigit() and int(text) <= 1_000_000):
+        problems["still_unpaid"] = "Enter the number of invoices still unpaid as a whole number, like 0 or 12"
+    return reporting_period, int(text) if text and not problems else 0, problems
+
+
+@contracts.get("/payments-compliance/<authority>/<period>")
+@roles_required(*transparency.PUBLISHERS)
+def payments_compliance_notice(authority: str, period: str):
+    """A council's payments compliance notice for a reporting period (PA23 s69, reg 38): its figures from
+    the loaded spend, which its S151 officer approves here."""
+    reporting_period, still_unpaid, problems = _compliance_asked(
+        authority, period, request.args.get("still_unpaid", "")
+    )
+    with core().db.reading() as session:
+        figures = payments_compliance.payments_compliance(
+            core(), session, authority, reporting_period, still_unpaid=still_unpaid, actor=me()
+        )
+    approving = me().holds(payments_compliance.FINANCE_OFFICER, authority) and figures.approval is None
+    return render(
+        "contracts/payments_compliance.html",
+        figures=figures,
+        bands=list(zip(payments_compliance.BANDS, figures.by_band, strict=True)),
+        problems=problems,
+        approve=ApproveNoticeForm(formdata=None, still_unpaid=still_unpaid) if approving and not problems else None,
+        status=400 if problems else 200,
+    )
+
+
+@contracts.post("/payments-compliance/<authority>/<period>")
+@roles_required(*transparency.PUBLISHERS)
+def approve_payments_compliance_notice(authority: str, period: str):
+    form = ApproveNoticeForm()
+    reporting_period, still_unpaid, problems = _compliance_asked(authority, period, form.still_unpaid.data or "")
+    back = url_for(".payments_compliance_notice", authority=authority, period=period)
+    if not form.validate_on_submit() or problems:
+        flash("The notice was not approved: " + (problems.get("still_unpaid") or "the form had expired"), "error")
+        return redirect(back)
+    try:
+        payments_compliance.approve_notice(
+            core(), authority, reporting_period, me().id, still_unpaid=still_unpaid, note=form.note.data or ""
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    flash(f"Payments compliance notice for {reporting_period.label} approved: its task is complete")
+    return redirect(back)
+
+
+@contracts.get("/payments-compliance/<authority>/<period>/<kind>.csv")
+@roles_required(*transparency.PUBLISHERS)
+def payments_compliance_file(authority: str, period: str, kind: str):
+    """The notice's items (``notice``) or the payments behind them (``payments``), as CSV."""
+    reporting_period, still_unpaid, _ = _compliance_asked(authority, period, request.args.get("still_unpaid", ""))
+    if kind not in ("notice", "payments"):
+        raise NotFound(f"There is no {kind} file: the files are notice and payments")
+    name = f"{authority}-payments-compliance-{kind}-{reporting_period.code}.csv"
+    with core().db.reading() as session:
+        figures = payments_compliance.payments_compliance(
+            core(), session, authority, reporting_period, still_unpaid=still_unpaid, actor=me()
+        )
+        if kind == "notice":
+            council = core().governance.organisation.authority_name(authority)
+            return csv_download(
+                payments_compliance.NOTICE_COLUMNS, payments_compliance.notice_rows(figures, council), name
+            )
+        rows = list(payments_compliance.payment_rows(session, authority, reporting_period))
+    return csv_download(payments_compliance.PAYMENT_COLUMNS, rows, name)
 
 
 @contracts.get("/pipeline")

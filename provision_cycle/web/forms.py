@@ -627,6 +627,14 @@ class CompleteTaskForm(FlaskForm):
     submit = SubmitField("Complete the task", widget=GovSubmitInput())
 
 
+class ApproveNoticeForm(FlaskForm):
+    """The S151 officer's approval of a payments compliance notice, with the unpaid invoices its figures count."""
+
+    still_unpaid = HiddenField()
+    note = TextAreaField("Note (optional)", widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField("Record the approval", widget=GovSubmitInput())
+
+
 class SnoozeTaskForm(FlaskForm):
     until = GovDate("Remind me again on", validators=[InputRequired(message="Enter the date to be reminded again")])
     reason = TextAreaField(

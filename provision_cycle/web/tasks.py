@@ -9,6 +9,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Case, Contract, Task
 from ..services import reading
 from ..services.notices import notice_of_task
+from ..services.payments_compliance import period_of_task
 from ..services.performance import task_needs_assessment
 from ..services.tasks import complete_task, may_act_on_task, outcomes_open, snooze_task
 from ..services.transparency import payments_notice_quarter
@@ -83,4 +84,5 @@ def show(task_id: int):
         notice=notice_of_task(task.kind),
         assessing=assessing,
         payments_quarter=payments_notice_quarter(task),
+        compliance_period=period_of_task(task),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from provision_cycle.services.payments_compliance import ReportingPeriod
 from tests.browser.conftest import AXE
 from tests.factories import act, create_user, new_request
 from tests.web.conftest import PASSWORD, give_password
@@ -63,6 +64,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     draft = new_request(
         site.core.engine, people.requester, value="250000", title="Emergency care", route="direct_award"
     )
+    compliance = ReportingPeriod.containing(site.core.engine.today()).previous.code
     visits = {
         None: ["/sign-in", "/", "/accessibility", "/cookies", "/workflows/procurement/v1"],
         # A draft's answers, its route among them (a direct award's ground revealed under its choice).
@@ -96,6 +98,11 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{assessed.case_id}/actions/propose_variation",
             f"/cases/{assessed.case_id}/actions/record_supplier_breach",
             f"/cases/{assessed.case_id}/actions/terminate",
+        ],
+        # A payments compliance notice with its approval form, and with an error in its one field.
+        people.s151: [
+            f"/contracts/payments-compliance/OCC/{compliance}",
+            f"/contracts/payments-compliance/OCC/{compliance}?still_unpaid=x",
         ],
     }
     problems = []

@@ -209,6 +209,45 @@ def test_a_contract_manager_records_a_kpi_assessment(site, open_as):
     expect(manager.locator("#performance ~ div table").last).to_contain_text("Rounds changed without notice")
 
 
+def test_the_s151_officer_approves_the_payments_compliance_notice_from_their_task(site, open_as):
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+    from provision_cycle.services.payments_compliance import ReportingPeriod
+    from provision_cycle.services.spend import load_spend
+    from tests.factories import register_contract
+
+    core, people = site.core, site.people
+    today = core.engine.today()
+    period = ReportingPeriod.containing(today).previous  # the one the scheduler asks about now
+    contract = register_contract(core, people, value="500000", starts=period.starts - timedelta(days=200),
+                                 ends=today + timedelta(days=700))  # fmt: skip
+    invoiced, paid = period.starts + timedelta(days=10), period.starts + timedelta(days=29)
+    spend = f"Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Invoice received\n" \
+            f"OCC,T-1,{paid},S,1250,{contract.reference},{invoiced}\n"  # fmt: skip
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    raise_council_duties(core, schedule_for(core), today)
+    s151 = open_as(people.s151)
+    s151.get_by_role("navigation", name="Menu").get_by_role("link", name="Tasks").click()
+    s151.get_by_role("link", name=re.compile("Publish the payments compliance notice")).click()
+    s151.get_by_role("link", name="notice's figures").click()
+    expect(s151.get_by_role("heading", level=1)).to_have_text("Payments compliance notice")
+    figures = s151.locator(".govuk-summary-list")
+    expect(figures).to_contain_text("19.0 days")
+    s151.get_by_label("Invoices received in the period and not yet paid").fill("one")
+    s151.get_by_role("button", name="Work out the figures again").click()
+    expect(s151.locator(".govuk-error-summary")).to_contain_text("as a whole number")
+    s151.get_by_label("Invoices received in the period and not yet paid").fill("1")
+    s151.get_by_role("button", name="Work out the figures again").click()
+    expect(figures).to_contain_text("1 of 2 invoices received in the period")
+    s151.get_by_label("Note (optional)").fill("Checked against the ledger")
+    s151.get_by_role("button", name="Record the approval").click()
+    expect(s151.locator("[data-flash=success]")).to_contain_text("approved: its task is complete")
+    expect(figures).to_contain_text("Sam S151")
+    expect(s151.get_by_text("counting 1 invoice then still unpaid")).to_be_visible()
+    s151.goto("/tasks/")
+    expect(s151.get_by_role("link", name=re.compile("payments compliance"))).to_have_count(0)
+
+
 def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_notice(site, open_as):
     core, people = site.core, site.people
     today = core.engine.today()

@@ -44,6 +44,7 @@ def _world(core, db):
         "assignment_id": 1,
         "authority": "OCC",
         "quarter": "2026-01",
+        "period": "2026-04",
         "year": "2026-27",
         "kind": "contracts",
     }

@@ -70,3 +70,56 @@ def test_a_contract_page_shows_what_has_been_paid_under_it(core, db, browser):
     page = officer.get(f"/contracts/{contract_id}").text
     assert "£1,250.00 in 1 payment<" in page and "All 1, newest first" in page and ">T-1<" in page
     officer.get("/contracts/transparency/OCC/2026-01/spend.csv", status=403)  # an officer does not publish it
+
+
+def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(core, db, browser, clock):
+    """PA23 s69 and reg 38: the notice's figures from the spend loaded, the unpaid invoices the officer gives,
+    the approval recorded on the page by the council's S151 officer, and its task completed."""
+    from datetime import date
+
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+    from provision_cycle.services.spend import load_spend
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    clock.set(date(2026, 10, 5))
+    contract = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30))
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Invoice received\n"
+        f"OCC,T-1,2026-05-20,S,1250,{contract.reference},2026-05-01\n"
+        f"OCC,T-2,2026-07-21,S,1250,{contract.reference},2026-06-01\n"
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    raise_council_duties(core, schedule_for(core), core.engine.today())
+    address = "/contracts/payments-compliance/OCC/2026-04"
+
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    assert f'href="{address}"' in analyst.get("/contracts/transparency").text
+    page = analyst.get(address).text
+    assert "Payments compliance notice" in page and "to publish on the Central Digital Platform" in page
+    assert "34.5 days" in page and "50.0%" in page  # 19 and 50 days: one in days 1 to 30, one in 31 to 60
+    assert "The council's S151 officer approves the notice here" in page and "Record the approval" not in page
+    refused = analyst.get(f"{address}?still_unpaid=some", status=400).text
+    assert "Enter the number of invoices still unpaid as a whole number" in refused
+    notice = analyst.get(f"{address}/notice.csv?still_unpaid=2")
+    assert notice.headers["Content-Disposition"] == 'attachment; filename="OCC-payments-compliance-notice-2026-04.csv"'
+    assert "Percentage of sums payable in the period not paid in it,50.0" in notice.text  # 2 of 4
+    assert analyst.get(f"{address}/payments.csv").text.count("Paid in the period") == 2
+    analyst.post(address, {"still_unpaid": "2"}, form_page="/contracts/transparency")  # not theirs to approve
+    assert "Not yet approved" in analyst.get(address).text
+
+    s151 = browser(people.s151)
+    [task_id] = [line.split('href="/tasks/')[1].split('"')[0] for line in s151.get("/tasks/").text.splitlines()
+                 if 'href="/tasks/' in line and "payments compliance" in line]  # fmt: skip
+    assert f'href="{address}"' in s151.get(f"/tasks/{task_id}").text
+    assert "Record the approval" in s151.get(f"{address}?still_unpaid=2").text
+    s151.post(address, {"still_unpaid": "2", "note": "Checked"}, form_page=f"{address}?still_unpaid=2")
+    page = s151.get(address).text
+    assert "approved: its task is complete" in page and "Sam S151" in page and "counting 2 invoices" in page
+    assert "Record the approval" not in page and "Invoices still unpaid" not in page
+    assert "payments compliance" not in s151.get("/tasks/").text.lower()
+    cherwell = browser(create_user(db, ("intelligence_analyst", "CDC")))
+    cherwell.get(address, status=403)
+    cherwell.get("/contracts/payments-compliance/CDC/2026-05", status=404)
+    cherwell.get("/contracts/payments-compliance/CDC/2026-04/salaries.csv", status=404)
