@@ -502,6 +502,7 @@ class PaymentOut(BaseModel):
     authority: str
     transaction_number: str
     paid_on: date
+    invoice_received_on: date | None = Field(description="The day the council received the invoice, if loaded")
     supplier_name: str = Field(description="'Redacted: personal data' for a payment to a person")
     amount: Money = Field(description="Excluding VAT; a credit note is negative")
     irrecoverable_vat: Money
@@ -515,6 +516,58 @@ class ContractPayments(Page):
 
     paid: Money
     items: list[PaymentOut]
+
+
+class ReportingPeriodOut(BaseModel):
+    code: str = Field(description="Its first month, as the address names it: 2026-04")
+    label: str
+    starts: date
+    ends: date
+    due_on: date = Field(description="The last day to publish its notice: 30 days beginning with its last day")
+
+
+class FinanceOfficerOut(BaseModel):
+    name: str
+    job_title: str
+
+
+class ComplianceApprovalOut(FinanceOfficerOut):
+    on: datetime
+
+
+Percent = str | None  # to one decimal place, like "81.8"; null where there is nothing to count
+
+
+class PaymentsComplianceOut(BaseModel):
+    """A council's payments compliance notice (PA23 s69, Procurement Regulations 2024 reg 38): as its S151
+    officer approved it, or until then as the spend loaded gives it. Percentages count payments."""
+
+    authority: str
+    period: ReportingPeriodOut
+    owed: bool = Field(description="Whether anything was paid, or fell due, under a public contract in the period")
+    average_days: str | None = Field(description="The mean days from invoice day to payment, to one decimal place")
+    paid_within_days_1_to_30_percent: Percent
+    paid_within_days_31_to_60_percent: Percent
+    paid_on_day_61_or_later_percent: Percent
+    payable_not_paid_percent: Percent = Field(
+        description="Of the invoices received in the period, those not paid in it (still unpaid included)"
+    )
+    payments_counted: int = Field(description="Payments made in the period under public contracts")
+    payable: int
+    payable_not_paid: int
+    without_invoice_day: int = Field(description="Payments in the period not counted: no invoice day loaded")
+    still_unpaid: int
+    approval: ComplianceApprovalOut | None
+    finance_officers: list[FinanceOfficerOut] = Field(description="The council's S151 officers, who approve it")
+
+
+class PaymentsComplianceQuery(Request):
+    still_unpaid: int = Field(default=0, ge=0, le=1_000_000, description="Invoices received in it, still unpaid")
+
+
+class PaymentsComplianceApprovalIn(Request):
+    still_unpaid: int = Field(default=0, ge=0, le=1_000_000, description="Invoices received in it, still unpaid")
+    note: str = Field(default="", max_length=2000)
 
 
 class ContractList(Page):

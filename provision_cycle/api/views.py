@@ -16,7 +16,7 @@ from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
 from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
-from ..services import notices, ocds, performance, reading, spend, teams
+from ..services import notices, ocds, payments_compliance, performance, reading, spend, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -722,6 +722,7 @@ def contract_payments(contract_id: int, query: s.PageQuery):
                         authority=p.authority,
                         transaction_number=p.transaction_number,
                         paid_on=p.paid_on,
+                        invoice_received_on=p.invoice_received_on,
                         supplier_name=REDACTED if p.to_individual else p.supplier_name,
                         amount=_money(p.amount),
                         irrecoverable_vat=_money(p.irrecoverable_vat),
@@ -732,6 +733,79 @@ def contract_payments(contract_id: int, query: s.PageQuery):
                     for p in payments
                 ],
             )
+        )
+
+
+def _compliance_period(period: str) -> payments_compliance.ReportingPeriod:
+    try:
+        return payments_compliance.ReportingPeriod.parse(period)
+    except InvalidInput as error:
+        raise NotFound(error.message) from None
+
+
+def _compliance(figures: payments_compliance.PaymentsCompliance) -> s.PaymentsComplianceOut:
+    period, approval = figures.period, figures.approval
+    within_30, within_60, later = figures.by_band
+    return s.PaymentsComplianceOut(
+        authority=figures.authority,
+        period=s.ReportingPeriodOut(
+            code=period.code, label=period.label, starts=period.starts, ends=period.ends, due_on=period.due_on
+        ),
+        owed=figures.owed,
+        average_days=payments_compliance.decimal_text(figures.average_days),
+        paid_within_days_1_to_30_percent=payments_compliance.decimal_text(within_30),
+        paid_within_days_31_to_60_percent=payments_compliance.decimal_text(within_60),
+        paid_on_day_61_or_later_percent=payments_compliance.decimal_text(later),
+        payable_not_paid_percent=payments_compliance.decimal_text(figures.not_paid_percent),
+        payments_counted=figures.paid,
+        payable=figures.payable,
+        payable_not_paid=figures.payable_not_paid,
+        without_invoice_day=figures.undated,
+        still_unpaid=figures.still_unpaid,
+        approval=s.ComplianceApprovalOut(name=approval.name, job_title=approval.job_title, on=approval.on)
+        if approval
+        else None,
+        finance_officers=[s.FinanceOfficerOut(name=name, job_title=title) for name, title in figures.finance_officers],
+    )
+
+
+@operation(
+    api,
+    "GET",
+    "/councils/{authority}/payments-compliance/{period}",
+    summary="A council's payments compliance notice for a reporting period (UK17), from the spend loaded",
+    tag="Statutory outputs",
+    query=s.PaymentsComplianceQuery,
+    response=s.PaymentsComplianceOut,
+    errors=(403, 404, 422),
+)
+def get_payments_compliance(authority: str, period: str, query: s.PaymentsComplianceQuery):
+    reporting_period = _compliance_period(period)
+    with core().db.reading() as session:
+        figures = payments_compliance.payments_compliance(
+            core(), session, authority, reporting_period, still_unpaid=query.still_unpaid, actor=current_actor()
+        )
+        return json_response(_compliance(figures))
+
+
+@operation(
+    api,
+    "POST",
+    "/councils/{authority}/payments-compliance/{period}/approval",
+    summary="The council's S151 officer approves its payments compliance notice as published; its task is done",
+    tag="Statutory outputs",
+    body=s.PaymentsComplianceApprovalIn,
+    response=s.PaymentsComplianceOut,
+    errors=(403, 404, 409, 422),
+)
+def approve_payments_compliance(authority: str, period: str, body: s.PaymentsComplianceApprovalIn):
+    reporting_period = _compliance_period(period)
+    payments_compliance.approve_notice(
+        core(), authority, reporting_period, current_actor().id, still_unpaid=body.still_unpaid, note=body.note
+    )
+    with core().db.reading() as session:
+        return json_response(
+            _compliance(payments_compliance.payments_compliance(core(), session, authority, reporting_period))
         )
 
 

@@ -100,11 +100,14 @@ class PaymentsCompliance:
         """The figures as their approval keeps them (on its task and its audit event)."""
         return {
             "period": self.period.code,
-            "average_days": _text(self.average_days),
-            **{f"paid_{band}_percent": _text(share) for band, share in zip(BAND_NAMES, self.by_band, strict=True)},
+            "average_days": decimal_text(self.average_days),
+            **{
+                f"paid_{band}_percent": decimal_text(share)
+                for band, share in zip(BAND_NAMES, self.by_band, strict=True)
+            },
             "payable": self.payable,
             "payable_not_paid": self.payable_not_paid,
-            "not_paid_percent": _text(self.not_paid_percent),
+            "not_paid_percent": decimal_text(self.not_paid_percent),
             "paid": self.paid,
             "undated": self.undated,
             "still_unpaid": self.still_unpaid,
@@ -189,6 +192,13 @@ def approve_notice(
     """The council's S151 officer approves its notice for ``period`` as published (reg 38(2)(e)): the duty's
     task is completed, its audit event keeping the figures approved. All or nothing."""
     with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        may_publish_for(core, authority, actor)
+        if not actor.holds(FINANCE_OFFICER, authority):
+            raise NotPermitted(
+                f"Only {authority}'s S151 officer, who is responsible for its finances, approves its payments "
+                "compliance notice (Procurement Regulations 2024, reg 38(2)(e))"
+            )
         task_id = session.scalar(
             select(Task.id)
             .where(
@@ -203,18 +213,13 @@ def approve_notice(
                 f"There is no task for {authority}'s notice for {period.label} to complete: the scheduler raises "
                 "it when a reporting period ends"
             )
-        if not core.engine.actor(session, actor_id).holds(FINANCE_OFFICER, authority):
-            raise NotPermitted(
-                f"Only {authority}'s S151 officer, who is responsible for its finances, approves its payments "
-                "compliance notice (Procurement Regulations 2024, reg 38(2)(e))"
-            )
         task, _, _ = lock_task(core, session, task_id, actor_id)
         figures = payments_compliance(core, session, authority, period, still_unpaid=still_unpaid)
         finish_task(core, session, task, None, actor_id, NOTICE_APPROVED, note, figures.recorded())
         return figures
 
 
-def _text(value: Decimal | None) -> str | None:
+def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 

@@ -13,7 +13,7 @@ from provision_cycle.services.tokens import create_token, revoke_token
 from tests.factories import act, create_user, hub_people, new_request
 from tests.test_notices import _public_contract
 from tests.web.conftest import Browser
-from tests.web.helpers import renewal_task, seed_contracts
+from tests.web.helpers import payments_compliance_due, renewal_task, seed_contracts
 
 DRAFT = {
     "title": "Grit bins",
@@ -307,8 +307,8 @@ def test_a_contracts_payments_newest_first_with_personal_names_withheld(api, cor
     with db.reading() as session:
         reference = session.get(Contract, contract_id).reference
     spend = (
-        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Individual\n"
-        f"OCC,T-1,2026-01-05,Supplier 0,1250,{reference},no\n"
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Individual,Invoice received\n"
+        f"OCC,T-1,2026-01-05,Supplier 0,1250,{reference},no,2026-01-02\n"
         f"OCC,T-2,2026-02-05,Jo Bloggs,(50),{reference},yes\n"
         f"OCC,T-3,2026-02-20,Supplier 0,700,{reference},no\n"
     )
@@ -321,8 +321,32 @@ def test_a_contracts_payments_newest_first_with_personal_names_withheld(api, cor
         ("T-2", "-50.00", "Redacted: personal data"),
     ]
     second = officer.get(f"/contracts/{contract_id}/payments?per_page=2&page=2").get_json()
-    assert [p["transaction_number"] for p in second["items"]] == ["T-1"]
+    assert [(p["transaction_number"], p["invoice_received_on"]) for p in second["items"]] == [("T-1", "2026-01-02")]
     api(create_user(db, ("category_officer", "CDC", "cnc"))).get(f"/contracts/{contract_id}/payments", status=404)
+
+
+def test_the_payments_compliance_notice_is_read_and_approved_through_the_api(api, core, db, clock):
+    people = hub_people(db)
+    payments_compliance_due(core, people, clock)
+    address = "/councils/OCC/payments-compliance/2026-04"
+
+    notice = api(people.head).get(f"{address}?still_unpaid=2").get_json()
+    assert notice["period"] == {"code": "2026-04", "label": "1 April to 30 September 2026", "starts": "2026-04-01",
+                                "ends": "2026-09-30", "due_on": "2026-10-29"}  # fmt: skip
+    assert (notice["average_days"], notice["paid_within_days_1_to_30_percent"]) == ("34.5", "50.0")
+    assert (notice["payable"], notice["payable_not_paid"], notice["payable_not_paid_percent"]) == (4, 2, "50.0")
+    assert notice["without_invoice_day"] == 1 and notice["approval"] is None and notice["owed"]
+    assert notice["finance_officers"] == [{"name": "Sam S151", "job_title": ""}]
+    api(people.head).get(f"{address}?still_unpaid=-1", status=422)
+    api(people.head).post(f"{address}/approval", {"still_unpaid": 2}, status=403)  # not the S151 officer
+    api(people.officer).get(address, status=403)  # a category officer does not publish the council's notices
+    api(people.head).get("/councils/OCC/payments-compliance/2026-05", status=404)
+    api(people.head).get("/councils/XYZ/payments-compliance/2026-04", status=404)
+
+    approved = api(people.s151).post(f"{address}/approval", {"still_unpaid": 2, "note": "Checked"}).get_json()
+    assert approved["approval"]["name"] == "Sam S151" and approved["payable_not_paid_percent"] == "50.0"
+    assert api(people.head).get(address).get_json()["still_unpaid"] == 2  # as approved
+    api(people.s151).post(f"{address}/approval", {}, status=409)  # approved already
 
 
 def test_a_notice_is_recorded_through_the_api(api, core, db, clock):

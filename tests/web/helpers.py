@@ -97,3 +97,26 @@ def contract_with_variation(core, people, *, approved: bool):
     if approved:
         approve_gate(core.engine, contract.case_id, [people.head])
     return contract
+
+
+def payments_compliance_due(core, people, clock) -> None:
+    """On 5 October 2026: under a public contract let under the Act, two payments in April to September 2026,
+    19 and 50 days after their invoices were received, and one with no invoice day; the S151 officer's task
+    for the period's payments compliance notice raised."""
+    from datetime import date
+
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+    from provision_cycle.services.spend import load_spend
+    from tests.factories import register_contract
+
+    clock.set(date(2026, 10, 5))
+    contract = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30))
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Invoice received\n"
+        f"OCC,T-1,2026-05-20,S,1250,{contract.reference},2026-05-01\n"
+        f"OCC,T-2,2026-07-21,S,1250,{contract.reference},2026-06-01\n"
+        f"OCC,T-3,2026-08-01,S,1250,{contract.reference},\n"
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    raise_council_duties(core, schedule_for(core), core.engine.today())

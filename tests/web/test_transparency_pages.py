@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import create_user, hub_people
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import payments_compliance_due, seed_contracts
 
 
 def test_an_analyst_downloads_their_councils_files_by_quarter(core, db, browser):
@@ -75,23 +75,8 @@ def test_a_contract_page_shows_what_has_been_paid_under_it(core, db, browser):
 def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(core, db, browser, clock):
     """PA23 s69 and reg 38: the notice's figures from the spend loaded, the unpaid invoices the officer gives,
     the approval recorded on the page by the council's S151 officer, and its task completed."""
-    from datetime import date
-
-    from provision_cycle.scheduling.runner import schedule_for
-    from provision_cycle.scheduling.sweeps import raise_council_duties
-    from provision_cycle.services.spend import load_spend
-    from tests.factories import register_contract
-
     people = hub_people(db)
-    clock.set(date(2026, 10, 5))
-    contract = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30))
-    spend = (
-        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Invoice received\n"
-        f"OCC,T-1,2026-05-20,S,1250,{contract.reference},2026-05-01\n"
-        f"OCC,T-2,2026-07-21,S,1250,{contract.reference},2026-06-01\n"
-    )
-    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
-    raise_council_duties(core, schedule_for(core), core.engine.today())
+    payments_compliance_due(core, people, clock)
     address = "/contracts/payments-compliance/OCC/2026-04"
 
     analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
@@ -100,6 +85,7 @@ def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(cor
     assert "Payments compliance notice" in page and "to publish on the Central Digital Platform" in page
     assert "34.5 days" in page and "50.0%" in page  # 19 and 50 days: one in days 1 to 30, one in 31 to 60
     assert "The council's S151 officer approves the notice here" in page and "Record the approval" not in page
+    assert "1 payment under public contracts in the period" in page and "has no invoice day loaded and is" in page
     refused = analyst.get(f"{address}?still_unpaid=some", status=400).text
     assert "Enter the number of invoices still unpaid as a whole number" in refused
     notice = analyst.get(f"{address}/notice.csv?still_unpaid=2")
