@@ -163,10 +163,10 @@ def publish_tender_notice(
 
 
 def propose_variation(engine: Engine, case_id: int, actor: int, inputs: dict, **kwargs) -> ActionResult:
-    """A contract's variation proposed; where the law asks its basis (PA23 s74), one with no limits of its own
-    (provided for in the contract) unless ``inputs`` gives one."""
+    """A contract's variation proposed; where the law requires its basis (PA23 s74) whatever the change, one
+    with no limits of its own (provided for in the contract) unless ``inputs`` gives one."""
     offer = engine.offers(case_id, actor, ["propose_variation"])["propose_variation"]
-    if offer and offer.asks("modification_basis"):
+    if offer and any(spec.name == "modification_basis" and not spec.optional for spec in offer.inputs):
         inputs = {"modification_basis": "provided_for", **inputs}
     return act(engine, case_id, "propose_variation", actor, inputs=inputs, **kwargs)
 

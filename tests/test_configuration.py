@@ -174,6 +174,16 @@ def _tender_notice_inputs(definition: dict) -> dict:
             "follow-up question is asked when 'market_engaged' is",
         ),
         (
+            lambda d: _tender_notice_inputs(d)["market_engaged"].update({"required_when": ["statutory_tender_period"]}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engaged.required_when: required_when "
+            "makes an optional input required on some cases: mark the input optional",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["urgent"].update({"required_when": ["stars_align"]}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.required_when: unknown "
+            "condition 'stars_align'",
+        ),
+        (
             lambda d: _tender_notice_inputs(d)["market_engagement_notice_on"].update({"optional": False}),
             f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engagement_notice_on.under: a "
             "follow-up question is optional",

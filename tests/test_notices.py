@@ -481,11 +481,21 @@ def test_a_below_threshold_contract_that_a_change_takes_over_the_threshold_needs
     with db.reading() as session:
         details = session.get(Case, contract.case_id).details
     assert details["change_notice_required"] is False and "not a public contract" in details["change_notice_basis"]
+    citywide = {"variation_description": "Citywide", "new_value": "250000", "new_end_date": "2028-06-30"}
+    # Modified as a public contract, it must stand on a basis the Act gives (s74, Schedule 8).
+    with pytest.raises(InvalidInput) as refused:
+        propose_variation(core.engine, contract.case_id, people.contract_manager, citywide)
+    assert refused.value.fields == {
+        "modification_basis": "Choose one: On what basis may the contract be modified without a new procurement?"
+    }
+    with pytest.raises(GuardFailed, match="at most 50% to the contract's value, and this adds 56.2%"):
+        propose_variation(core.engine, contract.case_id, people.contract_manager,
+                          {**citywide, "modification_basis": "unforeseeable"})  # fmt: skip
     propose_variation(core.engine, contract.case_id, people.contract_manager,
-                      {"variation_description": "Citywide", "new_value": "250000", "new_end_date": "2028-06-30"})  # fmt: skip
+                      {**citywide, "modification_basis": "provided_for"})  # fmt: skip
     with db.reading() as session:
         details = session.get(Case, contract.case_id).details
-    assert details["change_notice_required"] is True
+    assert details["change_notice_required"] is True and details["modification_basis"] == "provided_for"
     assert details["change_notice_basis"].startswith(
         "this change makes it a public contract (a convertible contract, PA23 s74): value changes by 56.2%"
     )
@@ -509,7 +519,8 @@ def test_a_supplier_changed_on_a_restructuring_needs_a_change_notice_whatever_th
 
 def test_the_basis_of_a_modification_is_asked_only_where_the_law_binds_it(core, db):
     """A light-touch contract may be modified freely under the Act, and a below-threshold one is no public
-    contract; a contract let under PCR 2015 stands on regulation 72's grounds (none for urgency)."""
+    contract until a change takes it over the threshold; a contract let under PCR 2015 stands on regulation
+    72's grounds (none for urgency)."""
     people = hub_people(db)
     ends = date(2028, 6, 30)
     light = register_contract(
@@ -526,7 +537,9 @@ def test_the_basis_of_a_modification_is_asked_only_where_the_law_binds_it(core, 
             ]
         )
     }
-    assert asked["light"] is None and asked["small"] is None
+    assert asked["light"] is None and not asked["legacy"].optional
+    # A contract under the Act below the threshold: asked, and required only of a change that takes it over.
+    assert asked["small"].optional and asked["small"].required_when == ("modification_rules_apply",)
     assert "urgency" not in dict(asked["legacy"].options)
     assert dict(asked["legacy"].options)["unforeseeable"].endswith("(regulation 72(1)(c))")
 

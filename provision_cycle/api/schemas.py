@@ -76,6 +76,11 @@ class InputOut(BaseModel):
         description="A choice's answers on this case (send the code); empty for other types, and for a choice in "
         "a workflow's definition, whose answers depend on the case"
     )
+    required_when: list[str] = Field(
+        description="The conditions (which may read the other answers) under which an optional input must be "
+        "answered: a case's available actions mark it required where they hold before anything is sent"
+    )
+    hint: str = Field(description="What the question needs, said under it")
 
 
 class TransitionOut(BaseModel):

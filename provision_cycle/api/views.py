@@ -44,7 +44,7 @@ def _input_out(spec) -> s.InputOut:
     options = [s.OptionOut(code=code, label=label) for code, label in spec.options]
     return s.InputOut(
         name=spec.name, type=spec.type, label=spec.label, optional=spec.optional, when=list(spec.when),
-        under=spec.under, options=options,
+        under=spec.under, options=options, required_when=list(spec.required_when), hint=spec.hint,
     )  # fmt: skip
 
 

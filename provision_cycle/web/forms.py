@@ -409,33 +409,40 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
         label = f"{spec.label} (optional)" if spec.optional and not spec.under else spec.label
         if spec.under:
             reveals.setdefault(spec.under, []).append(spec.name)
+        hint = spec.hint
         if spec.type == "date":
-            attributes[spec.name] = GovDate(label, validators=required or [Optional()])
+            attributes[spec.name] = GovDate(label, validators=required or [Optional()], description=hint)
         elif spec.type == "boolean":
             attributes[spec.name] = RadioField(
                 label,
                 widget=GovRadioInput(),
+                description=hint,
                 choices=options([("yes", "Yes"), ("no", "No")]),
                 # Optional() also clears RadioField's own "Not a valid choice" for a question left unanswered.
                 validators=required or [Optional()],
             )
         elif spec.type == "choice":
             attributes[spec.name] = RadioField(
-                label, widget=GovRadioInput(), choices=options(spec.options), validators=required or [Optional()]
+                label,
+                widget=GovRadioInput(),
+                description=hint,
+                choices=options(spec.options),
+                validators=required or [Optional()],
             )
         elif spec.type in ("text", "line"):
             longest = Length(max=spec.max_length, message=f"{spec.label} must be {spec.max_length} characters or fewer")
             attributes[spec.name] = (
-                TextAreaField(label, widget=GovTextArea(), validators=[*required, longest])
+                TextAreaField(label, widget=GovTextArea(), description=hint, validators=[*required, longest])
                 if spec.type == "text"
-                else StringField(label, widget=GovTextInput(), validators=[*required, longest])
+                else StringField(label, widget=GovTextInput(), description=hint, validators=[*required, longest])
             )
         else:
             money = spec.type == "money"
+            written = "In pounds, like 25000 or 25000.50" if money else "A whole number, like 12"
             attributes[spec.name] = StringField(
                 label,
                 widget=money_input() if money else GovShortInput(4),
-                description="In pounds, like 25000 or 25000.50" if money else "A whole number, like 12",
+                description=f"{hint}. {written}" if hint else written,
                 validators=required,
             )
     # After the action's own questions: a form's fields come in the order they were made.

@@ -53,6 +53,10 @@ class InputSpec:
     under: str | None = None
     choices: str | None = None  # a choice: the list in ``rules.CHOICES`` its answers come from
     options: tuple[tuple[str, str], ...] = ()  # a choice's answers for one case, as (code, label) pairs
+    # An optional input that some cases must answer: required where these conditions hold, which may read the
+    # other answers (a contract's modification basis once the new value takes it over the threshold).
+    required_when: tuple[str, ...] = ()
+    hint: str = ""  # said under the question: when it is needed, what to give
 
     @property
     def unanswered(self) -> str:
@@ -494,7 +498,9 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             spec_node = inputs_node.child(input_name, spec)
             if not spec_node.is_mapping():
                 continue
-            spec_node.reject_unknown("type", "label", "optional", "max_length", "when", "under", "choices")
+            spec_node.reject_unknown(
+                "type", "label", "optional", "max_length", "when", "under", "choices", "required_when", "hint"
+            )
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
                 spec_node.get("type").error(f"expected one of {', '.join(INPUT_TYPES)}, found {kind!r}")
@@ -515,6 +521,12 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                 )
             asked_when = tuple(spec_node.text_list("when", ()))
             _check_names(spec_node.get("when", ()), asked_when, rules.PREDICATES, "condition")
+            required_when = tuple(spec_node.text_list("required_when", ()))
+            _check_names(spec_node.get("required_when", ()), required_when, rules.PREDICATES, "condition")
+            if required_when and not spec_node.boolean("optional", False):
+                spec_node.get("required_when").error(
+                    "required_when makes an optional input required on some cases: mark the input optional"
+                )
             under = spec_node.text("under", None)
             if under is not None:
                 questions = {spec.name: spec for spec in inputs}
@@ -536,6 +548,8 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     asked_when,
                     under,
                     choices,
+                    required_when=required_when,
+                    hint=spec_node.text("hint", ""),
                 )
             )
     return TransitionDef(

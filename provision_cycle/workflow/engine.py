@@ -353,6 +353,7 @@ class Engine:
         ctx.transition = transition
         asked = _asked(ctx, transition)
         ctx.inputs = _validate_inputs(transition, asked, raw_inputs)
+        _required_by_the_answers(ctx, asked)
         # A choice is kept as its code, and its event says how the answer was worded when it was given.
         for spec in asked:
             if spec.options and spec.name in ctx.inputs:
@@ -1285,12 +1286,32 @@ def _date(value: Any) -> date | None:
 
 def _asked(ctx: ActionContext, transition: TransitionDef) -> tuple[InputSpec, ...]:
     """The inputs ``transition`` asks for on this case: those whose own conditions hold, each choice with the
-    answers it offers here."""
-    return tuple(
-        replace(spec, options=CHOICES[spec.choices](ctx)) if spec.choices else spec
-        for spec in transition.inputs
-        if all(PREDICATES[name](ctx) for name in spec.when)
-    )
+    answers it offers here, and required where the case needs it answered before anything is typed in."""
+    return tuple(_as_asked(ctx, spec) for spec in transition.inputs if all(PREDICATES[n](ctx) for n in spec.when))
+
+
+def _as_asked(ctx: ActionContext, spec: InputSpec) -> InputSpec:
+    if spec.choices:
+        spec = replace(spec, options=CHOICES[spec.choices](ctx))
+    if spec.optional and _required_here(ctx, spec):
+        spec = replace(spec, optional=False)
+    return spec
+
+
+def _required_here(ctx: ActionContext, spec: InputSpec) -> bool:
+    """Whether the case (with the answers given so far, in ``ctx.inputs``) makes ``spec`` required."""
+    return bool(spec.required_when) and all(PREDICATES[name](ctx) for name in spec.required_when)
+
+
+def _required_by_the_answers(ctx: ActionContext, asked: tuple[InputSpec, ...]) -> None:
+    """The optional inputs left out that the other answers make required: a field error for each."""
+    missing = {
+        spec.name: spec.unanswered
+        for spec in asked
+        if spec.optional and spec.name not in ctx.inputs and _required_here(ctx, spec)
+    }
+    if missing:
+        raise InvalidInput(missing)
 
 
 def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], raw: dict[str, Any]) -> dict[str, Any]:

@@ -539,14 +539,16 @@ def contract_dates_valid(ctx: ActionContext) -> str | None:
 
 def _modification_regime(ctx: ActionContext) -> statutory.Regime | None:
     """The regime whose rules on modifying a contract bind this one: its own, for an above-threshold contract that
-    is not for light-touch services (which the Act lets a council modify freely); None otherwise."""
+    is not for light-touch services (which the Act lets a council modify freely); the Act's for one under it
+    that the new value given takes over the threshold (a convertible contract, PA23 s74); None otherwise."""
     contract = ctx.contract()
     if contract is None or ContractType(contract.contract_type) is ContractType.LIGHT_TOUCH:
         return None
     if ctx.public_contract()[0]:  # as for its change notices
         return statutory.Regime.PA2023
     if statutory.Regime(contract.regime) is statutory.Regime.PA2023:
-        return None  # below the threshold: no public contract
+        new_value = ctx.inputs.get("new_value")
+        return statutory.Regime.PA2023 if new_value is not None and ctx.public_contract(new_value)[0] else None
     commenced = statutory.commenced_before(contract.start_date)
     position = statutory.statutory_position(contract.value, contract.vat_treatment, contract.contract_type, commenced)
     return statutory.Regime.PCR2015 if position.above_threshold else None
@@ -556,6 +558,16 @@ def _modification_regime(ctx: ActionContext) -> statutory.Regime | None:
 def modification_rules_apply(ctx: ActionContext) -> bool:
     """A variation of this contract must stand on a basis the law gives (PA23 s74, PCR 2015 regulation 72)."""
     return _modification_regime(ctx) is not None
+
+
+@predicate
+def modification_rules_may_apply(ctx: ActionContext) -> bool:
+    """A variation of this contract must, or may (if it takes a contract under the Act over the threshold),
+    stand on a basis the law gives."""
+    contract = ctx.contract()
+    if contract is None or ContractType(contract.contract_type) is ContractType.LIGHT_TOUCH:
+        return False
+    return statutory.Regime(contract.regime) is statutory.Regime.PA2023 or _modification_regime(ctx) is not None
 
 
 CHOICES["modification_bases"] = lambda ctx: ModificationBasis.offered(

@@ -125,6 +125,24 @@ def test_a_variation_is_decided_on_what_it_changes_and_made_after_its_change_not
     assert "without a new procurement? Additional goods, services or works that a change of supplier" in history
 
 
+def test_a_variation_that_takes_a_contract_over_the_threshold_must_say_its_basis(core, db, browser):
+    """PA23 s74: a below-threshold contract under the Act is asked the basis in law of its modification, which
+    it must give once the change makes it a public contract (a convertible contract)."""
+    people = hub_people(db)
+    contract = _public_contract(core, people, value="150000")  # 180,000 with VAT: below the threshold
+    propose = f"/cases/{contract.case_id}/actions/propose_variation"
+    manager = browser(people.contract_manager)
+    form = manager.get(propose).text
+    assert "without a new procurement? (optional)" in form
+    assert "and for one this change takes over it" in form
+    proposal = {"variation_description": "Citywide", "new_value": "250000", "new_end_date": ["30", "6", "2028"]}
+    refused = manager.post(propose, {"version": _version(db, contract.case_id), **proposal}, status=400).text
+    assert 'href="#modification_basis' in refused and "Choose one: On what basis may the contract" in refused
+    manager.post(propose, {"version": _version(db, contract.case_id), **proposal, "modification_basis": "provided_for"})
+    with db.reading() as session:
+        assert session.get(Case, contract.case_id).details["modification_basis"] == "provided_for"
+
+
 def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive(core, db, browser, clock):
     people = hub_people(db, "CDC")
     contract = register_contract(core, people, value="400000", ends=date(2027, 6, 30), authority="CDC")
