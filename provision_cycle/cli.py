@@ -292,6 +292,41 @@ def transparency_files_command(council: str, quarter: str, output: Path) -> None
         _fail(error.message)
 
 
+@click.command("payments-compliance")
+@with_appcontext
+@click.argument("council")
+@click.argument("period")
+@click.option("--still-unpaid", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Invoices received in the period and not yet paid (no payments file holds them).")  # fmt: skip
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+def payments_compliance_command(council: str, period: str, still_unpaid: int, output: Path) -> None:
+    """Write a council's payments compliance notice for a reporting period (2026-04: April to September) and
+    the payments behind it, as CSV; as approved, once its S151 officer has approved it."""
+    from .services import payments_compliance as compliance
+    from .services.spreadsheet import csv_lines
+
+    core = _core()
+    try:
+        reporting_period = compliance.ReportingPeriod.parse(period)
+        with core.db.reading() as session:
+            figures = compliance.payments_compliance(
+                core, session, council, reporting_period, still_unpaid=still_unpaid
+            )
+            payments = list(compliance.payment_rows(session, council, reporting_period))
+        items = list(compliance.notice_rows(figures, core.governance.organisation.authority_name(council)))
+    except DomainError as error:
+        _fail(error.message)
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    files = (("notice", compliance.NOTICE_COLUMNS, items), ("payments", compliance.PAYMENT_COLUMNS, payments))
+    for kind, header, rows in files:
+        path = output / f"{council}-payments-compliance-{kind}-{reporting_period.code}.csv"
+        path.write_text("".join(csv_lines(header, rows)), encoding="utf-8")
+        click.echo(f"{path}: {len(rows):,} row{'' if len(rows) == 1 else 's'}")
+    approval = f"approved by {figures.approval.name}" if figures.approval else "not yet approved"
+    click.echo(f"{reporting_period.label}: {figures.paid:,} payments counted, {approval}")
+
+
 @click.command("pipeline-notice")
 @with_appcontext
 @click.argument("council")
@@ -359,6 +394,7 @@ COMMANDS = (
     load_register_command,
     load_spend_command,
     transparency_files_command,
+    payments_compliance_command,
     pipeline_notice_command,
     draw,
 )

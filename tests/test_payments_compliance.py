@@ -178,3 +178,18 @@ def test_every_day_falls_in_one_reporting_period_and_one_quarter(day):
         span = kind.containing(day)
         assert span.starts <= day <= span.ends and span.starts.day == 1
         assert kind.parse(span.code) == span and span.previous.ends + timedelta(days=1) == span.starts
+
+
+def test_the_command_writes_the_notice_and_the_payments_behind_it(core, db, council, tmp_path):
+    from provision_cycle.app import create_app
+
+    runner = create_app(core.settings, core=core).test_cli_runner()
+    result = runner.invoke(args=["payments-compliance", "OCC", "2026-04", "--still-unpaid", "3", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 April to 30 September 2026: 5 payments counted, not yet approved" in result.output
+    notice = (tmp_path / "OCC-payments-compliance-notice-2026-04.csv").read_text().splitlines()
+    assert notice[0] == "Item,Value" and "Percentage of sums payable in the period not paid in it,50.0" in notice
+    payments = (tmp_path / "OCC-payments-compliance-payments-2026-04.csv").read_text().splitlines()
+    assert payments[0].startswith("Transaction number,Supplier") and len(payments) == 8
+    refused = runner.invoke(args=["payments-compliance", "OCC", "2026-05", "-o", str(tmp_path)])
+    assert refused.exit_code == 1 and "'2026-05' is not a reporting period" in refused.stderr
