@@ -261,7 +261,8 @@ def load_spend_command(file: Path, apply: bool, actor_username: str) -> None:
     core, actor_id = _core(), _user_id(actor_username)
 
     def held(load) -> str:
-        return _held(len(load.payments), "payments", load.by_council, load.total)
+        added = f", and the invoice day of {len(load.invoice_days):,} loaded before" if load.invoice_days else ""
+        return _held(len(load.payments), "payments", load.by_council, load.total) + added
 
     load = _load(file, apply, lambda data: load_spend(core, data, actor_id=actor_id, apply=apply), held)
     if apply:

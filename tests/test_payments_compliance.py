@@ -193,3 +193,26 @@ def test_the_command_writes_the_notice_and_the_payments_behind_it(core, db, coun
     assert payments[0].startswith("Transaction number,Supplier") and len(payments) == 8
     refused = runner.invoke(args=["payments-compliance", "OCC", "2026-05", "-o", str(tmp_path)])
     assert refused.exit_code == 1 and "'2026-05' is not a reporting period" in refused.stderr
+
+
+def test_payments_loaded_without_their_invoice_day_are_completed_by_loading_them_again(core, db, council):
+    """A finance team that adds the column to its export loads the period again: the invoice days are added to
+    the payments it names, the same in every other respect; anything else already loaded is refused."""
+    again = (
+        HEADINGS + "OCC,P-06,2026-09-30,Roads Ltd,1000,,2026-09-01\n"  # the one loaded without its day
+        "OCC,P-30,2026-09-15,Roads Ltd,1000,,2026-09-10\n"  # new
+    )
+    load = load_spend(core, again.encode(), actor_id=council.system, apply=True)
+    assert [p.transaction_number for p in load.payments] == ["P-30"] and len(load.invoice_days) == 1
+    with db.reading() as session:
+        figures = payments_compliance(core, session, "OCC", PERIOD)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "load_spend")).all()[-1]
+    assert figures.undated == 0 and figures.paid == 6  # P-06 counted now, at 29 days; P-30 names no contract
+    assert event.data["invoice_days_added"] == 1 and event.data["payments"] == 1
+    for refused_row in (
+        "OCC,P-06,2026-09-30,Roads Ltd,1000,,2026-09-02\n",  # its day is known now
+        "OCC,P-01,2026-04-10,Roads Ltd,999,,2026-04-10\n",  # not the same payment
+    ):
+        with pytest.raises(FileRefused) as refused:
+            load_spend(core, (HEADINGS + refused_row).encode(), actor_id=council.system)
+        assert [p.message for p in refused.value.problems] == [f"Transaction {refused_row[4:8]} is already loaded"]

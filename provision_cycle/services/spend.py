@@ -2,7 +2,9 @@
 
 A file is checked whole and loaded in one transaction or not at all, like a register file: every problem is
 named by line and column. A payment is known by its council and the finance system's transaction number, so
-a file loaded twice is refused rather than counted twice. A payment may name the contract it was made under
+a file loaded twice is refused rather than counted twice; but a payment loaded without the day its invoice
+was received may be loaded again, the same in every other respect, to add it (a finance team that adds the
+column to its export can complete what it loaded before). A payment may name the contract it was made under
 (by the register's reference), which is how a contract's spend to date is known.
 """
 
@@ -13,10 +15,11 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -69,6 +72,8 @@ class SpendLoad:
     digest: str
     loaded: bool = False
     by_council: Counter[str] = field(default_factory=Counter)
+    # Payments already loaded without their invoice day, which the file gives: (payment id, the day).
+    invoice_days: list[tuple[int, date]] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -84,26 +89,35 @@ def load_spend(
     with core.db.unit_of_work() as session:
         if councils is not None and not councils:
             raise NotPermitted("Only a council's administrator can load its spend")
-        payments = _read(core, session, data, councils)
-        load = SpendLoad(payments, digest, by_council=Counter(p.authority for p in payments))
+        payments, invoice_days = _read(core, session, data, councils)
+        load = SpendLoad(payments, digest, by_council=Counter(p.authority for p in payments), invoice_days=invoice_days)
         if not apply:
             return load
         now = core.engine.clock()
         for payment in payments:
             payment.loaded_at = now
         session.add_all(payments)
+        if invoice_days:
+            session.execute(update(Payment), [{"id": id_, "invoice_received_on": day} for id_, day in invoice_days])
         session.flush()
         core.engine.system_event(
             session,
             actor_id=actor_id,
             action="load_spend",
-            data={"payments": len(payments), "sha256": digest, "total": f"{load.total:.2f}"},
+            data={
+                "payments": len(payments),
+                "invoice_days_added": len(invoice_days),
+                "sha256": digest,
+                "total": f"{load.total:.2f}",
+            },
         )
         load.loaded = True
         return load
 
 
-def _read(core: Core, session: Session, data: bytes, councils: Collection[str] | None) -> list[Payment]:
+def _read(
+    core: Core, session: Session, data: bytes, councils: Collection[str] | None
+) -> tuple[list[Payment], list[tuple[int, date]]]:
     problems: list[FileProblem] = []
     table = read_table(data, LAYOUT, problems)
     org = core.governance.organisation
@@ -130,6 +144,11 @@ def _read(core: Core, session: Session, data: bytes, councils: Collection[str] |
             rows.append((line, values, reference))
     if not rows and not problems:
         problems.append(FileProblem(0, "", "The file has headings but no payments"))
+    known = _already_there(session, [values for _, values, _ in rows])
+    twice = _loaded_twice(rows, known, table.heading("transaction_number"))  # named after each row's own
+    invoice_days = [(known[_key(values)].id, values["invoice_received_on"]) for _, values, _ in rows
+                    if _completes(known.get(_key(values)), values)]  # fmt: skip
+    rows = [(line, values, reference) for line, values, reference in rows if _key(values) not in known]
     contracts = _contracts(session, {reference for _, _, reference in rows if reference})
     payments: list[Payment] = []
     for line, values, reference in rows:
@@ -140,12 +159,10 @@ def _read(core: Core, session: Session, data: bytes, councils: Collection[str] |
                                         f"{reference} is not a contract in {council}'s register"))  # fmt: skip
             continue
         payments.append(Payment(**values, contract_id=contract.id if contract else None))
-    problems += _already_there(
-        session, [(line, values) for line, values, _ in rows], table.heading("transaction_number")
-    )
+    problems += twice
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: p.line))
-    return payments
+    return payments, invoice_days
 
 
 def _parse(name: str, text: str, authorities: dict[str, str], councils: Collection[str] | None) -> Any:
@@ -184,25 +201,45 @@ def _contracts(session: Session, references: set[str]) -> dict[str, Contract]:
     return {c.reference: c for c in session.scalars(select(Contract).where(Contract.reference.in_(sorted(references))))}
 
 
-def _already_there(session: Session, rows: list[tuple[int, dict[str, Any]]], heading: str) -> list[FileProblem]:
-    """A payment already loaded, or twice in the file (the same council and transaction number)."""
-    keys = [(values["authority"], values["transaction_number"]) for _, values in rows]
-    loaded: set[tuple[str, str]] = set()
+def _key(values: dict[str, Any]) -> tuple[str, str]:
+    return values["authority"], values["transaction_number"]
+
+
+def _already_there(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], Payment]:
+    """The payments already loaded that the file's rows name (the same council and transaction number)."""
+    keys = [_key(values) for values in rows]
+    loaded: dict[tuple[str, str], Payment] = {}
     for chunk in range(0, len(keys), 500):
-        found = session.execute(
-            select(Payment.authority, Payment.transaction_number).where(
-                tuple_(Payment.authority, Payment.transaction_number).in_(keys[chunk : chunk + 500])
-            )
+        found = session.scalars(
+            select(Payment).where(tuple_(Payment.authority, Payment.transaction_number).in_(keys[chunk : chunk + 500]))
         )
-        loaded.update((authority, number) for authority, number in found)
+        loaded.update(((payment.authority, payment.transaction_number), payment) for payment in found)
+    return loaded
+
+
+def _completes(payment: Payment | None, values: dict[str, Any]) -> bool:
+    """Whether a row gives an already-loaded payment the invoice day it lacks, and is the same in all else."""
+    return (
+        payment is not None
+        and payment.invoice_received_on is None
+        and values.get("invoice_received_on") is not None
+        and (payment.paid_on, payment.supplier_name, payment.amount)
+        == (values["paid_on"], values["supplier_name"], values["amount"])
+    )
+
+
+def _loaded_twice(
+    rows: list[tuple[int, dict[str, Any], str]], known: dict[tuple[str, str], Payment], heading: str
+) -> list[FileProblem]:
+    """A payment already loaded (unless the row only adds its invoice day), or twice in the file."""
     problems, seen = [], {}
-    for (line, _), key in zip(rows, keys, strict=True):
-        if key in loaded:
-            problems.append(FileProblem(line, heading, f"Transaction {key[1]} is already loaded"))
-        elif key in seen:
+    for line, values, _ in rows:
+        key = _key(values)
+        if key in seen:
             problems.append(FileProblem(line, heading, f"Transaction {key[1]} is also on line {seen[key]}"))
-        else:
-            seen[key] = line
+        elif key in known and not _completes(known[key], values):
+            problems.append(FileProblem(line, heading, f"Transaction {key[1]} is already loaded"))
+        seen.setdefault(key, line)
     return problems
 
 

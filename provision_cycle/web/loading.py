@@ -41,6 +41,7 @@ class Loading:
     row: Callable[[Any, Any], list[str]]  # (organisation, item) -> that table's row
     loaded: Callable[[Any], str]  # what to say once loaded
     then: str  # where to go once loaded
+    also: Callable[[Any], str] = lambda checked: ""  # what else it changes, after its count: " and ..."
 
 
 LOADINGS = {
@@ -86,6 +87,9 @@ LOADINGS = {
         ],  # fmt: skip
         loaded=lambda load: "Each contract's page shows what has been paid under it.",
         then="contracts.register",
+        also=lambda load: (
+            f" and the invoice day of {len(load.invoice_days):,} loaded before" if load.invoice_days else ""
+        ),
     ),
 }
 
@@ -138,7 +142,7 @@ def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str,
         apply_errors(upload, {"register": f"{filename}: {refused.message}"})
         return render("loading/load.html", form=upload, loading=loading, problems=refused.problems, status=400)
     items = loading.items(checked)
-    count = f"{len(items):,} {loading.noun}{'' if len(items) == 1 else 's'}"
+    count = f"{len(items):,} {loading.noun}{'' if len(items) == 1 else 's'}{loading.also(checked)}"
     if checked.loaded:
         flash(f"{count} from {filename} loaded: {loading.loaded(checked)}")
         return redirect(url_for(loading.then, sort="newest"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -146,24 +147,41 @@ def test_an_administrator_loads_the_councils_payments(core, db, browser):
         f'OCC,T-1,05/01/2026,Supplier 0,"£1,250.00",{reference}\n'
         "OCC,T-2,2026-01-06,Jo Bloggs,(80.00),\n"
     ).encode()
-    checked = admin.post(
-        "/contracts/payments/load",
-        {"register": (BytesIO(data), "payments.csv")},
-        status=200,
-        content_type="multipart/form-data",
-    ).text
+    checked = _upload_payments(admin, data)
     assert "2 payments ready to load" in checked and "£1,170.00" in checked and "-£80.00" in checked
-    content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
-    admin.post("/contracts/payments/load/confirm", {"content": content, "filename": "payments.csv"},
-               form_page="/contracts/payments/load")  # fmt: skip
+    _confirm_payments(admin, checked)
     assert "2 payments from payments.csv loaded" in admin.get("/contracts/").text
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 2
     cherwell = browser(create_user(db, ("administrator", "CDC")))
-    refused = cherwell.post(
+    refused = _upload_payments(cherwell, data.replace(b"T-", b"X-"), status=400)
+    assert "You can load spend for CDC only" in refused
+    # The finance team's export gains the invoice day: loaded again, it completes the payments loaded before.
+    again = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Invoice received\n"
+        f'OCC,T-1,05/01/2026,Supplier 0,"£1,250.00",{reference},02/01/2026\n'
+        "OCC,T-3,2026-01-07,Supplier 0,10,,2026-01-01\n"
+    ).encode()
+    checked = _upload_payments(admin, again)
+    assert "1 payment and the invoice day of 1 loaded before ready to load" in checked
+    _confirm_payments(admin, checked)
+    with db.reading() as session:
+        assert session.scalar(select(Payment.invoice_received_on).where(Payment.transaction_number == "T-1")) == (
+            date(2026, 1, 2)
+        )
+
+
+def _upload_payments(admin, data: bytes, status: int = 200) -> str:
+    """The page that checks a payments file: what it holds, or its problems."""
+    return admin.post(
         "/contracts/payments/load",
-        {"register": (BytesIO(data.replace(b"T-", b"X-")), "payments.csv")},
-        status=400,
+        {"register": (BytesIO(data), "payments.csv")},
+        status=status,
         content_type="multipart/form-data",
     ).text
-    assert "You can load spend for CDC only" in refused
+
+
+def _confirm_payments(admin, checked: str) -> None:
+    content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
+    admin.post("/contracts/payments/load/confirm", {"content": content, "filename": "payments.csv"},
+               form_page="/contracts/payments/load")  # fmt: skip
