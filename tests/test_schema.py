@@ -79,3 +79,20 @@ def test_contract_cases_take_their_contracts_value_on_upgrade(core, db):
     upgrade(db.engine)
     with db.reading() as session:
         assert session.get(Case, contract.case_id).estimated_value == Decimal("480000")
+
+
+def test_suppliers_are_keyed_on_upgrade(core, db):
+    """0020: the contracts and payments already there get their suppliers' keys."""
+    from provision_cycle.services.spend import load_spend
+
+    from .factories import hub_people, register_contract
+
+    people = hub_people(db)
+    register_contract(core, people, value="400000", ends=date(2028, 6, 30), supplier_name="The ACME Ltd.")
+    spend = "Council,Transaction number,Date paid,Supplier,Amount\nOCC,T-1,2026-01-05,Acme Limited,100\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    downgrade(db.engine, "0019")
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT supplier_key FROM contracts UNION ALL SELECT supplier_key FROM payments"))
+        assert [key for (key,) in keys] == ["acme", "acme"]

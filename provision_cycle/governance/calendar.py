@@ -21,6 +21,11 @@ UK_NATIONS = ("ENG", "NIR", "SCT", "WLS")
 FINANCIAL_YEAR_STARTS = 4  # April
 
 
+def financial_year_starts(day: date) -> date:
+    """1 April of the financial year ``day`` is in."""
+    return date(day.year if day.month >= FINANCIAL_YEAR_STARTS else day.year - 1, FINANCIAL_YEAR_STARTS, 1)
+
+
 @dataclass(frozen=True, order=True)
 class MonthsOfTheYear:
     """A run of ``MONTHS`` whole months that the financial year (from April) divides into: a quarter, a

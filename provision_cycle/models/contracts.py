@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .suppliers import KEY_LENGTH, supplier_key
 
 DEFAULT_NOTICE_PERIOD_DAYS = 90
 
@@ -36,6 +37,7 @@ class Contract(Base):
         Index("ix_contracts_expiry", *EXPIRY_INDEX_COLUMNS),
         Index("ix_contracts_register", "authority", "pillar", "category"),
         Index("ix_contracts_created", "created_at"),  # the incremental renewal sweep: contracts added since
+        Index("ix_contracts_supplier", "supplier_key"),  # a supplier's contracts, and its payments' match
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +53,7 @@ class Contract(Base):
     regime: Mapped[str] = mapped_column(String(20))
     route: Mapped[str | None] = mapped_column(String(40))
     supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_key: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")  # set with the name
     supplier_is_sme: Mapped[bool] = mapped_column(default=False)
     supplier_is_vcse: Mapped[bool] = mapped_column(default=False)
     # Companies House or charity number: the Transparency Code publishes it for an SME or VCSE supplier.
@@ -66,8 +69,8 @@ class Contract(Base):
     extension_months_available: Mapped[int] = mapped_column(default=0)
     notice_period_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_PERIOD_DAYS)
     risk: Mapped[str] = mapped_column(String(10), default="medium")  # one of CONTRACT_RISKS
-    # The last day to give notice (end date less the notice period), kept on the row by the events below so
-    # the scheduler can find the notice dates coming up with an index range.
+    # The last day to give notice (end date less the notice period), kept on the row by the events below (as
+    # the supplier's key is) so the scheduler can find the notice dates coming up with an index range.
     notice_by: Mapped[date | None] = mapped_column(index=True)
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -83,5 +86,6 @@ def notice_by(end_date: date, notice_period_days: int | None) -> date:
 
 @event.listens_for(Contract, "before_insert")
 @event.listens_for(Contract, "before_update")
-def _keep_notice_by(_mapper, _connection, contract: Contract) -> None:
+def _keep_derived_columns(_mapper, _connection, contract: Contract) -> None:
     contract.notice_by = notice_by(contract.end_date, contract.notice_period_days)
+    contract.supplier_key = supplier_key(contract.supplier_name)

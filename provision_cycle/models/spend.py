@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
+from .suppliers import KEY_LENGTH, supplier_key
 
 
 class Payment(Base):
@@ -21,6 +22,7 @@ class Payment(Base):
         Index("ix_payments_contract", "contract_id"),
         # The sums that became payable in a reporting period, for the council's payments compliance notice.
         Index("ix_payments_invoice", "authority", "invoice_received_on"),
+        Index("ix_payments_supplier", "supplier_key", "authority"),  # a supplier's payments, council by council
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +33,7 @@ class Payment(Base):
     # system exports it: how long the council took to pay, for its payments compliance notice.
     invoice_received_on: Mapped[date | None]
     supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_key: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")  # set with the name
     amount: Mapped[Decimal]  # excluding VAT; a credit note is negative
     irrecoverable_vat: Mapped[Decimal] = mapped_column(default=Decimal(0))
     expense_type: Mapped[str] = mapped_column(String(200), default="")
@@ -40,3 +43,9 @@ class Payment(Base):
     # Paid to a person, not an organisation: the name is not published (the Code's redaction of personal data).
     to_individual: Mapped[bool] = mapped_column(default=False)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Payment, "before_insert")
+@event.listens_for(Payment, "before_update")
+def _keep_supplier_key(_mapper, _connection, payment: Payment) -> None:
+    payment.supplier_key = supplier_key(payment.supplier_name)

@@ -5,6 +5,7 @@ the approvals and tasks waiting. Everything counted is what the person may see, 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,13 +15,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from ..core import Core
-from ..governance.calendar import add_months
+from ..governance.calendar import add_months, financial_year_starts
 from ..governance.organisation import JOINT
 from ..governance.statutory import NOTICE_DUTIES
 from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus
+from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
 from .reading import at_an_end, staff_authorities, visible_cases, visible_contracts
-from .spend import supplier_key
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
@@ -72,6 +73,7 @@ class OffContract:
     # The council's register holds a contract in force this year with the supplier: the payments did not name
     # it (a coding slip in the finance system, which leaves the contract's spend to date short).
     in_register: bool = False
+    key: str = ""  # its name's key: its supplier page
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,7 @@ def _notices(session: Session, today: date, cases: list) -> Notices:
 def _paid_this_year(actor: Actor, today: date, authority: str) -> tuple[date, list]:
     """The financial year so far (from 1 April) and, as SQL, the payments in it that ``actor`` may see: payments
     are a council's, and its staff see them (one council's, if ``authority`` is given)."""
-    year_starts = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    year_starts = financial_year_starts(today)
     councils = sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
     return year_starts, [Payment.authority.in_(councils), Payment.paid_on >= year_starts, Payment.paid_on <= today]
 
@@ -324,44 +326,48 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
 def off_contract_suppliers(session: Session, actor: Actor, today: date, *, authority: str = "") -> list[OffContract]:
     """Every supplier paid this financial year with no contract named by its payments, the most paid first,
     each marked if the council's register has a contract in force with it all the same. A supplier's payments
-    are counted together however the finance system spelt its name ("ACME LTD", "Acme Limited":
-    ``spend.supplier_key``). Payments to individuals are left out: their names are personal data, and such
-    payments (a care package's direct payment, say) are not bought under a contract."""
+    are counted together however the finance system spelt its name ("ACME LTD", "Acme Limited": the key
+    ``models.suppliers.supplier_key`` stored on each payment and contract). Payments to individuals are left
+    out: their names are personal data, and such payments (a care package's direct payment, say) are not
+    bought under a contract."""
     year_starts, this_year = _paid_this_year(actor, today, authority)
     spellings = session.execute(
         select(
-            Payment.authority, Payment.supplier_name, func.sum(Payment.amount), func.count(), func.max(Payment.paid_on)
+            Payment.authority,
+            Payment.supplier_key,
+            Payment.supplier_name,
+            func.sum(Payment.amount),
+            func.count(),
+            func.max(Payment.paid_on),
         )
         .where(*this_year, Payment.contract_id.is_(None), not_(Payment.to_individual))
-        .group_by(Payment.authority, Payment.supplier_name)
+        .group_by(Payment.authority, Payment.supplier_key, Payment.supplier_name)
     )
     suppliers: dict[tuple[str, str], list[tuple[str, Decimal, int, date]]] = {}
-    for council, name, paid, count, last in spellings:
-        suppliers.setdefault((council, supplier_key(name)), []).append((name.strip(), Decimal(paid), count, last))
+    for council, key, name, paid, count, last in spellings:
+        suppliers.setdefault((council, key), []).append((name.strip(), Decimal(paid), count, last))
     in_register = _suppliers_in_register(session, {council for council, _ in suppliers}, year_starts, today)
     found = []
     for (council, key), spelt in suppliers.items():
         paid = sum((amount for _, amount, _, _ in spelt), Decimal(0))
         if paid > 0:  # a supplier that refunded more than it was paid is owed nothing to look into
-            # The spelling most used, one in capitals only if no other is (finance systems often shout).
-            name = max(spelt, key=lambda spelling: (spelling[2], not spelling[0].isupper(), spelling[1]))[0]
+            used: Counter[str] = Counter()
+            for spelling, _, times, _ in spelt:
+                used[spelling] += times
+            name = most_used_spelling(used)
             count, last = sum(n for _, _, n, _ in spelt), max(on for _, _, _, on in spelt)
-            found.append(OffContract(name, council, paid, count, last, (council, key) in in_register))
-    return sorted(found, key=lambda supplier: (-supplier.paid, supplier_key(supplier.supplier), supplier.authority))
+            found.append(OffContract(name, council, paid, count, last, (council, key) in in_register, key))
+    return sorted(found, key=lambda supplier: (-supplier.paid, supplier.key, supplier.authority))
 
 
 def _suppliers_in_register(session: Session, councils: set[str], starts: date, ends: date) -> set[tuple[str, str]]:
-    """The councils' suppliers (by ``spend.supplier_key``) with a contract in force at some time from ``starts``
+    """The councils' suppliers (by their names' keys) with a contract in force at some time from ``starts``
     to ``ends``; a joint contract's supplier is each council's."""
     if not councils:
         return set()
     rows = session.execute(
-        select(Contract.authority, Contract.supplier_name)
+        select(Contract.authority, Contract.supplier_key)
         .where(Contract.authority.in_([*councils, JOINT]), Contract.start_date <= ends, Contract.end_date >= starts)
         .distinct()
     )
-    return {
-        (council, supplier_key(name))
-        for authority, name in rows
-        for council in (councils if authority == JOINT else {authority})
-    }
+    return {(council, key) for authority, key in rows for council in (councils if authority == JOINT else {authority})}

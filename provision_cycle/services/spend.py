@@ -11,7 +11,6 @@ column to its export can complete what it loaded before). A payment may name the
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -50,20 +49,6 @@ LAYOUT = Layout(
 )
 LIMITS = {"transaction_number": 60, "supplier_name": 200, "expense_type": 200, "department": 200, "purpose": 5000}
 MAX_ROWS = 500_000  # a large council's year of payments
-# Words that say what kind of body a supplier is, not which one: "Acme Ltd", "ACME LIMITED" and "Acme Ltd." are
-# one supplier. Narrow on purpose: "Acme UK" and "Acme Co" may well be other companies.
-LEGAL_FORMS = frozenset({"limited", "ltd", "plc", "llp", "lp", "cic", "cio", "inc", "incorporated"})
-
-
-def supplier_key(name: str) -> str:
-    """A supplier's name as payments and the register are matched on: its case, punctuation, "&" for "and", a
-    leading "The" and the legal form at its end ("Ltd", "Limited", "PLC") set aside."""
-    words = re.sub(r"[^\w\s]", " ", name.casefold().replace("&", " and ")).split()
-    if words[:1] == ["the"]:
-        words = words[1:]
-    while words and words[-1] in LEGAL_FORMS:
-        words.pop()
-    return " ".join(words) or " ".join(name.casefold().split())
 
 
 @dataclass

@@ -58,8 +58,22 @@ def _blueprints(app: Flask) -> None:
     from .loading import loading
     from .public import public
     from .requests import requests
+    from .suppliers import suppliers
     from .tasks import tasks
     from .work import work
 
-    for blueprint in (public, auth, work, requests, cases, approvals, contracts, loading, tasks, admin, links):
+    for blueprint in (
+        public,
+        auth,
+        work,
+        requests,
+        cases,
+        approvals,
+        contracts,
+        suppliers,
+        loading,
+        tasks,
+        admin,
+        links,
+    ):
         app.register_blueprint(blueprint)

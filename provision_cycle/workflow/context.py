@@ -20,6 +20,7 @@ from ..governance.statutory import Deadline
 from ..models import Case, CaseDeadline, Contract, ContractKpi, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
+from ..models.suppliers import supplier_key
 from . import statements as sql
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -316,8 +317,8 @@ class ActionContext:
             freeze=True,
         )
         end_date, signed_on = date.fromisoformat(details["end_date"]), date.fromisoformat(details["signed_on"])
-        # A Core insert (the ORM's flush costs more than the rest of the transition); ``notice_by`` is what
-        # the model's insert event would have set.
+        # A Core insert (the ORM's flush costs more than the rest of the transition); ``notice_by`` and
+        # ``supplier_key`` are what the model's insert event would have set.
         self.tx.write(
             sql.INSERT_CONTRACT,
             dict(
@@ -333,6 +334,7 @@ class ActionContext:
                 regime=self.value("regime") or "PA2023",
                 route=self.value("route"),
                 supplier_name=details.get("supplier_name", ""),
+                supplier_key=supplier_key(details.get("supplier_name", "")),
                 supplier_is_sme=bool(details.get("supplier_is_sme")),
                 supplier_is_vcse=bool(details.get("supplier_is_vcse")),
                 supplier_registration=details.get("supplier_registration", ""),

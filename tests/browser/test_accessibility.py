@@ -81,6 +81,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{case_id}/kpis",
             "/admin/governance",
             "/contracts/transparency",
+            "/suppliers/?q=supplier",
+            "/suppliers/supplier%200",
             "/contracts/pipeline",
             "/overview",
             "/approvals/cover",

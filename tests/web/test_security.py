@@ -45,6 +45,7 @@ def _world(core, db):
         "authority": "OCC",
         "quarter": "2026-01",
         "period": "2026-04",
+        "key": "acme",
         "year": "2026-27",
         "kind": "contracts",
     }

@@ -1,0 +1,148 @@
+"""A supplier across the register and the spend: the contracts the councils hold with it and what they have
+paid it, however the register and the finance systems spell its name (``models.suppliers.supplier_key``).
+
+What a person sees is what they may see elsewhere: the contracts of the register they may open, and the
+payments of the councils they work for. Payments to individuals are left out everywhere: a person's name is
+personal data, and no supplier page is made of it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, not_, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..governance.calendar import add_months, financial_year_starts
+from ..models import Contract, Payment
+from ..models.suppliers import most_used_spelling, supplier_key
+from ..workflow.engine import Actor
+from .reading import staff_authorities, visible_contracts
+
+YEARS_SHOWN = 3  # this financial year and the two before it
+LATEST_PAYMENTS = 20
+FOUND_AT_MOST = 50
+
+
+@dataclass(frozen=True)
+class SupplierFound:
+    key: str
+    name: str  # the spelling used most
+    contracts: int  # in the register, that the person may see
+    paid_this_year: Decimal  # by the councils the person works for
+
+
+@dataclass
+class YearPaid:
+    starts: date  # 1 April
+    under_contract: Decimal = Decimal(0)
+    off_contract: Decimal = Decimal(0)  # payments that named no contract
+    by_council: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def label(self) -> str:
+        return f"{self.starts.year}/{(self.starts.year + 1) % 100:02d}"
+
+    @property
+    def paid(self) -> Decimal:
+        return self.under_contract + self.off_contract
+
+
+@dataclass(frozen=True)
+class Supplier:
+    key: str
+    name: str
+    spellings: tuple[str, ...]  # every way the register and the payments spell it: its name, then by use
+    contracts: list[Contract]  # the latest ending first
+    years: list[YearPaid]  # this financial year first
+    latest: list[Payment]  # the newest first
+    councils: tuple[str, ...]  # whose payments are shown
+
+
+def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
+    """The suppliers whose names have every word of ``text`` (as keys compare them), the most paid this
+    financial year first; at most FOUND_AT_MOST."""
+    words = supplier_key(text).split()
+    if not words:
+        return []
+    year_starts = financial_year_starts(today)
+    contracts = session.execute(
+        select(Contract.supplier_key, Contract.supplier_name, func.count())
+        .where(visible_contracts(actor), *_having_words(Contract.supplier_key, words))
+        .group_by(Contract.supplier_key, Contract.supplier_name)
+    )
+    spellings: dict[str, Counter[str]] = {}  # the register's where it has the supplier, else the payments'
+    counts: Counter[str] = Counter()
+    for key, name, count in contracts:
+        spellings.setdefault(key, Counter())[name.strip()] += count
+        counts[key] += count
+    registered = set(spellings)
+    paid: Counter[str] = Counter()
+    payments = session.execute(
+        select(Payment.supplier_key, Payment.supplier_name, func.count(), func.sum(Payment.amount).filter(
+            Payment.paid_on >= year_starts
+        ))
+        .where(*_payments_seen_by(actor), *_having_words(Payment.supplier_key, words))
+        .group_by(Payment.supplier_key, Payment.supplier_name)
+    )  # fmt: skip
+    for key, name, count, this_year in payments:
+        if key not in registered:
+            spellings.setdefault(key, Counter())[name.strip()] += count
+        paid[key] += Decimal(this_year or 0)
+    found = [SupplierFound(key, most_used_spelling(spelt), counts[key], paid[key]) for key, spelt in spellings.items()]
+    ranked = sorted(found, key=lambda s: (-s.paid_this_year, -s.contracts, s.key))
+    return ranked[:FOUND_AT_MOST]
+
+
+def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
+    """What the person may see of the supplier with ``key``: NotFound where that is nothing."""
+    contracts = list(
+        session.scalars(
+            select(Contract)
+            .where(Contract.supplier_key == key, visible_contracts(actor))
+            .order_by(Contract.end_date.desc(), Contract.reference)
+        )
+    )
+    first_year = add_months(financial_year_starts(today), -12 * (YEARS_SHOWN - 1))
+    payments = list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.supplier_key == key, *_payments_seen_by(actor), Payment.paid_on >= first_year)
+            .order_by(Payment.paid_on.desc(), Payment.id.desc())
+        )
+    )
+    if not contracts and not payments:
+        raise NotFound("No contract or payment you can see is with that supplier")
+    years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
+    for payment in payments:
+        year = next(year for year in years if payment.paid_on >= year.starts)
+        if payment.contract_id is None:
+            year.off_contract += payment.amount
+        else:
+            year.under_contract += payment.amount
+        year.by_council[payment.authority] += payment.amount
+    registered = Counter(contract.supplier_name.strip() for contract in contracts)
+    spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
+    name = most_used_spelling(registered or spelt)  # the register's spelling, where it has the supplier
+    return Supplier(
+        key=key,
+        name=name,
+        spellings=(name, *(other for other, _ in spelt.most_common() if other != name)),
+        contracts=contracts,
+        years=years,
+        latest=payments[:LATEST_PAYMENTS],
+        councils=tuple(sorted(staff_authorities(actor))),
+    )
+
+
+def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
+    """A council's payments are seen by its staff; payments to individuals by nobody here."""
+    return Payment.authority.in_(sorted(staff_authorities(actor))), not_(Payment.to_individual)
+
+
+def _having_words(column, words: list[str]) -> list[ColumnElement[bool]]:
+    return [column.contains(word, autoescape=True) for word in words]

@@ -1,0 +1,88 @@
+"""Suppliers across the register and the spend: found by the words of their names however spelt, with the
+contracts and payments each person may see, and each contract and payment keeping its supplier's key."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.errors import NotFound
+from provision_cycle.models import Contract
+from provision_cycle.services.spend import load_spend
+from provision_cycle.services.suppliers import find_suppliers, supplier
+
+from .factories import contract_from_open_procedure, create_user, hub_people, register_contract
+
+SPEND = (
+    "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Individual\n"
+    "OCC,T-1,2026-02-01,ACME LIMITED,1000,{acme},no\n"
+    "OCC,T-2,2026-02-15,Acme Ltd.,250,,no\n"
+    "OCC,T-3,2025-06-01,The Acme Ltd,400,{acme},no\n"
+    "CDC,T-4,2026-02-20,Acme Ltd,700,,no\n"
+    "OCC,T-5,2026-02-21,Acme Smith,90,,yes\n"
+    "OCC,T-6,2026-02-22,Brook Cleaning,60,,no\n"
+)
+
+
+@pytest.fixture
+def acme(core, db):
+    """The 2 March 2026 clock: OCC's contract with Acme, and payments to it spelt four ways, both councils'."""
+    people = hub_people(db)
+    contract = register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
+    load_spend(core, SPEND.format(acme=contract.reference).encode(), actor_id=people.system, apply=True)
+    return people, contract
+
+
+def test_a_supplier_is_found_by_the_words_of_its_name_however_spelt(core, db, acme):
+    people, _ = acme
+    with db.reading() as session:
+        officer = core.engine.actor(session, people.officer)
+        found = find_suppliers(session, officer, "acme", core.engine.today())
+        assert find_suppliers(session, officer, "ACME, ltd", core.engine.today()) == found
+        assert find_suppliers(session, officer, "acme plumbing", core.engine.today()) == []
+        assert find_suppliers(session, officer, "  ", core.engine.today()) == []
+    # OCC's payments this financial year (from 1 April 2025): T-1, T-2 and T-3; CDC's are not theirs to see;
+    # a payment to a person is nobody's supplier.
+    assert [(s.key, s.name, s.contracts, s.paid_this_year) for s in found] == [
+        ("acme", "Acme Ltd", 1, Decimal("1650.00"))
+    ]
+
+
+def test_a_suppliers_page_has_its_contracts_and_what_each_council_paid_it_by_year(core, db, acme):
+    people, contract = acme
+    both = create_user(db, ("head_of_category", "OCC", "cnc"), ("head_of_category", "CDC", "cnc"))
+    with db.reading() as session:
+        page = supplier(session, core.engine.actor(session, both), "acme", core.engine.today())
+    assert [c.reference for c in page.contracts] == [contract.reference]
+    assert page.spellings[0] == "Acme Ltd" and set(page.spellings) == {"Acme Ltd", "ACME LIMITED", "Acme Ltd.",
+                                                                       "The Acme Ltd"}  # fmt: skip
+    this_year, last_year, _ = page.years
+    assert (this_year.label, this_year.under_contract, this_year.off_contract) == ("2025/26", 1400, 950)
+    assert this_year.by_council == {"OCC": Decimal("1650.00"), "CDC": Decimal("700.00")}
+    assert last_year.paid == 0 and page.councils == ("CDC", "OCC")
+    assert [p.transaction_number for p in page.latest] == ["T-4", "T-2", "T-1", "T-3"]
+
+
+def test_nobody_sees_a_supplier_through_what_they_may_not_see(core, db, acme):
+    people, _ = acme
+    cherwell = create_user(db, ("category_officer", "CDC", "cnc"))
+    with db.reading() as session:
+        page = supplier(session, core.engine.actor(session, cherwell), "acme", core.engine.today())
+        assert page.contracts == [] and [p.transaction_number for p in page.latest] == ["T-4"]
+        with pytest.raises(NotFound):
+            supplier(session, core.engine.actor(session, people.requester), "acme", core.engine.today())
+        with pytest.raises(NotFound):  # a person paid is no supplier page
+            supplier(session, core.engine.actor(session, people.officer), "acme smith", core.engine.today())
+
+
+def test_every_contract_keeps_its_suppliers_key_however_it_came_into_the_register(core, db, clock):
+    people = hub_people(db)
+    case_id = contract_from_open_procedure(core.engine, clock, people)  # signed: the engine's own insert
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="THE ACME LIMITED")
+    with db.reading() as session:
+        keys = {c.supplier_name: c.supplier_key for c in session.scalars(select(Contract))}
+        signed = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+    assert keys["THE ACME LIMITED"] == "acme" and signed.supplier_key == "acme"  # "Acme Ltd", as awarded
