@@ -415,6 +415,7 @@ class ContractOut(BaseModel):
     regime: str
     route: str | None
     supplier_name: str
+    supplier_key: str = Field(description="The key its supplier is known by, however spelt: /suppliers/{key}")
     supplier_registration: str = Field(description="Companies House or charity number; empty if not recorded")
     supplier_is_sme: bool
     supplier_is_vcse: bool
@@ -573,6 +574,40 @@ class PaymentsComplianceQuery(Request):
 class PaymentsComplianceApprovalIn(Request):
     still_unpaid: int = Field(default=0, ge=0, le=1_000_000, description="Invoices received in it, still unpaid")
     note: str = Field(default="", max_length=2000)
+
+
+class SupplierFoundOut(BaseModel):
+    key: str
+    name: str = Field(description="The register's spelling where it has the supplier, else the one paid most")
+    contracts: int = Field(description="Its contracts in the register that you may see")
+    paid_this_year: Money = Field(description="Paid this financial year by the councils you work for")
+
+
+class SupplierQuery(Request):
+    q: str = Field(min_length=1, max_length=100, description="Words of the supplier's name, however spelt")
+
+
+class SupplierList(BaseModel):
+    items: list[SupplierFoundOut] = Field(description="At most 50, the most paid this financial year first")
+
+
+class YearPaidOut(BaseModel):
+    label: str = Field(description="The financial year, April to March: 2026/27")
+    starts: date
+    under_contract: Money
+    off_contract: Money = Field(description="Payments that named no contract")
+    by_council: dict[str, Money]
+
+
+class SupplierOut(BaseModel):
+    """A supplier across the register and the spend, as far as you may see them."""
+
+    key: str
+    name: str
+    spellings: list[str]
+    contracts: list[ContractOut]
+    years: list[YearPaidOut] = Field(description="This financial year and the two before, the latest first")
+    latest_payments: list[PaymentOut]
 
 
 class ContractList(Page):

@@ -16,7 +16,7 @@ from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
 from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
-from ..services import notices, ocds, payments_compliance, performance, reading, spend, teams
+from ..services import notices, ocds, payments_compliance, performance, reading, spend, suppliers, teams
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -641,6 +641,7 @@ def _contract(contract, case) -> s.ContractOut:
         regime=contract.regime,
         route=contract.route,
         supplier_name=contract.supplier_name,
+        supplier_key=contract.supplier_key,
         supplier_registration=contract.supplier_registration,
         supplier_is_sme=contract.supplier_is_sme,
         supplier_is_vcse=contract.supplier_is_vcse,
@@ -716,22 +717,81 @@ def contract_payments(contract_id: int, query: s.PageQuery):
                 per_page=query.per_page,
                 total=total,
                 paid=_money(paid),
-                items=[
-                    s.PaymentOut(
-                        id=p.id,
-                        authority=p.authority,
-                        transaction_number=p.transaction_number,
-                        paid_on=p.paid_on,
-                        invoice_received_on=p.invoice_received_on,
-                        supplier_name=REDACTED if p.to_individual else p.supplier_name,
-                        amount=_money(p.amount),
-                        irrecoverable_vat=_money(p.irrecoverable_vat),
-                        expense_type=p.expense_type,
-                        department=p.department,
-                        purpose=p.purpose,
+                items=[_payment(p) for p in payments],
+            )
+        )
+
+
+def _payment(p) -> s.PaymentOut:
+    return s.PaymentOut(
+        id=p.id,
+        authority=p.authority,
+        transaction_number=p.transaction_number,
+        paid_on=p.paid_on,
+        invoice_received_on=p.invoice_received_on,
+        supplier_name=REDACTED if p.to_individual else p.supplier_name,
+        amount=_money(p.amount),
+        irrecoverable_vat=_money(p.irrecoverable_vat),
+        expense_type=p.expense_type,
+        department=p.department,
+        purpose=p.purpose,
+    )
+
+
+@operation(
+    api,
+    "GET",
+    "/suppliers",
+    summary="Suppliers whose names have the words given, however the register and the payments spell them",
+    tag="Suppliers",
+    query=s.SupplierQuery,
+    response=s.SupplierList,
+    errors=(422,),
+)
+def find_suppliers(query: s.SupplierQuery):
+    with core().db.reading() as session:
+        found = suppliers.find_suppliers(session, current_actor(), query.q, core().engine.today())
+    return json_response(
+        s.SupplierList(
+            items=[
+                s.SupplierFoundOut(
+                    key=f.key, name=f.name, contracts=f.contracts, paid_this_year=_money(f.paid_this_year)
+                )
+                for f in found
+            ]
+        )
+    )
+
+
+@operation(
+    api,
+    "GET",
+    "/suppliers/{key}",
+    summary="A supplier: its contracts in the register and what the councils paid it, as far as you may see",
+    tag="Suppliers",
+    response=s.SupplierOut,
+    errors=(404,),
+)
+def get_supplier(key: str):
+    with core().db.reading() as session:
+        found = suppliers.supplier(session, current_actor(), key, core().engine.today())
+        return json_response(
+            s.SupplierOut(
+                key=found.key,
+                name=found.name,
+                spellings=list(found.spellings),
+                contracts=[_contract(contract, contract.case) for contract in found.contracts],
+                years=[
+                    s.YearPaidOut(
+                        label=year.label,
+                        starts=year.starts,
+                        under_contract=_money(year.under_contract),
+                        off_contract=_money(year.off_contract),
+                        by_council={council: _money(paid) for council, paid in sorted(year.by_council.items())},
                     )
-                    for p in payments
+                    for year in found.years
                 ],
+                latest_payments=[_payment(p) for p in found.latest],
             )
         )
 

@@ -454,3 +454,28 @@ def test_a_direct_award_is_raised_with_its_ground_and_reasons(api, core, db):
     assert case["state"] == "route_approval" and case["route"] == "direct_award"
     assert case["details"]["direct_award_ground"] == "single_supplier"
     assert case["details"]["direct_award_justification"] == "Only its maker"
+
+
+def test_a_supplier_is_found_and_read_through_the_api(api, core, db):
+    from provision_cycle.services.spend import load_spend
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference\n"
+        f"OCC,T-1,2026-02-01,ACME LIMITED,1000,{contract.reference}\n"
+        "OCC,T-2,2026-02-15,Acme Ltd.,250,\n"
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    officer = api(people.officer)
+    found = officer.get("/suppliers?q=ACME+ltd").get_json()["items"]
+    assert found == [{"key": "acme", "name": "Acme Ltd", "contracts": 1, "paid_this_year": "1250.00"}]
+    page = officer.get("/suppliers/acme").get_json()
+    assert [c["reference"] for c in page["contracts"]] == [contract.reference]
+    assert page["contracts"][0]["supplier_key"] == "acme"
+    assert page["years"][0] == {"label": "2025/26", "starts": "2025-04-01", "under_contract": "1000.00",
+                                "off_contract": "250.00", "by_council": {"OCC": "1250.00"}}  # fmt: skip
+    assert [p["transaction_number"] for p in page["latest_payments"]] == ["T-2", "T-1"]
+    officer.get("/suppliers", status=422)  # words to look for are needed
+    api(people.requester).get("/suppliers/acme", status=404)
