@@ -14,7 +14,8 @@ JOINT = "JOINT"
 REQUESTER = "requester"
 ADMINISTRATOR = "administrator"
 # Roles that answer for the cycle as a whole: they see the overview and publish the council's statutory files.
-OVERSIGHT_ROLES = (ADMINISTRATOR, "intelligence_analyst", "head_of_category", "director", "s151_officer")
+FINANCE_OFFICER = "s151_officer"  # responsible for a council's finances: approves its payments compliance notice
+OVERSIGHT_ROLES = (ADMINISTRATOR, "intelligence_analyst", "head_of_category", "director", FINANCE_OFFICER)
 
 
 @dataclass(frozen=True)

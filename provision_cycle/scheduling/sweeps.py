@@ -47,7 +47,7 @@ from ..core import Core
 from ..errors import DomainError
 from ..governance import statutory
 from ..governance.calendar import add_months, is_working_day
-from ..governance.organisation import ADMINISTRATOR
+from ..governance.organisation import ADMINISTRATOR, FINANCE_OFFICER
 from ..models import (
     ApprovalStep,
     Case,
@@ -530,7 +530,11 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
         system = _system_user(session)
         for code in core.governance.organisation.authorities:
             duties = [
-                (statutory.payments_compliance_notice(today), "s151_officer", "Publish the payments compliance notice"),
+                (
+                    statutory.payments_compliance_notice(today),
+                    FINANCE_OFFICER,
+                    "Publish the payments compliance notice",
+                ),
                 (statutory.payments_notice(today), "intelligence_analyst", "Publish the payments notice"),
                 (
                     statutory.pipeline_notice(today, schedule.expected_annual_spend.get(code, 0)),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
+from ..governance.organisation import FINANCE_OFFICER
 from ..governance.statutory import ReportingPeriod
 from ..models import Payment, Task, TaskStatus, User
 from ..workflow.engine import Actor
@@ -40,7 +41,6 @@ from .transparency import REDACTED, may_publish_for, public_contract_payments
 BANDS = ((1, 30), (31, 60), (61, None))  # reg 38(2)(c)(ii): days 1 to 30, 31 to 60, 61 and after
 BAND_NAMES = ("1_to_30", "31_to_60", "61_on")
 ONE_PLACE = Decimal("0.1")
-FINANCE_OFFICER = "s151_officer"  # the officer responsible for a council's finances, who approves its notice
 
 
 def period_of_task(task: Task) -> ReportingPeriod | None:

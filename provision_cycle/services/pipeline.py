@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..governance.calendar import add_months, days_beginning_with
+from ..governance.calendar import add_months, days_beginning_with, financial_year_starts
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES
 from ..governance.statutory import (
     PIPELINE_DAYS,
@@ -132,7 +132,7 @@ class FinancialYear:
     def to_prepare(cls, today: date) -> FinancialYear:
         """The year whose notice is being drawn up on ``today``: this financial year's until its publishing
         window closes (26 May), then the next one's."""
-        this = cls(date(today.year if today.month >= 4 else today.year - 1, 4, 1))
+        this = cls(financial_year_starts(today))
         return this if today <= this.publish_by else this.next
 
     @property

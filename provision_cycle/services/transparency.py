@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance import statutory
-from ..governance.calendar import MonthsOfTheYear, add_months
+from ..governance.calendar import MonthsOfTheYear, add_months, financial_year_starts
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, Payment, Task
@@ -118,7 +118,7 @@ class Quarter(MonthsOfTheYear):
     @property
     def label(self) -> str:
         """ "April to June 2026 (2026/27 quarter 1)"."""
-        year = self.starts.year if self.starts.month >= 4 else self.starts.year - 1
+        year = financial_year_starts(self.starts).year
         number = (self.starts.month - 4) % 12 // 3 + 1
         return f"{self.starts:%B} to {self.ends:%B %Y} ({year}/{(year + 1) % 100:02d} quarter {number})"
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
-from ..governance.organisation import JOINT
+from ..governance.organisation import FINANCE_OFFICER, JOINT
 from ..models import Case, Task
 from ..scheduling.runner import schedule_for
 from ..services import payments_compliance, performance, pipeline, reading, spend, transparency
@@ -266,7 +266,7 @@ def payments_compliance_notice(authority: str, period: str):
         figures = payments_compliance.payments_compliance(
             core(), session, authority, reporting_period, still_unpaid=still_unpaid, actor=me()
         )
-    approving = me().holds(payments_compliance.FINANCE_OFFICER, authority) and figures.approval is None
+    approving = me().holds(FINANCE_OFFICER, authority) and figures.approval is None
     return render(
         "contracts/payments_compliance.html",
         figures=figures,
