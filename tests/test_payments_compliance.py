@@ -216,3 +216,24 @@ def test_payments_loaded_without_their_invoice_day_are_completed_by_loading_them
         with pytest.raises(FileRefused) as refused:
             load_spend(core, (HEADINGS + refused_row).encode(), actor_id=council.system)
         assert [p.message for p in refused.value.problems] == [f"Transaction {refused_row[4:8]} is already loaded"]
+
+
+def test_a_council_with_no_s151_officer_when_the_duty_fell_due_has_it_approved_by_the_one_appointed(core, db, clock):
+    """The duty went to Cherwell's administrator, saying why; the S151 officer appointed since approves it."""
+    from .factories import create_user
+
+    hub_people(db)
+    admin = create_user(db, ("administrator", "CDC"))
+    clock.set(date(2026, 10, 5))
+    raise_council_duties(core, schedule_for(core), core.engine.today())
+    with db.reading() as session:
+        task = session.scalars(
+            select(Task).where(Task.kind == "payments_compliance_notice", Task.subject_key == "authority:CDC")
+        ).one()
+    assert task.assignee_id == admin and "Nobody holds" in task.detail
+    with pytest.raises(NotPermitted, match="Only CDC's S151 officer"):
+        approve_notice(core, "CDC", PERIOD, admin)
+    appointed = create_user(db, ("s151_officer", "CDC"))
+    approve_notice(core, "CDC", PERIOD, appointed)
+    with db.reading() as session:
+        assert session.get(Task, task.id).completed_by_id == appointed

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..governance.organisation import FINANCE_OFFICER
 from .base import Base, utcnow
 
 # A task raised after its due date (after downtime, or for a newly loaded contract) has this long to be picked
@@ -37,8 +38,12 @@ def deadline_task_kind(deadline_kind: str) -> str:
 
 
 # The councils' own statutory notices (PA23 s69 payments compliance, s70 payments, s93 pipeline), raised
-# without a case.
-COUNCIL_DUTIES = ("payments_compliance_notice", "payments_notice", "pipeline_notice")
+# without a case, each for the holders of a role in the council (who may all act on it).
+COUNCIL_DUTIES = {
+    "payments_compliance_notice": FINANCE_OFFICER,
+    "payments_notice": "intelligence_analyst",
+    "pipeline_notice": "intelligence_analyst",
+}
 
 
 class Task(Base):
@@ -85,7 +90,7 @@ class Task(Base):
     @statutory.inplace.expression
     @classmethod
     def _statutory(cls) -> ColumnElement[bool]:
-        return or_(cls.kind.startswith(DEADLINE_TASK), cls.kind.in_(COUNCIL_DUTIES))
+        return or_(cls.kind.startswith(DEADLINE_TASK), cls.kind.in_(list(COUNCIL_DUTIES)))
 
     @staticmethod
     def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int | None) -> Update:

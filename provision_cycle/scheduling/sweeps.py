@@ -47,7 +47,7 @@ from ..core import Core
 from ..errors import DomainError
 from ..governance import statutory
 from ..governance.calendar import add_months, is_working_day
-from ..governance.organisation import ADMINISTRATOR, FINANCE_OFFICER
+from ..governance.organisation import ADMINISTRATOR
 from ..models import (
     ApprovalStep,
     Case,
@@ -61,7 +61,7 @@ from ..models import (
     User,
     deadline_task_kind,
 )
-from ..models.tasks import DEADLINE_TASK
+from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
 from ..services.links import issue_action_link
 from ..services.tasks import NewTask, raise_task
@@ -530,21 +530,17 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
         system = _system_user(session)
         for code in core.governance.organisation.authorities:
             duties = [
-                (
-                    statutory.payments_compliance_notice(today),
-                    FINANCE_OFFICER,
-                    "Publish the payments compliance notice",
-                ),
-                (statutory.payments_notice(today), "intelligence_analyst", "Publish the payments notice"),
+                (statutory.payments_compliance_notice(today), "Publish the payments compliance notice"),
+                (statutory.payments_notice(today), "Publish the payments notice"),
                 (
                     statutory.pipeline_notice(today, schedule.expected_annual_spend.get(code, 0)),
-                    "intelligence_analyst",
                     "Publish the procurement pipeline notice",
                 ),
             ]
-            for deadline, role, title in duties:
+            for deadline, title in duties:
                 if deadline is None:
                     continue
+                role = COUNCIL_DUTIES[deadline.kind]
                 detail = deadline.basis
                 people = core.engine.holders(session, role, code, None)
                 if not people:  # a statutory duty must reach someone: the council's administrator, told why

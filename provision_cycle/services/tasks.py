@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus
+from ..models.tasks import COUNCIL_DUTIES
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -195,11 +196,13 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
 
 def may_act_on_task(actor: Actor, task: Task, case) -> bool:
     """The assignee; or, to cover when they are away, the category team of the case's authority and pillar,
-    or for a council-wide duty an administrator of that council."""
+    or for a council-wide duty the council's holders of the duty's role and its administrators."""
     if actor.id == task.assignee_id:
         return True
     if case is None:
-        return actor.holds("administrator", task.subject_key.removeprefix("authority:"))
+        council = task.subject_key.removeprefix("authority:")
+        role = COUNCIL_DUTIES.get(task.kind)
+        return actor.holds("administrator", council) or (role is not None and actor.holds(role, council))
     return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
 
 
