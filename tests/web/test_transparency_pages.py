@@ -107,5 +107,6 @@ def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(cor
     assert "payments compliance" not in s151.get("/tasks/").text.lower()
     cherwell = browser(create_user(db, ("intelligence_analyst", "CDC")))
     cherwell.get(address, status=403)
+    cherwell.get(f"{address}/payments.csv", status=403)
     cherwell.get("/contracts/payments-compliance/CDC/2026-05", status=404)
     cherwell.get("/contracts/payments-compliance/CDC/2026-04/salaries.csv", status=404)
