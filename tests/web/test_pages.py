@@ -548,6 +548,21 @@ def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, c
     officer.get(f"/cases/{draft}/ocds.json", status=404)
 
 
+def test_the_contract_details_notice_form_says_it_confirms_the_conflicts_assessment(core, db, browser, clock):
+    from datetime import date
+
+    from tests.factories import award_open_procedure
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people)
+    clock.set(date(2026, 4, 21))
+    act(core.engine, case_id, "end_standstill", people.officer)
+    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    form = browser(people.officer).get(f"/cases/{case_id}/actions/publish_contract_details").text
+    assert "the notice confirms that a conflicts assessment was prepared and kept under review" in form
+
+
 def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_procurement_notice(core, db, browser):
     from tests.factories import ready_for_the_market
 
