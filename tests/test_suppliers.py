@@ -86,3 +86,22 @@ def test_every_contract_keeps_its_suppliers_key_however_it_came_into_the_registe
         keys = {c.supplier_name: c.supplier_key for c in session.scalars(select(Contract))}
         signed = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
     assert keys["THE ACME LIMITED"] == "acme" and signed.supplier_key == "acme"  # "Acme Ltd", as awarded
+
+
+def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_number(core, db):
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
+                      registration="01234567")  # fmt: skip
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Invoice received\n"
+        "OCC,T-1,2026-02-10,Acme Ltd,100,2026-01-11\n"  # day 30: within the Act's 30 days
+        "OCC,T-2,2026-02-20,Acme Ltd,100,2026-01-01\n"  # day 50
+        "OCC,T-3,2026-02-21,Acme Ltd,-40,2026-01-01\n"  # a credit note is no payment
+        "OCC,T-4,2026-02-22,Acme Ltd,100,\n"  # no invoice day: not counted either way
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    with db.reading() as session:
+        page = supplier(session, core.engine.actor(session, people.officer), "acme", core.engine.today())
+    this_year = page.years[0]
+    assert (this_year.timed, this_year.on_time, this_year.on_time_percent) == (2, 1, Decimal("50.0"))
+    assert page.years[1].on_time_percent is None and page.registrations == ("01234567",)

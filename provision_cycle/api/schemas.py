@@ -597,6 +597,10 @@ class YearPaidOut(BaseModel):
     under_contract: Money
     off_contract: Money = Field(description="Payments that named no contract")
     by_council: dict[str, Money]
+    invoices_timed: int = Field(description="Payments whose invoice day is known (credit notes aside)")
+    paid_within_term_percent: str | None = Field(
+        description="Of those, the percentage paid within 30 days of the invoice (PA23 s68(2)); null if none"
+    )
 
 
 class SupplierOut(BaseModel):
@@ -605,6 +609,7 @@ class SupplierOut(BaseModel):
     key: str
     name: str
     spellings: list[str]
+    registrations: list[str] = Field(description="Its Companies House or charity numbers, as the register has them")
     contracts: list[ContractOut]
     years: list[YearPaidOut] = Field(description="This financial year and the two before, the latest first")
     latest_payments: list[PaymentOut]

@@ -780,6 +780,7 @@ def get_supplier(key: str):
                 key=found.key,
                 name=found.name,
                 spellings=list(found.spellings),
+                registrations=list(found.registrations),
                 contracts=[_contract(contract, contract.case) for contract in found.contracts],
                 years=[
                     s.YearPaidOut(
@@ -788,6 +789,8 @@ def get_supplier(key: str):
                         under_contract=_money(year.under_contract),
                         off_contract=_money(year.off_contract),
                         by_council={council: _money(paid) for council, paid in sorted(year.by_council.items())},
+                        invoices_timed=year.timed,
+                        paid_within_term_percent=payments_compliance.decimal_text(year.on_time_percent),
                     )
                     for year in found.years
                 ],

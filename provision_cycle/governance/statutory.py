@@ -485,6 +485,7 @@ def earliest_key_decision(forward_plan_published: date, clear_days: int = FORWAR
 
 
 # --- Authority-wide duties (PA23 s69, s70, s93) --------------------------------------------------------
+PAYMENT_TERM_DAYS = 30  # PA23 s68(2): a valid invoice is paid within 30 days of its receipt
 PAYMENTS_COMPLIANCE_DAYS = 30
 PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)  # the regime began 1 October 2025
 PAYMENTS_NOTICE_DAYS = 30

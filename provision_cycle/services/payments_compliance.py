@@ -32,13 +32,14 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance.organisation import FINANCE_OFFICER
-from ..governance.statutory import ReportingPeriod
+from ..governance.statutory import PAYMENT_TERM_DAYS, ReportingPeriod
 from ..models import Payment, Task, TaskStatus, User
 from ..workflow.engine import Actor
 from .tasks import NOTICE_APPROVED, finish_task, lock_task
 from .transparency import REDACTED, may_publish_for, public_contract_payments
 
-BANDS = ((1, 30), (31, 60), (61, None))  # reg 38(2)(c)(ii): days 1 to 30, 31 to 60, 61 and after
+# reg 38(2)(c)(ii): days 1 to 30 (the s68(2) term), 31 to 60, 61 and after
+BANDS = ((1, PAYMENT_TERM_DAYS), (PAYMENT_TERM_DAYS + 1, 2 * PAYMENT_TERM_DAYS), (2 * PAYMENT_TERM_DAYS + 1, None))
 BAND_NAMES = ("1_to_30", "31_to_60", "61_on")
 ONE_PLACE = Decimal("0.1")
 
@@ -168,7 +169,7 @@ def payments_compliance(
     payable += still_unpaid
     late += still_unpaid
     in_band = Counter(_band(days) for days in days_taken)
-    by_band = tuple(_percent(in_band[band], len(days_taken)) for band in range(len(BANDS)))
+    by_band = tuple(percent(in_band[band], len(days_taken)) for band in range(len(BANDS)))
     average = (Decimal(sum(days_taken)) / len(days_taken)).quantize(ONE_PLACE, ROUND_HALF_UP) if days_taken else None
     return PaymentsCompliance(
         authority=authority,
@@ -178,7 +179,7 @@ def payments_compliance(
         by_band=by_band,
         payable=payable,
         payable_not_paid=late,
-        not_paid_percent=_percent(late, payable),
+        not_paid_percent=percent(late, payable),
         undated=undated,
         still_unpaid=still_unpaid,
         approval=None,
@@ -232,7 +233,7 @@ def _band(days: int) -> int:
     return next(n for n, (_, high) in enumerate(BANDS) if high is None or days <= high)
 
 
-def _percent(part: int, whole: int) -> Decimal | None:
+def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(100 * part) / whole).quantize(ONE_PLACE, ROUND_HALF_UP) if whole else None
 
 

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
+from ..governance.statutory import PAYMENT_TERM_DAYS
 from ..models import Contract, Payment
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.engine import Actor
+from .payments_compliance import percent
 from .reading import staff_authorities, visible_contracts
 
 YEARS_SHOWN = 3  # this financial year and the two before it
@@ -42,6 +44,12 @@ class YearPaid:
     under_contract: Decimal = Decimal(0)
     off_contract: Decimal = Decimal(0)  # payments that named no contract
     by_council: Counter[str] = field(default_factory=Counter)
+    timed: int = 0  # payments whose invoice day is known (credit notes aside)...
+    on_time: int = 0  # ...and of those, paid within the Act's 30 days (s68(2))
+
+    @property
+    def on_time_percent(self) -> Decimal | None:
+        return percent(self.on_time, self.timed)
 
     @property
     def label(self) -> str:
@@ -57,6 +65,7 @@ class Supplier:
     key: str
     name: str
     spellings: tuple[str, ...]  # every way the register and the payments spell it: its name, then by use
+    registrations: tuple[str, ...]  # its Companies House or charity numbers, as the register has them
     contracts: list[Contract]  # the latest ending first
     years: list[YearPaid]  # this financial year first
     latest: list[Payment]  # the newest first
@@ -125,6 +134,9 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         else:
             year.under_contract += payment.amount
         year.by_council[payment.authority] += payment.amount
+        if payment.invoice_received_on is not None and payment.amount > 0:
+            year.timed += 1
+            year.on_time += (payment.paid_on - payment.invoice_received_on).days <= PAYMENT_TERM_DAYS
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     name = most_used_spelling(registered or spelt)  # the register's spelling, where it has the supplier
@@ -132,6 +144,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         key=key,
         name=name,
         spellings=(name, *(other for other, _ in spelt.most_common() if other != name)),
+        registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
         contracts=contracts,
         years=years,
         latest=payments[:LATEST_PAYMENTS],

@@ -25,6 +25,7 @@ def test_an_officer_finds_a_supplier_and_sees_its_contracts_and_payments(core, d
     page = officer.get("/suppliers/acme").text
     assert f'href="/contracts/{contract.id}">{contract.reference} Highways maintenance</a>' in page
     assert "Also spelt: Acme Ltd.; ACME LIMITED." in page and "2025/26 (so far)" in page
+    assert "Paid within 30 days of the invoice" in page and "No invoice days loaded" in page
     assert f">{contract.reference}</a>" in page and "None named" in page  # T-1's contract; T-2 named none
     assert "No supplier you can see" in officer.get("/suppliers/?q=nobody").text
     browser(people.requester).get("/suppliers/acme", status=404)
