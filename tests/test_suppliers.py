@@ -105,3 +105,12 @@ def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_num
     this_year = page.years[0]
     assert (this_year.timed, this_year.on_time, this_year.on_time_percent) == (2, 1, Decimal("50.0"))
     assert page.years[1].on_time_percent is None and page.registrations == ("01234567",)
+
+
+def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):
+    people = hub_people(db)
+    spend = "Council,Transaction number,Date paid,Supplier,Amount\nOCC,T-1,2023-03-31,Oldco Ltd,100\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    with db.reading() as session:
+        officer = core.engine.actor(session, people.officer)
+        assert find_suppliers(session, officer, "oldco", core.engine.today()) == []  # 2023/24 is the first shown

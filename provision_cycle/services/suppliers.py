@@ -73,8 +73,8 @@ class Supplier:
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
-    """The suppliers whose names have every word of ``text`` (as keys compare them), the most paid this
-    financial year first; at most FOUND_AT_MOST."""
+    """The suppliers whose names have every word of ``text`` (as keys compare them), in the register or paid
+    in the years a supplier's page shows, the most paid this financial year first; at most FOUND_AT_MOST."""
     words = supplier_key(text).split()
     if not words:
         return []
@@ -95,7 +95,10 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
         select(Payment.supplier_key, Payment.supplier_name, func.count(), func.sum(Payment.amount).filter(
             Payment.paid_on >= year_starts
         ))
-        .where(*_payments_seen_by(actor), *_having_words(Payment.supplier_key, words))
+        .where(
+            *_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today),
+            *_having_words(Payment.supplier_key, words),
+        )
         .group_by(Payment.supplier_key, Payment.supplier_name)
     )  # fmt: skip
     for key, name, count, this_year in payments:
@@ -116,7 +119,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
             .order_by(Contract.end_date.desc(), Contract.reference)
         )
     )
-    first_year = add_months(financial_year_starts(today), -12 * (YEARS_SHOWN - 1))
+    first_year = _first_year_shown(today)
     payments = list(
         session.scalars(
             select(Payment)
@@ -150,6 +153,10 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         latest=payments[:LATEST_PAYMENTS],
         councils=tuple(sorted(staff_authorities(actor))),
     )
+
+
+def _first_year_shown(today: date) -> date:
+    return add_months(financial_year_starts(today), -12 * (YEARS_SHOWN - 1))
 
 
 def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
