@@ -24,26 +24,22 @@ from provision_cycle.services.payments_compliance import (
     payments_compliance,
     period_of_task,
 )
-from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.spend import load_spend
 from provision_cycle.services.spreadsheet import FileRefused
 from provision_cycle.services.tasks import complete_task
 from provision_cycle.services.transparency import Quarter
 
-from .factories import hub_people
+from .factories import hub_people, register_contract
 
 HEADINGS = "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Invoice received\n"
 PERIOD = ReportingPeriod.parse("2026-04")  # 1 April to 30 September 2026
 
 
 def _contract(core, people, title: str, value: str, starts: date) -> str:
-    with core.db.unit_of_work() as session:
-        existing = ExistingContract(
-            title=title, authority="OCC", category="corporate_supplies", contract_type="services",
-            supplier_name=f"{title} Ltd", value=Decimal(value), start_date=starts, end_date=date(2029, 3, 31),
-            contract_manager_id=people.contract_manager,
-        )  # fmt: skip
-        return import_contract(core, session, existing, actor_id=people.officer).reference
+    contract = register_contract(
+        core, people, value=value, starts=starts, ends=date(2029, 3, 31), title=title, supplier_name=f"{title} Ltd"
+    )
+    return contract.reference
 
 
 @pytest.fixture

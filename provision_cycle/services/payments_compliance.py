@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -35,13 +35,15 @@ from ..governance.organisation import FINANCE_OFFICER
 from ..governance.statutory import PAYMENT_TERM_DAYS, ReportingPeriod
 from ..models import Payment, Task, TaskStatus, User
 from ..workflow.engine import Actor
-from .tasks import NOTICE_APPROVED, finish_task, lock_task
+from .tasks import finish_task, lock_task
 from .transparency import REDACTED, may_publish_for, public_contract_payments
 
 # reg 38(2)(c)(ii): days 1 to 30 (the s68(2) term), 31 to 60, 61 and after
 BANDS = ((1, PAYMENT_TERM_DAYS), (PAYMENT_TERM_DAYS + 1, 2 * PAYMENT_TERM_DAYS), (2 * PAYMENT_TERM_DAYS + 1, None))
 BAND_NAMES = ("1_to_30", "31_to_60", "61_on")
 ONE_PLACE = Decimal("0.1")
+# The duty task's outcome that records the approval reg 38(2)(e) asks for: recorded here, not on the task's form.
+NOTICE_APPROVED = ("approved_published", "Approved and published on the Central Digital Platform")
 
 
 def period_of_task(task: Task) -> ReportingPeriod | None:
@@ -200,15 +202,7 @@ def approve_notice(
                 f"Only {authority}'s S151 officer, who is responsible for its finances, approves its payments "
                 "compliance notice (Procurement Regulations 2024, reg 38(2)(e))"
             )
-        task_id = session.scalar(
-            select(Task.id)
-            .where(
-                Task.kind == "payments_compliance_notice",
-                Task.subject_key == f"authority:{authority}",
-                Task.milestone_on == period.due_on,
-            )
-            .order_by(Task.id.desc())
-        )
+        task_id = session.scalar(select(Task.id).where(*_duty(authority, period)).order_by(Task.id.desc()))
         if task_id is None:
             raise InvalidAction(
                 f"There is no task for {authority}'s notice for {period.label} to complete: the scheduler raises "
@@ -242,15 +236,18 @@ def _approval(session: Session, authority: str, period: ReportingPeriod) -> Appr
     row = session.execute(
         select(User.full_name, User.job_title, Task.completed_at, Task.outcome_data)
         .join(User, User.id == Task.completed_by_id)
-        .where(
-            Task.kind == "payments_compliance_notice",
-            Task.subject_key == f"authority:{authority}",
-            Task.milestone_on == period.due_on,
-            Task.status == TaskStatus.DONE,
-            Task.outcome == NOTICE_APPROVED[0],
-        )
+        .where(*_duty(authority, period), Task.status == TaskStatus.DONE, Task.outcome == NOTICE_APPROVED[0])
     ).first()
     return Approval(*row) if row else None
+
+
+def _duty(authority: str, period: ReportingPeriod) -> tuple[ColumnElement[bool], ...]:
+    """The council's task for the period's notice: raised for the day it falls due."""
+    return (
+        Task.kind == "payments_compliance_notice",
+        Task.subject_key == f"authority:{authority}",
+        Task.milestone_on == period.due_on,
+    )
 
 
 def _finance_officers(core: Core, session: Session, authority: str) -> tuple[tuple[str, str], ...]:

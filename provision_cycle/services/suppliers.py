@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, not_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
@@ -115,6 +115,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
     contracts = list(
         session.scalars(
             select(Contract)
+            .options(joinedload(Contract.case))  # each one's state is shown: read with it, not one by one
             .where(Contract.supplier_key == key, visible_contracts(actor))
             .order_by(Contract.end_date.desc(), Contract.reference)
         )

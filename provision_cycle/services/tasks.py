@@ -20,7 +20,6 @@ from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
 
-NOTICE_APPROVED = ("approved_published", "Approved and published on the Central Digital Platform")
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     "renewal_decision": (
