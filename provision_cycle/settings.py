@@ -40,7 +40,8 @@ class Settings:
     instance_dir: Path = PROJECT_ROOT / "instance"
     timezone: str = "Europe/London"
     sql_echo: bool = False
-    # Email (the scheduler's delivery sweep). No host: messages wait in the outbox, shown in the app.
+    # Email (the scheduler's delivery sweep). No host: messages wait in the outbox, shown in the app; in
+    # development they are written to files in instance/mail (``scheduling.runner.mailer_for``).
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "Procurement Hub <procurement-hub@example.gov.uk>"

@@ -16,7 +16,9 @@ from .factories import act, hub_people, new_request
 
 
 @pytest.fixture
-def cli(core):
+def cli(core, tmp_path):
+    # Files the commands write (development email among them) go in the test's own instance folder.
+    core.settings = core.settings.with_overrides(instance_dir=tmp_path)
     app = create_app(core.settings, core=core)
     runner = app.test_cli_runner()
     return lambda *args, **kw: runner.invoke(args=list(args), **kw)
@@ -146,3 +148,22 @@ def test_scheduler_once_runs_every_sweep(cli, core, db):
     result = cli("scheduler", "--once")
     assert result.exit_code == 0, result.output
     assert "raise_renewal_tasks: 0" in result.output and "expire_contracts: 0" in result.output
+
+
+def test_without_a_mail_server_email_is_written_to_files_in_development_only(cli, core, db, tmp_path):
+    assert not core.settings.smtp_host
+    from provision_cycle.scheduling.runner import mailer_for
+    from provision_cycle.services.passwords import ask_for_reset
+
+    from .factories import create_user
+
+    create_user(db, ("requester", "OCC"), username="rita.requester")
+    ask_for_reset(core, "rita.requester")
+    result = cli("scheduler", "--once")
+    assert result.exit_code == 0 and "deliver_notifications: 1" in result.output, result.output
+    (email,) = (tmp_path / "mail").glob("*.eml")
+    text = email.read_text()
+    assert "To: rita.requester@example.gov.uk" in text
+    assert re.search(r"^Set your password: http://127.0.0.1:5000/password/[\w-]{43}$", text, re.M)  # whole
+    core.settings = core.settings.with_overrides(env="production")
+    assert mailer_for(core) is None  # in production it waits in the outbox for a mail server

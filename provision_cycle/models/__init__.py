@@ -18,7 +18,7 @@ from .cases import (
 from .contracts import Contract
 from .documents import Document
 from .outbox import OutboxMessage
-from .people import Delegation, RoleAssignment, User
+from .people import Delegation, PasswordLink, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
 from .spend import Payment
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
@@ -45,6 +45,7 @@ __all__ = [
     "Document",
     "Outcome",
     "OutboxMessage",
+    "PasswordLink",
     "RoleAssignment",
     "Stage",
     "StepStatus",

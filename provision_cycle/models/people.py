@@ -22,6 +22,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # When the password was last set (by its owner, or from a link): a session begun before it has ended.
+    password_changed_at: Mapped[datetime | None]
     # True: notifications arrive as one email a day; False: each as it happens.
     email_digest: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -32,6 +34,22 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class PasswordLink(Base):
+    """A link to set a password, emailed to its person: an administrator's invitation to a new account, or a
+    reset they asked for. Only a hash of its secret is kept. It works once, until it expires, and not after
+    the password has been set since it was made (by this link or another)."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # invitation | reset
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class RoleAssignment(Base):

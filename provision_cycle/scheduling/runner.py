@@ -31,9 +31,16 @@ log = logging.getLogger(__name__)
 
 
 def mailer_for(core: Core) -> Mailer | None:
+    """How email goes: through the mail server configured; with none, in development into files under
+    ``instance/mail`` (a newcomer's demo can follow the links in them), and in production nowhere yet (it
+    waits in the outbox, shown in the app and on the administrators' delivery page)."""
     settings = core.settings
     if not settings.smtp_host:
-        return None
+        if settings.is_production:
+            return None
+        return Mailer(
+            "", 0, settings.smtp_sender, base_url=settings.base_url, drop_folder=settings.instance_dir / "mail"
+        )
     return Mailer(
         settings.smtp_host,
         settings.smtp_port,

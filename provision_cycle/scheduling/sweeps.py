@@ -11,13 +11,16 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
+import secrets
 import smtplib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -64,6 +67,7 @@ from ..models import (
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
 from ..services.links import issue_action_link
+from ..services.passwords import PASSWORD_LINK, issue_password_link
 from ..services.tasks import NewTask, raise_task
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
@@ -753,8 +757,19 @@ class Mailer:
     password: str = ""
     starttls: bool = False
     base_url: str = "http://127.0.0.1:5000"
+    # Development without a mail server: each email is written to a file here instead (and logged), so that
+    # the links in them (an approval's, a password's) can be followed. Never in production.
+    drop_folder: Path | None = None
 
     def send(self, message: EmailMessage) -> None:
+        if self.drop_folder is not None:
+            self.drop_folder.mkdir(parents=True, exist_ok=True)
+            path = self.drop_folder / f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{secrets.token_hex(3)}.eml"
+            readable = copy.deepcopy(message)  # the text as it reads, links unbroken (not quoted-printable)
+            readable.set_content(message.get_content(), cte="8bit")
+            path.write_bytes(readable.as_bytes())
+            log.info("Email to %s, %r, written to %s", message["To"], message["Subject"], path)
+            return
         with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
             if self.starttls:
                 smtp.starttls()
@@ -773,12 +788,30 @@ def deliver_notifications(core: Core, schedule: Schedule, mailer: Mailer, batch:
     claimed, emails = _claim(core, batch, digest=False)
     sent = 0
     for message in claimed:
-        link = None
-        if message.kind in ("approval_needed", "approval_chase") and (message.payload or {}).get("step"):
-            link = issue_action_link(core, message.recipient_id, message.case_id, message.payload["step"])
-        email = _email(mailer, message, emails.get(message.recipient_id, ""), _signature(core), link)
+        email = _email(
+            mailer, message, emails.get(message.recipient_id, ""), _signature(core), _links(core, mailer, message)
+        )
         sent += _send(core, schedule, mailer, [message], email)
     return SweepResult("deliver_notifications", sent)
+
+
+def _links(core: Core, mailer: Mailer, message) -> list[str]:
+    """The lines of an email that carry a personal link. Its secret is made now, as it is sent: the outbox
+    never holds one, and only its hash is kept."""
+    payload = message.payload or {}
+    if message.kind in ("approval_needed", "approval_chase") and payload.get("step"):
+        secret = issue_action_link(core, message.recipient_id, message.case_id, payload["step"])
+        return [
+            f"Approve it (you will be asked to confirm): {mailer.base_url}/act/{secret}",
+            "The link works once, for you only, for 7 days. To reject or return it, open the case.",
+        ]
+    if message.kind == PASSWORD_LINK:
+        secret, lasts = issue_password_link(core, message.recipient_id, payload["purpose"])
+        return [
+            f"Set your password: {mailer.base_url}/password/{secret}",
+            f"The link works once, for {lasts}. Nobody from the council will ask you for your password.",
+        ]
+    return []
 
 
 def send_digests(core: Core, schedule: Schedule, mailer: Mailer) -> SweepResult:
@@ -820,7 +853,10 @@ def _claim(core: Core, batch: int, *, digest: bool, only_for: int | None = None)
                 User.is_active.is_(True),
                 OutboxMessage.status.in_(("pending", "sending")),
                 OutboxMessage.next_attempt_at <= now,
-                User.email_digest == digest,
+                # A link to set a password goes at once: in tomorrow's digest it would have expired.
+                and_(User.email_digest.is_(True), OutboxMessage.kind != PASSWORD_LINK)
+                if digest
+                else or_(User.email_digest.is_(False), OutboxMessage.kind == PASSWORD_LINK),
                 *([OutboxMessage.recipient_id == only_for] if only_for is not None else []),
             )
             .order_by(OutboxMessage.id)
@@ -893,15 +929,12 @@ def _digest_email(mailer: Mailer, messages, to: str, signature: list[str]) -> Em
     return email
 
 
-def _email(mailer: Mailer, message, to: str, signature: list[str], action_secret: str | None = None) -> EmailMessage:
+def _email(mailer: Mailer, message, to: str, signature: list[str], links: list[str]) -> EmailMessage:
     email = EmailMessage()
     email["From"] = mailer.sender
     email["To"] = to
     email["Subject"] = message.subject
-    lines = [message.body, ""]
-    if action_secret:
-        lines.append(f"Approve it (you will be asked to confirm): {mailer.base_url}/act/{action_secret}")
-        lines.append("The link works once, for you only, for 7 days. To reject or return it, open the case.")
+    lines = [message.body, "", *links]
     if message.case_id:
         lines.append(f"Open the case: {mailer.base_url}/cases/{message.case_id}")
     email.set_content("\n".join(lines + signature))

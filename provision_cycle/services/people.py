@@ -73,14 +73,19 @@ def create_user(
     grants: list[Grant],
     job_title: str = "",
     actor_id: int | None = None,
+    invite: bool = False,
 ) -> int:
+    """A new person with their roles. With ``invite`` (an administrator on the web) they are emailed a link
+    to set their own password, in the same transaction; the CLI and the demo give a password instead."""
+    from .passwords import password_problem, queue_password_link  # passwords builds on this module
+
     errors: dict[str, str] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
         errors["username"] = "Enter a username of lower-case letters, numbers, dots or hyphens, like j.smith"
     if "@" not in email:
         errors["email"] = "Enter an email address in the correct format, like name@example.gov.uk"
-    if password is not None and len(password) < MIN_PASSWORD:
-        errors["password"] = f"Enter a password of at least {MIN_PASSWORD} characters"
+    if password is not None and (problem := password_problem(password, username=username, email=email)):
+        errors["password"] = problem
     for grant in grants:
         if problem := grant_problem(core, grant):
             errors["roles"] = problem
@@ -103,11 +108,14 @@ def create_user(
         user.roles = [RoleAssignment(role=g.role, authority=g.authority, pillar=g.pillar) for g in grants]
         session.add(user)
         session.flush()
+        if invite:
+            queue_password_link(core, session, user, "invitation")
+        roles = [[g.role, g.authority, g.pillar] for g in grants]
         core.engine.system_event(
             session,
             actor_id=actor_id,
             action="create_user",
-            data={"user_id": user.id, "username": username, "roles": [[g.role, g.authority, g.pillar] for g in grants]},
+            data={"user_id": user.id, "username": username, "roles": roles, "invited": invite},
         )
         return user.id
 
@@ -271,8 +279,9 @@ SIGN_IN_FAILED = "The username or password is not right, or the account is locke
 _DUMMY_HASH = _hasher.hash("timing equaliser: an unknown user costs the same as a wrong password")
 
 
-def authenticate(core: Core, username: str, password: str) -> int:
-    """The user id for a username and password, or ``NotPermitted`` with one message for every failure.
+def authenticate(core: Core, username: str, password: str) -> str:
+    """The session key (``session_key``) for a username and password, or ``NotPermitted`` with one message
+    for every failure.
 
     Unknown user, wrong password, locked or deactivated account: the same words and (with the dummy hash)
     about the same time, so the form does not reveal who has an account. Five failures lock the account
@@ -287,7 +296,7 @@ def authenticate(core: Core, username: str, password: str) -> int:
         locked = user.locked_until is not None and user.locked_until > now
         if not locked and user.is_active and check_password(user.password_hash, password):
             user.failed_sign_ins, user.locked_until = 0, None
-            return user.id
+            return session_key(user)
         if not locked:
             user.failed_sign_ins += 1
             if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
@@ -296,3 +305,28 @@ def authenticate(core: Core, username: str, password: str) -> int:
                     session, actor_id=user.id, action="lock_out", data={"until": user.locked_until.isoformat()}
                 )
     raise NotPermitted(SIGN_IN_FAILED)
+
+
+# --- sessions ---------------------------------------------------------------------------------------------
+def session_key(user: User) -> str:
+    """What a sign-in session holds to name its person: their id and when their password was last set, so
+    that setting it again ends every session begun before."""
+    if user.password_changed_at is None:
+        return str(user.id)
+    return f"{user.id}-{round(user.password_changed_at.timestamp() * 1_000_000)}"
+
+
+def session_person(core: Core, key: str) -> tuple[Actor, str] | None:
+    """The person a session key names, with their roles, if it is still theirs (their account active, their
+    password not set again since); else None."""
+    user_id = key.split("-", 1)[0]
+    if not user_id.isdigit():
+        return None
+    with core.db.reading() as session:
+        user = session.get(User, int(user_id))
+        if user is None or session_key(user) != key:
+            return None
+        try:
+            return core.engine.actor(session, user.id), key
+        except NotPermitted:  # deactivated
+            return None

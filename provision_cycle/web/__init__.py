@@ -9,7 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from ..diagrams import in_words
-from ..services.reading import load_actor
+from ..services.people import session_person
 from . import filters
 from .errors import register_error_handlers
 from .forms import error_summary
@@ -22,7 +22,7 @@ def init_web(app: Flask) -> None:
     _templates(app)
     CSRFProtect(app)
     WTFormsHelpers(app)
-    init_security(app, lambda user_id: load_actor(core_of(app), user_id))
+    init_security(app, lambda key: session_person(core_of(app), key))
     filters.register(app)
     app.add_template_global(error_summary)
     # Every page names the service and the councils it is for, from configuration (organisation.yaml).

@@ -10,8 +10,9 @@ from ..config_files import ConfigError
 from ..core import load_definitions
 from ..errors import DomainError, InvalidInput
 from ..models import OutboxMessage
+from ..scheduling.runner import mailer_for
+from ..services import passwords, reading
 from ..services import people as people_service
-from ..services import reading
 from .common import core, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors, change_from
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
@@ -46,18 +47,23 @@ def new_user():
                 full_name=form.full_name.data.strip(),
                 email=form.email.data.strip(),
                 job_title=(form.job_title.data or "").strip(),
-                password=form.password.data,
+                password=None,  # they set their own, from the link emailed to them
                 grants=[people_service.Grant(form.role.data, form.authority.data, form.pillar.data or None)],
                 actor_id=me().id,
+                invite=True,
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{form.full_name.data.strip()} can now sign in as {form.username.data.strip()}.")
+            flash(
+                f"{form.full_name.data.strip()} is added as {form.username.data.strip()}. An email is on its way to "
+                f"{form.email.data.strip()} with a link to set their password; it works for "
+                f"{passwords.PURPOSES['invitation'].lasts}."
+            )
             return redirect(url_for(".user", user_id=user_id))
-    return render("admin/new_user.html", form=form)
+    return render("admin/new_user.html", form=form, lasts=passwords.PURPOSES["invitation"].lasts)
 
 
 @admin.route("/users/<id:user_id>", methods=["GET", "POST"])
@@ -98,6 +104,23 @@ def remove_role(user_id: int, assignment_id: int):
     return redirect(url_for(".user", user_id=user_id))
 
 
+@admin.post("/users/<id:user_id>/password-link")
+@roles_required(*ADMIN_ROLES)
+def send_password_link(user_id: int):
+    """Email someone a new link to set their password: for a new account whose first link lapsed, or someone
+    who cannot sign in. The administrator never learns the password."""
+    if ActionForm().validate_on_submit():
+        try:
+            address = passwords.send_invitation(core(), user_id, actor=me())
+            flash(
+                f"An email is on its way to {address} with a link to set their password; it works for "
+                f"{passwords.PURPOSES['invitation'].lasts}."
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".user", user_id=user_id))
+
+
 @admin.post("/users/<id:user_id>/active")
 @roles_required(*ADMIN_ROLES)
 def toggle_active(user_id: int):
@@ -126,7 +149,7 @@ def deliveries():
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "withheld")
         )
     return render(
-        "admin/deliveries.html", troubled=troubled, waiting=waiting, withheld=withheld, smtp=core().settings.smtp_host
+        "admin/deliveries.html", troubled=troubled, waiting=waiting, withheld=withheld, mail=mailer_for(core())
     )
 
 

@@ -1,18 +1,27 @@
-"""Signing in and out."""
+"""Signing in and out, and setting a password: from an emailed link (a new account's, or a reset asked for
+here) or, signed in, on the account page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
-from ..errors import NotPermitted
-from ..services.people import authenticate
-from ..services.reading import load_actor
-from .common import core, render, safe_next
-from .forms import SignInForm
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..services import passwords
+from ..services.people import SIGN_IN_FAILED, authenticate, session_person
+from .common import core, me, render, safe_next
+from .forms import ChangePasswordForm, ForgottenPasswordForm, NewPasswordForm, SignInForm, apply_errors
 from .security import SignedIn, public, signed_in
 
 auth = Blueprint("auth", __name__)
+
+
+def _begin_session(key: str) -> None:
+    person = session_person(core(), key)
+    if person is None:  # deactivated, or its password set again, in the instant since
+        raise NotPermitted(SIGN_IN_FAILED)
+    session.clear()  # a fresh session on sign-in: no fixation
+    login_user(SignedIn(*person))
 
 
 @auth.route("/sign-in", methods=["GET", "POST"])
@@ -21,13 +30,11 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user_id = authenticate(core(), form.username.data, form.password.data)
+            key = authenticate(core(), form.username.data, form.password.data)
         except NotPermitted as error:
             form.username.errors = [error.message]
             return render("auth/sign_in.html", form=form, status=400)
-        session.clear()  # a fresh session on sign-in: no fixation
-        actor = load_actor(core(), user_id)
-        login_user(SignedIn(actor))
+        _begin_session(key)
         return redirect(safe_next(request.args.get("next"), url_for("work.my_work")))
     return render("auth/sign_in.html", form=form)
 
@@ -38,3 +45,64 @@ def sign_out():
     logout_user()
     session.clear()
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+@auth.route("/sign-in/forgotten-password", methods=["GET", "POST"])
+@public
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        try:
+            passwords.ask_for_reset(core(), form.account.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:  # the same page whether or not there is such an account: it is not ours to tell
+            return render("auth/link_sent.html", lasts=passwords.PURPOSES["reset"].lasts)
+    return render("auth/forgotten_password.html", form=form)
+
+
+@auth.route("/password/<secret>", methods=["GET", "POST"])
+@public
+def password_link(secret: str):
+    """The page an emailed link opens: whose password it sets, and the form to set it. The link is the
+    credential; setting the password ends any session in this browser, and the person signs in with it."""
+    try:
+        holder = passwords.open_password_link(core(), secret)
+    except (NotFound, NotPermitted) as error:
+        return _refused(error)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            username = passwords.set_password_by_link(core(), secret, form.password.data, form.confirmation.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except (NotFound, NotPermitted) as error:  # spent or expired while the form was open
+            return _refused(error)
+        else:
+            logout_user()
+            session.clear()
+            flash(f"Your password is set. Sign in as {username} with it.")
+            return redirect(url_for("auth.sign_in"))
+    return render("auth/password_link.html", form=form, holder=holder)
+
+
+def _refused(error: NotFound | NotPermitted):
+    return render("auth/link_refused.html", message=error.message, status=404 if isinstance(error, NotFound) else 410)
+
+
+@auth.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            key = passwords.change_password(
+                core(), me().id, form.current.data, form.password.data, form.confirmation.data
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            _begin_session(key)  # this session goes on; every other one of theirs has ended
+            flash("Your password is changed. You are signed out everywhere else.")
+            return redirect(url_for("work.my_work"))
+    return render("auth/change_password.html", form=form)

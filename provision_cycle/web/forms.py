@@ -44,7 +44,7 @@ from ..core import Core
 from ..errors import DomainError, InvalidInput
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Route
-from ..services.people import Colleague
+from ..services.people import MIN_PASSWORD, Colleague
 from ..workflow.engine import AvailableAction
 
 VAT_CHOICES = [
@@ -208,6 +208,37 @@ class SignInForm(FlaskForm):
         "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ForgottenPasswordForm(FlaskForm):
+    account = StringField(
+        "Username or email address",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter your username or email address")],
+    )
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=f"At least {MIN_PASSWORD} characters. A few words you will remember make a strong one.",
+        validators=[InputRequired(message="Enter a new password")],
+    )
+    confirmation = PasswordField(
+        "Confirm the new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter the new password again")],
+    )
+    submit = SubmitField("Set the password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your current password")]
+    )
+    submit = SubmitField("Change the password", widget=GovSubmitInput())
 
 
 # --- starting a request ------------------------------------------------------------------------------
@@ -743,12 +774,6 @@ class NewUserForm(GrantRoleForm):
         "Email address", widget=GovTextInput(), validators=[DataRequired(message="Enter an email address")]
     )
     job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[Length(max=200)])
-    password = PasswordField(
-        "First password",
-        widget=GovPasswordInput(),
-        description="At least 12 characters; tell the person separately",
-        validators=[DataRequired(message="Enter a first password")],
-    )
     submit = SubmitField("Add the person", widget=GovSubmitInput())
 
 

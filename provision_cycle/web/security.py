@@ -26,13 +26,15 @@ ADMIN_ROLES = ("administrator",)
 
 
 class SignedIn(UserMixin):
-    """The person behind a session: their id, name and roles (the engine's Actor), read once per request."""
+    """The person behind a session: their id, name and roles (the engine's Actor), read once per request,
+    and the session's key (``people.session_key``: it ends when their password is set again)."""
 
-    def __init__(self, actor: Actor) -> None:
+    def __init__(self, actor: Actor, key: str) -> None:
         self.actor = actor
+        self.key = key
 
     def get_id(self) -> str:
-        return str(self.actor.id)
+        return self.key
 
     @property
     def id(self) -> int:
@@ -87,16 +89,16 @@ def roles_required(*roles: str) -> Callable:
     return _access(SIGNED_IN, roles)
 
 
-def init_security(app: Flask, load_actor: Callable[[int], Actor | None]) -> None:
+def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] | None]) -> None:
     login = LoginManager(app)
     login.login_view = "auth.sign_in"
     login.login_message = "Sign in to continue"
     login.session_protection = "strong"
 
     @login.user_loader
-    def _load(user_id: str) -> SignedIn | None:
-        actor = load_actor(int(user_id)) if user_id.isdigit() else None
-        return SignedIn(actor) if actor else None
+    def _load(key: str) -> SignedIn | None:
+        person = session_person(key)
+        return SignedIn(*person) if person else None
 
     @app.before_request
     def _fail_closed():
@@ -121,8 +123,11 @@ def init_security(app: Flask, load_actor: Callable[[int], Actor | None]) -> None
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if current_app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if current_user and current_user.is_authenticated:
-            response.headers["Cache-Control"] = "no-store"  # case data must not sit in shared caches
+        # Case data, and a page opened by a secret link (an approval's, a password's), must not sit in a cache;
+        # a response that says how it may be cached (the calendar feed, static files) says so itself.
+        private = (current_user and current_user.is_authenticated) or "secret" in (request.view_args or {})
+        if private and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from provision_cycle.services.passwords import issue_password_link
 from provision_cycle.services.payments_compliance import ReportingPeriod
 from tests.browser.conftest import AXE
 from tests.factories import act, create_user, new_request
@@ -65,10 +66,28 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
         site.core.engine, people.requester, value="250000", title="Emergency care", route="direct_award"
     )
     compliance = ReportingPeriod.containing(site.core.engine.today()).previous.code
+    invitation, _ = issue_password_link(site.core, people.legal, "invitation")
+    admin = create_user(site.core.db, ("administrator", "OCC"))
+    give_password(site.core.db, admin)
     visits = {
-        None: ["/sign-in", "/", "/accessibility", "/cookies", "/workflows/procurement/v1"],
+        None: [
+            "/sign-in",
+            "/",
+            "/accessibility",
+            "/cookies",
+            "/workflows/procurement/v1",
+            "/sign-in/forgotten-password",
+            f"/password/{invitation}",
+        ],
         # A draft's answers, its route among them (a direct award's ground revealed under its choice).
-        people.requester: ["/my-work", "/requests/new", f"/cases/{case_id}", f"/cases/{draft}/edit"],
+        people.requester: [
+            "/my-work",
+            "/requests/new",
+            f"/cases/{case_id}",
+            f"/cases/{draft}/edit",
+            "/account/password",
+        ],
+        admin: ["/admin/users/new", f"/admin/users/{people.legal}"],
         people.head: [
             "/cases/",
             "/approvals/",

@@ -8,6 +8,8 @@ from datetime import timedelta
 from playwright.sync_api import Locator, Page, expect
 
 from provision_cycle.models import Case
+from provision_cycle.scheduling.config import load_schedule
+from provision_cycle.settings import PROJECT_ROOT
 from tests.factories import (
     act,
     approve_gate,
@@ -547,3 +549,58 @@ def test_an_administrator_loads_the_councils_register_from_a_spreadsheet(site, o
     admin.get_by_role("button", name="Load 1 contract").click()
     expect(admin.locator("[data-flash=success]")).to_contain_text("1 contract from our-contracts.csv loaded")
     expect(admin.get_by_role("table")).to_contain_text("Office furniture")
+
+
+def test_a_new_person_sets_their_password_from_the_invitation_and_later_resets_it(site, open_as, chromium):
+    from tests.web.test_passwords import _emails
+
+    schedule = load_schedule(PROJECT_ROOT / "config", set(site.core.governance.organisation.pillars))
+    admin = create_user(site.core.db, ("administrator", "OCC"))
+    give_password(site.core.db, admin)
+    page = open_as(admin)
+    page.goto("/admin/users/new")
+    page.get_by_label("Full name").fill("Nia New")
+    page.get_by_label("Username").fill("nia.new")
+    page.get_by_label("Email address").fill("nia.new@example.gov.uk")
+    page.get_by_label("Role").select_option(label="Requester")
+    page.get_by_label("Council").select_option(label="Oxfordshire County Council")
+    page.get_by_role("button", name="Add the person").click()
+    expect(page.locator("[data-flash=success]")).to_contain_text("An email is on its way to nia.new@example.gov.uk")
+
+    def follow(email, password: str) -> Page:
+        """Open the emailed link in a browser of its own, set ``password`` and sign in with it."""
+        link = re.search(r"http://hub(/password/\S+)", email.get_content()).group(1)
+        theirs = chromium.new_context(base_url=site.url).new_page()
+        theirs.goto(link)
+        theirs.get_by_label("New password", exact=True).fill(password)
+        theirs.get_by_label("Confirm the new password").fill(password + " typo")
+        theirs.get_by_role("button", name="Set the password").click()
+        expect(theirs.locator(".govuk-error-summary")).to_contain_text("Enter the same password twice")
+        theirs.get_by_label("New password", exact=True).fill(password)
+        theirs.get_by_label("Confirm the new password").fill(password)
+        theirs.get_by_role("button", name="Set the password").click()
+        expect(theirs.locator("[data-flash=success]")).to_contain_text("Sign in as nia.new")
+        theirs.get_by_label("Username").fill("nia.new")
+        theirs.get_by_label("Password", exact=True).fill(password)
+        theirs.get_by_role("button", name="Sign in").click()
+        theirs.wait_for_url("**/my-work")
+        return theirs
+
+    (invitation,) = _emails(site.core, schedule)
+    assert invitation["Subject"] == "Your account: set your password"
+    first = follow(invitation, "first of my long passwords")
+    first.get_by_role("button", name="Sign out").click()
+
+    first.get_by_role("link", name="Forgotten your password?").click()
+    first.get_by_label("Username or email address").fill("nia.new@example.gov.uk")
+    first.get_by_role("button", name="Send me a link").click()
+    expect(first.get_by_role("heading", level=1)).to_have_text("Check your email")
+    (reset,) = _emails(site.core, schedule)
+    assert reset["Subject"] == "Set a new password"
+    again = follow(reset, "second of my long passwords")
+    again.get_by_role("link", name="Password", exact=True).click()
+    again.get_by_label("Current password").fill("second of my long passwords")
+    again.get_by_label("New password", exact=True).fill("third of my long passwords")
+    again.get_by_label("Confirm the new password").fill("third of my long passwords")
+    again.get_by_role("button", name="Change the password").click()
+    expect(again.locator("[data-flash=success]")).to_contain_text("signed out everywhere else")

@@ -1,0 +1,231 @@
+"""People set their own passwords: signed in (knowing the old one), or from a link emailed to them, which an
+administrator sends to a new account (an invitation) or the person asks for when they have forgotten it (a
+reset). No administrator ever knows anyone's password.
+
+A link is made when its email is sent (the delivery job calls ``issue_password_link``; the outbox holds no
+secret, and only its hash is kept). It works once, for its lifetime, for an active account, and not after the
+password has been set since it was made: setting it, by any link or on the account page, spends them all.
+Setting a password also ends the person's other sessions (``session_key``) and lifts a lock-out.
+
+Asking for a reset says the same whether or not the account exists, and emails a person at most once every
+few minutes (while the link sent last is unspent), so the form can be used neither to learn who has an
+account nor to flood anyone's inbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..models import OutboxMessage, PasswordLink, User
+from ..workflow.engine import Actor
+from .people import MIN_PASSWORD, administered_by, check_password, hash_password, person_looked_after, session_key
+
+PASSWORD_LINK = "password_link"  # the outbox kind: sent at once, even to someone who chose a daily digest
+MAX_PASSWORD = 200  # a passphrase fits; argon2 is not handed megabytes from a form
+RESEND_AFTER = timedelta(minutes=5)  # a reset asked for again sooner sends nothing more
+
+
+@dataclass(frozen=True)
+class Purpose:
+    lifetime: timedelta
+    lasts: str  # the lifetime in words, for the email
+    subject: str
+    body: str
+
+
+PURPOSES = {
+    "invitation": Purpose(
+        timedelta(days=7),
+        "7 days",
+        "Your account: set your password",
+        "An administrator has given you an account. Your username is {username}. Set your password with the "
+        "link below, then sign in.",
+    ),
+    "reset": Purpose(
+        timedelta(hours=2),
+        "2 hours",
+        "Set a new password",
+        "Someone, probably you, asked for a link to set a new password for the account {username}. If it was "
+        "not you, ignore this email: your password has not changed.",
+    ),
+}
+
+
+def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
+    """What is wrong with a new password, or None. Length is what makes a password strong (NCSC): a long one
+    is asked for, with no rules about kinds of character; one that is the person's own name for themselves
+    is refused."""
+    if len(password) < MIN_PASSWORD:
+        return f"Enter a password of at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"Enter a password of {MAX_PASSWORD} characters or fewer"
+    lowered = password.strip().lower()
+    if lowered and lowered in {username.lower(), email.lower(), email.lower().split("@")[0]}:
+        return "Enter a password that is not your username or email address"
+    return None
+
+
+def _new_password_errors(user: User, password: str, confirmation: str) -> dict[str, str]:
+    if problem := password_problem(password, username=user.username, email=user.email):
+        return {"password": problem}
+    if confirmation != password:
+        return {"confirmation": "Enter the same password twice"}
+    return {}
+
+
+def _set(core: Core, session: Session, user: User, password: str, *, action: str, data: dict) -> None:
+    """Set ``user``'s password, spending their links and ending their sessions, with its audit event."""
+    now = core.engine.clock()
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.failed_sign_ins, user.locked_until = 0, None  # the person has shown who they are
+    core.engine.system_event(session, actor_id=user.id, action=action, data={"user_id": user.id, **data})
+
+
+# --- signed in ------------------------------------------------------------------------------------------
+def change_password(core: Core, user_id: int, current: str, password: str, confirmation: str) -> str:
+    """The signed-in person sets a new password, giving their current one; their new session key (every
+    other session of theirs has ended). Errors name the field."""
+    with core.db.unit_of_work() as session:
+        user = session.get(User, user_id, with_for_update=True)
+        if user is None or not user.is_active:
+            raise NotFound("There is no such account")
+        if not check_password(user.password_hash, current):
+            raise InvalidInput({"current": "Your current password is not right"})
+        if errors := _new_password_errors(user, password, confirmation):
+            raise InvalidInput(errors)
+        _set(core, session, user, password, action="change_password", data={})
+        return session_key(user)
+
+
+# --- links ----------------------------------------------------------------------------------------------
+def ask_for_reset(core: Core, username_or_email: str) -> None:
+    """Email a link to set a new password to the account with this username or email address, if there is
+    an active one and it has not been sent one in the last few minutes. Says nothing either way."""
+    given = username_or_email.strip().lower()
+    if not given:
+        raise InvalidInput({"account": "Enter your username or email address"})
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        user = session.scalar(
+            select(User)
+            .where((User.username == given) | (func.lower(User.email) == given), User.is_active)
+            .with_for_update()  # two requests at once send one email
+        )
+        if user is None:
+            return
+        since = now - RESEND_AFTER  # but a link sent before the password was last set is spent: not counted
+        if user.password_changed_at is not None:
+            since = max(since, user.password_changed_at)
+        recent = session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.recipient_id == user.id,
+                OutboxMessage.kind == PASSWORD_LINK,
+                OutboxMessage.created_at > since,
+            )
+        )
+        if recent is None:
+            queue_password_link(core, session, user, "reset")
+            core.engine.system_event(session, actor_id=None, action="ask_for_password_reset", data={"user_id": user.id})
+
+
+def send_invitation(core: Core, user_id: int, *, actor: Actor) -> str:
+    """An administrator emails someone in their councils a link to set their password (a new account's
+    first, or a fresh one for someone who cannot sign in); the address it goes to."""
+    if not administered_by(actor):
+        raise NotPermitted("Only an administrator can send a link to set a password")
+    with core.db.unit_of_work() as session:
+        user = person_looked_after(session, actor, user_id)
+        if not user.is_active:
+            raise NotPermitted("The account is deactivated: reactivate it before sending a link")
+        if user.id == actor.id:
+            raise NotPermitted("Change your own password on your account page")
+        queue_password_link(core, session, user, "invitation")
+        core.engine.system_event(
+            session, actor_id=actor.id, action="send_password_link", data={"user_id": user.id, "purpose": "invitation"}
+        )
+        return user.email
+
+
+def queue_password_link(core: Core, session: Session, user: User, purpose: str) -> None:
+    """The email that will carry ``user`` a link for ``purpose``, in the caller's transaction (its secret is
+    made when it is sent)."""
+    words = PURPOSES[purpose]
+    body = words.body.format(username=user.username)
+    now = core.engine.clock()
+    session.add(
+        OutboxMessage.queued(
+            PASSWORD_LINK, user.id, words.subject, body, now, case_id=None, payload={"purpose": purpose}
+        )
+    )
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_password_link(core: Core, user_id: int, purpose: str) -> tuple[str, str]:
+    """A new link for ``user_id`` as its email is sent: (its secret, how long it lasts in words)."""
+    words = PURPOSES[purpose]
+    secret = secrets.token_urlsafe(32)
+    with core.db.unit_of_work() as session:
+        now = core.engine.clock()
+        session.add(
+            PasswordLink(
+                secret_hash=_digest(secret),
+                user_id=user_id,
+                purpose=purpose,
+                created_at=now,
+                expires_at=now + words.lifetime,
+            )
+        )
+    return secret, words.lasts
+
+
+@dataclass(frozen=True)
+class LinkHolder:
+    username: str
+    full_name: str
+    purpose: str
+
+
+def _live_link(core: Core, session: Session, secret: str, *, lock: bool = False) -> tuple[PasswordLink, User]:
+    statement = select(PasswordLink, User).join(User, User.id == PasswordLink.user_id)
+    statement = statement.where(PasswordLink.secret_hash == _digest(secret))
+    found = session.execute(statement.with_for_update() if lock else statement).first()
+    if found is None:
+        raise NotFound("This link is not recognised. Check it was copied in full, or ask for a new one.")
+    link, user = found
+    if link.used_at is not None or (user.password_changed_at and user.password_changed_at >= link.created_at):
+        raise NotPermitted("This link has already been used. Sign in, or ask for a new link.")
+    if link.expires_at <= core.engine.clock():
+        raise NotPermitted("This link has expired. Ask for a new one.")
+    if not user.is_active:
+        raise NotPermitted("This account is deactivated. Ask your administrator.")
+    return link, user
+
+
+def open_password_link(core: Core, secret: str) -> LinkHolder:
+    """Whose password a link sets, or why it cannot."""
+    with core.db.reading() as session:
+        link, user = _live_link(core, session, secret)
+        return LinkHolder(user.username, user.full_name, link.purpose)
+
+
+def set_password_by_link(core: Core, secret: str, password: str, confirmation: str) -> str:
+    """Set the link's person's password, spending the link; their username. All or nothing."""
+    with core.db.unit_of_work() as session:
+        link, user = _live_link(core, session, secret, lock=True)
+        if errors := _new_password_errors(user, password, confirmation):
+            raise InvalidInput(errors)
+        link.used_at = core.engine.clock()
+        _set(core, session, user, password, action="set_password_by_link", data={"purpose": link.purpose})
+        return user.username
