@@ -117,6 +117,32 @@ def test_spend_this_financial_year_and_the_contracts_paid_beyond_their_value(cor
     ]
     waste = _overview(core, db, people.head, pillar="eni").spend
     assert (waste.paid, waste.overspent) == (Decimal("5000.00"), [])
+    # Category by category, the most paid first: contracts paid under and their suppliers.
+    assert [(c.category, c.paid, c.contracts, c.suppliers) for c in seen.by_category] == [
+        ("waste", Decimal("5000.00"), 1, 1),
+        ("corporate_supplies", Decimal("1500.00"), 1, 1),
+    ]
+    assert [c.category for c in waste.by_category] == ["waste"]
+
+
+def test_how_promptly_the_councils_pay_from_the_invoice_days_loaded(core, db, clock):
+    from provision_cycle.services.spend import load_spend
+
+    people = hub_people(db)
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Invoice received\n"
+        "OCC,T-1,2026-01-31,S,100,2026-01-01\n"  # day 30: within the term
+        "OCC,T-2,2026-02-01,S,100,2026-01-01\n"  # day 31: late
+        "OCC,T-3,2025-04-30,S,100,2025-03-01\n"  # late, and at the start of the year
+        "OCC,T-4,2026-02-01,S,-50,2026-01-01\n"  # a credit note is not a payment
+        "OCC,T-5,2026-02-01,S,100,\n"  # no invoice day: not counted
+        "OCC,T-6,2025-03-31,S,100,2025-03-30\n"  # last financial year
+        "CDC,C-1,2026-02-01,S,100,2026-01-31\n"  # Cherwell's: not for OCC's staff
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    seen = _overview(core, db, people.head).spend
+    assert (seen.timed, seen.on_time, seen.on_time_percent) == (3, 1, Decimal("33.3"))
+    assert _overview(core, db, people.head, pillar="eni").spend.timed == 0  # none under its contracts
 
 
 def test_the_suppliers_paid_most_with_no_contract_in_the_register(core, db, clock):

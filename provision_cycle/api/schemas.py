@@ -395,6 +395,7 @@ class AuditTrail(BaseModel):
 class ContractQuery(PageQuery):
     q: str = Field(default="", max_length=100)
     pillar: str = Field(default="", max_length=40)
+    category: str = Field(default="", max_length=40, description="A category's code, as in organisation.yaml")
     authority: str = Field(default="", max_length=10)
     status: str = Field(default="", max_length=40)
     expiring_within: int | None = Field(default=None, ge=1, le=3650)

@@ -668,6 +668,7 @@ def list_contracts(query: s.ContractQuery):
     register_query = reading.RegisterQuery(
         text=query.q,
         pillar=query.pillar,
+        category=query.category,
         authority=query.authority,
         status=query.status,
         expiring_within=query.expiring_within,

@@ -101,6 +101,11 @@ class Organisation:
         return [(code, pillar.name) for code, pillar in self.pillars.items()]
 
     @property
+    def category_choices(self) -> list[tuple[str, str]]:
+        """(code, "Pillar: Category") of each category, pillar by pillar, in configuration order."""
+        return [(c.code, f"{pillar.name}: {c.name}") for pillar in self.pillars.values() for c in pillar.categories]
+
+    @property
     def council_choices(self) -> list[tuple[str, str]]:
         """(code, name) of each council."""
         return [(code, authority.name) for code, authority in self.authorities.items()]

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.organisation import JOINT
-from ..governance.statutory import NOTICE_DUTIES
+from ..governance.statutory import NOTICE_DUTIES, PAYMENT_TERM_DAYS
 from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus
+from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
+from .payments_compliance import percent
 from .reading import at_an_end, staff_authorities, visible_cases, visible_contracts
 
 STAGES = ("commissioning", "procurement", "contract")
@@ -77,6 +79,16 @@ class OffContract:
 
 
 @dataclass(frozen=True)
+class CategorySpend:
+    """What was paid this financial year under the register's contracts in one category."""
+
+    category: str
+    paid: Decimal
+    contracts: int  # contracts paid under
+    suppliers: int
+
+
+@dataclass(frozen=True)
 class Spend:
     year_starts: date  # 1 April: the financial year so far
     paid: Decimal  # this financial year, excluding VAT (credit notes netted off)
@@ -87,6 +99,15 @@ class Spend:
     off_contract: list[OffContract]
     # How many suppliers with a contract in the register were paid without naming it, and how much.
     uncoded: tuple[int, Decimal] = (0, Decimal(0))
+    by_category: tuple[CategorySpend, ...] = ()  # spend under contracts, category by category, the most first
+    # Payments (not credit notes) whose invoice day was loaded, and how many of them were made within 30 days
+    # of it: how promptly the councils pay (PA23 s68(2) asks it of public contracts; councils measure it of all).
+    timed: int = 0
+    on_time: int = 0
+
+    @property
+    def on_time_percent(self) -> Decimal | None:
+        return percent(self.on_time, self.timed)
 
 
 @dataclass(frozen=True)
@@ -311,6 +332,28 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         .order_by((paid_so_far - Contract.value).desc())
         .limit(LISTED)
     )
+    paid_in_category = func.sum(Payment.amount)
+    by_category = session.execute(
+        select(
+            Contract.category,
+            paid_in_category,
+            func.count(Contract.id.distinct()),
+            func.count(Payment.supplier_key.distinct()),
+        )
+        .join(Contract, Contract.id == Payment.contract_id)
+        .where(*this_year, *contracts)
+        .group_by(Contract.category)
+        .order_by(paid_in_category.desc(), Contract.category)
+    )
+    on_time_ = days_between(Payment.paid_on, Payment.invoice_received_on) <= PAYMENT_TERM_DAYS
+    timed, on_time = session.execute(
+        select(func.count(), func.count().filter(on_time_)).where(
+            *this_year,
+            Payment.invoice_received_on.is_not(None),
+            Payment.amount > 0,
+            Payment.contract_id.in_(under) if pillar else true(),
+        )
+    ).one()
     suppliers = [] if pillar else off_contract_suppliers(session, actor, today, authority=authority)
     uncoded = [supplier for supplier in suppliers if supplier.in_register]
     return Spend(
@@ -320,6 +363,9 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         [Overspent(*row) for row in overspent],
         [supplier for supplier in suppliers if not supplier.in_register][:LISTED],
         (len(uncoded), sum((supplier.paid for supplier in uncoded), Decimal(0))),
+        tuple(CategorySpend(category, Decimal(paid), *counts) for category, paid, *counts in by_category),
+        timed,
+        on_time,
     )
 
 

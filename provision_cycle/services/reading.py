@@ -586,6 +586,7 @@ def at_an_end(core: Core) -> ColumnElement[bool]:
 class RegisterQuery:
     text: str = ""
     pillar: str = ""
+    category: str = ""
     authority: str = ""
     status: str = ""  # a contract-management state, or "" for any
     expiring_within: int | None = None  # days from today
@@ -640,6 +641,8 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
         )
     if q.pillar:
         query = query.where(Contract.pillar == q.pillar)
+    if q.category:
+        query = query.where(Contract.category == q.category)
     if q.authority:
         query = query.where(Contract.authority == q.authority)
     if q.status:

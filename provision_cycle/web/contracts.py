@@ -70,6 +70,7 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
         reading.RegisterQuery(
             text=args.get("q", "").strip()[:100],
             pillar=args.get("pillar", ""),
+            category=args.get("category", ""),
             authority=args.get("authority", ""),
             status=args.get("status", ""),
             expiring_within=int(within) if within and not problems else None,

@@ -288,10 +288,7 @@ class AboutRequestForm(FlaskForm):
         if authorities:
             choices.append((JOINT, org.joint_name))
         self.authority.choices = options(choices)
-        self.category.choices = options(
-            [("", "Choose a category")]
-            + [(c.code, f"{pillar.name}: {c.name}") for pillar in org.pillars.values() for c in pillar.categories]
-        )
+        self.category.choices = options([("", "Choose a category")] + org.category_choices)
 
 
 class ValueForm(FlaskForm):

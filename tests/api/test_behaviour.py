@@ -269,6 +269,10 @@ def test_a_contract_is_handed_to_another_contract_manager(api, core, db):
     api(stranger).post(path, {"manager_id": people.contract_manager}, status=404)  # one they cannot see
     managed = {who: api(who).get("/contracts?managed_by_me=true").json["total"] for who in (newcomer, people.officer)}
     assert managed == {newcomer: 1, people.officer: 0}
+    by_category = {
+        c: api(people.officer).get(f"/contracts?category={c}").json["total"] for c in ("corporate_supplies", "waste")
+    }
+    assert by_category == {"corporate_supplies": 1, "waste": 0}
 
 
 def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db):

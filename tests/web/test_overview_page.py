@@ -61,6 +61,14 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
     assert 'id="off-contract"' not in page  # spend under no contract is no pillar's
     page = browser(people.head).get("/overview?pillar=").text  # every pillar's
     assert "<strong>£20,100.00</strong>" in page
+    by_category = page[page.index('id="spend-by-category"') :].split("</table>")[0]
+    assert re.search(
+        r'href="/contracts/\?category=corporate_supplies&amp;show=all">Corporate supplies</a></th>\s*'
+        r"<td[^>]*>Corporate and Commercial</td>\s*<td[^>]*>1</td>\s*<td[^>]*>1</td>\s*<td[^>]*>£12,500.00</td>",
+        by_category,
+    )
+    assert "A further £7,600.00 was paid naming no contract in the register" in page
+    assert re.search(r"No payment this year has the day\s+its invoice was received", page)
     off = page[page.index('id="off-contract"') :]
     assert "Suppliers paid most with no contract in the register" in off
     assert re.search(

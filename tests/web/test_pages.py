@@ -423,6 +423,8 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
     assert "Page 2 of 2" in officer.get("/contracts/?page=2").text
     found = officer.get("/contracts/?q=contract+7").text
     assert "1 contract<" in found and "Supplier 7" in found and "Supplier 8" not in found
+    assert "30 contracts" in officer.get("/contracts/?category=corporate_supplies").text
+    assert "0 contracts" in officer.get("/contracts/?category=waste").text
     soon = officer.get("/contracts/?expiring_within=65&sort=value").text
     assert "2 contracts" in soon  # ending in 30 and 60 days
     bad = officer.get("/contracts/?expiring_within=soon", status=400).text
