@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import ClassVar, Self
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from ..errors import InvalidInput
 
 UK_NATIONS = ("ENG", "NIR", "SCT", "WLS")
+LONDON = ZoneInfo("Europe/London")  # the councils' days and times, as their officers read them
 FINANCIAL_YEAR_STARTS = 4  # April
 
 

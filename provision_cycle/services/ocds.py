@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import NotFound
+from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, CaseDeadline, Contract
@@ -67,7 +67,6 @@ METHODS = {  # OCDS's closed method codelist
 }
 CATEGORIES = {"goods": "goods", "services": "services", "works": "works", "light_touch": "services"}
 LEGAL_BASIS = {"PA2023": {"scheme": "UKPGA", "id": "2023/54"}, "PCR2015": {"scheme": "CELEX", "id": "32014L0024"}}
-LONDON = ZoneInfo("Europe/London")
 # The registers (org-id.guide's lists) whose numbers can be told apart by their shape.
 REGISTERS = {
     "GB-COH": re.compile(r"\d{8}|[A-Z]{2}\d{6}"),  # Companies House: 8 digits, or 2 letters and 6

@@ -570,7 +570,7 @@ def cases_page(core: Core, session: Session, actor: Actor, q: CaseQuery, per_pag
         query = query.where(~at_an_end(core))
     if q.case_ids is not None:
         query = query.where(Case.id.in_(sorted(q.case_ids)) if q.case_ids else false())
-    return _page_of(session, query, CaseQuery.SORTS.get(q.sort, CaseQuery.SORTS["updated"]), q.page, per_page)
+    return page_of(session, query, CaseQuery.SORTS.get(q.sort, CaseQuery.SORTS["updated"]), q.page, per_page)
 
 
 def at_an_end(core: Core) -> ColumnElement[bool]:
@@ -613,7 +613,7 @@ class ResultPage:
     pages: int
 
 
-def _page_of(session: Session, query, ordering, page: int, per_page: int) -> ResultPage:
+def page_of(session: Session, query, ordering, page: int, per_page: int) -> ResultPage:
     """``query``'s rows on ``page`` (clamped to the pages there are), in ``ordering``."""
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // per_page))
@@ -659,7 +659,7 @@ def register_page(
 ) -> ResultPage:
     """Rows of (contract, its case, the contract manager's name)."""
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
-    return _page_of(session, _register_query(actor, q, today), ordering, q.page, per_page)
+    return page_of(session, _register_query(actor, q, today), ordering, q.page, per_page)
 
 
 def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):

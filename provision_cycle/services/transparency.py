@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance import statutory
-from ..governance.calendar import MonthsOfTheYear, add_months, financial_year_starts
+from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, Payment, Task
@@ -42,7 +41,6 @@ from ..workflow.context import contract_in_law_commenced
 from ..workflow.engine import Actor
 
 THRESHOLD = Decimal(5000)  # the Code: "with a value that exceeds £5,000"
-LONDON = ZoneInfo("Europe/London")
 # When an invitation went out: the tender notice's publication date where the action records one.
 INVITATIONS = {"publish_tender_notice": "Published invitation to tender", "invite_quotations": "Invitation to quote"}
 # A tender notice is recorded on or after the day it was published; one recorded this long after is missed.

@@ -13,11 +13,13 @@ from ..models import OutboxMessage
 from ..scheduling.runner import mailer_for
 from ..services import passwords, reading
 from ..services import people as people_service
+from ..services.account_activity import account_activity
 from .common import core, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors, change_from
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
+RECENT = 10  # account events on a person's page; the rest on the activity page
 
 
 @admin.get("/")
@@ -72,6 +74,7 @@ def user(user_id: int):
     with core().db.reading() as session:  # another council's staff are not found, to look at or to change
         person = people_service.person_looked_after(session, me(), user_id)
         grants = list(person.roles)
+        recent = account_activity(session, core().governance.organisation, me(), person_id=user_id, per_page=RECENT)
     form = GrantRoleForm()
     form.fill_choices(core(), people_service.administered_by(me()))
 
@@ -89,7 +92,26 @@ def user(user_id: int):
         councils=people_service.administered_by(me()),
         form=form,
         button=ActionForm(),
+        recent=recent,
     )
+
+
+@admin.get("/activity")
+@roles_required(*ADMIN_ROLES)
+def activity():
+    """What happened to the accounts this administrator looks after (or to one person's), newest first."""
+    person_id = request.args.get("person", "")
+    page = request.args.get("page", "1")
+    with core().db.reading() as session:
+        person = people_service.person_looked_after(session, me(), int(person_id)) if person_id.isdigit() else None
+        events = account_activity(
+            session,
+            core().governance.organisation,
+            me(),
+            person_id=person.id if person else None,
+            page=int(page) if page.isdigit() else 1,
+        )
+    return render("admin/activity.html", events=events, person=person)
 
 
 @admin.post("/users/<id:user_id>/roles/<id:assignment_id>/remove")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, deadline_name
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def money(value: Decimal | int | float | str | None) -> str:

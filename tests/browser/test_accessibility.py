@@ -87,7 +87,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{draft}/edit",
             "/account/password",
         ],
-        admin: ["/admin/users/new", f"/admin/users/{people.legal}"],
+        admin: ["/admin/users/new", f"/admin/users/{people.legal}", "/admin/activity"],
         people.head: [
             "/cases/",
             "/approvals/",

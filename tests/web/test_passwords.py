@@ -227,3 +227,48 @@ def test_an_administrator_adds_a_person_who_sets_their_own_password(app, core, d
     with db.reading() as session:
         created = session.scalars(select(AuditEvent).where(AuditEvent.action == "create_user")).all()[-1]
         assert created.data["invited"] is True
+
+
+def test_an_administrator_reads_what_happened_to_the_accounts_they_look_after(app, core, db, clock):
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    cherwell_admin = create_user(db, ("administrator", "CDC"))
+    client = Browser(app, db).sign_in(admin)
+    client.post(
+        "/admin/users/new",
+        {"full_name": "Nia New", "username": "nia.new", "email": "nia@example.gov.uk", "role": "requester",
+         "authority": "OCC", "pillar": ""},
+    )  # fmt: skip
+    with db.reading() as session:
+        nia = session.scalar(select(User.id).where(User.username == "nia.new"))
+    client.post(f"/admin/users/{nia}", {"role": "category_officer", "authority": "OCC", "pillar": "cnc"})
+    secret, _ = passwords.issue_password_link(core, nia, "invitation")
+    clock.advance(minutes=1)
+    passwords.set_password_by_link(core, secret, NEW_PASSWORD, NEW_PASSWORD)
+    for _ in range(MAX_FAILED_SIGN_INS):
+        _sign_in(app, "nia.new", "not the password")
+    passwords.ask_for_reset(core, "nia.new")
+
+    page = client.get(f"/admin/users/{nia}").text
+    table = page[page.index('id="account-activity"') :].split("</table>")[0]
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("<tr")[2:]]
+    assert [row.split(" at ", 1)[1].split(" ", 1)[1] for row in rows] == [
+        "A link to set a new password was asked for on the sign-in page —",
+        f"Locked out after too many failed sign-ins, until {_lock_ends(db, nia)} Themselves",
+        "Set their password from the invitation link Themselves",
+        "Gave the role Category Officer (Oxfordshire County Council, Corporate and Commercial) Ada Admin",
+        "Added the account, as Requester (Oxfordshire County Council); a link to set its password emailed Ada Admin",
+    ]
+    everyone = client.get("/admin/activity").text
+    assert "Nia New" in everyone and "Account activity" in everyone
+    assert client.get(f"/admin/activity?person={nia}").text.count("<tr") == 6  # the head and five events
+    other = Browser(app, db).sign_in(cherwell_admin)
+    assert "Nia New" not in other.get("/admin/activity").text  # Oxfordshire's person, not Cherwell's business
+    other.get(f"/admin/activity?person={nia}", status=404)
+    Browser(app, db).sign_in(create_user(db, ("requester", "OCC"))).get("/admin/activity", status=403)
+
+
+def _lock_ends(db, user_id: int) -> str:
+    from provision_cycle.governance.calendar import LONDON
+
+    with db.reading() as session:
+        return session.get(User, user_id).locked_until.astimezone(LONDON).strftime("%H:%M on %-d %B %Y")
