@@ -321,6 +321,17 @@ def test_the_forward_plan_entry_can_be_recorded_while_the_route_is_approved(engi
     declare(engine, case_id, people.executive)
     assert act(engine, case_id, "approve", people.executive).to_state == "conflicts_assessment"
 
+    # Returned for rework: the entry can go in meanwhile, and counts when the request comes back.
+    reworked = new_request(engine, people.requester, value="1200000")
+    act(engine, reworked, "submit", people.requester)
+    declare(engine, reworked, people.head)
+    act(engine, reworked, "return", people.head, reason="Say how it is funded")
+    act(engine, reworked, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    act(engine, reworked, "resubmit", people.requester)
+    approve_gate(engine, reworked, [people.head, people.finance, people.director])
+    declare(engine, reworked, people.executive)
+    assert act(engine, reworked, "approve", people.executive).to_state == "conflicts_assessment"
+
     small = new_request(engine, people.requester, value="250000")
     act(engine, small, "submit", people.requester)
     with pytest.raises(InvalidAction):
