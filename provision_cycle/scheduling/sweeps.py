@@ -67,7 +67,7 @@ from ..models import (
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
 from ..services.links import issue_action_link
-from ..services.passwords import PASSWORD_LINK, issue_password_link
+from ..services.passwords import AT_ONCE, PASSWORD_LINK, issue_password_link
 from ..services.tasks import NewTask, raise_task
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
@@ -853,10 +853,10 @@ def _claim(core: Core, batch: int, *, digest: bool, only_for: int | None = None)
                 User.is_active.is_(True),
                 OutboxMessage.status.in_(("pending", "sending")),
                 OutboxMessage.next_attempt_at <= now,
-                # A link to set a password goes at once: in tomorrow's digest it would have expired.
-                and_(User.email_digest.is_(True), OutboxMessage.kind != PASSWORD_LINK)
+                # An email about a password goes at once: in tomorrow's digest a link would have expired.
+                and_(User.email_digest.is_(True), OutboxMessage.kind.not_in(AT_ONCE))
                 if digest
-                else or_(User.email_digest.is_(False), OutboxMessage.kind == PASSWORD_LINK),
+                else or_(User.email_digest.is_(False), OutboxMessage.kind.in_(AT_ONCE)),
                 *([OutboxMessage.recipient_id == only_for] if only_for is not None else []),
             )
             .order_by(OutboxMessage.id)

@@ -24,11 +24,15 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
+from ..governance.calendar import LONDON
 from ..models import OutboxMessage, PasswordLink, User
 from ..workflow.engine import Actor
 from .people import MIN_PASSWORD, administered_by, check_password, hash_password, person_looked_after, session_key
 
-PASSWORD_LINK = "password_link"  # the outbox kind: sent at once, even to someone who chose a daily digest
+PASSWORD_LINK = "password_link"  # the outbox kind of an email carrying a link
+PASSWORD_SET = "password_set"  # of one telling the person their password was set, in case it was not them
+# Sent at once, even to someone who chose a daily digest: a link would expire in it, a warning come too late.
+AT_ONCE = (PASSWORD_LINK, PASSWORD_SET)
 MAX_PASSWORD = 200  # a passphrase fits; argon2 is not handed megabytes from a form
 RESEND_AFTER = timedelta(minutes=5)  # a reset asked for again sooner sends nothing more
 
@@ -82,12 +86,20 @@ def _new_password_errors(user: User, password: str, confirmation: str) -> dict[s
 
 
 def _set(core: Core, session: Session, user: User, password: str, *, action: str, data: dict) -> None:
-    """Set ``user``'s password, spending their links and ending their sessions, with its audit event."""
+    """Set ``user``'s password, spending their links and ending their sessions, with its audit event; and
+    tell them by email, so that someone whose account was taken over hears of it."""
     now = core.engine.clock()
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.failed_sign_ins, user.locked_until = 0, None  # the person has shown who they are
     core.engine.system_event(session, actor_id=user.id, action=action, data={"user_id": user.id, **data})
+    when = now.astimezone(LONDON).strftime("%H:%M on %-d %B %Y")
+    body = (
+        f"The password of your account {user.username} was set at {when}, and every other session of yours "
+        "was signed out. If that was you, there is nothing more to do. If it was not, ask for a new link from "
+        "the sign-in page at once (Forgotten your password?) and tell your council's administrator."
+    )
+    session.add(OutboxMessage.queued(PASSWORD_SET, user.id, "Your password was set", body, now, case_id=None))
 
 
 # --- signed in ------------------------------------------------------------------------------------------
