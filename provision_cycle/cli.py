@@ -86,24 +86,36 @@ def seed_demo(cases: int, contracts: int) -> None:
 @click.option("--name", "full_name", required=True)
 @click.option("--email", required=True)
 @click.option("--role", "roles", multiple=True, help="role:AUTHORITY or role:AUTHORITY:pillar, repeatable")
-@click.password_option(help="At least 12 characters.")
-def create_user_command(username: str, full_name: str, email: str, roles: tuple[str, ...], password: str) -> None:
-    """Create a person with a password and roles."""
+@click.option(
+    "--invite", is_flag=True, help="Email them a link to set their own password, instead of setting one here."
+)
+@click.option("--password", help="At least 12 characters; asked for (twice) if not given, unless --invite.")
+def create_user_command(
+    username: str, full_name: str, email: str, roles: tuple[str, ...], invite: bool, password: str | None
+) -> None:
+    """Create a person with roles, and a password or an emailed link to set their own."""
     from .services.people import create_user, parse_grant
 
+    if invite and password:
+        _fail("Give a password or --invite, not both")
+        return
+    if not invite and password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user_id = create_user(
             _core(),
             username=username,
             full_name=full_name,
             email=email,
-            password=password,
+            password=None if invite else password,
             grants=[parse_grant(r) for r in roles],
+            invite=invite,
         )
     except DomainError as exc:
         _fail(exc.message)
         return
-    click.echo(f"Created {username} (id {user_id}).")
+    told = " They are emailed a link to set their password (when the scheduler next sends email)." if invite else ""
+    click.echo(f"Created {username} (id {user_id}).{told}")
 
 
 @click.command("create-token")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.app import create_app
-from provision_cycle.models import Case, User
+from provision_cycle.models import Case, OutboxMessage, User
 from provision_cycle.services.people import check_password
 
 from .factories import act, hub_people, new_request
@@ -49,6 +49,20 @@ def test_create_user_hashes_the_password_with_argon2(cli, db):
         assert user.password_hash.startswith("$argon2id$")
         assert check_password(user.password_hash, "correct horse battery")
         assert [(r.role, r.authority, r.pillar) for r in user.roles] == [("head_of_category", "OCC", "cnc")]
+
+
+def test_create_user_asks_the_password_twice_or_invites_them_to_set_their_own(cli, db):
+    details = ("create-user", "--name", "Jo Smith", "--role", "requester:OCC")
+    asked = cli(*details, "--username", "jo", "--email", "jo@x.gov.uk", input="a long password\na long password\n")
+    assert asked.exit_code == 0 and "Repeat for confirmation" in asked.output, asked.output
+    invited = cli(*details, "--username", "al", "--email", "al@x.gov.uk", "--invite")
+    assert invited.exit_code == 0 and "emailed a link to set their password" in invited.output
+    both = cli(*details, "--username", "bo", "--email", "bo@x.gov.uk", "--invite", "--password", "a long password")
+    assert both.exit_code == 1 and "not both" in both.output
+    with db.reading() as s:
+        jo, al = (s.scalar(select(User).where(User.username == name)) for name in ("jo", "al"))
+        assert check_password(jo.password_hash, "a long password") and al.password_hash is None
+        assert s.scalar(select(OutboxMessage.kind).where(OutboxMessage.recipient_id == al.id)) == "password_link"
 
 
 def test_create_user_refuses_a_pillar_role_without_its_pillar(cli):
