@@ -27,7 +27,17 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import LONDON
 from ..models import OutboxMessage, PasswordLink, User
 from ..workflow.engine import Actor
-from .people import MIN_PASSWORD, administered_by, check_password, hash_password, person_looked_after, session_key
+from .people import (
+    LOCK_OUT,
+    MIN_PASSWORD,
+    administered_by,
+    check_password,
+    count_failed_sign_in,
+    hash_password,
+    is_locked_out,
+    person_looked_after,
+    session_key,
+)
 
 PASSWORD_LINK = "password_link"  # the outbox kind of an email carrying a link
 PASSWORD_SET = "password_set"  # of one telling the person their password was set, in case it was not them
@@ -105,17 +115,22 @@ def _set(core: Core, session: Session, user: User, password: str, *, action: str
 # --- signed in ------------------------------------------------------------------------------------------
 def change_password(core: Core, user_id: int, current: str, password: str, confirmation: str) -> str:
     """The signed-in person sets a new password, giving their current one; their new session key (every
-    other session of theirs has ended). Errors name the field."""
+    other session of theirs has ended). Errors name the field. A wrong current password counts as a failed
+    sign-in, so that someone at an unattended session cannot go on guessing it."""
     with core.db.unit_of_work() as session:
+        now = core.engine.clock()
         user = session.get(User, user_id, with_for_update=True)
         if user is None or not user.is_active:
             raise NotFound("There is no such account")
-        if not check_password(user.password_hash, current):
-            raise InvalidInput({"current": "Your current password is not right"})
-        if errors := _new_password_errors(user, password, confirmation):
-            raise InvalidInput(errors)
-        _set(core, session, user, password, action="change_password", data={})
-        return session_key(user)
+        if is_locked_out(user, now):
+            raise InvalidInput({"current": f"Too many wrong passwords: try again in {LOCK_OUT.seconds // 60} minutes"})
+        if check_password(user.password_hash, current):
+            if errors := _new_password_errors(user, password, confirmation):
+                raise InvalidInput(errors)
+            _set(core, session, user, password, action="change_password", data={})
+            return session_key(user)
+        count_failed_sign_in(core, session, user, now)  # committed: the refusal comes after
+    raise InvalidInput({"current": "Your current password is not right"})
 
 
 # --- links ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
@@ -293,18 +293,28 @@ def authenticate(core: Core, username: str, password: str) -> str:
         if user is None:
             check_password(_DUMMY_HASH, password)
             raise NotPermitted(SIGN_IN_FAILED)
-        locked = user.locked_until is not None and user.locked_until > now
+        locked = is_locked_out(user, now)
         if not locked and user.is_active and check_password(user.password_hash, password):
             user.failed_sign_ins, user.locked_until = 0, None
             return session_key(user)
         if not locked:
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                user.locked_until, user.failed_sign_ins = now + LOCK_OUT, 0
-                core.engine.system_event(
-                    session, actor_id=user.id, action="lock_out", data={"until": user.locked_until.isoformat()}
-                )
+            count_failed_sign_in(core, session, user, now)
     raise NotPermitted(SIGN_IN_FAILED)
+
+
+def is_locked_out(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def count_failed_sign_in(core: Core, session: Session, user: User, now: datetime) -> None:
+    """A wrong password given for ``user``: the fifth in a row locks the account for a while (recorded on the
+    system audit chain). The caller commits it, whatever it then refuses."""
+    user.failed_sign_ins += 1
+    if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+        user.locked_until, user.failed_sign_ins = now + LOCK_OUT, 0
+        core.engine.system_event(
+            session, actor_id=user.id, action="lock_out", data={"until": user.locked_until.isoformat()}
+        )
 
 
 # --- sessions ---------------------------------------------------------------------------------------------

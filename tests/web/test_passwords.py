@@ -177,6 +177,17 @@ def test_changing_a_password_keeps_this_session_and_ends_the_others(app, core, d
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "change_password")).one()
         assert event.actor_id == person and event.data == {"user_id": person}
 
+    # Someone at an unattended session cannot go on guessing the password: wrong ones count as failed sign-ins.
+    for _ in range(MAX_FAILED_SIGN_INS):
+        here.post(
+            "/account/password", {"current": "a guess", "password": PASSWORD, "confirmation": PASSWORD}, status=400
+        )
+    locked = here.post(
+        "/account/password", {"current": NEW_PASSWORD, "password": PASSWORD, "confirmation": PASSWORD}, status=400
+    )
+    assert "Too many wrong passwords: try again in 15 minutes" in locked.text
+    assert _sign_in(app, "rita.requester", NEW_PASSWORD)[1].status_code == 400
+
 
 def test_an_administrator_adds_a_person_who_sets_their_own_password(app, core, db, clock, schedule):
     admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
