@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,6 +28,15 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, like {default}, not {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"  # for links in emails
     # The council's OCDS prefix (from the Open Contracting Partnership): the open-data ids of its procurements.
     ocds_prefix: str = "ocds-dev000"
+    # A sign-in session ends after this long unused (as long as a CSRF token lives: a long form filled in over
+    # a morning still submits), and after this long whatever happens (a working day).
+    session_idle_minutes: int = 240
+    session_hours: int = 12
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -72,6 +86,8 @@ class Settings:
             smtp_starttls=_flag(env.get("PC_SMTP_STARTTLS"), default=False),
             base_url=env.get("PC_BASE_URL", cls.base_url).rstrip("/"),
             ocds_prefix=env.get("PC_OCDS_PREFIX", cls.ocds_prefix),
+            session_idle_minutes=_whole_number(env, "PC_SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            session_hours=_whole_number(env, "PC_SESSION_HOURS", cls.session_hours),
         )
         if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
             raise SettingsError(

@@ -8,3 +8,11 @@ from collections.abc import Sequence
 def listed(items: Sequence[str], conjunction: str = "and") -> str:
     """``items`` as a sentence lists them: "A", "A and B", "A, B and C" (or with "or")."""
     return f" {conjunction} ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
+
+
+def duration(minutes: int) -> str:
+    """A length of time as people say it: "4 hours", "1 hour and 30 minutes", "45 minutes"."""
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    return " and ".join(parts)

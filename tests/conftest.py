@@ -138,7 +138,9 @@ def app(core, tmp_path):
     """The Flask app (web pages and API) over the test database, with documents under a temporary folder."""
     from provision_cycle.app import create_app
 
-    core.settings = core.settings.with_overrides(instance_dir=tmp_path)
+    # Tests that move the clock on by days between one person's requests keep their sessions: how long a
+    # session lasts has tests of its own, which set the limits back.
+    core.settings = core.settings.with_overrides(instance_dir=tmp_path, session_idle_minutes=10**7, session_hours=10**6)
     app = create_app(core.settings, core=core)
     app.config.update(TESTING=True)
     return app

@@ -11,7 +11,7 @@ from ..services import passwords
 from ..services.people import SIGN_IN_FAILED, authenticate, session_person
 from .common import core, me, render, safe_next
 from .forms import ChangePasswordForm, ForgottenPasswordForm, NewPasswordForm, SignInForm, apply_errors
-from .security import SignedIn, public, signed_in
+from .security import SignedIn, begin_session, public, signed_in
 
 auth = Blueprint("auth", __name__)
 
@@ -22,6 +22,7 @@ def _begin_session(key: str) -> None:
         raise NotPermitted(SIGN_IN_FAILED)
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(SignedIn(*person))
+    begin_session(core())
 
 
 @auth.route("/sign-in", methods=["GET", "POST"])

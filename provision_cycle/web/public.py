@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..diagrams import to_svg
+from ..wording import duration
 from ..workflow.definitions import WorkflowDefinition
 from .common import core
 from .security import public as anyone
@@ -55,7 +56,13 @@ def accessibility():
 @public.get("/cookies")
 @anyone
 def cookies():
-    return render_template("public/cookies.html", cookie=current_app.config["SESSION_COOKIE_NAME"])
+    settings = core().settings
+    return render_template(
+        "public/cookies.html",
+        cookie=current_app.config["SESSION_COOKIE_NAME"],
+        idle=duration(settings.session_idle_minutes),
+        longest=duration(settings.session_hours * 60),
+    )
 
 
 @public.get("/healthz")

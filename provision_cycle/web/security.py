@@ -13,11 +13,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
-from flask_login import LoginManager, UserMixin, current_user
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, logout_user
 
+from ..core import Core
 from ..governance.organisation import OVERSIGHT_ROLES
+from ..wording import duration
 from ..workflow.engine import Actor
+from .common import core
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -107,6 +110,19 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
             abort(403)  # a route someone forgot to guard is closed, not open
         g.csp_nonce = secrets.token_urlsafe(16)
 
+    @app.before_request
+    def _end_stale_sessions():
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        if why := session_over(core()):
+            logout_user()
+            session.clear()
+            flash(why, "error")  # shown under "Important"
+            return redirect(
+                url_for("auth.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+            )
+        return None
+
     @app.after_request
     def _headers(response):
         nonce = g.get("csp_nonce", "")
@@ -131,3 +147,32 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
         return response
 
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+
+
+# --- how long a session lasts ------------------------------------------------------------------------------
+SEEN_EVERY = 60  # seconds: the session cookie is rewritten at most this often to say it was used
+
+
+def begin_session(core: Core) -> None:
+    """A sign-in session starts now (called on sign-in, after the session is cleared)."""
+    now = core.engine.clock().timestamp()
+    session["signed_in_at"] = session["seen_at"] = now
+
+
+def session_over(core: Core) -> str | None:
+    """Why the signed-in person's session has ended (unused for too long, or simply too long), or None; a
+    session still running is marked as used now."""
+    settings, now = core.settings, core.engine.clock().timestamp()
+    started, seen = session.setdefault("signed_in_at", now), session.setdefault("seen_at", now)
+    if now - seen > settings.session_idle_minutes * 60:
+        return (
+            f"You were signed out after {duration(settings.session_idle_minutes)} without using the service. "
+            "Sign in again to carry on."
+        )
+    if now - started > settings.session_hours * 3600:
+        return (
+            f"You were signed out: a session lasts {duration(settings.session_hours * 60)}. Sign in again to carry on."
+        )
+    if now - seen > SEEN_EVERY:
+        session["seen_at"] = now
+    return None

@@ -225,3 +225,41 @@ def test_security_headers_and_a_csp_the_pages_satisfy(app, core, db, browser):
         assert " style=" not in response.text, f"{url}: an inline style attribute breaks style-src 'self'"
     cookie = client.client.get_cookie("session")
     assert cookie is not None and cookie.http_only
+
+
+def test_a_session_ends_after_hours_unused_and_after_a_working_day_whatever(app, core, db, clock):
+    from provision_cycle.settings import Settings
+    from tests.factories import create_user
+
+    core.settings = core.settings.with_overrides(
+        session_idle_minutes=Settings.session_idle_minutes, session_hours=Settings.session_hours
+    )  # the defaults, which the app fixture lifts for tests that move the clock on by days
+    person = create_user(db, ("requester", "OCC"))
+    client = Browser(app, db).sign_in(person)
+    clock.advance(hours=3, minutes=59)
+    client.get("/my-work")  # used within the 4 hours: still signed in
+    clock.advance(hours=4, minutes=1)
+    ended = client.client.get("/cases/?q=chairs")
+    assert ended.status_code == 302 and ended.location.endswith("/sign-in?next=/cases/?q%3Dchairs")
+    page = client.client.get(ended.location).text
+    assert "You were signed out after 4 hours without using the service." in page
+    assert client.client.get("/my-work").status_code == 302  # signed out for good
+
+    client = Browser(app, db).sign_in(person)
+    for _ in range(3):  # used every 3 hours: the idle limit never reached, but a session lasts 12 hours
+        clock.advance(hours=3)
+        client.get("/my-work")
+    clock.advance(hours=3, minutes=1)
+    ended = client.client.get("/my-work")
+    assert ended.status_code == 302
+    assert "a session lasts 12 hours" in client.client.get(ended.location).text
+    cookies = client.client.get("/cookies").text  # where the session cookie is described
+    assert "You are signed out after 4 hours without using the service, and after 12 hours in any case" in cookies
+
+
+def test_session_limits_are_settings_checked_on_start():
+    from provision_cycle.settings import Settings, SettingsError
+
+    assert Settings.from_env({"PC_SESSION_IDLE_MINUTES": "30"}).session_idle_minutes == 30
+    with pytest.raises(SettingsError, match="PC_SESSION_HOURS must be a whole number of at least 1, like 12"):
+        Settings.from_env({"PC_SESSION_HOURS": "half a day"})
