@@ -8,6 +8,8 @@ from flask import Blueprint, Response, flash, redirect, request, send_file, url_
 
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
+from ..governance.calendar import LONDON
+from ..governance.statutory import Route
 from ..services import documents, notices, ocds, performance, reading, teams
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
@@ -18,7 +20,7 @@ from ..workflow.engine import (
     ActionRequest,
     AvailableAction,
 )
-from .common import core, me, render
+from .common import core, csv_download, me, render
 from .forms import (
     EVERY_ROUTE,
     RECOMMENDED,
@@ -43,15 +45,12 @@ cases = Blueprint("cases", __name__, url_prefix="/cases")
 CASE_SORTS = {"updated": "Last changed", "newest": "Newest first", "value": "Value, highest first"}
 
 
-@cases.get("/")
-@signed_in
-def pipeline():
-    """The cases a person can see: the pipeline for category staff, their own requests for a requester."""
+def _query() -> reading.CaseQuery:
     args = request.args
     page = args.get("page", "1")
     # Someone who works in one pillar starts with its cases; choosing "Any" (an empty pillar) shows them all.
     pillars = {pillar for _, _, pillar in me().roles if pillar}
-    query = reading.CaseQuery(
+    return reading.CaseQuery(
         text=args.get("q", "").strip()[:100],
         stage=args.get("stage", ""),
         pillar=args.get("pillar", next(iter(pillars)) if len(pillars) == 1 else ""),
@@ -60,6 +59,13 @@ def pipeline():
         sort=args.get("sort", "updated") if args.get("sort") in CASE_SORTS else "updated",
         page=int(page) if page.isdigit() else 1,
     )
+
+
+@cases.get("/")
+@signed_in
+def pipeline():
+    """The cases a person can see: the pipeline for category staff, their own requests for a requester."""
+    query = _query()
     with core().db.reading() as session:
         found = reading.cases_page(core(), session, me(), query)
     return render(
@@ -70,6 +76,48 @@ def pipeline():
         stages=[(stage, core().workflows.for_stage(stage).title) for stage in STAGE_PREFIX],
         workflows=core().workflows,
     )
+
+
+@cases.get("/export.csv")
+@signed_in
+def export():
+    """The cases listed (every page of them, with the list's filters), for the intelligence team's own analysis."""
+    query, actor, org, workflows = _query(), me(), core().governance.organisation, core().workflows
+
+    def rows():
+        with core().db.reading() as session:
+            for case, requester in reading.case_rows(core(), session, actor, query):
+                states = workflows.get(case.workflow, case.workflow_version).states
+                yield [
+                    case.reference,
+                    case.title,
+                    workflows.for_stage(case.stage).title,
+                    states[case.state].label if case.state in states else case.state,
+                    org.authority_name(case.authority),
+                    org.pillars[case.pillar].name if case.pillar in org.pillars else "",
+                    org.categories[case.category].name if case.category in org.categories else "",
+                    case.contract_type or "",
+                    f"{case.estimated_value:.2f}" if case.estimated_value is not None else "",
+                    Route.label_of(case.route, unknown="") if case.stage == "procurement" else "",
+                    case.regime or "",
+                    "yes" if case.key_decision else "no",
+                    requester or "",
+                    _day(case.created_at),
+                    _day(case.submitted_at),
+                    _day(case.updated_at),
+                ]
+
+    header = [
+        "Reference", "Title", "Stage", "Status", "Council", "Pillar", "Category", "Contract type",
+        "Estimated value excluding VAT", "Route", "Regime", "Key decision", "Requester", "Opened", "Submitted",
+        "Last changed",
+    ]  # fmt: skip
+    return csv_download(header, rows(), f"cases-{core().engine.today().isoformat()}.csv")
+
+
+def _day(moment) -> str:
+    """A timestamp's day in the councils' own time, for a spreadsheet."""
+    return moment.astimezone(LONDON).date().isoformat() if moment else ""
 
 
 @cases.get("/<id:case_id>")

@@ -600,3 +600,24 @@ def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_p
     assert "Closing date for tenders: 20 March 2026" in history  # the open procedure's, not the flexible one's
     assert "before the tender notice (preliminary market engagement)? Yes" in history
     assert "Date the preliminary market engagement notice (UK2) was published, if one was: 1 December 2025" in history
+
+
+def test_the_cases_listed_download_as_csv_with_the_lists_filters(core, db, browser):
+    people = hub_people(db)
+    chairs = new_request(core.engine, people.requester, value="18000", title="Office chairs")
+    act(core.engine, chairs, "submit", people.requester)
+    new_request(core.engine, people.requester, value="250000", title="Desks")
+    hidden = hub_people(db, authority="CDC")
+    new_request(
+        core.engine, hidden.requester, value="9000", title="Cherwell kettles", authority="CDC"
+    )  # not OCC staff's
+    officer = browser(people.officer)
+    assert "Download these cases as CSV" in officer.get("/cases/").text
+    download = officer.get("/cases/export.csv?q=chairs")
+    assert download.mimetype == "text/csv" and 'filename="cases-' in download.headers["Content-Disposition"]
+    lines = download.text.splitlines()
+    assert lines[0].startswith("Reference,Title,Stage,Status,Council,Pillar,Category,Contract type,")
+    assert len(lines) == 2 and ",Office chairs,Procurement,Route approval,Oxfordshire County Council," in lines[1]
+    assert ",18000.00,Quotations," in lines[1] and ",Rita Requester,2026-03-02,2026-03-02,2026-03-02" in lines[1]
+    every = officer.get("/cases/export.csv?pillar=").text
+    assert "Desks" in every and "Cherwell kettles" not in every
