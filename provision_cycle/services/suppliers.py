@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import PAYMENT_TERM_DAYS
-from ..models import Contract, Payment
+from ..models import AuditEvent, Contract, KpiAssessment, Payment
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.engine import Actor
 from .payments_compliance import percent
@@ -61,6 +61,26 @@ class YearPaid:
 
 
 @dataclass(frozen=True)
+class Assessed:
+    """A contract's latest assessment against its KPIs (its contract performance notice, s71(1))."""
+
+    contract: Contract
+    period_ends: date
+    published_on: date
+    ratings: Counter[str]  # how many KPIs were given each rating (performance.RATINGS)
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A breach or failure to perform recorded on one of its contracts (the notice of s71(2)-(3)), or a
+    contract terminated for breach."""
+
+    contract: Contract
+    on: date  # the day it led to its consequence, or the contract ended
+    what: str
+
+
+@dataclass(frozen=True)
 class Supplier:
     key: str
     name: str
@@ -70,6 +90,10 @@ class Supplier:
     years: list[YearPaid]  # this financial year first
     latest: list[Payment]  # the newest first
     councils: tuple[str, ...]  # whose payments are shown
+    # How it performed under the contracts shown: what the exclusion check at an award weighs (PA23 Sch 7,
+    # breach of contract and poor performance).
+    assessed: list[Assessed] = field(default_factory=list)  # each contract's latest, the latest first
+    breaches: list[Breach] = field(default_factory=list)  # the latest first
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
@@ -153,7 +177,51 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         years=years,
         latest=payments[:LATEST_PAYMENTS],
         councils=tuple(sorted(staff_authorities(actor))),
+        assessed=_latest_assessments(session, contracts),
+        breaches=_breaches(session, contracts),
     )
+
+
+def _latest_assessments(session: Session, contracts: list[Contract]) -> list[Assessed]:
+    by_id = {contract.id: contract for contract in contracts}
+    latest: dict[int, KpiAssessment] = {}
+    for assessment in session.scalars(
+        select(KpiAssessment).where(KpiAssessment.contract_id.in_(by_id)).order_by(KpiAssessment.period_ends)
+    ):
+        latest[assessment.contract_id] = assessment
+    found = [
+        Assessed(by_id[a.contract_id], a.period_ends, a.published_on, Counter(r["rating"] for r in a.ratings))
+        for a in latest.values()
+    ]
+    return sorted(found, key=lambda a: (a.period_ends, a.contract.reference), reverse=True)
+
+
+def _breaches(session: Session, contracts: list[Contract]) -> list[Breach]:
+    """From the contracts' audit trails: the breaches recorded, and terminations said to be for breach."""
+    by_case = {contract.case_id: contract for contract in contracts}
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.case_id.in_(by_case), AuditEvent.action.in_(("record_supplier_breach", "terminate"))
+        )
+    )
+    found = []
+    for event in events:
+        data = event.data or {}
+        if event.action == "record_supplier_breach":
+            found.append(
+                Breach(
+                    by_case[event.case_id], date.fromisoformat(data["breach_applies_from"]), data["breach_description"]
+                )
+            )
+        elif data.get("ended_for_breach"):
+            found.append(
+                Breach(
+                    by_case[event.case_id],
+                    date.fromisoformat(data["terminated_on"]),
+                    "Terminated for breach: " + event.comment,
+                )
+            )
+    return sorted(found, key=lambda b: (b.on, b.contract.reference), reverse=True)
 
 
 def _first_year_shown(today: date) -> date:

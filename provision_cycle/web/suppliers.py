@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from ..services import performance
 from ..services import suppliers as service
 from .common import core, me, render
 from .security import signed_in
@@ -32,4 +33,6 @@ def show(key: str):
             for contract in supplier.contracts
         }
     references = {contract.id: contract.reference for contract in supplier.contracts}
-    return render("suppliers/show.html", supplier=supplier, states=states, references=references)
+    return render(
+        "suppliers/show.html", supplier=supplier, states=states, references=references, ratings=performance.RATINGS
+    )

@@ -31,3 +31,45 @@ def test_an_officer_finds_a_supplier_and_sees_its_contracts_and_payments(core, d
     browser(people.requester).get("/suppliers/acme", status=404)
     cherwell = browser(create_user(db, ("category_officer", "CDC", "cnc")))
     cherwell.get("/suppliers/acme", status=404)  # neither its contracts nor its payments are Cherwell's
+
+
+def test_a_suppliers_page_shows_how_it_performed_its_assessments_and_breaches(core, db, browser, clock):
+    from datetime import timedelta
+
+    from provision_cycle.services.performance import Rating, kpis_of, record_assessment
+    from tests.factories import act
+    from tests.web.helpers import contract_with_kpis
+
+    people = hub_people(db)
+    waste = contract_with_kpis(core, people)  # supplied by Roadworks Ltd, as the other
+    other = register_contract(core, people, value="90000", ends=date(2028, 3, 31), title="Bulky waste")
+    officer = browser(people.officer)
+    page = officer.get("/suppliers/roadworks").text
+    assert "No contract you can see has been assessed" in page and "No breach recorded" in page
+
+    with db.reading() as session:
+        kpis = kpis_of(session, waste.id)
+    today = core.engine.today()
+    ratings = {kpis[0].id: Rating("good"), kpis[1].id: Rating("good"), kpis[2].id: Rating("inadequate", "80 a month")}
+    record_assessment(
+        core, waste.id, people.contract_manager, ratings=ratings, period_starts=today - timedelta(days=180),
+        period_ends=today - timedelta(days=1), published_on=today, notice_id="045678-2026",
+    )  # fmt: skip
+    act(core.engine, other.case_id, "record_supplier_breach", people.contract_manager, inputs={
+        "breach_description": "Collections missed for three weeks; damages of 4,000 paid",
+        "breach_applies_from": (today - timedelta(days=3)).isoformat(),
+    })  # fmt: skip
+    act(core.engine, waste.case_id, "terminate", people.contract_manager, reason="Repeated missed collections",
+        inputs={"terminated_on": today.isoformat(), "ended_for_breach": True})  # fmt: skip
+
+    page = officer.get("/suppliers/roadworks").text
+    performance = page[page.index('id="performance"') : page.index('id="paid"')]
+    assert f"{waste.reference} Waste collection</a>" in performance
+    assert "2 good, 1 inadequate" in performance
+    breaches = performance[performance.index('id="breaches"') :]
+    assert breaches.index("Terminated for breach: Repeated missed collections") < breaches.index(
+        "Collections missed for three weeks"
+    )  # the latest first
+    assert "Schedule 7" in performance
+    stranger = browser(create_user(db, ("requester", "CDC")))  # sees none of OCC's contracts
+    stranger.get("/suppliers/roadworks", status=404)
