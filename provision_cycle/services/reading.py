@@ -35,6 +35,7 @@ from ..models import (
     TaskStatus,
     User,
 )
+from ..models.suppliers import supplier_key
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
@@ -372,6 +373,11 @@ class AwardRecommendation:
     exclusions_checked_on: date | None
     key_decision: str  # why the award is a key decision for the Executive, where the request was not; or ""
     over_threshold: str  # a warning: the award is over the statutory threshold its estimate was under; or ""
+
+    @property
+    def supplier_key(self) -> str:
+        """Its supplier's key: the supplier's page, with its record under the councils' other contracts."""
+        return supplier_key(self.supplier)
 
 
 # The procurement workflow's states in which its award is before its gate (False) or approved (True).

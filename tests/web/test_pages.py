@@ -137,6 +137,7 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
     for shown in ("Acme Ltd (01234567)", "A small or medium-sized enterprise (SME) and a voluntary, community or "
                   "social enterprise (VCSE)", "£240,000.00 (estimated £250,000.00)", "Suppliers checked on"):  # fmt: skip
         assert shown in decide
+    assert 'href="/suppliers/acme">Its record with the councils' in decide  # its other contracts, its performance
     assert "The award recommended" in browser(people.officer).get(f"/cases/{case_id}").text
     approve_gate(core.engine, case_id, [people.head])
     approve_gate(core.engine, case_id, [people.finance])
