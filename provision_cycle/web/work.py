@@ -39,6 +39,18 @@ def my_work():
         )
 
 
+@work.get("/account")
+@signed_in
+def account():
+    """The person's own account: who the service knows them as, the roles they hold (and so what they may
+    do), the cover they have arranged, and where to change their password, emails, calendar and tokens."""
+    with core().db.reading() as session:
+        person = session.get(User, me().id)
+        session.expunge(person)
+        cover = reading.delegations_of(session, me())
+    return render("work/account.html", person=person, roles=me().roles, cover=cover)
+
+
 @work.route("/notifications", methods=["GET", "POST"])
 @signed_in
 def notifications():

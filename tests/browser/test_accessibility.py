@@ -86,6 +86,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{case_id}",
             f"/cases/{draft}/edit",
             "/account/password",
+            "/account",
         ],
         admin: ["/admin/users/new", f"/admin/users/{people.legal}", "/admin/activity"],
         people.head: [

@@ -598,7 +598,9 @@ def test_a_new_person_sets_their_password_from_the_invitation_and_later_resets_i
     told, reset = _emails(site.core, schedule)  # first, that the invitation's password was set
     assert told["Subject"] == "Your password was set" and reset["Subject"] == "Set a new password"
     again = follow(reset, "second of my long passwords")
-    again.get_by_role("link", name="Password", exact=True).click()
+    again.get_by_role("link", name="Your account").click()
+    expect(again.get_by_text("Requester, Oxfordshire County Council")).to_be_visible()  # the roles they hold
+    again.get_by_role("link", name="Change your password").click()
     again.get_by_label("Current password").fill("second of my long passwords")
     again.get_by_label("New password", exact=True).fill("third of my long passwords")
     again.get_by_label("Confirm the new password").fill("third of my long passwords")

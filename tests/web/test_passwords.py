@@ -160,7 +160,10 @@ def test_a_link_lasts_its_time_and_dies_once_the_password_is_set_another_way(app
 def test_changing_a_password_keeps_this_session_and_ends_the_others(app, core, db):
     person = create_user(db, ("requester", "OCC"), username="rita.requester")
     here, elsewhere = Browser(app, db).sign_in(person), Browser(app, db).sign_in(person)
-    assert "/account/password" in here.get("/my-work").text
+    assert 'href="/account">Your account</a>' in here.get("/my-work").text
+    assert (
+        'href="/account/password">Change<span class="govuk-visually-hidden"> your password' in here.get("/account").text
+    )
     wrong = here.post(
         "/account/password",
         {"current": "not my password", "password": NEW_PASSWORD, "confirmation": NEW_PASSWORD},

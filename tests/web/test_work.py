@@ -477,3 +477,32 @@ def test_statutory_tasks_come_first_and_say_so(core, db, browser, clock):
         notice, renewal = page.index("Publish the contract termination notice"), page.index("Decide the renewal early")
         assert notice < renewal  # a duty in law before the hub's own planning date, though due later
         assert page.count("Statutory</strong>") == 1
+
+
+def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
+    from datetime import timedelta
+
+    from tests.factories import create_user, hub_people
+
+    people = hub_people(db)
+    officer = create_user(db, ("category_officer", "OCC", "cnc"), ("requester", "CDC"), full_name="Olu Officer")
+    client = browser(officer)
+    today = core.engine.today()
+    back = today + timedelta(days=7)
+    client.post(
+        "/approvals/cover",
+        {"delegate": str(people.head), "starts_on": [str(today.day), str(today.month), str(today.year)],
+         "ends_on": [str(back.day), str(back.month), str(back.year)], "reason": "Leave"},
+    )  # fmt: skip
+    page = client.get("/account").text
+    for shown in (
+        "Category Officer, Oxfordshire County Council, Corporate and Commercial",
+        "Requester, Cherwell District Council",
+        "Each notification as it happens",
+        "Set when your account was made",
+        "Hana Head decides for you from",
+    ):
+        assert shown in page, shown
+    assert all(
+        link in page for link in ('href="/account/password"', 'href="/notifications"', 'href="/account/api-tokens"')
+    )
