@@ -3,8 +3,6 @@ due dates. It lives behind a secret URL (only its hash is stored) that its owner
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from icalendar import Calendar, Event
@@ -13,18 +11,15 @@ from sqlalchemy import select
 from ..core import Core
 from ..errors import NotFound
 from ..models import CalendarFeed, Contract, Task, TaskStatus
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+from .handed_secrets import digest, new_secret
 
 
 def create_feed(core: Core, user_id: int) -> str:
     """A new feed secret for ``user_id``; any earlier feed of theirs stops working."""
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     with core.db.unit_of_work() as session:
         revoke_feeds(core, user_id, session=session)
-        session.add(CalendarFeed(user_id=user_id, secret_hash=_digest(secret)))
+        session.add(CalendarFeed(user_id=user_id, secret_hash=digest(secret)))
         core.engine.system_event(session, actor_id=user_id, action="create_calendar_feed", data={"user_id": user_id})
     return secret
 
@@ -53,7 +48,7 @@ def has_feed(core: Core, user_id: int) -> bool:
 def feed_ics(core: Core, secret: str) -> bytes:
     """The calendar behind a feed secret."""
     with core.db.reading() as session:
-        feed = session.scalar(select(CalendarFeed).where(CalendarFeed.secret_hash == _digest(secret)))
+        feed = session.scalar(select(CalendarFeed).where(CalendarFeed.secret_hash == digest(secret)))
         if feed is None or feed.revoked_at is not None:
             raise NotFound("There is no such calendar feed")
         calendar = Calendar()

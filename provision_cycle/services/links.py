@@ -7,8 +7,6 @@ longer the live step of the case (decided, returned, reassigned)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -19,19 +17,16 @@ from ..errors import DomainError, NotFound, NotPermitted
 from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
+from .handed_secrets import digest, new_secret
 from .reading import AwardRecommendation, ContractProposal, award_recommendation, contract_proposal
 
 LIFETIME = timedelta(days=7)
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str:
     """A link that approves ``step`` for ``user_id``, once, for ``LIFETIME``: from when it is sent or, for a
     key decision on the forward plan, from the first day it can be taken."""
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     with core.db.unit_of_work() as session:
         now = core.engine.clock()
         case = session.get(Case, case_id)
@@ -44,7 +39,7 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str
         starts = max(now, datetime.combine(decidable_from, time(), tzinfo=UTC))
         session.add(
             ActionLink(
-                secret_hash=_digest(secret),
+                secret_hash=digest(secret),
                 user_id=user_id,
                 case_id=case_id,
                 gate=step["gate"],
@@ -71,7 +66,7 @@ class LinkView:
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
     """What a link would decide, or ``NotPermitted`` saying why it cannot be used."""
     with core.db.reading() as session:
-        link = session.scalar(select(ActionLink).where(ActionLink.secret_hash == _digest(secret)))
+        link = session.scalar(select(ActionLink).where(ActionLink.secret_hash == digest(secret)))
         if link is None:
             raise NotFound("This link is not recognised")
         if link.used_at is not None:

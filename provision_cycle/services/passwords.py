@@ -14,8 +14,6 @@ account nor to flood anyone's inbox.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +25,7 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import LONDON
 from ..models import OutboxMessage, PasswordLink, User
 from ..workflow.engine import Actor
+from .handed_secrets import digest, new_secret
 from .people import (
     LOCK_OUT,
     MIN_PASSWORD,
@@ -195,19 +194,15 @@ def queue_password_link(core: Core, session: Session, user: User, purpose: str) 
     )
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def issue_password_link(core: Core, user_id: int, purpose: str) -> tuple[str, str]:
     """A new link for ``user_id`` as its email is sent: (its secret, how long it lasts in words)."""
     words = PURPOSES[purpose]
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     with core.db.unit_of_work() as session:
         now = core.engine.clock()
         session.add(
             PasswordLink(
-                secret_hash=_digest(secret),
+                secret_hash=digest(secret),
                 user_id=user_id,
                 purpose=purpose,
                 created_at=now,
@@ -226,7 +221,7 @@ class LinkHolder:
 
 def _live_link(core: Core, session: Session, secret: str, *, lock: bool = False) -> tuple[PasswordLink, User]:
     statement = select(PasswordLink, User).join(User, User.id == PasswordLink.user_id)
-    statement = statement.where(PasswordLink.secret_hash == _digest(secret))
+    statement = statement.where(PasswordLink.secret_hash == digest(secret))
     found = session.execute(statement.with_for_update() if lock else statement).first()
     if found is None:
         raise NotFound("This link is not recognised. Check it was copied in full, or ask for a new one.")

@@ -3,8 +3,6 @@ SHA-256 hash, revocable. A token acts with exactly its owner's roles, read afres
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,13 +10,10 @@ from sqlalchemy import select
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import ApiToken, User
+from .handed_secrets import digest, new_secret
 
 PREFIX = "pc_"
 TOUCH_EVERY = timedelta(minutes=5)  # last-used is kept roughly, not written on every call
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_token(core: Core, user_id: int, name: str, *, actor_id: int) -> tuple[int, str]:
@@ -28,11 +23,11 @@ def create_token(core: Core, user_id: int, name: str, *, actor_id: int) -> tuple
         raise InvalidInput({"name": "Give the token a name that says what uses it, like 'Finance system'"})
     if len(name) > 100:
         raise InvalidInput({"name": "The name must be 100 characters or fewer"})
-    secret = PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret(PREFIX)
     with core.db.unit_of_work() as session:
         if session.get(User, user_id) is None:
             raise NotFound(f"There is no person {user_id}")
-        token = ApiToken(user_id=user_id, name=name, prefix=secret[:10], secret_hash=_digest(secret))
+        token = ApiToken(user_id=user_id, name=name, prefix=secret[:10], secret_hash=digest(secret))
         session.add(token)
         session.flush()
         core.engine.system_event(
@@ -62,7 +57,7 @@ def user_for_token(core: Core, secret: str) -> int:
         raise NotPermitted("The API token is not valid")
     now = core.engine.clock()
     with core.db.reading() as session:
-        token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == _digest(secret)))
+        token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == digest(secret)))
         if token is None or token.revoked_at is not None:
             raise NotPermitted("The API token is not valid, or has been revoked")
         stale = token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY
