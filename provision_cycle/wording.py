@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+
+from .governance.calendar import LONDON
 
 
 def listed(items: Sequence[str], conjunction: str = "and") -> str:
@@ -16,3 +19,8 @@ def duration(minutes: int) -> str:
     parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
     parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
     return " and ".join(parts)
+
+
+def at_time(moment: datetime) -> str:
+    """A moment as the councils' officers read it, in their own time: "09:05 on 4 December 2026"."""
+    return moment.astimezone(LONDON).strftime("%H:%M on %-d %B %Y")

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..governance.calendar import LONDON
 from ..governance.organisation import Organisation
 from ..models import AuditEvent, User
+from ..wording import at_time
 from ..workflow.engine import Actor
 from .people import administered_by, looked_after_by
 from .reading import ResultPage, page_of
@@ -24,8 +24,8 @@ from .reading import ResultPage, page_of
 PAGE_SIZE = 50
 
 
-def _role(org: Organisation, data: dict[str, Any]) -> str:
-    role, authority, pillar = data["role"]
+def _role(org: Organisation, held: list[str | None]) -> str:
+    role, authority, pillar = held
     where = ", ".join(filter(None, [org.authority_name(authority), org.pillars[pillar].name if pillar else ""]))
     return f"{org.roles[role].name} ({where})" if role in org.roles else f"{role} ({where})"
 
@@ -33,14 +33,14 @@ def _role(org: Organisation, data: dict[str, Any]) -> str:
 # Each account event in words, from its data: what was done (who did it, and to whom, are given apart).
 WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     "create_user": lambda d, org: "Added the account"
-    + (f", as {', '.join(_role(org, {'role': r}) for r in d.get('roles', []))}" if d.get("roles") else "")
+    + (f", as {', '.join(_role(org, held) for held in d['roles'])}" if d.get("roles") else "")
     + ("; a link to set its password emailed" if d.get("invited") else ""),
-    "grant_role": lambda d, org: f"Gave the role {_role(org, d)}",
-    "revoke_role": lambda d, org: f"Took away the role {_role(org, d)}",
+    "grant_role": lambda d, org: f"Gave the role {_role(org, d['role'])}",
+    "revoke_role": lambda d, org: f"Took away the role {_role(org, d['role'])}",
     "deactivate_user": lambda d, org: "Deactivated the account",
     "activate_user": lambda d, org: "Reactivated the account",
     "lock_out": lambda d, org: "Locked out after too many failed sign-ins, until "
-    + datetime.fromisoformat(d["until"]).astimezone(LONDON).strftime("%H:%M on %-d %B %Y"),
+    + at_time(datetime.fromisoformat(d["until"])),
     "change_password": lambda d, org: "Changed their password",
     "set_password_by_link": lambda d, org: "Set their password from "
     + ("the invitation link" if d.get("purpose") == "invitation" else "a reset link"),

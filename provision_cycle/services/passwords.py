@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..governance.calendar import LONDON
 from ..models import OutboxMessage, PasswordLink, User
+from ..wording import at_time
 from ..workflow.engine import Actor
 from .handed_secrets import digest, new_secret
 from .people import (
@@ -102,9 +102,8 @@ def _set(core: Core, session: Session, user: User, password: str, *, action: str
     user.password_changed_at = now
     user.failed_sign_ins, user.locked_until = 0, None  # the person has shown who they are
     core.engine.system_event(session, actor_id=user.id, action=action, data={"user_id": user.id, **data})
-    when = now.astimezone(LONDON).strftime("%H:%M on %-d %B %Y")
     body = (
-        f"The password of your account {user.username} was set at {when}, and every other session of yours "
+        f"The password of your account {user.username} was set at {at_time(now)}, and every other session of yours "
         "was signed out. If that was you, there is nothing more to do. If it was not, ask for a new link from "
         "the sign-in page at once (Forgotten your password?) and tell your council's administrator."
     )
