@@ -72,10 +72,20 @@ PURPOSES = {
 }
 
 
+# Runs of keys or characters that a long password is often made of, and that guessing tries first.
+RUNS = (
+    "0123456789012345678901234567890",
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1q2w3e4r5t6y7u8i9o0p",
+)
+
+
 def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
     """What is wrong with a new password, or None. Length is what makes a password strong (NCSC): a long one
-    is asked for, with no rules about kinds of character; one that is the person's own name for themselves
-    is refused."""
+    is asked for, with no rules about kinds of character; what guessing tries first is refused (the person's
+    own username or address, one or two characters over and over, a run along the keyboard or the alphabet,
+    "password" and some digits)."""
     if len(password) < MIN_PASSWORD:
         return f"Enter a password of at least {MIN_PASSWORD} characters"
     if len(password) > MAX_PASSWORD:
@@ -83,6 +93,14 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
     lowered = password.strip().lower()
     if lowered and lowered in {username.lower(), email.lower(), email.lower().split("@")[0]}:
         return "Enter a password that is not your username or email address"
+    squeezed = "".join(lowered.split())
+    guessable = (
+        len(set(squeezed)) <= 2
+        or any(squeezed in run for run in RUNS)
+        or squeezed.rstrip("0123456789!") in {"password", "passw0rd", "letmein", "welcome", "qwerty"}
+    )
+    if guessable:
+        return "Enter a password that is harder to guess: a few words you will remember make a strong one"
     return None
 
 

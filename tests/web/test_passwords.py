@@ -8,6 +8,7 @@ import re
 from email import message_from_bytes
 from email.policy import default
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
@@ -289,3 +290,16 @@ def _lock_ends(db, user_id: int) -> str:
 
     with db.reading() as session:
         return session.get(User, user_id).locked_until.astimezone(LONDON).strftime("%H:%M on %-d %B %Y")
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["aaaaaaaaaaaa", "abababababab", "123456789012", "qwertyuiopas", "abcdefghijklm", "Password1234", "password!!!!"],
+)
+def test_a_password_that_guessing_tries_first_is_refused(password):
+    assert "harder to guess" in passwords.password_problem(password, username="j.smith", email="j@x.gov.uk")
+
+
+def test_a_long_password_of_words_is_enough():
+    assert passwords.password_problem("a kettle of spotted owls") is None
+    assert passwords.password_problem("j.smith@x.gov.uk", username="j.smith", email="j.smith@x.gov.uk")
