@@ -281,6 +281,24 @@ def load_spend_command(file: Path, apply: bool, actor_username: str) -> None:
         click.echo(f"Loaded {held(load)}.")
 
 
+@click.command("load-unpaid-invoices")
+@with_appcontext
+@_file_options("invoices")
+def load_unpaid_invoices_command(file: Path, apply: bool, actor_username: str) -> None:
+    """Check a council's list of invoices received and not yet paid (its finance system's CSV) and, with
+    --apply, load it in place of the list before."""
+    from .services.unpaid_invoices import load_unpaid_invoices
+
+    core, actor_id = _core(), _user_id(actor_username)
+
+    def held(load) -> str:
+        return _held(len(load.invoices), "invoices", load.by_council, load.total) + f", as at {load.as_at:%-d %B %Y}"
+
+    load = _load(file, apply, lambda data: load_unpaid_invoices(core, data, actor_id=actor_id, apply=apply), held)
+    if apply:
+        click.echo(f"Loaded {held(load)}.")
+
+
 @click.command("transparency-files")
 @with_appcontext
 @click.argument("council")
@@ -309,10 +327,11 @@ def transparency_files_command(council: str, quarter: str, output: Path) -> None
 @with_appcontext
 @click.argument("council")
 @click.argument("period")
-@click.option("--still-unpaid", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Invoices received in the period and not yet paid (no payments file holds them).")  # fmt: skip
+@click.option("--still-unpaid", type=click.IntRange(min=0), default=None,
+              help="Invoices received in the period and not yet paid (no payments file holds them); "
+                   "counted from the council's list of unpaid invoices if not given.")  # fmt: skip
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
-def payments_compliance_command(council: str, period: str, still_unpaid: int, output: Path) -> None:
+def payments_compliance_command(council: str, period: str, still_unpaid: int | None, output: Path) -> None:
     """Write a council's payments compliance notice for a reporting period (2026-04: April to September) and
     the payments behind it, as CSV; as approved, once its S151 officer has approved it."""
     from .services import payments_compliance as compliance
@@ -406,6 +425,7 @@ COMMANDS = (
     migrate_cases_command,
     load_register_command,
     load_spend_command,
+    load_unpaid_invoices_command,
     transparency_files_command,
     payments_compliance_command,
     pipeline_notice_command,

@@ -438,6 +438,7 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     finance system's export would be (through the same check and load), so contracts show their spend and the
     Transparency Code's spend file has something in it."""
     from .services.spend import load_spend
+    from .services.unpaid_invoices import load_unpaid_invoices
 
     today = core.engine.today()
     columns = (Contract.reference, Contract.authority, Contract.supplier_name, Contract.value, Contract.start_date,
@@ -472,6 +473,14 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     payer = "OCC" if authority == "JOINT" else authority
     lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies,,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
+    # And each council's list of invoices received and not yet paid, as at today, for the payments compliance
+    # notice to count (reg 38(2)(d)).
+    unpaid = ["Council,Invoice number,Supplier,Amount,Invoice received,Contract reference"]
+    for n, (reference, authority, supplier, *_) in enumerate(contracts[:: max(1, len(contracts) // 16)]):
+        received = today - timedelta(days=rng.randint(3, 90))
+        payer = "OCC" if authority == "JOINT" else authority
+        unpaid.append(f"{payer},DEMO-INV-{n:03d},{supplier},{rng.uniform(400, 9000):.2f},{received},{reference}")
+    load_unpaid_invoices(core, "\n".join(unpaid).encode(), actor_id=people["all"][0], apply=True)
     return len(load.payments)
 
 

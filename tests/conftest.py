@@ -31,6 +31,7 @@ REQUIRE_POSTGRES = os.environ.get("PC_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "sweep_runs",
     "action_links",
+    "password_links",
     "calendar_feeds",
     "idempotent_responses",
     "api_tokens",
@@ -43,6 +44,7 @@ TABLES = (
     "case_deadlines",
     "case_team_members",
     "payments",
+    "unpaid_invoices",
     "contracts",
     "audit_events",
     "audit_heads",

@@ -181,3 +181,17 @@ def test_without_a_mail_server_email_is_written_to_files_in_development_only(cli
     assert re.search(r"^Set your password: http://127.0.0.1:5000/password/[\w-]{43}$", text, re.M)  # whole
     core.settings = core.settings.with_overrides(env="production")
     assert mailer_for(core) is None  # in production it waits in the outbox for a mail server
+
+
+def test_load_unpaid_invoices_checks_then_loads_in_place_of_the_list_before(cli, db, tmp_path):
+    hub_people(db)
+    listed = tmp_path / "unpaid.csv"
+    listed.write_text("Council,Invoice number,Supplier,Amount,Invoice received\nOCC,I-1,Acme Ltd,250,2026-02-20\n")
+    checked = cli("load-unpaid-invoices", str(listed))
+    assert checked.exit_code == 0, checked.output
+    assert "1 invoices (OCC 1; 250.00 excluding VAT in all), as at 2 March 2026" in checked.output
+    loaded = cli("load-unpaid-invoices", str(listed), "--apply")
+    assert loaded.exit_code == 0 and "Loaded" in loaded.output and "as at 2 March 2026" in loaded.output
+    listed.write_text("Council,Invoice number,Supplier,Amount,Invoice received\nOCC,I-1,Acme Ltd,lots,2026-02-20\n")
+    refused = cli("load-unpaid-invoices", str(listed), "--apply")
+    assert refused.exit_code == 1 and "line 2, Amount" in refused.output

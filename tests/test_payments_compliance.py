@@ -233,3 +233,89 @@ def test_a_council_with_no_s151_officer_when_the_duty_fell_due_has_it_approved_b
     approve_notice(core, "CDC", PERIOD, appointed)
     with db.reading() as session:
         assert session.get(Task, task.id).completed_by_id == appointed
+
+
+UNPAID = "Council,Invoice number,Supplier,Amount,Invoice received,Contract reference,As at\n"
+
+
+def _references(db) -> dict[str, str]:
+    from provision_cycle.models import Contract
+
+    with db.reading() as session:
+        return dict(session.execute(select(Contract.title, Contract.reference)).all())
+
+
+def test_the_council_s_list_of_unpaid_invoices_counts_those_received_in_the_period(core, db, council, clock):
+    from provision_cycle.services.unpaid_invoices import load_unpaid_invoices
+
+    people, refs = council, _references(db)
+    clock.set(date(2026, 10, 3))
+    data = (
+        UNPAID
+        + f"OCC,U-1,Roads Ltd,400,2026-09-25,{refs['Roads']},2026-10-02\n"  # counted
+        + f"OCC,U-2,ROADS LIMITED,300,25/08/2026,{refs['Roads']},02/10/2026\n"  # counted
+        + f"OCC,U-3,Roads Ltd,300,2026-10-01,{refs['Roads']},2026-10-02\n"  # received after the period
+        + f"OCC,U-4,Legacy Ltd,300,2026-08-01,{refs['Legacy']},2026-10-02\n"  # 2015 Regulations
+        + "OCC,U-5,Nobody Ltd,300,2026-08-01,,2026-10-02\n"  # under no contract
+    ).encode()
+    checked = load_unpaid_invoices(core, data, actor_id=people.system)
+    assert (len(checked.invoices), checked.as_at, checked.loaded) == (5, date(2026, 10, 2), False)
+    with db.reading() as session:
+        assert payments_compliance(core, session, "OCC", PERIOD).unpaid_listed_on is None  # checked, not loaded
+
+    load_unpaid_invoices(core, data, actor_id=people.system, apply=True)
+    with db.reading() as session:
+        figures = payments_compliance(core, session, "OCC", PERIOD)
+        given = payments_compliance(core, session, "OCC", PERIOD, still_unpaid=0)  # the officer's number first
+    assert (figures.still_unpaid, figures.unpaid_listed_on) == (2, date(2026, 10, 2))
+    assert (figures.payable, figures.payable_not_paid, figures.not_paid_percent) == (7, 3, Decimal("42.9"))
+    assert (given.still_unpaid, given.unpaid_listed_on, given.payable) == (0, None, 5)
+
+    # The next list replaces the council's list whole; one taken before the period ended cannot tell.
+    load_unpaid_invoices(core, (UNPAID + f"OCC,U-1,Roads Ltd,400,2026-09-25,{refs['Roads']},\n").encode(),
+                         actor_id=people.system, apply=True)  # fmt: skip
+    with db.reading() as session:
+        assert payments_compliance(core, session, "OCC", PERIOD).still_unpaid == 1  # as at the day it was loaded
+        assert payments_compliance(core, session, "OCC", ReportingPeriod.parse("2026-10")).unpaid_listed_on is None
+        loads = session.scalars(select(AuditEvent).where(AuditEvent.action == "load_unpaid_invoices")).all()
+    assert [(e.data["invoices"], e.data["replaced"], e.data["as_at"]) for e in loads] == [
+        (5, 0, "2026-10-02"), (1, 5, "2026-10-03"),
+    ]  # fmt: skip
+
+
+def test_a_list_of_unpaid_invoices_with_problems_is_refused_by_line_and_column_and_nothing_loads(
+    core, db, council, clock
+):
+    from provision_cycle.models import UnpaidInvoice
+    from provision_cycle.services.unpaid_invoices import load_unpaid_invoices
+
+    clock.set(date(2026, 10, 3))
+    data = (
+        UNPAID
+        + "OCC,U-1,Roads Ltd,400,2026-09-25,,2026-10-02\n"
+        + "OCC,U-1,Roads Ltd,400,2026-09-25,,2026-10-02\n"
+        + "OCC,U-2,Roads Ltd,lots,2026-09-25,,2026-10-02\n"
+        + "OCC,U-3,Roads Ltd,100,2026-10-05,,2026-10-02\n"
+        + "Joint,U-4,Roads Ltd,100,2026-09-05,,2026-10-02\n"
+        + "OCC,U-5,Roads Ltd,100,2026-09-05,CON-999999,2026-10-02\n"
+        + "OCC,U-6,Roads Ltd,100,2026-09-05,,2026-10-01\n"
+        + "OCC,U-7,Roads Ltd,100,,,2026-10-02\n"
+    ).encode()
+    with pytest.raises(FileRefused) as refused:
+        load_unpaid_invoices(core, data, actor_id=council.system, apply=True)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "the file, As at: A list is as at one day; this one has 01/10/2026, 02/10/2026",
+        "line 3, Invoice number: Invoice U-1 is also on line 2",
+        "line 4, Amount: 'lots' is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)",
+        "line 5, Invoice received: Received after the list's day (02/10/2026): it cannot be on it",
+        "line 6, Council: 'Joint' is not a council: an invoice is one council's, not joint",
+        "line 7, Contract reference: CON-999999 is not a contract in Oxfordshire County Council's register",
+        "line 9, Invoice received: Enter the invoice received",
+    ]
+    with pytest.raises(NotPermitted):
+        load_unpaid_invoices(core, data, actor_id=council.system, councils=[])
+    with pytest.raises(FileRefused, match="1 problem"):
+        load_unpaid_invoices(core, (UNPAID + "CDC,C-1,X,1,2026-09-01,,\n").encode(), actor_id=council.system,
+                             councils=["OCC"])  # fmt: skip
+    with db.reading() as session:
+        assert session.scalars(select(UnpaidInvoice)).all() == []

@@ -564,16 +564,22 @@ class PaymentsComplianceOut(BaseModel):
     payable_not_paid: int
     without_invoice_day: int = Field(description="Payments in the period not counted: no invoice day loaded")
     still_unpaid: int
+    unpaid_listed_on: date | None = Field(
+        description="The day of the council's list of unpaid invoices still_unpaid was counted from; null if given"
+    )
     approval: ComplianceApprovalOut | None
     finance_officers: list[FinanceOfficerOut] = Field(description="The council's S151 officers, who approve it")
 
 
+STILL_UNPAID = "Invoices received in it, still unpaid; if not given, counted from the council's list of them"
+
+
 class PaymentsComplianceQuery(Request):
-    still_unpaid: int = Field(default=0, ge=0, le=1_000_000, description="Invoices received in it, still unpaid")
+    still_unpaid: int | None = Field(default=None, ge=0, le=1_000_000, description=STILL_UNPAID)
 
 
 class PaymentsComplianceApprovalIn(Request):
-    still_unpaid: int = Field(default=0, ge=0, le=1_000_000, description="Invoices received in it, still unpaid")
+    still_unpaid: int | None = Field(default=None, ge=0, le=1_000_000, description=STILL_UNPAID)
     note: str = Field(default="", max_length=2000)
 
 

@@ -826,6 +826,7 @@ def _compliance(figures: payments_compliance.PaymentsCompliance) -> s.PaymentsCo
         payable_not_paid=figures.payable_not_paid,
         without_invoice_day=figures.undated,
         still_unpaid=figures.still_unpaid,
+        unpaid_listed_on=figures.unpaid_listed_on,
         approval=s.ComplianceApprovalOut(name=approval.name, job_title=approval.job_title, on=approval.on)
         if approval
         else None,

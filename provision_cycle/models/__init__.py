@@ -20,7 +20,7 @@ from .documents import Document
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
-from .spend import Payment
+from .spend import Payment, UnpaidInvoice
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "TaskStatus",
     "deadline_task_kind",
     "TeamPart",
+    "UnpaidInvoice",
     "User",
     "utcnow",
 ]

@@ -1,5 +1,5 @@
 """What the councils paid their suppliers, loaded from their finance systems: the spend behind the register,
-and the Transparency Code's quarterly file of expenditure over £500."""
+and the Transparency Code's quarterly file of expenditure over £500; and the invoices they had yet to pay."""
 
 from __future__ import annotations
 
@@ -45,7 +45,31 @@ class Payment(Base):
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class UnpaidInvoice(Base):
+    """An invoice a council had received and not paid on the day its finance system's list was taken (the
+    list of invoices outstanding, "aged creditors"): what a payments file cannot show, and the payments
+    compliance notice counts (reg 38(2)(d)). A council's list is replaced whole by the next one loaded."""
+
+    __tablename__ = "unpaid_invoices"
+    __table_args__ = (
+        UniqueConstraint("authority", "invoice_number", name="uq_unpaid_invoices_number"),
+        Index("ix_unpaid_invoices_received", "authority", "invoice_received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority: Mapped[str] = mapped_column(String(10))
+    invoice_number: Mapped[str] = mapped_column(String(60))
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_key: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")  # set with the name
+    amount: Mapped[Decimal]  # excluding VAT
+    invoice_received_on: Mapped[date]
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    as_at: Mapped[date]  # the day the list was taken: still unpaid then
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 @event.listens_for(Payment, "before_insert")
 @event.listens_for(Payment, "before_update")
-def _keep_supplier_key(_mapper, _connection, payment: Payment) -> None:
-    payment.supplier_key = supplier_key(payment.supplier_name)
+@event.listens_for(UnpaidInvoice, "before_insert")
+def _keep_supplier_key(_mapper, _connection, row: Payment | UnpaidInvoice) -> None:
+    row.supplier_key = supplier_key(row.supplier_name)

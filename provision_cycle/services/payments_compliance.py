@@ -11,7 +11,9 @@ council received the invoice, the spend file's "Invoice received" column). Day 1
   30, 31 to 60, and on or after day 61 (reg 38(2)(c));
 - of the sums that became payable in the period (invoices received in it), the percentage not paid in it
   (reg 38(2)(d)). A payments file lists what was paid, so invoices received in the period and still unpaid
-  when the notice is prepared are not in it: the officer preparing the notice gives their number.
+  when the notice is prepared are not in it: they are counted from the council's list of unpaid invoices
+  (``unpaid_invoices``, taken on or after the period's last day), or the officer preparing the notice gives
+  their number.
 
 Percentages are of the number of payments, to one decimal place; a credit note is not a payment. A payment
 under a public contract whose invoice day was not loaded cannot be counted: the notice's page says how many.
@@ -22,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -37,6 +39,7 @@ from ..models import Payment, Task, TaskStatus, User
 from ..workflow.engine import Actor
 from .tasks import finish_task, lock_task
 from .transparency import REDACTED, may_publish_for, public_contract_payments
+from .unpaid_invoices import unpaid_listed
 
 # reg 38(2)(c)(ii): days 1 to 30 (the s68(2) term), 31 to 60, 61 and after
 BANDS = ((1, PAYMENT_TERM_DAYS), (PAYMENT_TERM_DAYS + 1, 2 * PAYMENT_TERM_DAYS), (2 * PAYMENT_TERM_DAYS + 1, None))
@@ -74,9 +77,11 @@ class PaymentsCompliance:
     payable_not_paid: int  # of those, paid after the period or not yet
     not_paid_percent: Decimal | None
     undated: int  # payments under public contracts in the period whose invoice day was not loaded
-    still_unpaid: int  # as the officer preparing the notice gave it
+    still_unpaid: int  # from the council's list of unpaid invoices, or as the officer preparing the notice gave it
     approval: Approval | None
     finance_officers: tuple[tuple[str, str], ...]  # the council's S151 officers: name, job title
+    # The day of the list of unpaid invoices ``still_unpaid`` was counted from; None where the officer gave it.
+    unpaid_listed_on: date | None = None
 
     @classmethod
     def as_approved(
@@ -97,6 +102,7 @@ class PaymentsCompliance:
             still_unpaid=kept["still_unpaid"],
             approval=approval,
             finance_officers=officers,
+            unpaid_listed_on=date.fromisoformat(listed) if (listed := kept.get("unpaid_listed_on")) else None,
         )
 
     def recorded(self) -> dict[str, str | int | None]:
@@ -114,6 +120,7 @@ class PaymentsCompliance:
             "paid": self.paid,
             "undated": self.undated,
             "still_unpaid": self.still_unpaid,
+            "unpaid_listed_on": self.unpaid_listed_on.isoformat() if self.unpaid_listed_on else None,
         }
 
     @property
@@ -144,16 +151,21 @@ def counted_payments(session: Session, authority: str, period: ReportingPeriod) 
 
 
 def payments_compliance(
-    core: Core, session: Session, authority: str, period: ReportingPeriod, *, still_unpaid: int = 0,
+    core: Core, session: Session, authority: str, period: ReportingPeriod, *, still_unpaid: int | None = None,
     actor: Actor | None = None,
 ) -> PaymentsCompliance:  # fmt: skip
-    """The notice's figures: as approved, once they are; until then from the spend loaded, with
-    ``still_unpaid`` invoices received in the period and not paid when the notice is prepared (which no
-    payments file holds). With ``actor`` (the web), only for a council they publish for."""
+    """The notice's figures: as approved, once they are; until then from the spend loaded, with the invoices
+    received in the period and not paid when the notice is prepared (which no payments file holds): counted
+    from the council's list of unpaid invoices (``unpaid_invoices``), or ``still_unpaid`` as the officer gives
+    it, which comes first. With ``actor`` (the web), only for a council they publish for."""
     may_publish_for(core, authority, actor)
     approval, officers = _approval(session, authority, period), _finance_officers(core, session, authority)
     if approval is not None:
         return PaymentsCompliance.as_approved(authority, period, approval, officers)
+    listed_on = None
+    if still_unpaid is None:
+        listed = unpaid_listed(session, authority, period)
+        still_unpaid, listed_on = (listed.received_in_period, listed.as_at) if listed else (0, None)
     if still_unpaid < 0:
         raise InvalidInput({"still_unpaid": "Enter the number of invoices still unpaid, like 0 or 12"})
     days_taken: list[int] = []
@@ -186,12 +198,14 @@ def payments_compliance(
         still_unpaid=still_unpaid,
         approval=None,
         finance_officers=officers,
+        unpaid_listed_on=listed_on,
     )
 
 
 def approve_notice(
-    core: Core, authority: str, period: ReportingPeriod, actor_id: int, *, still_unpaid: int = 0, note: str = ""
-) -> PaymentsCompliance:
+    core: Core, authority: str, period: ReportingPeriod, actor_id: int, *, still_unpaid: int | None = None,
+    note: str = "",
+) -> PaymentsCompliance:  # fmt: skip
     """The council's S151 officer approves its notice for ``period`` as published (reg 38(2)(e)): the duty's
     task is completed, its audit event keeping the figures approved. All or nothing."""
     with core.db.unit_of_work() as session:

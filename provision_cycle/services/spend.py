@@ -25,8 +25,7 @@ from ..core import Core
 from ..errors import NotPermitted
 from ..governance.organisation import JOINT
 from ..models import Contract, Payment
-from ..workflow.engine import parse_money
-from .spreadsheet import FileProblem, FileRefused, Layout, day, plain, read_table, unguarded, yes_or_no
+from .spreadsheet import FileProblem, FileRefused, Layout, day, plain, pounds, read_table, unguarded, yes_or_no
 
 LAYOUT = Layout(
     headings={
@@ -134,7 +133,7 @@ def _read(
     invoice_days = [(known[_key(values)].id, values["invoice_received_on"]) for _, values, _ in rows
                     if _completes(known.get(_key(values)), values)]  # fmt: skip
     rows = [(line, values, reference) for line, values, reference in rows if _key(values) not in known]
-    contracts = _contracts(session, {reference for _, _, reference in rows if reference})
+    contracts = contracts_by_reference(session, {reference for _, _, reference in rows if reference})
     payments: list[Payment] = []
     for line, values, reference in rows:
         contract = contracts.get(reference)
@@ -165,13 +164,7 @@ def _parse(name: str, text: str, authorities: dict[str, str], councils: Collecti
     if name == "invoice_received_on":
         return day(text) if text else None
     if name in ("amount", "irrecoverable_vat"):
-        if not text:
-            return Decimal(0)
-        negative = text.startswith("-") or (text.startswith("(") and text.endswith(")"))  # a credit note
-        value = parse_money(text.strip("-()"))
-        if value is None:
-            raise ValueError(f"{text!r} is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)")
-        return -value if negative else value
+        return pounds(text) if text else Decimal(0)  # a credit note is negative
     if name == "to_individual":
         return yes_or_no(text)
     if name == "contract_reference":
@@ -182,7 +175,8 @@ def _parse(name: str, text: str, authorities: dict[str, str], councils: Collecti
     return text
 
 
-def _contracts(session: Session, references: set[str]) -> dict[str, Contract]:
+def contracts_by_reference(session: Session, references: set[str]) -> dict[str, Contract]:
+    """The register's contracts with these references (a file names them so), by reference."""
     return {c.reference: c for c in session.scalars(select(Contract).where(Contract.reference.in_(sorted(references))))}
 
 

@@ -9,8 +9,10 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from ..errors import DomainError
+from ..workflow.engine import parse_money
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -147,6 +149,15 @@ def day(text: str) -> date:
         except ValueError:
             continue
     raise ValueError(f"{text!r} is not a date: write it like 2026-04-01 or 01/04/2026")
+
+
+def pounds(text: str) -> Decimal:
+    """An amount as a finance system writes it: 1250.00, 1,250.00, and a credit's -1250.00 or (1,250.00)."""
+    negative = text.startswith("-") or (text.startswith("(") and text.endswith(")"))
+    value = parse_money(text.strip("-()"))
+    if value is None:
+        raise ValueError(f"{text!r} is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)")
+    return -value if negative else value
 
 
 def _decoded(data: bytes) -> str:

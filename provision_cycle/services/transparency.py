@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
@@ -243,22 +244,31 @@ def payments_notice_quarter(task: Task) -> Quarter | None:
 
 
 def public_contract_payments(session: Session, *conditions: ColumnElement[bool]) -> Iterator[tuple[Payment, Contract]]:
-    """The payments meeting ``conditions`` made under public contracts under the Act (let under it, above its
-    threshold), by date, each with its contract. Contracts let under the 2015 Regulations are not public
-    contracts under the Act; payments that name no contract cannot be counted as under one."""
-    payments = (
-        select(Payment, Contract, Case.commencement_date)
-        .join(Contract, Contract.id == Payment.contract_id)
+    """The payments meeting ``conditions`` made under public contracts under the Act, by date, each with its
+    contract."""
+    return public_contract_rows(session, Payment, *conditions, order_by=(Payment.paid_on, Payment.transaction_number))
+
+
+def public_contract_rows(
+    session: Session, model: Any, *conditions: ColumnElement[bool], order_by: tuple = ()
+) -> Iterator[tuple[Any, Contract]]:
+    """The rows of ``model`` (a payment, an unpaid invoice: anything naming its contract by ``contract_id``)
+    meeting ``conditions`` that are under public contracts under the Act (let under it, above its threshold),
+    each with its contract. Contracts let under the 2015 Regulations are not public contracts under the Act;
+    a row that names no contract cannot be counted as under one."""
+    rows = (
+        select(model, Contract, Case.commencement_date)
+        .join(Contract, Contract.id == model.contract_id)
         .outerjoin(Case, Case.id == Contract.procurement_case_id)
         .where(*conditions, Contract.regime == statutory.Regime.PA2023.value)
-        .order_by(Payment.paid_on, Payment.transaction_number)
+        .order_by(*order_by)
     )
     public: dict[int, bool] = {}  # each contract's standing, worked out once
-    for payment, contract, commenced in session.execute(payments):
+    for row, contract, commenced in session.execute(rows):
         if contract.id not in public:
             public[contract.id] = contract_in_law_commenced(contract, commenced)[0]
         if public[contract.id]:
-            yield payment, contract
+            yield row, contract
 
 
 def payments_notice_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:

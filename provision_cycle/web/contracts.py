@@ -242,9 +242,9 @@ def transparency_file(authority: str, quarter: str, kind: str):
 
 def _compliance_asked(
     authority: str, period: str, still_unpaid: str
-) -> tuple[payments_compliance.ReportingPeriod, int, dict[str, str]]:
+) -> tuple[payments_compliance.ReportingPeriod, int | None, dict[str, str]]:
     """The reporting period in the address and the invoices still unpaid that the officer preparing the notice
-    gave (none until they do)."""
+    gave (None until they do: the council's list of unpaid invoices counts them)."""
     try:
         reporting_period = payments_compliance.ReportingPeriod.parse(period)
     except InvalidInput as error:
@@ -252,7 +252,7 @@ def _compliance_asked(
     text, problems = still_unpaid.strip(), {}
     if text and not (text.isdigit() and int(text) <= 1_000_000):
         problems["still_unpaid"] = "Enter the number of invoices still unpaid as a whole number, like 0 or 12"
-    return reporting_period, int(text) if text and not problems else 0, problems
+    return reporting_period, int(text) if text and not problems else None, problems
 
 
 @contracts.get("/payments-compliance/<authority>/<period>")

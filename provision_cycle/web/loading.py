@@ -1,4 +1,5 @@
-"""Loading a file an administrator brings (the council's existing register, its payments): checked whole,
+"""Loading a file an administrator brings (the council's existing register, its payments, the invoices it has
+yet to pay): checked whole,
 its problems listed by line and column, and loaded only once they confirm. One view for every kind of file;
 the services do the checking (``services/register_file``, ``services/spend``)."""
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..services import documents, people, register_file, spend
+from ..services import documents, people, register_file, spend, unpaid_invoices
 from ..services.spreadsheet import FileRefused
 from .common import core, me, render
 from .filters import day, money
@@ -91,6 +92,28 @@ LOADINGS = {
             f" and the invoice day of {len(load.invoice_days):,} loaded before" if load.invoice_days else ""
         ),
     ),
+    "unpaid": Loading(
+        kind="unpaid",
+        title="Load the invoices still unpaid",
+        noun="unpaid invoice",
+        upload="Upload the list of unpaid invoices",
+        intro="loading/unpaid_intro.html",
+        load=unpaid_invoices.load_unpaid_invoices,
+        items=lambda load: load.invoices,
+        total=lambda load: load.total,
+        preview=("Council", "Invoice", "Received", "Supplier", "Amount", "Contract"),
+        row=lambda org, i: [
+            i.authority,
+            i.invoice_number,
+            day(i.invoice_received_on),
+            i.supplier_name,
+            money(i.amount),
+            "yes" if i.contract_id else "",
+        ],  # fmt: skip
+        loaded=lambda load: "The payments compliance notices count those received in their periods.",
+        then="contracts.transparency_files",
+        also=lambda load: f", as at {day(load.as_at)}, in place of the list before",
+    ),
 }
 
 
@@ -102,6 +125,7 @@ def _upload_form(loading: Loading, **kwargs: Any) -> LoadFileForm:
 
 @loading.route("/load", methods=["GET", "POST"], defaults={"kind": "register"})
 @loading.route("/payments/load", methods=["GET", "POST"], defaults={"kind": "spend"})
+@loading.route("/payments/unpaid/load", methods=["GET", "POST"], defaults={"kind": "unpaid"})
 @roles_required(*ADMIN_ROLES)
 def load(kind: str):
     """Load a file (the council's existing register, its payments): check it first, then confirm."""
@@ -121,6 +145,7 @@ def load(kind: str):
 
 @loading.post("/load/confirm", defaults={"kind": "register"})
 @loading.post("/payments/load/confirm", defaults={"kind": "spend"})
+@loading.post("/payments/unpaid/load/confirm", defaults={"kind": "unpaid"})
 @roles_required(*ADMIN_ROLES)
 def load_confirm(kind: str):
     loading, form = LOADINGS[kind], ConfirmLoadForm()

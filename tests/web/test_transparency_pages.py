@@ -110,3 +110,51 @@ def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(cor
     cherwell.get(f"{address}/payments.csv", status=403)
     cherwell.get("/contracts/payments-compliance/CDC/2026-05", status=404)
     cherwell.get("/contracts/payments-compliance/CDC/2026-04/salaries.csv", status=404)
+
+
+def test_the_unpaid_invoices_an_administrator_loads_are_counted_in_the_notice_approved(core, db, browser, clock):
+    import html
+    import io
+    import re
+
+    from sqlalchemy import select
+
+    from provision_cycle.models import AuditEvent, Contract
+
+    people = hub_people(db)
+    payments_compliance_due(core, people, clock)
+    with db.reading() as session:
+        reference = session.scalars(select(Contract.reference)).one()
+    address = "/contracts/payments-compliance/OCC/2026-04"
+    assert "No list of unpaid invoices taken since" in browser(people.s151).get(address).text
+
+    admin = browser(create_user(db, ("administrator", "OCC")))
+    assert 'href="/contracts/payments/unpaid/load"' in admin.get("/admin/").text
+    listed = (
+        "Council,Invoice number,Supplier,Amount,Invoice received,Contract reference\n"
+        f"OCC,INV-1,S,900,2026-09-20,{reference}\nOCC,INV-2,S,900,2026-10-01,{reference}\n"
+    )
+    assert "aged creditors" in admin.get("/contracts/payments/unpaid/load").text
+    checked = admin.post(
+        "/contracts/payments/unpaid/load",
+        {"register": (io.BytesIO(listed.encode()), "unpaid.csv")},
+        status=200,
+        content_type="multipart/form-data",
+    ).text
+    assert "Load 2 unpaid invoices, as at 5 October 2026, in place of the list before" in checked
+    content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
+    loaded = admin.post(
+        "/contracts/payments/unpaid/load/confirm",
+        {"content": content, "filename": "unpaid.csv"},
+        form_page="/contracts/payments/unpaid/load",
+    )
+    assert loaded.location.endswith("/contracts/transparency?sort=newest")
+    assert "2 unpaid invoices, as at 5 October 2026" in admin.get(loaded.location).text
+
+    s151 = browser(people.s151)
+    page = s151.get(address).text
+    assert "1 of them still unpaid on the list of unpaid invoices as at 5 October 2026" in page  # INV-1
+    s151.post(address, {"still_unpaid": "", "note": "From the ledger"}, form_page=address)
+    with db.reading() as session:
+        approved = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
+    assert approved.data["still_unpaid"] == 1 and approved.data["unpaid_listed_on"] == "2026-10-05"
