@@ -308,7 +308,7 @@ def test_a_list_of_unpaid_invoices_with_problems_is_refused_by_line_and_column_a
         "line 3, Invoice number: Invoice U-1 is also on line 2",
         "line 4, Amount: 'lots' is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)",
         "line 5, Invoice received: Received after the list's day (02/10/2026): it cannot be on it",
-        "line 6, Council: 'Joint' is not a council: an invoice is one council's, not joint",
+        "line 6, Council: 'Joint' is not a council: an invoice is one council's, not jointly",
         "line 7, Contract reference: CON-999999 is not a contract in Oxfordshire County Council's register",
         "line 9, Invoice received: Enter the invoice received",
     ]

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -25,7 +25,18 @@ from ..core import Core
 from ..errors import NotPermitted
 from ..governance.organisation import JOINT
 from ..models import Contract, Payment
-from .spreadsheet import FileProblem, FileRefused, Layout, day, plain, pounds, read_table, unguarded, yes_or_no
+from .spreadsheet import (
+    FileProblem,
+    FileRefused,
+    Layout,
+    Table,
+    day,
+    plain,
+    pounds,
+    read_table,
+    unguarded,
+    yes_or_no,
+)
 
 LAYOUT = Layout(
     headings={
@@ -48,6 +59,7 @@ LAYOUT = Layout(
 )
 LIMITS = {"transaction_number": 60, "supplier_name": 200, "expense_type": 200, "department": 200, "purpose": 5000}
 MAX_ROWS = 500_000  # a large council's year of payments
+T = TypeVar("T")
 
 
 @dataclass
@@ -133,16 +145,7 @@ def _read(
     invoice_days = [(known[_key(values)].id, values["invoice_received_on"]) for _, values, _ in rows
                     if _completes(known.get(_key(values)), values)]  # fmt: skip
     rows = [(line, values, reference) for line, values, reference in rows if _key(values) not in known]
-    contracts = contracts_by_reference(session, {reference for _, _, reference in rows if reference})
-    payments: list[Payment] = []
-    for line, values, reference in rows:
-        contract = contracts.get(reference)
-        if reference and (contract is None or contract.authority not in (values["authority"], JOINT)):
-            council = org.authorities[values["authority"]].name
-            problems.append(FileProblem(line, table.heading("contract_reference"),
-                                        f"{reference} is not a contract in {council}'s register"))  # fmt: skip
-            continue
-        payments.append(Payment(**values, contract_id=contract.id if contract else None))
+    payments = under_contracts(core, session, table, rows, problems, Payment)
     problems += twice
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: p.line))
@@ -153,12 +156,7 @@ def _parse(name: str, text: str, authorities: dict[str, str], councils: Collecti
     if name in LAYOUT.required and not text:
         raise ValueError(f"Enter the {LAYOUT.headings[name][0].lower()}")
     if name == "authority":
-        if plain(text) not in authorities:
-            raise ValueError(f"{text!r} is not a council: a payment is made by one council, not jointly")
-        code = authorities[plain(text)]
-        if councils is not None and code not in councils:
-            raise ValueError(f"You can load spend for {' and '.join(sorted(councils))} only")
-        return code
+        return ledger_council(text, authorities, councils, what="spend", one="a payment is made by one council")
     if name == "paid_on":
         return day(text)
     if name == "invoice_received_on":
@@ -173,6 +171,40 @@ def _parse(name: str, text: str, authorities: dict[str, str], councils: Collecti
     if len(text) > LIMITS[name]:
         raise ValueError(f"At most {LIMITS[name]} characters")
     return text
+
+
+# --- what files from a finance system share (payments, unpaid invoices) -----------------------------------
+def ledger_council(
+    text: str, authorities: dict[str, str], councils: Collection[str] | None, *, what: str, one: str
+) -> str:
+    """A finance file's council: its code, which the person loading may load ``what`` for. A ledger is one
+    council's, never the councils' jointly (``one`` says so of the file's rows)."""
+    if plain(text) not in authorities:
+        raise ValueError(f"{text!r} is not a council: {one}, not jointly")
+    code = authorities[plain(text)]
+    if councils is not None and code not in councils:
+        raise ValueError(f"You can load {what} for {' and '.join(sorted(councils))} only")
+    return code
+
+
+def under_contracts(
+    core: Core, session: Session, table: Table, rows: list[tuple[int, dict[str, Any], str]],
+    problems: list[FileProblem], model: Callable[..., T],
+) -> list[T]:  # fmt: skip
+    """Each row's ``model`` (a payment, an unpaid invoice), linked to the contract its reference names (in the
+    register of the row's council, or joint); a reference to no such contract is a problem on its row."""
+    org = core.governance.organisation
+    contracts = contracts_by_reference(session, {reference for _, _, reference in rows if reference})
+    made = []
+    for line, values, reference in rows:
+        contract = contracts.get(reference)
+        if reference and (contract is None or contract.authority not in (values["authority"], JOINT)):
+            council = org.authorities[values["authority"]].name
+            problems.append(FileProblem(line, table.heading("contract_reference"),
+                                        f"{reference} is not a contract in {council}'s register"))  # fmt: skip
+            continue
+        made.append(model(**values, contract_id=contract.id if contract else None))
+    return made
 
 
 def contracts_by_reference(session: Session, references: set[str]) -> dict[str, Contract]:

@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import NotPermitted
-from ..governance.organisation import JOINT
 from ..governance.statutory import ReportingPeriod
 from ..models import UnpaidInvoice
-from .spend import contracts_by_reference
+from .spend import ledger_council, under_contracts
 from .spreadsheet import FileProblem, FileRefused, Layout, day, plain, pounds, read_table, unguarded
 from .transparency import public_contract_rows
 
@@ -141,17 +140,9 @@ def _read(
     if len(days) > 1:
         listed = ", ".join(f"{day:%d/%m/%Y}" for day in sorted(days))
         problems.append(FileProblem(0, table.heading("as_at"), f"A list is as at one day; this one has {listed}"))
-    contracts = contracts_by_reference(session, {reference for _, _, reference in rows if reference})
     as_at = next(iter(days), today)
-    invoices = []
-    for line, values, reference in rows:
-        contract = contracts.get(reference)
-        if reference and (contract is None or contract.authority not in (values["authority"], JOINT)):
-            council = org.authorities[values["authority"]].name
-            problems.append(FileProblem(line, table.heading("contract_reference"),
-                                        f"{reference} is not a contract in {council}'s register"))  # fmt: skip
-            continue
-        invoices.append(UnpaidInvoice(**values, as_at=as_at, contract_id=contract.id if contract else None))
+    dated = [(line, {**values, "as_at": as_at}, reference) for line, values, reference in rows]
+    invoices = under_contracts(core, session, table, dated, problems, UnpaidInvoice)
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: p.line))
     return invoices, as_at
@@ -161,12 +152,7 @@ def _parse(name: str, text: str, authorities: dict[str, str], councils: Collecti
     if name in LAYOUT.required and not text:
         raise ValueError(f"Enter the {LAYOUT.headings[name][0].lower()}")
     if name == "authority":
-        if plain(text) not in authorities:
-            raise ValueError(f"{text!r} is not a council: an invoice is one council's, not joint")
-        code = authorities[plain(text)]
-        if councils is not None and code not in councils:
-            raise ValueError(f"You can load unpaid invoices for {' and '.join(sorted(councils))} only")
-        return code
+        return ledger_council(text, authorities, councils, what="unpaid invoices", one="an invoice is one council's")
     if name in ("invoice_received_on", "as_at"):
         return day(text) if text else None
     if name == "amount":
