@@ -147,6 +147,7 @@ def _register_load_violations(site, chromium, tmp_path) -> list[str]:
     give_password(site.core.db, admin)
     context, page = _signed_in(chromium, site, admin)
     problems = _violations(page, "/contracts/load") + _violations(page, "/contracts/payments/load")
+    problems += _violations(page, "/contracts/payments/unpaid/load")
     page.goto("/contracts/load")
     register = tmp_path / "register.csv"
     for row, heading in (
