@@ -123,7 +123,8 @@ def _set(core: Core, session: Session, user: User, password: str, *, action: str
     body = (
         f"The password of your account {user.username} was set at {at_time(now)}, and every other session of yours "
         "was signed out. If that was you, there is nothing more to do. If it was not, ask for a new link from "
-        "the sign-in page at once (Forgotten your password?) and tell your council's administrator."
+        "the sign-in page at once (Forgotten your password?), revoke any API token of yours you did not make (Your "
+        "account), and tell your council's administrator."
     )
     session.add(OutboxMessage.queued(PASSWORD_SET, user.id, "Your password was set", body, now, case_id=None))
 
