@@ -36,10 +36,11 @@ def create_token(core: Core, user_id: int, name: str, *, actor_id: int) -> tuple
         return token.id, secret
 
 
-def revoke_token(core: Core, token_id: int, *, actor_id: int, is_admin: bool = False) -> None:
+def revoke_token(core: Core, token_id: int, *, actor_id: int) -> None:
+    """Revoke one of ``actor_id``'s own tokens (a leaver's stop working when their account is deactivated)."""
     with core.db.unit_of_work() as session:
         token = session.get(ApiToken, token_id, with_for_update=True)
-        if token is None or (token.user_id != actor_id and not is_admin):
+        if token is None or token.user_id != actor_id:
             raise NotFound("There is no such token of yours")
         if token.revoked_at is None:
             token.revoked_at = core.engine.clock()
