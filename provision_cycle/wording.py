@@ -14,7 +14,10 @@ def listed(items: Sequence[str], conjunction: str = "and") -> str:
 
 
 def duration(minutes: int) -> str:
-    """A length of time as people say it: "4 hours", "1 hour and 30 minutes", "45 minutes"."""
+    """A length of time as people say it: "7 days", "4 hours", "1 hour and 30 minutes", "45 minutes"."""
+    days, rest = divmod(minutes, 24 * 60)
+    if days and not rest:
+        return f"{days} day{'s' if days != 1 else ''}"
     hours, minutes = divmod(minutes, 60)
     parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
     parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []

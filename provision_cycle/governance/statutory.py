@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from .calendar import MonthsOfTheYear, add_working_days_beginning_with, days_beginning_with, next_working_day
 
@@ -486,6 +487,14 @@ def earliest_key_decision(forward_plan_published: date, clear_days: int = FORWAR
 
 # --- Authority-wide duties (PA23 s69, s70, s93) --------------------------------------------------------
 PAYMENT_TERM_DAYS = 30  # PA23 s68(2): a valid invoice is paid within 30 days of its receipt
+
+
+def paid_within_term(days: Any) -> Any:
+    """Whether a payment made ``days`` after its invoice day was within the s68(2) term: for a number of
+    days, or, given a SQL expression of them, as SQL."""
+    return days <= PAYMENT_TERM_DAYS
+
+
 PAYMENTS_COMPLIANCE_DAYS = 30
 PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)  # the regime began 1 October 2025
 PAYMENTS_NOTICE_DAYS = 30

@@ -66,9 +66,10 @@ from ..models import (
 )
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
-from ..services.links import issue_action_link
+from ..services.links import LIFETIME, issue_action_link
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, issue_password_link
 from ..services.tasks import NewTask, raise_task
+from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .config import Schedule
 
@@ -803,7 +804,8 @@ def _links(core: Core, mailer: Mailer, message) -> list[str]:
         secret = issue_action_link(core, message.recipient_id, message.case_id, payload["step"])
         return [
             f"Approve it (you will be asked to confirm): {mailer.base_url}/act/{secret}",
-            "The link works once, for you only, for 7 days. To reject or return it, open the case.",
+            f"The link works once, for you only, for {duration(LIFETIME.days * 24 * 60)}. To reject or return it, "
+            "open the case.",
         ]
     if message.kind == PASSWORD_LINK:
         secret, lasts = issue_password_link(core, message.recipient_id, payload["purpose"])

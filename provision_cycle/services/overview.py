@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.organisation import JOINT
-from ..governance.statutory import NOTICE_DUTIES, PAYMENT_TERM_DAYS
+from ..governance.statutory import NOTICE_DUTIES, paid_within_term
 from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
@@ -345,7 +345,7 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         .group_by(Contract.category)
         .order_by(paid_in_category.desc(), Contract.category)
     )
-    on_time_ = days_between(Payment.paid_on, Payment.invoice_received_on) <= PAYMENT_TERM_DAYS
+    on_time_ = paid_within_term(days_between(Payment.paid_on, Payment.invoice_received_on))
     timed, on_time = session.execute(
         select(func.count(), func.count().filter(on_time_)).where(
             *this_year,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import OutboxMessage, PasswordLink, User
-from ..wording import at_time
+from ..wording import at_time, duration
 from ..workflow.engine import Actor
 from .handed_secrets import digest, new_secret
 from .people import (
@@ -49,22 +49,24 @@ RESEND_AFTER = timedelta(minutes=5)  # a reset asked for again sooner sends noth
 @dataclass(frozen=True)
 class Purpose:
     lifetime: timedelta
-    lasts: str  # the lifetime in words, for the email
     subject: str
     body: str
+
+    @property
+    def lasts(self) -> str:
+        """The lifetime in words, for the email and the pages."""
+        return duration(int(self.lifetime.total_seconds()) // 60)
 
 
 PURPOSES = {
     "invitation": Purpose(
         timedelta(days=7),
-        "7 days",
         "Your account: set your password",
         "An administrator has given you an account. Your username is {username}. Set your password with the "
         "link below, then sign in.",
     ),
     "reset": Purpose(
         timedelta(hours=2),
-        "2 hours",
         "Set a new password",
         "Someone, probably you, asked for a link to set a new password for the account {username}. If it was "
         "not you, ignore this email: your password has not changed.",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
-from ..governance.statutory import PAYMENT_TERM_DAYS
+from ..governance.statutory import paid_within_term
 from ..models import AuditEvent, Contract, KpiAssessment, Payment
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.engine import Actor
@@ -164,7 +164,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         year.by_council[payment.authority] += payment.amount
         if payment.invoice_received_on is not None and payment.amount > 0:
             year.timed += 1
-            year.on_time += (payment.paid_on - payment.invoice_received_on).days <= PAYMENT_TERM_DAYS
+            year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     name = most_used_spelling(registered or spelt)  # the register's spelling, where it has the supplier
