@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select, tuple_, update
@@ -31,9 +32,11 @@ from .spreadsheet import (
     Layout,
     Table,
     day,
+    parsed_rows,
     plain,
     pounds,
     read_table,
+    row_problems,
     unguarded,
     yes_or_no,
 )
@@ -119,22 +122,12 @@ def _read(
     org = core.governance.organisation
     authorities = {plain(spelling): code for spelling, code in org.authority_spellings(joint=False).items()}
     rows: list[tuple[int, dict[str, Any], str]] = []
-    for line, cells in table.rows:
-        if line > MAX_ROWS + 1:
-            problems.append(FileProblem(line, "", f"A file can hold up to {MAX_ROWS:,} payments: split it"))
-            break
-        values, wrong = {}, {}
-        for name in table.columns:
-            text = table.cell(cells, name)
-            try:
-                values[name] = _parse(name, text, authorities, councils)
-            except ValueError as error:
-                wrong[name] = str(error)
+    parse = partial(_parse, authorities=authorities, councils=councils)
+    for line, values, wrong in parsed_rows(table, parse, problems, most=MAX_ROWS, noun="payments"):
         received, paid = values.get("invoice_received_on"), values.get("paid_on")
         if received and paid and received > paid:
             wrong["invoice_received_on"] = f"The invoice was received after it was paid ({paid:%d/%m/%Y})"
-        for name in sorted(wrong, key=table.position):
-            problems.append(FileProblem(line, table.heading(name), wrong[name]))
+        problems += row_problems(table, line, wrong)
         if not wrong:
             reference = values.pop("contract_reference", "")  # a link to make, not a column of the payment
             rows.append((line, values, reference))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from ..errors import DomainError
 from ..workflow.engine import parse_money
@@ -126,6 +127,29 @@ def read_table(data: bytes, layout: Layout, problems: list[FileProblem]) -> Tabl
     if problems:
         raise FileRefused(problems)
     return Table(layout, columns, rows)
+
+
+def parsed_rows(
+    table: Table, parse: Callable[[str, str], Any], problems: list[FileProblem], *, most: int, noun: str
+) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+    """Each row of ``table`` as (line, values, wrong): every cell given to ``parse(field, text)``, whose
+    ValueError says what is wrong with it. Past ``most`` rows, a problem and no more rows."""
+    for line, cells in table.rows:
+        if line > most + 1:
+            problems.append(FileProblem(line, "", f"A file can hold up to {most:,} {noun}: split it"))
+            return
+        values, wrong = {}, {}
+        for name in table.columns:
+            try:
+                values[name] = parse(name, table.cell(cells, name))
+            except ValueError as error:
+                wrong[name] = str(error)
+        yield line, values, wrong
+
+
+def row_problems(table: Table, line: int, wrong: dict[str, str]) -> list[FileProblem]:
+    """What is ``wrong`` on a row, column by column in the file's order."""
+    return [FileProblem(line, table.heading(name), wrong[name]) for name in sorted(wrong, key=table.position)]
 
 
 def plain(text: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -26,7 +27,18 @@ from ..errors import NotPermitted
 from ..governance.statutory import ReportingPeriod
 from ..models import UnpaidInvoice
 from .spend import ledger_council, under_contracts
-from .spreadsheet import FileProblem, FileRefused, Layout, day, plain, pounds, read_table, unguarded
+from .spreadsheet import (
+    FileProblem,
+    FileRefused,
+    Layout,
+    day,
+    parsed_rows,
+    plain,
+    pounds,
+    read_table,
+    row_problems,
+    unguarded,
+)
 from .transparency import public_contract_rows
 
 LAYOUT = Layout(
@@ -110,16 +122,8 @@ def _read(
     rows: list[tuple[int, dict[str, Any], str]] = []
     seen: dict[tuple[str, str], int] = {}
     days: Counter[date] = Counter()
-    for line, cells in table.rows:
-        if line > MAX_ROWS + 1:
-            problems.append(FileProblem(line, "", f"A file can hold up to {MAX_ROWS:,} invoices: split it"))
-            break
-        values, wrong = {}, {}
-        for name in table.columns:
-            try:
-                values[name] = _parse(name, table.cell(cells, name), authorities, councils)
-            except ValueError as error:
-                wrong[name] = str(error)
+    parse = partial(_parse, authorities=authorities, councils=councils)
+    for line, values, wrong in parsed_rows(table, parse, problems, most=MAX_ROWS, noun="invoices"):
         as_at = values.pop("as_at", None) or today
         if as_at > today:
             wrong["as_at"] = "A list cannot be as at a day still to come"
@@ -130,8 +134,7 @@ def _read(
         if "invoice_number" not in wrong and key in seen:
             wrong["invoice_number"] = f"Invoice {key[1]} is also on line {seen[key]}"
         seen.setdefault(key, line)
-        for name in sorted(wrong, key=table.position):
-            problems.append(FileProblem(line, table.heading(name), wrong[name]))
+        problems += row_problems(table, line, wrong)
         if not wrong:
             days[as_at] += 1
             rows.append((line, values, values.pop("contract_reference", "")))
