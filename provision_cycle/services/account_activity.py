@@ -30,6 +30,10 @@ def _role(org: Organisation, held: list[str | None]) -> str:
     return f"{org.roles[role].name} ({where})" if role in org.roles else f"{role} ({where})"
 
 
+def _token(data: dict[str, Any]) -> str:
+    return f'the API token "{data["name"]}"' if data.get("name") else "an API token"  # named since December 2026
+
+
 # Each account event in words, from its data: what was done (who did it, and to whom, are given apart).
 WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     "create_user": lambda d, org: "Added the account"
@@ -46,8 +50,8 @@ WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     + ("the invitation link" if d.get("purpose") == "invitation" else "a reset link"),
     "ask_for_password_reset": lambda d, org: "A link to set a new password was asked for on the sign-in page",
     "send_password_link": lambda d, org: "Emailed a link to set the password",
-    "create_api_token": lambda d, org: "Made an API token",
-    "revoke_api_token": lambda d, org: "Revoked an API token",
+    "create_api_token": lambda d, org: "Made " + _token(d),
+    "revoke_api_token": lambda d, org: "Revoked " + _token(d),
 }
 
 

@@ -1,5 +1,6 @@
 """Personal API tokens: created by their owner (web) or an administrator (CLI), shown once, stored as a
-SHA-256 hash, revocable. A token acts with exactly its owner's roles, read afresh on every request."""
+SHA-256 hash, revocable by their owner or an administrator who looks after them. A token acts with exactly
+its owner's roles, read afresh on every request."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from sqlalchemy import select
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import ApiToken, User
+from ..models import ApiToken, OutboxMessage, User
+from ..wording import at_time
 from .handed_secrets import digest, new_secret
+from .people import administered_by, looks_after
 
 PREFIX = "pc_"
 TOUCH_EVERY = timedelta(minutes=5)  # last-used is kept roughly, not written on every call
+REVOKED_FOR_THEM = "api_token_revoked"  # the outbox kind telling an owner an administrator revoked their token
 
 
 def create_token(core: Core, user_id: int, name: str, *, actor_id: int) -> tuple[int, str]:
@@ -31,20 +35,43 @@ def create_token(core: Core, user_id: int, name: str, *, actor_id: int) -> tuple
         session.add(token)
         session.flush()
         core.engine.system_event(
-            session, actor_id=actor_id, action="create_api_token", data={"token_id": token.id, "user_id": user_id}
+            session,
+            actor_id=actor_id,
+            action="create_api_token",
+            data={"token_id": token.id, "user_id": user_id, "name": name},
         )
         return token.id, secret
 
 
-def revoke_token(core: Core, token_id: int, *, actor_id: int) -> None:
-    """Revoke one of ``actor_id``'s own tokens (a leaver's stop working when their account is deactivated)."""
+def revoke_token(core: Core, owner_id: int, token_id: int, *, actor_id: int) -> None:
+    """Revoke ``owner_id``'s token: by its owner, or by an administrator who looks after them (a token they
+    say they never made, or one a system no longer needs while they are away), who is then emailed. Anyone
+    else's is not found. (A leaver's all stop when their account is deactivated.)"""
     with core.db.unit_of_work() as session:
         token = session.get(ApiToken, token_id, with_for_update=True)
-        if token is None or token.user_id != actor_id:
-            raise NotFound("There is no such token of yours")
-        if token.revoked_at is None:
-            token.revoked_at = core.engine.clock()
-            core.engine.system_event(session, actor_id=actor_id, action="revoke_api_token", data={"token_id": token_id})
+        by_owner = owner_id == actor_id
+        actor = None if by_owner else core.engine.actor(session, actor_id)
+        owner = session.get(User, owner_id)
+        if token is None or token.user_id != owner_id or not (by_owner or looks_after(administered_by(actor), owner)):
+            raise NotFound("There is no such token among yours or those of the people you administer")
+        if token.revoked_at is not None:
+            return
+        now = core.engine.clock()
+        token.revoked_at = now
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="revoke_api_token",
+            data={"token_id": token_id, "user_id": owner.id, "name": token.name},
+        )
+        if not by_owner:
+            body = (
+                f'Your API token "{token.name}" ({token.prefix}...) was revoked by {actor.full_name}, an '
+                f"administrator, at {at_time(now)}: whatever used it can no longer reach the service as you. If "
+                "it is still needed, make a new one from Your account, or ask them why."
+            )
+            subject = f"Your API token {token.name} was revoked"
+            session.add(OutboxMessage.queued(REVOKED_FOR_THEM, owner.id, subject, body, now, case_id=None))
 
 
 def tokens_of(core: Core, user_id: int) -> list[ApiToken]:

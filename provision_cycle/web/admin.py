@@ -11,7 +11,7 @@ from ..core import load_definitions
 from ..errors import DomainError, InvalidInput
 from ..models import OutboxMessage
 from ..scheduling.runner import mailer_for
-from ..services import passwords, reading
+from ..services import passwords, reading, tokens
 from ..services import people as people_service
 from ..services.account_activity import account_activity
 from .common import core, me, render
@@ -93,6 +93,7 @@ def user(user_id: int):
         form=form,
         button=ActionForm(),
         recent=recent,
+        tokens=tokens.tokens_of(core(), user_id),
     )
 
 
@@ -138,6 +139,20 @@ def send_password_link(user_id: int):
                 f"An email is on its way to {address} with a link to set their password; it works for "
                 f"{passwords.PURPOSES['invitation'].lasts}."
             )
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".user", user_id=user_id))
+
+
+@admin.post("/users/<id:user_id>/api-tokens/<id:token_id>/revoke")
+@roles_required(*ADMIN_ROLES)
+def revoke_token(user_id: int, token_id: int):
+    """Revoke an API token of someone this administrator looks after; they are emailed to say so."""
+    if ActionForm().validate_on_submit():
+        try:
+            tokens.revoke_token(core(), user_id, token_id, actor_id=me().id)
+            told = "" if user_id == me().id else ", and its owner is emailed to say so"
+            flash(f"The token is revoked: it no longer works{told}.")
         except DomainError as error:
             flash(error.message, "error")
     return redirect(url_for(".user", user_id=user_id))

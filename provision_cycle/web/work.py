@@ -90,7 +90,7 @@ def tokens():
 def revoke(token_id: int):
     if ActionForm().validate_on_submit():
         try:
-            revoke_token(core(), token_id, actor_id=me().id)
+            revoke_token(core(), me().id, token_id, actor_id=me().id)
             flash("The token is revoked: it no longer works.")
         except DomainError as error:
             flash(error.message, "error")

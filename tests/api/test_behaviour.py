@@ -44,7 +44,7 @@ def test_tokens_are_needed_revocable_and_session_cookies_do_not_count(app, api, 
     client.headers["Authorization"] = f"Bearer {secret}"
     me = client.get("/me").get_json()
     assert me["id"] == p.officer and me["roles"][0]["role"] == "category_officer"
-    revoke_token(core, token_id, actor_id=p.officer)
+    revoke_token(core, p.officer, token_id, actor_id=p.officer)
     client.get("/me", status=401)
     signed_in = Browser(app, db).sign_in(p.officer).client  # a browser session is not an API credential
     assert signed_in.get("/api/v1/me").status_code == 401

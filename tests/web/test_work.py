@@ -283,6 +283,43 @@ def test_a_person_creates_sees_once_and_revokes_an_api_token(core, db, browser, 
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
+def test_an_administrator_revokes_a_token_of_someone_they_look_after_who_is_told(core, db, browser, app):
+    from provision_cycle.models import ApiToken, OutboxMessage
+    from provision_cycle.services.tokens import REVOKED_FOR_THEM, create_token
+
+    people = hub_people(db)
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    cherwell_admin = create_user(db, ("administrator", "CDC"))
+    token_id, secret = create_token(core, people.officer, "Finance system", actor_id=people.officer)
+    bearer = {"Authorization": f"Bearer {secret}"}
+
+    # Another council's administrator cannot, nor can a colleague; nor can anyone by naming another owner.
+    browser(cherwell_admin).post(
+        f"/admin/users/{people.officer}/api-tokens/{token_id}/revoke", form_page="/admin/users"
+    )
+    browser(people.manager).post(
+        f"/admin/users/{people.officer}/api-tokens/{token_id}/revoke", form_page="/my-work", status=403
+    )
+    client = browser(admin)
+    client.post(f"/admin/users/{admin}/api-tokens/{token_id}/revoke", form_page="/admin/users")
+    assert app.test_client().get("/api/v1/me", headers=bearer).status_code == 200
+
+    page = client.get(f"/admin/users/{people.officer}").text
+    assert "Finance system" in page and "never used" not in page  # the call above used it
+    done = client.post(f"/admin/users/{people.officer}/api-tokens/{token_id}/revoke", form_page="/admin/users")
+    assert "its owner is emailed to say so" in client.get(done.location).text
+    assert app.test_client().get("/api/v1/me", headers=bearer).status_code == 401
+    with db.reading() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REVOKED_FOR_THEM)).one()
+        assert told.recipient_id == people.officer and "revoked by Ada Admin, an administrator" in told.body
+        assert session.get(ApiToken, token_id).revoked_at is not None
+    page = client.get(f"/admin/users/{people.officer}").text
+    assert "revoked" in page and 'Revoked the API token "Finance system"' in page.replace("&#34;", '"')
+    client.post(f"/admin/users/{people.officer}/api-tokens/{token_id}/revoke", form_page="/admin/users")
+    with db.reading() as session:  # revoking it again changes nothing and tells nobody twice
+        assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REVOKED_FOR_THEM)).all()) == 1
+
+
 def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db, browser, clock):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
