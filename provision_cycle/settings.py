@@ -65,6 +65,12 @@ class Settings:
     # a morning still submits), and after this long whatever happens (a working day).
     session_idle_minutes: int = 240
     session_hours: int = 12
+    # Single sign-on (OpenID Connect) with the council's identity provider, beside passwords: off without an
+    # issuer. The issuer is the council's own (for Microsoft Entra ID, its tenant's), never a shared one.
+    sso_issuer: str = ""
+    sso_client_id: str = ""
+    sso_client_secret: str = ""
+    sso_name: str = "your council account"  # the sign-in button says "Sign in with" this
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -88,13 +94,33 @@ class Settings:
             ocds_prefix=env.get("PC_OCDS_PREFIX", cls.ocds_prefix),
             session_idle_minutes=_whole_number(env, "PC_SESSION_IDLE_MINUTES", cls.session_idle_minutes),
             session_hours=_whole_number(env, "PC_SESSION_HOURS", cls.session_hours),
+            sso_issuer=env.get("PC_SSO_ISSUER", "").strip().rstrip("/"),
+            sso_client_id=env.get("PC_SSO_CLIENT_ID", "").strip(),
+            sso_client_secret=env.get("PC_SSO_CLIENT_SECRET", ""),
+            sso_name=env.get("PC_SSO_NAME", "").strip() or cls.sso_name,
         )
         if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
             raise SettingsError(
                 f"PC_OCDS_PREFIX must be 'ocds-' and six lower-case letters or digits, not {settings.ocds_prefix!r}"
             )
+        settings.check_single_sign_on()
         settings.check()
         return settings
+
+    def check_single_sign_on(self) -> None:
+        if not self.sso_issuer:
+            return
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", self.sso_issuer):
+            raise SettingsError(f"PC_SSO_ISSUER must be the identity provider's issuer URL, not {self.sso_issuer!r}")
+        if self.is_production and not self.sso_issuer.startswith("https://"):
+            raise SettingsError("PC_SSO_ISSUER must be an https:// URL in production")
+        missing = [name for name, value in [("PC_SSO_CLIENT_ID", self.sso_client_id),
+                                            ("PC_SSO_CLIENT_SECRET", self.sso_client_secret)] if not value]  # fmt: skip
+        if missing:
+            raise SettingsError(
+                f"PC_SSO_ISSUER is set, so {' and '.join(missing)} must be too: the identity provider gives them "
+                "when the service is registered with it"
+            )
 
     @property
     def is_production(self) -> bool:

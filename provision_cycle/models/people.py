@@ -24,6 +24,9 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     # When the password was last set (by its owner, or from a link): a session begun before it has ended.
     password_changed_at: Mapped[datetime | None]
+    # Who the council's identity provider says this is (its issuer and subject), bound at their first single
+    # sign-on: a later change of email address at the provider, or its reuse, does not move the account.
+    single_sign_on_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
     # True: notifications arrive as one email a day; False: each as it happens.
     email_digest: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,8 +1,8 @@
 """What happened to people's accounts, read back from the system audit chain for their administrators: who
 added them and gave or took their roles, when they were locked out or their account closed, when they set or
-changed their password or asked for a link to, and the API tokens they made. An administrator sees the
-accounts they look after (``people.looked_after_by``), as on the people pages; the chain itself is the
-record, so nothing here is kept twice."""
+changed their password or asked for a link to, when they first signed in with single sign-on, and the API
+tokens made and revoked. An administrator sees the accounts they look after (``people.looked_after_by``), as
+on the people pages; the chain itself is the record, so nothing here is kept twice."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     + ("the invitation link" if d.get("purpose") == "invitation" else "a reset link"),
     "ask_for_password_reset": lambda d, org: "A link to set a new password was asked for on the sign-in page",
     "send_password_link": lambda d, org: "Emailed a link to set the password",
+    "bind_single_sign_on": lambda d, org: f"Signed in with single sign-on for the first time, as {d['email']}",
     "create_api_token": lambda d, org: "Made " + _token(d),
     "revoke_api_token": lambda d, org: "Revoked " + _token(d),
 }

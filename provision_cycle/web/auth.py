@@ -1,13 +1,13 @@
-"""Signing in and out, and setting a password: from an emailed link (a new account's, or a reset asked for
-here) or, signed in, on the account page."""
+"""Signing in (with a password, or with the council's identity provider) and out, and setting a password:
+from an emailed link (a new account's, or a reset asked for here) or, signed in, on the account page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..services import passwords
+from ..services import passwords, single_sign_on
 from ..services.people import SIGN_IN_FAILED, authenticate, session_person
 from .common import core, me, render, safe_next
 from .forms import ChangePasswordForm, ForgottenPasswordForm, NewPasswordForm, SignInForm, apply_errors
@@ -37,7 +37,53 @@ def sign_in():
             return render("auth/sign_in.html", form=form, status=400)
         _begin_session(key)
         return redirect(safe_next(request.args.get("next"), url_for("work.my_work")))
-    return render("auth/sign_in.html", form=form)
+    return render("auth/sign_in.html", form=form, provider=single_sign_on.Provider.configured(core().settings))
+
+
+JOURNEY = "single_sign_on"  # the session's key for a sign-in away at the identity provider
+
+
+def _provider() -> single_sign_on.Provider:
+    provider = single_sign_on.Provider.configured(core().settings)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _return_to() -> str:
+    """The address the provider sends the browser back to: exactly the one registered with it."""
+    return core().settings.base_url + url_for("auth.single_sign_on_return")
+
+
+@auth.get("/sign-in/single-sign-on")
+@public
+def single_sign_on_start():
+    provider = _provider()
+    try:
+        address, journey = single_sign_on.begin(
+            provider, _return_to(), safe_next(request.args.get("next"), url_for("work.my_work"))
+        )
+    except NotPermitted as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.sign_in"))
+    session[JOURNEY] = journey.to_session()
+    return redirect(address)
+
+
+@auth.get("/sign-in/single-sign-on/return")
+@public
+def single_sign_on_return():
+    """Where the provider sends the browser back. A GET, as OpenID Connect has it (a cross-site POST would
+    not carry this site's session cookie); the state, nonce and PKCE verifier this browser's session kept are
+    what stop a forged return, and each is spent here."""
+    provider = _provider()
+    journey = single_sign_on.Journey.from_session(session.pop(JOURNEY, None))
+    try:
+        _begin_session(single_sign_on.finish(core(), provider, journey, request.args, _return_to()))
+    except NotPermitted as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.sign_in"))
+    return redirect(journey.next)
 
 
 @auth.post("/sign-out")

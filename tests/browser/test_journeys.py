@@ -606,3 +606,24 @@ def test_a_new_person_sets_their_password_from_the_invitation_and_later_resets_i
     again.get_by_label("Confirm the new password").fill("third of my long passwords")
     again.get_by_role("button", name="Change the password").click()
     expect(again.locator("[data-flash=success]")).to_contain_text("signed out everywhere else")
+
+
+def test_a_person_signs_in_with_their_council_account(site, chromium):
+    from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider
+
+    provider = IdentityProvider(
+        person={"sub": "entra-1", "email": f"{site.username(site.people.requester)}@example.gov.uk"}
+    )
+    provider.start()
+    try:
+        site.core.settings = site.core.settings.with_overrides(
+            base_url=site.url, sso_issuer=provider.issuer, sso_client_id=CLIENT_ID, sso_client_secret=CLIENT_SECRET
+        )
+        page = chromium.new_context(base_url=site.url).new_page()
+        page.goto("/cases/")  # not signed in: the sign-in page, which goes on to the cases after
+        page.get_by_role("button", name="Sign in with your council account").click()
+        page.wait_for_url("**/cases/")
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("cases", re.I))
+        assert provider.asked and provider.asked[0]["redirect_uri"] == f"{site.url}/sign-in/single-sign-on/return"
+    finally:
+        provider.stop()

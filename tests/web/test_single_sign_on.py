@@ -1,0 +1,179 @@
+"""Single sign-on with the council's identity provider (OpenID Connect), against a real provider on a real
+port (``tests.identity_provider``): the person is the account with the address the provider vouches for,
+bound to the provider's subject from then on; anything the provider or an attacker gets wrong is refused,
+saying why, with nobody signed in."""
+
+from __future__ import annotations
+
+import http.client
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select, update
+
+from provision_cycle.models import AuditEvent, User
+from provision_cycle.settings import Settings, SettingsError
+from tests.factories import create_user
+from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, new_key
+
+
+@pytest.fixture
+def provider(app, core):
+    identity_provider = IdentityProvider().start()
+    core.settings = core.settings.with_overrides(
+        sso_issuer=identity_provider.issuer,
+        sso_client_id=CLIENT_ID,
+        sso_client_secret=CLIENT_SECRET,
+        sso_name="your Oxfordshire account",
+    )
+    yield identity_provider
+    identity_provider.stop()
+
+
+def _kate(db, **changes) -> int:
+    kate = create_user(db, ("requester", "OCC"), username="kate", full_name="Kate Dunn")
+    with db.unit_of_work() as session:
+        session.execute(update(User).where(User.id == kate).values(email="Kate@Example.gov.uk", **changes))
+    return kate
+
+
+def _at_provider(address: str) -> str:
+    """Open the provider's authorisation address as a browser would; where it sends the browser back."""
+    parts = urlsplit(address)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=5)
+    connection.request("GET", f"{parts.path}?{parts.query}")
+    response = connection.getresponse()
+    assert response.status == 302
+    return response.getheader("Location")
+
+
+def _sign_in(client, start: str = "/sign-in/single-sign-on"):
+    """The whole journey: to the provider and back; the service's last answer."""
+    leaving = client.get(start)
+    assert leaving.status_code == 302
+    back = urlsplit(_at_provider(leaving.location))
+    return client.get(f"{back.path}?{back.query}")
+
+
+def _signed_in(client) -> bool:
+    return client.get("/my-work").status_code == 200
+
+
+def _refusal(client, response) -> str:
+    assert response.status_code == 302 and response.location.endswith("/sign-in")
+    assert not _signed_in(client)
+    return client.get("/sign-in").text
+
+
+def test_a_person_signs_in_with_their_council_account_and_stays_bound_to_it(app, core, db, provider):
+    kate = _kate(db)
+    client = app.test_client()
+    page = client.get("/sign-in?next=/cases/").text
+    assert "Sign in with your Oxfordshire account" in page and "Or sign in with a password" in page
+    leaving = client.get("/sign-in/single-sign-on?next=/cases/")
+    asked = parse_qs(urlsplit(leaving.location).query)
+    assert leaving.location.startswith(f"{provider.issuer}/authorize?")
+    assert asked["client_id"] == [CLIENT_ID] and asked["scope"] == ["openid email profile"]
+    assert asked["redirect_uri"] == [f"{core.settings.base_url}/sign-in/single-sign-on/return"]
+    assert asked["code_challenge_method"] == ["S256"] and len(asked["state"][0]) >= 40
+    back = urlsplit(_at_provider(leaving.location))
+    arrived = client.get(f"{back.path}?{back.query}")
+    assert arrived.status_code == 302 and arrived.location == "/cases/"  # where they were going
+    assert "Kate Dunn" in client.get("/cases/").text
+    with db.reading() as session:
+        assert session.get(User, kate).single_sign_on_subject == f"{provider.issuer} entra-subject-1"
+        bound = session.scalars(select(AuditEvent).where(AuditEvent.action == "bind_single_sign_on")).one()
+        assert bound.data == {"user_id": kate, "email": "kate@example.gov.uk"}
+
+    # The return cannot be replayed: its state was spent with it.
+    fresh = app.test_client()
+    assert "not begun in this browser" in _refusal(fresh, fresh.get(f"{back.path}?{back.query}"))
+
+    # Her address changes at the provider: she is still herself. Someone else given her old address is not her.
+    provider.person = {"sub": "entra-subject-1", "email": "kate.dunn@example.gov.uk"}
+    again = app.test_client()
+    assert _sign_in(again).location == "/my-work" and _signed_in(again)
+    provider.person = {"sub": "entra-subject-2", "email": "kate@example.gov.uk"}
+    stranger = app.test_client()
+    assert "signs in as another person at your Oxfordshire account" in _refusal(stranger, _sign_in(stranger))
+
+
+def test_what_the_provider_gets_wrong_is_refused_with_nobody_signed_in(app, core, db, provider):
+    _kate(db)
+    cases = {
+        "another key signed it": (lambda: setattr(provider, "signing_key", new_key()), "could not be verified"),
+        "for another service": (lambda: provider.token_changes.update(aud="someone-else"), "could not be verified"),
+        "from another issuer": (
+            lambda: provider.token_changes.update(iss="https://login.example.com/other"),
+            "could not be verified",
+        ),
+        "expired": (lambda: provider.token_changes.update(exp=1_000_000_000), "could not be verified"),
+        "no nonce": (lambda: provider.token_changes.update(nonce=None), "could not be verified"),
+        "another browser's nonce": (
+            lambda: provider.token_changes.update(nonce="not this one"),
+            "not begun in this browser",
+        ),
+        "an unverified address only": (
+            lambda: provider.token_changes.update(email_verified=False),
+            "did not give an email address to know you by",
+        ),
+        "an address with no account": (
+            lambda: provider.token_changes.update(email="nobody@example.gov.uk"),
+            "There is no account in this service for nobody@example.gov.uk",
+        ),
+    }
+    for name, (misbehave, said) in cases.items():
+        provider.token_changes.clear()
+        provider.signing_key = None
+        misbehave()
+        client = app.test_client()
+        assert said in _refusal(client, _sign_in(client)), name
+    with db.reading() as session:  # nothing was bound by any of it
+        assert session.scalar(select(User.single_sign_on_subject).where(User.username == "kate")) is None
+
+    # The person turned down the provider's consent page: it sends them back saying so.
+    client = app.test_client()
+    leaving = client.get("/sign-in/single-sign-on")
+    state = parse_qs(urlsplit(leaving.location).query)["state"][0]
+    answer = client.get(f"/sign-in/single-sign-on/return?error=access_denied&error_description=Declined&state={state}")
+    assert "did not sign you in (Declined)" in _refusal(client, answer)
+
+
+def test_a_deactivated_account_cannot_sign_in_with_the_provider(app, db, provider):
+    _kate(db, is_active=False)
+    client = app.test_client()
+    assert "Your account in this service is deactivated" in _refusal(client, _sign_in(client))
+
+
+def test_a_provider_that_cannot_be_reached_leaves_the_password_to_sign_in_with(app, core, db, provider):
+    _kate(db)
+    provider.stop()
+    client = app.test_client()
+    response = client.get("/sign-in/single-sign-on")
+    assert "could not be reached just now: try again, or sign in with your password" in _refusal(client, response)
+
+
+def test_without_a_provider_there_is_no_single_sign_on(app):
+    client = app.test_client()
+    assert "Sign in with" not in client.get("/sign-in").text
+    assert client.get("/sign-in/single-sign-on").status_code == 404
+    assert client.get("/sign-in/single-sign-on/return?code=x&state=y").status_code == 404
+
+
+def test_single_sign_on_settings_are_checked_when_read():
+    with pytest.raises(SettingsError, match="PC_SSO_CLIENT_ID and PC_SSO_CLIENT_SECRET must be too"):
+        Settings.from_env({"PC_SSO_ISSUER": "https://login.microsoftonline.com/tenant/v2.0"})
+    with pytest.raises(SettingsError, match="PC_SSO_ISSUER must be the identity provider's issuer URL"):
+        Settings.from_env({"PC_SSO_ISSUER": "login.microsoftonline.com", "PC_SSO_CLIENT_ID": "x"})
+    production = {
+        "PC_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "DATABASE_URL": "postgresql://db/hub",
+        "PC_SSO_ISSUER": "http://login.example.com/tenant",
+        "PC_SSO_CLIENT_ID": "x",
+        "PC_SSO_CLIENT_SECRET": "y",
+    }
+    with pytest.raises(SettingsError, match="PC_SSO_ISSUER must be an https:// URL in production"):
+        Settings.from_env(production)
+    settings = Settings.from_env(production | {"PC_SSO_ISSUER": "https://login.example.com/tenant/"})
+    assert settings.sso_issuer == "https://login.example.com/tenant" and settings.sso_name == "your council account"
