@@ -71,6 +71,7 @@ class Settings:
     sso_client_id: str = ""
     sso_client_secret: str = ""
     sso_name: str = "your council account"  # the sign-in button says "Sign in with" this
+    sso_only: bool = False  # everyone signs in with the identity provider: no passwords, links or resets
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -98,6 +99,7 @@ class Settings:
             sso_client_id=env.get("PC_SSO_CLIENT_ID", "").strip(),
             sso_client_secret=env.get("PC_SSO_CLIENT_SECRET", ""),
             sso_name=env.get("PC_SSO_NAME", "").strip() or cls.sso_name,
+            sso_only=_flag(env.get("PC_SSO_ONLY"), default=False),
         )
         if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
             raise SettingsError(
@@ -107,7 +109,13 @@ class Settings:
         settings.check()
         return settings
 
+    @property
+    def passwords_in_use(self) -> bool:
+        return not self.sso_only
+
     def check_single_sign_on(self) -> None:
+        if self.sso_only and not self.sso_issuer:
+            raise SettingsError("PC_SSO_ONLY is on, so PC_SSO_ISSUER must name the identity provider to sign in with")
         if not self.sso_issuer:
             return
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", self.sso_issuer):

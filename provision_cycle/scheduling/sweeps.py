@@ -67,7 +67,7 @@ from ..models import (
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
 from ..services.links import LIFETIME, issue_action_link
-from ..services.passwords import AT_ONCE, PASSWORD_LINK, issue_password_link
+from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
@@ -813,6 +813,8 @@ def _links(core: Core, mailer: Mailer, message) -> list[str]:
             f"Set your password: {mailer.base_url}/password/{secret}",
             f"The link works once, for {lasts}. Nobody from the council will ask you for your password.",
         ]
+    if message.kind == WELCOME:
+        return [f"Sign in: {mailer.base_url}/sign-in"]
     return []
 
 

@@ -35,13 +35,15 @@ from .people import (
     hash_password,
     is_locked_out,
     person_looked_after,
+    require_passwords,
     session_key,
 )
 
 PASSWORD_LINK = "password_link"  # the outbox kind of an email carrying a link
 PASSWORD_SET = "password_set"  # of one telling the person their password was set, in case it was not them
 # Sent at once, even to someone who chose a daily digest: a link would expire in it, a warning come too late.
-AT_ONCE = (PASSWORD_LINK, PASSWORD_SET)
+WELCOME = "welcome"  # of a new account's email where everyone signs in with the council's identity provider
+AT_ONCE = (PASSWORD_LINK, PASSWORD_SET, WELCOME)
 MAX_PASSWORD = 200  # a passphrase fits; argon2 is not handed megabytes from a form
 RESEND_AFTER = timedelta(minutes=5)  # a reset asked for again sooner sends nothing more
 
@@ -136,6 +138,7 @@ def change_password(core: Core, user_id: int, current: str, password: str, confi
     """The signed-in person sets a new password, giving their current one; their new session key (every
     other session of theirs has ended). Errors name the field. A wrong current password counts as a failed
     sign-in, so that someone at an unattended session cannot go on guessing it."""
+    require_passwords(core)
     with core.db.unit_of_work() as session:
         now = core.engine.clock()
         user = session.get(User, user_id, with_for_update=True)
@@ -156,6 +159,7 @@ def change_password(core: Core, user_id: int, current: str, password: str, confi
 def ask_for_reset(core: Core, username_or_email: str) -> None:
     """Email a link to set a new password to the account with this username or email address, if there is
     an active one and it has not been sent one in the last few minutes. Says nothing either way."""
+    require_passwords(core)
     given = username_or_email.strip().lower()
     if not given:
         raise InvalidInput({"account": "Enter your username or email address"})
@@ -188,6 +192,7 @@ def send_invitation(core: Core, user_id: int, *, actor: Actor) -> str:
     first, or a fresh one for someone who cannot sign in); the address it goes to."""
     if not administered_by(actor):
         raise NotPermitted("Only an administrator can send a link to set a password")
+    require_passwords(core)
     with core.db.unit_of_work() as session:
         user = person_looked_after(session, actor, user_id)
         if not user.is_active:
@@ -199,6 +204,19 @@ def send_invitation(core: Core, user_id: int, *, actor: Actor) -> str:
             session, actor_id=actor.id, action="send_password_link", data={"user_id": user.id, "purpose": "invitation"}
         )
         return user.email
+
+
+def queue_invitation(core: Core, session: Session, user: User) -> None:
+    """A new account's first email, in the caller's transaction: a link to set its password or, where
+    everyone signs in with the council's identity provider, where to sign in (the delivery job adds it)."""
+    if core.settings.passwords_in_use:
+        queue_password_link(core, session, user, "invitation")
+        return
+    body = (
+        f"An administrator has given you an account. Your username is {user.username}. You sign in with "
+        f"{core.settings.sso_name}: there is no password to set."
+    )
+    session.add(OutboxMessage.queued(WELCOME, user.id, "Your account", body, core.engine.clock(), case_id=None))
 
 
 def queue_password_link(core: Core, session: Session, user: User, purpose: str) -> None:
@@ -240,6 +258,7 @@ class LinkHolder:
 
 
 def _live_link(core: Core, session: Session, secret: str, *, lock: bool = False) -> tuple[PasswordLink, User]:
+    require_passwords(core)  # a link emailed before the council turned passwords off is dead with them
     statement = select(PasswordLink, User).join(User, User.id == PasswordLink.user_id)
     statement = statement.where(PasswordLink.secret_hash == digest(secret))
     found = session.execute(statement.with_for_update() if lock else statement).first()

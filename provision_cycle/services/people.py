@@ -75,9 +75,10 @@ def create_user(
     actor_id: int | None = None,
     invite: bool = False,
 ) -> int:
-    """A new person with their roles. With ``invite`` (an administrator on the web) they are emailed a link
-    to set their own password, in the same transaction; the CLI and the demo give a password instead."""
-    from .passwords import password_problem, queue_password_link  # passwords builds on this module
+    """A new person with their roles. With ``invite`` (an administrator on the web) they are emailed, in the
+    same transaction, a link to set their own password (or where to sign in, where everyone signs in with
+    the council's identity provider); the CLI and the demo give a password instead."""
+    from .passwords import password_problem, queue_invitation  # passwords builds on this module
 
     errors: dict[str, str] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
@@ -109,7 +110,7 @@ def create_user(
         session.add(user)
         session.flush()
         if invite:
-            queue_password_link(core, session, user, "invitation")
+            queue_invitation(core, session, user)
         roles = [[g.role, g.authority, g.pillar] for g in grants]
         core.engine.system_event(
             session,
@@ -279,6 +280,12 @@ SIGN_IN_FAILED = "The username or password is not right, or the account is locke
 _DUMMY_HASH = _hasher.hash("timing equaliser: an unknown user costs the same as a wrong password")
 
 
+def require_passwords(core: Core) -> None:
+    """Refuse any use of a password where the council signs everyone in with its identity provider."""
+    if not core.settings.passwords_in_use:
+        raise NotPermitted(f"Everyone signs in with {core.settings.sso_name} here: passwords are not used")
+
+
 def authenticate(core: Core, username: str, password: str) -> str:
     """The session key (``session_key``) for a username and password, or ``NotPermitted`` with one message
     for every failure.
@@ -287,6 +294,7 @@ def authenticate(core: Core, username: str, password: str) -> str:
     about the same time, so the form does not reveal who has an account. Five failures lock the account
     for 15 minutes; the lock and each failure are recorded on the system audit chain.
     """
+    require_passwords(core)
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
         user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())

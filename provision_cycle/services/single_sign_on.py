@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 from sqlalchemy import func, select
@@ -53,6 +53,16 @@ class Provider:
         if not settings.sso_issuer:
             return None
         return cls(settings.sso_issuer, settings.sso_client_id, settings.sso_client_secret, settings.sso_name)
+
+
+class WaysToSignIn(NamedTuple):
+    passwords: bool
+    provider: Provider | None
+
+
+def ways_to_sign_in(settings: Settings) -> WaysToSignIn:
+    """How people sign in here: with a password, with the council's identity provider, or both."""
+    return WaysToSignIn(settings.passwords_in_use, Provider.configured(settings))
 
 
 @dataclass(frozen=True)

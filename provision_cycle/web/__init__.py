@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from ..diagrams import in_words
 from ..services.people import session_person
+from ..services.single_sign_on import ways_to_sign_in
 from . import filters
 from .errors import register_error_handlers
 from .forms import error_summary
@@ -28,6 +29,7 @@ def init_web(app: Flask) -> None:
     # Every page names the service and the councils it is for, from configuration (organisation.yaml).
     app.add_template_global(core_of(app).governance.organisation, "organisation")
     app.add_template_global(in_words, "diagram_in_words")  # for the workflow_in_words macro
+    app.add_template_global(lambda: ways_to_sign_in(core_of(app).settings), "ways_to_sign_in")
     register_error_handlers(app)
     _blueprints(app)
 

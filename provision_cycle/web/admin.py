@@ -59,10 +59,14 @@ def new_user():
         except DomainError as error:
             flash(error.message, "error")
         else:
+            what = (
+                f"with a link to set their password; it works for {passwords.PURPOSES['invitation'].lasts}"
+                if core().settings.passwords_in_use
+                else "to say where to sign in"
+            )
             flash(
                 f"{form.full_name.data.strip()} is added as {form.username.data.strip()}. An email is on its way to "
-                f"{form.email.data.strip()} with a link to set their password; it works for "
-                f"{passwords.PURPOSES['invitation'].lasts}."
+                f"{form.email.data.strip()} {what}."
             )
             return redirect(url_for(".user", user_id=user_id))
     return render("admin/new_user.html", form=form, lasts=passwords.PURPOSES["invitation"].lasts)

@@ -3,6 +3,8 @@ from an emailed link (a new account's, or a reset asked for here) or, signed in,
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
@@ -25,10 +27,24 @@ def _begin_session(key: str) -> None:
     begin_session(core())
 
 
+def passwords_only(view):
+    """A page about passwords: not found where everyone signs in with the council's identity provider."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not core().settings.passwords_in_use:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
 @auth.route("/sign-in", methods=["GET", "POST"])
 @public
 def sign_in():
     form = SignInForm()
+    if request.method == "POST" and not core().settings.passwords_in_use:
+        abort(404)
     if form.validate_on_submit():
         try:
             key = authenticate(core(), form.username.data, form.password.data)
@@ -37,7 +53,7 @@ def sign_in():
             return render("auth/sign_in.html", form=form, status=400)
         _begin_session(key)
         return redirect(safe_next(request.args.get("next"), url_for("work.my_work")))
-    return render("auth/sign_in.html", form=form, provider=single_sign_on.Provider.configured(core().settings))
+    return render("auth/sign_in.html", form=form)
 
 
 JOURNEY = "single_sign_on"  # the session's key for a sign-in away at the identity provider
@@ -96,6 +112,7 @@ def sign_out():
 
 @auth.route("/sign-in/forgotten-password", methods=["GET", "POST"])
 @public
+@passwords_only
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
@@ -110,6 +127,7 @@ def forgotten_password():
 
 @auth.route("/password/<secret>", methods=["GET", "POST"])
 @public
+@passwords_only
 def password_link(secret: str):
     """The page an emailed link opens: whose password it sets, and the form to set it. The link is the
     credential; setting the password ends any session in this browser, and the person signs in with it."""
@@ -139,6 +157,7 @@ def _refused(error: NotFound | NotPermitted):
 
 @auth.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@passwords_only
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

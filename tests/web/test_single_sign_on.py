@@ -11,10 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from provision_cycle.models import AuditEvent, User
+from provision_cycle.errors import NotPermitted
+from provision_cycle.models import AuditEvent, OutboxMessage, PasswordLink, User
+from provision_cycle.services import passwords
+from provision_cycle.services.people import authenticate
 from provision_cycle.settings import Settings, SettingsError
 from tests.factories import create_user
 from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, new_key
+from tests.web.conftest import PASSWORD, Browser, give_password
+from tests.web.test_passwords import _emails
 
 
 @pytest.fixture
@@ -160,6 +165,50 @@ def test_without_a_provider_there_is_no_single_sign_on(app):
     assert client.get("/sign-in/single-sign-on/return?code=x&state=y").status_code == 404
 
 
+def test_where_everyone_signs_in_with_the_provider_no_password_is_used(app, core, db, provider, schedule):
+    core.settings = core.settings.with_overrides(sso_only=True)
+    kate = _kate(db)
+    admin = create_user(db, ("administrator", "OCC"), username="ada", full_name="Ada Admin")
+    give_password(db, kate, admin)
+    client = app.test_client()
+    page = client.get("/sign-in").text
+    assert "Sign in with your Oxfordshire account" in page and "There are no passwords here" in page
+    assert 'type="password"' not in page and "Forgotten your password?" not in page
+    assert client.post("/sign-in", data={"username": "kate", "password": PASSWORD}).status_code in (400, 404)
+    with pytest.raises(NotPermitted, match="Everyone signs in with your Oxfordshire account here"):
+        authenticate(core, "kate", PASSWORD)  # whatever asks: the web, the command line
+    with pytest.raises(NotPermitted):
+        passwords.ask_for_reset(core, "kate")
+    for page in ("/sign-in/forgotten-password", "/password/any-link-at-all"):
+        assert client.get(page).status_code == 404
+    assert not _signed_in(client)
+
+    # Kate signs in with the provider; her account page speaks of no password.
+    assert _sign_in(client).status_code == 302 and _signed_in(client)
+    account = client.get("/account").text
+    assert "With your Oxfordshire account" in account and "Change<span" not in account.split("Emails")[0]
+    assert client.get("/account/password").status_code == 404
+
+    # An administrator adds someone: they are told where to sign in, with no link to set a password.
+    provider.person = {"sub": "entra-ada", "email": "ada@example.gov.uk"}
+    ada = Browser(app, db)
+    assert _sign_in(ada.client).status_code == 302
+    assert "They sign in with your Oxfordshire account" in ada.get("/admin/users/new").text
+    added = ada.post(
+        "/admin/users/new",
+        {"full_name": "Nia New", "username": "nia.new", "email": "nia@example.gov.uk", "role": "requester",
+         "authority": "OCC", "pillar": ""},
+    )  # fmt: skip
+    assert "An email is on its way to nia@example.gov.uk to say where to sign in" in ada.get(added.location).text
+    assert "Email them a link to set their password" not in ada.get(added.location).text
+    (email,) = _emails(core, schedule)
+    assert email["Subject"] == "Your account" and "Sign in: http://hub/sign-in" in email.get_content()
+    assert "You sign in with your Oxfordshire account: there is no password to set" in email.get_content()
+    with db.reading() as session:
+        assert session.scalar(select(PasswordLink.id)) is None
+        assert session.scalar(select(OutboxMessage.kind).where(OutboxMessage.recipient_id != kate)) == "welcome"
+
+
 def test_single_sign_on_settings_are_checked_when_read():
     with pytest.raises(SettingsError, match="PC_SSO_CLIENT_ID and PC_SSO_CLIENT_SECRET must be too"):
         Settings.from_env({"PC_SSO_ISSUER": "https://login.microsoftonline.com/tenant/v2.0"})
@@ -175,5 +224,9 @@ def test_single_sign_on_settings_are_checked_when_read():
     }
     with pytest.raises(SettingsError, match="PC_SSO_ISSUER must be an https:// URL in production"):
         Settings.from_env(production)
-    settings = Settings.from_env(production | {"PC_SSO_ISSUER": "https://login.example.com/tenant/"})
+    with pytest.raises(SettingsError, match="PC_SSO_ONLY is on, so PC_SSO_ISSUER must name the identity provider"):
+        Settings.from_env({"PC_SSO_ONLY": "yes"})
+    production["PC_SSO_ISSUER"] = "https://login.example.com/tenant/"
+    settings = Settings.from_env(production)
     assert settings.sso_issuer == "https://login.example.com/tenant" and settings.sso_name == "your council account"
+    assert settings.passwords_in_use and not Settings.from_env(production | {"PC_SSO_ONLY": "1"}).passwords_in_use
