@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, session, url_for
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..services import passwords, single_sign_on
 from ..services.people import SIGN_IN_FAILED, authenticate, session_person
 from .common import core, me, render, safe_next
 from .forms import ChangePasswordForm, ForgottenPasswordForm, NewPasswordForm, SignInForm, apply_errors
-from .security import SignedIn, begin_session, public, signed_in
+from .security import SignedIn, begin_session, public, session_left, signed_in
 
 auth = Blueprint("auth", __name__)
 
@@ -108,6 +109,24 @@ def sign_out():
     logout_user()
     session.clear()
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+@auth.get("/session")
+@signed_in
+def session_status():
+    """How long this session has left (the page's warning asks before it shows, since another tab may have
+    used the service meanwhile). Asking does not count as using it; a session already over is sent to sign in."""
+    return jsonify(session_left(core()).as_json())
+
+
+@auth.post("/session/keep-alive")
+@signed_in
+def keep_alive():
+    """*Stay signed in*, from the warning before a session ends unused: it counts as using the service (as
+    every request does), and gives the page a fresh CSRF token for its forms, which would otherwise lapse
+    with the time they were given."""
+    session["seen_at"] = core().engine.clock().timestamp()
+    return jsonify(session_left(core()).as_json() | {"csrf_token": generate_csrf()})
 
 
 @auth.route("/sign-in/forgotten-password", methods=["GET", "POST"])

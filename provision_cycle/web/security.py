@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
@@ -114,7 +114,7 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
     def _end_stale_sessions():
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
-        if why := session_over(core()):
+        if why := session_over(core(), counts_as_use=request.endpoint != "auth.session_status"):
             logout_user()
             session.clear()
             flash(why, "error")  # shown under "Important"
@@ -147,6 +147,7 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
         return response
 
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+    app.jinja_env.globals["session_left"] = lambda: session_left(core())
 
 
 # --- how long a session lasts ------------------------------------------------------------------------------
@@ -159,9 +160,29 @@ def begin_session(core: Core) -> None:
     session["signed_in_at"] = session["seen_at"] = now
 
 
-def session_over(core: Core) -> str | None:
+class SessionLeft(NamedTuple):
+    """Seconds until the signed-in person's session ends: if they go on doing nothing (``unused``; using the
+    service puts it back), and whatever they do (``at_most``)."""
+
+    unused: int
+    at_most: int
+
+    def as_json(self) -> dict[str, int]:
+        return {"unused_ends_in": self.unused, "ends_in": self.at_most}
+
+
+def session_left(core: Core) -> SessionLeft:
+    settings, now = core.settings, core.engine.clock().timestamp()
+    started, seen = session.get("signed_in_at", now), session.get("seen_at", now)
+    return SessionLeft(
+        max(0, round(seen + settings.session_idle_minutes * 60 - now)),
+        max(0, round(started + settings.session_hours * 3600 - now)),
+    )
+
+
+def session_over(core: Core, *, counts_as_use: bool = True) -> str | None:
     """Why the signed-in person's session has ended (unused for too long, or simply too long), or None; a
-    session still running is marked as used now."""
+    session still running is marked as used now, unless the request was only asking how long it has left."""
     settings, now = core.settings, core.engine.clock().timestamp()
     started, seen = session.setdefault("signed_in_at", now), session.setdefault("seen_at", now)
     if now - seen > settings.session_idle_minutes * 60:
@@ -173,6 +194,6 @@ def session_over(core: Core) -> str | None:
         return (
             f"You were signed out: a session lasts {duration(settings.session_hours * 60)}. Sign in again to carry on."
         )
-    if now - seen > SEEN_EVERY:
+    if counts_as_use and now - seen > SEEN_EVERY:
         session["seen_at"] = now
     return None

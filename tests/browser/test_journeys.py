@@ -627,3 +627,30 @@ def test_a_person_signs_in_with_their_council_account(site, chromium):
         assert provider.asked and provider.asked[0]["redirect_uri"] == f"{site.url}/sign-in/single-sign-on/return"
     finally:
         provider.stop()
+
+
+def test_a_person_is_warned_before_their_session_ends_unused_and_can_stay_signed_in(site, open_as, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    from provision_cycle.models.base import utcnow
+
+    later = timedelta()  # how far the service's clock is moved on (CSRF tokens' too); the browser's with it
+    site.core.engine.clock = lambda: utcnow() + later
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: int(site.core.engine.clock().timestamp()))
+    page = open_as(site.people.requester)
+    page.clock.install()
+    page.goto("/account")
+    token = page.locator('input[name="csrf_token"]').first.input_value()
+    later = timedelta(hours=3, minutes=56)
+    page.clock.fast_forward("03:56:00")
+    warning = page.get_by_role("dialog", name="You will be signed out soon")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("you will be signed out in 4 minutes unless you stay signed in")
+    warning.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
+    assert page.locator('input[name="csrf_token"]').first.input_value() != token  # forms post after 4 hours more
+
+    later += timedelta(hours=4, minutes=1)  # and then nothing, past the end
+    page.clock.fast_forward("04:01:00")
+    page.wait_for_url("**/sign-in?next=/account")
+    expect(page.locator("[data-flash=error]")).to_contain_text("You were signed out after 4 hours without using")

@@ -257,6 +257,36 @@ def test_a_session_ends_after_hours_unused_and_after_a_working_day_whatever(app,
     assert "You are signed out after 4 hours without using the service, and after 12 hours in any case" in cookies
 
 
+def test_a_page_asks_how_long_its_session_has_left_without_using_it_and_can_keep_it(app, core, db, clock, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    from provision_cycle.settings import Settings
+    from tests.factories import create_user
+
+    core.settings = core.settings.with_overrides(
+        session_idle_minutes=Settings.session_idle_minutes, session_hours=Settings.session_hours
+    )
+    # A CSRF token carries the time it was signed; here that is the test's clock, so that it lapses with it.
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: int(clock().timestamp()))
+    client = Browser(app, db).sign_in(create_user(db, ("requester", "OCC")))
+    page = client.get("/my-work").text
+    assert 'data-unused-ends-in="14400"' in page and 'data-ends-in="43200"' in page  # what the warning counts from
+    clock.advance(hours=3, minutes=56)
+    assert client.get("/session").get_json() == {"unused_ends_in": 240, "ends_in": 29040}
+    assert client.get("/session").get_json()["unused_ends_in"] == 240  # asking is not using
+    assert client.client.post("/session/keep-alive").status_code == 400  # a state change needs its CSRF token
+    kept = client.client.post("/session/keep-alive", headers={"X-CSRFToken": csrf_from(page)})
+    assert kept.status_code == 200 and kept.get_json()["unused_ends_in"] == 14400
+    fresh = kept.get_json()["csrf_token"]
+    clock.advance(hours=3, minutes=59)  # past the page's own token's 4 hours: the fresh one still posts a form
+    lapsed = client.client.post("/notifications", data={"email": "digest", "csrf_token": csrf_from(page)})
+    assert lapsed.status_code == 400
+    response = client.client.post("/notifications", data={"email": "digest", "csrf_token": fresh})
+    assert response.status_code == 302, response.text[:500]
+    clock.advance(hours=4, minutes=1)
+    assert client.client.get("/session").status_code == 302  # over: to sign in
+
+
 def test_session_limits_are_settings_checked_on_start():
     from provision_cycle.settings import Settings, SettingsError
 
