@@ -654,3 +654,23 @@ def test_a_person_is_warned_before_their_session_ends_unused_and_can_stay_signed
     page.clock.fast_forward("04:01:00")
     page.wait_for_url("**/sign-in?next=/account")
     expect(page.locator("[data-flash=error]")).to_contain_text("You were signed out after 4 hours without using")
+
+
+def test_the_end_of_a_working_day_s_session_is_said_before_it_comes(site, open_as):
+    from provision_cycle.models.base import utcnow
+
+    later = timedelta()
+    site.core.engine.clock = lambda: utcnow() + later
+    page = open_as(site.people.requester)
+    for hours in (3, 6, 8.1):  # used through the day: the 12 hours come before 4 unused
+        later = timedelta(hours=hours)
+        page.goto("/my-work")
+    page.clock.install()
+    page.reload()
+    later += timedelta(hours=3, minutes=50, seconds=30)
+    page.clock.fast_forward("03:50:30")
+    warning = page.get_by_role("dialog", name="You will be signed out soon")
+    expect(warning).to_contain_text("Your session ends in 4 minutes")
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_hidden()  # it cannot be put back
+    warning.get_by_role("button", name="Carry on").click()
+    expect(warning).to_be_hidden()
