@@ -60,5 +60,6 @@ def calendar_settings():
             revoke_feeds(core(), me().id)
             flash("Your calendar feed is switched off: the old address no longer works.")
             return redirect(url_for(".calendar_settings"))
-        url = url_for(".calendar", secret=create_feed(core(), me().id), _external=True)
+        # The service's public address, as in emails: behind a proxy the request's own host is an inner one.
+        url = core().settings.base_url + url_for(".calendar", secret=create_feed(core(), me().id))
     return render("links/calendar.html", form=form, url=url, active=has_feed(core(), me().id))
