@@ -36,6 +36,7 @@ TABLES = (
     "idempotent_responses",
     "api_tokens",
     "tasks",
+    "document_contents",
     "documents",
     "outbox",
     "decisions",

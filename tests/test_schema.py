@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -96,3 +97,31 @@ def test_suppliers_are_keyed_on_upgrade(core, db):
     with db.engine.connect() as conn:
         keys = conn.execute(text("SELECT supplier_key FROM contracts UNION ALL SELECT supplier_key FROM payments"))
         assert [key for (key,) in keys] == ["acme", "acme"]
+
+
+def test_documents_move_from_their_folder_into_the_database_on_upgrade(core, db, tmp_path, monkeypatch):
+    """0024: each document's file is read into the database, its checksum checked; one whose file is missing
+    is left without content (its download says so), and the upgrade goes on."""
+    from io import BytesIO
+
+    from provision_cycle.errors import NotFound
+    from provision_cycle.services.documents import attach_document, open_document
+
+    from .factories import hub_people, new_request
+
+    monkeypatch.setenv("PC_INSTANCE_DIR", str(tmp_path))  # where the migrations find the documents folder
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    kept, lost = (
+        attach_document(core, case_id, people.requester, name, BytesIO(b"%PDF-1.7 " + name.encode()))
+        for name in ("spec.pdf", "lost.pdf")
+    )
+    downgrade(db.engine, "0023")  # as 0023 kept them: files under random names
+    with db.engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, stored_name FROM documents")).all())
+    assert (tmp_path / "documents" / stored[kept]).read_bytes() == b"%PDF-1.7 spec.pdf"
+    (tmp_path / "documents" / stored[lost]).unlink()
+    upgrade(db.engine)
+    assert open_document(core, case_id, kept, people.requester)[1] == b"%PDF-1.7 spec.pdf"
+    with pytest.raises(NotFound, match="The file of lost.pdf is missing"):
+        open_document(core, case_id, lost, people.requester)

@@ -16,7 +16,7 @@ from .cases import (
     TeamPart,
 )
 from .contracts import Contract
-from .documents import Document
+from .documents import Document, DocumentContent
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
@@ -43,6 +43,7 @@ __all__ = [
     "Decision",
     "Delegation",
     "Document",
+    "DocumentContent",
     "Outcome",
     "OutboxMessage",
     "PasswordLink",

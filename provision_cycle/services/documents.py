@@ -1,11 +1,10 @@
-"""Documents on a case: checked (type by content, not just by name; size), stored under a random name in
-the documents folder, recorded with a checksum and an audit event in one unit of work."""
+"""Documents on a case: checked (type by content, not just by name; size), and kept in the database with a
+checksum and an audit event, in one unit of work."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound
-from ..models import Document
+from ..models import Document, DocumentContent
 from .reading import get_case_for
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -43,10 +42,6 @@ KINDS = {
     ".txt": Kind("text/plain", None),
 }
 ALLOWED = "PDF, Word, Excel, OpenDocument, CSV, plain text, PNG or JPEG"
-
-
-def documents_dir(core: Core) -> Path:
-    return core.settings.instance_dir / "documents"
 
 
 def safe_filename(name: str) -> str:
@@ -78,46 +73,45 @@ def attach_document(core: Core, case_id: int, actor_id: int, filename: str, stre
     content = stream.read(MAX_BYTES + 1)
     name = safe_filename(filename or "")
     kind = check_upload(name, content)
-    folder = documents_dir(core)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16)
-    path = folder / stored
-    path.write_bytes(content)
-    try:
-        with core.db.unit_of_work() as session:
-            actor = core.engine.actor(session, actor_id)
-            get_case_for(session, actor, case_id)
-            case = core.engine.lock_case(session, case_id, None)
-            document = Document(
-                case_id=case_id,
-                filename=name,
-                content_type=kind.content_type,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                stored_name=stored,
-                uploaded_by_id=actor_id,
-            )
-            session.add(document)
-            session.flush()
-            case.version += 1
-            core.engine.note_case_event(
-                session,
-                case,
-                actor_id=actor_id,
-                action="attach_document",
-                data={"document_id": document.id, "filename": name, "size": len(content), "sha256": document.sha256},
-            )
-            return document.id
-    except BaseException:
-        path.unlink(missing_ok=True)  # the row was not saved: the file must not linger either
-        raise
+    with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        get_case_for(session, actor, case_id)
+        case = core.engine.lock_case(session, case_id, None)
+        document = Document(
+            case_id=case_id,
+            filename=name,
+            content_type=kind.content_type,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            uploaded_by_id=actor_id,
+        )
+        session.add(document)
+        session.flush()
+        session.add(DocumentContent(document_id=document.id, content=content))
+        case.version += 1
+        core.engine.note_case_event(
+            session,
+            case,
+            actor_id=actor_id,
+            action="attach_document",
+            data={"document_id": document.id, "filename": name, "size": len(content), "sha256": document.sha256},
+        )
+        return document.id
 
 
-def open_document(core: Core, case_id: int, document_id: int, actor_id: int) -> tuple[Document, Path]:
+def open_document(core: Core, case_id: int, document_id: int, actor_id: int) -> tuple[Document, bytes]:
+    """A document of a case the actor may see, with its bytes."""
     with core.db.reading() as session:
         actor = core.engine.actor(session, actor_id)
         get_case_for(session, actor, case_id)
-        document = session.scalar(select(Document).where(Document.id == document_id, Document.case_id == case_id))
-        if document is None:
+        found = session.execute(
+            select(Document, DocumentContent.content)
+            .outerjoin(DocumentContent, DocumentContent.document_id == Document.id)
+            .where(Document.id == document_id, Document.case_id == case_id)
+        ).first()
+        if found is None:
             raise NotFound("There is no such document on this case")
-        return document, documents_dir(core) / document.stored_name
+        document, content = found
+        if content is None:  # its file was not found when documents moved into the database (migration 0024)
+            raise NotFound(f"The file of {document.filename} is missing: ask an administrator to restore it")
+        return document, content

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from io import BytesIO
 
 from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
 
@@ -403,5 +404,7 @@ def upload(case_id: int):
 @cases.get("/<id:case_id>/documents/<id:document_id>")
 @signed_in
 def download(case_id: int, document_id: int):
-    document, path = documents.open_document(core(), case_id, document_id, me().id)
-    return send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename)
+    document, content = documents.open_document(core(), case_id, document_id, me().id)
+    return send_file(
+        BytesIO(content), mimetype=document.content_type, as_attachment=True, download_name=document.filename
+    )
