@@ -18,7 +18,7 @@ from ..governance.organisation import Organisation
 from ..models import AuditEvent, User
 from ..wording import at_time
 from ..workflow.engine import Actor
-from .people import administered_by, looked_after_by
+from .people import DETAIL_NAMES, administered_by, looked_after_by
 from .reading import ResultPage, page_of
 
 PAGE_SIZE = 50
@@ -50,7 +50,11 @@ WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     + ("the invitation link" if d.get("purpose") == "invitation" else "a reset link"),
     "ask_for_password_reset": lambda d, org: "A link to set a new password was asked for on the sign-in page",
     "send_password_link": lambda d, org: "Emailed a link to set the password",
+    "change_user_details": lambda d, org: "Changed "
+    + "; ".join(f'the {DETAIL_NAMES[field]} from "{old}" to "{new}"' for field, (old, new) in d["changed"].items()),
     "bind_single_sign_on": lambda d, org: f"Signed in with single sign-on for the first time, as {d['email']}",
+    "unbind_single_sign_on": lambda d, org: "Unlinked the account from single sign-on: the next one finds it by "
+    "email address",
     "create_api_token": lambda d, org: "Made " + _token(d),
     "revoke_api_token": lambda d, org: "Revoked " + _token(d),
 }

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -83,8 +83,8 @@ def create_user(
     errors: dict[str, str] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
         errors["username"] = "Enter a username of lower-case letters, numbers, dots or hyphens, like j.smith"
-    if "@" not in email:
-        errors["email"] = "Enter an email address in the correct format, like name@example.gov.uk"
+    if problem := _email_problem(email):
+        errors["email"] = problem
     if password is not None and (problem := password_problem(password, username=username, email=email)):
         errors["password"] = problem
     for grant in grants:
@@ -119,6 +119,66 @@ def create_user(
             data={"user_id": user.id, "username": username, "roles": roles, "invited": invite},
         )
         return user.id
+
+
+def _email_problem(email: str) -> str | None:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or len(email) > 200:
+        return "Enter an email address in the correct format, like name@example.gov.uk"
+    return None
+
+
+def change_details(core: Core, user_id: int, *, full_name: str, email: str, job_title: str, actor: Actor) -> list[str]:
+    """An administrator corrects the name, email address or job title of someone they look after (people
+    ask them to: the account page says so). What changed, in words; recorded on the system audit chain with
+    each value before and after. A changed address changes where their emails go and the address a first
+    single sign-on finds them by; one bound to the identity provider stays bound to it."""
+    full_name, email, job_title = full_name.strip(), email.strip(), job_title.strip()
+    errors = {}
+    if not full_name or len(full_name) > 200:
+        errors["full_name"] = "Enter their full name, in 200 characters or fewer"
+    if problem := _email_problem(email):
+        errors["email"] = problem
+    if len(job_title) > 200:
+        errors["job_title"] = "Enter a job title of 200 characters or fewer"
+    if errors:
+        raise InvalidInput(errors)
+    if not administered_by(actor):
+        raise NotPermitted("Only an administrator can change someone's details")
+    with core.db.unit_of_work() as session:
+        person = person_looked_after(session, actor, user_id)
+        session.refresh(person, with_for_update=True)
+        taken = select(User.id).where(func.lower(User.email) == email.lower(), User.id != user_id)
+        if session.scalar(taken) is not None:
+            raise InvalidInput({"email": f"Someone else already has the email address {email}"})
+        new = {"full_name": full_name, "email": email, "job_title": job_title}
+        changed = {
+            field: [getattr(person, field), value] for field, value in new.items() if getattr(person, field) != value
+        }
+        if not changed:
+            return []
+        for field, (_, value) in changed.items():
+            setattr(person, field, value)
+        core.engine.system_event(
+            session, actor_id=actor.id, action="change_user_details", data={"user_id": user_id, "changed": changed}
+        )
+        return [DETAIL_NAMES[field] for field in changed]
+
+
+DETAIL_NAMES = {"full_name": "name", "email": "email address", "job_title": "job title"}
+
+
+def unlink_single_sign_on(core: Core, user_id: int, *, actor: Actor) -> None:
+    """Undo the binding of someone's account to the identity provider (it bound to the wrong account at the
+    provider, or theirs there was replaced): their next single sign-on finds them by email address again."""
+    if not administered_by(actor):
+        raise NotPermitted("Only an administrator can unlink someone's council account")
+    with core.db.unit_of_work() as session:
+        person = person_looked_after(session, actor, user_id)
+        session.refresh(person, with_for_update=True)
+        if person.single_sign_on_subject is None:
+            return
+        person.single_sign_on_subject = None
+        core.engine.system_event(session, actor_id=actor.id, action="unbind_single_sign_on", data={"user_id": user_id})
 
 
 def grant_problem(core: Core, grant: Grant) -> str | None:

@@ -14,8 +14,9 @@ from ..scheduling.runner import mailer_for
 from ..services import passwords, reading, tokens
 from ..services import people as people_service
 from ..services.account_activity import account_activity
+from ..wording import listed
 from .common import core, me, render
-from .forms import ActionForm, GrantRoleForm, NewUserForm, apply_errors, change_from
+from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,6 +100,49 @@ def user(user_id: int):
         recent=recent,
         tokens=tokens.tokens_of(core(), user_id),
     )
+
+
+@admin.route("/users/<id:user_id>/details", methods=["GET", "POST"])
+@roles_required(*ADMIN_ROLES)
+def details(user_id: int):
+    """Correct someone's name, email address or job title (the username, which they sign in with, stays)."""
+    with core().db.reading() as session:
+        person = people_service.person_looked_after(session, me(), user_id)
+    form = PersonDetailsForm(obj=person)
+
+    def change() -> str:
+        changed = people_service.change_details(
+            core(),
+            user_id,
+            full_name=form.full_name.data,
+            email=form.email.data,
+            job_title=form.job_title.data or "",
+            actor=me(),
+        )
+        return (
+            f"Their {listed(changed)} {'are' if len(changed) > 1 else 'is'} changed."
+            if changed
+            else "Nothing was changed."
+        )
+
+    if done := change_from(form, change, back=url_for(".user", user_id=user_id)):
+        return done
+    return render("admin/details.html", form=form, person=person)
+
+
+@admin.post("/users/<id:user_id>/single-sign-on/unlink")
+@roles_required(*ADMIN_ROLES)
+def unlink_single_sign_on(user_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            people_service.unlink_single_sign_on(core(), user_id, actor=me())
+            flash(
+                "Their account is unlinked: the next time they sign in with their council account, it finds them "
+                "by email address."
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".user", user_id=user_id))
 
 
 @admin.get("/activity")

@@ -755,22 +755,28 @@ class GrantRoleForm(FlaskForm):
         self.pillar.choices = options([("", "No pillar"), *org.pillar_choices])
 
 
-class NewUserForm(GrantRoleForm):
+class PersonDetailsForm(FlaskForm):
+    """Who someone is: given when an administrator adds them, and corrected by one later."""
+
     full_name = StringField(
         "Full name",
         widget=GovTextInput(),
         validators=[DataRequired(message="Enter the person's full name"), Length(max=200)],
     )
+    email = StringField(
+        "Email address", widget=GovTextInput(), validators=[DataRequired(message="Enter an email address")]
+    )
+    job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[Length(max=200)])
+    submit = SubmitField("Save their details", widget=GovSubmitInput())
+
+
+class NewUserForm(GrantRoleForm, PersonDetailsForm):
     username = StringField(
         "Username",
         widget=GovTextInput(),
         description="Lower-case letters, numbers, dots or hyphens, like j.smith",
         validators=[DataRequired(message="Enter a username")],
     )
-    email = StringField(
-        "Email address", widget=GovTextInput(), validators=[DataRequired(message="Enter an email address")]
-    )
-    job_title = StringField("Job title (optional)", widget=GovTextInput(), validators=[Length(max=200)])
     submit = SubmitField("Add the person", widget=GovSubmitInput())
 
 

@@ -102,6 +102,18 @@ def test_a_person_signs_in_with_their_council_account_and_stays_bound_to_it(app,
     stranger = app.test_client()
     assert "signs in as another person at your Oxfordshire account" in _refusal(stranger, _sign_in(stranger))
 
+    # Her account at the provider was replaced: her administrator unlinks the old one, and the new one binds.
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    ada = Browser(app, db).sign_in(admin)
+    assert "Signs in with it" in ada.get(f"/admin/users/{kate}").text
+    ada.post(f"/admin/users/{kate}/single-sign-on/unlink", form_page=f"/admin/users/{kate}")
+    assert "Has not signed in with it yet" in ada.get(f"/admin/users/{kate}").text
+    replaced = app.test_client()
+    assert _sign_in(replaced).status_code == 302 and _signed_in(replaced)
+    with db.reading() as session:
+        assert session.get(User, kate).single_sign_on_subject == f"{provider.issuer} entra-subject-2"
+    assert "Unlinked the account from single sign-on" in ada.get(f"/admin/users/{kate}").text
+
 
 def test_what_the_provider_gets_wrong_is_refused_with_nobody_signed_in(app, core, db, provider):
     _kate(db)

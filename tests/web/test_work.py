@@ -320,6 +320,38 @@ def test_an_administrator_revokes_a_token_of_someone_they_look_after_who_is_told
         assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REVOKED_FOR_THEM)).all()) == 1
 
 
+def test_an_administrator_corrects_the_details_of_someone_they_look_after(core, db, browser):
+    from provision_cycle.models import User
+
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    nia = create_user(db, ("requester", "OCC"), username="nia", full_name="Nia Jones", job_title="Officer")
+    create_user(db, ("requester", "OCC"), username="taken")
+    client = browser(admin)
+    assert f'href="/admin/users/{nia}/details"' in client.get(f"/admin/users/{nia}").text
+    form = client.get(f"/admin/users/{nia}/details").text
+    assert 'value="Nia Jones"' in form and 'value="nia@example.gov.uk"' in form
+    details = {"full_name": "Nia Jones", "email": "nia.jones@example", "job_title": "Officer"}
+    page = client.post(f"/admin/users/{nia}/details", details, status=400).text
+    assert "Enter an email address in the correct format" in page
+    details["email"] = "Taken@example.gov.uk"
+    page = client.post(f"/admin/users/{nia}/details", details, status=400).text
+    assert "Someone else already has the email address Taken@example.gov.uk" in page
+    details |= {"email": "nia.jones@example.gov.uk", "job_title": "Senior Officer"}
+    done = client.post(f"/admin/users/{nia}/details", details)
+    assert "Their email address and job title are changed." in client.get(done.location).text
+    with db.reading() as session:
+        person = session.get(User, nia)
+        assert (person.email, person.job_title, person.username) == (
+            "nia.jones@example.gov.uk",
+            "Senior Officer",
+            "nia",
+        )
+    page = client.get(f"/admin/users/{nia}").text.replace("&#34;", '"')
+    assert 'Changed the email address from "nia@example.gov.uk" to "nia.jones@example.gov.uk"; the job title' in page
+    browser(create_user(db, ("administrator", "CDC"))).get(f"/admin/users/{nia}/details", status=404)
+    browser(nia).get(f"/admin/users/{nia}/details", status=403)
+
+
 def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db, browser, clock):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
