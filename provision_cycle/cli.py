@@ -89,17 +89,25 @@ def seed_demo(cases: int, contracts: int) -> None:
 @click.option(
     "--invite", is_flag=True, help="Email them a link to set their own password, instead of setting one here."
 )
-@click.option("--password", help="At least 12 characters; asked for (twice) if not given, unless --invite.")
+@click.option(
+    "--password",
+    help="At least 12 characters; asked for (twice) if not given, unless --invite, or everyone signs in with the "
+    "identity provider (PC_SSO_ONLY).",
+)
 def create_user_command(
     username: str, full_name: str, email: str, roles: tuple[str, ...], invite: bool, password: str | None
 ) -> None:
     """Create a person with roles, and a password or an emailed link to set their own."""
     from .services.people import create_user, parse_grant
 
+    passwords_in_use = _core().settings.passwords_in_use
     if invite and password:
         _fail("Give a password or --invite, not both")
         return
-    if not invite and password is None:
+    if password and not passwords_in_use:
+        _fail("Everyone signs in with the identity provider here (PC_SSO_ONLY): give no password")
+        return
+    if not invite and password is None and passwords_in_use:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user_id = create_user(
@@ -114,7 +122,8 @@ def create_user_command(
     except DomainError as exc:
         _fail(exc.message)
         return
-    told = " They are emailed a link to set their password (when the scheduler next sends email)." if invite else ""
+    what = "a link to set their password" if passwords_in_use else "to say where to sign in"
+    told = f" They are emailed {what} (when the scheduler next sends email)." if invite else ""
     click.echo(f"Created {username} (id {user_id}).{told}")
 
 

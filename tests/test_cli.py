@@ -65,6 +65,22 @@ def test_create_user_asks_the_password_twice_or_invites_them_to_set_their_own(cl
         assert s.scalar(select(OutboxMessage.kind).where(OutboxMessage.recipient_id == al.id)) == "password_link"
 
 
+def test_create_user_asks_no_password_where_everyone_signs_in_with_the_provider(cli, core, db):
+    core.settings = core.settings.with_overrides(
+        sso_issuer="https://login.example.com/tenant", sso_client_id="x", sso_client_secret="y", sso_only=True
+    )
+    details = ("create-user", "--name", "Jo Smith", "--role", "administrator:OCC")
+    first = cli(*details, "--username", "jo", "--email", "jo@x.gov.uk", "--invite")
+    assert first.exit_code == 0 and "emailed to say where to sign in" in first.output, first.output
+    quiet = cli(*details, "--username", "al", "--email", "al@x.gov.uk")  # no prompt: there is nothing to ask
+    assert quiet.exit_code == 0 and "Password" not in quiet.output
+    refused = cli(*details, "--username", "bo", "--email", "bo@x.gov.uk", "--password", "a long password")
+    assert refused.exit_code == 1 and "give no password" in refused.output
+    with db.reading() as s:
+        assert s.scalars(select(User.password_hash).where(User.username.in_(["jo", "al"]))).all() == [None, None]
+        assert s.scalar(select(OutboxMessage.kind)) == "welcome"
+
+
 def test_create_user_refuses_a_pillar_role_without_its_pillar(cli):
     result = cli(
         "create-user",
