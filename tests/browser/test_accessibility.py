@@ -88,7 +88,13 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/account/password",
             "/account",
         ],
-        admin: ["/admin/users/new", f"/admin/users/{people.legal}", "/admin/activity"],
+        admin: [
+            "/admin/users/new",
+            f"/admin/users/{people.legal}",
+            f"/admin/users/{people.legal}/details",
+            "/admin/activity",
+            "/account/api-tokens",
+        ],  # fmt: skip
         people.head: [
             "/cases/",
             "/approvals/",
@@ -172,6 +178,22 @@ def _violations_here(page) -> list[str]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical") and not _known_upstream(v)
     ]
+
+
+def test_single_sign_on_and_the_session_warning_have_no_serious_accessibility_violations(site, chromium):
+    # The sign-in page offering the council's identity provider (drawn from the settings alone), and the
+    # warning before a session ends, open as a modal dialog.
+    context, page = _signed_in(chromium, site, site.people.requester)
+    page.evaluate("document.getElementById('session-timeout').showModal()")
+    problems = _violations_here(page)
+    context.close()
+    site.core.settings = site.core.settings.with_overrides(
+        sso_issuer="https://login.example.com/tenant", sso_client_id="x", sso_client_secret="y"
+    )
+    context, page = _signed_in(chromium, site, None)
+    problems += _violations(page, "/sign-in")
+    context.close()
+    assert not problems, "\n".join(problems)
 
 
 def test_pages_fit_a_320_pixel_wide_screen(site, chromium):
