@@ -38,6 +38,9 @@ class IdentityProvider:
     token_changes: dict[str, Any] = field(default_factory=dict)  # claims to add, change or (None) remove
     key: rsa.RSAPrivateKey = field(default_factory=new_key)  # the key it publishes
     signing_key: rsa.RSAPrivateKey | None = None  # the key it signs with, when not the one it publishes
+    # Each provider's key is named afresh: a later test's provider on a port an earlier one used must not
+    # find its key name in the service's cache of the earlier one's keys (a real provider names each new key).
+    kid: str = field(default_factory=lambda: secrets.token_hex(8))
     asked: list[dict[str, str]] = field(default_factory=list)  # each authorisation request's query
     _codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -101,12 +104,12 @@ class IdentityProvider:
         claims = {"iss": self.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 3600, "nonce": asked["nonce"]}
         claims |= self.person | self.token_changes
         claims = {name: value for name, value in claims.items() if value is not None}
-        signed = jwt.encode(claims, self.signing_key or self.key, algorithm="RS256", headers={"kid": "key-1"})
+        signed = jwt.encode(claims, self.signing_key or self.key, algorithm="RS256", headers={"kid": self.kid})
         return _json({"access_token": "unused", "token_type": "Bearer", "id_token": signed})
 
     def _keys(self, request: Request) -> Response:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        return _json({"keys": [public | {"kid": "key-1", "use": "sig", "alg": "RS256"}]})
+        return _json({"keys": [public | {"kid": self.kid, "use": "sig", "alg": "RS256"}]})
 
 
 def _json(body: dict, status: int = 200) -> Response:

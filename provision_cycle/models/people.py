@@ -27,6 +27,8 @@ class User(Base):
     # Who the council's identity provider says this is (its issuer and subject), bound at their first single
     # sign-on: a later change of email address at the provider, or its reuse, does not move the account.
     single_sign_on_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
+    # When they last began a session (with a password or single sign-on): an access review finds the dormant.
+    last_signed_in_at: Mapped[datetime | None]
     # True: notifications arrive as one email a day; False: each as it happens.
     email_digest: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

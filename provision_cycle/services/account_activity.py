@@ -25,9 +25,7 @@ PAGE_SIZE = 50
 
 
 def _role(org: Organisation, held: list[str | None]) -> str:
-    role, authority, pillar = held
-    where = ", ".join(filter(None, [org.authority_name(authority), org.pillars[pillar].name if pillar else ""]))
-    return f"{org.roles[role].name} ({where})" if role in org.roles else f"{role} ({where})"
+    return org.role_held(*held)
 
 
 def _token(data: dict[str, Any]) -> str:

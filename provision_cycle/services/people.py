@@ -224,10 +224,17 @@ class PeoplePage:
     councils: list[str]  # the councils whose people these are
 
 
-def people_looked_after(session: Session, actor: Actor) -> PeoplePage:
-    """The people ``actor`` administers, by name, with their roles."""
+UNUSED_FOR = timedelta(days=90)  # an access review's question: whose accounts has nobody used for three months?
+
+
+def people_looked_after(session: Session, actor: Actor, *, unused_since: datetime | None = None) -> PeoplePage:
+    """The people ``actor`` administers, by name, with their roles; with ``unused_since``, only the active
+    accounts not signed in to since then (nor made since then), for an access review to close or question."""
     councils = administered_by(actor)
-    people = list(session.scalars(select(User).where(looked_after_by(councils)).order_by(User.full_name, User.id)))
+    query = select(User).where(looked_after_by(councils))
+    if unused_since is not None:
+        query = query.where(User.is_active, func.coalesce(User.last_signed_in_at, User.created_at) < unused_since)
+    people = list(session.scalars(query.order_by(User.full_name, User.id)))
     roles: dict[int, list[RoleAssignment]] = {}
     grants = select(RoleAssignment).where(RoleAssignment.user_id.in_([p.id for p in people]))
     for grant in session.scalars(grants.order_by(RoleAssignment.authority, RoleAssignment.role)):
@@ -364,7 +371,7 @@ def authenticate(core: Core, username: str, password: str) -> str:
         locked = is_locked_out(user, now)
         if not locked and user.is_active and check_password(user.password_hash, password):
             user.failed_sign_ins, user.locked_until = 0, None
-            return session_key(user)
+            return signing_in(user, now)
         if not locked:
             count_failed_sign_in(core, session, user, now)
     raise NotPermitted(SIGN_IN_FAILED)
@@ -386,6 +393,12 @@ def count_failed_sign_in(core: Core, session: Session, user: User, now: datetime
 
 
 # --- sessions ---------------------------------------------------------------------------------------------
+def signing_in(user: User, now: datetime) -> str:
+    """``user`` begins a session now, by whichever way they proved who they are: its key."""
+    user.last_signed_in_at = now
+    return session_key(user)
+
+
 def session_key(user: User) -> str:
     """What a sign-in session holds to name its person: their id and when their password was last set, so
     that setting it again ends every session begun before."""

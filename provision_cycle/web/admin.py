@@ -14,8 +14,8 @@ from ..scheduling.runner import mailer_for
 from ..services import passwords, reading, tokens
 from ..services import people as people_service
 from ..services.account_activity import account_activity
-from ..wording import listed
-from .common import core, me, render
+from ..wording import at_time, listed
+from .common import core, csv_download, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
@@ -29,12 +29,44 @@ def index():
     return render("admin/index.html")
 
 
+def _people_page() -> tuple[people_service.PeoplePage, bool]:
+    """The people this administrator looks after; ``?unused=1``: only the accounts unused for a while."""
+    unused = request.args.get("unused") == "1"
+    since = core().engine.clock() - people_service.UNUSED_FOR if unused else None
+    with core().db.reading() as session:
+        return people_service.people_looked_after(session, me(), unused_since=since), unused
+
+
 @admin.get("/users")
 @roles_required(*ADMIN_ROLES)
 def users():
-    with core().db.reading() as session:
-        page = people_service.people_looked_after(session, me())
-    return render("admin/users.html", page=page)
+    page, unused = _people_page()
+    return render("admin/users.html", page=page, unused=unused, unused_days=people_service.UNUSED_FOR.days)
+
+
+@admin.get("/users.csv")
+@roles_required(*ADMIN_ROLES)
+def users_csv():
+    """Who has access to what, for a council's periodic access review: the list as the page shows it."""
+    page, unused = _people_page()
+    org = core().governance.organisation
+    rows = (
+        [
+            person.full_name,
+            person.username,
+            person.email,
+            person.job_title,
+            "Active" if person.is_active else "Deactivated",
+            "; ".join(org.role_held(g.role, g.authority, g.pillar) for g in page.roles.get(person.id, [])),
+            at_time(person.last_signed_in_at) if person.last_signed_in_at else "Never",
+            "Yes" if person.single_sign_on_subject else "No",
+            "Yes" if person.password_hash else "No",
+        ]
+        for person in page.people
+    )
+    header = ["Name", "Username", "Email", "Job title", "Account", "Roles", "Last signed in",
+              "Linked to single sign-on", "Password set"]  # fmt: skip
+    return csv_download(header, rows, "people-unused.csv" if unused else "people.csv")
 
 
 @admin.route("/users/new", methods=["GET", "POST"])

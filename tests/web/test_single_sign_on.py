@@ -87,6 +87,7 @@ def test_a_person_signs_in_with_their_council_account_and_stays_bound_to_it(app,
     assert "Kate Dunn" in client.get("/cases/").text
     with db.reading() as session:
         assert session.get(User, kate).single_sign_on_subject == f"{provider.issuer} entra-subject-1"
+        assert session.get(User, kate).last_signed_in_at is not None  # for an access review, as a password's
         bound = session.scalars(select(AuditEvent).where(AuditEvent.action == "bind_single_sign_on")).one()
         assert bound.data == {"user_id": kate, "email": "kate@example.gov.uk"}
 

@@ -352,6 +352,41 @@ def test_an_administrator_corrects_the_details_of_someone_they_look_after(core, 
     browser(nia).get(f"/admin/users/{nia}/details", status=403)
 
 
+def test_an_access_review_finds_the_accounts_nobody_has_signed_in_to(core, db, browser, clock):
+    import csv
+    import io
+
+    from sqlalchemy import update
+
+    from provision_cycle.models import User
+
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    used, idle, closed = (
+        create_user(db, ("requester", "OCC"), full_name=name, active=name != "Closed Person")
+        for name in ("Used Person", "Idle Person", "Closed Person")
+    )
+    with db.unit_of_work() as session:  # all three added long ago
+        session.execute(
+            update(User).where(User.id.in_([used, idle, closed])).values(created_at=clock() - timedelta(days=200))
+        )
+    browser(used)  # signs in today
+    client = browser(admin)
+    everyone = client.get("/admin/users").text
+    assert "Last signed in" in everyone and f"{clock().day} March 2026" in everyone and "Never" in everyone
+    unused = client.get("/admin/users?unused=1").text
+    assert "Idle Person" in unused and "Used Person" not in unused and "Closed Person" not in unused
+    assert ">Ada Admin</a>" not in unused  # added today: not yet a question for the review
+    download = client.get("/admin/users.csv?unused=1")
+    assert 'filename="people-unused.csv"' in download.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert [(r["Name"], r["Roles"], r["Last signed in"]) for r in rows] == [
+        ("Idle Person", "Requester (Oxfordshire County Council)", "Never")
+    ]
+    everyone = list(csv.DictReader(io.StringIO(client.get("/admin/users.csv").text)))
+    assert {r["Name"]: r["Account"] for r in everyone}["Closed Person"] == "Deactivated"
+    assert "Last signed in" in client.get(f"/admin/users/{used}").text
+
+
 def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db, browser, clock):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
