@@ -72,6 +72,9 @@ class Settings:
     sso_client_secret: str = ""
     sso_name: str = "your council account"  # the sign-in button says "Sign in with" this
     sso_only: bool = False  # everyone signs in with the identity provider: no passwords, links or resets
+    # Security codes from an authenticator app after the password: "optional" (each person turns them on),
+    # or "required" (everyone signing in with a password sets them up first). Single sign-on brings its own.
+    two_factor: str = "optional"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -100,11 +103,14 @@ class Settings:
             sso_client_secret=env.get("PC_SSO_CLIENT_SECRET", ""),
             sso_name=env.get("PC_SSO_NAME", "").strip() or cls.sso_name,
             sso_only=_flag(env.get("PC_SSO_ONLY"), default=False),
+            two_factor=(env.get("PC_TWO_FACTOR") or cls.two_factor).strip().lower(),
         )
         if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
             raise SettingsError(
                 f"PC_OCDS_PREFIX must be 'ocds-' and six lower-case letters or digits, not {settings.ocds_prefix!r}"
             )
+        if settings.two_factor not in ("optional", "required"):
+            raise SettingsError(f"PC_TWO_FACTOR must be 'optional' or 'required', not {settings.two_factor!r}")
         settings.check_single_sign_on()
         settings.check()
         return settings

@@ -32,6 +32,7 @@ TABLES = (
     "sweep_runs",
     "action_links",
     "password_links",
+    "recovery_codes",
     "calendar_feeds",
     "idempotent_responses",
     "api_tokens",

@@ -18,7 +18,7 @@ from .cases import (
 from .contracts import Contract
 from .documents import Document, DocumentContent
 from .outbox import OutboxMessage
-from .people import Delegation, PasswordLink, RoleAssignment, User
+from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
 from .spend import Payment, UnpaidInvoice
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
@@ -47,6 +47,7 @@ __all__ = [
     "Outcome",
     "OutboxMessage",
     "PasswordLink",
+    "RecoveryCode",
     "RoleAssignment",
     "Stage",
     "StepStatus",

@@ -29,6 +29,12 @@ class User(Base):
     single_sign_on_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
     # When they last began a session (with a password or single sign-on): an access review finds the dormant.
     last_signed_in_at: Mapped[datetime | None]
+    # Security codes from an authenticator app, asked for after the password (RFC 6238). The key is set up
+    # first (``two_factor_secret``) and is in use once a code from it has been given (``..._since``); the
+    # time step of the last code accepted refuses the same code twice.
+    two_factor_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_since: Mapped[datetime | None]
+    two_factor_last_step: Mapped[int | None]
     # True: notifications arrive as one email a day; False: each as it happens.
     email_digest: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -95,3 +101,15 @@ class Delegation(Base):
 
     def covers(self, day: date) -> bool:
         return self.revoked_at is None and self.starts_on <= day <= self.ends_on
+
+
+class RecoveryCode(Base):
+    """One of the codes given once when security codes are turned on, each good for one sign-in without the
+    authenticator app (a lost or new phone). Only a hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

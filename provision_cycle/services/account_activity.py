@@ -53,6 +53,10 @@ WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     "bind_single_sign_on": lambda d, org: f"Signed in with single sign-on for the first time, as {d['email']}",
     "unbind_single_sign_on": lambda d, org: "Unlinked the account from single sign-on: the next one finds it by "
     "email address",
+    "turn_on_security_codes": lambda d, org: "Turned on security codes",
+    "turn_off_security_codes": lambda d, org: "Turned off the security codes",
+    "use_recovery_code": lambda d, org: "Signed in with a recovery code"
+    + (", the last one left" if d.get("none_left") else ""),
     "create_api_token": lambda d, org: "Made " + _token(d),
     "revoke_api_token": lambda d, org: "Revoked " + _token(d),
 }

@@ -11,7 +11,7 @@ from ..core import load_definitions
 from ..errors import DomainError, InvalidInput
 from ..models import OutboxMessage
 from ..scheduling.runner import mailer_for
-from ..services import passwords, reading, tokens
+from ..services import passwords, reading, tokens, two_factor
 from ..services import people as people_service
 from ..services.account_activity import account_activity
 from ..wording import at_time, listed
@@ -172,6 +172,19 @@ def unlink_single_sign_on(user_id: int):
                 "Their account is unlinked: the next time they sign in with their council account, it finds them "
                 "by email address."
             )
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(url_for(".user", user_id=user_id))
+
+
+@admin.post("/users/<id:user_id>/security-codes/off")
+@roles_required(*ADMIN_ROLES)
+def turn_off_security_codes(user_id: int):
+    """For someone who lost their phone and their recovery codes: they are emailed, and set codes up again."""
+    if ActionForm().validate_on_submit():
+        try:
+            two_factor.turn_off_for(core(), user_id, actor=me())
+            flash("Their security codes are off, and they are emailed to say so. They can set them up again.")
         except DomainError as error:
             flash(error.message, "error")
     return redirect(url_for(".user", user_id=user_id))

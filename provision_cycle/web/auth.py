@@ -10,10 +10,18 @@ from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..services import passwords, single_sign_on
+from ..models import User
+from ..services import passwords, single_sign_on, two_factor
 from ..services.people import SIGN_IN_FAILED, authenticate, session_person
 from .common import core, me, render, safe_next
-from .forms import ChangePasswordForm, ForgottenPasswordForm, NewPasswordForm, SignInForm, apply_errors
+from .forms import (
+    ChangePasswordForm,
+    ForgottenPasswordForm,
+    NewPasswordForm,
+    SecurityCodeForm,
+    SignInForm,
+    apply_errors,
+)
 from .security import SignedIn, begin_session, public, session_left, signed_in
 
 auth = Blueprint("auth", __name__)
@@ -52,9 +60,106 @@ def sign_in():
         except NotPermitted as error:
             form.username.errors = [error.message]
             return render("auth/sign_in.html", form=form, status=400)
-        _begin_session(key)
-        return redirect(safe_next(request.args.get("next"), url_for("work.my_work")))
+        return _after_the_password(key, safe_next(request.args.get("next"), url_for("work.my_work")))
     return render("auth/sign_in.html", form=form)
+
+
+# --- security codes: the second step after a password ---------------------------------------------------
+HALFWAY = "halfway"  # the session's key for a sign-in whose password was right, waiting for its security code
+HALFWAY_SECONDS = 600
+
+
+def _after_the_password(key: str, next_page: str):
+    """The session begins, or, for someone who uses security codes (or must set them up, where the council
+    requires them), the code is asked for first; nothing is signed in until then."""
+    person = session_person(core(), key)
+    if person is None:
+        raise NotPermitted(SIGN_IN_FAILED)
+    user_id = person[0].id
+    if not two_factor.uses_codes(core(), user_id) and core().settings.two_factor != "required":
+        _begin_session(key)
+        return redirect(next_page)
+    session.clear()
+    session[HALFWAY] = {"key": key, "at": core().engine.clock().timestamp(), "next": next_page}
+    return redirect(url_for("auth.security_code"))
+
+
+def _halfway() -> tuple[str, int, str] | None:
+    """The sign-in waiting for its code: (session key, whose, where next), while it is fresh."""
+    held = session.get(HALFWAY) or {}
+    if not held or core().engine.clock().timestamp() - held.get("at", 0) > HALFWAY_SECONDS:
+        return None
+    person = session_person(core(), held["key"])
+    return (held["key"], person[0].id, held["next"]) if person else None
+
+
+def _start_again():
+    session.pop(HALFWAY, None)
+    flash("Sign in again: the sign-in waited too long for its security code.", "error")
+    return redirect(url_for("auth.sign_in"))
+
+
+@auth.route("/sign-in/security-code", methods=["GET", "POST"])
+@public
+def security_code():
+    halfway = _halfway()
+    if halfway is None:
+        return _start_again()
+    key, user_id, next_page = halfway
+    if not two_factor.uses_codes(core(), user_id):
+        return redirect(url_for("auth.set_up_security_codes"))
+    form = SecurityCodeForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.check_code(core(), user_id, form.code.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            _begin_session(key)
+            return redirect(next_page)
+    return render("auth/security_code.html", form=form)
+
+
+@auth.route("/sign-in/set-up-security-codes", methods=["GET", "POST"])
+@public
+def set_up_security_codes():
+    """Where the council requires security codes: set them up before the first session begins."""
+    halfway = _halfway()
+    if halfway is None:
+        return _start_again()
+    key, user_id, next_page = halfway
+    return _set_up(user_id, on_done=lambda: _begin_session(key), next_page=next_page)
+
+
+def _set_up(user_id: int, *, on_done, next_page: str):
+    """The QR code and key of the key being set up, and the form confirming it with a code; once on, the
+    recovery codes, shown this once."""
+    form = SecurityCodeForm()
+    form.submit.label.text = "Turn on security codes"
+    if form.validate_on_submit():
+        try:
+            recovery = two_factor.turn_on(core(), user_id, form.code.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            on_done()
+            return render("auth/recovery_codes.html", codes=recovery, next_page=next_page)
+    with core().db.reading() as reading_session:
+        username = reading_session.get(User, user_id).username
+    key = two_factor.key_to_set_up(core(), user_id)
+    address, drawing = two_factor.scan_me(core(), username, key)
+    spaced = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+    return render("auth/set_up_security_codes.html", form=form, drawing=drawing, key=spaced, address=address)
+
+
+@auth.route("/account/security-codes", methods=["GET", "POST"])
+@signed_in
+def security_codes():
+    """A person's own security codes: set them up, or see how many recovery codes they have left."""
+    if two_factor.uses_codes(core(), me().id):
+        left = two_factor.recovery_codes_left(core(), me().id)
+        return render("work/security_codes.html", left=left)
+    return _set_up(me().id, on_done=lambda: None, next_page=url_for("work.account"))
 
 
 JOURNEY = "single_sign_on"  # the session's key for a sign-in away at the identity provider

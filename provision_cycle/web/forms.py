@@ -219,6 +219,15 @@ class ForgottenPasswordForm(FlaskForm):
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 
+class SecurityCodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the security code")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",

@@ -87,6 +87,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{draft}/edit",
             "/account/password",
             "/account",
+            "/account/security-codes",
         ],
         admin: [
             "/admin/users/new",

@@ -19,7 +19,7 @@ from tests.factories import (
     ready_for_the_market,
     register_contract,
 )
-from tests.web.conftest import give_password
+from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
 
 
@@ -674,3 +674,30 @@ def test_the_end_of_a_working_day_s_session_is_said_before_it_comes(site, open_a
     expect(warning.get_by_role("button", name="Stay signed in")).to_be_hidden()  # it cannot be put back
     warning.get_by_role("button", name="Carry on").click()
     expect(warning).to_be_hidden()
+
+
+def test_a_person_sets_up_security_codes_and_signs_in_with_one(site, open_as, chromium):
+    from provision_cycle.models.base import utcnow
+    from provision_cycle.services import two_factor
+
+    page = open_as(site.people.requester)
+    page.get_by_role("link", name="Your account").click()
+    page.get_by_role("link", name="Set up security codes").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    key = page.locator("#security-key").inner_text().replace(" ", "")
+    page.get_by_label("Security code").fill(two_factor.code_at(key, two_factor.step_of(utcnow())))
+    page.get_by_role("button", name="Turn on security codes").click()
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    recovery = page.locator("#recovery-codes li").first.inner_text()
+    page.get_by_role("link", name="Continue").click()
+    expect(page.get_by_text("On since")).to_be_visible()
+
+    theirs = chromium.new_context(base_url=site.url).new_page()  # another browser: password, then a code
+    theirs.goto("/sign-in")
+    theirs.get_by_label("Username").fill(site.username(site.people.requester))
+    theirs.get_by_label("Password", exact=True).fill(PASSWORD)
+    theirs.get_by_role("button", name="Sign in").click()
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Enter a security code")
+    theirs.get_by_label("Security code").fill(recovery)
+    theirs.get_by_role("button", name="Continue").click()
+    theirs.wait_for_url("**/my-work")

@@ -1,0 +1,188 @@
+"""Security codes: after their password, a person gives a code from an authenticator app on their phone
+(TOTP, RFC 6238: six digits from a shared key and the time, a new one every 30 seconds), or one of the
+recovery codes they were given when they turned codes on.
+
+A person turns them on from their account (or, where the council requires them, before their first session
+begins): a new key is kept for them, shown as a QR code, and is in use once a code from it has been given
+back, when ten recovery codes are made and shown once. A code is accepted once (the time step of the last
+one is kept) and a wrong one counts as a failed sign-in towards the lock-out. An administrator turns them
+off for someone who lost their phone (they are emailed), and they set them up again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+import struct
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+import segno
+from sqlalchemy import select, update
+
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..models import OutboxMessage, RecoveryCode, User
+from ..wording import at_time
+from ..workflow.engine import Actor
+from .handed_secrets import digest
+from .people import count_failed_sign_in, is_locked_out, person_looked_after
+
+STEP_SECONDS = 30
+DIGITS = 6
+DRIFT_STEPS = 1  # a phone's clock a step either side of ours still gives a good code
+RECOVERY_CODES = 10
+TURNED_OFF = "security_codes_off"  # the outbox kind telling someone an administrator turned their codes off
+WRONG_CODE = "The security code is not right, or has been used: enter the newest one your app shows"
+
+
+def code_at(key: str, step: int) -> str:
+    """The code for time step ``step`` (RFC 6238 with HMAC-SHA1, as every authenticator app expects)."""
+    mac = hmac.new(base64.b32decode(key), struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    number = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10**DIGITS).zfill(DIGITS)
+
+
+def step_of(moment: datetime) -> int:
+    return int(moment.timestamp()) // STEP_SECONDS
+
+
+def _matching_step(key: str, code: str, now: datetime) -> int | None:
+    here = step_of(now)
+    for step in range(here - DRIFT_STEPS, here + DRIFT_STEPS + 1):
+        if hmac.compare_digest(code_at(key, step), code):
+            return step
+    return None
+
+
+def _normalised(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+# --- setting up ----------------------------------------------------------------------------------------
+def key_to_set_up(core: Core, user_id: int) -> str:
+    """The key ``user_id`` is setting up: the one made for them before, until it is confirmed, or a new one.
+    (One they already use is never shown again.)"""
+    with core.db.unit_of_work() as session:
+        user = _person(session, user_id)
+        if user.two_factor_since is not None:
+            raise NotPermitted("Security codes are already on for your account")
+        if user.two_factor_secret is None:
+            user.two_factor_secret = base64.b32encode(secrets.token_bytes(20)).decode()
+        return user.two_factor_secret
+
+
+def scan_me(core: Core, username: str, key: str) -> tuple[str, str]:
+    """What an authenticator app is given for ``key``: (its otpauth address, that address as an SVG QR code)."""
+    service = core.governance.organisation.service.name
+    address = f"otpauth://totp/{quote(service)}:{quote(username)}?" + urlencode(
+        {"secret": key, "issuer": service, "digits": DIGITS, "period": STEP_SECONDS}
+    )
+    drawing = io.BytesIO()
+    segno.make(address, error="m").save(
+        drawing, kind="svg", scale=4, border=2, xmldecl=False, title="QR code for your authenticator app"
+    )
+    return address, drawing.getvalue().decode()
+
+
+def turn_on(core: Core, user_id: int, code: str) -> list[str]:
+    """Confirm the key being set up with a code from the app: codes are on, and these recovery codes (shown
+    once) each sign in once without it."""
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        user = _person(session, user_id)
+        if user.two_factor_since is not None:
+            raise NotPermitted("Security codes are already on for your account")
+        if user.two_factor_secret is None:
+            raise NotFound("Start setting up security codes again")
+        step = _matching_step(user.two_factor_secret, _normalised(code), now)
+        if step is None:
+            raise InvalidInput({"code": "The code is not right: enter the 6 digits your app shows for this service"})
+        user.two_factor_since, user.two_factor_last_step = now, step
+        recovery = [f"{secrets.randbelow(10**10):010d}" for _ in range(RECOVERY_CODES)]
+        session.add_all(RecoveryCode(user_id=user_id, code_hash=digest(code)) for code in recovery)
+        core.engine.system_event(session, actor_id=user_id, action="turn_on_security_codes", data={"user_id": user_id})
+        return [f"{code[:5]}-{code[5:]}" for code in recovery]
+
+
+# --- signing in -------------------------------------------------------------------------------------------
+def uses_codes(core: Core, user_id: int) -> bool:
+    with core.db.reading() as session:
+        return session.scalar(select(User.two_factor_since).where(User.id == user_id)) is not None
+
+
+def check_code(core: Core, user_id: int, code: str) -> None:
+    """Accept the second step of a sign-in: a code from the app not used before, or an unused recovery code
+    (spent now). Otherwise ``InvalidInput``, counted as a failed sign-in (five lock the account a while)."""
+    now = core.engine.clock()
+    given = _normalised(code)
+    with core.db.unit_of_work() as session:
+        user = _person(session, user_id)
+        if user.two_factor_since is None or user.two_factor_secret is None:
+            raise NotPermitted("Security codes are not on for this account")
+        if is_locked_out(user, now):
+            raise InvalidInput({"code": "Too many wrong codes: the account is locked for a while, try again later"})
+        step = _matching_step(user.two_factor_secret, given, now) if given.isdigit() and len(given) == DIGITS else None
+        if step is not None and step > (user.two_factor_last_step or -1):
+            user.two_factor_last_step, user.failed_sign_ins = step, 0
+            return
+        unused = (RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        spent = session.execute(
+            update(RecoveryCode).where(*unused, RecoveryCode.code_hash == digest(given)).values(used_at=now)
+        )
+        if spent.rowcount == 1:
+            left = session.scalar(select(RecoveryCode.id).where(*unused).limit(1))
+            core.engine.system_event(
+                session,
+                actor_id=user_id,
+                action="use_recovery_code",
+                data={"user_id": user_id, "none_left": left is None},
+            )
+            user.failed_sign_ins = 0
+            return
+        count_failed_sign_in(core, session, user, now)  # committed: the refusal comes after
+    raise InvalidInput({"code": WRONG_CODE})
+
+
+def recovery_codes_left(core: Core, user_id: int) -> int:
+    with core.db.reading() as session:
+        rows = session.scalars(
+            select(RecoveryCode.id).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        )
+        return len(rows.all())
+
+
+# --- turning off ----------------------------------------------------------------------------------------
+def turn_off_for(core: Core, user_id: int, *, actor: Actor) -> None:
+    """An administrator turns off security codes for someone they look after who has lost their phone and
+    their recovery codes; the person is emailed, and sets them up again at their next sign-in (where the
+    council requires them) or from their account."""
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        person = person_looked_after(session, actor, user_id)
+        session.refresh(person, with_for_update=True)
+        if person.two_factor_since is None and person.two_factor_secret is None:
+            return
+        person.two_factor_secret = person.two_factor_since = person.two_factor_last_step = None
+        session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user_id).values(used_at=now))
+        core.engine.system_event(
+            session, actor_id=actor.id, action="turn_off_security_codes", data={"user_id": user_id}
+        )
+        body = (
+            f"{actor.full_name}, an administrator, turned off the security codes of your account {person.username} "
+            f"at {at_time(now)}, so that you can set them up again on a new phone. If you did not ask for this, "
+            "tell your council's administrator at once."
+        )
+        session.add(OutboxMessage.queued(TURNED_OFF, user_id, "Your security codes were turned off", body, now,
+                                         case_id=None))  # fmt: skip
+
+
+def _person(session, user_id: int) -> User:
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None or not user.is_active:
+        raise NotFound("There is no such account")
+    return user

@@ -1,0 +1,133 @@
+"""Security codes after the password (TOTP, RFC 6238): set up from a QR code and confirmed with a code;
+asked for at every sign-in with a password; each code and recovery code good once; wrong ones count towards
+the lock-out; required for everyone where the council says so; turned off by an administrator for a lost
+phone."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.models import AuditEvent, OutboxMessage
+from provision_cycle.services import two_factor
+from provision_cycle.services.people import MAX_FAILED_SIGN_INS
+from provision_cycle.settings import Settings, SettingsError
+from tests.factories import create_user
+from tests.web.conftest import PASSWORD, Browser, csrf_from, give_password
+
+
+def test_the_codes_agree_with_the_rfc_6238_test_vectors():
+    key = base64.b32encode(b"12345678901234567890").decode()
+    assert [two_factor.code_at(key, t // 30) for t in (59, 1111111109, 1234567890, 2000000000)] == [
+        "287082", "081804", "005924", "279037",
+    ]  # fmt: skip
+
+
+def _code(key: str, clock) -> str:
+    return two_factor.code_at(key, two_factor.step_of(clock()))
+
+
+def _set_up(client: Browser, page_url: str, clock) -> tuple[str, list[str]]:
+    """Set up codes on the page ``page_url`` shows: (the key, the recovery codes)."""
+    page = client.get(page_url).text
+    assert "<svg" in page and "QR code for your authenticator app" in page
+    key = re.search(r'id="security-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    wrong = client.post(page_url, {"code": "000000"}, status=400).text
+    assert "The code is not right" in wrong
+    done = client.post(page_url, {"code": _code(key, clock)}, status=200).text
+    assert "Security codes are on" in done
+    return key, re.findall(r"<code>(\d{5}-\d{5})</code>", done)
+
+
+def _password(app, db, user_id: int) -> Browser:
+    """A browser past the password of ``user_id``, not yet signed in."""
+    client = Browser(app, db)
+    give_password(db, user_id)
+    page = client.client.get("/sign-in")
+    with db.reading() as session:
+        from provision_cycle.models import User
+
+        username = session.get(User, user_id).username
+    sent = client.client.post(
+        "/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": csrf_from(page.text)}
+    )
+    assert sent.status_code == 302 and sent.location == "/sign-in/security-code"
+    return client
+
+
+def _signed_in(client: Browser) -> bool:
+    return client.client.get("/my-work").status_code == 200
+
+
+def test_a_person_turns_on_security_codes_and_is_asked_for_one_at_each_sign_in(app, core, db, clock):
+    kate = create_user(db, ("requester", "OCC"), full_name="Kate Dunn")
+    client = Browser(app, db).sign_in(kate)
+    assert "Set up<span" in client.get("/account").text
+    key, recovery = _set_up(client, "/account/security-codes", clock)
+    assert len(recovery) == 10 and len(set(recovery)) == 10
+    assert "You have 10 recovery codes left" in client.get("/account/security-codes").text
+
+    # The password alone signs nobody in now.
+    halfway = _password(app, db, kate)
+    assert not _signed_in(halfway)
+    wrong = halfway.post("/sign-in/security-code", {"code": "123456"}, status=400).text
+    assert two_factor.WRONG_CODE in wrong and not _signed_in(halfway)
+    used = _code(key, clock)  # the code that turned them on: not good twice
+    assert two_factor.WRONG_CODE in halfway.post("/sign-in/security-code", {"code": used}, status=400).text
+    clock.advance(seconds=30)
+    done = halfway.post("/sign-in/security-code", {"code": _code(key, clock)})
+    assert done.location == "/my-work" and _signed_in(halfway)
+
+    # A lost phone: a recovery code, once.
+    lost = _password(app, db, kate)
+    assert lost.post("/sign-in/security-code", {"code": recovery[0]}).location == "/my-work" and _signed_in(lost)
+    again = _password(app, db, kate)
+    again.post("/sign-in/security-code", {"code": recovery[0]}, status=400)
+    assert "You have 9 recovery codes left" in lost.get("/account/security-codes").text
+    with db.reading() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.stream == "system")).all()
+        assert "turn_on_security_codes" in actions and "use_recovery_code" in actions
+
+    # The administrator turns them off for a new phone: she is told, and the password is enough again.
+    admin = Browser(app, db).sign_in(create_user(db, ("administrator", "OCC"), full_name="Ada Admin"))
+    assert "On since" in admin.get(f"/admin/users/{kate}").text
+    admin.post(f"/admin/users/{kate}/security-codes/off", form_page=f"/admin/users/{kate}")
+    with db.reading() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == two_factor.TURNED_OFF)).one()
+        assert told.recipient_id == kate and "Ada Admin, an administrator, turned off" in told.body
+    assert "Turned off the security codes" in admin.get(f"/admin/users/{kate}").text
+    assert _signed_in(Browser(app, db).sign_in(kate))  # straight in, as before
+
+
+def test_wrong_codes_lock_the_account_and_a_sign_in_left_waiting_starts_again(app, core, db, clock):
+    kate = create_user(db, ("requester", "OCC"))
+    key, _ = _set_up(Browser(app, db).sign_in(kate), "/account/security-codes", clock)
+    clock.advance(seconds=30)
+    guessing = _password(app, db, kate)
+    for _ in range(MAX_FAILED_SIGN_INS):
+        guessing.post("/sign-in/security-code", {"code": "999999"}, status=400)
+    locked = guessing.post("/sign-in/security-code", {"code": _code(key, clock)}, status=400).text
+    assert "Too many wrong codes" in locked and not _signed_in(guessing)
+
+    clock.advance(minutes=20)  # the lock has passed, but this sign-in waited too long for its code
+    waited = guessing.client.get("/sign-in/security-code")
+    assert waited.location == "/sign-in" and "waited too long" in guessing.client.get("/sign-in").text
+
+
+def test_where_the_council_requires_codes_they_are_set_up_before_the_first_session(app, core, db, clock):
+    core.settings = core.settings.with_overrides(two_factor="required")
+    kate = create_user(db, ("requester", "OCC"))
+    halfway = _password(app, db, kate)
+    assert halfway.client.get("/sign-in/security-code").location == "/sign-in/set-up-security-codes"
+    assert not _signed_in(halfway)
+    _set_up(halfway, "/sign-in/set-up-security-codes", clock)
+    assert _signed_in(halfway)
+
+
+def test_security_codes_setting_is_checked():
+    assert Settings.from_env({"PC_TWO_FACTOR": "Required"}).two_factor == "required"
+    with pytest.raises(SettingsError, match="PC_TWO_FACTOR must be 'optional' or 'required', not 'always'"):
+        Settings.from_env({"PC_TWO_FACTOR": "always"})
