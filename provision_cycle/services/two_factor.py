@@ -64,16 +64,25 @@ def _normalised(code: str) -> str:
 
 
 # --- setting up ----------------------------------------------------------------------------------------
-def key_to_set_up(core: Core, user_id: int) -> str:
-    """The key ``user_id`` is setting up: the one made for them before, until it is confirmed, or a new one.
-    (One they already use is never shown again.)"""
+def start_setting_up(core: Core, user_id: int) -> None:
+    """Make the key ``user_id`` will set up in their app (kept until a code from it confirms it; asking
+    again while it waits keeps the same one, so a half-finished setup can be finished)."""
     with core.db.unit_of_work() as session:
         user = _person(session, user_id)
         if user.two_factor_since is not None:
             raise NotPermitted("Security codes are already on for your account")
         if user.two_factor_secret is None:
             user.two_factor_secret = base64.b32encode(secrets.token_bytes(20)).decode()
-        return user.two_factor_secret
+
+
+def key_being_set_up(core: Core, user_id: int) -> tuple[str, str] | None:
+    """(username, key) of a key made for ``user_id`` and not yet confirmed; None if there is none. One in use
+    is never shown again."""
+    with core.db.reading() as session:
+        user = session.get(User, user_id)
+        if user is None or user.two_factor_since is not None or user.two_factor_secret is None:
+            return None
+        return user.username, user.two_factor_secret
 
 
 def scan_me(core: Core, username: str, key: str) -> tuple[str, str]:

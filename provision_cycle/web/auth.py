@@ -10,11 +10,11 @@ from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import User
 from ..services import passwords, single_sign_on, two_factor
 from ..services.people import SIGN_IN_FAILED, authenticate, session_person
 from .common import core, me, render, safe_next
 from .forms import (
+    ActionForm,
     ChangePasswordForm,
     ForgottenPasswordForm,
     NewPasswordForm,
@@ -101,6 +101,7 @@ def _start_again():
 
 @auth.route("/sign-in/security-code", methods=["GET", "POST"])
 @public
+@passwords_only
 def security_code():
     halfway = _halfway()
     if halfway is None:
@@ -122,6 +123,7 @@ def security_code():
 
 @auth.route("/sign-in/set-up-security-codes", methods=["GET", "POST"])
 @public
+@passwords_only
 def set_up_security_codes():
     """Where the council requires security codes: set them up before the first session begins."""
     halfway = _halfway()
@@ -132,8 +134,12 @@ def set_up_security_codes():
 
 
 def _set_up(user_id: int, *, on_done, next_page: str):
-    """The QR code and key of the key being set up, and the form confirming it with a code; once on, the
-    recovery codes, shown this once."""
+    """Setting up security codes: a button making the key (a POST: a GET changes nothing), then its QR code
+    and the form confirming it with a code; once on, the recovery codes, shown this once."""
+    if request.method == "POST" and request.form.get("intent") == "start":
+        if ActionForm().validate_on_submit():
+            two_factor.start_setting_up(core(), user_id)
+        return redirect(request.path)
     form = SecurityCodeForm()
     form.submit.label.text = "Turn on security codes"
     if form.validate_on_submit():
@@ -141,12 +147,16 @@ def _set_up(user_id: int, *, on_done, next_page: str):
             recovery = two_factor.turn_on(core(), user_id, form.code.data)
         except InvalidInput as error:
             apply_errors(form, error.fields)
+        except (NotFound, NotPermitted) as error:  # not begun, or already on (in another tab)
+            flash(error.message, "error")
+            return redirect(request.path)
         else:
             on_done()
             return render("auth/recovery_codes.html", codes=recovery, next_page=next_page)
-    with core().db.reading() as reading_session:
-        username = reading_session.get(User, user_id).username
-    key = two_factor.key_to_set_up(core(), user_id)
+    waiting = two_factor.key_being_set_up(core(), user_id)
+    if waiting is None:
+        return render("auth/set_up_security_codes.html", form=form, start=ActionForm())
+    username, key = waiting
     address, drawing = two_factor.scan_me(core(), username, key)
     spaced = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
     return render("auth/set_up_security_codes.html", form=form, drawing=drawing, key=spaced, address=address)
@@ -154,6 +164,7 @@ def _set_up(user_id: int, *, on_done, next_page: str):
 
 @auth.route("/account/security-codes", methods=["GET", "POST"])
 @signed_in
+@passwords_only
 def security_codes():
     """A person's own security codes: set them up, or see how many recovery codes they have left."""
     if two_factor.uses_codes(core(), me().id):

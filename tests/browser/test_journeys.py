@@ -683,6 +683,7 @@ def test_a_person_sets_up_security_codes_and_signs_in_with_one(site, open_as, ch
     page = open_as(site.people.requester)
     page.get_by_role("link", name="Your account").click()
     page.get_by_role("link", name="Set up security codes").click()
+    page.get_by_role("button", name="Show my QR code").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     key = page.locator("#security-key").inner_text().replace(" ", "")
     page.get_by_label("Security code").fill(two_factor.code_at(key, two_factor.step_of(utcnow())))

@@ -32,6 +32,8 @@ def _code(key: str, clock) -> str:
 
 def _set_up(client: Browser, page_url: str, clock) -> tuple[str, list[str]]:
     """Set up codes on the page ``page_url`` shows: (the key, the recovery codes)."""
+    assert "Show my QR code" in client.get(page_url).text and "<svg" not in client.get(page_url).text
+    client.post(page_url, {"intent": "start"})  # a GET makes no key: the button's POST does
     page = client.get(page_url).text
     assert "<svg" in page and "QR code for your authenticator app" in page
     key = re.search(r'id="security-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")

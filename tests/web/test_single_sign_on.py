@@ -201,6 +201,7 @@ def test_where_everyone_signs_in_with_the_provider_no_password_is_used(app, core
     account = client.get("/account").text
     assert "With your Oxfordshire account" in account and "Change<span" not in account.split("Emails")[0]
     assert client.get("/account/password").status_code == 404
+    assert client.get("/account/security-codes").status_code == 404  # the provider asks for its own second step
 
     # An administrator adds someone: they are told where to sign in, with no link to set a password.
     provider.person = {"sub": "entra-ada", "email": "ada@example.gov.uk"}
