@@ -61,11 +61,12 @@ def users_csv():
             at_time(person.last_signed_in_at) if person.last_signed_in_at else "Never",
             "Yes" if person.single_sign_on_subject else "No",
             "Yes" if person.password_hash else "No",
+            "On" if person.two_factor_since else "Off",
         ]
         for person in page.people
     )
     header = ["Name", "Username", "Email", "Job title", "Account", "Roles", "Last signed in",
-              "Linked to single sign-on", "Password set"]  # fmt: skip
+              "Linked to single sign-on", "Password set", "Security codes"]  # fmt: skip
     return csv_download(header, rows, "people-unused.csv" if unused else "people.csv")
 
 

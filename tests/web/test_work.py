@@ -384,6 +384,7 @@ def test_an_access_review_finds_the_accounts_nobody_has_signed_in_to(core, db, b
     ]
     everyone = list(csv.DictReader(io.StringIO(client.get("/admin/users.csv").text)))
     assert {r["Name"]: r["Account"] for r in everyone}["Closed Person"] == "Deactivated"
+    assert {r["Security codes"] for r in everyone} == {"Off"}
     assert "Last signed in" in client.get(f"/admin/users/{used}").text
 
 
