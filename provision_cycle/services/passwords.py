@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
@@ -76,20 +77,17 @@ PURPOSES = {
 }
 
 
-# Runs of keys or characters that a long password is often made of, and that guessing tries first.
-RUNS = (
-    "0123456789012345678901234567890",
-    "abcdefghijklmnopqrstuvwxyz",
-    "qwertyuiopasdfghjklzxcvbnm",
-    "1q2w3e4r5t6y7u8i9o0p",
-)
+# zxcvbn's "safely unguessable" (score 3): at least 10^8 guesses by its estimate, which knows the passwords
+# most used, dictionary words and names, keyboard runs, repeats, dates and l33t spellings of them all.
+GUESSES_NEEDED = 3
+JUDGED = 72  # characters of a password zxcvbn judges: its limit (it slows on long input; they tell enough)
 
 
 def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
     """What is wrong with a new password, or None. Length is what makes a password strong (NCSC): a long one
-    is asked for, with no rules about kinds of character; what guessing tries first is refused (the person's
-    own username or address, one or two characters over and over, a run along the keyboard or the alphabet,
-    "password" and some digits)."""
+    is asked for, with no rules about kinds of character, and what guessing tries first is refused: the
+    person's own username or address, and anything zxcvbn estimates easy to guess (the passwords most used,
+    as the NCSC's deny list advises, and words, runs and repeats)."""
     if len(password) < MIN_PASSWORD:
         return f"Enter a password of at least {MIN_PASSWORD} characters"
     if len(password) > MAX_PASSWORD:
@@ -97,15 +95,12 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
     lowered = password.strip().lower()
     if lowered and lowered in {username.lower(), email.lower(), email.lower().split("@")[0]}:
         return "Enter a password that is not your username or email address"
-    squeezed = "".join(lowered.split())
-    guessable = (
-        len(set(squeezed)) <= 2
-        or any(squeezed in run for run in RUNS)
-        or squeezed.rstrip("0123456789!") in {"password", "passw0rd", "letmein", "welcome", "qwerty"}
-    )
-    if guessable:
-        return "Enter a password that is harder to guess: a few words you will remember make a strong one"
-    return None
+    estimate = zxcvbn(password[:JUDGED], user_inputs=[part for part in (username, *email.split("@")) if part])
+    if estimate["score"] >= GUESSES_NEEDED:
+        return None
+    if "commonly used" in estimate["feedback"]["warning"]:
+        return "Enter a password that is harder to guess: this one is, or is like, one of the passwords most used"
+    return "Enter a password that is harder to guess: a few words you will remember make a strong one"
 
 
 def _new_password_errors(user: User, password: str, confirmation: str) -> dict[str, str]:

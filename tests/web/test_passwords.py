@@ -296,10 +296,23 @@ def _lock_ends(db, user_id: int) -> str:
 
 @pytest.mark.parametrize(
     "password",
-    ["aaaaaaaaaaaa", "abababababab", "123456789012", "qwertyuiopas", "abcdefghijklm", "Password1234", "password!!!!"],
-)
+    ["aaaaaaaaaaaa", "abababababab", "123456789012", "qwertyuiopas", "abcdefghijklm", "Password1234", "password!!!!",
+     "iloveyou12345", "manchesterunited", "liverpool1892"],
+)  # fmt: skip
 def test_a_password_that_guessing_tries_first_is_refused(password):
     assert "harder to guess" in passwords.password_problem(password, username="j.smith", email="j@x.gov.uk")
+
+
+def test_a_password_of_up_to_200_characters_is_judged_on_its_first_72():
+    assert passwords.password_problem("a kettle of spotted owls " * 8) is None  # 200 characters
+    assert "harder to guess" in passwords.password_problem("a" * 200)
+
+
+def test_one_of_the_passwords_most_used_is_called_so():
+    problem = passwords.password_problem("iloveyou12345")
+    assert (
+        problem == "Enter a password that is harder to guess: this one is, or is like, one of the passwords most used"
+    )
 
 
 def test_a_long_password_of_words_is_enough():
