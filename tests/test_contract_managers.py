@@ -117,3 +117,35 @@ def test_a_manager_who_has_left_is_not_told_of_the_handover(core, db):
             select(OutboxMessage.recipient_id).where(OutboxMessage.kind == "contract_manager_changed")
         ).all()
     assert told == [newcomer]
+
+
+def test_a_leavers_running_contracts_go_to_one_manager_at_once_with_their_open_tasks(core, db):
+    from provision_cycle.services.contract_managers import contracts_managed_by, hand_over_all
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    first, second = seed_contracts(core, people, 2)
+    _tasks(core, people, first)
+    with db.reading() as session:
+        actor = core.engine.actor(session, people.officer)
+        assert [c.id for c in contracts_managed_by(core, session, people.contract_manager, actor)] == [first, second]
+        outsider = core.engine.actor(session, people.requester)
+        assert contracts_managed_by(core, session, people.contract_manager, outsider) == []  # not theirs to move
+
+    # Someone who cannot take every one of them takes none.
+    other_pillar = create_user(db, ("contract_manager", "OCC", "eni"))
+    with pytest.raises(InvalidInput, match="every one of these contracts: not CON-"):
+        hand_over_all(core, people.contract_manager, people.officer, manager_id=other_pillar)
+    with db.reading() as session:
+        assert {session.get(Contract, c).contract_manager_id for c in (first, second)} == {people.contract_manager}
+
+    assert hand_over_all(
+        core, people.contract_manager, people.officer, manager_id=newcomer, reason="Cora has left"
+    ) == (2, 1)
+    with db.reading() as session:
+        assert {session.get(Contract, c).contract_manager_id for c in (first, second)} == {newcomer}
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "assign_contract_manager")).all()
+        assert sorted(e.case_id for e in events) == sorted(session.get(Contract, c).case_id for c in (first, second))
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "contract_manager_changed")).one()
+        assert told.recipient_id == newcomer and told.subject == "You now manage 2 more contracts"
+        assert "1 open task came to you with them" in told.body and "Reason: Cora has left" in told.body

@@ -5,14 +5,15 @@ the open tasks that were theirs go with it, both people are told, and the case's
 
 from __future__ import annotations
 
-from sqlalchemy import or_, update
+from sqlalchemy import not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput
-from ..models import Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
+from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..workflow.engine import Actor
 from .people import Colleague, colleagues
+from .reading import at_an_end
 from .register import lock_contract
 
 MANAGER_ROLE = "contract_manager"
@@ -38,9 +39,7 @@ def manager_choices(core: Core, session: Session, contract: Contract) -> list[Co
 
 def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> int:
     """Make ``manager_id`` the contract's manager; returns how many open tasks were handed over with it."""
-    reason = reason.strip()
-    if len(reason) > MAX_REASON:
-        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
+    reason = _checked_reason(reason)
     with core.db.unit_of_work() as session:
         contract, case = lock_contract(core, session, contract_id)
         actor = core.engine.actor(session, actor_id)
@@ -50,27 +49,10 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
             raise InvalidInput(
                 {"manager_id": "Choose someone who holds the Contract Manager role for this council and pillar"}
             )
-        # Until someone is named, the scheduler gives a contract's tasks to whoever requested it.
-        previous = contract.contract_manager_id or case.requester_id
         if manager_id == contract.contract_manager_id:
             raise InvalidInput({"manager_id": f"{choices[manager_id]} already manages this contract"})
-        contract.contract_manager_id = manager_id
-        moved = session.execute(
-            update(Task)
-            .where(Task.contract_id == contract.id, Task.status == TaskStatus.OPEN, Task.assignee_id == previous)
-            .values(assignee_id=manager_id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
         now = core.engine.clock()
-        core.engine.note_case_event(
-            session,
-            case,
-            actor_id=actor_id,
-            action="assign_contract_manager",
-            data={"contract_id": contract.id, "from": previous, "to": manager_id, "tasks_handed_over": moved},
-            comment=reason,
-            now=now,
-        )
+        previous, moved = _hand_over(core, session, contract, case, actor_id, manager_id, reason, now)
         named = f"{contract.reference} {contract.title}"
         handed = f"{moved} open task{'' if moved == 1 else 's'}" if moved else "No open tasks"
         because = f"\n\nReason: {reason}" if reason else ""
@@ -81,3 +63,78 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
             subject = f"{named} is now managed by {choices[manager_id]}"
             session.add(OutboxMessage.queued(KIND, previous, subject, f"{handed} went with it.{because}", now, **about))
         return moved
+
+
+def contracts_managed_by(core: Core, session: Session, person_id: int, actor: Actor) -> list[Contract]:
+    """The running contracts ``person_id`` manages that ``actor`` may hand over (their category team's, or
+    their council's as its administrator), by reference. Ended ones keep who managed them."""
+    rows = session.scalars(
+        select(Contract)
+        .join(Case, Case.id == Contract.case_id)
+        .where(Contract.contract_manager_id == person_id, not_(at_an_end(core)))
+        .order_by(Contract.reference)
+    )
+    return [contract for contract in rows if may_assign_contract_manager(actor, contract)]
+
+
+def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> tuple[int, int]:
+    """Hand every running contract ``person_id`` manages that the actor may hand over (someone leaving, or
+    moving post) to ``manager_id``, with their open tasks, all or none; each contract's audit chain records
+    it, and the new manager is sent one message listing them. (How many contracts, how many tasks.)"""
+    reason = _checked_reason(reason)
+    with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        contracts = contracts_managed_by(core, session, person_id, actor)
+        if not contracts:
+            raise InvalidInput({"manager_id": "They manage no running contract that you can hand over"})
+        cannot = [c.reference for c in contracts if manager_id not in {p.id for p in manager_choices(core, session, c)}]
+        if manager_id == person_id or cannot:
+            raise InvalidInput(
+                {"manager_id": "Choose someone who holds the Contract Manager role for the council and pillar of "
+                 f"every one of these contracts{': not ' + ', '.join(cannot) if cannot else ''}"}
+            )  # fmt: skip
+        now = core.engine.clock()
+        moved = 0
+        for contract in contracts:
+            locked, case = lock_contract(core, session, contract.id)
+            moved += _hand_over(core, session, locked, case, actor_id, manager_id, reason, now)[1]
+        named = "\n".join(f"- {c.reference} {c.title}" for c in contracts)
+        handed = f"{moved} open task{'' if moved == 1 else 's'}" if moved else "No open tasks"
+        because = f"\n\nReason: {reason}" if reason else ""
+        subject = f"You now manage {len(contracts)} more contract{'' if len(contracts) == 1 else 's'}"
+        body = f"{named}\n\n{handed} came to you with them.{because}"
+        session.add(OutboxMessage.queued(KIND, manager_id, subject, body, now, case_id=None))
+        return len(contracts), moved
+
+
+def _checked_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
+    return reason
+
+
+def _hand_over(
+    core: Core, session: Session, contract: Contract, case, actor_id: int, manager_id: int, reason: str, now
+) -> tuple[int, int]:
+    """Make ``manager_id`` the contract's manager, with the open tasks of the one before, on its case's
+    audit chain: (the one before, how many tasks went)."""
+    # Until someone is named, the scheduler gives a contract's tasks to whoever requested it.
+    previous = contract.contract_manager_id or case.requester_id
+    contract.contract_manager_id = manager_id
+    moved = session.execute(
+        update(Task)
+        .where(Task.contract_id == contract.id, Task.status == TaskStatus.OPEN, Task.assignee_id == previous)
+        .values(assignee_id=manager_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    core.engine.note_case_event(
+        session,
+        case,
+        actor_id=actor_id,
+        action="assign_contract_manager",
+        data={"contract_id": contract.id, "from": previous, "to": manager_id, "tasks_handed_over": moved},
+        comment=reason,
+        now=now,
+    )
+    return previous, moved

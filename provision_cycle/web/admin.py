@@ -14,6 +14,7 @@ from ..scheduling.runner import mailer_for
 from ..services import passwords, reading, tokens, two_factor
 from ..services import people as people_service
 from ..services.account_activity import account_activity
+from ..services.contract_managers import contracts_managed_by
 from ..wording import at_time, listed
 from .common import core, csv_download, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from
@@ -113,6 +114,7 @@ def user(user_id: int):
         person = people_service.person_looked_after(session, me(), user_id)
         grants = list(person.roles)
         recent = account_activity(session, core().governance.organisation, me(), person_id=user_id, per_page=RECENT)
+        managed = len(contracts_managed_by(core(), session, user_id, me()))
     form = GrantRoleForm()
     form.fill_choices(core(), people_service.administered_by(me()))
 
@@ -132,6 +134,7 @@ def user(user_id: int):
         button=ActionForm(),
         recent=recent,
         tokens=tokens.tokens_of(core(), user_id),
+        managed=managed,
     )
 
 

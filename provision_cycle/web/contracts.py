@@ -14,6 +14,8 @@ from ..services import payments_compliance, performance, pipeline, reading, spen
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
+    contracts_managed_by,
+    hand_over_all,
     manager_choices,
     may_assign_contract_manager,
 )
@@ -197,9 +199,52 @@ def change_manager(contract_id: int):
     return render(
         "contracts/manager.html",
         contract=contract,
+        others=_others_managed(contract.contract_manager_id),
         form=form,
         current=current.get(contract.contract_manager_id, "Nobody is named yet (its tasks go to its requester)"),
     )
+
+
+def _others_managed(person_id: int | None) -> int:
+    """How many running contracts the signed-in person could hand over from ``person_id`` at once."""
+    if person_id is None:
+        return 0
+    with core().db.reading() as session:
+        return len(contracts_managed_by(core(), session, person_id, me()))
+
+
+@contracts.route("/handover/<id:person_id>", methods=["GET", "POST"])
+@signed_in
+def hand_over_all_of(person_id: int):
+    """Hand every running contract someone manages (someone leaving, or moving post) to another contract
+    manager at once: those the signed-in person may hand over, with their open tasks."""
+    with core().db.reading() as session:
+        handed = contracts_managed_by(core(), session, person_id, me())
+        if not handed:
+            raise NotFound("They manage no running contract that you can hand over")
+        current = reading.user_names(session, {person_id})[person_id]
+        takers = None
+        for contract in handed:  # who could take every one of them
+            these = {p.id: p for p in manager_choices(core(), session, contract) if p.id != person_id}
+            takers = these if takers is None else {i: p for i, p in takers.items() if i in these}
+        for contract in handed:
+            session.expunge(contract)
+    form = ContractManagerForm()
+    form.manager_id.label.text = "Who manages them now?"
+    form.submit.label.text = f"Hand over all {len(handed)}"
+    form.manager_id.choices = colleague_options(sorted(takers.values(), key=lambda p: p.full_name))
+
+    def hand_over() -> str:
+        count, moved = hand_over_all(
+            core(), person_id, me().id, manager_id=int(form.manager_id.data), reason=form.reason.data or ""
+        )
+        name = takers[int(form.manager_id.data)].full_name
+        tasks = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
+        return f"{name} now manages the {count} contract{'' if count == 1 else 's'} {current} managed{tasks}."
+
+    if done := change_from(form, hand_over, back=url_for(".register", show="all")):
+        return done
+    return render("contracts/handover.html", form=form, contracts=handed, current=current, person_id=person_id)
 
 
 QUARTERS_LISTED = 8

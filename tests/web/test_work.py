@@ -424,6 +424,34 @@ def test_the_category_team_hands_a_contract_to_another_contract_manager(core, db
     assert "Decide the renewal of Contract 0" in browser(newcomer).get("/tasks/").text
 
 
+def test_an_administrator_hands_over_a_leavers_contracts_before_closing_their_account(core, db, browser):
+    people = hub_people(db)
+    admin = create_user(db, ("administrator", "OCC"))
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    contract_ids = seed_contracts(core, people, 3)
+    client = browser(admin)
+    person = client.get(f"/admin/users/{people.contract_manager}").text
+    assert "They manage 3 running contracts you can hand over" in person
+    url = f"/contracts/handover/{people.contract_manager}"
+    form = client.get(url).text
+    assert form.count('<li><a class="govuk-link" href="/contracts/') == 3 and "Nia Newcomer" in form
+    assert "Choose who manages" in client.post(url, {}, status=400).text
+    done = client.post(url, {"manager_id": str(newcomer), "reason": "Cora has left"}, follow_redirects=True,
+                       status=200).text  # fmt: skip
+    assert "Nia Newcomer now manages the 3 contracts Cora Contracts managed." in done
+    with db.reading() as session:
+        from provision_cycle.models import Contract
+
+        assert {session.get(Contract, c).contract_manager_id for c in contract_ids} == {newcomer}
+    assert "running contract" not in client.get(f"/admin/users/{people.contract_manager}").text
+    client.get(url, status=404)  # nothing left to hand over
+    browser(people.requester).get(f"/contracts/handover/{newcomer}", status=404)  # not theirs to move
+    assert (
+        "Hand over all 3 running contracts Nia Newcomer manages"
+        in browser(people.officer).get(f"/contracts/{contract_ids[0]}/manager").text
+    )
+
+
 def test_the_category_team_names_who_works_on_a_procurement_and_each_declares(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="250000")
