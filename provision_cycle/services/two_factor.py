@@ -124,6 +124,12 @@ def uses_codes(core: Core, user_id: int) -> bool:
         return session.scalar(select(User.two_factor_since).where(User.id == user_id)) is not None
 
 
+def code_needed(core: Core, user_id: int) -> bool:
+    """Whether a sign-in with ``user_id``'s password goes on to a security code (or to setting codes up, where
+    the council requires them) before its session begins."""
+    return core.settings.two_factor == "required" or uses_codes(core, user_id)
+
+
 def check_code(core: Core, user_id: int, code: str) -> None:
     """Accept the second step of a sign-in: a code from the app not used before, or an unused recovery code
     (spent now). Otherwise ``InvalidInput``, counted as a failed sign-in (five lock the account a while)."""

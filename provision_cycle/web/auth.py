@@ -76,7 +76,7 @@ def _after_the_password(key: str, next_page: str):
     if person is None:
         raise NotPermitted(SIGN_IN_FAILED)
     user_id = person[0].id
-    if not two_factor.uses_codes(core(), user_id) and core().settings.two_factor != "required":
+    if not two_factor.code_needed(core(), user_id):
         _begin_session(key)
         return redirect(next_page)
     session.clear()
