@@ -47,6 +47,11 @@ class Provider:
     client_secret: str
     name: str  # "your council account": the sign-in page's button says "Sign in with" it
 
+    @property
+    def at_start(self) -> str:
+        """The name to begin a sentence with: "Your Oxfordshire account" (not str.capitalize's "oxfordshire")."""
+        return self.name[:1].upper() + self.name[1:]
+
     @classmethod
     def configured(cls, settings: Settings) -> Provider | None:
         """The provider the settings name (checked when they were read), or None: passwords only."""
@@ -103,13 +108,10 @@ def _fetch_json(request: urllib.request.Request | str, provider: Provider) -> di
         except ValueError:
             detail = ""
         raise NotPermitted(
-            f"{provider.name.capitalize()} refused to sign you in ({error.code}{': ' + detail if detail else ''}): "
-            "start again, or sign in with your password"
+            f"{provider.at_start} refused to sign you in ({error.code}{': ' + detail if detail else ''}): start again"
         ) from error
     except (OSError, ValueError) as error:
-        raise NotPermitted(
-            f"{provider.name.capitalize()} could not be reached just now: try again, or sign in with your password"
-        ) from error
+        raise NotPermitted(f"{provider.at_start} could not be reached just now: try again in a few minutes") from error
 
 
 @lru_cache(maxsize=4)
@@ -118,7 +120,7 @@ def _endpoints(provider: Provider) -> _Endpoints:
     fetched as they are needed, and again when a token names one not seen before)."""
     found = _fetch_json(f"{provider.issuer}/.well-known/openid-configuration", provider)
     if found.get("issuer", "").rstrip("/") != provider.issuer:
-        raise NotPermitted(f"{provider.name.capitalize()} is not set up as this service expects: tell an administrator")
+        raise NotPermitted(f"{provider.at_start} is not set up as this service expects: tell an administrator")
     return _Endpoints(
         found["authorization_endpoint"], found["token_endpoint"], jwt.PyJWKClient(found["jwks_uri"], timeout=10)
     )
@@ -152,7 +154,7 @@ def finish(core: Core, provider: Provider, journey: Journey | None, returned: Ma
         raise NotPermitted("That sign-in was not begun in this browser, or has been used: start again")
     if error := returned.get("error"):
         why = returned.get("error_description") or error
-        raise NotPermitted(f"{provider.name.capitalize()} did not sign you in ({why[:200]})")
+        raise NotPermitted(f"{provider.at_start} did not sign you in ({why[:200]})")
     endpoints = _endpoints(provider)
     form = {
         "grant_type": "authorization_code",
@@ -208,7 +210,7 @@ def _person_signed_in(core: Core, provider: Provider, claims: Mapping[str, Any])
         user = session.scalar(select(User).where(User.single_sign_on_subject == subject).with_for_update())
         if user is None:
             if email is None:
-                raise NotPermitted(f"{provider.name.capitalize()} did not give an email address to know you by")
+                raise NotPermitted(f"{provider.at_start} did not give an email address to know you by")
             user = session.scalar(select(User).where(func.lower(User.email) == email).with_for_update())
             if user is None:
                 raise NotPermitted(

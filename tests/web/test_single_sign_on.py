@@ -168,7 +168,8 @@ def test_a_provider_that_cannot_be_reached_leaves_the_password_to_sign_in_with(a
     provider.stop()
     client = app.test_client()
     response = client.get("/sign-in/single-sign-on")
-    assert "could not be reached just now: try again, or sign in with your password" in _refusal(client, response)
+    assert "Your Oxfordshire account could not be reached just now: try again" in _refusal(client, response)
+    assert 'type="password"' in client.get("/sign-in").text  # and the password is there to sign in with
 
 
 def test_without_a_provider_there_is_no_single_sign_on(app):
