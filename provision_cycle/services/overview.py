@@ -18,7 +18,7 @@ from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.organisation import JOINT
 from ..governance.statutory import NOTICE_DUTIES, paid_within_term
-from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus
+from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus, User
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
@@ -143,6 +143,16 @@ class KeyDecision:
 
 
 @dataclass(frozen=True)
+class LeftBehind:
+    """Running contracts whose contract manager's account is closed: their tasks go to nobody at work."""
+
+    manager_id: int
+    manager: str
+    contracts: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -153,6 +163,7 @@ class Overview:
     notices: Notices
     spend: Spend
     key_decisions: list[KeyDecision]  # those not yet on the forward plan first, then the soonest decidable
+    left_behind: list[LeftBehind]  # by whose, the most contracts first
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -180,7 +191,20 @@ def pipeline_overview(
         notices=_notices(session, today, cases),
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
         key_decisions=_key_decisions(core, session, actor, open_cases),
+        left_behind=_left_behind(core, session, contracts),
     )
+
+
+def _left_behind(core: Core, session: Session, contracts: list) -> list[LeftBehind]:
+    running = select(Case.id).where(Case.stage == "contract", not_(at_an_end(core)))
+    rows = session.execute(
+        select(User.id, User.full_name, func.count(), func.sum(Contract.value))
+        .join(User, User.id == Contract.contract_manager_id)
+        .where(*contracts, Contract.case_id.in_(running), User.is_active.is_(False))
+        .group_by(User.id, User.full_name)
+        .order_by(func.count().desc(), User.full_name)
+    )
+    return [LeftBehind(user_id, name, count, value or Decimal(0)) for user_id, name, count, value in rows]
 
 
 def _key_decisions(core: Core, session: Session, actor: Actor, open_cases: list) -> list[KeyDecision]:

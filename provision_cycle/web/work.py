@@ -9,6 +9,7 @@ from ..errors import DomainError, InvalidInput
 from ..models import User
 from ..services import overview as overview_service
 from ..services import reading, teams
+from ..services.contract_managers import contracts_managed_by
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, csv_download, me, render
@@ -110,9 +111,16 @@ def overview():
     today = core().engine.today()
     with core().db.reading() as session:
         summary = overview_service.pipeline_overview(core(), session, me(), today, pillar=pillar, authority=authority)
+        # Whose left-behind contracts this person may hand over themselves (a link), rather than only see.
+        handing = {
+            left.manager_id
+            for left in summary.left_behind
+            if contracts_managed_by(core(), session, left.manager_id, me())
+        }
     return render(
         "work/overview.html",
         overview=summary,
+        handing=handing,
         stages={stage: core().workflows.for_stage(stage).title for stage in overview_service.STAGES},
         pillar=pillar,
         authority=authority,

@@ -117,3 +117,20 @@ def test_the_overview_lists_the_key_decisions_to_come(core, db, browser):
     act(core.engine, case_id, "record_forward_plan", officer, inputs={"forward_plan_published_on": published})
     table = browser(people.head).get("/overview").text.split('id="key-decisions"')[1]
     assert re.search(r"<td class=\"govuk-table__cell\">Now</td>", table)  # 28 clear days have passed
+
+
+def test_the_overview_names_whose_running_contracts_were_left_behind_by_a_leaver(core, db, browser):
+    from provision_cycle.services.people import set_active
+
+    people = hub_people(db)
+    admin = create_user(db, ("administrator", "OCC"))
+    seed_contracts(core, people, 2)  # managed by Cora Contracts
+    head = browser(people.head)
+    assert "Contracts whose manager has left" not in head.get("/overview").text
+    set_active(core, people.contract_manager, False, actor_id=admin)
+    page = head.get("/overview").text
+    assert "Contracts whose manager has left" in page and "Cora Contracts: 2 contracts" in page
+    assert f'href="/contracts/handover/{people.contract_manager}">hand them over</a>' in page  # theirs to move
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    seen = analyst.get("/overview").text
+    assert "Cora Contracts: 2 contracts" in seen and "hand them over" not in seen  # to see, not to move
