@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -371,7 +371,7 @@ def authenticate(core: Core, username: str, password: str) -> str:
         locked = is_locked_out(user, now)
         if not locked and user.is_active and check_password(user.password_hash, password):
             user.failed_sign_ins, user.locked_until = 0, None
-            return signing_in(user, now)
+            return session_key(user)
         if not locked:
             count_failed_sign_in(core, session, user, now)
     raise NotPermitted(SIGN_IN_FAILED)
@@ -393,18 +393,23 @@ def count_failed_sign_in(core: Core, session: Session, user: User, now: datetime
 
 
 # --- sessions ---------------------------------------------------------------------------------------------
-def signing_in(user: User, now: datetime) -> str:
-    """``user`` begins a session now, by whichever way they proved who they are: its key."""
-    user.last_signed_in_at = now
-    return session_key(user)
-
-
 def session_key(user: User) -> str:
     """What a sign-in session holds to name its person: their id and when their password was last set, so
     that setting it again ends every session begun before."""
     if user.password_changed_at is None:
         return str(user.id)
     return f"{user.id}-{round(user.password_changed_at.timestamp() * 1_000_000)}"
+
+
+def session_begins(core: Core, key: str) -> tuple[Actor, str] | None:
+    """A new session for the person ``key`` names, however they proved who they are (a password, with its
+    security code; single sign-on): them, as ``session_person`` has them, marked as signed in now (what an
+    access review reads); None if the key is no longer theirs."""
+    person = session_person(core, key)
+    if person is not None:
+        with core.db.unit_of_work() as session:
+            session.execute(update(User).where(User.id == person[0].id).values(last_signed_in_at=core.engine.clock()))
+    return person
 
 
 def session_person(core: Core, key: str) -> tuple[Actor, str] | None:

@@ -32,7 +32,7 @@ from ..core import Core
 from ..errors import NotPermitted
 from ..models import User
 from ..settings import Settings
-from .people import signing_in
+from .people import session_key
 
 SCOPES = "openid email profile"
 TIMEOUT_SECONDS = 10  # the provider answers a server-to-server call within this, or the sign-in fails
@@ -227,4 +227,4 @@ def _person_signed_in(core: Core, provider: Provider, claims: Mapping[str, Any])
             )
         if not user.is_active:
             raise NotPermitted("Your account in this service is deactivated: ask your council's administrator")
-        return signing_in(user, core.engine.clock())
+        return session_key(user)

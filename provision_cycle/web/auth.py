@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..services import passwords, single_sign_on, two_factor
-from ..services.people import SIGN_IN_FAILED, authenticate, session_person
+from ..services.people import SIGN_IN_FAILED, authenticate, session_begins, session_person
 from .common import core, me, render, safe_next
 from .forms import (
     ActionForm,
@@ -28,7 +28,7 @@ auth = Blueprint("auth", __name__)
 
 
 def _begin_session(key: str) -> None:
-    person = session_person(core(), key)
+    person = session_begins(core(), key)
     if person is None:  # deactivated, or its password set again, in the instant since
         raise NotPermitted(SIGN_IN_FAILED)
     session.clear()  # a fresh session on sign-in: no fixation

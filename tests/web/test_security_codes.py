@@ -125,8 +125,16 @@ def test_where_the_council_requires_codes_they_are_set_up_before_the_first_sessi
     halfway = _password(app, db, kate)
     assert halfway.client.get("/sign-in/security-code").location == "/sign-in/set-up-security-codes"
     assert not _signed_in(halfway)
+    assert _last_signed_in(db, kate) is None  # a password alone is not a sign-in, for the access review either
     _set_up(halfway, "/sign-in/set-up-security-codes", clock)
-    assert _signed_in(halfway)
+    assert _signed_in(halfway) and _last_signed_in(db, kate) is not None
+
+
+def _last_signed_in(db, user_id: int):
+    from provision_cycle.models import User
+
+    with db.reading() as session:
+        return session.get(User, user_id).last_signed_in_at
 
 
 def test_security_codes_setting_is_checked():
