@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, request, session, 
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from ..errors import InvalidInput, NotFound, NotPermitted
+from ..errors import DomainError, InvalidInput, NotFound, NotPermitted
 from ..services import passwords, single_sign_on, two_factor
 from ..services.people import SIGN_IN_FAILED, authenticate, session_begins, session_person
 from .common import core, me, render, safe_next
@@ -130,6 +130,8 @@ def set_up_security_codes():
     if halfway is None:
         return _start_again()
     key, user_id, next_page = halfway
+    if two_factor.uses_codes(core(), user_id):  # set up already: a code is what is wanted
+        return redirect(url_for("auth.security_code"))
     return _set_up(user_id, on_done=lambda: _begin_session(key), next_page=next_page)
 
 
@@ -138,7 +140,10 @@ def _set_up(user_id: int, *, on_done, next_page: str):
     and the form confirming it with a code; once on, the recovery codes, shown this once."""
     if request.method == "POST" and request.form.get("intent") == "start":
         if ActionForm().validate_on_submit():
-            two_factor.start_setting_up(core(), user_id)
+            try:
+                two_factor.start_setting_up(core(), user_id)
+            except DomainError as error:  # on already (in another tab)
+                flash(error.message, "error")
         return redirect(request.path)
     form = SecurityCodeForm()
     form.submit.label.text = "Turn on security codes"

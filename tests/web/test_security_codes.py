@@ -72,9 +72,10 @@ def test_a_person_turns_on_security_codes_and_is_asked_for_one_at_each_sign_in(a
     assert len(recovery) == 10 and len(set(recovery)) == 10
     assert "You have 10 recovery codes left" in client.get("/account/security-codes").text
 
-    # The password alone signs nobody in now.
+    # The password alone signs nobody in now, nor sets up another key.
     halfway = _password(app, db, kate)
     assert not _signed_in(halfway)
+    assert halfway.client.get("/sign-in/set-up-security-codes").location == "/sign-in/security-code"
     wrong = halfway.post("/sign-in/security-code", {"code": "123456"}, status=400).text
     assert two_factor.WRONG_CODE in wrong and not _signed_in(halfway)
     used = _code(key, clock)  # the code that turned them on: not good twice
