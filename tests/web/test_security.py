@@ -39,6 +39,7 @@ def _world(core, db):
         "delegation_id": 1,
         "filename": "x",
         "user_id": people.requester,
+        "person_id": people.contract_manager,
         "token_id": 1,
         "secret": "not-a-secret",
         "assignment_id": 1,
