@@ -134,7 +134,7 @@ def test_a_leavers_running_contracts_go_to_one_manager_at_once_with_their_open_t
 
     # Someone who cannot take every one of them takes none.
     other_pillar = create_user(db, ("contract_manager", "OCC", "eni"))
-    with pytest.raises(InvalidInput, match="every one of these contracts: not CON-"):
+    with pytest.raises(InvalidInput, match="for the council and pillar of every one of these contracts"):
         hand_over_all(core, people.contract_manager, people.officer, manager_id=other_pillar)
     with db.reading() as session:
         assert {session.get(Contract, c).contract_manager_id for c in (first, second)} == {people.contract_manager}

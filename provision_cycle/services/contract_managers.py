@@ -77,6 +77,16 @@ def contracts_managed_by(core: Core, session: Session, person_id: int, actor: Ac
     return [contract for contract in rows if may_assign_contract_manager(actor, contract)]
 
 
+def takers_of_all(core: Core, session: Session, contracts: list[Contract], person_id: int) -> list[Colleague]:
+    """Who could take every one of ``contracts`` from ``person_id``: the contract managers each of them may
+    go to, by name."""
+    takers: dict[int, Colleague] | None = None
+    for contract in contracts:
+        these = {p.id: p for p in manager_choices(core, session, contract) if p.id != person_id}
+        takers = these if takers is None else {i: p for i, p in takers.items() if i in these}
+    return sorted((takers or {}).values(), key=lambda person: (person.full_name, person.id))
+
+
 def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> tuple[int, int]:
     """Hand every running contract ``person_id`` manages that the actor may hand over (someone leaving, or
     moving post) to ``manager_id``, with their open tasks, all or none; each contract's audit chain records
@@ -87,11 +97,10 @@ def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int,
         contracts = contracts_managed_by(core, session, person_id, actor)
         if not contracts:
             raise InvalidInput({"manager_id": "They manage no running contract that you can hand over"})
-        cannot = [c.reference for c in contracts if manager_id not in {p.id for p in manager_choices(core, session, c)}]
-        if manager_id == person_id or cannot:
+        if manager_id not in {person.id for person in takers_of_all(core, session, contracts, person_id)}:
             raise InvalidInput(
                 {"manager_id": "Choose someone who holds the Contract Manager role for the council and pillar of "
-                 f"every one of these contracts{': not ' + ', '.join(cannot) if cannot else ''}"}
+                 "every one of these contracts"}
             )  # fmt: skip
         now = core.engine.clock()
         moved = 0

@@ -18,6 +18,7 @@ from ..services.contract_managers import (
     hand_over_all,
     manager_choices,
     may_assign_contract_manager,
+    takers_of_all,
 )
 from .common import core, csv_download, me, render
 from .forms import (
@@ -223,16 +224,13 @@ def hand_over_all_of(person_id: int):
         if not handed:
             raise NotFound("They manage no running contract that you can hand over")
         current = reading.user_names(session, {person_id})[person_id]
-        takers = None
-        for contract in handed:  # who could take every one of them
-            these = {p.id: p for p in manager_choices(core(), session, contract) if p.id != person_id}
-            takers = these if takers is None else {i: p for i, p in takers.items() if i in these}
+        takers = {person.id: person for person in takers_of_all(core(), session, handed, person_id)}
         for contract in handed:
             session.expunge(contract)
     form = ContractManagerForm()
     form.manager_id.label.text = "Who manages them now?"
     form.submit.label.text = f"Hand over all {len(handed)}"
-    form.manager_id.choices = colleague_options(sorted(takers.values(), key=lambda p: p.full_name))
+    form.manager_id.choices = colleague_options(list(takers.values()))
 
     def hand_over() -> str:
         count, moved = hand_over_all(
