@@ -17,6 +17,7 @@ from ..errors import DomainError, NotFound, NotPermitted
 from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
+from . import two_factor
 from .handed_secrets import digest, new_secret
 from .reading import AwardRecommendation, ContractProposal, award_recommendation, contract_proposal
 
@@ -61,6 +62,9 @@ class LinkView:
     proposal: ContractProposal | None = None  # what a contract's variation or renewal gate decides
     not_yet: tuple[str, ...] = ()  # what stops the approval for now (a key decision's forward plan period)
     award: AwardRecommendation | None = None  # what a procurement's award approval decides
+    # The person uses security codes and is not signed in here: a code from their app must come with the link,
+    # as with their password, so that an email alone does not decide.
+    code_needed: bool = False
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -97,17 +101,24 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         proposal, award = contract_proposal(case, contract), award_recommendation(case)
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
-    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet, award)
+    code_needed = signed_in_id != link.user_id and two_factor.uses_codes(core, link.user_id)
+    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet, award, code_needed)
 
 
-def approve_by_link(core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool) -> ActionResult:
+def approve_by_link(
+    core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool, code: str = ""
+) -> ActionResult:
     """Approve the link's step as its person: the link is spent first, so it can never decide twice, and
-    given back if the approval is refused (nothing was decided: it can be used again once it can succeed)."""
+    given back if the approval is refused (nothing was decided: it can be used again once it can succeed).
+    Someone who uses security codes gives one (``code``) unless they are signed in here already; a wrong one
+    is ``InvalidInput`` and counts towards their lock-out, as at sign-in."""
     view = open_action_link(core, secret, signed_in_id)
     if view.not_yet:
         raise NotPermitted(" ".join(view.not_yet))
     if not view.declared and not no_conflict:
         raise NotPermitted("Confirm that you have no conflict of interest, or sign in to declare one")
+    if view.code_needed:
+        two_factor.check_code(core, view.user_id, code)
     if not _mark_link(core, view.link_id, used=True):
         raise NotPermitted("This link has already been used. Open the case to see where it is now.")
     try:

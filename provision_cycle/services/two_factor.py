@@ -135,6 +135,8 @@ def check_code(core: Core, user_id: int, code: str) -> None:
     (spent now). Otherwise ``InvalidInput``, counted as a failed sign-in (five lock the account a while)."""
     now = core.engine.clock()
     given = _normalised(code)
+    if not given:  # nothing typed is not a guess
+        raise InvalidInput({"code": "Enter the security code"})
     with core.db.unit_of_work() as session:
         user = _person(session, user_id)
         if user.two_factor_since is None or user.two_factor_secret is None:

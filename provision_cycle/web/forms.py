@@ -228,6 +228,17 @@ class SecurityCodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
+class LinkApprovalForm(FlaskForm):
+    """An approval from an email's link: the security code is asked (and so checked) only of someone who
+    uses codes and is not signed in here."""
+
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        description="You use security codes: enter the one your authenticator app shows, or a recovery code.",
+    )
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ..errors import DomainError, NotPermitted
+from ..errors import DomainError, InvalidInput, NotPermitted
 from ..services.calendar import create_feed, feed_ics, has_feed, revoke_feeds
 from ..services.links import approve_by_link, open_action_link
 from .common import core, me, render
-from .forms import ActionForm
+from .forms import ActionForm, LinkApprovalForm, apply_errors
 from .security import public, signed_in
 
 links = Blueprint("links", __name__)
@@ -24,7 +24,7 @@ def _signed_in_id() -> int | None:
 @links.route("/act/<secret>", methods=["GET", "POST"])
 @public
 def action_link(secret: str):
-    form = ActionForm()
+    form = LinkApprovalForm()
     try:
         view = open_action_link(core(), secret, _signed_in_id())
     except DomainError as error:
@@ -34,11 +34,18 @@ def action_link(secret: str):
     if request.method == "POST" and form.validate_on_submit():
         try:
             result = approve_by_link(
-                core(), secret, _signed_in_id(), no_conflict=request.form.get("no_conflict") == "yes"
+                core(),
+                secret,
+                _signed_in_id(),
+                no_conflict=request.form.get("no_conflict") == "yes",
+                code=form.code.data or "",
             )
+        except InvalidInput as error:  # the security code: asked again, on the same page
+            apply_errors(form, error.fields)
         except DomainError as error:
             return render("links/unusable.html", message=error.message, status=403)
-        return render("links/done.html", message=result.message, case=view.case)
+        else:
+            return render("links/done.html", message=result.message, case=view.case)
     return render("links/confirm.html", view=view, form=form)
 
 

@@ -85,6 +85,36 @@ def test_links_expire_are_personal_and_die_with_their_step(core, db, app, clock,
     assert app.test_client().get("/act/not-a-real-link").status_code == 404
 
 
+def test_someone_who_uses_security_codes_gives_one_with_the_link(core, db, app, clock, browser):
+    from provision_cycle.services import two_factor
+
+    people, case_id = _submitted(core, db)
+    two_factor.start_setting_up(core, people.manager)
+    key = two_factor.key_being_set_up(core, people.manager)[1]
+    two_factor.turn_on(core, people.manager, two_factor.code_at(key, two_factor.step_of(clock())))
+    clock.advance(seconds=30)
+    secret = _link_for(core, db, people.manager, case_id)
+
+    # Signed in here already (past their code): the link asks for none.
+    signed_in = browser(people.manager)  # the password, then the code
+    signed_in.post("/sign-in/security-code", {"code": two_factor.code_at(key, two_factor.step_of(clock()))})
+    assert "Security code" not in signed_in.get(f"/act/{secret}").text
+    clock.advance(seconds=30)
+    client = app.test_client()  # only the email: a code as well
+    page = client.get(f"/act/{secret}")
+    assert "Security code" in page.text and 'autocomplete="one-time-code"' in page.text
+    sent = {"csrf_token": csrf_from(page.text), "no_conflict": "yes"}
+    blank = client.post(f"/act/{secret}", data=sent)
+    assert blank.status_code == 400 and "Enter the security code" in blank.text
+    wrong = client.post(f"/act/{secret}", data=sent | {"code": "000000"})
+    assert wrong.status_code == 400 and "The security code is not right" in wrong.text
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "route_approval"  # nothing decided, the link unspent
+    code = two_factor.code_at(key, two_factor.step_of(clock()))
+    done = client.post(f"/act/{secret}", data=sent | {"code": code})
+    assert done.status_code == 200 and "Decision recorded" in done.text
+
+
 def test_the_calendar_feed_lists_contract_dates_and_tasks_and_can_be_switched_off(core, db, app, browser):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
