@@ -12,6 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from ..errors import DomainError, InvalidInput, NotFound, NotPermitted
 from ..services import passwords, single_sign_on, two_factor
 from ..services.people import SIGN_IN_FAILED, authenticate, session_begins, session_person
+from ..wording import duration
 from .common import core, me, render, safe_next
 from .forms import (
     ActionForm,
@@ -95,7 +96,8 @@ def _halfway() -> tuple[str, int, str] | None:
 
 def _start_again():
     session.pop(HALFWAY, None)
-    flash("Sign in again: the sign-in waited too long for its security code.", "error")
+    waits = duration(HALFWAY_SECONDS // 60)
+    flash(f"Sign in again: a sign-in waits {waits} for its security code, and this one waited longer.", "error")
     return redirect(url_for("auth.sign_in"))
 
 

@@ -117,7 +117,10 @@ def test_wrong_codes_lock_the_account_and_a_sign_in_left_waiting_starts_again(ap
 
     clock.advance(minutes=20)  # the lock has passed, but this sign-in waited too long for its code
     waited = guessing.client.get("/sign-in/security-code")
-    assert waited.location == "/sign-in" and "waited too long" in guessing.client.get("/sign-in").text
+    assert (
+        waited.location == "/sign-in"
+        and "waits 10 minutes for its security code" in guessing.client.get("/sign-in").text
+    )
 
 
 def test_where_the_council_requires_codes_they_are_set_up_before_the_first_session(app, core, db, clock):
