@@ -17,7 +17,7 @@ from ..services.account_activity import account_activity
 from ..services.contract_managers import contracts_managed_by
 from ..wording import at_time, listed
 from .common import core, csv_download, me, render
-from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from
+from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from, pressed
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -169,29 +169,26 @@ def details(user_id: int):
 @admin.post("/users/<id:user_id>/single-sign-on/unlink")
 @roles_required(*ADMIN_ROLES)
 def unlink_single_sign_on(user_id: int):
-    if ActionForm().validate_on_submit():
-        try:
-            people_service.unlink_single_sign_on(core(), user_id, actor=me())
-            flash(
-                "Their account is unlinked: the next time they sign in with their council account, it finds them "
-                "by email address."
-            )
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".user", user_id=user_id))
+    def unlink() -> str:
+        people_service.unlink_single_sign_on(core(), user_id, actor=me())
+        return (
+            "Their account is unlinked: the next time they sign in with their council account, it finds them by "
+            "email address."
+        )
+
+    return pressed(unlink, back=url_for(".user", user_id=user_id))
 
 
 @admin.post("/users/<id:user_id>/security-codes/off")
 @roles_required(*ADMIN_ROLES)
 def turn_off_security_codes(user_id: int):
     """For someone who lost their phone and their recovery codes: they are emailed, and set codes up again."""
-    if ActionForm().validate_on_submit():
-        try:
-            two_factor.turn_off_for(core(), user_id, actor=me())
-            flash("Their security codes are off, and they are emailed to say so. They can set them up again.")
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".user", user_id=user_id))
+
+    def turn_off() -> str:
+        two_factor.turn_off_for(core(), user_id, actor=me())
+        return "Their security codes are off, and they are emailed to say so. They can set them up again."
+
+    return pressed(turn_off, back=url_for(".user", user_id=user_id))
 
 
 @admin.get("/activity")
@@ -215,13 +212,11 @@ def activity():
 @admin.post("/users/<id:user_id>/roles/<id:assignment_id>/remove")
 @roles_required(*ADMIN_ROLES)
 def remove_role(user_id: int, assignment_id: int):
-    if ActionForm().validate_on_submit():
-        try:
-            people_service.revoke_role(core(), user_id, assignment_id, actor_id=me().id)
-            flash("The role is removed.")
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".user", user_id=user_id))
+    def remove() -> str:
+        people_service.revoke_role(core(), user_id, assignment_id, actor_id=me().id)
+        return "The role is removed."
+
+    return pressed(remove, back=url_for(".user", user_id=user_id))
 
 
 @admin.post("/users/<id:user_id>/password-link")
@@ -229,45 +224,38 @@ def remove_role(user_id: int, assignment_id: int):
 def send_password_link(user_id: int):
     """Email someone a new link to set their password: for a new account whose first link lapsed, or someone
     who cannot sign in. The administrator never learns the password."""
-    if ActionForm().validate_on_submit():
-        try:
-            address = passwords.send_invitation(core(), user_id, actor=me())
-            flash(
-                f"An email is on its way to {address} with a link to set their password; it works for "
-                f"{passwords.PURPOSES['invitation'].lasts}."
-            )
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".user", user_id=user_id))
+
+    def send() -> str:
+        address = passwords.send_invitation(core(), user_id, actor=me())
+        lasts = passwords.PURPOSES["invitation"].lasts
+        return f"An email is on its way to {address} with a link to set their password; it works for {lasts}."
+
+    return pressed(send, back=url_for(".user", user_id=user_id))
 
 
 @admin.post("/users/<id:user_id>/api-tokens/<id:token_id>/revoke")
 @roles_required(*ADMIN_ROLES)
 def revoke_token(user_id: int, token_id: int):
     """Revoke an API token of someone this administrator looks after; they are emailed to say so."""
-    if ActionForm().validate_on_submit():
-        try:
-            tokens.revoke_token(core(), user_id, token_id, actor_id=me().id)
-            told = "" if user_id == me().id else ", and its owner is emailed to say so"
-            flash(f"The token is revoked: it no longer works{told}.")
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".user", user_id=user_id))
+
+    def revoke() -> str:
+        tokens.revoke_token(core(), user_id, token_id, actor_id=me().id)
+        told = "" if user_id == me().id else ", and its owner is emailed to say so"
+        return f"The token is revoked: it no longer works{told}."
+
+    return pressed(revoke, back=url_for(".user", user_id=user_id))
 
 
 @admin.post("/users/<id:user_id>/active")
 @roles_required(*ADMIN_ROLES)
 def toggle_active(user_id: int):
-    if ActionForm().validate_on_submit():
-        active = request.form.get("active") == "yes"
-        try:
-            people_service.set_active(core(), user_id, active, actor_id=me().id)
-            flash(
-                "The account is active again." if active else "The account is deactivated: they can no longer sign in."
-            )
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".user", user_id=user_id))
+    active = request.form.get("active") == "yes"
+
+    def switch() -> str:
+        people_service.set_active(core(), user_id, active, actor_id=me().id)
+        return "The account is active again." if active else "The account is deactivated: they can no longer sign in."
+
+    return pressed(switch, back=url_for(".user", user_id=user_id))
 
 
 @admin.get("/deliveries")

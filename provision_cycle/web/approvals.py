@@ -15,7 +15,7 @@ from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
 from ..workflow.engine import ActionRequest
 from .common import core, me, render
-from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, colleague_options
+from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, colleague_options, pressed
 from .security import signed_in
 
 approvals = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -142,10 +142,8 @@ def cover():
 @approvals.post("/cover/<id:delegation_id>/end")
 @signed_in
 def end_cover(delegation_id: int):
-    if ActionForm().validate_on_submit():
-        try:
-            core().engine.revoke_delegation(delegation_id, me().id)
-            flash("The cover has ended.")
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".cover"))
+    def end() -> str:
+        core().engine.revoke_delegation(delegation_id, me().id)
+        return "The cover has ended."
+
+    return pressed(end, back=url_for(".cover"))

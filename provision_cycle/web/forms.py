@@ -202,6 +202,17 @@ def change_from(
     return redirect(back)
 
 
+def pressed(change: Callable[[], str], *, back: str) -> Response:
+    """A button's POST (a form carrying only its CSRF token): make ``change`` (it returns what to tell the
+    person) and go ``back``, saying what was done or why it was refused."""
+    if ActionForm().validate_on_submit():
+        try:
+            flash(change())
+        except DomainError as error:
+            flash(error.message, "error")
+    return redirect(back)
+
+
 class SignInForm(FlaskForm):
     username = StringField("Username", widget=GovTextInput(), validators=[InputRequired(message="Enter your username")])
     password = PasswordField(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ..errors import DomainError, InvalidInput
+from ..errors import InvalidInput
 from ..models import User
 from ..services import overview as overview_service
 from ..services import reading, teams
@@ -13,7 +13,7 @@ from ..services.contract_managers import contracts_managed_by
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, csv_download, me, render
-from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors
+from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors, pressed
 from .security import OVERSIGHT_ROLES, roles_required, signed_in
 
 work = Blueprint("work", __name__)
@@ -89,13 +89,11 @@ def tokens():
 @work.post("/account/api-tokens/<id:token_id>/revoke")
 @signed_in
 def revoke(token_id: int):
-    if ActionForm().validate_on_submit():
-        try:
-            revoke_token(core(), me().id, token_id, actor_id=me().id)
-            flash("The token is revoked: it no longer works.")
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".tokens"))
+    def revoke_mine() -> str:
+        revoke_token(core(), me().id, token_id, actor_id=me().id)
+        return "The token is revoked: it no longer works."
+
+    return pressed(revoke_mine, back=url_for(".tokens"))
 
 
 @work.get("/overview")
