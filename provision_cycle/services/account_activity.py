@@ -55,6 +55,7 @@ WORDS: dict[str, Callable[[dict[str, Any], Organisation], str]] = {
     "email address",
     "turn_on_security_codes": lambda d, org: "Turned on security codes",
     "turn_off_security_codes": lambda d, org: "Turned off the security codes",
+    "replace_recovery_codes": lambda d, org: "Made new recovery codes (the old ones stopped working)",
     "use_recovery_code": lambda d, org: "Signed in with a recovery code"
     + (", the last one left" if d.get("none_left") else ""),
     "create_api_token": lambda d, org: "Made " + _token(d),

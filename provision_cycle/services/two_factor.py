@@ -112,10 +112,28 @@ def turn_on(core: Core, user_id: int, code: str) -> list[str]:
         if step is None:
             raise InvalidInput({"code": "The code is not right: enter the 6 digits your app shows for this service"})
         user.two_factor_since, user.two_factor_last_step = now, step
-        recovery = [f"{secrets.randbelow(10**10):010d}" for _ in range(RECOVERY_CODES)]
-        session.add_all(RecoveryCode(user_id=user_id, code_hash=digest(code)) for code in recovery)
         core.engine.system_event(session, actor_id=user_id, action="turn_on_security_codes", data={"user_id": user_id})
-        return [f"{code[:5]}-{code[5:]}" for code in recovery]
+        return _new_recovery_codes(session, user_id, now)
+
+
+def replace_recovery_codes(core: Core, user_id: int, code: str) -> list[str]:
+    """Ten new recovery codes for someone running out, given a security code (or one of the old recovery
+    codes); every old one stops working."""
+    check_code(core, user_id, code)
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        core.engine.system_event(session, actor_id=user_id, action="replace_recovery_codes", data={"user_id": user_id})
+        return _new_recovery_codes(session, user_id, now)
+
+
+def _new_recovery_codes(session, user_id: int, now: datetime) -> list[str]:
+    """Spend any recovery codes ``user_id`` has, and make ten more: their words, shown this once."""
+    session.execute(
+        update(RecoveryCode).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)).values(used_at=now)
+    )
+    recovery = [f"{secrets.randbelow(10**10):010d}" for _ in range(RECOVERY_CODES)]
+    session.add_all(RecoveryCode(user_id=user_id, code_hash=digest(code)) for code in recovery)
+    return [f"{code[:5]}-{code[5:]}" for code in recovery]
 
 
 # --- signing in -------------------------------------------------------------------------------------------

@@ -175,8 +175,22 @@ def _set_up(user_id: int, *, on_done, next_page: str):
 def security_codes():
     """A person's own security codes: set them up, or see how many recovery codes they have left."""
     if two_factor.uses_codes(core(), me().id):
+        form = SecurityCodeForm()
+        form.submit.label.text = "Make new recovery codes"
+        if form.validate_on_submit():
+            try:
+                recovery = two_factor.replace_recovery_codes(core(), me().id, form.code.data)
+            except InvalidInput as error:
+                apply_errors(form, error.fields)
+            else:
+                return render(
+                    "auth/recovery_codes.html",
+                    codes=recovery,
+                    next_page=url_for("work.account"),
+                    heading="Your new recovery codes",
+                )
         left = two_factor.recovery_codes_left(core(), me().id)
-        return render("work/security_codes.html", left=left)
+        return render("work/security_codes.html", left=left, form=form)
     return _set_up(me().id, on_done=lambda: None, next_page=url_for("work.account"))
 
 

@@ -90,6 +90,14 @@ def test_a_person_turns_on_security_codes_and_is_asked_for_one_at_each_sign_in(a
     again = _password(app, db, kate)
     again.post("/sign-in/security-code", {"code": recovery[0]}, status=400)
     assert "You have 9 recovery codes left" in lost.get("/account/security-codes").text
+
+    # Running out: ten new ones for a code from the app, and the old ones stop working.
+    clock.advance(seconds=30)
+    fresh = lost.post("/account/security-codes", {"code": _code(key, clock)}, status=200).text
+    assert "Your new recovery codes" in fresh and len(re.findall(r"<code>\d{5}-\d{5}</code>", fresh)) == 10
+    assert "You have 10 recovery codes left" in lost.get("/account/security-codes").text
+    old = _password(app, db, kate)
+    old.post("/sign-in/security-code", {"code": recovery[1]}, status=400)
     with db.reading() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.stream == "system")).all()
         assert "turn_on_security_codes" in actions and "use_recovery_code" in actions
