@@ -373,6 +373,7 @@ def test_an_access_review_finds_the_accounts_nobody_has_signed_in_to(core, db, b
     client = browser(admin)
     everyone = client.get("/admin/users").text
     assert "Last signed in" in everyone and f"{clock().day} March 2026" in everyone and "Never" in everyone
+    assert "Security codes</th>" in everyone  # whose are on, for a council bringing them in
     unused = client.get("/admin/users?unused=1").text
     assert "Idle Person" in unused and "Used Person" not in unused and "Closed Person" not in unused
     assert ">Ada Admin</a>" not in unused  # added today: not yet a question for the review
