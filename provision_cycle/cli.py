@@ -143,6 +143,21 @@ def create_token_command(username: str, name: str) -> None:
     click.echo(secret)
 
 
+@click.command("turn-off-security-codes")
+@with_appcontext
+@click.option("--username", required=True, help="Whose: someone who lost their phone and recovery codes.")
+def turn_off_security_codes_command(username: str) -> None:
+    """Turn off someone's security codes (an administrator with no other administrator to do it on the web);
+    they are emailed, and set them up again."""
+    from .services.two_factor import turn_off_for
+
+    try:
+        turn_off_for(_core(), _user_id(username), actor=None)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"The security codes of {username} are off; they can sign in with their password and set them up again.")
+
+
 @click.command("scheduler")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run every sweep once and exit (for cron, or to catch up by hand).")
@@ -429,6 +444,7 @@ COMMANDS = (
     seed_demo,
     create_user_command,
     create_token_command,
+    turn_off_security_codes_command,
     scheduler_command,
     verify_audit,
     migrate_cases_command,

@@ -211,3 +211,20 @@ def test_load_unpaid_invoices_checks_then_loads_in_place_of_the_list_before(cli,
     listed.write_text("Council,Invoice number,Supplier,Amount,Invoice received\nOCC,I-1,Acme Ltd,lots,2026-02-20\n")
     refused = cli("load-unpaid-invoices", str(listed), "--apply")
     assert refused.exit_code == 1 and "line 2, Amount" in refused.output
+
+
+def test_turn_off_security_codes_for_an_administrator_with_nobody_else_to_do_it(cli, core, db):
+    from provision_cycle.services import two_factor
+    from tests.factories import create_user
+
+    admin = create_user(db, ("administrator", "OCC"), username="sole.admin")
+    two_factor.start_setting_up(core, admin)
+    key = two_factor.key_being_set_up(core, admin)[1]
+    two_factor.turn_on(core, admin, two_factor.code_at(key, two_factor.step_of(core.engine.clock())))
+    result = cli("turn-off-security-codes", "--username", "sole.admin")
+    assert result.exit_code == 0 and "The security codes of sole.admin are off" in result.output
+    assert not two_factor.uses_codes(core, admin)
+    with db.reading() as s:
+        told = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == two_factor.TURNED_OFF)).one()
+        assert "The service's administrators, on its server, turned off" in told.body
+    assert cli("turn-off-security-codes", "--username", "nobody").exit_code == 1

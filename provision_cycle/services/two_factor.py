@@ -192,25 +192,33 @@ def recovery_codes_left(core: Core, user_id: int) -> int:
 
 
 # --- turning off ----------------------------------------------------------------------------------------
-def turn_off_for(core: Core, user_id: int, *, actor: Actor) -> None:
+def turn_off_for(core: Core, user_id: int, *, actor: Actor | None) -> None:
     """An administrator turns off security codes for someone they look after who has lost their phone and
     their recovery codes; the person is emailed, and sets them up again at their next sign-in (where the
-    council requires them) or from their account."""
+    council requires them) or from their account. ``actor`` None: the command line, for an administrator with
+    nobody else to turn theirs off (whoever runs it has the server)."""
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
-        person = person_looked_after(session, actor, user_id)
-        session.refresh(person, with_for_update=True)
+        if actor is None:
+            person = _person(session, user_id)
+        else:
+            person = person_looked_after(session, actor, user_id)
+            session.refresh(person, with_for_update=True)
         if person.two_factor_since is None and person.two_factor_secret is None:
             return
         person.two_factor_secret = person.two_factor_since = person.two_factor_last_step = None
         session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user_id).values(used_at=now))
         core.engine.system_event(
-            session, actor_id=actor.id, action="turn_off_security_codes", data={"user_id": user_id}
+            session,
+            actor_id=actor.id if actor else None,
+            action="turn_off_security_codes",
+            data={"user_id": user_id},
         )
+        who = f"{actor.full_name}, an administrator," if actor else "The service's administrators, on its server,"
         body = (
-            f"{actor.full_name}, an administrator, turned off the security codes of your account {person.username} "
-            f"at {at_time(now)}, so that you can set them up again on a new phone. If you did not ask for this, "
-            "tell your council's administrator at once."
+            f"{who} turned off the security codes of your account {person.username} at {at_time(now)}, so that "
+            "you can set them up again on a new phone. If you did not ask for this, tell your council's "
+            "administrator at once."
         )
         session.add(OutboxMessage.queued(TURNED_OFF, user_id, "Your security codes were turned off", body, now,
                                          case_id=None))  # fmt: skip
