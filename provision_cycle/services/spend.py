@@ -146,8 +146,6 @@ def _read(
 
 
 def _parse(name: str, text: str, authorities: dict[str, str], councils: Collection[str] | None) -> Any:
-    if name in LAYOUT.required and not text:
-        raise ValueError(f"Enter the {LAYOUT.headings[name][0].lower()}")
     if name == "authority":
         return ledger_council(text, authorities, councils, what="spend", one="a payment is made by one council")
     if name == "paid_on":

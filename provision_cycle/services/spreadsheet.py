@@ -132,16 +132,22 @@ def read_table(data: bytes, layout: Layout, problems: list[FileProblem]) -> Tabl
 def parsed_rows(
     table: Table, parse: Callable[[str, str], Any], problems: list[FileProblem], *, most: int, noun: str
 ) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
-    """Each row of ``table`` as (line, values, wrong): every cell given to ``parse(field, text)``, whose
-    ValueError says what is wrong with it. Past ``most`` rows, a problem and no more rows."""
+    """Each row of ``table`` as (line, values, wrong): an empty cell of a required column is wrong as it
+    stands; every other cell is given to ``parse(field, text)``, whose ValueError says what is wrong with it.
+    Past ``most`` rows, a problem and no more rows."""
+    layout = table.layout
     for line, cells in table.rows:
         if line > most + 1:
             problems.append(FileProblem(line, "", f"A file can hold up to {most:,} {noun}: split it"))
             return
         values, wrong = {}, {}
         for name in table.columns:
+            text = table.cell(cells, name)
+            if name in layout.required and not text:
+                wrong[name] = f"Enter the {layout.headings[name][0].lower()}"
+                continue
             try:
-                values[name] = parse(name, table.cell(cells, name))
+                values[name] = parse(name, text)
             except ValueError as error:
                 wrong[name] = str(error)
         yield line, values, wrong

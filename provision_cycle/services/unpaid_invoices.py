@@ -152,8 +152,6 @@ def _read(
 
 
 def _parse(name: str, text: str, authorities: dict[str, str], councils: Collection[str] | None) -> Any:
-    if name in LAYOUT.required and not text:
-        raise ValueError(f"Enter the {LAYOUT.headings[name][0].lower()}")
     if name == "authority":
         return ledger_council(text, authorities, councils, what="unpaid invoices", one="an invoice is one council's")
     if name in ("invoice_received_on", "as_at"):
