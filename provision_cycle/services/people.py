@@ -127,6 +127,9 @@ def _email_problem(email: str) -> str | None:
     return None
 
 
+DETAIL_NAMES = {"full_name": "name", "email": "email address", "job_title": "job title"}
+
+
 def change_details(core: Core, user_id: int, *, full_name: str, email: str, job_title: str, actor: Actor) -> list[str]:
     """An administrator corrects the name, email address or job title of someone they look after (people
     ask them to: the account page says so). What changed, in words; recorded on the system audit chain with
@@ -162,9 +165,6 @@ def change_details(core: Core, user_id: int, *, full_name: str, email: str, job_
             session, actor_id=actor.id, action="change_user_details", data={"user_id": user_id, "changed": changed}
         )
         return [DETAIL_NAMES[field] for field in changed]
-
-
-DETAIL_NAMES = {"full_name": "name", "email": "email address", "job_title": "job title"}
 
 
 def unlink_single_sign_on(core: Core, user_id: int, *, actor: Actor) -> None:

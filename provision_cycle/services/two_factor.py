@@ -21,7 +21,7 @@ from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import segno
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
@@ -185,10 +185,8 @@ def check_code(core: Core, user_id: int, code: str) -> None:
 
 def recovery_codes_left(core: Core, user_id: int) -> int:
     with core.db.reading() as session:
-        rows = session.scalars(
-            select(RecoveryCode.id).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
-        )
-        return len(rows.all())
+        unused = (RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        return session.scalar(select(func.count()).select_from(RecoveryCode).where(*unused))
 
 
 # --- turning off ----------------------------------------------------------------------------------------
