@@ -17,6 +17,7 @@ from .cases import (
 )
 from .contracts import Contract
 from .documents import Document, DocumentContent
+from .evaluation import AwardCriterion, CriterionKind, Tender, TenderScore
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
@@ -25,6 +26,10 @@ from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
 
 __all__ = [
     "ActionLink",
+    "AwardCriterion",
+    "CriterionKind",
+    "Tender",
+    "TenderScore",
     "CalendarFeed",
     "ApiToken",
     "IdempotentResponse",

@@ -24,9 +24,11 @@ from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
 from ..models import ContractKpi
 from ..models.cases import declaration_blocks
+from ..models.suppliers import supplier_key
 from ..wording import listed
 from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
+from .evaluation import evaluation_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -495,6 +497,34 @@ def exclusions_checked(ctx: ActionContext) -> str | None:
         "Check the suppliers against the central debarment list and the exclusion grounds, and record it, before "
         "recommending the award (Procurement Act 2023 s26-28 and s57)"
     )
+
+
+@guard
+def award_follows_evaluation(ctx: ActionContext) -> str | None:
+    """PA23 s19: the award goes to the most advantageous tender. Where the tenders were recorded here it goes to
+    a supplier whose tender was assessed; where award criteria were set, to the one the evaluation ranks first,
+    once every tender assessed is scored. (Asked before the form is filled in, only whether it is complete.)"""
+    evaluation = evaluation_of(ctx.session, ctx.case.id)
+    if not evaluation.standings:
+        if evaluation.criteria and ctx.case.state == "evaluation":
+            return "Record the tenders received and score them against the award criteria before recommending the award"
+        return None
+    if evaluation.unscored:
+        waiting = listed([s.tender.supplier_name for s in evaluation.unscored])
+        return f"Score every tender assessed against each award criterion first: {waiting} still to be scored"
+    choices = evaluation.leaders if evaluation.criteria else evaluation.assessed
+    if not choices:
+        return "None of the tenders recorded was assessed, so there is no award to recommend from them"
+    supplier = ctx.inputs.get("supplier_name")
+    if not supplier or any(s.tender.supplier_key == supplier_key(supplier) for s in choices):
+        return None
+    names = listed([s.tender.supplier_name for s in choices], conjunction="or")
+    if evaluation.criteria:
+        return (
+            "The award goes to the most advantageous tender (Procurement Act 2023 s19): "
+            f"the evaluation ranks {names} first"
+        )
+    return f"The award goes to a supplier whose tender was assessed: {names}"
 
 
 @guard

@@ -1,0 +1,68 @@
+"""How a procurement chooses its supplier: the award criteria it sets before inviting tenders (PA23 s23), the
+tenders it receives, and the score each tender earns against each criterion (s19: the most advantageous
+tender wins)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class CriterionKind(enum.StrEnum):
+    QUALITY = "quality"  # scored by the evaluation panel
+    SOCIAL_VALUE = "social_value"  # scored by the panel too; the councils' social value policies weight it
+    PRICE = "price"  # scored by formula from the prices tendered
+
+
+class AwardCriterion(Base):
+    __tablename__ = "award_criteria"
+    __table_args__ = (UniqueConstraint("case_id", "position", name="uq_award_criteria_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    position: Mapped[int]  # 1, 2, 3... the order the tender documents list them in
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # a CriterionKind
+    weighting: Mapped[int]  # per cent; a case's criteria add up to 100
+
+
+class Tender(Base):
+    """A tender (or quotation, or call-off response) received. One per supplier, however its name is spelt."""
+
+    __tablename__ = "tenders"
+    __table_args__ = (UniqueConstraint("case_id", "supplier_key", name="uq_tenders_supplier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_key: Mapped[str] = mapped_column(String(200))  # models.suppliers.supplier_key of the name
+    supplier_registration: Mapped[str] = mapped_column(String(40), default="")
+    supplier_is_sme: Mapped[bool]
+    supplier_is_vcse: Mapped[bool]
+    price: Mapped[Decimal]  # excluding VAT, as the award value is
+    received_on: Mapped[date]
+    # Why it was not assessed (late, an excluded supplier, a condition of participation not met); empty when
+    # it was assessed.
+    not_assessed_because: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TenderScore(Base):
+    """The panel's agreed (moderated) score for one tender against one quality or social value criterion, with
+    the reasons: what the supplier's assessment summary tells it (s50(3))."""
+
+    __tablename__ = "tender_scores"
+
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("award_criteria.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int]  # 0 to evaluation.TOP_SCORE
+    reasons: Mapped[str] = mapped_column(Text)
+    scored_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    scored_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,316 @@
+"""A procurement's evaluation, on the record: the award criteria set before suppliers are invited (PA23 s23),
+the tenders received, and the panel's score for each against each criterion, with its reasons.
+
+The most advantageous tender (s19) is the one the evaluation ranks first (``workflow.evaluation``), and the
+award recommendation's guard holds the award to it. Each supplier whose tender was assessed is owed an
+assessment summary (s50(3)): its scores and reasons beside the most advantageous tender's, drawn from here.
+
+Every change is all or nothing, with the case locked, and leaves an event on the case's audit chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
+from ..governance.statutory import Route
+from ..models import AwardCriterion, Case, CaseTeamMember, ConflictDeclaration, CriterionKind, Tender, TenderScore
+from ..models.suppliers import supplier_key
+from ..workflow.engine import Actor, parse_money
+from ..workflow.evaluation import TOP_SCORE, evaluation_of
+
+MAX_CRITERIA = 10
+MAX_NAME, MAX_REGISTRATION, MAX_REASONS = 200, 40, 4000
+CRITERION_KINDS = {
+    CriterionKind.QUALITY: "Quality",
+    CriterionKind.SOCIAL_VALUE: "Social value",
+    CriterionKind.PRICE: "Price",
+}
+# The states in which the criteria can still be set: before suppliers are invited to tender, quote or respond
+# (the tender notice or its documents give them, s23), and for the competitive flexible procedure until the
+# invitation to tender, while the Act lets them be refined (s24).
+CRITERIA_STATES = frozenset({"route_approval", "executive_decision", "rework", "conflicts_assessment", "participation"})
+# Tenders are recorded and scored once they are in: the tender period (or quotations, or the call-off) closed.
+EVALUATION_STATE = "evaluation"
+
+
+@dataclass(frozen=True)
+class TenderGiven:
+    """A tender as the team records it; ``price`` as typed (pounds, excluding VAT)."""
+
+    supplier_name: str
+    supplier_registration: str
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    price: str
+    received_on: date | None
+    not_assessed_because: str = ""
+
+
+def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
+    """The category team for the case's council and pillar (or its administrator), and the people named on the
+    procurement's team or evaluation panel."""
+    if case.stage != "procurement":
+        return False
+    if actor.runs_category(case.authority, case.pillar):
+        return True
+    named = select(CaseTeamMember.id).where(CaseTeamMember.case_id == case.id, CaseTeamMember.user_id == actor.id)
+    return session.scalar(named) is not None
+
+
+def criteria_open(case: Case) -> bool:
+    """Whether the case's award criteria can be set now."""
+    return (
+        case.stage == "procurement"
+        and case.closed_at is None
+        and case.route != Route.DIRECT_AWARD
+        and case.state in CRITERIA_STATES
+        and (case.state != "participation" or case.route == Route.COMPETITIVE_FLEXIBLE)
+    )
+
+
+def tenders_open(case: Case) -> bool:
+    """Whether tenders can be recorded and scored on the case now."""
+    return case.stage == "procurement" and case.closed_at is None and case.state == EVALUATION_STATE
+
+
+def set_award_criteria(core: Core, case_id: int, actor_id: int, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Set the case's award criteria, in order, replacing any before: ``rows`` of (name, kind, weighting per
+    cent) as typed, blank rows left out. None at all clears them."""
+    criteria = _criteria(rows)
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="set the award criteria")
+        if not criteria_open(case):
+            raise InvalidAction(
+                "The award criteria are set before suppliers are invited to tender, quote or respond "
+                "(Procurement Act 2023 s23), and not for a direct award"
+            )
+        session.execute(delete(AwardCriterion).where(AwardCriterion.case_id == case.id))
+        session.add_all(
+            AwardCriterion(case_id=case.id, position=number, name=name, kind=kind, weighting=weighting)
+            for number, (name, kind, weighting) in enumerate(criteria, start=1)
+        )
+        data = {"criteria": [f"{name} ({weighting}%)" for name, _, weighting in criteria]}
+        _changed(core, session, case, actor_id, "set_award_criteria", data)
+
+
+def _criteria(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, int]]:
+    """The criteria given, blank rows left out; refused naming each row's problem by its number as given."""
+    errors: dict[str, str] = {}
+    criteria = []
+    for number, (name, kind, weighting) in enumerate(rows, start=1):
+        name, weighting = name.strip(), weighting.strip().removesuffix("%").strip()
+        if not name and not weighting:
+            continue
+        where = f"criterion_{number}"
+        if not name:
+            errors[f"{where}_name"] = f"Name criterion {number}, or clear its weighting too"
+        elif len(name) > MAX_NAME:
+            errors[f"{where}_name"] = f"Keep criterion {number}'s name to {MAX_NAME} characters"
+        if kind not in CRITERION_KINDS:
+            errors[f"{where}_kind"] = f"Choose whether criterion {number} is quality, social value or price"
+        if not weighting.isdigit() or not 1 <= int(weighting) <= 100:
+            errors[f"{where}_weighting"] = f"Give criterion {number}'s weighting as a whole per cent, from 1 to 100"
+        criteria.append((name, kind, int(weighting) if weighting.isdigit() else 0))
+    if errors:
+        raise InvalidInput(errors)
+    if len(criteria) > MAX_CRITERIA:
+        raise InvalidInput({"criteria": f"A procurement can have up to {MAX_CRITERIA} award criteria"})
+    if criteria and (total := sum(w for *_, w in criteria)) != 100:
+        raise InvalidInput({"criteria": f"The weightings must add up to 100%; these add up to {total}%"})
+    if sum(kind == CriterionKind.PRICE for _, kind, _ in criteria) > 1:
+        raise InvalidInput({"criteria": "Price is one criterion: weight it once"})
+    names = [name.casefold() for name, *_ in criteria]
+    if len(set(names)) < len(names):
+        raise InvalidInput({"criteria": "Give each criterion a name of its own"})
+    return criteria
+
+
+def record_tender(core: Core, case_id: int, actor_id: int, given: TenderGiven, *, tender_id: int | None = None) -> int:
+    """Record a tender received, or correct one (``tender_id``); returns its id. A tender now not assessed
+    loses its scores."""
+    fields = _tender_fields(core, given)
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="record tenders")
+        _require_tenders_open(case)
+        same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
+        if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
+            raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
+        if tender_id is None:
+            tender = Tender(case_id=case.id, recorded_by_id=actor_id, recorded_at=core.engine.clock(), **fields)
+            session.add(tender)
+            session.flush()
+        else:
+            tender = _tender(session, case, tender_id)
+            for name, value in fields.items():
+                setattr(tender, name, value)
+            if tender.not_assessed_because:
+                session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
+        action = "record_tender" if tender_id is None else "correct_tender"
+        data = {"tender_id": tender.id, "supplier_name": tender.supplier_name, "price": f"{tender.price:.2f}"}
+        if tender.not_assessed_because:
+            data["not_assessed_because"] = tender.not_assessed_because
+        _changed(core, session, case, actor_id, action, data)
+        return tender.id
+
+
+def _tender_fields(core: Core, given: TenderGiven) -> dict:
+    name, registration = given.supplier_name.strip(), given.supplier_registration.strip()
+    reason, price = given.not_assessed_because.strip(), parse_money(given.price)
+    errors: dict[str, str] = {}
+    if not name:
+        errors["supplier_name"] = "Enter the supplier's name"
+    elif len(name) > MAX_NAME:
+        errors["supplier_name"] = f"Keep the supplier's name to {MAX_NAME} characters"
+    if len(registration) > MAX_REGISTRATION:
+        errors["supplier_registration"] = f"Keep the registration number to {MAX_REGISTRATION} characters"
+    if price is None or price <= 0:
+        errors["price"] = "Enter the price tendered in pounds, more than nothing, like 125000 or 125000.50"
+    if given.received_on is None:
+        errors["received_on"] = "Enter the date the tender was received"
+    elif given.received_on > core.engine.today():
+        errors["received_on"] = "The date the tender was received cannot be in the future"
+    if len(reason) > MAX_REASONS:
+        errors["not_assessed_because"] = f"Keep the reason to {MAX_REASONS} characters"
+    if errors:
+        raise InvalidInput(errors)
+    return {
+        "supplier_name": name,
+        "supplier_key": supplier_key(name),
+        "supplier_registration": registration,
+        "supplier_is_sme": given.supplier_is_sme,
+        "supplier_is_vcse": given.supplier_is_vcse,
+        "price": price,
+        "received_on": given.received_on,
+        "not_assessed_because": reason,
+    }
+
+
+def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> str:
+    """Take off a tender recorded in error (its scores go with it); returns its supplier's name."""
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="record tenders")
+        _require_tenders_open(case)
+        tender = _tender(session, case, tender_id)
+        name = tender.supplier_name
+        session.delete(tender)
+        _changed(core, session, case, actor_id, "remove_tender", {"tender_id": tender_id, "supplier_name": name})
+        return name
+
+
+def score_tender(core: Core, case_id: int, actor_id: int, tender_id: int, scores: dict[int, tuple[str, str]]) -> None:
+    """The panel's agreed scores for one tender: ``scores`` by criterion id, (score as typed, reasons), for
+    every criterion the panel scores (price is scored by formula). The scorer must have declared their
+    interests in the case with no unmitigated conflict (PA23 s82)."""
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="score tenders")
+        _require_tenders_open(case)
+        tender = _tender(session, case, tender_id)
+        if tender.not_assessed_because:
+            raise InvalidAction(f"{tender.supplier_name}'s tender was not assessed, so it is not scored")
+        _require_declared(session, case, actor_id)
+        scored = [c for c in evaluation_of(session, case.id).criteria if c.kind != CriterionKind.PRICE]
+        if not scored:
+            raise InvalidAction("There are no award criteria for the panel to score: price is scored by formula")
+        errors: dict[str, str] = {}
+        clean: dict[int, tuple[int, str]] = {}
+        for criterion in scored:
+            score, reasons = (text.strip() for text in scores.get(criterion.id, ("", "")))
+            if not score.isdigit() or int(score) > TOP_SCORE:
+                errors[f"score_{criterion.id}"] = f"Score '{criterion.name}' from 0 to {TOP_SCORE}"
+            if not reasons:
+                errors[f"reasons_{criterion.id}"] = (
+                    f"Give the reasons for the score on '{criterion.name}': the supplier's assessment summary "
+                    "tells them (Procurement Act 2023 s50(3))"
+                )
+            elif len(reasons) > MAX_REASONS:
+                errors[f"reasons_{criterion.id}"] = (
+                    f"Keep the reasons on '{criterion.name}' to {MAX_REASONS} characters"
+                )
+            if f"score_{criterion.id}" not in errors:
+                clean[criterion.id] = (int(score), reasons)
+        if errors:
+            raise InvalidInput(errors)
+        now = core.engine.clock()
+        session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
+        session.add_all(
+            TenderScore(
+                tender_id=tender.id,
+                criterion_id=id_,
+                score=score,
+                reasons=reasons,
+                scored_by_id=actor_id,
+                scored_at=now,
+            )
+            for id_, (score, reasons) in clean.items()
+        )
+        data = {"tender_id": tender.id, "supplier_name": tender.supplier_name} | {
+            "scores": {str(id_): score for id_, (score, _) in clean.items()}
+        }
+        _changed(core, session, case, actor_id, "score_tender", data, now=now)
+
+
+def _locked(core: Core, session: Session, case_id: int, actor_id: int, *, to: str) -> Case:
+    case = core.engine.lock_case(session, case_id, None)  # one change to the case at a time
+    actor = core.engine.actor(session, actor_id)
+    if not may_evaluate(session, actor, case):
+        raise NotPermitted(f"Only the procurement's category team, or someone on its team or panel, can {to}")
+    return case
+
+
+def _require_tenders_open(case: Case) -> None:
+    if not tenders_open(case):
+        raise InvalidAction(
+            f"Tenders are recorded and scored while {case.reference} is in evaluation, once the tenders are in"
+        )
+
+
+def _tender(session: Session, case: Case, tender_id: int) -> Tender:
+    tender = session.get(Tender, tender_id)
+    if tender is None or tender.case_id != case.id:
+        raise NotFound(f"There is no tender {tender_id} on {case.reference}")
+    return tender
+
+
+def _require_declared(session: Session, case: Case, actor_id: int) -> None:
+    latest = session.scalar(
+        select(ConflictDeclaration)
+        .where(ConflictDeclaration.case_id == case.id, ConflictDeclaration.user_id == actor_id)
+        .order_by(ConflictDeclaration.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        raise NotPermitted(
+            "Declare your interests in this procurement before you score its tenders (Procurement Act 2023 s81)"
+        )
+    if latest.blocks:
+        raise NotPermitted(
+            "You declared a conflict of interest with no mitigation recorded, so you cannot score tenders"
+        )
+
+
+def _changed(core: Core, session: Session, case: Case, actor_id: int, action: str, data: dict, **kw) -> None:
+    case.version += 1
+    core.engine.note_case_event(session, case, actor_id=actor_id, action=action, data=data, **kw)
+
+
+def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:
+    """The award recommendation's answers the evaluation gives: the most advantageous tender's supplier and
+    price, by the workflow's input names; none while it is incomplete or tied."""
+    leaders = evaluation_of(session, case_id).leaders
+    if len(leaders) != 1:
+        return {}
+    tender = leaders[0].tender
+    return {
+        "supplier_name": tender.supplier_name,
+        "supplier_registration": tender.supplier_registration,
+        "supplier_is_sme": tender.supplier_is_sme,
+        "supplier_is_vcse": tender.supplier_is_vcse,
+        "award_value": f"{tender.price:.2f}",
+    }

@@ -1,0 +1,116 @@
+"""Where a procurement's evaluation stands: each tender's points against the award criteria, its total and its
+rank. Read by the award recommendation's guard (the award follows the evaluation) and by the pages that show it.
+
+Quality and social value criteria are scored by the evaluation panel from 0 to ``TOP_SCORE``; a criterion's
+points are its weighting times the score over ``TOP_SCORE``. Price is scored by formula, as councils commonly
+do: the lowest price among the tenders assessed earns the criterion's whole weighting, and each other tender
+the weighting times the lowest price over its own (a tender twice the price earns half).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import AwardCriterion, CriterionKind, Tender, TenderScore
+
+TOP_SCORE = 5
+# What each score means, for the panel scoring and the suppliers reading their assessment summaries.
+SCORE_MEANINGS = {
+    0: "Unacceptable: does not meet the requirement, or no response",
+    1: "Poor: meets little of the requirement, with serious reservations",
+    2: "Weak: meets some of the requirement, with reservations",
+    3: "Satisfactory: meets the requirement",
+    4: "Good: meets the requirement fully, with some added value",
+    5: "Excellent: exceeds the requirement, with clear added value",
+}
+POINT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One tender's place in the evaluation."""
+
+    tender: Tender
+    scores: dict[int, TenderScore]  # the panel's, by criterion id
+    points: dict[int, Decimal]  # by criterion id: each criterion scored so far (price as soon as it is assessed)
+    total: Decimal | None  # once every criterion is scored
+    rank: int | None  # 1 for the most advantageous; tenders with equal totals share one
+
+    @property
+    def assessed(self) -> bool:
+        return not self.tender.not_assessed_because
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    criteria: list[AwardCriterion]
+    standings: list[Standing]  # assessed tenders by rank (then name), then those not assessed
+
+    @property
+    def assessed(self) -> list[Standing]:
+        return [s for s in self.standings if s.assessed]
+
+    @property
+    def unscored(self) -> list[Standing]:
+        """Assessed tenders still to be scored against a criterion."""
+        return [s for s in self.assessed if s.total is None] if self.criteria else []
+
+    @property
+    def complete(self) -> bool:
+        """Every tender assessed is scored against every criterion (there being at least one of each)."""
+        return bool(self.criteria) and bool(self.assessed) and not self.unscored
+
+    @property
+    def leaders(self) -> list[Standing]:
+        """The most advantageous tender (or those tied for it), once the evaluation is complete."""
+        return [s for s in self.assessed if s.rank == 1] if self.complete else []
+
+    def standing_of(self, tender_id: int) -> Standing | None:
+        return next((s for s in self.standings if s.tender.id == tender_id), None)
+
+
+def evaluation_of(session: Session, case_id: int) -> Evaluation:
+    criteria = list(
+        session.scalars(
+            select(AwardCriterion).where(AwardCriterion.case_id == case_id).order_by(AwardCriterion.position)
+        )
+    )
+    tenders = list(session.scalars(select(Tender).where(Tender.case_id == case_id).order_by(Tender.supplier_name)))
+    scores: dict[int, dict[int, TenderScore]] = {}
+    if tenders and criteria:
+        rows = select(TenderScore).where(TenderScore.tender_id.in_([t.id for t in tenders]))
+        for score in session.scalars(rows):
+            scores.setdefault(score.tender_id, {})[score.criterion_id] = score
+    return _ranked(criteria, tenders, scores)
+
+
+def _ranked(
+    criteria: list[AwardCriterion], tenders: list[Tender], scores: dict[int, dict[int, TenderScore]]
+) -> Evaluation:
+    assessed = [t for t in tenders if not t.not_assessed_because]
+    lowest = min((t.price for t in assessed), default=None)
+    standings = []
+    for tender in tenders:
+        given = scores.get(tender.id, {})
+        points = {}
+        for criterion in criteria if not tender.not_assessed_because else ():
+            if criterion.kind == CriterionKind.PRICE:
+                points[criterion.id] = _points(criterion.weighting * lowest / tender.price)
+            elif criterion.id in given:
+                points[criterion.id] = _points(Decimal(criterion.weighting * given[criterion.id].score) / TOP_SCORE)
+        total = sum(points.values(), Decimal(0)) if criteria and len(points) == len(criteria) else None
+        standings.append((tender, given, points, total))
+    totals = sorted({total for *_, total in standings if total is not None}, reverse=True)
+    ranked = [
+        Standing(t, g, p, total, totals.index(total) + 1 if total is not None else None) for t, g, p, total in standings
+    ]
+    ranked.sort(key=lambda s: (not s.assessed, s.rank is None, s.rank or 0, s.tender.supplier_name.casefold()))
+    return Evaluation(criteria, ranked)
+
+
+def _points(value: Decimal) -> Decimal:
+    return value.quantize(POINT, rounding=ROUND_HALF_UP)

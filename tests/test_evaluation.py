@@ -1,0 +1,310 @@
+"""A procurement's evaluation on the record: award criteria set before the tender notice (PA23 s23), the tenders
+received, the panel's scores, and an award that follows the evaluation (s19). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, Case, TenderScore
+from provision_cycle.services import evaluation
+from provision_cycle.services.evaluation import TenderGiven
+from provision_cycle.services.teams import add_team_member
+from provision_cycle.workflow.evaluation import evaluation_of
+
+from .factories import (
+    AWARD_INPUTS,
+    act,
+    approve_open_steps,
+    create_user,
+    declare,
+    hub_people,
+    new_request,
+    publish_tender_notice,
+    ready_to_recommend,
+)
+
+CRITERIA = [
+    ("Delivery and mobilisation", "quality", "40"),
+    ("Social value", "social_value", "10"),
+    ("Price", "price", "50"),
+]
+
+
+@pytest.fixture
+def people(db):
+    return hub_people(db)
+
+
+@pytest.fixture
+def assessed(core, people):
+    """A 250,000 OCC open procedure (above threshold, under the Act), its route approved and conflicts assessed:
+    ready for its tender notice."""
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_open_steps(core.engine, core.db, people, case_id)
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    return case_id
+
+
+def _to_evaluation(core, clock, people, case_id):
+    publish_tender_notice(core.engine, case_id, people.officer)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    ready_to_recommend(core.engine, case_id, people)
+
+
+def _tender(name, price, *, sme=True, not_assessed="", received=date(2026, 3, 2)):
+    return TenderGiven(name, "", sme, False, price, received, not_assessed)
+
+
+@pytest.fixture
+def evaluating(core, clock, people, assessed):
+    """``assessed`` with its criteria set, through its tender period to evaluation with three tenders in: Acme
+    (240,000), Brightwork (200,000) and Late Co (not assessed)."""
+    evaluation.set_award_criteria(core, assessed, people.officer, CRITERIA)
+    _to_evaluation(core, clock, people, assessed)
+    ids = {
+        name: evaluation.record_tender(core, assessed, people.officer, _tender(name, price, not_assessed=why))
+        for name, price, why in [
+            ("Acme Ltd", "240000", ""),
+            ("Brightwork CIC", "200,000", ""),
+            ("Late Co", "150000", "Received after the deadline"),
+        ]
+    }
+    return assessed, ids
+
+
+def _criteria_ids(db, case_id):
+    with db.reading() as session:
+        return [c.id for c in evaluation_of(session, case_id).criteria]
+
+
+def _score(core, db, people, case_id, tender_id, *scores):
+    quality, social = _criteria_ids(db, case_id)[:2]
+    given = {quality: (str(scores[0]), "Clear plan"), social: (str(scores[1]), "Local apprenticeships")}
+    evaluation.score_tender(core, case_id, people.officer, tender_id, given)
+
+
+def test_the_criteria_are_set_before_the_tender_notice_and_add_up_to_100(core, db, people, assessed):
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.set_award_criteria(core, assessed, people.officer, [("Quality", "quality", "60"), ("", "", "")])
+    assert refused.value.fields == {"criteria": "The weightings must add up to 100%; these add up to 60%"}
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.set_award_criteria(
+            core, assessed, people.officer, [("", "quality", "60"), ("Price", "cost", "forty")]
+        )
+    assert refused.value.fields == {
+        "criterion_1_name": "Name criterion 1, or clear its weighting too",
+        "criterion_2_kind": "Choose whether criterion 2 is quality, social value or price",
+        "criterion_2_weighting": "Give criterion 2's weighting as a whole per cent, from 1 to 100",
+    }
+    with pytest.raises(InvalidInput, match="Price is one criterion"):
+        evaluation.set_award_criteria(
+            core, assessed, people.officer, [("Price", "price", "50"), ("Cost", "price", "50")]
+        )
+    with pytest.raises(NotPermitted):
+        evaluation.set_award_criteria(core, assessed, people.requester, CRITERIA)
+
+    evaluation.set_award_criteria(core, assessed, people.officer, CRITERIA)
+    with db.reading() as session:
+        criteria = evaluation_of(session, assessed).criteria
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == assessed).order_by(AuditEvent.seq.desc())
+        ).first()
+    assert [(c.position, c.name, c.kind, c.weighting) for c in criteria] == [
+        (1, "Delivery and mobilisation", "quality", 40),
+        (2, "Social value", "social_value", 10),
+        (3, "Price", "price", 50),
+    ]
+    assert event.action == "set_award_criteria"
+    assert event.data["criteria"] == ["Delivery and mobilisation (40%)", "Social value (10%)", "Price (50%)"]
+
+    publish_tender_notice(core.engine, assessed, people.officer)
+    with pytest.raises(InvalidAction, match="before suppliers are invited"):
+        evaluation.set_award_criteria(core, assessed, people.officer, CRITERIA)
+
+
+def test_tenders_are_recorded_once_per_supplier_in_evaluation(core, db, clock, people, evaluating):
+    case_id, ids = evaluating
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.record_tender(core, case_id, people.officer, _tender("ACME LIMITED", "1"))
+    assert refused.value.fields == {"supplier_name": "A tender from Acme Ltd is recorded already"}
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.record_tender(
+            core, case_id, people.officer, TenderGiven("", "", False, False, "0", date(2027, 1, 1))
+        )
+    assert set(refused.value.fields) == {"supplier_name", "price", "received_on"}
+
+    # Corrected: its price was mistyped.
+    evaluation.record_tender(core, case_id, people.officer, _tender("Acme Ltd", "250000"), tender_id=ids["Acme Ltd"])
+    name = evaluation.remove_tender(core, case_id, people.officer, ids["Late Co"])
+    assert name == "Late Co"
+    with db.reading() as session:
+        standings = evaluation_of(session, case_id).standings
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)
+        ).all()
+    assert [(s.tender.supplier_name, s.tender.price) for s in standings] == [
+        ("Acme Ltd", Decimal("250000.00")),
+        ("Brightwork CIC", Decimal("200000.00")),
+    ]
+    assert actions[-5:] == ["record_tender", "record_tender", "record_tender", "correct_tender", "remove_tender"]
+
+
+def test_tenders_wait_for_the_tender_period_to_close(core, people, assessed):
+    publish_tender_notice(core.engine, assessed, people.officer)
+    with pytest.raises(InvalidAction, match="in evaluation, once the tenders are in"):
+        evaluation.record_tender(core, assessed, people.officer, _tender("Acme Ltd", "1000"))
+
+
+def test_the_panel_scores_with_reasons_and_price_is_scored_by_formula(core, db, people, evaluating):
+    case_id, ids = evaluating
+    quality, social, price = _criteria_ids(db, case_id)
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.score_tender(
+            core, case_id, people.officer, ids["Acme Ltd"], {quality: ("6", "Great"), social: ("3", "")}
+        )
+    assert refused.value.fields == {
+        f"score_{quality}": "Score 'Delivery and mobilisation' from 0 to 5",
+        f"reasons_{social}": "Give the reasons for the score on 'Social value': the supplier's assessment summary "
+        "tells them (Procurement Act 2023 s50(3))",
+    }
+    with pytest.raises(InvalidAction, match="was not assessed"):
+        _score(core, db, people, case_id, ids["Late Co"], 3, 3)
+
+    _score(core, db, people, case_id, ids["Acme Ltd"], 5, 4)  # 40 + 8 + 50 x 200,000 / 240,000 = 41.67
+    with db.reading() as session:
+        partway = evaluation_of(session, case_id)
+    assert [s.tender.supplier_name for s in partway.unscored] == ["Brightwork CIC"]
+    assert partway.leaders == []
+
+    _score(core, db, people, case_id, ids["Brightwork CIC"], 3, 5)  # 24 + 10 + 50
+    with db.reading() as session:
+        done = evaluation_of(session, case_id)
+    table = [
+        (s.tender.supplier_name, s.points.get(quality), s.points.get(price), s.total, s.rank) for s in done.standings
+    ]
+    assert table == [
+        ("Acme Ltd", Decimal("40.00"), Decimal("41.67"), Decimal("89.67"), 1),
+        ("Brightwork CIC", Decimal("24.00"), Decimal("50.00"), Decimal("84.00"), 2),
+        ("Late Co", None, None, None, None),  # not assessed: last, with no points
+    ]
+    assert done.complete and [s.tender.supplier_name for s in done.leaders] == ["Acme Ltd"]
+
+
+def test_only_someone_who_declared_without_a_conflict_scores(core, db, people, evaluating):
+    case_id, ids = evaluating
+    panellist = create_user(db, ("requester", "OCC"), full_name="Pat Panel")
+    add_team_member(core, case_id, people.officer, user_id=panellist, part="evaluation")
+    quality, social, _ = _criteria_ids(db, case_id)
+    scores = {quality: ("4", "Good"), social: ("3", "Fine")}
+    with pytest.raises(NotPermitted, match="Declare your interests"):
+        evaluation.score_tender(core, case_id, panellist, ids["Acme Ltd"], scores)
+    core.engine.declare_interests(case_id, panellist, has_conflict=True, details="I advised Acme last year")
+    with pytest.raises(NotPermitted, match="no mitigation"):
+        evaluation.score_tender(core, case_id, panellist, ids["Acme Ltd"], scores)
+    core.engine.declare_interests(
+        case_id, panellist, has_conflict=True, details="I advised Acme last year", mitigation="Moderated by two others"
+    )
+    evaluation.score_tender(core, case_id, panellist, ids["Acme Ltd"], scores)
+    with pytest.raises(NotPermitted):  # neither on the team nor in the category team
+        evaluation.score_tender(core, case_id, people.requester, ids["Acme Ltd"], scores)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(TenderScore)) == 2
+
+
+def test_the_award_follows_the_evaluation(core, db, people, evaluating):
+    case_id, ids = evaluating
+    _score(core, db, people, case_id, ids["Acme Ltd"], 5, 4)
+    with pytest.raises(GuardFailed) as refused:
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    assert refused.value.missing == [
+        "Score every tender assessed against each award criterion first: Brightwork CIC still to be scored"
+    ]
+    assert (
+        list(core.engine.not_yet(case_id, people.officer, ["recommend_award"])["recommend_award"])
+        == refused.value.missing
+    )
+
+    _score(core, db, people, case_id, ids["Brightwork CIC"], 3, 5)
+    with pytest.raises(GuardFailed) as refused:
+        act(
+            core.engine,
+            case_id,
+            "recommend_award",
+            people.officer,
+            inputs={**AWARD_INPUTS, "supplier_name": "Brightwork"},
+        )
+    assert refused.value.missing == [
+        "The award goes to the most advantageous tender (Procurement Act 2023 s19): the evaluation ranks Acme Ltd first"
+    ]
+    with db.reading() as session:
+        answers = evaluation.recommendation_answers(session, case_id)
+    assert answers == {
+        "supplier_name": "Acme Ltd",
+        "supplier_registration": "",
+        "supplier_is_sme": True,
+        "supplier_is_vcse": False,
+        "award_value": "240000.00",
+    }
+    act(
+        core.engine,
+        case_id,
+        "recommend_award",
+        people.officer,
+        inputs={**AWARD_INPUTS, "supplier_name": "ACME LIMITED"},
+    )
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "award_approval"
+    with pytest.raises(InvalidAction, match="in evaluation"):
+        _score(core, db, people, case_id, ids["Acme Ltd"], 1, 1)
+
+
+def test_with_criteria_set_the_award_waits_for_the_tenders(core, db, clock, people, assessed):
+    evaluation.set_award_criteria(core, assessed, people.officer, CRITERIA)
+    _to_evaluation(core, clock, people, assessed)
+    with pytest.raises(GuardFailed) as refused:
+        act(core.engine, assessed, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    assert refused.value.missing == [
+        "Record the tenders received and score them against the award criteria before recommending the award"
+    ]
+
+
+def test_without_criteria_the_award_goes_to_a_tender_assessed(core, db, clock, people, assessed):
+    _to_evaluation(core, clock, people, assessed)
+    evaluation.record_tender(core, assessed, people.officer, _tender("Brightwork CIC", "200000"))
+    evaluation.record_tender(core, assessed, people.officer, _tender("Late Co", "1000", not_assessed="Late"))
+    with pytest.raises(GuardFailed) as refused:
+        act(core.engine, assessed, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    assert refused.value.missing == ["The award goes to a supplier whose tender was assessed: Brightwork CIC"]
+    act(
+        core.engine,
+        assessed,
+        "recommend_award",
+        people.officer,
+        inputs={**AWARD_INPUTS, "supplier_name": "Brightwork CIC"},
+    )
+
+
+def test_tied_tenders_may_either_be_recommended(core, db, people, evaluating):
+    case_id, ids = evaluating
+    evaluation.record_tender(core, case_id, people.officer, _tender("Acme Ltd", "200000"), tender_id=ids["Acme Ltd"])
+    _score(core, db, people, case_id, ids["Acme Ltd"], 4, 4)
+    _score(core, db, people, case_id, ids["Brightwork CIC"], 4, 4)
+    with db.reading() as session:
+        done = evaluation_of(session, case_id)
+        assert [s.rank for s in done.assessed] == [1, 1]
+        assert evaluation.recommendation_answers(session, case_id) == {}  # the team chooses, by its tie-break
+    act(
+        core.engine,
+        case_id,
+        "recommend_award",
+        people.officer,
+        inputs={**AWARD_INPUTS, "supplier_name": "Brightwork CIC"},
+    )
