@@ -21,10 +21,9 @@ from .factories import (
     act,
     approve_open_steps,
     create_user,
-    declare,
     hub_people,
-    new_request,
     publish_tender_notice,
+    ready_for_the_market,
     ready_to_recommend,
 )
 
@@ -44,12 +43,7 @@ def people(db):
 def assessed(core, people):
     """A 250,000 OCC open procedure (above threshold, under the Act), its route approved and conflicts assessed:
     ready for its tender notice."""
-    case_id = new_request(core.engine, people.requester, value="250000")
-    act(core.engine, case_id, "submit", people.requester)
-    approve_open_steps(core.engine, core.db, people, case_id)
-    declare(core.engine, case_id, people.officer)
-    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
-    return case_id
+    return ready_for_the_market(core.engine, people, value="250000")
 
 
 def _to_evaluation(core, clock, people, case_id):
@@ -261,7 +255,12 @@ def test_the_award_follows_the_evaluation(core, db, people, evaluating):
         inputs={**AWARD_INPUTS, "supplier_name": "ACME LIMITED"},
     )
     with db.reading() as session:
-        assert session.get(Case, case_id).state == "award_approval"
+        case = session.get(Case, case_id)
+    assert case.state == "award_approval"
+    # Its approvers are told how the evaluation ranked the tenders, on the decision page and in their email.
+    ranked = "3 tenders received, 2 assessed: the evaluation ranks Acme Ltd first, with 89.67 points of 100 (next, Brightwork CIC, 84.00)"
+    assert case.details["award_evaluation"] == ranked
+    assert case.details["for_approvers"].endswith(f" {ranked}.")
     with pytest.raises(InvalidAction, match="in evaluation"):
         _score(core, db, people, case_id, ids["Acme Ltd"], 1, 1)
 
@@ -308,3 +307,48 @@ def test_tied_tenders_may_either_be_recommended(core, db, people, evaluating):
         people.officer,
         inputs={**AWARD_INPUTS, "supplier_name": "Brightwork CIC"},
     )
+
+
+def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, clock, people, evaluating):
+    from .test_ocds import _package, _package_errors
+
+    case_id, ids = evaluating
+    evaluation.record_tender(
+        core,
+        case_id,
+        people.officer,
+        TenderGiven("Acme Ltd", "01234567", True, False, "240000", date(2026, 3, 2)),
+        tender_id=ids["Acme Ltd"],
+    )
+    _score(core, db, people, case_id, ids["Acme Ltd"], 5, 4)
+    _score(core, db, people, case_id, ids["Brightwork CIC"], 3, 5)
+    act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    approve_open_steps(core.engine, db, people, case_id)
+    act(
+        core.engine,
+        case_id,
+        "record_assessment_summaries",
+        people.officer,
+        inputs={"assessment_summaries_sent_on": "2026-04-07"},
+    )
+    act(
+        core.engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-04-08"}
+    )
+
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    tender, award = package["releases"]
+    for release in (tender, award):
+        assert release["tender"]["awardCriteria"] == "ratedCriteria"
+        assert (
+            release["tender"]["awardCriteriaDetails"] == "Delivery and mobilisation: 40%; Social value: 10%; Price: 50%"
+        )
+    assert "tenderers" not in tender["tender"]  # the tender notice went out before any tender came in
+    assert award["tender"]["numberOfTenderers"] == 3
+    assert award["tender"]["tenderers"] == [
+        {"id": "GB-COH-01234567", "name": "Acme Ltd"},
+        {"id": "supplier-brightwork-cic", "name": "Brightwork CIC"},
+        {"id": "supplier-late-co", "name": "Late Co"},
+    ]
+    roles = {party["name"]: party["roles"] for party in award["parties"]}
+    assert roles["Acme Ltd"] == ["supplier", "tenderer"] and roles["Late Co"] == ["tenderer"]

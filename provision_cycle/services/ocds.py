@@ -27,8 +27,9 @@ from ..errors import NotFound
 from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Route
-from ..models import AuditEvent, Case, CaseDeadline, Contract
+from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind
 from ..workflow.engine import Actor
+from ..workflow.evaluation import Evaluation, evaluation_of
 from .notices import ACTION as RECORD_NOTICE
 from .notices import RECORDABLE
 from .performance import RATINGS
@@ -119,7 +120,8 @@ def case_release_package(core: Core, session: Session, actor: Actor, case_id: in
             select(CaseDeadline.due_on).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == "standstill_end")
         )
         ocid = f"{core.settings.ocds_prefix}-{case.reference}"
-        releases = [_release(core, case, event, ocid, standstill) for event in events]
+        evaluated = evaluation_of(session, case.id)
+        releases = [_release(core, case, event, ocid, standstill, evaluated) for event in events]
     if not releases:  # a release package holds at least one release
         raise NotFound(f"{case.reference} has published no notices yet")
     return {
@@ -171,7 +173,9 @@ def _release_of(core: Core, case: Case, event: AuditEvent, ocid: str, notice: No
     return release
 
 
-def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: date | None) -> dict[str, Any]:
+def _release(
+    core: Core, case: Case, event: AuditEvent, ocid: str, standstill: date | None, evaluated: Evaluation
+) -> dict[str, Any]:
     notice, published = _notice_of(event)
     details = case.details or {}
     route = Route.of(case.route)
@@ -190,6 +194,9 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
         "legalBasis": LEGAL_BASIS.get(case.regime or ""),
         "documents": [_document(case.reference, notice, published, event)],
     }
+    if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
+        release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)
+        release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)
     if event.action == "publish_tender_notice" and details.get("tenders_close_on"):
         release["tender"]["tenderPeriod"] = {
             "startDate": _instant(published),
@@ -224,7 +231,46 @@ def _release(core: Core, case: Case, event: AuditEvent, ocid: str, standstill: d
             }
             contract["dateSigned"] = _instant(details.get("signed_on") or published)
         release["awards"], release["contracts"] = [award], [contract]
+        if evaluated.standings:
+            _add_tenderers(release, evaluated)
     return _without_nones(release)
+
+
+def _award_criteria_code(evaluated: Evaluation) -> str:
+    """The OCDS awardCriteria code: price alone, quality alone, or criteria weighted together."""
+    kinds = {c.kind for c in evaluated.criteria}
+    if kinds == {CriterionKind.PRICE}:
+        return "priceOnly"
+    return "ratedCriteria" if CriterionKind.PRICE in kinds else "qualityOnly"
+
+
+def _add_tenderers(release: dict[str, Any], evaluated: Evaluation) -> None:
+    """Every supplier who tendered, as a party (the supplier awarded is one of them) and among the tender's
+    tenderers: the award notice counts them."""
+    parties = {party["id"]: party for party in release["parties"] if "id" in party}
+    tenderers = []
+    for standing in evaluated.standings:
+        tender = standing.tender
+        party = _supplier(
+            {
+                "supplier_name": tender.supplier_name,
+                "supplier_registration": tender.supplier_registration,
+                "supplier_is_sme": tender.supplier_is_sme,
+                "supplier_is_vcse": tender.supplier_is_vcse,
+            }
+        )
+        known = parties.get(party["id"])
+        if known is None:
+            party["roles"] = ["tenderer"]
+            release["parties"].append(party)
+            parties[party["id"]] = party
+        elif "tenderer" not in known["roles"]:
+            known["roles"].append("tenderer")
+        else:  # two tenders giving one registration number: one party
+            continue
+        tenderers.append({"id": party["id"], "name": party["name"]})
+    release["tender"]["numberOfTenderers"] = len(evaluated.standings)
+    release["tender"]["tenderers"] = tenderers
 
 
 def _direct_award_rationale(details: dict[str, Any]) -> str | None:

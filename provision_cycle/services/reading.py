@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -39,6 +40,8 @@ from ..models.suppliers import supplier_key
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
+from ..workflow.evaluation import Evaluation, evaluation_of
+from . import evaluation
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
 from .teams import TeamMember, may_manage_team, team_of
@@ -320,6 +323,11 @@ class CasePage:
     may_set_kpis: bool = False
     proposal: ContractProposal | None = None  # what a contract case's gate decides, or what waits to be made
     award: AwardRecommendation | None = None  # what a procurement's award approval decides, or approved
+    evaluation: Evaluation | None = None  # a procurement's award criteria and tenders
+    may_evaluate: bool = False  # set its criteria, record and score its tenders (when open), send summaries
+    may_set_criteria: bool = False
+    may_record_tenders: bool = False  # and score them
+    may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
 
     @property
     def market_dates(self) -> list[tuple[str, date]]:
@@ -373,6 +381,7 @@ class AwardRecommendation:
     exclusions_checked_on: date | None
     key_decision: str  # why the award is a key decision for the Executive, where the request was not; or ""
     over_threshold: str  # a warning: the award is over the statutory threshold its estimate was under; or ""
+    evaluation: str = ""  # how the evaluation recorded here ranked the tenders; "" where none was
 
     @property
     def supplier_key(self) -> str:
@@ -408,6 +417,7 @@ def award_recommendation(case: Case) -> AwardRecommendation | None:
         exclusions_checked_on=date.fromisoformat(checked) if checked else None,
         key_decision=details.get("award_key_decision", ""),
         over_threshold=details.get("award_over_threshold", ""),
+        evaluation=details.get("award_evaluation", ""),
     )
 
 
@@ -501,7 +511,22 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
         proposal=contract_proposal(case, contract),
         award=award_recommendation(case),
+        **_evaluation_parts(core, session, actor, case),
     )
+
+
+def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
+    if case.stage != "procurement":
+        return {}
+    evaluates = evaluation.may_evaluate(session, actor, case)
+    authorities = core.governance.organisation.authorities_of(case.authority)
+    return {
+        "evaluation": evaluation_of(session, case.id),
+        "may_evaluate": evaluates,
+        "may_set_criteria": evaluates and evaluation.criteria_open(case),
+        "may_record_tenders": evaluates and evaluation.tenders_open(case),
+        "may_see_tenders": evaluation.may_see_tenders(session, actor, case, authorities),
+    }
 
 
 def _answers(definition: WorkflowDefinition, event: AuditEvent) -> list[tuple[InputSpec, object]]:

@@ -56,6 +56,7 @@ def _blueprints(app: Flask) -> None:
     from .auth import auth
     from .cases import cases
     from .contracts import contracts
+    from .evaluation import tenders
     from .links import links
     from .loading import loading
     from .public import public
@@ -70,6 +71,7 @@ def _blueprints(app: Flask) -> None:
         work,
         requests,
         cases,
+        tenders,
         approvals,
         contracts,
         suppliers,

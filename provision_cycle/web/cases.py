@@ -11,7 +11,7 @@ from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
 from ..governance.statutory import Route
-from ..services import documents, notices, ocds, performance, reading, teams
+from ..services import documents, evaluation, notices, ocds, performance, reading, teams
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
     DIRECT_AWARD_FACTS,
@@ -180,6 +180,9 @@ def act(case_id: int, trigger: str):
     form = action_form_class(action)()
     if request.method == "GET":
         form.version.data = str(page.case.version)
+        for name, value in _known_answers(case_id, trigger).items():
+            if name in form:
+                form[name].data = ("yes" if value else "no") if isinstance(value, bool) else value
         return render("cases/action.html", page=page, action=action, form=form)
     if not form.validate_on_submit():
         return render("cases/action.html", page=page, action=action, form=form)
@@ -208,6 +211,15 @@ def act(case_id: int, trigger: str):
         return redirect(url_for(".show", case_id=case_id))
     flash(result.message)
     return redirect(url_for(".show", case_id=case_id))
+
+
+def _known_answers(case_id: int, trigger: str) -> dict[str, object]:
+    """What the case already knows of an action's answers, filled in for the person to check: an award
+    recommendation's supplier and price, from the evaluation."""
+    if trigger != "recommend_award":
+        return {}
+    with core().db.reading() as session:
+        return evaluation.recommendation_answers(session, case_id)
 
 
 @cases.route("/<id:case_id>/team", methods=["GET", "POST"])

@@ -683,6 +683,101 @@ def assessment_form_class(kpis: list, ratings: list[tuple[str, str]]) -> type[Fl
     return type("AssessmentForm", (FlaskForm,), attributes)
 
 
+def award_criteria_form_class(rows: int, kinds: Mapping[str, str]) -> type[FlaskForm]:
+    """A procurement's award criteria: a name, a kind (``kinds``: quality, social value, price) and a weighting
+    for each of ``rows``."""
+    attributes: dict = {}
+    for n in range(1, rows + 1):
+        attributes[f"criterion_{n}_name"] = StringField(
+            f"Criterion {n}",
+            widget=GovTextInput(),
+            validators=[Length(max=200, message=f"Keep criterion {n}'s name to 200 characters")],
+        )
+        attributes[f"criterion_{n}_kind"] = SelectField(
+            f"What criterion {n} assesses",
+            widget=GovSelect(),
+            choices=options([("", "Choose"), *kinds.items()]),
+            validate_choice=False,  # the service says which row's kind is missing or unknown
+        )
+        attributes[f"criterion_{n}_weighting"] = StringField(
+            f"Criterion {n}'s weighting", widget=GovShortInput(3, suffix="%")
+        )
+    attributes["submit"] = SubmitField("Save the award criteria", widget=GovSubmitInput())
+    return type("AwardCriteriaForm", (FlaskForm,), attributes)
+
+
+def award_criteria_rows(form: FlaskForm) -> list[tuple[str, str, str]]:
+    """The (name, kind, weighting) rows an award criteria form was sent with, blank rows included."""
+    rows, n = [], 1
+    while f"criterion_{n}_name" in form:
+        rows.append(tuple(form[f"criterion_{n}_{part}"].data or "" for part in ("name", "kind", "weighting")))
+        n += 1
+    return rows
+
+
+def _yes_or_no(label: str, unanswered: str) -> RadioField:
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        choices=options([("yes", "Yes"), ("no", "No")]),
+        validators=[InputRequired(message=unanswered)],
+    )
+
+
+class TenderForm(FlaskForm):
+    supplier_name = StringField(
+        "Supplier",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the supplier's name"), Length(max=200)],
+    )
+    supplier_registration = StringField(
+        "Companies House or charity number (optional)", widget=GovShortInput(10, inputmode="text")
+    )
+    supplier_is_sme = _yes_or_no(
+        "Is the supplier a small or medium-sized enterprise (SME)?", "Say whether the supplier is an SME"
+    )
+    supplier_is_vcse = _yes_or_no(
+        "Is the supplier a voluntary, community or social enterprise (VCSE)?", "Say whether the supplier is a VCSE"
+    )
+    price = StringField(
+        "Price tendered, excluding VAT",
+        widget=money_input(),
+        description="For the whole contract, as the tender documents asked, like 125000",
+        validators=[InputRequired(message="Enter the price tendered in pounds, like 125000 or 125000.50")],
+    )
+    received_on = GovDate(
+        "Date the tender was received", validators=[InputRequired(message="Enter the date the tender was received")]
+    )
+    not_assessed_because = TextAreaField(
+        "If it was not assessed, why (optional)",
+        widget=GovTextArea(),
+        description="Late, the supplier excluded, or a condition of participation not met. Leave it empty for a "
+        "tender assessed.",
+        validators=[Length(max=4000)],
+    )
+    submit = SubmitField("Save the tender", widget=GovSubmitInput())
+
+
+def scores_form_class(criteria: list, meanings: Mapping[int, str]) -> type[FlaskForm]:
+    """The panel's agreed score for one tender against each of ``criteria`` (a score and its reasons each)."""
+    attributes: dict = {}
+    for criterion in criteria:
+        attributes[f"score_{criterion.id}"] = RadioField(
+            f"{criterion.name} ({criterion.weighting}%)",
+            widget=GovRadioInput(),
+            choices=options([(str(score), f"{score}: {meaning}") for score, meaning in meanings.items()]),
+            validators=[InputRequired(message=f"Score '{criterion.name}'")],
+        )
+        attributes[f"reasons_{criterion.id}"] = TextAreaField(
+            f"Reasons for the score on '{criterion.name}'",
+            widget=GovTextArea(),
+            description="What the tender offered against the criterion: the supplier's assessment summary gives them",
+            validators=[Length(max=4000)],
+        )
+    attributes["submit"] = SubmitField("Save the scores", widget=GovSubmitInput())
+    return type("ScoresForm", (FlaskForm,), attributes)
+
+
 class CompleteTaskForm(FlaskForm):
     outcome = RadioField(
         "What was decided or done?",

@@ -741,6 +741,7 @@ def route_award(ctx: ActionContext) -> None:
     if reasons:
         ctx.route_key_decision("executive_decision", reasons, value=award)
     ctx.details["award_over_threshold"] = _over_the_estimate_s_threshold(ctx, award)
+    ctx.details["award_evaluation"] = _evaluation_in_words(ctx)
     kinds = [kind for kind, yes in (("an SME", "supplier_is_sme"), ("a VCSE", "supplier_is_vcse")) if ctx.inputs[yes]]
     ctx.details[FOR_APPROVERS] = (
         f"Recommended award: {ctx.inputs['supplier_name']}"
@@ -748,6 +749,23 @@ def route_award(ctx: ActionContext) -> None:
         + f", {award:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
         + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
         + (f" {ctx.details['award_over_threshold']}." if ctx.details["award_over_threshold"] else "")
+        + (f" {ctx.details['award_evaluation']}." if ctx.details["award_evaluation"] else "")
+    )
+
+
+def _evaluation_in_words(ctx: ActionContext) -> str:
+    """The evaluation recorded here, in a sentence for the award's approvers; "" where none was."""
+    evaluation = evaluation_of(ctx.session, ctx.case.id)
+    if not evaluation.standings:
+        return ""
+    received, assessed = len(evaluation.standings), len(evaluation.assessed)
+    counted = f"{received} tender{'' if received == 1 else 's'} received, {assessed} assessed"
+    if not evaluation.complete:
+        return counted.capitalize()
+    first, *rest = evaluation.assessed
+    ranked = f"{counted}: the evaluation ranks {first.tender.supplier_name} first, with {first.total} points of 100"
+    return (
+        ranked[0].upper() + ranked[1:] + (f" (next, {rest[0].tender.supplier_name}, {rest[0].total})" if rest else "")
     )
 
 

@@ -41,6 +41,7 @@ def _world(core, db):
         "user_id": people.requester,
         "person_id": people.contract_manager,
         "token_id": 1,
+        "tender_id": 1,
         "secret": "not-a-secret",
         "assignment_id": 1,
         "authority": "OCC",

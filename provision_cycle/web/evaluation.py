@@ -1,0 +1,176 @@
+"""A procurement's evaluation: its award criteria, the tenders received, the panel's scores and each supplier's
+assessment summary. Thin: each page reads through ``reading`` and changes through ``services.evaluation``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from ..errors import NotFound
+from ..models import Case, CriterionKind
+from ..models.suppliers import supplier_key
+from ..services import evaluation, reading
+from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, TenderGiven
+from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
+from .common import core, me, render
+from .forms import TenderForm, award_criteria_form_class, award_criteria_rows, change_from, pressed, scores_form_class
+from .security import signed_in
+
+tenders = Blueprint("tenders", __name__, url_prefix="/cases")
+
+
+def _case_evaluated(case_id: int, allowed, what: str) -> tuple[Case, Evaluation]:
+    """The case and its evaluation, if the person may ``allowed(session, case)``; otherwise not found (``what``
+    ends the sentence saying what there is not)."""
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        if case.stage != "procurement" or not allowed(session, case):
+            raise NotFound(f"There is no procurement {case_id} {what}")
+        found = evaluation_of(session, case.id)
+        session.expunge_all()
+    return case, found
+
+
+def _evaluating(session, case) -> bool:
+    return evaluation.may_evaluate(session, me(), case)
+
+
+@tenders.route("/<id:case_id>/award-criteria", methods=["GET", "POST"])
+@signed_in
+def criteria(case_id: int):
+    """Set the award criteria and their weightings, before suppliers are invited (PA23 s23)."""
+    case, found = _case_evaluated(
+        case_id,
+        lambda session, case: _evaluating(session, case) and evaluation.criteria_open(case),
+        "whose award criteria you can set now",
+    )
+    form_class = award_criteria_form_class(MAX_CRITERIA, CRITERION_KINDS)
+    current = {
+        f"criterion_{c.position}_{part}": str(getattr(c, part))
+        for c in found.criteria
+        for part in ("name", "kind", "weighting")
+    }
+    form = form_class(data=current) if request.method == "GET" else form_class()
+
+    def save() -> str:
+        evaluation.set_award_criteria(core(), case_id, me().id, award_criteria_rows(form))
+        return f"The award criteria for {case.reference} are saved"
+
+    if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
+        return done
+    return render("evaluation/criteria.html", case=case, form=form, rows=MAX_CRITERIA)
+
+
+def _tenders_open(session, case) -> bool:
+    return _evaluating(session, case) and evaluation.tenders_open(case)
+
+
+@tenders.route("/<id:case_id>/tenders/new", methods=["GET", "POST"])
+@tenders.route("/<id:case_id>/tenders/<id:tender_id>", methods=["GET", "POST"])
+@signed_in
+def tender(case_id: int, tender_id: int | None = None):
+    """Record a tender received, or correct one."""
+    case, found = _case_evaluated(case_id, _tenders_open, "whose tenders you can record now")
+    standing = found.standing_of(tender_id) if tender_id is not None else None
+    if tender_id is not None and standing is None:
+        raise NotFound(f"There is no tender {tender_id} on {case.reference}")
+    form = TenderForm()
+    if request.method == "GET" and standing is not None:
+        form.process(data=_tender_data(standing.tender))
+
+    def save() -> str:
+        given = TenderGiven(
+            supplier_name=form.supplier_name.data,
+            supplier_registration=form.supplier_registration.data or "",
+            supplier_is_sme=form.supplier_is_sme.data == "yes",
+            supplier_is_vcse=form.supplier_is_vcse.data == "yes",
+            price=form.price.data,
+            received_on=form.received_on.data,
+            not_assessed_because=form.not_assessed_because.data or "",
+        )
+        evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id)
+        return f"{given.supplier_name.strip()}'s tender is {'recorded' if tender_id is None else 'corrected'}"
+
+    if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
+        return done
+    return render("evaluation/tender.html", case=case, form=form, tender=standing.tender if standing else None)
+
+
+def _tender_data(tender) -> dict:
+    return {
+        "supplier_name": tender.supplier_name,
+        "supplier_registration": tender.supplier_registration,
+        "supplier_is_sme": "yes" if tender.supplier_is_sme else "no",
+        "supplier_is_vcse": "yes" if tender.supplier_is_vcse else "no",
+        "price": f"{tender.price:.2f}",
+        "received_on": tender.received_on,
+        "not_assessed_because": tender.not_assessed_because,
+    }
+
+
+@tenders.post("/<id:case_id>/tenders/<id:tender_id>/remove")
+@signed_in
+def remove(case_id: int, tender_id: int):
+    """Take off a tender recorded in error."""
+
+    def removed() -> str:
+        return f"{evaluation.remove_tender(core(), case_id, me().id, tender_id)}'s tender is taken off"
+
+    return pressed(removed, back=url_for("cases.show", case_id=case_id, _anchor="evaluation"))
+
+
+@tenders.route("/<id:case_id>/tenders/<id:tender_id>/scores", methods=["GET", "POST"])
+@signed_in
+def scores(case_id: int, tender_id: int):
+    """The panel's agreed score for one tender against each quality and social value criterion."""
+    case, found = _case_evaluated(case_id, _tenders_open, "whose tenders you can record now")
+    standing = found.standing_of(tender_id)
+    if standing is None:
+        raise NotFound(f"There is no tender {tender_id} on {case.reference}")
+    scored = [c for c in found.criteria if c.kind != CriterionKind.PRICE]
+    form_class = scores_form_class(scored, SCORE_MEANINGS)
+    current = {f"score_{c_id}": str(s.score) for c_id, s in standing.scores.items()} | {
+        f"reasons_{c_id}": s.reasons for c_id, s in standing.scores.items()
+    }
+    form = form_class(data=current) if request.method == "GET" else form_class()
+
+    def save() -> str:
+        given = {c.id: (form[f"score_{c.id}"].data or "", form[f"reasons_{c.id}"].data or "") for c in scored}
+        evaluation.score_tender(core(), case_id, me().id, tender_id, given)
+        return f"{standing.tender.supplier_name}'s scores are saved"
+
+    if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
+        return done
+    return render(
+        "evaluation/scores.html",
+        case=case,
+        form=form,
+        tender=standing.tender,
+        criteria=found.criteria,
+        top_score=TOP_SCORE,
+    )
+
+
+@tenders.get("/<id:case_id>/tenders/<id:tender_id>/assessment-summary")
+@signed_in
+def summary(case_id: int, tender_id: int):
+    """A supplier's assessment summary (PA23 s50(3)): how its tender was assessed against each criterion,
+    beside the most advantageous tender, to print or save and send it."""
+    case, found = _case_evaluated(case_id, _evaluating, "whose assessment summaries you can send")
+    standing = found.standing_of(tender_id)
+    if standing is None or not standing.assessed or not found.leaders:
+        raise NotFound(f"There is no assessment summary for tender {tender_id} on {case.reference} yet")
+    return render(
+        "evaluation/summary.html",
+        case=case,
+        evaluation=found,
+        standing=standing,
+        leader=_most_advantageous(case, found),
+        meanings=SCORE_MEANINGS,
+        top_score=TOP_SCORE,
+    )
+
+
+def _most_advantageous(case: Case, found: Evaluation) -> Standing:
+    """The tender ranked first; of tenders tied for first, the one recommended for the award."""
+    recommended = supplier_key(case.details.get("supplier_name") or "")
+    return next((s for s in found.leaders if s.tender.supplier_key == recommended), found.leaders[0])

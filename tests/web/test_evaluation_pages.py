@@ -1,0 +1,124 @@
+"""A procurement's evaluation through its pages: the award criteria, the tenders, the panel's scores, the award
+recommendation filled in from the evaluation, and each supplier's assessment summary."""
+
+from __future__ import annotations
+
+import re
+
+from provision_cycle.services import evaluation
+from provision_cycle.workflow.evaluation import evaluation_of
+from tests.factories import hub_people, ready_for_the_market
+from tests.test_evaluation import CRITERIA, _to_evaluation
+
+
+def _criteria_form(rows) -> dict:
+    data = {}
+    for n, (name, kind, weighting) in enumerate(rows, start=1):
+        data |= {f"criterion_{n}_name": name, f"criterion_{n}_kind": kind, f"criterion_{n}_weighting": weighting}
+    return data
+
+
+def _tender_form(name, price, *, sme="yes", not_assessed="") -> dict:
+    return {
+        "supplier_name": name,
+        "supplier_is_sme": sme,
+        "supplier_is_vcse": "no",
+        "price": price,
+        "received_on": ["6", "4", "2026"],
+        "not_assessed_because": not_assessed,
+    }
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_most_advantageous(
+    core, db, browser, clock
+):
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    assert "No award criteria are set: set them before suppliers are invited" in _text(page)
+
+    url = f"/cases/{case_id}/award-criteria"
+    refused = officer.post(url, _criteria_form([("Quality", "quality", "40"), ("Price", "price", "50")]), status=400)
+    assert "The weightings must add up to 100%; these add up to 90%" in refused.text
+    officer.post(url, _criteria_form(CRITERIA))
+    assert "Delivery and mobilisation" in officer.get(url).text  # the form shows what is set
+    page = _text(officer.get(f"/cases/{case_id}").text)
+    assert "Delivery and mobilisation Quality 40%" in page and "Price Price 50%" in page
+
+    _to_evaluation(core, clock, people, case_id)
+    new = f"/cases/{case_id}/tenders/new"
+    refused = officer.post(new, _tender_form("Acme Ltd", "nothing"), status=400)
+    assert "Enter the price tendered in pounds" in refused.text
+    officer.post(new, _tender_form("Acme Ltd", "240000"))
+    officer.post(new, _tender_form("Brightwork CIC", "200000", sme="no"))
+    officer.post(new, _tender_form("Late Co", "150000", not_assessed="Received after the deadline"))
+    refused = officer.post(new, _tender_form("ACME LIMITED", "1"), status=400)
+    assert "A tender from Acme Ltd is recorded already" in refused.text
+
+    with db.reading() as session:
+        found = evaluation_of(session, case_id)
+    ids = {s.tender.supplier_name: s.tender.id for s in found.standings}
+    quality, social, _price = (c.id for c in found.criteria)
+    scores_url = f"/cases/{case_id}/tenders/{ids['Acme Ltd']}/scores"
+    form = officer.get(scores_url).text
+    assert "5: Excellent" in form and "Price is scored by formula" in form
+    refused = officer.post(scores_url, {f"score_{quality}": "5", f"score_{social}": "4"}, status=400)
+    assert "Give the reasons for the score on &#39;Delivery and mobilisation&#39;" in refused.text
+    officer.post(
+        scores_url,
+        {
+            f"score_{quality}": "5",
+            f"reasons_{quality}": "A week-by-week plan",
+            f"score_{social}": "4",
+            f"reasons_{social}": "Ten apprenticeships",
+        },
+    )
+    brightwork = f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/scores"
+    officer.post(
+        brightwork,
+        {
+            f"score_{quality}": "3",
+            f"reasons_{quality}": "A plan, thin on risks",
+            f"score_{social}": "5",
+            f"reasons_{social}": "Local supply chain",
+        },
+    )
+
+    page = _text(officer.get(f"/cases/{case_id}").text)
+    assert "3 tenders received, 2 assessed: the most advantageous is Acme Ltd's." in page
+    assert "1 Acme Ltd SME £240,000.00 40.00 (scored 5) 8.00 (scored 4) 41.67 89.67" in page
+    assert "Late Co SME Not assessed: Received after the deadline £150,000.00" in page
+    assert "Score tender Olive Officer, 7 April 2026 at 10:00am Brightwork CIC" in page  # the history says whose
+
+    form = officer.get(f"/cases/{case_id}/actions/recommend_award").text
+    assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
+
+    summary = _text(officer.get(f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/assessment-summary").text)
+    assert "Assessment summary: Brightwork CIC" in summary
+    assert "Yours earned 84.00 points out of 100, and the most advantageous tender 89.67." in summary
+    assert "A plan, thin on risks" in summary and "A week-by-week plan" in summary
+    officer.get(f"/cases/{case_id}/tenders/{ids['Late Co']}/assessment-summary", status=404)
+
+
+def test_a_requester_sees_how_many_tenders_came_in_but_not_their_prices(core, db, browser, clock):
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    evaluation.set_award_criteria(core, case_id, people.officer, CRITERIA)
+    _to_evaluation(core, clock, people, case_id)
+    tender = evaluation.TenderGiven("Acme Ltd", "", True, False, "240000", clock.today, "")
+    tender_id = evaluation.record_tender(core, case_id, people.officer, tender)
+
+    requester = browser(people.requester)
+    page = _text(requester.get(f"/cases/{case_id}").text)
+    assert "1 tender received, 1 assessed; 1 still to be scored." in page
+    assert "£240,000.00" not in page and "Record a tender" not in page
+    for url in ("award-criteria", "tenders/new", f"tenders/{tender_id}", f"tenders/{tender_id}/scores"):
+        requester.get(f"/cases/{case_id}/{url}", status=404)
+    requester.post(f"/cases/{case_id}/tenders/{tender_id}/remove", form_page=f"/cases/{case_id}")
+    with db.reading() as session:
+        assert len(evaluation_of(session, case_id).standings) == 1
