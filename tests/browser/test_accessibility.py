@@ -7,11 +7,12 @@ from datetime import timedelta
 from provision_cycle.services.passwords import issue_password_link
 from provision_cycle.services.payments_compliance import ReportingPeriod
 from tests.browser.conftest import AXE
-from tests.factories import act, create_user, new_request
+from tests.factories import act, create_user, new_request, ready_for_the_market
 from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import (
     contract_with_kpis,
     contract_with_variation,
+    evaluated_procurement,
     public_contract_that_ended,
     renewal_task,
     seed_contracts,
@@ -69,6 +70,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     invitation, _ = issue_password_link(site.core, people.legal, "invitation")
     admin = create_user(site.core.db, ("administrator", "OCC"))
     give_password(site.core.db, admin)
+    evaluated, tenders = evaluated_procurement(site.core, people)
+    criteria_open = ready_for_the_market(site.core.engine, people, value="250000", title="Kiosks")
     visits = {
         None: [
             "/sign-in",
@@ -115,6 +118,16 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/overview",
             "/approvals/cover",
             f"/approvals/cases/{proposed.case_id}",
+        ],
+        # A procurement's evaluation: its criteria, tenders and scores, and a supplier's assessment summary.
+        people.officer: [
+            f"/cases/{criteria_open}/award-criteria",
+            f"/cases/{evaluated}",
+            f"/cases/{evaluated}/tenders/new",
+            f"/cases/{evaluated}/tenders/{tenders['Late Co']}",
+            f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/scores",
+            f"/cases/{evaluated}/tenders/{tenders['Brightwork CIC']}/assessment-summary",
+            f"/cases/{evaluated}/actions/recommend_award",
         ],
         people.contract_manager: [
             "/tasks/",

@@ -16,7 +16,9 @@ from tests.factories import (
     create_user,
     declare,
     new_request,
+    publish_tender_notice,
     ready_for_the_market,
+    ready_to_recommend,
     register_contract,
 )
 from tests.web.conftest import PASSWORD, give_password
@@ -702,3 +704,62 @@ def test_a_person_sets_up_security_codes_and_signs_in_with_one(site, open_as, ch
     theirs.get_by_label("Security code").fill(recovery)
     theirs.get_by_role("button", name="Continue").click()
     theirs.wait_for_url("**/my-work")
+
+
+def test_a_procurement_is_evaluated_on_its_award_criteria_and_the_award_follows_it(site, open_as):
+    """PA23 s23 and s19: the criteria set before the tender notice, the tenders scored against them, and the
+    award recommended to the most advantageous tender, filled in from the evaluation."""
+    people, core = site.people, site.core
+    case_id = ready_for_the_market(core.engine, people, value="250000", title="Library self-service kiosks")
+    officer = open_as(people.officer)
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("link", name="Set the award criteria").click()
+    for n, (name, kind, weighting) in enumerate(
+        (
+            ("Delivery and mobilisation", "Quality", "40"),
+            ("Social value", "Social value", "10"),
+            ("Price", "Price", "50"),
+        ),
+        start=1,
+    ):
+        officer.get_by_label(f"Criterion {n}", exact=True).fill(name)
+        officer.get_by_label(f"What criterion {n} assesses").select_option(label=kind)
+        officer.get_by_label(f"Criterion {n}'s weighting").fill(weighting)
+    officer.get_by_role("button", name="Save the award criteria").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("The award criteria")
+    expect(officer.locator("#evaluation ~ table").first).to_contain_text("Delivery and mobilisation")
+
+    today = core.engine.today()
+    published, closed = (today - timedelta(days=days) for days in (40, 1))
+    publish_tender_notice(core.engine, case_id, people.officer, published.isoformat(), closed.isoformat())
+    act(core.engine, case_id, "close_tenders", people.officer)
+    ready_to_recommend(core.engine, case_id, people)
+
+    officer.goto(f"/cases/{case_id}")
+    for supplier, price, sme in (("Acme Ltd", "240000", "Yes"), ("Brightwork CIC", "200000", "No")):
+        officer.get_by_role("link", name="Record a tender").click()
+        officer.get_by_label("Supplier", exact=True).fill(supplier)
+        officer.get_by_role("group", name=re.compile("small or medium-sized")).get_by_label(sme).check()
+        officer.get_by_role("group", name=re.compile("voluntary, community")).get_by_label("No").check()
+        officer.get_by_label("Price tendered, excluding VAT").fill(price)
+        enter_date(officer.get_by_role("group", name="Date the tender was received"), closed)
+        officer.get_by_role("button", name="Save the tender").click()
+        expect(officer.locator("[data-flash=success]")).to_contain_text(f"{supplier}'s tender is recorded")
+
+    for supplier, quality, social in (("Acme Ltd", "5", "4"), ("Brightwork CIC", "3", "5")):
+        officer.get_by_role("link", name=f"Score {supplier}'s tender").click()
+        delivery = officer.get_by_role("group", name="Delivery and mobilisation (40%)")
+        delivery.get_by_label(re.compile(rf"(^|\s){quality}: ")).check()
+        officer.get_by_label("Reasons for the score on 'Delivery and mobilisation'").fill("A week-by-week plan")
+        officer.get_by_role("group", name="Social value (10%)").get_by_label(re.compile(rf"(^|\s){social}: ")).check()
+        officer.get_by_label("Reasons for the score on 'Social value'").fill("Ten apprenticeships")
+        officer.get_by_role("button", name="Save the scores").click()
+        expect(officer.locator("[data-flash=success]")).to_contain_text(f"{supplier}'s scores are saved")
+    expect(officer.locator("#main-content")).to_contain_text("the most advantageous is Acme Ltd's")
+
+    officer.get_by_role("link", name="Recommend the award").click()
+    expect(officer.get_by_label("Recommended supplier")).to_have_value("Acme Ltd")
+    expect(officer.get_by_label("Contract value excluding VAT")).to_have_value("240000.00")
+    officer.get_by_role("button", name="Recommend the award").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("Award approval")
+    expect(officer.locator("#award + dl")).to_contain_text("the evaluation ranks Acme Ltd first, with 89.67 points")

@@ -120,3 +120,46 @@ def payments_compliance_due(core, people, clock) -> None:
     )
     load_spend(core, spend.encode(), actor_id=people.system, apply=True)
     raise_council_duties(core, schedule_for(core), core.engine.today())
+
+
+def procurement_in_evaluation(core, people, *, criteria=None, title: str = "Library self-service kiosks") -> int:
+    """A 250,000 OCC open procedure whose tenders closed yesterday (its tender notice out 40 days ago), ready
+    for its award to be recommended once its tenders are recorded and scored; ``criteria`` (rows as the
+    award criteria form takes them) set before its tender notice."""
+    from provision_cycle.services.evaluation import set_award_criteria
+    from tests.factories import act, publish_tender_notice, ready_for_the_market, ready_to_recommend
+
+    engine, today = core.engine, core.engine.today()
+    case_id = ready_for_the_market(engine, people, value="250000", title=title)
+    if criteria:
+        set_award_criteria(core, case_id, people.officer, criteria)
+    published, closed = (today - timedelta(days=days) for days in (40, 1))
+    publish_tender_notice(engine, case_id, people.officer, published.isoformat(), closed.isoformat())
+    act(engine, case_id, "close_tenders", people.officer)
+    ready_to_recommend(engine, case_id, people)
+    return case_id
+
+
+def evaluated_procurement(core, people) -> tuple[int, dict[str, int]]:
+    """``procurement_in_evaluation`` with its criteria set, two tenders recorded and scored (Acme Ltd first) and
+    a third not assessed; the case's id and its tenders' ids by supplier."""
+    from provision_cycle.services.evaluation import TenderGiven, record_tender, score_tender
+    from provision_cycle.workflow.evaluation import evaluation_of
+    from tests.test_evaluation import CRITERIA
+
+    case_id = procurement_in_evaluation(core, people, criteria=CRITERIA)
+    received = core.engine.today() - timedelta(days=1)
+    ids = {
+        name: record_tender(core, case_id, people.officer, TenderGiven(name, "", True, False, price, received, why))
+        for name, price, why in (
+            ("Acme Ltd", "240000", ""),
+            ("Brightwork CIC", "200000", ""),
+            ("Late Co", "150000", "Received after the deadline"),
+        )
+    }
+    with core.db.reading() as session:
+        quality, social, _ = (c.id for c in evaluation_of(session, case_id).criteria)
+    for name, marks in (("Acme Ltd", ("5", "4")), ("Brightwork CIC", ("3", "5"))):
+        given = {quality: (marks[0], "A week-by-week plan"), social: (marks[1], "Local apprenticeships")}
+        score_tender(core, case_id, people.officer, ids[name], given)
+    return case_id, ids

@@ -99,7 +99,7 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
 
     summary = _text(officer.get(f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/assessment-summary").text)
-    assert "Assessment summary: Brightwork CIC" in summary
+    assert "Assessment summary: Brightwork CIC" in summary and "To Brightwork CIC: how your tender" in summary
     assert "Yours earned 84.00 points out of 100, and the most advantageous tender 89.67." in summary
     assert "A plan, thin on risks" in summary and "A week-by-week plan" in summary
     officer.get(f"/cases/{case_id}/tenders/{ids['Late Co']}/assessment-summary", status=404)
