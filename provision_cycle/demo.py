@@ -8,7 +8,7 @@ the old Public Contracts Regulations) are loaded as contract-management cases at
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -18,10 +18,12 @@ from .governance.calendar import add_months
 from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, ModificationBasis, Route
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
+from .services.evaluation import TenderGiven, record_tender, score_tender, set_award_criteria
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
 from .workflow.engine import ActionRequest
+from .workflow.evaluation import evaluation_of
 
 DEMO_PASSWORD = "demo-password-2026"
 PILLAR_PEOPLE = {
@@ -255,6 +257,12 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 published = {"forward_plan_published_on": today - timedelta(days=(10, 35)[ago - 1])}
                 engine.act(ActionRequest(case_id, "record_forward_plan", officer, inputs=published))
         return False
+    if step == "award_criteria":  # set before the tender notice, which gives them (PA23 s23)
+        set_award_criteria(core, case_id, officer, DEMO_CRITERIA)
+        return True
+    if step == "tenders":
+        _tenders_scored(core, case_id, officer, today)
+        return True
     if step in ("return", "reject"):
         approver = _open_step_holder(core, people, case_id)
         if approver is None:
@@ -353,6 +361,37 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
     return True
 
 
+DEMO_CRITERIA = [
+    ("Route planning and the service to schools", "quality", "40"),
+    ("Implementation and support", "quality", "15"),
+    ("Social value", "social_value", "10"),
+    ("Price", "price", "35"),
+]
+# The tenders a demo evaluation received: supplier, registration, SME, price, the panel's scores (in the order
+# of the quality and social value criteria above), or why it was not assessed.
+DEMO_TENDERS = [
+    ("Routewise Ltd", "08123456", True, "212000", ((4, "A clear plan, tested with two schools"),
+        (4, "Eight weeks to go live, with a named trainer"), (3, "Two apprenticeships"))),
+    ("Transit Systems Group PLC", "02345678", False, "187500", ((3, "Meets the requirement; little on SEND routes"),
+        (5, "A proven migration from the current system"), (2, "No local commitments beyond the requirement"))),
+    ("Journey Planner Co-operative", "IP031245", True, "199000", "Received after the tender period closed"),
+]  # fmt: skip
+
+
+def _tenders_scored(core: Core, case_id: int, officer: int, today: date) -> None:
+    """The demo evaluation: its tenders recorded and the assessed ones scored by the panel, ready for the
+    exclusion check, the conflicts review and the award recommendation, filled in from it."""
+    with core.db.reading() as session:
+        scored = [c.id for c in evaluation_of(session, case_id).criteria if c.kind != "price"]
+    for supplier, registration, sme, price, marks in DEMO_TENDERS:
+        why_not = marks if isinstance(marks, str) else ""
+        tender = TenderGiven(supplier, registration, sme, False, price, today - timedelta(days=30), why_not)
+        tender_id = record_tender(core, case_id, officer, tender)
+        if not why_not:
+            given = {c: (str(score), reasons) for c, (score, reasons) in zip(scored, marks, strict=True)}
+            score_tender(core, case_id, officer, tender_id, given)
+
+
 # A demo direct award's ground and why, by whether it is for light-touch services (True) or not.
 DIRECT_AWARD_GROUNDS = {
     False: ("single_supplier", "The system's maker holds its source code and licence"),
@@ -364,8 +403,9 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
     """Procurements the random ones may not show: on routes the rules never choose on their own, two direct
     awards (a system only its maker may change, its transparency notice out, PA23 s44; a care home place the
     resident chose, a user-choice contract, Schedule 5 paragraph 15, awaiting its award approval with no notice
-    owed before it) and a competitive flexible procedure in its participation period; and an open procedure
-    ready for its tender notice, which asks about preliminary market engagement (s17)."""
+    owed before it) and a competitive flexible procedure in its participation period; an open procedure
+    ready for its tender notice, which asks about preliminary market engagement (s17); and one in evaluation,
+    its tenders scored against the award criteria it set first (s19, s23), for its award to be recommended."""
     today = core.engine.today()
     requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
     to_market = ["submit", "*", "complete_conflicts_assessment", "start_market"]
@@ -376,6 +416,8 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
          "direct_award", [*to_market, "recommend_award"]),
         ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible", to_market),
         ("Library self-service kiosks", "ict", "goods", "300000", "open_procedure", to_market[:-1]),
+        ("School transport route planning software", "ict", "services", "260000", "open_procedure",
+         [*to_market[:-1], "award_criteria", "start_market", "close_market", "tenders"]),
     ):  # fmt: skip
         case_id = core.engine.open_case(
             stage="procurement",

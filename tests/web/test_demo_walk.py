@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from provision_cycle.demo import seed
 from provision_cycle.models import Case, Task, User
+from provision_cycle.workflow.evaluation import evaluation_of
 from tests.web.conftest import Browser
 
 
@@ -23,6 +25,12 @@ def test_every_demo_person_can_open_their_pages(app, core, db):
             select(Task).where(Task.case_id == waiting, Task.kind == "deadline:contract_change_notice")
         ).one()
         assert task.status == "open"
+        # One open procedure is in evaluation, its tenders scored against the criteria it set first.
+        evaluating = session.scalars(select(Case.id).where(Case.title == "School transport route planning software"))
+        found = evaluation_of(session, evaluating.one())
+        assert found.complete and [(s.tender.supplier_name, s.total) for s in found.leaders] == [
+            ("Routewise Ltd", Decimal("80.96"))
+        ]
     opened = 0
     for person in people:
         browser = Browser(app, db).sign_in(person)
