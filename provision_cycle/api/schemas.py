@@ -296,6 +296,7 @@ class AwardOut(BaseModel):
     over_threshold: str = Field(
         description="A warning when the award is over the statutory threshold its estimate was under; else empty"
     )
+    evaluation: str = Field(description="How the evaluation recorded here ranked the tenders; empty where none was")
 
 
 class LinkedCases(BaseModel):
@@ -670,6 +671,84 @@ class TeamOut(BaseModel):
 
     case_id: int
     members: list[TeamMemberOut]
+
+
+# --- evaluation -----------------------------------------------------------------------------------------
+CriterionKind = Literal["quality", "social_value", "price"]
+
+
+class CriterionIn(Request):
+    name: str = Field(max_length=200)
+    kind: CriterionKind
+    weighting: int = Field(ge=1, le=100, description="Per cent; a procurement's criteria add up to 100")
+
+
+class AwardCriteriaIn(Request):
+    criteria: list[CriterionIn] = Field(max_length=10, description="In order; they replace any set before")
+
+
+class TenderIn(Request):
+    supplier_name: str = Field(max_length=200)
+    supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    price: Money = Field(max_length=20, description="Tendered, excluding VAT, in pounds")
+    received_on: date
+    not_assessed_because: str = Field(
+        "", max_length=4000, description="Why it was not assessed (late, excluded...); empty for a tender assessed"
+    )
+
+
+class ScoreIn(Request):
+    criterion_id: int = Field(ge=1, le=MAX_ID)
+    score: int = Field(ge=0, le=5)
+    reasons: str = Field(max_length=4000, description="What the supplier's assessment summary tells it")
+
+
+class ScoresIn(Request):
+    scores: list[ScoreIn] = Field(max_length=10, description="One for each quality and social value criterion")
+
+
+class CriterionOut(BaseModel):
+    id: int
+    position: int
+    name: str
+    kind: CriterionKind
+    weighting: int
+
+
+class ScoreOut(BaseModel):
+    criterion_id: int
+    score: int
+    reasons: str
+
+
+class TenderOut(BaseModel):
+    id: int
+    supplier_name: str
+    supplier_registration: str
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    price: Money
+    received_on: date
+    not_assessed_because: str
+    scores: list[ScoreOut]
+    points: dict[str, str] = Field(description="By criterion id: the points earned so far, price by formula")
+    total: str | None = Field(description="Out of 100, once every criterion is scored")
+    rank: int | None = Field(description="1 for the most advantageous tender; equal totals share a rank")
+
+
+class EvaluationOut(BaseModel):
+    """A procurement's award criteria and the tenders received, scored against them (PA23 s19, s23). The
+    tenders' prices and scores are for the people who evaluate and the council's approvers; anyone else who
+    can see the case gets how many came in."""
+
+    case_id: int
+    criteria: list[CriterionOut]
+    tenders_received: int
+    tenders: list[TenderOut] | None
+    complete: bool = Field(description="Every tender assessed is scored against every criterion")
+    most_advantageous: list[int] = Field(description="The id of the tender ranked first (of each, if tied)")
 
 
 class DeclarationOut(BaseModel):

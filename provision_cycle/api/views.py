@@ -16,7 +16,17 @@ from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
 from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
-from ..services import notices, ocds, payments_compliance, performance, reading, spend, suppliers, teams
+from ..services import (
+    evaluation,
+    notices,
+    ocds,
+    payments_compliance,
+    performance,
+    reading,
+    spend,
+    suppliers,
+    teams,
+)
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
@@ -24,6 +34,7 @@ from ..services.transparency import REDACTED
 from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import REQUEST_FACTS, STAGE_PREFIX, ActionRequest, Actor
+from ..workflow.evaluation import Standing, evaluation_of
 from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
 
@@ -1014,6 +1025,141 @@ def remove_from_team(case_id: int, user_id: int):
         reading.get_case_for(session, current_actor(), case_id)
     teams.remove_team_member(core(), case_id, current_actor().id, user_id=user_id)
     return _team_response(case_id)
+
+
+def _evaluation_response(case_id: int, status: int = 200) -> Response:
+    actor = current_actor()
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, actor, case_id)
+        if case.stage != "procurement":
+            raise NotFound(f"{case.reference} is not a procurement: only a procurement has tenders")
+        found = evaluation_of(session, case.id)
+        authorities = core().governance.organisation.authorities_of(case.authority)
+        shown = evaluation.may_see_tenders(session, actor, case, authorities)
+    criteria = [_out(s.CriterionOut, c) for c in found.criteria]
+    tenders = [_tender_out(standing) for standing in found.standings] if shown else None
+    leaders = [standing.tender.id for standing in found.leaders]
+    out = s.EvaluationOut(
+        case_id=case_id,
+        criteria=criteria,
+        tenders_received=len(found.standings),
+        tenders=tenders,
+        complete=found.complete,
+        most_advantageous=leaders,
+    )
+    return json_response(out, status=status)
+
+
+def _tender_out(standing: Standing) -> s.TenderOut:
+    tender = standing.tender
+    return s.TenderOut(
+        **{name: getattr(tender, name) for name in s.TenderIn.model_fields if name != "price"},
+        id=tender.id,
+        price=_money(tender.price),
+        scores=[
+            s.ScoreOut(criterion_id=c, score=score.score, reasons=score.reasons) for c, score in standing.scores.items()
+        ],
+        points={str(c): str(points) for c, points in standing.points.items()},
+        total=None if standing.total is None else str(standing.total),
+        rank=standing.rank,
+    )
+
+
+def _visible_case(case_id: int) -> None:
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)  # a case you cannot see does not exist for you
+
+
+@operation(api, "GET", "/cases/{case_id}/evaluation", summary="A procurement's award criteria and tenders, scored",
+           tag="Evaluation", response=s.EvaluationOut, errors=(404,))  # fmt: skip
+def get_evaluation(case_id: int):
+    return _evaluation_response(case_id)
+
+
+@operation(
+    api,
+    "PUT",
+    "/cases/{case_id}/evaluation/criteria",
+    summary="Set a procurement's award criteria before suppliers are invited (PA23 s23)",
+    tag="Evaluation",
+    body=s.AwardCriteriaIn,
+    response=s.EvaluationOut,
+    errors=(403, 404, 409, 422),
+)
+def set_award_criteria(case_id: int, body: s.AwardCriteriaIn):
+    _visible_case(case_id)
+    rows = [(c.name, c.kind, str(c.weighting)) for c in body.criteria]
+    evaluation.set_award_criteria(core(), case_id, current_actor().id, rows)
+    return _evaluation_response(case_id)
+
+
+def _tender_given(body: s.TenderIn) -> evaluation.TenderGiven:
+    return evaluation.TenderGiven(**body.model_dump())
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/evaluation/tenders",
+    summary="Record a tender received, once the tender period has closed",
+    tag="Evaluation",
+    body=s.TenderIn,
+    response=s.EvaluationOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def record_tender(case_id: int, body: s.TenderIn):
+    _visible_case(case_id)
+    evaluation.record_tender(core(), case_id, current_actor().id, _tender_given(body))
+    return _evaluation_response(case_id, status=201)
+
+
+@operation(
+    api,
+    "PUT",
+    "/cases/{case_id}/evaluation/tenders/{tender_id}",
+    summary="Correct a tender recorded (one now not assessed loses its scores)",
+    tag="Evaluation",
+    body=s.TenderIn,
+    response=s.EvaluationOut,
+    errors=(403, 404, 409, 422),
+)
+def correct_tender(case_id: int, tender_id: int, body: s.TenderIn):
+    _visible_case(case_id)
+    evaluation.record_tender(core(), case_id, current_actor().id, _tender_given(body), tender_id=tender_id)
+    return _evaluation_response(case_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/evaluation/tenders/{tender_id}/remove",
+    summary="Take off a tender recorded in error, with its scores",
+    tag="Evaluation",
+    response=s.EvaluationOut,
+    errors=(403, 404, 409),
+)
+def remove_tender(case_id: int, tender_id: int):
+    _visible_case(case_id)
+    evaluation.remove_tender(core(), case_id, current_actor().id, tender_id)
+    return _evaluation_response(case_id)
+
+
+@operation(
+    api,
+    "PUT",
+    "/cases/{case_id}/evaluation/tenders/{tender_id}/scores",
+    summary="The panel's agreed scores for a tender, with their reasons (price is scored by formula)",
+    tag="Evaluation",
+    body=s.ScoresIn,
+    response=s.EvaluationOut,
+    errors=(403, 404, 409, 422),
+)
+def score_tender(case_id: int, tender_id: int, body: s.ScoresIn):
+    _visible_case(case_id)
+    given = {score.criterion_id: (str(score.score), score.reasons) for score in body.scores}
+    evaluation.score_tender(core(), case_id, current_actor().id, tender_id, given)
+    return _evaluation_response(case_id)
 
 
 @operation(

@@ -93,6 +93,7 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
         "exclusions_checked_on": "2026-04-07",
         "key_decision": "",
         "over_threshold": "",
+        "evaluation": "",
     }
     head.post(f"/approvals/{procurement}/decision", {"outcome": "approve"})  # declared already on this case
     finance.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})

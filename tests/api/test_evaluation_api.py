@@ -1,0 +1,80 @@
+"""A procurement's evaluation through the API, as an e-tendering portal would send it: the award criteria, the
+tenders received, the panel's scores; and who may see the prices."""
+
+from __future__ import annotations
+
+from tests.factories import create_user, hub_people, ready_for_the_market
+from tests.test_evaluation import _to_evaluation
+
+CRITERIA = [
+    {"name": "Delivery and mobilisation", "kind": "quality", "weighting": 40},
+    {"name": "Social value", "kind": "social_value", "weighting": 10},
+    {"name": "Price", "kind": "price", "weighting": 50},
+]
+
+
+def _tender(name: str, price: str, **more) -> dict:
+    return {
+        "supplier_name": name,
+        "supplier_is_sme": True,
+        "supplier_is_vcse": False,
+        "price": price,
+        "received_on": "2026-03-02",
+        **more,
+    }
+
+
+def test_criteria_tenders_and_scores_through_the_api(api, core, db, clock):
+    people = hub_people(db)
+    stranger = create_user(db, ("category_officer", "CDC", "cnc"))
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    base = f"/cases/{case_id}/evaluation"
+    officer = api(people.officer)
+
+    refused = officer.call("PUT", f"{base}/criteria", {"criteria": CRITERIA[:2]}, status=422).json
+    assert "The weightings must add up to 100%; these add up to 50%" in str(refused)
+    api(people.requester).call("PUT", f"{base}/criteria", {"criteria": CRITERIA}, status=403)
+    api(stranger).call("PUT", f"{base}/criteria", {"criteria": CRITERIA}, status=404)
+    criteria = officer.call("PUT", f"{base}/criteria", {"criteria": CRITERIA}, status=200).json["criteria"]
+    assert [(c["position"], c["name"], c["weighting"]) for c in criteria] == [
+        (1, "Delivery and mobilisation", 40),
+        (2, "Social value", 10),
+        (3, "Price", 50),
+    ]
+    officer.post(f"{base}/tenders", _tender("Acme Ltd", "240000"), status=409)  # not before the tenders close
+
+    _to_evaluation(core, clock, people, case_id)
+    officer.post(f"{base}/tenders", _tender("Acme Ltd", "a lot"), status=422)
+    officer.post(f"{base}/tenders", _tender("Acme Ltd", "240000"), status=201)
+    body = officer.post(f"{base}/tenders", _tender("Brightwork CIC", "200000"), status=201).json
+    acme, brightwork = body["tenders"]
+    assert (acme["supplier_name"], acme["price"], acme["points"], acme["total"]) == (
+        "Acme Ltd",
+        "240000.00",
+        {str(criteria[2]["id"]): "41.67"},
+        None,
+    )
+    quality, social = criteria[0]["id"], criteria[1]["id"]
+    for tender, marks in ((acme, (5, 4)), (brightwork, (3, 5))):
+        scores = [
+            {"criterion_id": quality, "score": marks[0], "reasons": "A clear plan"},
+            {"criterion_id": social, "score": marks[1], "reasons": "Local jobs"},
+        ]
+        body = officer.call("PUT", f"{base}/tenders/{tender['id']}/scores", {"scores": scores}, status=200).json
+    assert body["complete"] and body["most_advantageous"] == [acme["id"]]
+    assert [(t["supplier_name"], t["total"], t["rank"]) for t in body["tenders"]] == [
+        ("Acme Ltd", "89.67", 1),
+        ("Brightwork CIC", "84.00", 2),
+    ]
+
+    # The requester learns how many tenders came in, not their prices.
+    seen = api(people.requester).get(base).json
+    assert seen["tenders_received"] == 2 and seen["tenders"] is None
+    late = officer.call(
+        "PUT",
+        f"{base}/tenders/{brightwork['id']}",
+        _tender("Brightwork CIC", "200000", not_assessed_because="Late"),
+        status=200,
+    ).json
+    assert late["tenders"][1]["scores"] == [] and late["most_advantageous"] == [acme["id"]]
+    assert officer.post(f"{base}/tenders/{brightwork['id']}/remove").json["tenders_received"] == 1
