@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_tenders')),
         sa.UniqueConstraint('case_id', 'supplier_key', name='uq_tenders_supplier'),
     )
+    op.create_index('ix_tenders_supplier_key', 'tenders', ['supplier_key'], unique=False)
     op.create_table(
         'tender_scores',
         sa.Column('tender_id', sa.Integer(), nullable=False),
@@ -75,5 +76,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('tender_scores')
+    op.drop_index('ix_tenders_supplier_key', table_name='tenders')
     op.drop_table('tenders')
     op.drop_table('award_criteria')

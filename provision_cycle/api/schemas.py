@@ -611,6 +611,15 @@ class YearPaidOut(BaseModel):
     )
 
 
+class TenderMadeOut(BaseModel):
+    case_id: int
+    reference: str
+    title: str
+    received_on: date
+    price: Money
+    outcome: str = Field(description="Awarded, recommended, not assessed (and why), or its rank")
+
+
 class SupplierOut(BaseModel):
     """A supplier across the register and the spend, as far as you may see them."""
 
@@ -621,6 +630,9 @@ class SupplierOut(BaseModel):
     contracts: list[ContractOut]
     years: list[YearPaidOut] = Field(description="This financial year and the two before, the latest first")
     latest_payments: list[PaymentOut]
+    tenders: list[TenderMadeOut] = Field(
+        description="Its tenders for procurements of the councils you work for, the latest first"
+    )
 
 
 class ContractList(Page):

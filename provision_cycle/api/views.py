@@ -807,6 +807,17 @@ def get_supplier(key: str):
                     for year in found.years
                 ],
                 latest_payments=[_payment(p) for p in found.latest],
+                tenders=[
+                    s.TenderMadeOut(
+                        case_id=made.case.id,
+                        reference=made.case.reference,
+                        title=made.case.title,
+                        received_on=made.received_on,
+                        price=_money(made.price),
+                        outcome=made.outcome,
+                    )
+                    for made in found.tenders
+                ],
             )
         )
 
@@ -1034,8 +1045,7 @@ def _evaluation_response(case_id: int, status: int = 200) -> Response:
         if case.stage != "procurement":
             raise NotFound(f"{case.reference} is not a procurement: only a procurement has tenders")
         found = evaluation_of(session, case.id)
-        authorities = core().governance.organisation.authorities_of(case.authority)
-        shown = evaluation.may_see_tenders(session, actor, case, authorities)
+        shown = reading.may_see_tenders(session, actor, case)
     criteria = [_out(s.CriterionOut, c) for c in found.criteria]
     tenders = [_tender_out(standing) for standing in found.standings] if shown else None
     leaders = [standing.tender.id for standing in found.leaders]

@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -36,7 +36,10 @@ class Tender(Base):
     """A tender (or quotation, or call-off response) received. One per supplier, however its name is spelt."""
 
     __tablename__ = "tenders"
-    __table_args__ = (UniqueConstraint("case_id", "supplier_key", name="uq_tenders_supplier"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "supplier_key", name="uq_tenders_supplier"),
+        Index("ix_tenders_supplier_key", "supplier_key"),  # a supplier's tenders, on its page
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -10,7 +10,7 @@ Every change is all or nothing, with the case locked, and leaves an event on the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -62,14 +62,6 @@ def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
         return True
     named = select(CaseTeamMember.id).where(CaseTeamMember.case_id == case.id, CaseTeamMember.user_id == actor.id)
     return session.scalar(named) is not None
-
-
-def may_see_tenders(session: Session, actor: Actor, case: Case, authorities: Collection[str]) -> bool:
-    """Tenders' prices and scores are commercially confidential until the award: they are seen by the people
-    who may evaluate and the officers of the case's council (``authorities``) who approve its gates (anyone
-    holding a role there beyond requester); a requester sees the criteria and how many tenders came in."""
-    approver = any(role != "requester" and authority in authorities for role, authority, _ in actor.roles)
-    return approver or may_evaluate(session, actor, case)
 
 
 def criteria_open(case: Case) -> bool:

@@ -69,6 +69,19 @@ def may_see_contract(actor: Actor, contract: Contract) -> bool:
     return contract.contract_manager_id == actor.id or _works_for(actor, contract.authority)
 
 
+def may_see_tenders(session: Session, actor: Actor, case: Case) -> bool:
+    """Tenders' prices and scores are commercially confidential until the award: they are for the staff of the
+    case's council (who approve its gates) and the people who may evaluate it; a requester sees the award
+    criteria and how many tenders came in."""
+    return _works_for(actor, case.authority) or evaluation.may_evaluate(session, actor, case)
+
+
+def tenders_seen(actor: Actor) -> ColumnElement[bool]:
+    """The cases whose tenders the person sees as staff of their council (``may_see_tenders``), as SQL."""
+    staff = staff_authorities(actor)
+    return Case.authority.in_([*staff, JOINT]) if staff else false()
+
+
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """The same rule as ``may_see_case``, as SQL."""
     staff = staff_authorities(actor)
@@ -511,21 +524,20 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
         proposal=contract_proposal(case, contract),
         award=award_recommendation(case),
-        **_evaluation_parts(core, session, actor, case),
+        **_evaluation_parts(session, actor, case),
     )
 
 
-def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
+def _evaluation_parts(session: Session, actor: Actor, case: Case) -> dict[str, Any]:
     if case.stage != "procurement":
         return {}
     evaluates = evaluation.may_evaluate(session, actor, case)
-    authorities = core.governance.organisation.authorities_of(case.authority)
     return {
         "evaluation": evaluation_of(session, case.id),
         "may_evaluate": evaluates,
         "may_set_criteria": evaluates and evaluation.criteria_open(case),
         "may_record_tenders": evaluates and evaluation.tenders_open(case),
-        "may_see_tenders": evaluation.may_see_tenders(session, actor, case, authorities),
+        "may_see_tenders": may_see_tenders(session, actor, case),
     }
 
 

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term
-from ..models import AuditEvent, Contract, KpiAssessment, Payment
+from ..models import AuditEvent, Case, Contract, KpiAssessment, Payment, Tender
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.engine import Actor
+from ..workflow.evaluation import evaluation_of
 from .payments_compliance import percent
-from .reading import staff_authorities, visible_contracts
+from .reading import AWARD_STATES, staff_authorities, tenders_seen, visible_contracts
 
 YEARS_SHOWN = 3  # this financial year and the two before it
 LATEST_PAYMENTS = 20
@@ -81,6 +82,16 @@ class Breach:
 
 
 @dataclass(frozen=True)
+class TenderMade:
+    """A tender it made for one of the councils' procurements, and how it fared."""
+
+    case: Case
+    received_on: date
+    price: Decimal
+    outcome: str
+
+
+@dataclass(frozen=True)
 class Supplier:
     key: str
     name: str
@@ -94,6 +105,8 @@ class Supplier:
     # breach of contract and poor performance).
     assessed: list[Assessed] = field(default_factory=list)  # each contract's latest, the latest first
     breaches: list[Breach] = field(default_factory=list)  # the latest first
+    # Its tenders for the procurements whose tenders the person sees (reading.tenders_seen), the latest first.
+    tenders: list[TenderMade] = field(default_factory=list)
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
@@ -179,7 +192,44 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         councils=tuple(sorted(staff_authorities(actor))),
         assessed=_latest_assessments(session, contracts),
         breaches=_breaches(session, contracts),
+        tenders=_tenders(session, actor, key),
     )
+
+
+# The procurement workflow's states in which its award is approved, on its way to signature or signed.
+AWARDED = frozenset(
+    {*(state for state, approved in AWARD_STATES.items() if approved), "contract_details_notice", "handed_over"}
+)
+
+
+def _tenders(session: Session, actor: Actor, key: str) -> list[TenderMade]:
+    rows = session.execute(
+        select(Tender, Case)
+        .join(Case, Case.id == Tender.case_id)
+        .where(Tender.supplier_key == key, tenders_seen(actor))
+        .order_by(Tender.received_on.desc(), Case.reference)
+    )
+    return [
+        TenderMade(case, tender.received_on, tender.price, _how_it_fared(session, tender, case))
+        for tender, case in rows
+    ]
+
+
+def _how_it_fared(session: Session, tender: Tender, case: Case) -> str:
+    if tender.not_assessed_because:
+        return f"Not assessed: {tender.not_assessed_because}"
+    if supplier_key((case.details or {}).get("supplier_name") or "") == tender.supplier_key:
+        if case.state in AWARDED:
+            return "Awarded"
+        if case.state in AWARD_STATES:
+            return "Recommended for the award"
+    found = evaluation_of(session, case.id)
+    standing = found.standing_of(tender.id)
+    ranked = f", ranked {standing.rank} of {len(found.assessed)}" if standing and standing.rank else ""
+    if case.state == "evaluation":
+        return f"Being evaluated{ranked}"
+    deciding = case.state in AWARD_STATES and case.state not in AWARDED
+    return ("Not recommended" if deciding else "Not awarded") + ranked
 
 
 def _latest_assessments(session: Session, contracts: list[Contract]) -> list[Assessed]:

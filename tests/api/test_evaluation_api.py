@@ -3,7 +3,9 @@ tenders received, the panel's scores; and who may see the prices."""
 
 from __future__ import annotations
 
-from tests.factories import create_user, hub_people, ready_for_the_market
+from datetime import date
+
+from tests.factories import create_user, hub_people, ready_for_the_market, register_contract
 from tests.test_evaluation import _to_evaluation
 
 CRITERIA = [
@@ -78,3 +80,10 @@ def test_criteria_tenders_and_scores_through_the_api(api, core, db, clock):
     ).json
     assert late["tenders"][1]["scores"] == [] and late["most_advantageous"] == [acme["id"]]
     assert officer.post(f"{base}/tenders/{brightwork['id']}/remove").json["tenders_received"] == 1
+
+    # The supplier's own record lists its tender and how it fared.
+    register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
+    tenders = officer.get("/suppliers/acme").json["tenders"]
+    assert [(t["case_id"], t["price"], t["outcome"]) for t in tenders] == [
+        (case_id, "240000.00", "Being evaluated, ranked 1 of 1")
+    ]

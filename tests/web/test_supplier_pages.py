@@ -73,3 +73,27 @@ def test_a_suppliers_page_shows_how_it_performed_its_assessments_and_breaches(co
     assert "Schedule 7" in performance
     stranger = browser(create_user(db, ("requester", "CDC")))  # sees none of OCC's contracts
     stranger.get("/suppliers/roadworks", status=404)
+
+
+def test_a_suppliers_page_lists_its_tenders_and_how_each_fared(core, db, browser):
+    from tests.factories import AWARD_INPUTS, act
+    from tests.web.helpers import evaluated_procurement
+
+    people = hub_people(db)
+    for supplier in ("Acme Ltd", "Brightwork CIC"):  # each in the register, so each has a page
+        register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name=supplier)
+    case_id, _ = evaluated_procurement(core, people)
+    officer = browser(people.officer)
+    reference = f"PRC-{case_id:06d}"
+    assert "Being evaluated, ranked 2 of 2" in officer.get("/suppliers/brightwork").text
+
+    act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    acme = officer.get("/suppliers/acme").text
+    assert f"{reference} Library self-service kiosks</a>" in acme and "Recommended for the award" in acme
+    assert "£240,000.00" in acme
+    assert "Not recommended, ranked 2 of 2" in officer.get("/suppliers/brightwork").text
+    # Cherwell's staff see the supplier (a joint contract with it) but not the tenders for Oxfordshire's
+    # procurement: those are for its own council's staff and the people who evaluate it.
+    register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Acme Ltd", authority="JOINT")
+    cherwell = browser(create_user(db, ("category_officer", "CDC", "cnc"))).get("/suppliers/acme").text
+    assert "Acme Ltd" in cherwell and 'id="tenders"' not in cherwell
