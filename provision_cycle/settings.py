@@ -75,6 +75,9 @@ class Settings:
     # Security codes from an authenticator app after the password: "optional" (each person turns them on),
     # or "required" (everyone signing in with a password sets them up first). Single sign-on brings its own.
     two_factor: str = "optional"
+    # The key secrets the service reads back are sealed under (services.sealed); SECRET_KEY when unset. Set it to
+    # keep those secrets readable when SECRET_KEY is rotated (to the old SECRET_KEY, if it was unset before).
+    data_key: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -104,6 +107,7 @@ class Settings:
             sso_name=env.get("PC_SSO_NAME", "").strip() or cls.sso_name,
             sso_only=_flag(env.get("PC_SSO_ONLY"), default=False),
             two_factor=(env.get("PC_TWO_FACTOR") or cls.two_factor).strip().lower(),
+            data_key=env.get("PC_DATA_KEY", ""),
         )
         if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
             raise SettingsError(
@@ -114,6 +118,10 @@ class Settings:
         settings.check_single_sign_on()
         settings.check()
         return settings
+
+    @property
+    def sealing_key(self) -> str:
+        return self.data_key or self.secret_key
 
     @property
     def passwords_in_use(self) -> bool:
@@ -147,6 +155,8 @@ class Settings:
         problems = []
         if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.data_key and len(self.data_key) < 32:
+            problems.append("PC_DATA_KEY, where it is set, must be a random value of at least 32 characters")
         if self.debug:
             problems.append("PC_DEBUG must be off in production")
         if self.database_url == _default_database_url():

@@ -280,3 +280,17 @@ def test_the_councils_are_named_as_a_sentence_names_them():
     assert [listed([]), listed(["A"]), listed(["A", "B"]), listed(["A", "B", "C"], "or")] == [
         "", "A", "A and B", "A, B or C"
     ]  # fmt: skip
+
+
+def test_production_refuses_a_short_data_key():
+    from provision_cycle.settings import Settings, SettingsError
+
+    environment = {
+        "PC_ENV": "production",
+        "SECRET_KEY": "k" * 40,
+        "DATABASE_URL": "postgresql+psycopg://hub@db/hub",
+        "PC_DATA_KEY": "too-short",
+    }
+    with pytest.raises(SettingsError, match="PC_DATA_KEY, where it is set, must be a random value of at least 32"):
+        Settings.from_env(environment)
+    assert Settings.from_env({**environment, "PC_DATA_KEY": "d" * 32}).sealing_key == "d" * 32

@@ -125,3 +125,26 @@ def test_documents_move_from_their_folder_into_the_database_on_upgrade(core, db,
     assert open_document(core, case_id, kept, people.requester)[1] == b"%PDF-1.7 spec.pdf"
     with pytest.raises(NotFound, match="The file of lost.pdf is missing"):
         open_document(core, case_id, lost, people.requester)
+
+
+def test_authenticator_keys_are_sealed_on_upgrade(core, db, monkeypatch):
+    """0028: a key set up before is sealed with the settings the upgrade runs with, and still makes the codes
+    its app shows; undone, it is the plain key again."""
+    from provision_cycle.services import two_factor
+    from provision_cycle.services.sealed import SEALED
+
+    from .factories import create_user
+
+    monkeypatch.setenv("SECRET_KEY", core.settings.secret_key)  # the migration reads the service's settings
+    person = create_user(db)
+    two_factor.start_setting_up(core, person)
+    _, key = two_factor.key_being_set_up(core, person)
+    downgrade(db.engine, "0027")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT two_factor_secret FROM users WHERE id = :id"), {"id": person}).scalar() == key
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT two_factor_secret FROM users WHERE id = :id"), {"id": person}).scalar()
+    assert stored.startswith(SEALED) and key not in stored
+    codes = two_factor.turn_on(core, person, two_factor.code_at(key, two_factor.step_of(core.engine.clock())))
+    assert len(codes) == two_factor.RECOVERY_CODES

@@ -30,9 +30,9 @@ class User(Base):
     # When they last began a session (with a password or single sign-on): an access review finds the dormant.
     last_signed_in_at: Mapped[datetime | None]
     # Security codes from an authenticator app, asked for after the password (RFC 6238). The key is set up
-    # first (``two_factor_secret``) and is in use once a code from it has been given (``..._since``); the
-    # time step of the last code accepted refuses the same code twice.
-    two_factor_secret: Mapped[str | None] = mapped_column(String(64))
+    # first (``two_factor_secret``, sealed: services.sealed) and is in use once a code from it has been given
+    # (``..._since``); the time step of the last code accepted refuses the same code twice.
+    two_factor_secret: Mapped[str | None] = mapped_column(String(200))
     two_factor_since: Mapped[datetime | None]
     two_factor_last_step: Mapped[int | None]
     # True: notifications arrive as one email a day; False: each as it happens.

@@ -30,11 +30,13 @@ from ..wording import at_time
 from ..workflow.engine import Actor
 from .handed_secrets import digest
 from .people import count_failed_sign_in, is_locked_out, person_looked_after
+from .sealed import seal, unseal
 
 STEP_SECONDS = 30
 DIGITS = 6
 DRIFT_STEPS = 1  # a phone's clock a step either side of ours still gives a good code
 RECOVERY_CODES = 10
+SEALED_FOR = "authenticator key"  # the purpose its key is sealed for (services.sealed)
 TURNED_OFF = "security_codes_off"  # the outbox kind telling someone an administrator turned their codes off
 WRONG_CODE = "The security code is not right, or has been used: enter the newest one your app shows"
 
@@ -59,6 +61,11 @@ def _matching_step(key: str, code: str, now: datetime) -> int | None:
     return None
 
 
+def _key_of(core: Core, user: User) -> str:
+    """The person's authenticator key, kept sealed (``services.sealed``): a copy of the database makes no codes."""
+    return unseal(core.settings, user.two_factor_secret or "", purpose=SEALED_FOR)
+
+
 def _normalised(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
@@ -72,7 +79,8 @@ def start_setting_up(core: Core, user_id: int) -> None:
         if user.two_factor_since is not None:
             raise NotPermitted("Security codes are already on for your account")
         if user.two_factor_secret is None:
-            user.two_factor_secret = base64.b32encode(secrets.token_bytes(20)).decode()
+            key = base64.b32encode(secrets.token_bytes(20)).decode()
+            user.two_factor_secret = seal(core.settings, key, purpose=SEALED_FOR)
 
 
 def key_being_set_up(core: Core, user_id: int) -> tuple[str, str] | None:
@@ -82,7 +90,7 @@ def key_being_set_up(core: Core, user_id: int) -> tuple[str, str] | None:
         user = session.get(User, user_id)
         if user is None or user.two_factor_since is not None or user.two_factor_secret is None:
             return None
-        return user.username, user.two_factor_secret
+        return user.username, _key_of(core, user)
 
 
 def scan_me(core: Core, username: str, key: str) -> tuple[str, str]:
@@ -108,7 +116,7 @@ def turn_on(core: Core, user_id: int, code: str) -> list[str]:
             raise NotPermitted("Security codes are already on for your account")
         if user.two_factor_secret is None:
             raise NotFound("Start setting up security codes again")
-        step = _matching_step(user.two_factor_secret, _normalised(code), now)
+        step = _matching_step(_key_of(core, user), _normalised(code), now)
         if step is None:
             raise InvalidInput({"code": "The code is not right: enter the 6 digits your app shows for this service"})
         user.two_factor_since, user.two_factor_last_step = now, step
@@ -161,7 +169,7 @@ def check_code(core: Core, user_id: int, code: str) -> None:
             raise NotPermitted("Security codes are not on for this account")
         if is_locked_out(user, now):
             raise InvalidInput({"code": "Too many wrong codes: the account is locked for a while, try again later"})
-        step = _matching_step(user.two_factor_secret, given, now) if given.isdigit() and len(given) == DIGITS else None
+        step = _matching_step(_key_of(core, user), given, now) if given.isdigit() and len(given) == DIGITS else None
         if step is not None and step > (user.two_factor_last_step or -1):
             user.two_factor_last_step, user.failed_sign_ins = step, 0
             return
