@@ -21,6 +21,7 @@ from .factories import (
     act,
     approve_open_steps,
     create_user,
+    declare,
     hub_people,
     publish_tender_notice,
     ready_for_the_market,
@@ -352,3 +353,22 @@ def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, cl
     ]
     roles = {party["name"]: party["roles"] for party in award["parties"]}
     assert roles["Acme Ltd"] == ["supplier", "tenderer"] and roles["Late Co"] == ["tenderer"]
+
+
+def test_the_evaluation_panel_is_told_when_the_tenders_are_in(core, db, clock, people, assessed):
+    from provision_cycle.models import OutboxMessage
+
+    panellist = create_user(db, ("requester", "OCC"), full_name="Pat Panel")
+    add_team_member(core, assessed, people.officer, user_id=panellist, part="evaluation")
+    add_team_member(core, assessed, people.officer, user_id=people.manager, part="procurement")
+    declare(core.engine, assessed, panellist, people.manager)
+    evaluation.set_award_criteria(core, assessed, people.officer, CRITERIA)
+    _to_evaluation(core, clock, people, assessed)
+    with db.reading() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "tenders_in")).all()
+    assert [(m.recipient_id, m.case_id) for m in told] == [(panellist, assessed)]  # the panel, not the team
+    assert told[0].body == (
+        "The tenders for 'Case management system' are in. Agree the panel's score for each tender against the "
+        "award criteria (Delivery and mobilisation, Social value and Price), with the reasons, and record them on "
+        "the case: each supplier's assessment summary gives them (Procurement Act 2023 s50(3))."
+    )

@@ -6,6 +6,7 @@ by the engine in ONE update that also checks the version and advances the audit 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -201,6 +202,24 @@ class ActionContext:
         return None
 
     # --- writes -------------------------------------------------------------------------------
+    def notify(
+        self, user_ids: Iterable[int], kind: str, subject: str, body: str, *, step: dict[str, Any] | None = None
+    ) -> None:
+        """Queue a message to each of ``user_ids`` in the outbox, written with the action (or not at all)."""
+        for user_id in dict.fromkeys(user_ids):
+            self.outbox.append(
+                {
+                    "kind": kind,
+                    "recipient_id": user_id,
+                    "case_id": self.case.id,
+                    "subject": subject[:300],
+                    "body": body,
+                    "payload": {"case_id": self.case.id, **({"step": step} if step else {})},
+                    "created_at": self.now,
+                    "next_attempt_at": self.now,
+                }
+            )
+
     def raise_deadline(self, deadline: Deadline, *, again: bool = False) -> None:
         """Record a dated duty once: raising the same kind again keeps the first (the case is locked). With
         ``again``, a duty that was met is owed afresh (a second modification, a second change notice)."""

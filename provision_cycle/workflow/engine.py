@@ -396,8 +396,7 @@ class Engine:
                 self._open_gate(ctx, entered_gate.name)
             if definition.states[to_state].final:
                 ctx.changes["closed_at"] = ctx.now
-                self._notify(
-                    ctx,
+                ctx.notify(
                     [case.requester_id],
                     "case_closed",
                     f"{case.reference}: {definition.label(to_state)}",
@@ -503,8 +502,7 @@ class Engine:
 
         if outcome is Outcome.REQUEST_INFO:
             tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
-            self._notify(
-                ctx,
+            ctx.notify(
                 [case.requester_id],
                 "info_requested",
                 f"{case.reference}: more information needed",
@@ -554,8 +552,7 @@ class Engine:
         transition = self._choose(ctx)
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:
-            self._notify(
-                ctx,
+            ctx.notify(
                 [case.requester_id],
                 f"case_{final_status.value}",
                 f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
@@ -655,8 +652,7 @@ class Engine:
 
         The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
         people = [u for u in self.holders(ctx.tx, step.role, step.authority, step.pillar) if u != ctx.case.requester_id]
-        self._notify(
-            ctx,
+        ctx.notify(
             people,
             "approval_needed",
             f"{ctx.case.reference}: your approval is needed",
@@ -677,7 +673,7 @@ class Engine:
             raise InvalidAction("No one has asked for more information on this case")
         ctx.tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
         people = self.holders(ctx.tx, step.role, step.authority, step.pillar)
-        self._notify(ctx, people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
+        ctx.notify(people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
 
     def holders(self, session: Session | Transaction, role: str, authority: str, pillar: str | None) -> list[int]:
         """Active users holding ``role`` in ``authority`` (and ``pillar`` where the role is pillar-scoped)."""
@@ -749,29 +745,6 @@ class Engine:
             queued = [{**MESSAGE_DEFAULTS, **message, "audit_event_id": event_id} for message in ctx.outbox]
             tx.execute(sql.INSERT_OUTBOX, queued)
         return values["version"]
-
-    def _notify(
-        self,
-        ctx: ActionContext,
-        user_ids: Iterable[int],
-        kind: str,
-        subject: str,
-        body: str,
-        step: dict[str, Any] | None = None,
-    ) -> None:
-        for user_id in dict.fromkeys(user_ids):
-            ctx.outbox.append(
-                {
-                    "kind": kind,
-                    "recipient_id": user_id,
-                    "case_id": ctx.case.id,
-                    "subject": subject[:300],
-                    "body": body,
-                    "payload": {"case_id": ctx.case.id, **({"step": step} if step else {})},
-                    "created_at": ctx.now,
-                    "next_attempt_at": ctx.now,
-                }
-            )
 
     # =============================================================================================
     # Opening and editing cases, declarations, delegations

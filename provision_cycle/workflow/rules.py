@@ -753,6 +753,26 @@ def route_award(ctx: ActionContext) -> None:
     )
 
 
+@effect
+def ask_the_panel_to_evaluate(ctx: ActionContext) -> None:
+    """Once the tenders (quotations, call-off responses) are in, the evaluation panel named on the case is told:
+    its members may not look at the case until asked. The category team sees it on its work list."""
+    if not ctx.case.team_size:  # counted with the locked read: most cases name nobody
+        return
+    rows = ctx.tx.rows(statements.TEAM_WITH_DECLARATIONS, {"case_id": ctx.case.id})
+    panel = [m.user_id for m in rows if m.part == "evaluation" and m.is_active]
+    criteria = evaluation_of(ctx.session, ctx.case.id).criteria
+    how = (
+        f"Agree the panel's score for each tender against the award criteria ({listed([c.name for c in criteria])}), "
+        "with the reasons, and record them on the case: each supplier's assessment summary gives them "
+        "(Procurement Act 2023 s50(3))."
+        if criteria
+        else "Evaluate them as the tender documents set out."
+    )
+    subject = f"{ctx.case.reference}: the tenders are in"
+    ctx.notify(panel, "tenders_in", subject, f"The tenders for '{ctx.case.title}' are in. {how}")
+
+
 def _evaluation_in_words(ctx: ActionContext) -> str:
     """The evaluation recorded here, in a sentence for the award's approvers; "" where none was."""
     evaluation = evaluation_of(ctx.session, ctx.case.id)
