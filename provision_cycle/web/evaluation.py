@@ -11,7 +11,7 @@ from ..models.suppliers import supplier_key
 from ..services import evaluation, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, TenderGiven
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
-from .common import core, me, render
+from .common import core, csv_download, me, render
 from .forms import TenderForm, award_criteria_form_class, award_criteria_rows, change_from, pressed, scores_form_class
 from .security import signed_in
 
@@ -148,6 +148,49 @@ def scores(case_id: int, tender_id: int):
         criteria=found.criteria,
         top_score=TOP_SCORE,
     )
+
+
+@tenders.get("/<id:case_id>/evaluation.csv")
+@signed_in
+def matrix(case_id: int):
+    """The evaluation as a spreadsheet: each tender's scores and points against each criterion, its total and
+    rank, for the award report."""
+    case, found = _case_evaluated(case_id, lambda session, case: reading.may_see_tenders(session, me(), case),
+                                  "whose tenders you can see")  # fmt: skip
+    header = [
+        "Rank",
+        "Supplier",
+        "Registration",
+        "SME",
+        "VCSE",
+        "Price excluding VAT",
+        "Received",
+        "Not assessed because",
+    ]
+    for criterion in found.criteria:
+        header += [f"{criterion.name} ({criterion.weighting}%): score", f"{criterion.name}: points"]
+    header.append("Total points")
+
+    def rows():
+        for standing in found.standings:
+            tender = standing.tender
+            row: list[object] = [
+                standing.rank or "",
+                tender.supplier_name,
+                tender.supplier_registration,
+                "yes" if tender.supplier_is_sme else "no",
+                "yes" if tender.supplier_is_vcse else "no",
+                f"{tender.price:.2f}",
+                tender.received_on.isoformat(),
+                tender.not_assessed_because,
+            ]
+            for criterion in found.criteria:
+                score = standing.scores.get(criterion.id)
+                row += [score.score if score else "", standing.points.get(criterion.id, "")]
+            row.append("" if standing.total is None else standing.total)
+            yield row
+
+    return csv_download(header, rows(), f"{case.reference}-evaluation.csv")
 
 
 @tenders.get("/<id:case_id>/tenders/<id:tender_id>/assessment-summary")

@@ -95,6 +95,11 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     assert "Late Co SME Not assessed: Received after the deadline £150,000.00" in page
     assert "Score tender Olive Officer, 7 April 2026 at 10:00am Brightwork CIC" in page  # the history says whose
 
+    matrix = officer.get(f"/cases/{case_id}/evaluation.csv").text.splitlines()
+    assert matrix[0].startswith("Rank,Supplier,Registration,SME,VCSE,Price excluding VAT,Received,Not assessed")
+    assert matrix[1] == "1,Acme Ltd,,yes,no,240000.00,2026-04-06,,5,40.00,4,8.00,,41.67,89.67"
+    assert matrix[3] == ",Late Co,,yes,no,150000.00,2026-04-06,Received after the deadline,,,,,,,"  # no rank
+
     form = officer.get(f"/cases/{case_id}/actions/recommend_award").text
     assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
 
@@ -117,7 +122,8 @@ def test_a_requester_sees_how_many_tenders_came_in_but_not_their_prices(core, db
     page = _text(requester.get(f"/cases/{case_id}").text)
     assert "1 tender received, 1 assessed; 1 still to be scored." in page
     assert "£240,000.00" not in page and "Record a tender" not in page
-    for url in ("award-criteria", "tenders/new", f"tenders/{tender_id}", f"tenders/{tender_id}/scores"):
+    urls = ("award-criteria", "tenders/new", f"tenders/{tender_id}", f"tenders/{tender_id}/scores", "evaluation.csv")
+    for url in urls:
         requester.get(f"/cases/{case_id}/{url}", status=404)
     requester.post(f"/cases/{case_id}/tenders/{tender_id}/remove", form_page=f"/cases/{case_id}")
     with db.reading() as session:
