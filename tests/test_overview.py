@@ -256,3 +256,29 @@ def test_the_key_decisions_to_come_with_their_forward_plan(core, db, clock):
     ]
     assert minor not in {k.case_id for k in seen} and small not in {k.case_id for k in seen}
     assert {k.authority for k in seen} == {"CDC"}
+
+
+def test_how_keenly_the_procurements_were_contested(core, db):
+    from provision_cycle.services.evaluation import TenderGiven, record_tender
+    from tests.web.helpers import procurement_in_evaluation
+
+    people = hub_people(db)
+    received = core.engine.today() - timedelta(days=1)
+    contested = procurement_in_evaluation(core, people, title="Kiosks")
+    for name, sme, vcse in (("Acme Ltd", True, False), ("Brightwork CIC", True, True), ("Big Co PLC", False, False)):
+        record_tender(core, contested, people.officer, TenderGiven(name, "", sme, vcse, "1000", received))
+    alone = procurement_in_evaluation(core, people, title="Vans")
+    record_tender(core, alone, people.officer, TenderGiven("Only Ltd", "", False, False, "1000", received))
+
+    competition = _overview(core, db, people.head).competition
+    assert (competition.procurements, competition.tenders, competition.from_smes, competition.from_vcses) == (
+        2,
+        4,
+        2,
+        1,
+    )
+    assert (competition.single_tender, competition.single_tender_percent) == (1, Decimal("50.0"))
+    assert competition.sme_percent == Decimal("50.0") and competition.vcse_percent == Decimal("25.0")
+    assert _overview(core, db, people.head, pillar="eni").competition.tenders == 0
+    cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
+    assert _overview(core, db, cherwell).competition.tenders == 0  # Oxfordshire's tenders are not Cherwell's

@@ -18,12 +18,23 @@ from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.organisation import JOINT
 from ..governance.statutory import NOTICE_DUTIES, paid_within_term
-from ..models import ApprovalStep, Case, CaseDeadline, Contract, Payment, StepStatus, Task, TaskStatus, User
+from ..models import (
+    ApprovalStep,
+    Case,
+    CaseDeadline,
+    Contract,
+    Payment,
+    StepStatus,
+    Task,
+    TaskStatus,
+    Tender,
+    User,
+)
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
 from .payments_compliance import percent
-from .reading import at_an_end, staff_authorities, visible_cases, visible_contracts
+from .reading import at_an_end, staff_authorities, tenders_seen, visible_cases, visible_contracts
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
@@ -153,6 +164,33 @@ class LeftBehind:
 
 
 @dataclass(frozen=True)
+class Competition:
+    """How keenly the councils' procurements were contested: the tenders recorded this financial year on the
+    procurements the person sees the tenders of. A procurement with one tender (the single-bid rate is the
+    OECD's and the EU's first red flag) had no competition to speak of; SMEs' share is what the Act asks
+    authorities to have regard to (PA23 s12(4))."""
+
+    year_starts: date
+    procurements: int
+    tenders: int
+    from_smes: int
+    from_vcses: int
+    single_tender: int  # procurements that received one tender only
+
+    @property
+    def sme_percent(self) -> Decimal | None:
+        return percent(self.from_smes, self.tenders)
+
+    @property
+    def vcse_percent(self) -> Decimal | None:
+        return percent(self.from_vcses, self.tenders)
+
+    @property
+    def single_tender_percent(self) -> Decimal | None:
+        return percent(self.single_tender, self.procurements)
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -164,6 +202,7 @@ class Overview:
     spend: Spend
     key_decisions: list[KeyDecision]  # those not yet on the forward plan first, then the soonest decidable
     left_behind: list[LeftBehind]  # by whose, the most contracts first
+    competition: Competition
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -192,7 +231,33 @@ def pipeline_overview(
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
         key_decisions=_key_decisions(core, session, actor, open_cases),
         left_behind=_left_behind(core, session, contracts),
+        competition=_competition(session, actor, today, cases),
     )
+
+
+def _competition(session: Session, actor: Actor, today: date, cases: list) -> Competition:
+    starts = financial_year_starts(today)
+    per_procurement = (
+        select(
+            func.count().label("tenders"),
+            func.sum(sql_case((Tender.supplier_is_sme, 1), else_=0)).label("smes"),
+            func.sum(sql_case((Tender.supplier_is_vcse, 1), else_=0)).label("vcses"),
+        )
+        .join(Case, Case.id == Tender.case_id)
+        .where(*cases, tenders_seen(actor), Tender.received_on >= starts)
+        .group_by(Tender.case_id)
+        .subquery()
+    )
+    procurements, tenders, smes, vcses, single = session.execute(
+        select(
+            func.count(),
+            func.sum(per_procurement.c.tenders),
+            func.sum(per_procurement.c.smes),
+            func.sum(per_procurement.c.vcses),
+            func.sum(sql_case((per_procurement.c.tenders == 1, 1), else_=0)),
+        )
+    ).one()
+    return Competition(starts, procurements, tenders or 0, smes or 0, vcses or 0, single or 0)
 
 
 def _left_behind(core: Core, session: Session, contracts: list) -> list[LeftBehind]:

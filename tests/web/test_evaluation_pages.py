@@ -109,6 +109,10 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     assert "A plan, thin on risks" in summary and "A week-by-week plan" in summary
     officer.get(f"/cases/{case_id}/tenders/{ids['Late Co']}/assessment-summary", status=404)
 
+    overview = _text(browser(people.head).get("/overview").text)
+    assert "3 tenders recorded for 1 procurement; 66.7% from small and medium-sized enterprises" in overview
+    assert "0 of the 1 (0.0%) received a single tender" in overview
+
 
 def test_a_requester_sees_how_many_tenders_came_in_but_not_their_prices(core, db, browser, clock):
     people = hub_people(db)
