@@ -96,3 +96,12 @@ def test_an_administrator_sees_their_own_councils_people_and_those_with_no_role_
         assert person_looked_after(session, core.engine.actor(session, occ_admin), occ_officer).id == occ_officer
         with pytest.raises(NotFound, match="among the people you administer"):
             person_looked_after(session, core.engine.actor(session, occ_admin), cdc_officer)
+
+
+def test_passwords_are_hashed_with_argon2id_at_full_cost():
+    # The tests' people sign in with a cheaply hashed password (tests/web/conftest.py); the service never does.
+    from provision_cycle.services.people import check_password, hash_password
+
+    hashed = hash_password("correct horse battery staple")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert check_password(hashed, "correct horse battery staple")

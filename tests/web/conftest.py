@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import update
 
 from provision_cycle.models import User
-from provision_cycle.services.people import hash_password
 
 PASSWORD = "correct horse battery staple"
-_HASH = hash_password(PASSWORD)  # once per run: argon2 is slow on purpose
+# The password the tests' people sign in with, hashed with argon2id at the cheapest cost: a hash carries its
+# own parameters, so checking it at sign-in takes a millisecond, not the production cost's 160 (several
+# hundred sign-ins a run). The service hashes every password it sets at full cost (tests/test_people.py).
+_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 def give_password(db, *user_ids: int) -> None:
