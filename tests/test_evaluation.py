@@ -308,6 +308,12 @@ def test_tied_tenders_may_either_be_recommended(core, db, people, evaluating):
         people.officer,
         inputs={**AWARD_INPUTS, "supplier_name": "Brightwork CIC"},
     )
+    with db.reading() as session:
+        said = session.get(Case, case_id).details["award_evaluation"]
+    assert said == (
+        "3 tenders received, 2 assessed: the evaluation ranks Acme Ltd and Brightwork CIC equal first, "
+        "with 90.00 points of 100"
+    )
 
 
 def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, clock, people, evaluating):

@@ -761,6 +761,8 @@ def ask_the_panel_to_evaluate(ctx: ActionContext) -> None:
         return
     rows = ctx.tx.rows(statements.TEAM_WITH_DECLARATIONS, {"case_id": ctx.case.id})
     panel = [m.user_id for m in rows if m.part == "evaluation" and m.is_active]
+    if not panel:
+        return
     criteria = evaluation_of(ctx.session, ctx.case.id).criteria
     how = (
         f"Agree the panel's score for each tender against the award criteria ({listed([c.name for c in criteria])}), "
@@ -781,12 +783,12 @@ def _evaluation_in_words(ctx: ActionContext) -> str:
     received, assessed = len(evaluation.standings), len(evaluation.assessed)
     counted = f"{received} tender{'' if received == 1 else 's'} received, {assessed} assessed"
     if not evaluation.complete:
-        return counted.capitalize()
-    first, *rest = evaluation.assessed
-    ranked = f"{counted}: the evaluation ranks {first.tender.supplier_name} first, with {first.total} points of 100"
-    return (
-        ranked[0].upper() + ranked[1:] + (f" (next, {rest[0].tender.supplier_name}, {rest[0].total})" if rest else "")
-    )
+        return counted
+    leaders = evaluation.leaders
+    first = listed([s.tender.supplier_name for s in leaders]) + (" equal" if len(leaders) > 1 else "")
+    ranked = f"{counted}: the evaluation ranks {first} first, with {leaders[0].total} points of 100"
+    runner_up = next((s for s in evaluation.assessed if s.rank != 1), None)
+    return ranked + (f" (next, {runner_up.tender.supplier_name}, {runner_up.total})" if runner_up else "")
 
 
 def _over_the_estimate_s_threshold(ctx: ActionContext, award: Decimal) -> str:
