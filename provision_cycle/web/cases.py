@@ -180,10 +180,11 @@ def act(case_id: int, trigger: str):
     form = action_form_class(action)()
     if request.method == "GET":
         form.version.data = str(page.case.version)
-        for name, value in _known_answers(case_id, trigger).items():
+        known, whence = _known_answers(case_id, trigger)
+        for name, value in known.items():
             if name in form:
                 form[name].data = ("yes" if value else "no") if isinstance(value, bool) else value
-        return render("cases/action.html", page=page, action=action, form=form)
+        return render("cases/action.html", page=page, action=action, form=form, known=whence)
     if not form.validate_on_submit():
         return render("cases/action.html", page=page, action=action, form=form)
     try:
@@ -213,13 +214,16 @@ def act(case_id: int, trigger: str):
     return redirect(url_for(".show", case_id=case_id))
 
 
-def _known_answers(case_id: int, trigger: str) -> dict[str, object]:
-    """What the case already knows of an action's answers, filled in for the person to check: an award
-    recommendation's supplier and price, from the evaluation."""
+def _known_answers(case_id: int, trigger: str) -> tuple[dict[str, object], str]:
+    """What the case already knows of an action's answers, filled in for the person to check, and whence: an
+    award recommendation's supplier and price, from the evaluation."""
     if trigger != "recommend_award":
-        return {}
+        return {}, ""
     with core().db.reading() as session:
-        return evaluation.recommendation_answers(session, case_id)
+        known = evaluation.recommendation_answers(session, case_id)
+    if not known:
+        return {}, ""
+    return known, f"Filled in from the evaluation: {known['supplier_name']}'s is the most advantageous tender."
 
 
 @cases.route("/<id:case_id>/team", methods=["GET", "POST"])

@@ -60,6 +60,9 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     refused = officer.post(new, _tender_form("ACME LIMITED", "1"), status=400)
     assert "A tender from Acme Ltd is recorded already" in refused.text
 
+    early = _text(officer.get(f"/cases/{case_id}/actions/recommend_award").text)
+    assert "This cannot be done yet: Score every tender assessed against each award criterion first" in early
+
     with db.reading() as session:
         found = evaluation_of(session, case_id)
     ids = {s.tender.supplier_name: s.tender.id for s in found.standings}
@@ -102,6 +105,7 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
 
     form = officer.get(f"/cases/{case_id}/actions/recommend_award").text
     assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
+    assert "Filled in from the evaluation: Acme Ltd&#39;s is the most advantageous tender." in form
 
     summary = _text(officer.get(f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/assessment-summary").text)
     assert "Assessment summary: Brightwork CIC" in summary and "To Brightwork CIC: how your tender" in summary
