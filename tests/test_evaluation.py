@@ -378,3 +378,38 @@ def test_the_evaluation_panel_is_told_when_the_tenders_are_in(core, db, clock, p
         "award criteria (Delivery and mobilisation, Social value and Price), with the reasons, and record them on "
         "the case: each supplier's assessment summary gives them (Procurement Act 2023 s50(3))."
     )
+
+
+def test_a_tender_below_a_minimum_score_is_out_of_the_running(core, db, clock, people, assessed):
+    threshold = [("Delivery and mobilisation", "quality", "40", "3"), ("Social value", "social_value", "10", ""),
+                 ("Price", "price", "50", "")]  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.set_award_criteria(core, assessed, people.officer, [*threshold[:2], ("Price", "price", "50", "2")])
+    assert refused.value.fields == {"criterion_3_minimum": "Price has no minimum score: leave criterion 3's empty"}
+    evaluation.set_award_criteria(core, assessed, people.officer, threshold)
+    _to_evaluation(core, clock, people, assessed)
+    ids = {
+        name: evaluation.record_tender(core, assessed, people.officer, _tender(name, price))
+        for name, price in (("Acme Ltd", "240000"), ("Cheap Co", "100000"), ("Brightwork CIC", "200000"))
+    }
+    for name, marks in (("Acme Ltd", (4, 4)), ("Cheap Co", (2, 5)), ("Brightwork CIC", (3, 3))):
+        _score(core, db, people, assessed, ids[name], *marks)
+    with db.reading() as session:
+        found = evaluation_of(session, assessed)
+    price = found.criteria[2].id
+    # Cheap Co fell short on delivery: out of the running, and price is scored among the other two.
+    table = [(s.tender.supplier_name, s.rank, s.total, s.points.get(price), s.short_of) for s in found.standings]
+    assert table == [
+        ("Acme Ltd", 1, Decimal("81.67"), Decimal("41.67"), ()),
+        ("Brightwork CIC", 2, Decimal("80.00"), Decimal("50.00"), ()),
+        ("Cheap Co", None, None, None, ("Delivery and mobilisation",)),
+    ]
+    assert found.complete and [s.tender.supplier_name for s in found.leaders] == ["Acme Ltd"]
+    with pytest.raises(GuardFailed, match="ranks Acme Ltd first"):
+        act(
+            core.engine,
+            assessed,
+            "recommend_award",
+            people.officer,
+            inputs={**AWARD_INPUTS, "supplier_name": "Cheap Co"},
+        )

@@ -693,6 +693,9 @@ class CriterionIn(Request):
     name: str = Field(max_length=200)
     kind: CriterionKind
     weighting: int = Field(ge=1, le=100, description="Per cent; a procurement's criteria add up to 100")
+    minimum_score: int | None = Field(
+        None, ge=0, le=5, description="A quality threshold: a tender scoring below it is out of the running"
+    )
 
 
 class AwardCriteriaIn(Request):
@@ -727,6 +730,7 @@ class CriterionOut(BaseModel):
     name: str
     kind: CriterionKind
     weighting: int
+    minimum_score: int | None
 
 
 class ScoreOut(BaseModel):
@@ -748,6 +752,7 @@ class TenderOut(BaseModel):
     points: dict[str, str] = Field(description="By criterion id: the points earned so far, price by formula")
     total: str | None = Field(description="Out of 100, once every criterion is scored")
     rank: int | None = Field(description="1 for the most advantageous tender; equal totals share a rank")
+    short_of: list[str] = Field(description="The criteria whose minimum score it missed: it is out of the running")
 
 
 class EvaluationOut(BaseModel):

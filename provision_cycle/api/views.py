@@ -1072,6 +1072,7 @@ def _tender_out(standing: Standing) -> s.TenderOut:
         points={str(c): str(points) for c, points in standing.points.items()},
         total=None if standing.total is None else str(standing.total),
         rank=standing.rank,
+        short_of=list(standing.short_of),
     )
 
 
@@ -1098,7 +1099,10 @@ def get_evaluation(case_id: int):
 )
 def set_award_criteria(case_id: int, body: s.AwardCriteriaIn):
     _visible_case(case_id)
-    rows = [(c.name, c.kind, str(c.weighting)) for c in body.criteria]
+    rows = [
+        (c.name, c.kind, str(c.weighting), "" if c.minimum_score is None else str(c.minimum_score))
+        for c in body.criteria
+    ]
     evaluation.set_award_criteria(core(), case_id, current_actor().id, rows)
     return _evaluation_response(case_id)
 

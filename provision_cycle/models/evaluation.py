@@ -30,6 +30,9 @@ class AwardCriterion(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # a CriterionKind
     weighting: Mapped[int]  # per cent; a case's criteria add up to 100
+    # The lowest score a tender may have on it and stay in the running (a quality threshold), where the tender
+    # documents set one; never for price.
+    minimum_score: Mapped[int | None]
 
 
 class Tender(Base):

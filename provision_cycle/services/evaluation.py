@@ -80,9 +80,9 @@ def tenders_open(case: Case) -> bool:
     return case.stage == "procurement" and case.closed_at is None and case.state == EVALUATION_STATE
 
 
-def set_award_criteria(core: Core, case_id: int, actor_id: int, rows: Sequence[tuple[str, str, str]]) -> None:
+def set_award_criteria(core: Core, case_id: int, actor_id: int, rows: Sequence[Sequence[str]]) -> None:
     """Set the case's award criteria, in order, replacing any before: ``rows`` of (name, kind, weighting per
-    cent) as typed, blank rows left out. None at all clears them."""
+    cent[, minimum score]) as typed, blank rows left out. None at all clears them."""
     criteria = _criteria(rows)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="set the award criteria")
@@ -93,19 +93,27 @@ def set_award_criteria(core: Core, case_id: int, actor_id: int, rows: Sequence[t
             )
         session.execute(delete(AwardCriterion).where(AwardCriterion.case_id == case.id))
         session.add_all(
-            AwardCriterion(case_id=case.id, position=number, name=name, kind=kind, weighting=weighting)
-            for number, (name, kind, weighting) in enumerate(criteria, start=1)
+            AwardCriterion(
+                case_id=case.id, position=number, name=name, kind=kind, weighting=weighting, minimum_score=minimum
+            )
+            for number, (name, kind, weighting, minimum) in enumerate(criteria, start=1)
         )
-        data = {"criteria": [f"{name} ({weighting}%)" for name, _, weighting in criteria]}
+        data = {
+            "criteria": [
+                f"{name} ({weighting}%{'' if minimum is None else f', at least {minimum}'})"
+                for name, _, weighting, minimum in criteria
+            ]
+        }
         _changed(core, session, case, actor_id, "set_award_criteria", data)
 
 
-def _criteria(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, int]]:
+def _criteria(rows: Sequence[Sequence[str]]) -> list[tuple[str, str, int, int | None]]:
     """The criteria given, blank rows left out; refused naming each row's problem by its number as given."""
     errors: dict[str, str] = {}
     criteria = []
-    for number, (name, kind, weighting) in enumerate(rows, start=1):
+    for number, (name, kind, weighting, *more) in enumerate(rows, start=1):
         name, weighting = name.strip(), weighting.strip().removesuffix("%").strip()
+        minimum = (more[0] if more else "").strip()
         if not name and not weighting:
             continue
         where = f"criterion_{number}"
@@ -117,14 +125,19 @@ def _criteria(rows: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, int]
             errors[f"{where}_kind"] = f"Choose whether criterion {number} is quality, social value or price"
         if not weighting.isdigit() or not 1 <= int(weighting) <= 100:
             errors[f"{where}_weighting"] = f"Give criterion {number}'s weighting as a whole per cent, from 1 to 100"
-        criteria.append((name, kind, int(weighting) if weighting.isdigit() else 0))
+        if minimum and kind == CriterionKind.PRICE:
+            errors[f"{where}_minimum"] = f"Price has no minimum score: leave criterion {number}'s empty"
+        elif minimum and (not minimum.isdigit() or int(minimum) > TOP_SCORE):
+            errors[f"{where}_minimum"] = f"Give criterion {number}'s minimum score from 0 to {TOP_SCORE}, or none"
+        given_minimum = int(minimum) if minimum.isdigit() else None
+        criteria.append((name, kind, int(weighting) if weighting.isdigit() else 0, given_minimum))
     if errors:
         raise InvalidInput(errors)
     if len(criteria) > MAX_CRITERIA:
         raise InvalidInput({"criteria": f"A procurement can have up to {MAX_CRITERIA} award criteria"})
-    if criteria and (total := sum(w for *_, w in criteria)) != 100:
+    if criteria and (total := sum(weighting for _, _, weighting, _ in criteria)) != 100:
         raise InvalidInput({"criteria": f"The weightings must add up to 100%; these add up to {total}%"})
-    if sum(kind == CriterionKind.PRICE for _, kind, _ in criteria) > 1:
+    if sum(kind == CriterionKind.PRICE for _, kind, _, _ in criteria) > 1:
         raise InvalidInput({"criteria": "Price is one criterion: weight it once"})
     names = [name.casefold() for name, *_ in criteria]
     if len(set(names)) < len(names):

@@ -12,7 +12,15 @@ from ..services import evaluation, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, TenderGiven
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
 from .common import core, csv_download, me, render
-from .forms import TenderForm, award_criteria_form_class, award_criteria_rows, change_from, pressed, scores_form_class
+from .forms import (
+    CRITERION_PARTS,
+    TenderForm,
+    award_criteria_form_class,
+    award_criteria_rows,
+    change_from,
+    pressed,
+    scores_form_class,
+)
 from .security import signed_in
 
 tenders = Blueprint("tenders", __name__, url_prefix="/cases")
@@ -45,9 +53,9 @@ def criteria(case_id: int):
     )
     form_class = award_criteria_form_class(MAX_CRITERIA, CRITERION_KINDS)
     current = {
-        f"criterion_{c.position}_{part}": str(getattr(c, part))
+        f"criterion_{c.position}_{part}": "" if value is None else str(value)
         for c in found.criteria
-        for part in ("name", "kind", "weighting")
+        for part, value in zip(CRITERION_PARTS, (c.name, c.kind, c.weighting, c.minimum_score), strict=True)
     }
     form = form_class(data=current) if request.method == "GET" else form_class()
 
@@ -169,7 +177,7 @@ def matrix(case_id: int):
     ]
     for criterion in found.criteria:
         header += [f"{criterion.name} ({criterion.weighting}%): score", f"{criterion.name}: points"]
-    header.append("Total points")
+    header += ["Total points", "Below the minimum score on"]
 
     def rows():
         for standing in found.standings:
@@ -187,7 +195,7 @@ def matrix(case_id: int):
             for criterion in found.criteria:
                 score = standing.scores.get(criterion.id)
                 row += [score.score if score else "", standing.points.get(criterion.id, "")]
-            row.append("" if standing.total is None else standing.total)
+            row += ["" if standing.total is None else standing.total, "; ".join(standing.short_of)]
             yield row
 
     return csv_download(header, rows(), f"{case.reference}-evaluation.csv")

@@ -702,15 +702,22 @@ def award_criteria_form_class(rows: int, kinds: Mapping[str, str]) -> type[Flask
         attributes[f"criterion_{n}_weighting"] = StringField(
             f"Criterion {n}'s weighting", widget=GovShortInput(3, suffix="%")
         )
+        attributes[f"criterion_{n}_minimum"] = StringField(
+            f"Criterion {n}'s minimum score (optional)", widget=GovShortInput(2)
+        )
     attributes["submit"] = SubmitField("Save the award criteria", widget=GovSubmitInput())
     return type("AwardCriteriaForm", (FlaskForm,), attributes)
 
 
-def award_criteria_rows(form: FlaskForm) -> list[tuple[str, str, str]]:
-    """The (name, kind, weighting) rows an award criteria form was sent with, blank rows included."""
+CRITERION_PARTS = ("name", "kind", "weighting", "minimum")  # an award criteria form's fields for each criterion
+
+
+def award_criteria_rows(form: FlaskForm) -> list[tuple[str, ...]]:
+    """The (name, kind, weighting, minimum score) rows an award criteria form was sent with, blank rows
+    included."""
     rows, n = [], 1
     while f"criterion_{n}_name" in form:
-        rows.append(tuple(form[f"criterion_{n}_{part}"].data or "" for part in ("name", "kind", "weighting")))
+        rows.append(tuple(form[f"criterion_{n}_{part}"].data or "" for part in CRITERION_PARTS))
         n += 1
     return rows
 

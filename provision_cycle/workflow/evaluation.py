@@ -37,8 +37,10 @@ class Standing:
     tender: Tender
     scores: dict[int, TenderScore]  # the panel's, by criterion id
     points: dict[int, Decimal]  # by criterion id: each criterion scored so far (price as soon as it is assessed)
-    total: Decimal | None  # once every criterion is scored
+    total: Decimal | None  # once every criterion is scored, unless it fell short of a minimum
     rank: int | None  # 1 for the most advantageous; tenders with equal totals share one
+    scored: bool = False  # the panel has scored it against every criterion it scores
+    short_of: tuple[str, ...] = ()  # the criteria whose minimum score it missed: it is out of the running
 
     @property
     def assessed(self) -> bool:
@@ -57,7 +59,7 @@ class Evaluation:
     @property
     def unscored(self) -> list[Standing]:
         """Assessed tenders still to be scored against a criterion."""
-        return [s for s in self.assessed if s.total is None] if self.criteria else []
+        return [s for s in self.assessed if not s.scored] if self.criteria else []
 
     @property
     def complete(self) -> bool:
@@ -91,25 +93,40 @@ def evaluation_of(session: Session, case_id: int) -> Evaluation:
 def _ranked(
     criteria: list[AwardCriterion], tenders: list[Tender], scores: dict[int, dict[int, TenderScore]]
 ) -> Evaluation:
+    panel_scores = [c for c in criteria if c.kind != CriterionKind.PRICE]
     assessed = [t for t in tenders if not t.not_assessed_because]
-    lowest = min((t.price for t in assessed), default=None)
+    # A tender below a criterion's minimum score is out of the running, and price is scored among the rest.
+    short = {t.id: _short_of(panel_scores, scores.get(t.id, {})) for t in assessed}
+    lowest = min((t.price for t in assessed if not short[t.id]), default=None)
     standings = []
     for tender in tenders:
         given = scores.get(tender.id, {})
         points = {}
         for criterion in criteria if not tender.not_assessed_because else ():
             if criterion.kind == CriterionKind.PRICE:
-                points[criterion.id] = _points(criterion.weighting * lowest / tender.price)
+                if not short[tender.id]:
+                    points[criterion.id] = _points(criterion.weighting * lowest / tender.price)
             elif criterion.id in given:
                 points[criterion.id] = _points(Decimal(criterion.weighting * given[criterion.id].score) / TOP_SCORE)
-        total = sum(points.values(), Decimal(0)) if criteria and len(points) == len(criteria) else None
-        standings.append((tender, given, points, total))
-    totals = sorted({total for *_, total in standings if total is not None}, reverse=True)
+        scored = all(c.id in given for c in panel_scores)
+        running = not tender.not_assessed_because and not short[tender.id]
+        total = sum(points.values(), Decimal(0)) if criteria and scored and running else None
+        standings.append((tender, given, points, total, scored, short.get(tender.id, ())))
+    totals = sorted({total for _, _, _, total, _, _ in standings if total is not None}, reverse=True)
     ranked = [
-        Standing(t, g, p, total, totals.index(total) + 1 if total is not None else None) for t, g, p, total in standings
+        Standing(tender, given, points, total, None if total is None else totals.index(total) + 1, scored, short_of)
+        for tender, given, points, total, scored, short_of in standings
     ]
     ranked.sort(key=lambda s: (not s.assessed, s.rank is None, s.rank or 0, s.tender.supplier_name.casefold()))
     return Evaluation(criteria, ranked)
+
+
+def _short_of(criteria: list[AwardCriterion], given: dict[int, TenderScore]) -> tuple[str, ...]:
+    return tuple(
+        c.name
+        for c in criteria
+        if c.minimum_score is not None and c.id in given and given[c.id].score < c.minimum_score
+    )
 
 
 def _points(value: Decimal) -> Decimal:

@@ -513,6 +513,8 @@ def award_follows_evaluation(ctx: ActionContext) -> str | None:
         waiting = listed([s.tender.supplier_name for s in evaluation.unscored])
         return f"Score every tender assessed against each award criterion first: {waiting} still to be scored"
     choices = evaluation.leaders if evaluation.criteria else evaluation.assessed
+    if not choices and evaluation.assessed:
+        return "No tender assessed reached every minimum score the award criteria set: there is none to recommend"
     if not choices:
         return "None of the tenders recorded was assessed, so there is no award to recommend from them"
     supplier = ctx.inputs.get("supplier_name")

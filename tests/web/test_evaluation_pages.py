@@ -100,8 +100,8 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
 
     matrix = officer.get(f"/cases/{case_id}/evaluation.csv").text.splitlines()
     assert matrix[0].startswith("Rank,Supplier,Registration,SME,VCSE,Price excluding VAT,Received,Not assessed")
-    assert matrix[1] == "1,Acme Ltd,,yes,no,240000.00,2026-04-06,,5,40.00,4,8.00,,41.67,89.67"
-    assert matrix[3] == ",Late Co,,yes,no,150000.00,2026-04-06,Received after the deadline,,,,,,,"  # no rank
+    assert matrix[1] == "1,Acme Ltd,,yes,no,240000.00,2026-04-06,,5,40.00,4,8.00,,41.67,89.67,"
+    assert matrix[3] == ",Late Co,,yes,no,150000.00,2026-04-06,Received after the deadline,,,,,,,,"  # no rank
 
     form = officer.get(f"/cases/{case_id}/actions/recommend_award").text
     assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
@@ -136,3 +136,26 @@ def test_a_requester_sees_how_many_tenders_came_in_but_not_their_prices(core, db
     requester.post(f"/cases/{case_id}/tenders/{tender_id}/remove", form_page=f"/cases/{case_id}")
     with db.reading() as session:
         assert len(evaluation_of(session, case_id).standings) == 1
+
+
+def test_a_tender_out_of_the_running_is_shown_so_and_told_why(core, db, browser):
+    from tests.web.helpers import procurement_in_evaluation
+
+    people = hub_people(db)
+    threshold = [("Delivery", "quality", "50", "3"), ("Price", "price", "50", "")]
+    case_id = procurement_in_evaluation(core, people, criteria=threshold)
+    with db.reading() as session:
+        delivery = evaluation_of(session, case_id).criteria[0].id
+    received = core.engine.today()
+    for name, price, score in (("Acme Ltd", "240000", "4"), ("Cheap Co", "100000", "2")):
+        tender = evaluation.TenderGiven(name, "", True, False, price, received, "")
+        tender_id = evaluation.record_tender(core, case_id, people.officer, tender)
+        evaluation.score_tender(core, case_id, people.officer, tender_id, {delivery: (score, "As tendered")})
+    officer = browser(people.officer)
+    page = _text(officer.get(f"/cases/{case_id}").text)
+    assert "Delivery Quality 50% 3" in page and "Price Price 50% None" in page
+    assert "Cheap Co SME Out of the running: below the minimum score on Delivery £100,000.00 20.00 (scored 2)" in page
+    summary = _text(officer.get(f"/cases/{case_id}/tenders/{tender_id}/assessment-summary").text)
+    assert "Your tender scored below the minimum the tender documents set on Delivery, so it was out of the" in summary
+    assert "scored 2 of 5 (at least 3 needed): 20.00 points" in summary and "Out of the running" in summary
+    officer.get(f"/cases/{case_id}/award-criteria", status=404)  # the criteria are fixed once tenders are in
