@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..governance.statutory import DirectAwardGround
+from ..workflow.evaluation import TOP_SCORE
 
 Money = str
 Stage = Literal["commissioning", "procurement"]
@@ -694,7 +695,7 @@ class CriterionIn(Request):
     kind: CriterionKind
     weighting: int = Field(ge=1, le=100, description="Per cent; a procurement's criteria add up to 100")
     minimum_score: int | None = Field(
-        None, ge=0, le=5, description="A quality threshold: a tender scoring below it is out of the running"
+        None, ge=0, le=TOP_SCORE, description="A quality threshold: a tender scoring below it is out of the running"
     )
 
 
@@ -716,7 +717,7 @@ class TenderIn(Request):
 
 class ScoreIn(Request):
     criterion_id: int = Field(ge=1, le=MAX_ID)
-    score: int = Field(ge=0, le=5)
+    score: int = Field(ge=0, le=TOP_SCORE)
     reasons: str = Field(max_length=4000, description="What the supplier's assessment summary tells it")
 
 

@@ -65,7 +65,7 @@ def criteria(case_id: int):
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
         return done
-    return render("evaluation/criteria.html", case=case, form=form, rows=MAX_CRITERIA)
+    return render("evaluation/criteria.html", case=case, form=form, rows=MAX_CRITERIA, top_score=TOP_SCORE)
 
 
 def _tenders_open(session, case) -> bool:

@@ -9,6 +9,7 @@ from flask import Flask
 
 from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, deadline_name
+from ..services.evaluation import CRITERION_KINDS
 
 
 def money(value: Decimal | int | float | str | None) -> str:
@@ -66,6 +67,11 @@ def answer(value: object, kind: str) -> str:
     return str(value)
 
 
+def criterion_kind(value: str) -> str:
+    """What an award criterion assesses, as its form offers it ("Social value")."""
+    return CRITERION_KINDS.get(value, value)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(answer)
@@ -76,3 +82,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(deadline_name)
     app.add_template_filter(route_label)
     app.add_template_filter(direct_award_ground)
+    app.add_template_filter(criterion_kind)
