@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route
-from ..models import AwardCriterion, Case, CaseTeamMember, ConflictDeclaration, CriterionKind, Tender, TenderScore
+from ..models import AwardCriterion, Case, CaseTeamMember, CriterionKind, Tender, TenderScore
 from ..models.suppliers import supplier_key
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, evaluation_of
+from .teams import latest_declaration
 
 MAX_CRITERIA = 10
 MAX_NAME, MAX_REGISTRATION, MAX_REASONS = 200, 40, 4000
@@ -292,12 +293,7 @@ def _tender(session: Session, case: Case, tender_id: int) -> Tender:
 
 
 def _require_declared(session: Session, case: Case, actor_id: int) -> None:
-    latest = session.scalar(
-        select(ConflictDeclaration)
-        .where(ConflictDeclaration.case_id == case.id, ConflictDeclaration.user_id == actor_id)
-        .order_by(ConflictDeclaration.id.desc())
-        .limit(1)
-    )
+    latest = latest_declaration(session, case.id, actor_id)
     if latest is None:
         raise NotPermitted(
             "Declare your interests in this procurement before you score its tenders (Procurement Act 2023 s81)"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import statements_of
 from ..errors import InvalidInput, NotFound
-from ..models import Case, CaseTeamMember, OutboxMessage, RoleAssignment, TeamPart, User
+from ..models import Case, CaseTeamMember, ConflictDeclaration, OutboxMessage, RoleAssignment, TeamPart, User
 from ..models.cases import declaration_blocks
 from ..workflow import statements as sql
 from ..workflow.engine import Actor
@@ -57,6 +57,16 @@ def team_of(session: Session, case_id: int) -> list[TeamMember]:
             declaration = "mitigated" if row.has_conflict else "no_conflict"
         members.append(TeamMember(row.user_id, row.full_name, row.part, row.is_active, declaration))
     return members
+
+
+def latest_declaration(session: Session, case_id: int, user_id: int) -> ConflictDeclaration | None:
+    """The declaration of ``user_id`` on the case that counts: their latest (declarations are append-only)."""
+    return session.scalar(
+        select(ConflictDeclaration)
+        .where(ConflictDeclaration.case_id == case_id, ConflictDeclaration.user_id == user_id)
+        .order_by(ConflictDeclaration.id.desc())
+        .limit(1)
+    )
 
 
 def declarations_owed(session: Session, user_id: int) -> list[Case]:

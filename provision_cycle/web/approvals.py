@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, request, url_for
-from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, StaleCase
-from ..models import ConflictDeclaration, RoleAssignment, User
-from ..services import reading
+from ..models import RoleAssignment, User
+from ..services import reading, teams
 from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
 from ..workflow.engine import ActionRequest
@@ -43,12 +42,7 @@ def decide(case_id: int):
     actor = me()
     with core().db.reading() as session:
         page = reading.case_page(core(), session, actor, case_id)
-        declaration = session.scalar(
-            select(ConflictDeclaration)
-            .where(ConflictDeclaration.case_id == case_id, ConflictDeclaration.user_id == actor.id)
-            .order_by(ConflictDeclaration.id.desc())
-            .limit(1)
-        )
+        declaration = teams.latest_declaration(session, case_id, actor.id)
     if not any(a.decision for a in page.actions):
         flash("There is no decision waiting for you on this case.", "error")
         return redirect(url_for("cases.show", case_id=case_id))
