@@ -279,6 +279,7 @@ def test_how_keenly_the_procurements_were_contested(core, db):
     )
     assert (competition.single_tender, competition.single_tender_percent) == (1, Decimal("50.0"))
     assert competition.sme_percent == Decimal("50.0") and competition.vcse_percent == Decimal("25.0")
+    assert [case.title for case in competition.single_tender_cases] == ["Vans"]
     assert _overview(core, db, people.head, pillar="eni").competition.tenders == 0
     cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
     assert _overview(core, db, cherwell).competition.tenders == 0  # Oxfordshire's tenders are not Cherwell's

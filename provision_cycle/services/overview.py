@@ -6,7 +6,7 @@ the approvals and tasks waiting. Everything counted is what the person may see, 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -176,6 +176,7 @@ class Competition:
     from_smes: int
     from_vcses: int
     single_tender: int  # procurements that received one tender only
+    single_tender_cases: list[Case] = field(default_factory=list)  # the latest LISTED of them, to look into
 
     @property
     def sme_percent(self) -> Decimal | None:
@@ -239,6 +240,7 @@ def _competition(session: Session, actor: Actor, today: date, cases: list) -> Co
     starts = financial_year_starts(today)
     per_procurement = (
         select(
+            Tender.case_id,
             func.count().label("tenders"),
             func.sum(sql_case((Tender.supplier_is_sme, 1), else_=0)).label("smes"),
             func.sum(sql_case((Tender.supplier_is_vcse, 1), else_=0)).label("vcses"),
@@ -257,7 +259,9 @@ def _competition(session: Session, actor: Actor, today: date, cases: list) -> Co
             func.sum(sql_case((per_procurement.c.tenders == 1, 1), else_=0)),
         )
     ).one()
-    return Competition(starts, procurements, tenders or 0, smes or 0, vcses or 0, single or 0)
+    alone = select(per_procurement.c.case_id).where(per_procurement.c.tenders == 1)
+    listed = session.scalars(select(Case).where(Case.id.in_(alone)).order_by(Case.id.desc()).limit(LISTED)).all()
+    return Competition(starts, procurements, tenders or 0, smes or 0, vcses or 0, single or 0, list(listed))
 
 
 def _left_behind(core: Core, session: Session, contracts: list) -> list[LeftBehind]:

@@ -159,3 +159,15 @@ def test_a_tender_out_of_the_running_is_shown_so_and_told_why(core, db, browser)
     assert "Your tender scored below the minimum the tender documents set on Delivery, so it was out of the" in summary
     assert "scored 2 of 5 (at least 3 needed): 20.00 points" in summary and "Out of the running" in summary
     officer.get(f"/cases/{case_id}/award-criteria", status=404)  # the criteria are fixed once tenders are in
+
+
+def test_the_overview_names_the_procurements_that_drew_a_single_tender(core, db, browser):
+    from tests.web.helpers import procurement_in_evaluation
+
+    people = hub_people(db)
+    case_id = procurement_in_evaluation(core, people, title="Grit bins")
+    tender = evaluation.TenderGiven("Only Ltd", "", False, False, "9000", core.engine.today(), "")
+    evaluation.record_tender(core, case_id, people.officer, tender)
+    overview = browser(people.head).get("/overview").text
+    assert "1 of the 1\n  (100.0%) received a single tender" in overview
+    assert f'href="/cases/{case_id}#evaluation">PRC-{case_id:06d}</a> Grit bins' in overview
