@@ -413,3 +413,39 @@ def test_a_tender_below_a_minimum_score_is_out_of_the_running(core, db, clock, p
             people.officer,
             inputs={**AWARD_INPUTS, "supplier_name": "Cheap Co"},
         )
+
+
+def test_each_evaluator_marks_alone_and_the_moderation_sees_them_all(core, db, people, evaluating):
+    case_id, ids = evaluating
+    pat, sam = (create_user(db, ("requester", "OCC"), full_name=name) for name in ("Pat Panel", "Sam Second"))
+    for evaluator in (pat, sam):
+        add_team_member(core, case_id, people.officer, user_id=evaluator, part="evaluation")
+    quality, social, _ = _criteria_ids(db, case_id)
+    marks = {quality: ("4", "A clear plan"), social: ("2", "Little offered")}
+    with pytest.raises(NotPermitted, match="Declare your interests"):
+        evaluation.mark_tender(core, case_id, pat, ids["Acme Ltd"], marks)
+    declare(core.engine, case_id, pat, sam)
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.mark_tender(core, case_id, pat, ids["Acme Ltd"], {quality: ("9", "x")})
+    assert set(refused.value.fields) == {f"score_{quality}", f"score_{social}", f"reasons_{social}"}
+    evaluation.mark_tender(core, case_id, pat, ids["Acme Ltd"], marks)
+
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+
+        def seen_by(person):
+            return evaluation.marks_of(session, core.engine.actor(session, person), case, ids["Acme Ltd"])
+
+        assert seen_by(sam) is None  # Sam has not marked it yet: he marks without seeing Pat's
+        assert {c: m.score for c, m in seen_by(pat)[pat].items()} == {quality: 4, social: 2}
+        assert set(seen_by(people.officer)) == {pat}  # the category team moderates, seeing them all
+    evaluation.mark_tender(core, case_id, sam, ids["Acme Ltd"], {quality: ("5", "Strong"), social: ("3", "Some")})
+    with db.reading() as session:
+        assert set(evaluation.marks_of(session, core.engine.actor(session, sam), case, ids["Acme Ltd"])) == {pat, sam}
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case_id)).all()
+    assert actions.count("mark_tender") == 2
+    with db.reading() as session:  # marks are not the score: the award still waits for the panel's
+        assert [s.tender.supplier_name for s in evaluation_of(session, case_id).unscored] == [
+            "Acme Ltd",
+            "Brightwork CIC",
+        ]

@@ -105,3 +105,28 @@ def test_who_may_change_the_team_and_who_may_be_on_it(core, db, people, assessin
     assert refused.value.fields == {"user_id": "They are already on the team"}
     with pytest.raises(NotFound):
         remove_team_member(core, assessing, people.officer, user_id=people.finance)
+
+
+def test_someone_named_on_the_team_sees_the_case_while_they_are_on_it(core, db, people, assessing):
+    """A service manager on the evaluation panel holds no role beyond raising requests: being named on the
+    team is what lets them open the case, declare and evaluate; taken off, it is not theirs to see again."""
+    from provision_cycle.models import Case
+    from provision_cycle.services.reading import get_case_for, visible_cases
+
+    manager = create_user(db, ("requester", "OCC"), full_name="Sue Service")
+
+    def sees() -> tuple[bool, bool]:
+        with db.reading() as session:
+            actor = core.engine.actor(session, manager)
+            listed = session.scalar(select(Case.id).where(Case.id == assessing, visible_cases(actor))) is not None
+            try:
+                get_case_for(session, actor, assessing)
+            except NotFound:
+                return listed, False
+            return listed, True
+
+    assert sees() == (False, False)
+    add_team_member(core, assessing, people.officer, user_id=manager, part="evaluation")
+    assert sees() == (True, True)
+    remove_team_member(core, assessing, people.officer, user_id=manager)
+    assert sees() == (False, False)

@@ -17,7 +17,7 @@ from .cases import (
 )
 from .contracts import Contract
 from .documents import Document, DocumentContent
-from .evaluation import AwardCriterion, CriterionKind, Tender, TenderScore
+from .evaluation import AwardCriterion, CriterionKind, Tender, TenderMark, TenderScore
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
@@ -29,6 +29,7 @@ __all__ = [
     "AwardCriterion",
     "CriterionKind",
     "Tender",
+    "TenderMark",
     "TenderScore",
     "CalendarFeed",
     "ApiToken",

@@ -72,3 +72,17 @@ class TenderScore(Base):
     reasons: Mapped[str] = mapped_column(Text)
     scored_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     scored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TenderMark(Base):
+    """One evaluator's own mark for one tender against one criterion, given before the panel agrees its
+    score (``TenderScore``): what the moderation weighs, and what shows the evaluation was independent."""
+
+    __tablename__ = "tender_marks"
+
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("award_criteria.id", ondelete="CASCADE"), primary_key=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    score: Mapped[int]
+    reasons: Mapped[str] = mapped_column(Text)
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route
-from ..models import AwardCriterion, Case, CaseTeamMember, CriterionKind, Tender, TenderScore
+from ..models import AwardCriterion, Case, CriterionKind, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_key
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, evaluation_of
-from .teams import latest_declaration
+from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
 MAX_NAME, MAX_REGISTRATION, MAX_REASONS = 200, 40, 4000
@@ -59,10 +59,7 @@ def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
     procurement's team or evaluation panel."""
     if case.stage != "procurement":
         return False
-    if actor.runs_category(case.authority, case.pillar):
-        return True
-    named = select(CaseTeamMember.id).where(CaseTeamMember.case_id == case.id, CaseTeamMember.user_id == actor.id)
-    return session.scalar(named) is not None
+    return actor.runs_category(case.authority, case.pillar) or on_team(session, case.id, actor.id)
 
 
 def criteria_open(case: Case) -> bool:
@@ -219,55 +216,94 @@ def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> st
 
 
 def score_tender(core: Core, case_id: int, actor_id: int, tender_id: int, scores: dict[int, tuple[str, str]]) -> None:
-    """The panel's agreed scores for one tender: ``scores`` by criterion id, (score as typed, reasons), for
-    every criterion the panel scores (price is scored by formula). The scorer must have declared their
-    interests in the case with no unmitigated conflict (PA23 s82)."""
+    """The panel's agreed (moderated) scores for one tender: ``scores`` by criterion id, (score as typed,
+    reasons), for every criterion the panel scores (price is scored by formula). The scorer must have declared
+    their interests in the case with no unmitigated conflict (PA23 s82)."""
     with core.db.unit_of_work() as session:
-        case = _locked(core, session, case_id, actor_id, to="score tenders")
-        _require_tenders_open(case)
-        tender = _tender(session, case, tender_id)
-        if tender.not_assessed_because:
-            raise InvalidAction(f"{tender.supplier_name}'s tender was not assessed, so it is not scored")
-        _require_declared(session, case, actor_id)
-        scored = [c for c in evaluation_of(session, case.id).criteria if c.kind != CriterionKind.PRICE]
-        if not scored:
-            raise InvalidAction("There are no award criteria for the panel to score: price is scored by formula")
-        errors: dict[str, str] = {}
-        clean: dict[int, tuple[int, str]] = {}
-        for criterion in scored:
-            score, reasons = (text.strip() for text in scores.get(criterion.id, ("", "")))
-            if not score.isdigit() or int(score) > TOP_SCORE:
-                errors[f"score_{criterion.id}"] = f"Score '{criterion.name}' from 0 to {TOP_SCORE}"
-            if not reasons:
-                errors[f"reasons_{criterion.id}"] = (
-                    f"Give the reasons for the score on '{criterion.name}': the supplier's assessment summary "
-                    "tells them (Procurement Act 2023 s50(3))"
-                )
-            elif len(reasons) > MAX_REASONS:
-                errors[f"reasons_{criterion.id}"] = (
-                    f"Keep the reasons on '{criterion.name}' to {MAX_REASONS} characters"
-                )
-            if f"score_{criterion.id}" not in errors:
-                clean[criterion.id] = (int(score), reasons)
-        if errors:
-            raise InvalidInput(errors)
+        case, tender, clean = _scoring(core, session, case_id, actor_id, tender_id, scores, to="score tenders")
         now = core.engine.clock()
         session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
         session.add_all(
             TenderScore(
-                tender_id=tender.id,
-                criterion_id=id_,
-                score=score,
-                reasons=reasons,
-                scored_by_id=actor_id,
-                scored_at=now,
+                tender_id=tender.id, criterion_id=id_, score=score, reasons=why, scored_by_id=actor_id, scored_at=now
             )
-            for id_, (score, reasons) in clean.items()
+            for id_, (score, why) in clean.items()
         )
         data = {"tender_id": tender.id, "supplier_name": tender.supplier_name} | {
             "scores": {str(id_): score for id_, (score, _) in clean.items()}
         }
         _changed(core, session, case, actor_id, "score_tender", data, now=now)
+
+
+def mark_tender(core: Core, case_id: int, actor_id: int, tender_id: int, marks: dict[int, tuple[str, str]]) -> None:
+    """An evaluator's own marks for one tender, as ``score_tender`` takes scores, given before the panel agrees
+    its score: each evaluator marks alone, and the moderation weighs them all (``marks_of``)."""
+    with core.db.unit_of_work() as session:
+        case, tender, clean = _scoring(core, session, case_id, actor_id, tender_id, marks, to="mark tenders")
+        now = core.engine.clock()
+        mine = (TenderMark.tender_id == tender.id, TenderMark.evaluator_id == actor_id)
+        session.execute(delete(TenderMark).where(*mine))
+        session.add_all(
+            TenderMark(
+                tender_id=tender.id, criterion_id=id_, evaluator_id=actor_id, score=score, reasons=why, marked_at=now
+            )
+            for id_, (score, why) in clean.items()
+        )
+        data = {"tender_id": tender.id, "supplier_name": tender.supplier_name}
+        _changed(core, session, case, actor_id, "mark_tender", data, now=now)
+
+
+def marks_of(session: Session, actor: Actor, case: Case, tender_id: int) -> dict[int, dict[int, TenderMark]] | None:
+    """The evaluators' own marks for a tender, by evaluator and criterion id, for those who moderate (the category
+    team) and for an evaluator who has marked it already; None for anyone else, so that each marks alone."""
+    rows = session.scalars(select(TenderMark).where(TenderMark.tender_id == tender_id)).all()
+    marks: dict[int, dict[int, TenderMark]] = {}
+    for mark in rows:
+        marks.setdefault(mark.evaluator_id, {})[mark.criterion_id] = mark
+    if actor.runs_category(case.authority, case.pillar) or actor.id in marks:
+        return marks
+    return None
+
+
+def _scoring(
+    core: Core,
+    session: Session,
+    case_id: int,
+    actor_id: int,
+    tender_id: int,
+    given: dict[int, tuple[str, str]],
+    *,
+    to: str,
+) -> tuple[Case, Tender, dict[int, tuple[int, str]]]:
+    """The locked case, its tender and the scores given for it, checked: each criterion the panel scores, 0 to
+    ``TOP_SCORE`` with reasons, by someone who may evaluate and has declared with no unmitigated conflict."""
+    case = _locked(core, session, case_id, actor_id, to=to)
+    _require_tenders_open(case)
+    tender = _tender(session, case, tender_id)
+    if tender.not_assessed_because:
+        raise InvalidAction(f"{tender.supplier_name}'s tender was not assessed, so it is not scored")
+    _require_declared(session, case, actor_id)
+    scored = [c for c in evaluation_of(session, case.id).criteria if c.kind != CriterionKind.PRICE]
+    if not scored:
+        raise InvalidAction("There are no award criteria for the panel to score: price is scored by formula")
+    errors: dict[str, str] = {}
+    clean: dict[int, tuple[int, str]] = {}
+    for criterion in scored:
+        score, reasons = (text.strip() for text in given.get(criterion.id, ("", "")))
+        if not score.isdigit() or int(score) > TOP_SCORE:
+            errors[f"score_{criterion.id}"] = f"Score '{criterion.name}' from 0 to {TOP_SCORE}"
+        if not reasons:
+            errors[f"reasons_{criterion.id}"] = (
+                f"Give the reasons for the score on '{criterion.name}': the supplier's assessment summary "
+                "tells them (Procurement Act 2023 s50(3))"
+            )
+        elif len(reasons) > MAX_REASONS:
+            errors[f"reasons_{criterion.id}"] = f"Keep the reasons on '{criterion.name}' to {MAX_REASONS} characters"
+        if f"score_{criterion.id}" not in errors:
+            clean[criterion.id] = (int(score), reasons)
+    if errors:
+        raise InvalidInput(errors)
+    return case, tender, clean
 
 
 def _locked(core: Core, session: Session, case_id: int, actor_id: int, *, to: str) -> Case:

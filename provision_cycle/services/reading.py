@@ -44,7 +44,7 @@ from ..workflow.evaluation import Evaluation, evaluation_of
 from . import evaluation
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
-from .teams import TeamMember, may_manage_team, team_of
+from .teams import TeamMember, cases_named_on, may_manage_team, on_team, team_of
 
 PAGE_SIZE = 25
 
@@ -61,8 +61,10 @@ def _works_for(actor: Actor, authority: str) -> bool:
     return bool(staff) and (authority in staff or authority == JOINT)
 
 
-def may_see_case(actor: Actor, case: Case) -> bool:
-    return case.requester_id == actor.id or _works_for(actor, case.authority)
+def may_see_case(session: Session, actor: Actor, case: Case) -> bool:
+    """Its requester, the staff of its council, and anyone named on its team or evaluation panel (a service
+    manager on the panel, say, who holds no role beyond raising requests)."""
+    return case.requester_id == actor.id or _works_for(actor, case.authority) or on_team(session, case.id, actor.id)
 
 
 def may_see_contract(actor: Actor, contract: Contract) -> bool:
@@ -85,7 +87,7 @@ def tenders_seen(actor: Actor) -> ColumnElement[bool]:
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """The same rule as ``may_see_case``, as SQL."""
     staff = staff_authorities(actor)
-    conditions = [Case.requester_id == actor.id]
+    conditions = [Case.requester_id == actor.id, Case.id.in_(cases_named_on(actor.id))]
     if staff:
         conditions.append(Case.authority.in_([*staff, JOINT]))
     return or_(*conditions)
@@ -111,7 +113,7 @@ def load_actor(core: Core, user_id: int) -> Actor | None:
 def get_case_for(session: Session, actor: Actor, case_id: int) -> Case:
     case = session.get(Case, case_id)
     # Someone who may not see a case is told it does not exist: its reference is not theirs to learn.
-    if case is None or not may_see_case(actor, case):
+    if case is None or not may_see_case(session, actor, case):
         raise NotFound(f"There is no case {case_id} that you can see")
     return case
 

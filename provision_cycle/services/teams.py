@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -57,6 +57,17 @@ def team_of(session: Session, case_id: int) -> list[TeamMember]:
             declaration = "mitigated" if row.has_conflict else "no_conflict"
         members.append(TeamMember(row.user_id, row.full_name, row.part, row.is_active, declaration))
     return members
+
+
+def on_team(session: Session, case_id: int, user_id: int) -> bool:
+    """Whether ``user_id`` is named on the case's procurement team or evaluation panel."""
+    named = select(CaseTeamMember.id).where(CaseTeamMember.case_id == case_id, CaseTeamMember.user_id == user_id)
+    return session.scalar(named) is not None
+
+
+def cases_named_on(user_id: int) -> Select[tuple[int]]:
+    """The cases whose team or panel names ``user_id``, as a subquery."""
+    return select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user_id)
 
 
 def latest_declaration(session: Session, case_id: int, user_id: int) -> ConflictDeclaration | None:

@@ -129,22 +129,40 @@ def remove(case_id: int, tender_id: int):
 @tenders.route("/<id:case_id>/tenders/<id:tender_id>/scores", methods=["GET", "POST"])
 @signed_in
 def scores(case_id: int, tender_id: int):
-    """The panel's agreed score for one tender against each quality and social value criterion."""
+    """The panel's agreed (moderated) score for one tender against each quality and social value criterion,
+    beside each evaluator's own marks."""
+    return _scoring_page(case_id, tender_id, moderated=True)
+
+
+@tenders.route("/<id:case_id>/tenders/<id:tender_id>/marks", methods=["GET", "POST"])
+@signed_in
+def marks(case_id: int, tender_id: int):
+    """An evaluator's own marks for one tender, given alone before the panel agrees its score."""
+    return _scoring_page(case_id, tender_id, moderated=False)
+
+
+def _scoring_page(case_id: int, tender_id: int, *, moderated: bool):
     case, found = _case_evaluated(case_id, _tenders_open, "whose tenders you can record now")
     standing = found.standing_of(tender_id)
     if standing is None:
         raise NotFound(f"There is no tender {tender_id} on {case.reference}")
+    with core().db.reading() as session:
+        marks_seen = evaluation.marks_of(session, me(), case, tender_id)
+        names = reading.user_names(session, set(marks_seen or ()))
     scored = [c for c in found.criteria if c.kind != CriterionKind.PRICE]
+    given = standing.scores if moderated else (marks_seen or {}).get(me().id, {})
     form_class = scores_form_class(scored, SCORE_MEANINGS)
-    current = {f"score_{c_id}": str(s.score) for c_id, s in standing.scores.items()} | {
-        f"reasons_{c_id}": s.reasons for c_id, s in standing.scores.items()
+    current = {f"score_{c_id}": str(s.score) for c_id, s in given.items()} | {
+        f"reasons_{c_id}": s.reasons for c_id, s in given.items()
     }
     form = form_class(data=current) if request.method == "GET" else form_class()
+    supplier = standing.tender.supplier_name
 
     def save() -> str:
-        given = {c.id: (form[f"score_{c.id}"].data or "", form[f"reasons_{c.id}"].data or "") for c in scored}
-        evaluation.score_tender(core(), case_id, me().id, tender_id, given)
-        return f"{standing.tender.supplier_name}'s scores are saved"
+        answers = {c.id: (form[f"score_{c.id}"].data or "", form[f"reasons_{c.id}"].data or "") for c in scored}
+        record = evaluation.score_tender if moderated else evaluation.mark_tender
+        record(core(), case_id, me().id, tender_id, answers)
+        return f"{supplier}'s scores are saved" if moderated else f"Your marks for {supplier}'s tender are saved"
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
         return done
@@ -153,7 +171,10 @@ def scores(case_id: int, tender_id: int):
         case=case,
         form=form,
         tender=standing.tender,
-        criteria=found.criteria,
+        criteria=scored,
+        marks=marks_seen if moderated else None,
+        names=names,
+        moderated=moderated,
         top_score=TOP_SCORE,
     )
 

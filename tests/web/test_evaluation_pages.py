@@ -171,3 +171,34 @@ def test_the_overview_names_the_procurements_that_drew_a_single_tender(core, db,
     overview = browser(people.head).get("/overview").text
     assert "1 of the 1\n  (100.0%) received a single tender" in overview
     assert f'href="/cases/{case_id}#evaluation">PRC-{case_id:06d}</a> Grit bins' in overview
+
+
+def test_an_evaluator_marks_alone_and_the_category_team_moderates_with_the_marks_in_view(core, db, browser):
+    from provision_cycle.services.teams import add_team_member
+    from tests.factories import create_user, declare
+    from tests.test_evaluation import CRITERIA
+    from tests.web.helpers import procurement_in_evaluation
+
+    people = hub_people(db)
+    case_id = procurement_in_evaluation(core, people, criteria=CRITERIA)
+    pat = create_user(db, ("requester", "OCC"), full_name="Pat Panel")
+    tender = evaluation.TenderGiven("Acme Ltd", "", True, False, "240000", core.engine.today(), "")
+    tender_id = evaluation.record_tender(core, case_id, people.officer, tender)
+    with db.reading() as session:
+        quality, social, _ = (c.id for c in evaluation_of(session, case_id).criteria)
+
+    evaluator = browser(people.officer)  # the panel is named and declares: its member marks from the case page
+    add_team_member(core, case_id, people.officer, user_id=pat, part="evaluation")
+    declare(core.engine, case_id, pat)
+    panel = browser(pat)
+    assert "Your marks" in panel.get(f"/cases/{case_id}").text
+    url = f"/cases/{case_id}/tenders/{tender_id}/marks"
+    assert "Nobody else on the panel sees them until they have marked" in _text(panel.get(url).text)
+    marks = {f"score_{quality}": "4", f"reasons_{quality}": "A week-by-week plan", f"score_{social}": "2",
+             f"reasons_{social}": "Little beyond the requirement"}  # fmt: skip
+    panel.post(url, marks)
+    assert 'value="4" checked' in panel.get(url).text  # the form shows their marks again
+
+    moderation = _text(evaluator.get(f"/cases/{case_id}/tenders/{tender_id}/scores").text)
+    assert "The evaluators' own marks" in moderation
+    assert "Pat Panel 4 A week-by-week plan 2 Little beyond the requirement" in moderation
