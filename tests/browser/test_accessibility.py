@@ -126,6 +126,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{evaluated}/tenders/new",
             f"/cases/{evaluated}/tenders/{tenders['Late Co']}",
             f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/scores",
+            f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/marks",
             f"/cases/{evaluated}/tenders/{tenders['Brightwork CIC']}/assessment-summary",
             f"/cases/{evaluated}/actions/recommend_award",
         ],

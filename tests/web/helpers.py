@@ -141,9 +141,9 @@ def procurement_in_evaluation(core, people, *, criteria=None, title: str = "Libr
 
 
 def evaluated_procurement(core, people) -> tuple[int, dict[str, int]]:
-    """``procurement_in_evaluation`` with its criteria set, two tenders recorded and scored (Acme Ltd first) and
-    a third not assessed; the case's id and its tenders' ids by supplier."""
-    from provision_cycle.services.evaluation import TenderGiven, record_tender, score_tender
+    """``procurement_in_evaluation`` with its criteria set, two tenders recorded, marked by the officer and
+    scored (Acme Ltd first) and a third not assessed; the case's id and its tenders' ids by supplier."""
+    from provision_cycle.services.evaluation import TenderGiven, mark_tender, record_tender, score_tender
     from provision_cycle.workflow.evaluation import evaluation_of
     from tests.test_evaluation import CRITERIA
 
@@ -161,5 +161,6 @@ def evaluated_procurement(core, people) -> tuple[int, dict[str, int]]:
         quality, social, _ = (c.id for c in evaluation_of(session, case_id).criteria)
     for name, marks in (("Acme Ltd", ("5", "4")), ("Brightwork CIC", ("3", "5"))):
         given = {quality: (marks[0], "A week-by-week plan"), social: (marks[1], "Local apprenticeships")}
+        mark_tender(core, case_id, people.officer, ids[name], given)  # the officer's own marks, then the panel's
         score_tender(core, case_id, people.officer, ids[name], given)
     return case_id, ids
