@@ -1178,6 +1178,23 @@ def score_tender(case_id: int, tender_id: int, body: s.ScoresIn):
 
 @operation(
     api,
+    "PUT",
+    "/cases/{case_id}/evaluation/tenders/{tender_id}/marks",
+    summary="An evaluator's own marks for a tender, given alone before the panel agrees its score",
+    tag="Evaluation",
+    body=s.ScoresIn,
+    response=s.EvaluationOut,
+    errors=(403, 404, 409, 422),
+)
+def mark_tender(case_id: int, tender_id: int, body: s.ScoresIn):
+    _visible_case(case_id)
+    given = {score.criterion_id: (str(score.score), score.reasons) for score in body.scores}
+    evaluation.mark_tender(core(), case_id, current_actor().id, tender_id, given)
+    return _evaluation_response(case_id)
+
+
+@operation(
+    api,
     "POST",
     "/cases/{case_id}/declarations",
     summary="Declare your interests in a case (none, or a conflict and its mitigation) without acting on it",
