@@ -341,6 +341,12 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
         return out, case.version
 
 
+def _visible_case(case_id: int) -> None:
+    """Refuse, as not found, a case the caller cannot see (before a change they might otherwise learn it by)."""
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)
+
+
 def _etag(version: int) -> str:
     return f'"v{version}"'
 
@@ -546,8 +552,7 @@ def record_notice(case_id: int, body: s.NoticeIn):
     errors=(403, 404, 409, 422),
 )
 def set_procurement_kpis(case_id: int, body: s.ProcurementKpisIn):
-    with core().db.reading() as session:
-        reading.get_case_for(session, current_actor(), case_id)  # a case you cannot see does not exist for you
+    _visible_case(case_id)
     performance.set_procurement_kpis(
         core(), case_id, current_actor().id, [(k.name, k.target) for k in body.kpis], exemption=body.exemption
     )
@@ -1016,8 +1021,7 @@ def get_team(case_id: int):
     errors=(403, 404, 422),
 )
 def add_to_team(case_id: int, body: s.TeamMemberIn):
-    with core().db.reading() as session:
-        reading.get_case_for(session, current_actor(), case_id)  # one you cannot see does not exist
+    _visible_case(case_id)
     teams.add_team_member(core(), case_id, current_actor().id, user_id=body.user_id, part=body.part)
     return _team_response(case_id)
 
@@ -1032,8 +1036,7 @@ def add_to_team(case_id: int, body: s.TeamMemberIn):
     errors=(403, 404, 422),
 )
 def remove_from_team(case_id: int, user_id: int):
-    with core().db.reading() as session:
-        reading.get_case_for(session, current_actor(), case_id)
+    _visible_case(case_id)
     teams.remove_team_member(core(), case_id, current_actor().id, user_id=user_id)
     return _team_response(case_id)
 
@@ -1076,11 +1079,6 @@ def _tender_out(standing: Standing) -> s.TenderOut:
     )
 
 
-def _visible_case(case_id: int) -> None:
-    with core().db.reading() as session:
-        reading.get_case_for(session, current_actor(), case_id)  # a case you cannot see does not exist for you
-
-
 @operation(api, "GET", "/cases/{case_id}/evaluation", summary="A procurement's award criteria and tenders, scored",
            tag="Evaluation", response=s.EvaluationOut, errors=(404,))  # fmt: skip
 def get_evaluation(case_id: int):
@@ -1105,6 +1103,11 @@ def set_award_criteria(case_id: int, body: s.AwardCriteriaIn):
     ]
     evaluation.set_award_criteria(core(), case_id, current_actor().id, rows)
     return _evaluation_response(case_id)
+
+
+def _scores_given(body: s.ScoresIn) -> dict[int, tuple[str, str]]:
+    """Scores or marks as the evaluation service takes them: by criterion id, (score, reasons)."""
+    return {score.criterion_id: (str(score.score), score.reasons) for score in body.scores}
 
 
 def _tender_given(body: s.TenderIn) -> evaluation.TenderGiven:
@@ -1171,8 +1174,7 @@ def remove_tender(case_id: int, tender_id: int):
 )
 def score_tender(case_id: int, tender_id: int, body: s.ScoresIn):
     _visible_case(case_id)
-    given = {score.criterion_id: (str(score.score), score.reasons) for score in body.scores}
-    evaluation.score_tender(core(), case_id, current_actor().id, tender_id, given)
+    evaluation.score_tender(core(), case_id, current_actor().id, tender_id, _scores_given(body))
     return _evaluation_response(case_id)
 
 
@@ -1188,8 +1190,7 @@ def score_tender(case_id: int, tender_id: int, body: s.ScoresIn):
 )
 def mark_tender(case_id: int, tender_id: int, body: s.ScoresIn):
     _visible_case(case_id)
-    given = {score.criterion_id: (str(score.score), score.reasons) for score in body.scores}
-    evaluation.mark_tender(core(), case_id, current_actor().id, tender_id, given)
+    evaluation.mark_tender(core(), case_id, current_actor().id, tender_id, _scores_given(body))
     return _evaluation_response(case_id)
 
 
@@ -1204,8 +1205,7 @@ def mark_tender(case_id: int, tender_id: int, body: s.ScoresIn):
     errors=(403, 404, 422),
 )
 def declare(case_id: int, body: s.Declaration):
-    with core().db.reading() as session:
-        reading.get_case_for(session, current_actor(), case_id)
+    _visible_case(case_id)
     core().engine.declare_interests(
         case_id, current_actor().id, has_conflict=body.has_conflict, details=body.details, mitigation=body.mitigation
     )
