@@ -45,9 +45,6 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-EMPTYING: list[str] = []  # the statement that empties the PostgreSQL test database, made once it is migrated
-
-
 def _emptying_statement(sequences: list[str]) -> str:
     """Every table emptied and every id sequence restarted, as the freshly migrated database had them. DELETE,
     in an order the foreign keys allow, takes a quarter of the time TRUNCATE does on tables this small (it
@@ -74,14 +71,21 @@ def postgres_url():
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{TEST_DB_NAME}"
     engine = create_engine(url)
     upgrade(engine)
-    with engine.connect() as conn:
-        sequences = conn.execute(text("SELECT sequence_name FROM information_schema.sequences")).scalars().all()
     engine.dispose()
-    EMPTYING.append(_emptying_statement(sequences))
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_emptying(postgres_url) -> str:
+    """The statement that empties the migrated PostgreSQL test database (``_emptying_statement``)."""
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        sequences = conn.execute(text("SELECT sequence_name FROM information_schema.sequences")).scalars().all()
+    engine.dispose()
+    return _emptying_statement(sequences)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -93,9 +97,10 @@ def db(request, tmp_path, sqlite_template) -> Database:
     else:
         if "sqlite_only" in request.keywords:
             pytest.skip("SQLite-only test")
+        emptying = request.getfixturevalue("postgres_emptying")
         database = Database(request.getfixturevalue("postgres_url"))
         with database.engine.begin() as conn:
-            conn.exec_driver_sql(EMPTYING[0])
+            conn.exec_driver_sql(emptying)
     if request.param == "sqlite" and (marker := request.node.get_closest_marker("postgres_only")):
         pytest.skip(marker.kwargs.get("reason", "needs PostgreSQL row locks"))
     yield database
