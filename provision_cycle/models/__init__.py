@@ -18,6 +18,7 @@ from .cases import (
 from .contracts import Contract
 from .documents import Document, DocumentContent
 from .evaluation import AwardCriterion, CriterionKind, Tender, TenderMark, TenderScore
+from .markets import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, User
 from .performance import ContractKpi, KpiAssessment
@@ -28,6 +29,10 @@ __all__ = [
     "ActionLink",
     "AwardCriterion",
     "CriterionKind",
+    "DynamicMarket",
+    "MarketMembership",
+    "MarketNotice",
+    "MarketNoticeKind",
     "Tender",
     "TenderMark",
     "TenderScore",

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route
-from ..models import AwardCriterion, Case, CriterionKind, Tender, TenderMark, TenderScore
+from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_key
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, evaluation_of
+from ..workflow.markets import market_named_by, membership_of
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
@@ -150,6 +151,8 @@ def record_tender(core: Core, case_id: int, actor_id: int, given: TenderGiven, *
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(case)
+        if (market := market_named_by(session, case.details)) is not None:
+            fields["not_assessed_because"] = _as_the_market_allows(market, fields)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
         if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
             raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
@@ -201,6 +204,25 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
         "received_on": given.received_on,
         "not_assessed_because": reason,
     }
+
+
+def _as_the_market_allows(market: DynamicMarket, fields: dict) -> str:
+    """Why the tender is not assessed, for a procurement run by reference to a dynamic market: a tender from a
+    supplier that is not a member is disregarded (PA23 s34(3)), once its application to join, if it made one,
+    is decided (s34(4))."""
+    current = membership_of(market, fields["supplier_name"])
+    if current is not None and current.waiting:
+        raise InvalidInput(
+            {
+                "supplier_name": f"{current.supplier_name} applied to join {market.reference} on "
+                f"{current.applied_on:%-d %B %Y}: decide its application before its tender "
+                "(Procurement Act 2023 s34(4))"
+            }
+        )
+    disregarded = f"Not a member of the dynamic market {market.reference} (Procurement Act 2023 s34(3))"
+    if current is None:
+        return fields["not_assessed_because"] or disregarded
+    return "" if fields["not_assessed_because"] == disregarded else fields["not_assessed_because"]
 
 
 def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> str:

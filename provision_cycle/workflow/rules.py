@@ -29,6 +29,7 @@ from ..wording import listed
 from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .evaluation import evaluation_of
+from .markets import markets_usable_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -485,6 +486,23 @@ GUARDS["market_engagement_date_valid"] = _recorded_by_today(
     "market_engagement_notice_on", "the preliminary market engagement notice was published"
 )
 GUARDS["user_choice_date_valid"] = _recorded_by_today("user_choice_recorded_on", "the supplier was chosen")
+
+
+@predicate
+def dynamic_market_available(ctx: ActionContext) -> bool:
+    """A dynamic market is established for the case's council, so its tender notice may restrict it to the
+    market's members (PA23 s34)."""
+    return bool(markets_usable_for(ctx.session, ctx.case))
+
+
+@predicate
+def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
+    return ctx.inputs.get("by_dynamic_market") is True
+
+
+CHOICES["dynamic_markets"] = lambda ctx: tuple(
+    (market.reference, f"{market.reference}: {market.title}") for market in markets_usable_for(ctx.session, ctx.case)
+)
 
 
 @guard

@@ -1,0 +1,96 @@
+"""Dynamic markets (Procurement Act 2023 s34-39): a council's list of suppliers who meet its conditions for
+membership, open to new members for as long as it runs, from whose members it awards contracts by competition.
+A market's life is in its notices (intention, establishment, modifications, cessation); its members' in their
+applications (admitted or refused, and removed)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class MarketNoticeKind(enum.StrEnum):
+    """The dynamic market notices of s39, by their Find a Tender numbers."""
+
+    INTENTION = "UK13"  # before the market is established (s39(2))
+    ESTABLISHMENT = "UK14"  # as soon as reasonably practicable after it is
+    MODIFICATION = "UK15"  # as soon as reasonably practicable after a change to it
+    CESSATION = "UK16"  # as soon as reasonably practicable after it ceases
+
+
+class DynamicMarket(Base):
+    __tablename__ = "dynamic_markets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(30), unique=True)  # DM-000001, given once inserted
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # what contracts it will be used to award
+    # The conditions for membership (s36): what a supplier must show to join. Fixed by the intention notice.
+    conditions: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str] = mapped_column(String(10))  # an authority code, or JOINT
+    pillar: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(60))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # one change at a time: each change locks and bumps it
+
+    notices: Mapped[list[MarketNotice]] = relationship(order_by="(MarketNotice.published_on, MarketNotice.id)")
+    memberships: Mapped[list[MarketMembership]] = relationship(order_by="MarketMembership.id")
+
+
+class MarketNotice(Base):
+    __tablename__ = "market_notices"
+    __table_args__ = (Index("ix_market_notices_market_id", "market_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("dynamic_markets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # a MarketNoticeKind
+    published_on: Mapped[date]
+    summary: Mapped[str] = mapped_column(Text, default="")  # what a modification changed, or why the market ends
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MarketMembership(Base):
+    """A supplier's application to join a market and what became of it. A supplier refused or removed may
+    apply again: a new row."""
+
+    __tablename__ = "market_memberships"
+    __table_args__ = (
+        Index("ix_market_memberships_market_id", "market_id"),
+        Index("ix_market_memberships_supplier_key", "supplier_key"),  # a supplier's markets, on its page
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("dynamic_markets.id", ondelete="CASCADE"))
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_key: Mapped[str] = mapped_column(String(200))  # models.suppliers.supplier_key of the name
+    supplier_registration: Mapped[str] = mapped_column(String(40), default="")
+    supplier_is_sme: Mapped[bool]
+    supplier_is_vcse: Mapped[bool]
+    applied_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The decision: admitted (after checking the supplier is not excluded, s36(3)) or refused, with why.
+    decided_on: Mapped[date | None]
+    admitted: Mapped[bool | None]
+    exclusions_checked_on: Mapped[date | None]
+    refused_because: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Taken off the market (s37: excluded, excludable, or no longer meeting the conditions).
+    removed_on: Mapped[date | None]
+    removed_because: Mapped[str] = mapped_column(Text, default="")
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def waiting(self) -> bool:
+        return self.decided_on is None
+
+    @property
+    def member(self) -> bool:
+        return bool(self.admitted) and self.removed_on is None

@@ -1,0 +1,375 @@
+"""Dynamic markets (Procurement Act 2023 s34-39): a council's standing list of suppliers who meet its conditions
+for membership, from whose members alone a competitive flexible procedure may take tenders (s34).
+
+A market is opened here with its intention notice (UK13, published before it is established), and then
+established (UK14), modified (UK15) and ceased (UK16), each recorded with the notice's date. Suppliers may apply
+to join at any time while it runs and are admitted if they meet the conditions and are not excluded (s36), or
+refused with the reason; a member who becomes excluded, or no longer meets the conditions, is removed (s37).
+
+Only the category team of the market's council and pillar (or an administrator) changes a market. Every change
+is all or nothing, with the market locked, and leaves an event on the audit trail's system chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidAction, InvalidInput, NotFound
+from ..models import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
+from ..models.suppliers import supplier_key
+from ..workflow.engine import Actor
+from ..workflow.markets import membership_of, notice_of, status_of
+
+MAX_TITLE, MAX_NAME, MAX_REGISTRATION, MAX_TEXT = 200, 200, 40, 4000
+
+STATUS_WORDS = {
+    MarketNoticeKind.INTENTION: "Intention published",
+    MarketNoticeKind.ESTABLISHMENT: "Established",
+    MarketNoticeKind.CESSATION: "Ceased",
+}
+NOTICE_NAMES = {
+    MarketNoticeKind.INTENTION: "Dynamic market notice: intention to establish (UK13)",
+    MarketNoticeKind.ESTABLISHMENT: "Dynamic market notice: establishment (UK14)",
+    MarketNoticeKind.MODIFICATION: "Dynamic market notice: modification (UK15)",
+    MarketNoticeKind.CESSATION: "Dynamic market notice: cessation (UK16)",
+}
+
+
+@dataclass(frozen=True)
+class MarketGiven:
+    """A market as the category team opens it: ``intention_published_on`` is the date of its UK13 notice."""
+
+    title: str
+    description: str
+    conditions: str
+    authority: str
+    category: str
+    intention_published_on: date | None
+
+
+@dataclass(frozen=True)
+class ApplicationGiven:
+    supplier_name: str
+    supplier_registration: str
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    applied_on: date | None
+
+
+def may_manage(actor: Actor, market: DynamicMarket) -> bool:
+    return actor.runs_category(market.authority, market.pillar)
+
+
+# --- changes ---------------------------------------------------------------------------------------
+def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
+    """Open a market on the record with its intention notice (UK13); returns its id."""
+    organisation = core.governance.organisation
+    title, description, conditions = given.title.strip(), given.description.strip(), given.conditions.strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Enter the market's title"
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"Keep the title to {MAX_TITLE} characters"
+    for name, text, what in (("description", description, "description"), ("conditions", conditions, "conditions")):
+        if len(text) > MAX_TEXT:
+            errors[name] = f"Keep the {what} to {MAX_TEXT} characters"
+    if not organisation.is_authority_choice(given.authority):
+        errors["authority"] = "Choose the council the market is for"
+    if given.category not in organisation.categories:
+        errors["category"] = "Choose the category of what the market is for"
+    errors.update(
+        _not_after_today(
+            core, given.intention_published_on, "intention_published_on", "the intention notice was published"
+        )
+    )
+    if errors:
+        raise InvalidInput(errors)
+    pillar = organisation.categories[given.category].pillar
+    with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        core.engine.require_category_team(actor, given.authority, pillar, to="open a dynamic market for it")
+        market = DynamicMarket(
+            title=title,
+            description=description,
+            conditions=conditions,
+            authority=given.authority,
+            pillar=pillar,
+            category=given.category,
+            created_by_id=actor_id,
+            created_at=core.engine.clock(),
+        )
+        session.add(market)
+        session.flush()
+        market.reference = f"DM-{market.id:06d}"
+        assert given.intention_published_on is not None  # checked above
+        _add_notice(core, market, actor_id, MarketNoticeKind.INTENTION, given.intention_published_on, "")
+        _changed(core, session, market, actor_id, "open_dynamic_market", {"title": title, "authority": given.authority})
+        return market.id
+
+
+def establish_market(core: Core, market_id: int, actor_id: int, published_on: date | None) -> None:
+    """The market is established: its establishment notice (UK14) was published on ``published_on``."""
+    with core.db.unit_of_work() as session:
+        market = _locked(core, session, market_id, actor_id, to="establish it")
+        if status_of(market) is not MarketNoticeKind.INTENTION:
+            raise InvalidAction(f"{market.reference} is {STATUS_WORDS[status_of(market)].lower()} already")
+        intention = notice_of(market, MarketNoticeKind.INTENTION)
+        _require_date(
+            core, published_on, "published_on", "the establishment notice was published", not_before=intention
+        )
+        _add_notice(core, market, actor_id, MarketNoticeKind.ESTABLISHMENT, published_on, "")
+        _changed(core, session, market, actor_id, "establish_dynamic_market", {"published_on": published_on})
+
+
+def modify_market(core: Core, market_id: int, actor_id: int, published_on: date | None, summary: str) -> None:
+    """A change to the established market (its term, its parts, what it is for), with the date of its
+    modification notice (UK15). Its conditions for membership stay as the intention notice gave them."""
+    with core.db.unit_of_work() as session:
+        market = _locked(core, session, market_id, actor_id, to="modify it")
+        if status_of(market) is not MarketNoticeKind.ESTABLISHMENT:
+            raise InvalidAction(f"Only an established market is modified: {market.reference} is not")
+        summary = _reason(summary, "summary", "Say what the modification changes")
+        established = notice_of(market, MarketNoticeKind.ESTABLISHMENT)
+        _require_date(
+            core, published_on, "published_on", "the modification notice was published", not_before=established
+        )
+        _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary)
+        _changed(
+            core, session, market, actor_id, "modify_dynamic_market", {"published_on": published_on, "summary": summary}
+        )
+
+
+def cease_market(core: Core, market_id: int, actor_id: int, published_on: date | None, reason: str) -> None:
+    """The market ends (or, never established, is given up), with the date of its cessation notice (UK16):
+    no more applications, and no procurement may name it."""
+    with core.db.unit_of_work() as session:
+        market = _locked(core, session, market_id, actor_id, to="close it")
+        _require_running(market)
+        reason = _reason(reason, "summary", "Say why the market ends")
+        latest = max(market.notices, key=lambda notice: notice.published_on)
+        _require_date(core, published_on, "published_on", "the cessation notice was published", not_before=latest)
+        _add_notice(core, market, actor_id, MarketNoticeKind.CESSATION, published_on, reason)
+        _changed(
+            core, session, market, actor_id, "cease_dynamic_market", {"published_on": published_on, "reason": reason}
+        )
+
+
+def record_application(core: Core, market_id: int, actor_id: int, given: ApplicationGiven) -> int:
+    """A supplier's application to join the market, to be decided within a reasonable period (s36); returns
+    its id."""
+    name, registration = given.supplier_name.strip(), given.supplier_registration.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["supplier_name"] = "Enter the supplier's name"
+    elif len(name) > MAX_NAME:
+        errors["supplier_name"] = f"Keep the supplier's name to {MAX_NAME} characters"
+    if len(registration) > MAX_REGISTRATION:
+        errors["supplier_registration"] = f"Keep the registration number to {MAX_REGISTRATION} characters"
+    errors.update(_not_after_today(core, given.applied_on, "applied_on", "the supplier applied"))
+    if errors:
+        raise InvalidInput(errors)
+    with core.db.unit_of_work() as session:
+        market = _locked(core, session, market_id, actor_id, to="record applications to it")
+        _require_running(market)
+        intention = notice_of(market, MarketNoticeKind.INTENTION)
+        _require_date(core, given.applied_on, "applied_on", "the supplier applied", not_before=intention)
+        if (current := membership_of(market, name)) is not None:
+            already = (
+                "is a member already"
+                if current.member
+                else f"applied on {current.applied_on:%-d %B %Y}: decide that first"
+            )
+            raise InvalidInput({"supplier_name": f"{current.supplier_name} {already}"})
+        membership = MarketMembership(
+            market_id=market.id,
+            supplier_name=name,
+            supplier_key=supplier_key(name),
+            supplier_registration=registration,
+            supplier_is_sme=given.supplier_is_sme,
+            supplier_is_vcse=given.supplier_is_vcse,
+            applied_on=given.applied_on,
+            recorded_by_id=actor_id,
+            recorded_at=core.engine.clock(),
+        )
+        session.add(membership)
+        session.flush()
+        _changed(
+            core,
+            session,
+            market,
+            actor_id,
+            "record_market_application",
+            {"membership_id": membership.id, "supplier_name": name},
+        )
+        return membership.id
+
+
+def admit(
+    core: Core,
+    market_id: int,
+    membership_id: int,
+    actor_id: int,
+    decided_on: date | None,
+    exclusions_checked_on: date | None,
+) -> str:
+    """Admit an applicant who meets the conditions for membership, once checked against the exclusion
+    grounds and the central debarment list (an excluded supplier is never admitted, s36); returns its name."""
+    with core.db.unit_of_work() as session:
+        market, membership = _application(core, session, market_id, membership_id, actor_id)
+        errors = _not_after_today(core, exclusions_checked_on, "exclusions_checked_on", "the supplier was checked")
+        errors.update(_not_after_today(core, decided_on, "decided_on", "the supplier was admitted"))
+        if not errors and exclusions_checked_on < membership.applied_on:
+            errors["exclusions_checked_on"] = (
+                "Check the supplier once it has applied: the check is before this application"
+            )
+        if not errors and decided_on < exclusions_checked_on:
+            errors["decided_on"] = "The supplier is admitted after it is checked, not before"
+        if errors:
+            raise InvalidInput(errors)
+        membership.admitted, membership.decided_on, membership.decided_by_id = True, decided_on, actor_id
+        membership.exclusions_checked_on = exclusions_checked_on
+        _changed(
+            core,
+            session,
+            market,
+            actor_id,
+            "admit_to_dynamic_market",
+            {"membership_id": membership.id, "supplier_name": membership.supplier_name},
+        )
+        return membership.supplier_name
+
+
+def refuse(core: Core, market_id: int, membership_id: int, actor_id: int, decided_on: date | None, because: str) -> str:
+    """Refuse an application: the supplier does not meet the conditions for membership, or is excluded or
+    excludable; returns its name."""
+    with core.db.unit_of_work() as session:
+        market, membership = _application(core, session, market_id, membership_id, actor_id)
+        because = _reason(because, "because", "Say why the application is refused")
+        _require_date(core, decided_on, "decided_on", "the application was refused", not_before=membership.applied_on)
+        membership.admitted, membership.decided_on, membership.decided_by_id = False, decided_on, actor_id
+        membership.refused_because = because
+        _changed(
+            core,
+            session,
+            market,
+            actor_id,
+            "refuse_market_application",
+            {"membership_id": membership.id, "supplier_name": membership.supplier_name, "because": because},
+        )
+        return membership.supplier_name
+
+
+def remove_member(
+    core: Core, market_id: int, membership_id: int, actor_id: int, removed_on: date | None, because: str
+) -> str:
+    """Take a member off the market (s37: it became excluded or excludable, or no longer meets the
+    conditions); returns its name."""
+    with core.db.unit_of_work() as session:
+        market = _locked(core, session, market_id, actor_id, to="remove its members")
+        membership = _membership(session, market, membership_id)
+        if not membership.member:
+            raise InvalidAction(f"{membership.supplier_name} is not a member of {market.reference}")
+        because = _reason(because, "because", "Say why the supplier is removed")
+        _require_date(core, removed_on, "removed_on", "the supplier was removed", not_before=membership.decided_on)
+        membership.removed_on, membership.removed_because, membership.removed_by_id = removed_on, because, actor_id
+        _changed(
+            core,
+            session,
+            market,
+            actor_id,
+            "remove_from_dynamic_market",
+            {"membership_id": membership.id, "supplier_name": membership.supplier_name, "because": because},
+        )
+        return membership.supplier_name
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+def _locked(core: Core, session: Session, market_id: int, actor_id: int, *, to: str) -> DynamicMarket:
+    market = session.get(DynamicMarket, market_id, with_for_update=True)  # one change to a market at a time
+    if market is None:
+        raise NotFound(f"There is no dynamic market {market_id}")
+    actor = core.engine.actor(session, actor_id)
+    core.engine.require_category_team(actor, market.authority, market.pillar, to=f"change {market.reference} or {to}")
+    return market
+
+
+def _application(
+    core: Core, session: Session, market_id: int, membership_id: int, actor_id: int
+) -> tuple[DynamicMarket, MarketMembership]:
+    market = _locked(core, session, market_id, actor_id, to="decide applications to it")
+    _require_running(market)
+    membership = _membership(session, market, membership_id)
+    if not membership.waiting:
+        outcome = "admitted" if membership.admitted else "refused"
+        raise InvalidAction(
+            f"{membership.supplier_name}'s application was {outcome} on {membership.decided_on:%-d %B %Y}"
+        )
+    return market, membership
+
+
+def _membership(session: Session, market: DynamicMarket, membership_id: int) -> MarketMembership:
+    membership = session.get(MarketMembership, membership_id)
+    if membership is None or membership.market_id != market.id:
+        raise NotFound(f"There is no application {membership_id} to {market.reference}")
+    return membership
+
+
+def _require_running(market: DynamicMarket) -> None:
+    if status_of(market) is MarketNoticeKind.CESSATION:
+        ceased = notice_of(market, MarketNoticeKind.CESSATION)
+        raise InvalidAction(f"{market.reference} ceased on {ceased.published_on:%-d %B %Y}: it can no longer change")
+
+
+def _reason(text: str, field: str, missing: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput({field: missing})
+    if len(text) > MAX_TEXT:
+        raise InvalidInput({field: f"Keep it to {MAX_TEXT} characters"})
+    return text
+
+
+def _not_after_today(core: Core, when: date | None, field: str, what: str) -> dict[str, str]:
+    if when is None:
+        return {field: f"Enter the date {what}"}
+    if when > core.engine.today():
+        return {field: f"The date {what} cannot be in the future"}
+    return {}
+
+
+def _require_date(
+    core: Core, when: date | None, field: str, what: str, *, not_before: MarketNotice | date | None
+) -> None:
+    """``when`` is given, not in the future, and not before ``not_before`` (an earlier notice, or a day)."""
+    errors = _not_after_today(core, when, field, what)
+    earliest = not_before.published_on if isinstance(not_before, MarketNotice) else not_before
+    if not errors and earliest is not None and when < earliest:
+        errors[field] = f"The date {what} cannot be before {earliest:%-d %B %Y}"
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _add_notice(
+    core: Core,
+    market: DynamicMarket,
+    actor_id: int,
+    kind: MarketNoticeKind,
+    published_on: date,
+    summary: str,
+) -> None:
+    notice = MarketNotice(
+        kind=kind, published_on=published_on, summary=summary, recorded_by_id=actor_id, recorded_at=core.engine.clock()
+    )
+    market.notices.append(notice)
+
+
+def _changed(core: Core, session: Session, market: DynamicMarket, actor_id: int, action: str, data: dict) -> None:
+    market.version += 1
+    data = {name: value.isoformat() if isinstance(value, date) else value for name, value in data.items()}
+    core.engine.system_event(
+        session, actor_id=actor_id, action=action, data={"market_id": market.id, "reference": market.reference, **data}
+    )

@@ -1,0 +1,67 @@
+"""Where a dynamic market stands (Procurement Act 2023 s34-39): what its notices have made it, who its members
+are, and whether a procurement may be run by reference to it. Read by the procurement's workflow (which markets
+a tender notice may name, whose tenders count) and by the pages and the service that change markets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..governance.organisation import JOINT
+from ..models import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
+from ..models.suppliers import supplier_key
+
+# A procurement's detail: the reference of the dynamic market whose members alone may take part (s34), as its
+# tender notice named it.
+DYNAMIC_MARKET = "dynamic_market"
+
+
+def status_of(market: DynamicMarket) -> MarketNoticeKind:
+    """Where the market's notices have taken it: intention published, established, or ceased (a modification
+    leaves it established)."""
+    kinds = {notice.kind for notice in market.notices}
+    for kind in (MarketNoticeKind.CESSATION, MarketNoticeKind.ESTABLISHMENT):
+        if kind in kinds:
+            return kind
+    return MarketNoticeKind.INTENTION
+
+
+def notice_of(market: DynamicMarket, kind: MarketNoticeKind) -> MarketNotice | None:
+    return next((notice for notice in market.notices if notice.kind == kind), None)
+
+
+def members_of(market: DynamicMarket) -> list[MarketMembership]:
+    return [membership for membership in market.memberships if membership.member]
+
+
+def membership_of(market: DynamicMarket, name: str) -> MarketMembership | None:
+    """The supplier's current application or membership (waiting, or admitted and not removed), however its
+    name is spelt; None if it has neither."""
+    key = supplier_key(name)
+    return next((m for m in market.memberships if m.supplier_key == key and (m.waiting or m.member)), None)
+
+
+def usable_for(market: DynamicMarket, case: Any) -> bool:
+    """Whether ``case`` may be run by reference to the market: established, not ceased, and for the case's
+    council (a joint market serves either council; a joint procurement needs a joint market)."""
+    return status_of(market) is MarketNoticeKind.ESTABLISHMENT and market.authority in (case.authority, JOINT)
+
+
+def markets_usable_for(session: Session, case: Any) -> list[DynamicMarket]:
+    query = (
+        select(DynamicMarket)
+        .where(DynamicMarket.authority.in_([case.authority, JOINT]))
+        .options(selectinload(DynamicMarket.notices))
+        .order_by(DynamicMarket.reference)
+    )
+    return [market for market in session.scalars(query) if usable_for(market, case)]
+
+
+def market_named_by(session: Session, details: dict[str, Any]) -> DynamicMarket | None:
+    """The dynamic market a procurement's tender notice restricted it to, if any."""
+    reference = details.get(DYNAMIC_MARKET)
+    if not reference:
+        return None
+    return session.scalar(select(DynamicMarket).where(DynamicMarket.reference == reference))

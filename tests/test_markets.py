@@ -1,0 +1,199 @@
+"""Dynamic markets (PA23 s34-39): opened with their intention notice, established, modified and ceased; suppliers
+admitted (checked first against the exclusion grounds) or refused, and removed; and a competitive flexible
+procedure restricted to a market's members, whose tenders alone are assessed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, DynamicMarket, MarketNoticeKind
+from provision_cycle.services import evaluation, markets
+from provision_cycle.services.evaluation import TenderGiven
+from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+from provision_cycle.workflow.evaluation import evaluation_of
+from provision_cycle.workflow.markets import members_of, status_of
+
+from .factories import act, hub_people, ready_for_the_market, ready_to_recommend
+
+
+@pytest.fixture
+def people(db):
+    return hub_people(db)
+
+
+def _market(core, people, **changes) -> int:
+    given = dict(
+        title="Home to school transport",
+        description="Taxi and minibus routes for pupils with special educational needs",
+        conditions="An operator's licence from the council; enhanced DBS checks for every driver",
+        authority="OCC",
+        category="ict",
+        intention_published_on=date(2026, 2, 2),
+    )
+    given.update(changes)
+    return markets.open_market(core, people.officer, MarketGiven(**given))
+
+
+def _apply(core, people, market_id, name, applied=date(2026, 2, 9)) -> int:
+    return markets.record_application(core, market_id, people.officer, ApplicationGiven(name, "", True, False, applied))
+
+
+def _read(db, market_id) -> DynamicMarket:
+    with db.reading() as session:
+        options = (selectinload(DynamicMarket.notices), selectinload(DynamicMarket.memberships))
+        market = session.get(DynamicMarket, market_id, options=options)
+        session.expunge_all()
+        return market
+
+
+def test_a_market_lives_through_its_notices(core, db, clock, people):
+    with pytest.raises(InvalidInput) as refused:
+        _market(core, people, title=" ", intention_published_on=date(2026, 3, 3), category="nope")
+    assert refused.value.fields == {
+        "title": "Enter the market's title",
+        "category": "Choose the category of what the market is for",
+        "intention_published_on": "The date the intention notice was published cannot be in the future",
+    }
+    market_id = _market(core, people)
+    market = _read(db, market_id)
+    assert market.reference == f"DM-{market_id:06d}" and market.pillar == "cnc"
+    assert status_of(market) is MarketNoticeKind.INTENTION
+
+    with pytest.raises(InvalidInput, match="cannot be before 2 February 2026"):
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 1))
+    with pytest.raises(InvalidAction, match="Only an established market is modified"):
+        markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), "Adds a lot for minibuses")
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    with pytest.raises(InvalidAction, match="is established already"):
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    with pytest.raises(InvalidInput, match="Say what the modification changes"):
+        markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), " ")
+    markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), "Runs to 2030, not 2029")
+    markets.cease_market(core, market_id, people.officer, date(2026, 3, 2), "Replaced by a county-wide market")
+    market = _read(db, market_id)
+    assert status_of(market) is MarketNoticeKind.CESSATION
+    assert [n.kind for n in market.notices] == ["UK13", "UK14", "UK15", "UK16"]
+    with pytest.raises(InvalidAction, match="ceased on 2 March 2026: it can no longer change"):
+        _apply(core, people, market_id, "Late Cabs Ltd")
+    with db.reading() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.stream == "system", AuditEvent.action.like("%dynamic_market%"))
+        ).all()
+    assert actions == [
+        "open_dynamic_market",
+        "establish_dynamic_market",
+        "modify_dynamic_market",
+        "cease_dynamic_market",
+    ]
+
+
+def test_only_the_category_team_runs_a_market(core, db, people):
+    other_pillar = hub_people(db, pillar="hesc")
+    with pytest.raises(NotPermitted, match="Only the Corporate and Commercial category team for OCC"):
+        markets.open_market(
+            core,
+            other_pillar.officer,
+            MarketGiven("Printing", "", "", "OCC", "ict", date(2026, 2, 2)),
+        )
+    market_id = _market(core, people)
+    for outsider in (other_pillar.officer, people.requester, people.finance):
+        with pytest.raises(NotPermitted):
+            markets.establish_market(core, market_id, outsider, date(2026, 2, 16))
+
+
+def test_suppliers_are_admitted_once_checked_or_refused_and_members_removed(core, db, people):
+    market_id = _market(core, people)
+    acme = _apply(core, people, market_id, "Acme Cars Ltd")
+    with pytest.raises(InvalidInput, match="Acme Cars Ltd applied on 9 February 2026: decide that first"):
+        _apply(core, people, market_id, "ACME CARS LIMITED")
+    with pytest.raises(InvalidInput) as refused:
+        markets.admit(core, market_id, acme, people.officer, date(2026, 2, 12), None)
+    assert refused.value.fields == {"exclusions_checked_on": "Enter the date the supplier was checked"}
+    with pytest.raises(InvalidInput, match="admitted after it is checked, not before"):
+        markets.admit(core, market_id, acme, people.officer, date(2026, 2, 10), date(2026, 2, 11))
+    assert markets.admit(core, market_id, acme, people.officer, date(2026, 2, 12), date(2026, 2, 11)) == "Acme Cars Ltd"
+    with pytest.raises(InvalidAction, match="application was admitted on 12 February 2026"):
+        markets.refuse(core, market_id, acme, people.officer, date(2026, 2, 13), "Second thoughts")
+    with pytest.raises(InvalidInput, match="is a member already"):
+        _apply(core, people, market_id, "Acme Cars")
+
+    bodge = _apply(core, people, market_id, "Bodge Transport")
+    with pytest.raises(InvalidInput, match="Say why the application is refused"):
+        markets.refuse(core, market_id, bodge, people.officer, date(2026, 2, 13), "")
+    markets.refuse(core, market_id, bodge, people.officer, date(2026, 2, 13), "No operator's licence")
+    again = _apply(core, people, market_id, "Bodge Transport", applied=date(2026, 2, 20))  # may apply again
+
+    markets.remove_member(core, market_id, acme, people.officer, date(2026, 2, 27), "Convicted of fraud (Sch 6)")
+    with pytest.raises(InvalidAction, match="is not a member"):
+        markets.remove_member(core, market_id, acme, people.officer, date(2026, 2, 27), "Again")
+    market = _read(db, market_id)
+    assert members_of(market) == []
+    assert [(m.supplier_name, m.waiting, m.admitted) for m in market.memberships] == [
+        ("Acme Cars Ltd", False, True),
+        ("Bodge Transport", False, False),
+        ("Bodge Transport", True, None),
+    ]
+    assert market.memberships[0].removed_because == "Convicted of fraud (Sch 6)" and again == market.memberships[2].id
+
+
+def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_members_alone(core, db, clock, people):
+    """s34: the procedure may be restricted to the members of an established market of the council; a tender
+    from anyone else is disregarded, once any application it made to join is decided."""
+    market_id = _market(core, people)
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    offer = core.engine.offers(case_id, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
+    assert not offer.asks("by_dynamic_market")  # no market is established yet
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    for name in ("Acme Cars Ltd", "Bodge Transport", "Careful Coaches"):
+        _apply(core, people, market_id, name)
+    acme, bodge, careful = (m.id for m in _read(db, market_id).memberships)
+    markets.admit(core, market_id, acme, people.officer, date(2026, 2, 12), date(2026, 2, 11))
+
+    offer = core.engine.offers(case_id, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
+    choice = next(spec for spec in offer.inputs if spec.name == "dynamic_market")
+    assert choice.options == ((f"DM-{market_id:06d}", f"DM-{market_id:06d}: Home to school transport"),)
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+        "by_dynamic_market": True,
+    }
+    with pytest.raises(InvalidInput, match="Which dynamic market"):
+        act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+    notice["dynamic_market"] = f"DM-{market_id:06d}"
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24"}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    clock.set(date(2026, 4, 27))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    ready_to_recommend(core.engine, case_id, people)
+
+    def tender(name):
+        given = TenderGiven(name, "", True, False, "100000", date(2026, 4, 20))
+        return evaluation.record_tender(core, case_id, people.officer, given)
+
+    tender("Acme Cars")
+    with pytest.raises(InvalidInput, match="Bodge Transport applied to join .* decide its application before its"):
+        tender("Bodge Transport")
+    markets.refuse(core, market_id, bodge, people.officer, date(2026, 4, 27), "No operator's licence")
+    tender("Bodge Transport")
+    markets.admit(core, market_id, careful, people.officer, date(2026, 4, 27), date(2026, 4, 27))
+    tender("Careful Coaches")
+    tender("Dodgy Minicabs")  # never applied
+    with db.reading() as session:
+        standings = {
+            s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings
+        }
+    disregarded = f"Not a member of the dynamic market DM-{market_id:06d} (Procurement Act 2023 s34(3))"
+    assert standings == {
+        "Acme Cars": "",
+        "Bodge Transport": disregarded,
+        "Careful Coaches": "",
+        "Dodgy Minicabs": disregarded,
+    }
