@@ -40,7 +40,7 @@ class DynamicMarket(Base):
     version: Mapped[int] = mapped_column(default=1)  # one change at a time: each change locks and bumps it
 
     notices: Mapped[list[MarketNotice]] = relationship(order_by="(MarketNotice.published_on, MarketNotice.id)")
-    memberships: Mapped[list[MarketMembership]] = relationship(order_by="MarketMembership.id")
+    memberships: Mapped[list[MarketMembership]] = relationship(order_by="MarketMembership.id", back_populates="market")
 
 
 class MarketNotice(Base):
@@ -86,6 +86,8 @@ class MarketMembership(Base):
     removed_on: Mapped[date | None]
     removed_because: Mapped[str] = mapped_column(Text, default="")
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    market: Mapped[DynamicMarket] = relationship(back_populates="memberships")
 
     @property
     def waiting(self) -> bool:

@@ -15,14 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound
-from ..models import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
+from ..governance.organisation import ADMINISTRATOR
+from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from ..models.suppliers import supplier_key
-from ..workflow.engine import Actor
-from ..workflow.markets import membership_of, notice_of, status_of
+from ..workflow.engine import CASE_TEAM_ROLES, Actor
+from ..workflow.markets import DYNAMIC_MARKET, membership_of, notice_of, status_of
+from . import reading
 
 MAX_TITLE, MAX_NAME, MAX_REGISTRATION, MAX_TEXT = 200, 200, 40, 4000
 
@@ -62,6 +65,50 @@ class ApplicationGiven:
 
 def may_manage(actor: Actor, market: DynamicMarket) -> bool:
     return actor.runs_category(market.authority, market.pillar)
+
+
+def may_open_markets(actor: Actor) -> bool:
+    """In a category team (or an administrator) somewhere: who may open a market, for their own pillar."""
+    return any(role in (*CASE_TEAM_ROLES, ADMINISTRATOR) for role, _, _ in actor.roles)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+def markets_for(session: Session, actor: Actor) -> list[DynamicMarket]:
+    """The markets the person may see, newest first, with their notices and applications."""
+    query = (
+        select(DynamicMarket)
+        .where(reading.markets_seen(actor))
+        .options(selectinload(DynamicMarket.notices), selectinload(DynamicMarket.memberships))
+        .order_by(DynamicMarket.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def market_for(session: Session, actor: Actor, market_id: int) -> DynamicMarket:
+    """The market with its notices and applications, if the person may see it."""
+    loaded = (selectinload(DynamicMarket.notices), selectinload(DynamicMarket.memberships))
+    market = session.get(DynamicMarket, market_id, options=loaded)
+    if market is None or not reading.may_see_market(actor, market):
+        raise NotFound(f"There is no dynamic market {market_id} that you can see")
+    return market
+
+
+def procurements_by_reference_to(session: Session, market: DynamicMarket) -> list[Case]:
+    """The procurements whose tender notice restricted them to the market's members, newest first."""
+    named = Case.details[DYNAMIC_MARKET].as_string() == market.reference
+    return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))
+
+
+def memberships_of_supplier(session: Session, actor: Actor, key: str) -> list[MarketMembership]:
+    """A supplier's applications to the markets the person may see, newest first (for its page)."""
+    query = (
+        select(MarketMembership)
+        .join(DynamicMarket)
+        .where(MarketMembership.supplier_key == key, reading.markets_seen(actor))
+        .options(selectinload(MarketMembership.market))
+        .order_by(MarketMembership.id.desc())
+    )
+    return list(session.scalars(query))
 
 
 # --- changes ---------------------------------------------------------------------------------------

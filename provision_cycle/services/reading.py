@@ -28,6 +28,7 @@ from ..models import (
     Decision,
     Delegation,
     Document,
+    DynamicMarket,
     OutboxMessage,
     RoleAssignment,
     Stage,
@@ -82,6 +83,18 @@ def tenders_seen(actor: Actor) -> ColumnElement[bool]:
     """The cases whose tenders the person sees as staff of their council (``may_see_tenders``), as SQL."""
     staff = staff_authorities(actor)
     return Case.authority.in_([*staff, JOINT]) if staff else false()
+
+
+def may_see_market(actor: Actor, market: DynamicMarket) -> bool:
+    """A dynamic market is for the staff of its council (of either, for a joint one): its notices are public, but
+    who has applied and why a supplier was refused are not."""
+    return _works_for(actor, market.authority)
+
+
+def markets_seen(actor: Actor) -> ColumnElement[bool]:
+    """The same rule as ``may_see_market``, as SQL."""
+    staff = staff_authorities(actor)
+    return DynamicMarket.authority.in_([*staff, JOINT]) if staff else false()
 
 
 def visible_cases(actor: Actor) -> ColumnElement[bool]:

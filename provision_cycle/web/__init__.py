@@ -59,6 +59,7 @@ def _blueprints(app: Flask) -> None:
     from .evaluation import tenders
     from .links import links
     from .loading import loading
+    from .markets import markets
     from .public import public
     from .requests import requests
     from .suppliers import suppliers
@@ -75,6 +76,7 @@ def _blueprints(app: Flask) -> None:
         approvals,
         contracts,
         suppliers,
+        markets,
         loading,
         tasks,
         admin,

@@ -765,6 +765,93 @@ class TenderForm(FlaskForm):
     submit = SubmitField("Save the tender", widget=GovSubmitInput())
 
 
+class MarketForm(FlaskForm):
+    """A dynamic market opened with its intention notice (PA23 s39)."""
+
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        description="As the intention notice gives it, like 'Home to school transport dynamic market'",
+        validators=[DataRequired(message="Enter the market's title"), Length(max=200)],
+    )
+    description = TextAreaField(
+        "What contracts will it be used to award? (optional)",
+        widget=GovTextArea(),
+        validators=[Length(max=4000, message="Keep the description to 4000 characters")],
+    )
+    conditions = TextAreaField(
+        "Conditions for membership (optional)",
+        widget=GovTextArea(),
+        description="What a supplier must show to join (its legal and financial capacity, its technical ability), "
+        "in proportion to the contracts. They cannot change while the market runs. Below the threshold, a market "
+        "for goods or services may set none.",
+        validators=[Length(max=4000, message="Keep the conditions to 4000 characters")],
+    )
+    authority = AboutRequestForm.authority
+    category = AboutRequestForm.category
+    intention_published_on = GovDate(
+        "Date the intention notice (UK13) was published",
+        validators=[InputRequired(message="Enter the date the intention notice was published")],
+    )
+    submit = SubmitField("Open the market", widget=GovSubmitInput())
+
+    fill_choices = AboutRequestForm.fill_choices  # the councils the person works for (and joint); every category
+
+
+class MarketNoticeForm(FlaskForm):
+    """A later notice of a dynamic market: its establishment, a modification or its cessation."""
+
+    published_on = GovDate(
+        "Date the notice was published", validators=[InputRequired(message="Enter the date the notice was published")]
+    )
+    summary = TextAreaField(
+        "What it says",
+        widget=GovTextArea(),
+        validators=[Length(max=4000, message="Keep it to 4000 characters")],
+    )
+    submit = SubmitField("Record the notice", widget=GovSubmitInput())
+
+
+class MarketApplicationForm(FlaskForm):
+    supplier_name = TenderForm.supplier_name
+    supplier_registration = TenderForm.supplier_registration
+    supplier_is_sme = TenderForm.supplier_is_sme
+    supplier_is_vcse = TenderForm.supplier_is_vcse
+    applied_on = GovDate(
+        "Date the supplier applied", validators=[InputRequired(message="Enter the date the supplier applied")]
+    )
+    submit = SubmitField("Record the application", widget=GovSubmitInput())
+
+
+class AdmitForm(FlaskForm):
+    exclusions_checked_on = GovDate(
+        "Date the supplier was checked against the exclusion grounds and the central debarment list",
+        description="An excluded supplier is never admitted (Procurement Act 2023 s36)",
+        validators=[InputRequired(message="Enter the date the supplier was checked")],
+    )
+    decided_on = GovDate(
+        "Date the supplier was admitted", validators=[InputRequired(message="Enter the date the supplier was admitted")]
+    )
+    submit = SubmitField("Admit the supplier", widget=GovSubmitInput())
+
+
+def dated_reason_form_class(when: str, why: str, missing: str, button: str) -> type[FlaskForm]:
+    """A date and a reason: an application refused, or a member removed."""
+    return type(
+        "DatedReasonForm",
+        (FlaskForm,),
+        {
+            "on": GovDate(when, validators=[InputRequired(message=f"Enter the {when[0].lower()}{when[1:]}")]),
+            "because": TextAreaField(
+                why,
+                widget=GovTextArea(),
+                validators=[DataRequired(message=missing), Length(max=4000)],
+            ),
+            "submit": SubmitField(button, widget=GovSubmitInput()),
+        },
+    )
+
+
 def scores_form_class(criteria: list, meanings: Mapping[int, str]) -> type[FlaskForm]:
     """The panel's agreed score for one tender against each of ``criteria`` (a score and its reasons each)."""
     attributes: dict = {}

@@ -4,11 +4,14 @@ other's cases; sign-in does not reveal who has an account and locks out guessing
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from provision_cycle.models import AuditEvent, Case
+from provision_cycle.services import markets
+from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.people import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
 from provision_cycle.web.security import PUBLIC
 from tests.factories import act, hub_people, new_request
@@ -28,6 +31,10 @@ def _world(core, db):
     from provision_cycle.services.documents import attach_document
 
     document_id = attach_document(core, case_id, people.requester, "spec.txt", BytesIO(b"specification"))
+    market_id = markets.open_market(core, people.officer, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    membership_id = markets.record_application(
+        core, market_id, people.officer, ApplicationGiven("Acme Cabs", "", True, False, date(2026, 2, 3))
+    )
     values = {
         "case_id": case_id,
         "contract_id": contract_id,
@@ -42,6 +49,8 @@ def _world(core, db):
         "person_id": people.contract_manager,
         "token_id": 1,
         "tender_id": 1,
+        "market_id": market_id,
+        "membership_id": membership_id,
         "secret": "not-a-secret",
         "assignment_id": 1,
         "authority": "OCC",

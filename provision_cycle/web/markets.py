@@ -1,0 +1,271 @@
+"""Dynamic markets: the councils' markets, each with its notices, its members and the applications to join it.
+Thin: each page reads and changes through ``services.markets``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, url_for
+
+from ..errors import InvalidInput, NotFound
+from ..models import DynamicMarket, MarketNoticeKind
+from ..services import markets as service
+from ..services.markets import NOTICE_NAMES, STATUS_WORDS, ApplicationGiven, MarketGiven
+from ..services.reading import staff_authorities
+from ..workflow.markets import members_of, status_of
+from .common import core, me, render
+from .forms import (
+    AdmitForm,
+    MarketApplicationForm,
+    MarketForm,
+    MarketNoticeForm,
+    apply_errors,
+    change_from,
+    dated_reason_form_class,
+)
+from .security import signed_in
+
+markets = Blueprint("markets", __name__, url_prefix="/markets")
+
+
+@dataclass(frozen=True)
+class LaterNotice:
+    """A notice recorded after the intention: how the page asks for it and what the service does with it."""
+
+    kind: MarketNoticeKind
+    heading: str
+    summary_label: str  # empty: the notice asks nothing but its date
+    record: Any  # (core, market_id, actor_id, published_on, summary) -> None
+
+
+LATER_NOTICES = {
+    "establishment": LaterNotice(
+        MarketNoticeKind.ESTABLISHMENT,
+        "Record the market's establishment",
+        "",
+        lambda core, market_id, actor_id, on, _: service.establish_market(core, market_id, actor_id, on),
+    ),
+    "modification": LaterNotice(
+        MarketNoticeKind.MODIFICATION,
+        "Record a modification of the market",
+        "What the modification changes (its term, its parts, what it is for)",
+        service.modify_market,
+    ),
+    "cessation": LaterNotice(
+        MarketNoticeKind.CESSATION,
+        "Record the market's cessation",
+        "Why the market ends",
+        service.cease_market,
+    ),
+}
+RefuseForm = dated_reason_form_class(
+    "Date the application was refused",
+    "Why is it refused?",
+    "Say why the application is refused",
+    "Refuse the application",
+)
+RemoveForm = dated_reason_form_class(
+    "Date the supplier was removed",
+    "Why is it removed?",
+    "Say why the supplier is removed",
+    "Remove the supplier",
+)
+
+
+@markets.get("/")
+@signed_in
+def index():
+    with core().db.reading() as session:
+        found = service.markets_for(session, me())
+        session.expunge_all()
+    return render(
+        "markets/index.html",
+        markets=found,
+        may_open=service.may_open_markets(me()),
+        status_of=status_of,
+        members_of=members_of,
+        **_words(),
+    )
+
+
+@markets.route("/new", methods=["GET", "POST"])
+@signed_in
+def new():
+    """Open a market on the record, with the date of its intention notice (UK13)."""
+    if not service.may_open_markets(me()):
+        raise NotFound("Only a category team opens a dynamic market")
+    form = MarketForm()
+    form.fill_choices(core(), staff_authorities(me()))
+    if form.validate_on_submit():
+        given = MarketGiven(
+            title=form.title.data,
+            description=form.description.data or "",
+            conditions=form.conditions.data or "",
+            authority=form.authority.data,
+            category=form.category.data,
+            intention_published_on=form.intention_published_on.data,
+        )
+        try:
+            market_id = service.open_market(core(), me().id, given)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            flash(f"The dynamic market '{given.title.strip()}' is on the record")
+            return redirect(url_for("markets.show", market_id=market_id))
+    return render("markets/new.html", form=form)
+
+
+@markets.get("/<id:market_id>")
+@signed_in
+def show(market_id: int):
+    with core().db.reading() as session:
+        market = service.market_for(session, me(), market_id)
+        procurements = service.procurements_by_reference_to(session, market)
+        session.expunge_all()
+    return render(
+        "markets/show.html",
+        market=market,
+        market_status=status_of(market),
+        members=members_of(market),
+        procurements=procurements,
+        may_manage=service.may_manage(me(), market),
+        later_notices=LATER_NOTICES,
+        organisation=core().governance.organisation,
+        **_words(),
+    )
+
+
+@markets.route("/<id:market_id>/notices/<kind>", methods=["GET", "POST"])
+@signed_in
+def notice(market_id: int, kind: str):
+    """Record the market's establishment (UK14), a modification (UK15) or its cessation (UK16)."""
+    later = LATER_NOTICES.get(kind)
+    if later is None:
+        raise NotFound(f"There is no dynamic market notice '{kind}'")
+    market = _managed(market_id)
+    form = MarketNoticeForm()
+    form.summary.label.text = later.summary_label
+
+    def save() -> str:
+        later.record(core(), market_id, me().id, form.published_on.data, form.summary.data or "")
+        return f"The {NOTICE_NAMES[later.kind][0].lower()}{NOTICE_NAMES[later.kind][1:]} is recorded"
+
+    if done := change_from(form, save, back=url_for("markets.show", market_id=market_id)):
+        return done
+    return render(
+        "markets/form.html",
+        market=market,
+        form=form,
+        heading=later.heading,
+        intro=NOTICE_NAMES[later.kind],
+        hidden=() if later.summary_label else ("summary",),
+    )
+
+
+@markets.route("/<id:market_id>/applications/new", methods=["GET", "POST"])
+@signed_in
+def application(market_id: int):
+    """Record a supplier's application to join."""
+    market = _managed(market_id)
+    form = MarketApplicationForm()
+
+    def save() -> str:
+        given = ApplicationGiven(
+            supplier_name=form.supplier_name.data,
+            supplier_registration=form.supplier_registration.data or "",
+            supplier_is_sme=form.supplier_is_sme.data == "yes",
+            supplier_is_vcse=form.supplier_is_vcse.data == "yes",
+            applied_on=form.applied_on.data,
+        )
+        service.record_application(core(), market_id, me().id, given)
+        return f"{given.supplier_name.strip()}'s application is recorded"
+
+    if done := change_from(form, save, back=url_for("markets.show", market_id=market_id, _anchor="applications")):
+        return done
+    return render(
+        "markets/form.html",
+        market=market,
+        form=form,
+        heading="Record an application to join",
+        intro="A supplier may apply at any time while the market runs, and is admitted if it meets the conditions "
+        "for membership and is not excluded. Decide each application within a reasonable period.",
+    )
+
+
+@markets.route("/<id:market_id>/applications/<id:membership_id>/admit", methods=["GET", "POST"])
+@signed_in
+def admit(market_id: int, membership_id: int):
+    market, membership = _managed_membership(market_id, membership_id)
+    form = AdmitForm()
+
+    def save() -> str:
+        name = service.admit(
+            core(), market_id, membership_id, me().id, form.decided_on.data, form.exclusions_checked_on.data
+        )
+        return f"{name} is admitted to {market.reference}"
+
+    if done := change_from(form, save, back=url_for("markets.show", market_id=market_id, _anchor="members")):
+        return done
+    return _decision_page(market, membership, form, f"Admit {membership.supplier_name}")
+
+
+@markets.route("/<id:market_id>/applications/<id:membership_id>/refuse", methods=["GET", "POST"])
+@signed_in
+def refuse(market_id: int, membership_id: int):
+    market, membership = _managed_membership(market_id, membership_id)
+    form = RefuseForm()
+
+    def save() -> str:
+        name = service.refuse(core(), market_id, membership_id, me().id, form.on.data, form.because.data)
+        return f"{name}'s application is refused"
+
+    if done := change_from(form, save, back=url_for("markets.show", market_id=market_id, _anchor="applications")):
+        return done
+    return _decision_page(market, membership, form, f"Refuse {membership.supplier_name}'s application")
+
+
+@markets.route("/<id:market_id>/members/<id:membership_id>/remove", methods=["GET", "POST"])
+@signed_in
+def remove(market_id: int, membership_id: int):
+    market, membership = _managed_membership(market_id, membership_id)
+    form = RemoveForm()
+
+    def save() -> str:
+        name = service.remove_member(core(), market_id, membership_id, me().id, form.on.data, form.because.data)
+        return f"{name} is removed from {market.reference}"
+
+    if done := change_from(form, save, back=url_for("markets.show", market_id=market_id, _anchor="members")):
+        return done
+    intro = (
+        "A member that becomes excluded is removed; one that becomes excludable, or no longer meets the "
+        "conditions for membership, may be (Procurement Act 2023 s37)."
+    )
+    return _decision_page(market, membership, form, f"Remove {membership.supplier_name}", intro)
+
+
+def _managed(market_id: int) -> DynamicMarket:
+    """The market (with its notices and applications), if the person may see it and change it; otherwise not
+    found."""
+    with core().db.reading() as session:
+        market = service.market_for(session, me(), market_id)
+        session.expunge_all()
+    if not service.may_manage(me(), market):
+        raise NotFound(f"There is no dynamic market {market_id} that you can change")
+    return market
+
+
+def _managed_membership(market_id: int, membership_id: int):
+    market = _managed(market_id)
+    membership = next((m for m in market.memberships if m.id == membership_id), None)
+    if membership is None:
+        raise NotFound(f"There is no application {membership_id} to {market.reference}")
+    return market, membership
+
+
+def _decision_page(market, membership, form, heading: str, intro: str = ""):
+    return render("markets/form.html", market=market, form=form, heading=heading, intro=intro, membership=membership)
+
+
+def _words() -> dict[str, Any]:
+    return {"status_words": STATUS_WORDS, "notice_names": NOTICE_NAMES}

@@ -1,0 +1,125 @@
+"""Dynamic markets through their pages: opened, established, applications admitted and refused, members removed;
+seen by the councils' staff, changed by the category team alone; and a competitive flexible procedure's tender
+notice restricted to a market's members."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import unescape
+
+from provision_cycle.models import DynamicMarket
+from tests.factories import hub_people, ready_for_the_market
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _day(when: date) -> list[str]:
+    return [str(when.day), str(when.month), str(when.year)]
+
+
+MARKET = {
+    "title": "Home to school transport",
+    "description": "Taxi and minibus routes",
+    "conditions": "An operator's licence\nEnhanced DBS checks for every driver",
+    "authority": "OCC",
+    "category": "ict",
+    "intention_published_on": _day(date(2026, 2, 2)),
+}
+
+
+def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
+    people = hub_people(db)
+    officer = browser(people.officer)
+    assert "Open a dynamic market" in officer.get("/markets/").text
+    refused = officer.post("/markets/new", {**MARKET, "intention_published_on": _day(date(2026, 3, 9))}, status=400)
+    assert "The date the intention notice was published cannot be in the future" in refused.text
+    response = officer.post("/markets/new", MARKET)
+    with db.reading() as session:
+        market_id = session.query(DynamicMarket.id).scalar()
+    assert response.location.endswith(f"/markets/{market_id}")
+    page = _text(officer.get(f"/markets/{market_id}").text)
+    assert "Intention published" in page and "Dynamic market notice: intention to establish (UK13)" in page
+    assert "Record the market's establishment" in page and "Record a modification" not in page
+
+    officer.post(f"/markets/{market_id}/notices/establishment", {"published_on": _day(date(2026, 2, 16))})
+    new = f"/markets/{market_id}/applications/new"
+    application = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "applied_on": _day(date(2026, 2, 20))}
+    officer.post(new, {**application, "supplier_name": "Acme Cabs Ltd"})
+    officer.post(new, {**application, "supplier_name": "Bodge Transport"})
+    refused = officer.post(new, {**application, "supplier_name": "ACME CABS"}, status=400)
+    assert "Acme Cabs Ltd applied on 20 February 2026: decide that first" in refused.text
+    with db.reading() as session:
+        acme, bodge = (m.id for m in session.get(DynamicMarket, market_id).memberships)
+
+    admit = f"/markets/{market_id}/applications/{acme}/admit"
+    form = _text(officer.get(admit).text)
+    assert "Conditions for membership" in form and "Enhanced DBS checks" in form
+    refused = officer.post(admit, {"decided_on": _day(date(2026, 2, 23))}, status=400)
+    assert "Enter the date the supplier was checked" in refused.text
+    officer.post(admit, {"decided_on": _day(date(2026, 2, 23)), "exclusions_checked_on": _day(date(2026, 2, 23))})
+    refuse = f"/markets/{market_id}/applications/{bodge}/refuse"
+    assert (
+        "Say why the application is refused" in officer.post(refuse, {"on": _day(date(2026, 2, 24))}, status=400).text
+    )
+    officer.post(refuse, {"on": _day(date(2026, 2, 24)), "because": "No operator's licence"})
+    page = _text(officer.get(f"/markets/{market_id}").text)
+    assert "1 supplier may take part" in page and "Acme Cabs Ltd SME 23 February 2026" in page
+    assert "Bodge Transport : refused on 24 February 2026: No operator's licence" in page
+    assert "No application is waiting for a decision" in page
+
+    officer.post(
+        f"/markets/{market_id}/members/{acme}/remove", {"on": _day(date(2026, 2, 27)), "because": "Now excluded"}
+    )
+    officer.post(
+        f"/markets/{market_id}/notices/cessation", {"published_on": _day(date(2026, 3, 2)), "summary": "Replaced"}
+    )
+    page = _text(officer.get(f"/markets/{market_id}").text)
+    assert "Ceased" in page and "No supplier is a member yet" in page and "Record an application" not in page
+    assert "Acme Cabs Ltd : admitted on 23 February 2026, removed on 27 February 2026: Now excluded" in page
+
+
+def test_staff_see_markets_and_only_the_category_team_changes_them(core, db, browser):
+    people = hub_people(db)
+    browser(people.officer).post("/markets/new", MARKET)
+    with db.reading() as session:
+        market_id = session.query(DynamicMarket.id).scalar()
+    finance = browser(people.finance)
+    assert "Home to school transport" in finance.get("/markets/").text
+    page = finance.get(f"/markets/{market_id}").text
+    assert (
+        "Record the market's establishment" not in page and "Open a dynamic market" not in finance.get("/markets/").text
+    )
+    finance.get(f"/markets/{market_id}/notices/establishment", status=404)
+    finance.post(f"/markets/{market_id}/notices/establishment", {"published_on": _day(date(2026, 2, 16))}, status=404)
+    finance.get("/markets/new", status=404)
+    browser(people.requester).get(f"/markets/{market_id}", status=404)
+    cdc = hub_people(db, "CDC")
+    browser(cdc.head).get(f"/markets/{market_id}", status=404)
+    assert "Home to school transport" not in browser(cdc.head).get("/markets/").text
+
+
+def test_a_tender_notice_restricts_a_procurement_to_a_market_s_members(core, db, browser, clock):
+    people = hub_people(db)
+    officer = browser(people.officer)
+    officer.post("/markets/new", MARKET)
+    with db.reading() as session:
+        market = session.query(DynamicMarket).one()
+    officer.post(f"/markets/{market.id}/notices/establishment", {"published_on": _day(date(2026, 2, 16))})
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    form = _text(officer.get(f"/cases/{case_id}/actions/publish_tender_notice").text)
+    assert "Is taking part restricted to the members of a dynamic market?" in form
+    assert f"{market.reference}: Home to school transport" in form
+    notice = {
+        "tender_notice_published_on": _day(date(2026, 3, 2)),
+        "participation_closes_on": _day(date(2026, 3, 27)),
+        "market_engaged": "no",
+        "by_dynamic_market": "yes",
+    }
+    refused = officer.post(f"/cases/{case_id}/actions/publish_tender_notice", notice, status=400)
+    assert "Choose one: Which dynamic market" in refused.text
+    officer.post(f"/cases/{case_id}/actions/publish_tender_notice", {**notice, "dynamic_market": market.reference})
+    page = _text(officer.get(f"/markets/{market.id}").text)
+    assert "Procurements run by reference to the market" in page and "Case management system" in page
