@@ -42,6 +42,7 @@ from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
+from ..workflow.markets import market_named_by
 from . import evaluation
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
@@ -356,6 +357,7 @@ class CasePage:
     may_set_criteria: bool = False
     may_record_tenders: bool = False  # and score them
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
+    dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
 
     @property
     def market_dates(self) -> list[tuple[str, date]]:
@@ -553,6 +555,7 @@ def _evaluation_parts(session: Session, actor: Actor, case: Case) -> dict[str, A
         "may_set_criteria": evaluates and evaluation.criteria_open(case),
         "may_record_tenders": evaluates and evaluation.tenders_open(case),
         "may_see_tenders": may_see_tenders(session, actor, case),
+        "dynamic_market": market_named_by(session, case.details),
     }
 
 

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term
-from ..models import AuditEvent, Case, Contract, KpiAssessment, Payment, Tender
+from ..models import AuditEvent, Case, Contract, KpiAssessment, MarketMembership, Payment, Tender
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.engine import Actor
 from ..workflow.evaluation import evaluation_of
+from .markets import memberships_of_supplier
 from .payments_compliance import percent
 from .reading import AWARD_STATES, staff_authorities, tenders_seen, visible_contracts
 
@@ -89,6 +90,7 @@ class TenderMade:
     received_on: date
     price: Decimal
     outcome: str
+    supplier_name: str  # as the tender gave it
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Supplier:
     breaches: list[Breach] = field(default_factory=list)  # the latest first
     # Its tenders for the procurements whose tenders the person sees (reading.tenders_seen), the latest first.
     tenders: list[TenderMade] = field(default_factory=list)
+    # Its applications to the dynamic markets the person sees (reading.markets_seen), the latest first.
+    memberships: list[MarketMembership] = field(default_factory=list)
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
@@ -165,8 +169,9 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
             .order_by(Payment.paid_on.desc(), Payment.id.desc())
         )
     )
-    if not contracts and not payments:
-        raise NotFound("No contract or payment you can see is with that supplier")
+    tenders, memberships = _tenders(session, actor, key), memberships_of_supplier(session, actor, key)
+    if not contracts and not payments and not tenders and not memberships:
+        raise NotFound("No contract, payment, tender or dynamic market you can see is with that supplier")
     years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
     for payment in payments:
         year = next(year for year in years if payment.paid_on >= year.starts)
@@ -180,6 +185,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
             year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
+    spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
     name = most_used_spelling(registered or spelt)  # the register's spelling, where it has the supplier
     return Supplier(
         key=key,
@@ -192,7 +198,8 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
         councils=tuple(sorted(staff_authorities(actor))),
         assessed=_latest_assessments(session, contracts),
         breaches=_breaches(session, contracts),
-        tenders=_tenders(session, actor, key),
+        tenders=tenders,
+        memberships=memberships,
     )
 
 
@@ -210,7 +217,7 @@ def _tenders(session: Session, actor: Actor, key: str) -> list[TenderMade]:
         .order_by(Tender.received_on.desc(), Case.reference)
     )
     return [
-        TenderMade(case, tender.received_on, tender.price, _how_it_fared(session, tender, case))
+        TenderMade(case, tender.received_on, tender.price, _how_it_fared(session, tender, case), tender.supplier_name)
         for tender, case in rows
     ]
 

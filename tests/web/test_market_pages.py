@@ -79,6 +79,9 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     page = _text(officer.get(f"/markets/{market_id}").text)
     assert "Ceased" in page and "No supplier is a member yet" in page and "Record an application" not in page
     assert "Acme Cabs Ltd : admitted on 23 February 2026, removed on 27 February 2026: Now excluded" in page
+    # A supplier known only from a market has a page of its own, which lists its markets.
+    supplier = _text(officer.get("/suppliers/bodge transport").text)
+    assert "Dynamic markets" in supplier and "Home to school transport : refused on 24 February 2026" in supplier
 
 
 def test_staff_see_markets_and_only_the_category_team_changes_them(core, db, browser):
@@ -123,3 +126,7 @@ def test_a_tender_notice_restricts_a_procurement_to_a_market_s_members(core, db,
     officer.post(f"/cases/{case_id}/actions/publish_tender_notice", {**notice, "dynamic_market": market.reference})
     page = _text(officer.get(f"/markets/{market.id}").text)
     assert "Procurements run by reference to the market" in page and "Case management system" in page
+    case_page = _text(officer.get(f"/cases/{case_id}").text)
+    assert f"Only the members of the dynamic market {market.reference} Home to school transport may take part" in (
+        case_page
+    )
