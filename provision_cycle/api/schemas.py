@@ -810,3 +810,60 @@ class MeOut(BaseModel):
     roles: list[RoleHeld]
     may_raise_requests_for: list[str]
     sees_cases_of: list[str]
+
+
+# --- dynamic markets ------------------------------------------------------------------------------------------
+class MarketNoticeOut(BaseModel):
+    kind: str = Field(description="UK13 intention, UK14 establishment, UK15 modification or UK16 cessation")
+    published_on: date
+    summary: str = Field(description="What a modification changed, or why the market ends")
+
+
+class MembershipOut(BaseModel):
+    id: int
+    supplier_name: str
+    supplier_key: str
+    supplier_registration: str
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    applied_on: date
+    status: str = Field(description="waiting, member, refused or removed")
+    decided_on: date | None
+    exclusions_checked_on: date | None = Field(description="When an admitted supplier was checked (PA23 s36)")
+    refused_because: str
+    removed_on: date | None
+    removed_because: str
+
+
+class MarketSummaryOut(BaseModel):
+    id: int
+    reference: str
+    title: str
+    authority: str
+    pillar: str
+    category: str
+    status: str = Field(description="UK13 (intention published), UK14 (established) or UK16 (ceased)")
+    members: int
+    applications_waiting: int
+
+
+class MarketList(BaseModel):
+    items: list[MarketSummaryOut] = Field(description="The markets of the councils you work for, the newest first")
+
+
+class MarketOut(MarketSummaryOut):
+    """A dynamic market (PA23 s34-39): its notices, and every application to join it with what became of it."""
+
+    description: str
+    conditions: str = Field(description="The conditions for membership (s36); empty where it sets none")
+    notices: list[MarketNoticeOut]
+    applications: list[MembershipOut] = Field(description="The oldest first; a supplier refused may apply again")
+    procurements: list[str] = Field(description="References of the procurements restricted to its members (s34)")
+
+
+class MarketApplicationIn(Request):
+    supplier_name: str = Field(max_length=200)
+    supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    applied_on: date

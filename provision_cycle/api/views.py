@@ -18,6 +18,7 @@ from ..models import AuditEvent, Case, CaseDeadline, Task
 from ..models.cases import declaration_blocks
 from ..services import (
     evaluation,
+    markets,
     notices,
     ocds,
     payments_compliance,
@@ -35,6 +36,7 @@ from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import REQUEST_FACTS, STAGE_PREFIX, ActionRequest, Actor
 from ..workflow.evaluation import Standing, evaluation_of
+from ..workflow.markets import members_of, status_of
 from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
 
@@ -1291,3 +1293,76 @@ def _change_task(task_id: int, change) -> Response:
     change(current_actor().id)
     with core().db.reading() as session:
         return json_response(_task(session.get(Task, task_id)))
+
+
+# --- dynamic markets --------------------------------------------------------------------------------------------
+def _market_summary(market, model=s.MarketSummaryOut, **more):
+    return model(
+        **{name: getattr(market, name) for name in ("id", "reference", "title", "authority", "pillar", "category")},
+        status=status_of(market),
+        members=len(members_of(market)),
+        applications_waiting=sum(1 for m in market.memberships if m.waiting),
+        **more,
+    )
+
+
+def _membership_status(membership) -> str:
+    if membership.waiting:
+        return "waiting"
+    if membership.member:
+        return "member"
+    return "removed" if membership.admitted else "refused"
+
+
+def _market_response(market_id: int, status: int = 200) -> Response:
+    with core().db.reading() as session:
+        market = markets.market_for(session, current_actor(), market_id)
+        procurements = markets.procurements_by_reference_to(session, market)
+        out = _market_summary(
+            market,
+            s.MarketOut,
+            description=market.description,
+            conditions=market.conditions,
+            notices=[_out(s.MarketNoticeOut, notice) for notice in market.notices],
+            applications=[
+                s.MembershipOut.model_validate(
+                    {
+                        **{n: getattr(m, n) for n in s.MembershipOut.model_fields if n != "status"},
+                        "status": _membership_status(m),
+                    }
+                )
+                for m in market.memberships
+            ],
+            procurements=[case.reference for case in procurements],
+        )
+    return json_response(out, status=status)
+
+
+@operation(api, "GET", "/markets", summary="The dynamic markets of the councils you work for", tag="Dynamic markets",
+           response=s.MarketList)  # fmt: skip
+def list_markets():
+    with core().db.reading() as session:
+        found = markets.markets_for(session, current_actor())
+        return json_response(s.MarketList(items=[_market_summary(market) for market in found]))
+
+
+@operation(api, "GET", "/markets/{market_id}", summary="A dynamic market: its notices, members and applications",
+           tag="Dynamic markets", response=s.MarketOut, errors=(404,))  # fmt: skip
+def get_market(market_id: int):
+    return _market_response(market_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/markets/{market_id}/applications",
+    summary="Record a supplier's application to join a dynamic market (what an e-tendering portal sends)",
+    tag="Dynamic markets",
+    body=s.MarketApplicationIn,
+    response=s.MarketOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def apply_to_market(market_id: int, body: s.MarketApplicationIn):
+    markets.record_application(core(), market_id, current_actor().id, markets.ApplicationGiven(**body.model_dump()))
+    return _market_response(market_id, status=201)
