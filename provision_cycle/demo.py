@@ -87,6 +87,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     people = _people(core)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     opened += _showcases(core, people, rng)
+    _dynamic_market(core, people)
     _register(core, people, rng, contracts)
     _kpis(core)
     _variation_waiting_for_its_notice(core, people)
@@ -437,6 +438,47 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
             _demo_step(core, people, case_id, requester, step, rng)
         opened.append(case_id)
     return opened
+
+
+def _dynamic_market(core: Core, people: dict) -> None:
+    """A dynamic market for home to school and SEND transport (PA23 s34-39), established three months ago: four
+    operators admitted, one refused, and two applications waiting for the category team's decision."""
+    from .services import markets
+
+    today = core.engine.today()
+    officer = _someone(people, "category_officer", "OCC", "heasc")
+    given = markets.MarketGiven(
+        title="Home to school and SEND transport",
+        description="Taxi, minibus and passenger assistant routes for pupils, awarded route by route or in "
+        "packages by competitive flexible procedures among the members.",
+        conditions="A private hire or PSV operator's licence\nEnhanced DBS checks for every driver and passenger "
+        "assistant\nPublic liability insurance of at least 5,000,000",
+        authority="OCC",
+        category="home_to_school_transport",
+        intention_published_on=today - timedelta(days=120),
+    )
+    market_id = markets.open_market(core, officer, given)
+    markets.establish_market(core, market_id, officer, today - timedelta(days=90))
+    for n, (name, sme, outcome) in enumerate(
+        [
+            ("Cherwell Cars Ltd", True, "admit"),
+            ("Oxford Minibus Co-operative", True, "admit"),
+            ("Thames Valley Coaches Ltd", False, "admit"),
+            ("Banbury Community Transport", True, "admit"),
+            ("Quick Cabs Oxford", True, "No operator's licence held by the company applying"),
+            ("Kidlington Taxis", True, None),
+            ("Witney Passenger Services Ltd", True, None),
+        ]
+    ):
+        applied = today - timedelta(days=100 - 12 * n)
+        membership_id = markets.record_application(
+            core, market_id, officer, markets.ApplicationGiven(name, "", sme, name.endswith("Transport"), applied)
+        )
+        decided = applied + timedelta(days=7)
+        if outcome == "admit":
+            markets.admit(core, market_id, membership_id, officer, decided, decided)
+        elif outcome:
+            markets.refuse(core, market_id, membership_id, officer, decided, outcome)
 
 
 def _someone(people: dict, role: str, authority: str, pillar: str | None) -> int:

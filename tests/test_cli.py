@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.app import create_app
-from provision_cycle.models import Case, OutboxMessage, User
+from provision_cycle.models import Case, DynamicMarket, OutboxMessage, User
 from provision_cycle.services.people import check_password
 
 from .factories import act, hub_people, new_request
@@ -144,6 +144,10 @@ def test_seed_demo_loads_once(cli, db):
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
         direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))
         flexible = set(session.scalars(select(Case.state).where(Case.route == "competitive_flexible")))
+        market = session.scalars(select(DynamicMarket)).one()  # its dynamic market, established, with members
+        joined = [(m.supplier_name, m.admitted) for m in market.memberships]
+    assert len(joined) == 7 and sum(admitted is True for _, admitted in joined) == 4
+    assert [admitted for _, admitted in joined].count(None) == 2
     assert {"change_notice_pending", "variation_executive_decision"} <= states
     assert direct == {"direct_award", "award_approval"} and flexible == {"participation"}
     assert "already loaded" in cli("seed-demo").output
