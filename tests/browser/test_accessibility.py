@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+from provision_cycle.services import markets
+from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.passwords import issue_password_link
 from provision_cycle.services.payments_compliance import ReportingPeriod
 from tests.browser.conftest import AXE
@@ -72,6 +74,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     give_password(site.core.db, admin)
     evaluated, tenders = evaluated_procurement(site.core, people)
     criteria_open = ready_for_the_market(site.core.engine, people, value="250000", title="Kiosks")
+    market, member, applicant = _market_with_a_member_and_an_applicant(site.core, people)
     visits = {
         None: [
             "/sign-in",
@@ -129,6 +132,15 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/marks",
             f"/cases/{evaluated}/tenders/{tenders['Brightwork CIC']}/assessment-summary",
             f"/cases/{evaluated}/actions/recommend_award",
+            # A dynamic market, its notices, and the decisions on who belongs to it.
+            "/markets/",
+            "/markets/new",
+            f"/markets/{market}",
+            f"/markets/{market}/notices/modification",
+            f"/markets/{market}/applications/new",
+            f"/markets/{market}/applications/{applicant}/admit",
+            f"/markets/{market}/applications/{applicant}/refuse",
+            f"/markets/{market}/members/{member}/remove",
         ],
         people.contract_manager: [
             "/tasks/",
@@ -161,6 +173,19 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
         context.close()
     problems += _register_load_violations(site, chromium, tmp_path)
     assert not problems, "\n".join(problems)
+
+
+def _market_with_a_member_and_an_applicant(core, people) -> tuple[int, int, int]:
+    market = markets.open_market(
+        core, people.officer, MarketGiven("Taxis", "Routes", "A licence", "OCC", "ict", date(2026, 2, 2))
+    )
+    markets.establish_market(core, market, people.officer, date(2026, 2, 16))
+    member, applicant = [
+        markets.record_application(core, market, people.officer, ApplicationGiven(name, "", True, False, day))
+        for name, day in (("Acme Cabs", date(2026, 2, 17)), ("Bodge Transport", date(2026, 2, 18)))
+    ]
+    markets.admit(core, market, member, people.officer, date(2026, 2, 20), date(2026, 2, 20))
+    return market, member, applicant
 
 
 def _register_load_violations(site, chromium, tmp_path) -> list[str]:
