@@ -13,6 +13,21 @@ from collections import Counter
 # one supplier. Narrow on purpose: "Acme UK" and "Acme Co" may well be other companies.
 LEGAL_FORMS = frozenset({"limited", "ltd", "plc", "llp", "lp", "cic", "cio", "inc", "incorporated"})
 KEY_LENGTH = 200  # a name's length: a key is never longer than its name
+MAX_REGISTRATION = 40  # a Companies House or charity number, with room to spare
+
+
+def supplier_given(name: str, registration: str) -> tuple[str, str, dict[str, str]]:
+    """A supplier's name and registration number as typed (a tender, an application to a market), trimmed,
+    with the problems in them by field."""
+    name, registration = name.strip(), registration.strip()
+    problems: dict[str, str] = {}
+    if not name:
+        problems["supplier_name"] = "Enter the supplier's name"
+    elif len(name) > KEY_LENGTH:
+        problems["supplier_name"] = f"Keep the supplier's name to {KEY_LENGTH} characters"
+    if len(registration) > MAX_REGISTRATION:
+        problems["supplier_registration"] = f"Keep the registration number to {MAX_REGISTRATION} characters"
+    return name, registration, problems
 
 
 def supplier_key(name: str) -> str:

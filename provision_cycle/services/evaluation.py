@@ -21,14 +21,14 @@ from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
-from ..models.suppliers import supplier_key
+from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, evaluation_of
 from ..workflow.markets import market_named_by, membership_of
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
-MAX_NAME, MAX_REGISTRATION, MAX_REASONS = 200, 40, 4000
+MAX_NAME, MAX_REASONS = 200, 4000
 CRITERION_KINDS = {
     CriterionKind.QUALITY: "Quality",
     CriterionKind.SOCIAL_VALUE: "Social value",
@@ -175,15 +175,8 @@ def record_tender(core: Core, case_id: int, actor_id: int, given: TenderGiven, *
 
 
 def _tender_fields(core: Core, given: TenderGiven) -> dict:
-    name, registration = given.supplier_name.strip(), given.supplier_registration.strip()
+    name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
     reason, price = given.not_assessed_because.strip(), parse_money(given.price)
-    errors: dict[str, str] = {}
-    if not name:
-        errors["supplier_name"] = "Enter the supplier's name"
-    elif len(name) > MAX_NAME:
-        errors["supplier_name"] = f"Keep the supplier's name to {MAX_NAME} characters"
-    if len(registration) > MAX_REGISTRATION:
-        errors["supplier_registration"] = f"Keep the registration number to {MAX_REGISTRATION} characters"
     if price is None or price <= 0:
         errors["price"] = "Enter the price tendered in pounds, more than nothing, like 125000 or 125000.50"
     if given.received_on is None:

@@ -22,12 +22,12 @@ from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound
 from ..governance.organisation import ADMINISTRATOR
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
-from ..models.suppliers import supplier_key
+from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, membership_of, notice_of, status_of
 from . import reading
 
-MAX_TITLE, MAX_NAME, MAX_REGISTRATION, MAX_TEXT = 200, 200, 40, 4000
+MAX_TITLE, MAX_TEXT = 200, 4000
 
 STATUS_WORDS = {
     MarketNoticeKind.INTENTION: "Intention published",
@@ -208,14 +208,7 @@ def cease_market(core: Core, market_id: int, actor_id: int, published_on: date |
 def record_application(core: Core, market_id: int, actor_id: int, given: ApplicationGiven) -> int:
     """A supplier's application to join the market, to be decided within a reasonable period (s36); returns
     its id."""
-    name, registration = given.supplier_name.strip(), given.supplier_registration.strip()
-    errors: dict[str, str] = {}
-    if not name:
-        errors["supplier_name"] = "Enter the supplier's name"
-    elif len(name) > MAX_NAME:
-        errors["supplier_name"] = f"Keep the supplier's name to {MAX_NAME} characters"
-    if len(registration) > MAX_REGISTRATION:
-        errors["supplier_registration"] = f"Keep the registration number to {MAX_REGISTRATION} characters"
+    name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
     errors.update(_not_after_today(core, given.applied_on, "applied_on", "the supplier applied"))
     if errors:
         raise InvalidInput(errors)
@@ -244,14 +237,7 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
         )
         session.add(membership)
         session.flush()
-        _changed(
-            core,
-            session,
-            market,
-            actor_id,
-            "record_market_application",
-            {"membership_id": membership.id, "supplier_name": name},
-        )
+        _membership_changed(core, session, market, actor_id, "record_market_application", membership)
         return membership.id
 
 
@@ -279,14 +265,7 @@ def admit(
             raise InvalidInput(errors)
         membership.admitted, membership.decided_on, membership.decided_by_id = True, decided_on, actor_id
         membership.exclusions_checked_on = exclusions_checked_on
-        _changed(
-            core,
-            session,
-            market,
-            actor_id,
-            "admit_to_dynamic_market",
-            {"membership_id": membership.id, "supplier_name": membership.supplier_name},
-        )
+        _membership_changed(core, session, market, actor_id, "admit_to_dynamic_market", membership)
         return membership.supplier_name
 
 
@@ -299,14 +278,7 @@ def refuse(core: Core, market_id: int, membership_id: int, actor_id: int, decide
         _require_date(core, decided_on, "decided_on", "the application was refused", not_before=membership.applied_on)
         membership.admitted, membership.decided_on, membership.decided_by_id = False, decided_on, actor_id
         membership.refused_because = because
-        _changed(
-            core,
-            session,
-            market,
-            actor_id,
-            "refuse_market_application",
-            {"membership_id": membership.id, "supplier_name": membership.supplier_name, "because": because},
-        )
+        _membership_changed(core, session, market, actor_id, "refuse_market_application", membership, because=because)
         return membership.supplier_name
 
 
@@ -323,14 +295,7 @@ def remove_member(
         because = _reason(because, "because", "Say why the supplier is removed")
         _require_date(core, removed_on, "removed_on", "the supplier was removed", not_before=membership.decided_on)
         membership.removed_on, membership.removed_because, membership.removed_by_id = removed_on, because, actor_id
-        _changed(
-            core,
-            session,
-            market,
-            actor_id,
-            "remove_from_dynamic_market",
-            {"membership_id": membership.id, "supplier_name": membership.supplier_name, "because": because},
-        )
+        _membership_changed(core, session, market, actor_id, "remove_from_dynamic_market", membership, because=because)
         return membership.supplier_name
 
 
@@ -420,3 +385,16 @@ def _changed(core: Core, session: Session, market: DynamicMarket, actor_id: int,
     core.engine.system_event(
         session, actor_id=actor_id, action=action, data={"market_id": market.id, "reference": market.reference, **data}
     )
+
+
+def _membership_changed(
+    core: Core,
+    session: Session,
+    market: DynamicMarket,
+    actor_id: int,
+    action: str,
+    membership: MarketMembership,
+    **more,
+) -> None:
+    data = {"membership_id": membership.id, "supplier_name": membership.supplier_name, **more}
+    _changed(core, session, market, actor_id, action, data)
