@@ -74,6 +74,8 @@ def test_a_market_lives_through_its_notices(core, db, clock, people):
     with pytest.raises(InvalidInput, match="Say what the modification changes"):
         markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), " ")
     markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), "Runs to 2030, not 2029")
+    with pytest.raises(InvalidInput, match="cannot be before 20 February 2026"):  # the latest notice
+        markets.modify_market(core, market_id, people.officer, date(2026, 2, 18), "Adds minibuses")
     markets.cease_market(core, market_id, people.officer, date(2026, 3, 2), "Replaced by a county-wide market")
     market = _read(db, market_id)
     assert status_of(market) is MarketNoticeKind.CESSATION

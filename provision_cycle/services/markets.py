@@ -180,9 +180,12 @@ def modify_market(core: Core, market_id: int, actor_id: int, published_on: date 
         if status_of(market) is not MarketNoticeKind.ESTABLISHMENT:
             raise InvalidAction(f"Only an established market is modified: {market.reference} is not")
         summary = _reason(summary, "summary", "Say what the modification changes")
-        established = notice_of(market, MarketNoticeKind.ESTABLISHMENT)
         _require_date(
-            core, published_on, "published_on", "the modification notice was published", not_before=established
+            core,
+            published_on,
+            "published_on",
+            "the modification notice was published",
+            not_before=_latest_notice(market),
         )
         _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary)
         _changed(
@@ -197,8 +200,9 @@ def cease_market(core: Core, market_id: int, actor_id: int, published_on: date |
         market = _locked(core, session, market_id, actor_id, to="close it")
         _require_running(market)
         reason = _reason(reason, "summary", "Say why the market ends")
-        latest = max(market.notices, key=lambda notice: notice.published_on)
-        _require_date(core, published_on, "published_on", "the cessation notice was published", not_before=latest)
+        _require_date(
+            core, published_on, "published_on", "the cessation notice was published", not_before=_latest_notice(market)
+        )
         _add_notice(core, market, actor_id, MarketNoticeKind.CESSATION, published_on, reason)
         _changed(
             core, session, market, actor_id, "cease_dynamic_market", {"published_on": published_on, "reason": reason}
@@ -328,6 +332,11 @@ def _membership(session: Session, market: DynamicMarket, membership_id: int) -> 
     if membership is None or membership.market_id != market.id:
         raise NotFound(f"There is no application {membership_id} to {market.reference}")
     return membership
+
+
+def _latest_notice(market: DynamicMarket) -> MarketNotice:
+    """The notice published last: a later one is not dated before it."""
+    return max(market.notices, key=lambda notice: notice.published_on)
 
 
 def _require_running(market: DynamicMarket) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
 
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import DynamicMarket, MarketNoticeKind
 from ..services import markets as service
 from ..services.markets import NOTICE_NAMES, STATUS_WORDS, ApplicationGiven, MarketGiven
@@ -110,6 +110,8 @@ def new():
             market_id = service.open_market(core(), me().id, given)
         except InvalidInput as error:
             apply_errors(form, error.fields)
+        except NotPermitted as error:  # a category of a pillar the person does not work in
+            apply_errors(form, {"category": error.message})
         else:
             flash(f"The dynamic market '{given.title.strip()}' is on the record")
             return redirect(url_for("markets.show", market_id=market_id))

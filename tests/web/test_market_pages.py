@@ -36,6 +36,8 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     assert "Open a dynamic market" in officer.get("/markets/").text
     refused = officer.post("/markets/new", {**MARKET, "intention_published_on": _day(date(2026, 3, 9))}, status=400)
     assert "The date the intention notice was published cannot be in the future" in refused.text
+    refused = officer.post("/markets/new", {**MARKET, "category": "adult_social_care"}, status=400)
+    assert "Only the Health, Education and Social Care category team for OCC" in _text(refused.text)
     response = officer.post("/markets/new", MARKET)
     with db.reading() as session:
         market_id = session.query(DynamicMarket.id).scalar()
