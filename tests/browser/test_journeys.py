@@ -763,3 +763,48 @@ def test_a_procurement_is_evaluated_on_its_award_criteria_and_the_award_follows_
     officer.get_by_role("button", name="Recommend the award").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("Award approval")
     expect(officer.locator("#award + dl")).to_contain_text("the evaluation ranks Acme Ltd first, with 89.67 points")
+
+
+def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, open_as):
+    """PA23 s36 and s39: a market opened with its intention notice and established; a supplier's application
+    recorded and admitted once it is checked against the exclusion grounds."""
+    today = site.core.engine.today()
+    officer = open_as(site.people.officer)
+    officer.goto("/contracts/")
+    officer.get_by_role("link", name="Dynamic markets").click()
+    officer.get_by_role("link", name="Open a dynamic market").click()
+    officer.get_by_label("Title").fill("Home to school transport")
+    officer.get_by_label("Conditions for membership (optional)").fill("An operator's licence")
+    officer.get_by_label("Oxfordshire County Council", exact=True).check()
+    officer.get_by_label("Category").select_option(label="Corporate and Commercial: ICT")
+    enter_date(officer, today - timedelta(days=30))
+    officer.get_by_role("button", name="Open the market").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("is on the record")
+    expect(officer.locator("strong.govuk-tag")).to_have_text("Intention published")
+
+    officer.get_by_role("link", name="Record the market's establishment").click()
+    enter_date(officer, today - timedelta(days=10))
+    officer.get_by_role("button", name="Record the notice").click()
+    expect(officer.locator("strong.govuk-tag")).to_have_text("Established")
+
+    officer.get_by_role("link", name="Record an application").click()
+    officer.get_by_label("Supplier", exact=True).fill("Acme Cabs Ltd")
+    officer.get_by_role("group", name="Is the supplier a small or medium-sized enterprise (SME)?").get_by_label(
+        "Yes"
+    ).check()
+    officer.get_by_role(
+        "group", name="Is the supplier a voluntary, community or social enterprise (VCSE)?"
+    ).get_by_label("No").check()
+    enter_date(officer, today - timedelta(days=5))
+    officer.get_by_role("button", name="Record the application").click()
+    expect(officer.locator("#applications ~ table").first).to_contain_text("Acme Cabs Ltd")
+
+    officer.get_by_role("link", name="Admit Acme Cabs Ltd").click()
+    expect(officer.get_by_text("An operator's licence")).to_be_visible()  # the conditions, beside the decision
+    officer.get_by_role("button", name="Admit the supplier").click()  # nothing entered: both dates asked for
+    expect(officer.locator(".govuk-error-summary")).to_contain_text("Enter the date the supplier was checked")
+    for legend in ("Date the supplier was checked", "Date the supplier was admitted"):
+        enter_date(officer.get_by_role("group", name=re.compile(legend)), today)
+    officer.get_by_role("button", name="Admit the supplier").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("Acme Cabs Ltd is admitted")
+    expect(officer.locator("#members ~ table").first).to_contain_text("Acme Cabs Ltd")
