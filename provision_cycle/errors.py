@@ -50,6 +50,13 @@ class InvalidInput(DomainError):
         super().__init__("; ".join(fields.values()))
 
 
+class ChangedMeanwhile(DomainError):
+    """Someone saved what the caller's form shows (a tender, its scores) since the caller opened it: their
+    changes would silently undo the other person's."""
+
+    status = 409
+
+
 class StaleCase(DomainError):
     """Someone else changed the case since the caller read it."""
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidAction, InvalidInput, NotPermitted
 from provision_cycle.models import AuditEvent, Case, TenderScore
 from provision_cycle.services import evaluation
 from provision_cycle.services.evaluation import TenderGiven
@@ -449,3 +449,32 @@ def test_each_evaluator_marks_alone_and_the_moderation_sees_them_all(core, db, p
             "Acme Ltd",
             "Brightwork CIC",
         ]
+
+
+def test_a_form_saved_by_someone_else_meanwhile_is_refused_not_overwritten(core, db, people, evaluating):
+    """Two of the panel moderating one tender at once, or correcting it: the second save is told, rather than
+    undoing the first unseen. Saving what one opened goes through."""
+    case_id, ids = evaluating
+    quality, social = _criteria_ids(db, case_id)[:2]
+    with db.reading() as session:
+        found = evaluation_of(session, case_id)
+        scores_opened = evaluation.scores_as_seen(found.standing_of(ids["Acme Ltd"]))
+        tender_opened = evaluation.tender_as_seen(found.standing_of(ids["Acme Ltd"]).tender)
+    first = {quality: ("4", "Clear plan"), social: ("3", "Some apprentices")}
+    evaluation.score_tender(core, case_id, people.officer, ids["Acme Ltd"], first, seen=scores_opened)
+    second = {quality: ("2", "Thin plan"), social: ("3", "Some apprentices")}
+    declare(core.engine, case_id, people.manager)
+    with pytest.raises(ChangedMeanwhile, match="Someone saved the scores for Acme Ltd's tender after you opened"):
+        evaluation.score_tender(core, case_id, people.manager, ids["Acme Ltd"], second, seen=scores_opened)
+    with db.reading() as session:
+        standing = evaluation_of(session, case_id).standing_of(ids["Acme Ltd"])
+        assert standing.scores[quality].score == 4  # the first save stands
+        scores_opened = evaluation.scores_as_seen(standing)
+    evaluation.score_tender(core, case_id, people.officer, ids["Acme Ltd"], second, seen=scores_opened)
+
+    corrected = _tender("Acme Ltd", "239000")
+    evaluation.record_tender(core, case_id, people.officer, corrected, tender_id=ids["Acme Ltd"], seen=tender_opened)
+    with pytest.raises(ChangedMeanwhile, match="Someone saved Acme Ltd's tender"):
+        evaluation.record_tender(
+            core, case_id, people.officer, corrected, tender_id=ids["Acme Ltd"], seen=tender_opened
+        )

@@ -10,6 +10,8 @@ Every change is all or nothing, with the case locked, and leaves an event on the
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,12 +20,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
+from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import Actor, parse_money
-from ..workflow.evaluation import TOP_SCORE, evaluation_of
+from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.markets import market_named_by, membership_of
 from .teams import latest_declaration, on_team
 
@@ -38,6 +40,16 @@ CRITERION_KINDS = {
 # (the tender notice or its documents give them, s23), and for the competitive flexible procedure until the
 # invitation to tender, while the Act lets them be refined (s24).
 CRITERIA_STATES = frozenset({"route_approval", "executive_decision", "rework", "conflicts_assessment", "participation"})
+# A tender's fields as the team records them (what a correction may change).
+TENDER_FIELDS = (
+    "supplier_name",
+    "supplier_registration",
+    "supplier_is_sme",
+    "supplier_is_vcse",
+    "price",
+    "received_on",
+    "not_assessed_because",
+)
 # Tenders are recorded and scored once they are in: the tender period (or quotations, or the call-off) closed.
 EVALUATION_STATE = "evaluation"
 
@@ -79,12 +91,16 @@ def tenders_open(case: Case) -> bool:
     return case.stage == "procurement" and case.closed_at is None and case.state == EVALUATION_STATE
 
 
-def set_award_criteria(core: Core, case_id: int, actor_id: int, rows: Sequence[Sequence[str]]) -> None:
+def set_award_criteria(
+    core: Core, case_id: int, actor_id: int, rows: Sequence[Sequence[str]], *, seen: str | None = None
+) -> None:
     """Set the case's award criteria, in order, replacing any before: ``rows`` of (name, kind, weighting per
-    cent[, minimum score]) as typed, blank rows left out. None at all clears them."""
+    cent[, minimum score]) as typed, blank rows left out. None at all clears them. ``seen``: the criteria as
+    the form showed them (``criteria_as_seen``), refused if someone has saved others since."""
     criteria = _criteria(rows)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="set the award criteria")
+        _require_unchanged(seen, criteria_as_seen(evaluation_of(session, case.id)), "the award criteria")
         if not criteria_open(case):
             raise InvalidAction(
                 "The award criteria are set before suppliers are invited to tender, quote or respond "
@@ -144,9 +160,17 @@ def _criteria(rows: Sequence[Sequence[str]]) -> list[tuple[str, str, int, int | 
     return criteria
 
 
-def record_tender(core: Core, case_id: int, actor_id: int, given: TenderGiven, *, tender_id: int | None = None) -> int:
-    """Record a tender received, or correct one (``tender_id``); returns its id. A tender now not assessed
-    loses its scores."""
+def record_tender(
+    core: Core,
+    case_id: int,
+    actor_id: int,
+    given: TenderGiven,
+    *,
+    tender_id: int | None = None,
+    seen: str | None = None,
+) -> int:
+    """Record a tender received, or correct one (``tender_id``; ``seen``, the tender as the form showed it,
+    ``tender_as_seen``); returns its id. A tender now not assessed loses its scores."""
     fields = _tender_fields(core, given)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
@@ -162,6 +186,7 @@ def record_tender(core: Core, case_id: int, actor_id: int, given: TenderGiven, *
             session.flush()
         else:
             tender = _tender(session, case, tender_id)
+            _require_unchanged(seen, tender_as_seen(tender), f"{tender.supplier_name}'s tender")
             for name, value in fields.items():
                 setattr(tender, name, value)
             if tender.not_assessed_because:
@@ -230,12 +255,23 @@ def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> st
         return name
 
 
-def score_tender(core: Core, case_id: int, actor_id: int, tender_id: int, scores: dict[int, tuple[str, str]]) -> None:
+def score_tender(
+    core: Core,
+    case_id: int,
+    actor_id: int,
+    tender_id: int,
+    scores: dict[int, tuple[str, str]],
+    *,
+    seen: str | None = None,
+) -> None:
     """The panel's agreed (moderated) scores for one tender: ``scores`` by criterion id, (score as typed,
     reasons), for every criterion the panel scores (price is scored by formula). The scorer must have declared
-    their interests in the case with no unmitigated conflict (PA23 s82)."""
+    their interests in the case with no unmitigated conflict (PA23 s82). ``seen``: the scores as the form
+    showed them (``scores_as_seen``), refused if someone has saved others since."""
     with core.db.unit_of_work() as session:
         case, tender, clean = _scoring(core, session, case_id, actor_id, tender_id, scores, to="score tenders")
+        standing = evaluation_of(session, case.id).standing_of(tender.id)
+        _require_unchanged(seen, scores_as_seen(standing), f"the scores for {tender.supplier_name}'s tender")
         now = core.engine.clock()
         session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
         session.add_all(
@@ -358,6 +394,33 @@ def _require_declared(session: Session, case: Case, actor_id: int) -> None:
 def _changed(core: Core, session: Session, case: Case, actor_id: int, action: str, data: dict, **kw) -> None:
     case.version += 1
     core.engine.note_case_event(session, case, actor_id=actor_id, action=action, data=data, **kw)
+
+
+def criteria_as_seen(found: Evaluation) -> str:
+    """What a form showing the award criteria was opened on: it changes whenever anyone saves them."""
+    return _fingerprint([(c.position, c.name, c.kind, c.weighting, c.minimum_score) for c in found.criteria])
+
+
+def tender_as_seen(tender: Tender) -> str:
+    return _fingerprint([getattr(tender, name) for name in TENDER_FIELDS])
+
+
+def scores_as_seen(standing: Standing | None) -> str:
+    scores = standing.scores if standing else {}
+    return _fingerprint(sorted((c_id, score.score, score.reasons) for c_id, score in scores.items()))
+
+
+def _fingerprint(values: list) -> str:
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:16]
+
+
+def _require_unchanged(seen: str | None, now: str, what: str) -> None:
+    """Two people saving one form at once: the second is told, not allowed to undo the first unseen."""
+    if seen is not None and seen != now:
+        raise ChangedMeanwhile(
+            f"Someone saved {what} after you opened this page, so yours were not saved. This is how they stand "
+            "now: make your changes again if they are still needed."
+        )
 
 
 def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:

@@ -57,10 +57,12 @@ def criteria(case_id: int):
         for c in found.criteria
         for part, value in zip(CRITERION_PARTS, (c.name, c.kind, c.weighting, c.minimum_score), strict=True)
     }
+    current["opened_on"] = evaluation.criteria_as_seen(found)
     form = form_class(data=current) if request.method == "GET" else form_class()
 
     def save() -> str:
-        evaluation.set_award_criteria(core(), case_id, me().id, award_criteria_rows(form))
+        rows = award_criteria_rows(form)
+        evaluation.set_award_criteria(core(), case_id, me().id, rows, seen=form.opened_on.data or None)
         return f"The award criteria for {case.reference} are saved"
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
@@ -83,7 +85,7 @@ def tender(case_id: int, tender_id: int | None = None):
         raise NotFound(f"There is no tender {tender_id} on {case.reference}")
     form = TenderForm()
     if request.method == "GET" and standing is not None:
-        form.process(data=_tender_data(standing.tender))
+        form.process(data=_tender_data(standing.tender) | {"opened_on": evaluation.tender_as_seen(standing.tender)})
 
     def save() -> str:
         given = TenderGiven(
@@ -95,7 +97,8 @@ def tender(case_id: int, tender_id: int | None = None):
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
         )
-        evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id)
+        seen = form.opened_on.data or None
+        evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
         return f"{given.supplier_name.strip()}'s tender is {'recorded' if tender_id is None else 'corrected'}"
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
@@ -155,13 +158,16 @@ def _scoring_page(case_id: int, tender_id: int, *, moderated: bool):
     current = {f"score_{c_id}": str(s.score) for c_id, s in given.items()} | {
         f"reasons_{c_id}": s.reasons for c_id, s in given.items()
     }
+    current["opened_on"] = evaluation.scores_as_seen(standing)  # the moderation's; an evaluator's marks are theirs
     form = form_class(data=current) if request.method == "GET" else form_class()
     supplier = standing.tender.supplier_name
 
     def save() -> str:
         answers = {c.id: (form[f"score_{c.id}"].data or "", form[f"reasons_{c.id}"].data or "") for c in scored}
-        record = evaluation.score_tender if moderated else evaluation.mark_tender
-        record(core(), case_id, me().id, tender_id, answers)
+        if moderated:
+            evaluation.score_tender(core(), case_id, me().id, tender_id, answers, seen=form.opened_on.data or None)
+        else:
+            evaluation.mark_tender(core(), case_id, me().id, tender_id, answers)
         return f"{supplier}'s scores are saved" if moderated else f"Your marks for {supplier}'s tender are saved"
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from flask import flash, redirect
+from flask import flash, redirect, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -41,7 +41,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..core import Core
-from ..errors import DomainError, InvalidInput
+from ..errors import ChangedMeanwhile, DomainError, InvalidInput
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Route
 from ..services.people import MIN_PASSWORD, Colleague
@@ -186,8 +186,9 @@ def change_from(
 ) -> Response | None:
     """For a submitted, valid ``form``: make ``change`` (it returns what to tell the person) and go ``back``.
     A problem with a field goes on the form, to be shown again (None), under the form's name for it where
-    ``fields`` maps the service's names to the form's; any other refusal is told, and goes to
-    ``refused_back`` (default ``back``). None also when the form was not sent or not valid."""
+    ``fields`` maps the service's names to the form's; a form someone else saved meanwhile is shown afresh,
+    with that said; any other refusal is told, and goes to ``refused_back`` (default ``back``). None also when
+    the form was not sent or not valid."""
     if not form.validate_on_submit():
         return None
     try:
@@ -195,6 +196,9 @@ def change_from(
     except InvalidInput as error:
         apply_errors(form, {(fields or {}).get(name, name): problem for name, problem in error.fields.items()})
         return None
+    except ChangedMeanwhile as error:  # the form again, as it stands after the other person's save
+        flash(error.message, "error")
+        return redirect(request.full_path)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(refused_back or back)
@@ -683,6 +687,11 @@ def assessment_form_class(kpis: list, ratings: list[tuple[str, str]]) -> type[Fl
     return type("AssessmentForm", (FlaskForm,), attributes)
 
 
+# What an editing form was opened on (a fingerprint of what it showed), so that a save after someone else's is
+# refused rather than undoing theirs unseen.
+OPENED_ON = HiddenField()
+
+
 def award_criteria_form_class(rows: int, kinds: Mapping[str, str]) -> type[FlaskForm]:
     """A procurement's award criteria: a name, a kind (``kinds``: quality, social value, price) and a weighting
     for each of ``rows``."""
@@ -706,6 +715,7 @@ def award_criteria_form_class(rows: int, kinds: Mapping[str, str]) -> type[Flask
             f"Criterion {n}'s minimum score (optional)", widget=GovShortInput(2)
         )
     attributes["submit"] = SubmitField("Save the award criteria", widget=GovSubmitInput())
+    attributes["opened_on"] = OPENED_ON
     return type("AwardCriteriaForm", (FlaskForm,), attributes)
 
 
@@ -763,6 +773,7 @@ class TenderForm(FlaskForm):
         validators=[Length(max=4000)],
     )
     submit = SubmitField("Save the tender", widget=GovSubmitInput())
+    opened_on = OPENED_ON
 
 
 class MarketForm(FlaskForm):
@@ -869,6 +880,7 @@ def scores_form_class(criteria: list, meanings: Mapping[int, str]) -> type[Flask
             validators=[Length(max=4000)],
         )
     attributes["submit"] = SubmitField("Save the scores", widget=GovSubmitInput())
+    attributes["opened_on"] = OPENED_ON
     return type("ScoresForm", (FlaskForm,), attributes)
 
 

@@ -4,11 +4,14 @@ recommendation filled in from the evaluation, and each supplier's assessment sum
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from provision_cycle.services import evaluation
 from provision_cycle.workflow.evaluation import evaluation_of
-from tests.factories import hub_people, ready_for_the_market
+from tests.factories import declare, hub_people, ready_for_the_market
 from tests.test_evaluation import CRITERIA, _to_evaluation
+from tests.web.conftest import csrf_from
+from tests.web.helpers import evaluated_procurement
 
 
 def _criteria_form(rows) -> dict:
@@ -202,3 +205,34 @@ def test_an_evaluator_marks_alone_and_the_category_team_moderates_with_the_marks
     moderation = _text(evaluator.get(f"/cases/{case_id}/tenders/{tender_id}/scores").text)
     assert "The evaluators' own marks" in moderation
     assert "Pat Panel 4 A week-by-week plan 2 Little beyond the requirement" in moderation
+
+
+def test_scores_saved_by_someone_else_after_the_form_opened_are_not_overwritten(core, db, browser):
+    """The second of two people moderating one tender at once is shown the form again as it now stands, told
+    why, with nothing of theirs saved."""
+    people = hub_people(db)
+    case_id, tenders = evaluated_procurement(core, people)
+    url = f"/cases/{case_id}/tenders/{tenders['Acme Ltd']}/scores"
+    with db.reading() as session:
+        quality, social, _price = (c.id for c in evaluation_of(session, case_id).criteria)
+    officer, manager = browser(people.officer), browser(people.manager)
+    declare(core.engine, case_id, people.manager)
+    opened = manager.client.get(url).text  # the manager opens the form first
+    officer.post(
+        url,
+        {f"score_{quality}": "1", f"reasons_{quality}": "Thin", f"score_{social}": "1", f"reasons_{social}": "None"},
+    )
+    late = {
+        f"score_{quality}": "5",
+        f"reasons_{quality}": "Full",
+        f"score_{social}": "5",
+        f"reasons_{social}": "Lots",
+        "opened_on": re.search(r'name="opened_on" type="hidden" value="([^"]+)"', opened).group(1),
+        "csrf_token": csrf_from(opened),
+    }
+    response = manager.client.post(url, data=late)
+    assert response.status_code == 302 and response.location.endswith(url)
+    again = _text(manager.get(url).text)
+    assert "Someone saved the scores for Acme Ltd's tender after you opened this page" in unescape(again)
+    with db.reading() as session:
+        assert evaluation_of(session, case_id).standing_of(tenders["Acme Ltd"]).scores[quality].score == 1
