@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound
-from ..governance.organisation import ADMINISTRATOR
+from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
@@ -97,6 +97,28 @@ def procurements_by_reference_to(session: Session, market: DynamicMarket) -> lis
     """The procurements whose tender notice restricted them to the market's members, newest first."""
     named = Case.details[DYNAMIC_MARKET].as_string() == market.reference
     return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))
+
+
+def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembership]:
+    """The applications to join the markets of the person's category teams that wait for a decision, the
+    longest waiting first: decided "within a reasonable period" (s36), so they are in view until they are."""
+    teams = {(authority, pillar) for role, authority, pillar in actor.roles if role in CASE_TEAM_ROLES}
+    if not teams:
+        return []
+    in_my_teams = or_(
+        *(
+            and_(DynamicMarket.authority.in_([authority, JOINT]), DynamicMarket.pillar == pillar)
+            for authority, pillar in sorted(teams)
+        )
+    )
+    query = (
+        select(MarketMembership)
+        .join(DynamicMarket)
+        .where(in_my_teams, MarketMembership.decided_on.is_(None))
+        .options(selectinload(MarketMembership.market))
+        .order_by(MarketMembership.applied_on, MarketMembership.id)
+    )
+    return list(session.scalars(query))
 
 
 def memberships_of_supplier(session: Session, actor: Actor, key: str) -> list[MarketMembership]:

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from ..errors import InvalidInput
 from ..models import User
+from ..services import markets, reading, teams
 from ..services import overview as overview_service
-from ..services import reading, teams
 from ..services.contract_managers import contracts_managed_by
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
@@ -32,6 +32,7 @@ def my_work():
             approvals=reading.approvals_waiting(core(), session, actor),
             team_cases=reading.team_cases_waiting(core(), session, actor),
             declarations=teams.declarations_owed(session, actor.id),
+            applications=markets.applications_waiting_for(session, actor),
             tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
             notifications=notes,
             answered=reading.answered_approval_requests(session, actor, notes),
