@@ -867,3 +867,28 @@ class MarketApplicationIn(Request):
     supplier_is_sme: bool
     supplier_is_vcse: bool
     applied_on: date
+
+
+class MarketIn(Request):
+    title: str = Field(max_length=200)
+    description: str = Field("", max_length=4000, description="What contracts it will be used to award")
+    conditions: str = Field("", max_length=4000, description="Its conditions for membership (s36), if any")
+    authority: str = Field(max_length=10, description="A council's code, or JOINT")
+    category: str = Field(max_length=60, description="A category code (GET /reference)")
+    intention_published_on: date = Field(description="The date its intention notice (UK13) was published")
+
+
+class MarketNoticeIn(Request):
+    kind: Literal["UK14", "UK15", "UK16"] = Field(description="Establishment, a modification or cessation")
+    published_on: date
+    summary: str = Field("", max_length=4000, description="What a modification changes, or why the market ends")
+
+
+class AdmissionIn(Request):
+    decided_on: date
+    exclusions_checked_on: date = Field(description="When it was checked against the exclusion grounds (s36)")
+
+
+class DatedReasonIn(Request):
+    on: date = Field(description="When the application was refused, or the member removed")
+    because: str = Field(max_length=4000)

@@ -14,7 +14,7 @@ from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
-from ..models import AuditEvent, Case, CaseDeadline, Task
+from ..models import AuditEvent, Case, CaseDeadline, MarketNoticeKind, Task
 from ..models.cases import declaration_blocks
 from ..services import (
     evaluation,
@@ -1366,3 +1366,81 @@ def get_market(market_id: int):
 def apply_to_market(market_id: int, body: s.MarketApplicationIn):
     markets.record_application(core(), market_id, current_actor().id, markets.ApplicationGiven(**body.model_dump()))
     return _market_response(market_id, status=201)
+
+
+@operation(
+    api,
+    "POST",
+    "/markets",
+    summary="Open a dynamic market once its intention notice (UK13) is published",
+    tag="Dynamic markets",
+    body=s.MarketIn,
+    response=s.MarketOut,
+    status=201,
+    errors=(403, 422),
+)
+def open_market(body: s.MarketIn):
+    market_id = markets.open_market(core(), current_actor().id, markets.MarketGiven(**body.model_dump()))
+    return _market_response(market_id, status=201)
+
+
+@operation(
+    api,
+    "POST",
+    "/markets/{market_id}/notices",
+    summary="Record a dynamic market's establishment (UK14), a modification (UK15) or its cessation (UK16)",
+    tag="Dynamic markets",
+    body=s.MarketNoticeIn,
+    response=s.MarketOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def record_market_notice(market_id: int, body: s.MarketNoticeIn):
+    kind = MarketNoticeKind(body.kind)
+    markets.record_notice(core(), market_id, current_actor().id, kind, body.published_on, body.summary)
+    return _market_response(market_id, status=201)
+
+
+@operation(
+    api,
+    "POST",
+    "/markets/{market_id}/applications/{membership_id}/admit",
+    summary="Admit an applicant, once checked against the exclusion grounds and the debarment list (s36)",
+    tag="Dynamic markets",
+    body=s.AdmissionIn,
+    response=s.MarketOut,
+    errors=(403, 404, 409, 422),
+)
+def admit_to_market(market_id: int, membership_id: int, body: s.AdmissionIn):
+    markets.admit(core(), market_id, membership_id, current_actor().id, body.decided_on, body.exclusions_checked_on)
+    return _market_response(market_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/markets/{market_id}/applications/{membership_id}/refuse",
+    summary="Refuse an application to join a dynamic market, saying why",
+    tag="Dynamic markets",
+    body=s.DatedReasonIn,
+    response=s.MarketOut,
+    errors=(403, 404, 409, 422),
+)
+def refuse_market_application(market_id: int, membership_id: int, body: s.DatedReasonIn):
+    markets.refuse(core(), market_id, membership_id, current_actor().id, body.on, body.because)
+    return _market_response(market_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/markets/{market_id}/applications/{membership_id}/remove",
+    summary="Remove a member from a dynamic market, saying why (s37)",
+    tag="Dynamic markets",
+    body=s.DatedReasonIn,
+    response=s.MarketOut,
+    errors=(403, 404, 409, 422),
+)
+def remove_market_member(market_id: int, membership_id: int, body: s.DatedReasonIn):
+    markets.remove_member(core(), market_id, membership_id, current_actor().id, body.on, body.because)
+    return _market_response(market_id)

@@ -231,6 +231,21 @@ def cease_market(core: Core, market_id: int, actor_id: int, published_on: date |
         )
 
 
+def record_notice(
+    core: Core, market_id: int, actor_id: int, kind: MarketNoticeKind, published_on: date | None, summary: str = ""
+) -> None:
+    """A notice after the intention, by its kind: the establishment (its date alone), a modification or the
+    cessation (with what it says)."""
+    if kind is MarketNoticeKind.ESTABLISHMENT:
+        establish_market(core, market_id, actor_id, published_on)
+    elif kind is MarketNoticeKind.MODIFICATION:
+        modify_market(core, market_id, actor_id, published_on, summary)
+    elif kind is MarketNoticeKind.CESSATION:
+        cease_market(core, market_id, actor_id, published_on, summary)
+    else:
+        raise InvalidInput({"kind": "A market's intention notice is recorded when the market is opened"})
+
+
 def record_application(core: Core, market_id: int, actor_id: int, given: ApplicationGiven) -> int:
     """A supplier's application to join the market, to be decided within a reasonable period (s36); returns
     its id."""

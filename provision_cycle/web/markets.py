@@ -31,32 +31,24 @@ markets = Blueprint("markets", __name__, url_prefix="/markets")
 
 @dataclass(frozen=True)
 class LaterNotice:
-    """A notice recorded after the intention: how the page asks for it and what the service does with it."""
+    """A notice recorded after the intention, as its page asks for it."""
 
     kind: MarketNoticeKind
     heading: str
     summary_label: str  # empty: the notice asks nothing but its date
-    record: Any  # (core, market_id, actor_id, published_on, summary) -> None
 
 
 LATER_NOTICES = {
-    "establishment": LaterNotice(
-        MarketNoticeKind.ESTABLISHMENT,
-        "Record the market's establishment",
-        "",
-        lambda core, market_id, actor_id, on, _: service.establish_market(core, market_id, actor_id, on),
-    ),
+    "establishment": LaterNotice(MarketNoticeKind.ESTABLISHMENT, "Record the market's establishment", ""),
     "modification": LaterNotice(
         MarketNoticeKind.MODIFICATION,
         "Record a modification of the market",
         "What the modification changes (its term, its parts, what it is for)",
-        service.modify_market,
     ),
     "cessation": LaterNotice(
         MarketNoticeKind.CESSATION,
         "Record the market's cessation",
         "Why the market ends",
-        service.cease_market,
     ),
 }
 RefuseForm = dated_reason_form_class(
@@ -150,7 +142,7 @@ def notice(market_id: int, kind: str):
     form.summary.label.text = later.summary_label
 
     def save() -> str:
-        later.record(core(), market_id, me().id, form.published_on.data, form.summary.data or "")
+        service.record_notice(core(), market_id, me().id, later.kind, form.published_on.data, form.summary.data or "")
         return f"The {NOTICE_NAMES[later.kind][0].lower()}{NOTICE_NAMES[later.kind][1:]} is recorded"
 
     if done := change_from(form, save, back=url_for("markets.show", market_id=market_id)):

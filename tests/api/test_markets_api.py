@@ -44,3 +44,46 @@ def test_markets_and_their_applications_through_the_api(api, core, db):
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/markets/{market_id}", status=404)
     assert api(cdc.head).get("/markets").json["items"] == []
+
+
+def test_a_market_is_run_through_the_api(api, core, db):
+    """What a portal that runs the market sends: the market opened, established and modified, an application
+    admitted, another refused, a member removed; each refused with the service's own reasons where it must."""
+    people = hub_people(db)
+    officer = api(people.officer)
+    market = {
+        "title": "Home to school transport",
+        "conditions": "An operator's licence",
+        "authority": "OCC",
+        "category": "ict",
+        "intention_published_on": "2026-02-02",
+    }
+    refused = officer.post("/markets", {**market, "category": "kettles"}, status=422).json
+    assert "Choose the category of what the market is for" in str(refused)
+    api(people.finance).post("/markets", market, status=403)
+    body = officer.post("/markets", market, status=201).json
+    base = f"/markets/{body['id']}"
+    assert body["status"] == "UK13"
+    officer.post(f"{base}/notices", {"kind": "UK15", "published_on": "2026-02-10", "summary": "x"}, status=409)
+    officer.post(f"{base}/notices", {"kind": "UK13", "published_on": "2026-02-10"}, status=422)
+    assert (
+        officer.post(f"{base}/notices", {"kind": "UK14", "published_on": "2026-02-16"}, status=201).json["status"]
+        == "UK14"
+    )
+    for name in ("Acme Cabs", "Bodge Transport"):
+        body = officer.post(f"{base}/applications", _application(name), status=201).json
+    acme, bodge = (a["id"] for a in body["applications"])
+    admission = {"decided_on": "2026-02-23", "exclusions_checked_on": "2026-02-24"}
+    officer.post(f"{base}/applications/{acme}/admit", admission, status=422)  # checked after admitting
+    admission["exclusions_checked_on"] = "2026-02-22"
+    assert officer.post(f"{base}/applications/{acme}/admit", admission).json["members"] == 1
+    officer.post(f"{base}/applications/{bodge}/refuse", {"on": "2026-02-24", "because": " "}, status=422)
+    officer.post(f"{base}/applications/{bodge}/refuse", {"on": "2026-02-24", "because": "No licence"})
+    officer.post(f"{base}/applications/{bodge}/admit", admission, status=409)  # decided already
+    body = officer.post(f"{base}/applications/{acme}/remove", {"on": "2026-02-27", "because": "Excluded"}).json
+    assert [(a["supplier_name"], a["status"]) for a in body["applications"]] == [
+        ("Acme Cabs", "removed"),
+        ("Bodge Transport", "refused"),
+    ]
+    cessation = {"kind": "UK16", "published_on": "2026-03-02", "summary": "Replaced"}
+    assert officer.post(f"{base}/notices", cessation, status=201).json["status"] == "UK16"
