@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from .core import Core
 from .governance.calendar import add_months
-from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, ModificationBasis, Route
+from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, PA2023_COMMENCEMENT, ModificationBasis, Route
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.evaluation import TenderGiven, record_tender, score_tender, set_award_criteria
@@ -85,6 +85,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
             return "Demo data is already loaded (people exist); nothing changed."
     rng = random.Random(rng_seed)
     people = _people(core)
+    _frameworks(core, people)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     opened += _showcases(core, people, rng)
     _dynamic_market(core, people)
@@ -317,7 +318,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                     "tenders_close_on": today - timedelta(days=10),
                 },
             ),
-            "framework_call_off": ("start_call_off", {"framework_reference": "CCS RM6098 Technology Products"}),
+            "framework_call_off": ("start_call_off", {"framework": _framework_for(core, case_id)}),
             "direct_award": (
                 ("record_user_choice", {"user_choice_recorded_on": today - timedelta(days=5)})
                 if light_touch
@@ -438,6 +439,37 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
             _demo_step(core, people, case_id, requester, step, rng)
         opened.append(case_id)
     return opened
+
+
+def _frameworks(core: Core, people: dict) -> None:
+    """The register's frameworks: two procured under the PCR 2015 that both councils call off from (their
+    call-offs stay under the PCR), one under the Act, and one that has ended."""
+    from .services.frameworks import FrameworkGiven, record_framework
+
+    today = core.engine.today()
+    officer = _someone(people, "category_officer", "OCC", "cnc")
+    under_the_act = max(today - timedelta(days=540), PA2023_COMMENCEMENT)
+    for provider, reference, lot, title, regime, starts, ends in (
+        ("Crown Commercial Service", "RM6098", "1", "Technology Products and Associated Services 2", "PCR2015",
+         today - timedelta(days=1100), today + timedelta(days=300)),
+        ("ESPO", "ESPO 105", "", "Fleet vehicles and associated services", "PCR2015",
+         today - timedelta(days=700), today + timedelta(days=760)),
+        ("YPO", "YPO 1201", "", "Office supplies and stationery", "PA2023", under_the_act,
+         under_the_act + timedelta(days=1400)),
+        ("Crown Commercial Service", "RM6068", "", "Technology Products and Associated Services", "PCR2015",
+         today - timedelta(days=2200), today - timedelta(days=700)),
+    ):  # fmt: skip
+        notes = "Direct award or further competition, as the framework allows."
+        given = FrameworkGiven(provider, reference, lot, title, regime, starts, ends, "JOINT", notes)
+        record_framework(core, officer, given)
+
+
+def _framework_for(core: Core, case_id: int) -> str:
+    """A running framework the case's council may call off from: the first the call-off would offer."""
+    from .workflow.frameworks import frameworks_for_call_off
+
+    with core.db.reading() as session:
+        return str(frameworks_for_call_off(session, session.get(Case, case_id), core.engine.today())[0].id)
 
 
 def _dynamic_market(core: Core, people: dict) -> None:

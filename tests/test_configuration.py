@@ -196,7 +196,7 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice", "choices": "favourite_suppliers"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.choices: unknown list of answers "
-            "'favourite_suppliers' (known: dynamic_markets, modification_bases)",
+            "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases)",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),

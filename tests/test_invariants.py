@@ -29,6 +29,7 @@ from provision_cycle.core import Core
 from provision_cycle.db import Database
 from provision_cycle.errors import DomainError
 from provision_cycle.models import ApprovalStep, Case, Decision, StepStatus
+from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.settings import Settings
 from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
@@ -93,7 +94,7 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
         },
         "publish_contract_details": {"contract_details_published_on": on},
         "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
-        "start_call_off": {"framework_reference": "CCS RM6116"},
+        "start_call_off": {"framework": "1"},  # the framework each walk's hub has in its register
         "publish_transparency_notice": {"transparency_notice_published_on": on},
         "record_user_choice": {"user_choice_recorded_on": on},
     }.get(trigger, {})  # fmt: skip
@@ -209,6 +210,10 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
             self.people = hub_people(self.db)
             self.everyone = [v for v in vars(self.people).values()]
             self.value = Decimal(value)
+            # A framework procured under the PCR 2015: a call-off under it moves to that regime.
+            given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PCR2015", date(2024, 1, 1),
+                                   date(2029, 12, 31), "OCC")  # fmt: skip
+            record_framework(core, self.people.officer, given)
             route, contract_type, ground = route
             details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
             try:

@@ -18,6 +18,7 @@ from .cases import (
 from .contracts import Contract
 from .documents import Document, DocumentContent
 from .evaluation import AwardCriterion, CriterionKind, Tender, TenderMark, TenderScore
+from .frameworks import Framework
 from .markets import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, User
@@ -30,6 +31,7 @@ __all__ = [
     "AwardCriterion",
     "CriterionKind",
     "DynamicMarket",
+    "Framework",
     "MarketMembership",
     "MarketNotice",
     "MarketNoticeKind",

@@ -77,7 +77,7 @@ def markets_for(session: Session, actor: Actor) -> list[DynamicMarket]:
     """The markets the person may see, newest first, with their notices and applications."""
     query = (
         select(DynamicMarket)
-        .where(reading.markets_seen(actor))
+        .where(reading.of_my_councils(actor, DynamicMarket.authority))
         .options(selectinload(DynamicMarket.notices), selectinload(DynamicMarket.memberships))
         .order_by(DynamicMarket.id.desc())
     )
@@ -88,7 +88,7 @@ def market_for(session: Session, actor: Actor, market_id: int) -> DynamicMarket:
     """The market with its notices and applications, if the person may see it."""
     loaded = (selectinload(DynamicMarket.notices), selectinload(DynamicMarket.memberships))
     market = session.get(DynamicMarket, market_id, options=loaded)
-    if market is None or not reading.may_see_market(actor, market):
+    if market is None or not reading.works_for(actor, market.authority):
         raise NotFound(f"There is no dynamic market {market_id} that you can see")
     return market
 
@@ -126,7 +126,7 @@ def memberships_of_supplier(session: Session, actor: Actor, key: str) -> list[Ma
     query = (
         select(MarketMembership)
         .join(DynamicMarket)
-        .where(MarketMembership.supplier_key == key, reading.markets_seen(actor))
+        .where(MarketMembership.supplier_key == key, reading.of_my_councils(actor, DynamicMarket.authority))
         .options(selectinload(MarketMembership.market))
         .order_by(MarketMembership.id.desc())
     )

@@ -57,7 +57,7 @@ def staff_authorities(actor: Actor) -> set[str]:
     return {a for r, a, _ in actor.roles if r != "requester"}
 
 
-def _works_for(actor: Actor, authority: str) -> bool:
+def works_for(actor: Actor, authority: str) -> bool:
     """Holds a staff role in ``authority``; for a joint case or contract, in either council."""
     staff = staff_authorities(actor)
     return bool(staff) and (authority in staff or authority == JOINT)
@@ -66,36 +66,31 @@ def _works_for(actor: Actor, authority: str) -> bool:
 def may_see_case(session: Session, actor: Actor, case: Case) -> bool:
     """Its requester, the staff of its council, and anyone named on its team or evaluation panel (a service
     manager on the panel, say, who holds no role beyond raising requests)."""
-    return case.requester_id == actor.id or _works_for(actor, case.authority) or on_team(session, case.id, actor.id)
+    return case.requester_id == actor.id or works_for(actor, case.authority) or on_team(session, case.id, actor.id)
 
 
 def may_see_contract(actor: Actor, contract: Contract) -> bool:
-    return contract.contract_manager_id == actor.id or _works_for(actor, contract.authority)
+    return contract.contract_manager_id == actor.id or works_for(actor, contract.authority)
 
 
 def may_see_tenders(session: Session, actor: Actor, case: Case) -> bool:
     """Tenders' prices and scores are commercially confidential until the award: they are for the staff of the
     case's council (who approve its gates) and the people who may evaluate it; a requester sees the award
     criteria and how many tenders came in."""
-    return _works_for(actor, case.authority) or evaluation.may_evaluate(session, actor, case)
+    return works_for(actor, case.authority) or evaluation.may_evaluate(session, actor, case)
 
 
 def tenders_seen(actor: Actor) -> ColumnElement[bool]:
     """The cases whose tenders the person sees as staff of their council (``may_see_tenders``), as SQL."""
+    return of_my_councils(actor, Case.authority)
+
+
+def of_my_councils(actor: Actor, authority: ColumnElement[str]) -> ColumnElement[bool]:
+    """Rows whose ``authority`` column is a council the person works for, or JOINT: the SQL of ``works_for``.
+    A council's dynamic markets and frameworks are seen so (their notices are public, but who applied and why
+    a supplier was refused, or how a framework is called off, are the councils' own)."""
     staff = staff_authorities(actor)
-    return Case.authority.in_([*staff, JOINT]) if staff else false()
-
-
-def may_see_market(actor: Actor, market: DynamicMarket) -> bool:
-    """A dynamic market is for the staff of its council (of either, for a joint one): its notices are public, but
-    who has applied and why a supplier was refused are not."""
-    return _works_for(actor, market.authority)
-
-
-def markets_seen(actor: Actor) -> ColumnElement[bool]:
-    """The same rule as ``may_see_market``, as SQL."""
-    staff = staff_authorities(actor)
-    return DynamicMarket.authority.in_([*staff, JOINT]) if staff else false()
+    return authority.in_([*staff, JOINT]) if staff else false()
 
 
 def visible_cases(actor: Actor) -> ColumnElement[bool]:

@@ -109,7 +109,7 @@ class Supplier:
     breaches: list[Breach] = field(default_factory=list)  # the latest first
     # Its tenders for the procurements whose tenders the person sees (reading.tenders_seen), the latest first.
     tenders: list[TenderMade] = field(default_factory=list)
-    # Its applications to the dynamic markets the person sees (reading.markets_seen), the latest first.
+    # Its applications to the dynamic markets the person sees (reading.of_my_councils), the latest first.
     memberships: list[MarketMembership] = field(default_factory=list)
 
 

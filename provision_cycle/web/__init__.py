@@ -57,6 +57,7 @@ def _blueprints(app: Flask) -> None:
     from .cases import cases
     from .contracts import contracts
     from .evaluation import tenders
+    from .frameworks import frameworks
     from .links import links
     from .loading import loading
     from .markets import markets
@@ -77,6 +78,7 @@ def _blueprints(app: Flask) -> None:
         contracts,
         suppliers,
         markets,
+        frameworks,
         loading,
         tasks,
         admin,

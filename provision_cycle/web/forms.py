@@ -43,7 +43,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..core import Core
 from ..errors import ChangedMeanwhile, DomainError, InvalidInput
 from ..governance.organisation import JOINT
-from ..governance.statutory import DirectAwardGround, Route
+from ..governance.statutory import DirectAwardGround, Regime, Route
 from ..services.people import MIN_PASSWORD, Colleague
 from ..workflow.engine import AvailableAction
 
@@ -318,12 +318,15 @@ class AboutRequestForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def fill_choices(self, core: Core, authorities: set[str]) -> None:
-        org = core.governance.organisation
-        choices = [(code, org.authority_name(code)) for code in org.authorities if code in authorities]
-        if authorities:
-            choices.append((JOINT, org.joint_name))
-        self.authority.choices = options(choices)
-        self.category.choices = options([("", "Choose a category")] + org.category_choices)
+        self.authority.choices = council_choices(core, authorities)
+        self.category.choices = options([("", "Choose a category")] + core.governance.organisation.category_choices)
+
+
+def council_choices(core: Core, authorities: set[str]) -> list:
+    """The councils a person works for (``authorities``), and the two jointly, as a form's choices."""
+    org = core.governance.organisation
+    choices = [(code, org.authority_name(code)) for code in org.authorities if code in authorities]
+    return options([*choices, (JOINT, org.joint_name)] if authorities else choices)
 
 
 class ValueForm(FlaskForm):
@@ -807,6 +810,53 @@ class MarketForm(FlaskForm):
     submit = SubmitField("Open the market", widget=GovSubmitInput())
 
     fill_choices = AboutRequestForm.fill_choices  # the councils the person works for (and joint); every category
+
+
+class FrameworkForm(FlaskForm):
+    provider = StringField(
+        "Who established it",
+        widget=GovTextInput(),
+        description="Like 'Crown Commercial Service', 'ESPO', or the council itself",
+        validators=[DataRequired(message="Enter who established it"), Length(max=200)],
+    )
+    reference = StringField(
+        "Its reference",
+        widget=GovShortInput(10, inputmode="text"),
+        description="The provider's, like RM6098",
+        validators=[DataRequired(message="Enter its reference"), Length(max=60)],
+    )
+    lot = StringField("Lot the councils use (optional)", widget=GovShortInput(10, inputmode="text"))
+    title = StringField(
+        "Title", widget=GovTextInput(), validators=[DataRequired(message="Enter its title"), Length(max=200)]
+    )
+    regime = RadioField(
+        "Under which law was it procured?",
+        widget=GovRadioInput(),
+        description="Its call-offs follow it, whenever they start: a framework procured under the Public Contracts "
+        "Regulations 2015 keeps its call-offs under them",
+        choices=options([(regime.value, regime.full_name) for regime in Regime]),
+        validators=[InputRequired(message="Choose the law it was procured under")],
+    )
+    starts_on = GovDate("Date it started", validators=[InputRequired(message="Enter the date it started")])
+    ends_on = GovDate(
+        "Last date a call-off may be made under it",
+        validators=[InputRequired(message="Enter the last date a call-off may be made under it")],
+    )
+    authority = RadioField(
+        "Which council may call off from it?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose the council that may use it, or both")],
+    )
+    notes = TextAreaField(
+        "How to call off from it (optional)",
+        widget=GovTextArea(),
+        description="Direct award or further competition, the customer access agreement, any fee",
+        validators=[Length(max=4000, message="Keep the notes to 4000 characters")],
+    )
+    submit = SubmitField("Save the framework", widget=GovSubmitInput())
+
+    def fill_choices(self, core: Core, authorities: set[str]) -> None:
+        self.authority.choices = council_choices(core, authorities)
 
 
 class MarketNoticeForm(FlaskForm):

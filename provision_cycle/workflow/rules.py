@@ -29,6 +29,7 @@ from ..wording import listed
 from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .evaluation import evaluation_of
+from .frameworks import framework_name, framework_named_by, frameworks_for_call_off
 from .markets import markets_usable_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -503,6 +504,54 @@ def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
 CHOICES["dynamic_markets"] = lambda ctx: tuple(
     (market.reference, f"{market.reference}: {market.title}") for market in markets_usable_for(ctx.session, ctx.case)
 )
+
+
+CHOICES["frameworks"] = lambda ctx: tuple(
+    (str(framework.id), f"{framework_name(framework)} (calls off to {framework.ends_on:%-d %B %Y})")
+    for framework in frameworks_for_call_off(ctx.session, ctx.case, ctx.today)
+)
+
+
+@guard
+def framework_available(ctx: ActionContext) -> str | None:
+    """A call-off is made under a framework in the register, running today, that the case's council may use."""
+    if frameworks_for_call_off(ctx.session, ctx.case, ctx.today):
+        return None
+    return (
+        "No framework in the register is running today for this council: add the framework to the register "
+        "(Contracts, Frameworks) before starting the call-off"
+    )
+
+
+@effect
+def follow_the_framework(ctx: ActionContext) -> None:
+    """A call-off keeps the law its framework was procured under, whenever it starts: a framework procured under
+    the Public Contracts Regulations 2015 keeps its call-offs under them, and their notices in the PCR's forms
+    (Find a Tender's notice rules). The case's regime, and its frozen route's, follow the framework's."""
+    framework = framework_named_by(ctx.session, ctx.inputs)
+    if framework is None or framework.regime == ctx.value("regime"):
+        return
+    regime = statutory.Regime(framework.regime)
+    plan = dict(ctx.value("route_plan") or {})
+    plan["regime"] = regime.value
+    plan["statutory_summary"] = (
+        f"{plan.get('statutory_summary', '')} As a call-off under {framework.provider} {framework.reference}, "
+        f"procured under the {regime.full_name}, it follows that framework's law."
+    ).strip()
+    ctx.changes.update(regime=regime.value, route_plan=plan)
+    ctx.audit_data["regime"] = f"{regime.value}, as its framework's"
+
+
+@guard
+def framework_running(ctx: ActionContext) -> str | None:
+    """A call-off is awarded while its framework runs (PA23 s47; PCR 2015 reg 33)."""
+    framework = framework_named_by(ctx.session, ctx.details)
+    if framework is None or ctx.today <= framework.ends_on:
+        return None
+    return (
+        f"{framework.provider} {framework.reference} ended on {framework.ends_on:%-d %B %Y}: no call-off can be "
+        "awarded under it now"
+    )
 
 
 @guard

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from provision_cycle.models import AuditEvent, Case
 from provision_cycle.services import markets
+from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.people import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
 from provision_cycle.web.security import PUBLIC
@@ -32,6 +33,11 @@ def _world(core, db):
 
     document_id = attach_document(core, case_id, people.requester, "spec.txt", BytesIO(b"specification"))
     market_id = markets.open_market(core, people.officer, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    framework_id = record_framework(
+        core,
+        people.officer,
+        FrameworkGiven("CCS", "RM6098", "", "Tech", "PCR2015", date(2021, 7, 1), date(2027, 7, 1), "OCC"),
+    )
     membership_id = markets.record_application(
         core, market_id, people.officer, ApplicationGiven("Acme Cabs", "", True, False, date(2026, 2, 3))
     )
@@ -50,6 +56,7 @@ def _world(core, db):
         "token_id": 1,
         "tender_id": 1,
         "market_id": market_id,
+        "framework_id": framework_id,
         "membership_id": membership_id,
         "secret": "not-a-secret",
         "assignment_id": 1,

@@ -1,0 +1,33 @@
+"""The frameworks the councils call off from: their own and other bodies' (Crown Commercial Service, ESPO, YPO).
+A call-off is made only while its framework runs, and keeps its framework's law: a call-off under a framework
+procured under the Public Contracts Regulations 2015 stays under them, whenever it starts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Framework(Base):
+    __tablename__ = "frameworks"
+    __table_args__ = (UniqueConstraint("provider", "reference", "lot", name="uq_frameworks_provider_reference_lot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(200))  # who established it: "Crown Commercial Service", a council
+    reference: Mapped[str] = mapped_column(String(60))  # the provider's, like "RM6098"
+    lot: Mapped[str] = mapped_column(String(200), default="")  # the lot the councils use, if it has lots
+    title: Mapped[str] = mapped_column(String(200))
+    # The law it was procured under (a statutory.Regime): its call-offs follow it.
+    regime: Mapped[str] = mapped_column(String(20))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]  # the last day a call-off may be made under it
+    # The councils that may call off from it (an authority code, or JOINT for both).
+    authority: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str] = mapped_column(Text, default="")  # how to call off (direct award or further competition), fees
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,136 @@
+"""The frameworks register: the frameworks the councils call off from, with their terms and the law each was
+procured under. A call-off (``start_call_off``) chooses its framework from here: only one running that day,
+for its council, and the call-off keeps that framework's law (a framework procured under the Public Contracts
+Regulations 2015 keeps its call-offs under them, whenever they start).
+
+Kept by the councils' category teams (any pillar: a framework serves several) and administrators. Every
+change is all or nothing and leaves an event on the audit trail's system chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..governance.organisation import ADMINISTRATOR, JOINT
+from ..governance.statutory import PA2023_COMMENCEMENT, Regime
+from ..models import Case, Framework
+from ..workflow.engine import CASE_TEAM_ROLES, Actor
+from ..workflow.frameworks import FRAMEWORK
+from . import reading
+
+MAX_LINE, MAX_REFERENCE, MAX_TEXT = 200, 60, 4000
+
+
+@dataclass(frozen=True)
+class FrameworkGiven:
+    provider: str
+    reference: str
+    lot: str
+    title: str
+    regime: str
+    starts_on: date | None
+    ends_on: date | None
+    authority: str
+    notes: str = ""
+
+
+def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
+    """In a category team, or an administrator, of ``authority`` (of either council for a joint framework;
+    of any, with none given)."""
+    roles = (*CASE_TEAM_ROLES, ADMINISTRATOR)
+    councils = reading.staff_authorities(actor) if authority in (None, JOINT) else {authority}
+    return any(role in roles and council in councils for role, council, _ in actor.roles)
+
+
+def record_framework(core: Core, actor_id: int, given: FrameworkGiven, *, framework_id: int | None = None) -> int:
+    """Add a framework to the register, or correct one (``framework_id``); returns its id."""
+    fields = _fields(core, given)
+    with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        if not may_keep_register(actor, fields["authority"]):
+            raise NotPermitted("Only a category team or an administrator of the council keeps its frameworks")
+        same = select(Framework).where(
+            Framework.provider == fields["provider"],
+            Framework.reference == fields["reference"],
+            Framework.lot == fields["lot"],
+        )
+        if (other := session.scalar(same)) is not None and other.id != framework_id:
+            raise InvalidInput({"reference": f"{other.provider} {other.reference} is in the register already"})
+        if framework_id is None:
+            framework = Framework(recorded_by_id=actor_id, recorded_at=core.engine.clock(), **fields)
+            session.add(framework)
+            session.flush()
+        else:
+            framework = session.get(Framework, framework_id, with_for_update=True)
+            if framework is None or not may_keep_register(actor, framework.authority):
+                raise NotFound(f"There is no framework {framework_id} that you can change")
+            for name, value in fields.items():
+                setattr(framework, name, value)
+            framework.version += 1
+        data = {name: value.isoformat() if isinstance(value, date) else value for name, value in fields.items()}
+        action = "add_framework" if framework_id is None else "correct_framework"
+        core.engine.system_event(session, actor_id=actor_id, action=action, data={"framework_id": framework.id, **data})
+        return framework.id
+
+
+def _fields(core: Core, given: FrameworkGiven) -> dict:
+    lines = {name: getattr(given, name).strip() for name in ("provider", "reference", "lot", "title")}
+    notes = given.notes.strip()
+    errors: dict[str, str] = {}
+    for name, what in (("provider", "who established it"), ("reference", "its reference"), ("title", "its title")):
+        if not lines[name]:
+            errors[name] = f"Enter {what}"
+    for name, longest in (("provider", MAX_LINE), ("reference", MAX_REFERENCE), ("lot", MAX_LINE), ("title", MAX_LINE)):
+        if len(lines[name]) > longest:
+            errors[name] = f"Keep it to {longest} characters"
+    if len(notes) > MAX_TEXT:
+        errors["notes"] = f"Keep the notes to {MAX_TEXT} characters"
+    if given.regime not in {regime.value for regime in Regime}:
+        errors["regime"] = "Choose the law it was procured under"
+    if not core.governance.organisation.is_authority_choice(given.authority):
+        errors["authority"] = "Choose the council that may use it, or both"
+    if given.starts_on is None:
+        errors["starts_on"] = "Enter the date it started"
+    if given.ends_on is None:
+        errors["ends_on"] = "Enter the last date a call-off may be made under it"
+    if not errors and given.ends_on <= given.starts_on:
+        errors["ends_on"] = "It ends after it starts"
+    if not errors and given.regime == Regime.PA2023 and given.starts_on < PA2023_COMMENCEMENT:
+        errors["regime"] = (
+            "A framework that started before 24 February 2025 was procured under the Public Contracts "
+            "Regulations 2015 (or earlier law), not the Procurement Act 2023"
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
+            "authority": given.authority}  # fmt: skip
+
+
+# --- reading ---------------------------------------------------------------------------------------
+def frameworks_for(session: Session, actor: Actor) -> list[Framework]:
+    """The frameworks of the councils the person works for, those running longest first, then the ended."""
+    query = (
+        select(Framework)
+        .where(reading.of_my_councils(actor, Framework.authority))
+        .order_by(Framework.ends_on.desc(), Framework.provider)
+    )
+    return list(session.scalars(query))
+
+
+def framework_for(session: Session, actor: Actor, framework_id: int) -> Framework:
+    framework = session.get(Framework, framework_id)
+    if framework is None or not reading.works_for(actor, framework.authority):
+        raise NotFound(f"There is no framework {framework_id} that you can see")
+    return framework
+
+
+def call_offs_under(session: Session, framework: Framework) -> list[Case]:
+    """The procurements called off under the framework, newest first."""
+    named = Case.details[FRAMEWORK].as_string() == str(framework.id)
+    return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))

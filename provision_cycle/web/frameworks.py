@@ -1,0 +1,84 @@
+"""The frameworks register: the frameworks the councils call off from, each with the law it was procured under
+and the call-offs made under it. Thin: each page reads and changes through ``services.frameworks``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..governance.statutory import Regime
+from ..services import frameworks as service
+from ..services.frameworks import FrameworkGiven
+from ..services.reading import staff_authorities
+from ..workflow.frameworks import running_on
+from .common import core, me, render
+from .forms import FrameworkForm, apply_errors
+from .security import signed_in
+
+frameworks = Blueprint("frameworks", __name__, url_prefix="/frameworks")
+
+
+@frameworks.get("/")
+@signed_in
+def index():
+    with core().db.reading() as session:
+        found = service.frameworks_for(session, me())
+        session.expunge_all()
+    today = core().engine.today()
+    return render(
+        "frameworks/index.html",
+        frameworks=found,
+        today=today,
+        may_add=service.may_keep_register(me()),
+        regimes={regime.value: regime.full_name for regime in Regime},
+    )
+
+
+@frameworks.get("/<id:framework_id>")
+@signed_in
+def show(framework_id: int):
+    with core().db.reading() as session:
+        framework = service.framework_for(session, me(), framework_id)
+        call_offs = service.call_offs_under(session, framework)
+        session.expunge_all()
+    return render(
+        "frameworks/show.html",
+        framework=framework,
+        call_offs=call_offs,
+        running=running_on(framework, core().engine.today()),
+        may_change=service.may_keep_register(me(), framework.authority),
+        regime=Regime(framework.regime).full_name,
+        organisation=core().governance.organisation,
+    )
+
+
+@frameworks.route("/new", methods=["GET", "POST"])
+@frameworks.route("/<id:framework_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit(framework_id: int | None = None):
+    """Add a framework to the register, or correct one."""
+    framework = None
+    if framework_id is not None:
+        with core().db.reading() as session:
+            framework = service.framework_for(session, me(), framework_id)
+            session.expunge_all()
+    if not service.may_keep_register(me(), framework.authority if framework else None):
+        raise NotFound("Only a category team or an administrator keeps the frameworks register")
+    form = FrameworkForm()
+    form.fill_choices(core(), staff_authorities(me()))
+    if request.method == "GET" and framework is not None:
+        form.process(data={name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__})
+    if form.validate_on_submit():
+        texts = {name: form[name].data or "" for name in ("provider", "reference", "lot", "title", "regime", "notes")}
+        dates = {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data}
+        given = FrameworkGiven(**texts, **dates, authority=form.authority.data or "")
+        try:
+            saved = service.record_framework(core(), me().id, given, framework_id=framework_id)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except NotPermitted as error:  # a council the person does not work for
+            apply_errors(form, {"authority": error.message})
+        else:
+            flash(f"{given.provider.strip()} {given.reference.strip()} is {'corrected' if framework else 'added'}")
+            return redirect(url_for("frameworks.show", framework_id=saved))
+    return render("frameworks/edit.html", form=form, framework=framework)

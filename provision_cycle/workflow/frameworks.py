@@ -1,0 +1,44 @@
+"""Which frameworks a call-off may be made under, and the law it then follows. Read by the procurement's
+workflow (the frameworks ``start_call_off`` offers, the regime its effect gives the case, the guard on the
+award) and by the pages and the service that keep the register."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..governance.organisation import JOINT
+from ..models import Framework
+
+# A procurement's detail: the id of the framework its call-off is made under (as ``start_call_off`` chose it).
+FRAMEWORK = "framework"
+
+
+def running_on(framework: Framework, day: date) -> bool:
+    return framework.starts_on <= day <= framework.ends_on
+
+
+def frameworks_for_call_off(session: Session, case: Any, day: date) -> list[Framework]:
+    """The frameworks the case's council may call off from on ``day`` (a joint procurement, from a framework
+    both may use), running that day, by provider and reference."""
+    query = (
+        select(Framework)
+        .where(Framework.authority.in_([case.authority, JOINT]), Framework.starts_on <= day, Framework.ends_on >= day)
+        .order_by(Framework.provider, Framework.reference, Framework.lot)
+    )
+    return list(session.scalars(query))
+
+
+def framework_named_by(session: Session, details: dict[str, Any]) -> Framework | None:
+    """The framework a call-off's details name, if any."""
+    chosen = details.get(FRAMEWORK)
+    return session.get(Framework, int(chosen)) if chosen and str(chosen).isdigit() else None
+
+
+def framework_name(framework: Framework) -> str:
+    """``Crown Commercial Service RM6098 lot 1: Technology Products``."""
+    lot = f" lot {framework.lot}" if framework.lot else ""
+    return f"{framework.provider} {framework.reference}{lot}: {framework.title}"

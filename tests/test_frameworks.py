@@ -1,0 +1,112 @@
+"""The frameworks register: frameworks kept by the category teams, a call-off made only under one running for
+its council, keeping the law that framework was procured under, and awarded only while it runs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from provision_cycle.errors import GuardFailed, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, Case
+from provision_cycle.services import frameworks
+from provision_cycle.services.frameworks import FrameworkGiven
+
+from .factories import AWARD_INPUTS, act, hub_people, ready_for_the_market
+
+TECHNOLOGY = FrameworkGiven(
+    "Crown Commercial Service", "RM6098", "1", "Technology Products 2", "PCR2015", date(2021, 7, 1),
+    date(2026, 12, 31), "JOINT",
+)  # fmt: skip
+
+
+@pytest.fixture
+def people(db):
+    return hub_people(db)
+
+
+def _given(**changes) -> FrameworkGiven:
+    return FrameworkGiven(**{**TECHNOLOGY.__dict__, **changes})
+
+
+def test_the_register_is_kept_by_the_category_teams_with_each_framework_s_law(core, db, people):
+    with pytest.raises(InvalidInput) as refused:
+        frameworks.record_framework(core, people.officer, _given(provider=" ", ends_on=date(2021, 6, 1), regime="x"))
+    assert refused.value.fields == {
+        "provider": "Enter who established it",
+        "regime": "Choose the law it was procured under",
+    }
+    with pytest.raises(InvalidInput, match="It ends after it starts"):
+        frameworks.record_framework(core, people.officer, _given(ends_on=date(2021, 6, 1)))
+    with pytest.raises(InvalidInput, match="started before 24 February 2025 was procured under the Public Contracts"):
+        frameworks.record_framework(core, people.officer, _given(regime="PA2023"))
+    for outsider in (people.requester, people.finance):
+        with pytest.raises(NotPermitted, match="Only a category team or an administrator"):
+            frameworks.record_framework(core, outsider, TECHNOLOGY)
+    framework_id = frameworks.record_framework(core, people.officer, TECHNOLOGY)
+    with pytest.raises(InvalidInput, match="Crown Commercial Service RM6098 is in the register already"):
+        frameworks.record_framework(core, people.officer, _given(title="Again"))
+    frameworks.record_framework(core, people.officer, _given(ends_on=date(2027, 6, 30)), framework_id=framework_id)
+    cdc = hub_people(db, "CDC")
+    with db.reading() as session:
+        [listed] = frameworks.frameworks_for(session, core.engine.actor(session, people.finance))
+        assert listed.ends_on == date(2027, 6, 30) and listed.version == 2
+        actions = [e.action for e in session.query(AuditEvent).filter(AuditEvent.stream == "system")]
+        assert actions[-2:] == ["add_framework", "correct_framework"]
+        assert frameworks.frameworks_for(session, core.engine.actor(session, cdc.finance)) == [listed]  # joint
+
+
+def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(core, db, clock, people):
+    """A call-off commenced in 2026 under a framework procured under the PCR 2015 stays under the PCR 2015
+    (Find a Tender's notice rules): its case's regime follows the framework's. The Act's award duties for a
+    public contract (the exclusion check, s57) then do not apply."""
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    assert core.engine.not_yet(case_id, people.officer, ["start_call_off"])["start_call_off"] == (
+        "No framework in the register is running today for this council: add the framework to the register "
+        "(Contracts, Frameworks) before starting the call-off",
+    )
+    ended = frameworks.record_framework(core, people.officer, _given(reference="RM6068", ends_on=date(2026, 3, 1)))
+    cdc_officer = hub_people(db, "CDC").officer
+    for_cdc = frameworks.record_framework(core, cdc_officer, _given(reference="RM9999", authority="CDC"))
+    running = frameworks.record_framework(core, people.officer, TECHNOLOGY)
+    offer = core.engine.offers(case_id, people.officer, ["start_call_off"])["start_call_off"]
+    choice = next(spec for spec in offer.inputs if spec.name == "framework")
+    assert [code for code, _ in choice.options] == [str(running)]  # not the ended one, nor CDC's
+    assert choice.options[0][1] == (
+        "Crown Commercial Service RM6098 lot 1: Technology Products 2 (calls off to 31 December 2026)"
+    )
+    with pytest.raises(InvalidInput):
+        act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(ended)})
+    with pytest.raises(InvalidInput):
+        act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(for_cdc)})
+    act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(running)})
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert (case.regime, case.route_plan["regime"]) == ("PCR2015", "PCR2015")
+        assert case.route_plan["statutory_summary"].endswith(
+            "As a call-off under Crown Commercial Service RM6098, procured under the Public Contracts "
+            "Regulations 2015, it follows that framework's law."
+        )
+        [called_off] = frameworks.call_offs_under(session, session.get(frameworks.Framework, running))
+        assert called_off.id == case_id
+
+    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    # No exclusion check is asked (a PCR 2015 call-off is no public contract under the Act); the award waits
+    # only for the framework to be running.
+    clock.set(date(2027, 1, 4))
+    with pytest.raises(GuardFailed, match="RM6098 ended on 31 December 2026: no call-off can be awarded under it"):
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    clock.set(date(2026, 12, 31))
+    assert act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
+        "award_approval"
+    )
+
+
+def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    under_the_act = _given(reference="YPO 1201", regime="PA2023", starts_on=date(2025, 6, 1), ends_on=date(2029, 5, 31))
+    framework_id = frameworks.record_framework(core, people.officer, under_the_act)
+    act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(framework_id)})
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert case.regime == "PA2023" and "follows that framework" not in case.route_plan["statutory_summary"]

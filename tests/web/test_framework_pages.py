@@ -1,0 +1,69 @@
+"""The frameworks register through its pages: a framework added and corrected by a category team, seen by the
+councils' staff, and chosen by a call-off, which then shows on the framework's page."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from provision_cycle.models import Case, Framework
+from tests.factories import hub_people, ready_for_the_market
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+FRAMEWORK = {
+    "provider": "Crown Commercial Service",
+    "reference": "RM6098",
+    "lot": "1",
+    "title": "Technology Products 2",
+    "regime": "PCR2015",
+    "starts_on": ["1", "7", "2021"],
+    "ends_on": ["31", "12", "2026"],
+    "authority": "JOINT",
+    "notes": "Direct award or further competition",
+}
+
+
+def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core, db, browser):
+    people = hub_people(db)
+    officer = browser(people.officer)
+    assert "Add a framework" in officer.get("/frameworks/").text
+    refused = officer.post("/frameworks/new", {**FRAMEWORK, "regime": "PA2023"}, status=400)
+    assert "was procured under the Public Contracts Regulations 2015" in _text(refused.text)
+    response = officer.post("/frameworks/new", FRAMEWORK)
+    with db.reading() as session:
+        framework_id = session.query(Framework.id).scalar()
+    assert response.location.endswith(f"/frameworks/{framework_id}")
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "Running" in page and "Public Contracts Regulations 2015: its call-offs follow it" in page
+    officer.post(f"/frameworks/{framework_id}/edit", {**FRAMEWORK, "ends_on": ["30", "6", "2027"]})
+    assert "1 July 2021 to 30 June 2027" in _text(officer.get(f"/frameworks/{framework_id}").text)
+
+    finance = browser(people.finance)
+    assert "RM6098" in finance.get("/frameworks/").text and "Add a framework" not in finance.get("/frameworks/").text
+    finance.get(f"/frameworks/{framework_id}/edit", status=404)
+    finance.get("/frameworks/new", status=404)
+    browser(people.requester).get(f"/frameworks/{framework_id}", status=404)
+
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    form = _text(officer.get(f"/cases/{case_id}/actions/start_call_off").text)
+    assert "Crown Commercial Service RM6098 lot 1: Technology Products 2 (calls off to 30 June 2027)" in form
+    officer.post(f"/cases/{case_id}/actions/start_call_off", {"framework": str(framework_id)})
+    with db.reading() as session:
+        assert session.get(Case, case_id).regime == "PCR2015"
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "Case management system" in page
+    case_page = _text(officer.get(f"/cases/{case_id}").text)
+    assert "Public Contracts Regulations 2015, as the framework it is called off from was procured under it" in (
+        case_page
+    )
+
+
+def test_a_call_off_waits_for_a_framework_in_the_register(core, db, browser):
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    page = _text(browser(people.officer).get(f"/cases/{case_id}/actions/start_call_off").text)
+    assert "No framework in the register is running today for this council" in page
