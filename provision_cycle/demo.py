@@ -405,7 +405,8 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
     """Procurements the random ones may not show: on routes the rules never choose on their own, two direct
     awards (a system only its maker may change, its transparency notice out, PA23 s44; a care home place the
     resident chose, a user-choice contract, Schedule 5 paragraph 15, awaiting its award approval with no notice
-    owed before it) and a competitive flexible procedure in its participation period; an open procedure
+    owed before it) and a competitive flexible procedure in its participation period; a call-off under a
+    framework procured under the PCR 2015, which keeps it under the PCR 2015; an open procedure
     ready for its tender notice, which asks about preliminary market engagement (s17); and one in evaluation,
     its tenders scored against the award criteria it set first (s19, s23), for its award to be recommended."""
     today = core.engine.today()
@@ -418,6 +419,7 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
          "direct_award", [*to_market, "recommend_award"]),
         ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible", to_market),
         ("Library self-service kiosks", "ict", "goods", "300000", "open_procedure", to_market[:-1]),
+        ("Laptops for social workers", "ict", "goods", "240000", "framework_call_off", to_market),
         ("School transport route planning software", "ict", "services", "260000", "open_procedure",
          [*to_market[:-1], "award_criteria", "start_market", "close_market", "tenders"]),
     ):  # fmt: skip

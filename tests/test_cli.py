@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.app import create_app
-from provision_cycle.models import Case, DynamicMarket, OutboxMessage, User
+from provision_cycle.models import Case, DynamicMarket, Framework, OutboxMessage, User
 from provision_cycle.services.people import check_password
 
 from .factories import act, hub_people, new_request
@@ -138,14 +138,20 @@ def test_seed_demo_loads_once(cli, db):
     first = cli("seed-demo", "--cases", "12", "--contracts", "8")
     assert first.exit_code == 0, first.output
     # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
-    # procedure, its open procedure ready for its tender notice and its open procedure in evaluation.
-    assert re.search(r"17 cases, 8 register contracts and \d+ payments ", first.output)
+    # procedure, its call-off, its open procedure ready for its tender notice and its open procedure in
+    # evaluation.
+    assert re.search(r"18 cases, 8 register contracts and \d+ payments ", first.output)
     with db.reading() as session:  # the contract changes the demo shows, a variation at each of its waits
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
         direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))
         flexible = set(session.scalars(select(Case.state).where(Case.route == "competitive_flexible")))
         market = session.scalars(select(DynamicMarket)).one()  # its dynamic market, established, with members
         joined = [(m.supplier_name, m.admitted) for m in market.memberships]
+        # Its frameworks register, and its call-offs under a PCR 2015 framework kept under the PCR 2015.
+        registered = session.scalars(select(Framework.regime)).all()
+        laptops = session.scalars(select(Case).where(Case.title == "Laptops for social workers")).one()
+    assert sorted(registered) == ["PA2023", "PCR2015", "PCR2015", "PCR2015"]
+    assert (laptops.state, laptops.regime) == ("call_off", "PCR2015")
     assert len(joined) == 7 and sum(admitted is True for _, admitted in joined) == 4
     assert [admitted for _, admitted in joined].count(None) == 2
     assert {"change_notice_pending", "variation_executive_decision"} <= states

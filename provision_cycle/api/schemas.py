@@ -892,3 +892,26 @@ class AdmissionIn(Request):
 class DatedReasonIn(Request):
     on: date = Field(description="When the application was refused, or the member removed")
     because: str = Field(max_length=4000)
+
+
+# --- frameworks -----------------------------------------------------------------------------------------------
+class FrameworkIn(Request):
+    provider: str = Field(max_length=200, description="Who established it, like 'Crown Commercial Service'")
+    reference: str = Field(max_length=60)
+    lot: str = Field("", max_length=200)
+    title: str = Field(max_length=200)
+    regime: Literal["PCR2015", "PA2023"] = Field(description="The law it was procured under: its call-offs follow it")
+    starts_on: date
+    ends_on: date = Field(description="The last day a call-off may be made under it")
+    authority: str = Field(max_length=10, description="The council that may call off from it, or JOINT")
+    notes: str = Field("", max_length=4000, description="How to call off from it")
+
+
+class FrameworkOut(FrameworkIn):
+    id: int
+    running: bool = Field(description="Running today: a call-off may be made under it")
+    call_offs: list[str] = Field(description="References of the procurements called off under it, newest first")
+
+
+class FrameworkList(BaseModel):
+    items: list[FrameworkOut] = Field(description="Those running longest first, then the ended")

@@ -18,6 +18,7 @@ from ..models import AuditEvent, Case, CaseDeadline, MarketNoticeKind, Task
 from ..models.cases import declaration_blocks
 from ..services import (
     evaluation,
+    frameworks,
     markets,
     notices,
     ocds,
@@ -36,6 +37,7 @@ from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
 from ..workflow.engine import REQUEST_FACTS, STAGE_PREFIX, ActionRequest, Actor
 from ..workflow.evaluation import Standing, evaluation_of
+from ..workflow.frameworks import running_on
 from ..workflow.markets import members_of, status_of
 from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
@@ -1444,3 +1446,67 @@ def refuse_market_application(market_id: int, membership_id: int, body: s.DatedR
 def remove_market_member(market_id: int, membership_id: int, body: s.DatedReasonIn):
     markets.remove_member(core(), market_id, membership_id, current_actor().id, body.on, body.because)
     return _market_response(market_id)
+
+
+# --- frameworks -------------------------------------------------------------------------------------------------
+def _framework_out(session, framework) -> s.FrameworkOut:
+    return s.FrameworkOut(
+        **{name: getattr(framework, name) for name in s.FrameworkIn.model_fields},
+        id=framework.id,
+        running=running_on(framework, core().engine.today()),
+        call_offs=[case.reference for case in frameworks.call_offs_under(session, framework)],
+    )
+
+
+def _framework_response(framework_id: int, status: int = 200) -> Response:
+    with core().db.reading() as session:
+        framework = frameworks.framework_for(session, current_actor(), framework_id)
+        return json_response(_framework_out(session, framework), status=status)
+
+
+@operation(api, "GET", "/frameworks", summary="The frameworks the councils you work for call off from",
+           tag="Frameworks", response=s.FrameworkList)  # fmt: skip
+def list_frameworks():
+    with core().db.reading() as session:
+        found = frameworks.frameworks_for(session, current_actor())
+        return json_response(s.FrameworkList(items=[_framework_out(session, framework) for framework in found]))
+
+
+@operation(api, "GET", "/frameworks/{framework_id}", summary="A framework, with the call-offs made under it",
+           tag="Frameworks", response=s.FrameworkOut, errors=(404,))  # fmt: skip
+def get_framework(framework_id: int):
+    return _framework_response(framework_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/frameworks",
+    summary="Add a framework to the register, with the law it was procured under",
+    tag="Frameworks",
+    body=s.FrameworkIn,
+    response=s.FrameworkOut,
+    status=201,
+    errors=(403, 422),
+)
+def add_framework(body: s.FrameworkIn):
+    framework_id = frameworks.record_framework(
+        core(), current_actor().id, frameworks.FrameworkGiven(**body.model_dump())
+    )
+    return _framework_response(framework_id, status=201)
+
+
+@operation(
+    api,
+    "PUT",
+    "/frameworks/{framework_id}/details",
+    summary="Correct a framework in the register",
+    tag="Frameworks",
+    body=s.FrameworkIn,
+    response=s.FrameworkOut,
+    errors=(403, 404, 422),
+)
+def correct_framework(framework_id: int, body: s.FrameworkIn):
+    given = frameworks.FrameworkGiven(**body.model_dump())
+    frameworks.record_framework(core(), current_actor().id, given, framework_id=framework_id)
+    return _framework_response(framework_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from provision_cycle.services import markets
+from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.passwords import issue_password_link
 from provision_cycle.services.payments_compliance import ReportingPeriod
@@ -75,6 +76,12 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     evaluated, tenders = evaluated_procurement(site.core, people)
     criteria_open = ready_for_the_market(site.core.engine, people, value="250000", title="Kiosks")
     market, member, applicant = _market_with_a_member_and_an_applicant(site.core, people)
+    framework = record_framework(
+        site.core,
+        people.officer,
+        FrameworkGiven("ESPO", "ESPO 105", "", "Fleet", "PCR2015", date(2024, 1, 1), date(2029, 12, 31), "OCC"),
+    )
+    call_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")
     visits = {
         None: [
             "/sign-in",
@@ -141,6 +148,12 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/markets/{market}/applications/{applicant}/admit",
             f"/markets/{market}/applications/{applicant}/refuse",
             f"/markets/{market}/members/{member}/remove",
+            # The frameworks register, and a call-off choosing from it.
+            "/frameworks/",
+            "/frameworks/new",
+            f"/frameworks/{framework}",
+            f"/frameworks/{framework}/edit",
+            f"/cases/{call_off}/actions/start_call_off",
         ],
         people.contract_manager: [
             "/tasks/",

@@ -1,0 +1,37 @@
+"""The frameworks register through the API: added, corrected and read, with the call-offs made under each."""
+
+from __future__ import annotations
+
+from tests.factories import act, hub_people, ready_for_the_market
+
+FRAMEWORK = {
+    "provider": "Crown Commercial Service",
+    "reference": "RM6098",
+    "title": "Technology Products 2",
+    "regime": "PCR2015",
+    "starts_on": "2021-07-01",
+    "ends_on": "2026-12-31",
+    "authority": "OCC",
+}
+
+
+def test_frameworks_through_the_api(api, core, db):
+    people = hub_people(db)
+    officer = api(people.officer)
+    refused = officer.post("/frameworks", {**FRAMEWORK, "regime": "PA2023"}, status=422).json
+    assert "procured under the Public Contracts Regulations 2015" in str(refused)
+    api(people.finance).post("/frameworks", FRAMEWORK, status=403)
+    body = officer.post("/frameworks", FRAMEWORK, status=201).json
+    assert (body["running"], body["call_offs"], body["lot"]) == (True, [], "")
+    corrected = officer.call(
+        "PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "ends_on": "2027-06-30"}, status=200
+    )
+    assert corrected.json["ends_on"] == "2027-06-30"
+
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(body["id"])})
+    [listed] = api(people.finance).get("/frameworks").json["items"]
+    assert listed["call_offs"] == [f"PRC-{case_id:06d}"]
+    cdc = hub_people(db, "CDC")
+    api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
+    api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)
