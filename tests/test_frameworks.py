@@ -12,7 +12,8 @@ from provision_cycle.models import AuditEvent, Case
 from provision_cycle.services import frameworks
 from provision_cycle.services.frameworks import FrameworkGiven
 
-from .factories import AWARD_INPUTS, act, hub_people, ready_for_the_market
+from .factories import AWARD_INPUTS, act, approve_open_steps, hub_people, ready_for_the_market
+from .test_ocds import _package, _package_errors
 
 TECHNOLOGY = FrameworkGiven(
     "Crown Commercial Service", "RM6098", "1", "Technology Products 2", "PCR2015", date(2021, 7, 1),
@@ -100,6 +101,29 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
     assert act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
         "award_approval"
     )
+    # Its award notice, as open data: under the PCR 2015 (no UK profile notice type), naming its framework.
+    approve_open_steps(core.engine, db, people, case_id)
+    notice = {"award_notice_published_on": "2026-12-31"}
+    assert act(core.engine, case_id, "publish_award_notice", people.officer, inputs=notice).to_state == (
+        "contract_signature"  # no standstill for a call-off
+    )
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    [release] = package["releases"]
+    assert release["relatedProcesses"] == [
+        {
+            "id": "framework",
+            "relationship": ["framework"],
+            "title": "Crown Commercial Service RM6098 lot 1: Technology Products 2",
+            "identifier": "RM6098",
+        }
+    ]
+    [document] = release["tender"]["documents"]
+    assert (document.get("noticeType"), document["title"]) == (
+        None,
+        "Contract award notice (Public Contracts Regulations 2015)",
+    )
+    assert release["tender"]["legalBasis"] == {"scheme": "CELEX", "id": "32014L0024"}
 
 
 def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):

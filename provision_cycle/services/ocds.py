@@ -6,9 +6,11 @@ inputs), the supplier and value of the award, the signed contract's dates. Notic
 ``noticeType`` on their document (a procurement's UK4 tender, UK5 transparency, UK6 contract award, UK7
 contract details and UK12 procurement termination notices; a contract's UK10 change and UK11 termination
 notices; a copy of a contract or of its modification, published with them, is a ``contractSigned`` document
-instead), and PA 2023 notices their legal basis. A contract's notices share its procurement's ``ocid``: one
-contracting process from tender to termination. Parties carry the identifiers the register holds: a council
-by its code, a supplier by its Companies House or charity number where recorded.
+instead; a notice under the PCR 2015, of a legacy procurement or a call-off under a PCR framework, has no
+``noticeType``), and every notice its legal basis. A call-off names its framework (``relatedProcesses``).
+A contract's notices share its procurement's ``ocid``: one contracting process from tender to termination.
+Parties carry the identifiers the register holds: a council by its code, a supplier by its Companies House or
+charity number where recorded.
 """
 
 from __future__ import annotations
@@ -143,13 +145,16 @@ def _notice_of(event: AuditEvent) -> tuple[Notice, str]:
     return NOTICES[event.action], data.get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
 
 
-def _document(reference: str, notice: Notice, published: str, event: AuditEvent) -> dict[str, Any]:
+def _document(reference: str, notice: Notice, published: str, event: AuditEvent, regime: str | None) -> dict[str, Any]:
+    # The UK profile's type (UK4...UK12) refines a notice's document type under the Act; a copy of the
+    # contract is no notice, and a notice under the PCR 2015 (a legacy procurement, a call-off under a PCR
+    # framework) is in that law's own form, which the profile does not number.
+    under_the_act = regime != "PCR2015"
     return {
         "id": f"{reference}-{notice.notice_type}-{event.seq}",
         "documentType": notice.document_type,
-        # The UK profile's type refines a notice's document type; a copy of the contract is no notice.
-        "noticeType": notice.notice_type if notice.document_type.endswith("Notice") else None,
-        "title": notice.title,
+        "noticeType": notice.notice_type if notice.document_type.endswith("Notice") and under_the_act else None,
+        "title": notice.title if under_the_act else f"{notice.title} (Public Contracts Regulations 2015)",
         "description": f"Find a Tender notice {(event.data or {})['notice_id']}"
         if (event.data or {}).get("notice_id")
         else None,
@@ -192,8 +197,17 @@ def _release(
         "procurementMethodRationale": _direct_award_rationale(details) if route is Route.DIRECT_AWARD else None,
         "mainProcurementCategory": CATEGORIES[case.contract_type],
         "legalBasis": LEGAL_BASIS.get(case.regime or ""),
-        "documents": [_document(case.reference, notice, published, event)],
+        "documents": [_document(case.reference, notice, published, event, case.regime)],
     }
+    if route is Route.FRAMEWORK_CALL_OFF and details.get("framework_reference"):
+        release["relatedProcesses"] = [
+            {
+                "id": "framework",
+                "relationship": ["framework"],
+                "title": details.get("framework_name") or details["framework_reference"],
+                "identifier": details["framework_reference"],  # the provider's reference: its ocid is not known here
+            }
+        ]
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
         release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)
         release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)
@@ -315,7 +329,7 @@ def _contract_release(
             "endDate": _instant(said.get("end_date") or contract.end_date, end_of_day=True),
         },
         "dateSigned": _instant(contract.signed_on) if contract.signed_on else None,
-        "documents": [_document(contract.reference, notice, published, event)],
+        "documents": [_document(contract.reference, notice, published, event, contract.regime)],
     }
     if notice.notice_type == "UK9":  # a performance notice goes on the contract's implementation
         document = entry.pop("documents")[0]

@@ -527,9 +527,14 @@ def framework_available(ctx: ActionContext) -> str | None:
 def follow_the_framework(ctx: ActionContext) -> None:
     """A call-off keeps the law its framework was procured under, whenever it starts: a framework procured under
     the Public Contracts Regulations 2015 keeps its call-offs under them, and their notices in the PCR's forms
-    (Find a Tender's notice rules). The case's regime, and its frozen route's, follow the framework's."""
+    (Find a Tender's notice rules). The case's regime, and its frozen route's, follow the framework's; its
+    details keep the framework's reference and name, for its notices' open data."""
     framework = framework_named_by(ctx.session, ctx.inputs)
-    if framework is None or framework.regime == ctx.value("regime"):
+    if framework is None:
+        return
+    # As the notices name it, however the register is corrected later.
+    ctx.details["framework_reference"], ctx.details["framework_name"] = framework.reference, framework_name(framework)
+    if framework.regime == ctx.value("regime"):
         return
     regime = statutory.Regime(framework.regime)
     plan = dict(ctx.value("route_plan") or {})
