@@ -132,5 +132,4 @@ def framework_for(session: Session, actor: Actor, framework_id: int) -> Framewor
 
 def call_offs_under(session: Session, framework: Framework) -> list[Case]:
     """The procurements called off under the framework, newest first."""
-    named = Case.details[FRAMEWORK].as_string() == str(framework.id)
-    return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))
+    return reading.procurements_naming(session, FRAMEWORK, str(framework.id))

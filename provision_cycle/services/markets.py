@@ -95,8 +95,7 @@ def market_for(session: Session, actor: Actor, market_id: int) -> DynamicMarket:
 
 def procurements_by_reference_to(session: Session, market: DynamicMarket) -> list[Case]:
     """The procurements whose tender notice restricted them to the market's members, newest first."""
-    named = Case.details[DYNAMIC_MARKET].as_string() == market.reference
-    return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))
+    return reading.procurements_naming(session, DYNAMIC_MARKET, market.reference or "")
 
 
 def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembership]:

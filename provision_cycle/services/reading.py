@@ -93,6 +93,13 @@ def of_my_councils(actor: Actor, authority: ColumnElement[str]) -> ColumnElement
     return authority.in_([*staff, JOINT]) if staff else false()
 
 
+def procurements_naming(session: Session, detail: str, value: str) -> list[Case]:
+    """The procurements whose ``detail`` is ``value`` (those restricted to a dynamic market, those called off
+    under a framework), newest first."""
+    named = Case.details[detail].as_string() == value
+    return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))
+
+
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """The same rule as ``may_see_case``, as SQL."""
     staff = staff_authorities(actor)
