@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from provision_cycle.errors import GuardFailed, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, Case
+from provision_cycle.models import AuditEvent, Case, Contract
 from provision_cycle.services import frameworks
 from provision_cycle.services.frameworks import FrameworkGiven
 
@@ -124,6 +125,21 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
         "Contract award notice (Public Contracts Regulations 2015)",
     )
     assert release["tender"]["legalBasis"] == {"scheme": "CELEX", "id": "32014L0024"}
+    with db.reading() as session:  # the approvers were told which framework
+        assert (
+            session.get(Case, case_id)
+            .details["for_approvers"]
+            .endswith("Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2.")
+        )
+    signature = {"signed_on": "2026-12-31", "start_date": "2027-01-04", "end_date": "2029-01-03"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    details = {"contract_details_published_on": "2026-12-31"}
+    assert act(core.engine, case_id, "publish_contract_details", people.officer, inputs=details).to_state == (
+        "handed_over"
+    )
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        assert contract.regime == "PCR2015"
 
 
 def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):

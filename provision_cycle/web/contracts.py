@@ -20,6 +20,7 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
+from ..workflow.frameworks import framework_named_by
 from .common import core, csv_download, me, render
 from .forms import (
     ApproveNoticeForm,
@@ -154,8 +155,11 @@ def show(contract_id: int):
         kpis = performance.kpis_of(session, contract.id)
         assessments = performance.assessments_of(session, contract.id)
         kpis_required = performance.kpis_required(session, contract)
+        procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
+        framework = framework_named_by(session, procurement.details or {}) if procurement else None
     return render(
         "contracts/show.html",
+        framework=framework,
         kpis=kpis,
         assessments=assessments,
         kpis_required=kpis_required,

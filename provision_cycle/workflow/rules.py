@@ -824,6 +824,7 @@ def route_award(ctx: ActionContext) -> None:
         + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
         + (f" {ctx.details['award_over_threshold']}." if ctx.details["award_over_threshold"] else "")
         + (f" {ctx.details['award_evaluation']}." if ctx.details["award_evaluation"] else "")
+        + (f" Called off under {ctx.details['framework_name']}." if ctx.details.get("framework_name") else "")
     )
 
 

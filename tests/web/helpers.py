@@ -164,3 +164,36 @@ def evaluated_procurement(core, people) -> tuple[int, dict[str, int]]:
         mark_tender(core, case_id, people.officer, ids[name], given)  # the officer's own marks, then the panel's
         score_tender(core, case_id, people.officer, ids[name], given)
     return case_id, ids
+
+
+def called_off_contract(core, db, people) -> int:
+    """A 240,000 OCC call-off under a framework procured under the PCR 2015, through its award to a signed
+    contract handed to contract management, all dated today; the contract's id."""
+    from sqlalchemy import select
+
+    from provision_cycle.models import Contract
+    from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+    from tests.factories import AWARD_INPUTS, act, approve_open_steps, ready_for_the_market
+
+    today = core.engine.today()
+    given = FrameworkGiven("Crown Commercial Service", "RM6098", "1", "Technology Products 2", "PCR2015",
+                           today - timedelta(days=1000), today + timedelta(days=300), "JOINT")  # fmt: skip
+    framework_id = record_framework(core, people.officer, given)
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    on = today.isoformat()
+    for trigger, inputs in (
+        ("start_call_off", {"framework": str(framework_id)}),
+        ("complete_call_off_selection", {}),
+        ("recommend_award", AWARD_INPUTS),
+    ):
+        act(core.engine, case_id, trigger, people.officer, inputs=inputs)
+    approve_open_steps(core.engine, db, people, case_id)
+    signature = {"signed_on": on, "start_date": on, "end_date": (today + timedelta(days=730)).isoformat()}
+    for trigger, inputs in (
+        ("publish_award_notice", {"award_notice_published_on": on}),
+        ("sign_contract", signature),
+        ("publish_contract_details", {"contract_details_published_on": on}),
+    ):
+        act(core.engine, case_id, trigger, people.officer, inputs=inputs)
+    with db.reading() as session:
+        return session.scalars(select(Contract.id).where(Contract.procurement_case_id == case_id)).one()

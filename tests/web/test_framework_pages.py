@@ -8,6 +8,7 @@ from html import unescape
 
 from provision_cycle.models import Case, Framework
 from tests.factories import hub_people, ready_for_the_market
+from tests.web.helpers import called_off_contract
 
 
 def _text(html: str) -> str:
@@ -67,3 +68,11 @@ def test_a_call_off_waits_for_a_framework_in_the_register(core, db, browser):
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
     page = _text(browser(people.officer).get(f"/cases/{case_id}/actions/start_call_off").text)
     assert "No framework in the register is running today for this council" in page
+
+
+def test_a_called_off_contract_names_its_framework(core, db, browser):
+    people = hub_people(db)
+    contract_id = called_off_contract(core, db, people)
+    page = _text(browser(people.contract_manager).get(f"/contracts/{contract_id}").text)
+    assert "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2" in page
+    assert "Legal regime Public Contracts Regulations 2015" in page
