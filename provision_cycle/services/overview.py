@@ -23,6 +23,7 @@ from ..models import (
     Case,
     CaseDeadline,
     Contract,
+    Framework,
     Payment,
     StepStatus,
     Task,
@@ -33,12 +34,21 @@ from ..models import (
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
+from .frameworks import call_offs_under
 from .payments_compliance import percent
-from .reading import at_an_end, staff_authorities, tenders_seen, visible_cases, visible_contracts
+from .reading import (
+    at_an_end,
+    of_my_councils,
+    staff_authorities,
+    tenders_seen,
+    visible_cases,
+    visible_contracts,
+)
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
 HORIZONS = (3, 6, 12, 18)
+FRAMEWORK_HORIZON_MONTHS = 12  # frameworks ending within this many months are listed
 NOTICES_SOON_DAYS = 30
 # The action by which a case's key decision goes on the forward plan: where the workflows offer it, and on what
 # conditions, is where a key decision lies ahead.
@@ -192,6 +202,12 @@ class Competition:
 
 
 @dataclass(frozen=True)
+class FrameworkEnding:
+    framework: Framework
+    call_offs: int  # procurements called off under it so far
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -204,6 +220,7 @@ class Overview:
     key_decisions: list[KeyDecision]  # those not yet on the forward plan first, then the soonest decidable
     left_behind: list[LeftBehind]  # by whose, the most contracts first
     competition: Competition
+    frameworks_ending: list[FrameworkEnding]  # the soonest first
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -233,7 +250,25 @@ def pipeline_overview(
         key_decisions=_key_decisions(core, session, actor, open_cases),
         left_behind=_left_behind(core, session, contracts),
         competition=_competition(session, actor, today, cases),
+        frameworks_ending=_frameworks_ending(session, actor, today, authority),
     )
+
+
+def _frameworks_ending(session: Session, actor: Actor, today: date, authority: str) -> list[FrameworkEnding]:
+    """The frameworks running today that end within a year (for ``authority``, if given): a call-off under
+    one must be made before it ends, so what replaces it is planned now."""
+    query = (
+        select(Framework)
+        .where(
+            of_my_councils(actor, Framework.authority),
+            Framework.starts_on <= today,
+            Framework.ends_on >= today,
+            Framework.ends_on <= add_months(today, FRAMEWORK_HORIZON_MONTHS),
+            *([Framework.authority.in_([authority, JOINT])] if authority else []),
+        )
+        .order_by(Framework.ends_on, Framework.provider)
+    )
+    return [FrameworkEnding(f, len(call_offs_under(session, f))) for f in session.scalars(query)]
 
 
 def _competition(session: Session, actor: Actor, today: date, cases: list) -> Competition:

@@ -134,3 +134,19 @@ def test_the_overview_names_whose_running_contracts_were_left_behind_by_a_leaver
     analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
     seen = analyst.get("/overview").text
     assert "Cora Contracts: 2 contracts" in seen and "hand them over" not in seen  # to see, not to move
+
+
+def test_the_overview_lists_the_frameworks_ending_within_a_year(core, db, browser):
+    from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+
+    people = hub_people(db)
+    today = core.engine.today()
+    for reference, days in (("RM6098", 200), ("RM6200", 500), ("RM6068", -10)):  # soon, later, ended
+        given = FrameworkGiven("Crown Commercial Service", reference, "", f"Framework {reference}", "PCR2015",
+                               today - timedelta(days=1000), today + timedelta(days=days), "OCC")  # fmt: skip
+        record_framework(core, people.officer, given)
+    page = browser(people.head).get("/overview").text
+    listed = re.findall(r"Crown Commercial Service (RM\d+): Framework", page)
+    assert listed == ["RM6098"] and "(0 call-offs so far)" in page
+    cdc = hub_people(db, "CDC")
+    assert "Frameworks ending within a year" not in browser(cdc.head).get("/overview").text
