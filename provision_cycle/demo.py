@@ -475,8 +475,9 @@ def _framework_for(core: Core, case_id: int) -> str:
 
 
 def _dynamic_market(core: Core, people: dict) -> None:
-    """A dynamic market for home to school and SEND transport (PA23 s34-39), established three months ago: four
-    operators admitted, one refused, and two applications waiting for the category team's decision."""
+    """A dynamic market for home to school and SEND transport (PA23 s34-39) in three parts, established three
+    months ago: four operators admitted, one refused, and two applications waiting for the category team's
+    decision."""
     from .services import markets
 
     today = core.engine.today()
@@ -490,24 +491,26 @@ def _dynamic_market(core: Core, people: dict) -> None:
         authority="OCC",
         category="home_to_school_transport",
         intention_published_on=today - timedelta(days=120),
+        parts=("Taxis and private hire", "Minibuses and coaches", "Passenger assistants"),
     )
     market_id = markets.open_market(core, officer, given)
     markets.establish_market(core, market_id, officer, today - timedelta(days=90))
-    for n, (name, sme, outcome) in enumerate(
+    taxis, minibuses, assistants = given.parts
+    for n, (name, sme, parts, outcome) in enumerate(
         [
-            ("Cherwell Cars Ltd", True, "admit"),
-            ("Oxford Minibus Co-operative", True, "admit"),
-            ("Thames Valley Coaches Ltd", False, "admit"),
-            ("Banbury Community Transport", True, "admit"),
-            ("Quick Cabs Oxford", True, "No operator's licence held by the company applying"),
-            ("Kidlington Taxis", True, None),
-            ("Witney Passenger Services Ltd", True, None),
+            ("Cherwell Cars Ltd", True, [taxis], "admit"),
+            ("Oxford Minibus Co-operative", True, [minibuses, assistants], "admit"),
+            ("Thames Valley Coaches Ltd", False, [minibuses], "admit"),
+            ("Banbury Community Transport", True, [minibuses, assistants], "admit"),
+            ("Quick Cabs Oxford", True, [taxis], "No operator's licence held by the company applying"),
+            ("Kidlington Taxis", True, [taxis], None),
+            ("Witney Passenger Services Ltd", True, [assistants], None),
         ]
     ):
         applied = today - timedelta(days=100 - 12 * n)
-        membership_id = markets.record_application(
-            core, market_id, officer, markets.ApplicationGiven(name, "", sme, name.endswith("Transport"), applied)
-        )
+        vcse = name.endswith("Transport")
+        application = markets.ApplicationGiven(name, "", sme, vcse, applied, parts)
+        membership_id = markets.record_application(core, market_id, officer, application)
         decided = applied + timedelta(days=7)
         if outcome == "admit":
             markets.admit(core, market_id, membership_id, officer, decided, decided)

@@ -199,3 +199,60 @@ def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_member
         "Careful Coaches": "",
         "Dodgy Minicabs": disregarded,
     }
+
+
+def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s_members(core, db, clock, people):
+    """s34(1)(b): a procurement may take part only the members of an appropriate part of a market."""
+    with pytest.raises(InvalidInput, match="Give each part a name of its own"):
+        _market(core, people, parts=("North", "north "))
+    market_id = _market(core, people, parts=("North", "South"))
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+
+    def apply(name, *parts):
+        given = ApplicationGiven(name, "", True, False, date(2026, 2, 20), parts)
+        return markets.record_application(core, market_id, people.officer, given)
+
+    with pytest.raises(InvalidInput, match="Choose the parts of DM-.* the supplier applies for"):
+        apply("Acme Cars")
+    with pytest.raises(InvalidInput, match="has no part 'East'"):
+        apply("Acme Cars", "East")
+    north, south = apply("Acme Cars", "North"), apply("Bodge Transport", "North", "South")
+    markets.admit(core, market_id, north, people.officer, date(2026, 2, 23), date(2026, 2, 23))
+    markets.admit(core, market_id, south, people.officer, date(2026, 2, 23), date(2026, 2, 23), parts=["South"])
+    market = _read(db, market_id)
+    assert [(m.supplier_name, m.parts) for m in market.memberships] == [
+        ("Acme Cars", ["North"]),
+        ("Bodge Transport", ["South"]),
+    ]
+
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    offer = core.engine.offers(case_id, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
+    reference = f"DM-{market_id:06d}"
+    assert next(spec for spec in offer.inputs if spec.name == "dynamic_market").options == (
+        (reference, f"{reference}: Home to school transport (any part)"),
+        (f"{reference}/1", f"{reference}: Home to school transport, part 1: North"),
+        (f"{reference}/2", f"{reference}: Home to school transport, part 2: South"),
+    )
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+        "by_dynamic_market": True,
+        "dynamic_market": f"{reference}/2",
+    }
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24"}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    clock.set(date(2026, 4, 27))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    for name in ("Acme Cars", "Bodge Transport"):
+        given = TenderGiven(name, "", True, False, "100000", date(2026, 4, 20))
+        evaluation.record_tender(core, case_id, people.officer, given)
+    with db.reading() as session:
+        why = {s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings}
+        assert markets.procurements_by_reference_to(session, session.get(DynamicMarket, market_id))[0].id == case_id
+    assert why == {
+        "Acme Cars": f"Not a member of part South of the dynamic market {reference} (Procurement Act 2023 s34(3))",
+        "Bodge Transport": "",
+    }

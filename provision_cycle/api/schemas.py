@@ -827,6 +827,7 @@ class MembershipOut(BaseModel):
     supplier_is_sme: bool
     supplier_is_vcse: bool
     applied_on: date
+    parts: list[str] = Field(description="The market's parts applied for, or once admitted those admitted to")
     status: str = Field(description="waiting, member, refused or removed")
     decided_on: date | None
     exclusions_checked_on: date | None = Field(description="When an admitted supplier was checked (PA23 s36)")
@@ -856,9 +857,12 @@ class MarketOut(MarketSummaryOut):
 
     description: str
     conditions: str = Field(description="The conditions for membership (s36); empty where it sets none")
+    parts: list[str] = Field(description="Its parts (lots), in order; none for a market in one piece")
     notices: list[MarketNoticeOut]
     applications: list[MembershipOut] = Field(description="The oldest first; a supplier refused may apply again")
-    procurements: list[str] = Field(description="References of the procurements restricted to its members (s34)")
+    procurements: list[str] = Field(
+        description="References of the procurements restricted to its members, or one part's (s34)"
+    )
 
 
 class MarketApplicationIn(Request):
@@ -867,6 +871,7 @@ class MarketApplicationIn(Request):
     supplier_is_sme: bool
     supplier_is_vcse: bool
     applied_on: date
+    parts: list[str] = Field([], max_length=30, description="The market's parts it applies for (a market in parts)")
 
 
 class MarketIn(Request):
@@ -876,6 +881,7 @@ class MarketIn(Request):
     authority: str = Field(max_length=10, description="A council's code, or JOINT")
     category: str = Field(max_length=60, description="A category code (GET /reference)")
     intention_published_on: date = Field(description="The date its intention notice (UK13) was published")
+    parts: list[str] = Field([], max_length=30, description="Its parts (lots), in order, if it is split into any")
 
 
 class MarketNoticeIn(Request):
@@ -887,6 +893,7 @@ class MarketNoticeIn(Request):
 class AdmissionIn(Request):
     decided_on: date
     exclusions_checked_on: date = Field(description="When it was checked against the exclusion grounds (s36)")
+    parts: list[str] | None = Field(None, max_length=30, description="Parts admitted to; by default those applied for")
 
 
 class DatedReasonIn(Request):

@@ -1325,6 +1325,7 @@ def _market_response(market_id: int, status: int = 200) -> Response:
             s.MarketOut,
             description=market.description,
             conditions=market.conditions,
+            parts=market.parts,
             notices=[_out(s.MarketNoticeOut, notice) for notice in market.notices],
             applications=[
                 s.MembershipOut.model_validate(
@@ -1414,7 +1415,8 @@ def record_market_notice(market_id: int, body: s.MarketNoticeIn):
     errors=(403, 404, 409, 422),
 )
 def admit_to_market(market_id: int, membership_id: int, body: s.AdmissionIn):
-    markets.admit(core(), market_id, membership_id, current_actor().id, body.decided_on, body.exclusions_checked_on)
+    dates = (body.decided_on, body.exclusions_checked_on)
+    markets.admit(core(), market_id, membership_id, current_actor().id, *dates, parts=body.parts)
     return _market_response(market_id)
 
 

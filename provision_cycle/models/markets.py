@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,9 @@ class DynamicMarket(Base):
     authority: Mapped[str] = mapped_column(String(10))  # an authority code, or JOINT
     pillar: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(60))
+    # Its parts (lots), as the intention notice names them, in order; none for a market in one piece. A
+    # member is admitted to some or all of them, and a procurement may take part only one's members (s34).
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # of str
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)  # one change at a time: each change locks and bumps it
@@ -74,6 +78,9 @@ class MarketMembership(Base):
     supplier_is_sme: Mapped[bool]
     supplier_is_vcse: Mapped[bool]
     applied_on: Mapped[date]
+    # The market's parts it applied for and, once admitted, those it was admitted to (a market in one piece:
+    # none).
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # of str
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The decision: admitted (after checking the supplier is not excluded, s36(3)) or refused, with why.

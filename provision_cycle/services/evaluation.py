@@ -26,7 +26,7 @@ from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender,
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
-from ..workflow.markets import market_named_by, membership_of
+from ..workflow.markets import admitted_to, market_named_by, membership_of, part_named_by
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
@@ -176,7 +176,7 @@ def record_tender(
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(case)
         if (market := market_named_by(session, case.details)) is not None:
-            fields["not_assessed_because"] = _as_the_market_allows(market, fields)
+            fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
         if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
             raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
@@ -224,10 +224,11 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
     }
 
 
-def _as_the_market_allows(market: DynamicMarket, fields: dict) -> str:
+def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dict) -> str:
     """Why the tender is not assessed, for a procurement run by reference to a dynamic market: a tender from a
     supplier that is not a member is disregarded (PA23 s34(3)), once its application to join, if it made one,
     is decided (s34(4))."""
+    part = part_named_by(market, case_details)
     current = membership_of(market, fields["supplier_name"])
     if current is not None and current.waiting:
         raise InvalidInput(
@@ -237,8 +238,9 @@ def _as_the_market_allows(market: DynamicMarket, fields: dict) -> str:
                 "(Procurement Act 2023 s34(4))"
             }
         )
-    disregarded = f"Not a member of the dynamic market {market.reference} (Procurement Act 2023 s34(3))"
-    if current is None:
+    of = f"part {part} of the dynamic market" if part else "the dynamic market"
+    disregarded = f"Not a member of {of} {market.reference} (Procurement Act 2023 s34(3))"
+    if current is None or not admitted_to(current, part):
         return fields["not_assessed_because"] or disregarded
     return "" if fields["not_assessed_because"] == disregarded else fields["not_assessed_because"]
 

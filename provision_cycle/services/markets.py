@@ -12,6 +12,7 @@ is all or nothing, with the market locked, and leaves an event on the audit trai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,7 +28,7 @@ from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, membership_of, notice_of, status_of
 from . import reading
 
-MAX_TITLE, MAX_TEXT = 200, 4000
+MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
 
 STATUS_WORDS = {
     MarketNoticeKind.INTENTION: "Intention published",
@@ -52,6 +53,7 @@ class MarketGiven:
     authority: str
     category: str
     intention_published_on: date | None
+    parts: Sequence[str] = ()  # its parts (lots), in order, if it is split into any
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class ApplicationGiven:
     supplier_is_sme: bool
     supplier_is_vcse: bool
     applied_on: date | None
+    parts: Sequence[str] = ()  # the market's parts it applies for (all of a market in one piece)
 
 
 def may_manage(actor: Actor, market: DynamicMarket) -> bool:
@@ -94,8 +97,9 @@ def market_for(session: Session, actor: Actor, market_id: int) -> DynamicMarket:
 
 
 def procurements_by_reference_to(session: Session, market: DynamicMarket) -> list[Case]:
-    """The procurements whose tender notice restricted them to the market's members, newest first."""
-    return reading.procurements_naming(session, DYNAMIC_MARKET, market.reference or "")
+    """The procurements whose tender notice restricted them to the market's members (or one part's), newest
+    first."""
+    return reading.procurements_naming(session, DYNAMIC_MARKET, market.reference or "", or_within=True)
 
 
 def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembership]:
@@ -149,6 +153,13 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
         errors["authority"] = "Choose the council the market is for"
     if given.category not in organisation.categories:
         errors["category"] = "Choose the category of what the market is for"
+    parts = [part.strip() for part in given.parts if part.strip()]
+    if len(parts) > MAX_PARTS:
+        errors["parts"] = f"Split the market into at most {MAX_PARTS} parts"
+    elif len({part.casefold() for part in parts}) < len(parts):
+        errors["parts"] = "Give each part a name of its own"
+    elif any(len(part) > MAX_TITLE for part in parts):
+        errors["parts"] = f"Keep each part's name to {MAX_TITLE} characters"
     errors.update(
         _not_after_today(
             core, given.intention_published_on, "intention_published_on", "the intention notice was published"
@@ -167,6 +178,7 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
             authority=given.authority,
             pillar=pillar,
             category=given.category,
+            parts=parts,
             created_by_id=actor_id,
             created_at=core.engine.clock(),
         )
@@ -264,6 +276,7 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
                 else f"applied on {current.applied_on:%-d %B %Y}: decide that first"
             )
             raise InvalidInput({"supplier_name": f"{current.supplier_name} {already}"})
+        parts = _parts_of(market, given.parts, "applies for")
         membership = MarketMembership(
             market_id=market.id,
             supplier_name=name,
@@ -272,6 +285,7 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
             supplier_is_sme=given.supplier_is_sme,
             supplier_is_vcse=given.supplier_is_vcse,
             applied_on=given.applied_on,
+            parts=parts,
             recorded_by_id=actor_id,
             recorded_at=core.engine.clock(),
         )
@@ -288,11 +302,14 @@ def admit(
     actor_id: int,
     decided_on: date | None,
     exclusions_checked_on: date | None,
+    parts: Sequence[str] | None = None,
 ) -> str:
     """Admit an applicant who meets the conditions for membership, once checked against the exclusion
-    grounds and the central debarment list (an excluded supplier is never admitted, s36); returns its name."""
+    grounds and the central debarment list (an excluded supplier is never admitted, s36), to ``parts`` of a
+    market in parts (by default those it applied for); returns its name."""
     with core.db.unit_of_work() as session:
         market, membership = _application(core, session, market_id, membership_id, actor_id)
+        admitted_parts = _parts_of(market, membership.parts if parts is None else parts, "is admitted to")
         errors = _not_after_today(core, exclusions_checked_on, "exclusions_checked_on", "the supplier was checked")
         errors.update(_not_after_today(core, decided_on, "decided_on", "the supplier was admitted"))
         if not errors and exclusions_checked_on < membership.applied_on:
@@ -304,7 +321,7 @@ def admit(
         if errors:
             raise InvalidInput(errors)
         membership.admitted, membership.decided_on, membership.decided_by_id = True, decided_on, actor_id
-        membership.exclusions_checked_on = exclusions_checked_on
+        membership.exclusions_checked_on, membership.parts = exclusions_checked_on, admitted_parts
         _membership_changed(core, session, market, actor_id, "admit_to_dynamic_market", membership)
         return membership.supplier_name
 
@@ -373,6 +390,21 @@ def _membership(session: Session, market: DynamicMarket, membership_id: int) -> 
 def _latest_notice(market: DynamicMarket) -> MarketNotice:
     """The notice published last: a later one is not dated before it."""
     return max(market.notices, key=lambda notice: notice.published_on)
+
+
+def _parts_of(market: DynamicMarket, given: Sequence[str], does: str) -> list[str]:
+    """The market's parts a supplier applies for or is admitted to (``does``), in the market's order: one or
+    more of a market in parts, none of a market in one piece."""
+    chosen = {part.strip() for part in given if part.strip()}
+    if not market.parts:
+        if chosen:
+            raise InvalidInput({"parts": f"{market.reference} is not split into parts"})
+        return []
+    if unknown := sorted(chosen - set(market.parts)):
+        raise InvalidInput({"parts": f"{market.reference} has no part '{unknown[0]}'"})
+    if not chosen:
+        raise InvalidInput({"parts": f"Choose the parts of {market.reference} the supplier {does}"})
+    return [part for part in market.parts if part in chosen]
 
 
 def _require_running(market: DynamicMarket) -> None:

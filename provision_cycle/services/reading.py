@@ -42,7 +42,7 @@ from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
-from ..workflow.markets import market_named_by
+from ..workflow.markets import market_named_by, part_named_by
 from . import evaluation
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
@@ -93,11 +93,12 @@ def of_my_councils(actor: Actor, authority: ColumnElement[str]) -> ColumnElement
     return authority.in_([*staff, JOINT]) if staff else false()
 
 
-def procurements_naming(session: Session, detail: str, value: str) -> list[Case]:
-    """The procurements whose ``detail`` is ``value`` (those restricted to a dynamic market, those called off
-    under a framework), newest first."""
-    named = Case.details[detail].as_string() == value
-    return list(session.scalars(select(Case).where(Case.stage == "procurement", named).order_by(Case.id.desc())))
+def procurements_naming(session: Session, detail: str, value: str, *, or_within: bool = False) -> list[Case]:
+    """The procurements whose ``detail`` is ``value`` (those called off under a framework, those restricted to
+    a dynamic market) or, ``or_within``, a part of it ("value/2": a part of the market), newest first."""
+    named = Case.details[detail].as_string()
+    matches = or_(named == value, named.like(f"{value}/%")) if or_within else named == value
+    return list(session.scalars(select(Case).where(Case.stage == "procurement", matches).order_by(Case.id.desc())))
 
 
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
@@ -360,6 +361,7 @@ class CasePage:
     may_record_tenders: bool = False  # and score them
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
+    dynamic_market_part: str | None = None  # or only the members of this part of it
 
     @property
     def market_dates(self) -> list[tuple[str, date]]:
@@ -557,7 +559,8 @@ def _evaluation_parts(session: Session, actor: Actor, case: Case) -> dict[str, A
         "may_set_criteria": evaluates and evaluation.criteria_open(case),
         "may_record_tenders": evaluates and evaluation.tenders_open(case),
         "may_see_tenders": may_see_tenders(session, actor, case),
-        "dynamic_market": market_named_by(session, case.details),
+        "dynamic_market": (market := market_named_by(session, case.details)),
+        "dynamic_market_part": part_named_by(market, case.details) if market else None,
     }
 
 

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
+    GovCheckboxesInput,
     GovDateInput,
     GovFileInput,
     GovPasswordInput,
@@ -34,6 +35,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -801,6 +803,13 @@ class MarketForm(FlaskForm):
         "for goods or services may set none.",
         validators=[Length(max=4000, message="Keep the conditions to 4000 characters")],
     )
+    parts = TextAreaField(
+        "Its parts (optional)",
+        widget=GovTextArea(),
+        description="One per line, as the intention notice names them (a lot by area or by service). A supplier "
+        "is admitted to some or all of them. Leave it empty for a market in one piece.",
+        validators=[Length(max=6000)],
+    )
     authority = AboutRequestForm.authority
     category = AboutRequestForm.category
     intention_published_on = GovDate(
@@ -878,6 +887,9 @@ class MarketApplicationForm(FlaskForm):
     supplier_registration = TenderForm.supplier_registration
     supplier_is_sme = TenderForm.supplier_is_sme
     supplier_is_vcse = TenderForm.supplier_is_vcse
+    parts = SelectMultipleField(
+        "Parts it applies for", widget=GovCheckboxesInput(), choices=[], validate_choice=False
+    )  # the market's, set by the page; asked only of a market in parts
     applied_on = GovDate(
         "Date the supplier applied", validators=[InputRequired(message="Enter the date the supplier applied")]
     )
@@ -885,6 +897,9 @@ class MarketApplicationForm(FlaskForm):
 
 
 class AdmitForm(FlaskForm):
+    parts = SelectMultipleField(
+        "Parts it is admitted to", widget=GovCheckboxesInput(), choices=[], validate_choice=False
+    )
     exclusions_checked_on = GovDate(
         "Date the supplier was checked against the exclusion grounds and the central debarment list",
         description="An excluded supplier is never admitted (Procurement Act 2023 s36)",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import DynamicMarket, MarketNoticeKind
@@ -23,6 +23,7 @@ from .forms import (
     apply_errors,
     change_from,
     dated_reason_form_class,
+    options,
 )
 from .security import signed_in
 
@@ -97,6 +98,7 @@ def new():
             authority=form.authority.data,
             category=form.category.data,
             intention_published_on=form.intention_published_on.data,
+            parts=(form.parts.data or "").splitlines(),
         )
         try:
             market_id = service.open_market(core(), me().id, given)
@@ -163,6 +165,7 @@ def application(market_id: int):
     """Record a supplier's application to join."""
     market = _managed(market_id)
     form = MarketApplicationForm()
+    form.parts.choices = options([(part, part) for part in market.parts])
 
     def save() -> str:
         given = ApplicationGiven(
@@ -171,6 +174,7 @@ def application(market_id: int):
             supplier_is_sme=form.supplier_is_sme.data == "yes",
             supplier_is_vcse=form.supplier_is_vcse.data == "yes",
             applied_on=form.applied_on.data,
+            parts=form.parts.data or (),
         )
         service.record_application(core(), market_id, me().id, given)
         return f"{given.supplier_name.strip()}'s application is recorded"
@@ -184,6 +188,7 @@ def application(market_id: int):
         heading="Record an application to join",
         intro="A supplier may apply at any time while the market runs, and is admitted if it meets the conditions "
         "for membership and is not excluded. Decide each application within a reasonable period.",
+        hidden=() if market.parts else ("parts",),
     )
 
 
@@ -191,17 +196,20 @@ def application(market_id: int):
 @signed_in
 def admit(market_id: int, membership_id: int):
     market, membership = _managed_membership(market_id, membership_id)
-    form = AdmitForm()
+    form = AdmitForm(data={"parts": membership.parts} if request.method == "GET" else None)
+    form.parts.choices = options([(part, part) for part in market.parts])
 
     def save() -> str:
-        name = service.admit(
-            core(), market_id, membership_id, me().id, form.decided_on.data, form.exclusions_checked_on.data
-        )
+        dates = (form.decided_on.data, form.exclusions_checked_on.data)
+        parts = form.parts.data if market.parts else None
+        name = service.admit(core(), market_id, membership_id, me().id, *dates, parts=parts)
         return f"{name} is admitted to {market.reference}"
 
     if done := change_from(form, save, back=url_for("markets.show", market_id=market_id, _anchor="members")):
         return done
-    return _decision_page(market, membership, form, f"Admit {membership.supplier_name}")
+    return _decision_page(
+        market, membership, form, f"Admit {membership.supplier_name}", hidden=() if market.parts else ("parts",)
+    )
 
 
 @markets.route("/<id:market_id>/applications/<id:membership_id>/refuse", methods=["GET", "POST"])
@@ -257,8 +265,16 @@ def _managed_membership(market_id: int, membership_id: int):
     return market, membership
 
 
-def _decision_page(market, membership, form, heading: str, intro: str = ""):
-    return render("markets/form.html", market=market, form=form, heading=heading, intro=intro, membership=membership)
+def _decision_page(market, membership, form, heading: str, intro: str = "", hidden: tuple[str, ...] = ()):
+    return render(
+        "markets/form.html",
+        market=market,
+        form=form,
+        heading=heading,
+        intro=intro,
+        membership=membership,
+        hidden=hidden,
+    )
 
 
 def _words() -> dict[str, Any]:

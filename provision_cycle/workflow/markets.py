@@ -13,8 +13,9 @@ from ..governance.organisation import JOINT
 from ..models import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from ..models.suppliers import supplier_key
 
-# A procurement's detail: the reference of the dynamic market whose members alone may take part (s34), as its
-# tender notice named it.
+# A procurement's detail: the dynamic market whose members alone may take part (s34), as its tender notice
+# named it: the market's reference, or for one of its parts the reference, a slash and the part's number
+# ("DM-000001/2").
 DYNAMIC_MARKET = "dynamic_market"
 
 
@@ -34,6 +35,11 @@ def notice_of(market: DynamicMarket, kind: MarketNoticeKind) -> MarketNotice | N
 
 def members_of(market: DynamicMarket) -> list[MarketMembership]:
     return [membership for membership in market.memberships if membership.member]
+
+
+def admitted_to(membership: MarketMembership, part: str | None) -> bool:
+    """A member of the market, and of ``part`` where one is named."""
+    return membership.member and (part is None or part in membership.parts)
 
 
 def membership_of(market: DynamicMarket, name: str) -> MarketMembership | None:
@@ -59,9 +65,25 @@ def markets_usable_for(session: Session, case: Any) -> list[DynamicMarket]:
     return [market for market in session.scalars(query) if usable_for(market, case)]
 
 
+def restrictions(market: DynamicMarket) -> list[tuple[str, str]]:
+    """How a tender notice may restrict a procurement to the market: to all its members, or to one part's; as
+    (the detail's value, the words for it)."""
+    whole = (market.reference or "", f"{market.reference}: {market.title}" + (" (any part)" if market.parts else ""))
+    return [whole] + [
+        (f"{market.reference}/{number}", f"{market.reference}: {market.title}, part {number}: {part}")
+        for number, part in enumerate(market.parts, start=1)
+    ]
+
+
 def market_named_by(session: Session, details: dict[str, Any]) -> DynamicMarket | None:
     """The dynamic market a procurement's tender notice restricted it to, if any."""
-    reference = details.get(DYNAMIC_MARKET)
+    reference = str(details.get(DYNAMIC_MARKET) or "").partition("/")[0]
     if not reference:
         return None
     return session.scalar(select(DynamicMarket).where(DynamicMarket.reference == reference))
+
+
+def part_named_by(market: DynamicMarket, details: dict[str, Any]) -> str | None:
+    """The part of ``market`` the tender notice restricted the procurement to; None for the whole market."""
+    number = str(details.get(DYNAMIC_MARKET) or "").partition("/")[2]
+    return market.parts[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(market.parts) else None

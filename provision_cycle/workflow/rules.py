@@ -30,7 +30,7 @@ from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .evaluation import evaluation_of
 from .frameworks import framework_name, framework_named_by, frameworks_for_call_off
-from .markets import markets_usable_for
+from .markets import markets_usable_for, restrictions
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -502,7 +502,7 @@ def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
 
 
 CHOICES["dynamic_markets"] = lambda ctx: tuple(
-    (market.reference, f"{market.reference}: {market.title}") for market in markets_usable_for(ctx.session, ctx.case)
+    option for market in markets_usable_for(ctx.session, ctx.case) for option in restrictions(market)
 )
 
 

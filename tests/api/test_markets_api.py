@@ -87,3 +87,18 @@ def test_a_market_is_run_through_the_api(api, core, db):
     ]
     cessation = {"kind": "UK16", "published_on": "2026-03-02", "summary": "Replaced"}
     assert officer.post(f"{base}/notices", cessation, status=201).json["status"] == "UK16"
+
+
+def test_a_market_in_parts_through_the_api(api, core, db):
+    people = hub_people(db)
+    officer = api(people.officer)
+    market = {"title": "Home care", "authority": "OCC", "category": "ict", "intention_published_on": "2026-02-02"}
+    body = officer.post("/markets", {**market, "parts": ["North", "South"]}, status=201).json
+    base = f"/markets/{body['id']}"
+    assert body["parts"] == ["North", "South"]
+    officer.post(f"{base}/applications", _application("Acme Cabs"), status=422)  # which parts?
+    body = officer.post(f"{base}/applications", {**_application("Acme Cabs"), "parts": ["North", "South"]}, status=201)
+    [application] = body.json["applications"]
+    admission = {"decided_on": "2026-02-23", "exclusions_checked_on": "2026-02-23", "parts": ["North"]}
+    body = officer.post(f"{base}/applications/{application['id']}/admit", admission).json
+    assert (body["applications"][0]["status"], body["applications"][0]["parts"]) == ("member", ["North"])

@@ -132,3 +132,28 @@ def test_a_tender_notice_restricts_a_procurement_to_a_market_s_members(core, db,
     assert f"Only the members of the dynamic market {market.reference} Home to school transport may take part" in (
         case_page
     )
+
+
+def test_a_market_in_parts_through_its_pages(core, db, browser):
+    people = hub_people(db)
+    officer = browser(people.officer)
+    officer.post("/markets/new", {**MARKET, "parts": "North Oxfordshire\nSouth Oxfordshire\n"})
+    with db.reading() as session:
+        market = session.query(DynamicMarket).one()
+    assert market.parts == ["North Oxfordshire", "South Oxfordshire"]
+    new = f"/markets/{market.id}/applications/new"
+    application = {"supplier_name": "Acme Cabs", "supplier_is_sme": "yes", "supplier_is_vcse": "no"}
+    application["applied_on"] = _day(date(2026, 2, 20))
+    refused = officer.post(new, application, status=400)
+    assert f"Choose the parts of {market.reference} the supplier applies for" in refused.text
+    officer.post(new, {**application, "parts": ["North Oxfordshire", "South Oxfordshire"]})
+    with db.reading() as session:
+        [acme] = session.get(DynamicMarket, market.id).memberships
+    admit = f"/markets/{market.id}/applications/{acme.id}/admit"
+    form = officer.get(admit).text
+    assert re.search(r'value="North Oxfordshire"\s+checked', form)  # those it applied for, to start with
+    dates = {"decided_on": _day(date(2026, 2, 23)), "exclusions_checked_on": _day(date(2026, 2, 23))}
+    officer.post(admit, {**dates, "parts": ["South Oxfordshire"]})
+    page = _text(officer.get(f"/markets/{market.id}").text)
+    assert "Parts North Oxfordshire South Oxfordshire Conditions for membership" in page
+    assert "Acme Cabs SME South Oxfordshire 23 February 2026" in page
