@@ -190,11 +190,15 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
 
 def _market_with_a_member_and_an_applicant(core, people) -> tuple[int, int, int]:
     market = markets.open_market(
-        core, people.officer, MarketGiven("Taxis", "Routes", "A licence", "OCC", "ict", date(2026, 2, 2))
-    )
+        core,
+        people.officer,
+        MarketGiven("Taxis", "Routes", "A licence", "OCC", "ict", date(2026, 2, 2), ("North", "South")),
+    )  # in parts: its application and admission forms ask which
     markets.establish_market(core, market, people.officer, date(2026, 2, 16))
     member, applicant = [
-        markets.record_application(core, market, people.officer, ApplicationGiven(name, "", True, False, day))
+        markets.record_application(
+            core, market, people.officer, ApplicationGiven(name, "", True, False, day, ["North"])
+        )
         for name, day in (("Acme Cabs", date(2026, 2, 17)), ("Bodge Transport", date(2026, 2, 18)))
     ]
     markets.admit(core, market, member, people.officer, date(2026, 2, 20), date(2026, 2, 20))
