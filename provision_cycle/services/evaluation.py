@@ -24,6 +24,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, No
 from ..governance.statutory import Route
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_given, supplier_key
+from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.markets import admitted_to, market_named_by, membership_of, part_named_by
@@ -36,10 +37,6 @@ CRITERION_KINDS = {
     CriterionKind.SOCIAL_VALUE: "Social value",
     CriterionKind.PRICE: "Price",
 }
-# The states in which the criteria can still be set: before suppliers are invited to tender, quote or respond
-# (the tender notice or its documents give them, s23), and for the competitive flexible procedure until the
-# invitation to tender, while the Act lets them be refined (s24).
-CRITERIA_STATES = frozenset({"route_approval", "executive_decision", "rework", "conflicts_assessment", "participation"})
 # A tender's fields as the team records them (what a correction may change).
 TENDER_FIELDS = (
     "supplier_name",
@@ -50,8 +47,6 @@ TENDER_FIELDS = (
     "received_on",
     "not_assessed_because",
 )
-# Tenders are recorded and scored once they are in: the tender period (or quotations, or the call-off) closed.
-EVALUATION_STATE = "evaluation"
 
 
 @dataclass(frozen=True)
@@ -75,20 +70,23 @@ def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
     return actor.runs_category(case.authority, case.pillar) or on_team(session, case.id, actor.id)
 
 
-def criteria_open(case: Case) -> bool:
-    """Whether the case's award criteria can be set now."""
+def criteria_open(workflows: WorkflowRegistry, case: Case) -> bool:
+    """Whether the case's award criteria can be set now: where its workflow says so, but on a direct award."""
     return (
         case.stage == "procurement"
         and case.closed_at is None
         and case.route != Route.DIRECT_AWARD
-        and case.state in CRITERIA_STATES
-        and (case.state != "participation" or case.route == Route.COMPETITIVE_FLEXIBLE)
+        and _state(workflows, case).sets_award_criteria
     )
 
 
-def tenders_open(case: Case) -> bool:
-    """Whether tenders can be recorded and scored on the case now."""
-    return case.stage == "procurement" and case.closed_at is None and case.state == EVALUATION_STATE
+def tenders_open(workflows: WorkflowRegistry, case: Case) -> bool:
+    """Whether tenders can be recorded and scored on the case now: where its workflow says so."""
+    return case.stage == "procurement" and case.closed_at is None and _state(workflows, case).takes_tenders
+
+
+def _state(workflows: WorkflowRegistry, case: Case) -> StateDef:
+    return workflows.get(case.workflow, case.workflow_version).states[case.state]
 
 
 def set_award_criteria(
@@ -101,7 +99,7 @@ def set_award_criteria(
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="set the award criteria")
         _require_unchanged(seen, criteria_as_seen(evaluation_of(session, case.id)), "the award criteria")
-        if not criteria_open(case):
+        if not criteria_open(core.workflows, case):
             raise InvalidAction(
                 "The award criteria are set before suppliers are invited to tender, quote or respond "
                 "(Procurement Act 2023 s23), and not for a direct award"
@@ -174,7 +172,7 @@ def record_tender(
     fields = _tender_fields(core, given)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
-        _require_tenders_open(case)
+        _require_tenders_open(core, case)
         if (market := market_named_by(session, case.details)) is not None:
             fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
@@ -249,7 +247,7 @@ def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> st
     """Take off a tender recorded in error (its scores go with it); returns its supplier's name."""
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
-        _require_tenders_open(case)
+        _require_tenders_open(core, case)
         tender = _tender(session, case, tender_id)
         name = tender.supplier_name
         session.delete(tender)
@@ -331,7 +329,7 @@ def _scoring(
     """The locked case, its tender and the scores given for it, checked: each criterion the panel scores, 0 to
     ``TOP_SCORE`` with reasons, by someone who may evaluate and has declared with no unmitigated conflict."""
     case = _locked(core, session, case_id, actor_id, to=to)
-    _require_tenders_open(case)
+    _require_tenders_open(core, case)
     tender = _tender(session, case, tender_id)
     if tender.not_assessed_because:
         raise InvalidAction(f"{tender.supplier_name}'s tender was not assessed, so it is not scored")
@@ -367,8 +365,8 @@ def _locked(core: Core, session: Session, case_id: int, actor_id: int, *, to: st
     return case
 
 
-def _require_tenders_open(case: Case) -> None:
-    if not tenders_open(case):
+def _require_tenders_open(core: Core, case: Case) -> None:
+    if not tenders_open(core.workflows, case):
         raise InvalidAction(
             f"Tenders are recorded and scored while {case.reference} is in evaluation, once the tenders are in"
         )

@@ -545,19 +545,19 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
         proposal=contract_proposal(case, contract),
         award=award_recommendation(case),
-        **_evaluation_parts(session, actor, case),
+        **_evaluation_parts(core, session, actor, case),
     )
 
 
-def _evaluation_parts(session: Session, actor: Actor, case: Case) -> dict[str, Any]:
+def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) -> dict[str, Any]:
     if case.stage != "procurement":
         return {}
     evaluates = evaluation.may_evaluate(session, actor, case)
     return {
         "evaluation": evaluation_of(session, case.id),
         "may_evaluate": evaluates,
-        "may_set_criteria": evaluates and evaluation.criteria_open(case),
-        "may_record_tenders": evaluates and evaluation.tenders_open(case),
+        "may_set_criteria": evaluates and evaluation.criteria_open(core.workflows, case),
+        "may_record_tenders": evaluates and evaluation.tenders_open(core.workflows, case),
         "may_see_tenders": may_see_tenders(session, actor, case),
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,

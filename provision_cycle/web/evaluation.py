@@ -48,7 +48,7 @@ def criteria(case_id: int):
     """Set the award criteria and their weightings, before suppliers are invited (PA23 s23)."""
     case, found = _case_evaluated(
         case_id,
-        lambda session, case: _evaluating(session, case) and evaluation.criteria_open(case),
+        lambda session, case: _evaluating(session, case) and evaluation.criteria_open(core().workflows, case),
         "whose award criteria you can set now",
     )
     form_class = award_criteria_form_class(MAX_CRITERIA, CRITERION_KINDS)
@@ -71,7 +71,7 @@ def criteria(case_id: int):
 
 
 def _tenders_open(session, case) -> bool:
-    return _evaluating(session, case) and evaluation.tenders_open(case)
+    return _evaluating(session, case) and evaluation.tenders_open(core().workflows, case)
 
 
 @tenders.route("/<id:case_id>/tenders/new", methods=["GET", "POST"])

@@ -113,6 +113,11 @@ class StateDef:
     final: bool = False
     editable: bool = False
     gate: GateDef | None = None
+    # A procurement's evaluation, by state: where its award criteria may be set (before suppliers are invited,
+    # PA23 s23, or refined in a competitive flexible procedure's participation period, s24), and where the
+    # tenders received are recorded and scored.
+    sets_award_criteria: bool = False
+    takes_tenders: bool = False
 
 
 @dataclass
@@ -342,6 +347,8 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         "label",
         "final",
         "editable",
+        "sets_award_criteria",
+        "takes_tenders",
         "gate",
         "applies_when",
         "approved",
@@ -373,6 +380,8 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         final=node.boolean("final", False),
         editable=node.boolean("editable", False),
         gate=gate,
+        sets_award_criteria=node.boolean("sets_award_criteria", False),
+        takes_tenders=node.boolean("takes_tenders", False),
     )
 
 

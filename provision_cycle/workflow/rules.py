@@ -578,7 +578,7 @@ def award_follows_evaluation(ctx: ActionContext) -> str | None:
     once every tender assessed is scored. (Asked before the form is filled in, only whether it is complete.)"""
     evaluation = evaluation_of(ctx.session, ctx.case.id)
     if not evaluation.standings:
-        if evaluation.criteria and ctx.case.state == "evaluation":
+        if evaluation.criteria and ctx.definition.states[ctx.case.state].takes_tenders:
             return "Record the tenders received and score them against the award criteria before recommending the award"
         return None
     if evaluation.unscored:
