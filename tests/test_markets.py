@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from provision_cycle.models import AuditEvent, DynamicMarket, MarketNoticeKind
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import TenderGiven
@@ -103,9 +103,11 @@ def test_only_the_category_team_runs_a_market(core, db, people):
             MarketGiven("Printing", "", "", "OCC", "ict", date(2026, 2, 2)),
         )
     market_id = _market(core, people)
-    for outsider in (other_pillar.officer, people.requester, people.finance):
+    for outsider in (other_pillar.officer, people.finance):  # staff of the council: they see it, and no more
         with pytest.raises(NotPermitted):
             markets.establish_market(core, market_id, outsider, date(2026, 2, 16))
+    with pytest.raises(NotFound):  # someone who only raises requests does not see the councils' markets
+        markets.establish_market(core, market_id, people.requester, date(2026, 2, 16))
 
 
 def test_suppliers_are_admitted_once_checked_or_refused_and_members_removed(core, db, people):
@@ -256,3 +258,15 @@ def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s
         "Acme Cars": f"Not a member of part South of the dynamic market {reference} (Procurement Act 2023 s34(3))",
         "Bodge Transport": "",
     }
+
+
+def test_the_team_s_waiting_applications_are_those_of_running_markets(core, db, people):
+    running, ceased = _market(core, people), _market(core, people, title="Old market")
+    for market_id in (running, ceased):
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+        _apply(core, people, market_id, "Acme Cars")
+    markets.cease_market(core, ceased, people.officer, date(2026, 3, 1), "Replaced")
+    with db.reading() as session:
+        waiting = markets.applications_waiting_for(session, core.engine.actor(session, people.officer))
+        assert [m.market_id for m in waiting] == [running]
+        assert markets.applications_waiting_for(session, core.engine.actor(session, people.finance)) == []

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
@@ -114,10 +114,11 @@ def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembe
             for authority, pillar in sorted(teams)
         )
     )
+    ceased = exists().where(MarketNotice.market_id == DynamicMarket.id, MarketNotice.kind == MarketNoticeKind.CESSATION)
     query = (
         select(MarketMembership)
         .join(DynamicMarket)
-        .where(in_my_teams, MarketMembership.decided_on.is_(None))
+        .where(in_my_teams, MarketMembership.decided_on.is_(None), ~ceased)
         .options(selectinload(MarketMembership.market))
         .order_by(MarketMembership.applied_on, MarketMembership.id)
     )
@@ -359,9 +360,9 @@ def remove_member(
 # --- helpers ---------------------------------------------------------------------------------------
 def _locked(core: Core, session: Session, market_id: int, actor_id: int, *, to: str) -> DynamicMarket:
     market = session.get(DynamicMarket, market_id, with_for_update=True)  # one change to a market at a time
-    if market is None:
-        raise NotFound(f"There is no dynamic market {market_id}")
     actor = core.engine.actor(session, actor_id)
+    if market is None or not reading.works_for(actor, market.authority):
+        raise NotFound(f"There is no dynamic market {market_id} that you can see")
     core.engine.require_category_team(actor, market.authority, market.pillar, to=f"change {market.reference} or {to}")
     return market
 
