@@ -11,7 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from provision_cycle.errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from provision_cycle.models import AuditEvent, DynamicMarket, MarketNoticeKind
+from provision_cycle.models import AuditEvent, DynamicMarket, MarketNoticeKind, OutboxMessage
+from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
@@ -270,3 +272,25 @@ def test_the_team_s_waiting_applications_are_those_of_running_markets(core, db, 
         waiting = markets.applications_waiting_for(session, core.engine.actor(session, people.officer))
         assert [m.market_id for m in waiting] == [running]
         assert markets.applications_waiting_for(session, core.engine.actor(session, people.finance)) == []
+
+
+def test_the_category_team_is_emailed_an_application_it_did_not_record(core, db, tmp_path, people):
+    """An application a portal sends (here under the manager's token) reaches the pillar's officers, with a link
+    to the market; the one who records an application is not told of it."""
+    market_id = _market(core, people)
+    markets.record_application(
+        core, market_id, people.manager, ApplicationGiven("Acme Cars", "", True, False, date(2026, 2, 9))
+    )
+    _apply(core, people, market_id, "Bodge Transport")  # the officer's own
+    with db.reading() as session:
+        [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "market_application")).all()
+    assert (message.recipient_id, message.subject) == (
+        people.officer,
+        f"Acme Cars applied to join DM-{market_id:06d} Home to school transport",
+    )
+    mailer = Mailer("localhost", 25, "hub@example.gov.uk", base_url="https://hub.example.gov.uk", drop_folder=tmp_path)
+    deliver_notifications(core, schedule_for(core), mailer)
+    [sent] = list(tmp_path.glob("*.eml"))
+    text = sent.read_text()
+    assert "within a reasonable period" in text
+    assert f"Open it: https://hub.example.gov.uk/markets/{market_id}#applications" in text

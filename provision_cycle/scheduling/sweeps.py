@@ -941,6 +941,8 @@ def _email(mailer: Mailer, message, to: str, signature: list[str], links: list[s
     lines = [message.body, "", *links]
     if message.case_id:
         lines.append(f"Open the case: {mailer.base_url}/cases/{message.case_id}")
+    elif opens := (message.payload or {}).get("open"):  # a page of its own: a dynamic market, say
+        lines.append(f"Open it: {mailer.base_url}{opens}")
     email.set_content("\n".join(lines + signature))
     return email
 

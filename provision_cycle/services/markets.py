@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session, selectinload
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound
 from ..governance.organisation import ADMINISTRATOR, JOINT
-from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
+from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, membership_of, notice_of, status_of
 from . import reading
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
+APPLICATION_RECEIVED = "market_application"  # the outbox kind of the team's email about an application
 
 STATUS_WORDS = {
     MarketNoticeKind.INTENTION: "Intention published",
@@ -293,7 +294,33 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
         session.add(membership)
         session.flush()
         _membership_changed(core, session, market, actor_id, "record_market_application", membership)
+        _tell_the_team(core, session, market, membership, actor_id)
         return membership.id
+
+
+def _tell_the_team(
+    core: Core, session: Session, market: DynamicMarket, membership: MarketMembership, actor_id: int
+) -> None:
+    """The market's category team hears of an application it did not record itself (one a portal sent): the
+    officers of its pillar, or failing them its managers, or its head."""
+    councils = core.governance.organisation.authorities_of(market.authority)
+    for role in CASE_TEAM_ROLES:
+        team = {person for council in councils for person in core.engine.holders(session, role, council, market.pillar)}
+        if team:
+            break
+    parts = f" (for {', '.join(membership.parts)})" if membership.parts else ""
+    subject = f"{membership.supplier_name} applied to join {market.reference} {market.title}"
+    body = (
+        f"{membership.supplier_name} applied on {membership.applied_on:%-d %B %Y} to join the dynamic market "
+        f"{market.reference} {market.title}{parts}. Admit it if it meets the conditions for membership and is not "
+        "excluded, or refuse it saying why, within a reasonable period (Procurement Act 2023 s36)."
+    )
+    now = core.engine.clock()
+    for person in sorted(team - {actor_id}):
+        payload = {"open": f"/markets/{market.id}#applications"}
+        session.add(
+            OutboxMessage.queued(APPLICATION_RECEIVED, person, subject, body, now, case_id=None, payload=payload)
+        )
 
 
 def admit(
