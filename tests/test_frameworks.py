@@ -102,12 +102,25 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
     assert act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
         "award_approval"
     )
-    # Its award notice, as open data: under the PCR 2015 (no UK profile notice type), naming its framework.
+    # Approved, it goes straight to signature: a call-off under a PCR 2015 framework needs no award notice of
+    # its own (PCR 2015 reg 50(4)), and no standstill.
     approve_open_steps(core.engine, db, people, case_id)
-    notice = {"award_notice_published_on": "2026-12-31"}
-    assert act(core.engine, case_id, "publish_award_notice", people.officer, inputs=notice).to_state == (
-        "contract_signature"  # no standstill for a call-off
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        assert case.state == "contract_signature"
+        assert case.details["for_approvers"].endswith(  # the approvers were told which framework
+            "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2."
+        )
+    signature = {"signed_on": "2026-12-31", "start_date": "2027-01-04", "end_date": "2029-01-03"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    details = {"contract_details_published_on": "2026-12-31"}
+    assert act(core.engine, case_id, "publish_contract_details", people.officer, inputs=details).to_state == (
+        "handed_over"
     )
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        assert contract.regime == "PCR2015"
+    # Its notice, as open data: under the PCR 2015 (no UK profile notice type), naming its framework.
     package = _package(core, db, people.head, case_id)
     assert _package_errors(package) == []
     [release] = package["releases"]
@@ -122,24 +135,9 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
     [document] = release["tender"]["documents"]
     assert (document.get("noticeType"), document["title"]) == (
         None,
-        "Contract award notice (Public Contracts Regulations 2015)",
+        "Contract details notice (Public Contracts Regulations 2015)",
     )
     assert release["tender"]["legalBasis"] == {"scheme": "CELEX", "id": "32014L0024"}
-    with db.reading() as session:  # the approvers were told which framework
-        assert (
-            session.get(Case, case_id)
-            .details["for_approvers"]
-            .endswith("Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2.")
-        )
-    signature = {"signed_on": "2026-12-31", "start_date": "2027-01-04", "end_date": "2029-01-03"}
-    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
-    details = {"contract_details_published_on": "2026-12-31"}
-    assert act(core.engine, case_id, "publish_contract_details", people.officer, inputs=details).to_state == (
-        "handed_over"
-    )
-    with db.reading() as session:
-        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
-        assert contract.regime == "PCR2015"
 
 
 def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):

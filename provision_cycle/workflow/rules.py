@@ -97,10 +97,12 @@ def key_decision(ctx: ActionContext) -> bool:
 @predicate
 def award_notice_required(ctx: ActionContext) -> bool:
     """A contract award notice precedes any above-threshold public contract (PA23 s50) but a user-choice one
-    (s50(6)(b))."""
+    (s50(6)(b)); a call-off under a framework procured under the PCR 2015 needs none of its own (PCR 2015 reg
+    50(4))."""
     plan = _plan(ctx)
     ground = _direct_award_ground(ctx)
-    return bool(plan and plan.above_threshold) and (ground is None or ground.notices_required)
+    pcr_call_off = ctx.value("route") == Route.FRAMEWORK_CALL_OFF and plan and plan.regime == statutory.Regime.PCR2015
+    return bool(plan and plan.above_threshold) and (ground is None or ground.notices_required) and not pcr_call_off
 
 
 @predicate

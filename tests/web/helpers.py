@@ -167,8 +167,9 @@ def evaluated_procurement(core, people) -> tuple[int, dict[str, int]]:
 
 
 def called_off_contract(core, db, people) -> int:
-    """A 240,000 OCC call-off under a framework procured under the PCR 2015, through its award to a signed
-    contract handed to contract management, all dated today; the contract's id."""
+    """A 240,000 OCC call-off under a framework procured under the PCR 2015, through its award (no award notice
+    of its own, PCR 2015 reg 50(4)) to a signed contract handed to contract management, all dated today; the
+    contract's id."""
     from sqlalchemy import select
 
     from provision_cycle.models import Contract
@@ -190,7 +191,6 @@ def called_off_contract(core, db, people) -> int:
     approve_open_steps(core.engine, db, people, case_id)
     signature = {"signed_on": on, "start_date": on, "end_date": (today + timedelta(days=730)).isoformat()}
     for trigger, inputs in (
-        ("publish_award_notice", {"award_notice_published_on": on}),
         ("sign_contract", signature),
         ("publish_contract_details", {"contract_details_published_on": on}),
     ):
