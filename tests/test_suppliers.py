@@ -55,7 +55,7 @@ def test_a_suppliers_page_has_its_contracts_and_what_each_council_paid_it_by_yea
     people, contract = acme
     both = create_user(db, ("head_of_category", "OCC", "cnc"), ("head_of_category", "CDC", "cnc"))
     with db.reading() as session:
-        page = supplier(session, core.engine.actor(session, both), "acme", core.engine.today())
+        page = supplier(session, core.engine.actor(session, both), "acme", core.engine.today(), core.workflows)
     assert [c.reference for c in page.contracts] == [contract.reference]
     assert page.spellings[0] == "Acme Ltd" and set(page.spellings) == {"Acme Ltd", "ACME LIMITED", "Acme Ltd.",
                                                                        "The Acme Ltd"}  # fmt: skip
@@ -70,12 +70,14 @@ def test_nobody_sees_a_supplier_through_what_they_may_not_see(core, db, acme):
     people, _ = acme
     cherwell = create_user(db, ("category_officer", "CDC", "cnc"))
     with db.reading() as session:
-        page = supplier(session, core.engine.actor(session, cherwell), "acme", core.engine.today())
+        page = supplier(session, core.engine.actor(session, cherwell), "acme", core.engine.today(), core.workflows)
         assert page.contracts == [] and [p.transaction_number for p in page.latest] == ["T-4"]
         with pytest.raises(NotFound):
-            supplier(session, core.engine.actor(session, people.requester), "acme", core.engine.today())
+            supplier(session, core.engine.actor(session, people.requester), "acme", core.engine.today(), core.workflows)
         with pytest.raises(NotFound):  # a person paid is no supplier page
-            supplier(session, core.engine.actor(session, people.officer), "acme smith", core.engine.today())
+            supplier(
+                session, core.engine.actor(session, people.officer), "acme smith", core.engine.today(), core.workflows
+            )
 
 
 def test_every_contract_keeps_its_suppliers_key_however_it_came_into_the_register(core, db, clock):
@@ -101,7 +103,9 @@ def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_num
     )
     load_spend(core, spend.encode(), actor_id=people.system, apply=True)
     with db.reading() as session:
-        page = supplier(session, core.engine.actor(session, people.officer), "acme", core.engine.today())
+        page = supplier(
+            session, core.engine.actor(session, people.officer), "acme", core.engine.today(), core.workflows
+        )
     this_year = page.years[0]
     assert (this_year.timed, this_year.on_time, this_year.on_time_percent) == (2, 1, Decimal("50.0"))
     assert page.years[1].on_time_percent is None and page.registrations == ("01234567",)

@@ -795,7 +795,7 @@ def find_suppliers(query: s.SupplierQuery):
 )
 def get_supplier(key: str):
     with core().db.reading() as session:
-        found = suppliers.supplier(session, current_actor(), key, core().engine.today())
+        found = suppliers.supplier(session, current_actor(), key, core().engine.today(), core().workflows)
         return json_response(
             s.SupplierOut(
                 key=found.key,

@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..models.suppliers import supplier_key
 from ..workflow.context import procurement_needs_kpis
-from ..workflow.definitions import InputSpec, WorkflowDefinition
+from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition, WorkflowRegistry
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.markets import market_named_by, part_named_by
@@ -142,13 +142,13 @@ class WaitingApproval:
     case: Case
     on_behalf_of: Actor | None  # set when the person covers for someone away
     waited_days: int
+    state: StateDef  # the case's state, as its workflow defines it
 
     @property
     def proposed_value(self) -> Decimal | None:
         """What a contract's variation or extension before its approvers would make its value (its case's value
         is the contract's now), or None."""
-        details, case = self.case.details or {}, self.case
-        kind = PROPOSAL_STATES.get(case.state) if case.stage == "contract" else None
+        details, case, kind = self.case.details or {}, self.case, self.state.proposal
         if kind == "variation" and "new_value" in details:
             return Decimal(details["new_value"])
         if kind == "renewal" and details.get("renewal_proposal") == "extend":
@@ -158,7 +158,7 @@ class WaitingApproval:
     @property
     def award_value(self) -> Decimal | None:
         """What the award before its approvers would cost (its case's value is the request's estimate), or None."""
-        award = award_recommendation(self.case)
+        award = award_recommendation(self.state, self.case)
         return award.value if award is not None and not award.approved else None
 
 
@@ -218,7 +218,8 @@ def approvals_waiting(
                 continue
             seen.add(step.id)
             opened = step.opened_at or case.updated_at
-            waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days)))
+            state = state_of(core.workflows, case)
+            waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days), state))
     waiting.sort(key=lambda w: w.step.opened_at or now)
     return waiting
 
@@ -390,16 +391,6 @@ class ContractProposal:
     basis: str = ""  # the basis in law a variation is made on (PA23 s74, PCR 2015 reg 72); "" where none is asked
 
 
-# The contract workflow's states in which a proposal is before its gate, or approved and waiting.
-PROPOSAL_STATES = {
-    "variation_gate": "variation",
-    "variation_executive_decision": "variation",
-    "change_notice_pending": "variation",
-    "renewal_gate": "renewal",
-    "renewal_executive_decision": "renewal",
-}
-
-
 @dataclass(frozen=True)
 class AwardRecommendation:
     """The award a procurement's award approval decides: to whom and for how much (``approved`` once it is
@@ -423,25 +414,21 @@ class AwardRecommendation:
         return supplier_key(self.supplier)
 
 
-# The procurement workflow's states in which its award is before its gate (False) or approved (True).
-AWARD_STATES = {
-    "award_approval": False,
-    "award_executive_decision": False,
-    "award_notice": True,
-    "standstill": True,
-    "contract_signature": True,
-}
+def state_of(workflows: WorkflowRegistry, case: Case) -> StateDef:
+    """The case's state as its workflow (and version) defines it: what it says of the award or a proposal."""
+    return workflows.get(case.workflow, case.workflow_version).states[case.state]
 
 
-def award_recommendation(case: Case) -> AwardRecommendation | None:
-    """The award recommended for a procurement, for the people deciding it and its team; None before the
-    recommendation, once the contract is signed, and after a return to evaluation (a new one will come)."""
+def award_recommendation(state: StateDef, case: Case) -> AwardRecommendation | None:
+    """The award recommended for a procurement at ``state``, for the people deciding it and its team; None
+    before the recommendation, once the contract is signed, and after a return to evaluation (a new one will
+    come)."""
     details = case.details or {}
-    if case.stage != "procurement" or case.state not in AWARD_STATES or not details.get("supplier_name"):
+    if state.award not in ("deciding", "approved") or not details.get("supplier_name"):
         return None
     checked = details.get("exclusions_checked_on")
     return AwardRecommendation(
-        approved=AWARD_STATES[case.state],
+        approved=state.award == "approved",
         supplier=details["supplier_name"],
         registration=details.get("supplier_registration") or "",
         sme=bool(details.get("supplier_is_sme")),
@@ -455,15 +442,15 @@ def award_recommendation(case: Case) -> AwardRecommendation | None:
     )
 
 
-def contract_proposal(case: Case, contract: Contract | None) -> ContractProposal | None:
-    """The variation or renewal proposal a contract case is deciding or waiting to make, for the people
-    deciding it and the contract manager; None when nothing is proposed."""
-    kind = PROPOSAL_STATES.get(case.state) if case.stage == "contract" and contract is not None else None
+def contract_proposal(state: StateDef, case: Case, contract: Contract | None) -> ContractProposal | None:
+    """The variation or renewal proposal a contract case at ``state`` is deciding (a gate) or waiting to make
+    (approved), for the people deciding it and the contract manager; None when nothing is proposed."""
+    kind = state.proposal if contract is not None else None
     details = case.details or {}
     if kind == "variation":
         return ContractProposal(
             "variation",
-            approved=case.state == "change_notice_pending",
+            approved=state.gate is None,
             description=details.get("variation_description", ""),
             value=(contract.value, Decimal(details["new_value"])),
             end_date=(contract.end_date, date.fromisoformat(details["new_end_date"])),
@@ -543,8 +530,8 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         kpis_needed=case.stage == "procurement"
         and procurement_needs_kpis(case, case.details or {}, case.regime, core.engine.today()),
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
-        proposal=contract_proposal(case, contract),
-        award=award_recommendation(case),
+        proposal=contract_proposal(state_of(core.workflows, case), case, contract),
+        award=award_recommendation(state_of(core.workflows, case), case),
         **_evaluation_parts(core, session, actor, case),
     )
 

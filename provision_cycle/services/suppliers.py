@@ -21,11 +21,12 @@ from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term
 from ..models import AuditEvent, Case, Contract, KpiAssessment, MarketMembership, Payment, Tender
 from ..models.suppliers import most_used_spelling, supplier_key
+from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import evaluation_of
 from .markets import memberships_of_supplier
 from .payments_compliance import percent
-from .reading import AWARD_STATES, staff_authorities, tenders_seen, visible_contracts
+from .reading import staff_authorities, state_of, tenders_seen, visible_contracts
 
 YEARS_SHOWN = 3  # this financial year and the two before it
 LATEST_PAYMENTS = 20
@@ -151,7 +152,7 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     return ranked[:FOUND_AT_MOST]
 
 
-def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
+def supplier(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> Supplier:
     """What the person may see of the supplier with ``key``: NotFound where that is nothing."""
     contracts = list(
         session.scalars(
@@ -169,7 +170,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
             .order_by(Payment.paid_on.desc(), Payment.id.desc())
         )
     )
-    tenders, memberships = _tenders(session, actor, key), memberships_of_supplier(session, actor, key)
+    tenders, memberships = _tenders(session, actor, key, workflows), memberships_of_supplier(session, actor, key)
     if not contracts and not payments and not tenders and not memberships:
         raise NotFound("No contract, payment, tender or dynamic market you can see is with that supplier")
     years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
@@ -203,13 +204,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date) -> Supplier:
     )
 
 
-# The procurement workflow's states in which its award is approved, on its way to signature or signed.
-AWARDED = frozenset(
-    {*(state for state, approved in AWARD_STATES.items() if approved), "contract_details_notice", "handed_over"}
-)
-
-
-def _tenders(session: Session, actor: Actor, key: str) -> list[TenderMade]:
+def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegistry) -> list[TenderMade]:
     rows = session.execute(
         select(Tender, Case)
         .join(Case, Case.id == Tender.case_id)
@@ -217,26 +212,31 @@ def _tenders(session: Session, actor: Actor, key: str) -> list[TenderMade]:
         .order_by(Tender.received_on.desc(), Case.reference)
     )
     return [
-        TenderMade(case, tender.received_on, tender.price, _how_it_fared(session, tender, case), tender.supplier_name)
+        TenderMade(
+            case,
+            tender.received_on,
+            tender.price,
+            _how_it_fared(session, tender, case, state_of(workflows, case)),
+            tender.supplier_name,
+        )
         for tender, case in rows
     ]
 
 
-def _how_it_fared(session: Session, tender: Tender, case: Case) -> str:
+def _how_it_fared(session: Session, tender: Tender, case: Case, state: StateDef) -> str:
     if tender.not_assessed_because:
         return f"Not assessed: {tender.not_assessed_because}"
     if supplier_key((case.details or {}).get("supplier_name") or "") == tender.supplier_key:
-        if case.state in AWARDED:
+        if state.award in ("approved", "signed"):
             return "Awarded"
-        if case.state in AWARD_STATES:
+        if state.award == "deciding":
             return "Recommended for the award"
     found = evaluation_of(session, case.id)
     standing = found.standing_of(tender.id)
     ranked = f", ranked {standing.rank} of {len(found.assessed)}" if standing and standing.rank else ""
-    if case.state == "evaluation":
+    if state.takes_tenders:
         return f"Being evaluated{ranked}"
-    deciding = case.state in AWARD_STATES and case.state not in AWARDED
-    return ("Not recommended" if deciding else "Not awarded") + ranked
+    return ("Not recommended" if state.award == "deciding" else "Not awarded") + ranked
 
 
 def _latest_assessments(session: Session, contracts: list[Contract]) -> list[Assessed]:

@@ -25,7 +25,7 @@ def find():
 @signed_in
 def show(key: str):
     with core().db.reading() as session:
-        supplier = service.supplier(session, me(), key, core().engine.today())
+        supplier = service.supplier(session, me(), key, core().engine.today(), core().workflows)
         states = {  # each contract's state, in its own workflow's words
             contract.id: core()
             .workflows.get(contract.case.workflow, contract.case.workflow_version)

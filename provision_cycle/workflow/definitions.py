@@ -32,6 +32,8 @@ PSEUDO_ACTORS = {
     "case_team": "the category team of the case's pillar and authority",
     "system": "the scheduler",
 }
+AWARD_STAGES = ("deciding", "approved", "signed")  # a state's ``award``
+PROPOSALS = ("variation", "renewal")  # a state's ``proposal``
 CONDITIONAL_GATES = ("key_decision", "variation_key_decision", "award_key_decision", "extension_key_decision")
 # Generated for every gate state (see _gate_transitions); a workflow file may not declare them itself.
 GATE_TRIGGERS = (*(outcome.value for outcome in Outcome), "provide_info")
@@ -118,6 +120,11 @@ class StateDef:
     # tenders received are recorded and scored.
     sets_award_criteria: bool = False
     takes_tenders: bool = False
+    # Where a procurement's award stands: before its approvers ("deciding"), approved and on its way to
+    # signature ("approved"), or signed ("signed"); None before the recommendation.
+    award: str | None = None
+    # The contract's proposal a state decides or waits to make: "variation" or "renewal".
+    proposal: str | None = None
 
 
 @dataclass
@@ -349,6 +356,8 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         "editable",
         "sets_award_criteria",
         "takes_tenders",
+        "award",
+        "proposal",
         "gate",
         "applies_when",
         "approved",
@@ -382,7 +391,16 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         gate=gate,
         sets_award_criteria=node.boolean("sets_award_criteria", False),
         takes_tenders=node.boolean("takes_tenders", False),
+        award=_one_of(node, "award", AWARD_STAGES),
+        proposal=_one_of(node, "proposal", PROPOSALS),
     )
+
+
+def _one_of(node: Node, key: str, allowed: tuple[str, ...]) -> str | None:
+    value = node.text(key, None)
+    if value is not None and value not in allowed:
+        node.get(key).error(f"expected one of {', '.join(allowed)}, found {value!r}")
+    return value
 
 
 class _Destination(NamedTuple):
