@@ -24,7 +24,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, No
 from ..governance.statutory import Route
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_given, supplier_key
-from ..workflow.definitions import StateDef, WorkflowRegistry
+from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.markets import admitted_to, market_named_by, membership_of, part_named_by
@@ -76,17 +76,13 @@ def criteria_open(workflows: WorkflowRegistry, case: Case) -> bool:
         case.stage == "procurement"
         and case.closed_at is None
         and case.route != Route.DIRECT_AWARD
-        and _state(workflows, case).sets_award_criteria
+        and workflows.state_of(case).sets_award_criteria
     )
 
 
 def tenders_open(workflows: WorkflowRegistry, case: Case) -> bool:
     """Whether tenders can be recorded and scored on the case now: where its workflow says so."""
-    return case.stage == "procurement" and case.closed_at is None and _state(workflows, case).takes_tenders
-
-
-def _state(workflows: WorkflowRegistry, case: Case) -> StateDef:
-    return workflows.get(case.workflow, case.workflow_version).states[case.state]
+    return case.stage == "procurement" and case.closed_at is None and workflows.state_of(case).takes_tenders
 
 
 def set_award_criteria(

@@ -19,7 +19,7 @@ from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
 from . import two_factor
 from .handed_secrets import digest, new_secret
-from .reading import AwardRecommendation, ContractProposal, award_recommendation, contract_proposal, state_of
+from .reading import AwardRecommendation, ContractProposal, award_recommendation, contract_proposal
 
 LIFETIME = timedelta(days=7)
 
@@ -98,7 +98,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         contract = (
             session.scalar(select(Contract).where(Contract.case_id == case.id)) if case.stage == "contract" else None
         )
-        state = state_of(core.workflows, case)
+        state = core.workflows.state_of(case)
         proposal, award = contract_proposal(state, case, contract), award_recommendation(state, case)
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()

@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..models.suppliers import supplier_key
 from ..workflow.context import procurement_needs_kpis
-from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition, WorkflowRegistry
+from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.markets import market_named_by, part_named_by
@@ -218,7 +218,7 @@ def approvals_waiting(
                 continue
             seen.add(step.id)
             opened = step.opened_at or case.updated_at
-            state = state_of(core.workflows, case)
+            state = core.workflows.state_of(case)
             waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days), state))
     waiting.sort(key=lambda w: w.step.opened_at or now)
     return waiting
@@ -414,11 +414,6 @@ class AwardRecommendation:
         return supplier_key(self.supplier)
 
 
-def state_of(workflows: WorkflowRegistry, case: Case) -> StateDef:
-    """The case's state as its workflow (and version) defines it: what it says of the award or a proposal."""
-    return workflows.get(case.workflow, case.workflow_version).states[case.state]
-
-
 def award_recommendation(state: StateDef, case: Case) -> AwardRecommendation | None:
     """The award recommended for a procurement at ``state``, for the people deciding it and its team; None
     before the recommendation, once the contract is signed, and after a return to evaluation (a new one will
@@ -530,8 +525,8 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         kpis_needed=case.stage == "procurement"
         and procurement_needs_kpis(case, case.details or {}, case.regime, core.engine.today()),
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
-        proposal=contract_proposal(state_of(core.workflows, case), case, contract),
-        award=award_recommendation(state_of(core.workflows, case), case),
+        proposal=contract_proposal(core.workflows.state_of(case), case, contract),
+        award=award_recommendation(core.workflows.state_of(case), case),
         **_evaluation_parts(core, session, actor, case),
     )
 

@@ -26,7 +26,7 @@ from ..workflow.engine import Actor
 from ..workflow.evaluation import evaluation_of
 from .markets import memberships_of_supplier
 from .payments_compliance import percent
-from .reading import staff_authorities, state_of, tenders_seen, visible_contracts
+from .reading import staff_authorities, tenders_seen, visible_contracts
 
 YEARS_SHOWN = 3  # this financial year and the two before it
 LATEST_PAYMENTS = 20
@@ -216,7 +216,7 @@ def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegist
             case,
             tender.received_on,
             tender.price,
-            _how_it_fared(session, tender, case, state_of(workflows, case)),
+            _how_it_fared(session, tender, case, workflows.state_of(case)),
             tender.supplier_name,
         )
         for tender, case in rows

@@ -242,6 +242,10 @@ class WorkflowRegistry:
     def get(self, name: str, version: int) -> WorkflowDefinition:
         return self.definitions[(name, version)]
 
+    def state_of(self, case: Any) -> StateDef:
+        """The case's state as its workflow (and version) defines it: what it says of the award or a proposal."""
+        return self.get(case.workflow, case.workflow_version).states[case.state]
+
     def latest(self, name: str) -> WorkflowDefinition:
         versions = [v for (n, v) in self.definitions if n == name]
         if not versions:
