@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from provision_cycle.errors import GuardFailed, InvalidInput, NotPermitted
+from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotPermitted
 from provision_cycle.models import AuditEvent, Case, Contract
 from provision_cycle.services import frameworks
 from provision_cycle.services.frameworks import FrameworkGiven
@@ -48,7 +48,13 @@ def test_the_register_is_kept_by_the_category_teams_with_each_framework_s_law(co
     framework_id = frameworks.record_framework(core, people.officer, TECHNOLOGY)
     with pytest.raises(InvalidInput, match="Crown Commercial Service RM6098 is in the register already"):
         frameworks.record_framework(core, people.officer, _given(title="Again"))
-    frameworks.record_framework(core, people.officer, _given(ends_on=date(2027, 6, 30)), framework_id=framework_id)
+    frameworks.record_framework(
+        core, people.officer, _given(ends_on=date(2027, 6, 30)), framework_id=framework_id, expected_version=1
+    )
+    with pytest.raises(ChangedMeanwhile, match="Someone corrected Crown Commercial Service RM6098 after you opened"):
+        frameworks.record_framework(  # a second correction of what the first changed
+            core, people.officer, _given(ends_on=date(2028, 6, 30)), framework_id=framework_id, expected_version=1
+        )
     cdc = hub_people(db, "CDC")
     with db.reading() as session:
         [listed] = frameworks.frameworks_for(session, core.engine.actor(session, people.finance))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidInput, NotFound, NotPermitted
+from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.statutory import PA2023_COMMENCEMENT, Regime
 from ..models import Case, Framework
@@ -48,8 +48,16 @@ def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
     return any(role in roles and council in councils for role, council, _ in actor.roles)
 
 
-def record_framework(core: Core, actor_id: int, given: FrameworkGiven, *, framework_id: int | None = None) -> int:
-    """Add a framework to the register, or correct one (``framework_id``); returns its id."""
+def record_framework(
+    core: Core,
+    actor_id: int,
+    given: FrameworkGiven,
+    *,
+    framework_id: int | None = None,
+    expected_version: int | None = None,
+) -> int:
+    """Add a framework to the register, or correct one (``framework_id``, as it was at ``expected_version``
+    where the caller read it: a correction after someone else's is refused); returns its id."""
     fields = _fields(core, given)
     with core.db.unit_of_work() as session:
         actor = core.engine.actor(session, actor_id)
@@ -70,6 +78,11 @@ def record_framework(core: Core, actor_id: int, given: FrameworkGiven, *, framew
             framework = session.get(Framework, framework_id, with_for_update=True)
             if framework is None or not may_keep_register(actor, framework.authority):
                 raise NotFound(f"There is no framework {framework_id} that you can change")
+            if expected_version is not None and framework.version != expected_version:
+                raise ChangedMeanwhile(
+                    f"Someone corrected {framework.provider} {framework.reference} after you opened this page, so "
+                    "your changes were not saved. This is how it stands now: make them again if they are still needed."
+                )
             for name, value in fields.items():
                 setattr(framework, name, value)
             framework.version += 1

@@ -863,6 +863,7 @@ class FrameworkForm(FlaskForm):
         validators=[Length(max=4000, message="Keep the notes to 4000 characters")],
     )
     submit = SubmitField("Save the framework", widget=GovSubmitInput())
+    version = HiddenField()  # the framework's, as the form showed it
 
     def fill_choices(self, core: Core, authorities: set[str]) -> None:
         self.authority.choices = council_choices(core, authorities)

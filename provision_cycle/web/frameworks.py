@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..errors import InvalidInput, NotFound, NotPermitted
+from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Regime
 from ..services import frameworks as service
 from ..services.frameworks import FrameworkGiven
@@ -67,15 +67,22 @@ def edit(framework_id: int | None = None):
     form = FrameworkForm()
     form.fill_choices(core(), staff_authorities(me()))
     if request.method == "GET" and framework is not None:
-        form.process(data={name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__})
+        shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
+        form.process(data=shown | {"version": framework.version})
     if form.validate_on_submit():
         texts = {name: form[name].data or "" for name in ("provider", "reference", "lot", "title", "regime", "notes")}
         dates = {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data}
         given = FrameworkGiven(**texts, **dates, authority=form.authority.data or "")
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
-            saved = service.record_framework(core(), me().id, given, framework_id=framework_id)
+            saved = service.record_framework(
+                core(), me().id, given, framework_id=framework_id, expected_version=version
+            )
         except InvalidInput as error:
             apply_errors(form, error.fields)
+        except ChangedMeanwhile as error:  # the form again, as it stands after the other person's save
+            flash(error.message, "error")
+            return redirect(request.full_path)
         except NotPermitted as error:  # a council the person does not work for
             apply_errors(form, {"authority": error.message})
         else:

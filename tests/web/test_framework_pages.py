@@ -8,6 +8,7 @@ from html import unescape
 
 from provision_cycle.models import Case, Framework
 from tests.factories import hub_people, ready_for_the_market
+from tests.web.conftest import csrf_from
 from tests.web.helpers import called_off_contract
 
 
@@ -40,7 +41,15 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     assert response.location.endswith(f"/frameworks/{framework_id}")
     page = _text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Running" in page and "Public Contracts Regulations 2015: its call-offs follow it" in page
-    officer.post(f"/frameworks/{framework_id}/edit", {**FRAMEWORK, "ends_on": ["30", "6", "2027"]})
+    edit = f"/frameworks/{framework_id}/edit"
+    opened = officer.get(edit).text  # a colleague opens the form too, before this correction
+    officer.post(edit, {**FRAMEWORK, "ends_on": ["30", "6", "2027"]})
+    assert "1 July 2021 to 30 June 2027" in _text(officer.get(f"/frameworks/{framework_id}").text)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', opened).group(1)
+    late = {**FRAMEWORK, "ends_on": ["31", "12", "2028"], "csrf_token": csrf_from(opened), "version": version}
+    response = officer.client.post(edit, data=late)
+    assert response.status_code == 302 and response.location.endswith(edit)
+    assert "after you opened this page" in _text(officer.get(edit).text)
     assert "1 July 2021 to 30 June 2027" in _text(officer.get(f"/frameworks/{framework_id}").text)
 
     finance = browser(people.finance)
