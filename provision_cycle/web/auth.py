@@ -23,18 +23,28 @@ from .forms import (
     SignInForm,
     apply_errors,
 )
-from .security import SignedIn, begin_session, public, session_left, signed_in
+from .security import (
+    PASSWORD_ALONE,
+    PROVED,
+    SINGLE_SIGN_ON,
+    WITH_A_CODE,
+    SignedIn,
+    begin_session,
+    public,
+    session_left,
+    signed_in,
+)
 
 auth = Blueprint("auth", __name__)
 
 
-def _begin_session(key: str) -> None:
+def _begin_session(key: str, proved: str) -> None:
     person = session_begins(core(), key)
     if person is None:  # deactivated, or its password set again, in the instant since
         raise NotPermitted(SIGN_IN_FAILED)
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(SignedIn(*person))
-    begin_session(core())
+    begin_session(core(), proved=proved)
 
 
 def passwords_only(view):
@@ -78,7 +88,7 @@ def _after_the_password(key: str, next_page: str):
         raise NotPermitted(SIGN_IN_FAILED)
     user_id = person[0].id
     if not two_factor.code_needed(core(), user_id):
-        _begin_session(key)
+        _begin_session(key, PASSWORD_ALONE)
         return redirect(next_page)
     session.clear()
     session[HALFWAY] = {"key": key, "at": core().engine.clock().timestamp(), "next": next_page}
@@ -118,7 +128,7 @@ def security_code():
         except InvalidInput as error:
             apply_errors(form, error.fields)
         else:
-            _begin_session(key)
+            _begin_session(key, WITH_A_CODE)
             return redirect(next_page)
     return render("auth/security_code.html", form=form)
 
@@ -134,7 +144,7 @@ def set_up_security_codes():
     key, user_id, next_page = halfway
     if two_factor.uses_codes(core(), user_id):  # set up already: a code is what is wanted
         return redirect(url_for("auth.security_code"))
-    return _set_up(user_id, on_done=lambda: _begin_session(key), next_page=next_page)
+    return _set_up(user_id, on_done=lambda: _begin_session(key, WITH_A_CODE), next_page=next_page)
 
 
 def _set_up(user_id: int, *, on_done, next_page: str):
@@ -233,7 +243,7 @@ def single_sign_on_return():
     provider = _provider()
     journey = single_sign_on.Journey.from_session(session.pop(JOURNEY, None))
     try:
-        _begin_session(single_sign_on.finish(core(), provider, journey, request.args, _return_to()))
+        _begin_session(single_sign_on.finish(core(), provider, journey, request.args, _return_to()), SINGLE_SIGN_ON)
     except NotPermitted as error:
         flash(error.message, "error")
         return redirect(url_for("auth.sign_in"))
@@ -324,7 +334,8 @@ def change_password():
         except InvalidInput as error:
             apply_errors(form, error.fields)
         else:
-            _begin_session(key)  # this session goes on; every other one of theirs has ended
+            _begin_session(key, session.get(PROVED, PASSWORD_ALONE))  # this session goes on, as it was proved;
+            # every other one of theirs has ended
             flash("Your password is changed. You are signed out everywhere else.")
             return redirect(url_for("work.my_work"))
     return render("auth/change_password.html", form=form)

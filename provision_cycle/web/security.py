@@ -154,10 +154,17 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
 SEEN_EVERY = 60  # seconds: the session cookie is rewritten at most this often to say it was used
 
 
-def begin_session(core: Core) -> None:
+# How the session's person proved who they are: their password alone, with a security code, or through the
+# council's identity provider. A council that comes to require codes ends the sessions begun on a password.
+PROVED = "proved"
+PASSWORD_ALONE, WITH_A_CODE, SINGLE_SIGN_ON = "password", "code", "single_sign_on"
+
+
+def begin_session(core: Core, *, proved: str) -> None:
     """A sign-in session starts now (called on sign-in, after the session is cleared)."""
     now = core.engine.clock().timestamp()
     session["signed_in_at"] = session["seen_at"] = now
+    session[PROVED] = proved
 
 
 class SessionLeft(NamedTuple):
@@ -181,8 +188,9 @@ def session_left(core: Core) -> SessionLeft:
 
 
 def session_over(core: Core, *, counts_as_use: bool = True) -> str | None:
-    """Why the signed-in person's session has ended (unused for too long, or simply too long), or None; a
-    session still running is marked as used now, unless the request was only asking how long it has left."""
+    """Why the signed-in person's session has ended (unused for too long, simply too long, or begun on a password
+    alone where the council now requires security codes), or None; a session still running is marked as used
+    now, unless the request was only asking how long it has left."""
     settings, now = core.settings, core.engine.clock().timestamp()
     started, seen = session.setdefault("signed_in_at", now), session.setdefault("seen_at", now)
     if now - seen > settings.session_idle_minutes * 60:
@@ -194,6 +202,9 @@ def session_over(core: Core, *, counts_as_use: bool = True) -> str | None:
         return (
             f"You were signed out: a session lasts {duration(settings.session_hours * 60)}. Sign in again to carry on."
         )
+    if settings.two_factor == "required" and session.get(PROVED, PASSWORD_ALONE) == PASSWORD_ALONE:
+        # Begun before the council required codes (a session from before then says nothing of how it began).
+        return "You were signed out: signing in now asks for a security code. Sign in again to carry on."
     if counts_as_use and now - seen > SEEN_EVERY:
         session["seen_at"] = now
     return None

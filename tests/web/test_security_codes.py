@@ -142,6 +142,27 @@ def test_where_the_council_requires_codes_they_are_set_up_before_the_first_sessi
     assert _signed_in(halfway) and _last_signed_in(db, kate) is not None
 
 
+def test_sessions_begun_on_a_password_alone_end_once_the_council_requires_codes(app, core, db, clock):
+    """A session begun before PC_TWO_FACTOR=required, on a password alone, ends at its next request; one begun
+    with a code goes on, and so does it through a change of password."""
+    kate, sam = create_user(db, ("requester", "OCC")), create_user(db, ("requester", "OCC"))
+    on_a_password = Browser(app, db).sign_in(kate)
+    key, _ = _set_up(Browser(app, db).sign_in(sam), "/account/security-codes", clock)
+    with_a_code = _password(app, db, sam)
+    clock.advance(seconds=30)
+    with_a_code.post("/sign-in/security-code", {"code": _code(key, clock)})
+    assert _signed_in(on_a_password) and _signed_in(with_a_code)
+
+    core.settings = core.settings.with_overrides(two_factor="required")
+    response = on_a_password.client.get("/my-work")
+    assert response.status_code == 302 and "/sign-in" in response.location
+    assert "signing in now asks for a security code" in on_a_password.client.get("/sign-in").text
+    assert _signed_in(with_a_code)
+    changed = "Tawny owls nest in Wytham Woods"
+    with_a_code.post("/account/password", {"current": PASSWORD, "password": changed, "confirmation": changed})
+    assert _signed_in(with_a_code)  # its session begins again on the new password, still proved with a code
+
+
 def _last_signed_in(db, user_id: int):
     from provision_cycle.models import User
 
