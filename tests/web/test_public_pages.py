@@ -11,7 +11,8 @@ from provision_cycle.core import Core
 from provision_cycle.governance.organisation import Service
 
 
-def test_the_accessibility_statement_and_cookies_page_are_linked_from_every_page(app):
+def test_the_accessibility_statement_and_cookies_page_are_linked_from_every_page(app, core):
+    core.settings = core.settings.with_overrides(session_hours=12, session_idle_minutes=240)  # the defaults
     client = app.test_client()
     home = client.get("/").text
     assert 'href="/accessibility">Accessibility statement</a>' in home and 'href="/cookies">Cookies</a>' in home
@@ -25,10 +26,20 @@ def test_the_accessibility_statement_and_cookies_page_are_linked_from_every_page
     words = " ".join(text.split())
     assert "Apart from the limit on a session's length below, we know of no part of it that fails" in words
     assert "you cannot extend it, as success criterion 2.2.1 (timing adjustable) asks" in words  # said, not hidden
+    assert "A session ends 12 hours after you sign in" in words and "ends after 4 hours without using" in words
     # No contact address is configured: the statement says whom to tell, not an address nobody reads.
     assert "mailto:" not in text and "tell the joint Procurement and Contract Management Hub" in text
     cookies = client.get("/cookies").text
     assert "uses one cookie" in cookies and '<td class="govuk-table__cell">session</td>' in cookies
+
+
+def test_the_statement_follows_the_session_settings(app, core):
+    """A council that lets a session run 20 hours or more (WCAG 2.2.1's exception) declares no failure."""
+    core.settings = core.settings.with_overrides(session_hours=24, session_idle_minutes=90)
+    words = " ".join(app.test_client().get("/accessibility").text.split())
+    assert "ends after 1 hour and 30 minutes without using" in words
+    assert "A session ends 1 day after you sign in, which success criterion 2.2.1" in words
+    assert "Apart from the limit" not in words and "you cannot extend it" not in words
 
 
 def test_another_council_s_service_is_named_by_its_configuration(app, core):
