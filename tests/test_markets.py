@@ -221,6 +221,8 @@ def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s
     with pytest.raises(InvalidInput, match="has no part 'East'"):
         apply("Acme Cars", "East")
     north, south = apply("Acme Cars", "North"), apply("Bodge Transport", "North", "South")
+    with pytest.raises(InvalidInput, match="Acme Cars did not apply for 'South'"):
+        markets.admit(core, market_id, north, people.officer, date(2026, 2, 23), date(2026, 2, 23), parts=["South"])
     markets.admit(core, market_id, north, people.officer, date(2026, 2, 23), date(2026, 2, 23))
     markets.admit(core, market_id, south, people.officer, date(2026, 2, 23), date(2026, 2, 23), parts=["South"])
     market = _read(db, market_id)

@@ -334,10 +334,12 @@ def admit(
 ) -> str:
     """Admit an applicant who meets the conditions for membership, once checked against the exclusion
     grounds and the central debarment list (an excluded supplier is never admitted, s36), to ``parts`` of a
-    market in parts (by default those it applied for); returns its name."""
+    market in parts (some or all of those it applied for; by default all); returns its name."""
     with core.db.unit_of_work() as session:
         market, membership = _application(core, session, market_id, membership_id, actor_id)
         admitted_parts = _parts_of(market, membership.parts if parts is None else parts, "is admitted to")
+        if not_applied_for := [part for part in admitted_parts if part not in membership.parts]:
+            raise InvalidInput({"parts": f"{membership.supplier_name} did not apply for '{not_applied_for[0]}'"})
         errors = _not_after_today(core, exclusions_checked_on, "exclusions_checked_on", "the supplier was checked")
         errors.update(_not_after_today(core, decided_on, "decided_on", "the supplier was admitted"))
         if not errors and exclusions_checked_on < membership.applied_on:

@@ -197,7 +197,7 @@ def application(market_id: int):
 def admit(market_id: int, membership_id: int):
     market, membership = _managed_membership(market_id, membership_id)
     form = AdmitForm(data={"parts": membership.parts} if request.method == "GET" else None)
-    form.parts.choices = options([(part, part) for part in market.parts])
+    form.parts.choices = options([(part, part) for part in membership.parts])  # those it applied for
 
     def save() -> str:
         dates = (form.decided_on.data, form.exclusions_checked_on.data)
