@@ -118,3 +118,26 @@ def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payment
     with db.reading() as session:
         officer = core.engine.actor(session, people.officer)
         assert find_suppliers(session, officer, "oldco", core.engine.today()) == []  # 2023/24 is the first shown
+
+
+def test_other_names_recorded_with_a_supplier_s_registration_number_are_pointed_out(core, db):
+    """One company under two names (a trading name, a holding company's): its register entry and its
+    application to a dynamic market share a Companies House number; each page points to the other."""
+    from provision_cycle.services import markets
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
+                      registration="01234567")  # fmt: skip
+    register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Bodge Ltd",
+                      registration="07654321")  # fmt: skip
+    market_id = markets.open_market(core, people.officer, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    given = ApplicationGiven("Acme Passenger Transport Holdings", "01234567", True, False, date(2026, 2, 9))
+    markets.record_application(core, market_id, people.officer, given)
+    with db.reading() as session:
+        officer = core.engine.actor(session, people.officer)
+        acme = supplier(session, officer, "acme", core.engine.today(), core.workflows)
+        holdings = supplier(session, officer, "acme passenger transport holdings", core.engine.today(), core.workflows)
+        bodge = supplier(session, officer, "bodge", core.engine.today(), core.workflows)
+    assert acme.same_number == [("acme passenger transport holdings", "Acme Passenger Transport Holdings")]
+    assert holdings.same_number == [("acme", "Acme Ltd")] and bodge.same_number == []

@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term
-from ..models import AuditEvent, Case, Contract, KpiAssessment, MarketMembership, Payment, Tender
+from ..models import AuditEvent, Case, Contract, DynamicMarket, KpiAssessment, MarketMembership, Payment, Tender
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import evaluation_of
 from .markets import memberships_of_supplier
 from .payments_compliance import percent
-from .reading import staff_authorities, tenders_seen, visible_contracts
+from .reading import of_my_councils, staff_authorities, tenders_seen, visible_contracts
 
 YEARS_SHOWN = 3  # this financial year and the two before it
 LATEST_PAYMENTS = 20
@@ -112,6 +112,8 @@ class Supplier:
     tenders: list[TenderMade] = field(default_factory=list)
     # Its applications to the dynamic markets the person sees (reading.of_my_councils), the latest first.
     memberships: list[MarketMembership] = field(default_factory=list)
+    # Other names recorded with one of its registration numbers, as (key, a spelling).
+    same_number: list[tuple[str, str]] = field(default_factory=list)
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
@@ -184,6 +186,8 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         if payment.invoice_received_on is not None and payment.amount > 0:
             year.timed += 1
             year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
+    numbers = {c.supplier_registration for c in contracts if c.supplier_registration}
+    numbers |= {m.supplier_registration for m in memberships if m.supplier_registration}
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
@@ -193,6 +197,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         name=name,
         spellings=(name, *(other for other, _ in spelt.most_common() if other != name)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
+        same_number=_same_number_elsewhere(session, actor, key, numbers | _tender_numbers(session, actor, key)),
         contracts=contracts,
         years=years,
         latest=payments[:LATEST_PAYMENTS],
@@ -202,6 +207,41 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         tenders=tenders,
         memberships=memberships,
     )
+
+
+def _tender_numbers(session: Session, actor: Actor, key: str) -> set[str]:
+    query = select(Tender.supplier_registration).join(Case, Case.id == Tender.case_id)
+    query = query.where(Tender.supplier_key == key, Tender.supplier_registration != "", tenders_seen(actor))
+    return set(session.scalars(query))
+
+
+def _same_number_elsewhere(session: Session, actor: Actor, key: str, numbers: set[str]) -> list[tuple[str, str]]:
+    """The other names (keys, with a spelling) under which the register, the tenders or the dynamic markets
+    the person sees record one of ``numbers``: one company, spelt so differently that its keys differ (a
+    trading name, a holding company's name), which the intelligence team may want to look at together."""
+    if not numbers:
+        return []
+    listed = sorted(numbers)
+    queries = (
+        select(Contract.supplier_key, Contract.supplier_name).where(
+            Contract.supplier_registration.in_(listed), Contract.supplier_key != key, visible_contracts(actor)
+        ),
+        select(Tender.supplier_key, Tender.supplier_name)
+        .join(Case, Case.id == Tender.case_id)
+        .where(Tender.supplier_registration.in_(listed), Tender.supplier_key != key, tenders_seen(actor)),
+        select(MarketMembership.supplier_key, MarketMembership.supplier_name)
+        .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
+        .where(
+            MarketMembership.supplier_registration.in_(listed),
+            MarketMembership.supplier_key != key,
+            of_my_councils(actor, DynamicMarket.authority),
+        ),
+    )
+    found: dict[str, str] = {}
+    for query in queries:
+        for other_key, other_name in session.execute(query):
+            found.setdefault(other_key, other_name)
+    return sorted(found.items())
 
 
 def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegistry) -> list[TenderMade]:

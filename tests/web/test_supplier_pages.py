@@ -97,3 +97,14 @@ def test_a_suppliers_page_lists_its_tenders_and_how_each_fared(core, db, browser
     register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Acme Ltd", authority="JOINT")
     cherwell = browser(create_user(db, ("category_officer", "CDC", "cnc"))).get("/suppliers/acme").text
     assert "Acme Ltd" in cherwell and 'id="tenders"' not in cherwell
+
+
+def test_a_supplier_page_points_to_another_name_recorded_with_its_number(core, db, browser):
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
+                      registration="01234567")  # fmt: skip
+    register_contract(core, people, value="9000", ends=date(2028, 6, 30), supplier_name="Acme Facilities",
+                      registration="01234567")  # fmt: skip
+    page = browser(people.officer).get("/suppliers/acme").text
+    assert "The same Companies House or charity number is also recorded under" in page
+    assert '<a class="govuk-link" href="/suppliers/acme%20facilities">Acme Facilities</a>' in page
