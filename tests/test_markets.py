@@ -53,6 +53,25 @@ def _read(db, market_id) -> DynamicMarket:
         return market
 
 
+NOTICE = {
+    "tender_notice_published_on": "2026-03-02",
+    "participation_closes_on": "2026-03-27",
+    "market_engaged": False,
+    "by_dynamic_market": True,
+}
+
+
+def _to_evaluation_restricted_to(core, clock, people, case_id, restriction: str) -> None:
+    """A competitive flexible procedure restricted to ``restriction`` (a market, or "market/part"), through its
+    participation and tender periods to evaluation, on 27 April 2026."""
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs={**NOTICE, "dynamic_market": restriction})
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24"}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    clock.set(date(2026, 4, 27))
+    act(core.engine, case_id, "close_tenders", people.officer)
+
+
 def test_a_market_lives_through_its_notices(core, db, clock, people):
     with pytest.raises(InvalidInput) as refused:
         _market(core, people, title=" ", intention_published_on=date(2026, 3, 3), category="nope")
@@ -163,21 +182,9 @@ def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_member
     offer = core.engine.offers(case_id, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
     choice = next(spec for spec in offer.inputs if spec.name == "dynamic_market")
     assert choice.options == ((f"DM-{market_id:06d}", f"DM-{market_id:06d}: Home to school transport"),)
-    notice = {
-        "tender_notice_published_on": "2026-03-02",
-        "participation_closes_on": "2026-03-27",
-        "market_engaged": False,
-        "by_dynamic_market": True,
-    }
-    with pytest.raises(InvalidInput, match="Which dynamic market"):
-        act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
-    notice["dynamic_market"] = f"DM-{market_id:06d}"
-    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
-    clock.set(date(2026, 3, 30))
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24"}
-    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
-    clock.set(date(2026, 4, 27))
-    act(core.engine, case_id, "close_tenders", people.officer)
+    with pytest.raises(InvalidInput, match="Which dynamic market"):  # yes, but which?
+        act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=NOTICE)
+    _to_evaluation_restricted_to(core, clock, people, case_id, f"DM-{market_id:06d}")
     ready_to_recommend(core.engine, case_id, people)
 
     def tender(name):
@@ -239,19 +246,7 @@ def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s
         (f"{reference}/1", f"{reference}: Home to school transport, part 1: North"),
         (f"{reference}/2", f"{reference}: Home to school transport, part 2: South"),
     )
-    notice = {
-        "tender_notice_published_on": "2026-03-02",
-        "participation_closes_on": "2026-03-27",
-        "market_engaged": False,
-        "by_dynamic_market": True,
-        "dynamic_market": f"{reference}/2",
-    }
-    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
-    clock.set(date(2026, 3, 30))
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24"}
-    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
-    clock.set(date(2026, 4, 27))
-    act(core.engine, case_id, "close_tenders", people.officer)
+    _to_evaluation_restricted_to(core, clock, people, case_id, f"{reference}/2")
     for name in ("Acme Cars", "Bodge Transport"):
         given = TenderGiven(name, "", True, False, "100000", date(2026, 4, 20))
         evaluation.record_tender(core, case_id, people.officer, given)
