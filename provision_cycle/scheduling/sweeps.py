@@ -75,16 +75,11 @@ from .config import Schedule
 
 log = logging.getLogger(__name__)
 
-# Contract states in which the renewal decision is still to be taken (later states have taken it).
-RENEWAL_PENDING = (
-    "mobilisation",
-    "live",
-    "extended",
-    "under_review",
-    "variation_gate",
-    "variation_executive_decision",
-    "change_notice_pending",
-)
+
+def _renewal_states(core: Core, *stands: str) -> tuple[str, ...]:
+    """The contract states whose renewal is ``stands`` ("pending": still to be decided; "deciding"), as the
+    contract workflow marks them."""
+    return core.workflows.states_where("contract", "renewal", *stands)
 
 
 def _add_months(core: Core, column, months):
@@ -245,7 +240,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
             title="Last day to give notice: ",
             detail="Give notice by this date if the contract is to end, or to renegotiate it",
             due_on=lambda c: c.notice_by,
-            states=(*RENEWAL_PENDING, "renewal_decision", "renewal_gate", "renewal_executive_decision"),
+            states=_renewal_states(core, "pending", "deciding"),
             now=core.engine.clock(),
         )
         new = session.connection().execute(statement).all()
@@ -259,8 +254,6 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
 
 
 # --- periodic reviews and KPI assessments ---------------------------------------------------------------
-# A contract is reviewed while it runs: the states in which its renewal is still to be decided.
-REVIEWED = RENEWAL_PENDING
 RANGES_PER_QUERY = 200
 ADDED_BY_ID = 10_000
 REVIEW_KINDS = {
@@ -332,6 +325,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
             if added:
                 windows.append((today, [added_since]))
         due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
+        reviewed = _renewal_states(core, "pending")  # a contract is reviewed while it runs, its renewal undecided
         for after, conditions in windows:
             if oldest is None or after >= horizon:
                 continue
@@ -342,7 +336,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 # 2026 would otherwise bring about.
                 for first in range(0, len(ranges), RANGES_PER_QUERY):
                     some = ranges[first : first + RANGES_PER_QUERY]
-                    candidates = session.execute(_review_candidates(some, matches, conditions)).all()
+                    candidates = session.execute(_review_candidates(some, matches, conditions, reviewed)).all()
                     if kind == performance.TASK_KIND:  # the SQL's filter is a coarse one: the Act's test, exactly
                         owing = performance.contracts_owing_kpis(session, candidates)
                         candidates = [c for c in candidates if c.id in owing]
@@ -405,7 +399,7 @@ def review_start_ranges(every: int, oldest: date, after: date, until: date) -> l
     return ranges
 
 
-def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: list):
+def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: list, reviewed: tuple[str, ...]):
     """The running contracts starting in one of ``ranges`` (an index range each) that ``matches``."""
     return (
         select(
@@ -427,7 +421,7 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
         .where(
             or_(*(Contract.start_date.between(low, high) for low, high in ranges)),
             matches,
-            Case.state.in_(REVIEWED),
+            Case.state.in_(reviewed),
             *conditions,
         )
     )
@@ -974,7 +968,7 @@ def _renewal_insert(core: Core, lead, conditions: list, now):
         title="Renewal decision: ",
         detail=lambda c: cast(c.lead, String) + literal(LEAD_DETAIL),
         due_on=lambda c: _add_months(core, c.end_date, -c.lead),
-        states=RENEWAL_PENDING,
+        states=_renewal_states(core, "pending"),
         now=now,
     )
 

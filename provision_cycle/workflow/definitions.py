@@ -34,6 +34,7 @@ PSEUDO_ACTORS = {
 }
 AWARD_STAGES = ("deciding", "approved", "signed")  # a state's ``award``
 PROPOSALS = ("variation", "renewal")  # a state's ``proposal``
+RENEWAL_STANDS = ("pending", "deciding")  # a state's ``renewal``
 CONDITIONAL_GATES = ("key_decision", "variation_key_decision", "award_key_decision", "extension_key_decision")
 # Generated for every gate state (see _gate_transitions); a workflow file may not declare them itself.
 GATE_TRIGGERS = (*(outcome.value for outcome in Outcome), "provide_info")
@@ -125,6 +126,9 @@ class StateDef:
     award: str | None = None
     # The contract's proposal a state decides or waits to make: "variation" or "renewal".
     proposal: str | None = None
+    # A contract's renewal decision in this state: still to be taken ("pending": the contract runs, is
+    # reviewed and gets its renewal tasks) or being taken ("deciding"); None once it is taken.
+    renewal: str | None = None
 
 
 @dataclass
@@ -241,6 +245,21 @@ class WorkflowRegistry:
 
     def get(self, name: str, version: int) -> WorkflowDefinition:
         return self.definitions[(name, version)]
+
+    def states_where(self, stage: str, attribute: str, *values: str) -> tuple[str, ...]:
+        """The names of the states, in any version of the stage's workflows, whose ``attribute`` is one of
+        ``values`` (for a sweep's SQL, which reads no workflow objects per row)."""
+        return tuple(
+            sorted(
+                {
+                    name
+                    for definition in self.definitions.values()
+                    if definition.stage == stage
+                    for name, state in definition.states.items()
+                    if getattr(state, attribute) in values
+                }
+            )
+        )
 
     def state_of(self, case: Any) -> StateDef:
         """The case's state as its workflow (and version) defines it: what it says of the award or a proposal."""
@@ -362,6 +381,7 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         "takes_tenders",
         "award",
         "proposal",
+        "renewal",
         "gate",
         "applies_when",
         "approved",
@@ -397,6 +417,7 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         takes_tenders=node.boolean("takes_tenders", False),
         award=_one_of(node, "award", AWARD_STAGES),
         proposal=_one_of(node, "proposal", PROPOSALS),
+        renewal=_one_of(node, "renewal", RENEWAL_STANDS),
     )
 
 
