@@ -42,6 +42,7 @@ class IdentityProvider:
     # find its key name in the service's cache of the earlier one's keys (a real provider names each new key).
     kid: str = field(default_factory=lambda: secrets.token_hex(8))
     asked: list[dict[str, str]] = field(default_factory=list)  # each authorisation request's query
+    discovered: int = 0  # how many times its discovery document was read
     _codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def start(self) -> IdentityProvider:
@@ -68,6 +69,7 @@ class IdentityProvider:
         return response(environ, start_response)
 
     def _discovery(self, request: Request) -> Response:
+        self.discovered += 1
         return _json(
             {
                 "issuer": self.issuer,

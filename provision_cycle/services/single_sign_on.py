@@ -16,13 +16,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from time import monotonic
 from typing import Any, NamedTuple
 
 import jwt
@@ -33,6 +34,8 @@ from ..errors import NotPermitted
 from ..models import User
 from ..settings import Settings
 from .people import session_key
+
+log = logging.getLogger(__name__)
 
 SCOPES = "openid email profile"
 TIMEOUT_SECONDS = 10  # the provider answers a server-to-server call within this, or the sign-in fails
@@ -114,10 +117,31 @@ def _fetch_json(request: urllib.request.Request | str, provider: Provider) -> di
         raise NotPermitted(f"{provider.at_start} could not be reached just now: try again in a few minutes") from error
 
 
-@lru_cache(maxsize=4)
+# The provider's discovery document is read again after this long, so that a provider that moves its endpoints
+# (or its keys' address) is followed without a restart.
+DISCOVERY_HOURS = 24
+_discovered: dict[Provider, tuple[float, _Endpoints]] = {}
+
+
 def _endpoints(provider: Provider) -> _Endpoints:
-    """The provider's endpoints from its discovery document, read once per process (its signing keys are
-    fetched as they are needed, and again when a token names one not seen before)."""
+    """The provider's endpoints from its discovery document, read at most once every ``DISCOVERY_HOURS`` (its
+    signing keys are fetched as they are needed, and again when a token names one not seen before). A provider
+    that cannot be reached when the document is due again goes on being used as last read."""
+    read_at, endpoints = _discovered.get(provider, (0.0, None))
+    if endpoints is not None and monotonic() - read_at < DISCOVERY_HOURS * 3600:
+        return endpoints
+    try:
+        endpoints = _discover(provider)
+    except NotPermitted:
+        if endpoints is None:
+            raise
+        log.warning("%s's discovery document could not be read again: the endpoints read before stand", provider.issuer)
+        return endpoints
+    _discovered[provider] = (monotonic(), endpoints)
+    return endpoints
+
+
+def _discover(provider: Provider) -> _Endpoints:
     found = _fetch_json(f"{provider.issuer}/.well-known/openid-configuration", provider)
     if found.get("issuer", "").rstrip("/") != provider.issuer:
         raise NotPermitted(f"{provider.at_start} is not set up as this service expects: tell an administrator")

@@ -172,6 +172,24 @@ def test_a_provider_that_cannot_be_reached_leaves_the_password_to_sign_in_with(a
     assert 'type="password"' in client.get("/sign-in").text  # and the password is there to sign in with
 
 
+def test_the_provider_s_discovery_document_is_read_again_each_day(app, core, db, provider, monkeypatch):
+    """A provider that moves its endpoints is followed without a restart: its discovery document is read once,
+    kept a day, then read again."""
+    from provision_cycle.services import single_sign_on
+
+    monkeypatch.setattr(single_sign_on, "_discovered", {})  # an earlier test's provider on this port is not it
+    _kate(db)
+    for _ in range(2):
+        client = app.test_client()
+        assert _signed_in(client) is False and _sign_in(client).status_code == 302 and _signed_in(client)
+    assert provider.discovered == 1
+    later = single_sign_on.monotonic() + single_sign_on.DISCOVERY_HOURS * 3600 + 1
+    monkeypatch.setattr(single_sign_on, "monotonic", lambda: later)
+    client = app.test_client()
+    _sign_in(client)
+    assert _signed_in(client) and provider.discovered == 2
+
+
 def test_without_a_provider_there_is_no_single_sign_on(app):
     client = app.test_client()
     assert "Sign in with" not in client.get("/sign-in").text
