@@ -808,3 +808,34 @@ def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, op
     officer.get_by_role("button", name="Admit the supplier").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("Acme Cabs Ltd is admitted")
     expect(officer.locator("#members ~ table").first).to_contain_text("Acme Cabs Ltd")
+
+
+def test_a_framework_is_added_to_the_register_and_a_call_off_made_under_it_keeps_its_law(site, open_as):
+    """A category officer adds a framework procured under the PCR 2015; a call-off chooses it and so stays
+    under the PCR 2015, which its case page says."""
+    people, core = site.people, site.core
+    today = core.engine.today()
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off", title="Laptops")
+    officer = open_as(people.officer)
+    officer.goto("/contracts/")
+    officer.get_by_role("link", name="Frameworks").click()
+    officer.get_by_role("link", name="Add a framework").click()
+    officer.get_by_label("Who established it").fill("Crown Commercial Service")
+    officer.get_by_label("Its reference").fill("RM6098")
+    officer.get_by_label("Title").fill("Technology Products and Associated Services 2")
+    officer.get_by_label("Public Contracts Regulations 2015").check()
+    enter_date(officer.get_by_role("group", name="Date it started"), today - timedelta(days=1000))
+    enter_date(
+        officer.get_by_role("group", name="Last date a call-off may be made under it"), today + timedelta(days=300)
+    )
+    officer.get_by_label("Joint (Oxfordshire and Cherwell)").check()
+    officer.get_by_role("button", name="Save the framework").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("Crown Commercial Service RM6098 is added")
+    expect(officer.locator("strong.govuk-tag")).to_have_text("Running")
+
+    officer.goto(f"/cases/{case_id}/actions/start_call_off")
+    officer.get_by_label(re.compile(r"Crown Commercial Service RM6098: Technology Products")).check()
+    officer.get_by_role("button", name=re.compile("Start the call-off")).click()
+    expect(officer.locator("body")).to_contain_text(
+        "Public Contracts Regulations 2015, as the framework it is called off from was procured under it"
+    )
