@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
-from ..governance.organisation import ADMINISTRATOR, JOINT
+from ..governance.organisation import JOINT
 from ..governance.statutory import PA2023_COMMENCEMENT, Regime
 from ..models import Case, Framework
-from ..workflow.engine import CASE_TEAM_ROLES, Actor
+from ..workflow.engine import Actor
 from ..workflow.frameworks import FRAMEWORK
 from . import reading
 
@@ -41,11 +41,9 @@ class FrameworkGiven:
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
-    """In a category team, or an administrator, of ``authority`` (of either council for a joint framework;
-    of any, with none given)."""
-    roles = (*CASE_TEAM_ROLES, ADMINISTRATOR)
-    councils = reading.staff_authorities(actor) if authority in (None, JOINT) else {authority}
-    return any(role in roles and council in councils for role, council, _ in actor.roles)
+    """In a category team, any pillar's, or an administrator, of ``authority`` (of either council for a joint
+    framework, or with none given)."""
+    return actor.runs_category(authority or JOINT, None)
 
 
 def record_framework(

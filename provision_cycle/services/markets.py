@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound
-from ..governance.organisation import ADMINISTRATOR, JOINT
+from ..governance.organisation import JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
@@ -73,7 +73,7 @@ def may_manage(actor: Actor, market: DynamicMarket) -> bool:
 
 def may_open_markets(actor: Actor) -> bool:
     """In a category team (or an administrator) somewhere: who may open a market, for their own pillar."""
-    return any(role in (*CASE_TEAM_ROLES, ADMINISTRATOR) for role, _, _ in actor.roles)
+    return actor.runs_category(JOINT, None)
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -88,9 +88,10 @@ class Actor:
     def is_system(self) -> bool:
         return self.username == SYSTEM_USERNAME
 
-    def runs_category(self, authority: str, pillar: str) -> bool:
-        """In the category team for ``authority`` and ``pillar``, or an administrator of the authority: who may
-        change who works on a case or who manages a contract."""
+    def runs_category(self, authority: str, pillar: str | None) -> bool:
+        """In the category team for ``authority`` and ``pillar`` (any pillar's, for None; either council's, for
+        JOINT), or an administrator of the authority: who may change who works on a case or who manages a
+        contract, and who keeps the councils' frameworks and dynamic markets."""
         return any(self.holds(role, authority, pillar) for role in CASE_TEAM_ROLES) or self.holds(
             ADMINISTRATOR, authority
         )
