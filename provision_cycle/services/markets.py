@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
@@ -106,15 +106,9 @@ def procurements_by_reference_to(session: Session, market: DynamicMarket) -> lis
 def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembership]:
     """The applications to join the markets of the person's category teams that wait for a decision, the
     longest waiting first: decided "within a reasonable period" (s36), so they are in view until they are."""
-    teams = {(authority, pillar) for role, authority, pillar in actor.roles if role in CASE_TEAM_ROLES}
-    if not teams:
+    in_my_teams = reading.of_my_category_teams(actor, DynamicMarket.authority, DynamicMarket.pillar)
+    if in_my_teams is None:
         return []
-    in_my_teams = or_(
-        *(
-            and_(DynamicMarket.authority.in_([authority, JOINT]), DynamicMarket.pillar == pillar)
-            for authority, pillar in sorted(teams)
-        )
-    )
     ceased = exists().where(MarketNotice.market_id == DynamicMarket.id, MarketNotice.kind == MarketNoticeKind.CESSATION)
     query = (
         select(MarketMembership)

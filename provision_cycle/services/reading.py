@@ -85,6 +85,17 @@ def tenders_seen(actor: Actor) -> ColumnElement[bool]:
     return of_my_councils(actor, Case.authority)
 
 
+def of_my_category_teams(
+    actor: Actor, authority: ColumnElement[str], pillar: ColumnElement[str]
+) -> ColumnElement[bool] | None:
+    """Rows of a council and pillar whose category team the person is in (a joint row in either council's), as
+    SQL; None for someone in no category team."""
+    teams = {(council, their_pillar) for role, council, their_pillar in actor.roles if role in CASE_TEAM_ROLES}
+    if not teams:
+        return None
+    return or_(*(and_(authority.in_([council, JOINT]), pillar == p) for council, p in sorted(teams)))
+
+
 def of_my_councils(actor: Actor, authority: ColumnElement[str]) -> ColumnElement[bool]:
     """Rows whose ``authority`` column is a council the person works for, or JOINT: the SQL of ``works_for``.
     A council's dynamic markets and frameworks are seen so (their notices are public, but who applied and why
@@ -238,12 +249,9 @@ def _moved_on_by_the_team(core: Core) -> ColumnElement[bool]:
 def team_cases_waiting(core: Core, session: Session, actor: Actor, limit: int = 20) -> list[Case] | None:
     """The cases waiting for ``actor``'s category team(s) to move them on, the longest untouched first; None
     for someone in no category team."""
-    teams = {(authority, pillar) for role, authority, pillar in actor.roles if role in CASE_TEAM_ROLES}
-    if not teams:
+    in_my_teams = of_my_category_teams(actor, Case.authority, Case.pillar)
+    if in_my_teams is None:
         return None
-    in_my_teams = or_(
-        *(and_(Case.authority.in_([authority, JOINT]), Case.pillar == pillar) for authority, pillar in sorted(teams))
-    )
     waiting = _waiting_for_a_date(core.engine.today())
     query = select(Case).where(in_my_teams, _moved_on_by_the_team(core), ~waiting).order_by(Case.updated_at, Case.id)
     return list(session.scalars(query.limit(limit)))
