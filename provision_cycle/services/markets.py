@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
@@ -25,7 +25,7 @@ from ..governance.organisation import JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
-from ..workflow.markets import DYNAMIC_MARKET, membership_of, notice_of, status_of
+from ..workflow.markets import DYNAMIC_MARKET, ceased, membership_of, notice_of, status_of
 from . import reading
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
@@ -109,11 +109,10 @@ def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembe
     in_my_teams = reading.of_my_category_teams(actor, DynamicMarket.authority, DynamicMarket.pillar)
     if in_my_teams is None:
         return []
-    ceased = exists().where(MarketNotice.market_id == DynamicMarket.id, MarketNotice.kind == MarketNoticeKind.CESSATION)
     query = (
         select(MarketMembership)
         .join(DynamicMarket)
-        .where(in_my_teams, MarketMembership.decided_on.is_(None), ~ceased)
+        .where(in_my_teams, MarketMembership.decided_on.is_(None), ~ceased())
         .options(selectinload(MarketMembership.market))
         .order_by(MarketMembership.applied_on, MarketMembership.id)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..governance.organisation import JOINT
@@ -49,20 +49,21 @@ def membership_of(market: DynamicMarket, name: str) -> MarketMembership | None:
     return next((m for m in market.memberships if m.supplier_key == key and (m.waiting or m.member)), None)
 
 
-def usable_for(market: DynamicMarket, case: Any) -> bool:
-    """Whether ``case`` may be run by reference to the market: established, not ceased, and for the case's
-    council (a joint market serves either council; a joint procurement needs a joint market)."""
-    return status_of(market) is MarketNoticeKind.ESTABLISHMENT and market.authority in (case.authority, JOINT)
+def ceased() -> ColumnElement[bool]:
+    """A market that has ceased (``status_of`` is UK16), as SQL."""
+    return exists().where(MarketNotice.market_id == DynamicMarket.id, MarketNotice.kind == MarketNoticeKind.CESSATION)
 
 
 def markets_usable_for(session: Session, case: Any) -> list[DynamicMarket]:
+    """The markets ``case`` may be run by reference to: established, not ceased, and for the case's council (a
+    joint market serves either council; a joint procurement needs a joint market)."""
     query = (
         select(DynamicMarket)
         .where(DynamicMarket.authority.in_([case.authority, JOINT]))
         .options(selectinload(DynamicMarket.notices))
         .order_by(DynamicMarket.reference)
     )
-    return [market for market in session.scalars(query) if usable_for(market, case)]
+    return [market for market in session.scalars(query) if status_of(market) is MarketNoticeKind.ESTABLISHMENT]
 
 
 def restrictions(market: DynamicMarket) -> list[tuple[str, str]]:
