@@ -1308,14 +1308,6 @@ def _market_summary(market, model=s.MarketSummaryOut, **more):
     )
 
 
-def _membership_status(membership) -> str:
-    if membership.waiting:
-        return "waiting"
-    if membership.member:
-        return "member"
-    return "removed" if membership.admitted else "refused"
-
-
 def _market_response(market_id: int, status: int = 200) -> Response:
     with core().db.reading() as session:
         market = markets.market_for(session, current_actor(), market_id)
@@ -1331,7 +1323,7 @@ def _market_response(market_id: int, status: int = 200) -> Response:
                 s.MembershipOut.model_validate(
                     {
                         **{n: getattr(m, n) for n in s.MembershipOut.model_fields if n != "status"},
-                        "status": _membership_status(m),
+                        "status": m.standing,
                     }
                 )
                 for m in market.memberships

@@ -103,3 +103,12 @@ class MarketMembership(Base):
     @property
     def member(self) -> bool:
         return bool(self.admitted) and self.removed_on is None
+
+    @property
+    def standing(self) -> str:
+        """What became of the application: "waiting", "member", "removed" or "refused"."""
+        if self.waiting:
+            return "waiting"
+        if self.member:
+            return "member"
+        return "removed" if self.admitted else "refused"

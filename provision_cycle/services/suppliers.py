@@ -92,6 +92,7 @@ class TenderMade:
     price: Decimal
     outcome: str
     supplier_name: str  # as the tender gave it
+    supplier_registration: str  # its Companies House or charity number, where the tender gave one
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
             year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
     numbers = {c.supplier_registration for c in contracts if c.supplier_registration}
     numbers |= {m.supplier_registration for m in memberships if m.supplier_registration}
+    numbers |= {made.supplier_registration for made in tenders if made.supplier_registration}
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
@@ -197,7 +199,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         name=name,
         spellings=(name, *(other for other, _ in spelt.most_common() if other != name)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
-        same_number=_same_number_elsewhere(session, actor, key, numbers | _tender_numbers(session, actor, key)),
+        same_number=_same_number_elsewhere(session, actor, key, numbers),
         contracts=contracts,
         years=years,
         latest=payments[:LATEST_PAYMENTS],
@@ -207,12 +209,6 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         tenders=tenders,
         memberships=memberships,
     )
-
-
-def _tender_numbers(session: Session, actor: Actor, key: str) -> set[str]:
-    query = select(Tender.supplier_registration).join(Case, Case.id == Tender.case_id)
-    query = query.where(Tender.supplier_key == key, Tender.supplier_registration != "", tenders_seen(actor))
-    return set(session.scalars(query))
 
 
 def _same_number_elsewhere(session: Session, actor: Actor, key: str, numbers: set[str]) -> list[tuple[str, str]]:
@@ -258,6 +254,7 @@ def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegist
             tender.price,
             _how_it_fared(session, tender, case, workflows.state_of(case)),
             tender.supplier_name,
+            tender.supplier_registration,
         )
         for tender, case in rows
     ]
