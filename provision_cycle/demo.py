@@ -476,8 +476,8 @@ def _framework_for(core: Core, case_id: int) -> str:
 
 def _dynamic_market(core: Core, people: dict) -> None:
     """A dynamic market for home to school and SEND transport (PA23 s34-39) in three parts, established three
-    months ago: four operators admitted, one refused, and two applications waiting for the category team's
-    decision."""
+    months ago and given a fourth a month ago: four operators admitted, one refused, and three applications
+    waiting for the category team's decision, one of them a member's for the new part."""
     from .services import markets
 
     today = core.engine.today()
@@ -516,6 +516,11 @@ def _dynamic_market(core: Core, people: dict) -> None:
             markets.admit(core, market_id, membership_id, officer, decided, decided)
         elif outcome:
             markets.refuse(core, market_id, membership_id, officer, decided, outcome)
+    wheelchairs = "Wheelchair accessible vehicles"
+    added = "A fourth part, for routes needing a wheelchair accessible vehicle, open to members and new applicants"
+    markets.modify_market(core, market_id, officer, today - timedelta(days=30), added, [wheelchairs])
+    more = markets.ApplicationGiven("Cherwell Cars Ltd", "", True, False, today - timedelta(days=20), [wheelchairs])
+    markets.record_application(core, market_id, officer, more)
 
 
 def _someone(people: dict, role: str, authority: str, pillar: str | None) -> int:

@@ -291,3 +291,66 @@ def test_the_category_team_is_emailed_an_application_it_did_not_record(core, db,
     text = sent.read_text()
     assert "within a reasonable period" in text
     assert f"Open it: https://hub.example.gov.uk/markets/{market_id}#applications" in text
+
+
+def test_a_modification_adds_parts_and_members_apply_for_more_parts(core, db, clock, people):
+    """A market in parts gains parts by a modification (UK15), numbered after its others; a member applies for
+    the parts it is not a member of, and its tender for a procurement restricted to one of them waits for the
+    decision (s34(4)), then counts once it is admitted to it. A member removed gains no parts."""
+    whole = _market(core, people, title="In one piece")
+    markets.establish_market(core, whole, people.officer, date(2026, 2, 16))
+    with pytest.raises(InvalidInput, match="is in one piece: a modification adds parts to a market in parts only"):
+        markets.modify_market(core, whole, people.officer, date(2026, 3, 1), "Lots", ["North"])
+    market_id = _market(core, people, parts=("North", "South"))
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    reference = f"DM-{market_id:06d}"
+
+    def apply(name, *parts, on=date(2026, 2, 20)):
+        given = ApplicationGiven(name, "", True, False, on, parts)
+        return markets.record_application(core, market_id, people.officer, given)
+
+    acme, bodge = apply("Acme Cars", "North"), apply("Bodge Transport", "South")
+    for member in (acme, bodge):
+        markets.admit(core, market_id, member, people.officer, date(2026, 2, 23), date(2026, 2, 23))
+    with pytest.raises(InvalidInput, match="Give each part a name of its own"):
+        markets.modify_market(core, market_id, people.officer, date(2026, 3, 2), "A new part", ["south"])
+    with pytest.raises(InvalidInput, match="Only a modification adds parts"):
+        markets.record_notice(core, market_id, people.officer, MarketNoticeKind.CESSATION, date(2026, 3, 2), "x", ["E"])
+    markets.modify_market(core, market_id, people.officer, date(2026, 3, 2), "Routes to the east", [" East "])
+    market = _read(db, market_id)
+    assert market.parts == ["North", "South", "East"]
+    assert [(n.kind, n.parts_added) for n in market.notices][-1] == (MarketNoticeKind.MODIFICATION, ["East"])
+
+    with pytest.raises(InvalidInput, match="Acme Cars is a member of North already"):
+        apply("ACME CARS LIMITED", "North", on=date(2026, 3, 2))
+    more = apply("ACME CARS LIMITED", "North", "East", on=date(2026, 3, 2))  # for the part it lacks
+    with pytest.raises(InvalidInput, match="applied on 2 March 2026: decide that first"):
+        apply("Acme Cars", "East", on=date(2026, 3, 2))
+    apply("Bodge Transport", "East", on=date(2026, 3, 2))
+    market = _read(db, market_id)
+    assert [(m.supplier_name, m.parts, m.extends_id, m.standing) for m in market.memberships[2:]] == [
+        ("ACME CARS LIMITED", ["East"], acme, "waiting"),
+        ("Bodge Transport", ["East"], bodge, "waiting"),
+    ]
+
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    _to_evaluation_restricted_to(core, clock, people, case_id, f"{reference}/3")
+    acme_tender = TenderGiven("Acme Cars", "", True, False, "100000", date(2026, 4, 20))
+    with pytest.raises(
+        InvalidInput, match=f"ACME CARS LIMITED applied for East of {reference} on 2 March 2026: decide"
+    ):
+        evaluation.record_tender(core, case_id, people.officer, acme_tender)
+    markets.admit(core, market_id, more, people.officer, date(2026, 4, 27), date(2026, 4, 27))
+    markets.remove_member(core, market_id, bodge, people.officer, date(2026, 4, 27), "Licence revoked")
+    evaluation.record_tender(core, case_id, people.officer, acme_tender)
+    market = _read(db, market_id)
+    assert [(m.supplier_name, m.parts) for m in members_of(market)] == [("Acme Cars", ["North", "East"])]
+    assert [(m.standing, m.refused_because) for m in market.memberships[2:]] == [
+        ("extended", ""),
+        ("refused", "Removed from the market on 27 April 2026: Licence revoked"),
+    ]
+    with db.reading() as session:
+        [standing] = evaluation_of(session, case_id).standings
+        assert standing.tender.not_assessed_because == ""
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("%dynamic_market"))).all()
+    assert actions.count("modify_dynamic_market") == 1 and actions.count("admit_to_dynamic_market") == 3

@@ -817,6 +817,7 @@ class MarketNoticeOut(BaseModel):
     kind: str = Field(description="UK13 intention, UK14 establishment, UK15 modification or UK16 cessation")
     published_on: date
     summary: str = Field(description="What a modification changed, or why the market ends")
+    parts_added: list[str] = Field(description="The parts a modification added, after the market's others")
 
 
 class MembershipOut(BaseModel):
@@ -828,7 +829,11 @@ class MembershipOut(BaseModel):
     supplier_is_vcse: bool
     applied_on: date
     parts: list[str] = Field(description="The market's parts applied for, or once admitted those admitted to")
-    status: str = Field(description="waiting, member, refused or removed")
+    extends: int | None = Field(
+        description="For a member's application for more parts, the membership's id: once admitted (status "
+        "'extended'), its parts are the membership's too"
+    )
+    status: str = Field(description="waiting, member, refused or removed; extended (see extends)")
     decided_on: date | None
     exclusions_checked_on: date | None = Field(description="When an admitted supplier was checked (PA23 s36)")
     refused_because: str
@@ -871,7 +876,9 @@ class MarketApplicationIn(Request):
     supplier_is_sme: bool
     supplier_is_vcse: bool
     applied_on: date
-    parts: list[str] = Field([], max_length=30, description="The market's parts it applies for (a market in parts)")
+    parts: list[str] = Field(
+        [], max_length=30, description="The market's parts it applies for (a market in parts); a member, for more"
+    )
 
 
 class MarketIn(Request):
@@ -888,6 +895,9 @@ class MarketNoticeIn(Request):
     kind: Literal["UK14", "UK15", "UK16"] = Field(description="Establishment, a modification or cessation")
     published_on: date
     summary: str = Field("", max_length=4000, description="What a modification changes, or why the market ends")
+    parts_added: list[str] = Field(
+        [], max_length=30, description="New parts a modification adds to a market in parts, after its others"
+    )
 
 
 class AdmissionIn(Request):

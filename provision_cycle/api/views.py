@@ -1322,8 +1322,9 @@ def _market_response(market_id: int, status: int = 200) -> Response:
             applications=[
                 s.MembershipOut.model_validate(
                     {
-                        **{n: getattr(m, n) for n in s.MembershipOut.model_fields if n != "status"},
+                        **{n: getattr(m, n) for n in s.MembershipOut.model_fields if n not in ("status", "extends")},
                         "status": m.standing,
+                        "extends": m.extends_id,
                     }
                 )
                 for m in market.memberships
@@ -1392,7 +1393,8 @@ def open_market(body: s.MarketIn):
 )
 def record_market_notice(market_id: int, body: s.MarketNoticeIn):
     kind = MarketNoticeKind(body.kind)
-    markets.record_notice(core(), market_id, current_actor().id, kind, body.published_on, body.summary)
+    given = (body.published_on, body.summary, body.parts_added)
+    markets.record_notice(core(), market_id, current_actor().id, kind, *given)
     return _market_response(market_id, status=201)
 
 

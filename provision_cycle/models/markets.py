@@ -36,8 +36,9 @@ class DynamicMarket(Base):
     authority: Mapped[str] = mapped_column(String(10))  # an authority code, or JOINT
     pillar: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(60))
-    # Its parts (lots), as the intention notice names them, in order; none for a market in one piece. A
-    # member is admitted to some or all of them, and a procurement may take part only one's members (s34).
+    # Its parts (lots), in order: those the intention notice named, then any a modification added (a part
+    # keeps its number: a procurement names it "DM-000001/2"); none for a market in one piece. A member is
+    # admitted to some or all of them, and a procurement may take part only one's members (s34).
     parts: Mapped[list[Any]] = mapped_column(default=list)  # of str
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -56,13 +57,15 @@ class MarketNotice(Base):
     kind: Mapped[str] = mapped_column(String(10))  # a MarketNoticeKind
     published_on: Mapped[date]
     summary: Mapped[str] = mapped_column(Text, default="")  # what a modification changed, or why the market ends
+    parts_added: Mapped[list[Any]] = mapped_column(default=list)  # of str: the parts a modification added
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MarketMembership(Base):
     """A supplier's application to join a market and what became of it. A supplier refused or removed may
-    apply again: a new row."""
+    apply again: a new row. A member of a market in parts may apply for more of them: a row of its own
+    (``extends``), whose parts, once admitted, join the membership's."""
 
     __tablename__ = "market_memberships"
     __table_args__ = (
@@ -94,6 +97,9 @@ class MarketMembership(Base):
     removed_because: Mapped[str] = mapped_column(Text, default="")
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    # For an application for more parts by a member: the membership it would extend.
+    extends_id: Mapped[int | None] = mapped_column(ForeignKey("market_memberships.id", ondelete="CASCADE"))
+
     market: Mapped[DynamicMarket] = relationship(back_populates="memberships")
 
     @property
@@ -102,13 +108,16 @@ class MarketMembership(Base):
 
     @property
     def member(self) -> bool:
-        return bool(self.admitted) and self.removed_on is None
+        return bool(self.admitted) and self.removed_on is None and self.extends_id is None
 
     @property
     def standing(self) -> str:
-        """What became of the application: "waiting", "member", "removed" or "refused"."""
+        """What became of the application: "waiting", "member", "removed" or "refused"; or, of an
+        application for more parts, "extended" once its parts joined the membership's."""
         if self.waiting:
             return "waiting"
         if self.member:
             return "member"
-        return "removed" if self.admitted else "refused"
+        if self.admitted:
+            return "extended" if self.extends_id is not None else "removed"
+        return "refused"

@@ -27,7 +27,7 @@ from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
-from ..workflow.markets import admitted_to, market_named_by, membership_of, part_named_by
+from ..workflow.markets import admitted_to, application_waiting, market_named_by, membership_of, part_named_by
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
@@ -220,21 +220,24 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
 
 def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dict) -> str:
     """Why the tender is not assessed, for a procurement run by reference to a dynamic market: a tender from a
-    supplier that is not a member is disregarded (PA23 s34(3)), once its application to join, if it made one,
-    is decided (s34(4))."""
+    supplier that is not a member (of the part named) is disregarded (PA23 s34(3)), once its application to
+    join (or a member's for that part), if it made one, is decided (s34(4))."""
     part = part_named_by(market, case_details)
-    current = membership_of(market, fields["supplier_name"])
-    if current is not None and current.waiting:
+    member = membership_of(market, fields["supplier_name"])
+    waiting = application_waiting(market, fields["supplier_name"])
+    admitted = member is not None and admitted_to(member, part)
+    if not admitted and waiting is not None and (part is None or part in waiting.parts):
+        to_join = f"for {part} of" if member else "to join"
         raise InvalidInput(
             {
-                "supplier_name": f"{current.supplier_name} applied to join {market.reference} on "
-                f"{current.applied_on:%-d %B %Y}: decide its application before its tender "
+                "supplier_name": f"{waiting.supplier_name} applied {to_join} {market.reference} on "
+                f"{waiting.applied_on:%-d %B %Y}: decide its application before its tender "
                 "(Procurement Act 2023 s34(4))"
             }
         )
     of = f"part {part} of the dynamic market" if part else "the dynamic market"
     disregarded = f"Not a member of {of} {market.reference} (Procurement Act 2023 s34(3))"
-    if current is None or not admitted_to(current, part):
+    if not admitted:
         return fields["not_assessed_because"] or disregarded
     return "" if fields["not_assessed_because"] == disregarded else fields["not_assessed_because"]
 

@@ -25,7 +25,7 @@ from ..governance.organisation import JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
 from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
-from ..workflow.markets import DYNAMIC_MARKET, ceased, membership_of, notice_of, status_of
+from ..workflow.markets import DYNAMIC_MARKET, application_waiting, ceased, membership_of, notice_of, status_of
 from . import reading
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
@@ -148,13 +148,9 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
         errors["authority"] = "Choose the council the market is for"
     if given.category not in organisation.categories:
         errors["category"] = "Choose the category of what the market is for"
-    parts = [part.strip() for part in given.parts if part.strip()]
-    if len(parts) > MAX_PARTS:
-        errors["parts"] = f"Split the market into at most {MAX_PARTS} parts"
-    elif len({part.casefold() for part in parts}) < len(parts):
-        errors["parts"] = "Give each part a name of its own"
-    elif any(len(part) > MAX_TITLE for part in parts):
-        errors["parts"] = f"Keep each part's name to {MAX_TITLE} characters"
+    parts, parts_wrong = _new_parts(given.parts)
+    if parts_wrong:
+        errors["parts"] = parts_wrong
     errors.update(
         _not_after_today(
             core, given.intention_published_on, "intention_published_on", "the intention notice was published"
@@ -200,14 +196,22 @@ def establish_market(core: Core, market_id: int, actor_id: int, published_on: da
         _changed(core, session, market, actor_id, "establish_dynamic_market", {"published_on": published_on})
 
 
-def modify_market(core: Core, market_id: int, actor_id: int, published_on: date | None, summary: str) -> None:
-    """A change to the established market (its term, its parts, what it is for), with the date of its
-    modification notice (UK15). Its conditions for membership stay as the intention notice gave them."""
+def modify_market(
+    core: Core, market_id: int, actor_id: int, published_on: date | None, summary: str, parts_added: Sequence[str] = ()
+) -> None:
+    """A change to the established market (its term, what it is for, new parts after those it has), with the
+    date of its modification notice (UK15). Its conditions for membership stay as the intention notice gave
+    them, and its parts keep their numbers: a market in parts may gain parts, but is not split or merged."""
     with core.db.unit_of_work() as session:
         market = _locked(core, session, market_id, actor_id, to="modify it")
         if status_of(market) is not MarketNoticeKind.ESTABLISHMENT:
             raise InvalidAction(f"Only an established market is modified: {market.reference} is not")
         summary = _reason(summary, "summary", "Say what the modification changes")
+        added, error = _new_parts(parts_added, market.parts)
+        if added and not market.parts:
+            error = f"{market.reference} is in one piece: a modification adds parts to a market in parts only"
+        if error:
+            raise InvalidInput({"parts_added": error})
         _require_date(
             core,
             published_on,
@@ -215,10 +219,10 @@ def modify_market(core: Core, market_id: int, actor_id: int, published_on: date 
             "the modification notice was published",
             not_before=_latest_notice(market),
         )
-        _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary)
-        _changed(
-            core, session, market, actor_id, "modify_dynamic_market", {"published_on": published_on, "summary": summary}
-        )
+        _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary, added)
+        market.parts = [*market.parts, *added]
+        data = {"published_on": published_on, "summary": summary} | ({"parts_added": added} if added else {})
+        _changed(core, session, market, actor_id, "modify_dynamic_market", data)
 
 
 def cease_market(core: Core, market_id: int, actor_id: int, published_on: date | None, reason: str) -> None:
@@ -238,14 +242,22 @@ def cease_market(core: Core, market_id: int, actor_id: int, published_on: date |
 
 
 def record_notice(
-    core: Core, market_id: int, actor_id: int, kind: MarketNoticeKind, published_on: date | None, summary: str = ""
+    core: Core,
+    market_id: int,
+    actor_id: int,
+    kind: MarketNoticeKind,
+    published_on: date | None,
+    summary: str = "",
+    parts_added: Sequence[str] = (),
 ) -> None:
-    """A notice after the intention, by its kind: the establishment (its date alone), a modification or the
-    cessation (with what it says)."""
+    """A notice after the intention, by its kind: the establishment (its date alone), a modification (what it
+    changes, and any parts it adds) or the cessation (why)."""
+    if parts_added and kind is not MarketNoticeKind.MODIFICATION:
+        raise InvalidInput({"parts_added": "Only a modification adds parts to a market"})
     if kind is MarketNoticeKind.ESTABLISHMENT:
         establish_market(core, market_id, actor_id, published_on)
     elif kind is MarketNoticeKind.MODIFICATION:
-        modify_market(core, market_id, actor_id, published_on, summary)
+        modify_market(core, market_id, actor_id, published_on, summary, parts_added)
     elif kind is MarketNoticeKind.CESSATION:
         cease_market(core, market_id, actor_id, published_on, summary)
     else:
@@ -253,8 +265,8 @@ def record_notice(
 
 
 def record_application(core: Core, market_id: int, actor_id: int, given: ApplicationGiven) -> int:
-    """A supplier's application to join the market, to be decided within a reasonable period (s36); returns
-    its id."""
+    """A supplier's application to join the market, or a member's for more of its parts, to be decided within
+    a reasonable period (s36); returns its id."""
     name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
     errors.update(_not_after_today(core, given.applied_on, "applied_on", "the supplier applied"))
     if errors:
@@ -264,14 +276,15 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
         _require_running(market)
         intention = notice_of(market, MarketNoticeKind.INTENTION)
         _require_date(core, given.applied_on, "applied_on", "the supplier applied", not_before=intention)
-        if (current := membership_of(market, name)) is not None:
-            already = (
-                "is a member already"
-                if current.member
-                else f"applied on {current.applied_on:%-d %B %Y}: decide that first"
-            )
-            raise InvalidInput({"supplier_name": f"{current.supplier_name} {already}"})
+        if (waiting := application_waiting(market, name)) is not None:
+            applied = f"applied on {waiting.applied_on:%-d %B %Y}: decide that first"
+            raise InvalidInput({"supplier_name": f"{waiting.supplier_name} {applied}"})
         parts = _parts_of(market, given.parts, "applies for")
+        if (current := membership_of(market, name)) is not None:  # a member, for the parts it is not a member of
+            parts = [part for part in parts if part not in current.parts]
+            if not parts:
+                held = f" of {', '.join(current.parts)}" if current.parts else ""
+                raise InvalidInput({"supplier_name": f"{current.supplier_name} is a member{held} already"})
         membership = MarketMembership(
             market_id=market.id,
             supplier_name=name,
@@ -281,6 +294,7 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
             supplier_is_vcse=given.supplier_is_vcse,
             applied_on=given.applied_on,
             parts=parts,
+            extends_id=current.id if current is not None else None,
             recorded_by_id=actor_id,
             recorded_at=core.engine.clock(),
         )
@@ -302,9 +316,10 @@ def _tell_the_team(
         if team:
             break
     parts = f" (for {', '.join(membership.parts)})" if membership.parts else ""
-    subject = f"{membership.supplier_name} applied to join {market.reference} {market.title}"
+    to_join = "for more parts of" if membership.extends_id is not None else "to join"
+    subject = f"{membership.supplier_name} applied {to_join} {market.reference} {market.title}"
     body = (
-        f"{membership.supplier_name} applied on {membership.applied_on:%-d %B %Y} to join the dynamic market "
+        f"{membership.supplier_name} applied on {membership.applied_on:%-d %B %Y} {to_join} the dynamic market "
         f"{market.reference} {market.title}{parts}. Admit it if it meets the conditions for membership and is not "
         "excluded, or refuse it saying why, within a reasonable period (Procurement Act 2023 s36)."
     )
@@ -327,7 +342,8 @@ def admit(
 ) -> str:
     """Admit an applicant who meets the conditions for membership, once checked against the exclusion
     grounds and the central debarment list (an excluded supplier is never admitted, s36), to ``parts`` of a
-    market in parts (some or all of those it applied for; by default all); returns its name."""
+    market in parts (some or all of those it applied for; by default all); returns its name. A member's
+    application for more parts, admitted, adds them to its membership."""
     with core.db.unit_of_work() as session:
         market, membership = _application(core, session, market_id, membership_id, actor_id)
         admitted_parts = _parts_of(market, membership.parts if parts is None else parts, "is admitted to")
@@ -345,6 +361,9 @@ def admit(
             raise InvalidInput(errors)
         membership.admitted, membership.decided_on, membership.decided_by_id = True, decided_on, actor_id
         membership.exclusions_checked_on, membership.parts = exclusions_checked_on, admitted_parts
+        if membership.extends_id is not None:
+            extended = _membership(session, market, membership.extends_id)
+            extended.parts = [part for part in market.parts if part in {*extended.parts, *admitted_parts}]
         _membership_changed(core, session, market, actor_id, "admit_to_dynamic_market", membership)
         return membership.supplier_name
 
@@ -375,6 +394,9 @@ def remove_member(
         because = _reason(because, "because", "Say why the supplier is removed")
         _require_date(core, removed_on, "removed_on", "the supplier was removed", not_before=membership.decided_on)
         membership.removed_on, membership.removed_because, membership.removed_by_id = removed_on, because, actor_id
+        if (further := application_waiting(market, membership.supplier_name)) is not None:  # no parts gained
+            further.admitted, further.decided_on, further.decided_by_id = False, removed_on, actor_id
+            further.refused_because = f"Removed from the market on {removed_on:%-d %B %Y}: {because}"
         _membership_changed(core, session, market, actor_id, "remove_from_dynamic_market", membership, because=because)
         return membership.supplier_name
 
@@ -413,6 +435,20 @@ def _membership(session: Session, market: DynamicMarket, membership_id: int) -> 
 def _latest_notice(market: DynamicMarket) -> MarketNotice:
     """The notice published last: a later one is not dated before it."""
     return max(market.notices, key=lambda notice: notice.published_on)
+
+
+def _new_parts(given: Sequence[str], existing: Sequence[str] = ()) -> tuple[list[str], str]:
+    """The names of parts a market is opened with or gains (after ``existing``), and what is wrong with them
+    (empty if nothing)."""
+    parts = [part.strip() for part in given if part.strip()]
+    names = [part.casefold() for part in (*existing, *parts)]
+    if len(names) > MAX_PARTS:
+        return parts, f"Split the market into at most {MAX_PARTS} parts"
+    if len(set(names)) < len(names):
+        return parts, "Give each part a name of its own"
+    if any(len(part) > MAX_TITLE for part in parts):
+        return parts, f"Keep each part's name to {MAX_TITLE} characters"
+    return parts, ""
 
 
 def _parts_of(market: DynamicMarket, given: Sequence[str], does: str) -> list[str]:
@@ -472,9 +508,15 @@ def _add_notice(
     kind: MarketNoticeKind,
     published_on: date,
     summary: str,
+    parts_added: Sequence[str] = (),
 ) -> None:
     notice = MarketNotice(
-        kind=kind, published_on=published_on, summary=summary, recorded_by_id=actor_id, recorded_at=core.engine.clock()
+        kind=kind,
+        published_on=published_on,
+        summary=summary,
+        parts_added=list(parts_added),
+        recorded_by_id=actor_id,
+        recorded_at=core.engine.clock(),
     )
     market.notices.append(notice)
 

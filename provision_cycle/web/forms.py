@@ -880,6 +880,13 @@ class MarketNoticeForm(FlaskForm):
         widget=GovTextArea(),
         validators=[Length(max=4000, message="Keep it to 4000 characters")],
     )
+    parts_added = TextAreaField(
+        "Parts it adds (optional)",
+        widget=GovTextArea(),
+        description="One per line, as the notice names them. They follow the market's parts, which keep their "
+        "numbers; members apply for them as a new supplier applies.",
+        validators=[Length(max=6000)],
+    )  # asked only in a modification of a market in parts
     submit = SubmitField("Record the notice", widget=GovSubmitInput())
 
 

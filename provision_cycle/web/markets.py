@@ -143,8 +143,11 @@ def notice(market_id: int, kind: str):
     form = MarketNoticeForm()
     form.summary.label.text = later.summary_label
 
+    adds_parts = later.kind is MarketNoticeKind.MODIFICATION and bool(market.parts)
+
     def save() -> str:
-        service.record_notice(core(), market_id, me().id, later.kind, form.published_on.data, form.summary.data or "")
+        summary, parts_added = form.summary.data or "", (form.parts_added.data or "").splitlines()
+        service.record_notice(core(), market_id, me().id, later.kind, form.published_on.data, summary, parts_added)
         return f"The {NOTICE_NAMES[later.kind][0].lower()}{NOTICE_NAMES[later.kind][1:]} is recorded"
 
     if done := change_from(form, save, back=url_for("markets.show", market_id=market_id)):
@@ -155,7 +158,7 @@ def notice(market_id: int, kind: str):
         form=form,
         heading=later.heading,
         intro=NOTICE_NAMES[later.kind],
-        hidden=() if later.summary_label else ("summary",),
+        hidden=(() if later.summary_label else ("summary",)) + (() if adds_parts else ("parts_added",)),
     )
 
 
@@ -207,9 +210,8 @@ def admit(market_id: int, membership_id: int):
 
     if done := change_from(form, save, back=url_for("markets.show", market_id=market_id, _anchor="members")):
         return done
-    return _decision_page(
-        market, membership, form, f"Admit {membership.supplier_name}", hidden=() if market.parts else ("parts",)
-    )
+    heading = f"Admit {membership.supplier_name}" + (" to more parts" if membership.extends_id else "")
+    return _decision_page(market, membership, form, heading, hidden=() if market.parts else ("parts",))
 
 
 @markets.route("/<id:market_id>/applications/<id:membership_id>/refuse", methods=["GET", "POST"])

@@ -43,10 +43,17 @@ def admitted_to(membership: MarketMembership, part: str | None) -> bool:
 
 
 def membership_of(market: DynamicMarket, name: str) -> MarketMembership | None:
-    """The supplier's current application or membership (waiting, or admitted and not removed), however its
-    name is spelt; None if it has neither."""
+    """The supplier's membership (admitted and not removed), however its name is spelt; None if it is not a
+    member."""
     key = supplier_key(name)
-    return next((m for m in market.memberships if m.supplier_key == key and (m.waiting or m.member)), None)
+    return next((m for m in market.memberships if m.supplier_key == key and m.member), None)
+
+
+def application_waiting(market: DynamicMarket, name: str) -> MarketMembership | None:
+    """The supplier's application waiting for a decision (to join, or a member's for more parts), however its
+    name is spelt; None if it has none."""
+    key = supplier_key(name)
+    return next((m for m in market.memberships if m.supplier_key == key and m.waiting), None)
 
 
 def ceased() -> ColumnElement[bool]:

@@ -102,3 +102,18 @@ def test_a_market_in_parts_through_the_api(api, core, db):
     admission = {"decided_on": "2026-02-23", "exclusions_checked_on": "2026-02-23", "parts": ["North"]}
     body = officer.post(f"{base}/applications/{application['id']}/admit", admission).json
     assert (body["applications"][0]["status"], body["applications"][0]["parts"]) == ("member", ["North"])
+
+    officer.post(f"{base}/notices", {"kind": "UK14", "published_on": "2026-02-24"}, status=201)
+    modification = {"kind": "UK15", "published_on": "2026-03-01", "summary": "Routes to the east"}
+    refused = officer.post(f"{base}/notices", {**modification, "kind": "UK16", "parts_added": ["East"]}, status=422)
+    assert "Only a modification adds parts to a market" in str(refused.json)
+    body = officer.post(f"{base}/notices", {**modification, "parts_added": ["East"]}, status=201).json
+    assert body["parts"] == ["North", "South", "East"] and body["notices"][-1]["parts_added"] == ["East"]
+    more = officer.post(f"{base}/applications", {**_application("Acme Cabs"), "parts": ["East"]}, status=201).json
+    assert (more["applications"][-1]["status"], more["applications"][-1]["extends"]) == ("waiting", application["id"])
+    admission["parts"] = ["East"]
+    body = officer.post(f"{base}/applications/{more['applications'][-1]['id']}/admit", admission).json
+    assert [(a["status"], a["parts"]) for a in body["applications"]] == [
+        ("member", ["North", "East"]),
+        ("extended", ["East"]),
+    ]

@@ -202,6 +202,9 @@ def _market_with_a_member_and_an_applicant(core, people) -> tuple[int, int, int]
         for name, day in (("Acme Cabs", date(2026, 2, 17)), ("Bodge Transport", date(2026, 2, 18)))
     ]
     markets.admit(core, market, member, people.officer, date(2026, 2, 20), date(2026, 2, 20))
+    markets.modify_market(core, market, people.officer, date(2026, 2, 23), "A part for the east", ["East"])
+    more = ApplicationGiven("Acme Cabs", "", True, False, date(2026, 2, 24), ["East"])  # the member's, for it
+    markets.record_application(core, market, people.officer, more)
     return market, member, applicant
 
 

@@ -157,3 +157,24 @@ def test_a_market_in_parts_through_its_pages(core, db, browser):
     page = _text(officer.get(f"/markets/{market.id}").text)
     assert "Parts North Oxfordshire South Oxfordshire Conditions for membership" in page
     assert "Acme Cabs SME South Oxfordshire 23 February 2026" in page
+
+    # A modification adds a part, and the member applies for it; admitted, it is a member of both.
+    officer.post(f"/markets/{market.id}/notices/establishment", {"published_on": _day(date(2026, 2, 24))})
+    modification = f"/markets/{market.id}/notices/modification"
+    assert "Parts it adds (optional)" in officer.get(modification).text
+    notice = {"published_on": _day(date(2026, 3, 1)), "summary": "A part for the city"}
+    refused = officer.post(modification, {**notice, "parts_added": "south oxfordshire"}, status=400)
+    assert "Give each part a name of its own" in refused.text
+    officer.post(modification, {**notice, "parts_added": "Oxford city\n"})
+    officer.post(new, {**application, "supplier_name": "ACME CABS LTD", "parts": ["South Oxfordshire", "Oxford city"]})
+    page = _text(officer.get(f"/markets/{market.id}").text)
+    assert "A part for the city Parts added: Oxford city" in page
+    assert "ACME CABS LTD (a member, for more parts: Oxford city)" in page
+    with db.reading() as session:
+        more = session.get(DynamicMarket, market.id).memberships[-1]
+    admit = f"/markets/{market.id}/applications/{more.id}/admit"
+    assert "Admit ACME CABS LTD to more parts" in officer.get(admit).text
+    officer.post(admit, {**dates, "parts": ["Oxford city"]})
+    page = _text(officer.get(f"/markets/{market.id}").text)
+    assert "Acme Cabs SME South Oxfordshire, Oxford city 23 February 2026" in page
+    assert "No application is waiting for a decision" in page
