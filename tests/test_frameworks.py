@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, Case, Contract
+from provision_cycle.models import AuditEvent, Case, Contract, Framework
 from provision_cycle.services import frameworks
 from provision_cycle.services.frameworks import FrameworkGiven
 
@@ -62,6 +62,44 @@ def test_the_register_is_kept_by_the_category_teams_with_each_framework_s_law(co
         actions = [e.action for e in session.query(AuditEvent).filter(AuditEvent.stream == "system")]
         assert actions[-2:] == ["add_framework", "correct_framework"]
         assert frameworks.frameworks_for(session, core.engine.actor(session, cdc.finance)) == [listed]  # joint
+
+
+def test_a_framework_s_term_is_as_long_as_its_law_allows(core, db, people):
+    """Under the Act a framework runs four years at most (s47), an open framework eight (s49); under the PCR 2015
+    a longer term is allowed in exceptional cases (reg 33(3)), so it is recorded and flagged."""
+    under_the_act = _given(reference="YPO 1201", regime="PA2023", starts_on=date(2025, 4, 1), ends_on=date(2029, 4, 1))
+    with pytest.raises(InvalidInput) as refused:
+        frameworks.record_framework(core, people.officer, under_the_act)
+    assert refused.value.fields == {
+        "ends_on": "Under the Procurement Act 2023 a framework runs four years at most (s47): one that started on "
+        "1 April 2025 ends by 31 March 2029"
+    }
+    with pytest.raises(
+        InvalidInput, match="an open framework runs eight years at most .s49.: .* ends by 31 March 2033"
+    ):
+        frameworks.record_framework(core, people.officer, _given(**{**under_the_act.__dict__, "open_framework": True,
+                                                                    "ends_on": date(2033, 4, 1)}))  # fmt: skip
+    with pytest.raises(InvalidInput, match="An open framework is the Procurement Act 2023's"):
+        frameworks.record_framework(core, people.officer, _given(open_framework=True))
+    ids = [
+        frameworks.record_framework(core, people.officer, given)
+        for given in (
+            _given(**{**under_the_act.__dict__, "ends_on": date(2029, 3, 31)}),
+            _given(
+                **{
+                    **under_the_act.__dict__,
+                    "reference": "YPO 1202",
+                    "open_framework": True,
+                    "ends_on": date(2033, 3, 31),
+                }
+            ),  # fmt: skip
+            TECHNOLOGY,  # five and a half years, under the PCR 2015
+            _given(reference="RM6099", starts_on=date(2022, 1, 1), ends_on=date(2025, 12, 31)),
+        )
+    ]
+    with db.reading() as session:
+        flagged = [frameworks.runs_past_the_usual_term(session.get(Framework, framework_id)) for framework_id in ids]
+    assert flagged == [False, False, True, False]
 
 
 def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(core, db, clock, people):

@@ -922,11 +922,17 @@ class FrameworkIn(Request):
     ends_on: date = Field(description="The last day a call-off may be made under it")
     authority: str = Field(max_length=10, description="The council that may call off from it, or JOINT")
     notes: str = Field("", max_length=4000, description="How to call off from it")
+    open_framework: bool = Field(
+        False, description="An open framework (PA23 s49), whose term may run to eight years; another runs four (s47)"
+    )
 
 
 class FrameworkOut(FrameworkIn):
     id: int
     running: bool = Field(description="Running today: a call-off may be made under it")
+    runs_past_the_usual_term: bool = Field(
+        description="Under the PCR 2015, a term past four years: allowed only in exceptional cases (reg 33(3))"
+    )
     call_offs: list[str] = Field(description="References of the procurements called off under it, newest first")
 
 

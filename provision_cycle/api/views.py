@@ -1450,6 +1450,7 @@ def _framework_out(session, framework) -> s.FrameworkOut:
         **{name: getattr(framework, name) for name in s.FrameworkIn.model_fields},
         id=framework.id,
         running=running_on(framework, core().engine.today()),
+        runs_past_the_usual_term=frameworks.runs_past_the_usual_term(framework),
         call_offs=[case.reference for case in frameworks.call_offs_under(session, framework)],
     )
 

@@ -13,7 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .calendar import MonthsOfTheYear, add_working_days_beginning_with, days_beginning_with, next_working_day
+from .calendar import (
+    MonthsOfTheYear,
+    add_months,
+    add_working_days_beginning_with,
+    days_beginning_with,
+    next_working_day,
+)
 
 
 class Regime(enum.StrEnum):
@@ -303,6 +309,19 @@ ROUTE_LABELS = {
 ABOVE_THRESHOLD_COMPETITIVE = (Route.OPEN_PROCEDURE, Route.COMPETITIVE_FLEXIBLE)
 # Always open to choose, on a recorded justification (s41-43 direct award) or a framework reference (s45-49).
 EXCEPTIONAL_ROUTES = (Route.DIRECT_AWARD, Route.FRAMEWORK_CALL_OFF)
+
+
+# --- Frameworks ---------------------------------------------------------------------------------
+FRAMEWORK_MAX_YEARS = 4  # PA23 s47(1) (eight for defence and security or utilities frameworks); PCR 2015 reg 33(3)
+OPEN_FRAMEWORK_MAX_YEARS = 8  # PA23 s49(3): an open framework, the whole scheme
+
+
+def framework_last_day(starts_on: date, open_framework: bool = False) -> date:
+    """The last day a framework's term may run to: four years beginning with the day it starts, eight for an
+    open framework. Under the Act that is the limit (s47, s49); under the PCR 2015 a longer term is allowed
+    "in exceptional cases duly justified" (reg 33(3)), so it is flagged there, not refused."""
+    years = OPEN_FRAMEWORK_MAX_YEARS if open_framework else FRAMEWORK_MAX_YEARS
+    return add_months(starts_on, 12 * years) - timedelta(days=1)
 
 
 # --- Deadlines ----------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ class Framework(Base):
     regime: Mapped[str] = mapped_column(String(20))
     starts_on: Mapped[date]
     ends_on: Mapped[date]  # the last day a call-off may be made under it
+    # An open framework (PA23 s49): a scheme re-opened to new suppliers during its term, which may run to eight
+    # years where another framework runs to four (s47). The Act's alone.
+    open_framework: Mapped[bool] = mapped_column(default=False)
     # The councils that may call off from it (an authority code, or JOINT for both).
     authority: Mapped[str] = mapped_column(String(10))
     notes: Mapped[str] = mapped_column(Text, default="")  # how to call off (direct award or further competition), fees

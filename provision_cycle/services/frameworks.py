@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import JOINT
-from ..governance.statutory import PA2023_COMMENCEMENT, Regime
+from ..governance.statutory import PA2023_COMMENCEMENT, Regime, framework_last_day
 from ..models import Case, Framework
 from ..workflow.engine import Actor
 from ..workflow.frameworks import FRAMEWORK
@@ -38,6 +38,7 @@ class FrameworkGiven:
     ends_on: date | None
     authority: str
     notes: str = ""
+    open_framework: bool = False  # an open framework (PA23 s49)
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
@@ -117,10 +118,32 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
             "A framework that started before 24 February 2025 was procured under the Public Contracts "
             "Regulations 2015 (or earlier law), not the Procurement Act 2023"
         )
+    if not errors and given.open_framework and given.regime != Regime.PA2023:
+        errors["open_framework"] = "An open framework is the Procurement Act 2023's (s49): not one under the PCR 2015"
+    if (
+        not errors
+        and given.regime == Regime.PA2023
+        and given.ends_on > (latest := framework_last_day(given.starts_on, given.open_framework))
+    ):
+        limit = (
+            "an open framework runs eight years at most (s49)"
+            if given.open_framework
+            else "a framework runs four years at most (s47)"
+        )
+        errors["ends_on"] = (
+            f"Under the Procurement Act 2023 {limit}: one that started on {given.starts_on:%-d %B %Y} "
+            f"ends by {latest:%-d %B %Y}"
+        )
     if errors:
         raise InvalidInput(errors)
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
-            "authority": given.authority}  # fmt: skip
+            "authority": given.authority, "open_framework": given.open_framework}  # fmt: skip
+
+
+def runs_past_the_usual_term(framework: Framework) -> bool:
+    """A framework under the PCR 2015 whose term runs past four years: allowed only "in exceptional cases duly
+    justified" (reg 33(3)), so worth a second look before calling off from it. (Under the Act, never recorded.)"""
+    return framework.ends_on > framework_last_day(framework.starts_on, framework.open_framework)
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -846,6 +846,14 @@ class FrameworkForm(FlaskForm):
         choices=options([(regime.value, regime.full_name) for regime in Regime]),
         validators=[InputRequired(message="Choose the law it was procured under")],
     )
+    open_framework = RadioField(
+        "Is it an open framework?",
+        widget=GovRadioInput(),
+        description="A scheme re-opened to new suppliers during its term, which may then run to eight years in all "
+        "(Procurement Act 2023 s49); another framework runs four at most (s47)",
+        choices=options([("yes", "Yes"), ("no", "No")]),
+        default="no",
+    )
     starts_on = GovDate("Date it started", validators=[InputRequired(message="Enter the date it started")])
     ends_on = GovDate(
         "Last date a call-off may be made under it",

@@ -46,6 +46,7 @@ def show(framework_id: int):
         framework=framework,
         call_offs=call_offs,
         running=running_on(framework, core().engine.today()),
+        runs_long=service.runs_past_the_usual_term(framework),
         may_change=service.may_keep_register(me(), framework.authority),
         regime=Regime(framework.regime).full_name,
         organisation=core().governance.organisation,
@@ -68,11 +69,14 @@ def edit(framework_id: int | None = None):
     form.fill_choices(core(), staff_authorities(me()))
     if request.method == "GET" and framework is not None:
         shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
+        shown["open_framework"] = "yes" if framework.open_framework else "no"
         form.process(data=shown | {"version": framework.version})
     if form.validate_on_submit():
         texts = {name: form[name].data or "" for name in ("provider", "reference", "lot", "title", "regime", "notes")}
         dates = {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data}
-        given = FrameworkGiven(**texts, **dates, authority=form.authority.data or "")
+        given = FrameworkGiven(
+            **texts, **dates, authority=form.authority.data or "", open_framework=form.open_framework.data == "yes"
+        )
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
             saved = service.record_framework(

@@ -23,6 +23,12 @@ def test_frameworks_through_the_api(api, core, db):
     api(people.finance).post("/frameworks", FRAMEWORK, status=403)
     body = officer.post("/frameworks", FRAMEWORK, status=201).json
     assert (body["running"], body["call_offs"], body["lot"]) == (True, [], "")
+    assert (body["open_framework"], body["runs_past_the_usual_term"]) == (False, True)  # 5.5 years, PCR 2015
+    under_the_act = {**FRAMEWORK, "reference": "YPO 1", "regime": "PA2023", "starts_on": "2025-04-01"}
+    refused = officer.post("/frameworks", {**under_the_act, "ends_on": "2033-03-31"}, status=422).json
+    assert "a framework runs four years at most (s47)" in str(refused)
+    opened = officer.post("/frameworks", {**under_the_act, "ends_on": "2033-03-31", "open_framework": True}, status=201)
+    assert (opened.json["open_framework"], opened.json["runs_past_the_usual_term"]) == (True, False)
     corrected = officer.call(
         "PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "ends_on": "2027-06-30"}, status=200
     )
@@ -30,8 +36,8 @@ def test_frameworks_through_the_api(api, core, db):
 
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
     act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(body["id"])})
-    [listed] = api(people.finance).get("/frameworks").json["items"]
-    assert listed["call_offs"] == [f"PRC-{case_id:06d}"]
+    listed = api(people.finance).get("/frameworks").json["items"]
+    assert [framework["call_offs"] for framework in listed] == [[], [f"PRC-{case_id:06d}"]]  # longest running first
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
     api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)

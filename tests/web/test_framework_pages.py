@@ -41,6 +41,7 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     assert response.location.endswith(f"/frameworks/{framework_id}")
     page = _text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Running" in page and "Public Contracts Regulations 2015: its call-offs follow it" in page
+    assert "Its term runs past four years, which the Public Contracts Regulations 2015 allow only" in page
     edit = f"/frameworks/{framework_id}/edit"
     opened = officer.get(edit).text  # a colleague opens the form too, before this correction
     officer.post(edit, {**FRAMEWORK, "ends_on": ["30", "6", "2027"]})
@@ -85,3 +86,19 @@ def test_a_called_off_contract_names_its_framework(core, db, browser):
     page = _text(browser(people.contract_manager).get(f"/contracts/{contract_id}").text)
     assert "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2" in page
     assert "Legal regime Public Contracts Regulations 2015" in page
+
+
+def test_a_framework_under_the_act_runs_four_years_or_eight_open(core, db, browser):
+    officer = browser(hub_people(db).officer)
+    under_the_act = {**FRAMEWORK, "regime": "PA2023", "starts_on": ["1", "4", "2025"], "ends_on": ["1", "4", "2029"]}
+    refused = _text(officer.post("/frameworks/new", under_the_act, status=400).text)
+    assert (
+        "a framework runs four years at most (s47): one that started on 1 April 2025 ends by 31 March 2029" in refused
+    )
+    officer.post("/frameworks/new", {**under_the_act, "open_framework": "yes"})
+    with db.reading() as session:
+        framework_id = session.query(Framework.id).scalar()
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "1 April 2025 to 1 April 2029 (the last day a call-off may be made), an open framework" in page
+    assert "runs past four years" not in page
+    assert re.search(r'value="yes"\s+checked', officer.get(f"/frameworks/{framework_id}/edit").text)
