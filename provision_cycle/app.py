@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .core import Core, build_core
@@ -40,6 +41,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=4 * 3600,  # a long form filled in over a morning still submits
     )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    if settings.trusted_proxies:  # the client's address, as the proxies in front of the service passed it on
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
 
 
 def _attach_core(app: Flask, core: Core) -> None:

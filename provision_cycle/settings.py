@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
@@ -30,12 +31,14 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole_number(env: Mapping[str, str], name: str, default: Any, *, least: int = 1) -> Any:
+    """The setting ``name``, a whole number of at least ``least``; ``default`` (a number, or None) when unset."""
     value = (env.get(name) or "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1, like {default}, not {value!r}")
+    if not value.isdigit() or int(value) < least:
+        like = 1 if default is None else default
+        raise SettingsError(f"{name} must be a whole number of at least {least}, like {like}, not {value!r}")
     return int(value)
 
 
@@ -75,6 +78,13 @@ class Settings:
     # Security codes from an authenticator app after the password: "optional" (each person turns them on),
     # or "required" (everyone signing in with a password sets them up first). Single sign-on brings its own.
     two_factor: str = "optional"
+    # How many proxies in front of the service add themselves to X-Forwarded-For (the one that ends TLS: 1), so
+    # that a request's address is its client's, not the proxy's; None: not said, refused in production.
+    trusted_proxies: int | None = None
+    # Password sign-ins refused from one address in 15 minutes before that address is refused for a while,
+    # whichever accounts it tried (password spraying); 0 turns it off. A whole office behind one address
+    # shares it, so it is well above what people mistyping there would reach.
+    sign_in_address_limit: int = 50
     # The key secrets the service reads back are sealed under (services.sealed); SECRET_KEY when unset. Set it to
     # keep those secrets readable when SECRET_KEY is rotated (to the old SECRET_KEY, if it was unset before).
     data_key: str = ""
@@ -107,6 +117,8 @@ class Settings:
             sso_name=env.get("PC_SSO_NAME", "").strip() or cls.sso_name,
             sso_only=_flag(env.get("PC_SSO_ONLY"), default=False),
             two_factor=(env.get("PC_TWO_FACTOR") or cls.two_factor).strip().lower(),
+            trusted_proxies=_whole_number(env, "PC_TRUSTED_PROXIES", None, least=0),
+            sign_in_address_limit=_whole_number(env, "PC_SIGN_IN_ADDRESS_LIMIT", cls.sign_in_address_limit, least=0),
             data_key=env.get("PC_DATA_KEY", ""),
         )
         if not re.fullmatch(r"ocds-[a-z0-9]{6}", settings.ocds_prefix):
@@ -161,6 +173,11 @@ class Settings:
             problems.append("PC_DEBUG must be off in production")
         if self.database_url == _default_database_url():
             problems.append("DATABASE_URL must be set (the embedded SQLite file is for development)")
+        if self.trusted_proxies is None:
+            problems.append(
+                "PC_TRUSTED_PROXIES must say how many proxies pass requests on to the service (1 for the one that "
+                "ends TLS; 0 if none), so that sign-ins are counted by the address each came from"
+            )
         if problems:
             raise SettingsError("Refusing to start in production: " + "; ".join(problems) + ".")
 

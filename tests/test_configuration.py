@@ -235,10 +235,14 @@ def test_production_refuses_development_defaults():
     with pytest.raises(SettingsError) as error:
         Settings.from_env({"PC_ENV": "production"})
     assert "SECRET_KEY must be set" in str(error.value) and "DATABASE_URL must be set" in str(error.value)
-    settings = Settings.from_env(
-        {"PC_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://db/pc"}
-    )
-    assert settings.is_production and not settings.debug
+    # Behind a proxy every request would come from the proxy's address: the sign-in throttle needs to know.
+    assert "PC_TRUSTED_PROXIES must say how many proxies pass requests on" in str(error.value)
+    production = {"PC_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://db/pc"}
+    settings = Settings.from_env(production | {"PC_TRUSTED_PROXIES": "1"})
+    assert settings.is_production and not settings.debug and settings.trusted_proxies == 1
+    assert Settings.from_env(production | {"PC_TRUSTED_PROXIES": "0"}).trusted_proxies == 0
+    with pytest.raises(SettingsError, match="PC_SIGN_IN_ADDRESS_LIMIT must be a whole number of at least 0"):
+        Settings.from_env({"PC_SIGN_IN_ADDRESS_LIMIT": "-1"})
 
 
 def test_a_gate_entered_on_several_conditions_is_resolved_at_submission_on_the_request_s_own(definitions):
@@ -289,6 +293,7 @@ def test_production_refuses_a_short_data_key():
         "PC_ENV": "production",
         "SECRET_KEY": "k" * 40,
         "DATABASE_URL": "postgresql+psycopg://hub@db/hub",
+        "PC_TRUSTED_PROXIES": "1",
         "PC_DATA_KEY": "too-short",
     }
     with pytest.raises(SettingsError, match="PC_DATA_KEY, where it is set, must be a random value of at least 32"):

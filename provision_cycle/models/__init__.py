@@ -21,7 +21,7 @@ from .evaluation import AwardCriterion, CriterionKind, Tender, TenderMark, Tende
 from .frameworks import Framework
 from .markets import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from .outbox import OutboxMessage
-from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, User
+from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, SignInFailure, User
 from .performance import ContractKpi, KpiAssessment
 from .spend import Payment, UnpaidInvoice
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
@@ -62,6 +62,7 @@ __all__ = [
     "PasswordLink",
     "RecoveryCode",
     "RoleAssignment",
+    "SignInFailure",
     "Stage",
     "StepStatus",
     "SweepRun",

@@ -113,3 +113,17 @@ class RecoveryCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None]
+
+
+class SignInFailure(Base):
+    """A password sign-in refused, by the address it came from: enough of them from one address in a while
+    and that address is refused for a while (``services.people.authenticate``), whichever accounts it tried,
+    so that one password tried against many accounts (password spraying) does not get far. Kept only for
+    that while."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_address_at", "address", "at"), Index("ix_sign_in_failures_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(45))  # the client's IPv4 or IPv6 address
+    at: Mapped[datetime]

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
-from sqlalchemy import ColumnElement, false, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
-from ..models import RoleAssignment, User
+from ..models import RoleAssignment, SignInFailure, User
 from ..workflow.engine import Actor
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
@@ -344,6 +344,11 @@ def parse_grant(text: str) -> Grant:
 MAX_FAILED_SIGN_INS = 5
 LOCK_OUT = timedelta(minutes=15)
 SIGN_IN_FAILED = "The username or password is not right, or the account is locked for a while after too many tries"
+ADDRESS_WINDOW = timedelta(minutes=15)
+TOO_MANY_FROM_HERE = (
+    "Too many sign-ins have failed from your network in the last 15 minutes, so it is refused for a while: "
+    "try again in 15 minutes"
+)
 _DUMMY_HASH = _hasher.hash("timing equaliser: an unknown user costs the same as a wrong password")
 
 
@@ -353,28 +358,58 @@ def require_passwords(core: Core) -> None:
         raise NotPermitted(f"Everyone signs in with {core.settings.sso_name} here: passwords are not used")
 
 
-def authenticate(core: Core, username: str, password: str) -> str:
-    """The session key (``session_key``) for a username and password, or ``NotPermitted`` with one message
-    for every failure.
+def authenticate(core: Core, username: str, password: str, address: str = "") -> str:
+    """The session key (``session_key``) for a username and password given from ``address`` (the client's), or
+    ``NotPermitted`` with one message for every failure.
 
     Unknown user, wrong password, locked or deactivated account: the same words and (with the dummy hash)
     about the same time, so the form does not reveal who has an account. Five failures lock the account
-    for 15 minutes; the lock and each failure are recorded on the system audit chain.
+    for 15 minutes; the lock and each failure are recorded on the system audit chain. And an address from
+    which too many sign-ins failed in the last 15 minutes, whichever accounts they tried, is refused before
+    any password is looked at, until they are older (``sign_in_refused_from``).
     """
     require_passwords(core)
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
+        if sign_in_refused_from(core, session, address, now):
+            raise NotPermitted(TOO_MANY_FROM_HERE)
         user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())
         if user is None:
             check_password(_DUMMY_HASH, password)
-            raise NotPermitted(SIGN_IN_FAILED)
-        locked = is_locked_out(user, now)
-        if not locked and user.is_active and check_password(user.password_hash, password):
-            user.failed_sign_ins, user.locked_until = 0, None
-            return session_key(user)
-        if not locked:
-            count_failed_sign_in(core, session, user, now)
+        else:
+            locked = is_locked_out(user, now)
+            if not locked and user.is_active and check_password(user.password_hash, password):
+                user.failed_sign_ins, user.locked_until = 0, None
+                return session_key(user)
+            if not locked:
+                count_failed_sign_in(core, session, user, now)
+        _count_failure_from(core, session, address, now)  # committed: the refusal comes after
     raise NotPermitted(SIGN_IN_FAILED)
+
+
+def sign_in_refused_from(core: Core, session: Session, address: str, now: datetime) -> bool:
+    """As many password sign-ins have failed from ``address`` in the last 15 minutes as the settings allow
+    (``PC_SIGN_IN_ADDRESS_LIMIT``; 0: never refused)."""
+    limit = core.settings.sign_in_address_limit
+    return bool(address and limit) and _recent_failures(session, address, now) >= limit
+
+
+def _count_failure_from(core: Core, session: Session, address: str, now: datetime) -> None:
+    """A failed sign-in from ``address``; those older than the window are forgotten. The one that reaches the
+    limit is recorded on the system audit chain."""
+    limit = core.settings.sign_in_address_limit
+    if not address or not limit:
+        return
+    session.execute(delete(SignInFailure).where(SignInFailure.at <= now - ADDRESS_WINDOW))
+    session.add(SignInFailure(address=address, at=now))
+    session.flush()
+    if _recent_failures(session, address, now) == limit:
+        core.engine.system_event(session, actor_id=None, action="refuse_sign_ins_from", data={"address": address})
+
+
+def _recent_failures(session: Session, address: str, now: datetime) -> int:
+    recent = select(func.count()).where(SignInFailure.address == address, SignInFailure.at > now - ADDRESS_WINDOW)
+    return session.scalar(recent) or 0
 
 
 def is_locked_out(user: User, now: datetime) -> bool:

@@ -67,7 +67,7 @@ def sign_in():
         abort(404)
     if form.validate_on_submit():
         try:
-            key = authenticate(core(), form.username.data, form.password.data)
+            key = authenticate(core(), form.username.data, form.password.data, request.remote_addr or "")
         except NotPermitted as error:
             form.username.errors = [error.message]
             return render("auth/sign_in.html", form=form, status=400)

@@ -9,14 +9,15 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from provision_cycle.models import AuditEvent, Case
+from provision_cycle.app import create_app
+from provision_cycle.models import AuditEvent, Case, SignInFailure, User
 from provision_cycle.services import markets
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
-from provision_cycle.services.people import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
+from provision_cycle.services.people import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED, TOO_MANY_FROM_HERE
 from provision_cycle.web.security import PUBLIC
 from tests.factories import act, hub_people, new_request
-from tests.web.conftest import Browser, csrf_from, give_password
+from tests.web.conftest import PASSWORD, Browser, csrf_from, give_password
 from tests.web.helpers import renewal_task, seed_contracts
 
 
@@ -208,6 +209,43 @@ def test_sign_in_says_the_same_for_unknown_user_and_wrong_password_and_locks_out
     assert locked.status_code == 400 and SIGN_IN_FAILED in locked.text
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "lock_out")) == 1
+
+
+def test_an_address_many_sign_ins_failed_from_is_refused_for_a_while(core, db, clock, tmp_path):
+    """Password spraying: one password tried against many accounts from one address. Once as many sign-ins
+    have failed from it in 15 minutes as the settings allow, it is refused before any password is checked
+    (the right one too), while other addresses, and it again 15 minutes on, sign in as usual. Behind the
+    proxy the settings name, the address is the client's, as the proxy passed it on."""
+    people = hub_people(db)
+    give_password(db, people.officer)
+    core.settings = core.settings.with_overrides(
+        instance_dir=tmp_path, sign_in_address_limit=3, trusted_proxies=1, session_idle_minutes=10**7
+    )
+    app = create_app(core.settings, core=core)
+    with db.reading() as session:
+        username = session.get(User, people.officer).username
+
+    def attempt(user, password, address):
+        client = app.test_client()  # through the proxy, which says where the request came from
+        headers = {"X-Forwarded-For": address}
+        token = csrf_from(client.get("/sign-in", headers=headers).get_data(as_text=True))
+        data = {"username": user, "password": password, "csrf_token": token}
+        return client.post("/sign-in", data=data, headers=headers)
+
+    for user in ("nobody", "someone", username):  # one password, three accounts
+        assert SIGN_IN_FAILED in attempt(user, "Winter2026!", "203.0.113.9").get_data(as_text=True)
+    refused = attempt(username, PASSWORD, "203.0.113.9")
+    assert refused.status_code == 400 and TOO_MANY_FROM_HERE in refused.get_data(as_text=True)
+    assert attempt(username, PASSWORD, "198.51.100.20").status_code == 302  # another address
+    clock.advance(minutes=15)
+    assert attempt(username, PASSWORD, "203.0.113.9").status_code == 302
+    with db.reading() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "refuse_sign_ins_from")).all()
+        assert event.data == {"address": "203.0.113.9"} and event.actor_id is None
+        assert session.scalar(select(func.count()).select_from(SignInFailure)) == 3  # a refusal is not a failure
+    attempt("nobody", "Spring2026!", "192.0.2.1")
+    with db.reading() as session:  # those over 15 minutes old are forgotten
+        assert session.scalars(select(SignInFailure.address)).all() == ["192.0.2.1"]
 
 
 @pytest.mark.sqlite_only

@@ -251,6 +251,7 @@ def test_single_sign_on_settings_are_checked_when_read():
         "PC_ENV": "production",
         "SECRET_KEY": "x" * 40,
         "DATABASE_URL": "postgresql://db/hub",
+        "PC_TRUSTED_PROXIES": "1",
         "PC_SSO_ISSUER": "http://login.example.com/tenant",
         "PC_SSO_CLIENT_ID": "x",
         "PC_SSO_CLIENT_SECRET": "y",
