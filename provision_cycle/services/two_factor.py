@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 import struct
 from datetime import datetime
@@ -30,7 +31,7 @@ from ..wording import at_time
 from ..workflow.engine import Actor
 from .handed_secrets import digest
 from .people import count_failed_sign_in, is_locked_out, person_looked_after
-from .sealed import seal, unseal
+from .sealed import Unsealable, seal, unseal
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -38,7 +39,12 @@ DRIFT_STEPS = 1  # a phone's clock a step either side of ours still gives a good
 RECOVERY_CODES = 10
 SEALED_FOR = "authenticator key"  # the purpose its key is sealed for (services.sealed)
 TURNED_OFF = "security_codes_off"  # the outbox kind telling someone an administrator turned their codes off
+log = logging.getLogger(__name__)
 WRONG_CODE = "The security code is not right, or has been used: enter the newest one your app shows"
+CODES_UNCHECKABLE = (
+    "Your app's codes cannot be checked since the service's key was changed: enter one of your recovery codes, "
+    "or ask your administrator to turn your security codes off so that you can set them up again"
+)
 
 
 def code_at(key: str, step: int) -> str:
@@ -61,9 +67,15 @@ def _matching_step(key: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def _key_of(core: Core, user: User) -> str:
-    """The person's authenticator key, kept sealed (``services.sealed``): a copy of the database makes no codes."""
-    return unseal(core.settings, user.two_factor_secret or "", purpose=SEALED_FOR)
+def _key_of(core: Core, user: User) -> str | None:
+    """The person's authenticator key, kept sealed (``services.sealed``): a copy of the database makes no codes.
+    None where it no longer opens (the data key was changed without ``PC_DATA_KEY`` keeping the old one): their
+    codes cannot be checked, but their recovery codes still sign them in, and codes set up afresh work."""
+    try:
+        return unseal(core.settings, user.two_factor_secret or "", purpose=SEALED_FOR)
+    except Unsealable as error:
+        log.error("The security codes of user %s cannot be checked: %s", user.id, error)
+        return None
 
 
 def _normalised(code: str) -> str:
@@ -73,12 +85,13 @@ def _normalised(code: str) -> str:
 # --- setting up ----------------------------------------------------------------------------------------
 def start_setting_up(core: Core, user_id: int) -> None:
     """Make the key ``user_id`` will set up in their app (kept until a code from it confirms it; asking
-    again while it waits keeps the same one, so a half-finished setup can be finished)."""
+    again while it waits keeps the same one, so a half-finished setup can be finished, unless it no longer
+    opens)."""
     with core.db.unit_of_work() as session:
         user = _person(session, user_id)
         if user.two_factor_since is not None:
             raise NotPermitted("Security codes are already on for your account")
-        if user.two_factor_secret is None:
+        if user.two_factor_secret is None or _key_of(core, user) is None:
             key = base64.b32encode(secrets.token_bytes(20)).decode()
             user.two_factor_secret = seal(core.settings, key, purpose=SEALED_FOR)
 
@@ -90,7 +103,8 @@ def key_being_set_up(core: Core, user_id: int) -> tuple[str, str] | None:
         user = session.get(User, user_id)
         if user is None or user.two_factor_since is not None or user.two_factor_secret is None:
             return None
-        return user.username, _key_of(core, user)
+        key = _key_of(core, user)
+        return None if key is None else (user.username, key)  # one that no longer opens is set up afresh
 
 
 def scan_me(core: Core, username: str, key: str) -> tuple[str, str]:
@@ -114,9 +128,9 @@ def turn_on(core: Core, user_id: int, code: str) -> list[str]:
         user = _person(session, user_id)
         if user.two_factor_since is not None:
             raise NotPermitted("Security codes are already on for your account")
-        if user.two_factor_secret is None:
+        if user.two_factor_secret is None or (key := _key_of(core, user)) is None:
             raise NotFound("Start setting up security codes again")
-        step = _matching_step(_key_of(core, user), _normalised(code), now)
+        step = _matching_step(key, _normalised(code), now)
         if step is None:
             raise InvalidInput({"code": "The code is not right: enter the 6 digits your app shows for this service"})
         user.two_factor_since, user.two_factor_last_step = now, step
@@ -169,7 +183,9 @@ def check_code(core: Core, user_id: int, code: str) -> None:
             raise NotPermitted("Security codes are not on for this account")
         if is_locked_out(user, now):
             raise InvalidInput({"code": "Too many wrong codes: the account is locked for a while, try again later"})
-        step = _matching_step(_key_of(core, user), given, now) if given.isdigit() and len(given) == DIGITS else None
+        key = _key_of(core, user)
+        looks_like_a_code = given.isdigit() and len(given) == DIGITS
+        step = _matching_step(key, given, now) if key is not None and looks_like_a_code else None
         if step is not None and step > (user.two_factor_last_step or -1):
             user.two_factor_last_step, user.failed_sign_ins = step, 0
             return
@@ -188,7 +204,7 @@ def check_code(core: Core, user_id: int, code: str) -> None:
             user.failed_sign_ins = 0
             return
         count_failed_sign_in(core, session, user, now)  # committed: the refusal comes after
-    raise InvalidInput({"code": WRONG_CODE})
+    raise InvalidInput({"code": WRONG_CODE if key is not None else CODES_UNCHECKABLE})
 
 
 def recovery_codes_left(core: Core, user_id: int) -> int:

@@ -174,3 +174,23 @@ def test_security_codes_setting_is_checked():
     assert Settings.from_env({"PC_TWO_FACTOR": "Required"}).two_factor == "required"
     with pytest.raises(SettingsError, match="PC_TWO_FACTOR must be 'optional' or 'required', not 'always'"):
         Settings.from_env({"PC_TWO_FACTOR": "always"})
+
+
+def test_codes_sealed_under_a_key_since_changed_leave_the_recovery_codes_and_a_fresh_start(app, core, db, clock):
+    """SECRET_KEY rotated without PC_DATA_KEY keeping the old one: the authenticator keys sealed under it no
+    longer open. Nobody meets a server error: the sign-in says why the app's codes fail and takes a recovery
+    code, and a key half set up is set up afresh."""
+    kate, noah = (create_user(db, ("requester", "OCC"), full_name=name) for name in ("Kate Dunn", "Noah Patel"))
+    key, recovery = _set_up(Browser(app, db).sign_in(kate), "/account/security-codes", clock)
+    halfway_set_up = Browser(app, db).sign_in(noah)
+    halfway_set_up.post("/account/security-codes", {"intent": "start"})
+    core.settings = core.settings.with_overrides(secret_key="rotated-" * 5)
+
+    clock.advance(seconds=30)
+    halfway = _password(app, db, kate)
+    refused = halfway.post("/sign-in/security-code", {"code": _code(key, clock)}, status=400).text
+    assert two_factor.CODES_UNCHECKABLE.replace("'", "&#39;") in refused and not _signed_in(halfway)
+    assert halfway.post("/sign-in/security-code", {"code": recovery[0]}).location == "/my-work"
+    again = Browser(app, db).sign_in(noah)  # the rotated key signs the session afresh
+    assert "Show my QR code" in again.get("/account/security-codes").text  # the old half-made key is not shown
+    _set_up(again, "/account/security-codes", clock)
