@@ -23,7 +23,7 @@ from ..models import AuditEvent, Case, Contract, DynamicMarket, KpiAssessment, M
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
-from ..workflow.evaluation import evaluation_of
+from ..workflow.evaluation import Evaluation, evaluations_of
 from .markets import memberships_of_supplier
 from .payments_compliance import percent
 from .reading import of_my_councils, staff_authorities, tenders_seen, visible_contracts
@@ -246,13 +246,14 @@ def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegist
         .join(Case, Case.id == Tender.case_id)
         .where(Tender.supplier_key == key, tenders_seen(actor))
         .order_by(Tender.received_on.desc(), Case.reference)
-    )
+    ).all()
+    evaluations = evaluations_of(session, {case.id for _, case in rows})
     return [
         TenderMade(
             case,
             tender.received_on,
             tender.price,
-            _how_it_fared(session, tender, case, workflows.state_of(case)),
+            _how_it_fared(evaluations[case.id], tender, case, workflows.state_of(case)),
             tender.supplier_name,
             tender.supplier_registration,
         )
@@ -260,7 +261,7 @@ def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegist
     ]
 
 
-def _how_it_fared(session: Session, tender: Tender, case: Case, state: StateDef) -> str:
+def _how_it_fared(found: Evaluation, tender: Tender, case: Case, state: StateDef) -> str:
     if tender.not_assessed_because:
         return f"Not assessed: {tender.not_assessed_because}"
     if supplier_key((case.details or {}).get("supplier_name") or "") == tender.supplier_key:
@@ -268,7 +269,6 @@ def _how_it_fared(session: Session, tender: Tender, case: Case, state: StateDef)
             return "Awarded"
         if state.award == "deciding":
             return "Recommended for the award"
-    found = evaluation_of(session, case.id)
     standing = found.standing_of(tender.id)
     ranked = f", ranked {standing.rank} of {len(found.assessed)}" if standing and standing.rank else ""
     if state.takes_tenders:

@@ -9,6 +9,7 @@ the weighting times the lowest price over its own (a tender twice the price earn
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -76,18 +77,27 @@ class Evaluation:
 
 
 def evaluation_of(session: Session, case_id: int) -> Evaluation:
-    criteria = list(
-        session.scalars(
-            select(AwardCriterion).where(AwardCriterion.case_id == case_id).order_by(AwardCriterion.position)
-        )
-    )
-    tenders = list(session.scalars(select(Tender).where(Tender.case_id == case_id).order_by(Tender.supplier_name)))
+    return evaluations_of(session, [case_id])[case_id]
+
+
+def evaluations_of(session: Session, case_ids: Collection[int]) -> dict[int, Evaluation]:
+    """Each case's evaluation, read in three queries whatever their number (a supplier's page lists how each
+    of its tenders fared)."""
+    if not case_ids:
+        return {}
+    criteria: dict[int, list[AwardCriterion]] = {case_id: [] for case_id in case_ids}
+    tenders: dict[int, list[Tender]] = {case_id: [] for case_id in case_ids}
+    query = select(AwardCriterion).where(AwardCriterion.case_id.in_(case_ids)).order_by(AwardCriterion.position)
+    for criterion in session.scalars(query):
+        criteria[criterion.case_id].append(criterion)
+    for tender in session.scalars(select(Tender).where(Tender.case_id.in_(case_ids)).order_by(Tender.supplier_name)):
+        tenders[tender.case_id].append(tender)
     scores: dict[int, dict[int, TenderScore]] = {}
-    if tenders and criteria:
-        rows = select(TenderScore).where(TenderScore.tender_id.in_([t.id for t in tenders]))
-        for score in session.scalars(rows):
+    scored = [tender.id for case_id in case_ids if criteria[case_id] for tender in tenders[case_id]]
+    if scored:
+        for score in session.scalars(select(TenderScore).where(TenderScore.tender_id.in_(scored))):
             scores.setdefault(score.tender_id, {})[score.criterion_id] = score
-    return _ranked(criteria, tenders, scores)
+    return {case_id: _ranked(criteria[case_id], tenders[case_id], scores) for case_id in case_ids}
 
 
 def _ranked(
