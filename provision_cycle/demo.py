@@ -443,6 +443,12 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
     return opened
 
 
+# The suppliers a framework's lot lists, where the register records them: a call-off goes to one of them.
+SUPPLIERS_ON = {
+    "RM6098": ("Acme Systems Ltd", "Chiltern Computing Ltd", "Isis Technology Services Ltd", "Northgate Digital Ltd"),
+}
+
+
 def _frameworks(core: Core, people: dict) -> None:
     """The register's frameworks: two procured under the PCR 2015 that both councils call off from (their
     call-offs stay under the PCR), one under the Act, and one that has ended."""
@@ -462,7 +468,10 @@ def _frameworks(core: Core, people: dict) -> None:
          today - timedelta(days=2200), today - timedelta(days=700)),
     ):  # fmt: skip
         notes = "Direct award or further competition, as the framework allows."
-        given = FrameworkGiven(provider, reference, lot, title, regime, starts, ends, "JOINT", notes)
+        suppliers = SUPPLIERS_ON.get(reference, ())
+        given = FrameworkGiven(
+            provider, reference, lot, title, regime, starts, ends, "JOINT", notes, suppliers=suppliers
+        )
         record_framework(core, officer, given)
 
 

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotPermitted
 from provision_cycle.models import AuditEvent, Case, Contract, Framework
-from provision_cycle.services import frameworks
+from provision_cycle.services import evaluation, frameworks
+from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.frameworks import FrameworkGiven
+from provision_cycle.workflow.evaluation import evaluation_of
 
 from .factories import AWARD_INPUTS, act, approve_open_steps, hub_people, ready_for_the_market
 from .test_ocds import _package, _package_errors
@@ -182,6 +184,45 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
         "Contract details notice (Public Contracts Regulations 2015)",
     )
     assert release["tender"]["legalBasis"] == {"scheme": "CELEX", "id": "32014L0024"}
+
+
+def test_a_call_off_takes_tenders_from_the_framework_s_suppliers_and_goes_to_one(core, db, clock, people):
+    """Where the register lists a framework's suppliers, a call-off's tender from any other supplier is not
+    assessed, and its award, with tenders recorded or without (a direct call-off), goes to one of them."""
+    with pytest.raises(InvalidInput, match="'ACME LIMITED' is 'Acme Ltd' again: list each supplier once"):
+        frameworks.record_framework(core, people.officer, _given(suppliers=["Acme Ltd", "Bodge IT", "ACME LIMITED"]))
+    framework_id = frameworks.record_framework(core, people.officer, _given(suppliers=[" Acme Ltd ", "Bodge IT", ""]))
+    with db.reading() as session:
+        assert session.get(Framework, framework_id).suppliers == ["Acme Ltd", "Bodge IT"]
+
+    def called_off() -> int:
+        case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+        act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(framework_id)})
+        act(core.engine, case_id, "complete_call_off_selection", people.officer)
+        return case_id
+
+    competed = called_off()  # a further competition among the framework's suppliers
+    for name in ("ACME LIMITED", "Cheapo Computers"):
+        evaluation.record_tender(
+            core, competed, people.officer, TenderGiven(name, "", True, False, "200000", date(2026, 3, 2))
+        )
+    with db.reading() as session:
+        why = {
+            s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, competed).standings
+        }
+    assert why == {
+        "ACME LIMITED": "",
+        "Cheapo Computers": "Not a supplier on the framework Crown Commercial Service RM6098 lot 1 (a call-off goes "
+        "to one)",
+    }
+    cheapo = {**AWARD_INPUTS, "supplier_name": "Cheapo Computers"}
+    with pytest.raises(
+        GuardFailed, match="Cheapo Computers is not a supplier on Crown Commercial Service RM6098 lot 1"
+    ):
+        act(core.engine, called_off(), "recommend_award", people.officer, inputs=cheapo)  # a direct call-off
+    assert act(core.engine, competed, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
+        "award_approval"
+    )
 
 
 def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):

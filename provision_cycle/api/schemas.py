@@ -925,6 +925,12 @@ class FrameworkIn(Request):
     open_framework: bool = Field(
         False, description="An open framework (PA23 s49), whose term may run to eight years; another runs four (s47)"
     )
+    suppliers: list[str] = Field(
+        [],
+        max_length=1000,
+        description="The suppliers party to it, as its provider lists them: listed, a call-off takes tenders from "
+        "them alone and is awarded to one of them; none where they are not recorded",
+    )
 
 
 class FrameworkOut(FrameworkIn):

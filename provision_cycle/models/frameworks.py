@@ -5,6 +5,7 @@ procured under the Public Contracts Regulations 2015 stays under them, whenever 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,9 @@ class Framework(Base):
     # The councils that may call off from it (an authority code, or JOINT for both).
     authority: Mapped[str] = mapped_column(String(10))
     notes: Mapped[str] = mapped_column(Text, default="")  # how to call off (direct award or further competition), fees
+    # The suppliers party to it (for the lot the councils use), as its provider lists them; none where they were
+    # not recorded. Listed, a call-off takes tenders from them alone and goes to one of them.
+    suppliers: Mapped[list[Any]] = mapped_column(default=list)  # of str
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

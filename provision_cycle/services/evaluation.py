@@ -27,6 +27,7 @@ from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
+from ..workflow.frameworks import framework_named_by, framework_reference, on_the_framework
 from ..workflow.markets import admitted_to, application_waiting, market_named_by, membership_of, part_named_by
 from .teams import latest_declaration, on_team
 
@@ -171,6 +172,10 @@ def record_tender(
         _require_tenders_open(core, case)
         if (market := market_named_by(session, case.details)) is not None:
             fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
+        if (framework := framework_named_by(session, case.details)) is not None:
+            disregarded = f"Not a supplier on the framework {framework_reference(framework)} (a call-off goes to one)"
+            on_it = on_the_framework(framework, fields["supplier_name"])
+            fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
         if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
             raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
@@ -237,9 +242,15 @@ def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dic
         )
     of = f"part {part} of the dynamic market" if part else "the dynamic market"
     disregarded = f"Not a member of {of} {market.reference} (Procurement Act 2023 s34(3))"
-    if not admitted:
-        return fields["not_assessed_because"] or disregarded
-    return "" if fields["not_assessed_because"] == disregarded else fields["not_assessed_because"]
+    return _unless_disregarded(fields["not_assessed_because"], admitted, disregarded)
+
+
+def _unless_disregarded(given: str, may_take_part: bool, disregarded: str) -> str:
+    """Why a tender is not assessed: ``given`` (the team's reason, if any), or ``disregarded`` for a supplier
+    that may not take part; a supplier that may (corrected since) loses that reason, keeping any other."""
+    if not may_take_part:
+        return given or disregarded
+    return "" if given == disregarded else given
 
 
 def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> str:

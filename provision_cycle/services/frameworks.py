@@ -9,6 +9,7 @@ change is all or nothing and leaves an event on the audit trail's system chain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,11 +21,12 @@ from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import JOINT
 from ..governance.statutory import PA2023_COMMENCEMENT, Regime, framework_last_day
 from ..models import Case, Framework
+from ..models.suppliers import supplier_key
 from ..workflow.engine import Actor
 from ..workflow.frameworks import FRAMEWORK
 from . import reading
 
-MAX_LINE, MAX_REFERENCE, MAX_TEXT = 200, 60, 4000
+MAX_LINE, MAX_REFERENCE, MAX_TEXT, MAX_SUPPLIERS = 200, 60, 4000, 1000
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class FrameworkGiven:
     authority: str
     notes: str = ""
     open_framework: bool = False  # an open framework (PA23 s49)
+    suppliers: Sequence[str] = ()  # those party to it, as its provider lists them; none: not recorded
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
@@ -103,6 +106,9 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
             errors[name] = f"Keep it to {longest} characters"
     if len(notes) > MAX_TEXT:
         errors["notes"] = f"Keep the notes to {MAX_TEXT} characters"
+    suppliers, wrong = _suppliers(given.suppliers)
+    if wrong:
+        errors["suppliers"] = wrong
     if given.regime not in {regime.value for regime in Regime}:
         errors["regime"] = "Choose the law it was procured under"
     if not core.governance.organisation.is_authority_choice(given.authority):
@@ -137,7 +143,23 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
     if errors:
         raise InvalidInput(errors)
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
-            "authority": given.authority, "open_framework": given.open_framework}  # fmt: skip
+            "authority": given.authority, "open_framework": given.open_framework, "suppliers": suppliers}  # fmt: skip
+
+
+def _suppliers(given: Sequence[str]) -> tuple[list[str], str]:
+    """The suppliers party to a framework, in the order given, and what is wrong with them (empty if nothing):
+    each named once, however it is spelt."""
+    names = [name.strip() for name in given if name.strip()]
+    if len(names) > MAX_SUPPLIERS:
+        return names, f"List at most {MAX_SUPPLIERS} suppliers"
+    if too_long := next((name for name in names if len(name) > MAX_LINE), None):
+        return names, f"Keep each supplier's name to {MAX_LINE} characters: '{too_long[:40]}...' is longer"
+    seen: dict[str, str] = {}
+    for name in names:
+        if (key := supplier_key(name)) in seen:
+            return names, f"'{name}' is '{seen[key]}' again: list each supplier once"
+        seen[key] = name
+    return names, ""
 
 
 def runs_past_the_usual_term(framework: Framework) -> bool:

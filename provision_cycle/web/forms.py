@@ -864,6 +864,13 @@ class FrameworkForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose the council that may use it, or both")],
     )
+    suppliers = TextAreaField(
+        "Suppliers on it (optional)",
+        widget=GovTextArea(),
+        description="One per line, as the provider lists them for the lot the councils use. Once they are listed, "
+        "a call-off takes tenders from them alone and is awarded to one of them",
+        validators=[Length(max=210_000)],
+    )
     notes = TextAreaField(
         "How to call off from it (optional)",
         widget=GovTextArea(),

@@ -70,12 +70,17 @@ def edit(framework_id: int | None = None):
     if request.method == "GET" and framework is not None:
         shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
         shown["open_framework"] = "yes" if framework.open_framework else "no"
+        shown["suppliers"] = "\n".join(framework.suppliers)
         form.process(data=shown | {"version": framework.version})
     if form.validate_on_submit():
         texts = {name: form[name].data or "" for name in ("provider", "reference", "lot", "title", "regime", "notes")}
         dates = {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data}
         given = FrameworkGiven(
-            **texts, **dates, authority=form.authority.data or "", open_framework=form.open_framework.data == "yes"
+            **texts,
+            **dates,
+            authority=form.authority.data or "",
+            open_framework=form.open_framework.data == "yes",
+            suppliers=(form.suppliers.data or "").splitlines(),
         )
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:

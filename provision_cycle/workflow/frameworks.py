@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..governance.organisation import JOINT
 from ..models import Framework
+from ..models.suppliers import supplier_key
 
 # A procurement's detail: the id of the framework its call-off is made under (as ``start_call_off`` chose it).
 FRAMEWORK = "framework"
@@ -40,5 +41,17 @@ def framework_named_by(session: Session, details: dict[str, Any]) -> Framework |
 
 def framework_name(framework: Framework) -> str:
     """``Crown Commercial Service RM6098 lot 1: Technology Products``."""
+    return f"{framework_reference(framework)}: {framework.title}"
+
+
+def framework_reference(framework: Framework) -> str:
+    """``Crown Commercial Service RM6098 lot 1``."""
     lot = f" lot {framework.lot}" if framework.lot else ""
-    return f"{framework.provider} {framework.reference}{lot}: {framework.title}"
+    return f"{framework.provider} {framework.reference}{lot}"
+
+
+def on_the_framework(framework: Framework, name: str) -> bool:
+    """Whether a contract may be called off with ``name`` under ``framework``: one of its suppliers, however the
+    name is spelt (PA23 s45(2): a framework provides for contracts with the suppliers party to it). Any supplier
+    where its suppliers were not recorded, since then nobody here can tell."""
+    return not framework.suppliers or supplier_key(name) in {supplier_key(party) for party in framework.suppliers}

@@ -29,7 +29,13 @@ from ..wording import listed
 from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .evaluation import evaluation_of
-from .frameworks import framework_name, framework_named_by, frameworks_for_call_off
+from .frameworks import (
+    framework_name,
+    framework_named_by,
+    framework_reference,
+    frameworks_for_call_off,
+    on_the_framework,
+)
 from .markets import markets_usable_for, restrictions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -559,6 +565,16 @@ def framework_running(ctx: ActionContext) -> str | None:
         f"{framework.provider} {framework.reference} ended on {framework.ends_on:%-d %B %Y}: no call-off can be "
         "awarded under it now"
     )
+
+
+@guard
+def framework_supplier(ctx: ActionContext) -> str | None:
+    """A call-off goes to a supplier party to its framework (PA23 s45(2)), where the register lists them."""
+    framework = framework_named_by(ctx.session, ctx.details)
+    supplier = ctx.inputs.get("supplier_name")
+    if framework is None or not supplier or on_the_framework(framework, supplier):
+        return None
+    return f"{supplier} is not a supplier on {framework_reference(framework)}: a call-off goes to one of them"
 
 
 @guard

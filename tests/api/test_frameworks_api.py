@@ -29,6 +29,9 @@ def test_frameworks_through_the_api(api, core, db):
     assert "a framework runs four years at most (s47)" in str(refused)
     opened = officer.post("/frameworks", {**under_the_act, "ends_on": "2033-03-31", "open_framework": True}, status=201)
     assert (opened.json["open_framework"], opened.json["runs_past_the_usual_term"]) == (True, False)
+    assert (body["suppliers"], opened.json["suppliers"]) == ([], [])  # not recorded: anyone may be called off
+    named = {**under_the_act, "reference": "YPO 2", "ends_on": "2029-03-31", "suppliers": ["Acme Ltd", "Bodge IT"]}
+    assert officer.post("/frameworks", named, status=201).json["suppliers"] == ["Acme Ltd", "Bodge IT"]
     corrected = officer.call(
         "PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "ends_on": "2027-06-30"}, status=200
     )
@@ -37,7 +40,7 @@ def test_frameworks_through_the_api(api, core, db):
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
     act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(body["id"])})
     listed = api(people.finance).get("/frameworks").json["items"]
-    assert [framework["call_offs"] for framework in listed] == [[], [f"PRC-{case_id:06d}"]]  # longest running first
+    assert [framework["call_offs"] for framework in listed] == [[], [], [f"PRC-{case_id:06d}"]]  # longest first
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
     api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)

@@ -102,3 +102,15 @@ def test_a_framework_under_the_act_runs_four_years_or_eight_open(core, db, brows
     assert "1 April 2025 to 1 April 2029 (the last day a call-off may be made), an open framework" in page
     assert "runs past four years" not in page
     assert re.search(r'value="yes"\s+checked', officer.get(f"/frameworks/{framework_id}/edit").text)
+
+
+def test_a_framework_s_suppliers_are_listed_on_its_page(core, db, browser):
+    officer = browser(hub_people(db).officer)
+    refused = officer.post("/frameworks/new", {**FRAMEWORK, "suppliers": "Acme Ltd\nACME LIMITED\n"}, status=400)
+    assert "&#39;ACME LIMITED&#39; is &#39;Acme Ltd&#39; again: list each supplier once" in refused.text
+    officer.post("/frameworks/new", {**FRAMEWORK, "suppliers": "Acme Ltd\r\nBodge IT\r\n"})
+    with db.reading() as session:
+        framework_id = session.query(Framework.id).scalar()
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "Suppliers on it Acme Ltd Bodge IT A call-off takes tenders from them alone" in page
+    assert "Acme Ltd\nBodge IT</textarea>" in officer.get(f"/frameworks/{framework_id}/edit").text
