@@ -19,11 +19,22 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import NotFound
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term
-from ..models import AuditEvent, Case, Contract, DynamicMarket, KpiAssessment, MarketMembership, Payment, Tender
+from ..models import (
+    AuditEvent,
+    Case,
+    Contract,
+    DynamicMarket,
+    Framework,
+    KpiAssessment,
+    MarketMembership,
+    Payment,
+    Tender,
+)
 from ..models.suppliers import most_used_spelling, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluations_of
+from .frameworks import frameworks_for
 from .markets import memberships_of_supplier
 from .payments_compliance import percent
 from .reading import of_my_councils, staff_authorities, tenders_seen, visible_contracts
@@ -113,6 +124,8 @@ class Supplier:
     tenders: list[TenderMade] = field(default_factory=list)
     # Its applications to the dynamic markets the person sees (reading.of_my_councils), the latest first.
     memberships: list[MarketMembership] = field(default_factory=list)
+    # The frameworks in the register (of the councils the person works for) that list it among their suppliers.
+    frameworks: list[Framework] = field(default_factory=list)
     # Other names recorded with one of its registration numbers, as (key, a spelling).
     same_number: list[tuple[str, str]] = field(default_factory=list)
 
@@ -174,8 +187,10 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         )
     )
     tenders, memberships = _tenders(session, actor, key, workflows), memberships_of_supplier(session, actor, key)
-    if not contracts and not payments and not tenders and not memberships:
-        raise NotFound("No contract, payment, tender or dynamic market you can see is with that supplier")
+    # A register of tens of frameworks, each listing its suppliers as written: matched here by name key.
+    on_frameworks = [f for f in frameworks_for(session, actor) if key in {supplier_key(s) for s in f.suppliers}]
+    if not contracts and not payments and not tenders and not memberships and not on_frameworks:
+        raise NotFound("No contract, payment, tender, dynamic market or framework you can see is with that supplier")
     years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
     for payment in payments:
         year = next(year for year in years if payment.paid_on >= year.starts)
@@ -193,6 +208,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
+    spelt += Counter(s for f in on_frameworks for s in f.suppliers if supplier_key(s) == key)
     name = most_used_spelling(registered or spelt)  # the register's spelling, where it has the supplier
     return Supplier(
         key=key,
@@ -208,6 +224,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         breaches=_breaches(session, contracts),
         tenders=tenders,
         memberships=memberships,
+        frameworks=on_frameworks,
     )
 
 

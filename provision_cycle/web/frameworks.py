@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Regime
+from ..models.suppliers import supplier_key
 from ..services import frameworks as service
 from ..services.frameworks import FrameworkGiven
 from ..services.reading import staff_authorities
@@ -47,6 +48,7 @@ def show(framework_id: int):
         call_offs=call_offs,
         running=running_on(framework, core().engine.today()),
         runs_long=service.runs_past_the_usual_term(framework),
+        suppliers=[(name, supplier_key(name)) for name in framework.suppliers],  # each linked to its page
         may_change=service.may_keep_register(me(), framework.authority),
         regime=Regime(framework.regime).full_name,
         organisation=core().governance.organisation,

@@ -114,3 +114,8 @@ def test_a_framework_s_suppliers_are_listed_on_its_page(core, db, browser):
     page = _text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Suppliers on it Acme Ltd Bodge IT A call-off takes tenders from them alone" in page
     assert "Acme Ltd\nBodge IT</textarea>" in officer.get(f"/frameworks/{framework_id}/edit").text
+    # Each links to the supplier's page, which lists the framework (a supplier known only from it too).
+    bodge = officer.get("/suppliers/bodge%20it")
+    assert f'href="/frameworks/{framework_id}"' in bodge.text
+    assert "It is one of the suppliers on these frameworks" in _text(bodge.text)
+    assert 'href="/suppliers/bodge%20it"' in officer.get(f"/frameworks/{framework_id}").text
