@@ -29,6 +29,7 @@ from ..models import (
     Delegation,
     Document,
     DynamicMarket,
+    Framework,
     OutboxMessage,
     RoleAssignment,
     Stage,
@@ -42,6 +43,7 @@ from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
+from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
 from . import evaluation
 from .notices import RecordableNotice, notices_owed
@@ -371,6 +373,7 @@ class CasePage:
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
+    framework: Framework | None = None  # the framework a call-off is made under (its suppliers alone, if listed)
 
     @property
     def market_dates(self) -> list[tuple[str, date]]:
@@ -551,6 +554,7 @@ def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) ->
         "may_see_tenders": may_see_tenders(session, actor, case),
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,
+        "framework": framework_named_by(session, case.details),
     }
 
 

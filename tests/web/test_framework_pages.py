@@ -71,6 +71,10 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     assert "Public Contracts Regulations 2015, as the framework it is called off from was procured under it" in (
         case_page
     )
+    assert (
+        "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2 , which calls off to 30 June 2027"
+        in case_page
+    )
 
 
 def test_a_call_off_waits_for_a_framework_in_the_register(core, db, browser):
