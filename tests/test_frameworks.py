@@ -166,6 +166,9 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
     with db.reading() as session:
         contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
         assert contract.regime == "PCR2015"
+        under_it = frameworks.call_offs_under(session, session.get(Framework, running))
+        [call_off] = frameworks.what_was_called_off(under_it, core.workflows)  # what it is worth, for any fee
+    assert (call_off.now_at, call_off.value, call_off.awarded) == ("Handed to contract management", 240000, True)
     # Its notice, as open data: under the PCR 2015 (no UK profile notice type), naming its framework.
     package = _package(core, db, people.head, case_id)
     assert _package_errors(package) == []

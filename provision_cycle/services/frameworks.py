@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from ..governance.organisation import JOINT
 from ..governance.statutory import PA2023_COMMENCEMENT, Regime, framework_last_day
 from ..models import Case, Framework
 from ..models.suppliers import supplier_key
+from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.frameworks import FRAMEWORK
 from . import reading
@@ -189,3 +191,23 @@ def framework_for(session: Session, actor: Actor, framework_id: int) -> Framewor
 def call_offs_under(session: Session, framework: Framework) -> list[Case]:
     """The procurements called off under the framework, newest first."""
     return reading.procurements_naming(session, FRAMEWORK, str(framework.id))
+
+
+@dataclass(frozen=True)
+class CallOff:
+    case: Case
+    now_at: str  # its state, in words
+    value: Decimal  # its award's, once one is recommended; before that, the request's estimate
+    awarded: bool  # its award approved, or its contract signed
+
+
+def what_was_called_off(cases: Sequence[Case], workflows: WorkflowRegistry) -> list[CallOff]:
+    """Each call-off with where it stands and what it is worth: how much of a framework the councils use (and
+    what its fees, a percentage of each call-off's value (PA23 s45(7)), come to)."""
+    found = []
+    for case in cases:
+        state = workflows.state_of(case)
+        award_value = (case.details or {}).get("award_value")
+        value = Decimal(award_value) if award_value else case.estimated_value
+        found.append(CallOff(case, state.label, value, state.award in ("approved", "signed")))
+    return found

@@ -40,7 +40,7 @@ def index():
 def show(framework_id: int):
     with core().db.reading() as session:
         framework = service.framework_for(session, me(), framework_id)
-        call_offs = service.call_offs_under(session, framework)
+        call_offs = service.what_was_called_off(service.call_offs_under(session, framework), core().workflows)
         session.expunge_all()
     return render(
         "frameworks/show.html",

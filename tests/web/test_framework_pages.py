@@ -67,6 +67,8 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
         assert session.get(Case, case_id).regime == "PCR2015"
     page = _text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Case management system" in page
+    assert "0 awarded so far, worth £0.00 excluding VAT" in page and "Framework call-off £" in page
+    assert "(estimate)" in page
     case_page = _text(officer.get(f"/cases/{case_id}").text)
     assert "Public Contracts Regulations 2015, as the framework it is called off from was procured under it" in (
         case_page
