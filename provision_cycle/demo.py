@@ -318,7 +318,10 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                     "tenders_close_on": today - timedelta(days=10),
                 },
             ),
-            "framework_call_off": ("start_call_off", {"framework": _framework_for(core, case_id)}),
+            "framework_call_off": (
+                "start_call_off",
+                {"framework": _framework_for(core, case_id), "direct_call_off": True},
+            ),
             "direct_award": (
                 ("record_user_choice", {"user_choice_recorded_on": today - timedelta(days=5)})
                 if light_touch
@@ -470,7 +473,17 @@ def _frameworks(core: Core, people: dict) -> None:
         notes = "Direct award or further competition, as the framework allows."
         suppliers = SUPPLIERS_ON.get(reference, ())
         given = FrameworkGiven(
-            provider, reference, lot, title, regime, starts, ends, "JOINT", notes, suppliers=suppliers
+            provider,
+            reference,
+            lot,
+            title,
+            regime,
+            starts,
+            ends,
+            "JOINT",
+            notes,
+            suppliers=suppliers,
+            direct_award=True,
         )
         record_framework(core, officer, given)
 

@@ -20,7 +20,7 @@ from .test_ocds import _package, _package_errors
 
 TECHNOLOGY = FrameworkGiven(
     "Crown Commercial Service", "RM6098", "1", "Technology Products 2", "PCR2015", date(2021, 7, 1),
-    date(2026, 12, 31), "JOINT",
+    date(2026, 12, 31), "JOINT", direct_award=True,
 )  # fmt: skip
 
 
@@ -121,13 +121,32 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
     choice = next(spec for spec in offer.inputs if spec.name == "framework")
     assert [code for code, _ in choice.options] == [str(running)]  # not the ended one, nor CDC's
     assert choice.options[0][1] == (
-        "Crown Commercial Service RM6098 lot 1: Technology Products 2 (calls off to 31 December 2026)"
+        "Crown Commercial Service RM6098 lot 1: Technology Products 2 (calls off to 31 December 2026; a direct award "
+        "allowed)"
     )
     with pytest.raises(InvalidInput):
-        act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(ended)})
+        act(
+            core.engine,
+            case_id,
+            "start_call_off",
+            people.officer,
+            inputs={"framework": str(ended), "direct_call_off": True},
+        )
     with pytest.raises(InvalidInput):
-        act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(for_cdc)})
-    act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(running)})
+        act(
+            core.engine,
+            case_id,
+            "start_call_off",
+            people.officer,
+            inputs={"framework": str(for_cdc), "direct_call_off": True},
+        )
+    act(
+        core.engine,
+        case_id,
+        "start_call_off",
+        people.officer,
+        inputs={"framework": str(running), "direct_call_off": True},
+    )
     with db.reading() as session:
         case = session.get(Case, case_id)
         assert (case.regime, case.route_plan["regime"]) == ("PCR2015", "PCR2015")
@@ -198,13 +217,14 @@ def test_a_call_off_takes_tenders_from_the_framework_s_suppliers_and_goes_to_one
     with db.reading() as session:
         assert session.get(Framework, framework_id).suppliers == ["Acme Ltd", "Bodge IT"]
 
-    def called_off() -> int:
+    def called_off(directly: bool) -> int:
         case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-        act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(framework_id)})
+        inputs = {"framework": str(framework_id), "direct_call_off": directly}
+        act(core.engine, case_id, "start_call_off", people.officer, inputs=inputs)
         act(core.engine, case_id, "complete_call_off_selection", people.officer)
         return case_id
 
-    competed = called_off()  # a further competition among the framework's suppliers
+    competed = called_off(directly=False)  # a further competition among the framework's suppliers
     for name in ("ACME LIMITED", "Cheapo Computers"):
         evaluation.record_tender(
             core, competed, people.officer, TenderGiven(name, "", True, False, "200000", date(2026, 3, 2))
@@ -222,17 +242,64 @@ def test_a_call_off_takes_tenders_from_the_framework_s_suppliers_and_goes_to_one
     with pytest.raises(
         GuardFailed, match="Cheapo Computers is not a supplier on Crown Commercial Service RM6098 lot 1"
     ):
-        act(core.engine, called_off(), "recommend_award", people.officer, inputs=cheapo)  # a direct call-off
+        act(core.engine, called_off(directly=True), "recommend_award", people.officer, inputs=cheapo)
     assert act(core.engine, competed, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
         "award_approval"
     )
+
+
+def test_a_call_off_is_awarded_directly_only_where_its_framework_provides_for_it(core, db, clock, people):
+    """PA23 s45(3)-(4): after a further competition among the framework's suppliers (its tenders recorded
+    before the award), or directly where the framework sets out the core terms and an objective way to choose
+    the supplier, or has a single supplier."""
+    competing_only = frameworks.record_framework(core, people.officer, _given(reference="RM1", direct_award=False))
+    one_supplier = frameworks.record_framework(
+        core, people.officer, _given(reference="RM2", direct_award=False, suppliers=["Acme Ltd"])
+    )
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    offer = core.engine.offers(case_id, people.officer, ["start_call_off"])["start_call_off"]
+    assert [label for _, label in next(s for s in offer.inputs if s.name == "framework").options] == [
+        "Crown Commercial Service RM1 lot 1: Technology Products 2 (calls off to 31 December 2026)",
+        "Crown Commercial Service RM2 lot 1: Technology Products 2 (calls off to 31 December 2026; a direct award "
+        "allowed)",
+    ]
+    directly = {"framework": str(competing_only), "direct_call_off": True}
+    with pytest.raises(GuardFailed, match="RM1 lot 1 does not provide for a call-off without a further competition"):
+        act(core.engine, case_id, "start_call_off", people.officer, inputs=directly)
+    act(core.engine, case_id, "start_call_off", people.officer, inputs={**directly, "direct_call_off": False})
+    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    with pytest.raises(GuardFailed, match="Record the tenders the framework's suppliers sent in the further compet"):
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    evaluation.record_tender(
+        core, case_id, people.officer, TenderGiven("Acme Ltd", "", True, False, "240000", clock().date())
+    )
+    assert (
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == "award_approval"
+    )
+
+    single = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    act(
+        core.engine,
+        single,
+        "start_call_off",
+        people.officer,
+        inputs={"framework": str(one_supplier), "direct_call_off": True},
+    )
+    act(core.engine, single, "complete_call_off_selection", people.officer)
+    assert act(core.engine, single, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == "award_approval"
 
 
 def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
     under_the_act = _given(reference="YPO 1201", regime="PA2023", starts_on=date(2025, 6, 1), ends_on=date(2029, 5, 31))
     framework_id = frameworks.record_framework(core, people.officer, under_the_act)
-    act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(framework_id)})
+    act(
+        core.engine,
+        case_id,
+        "start_call_off",
+        people.officer,
+        inputs={"framework": str(framework_id), "direct_call_off": True},
+    )
     with db.reading() as session:
         case = session.get(Case, case_id)
         assert case.regime == "PA2023" and "follows that framework" not in case.route_plan["statutory_summary"]

@@ -94,7 +94,7 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
         },
         "publish_contract_details": {"contract_details_published_on": on},
         "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
-        "start_call_off": {"framework": "1"},  # the framework each walk's hub has in its register
+        "start_call_off": {"framework": "1", "direct_call_off": True},  # the framework each walk's hub has in its register
         "publish_transparency_notice": {"transparency_notice_published_on": on},
         "record_user_choice": {"user_choice_recorded_on": on},
     }.get(trigger, {})  # fmt: skip
@@ -212,7 +212,7 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
             self.value = Decimal(value)
             # A framework procured under the PCR 2015: a call-off under it moves to that regime.
             given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PCR2015", date(2024, 1, 1),
-                                   date(2029, 12, 31), "OCC")  # fmt: skip
+                                   date(2029, 12, 31), "OCC", direct_award=True)  # fmt: skip
             record_framework(core, self.people.officer, given)
             route, contract_type, ground = route
             details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None

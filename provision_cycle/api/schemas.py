@@ -925,6 +925,11 @@ class FrameworkIn(Request):
     open_framework: bool = Field(
         False, description="An open framework (PA23 s49), whose term may run to eight years; another runs four (s47)"
     )
+    direct_award: bool = Field(
+        False,
+        description="It provides for a call-off without a further competition: it sets out the core terms and an "
+        "objective way to choose the supplier (PA23 s45(4)(b)); one with a single supplier always does",
+    )
     suppliers: list[str] = Field(
         [],
         max_length=1000,

@@ -35,6 +35,10 @@ class Framework(Base):
     # The suppliers party to it (for the lot the councils use), as its provider lists them; none where they were
     # not recorded. Listed, a call-off takes tenders from them alone and goes to one of them.
     suppliers: Mapped[list[Any]] = mapped_column(default=list)  # of str
+    # It sets out the core terms and an objective mechanism for choosing the supplier, so a call-off may be
+    # awarded without a further competition among its suppliers (PA23 s45(4)(b); one with a single supplier
+    # may always be, s45(4)(a)).
+    direct_award: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

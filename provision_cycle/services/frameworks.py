@@ -44,6 +44,7 @@ class FrameworkGiven:
     notes: str = ""
     open_framework: bool = False  # an open framework (PA23 s49)
     suppliers: Sequence[str] = ()  # those party to it, as its provider lists them; none: not recorded
+    direct_award: bool = False  # it provides for a call-off without a further competition (PA23 s45(4)(b))
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
@@ -145,7 +146,8 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
     if errors:
         raise InvalidInput(errors)
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
-            "authority": given.authority, "open_framework": given.open_framework, "suppliers": suppliers}  # fmt: skip
+            "authority": given.authority, "open_framework": given.open_framework, "suppliers": suppliers,
+            "direct_award": given.direct_award}  # fmt: skip
 
 
 def _suppliers(given: Sequence[str]) -> tuple[list[str], str]:

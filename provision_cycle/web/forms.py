@@ -864,6 +864,14 @@ class FrameworkForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose the council that may use it, or both")],
     )
+    direct_award = RadioField(
+        "Does it provide for a call-off without a further competition?",
+        widget=GovRadioInput(),
+        description="Where it sets out the core terms of the contracts and an objective way to choose the supplier "
+        "(Procurement Act 2023 s45(4)). One with a single supplier always does",
+        choices=options([("yes", "Yes"), ("no", "No")]),
+        default="no",
+    )
     suppliers = TextAreaField(
         "Suppliers on it (optional)",
         widget=GovTextArea(),

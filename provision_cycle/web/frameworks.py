@@ -11,7 +11,7 @@ from ..models.suppliers import supplier_key
 from ..services import frameworks as service
 from ..services.frameworks import FrameworkGiven
 from ..services.reading import staff_authorities
-from ..workflow.frameworks import running_on
+from ..workflow.frameworks import allows_direct_award, running_on
 from .common import core, me, render
 from .forms import FrameworkForm, apply_errors
 from .security import signed_in
@@ -48,6 +48,7 @@ def show(framework_id: int):
         call_offs=call_offs,
         running=running_on(framework, core().engine.today()),
         runs_long=service.runs_past_the_usual_term(framework),
+        direct_award=allows_direct_award(framework),
         suppliers=[(name, supplier_key(name)) for name in framework.suppliers],  # each linked to its page
         may_change=service.may_keep_register(me(), framework.authority),
         regime=Regime(framework.regime).full_name,
@@ -72,6 +73,7 @@ def edit(framework_id: int | None = None):
     if request.method == "GET" and framework is not None:
         shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
         shown["open_framework"] = "yes" if framework.open_framework else "no"
+        shown["direct_award"] = "yes" if framework.direct_award else "no"
         shown["suppliers"] = "\n".join(framework.suppliers)
         form.process(data=shown | {"version": framework.version})
     if form.validate_on_submit():
@@ -82,6 +84,7 @@ def edit(framework_id: int | None = None):
             **dates,
             authority=form.authority.data or "",
             open_framework=form.open_framework.data == "yes",
+            direct_award=form.direct_award.data == "yes",
             suppliers=(form.suppliers.data or "").splitlines(),
         )
         version = int(form.version.data) if (form.version.data or "").isdigit() else None

@@ -50,6 +50,13 @@ def framework_reference(framework: Framework) -> str:
     return f"{framework.provider} {framework.reference}{lot}"
 
 
+def allows_direct_award(framework: Framework) -> bool:
+    """Whether a call-off under ``framework`` may be awarded without a further competition among its suppliers:
+    it has one supplier, or it sets out the core terms and an objective way to choose the supplier (PA23
+    s45(3)-(4); the PCR 2015 reg 33 likewise)."""
+    return framework.direct_award or len(framework.suppliers) == 1
+
+
 def on_the_framework(framework: Framework, name: str) -> bool:
     """Whether a contract may be called off with ``name`` under ``framework``: one of its suppliers, however the
     name is spelt (PA23 s45(2): a framework provides for contracts with the suppliers party to it). Any supplier

@@ -30,6 +30,7 @@ from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .evaluation import evaluation_of
 from .frameworks import (
+    allows_direct_award,
     framework_name,
     framework_named_by,
     framework_reference,
@@ -515,9 +516,36 @@ CHOICES["dynamic_markets"] = lambda ctx: tuple(
 
 
 CHOICES["frameworks"] = lambda ctx: tuple(
-    (str(framework.id), f"{framework_name(framework)} (calls off to {framework.ends_on:%-d %B %Y})")
+    (
+        str(framework.id),
+        f"{framework_name(framework)} (calls off to {framework.ends_on:%-d %B %Y}"
+        + ("; a direct award allowed)" if allows_direct_award(framework) else ")"),
+    )
     for framework in frameworks_for_call_off(ctx.session, ctx.case, ctx.today)
 )
+
+
+@guard
+def call_off_as_the_framework_provides(ctx: ActionContext) -> str | None:
+    """PA23 s45(3)-(4): a call-off is awarded after a further competition among the framework's suppliers,
+    unless the framework provides for an award without one."""
+    framework = framework_named_by(ctx.session, ctx.inputs)
+    if framework is None or ctx.inputs.get("direct_call_off") is not True or allows_direct_award(framework):
+        return None
+    return (
+        f"{framework_reference(framework)} does not provide for a call-off without a further competition among its "
+        "suppliers (Procurement Act 2023 s45): run one, or, if the framework sets out the core terms and an objective "
+        "way to choose the supplier, correct its entry in the register first"
+    )
+
+
+@guard
+def further_competition_held(ctx: ActionContext) -> str | None:
+    """A call-off by further competition is awarded on the tenders the framework's suppliers sent: recorded
+    first, so that the award follows them (``award_follows_evaluation``)."""
+    if ctx.details.get("direct_call_off") is not False or evaluation_of(ctx.session, ctx.case.id).standings:
+        return None
+    return "Record the tenders the framework's suppliers sent in the further competition before recommending the award"
 
 
 @guard

@@ -38,7 +38,13 @@ def test_frameworks_through_the_api(api, core, db):
     assert corrected.json["ends_on"] == "2027-06-30"
 
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    act(core.engine, case_id, "start_call_off", people.officer, inputs={"framework": str(body["id"])})
+    act(
+        core.engine,
+        case_id,
+        "start_call_off",
+        people.officer,
+        inputs={"framework": str(body["id"]), "direct_call_off": False},
+    )
     listed = api(people.finance).get("/frameworks").json["items"]
     assert [framework["call_offs"] for framework in listed] == [[], [], [f"PRC-{case_id:06d}"]]  # longest first
     cdc = hub_people(db, "CDC")

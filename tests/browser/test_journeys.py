@@ -835,6 +835,8 @@ def test_a_framework_is_added_to_the_register_and_a_call_off_made_under_it_keeps
 
     officer.goto(f"/cases/{case_id}/actions/start_call_off")
     officer.get_by_label(re.compile(r"Crown Commercial Service RM6098: Technology Products")).check()
+    further_competition = officer.get_by_role("group", name=re.compile("Is it awarded directly"))
+    further_competition.get_by_label("No").check()
     officer.get_by_role("button", name=re.compile("Start the call-off")).click()
     expect(officer.locator("body")).to_contain_text(
         "Public Contracts Regulations 2015, as the framework it is called off from was procured under it"

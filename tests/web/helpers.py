@@ -178,12 +178,13 @@ def called_off_contract(core, db, people) -> int:
 
     today = core.engine.today()
     given = FrameworkGiven("Crown Commercial Service", "RM6098", "1", "Technology Products 2", "PCR2015",
-                           today - timedelta(days=1000), today + timedelta(days=300), "JOINT")  # fmt: skip
+                           today - timedelta(days=1000), today + timedelta(days=300), "JOINT",
+                           direct_award=True)  # fmt: skip
     framework_id = record_framework(core, people.officer, given)
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
     on = today.isoformat()
     for trigger, inputs in (
-        ("start_call_off", {"framework": str(framework_id)}),
+        ("start_call_off", {"framework": str(framework_id), "direct_call_off": True}),
         ("complete_call_off_selection", {}),
         ("recommend_award", AWARD_INPUTS),
     ):

@@ -62,7 +62,7 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
     form = _text(officer.get(f"/cases/{case_id}/actions/start_call_off").text)
     assert "Crown Commercial Service RM6098 lot 1: Technology Products 2 (calls off to 30 June 2027)" in form
-    officer.post(f"/cases/{case_id}/actions/start_call_off", {"framework": str(framework_id)})
+    officer.post(f"/cases/{case_id}/actions/start_call_off", {"framework": str(framework_id), "direct_call_off": "no"})
     with db.reading() as session:
         assert session.get(Case, case_id).regime == "PCR2015"
     page = _text(officer.get(f"/frameworks/{framework_id}").text)
