@@ -737,12 +737,15 @@ def award_criteria_rows(form: FlaskForm) -> list[tuple[str, ...]]:
     return rows
 
 
-def _yes_or_no(label: str, unanswered: str) -> RadioField:
+def _yes_or_no(label: str, unanswered: str = "", *, description: str = "") -> RadioField:
+    """A yes-or-no question: one that must be answered (``unanswered`` says so), or else "no" to start with."""
     return RadioField(
         label,
         widget=GovRadioInput(),
+        description=description,
         choices=options([("yes", "Yes"), ("no", "No")]),
-        validators=[InputRequired(message=unanswered)],
+        validators=[InputRequired(message=unanswered)] if unanswered else [],
+        default=None if unanswered else "no",
     )
 
 
@@ -846,13 +849,10 @@ class FrameworkForm(FlaskForm):
         choices=options([(regime.value, regime.full_name) for regime in Regime]),
         validators=[InputRequired(message="Choose the law it was procured under")],
     )
-    open_framework = RadioField(
+    open_framework = _yes_or_no(
         "Is it an open framework?",
-        widget=GovRadioInput(),
         description="A scheme re-opened to new suppliers during its term, which may then run to eight years in all "
         "(Procurement Act 2023 s49); another framework runs four at most (s47)",
-        choices=options([("yes", "Yes"), ("no", "No")]),
-        default="no",
     )
     starts_on = GovDate("Date it started", validators=[InputRequired(message="Enter the date it started")])
     ends_on = GovDate(
@@ -864,13 +864,10 @@ class FrameworkForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose the council that may use it, or both")],
     )
-    direct_award = RadioField(
+    direct_award = _yes_or_no(
         "Does it provide for a call-off without a further competition?",
-        widget=GovRadioInput(),
         description="Where it sets out the core terms of the contracts and an objective way to choose the supplier "
         "(Procurement Act 2023 s45(4)). One with a single supplier always does",
-        choices=options([("yes", "Yes"), ("no", "No")]),
-        default="no",
     )
     suppliers = TextAreaField(
         "Suppliers on it (optional)",
