@@ -4,6 +4,7 @@ its council, keeping the law that framework was procured under, and awarded only
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, 
 from provision_cycle.models import AuditEvent, Case, Contract, Framework
 from provision_cycle.services import evaluation, frameworks
 from provision_cycle.services.evaluation import TenderGiven
-from provision_cycle.services.frameworks import FrameworkGiven
+from provision_cycle.services.frameworks import CallOff, FrameworkGiven
 from provision_cycle.workflow.evaluation import evaluation_of
 
 from .factories import AWARD_INPUTS, act, approve_open_steps, hub_people, ready_for_the_market
@@ -102,6 +103,21 @@ def test_a_framework_s_term_is_as_long_as_its_law_allows(core, db, people):
     with db.reading() as session:
         flagged = [frameworks.runs_past_the_usual_term(session.get(Framework, framework_id)) for framework_id in ids]
     assert flagged == [False, False, True, False]
+
+
+def test_a_framework_s_fee_is_a_percentage_of_the_call_offs_awarded(core, db, people):
+    """PA23 s45(7): a framework may charge a fee at a fixed percentage of each call-off's value."""
+    for wrong in ("0", "12.345", "150", "one percent"):
+        with pytest.raises(InvalidInput, match="Give the fee as a percentage of each call-off's value"):
+            frameworks.record_framework(core, people.officer, _given(fee_percent=wrong))
+    charging = frameworks.record_framework(core, people.officer, _given(fee_percent=" 1.5% "))
+    free = frameworks.record_framework(core, people.officer, _given(reference="RM1", fee_percent=""))
+    call_offs = [CallOff(None, "Handed over", Decimal("240000"), True), CallOff(None, "Evaluation", Decimal(9), False)]
+    with db.reading() as session:
+        charging, free = session.get(Framework, charging), session.get(Framework, free)
+    assert (charging.fee_percent, frameworks.fee_as_written(charging)) == (Decimal("1.50"), "1.5")
+    assert frameworks.fees_on(charging, call_offs) == Decimal("3600.00")  # on those awarded alone
+    assert (free.fee_percent, frameworks.fees_on(free, call_offs)) == (None, None)
 
 
 def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(core, db, clock, people):

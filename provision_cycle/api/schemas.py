@@ -925,6 +925,11 @@ class FrameworkIn(Request):
     open_framework: bool = Field(
         False, description="An open framework (PA23 s49), whose term may run to eight years; another runs four (s47)"
     )
+    fee_percent: str | None = Field(
+        None,
+        pattern=r"^\d{1,2}(\.\d{1,2})?$",
+        description="Its fee on each call-off, as a percentage of the call-off's value, like '1' or '0.5'; none: none",
+    )
     direct_award: bool = Field(
         False,
         description="It provides for a call-off without a further competition: it sets out the core terms and an "

@@ -1447,7 +1447,8 @@ def remove_market_member(market_id: int, membership_id: int, body: s.DatedReason
 # --- frameworks -------------------------------------------------------------------------------------------------
 def _framework_out(session, framework) -> s.FrameworkOut:
     return s.FrameworkOut(
-        **{name: getattr(framework, name) for name in s.FrameworkIn.model_fields},
+        **{name: getattr(framework, name) for name in s.FrameworkIn.model_fields if name != "fee_percent"},
+        fee_percent=frameworks.fee_as_written(framework) or None,
         id=framework.id,
         running=running_on(framework, core().engine.today()),
         runs_past_the_usual_term=frameworks.runs_past_the_usual_term(framework),

@@ -5,6 +5,7 @@ procured under the Public Contracts Regulations 2015 stays under them, whenever 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -39,6 +40,9 @@ class Framework(Base):
     # awarded without a further competition among its suppliers (PA23 s45(4)(b); one with a single supplier
     # may always be, s45(4)(a)).
     direct_award: Mapped[bool] = mapped_column(default=False)
+    # The fee its provider charges on each call-off, as a percentage of the call-off's value (PA23 s45(7): a
+    # fixed percentage; a levy under the PCR 2015 frameworks alike); None where it charges none, or is unknown.
+    fee_percent: Mapped[Decimal | None]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

@@ -9,6 +9,7 @@ change is all or nothing and leaves an event on the audit trail's system chain.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,7 @@ class FrameworkGiven:
     open_framework: bool = False  # an open framework (PA23 s49)
     suppliers: Sequence[str] = ()  # those party to it, as its provider lists them; none: not recorded
     direct_award: bool = False  # it provides for a call-off without a further competition (PA23 s45(4)(b))
+    fee_percent: str | Decimal | None = None  # its fee on each call-off, as a percentage ("1", "0.5%"); none: none
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
@@ -91,9 +93,10 @@ def record_framework(
             for name, value in fields.items():
                 setattr(framework, name, value)
             framework.version += 1
-        data = {name: value.isoformat() if isinstance(value, date) else value for name, value in fields.items()}
         action = "add_framework" if framework_id is None else "correct_framework"
-        core.engine.system_event(session, actor_id=actor_id, action=action, data={"framework_id": framework.id, **data})
+        core.engine.system_event(
+            session, actor_id=actor_id, action=action, data={"framework_id": framework.id, **fields}
+        )
         return framework.id
 
 
@@ -112,6 +115,9 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
     suppliers, wrong = _suppliers(given.suppliers)
     if wrong:
         errors["suppliers"] = wrong
+    fee, wrong = _fee(given.fee_percent)
+    if wrong:
+        errors["fee_percent"] = wrong
     if given.regime not in {regime.value for regime in Regime}:
         errors["regime"] = "Choose the law it was procured under"
     if not core.governance.organisation.is_authority_choice(given.authority):
@@ -147,7 +153,32 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
         raise InvalidInput(errors)
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
             "authority": given.authority, "open_framework": given.open_framework, "suppliers": suppliers,
-            "direct_award": given.direct_award}  # fmt: skip
+            "direct_award": given.direct_award, "fee_percent": fee}  # fmt: skip
+
+
+def _fee(given: str | Decimal | None) -> tuple[Decimal | None, str]:
+    """A fee as a percentage (of up to 2 decimal places, more than 0 and under 100; None for none given), and
+    what is wrong with it (empty if nothing)."""
+    text = str(given if given is not None else "").strip().removesuffix("%").strip()
+    if not text:
+        return None, ""
+    if not re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text) or Decimal(text) == 0:
+        return None, "Give the fee as a percentage of each call-off's value, like 1 or 0.5, or leave it empty"
+    return Decimal(text).quantize(Decimal("0.01")), ""
+
+
+def fee_as_written(framework: Framework) -> str:
+    """Its fee as a person writes it ("1", "0.75"); empty where it charges none."""
+    return "" if framework.fee_percent is None else f"{framework.fee_percent.normalize():f}"
+
+
+def fees_on(framework: Framework, call_offs: Sequence[CallOff]) -> Decimal | None:
+    """What the framework's fee comes to on the call-offs awarded under it, to the penny; None where it charges
+    none."""
+    if framework.fee_percent is None:
+        return None
+    awarded = sum((call_off.value for call_off in call_offs if call_off.awarded), Decimal(0))
+    return (awarded * framework.fee_percent / 100).quantize(Decimal("0.01"))
 
 
 def _suppliers(given: Sequence[str]) -> tuple[list[str], str]:

@@ -523,7 +523,6 @@ def _add_notice(
 
 def _changed(core: Core, session: Session, market: DynamicMarket, actor_id: int, action: str, data: dict) -> None:
     market.version += 1
-    data = {name: value.isoformat() if isinstance(value, date) else value for name, value in data.items()}
     core.engine.system_event(
         session, actor_id=actor_id, action=action, data={"market_id": market.id, "reference": market.reference, **data}
     )

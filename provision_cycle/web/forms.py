@@ -869,6 +869,11 @@ class FrameworkForm(FlaskForm):
         description="Where it sets out the core terms of the contracts and an objective way to choose the supplier "
         "(Procurement Act 2023 s45(4)). One with a single supplier always does",
     )
+    fee_percent = StringField(
+        "Fee on each call-off (optional)",
+        widget=GovShortInput(4, inputmode="decimal", suffix="%"),
+        description="The percentage of each call-off's value its provider charges, like 1 or 0.5",
+    )
     suppliers = TextAreaField(
         "Suppliers on it (optional)",
         widget=GovTextArea(),

@@ -41,6 +41,7 @@ def show(framework_id: int):
     with core().db.reading() as session:
         framework = service.framework_for(session, me(), framework_id)
         call_offs = service.what_was_called_off(service.call_offs_under(session, framework), core().workflows)
+        fees = service.fees_on(framework, call_offs)
         session.expunge_all()
     return render(
         "frameworks/show.html",
@@ -48,6 +49,8 @@ def show(framework_id: int):
         call_offs=call_offs,
         running=running_on(framework, core().engine.today()),
         runs_long=service.runs_past_the_usual_term(framework),
+        fees=fees,
+        fee=service.fee_as_written(framework),
         direct_award=allows_direct_award(framework),
         suppliers=[(name, supplier_key(name)) for name in framework.suppliers],  # each linked to its page
         may_change=service.may_keep_register(me(), framework.authority),
@@ -74,6 +77,7 @@ def edit(framework_id: int | None = None):
         shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
         shown["open_framework"] = "yes" if framework.open_framework else "no"
         shown["direct_award"] = "yes" if framework.direct_award else "no"
+        shown["fee_percent"] = service.fee_as_written(framework)
         shown["suppliers"] = "\n".join(framework.suppliers)
         form.process(data=shown | {"version": framework.version})
     if form.validate_on_submit():
@@ -85,6 +89,7 @@ def edit(framework_id: int | None = None):
             authority=form.authority.data or "",
             open_framework=form.open_framework.data == "yes",
             direct_award=form.direct_award.data == "yes",
+            fee_percent=form.fee_percent.data or "",
             suppliers=(form.suppliers.data or "").splitlines(),
         )
         version = int(form.version.data) if (form.version.data or "").isdigit() else None

@@ -1183,7 +1183,8 @@ class Engine:
     def system_event(
         self, session: Session, *, actor_id: int | None, action: str, data: dict[str, Any], comment: str = ""
     ) -> None:
-        """An audit event with no case (users, delegations, migrations), on the ``system`` chain."""
+        """An audit event with no case (users, delegations, migrations), on the ``system`` chain; its ``data``'s
+        dates and amounts written as an action's inputs are."""
         from ..models import AuditHead
 
         head = session.get(AuditHead, "system", with_for_update=True)
@@ -1202,7 +1203,7 @@ class Engine:
             from_state=None,
             to_state=None,
             comment=comment,
-            data=data,
+            data=_jsonable(data),
             prev_hash=head.hash,
         )
         event = sealed(**fields)

@@ -32,6 +32,9 @@ def test_frameworks_through_the_api(api, core, db):
     assert (body["suppliers"], opened.json["suppliers"]) == ([], [])  # not recorded: anyone may be called off
     named = {**under_the_act, "reference": "YPO 2", "ends_on": "2029-03-31", "suppliers": ["Acme Ltd", "Bodge IT"]}
     assert officer.post("/frameworks", named, status=201).json["suppliers"] == ["Acme Ltd", "Bodge IT"]
+    charging = {**named, "reference": "YPO 3", "fee_percent": "1.25"}
+    assert officer.post("/frameworks", charging, status=201).json["fee_percent"] == "1.25"
+    officer.post("/frameworks", {**charging, "reference": "YPO 4", "fee_percent": "1.255"}, status=422)
     corrected = officer.call(
         "PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "ends_on": "2027-06-30"}, status=200
     )
@@ -46,7 +49,7 @@ def test_frameworks_through_the_api(api, core, db):
         inputs={"framework": str(body["id"]), "direct_call_off": False},
     )
     listed = api(people.finance).get("/frameworks").json["items"]
-    assert [framework["call_offs"] for framework in listed] == [[], [], [f"PRC-{case_id:06d}"]]  # longest first
+    assert [framework["call_offs"] for framework in listed] == [[], [], [], [f"PRC-{case_id:06d}"]]  # longest first
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
     api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)

@@ -125,3 +125,15 @@ def test_a_framework_s_suppliers_are_listed_on_its_page(core, db, browser):
     assert f'href="/frameworks/{framework_id}"' in bodge.text
     assert "It is one of the suppliers on these frameworks" in _text(bodge.text)
     assert 'href="/suppliers/bodge%20it"' in officer.get(f"/frameworks/{framework_id}").text
+
+
+def test_a_framework_s_fee_is_shown_with_what_it_comes_to(core, db, browser):
+    officer = browser(hub_people(db).officer)
+    refused = officer.post("/frameworks/new", {**FRAMEWORK, "fee_percent": "a little"}, status=400)
+    assert "Give the fee as a percentage of each call-off" in refused.text
+    officer.post("/frameworks/new", {**FRAMEWORK, "fee_percent": "0.5"})
+    with db.reading() as session:
+        framework_id = session.query(Framework.id).scalar()
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "Fee on each call-off 0.5% of its value: £0.00 on the call-offs awarded so far" in page
+    assert 'value="0.5"' in officer.get(f"/frameworks/{framework_id}/edit").text
