@@ -17,6 +17,7 @@ from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.workflow.evaluation import evaluation_of
 from provision_cycle.workflow.markets import members_of, status_of
 
@@ -354,3 +355,22 @@ def test_a_modification_adds_parts_and_members_apply_for_more_parts(core, db, cl
         assert standing.tender.not_assessed_because == ""
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("%dynamic_market"))).all()
     assert actions.count("modify_dynamic_market") == 1 and actions.count("admit_to_dynamic_market") == 3
+
+
+def test_the_overview_shows_the_markets_with_applications_waiting_and_since_when(core, db, people):
+    """For the pillar's head: the running markets whose applications wait, the longest waiting first."""
+    running, ceased, quiet = (_market(core, people, title=title) for title in ("Taxis", "Old market", "Quiet"))
+    for market_id in (running, ceased, quiet):
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    _apply(core, people, running, "Acme Cars", applied=date(2026, 2, 20))
+    _apply(core, people, running, "Bodge Transport", applied=date(2026, 2, 18))
+    _apply(core, people, ceased, "Acme Cars")
+    decided = _apply(core, people, quiet, "Acme Cars")
+    markets.refuse(core, quiet, decided, people.officer, date(2026, 2, 23), "No licence")
+    markets.cease_market(core, ceased, people.officer, date(2026, 3, 1), "Replaced")
+    with db.reading() as session:
+        head = core.engine.actor(session, people.head)
+        found = pipeline_overview(core, session, head, date(2026, 3, 2)).applications_waiting
+        other_pillar = pipeline_overview(core, session, head, date(2026, 3, 2), pillar="eni").applications_waiting
+    assert [(w.market.title, w.waiting, w.oldest) for w in found] == [("Taxis", 2, date(2026, 2, 18))]
+    assert other_pillar == []

@@ -23,7 +23,9 @@ from ..models import (
     Case,
     CaseDeadline,
     Contract,
+    DynamicMarket,
     Framework,
+    MarketMembership,
     Payment,
     StepStatus,
     Task,
@@ -34,6 +36,7 @@ from ..models import (
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
+from ..workflow.markets import ceased
 from .frameworks import call_offs_under
 from .payments_compliance import percent
 from .reading import (
@@ -208,6 +211,13 @@ class FrameworkEnding:
 
 
 @dataclass(frozen=True)
+class ApplicationsWaiting:
+    market: DynamicMarket
+    waiting: int  # applications to join it (or members' for more parts) not yet decided
+    oldest: date  # when the longest waiting of them was made
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -221,6 +231,7 @@ class Overview:
     left_behind: list[LeftBehind]  # by whose, the most contracts first
     competition: Competition
     frameworks_ending: list[FrameworkEnding]  # the soonest first
+    applications_waiting: list[ApplicationsWaiting]  # the longest waiting first
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -251,7 +262,27 @@ def pipeline_overview(
         left_behind=_left_behind(core, session, contracts),
         competition=_competition(session, actor, today, cases),
         frameworks_ending=_frameworks_ending(session, actor, today, authority),
+        applications_waiting=_applications_waiting(session, actor, pillar, authority),
     )
+
+
+def _applications_waiting(session: Session, actor: Actor, pillar: str, authority: str) -> list[ApplicationsWaiting]:
+    """The running dynamic markets with applications still to decide, and since when: each is decided within a
+    reasonable period (PA23 s36), so a long wait is for the pillar's head to see."""
+    query = (
+        select(DynamicMarket, func.count(), func.min(MarketMembership.applied_on))
+        .join(MarketMembership)
+        .where(
+            MarketMembership.decided_on.is_(None),
+            ~ceased(),
+            of_my_councils(actor, DynamicMarket.authority),
+            *([DynamicMarket.pillar == pillar] if pillar else []),
+            *([DynamicMarket.authority.in_([authority, JOINT])] if authority else []),
+        )
+        .group_by(DynamicMarket.id)
+        .order_by(func.min(MarketMembership.applied_on), DynamicMarket.reference)
+    )
+    return [ApplicationsWaiting(market, waiting, oldest) for market, waiting, oldest in session.execute(query)]
 
 
 def _frameworks_ending(session: Session, actor: Actor, today: date, authority: str) -> list[FrameworkEnding]:

@@ -178,3 +178,16 @@ def test_a_market_in_parts_through_its_pages(core, db, browser):
     page = _text(officer.get(f"/markets/{market.id}").text)
     assert "Acme Cabs SME South Oxfordshire, Oxford city 23 February 2026" in page
     assert "No application is waiting for a decision" in page
+
+
+def test_the_overview_lists_the_markets_whose_applications_wait(core, db, browser):
+    from provision_cycle.services import markets
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+
+    people = hub_people(db)
+    given = MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2))
+    market_id = markets.open_market(core, people.officer, given)
+    waiting = ApplicationGiven("Acme Cabs", "", True, False, date(2026, 2, 10))
+    markets.record_application(core, market_id, people.officer, waiting)
+    page = _text(browser(people.head).get("/overview").text)
+    assert f"DM-{market_id:06d} Taxis : 1 waiting, the longest since 10 February 2026" in page
