@@ -741,9 +741,16 @@ def register_page(
 
 
 def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):
-    """Every matching row, for the CSV export (streamed in batches)."""
+    """Every matching row, for the CSV export (streamed in batches): a contract, its case, its manager's name
+    and, for a call-off, the framework it was called off under (as its procurement named it)."""
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
-    return session.execute(_register_query(actor, q, today).order_by(*ordering).execution_options(yield_per=500))
+    procurement = aliased(Case)
+    query = (
+        _register_query(actor, q, today)
+        .add_columns(procurement.details["framework_name"].as_string())
+        .outerjoin(procurement, procurement.id == Contract.procurement_case_id)
+    )
+    return session.execute(query.order_by(*ordering).execution_options(yield_per=500))
 
 
 def get_contract_for(session: Session, actor: Actor, contract_id: int) -> Contract:

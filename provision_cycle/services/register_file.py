@@ -7,8 +7,8 @@ in one transaction, each contract through ``import_contract`` (its case, its fro
 event), so the scheduler raises its renewal and review tasks from the next run.
 
 The register's own CSV export loads back: its columns are understood (names for councils, categories, routes
-and statuses, contract managers by name), and those the system works out itself (the reference and the
-regime) are ignored.
+and statuses, contract managers by name), and those the system works out itself (the reference, the regime
+and a call-off's framework) are ignored.
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ REQUIRED = (
     "contract_manager",
 )  # fmt: skip
 # The export's columns that the system works out for itself: a loaded contract gets its own reference, and
-# its regime from its start date.
-IGNORED = ("reference", "regime")
+# its regime from its start date; the framework a call-off was made under is its procurement's, and a loaded
+# contract has none here.
+IGNORED = ("reference", "regime", "framework")
 CONTRACT_TYPES = {
     "goods": "goods", "services": "services", "works": "works",
     "light_touch": "light_touch", "light-touch services": "light_touch", "light touch services": "light_touch",

@@ -48,6 +48,7 @@ CSV_COLUMNS = (
     "Contract type",
     "Regime",
     "Route",
+    "Framework",
     "Value excluding VAT",
     "Irrecoverable VAT",
     "Start date",
@@ -114,7 +115,7 @@ def export():
 
     def rows():
         with core().db.reading() as session:
-            for contract, case, manager in reading.register_rows(session, actor, query, today):
+            for contract, case, manager, framework in reading.register_rows(session, actor, query, today):
                 yield [
                     contract.reference,
                     contract.title,
@@ -128,6 +129,7 @@ def export():
                     contract.contract_type,
                     contract.regime,
                     contract.route or "",
+                    framework or "",
                     f"{contract.value:.2f}",
                     f"{contract.irrecoverable_vat:.2f}",
                     contract.start_date.isoformat(),

@@ -3,6 +3,8 @@ councils' staff, and chosen by a call-off, which then shows on the framework's p
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html import unescape
 
@@ -92,6 +94,8 @@ def test_a_called_off_contract_names_its_framework(core, db, browser):
     page = _text(browser(people.contract_manager).get(f"/contracts/{contract_id}").text)
     assert "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2" in page
     assert "Legal regime Public Contracts Regulations 2015" in page
+    exported = list(csv.DictReader(io.StringIO(browser(people.officer).get("/contracts/export.csv").text)))
+    assert [row["Framework"] for row in exported] == ["Crown Commercial Service RM6098 lot 1: Technology Products 2"]
 
 
 def test_a_framework_under_the_act_runs_four_years_or_eight_open(core, db, browser):
