@@ -199,6 +199,16 @@ def _tender_notice_inputs(definition: dict) -> dict:
             "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases)",
         ),
         (
+            lambda d: _award_inputs(d)["supplier_name"].update({"suggestions": "favourite_suppliers"}),
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.suggestions: unknown list of "
+            "suggested answers 'favourite_suppliers' (known: framework_suppliers)",
+        ),
+        (
+            lambda d: _award_inputs(d)["award_value"].update({"suggestions": "framework_suppliers"}),
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.award_value.suggestions: suggested answers are "
+            "for a line input",
+        ),
+        (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.max_length: max_length is for a text "
             "input",

@@ -82,6 +82,10 @@ class InputOut(BaseModel):
         "answered: a case's available actions mark it required where they hold before anything is sent"
     )
     hint: str = Field(description="What the question needs, said under it")
+    suggestions: list[str] = Field(
+        description="A line's likely answers on this case (a call-off's framework's suppliers), offered as it is "
+        "typed; others are not refused for not being among them"
+    )
 
 
 class TransitionOut(BaseModel):

@@ -60,6 +60,7 @@ def _input_out(spec) -> s.InputOut:
     return s.InputOut(
         name=spec.name, type=spec.type, label=spec.label, optional=spec.optional, when=list(spec.when),
         under=spec.under, options=options, required_when=list(spec.required_when), hint=spec.hint,
+        suggestions=list(spec.suggested),
     )  # fmt: skip
 
 

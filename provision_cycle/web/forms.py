@@ -26,6 +26,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
@@ -96,6 +97,24 @@ class GovShortInput(GovTextInput):
         if self.suffix:
             params["suffix"] = {"text": self.suffix}
         return params
+
+
+class GovSuggestingInput(GovTextInput):
+    """A GOV.UK text input whose likely answers the browser offers as they are typed (an HTML datalist): the
+    answer is still typed, and may be another."""
+
+    def __init__(self, suggested: tuple[str, ...]) -> None:
+        super().__init__()
+        self.suggested = suggested
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.setdefault("attributes", {})["list"] = f"{field.id}-suggestions"
+        return params
+
+    def __call__(self, field, **kwargs):
+        listed = "".join(f'<option value="{escape(answer)}"></option>' for answer in self.suggested)
+        return Markup(f'{super().__call__(field, **kwargs)}<datalist id="{field.id}-suggestions">{listed}</datalist>')
 
 
 def money_input() -> GovShortInput:
@@ -502,7 +521,12 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
             attributes[spec.name] = (
                 TextAreaField(label, widget=GovTextArea(), description=hint, validators=[*required, longest])
                 if spec.type == "text"
-                else StringField(label, widget=GovTextInput(), description=hint, validators=[*required, longest])
+                else StringField(
+                    label,
+                    widget=GovSuggestingInput(spec.suggested) if spec.suggested else GovTextInput(),
+                    description=hint,
+                    validators=[*required, longest],
+                )
             )
         else:
             money = spec.type == "money"

@@ -60,6 +60,10 @@ class InputSpec:
     # other answers (a contract's modification basis once the new value takes it over the threshold).
     required_when: tuple[str, ...] = ()
     hint: str = ""  # said under the question: when it is needed, what to give
+    # A line's likely answers on a case, offered as it is typed and not enforced: the list in
+    # ``rules.SUGGESTIONS`` they come from, and those on one case.
+    suggestions: str | None = None
+    suggested: tuple[str, ...] = ()
 
     @property
     def unanswered(self) -> str:
@@ -551,8 +555,9 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             if not spec_node.is_mapping():
                 continue
             spec_node.reject_unknown(
-                "type", "label", "optional", "max_length", "when", "under", "choices", "required_when", "hint"
-            )
+                "type", "label", "optional", "max_length", "when", "under", "choices", "required_when", "hint",
+                "suggestions",
+            )  # fmt: skip
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
                 spec_node.get("type").error(f"expected one of {', '.join(INPUT_TYPES)}, found {kind!r}")
@@ -570,6 +575,13 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             elif choices is not None and choices not in rules.CHOICES:
                 spec_node.get("choices").error(
                     f"unknown list of answers {choices!r} (known: {', '.join(sorted(rules.CHOICES))})"
+                )
+            suggestions = spec_node.text("suggestions", None)
+            if suggestions is not None and kind != "line":
+                spec_node.get("suggestions").error("suggested answers are for a line input")
+            elif suggestions is not None and suggestions not in rules.SUGGESTIONS:
+                spec_node.get("suggestions").error(
+                    f"unknown list of suggested answers {suggestions!r} (known: {', '.join(sorted(rules.SUGGESTIONS))})"
                 )
             asked_when = tuple(spec_node.text_list("when", ()))
             _check_names(spec_node.get("when", ()), asked_when, rules.PREDICATES, "condition")
@@ -602,6 +614,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     choices,
                     required_when=required_when,
                     hint=spec_node.text("hint", ""),
+                    suggestions=suggestions,
                 )
             )
     return TransitionDef(

@@ -38,7 +38,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome,
 from . import statements as sql
 from .context import ActionContext
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
-from .rules import CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT
+from .rules import CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT, SUGGESTIONS
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
 MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
@@ -1268,6 +1268,8 @@ def _asked(ctx: ActionContext, transition: TransitionDef) -> tuple[InputSpec, ..
 def _as_asked(ctx: ActionContext, spec: InputSpec) -> InputSpec:
     if spec.choices:
         spec = replace(spec, options=CHOICES[spec.choices](ctx))
+    if spec.suggestions:
+        spec = replace(spec, suggested=SUGGESTIONS[spec.suggestions](ctx))
     if spec.optional and _required_here(ctx, spec):
         spec = replace(spec, optional=False)
     return spec

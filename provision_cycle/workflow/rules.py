@@ -47,11 +47,14 @@ Predicate = Callable[["ActionContext"], bool]
 Effect = Callable[["ActionContext"], None]
 # A workflow's choice input: the answers it offers on a case, as (code, label) pairs.
 Choices = Callable[["ActionContext"], tuple[tuple[str, str], ...]]
+# A workflow's line input's likely answers on a case, offered as it is typed.
+Suggestions = Callable[["ActionContext"], tuple[str, ...]]
 
 GUARDS: dict[str, Guard] = {}
 PREDICATES: dict[str, Predicate] = {}
 EFFECTS: dict[str, Effect] = {}
 CHOICES: dict[str, Choices] = {}
+SUGGESTIONS: dict[str, Suggestions] = {}
 
 # A case detail: what the people asked to approve the case's next gate should know beyond their step, in a
 # sentence, set by the proposal that opens the gate (a contract's variation or renewal); their emails carry it.
@@ -593,6 +596,11 @@ def framework_running(ctx: ActionContext) -> str | None:
         f"{framework.provider} {framework.reference} ended on {framework.ends_on:%-d %B %Y}: no call-off can be "
         "awarded under it now"
     )
+
+
+SUGGESTIONS["framework_suppliers"] = lambda ctx: tuple(
+    framework.suppliers if (framework := framework_named_by(ctx.session, ctx.details)) is not None else ()
+)
 
 
 @guard

@@ -53,3 +53,27 @@ def test_frameworks_through_the_api(api, core, db):
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
     api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)
+
+
+def test_a_call_off_s_award_suggests_its_framework_s_suppliers(api, core, db):
+    people = hub_people(db)
+    officer = api(people.officer)
+    listed = {**FRAMEWORK, "suppliers": ["Acme Ltd", "Bodge IT"], "direct_award": True}
+    framework_id = officer.post("/frameworks", listed, status=201).json["id"]
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    act(
+        core.engine,
+        case_id,
+        "start_call_off",
+        people.officer,
+        inputs={"framework": str(framework_id), "direct_call_off": True},
+    )
+    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    [asked] = [
+        i
+        for a in officer.get(f"/cases/{case_id}").get_json()["available_actions"]
+        if a["trigger"] == "recommend_award"
+        for i in a["inputs"]
+        if i["name"] == "supplier_name"
+    ]
+    assert (asked["type"], asked["suggestions"]) == ("line", ["Acme Ltd", "Bodge IT"])

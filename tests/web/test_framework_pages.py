@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from html import unescape
 
 from provision_cycle.models import Case, Framework
@@ -141,3 +142,28 @@ def test_a_framework_s_fee_is_shown_with_what_it_comes_to(core, db, browser):
     page = _text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Fee on each call-off 0.5% of its value: £0.00 on the call-offs awarded so far" in page
     assert 'value="0.5"' in officer.get(f"/frameworks/{framework_id}/edit").text
+
+
+def test_a_direct_call_off_s_award_form_offers_the_framework_s_suppliers(core, db, browser):
+    from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+    from tests.factories import act
+
+    people = hub_people(db)
+    given = FrameworkGiven("CCS", "RM6098", "1", "Tech", "PCR2015", date(2024, 1, 1), date(2027, 12, 31), "OCC",
+                           suppliers=["Acme Ltd", "Bodge & Sons"], direct_award=True)  # fmt: skip
+    framework_id = record_framework(core, people.officer, given)
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    act(
+        core.engine,
+        case_id,
+        "start_call_off",
+        people.officer,
+        inputs={"framework": str(framework_id), "direct_call_off": True},
+    )
+    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    form = browser(people.officer).get(f"/cases/{case_id}/actions/recommend_award").text
+    assert 'list="supplier_name-suggestions"' in form
+    assert (
+        '<datalist id="supplier_name-suggestions"><option value="Acme Ltd"></option><option value="Bodge &amp; Sons">'
+        in form
+    )
