@@ -79,9 +79,14 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     framework = record_framework(
         site.core,
         people.officer,
-        FrameworkGiven("ESPO", "ESPO 105", "", "Fleet", "PCR2015", date(2024, 1, 1), date(2029, 12, 31), "OCC"),
-    )
+        FrameworkGiven("ESPO", "ESPO 105", "", "Fleet", "PCR2015", date(2024, 1, 1), date(2029, 12, 31), "OCC",
+                       suppliers=["Acme Fleet Ltd", "Bodge Vans"], direct_award=True, fee_percent="1"),
+    )  # fmt: skip
     call_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")
+    called_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")
+    act(site.core.engine, called_off, "start_call_off", people.officer,
+        inputs={"framework": str(framework), "direct_call_off": True})  # fmt: skip
+    act(site.core.engine, called_off, "complete_call_off_selection", people.officer)
     visits = {
         None: [
             "/sign-in",
@@ -154,6 +159,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/frameworks/{framework}",
             f"/frameworks/{framework}/edit",
             f"/cases/{call_off}/actions/start_call_off",
+            f"/cases/{called_off}/actions/recommend_award",  # its framework's suppliers offered as typed
         ],
         people.contract_manager: [
             "/tasks/",
