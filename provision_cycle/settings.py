@@ -81,8 +81,8 @@ class Settings:
     # How many proxies in front of the service add themselves to X-Forwarded-For (the one that ends TLS: 1), so
     # that a request's address is its client's, not the proxy's; None: not said, refused in production.
     trusted_proxies: int | None = None
-    # Password sign-ins refused from one address in 15 minutes before that address is refused for a while,
-    # whichever accounts it tried (password spraying); 0 turns it off. A whole office behind one address
+    # Password sign-ins that may fail from one address in 15 minutes before that address is refused for a
+    # while, whichever accounts it tried (password spraying); 0 turns it off. A whole office behind one address
     # shares it, so it is well above what people mistyping there would reach.
     sign_in_address_limit: int = 50
     # The key secrets the service reads back are sealed under (services.sealed); SECRET_KEY when unset. Set it to

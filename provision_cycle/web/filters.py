@@ -10,6 +10,7 @@ from flask import Flask
 from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, deadline_name
 from ..services.evaluation import CRITERION_KINDS
+from ..workflow.frameworks import framework_name, framework_reference
 
 
 def money(value: Decimal | int | float | str | None) -> str:
@@ -83,3 +84,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(route_label)
     app.add_template_filter(direct_award_ground)
     app.add_template_filter(criterion_kind)
+    app.add_template_filter(framework_name)  # "Crown Commercial Service RM6098 lot 1: Technology Products"
+    app.add_template_filter(framework_reference)  # "Crown Commercial Service RM6098 lot 1"
