@@ -116,10 +116,10 @@ class RecoveryCode(Base):
 
 
 class SignInFailure(Base):
-    """A password sign-in refused, by the address it came from: enough of them from one address in a while
-    and that address is refused for a while (``services.people.authenticate``), whichever accounts it tried,
-    so that one password tried against many accounts (password spraying) does not get far. Kept only for
-    that while."""
+    """A password sign-in refused, or a reset link asked for, by the address it came from: enough of them from
+    one address in a while and that address is refused for a while (``services.people.authenticate``),
+    whichever accounts it tried, so that one password tried against many accounts (password spraying), or
+    reset emails sent to them all, does not get far. Kept only for that while."""
 
     __tablename__ = "sign_in_failures"
     __table_args__ = (Index("ix_sign_in_failures_address_at", "address", "at"), Index("ix_sign_in_failures_at", "at"))

@@ -30,14 +30,17 @@ from .handed_secrets import digest, new_secret
 from .people import (
     LOCK_OUT,
     MIN_PASSWORD,
+    TOO_MANY_FROM_HERE,
     administered_by,
     check_password,
     count_failed_sign_in,
+    count_try_from,
     hash_password,
     is_locked_out,
     person_looked_after,
     require_passwords,
     session_key,
+    sign_in_refused_from,
 )
 
 PASSWORD_LINK = "password_link"  # the outbox kind of an email carrying a link
@@ -151,15 +154,20 @@ def change_password(core: Core, user_id: int, current: str, password: str, confi
 
 
 # --- links ----------------------------------------------------------------------------------------------
-def ask_for_reset(core: Core, username_or_email: str) -> None:
+def ask_for_reset(core: Core, username_or_email: str, address: str = "") -> None:
     """Email a link to set a new password to the account with this username or email address, if there is
-    an active one and it has not been sent one in the last few minutes. Says nothing either way."""
+    an active one and it has not been sent one in the last few minutes. Says nothing either way. Asked from
+    ``address``, it counts towards the address's limit of sign-ins that came to nothing, and is refused past it
+    (so that nobody has every account emailed from one place)."""
     require_passwords(core)
     given = username_or_email.strip().lower()
     if not given:
         raise InvalidInput({"account": "Enter your username or email address"})
     now = core.engine.clock()
     with core.db.unit_of_work() as session:
+        if sign_in_refused_from(core, session, address, now):
+            raise NotPermitted(TOO_MANY_FROM_HERE)
+        count_try_from(core, session, address, now)
         user = session.scalar(
             select(User)
             .where((User.username == given) | (func.lower(User.email) == given), User.is_active)

@@ -383,20 +383,20 @@ def authenticate(core: Core, username: str, password: str, address: str = "") ->
                 return session_key(user)
             if not locked:
                 count_failed_sign_in(core, session, user, now)
-        _count_failure_from(core, session, address, now)  # committed: the refusal comes after
+        count_try_from(core, session, address, now)  # committed: the refusal comes after
     raise NotPermitted(SIGN_IN_FAILED)
 
 
 def sign_in_refused_from(core: Core, session: Session, address: str, now: datetime) -> bool:
-    """As many password sign-ins have failed from ``address`` in the last 15 minutes as the settings allow
-    (``PC_SIGN_IN_ADDRESS_LIMIT``; 0: never refused)."""
+    """As many password sign-ins have failed from ``address`` in the last 15 minutes (reset links asked for
+    among them) as the settings allow (``PC_SIGN_IN_ADDRESS_LIMIT``; 0: never refused)."""
     limit = core.settings.sign_in_address_limit
     return bool(address and limit) and _recent_failures(session, address, now) >= limit
 
 
-def _count_failure_from(core: Core, session: Session, address: str, now: datetime) -> None:
-    """A failed sign-in from ``address``; those older than the window are forgotten. The one that reaches the
-    limit is recorded on the system audit chain."""
+def count_try_from(core: Core, session: Session, address: str, now: datetime) -> None:
+    """A sign-in that came to nothing from ``address`` (a wrong password, or a reset link asked for); those
+    older than the window are forgotten. The one that reaches the limit is recorded on the system audit chain."""
     limit = core.settings.sign_in_address_limit
     if not address or not limit:
         return

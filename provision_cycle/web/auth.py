@@ -283,9 +283,11 @@ def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
         try:
-            passwords.ask_for_reset(core(), form.account.data)
+            passwords.ask_for_reset(core(), form.account.data, request.remote_addr or "")
         except InvalidInput as error:
             apply_errors(form, error.fields)
+        except NotPermitted as error:  # too many from this address
+            apply_errors(form, {"account": error.message})
         else:  # the same page whether or not there is such an account: it is not ours to tell
             return render("auth/link_sent.html", lasts=passwords.PURPOSES["reset"].lasts)
     return render("auth/forgotten_password.html", form=form)

@@ -247,6 +247,18 @@ def test_an_address_many_sign_ins_failed_from_is_refused_for_a_while(core, db, c
     with db.reading() as session:  # those over 15 minutes old are forgotten
         assert session.scalars(select(SignInFailure.address)).all() == ["192.0.2.1"]
 
+    # Reset links asked for count too, so that nobody has every account emailed from one place.
+    def ask_for_a_link(account, address):
+        client, headers = app.test_client(), {"X-Forwarded-For": address}
+        token = csrf_from(client.get("/sign-in/forgotten-password", headers=headers).get_data(as_text=True))
+        data = {"account": account, "csrf_token": token}
+        return client.post("/sign-in/forgotten-password", data=data, headers=headers).get_data(as_text=True)
+
+    for account in ("nobody", "someone"):
+        assert "Check your email" in ask_for_a_link(account, "192.0.2.1")
+    assert TOO_MANY_FROM_HERE in ask_for_a_link(username, "192.0.2.1")
+    assert TOO_MANY_FROM_HERE in attempt(username, PASSWORD, "192.0.2.1").get_data(as_text=True)
+
 
 @pytest.mark.sqlite_only
 def test_sign_in_does_not_redirect_off_site(app, core, db):
