@@ -264,6 +264,16 @@ def ready_for_the_market(engine: Engine, p: People, **request) -> int:
     return case_id
 
 
+def called_off(engine: Engine, p: People, framework_id: int, *, directly: bool = True) -> int:
+    """A 250,000 procurement called off under the framework ``framework_id`` (directly, or after a further
+    competition among its suppliers), its selection complete: in evaluation, its award to recommend."""
+    case_id = ready_for_the_market(engine, p, value="250000", route="framework_call_off")
+    inputs = {"framework": str(framework_id), "direct_call_off": directly}
+    act(engine, case_id, "start_call_off", p.officer, inputs=inputs)
+    act(engine, case_id, "complete_call_off_selection", p.officer)
+    return case_id
+
+
 def ready_to_recommend(engine: Engine, case_id: int, p: People) -> None:
     """What an above-threshold award under the Act asks before it is recommended, done today: the suppliers
     checked against the debarment list and the exclusion grounds (PA23 s26-28, s57) and, after a competition,

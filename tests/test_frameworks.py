@@ -16,7 +16,7 @@ from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.frameworks import CallOff, FrameworkGiven
 from provision_cycle.workflow.evaluation import evaluation_of
 
-from .factories import AWARD_INPUTS, act, approve_open_steps, hub_people, ready_for_the_market
+from .factories import AWARD_INPUTS, act, approve_open_steps, called_off, hub_people, ready_for_the_market
 from .test_ocds import _package, _package_errors
 
 TECHNOLOGY = FrameworkGiven(
@@ -233,14 +233,7 @@ def test_a_call_off_takes_tenders_from_the_framework_s_suppliers_and_goes_to_one
     with db.reading() as session:
         assert session.get(Framework, framework_id).suppliers == ["Acme Ltd", "Bodge IT"]
 
-    def called_off(directly: bool) -> int:
-        case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-        inputs = {"framework": str(framework_id), "direct_call_off": directly}
-        act(core.engine, case_id, "start_call_off", people.officer, inputs=inputs)
-        act(core.engine, case_id, "complete_call_off_selection", people.officer)
-        return case_id
-
-    competed = called_off(directly=False)  # a further competition among the framework's suppliers
+    competed = called_off(core.engine, people, framework_id, directly=False)  # a further competition
     for name in ("ACME LIMITED", "Cheapo Computers"):
         evaluation.record_tender(
             core, competed, people.officer, TenderGiven(name, "", True, False, "200000", date(2026, 3, 2))
@@ -258,7 +251,9 @@ def test_a_call_off_takes_tenders_from_the_framework_s_suppliers_and_goes_to_one
     with pytest.raises(
         GuardFailed, match="Cheapo Computers is not a supplier on Crown Commercial Service RM6098 lot 1"
     ):
-        act(core.engine, called_off(directly=True), "recommend_award", people.officer, inputs=cheapo)
+        act(
+            core.engine, called_off(core.engine, people, framework_id), "recommend_award", people.officer, inputs=cheapo
+        )
     assert act(core.engine, competed, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
         "award_approval"
     )
@@ -293,15 +288,7 @@ def test_a_call_off_is_awarded_directly_only_where_its_framework_provides_for_it
         act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == "award_approval"
     )
 
-    single = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    act(
-        core.engine,
-        single,
-        "start_call_off",
-        people.officer,
-        inputs={"framework": str(one_supplier), "direct_call_off": True},
-    )
-    act(core.engine, single, "complete_call_off_selection", people.officer)
+    single = called_off(core.engine, people, one_supplier)
     assert act(core.engine, single, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == "award_approval"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.factories import act, hub_people, ready_for_the_market
+from tests.factories import act, called_off, hub_people, ready_for_the_market
 
 FRAMEWORK = {
     "provider": "Crown Commercial Service",
@@ -60,15 +60,7 @@ def test_a_call_off_s_award_suggests_its_framework_s_suppliers(api, core, db):
     officer = api(people.officer)
     listed = {**FRAMEWORK, "suppliers": ["Acme Ltd", "Bodge IT"], "direct_award": True}
     framework_id = officer.post("/frameworks", listed, status=201).json["id"]
-    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    act(
-        core.engine,
-        case_id,
-        "start_call_off",
-        people.officer,
-        inputs={"framework": str(framework_id), "direct_call_off": True},
-    )
-    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    case_id = called_off(core.engine, people, framework_id)
     [asked] = [
         i
         for a in officer.get(f"/cases/{case_id}").get_json()["available_actions"]

@@ -10,7 +10,7 @@ from datetime import date
 from html import unescape
 
 from provision_cycle.models import Case, Framework
-from tests.factories import hub_people, ready_for_the_market
+from tests.factories import called_off, hub_people, ready_for_the_market
 from tests.web.conftest import csrf_from
 from tests.web.helpers import called_off_contract
 
@@ -146,21 +146,12 @@ def test_a_framework_s_fee_is_shown_with_what_it_comes_to(core, db, browser):
 
 def test_a_direct_call_off_s_award_form_offers_the_framework_s_suppliers(core, db, browser):
     from provision_cycle.services.frameworks import FrameworkGiven, record_framework
-    from tests.factories import act
 
     people = hub_people(db)
     given = FrameworkGiven("CCS", "RM6098", "1", "Tech", "PCR2015", date(2024, 1, 1), date(2027, 12, 31), "OCC",
                            suppliers=["Acme Ltd", "Bodge & Sons"], direct_award=True)  # fmt: skip
     framework_id = record_framework(core, people.officer, given)
-    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    act(
-        core.engine,
-        case_id,
-        "start_call_off",
-        people.officer,
-        inputs={"framework": str(framework_id), "direct_call_off": True},
-    )
-    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    case_id = called_off(core.engine, people, framework_id)
     form = browser(people.officer).get(f"/cases/{case_id}/actions/recommend_award").text
     assert 'list="supplier_name-suggestions"' in form
     assert (
