@@ -177,8 +177,12 @@ def fees_on(framework: Framework, call_offs: Sequence[CallOff]) -> Decimal | Non
     none."""
     if framework.fee_percent is None:
         return None
-    awarded = sum((call_off.value for call_off in call_offs if call_off.awarded), Decimal(0))
-    return (awarded * framework.fee_percent / 100).quantize(Decimal("0.01"))
+    return (value_awarded(call_offs) * framework.fee_percent / 100).quantize(Decimal("0.01"))
+
+
+def value_awarded(call_offs: Sequence[CallOff]) -> Decimal:
+    """What the call-offs whose award was approved are worth, excluding VAT."""
+    return sum((call_off.value for call_off in call_offs if call_off.awarded), Decimal(0))
 
 
 def _suppliers(given: Sequence[str]) -> tuple[list[str], str]:
@@ -224,6 +228,18 @@ def framework_for(session: Session, actor: Actor, framework_id: int) -> Framewor
 def call_offs_under(session: Session, framework: Framework) -> list[Case]:
     """The procurements called off under the framework, newest first."""
     return reading.procurements_naming(session, FRAMEWORK, str(framework.id))
+
+
+def call_offs_by_framework(session: Session) -> dict[int, list[Case]]:
+    """Every procurement called off under a framework, by the framework's id (one query, for the register's
+    download), newest first."""
+    named = Case.details[FRAMEWORK].as_string()
+    query = select(Case).where(Case.stage == "procurement", named.is_not(None)).order_by(Case.id.desc())
+    found: dict[int, list[Case]] = {}
+    for case in session.scalars(query):
+        if str(case.details[FRAMEWORK]).isdigit():
+            found.setdefault(int(case.details[FRAMEWORK]), []).append(case)
+    return found
 
 
 @dataclass(frozen=True)

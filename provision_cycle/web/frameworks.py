@@ -12,7 +12,7 @@ from ..services import frameworks as service
 from ..services.frameworks import FrameworkGiven
 from ..services.reading import staff_authorities
 from ..workflow.frameworks import allows_direct_award, running_on
-from .common import core, me, render
+from .common import core, csv_download, me, render
 from .forms import FrameworkForm, apply_errors
 from .security import signed_in
 
@@ -35,6 +35,60 @@ def index():
     )
 
 
+CSV_COLUMNS = (
+    "Provider",
+    "Reference",
+    "Lot",
+    "Title",
+    "Procured under",
+    "Starts",
+    "Last call-off date",
+    "Councils",
+    "Open framework",
+    "Direct award allowed",
+    "Fee on each call-off (%)",
+    "Suppliers listed",
+    "Call-offs",
+    "Call-offs awarded",
+    "Awarded value excluding VAT",
+    "Fee on those awarded",
+)
+
+
+@frameworks.get("/export.csv")
+@signed_in
+def export():
+    """The register as the person sees it, with how much each framework is used: for the intelligence team."""
+    organisation, workflows = core().governance.organisation, core().workflows
+
+    def rows():
+        with core().db.reading() as session:
+            call_offs = service.call_offs_by_framework(session)
+            for framework in service.frameworks_for(session, me()):
+                made = service.what_was_called_off(call_offs.get(framework.id, []), workflows)
+                fees = service.fees_on(framework, made)
+                yield [
+                    framework.provider,
+                    framework.reference,
+                    framework.lot,
+                    framework.title,
+                    Regime(framework.regime).full_name,
+                    framework.starts_on.isoformat(),
+                    framework.ends_on.isoformat(),
+                    organisation.authority_name(framework.authority),
+                    "yes" if framework.open_framework else "no",
+                    "yes" if allows_direct_award(framework) else "no",
+                    service.fee_as_written(framework),
+                    len(framework.suppliers),
+                    len(made),
+                    sum(call_off.awarded for call_off in made),
+                    f"{service.value_awarded(made):.2f}",
+                    "" if fees is None else f"{fees:.2f}",
+                ]
+
+    return csv_download(CSV_COLUMNS, rows(), f"frameworks-{core().engine.today().isoformat()}.csv")
+
+
 @frameworks.get("/<id:framework_id>")
 @signed_in
 def show(framework_id: int):
@@ -50,6 +104,7 @@ def show(framework_id: int):
         running=running_on(framework, core().engine.today()),
         runs_long=service.runs_past_the_usual_term(framework),
         fees=fees,
+        awarded=service.value_awarded(call_offs),
         fee=service.fee_as_written(framework),
         direct_award=allows_direct_award(framework),
         suppliers=[(name, supplier_key(name)) for name in framework.suppliers],  # each linked to its page

@@ -158,3 +158,19 @@ def test_a_direct_call_off_s_award_form_offers_the_framework_s_suppliers(core, d
         '<datalist id="supplier_name-suggestions"><option value="Acme Ltd"></option><option value="Bodge &amp; Sons">'
         in form
     )
+
+
+def test_the_frameworks_are_downloaded_with_how_much_each_is_used(core, db, browser):
+    people = hub_people(db)
+    called_off_contract(core, db, people)  # under RM6098, its award of 240,000 approved and signed
+    officer = browser(people.officer)
+    assert "Download the frameworks as CSV" in officer.get("/frameworks/").text
+    [row] = list(csv.DictReader(io.StringIO(officer.get("/frameworks/export.csv").text)))
+    assert row | {"Starts": "", "Last call-off date": ""} == {
+        "Provider": "Crown Commercial Service", "Reference": "RM6098", "Lot": "1", "Title": "Technology Products 2",
+        "Procured under": "Public Contracts Regulations 2015", "Starts": "", "Last call-off date": "",
+        "Councils": "Joint (Oxfordshire and Cherwell)", "Open framework": "no", "Direct award allowed": "yes",
+        "Fee on each call-off (%)": "", "Suppliers listed": "0", "Call-offs": "1", "Call-offs awarded": "1",
+        "Awarded value excluding VAT": "240000.00", "Fee on those awarded": "",
+    }  # fmt: skip
+    assert list(csv.reader(io.StringIO(browser(people.requester).get("/frameworks/export.csv").text)))[1:] == []
