@@ -11,9 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from provision_cycle.errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from provision_cycle.models import AuditEvent, DynamicMarket, MarketNoticeKind, OutboxMessage
+from provision_cycle.models import AuditEvent, DynamicMarket, MarketMembership, MarketNoticeKind, OutboxMessage
 from provision_cycle.scheduling.runner import schedule_for
-from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications
+from provision_cycle.scheduling.sweeps import (
+    MARKET_APPLICATION_WAITING,
+    Mailer,
+    deliver_notifications,
+    remind_market_applications,
+)
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
@@ -374,3 +379,31 @@ def test_the_overview_shows_the_markets_with_applications_waiting_and_since_when
         other_pillar = pipeline_overview(core, session, head, date(2026, 3, 2), pillar="eni").applications_waiting
     assert [(w.market.title, w.waiting, w.oldest) for w in found] == [("Taxis", 2, date(2026, 2, 18))]
     assert other_pillar == []
+
+
+def test_the_team_is_reminded_once_of_an_application_undecided_after_ten_working_days(core, db, people):
+    """s36: decided within a reasonable period, which the schedule's file judges (10 UK working days here); one
+    reminder per application, not for one decided meanwhile nor of a market that has ceased; safe to run twice."""
+    schedule = schedule_for(core)
+    running, ceased = _market(core, people), _market(core, people, title="Old market")
+    for market_id in (running, ceased):
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 9))
+    waiting = _apply(core, people, running, "Acme Cars", applied=date(2026, 2, 9))  # a Monday
+    decided = _apply(core, people, running, "Bodge Transport", applied=date(2026, 2, 9))
+    markets.refuse(core, running, decided, people.officer, date(2026, 2, 10), "No licence")
+    _apply(core, people, ceased, "Acme Cars", applied=date(2026, 2, 9))
+    markets.cease_market(core, ceased, people.officer, date(2026, 2, 10), "Replaced")
+
+    def reminders():
+        with db.reading() as session:
+            kind = OutboxMessage.kind == MARKET_APPLICATION_WAITING
+            return [(m.recipient_id, m.subject) for m in session.scalars(select(OutboxMessage).where(kind))]
+
+    assert remind_market_applications(core, schedule, date(2026, 2, 20)).changed == 0  # nine working days
+    assert remind_market_applications(core, schedule, date(2026, 2, 23)).changed == 1
+    assert remind_market_applications(core, schedule, date(2026, 2, 24)).changed == 0  # once
+    assert reminders() == [
+        (people.officer, f"Acme Cars's application to DM-{running:06d} has waited 10 working days"),
+    ]
+    with db.reading() as session:
+        assert session.get(MarketMembership, waiting).reminded_at is not None

@@ -96,6 +96,8 @@ class MarketMembership(Base):
     removed_on: Mapped[date | None]
     removed_because: Mapped[str] = mapped_column(Text, default="")
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the scheduler reminded the category team that it still waits for a decision (once).
+    reminded_at: Mapped[datetime | None]
 
     # For an application for more parts by a member: the membership it would extend.
     extends_id: Mapped[int | None] = mapped_column(ForeignKey("market_memberships.id", ondelete="CASCADE"))

@@ -20,6 +20,7 @@ SWEEPS = (
     "raise_council_duties",
     "send_digests",
     "raise_notice_tasks",
+    "remind_market_applications",
 )
 
 
@@ -61,6 +62,9 @@ class Schedule:
     kpi_every_months: int = 12
     expected_annual_spend: dict[str, int] = field(default_factory=dict)  # council -> pounds (pipeline duty)
     notice_lead_days: int = 30
+    # A dynamic market's application still undecided this many UK working days after it was made: its
+    # category team is reminded, once ("within a reasonable period", PA23 s36, is the council's to judge).
+    market_remind_after: int = 10
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -77,6 +81,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     review_lead, review_rules, kpi_every = 14, [], 12
     spend: dict[str, int] = {}
     notice_lead = 30
+    market_remind = 10
     fallback: dict[str, str] = {}
     if root is not None and root.is_mapping():
         root.reject_unknown(
@@ -90,8 +95,13 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "kpi_assessment",
             "expected_annual_spend",
             "notice_lead_days",
+            "market_applications",
         )
         notice_lead = root.integer("notice_lead_days", 30, minimum=1)
+        applications = root.get("market_applications", {})
+        if applications.is_mapping():
+            applications.reject_unknown("remind_after_working_days")
+            market_remind = applications.integer("remind_after_working_days", 10, minimum=1)
         spend_node = root.get("expected_annual_spend", {})
         if spend_node.is_mapping():
             for code, amount in spend_node.value.items():
@@ -208,4 +218,5 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         kpi_every_months=kpi_every,
         expected_annual_spend=spend,
         notice_lead_days=notice_lead,
+        market_remind_after=market_remind,
     )

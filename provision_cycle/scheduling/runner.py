@@ -24,6 +24,7 @@ from .sweeps import (
     raise_renewal_tasks,
     raise_reviews,
     remind_deadlines,
+    remind_market_applications,
     send_digests,
 )
 
@@ -63,6 +64,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
         "raise_reviews": lambda: raise_reviews(core, schedule, core.engine.today()),
         "raise_council_duties": lambda: raise_council_duties(core, schedule, core.engine.today()),
         "raise_notice_tasks": lambda: raise_notice_tasks(core, schedule, core.engine.today()),
+        "remind_market_applications": lambda: remind_market_applications(core, schedule, core.engine.today()),
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)

@@ -56,6 +56,8 @@ from ..models import (
     Case,
     CaseDeadline,
     Contract,
+    DynamicMarket,
+    MarketMembership,
     OutboxMessage,
     StepStatus,
     SweepRun,
@@ -67,10 +69,12 @@ from ..models import (
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
 from ..services.links import LIFETIME, issue_action_link
+from ..services.markets import category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
+from ..workflow.markets import ceased
 from .config import Schedule
 
 log = logging.getLogger(__name__)
@@ -624,6 +628,48 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 )
             chased += 1
     return SweepResult("chase_approvals", chased)
+
+
+MARKET_APPLICATION_WAITING = "market_application_waiting"  # the outbox kind of the reminder
+
+
+def remind_market_applications(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """Remind a dynamic market's category team of each application still undecided ``market_remind_after``
+    UK working days after it was made (PA23 s36: "within a reasonable period"), once; one decided meanwhile,
+    or of a market that has ceased, is not. Safe to run twice, or in two schedulers at once: each application
+    is claimed with its row locked and marked as reminded in the same transaction."""
+    now = core.engine.clock()
+    reminded = 0
+    with core.db.unit_of_work() as session:
+        rows = session.execute(
+            select(MarketMembership, DynamicMarket)
+            .join(DynamicMarket)
+            .where(MarketMembership.decided_on.is_(None), MarketMembership.reminded_at.is_(None), ~ceased())
+            .order_by(MarketMembership.applied_on, MarketMembership.id)
+            .with_for_update(skip_locked=True, of=MarketMembership)
+        ).all()
+        for membership, market in rows:
+            waited = working_days_since(membership.applied_on, today)
+            if waited < schedule.market_remind_after:
+                continue
+            subject = f"{membership.supplier_name}'s application to {market.reference} has waited {waited} working days"
+            body = (
+                f"{membership.supplier_name} applied on {membership.applied_on:%-d %B %Y} to join the dynamic market "
+                f"{market.reference} {market.title}, and its application still waits for a decision. Admit it if it "
+                "meets the conditions for membership and is not excluded, or refuse it saying why: applications are "
+                "decided within a reasonable period (Procurement Act 2023 s36), and a supplier waiting cannot take "
+                "part in the market's procurements meanwhile."
+            )
+            payload = {"open": f"/markets/{market.id}#applications"}
+            for person in sorted(category_team(core, session, market)):
+                session.add(
+                    OutboxMessage.queued(
+                        MARKET_APPLICATION_WAITING, person, subject, body, now, case_id=None, payload=payload
+                    )
+                )
+            membership.reminded_at = now
+            reminded += 1
+    return SweepResult("remind_market_applications", reminded)
 
 
 OVERDUE_GRACE = timedelta(days=7)

@@ -305,16 +305,22 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
         return membership.id
 
 
-def _tell_the_team(
-    core: Core, session: Session, market: DynamicMarket, membership: MarketMembership, actor_id: int
-) -> None:
-    """The market's category team hears of an application it did not record itself (one a portal sent): the
-    officers of its pillar, or failing them its managers, or its head."""
+def category_team(core: Core, session: Session, market: DynamicMarket) -> set[int]:
+    """Who hears about the market's applications: the officers of its council and pillar, or failing them its
+    managers, or its head."""
     councils = core.governance.organisation.authorities_of(market.authority)
     for role in CASE_TEAM_ROLES:
         team = {person for council in councils for person in core.engine.holders(session, role, council, market.pillar)}
         if team:
-            break
+            return team
+    return set()
+
+
+def _tell_the_team(
+    core: Core, session: Session, market: DynamicMarket, membership: MarketMembership, actor_id: int
+) -> None:
+    """The market's category team hears of an application it did not record itself (one a portal sent)."""
+    team = category_team(core, session, market)
     parts = f" (for {', '.join(membership.parts)})" if membership.parts else ""
     to_join = "for more parts of" if membership.extends_id is not None else "to join"
     subject = f"{membership.supplier_name} applied {to_join} {market.reference} {market.title}"
