@@ -213,6 +213,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
         "sweeps:\n  raise_renewal_tasks: {every_minutes: 0}\n  tidy_up: {every_minutes: 5}\n"
         "renewal_lead_times:\n  - {value_over: 100, months_before: [3, banana]}\n"
         "kpi_assessment: {value_over: 1000000, every_months: 18}\n"
+        "market_applications: {remind_after_working_days: 0, remind_every: 5}\n"
     )
     with pytest.raises(ConfigError) as error:
         load_schedule(tmp_path, {"cnc"})
@@ -223,6 +224,8 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     assert "must end with a row for every pillar with value_over: 0" in problems
     assert "kpi_assessment.value_over: the Act says which contracts have their KPIs assessed" in problems
     assert "kpi_assessment.every_months: must be at most 12 (PA23 s71" in problems
+    assert "market_applications.remind_after_working_days: must be at least 1" in problems
+    assert "market_applications: unknown key 'remind_every'" in problems
 
 
 def test_the_sweep_is_incremental_but_sees_contracts_added_since(core, db, clock, schedule):
