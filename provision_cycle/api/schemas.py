@@ -954,6 +954,9 @@ class FrameworkOut(FrameworkIn):
         description="Under the PCR 2015, a term past four years: allowed only in exceptional cases (reg 33(3))"
     )
     call_offs: list[str] = Field(description="References of the procurements called off under it, newest first")
+    call_offs_awarded: int = Field(description="Of those, how many have their award approved (or are signed)")
+    value_awarded: str = Field(description="What those awarded are worth, excluding VAT")
+    fees_on_awarded: str | None = Field(description="What its fee comes to on them; none where it charges none")
 
 
 class FrameworkList(BaseModel):

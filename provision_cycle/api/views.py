@@ -1446,21 +1446,28 @@ def remove_market_member(market_id: int, membership_id: int, body: s.DatedReason
 
 
 # --- frameworks -------------------------------------------------------------------------------------------------
-def _framework_out(session, framework) -> s.FrameworkOut:
+def _framework_out(framework, call_offs) -> s.FrameworkOut:
+    """A framework with its call-offs (``call_offs``, the cases called off under it, newest first)."""
+    made = frameworks.what_was_called_off(call_offs, core().workflows)
+    fees = frameworks.fees_on(framework, made)
     return s.FrameworkOut(
         **{name: getattr(framework, name) for name in s.FrameworkIn.model_fields if name != "fee_percent"},
         fee_percent=frameworks.fee_as_written(framework) or None,
         id=framework.id,
         running=running_on(framework, core().engine.today()),
         runs_past_the_usual_term=frameworks.runs_past_the_usual_term(framework),
-        call_offs=[case.reference for case in frameworks.call_offs_under(session, framework)],
+        call_offs=[case.reference for case in call_offs],
+        call_offs_awarded=sum(call_off.awarded for call_off in made),
+        value_awarded=_money(frameworks.value_awarded(made)),
+        fees_on_awarded=None if fees is None else _money(fees),
     )
 
 
 def _framework_response(framework_id: int, status: int = 200) -> Response:
     with core().db.reading() as session:
         framework = frameworks.framework_for(session, current_actor(), framework_id)
-        return json_response(_framework_out(session, framework), status=status)
+        out = _framework_out(framework, frameworks.call_offs_under(session, framework))
+        return json_response(out, status=status)
 
 
 @operation(api, "GET", "/frameworks", summary="The frameworks the councils you work for call off from",
@@ -1468,7 +1475,9 @@ def _framework_response(framework_id: int, status: int = 200) -> Response:
 def list_frameworks():
     with core().db.reading() as session:
         found = frameworks.frameworks_for(session, current_actor())
-        return json_response(s.FrameworkList(items=[_framework_out(session, framework) for framework in found]))
+        call_offs = frameworks.call_offs_by_framework(session)  # one query for them all
+        items = [_framework_out(framework, call_offs.get(framework.id, [])) for framework in found]
+        return json_response(s.FrameworkList(items=items))
 
 
 @operation(api, "GET", "/frameworks/{framework_id}", summary="A framework, with the call-offs made under it",

@@ -50,6 +50,10 @@ def test_frameworks_through_the_api(api, core, db):
     )
     listed = api(people.finance).get("/frameworks").json["items"]
     assert [framework["call_offs"] for framework in listed] == [[], [], [], [f"PRC-{case_id:06d}"]]  # longest first
+    by_reference = {framework["reference"]: framework for framework in listed}
+    charging, called_off_under = by_reference["YPO 3"], by_reference["RM6098"]
+    assert (charging["fee_percent"], charging["value_awarded"], charging["fees_on_awarded"]) == ("1.25", "0.00", "0.00")
+    assert (called_off_under["call_offs_awarded"], called_off_under["fees_on_awarded"]) == (0, None)  # not yet
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
     api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)
