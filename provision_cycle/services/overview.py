@@ -37,7 +37,7 @@ from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
 from ..workflow.markets import ceased
-from .frameworks import call_offs_under
+from .frameworks import call_offs_by_framework
 from .payments_compliance import percent
 from .reading import (
     at_an_end,
@@ -299,7 +299,9 @@ def _frameworks_ending(session: Session, actor: Actor, today: date, authority: s
         )
         .order_by(Framework.ends_on, Framework.provider)
     )
-    return [FrameworkEnding(f, len(call_offs_under(session, f))) for f in session.scalars(query)]
+    ending = list(session.scalars(query))
+    call_offs = call_offs_by_framework(session) if ending else {}
+    return [FrameworkEnding(f, len(call_offs.get(f.id, []))) for f in ending]
 
 
 def _competition(session: Session, actor: Actor, today: date, cases: list) -> Competition:

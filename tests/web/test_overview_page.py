@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.factories import act, create_user, hub_people, new_request
+from tests.factories import act, called_off, create_user, hub_people, new_request
 from tests.web.helpers import seed_contracts
 
 
@@ -143,10 +143,13 @@ def test_the_overview_lists_the_frameworks_ending_within_a_year(core, db, browse
     today = core.engine.today()
     for reference, days in (("RM6098", 200), ("RM6200", 500), ("RM6068", -10)):  # soon, later, ended
         given = FrameworkGiven("Crown Commercial Service", reference, "", f"Framework {reference}", "PCR2015",
-                               today - timedelta(days=1000), today + timedelta(days=days), "OCC")  # fmt: skip
-        record_framework(core, people.officer, given)
+                               today - timedelta(days=1000), today + timedelta(days=days), "OCC",
+                               direct_award=True)  # fmt: skip
+        framework_id = record_framework(core, people.officer, given)
+        if reference == "RM6098":
+            called_off(core.engine, people, framework_id)
     page = browser(people.head).get("/overview").text
     listed = re.findall(r"Crown Commercial Service (RM\d+): Framework", page)
-    assert listed == ["RM6098"] and "(0 call-offs so far)" in page
+    assert listed == ["RM6098"] and "(1 call-off so far)" in page
     cdc = hub_people(db, "CDC")
     assert "Frameworks ending within a year" not in browser(cdc.head).get("/overview").text
