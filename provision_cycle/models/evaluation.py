@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
+from .suppliers import SupplierAsGiven
 
 
 class CriterionKind(enum.StrEnum):
@@ -35,7 +36,7 @@ class AwardCriterion(Base):
     minimum_score: Mapped[int | None]
 
 
-class Tender(Base):
+class Tender(SupplierAsGiven, Base):
     """A tender (or quotation, or call-off response) received. One per supplier, however its name is spelt."""
 
     __tablename__ = "tenders"
@@ -46,11 +47,6 @@ class Tender(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    supplier_name: Mapped[str] = mapped_column(String(200))
-    supplier_key: Mapped[str] = mapped_column(String(200))  # models.suppliers.supplier_key of the name
-    supplier_registration: Mapped[str] = mapped_column(String(40), default="")
-    supplier_is_sme: Mapped[bool]
-    supplier_is_vcse: Mapped[bool]
     price: Mapped[Decimal]  # excluding VAT, as the award value is
     received_on: Mapped[date]
     # Why it was not assessed (late, an excluded supplier, a condition of participation not met); empty when

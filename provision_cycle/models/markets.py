@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .suppliers import SupplierAsGiven
 
 
 class MarketNoticeKind(enum.StrEnum):
@@ -62,7 +63,7 @@ class MarketNotice(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class MarketMembership(Base):
+class MarketMembership(SupplierAsGiven, Base):
     """A supplier's application to join a market and what became of it. A supplier refused or removed may
     apply again: a new row. A member of a market in parts may apply for more of them: a row of its own
     (``extends``), whose parts, once admitted, join the membership's."""
@@ -75,11 +76,6 @@ class MarketMembership(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     market_id: Mapped[int] = mapped_column(ForeignKey("dynamic_markets.id", ondelete="CASCADE"))
-    supplier_name: Mapped[str] = mapped_column(String(200))
-    supplier_key: Mapped[str] = mapped_column(String(200))  # models.suppliers.supplier_key of the name
-    supplier_registration: Mapped[str] = mapped_column(String(40), default="")
-    supplier_is_sme: Mapped[bool]
-    supplier_is_vcse: Mapped[bool]
     applied_on: Mapped[date]
     # The market's parts it applied for and, once admitted, those it was admitted to (a market in one piece:
     # none).

@@ -9,11 +9,36 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
 # Words that say what kind of body a supplier is, not which one: "Acme Ltd", "ACME LIMITED" and "Acme Ltd." are
 # one supplier. Narrow on purpose: "Acme UK" and "Acme Co" may well be other companies.
 LEGAL_FORMS = frozenset({"limited", "ltd", "plc", "llp", "lp", "cic", "cio", "inc", "incorporated"})
 KEY_LENGTH = 200  # a name's length: a key is never longer than its name
 MAX_REGISTRATION = 40  # a Companies House or charity number, with room to spare
+
+
+class SupplierAsGiven:
+    """The columns of a row that names a supplier as it was given (a tender, an application to a market): its
+    name, that name's key, its Companies House or charity number, and whether it is an SME or a VCSE."""
+
+    supplier_name: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    supplier_key: Mapped[str] = mapped_column(String(KEY_LENGTH))  # supplier_key of the name
+    supplier_registration: Mapped[str] = mapped_column(String(MAX_REGISTRATION), default="")
+    supplier_is_sme: Mapped[bool]
+    supplier_is_vcse: Mapped[bool]
+
+    @staticmethod
+    def columns_for(name: str, registration: str, is_sme: bool, is_vcse: bool) -> dict[str, object]:
+        """The columns for a supplier given so (``supplier_given``'s name and number), its key worked out."""
+        return {
+            "supplier_name": name,
+            "supplier_key": supplier_key(name),
+            "supplier_registration": registration,
+            "supplier_is_sme": is_sme,
+            "supplier_is_vcse": is_vcse,
+        }
 
 
 def supplier_given(name: str, registration: str) -> tuple[str, str, dict[str, str]]:

@@ -23,7 +23,7 @@ from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
-from ..models.suppliers import supplier_given, supplier_key
+from ..models.suppliers import supplier_given
 from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
@@ -212,11 +212,7 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
     if errors:
         raise InvalidInput(errors)
     return {
-        "supplier_name": name,
-        "supplier_key": supplier_key(name),
-        "supplier_registration": registration,
-        "supplier_is_sme": given.supplier_is_sme,
-        "supplier_is_vcse": given.supplier_is_vcse,
+        **Tender.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
         "price": price,
         "received_on": given.received_on,
         "not_assessed_because": reason,

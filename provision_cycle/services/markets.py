@@ -23,7 +23,7 @@ from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
-from ..models.suppliers import supplier_given, supplier_key
+from ..models.suppliers import supplier_given
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, application_waiting, ceased, membership_of, notice_of, status_of
 from . import reading
@@ -287,11 +287,7 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
                 raise InvalidInput({"supplier_name": f"{current.supplier_name} is a member{held} already"})
         membership = MarketMembership(
             market_id=market.id,
-            supplier_name=name,
-            supplier_key=supplier_key(name),
-            supplier_registration=registration,
-            supplier_is_sme=given.supplier_is_sme,
-            supplier_is_vcse=given.supplier_is_vcse,
+            **MarketMembership.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
             applied_on=given.applied_on,
             parts=parts,
             extends_id=current.id if current is not None else None,
