@@ -23,6 +23,7 @@ from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from ..models.suppliers import supplier_key
 from . import statements as sql
+from .evaluation import Evaluation, evaluation_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..db import Transaction
@@ -150,6 +151,9 @@ class ActionContext:
     # several times, at its value now and after).
     _commenced: date | None = None
     _commenced_loaded: bool = False
+    # A procurement's award criteria and tenders, read once: an award's guards and what its approvers are told
+    # all read them, and no action changes them (the evaluation service does, outside the door).
+    _evaluation: Evaluation | None = None
 
     @property
     def session(self) -> Session:
@@ -177,6 +181,12 @@ class ActionContext:
                 self._contract = self.session.scalar(select(Contract).where(Contract.case_id == self.case.id))
             self._contract_loaded = True
         return self._contract
+
+    def evaluation(self) -> Evaluation:
+        """The case's award criteria and tenders, as the evaluation ranks them."""
+        if self._evaluation is None:
+            self._evaluation = evaluation_of(self.session, self.case.id)
+        return self._evaluation
 
     def public_contract(self, value: Decimal | None = None) -> tuple[bool, str]:
         """Whether the case's contract is a public contract under the Procurement Act 2023, and so owes change

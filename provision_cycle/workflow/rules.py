@@ -28,7 +28,6 @@ from ..models.suppliers import supplier_key
 from ..wording import listed
 from . import statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
-from .evaluation import evaluation_of
 from .frameworks import (
     allows_direct_award,
     framework_name,
@@ -546,7 +545,7 @@ def call_off_as_the_framework_provides(ctx: ActionContext) -> str | None:
 def further_competition_held(ctx: ActionContext) -> str | None:
     """A call-off by further competition is awarded on the tenders the framework's suppliers sent: recorded
     first, so that the award follows them (``award_follows_evaluation``)."""
-    if ctx.details.get("direct_call_off") is not False or evaluation_of(ctx.session, ctx.case.id).standings:
+    if ctx.details.get("direct_call_off") is not False or ctx.evaluation().standings:
         return None
     return "Record the tenders the framework's suppliers sent in the further competition before recommending the award"
 
@@ -630,7 +629,7 @@ def award_follows_evaluation(ctx: ActionContext) -> str | None:
     """PA23 s19: the award goes to the most advantageous tender. Where the tenders were recorded here it goes to
     a supplier whose tender was assessed; where award criteria were set, to the one the evaluation ranks first,
     once every tender assessed is scored. (Asked before the form is filled in, only whether it is complete.)"""
-    evaluation = evaluation_of(ctx.session, ctx.case.id)
+    evaluation = ctx.evaluation()
     if not evaluation.standings:
         if evaluation.criteria and ctx.definition.states[ctx.case.state].takes_tenders:
             return "Record the tenders received and score them against the award criteria before recommending the award"
@@ -892,7 +891,7 @@ def ask_the_panel_to_evaluate(ctx: ActionContext) -> None:
     panel = [m.user_id for m in rows if m.part == "evaluation" and m.is_active]
     if not panel:
         return
-    criteria = evaluation_of(ctx.session, ctx.case.id).criteria
+    criteria = ctx.evaluation().criteria
     how = (
         f"Agree the panel's score for each tender against the award criteria ({listed([c.name for c in criteria])}), "
         "with the reasons, and record them on the case: each supplier's assessment summary gives them "
@@ -906,7 +905,7 @@ def ask_the_panel_to_evaluate(ctx: ActionContext) -> None:
 
 def _evaluation_in_words(ctx: ActionContext) -> str:
     """The evaluation recorded here, in a sentence for the award's approvers; "" where none was."""
-    evaluation = evaluation_of(ctx.session, ctx.case.id)
+    evaluation = ctx.evaluation()
     if not evaluation.standings:
         return ""
     received, assessed = len(evaluation.standings), len(evaluation.assessed)
