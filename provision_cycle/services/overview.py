@@ -36,6 +36,7 @@ from ..models import (
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
+from ..workflow.frameworks import running
 from ..workflow.markets import ceased
 from .frameworks import call_offs_by_framework
 from .payments_compliance import percent
@@ -292,8 +293,7 @@ def _frameworks_ending(session: Session, actor: Actor, today: date, authority: s
         select(Framework)
         .where(
             of_my_councils(actor, Framework.authority),
-            Framework.starts_on <= today,
-            Framework.ends_on >= today,
+            running(today),
             Framework.ends_on <= add_months(today, FRAMEWORK_HORIZON_MONTHS),
             *([Framework.authority.in_([authority, JOINT])] if authority else []),
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from ..governance.organisation import JOINT
@@ -22,12 +22,17 @@ def running_on(framework: Framework, day: date) -> bool:
     return framework.starts_on <= day <= framework.ends_on
 
 
+def running(day: date) -> ColumnElement[bool]:
+    """``running_on``, as SQL."""
+    return and_(Framework.starts_on <= day, Framework.ends_on >= day)
+
+
 def frameworks_for_call_off(session: Session, case: Any, day: date) -> list[Framework]:
     """The frameworks the case's council may call off from on ``day`` (a joint procurement, from a framework
     both may use), running that day, by provider and reference."""
     query = (
         select(Framework)
-        .where(Framework.authority.in_([case.authority, JOINT]), Framework.starts_on <= day, Framework.ends_on >= day)
+        .where(Framework.authority.in_([case.authority, JOINT]), running(day))
         .order_by(Framework.provider, Framework.reference, Framework.lot)
     )
     return list(session.scalars(query))
