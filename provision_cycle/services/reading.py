@@ -374,6 +374,10 @@ class CasePage:
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
     framework: Framework | None = None  # the framework a call-off is made under (its suppliers alone, if listed)
+    # Whether the person may open the pages these name (their council's staff may): else named, not linked.
+    framework_linked: bool = False
+    market_linked: bool = False
+    suppliers_linked: bool = False  # a supplier's record with the councils
 
     @property
     def market_dates(self) -> list[tuple[str, date]]:
@@ -538,6 +542,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
         proposal=contract_proposal(core.workflows.state_of(case), case, contract),
         award=award_recommendation(core.workflows.state_of(case), case),
+        suppliers_linked=bool(staff_authorities(actor)),
         **_evaluation_parts(core, session, actor, case),
     )
 
@@ -554,7 +559,9 @@ def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) ->
         "may_see_tenders": may_see_tenders(session, actor, case),
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,
-        "framework": framework_named_by(session, case.details),
+        "market_linked": market is not None and works_for(actor, market.authority),
+        "framework": (framework := framework_named_by(session, case.details)),
+        "framework_linked": framework is not None and works_for(actor, framework.authority),
     }
 
 

@@ -35,8 +35,22 @@ def test_every_demo_person_can_open_their_pages(app, core, db):
     for person in people:
         browser = Browser(app, db).sign_in(person)
         home = browser.get("/my-work").text
-        links = set(re.findall(r'href="(/(?:cases|approvals/cases|tasks|contracts)/\d+)"', home))
-        for page in ("/approvals/", "/contracts/", "/tasks/", "/notifications", "/requests/new", *sorted(links)[:5]):
+        for page in ("/approvals/", "/contracts/", "/tasks/", "/notifications", "/requests/new"):
             browser.get(page)
             opened += 1
+        # And the pages those link to, a step further: a link a person is shown is one they may open (a
+        # requester's call-off names its framework, the register's tasks are the team's, unlinked for others).
+        seen: set[str] = set()
+        for page in sorted(_record_links(home))[:5]:
+            for further in {page} | set(sorted(_record_links(browser.get(page).text) - seen)[:8]):
+                if further not in seen:
+                    seen.add(further)
+                    browser.get(further)
+                    opened += 1
     assert opened > len(people) * 5
+
+
+def _record_links(html: str) -> set[str]:
+    """The links on a page to a case, task, contract, framework, market or supplier."""
+    pattern = r'href="(/(?:cases|approvals/cases|tasks|contracts|frameworks|markets)/\d+|/suppliers/[^"/?]+)"'
+    return set(re.findall(pattern, html))
