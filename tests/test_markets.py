@@ -13,12 +13,7 @@ from sqlalchemy.orm import selectinload
 from provision_cycle.errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from provision_cycle.models import AuditEvent, DynamicMarket, MarketMembership, MarketNoticeKind, OutboxMessage
 from provision_cycle.scheduling.runner import schedule_for
-from provision_cycle.scheduling.sweeps import (
-    MARKET_APPLICATION_WAITING,
-    Mailer,
-    deliver_notifications,
-    remind_market_applications,
-)
+from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications, remind_market_applications
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
@@ -396,7 +391,7 @@ def test_the_team_is_reminded_once_of_an_application_undecided_after_ten_working
 
     def reminders():
         with db.reading() as session:
-            kind = OutboxMessage.kind == MARKET_APPLICATION_WAITING
+            kind = OutboxMessage.kind == markets.APPLICATION_WAITING
             return [(m.recipient_id, m.subject) for m in session.scalars(select(OutboxMessage).where(kind))]
 
     assert remind_market_applications(core, schedule, date(2026, 2, 20)).changed == 0  # nine working days

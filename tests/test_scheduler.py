@@ -626,6 +626,7 @@ def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule
     email = message_from_bytes(envelope.content, policy=default)
     assert email["Subject"] == "Your daily summary: 2 notifications"
     assert email.get_content().count("your approval is needed") == 2
+    assert email.get_content().count("/cases/") == 2  # each leads to its case
 
 
 @pytest.mark.postgres_only

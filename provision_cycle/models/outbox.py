@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
+TASKS_RAISED = "tasks_raised"  # the outbox kind telling someone of tasks raised for them
+
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
@@ -53,3 +55,18 @@ class OutboxMessage(Base):
             created_at=now,
             next_attempt_at=now,
         )
+
+    @property
+    def page(self) -> str | None:
+        return page_of(self)
+
+
+def page_of(message: Any) -> str | None:
+    """The path of the page a notification (an ``OutboxMessage``, or a row of its columns) is about, for its
+    email and the app's lists: the person's tasks for new tasks (they may span many cases), else its case,
+    else a page of its own (a dynamic market's, say: ``payload["open"]``)."""
+    if message.kind == TASKS_RAISED:
+        return "/tasks/"
+    if message.case_id:
+        return f"/cases/{message.case_id}"
+    return (message.payload or {}).get("open")

@@ -66,10 +66,11 @@ from ..models import (
     User,
     deadline_task_kind,
 )
+from ..models.outbox import TASKS_RAISED, page_of
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
 from ..services.links import LIFETIME, issue_action_link
-from ..services.markets import category_team
+from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
@@ -630,9 +631,6 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     return SweepResult("chase_approvals", chased)
 
 
-MARKET_APPLICATION_WAITING = "market_application_waiting"  # the outbox kind of the reminder
-
-
 def remind_market_applications(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """Remind a dynamic market's category team of each application still undecided ``market_remind_after``
     UK working days after it was made (PA23 s36: "within a reasonable period"), once; one decided meanwhile,
@@ -660,12 +658,10 @@ def remind_market_applications(core: Core, schedule: Schedule, today: date) -> S
                 "decided within a reasonable period (Procurement Act 2023 s36), and a supplier waiting cannot take "
                 "part in the market's procurements meanwhile."
             )
-            payload = {"open": f"/markets/{market.id}#applications"}
+            payload = {"open": f"/markets/{market.id}#applications", "membership_id": membership.id}
             for person in sorted(category_team(core, session, market)):
                 session.add(
-                    OutboxMessage.queued(
-                        MARKET_APPLICATION_WAITING, person, subject, body, now, case_id=None, payload=payload
-                    )
+                    OutboxMessage.queued(APPLICATION_WAITING, person, subject, body, now, case_id=None, payload=payload)
                 )
             membership.reminded_at = now
             reminded += 1
@@ -771,7 +767,7 @@ def _announce_tasks(session, raised, now) -> None:
     for row in raised:
         by_person.setdefault(row.assignee_id, []).append(row)
     _tell_each(
-        session, by_person, "tasks_raised", lambda row: row.title, lambda count: f"{count} new tasks for you", "", now
+        session, by_person, TASKS_RAISED, lambda row: row.title, lambda count: f"{count} new tasks for you", "", now
     )
 
 
@@ -965,8 +961,8 @@ def _digest_email(mailer: Mailer, messages, to: str, signature: list[str]) -> Em
     lines = []
     for message in messages:
         lines += [message.subject, message.body]
-        if message.case_id:
-            lines.append(f"{mailer.base_url}/cases/{message.case_id}")
+        if page := page_of(message):
+            lines.append(f"{mailer.base_url}{page}")
         lines.append("")
     lines += ["You chose one email a day. Change it on your notifications page.", *signature]
     email.set_content("\n".join(lines))
@@ -979,10 +975,8 @@ def _email(mailer: Mailer, message, to: str, signature: list[str], links: list[s
     email["To"] = to
     email["Subject"] = message.subject
     lines = [message.body, "", *links]
-    if message.case_id:
-        lines.append(f"Open the case: {mailer.base_url}/cases/{message.case_id}")
-    elif opens := (message.payload or {}).get("open"):  # a page of its own: a dynamic market, say
-        lines.append(f"Open it: {mailer.base_url}{opens}")
+    if page := page_of(message):
+        lines.append(f"Open it: {mailer.base_url}{page}")
     email.set_content("\n".join(lines + signature))
     return email
 

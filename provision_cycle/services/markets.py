@@ -30,6 +30,7 @@ from . import reading
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
 APPLICATION_RECEIVED = "market_application"  # the outbox kind of the team's email about an application
+APPLICATION_WAITING = "market_application_waiting"  # the outbox kind of the scheduler's reminder of one
 
 STATUS_WORDS = {
     MarketNoticeKind.INTENTION: "Intention published",
@@ -327,7 +328,7 @@ def _tell_the_team(
     )
     now = core.engine.clock()
     for person in sorted(team - {actor_id}):
-        payload = {"open": f"/markets/{market.id}#applications"}
+        payload = {"open": f"/markets/{market.id}#applications", "membership_id": membership.id}
         session.add(
             OutboxMessage.queued(APPLICATION_RECEIVED, person, subject, body, now, case_id=None, payload=payload)
         )

@@ -295,31 +295,6 @@ def my_notifications(session: Session, actor: Actor, limit: int = 10) -> list[Ou
     )
 
 
-def answered_approval_requests(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
-    """Of ``messages``, the ids of the requests for ``actor``'s approval that no longer wait for them: the
-    step they named was decided by them (or for them, by a delegate), or it is over (decided by others, or
-    the case moved on). A list of notifications is a record, so these stay in it, marked as done."""
-    asked = {
-        message.id: (message.case_id, step["gate"], step["round"], step["position"])
-        for message in messages
-        if message.kind == "approval_needed" and (step := (message.payload or {}).get("step")) and message.case_id
-    }
-    if not asked:
-        return set()
-    decided_by_them = exists().where(Decision.step_id == ApprovalStep.id, Decision.principal_id == actor.id)
-    rows = session.execute(
-        select(
-            ApprovalStep.case_id,
-            ApprovalStep.gate,
-            ApprovalStep.round,
-            ApprovalStep.position,
-            ApprovalStep.status.in_(StepStatus.live()) & ~decided_by_them,
-        ).where(ApprovalStep.case_id.in_({case_id for case_id, *_ in asked.values()}))
-    )
-    waiting = {(case_id, gate, round_, position): still for case_id, gate, round_, position, still in rows}
-    return {message_id for message_id, step in asked.items() if not waiting.get(step, False)}
-
-
 # --- a case ------------------------------------------------------------------------------------------
 @dataclass
 class TimelineEntry:

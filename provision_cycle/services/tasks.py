@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus
+from ..models.outbox import TASKS_RAISED
 from ..models.tasks import COUNCIL_DUTIES
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
@@ -117,7 +118,7 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reo
     body = f"Due {new.due_on:%-d %B %Y}. {new.detail}".strip()
     session.add(
         OutboxMessage.queued(
-            "tasks_raised", new.assignee_id, new.title, body, now, case_id=case_id, payload={"task_id": task.id}
+            TASKS_RAISED, new.assignee_id, new.title, body, now, case_id=case_id, payload={"task_id": task.id}
         )
     )
     _audit(core, session, case, actor_id, "raise_task", {

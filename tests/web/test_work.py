@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html import unescape
 
 from sqlalchemy import select
 
@@ -537,6 +538,61 @@ def test_a_request_for_my_approval_shows_as_done_once_it_no_longer_waits_for_me(
         for case_id, done in ((decided, True), (waiting, False)):
             line = re.search(rf">{references[case_id]}: your approval is needed</a>(.*?)</", text, re.S)
             assert line and ("Done" in line[1]) is done, (page, case_id)
+
+
+def test_a_request_to_declare_or_to_decide_an_application_shows_as_done_once_answered(core, db, browser, clock):
+    """Asked to declare their interests on a procurement's team, or to decide a supplier's application to a
+    dynamic market (as it came, and as the scheduler reminds them of it), a person sees the notification
+    marked done once it no longer waits for them, and the market's leads to the market's page."""
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import remind_market_applications
+    from provision_cycle.services import markets
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+    from provision_cycle.services.teams import add_team_member
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    add_team_member(core, case_id, people.manager, user_id=people.officer, part="procurement")
+    market_id = markets.open_market(core, people.manager, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    applied = [
+        markets.record_application(core, market_id, people.manager, ApplicationGiven(name, "", True, False, on))
+        for name, on in (("Acme Cabs", date(2026, 2, 3)), ("Bodge Cars", date(2026, 2, 4)))
+    ]
+    clock.advance(30)
+    remind_market_applications(core, schedule_for(core), core.engine.today())
+    with db.reading() as session:
+        reference = session.get(Case, case_id).reference
+
+    def lines(page: str) -> dict[str, str]:
+        text = browser(people.officer).get(page).text
+        found = re.findall(
+            r'<li>\s*(?:<strong>)?<a class="govuk-link" href="([^"]+)">([^<]+)</a>(.*?)</li>', text, re.S
+        )
+        return {unescape(subject): ("done" if "Done" in after else "waiting", href) for href, subject, after in found}
+
+    asked, reference = f"{reference}: declare your interests", f"DM-{market_id:06d}"
+    received = {f"{name} applied to join {reference} Taxis" for name in ("Acme Cabs", "Bodge Cars")}
+    reminded = {f"{name}'s application to {reference} has waited" for name in ("Acme Cabs", "Bodge Cars")}
+
+    def applications(shown) -> dict[str, tuple[str, str]]:
+        return {re.sub(r" \d+ working days$", "", subject): shown[subject] for subject in shown if reference in subject}
+
+    market = f"/markets/{market_id}#applications"
+    for page in ("/my-work", "/notifications"):
+        shown = lines(page)
+        assert shown[asked] == ("waiting", f"/cases/{case_id}")
+        assert applications(shown) == dict.fromkeys(received | reminded, ("waiting", market)), page
+    declare(core.engine, case_id, people.officer)
+    markets.refuse(
+        core, market_id, applied[0], people.manager, core.engine.today(), "It does not hold the licence required"
+    )
+    for page in ("/my-work", "/notifications"):
+        shown = lines(page)
+        assert shown[asked][0] == "done"
+        assert {subject: state for subject, (state, _) in applications(shown).items()} == {
+            subject: "done" if subject.startswith("Acme") else "waiting" for subject in received | reminded
+        }, page
 
 
 def test_my_work_lists_the_cases_waiting_for_my_category_team(core, db, browser):

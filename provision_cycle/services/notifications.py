@@ -1,0 +1,65 @@
+"""A person's notifications: which of those asking them to do something no longer wait for them."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ..models import ApprovalStep, Decision, MarketMembership, OutboxMessage, StepStatus
+from ..workflow.engine import Actor
+from . import teams
+from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
+
+APPROVAL_ASKED = ("approval_needed", "approval_chase")  # the request, and its reminder, naming the step
+
+
+def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
+    """Of ``messages``, the ids of those asking ``actor`` to do something that no longer waits for them: an
+    approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
+    longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
+    or another of the team). A list of notifications is a record, so these stay in it, marked as done."""
+    found = _approvals_answered(session, actor, messages)
+    declare = {m.id: m.case_id for m in messages if m.kind == teams.KIND and m.case_id}
+    if declare:
+        owed = {case.id for case in teams.declarations_owed(session, actor.id)}
+        found |= {message_id for message_id, case_id in declare.items() if case_id not in owed}
+    applications = {
+        message.id: membership_id
+        for message in messages
+        if message.kind in (APPLICATION_RECEIVED, APPLICATION_WAITING)
+        and (membership_id := (message.payload or {}).get("membership_id"))
+    }
+    if applications:
+        decided = set(
+            session.scalars(
+                select(MarketMembership.id).where(
+                    MarketMembership.id.in_(set(applications.values())), MarketMembership.decided_on.is_not(None)
+                )
+            )
+        )
+        found |= {message_id for message_id, membership_id in applications.items() if membership_id in decided}
+    return found
+
+
+def _approvals_answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
+    """The requests for ``actor``'s approval (and their reminders) whose step no longer waits for them: it was
+    decided by them (or for them, by a delegate), or it is over (decided by others, or the case moved on)."""
+    asked = {
+        message.id: (message.case_id, step["gate"], step["round"], step["position"])
+        for message in messages
+        if message.kind in APPROVAL_ASKED and (step := (message.payload or {}).get("step")) and message.case_id
+    }
+    if not asked:
+        return set()
+    decided_by_them = exists().where(Decision.step_id == ApprovalStep.id, Decision.principal_id == actor.id)
+    rows = session.execute(
+        select(
+            ApprovalStep.case_id,
+            ApprovalStep.gate,
+            ApprovalStep.round,
+            ApprovalStep.position,
+            ApprovalStep.status.in_(StepStatus.live()) & ~decided_by_them,
+        ).where(ApprovalStep.case_id.in_({case_id for case_id, *_ in asked.values()}))
+    )
+    waiting = {(case_id, gate, round_, position): still for case_id, gate, round_, position, still in rows}
+    return {message_id for message_id, step in asked.items() if not waiting.get(step, False)}
