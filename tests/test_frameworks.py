@@ -10,10 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, Case, Contract, Framework
+from provision_cycle.governance import statutory
+from provision_cycle.models import AuditEvent, Case, Contract, Framework, Task
+from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.sweeps import remind_deadlines
 from provision_cycle.services import evaluation, frameworks
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.frameworks import CallOff, FrameworkGiven
+from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.evaluation import evaluation_of
 
 from .factories import AWARD_INPUTS, act, approve_open_steps, called_off, hub_people, ready_for_the_market
@@ -194,6 +198,19 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
         )
     signature = {"signed_on": "2026-12-31", "start_date": "2027-01-04", "end_date": "2029-01-03"}
     act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    # What it owes then is the PCR 2015's: the award on Contracts Finder, within a reasonable time (reg 108(1)(b)),
+    # no contract award notice of its own (reg 50(4)); its reminder says so.
+    with db.reading() as session:
+        owed = case_deadline(session, case_id, "contract_details_notice")
+        assert (owed.due_on, statutory.deadline_name(owed.kind, "PCR2015")) == (
+            date(2027, 3, 31),
+            "Contract award notice (PCR 2015)",
+        )
+        assert owed.basis.startswith("PCR 2015 reg 108(1)(b), a call-off under a framework agreement: the award on")
+    remind_deadlines(core, schedule_for(core), date(2027, 3, 30))
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.case_id == case_id)).one()
+        assert task.title.endswith(": Publish the contract award notice (PCR 2015)")
     details = {"contract_details_published_on": "2026-12-31"}
     assert act(core.engine, case_id, "publish_contract_details", people.officer, inputs=details).to_state == (
         "handed_over"
@@ -217,9 +234,10 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
         }
     ]
     [document] = release["tender"]["documents"]
-    assert (document.get("noticeType"), document["title"]) == (
+    assert (document.get("noticeType"), document["documentType"], document["title"]) == (
         None,
-        "Contract details notice (Public Contracts Regulations 2015)",
+        "awardNotice",
+        "Contract award notice (Public Contracts Regulations 2015)",
     )
     assert release["tender"]["legalBasis"] == {"scheme": "CELEX", "id": "32014L0024"}
 

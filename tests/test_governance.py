@@ -230,6 +230,25 @@ def test_a_light_touch_contracts_details_notice_is_due_120_days_beginning_with_s
     assert due.basis.startswith("PA23 s53(2): within 120 days") and "light-touch" in due.basis
 
 
+def test_under_the_pcr_2015_the_award_is_published_instead_of_a_contract_details_notice():
+    """PCR 2015: a contract award notice not later than 30 days after the award above the threshold (reg 50(1));
+    a call-off under a framework agreement (reg 108(1)(b)) or a below-threshold contract (reg 112) on Contracts
+    Finder within a reasonable time, 90 days in the Cabinet Office's guidance."""
+    signed = date(2026, 4, 20)
+    above = statutory.contract_details_notice(signed, "services", regime="PCR2015")
+    assert above.due_on == date(2026, 5, 20) and above.basis.startswith("PCR 2015 reg 50(1): a contract award notice")
+    call_off = statutory.contract_details_notice(signed, "goods", regime="PCR2015", call_off=True)
+    assert call_off.due_on == date(2026, 7, 19) and "reg 108(1)(b), a call-off under a framework agreement" in (
+        call_off.basis
+    )
+    below = statutory.contract_details_notice(signed, "goods", above_threshold=False, regime="PCR2015")
+    assert below.due_on == date(2026, 7, 19) and below.basis.startswith("PCR 2015 reg 112, below the threshold")
+    assert statutory.deadline_name("contract_details_notice", "PCR2015") == "Contract award notice (PCR 2015)"
+    assert statutory.deadline_name("contract_details_notice", "PA2023") == "Contract details notice (UK7)"
+    assert statutory.conflicts_law("PCR2015", "s83") == "Public Contracts Regulations 2015 reg 24"
+    assert statutory.conflicts_law("PA2023", "s83") == "Procurement Act 2023 s83"
+
+
 def test_a_copy_of_the_contract_or_its_modification_is_due_90_days_beginning_with_the_day():
     assert statutory.contract_copy(date(2026, 4, 20)).due_on == date(2026, 7, 18)
     assert statutory.modification_copy(date(2026, 12, 3)).due_on == date(2027, 3, 2)

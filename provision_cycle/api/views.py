@@ -249,10 +249,10 @@ def _summary(case: Case) -> s.CaseSummary:
     )
 
 
-def _key_date(deadline: CaseDeadline) -> s.KeyDate:
+def _key_date(deadline: CaseDeadline, regime: str | None) -> s.KeyDate:
     return s.KeyDate(
         kind=deadline.kind,
-        name=deadline_name(deadline.kind),
+        name=deadline_name(deadline.kind, regime),
         due_on=deadline.due_on,
         basis=deadline.basis,
         met_at=deadline.met_at,
@@ -334,7 +334,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 )
                 for a in page.actions
             ],
-            key_dates=[_key_date(d) for d in page.deadlines],
+            key_dates=[_key_date(d, page.case.regime) for d in page.deadlines],
             proposal=_proposal_out(page.proposal),
             award=_award_out(page.award),
             linked=s.LinkedCases(
@@ -538,12 +538,12 @@ def open_data(case_id: int):
 def record_notice(case_id: int, body: s.NoticeIn):
     actor = current_actor()
     with core().db.reading() as session:
-        reading.get_case_for(session, actor, case_id)  # a case you cannot see does not exist for you
+        case = reading.get_case_for(session, actor, case_id)  # a case you cannot see does not exist for you
     notices.record_notice(
         core(), case_id, actor.id, kind=body.kind, published_on=body.published_on, notice_id=body.notice_id
     )
     with core().db.reading() as session:
-        return json_response(_key_date(case_deadline(session, case_id, body.kind)))
+        return json_response(_key_date(case_deadline(session, case_id, body.kind), case.regime))
 
 
 @operation(

@@ -122,6 +122,12 @@ TENDER_PERIOD_DAYS = 25  # PA23 s54: above threshold, tenders submitted electron
 SHORT_TENDER_PERIOD_DAYS = 10  # after a qualifying planned procurement notice, or in a state of urgency
 CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
 LIGHT_TOUCH_CONTRACT_DETAILS_NOTICE_DAYS = 120  # PA23 s53(2): a light-touch contract's, within 120 days
+# Under the PCR 2015 the award is published instead: above the threshold a contract award notice "not later than
+# 30 days after the award" (reg 50(1)); on Contracts Finder, a call-off under a framework agreement (reg 108(1)(b))
+# or a below-threshold contract (reg 112) "within a reasonable time" (reg 108(4)), which the Cabinet Office's
+# guidance (PPN 07/21, kept for procurements under the PCR 2015 by PPN 019) puts at 90 days for a council.
+PCR_AWARD_NOTICE_DAYS = 30
+PCR_CONTRACTS_FINDER_DAYS = 90
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
 BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
 # Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
@@ -344,11 +350,19 @@ def standstill(award_notice_published: date) -> Deadline:
 
 
 def contract_details_notice(
-    entered_into: date, contract_type: ContractType | str, *, above_threshold: bool = True
+    entered_into: date,
+    contract_type: ContractType | str,
+    *,
+    above_threshold: bool = True,
+    regime: Regime | str = Regime.PA2023,
+    call_off: bool = False,
 ) -> Deadline:
     """PA23 s53(1): within 30 days beginning with the day the contract is entered into; 120 for a light-touch
     contract (s53(2)). A notifiable below-threshold contract's, as soon as reasonably practicable (s87(3)):
-    the same 30 days serve as the hub's target for it."""
+    the same 30 days serve as the hub's target for it. Under the PCR 2015 (a legacy procurement, or a
+    call-off under a framework procured under them), the award's publication instead (``pcr_award_notice``)."""
+    if Regime(regime) is Regime.PCR2015:
+        return pcr_award_notice(entered_into, above_threshold=above_threshold, call_off=call_off)
     if not above_threshold:
         return Deadline(
             "contract_details_notice",
@@ -363,6 +377,29 @@ def contract_details_notice(
         days_beginning_with(entered_into, days),
         f"PA23 s53{'(2)' if light_touch else '(1)'}: within {days} days beginning with {entered_into:%-d %B %Y} "
         f"(contract entered into{', a light-touch contract' if light_touch else ''})",
+    )
+
+
+def pcr_award_notice(entered_into: date, *, above_threshold: bool, call_off: bool) -> Deadline:
+    """The PCR 2015's counterpart of a contract details notice: the award published. A call-off under a
+    framework agreement owes no contract award notice of its own (reg 50(4)), but is published on Contracts
+    Finder (reg 108(1)(b)), as a below-threshold contract is (reg 112), within a reasonable time (90 days in
+    the Cabinet Office's guidance); any other above-threshold contract's award notice is due not later than 30
+    days after the award (reg 50(1)), and on Contracts Finder after it (reg 108(1)(a), (5))."""
+    entered = f"{entered_into:%-d %B %Y} (contract entered into)"
+    if above_threshold and not call_off:
+        return Deadline(
+            "contract_details_notice",
+            entered_into + timedelta(days=PCR_AWARD_NOTICE_DAYS),
+            f"PCR 2015 reg 50(1): a contract award notice on Find a Tender not later than {PCR_AWARD_NOTICE_DAYS} "
+            f"days after {entered}, and the award on Contracts Finder after it (reg 108(1)(a))",
+        )
+    where = "reg 108(1)(b), a call-off under a framework agreement" if call_off else "reg 112, below the threshold"
+    return Deadline(
+        "contract_details_notice",
+        entered_into + timedelta(days=PCR_CONTRACTS_FINDER_DAYS),
+        f"PCR 2015 {where}: the award on Contracts Finder within a reasonable time after {entered}, which the "
+        f"Cabinet Office's guidance puts at {PCR_CONTRACTS_FINDER_DAYS} days for a council (PPN 019)",
     )
 
 
@@ -485,8 +522,24 @@ DEADLINE_NAMES = {
 }
 
 
-def deadline_name(kind: str) -> str:
-    """A dated duty on a case by the name officers use, with its notice type ("Contract change notice (UK10)")."""
+def conflicts_law(regime: Regime | str | None, sections: str = "sections 81 to 83") -> str:
+    """Where a procurement's duty to find and keep its conflicts of interest in hand is written: the Act's
+    ``sections`` (81 to 83: declarations, the conflicts assessment), or for a procurement under the PCR 2015
+    (a legacy one, a call-off under a PCR framework) the Regulations' one, regulation 24."""
+    if regime == Regime.PCR2015:
+        return "Public Contracts Regulations 2015 reg 24"
+    return f"Procurement Act 2023 {sections}"
+
+
+# The same duties of a procurement or contract under the PCR 2015, where the name differs.
+PCR_DEADLINE_NAMES = {"contract_details_notice": "Contract award notice (PCR 2015)"}
+
+
+def deadline_name(kind: str, regime: Regime | str | None = None) -> str:
+    """A dated duty on a case by the name officers use, with its notice type ("Contract change notice (UK10)");
+    under the PCR 2015 (``regime``), by the Regulations' name where it differs."""
+    if regime == Regime.PCR2015 and kind in PCR_DEADLINE_NAMES:
+        return PCR_DEADLINE_NAMES[kind]
     return DEADLINE_NAMES.get(kind) or kind.replace("_", " ").capitalize()
 
 

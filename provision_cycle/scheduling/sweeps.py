@@ -454,6 +454,16 @@ DEADLINE_TITLES = {
     "final_kpi_assessment": "Assess the supplier against the KPIs on termination, and publish it",
     "forward_plan": "Key decision: the forward plan notice period ends",
 }
+PCR_DEADLINE_TITLES = {  # the same duties under the PCR 2015, where they differ (statutory.pcr_award_notice)
+    "contract_details_notice": "Publish the contract award notice (PCR 2015)",
+}
+
+
+def deadline_title(kind: str, regime: str | None) -> str:
+    """What a task reminding someone of a case's deadline asks them to do."""
+    if regime == statutory.Regime.PCR2015 and kind in PCR_DEADLINE_TITLES:
+        return PCR_DEADLINE_TITLES[kind]
+    return DEADLINE_TITLES.get(kind, kind.replace("_", " "))
 
 
 def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult:
@@ -479,7 +489,7 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
         with core.db.unit_of_work() as session:
             new = NewTask(
                 kind=deadline_task_kind(deadline.kind),
-                title=f"{case.reference}: {DEADLINE_TITLES.get(deadline.kind, deadline.kind.replace('_', ' '))}",
+                title=f"{case.reference}: {deadline_title(deadline.kind, case.regime)}",
                 due_on=deadline.due_on,
                 assignee_id=owners[case.id],
                 case_id=case.id,

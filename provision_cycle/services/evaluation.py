@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
-from ..governance.statutory import Route
+from ..governance.statutory import Route, conflicts_law
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_given
 from ..workflow.definitions import WorkflowRegistry
@@ -388,9 +388,8 @@ def _tender(session: Session, case: Case, tender_id: int) -> Tender:
 def _require_declared(session: Session, case: Case, actor_id: int) -> None:
     latest = latest_declaration(session, case.id, actor_id)
     if latest is None:
-        raise NotPermitted(
-            "Declare your interests in this procurement before you score its tenders (Procurement Act 2023 s81)"
-        )
+        law = conflicts_law(case.regime, "s81")
+        raise NotPermitted(f"Declare your interests in this procurement before you score its tenders ({law})")
     if latest.blocks:
         raise NotPermitted(
             "You declared a conflict of interest with no mitigation recorded, so you cannot score tenders"

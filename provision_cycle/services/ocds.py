@@ -52,6 +52,9 @@ NOTICES = {
     "publish_award_notice": Notice("UK6", "awardNotice", ("award", "contract"), "Contract award notice"),
     "publish_contract_details": Notice("UK7", "contractNotice", ("award", "contract"), "Contract details notice"),
 }
+# Under the PCR 2015 the contract details step publishes the award (statutory.pcr_award_notice): an award
+# notice, by that law's name.
+UNDER_THE_PCR = {"UK7": ("awardNotice", "Contract award notice")}
 # Where the notice says when it was published (the event records it later, on the day the officer does).
 PUBLISHED_ON = {
     "publish_tender_notice": "tender_notice_published_on",
@@ -150,11 +153,16 @@ def _document(reference: str, notice: Notice, published: str, event: AuditEvent,
     # contract is no notice, and a notice under the PCR 2015 (a legacy procurement, a call-off under a PCR
     # framework) is in that law's own form, which the profile does not number.
     under_the_act = regime != "PCR2015"
+    document_type, title = (
+        (notice.document_type, notice.title)
+        if under_the_act
+        else UNDER_THE_PCR.get(notice.notice_type, (notice.document_type, notice.title))
+    )
     return {
         "id": f"{reference}-{notice.notice_type}-{event.seq}",
-        "documentType": notice.document_type,
-        "noticeType": notice.notice_type if notice.document_type.endswith("Notice") and under_the_act else None,
-        "title": notice.title if under_the_act else f"{notice.title} (Public Contracts Regulations 2015)",
+        "documentType": document_type,
+        "noticeType": notice.notice_type if document_type.endswith("Notice") and under_the_act else None,
+        "title": title if under_the_act else f"{title} (Public Contracts Regulations 2015)",
         "description": f"Find a Tender notice {(event.data or {})['notice_id']}"
         if (event.data or {}).get("notice_id")
         else None,

@@ -142,6 +142,7 @@ class NoticeOwed:
     title: str
     kind: str  # the deadline's
     due_on: date
+    regime: str | None  # the case's: a duty's name may be the PCR 2015's
 
 
 @dataclass(frozen=True)
@@ -456,7 +457,7 @@ def _notices(session: Session, today: date, cases: list) -> Notices:
         .where(*owed)
     ).one()
     most = session.execute(
-        select(Case.id, Case.reference, Case.title, CaseDeadline.kind, CaseDeadline.due_on)
+        select(Case.id, Case.reference, Case.title, CaseDeadline.kind, CaseDeadline.due_on, Case.regime)
         .join(Case, Case.id == CaseDeadline.case_id)
         .where(*owed, CaseDeadline.due_on < today)
         .order_by(CaseDeadline.due_on, Case.id)

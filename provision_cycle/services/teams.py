@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import statements_of
 from ..errors import InvalidInput, NotFound
+from ..governance.statutory import conflicts_law
 from ..models import Case, CaseTeamMember, ConflictDeclaration, OutboxMessage, RoleAssignment, TeamPart, User
 from ..models.cases import declaration_blocks
 from ..workflow import statements as sql
@@ -118,7 +119,7 @@ def add_team_member(core: Core, case_id: int, actor_id: int, *, user_id: int, pa
         body = (
             f"You are on the {PART_NAMES[TeamPart(part)]} for {case.reference} {case.title}. Before the procurement "
             "goes further, declare on the case any conflict of interest you have in it, or that you have none "
-            "(Procurement Act 2023 s81-83)."
+            f"({conflicts_law(case.regime, 's81-83')})."
         )
         subject = f"{case.reference}: declare your interests"
         session.add(OutboxMessage.queued(KIND, user_id, subject, body, now, case_id=case.id))

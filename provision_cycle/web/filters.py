@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Flask
 
 from ..governance.calendar import LONDON
-from ..governance.statutory import DirectAwardGround, Regime, Route, deadline_name
+from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
 from ..services.evaluation import CRITERION_KINDS
 from ..workflow.frameworks import framework_name, framework_reference
 
@@ -81,6 +81,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(humanise)
     app.add_template_filter(regime)
     app.add_template_filter(deadline_name)
+    app.add_template_filter(conflicts_law)  # a procurement's regime: "Procurement Act 2023 sections 81 to 83"
     app.add_template_filter(route_label)
     app.add_template_filter(direct_award_ground)
     app.add_template_filter(criterion_kind)

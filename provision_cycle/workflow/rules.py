@@ -256,12 +256,12 @@ def conflicts_assessment_done(ctx: ActionContext) -> str | None:
     """PA23 s83 asks it before a tender or transparency notice; the hub asks it before every way to market."""
     if ctx.details.get("conflicts_assessment_completed_on"):
         return None
+    regime = ctx.value("regime")
     if ctx.trigger in ("publish_tender_notice", "publish_transparency_notice"):
-        return (
-            "The conflicts assessment must be completed before a tender or transparency notice "
-            "(Procurement Act 2023 s83)"
-        )
-    return "The conflicts assessment must be completed before the procurement goes on (Procurement Act 2023 s81-83)"
+        law = statutory.conflicts_law(regime, "s83")
+        return f"The conflicts assessment must be completed before a tender or transparency notice ({law})"
+    law = statutory.conflicts_law(regime, "s81-83")
+    return f"The conflicts assessment must be completed before the procurement goes on ({law})"
 
 
 @guard
@@ -293,7 +293,8 @@ def team_declared(ctx: ActionContext) -> str | None:
         problems.append(f"{listed(blocked)} declared a conflict of interest with no mitigation recorded")
     if not problems:
         return None
-    return "Everyone on the procurement team must declare first (Procurement Act 2023 s83): " + "; ".join(problems)
+    law = statutory.conflicts_law(ctx.value("regime"), "s83")
+    return f"Everyone on the procurement team must declare first ({law}): " + "; ".join(problems)
 
 
 def _route_guard(routes: tuple[Route, ...], noun: str) -> Guard:
@@ -985,7 +986,13 @@ def contract_details_deadline(ctx: ActionContext) -> None:
     plan = _plan(ctx)
     above = bool(plan and plan.above_threshold)
     ctx.raise_deadline(
-        statutory.contract_details_notice(ctx.inputs["signed_on"], ctx.case.contract_type, above_threshold=above)
+        statutory.contract_details_notice(
+            ctx.inputs["signed_on"],
+            ctx.case.contract_type,
+            above_threshold=above,
+            regime=ctx.value("regime") or statutory.Regime.PA2023,
+            call_off=ctx.value("route") == Route.FRAMEWORK_CALL_OFF,
+        )
     )
 
 

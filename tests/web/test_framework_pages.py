@@ -99,6 +99,23 @@ def test_a_called_off_contract_names_its_framework(core, db, browser):
     assert [row["Framework"] for row in exported] == ["Crown Commercial Service RM6098 lot 1: Technology Products 2"]
 
 
+def test_a_call_off_under_a_pcr_framework_is_described_in_that_law_s_words(core, db, browser):
+    """Its case page cites the PCR 2015 for its team's declarations (reg 24) and calls what it published after
+    signature by that law's name: the award's notice (on Contracts Finder, reg 108), not the Act's UK7."""
+    from provision_cycle.models import Contract
+
+    people = hub_people(db)
+    contract_id = called_off_contract(core, db, people)
+    with db.reading() as session:
+        case_id = session.get(Contract, contract_id).procurement_case_id
+    page = _text(browser(people.officer).get(f"/cases/{case_id}").text)
+    assert "and the award recommendation (Public Contracts Regulations 2015 reg 24)" in page
+    assert "Contract award notice (PCR 2015)" in page and "Contract details notice (UK7)" not in page
+    assert "PCR 2015 reg 108(1)(b), a call-off under a framework agreement" in page
+    team = _text(browser(people.officer).get(f"/cases/{case_id}/team").text)
+    assert "(Public Contracts Regulations 2015 reg 24)" in team and "Procurement Act 2023" not in team
+
+
 def test_a_framework_under_the_act_runs_four_years_or_eight_open(core, db, browser):
     officer = browser(hub_people(db).officer)
     under_the_act = {**FRAMEWORK, "regime": "PA2023", "starts_on": ["1", "4", "2025"], "ends_on": ["1", "4", "2029"]}
