@@ -249,6 +249,21 @@ def test_under_the_pcr_2015_the_award_is_published_instead_of_a_contract_details
     assert statutory.conflicts_law("PA2023", "s83") == "Procurement Act 2023 s83"
 
 
+@pytest.mark.parametrize(
+    ("sent", "last"),
+    [
+        (date(2026, 11, 23), date(2026, 12, 3)),  # a Monday: the Thursday week after
+        (date(2026, 11, 25), date(2026, 12, 7)),  # the 10th day a Saturday: to Monday
+        (date(2026, 12, 15), date(2026, 12, 29)),  # Christmas Day, then Boxing Day's substitute on the 28th
+    ],
+)
+def test_under_the_pcr_2015_standstill_runs_to_the_end_of_the_10th_day_after_the_decision_notices(sent, last):
+    due = statutory.standstill(sent, "PCR2015")
+    assert (due.kind, due.due_on) == ("standstill_end", last)
+    assert due.basis.startswith("PCR 2015 reg 87(2)(a)")
+    assert statutory.standstill(sent).basis.startswith("PA23 s51: 8 working days")
+
+
 def test_a_copy_of_the_contract_or_its_modification_is_due_90_days_beginning_with_the_day():
     assert statutory.contract_copy(date(2026, 4, 20)).due_on == date(2026, 7, 18)
     assert statutory.modification_copy(date(2026, 12, 3)).due_on == date(2027, 3, 2)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from provision_cycle.audit import verify_chains
 from provision_cycle.errors import GuardFailed
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
+from provision_cycle.workflow.context import case_deadline
 
 from .factories import (
     AWARD_INPUTS,
@@ -447,3 +448,37 @@ def test_a_direct_award_below_the_threshold_goes_ahead_without_a_transparency_no
     declare(engine, above, people.officer)
     act(engine, above, "complete_conflicts_assessment", people.officer)
     assert engine.not_yet(above, people.officer, ways) == {"record_user_choice": None, "start_direct_award": None}
+
+
+def test_a_procurement_under_the_pcr_2015_stands_still_and_publishes_its_award_by_that_law(engine, db, clock):
+    """A legacy open procedure commenced before 24 February 2025 stays under the PCR 2015 to its contract: no
+    assessment summaries (its decision notices carry the reasons, reg 86(2)); the standstill runs to the end of
+    the 10th day after the decision notices are sent (reg 87(2)(a)), here a Saturday and so to Monday; once
+    signed, its contract award notice is due not later than 30 days after (reg 50(1))."""
+    people = hub_people(db)
+    clock.set(date(2025, 1, 6))
+    case_id = new_request(engine, people.requester, value="250000", proposed_start=date(2025, 6, 2))
+    act(engine, case_id, "submit", people.requester)
+    approve_open_steps(engine, db, people, case_id)
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    publish_tender_notice(engine, case_id, people.officer, published="2025-01-10", closes="2025-02-17")
+    clock.set(date(2025, 2, 18))
+    act(engine, case_id, "close_tenders", people.officer)
+    with db.reading() as session:
+        assert session.get(Case, case_id).regime == "PCR2015"
+    act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    approve_open_steps(engine, db, people, case_id)
+    clock.set(date(2025, 2, 26))
+    act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2025-02-26"})
+    with db.reading() as session:
+        standstill = case_deadline(session, case_id, "standstill_end")
+    assert standstill.due_on == date(2025, 3, 10)  # 10 days after: Saturday 8 March, so Monday
+    assert standstill.basis.startswith("PCR 2015 reg 87(2)(a): to midnight at the end of the 10th day after 26 Feb")
+    clock.set(date(2025, 3, 11))
+    act(engine, case_id, "end_standstill", people.officer)
+    signature = {"signed_on": "2025-03-11", "start_date": "2025-06-02", "end_date": "2028-06-01"}
+    act(engine, case_id, "sign_contract", people.officer, inputs=signature)
+    with db.reading() as session:
+        owed = case_deadline(session, case_id, "contract_details_notice")
+    assert owed.due_on == date(2025, 4, 10) and owed.basis.startswith("PCR 2015 reg 50(1): a contract award notice")

@@ -18,6 +18,7 @@ from .calendar import (
     add_months,
     add_working_days_beginning_with,
     days_beginning_with,
+    is_working_day,
     next_working_day,
 )
 
@@ -118,6 +119,7 @@ KPI_THRESHOLD = Decimal("5000000")  # PA23 s52: at least 3 KPIs; contract perfor
 PUBLISHED_CONTRACT_THRESHOLD = Decimal("5000000")
 CONTRACT_COPY_DAYS = 90
 STANDSTILL_WORKING_DAYS = 8  # PA23 s51
+PCR_STANDSTILL_DAYS = 10  # PCR 2015 reg 87(2)(a): days after the decision notices are sent electronically
 TENDER_PERIOD_DAYS = 25  # PA23 s54: above threshold, tenders submitted electronically
 SHORT_TENDER_PERIOD_DAYS = 10  # after a qualifying planned procurement notice, or in a state of urgency
 CONTRACT_DETAILS_NOTICE_DAYS = 30  # PA23 s53: within 30 days beginning with the day the contract is entered into
@@ -338,14 +340,33 @@ class Deadline:
     basis: str
 
 
-def standstill(award_notice_published: date) -> Deadline:
-    """PA23 s51: 8 working days beginning with the day the contract award notice is published."""
+def standstill(award_notice_published: date, regime: Regime | str = Regime.PA2023) -> Deadline:
+    """PA23 s51: 8 working days beginning with the day the contract award notice is published. Under the PCR
+    2015 (``regime``), reg 87's instead (``pcr_standstill``)."""
+    if Regime(regime) is Regime.PCR2015:
+        return pcr_standstill(award_notice_published)
     last = add_working_days_beginning_with(award_notice_published, STANDSTILL_WORKING_DAYS)
     return Deadline(
         "standstill_end",
         last,
         f"PA23 s51: {STANDSTILL_WORKING_DAYS} working days beginning with {award_notice_published:%-d %B %Y} "
         f"(award notice published); the contract may be entered into from {next_working_day(last):%-d %B %Y}",
+    )
+
+
+def pcr_standstill(letters_sent: date) -> Deadline:
+    """PCR 2015 reg 87(2)(a): the decision notices (reg 86) sent electronically, the standstill period ends at
+    midnight at the end of the 10th day after the day the last was sent; one that would end on a day that is
+    not a working day runs to the end of the next working day."""
+    last = letters_sent + timedelta(days=PCR_STANDSTILL_DAYS)
+    if not is_working_day(last):
+        last = next_working_day(last)
+    return Deadline(
+        "standstill_end",
+        last,
+        f"PCR 2015 reg 87(2)(a): to midnight at the end of the {PCR_STANDSTILL_DAYS}th day after "
+        f"{letters_sent:%-d %B %Y} (the decision notices sent electronically, reg 86), or the next working day; "
+        f"the contract may be entered into from {next_working_day(last):%-d %B %Y}",
     )
 
 

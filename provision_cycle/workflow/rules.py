@@ -141,8 +141,11 @@ def statutory_tender_period(ctx: ActionContext) -> bool:
 @predicate
 def assessment_summaries_owed(ctx: ActionContext) -> bool:
     """PA23 s50(3): a contract awarded after a competitive tendering procedure (s19: the open or competitive
-    flexible procedure) owes each assessed supplier an assessment summary before its award notice."""
-    return award_notice_required(ctx) and ctx.value("route") in statutory.ABOVE_THRESHOLD_COMPETITIVE
+    flexible procedure) owes each assessed supplier an assessment summary before its award notice. (Under the
+    PCR 2015 the decision notices that start the standstill carry the reasons themselves, reg 86(2).)"""
+    plan = _plan(ctx)
+    under_the_act = plan is not None and plan.regime == statutory.Regime.PA2023
+    return under_the_act and award_notice_required(ctx) and ctx.value("route") in statutory.ABOVE_THRESHOLD_COMPETITIVE
 
 
 @predicate
@@ -978,7 +981,8 @@ def record_conflicts_review(ctx: ActionContext) -> None:
 @effect
 def standstill_deadline(ctx: ActionContext) -> None:
     if standstill_applies(ctx):
-        ctx.raise_deadline(statutory.standstill(ctx.inputs["award_notice_published_on"]))
+        regime = ctx.value("regime") or statutory.Regime.PA2023
+        ctx.raise_deadline(statutory.standstill(ctx.inputs["award_notice_published_on"], regime))
 
 
 @effect
