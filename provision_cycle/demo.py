@@ -452,10 +452,17 @@ SUPPLIERS_ON = {
 }
 
 
+HOME_CARE_PROVIDERS = (
+    "Cherwell Valley Care Ltd", "Oxford Home Support CIC", "Thames Vale Homecare Ltd", "Banbury Community Care Ltd",
+    "Witney Helping Hands Ltd",
+)  # fmt: skip
+
+
 def _frameworks(core: Core, people: dict) -> None:
     """The register's frameworks: two procured under the PCR 2015 that both councils call off from (their
-    call-offs stay under the PCR), one under the Act, and one that has ended."""
-    from .services.frameworks import FrameworkGiven, record_framework
+    call-offs stay under the PCR), one under the Act, and one that has ended; and OCC's own open framework for
+    home care, re-opened once to new providers (PA23 s49)."""
+    from .services.frameworks import FrameworkGiven, record_framework, record_reopening
 
     today = core.engine.today()
     officer = _someone(people, "category_officer", "OCC", "cnc")
@@ -486,6 +493,17 @@ def _frameworks(core: Core, people: dict) -> None:
             direct_award=True,
         )
         record_framework(core, officer, given)
+    care_officer = _someone(people, "category_officer", "OCC", "heasc")
+    first_award = max(today - timedelta(days=550), PA2023_COMMENCEMENT)
+    home_care = FrameworkGiven(
+        "Oxfordshire County Council", "OCC-HCS-01", "", "Home care and support (an open framework)", "PA2023",
+        first_award, first_award + timedelta(days=8 * 365 - 2), "OCC",
+        "Each re-opening lets new providers join; call-offs by a further competition on price and availability.",
+        open_framework=True, council_established=True, suppliers=HOME_CARE_PROVIDERS[:3],
+    )  # fmt: skip
+    framework_id = record_framework(core, care_officer, home_care)
+    reopened_on = min(first_award + timedelta(days=365), today)
+    record_reopening(core, framework_id, care_officer, reopened_on, HOME_CARE_PROVIDERS)
 
 
 def _framework_for(core: Core, case_id: int) -> str:

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotPermitted
+from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotFound, NotPermitted
 from provision_cycle.governance import statutory
-from provision_cycle.models import AuditEvent, Case, Contract, Framework, Task
+from provision_cycle.models import AuditEvent, Case, Contract, Framework, OutboxMessage, Task
 from provision_cycle.scheduling.runner import schedule_for
-from provision_cycle.scheduling.sweeps import remind_deadlines
+from provision_cycle.scheduling.sweeps import remind_deadlines, remind_framework_reopenings
 from provision_cycle.services import evaluation, frameworks
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.frameworks import CallOff, FrameworkGiven
@@ -324,3 +324,66 @@ def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core
     with db.reading() as session:
         case = session.get(Case, case_id)
         assert case.regime == "PA2023" and "follows that framework" not in case.route_plan["statutory_summary"]
+
+
+HOME_CARE = FrameworkGiven(
+    "Oxfordshire County Council", "OCC-HC-01", "", "Home care", "PA2023", date(2025, 6, 2), date(2033, 6, 1), "OCC",
+    open_framework=True, council_established=True, suppliers=("Acme Care", "Bright Homes"),
+)  # fmt: skip
+
+
+def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, db, clock, people):
+    """An open framework the council established is re-opened within three years of its first award, then
+    within five of the latest (PA23 s49(2)(a)): the person who recorded it and the council's heads of category
+    are reminded 90 days before, once; a re-opening records the next framework's award and its suppliers, who
+    become the register's list, and moves the date on. A buying organisation's open framework is its own to
+    re-open: nobody here is reminded."""
+    framework_id = frameworks.record_framework(core, people.officer, HOME_CARE)
+    theirs = frameworks.record_framework(core, people.officer, _given(**{**HOME_CARE.__dict__, "reference": "CCS-1",
+                                                                         "council_established": False}))  # fmt: skip
+    closed = frameworks.record_framework(core, people.officer, TECHNOLOGY)
+    with pytest.raises(InvalidInput, match="Only an open framework is re-opened"):
+        frameworks.record_reopening(core, closed, people.officer, date(2026, 1, 5), [])
+
+    def remind(on: date) -> int:
+        return remind_framework_reopenings(core, schedule_for(core), on).changed
+
+    assert remind(date(2028, 3, 2)) == 0  # 91 days before 1 June 2028
+    assert (remind(date(2028, 3, 3)), remind(date(2028, 3, 3))) == (1, 0)
+    with db.reading() as session:
+        sent = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == frameworks.REOPENING_DUE)).all()
+    assert {m.recipient_id for m in sent} == {people.officer, people.head}
+    assert {m.subject for m in sent} == {"Oxfordshire County Council OCC-HC-01 is due to be re-opened by 1 June 2028"}
+    assert "PA23 s49(2)(a)(i)" in sent[0].body and sent[0].payload["open"] == f"/frameworks/{framework_id}#reopenings"
+
+    clock.set(date(2028, 5, 1))
+    for awarded_on, refused in (
+        (date(2028, 5, 2), "Record a re-opening once its framework is awarded: the date is in the future"),
+        (date(2025, 6, 2), "A re-opening comes after the framework's latest award, on 2 June 2025"),
+        (None, "Enter the date the framework was awarded on re-opening"),
+    ):
+        with pytest.raises(InvalidInput, match=refused):
+            frameworks.record_reopening(core, framework_id, people.officer, awarded_on, ["Acme Care"])
+    with pytest.raises(NotFound):
+        frameworks.record_reopening(core, framework_id, people.requester, date(2028, 5, 1), ["Acme Care"])
+    suppliers = ["Acme Care", "Bright Homes", "Carewell Ltd"]
+    frameworks.record_reopening(core, framework_id, people.officer, date(2028, 5, 1), suppliers, expected_version=1)
+    with pytest.raises(ChangedMeanwhile):
+        frameworks.record_reopening(core, framework_id, people.officer, date(2028, 5, 1), suppliers, expected_version=1)
+    with db.reading() as session:
+        framework = session.get(Framework, framework_id)
+        reopenings = frameworks.reopenings_of(session, framework_id)
+        assert (framework.suppliers, framework.version) == (suppliers, 2)
+        assert frameworks.scheme_of(framework, reopenings) == [
+            frameworks.SchemeAward(date(2025, 6, 2), 2, None),
+            frameworks.SchemeAward(date(2028, 5, 1), 3, 1),
+        ]
+        due = frameworks.reopening_due(framework, [r.awarded_on for r in reopenings])
+        assert due.due_on == date(2033, 4, 30)
+        assert frameworks.reopening_due(session.get(Framework, theirs), []).due_on == date(2028, 6, 1)
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert (event.action, event.data["awarded_on"]) == ("reopen_framework", "2028-05-01")
+    assert remind(date(2033, 2, 1)) == 1  # the next date, once; never the buying organisation's
+    with db.reading() as session:
+        reminded = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == frameworks.REOPENING_DUE))
+        assert not any("CCS-1" in subject for subject in reminded)

@@ -264,6 +264,20 @@ def test_under_the_pcr_2015_standstill_runs_to_the_end_of_the_10th_day_after_the
     assert statutory.standstill(sent).basis.startswith("PA23 s51: 8 working days")
 
 
+def test_an_open_framework_is_re_opened_within_three_years_of_its_first_award_then_every_five():
+    """PA23 s49(2): a framework awarded under the scheme within the 3 years beginning with the first award, then
+    within 5 years of the latest; the scheme ends 8 years after its first award, and a period it does not
+    outlast asks nothing."""
+    first, scheme_ends = date(2025, 6, 2), date(2033, 6, 1)
+    due = statutory.open_framework_reopening(first, [], scheme_ends)
+    assert (due.kind, due.due_on) == ("open_framework_reopening", date(2028, 6, 1))
+    assert due.basis.startswith("PA23 s49(2)(a)(i): a framework awarded under the scheme within the 3 years")
+    due = statutory.open_framework_reopening(first, [date(2026, 1, 5)], scheme_ends)
+    assert due.due_on == date(2031, 1, 4) and due.basis.startswith("PA23 s49(2)(a)(ii)")
+    assert statutory.open_framework_reopening(first, [date(2026, 1, 5), date(2029, 3, 1)], scheme_ends) is None
+    assert statutory.open_framework_reopening(first, [], date(2027, 6, 1)) is None  # a short scheme
+
+
 def test_a_copy_of_the_contract_or_its_modification_is_due_90_days_beginning_with_the_day():
     assert statutory.contract_copy(date(2026, 4, 20)).due_on == date(2026, 7, 18)
     assert statutory.modification_copy(date(2026, 12, 3)).due_on == date(2027, 3, 2)

@@ -945,6 +945,19 @@ class FrameworkIn(Request):
         description="The suppliers party to it, as its provider lists them: listed, a call-off takes tenders from "
         "them alone and is awarded to one of them; none where they are not recorded",
     )
+    council_established: bool = Field(
+        False,
+        description="The councils established it themselves: an open one is then theirs to re-open in time (PA23 "
+        "s49(2)(a)), and the scheduler reminds them",
+    )
+
+
+class ReopeningIn(Request):
+    awarded_on: date = Field(description="The day the next framework of the open framework's scheme was awarded")
+    suppliers: list[str] = Field(
+        max_length=1000,
+        description="The suppliers party to it, those already on it who stay among them: they replace the list",
+    )
 
 
 class FrameworkOut(FrameworkIn):
@@ -957,6 +970,13 @@ class FrameworkOut(FrameworkIn):
     call_offs_awarded: int = Field(description="Of those, how many have their award approved (or are signed)")
     value_awarded: str = Field(description="What those awarded are worth, excluding VAT")
     fees_on_awarded: str | None = Field(description="What its fee comes to on them; none where it charges none")
+    reopened_on: list[date] = Field(
+        description="An open framework's re-openings: when each later framework of its scheme was awarded"
+    )
+    reopening_due_by: date | None = Field(
+        description="An open framework's next re-opening is due by this day (PA23 s49(2)(a)); none for another "
+        "framework, or where its scheme ends first"
+    )
 
 
 class FrameworkList(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, current_app, request
@@ -1446,10 +1447,12 @@ def remove_market_member(market_id: int, membership_id: int, body: s.DatedReason
 
 
 # --- frameworks -------------------------------------------------------------------------------------------------
-def _framework_out(framework, call_offs) -> s.FrameworkOut:
-    """A framework with its call-offs (``call_offs``, the cases called off under it, newest first)."""
+def _framework_out(framework, call_offs, reopened: list[date]) -> s.FrameworkOut:
+    """A framework with its call-offs (``call_offs``, the cases called off under it, newest first) and, open,
+    its re-openings (``reopened``: when each was awarded)."""
     made = frameworks.what_was_called_off(call_offs, core().workflows)
     fees = frameworks.fees_on(framework, made)
+    due = frameworks.reopening_due(framework, reopened)
     return s.FrameworkOut(
         **{name: getattr(framework, name) for name in s.FrameworkIn.model_fields if name != "fee_percent"},
         fee_percent=frameworks.fee_as_written(framework) or None,
@@ -1460,13 +1463,16 @@ def _framework_out(framework, call_offs) -> s.FrameworkOut:
         call_offs_awarded=sum(call_off.awarded for call_off in made),
         value_awarded=_money(frameworks.value_awarded(made)),
         fees_on_awarded=None if fees is None else _money(fees),
+        reopened_on=sorted(reopened),
+        reopening_due_by=due.due_on if due else None,
     )
 
 
 def _framework_response(framework_id: int, status: int = 200) -> Response:
     with core().db.reading() as session:
         framework = frameworks.framework_for(session, current_actor(), framework_id)
-        out = _framework_out(framework, frameworks.call_offs_under(session, framework))
+        reopened = [reopening.awarded_on for reopening in frameworks.reopenings_of(session, framework.id)]
+        out = _framework_out(framework, frameworks.call_offs_under(session, framework), reopened)
         return json_response(out, status=status)
 
 
@@ -1476,7 +1482,11 @@ def list_frameworks():
     with core().db.reading() as session:
         found = frameworks.frameworks_for(session, current_actor())
         call_offs = frameworks.call_offs_by_framework(session)  # one query for them all
-        items = [_framework_out(framework, call_offs.get(framework.id, [])) for framework in found]
+        reopened = frameworks.reopenings_by_framework(session)
+        items = [
+            _framework_out(framework, call_offs.get(framework.id, []), reopened.get(framework.id, []))
+            for framework in found
+        ]
         return json_response(s.FrameworkList(items=items))
 
 
@@ -1518,3 +1528,19 @@ def correct_framework(framework_id: int, body: s.FrameworkIn):
     given = frameworks.FrameworkGiven(**body.model_dump())
     frameworks.record_framework(core(), current_actor().id, given, framework_id=framework_id)
     return _framework_response(framework_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/frameworks/{framework_id}/reopenings",
+    summary="Record an open framework's re-opening: the next framework of its scheme awarded, and to whom",
+    tag="Frameworks",
+    body=s.ReopeningIn,
+    response=s.FrameworkOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def reopen_framework(framework_id: int, body: s.ReopeningIn):
+    frameworks.record_reopening(core(), framework_id, current_actor().id, body.awarded_on, body.suppliers)
+    return _framework_response(framework_id, status=201)

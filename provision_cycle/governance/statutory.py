@@ -8,6 +8,7 @@ change here is a reviewed code change that cites its source. Sources and confide
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -321,7 +322,11 @@ EXCEPTIONAL_ROUTES = (Route.DIRECT_AWARD, Route.FRAMEWORK_CALL_OFF)
 
 # --- Frameworks ---------------------------------------------------------------------------------
 FRAMEWORK_MAX_YEARS = 4  # PA23 s47(1) (eight for defence and security or utilities frameworks); PCR 2015 reg 33(3)
-OPEN_FRAMEWORK_MAX_YEARS = 8  # PA23 s49(3): an open framework, the whole scheme
+OPEN_FRAMEWORK_MAX_YEARS = 8  # PA23 s49(2)(c): an open framework, the whole scheme
+# PA23 s49(2)(a): an open framework awards a framework at least once in the three years beginning with its first
+# award, then at least once in each five years beginning with the award of the second.
+OPEN_FRAMEWORK_FIRST_REOPENING_YEARS = 3
+OPEN_FRAMEWORK_REOPENING_YEARS = 5
 
 
 def framework_last_day(starts_on: date, open_framework: bool = False) -> date:
@@ -330,6 +335,28 @@ def framework_last_day(starts_on: date, open_framework: bool = False) -> date:
     "in exceptional cases duly justified" (reg 33(3)), so it is flagged there, not refused."""
     years = OPEN_FRAMEWORK_MAX_YEARS if open_framework else FRAMEWORK_MAX_YEARS
     return add_months(starts_on, 12 * years) - timedelta(days=1)
+
+
+def open_framework_reopening(first_award: date, reopenings: Sequence[date], scheme_ends: date) -> Deadline | None:
+    """When an open framework must next be re-opened (the next framework awarded under its scheme, PA23
+    s49(2)(a)): by the last day of the three years beginning with the first framework's award; after that, by
+    the last day of the five years beginning with the latest award, so that no framework after the first lasts
+    longer. None where the scheme ends first (eight years beginning with the first award, s49(2)(c)): a period
+    it does not outlast asks nothing of it."""
+    awards = sorted(reopenings)
+    if not awards:
+        last = add_months(first_award, 12 * OPEN_FRAMEWORK_FIRST_REOPENING_YEARS) - timedelta(days=1)
+        basis = (
+            f"PA23 s49(2)(a)(i): a framework awarded under the scheme within the {OPEN_FRAMEWORK_FIRST_REOPENING_YEARS}"
+            f" years beginning with {first_award:%-d %B %Y}, the first framework's award"
+        )
+    else:
+        last = add_months(awards[-1], 12 * OPEN_FRAMEWORK_REOPENING_YEARS) - timedelta(days=1)
+        basis = (
+            f"PA23 s49(2)(a)(ii): a framework awarded under the scheme within the {OPEN_FRAMEWORK_REOPENING_YEARS} "
+            f"years beginning with {awards[-1]:%-d %B %Y}, the latest award"
+        )
+    return None if last > scheme_ends else Deadline("open_framework_reopening", last, basis)
 
 
 # --- Deadlines ----------------------------------------------------------------------------------

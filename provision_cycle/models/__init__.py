@@ -18,7 +18,7 @@ from .cases import (
 from .contracts import Contract
 from .documents import Document, DocumentContent
 from .evaluation import AwardCriterion, CriterionKind, Tender, TenderMark, TenderScore
-from .frameworks import Framework
+from .frameworks import Framework, FrameworkReopening
 from .markets import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, SignInFailure, User
@@ -32,6 +32,7 @@ __all__ = [
     "CriterionKind",
     "DynamicMarket",
     "Framework",
+    "FrameworkReopening",
     "MarketMembership",
     "MarketNotice",
     "MarketNoticeKind",

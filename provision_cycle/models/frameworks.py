@@ -30,6 +30,11 @@ class Framework(Base):
     # An open framework (PA23 s49): a scheme re-opened to new suppliers during its term, which may run to eight
     # years where another framework runs to four (s47). The Act's alone.
     open_framework: Mapped[bool] = mapped_column(default=False)
+    # Established by the councils themselves (their own framework, not a buying organisation's): theirs, then, is
+    # the duty to re-open an open framework in time (s49(2)(a)), which the scheduler reminds them of.
+    council_established: Mapped[bool] = mapped_column(default=False)
+    # The re-opening due date the scheduler last reminded its keeper of (once for each).
+    reopening_reminded_for: Mapped[date | None]
     # The councils that may call off from it (an authority code, or JOINT for both).
     authority: Mapped[str] = mapped_column(String(10))
     notes: Mapped[str] = mapped_column(Text, default="")  # how to call off (direct award or further competition), fees
@@ -46,3 +51,20 @@ class Framework(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+
+
+class FrameworkReopening(Base):
+    """An open framework re-opened: the award of the next framework in its scheme (PA23 s49(1)), on
+    substantially the same terms, to the suppliers listed then (new ones joining, PA23 s49(4)-(5)); the
+    framework before it expires on that award (s49(2)(b)). The register's framework is the scheme, its
+    ``suppliers`` those of the latest award."""
+
+    __tablename__ = "framework_reopenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"), index=True)
+    awarded_on: Mapped[date]
+    suppliers: Mapped[list[Any]] = mapped_column(default=list)  # of str: those party to the framework awarded
+    suppliers_before: Mapped[list[Any]] = mapped_column(default=list)  # of str: the register's list it replaced
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

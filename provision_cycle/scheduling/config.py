@@ -21,6 +21,7 @@ SWEEPS = (
     "send_digests",
     "raise_notice_tasks",
     "remind_market_applications",
+    "remind_framework_reopenings",
 )
 
 
@@ -65,6 +66,9 @@ class Schedule:
     # A dynamic market's application still undecided this many UK working days after it was made: its
     # category team is reminded, once ("within a reasonable period", PA23 s36, is the council's to judge).
     market_remind_after: int = 10
+    # An open framework the councils established is due to be re-opened within this many days: its keeper and
+    # the councils' heads of category are reminded, once for each date (PA23 s49(2)(a)).
+    reopening_remind_before: int = 90
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -82,6 +86,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     spend: dict[str, int] = {}
     notice_lead = 30
     market_remind = 10
+    reopening_remind = 90
     fallback: dict[str, str] = {}
     if root is not None and root.is_mapping():
         root.reject_unknown(
@@ -96,12 +101,17 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "expected_annual_spend",
             "notice_lead_days",
             "market_applications",
+            "framework_reopenings",
         )
         notice_lead = root.integer("notice_lead_days", 30, minimum=1)
         applications = root.get("market_applications", {})
         if applications.is_mapping():
             applications.reject_unknown("remind_after_working_days")
             market_remind = applications.integer("remind_after_working_days", 10, minimum=1)
+        reopenings = root.get("framework_reopenings", {})
+        if reopenings.is_mapping():
+            reopenings.reject_unknown("remind_before_days")
+            reopening_remind = reopenings.integer("remind_before_days", 90, minimum=1)
         spend_node = root.get("expected_annual_spend", {})
         if spend_node.is_mapping():
             for code, amount in spend_node.value.items():
@@ -219,4 +229,5 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         expected_annual_spend=spend,
         notice_lead_days=notice_lead,
         market_remind_after=market_remind,
+        reopening_remind_before=reopening_remind,
     )

@@ -24,6 +24,7 @@ from .sweeps import (
     raise_renewal_tasks,
     raise_reviews,
     remind_deadlines,
+    remind_framework_reopenings,
     remind_market_applications,
     send_digests,
 )
@@ -65,6 +66,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
         "raise_council_duties": lambda: raise_council_duties(core, schedule, core.engine.today()),
         "raise_notice_tasks": lambda: raise_notice_tasks(core, schedule, core.engine.today()),
         "remind_market_applications": lambda: remind_market_applications(core, schedule, core.engine.today()),
+        "remind_framework_reopenings": lambda: remind_framework_reopenings(core, schedule, core.engine.today()),
     }
     if mailer is not None:
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)

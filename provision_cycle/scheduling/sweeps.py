@@ -57,6 +57,7 @@ from ..models import (
     CaseDeadline,
     Contract,
     DynamicMarket,
+    Framework,
     MarketMembership,
     OutboxMessage,
     StepStatus,
@@ -69,12 +70,15 @@ from ..models import (
 from ..models.outbox import TASKS_RAISED, page_of
 from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
 from ..services import performance
+from ..services.frameworks import REOPENING_DUE, reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
 from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
+from ..workflow.frameworks import framework_name, framework_reference
+from ..workflow.frameworks import running as frameworks_running
 from ..workflow.markets import ceased
 from .config import Schedule
 
@@ -676,6 +680,58 @@ def remind_market_applications(core: Core, schedule: Schedule, today: date) -> S
             membership.reminded_at = now
             reminded += 1
     return SweepResult("remind_market_applications", reminded)
+
+
+def remind_framework_reopenings(core: Core, schedule: Schedule, today: date) -> SweepResult:
+    """Remind those who keep each running open framework the councils established that it is due to be
+    re-opened (``services.frameworks.reopening_due``) within ``reopening_remind_before`` days, or overdue: the
+    person who recorded it and the heads of category of its councils, once for each due date. Safe to run
+    twice, or in two schedulers at once: each framework is claimed with its row locked and marked with the date
+    it was reminded of in the same transaction."""
+    now = core.engine.clock()
+    reminded = 0
+    with core.db.unit_of_work() as session:
+        owned = session.scalars(
+            select(Framework)
+            .where(Framework.open_framework, Framework.council_established, frameworks_running(today))
+            .order_by(Framework.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        reopened = reopenings_by_framework(session)
+        for framework in owned:
+            due = reopening_due(framework, reopened.get(framework.id, []))
+            if due is None or framework.reopening_reminded_for == due.due_on:
+                continue
+            if (due.due_on - today).days > schedule.reopening_remind_before:
+                continue
+            named = framework_reference(framework)
+            subject = f"{named} is due to be re-opened by {due.due_on:%-d %B %Y}"
+            body = (
+                f"{framework_name(framework)} is an open framework the councils established, so theirs to re-open: "
+                f"the next framework of its scheme awarded by {due.due_on:%-d %B %Y} ({due.basis}). Re-open it to "
+                "new suppliers in time, or let the scheme end; once the framework is awarded, record the "
+                "re-opening on its page so that the register lists its suppliers."
+            )
+            payload = {"open": f"/frameworks/{framework.id}#reopenings", "framework_id": framework.id}
+            for person in _framework_keepers(core, session, framework):
+                session.add(
+                    OutboxMessage.queued(REOPENING_DUE, person, subject, body, now, case_id=None, payload=payload)
+                )
+            framework.reopening_reminded_for = due.due_on
+            reminded += 1
+    return SweepResult("remind_framework_reopenings", reminded)
+
+
+def _framework_keepers(core: Core, session, framework: Framework) -> list[int]:
+    """Who hears that a framework needs seeing to: whoever recorded it, if they still work here, and the heads
+    of category of its councils."""
+    recorder = session.scalar(select(User.id).where(User.id == framework.recorded_by_id, User.is_active))
+    heads = [
+        person
+        for council in core.governance.organisation.authorities_of(framework.authority)
+        for person in core.engine.holders(session, "head_of_category", council, None)
+    ]
+    return list(dict.fromkeys([*([recorder] if recorder else []), *heads]))
 
 
 OVERDUE_GRACE = timedelta(days=7)

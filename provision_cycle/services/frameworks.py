@@ -21,8 +21,14 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import JOINT
-from ..governance.statutory import PA2023_COMMENCEMENT, Regime, framework_last_day
-from ..models import Case, Framework
+from ..governance.statutory import (
+    PA2023_COMMENCEMENT,
+    Deadline,
+    Regime,
+    framework_last_day,
+    open_framework_reopening,
+)
+from ..models import Case, Framework, FrameworkReopening
 from ..models.suppliers import supplier_key
 from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor
@@ -30,6 +36,7 @@ from ..workflow.frameworks import FRAMEWORK
 from . import reading
 
 MAX_LINE, MAX_REFERENCE, MAX_TEXT, MAX_SUPPLIERS = 200, 60, 4000, 1000
+REOPENING_DUE = "framework_reopening_due"  # the outbox kind of the scheduler's reminder to re-open one
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class FrameworkGiven:
     suppliers: Sequence[str] = ()  # those party to it, as its provider lists them; none: not recorded
     direct_award: bool = False  # it provides for a call-off without a further competition (PA23 s45(4)(b))
     fee_percent: str | Decimal | None = None  # its fee on each call-off, as a percentage ("1", "0.5%"); none: none
+    council_established: bool = False  # the councils' own (theirs the duty to re-open an open one, PA23 s49(2))
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
@@ -82,14 +90,9 @@ def record_framework(
             session.add(framework)
             session.flush()
         else:
-            framework = session.get(Framework, framework_id, with_for_update=True)
-            if framework is None or not may_keep_register(actor, framework.authority):
-                raise NotFound(f"There is no framework {framework_id} that you can change")
-            if expected_version is not None and framework.version != expected_version:
-                raise ChangedMeanwhile(
-                    f"Someone corrected {framework.provider} {framework.reference} after you opened this page, so "
-                    "your changes were not saved. This is how it stands now: make them again if they are still needed."
-                )
+            framework = _to_change(
+                session, actor, framework_id, expected_version, "corrected", "your changes were not saved", "make them"
+            )
             for name, value in fields.items():
                 setattr(framework, name, value)
             framework.version += 1
@@ -153,7 +156,117 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
         raise InvalidInput(errors)
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
             "authority": given.authority, "open_framework": given.open_framework, "suppliers": suppliers,
-            "direct_award": given.direct_award, "fee_percent": fee}  # fmt: skip
+            "direct_award": given.direct_award, "fee_percent": fee,
+            "council_established": given.council_established}  # fmt: skip
+
+
+def _to_change(
+    session: Session, actor: Actor, framework_id: int, expected_version: int | None, done: str, lost: str, redo: str
+) -> Framework:
+    """The framework ``actor`` is changing, its row locked: as the page they changed it from showed it
+    (``expected_version``, where given), else ``ChangedMeanwhile`` saying someone ``done`` it, so ``lost``."""
+    framework = session.get(Framework, framework_id, with_for_update=True)
+    if framework is None or not may_keep_register(actor, framework.authority):
+        raise NotFound(f"There is no framework {framework_id} that you can change")
+    if expected_version is not None and framework.version != expected_version:
+        raise ChangedMeanwhile(
+            f"Someone {done} {framework.provider} {framework.reference} after you opened this page, so {lost}. "
+            f"This is how it stands now: {redo} again if still needed."
+        )
+    return framework
+
+
+def record_reopening(
+    core: Core,
+    framework_id: int,
+    actor_id: int,
+    awarded_on: date | None,
+    suppliers: Sequence[str],
+    *,
+    expected_version: int | None = None,
+) -> int:
+    """An open framework re-opened: the next framework of its scheme awarded on ``awarded_on`` to ``suppliers``
+    (those party to it now, the ones already on it among them if they stay: PA23 s49(4)-(5)), which become the
+    register's list; the framework before it expired on that award (s49(2)(b)). Returns the re-opening's id."""
+    names, wrong = _suppliers(suppliers)
+    errors = {"suppliers": wrong} if wrong else {}
+    if awarded_on is None:
+        errors["awarded_on"] = "Enter the date the framework was awarded on re-opening"
+    elif awarded_on > core.engine.today():
+        errors["awarded_on"] = "Record a re-opening once its framework is awarded: the date is in the future"
+    with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        framework = _to_change(
+            session, actor, framework_id, expected_version, "changed", "the re-opening was not recorded", "record it"
+        )
+        if not framework.open_framework:
+            raise InvalidInput({"awarded_on": "Only an open framework is re-opened (Procurement Act 2023 s49)"})
+        latest = max([framework.starts_on, *(r.awarded_on for r in reopenings_of(session, framework.id))])
+        if awarded_on is not None and "awarded_on" not in errors:
+            if awarded_on <= latest:
+                errors["awarded_on"] = f"A re-opening comes after the framework's latest award, on {latest:%-d %B %Y}"
+            elif awarded_on > framework.ends_on:
+                errors["awarded_on"] = f"The scheme ended on {framework.ends_on:%-d %B %Y}: it cannot be re-opened"
+        if errors:
+            raise InvalidInput(errors)
+        reopening = FrameworkReopening(
+            framework_id=framework.id,
+            awarded_on=awarded_on,
+            suppliers=names,
+            suppliers_before=list(framework.suppliers),
+            recorded_by_id=actor_id,
+            recorded_at=core.engine.clock(),
+        )
+        session.add(reopening)
+        framework.suppliers, framework.version = names, framework.version + 1
+        session.flush()
+        data = {"framework_id": framework.id, "awarded_on": awarded_on, "suppliers": names}
+        core.engine.system_event(session, actor_id=actor_id, action="reopen_framework", data=data)
+        return reopening.id
+
+
+def reopenings_of(session: Session, framework_id: int) -> list[FrameworkReopening]:
+    """An open framework's re-openings, the earliest first."""
+    query = select(FrameworkReopening).where(FrameworkReopening.framework_id == framework_id)
+    return list(session.scalars(query.order_by(FrameworkReopening.awarded_on)))
+
+
+@dataclass(frozen=True)
+class SchemeAward:
+    """One framework of an open framework's scheme: when it was awarded, to how many suppliers (None: not
+    recorded), how many of them new to it (None for the first)."""
+
+    awarded_on: date
+    suppliers: int | None
+    joined: int | None
+
+
+def scheme_of(framework: Framework, reopenings: Sequence[FrameworkReopening]) -> list[SchemeAward]:
+    """The frameworks awarded under an open framework's scheme, the first (its start) first."""
+    first = reopenings[0].suppliers_before if reopenings else framework.suppliers
+    awards = [SchemeAward(framework.starts_on, len(first) or None, None)]
+    for reopening in reopenings:
+        before = {supplier_key(name) for name in reopening.suppliers_before}
+        joined = sum(supplier_key(name) not in before for name in reopening.suppliers)
+        awards.append(SchemeAward(reopening.awarded_on, len(reopening.suppliers) or None, joined))
+    return awards
+
+
+def reopenings_by_framework(session: Session) -> dict[int, list[date]]:
+    """When each open framework was re-opened, by the framework's id (one query, for the register's list)."""
+    found: dict[int, list[date]] = {}
+    rows = session.execute(select(FrameworkReopening.framework_id, FrameworkReopening.awarded_on))
+    for framework_id, awarded_on in rows:
+        found.setdefault(framework_id, []).append(awarded_on)
+    return found
+
+
+def reopening_due(framework: Framework, reopened: Sequence[date]) -> Deadline | None:
+    """When an open framework must next be re-opened (``statutory.open_framework_reopening``); None for any
+    other framework, or where its scheme ends first."""
+    if not framework.open_framework:
+        return None
+    return open_framework_reopening(framework.starts_on, reopened, framework.ends_on)
 
 
 def _fee(given: str | Decimal | None) -> tuple[Decimal | None, str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from ..models import ApprovalStep, Decision, MarketMembership, OutboxMessage, StepStatus
+from ..models import ApprovalStep, Decision, FrameworkReopening, MarketMembership, OutboxMessage, StepStatus
 from ..workflow.engine import Actor
 from . import teams
+from .frameworks import REOPENING_DUE
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
 
 APPROVAL_ASKED = ("approval_needed", "approval_chase")  # the request, and its reminder, naming the step
@@ -17,7 +18,8 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     """Of ``messages``, the ids of those asking ``actor`` to do something that no longer waits for them: an
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
-    or another of the team). A list of notifications is a record, so these stay in it, marked as done."""
+    or another of the team), an open framework's re-opening (recorded since). A list of notifications is a
+    record, so these stay in it, marked as done."""
     found = _approvals_answered(session, actor, messages)
     declare = {m.id: m.case_id for m in messages if m.kind == teams.KIND and m.case_id}
     if declare:
@@ -38,7 +40,30 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
             )
         )
         found |= {message_id for message_id, membership_id in applications.items() if membership_id in decided}
-    return found
+    return found | _reopenings_recorded(session, messages)
+
+
+def _reopenings_recorded(session: Session, messages: list[OutboxMessage]) -> set[int]:
+    """The reminders to re-open an open framework after which a re-opening of it was recorded."""
+    asked = {
+        message.id: (framework_id, message.created_at)
+        for message in messages
+        if message.kind == REOPENING_DUE and (framework_id := (message.payload or {}).get("framework_id"))
+    }
+    if not asked:
+        return set()
+    latest = dict(
+        session.execute(
+            select(FrameworkReopening.framework_id, func.max(FrameworkReopening.recorded_at))
+            .where(FrameworkReopening.framework_id.in_({framework_id for framework_id, _ in asked.values()}))
+            .group_by(FrameworkReopening.framework_id)
+        ).all()
+    )
+    return {
+        message_id
+        for message_id, (framework_id, sent) in asked.items()
+        if framework_id in latest and latest[framework_id] >= sent
+    }
 
 
 def _approvals_answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:

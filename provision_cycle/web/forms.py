@@ -878,6 +878,11 @@ class FrameworkForm(FlaskForm):
         description="A scheme re-opened to new suppliers during its term, which may then run to eight years in all "
         "(Procurement Act 2023 s49); another framework runs four at most (s47)",
     )
+    council_established = _yes_or_no(
+        "Did the councils establish it themselves?",
+        description="Their own framework, not a buying organisation's: an open one is then theirs to re-open in time "
+        "(at least once in its first three years, then at least every five), and the scheduler reminds them",
+    )
     starts_on = GovDate("Date it started", validators=[InputRequired(message="Enter the date it started")])
     ends_on = GovDate(
         "Last date a call-off may be made under it",
@@ -916,6 +921,24 @@ class FrameworkForm(FlaskForm):
 
     def fill_choices(self, core: Core, authorities: set[str]) -> None:
         self.authority.choices = council_choices(core, authorities)
+
+
+class ReopeningForm(FlaskForm):
+    """An open framework re-opened: the next framework of its scheme awarded (Procurement Act 2023 s49)."""
+
+    awarded_on = GovDate(
+        "Date the framework was awarded on re-opening",
+        validators=[InputRequired(message="Enter the date the framework was awarded on re-opening")],
+    )
+    suppliers = TextAreaField(
+        "Suppliers on it now",
+        widget=GovTextArea(),
+        description="One per line: those it was awarded to, the suppliers already on it who stay among them. They "
+        "replace the register's list",
+        validators=[Length(max=210_000)],
+    )
+    submit = SubmitField("Record the re-opening", widget=GovSubmitInput())
+    version = HiddenField()  # the framework's, as the form showed it
 
 
 class MarketNoticeForm(FlaskForm):

@@ -13,7 +13,7 @@ from ..services.frameworks import FrameworkGiven
 from ..services.reading import staff_authorities
 from ..workflow.frameworks import allows_direct_award, running_on
 from .common import core, csv_download, me, render
-from .forms import FrameworkForm, apply_errors
+from .forms import FrameworkForm, ReopeningForm, apply_errors
 from .security import signed_in
 
 frameworks = Blueprint("frameworks", __name__, url_prefix="/frameworks")
@@ -45,6 +45,8 @@ CSV_COLUMNS = (
     "Last call-off date",
     "Councils",
     "Open framework",
+    "Councils established it",
+    "Next re-opening due by",
     "Direct award allowed",
     "Fee on each call-off (%)",
     "Suppliers listed",
@@ -64,7 +66,9 @@ def export():
     def rows():
         with core().db.reading() as session:
             call_offs = service.call_offs_by_framework(session)
+            reopened = service.reopenings_by_framework(session)
             for framework in service.frameworks_for(session, me()):
+                due = service.reopening_due(framework, reopened.get(framework.id, []))
                 made = service.what_was_called_off(call_offs.get(framework.id, []), workflows)
                 fees = service.fees_on(framework, made)
                 yield [
@@ -77,6 +81,8 @@ def export():
                     framework.ends_on.isoformat(),
                     organisation.authority_name(framework.authority),
                     "yes" if framework.open_framework else "no",
+                    "yes" if framework.council_established else "no",
+                    due.due_on.isoformat() if due else "",
                     "yes" if allows_direct_award(framework) else "no",
                     service.fee_as_written(framework),
                     len(framework.suppliers),
@@ -96,6 +102,7 @@ def show(framework_id: int):
         framework = service.framework_for(session, me(), framework_id)
         call_offs = service.what_was_called_off(service.call_offs_under(session, framework), core().workflows)
         fees = service.fees_on(framework, call_offs)
+        reopenings = service.reopenings_of(session, framework.id)
         session.expunge_all()
     return render(
         "frameworks/show.html",
@@ -106,6 +113,9 @@ def show(framework_id: int):
         fees=fees,
         awarded=service.value_awarded(call_offs),
         fee=service.fee_as_written(framework),
+        scheme=service.scheme_of(framework, reopenings),
+        reopening_due=service.reopening_due(framework, [r.awarded_on for r in reopenings]),
+        today=core().engine.today(),
         direct_award=allows_direct_award(framework),
         suppliers=[(name, supplier_key(name)) for name in framework.suppliers],  # each linked to its page
         may_change=service.may_keep_register(me(), framework.authority),
@@ -132,6 +142,7 @@ def edit(framework_id: int | None = None):
         shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
         shown["open_framework"] = "yes" if framework.open_framework else "no"
         shown["direct_award"] = "yes" if framework.direct_award else "no"
+        shown["council_established"] = "yes" if framework.council_established else "no"
         shown["fee_percent"] = service.fee_as_written(framework)
         shown["suppliers"] = "\n".join(framework.suppliers)
         form.process(data=shown | {"version": framework.version})
@@ -144,6 +155,7 @@ def edit(framework_id: int | None = None):
             authority=form.authority.data or "",
             open_framework=form.open_framework.data == "yes",
             direct_award=form.direct_award.data == "yes",
+            council_established=form.council_established.data == "yes",
             fee_percent=form.fee_percent.data or "",
             suppliers=(form.suppliers.data or "").splitlines(),
         )
@@ -163,3 +175,33 @@ def edit(framework_id: int | None = None):
             flash(f"{given.provider.strip()} {given.reference.strip()} is {'corrected' if framework else 'added'}")
             return redirect(url_for("frameworks.show", framework_id=saved))
     return render("frameworks/edit.html", form=form, framework=framework)
+
+
+@frameworks.route("/<id:framework_id>/reopenings/new", methods=["GET", "POST"])
+@signed_in
+def reopen(framework_id: int):
+    """Record an open framework's re-opening: the next framework of its scheme awarded, and to whom."""
+    with core().db.reading() as session:
+        framework = service.framework_for(session, me(), framework_id)
+        session.expunge_all()
+    if not service.may_keep_register(me(), framework.authority) or not framework.open_framework:
+        raise NotFound("Only an open framework's category team records its re-openings")
+    form = ReopeningForm()
+    if request.method == "GET":
+        form.process(data={"suppliers": "\n".join(framework.suppliers), "version": framework.version})
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        suppliers = (form.suppliers.data or "").splitlines()
+        try:
+            service.record_reopening(
+                core(), framework_id, me().id, form.awarded_on.data, suppliers, expected_version=version
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        except ChangedMeanwhile as error:
+            flash(error.message, "error")
+            return redirect(request.full_path)
+        else:
+            flash(f"The re-opening of {framework.provider} {framework.reference} is recorded")
+            return redirect(url_for("frameworks.show", framework_id=framework_id, _anchor="reopenings"))
+    return render("frameworks/reopen.html", form=form, framework=framework)

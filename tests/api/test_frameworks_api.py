@@ -73,3 +73,26 @@ def test_a_call_off_s_award_suggests_its_framework_s_suppliers(api, core, db):
         if i["name"] == "supplier_name"
     ]
     assert (asked["type"], asked["suggestions"]) == ("line", ["Acme Ltd", "Bodge IT"])
+
+
+def test_an_open_framework_s_re_openings_through_the_api(api, core, db):
+    """An open framework says when it must next be re-opened (PA23 s49(2)(a)) and takes its re-openings."""
+    people = hub_people(db)
+    officer = api(people.officer)
+    scheme = {**FRAMEWORK, "reference": "OCC-HC-01", "regime": "PA2023", "starts_on": "2025-06-02",
+              "ends_on": "2033-06-01", "open_framework": True, "council_established": True,
+              "suppliers": ["Acme Care"]}  # fmt: skip
+    body = officer.post("/frameworks", scheme, status=201).json
+    assert (body["council_established"], body["reopened_on"], body["reopening_due_by"]) == (True, [], "2028-06-01")
+    closed = officer.post("/frameworks", FRAMEWORK, status=201).json
+    assert closed["reopening_due_by"] is None
+    url = f"/frameworks/{body['id']}/reopenings"
+    refused = officer.post(url, {"awarded_on": "2025-06-01", "suppliers": []}, status=422).json
+    assert "A re-opening comes after the framework's latest award, on 2 June 2025" in str(refused)
+    officer.post(f"/frameworks/{closed['id']}/reopenings", {"awarded_on": "2026-01-05", "suppliers": []}, status=422)
+    api(people.finance).post(url, {"awarded_on": "2026-01-05", "suppliers": []}, status=404)
+    reopened = officer.post(url, {"awarded_on": "2026-01-05", "suppliers": ["Acme Care", "Bright Homes"]}, status=201)
+    assert (reopened.json["reopened_on"], reopened.json["reopening_due_by"]) == (["2026-01-05"], "2031-01-04")
+    assert reopened.json["suppliers"] == ["Acme Care", "Bright Homes"]
+    listed = {item["reference"]: item for item in api(people.finance).get("/frameworks").json["items"]}
+    assert listed["OCC-HC-01"]["reopened_on"] == ["2026-01-05"]

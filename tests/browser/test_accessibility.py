@@ -82,6 +82,12 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
         FrameworkGiven("ESPO", "ESPO 105", "", "Fleet", "PCR2015", date(2024, 1, 1), date(2029, 12, 31), "OCC",
                        suppliers=["Acme Fleet Ltd", "Bodge Vans"], direct_award=True, fee_percent="1"),
     )  # fmt: skip
+    open_framework = record_framework(
+        site.core,
+        people.officer,
+        FrameworkGiven("Oxfordshire County Council", "OCC-HC", "", "Home care", "PA2023", date(2025, 6, 2),
+                       date(2033, 6, 1), "OCC", open_framework=True, council_established=True, suppliers=["Acme Care"]),
+    )  # fmt: skip
     call_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")
     called_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")
     act(site.core.engine, called_off, "start_call_off", people.officer,
@@ -158,6 +164,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/frameworks/new",
             f"/frameworks/{framework}",
             f"/frameworks/{framework}/edit",
+            f"/frameworks/{open_framework}",  # its re-openings
+            f"/frameworks/{open_framework}/reopenings/new",
             f"/cases/{call_off}/actions/start_call_off",
             f"/cases/{called_off}/actions/recommend_award",  # its framework's suppliers offered as typed
         ],

@@ -186,8 +186,42 @@ def test_the_frameworks_are_downloaded_with_how_much_each_is_used(core, db, brow
     assert row | {"Starts": "", "Last call-off date": ""} == {
         "Provider": "Crown Commercial Service", "Reference": "RM6098", "Lot": "1", "Title": "Technology Products 2",
         "Procured under": "Public Contracts Regulations 2015", "Starts": "", "Last call-off date": "",
-        "Councils": "Joint (Oxfordshire and Cherwell)", "Open framework": "no", "Direct award allowed": "yes",
+        "Councils": "Joint (Oxfordshire and Cherwell)", "Open framework": "no", "Councils established it": "no",
+        "Next re-opening due by": "", "Direct award allowed": "yes",
         "Fee on each call-off (%)": "", "Suppliers listed": "0", "Call-offs": "1", "Call-offs awarded": "1",
         "Awarded value excluding VAT": "240000.00", "Fee on those awarded": "",
     }  # fmt: skip
     assert list(csv.reader(io.StringIO(browser(people.requester).get("/frameworks/export.csv").text)))[1:] == []
+
+
+def test_an_open_framework_s_re_openings_are_recorded_on_its_page(core, db, browser, clock):
+    """The page says by when the open framework must next be re-opened (PA23 s49(2)(a)), and its category team
+    records a re-opening there: the next framework's award date and its suppliers, who become the list."""
+    from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+
+    people = hub_people(db)
+    given = FrameworkGiven("Oxfordshire County Council", "OCC-HC-01", "", "Home care", "PA2023", date(2025, 6, 2),
+                           date(2033, 6, 1), "OCC", open_framework=True, council_established=True,
+                           suppliers=("Acme Care", "Bright Homes"))  # fmt: skip
+    framework_id = record_framework(core, people.officer, given)
+    clock.set(date(2028, 7, 1))
+    officer = browser(people.officer)
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "It was due to be re-opened by 1 June 2028" in page
+    assert "The councils established it, so re-opening it is theirs to do." in page
+    form = officer.get(f"/frameworks/{framework_id}/reopenings/new").text
+    assert "Acme Care\nBright Homes" in unescape(form)  # the list as it stands, to change
+    url = f"/frameworks/{framework_id}/reopenings/new"
+    refused = _text(officer.post(url, {"awarded_on": ["1", "1", "2025"], "suppliers": "Acme Care"}, status=400).text)
+    assert "A re-opening comes after the framework's latest award, on 2 June 2025" in refused
+    officer.post(url, {"awarded_on": ["30", "6", "2028"], "suppliers": "Acme Care\nBright Homes\nCarewell Ltd"})
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "Next re-opening due by 29 June 2033" not in page  # the scheme ends first, on 1 June 2033
+    assert "No further re-opening is due: the scheme ends on 1 June 2033 first" in page
+    assert "30 June 2028 (re-opened) 3 1" in page and "2 June 2025 (the first) 2" in page
+    assert "Carewell Ltd" in page
+    [row] = list(csv.DictReader(io.StringIO(officer.get("/frameworks/export.csv").text)))
+    assert (row["Open framework"], row["Councils established it"], row["Next re-opening due by"]) == ("yes", "yes", "")
+    # Someone outside the category team sees the page but no way to record one.
+    assert "Record a re-opening" not in browser(people.finance).get(f"/frameworks/{framework_id}").text
+    browser(people.finance).get(url, status=404)
