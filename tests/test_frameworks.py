@@ -366,6 +366,12 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
             frameworks.record_reopening(core, framework_id, people.officer, awarded_on, ["Acme Care"])
     with pytest.raises(NotFound):
         frameworks.record_reopening(core, framework_id, people.requester, date(2028, 5, 1), ["Acme Care"])
+    # Awarded to a single supplier, the framework and the scheme end within four years of that award (s49(6)).
+    with pytest.raises(InvalidInput, match=r"within four years of that award \(Procurement Act 2023 s49\(6\)\): by 30"):
+        frameworks.record_reopening(core, framework_id, people.officer, date(2028, 5, 1), ["Acme Care"])
+    with pytest.raises(InvalidInput, match="by 1 June 2029, not 1 June 2033"):
+        frameworks.record_framework(core, people.officer, _given(**{**HOME_CARE.__dict__, "reference": "ONE",
+                                                                    "suppliers": ("Acme Care",)}))  # fmt: skip
     suppliers = ["Acme Care", "Bright Homes", "Carewell Ltd"]
     frameworks.record_reopening(core, framework_id, people.officer, date(2028, 5, 1), suppliers, expected_version=1)
     with pytest.raises(ChangedMeanwhile):

@@ -152,6 +152,9 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
             f"Under the Procurement Act 2023 {limit}: one that started on {given.starts_on:%-d %B %Y} "
             f"ends by {latest:%-d %B %Y}"
         )
+    if not errors and given.open_framework and (problem := _single_supplier_problem(given.starts_on, suppliers,
+                                                                                     given.ends_on)):  # fmt: skip
+        errors["ends_on"] = problem
     if errors:
         raise InvalidInput(errors)
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
@@ -207,6 +210,8 @@ def record_reopening(
                 errors["awarded_on"] = f"A re-opening comes after the framework's latest award, on {latest:%-d %B %Y}"
             elif awarded_on > framework.ends_on:
                 errors["awarded_on"] = f"The scheme ended on {framework.ends_on:%-d %B %Y}: it cannot be re-opened"
+        if not errors and (problem := _single_supplier_problem(awarded_on, names, framework.ends_on)):
+            errors["suppliers"] = problem
         if errors:
             raise InvalidInput(errors)
         reopening = FrameworkReopening(
@@ -223,6 +228,18 @@ def record_reopening(
         data = {"framework_id": framework.id, "awarded_on": awarded_on, "suppliers": names}
         core.engine.system_event(session, actor_id=actor_id, action="reopen_framework", data=data)
         return reopening.id
+
+
+def _single_supplier_problem(awarded_on: date, suppliers: Sequence[str], scheme_ends: date) -> str:
+    """PA23 s49(6): a framework of an open framework awarded to one supplier expires, and the scheme with it,
+    within the four years beginning with that award; what is wrong where it does not (empty if nothing)."""
+    last = framework_last_day(awarded_on)
+    if len(suppliers) != 1 or scheme_ends <= last:
+        return ""
+    return (
+        f"An open framework's framework awarded to a single supplier ends, with the scheme, within four years of "
+        f"that award (Procurement Act 2023 s49(6)): by {last:%-d %B %Y}, not {scheme_ends:%-d %B %Y}"
+    )
 
 
 def reopenings_of(session: Session, framework_id: int) -> list[FrameworkReopening]:

@@ -38,7 +38,7 @@ from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
 from ..workflow.frameworks import running
 from ..workflow.markets import ceased
-from .frameworks import call_offs_by_framework
+from .frameworks import call_offs_by_framework, reopening_due, reopenings_by_framework
 from .payments_compliance import percent
 from .reading import (
     at_an_end,
@@ -213,6 +213,12 @@ class FrameworkEnding:
 
 
 @dataclass(frozen=True)
+class ReopeningDue:
+    framework: Framework  # an open framework the councils established
+    due_on: date  # by when its next framework must be awarded (PA23 s49(2)(a))
+
+
+@dataclass(frozen=True)
 class ApplicationsWaiting:
     market: DynamicMarket
     waiting: int  # applications to join it (or members' for more parts) not yet decided
@@ -233,6 +239,7 @@ class Overview:
     left_behind: list[LeftBehind]  # by whose, the most contracts first
     competition: Competition
     frameworks_ending: list[FrameworkEnding]  # the soonest first
+    reopenings_due: list[ReopeningDue]  # the soonest (or most overdue) first
     applications_waiting: list[ApplicationsWaiting]  # the longest waiting first
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
@@ -264,6 +271,7 @@ def pipeline_overview(
         left_behind=_left_behind(core, session, contracts),
         competition=_competition(session, actor, today, cases),
         frameworks_ending=_frameworks_ending(session, actor, today, authority),
+        reopenings_due=_reopenings_due(session, actor, today, authority),
         applications_waiting=_applications_waiting(session, actor, pillar, authority),
     )
 
@@ -303,6 +311,24 @@ def _frameworks_ending(session: Session, actor: Actor, today: date, authority: s
     ending = list(session.scalars(query))
     call_offs = call_offs_by_framework(session) if ending else {}
     return [FrameworkEnding(f, len(call_offs.get(f.id, []))) for f in ending]
+
+
+def _reopenings_due(session: Session, actor: Actor, today: date, authority: str) -> list[ReopeningDue]:
+    """The running open frameworks the councils established (for ``authority``, if given) that must be
+    re-opened within a year, or should have been: theirs to do (PA23 s49(2)(a))."""
+    query = select(Framework).where(
+        Framework.open_framework,
+        Framework.council_established,
+        of_my_councils(actor, Framework.authority),
+        running(today),
+        *([Framework.authority.in_([authority, JOINT])] if authority else []),
+    )
+    owned = list(session.scalars(query))
+    reopened = reopenings_by_framework(session) if owned else {}
+    horizon = add_months(today, FRAMEWORK_HORIZON_MONTHS)
+    due = [(f, reopening_due(f, reopened.get(f.id, []))) for f in owned]
+    found = [ReopeningDue(f, deadline.due_on) for f, deadline in due if deadline and deadline.due_on <= horizon]
+    return sorted(found, key=lambda item: (item.due_on, item.framework.provider))
 
 
 def _competition(session: Session, actor: Actor, today: date, cases: list) -> Competition:

@@ -81,7 +81,7 @@ def test_an_open_framework_s_re_openings_through_the_api(api, core, db):
     officer = api(people.officer)
     scheme = {**FRAMEWORK, "reference": "OCC-HC-01", "regime": "PA2023", "starts_on": "2025-06-02",
               "ends_on": "2033-06-01", "open_framework": True, "council_established": True,
-              "suppliers": ["Acme Care"]}  # fmt: skip
+              "suppliers": ["Acme Care", "Bright Homes"]}  # fmt: skip
     body = officer.post("/frameworks", scheme, status=201).json
     assert (body["council_established"], body["reopened_on"], body["reopening_due_by"]) == (True, [], "2028-06-01")
     closed = officer.post("/frameworks", FRAMEWORK, status=201).json

@@ -86,7 +86,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
         site.core,
         people.officer,
         FrameworkGiven("Oxfordshire County Council", "OCC-HC", "", "Home care", "PA2023", date(2025, 6, 2),
-                       date(2033, 6, 1), "OCC", open_framework=True, council_established=True, suppliers=["Acme Care"]),
+                       date(2033, 6, 1), "OCC", open_framework=True, council_established=True, suppliers=["Acme Care", "Bright Homes"]),
     )  # fmt: skip
     call_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")
     called_off = ready_for_the_market(site.core.engine, people, value="250000", route="framework_call_off")

@@ -153,3 +153,25 @@ def test_the_overview_lists_the_frameworks_ending_within_a_year(core, db, browse
     assert listed == ["RM6098"] and "(1 call-off so far)" in page
     cdc = hub_people(db, "CDC")
     assert "Frameworks ending within a year" not in browser(cdc.head).get("/overview").text
+
+
+def test_the_overview_lists_the_councils_open_frameworks_to_re_open_within_a_year(core, db, browser, clock):
+    from datetime import date
+
+    from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+
+    people = hub_people(db)
+    for reference, established, starts in (("OCC-HC", True, date(2025, 6, 2)), ("OCC-LATER", True, date(2026, 9, 1)),
+                                           ("CCS-OPEN", False, date(2025, 6, 2))):  # fmt: skip
+        given = FrameworkGiven("Oxfordshire County Council", reference, "", "Home care", "PA2023", starts,
+                               starts + timedelta(days=2900), "OCC", open_framework=True,
+                               council_established=established)  # fmt: skip
+        record_framework(core, people.officer, given)
+    clock.set(date(2027, 7, 1))  # OCC-HC due by 1 June 2028; OCC-LATER by 31 August 2029
+    page = browser(people.head).get("/overview").text
+    listed = re.findall(r"Oxfordshire County Council ([A-Z-]+): Home care</a>,\s*(.*?)</li>", page)
+    assert listed == [("OCC-HC", "by 1 June 2028")]
+    clock.set(date(2028, 6, 2))
+    page = browser(people.head).get("/overview").text
+    listed = re.findall(r"Oxfordshire County Council ([A-Z-]+): Home care</a>,\s*(.*?)</li>", page)
+    assert listed == [("OCC-HC", "was due by 1 June 2028")]
