@@ -107,7 +107,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
 
 
 def approve_by_link(
-    core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool, code: str = ""
+    core: Core, secret: str, signed_in_id: int | None, *, no_conflict: bool, code: str = "", address: str = ""
 ) -> ActionResult:
     """Approve the link's step as its person: the link is spent first, so it can never decide twice, and
     given back if the approval is refused (nothing was decided: it can be used again once it can succeed).
@@ -119,7 +119,7 @@ def approve_by_link(
     if not view.declared and not no_conflict:
         raise NotPermitted("Confirm that you have no conflict of interest, or sign in to declare one")
     if view.code_needed:
-        two_factor.check_code(core, view.user_id, code)
+        two_factor.check_code(core, view.user_id, code, address)
     if not _mark_link(core, view.link_id, used=True):
         raise NotPermitted("This link has already been used. Open the case to see where it is now.")
     try:

@@ -30,7 +30,14 @@ from ..models import OutboxMessage, RecoveryCode, User
 from ..wording import at_time
 from ..workflow.engine import Actor
 from .handed_secrets import digest
-from .people import count_failed_sign_in, is_locked_out, person_looked_after
+from .people import (
+    TOO_MANY_FROM_HERE,
+    count_failed_sign_in,
+    count_try_from,
+    is_locked_out,
+    person_looked_after,
+    sign_in_refused_from,
+)
 from .sealed import Unsealable, seal, unseal
 
 STEP_SECONDS = 30
@@ -170,14 +177,17 @@ def code_needed(core: Core, user_id: int) -> bool:
     return core.settings.two_factor == "required" or uses_codes(core, user_id)
 
 
-def check_code(core: Core, user_id: int, code: str) -> None:
+def check_code(core: Core, user_id: int, code: str, address: str = "") -> None:
     """Accept the second step of a sign-in: a code from the app not used before, or an unused recovery code
-    (spent now). Otherwise ``InvalidInput``, counted as a failed sign-in (five lock the account a while)."""
+    (spent now). Otherwise ``InvalidInput``, counted as a failed sign-in (five lock the account a while) and,
+    given the client's ``address``, among that address's failures, as a wrong password is (``authenticate``)."""
     now = core.engine.clock()
     given = _normalised(code)
     if not given:  # nothing typed is not a guess
         raise InvalidInput({"code": "Enter the security code"})
     with core.db.unit_of_work() as session:
+        if sign_in_refused_from(core, session, address, now):
+            raise InvalidInput({"code": TOO_MANY_FROM_HERE})
         user = _person(session, user_id)
         if user.two_factor_since is None or user.two_factor_secret is None:
             raise NotPermitted("Security codes are not on for this account")
@@ -204,6 +214,7 @@ def check_code(core: Core, user_id: int, code: str) -> None:
             user.failed_sign_ins = 0
             return
         count_failed_sign_in(core, session, user, now)  # committed: the refusal comes after
+        count_try_from(core, session, address, now)
     raise InvalidInput({"code": WRONG_CODE if key is not None else CODES_UNCHECKABLE})
 
 

@@ -124,7 +124,7 @@ def security_code():
     form = SecurityCodeForm()
     if form.validate_on_submit():
         try:
-            two_factor.check_code(core(), user_id, form.code.data)
+            two_factor.check_code(core(), user_id, form.code.data, request.remote_addr or "")
         except InvalidInput as error:
             apply_errors(form, error.fields)
         else:

@@ -39,6 +39,7 @@ def action_link(secret: str):
                 _signed_in_id(),
                 no_conflict=request.form.get("no_conflict") == "yes",
                 code=form.code.data or "",
+                address=request.remote_addr or "",
             )
         except InvalidInput as error:  # the security code: asked again, on the same page
             apply_errors(form, error.fields)

@@ -194,3 +194,23 @@ def test_codes_sealed_under_a_key_since_changed_leave_the_recovery_codes_and_a_f
     again = Browser(app, db).sign_in(noah)  # the rotated key signs the session afresh
     assert "Show my QR code" in again.get("/account/security-codes").text  # the old half-made key is not shown
     _set_up(again, "/account/security-codes", clock)
+
+
+def test_wrong_codes_count_against_the_address_they_came_from(app, core, db, clock):
+    """A wrong security code is a failed sign-in of its address as a wrong password is: once as many have failed
+    from one address in 15 minutes as the settings allow, whichever accounts they were for, a code from there
+    is refused before it is looked at (the right one too), while another address's is taken."""
+    from provision_cycle.errors import InvalidInput
+    from provision_cycle.services.people import TOO_MANY_FROM_HERE
+
+    people = [create_user(db, ("requester", "OCC")) for _ in range(2)]
+    keys = [_set_up(Browser(app, db).sign_in(person), "/account/security-codes", clock)[0] for person in people]
+    core.settings = core.settings.with_overrides(sign_in_address_limit=3)
+    clock.advance(seconds=30)
+    for person, code in ((people[0], "111111"), (people[0], "222222"), (people[1], "333333")):
+        with pytest.raises(InvalidInput, match="The security code is not right"):
+            two_factor.check_code(core, person, code, "203.0.113.9")
+    with pytest.raises(InvalidInput) as refused:
+        two_factor.check_code(core, people[1], _code(keys[1], clock), "203.0.113.9")
+    assert refused.value.fields == {"code": TOO_MANY_FROM_HERE}
+    two_factor.check_code(core, people[1], _code(keys[1], clock), "198.51.100.20")  # from elsewhere: taken
