@@ -32,7 +32,18 @@ from ..wording import listed
 from ..workflow.engine import parse_money
 from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
-from .spreadsheet import FileProblem, FileRefused, Layout, Table, day, plain, read_table, unguarded, yes_or_no
+from .spreadsheet import (
+    FileProblem,
+    FileRefused,
+    Layout,
+    day,
+    parsed_rows,
+    plain,
+    read_table,
+    row_problems,
+    unguarded,
+    yes_or_no,
+)
 
 # Each field of ``ExistingContract`` the file can give, with the headings it may go by (compared without
 # case or repeated spaces). The first is the one the register's export and the documentation use.
@@ -131,15 +142,13 @@ def _read(
 ) -> list[tuple[int, ExistingContract]]:
     problems: list[FileProblem] = []
     table = read_table(data, LAYOUT, problems)
-    reader = _RowReader(core, session, table, councils)
+    reader = _RowReader(core, session, councils)
     contracts: list[tuple[int, ExistingContract]] = []
-    for line, cells in table.rows:
-        if line > MAX_ROWS + 1:
-            problems.append(FileProblem(line, "", f"A file can hold up to {MAX_ROWS:,} contracts: split it"))
-            break
-        contract = reader.contract(line, cells, problems)
+    for line, values, wrong in parsed_rows(table, reader.parse, problems, most=MAX_ROWS, noun="contracts"):
+        contract, wrong = reader.contract({name: value for name, value in values.items() if value is not None}, wrong)
         if contract is not None:
             contracts.append((line, contract))
+        problems += row_problems(table, line, wrong)
     if not contracts and not problems:
         problems.append(FileProblem(0, "", "The file has headings but no contracts"))
     problems += _already_there(session, contracts, table.heading("title"))
@@ -151,8 +160,8 @@ def _read(
 class _RowReader:
     """Turns each row into an ``ExistingContract``, noting what is wrong with it."""
 
-    def __init__(self, core: Core, session: Session, table: Table, councils: Collection[str] | None) -> None:
-        self.core, self.table, self.councils = core, table, councils
+    def __init__(self, core: Core, session: Session, councils: Collection[str] | None) -> None:
+        self.core, self.councils = core, councils
         org = core.governance.organisation
         self.org = org
         self.authorities = {plain(spelling): code for spelling, code in org.authority_spellings().items()}
@@ -171,22 +180,10 @@ class _RowReader:
         self.people = _people(session)
         self.managers = _managers(session)
 
-    def contract(self, line: int, cells: list[str], problems: list[FileProblem]) -> ExistingContract | None:
-        wrong: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for name in self.table.columns:
-            text = self.table.cell(cells, name)
-            if name in REQUIRED and not text:
-                heading = self.table.heading(name)
-                wrong[name] = f"Enter the {heading[:1].lower()}{heading[1:]}"
-                continue
-            try:
-                value = self._parse(name, text)
-            except ValueError as error:
-                wrong[name] = str(error)
-                continue
-            if value is not None:
-                values[name] = value
+    def contract(self, values: dict[str, Any], wrong: dict[str, str]) -> tuple[ExistingContract | None, dict]:
+        """A row's contract from its cells' ``values`` (``parse``'s), or None and what is ``wrong`` with it,
+        the cells' own problems among them."""
+        wrong = dict(wrong)
         pillar = values.pop("pillar", None)
         manager = values.pop("contract_manager", None)
         category = values.get("category")
@@ -205,12 +202,11 @@ class _RowReader:
             contract = ExistingContract(**values, contract_manager_id=manager.id)
             wrong = check_existing(self.core, contract)
             if not wrong:
-                return contract
-        for name in sorted(wrong, key=self.table.position):  # in the file's order of columns
-            problems.append(FileProblem(line, self.table.heading(name), wrong[name]))
-        return None
+                return contract, {}
+        return None, wrong
 
-    def _parse(self, name: str, text: str) -> Any:
+    def parse(self, name: str, text: str) -> Any:
+        """A cell's value (None for an empty optional one); ValueError saying what is wrong with it."""
         if name in ("title", "supplier_name", "description", "supplier_registration"):
             return unguarded(text) if text else None
         if name == "authority":

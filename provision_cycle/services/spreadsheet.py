@@ -144,7 +144,8 @@ def parsed_rows(
         for name in table.columns:
             text = table.cell(cells, name)
             if name in layout.required and not text:
-                wrong[name] = f"Enter the {layout.headings[name][0].lower()}"
+                heading = table.heading(name)  # as the file has it
+                wrong[name] = f"Enter the {heading[:1].lower()}{heading[1:]}"
                 continue
             try:
                 values[name] = parse(name, text)
