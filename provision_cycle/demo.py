@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 
 from .core import Core
 from .governance.calendar import add_months
-from .governance.statutory import ABOVE_THRESHOLD_COMPETITIVE, PA2023_COMMENCEMENT, ModificationBasis, Route
+from .governance.statutory import (
+    ABOVE_THRESHOLD_COMPETITIVE,
+    PA2023_COMMENCEMENT,
+    PCR_DPS_LAST_DAY,
+    ModificationBasis,
+    Route,
+)
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.evaluation import TenderGiven, record_tender, score_tender, set_award_criteria
@@ -460,8 +466,9 @@ HOME_CARE_PROVIDERS = (
 
 def _frameworks(core: Core, people: dict) -> None:
     """The register's frameworks: two procured under the PCR 2015 that both councils call off from (their
-    call-offs stay under the PCR), one under the Act, and one that has ended; and OCC's own open framework for
-    home care, re-opened once to new providers (PA23 s49)."""
+    call-offs stay under the PCR), one under the Act, and one that has ended; OCC's own open framework for home
+    care, re-opened once to new providers (PA23 s49); and OCC's dynamic purchasing system for supported living
+    placements, established under the PCR 2015 (reg 34) and run on under them."""
     from .services.frameworks import FrameworkGiven, record_framework, record_reopening
 
     today = core.engine.today()
@@ -504,6 +511,13 @@ def _frameworks(core: Core, people: dict) -> None:
     framework_id = record_framework(core, care_officer, home_care)
     reopened_on = min(first_award + timedelta(days=365), today)
     record_reopening(core, framework_id, care_officer, reopened_on, HOME_CARE_PROVIDERS)
+    placements = FrameworkGiven(
+        "Oxfordshire County Council", "OCC-DPS-04", "", "Supported living placements (a dynamic purchasing system)",
+        "PCR2015", date(2022, 4, 1), min(date(2028, 3, 31), PCR_DPS_LAST_DAY), "OCC",
+        "Each placement goes to a mini-competition among the admitted providers; a contract award notice follows each.",
+        dps=True, council_established=True, suppliers=HOME_CARE_PROVIDERS[1:],
+    )  # fmt: skip
+    record_framework(core, care_officer, placements)
 
 
 def _framework_for(core: Core, case_id: int) -> str:

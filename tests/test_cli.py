@@ -150,7 +150,7 @@ def test_seed_demo_loads_once(cli, db):
         # Its frameworks register, and its call-offs under a PCR 2015 framework kept under the PCR 2015.
         registered = session.scalars(select(Framework.regime)).all()
         laptops = session.scalars(select(Case).where(Case.title == "Laptops for social workers")).one()
-    assert sorted(registered) == ["PA2023", "PA2023", "PCR2015", "PCR2015", "PCR2015"]
+    assert sorted(registered) == ["PA2023", "PA2023", "PCR2015", "PCR2015", "PCR2015", "PCR2015"]
     assert (laptops.state, laptops.regime) == ("call_off", "PCR2015")
     assert len(joined) == 8 and sum(admitted is True for _, admitted in joined) == 4
     assert [admitted for _, admitted in joined].count(None) == 3  # one a member's, for the part added since

@@ -393,3 +393,50 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
     with db.reading() as session:
         reminded = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == frameworks.REOPENING_DUE))
         assert not any("CCS-1" in subject for subject in reminded)
+
+
+TRANSPORT_DPS = FrameworkGiven(
+    "Oxfordshire County Council", "OCC-DPS-7", "", "Passenger transport", "PCR2015", date(2022, 4, 1),
+    date(2028, 3, 31), "OCC", dps=True, suppliers=("Acme Travel", "Bodge Coaches"),
+)  # fmt: skip
+
+
+def test_a_contract_under_a_pcr_dynamic_purchasing_system_follows_reg_34(core, db, clock, people):
+    """A dynamic purchasing system established under the PCR 2015 runs on under them to 23 February 2029 at
+    the latest; its contracts go to a competition among its admitted suppliers, never directly, with no charge
+    to them (reg 34); each is under the PCR 2015, with no standstill (reg 86(5)), and owes a contract award
+    notice within 30 days after the award (reg 50(5)), not the 90 days of a framework call-off's publication."""
+    for changes, field, refused in (
+        ({"regime": "PA2023", "starts_on": date(2025, 4, 1)}, "dps", "is a dynamic market"),
+        ({"ends_on": date(2029, 3, 1)}, "ends_on", "runs to 23 February 2029 at the latest"),
+        ({"direct_award": True}, "direct_award", "after a competition among its admitted suppliers"),
+        ({"fee_percent": "1"}, "fee_percent", "No charge may be made to the suppliers"),
+    ):
+        with pytest.raises(InvalidInput) as error:
+            frameworks.record_framework(core, people.officer, _given(**{**TRANSPORT_DPS.__dict__, **changes}))
+        assert refused in error.value.fields[field]
+    dps_id = frameworks.record_framework(core, people.officer, TRANSPORT_DPS)
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
+    with pytest.raises(GuardFailed, match="does not provide for a call-off without a further competition"):
+        act(core.engine, case_id, "start_call_off", people.officer,
+            inputs={"framework": str(dps_id), "direct_call_off": True})  # fmt: skip
+    act(core.engine, case_id, "start_call_off", people.officer,
+        inputs={"framework": str(dps_id), "direct_call_off": False})  # fmt: skip
+    act(core.engine, case_id, "complete_call_off_selection", people.officer)
+    for supplier, price in (("Acme Travel", "230000"), ("Bodge Coaches", "240000")):
+        given = TenderGiven(supplier, "", True, False, price, core.engine.today())
+        evaluation.record_tender(core, case_id, people.officer, given)
+    act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_name": "Acme Travel",
+                                                                          "award_value": "230000"})  # fmt: skip
+    approve_open_steps(core.engine, db, people, case_id)
+    with db.reading() as session:
+        assert (session.get(Case, case_id).state, session.get(Case, case_id).regime) == (
+            "contract_signature",  # no standstill (reg 86(5))
+            "PCR2015",
+        )
+    signature = {"signed_on": "2026-03-02", "start_date": "2026-04-01", "end_date": "2028-03-31"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    with db.reading() as session:
+        owed = case_deadline(session, case_id, "contract_details_notice")
+    assert owed.due_on == date(2026, 4, 1)
+    assert owed.basis.startswith("PCR 2015 reg 50(5)(a): a contract award notice on Find a Tender within 30 days")

@@ -241,6 +241,8 @@ def test_under_the_pcr_2015_the_award_is_published_instead_of_a_contract_details
     assert call_off.due_on == date(2026, 7, 19) and "reg 108(1)(b), a call-off under a framework agreement" in (
         call_off.basis
     )
+    dps = statutory.contract_details_notice(signed, "goods", regime="PCR2015", call_off=True, dps=True)
+    assert dps.due_on == date(2026, 5, 20) and dps.basis.startswith("PCR 2015 reg 50(5)(a)")
     below = statutory.contract_details_notice(signed, "goods", above_threshold=False, regime="PCR2015")
     assert below.due_on == date(2026, 7, 19) and below.basis.startswith("PCR 2015 reg 112, below the threshold")
     assert statutory.deadline_name("contract_details_notice", "PCR2015") == "Contract award notice (PCR 2015)"

@@ -945,6 +945,11 @@ class FrameworkIn(Request):
         description="The suppliers party to it, as its provider lists them: listed, a call-off takes tenders from "
         "them alone and is awarded to one of them; none where they are not recorded",
     )
+    dps: bool = Field(
+        False,
+        description="A dynamic purchasing system established under the PCR 2015 (reg 34), running to 23 February "
+        "2029 at the latest: its contracts go to a competition among its admitted suppliers, none directly",
+    )
     council_established: bool = Field(
         False,
         description="The councils established it themselves: an open one is then theirs to re-open in time (PA23 "

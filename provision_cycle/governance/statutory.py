@@ -131,6 +131,9 @@ LIGHT_TOUCH_CONTRACT_DETAILS_NOTICE_DAYS = 120  # PA23 s53(2): a light-touch con
 # guidance (PPN 07/21, kept for procurements under the PCR 2015 by PPN 019) puts at 90 days for a council.
 PCR_AWARD_NOTICE_DAYS = 30
 PCR_CONTRACTS_FINDER_DAYS = 90
+# A dynamic purchasing system established under the PCR 2015 runs on under them to this day at the latest (the
+# Act's transitional and saving provisions: four years from the Act's commencement).
+PCR_DPS_LAST_DAY = date(2029, 2, 23)
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
 BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
 # Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
@@ -404,13 +407,14 @@ def contract_details_notice(
     above_threshold: bool = True,
     regime: Regime | str = Regime.PA2023,
     call_off: bool = False,
+    dps: bool = False,
 ) -> Deadline:
     """PA23 s53(1): within 30 days beginning with the day the contract is entered into; 120 for a light-touch
     contract (s53(2)). A notifiable below-threshold contract's, as soon as reasonably practicable (s87(3)):
     the same 30 days serve as the hub's target for it. Under the PCR 2015 (a legacy procurement, or a
     call-off under a framework procured under them), the award's publication instead (``pcr_award_notice``)."""
     if Regime(regime) is Regime.PCR2015:
-        return pcr_award_notice(entered_into, above_threshold=above_threshold, call_off=call_off)
+        return pcr_award_notice(entered_into, above_threshold=above_threshold, call_off=call_off, dps=dps)
     if not above_threshold:
         return Deadline(
             "contract_details_notice",
@@ -428,13 +432,24 @@ def contract_details_notice(
     )
 
 
-def pcr_award_notice(entered_into: date, *, above_threshold: bool, call_off: bool) -> Deadline:
+def pcr_award_notice(entered_into: date, *, above_threshold: bool, call_off: bool, dps: bool = False) -> Deadline:
     """The PCR 2015's counterpart of a contract details notice: the award published. A call-off under a
     framework agreement owes no contract award notice of its own (reg 50(4)), but is published on Contracts
     Finder (reg 108(1)(b)), as a below-threshold contract is (reg 112), within a reasonable time (90 days in
-    the Cabinet Office's guidance); any other above-threshold contract's award notice is due not later than 30
-    days after the award (reg 50(1)), and on Contracts Finder after it (reg 108(1)(a), (5))."""
+    the Cabinet Office's guidance); a contract under a dynamic purchasing system owes its award notice within 30
+    days after the award, or grouped with the quarter's within 30 days of its end (reg 50(5)); any other
+    above-threshold contract's is due not later than 30 days after the award (reg 50(1)); both then go on
+    Contracts Finder (reg 108(1)(a), (5))."""
     entered = f"{entered_into:%-d %B %Y} (contract entered into)"
+    if call_off and dps:
+        return Deadline(
+            "contract_details_notice",
+            entered_into + timedelta(days=PCR_AWARD_NOTICE_DAYS),
+            f"PCR 2015 reg 50(5)(a): a contract award notice on Find a Tender within {PCR_AWARD_NOTICE_DAYS} days "
+            f"after {entered}, a contract under a dynamic purchasing system (or grouped with the quarter's within "
+            f"{PCR_AWARD_NOTICE_DAYS} days of its end, reg 50(5)(b)), and the award on Contracts Finder after it "
+            "(reg 108(1)(a))",
+        )
     if above_threshold and not call_off:
         return Deadline(
             "contract_details_notice",

@@ -35,6 +35,11 @@ class Framework(Base):
     council_established: Mapped[bool] = mapped_column(default=False)
     # The re-opening due date the scheduler last reminded its keeper of (once for each).
     reopening_reminded_for: Mapped[date | None]
+    # A dynamic purchasing system established under the PCR 2015 (reg 34), not a framework agreement: its
+    # contracts go to its admitted suppliers after a competition among them, owe a contract award notice each
+    # (reg 50(5)) and no standstill (reg 86(5)); it runs to 23 February 2029 at the latest (the Act's
+    # transitional provisions). Recorded here, as its contracts are called off from it much as a framework's.
+    dps: Mapped[bool] = mapped_column(default=False)
     # The councils that may call off from it (an authority code, or JOINT for both).
     authority: Mapped[str] = mapped_column(String(10))
     notes: Mapped[str] = mapped_column(Text, default="")  # how to call off (direct award or further competition), fees

@@ -23,6 +23,7 @@ from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import JOINT
 from ..governance.statutory import (
     PA2023_COMMENCEMENT,
+    PCR_DPS_LAST_DAY,
     Deadline,
     Regime,
     framework_last_day,
@@ -55,6 +56,7 @@ class FrameworkGiven:
     direct_award: bool = False  # it provides for a call-off without a further competition (PA23 s45(4)(b))
     fee_percent: str | Decimal | None = None  # its fee on each call-off, as a percentage ("1", "0.5%"); none: none
     council_established: bool = False  # the councils' own (theirs the duty to re-open an open one, PA23 s49(2))
+    dps: bool = False  # a dynamic purchasing system established under the PCR 2015 (reg 34)
 
 
 def may_keep_register(actor: Actor, authority: str | None = None) -> bool:
@@ -152,6 +154,8 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
             f"Under the Procurement Act 2023 {limit}: one that started on {given.starts_on:%-d %B %Y} "
             f"ends by {latest:%-d %B %Y}"
         )
+    if not errors and given.dps:
+        errors |= _dps_problems(given, fee)
     if not errors and given.open_framework and (problem := _single_supplier_problem(given.starts_on, suppliers,
                                                                                      given.ends_on)):  # fmt: skip
         errors["ends_on"] = problem
@@ -160,7 +164,7 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
     return {**lines, "notes": notes, "regime": given.regime, "starts_on": given.starts_on, "ends_on": given.ends_on,
             "authority": given.authority, "open_framework": given.open_framework, "suppliers": suppliers,
             "direct_award": given.direct_award, "fee_percent": fee,
-            "council_established": given.council_established}  # fmt: skip
+            "council_established": given.council_established, "dps": given.dps}  # fmt: skip
 
 
 def _to_change(
@@ -284,6 +288,23 @@ def reopening_due(framework: Framework, reopened: Sequence[date]) -> Deadline | 
     if not framework.open_framework:
         return None
     return open_framework_reopening(framework.starts_on, reopened, framework.ends_on)
+
+
+def _dps_problems(given: FrameworkGiven, fee: Decimal | None) -> dict[str, str]:
+    """What a dynamic purchasing system established under the PCR 2015 cannot be (empty if nothing)."""
+    if given.regime != Regime.PCR2015:
+        return {"dps": "Under the Procurement Act 2023 a dynamic purchasing system is a dynamic market: record it "
+                       "under Dynamic markets"}  # fmt: skip
+    if given.ends_on > PCR_DPS_LAST_DAY:
+        return {"ends_on": f"A dynamic purchasing system under the PCR 2015 runs to {PCR_DPS_LAST_DAY:%-d %B %Y} at "
+                           "the latest (the Procurement Act 2023's transitional provisions)"}  # fmt: skip
+    if given.direct_award:
+        return {"direct_award": "A dynamic purchasing system's contracts are awarded after a competition among its "
+                                "admitted suppliers (PCR 2015 reg 34), not directly"}  # fmt: skip
+    if fee is not None:
+        return {"fee_percent": "No charge may be made to the suppliers of a dynamic purchasing system (PCR 2015 reg "
+                               "34(29))"}  # fmt: skip
+    return {}
 
 
 def _fee(given: str | Decimal | None) -> tuple[Decimal | None, str]:

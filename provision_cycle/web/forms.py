@@ -878,6 +878,12 @@ class FrameworkForm(FlaskForm):
         description="A scheme re-opened to new suppliers during its term, which may then run to eight years in all "
         "(Procurement Act 2023 s49); another framework runs four at most (s47)",
     )
+    dps = _yes_or_no(
+        "Is it a dynamic purchasing system?",
+        description="One established under the Public Contracts Regulations 2015 (regulation 34), which runs on under "
+        "them to 23 February 2029 at the latest: its contracts go to a competition among its admitted suppliers and "
+        "each owes a contract award notice. Under the Procurement Act 2023 it would be a dynamic market",
+    )
     council_established = _yes_or_no(
         "Did the councils establish it themselves?",
         description="Their own framework, not a buying organisation's: an open one is then theirs to re-open in time "

@@ -45,6 +45,7 @@ CSV_COLUMNS = (
     "Last call-off date",
     "Councils",
     "Open framework",
+    "Dynamic purchasing system",
     "Councils established it",
     "Next re-opening due by",
     "Direct award allowed",
@@ -81,6 +82,7 @@ def export():
                     framework.ends_on.isoformat(),
                     organisation.authority_name(framework.authority),
                     "yes" if framework.open_framework else "no",
+                    "yes" if framework.dps else "no",
                     "yes" if framework.council_established else "no",
                     due.due_on.isoformat() if due else "",
                     "yes" if allows_direct_award(framework) else "no",
@@ -143,6 +145,7 @@ def edit(framework_id: int | None = None):
         shown["open_framework"] = "yes" if framework.open_framework else "no"
         shown["direct_award"] = "yes" if framework.direct_award else "no"
         shown["council_established"] = "yes" if framework.council_established else "no"
+        shown["dps"] = "yes" if framework.dps else "no"
         shown["fee_percent"] = service.fee_as_written(framework)
         shown["suppliers"] = "\n".join(framework.suppliers)
         form.process(data=shown | {"version": framework.version})
@@ -156,6 +159,7 @@ def edit(framework_id: int | None = None):
             open_framework=form.open_framework.data == "yes",
             direct_award=form.direct_award.data == "yes",
             council_established=form.council_established.data == "yes",
+            dps=form.dps.data == "yes",
             fee_percent=form.fee_percent.data or "",
             suppliers=(form.suppliers.data or "").splitlines(),
         )

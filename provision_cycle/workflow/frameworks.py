@@ -58,8 +58,9 @@ def framework_reference(framework: Framework) -> str:
 def allows_direct_award(framework: Framework) -> bool:
     """Whether a call-off under ``framework`` may be awarded without a further competition among its suppliers:
     it has one supplier, or it sets out the core terms and an objective way to choose the supplier (PA23
-    s45(3)-(4); the PCR 2015 reg 33 likewise)."""
-    return framework.direct_award or len(framework.suppliers) == 1
+    s45(3)-(4); the PCR 2015 reg 33 likewise). Never under a dynamic purchasing system, whose contracts go
+    to a competition among its admitted suppliers (PCR 2015 reg 34)."""
+    return not framework.dps and (framework.direct_award or len(framework.suppliers) == 1)
 
 
 def on_the_framework(framework: Framework, name: str) -> bool:

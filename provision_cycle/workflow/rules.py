@@ -996,6 +996,7 @@ def contract_details_deadline(ctx: ActionContext) -> None:
             above_threshold=above,
             regime=ctx.value("regime") or statutory.Regime.PA2023,
             call_off=ctx.value("route") == Route.FRAMEWORK_CALL_OFF,
+            dps=bool((framework := framework_named_by(ctx.session, ctx.details)) and framework.dps),
         )
     )
 

@@ -85,7 +85,11 @@ def test_an_open_framework_s_re_openings_through_the_api(api, core, db):
     body = officer.post("/frameworks", scheme, status=201).json
     assert (body["council_established"], body["reopened_on"], body["reopening_due_by"]) == (True, [], "2028-06-01")
     closed = officer.post("/frameworks", FRAMEWORK, status=201).json
-    assert closed["reopening_due_by"] is None
+    assert (closed["reopening_due_by"], closed["dps"]) == (None, False)
+    dps = {**FRAMEWORK, "reference": "OCC-DPS-7", "ends_on": "2028-03-31", "dps": True}
+    assert officer.post("/frameworks", dps, status=201).json["dps"] is True
+    refused = officer.post("/frameworks", {**dps, "reference": "OCC-DPS-8", "ends_on": "2030-03-31"}, status=422)
+    assert "runs to 23 February 2029 at the latest" in str(refused.json)
     url = f"/frameworks/{body['id']}/reopenings"
     refused = officer.post(url, {"awarded_on": "2025-06-01", "suppliers": []}, status=422).json
     assert "A re-opening comes after the framework's latest award, on 2 June 2025" in str(refused)

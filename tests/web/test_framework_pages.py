@@ -116,6 +116,18 @@ def test_a_call_off_under_a_pcr_framework_is_described_in_that_law_s_words(core,
     assert "(Public Contracts Regulations 2015 reg 24)" in team and "Procurement Act 2023" not in team
 
 
+def test_a_pcr_dynamic_purchasing_system_is_recorded_as_one(core, db, browser):
+    people = hub_people(db)
+    officer = browser(people.officer)
+    assert "Is it a dynamic purchasing system?" in officer.get("/frameworks/new").text
+    dps = {**FRAMEWORK, "reference": "OCC-DPS-7", "ends_on": ["31", "3", "2028"], "dps": "yes", "direct_award": "no"}
+    shown = officer.post("/frameworks/new", dps).location
+    page = _text(officer.get(shown).text)
+    assert "a dynamic purchasing system (Public Contracts Regulations 2015 regulation 34)" in page
+    refused = _text(officer.post("/frameworks/new", {**dps, "reference": "X", "direct_award": "yes"}, status=400).text)
+    assert "A dynamic purchasing system's contracts are awarded after a competition among its admitted" in refused
+
+
 def test_a_framework_under_the_act_runs_four_years_or_eight_open(core, db, browser):
     officer = browser(hub_people(db).officer)
     under_the_act = {**FRAMEWORK, "regime": "PA2023", "starts_on": ["1", "4", "2025"], "ends_on": ["1", "4", "2029"]}
@@ -186,7 +198,8 @@ def test_the_frameworks_are_downloaded_with_how_much_each_is_used(core, db, brow
     assert row | {"Starts": "", "Last call-off date": ""} == {
         "Provider": "Crown Commercial Service", "Reference": "RM6098", "Lot": "1", "Title": "Technology Products 2",
         "Procured under": "Public Contracts Regulations 2015", "Starts": "", "Last call-off date": "",
-        "Councils": "Joint (Oxfordshire and Cherwell)", "Open framework": "no", "Councils established it": "no",
+        "Councils": "Joint (Oxfordshire and Cherwell)", "Open framework": "no", "Dynamic purchasing system": "no",
+        "Councils established it": "no",
         "Next re-opening due by": "", "Direct award allowed": "yes",
         "Fee on each call-off (%)": "", "Suppliers listed": "0", "Call-offs": "1", "Call-offs awarded": "1",
         "Awarded value excluding VAT": "240000.00", "Fee on those awarded": "",
