@@ -417,7 +417,7 @@ def test_a_contract_under_a_pcr_dynamic_purchasing_system_follows_reg_34(core, d
         assert refused in error.value.fields[field]
     dps_id = frameworks.record_framework(core, people.officer, TRANSPORT_DPS)
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    with pytest.raises(GuardFailed, match="does not provide for a call-off without a further competition"):
+    with pytest.raises(GuardFailed, match="is a dynamic purchasing system: a contract under it goes to a competition"):
         act(core.engine, case_id, "start_call_off", people.officer,
             inputs={"framework": str(dps_id), "direct_call_off": True})  # fmt: skip
     act(core.engine, case_id, "start_call_off", people.officer,

@@ -173,7 +173,9 @@ def record_tender(
         if (market := market_named_by(session, case.details)) is not None:
             fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
         if (framework := framework_named_by(session, case.details)) is not None:
-            disregarded = f"Not a supplier on the framework {framework_reference(framework)} (a call-off goes to one)"
+            arrangement = "dynamic purchasing system" if framework.dps else "framework"
+            named = framework_reference(framework)
+            disregarded = f"Not a supplier on the {arrangement} {named} (a call-off goes to one)"
             on_it = on_the_framework(framework, fields["supplier_name"])
             fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])

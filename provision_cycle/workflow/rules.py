@@ -538,6 +538,11 @@ def call_off_as_the_framework_provides(ctx: ActionContext) -> str | None:
     framework = framework_named_by(ctx.session, ctx.inputs)
     if framework is None or ctx.inputs.get("direct_call_off") is not True or allows_direct_award(framework):
         return None
+    if framework.dps:
+        return (
+            f"{framework_reference(framework)} is a dynamic purchasing system: a contract under it goes to a "
+            "competition among its admitted suppliers (Public Contracts Regulations 2015 reg 34), never directly"
+        )
     return (
         f"{framework_reference(framework)} does not provide for a call-off without a further competition among its "
         "suppliers (Procurement Act 2023 s45): run one, or, if the framework sets out the core terms and an objective "
