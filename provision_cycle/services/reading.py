@@ -284,6 +284,34 @@ def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bo
     return list(session.scalars(query.order_by(Task.statutory.desc(), Task.due_on, Task.id)))
 
 
+TEAM_TASKS_SHOWN = 300
+
+
+@dataclass(frozen=True)
+class TeamTask:
+    task: Task
+    assignee: str  # their full name
+
+
+def team_tasks(session: Session, actor: Actor) -> list[TeamTask] | None:
+    """The open tasks of the person's category teams (on the cases and contracts of their councils and pillars)
+    assigned to others, the statutory first, each group by due date: who has what due, to cover for someone
+    away (the team may act on them, ``services.tasks.may_act_on_task``). None for someone in no category team;
+    at most ``TEAM_TASKS_SHOWN``."""
+    teams = of_my_category_teams(actor, Case.authority, Case.pillar)
+    if teams is None:
+        return None
+    query = (
+        select(Task, User.full_name)
+        .join(Case, Case.id == Task.case_id)
+        .join(User, User.id == Task.assignee_id)
+        .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, teams)
+        .order_by(Task.statutory.desc(), Task.due_on, Task.id)
+        .limit(TEAM_TASKS_SHOWN)
+    )
+    return [TeamTask(task, name) for task, name in session.execute(query)]
+
+
 def my_notifications(session: Session, actor: Actor, limit: int = 10) -> list[OutboxMessage]:
     return list(
         session.scalars(

@@ -23,9 +23,19 @@ tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
 @tasks.get("/")
 @signed_in
 def mine():
+    """My tasks; or, for someone in a category team, ``?whose=team``: the team's, to cover for each other."""
     with core().db.reading() as session:
-        items = reading.my_tasks(session, me(), today=core().engine.today())
-    return render("tasks/list.html", tasks=items, today=core().engine.today())
+        team = reading.team_tasks(session, me()) if request.args.get("whose") == "team" else None
+        items = reading.my_tasks(session, me(), today=core().engine.today()) if team is None else []
+        in_a_team = reading.of_my_category_teams(me(), Case.authority, Case.pillar) is not None
+    return render(
+        "tasks/list.html",
+        tasks=items,
+        team=team,
+        in_a_team=in_a_team,
+        most=reading.TEAM_TASKS_SHOWN,
+        today=core().engine.today(),
+    )
 
 
 def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:

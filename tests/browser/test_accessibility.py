@@ -168,6 +168,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/frameworks/{open_framework}/reopenings/new",
             f"/cases/{call_off}/actions/start_call_off",
             f"/cases/{called_off}/actions/recommend_award",  # its framework's suppliers offered as typed
+            "/tasks/?whose=team",  # the contract manager's, with whose each is
         ],
         people.contract_manager: [
             "/tasks/",

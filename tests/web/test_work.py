@@ -696,3 +696,25 @@ def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
     assert all(
         link in page for link in ('href="/account/password"', 'href="/notifications"', 'href="/account/api-tokens"')
     )
+
+
+def test_a_category_team_sees_each_other_s_tasks_to_cover_for_someone_away(core, db, browser):
+    """*My team's tasks*: the open tasks of the team's cases and contracts assigned to others, with whose each
+    is, which the team may complete or snooze; not another pillar's, and nothing of it for someone in no team."""
+    people = hub_people(db)
+    task_id = _task(core, people)  # the contract manager's renewal decision
+    another_pillar = create_user(db, ("category_officer", "OCC", "heasc"))
+    officer = browser(people.officer)
+    assert "See your team's tasks" in officer.get("/tasks/").text
+    page = officer.get("/tasks/?whose=team").text
+    rows = re.findall(r'href="/tasks/(\d+)">([^<]+)</a></td>\s*<td class="govuk-table__cell">([^<]+)</td>', page)
+    with db.reading() as session:
+        from provision_cycle.models import User
+
+        manager = session.get(User, people.contract_manager).full_name
+    assert rows == [(str(task_id), "Decide the renewal of Contract 0", manager)]
+    officer.get(f"/tasks/{task_id}")  # and may open it, to act for them
+    assert "Nobody else in your team has an open task" in browser(another_pillar).get("/tasks/?whose=team").text
+    requester = browser(people.requester)
+    assert "team's tasks" not in requester.get("/tasks/").text
+    assert "My tasks" in requester.get("/tasks/?whose=team").text  # someone in no team sees their own
