@@ -389,6 +389,15 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
         assert frameworks.reopening_due(session.get(Framework, theirs), []).due_on == date(2028, 6, 1)
         event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
         assert (event.action, event.data["awarded_on"]) == ("reopen_framework", "2028-05-01")
+    # A correction cannot contradict the scheme's re-openings.
+    for changes, refused in (
+        ({"open_framework": False, "ends_on": date(2029, 6, 1)}, "It was re-opened on 1 May 2028: it is an open"),
+        ({"starts_on": date(2028, 6, 1), "ends_on": date(2032, 5, 31)}, "its first framework was awarded before"),
+        ({"ends_on": date(2028, 4, 30)}, "It was re-opened on 1 May 2028: it runs on past that"),
+    ):
+        with pytest.raises(InvalidInput, match=refused):
+            given = _given(**{**HOME_CARE.__dict__, "suppliers": tuple(suppliers), **changes})
+            frameworks.record_framework(core, people.officer, given, framework_id=framework_id)
     assert remind(date(2033, 2, 1)) == 1  # the next date, once; never the buying organisation's
     with db.reading() as session:
         reminded = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == frameworks.REOPENING_DUE))

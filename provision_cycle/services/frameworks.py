@@ -95,6 +95,8 @@ def record_framework(
             framework = _to_change(
                 session, actor, framework_id, expected_version, "corrected", "your changes were not saved", "make them"
             )
+            if problems := _scheme_problems(fields, reopenings_of(session, framework.id)):
+                raise InvalidInput(problems)
             for name, value in fields.items():
                 setattr(framework, name, value)
             framework.version += 1
@@ -244,6 +246,21 @@ def _single_supplier_problem(awarded_on: date, suppliers: Sequence[str], scheme_
         f"An open framework's framework awarded to a single supplier ends, with the scheme, within four years of "
         f"that award (Procurement Act 2023 s49(6)): by {last:%-d %B %Y}, not {scheme_ends:%-d %B %Y}"
     )
+
+
+def _scheme_problems(fields: dict, reopenings: Sequence[FrameworkReopening]) -> dict[str, str]:
+    """What a correction of an open framework already re-opened would contradict (empty if nothing): it stays
+    open, started before its first re-opening and runs past its latest."""
+    if not reopenings:
+        return {}
+    first, latest = reopenings[0].awarded_on, reopenings[-1].awarded_on
+    if not fields["open_framework"]:
+        return {"open_framework": f"It was re-opened on {first:%-d %B %Y}: it is an open framework"}
+    if fields["starts_on"] >= first:
+        return {"starts_on": f"It was re-opened on {first:%-d %B %Y}: its first framework was awarded before that"}
+    if fields["ends_on"] < latest:
+        return {"ends_on": f"It was re-opened on {latest:%-d %B %Y}: it runs on past that"}
+    return {}
 
 
 def reopenings_of(session: Session, framework_id: int) -> list[FrameworkReopening]:
