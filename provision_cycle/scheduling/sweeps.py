@@ -77,8 +77,7 @@ from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
-from ..workflow.frameworks import framework_name, framework_reference
-from ..workflow.frameworks import running as frameworks_running
+from ..workflow.frameworks import framework_name, framework_reference, ours_to_reopen
 from ..workflow.markets import ceased
 from .config import Schedule
 
@@ -692,10 +691,7 @@ def remind_framework_reopenings(core: Core, schedule: Schedule, today: date) -> 
     reminded = 0
     with core.db.unit_of_work() as session:
         owned = session.scalars(
-            select(Framework)
-            .where(Framework.open_framework, Framework.council_established, frameworks_running(today))
-            .order_by(Framework.id)
-            .with_for_update(skip_locked=True)
+            select(Framework).where(ours_to_reopen(today)).order_by(Framework.id).with_for_update(skip_locked=True)
         ).all()
         reopened = reopenings_by_framework(session)
         for framework in owned:

@@ -36,7 +36,7 @@ from ..models import (
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
-from ..workflow.frameworks import running
+from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
 from .frameworks import call_offs_by_framework, reopening_due, reopenings_by_framework
 from .payments_compliance import percent
@@ -317,10 +317,8 @@ def _reopenings_due(session: Session, actor: Actor, today: date, authority: str)
     """The running open frameworks the councils established (for ``authority``, if given) that must be
     re-opened within a year, or should have been: theirs to do (PA23 s49(2)(a))."""
     query = select(Framework).where(
-        Framework.open_framework,
-        Framework.council_established,
+        ours_to_reopen(today),
         of_my_councils(actor, Framework.authority),
-        running(today),
         *([Framework.authority.in_([authority, JOINT])] if authority else []),
     )
     owned = list(session.scalars(query))

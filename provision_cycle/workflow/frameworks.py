@@ -27,6 +27,12 @@ def running(day: date) -> ColumnElement[bool]:
     return and_(Framework.starts_on <= day, Framework.ends_on >= day)
 
 
+def ours_to_reopen(day: date) -> ColumnElement[bool]:
+    """The open frameworks the councils established themselves, running on ``day``, as SQL: theirs, then, to
+    re-open in time (PA23 s49(2)(a))."""
+    return and_(Framework.open_framework, Framework.council_established, running(day))
+
+
 def frameworks_for_call_off(session: Session, case: Any, day: date) -> list[Framework]:
     """The frameworks the case's council may call off from on ``day`` (a joint procurement, from a framework
     both may use), running that day, by provider and reference."""
