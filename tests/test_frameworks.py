@@ -14,7 +14,7 @@ from provision_cycle.governance import statutory
 from provision_cycle.models import AuditEvent, Case, Contract, Framework, OutboxMessage, Task
 from provision_cycle.scheduling.runner import schedule_for
 from provision_cycle.scheduling.sweeps import remind_deadlines, remind_framework_reopenings
-from provision_cycle.services import evaluation, frameworks
+from provision_cycle.services import evaluation, frameworks, notifications
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.frameworks import CallOff, FrameworkGiven
 from provision_cycle.workflow.context import case_deadline
@@ -386,6 +386,9 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
         ]
         due = frameworks.reopening_due(framework, [r.awarded_on for r in reopenings])
         assert due.due_on == date(2033, 4, 30)
+        # The reminders now show as done on their readers' lists.
+        reader = core.engine.actor(session, people.head)
+        assert notifications.answered(session, reader, sent) == {message.id for message in sent}
         assert frameworks.reopening_due(session.get(Framework, theirs), []).due_on == date(2028, 6, 1)
         event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
         assert (event.action, event.data["awarded_on"]) == ("reopen_framework", "2028-05-01")
