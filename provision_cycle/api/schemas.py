@@ -664,6 +664,14 @@ class TaskList(BaseModel):
     items: list[TaskOut]
 
 
+class TaskQuery(Request):
+    whose: Literal["mine", "team"] = Field(
+        "mine",
+        description="Yours, or ('team') your category team's open tasks that are someone else's, to cover for "
+        "them: the statutory first, at most 300; 422 for someone in no category team",
+    )
+
+
 class ContractManagerIn(Request):
     manager_id: int
     reason: str = Field(default="", max_length=2000)

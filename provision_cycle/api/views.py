@@ -1245,10 +1245,17 @@ def _task_for(session, task_id: int) -> Task:
     return task
 
 
-@operation(api, "GET", "/tasks", summary="Your open tasks, soonest due first", tag="Tasks", response=s.TaskList)
-def list_tasks():
+@operation(api, "GET", "/tasks", summary="Your open tasks (or your team's), the statutory first, soonest due first",
+           tag="Tasks", query=s.TaskQuery, response=s.TaskList, errors=(422,))  # fmt: skip
+def list_tasks(query: s.TaskQuery):
     with core().db.reading() as session:
-        tasks = reading.my_tasks(session, current_actor(), today=core().engine.today())
+        if query.whose == "team":
+            team = reading.team_tasks(session, current_actor())
+            if team is None:
+                raise InvalidInput({"whose": "You are in no category team: your own tasks are all you have"})
+            tasks = [row.task for row in team]
+        else:
+            tasks = reading.my_tasks(session, current_actor(), today=core().engine.today())
         return json_response(s.TaskList(items=[_task(t) for t in tasks]))
 
 

@@ -198,6 +198,18 @@ def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
     assert requester.call("DELETE", "/cases").status_code == 405
 
 
+def test_a_category_team_lists_each_other_s_tasks(api, core, db):
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    task_id = renewal_task(core, p, contract_id, "Decide")
+    team = api(p.officer).get("/tasks?whose=team").get_json()["items"]
+    assert [(task["id"], task["assignee_id"]) for task in team] == [(task_id, p.contract_manager)]
+    assert api(p.officer).get("/tasks").get_json()["items"] == []  # none of their own
+    refused = api(p.requester).get("/tasks?whose=team", status=422).get_json()
+    assert "You are in no category team" in str(refused)
+    api(p.officer).get("/tasks?whose=everyone", status=422)
+
+
 def test_tasks_complete_and_snooze(api, core, db):
     from datetime import timedelta
 
