@@ -449,6 +449,12 @@ def test_each_evaluator_marks_alone_and_the_moderation_sees_them_all(core, db, p
             "Acme Ltd",
             "Brightwork CIC",
         ]
+    # Once the panel has agreed its score, the marks it weighed stand as given.
+    evaluation.score_tender(core, case_id, people.officer, ids["Acme Ltd"], {quality: ("4", "Agreed"),
+                                                                             social: ("2", "Agreed")})  # fmt: skip
+    with pytest.raises(InvalidAction, match="The panel has agreed its score for Acme Ltd's tender: the evaluators"):
+        evaluation.mark_tender(core, case_id, pat, ids["Acme Ltd"], {quality: ("5", "Later"), social: ("5", "Later")})
+    evaluation.mark_tender(core, case_id, pat, ids["Brightwork CIC"], marks)  # another tender, not yet agreed
 
 
 def test_a_form_saved_by_someone_else_meanwhile_is_refused_not_overwritten(core, db, people, evaluating):

@@ -296,9 +296,15 @@ def score_tender(
 
 def mark_tender(core: Core, case_id: int, actor_id: int, tender_id: int, marks: dict[int, tuple[str, str]]) -> None:
     """An evaluator's own marks for one tender, as ``score_tender`` takes scores, given before the panel agrees
-    its score: each evaluator marks alone, and the moderation weighs them all (``marks_of``)."""
+    its score: each evaluator marks alone, and the moderation weighs them all (``marks_of``). Once the panel has
+    agreed its score, the marks it weighed stand as they were given (the record of how the score was reached)."""
     with core.db.unit_of_work() as session:
         case, tender, clean = _scoring(core, session, case_id, actor_id, tender_id, marks, to="mark tenders")
+        if session.scalar(select(TenderScore.tender_id).where(TenderScore.tender_id == tender.id).limit(1)):
+            raise InvalidAction(
+                f"The panel has agreed its score for {tender.supplier_name}'s tender: the evaluators' own marks stand "
+                "as they were given"
+            )
         now = core.engine.clock()
         mine = (TenderMark.tender_id == tender.id, TenderMark.evaluator_id == actor_id)
         session.execute(delete(TenderMark).where(*mine))

@@ -181,6 +181,9 @@ def _scoring_page(case_id: int, tender_id: int, *, moderated: bool):
         marks=marks_seen if moderated else None,
         names=names,
         moderated=moderated,
+        # The panel has agreed its score: an evaluator's own marks stand as given (services.evaluation.mark_tender).
+        agreed=not moderated and bool(standing.scores),
+        mine=(marks_seen or {}).get(me().id, {}),
         top_score=TOP_SCORE,
     )
 

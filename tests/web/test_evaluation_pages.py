@@ -205,6 +205,12 @@ def test_an_evaluator_marks_alone_and_the_category_team_moderates_with_the_marks
     moderation = _text(evaluator.get(f"/cases/{case_id}/tenders/{tender_id}/scores").text)
     assert "The evaluators' own marks" in moderation
     assert "Pat Panel 4 A week-by-week plan 2 Little beyond the requirement" in moderation
+    agreed = {f"score_{quality}": "3", f"reasons_{quality}": "Agreed plan", f"score_{social}": "2",
+              f"reasons_{social}": "Agreed"}  # fmt: skip
+    evaluator.post(f"/cases/{case_id}/tenders/{tender_id}/scores", agreed)
+    after = _text(panel.get(url).text)  # their marks now stand as given: shown, not offered to change
+    assert "your marks stand as you gave them" in after and "4 A week-by-week plan" in after
+    assert 'name="score_' not in panel.get(url).text
 
 
 def test_scores_saved_by_someone_else_after_the_form_opened_are_not_overwritten(core, db, browser):
