@@ -503,7 +503,7 @@ def _frameworks(core: Core, people: dict) -> None:
     care_officer = _someone(people, "category_officer", "OCC", "heasc")
     first_award = max(today - timedelta(days=550), PA2023_COMMENCEMENT)
     home_care = FrameworkGiven(
-        "Oxfordshire County Council", "OCC-HCS-01", "", "Home care and support (an open framework)", "PA2023",
+        "Oxfordshire County Council", "OCC-HCS-01", "", "Home care and support", "PA2023",
         first_award, first_award + timedelta(days=8 * 365 - 2), "OCC",
         "Each re-opening lets new providers join; call-offs by a further competition on price and availability.",
         open_framework=True, council_established=True, suppliers=HOME_CARE_PROVIDERS[:3],
@@ -512,7 +512,7 @@ def _frameworks(core: Core, people: dict) -> None:
     reopened_on = min(first_award + timedelta(days=365), today)
     record_reopening(core, framework_id, care_officer, reopened_on, HOME_CARE_PROVIDERS)
     placements = FrameworkGiven(
-        "Oxfordshire County Council", "OCC-DPS-04", "", "Supported living placements (a dynamic purchasing system)",
+        "Oxfordshire County Council", "OCC-DPS-04", "", "Supported living placements",
         "PCR2015", date(2022, 4, 1), min(date(2028, 3, 31), PCR_DPS_LAST_DAY), "OCC",
         "Each placement goes to a mini-competition among the admitted providers; a contract award notice follows each.",
         dps=True, council_established=True, suppliers=HOME_CARE_PROVIDERS[1:],
