@@ -120,10 +120,13 @@ def test_a_pcr_dynamic_purchasing_system_is_recorded_as_one(core, db, browser):
     people = hub_people(db)
     officer = browser(people.officer)
     assert "Is it a dynamic purchasing system?" in officer.get("/frameworks/new").text
-    dps = {**FRAMEWORK, "reference": "OCC-DPS-7", "ends_on": ["31", "3", "2028"], "dps": "yes", "direct_award": "no"}
+    dps = {**FRAMEWORK, "reference": "OCC-DPS-7", "ends_on": ["31", "3", "2028"], "dps": "yes", "direct_award": "no",
+           "suppliers": "Acme Travel\nBodge Coaches"}  # fmt: skip
     shown = officer.post("/frameworks/new", dps).location
     page = _text(officer.get(shown).text)
     assert "a dynamic purchasing system (Public Contracts Regulations 2015 regulation 34)" in page
+    supplier = _text(officer.get("/suppliers/acme%20travel").text)
+    assert "OCC-DPS-7 lot 1: Technology Products 2 (a dynamic purchasing system it is admitted to)" in supplier
     refused = _text(officer.post("/frameworks/new", {**dps, "reference": "X", "direct_award": "yes"}, status=400).text)
     assert "A dynamic purchasing system's contracts are awarded after a competition among its admitted" in refused
 
