@@ -179,6 +179,11 @@ def _tender_notice_inputs(definition: dict) -> dict:
             "makes an optional input required on some cases: mark the input optional",
         ),
         (
+            lambda d: _tender_notice_inputs(d)["urgent"].update({"hint_when": ["under_the_pcr"]}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.hint_when: hint_when says when "
+            "the hint is said: give the input a hint",
+        ),
+        (
             lambda d: _tender_notice_inputs(d)["urgent"].update({"required_when": ["stars_align"]}),
             f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.required_when: unknown "
             "condition 'stars_align'",

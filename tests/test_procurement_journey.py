@@ -83,6 +83,8 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     with pytest.raises(GuardFailed, match="cannot be dated before the assessment summaries it follows"):
         act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-06"})
     clock.set(date(2026, 4, 8))
+    [asked] = engine.offers(case_id, p.officer, ["publish_award_notice"])["publish_award_notice"].inputs
+    assert asked.hint == ""  # the PCR 2015's words are for a procurement under them
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
     with db.reading() as s:
         standstill = s.scalar(select(CaseDeadline).where(CaseDeadline.kind == "standstill_end"))
@@ -469,6 +471,8 @@ def test_a_procurement_under_the_pcr_2015_stands_still_and_publishes_its_award_b
         assert session.get(Case, case_id).regime == "PCR2015"
     act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
     approve_open_steps(engine, db, people, case_id)
+    [asked] = engine.offers(case_id, people.officer, ["publish_award_notice"])["publish_award_notice"].inputs
+    assert asked.hint.startswith("Under the Public Contracts Regulations 2015, the day the decision notices")
     clock.set(date(2025, 2, 26))
     act(engine, case_id, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2025-02-26"})
     with db.reading() as session:

@@ -60,6 +60,7 @@ class InputSpec:
     # other answers (a contract's modification basis once the new value takes it over the threshold).
     required_when: tuple[str, ...] = ()
     hint: str = ""  # said under the question: when it is needed, what to give
+    hint_when: tuple[str, ...] = ()  # conditions on the case for the hint to be said (one law's words, say)
     # A line's likely answers on a case, offered as it is typed and not enforced: the list in
     # ``rules.SUGGESTIONS`` they come from, and those on one case.
     suggestions: str | None = None
@@ -556,7 +557,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                 continue
             spec_node.reject_unknown(
                 "type", "label", "optional", "max_length", "when", "under", "choices", "required_when", "hint",
-                "suggestions",
+                "hint_when", "suggestions",
             )  # fmt: skip
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
@@ -587,6 +588,10 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             _check_names(spec_node.get("when", ()), asked_when, rules.PREDICATES, "condition")
             required_when = tuple(spec_node.text_list("required_when", ()))
             _check_names(spec_node.get("required_when", ()), required_when, rules.PREDICATES, "condition")
+            hint_when = tuple(spec_node.text_list("hint_when", ()))
+            _check_names(spec_node.get("hint_when", ()), hint_when, rules.PREDICATES, "condition")
+            if hint_when and not spec_node.text("hint", ""):
+                spec_node.get("hint_when").error("hint_when says when the hint is said: give the input a hint")
             if required_when and not spec_node.boolean("optional", False):
                 spec_node.get("required_when").error(
                     "required_when makes an optional input required on some cases: mark the input optional"
@@ -614,6 +619,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     choices,
                     required_when=required_when,
                     hint=spec_node.text("hint", ""),
+                    hint_when=hint_when,
                     suggestions=suggestions,
                 )
             )

@@ -1272,6 +1272,8 @@ def _as_asked(ctx: ActionContext, spec: InputSpec) -> InputSpec:
         spec = replace(spec, suggested=SUGGESTIONS[spec.suggestions](ctx))
     if spec.optional and _required_here(ctx, spec):
         spec = replace(spec, optional=False)
+    if spec.hint_when and not all(PREDICATES[name](ctx) for name in spec.hint_when):
+        spec = replace(spec, hint="")  # another law's words, say: not said on this case
     return spec
 
 

@@ -115,6 +115,13 @@ def award_notice_required(ctx: ActionContext) -> bool:
 
 
 @predicate
+def under_the_pcr(ctx: ActionContext) -> bool:
+    """A procurement or contract under the PCR 2015: commenced before 24 February 2025, or a call-off under a
+    framework (or dynamic purchasing system) procured under them."""
+    return ctx.value("regime") == statutory.Regime.PCR2015
+
+
+@predicate
 def public_contract_under_the_act(ctx: ActionContext) -> bool:
     """An above-threshold procurement under the Act (a "public contract"): among the Act's duties that follow,
     its tender notice accounts for any preliminary market engagement (s17), and its award goes to no excluded
