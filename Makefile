@@ -7,7 +7,7 @@ export FLASK_APP := provision_cycle.app:create_app
 ASSETS := provision_cycle/static/council.min.css
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install assets browser run test lint bench bench-sweep clean
+.PHONY: help install assets browser run test lint bench bench-sweep bench-reads clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench: install  ## Benchmark transitions per second (SQLite and PostgreSQL) agai
 
 bench-sweep: install  ## Benchmark the renewal sweep over 1,000,000 contracts (SQLite and PostgreSQL)
 	$(BIN)/python -m benchmarks.sweep
+
+bench-reads: install  ## Benchmark the reads people wait on over 1,000,000 contracts in 400 councils (SQLite and PostgreSQL)
+	$(BIN)/python -m benchmarks.reads
 
 clean:  ## Remove the virtual environment and the local database
 	rm -rf $(VENV) instance/provision-cycle.sqlite3* assets/node_modules $(ASSETS) provision_cycle/static/govuk

@@ -12,7 +12,7 @@ quotation round, award, signature and hand-over), each step one transaction with
 
 Usage: ``python -m benchmarks.transitions [--cases 300] [--db sqlite,postgresql] [--clients 1,4] [--rtt-ms 0]``
 PostgreSQL: ``PC_BENCH_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
-a scratch database ``provision_cycle_bench`` is created and dropped. Correctness is asserted in every run.
+a scratch database ``provision_cycle_bench_<run>_<pid>`` is created and dropped. Correctness is asserted in every run.
 ``--rtt-ms 0.5`` puts a link with that round-trip time between the clients and PostgreSQL (``link.py``),
 as a database on another host would be; by default they talk over loopback.
 """
@@ -55,7 +55,7 @@ def fresh_database(kind: str, workdir: Path, tag: str) -> str:
     if kind == "sqlite":
         url = f"sqlite:///{workdir / f'{tag}.sqlite3'}"
     else:
-        name = f"{PG_DB}_{tag}"
+        name = f"{PG_DB}_{tag}_{os.getpid()}"  # two runs at once (the test suite's workers) never share one
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from benchmarks import sweep, transitions
+from benchmarks import reads, sweep, transitions
 
 from .conftest import POSTGRES_ADMIN_URL
 
@@ -41,3 +41,12 @@ def test_the_sweep_benchmark_runs_benchmarks_md_b5_window(kind, capsys):
     assert sweep.main(["--contracts", "3000", "--rounds", "1", "--db", kind, "--window-months", "3"]) == 0
     printed = capsys.readouterr().out
     assert "with one 3-month lead time" in printed and re.search(rf"^{kind}\s+[\d.]+\s+[\d,]+\s+", printed, re.M)
+
+
+def test_the_reads_benchmark_prints_its_table(kind, capsys):
+    """Every read's rows are its hand SQL's, and no statement the engine's path sends reads a whole large
+    table (on PostgreSQL, with sequential scans made a last resort, so at this size too)."""
+    assert reads.main(["--contracts", "2400", "--events", "3", "--samples", "3", "--db", kind]) == 0
+    printed = capsys.readouterr().out
+    for read in reads.READS:
+        assert re.search(rf"^{kind}\s+{re.escape(read.name)}\s+\d+\s+[\d.]+\s+[\d.]+", printed, re.M), read.name

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
 
 from ..audit import case_chain_intact
 from ..core import Core
@@ -15,7 +14,7 @@ from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
-from ..models import AuditEvent, Case, CaseDeadline, MarketNoticeKind, Task
+from ..models import Case, CaseDeadline, MarketNoticeKind, Task
 from ..models.cases import declaration_blocks
 from ..services import (
     evaluation,
@@ -578,11 +577,11 @@ def set_procurement_kpis(case_id: int, body: s.ProcurementKpisIn):
 def audit(case_id: int):
     with core().db.reading() as session:
         case = reading.get_case_for(session, current_actor(), case_id)
-        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)).all()
+        events = reading.case_timeline(session, case_id)
         return json_response(
             s.AuditTrail(
                 case_id=case_id,
-                chain_verified=case_chain_intact(case, list(events)),
+                chain_verified=case_chain_intact(case, events),
                 items=[
                     s.AuditEventOut(
                         seq=e.seq,

@@ -45,6 +45,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_state", "stage", "state"),
         Index("ix_cases_requester", "requester_id"),
+        Index("ix_cases_authority", "authority"),  # whom the cases page shows a case: its council's staff
         Index("ix_cases_parent", "parent_case_id"),
         CheckConstraint("estimated_value >= 0", name="value_not_negative"),
     )

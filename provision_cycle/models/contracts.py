@@ -38,6 +38,8 @@ class Contract(Base):
         Index("ix_contracts_register", "authority", "pillar", "category"),
         Index("ix_contracts_created", "created_at"),  # the incremental renewal sweep: contracts added since
         Index("ix_contracts_supplier", "supplier_key"),  # a supplier's contracts, and its payments' match
+        # Whom the register shows a contract: its council's staff (ix_contracts_register) or its manager.
+        Index("ix_contracts_manager", "contract_manager_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

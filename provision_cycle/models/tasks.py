@@ -52,6 +52,7 @@ class Task(Base):
         UniqueConstraint("subject_key", "kind", "due_on", name="uq_tasks_raise_once"),
         Index("ix_tasks_assignee", "assignee_id", "status", "due_on"),
         Index("ix_tasks_contract", "contract_id"),
+        Index("ix_tasks_case", "case_id"),  # a case's page lists its tasks
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,411 @@
+"""B7: the reads people wait on, over a large register of many councils, on SQLite and PostgreSQL.
+
+Loads straight into a fresh database (bulk, not timed) N contracts (default 1,000,000) shared among 400
+councils, each with its contract-management case, E audit events per case (default 10: 10,000,000 rows), an
+open task per contract (1,000,000) and an open approval step on one case in ten. Then, for people picked at
+random, it times the functions the pages and the API call (``services.reading``), each with its own session as
+a request has, and beside each its peer: the same rows by hand-written SQL on a bare connection. Rounds
+alternate which goes first. It asserts, for each read, that the engine's rows are the peer's, and that no
+statement the engine's path sends scans a whole large table (each is captured as it runs and EXPLAINed).
+
+Reads: a case's timeline (its audit events, in order); the whole case page (every read it makes, no peer);
+the approvals queue of a head of category; a contract manager's tasks, and a category team's; the register's
+first page (by end date) and a search of it by a word of the title or supplier; the cases page (the pipeline).
+
+Usage: ``python -m benchmarks.reads [--contracts 1000000] [--events 10] [--samples 50] [--db sqlite,postgresql]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import event, text
+
+from provision_cycle.core import Core, build_core
+from provision_cycle.services import reading
+from provision_cycle.settings import Settings
+
+from .transitions import drop_database, fresh_database, machine_record
+
+TODAY = date(2026, 11, 25)
+COUNCILS = 400
+PILLARS = ("heasc", "eni", "cnc")
+MANAGERS = 25  # contract managers per council: each manages about N / 10,000 contracts
+REQUESTERS = 5
+PER_COUNCIL = len(PILLARS) + MANAGERS + REQUESTERS  # users per council: heads of category first
+LARGE_TABLES = ("cases", "contracts", "audit_events", "tasks", "approval_steps")
+# Titles and suppliers are made of these words, so a search for one finds about one contract in 50.
+_WORDS = """
+    adult care highways waste school transport library leisure housing ict cleaning catering energy parks fleet
+    legal audit payroll print security grounds lighting bridges drainage flood youth respite fostering advocacy
+    meals telecare equipment software hosting network devices insurance banking property estates planning
+    licensing markets events museums archives registrars coroners trading standards
+"""
+WORDS = tuple(_WORDS.split())
+
+
+def council(index: int) -> str:
+    return f"C{index + 1:03d}"
+
+
+def _head_id(c: int, pillar: int) -> int:
+    return 2 + c * PER_COUNCIL + pillar
+
+
+def _manager_id(c: int, m: int) -> int:
+    return 2 + c * PER_COUNCIL + len(PILLARS) + m
+
+
+# --- loading -------------------------------------------------------------------------------------------
+class _Dialect:
+    """The few expressions SQLite and PostgreSQL write differently."""
+
+    def __init__(self, postgresql: bool):
+        self.postgresql = postgresql
+
+    def day(self, days: str) -> str:
+        return (
+            f"(DATE '{TODAY}' + CAST({days} AS integer))"
+            if self.postgresql
+            else f"date('{TODAY}', ({days}) || ' days')"
+        )
+
+    def moment(self, minutes: str) -> str:
+        if self.postgresql:
+            return f"(TIMESTAMP '{TODAY} 00:00:00' - ({minutes}) * INTERVAL '1 minute')"
+        return f"datetime('{TODAY} 00:00:00', '-' || ({minutes}) || ' minutes')"
+
+
+def load(core: Core, count: int, events: int) -> None:
+    """Every row by INSERT ... SELECT over a table of numbers: the councils' people, then per contract number
+    n its case (id n), its contract (id n), its task, its audit events and, for one in ten, an approval step.
+    Contract n belongs to council (n - 1) % 400, its pillar turns every 400, its manager every 1,200."""
+    d = _Dialect(core.db.is_postgresql)
+    users, roles = [(1, "system", "Scheduler")], []
+    for c in range(COUNCILS):
+        for p, pillar in enumerate(PILLARS):
+            users.append((_head_id(c, p), f"head-{c}-{pillar}", f"Head of {pillar}, {council(c)}"))
+            roles.append((_head_id(c, p), "head_of_category", council(c), pillar))
+        for m in range(MANAGERS):
+            users.append((_manager_id(c, m), f"manager-{c}-{m}", f"Contract manager {m}, {council(c)}"))
+            roles.append((_manager_id(c, m), "contract_manager", council(c), None))
+        for r in range(REQUESTERS):
+            users.append((_manager_id(c, MANAGERS + r), f"requester-{c}-{r}", f"Requester {r}, {council(c)}"))
+            roles.append((_manager_id(c, MANAGERS + r), "requester", council(c), None))
+    # The columns every statement below reads for contract n.
+    authority = f"'C' || substr('00' || ((n - 1) % {COUNCILS} + 1), -3)"
+    if d.postgresql:
+        authority = f"'C' || lpad(((n - 1) % {COUNCILS} + 1)::text, 3, '0')"
+    base = f"(2 + ((n - 1) % {COUNCILS}) * {PER_COUNCIL})"
+    pillar = f"CASE (n / {COUNCILS}) % 3 WHEN 0 THEN 'heasc' WHEN 1 THEN 'eni' ELSE 'cnc' END"
+    manager = f"({base} + {len(PILLARS)} + (n / {COUNCILS * 3}) % {MANAGERS})"
+    requester = f"({base} + {len(PILLARS) + MANAGERS} + n % {REQUESTERS})"
+    end = d.day("(n * 7919) % 3650 - 180")
+    title = "w1.w || ' ' || w2.w || ' services'"
+    words = "JOIN words w1 ON w1.i = n % 50 JOIN words w2 ON w2.i = (n / 50) % 50 JOIN words w3 ON w3.i = (n / 7) % 50"
+    statements = [
+        "INSERT INTO cases (id, reference, stage, workflow, workflow_version, state, version, title, description,"
+        " authority, pillar, category, contract_type, estimated_value, vat_treatment, key_decision, requester_id,"
+        " details, created_at, updated_at, audit_seq, audit_head)"
+        f" SELECT n, 'CMG-' || n, 'contract', 'contract', 1, 'live', 1, {title}, '', {authority}, {pillar}, 'ict',"
+        f" 'services', (n * 104729) % 2000000 + 1000, 'standard', FALSE, {requester}, '{{}}',"
+        f" {d.moment('n % 500000 + 500000')}, {d.moment('(n * 31) % 500000')}, {events}, '' FROM numbers {words}",
+        "INSERT INTO contracts (id, reference, case_id, title, description, authority, pillar, category,"
+        " contract_type, regime, supplier_name, supplier_is_sme, supplier_is_vcse, value, vat_treatment,"
+        " start_date, end_date, extension_months_available, notice_period_days, risk, contract_manager_id,"
+        " created_at)"
+        f" SELECT n, 'CON-' || n, n, {title}, '', {authority}, {pillar}, 'ict', 'services', 'PA2023',"
+        f" w3.w || ' Partners ' || (n % 5000) || ' Ltd', FALSE, FALSE, (n * 104729) % 2000000 + 1000, 'standard',"
+        f" {d.day('(n * 7919) % 3650 - 1275')}, {end}, 0, 90, 'medium', {manager}, {d.moment('n % 500000 + 500000')}"
+        f" FROM numbers {words}",
+        "INSERT INTO tasks (subject_key, kind, title, detail, contract_id, case_id, assignee_id, due_on,"
+        " milestone_on, status, snooze_reason, outcome, outcome_note, outcome_data, created_at)"
+        f" SELECT 'contract:' || n, 'renewal_decision', 'Renewal decision: CON-' || n, '6 months before the end"
+        f" date', n, n, {manager}, {d.day('(n * 7919) % 3650 - 360')}, {end}, 'open', '', '', '', '{{}}',"
+        f" {d.moment('n % 1000')} FROM numbers",
+        "INSERT INTO approval_steps (case_id, gate, gate_order, round, position, role, authority, pillar, mode,"
+        " required, status, reason, opened_at)"
+        f" SELECT n, 'variation_gate', 0, 1, 1, 'head_of_category', {authority}, {pillar}, 'any', 1, 'open',"
+        f" 'Head of Category', {d.moment('(n * 13) % 40000')} FROM numbers WHERE (n / {COUNCILS}) % 10 = 0",
+        "INSERT INTO audit_events (id, stream, seq, case_id, at, actor_id, action, from_state, to_state, comment,"
+        " data, prev_hash, hash)"
+        f" SELECT (n - 1) * {events} + k, 'case:' || n, k, n, {d.moment(f'({events} - k) * 1440 + n % 1000')},"
+        f" {manager}, 'note', 'live', 'live', '', '{{}}', '{'0' * 64}', '{'0' * 64}' FROM numbers JOIN steps"
+        " ON TRUE",
+    ]
+    with core.db.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()
+        cursor.executemany(
+            "INSERT INTO users (id, username, full_name, email, job_title, is_active, failed_sign_ins, created_at)"
+            " VALUES (%s, %s, %s, %s, '', TRUE, 0, '2026-01-01')".replace("%s", "%s" if d.postgresql else "?"),
+            [(*user, f"{user[1]}@bench.invalid") for user in users],
+        )
+        cursor.executemany(
+            "INSERT INTO role_assignments (user_id, role, authority, pillar) VALUES (%s, %s, %s, %s)".replace(
+                "%s", "%s" if d.postgresql else "?"
+            ),
+            roles,
+        )
+        if d.postgresql:
+            conn.exec_driver_sql(f"CREATE TEMP TABLE numbers AS SELECT n FROM generate_series(1, {count}::bigint) AS n")
+            conn.exec_driver_sql(f"CREATE TEMP TABLE steps AS SELECT k FROM generate_series(1, {events}) AS k")
+        else:
+            for name, column, top in (("numbers", "n", count), ("steps", "k", events)):
+                conn.exec_driver_sql(
+                    f"CREATE TEMP TABLE {name} AS WITH RECURSIVE s({column}) AS (SELECT 1 UNION ALL"
+                    f" SELECT {column} + 1 FROM s WHERE {column} < {top}) SELECT {column} FROM s"
+                )
+        conn.exec_driver_sql("CREATE TEMP TABLE words (i INTEGER PRIMARY KEY, w TEXT)")
+        conn.exec_driver_sql(
+            "INSERT INTO words (i, w) VALUES " + ", ".join(f"({i}, '{w}')" for i, w in enumerate(WORDS))
+        )
+        for statement in statements:  # psycopg reads a lone % as a placeholder
+            conn.exec_driver_sql(statement.replace("%", "%%") if d.postgresql else statement)
+    if core.db.is_postgresql:
+        with core.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with core.db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+# --- what is timed --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Read:
+    name: str
+    who: str  # "head" (a head of category) or "manager" (a contract manager)
+    engine: Callable  # (core, session, actor, case_id) -> comparable rows
+    hand: str | None  # SQL with :actor, :authority, :pillar, :case_id, or None: no peer
+
+
+def _ids(rows) -> list[int]:
+    return [row.id for row in rows]
+
+
+READS = (
+    Read(
+        "case timeline",
+        "head",
+        lambda core, session, actor, case_id: _ids(reading.case_timeline(session, case_id)),
+        "SELECT id FROM audit_events WHERE case_id = :case_id ORDER BY seq",
+    ),
+    Read(
+        "case page (all its reads)",
+        "head",
+        lambda core, session, actor, case_id: len(reading.case_page(core, session, actor, case_id).timeline),
+        None,
+    ),
+    Read(
+        "approvals queue",
+        "head",
+        lambda core, session, actor, case_id: sorted(
+            w.step.id for w in reading.approvals_waiting(core, session, actor)
+        ),
+        "SELECT s.id FROM approval_steps s JOIN cases c ON c.id = s.case_id WHERE s.status = 'open'"
+        " AND s.role = 'head_of_category' AND s.authority = :authority AND (s.pillar IS NULL OR s.pillar = :pillar)"
+        " AND c.requester_id <> :actor ORDER BY s.id",
+    ),
+    Read(
+        "my tasks",
+        "manager",
+        lambda core, session, actor, case_id: _ids(reading.my_tasks(session, actor, today=TODAY)),
+        "SELECT id FROM tasks WHERE assignee_id = :actor AND status = 'open' ORDER BY due_on, id",
+    ),
+    Read(
+        "my team's tasks",
+        "head",
+        lambda core, session, actor, case_id: [t.task.id for t in reading.team_tasks(session, actor)],
+        "SELECT t.id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.status = 'open'"
+        " AND t.assignee_id <> :actor AND c.authority IN (:authority, 'JOINT') AND c.pillar = :pillar"
+        f" ORDER BY t.due_on, t.id LIMIT {reading.TEAM_TASKS_SHOWN}",
+    ),
+    Read(
+        "register, first page",
+        "head",
+        lambda core, session, actor, case_id: [
+            row[0].id for row in reading.register_page(session, actor, reading.RegisterQuery(), TODAY).rows
+        ],
+        "SELECT id, count(*) OVER () FROM contracts WHERE authority IN (:authority, 'JOINT')"
+        " OR contract_manager_id = :actor ORDER BY end_date, id LIMIT 25",
+    ),
+    Read(
+        "register, search",
+        "head",
+        lambda core, session, actor, case_id: [
+            row[0].id
+            for row in reading.register_page(
+                session, actor, reading.RegisterQuery(text=WORDS[case_id % 50]), TODAY
+            ).rows
+        ],
+        "SELECT id, count(*) OVER () FROM contracts"
+        " WHERE (authority IN (:authority, 'JOINT') OR contract_manager_id = :actor)"
+        " AND (lower(title) LIKE :like OR lower(supplier_name) LIKE :like OR lower(reference) LIKE :like)"
+        " ORDER BY end_date, id LIMIT 25",
+    ),
+    Read(
+        "cases page",
+        "head",
+        lambda core, session, actor, case_id: [
+            row[0].id for row in reading.cases_page(core, session, actor, reading.CaseQuery()).rows
+        ],
+        "SELECT id, count(*) OVER () FROM cases WHERE id IN (SELECT id FROM cases WHERE requester_id = :actor UNION ALL"
+        " SELECT case_id FROM case_team_members WHERE user_id = :actor UNION ALL"
+        " SELECT id FROM cases WHERE authority IN (:authority, 'JOINT')) ORDER BY updated_at DESC, id DESC LIMIT 25",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Sample:
+    actor_id: int
+    authority: str
+    pillar: str
+    case_id: int  # a case of the person's council (and pillar)
+
+
+def samples(count: int, how_many: int, who: str, seed: int = 11) -> list[Sample]:
+    rng = random.Random(seed)
+    picked = []
+    for _ in range(how_many):
+        case_id = rng.randint(1, count)
+        c, p = (case_id - 1) % COUNCILS, (case_id // COUNCILS) % 3
+        person = _head_id(c, p) if who == "head" else _manager_id(c, (case_id // (COUNCILS * 3)) % MANAGERS)
+        picked.append(Sample(person, council(c), PILLARS[p], case_id))
+    return picked
+
+
+class Statements:
+    """What one read sends to the database, captured as it runs, to be EXPLAINed afterwards."""
+
+    def __init__(self, core: Core):
+        self.engine, self.seen, self.on = core.db.engine, [], False
+        event.listen(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if self.on and not executemany and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.seen.append((statement, parameters))
+
+    def full_scans(self, postgresql: bool) -> set[str]:
+        """The large tables some captured statement reads whole: on PostgreSQL with sequential scans made a last
+        resort, so that one shows only where no index serves, at any size of table."""
+        pattern = r"Seq Scan on (\w+)" if postgresql else r"SCAN (\w+)"
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            if postgresql:
+                conn.exec_driver_sql("SET enable_seqscan = off")
+            for statement, parameters in self.seen:
+                explain = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+                plan = conn.exec_driver_sql(explain + statement, parameters).all()
+                lines = " ".join(str(row[-1]) for row in plan)
+                found |= {table for table in re.findall(pattern, lines) if table in LARGE_TABLES}
+        return found
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(kind: str, count: int, events: int, how_many: int, workdir: Path) -> dict[str, dict]:
+    url = fresh_database(kind, workdir, "reads")
+    try:
+        core = build_core(Settings(database_url=url), clock=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+        started = time.perf_counter()
+        load(core, count, events)
+        figures: dict[str, dict] = {"_load": {"s": time.perf_counter() - started}}
+        statements = Statements(core)
+        for read in READS:
+            engine_ms, hand_ms = [], []
+            with core.db.reading() as session:  # once untimed: its statements compiled and cached, as in a server
+                first = samples(count, 1, read.who, seed=0)[0]
+                read.engine(core, session, reading.load_actor(core, first.actor_id), first.case_id)
+            for number, sample in enumerate(samples(count, how_many, read.who)):
+                actor = reading.load_actor(core, sample.actor_id)
+                statements.on = number == 0  # one person's statements are EXPLAINed
+                for path in ("engine", "hand") if number % 2 == 0 else ("hand", "engine"):
+                    if path == "engine":
+                        started = time.perf_counter()
+                        with core.db.reading() as session:
+                            got = read.engine(core, session, actor, sample.case_id)
+                        engine_ms.append((time.perf_counter() - started) * 1000)
+                    elif read.hand is not None:
+                        started = time.perf_counter()
+                        with core.db.engine.connect() as conn:
+                            wanted = (
+                                conn.execute(
+                                    text(read.hand),
+                                    {
+                                        "actor": sample.actor_id,
+                                        "authority": sample.authority,
+                                        "pillar": sample.pillar,
+                                        "case_id": sample.case_id,
+                                        "like": f"%{WORDS[sample.case_id % 50]}%",
+                                    },
+                                )
+                                .scalars()
+                                .all()
+                            )
+                        hand_ms.append((time.perf_counter() - started) * 1000)
+                statements.on = False
+                if read.hand is not None:
+                    assert got == wanted, (read.name, sample, got[:5], wanted[:5])
+                else:
+                    assert got == events, (read.name, got)
+            scans = statements.full_scans(core.db.is_postgresql)
+            statements.seen.clear()
+            assert not scans, f"{read.name}: reads the whole of {', '.join(sorted(scans))}"
+            figures[read.name] = {
+                "rows": len(got) if isinstance(got, list) else got,
+                "p50": statistics.median(engine_ms),
+                "p99": _percentile(engine_ms, 0.99),
+                "hand_p50": statistics.median(hand_ms) if hand_ms else None,
+                "hand_p99": _percentile(hand_ms, 0.99) if hand_ms else None,
+            }
+        core.db.dispose()
+        return figures
+    finally:
+        drop_database(url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contracts", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10, help="audit events per case")
+    parser.add_argument("--samples", type=int, default=50, help="people (and their cases) each read is timed for")
+    parser.add_argument("--db", default="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    kinds = args.db.split(",")
+    print(machine_record(kinds))
+    print(
+        f"\nReads over {args.contracts:,} contracts in {COUNCILS} councils, {args.contracts * args.events:,} audit"
+        f" events, {args.contracts:,} open tasks, {args.contracts // 10:,} open approval steps;"
+        f" {args.samples} people each, ms (hand SQL: the same rows on a bare connection)\n"
+    )
+    print(f"{'database':<12}{'read':<28}{'rows':>6}{'p50':>9}{'p99':>9}{'hand p50':>10}{'hand p99':>10}{'÷ hand':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            figures = run(kind, args.contracts, args.events, args.samples, Path(tmp))
+            print(f"{kind:<12}{'(bulk load, not timed)':<28}{'':>6}{figures.pop('_load')['s']:>8.0f}s")
+            for name, f in figures.items():
+                hand = (
+                    f"{f['hand_p50']:>10.2f}{f['hand_p99']:>10.2f}{f['p50'] / f['hand_p50']:>8.1f}"
+                    if f["hand_p50"] is not None
+                    else f"{'—':>10}{'—':>10}{'—':>8}"
+                )
+                print(f"{kind:<12}{name:<28}{f['rows']:>6}{f['p50']:>9.2f}{f['p99']:>9.2f}{hand}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
