@@ -15,6 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .driver import DriverStatements
 
+# How a row is locked to change it: FOR NO KEY UPDATE on PostgreSQL (``key_share``). It keeps out every other
+# change of the row, as FOR UPDATE does, but not the KEY SHARE lock an insert elsewhere takes on the row its
+# foreign key names: so the scheduler raising thousands of tasks in one transaction neither waits for nor holds
+# up an action on their cases (with FOR UPDATE the action waited for the whole sweep). No key is changed under
+# these locks, and a DELETE takes the stronger lock itself. SQLite has no row locks: BEGIN IMMEDIATE (below).
+CHANGE_LOCK: dict[str, Any] = {"key_share": True}
+
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from provision_cycle.audit import verify_chains
 from provision_cycle.errors import DomainError
@@ -17,7 +17,9 @@ from .factories import act, create_user, declare, hub_people, new_request
 pytestmark = pytest.mark.slow
 
 
-def _race(engine, requests: list[ActionRequest]) -> list[object]:
+def _race(engine, requests: list[ActionRequest], timeout: float = 30) -> list[object]:
+    """Each request acted on in its own thread, all at once: each one's result or error (None: still waiting
+    after ``timeout`` seconds)."""
     barrier = threading.Barrier(len(requests))
     outcomes: list[object] = [None] * len(requests)
 
@@ -32,7 +34,7 @@ def _race(engine, requests: list[ActionRequest]) -> list[object]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=timeout)
     return outcomes
 
 
@@ -81,3 +83,31 @@ def test_racing_without_a_version_still_gives_one_decision_per_step(engine, db):
     outcomes = _race(engine, [ActionRequest(case_id, "approve", head) for head in heads])
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all("while the case is at 'Conflicts assessment'" in o.message for o in outcomes if isinstance(o, Exception))
+
+
+@pytest.mark.postgres_only(reason="row locks: SQLite serialises every writer")
+def test_an_action_does_not_wait_for_a_scheduler_run_raising_a_task_on_its_case(engine, db):
+    """A scheduler run's insert of a task names the case (a foreign key), which locks the case's key until the
+    run commits; the door's lock leaves the key alone (FOR NO KEY UPDATE), so an approval goes through at once
+    rather than after the whole run."""
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester)
+    act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, people.head)
+    with db.reading() as session:
+        at_the_gate = session.get(Case, case_id).state
+    with db.engine.connect() as sweep:  # the run, still going: its task inserted, not yet committed
+        sweep.execute(
+            text(
+                "INSERT INTO tasks (subject_key, kind, title, detail, case_id, assignee_id, due_on, status,"
+                " snooze_reason, outcome, outcome_note, outcome_data, created_at) VALUES (:key, 'case_review',"
+                " 'Review', '', :case_id, :person, '2026-12-01', 'open', '', '', '', '{}', now())"
+            ),
+            {"key": f"case:{case_id}", "case_id": case_id, "person": people.head},
+        )
+        outcome = _race(engine, [ActionRequest(case_id, "approve", people.head)], timeout=5)[0]
+        assert outcome is not None, "the approval waited for the scheduler's transaction"
+        sweep.rollback()
+    assert not isinstance(outcome, Exception), outcome
+    with db.reading() as session:
+        assert session.get(Case, case_id).state != at_the_gate

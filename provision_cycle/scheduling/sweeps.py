@@ -5,7 +5,7 @@
   raises nothing twice; after downtime the next run raises what fell due meanwhile, once;
 - expiring a contract goes through the engine door, which locks the case; a racing scheduler finds it
   already expired and moves on;
-- delivering email claims a batch of outbox rows first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two
+- delivering email claims a batch of outbox rows first (``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL), so two
   deliverers never send the same message.
 """
 
@@ -47,6 +47,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import DomainError
 from ..governance import statutory
 from ..governance.calendar import add_months, is_working_day
@@ -608,7 +609,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 ),
             )
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
-            .with_for_update(skip_locked=True, of=ApprovalStep)
+            .with_for_update(skip_locked=True, of=ApprovalStep, **CHANGE_LOCK)
         ).all()
         for step, case, forward_plan_ends in rows:
             gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
@@ -657,7 +658,7 @@ def remind_market_applications(core: Core, schedule: Schedule, today: date) -> S
             .join(DynamicMarket)
             .where(MarketMembership.decided_on.is_(None), MarketMembership.reminded_at.is_(None), ~ceased())
             .order_by(MarketMembership.applied_on, MarketMembership.id)
-            .with_for_update(skip_locked=True, of=MarketMembership)
+            .with_for_update(skip_locked=True, of=MarketMembership, **CHANGE_LOCK)
         ).all()
         for membership, market in rows:
             waited = working_days_since(membership.applied_on, today)
@@ -691,7 +692,10 @@ def remind_framework_reopenings(core: Core, schedule: Schedule, today: date) -> 
     reminded = 0
     with core.db.unit_of_work() as session:
         owned = session.scalars(
-            select(Framework).where(ours_to_reopen(today)).order_by(Framework.id).with_for_update(skip_locked=True)
+            select(Framework)
+            .where(ours_to_reopen(today))
+            .order_by(Framework.id)
+            .with_for_update(skip_locked=True, **CHANGE_LOCK)
         ).all()
         reopened = reopenings_by_framework(session)
         for framework in owned:
@@ -770,7 +774,7 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
                 tasks.c.created_at <= now - OVERDUE_GRACE,
                 or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until < today),
             )
-            .with_for_update(skip_locked=True, of=tasks)  # a second scheduler takes the others, or none
+            .with_for_update(skip_locked=True, of=tasks, **CHANGE_LOCK)  # a second scheduler takes the others, or none
         ).all()
 
         def holders(code: str, authority: str, pillar: str) -> list[int]:
@@ -963,7 +967,7 @@ def _claim(core: Core, batch: int, *, digest: bool, only_for: int | None = None)
             )
             .order_by(OutboxMessage.id)
             .limit(batch)
-            .with_for_update(skip_locked=True, of=OutboxMessage)
+            .with_for_update(skip_locked=True, of=OutboxMessage, **CHANGE_LOCK)
         )
         claimed = session.execute(
             update(OutboxMessage)
@@ -1135,7 +1139,7 @@ def _contract_task_insert(core: Core, candidates, *, kind, title, detail, due_on
 
 def _last_run(session, name: str, full: bool) -> SweepRun | None:
     """The sweep's last run, locked: a second scheduler waits here, then finds today's run already done."""
-    run = session.get(SweepRun, name, with_for_update=True)
+    run = session.get(SweepRun, name, with_for_update=CHANGE_LOCK)
     return None if full else run
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import JOINT
 from ..governance.statutory import (
@@ -174,7 +175,7 @@ def _to_change(
 ) -> Framework:
     """The framework ``actor`` is changing, its row locked: as the page they changed it from showed it
     (``expected_version``, where given), else ``ChangedMeanwhile`` saying someone ``done`` it, so ``lost``."""
-    framework = session.get(Framework, framework_id, with_for_update=True)
+    framework = session.get(Framework, framework_id, with_for_update=CHANGE_LOCK)
     if framework is None or not may_keep_register(actor, framework.authority):
         raise NotFound(f"There is no framework {framework_id} that you can change")
     if expected_version is not None and framework.version != expected_version:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
@@ -406,7 +407,7 @@ def remove_member(
 
 # --- helpers ---------------------------------------------------------------------------------------
 def _locked(core: Core, session: Session, market_id: int, actor_id: int, *, to: str) -> DynamicMarket:
-    market = session.get(DynamicMarket, market_id, with_for_update=True)  # one change to a market at a time
+    market = session.get(DynamicMarket, market_id, with_for_update=CHANGE_LOCK)  # one change to a market at a time
     actor = core.engine.actor(session, actor_id)
     if market is None or not reading.works_for(actor, market.authority):
         raise NotFound(f"There is no dynamic market {market_id} that you can see")

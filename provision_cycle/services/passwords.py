@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import OutboxMessage, PasswordLink, User
 from ..wording import at_time, duration
@@ -139,7 +140,7 @@ def change_password(core: Core, user_id: int, current: str, password: str, confi
     require_passwords(core)
     with core.db.unit_of_work() as session:
         now = core.engine.clock()
-        user = session.get(User, user_id, with_for_update=True)
+        user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
         if user is None or not user.is_active:
             raise NotFound("There is no such account")
         if is_locked_out(user, now):
@@ -171,7 +172,7 @@ def ask_for_reset(core: Core, username_or_email: str, address: str = "") -> None
         user = session.scalar(
             select(User)
             .where((User.username == given) | (func.lower(User.email) == given), User.is_active)
-            .with_for_update()  # two requests at once send one email
+            .with_for_update(**CHANGE_LOCK)  # two requests at once send one email
         )
         if user is None:
             return
@@ -264,7 +265,7 @@ def _live_link(core: Core, session: Session, secret: str, *, lock: bool = False)
     require_passwords(core)  # a link emailed before the council turned passwords off is dead with them
     statement = select(PasswordLink, User).join(User, User.id == PasswordLink.user_id)
     statement = statement.where(PasswordLink.secret_hash == digest(secret))
-    found = session.execute(statement.with_for_update() if lock else statement).first()
+    found = session.execute(statement.with_for_update(**CHANGE_LOCK) if lock else statement).first()
     if found is None:
         raise NotFound("This link is not recognised. Check it was copied in full, or ask for a new one.")
     link, user = found

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
 from ..models import RoleAssignment, SignInFailure, User
@@ -149,7 +150,7 @@ def change_details(core: Core, user_id: int, *, full_name: str, email: str, job_
         raise NotPermitted("Only an administrator can change someone's details")
     with core.db.unit_of_work() as session:
         person = person_looked_after(session, actor, user_id)
-        session.refresh(person, with_for_update=True)
+        session.refresh(person, with_for_update=CHANGE_LOCK)
         taken = select(User.id).where(func.lower(User.email) == email.lower(), User.id != user_id)
         if session.scalar(taken) is not None:
             raise InvalidInput({"email": f"Someone else already has the email address {email}"})
@@ -174,7 +175,7 @@ def unlink_single_sign_on(core: Core, user_id: int, *, actor: Actor) -> None:
         raise NotPermitted("Only an administrator can unlink someone's council account")
     with core.db.unit_of_work() as session:
         person = person_looked_after(session, actor, user_id)
-        session.refresh(person, with_for_update=True)
+        session.refresh(person, with_for_update=CHANGE_LOCK)
         if person.single_sign_on_subject is None:
             return
         person.single_sign_on_subject = None
@@ -326,7 +327,7 @@ def set_email_digest(core: Core, user_id: int, digest: bool) -> None:
 
 
 def _user_for_update(session, user_id: int) -> User:
-    user = session.get(User, user_id, with_for_update=True)
+    user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
     if user is None:
         raise NotFound(f"There is no person {user_id}")
     return user
@@ -373,7 +374,9 @@ def authenticate(core: Core, username: str, password: str, address: str = "") ->
     with core.db.unit_of_work() as session:
         if sign_in_refused_from(core, session, address, now):
             raise NotPermitted(TOO_MANY_FROM_HERE)
-        user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())
+        user = session.scalar(
+            select(User).where(User.username == username.strip().lower()).with_for_update(**CHANGE_LOCK)
+        )
         if user is None:
             check_password(_DUMMY_HASH, password)
         else:

@@ -30,6 +30,7 @@ import jwt
 from sqlalchemy import func, select
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import NotPermitted
 from ..models import User
 from ..settings import Settings
@@ -231,11 +232,11 @@ def _person_signed_in(core: Core, provider: Provider, claims: Mapping[str, Any])
     subject = f"{provider.issuer} {claims['sub']}"
     email = _email_of(claims)
     with core.db.unit_of_work() as session:
-        user = session.scalar(select(User).where(User.single_sign_on_subject == subject).with_for_update())
+        user = session.scalar(select(User).where(User.single_sign_on_subject == subject).with_for_update(**CHANGE_LOCK))
         if user is None:
             if email is None:
                 raise NotPermitted(f"{provider.at_start} did not give an email address to know you by")
-            user = session.scalar(select(User).where(func.lower(User.email) == email).with_for_update())
+            user = session.scalar(select(User).where(func.lower(User.email) == email).with_for_update(**CHANGE_LOCK))
             if user is None:
                 raise NotPermitted(
                     f"There is no account in this service for {email}: ask your council's administrator to add you"

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import ApiToken, OutboxMessage, User
 from ..wording import at_time
@@ -48,7 +49,7 @@ def revoke_token(core: Core, owner_id: int, token_id: int, *, actor_id: int) -> 
     say they never made, or one a system no longer needs while they are away), who is then emailed. Anyone
     else's is not found. (A leaver's all stop when their account is deactivated.)"""
     with core.db.unit_of_work() as session:
-        token = session.get(ApiToken, token_id, with_for_update=True)
+        token = session.get(ApiToken, token_id, with_for_update=CHANGE_LOCK)
         by_owner = owner_id == actor_id
         actor = None if by_owner else core.engine.actor(session, actor_id)
         owner = session.get(User, owner_id)

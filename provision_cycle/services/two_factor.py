@@ -25,6 +25,7 @@ import segno
 from sqlalchemy import func, select, update
 
 from ..core import Core
+from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import OutboxMessage, RecoveryCode, User
 from ..wording import at_time
@@ -236,7 +237,7 @@ def turn_off_for(core: Core, user_id: int, *, actor: Actor | None) -> None:
             person = _person(session, user_id)
         else:
             person = person_looked_after(session, actor, user_id)
-            session.refresh(person, with_for_update=True)
+            session.refresh(person, with_for_update=CHANGE_LOCK)
         if person.two_factor_since is None and person.two_factor_secret is None:
             return
         person.two_factor_secret = person.two_factor_since = person.two_factor_last_step = None
@@ -258,7 +259,7 @@ def turn_off_for(core: Core, user_id: int, *, actor: Actor | None) -> None:
 
 
 def _person(session, user_id: int) -> User:
-    user = session.get(User, user_id, with_for_update=True)
+    user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
     if user is None or not user.is_active:
         raise NotFound("There is no such account")
     return user

@@ -3,7 +3,7 @@
 Web views, API handlers, CLI commands and scheduled jobs all call :meth:`Engine.act` (or one of the few
 other methods here that change a case). In ONE database transaction it:
 
-1. locks the case (``SELECT ... FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite) and checks the
+1. locks the case (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite) and checks the
    caller's version, so of two people acting at once exactly one wins and the other hears that the case
    changed;
 2. checks that the trigger is available from the current state, that the actor may take it (role,
@@ -29,7 +29,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ..audit import GENESIS, sealed
-from ..db import Database, Transaction, statements_of
+from ..db import CHANGE_LOCK, Database, Transaction, statements_of
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
 from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
@@ -272,7 +272,7 @@ class Engine:
 
     def lock_case(self, session: Session, case_id: int, expected_version: int | None) -> Case:
         """The case as an ORM object, locked, for the rarer changes that edit its fields directly."""
-        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(**CHANGE_LOCK))
         if case is None:
             raise NotFound(f"There is no case {case_id}")
         self._check_version(case, expected_version)
@@ -1030,7 +1030,7 @@ class Engine:
     def revoke_delegation(self, delegation_id: int, actor_id: int) -> None:
         """End cover early (the person is back). Only the person who set it up can revoke it."""
         with self.db.unit_of_work() as session:
-            delegation = session.get(Delegation, delegation_id, with_for_update=True)
+            delegation = session.get(Delegation, delegation_id, with_for_update=CHANGE_LOCK)
             if delegation is None or delegation.delegator_id != actor_id:
                 raise NotFound("There is no such cover arrangement of yours")
             if delegation.revoked_at is not None:
@@ -1187,7 +1187,7 @@ class Engine:
         dates and amounts written as an action's inputs are."""
         from ..models import AuditHead
 
-        head = session.get(AuditHead, "system", with_for_update=True)
+        head = session.get(AuditHead, "system", with_for_update=CHANGE_LOCK)
         if head is None:
             head = AuditHead(stream="system", seq=0, hash=GENESIS)
             session.add(head)

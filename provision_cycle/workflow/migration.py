@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ..db import CHANGE_LOCK
 from ..errors import InvalidInput
 from ..models import Case
 from .engine import Engine
@@ -63,7 +64,7 @@ def migrate_cases(
             select(Case)
             .where(Case.workflow == workflow, Case.workflow_version == from_version, Case.closed_at.is_(None))
             .order_by(Case.id)
-            .with_for_update()
+            .with_for_update(**CHANGE_LOCK)
         ).all()
         for case in cases:
             target = mapping.get(case.state, case.state)

@@ -18,6 +18,7 @@ from functools import cache
 
 from sqlalchemy import String, bindparam, case, exists, func, insert, literal, select, true, union_all, update
 
+from ..db import CHANGE_LOCK
 from ..models import (
     ApprovalStep,
     AuditEvent,
@@ -75,7 +76,7 @@ CASE_WITH_ACTOR = (
     )
     .where(CASES.c.id == bindparam("case_id"))
 )
-LOCK_CASE_WITH_ACTOR = CASE_WITH_ACTOR.with_for_update(of=CASES)
+LOCK_CASE_WITH_ACTOR = CASE_WITH_ACTOR.with_for_update(of=CASES, **CHANGE_LOCK)
 
 # A case's procurement team and evaluation panel, each member with their latest declaration on the case
 # (NULL declaration columns for someone who has not declared), by name.
