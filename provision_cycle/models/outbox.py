@@ -63,10 +63,11 @@ class OutboxMessage(Base):
 
 def page_of(message: Any) -> str | None:
     """The path of the page a notification (an ``OutboxMessage``, or a row of its columns) is about, for its
-    email and the app's lists: the person's tasks for new tasks (they may span many cases), else its case,
-    else a page of its own (a dynamic market's, say: ``payload["open"]``)."""
+    email and the app's lists: for new tasks the task, where there is one, or the person's tasks (they may
+    span many cases); else its case, else a page of its own (a dynamic market's, say: ``payload["open"]``)."""
     if message.kind == TASKS_RAISED:
-        return "/tasks/"
+        task_id = (message.payload or {}).get("task_id")
+        return f"/tasks/{task_id}" if task_id else "/tasks/"
     if message.case_id:
         return f"/cases/{message.case_id}"
     return (message.payload or {}).get("open")

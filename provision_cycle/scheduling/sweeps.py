@@ -847,7 +847,9 @@ def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro:
             lines.append(f"... and {len(rows) - 50} more: see the tasks")
         subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
         body = "\n".join([intro, *lines] if intro else lines)
-        session.add(OutboxMessage.queued(kind, person, subject, body, now, case_id=rows[0].case_id))
+        # A message about one task names it, so that it leads to the task itself (``page_of``).
+        payload = {"task_id": rows[0].id} if len(rows) == 1 else None
+        session.add(OutboxMessage.queued(kind, person, subject, body, now, case_id=rows[0].case_id, payload=payload))
 
 
 # --- email -----------------------------------------------------------------------------------------------

@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from ..models import ApprovalStep, Decision, FrameworkReopening, MarketMembership, OutboxMessage, StepStatus
+from ..models import (
+    ApprovalStep,
+    Decision,
+    FrameworkReopening,
+    MarketMembership,
+    OutboxMessage,
+    StepStatus,
+    Task,
+    TaskStatus,
+)
+from ..models.outbox import TASKS_RAISED
 from ..workflow.engine import Actor
 from . import teams
 from .frameworks import REOPENING_DUE
@@ -18,8 +28,9 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     """Of ``messages``, the ids of those asking ``actor`` to do something that no longer waits for them: an
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
-    or another of the team), an open framework's re-opening (recorded since). A list of notifications is a
-    record, so these stay in it, marked as done."""
+    or another of the team), an open framework's re-opening (recorded since), a task raised for them
+    (completed, cancelled or now someone else's). A list of notifications is a record, so these stay in it,
+    marked as done."""
     found = _approvals_answered(session, actor, messages)
     declare = {m.id: m.case_id for m in messages if m.kind == teams.KIND and m.case_id}
     if declare:
@@ -40,7 +51,26 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
             )
         )
         found |= {message_id for message_id, membership_id in applications.items() if membership_id in decided}
-    return found | _reopenings_recorded(session, messages)
+    return found | _reopenings_recorded(session, messages) | _tasks_done(session, actor, messages)
+
+
+def _tasks_done(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
+    """The messages about one new task of ``actor``'s that is no longer an open task of theirs."""
+    asked = {
+        message.id: task_id
+        for message in messages
+        if message.kind == TASKS_RAISED and (task_id := (message.payload or {}).get("task_id"))
+    }
+    if not asked:
+        return set()
+    waiting = set(
+        session.scalars(
+            select(Task.id).where(
+                Task.id.in_(set(asked.values())), Task.status == TaskStatus.OPEN, Task.assignee_id == actor.id
+            )
+        )
+    )
+    return {message_id for message_id, task_id in asked.items() if task_id not in waiting}
 
 
 def _reopenings_recorded(session: Session, messages: list[OutboxMessage]) -> set[int]:

@@ -523,6 +523,31 @@ def test_notifications_keep_their_lines_and_new_tasks_lead_to_the_task_list(core
     assert 'href="/tasks/">2 new tasks for you' in browser(people.contract_manager).get("/my-work").text
 
 
+def test_a_notification_of_one_new_task_leads_to_it_and_shows_as_done_once_completed(core, db, browser):
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_renewal_tasks
+    from provision_cycle.services.tasks import complete_task
+
+    people = hub_people(db)
+    seed_contracts(core, people, 1)
+    assert raise_renewal_tasks(core, schedule_for(core), core.engine.today()).changed == 1
+    with db.reading() as session:
+        task = session.scalars(select(Task)).one()
+    manager = browser(people.contract_manager)
+
+    def shown(page: str) -> str:
+        line = re.search(
+            rf'href="/tasks/{task.id}">{re.escape(task.title)}</a>(.*?)</li>', manager.get(page).text, re.S
+        )
+        assert line, page
+        return line[1]
+
+    assert all("Done" not in shown(page) for page in ("/my-work", "/notifications"))
+    assert task.title in manager.get(f"/tasks/{task.id}").text
+    complete_task(core, task.id, people.contract_manager, outcome="recommission", note="")
+    assert all("Done" in shown(page) for page in ("/my-work", "/notifications"))
+
+
 def test_a_request_for_my_approval_shows_as_done_once_it_no_longer_waits_for_me(core, db, browser):
     people = hub_people(db)
     decided, waiting = (new_request(core.engine, people.requester, title=title) for title in ("Decided", "Waiting"))
