@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
@@ -36,12 +38,7 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     if declare:
         owed = {case.id for case in teams.declarations_owed(session, actor.id)}
         found |= {message_id for message_id, case_id in declare.items() if case_id not in owed}
-    applications = {
-        message.id: membership_id
-        for message in messages
-        if message.kind in (APPLICATION_RECEIVED, APPLICATION_WAITING)
-        and (membership_id := (message.payload or {}).get("membership_id"))
-    }
+    applications = _naming(messages, (APPLICATION_RECEIVED, APPLICATION_WAITING), "membership_id")
     if applications:
         decided = set(
             session.scalars(
@@ -54,13 +51,14 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     return found | _reopenings_recorded(session, messages) | _tasks_done(session, actor, messages)
 
 
+def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> dict[int, Any]:
+    """The messages of ``kinds`` whose payload names ``key``: each one's id, and what it names."""
+    return {m.id: named for m in messages if m.kind in kinds and (named := (m.payload or {}).get(key))}
+
+
 def _tasks_done(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
     """The messages about one new task of ``actor``'s that is no longer an open task of theirs."""
-    asked = {
-        message.id: task_id
-        for message in messages
-        if message.kind == TASKS_RAISED and (task_id := (message.payload or {}).get("task_id"))
-    }
+    asked = _naming(messages, (TASKS_RAISED,), "task_id")
     if not asked:
         return set()
     waiting = set(
@@ -75,24 +73,20 @@ def _tasks_done(session: Session, actor: Actor, messages: list[OutboxMessage]) -
 
 def _reopenings_recorded(session: Session, messages: list[OutboxMessage]) -> set[int]:
     """The reminders to re-open an open framework after which a re-opening of it was recorded."""
-    asked = {
-        message.id: (framework_id, message.created_at)
-        for message in messages
-        if message.kind == REOPENING_DUE and (framework_id := (message.payload or {}).get("framework_id"))
-    }
+    asked, sent = _naming(messages, (REOPENING_DUE,), "framework_id"), {m.id: m.created_at for m in messages}
     if not asked:
         return set()
     latest = dict(
         session.execute(
             select(FrameworkReopening.framework_id, func.max(FrameworkReopening.recorded_at))
-            .where(FrameworkReopening.framework_id.in_({framework_id for framework_id, _ in asked.values()}))
+            .where(FrameworkReopening.framework_id.in_(set(asked.values())))
             .group_by(FrameworkReopening.framework_id)
         ).all()
     )
     return {
         message_id
-        for message_id, (framework_id, sent) in asked.items()
-        if framework_id in latest and latest[framework_id] >= sent
+        for message_id, framework_id in asked.items()
+        if framework_id in latest and latest[framework_id] >= sent[message_id]
     }
 
 
