@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from benchmarks import reads, sweep, transitions
+from benchmarks import mixed, reads, sweep, transitions
 
 from .conftest import POSTGRES_ADMIN_URL
 
@@ -50,3 +50,11 @@ def test_the_reads_benchmark_prints_its_table(kind, capsys):
     printed = capsys.readouterr().out
     for read in reads.READS:
         assert re.search(rf"^{kind}\s+{re.escape(read.name)}\s+\d+\s+[\d.]+\s+[\d.]+", printed, re.M), read.name
+
+
+def test_the_mixed_day_benchmark_prints_its_table(kind, capsys):
+    """Actions through the door while the sweep runs: every case at its end, the sweep's count checked."""
+    assert mixed.main(["--contracts", "2000", "--cases", "20", "--rate", "80", "--pause", "0.4", "--db", kind]) == 0
+    printed = capsys.readouterr().out
+    for label in ("no sweep ran", "the first run", "the rerun"):
+        assert re.search(rf"^{kind}\s+{label}\s+\d+\s", printed, re.M), label
