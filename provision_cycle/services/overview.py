@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
@@ -357,12 +357,17 @@ def _competition(session: Session, actor: Actor, today: date, cases: list) -> Co
     return Competition(starts, procurements, tenders or 0, smes or 0, vcses or 0, single or 0, list(listed))
 
 
+def _running(core: Core) -> ColumnElement[bool]:
+    """The contract's case is still running. (A correlated EXISTS, looked up by the case's key for each of the
+    reader's contracts: as ``case_id IN (the running cases)`` it read every case of every council.)"""
+    return exists().where(Case.id == Contract.case_id, Case.stage == "contract", not_(at_an_end(core)))
+
+
 def _left_behind(core: Core, session: Session, contracts: list) -> list[LeftBehind]:
-    running = select(Case.id).where(Case.stage == "contract", not_(at_an_end(core)))
     rows = session.execute(
         select(User.id, User.full_name, func.count(), func.sum(Contract.value))
         .join(User, User.id == Contract.contract_manager_id)
-        .where(*contracts, Contract.case_id.in_(running), User.is_active.is_(False))
+        .where(*contracts, _running(core), User.is_active.is_(False))
         .group_by(User.id, User.full_name)
         .order_by(func.count().desc(), User.full_name)
     )
@@ -433,12 +438,11 @@ def _states(core: Core, session: Session, open_cases: list) -> list[StateCount]:
 
 def _horizons(core: Core, session: Session, today: date, contracts: list) -> list[Horizon]:
     """One pass over the end-date range of the longest horizon, each contract counted in its band."""
-    running = select(Case.id).where(Case.stage == "contract", not_(at_an_end(core)))
     ends = [add_months(today, months) for months in HORIZONS]
     band = sql_case(*((Contract.end_date <= end, months) for end, months in zip(ends, HORIZONS, strict=True)))
     rows = session.execute(
         select(band, func.count(), func.sum(Contract.value))
-        .where(*contracts, Contract.case_id.in_(running), Contract.end_date >= today, Contract.end_date <= ends[-1])
+        .where(*contracts, _running(core), Contract.end_date >= today, Contract.end_date <= ends[-1])
         .group_by(band)
     )
     found = {months: (count, value) for months, count, value in rows}
