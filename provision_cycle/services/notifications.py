@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     ApprovalStep,
+    Case,
     Decision,
     FrameworkReopening,
     MarketMembership,
@@ -22,8 +24,22 @@ from ..workflow.engine import Actor
 from . import teams
 from .frameworks import REOPENING_DUE
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
+from .tasks import may_act_on_task
 
 APPROVAL_ASKED = ("approval_needed", "approval_chase")  # the request, and its reminder, naming the step
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How a person's notifications are shown: which are done (``answered``), and which lead to a page they
+    can no longer open (a task handed to someone else), so are not links."""
+
+    done: set[int]
+    gone: set[int]
+
+
+def shown(session: Session, actor: Actor, messages: list[OutboxMessage]) -> Shown:
+    return Shown(answered(session, actor, messages), _tasks_gone(session, actor, messages))
 
 
 def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
@@ -54,6 +70,21 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
 def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> dict[int, Any]:
     """The messages of ``kinds`` whose payload names ``key``: each one's id, and what it names."""
     return {m.id: named for m in messages if m.kind in kinds and (named := (m.payload or {}).get(key))}
+
+
+def _tasks_gone(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
+    """The messages about one new task that ``actor`` may no longer open: now someone else's, and not one
+    their team may act on (``tasks.may_act_on_task``)."""
+    asked = _naming(messages, (TASKS_RAISED,), "task_id")
+    if not asked:
+        return set()
+    others = session.execute(
+        select(Task, Case)
+        .outerjoin(Case, Case.id == Task.case_id)
+        .where(Task.id.in_(set(asked.values())), Task.assignee_id != actor.id)
+    ).all()
+    closed = {task.id for task, case in others if not may_act_on_task(actor, task, case)}
+    return {message_id for message_id, task_id in asked.items() if task_id in closed}
 
 
 def _tasks_done(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:

@@ -10,7 +10,7 @@ from ..models import User
 from ..services import markets, reading, teams
 from ..services import overview as overview_service
 from ..services.contract_managers import contracts_managed_by
-from ..services.notifications import answered
+from ..services.notifications import shown
 from ..services.people import set_email_digest
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, csv_download, me, render
@@ -36,7 +36,7 @@ def my_work():
             applications=markets.applications_waiting_for(session, actor),
             tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
             notifications=notes,
-            answered=answered(session, actor, notes),
+            shown=shown(session, actor, notes),
             workflows=core().workflows,
             overseeing=current_user.oversees,
         )
@@ -69,7 +69,7 @@ def notifications():
         return render(
             "work/notifications.html",
             notifications=notes,
-            answered=answered(session, me(), notes),
+            shown=shown(session, me(), notes),
             choice=form,
         )
 

@@ -548,6 +548,31 @@ def test_a_notification_of_one_new_task_leads_to_it_and_shows_as_done_once_compl
     assert all("Done" in shown(page) for page in ("/my-work", "/notifications"))
 
 
+def test_a_notification_of_a_task_since_handed_to_someone_else_is_done_and_no_longer_a_link(core, db, browser):
+    """The task's page is now its new manager's (a 404 for the one before): the notification stays, as a
+    record, marked done, and leads nowhere."""
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_renewal_tasks
+    from provision_cycle.services.contract_managers import assign_contract_manager
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    [contract_id] = seed_contracts(core, people, 1)
+    raise_renewal_tasks(core, schedule_for(core), core.engine.today())
+    with db.reading() as session:
+        task = session.scalars(select(Task)).one()
+    assign_contract_manager(core, contract_id, people.officer, manager_id=newcomer, reason="Cora has moved post")
+
+    manager = browser(people.contract_manager)
+    manager.get(f"/tasks/{task.id}", status=404)
+    for page in ("/my-work", "/notifications"):
+        text = manager.get(page).text
+        assert f'href="/tasks/{task.id}"' not in text, page
+        line = re.search(rf"{re.escape(task.title)}(.*?)</li>", text, re.S)
+        assert line and "Done" in line[1], page
+    assert f'href="/tasks/{task.id}"' in browser(newcomer).get("/my-work").text
+
+
 def test_a_request_for_my_approval_shows_as_done_once_it_no_longer_waits_for_me(core, db, browser):
     people = hub_people(db)
     decided, waiting = (new_request(core.engine, people.requester, title=title) for title in ("Decided", "Waiting"))
