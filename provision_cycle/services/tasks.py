@@ -213,9 +213,8 @@ def lock_task(core: Core, session: Session, task_id: int, actor_id: int):
         raise NotFound(f"There is no task {task_id}")
     # Lock the case (its chain records the change) or, for a council-wide duty, the task row itself.
     case = core.engine.lock_case(session, task.case_id, None) if task.case_id is not None else None
-    session.refresh(
-        task, with_for_update=CHANGE_LOCK if case is None else None
-    )  # read again under the lock: a concurrent completion shows
+    # Read again under the lock: a concurrent completion shows.
+    session.refresh(task, with_for_update=CHANGE_LOCK if case is None else None)
     actor = core.engine.actor(session, actor_id)
     if not may_act_on_task(actor, task, case):
         raise NotPermitted("Only the person the task is assigned to, or the category team, can change it")
