@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -19,7 +19,14 @@ class Payment(Base):
         # The finance system's transaction number: a payment loaded twice is refused, not counted twice.
         UniqueConstraint("authority", "transaction_number", name="uq_payments_transaction"),
         Index("ix_payments_paid", "authority", "paid_on"),
-        Index("ix_payments_contract", "contract_id"),
+        # A contract's payments. Only those naming one: a lookup always names a contract, and an index of the
+        # payments naming none led SQLite to read every council's of them for one council's off-contract spend.
+        Index(
+            "ix_payments_contract",
+            "contract_id",
+            sqlite_where=text("contract_id IS NOT NULL"),
+            postgresql_where=text("contract_id IS NOT NULL"),
+        ),
         # The sums that became payable in a reporting period, for the council's payments compliance notice.
         Index("ix_payments_invoice", "authority", "invoice_received_on"),
         Index("ix_payments_supplier", "supplier_key", "authority"),  # a supplier's payments, council by council
