@@ -35,7 +35,15 @@ from provision_cycle.settings import Settings
 from provision_cycle.workflow.engine import ActionRequest
 
 from . import sweep
-from .transitions import _script, drop_database, engine_check, engine_setup, fresh_database, machine_record
+from .transitions import (
+    _script,
+    drop_database,
+    engine_check,
+    engine_setup,
+    fresh_database,
+    machine_record,
+    percentile,
+)
 
 WARMING_UP_S = 1.0  # the client's first second (its statements prepared and cached) is not reported
 
@@ -87,7 +95,7 @@ def _figures(latencies: list[float]) -> dict:
     return {
         "actions": len(ordered),
         "p50": statistics.median(ordered) * 1000 if ordered else None,
-        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000 if ordered else None,
+        "p99": percentile(ordered, 0.99) * 1000 if ordered else None,
         "max": ordered[-1] * 1000 if ordered else None,
     }
 

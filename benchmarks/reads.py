@@ -38,7 +38,7 @@ from provision_cycle.core import Core, build_core
 from provision_cycle.services import overview, reading, suppliers
 from provision_cycle.settings import Settings
 
-from .transitions import drop_database, fresh_database, machine_record
+from .transitions import drop_database, fresh_database, machine_record, percentile
 
 TODAY = date(2026, 11, 25)
 COUNCILS = 400
@@ -360,11 +360,6 @@ class Statements:
         return found
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def run(kind: str, count: int, events: int, how_many: int, workdir: Path) -> dict[str, dict]:
     url = fresh_database(kind, workdir, "reads")
     try:
@@ -414,9 +409,9 @@ def run(kind: str, count: int, events: int, how_many: int, workdir: Path) -> dic
             figures[read.name] = {
                 "rows": len(got) if isinstance(got, list) else got,
                 "p50": statistics.median(engine_ms),
-                "p99": _percentile(engine_ms, 0.99),
+                "p99": percentile(engine_ms, 0.99),
                 "hand_p50": statistics.median(hand_ms) if hand_ms else None,
-                "hand_p99": _percentile(hand_ms, 0.99) if hand_ms else None,
+                "hand_p99": percentile(hand_ms, 0.99) if hand_ms else None,
             }
         core.db.dispose()
         return figures
