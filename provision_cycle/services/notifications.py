@@ -39,7 +39,8 @@ class Shown:
 
 
 def shown(session: Session, actor: Actor, messages: list[OutboxMessage]) -> Shown:
-    return Shown(answered(session, actor, messages), _tasks_gone(session, actor, messages))
+    tasks_done, tasks_gone = _tasks_moved_on(session, actor, messages)
+    return Shown(_asks_answered(session, actor, messages) | tasks_done, tasks_gone)
 
 
 def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
@@ -49,6 +50,11 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     or another of the team), an open framework's re-opening (recorded since), a task raised for them
     (completed, cancelled or now someone else's). A list of notifications is a record, so these stay in it,
     marked as done."""
+    return shown(session, actor, messages).done
+
+
+def _asks_answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
+    """``answered``, but for the tasks."""
     found = _approvals_answered(session, actor, messages)
     declare = {m.id: m.case_id for m in messages if m.kind == teams.KIND and m.case_id}
     if declare:
@@ -64,7 +70,7 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
             )
         )
         found |= {message_id for message_id, membership_id in applications.items() if membership_id in decided}
-    return found | _reopenings_recorded(session, messages) | _tasks_done(session, actor, messages)
+    return found | _reopenings_recorded(session, messages)
 
 
 def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> dict[int, Any]:
@@ -72,34 +78,24 @@ def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> 
     return {m.id: named for m in messages if m.kind in kinds and (named := (m.payload or {}).get(key))}
 
 
-def _tasks_gone(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
-    """The messages about one new task that ``actor`` may no longer open: now someone else's, and not one
-    their team may act on (``tasks.may_act_on_task``)."""
+def _tasks_moved_on(session: Session, actor: Actor, messages: list[OutboxMessage]) -> tuple[set[int], set[int]]:
+    """Of the messages about one new task: those whose task is no longer an open task of ``actor``'s (done),
+    and of those the ones whose task they may no longer open: someone else's, and not one their team may act
+    on (``tasks.may_act_on_task``)."""
     asked = _naming(messages, (TASKS_RAISED,), "task_id")
     if not asked:
-        return set()
-    others = session.execute(
-        select(Task, Case)
-        .outerjoin(Case, Case.id == Task.case_id)
-        .where(Task.id.in_(set(asked.values())), Task.assignee_id != actor.id)
+        return set(), set()
+    tasks = session.execute(
+        select(Task, Case).outerjoin(Case, Case.id == Task.case_id).where(Task.id.in_(set(asked.values())))
     ).all()
-    closed = {task.id for task, case in others if not may_act_on_task(actor, task, case)}
-    return {message_id for message_id, task_id in asked.items() if task_id in closed}
-
-
-def _tasks_done(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
-    """The messages about one new task of ``actor``'s that is no longer an open task of theirs."""
-    asked = _naming(messages, (TASKS_RAISED,), "task_id")
-    if not asked:
-        return set()
-    waiting = set(
-        session.scalars(
-            select(Task.id).where(
-                Task.id.in_(set(asked.values())), Task.status == TaskStatus.OPEN, Task.assignee_id == actor.id
-            )
-        )
+    waiting = {task.id for task, _ in tasks if task.status == TaskStatus.OPEN and task.assignee_id == actor.id}
+    closed = {
+        task.id for task, case in tasks if task.assignee_id != actor.id and not may_act_on_task(actor, task, case)
+    }
+    return (
+        {message_id for message_id, task_id in asked.items() if task_id not in waiting},
+        {message_id for message_id, task_id in asked.items() if task_id in closed},
     )
-    return {message_id for message_id, task_id in asked.items() if task_id not in waiting}
 
 
 def _reopenings_recorded(session: Session, messages: list[OutboxMessage]) -> set[int]:
