@@ -121,7 +121,11 @@ def run(kind: str, count: int, cases: int, rate: float, pause: float, workdir: P
         def during(began: float, ended: float) -> list[float]:
             return [latency for due, latency in done if began <= due <= ended]
 
-        quiet = [latency for due, latency in done if not any(began <= due <= ended for began, ended, _ in runs)]
+        quiet = [
+            latency
+            for due, latency in done
+            if due >= start + WARMING_UP_S and not any(began <= due <= ended for began, ended, _ in runs)
+        ]
         return {
             "loaded_s": loaded,
             "raised": want,
