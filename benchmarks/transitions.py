@@ -37,7 +37,7 @@ import psycopg
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from benchmarks.link import DelayedLink
-from provision_cycle.core import build_core
+from provision_cycle.core import Core, build_core
 from provision_cycle.migrate import upgrade
 from provision_cycle.models import AuditEvent, Case
 from provision_cycle.settings import Settings
@@ -95,6 +95,22 @@ def _script(people: dict) -> list[tuple[str, int, dict]]:
     ]
 
 
+def open_request(core: Core, requester: int) -> int:
+    """A request for office chairs, 18,000: quotations, a category manager's sign-off (OCC's rules)."""
+    return core.engine.open_case(
+        stage="procurement",
+        actor_id=requester,
+        title="Office chairs",
+        description="Replace chairs",
+        authority="OCC",
+        category="corporate_supplies",
+        contract_type="goods",
+        estimated_value="18000",
+        proposed_start=date(2027, 1, 1),
+        duration_months=36,
+    )
+
+
 def engine_setup(url: str, cases: int) -> tuple[dict, list[int]]:
     from provision_cycle.services.people import Grant, create_user
 
@@ -122,18 +138,7 @@ def engine_setup(url: str, cases: int) -> tuple[dict, list[int]]:
     }
     ids = []
     for _ in range(cases):
-        case_id = core.engine.open_case(
-            stage="procurement",
-            actor_id=people["requester"],
-            title="Office chairs",
-            description="Replace chairs",
-            authority="OCC",
-            category="corporate_supplies",
-            contract_type="goods",
-            estimated_value="18000",
-            proposed_start=date(2027, 1, 1),
-            duration_months=36,
-        )
+        case_id = open_request(core, people["requester"])
         for person in (people["officer"], people["manager"]):
             core.engine.declare_interests(case_id, person, has_conflict=False)
         ids.append(case_id)

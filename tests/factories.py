@@ -145,6 +145,18 @@ def new_request(
     return engine.open_case(stage=stage, actor_id=requester, **fields)
 
 
+def commissioning_at_its_gate(engine: Engine, requester: int, value: str = "1500000") -> int:
+    """A commissioning case taken through its appraisal and business case and submitted to its gate."""
+    case_id = new_request(engine, requester, value=value, stage="commissioning")
+    for trigger, inputs in (
+        ("start_options_appraisal", {}),
+        ("prepare_business_case", {"preferred_option": "B"}),
+        ("submit", {}),
+    ):
+        act(engine, case_id, trigger, requester, inputs=inputs)
+    return case_id
+
+
 def act(engine: Engine, case_id: int, trigger: str, actor: int, **kwargs) -> ActionResult:
     inputs = kwargs.pop("inputs", {})
     return engine.act(ActionRequest(case_id=case_id, trigger=trigger, actor_id=actor, inputs=inputs, **kwargs))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from benchmarks import mixed, reads, sweep, transitions
+from benchmarks import mixed, reads, signoff, sweep, transitions
 
 from .conftest import POSTGRES_ADMIN_URL
 
@@ -58,3 +58,11 @@ def test_the_mixed_day_benchmark_prints_its_table(kind, capsys):
     printed = capsys.readouterr().out
     for label in ("no sweep ran", "the first run", "the rerun"):
         assert re.search(rf"^{kind}\s+{label}\s+\d+\s", printed, re.M), label
+
+
+def test_the_committee_benchmark_prints_its_table(kind, capsys):
+    """Five members sign each gate at once: every gate passes once, on exactly three approvals, on both paths."""
+    assert signoff.main(["--cases", "6", "--rounds", "1", "--db", kind]) == 0
+    printed = capsys.readouterr().out
+    for path in signoff.PATHS:
+        assert re.search(rf"^{kind}\s+{path}\s+\d+\s+\d+\s+[\d.]+", printed, re.M), path

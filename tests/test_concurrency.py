@@ -12,7 +12,7 @@ from provision_cycle.errors import DomainError
 from provision_cycle.models import AuditEvent, Case, Decision
 from provision_cycle.workflow.engine import ActionRequest
 
-from .factories import act, create_user, declare, hub_people, new_request
+from .factories import act, approve_gate, commissioning_at_its_gate, create_user, declare, hub_people, new_request
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +83,26 @@ def test_racing_without_a_version_still_gives_one_decision_per_step(engine, db):
     outcomes = _race(engine, [ActionRequest(case_id, "approve", head) for head in heads])
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all("while the case is at 'Conflicts assessment'" in o.message for o in outcomes if isinstance(o, Exception))
+
+
+def test_a_committee_signing_at_once_passes_its_gate_once_on_exactly_the_approvals_it_needs(engine, db):
+    """The Commissioning Board (any 2 of the directors) all sign at once, with no version: two approvals are
+    recorded and the second passes the gate; the rest are told the gate has passed; nothing is lost."""
+    people = hub_people(db)
+    directors = [people.director, people.director2] + [create_user(db, ("director", "OCC")) for _ in range(2)]
+    case_id = commissioning_at_its_gate(engine, people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, *directors)
+    outcomes = _race(engine, [ActionRequest(case_id, "approve", director) for director in directors])
+    accepted = [o for o in outcomes if not isinstance(o, Exception)]
+    assert sorted(o.to_state for o in accepted) == ["commissioned", "commissioning_gate"], outcomes
+    assert all("while the case is at 'Commissioned'" in o.message for o in outcomes if isinstance(o, Exception))
+    with db.reading() as s:
+        board = select(func.count()).select_from(Decision).where(Decision.case_id == case_id)
+        assert s.scalar(board.where(Decision.principal_id.in_(directors))) == 2
+        moves = select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case_id)
+        assert s.scalar(moves.where(AuditEvent.to_state == "commissioned")) == 1
+        assert verify_chains(s).ok
 
 
 @pytest.mark.postgres_only(reason="row locks: SQLite serialises every writer")

@@ -22,6 +22,7 @@ from .factories import (
     act,
     approve_gate,
     approve_open_steps,
+    commissioning_at_its_gate,
     create_user,
     declare,
     hub_people,
@@ -253,13 +254,7 @@ def test_request_and_provide_information(engine, db, people, submitted):
 
 
 def test_committee_step_needs_n_of_m(engine, db, people):
-    case_id = new_request(engine, people.requester, value="1500000", stage="commissioning")
-    for trigger, inputs in (
-        ("start_options_appraisal", {}),
-        ("prepare_business_case", {"preferred_option": "B"}),
-        ("submit", {}),
-    ):
-        act(engine, case_id, trigger, people.requester, inputs=inputs)
+    case_id = commissioning_at_its_gate(engine, people.requester)
     approve_gate(engine, case_id, [people.head])
     assert approve_gate(engine, case_id, [people.director]).to_state == "commissioning_gate"
     with pytest.raises(InvalidAction, match="already has a decision"):
