@@ -7,7 +7,7 @@ export FLASK_APP := provision_cycle.app:create_app
 ASSETS := provision_cycle/static/council.min.css
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install assets browser run test lint bench bench-sweep bench-reads bench-signoff bench-mixed clean
+.PHONY: help install assets browser run test lint bench bench-sweep bench-reads bench-signoff bench-growth bench-mixed clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench-reads: install  ## Benchmark the reads people wait on over 1,000,000 contr
 
 bench-signoff: install  ## Benchmark a committee of 5 signing 1,000 gates at once, 3 approvals each (SQLite and PostgreSQL)
 	$(BIN)/python -m benchmarks.signoff
+
+bench-growth: install  ## Benchmark transitions on an empty database and on one holding 1,000,000 cases and 10,000,000 audit events
+	$(BIN)/python -m benchmarks.growth
 
 bench-mixed: install  ## Benchmark actions at 50 a second while the sweep runs over 1,000,000 contracts (SQLite and PostgreSQL)
 	$(BIN)/python -m benchmarks.mixed

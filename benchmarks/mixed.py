@@ -26,8 +26,6 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from provision_cycle.core import build_core
 from provision_cycle.scheduling.runner import schedule_for
 from provision_cycle.scheduling.sweeps import raise_renewal_tasks
@@ -43,6 +41,7 @@ from .transitions import (
     fresh_database,
     machine_record,
     percentile,
+    sequences_past_loaded_ids,
 )
 
 WARMING_UP_S = 1.0  # the client's first second (its statements prepared and cached) is not reported
@@ -78,18 +77,6 @@ def sweeping(url: str, start: float, pause: float) -> list[tuple[float, float, i
     return runs
 
 
-def _after_the_load(url: str) -> None:
-    """The bulk load wrote its own ids: PostgreSQL's sequences are moved past them, for the rows made next."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            for table in ("users", "cases", "contracts"):
-                conn.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-                )
-        engine.dispose()
-
-
 def _figures(latencies: list[float]) -> dict:
     ordered = sorted(latencies)
     return {
@@ -105,7 +92,7 @@ def run(kind: str, count: int, cases: int, rate: float, pause: float, workdir: P
     try:
         started = time.perf_counter()
         sweep.load(url, count)
-        _after_the_load(url)
+        sequences_past_loaded_ids(url)
         people, ids = engine_setup(url, cases)
         loaded = time.perf_counter() - started
         want = sweep.expected(count, schedule_for(build_core(Settings(database_url=url))))

@@ -76,6 +76,19 @@ def drop_database(url: str) -> None:
         admin.dispose()
 
 
+def sequences_past_loaded_ids(url: str) -> None:
+    """A bulk load wrote its own ids: PostgreSQL's sequences are moved past them, for the rows made next (a
+    table the load left empty keeps its sequence)."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for table in ("users", "cases", "contracts", "audit_events"):
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
+        engine.dispose()
+
+
 # --- engine path ---------------------------------------------------------------------------------
 def _script(people: dict) -> list[tuple[str, int, dict]]:
     officer, manager, requester = people["officer"], people["manager"], people["requester"]

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from benchmarks import mixed, reads, signoff, sweep, transitions
+from benchmarks import growth, mixed, reads, signoff, sweep, transitions
 
 from .conftest import POSTGRES_ADMIN_URL
 
@@ -66,3 +66,11 @@ def test_the_committee_benchmark_prints_its_table(kind, capsys):
     printed = capsys.readouterr().out
     for path in signoff.PATHS:
         assert re.search(rf"^{kind}\s+{path}\s+\d+\s+\d+\s+[\d.]+", printed, re.M), path
+
+
+def test_the_growth_benchmark_prints_its_table(kind, capsys):
+    """The door on an empty database and on a grown one (the reads benchmark's register), each round checked."""
+    assert growth.main(["--contracts", "2400", "--events", "2", "--cases", "4", "--rounds", "1", "--db", kind]) == 0
+    printed = capsys.readouterr().out
+    for path in ("engine", "raw_floor"):
+        assert re.search(rf"^{kind}\s+{path}\s+grown\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\s+[\d.]+$", printed, re.M), path
