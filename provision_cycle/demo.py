@@ -69,20 +69,33 @@ TITLES = {
     "marketing_print": ["Print and mail services", "Public consultations"],
     "corporate_supplies": ["Office supplies", "Uniforms and PPE", "Catering supplies"],
 }
-SUPPLIERS = [
-    "Acme Systems Ltd",
-    "Thames Valley Care Ltd",
-    "Cherwell Civils Ltd",
-    "Oxford Facilities Group",
-    "Greenway Fleet plc",
-    "Bright Futures CIC",
-    "Northgate Digital Ltd",
-    "Banbury Print Co",
-    "Vale Energy Ltd",
-    "Kidlington Cleaning Services",
-    "Cotswold Consulting LLP",
-    "Wessex Transport Ltd",
-]
+# Who holds the demo's contracts, by category: firms a council would buy that from (fictional names).
+SUPPLIERS = {
+    "adult_social_care": ["Thames Valley Care Ltd", "Cherwell Home Support CIC", "Oxfordshire Care Partnership Ltd"],
+    "childrens_social_care": ["Bright Futures CIC", "Oakwood Children's Homes Ltd", "Cotswold Fostering Ltd"],
+    "home_to_school_transport": ["Wessex Transport Ltd", "Banbury Minibus Co", "Vale Passenger Transport Ltd"],
+    "public_health": ["Healthy Oxfordshire CIC", "Vale Community Health Ltd", "Thrive Wellbeing Ltd"],
+    "education_services": ["Cherwell Learning Trust", "Oxford Education Partners Ltd", "Bright Futures CIC"],
+    "highways_transport": ["Cherwell Civils Ltd", "Ridgeway Highways Ltd", "Oxford Road Surfacing Ltd"],
+    "waste": ["Greenway Environmental Ltd", "Vale Recycling Ltd", "Thames Waste Services plc"],
+    "property_facilities": ["Oxford Facilities Group", "Kidlington Cleaning Services", "Banbury Security Ltd"],
+    "energy": ["Vale Energy Ltd", "Cotswold Solar Ltd", "Thames Power Supply plc"],
+    "fleet": ["Greenway Fleet plc", "Oxford Vehicle Services Ltd", "Bicester Motors Ltd"],
+    "construction_works": ["Cherwell Civils Ltd", "Ridgeway Construction Ltd", "Isis Building Contractors Ltd"],
+    "ict": ["Acme Systems Ltd", "Northgate Digital Ltd", "Chiltern Computing Ltd"],
+    "professional_legal": ["Cotswold Consulting LLP", "Oxford Audit Partners LLP", "Radcliffe Legal LLP"],
+    "hr_recruitment": ["Oxford Occupational Health Ltd", "Cherwell Recruitment Ltd", "People First HR Ltd"],
+    "finance_insurance": ["Thames Insurance Brokers Ltd", "Midshires Bank plc", "Vale Mutual Insurance"],
+    "marketing_print": ["Banbury Print Co", "Oxford Mailing Services Ltd", "Ridgeway Communications Ltd"],
+    "corporate_supplies": ["Office Direct Supplies Ltd", "Banbury Workwear Ltd", "Cotswold Catering Supplies Ltd"],
+}
+
+
+def _supplier(rng: random.Random, category: str) -> str:
+    """One of the category's suppliers at random. (Drawn from twelve whatever the category's number, so that
+    what the demo draws after it does not depend on these lists.)"""
+    suppliers = SUPPLIERS[category]
+    return suppliers[rng.randrange(12) % len(suppliers)]
 
 
 def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2026) -> str:
@@ -196,6 +209,14 @@ PROCUREMENT_STOPS = [
 ]
 
 
+def _goods_or_services(rng: random.Random, pillar: str) -> str:
+    """Goods or services at random; care, education and health (the Health, Education and Social Care pillar)
+    are always services. (Drawn for every pillar, so that what the demo draws after it does not depend on the
+    pillar.)"""
+    drawn = rng.choice(["goods", "services"])
+    return "services" if pillar == "heasc" else drawn
+
+
 def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int:
     org = core.governance.organisation
     requester = rng.choice(people["requesters"])
@@ -209,7 +230,7 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
     contract_type = (
         "works"
         if category == "construction_works"
-        else ("light_touch" if pillar == "heasc" and rng.random() < 0.6 else rng.choice(["goods", "services"]))
+        else ("light_touch" if pillar == "heasc" and rng.random() < 0.6 else _goods_or_services(rng, pillar))
     )
     stage = "commissioning" if index % 5 == 0 else "procurement"
     today = core.engine.today()
@@ -246,7 +267,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
     with core.db.reading() as session:
         case = session.get(Case, case_id)
         route = case.route
-        authority, pillar = case.authority, case.pillar
+        authority, pillar, case_category = case.authority, case.pillar, case.category
         light_touch = case.contract_type == "light_touch"
         above_threshold = bool((case.route_plan or {}).get("above_threshold"))
     officer = _someone(people, "category_officer", authority, pillar)
@@ -352,7 +373,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 reviewed = {"conflicts_review_findings": "None: nobody on the team has an interest in a tenderer"}
                 engine.act(ActionRequest(case_id, "review_conflicts_assessment", officer, inputs=reviewed))
         inputs = {
-            "supplier_name": rng.choice(SUPPLIERS),
+            "supplier_name": _supplier(rng, case_category),
             "supplier_is_sme": rng.random() < 0.4,
             "supplier_is_vcse": rng.random() < 0.1,
             "supplier_registration": f"{rng.randint(1_000_000, 15_999_999):08d}",
@@ -794,7 +815,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
             years = rng.choice([2, 3, 4, 5])
             start = end - timedelta(days=365 * years)
             value = Decimal(rng.choice([12000, 48000, 95000, 180000, 420000, 900000, 2600000, 7800000]))
-            contract_type = "works" if category == "construction_works" else rng.choice(["goods", "services"])
+            contract_type = "works" if category == "construction_works" else _goods_or_services(rng, pillar)
             if index == 0:  # let under the Act, ended last month: the scheduler expires it, and its
                 # termination notice (30 days beginning with the end date) falls due this week
                 end, start = today - timedelta(days=25), today - timedelta(days=400)
@@ -814,7 +835,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                     authority=authority,
                     category=category,
                     contract_type=contract_type,
-                    supplier_name=rng.choice(SUPPLIERS),
+                    supplier_name=_supplier(rng, category),
                     supplier_is_sme=rng.random() < 0.4,
                     supplier_is_vcse=rng.random() < 0.1,
                     supplier_registration=f"{rng.randint(1_000_000, 15_999_999):08d}",

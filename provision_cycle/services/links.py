@@ -19,7 +19,13 @@ from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
 from . import two_factor
 from .handed_secrets import digest, new_secret
-from .reading import AwardRecommendation, ContractProposal, award_recommendation, contract_proposal
+from .reading import (
+    AwardRecommendation,
+    ContractProposal,
+    award_recommendation,
+    award_supplier_on_record,
+    contract_proposal,
+)
 
 LIFETIME = timedelta(days=7)
 
@@ -62,6 +68,7 @@ class LinkView:
     proposal: ContractProposal | None = None  # what a contract's variation or renewal gate decides
     not_yet: tuple[str, ...] = ()  # what stops the approval for now (a key decision's forward plan period)
     award: AwardRecommendation | None = None  # what a procurement's award approval decides
+    award_supplier_on_record: bool | None = None  # reading.award_supplier_on_record, for the link's person
     # The person uses security codes and is not signed in here: a code from their app must come with the link,
     # as with their password, so that an email alone does not decide.
     code_needed: bool = False
@@ -100,10 +107,11 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         )
         state = core.workflows.state_of(case)
         proposal, award = contract_proposal(state, case, contract), award_recommendation(state, case)
+        on_record = award_supplier_on_record(core, session, core.engine.actor(session, link.user_id), award)
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
     code_needed = signed_in_id != link.user_id and two_factor.uses_codes(core, link.user_id)
-    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet, award, code_needed)
+    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet, award, on_record, code_needed)
 
 
 def approve_by_link(

@@ -383,7 +383,9 @@ class CasePage:
     # Whether the person may open the pages these name (their council's staff may): else named, not linked.
     framework_linked: bool = False
     market_linked: bool = False
-    suppliers_linked: bool = False  # a supplier's record with the councils
+    # What the person may see of the award's supplier: its record with the councils (True), nothing (False: new
+    # to them, as far as the person can see), or None where they see no supplier records (or there is no award).
+    award_supplier_on_record: bool | None = None
 
     @property
     def market_dates(self) -> list[tuple[str, date]]:
@@ -433,6 +435,18 @@ class AwardRecommendation:
     def supplier_key(self) -> str:
         """Its supplier's key: the supplier's page, with its record under the councils' other contracts."""
         return supplier_key(self.supplier)
+
+
+def award_supplier_on_record(
+    core: Core, session: Session, actor: Actor, award: AwardRecommendation | None
+) -> bool | None:
+    """Whether ``actor`` may see a record of the award's supplier with the councils (its supplier page); None
+    where there is no award or they see no supplier records (only the councils' staff do)."""
+    if award is None or not staff_authorities(actor):
+        return None
+    from .suppliers import on_record  # the supplier pages build on this module
+
+    return on_record(session, actor, award.supplier_key, core.engine.today(), core.workflows)
 
 
 def award_recommendation(state: StateDef, case: Case) -> AwardRecommendation | None:
@@ -529,6 +543,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
     contract = session.scalar(select(Contract).where(Contract.case_id == case.id)) or session.scalar(
         select(Contract).where(Contract.procurement_case_id == case.id)
     )
+    award = award_recommendation(core.workflows.state_of(case), case)
     return CasePage(
         case=case,
         definition=definition,
@@ -552,8 +567,8 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         and procurement_needs_kpis(case, case.details or {}, case.regime, core.engine.today()),
         may_set_kpis=procurement_kpis_open(case) and may_manage_performance(actor, case),
         proposal=contract_proposal(core.workflows.state_of(case), case, contract),
-        award=award_recommendation(core.workflows.state_of(case), case),
-        suppliers_linked=bool(staff_authorities(actor)),
+        award=award,
+        award_supplier_on_record=award_supplier_on_record(core, session, actor, award),
         **_evaluation_parts(core, session, actor, case),
     )
 

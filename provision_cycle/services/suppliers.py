@@ -168,8 +168,27 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     return ranked[:FOUND_AT_MOST]
 
 
-def supplier(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> Supplier:
-    """What the person may see of the supplier with ``key``: NotFound where that is nothing."""
+@dataclass(frozen=True)
+class _Record:
+    """What the person may see of a supplier: each part of its page."""
+
+    contracts: list[Contract]
+    payments: list[Payment]
+    tenders: list[TenderMade]
+    memberships: list[MarketMembership]
+    frameworks: list[Framework]
+
+    def __bool__(self) -> bool:
+        return any((self.contracts, self.payments, self.tenders, self.memberships, self.frameworks))
+
+
+def on_record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> bool:
+    """Whether the person may see anything of the supplier with ``key`` (its page would not be NotFound): an
+    award's supplier is linked to its page where it is, and said to be new to the councils where not."""
+    return bool(_record(session, actor, key, today, workflows))
+
+
+def _record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> _Record:
     contracts = list(
         session.scalars(
             select(Contract)
@@ -189,8 +208,16 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     tenders, memberships = _tenders(session, actor, key, workflows), memberships_of_supplier(session, actor, key)
     # A register of tens of frameworks, each listing its suppliers as written: matched here by name key.
     on_frameworks = [f for f in frameworks_for(session, actor) if key in {supplier_key(s) for s in f.suppliers}]
-    if not contracts and not payments and not tenders and not memberships and not on_frameworks:
+    return _Record(contracts, payments, tenders, memberships, on_frameworks)
+
+
+def supplier(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> Supplier:
+    """What the person may see of the supplier with ``key``: NotFound where that is nothing."""
+    record = _record(session, actor, key, today, workflows)
+    if not record:
         raise NotFound("No contract, payment, tender, dynamic market or framework you can see is with that supplier")
+    contracts, payments, tenders = record.contracts, record.payments, record.tenders
+    memberships, on_frameworks = record.memberships, record.frameworks
     years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
     for payment in payments:
         year = next(year for year in years if payment.paid_on >= year.starts)

@@ -156,6 +156,7 @@ def test_an_award_s_link_shows_to_whom_it_would_go_before_it_is_approved(core, d
     assert asked.payload["step"]["gate"] == "award_approval"
     page = app.test_client().get(f"/act/{issue_action_link(core, people.head, case_id, asked.payload['step'])}")
     assert "Acme Ltd (01234567)" in page.text and "£240,000.00 (estimated £250,000.00)" in page.text
+    assert "New to the councils" in page.text and "/suppliers/" not in page.text  # nothing of it to link to
 
 
 def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_refusal(core, db, app, clock):

@@ -127,9 +127,10 @@ def test_a_user_choice_award_is_asked_for_light_touch_services_and_goes_on_witho
 
 
 def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db, clock, browser):
-    from tests.factories import approve_gate, award_recommended
+    from tests.factories import approve_gate, award_recommended, register_contract
 
     people = hub_people(db)
+    register_contract(core, people, value="60000", ends=date(2027, 3, 31), supplier_name="Acme Ltd")
     case_id = award_recommended(core.engine, clock, people, supplier_is_vcse=True)
     queue = browser(people.head).get("/approvals/").text
     assert '£250,000.00<br><span class="govuk-body-s">award £240,000.00</span>' in queue
@@ -142,6 +143,22 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
     approve_gate(core.engine, case_id, [people.head])
     approve_gate(core.engine, case_id, [people.finance])
     assert "The award approved" in browser(people.officer).get(f"/cases/{case_id}").text
+
+
+def test_an_award_to_a_supplier_new_to_the_councils_says_so_rather_than_link_to_no_record(core, db, clock, browser):
+    """Its supplier page would have nothing the approver may see: no link to it (it would be Not Found), and
+    the approver is told the supplier is new to the councils; a requester, who sees no supplier records, is
+    told neither."""
+    from tests.factories import award_recommended
+
+    people = hub_people(db)
+    case_id = award_recommended(core.engine, clock, people, supplier_name="Newco Widgets Ltd")
+    decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
+    assert "Newco Widgets Ltd" in decide and "/suppliers/newco" not in decide
+    assert "New to the councils: no contract, payment, tender or framework place of theirs that you can see" in decide
+    page = browser(people.requester).get(f"/cases/{case_id}").text
+    assert "Newco Widgets Ltd" in page and "New to the councils" not in page and "/suppliers/" not in page
+    browser(people.head).get("/suppliers/newco%20widgets", status=404)
 
 
 def test_an_award_over_the_threshold_its_estimate_was_under_is_flagged_to_its_approvers(core, db, clock, browser):
