@@ -30,6 +30,13 @@ def day(value: date | datetime | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def day_by(value: date | None, today: date) -> str:
+    """A last day to do something, said to have passed once it has (a notice date in June, read in December)."""
+    if value is None:
+        return ""
+    return day(value) + (" (passed)" if value < today else " (today)" if value == today else "")
+
+
 def moment(value: datetime | None) -> str:
     if not value:
         return ""
@@ -77,6 +84,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(answer)
     app.add_template_filter(day)
+    app.add_template_filter(day_by)
     app.add_template_filter(moment)
     app.add_template_filter(humanise)
     app.add_template_filter(regime)

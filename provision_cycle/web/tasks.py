@@ -95,4 +95,5 @@ def show(task_id: int):
         assessing=assessing,
         payments_quarter=payments_notice_quarter(task),
         compliance_period=period_of_task(task),
+        today=core().engine.today(),
     )

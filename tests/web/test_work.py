@@ -55,6 +55,25 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
     assert "You have no open tasks" in manager.get("/tasks/").text
 
 
+def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core, db, browser):
+    """Read in December, a contract ending in January with 90 days' notice can no longer be ended by notice
+    before its end: its task and its page say the day has passed; one with time left says only the day."""
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    today = core.engine.today()
+    late = register_contract(core, people, value="50000", ends=today + timedelta(days=30), notice_period_days=90)
+    in_time = register_contract(core, people, value="50000", ends=today + timedelta(days=200), notice_period_days=90)
+    manager = browser(people.contract_manager)
+    for contract, said in ((late, " (passed)"), (in_time, "<")):
+        notice = f"{contract.notice_by.day} {contract.notice_by:%B %Y}{said}"
+        task_id = renewal_task(core, people, contract.id, f"Decide {contract.reference}")
+        assert re.search(
+            rf"Last day to give notice</dt><dd[^>]*>{re.escape(notice)}", manager.get(f"/tasks/{task_id}").text
+        )
+        assert f"90 days: notice by {notice}" in manager.get(f"/contracts/{contract.id}").text
+
+
 def test_snoozing_needs_a_reason_and_a_date_in_the_next_90_days(core, db, browser):
     people = hub_people(db)
     task_id = _task(core, people)
