@@ -91,11 +91,15 @@ SUPPLIERS = {
 }
 
 
-def _supplier(rng: random.Random, category: str) -> str:
-    """One of the category's suppliers at random. (Drawn from twelve whatever the category's number, so that
-    what the demo draws after it does not depend on these lists.)"""
+def _supplier(rng: random.Random, category: str) -> tuple[str, bool, bool]:
+    """One of the category's suppliers at random, and whether it is an SME and a VCSE: a plc never the first, a
+    community interest company or a trust always the second. (Its name is drawn from twelve whatever the
+    category's number, so that what the demo draws after it does not depend on these lists.)"""
     suppliers = SUPPLIERS[category]
-    return suppliers[rng.randrange(12) % len(suppliers)]
+    name = suppliers[rng.randrange(12) % len(suppliers)]
+    sme = rng.random() < 0.4 and not name.endswith("plc")
+    vcse = rng.random() < 0.1 or name.endswith(("CIC", "Trust"))
+    return name, sme, vcse
 
 
 def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2026) -> str:
@@ -372,10 +376,11 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             if route != "direct_award":  # and, after a competition, conflicts with its suppliers looked for (s83)
                 reviewed = {"conflicts_review_findings": "None: nobody on the team has an interest in a tenderer"}
                 engine.act(ActionRequest(case_id, "review_conflicts_assessment", officer, inputs=reviewed))
+        name, sme, vcse = _supplier(rng, case_category)
         inputs = {
-            "supplier_name": _supplier(rng, case_category),
-            "supplier_is_sme": rng.random() < 0.4,
-            "supplier_is_vcse": rng.random() < 0.1,
+            "supplier_name": name,
+            "supplier_is_sme": sme,
+            "supplier_is_vcse": vcse,
             "supplier_registration": f"{rng.randint(1_000_000, 15_999_999):08d}",
             "award_value": None,
         }
@@ -826,18 +831,20 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                 value, contract_type, authority = Decimal(900000), "services", "OCC"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
+            title = rng.choice(TITLES[category])
+            name, sme, vcse = _supplier(rng, category)
             import_contract(
                 core,
                 session,
                 ExistingContract(
-                    title=rng.choice(TITLES[category]),
+                    title=title,
                     description="Existing contract loaded from the hub's register.",
                     authority=authority,
                     category=category,
                     contract_type=contract_type,
-                    supplier_name=_supplier(rng, category),
-                    supplier_is_sme=rng.random() < 0.4,
-                    supplier_is_vcse=rng.random() < 0.1,
+                    supplier_name=name,
+                    supplier_is_sme=sme,
+                    supplier_is_vcse=vcse,
                     supplier_registration=f"{rng.randint(1_000_000, 15_999_999):08d}",
                     value=value,
                     start_date=start,
