@@ -43,7 +43,10 @@ def _question(answers: dict, page: str, form, heading: str) -> str:
     pages = _pages(answers)
     at = pages.index(page)
     back = url_for(f".{pages[at - 1]}") if at else None
-    return render("requests/question.html", form=form, step=at + 1, steps=len(pages), back=back, heading=heading)
+    # How many steps there are depends on what is started (a procurement asks how it will be bought): no total
+    # is said until that is chosen, rather than one that would change.
+    steps = len(pages) if answers.get("stage") else None
+    return render("requests/question.html", form=form, step=at + 1, steps=steps, back=back, heading=heading)
 
 
 @requests.route("/new", methods=["GET", "POST"])

@@ -21,6 +21,8 @@ def test_sign_in_page_and_home(app):
 def test_requester_starts_and_submits_a_procurement(core, db, browser):
     people = hub_people(db)
     requester = browser(people.requester)
+    # What is started sets how many steps there are (a procurement asks how it will be bought): no total yet.
+    assert "Start a request – step 1</span>" in requester.get("/requests/new").text
     requester.post(
         "/requests/new",
         {
