@@ -263,6 +263,21 @@ def test_approvals_are_chased_after_working_days_then_escalated_once(core, db, c
     assert chase_approvals(core, schedule, clock.today).changed == 0  # escalated once only
 
 
+def test_a_committee_s_reminder_goes_to_the_members_who_have_not_decided(core, db, clock, schedule):
+    """The Commissioning Board (2 of its directors): one has approved, and the step waits for the others."""
+    from .factories import approve_gate, commissioning_at_its_gate, declare
+
+    people = hub_people(db)  # Monday 2 March 2026
+    third = create_user(db, ("director", "OCC"))
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.director)
+    act(core.engine, case_id, "approve", people.director)
+    clock.set(date(2026, 3, 5))  # 3 working days
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert sorted(r for r, _ in _outbox(db, "approval_chase")) == sorted([people.director2, third])
+
+
 def test_a_key_decision_is_not_chased_before_it_can_be_taken(core, db, clock, schedule):
     from .factories import approve_gate
 

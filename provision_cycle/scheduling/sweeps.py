@@ -57,6 +57,7 @@ from ..models import (
     Case,
     CaseDeadline,
     Contract,
+    Decision,
     DynamicMarket,
     Framework,
     MarketMembership,
@@ -626,7 +627,10 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 )
                 step.escalated_at = now
             elif waited >= schedule.remind_after and step.reminded_at is None:
-                people = core.engine.holders(session, step.role, step.authority, step.pillar)
+                # Not a committee's members who have decided already: the step waits for the others.
+                decided = set(session.scalars(select(Decision.principal_id).where(Decision.step_id == step.id)))
+                holders = core.engine.holders(session, step.role, step.authority, step.pillar)
+                people = [person for person in holders if person not in decided]
                 subject = f"Reminder: {case.reference} is waiting for your approval"
                 body = f"'{case.title}' has waited {waited} working days for your decision. {step.reason}"
                 # The step, so that the reminder carries a fresh action link (the first may have expired).

@@ -31,6 +31,7 @@ from ..models import (
     DynamicMarket,
     Framework,
     OutboxMessage,
+    Outcome,
     RoleAssignment,
     Stage,
     StepStatus,
@@ -159,6 +160,7 @@ class WaitingApproval:
     on_behalf_of: Actor | None  # set when the person covers for someone away
     waited_days: int
     state: StateDef  # the case's state, as its workflow defines it
+    approvals: int = 0  # approvals the step has so far (a committee's: of the step's ``required``)
 
     @property
     def proposed_value(self) -> Decimal | None:
@@ -210,32 +212,40 @@ def approvals_waiting(
     authority: str | None = None,
     now: datetime | None = None,
 ) -> list[WaitingApproval]:
-    """Open steps the person can decide, themselves or for someone they cover; longest waiting first."""
+    """Open steps the person can decide, themselves or for someone they cover, and has not (a committee's step
+    waits for its other members after one has decided); longest waiting first."""
     now = now or core.engine.clock()
     covering = [(None, actor), *((d, d) for d in core.engine.delegators_of(session, actor.id))]
+    approvals_so_far = (
+        select(func.count())
+        .where(Decision.step_id == ApprovalStep.id, Decision.outcome == Outcome.APPROVE)
+        .scalar_subquery()
+    )
     seen: set[int] = set()
     waiting = []
     for on_behalf_of, person in covering:
         query = (
-            select(ApprovalStep, Case)
+            select(ApprovalStep, Case, approvals_so_far)
             .join(Case, Case.id == ApprovalStep.case_id)
             .where(
                 ApprovalStep.status == StepStatus.OPEN,
                 _eligible_steps(person),
                 Case.requester_id != actor.id,  # segregation of duties
+                # A committee's step stays open for its other members: not for one who has decided it.
+                ~exists().where(Decision.step_id == ApprovalStep.id, Decision.principal_id == person.id),
             )
         )
         if pillar:
             query = query.where(Case.pillar == pillar)
         if authority:
             query = query.where(ApprovalStep.authority == authority)
-        for step, case in session.execute(query):
+        for step, case, approvals in session.execute(query):
             if step.id in seen:
                 continue
             seen.add(step.id)
             opened = step.opened_at or case.updated_at
             state = core.workflows.state_of(case)
-            waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days), state))
+            waiting.append(WaitingApproval(step, case, on_behalf_of, max(0, (now - opened).days), state, approvals))
     waiting.sort(key=lambda w: w.step.opened_at or now)
     return waiting
 

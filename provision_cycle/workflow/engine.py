@@ -441,16 +441,18 @@ class Engine:
         return actions
 
     def _may_decide(self, session: Session, case: Case | Row[Any], gate: str, actor: Actor) -> bool:
-        """Whether ``actor`` could decide the gate's live step (themselves or for someone away)."""
+        """Whether ``actor`` could decide the gate's live step (themselves or for someone away), not having
+        decided it already (a committee's step stays live for its other members)."""
         if actor.id == case.requester_id:
             return False
-        steps = statements_of(session).rows(sql.GATE_STEPS_IN_PLAY, {"case_id": case.id, "gate": gate})
-        step = next((s for s in steps if s.status in StepStatus.live()), None)
+        rows = statements_of(session).rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate})
+        step = next((s for s in rows if s.status in StepStatus.live()), None)
         if step is None:
             return False
-        if self._eligible(actor, step):
+        decided = {row.decided_for for row in rows if row.id == step.id and row.decided is not None}
+        if actor.id not in decided and self._eligible(actor, step):
             return True
-        return any(self._eligible(delegator, step) for delegator in self.delegators_of(session, actor.id))
+        return any(d.id not in decided and self._eligible(d, step) for d in self.delegators_of(session, actor.id))
 
     def delegators_of(self, session: Session | Transaction, delegate_id: int, on: date | None = None) -> list[Actor]:
         """The people ``delegate_id`` covers for today (dated, unrevoked delegations)."""

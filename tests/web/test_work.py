@@ -182,6 +182,23 @@ def test_bulk_approval_runs_every_check_per_case(core, db, browser):
         assert session.get(Case, undeclared).state == "route_approval"
 
 
+def test_a_committee_member_who_has_approved_is_no_longer_asked_and_sees_how_many_have(core, db, browser):
+    """The Commissioning Board (any 2 of the directors): once one has approved, the step waits for the others,
+    who see how many have; the one who approved is not asked again, anywhere."""
+    from tests.factories import approve_gate, commissioning_at_its_gate
+
+    people = hub_people(db)
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head, people.director])
+    first, other = browser(people.director), browser(people.director2)
+    for page in ("/approvals/", "/my-work"):
+        assert f"/approvals/cases/{case_id}" not in first.get(page).text, page
+        assert "Commissioning gate: Director (1 of 2 approved)" in other.get(page).text, page
+    assert "Make your decision" not in first.get(f"/cases/{case_id}").text
+    case_page = other.get(f"/cases/{case_id}").text
+    assert "Make your decision" in case_page and re.search(r"Open\s*</strong><br>1 of 2 approvals", case_page)
+
+
 def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
