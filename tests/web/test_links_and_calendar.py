@@ -85,6 +85,27 @@ def test_links_expire_are_personal_and_die_with_their_step(core, db, app, clock,
     assert app.test_client().get("/act/not-a-real-link").status_code == 404
 
 
+def test_a_committee_member_s_link_says_they_have_decided_once_they_have(core, db, app):
+    """The Commissioning Board's step stays open for its other members after one approves on the case page:
+    that member's email link says so, and the others' links still work."""
+    from tests.factories import commissioning_at_its_gate
+
+    people = hub_people(db)
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
+        ).first()
+    first, other = (
+        issue_action_link(core, d, case_id, asked.payload["step"]) for d in (people.director, people.director2)
+    )
+    approve_gate(core.engine, case_id, [people.director])
+    response = app.test_client().get(f"/act/{first}")
+    assert response.status_code == 403 and "You have already decided this step" in response.text
+    assert app.test_client().get(f"/act/{other}").status_code == 200
+
+
 def test_someone_who_uses_security_codes_gives_one_with_the_link(core, db, app, clock, browser):
     from provision_cycle.services import two_factor
 
