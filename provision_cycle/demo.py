@@ -111,6 +111,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     _frameworks(core, people)
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     opened += _showcases(core, people, rng)
+    opened.append(_board_half_way(core, people))
     _dynamic_market(core, people)
     _register(core, people, rng, contracts)
     _kpis(core)
@@ -476,6 +477,37 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
             _demo_step(core, people, case_id, requester, step, rng)
         opened.append(case_id)
     return opened
+
+
+def _board_half_way(core: Core, people: dict) -> int:
+    """An OCC commissioning case over 1,000,000 at its gate, past its Head of Category and half-way through the
+    Commissioning Board (any two of OCC's directors): Margaret Lee has approved; Claire Holt is asked."""
+    requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    case_id = core.engine.open_case(
+        stage="commissioning",
+        actor_id=requester,
+        title="Reablement service",
+        description="Short-term support at home after a hospital stay, to regain independence.",
+        authority="OCC",
+        category="adult_social_care",
+        contract_type="light_touch",
+        estimated_value="2400000",
+        vat_treatment="exempt",
+        proposed_start=core.engine.today() + timedelta(days=240),
+        duration_months=48,
+    )
+    for trigger, inputs in (
+        ("start_options_appraisal", {}),
+        ("prepare_business_case", {"preferred_option": "A single provider across the county, paid by outcome"}),
+        ("submit", {}),
+    ):
+        core.engine.act(ActionRequest(case_id, trigger, requester, inputs=inputs))
+    head = _someone(people, "head_of_category", "OCC", "heasc")
+    first_director = people["by_role"][("director", "OCC", None)][0]
+    for approver in (head, first_director):
+        core.engine.declare_interests(case_id, approver, has_conflict=False)
+        core.engine.act(ActionRequest(case_id, "approve", approver))
+    return case_id
 
 
 # The suppliers a framework's lot lists, where the register records them: a call-off goes to one of them.
