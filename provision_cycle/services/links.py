@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from ..core import Core
 from ..errors import DomainError, NotFound, NotPermitted
-from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, Decision, StepStatus
+from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
 from . import two_factor
@@ -25,6 +25,7 @@ from .reading import (
     award_recommendation,
     award_supplier_on_record,
     contract_proposal,
+    has_decided,
 )
 
 LIFETIME = timedelta(days=7)
@@ -96,8 +97,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         )
         if step is None or step.status != StepStatus.OPEN:
             raise NotPermitted("The decision this link was for has already been made, or the case has moved on.")
-        decided = select(Decision.id).where(Decision.step_id == step.id, Decision.principal_id == link.user_id)
-        if session.scalar(decided) is not None:  # a committee's step stays open for its other members
+        if session.scalar(select(has_decided(step.id, link.user_id))):
             raise NotPermitted("You have already decided this step. It waits for the other members of its committee.")
         declared = session.scalar(
             select(ConflictDeclaration.id).where(

@@ -203,6 +203,12 @@ def _eligible_steps(actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
+def has_decided(step_id: Any, principal_id: int) -> ColumnElement[bool]:
+    """Whether the step has a decision taken with ``principal_id``'s authority (theirs, or a delegate's for them):
+    a committee's step stays open for its other members once one has decided."""
+    return exists().where(Decision.step_id == step_id, Decision.principal_id == principal_id)
+
+
 def approvals_waiting(
     core: Core,
     session: Session,
@@ -231,8 +237,7 @@ def approvals_waiting(
                 ApprovalStep.status == StepStatus.OPEN,
                 _eligible_steps(person),
                 Case.requester_id != actor.id,  # segregation of duties
-                # A committee's step stays open for its other members: not for one who has decided it.
-                ~exists().where(Decision.step_id == ApprovalStep.id, Decision.principal_id == person.id),
+                ~has_decided(ApprovalStep.id, person.id),  # a committee's step stays open for the others
             )
         )
         if pillar:

@@ -449,7 +449,7 @@ class Engine:
         step = next((s for s in rows if s.status in StepStatus.live()), None)
         if step is None:
             return False
-        decided = {row.decided_for for row in rows if row.id == step.id and row.decided is not None}
+        decided = dict(_decisions_on(rows, step))
         if actor.id not in decided and self._eligible(actor, step):
             return True
         return any(d.id not in decided and self._eligible(d, step) for d in self.delegators_of(session, actor.id))
@@ -477,7 +477,7 @@ class Engine:
         if outcome is not Outcome.APPROVE and not ctx.reason:
             verb = {"reject": "reject", "return": "return it for rework", "request_info": "ask for information"}
             raise InvalidInput({"reason": f"Give a reason to {verb[outcome.value]}"})
-        decisions = [(row.decided_for, row.decided) for row in rows if row.id == step.id and row.decided is not None]
+        decisions = _decisions_on(rows, step)
         already = next((outcome for person, outcome in decisions if person == principal_id), None)
         if already is not None and outcome is not Outcome.REQUEST_INFO:
             raise InvalidAction(f"This step already has a decision ({already}) from you or the person you act for")
@@ -583,7 +583,7 @@ class Engine:
         rows, in_play, step = self._gate_in_play(ctx.tx, ctx.case.id, gate.name)
         if step is None:
             return False
-        approvals = sum(row.decided == Outcome.APPROVE for row in rows if row.id == step.id)
+        approvals = sum(outcome == Outcome.APPROVE for _, outcome in _decisions_on(rows, step))
         return approvals + 1 >= step.required and _next_in_round(in_play, step) is None
 
     def _principal(self, ctx: ActionContext, step: Row[Any], on_behalf_of_id: int | None) -> int:
@@ -1214,6 +1214,12 @@ class Engine:
 
 
 # --- input parsing ------------------------------------------------------------------------------
+def _decisions_on(rows: list[Row[Any]], step: Row[Any]) -> list[tuple[int, str]]:
+    """The decisions taken on ``step``, as (whose authority was used, outcome), from a gate's steps read with
+    their decisions (``GATE_STEPS_IN_PLAY_WITH_DECISIONS``: a row per decision, NULLs for none)."""
+    return [(row.decided_for, row.decided) for row in rows if row.id == step.id and row.decided is not None]
+
+
 def _next_in_round(in_play: list[Row[Any]], step: Row[Any]) -> Row[Any] | None:
     """The step after ``step`` in its round of the gate, if any."""
     return next((s for s in in_play if s.round == step.round and s.position > step.position), None)
