@@ -196,7 +196,10 @@ def test_a_committee_member_who_has_approved_is_no_longer_asked_and_sees_how_man
         assert "Commissioning gate: Director (1 of 2 approved)" in other.get(page).text, page
     assert "Make your decision" not in first.get(f"/cases/{case_id}").text
     case_page = other.get(f"/cases/{case_id}").text
-    assert "Make your decision" in case_page and re.search(r"Open\s*</strong><br>1 of 2 approvals", case_page)
+    assert "Make your decision" in case_page and re.search(
+        r"Open\s*</strong><br>1 of 2 approvals: Dora Director", case_page
+    )
+    assert "<br>1 of 2 approvals: Dora Director" in other.get(f"/approvals/cases/{case_id}").text
 
 
 def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
