@@ -55,8 +55,15 @@ def decide(case_id: int):
         except InvalidInput as error:
             apply_errors(form, error.fields)
         except StaleCase as error:
+            # Someone acted meanwhile (another member of a committee, say): the case is shown as it now is,
+            # with what the person chose and wrote kept, to check and send again.
             flash(error.message, "error")
-            return redirect(url_for(".decide", case_id=case_id))
+            with core().db.reading() as session:
+                page = reading.case_page(core(), session, actor, case_id)
+                declaration = teams.latest_declaration(session, case_id, actor.id)
+            if not any(a.decision for a in page.actions):
+                return redirect(url_for("cases.show", case_id=case_id))
+            form.version.data = str(page.case.version)
         except DomainError as error:
             apply_errors(form, {"outcome": error.message})
         else:

@@ -202,6 +202,32 @@ def test_a_committee_member_who_has_approved_is_no_longer_asked_and_sees_how_man
     assert "<br>1 of 2 approvals: Dora Director" in other.get(f"/approvals/cases/{case_id}").text
 
 
+def test_a_decision_overtaken_by_another_member_s_is_shown_again_with_what_was_written(core, db, browser):
+    """A director opens the Board's decision page; another approves first. Theirs is not recorded on a case
+    that changed since they opened it: the page shows the case as it now is, keeps their choice and words,
+    and sending it again passes the gate."""
+    from tests.factories import approve_gate, commissioning_at_its_gate
+
+    people = hub_people(db)
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.director2)
+    second = browser(people.director2)
+    with db.reading() as session:
+        opened_at = session.get(Case, case_id).version
+    approve_gate(core.engine, case_id, [people.director])  # meanwhile
+    said = {"outcome": "approve", "reason": "Sound business case", "version": str(opened_at)}
+    page = second.post(f"/approvals/cases/{case_id}", said, status=200).text
+    assert "This case has changed since you opened it" in page and "1 of 2 approvals: Dora Director" in page
+    assert "Sound business case</textarea>" in page and re.search(r'value="approve"[^>]*checked', page)
+    with db.reading() as session:
+        now = session.get(Case, case_id).version
+    assert f'name="version" type="hidden" value="{now}"' in page
+    second.post(f"/approvals/cases/{case_id}", {**said, "version": str(now)})
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "commissioned"
+
+
 def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
