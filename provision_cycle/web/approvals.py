@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import DomainError, InvalidInput, StaleCase
-from ..models import RoleAssignment, User
+from ..models import ConflictDeclaration, RoleAssignment, User
 from ..services import reading, teams
 from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
@@ -39,13 +39,11 @@ def queue():
 @approvals.route("/cases/<id:case_id>", methods=["GET", "POST"])
 @signed_in
 def decide(case_id: int):
-    actor = me()
-    with core().db.reading() as session:
-        page = reading.case_page(core(), session, actor, case_id)
-        declaration = teams.latest_declaration(session, case_id, actor.id)
-    if not any(a.decision for a in page.actions):
+    waiting = _decision_waiting(case_id)
+    if waiting is None:
         flash("There is no decision waiting for you on this case.", "error")
         return redirect(url_for("cases.show", case_id=case_id))
+    page, declaration = waiting
     form = DecisionForm()
     if request.method == "GET":
         form.version.data = str(page.case.version)
@@ -58,17 +56,24 @@ def decide(case_id: int):
             # Someone acted meanwhile (another member of a committee, say): the case is shown as it now is,
             # with what the person chose and wrote kept, to check and send again.
             flash(error.message, "error")
-            with core().db.reading() as session:
-                page = reading.case_page(core(), session, actor, case_id)
-                declaration = teams.latest_declaration(session, case_id, actor.id)
-            if not any(a.decision for a in page.actions):
+            waiting = _decision_waiting(case_id)
+            if waiting is None:
                 return redirect(url_for("cases.show", case_id=case_id))
+            page, declaration = waiting
             form.version.data = str(page.case.version)
         except DomainError as error:
             apply_errors(form, {"outcome": error.message})
         else:
             return redirect(url_for("cases.show", case_id=case_id))
     return render("approvals/decide.html", page=page, form=form, declaration=declaration)
+
+
+def _decision_waiting(case_id: int) -> tuple[reading.CasePage, ConflictDeclaration | None] | None:
+    """The case's page and the person's latest declaration on it, or None where no decision waits for them."""
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, me(), case_id)
+        declaration = teams.latest_declaration(session, case_id, me().id)
+    return (page, declaration) if any(a.decision for a in page.actions) else None
 
 
 def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:
