@@ -276,6 +276,54 @@ def test_stale_version_is_refused_with_the_current_state(engine, people, submitt
     assert "'Route approval'" in error.value.message
 
 
+def _last_event_seen(db, case_id: int) -> int:
+    with db.reading() as s:
+        return s.get(Case, case_id).audit_seq
+
+
+def test_a_committee_member_s_decision_stands_though_other_members_decided_since_they_looked(engine, db, people):
+    """A Board's directors deciding at once (at the meeting): each decides what they were shown. Another
+    member's declaration and approval on the same step since do not make theirs stale."""
+    from provision_cycle.workflow.engine import ActionRequest
+
+    case_id = commissioning_at_its_gate(engine, people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, people.director2)
+    looked = _last_event_seen(db, case_id)
+    approve_gate(engine, case_id, [people.director])  # declared and approved meanwhile
+    result = engine.act(ActionRequest(case_id, "approve", people.director2, seen_through=looked))
+    assert result.to_state == "commissioned"
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        pytest.param(lambda e, c, p: act(e, c, "request_info", p.director, reason="Which option?"), id="a question"),
+        pytest.param(lambda e, c, p: act(e, c, "return", p.director2, reason="Cost option B"), id="a return"),
+    ],
+)
+def test_a_decision_is_stale_when_anything_else_happened_since_the_person_looked(engine, db, people, meanwhile):
+    from provision_cycle.workflow.engine import ActionRequest
+
+    case_id = commissioning_at_its_gate(engine, people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, people.director, people.director2)
+    looked = _last_event_seen(db, case_id)
+    meanwhile(engine, case_id, people)
+    with pytest.raises(StaleCase, match="This case has changed since you opened it"):
+        engine.act(ActionRequest(case_id, "approve", people.director, seen_through=looked, reason="Fine"))
+
+
+def test_an_action_that_is_no_decision_is_stale_after_a_decision_since_it_was_seen(engine, db, people, submitted):
+    from provision_cycle.workflow.engine import ActionRequest
+
+    looked = _last_event_seen(db, submitted)
+    declare(engine, submitted, people.head)  # would not count on its own
+    act(engine, submitted, "request_info", people.head, reason="Which budget?")  # the requester has not seen
+    with pytest.raises(StaleCase):
+        engine.act(ActionRequest(submitted, "withdraw", people.requester, seen_through=looked, reason="No need"))
+
+
 def test_key_decision_waits_28_clear_days_after_the_forward_plan(engine, db, clock, people):
     case_id = new_request(engine, people.requester, value="1200000")
     act(engine, case_id, "submit", people.requester)

@@ -412,6 +412,15 @@ class CasePage:
     def live_step(self) -> ApprovalStep | None:
         return next((s for s in self.steps if s.status in StepStatus.live()), None)
 
+    @property
+    def question(self) -> TimelineEntry | None:
+        """The question the live step waits on the requester to answer (who asked it, when, in what words), if
+        it does: the latest one asked, as the history has it."""
+        step = self.live_step
+        if step is None or step.status != StepStatus.INFO_REQUESTED:
+            return None
+        return next((entry for entry in self.timeline if entry.event.action == "request_info"), None)
+
 
 @dataclass(frozen=True)
 class ContractProposal:

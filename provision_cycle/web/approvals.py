@@ -46,21 +46,22 @@ def decide(case_id: int):
     page, declaration = waiting
     form = DecisionForm()
     if request.method == "GET":
-        form.version.data = str(page.case.version)
+        form.seen_through.data = str(page.case.audit_seq)
     if form.validate_on_submit():
         try:
             _record_decision(form, case_id, declaration)
         except InvalidInput as error:
             apply_errors(form, error.fields)
         except StaleCase as error:
-            # Someone acted meanwhile (another member of a committee, say): the case is shown as it now is,
-            # with what the person chose and wrote kept, to check and send again.
+            # Something the person has not seen happened meanwhile (a question asked, a document added, the
+            # gate decided): the case is shown as it now is, with what they chose and wrote kept, to check and
+            # send again. Other committee members' decisions on the same step do not count (the door's rule).
             flash(error.message, "error")
             waiting = _decision_waiting(case_id)
             if waiting is None:
                 return redirect(url_for("cases.show", case_id=case_id))
             page, declaration = waiting
-            form.version.data = str(page.case.version)
+            form.seen_through.data = str(page.case.audit_seq)
         except DomainError as error:
             apply_errors(form, {"outcome": error.message})
         else:
@@ -84,10 +85,8 @@ def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:
         declaring = Declaration(
             form.has_conflict.data == "yes", form.conflict_details.data or "", form.mitigation.data or ""
         )
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
-    request = ActionRequest(
-        case_id, form.outcome.data, me().id, expected_version=version, reason=form.reason.data or ""
-    )
+    seen = int(form.seen_through.data) if (form.seen_through.data or "").isdigit() else None
+    request = ActionRequest(case_id, form.outcome.data, me().id, reason=form.reason.data or "", seen_through=seen)
     flash(act_declaring(core(), request, declaring).message)
 
 

@@ -107,6 +107,9 @@ class ActionRequest:
     reason: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     on_behalf_of_id: int | None = None  # a delegate naming whose authority they use
+    # The last event on the case's chain the person saw (a decision page): anything since but other people's
+    # decisions on the step still waiting and their declarations makes the action stale (``_check_seen``).
+    seen_through: int | None = None
 
 
 @dataclass
@@ -195,10 +198,13 @@ class Engine:
             )
             definition = ctx.definition
             candidates = definition.candidates(case.state, request.trigger)
+            decision = candidates[0].decision if candidates else None
+            if request.seen_through is not None and decision is None:
+                self._check_seen(ctx, request.seen_through, None)
             if not candidates:
                 raise InvalidAction(self._unavailable_message(definition, case, request.trigger))
-            if candidates[0].decision is not None:
-                return self._decide(ctx, candidates[0].decision, request.on_behalf_of_id)
+            if decision is not None:
+                return self._decide(ctx, decision, request.on_behalf_of_id, request.seen_through)
             transition = self._choose(ctx)
             self._authorise(ctx, transition)
             if request.trigger == "provide_info":
@@ -280,8 +286,12 @@ class Engine:
 
     def _check_version(self, case: Case | Row[Any], expected_version: int | None) -> None:
         if expected_version is not None and case.version != expected_version:
-            definition = self.workflows.get(case.workflow, case.workflow_version)
-            raise StaleCase(case.reference or str(case.id), definition.label(case.state), case.version)
+            raise self._stale(case)
+
+    def _stale(self, case: Case | Row[Any]) -> StaleCase:
+        """The refusal of an action on a case that changed since the person read it, saying where it is now."""
+        definition = self.workflows.get(case.workflow, case.workflow_version)
+        return StaleCase(case.reference or str(case.id), definition.label(case.state), case.version)
 
     def actor(self, session: Session | Transaction, user_id: int) -> Actor:
         rows = statements_of(session).rows(sql.ACTOR_WITH_ROLES, {"user_id": user_id})
@@ -462,11 +472,15 @@ class Engine:
     # =============================================================================================
     # Gates and decisions
     # =============================================================================================
-    def _decide(self, ctx: ActionContext, outcome: Outcome, on_behalf_of_id: int | None) -> ActionResult:
+    def _decide(
+        self, ctx: ActionContext, outcome: Outcome, on_behalf_of_id: int | None, seen_through: int | None = None
+    ) -> ActionResult:
         case, tx = ctx.case, ctx.tx
         gate = ctx.definition.gate_at(case.state)
         assert gate is not None
         rows, in_play, step = self._gate_in_play(tx, case.id, gate.name)
+        if seen_through is not None:
+            self._check_seen(ctx, seen_through, step)
         if step is None:
             raise InvalidAction(f"No step of '{ctx.definition.label(case.state)}' is waiting for a decision")
         principal_id = self._principal(ctx, step, on_behalf_of_id)
@@ -573,6 +587,16 @@ class Engine:
         rows = tx.rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case_id, "gate": gate})
         in_play = list({row.id: row for row in rows}.values())
         return rows, in_play, next((s for s in in_play if s.status in StepStatus.live()), None)
+
+    def _check_seen(self, ctx: ActionContext, seen_through: int, step: Row[Any] | None) -> None:
+        """Refuse as stale an action sent from a page that showed the case up to event ``seen_through`` of its
+        chain, if anything the person has not seen happened since. Other people's decisions on the step
+        still waiting for theirs (a committee's members deciding at once, at a board meeting) and their
+        declarations of interest do not count: the person decides what they were shown. Anything else (a
+        decision on another step, a question, a document, a move) they look at first."""
+        events = ctx.tx.rows(sql.CASE_EVENTS_SINCE, {"case_id": ctx.case.id, "seq": seen_through})
+        if not all(event.action == "declare_interests" or _on_step(event, step) for event in events):
+            raise self._stale(ctx.case)
 
     def _approval_passes_gate(self, ctx: ActionContext) -> bool:
         """Whether one more approval now would pass the case's gate: it completes the live step, and no
@@ -742,7 +766,7 @@ class Engine:
             return values["version"]
         moved = tx.execute(sql.UPDATE_CASE, {"b_id": case.id, "b_version": case.version, **values}) == 1
         if not moved:  # pragma: no cover - the lock makes this a belt-and-braces check
-            raise StaleCase(case.reference or str(case.id), ctx.definition.label(case.state), case.version)
+            raise self._stale(case)
         event_id = tx.insert_returning(sql.INSERT_AUDIT_EVENT, event).id
         if ctx.outbox:
             queued = [{**MESSAGE_DEFAULTS, **message, "audit_event_id": event_id} for message in ctx.outbox]
@@ -1218,6 +1242,16 @@ def _decisions_on(rows: list[Row[Any]], step: Row[Any]) -> list[tuple[int, str]]
     """The decisions taken on ``step``, as (whose authority was used, outcome), from a gate's steps read with
     their decisions (``GATE_STEPS_IN_PLAY_WITH_DECISIONS``: a row per decision, NULLs for none)."""
     return [(row.decided_for, row.decided) for row in rows if row.id == step.id and row.decided is not None]
+
+
+def _on_step(event: Row[Any], step: Row[Any] | None) -> bool:
+    """Whether an audit event is an approval of ``step`` that left it waiting (a committee member's)."""
+    data = event.data or {}
+    return (
+        step is not None
+        and event.action == "approve"
+        and (data.get("gate"), data.get("round"), data.get("step")) == (step.gate, step.round, step.position)
+    )
 
 
 def _next_in_round(in_play: list[Row[Any]], step: Row[Any]) -> Row[Any] | None:

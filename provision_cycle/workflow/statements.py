@@ -142,6 +142,13 @@ GATE_STEPS_IN_PLAY_WITH_DECISIONS = (
     .order_by(DECISIONS.c.id)
 )
 
+# What has happened to a case since the event a person last saw on its chain (a decision page's reading).
+CASE_EVENTS_SINCE = (
+    select(AuditEvent.__table__.c.action, AuditEvent.__table__.c.data)
+    .where(AuditEvent.__table__.c.case_id == bindparam("case_id"), AuditEvent.__table__.c.seq > bindparam("seq"))
+    .order_by(AuditEvent.__table__.c.seq)
+)
+
 STEP_WAITING_FOR_INFO = select(STEPS).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate"), STEPS.c.status == "info_requested"
 )

@@ -202,30 +202,65 @@ def test_a_committee_member_who_has_approved_is_no_longer_asked_and_sees_how_man
     assert "<br>1 of 2 approvals: Dora Director" in other.get(f"/approvals/cases/{case_id}").text
 
 
-def test_a_decision_overtaken_by_another_member_s_is_shown_again_with_what_was_written(core, db, browser):
-    """A director opens the Board's decision page; another approves first. Theirs is not recorded on a case
-    that changed since they opened it: the page shows the case as it now is, keeps their choice and words,
-    and sending it again passes the gate."""
+def test_board_members_deciding_at_once_each_decide_what_they_were_shown(core, db, browser):
+    """Two directors open the Board's decision page together; one declares and approves first. The other's
+    approval still counts (only a fellow member's decision came between) and passes the gate."""
     from tests.factories import approve_gate, commissioning_at_its_gate
 
     people = hub_people(db)
     case_id = commissioning_at_its_gate(core.engine, people.requester)
     approve_gate(core.engine, case_id, [people.head])
-    declare(core.engine, case_id, people.director2)
     second = browser(people.director2)
-    with db.reading() as session:
-        opened_at = session.get(Case, case_id).version
+    opened = second.get(f"/approvals/cases/{case_id}").text
+    seen = re.search(r'name="seen_through" type="hidden" value="(\d+)"', opened).group(1)
     approve_gate(core.engine, case_id, [people.director])  # meanwhile
-    said = {"outcome": "approve", "reason": "Sound business case", "version": str(opened_at)}
-    page = second.post(f"/approvals/cases/{case_id}", said, status=200).text
-    assert "This case has changed since you opened it" in page and "1 of 2 approvals: Dora Director" in page
-    assert "Sound business case</textarea>" in page and re.search(r'value="approve"[^>]*checked', page)
-    with db.reading() as session:
-        now = session.get(Case, case_id).version
-    assert f'name="version" type="hidden" value="{now}"' in page
-    second.post(f"/approvals/cases/{case_id}", {**said, "version": str(now)})
+    said = {"outcome": "approve", "reason": "Sound business case", "seen_through": seen, "has_conflict": "no"}
+    second.post(f"/approvals/cases/{case_id}", said)
     with db.reading() as session:
         assert session.get(Case, case_id).state == "commissioned"
+
+
+def test_a_decision_overtaken_by_a_question_is_shown_again_with_what_was_written(core, db, browser):
+    """A director opens the Board's decision page; the other asks the requester a question first. Theirs is
+    not recorded on a case that changed in a way they have not seen: the page shows the case as it now is,
+    keeps their choice and words, and sending it again records it."""
+    from tests.factories import approve_gate, commissioning_at_its_gate
+
+    people = hub_people(db)
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.director, people.director2)
+    second = browser(people.director2)
+    with db.reading() as session:
+        opened_at = session.get(Case, case_id).audit_seq
+    act(core.engine, case_id, "request_info", people.director, reason="Which option did the market test favour?")
+    said = {"outcome": "approve", "reason": "Sound business case", "seen_through": str(opened_at)}
+    page = second.post(f"/approvals/cases/{case_id}", said, status=200).text
+    assert "This case has changed since you opened it" in page
+    assert "Dora Director asked on 2 March 2026: “Which option did the market test favour?”" in page
+    assert "Sound business case</textarea>" in page and re.search(r'value="approve"[^>]*checked', page)
+    with db.reading() as session:
+        now = session.get(Case, case_id).audit_seq
+    assert f'name="seen_through" type="hidden" value="{now}"' in page
+    second.post(f"/approvals/cases/{case_id}", {**said, "seen_through": str(now)})
+    assert "1 of 2 approvals: Dan Director" in second.get(f"/cases/{case_id}").text
+
+
+def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(core, db, browser):
+    """The requester answering, and the approvers deciding, see the question asked, by whom and when, not only
+    that information was requested."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    declare(core.engine, case_id, people.manager)
+    act(core.engine, case_id, "request_info", people.manager, reason="Who uses it & how often?")
+    asked = "Max Manager asked on 2 March 2026: “Who uses it &amp; how often?”"
+    requester = browser(people.requester)
+    assert asked in requester.get(f"/cases/{case_id}").text
+    assert asked in requester.get(f"/cases/{case_id}/actions/provide_info").text
+    assert asked in browser(people.manager).get(f"/approvals/cases/{case_id}").text
+    act(core.engine, case_id, "provide_info", people.requester, reason="Forty staff, daily")
+    assert "asked on" not in requester.get(f"/cases/{case_id}").text
 
 
 def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
