@@ -314,6 +314,21 @@ def test_a_decision_is_stale_when_anything_else_happened_since_the_person_looked
         engine.act(ActionRequest(case_id, "approve", people.director, seen_through=looked, reason="Fine"))
 
 
+def test_a_decision_is_stale_when_a_document_was_added_since_the_person_looked(core, db, people):
+    from io import BytesIO
+
+    from provision_cycle.services.documents import attach_document
+    from provision_cycle.workflow.engine import ActionRequest
+
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.director)
+    looked = _last_event_seen(db, case_id)
+    attach_document(core, case_id, people.requester, "costs.csv", BytesIO(b"option,cost\nB,1500000\n"))
+    with pytest.raises(StaleCase):
+        core.engine.act(ActionRequest(case_id, "approve", people.director, seen_through=looked))
+
+
 def test_an_action_that_is_no_decision_is_stale_after_a_decision_since_it_was_seen(engine, db, people, submitted):
     from provision_cycle.workflow.engine import ActionRequest
 
