@@ -8,7 +8,9 @@ the old Public Contracts Regulations) are loaded as contract-management cases at
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -238,20 +240,6 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
         else ("light_touch" if pillar == "heasc" and rng.random() < 0.6 else _goods_or_services(rng, pillar))
     )
     stage = "commissioning" if index % 5 == 0 else "procurement"
-    today = core.engine.today()
-    case_id = core.engine.open_case(
-        stage=stage,
-        actor_id=requester,
-        title=rng.choice(TITLES[category]),
-        description=f"Demo request {index + 1}: the service's need, options considered and expected outcomes.",
-        authority=authority,
-        category=category,
-        contract_type=contract_type,
-        estimated_value=str(value),
-        vat_treatment="exempt" if contract_type == "light_touch" else "standard",
-        proposed_start=today + timedelta(days=120 + 7 * index),
-        duration_months=rng.choice([12, 24, 36, 48]),
-    )
     if stage == "commissioning":
         script = [
             ["start_options_appraisal"],
@@ -260,10 +248,57 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
         ][index % 3]
     else:
         script = PROCUREMENT_STOPS[index % len(PROCUREMENT_STOPS)]
-    for step in script:
-        if not _demo_step(core, people, case_id, requester, step, rng):
-            break
+    opened, *stepped = _lived_through(core, index, len(script))
+    with _clock_at(core, opened):
+        case_id = core.engine.open_case(
+            stage=stage,
+            actor_id=requester,
+            title=rng.choice(TITLES[category]),
+            description=f"Demo request {index + 1}: the service's need, options considered and expected outcomes.",
+            authority=authority,
+            category=category,
+            contract_type=contract_type,
+            estimated_value=str(value),
+            vat_treatment="exempt" if contract_type == "light_touch" else "standard",
+            proposed_start=core.engine.today() + timedelta(days=120 + 7 * index),
+            duration_months=rng.choice([12, 24, 36, 48]),
+        )
+    for step, moment in zip(script, stepped, strict=True):
+        with _clock_at(core, moment):
+            if not _demo_step(core, people, case_id, requester, step, rng):
+                break
     return case_id
+
+
+def _lived_through(core: Core, index: int, steps: int) -> list[datetime]:
+    """When a demo case was opened and took each of its ``steps``: on working days a few days apart, in office
+    hours, the last up to a fortnight ago. So the queue says how long each approval has waited, the
+    scheduler's first run has approvals to chase, and a case's history reads as one lived through. Drawn
+    apart from the demo's other random numbers, so what it draws for the cases themselves stays as it was."""
+    draw = random.Random(f"demo case {index}")
+    now = core.engine.clock()
+    days = [core.engine.today() - timedelta(days=draw.randint(0, 14))]
+    for _ in range(steps):
+        days.append(days[-1] - timedelta(days=draw.randint(1, 6)))
+    moments = []
+    for day in reversed(days):
+        while day.weekday() >= 5:  # Saturday, Sunday: the Friday before
+            day -= timedelta(days=1)
+        office_hours = time(draw.randint(9, 16), draw.randint(0, 59))
+        moments.append(min(datetime.combine(day, office_hours, core.engine.zone).astimezone(UTC), now))
+    return moments
+
+
+@contextmanager
+def _clock_at(core: Core, moment: datetime) -> Iterator[None]:
+    """The engine's clock stopped at ``moment`` for what is done inside: a demo case's earlier days. Everything
+    the engine and the services write (events, decisions, dates a guard compares) reads this clock."""
+    running = core.engine.clock
+    core.engine.clock = lambda: moment
+    try:
+        yield
+    finally:
+        core.engine.clock = running
 
 
 def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str, rng: random.Random) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pygraphviz
 import pytest
 from sqlalchemy import select
 
 from provision_cycle.app import create_app
-from provision_cycle.models import Case, DynamicMarket, Framework, OutboxMessage, User
+from provision_cycle.models import AuditEvent, Case, DynamicMarket, Framework, OutboxMessage, User
 from provision_cycle.services.people import check_password
 
 from .factories import act, hub_people, new_request
@@ -134,7 +135,7 @@ def test_draw_highlights_the_case_state(cli, engine, db, tmp_path):
     assert svg.read_text().lstrip().startswith("<?xml") and "Standstill" in svg.read_text()
 
 
-def test_seed_demo_loads_once(cli, db):
+def test_seed_demo_loads_once(cli, db, clock):
     first = cli("seed-demo", "--cases", "12", "--contracts", "8")
     assert first.exit_code == 0, first.output
     # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
@@ -150,6 +151,15 @@ def test_seed_demo_loads_once(cli, db):
         # Its frameworks register, and its call-offs under a PCR 2015 framework kept under the PCR 2015.
         registered = session.scalars(select(Framework.regime)).all()
         laptops = session.scalars(select(Case).where(Case.title == "Laptops for social workers")).one()
+        # Its cases lived through: opened and moved on working days over the weeks before today, in office
+        # hours, each case's history in the order it happened.
+        events = session.execute(select(AuditEvent.case_id, AuditEvent.at).order_by(AuditEvent.id)).all()
+    case_days = {at.date() for case_id, at in events if case_id is not None}
+    assert min(case_days) <= clock().date() - timedelta(days=14) and max(case_days) <= clock().date()
+    for case_id in {case_id for case_id, _ in events if case_id is not None}:
+        times = [at for c, at in events if c == case_id]
+        assert times == sorted(times), case_id
+    assert all(day.weekday() < 5 for day in case_days)
     assert sorted(registered) == ["PA2023", "PA2023", "PCR2015", "PCR2015", "PCR2015", "PCR2015"]
     assert (laptops.state, laptops.regime) == ("call_off", "PCR2015")
     assert len(joined) == 8 and sum(admitted is True for _, admitted in joined) == 4
