@@ -314,17 +314,29 @@ def test_a_decision_is_stale_when_anything_else_happened_since_the_person_looked
         engine.act(ActionRequest(case_id, "approve", people.director, seen_through=looked, reason="Fine"))
 
 
-def test_a_decision_is_stale_when_a_document_was_added_since_the_person_looked(core, db, people):
+def _document_added(core, case_id, people) -> None:
     from io import BytesIO
 
     from provision_cycle.services.documents import attach_document
+
+    attach_document(core, case_id, people.requester, "costs.csv", BytesIO(b"option,cost\nB,1500000\n"))
+
+
+def _note_added(core, case_id, people) -> None:
+    from provision_cycle.services.case_notes import add_note
+
+    add_note(core, case_id, people.requester, "Option B's costs are attached")
+
+
+@pytest.mark.parametrize("meanwhile", [_document_added, _note_added], ids=["a document", "a note"])
+def test_a_decision_is_stale_when_something_was_added_since_the_person_looked(core, db, people, meanwhile):
     from provision_cycle.workflow.engine import ActionRequest
 
     case_id = commissioning_at_its_gate(core.engine, people.requester)
     approve_gate(core.engine, case_id, [people.head])
     declare(core.engine, case_id, people.director)
     looked = _last_event_seen(db, case_id)
-    attach_document(core, case_id, people.requester, "costs.csv", BytesIO(b"option,cost\nB,1500000\n"))
+    meanwhile(core, case_id, people)
     with pytest.raises(StaleCase):
         core.engine.act(ActionRequest(case_id, "approve", people.director, seen_through=looked))
 
@@ -648,3 +660,24 @@ def test_an_award_recommendation_is_refused_what_would_not_fit_the_contract(engi
         "supplier_is_vcse": "Answer yes or no: Is the supplier a voluntary, community or social enterprise (VCSE)?",
         "award_value": "Enter contract value excluding VAT",
     }
+
+
+def test_a_note_is_checked_and_kept_on_the_case_s_chain_for_those_who_may_see_it(core, db, people, submitted):
+    from provision_cycle.errors import NotFound
+    from provision_cycle.services.case_notes import MAX_NOTE, add_note
+
+    from .factories import create_user
+
+    for written, refused in (("", "Enter the note"), ("x" * (MAX_NOTE + 1), "Keep a note to 2,000 characters")):
+        with pytest.raises(InvalidInput, match=refused):
+            add_note(core, submitted, people.officer, written)
+    stranger = create_user(db, ("requester", "CDC"))
+    with pytest.raises(NotFound):
+        add_note(core, submitted, stranger, "Hello")
+    add_note(core, submitted, people.officer, "  Budget confirmed by Finance on the phone  ")
+    with db.reading() as session:
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert (event.action, event.actor_id) == ("note", people.officer)
+        assert event.comment == "Budget confirmed by Finance on the phone"
+        assert (event.from_state, event.to_state) == ("route_approval", "route_approval")
+        assert verify_chains(session).ok

@@ -803,6 +803,10 @@ class NoticeIn(Request):
     notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the notice, if known")
 
 
+class NoteIn(Request):
+    note: str = Field(description="The note, up to 2,000 characters, for the case's history")
+
+
 class SnoozeTaskIn(Request):
     until: date
     reason: str = Field(max_length=2000)

@@ -14,9 +14,10 @@ from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
-from ..models import Case, CaseDeadline, MarketNoticeKind, Task
+from ..models import AuditEvent, Case, CaseDeadline, MarketNoticeKind, Task
 from ..models.cases import declaration_blocks
 from ..services import (
+    case_notes,
     evaluation,
     frameworks,
     markets,
@@ -582,24 +583,43 @@ def audit(case_id: int):
             s.AuditTrail(
                 case_id=case_id,
                 chain_verified=case_chain_intact(case, events),
-                items=[
-                    s.AuditEventOut(
-                        seq=e.seq,
-                        at=e.at,
-                        actor_id=e.actor_id,
-                        on_behalf_of_id=e.on_behalf_of_id,
-                        action=e.action,
-                        from_state=e.from_state,
-                        to_state=e.to_state,
-                        comment=e.comment,
-                        data=e.data or {},
-                        prev_hash=e.prev_hash,
-                        hash=e.hash,
-                    )
-                    for e in events
-                ],
+                items=[_event(e) for e in events],
             )
         )
+
+
+def _event(e: AuditEvent) -> s.AuditEventOut:
+    return s.AuditEventOut(
+        seq=e.seq,
+        at=e.at,
+        actor_id=e.actor_id,
+        on_behalf_of_id=e.on_behalf_of_id,
+        action=e.action,
+        from_state=e.from_state,
+        to_state=e.to_state,
+        comment=e.comment,
+        data=e.data or {},
+        prev_hash=e.prev_hash,
+        hash=e.hash,
+    )
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/notes",
+    summary="Add a note to a case's history, without moving the case",
+    tag="Cases",
+    body=s.NoteIn,
+    response=s.AuditEventOut,
+    status=201,
+    errors=(404, 422),
+)
+def add_note(case_id: int, body: s.NoteIn):
+    seq = case_notes.add_note(core(), case_id, current_actor().id, body.note)
+    with core().db.reading() as session:
+        note = next(e for e in reading.case_timeline(session, case_id) if e.seq == seq)
+        return json_response(_event(note), 201, headers={"Location": f"/api/v1/cases/{case_id}/audit"})
 
 
 # --- approvals ---------------------------------------------------------------------------------------------

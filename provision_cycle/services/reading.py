@@ -365,6 +365,9 @@ MARKET_PERIODS = {
 }
 
 
+NOTE = "note"  # the audit action of a note on a case (``services.case_notes``)
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -411,6 +414,11 @@ class CasePage:
     @property
     def live_step(self) -> ApprovalStep | None:
         return next((s for s in self.steps if s.status in StepStatus.live()), None)
+
+    @property
+    def notes(self) -> list[TimelineEntry]:
+        """The notes people have added to the case (``services.case_notes``), newest first, from its history."""
+        return [entry for entry in self.timeline if entry.event.action == NOTE]
 
     @property
     def question(self) -> TimelineEntry | None:

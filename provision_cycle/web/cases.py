@@ -11,7 +11,7 @@ from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
 from ..governance.statutory import Route
-from ..services import documents, evaluation, notices, ocds, performance, reading, teams
+from ..services import case_notes, documents, evaluation, notices, ocds, performance, reading, teams
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
     DIRECT_AWARD_FACTS,
@@ -27,6 +27,7 @@ from .forms import (
     RECOMMENDED,
     DeclarationForm,
     EditRequestForm,
+    NoteForm,
     RecordNoticeForm,
     TeamMemberForm,
     UploadForm,
@@ -124,18 +125,21 @@ def _day(moment) -> str:
 @cases.get("/<id:case_id>")
 @signed_in
 def show(case_id: int):
-    return _case_page(case_id, UploadForm())
+    return _case_page(case_id)
 
 
-def _case_page(case_id: int, upload: UploadForm, status: int = 200):
-    """The case page; ``upload`` is the document form, with its errors after a refused upload."""
+def _case_page(case_id: int, *, upload: UploadForm | None = None, note: NoteForm | None = None, status: int = 200):
+    """The case page; ``upload`` (the document form) or ``note`` (the note form) given with its errors after
+    it was refused."""
+    upload, note = upload or UploadForm(formdata=None), note or NoteForm(formdata=None)
     with core().db.reading() as session:
         page = reading.case_page(core(), session, me(), case_id)
         return render(
             "cases/show.html",
             page=page,
-            form=upload,  # the page's error summary lists this form's errors
+            form=note if note.errors else upload,  # the page's error summary lists this form's errors
             upload=upload,
+            note=note,
             status=status,
             today=core().engine.today(),
             notices=[e.event for e in page.timeline if ocds.publishes_a_notice(e.event)],
@@ -414,7 +418,21 @@ def upload(case_id: int):
                 return redirect(url_for(".show", case_id=case_id, _anchor="documents"))
             except InvalidInput as error:
                 apply_errors(form, error.fields)
-    return _case_page(case_id, form, status=400)
+    return _case_page(case_id, upload=form, status=400)
+
+
+@cases.post("/<id:case_id>/notes")
+@signed_in
+def add_note(case_id: int):
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            case_notes.add_note(core(), case_id, me().id, form.note.data or "")
+            flash("Your note is added to the case's history.")
+            return redirect(url_for(".show", case_id=case_id, _anchor="timeline"))
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+    return _case_page(case_id, note=form, status=400)
 
 
 @cases.get("/<id:case_id>/documents/<id:document_id>")

@@ -1084,6 +1084,15 @@ class TeamMemberForm(FlaskForm):
     submit = SubmitField("Add to the team", widget=GovSubmitInput())
 
 
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        "Add a note",
+        widget=GovTextArea(),
+        description="For the record, without moving the case: everyone who may see the case sees it in its history",
+    )
+    submit = SubmitField("Add the note", widget=GovSubmitInput())
+
+
 class UploadForm(FlaskForm):
     document = FileField(
         "Upload a document",

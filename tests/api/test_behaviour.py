@@ -384,6 +384,25 @@ def test_a_notice_is_recorded_through_the_api(api, core, db, clock):
     assert package["releases"][0]["contracts"][0]["documents"][0]["noticeType"] == "UK11"
 
 
+def test_a_note_is_added_to_a_case_s_history_through_the_api(api, core, db):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    officer = api(people.officer)
+    problem = officer.post(f"/cases/{case_id}/notes", {"note": " "}, status=422).get_json()
+    assert [(e["field"], e["message"]) for e in problem["errors"]] == [("note", "Enter the note")]
+    api(create_user(db, ("requester", "CDC"))).post(f"/cases/{case_id}/notes", {"note": "Hi"}, status=404)
+    added = officer.post(f"/cases/{case_id}/notes", {"note": "Budget holder agreed by phone"}, status=201)
+    note = added.get_json()
+    assert (note["action"], note["comment"], note["actor_id"]) == (
+        "note",
+        "Budget holder agreed by phone",
+        people.officer,
+    )
+    assert added.headers["Location"] == f"/api/v1/cases/{case_id}/audit"
+    trail = officer.get(f"/cases/{case_id}/audit").get_json()
+    assert trail["items"][-1] == note and trail["chain_verified"]
+
+
 def test_a_contracts_kpis_and_assessments_through_the_api(api, core, db, clock):
     from tests.test_performance import KPIS, _big
 

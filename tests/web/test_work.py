@@ -118,6 +118,36 @@ def test_someone_elses_task_is_not_theirs(core, db, browser):
     browser(people.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_a_note_goes_on_the_case_s_history_for_everyone_who_may_see_it(core, db, browser):
+    """Someone working on a case puts something on the record without moving it: the note is in the history
+    with who wrote it and when, on the approver's decision page too; an empty one is refused with the
+    reason, and nothing is recorded."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    officer = browser(people.officer)
+    page = f"/cases/{case_id}"
+    refused = officer.post(f"/cases/{case_id}/notes", {"note": "  "}, status=400, form_page=page).text
+    assert "There is a problem" in refused and "Enter the note" in refused
+    with db.reading() as session:
+        version = session.get(Case, case_id).version
+    officer.post(f"/cases/{case_id}/notes", {"note": "Rang two suppliers: lead times are 6 weeks"}, form_page=page)
+    history = browser(people.requester).get(page).text
+    assert re.search(r"<strong>Note</strong>\s*<br><span[^>]*>Olive Officer, 2 March 2026 at 10:00am", history)
+    assert "“Rang two suppliers: lead times are 6 weeks”" in history
+    with db.reading() as session:
+        assert session.get(Case, case_id).version == version  # nothing a form on the case holds changed
+    declare(core.engine, case_id, people.manager)
+    decision_page = browser(people.manager).get(f"/approvals/cases/{case_id}").text
+    assert "Olive Officer, 2 March 2026 at 10:00am: “Rang two suppliers: lead times are 6 weeks”" in decision_page
+    with db.reading() as session:
+        notes = session.scalars(select(AuditEvent.comment).where(AuditEvent.case_id == case_id,
+                                                                 AuditEvent.action == "note")).all()  # fmt: skip
+    assert notes == ["Rang two suppliers: lead times are 6 weeks"]
+    outsider = create_user(db, ("requester", "CDC"))
+    browser(outsider).post(f"/cases/{case_id}/notes", {"note": "Hello"}, status=404, form_page="/my-work")
+
+
 def test_documents_are_checked_stored_and_downloaded(core, db, browser, app):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
