@@ -191,6 +191,10 @@ def test_documents_are_checked_stored_and_downloaded(core, db, browser, app):
         assert document.filename == "Spec v2.pdf" and document.size == 13
     download = requester.get(f"/cases/{case_id}/documents/{document.id}")
     assert download.data == b"%PDF-1.7 spec" and "attachment" in download.headers["Content-Disposition"]
+    # Its approver reads it from the decision page.
+    act(core.engine, case_id, "submit", people.requester)
+    decision_page = browser(people.manager).get(f"/approvals/cases/{case_id}").text
+    assert f'href="/cases/{case_id}/documents/{document.id}">Spec v2.pdf</a>' in decision_page
 
 
 def test_bulk_approval_runs_every_check_per_case(core, db, browser):
