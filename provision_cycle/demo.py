@@ -26,6 +26,7 @@ from .governance.statutory import (
 )
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
+from .services.case_notes import add_note
 from .services.evaluation import TenderGiven, record_tender, score_tender, set_award_criteria
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
@@ -542,6 +543,15 @@ def _board_half_way(core: Core, people: dict) -> int:
     for approver in (head, first_director):
         core.engine.declare_interests(case_id, approver, has_conflict=False)
         core.engine.act(ActionRequest(case_id, "approve", approver))
+    # A note for the record, which the second director reads on the decision page.
+    officer = _someone(people, "category_officer", "OCC", "heasc")
+    add_note(
+        core,
+        case_id,
+        officer,
+        "The three providers at the market event said they could start in the north of the county first; the "
+        "business case phases the service that way.",
+    )
     return case_id
 
 
