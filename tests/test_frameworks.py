@@ -12,6 +12,7 @@ from sqlalchemy import select
 from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, NotFound, NotPermitted
 from provision_cycle.governance import statutory
 from provision_cycle.models import AuditEvent, Case, Contract, Framework, OutboxMessage, Task
+from provision_cycle.models.outbox import TASKS_RAISED
 from provision_cycle.scheduling.runner import schedule_for
 from provision_cycle.scheduling.sweeps import remind_deadlines, remind_framework_reopenings
 from provision_cycle.services import evaluation, frameworks, notifications
@@ -20,7 +21,7 @@ from provision_cycle.services.frameworks import CallOff, FrameworkGiven
 from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.evaluation import evaluation_of
 
-from .factories import AWARD_INPUTS, act, approve_open_steps, called_off, hub_people, ready_for_the_market
+from .factories import AWARD_INPUTS, act, approve_open_steps, called_off, create_user, hub_people, ready_for_the_market
 from .test_ocds import _package, _package_errors
 
 TECHNOLOGY = FrameworkGiven(
@@ -332,12 +333,12 @@ HOME_CARE = FrameworkGiven(
 )  # fmt: skip
 
 
-def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, db, clock, people):
+def test_an_open_framework_is_re_opened_and_its_keeper_given_the_task_in_time(core, db, clock, people):
     """An open framework the council established is re-opened within three years of its first award, then
-    within five of the latest (PA23 s49(2)(a)): the person who recorded it and the council's heads of category
-    are reminded 90 days before, once; a re-opening records the next framework's award and its suppliers, who
-    become the register's list, and moves the date on. A buying organisation's open framework is its own to
-    re-open: nobody here is reminded."""
+    within five of the latest (PA23 s49(2)(a)): the person who recorded it is given the task 90 days before,
+    once, a statutory one due on the last day; a re-opening records the next framework's award and its
+    suppliers, who become the register's list, completes the task and moves the date on. A buying
+    organisation's open framework is its own to re-open: nobody here is given a task for it."""
     framework_id = frameworks.record_framework(core, people.officer, HOME_CARE)
     theirs = frameworks.record_framework(core, people.officer, _given(**{**HOME_CARE.__dict__, "reference": "CCS-1",
                                                                          "council_established": False}))  # fmt: skip
@@ -351,10 +352,17 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
     assert remind(date(2028, 3, 2)) == 0  # 91 days before 1 June 2028
     assert (remind(date(2028, 3, 3)), remind(date(2028, 3, 3))) == (1, 0)
     with db.reading() as session:
-        sent = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == frameworks.REOPENING_DUE)).all()
-    assert {m.recipient_id for m in sent} == {people.officer, people.head}
-    assert {m.subject for m in sent} == {"Oxfordshire County Council OCC-HC-01 is due to be re-opened by 1 June 2028"}
-    assert "PA23 s49(2)(a)(i)" in sent[0].body and sent[0].payload["open"] == f"/frameworks/{framework_id}#reopenings"
+        task = session.scalars(select(Task).where(Task.kind == "framework_reopening")).one()
+        sent = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == TASKS_RAISED)).all()
+    assert (task.title, task.assignee_id, task.framework_id, task.due_on, task.case_id) == (
+        "Re-open Oxfordshire County Council OCC-HC-01",
+        people.officer,
+        framework_id,
+        date(2028, 6, 1),
+        None,
+    )
+    assert "by 1 June 2028 (" in task.detail and "PA23 s49(2)(a)(i)" in task.detail and task.statutory
+    assert [m.recipient_id for m in sent] == [people.officer]
 
     clock.set(date(2028, 5, 1))
     for awarded_on, refused in (
@@ -386,12 +394,17 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
         ]
         due = frameworks.reopening_due(framework, [r.awarded_on for r in reopenings])
         assert due.due_on == date(2033, 4, 30)
-        # The reminders now show as done on their readers' lists.
-        reader = core.engine.actor(session, people.head)
+        # The task is done, and shows as done on its keeper's list of notifications.
+        done = session.get(Task, task.id)
+        assert (done.status, done.outcome, done.completed_by_id) == ("done", "reopened", people.officer)
+        reader = core.engine.actor(session, people.officer)
         assert notifications.answered(session, reader, sent) == {message.id for message in sent}
         assert frameworks.reopening_due(session.get(Framework, theirs), []).due_on == date(2028, 6, 1)
-        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
-        assert (event.action, event.data["awarded_on"]) == ("reopen_framework", "2028-05-01")
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
+        assert [(e.action, e.data.get("awarded_on"), e.data.get("outcome")) for e in reversed(events)] == [
+            ("reopen_framework", "2028-05-01", None),
+            ("complete_task", None, "reopened"),
+        ]
     # A correction cannot contradict the scheme's re-openings.
     for changes, refused in (
         ({"open_framework": False, "ends_on": date(2029, 6, 1)}, "It was re-opened on 1 May 2028: it is an open"),
@@ -403,8 +416,51 @@ def test_an_open_framework_is_re_opened_and_its_keepers_reminded_in_time(core, d
             frameworks.record_framework(core, people.officer, given, framework_id=framework_id)
     assert remind(date(2033, 2, 1)) == 1  # the next date, once; never the buying organisation's
     with db.reading() as session:
-        reminded = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == frameworks.REOPENING_DUE))
-        assert not any("CCS-1" in subject for subject in reminded)
+        raised = session.execute(select(Task.framework_id, Task.due_on).where(Task.kind == "framework_reopening"))
+        assert sorted(raised) == [(framework_id, date(2028, 6, 1)), (framework_id, date(2033, 4, 30))]
+    assert theirs != framework_id
+
+
+def test_a_framework_s_re_opening_goes_to_a_head_of_category_when_its_recorder_has_left_and_escalates(
+    core, db, clock, people
+):
+    """Whoever recorded the framework has left: a head of category of its council is given the re-opening,
+    told why; their colleagues in any pillar's category team may act on it, nobody outside; overdue, it is
+    escalated to the council's heads of category; and it can be closed as not to be re-opened, saying so."""
+    from provision_cycle.models import User
+    from provision_cycle.scheduling.sweeps import escalate_overdue_tasks
+    from provision_cycle.services.tasks import complete_task, may_act_on_task
+
+    framework_id = frameworks.record_framework(core, people.officer, HOME_CARE)
+    with db.unit_of_work() as session:
+        session.get(User, people.officer).is_active = False
+    clock.set(date(2028, 3, 3))
+    assert remind_framework_reopenings(core, schedule_for(core), clock.today).changed == 1
+    other_pillar = create_user(db, ("category_officer", "OCC", "eni"))
+    cdc = create_user(db, ("category_officer", "CDC", "cnc"))
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.framework_id == framework_id)).one()
+        assert task.assignee_id == people.head
+        assert task.detail.startswith("Whoever recorded this framework no longer works here, so it comes to you as")
+        assert may_act_on_task(core.engine.actor(session, other_pillar), task, None)
+        assert not may_act_on_task(core.engine.actor(session, cdc), task, None)
+    clock.set(date(2028, 6, 9))  # a week past its due date, untouched
+    assert escalate_overdue_tasks(core, schedule_for(core), clock.today).changed == 1
+    with db.reading() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "task_overdue")).all()
+    assert [(m.recipient_id, m.subject) for m in told] == [
+        (people.head, "Overdue: Re-open Oxfordshire County Council OCC-HC-01")
+    ]
+    complete_task(core, task.id, other_pillar, outcome="not_reopening", note="The service moves in-house in 2029")
+    with db.reading() as session:
+        done = session.get(Task, task.id)
+        assert (done.status, done.outcome, done.outcome_note) == (
+            "done",
+            "not_reopening",
+            "The service moves in-house in 2029",
+        )
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert (event.stream, event.action, event.data["task_id"]) == ("system", "complete_task", task.id)
 
 
 TRANSPORT_DPS = FrameworkGiven(

@@ -651,6 +651,7 @@ class TaskOut(BaseModel):
     detail: str
     contract_id: int | None
     case_id: int | None
+    framework_id: int | None = Field(description="The framework an open framework's re-opening is about")
     assignee_id: int
     due_on: date
     status: str

@@ -1246,6 +1246,7 @@ def _task(task: Task) -> s.TaskOut:
         detail=task.detail,
         contract_id=task.contract_id,
         case_id=task.case_id,
+        framework_id=task.framework_id,
         assignee_id=task.assignee_id,
         due_on=task.due_on,
         status=task.status,

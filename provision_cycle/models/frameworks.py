@@ -31,10 +31,8 @@ class Framework(Base):
     # years where another framework runs to four (s47). The Act's alone.
     open_framework: Mapped[bool] = mapped_column(default=False)
     # Established by the councils themselves (their own framework, not a buying organisation's): theirs, then, is
-    # the duty to re-open an open framework in time (s49(2)(a)), which the scheduler reminds them of.
+    # the duty to re-open an open framework in time (s49(2)(a)), a task the scheduler raises for its keeper.
     council_established: Mapped[bool] = mapped_column(default=False)
-    # The re-opening due date the scheduler last reminded its keeper of (once for each).
-    reopening_reminded_for: Mapped[date | None]
     # A dynamic purchasing system established under the PCR 2015 (reg 34), not a framework agreement: its
     # contracts go to its admitted suppliers after a competition among them, owe a contract award notice each
     # (reg 50(5)) and no standstill (reg 86(5)); it runs to 23 February 2029 at the latest (the Act's

@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, or_, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, or_, text, update
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +44,10 @@ COUNCIL_DUTIES = {
     "payments_notice": "intelligence_analyst",
     "pipeline_notice": "intelligence_analyst",
 }
+# An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
+FRAMEWORK_REOPENING = "framework_reopening"
+# The kinds of task whose date the law sets, besides a case's deadlines.
+STATUTORY_KINDS = (*COUNCIL_DUTIES, FRAMEWORK_REOPENING)
 
 
 class Task(Base):
@@ -53,18 +57,27 @@ class Task(Base):
         Index("ix_tasks_assignee", "assignee_id", "status", "due_on"),
         Index("ix_tasks_contract", "contract_id"),
         Index("ix_tasks_case", "case_id"),  # a case's page lists its tasks
+        # A framework's re-opening closes its task; the few tasks about a framework alone are indexed.
+        Index(
+            "ix_tasks_framework",
+            "framework_id",
+            sqlite_where=text("framework_id IS NOT NULL"),
+            postgresql_where=text("framework_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # What the task is about, as one key ("contract:<id>", "case:<id>" or "authority:<code>" for a council's
-    # own statutory duties), so one unique key covers them all.
+    # What the task is about, as one key ("contract:<id>", "case:<id>", "framework:<id>" or "authority:<code>"
+    # for a council's own statutory duties), so one unique key covers them all.
     subject_key: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))  # renewal_decision, notice_date, contract_review, ...
     title: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str] = mapped_column(Text, default="")
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
-    # The case whose audit chain records the task; none for a council-wide duty (the system chain records it).
+    # The case whose audit chain records the task; none for a council-wide duty or a framework's (the system
+    # chain records those).
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id"))  # a framework's re-opening
     assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     due_on: Mapped[date]
     milestone_on: Mapped[date | None]  # the date the task leads up to (an end date, a notice date)
@@ -82,16 +95,17 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
+    framework = relationship("Framework", foreign_keys=[framework_id])
 
     @hybrid_property
     def statutory(self) -> bool:
         """A date the law sets (a notice due, a standstill's end), not the hub's own planning: first in a list."""
-        return self.kind.startswith(DEADLINE_TASK) or self.kind in COUNCIL_DUTIES
+        return self.kind.startswith(DEADLINE_TASK) or self.kind in STATUTORY_KINDS
 
     @statutory.inplace.expression
     @classmethod
     def _statutory(cls) -> ColumnElement[bool]:
-        return or_(cls.kind.startswith(DEADLINE_TASK), cls.kind.in_(list(COUNCIL_DUTIES)))
+        return or_(cls.kind.startswith(DEADLINE_TASK), cls.kind.in_(STATUTORY_KINDS))
 
     @staticmethod
     def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int | None) -> Update:

@@ -70,9 +70,9 @@ from ..models import (
     deadline_task_kind,
 )
 from ..models.outbox import TASKS_RAISED, page_of
-from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK
+from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK, FRAMEWORK_REOPENING
 from ..services import performance
-from ..services.frameworks import REOPENING_DUE, reopening_due, reopenings_by_framework
+from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
 from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
@@ -687,55 +687,56 @@ def remind_market_applications(core: Core, schedule: Schedule, today: date) -> S
 
 
 def remind_framework_reopenings(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """Remind those who keep each running open framework the councils established that it is due to be
+    """A task for the keeper of each running open framework the councils established that is due to be
     re-opened (``services.frameworks.reopening_due``) within ``reopening_remind_before`` days, or overdue: the
-    person who recorded it and the heads of category of its councils, once for each due date. Safe to run
-    twice, or in two schedulers at once: each framework is claimed with its row locked and marked with the date
-    it was reminded of in the same transaction."""
-    now = core.engine.clock()
-    reminded = 0
+    person who recorded it, if they still work here, else a head of category of its councils, else (told why)
+    an administrator. Once for each due date (the task's raise-once key), so safe to run twice or in two
+    schedulers at once; recording the re-opening completes it (``services.frameworks.record_reopening``)."""
+    raised = 0
     with core.db.unit_of_work() as session:
-        owned = session.scalars(
-            select(Framework)
-            .where(ours_to_reopen(today))
-            .order_by(Framework.id)
-            .with_for_update(skip_locked=True, **CHANGE_LOCK)
-        ).all()
+        system = _system_user(session)
+        owned = session.scalars(select(Framework).where(ours_to_reopen(today)).order_by(Framework.id)).all()
         reopened = reopenings_by_framework(session)
         for framework in owned:
             due = reopening_due(framework, reopened.get(framework.id, []))
-            if due is None or framework.reopening_reminded_for == due.due_on:
+            if due is None or (due.due_on - today).days > schedule.reopening_remind_before:
                 continue
-            if (due.due_on - today).days > schedule.reopening_remind_before:
+            keeper, why = _framework_keeper(core, session, framework)
+            if keeper is None:
+                log.warning("Nobody keeps framework %s: its re-opening task waits for someone", framework.id)
                 continue
-            named = framework_reference(framework)
-            subject = f"{named} is due to be re-opened by {due.due_on:%-d %B %Y}"
-            body = (
+            detail = (
                 f"{framework_name(framework)} is an open framework the councils established, so theirs to re-open: "
                 f"the next framework of its scheme awarded by {due.due_on:%-d %B %Y} ({due.basis}). Re-open it to "
                 "new suppliers in time, or let the scheme end; once the framework is awarded, record the "
-                "re-opening on its page so that the register lists its suppliers."
+                "re-opening on its page, which completes this task and lists its suppliers in the register."
             )
-            payload = {"open": f"/frameworks/{framework.id}#reopenings", "framework_id": framework.id}
-            for person in _framework_keepers(core, session, framework):
-                session.add(
-                    OutboxMessage.queued(REOPENING_DUE, person, subject, body, now, case_id=None, payload=payload)
-                )
-            framework.reopening_reminded_for = due.due_on
-            reminded += 1
-    return SweepResult("remind_framework_reopenings", reminded)
+            new = NewTask(
+                kind=FRAMEWORK_REOPENING,
+                title=f"Re-open {framework_reference(framework)}",
+                due_on=due.due_on,
+                assignee_id=keeper,
+                framework_id=framework.id,
+                milestone_on=due.due_on,
+                detail=f"{why}{detail}",
+            )
+            raised += raise_task(core, session, new, actor_id=system) is not None
+    return SweepResult("remind_framework_reopenings", raised)
 
 
-def _framework_keepers(core: Core, session, framework: Framework) -> list[int]:
-    """Who hears that a framework needs seeing to: whoever recorded it, if they still work here, and the heads
-    of category of its councils."""
+def _framework_keeper(core: Core, session, framework: Framework) -> tuple[int | None, str]:
+    """Who keeps a framework, with why it came to them where that needs saying: whoever recorded it, if they
+    still work here; else a head of category of its councils; else one of their administrators."""
     recorder = session.scalar(select(User.id).where(User.id == framework.recorded_by_id, User.is_active))
-    heads = [
-        person
-        for council in core.governance.organisation.authorities_of(framework.authority)
-        for person in core.engine.holders(session, "head_of_category", council, None)
-    ]
-    return list(dict.fromkeys([*([recorder] if recorder else []), *heads]))
+    if recorder is not None:
+        return recorder, ""
+    councils = core.governance.organisation.authorities_of(framework.authority)
+    for role in ("head_of_category", ADMINISTRATOR):
+        people = [person for council in councils for person in core.engine.holders(session, role, council, None)]
+        if people:
+            name = core.governance.organisation.roles[role].name
+            return people[0], f"Whoever recorded this framework no longer works here, so it comes to you as {name}. "
+    return None, ""
 
 
 OVERDUE_GRACE = timedelta(days=7)
@@ -755,8 +756,9 @@ def _escalation_people(core: Core, session, schedule: Schedule, authority: str, 
 
 def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A task still open after its due date (not snoozed beyond today, and raised at least a week ago) goes to
-    the Head of Category, once. Each of them hears once per sweep, with the list, not once per task: loading a
-    register can make thousands overdue at once.
+    the Head of Category of its case's team (a framework's re-opening: of its councils, any pillar), once. Each
+    of them hears once per sweep, with the list, not once per task: loading a register can make thousands
+    overdue at once.
 
     Where nobody holds that role for the team, the council's administrators hear instead, told why, so that an
     overdue task is never dropped in silence; with no administrator either, the task stays unescalated and is
@@ -767,9 +769,19 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
     tasks = Task.__table__
     with core.db.unit_of_work() as session:
         rows = session.execute(
-            select(tasks.c.id, tasks.c.title, tasks.c.due_on, tasks.c.case_id, Case.authority, Case.pillar)
-            .join(Case, Case.id == tasks.c.case_id)
+            select(
+                tasks.c.id,
+                tasks.c.title,
+                tasks.c.due_on,
+                tasks.c.case_id,
+                # A framework's re-opening goes to the heads of category of its councils, any pillar's.
+                func.coalesce(Case.authority, Framework.authority).label("authority"),
+                Case.pillar,
+            )
+            .outerjoin(Case, Case.id == tasks.c.case_id)
+            .outerjoin(Framework, Framework.id == tasks.c.framework_id)
             .where(
+                or_(tasks.c.case_id.is_not(None), tasks.c.framework_id.is_not(None)),
                 tasks.c.status == TaskStatus.OPEN,
                 tasks.c.escalated_at.is_(None),
                 tasks.c.due_on < today,

@@ -30,15 +30,16 @@ from ..governance.statutory import (
     framework_last_day,
     open_framework_reopening,
 )
-from ..models import Case, Framework, FrameworkReopening
+from ..models import Case, Framework, FrameworkReopening, Task, TaskStatus
 from ..models.suppliers import supplier_key
+from ..models.tasks import FRAMEWORK_REOPENING
 from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.frameworks import FRAMEWORK
 from . import reading
+from .tasks import REOPENED, finish_task
 
 MAX_LINE, MAX_REFERENCE, MAX_TEXT, MAX_SUPPLIERS = 200, 60, 4000, 1000
-REOPENING_DUE = "framework_reopening_due"  # the outbox kind of the scheduler's reminder to re-open one
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,12 @@ def record_reopening(
         session.flush()
         data = {"framework_id": framework.id, "awarded_on": awarded_on, "suppliers": names}
         core.engine.system_event(session, actor_id=actor_id, action="reopen_framework", data=data)
+        for task in session.scalars(
+            select(Task).where(
+                Task.framework_id == framework.id, Task.kind == FRAMEWORK_REOPENING, Task.status == TaskStatus.OPEN
+            )
+        ):  # the re-opening its keeper was asked for is done
+            finish_task(core, session, task, None, actor_id, REOPENED, "")
         return reopening.id
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..models import (
     ApprovalStep,
     Case,
     Decision,
-    FrameworkReopening,
     MarketMembership,
     OutboxMessage,
     StepStatus,
@@ -22,7 +21,6 @@ from ..models import (
 from ..models.outbox import TASKS_RAISED
 from ..workflow.engine import Actor
 from . import teams
-from .frameworks import REOPENING_DUE
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
 from .tasks import may_act_on_task
 
@@ -47,9 +45,8 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     """Of ``messages``, the ids of those asking ``actor`` to do something that no longer waits for them: an
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
-    or another of the team), an open framework's re-opening (recorded since), a task raised for them
-    (completed, cancelled or now someone else's). A list of notifications is a record, so these stay in it,
-    marked as done."""
+    or another of the team), a task raised for them (completed, cancelled or now someone else's). A list of
+    notifications is a record, so these stay in it, marked as done."""
     return shown(session, actor, messages).done
 
 
@@ -70,7 +67,7 @@ def _asks_answered(session: Session, actor: Actor, messages: list[OutboxMessage]
             )
         )
         found |= {message_id for message_id, membership_id in applications.items() if membership_id in decided}
-    return found | _reopenings_recorded(session, messages)
+    return found
 
 
 def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> dict[int, Any]:
@@ -96,25 +93,6 @@ def _tasks_moved_on(session: Session, actor: Actor, messages: list[OutboxMessage
         {message_id for message_id, task_id in asked.items() if task_id not in waiting},
         {message_id for message_id, task_id in asked.items() if task_id in closed},
     )
-
-
-def _reopenings_recorded(session: Session, messages: list[OutboxMessage]) -> set[int]:
-    """The reminders to re-open an open framework after which a re-opening of it was recorded."""
-    asked, sent = _naming(messages, (REOPENING_DUE,), "framework_id"), {m.id: m.created_at for m in messages}
-    if not asked:
-        return set()
-    latest = dict(
-        session.execute(
-            select(FrameworkReopening.framework_id, func.max(FrameworkReopening.recorded_at))
-            .where(FrameworkReopening.framework_id.in_(set(asked.values())))
-            .group_by(FrameworkReopening.framework_id)
-        ).all()
-    )
-    return {
-        message_id
-        for message_id, framework_id in asked.items()
-        if framework_id in latest and latest[framework_id] >= sent[message_id]
-    }
 
 
 def _approvals_answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:

@@ -17,7 +17,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus
 from ..models.outbox import TASKS_RAISED
-from ..models.tasks import COUNCIL_DUTIES
+from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -42,7 +42,12 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     "payments_compliance_notice": (
         ("not_owed", "Not owed: nothing was paid, or fell due, under a public contract in the period"),
     ),
+    # Done by recording the re-opening on the framework's page (frameworks.record_reopening), or:
+    FRAMEWORK_REOPENING: (
+        ("not_reopening", "Not to be re-opened: the scheme ends (correct its end date in the register)"),
+    ),
 }
+REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
 MAX_SNOOZE_DAYS = 90
 
@@ -67,6 +72,7 @@ class NewTask:
     contract_id: int | None = None
     case_id: int | None = None
     authority: str | None = None  # a council's own duty (payments compliance, pipeline): no contract or case
+    framework_id: int | None = None  # an open framework's re-opening: no contract or case either
     milestone_on: date | None = None
     detail: str = ""
 
@@ -82,10 +88,12 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reo
         case_id, subject = contract.case_id, f"contract:{new.contract_id}"
     elif new.case_id is not None:
         case_id, subject = new.case_id, f"case:{new.case_id}"
+    elif new.framework_id is not None:
+        case_id, subject = None, f"framework:{new.framework_id}"
     elif new.authority is not None:
         case_id, subject = None, f"authority:{new.authority}"
     else:
-        raise InvalidInput({"subject": "A task needs a contract, a case or a council"})
+        raise InvalidInput({"subject": "A task needs a contract, a case, a framework or a council"})
     existing = session.scalar(
         select(Task).where(Task.subject_key == subject, Task.kind == new.kind, Task.due_on == new.due_on)
     )
@@ -108,6 +116,7 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reo
             detail=new.detail,
             contract_id=new.contract_id,
             case_id=case_id,
+            framework_id=new.framework_id,
             assignee_id=new.assignee_id,
             due_on=new.due_on,
             milestone_on=new.milestone_on,
@@ -197,9 +206,14 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
 
 def may_act_on_task(actor: Actor, task: Task, case) -> bool:
     """The assignee; or, to cover when they are away, the category team of the case's authority and pillar,
-    or for a council-wide duty the council's holders of the duty's role and its administrators."""
+    for a framework's re-opening whoever keeps its council's frameworks register, or for a council-wide duty
+    the council's holders of the duty's role and its administrators."""
     if actor.id == task.assignee_id:
         return True
+    if task.framework_id is not None:
+        from .frameworks import may_keep_register  # the frameworks register builds on this module
+
+        return may_keep_register(actor, task.framework.authority)
     if case is None:
         council = task.subject_key.removeprefix("authority:")
         role = COUNCIL_DUTIES.get(task.kind)

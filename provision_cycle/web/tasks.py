@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..models import Case, Contract, Task
@@ -39,9 +40,10 @@ def mine():
 
 
 def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
-    """The task, the case it is recorded on and the contract it is about (if any), for someone who may act."""
+    """The task, the case it is recorded on and the contract it is about (if any), for someone who may act; a
+    task about a framework comes with it."""
     with core().db.reading() as session:
-        task = session.get(Task, task_id)
+        task = session.get(Task, task_id, options=[joinedload(Task.framework)])  # a framework's, if about one
         case = session.get(Case, task.case_id) if task and task.case_id else None
         if task is None or not may_act_on_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
@@ -87,6 +89,7 @@ def show(task_id: int):
         task=task,
         case=case,
         contract=contract,
+        framework=task.framework,
         state=core().workflows.get(case.workflow, case.workflow_version).label(case.state) if case else None,
         complete=complete,
         snooze=snooze,

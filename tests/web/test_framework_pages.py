@@ -9,6 +9,8 @@ import re
 from datetime import date
 from html import unescape
 
+from sqlalchemy import select
+
 from provision_cycle.models import Case, Framework
 from tests.factories import called_off, hub_people, ready_for_the_market
 from tests.web.conftest import csrf_from
@@ -241,3 +243,33 @@ def test_an_open_framework_s_re_openings_are_recorded_on_its_page(core, db, brow
     # Someone outside the category team sees the page but no way to record one.
     assert "Record a re-opening" not in browser(people.finance).get(f"/frameworks/{framework_id}").text
     browser(people.finance).get(url, status=404)
+
+
+def test_a_framework_s_re_opening_is_a_task_that_leads_to_its_page_and_closes_with_the_re_opening(
+    core, db, browser, clock
+):
+    """The keeper's task names the framework, links to it and to recording the re-opening, and is statutory;
+    recording the re-opening completes it."""
+    from provision_cycle.models import Task
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import remind_framework_reopenings
+    from provision_cycle.services.frameworks import record_framework
+    from tests.test_frameworks import HOME_CARE
+
+    people = hub_people(db)
+    framework_id = record_framework(core, people.officer, HOME_CARE)
+    clock.set(date(2028, 4, 3))
+    remind_framework_reopenings(core, schedule_for(core), clock.today)
+    with db.reading() as session:
+        task_id = session.scalars(select(Task.id).where(Task.framework_id == framework_id)).one()
+    officer = browser(people.officer)
+    listed = _text(officer.get("/tasks/").text)
+    assert "Re-open Oxfordshire County Council OCC-HC-01 1 June 2028 Statutory" in listed
+    page = officer.get(f"/tasks/{task_id}").text
+    assert f'href="/frameworks/{framework_id}">Oxfordshire County Council OCC-HC-01: Home care</a>' in page
+    assert f'href="/frameworks/{framework_id}/reopenings/new">Record the re-opening</a>' in page
+    assert "Not to be re-opened: the scheme ends (correct its end date in the register)" in page
+    url = f"/frameworks/{framework_id}/reopenings/new"
+    officer.post(url, {"awarded_on": ["1", "4", "2028"], "suppliers": "Acme Care\nBright Homes\nCarewell Ltd"})
+    assert "Re-open Oxfordshire County Council OCC-HC-01" not in officer.get("/tasks/").text
+    browser(people.finance).get(f"/tasks/{task_id}", status=404)
