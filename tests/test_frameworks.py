@@ -15,7 +15,7 @@ from provision_cycle.models import AuditEvent, Case, Contract, Framework, Outbox
 from provision_cycle.models.outbox import TASKS_RAISED
 from provision_cycle.scheduling.runner import schedule_for
 from provision_cycle.scheduling.sweeps import remind_deadlines, remind_framework_reopenings
-from provision_cycle.services import evaluation, frameworks, notifications
+from provision_cycle.services import evaluation, frameworks, notifications, reading
 from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.services.frameworks import CallOff, FrameworkGiven
 from provision_cycle.workflow.context import case_deadline
@@ -444,6 +444,10 @@ def test_a_framework_s_re_opening_goes_to_a_head_of_category_when_its_recorder_h
         assert task.detail.startswith("Whoever recorded this framework no longer works here, so it comes to you as")
         assert may_act_on_task(core.engine.actor(session, other_pillar), task, None)
         assert not may_act_on_task(core.engine.actor(session, cdc), task, None)
+        # ... and find it among their team's tasks, to cover for the head who has it.
+        covering = reading.team_tasks(session, core.engine.actor(session, other_pillar))
+        assert [(t.task.id, t.assignee) for t in covering] == [(task.id, "Hana Head")]
+        assert reading.team_tasks(session, core.engine.actor(session, cdc)) == []
     clock.set(date(2028, 6, 9))  # a week past its due date, untouched
     assert escalate_overdue_tasks(core, schedule_for(core), clock.today).changed == 1
     with db.reading() as session:

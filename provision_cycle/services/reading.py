@@ -312,22 +312,35 @@ class TeamTask:
 
 
 def team_tasks(session: Session, actor: Actor) -> list[TeamTask] | None:
-    """The open tasks of the person's category teams (on the cases and contracts of their councils and pillars)
-    assigned to others, the statutory first, each group by due date: who has what due, to cover for someone
-    away (the team may act on them, ``services.tasks.may_act_on_task``). None for someone in no category team;
-    at most ``TEAM_TASKS_SHOWN``."""
+    """The open tasks of the person's category teams (on the cases and contracts of their councils and pillars,
+    and their councils' frameworks' re-openings) assigned to others, the statutory first, each group by due
+    date: who has what due, to cover for someone away (the team may act on them,
+    ``services.tasks.may_act_on_task``). None for someone in no category team; at most ``TEAM_TASKS_SHOWN``."""
     teams = of_my_category_teams(actor, Case.authority, Case.pillar)
     if teams is None:
         return None
-    query = (
-        select(Task, User.full_name)
-        .join(Case, Case.id == Task.case_id)
-        .join(User, User.id == Task.assignee_id)
-        .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, teams)
-        .order_by(Task.statutory.desc(), Task.due_on, Task.id)
-        .limit(TEAM_TASKS_SHOWN)
-    )
-    return [TeamTask(task, name) for task, name in session.execute(query)]
+    councils = sorted({council for role, council, _ in actor.roles if role in CASE_TEAM_ROLES})
+    found = []
+    for about, on, ours in (
+        (Case, Case.id == Task.case_id, teams),
+        # A framework's re-opening is for any pillar's category team of its councils (``may_keep_register``).
+        (
+            Framework,
+            Framework.id == Task.framework_id,
+            and_(Task.framework_id.is_not(None), Framework.authority.in_([*councils, JOINT])),  # its partial index
+        ),
+    ):
+        query = (
+            select(Task, User.full_name)
+            .join(about, on)
+            .join(User, User.id == Task.assignee_id)
+            .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours)
+            .order_by(Task.statutory.desc(), Task.due_on, Task.id)
+            .limit(TEAM_TASKS_SHOWN)
+        )
+        found += session.execute(query).all()
+    found.sort(key=lambda row: (not row[0].statutory, row[0].due_on, row[0].id))
+    return [TeamTask(task, name) for task, name in found[:TEAM_TASKS_SHOWN]]
 
 
 def my_notifications(session: Session, actor: Actor, limit: int = 10) -> list[OutboxMessage]:
