@@ -329,6 +329,10 @@ class CaseOut(CaseSummary):
     linked: LinkedCases
     proposal: ProposalOut | None = Field(description="A contract case's variation or renewal under way, if any")
     award: AwardOut | None = Field(description="A procurement's award recommended or approved, until signature")
+    last_event: int = Field(
+        description="The position of the case's latest audit event (its `seq`): send it as a decision's "
+        "`seen_through` to decide what was shown"
+    )
 
 
 class Declaration(Request):
@@ -361,6 +365,14 @@ class DecisionIn(Request):
     reason: str = Text
     on_behalf_of_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     declaration: Declaration | None = None
+    seen_through: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="The case's `last_event` as shown to the person deciding: the decision is refused (409) if "
+        "anything happened since but other people's decisions on the same step and their declarations (a "
+        "committee's members deciding at once), where If-Match refuses it after any change",
+    )
 
 
 class PendingApproval(BaseModel):

@@ -343,6 +343,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 children=[c.id for c in page.children],
                 contract_id=page.contract.id if page.contract else None,
             ),
+            last_event=case.audit_seq,
         )
         return out, case.version
 
@@ -476,7 +477,7 @@ def act(case_id: int, body: s.ActionIn):
     return _act(case_id, body.trigger, body.comment, body.reason, body.inputs, body.on_behalf_of_id, body.declaration)
 
 
-def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration):
+def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration, seen_through=None):
     actor = current_actor()
     with core().db.reading() as session:
         reading.get_case_for(session, actor, case_id)  # a case you cannot see does not exist for you
@@ -494,6 +495,7 @@ def _act(case_id, trigger, comment, reason, inputs, on_behalf_of_id, declaration
             reason=reason,
             inputs=dict(inputs or {}),
             on_behalf_of_id=on_behalf_of_id,
+            seen_through=seen_through,
         ),
         declaring,
     )
@@ -664,7 +666,7 @@ def pending_approvals():
     errors=(403, 404, 409, 422),
 )
 def decide(case_id: int, body: s.DecisionIn):
-    return _act(case_id, body.outcome, "", body.reason, {}, body.on_behalf_of_id, body.declaration)
+    return _act(case_id, body.outcome, "", body.reason, {}, body.on_behalf_of_id, body.declaration, body.seen_through)
 
 
 # --- contracts and tasks -------------------------------------------------------------------------------

@@ -165,6 +165,28 @@ def test_racing_decisions_one_wins_the_other_hears_409(api, core, db):
     assert sorted(statuses) == [200, 409]
 
 
+def test_a_committee_member_decides_what_they_were_shown_though_another_signed_meanwhile(api, core, db):
+    """Two directors read the case at once; one approves. The other's approval, sent with the case's
+    `last_event` as they read it, still counts; after a question asked meanwhile, it is a 409."""
+    from tests.factories import approve_gate, commissioning_at_its_gate, declare
+
+    p = hub_people(db)
+    case_id = commissioning_at_its_gate(core.engine, p.requester)
+    approve_gate(core.engine, case_id, [p.head])
+    declare(core.engine, case_id, p.director, p.director2)
+    second = api(p.director2)
+    seen = second.get(f"/cases/{case_id}").get_json()["last_event"]
+    api(p.director).post(f"/approvals/{case_id}/decision", {"outcome": "request_info", "reason": "Which option?"})
+    body = {"outcome": "approve", "seen_through": seen}
+    problem = second.post(f"/approvals/{case_id}/decision", body, status=409).get_json()
+    assert "This case has changed since you opened it" in problem["detail"]
+    act(core.engine, case_id, "provide_info", p.requester, reason="Option B")
+    seen = second.get(f"/cases/{case_id}").get_json()["last_event"]
+    api(p.director).post(f"/approvals/{case_id}/decision", {"outcome": "approve"})  # meanwhile
+    decided = second.post(f"/approvals/{case_id}/decision", {**body, "seen_through": seen}).get_json()
+    assert decided["to_state"] == "commissioned"
+
+
 def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
     p = hub_people(db)
     requester = api(p.requester)
