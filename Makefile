@@ -7,7 +7,7 @@ export FLASK_APP := provision_cycle.app:create_app
 ASSETS := provision_cycle/static/council.min.css
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install assets browser run test lint bench bench-sweep bench-reads bench-signoff bench-growth bench-mixed clean
+.PHONY: help install assets browser run test lint bench bench-sweep bench-reads bench-signoff bench-growth bench-mixed bench-hot clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-growth: install  ## Benchmark transitions on an empty database and on one 
 
 bench-mixed: install  ## Benchmark actions at 50 a second while the sweep runs over 1,000,000 contracts (SQLite and PostgreSQL)
 	$(BIN)/python -m benchmarks.mixed
+
+bench-hot: install  ## Benchmark 4 clients with 10% of their actions on 10 cases they all work on (PostgreSQL and SQLite)
+	$(BIN)/python -m benchmarks.hot
 
 clean:  ## Remove the virtual environment and the local database
 	rm -rf $(VENV) instance/provision-cycle.sqlite3* assets/node_modules $(ASSETS) provision_cycle/static/govuk

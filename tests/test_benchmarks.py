@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from benchmarks import growth, mixed, reads, signoff, sweep, transitions
+from benchmarks import growth, hot, mixed, reads, signoff, sweep, transitions
 
 from .conftest import POSTGRES_ADMIN_URL
 
@@ -74,3 +74,14 @@ def test_the_growth_benchmark_prints_its_table(kind, capsys):
     printed = capsys.readouterr().out
     for path in ("engine", "raw_floor"):
         assert re.search(rf"^{kind}\s+{path}\s+grown\s+\d+\s+[\d.]+\s+[\d.]+\s+\d+\s+[\d.]+$", printed, re.M), path
+
+
+def test_the_hot_cases_benchmark_prints_its_table(kind, capsys):
+    """Two clients race for a few shared cases: every case at its end, one audit row a transition, on both
+    paths, with and without hot cases."""
+    args = ["--cases", "18", "--hot-cases", "2", "--hot-share", "0.25", "--clients", "2", "--rounds", "1"]
+    assert hot.main([*args, "--db", kind]) == 0
+    printed = capsys.readouterr().out
+    for share in ("0%", "25%"):
+        for path in ("engine", "raw_floor"):
+            assert re.search(rf"^{kind}\s+2\s+{share}\s+{path}\s+\d+\s", printed, re.M), (share, path)
