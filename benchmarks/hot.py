@@ -93,10 +93,11 @@ def _hot_step(tally: _Tally, step: int, case_id: int, done_of, attempt) -> None:
         started = time.perf_counter()
         if attempt(case_id, done):
             tally.latencies.append(time.perf_counter() - started)
+            done += 1  # the step it made, as an action's answer says
         else:
             tally.conflicts += 1
             refused = True
-        done = done_of(case_id)
+            done = done_of(case_id)
     tally.retried += refused
 
 
