@@ -429,6 +429,20 @@ class CasePage:
         return next((s for s in self.steps if s.status in StepStatus.live()), None)
 
     @property
+    def earlier_rounds(self) -> list[tuple[ApprovalStep, Decision]]:
+        """The decisions taken at the live step's gate in its earlier rounds (before the case was returned for
+        rework and submitted again), oldest first: what its approvers said last time."""
+        live = self.live_step
+        if live is None:
+            return []
+        return [
+            (step, decision)
+            for step in self.steps
+            if step.gate == live.gate and step.round < live.round
+            for decision in self.decisions.get(step.id, [])
+        ]
+
+    @property
     def notes(self) -> list[TimelineEntry]:
         """The notes people have added to the case (``services.case_notes``), newest first, from its history."""
         return [entry for entry in self.timeline if entry.event.action == NOTE]
