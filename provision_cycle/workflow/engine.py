@@ -679,12 +679,20 @@ class Engine:
 
         The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
         people = [u for u in self.holders(ctx.tx, step.role, step.authority, step.pillar) if u != ctx.case.requester_id]
+        again = (
+            f"It is back after rework (round {round_}): its decision page shows what was said before."
+            if round_ > 1
+            else ""
+        )
         ctx.notify(
             people,
             "approval_needed",
             f"{ctx.case.reference}: your approval is needed",
             " ".join(
-                filter(None, (f"'{ctx.case.title}' needs your decision. {step.reason}", ctx.details.get(FOR_APPROVERS)))
+                filter(
+                    None,
+                    (f"'{ctx.case.title}' needs your decision. {step.reason}", again, ctx.details.get(FOR_APPROVERS)),
+                )
             ),
             step={"gate": step.gate, "round": round_, "position": step.position},
         )

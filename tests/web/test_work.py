@@ -8,7 +8,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from provision_cycle.models import AuditEvent, Case, Document, Task, TaskStatus
+from provision_cycle.models import AuditEvent, Case, Document, OutboxMessage, Task, TaskStatus
 from tests.factories import act, create_user, declare, hub_people, new_request
 from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
 
@@ -157,6 +157,11 @@ def test_a_resubmitted_request_s_approver_sees_what_was_said_in_the_earlier_roun
     act(core.engine, case_id, "resubmit", people.requester)
     page = browser(people.manager).get(f"/approvals/cases/{case_id}").text
     assert "Round 1, 2 March 2026: Max Manager: Return – “Add the quotes you had”" in page
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id)
+        ).all()
+    assert "back after rework" not in asked[0] and "It is back after rework (round 2)" in asked[-1]
     assert (
         "Max Manager: Return – “Add the quotes you had”<br>" in browser(people.requester).get(f"/cases/{case_id}").text
     )
