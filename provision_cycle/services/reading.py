@@ -448,13 +448,29 @@ class CasePage:
         return [entry for entry in self.timeline if entry.event.action == NOTE]
 
     @property
+    def exchanges(self) -> list[tuple[TimelineEntry, TimelineEntry | None]]:
+        """The questions asked at the live step's gate in this round, oldest first, each with the requester's
+        answer (None while it waits), as the history has them."""
+        live = self.live_step
+        if live is None:
+            return []
+        found: list[list[Any]] = []
+        for entry in reversed(self.timeline):
+            at = (entry.event.data or {}).get("gate"), (entry.event.data or {}).get("round")
+            if entry.event.action == "request_info" and at == (live.gate, live.round):
+                found.append([entry, None])
+            elif entry.event.action == "provide_info" and found and found[-1][1] is None:
+                found[-1][1] = entry
+        return [(asked, answered) for asked, answered in found]
+
+    @property
     def question(self) -> TimelineEntry | None:
         """The question the live step waits on the requester to answer (who asked it, when, in what words), if
-        it does: the latest one asked, as the history has it."""
-        step = self.live_step
-        if step is None or step.status != StepStatus.INFO_REQUESTED:
+        it does."""
+        if self.live_step is None or self.live_step.status != StepStatus.INFO_REQUESTED or not self.exchanges:
             return None
-        return next((entry for entry in self.timeline if entry.event.action == "request_info"), None)
+        asked, answered = self.exchanges[-1]
+        return asked if answered is None else None
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,7 @@ def test_a_decision_overtaken_by_a_question_is_shown_again_with_what_was_written
 
 def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(core, db, browser):
     """The requester answering, and the approvers deciding, see the question asked, by whom and when, not only
-    that information was requested."""
+    that information was requested; once answered, the approvers see the answer beside it."""
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
     act(core.engine, case_id, "submit", people.requester)
@@ -311,9 +311,11 @@ def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(
     requester = browser(people.requester)
     assert asked in requester.get(f"/cases/{case_id}").text
     assert asked in requester.get(f"/cases/{case_id}/actions/provide_info").text
-    assert asked in browser(people.manager).get(f"/approvals/cases/{case_id}").text
+    assert f"{asked}<br>Waiting for the answer" in browser(people.manager).get(f"/approvals/cases/{case_id}").text
     act(core.engine, case_id, "provide_info", people.requester, reason="Forty staff, daily")
     assert "asked on" not in requester.get(f"/cases/{case_id}").text
+    answered = "Rita Requester answered on 2 March 2026: “Forty staff, daily”"
+    assert f"{asked}<br>{answered}" in browser(people.manager).get(f"/approvals/cases/{case_id}").text
 
 
 def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
