@@ -443,6 +443,15 @@ class CasePage:
         ]
 
     @property
+    def returned(self) -> Decision | None:
+        """The decision that returned the case for rework, while it waits for its requester: the case's latest
+        decision, a return, with no step open since."""
+        latest = max((d for ds in self.decisions.values() for d in ds), key=lambda d: d.id, default=None)
+        if latest is None or latest.outcome != Outcome.RETURN or self.live_step is not None:
+            return None
+        return latest
+
+    @property
     def notes(self) -> list[TimelineEntry]:
         """The notes people have added to the case (``services.case_notes``), newest first, from its history."""
         return [entry for entry in self.timeline if entry.event.action == NOTE]

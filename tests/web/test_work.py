@@ -148,12 +148,14 @@ def test_a_note_goes_on_the_case_s_history_for_everyone_who_may_see_it(core, db,
     browser(outsider).post(f"/cases/{case_id}/notes", {"note": "Hello"}, status=404, form_page="/my-work")
 
 
-def test_a_resubmitted_request_s_approver_sees_what_was_said_in_the_earlier_round(core, db, browser):
+def test_a_returned_request_says_why_at_its_head_and_its_approver_sees_what_was_said_before(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="18000")
     act(core.engine, case_id, "submit", people.requester)
     declare(core.engine, case_id, people.manager)
     act(core.engine, case_id, "return", people.manager, reason="Add the quotes you had")
+    returned = browser(people.requester).get(f"/cases/{case_id}").text
+    assert "Returned for rework on 2 March 2026 by Max Manager: “Add the quotes you had”</div>" in returned
     act(core.engine, case_id, "resubmit", people.requester)
     page = browser(people.manager).get(f"/approvals/cases/{case_id}").text
     assert "Round 1, 2 March 2026: Max Manager: Return – “Add the quotes you had”" in page
