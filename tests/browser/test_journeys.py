@@ -119,7 +119,10 @@ def test_a_returned_request_is_fixed_and_resubmitted(site, open_as):
     requester = open_as(people.requester)
     requester.goto(f"/cases/{case_id}")
     expect(requester.locator("#timeline")).to_be_visible()
-    expect(requester.get_by_text("Say how many reams a year").first).to_be_visible()
+    expect(requester.locator(".govuk-inset-text").first).to_contain_text("“Say how many reams a year”")
+    # What they can do stands on one line: the button that acts at once (a form's) beside the links.
+    buttons = requester.locator("#actions + .govuk-button-group .govuk-button")
+    assert len({round(box["y"]) for box in (b.bounding_box() for b in buttons.all())}) == 1
     requester.get_by_role("link", name="Change the request").click()
     requester.get_by_label("Describe the need").fill("Printer paper: 2,400 reams a year for all county offices")
     requester.get_by_label("How is it funded?").fill("Office supplies budget CS-330")
