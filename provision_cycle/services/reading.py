@@ -7,6 +7,7 @@ council's cases unless the case is joint.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -188,6 +189,17 @@ def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
             .where(Case.requester_id == actor.id, Case.stage != Stage.CONTRACT)
             .order_by(Case.updated_at.desc())
             .limit(limit)
+        )
+    )
+
+
+def asking_their_requester(session: Session, case_ids: Iterable[int]) -> set[int]:
+    """Of ``case_ids``, the cases whose live step waits on its requester to answer an approver's question."""
+    return set(
+        session.scalars(
+            select(ApprovalStep.case_id).where(
+                ApprovalStep.case_id.in_(list(case_ids)), ApprovalStep.status == StepStatus.INFO_REQUESTED
+            )
         )
     )
 

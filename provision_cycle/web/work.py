@@ -26,10 +26,12 @@ def my_work():
     actor, today = me(), core().engine.today()
     with core().db.reading() as session:
         notes = reading.my_notifications(session, actor)
+        requests = reading.my_requests(session, actor, limit=20)
         return render(
             "work/my_work.html",
             today=today,
-            requests=reading.my_requests(session, actor, limit=20),
+            requests=requests,
+            asked=reading.asking_their_requester(session, (case.id for case in requests)),
             approvals=reading.approvals_waiting(core(), session, actor),
             team_cases=reading.team_cases_waiting(core(), session, actor),
             declarations=teams.declarations_owed(session, actor.id),

@@ -312,10 +312,14 @@ def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(
     asked = "Max Manager asked on 2 March 2026: “Who uses it &amp; how often?”"
     requester = browser(people.requester)
     assert asked in requester.get(f"/cases/{case_id}").text
+    assert re.search(
+        r"Route approval</strong> <strong[^>]*>A question for you</strong>", requester.get("/my-work").text
+    )
     assert asked in requester.get(f"/cases/{case_id}/actions/provide_info").text
     assert f"{asked}<br>Waiting for the answer" in browser(people.manager).get(f"/approvals/cases/{case_id}").text
     act(core.engine, case_id, "provide_info", people.requester, reason="Forty staff, daily")
     assert "asked on" not in requester.get(f"/cases/{case_id}").text
+    assert "A question for you" not in requester.get("/my-work").text
     answered = "Rita Requester answered on 2 March 2026: “Forty staff, daily”"
     assert f"{asked}<br>{answered}" in browser(people.manager).get(f"/approvals/cases/{case_id}").text
 
