@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, utcnow
 
 TASKS_RAISED = "tasks_raised"  # the outbox kind telling someone of tasks raised for them
+QUESTION_ASKED = "info_requested"  # the outbox kind telling a requester an approver asks them something
 
 
 class OutboxMessage(Base):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
     ApprovalStep,
+    AuditEvent,
     Case,
     Decision,
     MarketMembership,
@@ -18,7 +19,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from ..models.outbox import TASKS_RAISED
+from ..models.outbox import QUESTION_ASKED, TASKS_RAISED
 from ..workflow.engine import Actor
 from . import teams
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
@@ -45,7 +46,8 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     """Of ``messages``, the ids of those asking ``actor`` to do something that no longer waits for them: an
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
-    or another of the team), a task raised for them (completed, cancelled or now someone else's). A list of
+    or another of the team), a question put to them as requester (answered since), a task raised for them
+    (completed, cancelled or now someone else's). A list of
     notifications is a record, so these stay in it, marked as done."""
     return shown(session, actor, messages).done
 
@@ -67,7 +69,26 @@ def _asks_answered(session: Session, actor: Actor, messages: list[OutboxMessage]
             )
         )
         found |= {message_id for message_id, membership_id in applications.items() if membership_id in decided}
-    return found
+    return found | _questions_answered(session, messages)
+
+
+def _questions_answered(session: Session, messages: list[OutboxMessage]) -> set[int]:
+    """The questions put to a requester that they have answered since (the case's information provided)."""
+    asked = {m.id: (m.case_id, m.created_at) for m in messages if m.kind == QUESTION_ASKED and m.case_id}
+    if not asked:
+        return set()
+    answered = dict(
+        session.execute(
+            select(AuditEvent.case_id, func.max(AuditEvent.at))
+            .where(
+                AuditEvent.case_id.in_({case_id for case_id, _ in asked.values()}), AuditEvent.action == "provide_info"
+            )
+            .group_by(AuditEvent.case_id)
+        ).all()
+    )
+    return {
+        message_id for message_id, (case_id, at) in asked.items() if case_id in answered and answered[case_id] >= at
+    }
 
 
 def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> dict[int, Any]:

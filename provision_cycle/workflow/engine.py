@@ -35,6 +35,7 @@ from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
+from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
 from .context import ActionContext
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
@@ -521,7 +522,7 @@ class Engine:
             tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
             ctx.notify(
                 [case.requester_id],
-                "info_requested",
+                QUESTION_ASKED,
                 f"{case.reference}: more information needed",
                 f"{ctx.actor.full_name} asks: {ctx.reason}",
             )

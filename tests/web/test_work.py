@@ -311,6 +311,8 @@ def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(
     act(core.engine, case_id, "request_info", people.manager, reason="Who uses it & how often?")
     asked = "Max Manager asked on 2 March 2026: “Who uses it &amp; how often?”"
     requester = browser(people.requester)
+    listed = re.search(r"more information needed(.*?)</li>", requester.get("/notifications").text, re.S)
+    assert listed and "Done" not in listed[1]
     assert asked in requester.get(f"/cases/{case_id}").text
     assert re.search(
         r"Route approval</strong> <strong[^>]*>A question for you</strong>", requester.get("/my-work").text
@@ -320,6 +322,9 @@ def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(
     act(core.engine, case_id, "provide_info", people.requester, reason="Forty staff, daily")
     assert "asked on" not in requester.get(f"/cases/{case_id}").text
     assert "A question for you" not in requester.get("/my-work").text
+    # The email that asked it shows as done on their list of notifications.
+    listed = re.search(r"more information needed(.*?)</li>", requester.get("/notifications").text, re.S)
+    assert listed and "Done" in listed[1]
     answered = "Rita Requester answered on 2 March 2026: “Forty staff, daily”"
     assert f"{asked}<br>{answered}" in browser(people.manager).get(f"/approvals/cases/{case_id}").text
 
