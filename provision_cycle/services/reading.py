@@ -488,9 +488,9 @@ class CasePage:
     def question(self) -> TimelineEntry | None:
         """The question the live step waits on the requester to answer (who asked it, when, in what words), if
         it does."""
-        if self.live_step is None or self.live_step.status != StepStatus.INFO_REQUESTED or not self.exchanges:
+        if self.live_step is None or self.live_step.status != StepStatus.INFO_REQUESTED:
             return None
-        asked, answered = self.exchanges[-1]
+        asked, answered = (self.exchanges or [(None, None)])[-1]
         return asked if answered is None else None
 
 

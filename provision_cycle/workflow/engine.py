@@ -591,10 +591,11 @@ class Engine:
 
     def _check_seen(self, ctx: ActionContext, seen_through: int, step: Row[Any] | None) -> None:
         """Refuse as stale an action sent from a page that showed the case up to event ``seen_through`` of its
-        chain, if anything the person has not seen happened since. Other people's decisions on the step
-        still waiting for theirs (a committee's members deciding at once, at a board meeting) and their
-        declarations of interest do not count: the person decides what they were shown. Anything else (a
-        decision on another step, a question, a document, a move) they look at first."""
+        chain, if anything the person has not seen happened since. Approvals of the step still waiting for
+        their decision (fellow members of a committee deciding at once, at a board meeting) and declarations
+        of interest (theirs, and the person's own sent with the decision) do not count: the person decides
+        what they were shown. Anything else (a decision on another step, a question, a document, a note, a
+        move) they look at first."""
         events = ctx.tx.rows(sql.CASE_EVENTS_SINCE, {"case_id": ctx.case.id, "seq": seen_through})
         if not all(event.action == "declare_interests" or _on_step(event, step) for event in events):
             raise self._stale(ctx.case)

@@ -142,13 +142,6 @@ GATE_STEPS_IN_PLAY_WITH_DECISIONS = (
     .order_by(DECISIONS.c.id)
 )
 
-# What has happened to a case since the event a person last saw on its chain (a decision page's reading).
-CASE_EVENTS_SINCE = (
-    select(AuditEvent.__table__.c.action, AuditEvent.__table__.c.data)
-    .where(AuditEvent.__table__.c.case_id == bindparam("case_id"), AuditEvent.__table__.c.seq > bindparam("seq"))
-    .order_by(AuditEvent.__table__.c.seq)
-)
-
 STEP_WAITING_FOR_INFO = select(STEPS).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate"), STEPS.c.status == "info_requested"
 )
@@ -216,6 +209,12 @@ UPDATE_CASE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.versi
 
 
 AUDIT = AuditEvent.__table__
+# What has happened to a case since the event a person last saw on its chain (a decision page's reading).
+CASE_EVENTS_SINCE = (
+    select(AUDIT.c.action, AUDIT.c.data)
+    .where(AUDIT.c.case_id == bindparam("case_id"), AUDIT.c.seq > bindparam("seq"))
+    .order_by(AUDIT.c.seq)
+)
 EVENT_COLUMNS = (
     "stream", "seq", "case_id", "at", "prev_hash", "actor_id", "on_behalf_of_id", "action", "from_state",
     "to_state", "comment", "data", "hash",
