@@ -47,8 +47,8 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
     or another of the team), a question put to them as requester (answered since), a task raised for them
-    (completed, cancelled or now someone else's). A list of
-    notifications is a record, so these stay in it, marked as done."""
+    (completed, cancelled or now someone else's). A list of notifications is a record, so these stay in it,
+    marked as done."""
     return shown(session, actor, messages).done
 
 

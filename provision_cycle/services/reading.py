@@ -456,12 +456,12 @@ class CasePage:
 
     @property
     def returned(self) -> Decision | None:
-        """The decision that returned the case for rework, while it waits for its requester: the case's latest
-        decision, a return, with no step open since."""
-        latest = max((d for ds in self.decisions.values() for d in ds), key=lambda d: d.id, default=None)
-        if latest is None or latest.outcome != Outcome.RETURN or self.live_step is not None:
+        """The decision that returned the case for rework, while it waits there for its requester: the case's
+        latest decision, a return, and the case in a state its requester may edit."""
+        if not self.definition.states[self.case.state].editable:
             return None
-        return latest
+        latest = max((d for ds in self.decisions.values() for d in ds), key=lambda d: d.id, default=None)
+        return latest if latest is not None and latest.outcome == Outcome.RETURN else None
 
     @property
     def notes(self) -> list[TimelineEntry]:

@@ -164,8 +164,9 @@ def test_a_returned_request_says_why_at_its_head_and_its_approver_sees_what_was_
             select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id)
         ).all()
     assert "back after rework" not in asked[0] and "It is back after rework (round 2)" in asked[-1]
+    case_page = browser(people.requester).get(f"/cases/{case_id}").text  # back at its gate: in the route only
     assert (
-        "Max Manager: Return – “Add the quotes you had”<br>" in browser(people.requester).get(f"/cases/{case_id}").text
+        "Max Manager: Return – “Add the quotes you had”<br>" in case_page and "Returned for rework on" not in case_page
     )
 
 
