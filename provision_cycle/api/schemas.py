@@ -370,7 +370,7 @@ class DecisionIn(Request):
         ge=0,
         le=MAX_ID,
         description="The case's `last_event` as shown to the person deciding: the decision is refused (409) if "
-        "anything happened since but other people's decisions on the same step and their declarations (a "
+        "anything happened since but approvals of the step still waiting and declarations of interest (a "
         "committee's members deciding at once), where If-Match refuses it after any change",
     )
 

@@ -589,8 +589,8 @@ class DeclarationForm(FlaskForm):
 
 
 class DecisionForm(DeclarationForm):
-    # The last event of the case the page showed: a committee member's decision still counts when only other
-    # members' decisions came after it (``ActionRequest.seen_through``).
+    # The last event of the case the page showed: a committee member's decision still counts when only fellow
+    # members' approvals and declarations came after it (``ActionRequest.seen_through``).
     seen_through = HiddenField()
     # Asked once: someone whose declaration is on record answers again only if it changed.
     has_conflict = _conflict_question(Optional())
