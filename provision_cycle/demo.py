@@ -115,6 +115,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     opened = [_drive_case(core, people, rng, index) for index in range(cases)]
     opened += _showcases(core, people, rng)
     opened.append(_board_half_way(core, people))
+    opened.append(_back_and_forth(core, people))
     _dynamic_market(core, people)
     _register(core, people, rng, contracts)
     _kpis(core)
@@ -277,17 +278,17 @@ def _lived_through(core: Core, index: int, steps: int) -> list[datetime]:
     scheduler's first run has approvals to chase, and a case's history reads as one lived through. Drawn
     apart from the demo's other random numbers, so what it draws for the cases themselves stays as it was."""
     draw = random.Random(f"demo case {index}")
-    now = core.engine.clock()
     days = [core.engine.today() - timedelta(days=draw.randint(0, 14))]
     for _ in range(steps):
         days.append(days[-1] - timedelta(days=draw.randint(1, 6)))
-    moments = []
-    for day in reversed(days):
-        while day.weekday() >= 5:  # Saturday, Sunday: the Friday before
-            day -= timedelta(days=1)
-        office_hours = time(draw.randint(9, 16), draw.randint(0, 59))
-        moments.append(min(datetime.combine(day, office_hours, core.engine.zone).astimezone(UTC), now))
-    return moments
+    return [_working_day_at(core, day, time(draw.randint(9, 16), draw.randint(0, 59))) for day in reversed(days)]
+
+
+def _working_day_at(core: Core, day: date, office_hours: time) -> datetime:
+    """``office_hours`` on ``day``, or on the Friday before a weekend day; never later than now."""
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return min(datetime.combine(day, office_hours, core.engine.zone).astimezone(UTC), core.engine.clock())
 
 
 @contextmanager
@@ -552,6 +553,39 @@ def _board_half_way(core: Core, people: dict) -> int:
         "The three providers at the market event said they could start in the north of the county first; the "
         "business case phases the service that way.",
     )
+    return case_id
+
+
+def _back_and_forth(core: Core, people: dict) -> int:
+    """An OCC request its approver returned for rework, resubmitted, and now asked a question about, which waits
+    for its requester: round 2 of its route approval, what was said in round 1 beside it."""
+    requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    today = core.engine.today()
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=9), time(10, 5))):
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=requester,
+            title="Meeting room furniture",
+            description="Tables and chairs for the six meeting rooms of County Hall's second floor.",
+            authority="OCC",
+            category="corporate_supplies",
+            contract_type="goods",
+            estimated_value="45000",
+            proposed_start=core.engine.today() + timedelta(days=90),
+            duration_months=12,
+        )
+        core.engine.act(ActionRequest(case_id, "submit", requester))
+    approver = _open_step_holder(core, people, case_id)
+    assert approver is not None
+    for days_ago, trigger, actor, reason in (
+        (7, "return", approver, "Add the three quotes you had from the market, and which you recommend"),
+        (5, "resubmit", requester, ""),
+        (2, "request_info", approver, "Which of the three quotes costs least over the furniture's life?"),
+    ):
+        with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago), time(14, 20))):
+            if trigger == "return":
+                core.engine.declare_interests(case_id, approver, has_conflict=False)
+            core.engine.act(ActionRequest(case_id, trigger, actor, reason=reason))
     return case_id
 
 

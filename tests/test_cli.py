@@ -140,8 +140,9 @@ def test_seed_demo_loads_once(cli, db, clock):
     assert first.exit_code == 0, first.output
     # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
     # procedure, its call-off, its open procedure ready for its tender notice, its open procedure in
-    # evaluation and its commissioning case half-way through the Commissioning Board.
-    assert re.search(r"19 cases, 8 register contracts and \d+ payments ", first.output)
+    # evaluation, its commissioning case half-way through the Commissioning Board and its request back with its
+    # requester for an answer after a rework.
+    assert re.search(r"20 cases, 8 register contracts and \d+ payments ", first.output)
     with db.reading() as session:  # the contract changes the demo shows, a variation at each of its waits
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
         direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))
