@@ -32,7 +32,7 @@ from provision_cycle.scheduling.sweeps import (
     remind_deadlines,
 )
 
-from .factories import act, create_user, hub_people, new_request, register_contract
+from .factories import act, create_user, declare, hub_people, new_request, register_contract
 
 
 def _contract(
@@ -261,6 +261,30 @@ def test_approvals_are_chased_after_working_days_then_escalated_once(core, db, c
     assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager, people.head]
     clock.set(date(2026, 3, 20))
     assert chase_approvals(core, schedule, clock.today).changed == 0  # escalated once only
+
+
+def test_a_step_back_with_its_approver_after_a_question_is_chased_from_the_answer(core, db, clock, schedule):
+    """The approver asked the requester a question the day the request came; the answer came a fortnight
+    later. The step's wait for its approver counts from the answer, not from when the step opened: no
+    escalation to the Head of Category the day it comes back."""
+    people = hub_people(db)  # Monday 2 March 2026
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    declare(core.engine, case_id, people.manager)
+    act(core.engine, case_id, "request_info", people.manager, reason="Which budget pays for it?")
+    clock.set(date(2026, 3, 9))  # waiting on the requester: never chased
+    assert chase_approvals(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 3, 16))
+    act(core.engine, case_id, "provide_info", people.requester, reason="Office supplies budget CS-330")
+    assert chase_approvals(core, schedule, clock.today).changed == 0
+    # 3 working days since the answer (17 March is St Patrick's Day, a Northern Irish bank holiday): a reminder,
+    # not an escalation.
+    clock.set(date(2026, 3, 20))
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager]
+    clock.set(date(2026, 3, 24))  # 5 working days since the answer: the Head of Category
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager, people.head]
 
 
 def test_a_committee_s_reminder_goes_to_the_members_who_have_not_decided(core, db, clock, schedule):

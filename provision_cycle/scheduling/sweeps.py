@@ -54,6 +54,7 @@ from ..governance.calendar import add_months, is_working_day
 from ..governance.organisation import ADMINISTRATOR
 from ..models import (
     ApprovalStep,
+    AuditEvent,
     Case,
     CaseDeadline,
     Contract,
@@ -595,13 +596,21 @@ def working_days_since(start: date, today: date) -> int:
 def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """Remind a step's approvers after N working days; escalate after M. Only open steps are looked at, so
     both stop the moment the step is decided or the case moves on; each is sent once per step. A key decision
-    recorded on the forward plan cannot be taken before its clear days have run: its wait counts from then."""
+    recorded on the forward plan cannot be taken before its clear days have run: its wait counts from then.
+    A step that waited on its requester's answer to a question counts from the answer: the days the question
+    was with the requester were not the approvers' to chase."""
     now = core.engine.clock()
     chased = 0
     forward_plan = aliased(CaseDeadline)
+    answered = (
+        select(func.max(AuditEvent.at))
+        .where(AuditEvent.case_id == Case.id, AuditEvent.action == "provide_info")
+        .correlate(Case)
+        .scalar_subquery()
+    )
     with core.db.unit_of_work() as session:
         rows = session.execute(
-            select(ApprovalStep, Case, forward_plan.due_on)
+            select(ApprovalStep, Case, forward_plan.due_on, answered)
             .join(Case, Case.id == ApprovalStep.case_id)
             .outerjoin(
                 forward_plan,
@@ -612,9 +621,10 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
             .with_for_update(skip_locked=True, of=ApprovalStep, **CHANGE_LOCK)
         ).all()
-        for step, case, forward_plan_ends in rows:
+        for step, case, forward_plan_ends, answered_at in rows:
             gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
-            since = gate.decidable_from(core.engine.today(step.opened_at or case.updated_at), forward_plan_ends)
+            back = max(filter(None, (step.opened_at or case.updated_at, answered_at)))  # with its approvers since
+            since = gate.decidable_from(core.engine.today(back), forward_plan_ends)
             if since > today:
                 continue
             waited = working_days_since(since, today)
