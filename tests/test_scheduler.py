@@ -31,6 +31,7 @@ from provision_cycle.scheduling.sweeps import (
     raise_renewal_tasks,
     remind_deadlines,
 )
+from provision_cycle.services import reading
 
 from .factories import act, create_user, declare, hub_people, new_request, register_contract
 
@@ -277,6 +278,9 @@ def test_a_step_back_with_its_approver_after_a_question_is_chased_from_the_answe
     clock.set(date(2026, 3, 16))
     act(core.engine, case_id, "provide_info", people.requester, reason="Office supplies budget CS-330")
     assert chase_approvals(core, schedule, clock.today).changed == 0
+    with db.reading() as session:  # and the approver's queue says it has waited on them since the answer
+        waiting = reading.approvals_waiting(core, session, core.engine.actor(session, people.manager))
+    assert [(w.case.id, w.waited_days) for w in waiting] == [(case_id, 0)]
     # 3 working days since the answer (17 March is St Patrick's Day, a Northern Irish bank holiday): a reminder,
     # not an escalation.
     clock.set(date(2026, 3, 20))

@@ -54,7 +54,6 @@ from ..governance.calendar import add_months, is_working_day
 from ..governance.organisation import ADMINISTRATOR
 from ..models import (
     ApprovalStep,
-    AuditEvent,
     Case,
     CaseDeadline,
     Contract,
@@ -77,6 +76,7 @@ from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
 from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
+from ..services.reading import answered_at, with_approvers_since
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
@@ -602,15 +602,9 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     now = core.engine.clock()
     chased = 0
     forward_plan = aliased(CaseDeadline)
-    answered = (
-        select(func.max(AuditEvent.at))
-        .where(AuditEvent.case_id == Case.id, AuditEvent.action == "provide_info")
-        .correlate(Case)
-        .scalar_subquery()
-    )
     with core.db.unit_of_work() as session:
         rows = session.execute(
-            select(ApprovalStep, Case, forward_plan.due_on, answered)
+            select(ApprovalStep, Case, forward_plan.due_on, answered_at(Case.id))
             .join(Case, Case.id == ApprovalStep.case_id)
             .outerjoin(
                 forward_plan,
@@ -621,9 +615,9 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
             .with_for_update(skip_locked=True, of=ApprovalStep, **CHANGE_LOCK)
         ).all()
-        for step, case, forward_plan_ends, answered_at in rows:
+        for step, case, forward_plan_ends, answered in rows:
             gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
-            back = max(filter(None, (step.opened_at or case.updated_at, answered_at)))  # with its approvers since
+            back = with_approvers_since(step, case, answered)
             since = gate.decidable_from(core.engine.today(back), forward_plan_ends)
             if since > today:
                 continue
