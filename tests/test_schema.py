@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from provision_cycle.db import Database
 from provision_cycle.migrate import downgrade, upgrade
@@ -125,6 +125,28 @@ def test_documents_move_from_their_folder_into_the_database_on_upgrade(core, db,
     assert open_document(core, case_id, kept, people.requester)[1] == b"%PDF-1.7 spec.pdf"
     with pytest.raises(NotFound, match="The file of lost.pdf is missing"):
         open_document(core, case_id, lost, people.requester)
+
+
+def test_a_step_answered_before_the_upgrade_is_back_with_its_approvers_from_the_answer(core, db, clock):
+    """0046: an open step whose requester answered a question before it takes the answer's time from the
+    audit trail; one never asked keeps none."""
+    from provision_cycle.models import ApprovalStep
+
+    from .factories import act, declare, hub_people, new_request
+
+    people = hub_people(db)
+    asked, quiet = (new_request(core.engine, people.requester, value="18000") for _ in range(2))
+    for case_id in (asked, quiet):
+        act(core.engine, case_id, "submit", people.requester)
+    declare(core.engine, asked, people.manager)
+    act(core.engine, asked, "request_info", people.manager, reason="Which budget?")
+    clock.set(date(2026, 3, 16))
+    act(core.engine, asked, "provide_info", people.requester, reason="CS-330")
+    downgrade(db.engine, "0045")
+    upgrade(db.engine)
+    with db.reading() as session:
+        answered = dict(session.execute(select(ApprovalStep.case_id, ApprovalStep.answered_at)).all())
+    assert answered[asked].date() == date(2026, 3, 16) and answered[quiet] is None
 
 
 def test_authenticator_keys_are_sealed_on_upgrade(core, db, monkeypatch):

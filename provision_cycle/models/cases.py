@@ -137,6 +137,8 @@ class ApprovalStep(Base):
     reason: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # When its requester last answered a question an approver asked at it: back with its approvers since then.
+    answered_at: Mapped[datetime | None]
     # Approval SLA chasing (the scheduler): when the approvers were reminded, and when it was escalated.
     reminded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]

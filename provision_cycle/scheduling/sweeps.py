@@ -76,7 +76,7 @@ from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
 from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
-from ..services.reading import answered_at, with_approvers_since
+from ..services.reading import with_approvers_since
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
@@ -604,7 +604,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     forward_plan = aliased(CaseDeadline)
     with core.db.unit_of_work() as session:
         rows = session.execute(
-            select(ApprovalStep, Case, forward_plan.due_on, answered_at(Case.id))
+            select(ApprovalStep, Case, forward_plan.due_on)
             .join(Case, Case.id == ApprovalStep.case_id)
             .outerjoin(
                 forward_plan,
@@ -615,9 +615,9 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
             .with_for_update(skip_locked=True, of=ApprovalStep, **CHANGE_LOCK)
         ).all()
-        for step, case, forward_plan_ends, answered in rows:
+        for step, case, forward_plan_ends in rows:
             gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
-            back = with_approvers_since(step, case, answered)
+            back = with_approvers_since(step, case)
             since = gate.decidable_from(core.engine.today(back), forward_plan_ends)
             if since > today:
                 continue

@@ -222,20 +222,10 @@ def has_decided(step_id: Any, principal_id: int) -> ColumnElement[bool]:
     return exists().where(Decision.step_id == step_id, Decision.principal_id == principal_id)
 
 
-def answered_at(case_id: Any) -> Any:
-    """When the case's requester last answered an approver's question (NULL where never), as SQL: a step that
-    waited on their answer is back with its approvers from then."""
-    return (
-        select(func.max(AuditEvent.at))
-        .where(AuditEvent.case_id == case_id, AuditEvent.action == "provide_info")
-        .scalar_subquery()
-    )
-
-
-def with_approvers_since(step: ApprovalStep, case: Case, answered: datetime | None) -> datetime:
+def with_approvers_since(step: ApprovalStep, case: Case) -> datetime:
     """Since when a step has waited on its approvers: its opening, or the requester's latest answer to a
-    question asked at it (``answered_at``), whichever came later."""
-    return max(filter(None, (step.opened_at or case.updated_at, answered)))
+    question asked at it, whichever came later."""
+    return max(filter(None, (step.opened_at or case.updated_at, step.answered_at)))
 
 
 def approvals_waiting(
@@ -260,7 +250,7 @@ def approvals_waiting(
     waiting = []
     for on_behalf_of, person in covering:
         query = (
-            select(ApprovalStep, Case, approvals_so_far, answered_at(Case.id))
+            select(ApprovalStep, Case, approvals_so_far)
             .join(Case, Case.id == ApprovalStep.case_id)
             .where(
                 ApprovalStep.status == StepStatus.OPEN,
@@ -273,11 +263,11 @@ def approvals_waiting(
             query = query.where(Case.pillar == pillar)
         if authority:
             query = query.where(ApprovalStep.authority == authority)
-        for step, case, approvals, answered in session.execute(query):
+        for step, case, approvals in session.execute(query):
             if step.id in seen:
                 continue
             seen.add(step.id)
-            since = with_approvers_since(step, case, answered)
+            since = with_approvers_since(step, case)
             state = core.workflows.state_of(case)
             waiting.append(
                 WaitingApproval(step, case, on_behalf_of, max(0, (now - since).days), state, approvals, since)

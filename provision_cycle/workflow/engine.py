@@ -708,7 +708,7 @@ class Engine:
         step = self._step_waiting_for_info(ctx)
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
-        ctx.tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.OPEN})
+        ctx.tx.write(sql.STEP_ANSWERED, {"b_step_id": step.id, "b_at": ctx.now})
         people = self.holders(ctx.tx, step.role, step.authority, step.pillar)
         ctx.notify(people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
 

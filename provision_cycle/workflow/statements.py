@@ -169,6 +169,8 @@ _STEP = update(STEPS).where(STEPS.c.id == bindparam("b_step_id"))
 OPEN_STEP = _STEP.values(status="open", opened_at=bindparam("b_at"))
 CLOSE_STEP = _STEP.values(status=bindparam("b_status"), closed_at=bindparam("b_at"))
 SET_STEP_STATUS = _STEP.values(status=bindparam("b_status"))
+# A question answered: the step is open again, back with its approvers from the answer.
+STEP_ANSWERED = _STEP.values(status="open", answered_at=bindparam("b_at"))
 
 # Close whatever is still in play at a gate (the case left it, or a step's decision ended the round).
 _CLOSE_GATE = update(STEPS).where(
