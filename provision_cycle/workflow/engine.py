@@ -710,7 +710,11 @@ class Engine:
             raise InvalidAction("No one has asked for more information on this case")
         ctx.tx.write(sql.STEP_ANSWERED, {"b_step_id": step.id, "b_at": ctx.now})
         people = self.holders(ctx.tx, step.role, step.authority, step.pillar)
-        ctx.notify(people, "info_provided", f"{ctx.case.reference}: information provided", ctx.reason)
+        # The question beside its answer: the approvers hear what was asked as well as what was said.
+        question = ctx.tx.first(sql.LAST_QUESTION, {"case_id": ctx.case.id})
+        asked = f"To the question “{question.comment}”, " if question is not None else ""
+        answer = f"{asked}{ctx.actor.full_name} answers: {ctx.reason}"
+        ctx.notify(people, "info_provided", f"{ctx.case.reference}: information provided", answer)
 
     def holders(self, session: Session | Transaction, role: str, authority: str, pillar: str | None) -> list[int]:
         """Active users holding ``role`` in ``authority`` (and ``pillar`` where the role is pillar-scoped)."""

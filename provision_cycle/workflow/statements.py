@@ -211,6 +211,13 @@ UPDATE_CASE = update(CASES).where(CASES.c.id == bindparam("b_id"), CASES.c.versi
 
 
 AUDIT = AuditEvent.__table__
+# The latest question an approver asked a case's requester: its words and who asked.
+LAST_QUESTION = (
+    select(AUDIT.c.comment, AUDIT.c.actor_id)
+    .where(AUDIT.c.case_id == bindparam("case_id"), AUDIT.c.action == "request_info")
+    .order_by(AUDIT.c.seq.desc())
+    .limit(1)
+)
 # What has happened to a case since the event a person last saw on its chain (a decision page's reading).
 CASE_EVENTS_SINCE = (
     select(AUDIT.c.action, AUDIT.c.data)

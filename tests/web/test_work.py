@@ -321,6 +321,9 @@ def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(
     assert asked in requester.get(f"/cases/{case_id}/actions/provide_info").text
     assert f"{asked}<br>Waiting for the answer" in browser(people.manager).get(f"/approvals/cases/{case_id}").text
     act(core.engine, case_id, "provide_info", people.requester, reason="Forty staff, daily")
+    with db.reading() as session:  # the approvers hear the question beside its answer
+        told = session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "info_provided")).all()
+    assert told == ["To the question “Who uses it & how often?”, Rita Requester answers: Forty staff, daily"]
     assert "asked on" not in requester.get(f"/cases/{case_id}").text
     assert "A question for you" not in requester.get("/my-work").text
     # The email that asked it shows as done on their list of notifications.
