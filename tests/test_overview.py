@@ -12,7 +12,7 @@ from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
 
-from .factories import act, create_user, hub_people, new_request, propose_variation
+from .factories import act, create_user, declare, hub_people, new_request, propose_variation
 
 
 def _contract(
@@ -74,6 +74,27 @@ def test_cases_by_state_renewals_approvals_and_tasks(core, db, clock):
     ]
     assert seen.approvals_waiting == 1 and seen.oldest_approval.date() == date(2026, 3, 2)
     assert (seen.tasks_open, seen.tasks_overdue) == (2, 1)
+
+
+def test_approvals_wait_on_their_approvers_from_the_answer_and_questions_are_counted_apart(core, db, clock):
+    """Two requests came on 2 March and were asked a question at once; one was answered on the 9th. The overview
+    counts the answered one as waiting on its approvers since the answer (as the queue and the chase do), and
+    the one still waiting on its requester apart: those days are not the approvers'."""
+    people = hub_people(db)
+    asked = []
+    for title in ("Answered", "Still asked"):
+        case_id = new_request(core.engine, people.requester, title=title, value="18000")
+        act(core.engine, case_id, "submit", people.requester)
+        declare(core.engine, case_id, people.manager)
+        act(core.engine, case_id, "request_info", people.manager, reason="Which budget pays for it?")
+        asked.append(case_id)
+    clock.advance(days=7)
+    act(core.engine, asked[0], "provide_info", people.requester, reason="Office supplies budget CS-330")
+    clock.advance(days=2)
+
+    seen = _overview(core, db, people.head)
+    assert (seen.approvals_waiting, seen.questions_waiting) == (1, 1)
+    assert seen.oldest_approval.date() == date(2026, 3, 9)
 
 
 def test_what_is_counted_is_what_the_person_may_see_and_chose(core, db):

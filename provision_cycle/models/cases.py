@@ -7,7 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import case as sql_case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -145,6 +147,17 @@ class ApprovalStep(Base):
 
     case: Mapped[Case] = relationship(back_populates="steps")
     decisions: Mapped[list[Decision]] = relationship(back_populates="step", order_by="Decision.id")
+
+    @hybrid_property
+    def with_approvers_since(self) -> datetime | None:
+        """Since when the step has waited on its approvers: its opening, or its requester's latest answer to a
+        question asked at it if later (the days the question waited on the requester are not the approvers')."""
+        return max(filter(None, (self.opened_at, self.answered_at)), default=None)
+
+    @with_approvers_since.inplace.expression
+    @classmethod
+    def _with_approvers_since(cls) -> ColumnElement[datetime | None]:
+        return sql_case((cls.answered_at > cls.opened_at, cls.answered_at), else_=cls.opened_at)
 
 
 class Decision(Base):

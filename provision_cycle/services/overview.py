@@ -229,8 +229,9 @@ class ApplicationsWaiting:
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
-    approvals_waiting: int
-    oldest_approval: datetime | None  # when the longest-waiting step opened
+    approvals_waiting: int  # steps waiting on their approvers
+    oldest_approval: datetime | None  # since when the longest of them has waited on its approvers
+    questions_waiting: int  # steps waiting on their requester's answer to an approver's question
     tasks_open: int
     tasks_overdue: int
     notices: Notices
@@ -453,14 +454,21 @@ def _horizons(core: Core, session: Session, today: date, contracts: list) -> lis
 
 
 def _approvals(session: Session, open_cases: list) -> dict:
-    count, oldest = session.execute(
-        select(func.count(), func.min(ApprovalStep.opened_at))
+    """Steps waiting on their approvers, and since when (as the queue and the chase count: from the requester's
+    answer if a question was asked); steps waiting on a requester's answer apart, not the approvers' to move."""
+    with_approvers = ApprovalStep.status == StepStatus.OPEN
+    count, oldest, asked = session.execute(
+        select(
+            func.count().filter(with_approvers),
+            func.min(ApprovalStep.with_approvers_since).filter(with_approvers),
+            func.count().filter(ApprovalStep.status == StepStatus.INFO_REQUESTED),
+        )
         .join(Case, Case.id == ApprovalStep.case_id)
         .where(ApprovalStep.status.in_(StepStatus.live()), *open_cases)
     ).one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite hands an aggregate back without its zone
         oldest = oldest.replace(tzinfo=UTC)
-    return {"approvals_waiting": count, "oldest_approval": oldest}
+    return {"approvals_waiting": count, "oldest_approval": oldest, "questions_waiting": asked}
 
 
 def _tasks(session: Session, today: date, cases: list) -> dict:

@@ -223,9 +223,9 @@ def has_decided(step_id: Any, principal_id: int) -> ColumnElement[bool]:
 
 
 def with_approvers_since(step: ApprovalStep, case: Case) -> datetime:
-    """Since when a step has waited on its approvers: its opening, or the requester's latest answer to a
-    question asked at it, whichever came later."""
-    return max(filter(None, (step.opened_at or case.updated_at, step.answered_at)))
+    """Since when a step has waited on its approvers (``ApprovalStep.with_approvers_since``); a step opened
+    before steps kept their opening, since its case last changed."""
+    return step.with_approvers_since or case.updated_at
 
 
 def approvals_waiting(

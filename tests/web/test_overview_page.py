@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.factories import act, called_off, create_user, hub_people, new_request
+from tests.factories import act, called_off, create_user, declare, hub_people, new_request
 from tests.web.helpers import seed_contracts
 
 
@@ -13,16 +13,21 @@ def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
     people = hub_people(db)  # Corporate and Commercial, OCC
     case_id = new_request(core.engine, people.requester, value="250000")
     act(core.engine, case_id, "submit", people.requester)
+    asked = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, asked, "submit", people.requester)
+    declare(core.engine, asked, people.manager)
+    act(core.engine, asked, "request_info", people.manager, reason="Which budget pays for it?")
     seed_contracts(core, people, 2)  # Corporate supplies, ending in 30 and 60 days
     head = browser(people.head)
     page = head.get("/overview").text
     assert re.search(r'href="/overview"\s+aria-current="true"', page)  # the menu lights Overview...
     assert not re.search(r'href="/my-work"\s+aria-current', page)  # ...not My work, which shares its blueprint
     assert re.search(r'<option value="cnc"\s+selected', page)  # their pillar first
-    assert "Procurements running</dt>" in page and "1, worth £250,000.00" in page
+    assert "Procurements running</dt>" in page and "2, worth £268,000.00" in page
     within = re.search(r"Within 3 months</th>\s*<td[^>]*>(\d+)</td>", page)
     assert within and within.group(1) == "2"
     assert "Route approval" in page and "Approvals waiting</dt>" in page
+    assert "1; the longest since 2 March 2026 (0 days); and 1 waiting on its requester to answer a question" in page
     everything = head.get("/overview?pillar=eni").text
     assert "Procurements running</dt>" in everything and "0, worth £0.00" in everything
 
