@@ -215,9 +215,10 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
         "renewal_lead_times:\n  - {value_over: 100, months_before: [3, banana]}\n"
         "kpi_assessment: {value_over: 1000000, every_months: 18}\n"
         "market_applications: {remind_after_working_days: 0, remind_every: 5}\n"
+        "overdue_council_duties_escalate_to: chief_wizard\n"
     )
     with pytest.raises(ConfigError) as error:
-        load_schedule(tmp_path, {"cnc"})
+        load_schedule(tmp_path, {"cnc"}, roles={"head_of_category", "monitoring_officer"})
     problems = "\n".join(error.value.problems)
     assert "sweeps.raise_renewal_tasks.every_minutes: must be at least 1" in problems
     assert "sweeps.tidy_up: unknown sweep" in problems
@@ -227,6 +228,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     assert "kpi_assessment.every_months: must be at most 12 (PA23 s71" in problems
     assert "market_applications.remind_after_working_days: must be at least 1" in problems
     assert "market_applications: unknown key 'remind_every'" in problems
+    assert "overdue_council_duties_escalate_to: unknown role 'chief_wizard'" in problems
 
 
 def test_the_sweep_is_incremental_but_sees_contracts_added_since(core, db, clock, schedule):
@@ -634,8 +636,9 @@ def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrat
     from dataclasses import replace
 
     from provision_cycle.scheduling.sweeps import raise_council_duties
+    from provision_cycle.services.people import set_active
 
-    hub_people(db, authority="CDC")  # CDC's staff, with an S151 officer but no intelligence analyst
+    cherwell = hub_people(db, authority="CDC")  # CDC's staff, with an S151 officer but no intelligence analyst
     admin = create_user(db, ("administrator", "CDC"), full_name="Ada Admin")
     spending = replace(schedule, expected_annual_spend={"CDC": 150_000_000})
     clock.set(date(2026, 4, 2))
@@ -644,6 +647,20 @@ def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrat
         pipeline = session.scalars(select(Task).where(Task.kind == "pipeline_notice")).one()
     assert (pipeline.assignee_id, pipeline.title) == (admin, "CDC: Publish the procurement pipeline notice")
     assert pipeline.detail.startswith("Nobody holds Intelligence Analyst for CDC, so this comes to you")
+
+    # Overdue, with no Monitoring Officer for CDC to escalate to (theirs has left): the administrator hears,
+    # told why.
+    set_active(core, cherwell.monitoring, False, actor_id=admin)
+    clock.set(date(2026, 5, 27))
+    assert escalate_overdue_tasks(core, spending, clock.today).changed == 2  # the pipeline's and the payments'
+    with db.reading() as session:
+        ((recipient, subject, body),) = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body).where(
+                OutboxMessage.kind == "task_overdue"
+            )
+        )
+    assert (recipient, subject) == (admin, "2 overdue tasks with no Monitoring Officer to escalate to")
+    assert body.startswith("Nobody holds Monitoring Officer for the council these tasks belong to")
 
 
 def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule, app):
@@ -802,7 +819,28 @@ def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, d
     with db.reading() as session:
         body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "task_overdue"))
     assert body.splitlines()[1:] == [
-        f"- Decide {n} (due {clock.today - timedelta(days=10 - n):%-d %B %Y})" for n in range(3)
+        f"- Decide {n}, with Cora Contracts (due {clock.today - timedelta(days=10 - n):%-d %B %Y})" for n in range(3)
+    ]
+
+
+def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told_whose_it_is(core, db, clock, schedule):
+    """The payments compliance notice for the half year to 31 March is due on 29 April; on 30 April it is
+    still open with the S151 officer. The Monitoring Officer, who reports the council's breaches of the law,
+    hears once, told whose it is; nobody in a category team does, as it is no team's."""
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+
+    people = hub_people(db)
+    clock.set(date(2026, 4, 2))
+    raise_council_duties(core, schedule, clock.today)  # the payments compliance notice (and the pipeline's)
+    clock.set(date(2026, 4, 30))
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1  # the pipeline's is due 26 May
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0  # once
+    assert _outbox(db, "task_overdue") == [(people.monitoring, "Overdue: OCC: Publish the payments compliance notice")]
+    with db.reading() as session:
+        body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "task_overdue"))
+    assert body.splitlines() == [
+        "The council's own statutory duties, still not done after their due date:",
+        "- OCC: Publish the payments compliance notice, with Sam S151 (due 29 April 2026)",
     ]
 
 

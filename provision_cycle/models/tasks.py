@@ -11,7 +11,20 @@ import enum
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, Update, or_, text, update
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Update,
+    func,
+    or_,
+    text,
+    update,
+)
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +57,14 @@ COUNCIL_DUTIES = {
     "payments_notice": "intelligence_analyst",
     "pipeline_notice": "intelligence_analyst",
 }
+# A council-wide duty's task is about the council: its subject key is this and the council's code.
+COUNCIL_SUBJECT = "authority:"
+
+
+def council_subject(code: str) -> str:
+    return COUNCIL_SUBJECT + code
+
+
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"
 # The kinds of task whose date the law sets, besides a case's deadlines.
@@ -67,8 +88,8 @@ class Task(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # What the task is about, as one key ("contract:<id>", "case:<id>", "framework:<id>" or "authority:<code>"
-    # for a council's own statutory duties), so one unique key covers them all.
+    # What the task is about, as one key ("contract:<id>", "case:<id>", "framework:<id>" or COUNCIL_SUBJECT and
+    # its code for a council's own statutory duties), so one unique key covers them all.
     subject_key: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))  # renewal_decision, notice_date, contract_review, ...
     title: Mapped[str] = mapped_column(String(300))
@@ -106,6 +127,18 @@ class Task(Base):
     @classmethod
     def _statutory(cls) -> ColumnElement[bool]:
         return or_(cls.kind.startswith(DEADLINE_TASK), cls.kind.in_(STATUTORY_KINDS))
+
+    @hybrid_property
+    def council(self) -> str | None:
+        """The council whose own duty the task is (``COUNCIL_DUTIES``); None for a task about something else."""
+        return self.subject_key.removeprefix(COUNCIL_SUBJECT) if self.subject_key.startswith(COUNCIL_SUBJECT) else None
+
+    @council.inplace.expression
+    @classmethod
+    def _council(cls) -> ColumnElement[str | None]:
+        return sql_case(
+            (cls.subject_key.startswith(COUNCIL_SUBJECT), func.substr(cls.subject_key, len(COUNCIL_SUBJECT) + 1))
+        )
 
     @staticmethod
     def closing(*where: ColumnElement[bool], outcome: str, at: datetime, by: int | None) -> Update:

@@ -53,6 +53,9 @@ class Schedule:
     escalate_after: int = 5
     escalate_to: str = "head_of_category"
     overdue_escalate_to: str = "head_of_category"
+    # A council's own statutory duty still open after its due date goes to this role in the council: the
+    # Monitoring Officer reports the council's breaches of the law (Local Government and Housing Act 1989 s5).
+    duty_escalate_to: str = "monitoring_officer"
     # A named fallback per council (username), tried before the role: the person who takes stalled approvals.
     escalate_to_person: dict[str, str] = field(default_factory=dict)
     deadline_warning_days: int = 7
@@ -81,6 +84,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     rows: list[LeadTimes] = []
     attempts, first_retry = 6, 5
     remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
+    duty_to = "monitoring_officer"
     warning_days = 7
     review_lead, review_rules, kpi_every = 14, [], 12
     spend: dict[str, int] = {}
@@ -95,6 +99,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "delivery",
             "approval_sla",
             "overdue_tasks_escalate_to",
+            "overdue_council_duties_escalate_to",
             "deadline_warning_days",
             "reviews",
             "kpi_assessment",
@@ -209,8 +214,10 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             if roles is not None and escalate_to not in roles:
                 sla.error(f"unknown role '{escalate_to}' to escalate to")
         overdue_to = root.text("overdue_tasks_escalate_to", "head_of_category")
-        if roles is not None and overdue_to not in roles:
-            root.error(f"overdue_tasks_escalate_to: unknown role '{overdue_to}'")
+        duty_to = root.text("overdue_council_duties_escalate_to", "monitoring_officer")
+        for key, role in (("overdue_tasks_escalate_to", overdue_to), ("overdue_council_duties_escalate_to", duty_to)):
+            if roles is not None and role not in roles:
+                root.error(f"{key}: unknown role '{role}'")
     problems.raise_if_any()
     return Schedule(
         every_seconds=every,
@@ -221,6 +228,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         escalate_after=escalate,
         escalate_to=escalate_to,
         overdue_escalate_to=overdue_to,
+        duty_escalate_to=duty_to,
         escalate_to_person=fallback,
         deadline_warning_days=warning_days,
         review_lead_days=review_lead,

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import secrets
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -51,7 +52,7 @@ from ..db import CHANGE_LOCK
 from ..errors import DomainError
 from ..governance import statutory
 from ..governance.calendar import add_months, is_working_day
-from ..governance.organisation import ADMINISTRATOR
+from ..governance.organisation import ADMINISTRATOR, Role
 from ..models import (
     ApprovalStep,
     Case,
@@ -70,7 +71,7 @@ from ..models import (
     deadline_task_kind,
 )
 from ..models.outbox import TASKS_RAISED, page_of
-from ..models.tasks import COUNCIL_DUTIES, DEADLINE_TASK, FRAMEWORK_REOPENING
+from ..models.tasks import COUNCIL_DUTIES, COUNCIL_SUBJECT, DEADLINE_TASK, FRAMEWORK_REOPENING
 from ..services import performance
 from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
@@ -760,16 +761,19 @@ def _escalation_people(core: Core, session, schedule: Schedule, authority: str, 
 
 def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A task still open after its due date (not snoozed beyond today, and raised at least a week ago) goes to
-    the Head of Category of its case's team (a framework's re-opening: of its councils, any pillar), once. Each
-    of them hears once per sweep, with the list, not once per task: loading a register can make thousands
-    overdue at once.
+    the Head of Category of its case's team (a framework's re-opening: of its councils, any pillar), once; a
+    council's own statutory duty (``COUNCIL_DUTIES``) to its Monitoring Officer, whose duty it is to report
+    the council's breaches of the law (Local Government and Housing Act 1989 s5). Each of them hears once per
+    sweep, with the list, not once per task: loading a register can make thousands overdue at once.
 
-    Where nobody holds that role for the team, the council's administrators hear instead, told why, so that an
-    overdue task is never dropped in silence; with no administrator either, the task stays unescalated and is
-    picked up by a later sweep once someone holds one of the roles."""
+    Where nobody holds that role, the council's administrators hear instead, told why, so that an overdue
+    task is never dropped in silence; with no administrator either, the task stays unescalated and is picked
+    up by a later sweep once someone holds one of the roles."""
     now = core.engine.clock()
     organisation = core.governance.organisation
-    role = organisation.roles[schedule.overdue_escalate_to]
+    to_team, to_council = (
+        organisation.roles[code] for code in (schedule.overdue_escalate_to, schedule.duty_escalate_to)
+    )
     tasks = Task.__table__
     with core.db.unit_of_work() as session:
         rows = session.execute(
@@ -781,11 +785,18 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
                 # A framework's re-opening goes to the heads of category of its councils, any pillar's.
                 func.coalesce(Case.authority, Framework.authority).label("authority"),
                 Case.pillar,
+                Task.council,
+                User.full_name.label("assignee"),
             )
+            .join(User, User.id == tasks.c.assignee_id)
             .outerjoin(Case, Case.id == tasks.c.case_id)
             .outerjoin(Framework, Framework.id == tasks.c.framework_id)
             .where(
-                or_(tasks.c.case_id.is_not(None), tasks.c.framework_id.is_not(None)),
+                or_(
+                    tasks.c.case_id.is_not(None),
+                    tasks.c.framework_id.is_not(None),
+                    tasks.c.subject_key.startswith(COUNCIL_SUBJECT),
+                ),
                 tasks.c.status == TaskStatus.OPEN,
                 tasks.c.escalated_at.is_(None),
                 tasks.c.due_on < today,
@@ -797,53 +808,67 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             .with_for_update(skip_locked=True, of=tasks, **CHANGE_LOCK)  # a second scheduler takes the others, or none
         ).all()
 
-        def holders(code: str, authority: str, pillar: str) -> list[int]:
-            scoped = pillar if organisation.roles[code].pillar_scoped else None
-            councils = organisation.authorities_of(authority)
-            return list(dict.fromkeys(p for a in councils for p in core.engine.holders(session, code, a, scoped)))
+        found: dict[tuple[str, str, str | None], list[int]] = {}
 
-        heads: dict[tuple[str, str], list[int]] = {}
-        stand_ins: dict[tuple[str, str], list[int]] = {}
-        to_heads: dict[int, list] = {}
-        to_stand_ins: dict[int, list] = {}
+        def holders(code: str, authority: str, pillar: str | None) -> list[int]:
+            if (code, authority, pillar) not in found:
+                scoped = pillar if organisation.roles[code].pillar_scoped else None
+                councils = organisation.authorities_of(authority)
+                found[code, authority, pillar] = list(
+                    dict.fromkeys(p for a in councils for p in core.engine.holders(session, code, a, scoped))
+                )
+            return found[code, authority, pillar]
+
+        letters: dict[tuple[bool, bool], dict[int, list]] = {}  # by (a council's duty, to stand-ins), then person
         escalated = []
         for row in rows:
-            team = (row.authority, row.pillar)
-            if team not in heads:
-                heads[team] = holders(role.code, *team)
-                stand_ins[team] = [] if heads[team] else holders(ADMINISTRATOR, *team)
-                if not heads[team]:
-                    log.warning("Nobody holds %s for %s %s: overdue tasks go to its administrators", role.name, *team)
-            people, letters = (heads[team], to_heads) if heads[team] else (stand_ins[team], to_stand_ins)
+            duty = row.council is not None
+            role, team = (to_council, (row.council, None)) if duty else (to_team, (row.authority, row.pillar))
+            people, standing_in = holders(role.code, *team), False
+            if not people:
+                log.warning("Nobody holds %s for %s %s: overdue tasks go to its administrators", role.name, *team)
+                people, standing_in = holders(ADMINISTRATOR, *team), True
             if not people:
                 continue  # nobody to tell yet: a later sweep escalates it
             for person in people:
-                letters.setdefault(person, []).append(row)
+                letters.setdefault((duty, standing_in), {}).setdefault(person, []).append(row)
             escalated.append(row.id)
-        _tell_each(
-            session,
-            to_heads,
-            "task_overdue",
-            lambda row: f"Overdue: {row.title}",
-            lambda count: f"{count} overdue tasks in your team",
-            "Still open after their due date (assigned to someone in your team):",
-            now,
-        )
-        _tell_each(
-            session,
-            to_stand_ins,
-            "task_overdue",
-            lambda row: f"Overdue, and no {role.name} to escalate to: {row.title}",
-            lambda count: f"{count} overdue tasks with no {role.name} to escalate to",
-            f"Nobody holds {role.name} for the team these tasks belong to, so they come to you as an "
-            f"administrator. Give the role to someone, or see that the tasks are dealt with:",
-            now,
-        )
+        for (duty, standing_in), by_person in letters.items():
+            one, many, intro = _overdue_letter(to_council if duty else to_team, duty, standing_in)
+            _tell_each(session, by_person, "task_overdue", one, many, intro, now, line=_overdue_line)
         for chunk in range(0, len(escalated), 1000):
             session.execute(
                 update(tasks).where(tasks.c.id.in_(escalated[chunk : chunk + 1000])).values(escalated_at=now)
             )
     return SweepResult("escalate_overdue_tasks", len(escalated))
+
+
+def _overdue_letter(role: Role, duty: bool, standing_in: bool) -> tuple[Callable, Callable, str]:
+    """An overdue escalation's subject (for one task, and for many) and introduction: to the role's holder, or
+    to an administrator standing in for nobody holding it; about a team's tasks, or the council's own duties."""
+    if standing_in:
+        whose = "council" if duty else "team"
+        return (
+            lambda row: f"Overdue, and no {role.name} to escalate to: {row.title}",
+            lambda count: f"{count} overdue tasks with no {role.name} to escalate to",
+            f"Nobody holds {role.name} for the {whose} these tasks belong to, so they come to you as an "
+            f"administrator. Give the role to someone, or see that the tasks are dealt with:",
+        )
+    if duty:
+        return (
+            lambda row: f"Overdue: {row.title}",
+            lambda count: f"{count} of the council's statutory duties overdue",
+            "The council's own statutory duties, still not done after their due date:",
+        )
+    return (
+        lambda row: f"Overdue: {row.title}",
+        lambda count: f"{count} overdue tasks in your team",
+        "Still open after their due date (assigned to someone in your team):",
+    )
+
+
+def _overdue_line(row) -> str:
+    return f"- {row.title}, with {row.assignee} (due {row.due_on:%-d %B %Y})"
 
 
 def _announce_tasks(session, raised, now) -> None:
@@ -857,12 +882,16 @@ def _announce_tasks(session, raised, now) -> None:
     )
 
 
-def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro: str, now) -> None:
+def _due_line(row) -> str:
+    return f"- {row.title} (due {row.due_on:%-d %B %Y})"
+
+
+def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=_due_line) -> None:
     """One message per person listing their tasks, soonest due first (the first 50, then how many more);
-    ``one(task)`` and ``many(count)`` make the subject."""
+    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line."""
     for person, rows in by_person.items():
         rows = sorted(rows, key=lambda r: r.due_on)
-        lines = [f"- {r.title} (due {r.due_on:%-d %B %Y})" for r in rows[:50]]
+        lines = [line(r) for r in rows[:50]]
         if len(rows) > 50:
             lines.append(f"... and {len(rows) - 50} more: see the tasks")
         subject = one(rows[0]) if len(rows) == 1 else many(len(rows))

@@ -36,6 +36,7 @@ from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance.organisation import FINANCE_OFFICER
 from ..governance.statutory import PAYMENT_TERM_DAYS, ReportingPeriod
 from ..models import Payment, Task, TaskStatus, User
+from ..models.tasks import council_subject
 from ..workflow.engine import Actor
 from .tasks import finish_task, lock_task
 from .transparency import REDACTED, may_publish_for, public_contract_payments
@@ -259,7 +260,7 @@ def _duty(authority: str, period: ReportingPeriod) -> tuple[ColumnElement[bool],
     """The council's task for the period's notice: raised for the day it falls due."""
     return (
         Task.kind == "payments_compliance_notice",
-        Task.subject_key == f"authority:{authority}",
+        Task.subject_key == council_subject(authority),  # the raise-once key's index
         Task.milestone_on == period.due_on,
     )
 

@@ -17,7 +17,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus
 from ..models.outbox import TASKS_RAISED
-from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING
+from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, council_subject
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -91,7 +91,7 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reo
     elif new.framework_id is not None:
         case_id, subject = None, f"framework:{new.framework_id}"
     elif new.authority is not None:
-        case_id, subject = None, f"authority:{new.authority}"
+        case_id, subject = None, council_subject(new.authority)
     else:
         raise InvalidInput({"subject": "A task needs a contract, a case, a framework or a council"})
     existing = session.scalar(
@@ -215,9 +215,8 @@ def may_act_on_task(actor: Actor, task: Task, case) -> bool:
 
         return may_keep_register(actor, task.framework.authority)
     if case is None:
-        council = task.subject_key.removeprefix("authority:")
         role = COUNCIL_DUTIES.get(task.kind)
-        return actor.holds("administrator", council) or (role is not None and actor.holds(role, council))
+        return actor.holds("administrator", task.council) or (role is not None and actor.holds(role, task.council))
     return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
 
 
