@@ -310,6 +310,20 @@ class LinkedCases(BaseModel):
     contract_id: int | None
 
 
+class AuditEventOut(BaseModel):
+    seq: int
+    at: datetime
+    actor_id: int | None
+    on_behalf_of_id: int | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    comment: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
 class CaseOut(CaseSummary):
     description: str
     contract_type: str
@@ -332,6 +346,14 @@ class CaseOut(CaseSummary):
     last_event: int = Field(
         description="The position of the case's latest audit event (its `seq`): send it as a decision's "
         "`seen_through` to decide what was shown"
+    )
+    returned: DecisionOut | None = Field(
+        description="While the case waits with its requester after its approvers returned it for rework: that "
+        "decision (by whom, when, and why in `reason`)"
+    )
+    question: AuditEventOut | None = Field(
+        description="While an approver's question waits for the requester's answer (action `provide_info`): the "
+        "event that asked it (by whom, when, and the question in `comment`)"
     )
 
 
@@ -387,20 +409,6 @@ class PendingApproval(BaseModel):
 
 class PendingApprovals(BaseModel):
     items: list[PendingApproval]
-
-
-class AuditEventOut(BaseModel):
-    seq: int
-    at: datetime
-    actor_id: int | None
-    on_behalf_of_id: int | None
-    action: str
-    from_state: str | None
-    to_state: str | None
-    comment: str
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
 
 
 class AuditTrail(BaseModel):

@@ -344,6 +344,8 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 contract_id=page.contract.id if page.contract else None,
             ),
             last_event=case.audit_seq,
+            returned=_out(s.DecisionOut, page.returned) if page.returned else None,
+            question=_event(page.question.event) if page.question else None,
         )
         return out, case.version
 

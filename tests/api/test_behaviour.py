@@ -10,7 +10,7 @@ import pytest
 
 from provision_cycle.scheduling.sweeps import expire_contracts
 from provision_cycle.services.tokens import create_token, revoke_token
-from tests.factories import act, create_user, hub_people, new_request
+from tests.factories import act, create_user, declare, hub_people, new_request
 from tests.test_notices import _public_contract
 from tests.web.conftest import Browser
 from tests.web.helpers import payments_compliance_due, renewal_task, seed_contracts
@@ -185,6 +185,35 @@ def test_a_committee_member_decides_what_they_were_shown_though_another_signed_m
     api(p.director).post(f"/approvals/{case_id}/decision", {"outcome": "approve"})  # meanwhile
     decided = second.post(f"/approvals/{case_id}/decision", {**body, "seen_through": seen}).get_json()
     assert decided["to_state"] == "commissioned"
+
+
+def test_a_requester_reads_the_question_waiting_for_them_and_why_their_request_came_back(api, core, db):
+    """The case says what waits on its requester: an approver's question, until it is answered; after a
+    return for rework, the return (by whom and why), until it is submitted again."""
+    p = hub_people(db)
+    case_id = new_request(core.engine, p.requester, value="18000")
+    act(core.engine, case_id, "submit", p.requester)
+    declare(core.engine, case_id, p.manager)
+    requester = api(p.requester)
+    assert requester.get(f"/cases/{case_id}").get_json()["question"] is None
+    api(p.manager).post(f"/approvals/{case_id}/decision", {"outcome": "request_info", "reason": "Which budget?"})
+    question = requester.get(f"/cases/{case_id}").get_json()["question"]
+    assert (question["action"], question["actor_id"], question["comment"]) == (
+        "request_info",
+        p.manager,
+        "Which budget?",
+    )
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "provide_info", "reason": "CS-330"})
+    assert requester.get(f"/cases/{case_id}").get_json()["question"] is None
+    api(p.manager).post(f"/approvals/{case_id}/decision", {"outcome": "return", "reason": "Get a second quote"})
+    returned = requester.get(f"/cases/{case_id}").get_json()["returned"]
+    assert (returned["outcome"], returned["actor_id"], returned["reason"]) == (
+        "return",
+        p.manager,
+        "Get a second quote",
+    )
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "resubmit"})
+    assert requester.get(f"/cases/{case_id}").get_json()["returned"] is None
 
 
 def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
