@@ -73,6 +73,11 @@ def test_cases_by_state_renewals_approvals_and_tasks(core, db, clock):
         (12, 18, 0, Decimal(0)),
     ]
     assert seen.approvals_waiting == 1 and seen.oldest_approval.date() == date(2026, 3, 2)
+    # The task due the day before it was raised is due now, not overdue, until it has had a week to be picked
+    # up (as its assignee's list and the escalation count it).
+    assert (seen.tasks_open, seen.tasks_overdue) == (2, 0)
+    clock.advance(days=7)
+    seen = _overview(core, db, people.head)
     assert (seen.tasks_open, seen.tasks_overdue) == (2, 1)
 
 

@@ -8,7 +8,7 @@ date, kept by a unique key in the database so two schedulers racing cannot raise
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Update,
+    and_,
     func,
     or_,
     text,
@@ -152,14 +153,30 @@ class Task(Base):
         )
 
     def is_overdue(self, today: date) -> bool:
-        """Past its due date, not snoozed beyond today, and raised long enough ago to have been picked up."""
+        """Past its due date, not snoozed beyond today, and raised long enough ago to have been picked up (a
+        task raised late is due now until then): what is shown, counted and escalated as overdue."""
         snoozed = self.snoozed_until is not None and self.snoozed_until >= today
         return (
             self.status == TaskStatus.OPEN
             and self.due_on < today
             and not snoozed
-            and self.created_at.date() <= today - OVERDUE_GRACE
+            and self.created_at < _raised_by(today)
         )
+
+    @classmethod
+    def overdue(cls, today: date) -> ColumnElement[bool]:
+        """``is_overdue`` in SQL."""
+        return and_(
+            cls.status == TaskStatus.OPEN,
+            cls.due_on < today,
+            or_(cls.snoozed_until.is_(None), cls.snoozed_until < today),
+            cls.created_at < _raised_by(today),
+        )
+
+
+def _raised_by(today: date) -> datetime:
+    """A task raised before this has had its grace by ``today``: raised on or before OVERDUE_GRACE ago."""
+    return datetime.combine(today - OVERDUE_GRACE + timedelta(days=1), time(), UTC)
 
 
 class SweepRun(Base):

@@ -744,9 +744,6 @@ def _framework_keeper(core: Core, session, framework: Framework) -> tuple[int | 
     return None, ""
 
 
-OVERDUE_GRACE = timedelta(days=7)
-
-
 def _escalation_people(core: Core, session, schedule: Schedule, authority: str, pillar: str) -> list[int]:
     """The council's named fallback if one is configured and active, else the holders of the fallback role."""
     username = schedule.escalate_to_person.get(authority)
@@ -797,13 +794,10 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
                     tasks.c.framework_id.is_not(None),
                     tasks.c.subject_key.startswith(COUNCIL_SUBJECT),
                 ),
-                tasks.c.status == TaskStatus.OPEN,
+                # Overdue as its assignee sees it: a task raised late (after downtime, or for a newly loaded
+                # contract) has a week to be picked up before it counts as untouched.
+                Task.overdue(today),
                 tasks.c.escalated_at.is_(None),
-                tasks.c.due_on < today,
-                # A task raised late (after downtime, or for a newly loaded contract) gets a week to be
-                # picked up before it counts as untouched.
-                tasks.c.created_at <= now - OVERDUE_GRACE,
-                or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until < today),
             )
             .with_for_update(skip_locked=True, of=tasks, **CHANGE_LOCK)  # a second scheduler takes the others, or none
         ).all()

@@ -472,9 +472,8 @@ def _approvals(session: Session, open_cases: list) -> dict:
 
 
 def _tasks(session: Session, today: date, cases: list) -> dict:
-    not_snoozed = or_(Task.snoozed_until.is_(None), Task.snoozed_until < today)
     count, overdue = session.execute(
-        select(func.count(), func.count().filter(and_(Task.due_on < today, not_snoozed)))
+        select(func.count(), func.count().filter(Task.overdue(today)))
         .join(Case, Case.id == Task.case_id)
         .where(Task.status == TaskStatus.OPEN, *cases)
     ).one()
