@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
+from ..models.tasks import COUNCIL_DUTIES, council_subject
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
@@ -48,6 +49,7 @@ from .reading import (
     visible_cases,
     visible_contracts,
 )
+from .tasks import may_act_on_task
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
@@ -155,6 +157,20 @@ class Notices:
 
 
 @dataclass(frozen=True)
+class CouncilDuty:
+    """A council's own statutory notice still to publish (``COUNCIL_DUTIES``: payments compliance, payments,
+    pipeline), raised as a task for the holders of its role."""
+
+    task_id: int
+    authority: str
+    kind: str
+    title: str
+    due_on: date
+    assignee: str  # whose task it is
+    may_open: bool  # whether the person reading may open the task (its role's holders and administrators may)
+
+
+@dataclass(frozen=True)
 class KeyDecision:
     """A key decision still to be taken, by the Executive, on a case: where the case is, and when the decision
     can be taken (once its forward plan entry's clear days have run; None while no entry is recorded)."""
@@ -235,6 +251,7 @@ class Overview:
     tasks_open: int
     tasks_overdue: int
     notices: Notices
+    council_duties: list[CouncilDuty]  # the soonest due (or longest overdue) first
     spend: Spend
     key_decisions: list[KeyDecision]  # those not yet on the forward plan first, then the soonest decidable
     left_behind: list[LeftBehind]  # by whose, the most contracts first
@@ -267,6 +284,7 @@ def pipeline_overview(
         **_approvals(session, open_cases),
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
         notices=_notices(session, today, cases),
+        council_duties=_council_duties(session, actor, authority),
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
         key_decisions=_key_decisions(core, session, actor, open_cases),
         left_behind=_left_behind(core, session, contracts),
@@ -499,6 +517,26 @@ def _notices(session: Session, today: date, cases: list) -> Notices:
         .limit(LISTED)
     )
     return Notices(overdue, due_soon, [NoticeOwed(*row) for row in most])
+
+
+def _council_duties(session: Session, actor: Actor, authority: str) -> list[CouncilDuty]:
+    """The notices still owed by the councils the person works for (``authority``, if given), whatever the
+    pillar: they are each council's, not a team's."""
+    councils = sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
+    rows = session.execute(
+        select(Task, User.full_name)
+        .join(User, User.id == Task.assignee_id)
+        .where(
+            Task.subject_key.in_([council_subject(code) for code in councils]),  # the raise-once key's index
+            Task.kind.in_(list(COUNCIL_DUTIES)),
+            Task.status == TaskStatus.OPEN,
+        )
+        .order_by(Task.due_on, Task.subject_key)
+    )
+    return [
+        CouncilDuty(task.id, task.council, task.kind, task.title, task.due_on, name, may_act_on_task(actor, task, None))
+        for task, name in rows
+    ]
 
 
 def _paid_this_year(actor: Actor, today: date, authority: str) -> tuple[date, list]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from tests.factories import act, called_off, create_user, declare, hub_people, new_request
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import payments_compliance_due, seed_contracts
 
 
 def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
@@ -30,6 +30,23 @@ def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
     assert "1; the longest since 2 March 2026 (0 days); and 1 waiting on its requester to answer a question" in page
     everything = head.get("/overview?pillar=eni").text
     assert "Procurements running</dt>" in everything and "0, worth £0.00" in everything
+
+
+def test_the_councils_own_notices_are_listed_with_whose_they_are(core, db, browser, clock):
+    """The S151 officer's payments compliance notice, a day past its date: the head of category sees whose
+    it is; the S151 officer, who sees the overview too, opens it from there."""
+    people = hub_people(db)
+    payments_compliance_due(core, people, clock)  # due 29 October 2026
+    clock.set(date(2026, 10, 30))
+    page = browser(people.head).get("/overview").text
+    table = page[page.index('id="council-duties"') :]
+    row = re.search(
+        r"OCC: Publish the payments compliance notice</td>\s*<td[^>]*>Sam S151</td>\s*<td[^>]*>(.*?)</td>", table
+    )
+    assert row and "29 October 2026" in row.group(1) and "Past its date" in row.group(1)
+    assert "/tasks/" not in table[: table.index("</table>")]  # not theirs to open
+    own = browser(people.s151).get("/overview").text
+    assert re.search(r'<a class="govuk-link" href="/tasks/\d+">OCC: Publish the payments compliance notice</a>', own)
 
 
 def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
