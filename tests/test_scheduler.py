@@ -630,6 +630,7 @@ def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(c
     page = Browser(app, db).sign_in(analyst).get(f"/tasks/{owed[0].id}").text
     listed = "/contracts/transparency/OCC/2026-04/payments-notice.csv"
     assert "in April to June 2026 (2026/27 quarter 1) under a public contract" in page and listed in page
+    assert "A duty of Oxfordshire County Council itself, not of one case or contract." in page
 
 
 def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrator(core, db, clock, schedule):

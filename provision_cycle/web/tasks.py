@@ -98,5 +98,6 @@ def show(task_id: int):
         assessing=assessing,
         payments_quarter=payments_notice_quarter(task),
         compliance_period=period_of_task(task),
+        council=core().governance.organisation.authority_name(task.council) if task.council else None,
         today=core().engine.today(),
     )
