@@ -12,7 +12,7 @@ from sqlalchemy import select
 from provision_cycle.errors import NotFound
 from provision_cycle.models import Contract
 from provision_cycle.services.spend import load_spend
-from provision_cycle.services.suppliers import find_suppliers, supplier
+from provision_cycle.services.suppliers import find_suppliers, on_record, supplier
 
 from .factories import contract_from_open_procedure, create_user, hub_people, register_contract
 
@@ -78,6 +78,26 @@ def test_nobody_sees_a_supplier_through_what_they_may_not_see(core, db, acme):
             supplier(
                 session, core.engine.actor(session, people.officer), "acme smith", core.engine.today(), core.workflows
             )
+
+
+def test_whether_a_supplier_is_on_record_for_someone_is_whether_its_page_is_theirs_to_see(core, db, acme):
+    """``on_record`` (an award's supplier, linked or said to be new) asks part by part whether there is a row;
+    it answers as the supplier's page does, whatever part the person sees: a contract, payments alone."""
+    people, _ = acme
+    cherwell = create_user(db, ("category_officer", "CDC", "cnc"))  # sees CDC's payment to Acme, no contract
+    with db.reading() as session:
+        for person in (people.officer, cherwell, people.requester):
+            actor = core.engine.actor(session, person)
+            for key in ("acme", "brook cleaning", "acme smith", "newco widgets"):
+                try:
+                    supplier(session, actor, key, core.engine.today(), core.workflows)
+                    has_page = True
+                except NotFound:
+                    has_page = False
+                assert on_record(session, actor, key, core.engine.today(), core.workflows) is has_page, (person, key)
+        assert on_record(session, core.engine.actor(session, cherwell), "acme", core.engine.today(), core.workflows)
+        assert not on_record(session, core.engine.actor(session, cherwell), "brook cleaning", core.engine.today(),
+                             core.workflows)  # fmt: skip
 
 
 def test_every_contract_keeps_its_suppliers_key_however_it_came_into_the_register(core, db, clock):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, not_, select
+from sqlalchemy import ColumnElement, Select, func, not_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound
@@ -184,31 +184,51 @@ class _Record:
 
 def on_record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> bool:
     """Whether the person may see anything of the supplier with ``key`` (its page would not be NotFound): an
-    award's supplier is linked to its page where it is, and said to be new to the councils where not."""
-    return bool(_record(session, actor, key, today, workflows))
+    award's supplier is linked to its page where it is, and said to be new to the councils where not. Asked
+    part by part, each as whether there is a row, not by reading the record a long-standing supplier has."""
+    parts = (_contracts_with(actor, key), _payments_with(actor, key, today), _tenders_with(actor, key))
+    if any(session.scalar(select(part.exists())) for part in parts):
+        return True
+    return bool(memberships_of_supplier(session, actor, key) or _frameworks_with(session, actor, key))
+
+
+def _contracts_with(actor: Actor, key: str) -> Select:
+    return select(Contract).where(Contract.supplier_key == key, visible_contracts(actor))
+
+
+def _payments_with(actor: Actor, key: str, today: date) -> Select:
+    """In the years a supplier's page shows."""
+    return select(Payment).where(
+        Payment.supplier_key == key, *_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today)
+    )
+
+
+def _tenders_with(actor: Actor, key: str) -> Select:
+    return (
+        select(Tender, Case)
+        .join(Case, Case.id == Tender.case_id)
+        .where(Tender.supplier_key == key, tenders_seen(actor))
+    )
+
+
+def _frameworks_with(session: Session, actor: Actor, key: str) -> list[Framework]:
+    # A register of tens of frameworks, each listing its suppliers as written: matched here by name key.
+    return [f for f in frameworks_for(session, actor) if key in {supplier_key(s) for s in f.suppliers}]
 
 
 def _record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> _Record:
     contracts = list(
         session.scalars(
-            select(Contract)
+            _contracts_with(actor, key)
             .options(joinedload(Contract.case))  # each one's state is shown: read with it, not one by one
-            .where(Contract.supplier_key == key, visible_contracts(actor))
             .order_by(Contract.end_date.desc(), Contract.reference)
         )
     )
-    first_year = _first_year_shown(today)
     payments = list(
-        session.scalars(
-            select(Payment)
-            .where(Payment.supplier_key == key, *_payments_seen_by(actor), Payment.paid_on >= first_year)
-            .order_by(Payment.paid_on.desc(), Payment.id.desc())
-        )
+        session.scalars(_payments_with(actor, key, today).order_by(Payment.paid_on.desc(), Payment.id.desc()))
     )
     tenders, memberships = _tenders(session, actor, key, workflows), memberships_of_supplier(session, actor, key)
-    # A register of tens of frameworks, each listing its suppliers as written: matched here by name key.
-    on_frameworks = [f for f in frameworks_for(session, actor) if key in {supplier_key(s) for s in f.suppliers}]
-    return _Record(contracts, payments, tenders, memberships, on_frameworks)
+    return _Record(contracts, payments, tenders, memberships, _frameworks_with(session, actor, key))
 
 
 def supplier(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> Supplier:
@@ -285,12 +305,7 @@ def _same_number_elsewhere(session: Session, actor: Actor, key: str, numbers: se
 
 
 def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegistry) -> list[TenderMade]:
-    rows = session.execute(
-        select(Tender, Case)
-        .join(Case, Case.id == Tender.case_id)
-        .where(Tender.supplier_key == key, tenders_seen(actor))
-        .order_by(Tender.received_on.desc(), Case.reference)
-    ).all()
+    rows = session.execute(_tenders_with(actor, key).order_by(Tender.received_on.desc(), Case.reference)).all()
     evaluations = evaluations_of(session, {case.id for _, case in rows})
     return [
         TenderMade(
