@@ -321,6 +321,17 @@ def award_recommended(
     return case_id
 
 
+def key_decision_on_the_forward_plan(engine: Engine, p: People, published: str = "2026-03-02") -> int:
+    """A 1,200,000 procurement request whose officers have approved its route: its key decision is now the
+    Executive member's, entered on the forward plan on ``published`` (taken 28 clear days after, at the
+    earliest)."""
+    case_id = new_request(engine, p.requester, value="1200000")
+    act(engine, case_id, "submit", p.requester)
+    approve_gate(engine, case_id, [p.head, p.finance, p.director])
+    act(engine, case_id, "record_forward_plan", p.officer, inputs={"forward_plan_published_on": published})
+    return case_id
+
+
 def award_over_the_key_decision_figure(engine: Engine, clock: Clock, p: People) -> int:
     """A 450,000 CDC procurement (not a key decision: CDC's figure is 500,000) through an open procedure to
     an award recommended at 520,000 (which is one) on 7 April 2026, where the clock is left; ``p`` is CDC's."""

@@ -280,9 +280,8 @@ def test_a_step_back_with_its_approver_after_a_question_is_chased_from_the_answe
     clock.set(date(2026, 3, 16))
     act(core.engine, case_id, "provide_info", people.requester, reason="Office supplies budget CS-330")
     assert chase_approvals(core, schedule, clock.today).changed == 0
-    with db.reading() as session:  # and the approver's queue says it has waited on them since the answer
-        waiting = reading.approvals_waiting(core, session, core.engine.actor(session, people.manager))
-    assert [(w.case.id, w.waited_days) for w in waiting] == [(case_id, 0)]
+    # and the approver's queue says it has waited on them since the answer
+    assert _waiting_for(core, db, people.manager) == [(case_id, 0, None)]
     # 3 working days since the answer (17 March is St Patrick's Day, a Northern Irish bank holiday): a reminder,
     # not an escalation.
     clock.set(date(2026, 3, 20))
@@ -308,19 +307,36 @@ def test_a_committee_s_reminder_goes_to_the_members_who_have_not_decided(core, d
     assert sorted(r for r, _ in _outbox(db, "approval_chase")) == sorted([people.director2, third])
 
 
+def _waiting_for(core, db, person) -> list[tuple[int, int, date | None]]:
+    """The person's approvals queue: each case, how many days it has waited on them, and the day it can be
+    taken where that is still to come."""
+    with db.reading() as session:
+        waiting = reading.approvals_waiting(core, session, core.engine.actor(session, person))
+    return [(w.case.id, w.waited_days, w.decidable_from) for w in waiting]
+
+
+def _overview_of(core, db, person):
+    from provision_cycle.services.overview import pipeline_overview
+
+    with db.reading() as session:
+        return pipeline_overview(core, session, core.engine.actor(session, person), core.engine.today())
+
+
 def test_a_key_decision_is_not_chased_before_it_can_be_taken(core, db, clock, schedule):
-    from .factories import approve_gate
+    from .factories import key_decision_on_the_forward_plan
 
     people = hub_people(db)  # Monday 2 March 2026
-    case_id = new_request(core.engine, people.requester, value="1200000")
-    act(core.engine, case_id, "submit", people.requester)
-    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])  # the executive's turn
-    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    case_id = key_decision_on_the_forward_plan(core.engine, people)  # on the plan today: the executive's turn
     clock.set(date(2026, 3, 30))  # four weeks on: the decision cannot be taken before 31 March
     assert chase_approvals(core, schedule, clock.today).changed == 0
+    # The executive's queue (and the overview) count as the chase does: it has not waited on them yet.
+    assert _waiting_for(core, db, people.executive) == [(case_id, 0, date(2026, 3, 31))]
+    assert _overview_of(core, db, people.head).oldest_approval is None
     clock.set(date(2026, 4, 7))  # 3 working days from 31 March (Easter between): the executive is reminded
     assert chase_approvals(core, schedule, clock.today).changed == 1
     assert [r for r, _ in _outbox(db, "approval_chase")] == [people.executive]
+    assert _waiting_for(core, db, people.executive) == [(case_id, 7, None)]
+    assert _overview_of(core, db, people.head).oldest_approval == date(2026, 3, 31)
 
     # The reminder carries a fresh action link: the approval email's expired a month ago.
     with db.unit_of_work() as session:  # only the reminder is to be sent in this test's inbox

@@ -649,6 +649,7 @@ def pending_approvals():
                         step_reason=w.step.reason,
                         on_behalf_of_id=w.on_behalf_of.id if w.on_behalf_of else None,
                         waited_days=w.waited_days,
+                        decidable_from=w.decidable_from,
                     )
                     for w in waiting
                 ]

@@ -45,7 +45,6 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 
 from ..core import Core
 from ..db import CHANGE_LOCK
@@ -77,7 +76,7 @@ from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
 from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
-from ..services.reading import with_approvers_since
+from ..services.reading import open_forward_plan, waiting_on_approvers_since
 from ..services.tasks import NewTask, raise_task
 from ..wording import duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
@@ -602,24 +601,17 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
     was with the requester were not the approvers' to chase."""
     now = core.engine.clock()
     chased = 0
-    forward_plan = aliased(CaseDeadline)
+    forward_plan, on_forward_plan = open_forward_plan()
     with core.db.unit_of_work() as session:
         rows = session.execute(
             select(ApprovalStep, Case, forward_plan.due_on)
             .join(Case, Case.id == ApprovalStep.case_id)
-            .outerjoin(
-                forward_plan,
-                and_(
-                    forward_plan.case_id == Case.id, forward_plan.kind == "forward_plan", forward_plan.met_at.is_(None)
-                ),
-            )
+            .outerjoin(forward_plan, on_forward_plan)
             .where(ApprovalStep.status == StepStatus.OPEN, ApprovalStep.escalated_at.is_(None))
             .with_for_update(skip_locked=True, of=ApprovalStep, **CHANGE_LOCK)
         ).all()
         for step, case, forward_plan_ends in rows:
-            gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
-            back = with_approvers_since(step, case)
-            since = gate.decidable_from(core.engine.today(back), forward_plan_ends)
+            since = core.engine.today(waiting_on_approvers_since(core, step, case, forward_plan_ends))
             if since > today:
                 continue
             waited = working_days_since(since, today)

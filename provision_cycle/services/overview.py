@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
@@ -44,10 +44,12 @@ from .payments_compliance import percent
 from .reading import (
     at_an_end,
     of_my_councils,
+    open_forward_plan,
     staff_authorities,
     tenders_seen,
     visible_cases,
     visible_contracts,
+    waiting_on_approvers_since,
 )
 from .tasks import may_act_on_task
 
@@ -246,7 +248,7 @@ class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
     approvals_waiting: int  # steps waiting on their approvers
-    oldest_approval: datetime | None  # since when the longest of them has waited on its approvers
+    oldest_approval: date | None  # the day since which the longest of them has waited on its approvers
     questions_waiting: int  # steps waiting on their requester's answer to an approver's question
     tasks_open: int
     tasks_overdue: int
@@ -281,7 +283,7 @@ def pipeline_overview(
     return Overview(
         states=_states(core, session, open_cases),
         horizons=_horizons(core, session, today, contracts),
-        **_approvals(session, open_cases),
+        **_approvals(core, session, open_cases),
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
         notices=_notices(session, today, cases),
         council_duties=_council_duties(session, actor, authority),
@@ -404,12 +406,9 @@ def _key_decisions(core: Core, session: Session, actor: Actor, open_cases: list)
     ]
     if not at:  # no workflow takes a forward plan entry
         return []
-    plan = aliased(CaseDeadline)
+    plan, on_plan = open_forward_plan()
     rows = session.execute(
-        select(Case, plan.due_on)
-        .outerjoin(plan, and_(plan.case_id == Case.id, plan.kind == "forward_plan", plan.met_at.is_(None)))
-        .where(*open_cases, or_(*at))
-        .order_by(Case.id)
+        select(Case, plan.due_on).outerjoin(plan, on_plan).where(*open_cases, or_(*at)).order_by(Case.id)
     ).all()
     ahead = [
         KeyDecision(
@@ -471,22 +470,42 @@ def _horizons(core: Core, session: Session, today: date, contracts: list) -> lis
     ]
 
 
-def _approvals(session: Session, open_cases: list) -> dict:
-    """Steps waiting on their approvers, and since when (as the queue and the chase count: from the requester's
-    answer if a question was asked); steps waiting on a requester's answer apart, not the approvers' to move."""
+def _approvals(core: Core, session: Session, open_cases: list) -> dict:
+    """Steps waiting on their approvers, and since when the longest of them has (as the queue and the chase
+    count: ``reading.waiting_on_approvers_since``); steps waiting on a requester's answer apart, not the
+    approvers' to move."""
     with_approvers = ApprovalStep.status == StepStatus.OPEN
+    # A key decision on the forward plan waits from the day it can be taken: those few are worked out one by one.
+    key_gates = sorted(
+        {
+            gate.name
+            for d in core.workflows.definitions.values()
+            for gate in d.gates.values()
+            if gate.waits_for_forward_plan
+        }
+    )
+    plan, on_plan = open_forward_plan()
+    on_the_plan = and_(ApprovalStep.gate.in_(key_gates), plan.id.is_not(None))
+    steps = select().select_from(ApprovalStep).join(Case, Case.id == ApprovalStep.case_id).outerjoin(plan, on_plan)
     count, oldest, asked = session.execute(
-        select(
+        steps.add_columns(
             func.count().filter(with_approvers),
-            func.min(ApprovalStep.with_approvers_since).filter(with_approvers),
+            func.min(ApprovalStep.with_approvers_since).filter(with_approvers, ~on_the_plan),
             func.count().filter(ApprovalStep.status == StepStatus.INFO_REQUESTED),
-        )
-        .join(Case, Case.id == ApprovalStep.case_id)
-        .where(ApprovalStep.status.in_(StepStatus.live()), *open_cases)
+        ).where(ApprovalStep.status.in_(StepStatus.live()), *open_cases)
     ).one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite hands an aggregate back without its zone
         oldest = oldest.replace(tzinfo=UTC)
-    return {"approvals_waiting": count, "oldest_approval": oldest, "questions_waiting": asked}
+    now = core.engine.clock()
+    planned = steps.add_columns(ApprovalStep, Case, plan.due_on).where(with_approvers, on_the_plan, *open_cases)
+    decidable = [
+        since
+        for step, case, ends in session.execute(planned)
+        if (since := waiting_on_approvers_since(core, step, case, ends)) <= now
+    ]
+    oldest = min(filter(None, (oldest, *decidable)), default=None)
+    since = core.engine.today(oldest) if oldest else None
+    return {"approvals_waiting": count, "oldest_approval": since, "questions_waiting": asked}
 
 
 def _tasks(session: Session, today: date, cases: list) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -162,7 +162,9 @@ class WaitingApproval:
     waited_days: int
     state: StateDef  # the case's state, as its workflow defines it
     approvals: int = 0  # approvals the step has so far (a committee's: of the step's ``required``)
-    since: datetime | None = None  # since when it has waited on its approvers (``with_approvers_since``)
+    since: datetime | None = None  # since when it has waited on its approvers (``waiting_on_approvers_since``)
+    # A key decision whose forward plan entry's clear days have not run yet: the first day it can be taken.
+    decidable_from: date | None = None
 
     @property
     def proposed_value(self) -> Decimal | None:
@@ -222,10 +224,23 @@ def has_decided(step_id: Any, principal_id: int) -> ColumnElement[bool]:
     return exists().where(Decision.step_id == step_id, Decision.principal_id == principal_id)
 
 
-def with_approvers_since(step: ApprovalStep, case: Case) -> datetime:
-    """Since when a step has waited on its approvers (``ApprovalStep.with_approvers_since``); a step opened
-    before steps kept their opening, since its case last changed."""
-    return step.with_approvers_since or case.updated_at
+def waiting_on_approvers_since(core: Core, step: ApprovalStep, case: Case, forward_plan_ends: date | None) -> datetime:
+    """Since when a step has waited on its approvers: its opening, or its requester's answer to a question
+    asked at it if later (``ApprovalStep.with_approvers_since``; a step opened before steps kept their opening,
+    since its case last changed); for a key decision with its forward plan entry recorded (its open deadline
+    ends ``forward_plan_ends``), not before the first day it can be taken. The queue, the overview and the
+    chase all count from here; it is in the future while the forward plan's clear days run."""
+    back = step.with_approvers_since or case.updated_at
+    gate = core.workflows.get(case.workflow, case.workflow_version).gates[step.gate]
+    day = gate.decidable_from(core.engine.today(back), forward_plan_ends)
+    return back if day <= core.engine.today(back) else datetime.combine(day, time(), tzinfo=core.engine.zone)
+
+
+def open_forward_plan() -> tuple[Any, ColumnElement[bool]]:
+    """A case's forward plan entry still running, to outer-join to ``Case``: the deadline (its ``due_on`` the
+    day the key decision's clear days have run) and the join's condition."""
+    plan = aliased(CaseDeadline, name="forward_plan")
+    return plan, and_(plan.case_id == Case.id, plan.kind == "forward_plan", plan.met_at.is_(None))
 
 
 def approvals_waiting(
@@ -246,12 +261,14 @@ def approvals_waiting(
         .where(Decision.step_id == ApprovalStep.id, Decision.outcome == Outcome.APPROVE)
         .scalar_subquery()
     )
+    forward_plan, on_forward_plan = open_forward_plan()
     seen: set[int] = set()
     waiting = []
     for on_behalf_of, person in covering:
         query = (
-            select(ApprovalStep, Case, approvals_so_far)
+            select(ApprovalStep, Case, approvals_so_far, forward_plan.due_on)
             .join(Case, Case.id == ApprovalStep.case_id)
+            .outerjoin(forward_plan, on_forward_plan)
             .where(
                 ApprovalStep.status == StepStatus.OPEN,
                 _eligible_steps(person),
@@ -263,15 +280,15 @@ def approvals_waiting(
             query = query.where(Case.pillar == pillar)
         if authority:
             query = query.where(ApprovalStep.authority == authority)
-        for step, case, approvals in session.execute(query):
+        for step, case, approvals, forward_plan_ends in session.execute(query):
             if step.id in seen:
                 continue
             seen.add(step.id)
-            since = with_approvers_since(step, case)
+            since = waiting_on_approvers_since(core, step, case, forward_plan_ends)
             state = core.workflows.state_of(case)
-            waiting.append(
-                WaitingApproval(step, case, on_behalf_of, max(0, (now - since).days), state, approvals, since)
-            )
+            not_yet = core.engine.today(since) if since > now else None
+            waited = max(0, (now - since).days)
+            waiting.append(WaitingApproval(step, case, on_behalf_of, waited, state, approvals, since, not_yet))
     waiting.sort(key=lambda w: w.since)
     return waiting
 

@@ -216,6 +216,15 @@ def test_a_requester_reads_the_question_waiting_for_them_and_why_their_request_c
     assert requester.get(f"/cases/{case_id}").get_json()["returned"] is None
 
 
+def test_a_key_decision_on_the_forward_plan_is_pending_from_the_day_it_can_be_taken(api, core, db):
+    from tests.factories import key_decision_on_the_forward_plan
+
+    p = hub_people(db)
+    case_id = key_decision_on_the_forward_plan(core.engine, p)
+    [pending] = api(p.executive).get("/approvals").get_json()["items"]
+    assert (pending["case"]["id"], pending["waited_days"], pending["decidable_from"]) == (case_id, 0, "2026-03-31")
+
+
 def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
     p = hub_people(db)
     requester = api(p.requester)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from provision_cycle.models import ActionLink, Case, OutboxMessage
 from provision_cycle.services.links import issue_action_link
-from tests.factories import act, approve_gate, hub_people, new_request
+from tests.factories import act, approve_gate, hub_people, key_decision_on_the_forward_plan, new_request
 from tests.test_scheduler import Inbox, _free_port
 from tests.web.conftest import csrf_from
 from tests.web.helpers import renewal_task, seed_contracts
@@ -187,10 +187,7 @@ def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_r
     from provision_cycle.services.links import approve_by_link
 
     people = hub_people(db)
-    case_id = new_request(core.engine, people.requester, value="1200000")
-    act(core.engine, case_id, "submit", people.requester)
-    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])
-    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    case_id = key_decision_on_the_forward_plan(core.engine, people)
     with db.reading() as session:
         message = session.scalars(
             select(OutboxMessage).where(

@@ -393,19 +393,18 @@ def test_a_competitive_flexible_procedure_s_closing_dates_are_among_its_key_date
 
 
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
-    from tests.factories import approve_gate, declare
+    from tests.factories import declare, key_decision_on_the_forward_plan
 
     people = hub_people(db)
-    case_id = new_request(core.engine, people.requester, value="1200000")
-    act(core.engine, case_id, "submit", people.requester)
-    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])
-    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"})
+    case_id = key_decision_on_the_forward_plan(core.engine, people)
     declare(core.engine, case_id, people.executive)
     executive = browser(people.executive)
     case_page = executive.get(f"/cases/{case_id}").text
     assert "Approve: not yet" in case_page and "Make your decision" in case_page  # rejecting is not held up
     decision_page = executive.get(f"/approvals/cases/{case_id}").text
     assert "Approve is not open yet. A key decision cannot be taken before 31 March 2026" in decision_page
+    for queue in (executive.get("/approvals/").text, executive.get("/my-work").text):  # not waiting on them yet
+        assert re.search(r"Can be taken from</span>\s*31 March 2026</td>", queue)
 
 
 def test_stale_action_is_explained(core, db, browser):
