@@ -71,6 +71,9 @@ class KeyDecisionRule:
     # A variation or an extension that adds more than this to a contract's value is a key decision of its own,
     # whatever the contract's value was when it was awarded (by default the same figure as for a contract).
     variation_increase_over: Decimal
+    # Where the documents before the decision maker may be had from, as the forward plan's notice of a key
+    # decision states it (2012 Access to Information Regulations reg 9(1)(f)): the council's Democratic Services.
+    documents_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -379,13 +382,14 @@ def _load_authority_rules(
     kd = root.get("key_decision")
     key_decision = KeyDecisionRule(Decimal(0), 28, Decimal(0))
     if kd.is_mapping():
-        kd.reject_unknown("contract_value_over", "forward_plan_days", "variation_increase_over")
+        kd.reject_unknown("contract_value_over", "forward_plan_days", "variation_increase_over", "documents_from")
         contract_value_over = kd.money("contract_value_over")
         variation_increase_over = kd.money("variation_increase_over", None)
         key_decision = KeyDecisionRule(
             contract_value_over,
             kd.integer("forward_plan_days", 28, minimum=28),
             contract_value_over if variation_increase_over is None else variation_increase_over,
+            kd.text("documents_from", ""),
         )
 
     bands: list[Band] = []

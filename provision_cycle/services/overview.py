@@ -39,6 +39,7 @@ from ..models.tasks import COUNCIL_DUTIES, council_subject
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
+from .forward_plan import FORWARD_PLAN_ENTRY  # where the workflows offer it, a key decision lies ahead
 from .frameworks import call_offs_by_framework, reopening_due, reopenings_by_framework
 from .payments_compliance import percent
 from .reading import (
@@ -58,9 +59,6 @@ STAGES = ("commissioning", "procurement", "contract")
 HORIZONS = (3, 6, 12, 18)
 FRAMEWORK_HORIZON_MONTHS = 12  # frameworks ending within this many months are listed
 NOTICES_SOON_DAYS = 30
-# The action by which a case's key decision goes on the forward plan: where the workflows offer it, and on what
-# conditions, is where a key decision lies ahead.
-FORWARD_PLAN_ENTRY = "record_forward_plan"
 # The overview's short lists (notices most overdue, contracts most overspent, suppliers paid most off contract)
 # name this many, the worst first.
 LISTED = 10

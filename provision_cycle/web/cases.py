@@ -12,6 +12,7 @@ from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
 from ..governance.statutory import Route
 from ..services import case_notes, documents, evaluation, notices, ocds, performance, reading, teams
+from ..services.forward_plan import FORWARD_PLAN_ENTRY, forward_plan_notice
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
     DIRECT_AWARD_FACTS,
@@ -171,6 +172,14 @@ def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:
     return page, action
 
 
+def _action_page(page, action: AvailableAction, form, **more):
+    """An action's page; recording a key decision's forward plan entry shows the notice to publish first."""
+    if action.trigger == FORWARD_PLAN_ENTRY:
+        with core().db.reading() as session:
+            more["forward_plan"] = forward_plan_notice(core(), session, page, core().engine.today())
+    return render("cases/action.html", page=page, action=action, form=form, **more)
+
+
 @cases.route("/<id:case_id>/actions/<trigger>", methods=["GET", "POST"])
 @signed_in
 def act(case_id: int, trigger: str):
@@ -188,9 +197,9 @@ def act(case_id: int, trigger: str):
         for name, value in known.items():
             if name in form:
                 form[name].data = ("yes" if value else "no") if isinstance(value, bool) else value
-        return render("cases/action.html", page=page, action=action, form=form, known=whence)
+        return _action_page(page, action, form, known=whence)
     if not form.validate_on_submit():
-        return render("cases/action.html", page=page, action=action, form=form)
+        return _action_page(page, action, form)
     try:
         result = core().engine.act(
             ActionRequest(
@@ -205,12 +214,12 @@ def act(case_id: int, trigger: str):
         )
     except InvalidInput as error:
         apply_errors(form, error.fields)
-        return render("cases/action.html", page=page, action=action, form=form)
+        return _action_page(page, action, form)
     except StaleCase as error:
         flash(error.message, "error")
         return redirect(url_for(".show", case_id=case_id))
     except GuardFailed as error:
-        return render("cases/action.html", page=page, action=action, form=form, missing=error.missing, status=409)
+        return _action_page(page, action, form, missing=error.missing, status=409)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", case_id=case_id))

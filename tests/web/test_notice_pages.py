@@ -159,6 +159,19 @@ def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive
     # The entry goes on the forward plan while the officers sign the variation off.
     record = f"{case_url}/actions/record_forward_plan"
     assert f'href="{record}"' in page
+    # Its page drafts the notice the forward plan publishes (2012 Access to Information Regulations reg 9(1)).
+    notice = manager.get(record).text
+    notice = notice[notice.index('id="forward-plan-notice"') :]
+    for said in (
+        "Cherwell District Council",
+        "A variation of the contract for ",
+        ": Two more depots (its value from £400,000.00 to £480,000.00 excluding VAT)",
+        "Why it is a key decision: key decision for CDC: the variation adds 80,000.00",
+        "Eve Executive",
+        "On or after 31 March 2026, if published today",
+        "Democratic and Elections, Cherwell District Council, Bodicote House",
+    ):
+        assert said in notice, said
     manager.post(record, {"version": _version(db, contract.case_id), "forward_plan_published_on": _day(clock.today)})
 
     head = browser(people.head)
