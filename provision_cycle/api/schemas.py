@@ -261,6 +261,27 @@ class KeyDate(BaseModel):
     met_at: datetime | None
 
 
+class DecisionMakerOut(BaseModel):
+    name: str
+    title: str
+    council: str = Field(description="For a joint decision, whose decision maker; else empty")
+
+
+class ForwardPlanNoticeOut(BaseModel):
+    """A key decision's notice on the forward plan, as the 2012 Access to Information Regulations (reg 9(1))
+    ask, drafted from the case for Democratic Services to publish."""
+
+    councils: list[str] = Field(description="On whose behalf the key decision is made")
+    matter: str
+    why_key: str = Field(description="Why it is a key decision, as the council's rules found")
+    decision_makers: list[DecisionMakerOut] = Field(description="Each holder of the deciding role; empty if none")
+    deciding_role: str
+    earliest: date = Field(description="The first day it could be taken, if the notice were published today")
+    clear_days: int
+    documents: list[str] = Field(description="The case's documents, by name")
+    documents_from: list[str] = Field(description="Each council's address for the documents, where set")
+
+
 class ProposalOut(BaseModel):
     """What a contract case's variation or renewal gate decides, or an approved variation that waits for its
     contract change notice (and any voluntary standstill) before it is made."""

@@ -19,6 +19,7 @@ from ..models.cases import declaration_blocks
 from ..services import (
     case_notes,
     evaluation,
+    forward_plan,
     frameworks,
     markets,
     notices,
@@ -528,6 +529,22 @@ def open_data(case_id: int):
     with core().db.reading() as session:
         package = ocds.case_release_package(core(), session, current_actor(), case_id)
     return json_response(s.OcdsReleasePackage(**package))
+
+
+@operation(
+    api,
+    "GET",
+    "/cases/{case_id}/forward-plan-notice",
+    summary="The notice of a key decision to publish on the forward plan, drafted from the case (for its team, "
+    "while the decision lies ahead; record its publication with the action record_forward_plan)",
+    tag="Cases",
+    response=s.ForwardPlanNoticeOut,
+    errors=(404, 409),
+)
+def forward_plan_notice(case_id: int):
+    with core().db.reading() as session:
+        notice = forward_plan.notice_for(core(), session, current_actor(), case_id, core().engine.today())
+    return json_response(s.ForwardPlanNoticeOut(**dataclasses.asdict(notice)))
 
 
 @operation(

@@ -19,10 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
+from ..errors import InvalidAction
 from ..governance import statutory
 from ..governance.rules import RoutePlan
 from ..models import User
-from .reading import CasePage
+from ..workflow.engine import Actor
+from .reading import CasePage, case_page
 
 # The action by which the case team records the day the notice was published.
 FORWARD_PLAN_ENTRY = "record_forward_plan"
@@ -46,6 +48,15 @@ class ForwardPlanNotice:
     clear_days: int
     documents: tuple[str, ...]  # the case's documents, for the decision maker's consideration
     documents_from: tuple[str, ...]  # each council's address for them, where its rules give one
+
+
+def notice_for(core: Core, session: Session, actor: Actor, case_id: int, today: date) -> ForwardPlanNotice:
+    """The notice of the case's key decision, for whoever may record its forward plan entry now (its team,
+    while the decision lies ahead)."""
+    page = case_page(core, session, actor, case_id)
+    if not any(action.trigger == FORWARD_PLAN_ENTRY for action in page.actions):
+        raise InvalidAction("No key decision on this case waits for a forward plan entry you may record")
+    return forward_plan_notice(core, session, page, today)
 
 
 def forward_plan_notice(core: Core, session: Session, page: CasePage, today: date) -> ForwardPlanNotice:

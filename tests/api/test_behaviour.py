@@ -225,6 +225,20 @@ def test_a_key_decision_on_the_forward_plan_is_pending_from_the_day_it_can_be_ta
     assert (pending["case"]["id"], pending["waited_days"], pending["decidable_from"]) == (case_id, 0, "2026-03-31")
 
 
+def test_a_key_decision_s_forward_plan_notice_is_drafted_for_its_team(api, core, db):
+    p = hub_people(db)
+    case_id = new_request(core.engine, p.requester, value="1200000", title="Case management system")
+    act(core.engine, case_id, "submit", p.requester)
+    notice = api(p.officer).get(f"/cases/{case_id}/forward-plan-notice").get_json()
+    assert notice["councils"] == ["Oxfordshire County Council"] and notice["earliest"] == "2026-03-31"
+    assert notice["matter"].startswith("The procurement of Case management system")
+    assert notice["decision_makers"] == [{"name": "Eve Executive", "title": "", "council": ""}]
+    # Not for the requester, who does not record it; not for a case with no key decision ahead.
+    api(p.requester).get(f"/cases/{case_id}/forward-plan-notice", status=409)
+    small = new_request(core.engine, p.requester, value="18000")
+    api(p.officer).get(f"/cases/{small}/forward-plan-notice", status=409)
+
+
 def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
     p = hub_people(db)
     requester = api(p.requester)
