@@ -405,6 +405,7 @@ def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(c
     assert "Approve is not open yet. A key decision cannot be taken before 31 March 2026" in decision_page
     for queue in (executive.get("/approvals/").text, executive.get("/my-work").text):  # not waiting on them yet
         assert re.search(r"Can be taken from</span>\s*31 March 2026</td>", queue)
+    assert f'id="select-{case_id}"' not in executive.get("/approvals/").text  # not to approve with others yet
 
 
 def test_stale_action_is_explained(core, db, browser):
