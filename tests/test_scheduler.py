@@ -355,6 +355,25 @@ def test_a_key_decision_is_not_chased_before_it_can_be_taken(core, db, clock, sc
     assert re.search(r"Approve it \(you will be asked to confirm\): http://x/act/\S+", body)
 
 
+def test_a_key_decision_s_approval_email_says_from_when_it_can_be_taken(core, db, clock, schedule):
+    from .factories import key_decision_on_the_forward_plan
+
+    people = hub_people(db)  # Monday 2 March 2026
+    key_decision_on_the_forward_plan(core.engine, people)
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk", base_url="http://x"))
+    finally:
+        controller.stop()
+    executive = f'"{_username(db, people.executive)}"@example.gov.uk'  # the factory's usernames have spaces
+    [email] = [message_from_bytes(e.content, policy=default) for e in inbox.messages if e.rcpt_tos == [executive]]
+    body = " ".join(email.get_content().split())
+    assert "It is a key decision: it can be taken from 31 March 2026, when its forward plan entry's clear days have" \
+        " run, and the link works from then, once, for you only, for 7 days." in body  # fmt: skip
+
+
 def test_chasing_stops_once_the_step_is_decided(core, db, clock, schedule):
     from .factories import approve_gate
 

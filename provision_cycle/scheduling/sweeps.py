@@ -940,11 +940,17 @@ def _links(core: Core, mailer: Mailer, message) -> list[str]:
     never holds one, and only its hash is kept."""
     payload = message.payload or {}
     if message.kind in ("approval_needed", "approval_chase") and payload.get("step"):
-        secret = issue_action_link(core, message.recipient_id, message.case_id, payload["step"])
+        secret, later = issue_action_link(core, message.recipient_id, message.case_id, payload["step"])
+        lasting = f"for {duration(LIFETIME.days * 24 * 60)}"
+        when = (
+            f"It is a key decision: it can be taken from {later:%-d %B %Y}, when its forward plan entry's clear days "
+            f"have run, and the link works from then, once, for you only, {lasting}."
+            if later
+            else f"The link works once, for you only, {lasting}."
+        )
         return [
             f"Approve it (you will be asked to confirm): {mailer.base_url}/act/{secret}",
-            f"The link works once, for you only, for {duration(LIFETIME.days * 24 * 60)}. To reject or return it, "
-            "open the case.",
+            f"{when} To reject or return it, open the case.",
         ]
     if message.kind == PASSWORD_LINK:
         secret, lasts = issue_password_link(core, message.recipient_id, payload["purpose"])

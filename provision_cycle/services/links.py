@@ -8,7 +8,7 @@ longer the live step of the case (decided, returned, reassigned)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
@@ -31,9 +31,10 @@ from .reading import (
 LIFETIME = timedelta(days=7)
 
 
-def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str:
+def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> tuple[str, date | None]:
     """A link that approves ``step`` for ``user_id``, once, for ``LIFETIME``: from when it is sent or, for a
-    key decision on the forward plan, from the first day it can be taken."""
+    key decision on the forward plan, from the first day it can be taken (returned with the secret where that
+    is still to come)."""
     secret = new_secret()
     with core.db.unit_of_work() as session:
         now = core.engine.clock()
@@ -45,6 +46,7 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str
             core.engine.today(now), plan.due_on if plan and plan.met_at is None else None
         )
         starts = max(now, datetime.combine(decidable_from, time(), tzinfo=UTC))
+        later = decidable_from if decidable_from > core.engine.today(now) else None
         session.add(
             ActionLink(
                 secret_hash=digest(secret),
@@ -56,7 +58,7 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> str
                 expires_at=starts + LIFETIME,
             )
         )
-    return secret
+    return secret, later
 
 
 @dataclass

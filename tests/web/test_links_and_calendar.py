@@ -29,7 +29,7 @@ def _submitted(core, db):
 def _link_for(core, db, user_id, case_id) -> str:
     with db.reading() as session:
         message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed")).first()
-    return issue_action_link(core, user_id, case_id, message.payload["step"])
+    return issue_action_link(core, user_id, case_id, message.payload["step"])[0]
 
 
 def test_the_approval_email_carries_a_link_that_approves_once(core, db, app, definitions):
@@ -98,7 +98,7 @@ def test_a_committee_member_s_link_says_they_have_decided_once_they_have(core, d
             select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
         ).first()
     first, other = (
-        issue_action_link(core, d, case_id, asked.payload["step"]) for d in (people.director, people.director2)
+        issue_action_link(core, d, case_id, asked.payload["step"])[0] for d in (people.director, people.director2)
     )
     approve_gate(core.engine, case_id, [people.director])
     response = app.test_client().get(f"/act/{first}")
@@ -175,7 +175,7 @@ def test_an_award_s_link_shows_to_whom_it_would_go_before_it_is_approved(core, d
             select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
         ).first()
     assert asked.payload["step"]["gate"] == "award_approval"
-    page = app.test_client().get(f"/act/{issue_action_link(core, people.head, case_id, asked.payload['step'])}")
+    page = app.test_client().get(f"/act/{issue_action_link(core, people.head, case_id, asked.payload['step'])[0]}")
     assert "Acme Ltd (01234567)" in page.text and "£240,000.00 (estimated £250,000.00)" in page.text
     assert "New to the councils" in page.text and "/suppliers/" not in page.text  # nothing of it to link to
 
@@ -194,7 +194,8 @@ def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_r
                 OutboxMessage.kind == "approval_needed", OutboxMessage.recipient_id == people.executive
             )
         ).one()
-    secret = issue_action_link(core, people.executive, case_id, message.payload["step"])
+    secret, usable_from = issue_action_link(core, people.executive, case_id, message.payload["step"])
+    assert usable_from == date(2026, 3, 31)  # the approval email says so
     client = app.test_client()
     page = client.get(f"/act/{secret}").text
     assert "You cannot approve this yet" in page and "cannot be taken before 31 March 2026" in page
