@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from email import message_from_bytes
+from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
@@ -202,6 +204,25 @@ def test_delivery_gives_up_after_max_attempts(core, db, clock, schedule):
         assert message.status == "failed" and message.attempts == schedule.max_attempts
 
 
+@contextmanager
+def _smtp_sink():
+    """A local SMTP server taking the test's emails: its inbox and its port."""
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _delivered(core, schedule) -> list[tuple[list[str], EmailMessage]]:
+    """The outbox delivered to a local SMTP server: each email's recipients and the email."""
+    with _smtp_sink() as (inbox, port):
+        deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk", base_url="http://x"))
+    return [(e.rcpt_tos, message_from_bytes(e.content, policy=default)) for e in inbox.messages]
+
+
 def _username(db, user_id):
     from provision_cycle.models import User
 
@@ -342,16 +363,9 @@ def test_a_key_decision_is_not_chased_before_it_can_be_taken(core, db, clock, sc
     with db.unit_of_work() as session:  # only the reminder is to be sent in this test's inbox
         for message in session.scalars(select(OutboxMessage).where(OutboxMessage.kind != "approval_chase")):
             message.status = "sent"
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk", base_url="http://x"))
-    finally:
-        controller.stop()
-    [envelope] = inbox.messages
-    body = message_from_bytes(envelope.content, policy=default).get_content()
-    assert "waiting for your approval" in message_from_bytes(envelope.content, policy=default)["Subject"]
+    [(_, email)] = _delivered(core, schedule)
+    body = email.get_content()
+    assert "waiting for your approval" in email["Subject"]
     assert re.search(r"Approve it \(you will be asked to confirm\): http://x/act/\S+", body)
 
 
@@ -360,15 +374,8 @@ def test_a_key_decision_s_approval_email_says_from_when_it_can_be_taken(core, db
 
     people = hub_people(db)  # Monday 2 March 2026
     key_decision_on_the_forward_plan(core.engine, people)
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk", base_url="http://x"))
-    finally:
-        controller.stop()
     executive = f'"{_username(db, people.executive)}"@example.gov.uk'  # the factory's usernames have spaces
-    [email] = [message_from_bytes(e.content, policy=default) for e in inbox.messages if e.rcpt_tos == [executive]]
+    [email] = [email for to, email in _delivered(core, schedule) if to == [executive]]
     body = " ".join(email.get_content().split())
     assert "It is a key decision: it can be taken from 31 March 2026, when its forward plan entry's clear days have" \
         " run, and the link works from then, once, for you only, for 7 days." in body  # fmt: skip
@@ -708,16 +715,11 @@ def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule
     for _ in range(2):
         case_id = new_request(core.engine, people.requester, value="18000")
         act(core.engine, case_id, "submit", people.requester)
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with _smtp_sink() as (inbox, port):
         mailer = Mailer("127.0.0.1", port, "hub@example.gov.uk")
         assert deliver_notifications(core, schedule, mailer).changed == 0  # not one by one
         assert send_digests(core, schedule, mailer).changed == 1
         assert send_digests(core, schedule, mailer).changed == 0
-    finally:
-        controller.stop()
     [envelope] = inbox.messages
     email = message_from_bytes(envelope.content, policy=default)
     assert email["Subject"] == "Your daily summary: 2 notifications"
@@ -889,15 +891,7 @@ def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, sc
     case_id = new_request(core.engine, people.requester, value="18000")
     act(core.engine, case_id, "submit", people.requester)  # tells the category manager an approval is needed
     set_active(core, people.manager, False, actor_id=admin)  # then they leave
-    port = _free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        assert deliver_notifications(core, schedule, Mailer("127.0.0.1", port, "hub@example.gov.uk")).changed == 0
-    finally:
-        controller.stop()
-    assert inbox.messages == []
+    assert _delivered(core, schedule) == []
     with db.reading() as session:
         message = session.scalars(select(OutboxMessage)).one()
         assert (message.status, message.last_error) == ("withheld", "Not sent: the recipient's account is deactivated")
