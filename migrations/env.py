@@ -32,8 +32,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # render_as_batch lets ALTER TABLE migrations work on SQLite too.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

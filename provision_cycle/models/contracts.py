@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -38,6 +38,13 @@ class Contract(Base):
         Index("ix_contracts_register", "authority", "pillar", "category"),
         Index("ix_contracts_created", "created_at"),  # the incremental renewal sweep: contracts added since
         Index("ix_contracts_supplier", "supplier_key"),  # a supplier's contracts, and its payments' match
+        # A supplier's other names under its registration numbers (its page): only the contracts that give one.
+        Index(
+            "ix_contracts_registration",
+            "supplier_registration",
+            sqlite_where=text("supplier_registration <> ''"),
+            postgresql_where=text("supplier_registration <> ''"),
+        ),
         # Whom the register shows a contract: its council's staff (ix_contracts_register) or its manager.
         Index("ix_contracts_manager", "contract_manager_id"),
     )

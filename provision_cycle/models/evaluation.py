@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -43,6 +43,12 @@ class Tender(SupplierAsGiven, Base):
     __table_args__ = (
         UniqueConstraint("case_id", "supplier_key", name="uq_tenders_supplier"),
         Index("ix_tenders_supplier_key", "supplier_key"),  # a supplier's tenders, on its page
+        Index(  # a supplier's other names under its registration numbers (its page)
+            "ix_tenders_registration",
+            "supplier_registration",
+            sqlite_where=text("supplier_registration <> ''"),
+            postgresql_where=text("supplier_registration <> ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
