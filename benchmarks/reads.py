@@ -3,8 +3,8 @@
 Loads straight into a fresh database (bulk, not timed) N contracts (default 1,000,000) shared among 400
 councils, each with its contract-management case, E audit events per case (default 10: 10,000,000 rows), an
 open task per contract (1,000,000), an open approval step on one case in ten and two payments to each
-contract's supplier (one naming the contract, one not); each supplier with a Companies House number that a few
-others share (its page names them). Then, for people picked at random, it times the
+contract's supplier (one naming the contract, one not); each supplier with a Companies House number that one
+other name shares (its page names it). Then, for people picked at random, it times the
 functions the pages and the API call (``services.reading``), each with its own session as a request has, and
 beside each its peer: the same rows by hand-written SQL on a bare connection. Rounds alternate which goes
 first. It asserts, for each read, that the engine's rows are the peer's, and that no statement the engine's
@@ -130,9 +130,9 @@ def load(core: Core, count: int, events: int) -> None:
         " notice_period_days, risk, contract_manager_id, created_at)"
         f" SELECT n, 'CON-' || n, n, {title}, '', {authority}, {pillar}, 'ict', 'services', 'PA2023',"
         f" w3.w || ' Partners ' || (n % 5000) || ' Ltd', w3.w || ' partners ' || (n % 5000),"
-        # Each supplier's Companies House number, shared by the suppliers whose names differ only in their
-        # first word: the supplier page's other names under the same number.
-        " '0' || (1000000 + n % 5000), FALSE, FALSE,"
+        # Each supplier's Companies House number, shared with one other supplier's name (its first word the
+        # next of the list): the supplier page's other names under the same number.
+        " '0' || (1000000 + (n % 5000) * 25 + ((n / 7) % 50) / 2), FALSE, FALSE,"
         " (n * 104729) % 2000000 + 1000, 'standard',"
         f" {d.day('(n * 7919) % 3650 - 1275')}, {end}, 0, 90, 'medium', {manager}, {d.moment('n % 500000 + 500000')}"
         f" FROM numbers {words}",
