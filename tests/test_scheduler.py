@@ -675,7 +675,7 @@ def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(c
     assert "A duty of Oxfordshire County Council itself, not of one case or contract." in page
 
 
-def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrator(core, db, clock, schedule):
+def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrator(core, db, clock, schedule, caplog):
     from dataclasses import replace
 
     from provision_cycle.scheduling.sweeps import raise_council_duties
@@ -695,7 +695,11 @@ def test_a_council_duty_with_nobody_in_its_role_goes_to_the_councils_administrat
     # told why.
     set_active(core, cherwell.monitoring, False, actor_id=admin)
     clock.set(date(2026, 5, 27))
-    assert escalate_overdue_tasks(core, spending, clock.today).changed == 2  # the pipeline's and the payments'
+    with caplog.at_level("WARNING", logger="provision_cycle.scheduling.sweeps"):
+        assert escalate_overdue_tasks(core, spending, clock.today).changed == 2  # the pipeline's and the payments'
+    assert [r.getMessage() for r in caplog.records if "Nobody holds" in r.getMessage()] == [
+        "Nobody holds Monitoring Officer for CDC: overdue tasks go to its administrators"  # once, not per task
+    ]
     with db.reading() as session:
         ((recipient, subject, body),) = session.execute(
             select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body).where(

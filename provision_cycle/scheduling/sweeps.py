@@ -797,12 +797,17 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
         found: dict[tuple[str, str, str | None], list[int]] = {}
 
         def holders(code: str, authority: str, pillar: str | None) -> list[int]:
+            """The holders of ``code`` for the team (or council), looked up once a sweep; its absence logged once."""
             if (code, authority, pillar) not in found:
                 scoped = pillar if organisation.roles[code].pillar_scoped else None
                 councils = organisation.authorities_of(authority)
                 found[code, authority, pillar] = list(
                     dict.fromkeys(p for a in councils for p in core.engine.holders(session, code, a, scoped))
                 )
+                if not found[code, authority, pillar] and code != ADMINISTRATOR:
+                    where = " ".join(filter(None, (authority, pillar)))
+                    name = organisation.roles[code].name
+                    log.warning("Nobody holds %s for %s: overdue tasks go to its administrators", name, where)
             return found[code, authority, pillar]
 
         letters: dict[tuple[bool, bool], dict[int, list]] = {}  # by (a council's duty, to stand-ins), then person
@@ -812,7 +817,6 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             role, team = (to_council, (row.council, None)) if duty else (to_team, (row.authority, row.pillar))
             people, standing_in = holders(role.code, *team), False
             if not people:
-                log.warning("Nobody holds %s for %s %s: overdue tasks go to its administrators", role.name, *team)
                 people, standing_in = holders(ADMINISTRATOR, *team), True
             if not people:
                 continue  # nobody to tell yet: a later sweep escalates it
