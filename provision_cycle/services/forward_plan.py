@@ -43,7 +43,7 @@ class ForwardPlanNotice:
     matter: str
     why_key: str  # why it is a key decision, as the council's rules found
     decision_makers: tuple[DecisionMaker, ...]  # who holds the deciding role now
-    deciding_role: str  # the role that decides, named where nobody holds it yet
+    deciding_role: str  # the role that decides, named where nobody holds it yet ("" if the route names none)
     earliest: date  # the first day it could be taken, if the notice were published today
     clear_days: int
     documents: tuple[str, ...]  # the case's documents, for the decision maker's consideration
@@ -81,7 +81,7 @@ def forward_plan_notice(core: Core, session: Session, page: CasePage, today: dat
         DecisionMaker(name, title, organisation.authority_name(council_of[person]) if joint else "")
         for person, name, title in people
     )
-    role = deciding[0].role if deciding else "executive_member"
+    role = organisation.roles[deciding[0].role].name if deciding else ""
     clear_days = core.governance.forward_plan_days(case.authority)
     matter, why_key = _matter(page)
     rules = core.governance.rules
@@ -90,7 +90,7 @@ def forward_plan_notice(core: Core, session: Session, page: CasePage, today: dat
         matter=matter,
         why_key=why_key,
         decision_makers=makers,
-        deciding_role=organisation.roles[role].name,
+        deciding_role=role,
         earliest=statutory.earliest_key_decision(today, clear_days).due_on,
         clear_days=clear_days,
         documents=tuple(document.filename for document in page.documents),
