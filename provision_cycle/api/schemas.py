@@ -425,7 +425,10 @@ class PendingApproval(BaseModel):
     role: str
     step_reason: str
     on_behalf_of_id: int | None
-    waited_days: int = Field(description="Days it has waited on its approvers (since an answer to a question, if any)")
+    waited_days: int = Field(
+        description="Days it has waited on its approvers: since it opened, or since its requester answered a "
+        "question asked at it, or for a key decision since the first day it could be taken, whichever is latest"
+    )
     decidable_from: date | None = Field(
         description="A key decision whose forward plan entry's clear days are still running: the first day it can "
         "be taken (it has not waited yet)"
