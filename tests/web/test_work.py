@@ -574,6 +574,21 @@ def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db
     assert "Overdue" in manager.get("/tasks/").text
 
 
+def test_a_statutory_task_raised_after_its_date_says_the_date_has_passed(core, db, browser, clock):
+    """The payments compliance notice for the half year to 30 September is due on 29 October; a scheduler first
+    run on 5 December raises it late. Its grace before it escalates runs, but the law's date has passed: the
+    S151 officer's list says so, not "Due now"."""
+    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+
+    people = hub_people(db)
+    clock.set(date(2026, 12, 5))
+    raise_council_duties(core, schedule_for(core), clock.today)
+    page = browser(people.s151).get("/tasks/").text
+    assert "OCC: Publish the payments compliance notice" in page
+    assert "Past its date" in page and "Due now" not in page and "Overdue" not in page
+
+
 def test_the_category_team_hands_a_contract_to_another_contract_manager(core, db, browser):
     people = hub_people(db)
     newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
