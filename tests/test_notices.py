@@ -170,6 +170,46 @@ def test_a_variation_that_needs_a_change_notice_is_made_only_after_it_each_time(
     assert amendment["description"] == "More roads" and "more than 10% (PA23 s75)" in amendment["rationale"]
 
 
+def test_a_small_change_that_could_have_been_made_with_an_earlier_one_is_weighed_with_it(core, db, clock):
+    """PA23 s75(4)-(5): 500,000 of services. A first change adds 30,000 (6%) and a second, a month later, 25,000
+    (4.7% of 530,000): each alone within s75(2)'s 10%, so neither needs a notice. Where the council considers
+    the second could reasonably have been made with the first, the two are one change of 55,000 (11%): a notice.
+    The form asks only once there is an earlier change made without one, and offers each."""
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    offer = core.engine.offers(contract.case_id, people.contract_manager, ["propose_variation"])["propose_variation"]
+    assert not offer.asks("made_together_with")  # no earlier change to weigh it with
+    _vary(core, people, contract.case_id, value="530000", ends="2028-06-30")
+    assert _deadline(db, contract.case_id, "contract_change_notice") is None  # made on approval
+    clock.advance(days=30)
+
+    offer = core.engine.offers(contract.case_id, people.contract_manager, ["propose_variation"])["propose_variation"]
+    [asked] = [spec for spec in offer.inputs if spec.name == "made_together_with"]
+    assert [label for _, label in asked.options] == [
+        "No",
+        "Yes, with the change made on 2 March 2026 (its value from 500,000.00 to 530,000.00)",
+    ]
+    _vary(core, people, contract.case_id, value="555000", ends="2028-06-30", made_together_with="0")
+    with db.reading() as session:
+        details = session.get(Case, contract.case_id).details
+    assert details["change_notice_required"] is True
+    assert details["change_notice_basis"].startswith(
+        "taken together with the change made on 2 March 2026 (PA23 s75(4)): value changes by 11.0%"
+    )
+    assert _deadline(db, contract.case_id, "contract_change_notice").met_at is None  # owed before it is made
+
+
+def test_a_small_change_the_council_says_could_not_have_been_made_earlier_stands_alone(core, db, clock):
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    _vary(core, people, contract.case_id, value="530000", ends="2028-06-30")
+    _vary(core, people, contract.case_id, value="555000", ends="2028-06-30", made_together_with="no")
+    assert _contract_now(db, contract) == ("live", Decimal("555000"), date(2028, 6, 30))  # made: no notice owed
+    with db.reading() as session:
+        kept = session.get(Case, contract.case_id).details["modifications_without_notice"]
+    assert [made["value"] for made in kept] == [["500000.00", "530000.00"], ["530000.00", "555000.00"]]
+
+
 def test_a_voluntary_standstill_holds_the_modification_for_8_working_days_after_its_notice(core, db, clock, schedule):
     people = hub_people(db)
     contract = _public_contract(core, people)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from ..governance import statutory
 from ..governance.calendar import add_months, next_working_day
 from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
-from ..models import ContractKpi
+from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.suppliers import supplier_key
 from ..wording import listed
@@ -775,6 +775,33 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
 # A contract case's below-threshold modifications made (PA23 s74), which count together: the contract's value
 # before the first of them, and what they have changed it by between them, as [value, change].
 BELOW_THRESHOLD_MODIFICATIONS = "below_threshold_modifications"
+# A contract case's modifications made without a contract change notice, each within PA23 s75(2)'s limits: when
+# each was made and what it moved, as {"made_on", "value": [before, after], "months": [before, after]} (its term
+# in months). A later one that could reasonably have been made together with one of them is weighed with it as a
+# single modification (s75(4)-(5)).
+UNNOTICED_MODIFICATIONS = "modifications_without_notice"
+
+
+@predicate
+def earlier_modification_without_notice(ctx: ActionContext) -> bool:
+    """The contract was modified before without a change notice: whether this change could reasonably have been
+    made together with that one is the council's to say (PA23 s75(4))."""
+    return bool(ctx.details.get(UNNOTICED_MODIFICATIONS))
+
+
+def _unnoticed_modification(made: dict[str, Any]) -> str:
+    value, months = made["value"], made["months"]
+    moved = [f"its value from {Decimal(value[0]):,.2f} to {Decimal(value[1]):,.2f}"] if value[0] != value[1] else []
+    if months[0] != months[1]:
+        moved.append(f"its term from {months[0]} to {months[1]} months")
+    on = date.fromisoformat(made["made_on"])
+    return f"Yes, with the change made on {on:%-d %B %Y} ({'; '.join(moved) or 'no sums'})"
+
+
+CHOICES["unnoticed_modifications"] = lambda ctx: (
+    ("no", "No"),
+    *((str(n), _unnoticed_modification(made)) for n, made in enumerate(ctx.details.get(UNNOTICED_MODIFICATIONS, []))),
+)
 
 
 @guard
@@ -1061,15 +1088,38 @@ def assess_change_notice(ctx: ActionContext) -> None:
             months_after,
             new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
         )
+        together = ctx.inputs.get("made_together_with")
+        if not required and together not in (None, "", "no"):
+            required, why = _weighed_together(ctx, contract, months_before, months_after, int(together), why)
         if convertible:
             why = f"this change makes it a public contract (a convertible contract, PA23 s74): {why}"
     else:
         required, why = False, f"no contract change notice: {why}"
+    # Whether the Act's change notice rule was weighed: a change it let through without one is kept (s75(4)).
+    ctx.details["change_notice_weighed"] = bool(public or convertible)
     ctx.details["change_notice_required"] = required
     ctx.details["change_notice_basis"] = why
     # An optional answer left out is no: it must not carry over from an earlier variation.
     ctx.details["voluntary_standstill"] = required and bool(ctx.inputs.get("voluntary_standstill"))
     ctx.audit_data["change_notice"] = why
+
+
+def _weighed_together(
+    ctx: ActionContext, contract: Contract, months_before: int, months_after: int, earlier: int, alone: str
+) -> tuple[bool, str]:
+    """This change and an earlier one made without a change notice, which the council considers could
+    reasonably have been made together, weighed as one modification from before the earlier (PA23 s75(4)-(5))."""
+    made = ctx.details[UNNOTICED_MODIFICATIONS][earlier]
+    (value_from, value_then), (months_from, months_then) = map(Decimal, made["value"]), made["months"]
+    value_to = value_then + ctx.inputs["new_value"] - contract.value  # both changes' moves, from before the first
+    months_to = months_then + months_after - months_before
+    required, why = statutory.change_notice_required(
+        contract.contract_type, value_from, value_to, months_from, months_to
+    )
+    on = f"{date.fromisoformat(made['made_on']):%-d %B %Y}"
+    if required:
+        return True, f"taken together with the change made on {on} (PA23 s75(4)): {why}"
+    return False, f"{alone}; and together with the change made on {on}: {why}"
 
 
 @effect
@@ -1162,6 +1212,14 @@ def apply_variation(ctx: ActionContext) -> None:
         before, change = ctx.details.get(BELOW_THRESHOLD_MODIFICATIONS) or (f"{contract.value:.2f}", "0")
         change = Decimal(change) + new_value - contract.value
         ctx.details[BELOW_THRESHOLD_MODIFICATIONS] = [before, f"{change:.2f}"]
+    if ctx.details.get("change_notice_weighed") and not ctx.details.get("change_notice_required"):
+        months = [_term_months(contract.start_date, end) for end in (contract.end_date, new_end)]
+        kept = ctx.details.get(UNNOTICED_MODIFICATIONS, [])
+        value = [f"{contract.value:.2f}", f"{new_value:.2f}"]
+        ctx.details[UNNOTICED_MODIFICATIONS] = [
+            *kept,
+            {"made_on": ctx.today.isoformat(), "value": value, "months": months},
+        ]
     contract.value = new_value
     contract.end_date = new_end
     # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
