@@ -228,6 +228,24 @@ def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
     assert "to £120,000.00" in queue
 
 
+def test_a_variation_asks_whether_it_could_have_been_made_with_an_earlier_one_without_a_notice(core, db, browser):
+    from tests.test_notices import _vary
+
+    people = hub_people(db)
+    contract = _public_contract(core, people)  # 500,000
+    _vary(core, people, contract.case_id, value="530000", ends="2028-06-30")  # made without a notice
+    manager = browser(people.contract_manager)
+    url = f"/cases/{contract.case_id}/actions/propose_variation"
+    form = manager.get(url).text
+    assert "Could this change reasonably have been made together with an earlier one made without a contract" in form
+    assert "Yes, with the change made on 2 March 2026 (its value from 500,000.00 to 530,000.00)" in form
+    proposal = {"variation_description": "More roads", "new_value": "555000", "new_end_date": ["30", "6", "2028"]}
+    manager.post(url, {"version": _version(db, contract.case_id), **proposal, "modification_basis": "provided_for",
+                       "made_together_with": "0"})  # fmt: skip
+    page = manager.get(f"/cases/{contract.case_id}").text
+    assert "taken together with the change made on 2 March 2026 (PA23 s75(4))" in page
+
+
 def _version(db, case_id: int) -> str:
     with db.reading() as session:
         return str(session.get(Case, case_id).version)
