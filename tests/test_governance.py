@@ -316,6 +316,13 @@ def test_change_notice_rule(kind, before, after, months_after, required):
     assert needed is required
 
 
+def test_a_term_change_is_a_share_of_the_maximum_term_with_its_options():
+    """PA23 s75(2)(b): 5 months on 36 is 13.9%; on a maximum of 60 (two years of options), 8.3%."""
+    assert statutory.change_notice_required("services", Decimal(1), Decimal(1), 36, 41)[0] is True
+    needed, why = statutory.change_notice_required("services", Decimal(1), Decimal(1), 36, 41, maximum_term_months=60)
+    assert needed is False and "term change 8.3%" in why
+
+
 def test_a_route_plan_is_frozen_as_plain_json_and_read_back_whole(governance):
     import dataclasses
     import json

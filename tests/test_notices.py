@@ -199,6 +199,20 @@ def test_a_small_change_that_could_have_been_made_with_an_earlier_one_is_weighed
     assert _deadline(db, contract.case_id, "contract_change_notice").met_at is None  # owed before it is made
 
 
+def test_a_term_change_is_weighed_against_the_maximum_term_with_its_options(core, db):
+    """PA23 s75(2)(b): 10% "of the maximum term provided for on award". Three years, 1 July 2025 to 30 June 2028,
+    moved by 5 months: 14% of 36 months needs a notice; with 24 months of extension options, 8% of 60 does not."""
+    people = hub_people(db)
+    plain = _public_contract(core, people)
+    optioned = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30),
+                                 registration="01234567", extension_months_available=24)  # fmt: skip
+    for contract in (plain, optioned):
+        _vary(core, people, contract.case_id, value="500000", ends="2028-11-30", modification_basis="provided_for")
+    assert _deadline(db, plain.case_id, "contract_change_notice") is not None
+    assert _deadline(db, optioned.case_id, "contract_change_notice") is None
+    assert _contract_now(db, optioned)[2] == date(2028, 11, 30)  # made on approval
+
+
 def test_a_small_change_the_council_says_could_not_have_been_made_earlier_stands_alone(core, db, clock):
     people = hub_people(db)
     contract = _public_contract(core, people)

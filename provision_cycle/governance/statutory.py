@@ -839,13 +839,15 @@ def change_notice_required(
     term_months_before: int,
     term_months_after: int,
     *,
+    maximum_term_months: int | None = None,
     new_supplier: bool = False,
 ) -> tuple[bool, str]:
     """Whether a modification needs a contract change notice, and why (PA23 s75).
 
     Not needed when the value moves by no more than 10% (goods and services) or 15% (works), and the
-    term by no more than 10%, unless another supplier takes the contract over on a corporate restructuring.
-    Light-touch contracts are exempt (s75(6)(b)).
+    term by no more than 10% of the maximum term provided for on award (its extension options included:
+    ``maximum_term_months``, else the term before), unless another supplier takes the contract over on a
+    corporate restructuring. Light-touch contracts are exempt (s75(6)(b)).
     """
     kind = ContractType(contract_type)
     if kind is ContractType.LIGHT_TOUCH:
@@ -854,13 +856,12 @@ def change_notice_required(
         return True, "another supplier takes the contract over on a corporate restructuring (PA23 s75)"
     value_limit = WORKS_CHANGE_LIMIT if kind is ContractType.WORKS else CHANGE_LIMIT
     value_change = abs(value_after - value_before) / value_before if value_before else Decimal(1)
+    term_basis = maximum_term_months or term_months_before
     term_change = (
-        Decimal(abs(term_months_after - term_months_before)) / Decimal(term_months_before)
-        if term_months_before
-        else Decimal(0)
+        Decimal(abs(term_months_after - term_months_before)) / Decimal(term_basis) if term_basis else Decimal(0)
     )
     if value_change > value_limit:
         return True, f"value changes by {value_change:.1%}, more than {value_limit:.0%} (PA23 s75)"
     if term_change > CHANGE_LIMIT:
-        return True, f"term changes by {term_change:.1%}, more than 10% (PA23 s75)"
+        return True, f"term changes by {term_change:.1%} of its maximum, more than 10% (PA23 s75)"
     return False, f"value change {value_change:.1%} and term change {term_change:.1%} are within PA23 s75 limits"

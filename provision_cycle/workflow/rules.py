@@ -763,8 +763,8 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
     if earlier:  # they count together, from the value before the first of them
         before, change = Decimal(earlier[0]), change + Decimal(earlier[1])
     value_change = change / before if before else Decimal(1)
-    months = _term_months(contract.start_date, contract.end_date)
-    term_change = Decimal(_term_months(contract.start_date, new_end) - months) / months if months else Decimal(0)
+    months, maximum = _term_months(contract.start_date, contract.end_date), _maximum_term_months(contract)
+    term_change = Decimal(_term_months(contract.start_date, new_end) - months) / maximum if maximum else Decimal(0)
     problem = basis.limits(contract.contract_type, value_change, term_change)
     if problem and earlier:
         problem += f", with the earlier below-threshold modifications of the contract's {before:,.2f}"
@@ -1086,6 +1086,7 @@ def assess_change_notice(ctx: ActionContext) -> None:
             ctx.inputs["new_value"],
             months_before,
             months_after,
+            maximum_term_months=_maximum_term_months(contract),
             new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
         )
         together = ctx.inputs.get("made_together_with")
@@ -1114,7 +1115,12 @@ def _weighed_together(
     value_to = value_then + ctx.inputs["new_value"] - contract.value  # both changes' moves, from before the first
     months_to = months_then + months_after - months_before
     required, why = statutory.change_notice_required(
-        contract.contract_type, value_from, value_to, months_from, months_to
+        contract.contract_type,
+        value_from,
+        value_to,
+        months_from,
+        months_to,
+        maximum_term_months=_maximum_term_months(contract),
     )
     on = f"{date.fromisoformat(made['made_on']):%-d %B %Y}"
     if required:
@@ -1335,6 +1341,13 @@ def _ended_on(ctx: ActionContext) -> date:
 # --- dates --------------------------------------------------------------------------------------
 def _changed_day(before: date, after: date) -> str:
     return f"{before:%-d %B %Y} (unchanged)" if after == before else f"{before:%-d %B %Y} to {after:%-d %B %Y}"
+
+
+def _maximum_term_months(contract: Contract) -> int:
+    """The contract's maximum term, its extension options left included: the maximum provided for on award
+    (PA23 s74(3)(a), s75(2)(b)) while no change has moved its term (taking up an option moves the end as far
+    as it uses up options)."""
+    return _term_months(contract.start_date, contract.end_date) + contract.extension_months_available
 
 
 def _term_months(start: date, end: date) -> int:
