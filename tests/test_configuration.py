@@ -201,7 +201,7 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice", "choices": "favourite_suppliers"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.choices: unknown list of answers "
-            "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases)",
+            "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases, unnoticed_modifications)",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"suggestions": "favourite_suppliers"}),
