@@ -406,6 +406,10 @@ def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(c
     for queue in (executive.get("/approvals/").text, executive.get("/my-work").text):  # not waiting on them yet
         assert re.search(r"Can be taken from</span>\s*31 March 2026</td>", queue)
     assert f'id="select-{case_id}"' not in executive.get("/approvals/").text  # not to approve with others yet
+    assert (
+        "1 waiting, longest first (1 of them a key decision not open to decide yet)"
+        in executive.get("/approvals/").text
+    )
 
 
 def test_stale_action_is_explained(core, db, browser):
