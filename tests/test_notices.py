@@ -212,6 +212,13 @@ def test_a_term_change_is_weighed_against_the_maximum_term_with_its_options(core
     assert _deadline(db, optioned.case_id, "contract_change_notice") is None
     assert _contract_now(db, optioned)[2] == date(2028, 11, 30)  # made on approval
 
+    # The maximum is the award's, whatever changes since: shortened by 6 months, then lengthened by 6 again, each
+    # is 10% of 60 (not 6 of the 59 the term and options would come to after the first).
+    _vary(core, people, optioned.case_id, value="500000", ends="2028-05-31", modification_basis="provided_for")
+    _vary(core, people, optioned.case_id, value="500000", ends="2028-11-30", modification_basis="provided_for")
+    assert _deadline(db, optioned.case_id, "contract_change_notice") is None
+    assert _contract_now(db, optioned)[2] == date(2028, 11, 30)
+
 
 def test_a_small_change_the_council_says_could_not_have_been_made_earlier_stands_alone(core, db, clock):
     people = hub_people(db)

@@ -149,6 +149,27 @@ def test_a_step_answered_before_the_upgrade_is_back_with_its_approvers_from_the_
     assert answered[asked].date() == date(2026, 3, 16) and answered[quiet] is None
 
 
+def test_contracts_take_their_maximum_term_on_upgrade(core, db):
+    """0048: three years from 1 July 2025 to 30 June 2028 with two years of options run at most 60 months; one
+    ending on the last day of February, 1 March 2024 to 28 February 2027, 36 with none. Each as the register
+    would keep it for a contract loaded now (computed in Python, on insert)."""
+    from provision_cycle.models import Contract
+
+    from .factories import hub_people, register_contract
+
+    people = hub_people(db)
+    optioned = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30),
+                                 extension_months_available=24)  # fmt: skip
+    leap = register_contract(core, people, value="50000", starts=date(2024, 3, 1), ends=date(2027, 2, 28))
+    with db.reading() as session:
+        kept = dict(session.execute(select(Contract.id, Contract.maximum_term_months)).all())
+    assert (kept[optioned.id], kept[leap.id]) == (60, 36)
+    downgrade(db.engine, "0047")
+    upgrade(db.engine)
+    with db.reading() as session:
+        assert dict(session.execute(select(Contract.id, Contract.maximum_term_months)).all()) == kept
+
+
 def test_authenticator_keys_are_sealed_on_upgrade(core, db, monkeypatch):
     """0028: a key set up before is sealed with the settings the upgrade runs with, and still makes the codes
     its app shows; undone, it is the plain key again."""

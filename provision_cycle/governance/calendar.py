@@ -79,6 +79,16 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from ``start``'s month to ``end``'s (the days left aside), never fewer than none."""
+    return max(0, (end.year - start.year) * 12 + end.month - start.month)
+
+
+def term_months(start: date, end: date) -> int:
+    """A contract's term in whole months: one from 1 July 2025 to 30 June 2028 runs 36, its last day included."""
+    return months_between(start, end + timedelta(days=1))
+
+
 @lru_cache(maxsize=64)
 def _non_working_days(year: int) -> frozenset[date]:
     days: set[date] = set()

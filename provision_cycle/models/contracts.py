@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..governance.calendar import term_months
 from .base import Base, utcnow
 from .suppliers import KEY_LENGTH, supplier_key
 
@@ -76,6 +77,9 @@ class Contract(Base):
     start_date: Mapped[date] = mapped_column(index=True)
     end_date: Mapped[date]
     extension_months_available: Mapped[int] = mapped_column(default=0)
+    # The longest the contract could run as awarded, its extension options included, in months (PA23 s74(3)(a),
+    # s75(2)(b) weigh a change of term against it): set when it comes into the register, never moved by a change.
+    maximum_term_months: Mapped[int | None]
     notice_period_days: Mapped[int] = mapped_column(default=DEFAULT_NOTICE_PERIOD_DAYS)
     risk: Mapped[str] = mapped_column(String(10), default="medium")  # one of CONTRACT_RISKS
     # The last day to give notice (end date less the notice period), kept on the row by the events below (as
@@ -98,3 +102,11 @@ def notice_by(end_date: date, notice_period_days: int | None) -> date:
 def _keep_derived_columns(_mapper, _connection, contract: Contract) -> None:
     contract.notice_by = notice_by(contract.end_date, contract.notice_period_days)
     contract.supplier_key = supplier_key(contract.supplier_name)
+
+
+@event.listens_for(Contract, "before_insert")
+def _keep_maximum_term(_mapper, _connection, contract: Contract) -> None:
+    if contract.maximum_term_months is None:
+        contract.maximum_term_months = term_months(contract.start_date, contract.end_date) + (
+            contract.extension_months_available or 0
+        )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from ..governance import statutory
-from ..governance.calendar import add_months, next_working_day
+from ..governance.calendar import add_months, months_between, next_working_day, term_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
 from ..models import Contract, ContractKpi
@@ -763,8 +763,8 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
     if earlier:  # they count together, from the value before the first of them
         before, change = Decimal(earlier[0]), change + Decimal(earlier[1])
     value_change = change / before if before else Decimal(1)
-    months, maximum = _term_months(contract.start_date, contract.end_date), _maximum_term_months(contract)
-    term_change = Decimal(_term_months(contract.start_date, new_end) - months) / maximum if maximum else Decimal(0)
+    months, maximum = term_months(contract.start_date, contract.end_date), _maximumterm_months(contract)
+    term_change = Decimal(term_months(contract.start_date, new_end) - months) / maximum if maximum else Decimal(0)
     problem = basis.limits(contract.contract_type, value_change, term_change)
     if problem and earlier:
         problem += f", with the earlier below-threshold modifications of the contract's {before:,.2f}"
@@ -1078,15 +1078,15 @@ def assess_change_notice(ctx: ActionContext) -> None:
     # A convertible contract (PA23 s74-75): one this change takes over the threshold is modified as a public one.
     convertible = not public and ctx.public_contract(ctx.inputs["new_value"])[0]
     if public or convertible:  # the Act's modification rules apply: does this change need a notice?
-        months_before = _term_months(contract.start_date, contract.end_date)
-        months_after = _term_months(contract.start_date, ctx.inputs["new_end_date"])
+        months_before = term_months(contract.start_date, contract.end_date)
+        months_after = term_months(contract.start_date, ctx.inputs["new_end_date"])
         required, why = statutory.change_notice_required(
             contract.contract_type,
             contract.value,
             ctx.inputs["new_value"],
             months_before,
             months_after,
-            maximum_term_months=_maximum_term_months(contract),
+            maximum_term_months=_maximumterm_months(contract),
             new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
         )
         together = ctx.inputs.get("made_together_with")
@@ -1120,7 +1120,7 @@ def _weighed_together(
         value_to,
         months_from,
         months_to,
-        maximum_term_months=_maximum_term_months(contract),
+        maximum_term_months=_maximumterm_months(contract),
     )
     on = f"{date.fromisoformat(made['made_on']):%-d %B %Y}"
     if required:
@@ -1219,7 +1219,7 @@ def apply_variation(ctx: ActionContext) -> None:
         change = Decimal(change) + new_value - contract.value
         ctx.details[BELOW_THRESHOLD_MODIFICATIONS] = [before, f"{change:.2f}"]
     if ctx.details.get("change_notice_weighed") and not ctx.details.get("change_notice_required"):
-        months = [_term_months(contract.start_date, end) for end in (contract.end_date, new_end)]
+        months = [term_months(contract.start_date, end) for end in (contract.end_date, new_end)]
         kept = ctx.details.get(UNNOTICED_MODIFICATIONS, [])
         value = [f"{contract.value:.2f}", f"{new_value:.2f}"]
         ctx.details[UNNOTICED_MODIFICATIONS] = [
@@ -1252,7 +1252,7 @@ def apply_renewal_decision(ctx: ActionContext) -> None:
     proposal = ctx.details.get("renewal_proposal")
     if proposal == "extend":
         extend_to = date.fromisoformat(ctx.details["extend_to"])
-        used = _months_between(contract.end_date, extend_to)
+        used = months_between(contract.end_date, extend_to)
         value = contract.value + Decimal(ctx.details["extension_value"])
         ctx.audit_data["extension"] = {
             "from": contract.end_date.isoformat(),
@@ -1343,17 +1343,10 @@ def _changed_day(before: date, after: date) -> str:
     return f"{before:%-d %B %Y} (unchanged)" if after == before else f"{before:%-d %B %Y} to {after:%-d %B %Y}"
 
 
-def _maximum_term_months(contract: Contract) -> int:
-    """The contract's maximum term, its extension options left included: the maximum provided for on award
-    (PA23 s74(3)(a), s75(2)(b)) while no change has moved its term (taking up an option moves the end as far
-    as it uses up options)."""
-    return _term_months(contract.start_date, contract.end_date) + contract.extension_months_available
-
-
-def _term_months(start: date, end: date) -> int:
-    """A contract's term in whole months: one from 1 July 2025 to 30 June 2028 runs 36, its last day included."""
-    return _months_between(start, end + timedelta(days=1))
-
-
-def _months_between(start: date, end: date) -> int:
-    return max(0, (end.year - start.year) * 12 + end.month - start.month)
+def _maximumterm_months(contract: Contract) -> int:
+    """The maximum term provided for on award, its extension options included (PA23 s74(3)(a), s75(2)(b)), as
+    the register keeps it; for a contract bulk-loaded without it, its term now with the options left (the same
+    while no change has moved its term: taking up an option moves the end as far as it uses options up)."""
+    if contract.maximum_term_months is not None:
+        return contract.maximum_term_months
+    return term_months(contract.start_date, contract.end_date) + contract.extension_months_available
