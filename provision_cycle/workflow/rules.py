@@ -763,7 +763,7 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
     if earlier:  # they count together, from the value before the first of them
         before, change = Decimal(earlier[0]), change + Decimal(earlier[1])
     value_change = change / before if before else Decimal(1)
-    months, maximum = term_months(contract.start_date, contract.end_date), _maximumterm_months(contract)
+    months, maximum = term_months(contract.start_date, contract.end_date), _maximum_term_months(contract)
     term_change = Decimal(term_months(contract.start_date, new_end) - months) / maximum if maximum else Decimal(0)
     problem = basis.limits(contract.contract_type, value_change, term_change)
     if problem and earlier:
@@ -1086,7 +1086,7 @@ def assess_change_notice(ctx: ActionContext) -> None:
             ctx.inputs["new_value"],
             months_before,
             months_after,
-            maximum_term_months=_maximumterm_months(contract),
+            maximum_term_months=_maximum_term_months(contract),
             new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
         )
         together = ctx.inputs.get("made_together_with")
@@ -1120,7 +1120,7 @@ def _weighed_together(
         value_to,
         months_from,
         months_to,
-        maximum_term_months=_maximumterm_months(contract),
+        maximum_term_months=_maximum_term_months(contract),
     )
     on = f"{date.fromisoformat(made['made_on']):%-d %B %Y}"
     if required:
@@ -1343,7 +1343,7 @@ def _changed_day(before: date, after: date) -> str:
     return f"{before:%-d %B %Y} (unchanged)" if after == before else f"{before:%-d %B %Y} to {after:%-d %B %Y}"
 
 
-def _maximumterm_months(contract: Contract) -> int:
+def _maximum_term_months(contract: Contract) -> int:
     """The maximum term provided for on award, its extension options included (PA23 s74(3)(a), s75(2)(b)), as
     the register keeps it; for a contract bulk-loaded without it, its term now with the options left (the same
     while no change has moved its term: taking up an option moves the end as far as it uses options up)."""
