@@ -479,6 +479,10 @@ class ContractOut(BaseModel):
     start_date: date
     end_date: date
     extension_months_available: int
+    maximum_term_months: int | None = Field(
+        description="The longest it could run as awarded, its extension options included, in months: a change of "
+        "term is weighed against it (PA23 s75(2)(b))"
+    )
     notice_period_days: int
     contract_manager_id: int | None
 

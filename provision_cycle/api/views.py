@@ -713,6 +713,7 @@ def _contract(contract, case) -> s.ContractOut:
         start_date=contract.start_date,
         end_date=contract.end_date,
         extension_months_available=contract.extension_months_available,
+        maximum_term_months=contract.maximum_term_months,
         notice_period_days=contract.notice_period_days,
         contract_manager_id=contract.contract_manager_id,
     )

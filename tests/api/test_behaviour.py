@@ -68,7 +68,8 @@ def test_authorisation_matrix(api, core, db):
         client.get(f"/cases/{case_id}/audit", status=404)
         client.post(f"/approvals/{case_id}/decision", {"outcome": "approve"}, status=404)
         client.post(f"/cases/{case_id}/actions", {"trigger": "withdraw", "reason": "x"}, status=404)
-    manager.get(f"/contracts/{contract_id}")
+    # 27 January 2025 to 1 April 2026, no options: 15 months at most, as a change of term is weighed
+    assert manager.get(f"/contracts/{contract_id}").get_json()["maximum_term_months"] == 15
     outsider.get(f"/contracts/{contract_id}", status=404)
     assert outsider.get("/contracts").get_json()["total"] == 0
     assert outsider.get("/cases").get_json()["total"] == 0
