@@ -8,7 +8,7 @@ longer the live step of the case (decided, returned, reassigned)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
@@ -45,7 +45,7 @@ def issue_action_link(core: Core, user_id: int, case_id: int, step: dict) -> tup
         decidable_from = gate.decidable_from(
             core.engine.today(now), plan.due_on if plan and plan.met_at is None else None
         )
-        starts = max(now, datetime.combine(decidable_from, time(), tzinfo=UTC))
+        starts = max(now, datetime.combine(decidable_from, time(), tzinfo=core.engine.zone))  # its first day, here
         later = decidable_from if decidable_from > core.engine.today(now) else None
         session.add(
             ActionLink(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
 
@@ -11,6 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from provision_cycle.governance.calendar import LONDON
 from provision_cycle.models import ActionLink, Case, OutboxMessage
 from provision_cycle.services.links import issue_action_link
 from tests.factories import act, approve_gate, hub_people, key_decision_on_the_forward_plan, new_request
@@ -218,4 +219,4 @@ def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_r
         assert session.get(Case, case_id).state == "conflicts_assessment"
     with db.reading() as session:  # sent on 2 March, it would have lasted until 9 March
         [link] = session.scalars(select(ActionLink).where(ActionLink.user_id == people.executive)).all()
-        assert link.expires_at.date() == date(2026, 4, 7)
+        assert link.expires_at.astimezone(LONDON) == datetime(2026, 4, 7, tzinfo=LONDON)  # 7 days from 31 March
