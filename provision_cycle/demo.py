@@ -483,7 +483,7 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
     ready for its tender notice, which asks about preliminary market engagement (s17); and one in evaluation,
     its tenders scored against the award criteria it set first (s19, s23), for its award to be recommended."""
     today = core.engine.today()
-    requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    requester = _requester_of(people, "OCC")
     to_market = ["submit", "*", "complete_conflicts_assessment", "start_market"]
     opened = []
     for title, category, contract_type, value, route, script in (
@@ -519,7 +519,7 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
 def _board_half_way(core: Core, people: dict) -> int:
     """An OCC commissioning case over 1,000,000 at its gate, past its Head of Category and half-way through the
     Commissioning Board (any two of OCC's directors): Margaret Lee has approved; Claire Holt is asked."""
-    requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    requester = _requester_of(people, "OCC")
     case_id = core.engine.open_case(
         stage="commissioning",
         actor_id=requester,
@@ -559,7 +559,7 @@ def _board_half_way(core: Core, people: dict) -> int:
 def _back_and_forth(core: Core, people: dict) -> int:
     """An OCC request its approver returned for rework, resubmitted, and now asked a question about, which waits
     for its requester: round 2 of its route approval, what was said in round 1 beside it."""
-    requester = next(r for r in people["requesters"] if people["authority_of"][r] == "OCC")
+    requester = _requester_of(people, "OCC")
     today = core.engine.today()
     with _clock_at(core, _working_day_at(core, today - timedelta(days=9), time(10, 5))):
         case_id = core.engine.open_case(
@@ -712,6 +712,11 @@ def _dynamic_market(core: Core, people: dict) -> None:
     markets.modify_market(core, market_id, officer, today - timedelta(days=30), added, [wheelchairs])
     more = markets.ApplicationGiven("Cherwell Cars Ltd", "", True, False, today - timedelta(days=20), [wheelchairs])
     markets.record_application(core, market_id, officer, more)
+
+
+def _requester_of(people: dict, authority: str) -> int:
+    """The council's first service manager raising requests (not the hub's staff, who may raise them too)."""
+    return next(r for r in people["requesters"] if people["authority_of"][r] == authority)
 
 
 def _someone(people: dict, role: str, authority: str, pillar: str | None) -> int:
