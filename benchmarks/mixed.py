@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provision_cycle.core import build_core
-from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.config import schedule_for
 from provision_cycle.scheduling.sweeps import raise_renewal_tasks
 from provision_cycle.settings import Settings
 from provision_cycle.workflow.engine import ActionRequest

@@ -36,8 +36,7 @@ from provision_cycle.core import build_core
 from provision_cycle.governance import statutory
 from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import Task
-from provision_cycle.scheduling.config import LeadTimes
-from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.config import LeadTimes, schedule_for
 from provision_cycle.scheduling.sweeps import raise_renewal_tasks, raise_reviews, review_every
 from provision_cycle.settings import Settings
 

@@ -13,7 +13,7 @@ from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput, 
 from provision_cycle.governance import statutory
 from provision_cycle.models import AuditEvent, Case, Contract, Framework, OutboxMessage, Task
 from provision_cycle.models.outbox import TASKS_RAISED
-from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.config import schedule_for
 from provision_cycle.scheduling.sweeps import remind_deadlines, remind_framework_reopenings
 from provision_cycle.services import evaluation, frameworks, notifications, reading
 from provision_cycle.services.evaluation import TenderGiven

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from provision_cycle.errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from provision_cycle.models import AuditEvent, DynamicMarket, MarketMembership, MarketNoticeKind, OutboxMessage
-from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.config import schedule_for
 from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications, remind_market_applications
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import TenderGiven

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
 from provision_cycle.models import AuditEvent, Task, TaskStatus
-from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.config import schedule_for
 from provision_cycle.scheduling.sweeps import raise_council_duties
 from provision_cycle.services.payments_compliance import (
     ReportingPeriod,

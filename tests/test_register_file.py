@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from provision_cycle.app import create_app
 from provision_cycle.errors import NotPermitted
 from provision_cycle.models import AuditEvent, Case, Contract, User
-from provision_cycle.scheduling.runner import schedule_for
+from provision_cycle.scheduling.config import schedule_for
 from provision_cycle.scheduling.sweeps import raise_renewal_tasks
 from provision_cycle.services.register_file import load_register
 from provision_cycle.services.spreadsheet import FileRefused

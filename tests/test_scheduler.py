@@ -86,7 +86,7 @@ def _scheduler_process(url: str, day: date) -> int:
     from datetime import UTC, datetime
 
     from provision_cycle.core import build_core
-    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.config import schedule_for
     from provision_cycle.settings import Settings
 
     core = build_core(Settings(database_url=url), clock=lambda: datetime(day.year, day.month, day.day, 6, tzinfo=UTC))
@@ -863,9 +863,15 @@ def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, d
     assert body.splitlines()[1:] == [
         f"- Decide {n}, with Cora Contracts (due {clock.today - timedelta(days=10 - n):%-d %B %Y})" for n in range(3)
     ]
+    with db.reading() as session:  # it leads to the team's tasks, where the three are
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "task_overdue")).one().page == (
+            "/tasks/?whose=team"
+        )
 
 
-def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told_whose_it_is(core, db, clock, schedule):
+def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told_whose_it_is(
+    core, db, clock, schedule, app
+):
     """The payments compliance notice for the half year to 31 March is due on 29 April; on 30 April it is
     still open with the S151 officer. The Monitoring Officer, who reports the council's breaches of the law,
     hears once, told whose it is; nobody in a category team does, as it is no team's."""
@@ -884,6 +890,28 @@ def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told
         "The council's own statutory duties, still not done after their due date:",
         "- OCC: Publish the payments compliance notice, with Sam S151 (due 29 April 2026)",
     ]
+
+    # The message leads to the notice's task, which they see (whose it is), but which is not theirs to do.
+    from tests.web.conftest import Browser
+
+    with db.reading() as session:
+        page = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "task_overdue")).one().page
+    monitoring = Browser(app, db).sign_in(people.monitoring)
+    task = monitoring.get(page).text
+    assert "This is Sam S151's task." in task and "Or snooze it" not in task and "Complete the task" not in task
+    assert re.match(r"/tasks/\d+$", page)
+    until = {"snooze-until": ["30", "5", "2026"]}
+    refused = monitoring.post(
+        page, {**until, "snooze-reason": "Later", "snooze-submit": "1"}, 200, follow_redirects=True
+    )
+    assert "Only the person the task is assigned to" in refused.text
+    with db.reading() as session:
+        assert session.scalar(select(Task.snoozed_until).where(Task.kind == "payments_compliance_notice")) is None
+    # Their councils' notices list it, with whose it is and that it is overdue.
+    listed = " ".join(monitoring.get("/tasks/?whose=council").text.split())
+    row = listed[listed.index("OCC: Publish the payments compliance notice</a>") :].split("</tr>")[0]
+    assert "Sam S151" in row and "29 April 2026" in row and "Overdue" in row
+    assert "still open after its date goes to the council's Monitoring Officer" in listed
 
 
 def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, schedule, app):

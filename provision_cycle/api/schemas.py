@@ -718,10 +718,12 @@ class TaskList(BaseModel):
 
 
 class TaskQuery(Request):
-    whose: Literal["mine", "team"] = Field(
+    whose: Literal["mine", "team", "council"] = Field(
         "mine",
         description="Yours, or ('team') your category team's open tasks that are someone else's, to cover for "
-        "them: the statutory first, at most 300; 422 for someone in no category team",
+        "them: the statutory first, at most 300; 422 for someone in no category team; or ('council') the open "
+        "statutory notices of the councils where you hold a notice's role, the role overdue ones escalate to, or "
+        "administrator (422 for anyone else), soonest due first",
     )
 
 

@@ -16,6 +16,7 @@ from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
 from ..models import AuditEvent, Case, CaseDeadline, MarketNoticeKind, Task
 from ..models.cases import declaration_blocks
+from ..scheduling.config import schedule_for
 from ..services import (
     case_notes,
     evaluation,
@@ -33,7 +34,14 @@ from ..services import (
 )
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
-from ..services.tasks import complete_task, may_act_on_task, outcomes_for, snooze_task
+from ..services.tasks import (
+    complete_task,
+    council_duties,
+    councils_with_duties_for,
+    may_see_task,
+    outcomes_for,
+    snooze_task,
+)
 from ..services.transparency import REDACTED
 from ..workflow.context import case_deadline
 from ..workflow.definitions import WorkflowDefinition
@@ -1283,12 +1291,12 @@ def _task(task: Task) -> s.TaskOut:
 def _task_for(session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     case = session.get(Case, task.case_id) if task and task.case_id else None
-    if task is None or not may_act_on_task(current_actor(), task, case):
+    if task is None or not may_see_task(current_actor(), task, case):
         raise NotFound(f"There is no task {task_id} of yours")
     return task
 
 
-@operation(api, "GET", "/tasks", summary="Your open tasks (or your team's), the statutory first, soonest due first",
+@operation(api, "GET", "/tasks", summary="Your open tasks (or your team's, or your councils' notices), statutory first",
            tag="Tasks", query=s.TaskQuery, response=s.TaskList, errors=(422,))  # fmt: skip
 def list_tasks(query: s.TaskQuery):
     with core().db.reading() as session:
@@ -1297,6 +1305,12 @@ def list_tasks(query: s.TaskQuery):
             if team is None:
                 raise InvalidInput({"whose": "You are in no category team: your own tasks are all you have"})
             tasks = [row.task for row in team]
+        elif query.whose == "council":
+            overseer = schedule_for(core()).duty_escalate_to
+            councils = councils_with_duties_for(current_actor(), overseer)
+            if not councils:
+                raise InvalidInput({"whose": "You publish, cover for or oversee no council's own notices"})
+            tasks = [duty.task for duty in council_duties(session, councils)]
         else:
             tasks = reading.my_tasks(session, current_actor(), today=core().engine.today())
         return json_response(s.TaskList(items=[_task(t) for t in tasks]))
@@ -1316,7 +1330,7 @@ def get_task(task_id: int):
     tag="Tasks",
     body=s.CompleteTaskIn,
     response=s.TaskOut,
-    errors=(404, 409, 422),
+    errors=(403, 404, 409, 422),
 )
 def complete(task_id: int, body: s.CompleteTaskIn):
     return _change_task(
@@ -1332,7 +1346,7 @@ def complete(task_id: int, body: s.CompleteTaskIn):
     tag="Tasks",
     body=s.SnoozeTaskIn,
     response=s.TaskOut,
-    errors=(404, 409, 422),
+    errors=(403, 404, 409, 422),
 )
 def snooze(task_id: int, body: s.SnoozeTaskIn):
     return _change_task(
@@ -1341,7 +1355,8 @@ def snooze(task_id: int, body: s.SnoozeTaskIn):
 
 
 def _change_task(task_id: int, change) -> Response:
-    """A task you cannot act on does not exist for you (404); the service makes the change; the task as it is now."""
+    """A task you cannot see does not exist for you (404); one you may see but not act on is refused (403) by the
+    service, which makes the change; the task as it is now."""
     with core().db.reading() as session:
         _task_for(session, task_id)
     change(current_actor().id)

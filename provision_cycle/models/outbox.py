@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, utcnow
 
 TASKS_RAISED = "tasks_raised"  # the outbox kind telling someone of tasks raised for them
+TASK_OVERDUE = "task_overdue"  # the outbox kind telling whoever oversees them of tasks still open after their date
 QUESTION_ASKED = "info_requested"  # the outbox kind telling a requester an approver asks them something
 
 
@@ -64,11 +65,14 @@ class OutboxMessage(Base):
 
 def page_of(message: Any) -> str | None:
     """The path of the page a notification (an ``OutboxMessage``, or a row of its columns) is about, for its
-    email and the app's lists: for new tasks the task, where there is one, or the person's tasks (they may
-    span many cases); else its case, else a page of its own (a dynamic market's, say: ``payload["open"]``)."""
+    email and the app's lists: for tasks raised or overdue the task, where it is one, or the person's tasks
+    (they may span many cases); else a page of its own (the list of the tasks it names, or a dynamic market's:
+    ``payload["open"]``), else its case."""
+    payload = message.payload or {}
+    if message.kind in (TASKS_RAISED, TASK_OVERDUE) and payload.get("task_id"):
+        return f"/tasks/{payload['task_id']}"
     if message.kind == TASKS_RAISED:
-        task_id = (message.payload or {}).get("task_id")
-        return f"/tasks/{task_id}" if task_id else "/tasks/"
-    if message.case_id:
-        return f"/cases/{message.case_id}"
-    return (message.payload or {}).get("open")
+        return "/tasks/"
+    if payload.get("open"):
+        return payload["open"]
+    return f"/cases/{message.case_id}" if message.case_id else None

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config_files import Node, Problems
 from ..models.contracts import CONTRACT_RISKS
+
+if TYPE_CHECKING:
+    from ..core import Core
 
 SWEEPS = (
     "raise_renewal_tasks",
@@ -239,3 +243,9 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         market_remind_after=market_remind,
         reopening_remind_before=reopening_remind,
     )
+
+
+def schedule_for(core: Core) -> Schedule:
+    """The schedule as ``schedule.yaml`` says now, checked against the organisation's pillars and roles."""
+    org = core.governance.organisation
+    return load_schedule(core.settings.config_dir, set(org.pillars), set(org.roles))

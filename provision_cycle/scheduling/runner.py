@@ -11,7 +11,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from ..core import Core
-from .config import Schedule, load_schedule
+from .config import Schedule, schedule_for
 from .sweeps import (
     Mailer,
     SweepResult,
@@ -72,11 +72,6 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
         jobs["deliver_notifications"] = lambda: deliver_notifications(core, schedule, mailer)
         jobs["send_digests"] = lambda: send_digests(core, schedule, mailer)
     return jobs
-
-
-def schedule_for(core: Core) -> Schedule:
-    org = core.governance.organisation
-    return load_schedule(core.settings.config_dir, set(org.pillars), set(org.roles))
 
 
 def run_once(core: Core) -> list[SweepResult]:

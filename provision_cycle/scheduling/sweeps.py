@@ -69,7 +69,7 @@ from ..models import (
     User,
     deadline_task_kind,
 )
-from ..models.outbox import TASKS_RAISED, page_of
+from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, page_of
 from ..models.tasks import COUNCIL_DUTIES, COUNCIL_SUBJECT, DEADLINE_TASK, FRAMEWORK_REOPENING
 from ..services import performance
 from ..services.frameworks import reopening_due, reopenings_by_framework
@@ -825,7 +825,10 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             escalated.append(row.id)
         for (duty, standing_in), by_person in letters.items():
             one, many, intro = _overdue_letter(to_council if duty else to_team, duty, standing_in)
-            _tell_each(session, by_person, "task_overdue", one, many, intro, now, line=_overdue_line)
+            # Many tasks lead to the list of them: the council's notices, or the team's (which an
+            # administrator standing in is not in: theirs lead to the first task's case).
+            listed = "/tasks/?whose=council" if duty else None if standing_in else "/tasks/?whose=team"
+            _tell_each(session, by_person, TASK_OVERDUE, one, many, intro, now, line=_overdue_line, listed=listed)
         for chunk in range(0, len(escalated), 1000):
             session.execute(
                 update(tasks).where(tasks.c.id.in_(escalated[chunk : chunk + 1000])).values(escalated_at=now)
@@ -876,9 +879,12 @@ def _due_line(row) -> str:
     return f"- {row.title} (due {row.due_on:%-d %B %Y})"
 
 
-def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=_due_line) -> None:
+def _tell_each(
+    session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=_due_line, listed=None
+) -> None:
     """One message per person listing their tasks, soonest due first (the first 50, then how many more);
-    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line."""
+    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line, and ``listed`` is
+    the page listing them all, if there is one."""
     for person, rows in by_person.items():
         rows = sorted(rows, key=lambda r: r.due_on)
         lines = [line(r) for r in rows[:50]]
@@ -887,7 +893,7 @@ def _tell_each(session, by_person: dict[int, list], kind: str, one, many, intro:
         subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
         body = "\n".join([intro, *lines] if intro else lines)
         # A message about one task names it, so that it leads to the task itself (``page_of``).
-        payload = {"task_id": rows[0].id} if len(rows) == 1 else None
+        payload = {"task_id": rows[0].id} if len(rows) == 1 else {"open": listed} if listed else None
         session.add(OutboxMessage.queued(kind, person, subject, body, now, case_id=rows[0].case_id, payload=payload))
 
 

@@ -23,7 +23,7 @@ from ..models.outbox import QUESTION_ASKED, TASKS_RAISED
 from ..workflow.engine import Actor
 from . import teams
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
-from .tasks import may_act_on_task
+from .tasks import may_see_task
 
 APPROVAL_ASKED = ("approval_needed", "approval_chase")  # the request, and its reminder, naming the step
 
@@ -98,8 +98,8 @@ def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> 
 
 def _tasks_moved_on(session: Session, actor: Actor, messages: list[OutboxMessage]) -> tuple[set[int], set[int]]:
     """Of the messages about one new task: those whose task is no longer an open task of ``actor``'s (done),
-    and of those the ones whose task they may no longer open: someone else's, and not one their team may act
-    on (``tasks.may_act_on_task``)."""
+    and of those the ones whose task they may no longer open: someone else's, and not one they may see
+    (``tasks.may_see_task``)."""
     asked = _naming(messages, (TASKS_RAISED,), "task_id")
     if not asked:
         return set(), set()
@@ -107,9 +107,7 @@ def _tasks_moved_on(session: Session, actor: Actor, messages: list[OutboxMessage
         select(Task, Case).outerjoin(Case, Case.id == Task.case_id).where(Task.id.in_(set(asked.values())))
     ).all()
     waiting = {task.id for task, _ in tasks if task.status == TaskStatus.OPEN and task.assignee_id == actor.id}
-    closed = {
-        task.id for task, case in tasks if task.assignee_id != actor.id and not may_act_on_task(actor, task, case)
-    }
+    closed = {task.id for task, case in tasks if task.assignee_id != actor.id and not may_see_task(actor, task, case)}
     return (
         {message_id for message_id, task_id in asked.items() if task_id not in waiting},
         {message_id for message_id, task_id in asked.items() if task_id in closed},

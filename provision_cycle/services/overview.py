@@ -35,7 +35,6 @@ from ..models import (
 )
 from ..models.base import days_between
 from ..models.suppliers import most_used_spelling
-from ..models.tasks import COUNCIL_DUTIES, council_subject
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
@@ -52,7 +51,7 @@ from .reading import (
     visible_contracts,
     waiting_on_approvers_since,
 )
-from .tasks import may_act_on_task
+from .tasks import CouncilDuty, council_duties
 
 STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
@@ -154,20 +153,6 @@ class Notices:
     overdue: int
     due_soon: int  # within NOTICES_SOON_DAYS
     most_overdue: list[NoticeOwed]  # at most LISTED, the longest overdue first
-
-
-@dataclass(frozen=True)
-class CouncilDuty:
-    """A council's own statutory notice still to publish (``COUNCIL_DUTIES``: payments compliance, payments,
-    pipeline), raised as a task for the holders of its role."""
-
-    task_id: int
-    authority: str
-    kind: str
-    title: str
-    due_on: date
-    assignee: str  # whose task it is
-    may_open: bool  # whether the person reading may open the task (its role's holders and administrators may)
 
 
 @dataclass(frozen=True)
@@ -284,7 +269,8 @@ def pipeline_overview(
         **_approvals(core, session, open_cases),
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
         notices=_notices(session, today, cases),
-        council_duties=_council_duties(session, actor, authority),
+        # The notices still owed by the councils the person works for, whatever the pillar: each council's own.
+        council_duties=council_duties(session, _own_councils(actor, authority)),
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
         key_decisions=_key_decisions(core, session, actor, open_cases),
         left_behind=_left_behind(core, session, contracts),
@@ -536,32 +522,17 @@ def _notices(session: Session, today: date, cases: list) -> Notices:
     return Notices(overdue, due_soon, [NoticeOwed(*row) for row in most])
 
 
-def _council_duties(session: Session, actor: Actor, authority: str) -> list[CouncilDuty]:
-    """The notices still owed by the councils the person works for (``authority``, if given), whatever the
-    pillar: they are each council's, not a team's."""
-    councils = sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
-    rows = session.execute(
-        select(Task, User.full_name)
-        .join(User, User.id == Task.assignee_id)
-        .where(
-            Task.subject_key.in_([council_subject(code) for code in councils]),  # the raise-once key's index
-            Task.kind.in_(list(COUNCIL_DUTIES)),
-            Task.status == TaskStatus.OPEN,
-        )
-        .order_by(Task.due_on, Task.subject_key)
-    )
-    return [
-        CouncilDuty(task.id, task.council, task.kind, task.title, task.due_on, name, may_act_on_task(actor, task, None))
-        for task, name in rows
-    ]
-
-
 def _paid_this_year(actor: Actor, today: date, authority: str) -> tuple[date, list]:
     """The financial year so far (from 1 April) and, as SQL, the payments in it that ``actor`` may see: payments
     are a council's, and its staff see them (one council's, if ``authority`` is given)."""
     year_starts = financial_year_starts(today)
-    councils = sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
+    councils = _own_councils(actor, authority)
     return year_starts, [Payment.authority.in_(councils), Payment.paid_on >= year_starts, Payment.paid_on <= today]
+
+
+def _own_councils(actor: Actor, authority: str) -> list[str]:
+    """The councils the person works for; of them, ``authority`` alone if given."""
+    return sorted(staff_authorities(actor) & {authority} if authority else staff_authorities(actor))
 
 
 def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pillar: str, authority: str) -> Spend:

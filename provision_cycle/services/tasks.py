@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from ..models import Contract, OutboxMessage, Task, TaskStatus
+from ..models import Contract, OutboxMessage, Task, TaskStatus, User
 from ..models.outbox import TASKS_RAISED
 from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, council_subject
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
+from .reading import works_for
 
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -218,6 +219,49 @@ def may_act_on_task(actor: Actor, task: Task, case) -> bool:
         role = COUNCIL_DUTIES.get(task.kind)
         return actor.holds("administrator", task.council) or (role is not None and actor.holds(role, task.council))
     return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
+
+
+def may_see_task(actor: Actor, task: Task, case) -> bool:
+    """Whoever may act on it; and the staff of the council whose it is, who see what it is about (a case's page
+    lists its tasks): a council's own duty's Monitoring Officer among them, told of it once it is overdue."""
+    if may_act_on_task(actor, task, case):
+        return True
+    if task.council is not None:
+        return works_for(actor, task.council)
+    if case is not None:
+        return works_for(actor, case.authority)
+    return task.framework_id is not None and works_for(actor, task.framework.authority)
+
+
+def councils_with_duties_for(actor: Actor, overseer: str) -> list[str]:
+    """The councils whose own statutory notices the person publishes, covers for or oversees: where they hold
+    a duty's role, ``overseer`` (``Schedule.duty_escalate_to``) or administrator."""
+    roles = {*COUNCIL_DUTIES.values(), overseer, "administrator"}
+    return sorted({council for role, council, _ in actor.roles if role in roles})
+
+
+@dataclass(frozen=True)
+class CouncilDuty:
+    """A council's own statutory notice still to publish (``COUNCIL_DUTIES``: payments compliance, payments,
+    pipeline), raised as a task for a holder of its role."""
+
+    task: Task
+    assignee: str  # whose task it is
+
+
+def council_duties(session: Session, councils: list[str]) -> list[CouncilDuty]:
+    """The open statutory notices of ``councils``, the soonest due (or longest past its date) first."""
+    rows = session.execute(
+        select(Task, User.full_name)
+        .join(User, User.id == Task.assignee_id)
+        .where(
+            Task.subject_key.in_([council_subject(code) for code in councils]),  # the raise-once key's index
+            Task.kind.in_(list(COUNCIL_DUTIES)),
+            Task.status == TaskStatus.OPEN,
+        )
+        .order_by(Task.due_on, Task.subject_key)
+    )
+    return [CouncilDuty(task, name) for task, name in rows]
 
 
 def lock_task(core: Core, session: Session, task_id: int, actor_id: int):

@@ -35,8 +35,7 @@ from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, Payment, Task
-from ..scheduling.config import Schedule
-from ..scheduling.runner import schedule_for
+from ..scheduling.config import Schedule, schedule_for
 from ..scheduling.sweeps import next_occurrence, review_every
 from ..workflow.context import contract_in_law_commenced
 from ..workflow.engine import Actor

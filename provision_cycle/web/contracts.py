@@ -9,7 +9,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
 from ..governance.organisation import FINANCE_OFFICER, JOINT
 from ..models import Case, Task
-from ..scheduling.runner import schedule_for
+from ..scheduling.config import schedule_for
 from ..services import payments_compliance, performance, pipeline, reading, spend, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
@@ -20,7 +20,7 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
-from ..services.tasks import may_act_on_task
+from ..services.tasks import may_see_task
 from ..workflow.frameworks import framework_named_by
 from .common import core, csv_download, me, render
 from .forms import (
@@ -174,8 +174,8 @@ def show(contract_id: int):
         contract=contract,
         page=page,
         tasks=tasks,
-        # A task's page is its assignee's and the category team's: others see it listed, not linked to a 404.
-        tasks_openable={task.id for task in tasks if may_act_on_task(me(), task, page.case)},
+        # Someone who sees the contract only as its manager sees its tasks listed, not linked to a 404.
+        tasks_openable={task.id for task in tasks if may_see_task(me(), task, page.case)},
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
         may_change_manager=may_assign_contract_manager(me(), contract),
         today=core().engine.today(),

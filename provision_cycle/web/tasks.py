@@ -1,4 +1,4 @@
-"""My tasks: complete one with an outcome, or snooze it with a reason."""
+"""My tasks (my team's, my councils' duties): complete one with an outcome, or snooze it with a reason."""
 
 from __future__ import annotations
 
@@ -7,14 +7,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError, InvalidInput, NotFound
-from ..models import Case, Contract, Task
+from ..models import Case, Contract, Task, TaskStatus
+from ..scheduling.config import schedule_for
 from ..services import reading
 from ..services.notices import notice_of_task
 from ..services.payments_compliance import period_of_task
 from ..services.performance import task_needs_assessment
-from ..services.tasks import complete_task, may_act_on_task, outcomes_open, snooze_task
+from ..services.tasks import (
+    complete_task,
+    council_duties,
+    councils_with_duties_for,
+    may_act_on_task,
+    may_see_task,
+    outcomes_for,
+    outcomes_open,
+    snooze_task,
+)
 from ..services.transparency import payments_notice_quarter
 from .common import core, me, render
+from .filters import humanise
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
 from .security import signed_in
 
@@ -24,28 +35,38 @@ tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
 @tasks.get("/")
 @signed_in
 def mine():
-    """My tasks; or, for someone in a category team, ``?whose=team``: the team's, to cover for each other."""
+    """My tasks; for someone in a category team, ``?whose=team``: the team's, to cover for each other; for
+    whoever does, covers for or oversees a council's own statutory notices, ``?whose=council``: those."""
+    whose = request.args.get("whose", "")
+    overseer = schedule_for(core()).duty_escalate_to
+    duty_councils = councils_with_duties_for(me(), overseer)
     with core().db.reading() as session:
-        team = reading.team_tasks(session, me()) if request.args.get("whose") == "team" else None
-        items = reading.my_tasks(session, me(), today=core().engine.today()) if team is None else []
+        team = reading.team_tasks(session, me()) if whose == "team" else None
+        council = council_duties(session, duty_councils) if whose == "council" else None
+        items = reading.my_tasks(session, me(), today=core().engine.today()) if team is None and council is None else []
         in_a_team = reading.of_my_category_teams(me(), Case.authority, Case.pillar) is not None
     return render(
         "tasks/list.html",
         tasks=items,
         team=team,
+        council=council,
         in_a_team=in_a_team,
+        duty_councils=duty_councils,
+        overseer=core().governance.organisation.roles[overseer].name,
         most=reading.TEAM_TASKS_SHOWN,
         today=core().engine.today(),
     )
 
 
-def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
-    """The task, the case it is recorded on and the contract it is about (if any), for someone who may act; a
-    task about a framework comes with it."""
+def _task(task_id: int) -> tuple[Task, Case | None, Contract | None, bool]:
+    """The task, the case it is recorded on, the contract it is about (if any) and whether the person may act
+    on it (not once it is closed), for someone who may see it; a task about a framework comes with it, and its
+    assignee."""
     with core().db.reading() as session:
-        task = session.get(Task, task_id, options=[joinedload(Task.framework)])  # a framework's, if about one
+        # A framework's, if about one; and whose it is, for someone covering or overseeing.
+        task = session.get(Task, task_id, options=[joinedload(Task.framework), joinedload(Task.assignee)])
         case = session.get(Case, task.case_id) if task and task.case_id else None
-        if task is None or not may_act_on_task(me(), task, case):
+        if task is None or not may_see_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
         # The contract it is about: named on the task, or the one its case manages (a notice, an assessment due).
         contract = (
@@ -55,14 +76,15 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None]:
             if task.case_id
             else None
         )
+        may_act = task.status == TaskStatus.OPEN and may_act_on_task(me(), task, case)
         session.expunge_all()
-        return task, case, contract
+        return task, case, contract, may_act
 
 
 @tasks.route("/<id:task_id>", methods=["GET", "POST"])
 @signed_in
 def show(task_id: int):
-    task, case, contract = _task(task_id)
+    task, case, contract, may_act = _task(task_id)
     with core().db.reading() as session:
         assessing = task_needs_assessment(session, task)  # done by recording the assessment, not ticked off
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
@@ -96,6 +118,8 @@ def show(task_id: int):
         form=form,
         notice=notice_of_task(task.kind),
         assessing=assessing,
+        may_act=may_act,
+        outcome=dict(outcomes_for(task.kind)).get(task.outcome, humanise(task.outcome)),
         payments_quarter=payments_notice_quarter(task),
         compliance_period=period_of_task(task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,

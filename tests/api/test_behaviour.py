@@ -285,6 +285,22 @@ def test_a_category_team_lists_each_other_s_tasks(api, core, db):
     api(p.officer).get("/tasks?whose=everyone", status=422)
 
 
+def test_a_council_s_own_notices_are_listed_for_those_who_publish_or_oversee_them(api, core, db, clock):
+    """The payments compliance notice is the S151 officer's to publish: the Monitoring Officer, who hears
+    when it is overdue, lists and reads it, but may not complete it; someone with no part in it lists none."""
+    people = hub_people(db)
+    payments_compliance_due(core, people, clock)
+    monitoring = api(people.monitoring)
+    [listed] = monitoring.get("/tasks?whose=council").get_json()["items"]
+    assert (listed["kind"], listed["assignee_id"]) == ("payments_compliance_notice", people.s151)
+    assert monitoring.get(f"/tasks/{listed['id']}").get_json()["title"] == listed["title"]
+    refused = monitoring.post(f"/tasks/{listed['id']}/complete", {"outcome": "not_owed"}, status=403).get_json()
+    assert "Only the person the task is assigned to" in refused["detail"]
+    assert api(people.s151).get("/tasks?whose=council").get_json()["items"] == [listed]
+    nobody = api(people.officer).get("/tasks?whose=council", status=422).get_json()
+    assert "no council's own notices" in str(nobody)
+
+
 def test_tasks_complete_and_snooze(api, core, db):
     from datetime import timedelta
 

@@ -217,7 +217,7 @@ def test_a_contract_manager_records_a_kpi_assessment(site, open_as):
 
 
 def test_the_s151_officer_approves_the_payments_compliance_notice_from_their_task(site, open_as):
-    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.config import schedule_for
     from provision_cycle.scheduling.sweeps import raise_council_duties
     from provision_cycle.services.payments_compliance import ReportingPeriod
     from provision_cycle.services.spend import load_spend

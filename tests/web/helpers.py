@@ -46,7 +46,7 @@ def renewal_task(core, people, contract_id: int, title: str, due_on=None) -> int
 def public_contract_that_ended(core, people, *, days_ago: int):
     """A contract let under the Procurement Act that ended ``days_ago`` days ago, expired by the scheduler,
     with its termination notice's task raised if it falls due within the warning period."""
-    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.config import schedule_for
     from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
     from tests.factories import register_contract
 
@@ -105,7 +105,7 @@ def payments_compliance_due(core, people, clock) -> None:
     for the period's payments compliance notice raised."""
     from datetime import date
 
-    from provision_cycle.scheduling.runner import schedule_for
+    from provision_cycle.scheduling.config import schedule_for
     from provision_cycle.scheduling.sweeps import raise_council_duties
     from provision_cycle.services.spend import load_spend
     from tests.factories import register_contract

@@ -34,19 +34,23 @@ def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
 
 def test_the_councils_own_notices_are_listed_with_whose_they_are(core, db, browser, clock):
     """The S151 officer's payments compliance notice, a day past its date: the head of category sees whose
-    it is; the S151 officer, who sees the overview too, opens it from there."""
+    it is and opens it to see what it is, but it is not theirs to do; the S151 officer does it from there."""
     people = hub_people(db)
     payments_compliance_due(core, people, clock)  # due 29 October 2026
     clock.set(date(2026, 10, 30))
     page = browser(people.head).get("/overview").text
     table = page[page.index('id="council-duties"') :]
     row = re.search(
-        r"OCC: Publish the payments compliance notice</td>\s*<td[^>]*>Sam S151</td>\s*<td[^>]*>(.*?)</td>", table
+        r'<a class="govuk-link" href="(/tasks/\d+)">OCC: Publish the payments compliance notice</a></td>\s*'
+        r"<td[^>]*>Sam S151</td>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>",
+        table,
+        re.S,
     )
-    assert row and "29 October 2026" in row.group(1) and "Past its date" in row.group(1)
-    assert "/tasks/" not in table[: table.index("</table>")]  # not theirs to open
-    own = browser(people.s151).get("/overview").text
-    assert re.search(r'<a class="govuk-link" href="/tasks/\d+">OCC: Publish the payments compliance notice</a>', own)
+    assert row and row.group(2) == "29 October 2026" and "Overdue" in row.group(3)
+    task = browser(people.head).get(row.group(1)).text
+    assert "This is Sam S151's task." in task and "Complete the task" not in task and "snooze" not in task
+    own = browser(people.s151).get(row.group(1)).text
+    assert "Sam S151's task" not in own and "Or snooze it" in own
 
 
 def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):

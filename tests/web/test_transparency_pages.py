@@ -104,7 +104,7 @@ def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(cor
     page = s151.get(address).text
     assert "approved: its task is complete" in page and "Sam S151" in page and "counting 2 invoices" in page
     assert "Record the approval" not in page and "Invoices still unpaid" not in page
-    assert "payments compliance" not in s151.get("/tasks/").text.lower()
+    assert "publish the payments compliance notice" not in s151.get("/tasks/").text.lower()
     cherwell = browser(create_user(db, ("intelligence_analyst", "CDC")))
     cherwell.get(address, status=403)
     cherwell.get(f"{address}/payments.csv", status=403)
