@@ -913,6 +913,17 @@ def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told
     assert "Sam S151" in row and "29 April 2026" in row and "Overdue" in row
     assert "still open after its date goes to the council's Monitoring Officer" in listed
 
+    # Once the S151 officer has dealt with it, the Monitoring Officer's notification of it shows as done.
+    from provision_cycle.services.tasks import complete_task
+
+    def told() -> str:
+        text = monitoring.get("/notifications").text
+        return re.search(r"Overdue: OCC: Publish the payments compliance notice</a>(.*?)</li>", text, re.S)[1]
+
+    assert "Done" not in told()
+    complete_task(core, int(page.rsplit("/", 1)[1]), people.s151, outcome="not_owed", note="Nothing paid")
+    assert "Done" in told()
+
 
 def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, schedule, app):
     from provision_cycle.services.people import set_active

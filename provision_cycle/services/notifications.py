@@ -19,7 +19,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from ..models.outbox import QUESTION_ASKED, TASKS_RAISED
+from ..models.outbox import QUESTION_ASKED, TASK_OVERDUE, TASKS_RAISED
 from ..workflow.engine import Actor
 from . import teams
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
@@ -47,8 +47,8 @@ def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> s
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
     or another of the team), a question put to them as requester (answered since), a task raised for them
-    (completed, cancelled or now someone else's). A list of notifications is a record, so these stay in it,
-    marked as done."""
+    (completed, cancelled or now someone else's), a task they were told is overdue (closed since). A list of
+    notifications is a record, so these stay in it, marked as done."""
     return shown(session, actor, messages).done
 
 
@@ -97,19 +97,24 @@ def _naming(messages: list[OutboxMessage], kinds: tuple[str, ...], key: str) -> 
 
 
 def _tasks_moved_on(session: Session, actor: Actor, messages: list[OutboxMessage]) -> tuple[set[int], set[int]]:
-    """Of the messages about one new task: those whose task is no longer an open task of ``actor``'s (done),
-    and of those the ones whose task they may no longer open: someone else's, and not one they may see
-    (``tasks.may_see_task``)."""
-    asked = _naming(messages, (TASKS_RAISED,), "task_id")
+    """Of the messages about one task: those done (a new task no longer an open task of ``actor``'s, an overdue
+    one no longer open, whoever did it), and of those the ones whose task they may no longer open: someone
+    else's, and not one they may see (``tasks.may_see_task``)."""
+    asked = _naming(messages, (TASKS_RAISED, TASK_OVERDUE), "task_id")
     if not asked:
         return set(), set()
     tasks = session.execute(
         select(Task, Case).outerjoin(Case, Case.id == Task.case_id).where(Task.id.in_(set(asked.values())))
     ).all()
-    waiting = {task.id for task, _ in tasks if task.status == TaskStatus.OPEN and task.assignee_id == actor.id}
+    still_open = {task.id: task.assignee_id for task, _ in tasks if task.status == TaskStatus.OPEN}
+    overdue = {m.id for m in messages if m.kind == TASK_OVERDUE}
     closed = {task.id for task, case in tasks if task.assignee_id != actor.id and not may_see_task(actor, task, case)}
     return (
-        {message_id for message_id, task_id in asked.items() if task_id not in waiting},
+        {
+            message_id
+            for message_id, task_id in asked.items()
+            if task_id not in still_open or (message_id not in overdue and still_open[task_id] != actor.id)
+        },
         {message_id for message_id, task_id in asked.items() if task_id in closed},
     )
 
