@@ -921,8 +921,11 @@ def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told
         return re.search(r"Overdue: OCC: Publish the payments compliance notice</a>(.*?)</li>", text, re.S)[1]
 
     assert "Done" not in told()
+    late = " ".join(monitoring.get("/my-work").text.split())  # and their My work says so, at a glance
+    assert "1 of your council's own statutory notices is past its date and not yet published" in late
     complete_task(core, int(page.rsplit("/", 1)[1]), people.s151, outcome="not_owed", note="Nothing paid")
     assert "Done" in told()
+    assert 'id="notices-late"' not in monitoring.get("/my-work").text
 
 
 def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, schedule, app):

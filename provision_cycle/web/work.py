@@ -7,11 +7,13 @@ from flask_login import current_user
 
 from ..errors import InvalidInput
 from ..models import User
+from ..scheduling.config import schedule_for
 from ..services import markets, reading, teams
 from ..services import overview as overview_service
 from ..services.contract_managers import contracts_managed_by
 from ..services.notifications import shown
 from ..services.people import set_email_digest
+from ..services.tasks import CouncilDuty, council_duties
 from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, csv_download, me, render
 from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors, pressed
@@ -41,7 +43,16 @@ def my_work():
             shown=shown(session, actor, notes),
             workflows=core().workflows,
             overseeing=current_user.oversees,
+            notices_late=_council_notices_late(session, actor, today),
         )
+
+
+def _council_notices_late(session, actor, today) -> list[CouncilDuty]:
+    """For whoever overdue council notices escalate to (the Monitoring Officer), those of their councils
+    still unpublished after their date: what they would be told of, at a glance."""
+    overseer = schedule_for(core()).duty_escalate_to
+    councils = sorted({council for role, council, _ in actor.roles if role == overseer})
+    return [duty for duty in council_duties(session, councils) if duty.task.due_on < today] if councils else []
 
 
 @work.get("/account")
