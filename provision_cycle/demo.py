@@ -8,6 +8,7 @@ the old Public Contracts Regulations) are loaded as contract-management cases at
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -92,6 +93,13 @@ SUPPLIERS = {
     "marketing_print": ["Banbury Print Co", "Oxford Mailing Services Ltd", "Ridgeway Communications Ltd"],
     "corporate_supplies": ["Office Direct Supplies Ltd", "Banbury Workwear Ltd", "Cotswold Catering Supplies Ltd"],
 }
+
+
+def _registration_of(name: str, rng: random.Random) -> str:
+    """A supplier's Companies House number: one per company, whichever award or contract names it. (The draw
+    that used to make one up is still made, so that what the demo draws after it does not change.)"""
+    rng.randint(1_000_000, 15_999_999)
+    return f"{zlib.crc32(name.encode()) % 15_000_000 + 1_000_000:08d}"
 
 
 def _supplier(rng: random.Random, category: str) -> tuple[str, bool, bool]:
@@ -419,7 +427,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             "supplier_name": name,
             "supplier_is_sme": sme,
             "supplier_is_vcse": vcse,
-            "supplier_registration": f"{rng.randint(1_000_000, 15_999_999):08d}",
+            "supplier_registration": _registration_of(name, rng),
             "award_value": None,
         }
         with core.db.reading() as session:
@@ -759,7 +767,9 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     """Payments under the register's contracts over the last six months (and a few under none), loaded as a
     finance system's export would be (through the same check and load), so contracts show their spend and the
     Transparency Code's spend file has something in it."""
+    from .models.suppliers import supplier_key
     from .services.spend import load_spend
+    from .services.suppliers import record_same_supplier
     from .services.unpaid_invoices import load_unpaid_invoices
 
     today = core.engine.today()
@@ -794,7 +804,16 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     _, authority, supplier, *_ = contracts[1]
     payer = "OCC" if authority == "JOINT" else authority
     lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies,,")
+    # And two to an OCC supplier of the register under the name it trades as, which the finance system keeps:
+    # recorded by the intelligence team as that supplier's once loaded.
+    registered = next(supplier for _, authority, supplier, *_ in contracts if authority == "OCC")
+    trading = f"{registered.split()[0]} Direct Services"
+    for n, (days, amount) in enumerate(((20, "3200.00"), (50, "2950.00"))):
+        lines.append(f"OCC,DEMO-TRADING-{n},{today - timedelta(days=days)},{trading},{amount},Supplies,,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
+    analyst = people["by_role"][("intelligence_analyst", "OCC", None)][0]
+    said = f"{registered} trades as {trading}: its invoices give the company's registration number"
+    record_same_supplier(core, analyst, supplier_key(trading), supplier_key(registered), said)
     # And each council's list of invoices received and not yet paid, as at today, for the payments compliance
     # notice to count (reg 38(2)(d)).
     unpaid = ["Council,Invoice number,Supplier,Amount,Invoice received,Contract reference"]
@@ -961,7 +980,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                     supplier_name=name,
                     supplier_is_sme=sme,
                     supplier_is_vcse=vcse,
-                    supplier_registration=f"{rng.randint(1_000_000, 15_999_999):08d}",
+                    supplier_registration=_registration_of(name, rng),
                     value=value,
                     start_date=start,
                     end_date=end,

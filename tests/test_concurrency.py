@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
@@ -131,3 +132,31 @@ def test_an_action_does_not_wait_for_a_scheduler_run_raising_a_task_on_its_case(
     assert not isinstance(outcome, Exception), outcome
     with db.reading() as session:
         assert session.get(Case, case_id).state != at_the_gate
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_names_recorded_as_one_supplier_at_once_leave_each_a_name_of_the_third(core, db, round_):
+    """Alpha recorded as Beta's name while Beta is recorded as Gamma's: whichever goes first, the other sees
+    it (the lock on the system chain), so both end as Gamma's names, never a name of a name."""
+    from provision_cycle.services.suppliers import names_of, record_same_supplier
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    for name in ("Alpha Ltd", "Beta Ltd", "Gamma Ltd"):
+        register_contract(core, people, value="9000", ends=date(2027, 3, 31), supplier_name=name)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def record(key: str, same_as: str) -> None:
+        barrier.wait()
+        outcomes.append(record_same_supplier(core, analyst, key, same_as, "One group"))
+
+    threads = [threading.Thread(target=record, args=pair) for pair in (("alpha", "beta"), ("beta", "gamma"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(outcomes) == 2
+    with db.reading() as session:
+        assert names_of(session, "alpha") == names_of(session, "beta") == ("gamma", "alpha", "beta")
+        assert verify_chains(session).ok

@@ -161,3 +161,102 @@ def test_other_names_recorded_with_a_supplier_s_registration_number_are_pointed_
         bodge = supplier(session, officer, "bodge", core.engine.today(), core.workflows)
     assert acme.same_number == [("acme passenger transport holdings", "Acme Passenger Transport Holdings")]
     assert holdings.same_number == [("acme", "Acme Ltd")] and bodge.same_number == []
+
+
+# --- one supplier by several names ---------------------------------------------------------------------------
+HOLDINGS_SPEND = (
+    "Council,Transaction number,Date paid,Supplier,Amount,Contract reference,Individual\n"
+    "OCC,T-7,2026-02-25,APT HOLDINGS,300,,no\n"
+)
+
+
+@pytest.fixture
+def holdings(core, db, acme):
+    """Acme's holding company, spelt too differently to match: a contract in the register, and a payment off
+    contract; an analyst of OCC's intelligence team."""
+    people, contract = acme
+    other = register_contract(core, people, value="9000", ends=date(2027, 3, 31), supplier_name="APT Holdings Ltd")
+    load_spend(core, HOLDINGS_SPEND.encode(), actor_id=people.system, apply=True)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Turner")
+    return people, contract, other, analyst
+
+
+def test_names_recorded_as_one_supplier_are_seen_together_until_separated(core, db, holdings):
+    from provision_cycle.audit import verify_chains
+    from provision_cycle.models import AuditEvent
+    from provision_cycle.services.overview import off_contract_suppliers
+    from provision_cycle.services.suppliers import names_of, record_same_supplier, separate_supplier
+
+    people, contract, other, analyst = holdings
+    today = core.engine.today()
+    said = "Companies House: APT Holdings is Acme's parent, and invoices as Acme"
+    assert record_same_supplier(core, analyst, "apt holdings", "acme", said) == "acme"
+
+    with db.reading() as session:
+        officer = core.engine.actor(session, people.officer)
+        page = supplier(session, officer, "acme", today, core.workflows)
+        assert names_of(session, "apt holdings") == names_of(session, "acme") == ("acme", "apt holdings")
+        assert on_record(session, officer, "apt holdings", today, core.workflows)
+        [found] = find_suppliers(session, officer, "holdings", today)  # found by its other name, as Acme
+        off = {row.key: row for row in off_contract_suppliers(session, officer, today, authority="OCC")}
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "record_same_supplier")).one()
+        assert verify_chains(session).ok
+    assert page.name == "Acme Ltd" and page.also == [("apt holdings", "APT Holdings Ltd")]
+    assert [c.reference for c in page.contracts] == [contract.reference, other.reference]  # the latest ending first
+    assert "APT HOLDINGS" not in page.spellings and page.years[0].off_contract == Decimal("550.00")  # T-2, T-7
+    assert (found.key, found.name, found.contracts, found.paid_this_year) == ("acme", "Acme Ltd", 2, Decimal("1950.00"))
+    assert "apt holdings" not in off and off["acme"].paid == Decimal("550.00") and off["acme"].in_register
+    assert (event.actor_id, event.case_id, event.comment) == (analyst, None, said)
+    assert event.data == {"key": "apt holdings", "same_as": "acme", "as_named": ["apt holdings", "acme"]}
+
+    assert separate_supplier(core, analyst, "apt holdings", "A different company after all") == "acme"
+    with db.reading() as session:
+        officer = core.engine.actor(session, people.officer)
+        assert names_of(session, "acme") == ("acme",)
+        assert [c.reference for c in supplier(session, officer, "acme", today, core.workflows).contracts] == [
+            contract.reference
+        ]
+        assert [s.key for s in find_suppliers(session, officer, "holdings", today)] == ["apt holdings"]
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.case_id.is_(None))).all()[-1] == (
+            "separate_supplier"
+        )
+
+
+def test_a_supplier_recorded_as_another_s_brings_its_own_other_names_with_it(core, db, holdings):
+    """Names are one lookup from the supplier they are: when Acme (with APT Holdings recorded as its) is recorded
+    as Bodge's name, both become Bodge's, and naming either of them names Bodge."""
+    from provision_cycle.services.suppliers import names_of, record_same_supplier
+
+    people, _, _, analyst = holdings
+    register_contract(core, people, value="5000", ends=date(2027, 3, 31), supplier_name="Bodge Ltd")
+    record_same_supplier(core, analyst, "apt holdings", "acme", "One company")
+    assert record_same_supplier(core, analyst, "apt holdings", "bodge", "All one group") == "bodge"
+    with db.reading() as session:
+        assert names_of(session, "apt holdings") == names_of(session, "acme") == ("bodge", "acme", "apt holdings")
+
+
+def test_recording_two_names_as_one_supplier_says_what_is_wrong_and_saves_nothing(core, db, holdings):
+    from provision_cycle.errors import InvalidInput, NotPermitted
+    from provision_cycle.models import SupplierAlias
+    from provision_cycle.services.suppliers import record_same_supplier, separate_supplier
+
+    people, _, _, analyst = holdings
+    with pytest.raises(NotPermitted, match="Only the intelligence team"):
+        record_same_supplier(core, people.head, "apt holdings", "acme", "One company")
+    with pytest.raises(InvalidInput) as refused:
+        record_same_supplier(core, analyst, "apt holdings", "nobody we know", "  ")
+    assert refused.value.fields == {
+        "reason": "Say how you know they are one company (a registration number, an invoice, a letter)",
+        "same_as": "No contract, payment, tender or framework you can see is with that supplier",
+    }
+    with pytest.raises(InvalidInput, match="already recorded as one supplier"):
+        record_same_supplier(core, analyst, "acme", "acme", "Itself")
+    with pytest.raises(InvalidInput, match="not recorded as another supplier's"):
+        separate_supplier(core, analyst, "acme", "Never was")
+    with pytest.raises(InvalidInput, match="Say why"):
+        separate_supplier(core, analyst, "acme", "")
+    record_same_supplier(core, analyst, "apt holdings", "acme", "One company")
+    with pytest.raises(InvalidInput, match="already recorded as one supplier"):
+        record_same_supplier(core, analyst, "acme", "apt holdings", "Again, the other way round")
+    with db.reading() as session:
+        assert session.scalars(select(SupplierAlias.key)).all() == ["apt holdings"]

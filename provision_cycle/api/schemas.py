@@ -677,12 +677,21 @@ class TenderMadeOut(BaseModel):
     outcome: str = Field(description="Awarded, recommended, not assessed (and why), or its rank")
 
 
+class SupplierNameOut(BaseModel):
+    key: str
+    name: str
+
+
 class SupplierOut(BaseModel):
-    """A supplier across the register and the spend, as far as you may see them."""
+    """A supplier across the register and the spend, as far as you may see them, under all its names."""
 
     key: str
     name: str
     spellings: list[str]
+    other_names: list[SupplierNameOut] = Field(
+        description="Names the intelligence team recorded as this supplier's: their contracts, payments and tenders "
+        "are counted here"
+    )
     registrations: list[str] = Field(description="Its Companies House or charity numbers, as the register has them")
     contracts: list[ContractOut]
     years: list[YearPaidOut] = Field(description="This financial year and the two before, the latest first")
@@ -694,6 +703,15 @@ class SupplierOut(BaseModel):
 
 class ContractList(Page):
     items: list[ContractOut]
+
+
+class SameSupplierIn(Request):
+    same_as: str = Field(max_length=200, description="The key of the supplier it is, as GET /suppliers gives it")
+    reason: str = Field(max_length=2000, description="How you know they are one company")
+
+
+class SeparateSupplierIn(Request):
+    reason: str = Field(max_length=2000, description="Why they are not one company after all")
 
 
 class TaskOut(BaseModel):

@@ -846,40 +846,74 @@ def find_suppliers(query: s.SupplierQuery):
     errors=(404,),
 )
 def get_supplier(key: str):
+    return json_response(_supplier_out(key))
+
+
+@operation(
+    api,
+    "POST",
+    "/suppliers/{key}/same-as",
+    summary="Record a supplier as another's name (the intelligence team): seen, found and counted as that one",
+    tag="Suppliers",
+    body=s.SameSupplierIn,
+    response=s.SupplierOut,
+    errors=(403, 404, 422),
+)
+def record_same_supplier(key: str, body: s.SameSupplierIn):
+    same_as = suppliers.record_same_supplier(core(), current_actor().id, key, body.same_as, body.reason)
+    return json_response(_supplier_out(same_as))
+
+
+@operation(
+    api,
+    "POST",
+    "/suppliers/{key}/separate",
+    summary="Record a name recorded as another supplier's as a supplier of its own again (the intelligence team)",
+    tag="Suppliers",
+    body=s.SeparateSupplierIn,
+    response=s.SupplierOut,
+    errors=(403, 404, 422),
+)
+def separate_supplier(key: str, body: s.SeparateSupplierIn):
+    suppliers.separate_supplier(core(), current_actor().id, key, body.reason)
+    return json_response(_supplier_out(key))
+
+
+def _supplier_out(key: str) -> s.SupplierOut:
+    """The supplier (the one ``key`` is recorded as, if it is another's name) as the person may see it."""
     with core().db.reading() as session:
         found = suppliers.supplier(session, current_actor(), key, core().engine.today(), core().workflows)
-        return json_response(
-            s.SupplierOut(
-                key=found.key,
-                name=found.name,
-                spellings=list(found.spellings),
-                registrations=list(found.registrations),
-                contracts=[_contract(contract, contract.case) for contract in found.contracts],
-                years=[
-                    s.YearPaidOut(
-                        label=year.label,
-                        starts=year.starts,
-                        under_contract=_money(year.under_contract),
-                        off_contract=_money(year.off_contract),
-                        by_council={council: _money(paid) for council, paid in sorted(year.by_council.items())},
-                        invoices_timed=year.timed,
-                        paid_within_term_percent=payments_compliance.decimal_text(year.on_time_percent),
-                    )
-                    for year in found.years
-                ],
-                latest_payments=[_payment(p) for p in found.latest],
-                tenders=[
-                    s.TenderMadeOut(
-                        case_id=made.case.id,
-                        reference=made.case.reference,
-                        title=made.case.title,
-                        received_on=made.received_on,
-                        price=_money(made.price),
-                        outcome=made.outcome,
-                    )
-                    for made in found.tenders
-                ],
-            )
+        return s.SupplierOut(
+            key=found.key,
+            name=found.name,
+            spellings=list(found.spellings),
+            other_names=[s.SupplierNameOut(key=other, name=name) for other, name in found.also],
+            registrations=list(found.registrations),
+            contracts=[_contract(contract, contract.case) for contract in found.contracts],
+            years=[
+                s.YearPaidOut(
+                    label=year.label,
+                    starts=year.starts,
+                    under_contract=_money(year.under_contract),
+                    off_contract=_money(year.off_contract),
+                    by_council={council: _money(paid) for council, paid in sorted(year.by_council.items())},
+                    invoices_timed=year.timed,
+                    paid_within_term_percent=payments_compliance.decimal_text(year.on_time_percent),
+                )
+                for year in found.years
+            ],
+            latest_payments=[_payment(p) for p in found.latest],
+            tenders=[
+                s.TenderMadeOut(
+                    case_id=made.case.id,
+                    reference=made.case.reference,
+                    title=made.case.title,
+                    received_on=made.received_on,
+                    price=_money(made.price),
+                    outcome=made.outcome,
+                )
+                for made in found.tenders
+            ],
         )
 
 

@@ -24,6 +24,7 @@ from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, SignInFailure, User
 from .performance import ContractKpi, KpiAssessment
 from .spend import Payment, UnpaidInvoice
+from .suppliers import SupplierAlias
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "MarketMembership",
     "MarketNotice",
     "MarketNoticeKind",
+    "SupplierAlias",
     "Tender",
     "TenderMark",
     "TenderScore",

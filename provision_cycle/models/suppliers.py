@@ -2,15 +2,19 @@
 
 Finance systems and registers spell one company several ways ("ACME LIMITED", "Acme Ltd.", "The Acme Ltd");
 each contract and payment keeps its name's key (``supplier_key``) beside the name, so matching is a
-comparison in SQL, indexed."""
+comparison in SQL, indexed. Where one company goes by names whose keys differ (a trading name, a name the
+finance system shortened), the intelligence team records one key as another's (``SupplierAlias``)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
 
 # Words that say what kind of body a supplier is, not which one: "Acme Ltd", "ACME LIMITED" and "Acme Ltd." are
 # one supplier. Narrow on purpose: "Acme UK" and "Acme Co" may well be other companies.
@@ -70,3 +74,17 @@ def most_used_spelling(spellings: Counter[str]) -> str:
     """Of a supplier's spellings (each with how often it is used), the one used most; one in capitals only if
     no other is as common (finance systems often shout); then the shortest, the plainest."""
     return min(spellings, key=lambda name: (-spellings[name], name.isupper(), len(name), name))
+
+
+class SupplierAlias(Base):
+    """One name's key recorded as another supplier's: the two are one company, seen together on its page, in
+    the search for suppliers and in the spend off contract. ``same_as`` is never itself an alias (a name
+    recorded as an alias's supplier is recorded as that alias's own), so a supplier's names are one lookup."""
+
+    __tablename__ = "supplier_aliases"
+
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    same_as: Mapped[str] = mapped_column(String(KEY_LENGTH), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -121,12 +121,13 @@ def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembe
     return list(session.scalars(query))
 
 
-def memberships_of_supplier(session: Session, actor: Actor, key: str) -> list[MarketMembership]:
-    """A supplier's applications to the markets the person may see, newest first (for its page)."""
+def memberships_of_supplier(session: Session, actor: Actor, keys: tuple[str, ...]) -> list[MarketMembership]:
+    """A supplier's applications (under any of its names' ``keys``) to the markets the person may see, newest
+    first (for its page)."""
     query = (
         select(MarketMembership)
         .join(DynamicMarket)
-        .where(MarketMembership.supplier_key == key, reading.of_my_councils(actor, DynamicMarket.authority))
+        .where(MarketMembership.supplier_key.in_(keys), reading.of_my_councils(actor, DynamicMarket.authority))
         .options(selectinload(MarketMembership.market))
         .order_by(MarketMembership.id.desc())
     )

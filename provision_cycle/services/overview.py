@@ -51,6 +51,7 @@ from .reading import (
     visible_contracts,
     waiting_on_approvers_since,
 )
+from .suppliers import recorded_names
 from .tasks import CouncilDuty, council_duties
 
 STAGES = ("commissioning", "procurement", "contract")
@@ -596,9 +597,10 @@ def off_contract_suppliers(session: Session, actor: Actor, today: date, *, autho
     """Every supplier paid this financial year with no contract named by its payments, the most paid first,
     each marked if the council's register has a contract in force with it all the same. A supplier's payments
     are counted together however the finance system spelt its name ("ACME LTD", "Acme Limited": the key
-    ``models.suppliers.supplier_key`` stored on each payment and contract). Payments to individuals are left
-    out: their names are personal data, and such payments (a care package's direct payment, say) are not
-    bought under a contract."""
+    ``models.suppliers.supplier_key`` stored on each payment and contract), and under each of its names the
+    intelligence team recorded as one supplier's (``services.suppliers.record_same_supplier``). Payments to
+    individuals are left out: their names are personal data, and such payments (a care package's direct
+    payment, say) are not bought under a contract."""
     year_starts, this_year = _paid_this_year(actor, today, authority)
     spellings = session.execute(
         select(
@@ -612,10 +614,15 @@ def off_contract_suppliers(session: Session, actor: Actor, today: date, *, autho
         .where(*this_year, Payment.contract_id.is_(None), not_(Payment.to_individual))
         .group_by(Payment.authority, Payment.supplier_key, Payment.supplier_name)
     )
+    # A name the intelligence team recorded as another supplier's counts as that supplier's.
+    own = recorded_names(session)
     suppliers: dict[tuple[str, str], list[tuple[str, Decimal, int, date]]] = {}
     for council, key, name, paid, count, last in spellings:
-        suppliers.setdefault((council, key), []).append((name.strip(), Decimal(paid), count, last))
-    in_register = _suppliers_in_register(session, {council for council, _ in suppliers}, year_starts, today)
+        suppliers.setdefault((council, own.get(key, key)), []).append((name.strip(), Decimal(paid), count, last))
+    councils = {council for council, _ in suppliers}
+    in_register = {
+        (council, own.get(key, key)) for council, key in _suppliers_in_register(session, councils, year_starts, today)
+    }
     found = []
     for (council, key), spelt in suppliers.items():
         paid = sum((amount for _, amount, _, _ in spelt), Decimal(0))

@@ -1,5 +1,6 @@
 """A supplier across the register and the spend: the contracts the councils hold with it and what they have
-paid it, however the register and the finance systems spell its name (``models.suppliers.supplier_key``).
+paid it, however the register and the finance systems spell its name (``models.suppliers.supplier_key``), and
+under whichever of its names the intelligence team recorded as one supplier (``SupplierAlias``).
 
 What a person sees is what they may see elsewhere: the contracts of the register they may open, and the
 payments of the councils they work for. Payments to individuals are left out everywhere: a person's name is
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..errors import NotFound
+from ..core import Core
+from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term
 from ..models import (
@@ -28,9 +30,10 @@ from ..models import (
     KpiAssessment,
     MarketMembership,
     Payment,
+    SupplierAlias,
     Tender,
 )
-from ..models.suppliers import most_used_spelling, supplier_key
+from ..models.suppliers import KEY_LENGTH, most_used_spelling, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluations_of
@@ -40,6 +43,7 @@ from .payments_compliance import percent
 from .reading import of_my_councils, staff_authorities, tenders_seen, visible_contracts
 
 YEARS_SHOWN = 3  # this financial year and the two before it
+SAME_SUPPLIER_ROLE = "intelligence_analyst"  # who records that names whose keys differ are one supplier
 LATEST_PAYMENTS = 20
 FOUND_AT_MOST = 50
 
@@ -128,44 +132,157 @@ class Supplier:
     frameworks: list[Framework] = field(default_factory=list)
     # Other names recorded with one of its registration numbers, as (key, a spelling).
     same_number: list[tuple[str, str]] = field(default_factory=list)
+    # The names the intelligence team recorded as this supplier's, as (key, a spelling): seen here together.
+    also: list[tuple[str, str]] = field(default_factory=list)
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
     """The suppliers whose names have every word of ``text`` (as keys compare them), in the register or paid
-    in the years a supplier's page shows, the most paid this financial year first; at most FOUND_AT_MOST."""
+    in the years a supplier's page shows, the most paid this financial year first; at most FOUND_AT_MOST. A
+    name recorded as another supplier's finds that supplier, counted under all its names."""
     words = supplier_key(text).split()
     if not words:
         return []
-    year_starts = financial_year_starts(today)
-    contracts = session.execute(
-        select(Contract.supplier_key, Contract.supplier_name, func.count())
-        .where(visible_contracts(actor), *_having_words(Contract.supplier_key, words))
-        .group_by(Contract.supplier_key, Contract.supplier_name)
-    )
-    spellings: dict[str, Counter[str]] = {}  # the register's where it has the supplier, else the payments'
-    counts: Counter[str] = Counter()
-    for key, name, count in contracts:
-        spellings.setdefault(key, Counter())[name.strip()] += count
-        counts[key] += count
-    registered = set(spellings)
-    paid: Counter[str] = Counter()
-    payments = session.execute(
-        select(Payment.supplier_key, Payment.supplier_name, func.count(), func.sum(Payment.amount).filter(
-            Payment.paid_on >= year_starts
-        ))
-        .where(
-            *_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today),
-            *_having_words(Payment.supplier_key, words),
+    tally, named = _Tally(), [_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)]
+    tally.add(session, actor, today, *named)
+    own = recorded_names(session)
+    suppliers = {own.get(key, key) for key in tally.spellings}
+    # Their other names, where the words missed them: counted too, so that a supplier is the same whichever
+    # of its names was searched for.
+    theirs = {name for name, supplier in own.items() if supplier in suppliers} | suppliers
+    if missed := theirs - set(tally.spellings):
+        tally.add(session, actor, today, [Contract.supplier_key.in_(missed)], [Payment.supplier_key.in_(missed)])
+    folded: dict[str, list[str]] = {}
+    for key in tally.spellings:
+        folded.setdefault(own.get(key, key), []).append(key)
+    found = []
+    for supplier, keys in folded.items():
+        # Spelt as the supplier's own name is, where anything has it; else as its other names are.
+        spelt = tally.spellings.get(supplier) or sum((tally.spellings[key] for key in keys), Counter())
+        contracts = sum(tally.contracts[key] for key in keys)
+        found.append(
+            SupplierFound(
+                supplier, most_used_spelling(spelt), contracts, sum((tally.paid[key] for key in keys), Decimal(0))
+            )
         )
-        .group_by(Payment.supplier_key, Payment.supplier_name)
-    )  # fmt: skip
-    for key, name, count, this_year in payments:
-        if key not in registered:
-            spellings.setdefault(key, Counter())[name.strip()] += count
-        paid[key] += Decimal(this_year or 0)
-    found = [SupplierFound(key, most_used_spelling(spelt), counts[key], paid[key]) for key, spelt in spellings.items()]
     ranked = sorted(found, key=lambda s: (-s.paid_this_year, -s.contracts, s.key))
     return ranked[:FOUND_AT_MOST]
+
+
+@dataclass
+class _Tally:
+    """The suppliers' names found, by key: each spelling with how often it is used (the register's where it
+    has the supplier, else the payments'), the contracts the person may see and what was paid this year."""
+
+    spellings: dict[str, Counter[str]] = field(default_factory=dict)
+    contracts: Counter[str] = field(default_factory=Counter)
+    paid: Counter[str] = field(default_factory=Counter)
+
+    def add(self, session: Session, actor: Actor, today: date, contracts_where: list, payments_where: list) -> None:
+        rows = session.execute(
+            select(Contract.supplier_key, Contract.supplier_name, func.count())
+            .where(visible_contracts(actor), *contracts_where)
+            .group_by(Contract.supplier_key, Contract.supplier_name)
+        )
+        for key, name, count in rows:
+            self.spellings.setdefault(key, Counter())[name.strip()] += count
+            self.contracts[key] += count
+        registered = set(self.spellings)
+        payments = session.execute(
+            select(Payment.supplier_key, Payment.supplier_name, func.count(), func.sum(Payment.amount).filter(
+                Payment.paid_on >= financial_year_starts(today)
+            ))
+            .where(*_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today), *payments_where)
+            .group_by(Payment.supplier_key, Payment.supplier_name)
+        )  # fmt: skip
+        for key, name, count, this_year in payments:
+            if key not in registered:
+                self.spellings.setdefault(key, Counter())[name.strip()] += count
+            self.paid[key] += Decimal(this_year or 0)
+
+
+# --- one supplier by several names ---------------------------------------------------------------------------
+def may_record_same_supplier(actor: Actor) -> bool:
+    """The intelligence team, of either council: a supplier is one company to both."""
+    return any(role == SAME_SUPPLIER_ROLE for role, _, _ in actor.roles)
+
+
+def recorded_names(session: Session) -> dict[str, str]:
+    """The names recorded as another supplier's, each (its key) with that supplier's key: the few a team
+    records by hand, read whole."""
+    return {alias: supplier for alias, supplier in session.execute(select(SupplierAlias.key, SupplierAlias.same_as))}
+
+
+def names_of(session: Session, key: str) -> tuple[str, ...]:
+    """The keys a supplier goes by: the supplier's own (``key``'s, or the one it is recorded as), then the
+    names recorded as its."""
+    own = session.scalar(select(SupplierAlias.same_as).where(SupplierAlias.key == key)) or key
+    recorded = session.scalars(
+        select(SupplierAlias.key).where(SupplierAlias.same_as == own).order_by(SupplierAlias.key)
+    )
+    return (own, *recorded)
+
+
+def record_same_supplier(core: Core, actor_id: int, key: str, same_as: str, reason: str) -> str:
+    """Record the supplier with ``key`` as the one with ``same_as`` (with every name already recorded as its),
+    saying how that is known; returns the key they are now seen under: ``same_as``'s supplier's."""
+    reason, problems = reason.strip(), {}
+    if not reason:
+        problems["reason"] = "Say how you know they are one company (a registration number, an invoice, a letter)"
+    with core.db.unit_of_work() as session:
+        actor = _recording(core, session, actor_id)
+        today = core.engine.today()
+        for field_name, given in (("key", key), ("same_as", same_as)):
+            if len(given) > KEY_LENGTH or not on_record(session, actor, given, today, core.workflows):
+                problems[field_name] = "No contract, payment, tender or framework you can see is with that supplier"
+        if problems:
+            raise InvalidInput(problems)
+        source, target = names_of(session, key)[0], names_of(session, same_as)[0]
+        if source == target:
+            raise InvalidInput({"same_as": "They are already recorded as one supplier"})
+        session.execute(update(SupplierAlias).where(SupplierAlias.same_as == source).values(same_as=target))
+        session.add(SupplierAlias(key=source, same_as=target, reason=reason, recorded_by_id=actor_id))
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="record_same_supplier",
+            data={"key": source, "same_as": target, "as_named": [key, same_as]},
+            comment=reason,
+        )
+        return target
+
+
+def _recording(core: Core, session: Session, actor_id: int) -> Actor:
+    """The person recording a supplier's names, if they may; with the names locked against another such
+    record at once, which would miss this one's (the system chain's lock: both go on it)."""
+    actor = core.engine.actor(session, actor_id)
+    if not may_record_same_supplier(actor):
+        raise NotPermitted("Only the intelligence team records that two names are one supplier")
+    core.engine.lock_system_chain(session)
+    return actor
+
+
+def separate_supplier(core: Core, actor_id: int, key: str, reason: str) -> str:
+    """Undo ``record_same_supplier`` for the name with ``key``: a supplier of its own again, saying why;
+    returns the key of the supplier it had been recorded as."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput({"reason": "Say why they are not one company after all"})
+    with core.db.unit_of_work() as session:
+        _recording(core, session, actor_id)
+        alias = session.get(SupplierAlias, key)
+        if alias is None:
+            raise InvalidInput({"key": "That name is not recorded as another supplier's"})
+        was = alias.same_as
+        session.delete(alias)
+        core.engine.system_event(
+            session,
+            actor_id=actor_id,
+            action="separate_supplier",
+            data={"key": key, "was_same_as": was},
+            comment=reason,
+        )
+        return was
 
 
 @dataclass(frozen=True)
@@ -183,57 +300,62 @@ class _Record:
 
 
 def on_record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> bool:
-    """Whether the person may see anything of the supplier with ``key`` (its page would not be NotFound): an
-    award's supplier is linked to its page where it is, and said to be new to the councils where not. Asked
-    part by part, each as whether there is a row, not by reading the record a long-standing supplier has."""
-    parts = (_contracts_with(actor, key), _payments_with(actor, key, today), _tenders_with(actor, key))
+    """Whether the person may see anything of the supplier with ``key`` (its page would not be NotFound), by
+    any of its names: an award's supplier is linked to its page where it is, and said to be new to the councils
+    where not. Asked part by part, each as whether there is a row, not by reading the record a long-standing
+    supplier has."""
+    keys = names_of(session, key)
+    parts = (_contracts_with(actor, keys), _payments_with(actor, keys, today), _tenders_with(actor, keys))
     if any(session.scalar(select(part.exists())) for part in parts):
         return True
-    return bool(memberships_of_supplier(session, actor, key) or _frameworks_with(session, actor, key))
+    return bool(memberships_of_supplier(session, actor, keys) or _frameworks_with(session, actor, keys))
 
 
-def _contracts_with(actor: Actor, key: str) -> Select:
-    return select(Contract).where(Contract.supplier_key == key, visible_contracts(actor))
+def _contracts_with(actor: Actor, keys: tuple[str, ...]) -> Select:
+    return select(Contract).where(Contract.supplier_key.in_(keys), visible_contracts(actor))
 
 
-def _payments_with(actor: Actor, key: str, today: date) -> Select:
+def _payments_with(actor: Actor, keys: tuple[str, ...], today: date) -> Select:
     """In the years a supplier's page shows."""
     return select(Payment).where(
-        Payment.supplier_key == key, *_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today)
+        Payment.supplier_key.in_(keys), *_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today)
     )
 
 
-def _tenders_with(actor: Actor, key: str) -> Select:
+def _tenders_with(actor: Actor, keys: tuple[str, ...]) -> Select:
     return (
         select(Tender, Case)
         .join(Case, Case.id == Tender.case_id)
-        .where(Tender.supplier_key == key, tenders_seen(actor))
+        .where(Tender.supplier_key.in_(keys), tenders_seen(actor))
     )
 
 
-def _frameworks_with(session: Session, actor: Actor, key: str) -> list[Framework]:
+def _frameworks_with(session: Session, actor: Actor, keys: tuple[str, ...]) -> list[Framework]:
     # A register of tens of frameworks, each listing its suppliers as written: matched here by name key.
-    return [f for f in frameworks_for(session, actor) if key in {supplier_key(s) for s in f.suppliers}]
+    return [f for f in frameworks_for(session, actor) if any(supplier_key(s) in keys for s in f.suppliers)]
 
 
-def _record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> _Record:
+def _record(session: Session, actor: Actor, keys: tuple[str, ...], today: date, workflows: WorkflowRegistry) -> _Record:
     contracts = list(
         session.scalars(
-            _contracts_with(actor, key)
+            _contracts_with(actor, keys)
             .options(joinedload(Contract.case))  # each one's state is shown: read with it, not one by one
             .order_by(Contract.end_date.desc(), Contract.reference)
         )
     )
     payments = list(
-        session.scalars(_payments_with(actor, key, today).order_by(Payment.paid_on.desc(), Payment.id.desc()))
+        session.scalars(_payments_with(actor, keys, today).order_by(Payment.paid_on.desc(), Payment.id.desc()))
     )
-    tenders, memberships = _tenders(session, actor, key, workflows), memberships_of_supplier(session, actor, key)
-    return _Record(contracts, payments, tenders, memberships, _frameworks_with(session, actor, key))
+    tenders, memberships = _tenders(session, actor, keys, workflows), memberships_of_supplier(session, actor, keys)
+    return _Record(contracts, payments, tenders, memberships, _frameworks_with(session, actor, keys))
 
 
 def supplier(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> Supplier:
-    """What the person may see of the supplier with ``key``: NotFound where that is nothing."""
-    record = _record(session, actor, key, today, workflows)
+    """What the person may see of the supplier with ``key`` (or of the one it is recorded as the name of:
+    ``names_of``), under all its names: NotFound where that is nothing."""
+    keys = names_of(session, key)
+    key = keys[0]
+    record = _record(session, actor, keys, today, workflows)
     if not record:
         raise NotFound("No contract, payment, tender, dynamic market or framework you can see is with that supplier")
     contracts, payments, tenders = record.contracts, record.payments, record.tenders
@@ -255,14 +377,18 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
-    spelt += Counter(s for f in on_frameworks for s in f.suppliers if supplier_key(s) == key)
-    name = most_used_spelling(registered or spelt)  # the register's spelling, where it has the supplier
+    spelt += Counter(s for f in on_frameworks for s in f.suppliers if supplier_key(s) in keys)
+    # The register's spelling, where it has the supplier: of its own name, unless only its other names have one.
+    own = Counter({spelling: n for spelling, n in (registered or spelt).items() if supplier_key(spelling) == key})
+    name = most_used_spelling(own or registered or spelt)
     return Supplier(
         key=key,
         name=name,
-        spellings=(name, *(other for other, _ in spelt.most_common() if other != name)),
+        # Its own name's other spellings; its other names' are theirs (``also``).
+        spellings=(name, *(other for other, _ in spelt.most_common() if other != name and supplier_key(other) == key)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
-        same_number=_same_number_elsewhere(session, actor, key, numbers),
+        same_number=_same_number_elsewhere(session, actor, keys, numbers),
+        also=[(other, _spelling_of(other, spelt)) for other in keys[1:]],
         contracts=contracts,
         years=years,
         latest=payments[:LATEST_PAYMENTS],
@@ -275,7 +401,15 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     )
 
 
-def _same_number_elsewhere(session: Session, actor: Actor, key: str, numbers: set[str]) -> list[tuple[str, str]]:
+def _spelling_of(key: str, spelt: Counter[str]) -> str:
+    """The spelling most used of the name with ``key``, of those in ``spelt``; the key itself if none is."""
+    its = Counter({spelling: n for spelling, n in spelt.items() if supplier_key(spelling) == key})
+    return most_used_spelling(its) if its else key
+
+
+def _same_number_elsewhere(
+    session: Session, actor: Actor, keys: tuple[str, ...], numbers: set[str]
+) -> list[tuple[str, str]]:
     """The other names (keys, with a spelling) under which the register, the tenders or the dynamic markets
     the person sees record one of ``numbers``: one company, spelt so differently that its keys differ (a
     trading name, a holding company's name), which the intelligence team may want to look at together."""
@@ -288,16 +422,21 @@ def _same_number_elsewhere(session: Session, actor: Actor, key: str, numbers: se
     given = (Contract.supplier_registration != none, Tender.supplier_registration != none)
     queries = (
         select(Contract.supplier_key, Contract.supplier_name).where(
-            Contract.supplier_registration.in_(listed), given[0], Contract.supplier_key != key, visible_contracts(actor)
+            Contract.supplier_registration.in_(listed),
+            given[0],
+            Contract.supplier_key.not_in(keys),
+            visible_contracts(actor),
         ),
         select(Tender.supplier_key, Tender.supplier_name)
         .join(Case, Case.id == Tender.case_id)
-        .where(Tender.supplier_registration.in_(listed), given[1], Tender.supplier_key != key, tenders_seen(actor)),
+        .where(
+            Tender.supplier_registration.in_(listed), given[1], Tender.supplier_key.not_in(keys), tenders_seen(actor)
+        ),
         select(MarketMembership.supplier_key, MarketMembership.supplier_name)
         .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
         .where(
             MarketMembership.supplier_registration.in_(listed),
-            MarketMembership.supplier_key != key,
+            MarketMembership.supplier_key.not_in(keys),
             of_my_councils(actor, DynamicMarket.authority),
         ),
     )
@@ -308,8 +447,8 @@ def _same_number_elsewhere(session: Session, actor: Actor, key: str, numbers: se
     return sorted(found.items())
 
 
-def _tenders(session: Session, actor: Actor, key: str, workflows: WorkflowRegistry) -> list[TenderMade]:
-    rows = session.execute(_tenders_with(actor, key).order_by(Tender.received_on.desc(), Case.reference)).all()
+def _tenders(session: Session, actor: Actor, keys: tuple[str, ...], workflows: WorkflowRegistry) -> list[TenderMade]:
+    rows = session.execute(_tenders_with(actor, keys).order_by(Tender.received_on.desc(), Case.reference)).all()
     evaluations = evaluations_of(session, {case.id for _, case in rows})
     return [
         TenderMade(

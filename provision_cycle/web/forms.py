@@ -1055,6 +1055,31 @@ class ApproveNoticeForm(FlaskForm):
     submit = SubmitField("Record the approval", widget=GovSubmitInput())
 
 
+class SameSupplierForm(FlaskForm):
+    same_as = StringField(
+        "The supplier's name it goes by",
+        widget=GovTextInput(),
+        description="As the register, the payments or a tender spells it: its page lists its contracts and spend",
+        validators=[DataRequired(message="Enter the name of the supplier it is"), Length(max=200)],
+    )
+    reason = TextAreaField(
+        "How do you know they are one company?",
+        widget=GovTextArea(),
+        description="A Companies House or charity number, an invoice, a letter from the supplier",
+        validators=[DataRequired(message="Say how you know they are one company"), Length(max=2000)],
+    )
+    submit = SubmitField("Record them as one supplier", widget=GovSubmitInput())
+
+
+class SeparateSupplierForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are they not one company?",
+        widget=GovTextArea(),
+        validators=[DataRequired(message="Say why they are not one company after all"), Length(max=2000)],
+    )
+    submit = SubmitField("Record them as two suppliers", widget=GovSubmitInput())
+
+
 class SnoozeTaskForm(FlaskForm):
     until = GovDate("Remind me again on", validators=[InputRequired(message="Enter the date to be reminded again")])
     reason = TextAreaField(

@@ -1,12 +1,16 @@
-"""Suppliers: find one by name, and see the contracts the councils hold with it and what they have paid it."""
+"""Suppliers: find one by name, see the contracts the councils hold with it and what they have paid it, and (the
+intelligence team) record that names whose keys differ are one supplier, or not."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, flash, redirect, request, url_for
 
+from ..errors import InvalidInput, NotFound
+from ..models.suppliers import supplier_key
 from ..services import performance
 from ..services import suppliers as service
 from .common import core, me, render
+from .forms import SameSupplierForm, SeparateSupplierForm, apply_errors
 from .security import signed_in
 
 suppliers = Blueprint("suppliers", __name__, url_prefix="/suppliers")
@@ -25,6 +29,9 @@ def find():
 @signed_in
 def show(key: str):
     with core().db.reading() as session:
+        own = service.names_of(session, key)[0]
+        if own != key:  # a name recorded as another supplier's: that supplier's page
+            return redirect(url_for(".show", key=own))
         supplier = service.supplier(session, me(), key, core().engine.today(), core().workflows)
         states = {  # each contract's state, in its own workflow's words
             contract.id: core()
@@ -34,5 +41,64 @@ def show(key: str):
         }
     references = {contract.id: contract.reference for contract in supplier.contracts}
     return render(
-        "suppliers/show.html", supplier=supplier, states=states, references=references, ratings=performance.RATINGS
+        "suppliers/show.html",
+        supplier=supplier,
+        states=states,
+        references=references,
+        ratings=performance.RATINGS,
+        may_record=service.may_record_same_supplier(me()),
     )
+
+
+def _supplier_to_record(key: str) -> service.Supplier:
+    """The supplier whose names are recorded, for someone who may record them (else, as for anyone who may see
+    nothing of it, NotFound)."""
+    if not service.may_record_same_supplier(me()):
+        raise NotFound("Only the intelligence team records that two names are one supplier")
+    with core().db.reading() as session:
+        return service.supplier(session, me(), key, core().engine.today(), core().workflows)
+
+
+@suppliers.route("/<key>/same-as", methods=["GET", "POST"])
+@signed_in
+def same_as(key: str):
+    """Record the supplier as another's name: ``?as=`` a key, to start from a supplier its page suggested."""
+    supplier = _supplier_to_record(key)
+    form = SameSupplierForm()
+    if request.method == "GET" and (suggested := request.args.get("as")):
+        with core().db.reading() as session:
+            if service.on_record(session, me(), suggested, core().engine.today(), core().workflows):
+                form.same_as.data = service.supplier(
+                    session, me(), suggested, core().engine.today(), core().workflows
+                ).name
+    if form.validate_on_submit():
+        try:
+            target = service.record_same_supplier(
+                core(), me().id, key, supplier_key(form.same_as.data), form.reason.data
+            )
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            flash(f"{supplier.name} is recorded as a name of {form.same_as.data.strip()}: seen together here")
+            return redirect(url_for(".show", key=target, _anchor="names"))
+    return render("suppliers/same_as.html", form=form, supplier=supplier)
+
+
+@suppliers.route("/<key>/names/<name>/separate", methods=["GET", "POST"])
+@signed_in
+def separate(key: str, name: str):
+    """Record one of the supplier's names (``name``, a key) as a supplier of its own again."""
+    supplier = _supplier_to_record(key)
+    spelt = dict(supplier.also).get(name)
+    if spelt is None:
+        raise NotFound(f"{supplier.name} has no other name recorded as that")
+    form = SeparateSupplierForm()
+    if form.validate_on_submit():
+        try:
+            service.separate_supplier(core(), me().id, name, form.reason.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            flash(f"{spelt} is recorded as a supplier of its own again, not {supplier.name}")
+            return redirect(url_for(".show", key=key, _anchor="names"))
+    return render("suppliers/separate.html", form=form, supplier=supplier, name=spelt)

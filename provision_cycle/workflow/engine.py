@@ -26,6 +26,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..audit import GENESIS, sealed
@@ -1220,17 +1222,24 @@ class Engine:
             **fields,
         )
 
+    def lock_system_chain(self, session: Session):
+        """The system chain's head, locked until the transaction ends: a change with no case, whose checks read
+        what another such change may be writing, takes it before it reads, so that the two run in turn."""
+        from ..models import AuditHead
+
+        head = session.get(AuditHead, "system", with_for_update=CHANGE_LOCK)
+        if head is None:  # the first change with no case: whoever starts it first makes the head; others wait
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(insert(AuditHead).values(stream="system", seq=0, hash=GENESIS).on_conflict_do_nothing())
+            head = session.get(AuditHead, "system", with_for_update=CHANGE_LOCK, populate_existing=True)
+        return head
+
     def system_event(
         self, session: Session, *, actor_id: int | None, action: str, data: dict[str, Any], comment: str = ""
     ) -> None:
         """An audit event with no case (users, delegations, migrations), on the ``system`` chain; its ``data``'s
         dates and amounts written as an action's inputs are."""
-        from ..models import AuditHead
-
-        head = session.get(AuditHead, "system", with_for_update=CHANGE_LOCK)
-        if head is None:
-            head = AuditHead(stream="system", seq=0, hash=GENESIS)
-            session.add(head)
+        head = self.lock_system_chain(session)
         now = self.clock()
         fields = dict(
             stream="system",

@@ -607,3 +607,22 @@ def test_a_supplier_is_found_and_read_through_the_api(api, core, db):
     assert [p["transaction_number"] for p in page["latest_payments"]] == ["T-2", "T-1"]
     officer.get("/suppliers", status=422)  # words to look for are needed
     api(people.requester).get("/suppliers/acme", status=404)
+
+
+def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api(api, core, db):
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
+    register_contract(core, people, value="9000", ends=date(2027, 3, 31), supplier_name="APT Holdings Ltd")
+    analyst = api(create_user(db, ("intelligence_analyst", "OCC")))
+    said = {"same_as": "acme", "reason": "Companies House 01234567"}
+    api(people.officer).post("/suppliers/apt%20holdings/same-as", said, status=403)
+    refused = analyst.post("/suppliers/apt%20holdings/same-as", {**said, "reason": ""}, status=422).get_json()
+    assert [e["field"] for e in refused["errors"]] == ["reason"]
+    page = analyst.post("/suppliers/apt%20holdings/same-as", said).get_json()
+    assert (page["key"], page["other_names"]) == ("acme", [{"key": "apt holdings", "name": "APT Holdings Ltd"}])
+    assert len(page["contracts"]) == 2
+    assert analyst.get("/suppliers/apt%20holdings").get_json()["key"] == "acme"  # its other name reads as it
+    alone = analyst.post("/suppliers/apt%20holdings/separate", {"reason": "Sold"}).get_json()
+    assert (alone["key"], alone["other_names"], len(alone["contracts"])) == ("apt holdings", [], 1)

@@ -108,3 +108,41 @@ def test_a_supplier_page_points_to_another_name_recorded_with_its_number(core, d
     page = browser(people.officer).get("/suppliers/acme").text
     assert "The same Companies House or charity number is also recorded under" in page
     assert '<a class="govuk-link" href="/suppliers/acme%20facilities">Acme Facilities</a>' in page
+
+
+def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_and_can_undo_it(core, db, browser):
+    """Acme and its holding company share a Companies House number: Acme's page points to the other name, and
+    the analyst records it as Acme's from there. The other name's page is then Acme's; the officer, who sees
+    both but records neither, is offered neither; a separation says why and undoes it."""
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
+                      registration="01234567")  # fmt: skip
+    register_contract(core, people, value="9000", ends=date(2027, 3, 31), supplier_name="APT Holdings Ltd",
+                      registration="01234567")  # fmt: skip
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Turner"))
+    officer = browser(people.officer)
+
+    page = analyst.get("/suppliers/acme").text
+    suggested = "/suppliers/apt%20holdings/same-as?as=acme"
+    assert f'href="{suggested}"' in page and 'href="/suppliers/acme/same-as"' in page
+    assert "/same-as" not in officer.get("/suppliers/acme").text
+    officer.get("/suppliers/acme/same-as", status=404)
+
+    form = analyst.get(suggested).text
+    assert 'value="Acme Ltd"' in form  # the supplier its page suggested
+    refused = analyst.post(suggested, {"same_as": "Acme Ltd", "reason": ""}, status=400).text
+    assert "Say how you know they are one company" in refused
+    told = analyst.post(suggested, {"same_as": "Acme Ltd", "reason": "Companies House 01234567"})
+    assert told.headers["Location"] == "/suppliers/acme#names"
+    page = analyst.get("/suppliers/acme").text
+    assert "APT Holdings Ltd" in page and 'href="/suppliers/acme/names/apt%20holdings/separate"' in page
+    assert "Acme Ltd is recorded" not in page and "APT Holdings Ltd is recorded as a name of Acme Ltd" in page
+    assert officer.get("/suppliers/apt%20holdings", status=302).headers["Location"] == "/suppliers/acme"
+    assert "Its other names" in officer.get("/suppliers/acme").text
+
+    separate = "/suppliers/acme/names/apt%20holdings/separate"
+    analyst.post(separate, {"reason": ""}, status=400)
+    analyst.post(separate, {"reason": "Sold: a different company now"})
+    assert "Its other names" not in analyst.get("/suppliers/acme").text
+    officer.get("/suppliers/apt%20holdings")  # its own page again
+    analyst.get(separate, status=404)
