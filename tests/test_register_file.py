@@ -211,3 +211,38 @@ def test_the_command_checks_then_loads(core, db, cli, tmp_path):
     assert again.exit_code == 1 and "register.csv, line 2, Title: Already in the register as" in again.stderr
     assert "The file has 3 problems, so nothing was loaded" in again.stderr and _count(db, Contract) == 3
     assert "There is no user 'nobody'" in cli("load-register", str(register), "--actor", "nobody").stderr
+
+
+def test_a_contract_s_maximum_term_is_loaded_where_the_register_knows_it(core, db):
+    """A contract extended once already (to 2027) under an award of three years plus two: its maximum term
+    is the five years the register gives, not its term now with the year of options left (four); one whose
+    register does not say is given the latter. A change of term is weighed against it (PA23 s75)."""
+    people = hub_people(db)
+    data = (
+        b"Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,"
+        b"Extension months available,Maximum term in months\n"
+        b"Extended,Paper Co,OCC,ICT,goods,48000,2024-04-01,2027-03-31,Cora Contracts,12,60\n"
+        b"Unsaid,Pay Ltd,OCC,ICT,goods,48000,2024-04-01,2027-03-31,Cora Contracts,12,\n"
+    )
+    load_register(core, data, actor_id=people.system, apply=True)
+    with db.reading() as session:
+        terms = {
+            title: months for title, months in session.execute(select(Contract.title, Contract.maximum_term_months))
+        }
+    assert terms == {"Extended": 60, "Unsaid": 48}
+
+    wrong = (
+        b"Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,"
+        b"Extension months available,Maximum term\n"
+        b"Words,Paper Co,OCC,ICT,goods,1,2024-04-01,2027-03-31,Cora Contracts,0,five years\n"
+        b"None,Paper Co,OCC,ICT,goods,1,2024-04-01,2027-03-31,Cora Contracts,0,0\n"
+        b"Short,Paper Co,OCC,ICT,goods,1,2024-04-01,2027-03-31,Cora Contracts,24,12\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        load_register(core, wrong, actor_id=people.system)
+    assert [str(p) for p in refused.value.problems] == [
+        "line 2, Maximum term: 'five years' is not a whole number, 0 or more",
+        "line 3, Maximum term: Enter the longest it could run as awarded, in whole months, 1 or more",
+        "line 4, Maximum term: The longest it could run as awarded (12 months) is shorter than the extension "
+        "options left (24 months)",
+    ]

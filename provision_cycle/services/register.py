@@ -43,6 +43,9 @@ class ExistingContract:
     irrecoverable_vat: Decimal = Decimal(0)
     route: str | None = None  # how it was procured, where the register knows
     state: str = "live"
+    # The longest it could run as awarded, its extension options included, where the register knows: what a
+    # change of term is weighed against (PA23 s74(3)(a)); else its term now with the options left.
+    maximum_term_months: int | None = None
 
     @property
     def commenced(self) -> date:
@@ -101,6 +104,7 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         start_date=existing.start_date,
         end_date=existing.end_date,
         extension_months_available=existing.extension_months_available,
+        maximum_term_months=existing.maximum_term_months,  # None: worked out on insert (``Contract``)
         notice_period_days=existing.notice_period_days,
         risk=existing.risk,
         contract_manager_id=existing.contract_manager_id,
@@ -176,6 +180,14 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
     for name in ("notice_period_days", "extension_months_available"):
         if getattr(existing, name) < 0:
             problems[name] = "Enter a whole number, 0 or more"
+    longest = existing.maximum_term_months
+    if longest is not None and longest < 1:
+        problems["maximum_term_months"] = "Enter the longest it could run as awarded, in whole months, 1 or more"
+    elif longest is not None and longest < existing.extension_months_available:
+        problems["maximum_term_months"] = (
+            f"The longest it could run as awarded ({longest} months) is shorter than the extension options left "
+            f"({existing.extension_months_available} months)"
+        )
     return problems
 
 

@@ -59,6 +59,7 @@ HEADINGS = {
     "contract_manager": ("Contract manager",),
     "pillar": ("Pillar",),
     "extension_months_available": ("Extension months available", "Extension months"),
+    "maximum_term_months": ("Maximum term in months", "Maximum term (months)", "Maximum term"),
     "notice_period_days": ("Notice period days", "Notice period (days)"),
     "risk": ("Risk",),
     "state": ("Status",),
@@ -232,7 +233,7 @@ class _RowReader:
             return value
         if name in ("start_date", "end_date", "signed_on"):
             return day(text) if text else None
-        if name in ("extension_months_available", "notice_period_days"):
+        if name in ("extension_months_available", "notice_period_days", "maximum_term_months"):
             if not text:
                 return None
             if not text.isdigit():
