@@ -154,6 +154,30 @@ def change_password(core: Core, user_id: int, current: str, password: str, confi
     raise InvalidInput({"current": "Your current password is not right"})
 
 
+def confirm_password(core: Core, user_id: int, password: str, address: str = "") -> None:
+    """The signed-in person's password, asked again before what a session left open should not do alone
+    (make an API token, which acts as them without signing in). ``InvalidInput`` unless it is right; a wrong
+    one counts as a failed sign-in, of the account and (given the client's ``address``) of the address."""
+    require_passwords(core)
+    if not password:
+        raise InvalidInput({"password": "Enter your password"})
+    with core.db.unit_of_work() as session:
+        now = core.engine.clock()
+        if sign_in_refused_from(core, session, address, now):
+            raise InvalidInput({"password": TOO_MANY_FROM_HERE})
+        user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
+        if user is None or not user.is_active:
+            raise NotFound("There is no such account")
+        if is_locked_out(user, now):
+            raise InvalidInput({"password": f"Too many wrong passwords: try again in {LOCK_OUT.seconds // 60} minutes"})
+        if check_password(user.password_hash, password):
+            user.failed_sign_ins = 0
+            return
+        count_failed_sign_in(core, session, user, now)  # committed: the refusal comes after
+        count_try_from(core, session, address, now)
+    raise InvalidInput({"password": "Your password is not right"})
+
+
 # --- links ----------------------------------------------------------------------------------------------
 def ask_for_reset(core: Core, username_or_email: str, address: str = "") -> None:
     """Email a link to set a new password to the account with this username or email address, if there is

@@ -1200,11 +1200,24 @@ class NewUserForm(GrantRoleForm, PersonDetailsForm):
 
 
 class TokenForm(FlaskForm):
+    """A new API token's name, and proof that it is its owner who asks: their password, and a security code
+    if they use them (the view drops what is not asked of them; the services check them)."""
+
     name = StringField(
         "Name of the new token",
         widget=GovTextInput(),
         description="What will use it, like 'Finance system nightly import'",
         validators=[DataRequired(message="Give the token a name that says what uses it"), Length(max=100)],
+    )
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        description="A token acts as you without signing in, so confirm it is you.",
+    )
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        description="You use security codes: enter the one your authenticator app shows, or a recovery code.",
     )
     submit = SubmitField("Create a token", widget=GovSubmitInput())
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..errors import InvalidInput
 from ..models import User
 from ..scheduling.config import schedule_for
-from ..services import markets, reading, teams
+from ..services import markets, passwords, reading, teams, two_factor
 from ..services import overview as overview_service
 from ..services.contract_managers import contracts_managed_by
 from ..services.notifications import shown
@@ -18,6 +18,9 @@ from ..services.tokens import create_token, revoke_token, tokens_of
 from .common import core, csv_download, me, render
 from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors, pressed
 from .security import OVERSIGHT_ROLES, roles_required, signed_in
+
+# Where the council's identity provider signs everyone in, a token is made this soon after signing in there.
+TOKEN_SIGN_IN_MINUTES = 15
 
 work = Blueprint("work", __name__)
 
@@ -90,15 +93,48 @@ def notifications():
 @work.route("/account/api-tokens", methods=["GET", "POST"])
 @signed_in
 def tokens():
-    """Personal API tokens: the secret is shown once, on the page that creates it, and never stored."""
-    form = TokenForm()
-    secret = None
+    """Personal API tokens: the secret is shown once, on the page that creates it, and never stored. A token
+    acts as its owner without signing in, so only they make one, proving it afresh: their password (and a
+    security code, if they use them) or, where the council's identity provider signs everyone in, a sign-in
+    there within the last few minutes."""
+    form, secret = TokenForm(), None
+    if not core().settings.passwords_in_use:
+        del form.password  # None from here on
+    if not two_factor.uses_codes(core(), me().id):
+        del form.code
+    signed_in_lately = _signed_in_within(TOKEN_SIGN_IN_MINUTES)
     if form.validate_on_submit():
         try:
+            _prove_it_is_them(form, signed_in_lately)
             _, secret = create_token(core(), me().id, form.name.data, actor_id=me().id)
         except InvalidInput as error:
             apply_errors(form, error.fields)
-    return render("work/tokens.html", form=form, secret=secret, tokens=tokens_of(core(), me().id), revoke=ActionForm())
+    return render(
+        "work/tokens.html",
+        form=form,
+        secret=secret,
+        tokens=tokens_of(core(), me().id),
+        revoke=ActionForm(),
+        signed_in_lately=signed_in_lately,
+        minutes=TOKEN_SIGN_IN_MINUTES,
+    )
+
+
+def _prove_it_is_them(form: TokenForm, signed_in_lately: bool) -> None:
+    """``InvalidInput`` unless the password (and the code) given are right, or, with neither asked, the person
+    signed in with the identity provider lately."""
+    address = request.remote_addr or ""
+    if form.password is not None:
+        passwords.confirm_password(core(), me().id, form.password.data or "", address)
+    elif not signed_in_lately:
+        raise InvalidInput({"name": f"Sign in again to create a token: it is made within {TOKEN_SIGN_IN_MINUTES} "
+                                   "minutes of signing in"})  # fmt: skip
+    if form.code is not None:
+        two_factor.check_code(core(), me().id, form.code.data or "", address)
+
+
+def _signed_in_within(minutes: int) -> bool:
+    return core().engine.clock().timestamp() - session.get("signed_in_at", 0) <= minutes * 60
 
 
 @work.post("/account/api-tokens/<id:token_id>/revoke")

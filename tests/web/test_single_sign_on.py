@@ -18,7 +18,7 @@ from provision_cycle.services.people import authenticate
 from provision_cycle.settings import Settings, SettingsError
 from tests.factories import create_user
 from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, new_key
-from tests.web.conftest import PASSWORD, Browser, give_password
+from tests.web.conftest import PASSWORD, Browser, csrf_from, give_password
 from tests.web.test_passwords import _emails
 
 
@@ -197,7 +197,7 @@ def test_without_a_provider_there_is_no_single_sign_on(app):
     assert client.get("/sign-in/single-sign-on/return?code=x&state=y").status_code == 404
 
 
-def test_where_everyone_signs_in_with_the_provider_no_password_is_used(app, core, db, provider, schedule):
+def test_where_everyone_signs_in_with_the_provider_no_password_is_used(app, core, db, provider, schedule, clock):
     core.settings = core.settings.with_overrides(sso_only=True)
     kate = _kate(db)
     admin = create_user(db, ("administrator", "OCC"), username="ada", full_name="Ada Admin")
@@ -221,6 +221,17 @@ def test_where_everyone_signs_in_with_the_provider_no_password_is_used(app, core
     assert "With your Oxfordshire account" in account and "Change<span" not in account.split("Emails")[0]
     assert client.get("/account/password").status_code == 404
     assert client.get("/account/security-codes").status_code == 404  # the provider asks for its own second step
+
+    # With no password to ask again, a token is made only soon after signing in with the provider.
+    def make_token(name: str) -> str:
+        page = client.get("/account/api-tokens").text
+        assert 'type="password"' not in page
+        return client.post("/account/api-tokens", data={"name": name, "csrf_token": csrf_from(page)}).text
+
+    assert 'id="new-token"' in make_token("Finance system")
+    clock.advance(minutes=16)
+    late = make_token("Another")
+    assert 'id="new-token"' not in late and "Sign in again to create a token" in late
 
     # An administrator adds someone: they are told where to sign in, with no link to set a password.
     provider.person = {"sub": "entra-ada", "email": "ada@example.gov.uk"}

@@ -8,8 +8,9 @@ from html import unescape
 
 from sqlalchemy import select
 
-from provision_cycle.models import AuditEvent, Case, Document, OutboxMessage, Task, TaskStatus
+from provision_cycle.models import AuditEvent, Case, Document, OutboxMessage, Task, TaskStatus, User
 from tests.factories import act, create_user, declare, hub_people, new_request
+from tests.web.conftest import PASSWORD
 from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
 
 
@@ -444,9 +445,16 @@ def test_a_person_creates_sees_once_and_revokes_an_api_token(core, db, browser, 
 
     people = hub_people(db)
     client = browser(people.officer)
-    page = client.post("/account/api-tokens", {"name": ""}, status=400).text
+    page = client.post("/account/api-tokens", {"name": "", "password": PASSWORD}, status=400).text
     assert "Give the token a name that says what uses it" in page
-    response = client.post("/account/api-tokens", {"name": "Finance system"}, status=200)
+    # A token acts as them without signing in: made only with their password, asked again.
+    assert 'type="password"' in client.get("/account/api-tokens").text
+    wrong = client.post("/account/api-tokens", {"name": "Finance system", "password": "guess"}, status=400).text
+    assert "Your password is not right" in wrong and "new-token" not in wrong
+    with db.reading() as session:
+        assert session.scalar(select(User.failed_sign_ins).where(User.id == people.officer)) == 1
+        assert session.scalar(select(ApiToken.id)) is None
+    response = client.post("/account/api-tokens", {"name": "Finance system", "password": PASSWORD}, status=200)
     secret = re.search(r'<code id="new-token">(pc_[^<]+)</code>', response.text).group(1)
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     assert secret not in client.get("/account/api-tokens").text  # shown once only
@@ -455,6 +463,27 @@ def test_a_person_creates_sees_once_and_revokes_an_api_token(core, db, browser, 
         assert token.secret_hash != secret and secret.startswith(token.prefix)
     client.post(f"/account/api-tokens/{token.id}/revoke", form_page="/account/api-tokens")
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_someone_who_uses_security_codes_gives_one_to_create_a_token(core, db, browser, clock):
+    from provision_cycle.models import ApiToken
+    from provision_cycle.services import two_factor
+
+    people = hub_people(db)
+    client = browser(people.officer)  # signed in, then turns codes on
+    two_factor.start_setting_up(core, people.officer)
+    _, key = two_factor.key_being_set_up(core, people.officer)
+    two_factor.turn_on(core, people.officer, two_factor.code_at(key, two_factor.step_of(clock())))
+    clock.advance(seconds=60)
+    asked = {"name": "Finance system", "password": PASSWORD}
+    refused = client.post("/account/api-tokens", {**asked, "code": "000000"}, status=400).text
+    assert "security code" in refused.lower() and "new-token" not in refused
+    clock.advance(seconds=60)  # a code not used before
+    code = two_factor.code_at(key, two_factor.step_of(clock()))
+    made = client.post("/account/api-tokens", {**asked, "code": code}, status=200).text
+    assert 'id="new-token"' in made
+    with db.reading() as session:
+        assert session.scalars(select(ApiToken.name)).all() == ["Finance system"]
 
 
 def test_an_administrator_revokes_a_token_of_someone_they_look_after_who_is_told(core, db, browser, app):
