@@ -140,11 +140,7 @@ def change_password(core: Core, user_id: int, current: str, password: str, confi
     require_passwords(core)
     with core.db.unit_of_work() as session:
         now = core.engine.clock()
-        user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
-        if user is None or not user.is_active:
-            raise NotFound("There is no such account")
-        if is_locked_out(user, now):
-            raise InvalidInput({"current": f"Too many wrong passwords: try again in {LOCK_OUT.seconds // 60} minutes"})
+        user = _own_account(session, user_id, now, "current")
         if check_password(user.password_hash, current):
             if errors := _new_password_errors(user, password, confirmation):
                 raise InvalidInput(errors)
@@ -165,17 +161,24 @@ def confirm_password(core: Core, user_id: int, password: str, address: str = "")
         now = core.engine.clock()
         if sign_in_refused_from(core, session, address, now):
             raise InvalidInput({"password": TOO_MANY_FROM_HERE})
-        user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
-        if user is None or not user.is_active:
-            raise NotFound("There is no such account")
-        if is_locked_out(user, now):
-            raise InvalidInput({"password": f"Too many wrong passwords: try again in {LOCK_OUT.seconds // 60} minutes"})
+        user = _own_account(session, user_id, now, "password")
         if check_password(user.password_hash, password):
             user.failed_sign_ins = 0
             return
         count_failed_sign_in(core, session, user, now)  # committed: the refusal comes after
         count_try_from(core, session, address, now)
     raise InvalidInput({"password": "Your password is not right"})
+
+
+def _own_account(session: Session, user_id: int, now, field: str) -> User:
+    """The signed-in person's account, locked, for a check of their password (given in ``field``): refused
+    while too many wrong ones lock it."""
+    user = session.get(User, user_id, with_for_update=CHANGE_LOCK)
+    if user is None or not user.is_active:
+        raise NotFound("There is no such account")
+    if is_locked_out(user, now):
+        raise InvalidInput({field: f"Too many wrong passwords: try again in {LOCK_OUT.seconds // 60} minutes"})
+    return user
 
 
 # --- links ----------------------------------------------------------------------------------------------
