@@ -328,3 +328,36 @@ def test_how_keenly_the_procurements_were_contested(core, db):
     assert _overview(core, db, people.head, pillar="eni").competition.tenders == 0
     cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
     assert _overview(core, db, cherwell).competition.tenders == 0  # Oxfordshire's tenders are not Cherwell's
+
+
+def test_the_spend_under_contracts_says_how_much_went_to_smes_and_vcses(core, db):
+    """As the register records each contract's supplier: a community interest company is both an SME and a
+    VCSE; a plc neither. By category, and all together."""
+    from provision_cycle.services.spend import load_spend
+
+    from .factories import register_contract
+
+    people = hub_people(db)
+    ends = date(2028, 3, 31)
+    cic = register_contract(core, people, value="90000", ends=ends, supplier_name="Care CIC", supplier_is_sme=True,
+                            supplier_is_vcse=True)  # fmt: skip
+    plc = register_contract(core, people, value="90000", ends=ends, supplier_name="Big plc")
+    ict = register_contract(core, people, value="90000", ends=ends, supplier_name="Small Ltd", category="ict",
+                            supplier_is_sme=True)  # fmt: skip
+    spend = "Council,Transaction number,Date paid,Supplier,Amount,Contract reference\n" + "".join(
+        f"OCC,T-{n},2026-02-0{n},{contract.supplier_name},{amount},{contract.reference}\n"
+        for n, (contract, amount) in enumerate(((cic, 1000), (plc, 3000), (ict, 500)), 1)
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    overview = _overview(core, db, people.head, pillar="")
+    rows = {
+        row.category: (row.paid, row.with_smes, row.with_vcses, row.sme_percent) for row in overview.spend.by_category
+    }
+    assert rows == {
+        "corporate_supplies": (Decimal("4000.00"), Decimal("1000.00"), Decimal("1000.00"), Decimal("25.0")),
+        "ict": (Decimal("500.00"), Decimal("500.00"), Decimal("0.00"), Decimal("100.0")),
+    }
+    total = overview.spend.all_categories
+    assert (total.paid, total.with_smes, total.sme_percent, total.vcse_percent) == (
+        Decimal("4500.00"), Decimal("1500.00"), Decimal("33.3"), Decimal("22.2")
+    )  # fmt: skip

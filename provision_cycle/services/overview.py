@@ -113,6 +113,18 @@ class CategorySpend:
     paid: Decimal
     contracts: int  # contracts paid under
     suppliers: int
+    # Of it, paid under contracts whose supplier the register records as a small or medium-sized enterprise,
+    # and as a voluntary, community or social enterprise: what the councils report of their spend with them.
+    with_smes: Decimal = Decimal(0)
+    with_vcses: Decimal = Decimal(0)
+
+    @property
+    def sme_percent(self) -> Decimal | None:
+        return percent(self.with_smes, self.paid) if self.paid > 0 else None
+
+    @property
+    def vcse_percent(self) -> Decimal | None:
+        return percent(self.with_vcses, self.paid) if self.paid > 0 else None
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,18 @@ class Spend:
     @property
     def on_time_percent(self) -> Decimal | None:
         return percent(self.on_time, self.timed)
+
+    @property
+    def all_categories(self) -> CategorySpend:
+        """The spend under contracts, all categories together, with what of it went to SMEs and to VCSEs."""
+        return CategorySpend(
+            "",
+            sum((row.paid for row in self.by_category), Decimal(0)),
+            sum(row.contracts for row in self.by_category),
+            sum(row.suppliers for row in self.by_category),
+            sum((row.with_smes for row in self.by_category), Decimal(0)),
+            sum((row.with_vcses for row in self.by_category), Decimal(0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -563,6 +587,8 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
             paid_in_category,
             func.count(Contract.id.distinct()),
             func.count(Payment.supplier_key.distinct()),
+            func.coalesce(func.sum(Payment.amount).filter(Contract.supplier_is_sme), 0),
+            func.coalesce(func.sum(Payment.amount).filter(Contract.supplier_is_vcse), 0),
         )
         .join(Contract, Contract.id == Payment.contract_id)
         .where(*this_year, *contracts)
@@ -587,7 +613,10 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
         [Overspent(*row) for row in overspent],
         [supplier for supplier in suppliers if not supplier.in_register][:LISTED],
         (len(uncoded), sum((supplier.paid for supplier in uncoded), Decimal(0))),
-        tuple(CategorySpend(category, Decimal(paid), *counts) for category, paid, *counts in by_category),
+        tuple(
+            CategorySpend(category, Decimal(paid), contracts, suppliers, Decimal(smes), Decimal(vcses))
+            for category, paid, contracts, suppliers, smes, vcses in by_category
+        ),
         timed,
         on_time,
     )

@@ -94,6 +94,8 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
         by_category,
     )
     assert "A further £7,600.00 was paid naming no contract in the register" in page
+    with_smes = " ".join(page[page.index('id="spend-with-smes"') :].split("</p>")[0].split())
+    assert "<strong>0.0%</strong> (£0.00) was with small and medium-sized enterprises" in with_smes  # not an SME
     assert re.search(r"No payment this year has the day\s+its invoice was received", page)
     off = page[page.index('id="off-contract"') :]
     assert "Suppliers paid most with no contract in the register" in off
