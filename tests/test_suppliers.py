@@ -204,7 +204,9 @@ def test_names_recorded_as_one_supplier_are_seen_together_until_separated(core, 
     assert page.name == "Acme Ltd" and page.also == [("apt holdings", "APT Holdings Ltd")]
     assert [c.reference for c in page.contracts] == [contract.reference, other.reference]  # the latest ending first
     assert "APT HOLDINGS" not in page.spellings and page.years[0].off_contract == Decimal("550.00")  # T-2, T-7
-    assert (found.key, found.name, found.contracts, found.paid_this_year) == ("acme", "Acme Ltd", 2, Decimal("1950.00"))
+    assert (found.key, found.name, found.contracts, found.paid_this_year, found.found_as) == (
+        "acme", "Acme Ltd", 2, Decimal("1950.00"), "APT Holdings Ltd"
+    )  # fmt: skip
     assert "apt holdings" not in off and off["acme"].paid == Decimal("550.00") and off["acme"].in_register
     assert (event.actor_id, event.case_id, event.comment) == (analyst, None, said)
     assert event.data == {"key": "apt holdings", "same_as": "acme", "as_named": ["apt holdings", "acme"]}

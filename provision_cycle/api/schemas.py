@@ -646,6 +646,10 @@ class SupplierFoundOut(BaseModel):
     name: str = Field(description="The register's spelling where it has the supplier, else the one paid most")
     contracts: int = Field(description="Its contracts in the register that you may see")
     paid_this_year: Money = Field(description="Paid this financial year by the councils you work for")
+    found_as: str = Field(
+        description="The other name of its (recorded by the intelligence team) that the words found, where they "
+        "did not find its own; else empty"
+    )
 
 
 class SupplierQuery(Request):

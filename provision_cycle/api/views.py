@@ -828,7 +828,11 @@ def find_suppliers(query: s.SupplierQuery):
         s.SupplierList(
             items=[
                 s.SupplierFoundOut(
-                    key=f.key, name=f.name, contracts=f.contracts, paid_this_year=_money(f.paid_this_year)
+                    key=f.key,
+                    name=f.name,
+                    contracts=f.contracts,
+                    paid_this_year=_money(f.paid_this_year),
+                    found_as=f.found_as,
                 )
                 for f in found
             ]

@@ -54,6 +54,7 @@ class SupplierFound:
     name: str  # the spelling used most
     contracts: int  # in the register, that the person may see
     paid_this_year: Decimal  # by the councils the person works for
+    found_as: str = ""  # the other name of its that the words found, where they did not find its own
 
 
 @dataclass
@@ -145,12 +146,12 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
         return []
     tally, named = _Tally(), [_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)]
     tally.add(session, actor, today, *named)
-    own = recorded_names(session)
-    suppliers = {own.get(key, key) for key in tally.spellings}
+    own, matched = recorded_names(session), set(tally.spellings)
+    suppliers = {own.get(key, key) for key in matched}
     # Their other names, where the words missed them: counted too, so that a supplier is the same whichever
     # of its names was searched for.
     theirs = {name for name, supplier in own.items() if supplier in suppliers} | suppliers
-    if missed := theirs - set(tally.spellings):
+    if missed := theirs - matched:
         tally.add(session, actor, today, [Contract.supplier_key.in_(missed)], [Payment.supplier_key.in_(missed)])
     folded: dict[str, list[str]] = {}
     for key in tally.spellings:
@@ -159,12 +160,10 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     for supplier, keys in folded.items():
         # Spelt as the supplier's own name is, where anything has it; else as its other names are.
         spelt = tally.spellings.get(supplier) or sum((tally.spellings[key] for key in keys), Counter())
-        contracts = sum(tally.contracts[key] for key in keys)
-        found.append(
-            SupplierFound(
-                supplier, most_used_spelling(spelt), contracts, sum((tally.paid[key] for key in keys), Decimal(0))
-            )
-        )
+        contracts, paid = sum(tally.contracts[key] for key in keys), sum((tally.paid[key] for key in keys), Decimal(0))
+        as_named = sum((tally.spellings[key] for key in keys if key in matched), Counter())
+        found_as = most_used_spelling(as_named) if supplier not in matched else ""
+        found.append(SupplierFound(supplier, most_used_spelling(spelt), contracts, paid, found_as))
     ranked = sorted(found, key=lambda s: (-s.paid_this_year, -s.contracts, s.key))
     return ranked[:FOUND_AT_MOST]
 

@@ -596,7 +596,7 @@ def test_a_supplier_is_found_and_read_through_the_api(api, core, db):
     load_spend(core, spend.encode(), actor_id=people.system, apply=True)
     officer = api(people.officer)
     found = officer.get("/suppliers?q=ACME+ltd").get_json()["items"]
-    assert found == [{"key": "acme", "name": "Acme Ltd", "contracts": 1, "paid_this_year": "1250.00"}]
+    assert found == [{"key": "acme", "name": "Acme Ltd", "contracts": 1, "paid_this_year": "1250.00", "found_as": ""}]
     page = officer.get("/suppliers/acme").get_json()
     assert [c["reference"] for c in page["contracts"]] == [contract.reference]
     assert page["contracts"][0]["supplier_key"] == "acme"
@@ -624,5 +624,7 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api
     assert (page["key"], page["other_names"]) == ("acme", [{"key": "apt holdings", "name": "APT Holdings Ltd"}])
     assert len(page["contracts"]) == 2
     assert analyst.get("/suppliers/apt%20holdings").get_json()["key"] == "acme"  # its other name reads as it
+    [found] = analyst.get("/suppliers?q=holdings").get_json()["items"]
+    assert (found["key"], found["name"], found["found_as"]) == ("acme", "Acme Ltd", "APT Holdings Ltd")
     alone = analyst.post("/suppliers/apt%20holdings/separate", {"reason": "Sold"}).get_json()
     assert (alone["key"], alone["other_names"], len(alone["contracts"])) == ("apt holdings", [], 1)
