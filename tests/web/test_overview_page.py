@@ -51,6 +51,8 @@ def test_the_councils_own_notices_are_listed_with_whose_they_are(core, db, brows
     assert "This is Sam S151's task." in task and "Complete the task" not in task and "snooze" not in task
     own = browser(people.s151).get(row.group(1)).text
     assert "Sam S151's task" not in own and "Or snooze it" in own
+    browser(people.requester).get(row.group(1), status=404)  # not the council's staff
+    browser(create_user(db, ("category_officer", "CDC", "cnc"))).get(row.group(1), status=404)  # nor OCC's
 
 
 def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
