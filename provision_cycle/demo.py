@@ -99,7 +99,16 @@ def _registration_of(name: str, rng: random.Random) -> str:
     """A supplier's Companies House number: one per company, whichever award or contract names it. (The draw
     that used to make one up is still made, so that what the demo draws after it does not change.)"""
     rng.randint(1_000_000, 15_999_999)
+    return _company_number(name)
+
+
+def _company_number(name: str) -> str:
     return f"{zlib.crc32(name.encode()) % 15_000_000 + 1_000_000:08d}"
+
+
+# A register supplier that has since changed its name, and applies to the dynamic market under the new one: a
+# company keeps its number, which the intelligence team sees both names share.
+RENAMED = ("Vale Passenger Transport Ltd", "Witney Passenger Services Ltd")
 
 
 def _supplier(rng: random.Random, category: str) -> tuple[str, bool, bool]:
@@ -708,7 +717,8 @@ def _dynamic_market(core: Core, people: dict) -> None:
     ):
         applied = today - timedelta(days=100 - 12 * n)
         vcse = name.endswith("Transport")
-        application = markets.ApplicationGiven(name, "", sme, vcse, applied, parts)
+        number = _company_number(RENAMED[0]) if name == RENAMED[1] else ""
+        application = markets.ApplicationGiven(name, number, sme, vcse, applied, parts)
         membership_id = markets.record_application(core, market_id, officer, application)
         decided = applied + timedelta(days=7)
         if outcome == "admit":

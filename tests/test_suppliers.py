@@ -262,3 +262,35 @@ def test_recording_two_names_as_one_supplier_says_what_is_wrong_and_saves_nothin
         record_same_supplier(core, analyst, "acme", "apt holdings", "Again, the other way round")
     with db.reading() as session:
         assert session.scalars(select(SupplierAlias.key)).all() == ["apt holdings"]
+
+
+def test_names_sharing_a_registration_number_are_listed_until_recorded_as_one(core, db):
+    """Acme's register entry and a market application by its holding company give one Companies House number;
+    Bodge's its own. The number is listed with both names, the one recorded most first, until the analyst
+    records them as one supplier."""
+    from provision_cycle.services import markets
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+    from provision_cycle.services.suppliers import names_sharing_a_number, record_same_supplier
+
+    people = hub_people(db)
+    for title in ("Stationery", "Toner"):
+        register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
+                          registration="01234567", title=title)  # fmt: skip
+    register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Bodge Ltd",
+                      registration="07654321")  # fmt: skip
+    market_id = markets.open_market(core, people.officer, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    given = ApplicationGiven("Acme Passenger Transport Holdings", "01234567", True, False, date(2026, 2, 9))
+    markets.record_application(core, market_id, people.officer, given)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+
+    def listed(person: int) -> list[tuple[str, list[tuple[str, str]]]]:
+        with db.reading() as session:
+            found = names_sharing_a_number(session, core.engine.actor(session, person))
+        return [(shared.registration, shared.names) for shared in found]
+
+    assert listed(analyst) == [
+        ("01234567", [("acme", "Acme Ltd"), ("acme passenger transport holdings", "Acme Passenger Transport Holdings")])
+    ]
+    assert listed(create_user(db, ("category_officer", "CDC", "cnc"))) == []  # sees none of them
+    record_same_supplier(core, analyst, "acme passenger transport holdings", "acme", "Companies House 01234567")
+    assert listed(analyst) == []

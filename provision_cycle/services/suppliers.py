@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, update
+from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..core import Core
@@ -282,6 +282,65 @@ def separate_supplier(core: Core, actor_id: int, key: str, reason: str) -> str:
             comment=reason,
         )
         return was
+
+
+@dataclass(frozen=True)
+class SharedNumber:
+    """A Companies House or charity number recorded under names not recorded as one supplier."""
+
+    registration: str
+    # Each supplier's key, with the spelling it is recorded under most: the one recorded most first.
+    names: list[tuple[str, str]]
+
+
+def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]:
+    """The registration numbers the register, the tenders and the dynamic markets the person sees record under
+    names not recorded as one supplier (``record_same_supplier``): perhaps one company under two names, for the
+    intelligence team to look at and record as one, or not. The numbers with most names first; at most
+    FOUND_AT_MOST."""
+    none = literal_column("''")  # as ``_same_number_elsewhere`` says it, for the registration indexes
+    recorded = union_all(
+        select(
+            Contract.supplier_registration.label("number"),
+            Contract.supplier_key.label("key"),
+            Contract.supplier_name.label("name"),
+        ).where(Contract.supplier_registration != none, visible_contracts(actor)),
+        select(Tender.supplier_registration, Tender.supplier_key, Tender.supplier_name)
+        .join(Case, Case.id == Tender.case_id)
+        .where(Tender.supplier_registration != none, tenders_seen(actor)),
+        select(MarketMembership.supplier_registration, MarketMembership.supplier_key, MarketMembership.supplier_name)
+        .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
+        .where(MarketMembership.supplier_registration != none, of_my_councils(actor, DynamicMarket.authority)),
+    ).subquery()
+    # Numbers under more than one name's key (some of them perhaps recorded as one already: folded below).
+    numbers = (
+        select(recorded.c.number)
+        .group_by(recorded.c.number)
+        .having(func.count(recorded.c.key.distinct()) > 1)
+        .order_by(func.count(recorded.c.key.distinct()).desc(), recorded.c.number)
+        .limit(FOUND_AT_MOST * 4)
+    )
+    rows = session.execute(
+        select(recorded.c.number, recorded.c.key, recorded.c.name, func.count())
+        .where(recorded.c.number.in_(numbers.scalar_subquery()))
+        .group_by(recorded.c.number, recorded.c.key, recorded.c.name)
+    )
+    own = recorded_names(session)
+    by_number: dict[str, dict[str, Counter[str]]] = {}
+    for number, key, name, count in rows:
+        by_number.setdefault(number, {}).setdefault(own.get(key, key), Counter())[name.strip()] += count
+    shared = [
+        SharedNumber(
+            number,
+            [
+                (key, most_used_spelling(spelt))
+                for key, spelt in sorted(names.items(), key=lambda n: (-n[1].total(), n[0]))
+            ],
+        )
+        for number, names in by_number.items()
+        if len(names) > 1
+    ]
+    return sorted(shared, key=lambda found: (-len(found.names), found.registration))[:FOUND_AT_MOST]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,24 @@ def find():
     text = request.args.get("q", "").strip()[:100]
     with core().db.reading() as session:
         found = service.find_suppliers(session, me(), text, core().engine.today()) if text else []
-    return render("suppliers/find.html", text=text, found=found, most=service.FOUND_AT_MOST)
+    return render(
+        "suppliers/find.html",
+        text=text,
+        found=found,
+        most=service.FOUND_AT_MOST,
+        may_record=service.may_record_same_supplier(me()),
+    )
+
+
+@suppliers.get("/sharing-a-number")
+@signed_in
+def sharing_a_number():
+    """For the intelligence team: names recorded with one registration number, not yet recorded as one supplier."""
+    if not service.may_record_same_supplier(me()):
+        raise NotFound("Only the intelligence team records that two names are one supplier")
+    with core().db.reading() as session:
+        shared = service.names_sharing_a_number(session, me())
+    return render("suppliers/sharing_a_number.html", shared=shared, most=service.FOUND_AT_MOST)
 
 
 @suppliers.get("/<key>")

@@ -124,6 +124,10 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
 
     page = analyst.get("/suppliers/acme").text
     suggested = "/suppliers/apt%20holdings/same-as?as=acme"
+    assert 'href="/suppliers/sharing-a-number"' in analyst.get("/suppliers/").text
+    sharing = analyst.get("/suppliers/sharing-a-number").text  # the work list, with the same suggestion
+    assert "01234567" in sharing and f'href="{suggested}"' in sharing
+    officer.get("/suppliers/sharing-a-number", status=404)
     assert f'href="{suggested}"' in page and 'href="/suppliers/acme/same-as"' in page
     assert "/same-as" not in officer.get("/suppliers/acme").text
     officer.get("/suppliers/acme/same-as", status=404)
@@ -139,6 +143,7 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
     assert "Acme Ltd is recorded" not in page and "APT Holdings Ltd is recorded as a name of Acme Ltd" in page
     assert officer.get("/suppliers/apt%20holdings", status=302).headers["Location"] == "/suppliers/acme"
     assert "Its other names" in officer.get("/suppliers/acme").text
+    assert "01234567" not in analyst.get("/suppliers/sharing-a-number").text  # recorded as one: off the list
 
     separate = "/suppliers/acme/names/apt%20holdings/separate"
     analyst.post(separate, {"reason": ""}, status=400)
