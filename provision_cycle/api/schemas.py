@@ -656,8 +656,22 @@ class SupplierQuery(Request):
     q: str = Field(min_length=1, max_length=100, description="Words of the supplier's name, however spelt")
 
 
+class SupplierNameOut(BaseModel):
+    key: str
+    name: str
+
+
 class SupplierList(BaseModel):
     items: list[SupplierFoundOut] = Field(description="At most 50, the most paid this financial year first")
+
+
+class SharedNumberOut(BaseModel):
+    registration: str = Field(description="A Companies House or charity number")
+    names: list[SupplierNameOut] = Field(description="The suppliers recorded with it, the one recorded most first")
+
+
+class SharedNumberList(BaseModel):
+    items: list[SharedNumberOut] = Field(description="At most 50, the numbers with most names first")
 
 
 class YearPaidOut(BaseModel):
@@ -679,11 +693,6 @@ class TenderMadeOut(BaseModel):
     received_on: date
     price: Money
     outcome: str = Field(description="Awarded, recommended, not assessed (and why), or its rank")
-
-
-class SupplierNameOut(BaseModel):
-    key: str
-    name: str
 
 
 class SupplierOut(BaseModel):

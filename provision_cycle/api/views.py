@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ..audit import case_chain_intact
 from ..core import Core
-from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
+from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
@@ -838,6 +838,30 @@ def find_suppliers(query: s.SupplierQuery):
             ]
         )
     )
+
+
+@operation(
+    api,
+    "GET",
+    "/suppliers/sharing-a-number",
+    summary="The intelligence team's: registration numbers recorded under names not recorded as one supplier",
+    tag="Suppliers",
+    response=s.SharedNumberList,
+    errors=(403,),
+)
+def names_sharing_a_number():
+    if not suppliers.may_record_same_supplier(current_actor()):
+        raise NotPermitted("Only the intelligence team records that two names are one supplier")
+    with core().db.reading() as session:
+        shared = suppliers.names_sharing_a_number(session, current_actor())
+    items = [
+        s.SharedNumberOut(
+            registration=number.registration,
+            names=[s.SupplierNameOut(key=key, name=name) for key, name in number.names],
+        )
+        for number in shared
+    ]
+    return json_response(s.SharedNumberList(items=items))
 
 
 @operation(

@@ -613,9 +613,15 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api
     from tests.factories import register_contract
 
     people = hub_people(db)
-    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
-    register_contract(core, people, value="9000", ends=date(2027, 3, 31), supplier_name="APT Holdings Ltd")
+    for name, value in (("Acme Ltd", "48000"), ("APT Holdings Ltd", "9000")):
+        register_contract(core, people, value=value, ends=date(2028, 3, 31), supplier_name=name,
+                          registration="01234567")  # fmt: skip
     analyst = api(create_user(db, ("intelligence_analyst", "OCC")))
+    assert analyst.get("/suppliers/sharing-a-number").get_json()["items"] == [
+        {"registration": "01234567", "names": [{"key": "acme", "name": "Acme Ltd"},
+                                               {"key": "apt holdings", "name": "APT Holdings Ltd"}]}
+    ]  # fmt: skip
+    api(people.officer).get("/suppliers/sharing-a-number", status=403)
     said = {"same_as": "acme", "reason": "Companies House 01234567"}
     api(people.officer).post("/suppliers/apt%20holdings/same-as", said, status=403)
     refused = analyst.post("/suppliers/apt%20holdings/same-as", {**said, "reason": ""}, status=422).get_json()
@@ -624,6 +630,7 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api
     assert (page["key"], page["other_names"]) == ("acme", [{"key": "apt holdings", "name": "APT Holdings Ltd"}])
     assert len(page["contracts"]) == 2
     assert analyst.get("/suppliers/apt%20holdings").get_json()["key"] == "acme"  # its other name reads as it
+    assert analyst.get("/suppliers/sharing-a-number").get_json()["items"] == []  # recorded as one
     [found] = analyst.get("/suppliers?q=holdings").get_json()["items"]
     assert (found["key"], found["name"], found["found_as"]) == ("acme", "Acme Ltd", "APT Holdings Ltd")
     alone = analyst.post("/suppliers/apt%20holdings/separate", {"reason": "Sold"}).get_json()
