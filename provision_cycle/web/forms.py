@@ -1066,7 +1066,7 @@ class SameSupplierForm(FlaskForm):
         "How do you know they are one company?",
         widget=GovTextArea(),
         description="A Companies House or charity number, an invoice, a letter from the supplier",
-        validators=[DataRequired(message="Say how you know they are one company"), Length(max=2000)],
+        validators=[Length(max=2000)],  # and given at all: the service says so
     )
     submit = SubmitField("Record them as one supplier", widget=GovSubmitInput())
 
@@ -1075,7 +1075,7 @@ class SeparateSupplierForm(FlaskForm):
     reason = TextAreaField(
         "Why are they not one company?",
         widget=GovTextArea(),
-        validators=[DataRequired(message="Say why they are not one company after all"), Length(max=2000)],
+        validators=[Length(max=2000)],  # and given at all: the service says so
     )
     submit = SubmitField("Record them as two suppliers", widget=GovSubmitInput())
 
