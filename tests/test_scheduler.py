@@ -899,6 +899,8 @@ def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told
     monitoring = Browser(app, db).sign_in(people.monitoring)
     task = monitoring.get(page).text
     assert "This is Sam S151's task." in task and "Or snooze it" not in task and "Complete the task" not in task
+    theirs = " ".join(Browser(app, db).sign_in(people.s151).get(page).text.split())  # and whose it is knows
+    assert "On 30 April 2026, as it was overdue, the Monitoring Officer was told of it" in theirs
     assert re.match(r"/tasks/\d+$", page)
     until = {"snooze-until": ["30", "5", "2026"]}
     refused = monitoring.post(

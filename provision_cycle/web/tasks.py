@@ -123,5 +123,16 @@ def show(task_id: int):
         payments_quarter=payments_notice_quarter(task),
         compliance_period=period_of_task(task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
+        escalated_to=_escalated_to(task),
         today=core().engine.today(),
     )
+
+
+def _escalated_to(task: Task) -> str | None:
+    """The role told that the task is overdue (``escalate_overdue_tasks``), if it has been: a council's own
+    notice's, or its team's."""
+    if task.escalated_at is None:
+        return None
+    schedule = schedule_for(core())
+    role = schedule.duty_escalate_to if task.council else schedule.overdue_escalate_to
+    return core().governance.organisation.roles[role].name
