@@ -201,7 +201,10 @@ def test_names_recorded_as_one_supplier_are_seen_together_until_separated(core, 
         off = {row.key: row for row in off_contract_suppliers(session, officer, today, authority="OCC")}
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "record_same_supplier")).one()
         assert verify_chains(session).ok
-    assert page.name == "Acme Ltd" and page.also == [("apt holdings", "APT Holdings Ltd")]
+    [also] = page.also
+    assert (page.name, also.key, also.name, also.reason, also.recorded_by) == (
+        "Acme Ltd", "apt holdings", "APT Holdings Ltd", said, "Zoe Turner"
+    )  # fmt: skip
     assert [c.reference for c in page.contracts] == [contract.reference, other.reference]  # the latest ending first
     assert "APT HOLDINGS" not in page.spellings and page.years[0].off_contract == Decimal("550.00")  # T-2, T-7
     assert (found.key, found.name, found.contracts, found.paid_this_year, found.found_as) == (

@@ -695,13 +695,19 @@ class TenderMadeOut(BaseModel):
     outcome: str = Field(description="Awarded, recommended, not assessed (and why), or its rank")
 
 
+class OtherNameOut(SupplierNameOut):
+    reason: str = Field(description="How the intelligence team knew it is this supplier's")
+    recorded_by: str
+    recorded_at: datetime
+
+
 class SupplierOut(BaseModel):
     """A supplier across the register and the spend, as far as you may see them, under all its names."""
 
     key: str
     name: str
     spellings: list[str]
-    other_names: list[SupplierNameOut] = Field(
+    other_names: list[OtherNameOut] = Field(
         description="Names the intelligence team recorded as this supplier's: their contracts, payments and tenders "
         "are counted here"
     )

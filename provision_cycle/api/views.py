@@ -915,7 +915,16 @@ def _supplier_out(key: str) -> s.SupplierOut:
             key=found.key,
             name=found.name,
             spellings=list(found.spellings),
-            other_names=[s.SupplierNameOut(key=other, name=name) for other, name in found.also],
+            other_names=[
+                s.OtherNameOut(
+                    key=other.key,
+                    name=other.name,
+                    reason=other.reason,
+                    recorded_by=other.recorded_by,
+                    recorded_at=other.recorded_at,
+                )
+                for other in found.also
+            ],
             registrations=list(found.registrations),
             contracts=[_contract(contract, contract.case) for contract in found.contracts],
             years=[

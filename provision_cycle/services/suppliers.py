@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, union_all, update
@@ -32,6 +32,7 @@ from ..models import (
     Payment,
     SupplierAlias,
     Tender,
+    User,
 )
 from ..models.suppliers import KEY_LENGTH, most_used_spelling, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
@@ -112,6 +113,18 @@ class TenderMade:
 
 
 @dataclass(frozen=True)
+class OtherName:
+    """A name recorded as the supplier's (``record_same_supplier``): its key, its spelling, and who recorded it
+    as the supplier's, when and how they knew."""
+
+    key: str
+    name: str
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class Supplier:
     key: str
     name: str
@@ -133,8 +146,8 @@ class Supplier:
     frameworks: list[Framework] = field(default_factory=list)
     # Other names recorded with one of its registration numbers, as (key, a spelling).
     same_number: list[tuple[str, str]] = field(default_factory=list)
-    # The names the intelligence team recorded as this supplier's, as (key, a spelling): seen here together.
-    also: list[tuple[str, str]] = field(default_factory=list)
+    # The names the intelligence team recorded as this supplier's: seen here together.
+    also: list[OtherName] = field(default_factory=list)
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
@@ -240,7 +253,8 @@ def record_same_supplier(core: Core, actor_id: int, key: str, same_as: str, reas
         if source == target:
             raise InvalidInput({"same_as": "They are already recorded as one supplier"})
         session.execute(update(SupplierAlias).where(SupplierAlias.same_as == source).values(same_as=target))
-        session.add(SupplierAlias(key=source, same_as=target, reason=reason, recorded_by_id=actor_id))
+        now = core.engine.clock()  # the engine's, as every time it writes
+        session.add(SupplierAlias(key=source, same_as=target, reason=reason, recorded_by_id=actor_id, recorded_at=now))
         core.engine.system_event(
             session,
             actor_id=actor_id,
@@ -446,7 +460,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         spellings=(name, *(other for other, _ in spelt.most_common() if other != name and supplier_key(other) == key)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
         same_number=_same_number_elsewhere(session, actor, keys, numbers),
-        also=[(other, _spelling_of(other, spelt)) for other in keys[1:]],
+        also=_other_names(session, keys[1:], spelt),
         contracts=contracts,
         years=years,
         latest=payments[:LATEST_PAYMENTS],
@@ -457,6 +471,18 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         memberships=memberships,
         frameworks=on_frameworks,
     )
+
+
+def _other_names(session: Session, keys: tuple[str, ...], spelt: Counter[str]) -> list[OtherName]:
+    if not keys:
+        return []
+    rows = session.execute(
+        select(SupplierAlias.key, SupplierAlias.reason, User.full_name, SupplierAlias.recorded_at)
+        .join(User, User.id == SupplierAlias.recorded_by_id)
+        .where(SupplierAlias.key.in_(keys))
+        .order_by(SupplierAlias.key)
+    )
+    return [OtherName(key, _spelling_of(key, spelt), reason, by, at) for key, reason, by, at in rows]
 
 
 def _spelling_of(key: str, spelt: Counter[str]) -> str:

@@ -106,7 +106,7 @@ def same_as(key: str):
 def separate(key: str, name: str):
     """Record one of the supplier's names (``name``, a key) as a supplier of its own again."""
     supplier = _supplier_to_record(key)
-    spelt = dict(supplier.also).get(name)
+    spelt = next((other.name for other in supplier.also if other.key == name), None)
     if spelt is None:
         raise NotFound(f"{supplier.name} has no other name recorded as that")
     form = SeparateSupplierForm()

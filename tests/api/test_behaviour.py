@@ -627,7 +627,10 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api
     refused = analyst.post("/suppliers/apt%20holdings/same-as", {**said, "reason": ""}, status=422).get_json()
     assert [e["field"] for e in refused["errors"]] == ["reason"]
     page = analyst.post("/suppliers/apt%20holdings/same-as", said).get_json()
-    assert (page["key"], page["other_names"]) == ("acme", [{"key": "apt holdings", "name": "APT Holdings Ltd"}])
+    [other] = page["other_names"]
+    assert (page["key"], other["key"], other["name"], other["reason"]) == (
+        "acme", "apt holdings", "APT Holdings Ltd", "Companies House 01234567"
+    )  # fmt: skip
     assert len(page["contracts"]) == 2
     assert analyst.get("/suppliers/apt%20holdings").get_json()["key"] == "acme"  # its other name reads as it
     assert analyst.get("/suppliers/sharing-a-number").get_json()["items"] == []  # recorded as one

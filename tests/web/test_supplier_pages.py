@@ -139,7 +139,8 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
     told = analyst.post(suggested, {"same_as": "Acme Ltd", "reason": "Companies House 01234567"})
     assert told.headers["Location"] == "/suppliers/acme#names"
     page = analyst.get("/suppliers/acme").text
-    assert "APT Holdings Ltd" in page and 'href="/suppliers/acme/names/apt%20holdings/separate"' in page
+    assert "APT Holdings Ltd: recorded by Zoe Turner on 2 March 2026, “Companies House 01234567”" in page
+    assert 'href="/suppliers/acme/names/apt%20holdings/separate"' in page
     assert "Acme Ltd is recorded" not in page and "APT Holdings Ltd is recorded as a name of Acme Ltd" in page
     assert officer.get("/suppliers/apt%20holdings", status=302).headers["Location"] == "/suppliers/acme"
     assert "Its other names" in officer.get("/suppliers/acme").text
