@@ -297,3 +297,19 @@ def test_names_sharing_a_registration_number_are_listed_until_recorded_as_one(co
     assert listed(create_user(db, ("category_officer", "CDC", "cnc"))) == []  # sees none of them
     record_same_supplier(core, analyst, "acme passenger transport holdings", "acme", "Companies House 01234567")
     assert listed(analyst) == []
+
+
+def test_a_supplier_is_named_by_its_own_name_even_where_only_its_other_names_are_in_the_register(core, db, acme):
+    """Acme (in the register) recorded as a name of Brook Cleaning (only ever paid): the page is Brook
+    Cleaning's, by that name, with Acme's contract under it."""
+    from provision_cycle.services.suppliers import record_same_supplier
+
+    people, contract = acme
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    record_same_supplier(core, analyst, "acme", "brook cleaning", "Brook Cleaning bought Acme")
+    with db.reading() as session:
+        page = supplier(
+            session, core.engine.actor(session, people.officer), "acme", core.engine.today(), core.workflows
+        )
+    assert (page.key, page.name, page.spellings) == ("brook cleaning", "Brook Cleaning", ("Brook Cleaning",))
+    assert [c.reference for c in page.contracts] == [contract.reference] and page.also[0].name == "Acme Ltd"

@@ -450,14 +450,13 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
     spelt += Counter(s for f in on_frameworks for s in f.suppliers if supplier_key(s) in keys)
-    # The register's spelling, where it has the supplier: of its own name, unless only its other names have one.
-    own = Counter({spelling: n for spelling, n in (registered or spelt).items() if supplier_key(spelling) == key})
-    name = most_used_spelling(own or registered or spelt)
+    # Its own name (not one of its other names), as the register spells it where it has it.
+    name = most_used_spelling(_spelt_as(key, registered) or _spelt_as(key, spelt) or registered or spelt)
     return Supplier(
         key=key,
         name=name,
         # Its own name's other spellings; its other names' are theirs (``also``).
-        spellings=(name, *(other for other, _ in spelt.most_common() if other != name and supplier_key(other) == key)),
+        spellings=(name, *(other for other, _ in _spelt_as(key, spelt).most_common() if other != name)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
         same_number=_same_number_elsewhere(session, actor, keys, numbers),
         also=_other_names(session, keys[1:], spelt),
@@ -487,8 +486,13 @@ def _other_names(session: Session, keys: tuple[str, ...], spelt: Counter[str]) -
 
 def _spelling_of(key: str, spelt: Counter[str]) -> str:
     """The spelling most used of the name with ``key``, of those in ``spelt``; the key itself if none is."""
-    its = Counter({spelling: n for spelling, n in spelt.items() if supplier_key(spelling) == key})
+    its = _spelt_as(key, spelt)
     return most_used_spelling(its) if its else key
+
+
+def _spelt_as(key: str, spelt: Counter[str]) -> Counter[str]:
+    """Of ``spelt``, the spellings of the name with ``key``."""
+    return Counter({spelling: n for spelling, n in spelt.items() if supplier_key(spelling) == key})
 
 
 def _same_number_elsewhere(
