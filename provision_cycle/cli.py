@@ -323,6 +323,29 @@ def load_unpaid_invoices_command(file: Path, apply: bool, actor_username: str) -
         click.echo(f"Loaded {held(load)}.")
 
 
+@click.command("load-supplier-names")
+@with_appcontext
+@_file_options("names")
+def load_supplier_names_command(file: Path, apply: bool, actor_username: str) -> None:
+    """Check the intelligence team's table of suppliers' names (CSV: Name, Same supplier as, Reason) and, with
+    --apply, record each name as that supplier's: all of it, or nothing. --actor: an intelligence analyst,
+    whose view of the suppliers it is checked against."""
+    from .services.suppliers import load_supplier_names
+
+    core, actor_id = _core(), _user_id(actor_username)
+
+    def held(load) -> str:
+        return f"{len(load.pairs):,} name{'' if len(load.pairs) == 1 else 's'} of suppliers"
+
+    try:
+        load = _load(file, apply, lambda data: load_supplier_names(core, data, actor_id=actor_id, apply=apply), held)
+    except DomainError as error:
+        _fail(error.message)
+        return
+    if apply:
+        click.echo(f"Recorded {held(load)}.")
+
+
 @click.command("transparency-files")
 @with_appcontext
 @click.argument("council")
@@ -451,6 +474,7 @@ COMMANDS = (
     load_register_command,
     load_spend_command,
     load_unpaid_invoices_command,
+    load_supplier_names_command,
     transparency_files_command,
     payments_compliance_command,
     pipeline_notice_command,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import NotFound
-from provision_cycle.models import Contract
+from provision_cycle.models import Contract, User
 from provision_cycle.services.spend import load_spend
 from provision_cycle.services.suppliers import find_suppliers, on_record, supplier
 
@@ -313,3 +313,64 @@ def test_a_supplier_is_named_by_its_own_name_even_where_only_its_other_names_are
         )
     assert (page.key, page.name, page.spellings) == ("brook cleaning", "Brook Cleaning", ("Brook Cleaning",))
     assert [c.reference for c in page.contracts] == [contract.reference] and page.also[0].name == "Acme Ltd"
+
+
+# --- the intelligence team's table of names ------------------------------------------------------------------
+NAMES_FILE = """\
+Name,Same supplier as,Reason
+APT Holdings,Acme Ltd,Companies House 01234567
+Brook Cleaning,APT HOLDINGS LIMITED,Brook trades as APT: its invoices say so
+"""
+
+
+def test_a_table_of_names_is_checked_whole_then_recorded_in_order_all_or_nothing(core, db, holdings):
+    """The second row names the first's name: it sees the first row, so Brook joins Acme, not a name of a
+    name. A file with any problem records nothing, and says every problem by line and column."""
+    from provision_cycle.models import AuditEvent
+    from provision_cycle.services.spreadsheet import FileRefused
+    from provision_cycle.services.suppliers import load_supplier_names, names_of
+
+    people, _, _, analyst = holdings
+    checked = load_supplier_names(core, NAMES_FILE.encode(), actor_id=analyst)
+    assert not checked.loaded and checked.pairs == [
+        ("APT Holdings", "Acme Ltd"),
+        ("Brook Cleaning", "APT HOLDINGS LIMITED"),
+    ]
+    with db.reading() as session:
+        assert names_of(session, "acme") == ("acme",)  # checking records nothing
+
+    wrong = NAMES_FILE + "Nobody We Know,Acme Ltd,A guess\nAcme,The Acme Ltd,Same\n=cmd,Acme Ltd,Typed\nAPT,Acme Ltd,\n"
+    with pytest.raises(FileRefused) as refused:
+        load_supplier_names(core, wrong.encode(), actor_id=analyst, apply=True)
+    assert [str(p) for p in refused.value.problems] == [
+        "line 4, Name: No contract, payment, tender or framework you can see is with that supplier",
+        "line 5, Same supplier as: They are already recorded as one supplier",
+        "line 6, Name: No contract, payment, tender or framework you can see is with that supplier",
+        "line 7, Reason: Enter the reason",
+    ]
+    with db.reading() as session:
+        assert names_of(session, "acme") == ("acme",)
+
+    loaded = load_supplier_names(core, NAMES_FILE.encode(), actor_id=analyst, apply=True)
+    assert loaded.loaded
+    with db.reading() as session:
+        assert names_of(session, "brook cleaning") == ("acme", "apt holdings", "brook cleaning")
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "load_supplier_names")).one()
+    assert event.actor_id == analyst and event.data["names"] == 2 and event.data["sha256"] == loaded.digest
+
+
+def test_the_command_records_a_table_of_names_for_an_analyst_only(core, db, holdings, tmp_path):
+    from provision_cycle.app import create_app
+
+    _, _, _, analyst = holdings
+    with db.reading() as session:
+        username = session.get(User, analyst).username
+    names = tmp_path / "names.csv"
+    names.write_text(NAMES_FILE, encoding="utf-8")
+    runner = create_app(core.settings, core=core).test_cli_runner()
+    checked = runner.invoke(args=["load-supplier-names", str(names), "--actor", username])
+    assert checked.exit_code == 0 and "names.csv: 2 names of suppliers, ready to load" in checked.output
+    refused = runner.invoke(args=["load-supplier-names", str(names), "--apply"])  # as the system: no analyst
+    assert refused.exit_code == 1 and "Only the intelligence team" in refused.stderr
+    recorded = runner.invoke(args=["load-supplier-names", str(names), "--apply", "--actor", username])
+    assert recorded.exit_code == 0 and "Recorded 2 names of suppliers." in recorded.output

@@ -9,6 +9,7 @@ personal data, and no supplier page is made of it.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,6 +43,7 @@ from .frameworks import frameworks_for
 from .markets import memberships_of_supplier
 from .payments_compliance import percent
 from .reading import of_my_councils, staff_authorities, tenders_seen, visible_contracts
+from .spreadsheet import FileProblem, FileRefused, Layout, parsed_rows, read_table, row_problems, unguarded
 
 YEARS_SHOWN = 3  # this financial year and the two before it
 SAME_SUPPLIER_ROLE = "intelligence_analyst"  # who records that names whose keys differ are one supplier
@@ -235,26 +237,21 @@ def names_of(session: Session, key: str) -> tuple[str, ...]:
     return (own, *recorded)
 
 
+NOT_ON_RECORD = "No contract, payment, tender or framework you can see is with that supplier"
+
+
 def record_same_supplier(core: Core, actor_id: int, key: str, same_as: str, reason: str) -> str:
     """Record the supplier with ``key`` as the one with ``same_as`` (with every name already recorded as its),
     saying how that is known; returns the key they are now seen under: ``same_as``'s supplier's."""
-    reason, problems = reason.strip(), {}
-    if not reason:
-        problems["reason"] = "Say how you know they are one company (a registration number, an invoice, a letter)"
+    reason = reason.strip()
     with core.db.unit_of_work() as session:
         actor = _recording(core, session, actor_id)
-        today = core.engine.today()
-        for field_name, given in (("key", key), ("same_as", same_as)):
-            if len(given) > KEY_LENGTH or not on_record(session, actor, given, today, core.workflows):
-                problems[field_name] = "No contract, payment, tender or framework you can see is with that supplier"
-        if problems:
+        if problems := _naming_problems(core, session, actor, key, same_as, reason):
             raise InvalidInput(problems)
-        source, target = names_of(session, key)[0], names_of(session, same_as)[0]
-        if source == target:
-            raise InvalidInput({"same_as": "They are already recorded as one supplier"})
-        session.execute(update(SupplierAlias).where(SupplierAlias.same_as == source).values(same_as=target))
-        now = core.engine.clock()  # the engine's, as every time it writes
-        session.add(SupplierAlias(key=source, same_as=target, reason=reason, recorded_by_id=actor_id, recorded_at=now))
+        before = recorded_names(session)
+        after = dict(before)
+        source, target = _recorded_as_one(after, key, same_as)
+        _write_names(session, before, after, {source: reason}, actor_id, core.engine.clock())
         core.engine.system_event(
             session,
             actor_id=actor_id,
@@ -263,6 +260,44 @@ def record_same_supplier(core: Core, actor_id: int, key: str, same_as: str, reas
             comment=reason,
         )
         return target
+
+
+def _naming_problems(core: Core, session: Session, actor: Actor, key: str, same_as: str, reason: str) -> dict:
+    """What is wrong with recording ``key``'s supplier as ``same_as``'s, by field, before the names are looked
+    at together: no reason, or a name the person sees nothing of."""
+    problems = {}
+    if not reason:
+        problems["reason"] = "Say how you know they are one company (a registration number, an invoice, a letter)"
+    for field_name, given in (("key", key), ("same_as", same_as)):
+        if len(given) > KEY_LENGTH or not on_record(session, actor, given, core.engine.today(), core.workflows):
+            problems[field_name] = NOT_ON_RECORD
+    return problems
+
+
+def _recorded_as_one(names: dict[str, str], key: str, same_as: str) -> tuple[str, str]:
+    """Record in ``names`` (each alias's key, with its supplier's: ``recorded_names``) that ``key``'s supplier
+    is ``same_as``'s: the first becomes a name of the second, and the names recorded as the first's move with
+    it, so that no name is a name of a name. Returns (the supplier now a name of the other, the other)."""
+    source, target = names.get(key, key), names.get(same_as, same_as)
+    if source == target:
+        raise InvalidInput({"same_as": "They are already recorded as one supplier"})
+    for alias, supplier in list(names.items()):
+        if supplier == source:
+            names[alias] = target
+    names[source] = target
+    return source, target
+
+
+def _write_names(
+    session: Session, before: dict[str, str], after: dict[str, str], reasons: dict[str, str], actor_id: int, now
+) -> None:
+    """Make the table say ``after`` where it said ``before``: a new name with its reason, a moved one's supplier."""
+    for alias, supplier in after.items():
+        if alias not in before:
+            by = {"recorded_by_id": actor_id, "recorded_at": now}  # the engine's clock, as every time it writes
+            session.add(SupplierAlias(key=alias, same_as=supplier, reason=reasons[alias], **by))
+        elif before[alias] != supplier:
+            session.execute(update(SupplierAlias).where(SupplierAlias.key == alias).values(same_as=supplier))
 
 
 def _recording(core: Core, session: Session, actor_id: int) -> Actor:
@@ -619,3 +654,75 @@ def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
 
 def _having_words(column, words: list[str]) -> list[ColumnElement[bool]]:
     return [column.contains(word, autoescape=True) for word in words]
+
+
+# --- the intelligence team's table of suppliers' names ----------------------------------------------------------
+NAMES_LAYOUT = Layout(
+    headings={
+        "name": ("Name", "Supplier name"),
+        "same_as": ("Same supplier as", "Supplier it is"),
+        "reason": ("Reason", "How we know"),
+    },
+    required=("name", "same_as", "reason"),
+    what="list of suppliers' names",
+)
+MAX_NAMES = 20_000
+
+
+@dataclass
+class SupplierNamesLoad:
+    """What a checked table of names holds ((name, the supplier it is) as the file gives them), and whether it
+    was recorded."""
+
+    pairs: list[tuple[str, str]]
+    digest: str  # SHA-256 of the file, recorded in the audit
+    loaded: bool = False
+
+
+def load_supplier_names(core: Core, data: bytes, *, actor_id: int, apply: bool = False) -> SupplierNamesLoad:
+    """Check an intelligence team's table of suppliers' names (a CSV: each name, the supplier it is, and how
+    they know) whole, every problem named by line and column, and with ``apply`` record every row as
+    ``record_same_supplier`` would, in order (a row may build on one above it), in one transaction: all of
+    it, or nothing. For someone who may record names, and of the suppliers they see."""
+    with core.db.unit_of_work() as session:
+        actor = _recording(core, session, actor_id)
+        problems: list[FileProblem] = []
+        table = read_table(data, NAMES_LAYOUT, problems)
+        before = recorded_names(session)
+        after, reasons, pairs = dict(before), {}, []
+        for line, values, wrong in parsed_rows(table, _name_cell, problems, most=MAX_NAMES, noun="names"):
+            if not wrong:
+                key, same_as = supplier_key(values["name"]), supplier_key(values["same_as"])
+                wrong = _naming_problems(core, session, actor, key, same_as, values["reason"])
+            if not wrong:
+                try:
+                    source, _ = _recorded_as_one(after, key, same_as)  # seeing the rows above it
+                except InvalidInput as error:
+                    wrong = error.fields
+                else:
+                    reasons[source] = values["reason"]
+                    pairs.append((values["name"], values["same_as"]))
+            named = {"name" if field == "key" else field: text for field, text in wrong.items()}  # the file's word
+            problems += row_problems(table, line, named)
+        if not pairs and not problems:
+            problems.append(FileProblem(0, "", "The file has headings but no names"))
+        if problems:
+            raise FileRefused(sorted(problems, key=lambda problem: problem.line))
+        load = SupplierNamesLoad(pairs, hashlib.sha256(data).hexdigest())
+        if apply:
+            _write_names(session, before, after, reasons, actor_id, core.engine.clock())
+            core.engine.system_event(
+                session,
+                actor_id=actor_id,
+                action="load_supplier_names",
+                data={"names": len(pairs), "sha256": load.digest, "pairs": [list(pair) for pair in pairs]},
+            )
+            load.loaded = True
+        return load
+
+
+def _name_cell(field_name: str, text: str) -> str:
+    longest = 2000 if field_name == "reason" else KEY_LENGTH
+    if len(text) > longest:
+        raise ValueError(f"Keep it to {longest} characters")
+    return unguarded(text.strip())
