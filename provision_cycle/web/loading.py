@@ -1,5 +1,5 @@
 """Loading a file an administrator brings (the council's existing register, its payments, the invoices it has
-yet to pay): checked whole,
+yet to pay), or the intelligence team (its table of suppliers' names): checked whole,
 its problems listed by line and column, and loaded only once they confirm. One view for every kind of file;
 the services do the checking (``services/register_file``, ``services/spend``)."""
 
@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
 
-from ..services import documents, people, register_file, spend, unpaid_invoices
+from ..services import documents, people, register_file, spend, suppliers, unpaid_invoices
 from ..services.spreadsheet import FileRefused
+from ..services.suppliers import SAME_SUPPLIER_ROLE
 from .common import core, me, render
 from .filters import day, money
 from .forms import ConfirmLoadForm, LoadFileForm, apply_errors
@@ -43,6 +45,8 @@ class Loading:
     loaded: Callable[[Any], str]  # what to say once loaded
     then: str  # where to go once loaded
     also: Callable[[Any], str] = lambda checked: ""  # what else it changes, after its count: " and ..."
+    roles: tuple[str, ...] = ADMIN_ROLES  # who loads it
+    by_council: Callable[[Any], dict[str, int]] = lambda checked: checked.by_council  # how many, council by council
 
 
 LOADINGS = {
@@ -114,6 +118,24 @@ LOADINGS = {
         then="contracts.transparency_files",
         also=lambda load: f", as at {day(load.as_at)}, in place of the list before",
     ),
+    "names": Loading(
+        kind="names",
+        title="Load a table of suppliers' names",
+        noun="supplier name",
+        upload="Upload the table of names",
+        intro="loading/names_intro.html",
+        load=lambda core, data, *, actor_id, councils, apply: suppliers.load_supplier_names(
+            core, data, actor_id=actor_id, apply=apply
+        ),  # a supplier is one company to both councils
+        items=lambda load: load.pairs,
+        total=lambda load: None,
+        preview=("Name", "Same supplier as"),
+        row=lambda org, pair: list(pair),
+        loaded=lambda load: "Each supplier's page lists its other names.",
+        then="suppliers.find",
+        roles=(SAME_SUPPLIER_ROLE,),
+        by_council=lambda load: {},
+    ),
 }
 
 
@@ -126,10 +148,12 @@ def _upload_form(loading: Loading, **kwargs: Any) -> LoadFileForm:
 @loading.route("/load", methods=["GET", "POST"], defaults={"kind": "register"})
 @loading.route("/payments/load", methods=["GET", "POST"], defaults={"kind": "spend"})
 @loading.route("/payments/unpaid/load", methods=["GET", "POST"], defaults={"kind": "unpaid"})
-@roles_required(*ADMIN_ROLES)
+@loading.route("/supplier-names/load", methods=["GET", "POST"], defaults={"kind": "names"})
+@roles_required(*ADMIN_ROLES, SAME_SUPPLIER_ROLE)
 def load(kind: str):
-    """Load a file (the council's existing register, its payments): check it first, then confirm."""
-    loading = LOADINGS[kind]
+    """Load a file (the council's existing register, its payments, the suppliers' names): check it first, then
+    confirm."""
+    loading = _loading(kind)
     form = _upload_form(loading)
     if form.validate_on_submit():
         file = request.files.get("register")
@@ -146,9 +170,10 @@ def load(kind: str):
 @loading.post("/load/confirm", defaults={"kind": "register"})
 @loading.post("/payments/load/confirm", defaults={"kind": "spend"})
 @loading.post("/payments/unpaid/load/confirm", defaults={"kind": "unpaid"})
-@roles_required(*ADMIN_ROLES)
+@loading.post("/supplier-names/load/confirm", defaults={"kind": "names"})
+@roles_required(*ADMIN_ROLES, SAME_SUPPLIER_ROLE)
 def load_confirm(kind: str):
-    loading, form = LOADINGS[kind], ConfirmLoadForm()
+    loading, form = _loading(kind), ConfirmLoadForm()
     try:
         data = base64.b64decode(form.content.data or "", validate=True)
     except ValueError:
@@ -157,6 +182,14 @@ def load_confirm(kind: str):
         flash("Upload the file again: the form had expired or the file did not come with it", "error")
         return redirect(url_for(".load", kind=kind))
     return _checked(loading, _upload_form(loading, formdata=None), data, form.filename.data or "", apply=True)
+
+
+def _loading(kind: str) -> Loading:
+    """The kind of file, for someone who loads it (the route's roles are every kind's together)."""
+    loading = LOADINGS[kind]
+    if not current_user.has_role(*loading.roles):
+        abort(403)
+    return loading
 
 
 def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str, *, apply: bool = False):
@@ -179,7 +212,7 @@ def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str,
         form=None,
         confirm=confirm,
         loading=loading,
-        by_council=checked.by_council,
+        by_council=loading.by_council(checked),
         total=loading.total(checked),
         preview=[loading.row(org, item) for item in items[:50]],
         more=len(items) > 50,

@@ -185,3 +185,32 @@ def _confirm_payments(admin, checked: str) -> None:
     content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
     admin.post("/contracts/payments/load/confirm", {"content": content, "filename": "payments.csv"},
                form_page="/contracts/payments/load")  # fmt: skip
+
+
+def test_the_intelligence_team_loads_its_table_of_suppliers_names(core, db, browser):
+    """Checked first, every problem listed by line and column; then, once confirmed, each name recorded as its
+    supplier's. Only the intelligence team loads one; an administrator does not."""
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    for name in ("Acme Ltd", "APT Holdings Ltd"):
+        register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name=name)
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Turner"))
+    assert 'href="/contracts/supplier-names/load"' in analyst.get("/suppliers/").text
+    url = "/contracts/supplier-names/load"
+
+    def upload(data: str, status: int = 200) -> str:
+        sent = {"register": (BytesIO(data.encode()), "names.csv")}
+        return analyst.post(url, sent, status=status, content_type="multipart/form-data").text
+
+    refused = upload("Name,Same supplier as,Reason\nNobody,Acme Ltd,A guess\n", status=400)
+    assert "No contract, payment, tender or framework you can see is with that supplier" in refused
+    checked = upload("Name,Same supplier as,Reason\nAPT Holdings,Acme Ltd,Companies House 01234567\n")
+    assert "1 supplier name ready to load" in checked and "APT Holdings" in checked
+    content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
+    done = analyst.post(f"{url}/confirm", {"content": content, "filename": "names.csv"}, form_page=url)
+    assert done.headers["Location"].startswith("/suppliers/")
+    assert "1 supplier name from names.csv loaded" in analyst.get(done.headers["Location"]).text
+    assert "APT Holdings Ltd: recorded by Zoe Turner" in analyst.get("/suppliers/acme").text
+    browser(create_user(db, ("administrator", "OCC"))).get(url, status=403)
+    browser(people.officer).get(url, status=403)
