@@ -245,7 +245,21 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     )
 
 
+# Pages read the schedule as well as the sweeps (My work: whom overdue council notices go to), so it is parsed
+# again only when schedule.yaml has changed, not on every request: by file, its last reading and what it says.
+_READ: dict[Path, tuple[tuple, Schedule]] = {}
+
+
 def schedule_for(core: Core) -> Schedule:
     """The schedule as ``schedule.yaml`` says now, checked against the organisation's pillars and roles."""
     org = core.governance.organisation
-    return load_schedule(core.settings.config_dir, set(org.pillars), set(org.roles))
+    path = core.settings.config_dir / "schedule.yaml"
+    try:
+        stat = path.stat()
+    except OSError:  # not there: loading it says so, naming the file
+        return load_schedule(core.settings.config_dir, set(org.pillars), set(org.roles))
+    version = (stat.st_mtime_ns, stat.st_size, frozenset(org.pillars), frozenset(org.roles))
+    read = _READ.get(path)
+    if read is None or read[0] != version:
+        read = _READ[path] = (version, load_schedule(core.settings.config_dir, set(org.pillars), set(org.roles)))
+    return read[1]
