@@ -3,6 +3,8 @@ intelligence team) record that names whose keys differ are one supplier, or not.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import InvalidInput, NotFound
@@ -83,11 +85,8 @@ def same_as(key: str):
     supplier = _supplier_to_record(key)
     form = SameSupplierForm()
     if request.method == "GET" and (suggested := request.args.get("as")):
-        with core().db.reading() as session:
-            if service.on_record(session, me(), suggested, core().engine.today(), core().workflows):
-                form.same_as.data = service.supplier(
-                    session, me(), suggested, core().engine.today(), core().workflows
-                ).name
+        with core().db.reading() as session, suppress(NotFound):  # one they cannot see is not suggested
+            form.same_as.data = service.supplier(session, me(), suggested, core().engine.today(), core().workflows).name
     if form.validate_on_submit():
         try:
             target = service.record_same_supplier(
