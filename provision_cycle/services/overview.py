@@ -111,8 +111,8 @@ class CategorySpend:
 
     category: str
     paid: Decimal
-    contracts: int  # contracts paid under
-    suppliers: int
+    contracts: int = 0  # contracts paid under (not counted for all categories together)
+    suppliers: int = 0  # (nor these: a supplier may be paid in several)
     # Of it, paid under contracts whose supplier the register records as a small or medium-sized enterprise,
     # and as a voluntary, community or social enterprise: what the councils report of their spend with them.
     with_smes: Decimal = Decimal(0)
@@ -151,13 +151,12 @@ class Spend:
     @property
     def all_categories(self) -> CategorySpend:
         """The spend under contracts, all categories together, with what of it went to SMEs and to VCSEs."""
+        rows = self.by_category
         return CategorySpend(
             "",
-            sum((row.paid for row in self.by_category), Decimal(0)),
-            sum(row.contracts for row in self.by_category),
-            sum(row.suppliers for row in self.by_category),
-            sum((row.with_smes for row in self.by_category), Decimal(0)),
-            sum((row.with_vcses for row in self.by_category), Decimal(0)),
+            sum((row.paid for row in rows), Decimal(0)),
+            with_smes=sum((row.with_smes for row in rows), Decimal(0)),
+            with_vcses=sum((row.with_vcses for row in rows), Decimal(0)),
         )
 
 
