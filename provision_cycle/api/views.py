@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 
 from ..audit import case_chain_intact
 from ..core import Core
-from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, NotPermitted
+from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
@@ -850,8 +850,7 @@ def find_suppliers(query: s.SupplierQuery):
     errors=(403,),
 )
 def names_sharing_a_number():
-    if not suppliers.may_record_same_supplier(current_actor()):
-        raise NotPermitted("Only the intelligence team records that two names are one supplier")
+    suppliers.require_recorder(current_actor())
     with core().db.reading() as session:
         shared = suppliers.names_sharing_a_number(session, current_actor())
     items = [

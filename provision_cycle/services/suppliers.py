@@ -221,6 +221,15 @@ def may_record_same_supplier(actor: Actor) -> bool:
     return any(role == SAME_SUPPLIER_ROLE for role, _, _ in actor.roles)
 
 
+ONLY_THE_INTELLIGENCE_TEAM = "Only the intelligence team records that two names are one supplier"
+
+
+def require_recorder(actor: Actor) -> None:
+    """``NotPermitted`` unless the person may record suppliers' names (``may_record_same_supplier``)."""
+    if not may_record_same_supplier(actor):
+        raise NotPermitted(ONLY_THE_INTELLIGENCE_TEAM)
+
+
 def recorded_names(session: Session) -> dict[str, str]:
     """The names recorded as another supplier's, each (its key) with that supplier's key: the few a team
     records by hand, read whole."""
@@ -304,8 +313,7 @@ def _recording(core: Core, session: Session, actor_id: int) -> Actor:
     """The person recording a supplier's names, if they may; with the names locked against another such
     record at once, which would miss this one's (the system chain's lock: both go on it)."""
     actor = core.engine.actor(session, actor_id)
-    if not may_record_same_supplier(actor):
-        raise NotPermitted("Only the intelligence team records that two names are one supplier")
+    require_recorder(actor)
     core.engine.lock_system_chain(session)
     return actor
 

@@ -37,8 +37,7 @@ def find():
 @signed_in
 def sharing_a_number():
     """For the intelligence team: names recorded with one registration number, not yet recorded as one supplier."""
-    if not service.may_record_same_supplier(me()):
-        raise NotFound("Only the intelligence team records that two names are one supplier")
+    _intelligence_team_only()
     with core().db.reading() as session:
         shared = service.names_sharing_a_number(session, me())
     return render("suppliers/sharing_a_number.html", shared=shared, most=service.FOUND_AT_MOST)
@@ -72,8 +71,7 @@ def show(key: str):
 def _supplier_to_record(key: str) -> service.Supplier:
     """The supplier whose names are recorded, for someone who may record them (else, as for anyone who may see
     nothing of it, NotFound)."""
-    if not service.may_record_same_supplier(me()):
-        raise NotFound("Only the intelligence team records that two names are one supplier")
+    _intelligence_team_only()
     with core().db.reading() as session:
         return service.supplier(session, me(), key, core().engine.today(), core().workflows)
 
@@ -118,3 +116,9 @@ def separate(key: str, name: str):
             flash(f"{spelt} is recorded as a supplier of its own again, not {supplier.name}")
             return redirect(url_for(".show", key=key, _anchor="names"))
     return render("suppliers/separate.html", form=form, supplier=supplier, name=spelt)
+
+
+def _intelligence_team_only() -> None:
+    """Its pages are not there for anyone else (as a supplier they see nothing of is not)."""
+    if not service.may_record_same_supplier(me()):
+        raise NotFound(service.ONLY_THE_INTELLIGENCE_TEAM)
