@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CompoundSelect, ForeignKey, String, Text, func, select, union
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -88,3 +88,10 @@ class SupplierAlias(Base):
     reason: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def keys_of_supplier_named(key: str) -> CompoundSelect:
+    """The keys of the supplier with a name of ``key``: its own (``key``'s, or the one ``key`` is recorded as)
+    and the names recorded as its. A query, so a search matches rows under any of them in one statement."""
+    own = func.coalesce(select(SupplierAlias.same_as).where(SupplierAlias.key == key).scalar_subquery(), key)
+    return union(select(own), select(SupplierAlias.key).where(SupplierAlias.same_as == own))

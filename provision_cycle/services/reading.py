@@ -40,7 +40,7 @@ from ..models import (
     TaskStatus,
     User,
 )
-from ..models.suppliers import supplier_key
+from ..models.suppliers import keys_of_supplier_named, supplier_key
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
@@ -870,6 +870,8 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
                 func.lower(Contract.title).like(like),
                 func.lower(Contract.supplier_name).like(like),
                 func.lower(Contract.reference).like(like),
+                # the supplier searched for, under any of its names (a trading name finds the company's)
+                Contract.supplier_key.in_(keys_of_supplier_named(supplier_key(q.text))),
             )
         )
     if q.pillar:

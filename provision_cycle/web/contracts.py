@@ -9,8 +9,9 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
 from ..governance.organisation import FINANCE_OFFICER, JOINT
 from ..models import Case, Task
+from ..models.suppliers import supplier_key
 from ..scheduling.config import schedule_for
-from ..services import payments_compliance, performance, pipeline, reading, spend, transparency
+from ..services import payments_compliance, performance, pipeline, reading, spend, suppliers, transparency
 from ..services.contract_managers import (
     MANAGER_ROLE,
     assign_contract_manager,
@@ -95,6 +96,8 @@ def register():
     query, problems = _query()
     with core().db.reading() as session:
         page = reading.register_page(session, me(), query, core().engine.today())
+        # A name recorded as one supplier's: its contracts under the others are found too, and the page says why.
+        supplier_names = suppliers.names_of(session, supplier_key(query.text)) if query.text else ()
     states = core().workflows.for_stage("contract").states
     return render(
         "contracts/register.html",
@@ -104,6 +107,7 @@ def register():
         states=states,
         status_choices=[(state.name, state.label) for state in states.values()],
         may_publish=bool(transparency.publishing_councils(me())),
+        found_under_other_names=supplier_names[0] if len(supplier_names) > 1 else None,
         status=400 if problems else 200,
     )
 

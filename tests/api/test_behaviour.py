@@ -636,5 +636,7 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api
     assert analyst.get("/suppliers/sharing-a-number").get_json()["items"] == []  # recorded as one
     [found] = analyst.get("/suppliers?q=holdings").get_json()["items"]
     assert (found["key"], found["name"], found["found_as"]) == ("acme", "Acme Ltd", "APT Holdings Ltd")
+    register = analyst.get("/contracts?q=APT+Holdings").get_json()  # the register, under either name
+    assert sorted(c["supplier_name"] for c in register["items"]) == ["APT Holdings Ltd", "Acme Ltd"]
     alone = analyst.post("/suppliers/apt%20holdings/separate", {"reason": "Sold"}).get_json()
     assert (alone["key"], alone["other_names"], len(alone["contracts"])) == ("apt holdings", [], 1)

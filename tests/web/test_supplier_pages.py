@@ -152,3 +152,30 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
     assert "Its other names" not in analyst.get("/suppliers/acme").text
     officer.get("/suppliers/apt%20holdings")  # its own page again
     analyst.get(separate, status=404)
+
+
+def test_the_register_finds_a_suppliers_contracts_under_any_of_its_names(core, db, browser):
+    """Searched for by its trading name, the company's contracts are found too, and the register says why."""
+    from provision_cycle.services.suppliers import record_same_supplier, separate_supplier
+
+    people = hub_people(db)
+    company = register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
+    trading = register_contract(core, people, value="9000", ends=date(2027, 3, 31), supplier_name="Acme Direct")
+    other = register_contract(core, people, value="5000", ends=date(2027, 6, 30), supplier_name="Zenith Ltd")
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    officer = browser(people.officer)
+
+    def found(text: str) -> set[str]:
+        page = officer.get("/contracts/", query_string={"q": text, "show": "all"}).text
+        return {c.reference for c in (company, trading, other) if f">{c.reference}</a>" in page}
+
+    assert found("Acme Ltd") == {company.reference}  # not yet recorded as one
+    assert "knows by other names" not in officer.get("/contracts/?q=Acme+Ltd").text
+    record_same_supplier(core, analyst, "acme direct", "acme", "Its trading name, on its letterhead")
+    for name in ("Acme Direct", "ACME LIMITED", "acme"):
+        assert found(name) == {company.reference, trading.reference}, name
+    page = officer.get("/contracts/?q=Acme+Direct").text
+    assert "knows by other names too" in page and 'href="/suppliers/acme">See the supplier' in page
+    assert found("Zenith") == {other.reference}
+    separate_supplier(core, analyst, "acme direct", "A different company after all")
+    assert found("Acme Direct") == {trading.reference}
