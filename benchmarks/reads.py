@@ -13,8 +13,8 @@ path sends scans a whole large table (each is captured as it runs and EXPLAINed)
 Reads: a case's timeline (its audit events, in order); the whole case page and the overview (every read each
 makes, no peer); the approvals queue of a head of category; a contract manager's tasks, and a category team's;
 the register's first page (by end date) and a search of it by a word of the title or supplier; a search for a
-supplier, a supplier's page and the suppliers paid off contract this year (no peer); the cases page (the
-pipeline).
+supplier, a supplier's page, the names sharing a registration number and the suppliers paid off contract
+this year (no peer); the cases page (the pipeline).
 
 Usage: ``python -m benchmarks.reads [--contracts 1000000] [--events 10] [--samples 50] [--db sqlite,postgresql]``
 """
@@ -296,6 +296,12 @@ READS = (
         lambda core, session, actor, case_id: len(
             suppliers.supplier(session, actor, _supplier_of(case_id), TODAY, core.workflows).contracts
         ),
+        None,
+    ),
+    Read(
+        "names sharing a number",
+        "head",
+        lambda core, session, actor, case_id: len(suppliers.names_sharing_a_number(session, actor)),
         None,
     ),
     Read(

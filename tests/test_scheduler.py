@@ -900,7 +900,7 @@ def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told
     task = monitoring.get(page).text
     assert "This is Sam S151's task." in task and "Or snooze it" not in task and "Complete the task" not in task
     theirs = " ".join(Browser(app, db).sign_in(people.s151).get(page).text.split())  # and whose it is knows
-    assert "On 30 April 2026, as it was overdue, the Monitoring Officer was told of it" in theirs
+    assert "On 30 April 2026, as it was overdue, Mo Monitoring (Monitoring Officer) was told of it" in theirs
     assert re.match(r"/tasks/\d+$", page)
     until = {"snooze-until": ["30", "5", "2026"]}
     refused = monitoring.post(
@@ -968,7 +968,7 @@ def _as_date(value) -> date:
 
 
 def test_overdue_tasks_of_a_team_with_no_head_of_category_go_to_its_administrators_not_nowhere(
-    core, db, clock, schedule
+    core, db, clock, schedule, app
 ):
     from provision_cycle.services.tasks import NewTask, raise_task
 
@@ -992,3 +992,11 @@ def test_overdue_tasks_of_a_team_with_no_head_of_category_go_to_its_administrato
     with db.reading() as session:
         body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "task_overdue"))
     assert body.startswith("Nobody holds Head of Category for the team these tasks belong to")
+    from tests.web.conftest import Browser  # the task's page says who was told, and why them
+
+    page = " ".join(Browser(app, db).sign_in(people.contract_manager).get(f"/tasks/{task}").text.split())
+    assert "as it was overdue and nobody held Head of Category, Abe Admin (Administrator) was told of it." in page
+    with db.unit_of_work() as session:  # one escalated before whom it told was kept: the role, not the people
+        session.execute(update(Task).where(Task.id == task).values(escalated_role=None, escalated_to=None))
+    page = " ".join(Browser(app, db).sign_in(people.contract_manager).get(f"/tasks/{task}").text.split())
+    assert "the Head of Category was told of it (or the council's administrators, where nobody held that role)." in page

@@ -113,6 +113,10 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     escalated_at: Mapped[datetime | None]
+    # Whom the overdue escalation told: the role it went to (or "administrator", standing in where nobody held
+    # it) and the people who held it then, as the task's page says.
+    escalated_role: Mapped[str | None] = mapped_column(String(40))
+    escalated_to: Mapped[list[Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignee = relationship("User", foreign_keys=[assignee_id])

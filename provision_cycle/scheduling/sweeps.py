@@ -811,29 +811,32 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             return found[code, authority, pillar]
 
         letters: dict[tuple[bool, bool], dict[int, list]] = {}  # by (a council's duty, to stand-ins), then person
-        escalated = []
+        escalated: dict[tuple[str, tuple[int, ...]], list[int]] = {}  # the tasks, by whom they went to
         for row in rows:
             duty = row.council is not None
             role, team = (to_council, (row.council, None)) if duty else (to_team, (row.authority, row.pillar))
-            people, standing_in = holders(role.code, *team), False
+            told, people, standing_in = role.code, holders(role.code, *team), False
             if not people:
-                people, standing_in = holders(ADMINISTRATOR, *team), True
+                told, people, standing_in = ADMINISTRATOR, holders(ADMINISTRATOR, *team), True
             if not people:
                 continue  # nobody to tell yet: a later sweep escalates it
             for person in people:
                 letters.setdefault((duty, standing_in), {}).setdefault(person, []).append(row)
-            escalated.append(row.id)
+            escalated.setdefault((told, tuple(people)), []).append(row.id)
         for (duty, standing_in), by_person in letters.items():
             one, many, intro = _overdue_letter(to_council if duty else to_team, duty, standing_in)
             # Many tasks lead to the list of them: the council's notices, or the team's (which an
             # administrator standing in is not in: theirs lead to the first task's case).
             listed = "/tasks/?whose=council" if duty else None if standing_in else "/tasks/?whose=team"
             _tell_each(session, by_person, TASK_OVERDUE, one, many, intro, now, line=_overdue_line, listed=listed)
-        for chunk in range(0, len(escalated), 1000):
-            session.execute(
-                update(tasks).where(tasks.c.id.in_(escalated[chunk : chunk + 1000])).values(escalated_at=now)
-            )
-    return SweepResult("escalate_overdue_tasks", len(escalated))
+        for (told, people), ids in escalated.items():  # a team's tasks go to the same people: few updates
+            for chunk in range(0, len(ids), 1000):
+                session.execute(
+                    update(tasks)
+                    .where(tasks.c.id.in_(ids[chunk : chunk + 1000]))
+                    .values(escalated_at=now, escalated_role=told, escalated_to=list(people))
+                )
+    return SweepResult("escalate_overdue_tasks", sum(len(ids) for ids in escalated.values()))
 
 
 def _overdue_letter(role: Role, duty: bool, standing_in: bool) -> tuple[Callable, Callable, str]:

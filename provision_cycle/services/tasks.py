@@ -107,6 +107,7 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reo
         task = existing
         task.status, task.outcome, task.outcome_note = TaskStatus.OPEN, "", ""
         task.completed_at = task.completed_by_id = task.escalated_at = task.snoozed_until = None
+        task.escalated_role = task.escalated_to = None
         task.snooze_reason = ""
         task.assignee_id, task.created_at = new.assignee_id, now
     else:

@@ -10,6 +10,7 @@ from flask import Flask
 from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
 from ..services.evaluation import CRITERION_KINDS
+from ..wording import listed
 from ..workflow.frameworks import framework_name, framework_reference
 
 
@@ -87,6 +88,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(day_by)
     app.add_template_filter(moment)
     app.add_template_filter(humanise)
+    app.add_template_filter(listed)  # "A, B and C"
     app.add_template_filter(regime)
     app.add_template_filter(deadline_name)
     app.add_template_filter(conflicts_law)  # a procurement's regime: "Procurement Act 2023 sections 81 to 83"

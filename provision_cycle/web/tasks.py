@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError, InvalidInput, NotFound
+from ..governance.organisation import ADMINISTRATOR
 from ..models import Case, Contract, Task, TaskStatus
 from ..scheduling.config import schedule_for
 from ..services import reading
@@ -87,6 +90,7 @@ def show(task_id: int):
     task, case, contract, may_act = _task(task_id)
     with core().db.reading() as session:
         assessing = task_needs_assessment(session, task)  # done by recording the assessment, not ticked off
+        escalation = _escalation(session, task)
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
     if request.method == "POST":
@@ -123,16 +127,30 @@ def show(task_id: int):
         payments_quarter=payments_notice_quarter(task),
         compliance_period=period_of_task(task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
-        escalated_to=_escalated_to(task),
+        escalation=escalation,
         today=core().engine.today(),
     )
 
 
-def _escalated_to(task: Task) -> str | None:
-    """The role told that the task is overdue (``escalate_overdue_tasks``), if it has been: a council's own
-    notice's, or its team's."""
+@dataclass(frozen=True)
+class Escalation:
+    """Whom a task's escalation told that it is overdue, for its page: the role it goes to (a council's own
+    notice's, or its team's) and, where kept, who held the role told (``standing_in``: the council's
+    administrators, as nobody held it)."""
+
+    goes_to: str
+    told: list[str] | None  # None: escalated before whom it told was kept
+    role: str = ""
+    standing_in: bool = False
+
+
+def _escalation(session, task: Task) -> Escalation | None:
     if task.escalated_at is None:
         return None
-    schedule = schedule_for(core())
-    role = schedule.duty_escalate_to if task.council else schedule.overdue_escalate_to
-    return core().governance.organisation.roles[role].name
+    schedule, roles = schedule_for(core()), core().governance.organisation.roles
+    goes_to = roles[schedule.duty_escalate_to if task.council else schedule.overdue_escalate_to].name
+    if task.escalated_role is None:
+        return Escalation(goes_to, None)
+    names = reading.user_names(session, set(task.escalated_to or ()))
+    told = [names[i] for i in task.escalated_to or () if i in names]
+    return Escalation(goes_to, told, roles[task.escalated_role].name, task.escalated_role == ADMINISTRATOR)
