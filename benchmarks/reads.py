@@ -13,8 +13,8 @@ path sends scans a whole large table (each is captured as it runs and EXPLAINed)
 Reads: a case's timeline (its audit events, in order); the whole case page and the overview (every read each
 makes, no peer); the approvals queue of a head of category; a contract manager's tasks, and a category team's;
 the register's first page (by end date) and a search of it by a word of the title or supplier; a search for a
-supplier, a supplier's page, the names sharing a registration number and the suppliers paid off contract
-this year (no peer); the cases page (the pipeline).
+supplier, a supplier's page, the names sharing a registration number, the names that look alike and the
+suppliers paid off contract this year (no peer); the cases page (the pipeline).
 
 Usage: ``python -m benchmarks.reads [--contracts 1000000] [--events 10] [--samples 50] [--db sqlite,postgresql]``
 """
@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 
 from provision_cycle.core import Core, build_core
-from provision_cycle.services import overview, reading, suppliers
+from provision_cycle.services import names_alike, overview, reading, suppliers
 from provision_cycle.settings import Settings
 
 from .transitions import drop_database, fresh_database, machine_record, percentile
@@ -302,6 +302,12 @@ READS = (
         "names sharing a number",
         "head",
         lambda core, session, actor, case_id: len(suppliers.names_sharing_a_number(session, actor)),
+        None,
+    ),
+    Read(
+        "names that look alike",
+        "head",
+        lambda core, session, actor, case_id: len(names_alike.names_alike(session, actor, TODAY)),
         None,
     ),
     Read(

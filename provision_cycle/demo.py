@@ -820,6 +820,13 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     trading = f"{registered.split()[0]} Direct Services"
     for n, (days, amount) in enumerate(((20, "3200.00"), (50, "2950.00"))):
         lines.append(f"OCC,DEMO-TRADING-{n},{today - timedelta(days=days)},{trading},{amount},Supplies,,")
+    # And two names for the intelligence team's list of names that look alike: a register supplier's name as
+    # the finance system cuts it to fit (mid-word), and the agency's with "(UK)" on one invoice.
+    long_name = next(
+        name for _, council, name, *_ in contracts if council == "OCC" and name != registered and name[21:23].isalpha()
+    )
+    lines.append(f"OCC,DEMO-CUT-0,{today - timedelta(days=33)},{long_name.upper()[:22]},1875.00,Supplies,,")
+    lines.append(f"OCC,DEMO-UK-0,{today - timedelta(days=64)},Swift Agency Staffing (UK) Ltd,9800.00,Services,,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
     analyst = people["by_role"][("intelligence_analyst", "OCC", None)][0]
     said = f"{registered} trades as {trading}: its invoices give the company's registration number"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -672,6 +672,33 @@ class SharedNumberOut(BaseModel):
 
 class SharedNumberList(BaseModel):
     items: list[SharedNumberOut] = Field(description="At most 50, the numbers with most names first")
+
+
+class AlikeNameOut(BaseModel):
+    key: str
+    name: str = Field(description="As spelt most")
+    contracts: int = Field(description="Its contracts in the register that you may see")
+    paid_this_year: Money = Field(description="Paid this financial year by the councils you work for")
+
+
+class NamesAlikeOut(BaseModel):
+    names: list[AlikeNameOut] = Field(description="The one with most contracts (then most paid) first")
+    cut_short: bool = Field(description="One name is another cut short mid-word; else they are spelt alike")
+
+
+class NamesAlikeList(BaseModel):
+    items: list[NamesAlikeOut] = Field(description="At most 50, those paid most this financial year first")
+
+
+class DifferentSuppliersIn(Request):
+    keys: list[Annotated[str, Field(max_length=200)]] = Field(
+        min_length=2, max_length=50, description="The suppliers' keys, as GET /suppliers gives them"
+    )
+    reason: str = Field(max_length=2000, description="How you know they are different companies")
+
+
+class DifferentSuppliersOut(BaseModel):
+    keys: list[str] = Field(description="The suppliers recorded as different (each its own key)")
 
 
 class YearPaidOut(BaseModel):

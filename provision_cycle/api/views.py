@@ -32,6 +32,7 @@ from ..services import (
     suppliers,
     teams,
 )
+from ..services import names_alike as alike
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import (
@@ -861,6 +862,47 @@ def names_sharing_a_number():
         for number in shared
     ]
     return json_response(s.SharedNumberList(items=items))
+
+
+@operation(
+    api,
+    "GET",
+    "/suppliers/names-alike",
+    summary="The intelligence team's: suppliers whose names look alike, not recorded as one nor as different",
+    tag="Suppliers",
+    response=s.NamesAlikeList,
+    errors=(403,),
+)
+def names_alike():
+    suppliers.require_recorder(current_actor())
+    with core().db.reading() as session:
+        found = alike.names_alike(session, current_actor(), core().engine.today())
+    items = [
+        s.NamesAlikeOut(
+            names=[
+                s.AlikeNameOut(key=n.key, name=n.name, contracts=n.contracts, paid_this_year=_money(n.paid_this_year))
+                for n in group.names
+            ],
+            cut_short=group.cut_short,
+        )
+        for group in found
+    ]
+    return json_response(s.NamesAlikeList(items=items))
+
+
+@operation(
+    api,
+    "POST",
+    "/suppliers/record-as-different",
+    summary="Record suppliers as different companies (the intelligence team): no longer suggested as one",
+    tag="Suppliers",
+    body=s.DifferentSuppliersIn,
+    response=s.DifferentSuppliersOut,
+    errors=(403, 422),
+)
+def record_different_suppliers(body: s.DifferentSuppliersIn):
+    keys = alike.record_different_suppliers(core(), current_actor().id, body.keys, body.reason)
+    return json_response(s.DifferentSuppliersOut(keys=keys))
 
 
 @operation(

@@ -24,7 +24,7 @@ from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, SignInFailure, User
 from .performance import ContractKpi, KpiAssessment
 from .spend import Payment, UnpaidInvoice
-from .suppliers import SupplierAlias
+from .suppliers import SupplierAlias, SupplierDistinction
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "MarketNotice",
     "MarketNoticeKind",
     "SupplierAlias",
+    "SupplierDistinction",
     "Tender",
     "TenderMark",
     "TenderScore",

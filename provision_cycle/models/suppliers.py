@@ -90,6 +90,36 @@ class SupplierAlias(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SupplierDistinction(Base):
+    """Two names' keys the intelligence team judged to be different suppliers, though they look alike or share
+    a registration number: no longer suggested to them as one. Kept as a pair, the lesser key first."""
+
+    __tablename__ = "supplier_distinctions"
+
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    other: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Words a finance system or a register adds to a company's name, or leaves out, without naming another one.
+SET_ASIDE_WHEN_ALIKE = frozenset({"uk", "gb", "group", "holdings", "company", "co", "and"})
+ABBREVIATED = {"svcs": "services", "svc": "services", "mgmt": "management", "intl": "international",
+               "assoc": "associates", "bros": "brothers", "grp": "group", "hldgs": "holdings"}  # fmt: skip
+
+
+def alike_key(key: str) -> str:
+    """A name's key as names that look alike share it: its words spelt out ("Svcs": "services"), those that
+    say nothing of which company it is ("UK", "Group") set aside, as is a legal form cut short at its end
+    ("ACME LIMI", where a finance system cut "ACME LIMITED" to fit), and the spaces between the words
+    ("Oxford Shire" and "Oxfordshire"; "A.C.M.E." and "ACME")."""
+    words = [ABBREVIATED.get(word, word) for word in key.split()]
+    if len(words) > 1 and (words[-1] == "lt" or (len(words[-1]) >= 3 and "limited".startswith(words[-1]))):
+        words.pop()
+    return "".join(word for word in words if word not in SET_ASIDE_WHEN_ALIKE) or key.replace(" ", "")
+
+
 def keys_of_supplier_named(key: str) -> CompoundSelect:
     """The keys of the supplier with a name of ``key``: its own (``key``'s, or the one ``key`` is recorded as)
     and the names recorded as its. A query, so a search matches rows under any of them in one statement."""

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import combinations
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, union_all, update
 from sqlalchemy.orm import Session, joinedload
@@ -32,6 +33,7 @@ from ..models import (
     MarketMembership,
     Payment,
     SupplierAlias,
+    SupplierDistinction,
     Tender,
     User,
 )
@@ -159,8 +161,13 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     words = supplier_key(text).split()
     if not words:
         return []
-    tally, named = _Tally(), [_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)]
-    tally.add(session, actor, today, *named)
+    tally = NamesTally()
+    tally.add(
+        session,
+        actor,
+        today,
+        *(_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)),
+    )
     own, matched = recorded_names(session), set(tally.spellings)
     suppliers = {own.get(key, key) for key in matched}
     # Their other names, where the words missed them: counted too, so that a supplier is the same whichever
@@ -173,18 +180,15 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
         folded.setdefault(own.get(key, key), []).append(key)
     found = []
     for supplier, keys in folded.items():
-        # Spelt as the supplier's own name is, where anything has it; else as its other names are.
-        spelt = tally.spellings.get(supplier) or sum((tally.spellings[key] for key in keys), Counter())
-        contracts, paid = sum(tally.contracts[key] for key in keys), sum((tally.paid[key] for key in keys), Decimal(0))
         as_named = sum((tally.spellings[key] for key in keys if key in matched), Counter())
         found_as = most_used_spelling(as_named) if supplier not in matched else ""
-        found.append(SupplierFound(supplier, most_used_spelling(spelt), contracts, paid, found_as))
+        found.append(SupplierFound(supplier, *tally.of_supplier(supplier, keys), found_as))
     ranked = sorted(found, key=lambda s: (-s.paid_this_year, -s.contracts, s.key))
     return ranked[:FOUND_AT_MOST]
 
 
 @dataclass
-class _Tally:
+class NamesTally:
     """The suppliers' names found, by key: each spelling with how often it is used (the register's where it
     has the supplier, else the payments'), the contracts the person may see and what was paid this year."""
 
@@ -213,6 +217,13 @@ class _Tally:
             if key not in registered:
                 self.spellings.setdefault(key, Counter())[name.strip()] += count
             self.paid[key] += Decimal(this_year or 0)
+
+    def of_supplier(self, supplier: str, keys: list[str]) -> tuple[str, int, Decimal]:
+        """The supplier (its own key) under the names with ``keys``: as spelt most (as its own name is, where
+        anything has it; else as its other names are), its contracts and what was paid it this year."""
+        spelt = self.spellings.get(supplier) or sum((self.spellings[key] for key in keys), Counter())
+        contracts, paid = sum(self.contracts[key] for key in keys), sum((self.paid[key] for key in keys), Decimal(0))
+        return most_used_spelling(spelt), contracts, paid
 
 
 # --- one supplier by several names ---------------------------------------------------------------------------
@@ -254,7 +265,7 @@ def record_same_supplier(core: Core, actor_id: int, key: str, same_as: str, reas
     saying how that is known; returns the key they are now seen under: ``same_as``'s supplier's."""
     reason = reason.strip()
     with core.db.unit_of_work() as session:
-        actor = _recording(core, session, actor_id)
+        actor = lock_names_for(core, session, actor_id)
         if problems := _naming_problems(core, session, actor, key, same_as, reason):
             raise InvalidInput(problems)
         before = recorded_names(session)
@@ -309,7 +320,7 @@ def _write_names(
             session.execute(update(SupplierAlias).where(SupplierAlias.key == alias).values(same_as=supplier))
 
 
-def _recording(core: Core, session: Session, actor_id: int) -> Actor:
+def lock_names_for(core: Core, session: Session, actor_id: int) -> Actor:
     """The person recording a supplier's names, if they may; with the names locked against another such
     record at once, which would miss this one's (the system chain's lock: both go on it)."""
     actor = core.engine.actor(session, actor_id)
@@ -325,7 +336,7 @@ def separate_supplier(core: Core, actor_id: int, key: str, reason: str) -> str:
     if not reason:
         raise InvalidInput({"reason": "Say why they are not one company after all"})
     with core.db.unit_of_work() as session:
-        _recording(core, session, actor_id)
+        lock_names_for(core, session, actor_id)
         alias = session.get(SupplierAlias, key)
         if alias is None:
             raise InvalidInput({"key": "That name is not recorded as another supplier's"})
@@ -341,6 +352,12 @@ def separate_supplier(core: Core, actor_id: int, key: str, reason: str) -> str:
         return was
 
 
+def told_apart(session: Session) -> set[frozenset[str]]:
+    """The pairs of suppliers (their keys) the intelligence team judged to be different companies: the few a
+    team records by hand, read whole (``names_alike.record_different_suppliers``)."""
+    return {frozenset(pair) for pair in session.execute(select(SupplierDistinction.key, SupplierDistinction.other))}
+
+
 @dataclass(frozen=True)
 class SharedNumber:
     """A Companies House or charity number recorded under names not recorded as one supplier."""
@@ -352,9 +369,9 @@ class SharedNumber:
 
 def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]:
     """The registration numbers the register, the tenders and the dynamic markets the person sees record under
-    names not recorded as one supplier (``record_same_supplier``): perhaps one company under two names, for the
-    intelligence team to look at and record as one, or not. The numbers with most names first; at most
-    FOUND_AT_MOST."""
+    names not recorded as one supplier (``record_same_supplier``), nor as different ones: perhaps one company
+    under two names, for the intelligence team to look at and record as one, or not. The numbers with most
+    names first; at most FOUND_AT_MOST."""
     none = literal_column("''")  # as ``_same_number_elsewhere`` says it, for the registration indexes
     recorded = union_all(
         select(
@@ -382,7 +399,7 @@ def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]
         .where(recorded.c.number.in_(numbers.scalar_subquery()))
         .group_by(recorded.c.number, recorded.c.key, recorded.c.name)
     )
-    own = recorded_names(session)
+    own, apart = recorded_names(session), told_apart(session)
     by_number: dict[str, dict[str, Counter[str]]] = {}
     for number, key, name, count in rows:
         by_number.setdefault(number, {}).setdefault(own.get(key, key), Counter())[name.strip()] += count
@@ -395,7 +412,7 @@ def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]
             ],
         )
         for number, names in by_number.items()
-        if len(names) > 1
+        if not all(frozenset(pair) in apart for pair in combinations(names, 2))  # one name, or judged different
     ]
     return sorted(shared, key=lambda found: (-len(found.names), found.registration))[:FOUND_AT_MOST]
 
@@ -693,7 +710,7 @@ def load_supplier_names(core: Core, data: bytes, *, actor_id: int, apply: bool =
     ``record_same_supplier`` would, in order (a row may build on one above it), in one transaction: all of
     it, or nothing. For someone who may record names, and of the suppliers they see."""
     with core.db.unit_of_work() as session:
-        actor = _recording(core, session, actor_id)
+        actor = lock_names_for(core, session, actor_id)
         problems: list[FileProblem] = []
         table = read_table(data, NAMES_LAYOUT, problems)
         before = recorded_names(session)

@@ -1080,6 +1080,16 @@ class SeparateSupplierForm(FlaskForm):
     submit = SubmitField("Record them as two suppliers", widget=GovSubmitInput())
 
 
+class DifferentSuppliersForm(FlaskForm):
+    reason = TextAreaField(
+        "How do you know they are different companies?",
+        widget=GovTextArea(),
+        description="Their Companies House or charity numbers, their addresses, what each supplies",
+        validators=[Length(max=2000)],  # and given at all: the service says so
+    )
+    submit = SubmitField("Record them as different suppliers", widget=GovSubmitInput())
+
+
 class SnoozeTaskForm(FlaskForm):
     until = GovDate("Remind me again on", validators=[InputRequired(message="Enter the date to be reminded again")])
     reason = TextAreaField(

@@ -9,10 +9,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import InvalidInput, NotFound
 from ..models.suppliers import supplier_key
+from ..services import names_alike as alike
 from ..services import performance
 from ..services import suppliers as service
+from ..wording import listed
 from .common import core, me, render
-from .forms import SameSupplierForm, SeparateSupplierForm, apply_errors
+from .forms import DifferentSuppliersForm, SameSupplierForm, SeparateSupplierForm, apply_errors
 from .security import signed_in
 
 suppliers = Blueprint("suppliers", __name__, url_prefix="/suppliers")
@@ -41,6 +43,40 @@ def sharing_a_number():
     with core().db.reading() as session:
         shared = service.names_sharing_a_number(session, me())
     return render("suppliers/sharing_a_number.html", shared=shared, most=service.FOUND_AT_MOST)
+
+
+@suppliers.get("/names-alike")
+@signed_in
+def names_alike():
+    """For the intelligence team: names spelt so alike they may be one supplier, not yet recorded either way."""
+    _intelligence_team_only()
+    with core().db.reading() as session:
+        found = alike.names_alike(session, me(), core().engine.today())
+    return render("suppliers/names_alike.html", found=found, most=service.FOUND_AT_MOST)
+
+
+@suppliers.route("/record-as-different", methods=["GET", "POST"])  # a hyphen: no supplier key has one
+@signed_in
+def different():
+    """Record the suppliers named by ``?key=`` (two or more) as different companies, no longer suggested as
+    one; ``?from=number``: from the names sharing a registration number, where it goes back to."""
+    _intelligence_team_only()
+    keys = list(dict.fromkeys(request.args.getlist("key")))[: alike.MAX_NAMES + 1]  # one more: the service says so
+    if len(keys) < 2:
+        raise NotFound("Choose two or more suppliers to record as different")
+    back = url_for(".sharing_a_number" if request.args.get("from") == "number" else ".names_alike")
+    with core().db.reading() as session:  # each one the person may see, else NotFound
+        named = [service.supplier(session, me(), key, core().engine.today(), core().workflows) for key in keys]
+    form = DifferentSuppliersForm()
+    if form.validate_on_submit():
+        try:
+            alike.record_different_suppliers(core(), me().id, keys, form.reason.data)
+        except InvalidInput as error:
+            apply_errors(form, error.fields)
+        else:
+            flash(f"{listed([supplier.name for supplier in named])} are recorded as different suppliers")
+            return redirect(back)
+    return render("suppliers/different.html", form=form, suppliers=named, back=back)
 
 
 @suppliers.get("/<key>")

@@ -640,3 +640,28 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_through_the_api
     assert sorted(c["supplier_name"] for c in register["items"]) == ["APT Holdings Ltd", "Acme Ltd"]
     alone = analyst.post("/suppliers/apt%20holdings/separate", {"reason": "Sold"}).get_json()
     assert (alone["key"], alone["other_names"], len(alone["contracts"])) == ("apt holdings", [], 1)
+
+
+def test_the_intelligence_team_judges_names_that_look_alike_through_the_api(api, core, db):
+    from provision_cycle.services.spend import load_spend
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Acme Group Ltd")
+    spend = "Council,Transaction number,Date paid,Supplier,Amount\nOCC,T-1,2026-02-01,ACME UK LTD,40\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    analyst = api(create_user(db, ("intelligence_analyst", "OCC")))
+    assert analyst.get("/suppliers/names-alike").get_json()["items"] == [
+        {"names": [{"key": "acme group", "name": "Acme Group Ltd", "contracts": 1, "paid_this_year": "0.00"},
+                   {"key": "acme uk", "name": "ACME UK LTD", "contracts": 0, "paid_this_year": "40.00"}],
+         "cut_short": False}
+    ]  # fmt: skip
+    api(people.officer).get("/suppliers/names-alike", status=403)
+    said = {"keys": ["acme uk", "acme group"], "reason": "Different Companies House numbers"}
+    api(people.officer).post("/suppliers/record-as-different", said, status=403)
+    refused = analyst.post("/suppliers/record-as-different", {**said, "keys": ["acme uk"]}, status=422).get_json()
+    assert [e["field"] for e in refused["errors"]] == ["keys"]
+    refused = analyst.post("/suppliers/record-as-different", {**said, "reason": ""}, status=422).get_json()
+    assert [e["field"] for e in refused["errors"]] == ["reason"]
+    assert analyst.post("/suppliers/record-as-different", said).get_json() == {"keys": ["acme group", "acme uk"]}
+    assert analyst.get("/suppliers/names-alike").get_json()["items"] == []

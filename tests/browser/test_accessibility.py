@@ -61,6 +61,19 @@ def _world(site):
     return case_id, contract_id, task_id
 
 
+def _two_suppliers_judged_different(core) -> str:
+    """The form recording two of the register's suppliers as different companies."""
+    from urllib.parse import urlencode
+
+    from sqlalchemy import select
+
+    from provision_cycle.models import Contract
+
+    with core.db.reading() as session:
+        keys = session.scalars(select(Contract.supplier_key).distinct().order_by(Contract.supplier_key).limit(2))
+        return "/suppliers/record-as-different?" + urlencode([("key", key) for key in keys])
+
+
 def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp_path):
     case_id, contract_id, task_id = _world(site)
     ended = public_contract_that_ended(site.core, site.people, days_ago=25)
@@ -198,6 +211,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/suppliers/supplier%200",
             "/suppliers/supplier%200/same-as",
             "/suppliers/sharing-a-number",
+            "/suppliers/names-alike",
+            _two_suppliers_judged_different(site.core),
             "/contracts/supplier-names/load",
         ],
     }

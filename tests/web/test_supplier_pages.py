@@ -127,6 +127,7 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
     assert 'href="/suppliers/sharing-a-number"' in analyst.get("/suppliers/").text
     sharing = analyst.get("/suppliers/sharing-a-number").text  # the work list, with the same suggestion
     assert "01234567" in sharing and f'href="{suggested}"' in sharing
+    assert 'href="/suppliers/record-as-different?key=acme&amp;key=apt+holdings&amp;from=number"' in sharing
     officer.get("/suppliers/sharing-a-number", status=404)
     assert f'href="{suggested}"' in page and 'href="/suppliers/acme/same-as"' in page
     assert "/same-as" not in officer.get("/suppliers/acme").text
@@ -179,3 +180,42 @@ def test_the_register_finds_a_suppliers_contracts_under_any_of_its_names(core, d
     assert found("Zenith") == {other.reference}
     separate_supplier(core, analyst, "acme direct", "A different company after all")
     assert found("Acme Direct") == {trading.reference}
+
+
+def test_the_intelligence_team_works_through_names_that_look_alike(core, db, browser):
+    """A payment spelt apart from the register's name is suggested; the analyst records it as the register's
+    supplier's name. Two other names alike are different companies: recorded so, with a reason, they leave
+    the list. Nobody else has the list or the form."""
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Oxfordshire Care Ltd")
+    register_contract(core, people, value="9000", ends=date(2028, 3, 31), supplier_name="Acme Group Ltd",
+                      registration="01234567")  # fmt: skip
+    register_contract(core, people, value="5000", ends=date(2028, 3, 31), supplier_name="Acme UK Ltd",
+                      registration="09876543")  # fmt: skip
+    spend = "Council,Transaction number,Date paid,Supplier,Amount\nOCC,T-1,2026-02-01,OXFORD SHIRE CARE,1000\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    officer = browser(people.officer)
+
+    assert 'href="/suppliers/names-alike"' in analyst.get("/suppliers/").text
+    page = analyst.get("/suppliers/names-alike").text
+    care = "/suppliers/oxford%20shire%20care/same-as?as=oxfordshire+care"
+    different = "/suppliers/record-as-different?key=acme+group&amp;key=acme+uk&amp;from=alike"
+    assert f'href="{care}"' in page and f'href="{different}"' in page and "£1,000.00" in page
+    assert page.index("OXFORD SHIRE CARE") < page.index("Acme Group Ltd")  # the most paid first
+    officer.get("/suppliers/names-alike", status=404)
+    officer.get(different.replace("&amp;", "&"), status=404)
+    assert "names-alike" not in officer.get("/suppliers/").text
+
+    analyst.post(care, {"same_as": "Oxfordshire Care Ltd", "reason": "The finance system spaces it so"})
+    assert 'href="/suppliers/oxfordshire%20care"' not in analyst.get("/suppliers/names-alike").text
+
+    form_url = different.replace("&amp;", "&")
+    form = analyst.get(form_url).text
+    assert "Acme Group Ltd</a>" in form and "01234567" in form and "09876543" in form
+    refused = analyst.post(form_url, {"reason": " "}, status=400).text
+    assert "Say how you know they are different companies" in refused
+    done = analyst.post(form_url, {"reason": "Different Companies House numbers"}, follow_redirects=True, status=200)
+    assert "Acme Group Ltd and Acme UK Ltd are recorded as different suppliers" in done.text
+    assert "No names you can see look alike" in done.text
+    analyst.get("/suppliers/record-as-different?key=acme+group&key=nobody", status=404)
