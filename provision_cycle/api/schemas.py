@@ -775,6 +775,11 @@ class TaskOut(BaseModel):
     snooze_reason: str
     outcome: str
     outcomes: list[Named]
+    escalated_at: datetime | None = Field(description="When it was escalated as overdue, if it has been")
+    escalated_to: list[int] = Field(
+        description="Who that told (people's ids): the holders of the role it goes to, or the council's "
+        "administrators where nobody held it; empty if not kept (escalated before it was)"
+    )
 
 
 class TaskList(BaseModel):

@@ -1397,6 +1397,8 @@ def _task(task: Task) -> s.TaskOut:
         snooze_reason=task.snooze_reason,
         outcome=task.outcome,
         outcomes=[s.Named(code=code, name=label) for code, label in outcomes_for(task.kind)],
+        escalated_at=task.escalated_at,
+        escalated_to=task.escalated_to or [],
     )
 
 

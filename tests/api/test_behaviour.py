@@ -326,6 +326,23 @@ def test_tasks_complete_and_snooze(api, core, db):
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_a_task_says_when_it_was_escalated_and_to_whom(api, core, db, clock, schedule):
+    from datetime import timedelta
+
+    from provision_cycle.scheduling.sweeps import escalate_overdue_tasks
+
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    task_id = renewal_task(core, p, contract_id, "Decide", core.engine.today() + timedelta(days=1))
+    manager = api(p.contract_manager)
+    task = manager.get(f"/tasks/{task_id}").get_json()
+    assert (task["escalated_at"], task["escalated_to"]) == (None, [])
+    clock.advance(days=10)
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
+    task = manager.get(f"/tasks/{task_id}").get_json()
+    assert task["escalated_at"] is not None and task["escalated_to"] == [p.head]
+
+
 def test_route_preview_and_reference(api, core, db):
     p = hub_people(db)
     client = api(p.requester)
