@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..errors import InvalidInput
 from ..models import User
 from ..scheduling.config import schedule_for
-from ..services import markets, passwords, reading, teams, two_factor
+from ..services import markets, passwords, reading, suppliers, teams, two_factor
 from ..services import overview as overview_service
 from ..services.contract_managers import contracts_managed_by
 from ..services.notifications import shown
@@ -46,6 +46,7 @@ def my_work():
             shown=shown(session, actor, notes),
             workflows=core().workflows,
             overseeing=current_user.oversees,
+            records_suppliers=suppliers.may_record_same_supplier(actor),
             notices_late=_council_notices_late(session, actor, today),
         )
 

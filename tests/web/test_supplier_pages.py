@@ -198,6 +198,8 @@ def test_the_intelligence_team_works_through_names_that_look_alike(core, db, bro
     officer = browser(people.officer)
 
     assert 'href="/suppliers/names-alike"' in analyst.get("/suppliers/").text
+    assert 'href="/suppliers/names-alike"' in analyst.get("/my-work").text  # their work list, from their work
+    assert "names-alike" not in officer.get("/my-work").text
     page = analyst.get("/suppliers/names-alike").text
     care = "/suppliers/oxford%20shire%20care/same-as?as=oxfordshire+care"
     different = "/suppliers/record-as-different?key=acme+group&amp;key=acme+uk&amp;from=alike"
