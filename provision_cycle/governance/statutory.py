@@ -187,6 +187,21 @@ def statutory_position(
     )
 
 
+def line_crossed_together(alone: StatutoryPosition, together_inc_vat: Decimal) -> tuple[Decimal, str] | None:
+    """The statutory line that purchases crossing it only together cross (``alone`` the position of one of
+    them; ``together_inc_vat`` all of them, with VAT): the threshold, else the value from which a
+    below-threshold contract is notifiable (PA23 s86-88); None where together they cross none it is under.
+    Whether they are one requirement, and so valued together (PA23 s4, Sch 3), is for people to judge."""
+    if not alone.above_threshold and together_inc_vat >= alone.threshold:
+        return alone.threshold, f"the {alone.threshold:,.2f} threshold ({alone.threshold_source})"
+    if not alone.notifiable and together_inc_vat >= NOTIFIABLE_BELOW_THRESHOLD:
+        return NOTIFIABLE_BELOW_THRESHOLD, (
+            f"the {NOTIFIABLE_BELOW_THRESHOLD:,.2f} from which a below-threshold contract is notifiable "
+            "(Procurement Act 2023 sections 86 to 88)"
+        )
+    return None
+
+
 # --- Procurement routes -------------------------------------------------------------------------
 class Route(enum.StrEnum):
     LOW_VALUE_PURCHASE = "low_value_purchase"

@@ -3,13 +3,14 @@ that still runs every per-item check, and out-of-office cover."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import DomainError, InvalidInput, StaleCase
 from ..models import ConflictDeclaration, RoleAssignment, User
-from ..services import reading, teams
+from ..services import aggregation, reading, teams
 from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
 from ..workflow.engine import ActionRequest
@@ -43,13 +44,12 @@ def decide(case_id: int):
     if waiting is None:
         flash("There is no decision waiting for you on this case.", "error")
         return redirect(url_for("cases.show", case_id=case_id))
-    page, declaration = waiting
     form = DecisionForm()
     if request.method == "GET":
-        form.seen_through.data = str(page.case.audit_seq)
+        form.seen_through.data = str(waiting.page.case.audit_seq)
     if form.validate_on_submit():
         try:
-            _record_decision(form, case_id, declaration)
+            _record_decision(form, case_id, waiting.declaration)
         except InvalidInput as error:
             apply_errors(form, error.fields)
         except StaleCase as error:
@@ -60,21 +60,38 @@ def decide(case_id: int):
             waiting = _decision_waiting(case_id)
             if waiting is None:
                 return redirect(url_for("cases.show", case_id=case_id))
-            page, declaration = waiting
-            form.seen_through.data = str(page.case.audit_seq)
+            form.seen_through.data = str(waiting.page.case.audit_seq)
         except DomainError as error:
             apply_errors(form, {"outcome": error.message})
         else:
             return redirect(url_for("cases.show", case_id=case_id))
-    return render("approvals/decide.html", page=page, form=form, declaration=declaration)
+    return render(
+        "approvals/decide.html",
+        page=waiting.page,
+        form=form,
+        declaration=waiting.declaration,
+        one_requirement=waiting.one_requirement,
+    )
 
 
-def _decision_waiting(case_id: int) -> tuple[reading.CasePage, ConflictDeclaration | None] | None:
-    """The case's page and the person's latest declaration on it, or None where no decision waits for them."""
+@dataclass(frozen=True)
+class DecisionWaiting:
+    """What the person deciding sees: the case's page, their latest declaration on it, and the council's
+    other procurements that may be one requirement with it."""
+
+    page: reading.CasePage
+    declaration: ConflictDeclaration | None
+    one_requirement: aggregation.PerhapsOneRequirement | None
+
+
+def _decision_waiting(case_id: int) -> DecisionWaiting | None:
+    """What the person sees to decide the case, or None where no decision waits for them."""
     with core().db.reading() as session:
         page = reading.case_page(core(), session, me(), case_id)
+        if not any(action.decision for action in page.actions):
+            return None
         declaration = teams.latest_declaration(session, case_id, me().id)
-    return (page, declaration) if any(a.decision for a in page.actions) else None
+        return DecisionWaiting(page, declaration, aggregation.of_case(core(), session, me(), page.case))
 
 
 def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:

@@ -11,7 +11,7 @@ from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
 from ..governance.statutory import Route
-from ..services import case_notes, documents, evaluation, notices, ocds, performance, reading, teams
+from ..services import aggregation, case_notes, documents, evaluation, notices, ocds, performance, reading, teams
 from ..services.forward_plan import FORWARD_PLAN_ENTRY, forward_plan_notice
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
@@ -138,6 +138,7 @@ def _case_page(case_id: int, *, upload: UploadForm | None = None, note: NoteForm
         return render(
             "cases/show.html",
             page=page,
+            one_requirement=aggregation.of_case(core(), session, me(), page.case),
             form=note if note.errors else upload,  # the page's error summary lists this form's errors
             upload=upload,
             note=note,

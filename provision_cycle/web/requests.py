@@ -4,6 +4,7 @@ or submit. Answers wait in the session until then, so an abandoned request leave
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from flask import Blueprint, flash, redirect, session, url_for
 
 from ..errors import DomainError, GuardFailed, InvalidInput
 from ..governance.rules import GovernanceError, Proposal
+from ..services import aggregation
 from ..workflow.engine import DIRECT_AWARD_FACTS, REQUEST_FACTS, REQUEST_FIELDS, ActionRequest
 from .common import core, me, render
 from .forms import RECOMMENDED, AboutRequestForm, FundingForm, RouteForm, ValueForm, apply_errors
@@ -137,7 +139,6 @@ def check():
     answers = _answers()
     if missing := _first_missing_page(answers):
         return redirect(url_for(f".{missing}"))
-    plan, plan_problem = _preview(answers)
     form = ActionForm()
     if form.validate_on_submit():
         submit_now = http.form.get("intent") == "submit" and answers["stage"] == "procurement"
@@ -152,7 +153,7 @@ def check():
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
-            return render("requests/check.html", form=form, answers=answers, plan=plan, plan_problem=plan_problem)
+            return _check_page(form, answers)
         session.pop(ANSWERS, None)
         if not submit_now:
             flash("Your request is saved as a draft. You can change it and submit it from this page.")
@@ -163,7 +164,35 @@ def check():
         except (GuardFailed, DomainError) as error:
             flash(f"Your request is saved as a draft, but it could not be submitted: {error.message}", "error")
         return redirect(url_for("cases.show", case_id=case_id))
-    return render("requests/check.html", form=form, answers=answers, plan=plan, plan_problem=plan_problem)
+    return _check_page(form, answers)
+
+
+def _check_page(form, answers: dict):
+    """The answers to check, with the route and approvers they would get; for a procurement, the council's
+    others that may be one requirement with it."""
+    plan, plan_problem = _preview(answers)
+    one_requirement = None
+    if plan is not None and answers["stage"] == "procurement":
+        proposal = replace(_proposal(answers), route=answers.get("route") or plan.recommended_route)
+        with core().db.reading() as session:
+            one_requirement = aggregation.perhaps_one_requirement(
+                core(), session, me(), proposal, around=core().engine.clock()
+            )
+    return render(
+        "requests/check.html",
+        form=form,
+        answers=answers,
+        plan=plan,
+        plan_problem=plan_problem,
+        one_requirement=one_requirement,
+    )
+
+
+def _one_requirement(answers: dict, proposal: Proposal) -> aggregation.PerhapsOneRequirement | None:
+    if answers["stage"] != "procurement":
+        return None
+    with core().db.reading() as session:
+        return aggregation.perhaps_one_requirement(core(), session, me(), proposal, around=core().engine.clock())
 
 
 @requests.post("/new/cancel")
@@ -174,16 +203,19 @@ def cancel():
     return redirect(url_for("work.my_work"))
 
 
+def _proposal(answers: dict) -> Proposal:
+    return Proposal(
+        answers["authority"],
+        answers["category"],
+        answers["contract_type"],
+        Decimal(answers["estimated_value"]),
+        answers["vat_treatment"],
+        route=answers.get("route"),
+    )
+
+
 def _preview(answers: dict):
     try:
-        proposal = Proposal(
-            answers["authority"],
-            answers["category"],
-            answers["contract_type"],
-            Decimal(answers["estimated_value"]),
-            answers["vat_treatment"],
-            route=answers.get("route"),
-        )
-        return core().engine.preview_route(proposal, stage=answers["stage"]), None
+        return core().engine.preview_route(_proposal(answers), stage=answers["stage"]), None
     except (GovernanceError, ArithmeticError, KeyError) as error:
         return None, str(error)

@@ -645,3 +645,35 @@ def test_the_cases_listed_download_as_csv_with_the_lists_filters(core, db, brows
     assert ",18000.00,Quotations," in lines[1] and ",Rita Requester,2026-03-02,2026-03-02,2026-03-02" in lines[1]
     every = officer.get("/cases/export.csv?pillar=").text
     assert "Desks" in every and "Cherwell kettles" not in every
+
+
+def test_requests_that_may_be_one_requirement_are_pointed_out_from_the_request_to_the_decision(core, db, browser):
+    """Two chair orders of 15,000 (18,000 with VAT) are already in; a third takes the three over the 30,000 from
+    which a below-threshold contract is notifiable, each under it alone. The requester is told before they
+    submit; the case page and the approver's decision page say so too."""
+    from tests.factories import act, new_request
+
+    people = hub_people(db)
+    earlier = []
+    for title in ("Office chairs, first floor", "Office chairs, second floor"):
+        earlier.append(new_request(core.engine, people.requester, value="15000", title=title,
+                                   category="corporate_supplies", contract_type="goods"))  # fmt: skip
+        act(core.engine, earlier[-1], "submit", people.requester)
+    requester = browser(people.requester)
+    requester.post("/requests/new", {"stage": "procurement", "title": "Office chairs, third floor",
+                                     "description": "More chairs", "authority": "OCC",
+                                     "category": "corporate_supplies"})  # fmt: skip
+    requester.post("/requests/new/value", {"estimated_value": "15,000", "vat_treatment": "standard",
+                                           "contract_type": "goods", "proposed_start": ["1", "4", "2027"],
+                                           "duration_months": "12"})  # fmt: skip
+    requester.post("/requests/new/route", {"route": "recommended"})
+    requester.post("/requests/new/funding", {"funding": "Facilities budget", "justification": "Worn out"})
+    warned = "Perhaps one requirement with others: with 2 other procurements"
+    check = " ".join(requester.get("/requests/new/check").text.split())
+    assert warned in check and "this request comes to £54,000.00 with VAT" in check
+    assert "over the 30,000.00 from which a below-threshold contract is notifiable" in check
+    assert f'href="/cases/{earlier[1]}"' in check and "submitted 2 March 2026" in check
+    case_id = int(requester.post("/requests/new/check", {"intent": "submit"}).location.rsplit("/", 1)[1])
+    assert warned in " ".join(requester.get(f"/cases/{case_id}").text.split())
+    decide = " ".join(browser(people.manager).get(f"/approvals/cases/{case_id}").text.split())
+    assert warned in decide and "Procurement Act 2023 section 4 and Schedule 3" in decide

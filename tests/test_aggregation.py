@@ -1,0 +1,90 @@
+"""Procurements that may be one requirement (PA23 s4, Sch 3): a council's others for the same category and type of
+contract within a year, which together cross a statutory line that each is under on its own, pointed out to
+the requester, the approvers and on the case page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import update
+
+from provision_cycle.governance import statutory
+from provision_cycle.models import Case
+from provision_cycle.services.aggregation import of_case
+
+from .factories import act, create_user, hub_people, new_request
+
+
+@pytest.mark.parametrize(
+    ("alone", "together", "crossed"),
+    [
+        ("150000", "207720", Decimal("207720")),  # the threshold for services, from 1 January 2026
+        ("150000", "207719.99", None),
+        ("20000", "30000", Decimal("30000")),  # a below-threshold contract becomes notifiable
+        ("20000", "250000", Decimal("207720")),  # the higher line is the one said
+        ("210000", "900000", None),  # above the threshold already: nothing to avoid
+        ("40000", "100000", None),  # notifiable already, and under the threshold together
+    ],
+)
+def test_the_line_crossed_together_is_the_highest_one_each_is_under_alone(alone, together, crossed):
+    position = statutory.statutory_position(Decimal(alone), "exempt", "services", date(2026, 3, 2))
+    found = statutory.line_crossed_together(position, Decimal(together))
+    assert (found[0] if found else None) == crossed
+
+
+def _submitted(core, requester: int, value: str, **fields) -> int:
+    case_id = new_request(core.engine, requester, value=value, **fields)
+    act(core.engine, case_id, "submit", requester)
+    return case_id
+
+
+def _found(core, db, person: int, case_id: int):
+    with db.reading() as session:
+        return of_case(core, session, core.engine.actor(session, person), session.get(Case, case_id))
+
+
+def test_a_councils_requests_for_one_category_within_a_year_are_pointed_out_together(core, db):
+    """Three requests for ICT services at 70,000 (84,000 with VAT) each: under the threshold alone, over it
+    together. Others are not counted: another category or type, another council, one withdrawn, one more than
+    a year before, a draft not submitted, a call-off under a framework."""
+    people = hub_people(db)
+    first = _submitted(core, people.requester, "70000", title="Laptops")
+    second = _submitted(core, people.requester, "70000", title="Docking stations")
+    assert _found(core, db, people.officer, second) is None  # 168,000 together: under the threshold
+    third = _submitted(core, people.requester, "70000", title="Monitors")
+    for other in (
+        _submitted(core, people.requester, "70000", category="hr_recruitment"),
+        _submitted(core, people.requester, "70000", contract_type="goods"),
+        _submitted(core, create_user(db, ("requester", "CDC")), "70000", authority="CDC"),
+        new_request(core.engine, people.requester, value="70000"),  # a draft
+    ):
+        assert other
+    withdrawn = _submitted(core, people.requester, "70000", title="Printers")
+    act(core.engine, withdrawn, "withdraw", people.requester, reason="Not needed after all")
+    old = _submitted(core, people.requester, "70000", title="Servers")
+    call_off = _submitted(core, people.requester, "70000", title="Tablets")
+    with db.unit_of_work() as session:
+        session.get(Case, old).created_at -= timedelta(days=400)
+        session.execute(update(Case).where(Case.id == call_off).values(route="framework_call_off"))
+
+    found = _found(core, db, people.officer, third)
+    assert [case.id for case in found.others] == [second, first]  # the latest first
+    assert (found.more, found.together_inc_vat, found.line) == (0, Decimal("252000.00"), Decimal("207720"))
+    assert found.line_name.startswith("the 207,720.00 threshold")
+    assert [case.id for case in _found(core, db, people.officer, first).others] == [third, second]  # and back
+    assert _found(core, db, people.officer, call_off) is None  # valued as its framework
+    stranger = create_user(db, ("requester", "OCC"))  # sees none of the others: they are counted, not named
+    found = _found(core, db, stranger, third)
+    assert (found.others, found.more) == ([], 2)
+
+
+def test_a_procurement_at_an_end_is_not_warned_of(core, db):
+    people = hub_people(db)
+    for title in ("Laptops", "Docking stations"):
+        _submitted(core, people.requester, "70000", title=title)
+    third = _submitted(core, people.requester, "70000", title="Monitors")
+    assert _found(core, db, people.officer, third) is not None
+    act(core.engine, third, "withdraw", people.requester, reason="Bought with the laptops")
+    assert _found(core, db, people.officer, third) is None
