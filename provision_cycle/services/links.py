@@ -17,7 +17,8 @@ from ..errors import DomainError, NotFound, NotPermitted
 from ..models import ActionLink, ApprovalStep, Case, ConflictDeclaration, Contract, StepStatus
 from ..workflow.context import case_deadline
 from ..workflow.engine import ActionRequest, ActionResult
-from . import two_factor
+from . import aggregation, two_factor
+from .aggregation import PerhapsOneRequirement
 from .handed_secrets import digest, new_secret
 from .reading import (
     AwardRecommendation,
@@ -75,6 +76,7 @@ class LinkView:
     # The person uses security codes and is not signed in here: a code from their app must come with the link,
     # as with their password, so that an email alone does not decide.
     code_needed: bool = False
+    one_requirement: PerhapsOneRequirement | None = None  # other procurements that may be one requirement with it
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -112,11 +114,25 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         )
         state = core.workflows.state_of(case)
         proposal, award = contract_proposal(state, case, contract), award_recommendation(state, case)
-        on_record = award_supplier_on_record(core, session, core.engine.actor(session, link.user_id), award)
+        person = core.engine.actor(session, link.user_id)
+        on_record = award_supplier_on_record(core, session, person, award)
+        one_requirement = aggregation.of_case(core, session, person, case)
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
     code_needed = signed_in_id != link.user_id and two_factor.uses_codes(core, link.user_id)
-    return LinkView(link.id, link.user_id, case, step, bool(declared), proposal, not_yet, award, on_record, code_needed)
+    return LinkView(
+        link.id,
+        link.user_id,
+        case,
+        step,
+        bool(declared),
+        proposal,
+        not_yet,
+        award,
+        on_record,
+        code_needed,
+        one_requirement,
+    )
 
 
 def approve_by_link(

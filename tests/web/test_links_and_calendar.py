@@ -181,6 +181,21 @@ def test_an_award_s_link_shows_to_whom_it_would_go_before_it_is_approved(core, d
     assert "New to the councils" in page.text and "/suppliers/" not in page.text  # nothing of it to link to
 
 
+def test_a_link_says_when_the_request_may_be_one_requirement_with_others(core, db, app):
+    people = hub_people(db)
+    for title in ("Laptops", "Docking stations", "Monitors"):  # 18,000 each: 21,600 with VAT
+        case_id = new_request(core.engine, people.requester, value="18000", title=title)
+        act(core.engine, case_id, "submit", people.requester)
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
+        ).first()
+    page = app.test_client().get(f"/act/{issue_action_link(core, people.manager, case_id, asked.payload['step'])[0]}")
+    said = " ".join(page.text.split())
+    assert "Perhaps one requirement with others: with 2 other procurements" in said
+    assert "comes to £64,800.00 with VAT" in said and "Docking stations" in said
+
+
 def test_a_key_decisions_link_waits_for_the_forward_plan_and_is_not_spent_by_a_refusal(core, db, app, clock):
     """A link opened before the key decision may be taken says so and offers no approval; an approval refused
     all the same gives the link back, since nothing was decided."""
