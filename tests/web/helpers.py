@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
@@ -198,3 +199,41 @@ def called_off_contract(core, db, people) -> int:
         act(core.engine, case_id, trigger, people.officer, inputs=inputs)
     with db.reading() as session:
         return session.scalars(select(Contract.id).where(Contract.procurement_case_id == case_id)).one()
+
+
+class _Tables(HTMLParser):
+    """Each table's header width and the width of each body row (colspans counted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict] = []
+        self.part = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"id": dict(attrs).get("id", ""), "header": 0, "rows": []})
+        elif tag in ("thead", "tbody") and self.tables:
+            self.part = tag
+        elif tag == "tr" and self.tables and self.part == "tbody":
+            self.tables[-1]["rows"].append(0)
+        elif tag in ("th", "td") and self.tables:
+            span = int(dict(attrs).get("colspan") or 1)
+            if self.part == "thead":
+                self.tables[-1]["header"] += span
+            elif self.part == "tbody" and self.tables[-1]["rows"]:
+                self.tables[-1]["rows"][-1] += span
+
+    def handle_endtag(self, tag):
+        if tag in ("thead", "tbody"):
+            self.part = ""
+
+
+def ragged_tables(html: str) -> list[str]:
+    """The tables on a page with a body row wider or narrower than their header: a cell too many or too few."""
+    parser = _Tables()
+    parser.feed(html)
+    return [
+        f"table {t['id'] or n}: header of {t['header']}, rows of {sorted(set(t['rows']))}"
+        for n, t in enumerate(parser.tables)
+        if t["header"] and any(width != t["header"] for width in t["rows"])
+    ]
