@@ -16,8 +16,8 @@ from tests.web.helpers import (
     contract_with_kpis,
     contract_with_variation,
     evaluated_procurement,
+    page_faults,
     public_contract_that_ended,
-    ragged_tables,
     renewal_task,
     seed_contracts,
 )
@@ -283,7 +283,7 @@ def _violations_here(page) -> list[str]:
         f"{page.url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
         if v["impact"] in ("serious", "critical") and not _known_upstream(v)
-    ] + [f"{page.url}: {problem}" for problem in ragged_tables(page.content())]  # a cell too many or too few
+    ] + [f"{page.url}: {problem}" for problem in page_faults(page.content())]  # ragged tables, duplicate ids
 
 
 def test_single_sign_on_and_the_session_warning_have_no_serious_accessibility_violations(site, chromium):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -228,6 +230,11 @@ class _Tables(HTMLParser):
             self.part = ""
 
 
+def page_faults(html: str) -> list[str]:
+    """What is wrong with a page's HTML that no browser complains of: ragged tables, duplicate ids."""
+    return ragged_tables(html) + duplicate_ids(html)
+
+
 def ragged_tables(html: str) -> list[str]:
     """The tables on a page with a body row wider or narrower than their header: a cell too many or too few."""
     parser = _Tables()
@@ -236,4 +243,11 @@ def ragged_tables(html: str) -> list[str]:
         f"table {t['id'] or n}: header of {t['header']}, rows of {sorted(set(t['rows']))}"
         for n, t in enumerate(parser.tables)
         if t["header"] and any(width != t["header"] for width in t["rows"])
+    ]
+
+
+def duplicate_ids(html: str) -> list[str]:
+    """The ids a page gives more than one element: a label, a link or an error summary finds only the first."""
+    return [
+        f"id {name} {count} times" for name, count in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if count > 1
     ]

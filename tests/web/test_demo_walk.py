@@ -12,7 +12,7 @@ from provision_cycle.demo import seed
 from provision_cycle.models import Case, Task, User
 from provision_cycle.workflow.evaluation import evaluation_of
 from tests.web.conftest import Browser
-from tests.web.helpers import ragged_tables
+from tests.web.helpers import page_faults
 
 
 @pytest.mark.sqlite_only
@@ -32,17 +32,17 @@ def test_every_demo_person_can_open_their_pages(app, core, db):
         assert found.complete and [(s.tender.supplier_name, s.total) for s in found.leaders] == [
             ("Routewise Ltd", Decimal("80.96"))
         ]
-    opened, ragged = 0, []
+    opened, faults = 0, []
     for person in people:
         browser = Browser(app, db).sign_in(person)
         home = browser.get("/my-work").text
-        ragged += ragged_tables(home)
+        faults += page_faults(home)
         for page in ("/approvals/", "/contracts/", "/tasks/", "/notifications", "/requests/new", "/overview"):
             response = browser.client.get(page)
             if response.status_code == 403:  # the overview is for those who oversee
                 continue
             assert response.status_code == 200, (page, response.status_code)
-            ragged += [f"{page}: {problem}" for problem in ragged_tables(response.text)]
+            faults += [f"{page}: {problem}" for problem in page_faults(response.text)]
             opened += 1
         # And the pages those link to, a step further: a link a person is shown is one they may open (a
         # requester's call-off names its framework, the register's tasks are the team's, unlinked for others).
@@ -51,10 +51,10 @@ def test_every_demo_person_can_open_their_pages(app, core, db):
             for further in {page} | set(sorted(_record_links(browser.get(page).text) - seen)[:8]):
                 if further not in seen:
                     seen.add(further)
-                    ragged += [f"{further}: {problem}" for problem in ragged_tables(browser.get(further).text)]
+                    faults += [f"{further}: {problem}" for problem in page_faults(browser.get(further).text)]
                     opened += 1
     assert opened > len(people) * 5
-    assert not ragged, "\n".join(sorted(set(ragged)))  # a table's every row as wide as its header
+    assert not faults, "\n".join(sorted(set(faults)))  # ragged tables, duplicate ids
 
 
 def _record_links(html: str) -> set[str]:
