@@ -157,6 +157,36 @@ class RoutePreviewOut(BaseModel):
     key_decision: bool
     key_decision_reason: str
     steps: list[PlannedStepOut]
+    perhaps_one_requirement: OneRequirementOut | None = Field(
+        description="For a procurement: the council's others that, with this one, cross a statutory line it is "
+        "under on its own (PA23 s4, Sch 3), if any"
+    )
+
+
+class RelatedCaseOut(BaseModel):
+    id: int
+    reference: str | None
+    title: str
+    estimated_value: Money = Field(description="Excluding VAT")
+    submitted_at: datetime | None
+
+
+class OneRequirementOut(BaseModel):
+    others: list[RelatedCaseOut] = Field(
+        description="The council's procurements for the same category and type of contract, submitted within a "
+        "year, that you may see (at most 20), the latest first"
+    )
+    more: int = Field(description="The others not listed: more than 20, or not yours to see")
+    together_inc_vat: Money = Field(description="This one and all the others, with VAT")
+    line: Money = Field(description="The statutory line they cross together: the threshold, or 30,000.00")
+    line_name: str
+
+
+class OneRequirementCheck(BaseModel):
+    perhaps_one_requirement: OneRequirementOut | None = Field(
+        description="Null where none: no others, or together under any line the case is under alone (or the "
+        "case is not a running procurement)"
+    )
 
 
 # --- cases ----------------------------------------------------------------------------------------------

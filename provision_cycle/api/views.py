@@ -18,6 +18,7 @@ from ..models import AuditEvent, Case, CaseDeadline, MarketNoticeKind, Task
 from ..models.cases import declaration_blocks
 from ..scheduling.config import schedule_for
 from ..services import (
+    aggregation,
     case_notes,
     evaluation,
     forward_plan,
@@ -195,21 +196,20 @@ def workflow(name: str, version: str):
 )
 def route_preview(body: s.RoutePreviewIn):
     value = _parse_money(body.value, "value")
+    proposal = Proposal(
+        body.authority, body.category, body.contract_type, value, body.vat_treatment, body.commencement, body.route
+    )
     try:
-        plan = core().engine.preview_route(
-            Proposal(
-                body.authority,
-                body.category,
-                body.contract_type,
-                value,
-                body.vat_treatment,
-                body.commencement,
-                body.route,
-            ),
-            stage=body.stage,
-        )
+        plan = core().engine.preview_route(proposal, stage=body.stage)
     except GovernanceError as error:
         raise InvalidInput({"route": str(error)}) from None
+    one_requirement = None
+    if body.stage == "procurement":
+        with core().db.reading() as session:
+            chosen = dataclasses.replace(proposal, route=proposal.route or plan.recommended_route)
+            one_requirement = aggregation.perhaps_one_requirement(
+                core(), session, current_actor(), chosen, around=core().engine.clock()
+            )
     return json_response(
         s.RoutePreviewOut(
             regime=plan.regime,
@@ -223,7 +223,29 @@ def route_preview(body: s.RoutePreviewIn):
             key_decision=plan.key_decision,
             key_decision_reason=plan.key_decision_reason,
             steps=[_out(s.PlannedStepOut, step) for steps in plan.gates.values() for step in steps],
+            perhaps_one_requirement=_one_requirement_out(one_requirement),
         )
+    )
+
+
+def _one_requirement_out(found: aggregation.PerhapsOneRequirement | None) -> s.OneRequirementOut | None:
+    if found is None:
+        return None
+    return s.OneRequirementOut(
+        others=[
+            s.RelatedCaseOut(
+                id=case.id,
+                reference=case.reference,
+                title=case.title,
+                estimated_value=_money(case.estimated_value),
+                submitted_at=case.submitted_at,
+            )
+            for case in found.others
+        ],
+        more=found.more,
+        together_inc_vat=_money(found.together_inc_vat),
+        line=_money(found.line),
+        line_name=found.line_name,
     )
 
 
@@ -358,6 +380,22 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
             question=_event(page.question.event) if page.question else None,
         )
         return out, case.version
+
+
+@operation(
+    api,
+    "GET",
+    "/cases/{case_id}/one-requirement",
+    summary="The council's other procurements that may be one requirement with this one (PA23 s4, Sch 3)",
+    tag="Cases",
+    response=s.OneRequirementCheck,
+    errors=(404,),
+)
+def one_requirement(case_id: int):
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, current_actor(), case_id)
+        found = aggregation.of_case(core(), session, current_actor(), case)
+        return json_response(s.OneRequirementCheck(perhaps_one_requirement=_one_requirement_out(found)))
 
 
 def _visible_case(case_id: int) -> None:

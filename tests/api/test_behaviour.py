@@ -682,3 +682,26 @@ def test_the_intelligence_team_judges_names_that_look_alike_through_the_api(api,
     assert [e["field"] for e in refused["errors"]] == ["reason"]
     assert analyst.post("/suppliers/record-as-different", said).get_json() == {"keys": ["acme group", "acme uk"]}
     assert analyst.get("/suppliers/names-alike").get_json()["items"] == []
+
+
+def test_procurements_that_may_be_one_requirement_through_the_api(api, core, db):
+    p = hub_people(db)
+    earlier = []
+    for title in ("Laptops", "Docking stations"):  # 18,000 each: 21,600 with VAT
+        earlier.append(new_request(core.engine, p.requester, value="18000", title=title))
+        act(core.engine, earlier[-1], "submit", p.requester)
+    requester = api(p.requester)
+    proposed = {"authority": "OCC", "category": "ict", "contract_type": "services", "value": "18000"}
+    found = requester.post("/route-preview", proposed).get_json()["perhaps_one_requirement"]
+    assert [other["id"] for other in found["others"]] == [earlier[1], earlier[0]]
+    assert (found["more"], found["together_inc_vat"], found["line"]) == (0, "64800.00", "30000.00")
+    assert found["others"][0]["estimated_value"] == "18000.00" and found["others"][0]["title"] == "Docking stations"
+    alone = requester.post("/route-preview", {**proposed, "category": "hr_recruitment"}).get_json()
+    assert alone["perhaps_one_requirement"] is None
+
+    third = new_request(core.engine, p.requester, value="18000", title="Monitors")
+    act(core.engine, third, "submit", p.requester)
+    checked = api(p.manager).get(f"/cases/{third}/one-requirement").get_json()["perhaps_one_requirement"]
+    assert checked["together_inc_vat"] == "64800.00" and len(checked["others"]) == 2
+    assert api(p.manager).get(f"/cases/{earlier[0]}/one-requirement").get_json()["perhaps_one_requirement"]
+    api(create_user(db, ("requester", "CDC"))).get(f"/cases/{third}/one-requirement", status=404)
