@@ -11,7 +11,7 @@ the requester before they submit, to the route's approvers and on the case page)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, not_, or_, select
@@ -62,35 +62,89 @@ def perhaps_one_requirement(
     cross no line."""
     if proposal.route == Route.FRAMEWORK_CALL_OFF:
         return None
-    commenced = proposal.commencement or core.engine.today()
+    pool = session.scalars(
+        _counted(core).where(
+            Case.authority == proposal.authority,  # its index; then the few of its council to check
+            Case.category == proposal.category,
+            Case.contract_type == proposal.contract_type,
+            Case.created_at.between(around - WITHIN, around + WITHIN),
+        )
+    )
+    crossing = _crossing(proposal, proposal.commencement or core.engine.today(), around, case_id, list(pool))
+    if crossing is None:
+        return None
+    others, together, line, line_name = crossing
+    seen = [case for case in others if may_see_case(session, actor, case)][:SHOWN_AT_MOST]
+    return PerhapsOneRequirement(seen, len(others) - len(seen), together, line, line_name)
+
+
+@dataclass(frozen=True)
+class RunningFlagged:
+    """A running procurement that may be one requirement with others (``perhaps_one_requirement``): for the
+    overview, which leads to its page, where they are listed."""
+
+    case: Case
+    others: int
+    together_inc_vat: Decimal
+    line_name: str
+
+
+def running_flagged(core: Core, session: Session, running: list[Case], today: date) -> list[RunningFlagged]:
+    """Of the ``running`` procurements (not at an end), those that may be one requirement with others of their
+    council's: read together, the councils' procurements of the years around them in one query."""
+    running = [case for case in running if case.stage == Stage.PROCUREMENT and case.route != Route.FRAMEWORK_CALL_OFF]
+    if not running:
+        return []
+    pool: dict[tuple[str, str, str], list[Case]] = {}
+    earliest = min(case.created_at for case in running) - WITHIN
+    for case in session.scalars(
+        _counted(core).where(
+            Case.authority.in_({case.authority for case in running}),
+            Case.category.in_({case.category for case in running}),
+            Case.created_at >= earliest,
+        )
+    ):
+        pool.setdefault((case.authority, case.category, case.contract_type), []).append(case)
+    flagged = []
+    for case in running:
+        proposal = core.engine.proposal_of(case, route=case.route)
+        same_kind = pool.get((case.authority, case.category, case.contract_type), [])
+        crossing = _crossing(proposal, case.commencement_date or today, case.created_at, case.id, same_kind)
+        if crossing is not None:
+            others, together, _, line_name = crossing
+            flagged.append(RunningFlagged(case, len(others), together, line_name))
+    return sorted(flagged, key=lambda flag: (-flag.together_inc_vat, flag.case.id))
+
+
+def _counted(core: Core):
+    """The procurements counted with others of their kind: submitted, not ended without a contract, not a
+    framework's call-off (valued as the framework); the latest first."""
+    return (
+        select(Case)
+        .where(
+            Case.stage == Stage.PROCUREMENT,
+            Case.submitted_at.is_not(None),
+            or_(Case.route.is_(None), Case.route != Route.FRAMEWORK_CALL_OFF),
+            not_(_ended_without_a_contract(core)),
+        )
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )
+
+
+def _crossing(
+    proposal: Proposal, commenced: date, around: datetime, case_id: int | None, same_kind: list[Case]
+) -> tuple[list[Case], Decimal, Decimal, str] | None:
+    """The others of ``same_kind`` (its council's, category's and contract type's) within a year of it, the
+    total with VAT of it and them, and the line they cross together that it is under alone; None if none."""
     alone = statutory.statutory_position(proposal.value, proposal.vat_treatment, proposal.contract_type, commenced)
     if alone.above_threshold:
         return None
-    others = list(
-        session.scalars(
-            select(Case)
-            .where(
-                Case.authority == proposal.authority,  # its index; then the few of its council to check
-                Case.stage == Stage.PROCUREMENT,
-                Case.category == proposal.category,
-                Case.contract_type == proposal.contract_type,
-                Case.submitted_at.is_not(None),
-                Case.created_at.between(around - WITHIN, around + WITHIN),
-                or_(Case.route.is_(None), Case.route != Route.FRAMEWORK_CALL_OFF),
-                not_(_ended_without_a_contract(core)),
-                *([Case.id != case_id] if case_id is not None else []),
-            )
-            .order_by(Case.created_at.desc(), Case.id.desc())
-        )
-    )
+    others = [c for c in same_kind if c.id != case_id and abs(c.created_at - around) <= WITHIN]
     together = alone.value_inc_vat + sum(
-        (statutory.value_including_vat(case.estimated_value, case.vat_treatment) for case in others), Decimal(0)
+        (statutory.value_including_vat(c.estimated_value, c.vat_treatment) for c in others), Decimal(0)
     )
     crossed = statutory.line_crossed_together(alone, together) if others else None
-    if crossed is None:
-        return None
-    seen = [case for case in others if may_see_case(session, actor, case)]
-    return PerhapsOneRequirement(seen[:SHOWN_AT_MOST], len(others) - len(seen[:SHOWN_AT_MOST]), together, *crossed)
+    return None if crossed is None else (others, together, *crossed)
 
 
 def _ended_without_a_contract(core: Core):

@@ -34,10 +34,12 @@ from ..models import (
     User,
 )
 from ..models.base import days_between
+from ..models.cases import Stage
 from ..models.suppliers import most_used_spelling
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
+from .aggregation import RunningFlagged, running_flagged
 from .forward_plan import FORWARD_PLAN_ENTRY  # where the workflows offer it, a key decision lies ahead
 from .frameworks import call_offs_by_framework, reopening_due, reopenings_by_framework
 from .payments_compliance import percent
@@ -268,6 +270,7 @@ class Overview:
     frameworks_ending: list[FrameworkEnding]  # the soonest first
     reopenings_due: list[ReopeningDue]  # the soonest (or most overdue) first
     applications_waiting: list[ApplicationsWaiting]  # the longest waiting first
+    one_requirement: list[RunningFlagged]  # running procurements perhaps one requirement with others, most first
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -302,7 +305,15 @@ def pipeline_overview(
         frameworks_ending=_frameworks_ending(session, actor, today, authority),
         reopenings_due=_reopenings_due(session, actor, today, authority),
         applications_waiting=_applications_waiting(session, actor, pillar, authority),
+        one_requirement=_one_requirement(core, session, today, open_cases),
     )
+
+
+def _one_requirement(core: Core, session: Session, today: date, open_cases: list) -> list[RunningFlagged]:
+    """The running procurements under a statutory line alone that others of their kind take over it: whether
+    each is one requirement with them (PA23 s4, Sch 3) is for the category team to judge before it goes on."""
+    running = session.scalars(select(Case).where(*open_cases, Case.stage == Stage.PROCUREMENT))
+    return running_flagged(core, session, list(running), today)
 
 
 def _applications_waiting(session: Session, actor: Actor, pillar: str, authority: str) -> list[ApplicationsWaiting]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from tests.factories import act, called_off, create_user, declare, hub_people, new_request
 from tests.web.helpers import payments_compliance_due, seed_contracts
@@ -205,3 +206,38 @@ def test_the_overview_lists_the_councils_open_frameworks_to_re_open_within_a_yea
     page = browser(people.head).get("/overview").text
     listed = re.findall(r"Oxfordshire County Council ([A-Z-]+): Home care</a>,\s*(.*?)</li>", page)
     assert listed == [("OCC-HC", "was due by 1 June 2028")]
+
+
+def test_the_overview_lists_the_running_procurements_that_may_be_one_requirement(core, db, browser):
+    from provision_cycle.services.overview import pipeline_overview
+
+    def _submitted(requester: int, value: str, **fields) -> int:
+        case_id = new_request(core.engine, requester, value=value, **fields)
+        act(core.engine, case_id, "submit", requester)
+        return case_id
+
+    people = hub_people(db)
+    first = _submitted(people.requester, "70000", title="Laptops")
+    second = _submitted(people.requester, "70000", title="Docking stations")
+    _submitted(people.requester, "9000", title="Keyboards", contract_type="goods")  # alone of its kind
+    with db.reading() as session:
+        assert (
+            pipeline_overview(
+                core, session, core.engine.actor(session, people.head), core.engine.today()
+            ).one_requirement
+            == []
+        )
+    third = _submitted(people.requester, "70000", title="Monitors")
+    act(core.engine, first, "withdraw", people.requester, reason="Bought with the monitors")  # not counted now
+    fourth = _submitted(people.requester, "70000", title="Headsets")
+    with db.reading() as session:
+        head = core.engine.actor(session, people.head)
+        flagged = pipeline_overview(core, session, head, core.engine.today()).one_requirement
+    assert [(f.case.id, f.others, f.together_inc_vat) for f in flagged] == [
+        (second, 2, Decimal("252000.00")),
+        (third, 2, Decimal("252000.00")),
+        (fourth, 2, Decimal("252000.00")),
+    ]
+    page = " ".join(browser(people.head).get("/overview").text.split())
+    assert "Procurements that may be one requirement with others" in page
+    assert f'href="/cases/{fourth}#one-requirement"' in page and "with 2 others, £252,000.00 with VAT" in page
