@@ -88,3 +88,34 @@ def test_a_procurement_at_an_end_is_not_warned_of(core, db):
     assert _found(core, db, people.officer, third) is not None
     act(core.engine, third, "withdraw", people.requester, reason="Bought with the laptops")
     assert _found(core, db, people.officer, third) is None
+
+
+def test_the_submission_records_it_and_the_route_approvers_are_told(core, db):
+    """The third request's submission event records the others and the total; the approval email says so."""
+    from sqlalchemy import select
+
+    from provision_cycle.models import AuditEvent, OutboxMessage
+
+    people = hub_people(db)
+    _submitted(core, people.requester, "70000", title="Laptops")
+    second = _submitted(core, people.requester, "70000", title="Docking stations")
+    third = _submitted(core, people.requester, "70000", title="Monitors")
+    with db.reading() as session:
+        submitted = {
+            event.case_id: event.data
+            for event in session.scalars(select(AuditEvent).where(AuditEvent.action == "submit"))
+        }
+        asked = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id)
+        ).all()
+    assert "perhaps_one_requirement" not in submitted[second]  # 168,000 with VAT: under the threshold
+    assert submitted[third]["perhaps_one_requirement"] == {
+        "others": 2,
+        "together_inc_vat": "252000.00",
+        "line": "207720.00",
+    }
+    assert "Perhaps one requirement" not in asked[-2]
+    assert (
+        "Perhaps one requirement with 2 other procurements of the council for the same category and type of "
+        "contract within a year (listed on its page): together 252,000.00 with VAT, over the 207,720.00 threshold"
+    ) in asked[-1]

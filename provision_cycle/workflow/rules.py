@@ -26,7 +26,7 @@ from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.suppliers import supplier_key
 from ..wording import listed
-from . import statements
+from . import aggregation, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .frameworks import (
     allows_direct_award,
@@ -883,14 +883,36 @@ def freeze_route(ctx: ActionContext) -> None:
 
 @effect
 def brief_route_approvers(ctx: ActionContext) -> None:
-    """A direct award's approvers are told, in the email that asks them, on what ground and why it goes to one
-    supplier without competition; the answers may have changed since an earlier submission."""
-    ground = _direct_award_ground(ctx)
-    if ground is None:
+    """The route's approvers are told, in the email that asks them: for a direct award, on what ground and why
+    it goes to one supplier without competition; for a procurement that may be one requirement with others of
+    its council's (``workflow.aggregation``), with how many and the total, which the submission's audit event
+    records too. Worked out afresh on each submission: the answers, and the others, may have changed."""
+    brief = []
+    if (ground := _direct_award_ground(ctx)) is not None:
+        why = ctx.details.get("direct_award_justification", "").rstrip(".")
+        brief.append(f"A direct award, without competition. Ground: {ground.label}. Why: {why}.")
+    if (found := _perhaps_one_requirement(ctx)) is not None:
+        ctx.audit_data["perhaps_one_requirement"] = {
+            "others": found.count,
+            "together_inc_vat": f"{found.together_inc_vat:.2f}",
+            "line": f"{found.line:.2f}",
+        }
+        brief.append(
+            f"Perhaps one requirement with {found.count} other procurement{'' if found.count == 1 else 's'} of "
+            f"the council for the same category and type of contract within a year (listed on its page): "
+            f"together {found.together_inc_vat:,.2f} with VAT, over {found.line_name}. If they meet one need, "
+            "the Act values them as one (Procurement Act 2023 section 4 and Schedule 3)."
+        )
+    if brief:
+        ctx.details[FOR_APPROVERS] = " ".join(brief)
+    else:
         ctx.details.pop(FOR_APPROVERS, None)
-        return
-    why = ctx.details.get("direct_award_justification", "").rstrip(".")
-    ctx.details[FOR_APPROVERS] = f"A direct award, without competition. Ground: {ground.label}. Why: {why}."
+
+
+def _perhaps_one_requirement(ctx: ActionContext) -> aggregation.Crossing | None:
+    commenced = ctx.value("commencement_date") or ctx.today
+    proposal = ctx.engine.proposal_of(ctx.case, route=ctx.value("route"), commencement=commenced)
+    return aggregation.of_its_kind(ctx.session, ctx.engine.workflows, proposal, ctx.case.created_at, ctx.case.id)
 
 
 @effect

@@ -1,0 +1,127 @@
+"""Procurements that may be one requirement with others (PA23 s4, Sch 3): the rule, for the engine (which records
+it when a request is submitted, and tells the route's approvers) and the pages (``services.aggregation``).
+
+A procurement under a statutory line on its own (the threshold, or the 30,000 from which a below-threshold
+contract is notifiable) is flagged where its council's others for the same category and type of contract,
+submitted within a year either side of it, take the total with VAT over that line. Counted: submitted, not
+ended without a contract, not a framework's call-off (valued as the framework). Summed in SQL, by VAT
+treatment, on the index of a council's procurements of a kind: a submission in a busy category reads no rows."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Select, and_, bindparam, func, literal, not_, or_, select
+from sqlalchemy.orm import Session
+
+from ..db import Transaction, statements_of
+from ..governance import statutory
+from ..governance.rules import Proposal
+from ..governance.statutory import Route
+from ..models import Case
+from ..models.cases import Stage
+
+if TYPE_CHECKING:  # definitions import the rules, which import this
+    from .definitions import WorkflowRegistry
+
+WITHIN = timedelta(days=365)  # the year either side of a request in which others may be one requirement with it
+LATEST = 20  # the others named, the latest first
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """The others that, with a procurement, cross a statutory line it is under alone."""
+
+    count: int
+    together_inc_vat: Decimal  # it and every other, with VAT
+    line: Decimal
+    line_name: str  # "the 207,720.00 threshold (...)"
+
+
+def of_its_kind(
+    unit: Session | Transaction, workflows: WorkflowRegistry, proposal: Proposal, around: datetime, case_id: int | None
+) -> Crossing | None:
+    """The council's other procurements of ``proposal``'s kind within a year of ``around`` (when it was made)
+    that, with it, cross a line it is under alone (``case_id``: itself, once saved, not counted); None where
+    there are none, or they cross none. ``proposal.commencement`` sets its thresholds (else ``around``'s day).
+    One prebuilt statement on the driver's cursor (``driver``): the door runs this on every submission."""
+    if proposal.route == Route.FRAMEWORK_CALL_OFF:
+        return None
+    commenced = proposal.commencement or around.date()
+    alone = statutory.statutory_position(proposal.value, proposal.vat_treatment, proposal.contract_type, commenced)
+    if alone.above_threshold:
+        return None
+    sums, _ = _statements(_ended_without_a_contract(workflows))
+    counted = statements_of(unit).rows(sums, _params(proposal, around, case_id))
+    count = sum(row.count for row in counted)
+    together = alone.value_inc_vat + sum(
+        (statutory.value_including_vat(Decimal(row.total), row.vat_treatment) for row in counted), Decimal(0)
+    )
+    crossed = statutory.line_crossed_together(alone, together) if count else None
+    return None if crossed is None else Crossing(count, together, *crossed)
+
+
+def latest_of_its_kind(
+    unit: Session | Transaction, workflows: WorkflowRegistry, proposal: Proposal, around: datetime, case_id: int | None
+) -> list[int]:
+    """The ids of the latest (at most LATEST) of the others ``of_its_kind`` counts, the latest first: for a
+    page to name them (the door records only how many, and the total)."""
+    _, latest = _statements(_ended_without_a_contract(workflows))
+    return [row.id for row in statements_of(unit).rows(latest, _params(proposal, around, case_id))]
+
+
+def _params(proposal: Proposal, around: datetime, case_id: int | None) -> dict[str, object]:
+    return {
+        "authority": proposal.authority,
+        "category": proposal.category,
+        "contract_type": proposal.contract_type,
+        "since": around - WITHIN,
+        "until": around + WITHIN,
+        "case_id": case_id or 0,  # ids start at 1: none is left out
+    }
+
+
+@functools.cache
+def _statements(ended: frozenset[tuple[str, str]]) -> tuple[Select, Select]:
+    """The sums of a council's procurements of a kind in a window, by VAT treatment, and the latest of them:
+    built once for the workflows' states that end a procurement without a contract."""
+    cases = Case.__table__
+    of_the_kind = (
+        cases.c.authority == bindparam("authority"),  # ix_cases_of_a_kind, in its order
+        cases.c.category == bindparam("category"),
+        cases.c.contract_type == bindparam("contract_type"),
+        cases.c.created_at.between(
+            bindparam("since", type_=cases.c.created_at.type), bindparam("until", type_=cases.c.created_at.type)
+        ),
+        cases.c.stage == literal(Stage.PROCUREMENT.value),
+        cases.c.submitted_at.is_not(None),
+        or_(cases.c.route.is_(None), cases.c.route != literal(Route.FRAMEWORK_CALL_OFF.value)),
+        cases.c.id != bindparam("case_id"),
+        *(
+            not_(and_(cases.c.workflow == literal(workflow), cases.c.state == literal(state)))
+            for workflow, state in sorted(ended)
+        ),
+    )
+    sums = (
+        select(cases.c.vat_treatment, func.count().label("count"), func.sum(cases.c.estimated_value).label("total"))
+        .where(*of_the_kind)
+        .group_by(cases.c.vat_treatment)
+    )
+    latest = select(cases.c.id).where(*of_the_kind).order_by(cases.c.created_at.desc(), cases.c.id.desc()).limit(LATEST)
+    return sums, latest
+
+
+def _ended_without_a_contract(workflows: WorkflowRegistry) -> frozenset[tuple[str, str]]:
+    """The states that end a procurement with no contract signed (rejected, withdrawn, terminated), each with
+    its workflow: nothing was bought."""
+    return frozenset(
+        (definition.name, state.name)
+        for definition in workflows.definitions.values()
+        if definition.stage == Stage.PROCUREMENT
+        for state in definition.states.values()
+        if state.final and state.award != "signed"
+    )
