@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
@@ -234,6 +234,22 @@ class Competition:
 
 
 @dataclass(frozen=True)
+class AwardedAgainstEstimates:
+    """The contracts signed this financial year after a procurement (a call-off included), their procurements'
+    estimates beside what they were awarded at: how well the estimates that set routes and approvers held."""
+
+    year_starts: date
+    contracts: int
+    estimated: Decimal  # the procurements' estimates, excluding VAT
+    awarded: Decimal  # the contracts' values, excluding VAT
+
+    @property
+    def under_percent(self) -> Decimal | None:
+        """How much under the estimates the awards came, as a percentage of them (negative: over)."""
+        return percent(self.estimated - self.awarded, self.estimated) if self.estimated else None
+
+
+@dataclass(frozen=True)
 class FrameworkEnding:
     framework: Framework
     call_offs: int  # procurements called off under it so far
@@ -271,6 +287,7 @@ class Overview:
     reopenings_due: list[ReopeningDue]  # the soonest (or most overdue) first
     applications_waiting: list[ApplicationsWaiting]  # the longest waiting first
     one_requirement: list[RunningFlagged]  # running procurements perhaps one requirement with others, most first
+    awarded: AwardedAgainstEstimates
 
     def stage_total(self, stage: str) -> tuple[int, Decimal]:
         here = [s for s in self.states if s.stage == stage]
@@ -306,7 +323,20 @@ def pipeline_overview(
         reopenings_due=_reopenings_due(session, actor, today, authority),
         applications_waiting=_applications_waiting(session, actor, pillar, authority),
         one_requirement=_one_requirement(core, session, today, open_cases),
+        awarded=_awarded(session, today, contracts),
     )
+
+
+def _awarded(session: Session, today: date, contracts: list) -> AwardedAgainstEstimates:
+    starts = financial_year_starts(today)
+    procurement = aliased(Case)
+    count, estimated, awarded = session.execute(
+        select(func.count(), func.sum(procurement.estimated_value), func.sum(Contract.value))
+        .select_from(Contract)
+        .join(procurement, procurement.id == Contract.procurement_case_id)
+        .where(*contracts, Contract.signed_on.between(starts, today))
+    ).one()
+    return AwardedAgainstEstimates(starts, count, Decimal(estimated or 0), Decimal(awarded or 0))
 
 
 def _one_requirement(core: Core, session: Session, today: date, open_cases: list) -> list[RunningFlagged]:

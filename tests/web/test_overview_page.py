@@ -241,3 +241,21 @@ def test_the_overview_lists_the_running_procurements_that_may_be_one_requirement
     page = " ".join(browser(people.head).get("/overview").text.split())
     assert "Procurements that may be one requirement with others" in page
     assert f'href="/cases/{fourth}#one-requirement"' in page and "with 2 others, £252,000.00 with VAT" in page
+
+
+def test_the_overview_sets_this_years_awards_against_their_estimates(core, db, clock, browser):
+    """A 250,000 procurement awarded at 240,000 and signed this financial year: 4% under its estimate. A
+    contract loaded into the register had no procurement here, so no estimate: it is not counted."""
+    from provision_cycle.services.overview import pipeline_overview
+    from tests.factories import contract_from_open_procedure, register_contract
+
+    people = hub_people(db)
+    contract_from_open_procedure(core.engine, clock, people)
+    register_contract(core, people, value="90000", ends=date(2028, 3, 31))
+    with db.reading() as session:
+        awarded = pipeline_overview(core, session, core.engine.actor(session, people.head), clock.today).awarded
+    assert (awarded.contracts, awarded.estimated, awarded.awarded) == (1, Decimal("250000"), Decimal("240000"))
+    assert awarded.under_percent == Decimal("4.0") and awarded.year_starts == date(2026, 4, 1)
+    page = " ".join(browser(people.head).get("/overview").text.split())
+    assert "1 contract signed since 1 April 2026 after a procurement: estimated at £250,000.00, awarded at" in page
+    assert "£240,000.00, excluding VAT: <strong>4.0% under</strong> the estimates" in page
