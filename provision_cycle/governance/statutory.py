@@ -193,7 +193,7 @@ def line_crossed_together(alone: StatutoryPosition, together_inc_vat: Decimal) -
     below-threshold contract is notifiable (PA23 s86-88); None where together they cross none it is under.
     Whether they are one requirement, and so valued together (PA23 s4, Sch 3), is for people to judge."""
     if not alone.above_threshold and together_inc_vat >= alone.threshold:
-        return alone.threshold, f"the {alone.threshold:,.2f} threshold ({alone.threshold_source})"
+        return alone.threshold, f"the {alone.threshold:,.2f} threshold (Procurement Act 2023 Schedule 1)"
     if not alone.notifiable and together_inc_vat >= NOTIFIABLE_BELOW_THRESHOLD:
         return NOTIFIABLE_BELOW_THRESHOLD, (
             f"the {NOTIFIABLE_BELOW_THRESHOLD:,.2f} from which a below-threshold contract is notifiable "
