@@ -161,13 +161,9 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     words = supplier_key(text).split()
     if not words:
         return []
+    named = [_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)]
     tally = NamesTally()
-    tally.add(
-        session,
-        actor,
-        today,
-        *(_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)),
-    )
+    tally.add(session, actor, today, *named)
     own, matched = recorded_names(session), set(tally.spellings)
     suppliers = {own.get(key, key) for key in matched}
     # Their other names, where the words missed them: counted too, so that a supplier is the same whichever

@@ -188,13 +188,6 @@ def _check_page(form, answers: dict):
     )
 
 
-def _one_requirement(answers: dict, proposal: Proposal) -> aggregation.PerhapsOneRequirement | None:
-    if answers["stage"] != "procurement":
-        return None
-    with core().db.reading() as session:
-        return aggregation.perhaps_one_requirement(core(), session, me(), proposal, around=core().engine.clock())
-
-
 @requests.post("/new/cancel")
 @signed_in
 def cancel():

@@ -153,4 +153,5 @@ def _escalation(session, task: Task) -> Escalation | None:
         return Escalation(goes_to, None)
     names = reading.user_names(session, set(task.escalated_to or ()))
     told = [names[i] for i in task.escalated_to or () if i in names]
-    return Escalation(goes_to, told, roles[task.escalated_role].name, task.escalated_role == ADMINISTRATOR)
+    told_as = roles[task.escalated_role].name if task.escalated_role in roles else humanise(task.escalated_role)
+    return Escalation(goes_to, told, told_as, task.escalated_role == ADMINISTRATOR)  # a role since dropped: its code

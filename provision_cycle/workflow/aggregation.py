@@ -5,7 +5,8 @@ A procurement under a statutory line on its own (the threshold, or the 30,000 fr
 contract is notifiable) is flagged where its council's others for the same category and type of contract,
 submitted within a year either side of it, take the total with VAT over that line. Counted: submitted, not
 ended without a contract, not a framework's call-off (valued as the framework). Summed in SQL, by VAT
-treatment, on the index of a council's procurements of a kind: a submission in a busy category reads no rows."""
+treatment, on the index of a council's procurements of a kind (``ix_cases_of_a_kind``): a submission reads
+its own kind's year of procurements, not its council's."""
 
 from __future__ import annotations
 
