@@ -17,6 +17,7 @@ from .core import Core, load_definitions
 from .diagrams import to_dot, to_svg
 from .errors import DomainError
 from .migrate import upgrade
+from .workflow import versions
 
 
 def _core() -> Core:
@@ -44,9 +45,20 @@ def _user_id(username: str) -> int:
 @click.command("upgrade-db")
 @with_appcontext
 def upgrade_db() -> None:
-    """Apply the Alembic migrations to DATABASE_URL."""
-    upgrade(_core().db.engine)
-    click.echo(f"Database is at the latest schema: {_core().db.engine.url.render_as_string(hide_password=True)}")
+    """Apply the Alembic migrations to DATABASE_URL, then check that no workflow version's graph changed
+    under the cases on it (``workflow.versions``): in production that stops the release; elsewhere it is said,
+    and the new graph recorded (the cases on it are demo or test cases)."""
+    core = _core()
+    upgrade(core.db.engine)
+    click.echo(f"Database is at the latest schema: {core.db.engine.url.render_as_string(hide_password=True)}")
+    with core.db.unit_of_work() as session:
+        changed = versions.record_versions(session, core.workflows, now=core.engine.clock())
+        if changed and not core.settings.is_production:
+            versions.accept(session, changed, now=core.engine.clock())
+    if changed and core.settings.is_production:
+        _fail("Refusing the release: " + "; ".join(change.problem for change in changed) + ".")
+    for change in changed:
+        click.secho(f"Warning: {change.problem} (in production this stops the release).", fg="yellow", err=True)
 
 
 @click.command("validate")

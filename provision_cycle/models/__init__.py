@@ -14,6 +14,7 @@ from .cases import (
     Stage,
     StepStatus,
     TeamPart,
+    WorkflowVersion,
 )
 from .contracts import Contract
 from .documents import Document, DocumentContent
@@ -39,6 +40,7 @@ __all__ = [
     "MarketNoticeKind",
     "SupplierAlias",
     "SupplierDistinction",
+    "WorkflowVersion",
     "Tender",
     "TenderMark",
     "TenderScore",

@@ -238,3 +238,15 @@ class CaseDeadline(Base):
     due_on: Mapped[date]
     basis: Mapped[str] = mapped_column(Text)  # how it was computed, with the statutory source
     met_at: Mapped[datetime | None]
+
+
+class WorkflowVersion(Base):
+    """What each workflow version's graph was when a release first ran it (``workflow.versions``): a case keeps
+    the version it started on, so a version's states and moves must not change under the cases on it."""
+
+    __tablename__ = "workflow_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the graph, hex
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
