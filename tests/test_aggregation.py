@@ -110,6 +110,7 @@ def test_the_submission_records_it_and_the_route_approvers_are_told(core, db):
         ).all()
     assert "perhaps_one_requirement" not in submitted[second]  # 168,000 with VAT: under the threshold
     assert submitted[third]["perhaps_one_requirement"] == {
+        "council": "OCC",
         "others": 2,
         "together_inc_vat": "252000.00",
         "line": "207720.00",
@@ -119,3 +120,27 @@ def test_the_submission_records_it_and_the_route_approvers_are_told(core, db):
         "Perhaps one requirement with 2 other procurements of the council for the same category and type of "
         "contract within a year (listed on its page): together 252,000.00 with VAT, over the 207,720.00 threshold"
     ) in asked[-1]
+
+
+def test_a_councils_procurements_are_weighed_with_the_joint_ones_it_is_party_to(core, db):
+    """An OCC request and a joint one of a kind: OCC's counts the joint one; Cherwell's the joint one too, not
+    OCC's; the joint one is weighed for each council, and said for the one whose total is greater."""
+    people = hub_people(db)
+    cherwell = create_user(db, ("requester", "CDC"))
+    joint = _submitted(core, people.requester, "70000", title="Shared laptops", authority="JOINT")
+    occ = _submitted(core, people.requester, "70000", title="Laptops")
+    assert _found(core, db, people.officer, occ) is None  # 168,000 with VAT: under the threshold
+    cdc = _submitted(core, cherwell, "70000", title="Cherwell laptops", authority="CDC")
+    occ_too = _submitted(core, people.requester, "70000", title="More laptops")
+    found = _found(core, db, people.officer, occ_too)  # with OCC's and the joint one, not Cherwell's
+    assert sorted(case.id for case in found.others) == sorted([joint, occ]) and found.together_inc_vat == 252000
+    assert _found(core, db, people.officer, cdc) is None  # with the joint one only: 168,000
+    with db.reading() as session:
+        from provision_cycle.workflow import aggregation
+
+        case = session.get(Case, joint)
+        proposal = core.engine.proposal_of(case, route=case.route)
+        crossing = aggregation.of_its_kind(
+            session, core.workflows, proposal, case.created_at, joint, councils=("OCC", "CDC")
+        )
+    assert (crossing.council, crossing.count, crossing.together_inc_vat) == ("OCC", 2, Decimal("252000.00"))

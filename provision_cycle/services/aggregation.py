@@ -55,13 +55,13 @@ def perhaps_one_requirement(
     it is saved; ``around`` when it was made), where together they cross a statutory line it is under on its
     own (``workflow.aggregation``); the latest of them that the person may see, and how many more."""
     proposal = replace(proposal, commencement=proposal.commencement or core.engine.today())
-    found = rule.of_its_kind(session, core.workflows, proposal, around, case_id)
+    councils = core.governance.organisation.authorities_of(proposal.authority)
+    found = rule.of_its_kind(session, core.workflows, proposal, around, case_id, councils=councils)
     if found is None:
         return None
+    latest_ids = rule.latest_of_its_kind(session, core.workflows, proposal, around, case_id, council=found.council)
     latest = session.scalars(
-        select(Case)
-        .where(Case.id.in_(rule.latest_of_its_kind(session, core.workflows, proposal, around, case_id)))
-        .order_by(Case.created_at.desc(), Case.id.desc())
+        select(Case).where(Case.id.in_(latest_ids)).order_by(Case.created_at.desc(), Case.id.desc())
     )
     seen = [case for case in latest if may_see_case(session, actor, case)]
     return PerhapsOneRequirement(seen, found.count - len(seen), found.together_inc_vat, found.line, found.line_name)
@@ -86,7 +86,8 @@ def running_flagged(core: Core, session: Session, running: list[Case], today: da
         if case.stage != Stage.PROCUREMENT:
             continue
         proposal = core.engine.proposal_of(case, route=case.route, commencement=case.commencement_date or today)
-        found = rule.of_its_kind(session, core.workflows, proposal, case.created_at, case.id)
+        councils = core.governance.organisation.authorities_of(case.authority)
+        found = rule.of_its_kind(session, core.workflows, proposal, case.created_at, case.id, councils=councils)
         if found is not None:
             flagged.append(RunningFlagged(case, found.count, found.together_inc_vat, found.line_name))
     return sorted(flagged, key=lambda flag: (-flag.together_inc_vat, flag.case.id))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Transaction, statements_of
 from ..governance import statutory
+from ..governance.organisation import JOINT
 from ..governance.rules import Proposal
 from ..governance.statutory import Route
 from ..models import Case
@@ -37,6 +38,7 @@ LATEST = 20  # the others named, the latest first
 class Crossing:
     """The others that, with a procurement, cross a statutory line it is under alone."""
 
+    council: str  # whose procurements they are (with the joint ones it is party to)
     count: int
     together_inc_vat: Decimal  # it and every other, with VAT
     line: Decimal
@@ -44,12 +46,20 @@ class Crossing:
 
 
 def of_its_kind(
-    unit: Session | Transaction, workflows: WorkflowRegistry, proposal: Proposal, around: datetime, case_id: int | None
+    unit: Session | Transaction,
+    workflows: WorkflowRegistry,
+    proposal: Proposal,
+    around: datetime,
+    case_id: int | None,
+    *,
+    councils: tuple[str, ...],
 ) -> Crossing | None:
-    """The council's other procurements of ``proposal``'s kind within a year of ``around`` (when it was made)
-    that, with it, cross a line it is under alone (``case_id``: itself, once saved, not counted); None where
-    there are none, or they cross none. ``proposal.commencement`` sets its thresholds (else ``around``'s day).
-    One prebuilt statement on the driver's cursor (``driver``): the door runs this on every submission."""
+    """The other procurements of ``proposal``'s kind within a year of ``around`` (when it was made) that, with
+    it, cross a line it is under alone (``case_id``: itself, once saved, not counted); None where there are
+    none, or they cross none. Each council's are its own and the joint ones it is party to; a joint proposal
+    is weighed for each of its ``councils`` (the one whose total is greatest said). ``proposal.commencement``
+    sets its thresholds (else ``around``'s day). One prebuilt statement a council, on the driver's cursor
+    (``driver``): the door runs this on every submission."""
     if proposal.route == Route.FRAMEWORK_CALL_OFF:
         return None
     commenced = proposal.commencement or around.date()
@@ -57,27 +67,37 @@ def of_its_kind(
     if alone.above_threshold:
         return None
     sums, _ = _statements(_ended_without_a_contract(workflows))
-    counted = statements_of(unit).rows(sums, _params(proposal, around, case_id))
-    count = sum(row.count for row in counted)
-    together = alone.value_inc_vat + sum(
-        (statutory.value_including_vat(Decimal(row.total), row.vat_treatment) for row in counted), Decimal(0)
-    )
-    crossed = statutory.line_crossed_together(alone, together) if count else None
-    return None if crossed is None else Crossing(count, together, *crossed)
+    found = []
+    for council in councils:
+        counted = statements_of(unit).rows(sums, _params(proposal, council, around, case_id))
+        count = sum(row.count for row in counted)
+        together = alone.value_inc_vat + sum(
+            (statutory.value_including_vat(Decimal(row.total), row.vat_treatment) for row in counted), Decimal(0)
+        )
+        crossed = statutory.line_crossed_together(alone, together) if count else None
+        if crossed is not None:
+            found.append(Crossing(council, count, together, *crossed))
+    return max(found, key=lambda crossing: crossing.together_inc_vat, default=None)
 
 
 def latest_of_its_kind(
-    unit: Session | Transaction, workflows: WorkflowRegistry, proposal: Proposal, around: datetime, case_id: int | None
+    unit: Session | Transaction,
+    workflows: WorkflowRegistry,
+    proposal: Proposal,
+    around: datetime,
+    case_id: int | None,
+    *,
+    council: str,
 ) -> list[int]:
-    """The ids of the latest (at most LATEST) of the others ``of_its_kind`` counts, the latest first: for a
-    page to name them (the door records only how many, and the total)."""
+    """The ids of the latest (at most LATEST) of the others ``of_its_kind`` counts for ``council``, the latest
+    first: for a page to name them (the door records only how many, and the total)."""
     _, latest = _statements(_ended_without_a_contract(workflows))
-    return [row.id for row in statements_of(unit).rows(latest, _params(proposal, around, case_id))]
+    return [row.id for row in statements_of(unit).rows(latest, _params(proposal, council, around, case_id))]
 
 
-def _params(proposal: Proposal, around: datetime, case_id: int | None) -> dict[str, object]:
+def _params(proposal: Proposal, council: str, around: datetime, case_id: int | None) -> dict[str, object]:
     return {
-        "authority": proposal.authority,
+        "council": council,
         "category": proposal.category,
         "contract_type": proposal.contract_type,
         "since": around - WITHIN,
@@ -92,7 +112,8 @@ def _statements(ended: frozenset[tuple[str, str]]) -> tuple[Select, Select]:
     built once for the workflows' states that end a procurement without a contract."""
     cases = Case.__table__
     of_the_kind = (
-        cases.c.authority == bindparam("authority"),  # ix_cases_of_a_kind, in its order
+        # The council's own and the joint ones it is party to: two ranges of ix_cases_of_a_kind, in its order.
+        or_(cases.c.authority == bindparam("council"), cases.c.authority == literal(JOINT)),
         cases.c.category == bindparam("category"),
         cases.c.contract_type == bindparam("contract_type"),
         cases.c.created_at.between(

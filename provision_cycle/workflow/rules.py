@@ -893,6 +893,7 @@ def brief_route_approvers(ctx: ActionContext) -> None:
         brief.append(f"A direct award, without competition. Ground: {ground.label}. Why: {why}.")
     if (found := _perhaps_one_requirement(ctx)) is not None:
         ctx.audit_data["perhaps_one_requirement"] = {
+            "council": found.council,
             "others": found.count,
             "together_inc_vat": f"{found.together_inc_vat:.2f}",
             "line": f"{found.line:.2f}",
@@ -912,7 +913,10 @@ def brief_route_approvers(ctx: ActionContext) -> None:
 def _perhaps_one_requirement(ctx: ActionContext) -> aggregation.Crossing | None:
     commenced = ctx.value("commencement_date") or ctx.today
     proposal = ctx.engine.proposal_of(ctx.case, route=ctx.value("route"), commencement=commenced)
-    return aggregation.of_its_kind(ctx.session, ctx.engine.workflows, proposal, ctx.case.created_at, ctx.case.id)
+    councils = ctx.engine.governance.organisation.authorities_of(ctx.case.authority)
+    return aggregation.of_its_kind(
+        ctx.tx, ctx.engine.workflows, proposal, ctx.case.created_at, ctx.case.id, councils=councils
+    )
 
 
 @effect
