@@ -26,6 +26,9 @@ from ..workflow import aggregation as rule
 from ..workflow.engine import Actor
 from .reading import may_see_case
 
+# Where a request's requester said why it is not one requirement with the others (its details): for the approvers.
+ONE_REQUIREMENT_EXPLAINED = "one_requirement_explained"
+
 
 @dataclass(frozen=True)
 class PerhapsOneRequirement:

@@ -1080,6 +1080,18 @@ class SeparateSupplierForm(FlaskForm):
     submit = SubmitField("Record them as two suppliers", widget=GovSubmitInput())
 
 
+class CheckAnswersForm(FlaskForm):
+    """A request's answers, checked: saved or submitted; where it may be one requirement with others of its
+    council's, the requester may say why it is not (``aggregation``), for its approvers to read."""
+
+    one_requirement_explained = TextAreaField(
+        "Why is it not one requirement with them? (optional)",
+        widget=GovTextArea(),
+        description="A different need, budget or time: its approvers read this beside the warning",
+        validators=[Length(max=2000)],
+    )
+
+
 class DifferentSuppliersForm(FlaskForm):
     reason = TextAreaField(
         "How do you know they are different companies?",

@@ -13,9 +13,10 @@ from flask import Blueprint, flash, redirect, session, url_for
 from ..errors import DomainError, GuardFailed, InvalidInput
 from ..governance.rules import GovernanceError, Proposal
 from ..services import aggregation
+from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..workflow.engine import DIRECT_AWARD_FACTS, REQUEST_FACTS, REQUEST_FIELDS, ActionRequest
 from .common import core, me, render
-from .forms import RECOMMENDED, AboutRequestForm, FundingForm, RouteForm, ValueForm, apply_errors
+from .forms import RECOMMENDED, AboutRequestForm, CheckAnswersForm, FundingForm, RouteForm, ValueForm, apply_errors
 from .security import signed_in
 
 requests = Blueprint("requests", __name__, url_prefix="/requests")
@@ -134,16 +135,16 @@ def funding():
 def check():
     from flask import request as http
 
-    from .forms import ActionForm
-
     answers = _answers()
     if missing := _first_missing_page(answers):
         return redirect(url_for(f".{missing}"))
-    form = ActionForm()
+    form = CheckAnswersForm()
     if form.validate_on_submit():
         submit_now = http.form.get("intent") == "submit" and answers["stage"] == "procurement"
         try:
             facts = {k: answers[k] for k in REQUEST_FACTS if answers.get(k)}
+            if explained := (form.one_requirement_explained.data or "").strip():
+                facts[ONE_REQUIREMENT_EXPLAINED] = explained
             case_id = core().engine.open_case(
                 stage=answers["stage"],
                 actor_id=me().id,

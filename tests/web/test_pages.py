@@ -673,7 +673,15 @@ def test_requests_that_may_be_one_requirement_are_pointed_out_from_the_request_t
     assert warned in check and "this request comes to £54,000.00 with VAT" in check
     assert "over the 30,000.00 from which a below-threshold contract is notifiable" in check
     assert f'href="/cases/{earlier[1]}"' in check and "submitted 2 March 2026" in check
-    case_id = int(requester.post("/requests/new/check", {"intent": "submit"}).location.rsplit("/", 1)[1])
-    assert warned in " ".join(requester.get(f"/cases/{case_id}").text.split())
+    assert "Why is it not one requirement with them? (optional)" in check  # the requester may say why not
+    said = "The third floor opens in 2027 on its own budget"
+    refused = requester.post("/requests/new/check", {"intent": "submit", "one_requirement_explained": "x" * 2001},
+                             status=400).text  # fmt: skip
+    assert "Field cannot be longer than 2000 characters" in refused
+    sent = {"intent": "submit", "one_requirement_explained": f"  {said}  "}
+    case_id = int(requester.post("/requests/new/check", sent).location.rsplit("/", 1)[1])
+    explained = f"Its requester says why it is not one requirement with them: “{said}”"
+    case_page = " ".join(requester.get(f"/cases/{case_id}").text.split())
+    assert warned in case_page and explained in case_page
     decide = " ".join(browser(people.manager).get(f"/approvals/cases/{case_id}").text.split())
-    assert warned in decide and "Procurement Act 2023 section 4 and Schedule 3" in decide
+    assert warned in decide and "Procurement Act 2023 section 4 and Schedule 3" in decide and explained in decide
