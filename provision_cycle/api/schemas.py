@@ -211,6 +211,12 @@ class CaseIn(Request):
     direct_award_justification: str = Field(
         default="", max_length=5000, description="For a direct award: why its ground applies to this purchase"
     )
+    one_requirement_explained: str = Field(
+        default="",
+        max_length=2000,
+        description="Why it is not one requirement with the council's others of its kind, where route-preview "
+        "says it may be (PA23 s4, Sch 3): its approvers read it beside the warning",
+    )
     submit: bool = Field(default=False, description="Submit for approval at once (procurement only)")
 
 

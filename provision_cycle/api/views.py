@@ -34,6 +34,7 @@ from ..services import (
     teams,
 )
 from ..services import names_alike as alike
+from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import (
@@ -470,11 +471,12 @@ def create_case(body: s.CaseIn):
     actor = current_actor()
     if body.submit and body.stage != "procurement":  # refused before anything is saved
         raise InvalidInput({"submit": "Only a procurement can be submitted at once"})
-    fields = body.model_dump(exclude={"stage", "submit", *REQUEST_FACTS})
+    told = (*REQUEST_FACTS, ONE_REQUIREMENT_EXPLAINED)  # facts for the record, kept in its details
+    fields = body.model_dump(exclude={"stage", "submit", *told})
     case_id = core().engine.open_case(
         stage=body.stage,
         actor_id=actor.id,
-        details={key: value for key in REQUEST_FACTS if (value := getattr(body, key))},
+        details={key: value.strip() for key in told if (value := getattr(body, key)) and value.strip()},
         **fields,
     )
     if body.submit:

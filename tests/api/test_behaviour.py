@@ -705,3 +705,9 @@ def test_procurements_that_may_be_one_requirement_through_the_api(api, core, db)
     assert checked["together_inc_vat"] == "64800.00" and len(checked["others"]) == 2
     assert api(p.manager).get(f"/cases/{earlier[0]}/one-requirement").get_json()["perhaps_one_requirement"]
     api(create_user(db, ("requester", "CDC"))).get(f"/cases/{third}/one-requirement", status=404)
+    said = "Headsets for the contact centre, on its own budget"
+    new = {"title": "Headsets", "description": "For the contact centre", "authority": "OCC", "category": "ict",
+           "contract_type": "services", "estimated_value": "18000", "proposed_start": "2027-01-01",
+           "duration_months": 12, "one_requirement_explained": f" {said} ", "submit": True}  # fmt: skip
+    made = requester.post("/cases", new, status=201).get_json()
+    assert made["details"]["one_requirement_explained"] == said and made["state"] == "route_approval"
