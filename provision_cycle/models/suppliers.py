@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import CompoundSelect, ForeignKey, String, Text, func, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, ForeignKey, String, Text, func, select, union
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -120,8 +120,14 @@ def alike_key(key: str) -> str:
     return "".join(word for word in words if word not in SET_ASIDE_WHEN_ALIKE) or key.replace(" ", "")
 
 
+def own_key_of(key: str) -> ColumnElement[str]:
+    """The key of the supplier with a name of ``key``: ``key`` itself, or the one it is recorded as the name of
+    (never itself an alias: one lookup)."""
+    return func.coalesce(select(SupplierAlias.same_as).where(SupplierAlias.key == key).scalar_subquery(), key)
+
+
 def keys_of_supplier_named(key: str) -> CompoundSelect:
-    """The keys of the supplier with a name of ``key``: its own (``key``'s, or the one ``key`` is recorded as)
-    and the names recorded as its. A query, so a search matches rows under any of them in one statement."""
-    own = func.coalesce(select(SupplierAlias.same_as).where(SupplierAlias.key == key).scalar_subquery(), key)
+    """The keys of the supplier with a name of ``key``: its own (``own_key_of``) and the names recorded as its.
+    A query, so a search matches rows under any of them in one statement."""
+    own = own_key_of(key)
     return union(select(own), select(SupplierAlias.key).where(SupplierAlias.same_as == own))

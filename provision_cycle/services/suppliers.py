@@ -37,7 +37,7 @@ from ..models import (
     Tender,
     User,
 )
-from ..models.suppliers import KEY_LENGTH, most_used_spelling, supplier_key
+from ..models.suppliers import KEY_LENGTH, most_used_spelling, own_key_of, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluations_of
@@ -246,7 +246,7 @@ def recorded_names(session: Session) -> dict[str, str]:
 def names_of(session: Session, key: str) -> tuple[str, ...]:
     """The keys a supplier goes by: the supplier's own (``key``'s, or the one it is recorded as), then the
     names recorded as its."""
-    own = session.scalar(select(SupplierAlias.same_as).where(SupplierAlias.key == key)) or key
+    own = session.scalar(select(own_key_of(key)))
     recorded = session.scalars(
         select(SupplierAlias.key).where(SupplierAlias.same_as == own).order_by(SupplierAlias.key)
     )
