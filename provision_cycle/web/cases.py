@@ -12,6 +12,7 @@ from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
 from ..governance.statutory import Route
 from ..services import aggregation, case_notes, documents, evaluation, notices, ocds, performance, reading, teams
+from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.forward_plan import FORWARD_PLAN_ENTRY, forward_plan_notice
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
@@ -372,10 +373,12 @@ def edit(case_id: int):
     with core().db.reading() as session:
         case = reading.get_case_for(session, me(), case_id)
         editable = core().workflows.get(case.workflow, case.workflow_version).states[case.state].editable
-    if case.requester_id != me().id or not editable:
+        mine = editable and case.requester_id == me().id
+        one_requirement = aggregation.of_case(core(), session, me(), case) if mine else None
+    if not mine:
         flash("Only the requester can change a request, and only while it is a draft or returned for rework.", "error")
         return redirect(url_for(".show", case_id=case_id))
-    facts = {key: case.details.get(key, "") for key in REQUEST_FACTS}
+    facts = {key: case.details.get(key, "") for key in (*REQUEST_FACTS, ONE_REQUIREMENT_EXPLAINED)}
     form = EditRequestForm(obj=case, **facts)
     form.fill_choices(core(), {a for _, a, _ in me().roles})
     procurement = case.stage == "procurement"
@@ -384,6 +387,10 @@ def edit(case_id: int):
     else:
         for name in ("route", *DIRECT_AWARD_FACTS):
             delattr(form, name)
+    # asked where it may be one requirement with others, or was (so that what was said can be changed)
+    explaining = bool(one_requirement or facts[ONE_REQUIREMENT_EXPLAINED])
+    if not explaining:
+        delattr(form, ONE_REQUIREMENT_EXPLAINED)
     if request.method == "GET":
         form.version.data = str(case.version)
         form.estimated_value.data = f"{case.estimated_value:.2f}"
@@ -398,19 +405,20 @@ def edit(case_id: int):
                 me().id,
                 int(form.version.data) if (form.version.data or "").isdigit() else None,
                 details={"funding": form.funding.data, "justification": form.justification.data}
-                | {key: chosen[key] for key in DIRECT_AWARD_FACTS if key in chosen},
+                | {key: chosen[key] for key in DIRECT_AWARD_FACTS if key in chosen}
+                | ({ONE_REQUIREMENT_EXPLAINED: form.one_requirement_explained.data or ""} if explaining else {}),
                 **({"route": chosen["route"]} if procurement else {}),
                 **{name: form[name].data for name in REQUEST_FIELDS},
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
-            return render("cases/edit.html", case=case, form=form)
+            return render("cases/edit.html", case=case, form=form, one_requirement=one_requirement)
         except StaleCase as error:
             flash(error.message, "error")
             return redirect(url_for(".show", case_id=case_id))
         flash("Your changes are saved.")
         return redirect(url_for(".show", case_id=case_id))
-    return render("cases/edit.html", case=case, form=form)
+    return render("cases/edit.html", case=case, form=form, one_requirement=one_requirement)
 
 
 @cases.post("/<id:case_id>/documents")

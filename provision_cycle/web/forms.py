@@ -1168,9 +1168,9 @@ class ConfirmLoadForm(FlaskForm):
     submit = SubmitField("Load the contracts", widget=GovSubmitInput())
 
 
-class EditRequestForm(AboutRequestForm, ValueForm, RouteForm, FundingForm):
+class EditRequestForm(AboutRequestForm, ValueForm, RouteForm, FundingForm, CheckAnswersForm):
     """All of a request's answers on one page, for changing a draft or a request returned for rework (the
-    route questions for a procurement only)."""
+    route questions for a procurement only; why it is not one requirement with others, where it may be)."""
 
     stage = None
     version = HiddenField()

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from provision_cycle.governance.statutory import Regime
-from provision_cycle.models import Case, Contract
+from provision_cycle.models import AuditEvent, Case, Contract
 from tests.factories import act, hub_people, new_request
 
 
@@ -685,3 +685,49 @@ def test_requests_that_may_be_one_requirement_are_pointed_out_from_the_request_t
     assert warned in case_page and explained in case_page
     decide = " ".join(browser(people.manager).get(f"/approvals/cases/{case_id}").text.split())
     assert warned in decide and "Procurement Act 2023 section 4 and Schedule 3" in decide and explained in decide
+
+
+def test_a_draft_that_may_be_one_requirement_is_explained_from_its_own_page_before_it_is_submitted(core, db, browser):
+    """A request saved as a draft on *check your answers* and submitted later from its page: its requester
+    is pointed from the warning to the change page, which asks why it is not one requirement with the others,
+    and the approvers read what they said. A draft not flagged is not asked."""
+    from tests.factories import act, new_request
+
+    people = hub_people(db)
+    for title in ("Office chairs, first floor", "Office chairs, second floor"):
+        chairs = new_request(core.engine, people.requester, value="15000", title=title,
+                             category="corporate_supplies", contract_type="goods")  # fmt: skip
+        act(core.engine, chairs, "submit", people.requester)
+    draft = new_request(core.engine, people.requester, value="15000", title="Office chairs, third floor",
+                        category="corporate_supplies", contract_type="goods")  # fmt: skip
+    requester = browser(people.requester)
+    edit = f"/cases/{draft}/edit#one_requirement_explained"
+    page = requester.get(f"/cases/{draft}").text
+    assert "Perhaps one requirement with others" in page
+    assert f'href="{edit}">Say why it is not one requirement with them</a>' in page
+    form = " ".join(requester.get(f"/cases/{draft}/edit").text.split())
+    assert "Perhaps one requirement with others: with 2 other procurements" in form
+    assert "this request comes to £54,000.00 with VAT" in form and 'id="one_requirement_explained"' in form
+    answers = {"version": "1", "title": "Office chairs, third floor", "description": "Chairs", "authority": "OCC",
+               "category": "corporate_supplies", "estimated_value": "15000", "vat_treatment": "standard",
+               "contract_type": "goods", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
+               "funding": "Facilities", "justification": "Worn out", "route": "recommended"}  # fmt: skip
+    refused = requester.post(f"/cases/{draft}/edit", {**answers, "one_requirement_explained": "x" * 2001},
+                             status=400).text  # fmt: skip
+    assert "Field cannot be longer than 2000 characters" in refused
+    said = "The third floor opens in 2027 on its own budget"
+    requester.post(f"/cases/{draft}/edit", {**answers, "one_requirement_explained": f" {said} "})
+    page = " ".join(requester.get(f"/cases/{draft}").text.split())
+    assert f"Its requester says why it is not one requirement with them: “{said}”" in page
+    assert "Change why it is not one requirement with them</a>" in page
+    act(core.engine, draft, "submit", people.requester)
+    decide = " ".join(browser(people.manager).get(f"/approvals/cases/{draft}").text.split())
+    assert f"Its requester says why it is not one requirement with them: “{said}”" in decide
+    with db.reading() as session:
+        changed = session.scalars(select(AuditEvent).where(AuditEvent.case_id == draft,
+                                                           AuditEvent.action == "edit")).one()  # fmt: skip
+        assert changed.data["changed"]["one_requirement_explained"] == ["", said]
+
+    desks = new_request(core.engine, people.requester, value="250000", title="Desks")
+    assert "one_requirement_explained" not in requester.get(f"/cases/{desks}/edit").text
+    assert "Say why it is not one requirement" not in requester.get(f"/cases/{desks}").text
