@@ -144,3 +144,67 @@ def test_a_councils_procurements_are_weighed_with_the_joint_ones_it_is_party_to(
             session, core.workflows, proposal, case.created_at, joint, councils=("OCC", "CDC")
         )
     assert (crossing.council, crossing.count, crossing.together_inc_vat) == ("OCC", 2, Decimal("252000.00"))
+
+
+def test_many_procurements_weighed_at_once_are_weighed_as_each_alone(core, db):
+    """The overview weighs every running procurement at once (``of_each_its_kind``: on PostgreSQL one statement
+    for all of them); each comes out as ``of_its_kind`` finds it alone. Sixty requests of two councils and
+    joint ones, two categories and two types, two VAT treatments, spread over three years; some drafts, some
+    withdrawn, some call-offs."""
+    import random
+
+    from provision_cycle.workflow import aggregation
+
+    rng = random.Random(4)
+    people = hub_people(db)
+    cherwell = create_user(db, ("requester", "CDC"))
+    made = []
+    for index in range(60):
+        authority = rng.choice(("OCC", "OCC", "CDC", "JOINT"))
+        case_id = new_request(
+            core.engine,
+            cherwell if authority == "CDC" else people.requester,
+            value=str(rng.randrange(5, 150) * 1000),
+            authority=authority,
+            category=rng.choice(("ict", "corporate_supplies")),
+            contract_type=rng.choice(("services", "goods")),
+            vat_treatment=rng.choice(("standard", "exempt")),
+            title=f"Request {index}",
+        )
+        made.append(case_id)
+        fate = rng.random()
+        if fate < 0.85:
+            act(core.engine, case_id, "submit", cherwell if authority == "CDC" else people.requester)
+        if fate < 0.1:
+            act(core.engine, case_id, "withdraw", cherwell if authority == "CDC" else people.requester, reason="No")
+    with db.unit_of_work() as session:
+        for case_id in made:
+            session.get(Case, case_id).created_at -= timedelta(days=rng.randrange(0, 1000))
+        session.execute(update(Case).where(Case.id.in_(made[::9])).values(route="framework_call_off"))
+
+    authorities_of = core.governance.organisation.authorities_of
+    with db.reading() as session:
+        cases = [session.get(Case, case_id) for case_id in made]
+        saved = [
+            aggregation.Saved(
+                case.id,
+                core.engine.proposal_of(case, route=case.route),
+                case.created_at,
+                authorities_of(case.authority),
+            )
+            for case in cases
+        ]
+        together = aggregation.of_each_its_kind(session, core.workflows, saved)
+        alone = {
+            one.case_id: found
+            for one in saved
+            if (
+                found := aggregation.of_its_kind(
+                    session, core.workflows, one.proposal, one.around, one.case_id, councils=one.councils
+                )
+            )  # fmt: skip
+        }
+        assert aggregation.of_each_its_kind(session, core.workflows, []) == {}
+    assert together == alone
+    assert len(alone) >= 10 and {crossing.council for crossing in alone.values()} == {"OCC", "CDC"}
+    assert any(session_case.authority == "JOINT" for session_case in cases if session_case.id in alone)

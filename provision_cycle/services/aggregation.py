@@ -83,14 +83,20 @@ class RunningFlagged:
 
 def running_flagged(core: Core, session: Session, running: list[Case], today: date) -> list[RunningFlagged]:
     """Of the ``running`` procurements (not at an end), those that may be one requirement with others of their
-    council's, the greatest total first: each summed on the index of its council's procurements of its kind."""
-    flagged = []
-    for case in running:
-        if case.stage != Stage.PROCUREMENT:
-            continue
-        proposal = core.engine.proposal_of(case, route=case.route, commencement=case.commencement_date or today)
-        councils = core.governance.organisation.authorities_of(case.authority)
-        found = rule.of_its_kind(session, core.workflows, proposal, case.created_at, case.id, councils=councils)
-        if found is not None:
-            flagged.append(RunningFlagged(case, found.count, found.together_inc_vat, found.line_name))
+    council's, the greatest total first: all of them summed at once (``rule.of_each_its_kind``)."""
+    authorities_of = core.governance.organisation.authorities_of
+    procurements = {case.id: case for case in running if case.stage == Stage.PROCUREMENT}
+    saved = [
+        rule.Saved(
+            case.id,
+            core.engine.proposal_of(case, route=case.route, commencement=case.commencement_date or today),
+            case.created_at,
+            authorities_of(case.authority),
+        )
+        for case in procurements.values()
+    ]
+    flagged = [
+        RunningFlagged(procurements[case_id], found.count, found.together_inc_vat, found.line_name)
+        for case_id, found in rule.of_each_its_kind(session, core.workflows, saved).items()
+    ]
     return sorted(flagged, key=lambda flag: (-flag.together_inc_vat, flag.case.id))
