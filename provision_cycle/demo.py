@@ -140,6 +140,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     _variation_for_the_executive(core, people)
     _extension_before_its_approvers(core)
     payments = _spend(core, people, rng)
+    opened.append(_signed_and_handed_over(core, people))
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
     from .scheduling.runner import run_once
@@ -603,6 +604,54 @@ def _back_and_forth(core: Core, people: dict) -> int:
             if trigger == "return":
                 core.engine.declare_interests(case_id, approver, has_conflict=False)
             core.engine.act(ActionRequest(case_id, trigger, actor, reason=reason))
+    return case_id
+
+
+def _signed_and_handed_over(core: Core, people: dict) -> int:
+    """An OCC procurement from request to contract: a below-threshold tender over the autumn, awarded under its
+    estimate, signed four weeks ago, its contract details notice published (a below-threshold contract of
+    30,000 or more, PA23 s87) and handed to contract management, the register's contract linked to it. The
+    overview's awards against estimates has one to show. Its supplier drawn apart from the demo's other random
+    numbers (after the register and the spend: their draws stay as they were)."""
+    requester = _requester_of(people, "OCC")
+    today = core.engine.today()
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=70), time(9, 40))):
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=requester,
+            title="Cyber security awareness training",
+            description="Online training and phishing exercises for the council's 5,000 staff, for two years.",
+            authority="OCC",
+            category="ict",
+            contract_type="services",
+            estimated_value="64000",
+            proposed_start=today,
+            duration_months=24,
+        )
+    rng = random.Random("the demo's signed procurement")
+    officer = _someone(people, "category_officer", "OCC", "cnc")
+    advertised = _working_day_at(core, today - timedelta(days=57), time(11, 15))
+    tender = {  # the demo's other tenders were advertised weeks before; this one the day it was
+        "tender_notice_published_on": advertised.date(),
+        "tenders_close_on": advertised.date() + timedelta(days=14),
+    }
+    for step, days_ago in (("submit", 68), ("*", 64), ("complete_conflicts_assessment", 60), ("start_market", 57),
+                           ("close_market", 40), ("recommend_award", 38), ("*", 35)):  # fmt: skip
+        with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago), time(11, 15))):
+            if step == "start_market":  # a below-threshold tender, as its value and the rules have it
+                core.engine.act(ActionRequest(case_id, "publish_tender_notice", officer, inputs=tender))
+            else:
+                _demo_step(core, people, case_id, requester, step, rng)
+    signed = _working_day_at(core, today - timedelta(days=28), time(15, 30))
+    starts = signed.date() + timedelta(days=14)
+    ends = add_months(starts, 24) - timedelta(days=1)
+    signature = {"signed_on": signed.date(), "start_date": starts, "end_date": ends}
+    with _clock_at(core, signed):
+        core.engine.act(ActionRequest(case_id, "sign_contract", officer, inputs=signature))
+    published = _working_day_at(core, today - timedelta(days=21), time(10, 0))
+    with _clock_at(core, published):
+        notice = {"contract_details_published_on": published.date()}
+        core.engine.act(ActionRequest(case_id, "publish_contract_details", officer, inputs=notice))
     return case_id
 
 

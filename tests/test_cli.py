@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.app import create_app
-from provision_cycle.models import AuditEvent, Case, DynamicMarket, Framework, OutboxMessage, User
+from provision_cycle.models import AuditEvent, Case, Contract, DynamicMarket, Framework, OutboxMessage, User
 from provision_cycle.services.people import check_password
 
 from .factories import act, hub_people, new_request
@@ -140,9 +140,9 @@ def test_seed_demo_loads_once(cli, db, clock):
     assert first.exit_code == 0, first.output
     # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
     # procedure, its call-off, its open procedure ready for its tender notice, its open procedure in
-    # evaluation, its commissioning case half-way through the Commissioning Board and its request back with its
-    # requester for an answer after a rework.
-    assert re.search(r"20 cases, 8 register contracts and \d+ payments ", first.output)
+    # evaluation, its commissioning case half-way through the Commissioning Board, its request back with its
+    # requester for an answer after a rework and its procurement signed and handed to contract management.
+    assert re.search(r"21 cases, 8 register contracts and \d+ payments ", first.output)
     with db.reading() as session:  # the contract changes the demo shows, a variation at each of its waits
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
         direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))
@@ -152,6 +152,11 @@ def test_seed_demo_loads_once(cli, db, clock):
         # Its frameworks register, and its call-offs under a PCR 2015 framework kept under the PCR 2015.
         registered = session.scalars(select(Framework.regime)).all()
         laptops = session.scalars(select(Case).where(Case.title == "Laptops for social workers")).one()
+        signed = session.execute(  # the register's contract from a procurement, signed for less than estimated
+            select(Case.state, Case.estimated_value, Contract.value, Contract.signed_on)
+            .join(Contract, Contract.procurement_case_id == Case.id)
+            .where(Case.stage == "procurement")
+        ).all()
         # Its cases lived through: opened and moved on working days over the weeks before today, in office
         # hours, each case's history in the order it happened.
         events = session.execute(select(AuditEvent.case_id, AuditEvent.at).order_by(AuditEvent.id)).all()
@@ -163,6 +168,8 @@ def test_seed_demo_loads_once(cli, db, clock):
     assert all(day.weekday() < 5 for day in case_days)
     assert sorted(registered) == ["PA2023", "PA2023", "PCR2015", "PCR2015", "PCR2015", "PCR2015"]
     assert (laptops.state, laptops.regime) == ("call_off", "PCR2015")
+    [(state, estimated, awarded, signed_on)] = signed
+    assert state == "handed_over" and awarded < estimated and signed_on > clock().date() - timedelta(days=31)
     assert len(joined) == 8 and sum(admitted is True for _, admitted in joined) == 4
     assert [admitted for _, admitted in joined].count(None) == 3  # one a member's, for the part added since
     assert market.parts[-1] == "Wheelchair accessible vehicles" and market.memberships[-1].extends_id

@@ -731,3 +731,21 @@ def test_a_draft_that_may_be_one_requirement_is_explained_from_its_own_page_befo
     desks = new_request(core.engine, people.requester, value="250000", title="Desks")
     assert "one_requirement_explained" not in requester.get(f"/cases/{desks}/edit").text
     assert "Say why it is not one requirement" not in requester.get(f"/cases/{desks}").text
+
+
+def test_a_signed_procurement_and_its_contract_case_link_to_each_other_their_titles_said_once(core, db, clock, browser):
+    """Linked cases name each other's reference and title: the title shown beside the link, not repeated
+    inside it for a screen reader (who would hear it twice)."""
+    from tests.factories import contract_from_open_procedure
+
+    people = hub_people(db)
+    procurement = contract_from_open_procedure(core.engine, clock, people)
+    with db.reading() as session:
+        management = session.scalars(select(Case).where(Case.parent_case_id == procurement)).one()
+        references = {case.id: case.reference for case in session.scalars(select(Case))}
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{procurement}").text
+    led_to = f'Led to <a class="govuk-link hub-nowrap" href="/cases/{management.id}">{references[management.id]}</a>'
+    assert f"{led_to} Case management system</li>" in page
+    came_from = f'href="/cases/{procurement}">{references[procurement]}</a> Case management system</li>'
+    assert f'Came from <a class="govuk-link hub-nowrap" {came_from}' in officer.get(f"/cases/{management.id}").text
