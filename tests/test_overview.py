@@ -170,6 +170,36 @@ def test_spend_this_financial_year_and_the_contracts_paid_beyond_their_value(cor
     assert [c.category for c in waste.by_category] == ["waste"]
 
 
+def test_a_categorys_suppliers_are_counted_once_under_every_name_they_are_paid_under(core, db, clock):
+    """Two waste contracts, one supplier's: paid as "Veolia ES (UK) Ltd" under one and as its trading name
+    under the other, two suppliers until the intelligence team records the names as one company's."""
+    from provision_cycle.models import Contract
+    from provision_cycle.services.spend import load_spend
+    from provision_cycle.services.suppliers import record_same_supplier
+
+    people = hub_people(db)
+    collection = _contract(
+        core, people, "Collection", date(2027, 1, 1), category="waste", supplier="Veolia ES (UK) Ltd"
+    )
+    recycling = _contract(core, people, "Recycling", date(2027, 1, 1), category="waste", supplier="Veolia Recycling")
+    with db.reading() as session:
+        first, second = (session.get(Contract, c).reference for c in (collection, recycling))
+    spend = (
+        "Council,Transaction number,Date paid,Supplier,Amount,Contract reference\n"
+        f"OCC,T-1,2026-01-10,Veolia ES (UK) Ltd,5000,{first}\n"
+        f"OCC,T-2,2026-01-12,Veolia Recycling,3000,{second}\n"
+    )
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+
+    def waste():
+        return [(c.category, c.contracts, c.suppliers) for c in _overview(core, db, people.head).spend.by_category]
+
+    assert waste() == [("waste", 2, 2)]
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    record_same_supplier(core, analyst, "veolia recycling", "veolia es uk", "Its trading name, on its invoices")
+    assert waste() == [("waste", 2, 1)]
+
+
 def test_how_promptly_the_councils_pay_from_the_invoice_days_loaded(core, db, clock):
     from provision_cycle.services.spend import load_spend
 

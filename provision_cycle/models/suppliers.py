@@ -78,8 +78,9 @@ def most_used_spelling(spellings: Counter[str]) -> str:
 
 class SupplierAlias(Base):
     """One name's key recorded as another supplier's: the two are one company, seen together on its page, in
-    the search for suppliers and in the spend off contract. ``same_as`` is never itself an alias (a name
-    recorded as an alias's supplier is recorded as that alias's own), so a supplier's names are one lookup."""
+    the search for suppliers, in the spend off contract and counted once in the spend by category. ``same_as``
+    is never itself an alias (a name recorded as an alias's supplier is recorded as that alias's own), so a
+    supplier's names are one lookup."""
 
     __tablename__ = "supplier_aliases"
 
@@ -120,9 +121,9 @@ def alike_key(key: str) -> str:
     return "".join(word for word in words if word not in SET_ASIDE_WHEN_ALIKE) or key.replace(" ", "")
 
 
-def own_key_of(key: str) -> ColumnElement[str]:
-    """The key of the supplier with a name of ``key``: ``key`` itself, or the one it is recorded as the name of
-    (never itself an alias: one lookup)."""
+def own_key_of(key: str | ColumnElement[str]) -> ColumnElement[str]:
+    """The key of the supplier with a name of ``key`` (a key, or a column of them, each row's looked up):
+    ``key`` itself, or the one it is recorded as the name of (never itself an alias: one lookup)."""
     return func.coalesce(select(SupplierAlias.same_as).where(SupplierAlias.key == key).scalar_subquery(), key)
 
 

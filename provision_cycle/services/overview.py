@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..models.base import days_between
 from ..models.cases import Stage
-from ..models.suppliers import most_used_spelling
+from ..models.suppliers import most_used_spelling, own_key_of
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
@@ -114,7 +114,7 @@ class CategorySpend:
     category: str
     paid: Decimal
     contracts: int = 0  # contracts paid under (not counted for all categories together)
-    suppliers: int = 0  # (nor these: a supplier may be paid in several)
+    suppliers: int = 0  # (nor these: a supplier may be paid in several), each under any of its names
     # Of it, paid under contracts whose supplier the register records as a small or medium-sized enterprise,
     # and as a voluntary, community or social enterprise: what the councils report of their spend with them.
     with_smes: Decimal = Decimal(0)
@@ -626,7 +626,7 @@ def _spend(session: Session, actor: Actor, today: date, contracts: list, *, pill
             Contract.category,
             paid_in_category,
             func.count(Contract.id.distinct()),
-            func.count(Payment.supplier_key.distinct()),
+            func.count(own_key_of(Payment.supplier_key).distinct()),  # a name recorded as another's, as its
             func.coalesce(func.sum(Payment.amount).filter(Contract.supplier_is_sme), 0),
             func.coalesce(func.sum(Payment.amount).filter(Contract.supplier_is_vcse), 0),
         )
