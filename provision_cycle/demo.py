@@ -212,6 +212,11 @@ def _people(core: Core) -> dict:
 
 
 # --- driving cases -------------------------------------------------------------------------------
+# The days a demo market is open from its notice: tenders (or, for the competitive flexible procedure,
+# requests to participate) close after these. Within the Act's minimums (PA23 s54, Schedule 6).
+TENDER_PERIODS = {"open_procedure": 40, "competitive_flexible": 25, "below_threshold_tender": 30}
+LONGEST_TENDER_PERIOD = max(TENDER_PERIODS.values())
+
 # Where each demo case stops: a trigger sequence for the procurement workflow ("*" approves a gate).
 PROCUREMENT_STOPS = [
     [],
@@ -268,7 +273,7 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
         ][index % 3]
     else:
         script = PROCUREMENT_STOPS[index % len(PROCUREMENT_STOPS)]
-    opened, *stepped = _lived_through(core, index, len(script))
+    opened, *stepped = _lived_through(core, index, script)
     with _clock_at(core, opened):
         case_id = core.engine.open_case(
             stage=stage,
@@ -290,16 +295,26 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
     return case_id
 
 
-def _lived_through(core: Core, index: int, steps: int) -> list[datetime]:
-    """When a demo case was opened and took each of its ``steps``: on working days a few days apart, in office
-    hours, the last up to a fortnight ago. So the queue says how long each approval has waited, the
-    scheduler's first run has approvals to chase, and a case's history reads as one lived through. Drawn
-    apart from the demo's other random numbers, so what it draws for the cases themselves stays as it was."""
-    draw = random.Random(f"demo case {index}")
+def _lived_through(core: Core, seed: object, script: list[str]) -> list[datetime]:
+    """When a demo case was opened and took each step of its ``script``: on working days a few days apart, in
+    office hours, the last up to a fortnight ago; a market closed (``close_market``) once its tender period,
+    which starts the day it was opened (``start_market``), is over. So the queue says how long each approval
+    has waited, the scheduler's first run has approvals to chase, and a case's history reads as one lived
+    through, its notices after its request. Drawn apart from the demo's other random numbers (``seed`` names
+    the case), so what it draws for the cases themselves stays as it was."""
+    draw = random.Random(f"demo case {seed}")
     days = [core.engine.today() - timedelta(days=draw.randint(0, 14))]
-    for _ in range(steps):
-        days.append(days[-1] - timedelta(days=draw.randint(1, 6)))
-    return [_working_day_at(core, day, time(draw.randint(9, 16), draw.randint(0, 59))) for day in reversed(days)]
+    for step, before in reversed(list(zip(script, [None, *script], strict=False))):  # each with the one before
+        gap = draw.randint(1, 6)
+        if step == "close_market" and before == "start_market":  # (a weekend day is taken back to the Friday)
+            gap += LONGEST_TENDER_PERIOD + 2
+        days.append(days[-1] - timedelta(days=gap))
+    moments: list[datetime] = []
+    for day in reversed(days):
+        moment = _working_day_at(core, day, time(draw.randint(9, 16), draw.randint(0, 59)))
+        # Two days taken back to one Friday: the later step still after the earlier one.
+        moments.append(max(moment, moments[-1] + timedelta(minutes=20)) if moments else moment)
+    return moments
 
 
 def _working_day_at(core: Core, day: date, office_hours: time) -> datetime:
@@ -328,6 +343,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         case = session.get(Case, case_id)
         route = case.route
         authority, pillar, case_category = case.authority, case.pillar, case.category
+        opened_on = case.created_at.astimezone(engine.zone).date()
         light_touch = case.contract_type == "light_touch"
         above_threshold = bool((case.route_plan or {}).get("above_threshold"))
     officer = _someone(people, "category_officer", authority, pillar)
@@ -377,32 +393,33 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         for member, part in team:
             add_team_member(core, case_id, officer, user_id=member, part=part)
             engine.declare_interests(case_id, member, has_conflict=False)
-    if step == "start_market":
+    if step == "start_market":  # the notice published the day it is recorded; its period from then
         trigger, inputs = {
-            # PA23 s17: the market was engaged before the open procedure, in public; not before the other.
+            # PA23 s17: the market was engaged before the open procedure, in public (since the request was
+            # made); not before the other.
             "open_procedure": (
                 "publish_tender_notice",
                 {
-                    "tender_notice_published_on": today - timedelta(days=70),
-                    "tenders_close_on": today - timedelta(days=30),
+                    "tender_notice_published_on": today,
+                    "tenders_close_on": today + timedelta(days=TENDER_PERIODS["open_procedure"]),
                     "market_engaged": True,
-                    "market_engagement_notice_on": today - timedelta(days=150),
+                    "market_engagement_notice_on": max(opened_on, today - timedelta(days=10)),
                 },
             ),
             # Requests to participate still coming in: the invitations to tender wait until they close.
             "competitive_flexible": (
                 "publish_tender_notice",
                 {
-                    "tender_notice_published_on": today - timedelta(days=13),
-                    "participation_closes_on": today + timedelta(days=12),
+                    "tender_notice_published_on": today,
+                    "participation_closes_on": today + timedelta(days=TENDER_PERIODS["competitive_flexible"]),
                     "market_engaged": False,
                 },
             ),
             "below_threshold_tender": (
                 "publish_tender_notice",
                 {
-                    "tender_notice_published_on": today - timedelta(days=40),
-                    "tenders_close_on": today - timedelta(days=10),
+                    "tender_notice_published_on": today,
+                    "tenders_close_on": today + timedelta(days=TENDER_PERIODS["below_threshold_tender"]),
                 },
             ),
             "framework_call_off": (
@@ -410,7 +427,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 {"framework": _framework_for(core, case_id), "direct_call_off": True},
             ),
             "direct_award": (
-                ("record_user_choice", {"user_choice_recorded_on": today - timedelta(days=5)})
+                ("record_user_choice", {"user_choice_recorded_on": today})
                 if light_touch
                 else ("publish_transparency_notice", {"transparency_notice_published_on": today})
             ),
@@ -446,9 +463,9 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         with core.db.reading() as session:
             if session.get(Case, case_id).state != "award_notice":
                 return False
-        inputs = {"award_notice_published_on": today - timedelta(days=2)}
+        inputs = {"award_notice_published_on": today}
         if route in ABOVE_THRESHOLD_COMPETITIVE:  # each assessed supplier's summary first (s50(3))
-            summaries = {"assessment_summaries_sent_on": today - timedelta(days=3)}
+            summaries = {"assessment_summaries_sent_on": today}
             engine.act(ActionRequest(case_id, "record_assessment_summaries", actor, inputs=summaries))
     engine.act(ActionRequest(case_id, trigger, actor, inputs=inputs))
     return True
@@ -514,22 +531,25 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
         ("School transport route planning software", "ict", "services", "260000", "open_procedure",
          [*to_market[:-1], "award_criteria", "start_market", "close_market", "tenders"]),
     ):  # fmt: skip
-        case_id = core.engine.open_case(
-            stage="procurement",
-            actor_id=requester,
-            title=title,
-            description=f"The demo's {Route.label_of(route).lower()}: what it asks and what it owes.",
-            authority="OCC",
-            category=category,
-            contract_type=contract_type,
-            estimated_value=value,
-            vat_treatment="exempt" if contract_type == "light_touch" else "standard",
-            proposed_start=today + timedelta(days=60),
-            duration_months=36,
-            route=route,
-        )
-        for step in script:
-            _demo_step(core, people, case_id, requester, step, rng)
+        opened_at, *stepped = _lived_through(core, title, script)
+        with _clock_at(core, opened_at):
+            case_id = core.engine.open_case(
+                stage="procurement",
+                actor_id=requester,
+                title=title,
+                description=f"The demo's {Route.label_of(route).lower()}: what it asks and what it owes.",
+                authority="OCC",
+                category=category,
+                contract_type=contract_type,
+                estimated_value=value,
+                vat_treatment="exempt" if contract_type == "light_touch" else "standard",
+                proposed_start=today + timedelta(days=60),
+                duration_months=36,
+                route=route,
+            )
+        for step, moment in zip(script, stepped, strict=True):
+            with _clock_at(core, moment):
+                _demo_step(core, people, case_id, requester, step, rng)
         opened.append(case_id)
     return opened
 
@@ -615,7 +635,7 @@ def _signed_and_handed_over(core: Core, people: dict) -> int:
     numbers (after the register and the spend: their draws stay as they were)."""
     requester = _requester_of(people, "OCC")
     today = core.engine.today()
-    with _clock_at(core, _working_day_at(core, today - timedelta(days=70), time(9, 40))):
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=90), time(9, 40))):
         case_id = core.engine.open_case(
             stage="procurement",
             actor_id=requester,
@@ -629,19 +649,11 @@ def _signed_and_handed_over(core: Core, people: dict) -> int:
             duration_months=24,
         )
     rng = random.Random("the demo's signed procurement")
-    officer = _someone(people, "category_officer", "OCC", "cnc")
-    advertised = _working_day_at(core, today - timedelta(days=57), time(11, 15))
-    tender = {  # the demo's other tenders were advertised weeks before; this one the day it was
-        "tender_notice_published_on": advertised.date(),
-        "tenders_close_on": advertised.date() + timedelta(days=14),
-    }
-    for step, days_ago in (("submit", 68), ("*", 64), ("complete_conflicts_assessment", 60), ("start_market", 57),
-                           ("close_market", 40), ("recommend_award", 38), ("*", 35)):  # fmt: skip
+    for step, days_ago in (("submit", 88), ("*", 84), ("complete_conflicts_assessment", 80), ("start_market", 76),
+                           ("close_market", 41), ("recommend_award", 38), ("*", 35)):  # fmt: skip
         with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago), time(11, 15))):
-            if step == "start_market":  # a below-threshold tender, as its value and the rules have it
-                core.engine.act(ActionRequest(case_id, "publish_tender_notice", officer, inputs=tender))
-            else:
-                _demo_step(core, people, case_id, requester, step, rng)
+            _demo_step(core, people, case_id, requester, step, rng)
+    officer = _someone(people, "category_officer", "OCC", "cnc")
     signed = _working_day_at(core, today - timedelta(days=28), time(15, 30))
     starts = signed.date() + timedelta(days=14)
     ends = add_months(starts, 24) - timedelta(days=1)

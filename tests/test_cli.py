@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pygraphviz
 import pytest
@@ -160,12 +160,21 @@ def test_seed_demo_loads_once(cli, db, clock):
         # Its cases lived through: opened and moved on working days over the weeks before today, in office
         # hours, each case's history in the order it happened.
         events = session.execute(select(AuditEvent.case_id, AuditEvent.at).order_by(AuditEvent.id)).all()
+        # Its notices published after the request was made, each recorded the day it was published.
+        notices = session.execute(
+            select(AuditEvent.data, AuditEvent.at, Case.created_at)
+            .join(Case, Case.id == AuditEvent.case_id)
+            .where(AuditEvent.action == "publish_tender_notice")
+        ).all()
     case_days = {at.date() for case_id, at in events if case_id is not None}
     assert min(case_days) <= clock().date() - timedelta(days=14) and max(case_days) <= clock().date()
     for case_id in {case_id for case_id, _ in events if case_id is not None}:
         times = [at for c, at in events if c == case_id]
         assert times == sorted(times), case_id
     assert all(day.weekday() < 5 for day in case_days)
+    assert len(notices) >= 3
+    for data, at, opened in notices:
+        assert opened.date() <= date.fromisoformat(data["tender_notice_published_on"]) == at.date()
     assert sorted(registered) == ["PA2023", "PA2023", "PCR2015", "PCR2015", "PCR2015", "PCR2015"]
     assert (laptops.state, laptops.regime) == ("call_off", "PCR2015")
     [(state, estimated, awarded, signed_on)] = signed
