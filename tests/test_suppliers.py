@@ -374,3 +374,48 @@ def test_the_command_records_a_table_of_names_for_an_analyst_only(core, db, hold
     assert refused.exit_code == 1 and "Only the intelligence team" in refused.stderr
     recorded = runner.invoke(args=["load-supplier-names", str(names), "--apply", "--actor", username])
     assert recorded.exit_code == 0 and "Recorded 2 names of suppliers." in recorded.output
+
+
+def test_a_supplier_that_only_tendered_or_applied_is_found_by_its_name_there(core, db, clock):
+    """A tenderer the councils never contracted with, and an applicant to a dynamic market, are found by the
+    words of their names (as the register's suppliers are), by the council's staff who see those tenders and
+    markets; their names look alike to the register's where they are alike, for the intelligence team."""
+    from provision_cycle.services import evaluation, markets
+    from provision_cycle.services.evaluation import TenderGiven
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+    from provision_cycle.services.names_alike import names_alike
+
+    from .factories import act, publish_tender_notice, ready_for_the_market, ready_to_recommend
+
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Routewise Ltd")
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    publish_tender_notice(core.engine, case_id, people.officer)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    ready_to_recommend(core.engine, case_id, people)
+    for name in ("Brightwork Transport Ltd", "Route Wise Limited"):
+        given = TenderGiven(name, "", True, False, "200000", date(2026, 4, 1))
+        evaluation.record_tender(core, case_id, people.officer, given)
+    market_id = markets.open_market(core, people.officer, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    markets.record_application(
+        core, market_id, people.officer, ApplicationGiven("Cherwell Cabs", "", True, False, date(2026, 2, 9))
+    )
+
+    def found(person: int, text: str) -> list[tuple[str, str, int]]:
+        with db.reading() as session:
+            actor = core.engine.actor(session, person)
+            return [(s.key, s.name, s.contracts) for s in find_suppliers(session, actor, text, clock.today)]
+
+    assert found(people.officer, "brightwork") == [("brightwork transport", "Brightwork Transport Ltd", 0)]
+    assert found(people.officer, "cabs") == [("cherwell cabs", "Cherwell Cabs", 0)]
+    assert found(people.officer, "route") == [
+        ("routewise", "Routewise Ltd", 1),
+        ("route wise", "Route Wise Limited", 0),
+    ]
+    cherwell = create_user(db, ("category_officer", "CDC", "cnc"))
+    assert found(cherwell, "brightwork") == [] and found(cherwell, "cabs") == []  # OCC's tenders and market
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    with db.reading() as session:
+        alike = names_alike(session, core.engine.actor(session, analyst), clock.today)
+    assert [alike.named for alike in alike] == [[("routewise", "Routewise Ltd"), ("route wise", "Route Wise Limited")]]

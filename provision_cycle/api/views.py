@@ -856,7 +856,7 @@ def _payment(p) -> s.PaymentOut:
     api,
     "GET",
     "/suppliers",
-    summary="Suppliers whose names have the words given, however the register and the payments spell them",
+    summary="Suppliers whose names have the words given, however the register, payments and tenders spell them",
     tag="Suppliers",
     query=s.SupplierQuery,
     response=s.SupplierList,

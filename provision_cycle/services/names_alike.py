@@ -1,6 +1,7 @@
-"""Names that look alike: for the intelligence team, the suppliers' names in the register and the payments spelt
-so nearly alike that they may be one company, not yet recorded as one (``suppliers.record_same_supplier``); and
-the names they judged to be different suppliers, no longer suggested.
+"""Names that look alike: for the intelligence team, the suppliers' names in the register, the payments, the
+tenders and the dynamic markets' applications spelt so nearly alike that they may be one company, not yet
+recorded as one (``suppliers.record_same_supplier``); and the names they judged to be different suppliers, no
+longer suggested.
 
 Alike means the same once a name's spacing, its abbreviations and the words that name no company ("UK",
 "Group") are set aside (``alike_key``), or one name cut short in the middle of a word, as a finance system
@@ -59,10 +60,10 @@ class NamesAlike:
 
 
 def names_alike(session: Session, actor: Actor, today: date) -> list[NamesAlike]:
-    """The suppliers whose names in the register and the payments the person sees look alike, not recorded
+    """The suppliers whose names the person sees (``NamesTally``) look alike, not recorded
     as one supplier nor as different ones: those paid most this financial year first; at most FOUND_AT_MOST."""
     tally = NamesTally()
-    tally.add(session, actor, today, [], [])
+    tally.add(session, actor, today)
     own = recorded_names(session)
     keys_of: dict[str, list[str]] = {}  # each supplier, with the keys of its names
     for key in tally.spellings:

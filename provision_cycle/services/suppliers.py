@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import combinations
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, union_all, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
@@ -155,22 +156,22 @@ class Supplier:
 
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
-    """The suppliers whose names have every word of ``text`` (as keys compare them), in the register or paid
-    in the years a supplier's page shows, the most paid this financial year first; at most FOUND_AT_MOST. A
-    name recorded as another supplier's finds that supplier, counted under all its names."""
+    """The suppliers whose names have every word of ``text`` (as keys compare them), in the register, paid in
+    the years a supplier's page shows, or in the tenders and dynamic markets' applications the person sees;
+    the most paid this financial year first; at most FOUND_AT_MOST. A name recorded as another supplier's
+    finds that supplier, counted under all its names."""
     words = supplier_key(text).split()
     if not words:
         return []
-    named = [_having_words(column, words) for column in (Contract.supplier_key, Payment.supplier_key)]
     tally = NamesTally()
-    tally.add(session, actor, today, *named)
+    tally.add(session, actor, today, lambda key: _having_words(key, words))
     own, matched = recorded_names(session), set(tally.spellings)
     suppliers = {own.get(key, key) for key in matched}
     # Their other names, where the words missed them: counted too, so that a supplier is the same whichever
     # of its names was searched for.
     theirs = {name for name, supplier in own.items() if supplier in suppliers} | suppliers
     if missed := theirs - matched:
-        tally.add(session, actor, today, [Contract.supplier_key.in_(missed)], [Payment.supplier_key.in_(missed)])
+        tally.add(session, actor, today, lambda key: [key.in_(missed)])
     folded: dict[str, list[str]] = {}
     for key in tally.spellings:
         folded.setdefault(own.get(key, key), []).append(key)
@@ -183,19 +184,25 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     return ranked[:FOUND_AT_MOST]
 
 
+# Given a source's supplier-key column, the SQL conditions on it of the names wanted.
+KeyFilter = Callable[[InstrumentedAttribute[str]], list[ColumnElement[bool]]]
+
+
 @dataclass
 class NamesTally:
     """The suppliers' names found, by key: each spelling with how often it is used (the register's where it
-    has the supplier, else the payments'), the contracts the person may see and what was paid this year."""
+    has the supplier, else the payments', else the tenders' and the dynamic markets' applications'), the
+    contracts the person may see and what was paid this year."""
 
     spellings: dict[str, Counter[str]] = field(default_factory=dict)
     contracts: Counter[str] = field(default_factory=Counter)
     paid: Counter[str] = field(default_factory=Counter)
 
-    def add(self, session: Session, actor: Actor, today: date, contracts_where: list, payments_where: list) -> None:
+    def add(self, session: Session, actor: Actor, today: date, keyed: KeyFilter = lambda key: []) -> None:
+        """The names the person sees whose keys ``keyed`` passes (given each source's key column, the SQL)."""
         rows = session.execute(
             select(Contract.supplier_key, Contract.supplier_name, func.count())
-            .where(visible_contracts(actor), *contracts_where)
+            .where(visible_contracts(actor), *keyed(Contract.supplier_key))
             .group_by(Contract.supplier_key, Contract.supplier_name)
         )
         for key, name, count in rows:
@@ -206,13 +213,28 @@ class NamesTally:
             select(Payment.supplier_key, Payment.supplier_name, func.count(), func.sum(Payment.amount).filter(
                 Payment.paid_on >= financial_year_starts(today)
             ))
-            .where(*_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today), *payments_where)
+            .where(*_payments_seen_by(actor), Payment.paid_on >= _first_year_shown(today), *keyed(Payment.supplier_key))
             .group_by(Payment.supplier_key, Payment.supplier_name)
         )  # fmt: skip
         for key, name, count, this_year in payments:
             if key not in registered:
                 self.spellings.setdefault(key, Counter())[name.strip()] += count
             self.paid[key] += Decimal(this_year or 0)
+        # A supplier that tendered or applied to a dynamic market, and no more: found by its name there.
+        bought_from = set(self.spellings)
+        offered = union_all(
+            select(Tender.supplier_key.label("key"), Tender.supplier_name.label("name"))
+            .join(Case, Case.id == Tender.case_id)
+            .where(tenders_seen(actor), *keyed(Tender.supplier_key)),
+            select(MarketMembership.supplier_key, MarketMembership.supplier_name)
+            .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
+            .where(of_my_councils(actor, DynamicMarket.authority), *keyed(MarketMembership.supplier_key)),
+        ).subquery()
+        for key, name, count in session.execute(
+            select(offered.c.key, offered.c.name, func.count()).group_by(offered.c.key, offered.c.name)
+        ):
+            if key not in bought_from:
+                self.spellings.setdefault(key, Counter())[name.strip()] += count
 
     def of_supplier(self, supplier: str, keys: list[str]) -> tuple[str, int, Decimal]:
         """The supplier (its own key) under the names with ``keys``: as spelt most (as its own name is, where
@@ -673,7 +695,7 @@ def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
     return Payment.authority.in_(sorted(staff_authorities(actor))), not_(Payment.to_individual)
 
 
-def _having_words(column, words: list[str]) -> list[ColumnElement[bool]]:
+def _having_words(column: InstrumentedAttribute[str], words: list[str]) -> list[ColumnElement[bool]]:
     return [column.contains(word, autoescape=True) for word in words]
 
 

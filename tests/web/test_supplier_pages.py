@@ -221,3 +221,19 @@ def test_the_intelligence_team_works_through_names_that_look_alike(core, db, bro
     assert "Acme Group Ltd and Acme UK Ltd are recorded as different suppliers" in done.text
     assert "No names you can see look alike" in done.text
     analyst.get("/suppliers/record-as-different?key=acme+group&key=nobody", status=404)
+
+
+def test_a_supplier_that_only_tendered_is_found_and_its_page_says_it_has_no_contract(core, db, browser):
+    """Brightwork tendered and was never contracted with nor paid: found by its name, its page has its tender,
+    no contract and nothing said of payments it never had."""
+    from tests.web.helpers import evaluated_procurement
+
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd")
+    evaluated_procurement(core, people)
+    officer = browser(people.officer)
+    found = officer.get("/suppliers/?q=brightwork").text
+    assert 'href="/suppliers/brightwork">' in found and "1 supplier" in found
+    page = " ".join(officer.get("/suppliers/brightwork").text.split())
+    assert 'Contracts in the register</h2> <p class="govuk-body">None that you can see.</p>' in page
+    assert "Being evaluated, ranked 2 of 2" in page
