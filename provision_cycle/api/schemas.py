@@ -1143,7 +1143,13 @@ class FrameworkOut(FrameworkIn):
     runs_past_the_usual_term: bool = Field(
         description="Under the PCR 2015, a term past four years: allowed only in exceptional cases (reg 33(3))"
     )
-    call_offs: list[str] = Field(description="References of the procurements called off under it, newest first")
+    call_offs: list[str] = Field(
+        description="References of the procurements called off under it that you may see, newest first"
+    )
+    call_offs_not_seen: int = Field(
+        description="Call-offs under it whose procurements are another council's, which you do not see (the "
+        "counts and values below include them)"
+    )
     call_offs_awarded: int = Field(description="Of those, how many have their award approved (or are signed)")
     value_awarded: str = Field(description="What those awarded are worth, excluding VAT")
     fees_on_awarded: str | None = Field(description="What its fee comes to on them; none where it charges none")

@@ -1666,10 +1666,11 @@ def remove_market_member(market_id: int, membership_id: int, body: s.DatedReason
 
 
 # --- frameworks -------------------------------------------------------------------------------------------------
-def _framework_out(framework, call_offs, reopened: list[date]) -> s.FrameworkOut:
-    """A framework with its call-offs (``call_offs``, the cases called off under it, newest first) and, open,
-    its re-openings (``reopened``: when each was awarded)."""
+def _framework_out(session, framework, call_offs, reopened: list[date]) -> s.FrameworkOut:
+    """A framework with its call-offs (``call_offs``, the cases called off under it, newest first: those the
+    person may see named) and, open, its re-openings (``reopened``: when each was awarded)."""
     made = frameworks.what_was_called_off(call_offs, core().workflows)
+    seen, not_seen = frameworks.call_offs_seen(session, current_actor(), made)
     fees = frameworks.fees_on(framework, made)
     due = frameworks.reopening_due(framework, reopened)
     return s.FrameworkOut(
@@ -1678,7 +1679,8 @@ def _framework_out(framework, call_offs, reopened: list[date]) -> s.FrameworkOut
         id=framework.id,
         running=running_on(framework, core().engine.today()),
         runs_past_the_usual_term=frameworks.runs_past_the_usual_term(framework),
-        call_offs=[case.reference for case in call_offs],
+        call_offs=[call_off.case.reference for call_off in seen],
+        call_offs_not_seen=not_seen,
         call_offs_awarded=sum(call_off.awarded for call_off in made),
         value_awarded=_money(frameworks.value_awarded(made)),
         fees_on_awarded=None if fees is None else _money(fees),
@@ -1691,7 +1693,7 @@ def _framework_response(framework_id: int, status: int = 200) -> Response:
     with core().db.reading() as session:
         framework = frameworks.framework_for(session, current_actor(), framework_id)
         reopened = [reopening.awarded_on for reopening in frameworks.reopenings_of(session, framework.id)]
-        out = _framework_out(framework, frameworks.call_offs_under(session, framework), reopened)
+        out = _framework_out(session, framework, frameworks.call_offs_under(session, framework), reopened)
         return json_response(out, status=status)
 
 
@@ -1703,7 +1705,7 @@ def list_frameworks():
         call_offs = frameworks.call_offs_by_framework(session)  # one query for them all
         reopened = frameworks.reopenings_by_framework(session)
         items = [
-            _framework_out(framework, call_offs.get(framework.id, []), reopened.get(framework.id, []))
+            _framework_out(session, framework, call_offs.get(framework.id, []), reopened.get(framework.id, []))
             for framework in found
         ]
         return json_response(s.FrameworkList(items=items))

@@ -426,6 +426,14 @@ class CallOff:
     awarded: bool  # its award approved, or its contract signed
 
 
+def call_offs_seen(session: Session, actor: Actor, call_offs: Sequence[CallOff]) -> tuple[list[CallOff], int]:
+    """Of a framework's call-offs, those whose procurements the person may see (``reading.may_see_case``), and
+    how many others: a joint framework's are both councils', whose staff each see their own council's cases.
+    What the framework is used for, its awards and fees, counts them all."""
+    seen = [call_off for call_off in call_offs if reading.may_see_case(session, actor, call_off.case)]
+    return seen, len(call_offs) - len(seen)
+
+
 def what_was_called_off(cases: Sequence[Case], workflows: WorkflowRegistry) -> list[CallOff]:
     """Each call-off with where it stands and what it is worth: how much of a framework the councils use (and
     what its fees, a percentage of each call-off's value (PA23 s45(7)), come to)."""

@@ -103,6 +103,7 @@ def show(framework_id: int):
     with core().db.reading() as session:
         framework = service.framework_for(session, me(), framework_id)
         call_offs = service.what_was_called_off(service.call_offs_under(session, framework), core().workflows)
+        seen, not_seen = service.call_offs_seen(session, me(), call_offs)
         fees = service.fees_on(framework, call_offs)
         reopenings = service.reopenings_of(session, framework.id)
         session.expunge_all()
@@ -110,6 +111,8 @@ def show(framework_id: int):
         "frameworks/show.html",
         framework=framework,
         call_offs=call_offs,
+        seen=seen,
+        not_seen=not_seen,
         running=running_on(framework, core().engine.today()),
         runs_long=service.runs_past_the_usual_term(framework),
         fees=fees,

@@ -54,6 +54,7 @@ def test_frameworks_through_the_api(api, core, db):
     charging, called_off_under = by_reference["YPO 3"], by_reference["RM6098"]
     assert (charging["fee_percent"], charging["value_awarded"], charging["fees_on_awarded"]) == ("1.25", "0.00", "0.00")
     assert (called_off_under["call_offs_awarded"], called_off_under["fees_on_awarded"]) == (0, None)  # not yet
+    assert called_off_under["call_offs_not_seen"] == 0
     cdc = hub_people(db, "CDC")
     api(cdc.head).get(f"/frameworks/{body['id']}", status=404)
     api(cdc.officer).call("PUT", f"/frameworks/{body['id']}/details", {**FRAMEWORK, "authority": "CDC"}, status=404)
@@ -100,3 +101,13 @@ def test_an_open_framework_s_re_openings_through_the_api(api, core, db):
     assert reopened.json["suppliers"] == ["Acme Care", "Bright Homes"]
     listed = {item["reference"]: item for item in api(people.finance).get("/frameworks").json["items"]}
     assert listed["OCC-HC-01"]["reopened_on"] == ["2026-01-05"]
+
+
+def test_a_joint_framework_names_to_each_council_only_the_call_offs_it_may_see(api, core, db):
+    people, cherwell = hub_people(db), hub_people(db, "CDC")
+    framework_id = api(people.officer).post("/frameworks", {**FRAMEWORK, "authority": "JOINT"}, status=201).json["id"]
+    case_id = called_off(core.engine, people, framework_id, directly=False)
+    occ = api(people.officer).get(f"/frameworks/{framework_id}").json
+    assert (occ["call_offs"], occ["call_offs_not_seen"]) == ([f"PRC-{case_id:06d}"], 0)
+    cdc = api(cherwell.officer).get(f"/frameworks/{framework_id}").json  # OCC's call-off: counted, not named
+    assert (cdc["call_offs"], cdc["call_offs_not_seen"]) == ([], 1)

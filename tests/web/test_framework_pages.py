@@ -274,3 +274,21 @@ def test_a_framework_s_re_opening_is_a_task_that_leads_to_its_page_and_closes_wi
     assert "Re-open Oxfordshire County Council OCC-HC-01" not in officer.get("/tasks/").text
     done = _text(browser(people.finance).get(f"/tasks/{task_id}").text)  # the council's staff see it, done
     assert "Completed on" in done and "Record the re-opening" not in done and "Snooze the task" not in done
+
+
+def test_a_joint_framework_s_call_offs_are_listed_to_whom_may_see_them_and_counted_for_everyone(core, db, browser):
+    """OCC calls off from a joint framework: OCC's staff see its procurement linked; Cherwell's, who may not
+    open it, are told there is one call-off of another council's, and not its title (nor a link that would
+    be Not Found)."""
+    people = hub_people(db)
+    officer = browser(people.officer)
+    officer.post("/frameworks/new", FRAMEWORK)
+    with db.reading() as session:
+        framework_id = session.query(Framework.id).scalar()
+    case_id = called_off(core.engine, people, framework_id, directly=False)
+    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert f"PRC-{case_id:06d} Case management system OCC" in page and "another council" not in page
+    cherwell = hub_people(db, "CDC")
+    page = browser(cherwell.officer).get(f"/frameworks/{framework_id}").text
+    assert f"/cases/{case_id}" not in page and "Case management system" not in page
+    assert "1 call-off whose procurement is another council's, which you do not see" in _text(page)
