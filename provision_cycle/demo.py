@@ -279,6 +279,7 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
             stage=stage,
             actor_id=requester,
             title=rng.choice(TITLES[category]),
+            details=_request_facts(core, category),
             description=f"Demo request {index + 1}: the service's need, options considered and expected outcomes.",
             authority=authority,
             category=category,
@@ -293,6 +294,26 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
             if not _demo_step(core, people, case_id, requester, step, rng):
                 break
     return case_id
+
+
+# How a demo request is funded and why it is needed now, by its category's pillar: what a requester writes.
+PILLAR_FACTS = {
+    "heasc": ("People directorate revenue budget 2026/27 (cost centre P4100), confirmed by its finance business "
+              "partner", "The current arrangements end within the year and the council's duty to provide the "
+              "service continues; a new contract must be in place before they do"),
+    "eni": ("Environment and place capital programme, approved by Cabinet in February (cost centre E2300)",
+            "The current contract ends within the year; the council's climate action plan asks for lower "
+            "emissions from the work it buys from now on"),
+    "cnc": ("Corporate services revenue budget 2026/27 (cost centre C1200), confirmed with finance",
+            "What the council has now ends or no longer does the job; without a contract the service "
+            "stops or is bought off contract"),
+}  # fmt: skip
+
+
+def _request_facts(core: Core, category: str) -> dict[str, str]:
+    """A demo request's funding and justification, which its requester gives on *Funding and justification*."""
+    funding, justification = PILLAR_FACTS[core.governance.organisation.categories[category].pillar]
+    return {"funding": funding, "justification": justification}
 
 
 def _lived_through(core: Core, seed: object, script: list[str]) -> list[datetime]:
@@ -537,6 +558,7 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
                 stage="procurement",
                 actor_id=requester,
                 title=title,
+                details=_request_facts(core, category),
                 description=f"The demo's {Route.label_of(route).lower()}: what it asks and what it owes.",
                 authority="OCC",
                 category=category,
@@ -562,6 +584,7 @@ def _board_half_way(core: Core, people: dict) -> int:
         stage="commissioning",
         actor_id=requester,
         title="Reablement service",
+        details=_request_facts(core, "adult_social_care"),
         description="Short-term support at home after a hospital stay, to regain independence.",
         authority="OCC",
         category="adult_social_care",
@@ -604,6 +627,7 @@ def _back_and_forth(core: Core, people: dict) -> int:
             stage="procurement",
             actor_id=requester,
             title="Meeting room furniture",
+            details=_request_facts(core, "corporate_supplies"),
             description="Tables and chairs for the six meeting rooms of County Hall's second floor.",
             authority="OCC",
             category="corporate_supplies",
@@ -640,6 +664,7 @@ def _signed_and_handed_over(core: Core, people: dict) -> int:
             stage="procurement",
             actor_id=requester,
             title="Cyber security awareness training",
+            details=_request_facts(core, "ict"),
             description="Online training and phishing exercises for the council's 5,000 staff, for two years.",
             authority="OCC",
             category="ict",
