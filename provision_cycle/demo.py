@@ -327,8 +327,8 @@ def _lived_through(core: Core, seed: object, script: list[str]) -> list[datetime
     days = [core.engine.today() - timedelta(days=draw.randint(0, 14))]
     for step, before in reversed(list(zip(script, [None, *script], strict=False))):  # each with the one before
         gap = draw.randint(1, 6)
-        if step == "close_market" and before == "start_market":  # (a weekend day is taken back to the Friday)
-            gap += LONGEST_TENDER_PERIOD + 2
+        if step == "close_market" and before == "start_market":
+            gap += LONGEST_TENDER_PERIOD + 2  # + 2: a weekend day is taken back to the Friday before
         days.append(days[-1] - timedelta(days=gap))
     moments: list[datetime] = []
     for day in reversed(days):
@@ -652,11 +652,11 @@ def _back_and_forth(core: Core, people: dict) -> int:
 
 
 def _signed_and_handed_over(core: Core, people: dict) -> int:
-    """An OCC procurement from request to contract: a below-threshold tender over the autumn, awarded under its
-    estimate, signed four weeks ago, its contract details notice published (a below-threshold contract of
-    30,000 or more, PA23 s87) and handed to contract management, the register's contract linked to it. The
-    overview's awards against estimates has one to show. Its supplier drawn apart from the demo's other random
-    numbers (after the register and the spend: their draws stay as they were)."""
+    """An OCC procurement from request to contract: a below-threshold tender over the last three months,
+    awarded under its estimate, signed four weeks ago, its contract details notice published (a below-threshold
+    contract of 30,000 or more, PA23 s87) and handed to contract management, the register's contract linked to
+    it. The overview's awards against estimates has one to show. Its supplier drawn apart from the demo's other
+    random numbers (after the register and the spend: their draws stay as they were)."""
     requester = _requester_of(people, "OCC")
     today = core.engine.today()
     with _clock_at(core, _working_day_at(core, today - timedelta(days=90), time(9, 40))):

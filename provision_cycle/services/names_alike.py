@@ -60,8 +60,8 @@ class NamesAlike:
 
 
 def names_alike(session: Session, actor: Actor, today: date) -> list[NamesAlike]:
-    """The suppliers whose names the person sees (``NamesTally``) look alike, not recorded
-    as one supplier nor as different ones: those paid most this financial year first; at most FOUND_AT_MOST."""
+    """The suppliers whose names the person sees (``NamesTally``) look alike, not recorded as one supplier nor
+    as different ones: those paid most this financial year first; at most FOUND_AT_MOST."""
     tally = NamesTally()
     tally.add(session, actor, today)
     own = recorded_names(session)
