@@ -244,6 +244,55 @@ def test_return_for_rework_then_resubmit_runs_a_new_round_of_the_frozen_route(en
         assert steps[0].reason == steps[1].reason
 
 
+def test_a_request_raised_to_a_higher_band_in_rework_goes_to_that_band_s_approvers(engine, db, people):
+    """Submitted at 45,000 (a below-threshold tender: OCC's category manager approves its route) and returned;
+    its requester makes it 150,000, the same route still open to it: the approvers frozen at 45,000 no longer
+    fit, so the resubmission resolves the route afresh (the head of category's), and the edit says so. Above
+    the threshold its route is refused outright. A resubmission with nothing the route depends on changed
+    keeps the frozen route."""
+    case_id = new_request(engine, people.requester, value="45000")
+    act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, people.manager)
+    act(engine, case_id, "return", people.manager, reason="Is this the whole of it?")
+    with pytest.raises(InvalidInput, match="Below-threshold tender is not open to this case"):
+        engine.edit_case(case_id, people.requester, None, estimated_value="250000")
+    engine.edit_case(case_id, people.requester, None, estimated_value="150000")
+    act(engine, case_id, "resubmit", people.requester)
+    with db.reading() as s:
+        case = s.get(Case, case_id)
+        steps = s.scalars(select(ApprovalStep).where(ApprovalStep.case_id == case_id).order_by(ApprovalStep.id)).all()
+        edited = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "edit")).one()
+        first_submitted = s.scalars(
+            select(AuditEvent.at).where(AuditEvent.case_id == case_id, AuditEvent.action == "submit")
+        ).one()
+    assert [(step.round, step.role, step.status) for step in steps] == [
+        (1, "category_manager", "returned"),
+        (2, "head_of_category", "open"),
+    ]
+    assert case.route == "below_threshold_tender" and case.submitted_at == first_submitted
+    assert edited.data["route_unfrozen"] is True
+
+    declare(engine, case_id, people.head)
+    act(engine, case_id, "return", people.head, reason="Add the market analysis")
+    engine.edit_case(case_id, people.requester, None, description="With the market analysis")
+    act(engine, case_id, "resubmit", people.requester)
+    with db.reading() as s:
+        roles = s.scalars(select(ApprovalStep.role).where(ApprovalStep.case_id == case_id).order_by(ApprovalStep.id))
+        assert list(roles)[-1] == "head_of_category"
+
+
+def test_a_request_is_moved_only_to_a_council_its_requester_works_for(engine, db, people, submitted):
+    """OCC's requester may make their request a joint one (they work for one of its councils), not Cherwell's
+    alone: refused, the request as it was."""
+    declare(engine, submitted, people.head)
+    act(engine, submitted, "return", people.head, reason="Is this for both councils?")
+    with pytest.raises(NotPermitted, match="You can only move a request for an authority you work for"):
+        engine.edit_case(submitted, people.requester, None, authority="CDC")
+    engine.edit_case(submitted, people.requester, None, authority="JOINT")
+    with db.reading() as s:
+        assert s.get(Case, submitted).authority == "JOINT"
+
+
 def test_request_and_provide_information(engine, db, people, submitted):
     declare(engine, submitted, people.head)
     act(engine, submitted, "request_info", people.head, reason="What is the current annual spend?")

@@ -266,7 +266,7 @@ class ActionContext:
             regime=plan.regime,
             key_decision=plan.key_decision,
             commencement_date=self.value("commencement_date") or self.today,
-            submitted_at=self.now,
+            submitted_at=self.value("submitted_at") or self.now,  # first submitted: a resolved-again route keeps it
         )
         self.audit_data["route"] = {
             "route": self.changes["route"],

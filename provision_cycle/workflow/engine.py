@@ -64,6 +64,9 @@ REQUEST_FIELDS = (
 # What a requester says that is kept in the case's details, not in columns: the direct award's two only on a
 # direct award (see _checked_details).
 DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")
+# What a request's route and approvers are resolved from (``proposal_of``): one of them changed while it is
+# back for rework, and the route frozen at its submission no longer fits it.
+ROUTE_DEPENDS_ON = frozenset({"authority", "category", "contract_type", "estimated_value", "vat_treatment", "route"})
 REQUEST_FACTS = ("funding", "justification", *DIRECT_AWARD_FACTS)
 MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
 
@@ -863,10 +866,7 @@ class Engine:
         defaults = {"vat_treatment": "standard", "commencement_date": None, "route": None}
         self._check_route_open(stage, _Fields({**defaults, **clean}))
         with self.db.unit_of_work() as session:
-            actor = self.actor(session, actor_id)
-            authorities = self.governance.organisation.authorities_of(clean["authority"])
-            if not any(a in authorities for _, a, _ in actor.roles):
-                raise NotPermitted("You can only start a request for an authority you work for")
+            self._require_works_for(self.actor(session, actor_id), clean["authority"], "start")
             return self.insert_case(
                 session,
                 stage=stage,
@@ -962,6 +962,8 @@ class Engine:
         details = _checked_details(details)
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
+            if "authority" in clean:  # moved to another council: one the requester works for too
+                self._require_works_for(self.actor(session, actor_id), clean["authority"], "move")
             if "category" in clean:
                 clean["pillar"] = self.governance.organisation.categories[clean["category"]].pillar
             before = {k: getattr(case, k) for k in clean}
@@ -969,6 +971,9 @@ class Engine:
                 setattr(case, key, value)
             changed = {k: [before[k], v] for k, v in clean.items() if before[k] != v}
             self._check_route_open(case.stage, case)
+            unfrozen = bool(case.route_plan) and not ROUTE_DEPENDS_ON.isdisjoint(changed)
+            if unfrozen:  # returned for rework and changed: its next submission resolves the route afresh
+                case.route_plan = None
             if details:
                 current = dict(case.details or {})
                 for key, value in details.items():
@@ -977,8 +982,15 @@ class Engine:
                         current[key] = value
                 case.details = current
             case.version += 1
-            self.note_case_event(session, case, actor_id=actor_id, action="edit", data={"changed": _jsonable(changed)})
+            data = {"changed": _jsonable(changed), **({"route_unfrozen": True} if unfrozen else {})}
+            self.note_case_event(session, case, actor_id=actor_id, action="edit", data=data)
             return case.version
+
+    def _require_works_for(self, actor: Actor, authority: str, doing: str) -> None:
+        """A request is for a council its requester works for (either, for a joint one)."""
+        authorities = self.governance.organisation.authorities_of(authority)
+        if not any(a in authorities for _, a, _ in actor.roles):
+            raise NotPermitted(f"You can only {doing} a request for an authority you work for")
 
     def _lock_for_editing(self, session: Session, case_id: int, actor_id: int, expected_version: int | None) -> Case:
         """Lock a request its requester may still change: only in an editable state (draft, rework)."""

@@ -875,7 +875,9 @@ def end_date_reached(ctx: ActionContext) -> str | None:
 # --- effects ------------------------------------------------------------------------------------
 @effect
 def freeze_route(ctx: ActionContext) -> None:
-    """At first submission: resolve and freeze the route plan. A resubmission keeps the frozen one."""
+    """At submission: resolve and freeze the route plan. A resubmission keeps the frozen one, unless what it is
+    resolved from was changed while the request was back for rework (``Engine.edit_case`` unfreezes it): then
+    it is resolved afresh, so that a request raised to a higher band goes to that band's approvers."""
     if ctx.value("route_plan"):
         return
     ctx.freeze_route()
