@@ -190,8 +190,10 @@ class OneRequirementCheck(BaseModel):
 
 
 # --- cases ----------------------------------------------------------------------------------------------
-class CaseIn(Request):
-    stage: Stage = "procurement"
+class RequestChange(Request):
+    """A request's answers, all of them: as opened (``CaseIn``), or as changed by its requester while it is a
+    draft or back for rework."""
+
     title: str = Field(max_length=200)
     description: str = Text
     authority: str = Field(max_length=10)
@@ -201,7 +203,9 @@ class CaseIn(Request):
     vat_treatment: Vat = "standard"
     proposed_start: date | None = None
     duration_months: int | None = Field(default=None, ge=1, le=600)
-    route: str | None = Field(default=None, max_length=40)
+    route: str | None = Field(
+        default=None, max_length=40, description="A procurement's route; none: the one the council's rules set"
+    )
     funding: str = Text
     justification: str = Text
     direct_award_ground: DirectAwardGround | None = Field(
@@ -217,6 +221,10 @@ class CaseIn(Request):
         description="Why it is not one requirement with the council's others of its kind, where route-preview "
         "says it may be (PA23 s4, Sch 3): its approvers read it beside the warning",
     )
+
+
+class CaseIn(RequestChange):
+    stage: Stage = "procurement"
     submit: bool = Field(default=False, description="Submit for approval at once (procurement only)")
 
 

@@ -56,6 +56,7 @@ from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+TOLD = (*REQUEST_FACTS, ONE_REQUIREMENT_EXPLAINED)  # what a requester says that is kept in a case's details
 
 
 def core() -> Core:
@@ -471,12 +472,11 @@ def create_case(body: s.CaseIn):
     actor = current_actor()
     if body.submit and body.stage != "procurement":  # refused before anything is saved
         raise InvalidInput({"submit": "Only a procurement can be submitted at once"})
-    told = (*REQUEST_FACTS, ONE_REQUIREMENT_EXPLAINED)  # facts for the record, kept in its details
-    fields = body.model_dump(exclude={"stage", "submit", *told})
+    fields = body.model_dump(exclude={"stage", "submit", *TOLD})
     case_id = core().engine.open_case(
         stage=body.stage,
         actor_id=actor.id,
-        details={key: value.strip() for key in told if (value := getattr(body, key)) and value.strip()},
+        details={key: value.strip() for key in TOLD if (value := getattr(body, key)) and value.strip()},
         **fields,
     )
     if body.submit:
@@ -495,6 +495,34 @@ def create_case(body: s.CaseIn):
             ) from error
     out, version = _case_out(case_id)
     return json_response(out, 201, headers={"ETag": _etag(version), "Location": f"/api/v1/cases/{case_id}"})
+
+
+@operation(
+    api,
+    "PUT",
+    "/cases/{case_id}/request",
+    summary="Change a request's answers while it is a draft or back for rework (send If-Match to be safe)",
+    tag="Cases",
+    body=s.RequestChange,
+    response=s.CaseOut,
+    if_match=True,
+    errors=(403, 404, 409, 422),
+)
+def change_request(case_id: int, body: s.RequestChange):
+    """Every answer is given, as on the request's change page: one left out is cleared (a fact such as the
+    funding) or set to its default. Its requester only; then submit or resubmit it with an action."""
+    actor = current_actor()
+    with core().db.reading() as session:
+        stage = reading.get_case_for(session, actor, case_id).stage  # a case you cannot see does not exist
+    fields = body.model_dump(exclude={"route", *TOLD})
+    if stage == "procurement":
+        fields["route"] = body.route
+    elif body.route or body.direct_award_ground:
+        raise InvalidInput({"route" if body.route else "direct_award_ground": "Only a procurement has a route"})
+    facts = {key: (getattr(body, key) or "").strip() for key in TOLD}
+    version = core().engine.edit_case(case_id, actor.id, _if_match(), details=facts, **fields)
+    out, _ = _case_out(case_id)
+    return json_response(out, headers={"ETag": _etag(version)})
 
 
 @operation(

@@ -711,3 +711,37 @@ def test_procurements_that_may_be_one_requirement_through_the_api(api, core, db)
            "duration_months": 12, "one_requirement_explained": f" {said} ", "submit": True}  # fmt: skip
     made = requester.post("/cases", new, status=201).get_json()
     assert made["details"]["one_requirement_explained"] == said and made["state"] == "route_approval"
+
+
+def test_a_request_is_changed_by_its_requester_while_a_draft_or_back_for_rework(api, core, db):
+    """PUT /cases/{id}/request takes all the answers, as the change page does: checked as POST /cases checks
+    them, If-Match honoured, for the requester only and only while it may be changed. Raised to a higher band
+    while back for rework, its resubmission goes to that band's approvers."""
+    p = hub_people(db)
+    requester = api(p.requester)
+    case_id = requester.post("/cases", DRAFT, status=201).get_json()["id"]
+    answers = {key: DRAFT[key] for key in DRAFT if key not in ("stage", "submit")}
+    changed = {**answers, "estimated_value": "45000", "funding": " Highways revenue ", "justification": "Worn out"}
+    put = requester.call("PUT", f"/cases/{case_id}/request", changed, headers={"If-Match": '"v1"'}, status=200)
+    assert put.headers["ETag"] == '"v2"' and put.get_json()["estimated_value"] == "45000.00"
+    assert put.get_json()["details"]["funding"] == "Highways revenue"
+    stale = requester.call("PUT", f"/cases/{case_id}/request", changed, headers={"If-Match": '"v1"'}, status=409)
+    assert stale.get_json()["current_version"] == 2
+    refused = requester.call("PUT", f"/cases/{case_id}/request", {**changed, "title": " "}, status=422).get_json()
+    assert refused["errors"] == [{"field": "title", "message": "Enter a title for the request"}]
+    moved = requester.call("PUT", f"/cases/{case_id}/request", {**changed, "authority": "CDC"}, status=403)
+    assert "You can only move a request for an authority you work for" in moved.get_json()["detail"]
+    api(p.officer).call("PUT", f"/cases/{case_id}/request", changed, status=403)  # sees it; not theirs
+    api(create_user(db, ("requester", "CDC"))).call("PUT", f"/cases/{case_id}/request", changed, status=404)
+
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "submit"})
+    requester.call("PUT", f"/cases/{case_id}/request", changed, status=409)  # at its route approval
+    declare(core.engine, case_id, p.manager)
+    act(core.engine, case_id, "return", p.manager, reason="Is that all of it?")
+    requester.call("PUT", f"/cases/{case_id}/request", {**changed, "estimated_value": "150000"}, status=200)
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "resubmit"})
+    steps = requester.get(f"/cases/{case_id}").get_json()["steps"]
+    assert [(step["round"], step["role"], step["status"]) for step in steps] == [
+        (1, "category_manager", "returned"),
+        (2, "head_of_category", "open"),
+    ]
