@@ -416,7 +416,11 @@ def edit(case_id: int):
         except StaleCase as error:
             flash(error.message, "error")
             return redirect(url_for(".show", case_id=case_id))
-        flash("Your changes are saved.")
+        with core().db.reading() as session:
+            saved = reading.get_case_for(session, me(), case_id)
+            unfrozen = saved.submitted_at is not None and not saved.route_plan  # see Engine.edit_case
+        again = " Its route and approvers will be worked out again when you resubmit it." if unfrozen else ""
+        flash(f"Your changes are saved.{again}")
         return redirect(url_for(".show", case_id=case_id))
     return render("cases/edit.html", case=case, form=form, one_requirement=one_requirement)
 

@@ -749,3 +749,26 @@ def test_a_signed_procurement_and_its_contract_case_link_to_each_other_their_tit
     assert f"{led_to} Case management system</li>" in page
     came_from = f'href="/cases/{procurement}">{references[procurement]}</a> Case management system</li>'
     assert f'Came from <a class="govuk-link hub-nowrap" {came_from}' in officer.get(f"/cases/{management.id}").text
+
+
+def test_a_request_raised_to_a_higher_band_in_rework_is_routed_afresh_and_its_requester_told(core, db, browser):
+    from tests.factories import declare
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="45000", category="corporate_supplies",
+                          contract_type="goods")  # fmt: skip
+    act(core.engine, case_id, "submit", people.requester)
+    declare(core.engine, case_id, people.manager)
+    act(core.engine, case_id, "return", people.manager, reason="Is that all of it?")
+    requester = browser(people.requester)
+    answers = {"version": "3", "title": "Grit bins", "description": "Replace them", "authority": "OCC",
+               "category": "corporate_supplies", "estimated_value": "150000", "vat_treatment": "standard",
+               "contract_type": "goods", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
+               "funding": "Highways", "justification": "Worn out", "route": "recommended"}  # fmt: skip
+    with db.reading() as session:
+        answers["version"] = str(session.get(Case, case_id).version)
+    requester.post(f"/cases/{case_id}/edit", answers)
+    page = " ".join(requester.get(f"/cases/{case_id}").text.split())
+    assert "Your changes are saved. Its route and approvers will be worked out again when you resubmit it." in page
+    act(core.engine, case_id, "resubmit", people.requester)
+    assert "Head of Category: value 150,000.00 is in band 100,000-500,000" in requester.get(f"/cases/{case_id}").text
