@@ -286,7 +286,7 @@ def test_a_request_is_moved_only_to_a_council_its_requester_works_for(engine, db
     alone: refused, the request as it was."""
     declare(engine, submitted, people.head)
     act(engine, submitted, "return", people.head, reason="Is this for both councils?")
-    with pytest.raises(NotPermitted, match="You can only move a request for an authority you work for"):
+    with pytest.raises(NotPermitted, match="You can only move a request to an authority you work for"):
         engine.edit_case(submitted, people.requester, None, authority="CDC")
     engine.edit_case(submitted, people.requester, None, authority="JOINT")
     with db.reading() as s:

@@ -119,6 +119,7 @@ def of_each_its_kind(
 def _weighed_at_once(
     statements: DriverStatements, workflows: WorkflowRegistry, saved: Sequence[Saved]
 ) -> Iterator[tuple[int, Crossing | None]]:
+    """Each of ``saved`` under a line alone with what its others of its kind come to (``_sums_of_each``)."""
     weighed = [(one, alone) for one in saved if (alone := _under_a_line(one.proposal, one.around)) is not None]
     listed = [
         (

@@ -866,7 +866,8 @@ class Engine:
         defaults = {"vat_treatment": "standard", "commencement_date": None, "route": None}
         self._check_route_open(stage, _Fields({**defaults, **clean}))
         with self.db.unit_of_work() as session:
-            self._require_works_for(self.actor(session, actor_id), clean["authority"], "start")
+            refused = "You can only start a request for an authority you work for"
+            self._require_works_for(self.actor(session, actor_id), clean["authority"], refused)
             return self.insert_case(
                 session,
                 stage=stage,
@@ -963,7 +964,8 @@ class Engine:
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
             if "authority" in clean:  # moved to another council: one the requester works for too
-                self._require_works_for(self.actor(session, actor_id), clean["authority"], "move")
+                refused = "You can only move a request to an authority you work for"
+                self._require_works_for(self.actor(session, actor_id), clean["authority"], refused)
             if "category" in clean:
                 clean["pillar"] = self.governance.organisation.categories[clean["category"]].pillar
             before = {k: getattr(case, k) for k in clean}
@@ -986,11 +988,11 @@ class Engine:
             self.note_case_event(session, case, actor_id=actor_id, action="edit", data=data)
             return case.version
 
-    def _require_works_for(self, actor: Actor, authority: str, doing: str) -> None:
-        """A request is for a council its requester works for (either, for a joint one)."""
+    def _require_works_for(self, actor: Actor, authority: str, refused: str) -> None:
+        """A request is for a council its requester works for (either, for a joint one): else ``refused``."""
         authorities = self.governance.organisation.authorities_of(authority)
         if not any(a in authorities for _, a, _ in actor.roles):
-            raise NotPermitted(f"You can only {doing} a request for an authority you work for")
+            raise NotPermitted(refused)
 
     def _lock_for_editing(self, session: Session, case_id: int, actor_id: int, expected_version: int | None) -> Case:
         """Lock a request its requester may still change: only in an editable state (draft, rework)."""

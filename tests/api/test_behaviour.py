@@ -730,7 +730,7 @@ def test_a_request_is_changed_by_its_requester_while_a_draft_or_back_for_rework(
     refused = requester.call("PUT", f"/cases/{case_id}/request", {**changed, "title": " "}, status=422).get_json()
     assert refused["errors"] == [{"field": "title", "message": "Enter a title for the request"}]
     moved = requester.call("PUT", f"/cases/{case_id}/request", {**changed, "authority": "CDC"}, status=403)
-    assert "You can only move a request for an authority you work for" in moved.get_json()["detail"]
+    assert "You can only move a request to an authority you work for" in moved.get_json()["detail"]
     api(p.officer).call("PUT", f"/cases/{case_id}/request", changed, status=403)  # sees it; not theirs
     api(create_user(db, ("requester", "CDC"))).call("PUT", f"/cases/{case_id}/request", changed, status=404)
 

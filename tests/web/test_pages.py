@@ -761,7 +761,7 @@ def test_a_request_raised_to_a_higher_band_in_rework_is_routed_afresh_and_its_re
     declare(core.engine, case_id, people.manager)
     act(core.engine, case_id, "return", people.manager, reason="Is that all of it?")
     requester = browser(people.requester)
-    answers = {"version": "3", "title": "Grit bins", "description": "Replace them", "authority": "OCC",
+    answers = {"title": "Grit bins", "description": "Replace them", "authority": "OCC",
                "category": "corporate_supplies", "estimated_value": "150000", "vat_treatment": "standard",
                "contract_type": "goods", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
                "funding": "Highways", "justification": "Worn out", "route": "recommended"}  # fmt: skip
