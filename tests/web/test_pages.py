@@ -734,8 +734,8 @@ def test_a_draft_that_may_be_one_requirement_is_explained_from_its_own_page_befo
 
 
 def test_a_signed_procurement_and_its_contract_case_link_to_each_other_their_titles_said_once(core, db, clock, browser):
-    """Linked cases name each other's reference and title: the title shown beside the link, not repeated
-    inside it for a screen reader (who would hear it twice)."""
+    """Linked cases name each other's reference and title, the two the link: said once to a screen reader,
+    and the link says where it goes."""
     from tests.factories import contract_from_open_procedure
 
     people = hub_people(db)
@@ -745,10 +745,10 @@ def test_a_signed_procurement_and_its_contract_case_link_to_each_other_their_tit
         references = {case.id: case.reference for case in session.scalars(select(Case))}
     officer = browser(people.officer)
     page = officer.get(f"/cases/{procurement}").text
-    led_to = f'Led to <a class="govuk-link hub-nowrap" href="/cases/{management.id}">{references[management.id]}</a>'
-    assert f"{led_to} Case management system</li>" in page
-    came_from = f'href="/cases/{procurement}">{references[procurement]}</a> Case management system</li>'
-    assert f'Came from <a class="govuk-link hub-nowrap" {came_from}' in officer.get(f"/cases/{management.id}").text
+    led_to = f'Led to <a class="govuk-link" href="/cases/{management.id}">{references[management.id]} Case management'
+    assert f"{led_to} system</a></li>" in page
+    came_from = f'href="/cases/{procurement}">{references[procurement]} Case management system</a></li>'
+    assert f'Came from <a class="govuk-link" {came_from}' in officer.get(f"/cases/{management.id}").text
 
 
 def test_a_request_raised_to_a_higher_band_in_rework_is_routed_afresh_and_its_requester_told(core, db, browser):
