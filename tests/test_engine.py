@@ -281,6 +281,26 @@ def test_a_request_raised_to_a_higher_band_in_rework_goes_to_that_band_s_approve
         assert list(roles)[-1] == "head_of_category"
 
 
+def test_a_commissioning_case_raised_to_a_higher_band_after_its_gate_returned_it_is_routed_afresh(engine, db, people):
+    """80,000 at the commissioning gate (OCC's category manager), returned to its business case and made
+    700,000: its next submission goes to the head of category and a director."""
+    case_id = new_request(engine, people.requester, value="80000", stage="commissioning")
+    for trigger in ("start_options_appraisal", "prepare_business_case", "submit"):
+        inputs = {"preferred_option": "A single provider"} if trigger == "prepare_business_case" else {}
+        act(engine, case_id, trigger, people.requester, inputs=inputs)
+    declare(engine, case_id, people.manager)
+    act(engine, case_id, "return", people.manager, reason="Cost the second option too")
+    engine.edit_case(case_id, people.requester, None, estimated_value="700000")
+    act(engine, case_id, "submit", people.requester)
+    with db.reading() as s:
+        steps = s.execute(
+            select(ApprovalStep.round, ApprovalStep.role)
+            .where(ApprovalStep.case_id == case_id)
+            .order_by(ApprovalStep.id)
+        ).all()
+    assert [tuple(step) for step in steps] == [(1, "category_manager"), (2, "head_of_category"), (2, "director")]
+
+
 def test_a_request_is_moved_only_to_a_council_its_requester_works_for(engine, db, people, submitted):
     """OCC's requester may make their request a joint one (they work for one of its councils), not Cherwell's
     alone: refused, the request as it was."""

@@ -976,6 +976,8 @@ class Engine:
             unfrozen = bool(case.route_plan) and not ROUTE_DEPENDS_ON.isdisjoint(changed)
             if unfrozen:  # returned for rework and changed: its next submission resolves the route afresh
                 case.route_plan = None
+                if case.stage != "procurement":  # its route was the rules' when it was frozen, nobody's choice
+                    case.route = None
             if details:
                 current = dict(case.details or {})
                 for key, value in details.items():
