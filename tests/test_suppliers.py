@@ -417,5 +417,5 @@ def test_a_supplier_that_only_tendered_or_applied_is_found_by_its_name_there(cor
     assert found(cherwell, "brightwork") == [] and found(cherwell, "cabs") == []  # OCC's tenders and market
     analyst = create_user(db, ("intelligence_analyst", "OCC"))
     with db.reading() as session:
-        alike = names_alike(session, core.engine.actor(session, analyst), clock.today)
-    assert [alike.named for alike in alike] == [[("routewise", "Routewise Ltd"), ("route wise", "Route Wise Limited")]]
+        groups = names_alike(session, core.engine.actor(session, analyst), clock.today)
+    assert [group.named for group in groups] == [[("routewise", "Routewise Ltd"), ("route wise", "Route Wise Limited")]]
