@@ -28,6 +28,7 @@ from provision_cycle.scheduling.sweeps import (
     Mailer,
     chase_approvals,
     deliver_notifications,
+    end_periods,
     escalate_overdue_tasks,
     expire_contracts,
     raise_renewal_tasks,
@@ -729,6 +730,50 @@ def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule
     assert email["Subject"] == "Your daily summary: 2 notifications"
     assert email.get_content().count("your approval is needed") == 2
     assert email.get_content().count("/cases/") == 2  # each leads to its case
+
+
+def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_their_last(core, db, clock):
+    """Tenders close on 6 April: on that day nothing moves; on the 7th the system closes the tender period (the
+    case goes to evaluation, as its officer would have moved it), once. Its award notice published, standstill
+    ends the same way, the day after its last day; the other procurement, whose tenders its officer closed, is
+    left alone."""
+    from tests.factories import (
+        AWARD_INPUTS,
+        award_open_procedure,
+        publish_tender_notice,
+        ready_for_the_market,
+        ready_to_recommend,
+    )
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    publish_tender_notice(core.engine, case_id, people.officer, closes="2026-04-06")
+    clock.set(date(2026, 4, 6))
+    assert end_periods(core, clock.today).changed == 0
+    clock.set(date(2026, 4, 7))
+    assert end_periods(core, clock.today).changed == 1
+    assert end_periods(core, clock.today).changed == 0
+    with db.reading() as session:
+        closed = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "close_tenders")
+        ).one()
+        assert session.get(Case, case_id).state == "evaluation"
+        system = session.scalars(select(User.id).where(User.username == "system")).one()
+        assert closed.actor_id == system and closed.comment == "The tender period set in the tender notice has ended"
+    ready_to_recommend(core.engine, case_id, people)
+    act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+
+    awarded = award_open_procedure(core.engine, clock, people)  # its notice out on 8 April: standstill to the 17th
+    with db.reading() as session:
+        last_day = session.scalars(
+            select(CaseDeadline.due_on).where(CaseDeadline.case_id == awarded, CaseDeadline.kind == "standstill_end")
+        ).one()
+    clock.set(last_day)
+    assert end_periods(core, clock.today).changed == 0
+    clock.set(last_day + timedelta(days=1))
+    assert end_periods(core, clock.today).changed == 1
+    with db.reading() as session:
+        assert session.get(Case, awarded).state == "contract_signature"
 
 
 @pytest.mark.postgres_only

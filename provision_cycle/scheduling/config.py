@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 SWEEPS = (
     "raise_renewal_tasks",
     "expire_contracts",
+    "end_periods",
     "deliver_notifications",
     "chase_approvals",
     "escalate_overdue_tasks",

@@ -207,7 +207,7 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
             session.execute(
                 select(Contract.case_id)
                 .join(Case, Case.id == Contract.case_id)
-                .where(Contract.end_date <= today, _expirable(core))
+                .where(Contract.end_date <= today, _at_a_source_of(core, "expire"))
                 .order_by(Contract.end_date, Contract.id)
             )
             .scalars()
@@ -223,13 +223,49 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
     return SweepResult("expire_contracts", expired)
 
 
-def _expirable(core: Core) -> ColumnElement[bool]:
-    """A case at a state its workflow's ``expire`` action starts from (the workflow file says which)."""
+def end_periods(core: Core, today: date) -> SweepResult:
+    """Periods that end by the calendar end through the engine, as its system user, the day after their last
+    day: a tender period closes (the case goes to evaluation and its panel is asked, ``close_tenders``), and a
+    standstill ends (the contract may then be signed, ``end_standstill``). Each only where the case's
+    workflow lets the system take that action from where the case is; its guards decide, as for a person."""
+    with core.db.reading() as session:
+        system = _system_user(session)
+        closing = session.scalars(
+            select(Case.id).where(
+                _at_a_source_of(core, "close_tenders"), Case.details["tenders_close_on"].as_string() < today.isoformat()
+            )
+        ).all()
+        standstill_over = session.scalars(
+            select(Case.id)
+            .join(CaseDeadline, CaseDeadline.case_id == Case.id)
+            .where(
+                _at_a_source_of(core, "end_standstill"),
+                CaseDeadline.kind == "standstill_end",
+                CaseDeadline.met_at.is_(None),
+                CaseDeadline.due_on < today,
+            )
+        ).all()
+    ended = 0
+    for trigger, case_ids, why in (
+        ("close_tenders", closing, "The tender period set in the tender notice has ended"),
+        ("end_standstill", standstill_over, "The standstill period has ended"),
+    ):
+        for case_id in sorted(case_ids):
+            try:
+                core.engine.act(ActionRequest(case_id, trigger, system, comment=why))
+                ended += 1
+            except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
+                log.info("%s %s skipped: %s", trigger, case_id, error.message)
+    return SweepResult("end_periods", ended)
+
+
+def _at_a_source_of(core: Core, trigger: str) -> ColumnElement[bool]:
+    """A case at a state its workflow's ``trigger`` starts from (the workflow file says which)."""
     return or_(
         false(),
         *(
             and_(Case.workflow == name, Case.workflow_version == version, Case.state.in_(states))
-            for (name, version), states in core.workflows.sources_of("expire").items()
+            for (name, version), states in core.workflows.sources_of(trigger).items()
             if states
         ),
     )
