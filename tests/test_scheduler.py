@@ -777,13 +777,18 @@ def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_t
 
 
 @pytest.mark.postgres_only
-def test_two_schedulers_racing_expire_and_deliver_each_thing_once(core, db, clock, schedule):
+def test_two_schedulers_racing_expire_end_periods_and_deliver_each_thing_once(core, db, clock, schedule):
+    from tests.factories import publish_tender_notice, ready_for_the_market
+
     people = hub_people(db)
     for n in range(6):
         _contract(core, people, value="50000", ends=clock.today - timedelta(days=1 + n))
     for _ in range(5):
         case_id = new_request(core.engine, people.requester, value="18000")
         act(core.engine, case_id, "submit", people.requester)
+    for _ in range(3):  # tenders closing on 6 April
+        publish_tender_notice(core.engine, ready_for_the_market(core.engine, people), people.officer)
+    clock.set(date(2026, 4, 7))
     inbox, port = Inbox(), _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -796,10 +801,11 @@ def test_two_schedulers_racing_expire_and_deliver_each_thing_once(core, db, cloc
         results.append(
             (
                 expire_contracts(core, clock.today).changed,
+                end_periods(core, clock.today).changed,
                 deliver_notifications(core, schedule, mailer, batch=2).changed,
             )
         )
-        results.append((0, deliver_notifications(core, schedule, mailer).changed))
+        results.append((0, 0, deliver_notifications(core, schedule, mailer).changed))
 
     try:
         threads = [threading.Thread(target=scheduler) for _ in range(2)]
@@ -809,13 +815,16 @@ def test_two_schedulers_racing_expire_and_deliver_each_thing_once(core, db, cloc
             thread.join()
     finally:
         controller.stop()
-    assert sum(e for e, _ in results) == 6
+    assert sum(e for e, _, _ in results) == 6 and sum(ended for _, ended, _ in results) == 3
     with db.reading() as session:
         expiries = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "expire"))
+        closings = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "close_tenders")
+        )
         messages = session.scalars(select(OutboxMessage)).all()
-    assert expiries == 6
+    assert expiries == 6 and closings == 3
     assert all(m.status == "sent" for m in messages) and len(inbox.messages) == len(messages) == sum(
-        d for _, d in results
+        d for _, _, d in results
     )
 
 
