@@ -260,11 +260,17 @@ def end_periods(core: Core, today: date) -> SweepResult:
 
 
 def _at_a_source_of(core: Core, trigger: str) -> ColumnElement[bool]:
-    """A case at a state its workflow's ``trigger`` starts from (the workflow file says which)."""
+    """A case at a state its workflow's ``trigger`` starts from (the workflow file says which); its stage named
+    too, so that the cases' index on stage and state finds them in a large register."""
     return or_(
         false(),
         *(
-            and_(Case.workflow == name, Case.workflow_version == version, Case.state.in_(states))
+            and_(
+                Case.stage == core.workflows.get(name, version).stage,
+                Case.state.in_(states),
+                Case.workflow == name,
+                Case.workflow_version == version,
+            )
             for (name, version), states in core.workflows.sources_of(trigger).items()
             if states
         ),
