@@ -774,6 +774,18 @@ def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_t
     assert end_periods(core, clock.today).changed == 1
     with db.reading() as session:
         assert session.get(Case, awarded).state == "contract_signature"
+        # Its category officer is told each time the scheduler moved a case on (not when a person did).
+        told = session.execute(
+            select(OutboxMessage.case_id, OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body)
+            .where(OutboxMessage.kind == "period_ended")
+            .order_by(OutboxMessage.id)
+        ).all()
+    references = {case_id: f"PRC-{case_id:06d}" for case_id in (case_id, awarded)}
+    assert [(c, r, subject) for c, r, subject, _ in told] == [
+        (case_id, people.officer, f"{references[case_id]}: the tender period has ended"),
+        (awarded, people.officer, f"{references[awarded]}: standstill has ended"),
+    ]
+    assert told[0].body.endswith("the tender period has ended. Record the tenders received, and evaluate them.")
 
 
 @pytest.mark.postgres_only

@@ -974,6 +974,31 @@ def ask_the_panel_to_evaluate(ctx: ActionContext) -> None:
     ctx.notify(panel, "tenders_in", subject, f"The tenders for '{ctx.case.title}' are in. {how}")
 
 
+PERIOD_ENDED = {  # by the system's action: what its procurement team is told, and what it asks of them
+    "close_tenders": ("the tender period has ended", "Record the tenders received, and evaluate them."),
+    "end_standstill": ("standstill has ended", "The contract may now be entered into: record its signature."),
+}
+
+
+@effect
+def tell_the_team_the_period_ended(ctx: ActionContext) -> None:
+    """A period the scheduler ended (``sweeps.end_periods``): the procurement team is told that the case moved
+    on and what comes next, as nobody of theirs moved it. Its procurement team named on the case, else its
+    council's category officers for its pillar."""
+    if not ctx.actor.is_system:
+        return
+    team = []
+    if ctx.case.team_size:
+        rows = ctx.tx.rows(statements.TEAM_WITH_DECLARATIONS, {"case_id": ctx.case.id})
+        team = [m.user_id for m in rows if m.part == "procurement" and m.is_active]
+    if not team:
+        council = ctx.engine.governance.organisation.authorities_of(ctx.case.authority)[0]
+        team = ctx.engine.holders(ctx.tx, "category_officer", council, ctx.case.pillar)
+    ended, next_step = PERIOD_ENDED[ctx.trigger]
+    subject = f"{ctx.case.reference}: {ended}"
+    ctx.notify(team, "period_ended", subject, f"For '{ctx.case.title}', {ended}. {next_step}")
+
+
 def _evaluation_in_words(ctx: ActionContext) -> str:
     """The evaluation recorded here, in a sentence for the award's approvers; "" where none was."""
     evaluation = ctx.evaluation()
