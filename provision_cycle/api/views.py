@@ -208,10 +208,7 @@ def route_preview(body: s.RoutePreviewIn):
     one_requirement = None
     if body.stage == "procurement":
         with core().db.reading() as session:
-            chosen = dataclasses.replace(proposal, route=proposal.route or plan.recommended_route)
-            one_requirement = aggregation.perhaps_one_requirement(
-                core(), session, current_actor(), chosen, around=core().engine.clock()
-            )
+            one_requirement = aggregation.of_request(core(), session, current_actor(), proposal, plan.recommended_route)
     return json_response(
         s.RoutePreviewOut(
             regime=plan.regime,

@@ -47,8 +47,28 @@ def of_case(core: Core, session: Session, actor: Actor, case: Case) -> PerhapsOn
         return None
     if core.workflows.get(case.workflow, case.workflow_version).states[case.state].final:
         return None
-    proposal = core.engine.proposal_of(case, route=case.route)
-    return perhaps_one_requirement(core, session, actor, proposal, around=case.created_at, case_id=case.id)
+    saved = _saved(core, case, core.engine.today())
+    return perhaps_one_requirement(core, session, actor, saved.proposal, around=saved.around, case_id=case.id)
+
+
+def of_request(
+    core: Core, session: Session, actor: Actor, proposal: Proposal, recommended_route: str
+) -> PerhapsOneRequirement | None:
+    """``perhaps_one_requirement`` for a request not yet saved (*check your answers*, the API's route preview):
+    on the route it would take (the rules' ``recommended_route`` unless it chose one), as if made now."""
+    chosen = replace(proposal, route=proposal.route or recommended_route)
+    return perhaps_one_requirement(core, session, actor, chosen, around=core.engine.clock())
+
+
+def _saved(core: Core, case: Case, today: date) -> rule.Saved:
+    """A saved procurement as the rule weighs it: on its route, from its commencement (else today), for its
+    council or each party to a joint one."""
+    return rule.Saved(
+        case.id,
+        core.engine.proposal_of(case, route=case.route, commencement=case.commencement_date or today),
+        case.created_at,
+        core.governance.organisation.authorities_of(case.authority),
+    )
 
 
 def perhaps_one_requirement(
@@ -84,17 +104,8 @@ class RunningFlagged:
 def running_flagged(core: Core, session: Session, running: list[Case], today: date) -> list[RunningFlagged]:
     """Of the ``running`` procurements (not at an end), those that may be one requirement with others of their
     council's, the greatest total first: all of them summed at once (``rule.of_each_its_kind``)."""
-    authorities_of = core.governance.organisation.authorities_of
     procurements = {case.id: case for case in running if case.stage == Stage.PROCUREMENT}
-    saved = [
-        rule.Saved(
-            case.id,
-            core.engine.proposal_of(case, route=case.route, commencement=case.commencement_date or today),
-            case.created_at,
-            authorities_of(case.authority),
-        )
-        for case in procurements.values()
-    ]
+    saved = [_saved(core, case, today) for case in procurements.values()]
     flagged = [
         RunningFlagged(procurements[case_id], found.count, found.together_inc_vat, found.line_name)
         for case_id, found in rule.of_each_its_kind(session, core.workflows, saved).items()

@@ -4,7 +4,6 @@ or submit. Answers wait in the session until then, so an abandoned request leave
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -174,11 +173,8 @@ def _check_page(form, answers: dict):
     plan, plan_problem = _preview(answers)
     one_requirement = None
     if plan is not None and answers["stage"] == "procurement":
-        proposal = replace(_proposal(answers), route=answers.get("route") or plan.recommended_route)
         with core().db.reading() as session:
-            one_requirement = aggregation.perhaps_one_requirement(
-                core(), session, me(), proposal, around=core().engine.clock()
-            )
+            one_requirement = aggregation.of_request(core(), session, me(), _proposal(answers), plan.recommended_route)
     return render(
         "requests/check.html",
         form=form,
