@@ -276,6 +276,15 @@ def ready_for_the_market(engine: Engine, p: People, **request) -> int:
     return case_id
 
 
+def in_participation(engine: Engine, p: People, closes: str = "2026-03-27") -> int:
+    """A 250,000 competitive flexible procedure whose tender notice went out on 2 March 2026, taking requests to
+    participate until ``closes``."""
+    case_id = ready_for_the_market(engine, p, value="250000", route="competitive_flexible")
+    notice = {"tender_notice_published_on": "2026-03-02", "participation_closes_on": closes, "market_engaged": False}
+    act(engine, case_id, "publish_tender_notice", p.officer, inputs=notice)
+    return case_id
+
+
 def called_off(engine: Engine, p: People, framework_id: int, *, directly: bool = True) -> int:
     """A 250,000 procurement called off under the framework ``framework_id`` (directly, or after a further
     competition among its suppliers), its selection complete: in evaluation, its award to recommend."""

@@ -237,6 +237,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
         "renewal_lead_times:\n  - {value_over: 100, months_before: [3, banana]}\n"
         "kpi_assessment: {value_over: 1000000, every_months: 18}\n"
         "market_applications: {remind_after_working_days: 0, remind_every: 5}\n"
+        "participation_closed: {invite_within_working_days: soon}\n"
         "overdue_council_duties_escalate_to: chief_wizard\n"
     )
     with pytest.raises(ConfigError) as error:
@@ -250,6 +251,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     assert "kpi_assessment.every_months: must be at most 12 (PA23 s71" in problems
     assert "market_applications.remind_after_working_days: must be at least 1" in problems
     assert "market_applications: unknown key 'remind_every'" in problems
+    assert "participation_closed.invite_within_working_days: expected a whole number" in problems
     assert "overdue_council_duties_escalate_to: unknown role 'chief_wizard'" in problems
 
 
@@ -732,7 +734,7 @@ def test_people_who_chose_a_digest_get_one_email_a_day(core, db, clock, schedule
     assert email.get_content().count("/cases/") == 2  # each leads to its case
 
 
-def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_their_last(core, db, clock):
+def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_their_last(core, db, clock, schedule):
     """Tenders close on 6 April: on that day nothing moves; on the 7th the system closes the tender period (the
     case goes to evaluation, as its officer would have moved it), once. Its award notice published, standstill
     ends the same way, the day after its last day; the other procurement, whose tenders its officer closed, is
@@ -749,10 +751,10 @@ def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_t
     case_id = ready_for_the_market(core.engine, people, value="250000")
     publish_tender_notice(core.engine, case_id, people.officer, closes="2026-04-06")
     clock.set(date(2026, 4, 6))
-    assert end_periods(core, clock.today).changed == 0
+    assert end_periods(core, schedule, clock.today).changed == 0
     clock.set(date(2026, 4, 7))
-    assert end_periods(core, clock.today).changed == 1
-    assert end_periods(core, clock.today).changed == 0
+    assert end_periods(core, schedule, clock.today).changed == 1
+    assert end_periods(core, schedule, clock.today).changed == 0
     with db.reading() as session:
         closed = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "close_tenders")
@@ -769,9 +771,9 @@ def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_t
             select(CaseDeadline.due_on).where(CaseDeadline.case_id == awarded, CaseDeadline.kind == "standstill_end")
         ).one()
     clock.set(last_day)
-    assert end_periods(core, clock.today).changed == 0
+    assert end_periods(core, schedule, clock.today).changed == 0
     clock.set(last_day + timedelta(days=1))
-    assert end_periods(core, clock.today).changed == 1
+    assert end_periods(core, schedule, clock.today).changed == 1
     with db.reading() as session:
         assert session.get(Case, awarded).state == "contract_signature"
         # Its category officer is told each time the scheduler moved a case on (not when a person did).
@@ -786,6 +788,52 @@ def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_t
         (awarded, people.officer, f"{references[awarded]}: standstill has ended"),
     ]
     assert told[0].body.endswith("the tender period has ended. Record the tenders received, and evaluate them.")
+
+
+def test_a_closed_participation_period_asks_the_procurement_team_to_invite_tenders(core, db, clock, schedule):
+    """Requests to participate close on Friday 27 March 2026: nothing moves by itself (whom to invite is the
+    team's choice), but from the 28th the first of its procurement team has a task, once, due 10 UK working
+    days after (Good Friday and Easter Monday not counted: 14 April). Inviting tenders completes it; a
+    procurement terminated in its participation period has its task closed by the next sweep."""
+    from provision_cycle.services.teams import add_team_member
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    invited, terminated = in_participation(core.engine, people), in_participation(core.engine, people)
+    add_team_member(core, invited, people.officer, user_id=people.manager, part="procurement")
+    clock.set(date(2026, 3, 27))
+    assert end_periods(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 3, 28))
+    assert end_periods(core, schedule, clock.today).changed == 2
+    assert end_periods(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        tasks = session.scalars(select(Task).where(Task.kind == "invite_tenders").order_by(Task.case_id)).all()
+        assert [(t.case_id, t.assignee_id, t.due_on, t.milestone_on) for t in tasks] == [
+            (invited, people.manager, date(2026, 4, 14), date(2026, 3, 27)),  # named on its team
+            (terminated, people.officer, date(2026, 4, 14), date(2026, 3, 27)),  # nobody named: the category officer
+        ]
+        assert tasks[0].title == f"PRC-{invited:06d}: Requests to participate have closed: invite tenders"
+        assert "closed on 27 March 2026. Assess them against the conditions of participation" in tasks[0].detail
+        assert session.get(Case, invited).state == "participation"
+        told = session.scalars(select(OutboxMessage.recipient_id).where(OutboxMessage.kind == "tasks_raised")).all()
+        assert sorted(told) == sorted([people.manager, people.officer])
+
+    clock.set(date(2026, 3, 30))
+    inputs = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27"}
+    act(core.engine, invited, "invite_tenders", people.officer, inputs=inputs)
+    act(core.engine, terminated, "terminate_procurement", people.officer, reason="The need has gone")
+    with db.reading() as session:
+        done = session.scalars(select(Task).where(Task.case_id == invited)).one()
+        assert (done.status, done.outcome, done.completed_by_id) == ("done", "tenders_invited", people.officer)
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == invited, AuditEvent.action == "invite_tenders")
+        ).one()
+        assert event.data["tasks_closed"] == ["invite_tenders"]
+        assert session.scalars(select(Task.status).where(Task.case_id == terminated)).one() == "open"
+    assert end_periods(core, schedule, clock.today).changed == 1
+    with db.reading() as session:
+        closed = session.scalars(select(Task).where(Task.case_id == terminated)).one()
+        assert (closed.status, closed.outcome, closed.completed_by_id) == ("done", "case_closed", None)
 
 
 @pytest.mark.postgres_only
@@ -813,7 +861,7 @@ def test_two_schedulers_racing_expire_end_periods_and_deliver_each_thing_once(co
         results.append(
             (
                 expire_contracts(core, clock.today).changed,
-                end_periods(core, clock.today).changed,
+                end_periods(core, schedule, clock.today).changed,
                 deliver_notifications(core, schedule, mailer, batch=2).changed,
             )
         )

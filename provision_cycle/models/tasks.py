@@ -68,6 +68,9 @@ def council_subject(code: str) -> str:
 
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"
+# A competitive flexible procedure whose participation period has closed: its team assesses the requests to
+# participate and invites the suppliers chosen to tender (done by inviting them on the case: invite_tenders).
+INVITE_TENDERS = "invite_tenders"
 # The kinds of task whose date the law sets, besides a case's deadlines.
 STATUTORY_KINDS = (*COUNCIL_DUTIES, FRAMEWORK_REOPENING)
 

@@ -77,6 +77,10 @@ class Schedule:
     # An open framework the councils established is due to be re-opened within this many days: its keeper and
     # the councils' heads of category are reminded, once for each date (PA23 s49(2)(a)).
     reopening_remind_before: int = 90
+    # A competitive flexible procedure's participation period has closed: its procurement team assesses the
+    # requests to participate and invites the suppliers chosen to tender, a task due this many UK working days
+    # after the closing date (the Act sets no time; a task left untouched past it is escalated).
+    invite_within: int = 10
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
@@ -96,6 +100,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     notice_lead = 30
     market_remind = 10
     reopening_remind = 90
+    invite_within = 10
     fallback: dict[str, str] = {}
     if root is not None and root.is_mapping():
         root.reject_unknown(
@@ -112,6 +117,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
             "notice_lead_days",
             "market_applications",
             "framework_reopenings",
+            "participation_closed",
         )
         notice_lead = root.integer("notice_lead_days", 30, minimum=1)
         applications = root.get("market_applications", {})
@@ -122,6 +128,10 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         if reopenings.is_mapping():
             reopenings.reject_unknown("remind_before_days")
             reopening_remind = reopenings.integer("remind_before_days", 90, minimum=1)
+        participation = root.get("participation_closed", {})
+        if participation.is_mapping():
+            participation.reject_unknown("invite_within_working_days")
+            invite_within = participation.integer("invite_within_working_days", 10, minimum=1)
         spend_node = root.get("expected_annual_spend", {})
         if spend_node.is_mapping():
             for code, amount in spend_node.value.items():
@@ -243,6 +253,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         notice_lead_days=notice_lead,
         market_remind_after=market_remind,
         reopening_remind_before=reopening_remind,
+        invite_within=invite_within,
     )
 
 

@@ -60,7 +60,7 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
     jobs: dict[str, Callable[[], SweepResult]] = {
         "raise_renewal_tasks": lambda: raise_renewal_tasks(core, schedule, core.engine.today()),
         "expire_contracts": lambda: expire_contracts(core, core.engine.today()),
-        "end_periods": lambda: end_periods(core, core.engine.today()),
+        "end_periods": lambda: end_periods(core, schedule, core.engine.today()),
         "chase_approvals": lambda: chase_approvals(core, schedule, core.engine.today()),
         "escalate_overdue_tasks": lambda: escalate_overdue_tasks(core, schedule, core.engine.today()),
         "remind_deadlines": lambda: remind_deadlines(core, schedule, core.engine.today()),

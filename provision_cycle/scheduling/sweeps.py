@@ -50,12 +50,13 @@ from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import DomainError
 from ..governance import statutory
-from ..governance.calendar import add_months, is_working_day
+from ..governance.calendar import add_months, add_working_days_beginning_with, is_working_day, next_working_day
 from ..governance.organisation import ADMINISTRATOR, Role
 from ..models import (
     ApprovalStep,
     Case,
     CaseDeadline,
+    CaseTeamMember,
     Contract,
     Decision,
     DynamicMarket,
@@ -70,7 +71,7 @@ from ..models import (
     deadline_task_kind,
 )
 from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, page_of
-from ..models.tasks import COUNCIL_DUTIES, COUNCIL_SUBJECT, DEADLINE_TASK, FRAMEWORK_REOPENING
+from ..models.tasks import COUNCIL_DUTIES, COUNCIL_SUBJECT, DEADLINE_TASK, FRAMEWORK_REOPENING, INVITE_TENDERS
 from ..services import performance
 from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
@@ -223,11 +224,14 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
     return SweepResult("expire_contracts", expired)
 
 
-def end_periods(core: Core, today: date) -> SweepResult:
+def end_periods(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """Periods that end by the calendar end through the engine, as its system user, the day after their last
     day: a tender period closes (the case goes to evaluation and its panel is asked, ``close_tenders``), and a
     standstill ends (the contract may then be signed, ``end_standstill``). Each only where the case's
-    workflow lets the system take that action from where the case is; its guards decide, as for a person."""
+    workflow lets the system take that action from where the case is; its guards decide, as for a person.
+
+    A competitive flexible procedure's participation period does not move on by itself: which suppliers are
+    invited to tender is the team's choice. Its close raises a task for them instead (``invite_tenders``)."""
     with core.db.reading() as session:
         system = _system_user(session)
         closing = session.scalars(
@@ -256,7 +260,47 @@ def end_periods(core: Core, today: date) -> SweepResult:
                 ended += 1
             except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
                 log.info("%s %s skipped: %s", trigger, case_id, error.message)
-    return SweepResult("end_periods", ended)
+    raised = _raise_invitation_tasks(core, schedule, today, system)
+    return SweepResult("end_periods", ended + raised)
+
+
+def _raise_invitation_tasks(core: Core, schedule: Schedule, today: date, system: int) -> int:
+    """A task for the procurement team of each case whose participation period closed before today and whose
+    tenders are still to be invited, once; due ``invite_within`` UK working days after the closing date.
+    Inviting tenders closes it (``close_invitation_task``); a case that closes meanwhile (withdrawn,
+    terminated) closes it here."""
+    with core.db.reading() as session:
+        waiting = session.scalars(
+            select(Case).where(
+                _at_a_source_of(core, "invite_tenders"),
+                Case.details["participation_closes_on"].as_string() < today.isoformat(),
+            )
+        ).all()
+        owners = {case.id: _case_owner(core, session, case) for case in waiting}
+    raised = 0
+    for case in sorted(waiting, key=lambda c: c.id):
+        closed = date.fromisoformat(case.details["participation_closes_on"])
+        new = NewTask(
+            kind=INVITE_TENDERS,
+            title=f"{case.reference}: Requests to participate have closed: invite tenders",
+            due_on=add_working_days_beginning_with(next_working_day(closed), schedule.invite_within),
+            assignee_id=owners[case.id],
+            case_id=case.id,
+            milestone_on=closed,
+            detail=(
+                f"Requests to participate in '{case.title}' closed on {closed:%-d %B %Y}. Assess them against the "
+                "conditions of participation, then invite the suppliers chosen to tender from the case's page "
+                "(Invite tenders): the tender period runs from the invitation."
+            ),
+        )
+        with core.db.unit_of_work() as session:
+            raised += raise_task(core, session, new, actor_id=system) is not None
+    moot = exists().where(Case.id == Task.case_id, Case.closed_at.is_not(None))
+    with core.db.unit_of_work() as session:
+        closing = Task.closing(
+            Task.kind == INVITE_TENDERS, moot, outcome="case_closed", at=core.engine.clock(), by=None
+        )
+        return raised + session.execute(closing).rowcount
 
 
 def _at_a_source_of(core: Core, trigger: str) -> ColumnElement[bool]:
@@ -531,7 +575,7 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
                 or_(CaseDeadline.due_on >= today, CaseDeadline.kind.in_(list(statutory.NOTICE_DUTIES))),
             )
         ).all()
-        owners = {case.id: _deadline_owner(core, session, case) for _, case in due}
+        owners = {case.id: _case_owner(core, session, case) for _, case in due}
         system = _system_user(session)
     for deadline, case in due:
         with core.db.unit_of_work() as session:
@@ -550,11 +594,22 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
     return SweepResult("remind_deadlines", raised + closed)
 
 
-def _deadline_owner(core: Core, session, case: Case) -> int:
-    """Who publishes a case's notices: its contract manager for a contract, else its category officer."""
+def _case_owner(core: Core, session, case: Case) -> int:
+    """Who does the work the scheduler raises on a case (its notices, inviting tenders): its contract manager
+    for a contract; else the first named of its procurement team still working here; else its council's
+    category officer for its pillar; else its requester."""
     contract = session.scalar(select(Contract).where(Contract.case_id == case.id))
     if contract is not None and contract.contract_manager_id:
         return contract.contract_manager_id
+    team = session.scalar(
+        select(CaseTeamMember.user_id)
+        .join(User, User.id == CaseTeamMember.user_id)
+        .where(CaseTeamMember.case_id == case.id, CaseTeamMember.part == "procurement", User.is_active)
+        .order_by(CaseTeamMember.added_at, CaseTeamMember.id)
+        .limit(1)
+    )
+    if team is not None:
+        return team
     authority = core.governance.organisation.authorities_of(case.authority)[0]
     officers = core.engine.holders(session, "category_officer", authority, case.pillar)
     return officers[0] if officers else case.requester_id

@@ -17,7 +17,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus, User
 from ..models.outbox import TASKS_RAISED
-from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, council_subject
+from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, INVITE_TENDERS, council_subject
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -47,6 +47,8 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     FRAMEWORK_REOPENING: (
         ("not_reopening", "Not to be re-opened: the scheme ends (correct its end date in the register)"),
     ),
+    # Done by inviting tenders on the case's page (its effect close_invitation_task), or:
+    INVITE_TENDERS: (("not_inviting", "Not inviting tenders: the procurement is to be withdrawn or terminated"),),
 }
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))

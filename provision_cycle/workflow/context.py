@@ -242,16 +242,16 @@ class ActionContext:
         if existing is None or existing.met_at is not None:
             return
         self.session.delete(existing)
-        self.session.execute(
-            Task.closing(
-                Task.case_id == self.case.id,
-                Task.kind == deadline_task_kind(kind),
-                outcome="withdrawn",
-                at=self.now,
-                by=self.actor_id,
-            )
-        )
+        self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
+
+    def close_tasks(self, kind: str, *, outcome: str) -> None:
+        """The case's open tasks of ``kind`` are done by this action (their work done, or no longer owed)."""
+        closing = Task.closing(
+            Task.case_id == self.case.id, Task.kind == kind, outcome=outcome, at=self.now, by=self.actor_id
+        )
+        if self.session.execute(closing).rowcount:
+            self.audit_data.setdefault("tasks_closed", []).append(kind)
 
     def meet_deadline(self, kind: str) -> None:
         existing = self.deadline(kind)

@@ -25,6 +25,7 @@ from ..governance.statutory import ContractType, ModificationBasis, Route
 from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.suppliers import supplier_key
+from ..models.tasks import INVITE_TENDERS
 from ..wording import listed
 from . import aggregation, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
@@ -1051,6 +1052,12 @@ def drop_forward_plan(ctx: ActionContext) -> None:
 def forward_plan_period_over(ctx: ActionContext) -> None:
     """The key decision is taken: the date it waited for has done its work (and its reminder task with it)."""
     ctx.meet_deadline("forward_plan")
+
+
+@effect
+def close_invitation_task(ctx: ActionContext) -> None:
+    """Tenders are invited: the task the scheduler raised when the participation period closed is done."""
+    ctx.close_tasks(INVITE_TENDERS, outcome="tenders_invited")
 
 
 @effect

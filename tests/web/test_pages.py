@@ -371,16 +371,10 @@ def test_after_a_competition_the_award_waits_for_the_conflicts_assessment_to_be_
 
 
 def test_a_competitive_flexible_procedure_s_closing_dates_are_among_its_key_dates(core, db, clock, browser):
-    from tests.factories import ready_for_the_market
+    from tests.factories import in_participation
 
     people = hub_people(db)
-    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
-    notice = {
-        "tender_notice_published_on": "2026-03-02",
-        "participation_closes_on": "2026-03-27",
-        "market_engaged": False,
-    }
-    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+    case_id = in_participation(core.engine, people)
     officer = browser(people.officer)
     dates = officer.get(f"/cases/{case_id}").text.split('id="dates"')[1].split('id="route"')[0]
     assert re.search(r"Requests to participate close</dt>\s*<dd[^>]*>27 March 2026", dates)
@@ -390,6 +384,35 @@ def test_a_competitive_flexible_procedure_s_closing_dates_are_among_its_key_date
     act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
     dates = officer.get(f"/cases/{case_id}").text.split('id="dates"')[1].split('id="route"')[0]
     assert re.search(r"Tenders close</dt>\s*<dd[^>]*>27 April 2026", dates)
+
+
+def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(core, db, clock, browser):
+    from provision_cycle.models import Task
+    from provision_cycle.scheduling.config import schedule_for
+    from provision_cycle.scheduling.sweeps import end_periods
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 30))
+    end_periods(core, schedule_for(core), clock.today)
+    with db.reading() as session:
+        task_id = session.scalars(select(Task.id).where(Task.case_id == case_id)).one()
+    officer = browser(people.officer)
+    assert "Requests to participate have closed: invite tenders" in officer.get("/tasks/").text
+    page = officer.get(f"/tasks/{task_id}").text
+    invite = f"/cases/{case_id}/actions/invite_tenders"
+    assert f'href="{invite}">Invite tenders</a>' in page
+    assert "Not inviting tenders: the procurement is to be withdrawn or terminated" in page
+    form = officer.get(invite).text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    officer.post(
+        invite, {"version": version, "tenders_invited_on": ["30", "3", "2026"], "tenders_close_on": ["27", "4", "2026"]}
+    )
+    assert "Requests to participate have closed" not in officer.get("/tasks/").text
+    done = officer.get(f"/tasks/{task_id}").text
+    assert "Completed on 30 March 2026: Tenders invited" in " ".join(re.sub(r"<[^>]+>", " ", done).split())
+    assert f'href="{invite}"' not in done
 
 
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
