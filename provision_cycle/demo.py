@@ -365,6 +365,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         route = case.route
         authority, pillar, case_category = case.authority, case.pillar, case.category
         opened_on = case.created_at.astimezone(engine.zone).date()
+        submitted_on = case.submitted_at.astimezone(engine.zone).date() if case.submitted_at else opened_on
         light_touch = case.contract_type == "light_touch"
         above_threshold = bool((case.route_plan or {}).get("above_threshold"))
     officer = _someone(people, "category_officer", authority, pillar)
@@ -377,10 +378,12 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             waits_for_the_executive = session.get(Case, case_id).state == "executive_decision"
         if waits_for_the_executive:
             # On the forward plan since a few days ago or a month (the Executive may take those now), or not
-            # yet: the overview's key decisions show each kind.
+            # yet: the overview's key decisions show each kind. Never before the request was submitted, when
+            # the key decision first came to be known.
             ago = case_id % 3
             if ago:
-                published = {"forward_plan_published_on": today - timedelta(days=(10, 35)[ago - 1])}
+                published_on = max(today - timedelta(days=(10, 35)[ago - 1]), submitted_on)
+                published = {"forward_plan_published_on": published_on}
                 engine.act(ActionRequest(case_id, "record_forward_plan", officer, inputs=published))
         return False
     if step == "award_criteria":  # set before the tender notice, which gives them (PA23 s23)

@@ -160,11 +160,17 @@ def test_seed_demo_loads_once(cli, db, clock):
         # Its cases lived through: opened and moved on working days over the weeks before today, in office
         # hours, each case's history in the order it happened.
         events = session.execute(select(AuditEvent.case_id, AuditEvent.at).order_by(AuditEvent.id)).all()
-        # Its notices published after the request was made, each recorded the day it was published.
+        # Its notices published after the request was made, each recorded the day it was published; a key
+        # decision on the forward plan no earlier than its request's submission.
         notices = session.execute(
             select(AuditEvent.data, AuditEvent.at, Case.created_at)
             .join(Case, Case.id == AuditEvent.case_id)
             .where(AuditEvent.action == "publish_tender_notice")
+        ).all()
+        forward_plans = session.execute(
+            select(AuditEvent.data, AuditEvent.at, Case.submitted_at)
+            .join(Case, Case.id == AuditEvent.case_id)
+            .where(AuditEvent.action == "record_forward_plan", Case.stage == "procurement")
         ).all()
     case_days = {at.date() for case_id, at in events if case_id is not None}
     assert min(case_days) <= clock().date() - timedelta(days=14) and max(case_days) <= clock().date()
@@ -175,6 +181,9 @@ def test_seed_demo_loads_once(cli, db, clock):
     assert len(notices) >= 3
     for data, at, opened in notices:
         assert opened.date() <= date.fromisoformat(data["tender_notice_published_on"]) == at.date()
+    assert len(forward_plans) >= 2
+    for data, at, submitted in forward_plans:
+        assert submitted.date() <= date.fromisoformat(data["forward_plan_published_on"]) <= at.date()
     assert sorted(registered) == ["PA2023", "PA2023", "PCR2015", "PCR2015", "PCR2015", "PCR2015"]
     assert (laptops.state, laptops.regime) == ("call_off", "PCR2015")
     [(state, estimated, awarded, signed_on)] = signed
