@@ -1384,7 +1384,7 @@ def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], ra
             errors[name] = f"'{name}' is not asked for by '{transition.label}'{here}"
     for spec in asked:
         value = raw.get(spec.name)
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value.strip()):  # spaces alone answer nothing
             if not spec.optional:
                 errors[spec.name] = spec.unanswered
             continue
