@@ -79,7 +79,10 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
             "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
             "participation_closes_on": (today + timedelta(days=26)).isoformat(), "market_engaged": False,
         },
-        "invite_tenders": {"tenders_invited_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat()},
+        "invite_tenders": {
+            "tenders_invited_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
+            "invited_suppliers": "Acme Ltd",
+        },
         "recommend_award": {
             "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
             "award_value": award_value,

@@ -62,12 +62,15 @@ NOTICE = {
 }
 
 
+EVERYONE = "Acme Cars\nBodge Transport\nCareful Coaches\nDodgy Minicabs"  # the market decides, not the invitation
+
+
 def _to_evaluation_restricted_to(core, clock, people, case_id, restriction: str) -> None:
     """A competitive flexible procedure restricted to ``restriction`` (a market, or "market/part"), through its
     participation and tender periods to evaluation, on 27 April 2026."""
     act(core.engine, case_id, "publish_tender_notice", people.officer, inputs={**NOTICE, "dynamic_market": restriction})
     clock.set(date(2026, 3, 30))
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24"}
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": EVERYONE}
     act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
     clock.set(date(2026, 4, 27))
     act(core.engine, case_id, "close_tenders", people.officer)

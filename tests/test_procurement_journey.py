@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from provision_cycle.audit import verify_chains
-from provision_cycle.errors import GuardFailed
+from provision_cycle.errors import GuardFailed, InvalidInput
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
+from provision_cycle.services import evaluation
+from provision_cycle.services.evaluation import TenderGiven
 from provision_cycle.workflow.context import case_deadline
+from provision_cycle.workflow.evaluation import evaluation_of
 
 from .factories import (
     AWARD_INPUTS,
@@ -22,6 +25,7 @@ from .factories import (
     award_recommended,
     declare,
     hub_people,
+    in_participation,
     new_request,
     publish_tender_notice,
     ready_for_the_market,
@@ -177,7 +181,7 @@ def test_a_competitive_flexible_procedure_invites_tenders_after_its_participatio
     urgent = {**notice, "participation_closes_on": "2026-03-20", "urgent": True}  # 10 days will do
     assert act(engine, case_id, "publish_tender_notice", p.officer, inputs=urgent).to_state == "participation"
 
-    invite = {"tenders_invited_on": "2026-03-20", "tenders_close_on": "2026-04-20"}
+    invite = {"tenders_invited_on": "2026-03-20", "tenders_close_on": "2026-04-20", "invited_suppliers": INVITED}
     assert engine.not_yet(case_id, p.officer, ["invite_tenders"]) == {
         "invite_tenders": ("Requests to participate can be made until 20 March 2026",)
     }
@@ -190,12 +194,39 @@ def test_a_competitive_flexible_procedure_invites_tenders_after_its_participatio
         act(engine, case_id, "invite_tenders", p.officer, inputs=short)
     # A planned procurement notice counts by how long before the tender notice it went out: 41 days here.
     planned = {**short, "planned_procurement_notice_on": "2026-01-20"}
+    with pytest.raises(InvalidInput, match="suppliers invited to tender"):
+        act(engine, case_id, "invite_tenders", p.officer, inputs={**planned, "invited_suppliers": " "})
     assert act(engine, case_id, "invite_tenders", p.officer, inputs=planned).to_state == "tendering"
     assert engine.not_yet(case_id, p.officer, ["close_tenders"]) == {
         "close_tenders": ("The tender period is open until 10 April 2026",)
     }
     clock.set(date(2026, 4, 11))
     assert act(engine, case_id, "close_tenders", p.officer).to_state == "evaluation"
+
+
+INVITED = "Acme Ltd\nThe Brightwater Partnership\n"
+
+
+def test_a_tender_from_a_supplier_not_invited_after_the_participation_period_is_not_assessed(core, engine, db, clock):
+    """PA23 s20(4)-(5): suppliers who failed the conditions of participation, or were not chosen, take no
+    further part; the invited are known however their tender spells the name."""
+    people = hub_people(db)
+    case_id, officer = in_participation(engine, people), people.officer
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": INVITED}
+    act(engine, case_id, "invite_tenders", officer, inputs=invite)
+    clock.set(date(2026, 4, 28))
+    act(engine, case_id, "close_tenders", officer)
+    for name in ("ACME LIMITED", "Brightwater Partnership", "Cheapo Co"):
+        given = TenderGiven(name, "", True, False, "200000", date(2026, 4, 27))
+        evaluation.record_tender(core, case_id, officer, given)
+    with db.reading() as session:
+        why = {s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings}
+    assert why == {
+        "ACME LIMITED": "",
+        "Brightwater Partnership": "",
+        "Cheapo Co": "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))",
+    }
 
 
 def test_a_competitive_flexible_procedure_ended_in_its_participation_period_owes_a_termination_notice(

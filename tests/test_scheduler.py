@@ -819,7 +819,7 @@ def test_a_closed_participation_period_asks_the_procurement_team_to_invite_tende
         assert sorted(told) == sorted([people.manager, people.officer])
 
     clock.set(date(2026, 3, 30))
-    inputs = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27"}
+    inputs = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": "Acme Ltd"}
     act(core.engine, invited, "invite_tenders", people.officer, inputs=inputs)
     act(core.engine, terminated, "terminate_procurement", people.officer, reason="The need has gone")
     with db.reading() as session:

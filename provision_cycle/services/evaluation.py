@@ -23,7 +23,7 @@ from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route, conflicts_law
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
-from ..models.suppliers import supplier_given
+from ..models.suppliers import supplier_given, supplier_key
 from ..workflow.definitions import WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
@@ -178,6 +178,10 @@ def record_tender(
             disregarded = f"Not a supplier on the {arrangement} {named} (a call-off goes to one)"
             on_it = on_the_framework(framework, fields["supplier_name"])
             fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
+        if (invited := invited_to_tender(case.details)) is not None:
+            disregarded = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
+            invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
+            fields["not_assessed_because"] = _unless_disregarded(given, invited_it, disregarded)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
         if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
             raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
@@ -241,6 +245,18 @@ def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dic
     of = f"part {part} of the dynamic market" if part else "the dynamic market"
     disregarded = f"Not a member of {of} {market.reference} (Procurement Act 2023 s34(3))"
     return _unless_disregarded(fields["not_assessed_because"], admitted, disregarded)
+
+
+def invited_names(case_details: dict) -> list[str]:
+    """The suppliers a competitive flexible procedure invited to tender after its participation period, as
+    the invitation named them; none where nobody was invited by name (one stage, or no invitation yet)."""
+    return [line.strip() for line in case_details.get("invited_suppliers", "").splitlines() if line.strip()]
+
+
+def invited_to_tender(case_details: dict) -> set[str] | None:
+    """The keys of the suppliers invited to tender (``invited_names``), however each name is spelt; None where
+    nobody was invited by name."""
+    return {supplier_key(name) for name in invited_names(case_details)} or None
 
 
 def _unless_disregarded(given: str, may_take_part: bool, disregarded: str) -> str:

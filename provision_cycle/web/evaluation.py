@@ -103,7 +103,9 @@ def tender(case_id: int, tender_id: int | None = None):
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
         return done
-    return render("evaluation/tender.html", case=case, form=form, tender=standing.tender if standing else None)
+    tendered = standing.tender if standing else None
+    invited = evaluation.invited_names(case.details)
+    return render("evaluation/tender.html", case=case, form=form, tender=tendered, invited=invited)
 
 
 def _tender_data(tender) -> dict:

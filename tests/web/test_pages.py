@@ -380,7 +380,7 @@ def test_a_competitive_flexible_procedure_s_closing_dates_are_among_its_key_date
     assert re.search(r"Requests to participate close</dt>\s*<dd[^>]*>27 March 2026", dates)
     assert "Tenders close" not in dates
     clock.set(date(2026, 3, 30))
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27"}
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": "Acme Ltd"}
     act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
     dates = officer.get(f"/cases/{case_id}").text.split('id="dates"')[1].split('id="route"')[0]
     assert re.search(r"Tenders close</dt>\s*<dd[^>]*>27 April 2026", dates)
@@ -407,12 +407,24 @@ def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(co
     form = officer.get(invite).text
     version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
     officer.post(
-        invite, {"version": version, "tenders_invited_on": ["30", "3", "2026"], "tenders_close_on": ["27", "4", "2026"]}
+        invite,
+        {
+            "version": version,
+            "tenders_invited_on": ["30", "3", "2026"],
+            "tenders_close_on": ["27", "4", "2026"],
+            "invited_suppliers": "Acme Ltd\nBrightwater Services",
+        },
     )
     assert "Requests to participate have closed" not in officer.get("/tasks/").text
     done = officer.get(f"/tasks/{task_id}").text
     assert "Completed on 30 March 2026: Tenders invited" in " ".join(re.sub(r"<[^>]+>", " ", done).split())
     assert f'href="{invite}"' not in done
+    history = officer.get(f"/cases/{case_id}").text  # the list as given, a line each
+    assert '<li class="hub-message">The suppliers invited to tender, one to a line: Acme Ltd\nBrightwater' in history
+    clock.set(date(2026, 4, 28))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    form = officer.get(f"/cases/{case_id}/tenders/new").text
+    assert "Invited to tender after the participation period: Acme Ltd and Brightwater Services." in form
 
 
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
