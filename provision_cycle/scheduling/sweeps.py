@@ -267,8 +267,8 @@ def end_periods(core: Core, schedule: Schedule, today: date) -> SweepResult:
 def _raise_invitation_tasks(core: Core, schedule: Schedule, today: date, system: int) -> int:
     """A task for the procurement team of each case whose participation period closed before today and whose
     tenders are still to be invited, once; due ``invite_within`` UK working days after the closing date.
-    Inviting tenders closes it (``close_invitation_task``); a case that closes meanwhile (withdrawn,
-    terminated) closes it here."""
+    Inviting tenders completes it (``close_invitation_task``), and terminating the procurement closes it
+    (``drop_invitation_task``): both by the engine, in the action's transaction."""
     with core.db.reading() as session:
         waiting = session.scalars(
             select(Case).where(
@@ -295,12 +295,7 @@ def _raise_invitation_tasks(core: Core, schedule: Schedule, today: date, system:
         )
         with core.db.unit_of_work() as session:
             raised += raise_task(core, session, new, actor_id=system) is not None
-    moot = exists().where(Case.id == Task.case_id, Case.closed_at.is_not(None))
-    with core.db.unit_of_work() as session:
-        closing = Task.closing(
-            Task.kind == INVITE_TENDERS, moot, outcome="case_closed", at=core.engine.clock(), by=None
-        )
-        return raised + session.execute(closing).rowcount
+    return raised
 
 
 def _at_a_source_of(core: Core, trigger: str) -> ColumnElement[bool]:

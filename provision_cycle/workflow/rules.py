@@ -1061,6 +1061,12 @@ def close_invitation_task(ctx: ActionContext) -> None:
 
 
 @effect
+def drop_invitation_task(ctx: ActionContext) -> None:
+    """The procurement ends without tenders invited: the task to invite them is owed no longer."""
+    ctx.close_tasks(INVITE_TENDERS, outcome="case_closed")
+
+
+@effect
 def standstill_over(ctx: ActionContext) -> None:
     """Standstill has ended: the date it ran to has done its work (and its reminder task with it)."""
     ctx.meet_deadline("standstill_end")
