@@ -560,6 +560,15 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
     (standstill end, forward plan) is not, once it has passed."""
     horizon = today + timedelta(days=schedule.deadline_warning_days)
     raised = 0
+    # A reminder raised already is left alone (``raise_task`` would), unless it was done as met and the duty
+    # is owed afresh for that day: looking only at the others keeps an hourly run light where many notices
+    # are owed (each contract that ended owes its termination notice until it is recorded).
+    reminded = exists().where(
+        Task.case_id == CaseDeadline.case_id,
+        Task.kind == literal(DEADLINE_TASK) + CaseDeadline.kind,
+        Task.due_on == CaseDeadline.due_on,
+        or_(Task.status != TaskStatus.DONE, Task.outcome != "met"),
+    )
     with core.db.reading() as session:
         due = session.execute(
             select(CaseDeadline, Case)
@@ -568,6 +577,7 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
                 CaseDeadline.met_at.is_(None),
                 CaseDeadline.due_on <= horizon,
                 or_(CaseDeadline.due_on >= today, CaseDeadline.kind.in_(list(statutory.NOTICE_DUTIES))),
+                ~reminded,
             )
         ).all()
         owners = {case.id: _case_owner(core, session, case) for _, case in due}
