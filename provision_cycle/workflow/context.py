@@ -154,6 +154,9 @@ class ActionContext:
     # A procurement's award criteria and tenders, read once: an award's guards and what its approvers are told
     # all read them, and no action changes them (the evaluation service does, outside the door).
     _evaluation: Evaluation | None = None
+    # The case's dated duties by kind, read at the first asking: an action's effects ask after several kinds
+    # (a contract ending withdraws any variation's and forward plan's), most of which a case never owed.
+    _deadlines: dict[str, CaseDeadline] | None = None
 
     @property
     def session(self) -> Session:
@@ -172,7 +175,10 @@ class ActionContext:
 
     # --- reads --------------------------------------------------------------------------------
     def deadline(self, kind: str) -> CaseDeadline | None:
-        return case_deadline(self.session, self.case.id, kind)
+        if self._deadlines is None:
+            owed = self.session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == self.case.id))
+            self._deadlines = {deadline.kind: deadline for deadline in owed}
+        return self._deadlines.get(kind)
 
     def contract(self) -> Contract | None:
         """The register entry this case manages: only a contract-management case has one."""
@@ -234,6 +240,7 @@ class ActionContext:
         """Record a dated duty once: raising the same kind again keeps the first (the case is locked). With
         ``again``, a duty that was met is owed afresh (a second modification, a second change notice)."""
         owed = owe_deadline(self.session, self.case.id, deadline, again=again)
+        self._deadlines = None  # read afresh at the next asking, with the one just owed
         self.audit_data.setdefault("deadlines", {})[deadline.kind] = owed.isoformat()
 
     def withdraw_deadline(self, kind: str) -> None:
@@ -242,6 +249,7 @@ class ActionContext:
         if existing is None or existing.met_at is not None:
             return
         self.session.delete(existing)
+        del self._deadlines[kind]
         self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 
