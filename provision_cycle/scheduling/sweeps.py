@@ -274,6 +274,7 @@ def _raise_invitation_tasks(core: Core, schedule: Schedule, today: date, system:
             select(Case).where(
                 _at_a_source_of(core, "invite_tenders"),
                 Case.details["participation_closes_on"].as_string() < today.isoformat(),
+                ~exists().where(Task.case_id == Case.id, Task.kind == INVITE_TENDERS),  # raised already
             )
         ).all()
         owners = {case.id: _case_owner(core, session, case) for case in waiting}
