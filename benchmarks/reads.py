@@ -2,9 +2,10 @@
 
 Loads straight into a fresh database (bulk, not timed) N contracts (default 1,000,000) shared among 400
 councils, each with its contract-management case, E audit events per case (default 10: 10,000,000 rows), an
-open task per contract (1,000,000), an open approval step on one case in ten and two payments to each
-contract's supplier (one naming the contract, one not); each supplier with a Companies House number that one
-other name shares (its page names it). Then, for people picked at random, it times the
+open task per contract (1,000,000), an open approval step on one case in ten, three tenders on one case in
+ten (300,000: its contract's supplier's and the next two contracts') and two payments to each contract's
+supplier (one naming the contract, one not); each supplier with a Companies House number that one other name
+shares (its page names it). Then, for people picked at random, it times the
 functions the pages and the API call (``services.reading``), each with its own session as a request has, and
 beside each its peer: the same rows by hand-written SQL on a bare connection. Rounds alternate which goes
 first. It asserts, for each read, that the engine's rows are the peer's, and that no statement the engine's
@@ -47,7 +48,7 @@ PILLARS = ("heasc", "eni", "cnc")
 MANAGERS = 25  # contract managers per council: each manages about N / 10,000 contracts
 REQUESTERS = 5
 PER_COUNCIL = len(PILLARS) + MANAGERS + REQUESTERS  # users per council: heads of category first
-LARGE_TABLES = ("cases", "contracts", "audit_events", "tasks", "approval_steps", "payments")
+LARGE_TABLES = ("cases", "contracts", "audit_events", "tasks", "approval_steps", "payments", "tenders")
 # Titles and suppliers are made of these words, so a search for one finds about one contract in 50.
 _WORDS = """
     adult care highways waste school transport library leisure housing ict cleaning catering energy parks fleet
@@ -158,6 +159,15 @@ def load(core: Core, count: int, events: int) -> None:
         f" {d.day('-((n * 13 + k * 97) % 1000) - 20')}, w3.w || ' Partners ' || (n % 5000) || ' Ltd',"
         " w3.w || ' partners ' || (n % 5000), n % 9000 + 100, 0, '', '', '', CASE WHEN k = 1 THEN n END, FALSE,"
         f" {d.moment('0')} FROM numbers JOIN steps ON k <= 2 JOIN words w3 ON w3.i = (n / 7) % 50",
+        # Three tenders on one case in ten: from its contract's supplier and the next two contracts' (a
+        # supplier's page, a search for it and the names that look alike read them too).
+        "INSERT INTO tenders (case_id, supplier_name, supplier_key, supplier_registration, supplier_is_sme,"
+        " supplier_is_vcse, price, received_on, not_assessed_because, recorded_by_id, recorded_at)"
+        " SELECT n, w.w || ' Partners ' || ((n + k) % 5000) || ' Ltd', w.w || ' partners ' || ((n + k) % 5000),"
+        f" '', FALSE, FALSE, (n * 104729 + k) % 2000000 + 1000, {d.day('-((n * 7919) % 3650) - 300')}, '',"
+        f" {manager}, {d.moment('n % 500000 + 500000')}"
+        " FROM numbers JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) AS three ON TRUE"
+        " JOIN words w ON w.i = ((n + k) / 7) % 50 WHERE n % 10 = 0",
     ]
     with core.db.engine.begin() as conn:
         raw = conn.connection.driver_connection
@@ -447,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nReads over {args.contracts:,} contracts in {COUNCILS} councils, {args.contracts * args.events:,} audit"
         f" events, {args.contracts:,} open tasks, {args.contracts // 10:,} open approval steps,"
-        f" {args.contracts * 2:,} payments;"
+        f" {args.contracts // 10 * 3:,} tenders, {args.contracts * 2:,} payments;"
         f" {args.samples} people each, ms (hand SQL: the same rows on a bare connection)\n"
     )
     print(f"{'database':<12}{'read':<28}{'rows':>6}{'p50':>9}{'p99':>9}{'hand p50':>10}{'hand p99':>10}{'÷ hand':>8}")
