@@ -790,6 +790,26 @@ def test_a_tender_period_and_a_standstill_end_through_the_engine_the_day_after_t
     assert told[0].body.endswith("the tender period has ended. Record the tenders received, and evaluate them.")
 
 
+def test_a_case_the_engine_cannot_move_does_not_hold_up_the_others(core, db, clock, schedule, caplog):
+    """A row the engine cannot read (here a closing date damaged outside the app) fails on its own: logged
+    with its case, the sweep goes on to the next, and the next run tries it again."""
+    from tests.factories import publish_tender_notice, ready_for_the_market
+
+    people = hub_people(db)
+    damaged, sound = (ready_for_the_market(core.engine, people, value="250000") for _ in range(2))
+    for case_id in (damaged, sound):
+        publish_tender_notice(core.engine, case_id, people.officer, closes="2026-04-06")
+    with db.unit_of_work() as session:
+        case = session.get(Case, damaged)
+        case.details = {**case.details, "tenders_close_on": "2026-04-0"}
+    clock.set(date(2026, 4, 7))
+    with caplog.at_level("ERROR", logger="provision_cycle.scheduling.sweeps"):
+        assert end_periods(core, schedule, clock.today).changed == 1
+    assert f"close_tenders on case {damaged} failed, and is tried again at the next run" in caplog.text
+    with db.reading() as session:
+        assert [session.get(Case, c).state for c in (damaged, sound)] == ["tendering", "evaluation"]
+
+
 def test_a_closed_participation_period_asks_the_procurement_team_to_invite_tenders(core, db, clock, schedule):
     """Requests to participate close on Friday 27 March 2026: nothing moves by itself (whom to invite is the
     team's choice), but from the 28th the first of its procurement team has a task, once, due 10 UK working

@@ -16,7 +16,8 @@ import hashlib
 import logging
 import secrets
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -45,6 +46,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..core import Core
 from ..db import CHANGE_LOCK
@@ -124,6 +126,24 @@ class SweepResult:
     name: str
     changed: int
     seconds: float = 0.0
+
+
+@contextmanager
+def _skipped_if_it_fails(what: str) -> Iterator[None]:
+    """One item of a sweep (a case to move on, a reminder to raise), in its own transaction. One that may not
+    happen now (another scheduler or a person got there first) is skipped quietly; one that fails unexpectedly
+    (a row the engine cannot read) is logged with what it was and skipped, so that it cannot hold up the items
+    after it run after run. A database that cannot be reached stops the sweep: the next run retries it."""
+    try:
+        yield
+    except DomainError as error:
+        log.info("%s skipped: %s", what, error.message)
+    except IntegrityError as error:  # most likely raised at the same moment by another scheduler
+        log.warning("%s skipped: %s", what, error.orig)
+    except OperationalError:
+        raise
+    except Exception:
+        log.exception("%s failed, and is tried again at the next run", what)
 
 
 def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bool = False) -> SweepResult:
@@ -216,11 +236,9 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
         )
     expired = 0
     for case_id in due:
-        try:
+        with _skipped_if_it_fails(f"expire on case {case_id}"):
             core.engine.act(ActionRequest(case_id, "expire", system, comment="Reached its end date"))
             expired += 1
-        except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
-            log.info("expire %s skipped: %s", case_id, error.message)
     return SweepResult("expire_contracts", expired)
 
 
@@ -255,11 +273,9 @@ def end_periods(core: Core, schedule: Schedule, today: date) -> SweepResult:
         ("end_standstill", standstill_over, "The standstill period has ended"),
     ):
         for case_id in sorted(case_ids):
-            try:
+            with _skipped_if_it_fails(f"{trigger} on case {case_id}"):
                 core.engine.act(ActionRequest(case_id, trigger, system, comment=why))
                 ended += 1
-            except DomainError as error:  # another scheduler got there first, or someone acted meanwhile
-                log.info("%s %s skipped: %s", trigger, case_id, error.message)
     raised = _raise_invitation_tasks(core, schedule, today, system)
     return SweepResult("end_periods", ended + raised)
 
@@ -294,7 +310,7 @@ def _raise_invitation_tasks(core: Core, schedule: Schedule, today: date, system:
                 "(Invite tenders): the tender period runs from the invitation."
             ),
         )
-        with core.db.unit_of_work() as session:
+        with _skipped_if_it_fails(f"the task to invite tenders on case {case.id}"), core.db.unit_of_work() as session:
             raised += raise_task(core, session, new, actor_id=system) is not None
     return raised
 
@@ -584,7 +600,8 @@ def remind_deadlines(core: Core, schedule: Schedule, today: date) -> SweepResult
         owners = {case.id: _case_owner(core, session, case) for _, case in due}
         system = _system_user(session)
     for deadline, case in due:
-        with core.db.unit_of_work() as session:
+        reminder = f"the reminder of {deadline.kind} on case {case.id}"
+        with _skipped_if_it_fails(reminder), core.db.unit_of_work() as session:
             new = NewTask(
                 kind=deadline_task_kind(deadline.kind),
                 title=f"{case.reference}: {deadline_title(deadline.kind, case.regime)}",
