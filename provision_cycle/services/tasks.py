@@ -48,7 +48,7 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("not_reopening", "Not to be re-opened: the scheme ends (correct its end date in the register)"),
     ),
     # Done by inviting tenders on the case's page (its effect close_invitation_task), or:
-    INVITE_TENDERS: (("not_inviting", "Not inviting tenders: the procurement is to be withdrawn or terminated"),),
+    INVITE_TENDERS: (("not_inviting", "Not inviting tenders: the procurement is to be terminated"),),
 }
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
