@@ -448,6 +448,9 @@ class CasePage:
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
+    # The suppliers a competitive flexible procedure invited to tender after its participation period: they
+    # alone may tender (PA23 s20(4)-(5)).
+    invited: tuple[str, ...] = ()
     framework: Framework | None = None  # the framework a call-off is made under (its suppliers alone, if listed)
     # Whether the person may open the pages these name (their council's staff may): else named, not linked.
     framework_linked: bool = False
@@ -707,6 +710,7 @@ def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) ->
         "may_see_tenders": may_see_tenders(session, actor, case),
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,
+        "invited": tuple(evaluation.invited_names(case.details)),
         "market_linked": market is not None and works_for(actor, market.authority),
         "framework": (framework := framework_named_by(session, case.details)),
         "framework_linked": framework is not None and works_for(actor, framework.authority),

@@ -421,6 +421,11 @@ def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(co
     assert f'href="{invite}"' not in done
     history = officer.get(f"/cases/{case_id}").text  # the list as given, a line each
     assert '<li class="hub-message">The suppliers invited to tender, one to a line: Acme Ltd\nBrightwater' in history
+    said = " ".join(re.sub(r"<[^>]+>", " ", history.split('id="invited">')[1].split("</p>")[0]).split())
+    assert said == (
+        "Only the 2 suppliers invited to tender after the participation period may take part (Acme Ltd and "
+        "Brightwater Services): a tender from any other supplier is not assessed (Procurement Act 2023 s20(4)-(5))."
+    )
     clock.set(date(2026, 4, 28))
     act(core.engine, case_id, "close_tenders", people.officer)
     form = officer.get(f"/cases/{case_id}/tenders/new").text
