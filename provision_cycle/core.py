@@ -1,7 +1,8 @@
 """Assembling the core from settings: database, governance, workflows, engine. No Flask here.
 
 Loading validates configuration and workflows together (a gate with no approval rule is an error that
-names the file), so a bad file stops start-up with every problem listed.
+names the file), and the scheduler's file with them (its pages read it too), so a bad file stops start-up
+with every problem listed.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .config_files import Problems
+from .config_files import ConfigError, Problems
 from .db import Database
 from .governance.rules import Governance, check_gate_coverage, load_governance
+from .scheduling.config import load_schedule
 from .settings import Settings
 from .workflow.definitions import WorkflowRegistry, load_workflows
 from .workflow.engine import Engine, utc_now
@@ -34,6 +36,11 @@ def load_definitions(settings: Settings) -> tuple[Governance, WorkflowRegistry]:
     workflows = load_workflows(settings.workflows_dir, set(governance.organisation.roles), problems)
     if not problems.items:
         check_gate_coverage(governance, workflows.all_gates, problems)
+        organisation = governance.organisation
+        try:  # read again when it changes (``schedule_for``); checked here so that start-up refuses a bad one
+            load_schedule(settings.config_dir, set(organisation.pillars), set(organisation.roles))
+        except ConfigError as error:
+            problems.items.extend(error.problems)
     problems.raise_if_any()
     return governance, workflows
 

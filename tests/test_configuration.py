@@ -231,6 +231,21 @@ def test_malformed_yaml_names_the_line(tree):
     assert any(p.startswith("config/organisation.yaml: is not valid YAML at line") for p in problems(tree))
 
 
+def test_a_bad_schedule_stops_start_up_as_a_bad_governance_file_does(tree):
+    """The scheduler's file is read by the pages as well as the scheduler: a mistake in it is found when the
+    app loads its configuration (and by ``flask validate`` and the administrators' configuration page), not
+    when someone first opens My work."""
+
+    def mistakes(d):
+        d["participation_closed"] = {"invite_within_working_days": 0}
+        d["overdue_tasks_escalate_to"] = "chief_wizard"
+
+    edit(tree / "config/schedule.yaml", mistakes)
+    found = problems(tree)
+    assert "config/schedule.yaml: participation_closed.invite_within_working_days: must be at least 1, found 0" in found
+    assert "config/schedule.yaml: overdue_tasks_escalate_to: unknown role 'chief_wizard'" in found
+
+
 def test_adding_a_pillar_is_configuration_only(tree):
     def add_pillar(d):
         d["pillars"].append(
