@@ -9,7 +9,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -72,6 +72,12 @@ class MarketMembership(SupplierAsGiven, Base):
     __table_args__ = (
         Index("ix_market_memberships_market_id", "market_id"),
         Index("ix_market_memberships_supplier_key", "supplier_key"),  # a supplier's markets, on its page
+        Index(  # a supplier's other names under its registration numbers (its page)
+            "ix_market_memberships_registration",
+            "supplier_registration",
+            sqlite_where=text("supplier_registration <> ''"),
+            postgresql_where=text("supplier_registration <> ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

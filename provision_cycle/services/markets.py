@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..core import Core
@@ -119,6 +119,15 @@ def applications_waiting_for(session: Session, actor: Actor) -> list[MarketMembe
         .order_by(MarketMembership.applied_on, MarketMembership.id)
     )
     return list(session.scalars(query))
+
+
+def applications_seen(actor: Actor) -> ColumnElement[bool]:
+    """The applications to the dynamic markets of the person's councils, as SQL: among the ids of those markets,
+    which the index of applications by market then finds (written as a join, SQLite read every application
+    to find a name in them)."""
+    return MarketMembership.market_id.in_(
+        select(DynamicMarket.id).where(reading.of_my_councils(actor, DynamicMarket.authority))
+    )
 
 
 def memberships_of_supplier(session: Session, actor: Actor, keys: tuple[str, ...]) -> list[MarketMembership]:

@@ -28,7 +28,6 @@ from ..models import (
     AuditEvent,
     Case,
     Contract,
-    DynamicMarket,
     Framework,
     KpiAssessment,
     MarketMembership,
@@ -43,9 +42,9 @@ from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluations_of
 from .frameworks import frameworks_for
-from .markets import memberships_of_supplier
+from .markets import applications_seen, memberships_of_supplier
 from .payments_compliance import percent
-from .reading import of_my_councils, staff_authorities, tenders_seen, visible_contracts
+from .reading import staff_authorities, tenders_seen, visible_contracts
 from .spreadsheet import FileProblem, FileRefused, Layout, parsed_rows, read_table, row_problems, unguarded
 
 YEARS_SHOWN = 3  # this financial year and the two before it
@@ -226,9 +225,9 @@ class NamesTally:
             select(Tender.supplier_key.label("key"), Tender.supplier_name.label("name"))
             .join(Case, Case.id == Tender.case_id)
             .where(tenders_seen(actor), *keyed(Tender.supplier_key)),
-            select(MarketMembership.supplier_key, MarketMembership.supplier_name)
-            .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
-            .where(of_my_councils(actor, DynamicMarket.authority), *keyed(MarketMembership.supplier_key)),
+            select(MarketMembership.supplier_key, MarketMembership.supplier_name).where(
+                applications_seen(actor), *keyed(MarketMembership.supplier_key)
+            ),
         ).subquery()
         for key, name, count in session.execute(
             select(offered.c.key, offered.c.name, func.count()).group_by(offered.c.key, offered.c.name)
@@ -400,9 +399,9 @@ def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]
         select(Tender.supplier_registration, Tender.supplier_key, Tender.supplier_name)
         .join(Case, Case.id == Tender.case_id)
         .where(Tender.supplier_registration != none, tenders_seen(actor)),
-        select(MarketMembership.supplier_registration, MarketMembership.supplier_key, MarketMembership.supplier_name)
-        .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
-        .where(MarketMembership.supplier_registration != none, of_my_councils(actor, DynamicMarket.authority)),
+        select(
+            MarketMembership.supplier_registration, MarketMembership.supplier_key, MarketMembership.supplier_name
+        ).where(MarketMembership.supplier_registration != none, applications_seen(actor)),
     ).subquery()
     # Numbers under more than one name's key (some of them perhaps recorded as one already: folded below).
     numbers = (
@@ -585,7 +584,11 @@ def _same_number_elsewhere(
     # "Given", in the registration indexes' own words (a literal, not a parameter a generic plan cannot see
     # through): a partial index serves a query only where its condition follows from the query's.
     none = literal_column("''")
-    given = (Contract.supplier_registration != none, Tender.supplier_registration != none)
+    given = (
+        Contract.supplier_registration != none,
+        Tender.supplier_registration != none,
+        MarketMembership.supplier_registration != none,
+    )
     queries = (
         select(Contract.supplier_key, Contract.supplier_name).where(
             Contract.supplier_registration.in_(listed),
@@ -598,12 +601,11 @@ def _same_number_elsewhere(
         .where(
             Tender.supplier_registration.in_(listed), given[1], Tender.supplier_key.not_in(keys), tenders_seen(actor)
         ),
-        select(MarketMembership.supplier_key, MarketMembership.supplier_name)
-        .join(DynamicMarket, DynamicMarket.id == MarketMembership.market_id)
-        .where(
+        select(MarketMembership.supplier_key, MarketMembership.supplier_name).where(
             MarketMembership.supplier_registration.in_(listed),
+            given[2],
             MarketMembership.supplier_key.not_in(keys),
-            of_my_councils(actor, DynamicMarket.authority),
+            applications_seen(actor),
         ),
     )
     found: dict[str, str] = {}
