@@ -3,7 +3,8 @@
 Loads straight into a fresh database (bulk, not timed) N contracts (default 1,000,000) shared among 400
 councils, each with its contract-management case, E audit events per case (default 10: 10,000,000 rows), an
 open task per contract (1,000,000), an open approval step on one case in ten, three tenders on one case in
-ten (300,000: its contract's supplier's and the next two contracts') and two payments to each contract's
+ten (300,000: its contract's supplier's and the next two contracts'), a dynamic market per council with an
+application admitted from the supplier of one contract in ten (100,000), and two payments to each contract's
 supplier (one naming the contract, one not); each supplier with a Companies House number that one other name
 shares (its page names it). Then, for people picked at random, it times the
 functions the pages and the API call (``services.reading``), each with its own session as a request has, and
@@ -48,7 +49,16 @@ PILLARS = ("heasc", "eni", "cnc")
 MANAGERS = 25  # contract managers per council: each manages about N / 10,000 contracts
 REQUESTERS = 5
 PER_COUNCIL = len(PILLARS) + MANAGERS + REQUESTERS  # users per council: heads of category first
-LARGE_TABLES = ("cases", "contracts", "audit_events", "tasks", "approval_steps", "payments", "tenders")
+LARGE_TABLES = (
+    "cases",
+    "contracts",
+    "audit_events",
+    "tasks",
+    "approval_steps",
+    "payments",
+    "tenders",
+    "market_memberships",
+)
 # Titles and suppliers are made of these words, so a search for one finds about one contract in 50.
 _WORDS = """
     adult care highways waste school transport library leisure housing ict cleaning catering energy parks fleet
@@ -168,6 +178,19 @@ def load(core: Core, count: int, events: int) -> None:
         f" {manager}, {d.moment('n % 500000 + 500000')}"
         " FROM numbers JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) AS three ON TRUE"
         " JOIN words w ON w.i = ((n + k) / 7) % 50 WHERE n % 10 = 0",
+        # A dynamic market for each council, and an admitted application to it from the supplier of one of its
+        # contracts in ten (a supplier's page, a search and the names that look alike read them too).
+        "INSERT INTO dynamic_markets (id, reference, title, description, conditions, authority, pillar, category,"
+        " parts, created_by_id, created_at, version)"
+        f" SELECT n, 'DM-' || n, 'Passenger transport', '', '', {authority}, 'cnc', 'ict', '[]', 1,"
+        f" {d.moment('0')}, 1 FROM numbers WHERE n <= {COUNCILS}",
+        "INSERT INTO market_memberships (market_id, applied_on, supplier_name, supplier_key, supplier_registration,"
+        " supplier_is_sme, supplier_is_vcse, parts, recorded_by_id, recorded_at, decided_on, admitted,"
+        " exclusions_checked_on, refused_because, decided_by_id, removed_because)"
+        f" SELECT (n - 1) % {COUNCILS} + 1, {d.day('-400')}, w3.w || ' Partners ' || (n % 5000) || ' Ltd',"
+        " w3.w || ' partners ' || (n % 5000), '', FALSE, FALSE, '[]', 1,"
+        f" {d.moment('0')}, {d.day('-390')}, TRUE, {d.day('-391')}, '', 1, ''"
+        " FROM numbers JOIN words w3 ON w3.i = (n / 7) % 50 WHERE n % 10 = 5",
     ]
     with core.db.engine.begin() as conn:
         raw = conn.connection.driver_connection
@@ -457,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nReads over {args.contracts:,} contracts in {COUNCILS} councils, {args.contracts * args.events:,} audit"
         f" events, {args.contracts:,} open tasks, {args.contracts // 10:,} open approval steps,"
-        f" {args.contracts // 10 * 3:,} tenders, {args.contracts * 2:,} payments;"
+        f" {args.contracts // 10 * 3:,} tenders, {args.contracts // 10:,} market applications,"
+        f" {args.contracts * 2:,} payments;"
         f" {args.samples} people each, ms (hand SQL: the same rows on a bare connection)\n"
     )
     print(f"{'database':<12}{'read':<28}{'rows':>6}{'p50':>9}{'p99':>9}{'hand p50':>10}{'hand p99':>10}{'÷ hand':>8}")
