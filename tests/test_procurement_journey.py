@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from provision_cycle.audit import verify_chains
-from provision_cycle.errors import GuardFailed, InvalidInput
+from provision_cycle.errors import ChangedMeanwhile, GuardFailed, InvalidInput
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage
 from provision_cycle.services import evaluation
 from provision_cycle.services.evaluation import TenderGiven
@@ -222,11 +222,33 @@ def test_a_tender_from_a_supplier_not_invited_after_the_participation_period_is_
         evaluation.record_tender(core, case_id, officer, given)
     with db.reading() as session:
         why = {s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings}
-    assert why == {
-        "ACME LIMITED": "",
-        "Brightwater Partnership": "",
-        "Cheapo Co": "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))",
+    not_invited = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
+    assert why == {"ACME LIMITED": "", "Brightwater Partnership": "", "Cheapo Co": not_invited}
+
+    # Cheapo Co was invited, but left out when the invitation was recorded; Brightwater was not invited.
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.correct_invitations(core, case_id, officer, " \n ", " ")
+    assert refused.value.fields == {
+        "invited_suppliers": "Give the suppliers invited to tender, one to a line",
+        "reason": "Say why the list is corrected",
     }
+    with db.reading() as session:
+        seen = evaluation.invitations_as_seen(session.get(Case, case_id).details)
+    fixed = "Acme Ltd\nCheapo Co\n"
+    evaluation.correct_invitations(core, case_id, officer, fixed, "Cheapo Co was left out", seen=seen)
+    with db.reading() as session:
+        why = {s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings}
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "correct_invitations")
+        ).one()
+    assert why == {"ACME LIMITED": "", "Brightwater Partnership": not_invited, "Cheapo Co": ""}
+    assert event.comment == "Cheapo Co was left out" and event.data == {
+        "invited_suppliers": ["Acme Ltd", "Cheapo Co"],
+        "before": ["Acme Ltd", "The Brightwater Partnership"],
+        "tenders_weighed_again": ["Brightwater Partnership", "Cheapo Co"],
+    }
+    with pytest.raises(ChangedMeanwhile):  # a second person on the form as it was before
+        evaluation.correct_invitations(core, case_id, officer, "Acme Ltd", "Only Acme", seen=seen)
 
 
 def test_a_competitive_flexible_procedure_ended_in_its_participation_period_owes_a_termination_notice(

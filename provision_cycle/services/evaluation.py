@@ -179,9 +179,8 @@ def record_tender(
             on_it = on_the_framework(framework, fields["supplier_name"])
             fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
         if (invited := invited_to_tender(case.details)) is not None:
-            disregarded = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
             invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
-            fields["not_assessed_because"] = _unless_disregarded(given, invited_it, disregarded)
+            fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
         same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
         if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
             raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
@@ -247,6 +246,10 @@ def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dic
     return _unless_disregarded(fields["not_assessed_because"], admitted, disregarded)
 
 
+NOT_INVITED = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
+MAX_INVITED = 5000  # characters: the invitation's list, as the workflow's text answers hold
+
+
 def invited_names(case_details: dict) -> list[str]:
     """The suppliers a competitive flexible procedure invited to tender after its participation period, as
     the invitation named them; none where nobody was invited by name (one stage, or no invitation yet)."""
@@ -257,6 +260,49 @@ def invited_to_tender(case_details: dict) -> set[str] | None:
     """The keys of the suppliers invited to tender (``invited_names``), however each name is spelt; None where
     nobody was invited by name."""
     return {supplier_key(name) for name in invited_names(case_details)} or None
+
+
+def correct_invitations(
+    core: Core, case_id: int, actor_id: int, names: str, reason: str, *, seen: str | None = None
+) -> None:
+    """Correct the list of suppliers a competitive flexible procedure invited to tender (a name mistyped, or
+    one left out when the invitation was recorded), saying why. The tenders recorded are weighed again against
+    it: a supplier now on it is assessed, one no longer on it is not (and loses its scores), each as when its
+    tender is corrected. ``seen``: the list as the form showed it (``invitations_as_seen``)."""
+    given, reason = [line.strip() for line in names.splitlines() if line.strip()], reason.strip()
+    errors = {}
+    if not given:
+        errors["invited_suppliers"] = "Give the suppliers invited to tender, one to a line"
+    elif len(names) > MAX_INVITED:
+        errors["invited_suppliers"] = f"Keep the list to {MAX_INVITED} characters"
+    if not reason:
+        errors["reason"] = "Say why the list is corrected"
+    if errors:
+        raise InvalidInput(errors)
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="correct the suppliers invited to tender")
+        _require_tenders_open(core, case)
+        before = invited_names(case.details)
+        if not before:
+            raise InvalidAction(f"{case.reference} did not invite suppliers to tender by name")
+        _require_unchanged(seen, invitations_as_seen(case.details), "the list of suppliers invited")
+        case.details = {**case.details, "invited_suppliers": "\n".join(given)}
+        invited = {supplier_key(name) for name in given}
+        weighed_again = []
+        for tender in session.scalars(select(Tender).where(Tender.case_id == case.id).order_by(Tender.id)):
+            why = _unless_disregarded(tender.not_assessed_because, tender.supplier_key in invited, NOT_INVITED)
+            if why != tender.not_assessed_because:
+                tender.not_assessed_because = why
+                weighed_again.append(tender.supplier_name)
+                if why:
+                    session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
+        data = {"invited_suppliers": given, "before": before, "tenders_weighed_again": weighed_again}
+        _changed(core, session, case, actor_id, "correct_invitations", data, comment=reason)
+
+
+def invitations_as_seen(case_details: dict) -> str:
+    """What a form showing the invited suppliers was opened on: it changes whenever anyone corrects them."""
+    return _fingerprint(invited_names(case_details))
 
 
 def _unless_disregarded(given: str, may_take_part: bool, disregarded: str) -> str:

@@ -14,6 +14,7 @@ from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standin
 from .common import core, csv_download, me, render
 from .forms import (
     CRITERION_PARTS,
+    InvitationsForm,
     TenderForm,
     award_criteria_form_class,
     award_criteria_rows,
@@ -106,6 +107,31 @@ def tender(case_id: int, tender_id: int | None = None):
     tendered = standing.tender if standing else None
     invited = evaluation.invited_names(case.details)
     return render("evaluation/tender.html", case=case, form=form, tender=tendered, invited=invited)
+
+
+@tenders.route("/<id:case_id>/invitations", methods=["GET", "POST"])
+@signed_in
+def invitations(case_id: int):
+    """Correct the list of suppliers a competitive flexible procedure invited to tender, saying why."""
+    case, _ = _case_evaluated(
+        case_id,
+        lambda session, case: _tenders_open(session, case) and bool(evaluation.invited_names(case.details)),
+        "whose invitations to tender you can correct now",
+    )
+    form = InvitationsForm()
+    if request.method == "GET":
+        listed = "\n".join(evaluation.invited_names(case.details))
+        form.process(data={"invited_suppliers": listed, "opened_on": evaluation.invitations_as_seen(case.details)})
+
+    def save() -> str:
+        seen = form.opened_on.data or None
+        given, why = form.invited_suppliers.data or "", form.reason.data or ""
+        evaluation.correct_invitations(core(), case_id, me().id, given, why, seen=seen)
+        return f"The suppliers invited to tender on {case.reference} are corrected"
+
+    if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
+        return done
+    return render("evaluation/invitations.html", case=case, form=form)
 
 
 def _tender_data(tender) -> dict:

@@ -810,6 +810,26 @@ class TenderForm(FlaskForm):
     opened_on = OPENED_ON
 
 
+class InvitationsForm(FlaskForm):
+    """The suppliers a competitive flexible procedure invited to tender, corrected (a name mistyped, one left
+    out), saying why."""
+
+    invited_suppliers = TextAreaField(
+        "The suppliers invited to tender, one to a line",
+        widget=GovTextArea(),
+        description="As the invitations to tender named them. A tender from any other supplier is not assessed",
+        validators=[InputRequired(message="Give the suppliers invited to tender, one to a line"), Length(max=5000)],
+    )
+    reason = TextAreaField(
+        "Why is the list corrected?",
+        widget=GovTextArea(),
+        description="The case's history keeps the list before and after, with this",
+        validators=[InputRequired(message="Say why the list is corrected"), Length(max=2000)],
+    )
+    submit = SubmitField("Correct the list", widget=GovSubmitInput())
+    opened_on = OPENED_ON
+
+
 class MarketForm(FlaskForm):
     """A dynamic market opened with its intention notice (PA23 s39)."""
 

@@ -431,6 +431,21 @@ def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(co
     form = officer.get(f"/cases/{case_id}/tenders/new").text
     assert "Invited to tender after the participation period: Acme Ltd and Brightwater Services." in form
 
+    # A supplier invited but left out of the list: the list is corrected, saying why.
+    fix = f"/cases/{case_id}/invitations"
+    assert (
+        f'href="{fix}">correct the list</a>' in form
+        and f'href="{fix}">Correct the list</a>' in officer.get(f"/cases/{case_id}").text
+    )
+    page = officer.get(fix).text
+    assert ">Acme Ltd\nBrightwater Services</textarea>" in page
+    refused = officer.post(fix, {"invited_suppliers": "Acme Ltd\nBrightwater Services\nCarewell"}, status=400)
+    assert "Say why the list is corrected" in refused.text
+    officer.post(fix, {"invited_suppliers": "Acme Ltd\nBrightwater Services\nCarewell", "reason": "Left out"})
+    said = " ".join(officer.get(f"/cases/{case_id}").text.split('id="invited">')[1].split("</p>")[0].split())
+    assert "Only the 3 suppliers invited" in said and "Brightwater Services and Carewell" in said
+    browser(people.requester).get(fix, status=404)
+
 
 def test_a_key_decision_says_when_it_can_be_approved_and_can_still_be_returned(core, db, browser):
     from tests.factories import declare, key_decision_on_the_forward_plan
