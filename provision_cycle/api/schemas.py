@@ -883,6 +883,13 @@ class AwardCriteriaIn(Request):
     criteria: list[CriterionIn] = Field(max_length=10, description="In order; they replace any set before")
 
 
+class InvitationsIn(Request):
+    invited_suppliers: list[str] = Field(
+        min_length=1, max_length=200, description="The suppliers invited to tender, as the invitations named them"
+    )
+    reason: str = Field(max_length=2000, description="Why the list recorded is corrected")
+
+
 class TenderIn(Request):
     supplier_name: str = Field(max_length=200)
     supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")

@@ -1343,6 +1343,23 @@ def _scores_given(body: s.ScoresIn) -> dict[int, tuple[str, str]]:
     return {score.criterion_id: (str(score.score), score.reasons) for score in body.scores}
 
 
+@operation(
+    api,
+    "PUT",
+    "/cases/{case_id}/evaluation/invitations",
+    summary="Correct the suppliers a competitive flexible procedure invited to tender (the tenders are weighed again)",
+    tag="Evaluation",
+    body=s.InvitationsIn,
+    response=s.EvaluationOut,
+    errors=(403, 404, 409, 422),
+)
+def correct_invitations(case_id: int, body: s.InvitationsIn):
+    _visible_case(case_id)
+    given = "\n".join(name.replace("\n", " ") for name in body.invited_suppliers)
+    evaluation.correct_invitations(core(), case_id, current_actor().id, given, body.reason)
+    return _evaluation_response(case_id)
+
+
 def _tender_given(body: s.TenderIn) -> evaluation.TenderGiven:
     return evaluation.TenderGiven(**body.model_dump())
 

@@ -88,3 +88,27 @@ def test_criteria_tenders_and_scores_through_the_api(api, core, db, clock):
     assert [(t["case_id"], t["price"], t["outcome"]) for t in tenders] == [
         (case_id, "240000.00", "Being evaluated, ranked 1 of 1")
     ]
+
+
+def test_the_suppliers_invited_to_tender_are_corrected_through_the_api(api, core, db, clock):
+    """A competitive flexible procedure's invitation left a supplier out: the list is corrected, saying why,
+    and its tender, recorded as not invited, is assessed."""
+    from tests.factories import act, in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": "Acme Ltd"}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    clock.set(date(2026, 4, 28))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    base = f"/cases/{case_id}/evaluation"
+    officer = api(people.officer)
+    body = officer.post(f"{base}/tenders", _tender("Brightwork CIC", "200000"), status=201).json
+    assert body["tenders"][0]["not_assessed_because"].startswith("Not invited to tender")
+    fixed = {"invited_suppliers": ["Acme Ltd", "Brightwork CIC"], "reason": "Brightwork was left out"}
+    api(people.requester).call("PUT", f"{base}/invitations", fixed, status=403)
+    refused = officer.call("PUT", f"{base}/invitations", {**fixed, "reason": " "}, status=422).json
+    assert "Say why the list is corrected" in str(refused)
+    body = officer.call("PUT", f"{base}/invitations", fixed, status=200).json
+    assert body["tenders"][0]["not_assessed_because"] == ""
