@@ -444,6 +444,12 @@ def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(co
     officer.post(fix, {"invited_suppliers": "Acme Ltd\nBrightwater Services\nCarewell", "reason": "Left out"})
     said = " ".join(officer.get(f"/cases/{case_id}").text.split('id="invited">')[1].split("</p>")[0].split())
     assert "Only the 3 suppliers invited" in said and "Brightwater Services and Carewell" in said
+    history = " ".join(re.sub(r"<[^>]+>", " ", officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1]).split())
+    assert "Correct invitations" in history
+    assert (
+        "Invited: Acme Ltd, Brightwater Services, Carewell (before: Acme Ltd, Brightwater Services) “Left out”"
+        in history
+    )
     browser(people.requester).get(fix, status=404)
 
 
