@@ -24,7 +24,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, No
 from ..governance.statutory import Route, conflicts_law
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_given, supplier_key
-from ..workflow.definitions import WorkflowRegistry
+from ..workflow.definitions import MAX_TEXT, WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.frameworks import framework_named_by, framework_reference, on_the_framework
@@ -247,7 +247,6 @@ def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dic
 
 
 NOT_INVITED = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
-MAX_INVITED = 5000  # characters: the invitation's list, as the workflow's text answers hold
 
 
 def invited_names(case_details: dict) -> list[str]:
@@ -273,8 +272,8 @@ def correct_invitations(
     errors = {}
     if not given:
         errors["invited_suppliers"] = "Give the suppliers invited to tender, one to a line"
-    elif len(names) > MAX_INVITED:
-        errors["invited_suppliers"] = f"Keep the list to {MAX_INVITED} characters"
+    elif len(names) > MAX_TEXT:  # as the invitation's answer was held to
+        errors["invited_suppliers"] = f"Keep the list to {MAX_TEXT} characters"
     if not reason:
         errors["reason"] = "Say why the list is corrected"
     if errors:
