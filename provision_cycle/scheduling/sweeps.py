@@ -58,7 +58,6 @@ from ..models import (
     ApprovalStep,
     Case,
     CaseDeadline,
-    CaseTeamMember,
     Contract,
     Decision,
     DynamicMarket,
@@ -624,18 +623,8 @@ def _case_owner(core: Core, session, case: Case) -> int:
     contract = session.scalar(select(Contract).where(Contract.case_id == case.id))
     if contract is not None and contract.contract_manager_id:
         return contract.contract_manager_id
-    team = session.scalar(
-        select(CaseTeamMember.user_id)
-        .join(User, User.id == CaseTeamMember.user_id)
-        .where(CaseTeamMember.case_id == case.id, CaseTeamMember.part == "procurement", User.is_active)
-        .order_by(CaseTeamMember.added_at, CaseTeamMember.id)
-        .limit(1)
-    )
-    if team is not None:
-        return team
-    authority = core.governance.organisation.authorities_of(case.authority)[0]
-    officers = core.engine.holders(session, "category_officer", authority, case.pillar)
-    return officers[0] if officers else case.requester_id
+    team = core.engine.procurement_team(session, case)
+    return team[0] if team else case.requester_id
 
 
 def _close_met_deadline_tasks(core: Core) -> int:

@@ -729,6 +729,15 @@ class Engine:
             query, params = sql.HOLDERS_IN_PILLAR, {"role": role, "authority": authority, "pillar": pillar}
         return [row.user_id for row in statements_of(session).rows(query, params)]
 
+    def procurement_team(self, session: Session | Transaction, case: Any) -> list[int]:
+        """Who does a procurement's work: those named on its procurement team who still work here, in the order
+        they were named; with none, its council's category officers for its pillar."""
+        named = [row.user_id for row in statements_of(session).rows(sql.PROCUREMENT_TEAM, {"case_id": case.id})]
+        if named:
+            return named
+        council = self.governance.organisation.authorities_of(case.authority)[0]
+        return self.holders(session, "category_officer", council, case.pillar)
+
     # =============================================================================================
     # Writing the change
     # =============================================================================================

@@ -988,13 +988,7 @@ def tell_the_team_the_period_ended(ctx: ActionContext) -> None:
     council's category officers for its pillar."""
     if not ctx.actor.is_system:
         return
-    team = []
-    if ctx.case.team_size:
-        rows = ctx.tx.rows(statements.TEAM_WITH_DECLARATIONS, {"case_id": ctx.case.id})
-        team = [m.user_id for m in rows if m.part == "procurement" and m.is_active]
-    if not team:
-        council = ctx.engine.governance.organisation.authorities_of(ctx.case.authority)[0]
-        team = ctx.engine.holders(ctx.tx, "category_officer", council, ctx.case.pillar)
+    team = ctx.engine.procurement_team(ctx.tx, ctx.case)
     ended, next_step = PERIOD_ENDED[ctx.trigger]
     subject = f"{ctx.case.reference}: {ended}"
     ctx.notify(team, "period_ended", subject, f"For '{ctx.case.title}', {ended}. {next_step}")

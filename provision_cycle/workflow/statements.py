@@ -102,6 +102,14 @@ TEAM_WITH_DECLARATIONS = (
     .order_by(USERS.c.full_name, TEAM.c.user_id)
 )
 
+# Those named on a case's procurement team who still work here, in the order they were named.
+PROCUREMENT_TEAM = (
+    select(TEAM.c.user_id)
+    .join(USERS, USERS.c.id == TEAM.c.user_id)
+    .where(TEAM.c.case_id == bindparam("case_id"), TEAM.c.part == "procurement", USERS.c.is_active == true())
+    .order_by(TEAM.c.added_at, TEAM.c.id)
+)
+
 # The open cases whose team names ``user_id``, each with that person's latest declaration on it.
 DECLARATIONS_OF_MEMBER = (
     select(
