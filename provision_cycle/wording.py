@@ -13,6 +13,11 @@ def listed(items: Sequence[str], conjunction: str = "and") -> str:
     return f" {conjunction} ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
 
 
+def one_to_a_line(text: str) -> list[str]:
+    """The items of an answer given one to a line (the suppliers invited to tender), blank lines left out."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def duration(minutes: int) -> str:
     """A length of time as people say it: "7 days", "4 hours", "1 hour and 30 minutes", "45 minutes"."""
     days, rest = divmod(minutes, 24 * 60)

@@ -276,11 +276,13 @@ def ready_for_the_market(engine: Engine, p: People, **request) -> int:
     return case_id
 
 
-def in_participation(engine: Engine, p: People, closes: str = "2026-03-27") -> int:
+def in_participation(engine: Engine, p: People, closes: str = "2026-03-27", *, market: str = "") -> int:
     """A 250,000 competitive flexible procedure whose tender notice went out on 2 March 2026, taking requests to
-    participate until ``closes``."""
+    participate until ``closes``; restricted to the members of ``market`` (a reference) where one is given."""
     case_id = ready_for_the_market(engine, p, value="250000", route="competitive_flexible")
     notice = {"tender_notice_published_on": "2026-03-02", "participation_closes_on": closes, "market_engaged": False}
+    if market:
+        notice |= {"by_dynamic_market": True, "dynamic_market": market}
     act(engine, case_id, "publish_tender_notice", p.officer, inputs=notice)
     return case_id
 

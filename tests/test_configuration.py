@@ -214,6 +214,11 @@ def _tender_notice_inputs(definition: dict) -> dict:
             "for a line input",
         ),
         (
+            lambda d: _award_inputs(d)["supplier_name"].update({"check": "sounds_reliable"}),
+            f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.check: unknown check "
+            "'sounds_reliable' (known: members_of_the_market)",
+        ),
+        (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.max_length: max_length is for a text "
             "input",

@@ -62,16 +62,24 @@ NOTICE = {
 }
 
 
-EVERYONE = "Acme Cars\nBodge Transport\nCareful Coaches\nDodgy Minicabs"  # the market decides, not the invitation
+EVERYONE = "Acme Cars\nBodge Transport\nCareful Coaches\nDodgy Minicabs"
 
 
-def _to_evaluation_restricted_to(core, clock, people, case_id, restriction: str) -> None:
-    """A competitive flexible procedure restricted to ``restriction`` (a market, or "market/part"), through its
-    participation and tender periods to evaluation, on 27 April 2026."""
+def _restricted_to(core, clock, people, case_id, restriction: str) -> None:
+    """A competitive flexible procedure restricted to ``restriction`` (a market, or "market/part"), its
+    participation period over on 30 March 2026."""
     act(core.engine, case_id, "publish_tender_notice", people.officer, inputs={**NOTICE, "dynamic_market": restriction})
     clock.set(date(2026, 3, 30))
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": EVERYONE}
+
+
+def _invite(core, people, case_id, invited: str) -> None:
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": invited}
     act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+
+
+def _to_evaluation(core, clock, people, case_id, invited: str) -> None:
+    """Tenders invited from ``invited`` on 30 March 2026, the procedure at evaluation on 27 April."""
+    _invite(core, people, case_id, invited)
     clock.set(date(2026, 4, 27))
     act(core.engine, case_id, "close_tenders", people.officer)
 
@@ -188,7 +196,18 @@ def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_member
     assert choice.options == ((f"DM-{market_id:06d}", f"DM-{market_id:06d}: Home to school transport"),)
     with pytest.raises(InvalidInput, match="Which dynamic market"):  # yes, but which?
         act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=NOTICE)
-    _to_evaluation_restricted_to(core, clock, people, case_id, f"DM-{market_id:06d}")
+    reference = f"DM-{market_id:06d}"
+    _restricted_to(core, clock, people, case_id, reference)
+    with pytest.raises(InvalidInput) as refused:  # s34(1), s34(4): members alone go on, applications decided
+        _invite(core, people, case_id, EVERYONE)
+    assert refused.value.fields == {
+        "invited_suppliers": f"Dodgy Minicabs is not a member of the dynamic market {reference}, to whose members "
+        "the procedure is restricted (Procurement Act 2023 s34(1)); decide the applications of Bodge Transport "
+        "(applied 9 February 2026) and Careful Coaches (applied 9 February 2026) first (s34(4))"
+    }
+    markets.refuse(core, market_id, bodge, people.officer, date(2026, 3, 30), "No operator's licence")
+    markets.admit(core, market_id, careful, people.officer, date(2026, 3, 30), date(2026, 3, 30))
+    _to_evaluation(core, clock, people, case_id, "Acme Cars\nCAREFUL COACHES LIMITED")
     ready_to_recommend(core.engine, case_id, people)
 
     def tender(name):
@@ -196,20 +215,24 @@ def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_member
         return evaluation.record_tender(core, case_id, people.officer, given)
 
     tender("Acme Cars")
-    with pytest.raises(InvalidInput, match="Bodge Transport applied to join .* decide its application before its"):
-        tender("Bodge Transport")
-    markets.refuse(core, market_id, bodge, people.officer, date(2026, 4, 27), "No operator's licence")
+    late = _apply(core, people, market_id, "Eager Express", applied=date(2026, 4, 1))  # since the invitation
+    with pytest.raises(InvalidInput, match="Eager Express applied to join .* decide its application before its"):
+        tender("Eager Express")
+    markets.refuse(core, market_id, late, people.officer, date(2026, 4, 27), "No operator's licence")
+    tender("Eager Express")
     tender("Bodge Transport")
-    markets.admit(core, market_id, careful, people.officer, date(2026, 4, 27), date(2026, 4, 27))
     tender("Careful Coaches")
     tender("Dodgy Minicabs")  # never applied
+    with pytest.raises(InvalidInput, match="Dodgy Minicabs is not a member of the dynamic market"):
+        evaluation.correct_invitations(core, case_id, people.officer, "Acme Cars\nDodgy Minicabs", "Left out")
     with db.reading() as session:
         standings = {
             s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings
         }
-    disregarded = f"Not a member of the dynamic market DM-{market_id:06d} (Procurement Act 2023 s34(3))"
+    disregarded = f"Not a member of the dynamic market {reference} (Procurement Act 2023 s34(3))"
     assert standings == {
         "Acme Cars": "",
+        "Eager Express": disregarded,
         "Bodge Transport": disregarded,
         "Careful Coaches": "",
         "Dodgy Minicabs": disregarded,
@@ -250,7 +273,12 @@ def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s
         (f"{reference}/1", f"{reference}: Home to school transport, part 1: North"),
         (f"{reference}/2", f"{reference}: Home to school transport, part 2: South"),
     )
-    _to_evaluation_restricted_to(core, clock, people, case_id, f"{reference}/2")
+    _restricted_to(core, clock, people, case_id, f"{reference}/2")
+    with pytest.raises(
+        InvalidInput, match=f"Acme Cars is not a member of part South of the dynamic market {reference},"
+    ):
+        _invite(core, people, case_id, "Acme Cars\nBodge Transport")
+    _to_evaluation(core, clock, people, case_id, "Bodge Transport")
     for name in ("Acme Cars", "Bodge Transport"):
         given = TenderGiven(name, "", True, False, "100000", date(2026, 4, 20))
         evaluation.record_tender(core, case_id, people.officer, given)
@@ -338,14 +366,17 @@ def test_a_modification_adds_parts_and_members_apply_for_more_parts(core, db, cl
     ]
 
     case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
-    _to_evaluation_restricted_to(core, clock, people, case_id, f"{reference}/3")
-    acme_tender = TenderGiven("Acme Cars", "", True, False, "100000", date(2026, 4, 20))
-    with pytest.raises(
-        InvalidInput, match=f"ACME CARS LIMITED applied for East of {reference} on 2 March 2026: decide"
-    ):
-        evaluation.record_tender(core, case_id, people.officer, acme_tender)
-    markets.admit(core, market_id, more, people.officer, date(2026, 4, 27), date(2026, 4, 27))
+    _restricted_to(core, clock, people, case_id, f"{reference}/3")
+    with pytest.raises(InvalidInput, match=r"Decide the application of ACME CARS LIMITED \(applied 2 March 2026\)"):
+        _invite(core, people, case_id, "Acme Cars")  # a member, not yet of the part named
+    markets.admit(core, market_id, more, people.officer, date(2026, 3, 30), date(2026, 3, 30))
+    _to_evaluation(core, clock, people, case_id, "Acme Cars")
+    bodge_tender = TenderGiven("Bodge Transport", "", True, False, "90000", date(2026, 4, 20))
+    with pytest.raises(InvalidInput, match=f"Bodge Transport applied for East of {reference} on 2 March 2026: decide"):
+        evaluation.record_tender(core, case_id, people.officer, bodge_tender)
     markets.remove_member(core, market_id, bodge, people.officer, date(2026, 4, 27), "Licence revoked")
+    evaluation.record_tender(core, case_id, people.officer, bodge_tender)
+    acme_tender = TenderGiven("Acme Cars", "", True, False, "100000", date(2026, 4, 20))
     evaluation.record_tender(core, case_id, people.officer, acme_tender)
     market = _read(db, market_id)
     assert [(m.supplier_name, m.parts) for m in members_of(market)] == [("Acme Cars", ["North", "East"])]
@@ -354,8 +385,13 @@ def test_a_modification_adds_parts_and_members_apply_for_more_parts(core, db, cl
         ("refused", "Removed from the market on 27 April 2026: Licence revoked"),
     ]
     with db.reading() as session:
-        [standing] = evaluation_of(session, case_id).standings
-        assert standing.tender.not_assessed_because == ""
+        standings = {
+            s.tender.supplier_name: s.tender.not_assessed_because for s in evaluation_of(session, case_id).standings
+        }
+        assert standings == {
+            "Bodge Transport": f"Not a member of part East of the dynamic market {reference} (Procurement Act 2023 s34(3))",
+            "Acme Cars": "",
+        }
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("%dynamic_market"))).all()
     assert actions.count("modify_dynamic_market") == 1 and actions.count("admit_to_dynamic_market") == 3
 

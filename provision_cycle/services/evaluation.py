@@ -24,11 +24,19 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, No
 from ..governance.statutory import Route, conflicts_law
 from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
 from ..models.suppliers import supplier_given, supplier_key
+from ..wording import one_to_a_line
 from ..workflow.definitions import MAX_TEXT, WorkflowRegistry
 from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.frameworks import framework_named_by, framework_reference, on_the_framework
-from ..workflow.markets import admitted_to, application_waiting, market_named_by, membership_of, part_named_by
+from ..workflow.markets import (
+    admitted_to,
+    application_waiting,
+    market_named_by,
+    membership_of,
+    not_admitted,
+    part_named_by,
+)
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
@@ -252,7 +260,7 @@ NOT_INVITED = "Not invited to tender after the participation period (Procurement
 def invited_names(case_details: dict) -> list[str]:
     """The suppliers a competitive flexible procedure invited to tender after its participation period, as
     the invitation named them; none where nobody was invited by name (one stage, or no invitation yet)."""
-    return [line.strip() for line in case_details.get("invited_suppliers", "").splitlines() if line.strip()]
+    return one_to_a_line(case_details.get("invited_suppliers", ""))
 
 
 def invited_to_tender(case_details: dict) -> set[str] | None:
@@ -268,7 +276,7 @@ def correct_invitations(
     one left out when the invitation was recorded), saying why. The tenders recorded are weighed again against
     it: a supplier now on it is assessed, one no longer on it is not (and loses its scores), each as when its
     tender is corrected. ``seen``: the list as the form showed it (``invitations_as_seen``)."""
-    given, reason = [line.strip() for line in names.splitlines() if line.strip()], reason.strip()
+    given, reason = one_to_a_line(names), reason.strip()
     errors = {}
     if not given:
         errors["invited_suppliers"] = "Give the suppliers invited to tender, one to a line"
@@ -285,6 +293,8 @@ def correct_invitations(
         if not before:
             raise InvalidAction(f"{case.reference} did not invite suppliers to tender by name")
         _require_unchanged(seen, invitations_as_seen(case.details), "the list of suppliers invited")
+        if (market := market_named_by(session, case.details)) and (barred := not_admitted(market, case.details, given)):
+            raise InvalidInput({"invited_suppliers": barred})
         case.details = {**case.details, "invited_suppliers": "\n".join(given)}
         invited = {supplier_key(name) for name in given}
         weighed_again = []

@@ -65,6 +65,9 @@ class InputSpec:
     # ``rules.SUGGESTIONS`` they come from, and those on one case.
     suggestions: str | None = None
     suggested: tuple[str, ...] = ()
+    # What the case's rules find wrong with an answer: the function in ``rules.CHECKS`` that says it, beside the
+    # question (where a guard would speak of the action as a whole).
+    check: str | None = None
 
     @property
     def unanswered(self) -> str:
@@ -557,7 +560,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                 continue
             spec_node.reject_unknown(
                 "type", "label", "optional", "max_length", "when", "under", "choices", "required_when", "hint",
-                "hint_when", "suggestions",
+                "hint_when", "suggestions", "check",
             )  # fmt: skip
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
@@ -583,6 +586,11 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
             elif suggestions is not None and suggestions not in rules.SUGGESTIONS:
                 spec_node.get("suggestions").error(
                     f"unknown list of suggested answers {suggestions!r} (known: {', '.join(sorted(rules.SUGGESTIONS))})"
+                )
+            answer_check = spec_node.text("check", None)
+            if answer_check is not None and answer_check not in rules.CHECKS:
+                spec_node.get("check").error(
+                    f"unknown check {answer_check!r} (known: {', '.join(sorted(rules.CHECKS))})"
                 )
             asked_when = tuple(spec_node.text_list("when", ()))
             _check_names(spec_node.get("when", ()), asked_when, rules.PREDICATES, "condition")
@@ -621,6 +629,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     hint=spec_node.text("hint", ""),
                     hint_when=hint_when,
                     suggestions=suggestions,
+                    check=answer_check,
                 )
             )
     return TransitionDef(

@@ -41,7 +41,7 @@ from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
 from .context import ActionContext
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
-from .rules import CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT, SUGGESTIONS
+from .rules import CHECKS, CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT, SUGGESTIONS
 
 # What a queued message starts as (an INSERT ... SELECT takes no column defaults).
 MESSAGE_DEFAULTS = {"status": "pending", "attempts": 0, "last_error": ""}
@@ -378,6 +378,7 @@ class Engine:
         if transition.reason_required and not ctx.reason:
             raise InvalidInput({"reason": f"Give a reason to {transition.label.lower()}"})
         self._check_guards(ctx, transition.guards)
+        _answers_checked(ctx, asked)
         return self._fire(ctx, transition)
 
     def _check_guards(self, ctx: ActionContext, guards: Iterable[str]) -> None:
@@ -1381,6 +1382,18 @@ def _required_by_the_answers(ctx: ActionContext, asked: tuple[InputSpec, ...]) -
     }
     if missing:
         raise InvalidInput(missing)
+
+
+def _answers_checked(ctx: ActionContext, asked: tuple[InputSpec, ...]) -> None:
+    """What the case's rules find wrong with the answers given (an input's ``check``): a field error for each.
+    Asked once the guards pass: an action refused as a whole is refused for that first."""
+    wrong = {
+        spec.name: problem
+        for spec in asked
+        if spec.check and spec.name in ctx.inputs and (problem := CHECKS[spec.check](ctx, ctx.inputs[spec.name]))
+    }
+    if wrong:
+        raise InvalidInput(wrong)
 
 
 def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], raw: dict[str, Any]) -> dict[str, Any]:

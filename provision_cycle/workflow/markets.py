@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..governance.organisation import JOINT
 from ..models import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from ..models.suppliers import supplier_key
+from ..wording import listed
 
 # A procurement's detail: the dynamic market whose members alone may take part (s34), as its tender notice
 # named it: the market's reference, or for one of its parts the reference, a slash and the part's number
@@ -95,3 +96,29 @@ def part_named_by(market: DynamicMarket, details: dict[str, Any]) -> str | None:
     """The part of ``market`` the tender notice restricted the procurement to; None for the whole market."""
     number = str(details.get(DYNAMIC_MARKET) or "").partition("/")[2]
     return market.parts[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(market.parts) else None
+
+
+def not_admitted(market: DynamicMarket, details: dict[str, Any], names: list[str]) -> str | None:
+    """What bars the suppliers ``names`` from going on in a procurement restricted to ``market`` (or the part
+    its tender notice named): a supplier not a member is excluded from it (PA23 s34(1)), and one whose
+    application to join (or a member's for that part) waits is decided first (s34(4)); None if nothing does."""
+    part = part_named_by(market, details)
+    outside, waiting = [], []
+    for name in names:
+        member = membership_of(market, name)
+        if member is not None and admitted_to(member, part):
+            continue
+        application = application_waiting(market, name)
+        if application is not None and (part is None or part in application.parts):
+            waiting.append(f"{application.supplier_name} (applied {application.applied_on:%-d %B %Y})")
+        else:
+            outside.append(name)
+    of = f"part {part} of the dynamic market {market.reference}" if part else f"the dynamic market {market.reference}"
+    problems = []
+    if outside:
+        who = f"{listed(outside)} {'is not a member' if len(outside) == 1 else 'are not members'}"
+        problems.append(f"{who} of {of}, to whose members the procedure is restricted (Procurement Act 2023 s34(1))")
+    if waiting:
+        problems.append(f"decide the application{'s' if len(waiting) > 1 else ''} of {listed(waiting)} first (s34(4))")
+    said = "; ".join(problems)
+    return said[:1].upper() + said[1:] or None

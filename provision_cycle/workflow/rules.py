@@ -2,6 +2,8 @@
 
 - A **guard** returns ``None`` when the action may go ahead, or a sentence saying what is missing.
 - A **condition** (``when:``) picks between destinations; it never blocks.
+- A **check** says what is wrong with one answer an action is given, for the case (the suppliers it invites
+  to tender are members of the dynamic market it is restricted to), or ``None``: shown beside that question.
 - An **effect** runs inside the engine's transaction after the state change (raise a deadline, open a
   linked case, freeze the route). It changes data only through the :class:`ActionContext`.
 
@@ -26,7 +28,7 @@ from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
-from ..wording import listed
+from ..wording import listed, one_to_a_line
 from . import aggregation, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .frameworks import (
@@ -37,7 +39,7 @@ from .frameworks import (
     frameworks_for_call_off,
     on_the_framework,
 )
-from .markets import markets_usable_for, restrictions
+from .markets import market_named_by, markets_usable_for, not_admitted, restrictions
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -47,6 +49,8 @@ Predicate = Callable[["ActionContext"], bool]
 Effect = Callable[["ActionContext"], None]
 # A workflow's choice input: the answers it offers on a case, as (code, label) pairs.
 Choices = Callable[["ActionContext"], tuple[tuple[str, str], ...]]
+# What is wrong with an input's answer on a case, in a sentence; None when nothing is.
+Check = Callable[["ActionContext", Any], str | None]
 # A workflow's line input's likely answers on a case, offered as it is typed.
 Suggestions = Callable[["ActionContext"], tuple[str, ...]]
 
@@ -55,6 +59,7 @@ PREDICATES: dict[str, Predicate] = {}
 EFFECTS: dict[str, Effect] = {}
 CHOICES: dict[str, Choices] = {}
 SUGGESTIONS: dict[str, Suggestions] = {}
+CHECKS: dict[str, Check] = {}
 
 # A case detail: what the people asked to approve the case's next gate should know beyond their step, in a
 # sentence, set by the proposal that opens the gate (a contract's variation or renewal); their emails carry it.
@@ -63,6 +68,11 @@ FOR_APPROVERS = "for_approvers"
 
 def guard(fn: Guard) -> Guard:
     GUARDS[fn.__name__] = fn
+    return fn
+
+
+def check(fn: Check) -> Check:
+    CHECKS[fn.__name__] = fn
     return fn
 
 
@@ -522,6 +532,14 @@ def dynamic_market_available(ctx: ActionContext) -> bool:
 @predicate
 def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
     return ctx.inputs.get("by_dynamic_market") is True
+
+
+@check
+def members_of_the_market(ctx: ActionContext, names: str) -> str | None:
+    """A procedure restricted to the members of a dynamic market (or of one part) goes on with them alone:
+    the suppliers it invites to tender after its participation period are members (PA23 s34)."""
+    market = market_named_by(ctx.session, ctx.details)
+    return not_admitted(market, ctx.details, one_to_a_line(names)) if market is not None else None
 
 
 CHOICES["dynamic_markets"] = lambda ctx: tuple(

@@ -386,6 +386,47 @@ def test_a_competitive_flexible_procedure_s_closing_dates_are_among_its_key_date
     assert re.search(r"Tenders close</dt>\s*<dd[^>]*>27 April 2026", dates)
 
 
+def test_an_invitation_naming_a_supplier_outside_the_market_is_refused_beside_the_list(core, db, clock, browser):
+    """A procedure restricted to a dynamic market's members invites members alone (PA23 s34(1)): the form says
+    which names are not, under the list, and nothing is recorded."""
+    from provision_cycle.services import markets
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    given = MarketGiven("Home to school transport", "", "", "OCC", "ict", date(2026, 2, 2))
+    market_id = markets.open_market(core, people.officer, given)
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    acme = markets.record_application(
+        core, market_id, people.officer, ApplicationGiven("Acme Cars", "", True, False, date(2026, 2, 9))
+    )
+    markets.admit(core, market_id, acme, people.officer, date(2026, 2, 12), date(2026, 2, 11))
+    case_id = in_participation(core.engine, people, market=f"DM-{market_id:06d}")
+    clock.set(date(2026, 3, 30))
+    officer = browser(people.officer)
+    invite = f"/cases/{case_id}/actions/invite_tenders"
+    form = officer.get(invite).text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    answers = {
+        "version": version,
+        "tenders_invited_on": ["30", "3", "2026"],
+        "tenders_close_on": ["27", "4", "2026"],
+        "invited_suppliers": "Acme Cars\nDodgy Minicabs",
+    }
+    refused = officer.post(invite, answers, status=400).text
+    field = refused.split('id="invited_suppliers-error"')[1].split("</p>")[0]
+    assert (
+        f"Dodgy Minicabs is not a member of the dynamic market DM-{market_id:06d}, to whose members the procedure is "
+        "restricted (Procurement Act 2023 s34(1))" in field
+    )
+    assert ">Acme Cars\nDodgy Minicabs</textarea>" in refused  # kept to be mended
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "participation"
+    officer.post(invite, {**answers, "invited_suppliers": "ACME CARS LIMITED"})
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "tendering"
+
+
 def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(core, db, clock, browser):
     from provision_cycle.models import Task
     from provision_cycle.scheduling.config import schedule_for
