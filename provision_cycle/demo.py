@@ -28,7 +28,14 @@ from .governance.statutory import (
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.case_notes import add_note
-from .services.evaluation import TenderGiven, record_tender, score_tender, set_award_criteria
+from .services.evaluation import (
+    RequestGiven,
+    TenderGiven,
+    record_request,
+    record_tender,
+    score_tender,
+    set_award_criteria,
+)
 from .services.people import Grant, create_user
 from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
@@ -214,6 +221,12 @@ def _people(core: Core) -> dict:
 # --- driving cases -------------------------------------------------------------------------------
 # The days a demo market is open from its notice: tenders (or, for the competitive flexible procedure,
 # requests to participate) close after these. Within the Act's minimums (PA23 s54, Schedule 6).
+# The requests to participate the demo's competitive flexible procedure has had so far: (supplier, an SME?).
+DEMO_REQUESTS = (
+    ("Cherwell Fleet Solutions Ltd", True),
+    ("Thames Valley Electric Vehicles Ltd", True),
+    ("Greenline Municipal Ltd", False),
+)
 TENDER_PERIODS = {"open_procedure": 40, "competitive_flexible": 25, "below_threshold_tender": 30}
 LONGEST_TENDER_PERIOD = max(TENDER_PERIODS.values())
 
@@ -392,6 +405,10 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
     if step == "tenders":
         _tenders_scored(core, case_id, officer, today)
         return True
+    if step == "requests_to_participate":  # as they arrived, each to be assessed once requests close
+        for name, sme in DEMO_REQUESTS:
+            record_request(core, case_id, officer, RequestGiven(name, "", sme, False, today))
+        return True
     if step in ("return", "reject"):
         approver = _open_step_holder(core, people, case_id)
         if approver is None:
@@ -549,7 +566,8 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
         ("Social care case management system support", "ict", "services", "180000", "direct_award", to_market),
         ("Residential care placement: the resident's chosen home", "adult_social_care", "light_touch", "720000",
          "direct_award", [*to_market, "recommend_award"]),
-        ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible", to_market),
+        ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible",
+         [*to_market, "requests_to_participate"]),
         ("Library self-service kiosks", "ict", "goods", "300000", "open_procedure", to_market[:-1]),
         ("Laptops for social workers", "ict", "goods", "240000", "framework_call_off", to_market),
         ("School transport route planning software", "ict", "services", "260000", "open_procedure",

@@ -465,7 +465,7 @@ def test_a_form_saved_by_someone_else_meanwhile_is_refused_not_overwritten(core,
     with db.reading() as session:
         found = evaluation_of(session, case_id)
         scores_opened = evaluation.scores_as_seen(found.standing_of(ids["Acme Ltd"]))
-        tender_opened = evaluation.tender_as_seen(found.standing_of(ids["Acme Ltd"]).tender)
+        tender_opened = evaluation.supplier_row_as_seen(found.standing_of(ids["Acme Ltd"]).tender)
     first = {quality: ("4", "Clear plan"), social: ("3", "Some apprentices")}
     evaluation.score_tender(core, case_id, people.officer, ids["Acme Ltd"], first, seen=scores_opened)
     second = {quality: ("2", "Thin plan"), social: ("3", "Some apprentices")}

@@ -902,6 +902,20 @@ class TenderIn(Request):
     )
 
 
+class ParticipationRequestIn(Request):
+    supplier_name: str = Field(max_length=200)
+    supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    received_on: date
+    set_aside_because: str = Field(
+        "",
+        max_length=4000,
+        description="Why the supplier is not to be invited to tender (a condition of participation not met, an "
+        "excluded supplier, not among the number chosen); empty for a supplier to invite",
+    )
+
+
 class ScoreIn(Request):
     criterion_id: int = Field(ge=1, le=MAX_ID)
     score: int = Field(ge=0, le=TOP_SCORE)
@@ -943,6 +957,16 @@ class TenderOut(BaseModel):
     short_of: list[str] = Field(description="The criteria whose minimum score it missed: it is out of the running")
 
 
+class ParticipationRequestOut(BaseModel):
+    id: int
+    supplier_name: str
+    supplier_registration: str
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    received_on: date
+    set_aside_because: str
+
+
 class EvaluationOut(BaseModel):
     """A procurement's award criteria and the tenders received, scored against them (PA23 s19, s23). The
     tenders' prices and scores are for the people who evaluate and the council's approvers; anyone else who
@@ -950,6 +974,10 @@ class EvaluationOut(BaseModel):
 
     case_id: int
     criteria: list[CriterionOut]
+    requests_to_participate_received: int = Field(description="A competitive flexible procedure's (PA23 s20)")
+    requests_to_participate: list[ParticipationRequestOut] | None = Field(
+        description="In the order they arrived, to those who see the tenders"
+    )
     tenders_received: int
     tenders: list[TenderOut] | None
     complete: bool = Field(description="Every tender assessed is scored against every criterion")

@@ -52,6 +52,7 @@ from ..workflow.engine import REQUEST_FACTS, STAGE_PREFIX, ActionRequest, Actor
 from ..workflow.evaluation import Standing, evaluation_of
 from ..workflow.frameworks import running_on
 from ..workflow.markets import members_of, status_of
+from ..workflow.participation import requests_to_participate
 from . import schemas as s
 from .framework import ApiProblem, current_actor, json_response, operation
 
@@ -1281,6 +1282,7 @@ def _evaluation_response(case_id: int, status: int = 200) -> Response:
         if case.stage != "procurement":
             raise NotFound(f"{case.reference} is not a procurement: only a procurement has tenders")
         found = evaluation_of(session, case.id)
+        requests = requests_to_participate(session, case.id)
         shown = reading.may_see_tenders(session, actor, case)
     criteria = [_out(s.CriterionOut, c) for c in found.criteria]
     tenders = [_tender_out(standing) for standing in found.standings] if shown else None
@@ -1288,6 +1290,8 @@ def _evaluation_response(case_id: int, status: int = 200) -> Response:
     out = s.EvaluationOut(
         case_id=case_id,
         criteria=criteria,
+        requests_to_participate_received=len(requests),
+        requests_to_participate=[_out(s.ParticipationRequestOut, made) for made in requests] if shown else None,
         tenders_received=len(found.standings),
         tenders=tenders,
         complete=found.complete,
@@ -1357,6 +1361,56 @@ def correct_invitations(case_id: int, body: s.InvitationsIn):
     _visible_case(case_id)
     given = "\n".join(name.replace("\n", " ") for name in body.invited_suppliers)
     evaluation.correct_invitations(core(), case_id, current_actor().id, given, body.reason)
+    return _evaluation_response(case_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/evaluation/requests-to-participate",
+    summary="Record a request to participate in a competitive flexible procedure, in its participation period",
+    tag="Evaluation",
+    body=s.ParticipationRequestIn,
+    response=s.EvaluationOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def record_participation_request(case_id: int, body: s.ParticipationRequestIn):
+    _visible_case(case_id)
+    given = evaluation.RequestGiven(**body.model_dump())
+    evaluation.record_request(core(), case_id, current_actor().id, given)
+    return _evaluation_response(case_id, status=201)
+
+
+@operation(
+    api,
+    "PUT",
+    "/cases/{case_id}/evaluation/requests-to-participate/{request_id}",
+    summary="Correct a request to participate, or set it aside saying why (until tenders are invited)",
+    tag="Evaluation",
+    body=s.ParticipationRequestIn,
+    response=s.EvaluationOut,
+    errors=(403, 404, 409, 422),
+)
+def correct_participation_request(case_id: int, request_id: int, body: s.ParticipationRequestIn):
+    _visible_case(case_id)
+    given = evaluation.RequestGiven(**body.model_dump())
+    evaluation.record_request(core(), case_id, current_actor().id, given, request_id=request_id)
+    return _evaluation_response(case_id)
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/evaluation/requests-to-participate/{request_id}/remove",
+    summary="Take off a request to participate recorded in error",
+    tag="Evaluation",
+    response=s.EvaluationOut,
+    errors=(403, 404, 409),
+)
+def remove_participation_request(case_id: int, request_id: int):
+    _visible_case(case_id)
+    evaluation.remove_request(core(), case_id, current_actor().id, request_id)
     return _evaluation_response(case_id)
 
 

@@ -18,7 +18,7 @@ from .cases import (
 )
 from .contracts import Contract
 from .documents import Document, DocumentContent
-from .evaluation import AwardCriterion, CriterionKind, Tender, TenderMark, TenderScore
+from .evaluation import AwardCriterion, CriterionKind, ParticipationRequest, Tender, TenderMark, TenderScore
 from .frameworks import Framework, FrameworkReopening
 from .markets import DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind
 from .outbox import OutboxMessage
@@ -41,6 +41,7 @@ __all__ = [
     "SupplierAlias",
     "SupplierDistinction",
     "WorkflowVersion",
+    "ParticipationRequest",
     "Tender",
     "TenderMark",
     "TenderScore",

@@ -1,6 +1,6 @@
 """How a procurement chooses its supplier: the award criteria it sets before inviting tenders (PA23 s23), the
-tenders it receives, and the score each tender earns against each criterion (s19: the most advantageous
-tender wins)."""
+requests to participate a competitive flexible procedure takes first (s20), the tenders it receives, and the
+score each tender earns against each criterion (s19: the most advantageous tender wins)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,24 @@ class Tender(SupplierAsGiven, Base):
     # Why it was not assessed (late, an excluded supplier, a condition of participation not met); empty when
     # it was assessed.
     not_assessed_because: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ParticipationRequest(SupplierAsGiven, Base):
+    """A supplier's request to participate in a competitive flexible procedure, taken before tenders are
+    invited (PA23 s20). One per supplier, however its name is spelt."""
+
+    __tablename__ = "participation_requests"
+    __table_args__ = (UniqueConstraint("case_id", "supplier_key", name="uq_participation_requests_supplier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    received_on: Mapped[date]
+    # Why the supplier is not to be invited to tender (a condition of participation not met (s22), an excluded
+    # supplier (s57), not among the number chosen (s20(4)(b)), not a member of the dynamic market the procedure
+    # is restricted to (s34(1))); empty while it is to be invited.
+    set_aside_because: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,5 +1,6 @@
 """A procurement's evaluation, on the record: the award criteria set before suppliers are invited (PA23 s23),
-the tenders received, and the panel's score for each against each criterion, with its reasons.
+a competitive flexible procedure's requests to participate and whom it invited to tender (s20), the tenders
+received, and the panel's score for each against each criterion, with its reasons.
 
 The most advantageous tender (s19) is the one the evaluation ranks first (``workflow.evaluation``), and the
 award recommendation's guard holds the award to it. Each supplier whose tender was assessed is owed an
@@ -22,7 +23,16 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.statutory import Route, conflicts_law
-from ..models import AwardCriterion, Case, CriterionKind, DynamicMarket, Tender, TenderMark, TenderScore
+from ..models import (
+    AwardCriterion,
+    Case,
+    CriterionKind,
+    DynamicMarket,
+    ParticipationRequest,
+    Tender,
+    TenderMark,
+    TenderScore,
+)
 from ..models.suppliers import supplier_given, supplier_key
 from ..wording import one_to_a_line
 from ..workflow.definitions import MAX_TEXT, WorkflowRegistry
@@ -30,13 +40,14 @@ from ..workflow.engine import Actor, parse_money
 from ..workflow.evaluation import TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.frameworks import framework_named_by, framework_reference, on_the_framework
 from ..workflow.markets import (
-    admitted_to,
-    application_waiting,
+    admitted,
+    applying,
     market_named_by,
     membership_of,
-    not_admitted,
     part_named_by,
+    restricted_to,
 )
+from ..workflow.participation import not_to_invite, requests_to_participate, to_invite
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
@@ -56,6 +67,15 @@ TENDER_FIELDS = (
     "received_on",
     "not_assessed_because",
 )
+# A request to participate's, likewise.
+REQUEST_FIELDS = (
+    "supplier_name",
+    "supplier_registration",
+    "supplier_is_sme",
+    "supplier_is_vcse",
+    "received_on",
+    "set_aside_because",
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,18 @@ class TenderGiven:
     price: str
     received_on: date | None
     not_assessed_because: str = ""
+
+
+@dataclass(frozen=True)
+class RequestGiven:
+    """A request to participate as the team records it; ``set_aside_because`` empty while it is to be invited."""
+
+    supplier_name: str
+    supplier_registration: str
+    supplier_is_sme: bool
+    supplier_is_vcse: bool
+    received_on: date | None
+    set_aside_because: str = ""
 
 
 def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
@@ -92,6 +124,16 @@ def criteria_open(workflows: WorkflowRegistry, case: Case) -> bool:
 def tenders_open(workflows: WorkflowRegistry, case: Case) -> bool:
     """Whether tenders can be recorded and scored on the case now: where its workflow says so."""
     return case.stage == "procurement" and case.closed_at is None and workflows.state_of(case).takes_tenders
+
+
+def requests_open(workflows: WorkflowRegistry, case: Case) -> bool:
+    """Whether requests to participate can be recorded and assessed on the case now: where its workflow says so
+    (a competitive flexible procedure's participation period, until tenders are invited)."""
+    return (
+        case.stage == "procurement"
+        and case.closed_at is None
+        and workflows.state_of(case).takes_requests_to_participate
+    )
 
 
 def set_award_criteria(
@@ -173,7 +215,7 @@ def record_tender(
     seen: str | None = None,
 ) -> int:
     """Record a tender received, or correct one (``tender_id``; ``seen``, the tender as the form showed it,
-    ``tender_as_seen``); returns its id. A tender now not assessed loses its scores."""
+    ``supplier_row_as_seen``); returns its id. A tender now not assessed loses its scores."""
     fields = _tender_fields(core, given)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
@@ -189,20 +231,9 @@ def record_tender(
         if (invited := invited_to_tender(case.details)) is not None:
             invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
             fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
-        same_supplier = select(Tender).where(Tender.case_id == case.id, Tender.supplier_key == fields["supplier_key"])
-        if (other := session.scalar(same_supplier)) is not None and other.id != tender_id:
-            raise InvalidInput({"supplier_name": f"A tender from {other.supplier_name} is recorded already"})
-        if tender_id is None:
-            tender = Tender(case_id=case.id, recorded_by_id=actor_id, recorded_at=core.engine.clock(), **fields)
-            session.add(tender)
-            session.flush()
-        else:
-            tender = _tender(session, case, tender_id)
-            _require_unchanged(seen, tender_as_seen(tender), f"{tender.supplier_name}'s tender")
-            for name, value in fields.items():
-                setattr(tender, name, value)
-            if tender.not_assessed_because:
-                session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
+        tender = _saved(core, session, case, actor_id, Tender, fields, tender_id, seen)
+        if tender_id is not None and tender.not_assessed_because:
+            session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
         action = "record_tender" if tender_id is None else "correct_tender"
         data = {"tender_id": tender.id, "supplier_name": tender.supplier_name, "price": f"{tender.price:.2f}"}
         if tender.not_assessed_because:
@@ -216,10 +247,8 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
     reason, price = given.not_assessed_because.strip(), parse_money(given.price)
     if price is None or price <= 0:
         errors["price"] = "Enter the price tendered in pounds, more than nothing, like 125000 or 125000.50"
-    if given.received_on is None:
-        errors["received_on"] = "Enter the date the tender was received"
-    elif given.received_on > core.engine.today():
-        errors["received_on"] = "The date the tender was received cannot be in the future"
+    if problem := _received_problem(core, given.received_on, "the tender"):
+        errors["received_on"] = problem
     if len(reason) > MAX_REASONS:
         errors["not_assessed_because"] = f"Keep the reason to {MAX_REASONS} characters"
     if errors:
@@ -232,16 +261,22 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
     }
 
 
+def _received_problem(core: Core, received_on: date | None, what: str) -> str | None:
+    if received_on is None:
+        return f"Enter the date {what} was received"
+    if received_on > core.engine.today():
+        return f"The date {what} was received cannot be in the future"
+    return None
+
+
 def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dict) -> str:
     """Why the tender is not assessed, for a procurement run by reference to a dynamic market: a tender from a
     supplier that is not a member (of the part named) is disregarded (PA23 s34(3)), once its application to
     join (or a member's for that part), if it made one, is decided (s34(4))."""
     part = part_named_by(market, case_details)
-    member = membership_of(market, fields["supplier_name"])
-    waiting = application_waiting(market, fields["supplier_name"])
-    admitted = member is not None and admitted_to(member, part)
-    if not admitted and waiting is not None and (part is None or part in waiting.parts):
-        to_join = f"for {part} of" if member else "to join"
+    is_member = admitted(market, part, fields["supplier_name"])
+    if not is_member and (waiting := applying(market, part, fields["supplier_name"])) is not None:
+        to_join = f"for {part} of" if membership_of(market, fields["supplier_name"]) else "to join"
         raise InvalidInput(
             {
                 "supplier_name": f"{waiting.supplier_name} applied {to_join} {market.reference} on "
@@ -249,9 +284,8 @@ def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dic
                 "(Procurement Act 2023 s34(4))"
             }
         )
-    of = f"part {part} of the dynamic market" if part else "the dynamic market"
-    disregarded = f"Not a member of {of} {market.reference} (Procurement Act 2023 s34(3))"
-    return _unless_disregarded(fields["not_assessed_because"], admitted, disregarded)
+    disregarded = f"Not a member of {restricted_to(market, part)} (Procurement Act 2023 s34(3))"
+    return _unless_disregarded(fields["not_assessed_because"], is_member, disregarded)
 
 
 NOT_INVITED = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
@@ -293,7 +327,7 @@ def correct_invitations(
         if not before:
             raise InvalidAction(f"{case.reference} did not invite suppliers to tender by name")
         _require_unchanged(seen, invitations_as_seen(case.details), "the list of suppliers invited")
-        if (market := market_named_by(session, case.details)) and (barred := not_admitted(market, case.details, given)):
+        if barred := not_to_invite(session, case.id, case.details, given):
             raise InvalidInput({"invited_suppliers": barred})
         case.details = {**case.details, "invited_suppliers": "\n".join(given)}
         invited = {supplier_key(name) for name in given}
@@ -320,6 +354,62 @@ def _unless_disregarded(given: str, may_take_part: bool, disregarded: str) -> st
     if not may_take_part:
         return given or disregarded
     return "" if given == disregarded else given
+
+
+def record_request(
+    core: Core,
+    case_id: int,
+    actor_id: int,
+    given: RequestGiven,
+    *,
+    request_id: int | None = None,
+    seen: str | None = None,
+) -> int:
+    """Record a request to participate received, or correct one (``request_id``; ``seen``, the request as the
+    form showed it, ``supplier_row_as_seen``); returns its id. Where the procedure is restricted to a dynamic
+    market's members, a request from a supplier that is not one is set aside (PA23 s34(1)), unless its
+    application to join waits: that is decided before tenders are invited (s34(4))."""
+    name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
+    reason = given.set_aside_because.strip()
+    if problem := _received_problem(core, given.received_on, "the request"):
+        errors["received_on"] = problem
+    if len(reason) > MAX_REASONS:
+        errors["set_aside_because"] = f"Keep the reason to {MAX_REASONS} characters"
+    if errors:
+        raise InvalidInput(errors)
+    fields = {
+        **ParticipationRequest.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
+        "received_on": given.received_on,
+        "set_aside_because": reason,
+    }
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="record requests to participate")
+        _require_requests_open(core, case)
+        if (market := market_named_by(session, case.details)) is not None:
+            part = part_named_by(market, case.details)
+            may_go_on = admitted(market, part, name) or applying(market, part, name) is not None
+            outside = f"Not a member of {restricted_to(market, part)} (Procurement Act 2023 s34(1))"
+            fields["set_aside_because"] = _unless_disregarded(reason, may_go_on, outside)
+        made = _saved(core, session, case, actor_id, ParticipationRequest, fields, request_id, seen)
+        action = "record_participation_request" if request_id is None else "correct_participation_request"
+        data = {"request_id": made.id, "supplier_name": made.supplier_name, "received_on": str(made.received_on)}
+        if made.set_aside_because:
+            data["set_aside_because"] = made.set_aside_because
+        _changed(core, session, case, actor_id, action, data)
+        return made.id
+
+
+def remove_request(core: Core, case_id: int, actor_id: int, request_id: int) -> str:
+    """Take off a request to participate recorded in error; returns its supplier's name."""
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="record requests to participate")
+        _require_requests_open(core, case)
+        made = _supplier_row(session, case, ParticipationRequest, request_id)
+        name = made.supplier_name
+        session.delete(made)
+        data = {"request_id": request_id, "supplier_name": name}
+        _changed(core, session, case, actor_id, "remove_participation_request", data)
+        return name
 
 
 def remove_tender(core: Core, case_id: int, actor_id: int, tender_id: int) -> str:
@@ -457,11 +547,65 @@ def _require_tenders_open(core: Core, case: Case) -> None:
         )
 
 
+# What the team records of each supplier on a procurement, one per supplier however its name is spelt: in words,
+# the fields a correction may change, and what a form showing one was opened on.
+_SUPPLIER_ROWS = {
+    Tender: ("tender", TENDER_FIELDS),
+    ParticipationRequest: ("request to participate", REQUEST_FIELDS),
+}
+
+
+def _saved(
+    core: Core,
+    session: Session,
+    case: Case,
+    actor_id: int,
+    model: type[Tender | ParticipationRequest],
+    fields: dict,
+    row_id: int | None,
+    seen: str | None,
+):
+    """A supplier's tender or request to participate added to the case from ``fields``, or the one ``row_id``
+    corrected (``seen``: as the form showed it): refused if the supplier has another."""
+    noun, _ = _SUPPLIER_ROWS[model]
+    same_supplier = select(model).where(model.case_id == case.id, model.supplier_key == fields["supplier_key"])
+    if (other := session.scalar(same_supplier)) is not None and other.id != row_id:
+        raise InvalidInput({"supplier_name": f"A {noun} from {other.supplier_name} is recorded already"})
+    if row_id is None:
+        row = model(case_id=case.id, recorded_by_id=actor_id, recorded_at=core.engine.clock(), **fields)
+        session.add(row)
+        session.flush()
+        return row
+    row = _supplier_row(session, case, model, row_id)
+    _require_unchanged(seen, supplier_row_as_seen(row), f"{row.supplier_name}'s {noun}")
+    for column, value in fields.items():
+        setattr(row, column, value)
+    return row
+
+
+def _supplier_row(session: Session, case: Case, model: type[Tender | ParticipationRequest], row_id: int):
+    row = session.get(model, row_id)
+    if row is None or row.case_id != case.id:
+        raise NotFound(f"There is no {_SUPPLIER_ROWS[model][0]} {row_id} on {case.reference}")
+    return row
+
+
+def supplier_row_as_seen(row: Tender | ParticipationRequest) -> str:
+    """What a form showing a tender or request to participate was opened on: it changes whenever anyone saves
+    it."""
+    return _fingerprint([getattr(row, name) for name in _SUPPLIER_ROWS[type(row)][1]])
+
+
+def _require_requests_open(core: Core, case: Case) -> None:
+    if not requests_open(core.workflows, case):
+        raise InvalidAction(
+            f"Requests to participate are recorded while {case.reference} is in its participation period, until "
+            "tenders are invited"
+        )
+
+
 def _tender(session: Session, case: Case, tender_id: int) -> Tender:
-    tender = session.get(Tender, tender_id)
-    if tender is None or tender.case_id != case.id:
-        raise NotFound(f"There is no tender {tender_id} on {case.reference}")
-    return tender
+    return _supplier_row(session, case, Tender, tender_id)
 
 
 def _require_declared(session: Session, case: Case, actor_id: int) -> None:
@@ -483,10 +627,6 @@ def _changed(core: Core, session: Session, case: Case, actor_id: int, action: st
 def criteria_as_seen(found: Evaluation) -> str:
     """What a form showing the award criteria was opened on: it changes whenever anyone saves them."""
     return _fingerprint([(c.position, c.name, c.kind, c.weighting, c.minimum_score) for c in found.criteria])
-
-
-def tender_as_seen(tender: Tender) -> str:
-    return _fingerprint([getattr(tender, name) for name in TENDER_FIELDS])
 
 
 def scores_as_seen(standing: Standing | None) -> str:
@@ -521,3 +661,10 @@ def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:
         "supplier_is_vcse": tender.supplier_is_vcse,
         "award_value": f"{tender.price:.2f}",
     }
+
+
+def invitation_answers(session: Session, case_id: int) -> dict[str, object]:
+    """The invitation to tender's answers the requests to participate give: the suppliers not set aside, a line
+    each, by the workflow's input name; none where no request is recorded, or every one was set aside."""
+    going_on = to_invite(requests_to_participate(session, case_id))
+    return {"invited_suppliers": "\n".join(going_on)} if going_on else {}

@@ -33,6 +33,7 @@ from ..models import (
     Framework,
     OutboxMessage,
     Outcome,
+    ParticipationRequest,
     RoleAssignment,
     Stage,
     StepStatus,
@@ -47,6 +48,7 @@ from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
+from ..workflow.participation import requests_to_participate
 from . import evaluation
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
@@ -445,6 +447,10 @@ class CasePage:
     may_evaluate: bool = False  # set its criteria, record and score its tenders (when open), send summaries
     may_set_criteria: bool = False
     may_record_tenders: bool = False  # and score them
+    # A competitive flexible procedure's requests to participate, in the order they arrived (PA23 s20); who may
+    # see the tenders sees them (anyone else, how many there are).
+    requests: list[ParticipationRequest] = field(default_factory=list)
+    may_record_requests: bool = False
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
@@ -707,6 +713,8 @@ def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) ->
         "may_evaluate": evaluates,
         "may_set_criteria": evaluates and evaluation.criteria_open(core.workflows, case),
         "may_record_tenders": evaluates and evaluation.tenders_open(core.workflows, case),
+        "requests": requests_to_participate(session, case.id),
+        "may_record_requests": evaluates and evaluation.requests_open(core.workflows, case),
         "may_see_tenders": may_see_tenders(session, actor, case),
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,

@@ -231,14 +231,19 @@ def act(case_id: int, trigger: str):
 
 def _known_answers(case_id: int, trigger: str) -> tuple[dict[str, object], str]:
     """What the case already knows of an action's answers, filled in for the person to check, and whence: an
-    award recommendation's supplier and price, from the evaluation."""
-    if trigger != "recommend_award":
+    award recommendation's supplier and price, from the evaluation; the suppliers to invite to tender, from the
+    requests to participate."""
+    if trigger not in ("recommend_award", "invite_tenders"):
         return {}, ""
     with core().db.reading() as session:
-        known = evaluation.recommendation_answers(session, case_id)
-    if not known:
-        return {}, ""
-    return known, f"Filled in from the evaluation: {known['supplier_name']}'s is the most advantageous tender."
+        if trigger == "invite_tenders":
+            known = evaluation.invitation_answers(session, case_id)
+            count = len(str(known.get("invited_suppliers", "")).splitlines())
+            whence = f"Filled in from the requests to participate: the {count} not set aside."
+        else:
+            known = evaluation.recommendation_answers(session, case_id)
+            whence = f"Filled in from the evaluation: {known.get('supplier_name')}'s is the most advantageous tender."
+    return (known, whence) if known else ({}, "")
 
 
 @cases.route("/<id:case_id>/team", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
-"""A procurement's evaluation: its award criteria, the tenders received, the panel's scores and each supplier's
-assessment summary. Thin: each page reads through ``reading`` and changes through ``services.evaluation``."""
+"""A procurement's evaluation: its award criteria, a competitive flexible procedure's requests to participate,
+the tenders received, the panel's scores and each supplier's assessment summary. Thin: each page reads through
+``reading`` and changes through ``services.evaluation``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from ..errors import NotFound
 from ..models import Case, CriterionKind
 from ..models.suppliers import supplier_key
 from ..services import evaluation, reading
-from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, TenderGiven
+from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, TenderGiven
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
+from ..workflow.participation import requests_to_participate
 from .common import core, csv_download, me, render
 from .forms import (
     CRITERION_PARTS,
     InvitationsForm,
+    ParticipationRequestForm,
     TenderForm,
     award_criteria_form_class,
     award_criteria_rows,
@@ -86,7 +89,7 @@ def tender(case_id: int, tender_id: int | None = None):
         raise NotFound(f"There is no tender {tender_id} on {case.reference}")
     form = TenderForm()
     if request.method == "GET" and standing is not None:
-        form.process(data=_tender_data(standing.tender) | {"opened_on": evaluation.tender_as_seen(standing.tender)})
+        form.process(data=_tender_data(standing.tender))
 
     def save() -> str:
         given = TenderGiven(
@@ -107,6 +110,65 @@ def tender(case_id: int, tender_id: int | None = None):
     tendered = standing.tender if standing else None
     invited = evaluation.invited_names(case.details)
     return render("evaluation/tender.html", case=case, form=form, tender=tendered, invited=invited)
+
+
+def _requests_open(session, case) -> bool:
+    return _evaluating(session, case) and evaluation.requests_open(core().workflows, case)
+
+
+@tenders.route("/<id:case_id>/requests-to-participate/new", methods=["GET", "POST"])
+@tenders.route("/<id:case_id>/requests-to-participate/<id:request_id>", methods=["GET", "POST"])
+@signed_in
+def participation_request(case_id: int, request_id: int | None = None):
+    """Record a request to participate received, or correct one (set it aside, saying why)."""
+    case, _ = _case_evaluated(case_id, _requests_open, "whose requests to participate you can record now")
+    made = None
+    if request_id is not None:
+        with core().db.reading() as session:
+            made = next((r for r in requests_to_participate(session, case.id) if r.id == request_id), None)
+            session.expunge_all()
+        if made is None:
+            raise NotFound(f"There is no request to participate {request_id} on {case.reference}")
+    form = ParticipationRequestForm()
+    if request.method == "GET" and made is not None:
+        form.process(data=_request_data(made))
+
+    def save() -> str:
+        given = RequestGiven(
+            supplier_name=form.supplier_name.data,
+            supplier_registration=form.supplier_registration.data or "",
+            supplier_is_sme=form.supplier_is_sme.data == "yes",
+            supplier_is_vcse=form.supplier_is_vcse.data == "yes",
+            received_on=form.received_on.data,
+            set_aside_because=form.set_aside_because.data or "",
+        )
+        seen = form.opened_on.data or None
+        evaluation.record_request(core(), case_id, me().id, given, request_id=request_id, seen=seen)
+        return f"{given.supplier_name.strip()}'s request to participate is {'recorded' if made is None else 'saved'}"
+
+    if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="requests")):
+        return done
+    return render("evaluation/participation_request.html", case=case, form=form, made=made)
+
+
+def _request_data(made) -> dict:
+    return {
+        **_supplier_data(made),
+        "received_on": made.received_on,
+        "set_aside_because": made.set_aside_because,
+    }
+
+
+@tenders.post("/<id:case_id>/requests-to-participate/<id:request_id>/remove")
+@signed_in
+def remove_participation_request(case_id: int, request_id: int):
+    """Take off a request to participate recorded in error."""
+
+    def removed() -> str:
+        name = evaluation.remove_request(core(), case_id, me().id, request_id)
+        return f"{name}'s request to participate is taken off"
+
+    return pressed(removed, back=url_for("cases.show", case_id=case_id, _anchor="requests"))
 
 
 @tenders.route("/<id:case_id>/invitations", methods=["GET", "POST"])
@@ -134,12 +196,21 @@ def invitations(case_id: int):
     return render("evaluation/invitations.html", case=case, form=form)
 
 
+def _supplier_data(row) -> dict:
+    """The supplier's fields of a form, as a row recorded them (a tender, a request to participate), and what
+    the form was opened on."""
+    return {
+        "opened_on": evaluation.supplier_row_as_seen(row),
+        "supplier_name": row.supplier_name,
+        "supplier_registration": row.supplier_registration,
+        "supplier_is_sme": "yes" if row.supplier_is_sme else "no",
+        "supplier_is_vcse": "yes" if row.supplier_is_vcse else "no",
+    }
+
+
 def _tender_data(tender) -> dict:
     return {
-        "supplier_name": tender.supplier_name,
-        "supplier_registration": tender.supplier_registration,
-        "supplier_is_sme": "yes" if tender.supplier_is_sme else "no",
-        "supplier_is_vcse": "yes" if tender.supplier_is_vcse else "no",
+        **_supplier_data(tender),
         "price": f"{tender.price:.2f}",
         "received_on": tender.received_on,
         "not_assessed_because": tender.not_assessed_because,

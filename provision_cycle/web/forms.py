@@ -810,6 +810,27 @@ class TenderForm(FlaskForm):
     opened_on = OPENED_ON
 
 
+class ParticipationRequestForm(FlaskForm):
+    """A supplier's request to participate in a competitive flexible procedure, and whether it goes on."""
+
+    supplier_name = TenderForm.supplier_name
+    supplier_registration = TenderForm.supplier_registration
+    supplier_is_sme = TenderForm.supplier_is_sme
+    supplier_is_vcse = TenderForm.supplier_is_vcse
+    received_on = GovDate(
+        "Date the request was received", validators=[InputRequired(message="Enter the date the request was received")]
+    )
+    set_aside_because = TextAreaField(
+        "If the supplier is not to be invited to tender, why (optional)",
+        widget=GovTextArea(),
+        description="A condition of participation not met, an excluded supplier, or not among the number chosen. "
+        "Leave it empty for a supplier to invite.",
+        validators=[Length(max=4000)],
+    )
+    submit = SubmitField("Save the request", widget=GovSubmitInput())
+    opened_on = OPENED_ON
+
+
 class InvitationsForm(FlaskForm):
     """The suppliers a competitive flexible procedure invited to tender, corrected (a name mistyped, one left
     out), saying why."""

@@ -126,9 +126,11 @@ class StateDef:
     gate: GateDef | None = None
     # A procurement's evaluation, by state: where its award criteria may be set (before suppliers are invited,
     # PA23 s23, or refined in a competitive flexible procedure's participation period, s24), and where the
-    # tenders received are recorded and scored.
+    # tenders received are recorded and scored; and where a competitive flexible procedure's requests to
+    # participate are recorded and assessed, before tenders are invited (s20).
     sets_award_criteria: bool = False
     takes_tenders: bool = False
+    takes_requests_to_participate: bool = False
     # Where a procurement's award stands: before its approvers ("deciding"), approved and on its way to
     # signature ("approved"), or signed ("signed"); None before the recommendation.
     award: str | None = None
@@ -387,6 +389,7 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         "editable",
         "sets_award_criteria",
         "takes_tenders",
+        "takes_requests_to_participate",
         "award",
         "proposal",
         "renewal",
@@ -423,6 +426,7 @@ def _parse_state(node: Node, name: str) -> StateDef | None:
         gate=gate,
         sets_award_criteria=node.boolean("sets_award_criteria", False),
         takes_tenders=node.boolean("takes_tenders", False),
+        takes_requests_to_participate=node.boolean("takes_requests_to_participate", False),
         award=_one_of(node, "award", AWARD_STAGES),
         proposal=_one_of(node, "proposal", PROPOSALS),
         renewal=_one_of(node, "renewal", RENEWAL_STANDS),

@@ -98,27 +98,49 @@ def part_named_by(market: DynamicMarket, details: dict[str, Any]) -> str | None:
     return market.parts[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(market.parts) else None
 
 
-def not_admitted(market: DynamicMarket, details: dict[str, Any], names: list[str]) -> str | None:
+def admitted(market: DynamicMarket, part: str | None, name: str) -> bool:
+    """Whether the supplier is a member of the market (and of ``part``, where one is named), however its name
+    is spelt."""
+    member = membership_of(market, name)
+    return member is not None and admitted_to(member, part)
+
+
+def applying(market: DynamicMarket, part: str | None, name: str) -> MarketMembership | None:
+    """The supplier's application waiting for a decision that would admit it to the market (or to ``part``)."""
+    application = application_waiting(market, name)
+    return application if application is not None and (part is None or part in application.parts) else None
+
+
+def restricted_to(market: DynamicMarket, part: str | None) -> str:
+    """The market (or its part) a procurement is restricted to, in words: "part South of the dynamic market
+    DM-000001"."""
+    return f"part {part} of the dynamic market {market.reference}" if part else f"the dynamic market {market.reference}"
+
+
+def not_admitted(
+    market: DynamicMarket, details: dict[str, Any], names: list[str], requested: list[str] = ()
+) -> str | None:
     """What bars the suppliers ``names`` from going on in a procurement restricted to ``market`` (or the part
-    its tender notice named): a supplier not a member is excluded from it (PA23 s34(1)), and one whose
-    application to join (or a member's for that part) waits is decided first (s34(4)); None if nothing does."""
+    its tender notice named): a supplier not a member is excluded from it (PA23 s34(1)), and the application to
+    join (or a member's for that part) of any of them, or of any other supplier that ``requested`` to
+    participate, is decided first (s34(4)); None if nothing does."""
     part = part_named_by(market, details)
-    outside, waiting = [], []
-    for name in names:
-        member = membership_of(market, name)
-        if member is not None and admitted_to(member, part):
+    outside, waiting, seen = [], [], set()
+    for name in [*names, *requested]:
+        if supplier_key(name) in seen or admitted(market, part, name):
             continue
-        application = application_waiting(market, name)
-        if application is not None and (part is None or part in application.parts):
+        seen.add(supplier_key(name))
+        if (application := applying(market, part, name)) is not None:
             waiting.append(f"{application.supplier_name} (applied {application.applied_on:%-d %B %Y})")
-        else:
+        elif name in names:
             outside.append(name)
-    of = f"part {part} of the dynamic market {market.reference}" if part else f"the dynamic market {market.reference}"
     problems = []
     if outside:
         who = f"{listed(outside)} {'is not a member' if len(outside) == 1 else 'are not members'}"
-        problems.append(f"{who} of {of}, to whose members the procedure is restricted (Procurement Act 2023 s34(1))")
+        problems.append(
+            f"{who} of {restricted_to(market, part)}, to whose members the procedure is restricted (Procurement "
+            "Act 2023 s34(1))"
+        )
     if waiting:
         problems.append(f"decide the application{'s' if len(waiting) > 1 else ''} of {listed(waiting)} first (s34(4))")
-    said = "; ".join(problems)
-    return said[:1].upper() + said[1:] or None
+    return "; ".join(problems) or None  # the caller's sentence: it may begin "decide"

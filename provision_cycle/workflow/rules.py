@@ -39,7 +39,8 @@ from .frameworks import (
     frameworks_for_call_off,
     on_the_framework,
 )
-from .markets import market_named_by, markets_usable_for, not_admitted, restrictions
+from .markets import markets_usable_for, restrictions
+from .participation import not_to_invite
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import ActionContext
@@ -535,11 +536,11 @@ def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
 
 
 @check
-def members_of_the_market(ctx: ActionContext, names: str) -> str | None:
-    """A procedure restricted to the members of a dynamic market (or of one part) goes on with them alone:
-    the suppliers it invites to tender after its participation period are members (PA23 s34)."""
-    market = market_named_by(ctx.session, ctx.details)
-    return not_admitted(market, ctx.details, one_to_a_line(names)) if market is not None else None
+def may_be_invited(ctx: ActionContext, names: str) -> str | None:
+    """The suppliers a competitive flexible procedure invites to tender after its participation period are
+    among those whose requests to participate were not set aside, where the team records them, and members of
+    the dynamic market the procedure is restricted to, where it is (PA23 s20(4), s34)."""
+    return not_to_invite(ctx.session, ctx.case.id, ctx.details, one_to_a_line(names))
 
 
 CHOICES["dynamic_markets"] = lambda ctx: tuple(

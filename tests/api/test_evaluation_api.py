@@ -112,3 +112,49 @@ def test_the_suppliers_invited_to_tender_are_corrected_through_the_api(api, core
     assert "Say why the list is corrected" in str(refused)
     body = officer.call("PUT", f"{base}/invitations", fixed, status=200).json
     assert body["tenders"][0]["not_assessed_because"] == ""
+
+
+def test_requests_to_participate_are_recorded_and_set_aside_through_the_api(api, core, db, clock):
+    """A portal records each request to participate as it arrives; the team sets one aside; the invitation
+    names no other supplier; a requester sees how many came in, not who."""
+    from tests.factories import act, in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 20))
+    base = f"/cases/{case_id}/evaluation/requests-to-participate"
+    officer = api(people.officer)
+    made = {
+        "supplier_name": "Acme Ltd",
+        "supplier_is_sme": True,
+        "supplier_is_vcse": False,
+        "received_on": "2026-03-12",
+    }
+    body = officer.post(base, made, status=201).json
+    [acme] = body["requests_to_participate"]
+    assert (acme["supplier_name"], acme["set_aside_because"], body["requests_to_participate_received"]) == (
+        "Acme Ltd",
+        "",
+        1,
+    )
+    refused = officer.post(base, {**made, "supplier_name": "ACME LIMITED"}, status=422).json
+    assert "A request to participate from Acme Ltd is recorded already" in str(refused)
+    brightwork = officer.post(base, {**made, "supplier_name": "Brightwork CIC"}, status=201).json
+    brightwork_id = brightwork["requests_to_participate"][1]["id"]
+    api(people.requester).call("PUT", f"{base}/{brightwork_id}", made, status=403)
+    set_aside = {**made, "supplier_name": "Brightwork CIC", "set_aside_because": "Failed the financial standing test"}
+    body = officer.call("PUT", f"{base}/{brightwork_id}", set_aside, status=200).json
+    assert body["requests_to_participate"][1]["set_aside_because"] == "Failed the financial standing test"
+    seen = api(people.requester).get(f"/cases/{case_id}/evaluation").json
+    assert seen["requests_to_participate_received"] == 2 and seen["requests_to_participate"] is None
+
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27"}
+    refused = officer.post(
+        f"/cases/{case_id}/actions",
+        {"trigger": "invite_tenders", "inputs": {**invite, "invited_suppliers": "Acme Ltd\nBrightwork CIC"}},
+        status=422,
+    ).json
+    assert "Brightwork CIC's request to participate was set aside" in str(refused)
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs={**invite, "invited_suppliers": "Acme Ltd"})
+    officer.post(f"{base}/{brightwork_id}/remove", status=409)  # tenders are invited: the requests are kept

@@ -242,3 +242,60 @@ def test_scores_saved_by_someone_else_after_the_form_opened_are_not_overwritten(
     assert "Someone saved the scores for Acme Ltd's tender after you opened this page" in unescape(again)
     with db.reading() as session:
         assert evaluation_of(session, case_id).standing_of(tenders["Acme Ltd"]).scores[quality].score == 1
+
+
+def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitation(core, db, browser, clock):
+    """The team records each request as it arrives, sets aside one that fails a condition of participation,
+    and the invitation to tender is filled in with the rest; a requester sees how many there are, not who."""
+    from datetime import date
+
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 20))
+    officer = browser(people.officer)
+    page = officer.get(f"/cases/{case_id}").text
+    section = page.split('id="requests"')[1].split('id="evaluation"')[0]
+    assert "0 requests to participate received." in _text(section)
+    new = f"/cases/{case_id}/requests-to-participate/new"
+    assert f'href="{new}">Record a request to participate</a>' in section
+    request = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "received_on": ["12", "3", "2026"]}
+    refused = officer.post(
+        new, {**request, "supplier_name": "Acme Ltd", "received_on": ["21", "3", "2026"]}, status=400
+    )
+    assert "The date the request was received cannot be in the future" in refused.text
+    for name in ("Acme Ltd", "Brightwater Services", "Careless Contracting"):
+        officer.post(new, {**request, "supplier_name": name})
+    careless = next(r.id for r in _requests(db, case_id) if r.supplier_name == "Careless Contracting")
+    change = f"/cases/{case_id}/requests-to-participate/{careless}"
+    form = officer.get(change).text
+    assert 'value="Careless Contracting"' in form and "Take off Careless Contracting's request" in form
+    opened = re.search(r'name="opened_on" type="hidden" value="([^"]+)"', form).group(1)
+    officer.post(change, {**request, "supplier_name": "Careless Contracting", "opened_on": opened,
+                          "set_aside_because": "No public liability insurance"})  # fmt: skip
+    section = officer.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="evaluation"')[0]
+    assert "3 requests to participate received, 2 to be invited to tender." in _text(section)
+    assert "Set aside: No public liability insurance" in section
+
+    requester = browser(people.requester)
+    theirs = requester.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="linked"')[0]
+    assert "3 requests to participate received, 2 to be invited" in _text(theirs) and "Acme" not in theirs
+    requester.get(new, status=404)
+
+    clock.set(date(2026, 3, 30))
+    invite = officer.get(f"/cases/{case_id}/actions/invite_tenders").text
+    assert "Filled in from the requests to participate: the 2 not set aside." in invite
+    assert ">Acme Ltd\nBrightwater Services</textarea>" in invite
+    officer.post(f"/cases/{case_id}/requests-to-participate/{careless}/remove", {}, form_page=change)
+    assert [r.supplier_name for r in _requests(db, case_id)] == ["Acme Ltd", "Brightwater Services"]
+    history = _text(officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1])
+    assert "Correct participation request" in history and "Set aside: No public liability insurance" in history
+    assert "Remove participation request" in history
+
+
+def _requests(db, case_id):
+    from provision_cycle.workflow.participation import requests_to_participate
+
+    with db.reading() as session:
+        return requests_to_participate(session, case_id)

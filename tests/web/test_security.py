@@ -56,6 +56,7 @@ def _world(core, db):
         "person_id": people.contract_manager,
         "token_id": 1,
         "tender_id": 1,
+        "request_id": 1,
         "market_id": market_id,
         "framework_id": framework_id,
         "membership_id": membership_id,

@@ -1,0 +1,47 @@
+"""A competitive flexible procedure's requests to participate, recorded one by one as they arrive, each to be
+invited to tender or set aside with the reason (PA23 s20, s22, s34(4)): before, only the invitation's list of
+names was kept.
+
+Revision ID: 0055
+Revises: 0054
+Create Date: 2026-12-05 12:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0055"
+down_revision: str | None = "0054"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "participation_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("supplier_name", sa.String(length=200), nullable=False),
+        sa.Column("supplier_key", sa.String(length=200), nullable=False),
+        sa.Column("supplier_registration", sa.String(length=40), nullable=False),
+        sa.Column("supplier_is_sme", sa.Boolean(), nullable=False),
+        sa.Column("supplier_is_vcse", sa.Boolean(), nullable=False),
+        sa.Column("received_on", sa.Date(), nullable=False),
+        sa.Column("set_aside_because", sa.Text(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_participation_requests_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_participation_requests_recorded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_participation_requests")),
+        sa.UniqueConstraint("case_id", "supplier_key", name="uq_participation_requests_supplier"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("participation_requests")

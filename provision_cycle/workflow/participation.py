@@ -1,0 +1,53 @@
+"""A competitive flexible procedure's first stage (PA23 s20): the requests to participate it takes, and whom it may
+invite to tender once they are assessed. Read by the invitation's check (the door), the service that corrects
+the list afterwards, and the pages that show the requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ParticipationRequest
+from ..models.suppliers import supplier_key
+from ..wording import listed
+from .markets import market_named_by, not_admitted
+
+
+def requests_to_participate(session: Session, case_id: int) -> list[ParticipationRequest]:
+    """The requests recorded on the case, in the order they arrived."""
+    query = select(ParticipationRequest).where(ParticipationRequest.case_id == case_id)
+    return list(session.scalars(query.order_by(ParticipationRequest.received_on, ParticipationRequest.id)))
+
+
+def to_invite(requests: list[ParticipationRequest]) -> list[str]:
+    """The suppliers whose requests were not set aside, as their requests named them."""
+    return [request.supplier_name for request in requests if not request.set_aside_because]
+
+
+def not_to_invite(session: Session, case_id: int, details: dict[str, Any], names: list[str]) -> str | None:
+    """What is wrong with inviting the suppliers ``names`` to tender, in a sentence; None if nothing is.
+
+    Where the team records the requests to participate, it invites only suppliers that made one and were not
+    set aside (s20(4): the procedure excludes the rest, by its conditions of participation or its number).
+    Where the procedure is restricted to a dynamic market's members, it invites members alone (s34(1)), once
+    the applications to join of those that requested to participate are decided (s34(4))."""
+    requests = requests_to_participate(session, case_id)
+    problems = []
+    if requests:
+        made = {request.supplier_key: request for request in requests}
+        unasked = [name for name in names if supplier_key(name) not in made]
+        if unasked:
+            problems.append(f"No request to participate is recorded from {listed(unasked, 'or')}")
+        problems += [
+            f"{made[key].supplier_name}'s request to participate was set aside: {made[key].set_aside_because}"
+            for key in dict.fromkeys(supplier_key(name) for name in names)
+            if key in made and made[key].set_aside_because
+        ]
+    if (market := market_named_by(session, details)) is not None:
+        requested = [request.supplier_name for request in requests]
+        if barred := not_admitted(market, details, names, requested):
+            problems.append(barred)
+    said = "; ".join(problems)
+    return said[:1].upper() + said[1:] or None

@@ -1,0 +1,145 @@
+"""A competitive flexible procedure's requests to participate (PA23 s20): recorded one by one while its
+participation period runs, each to be invited to tender or set aside with the reason; the invitation holds to
+them, and to the dynamic market the procedure may be restricted to (s34)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.models import AuditEvent, Case, ParticipationRequest
+from provision_cycle.services import evaluation, markets
+from provision_cycle.services.evaluation import RequestGiven
+from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+from provision_cycle.workflow.participation import requests_to_participate, to_invite
+
+from .factories import act, hub_people, in_participation
+
+
+@pytest.fixture
+def people(db):
+    return hub_people(db)
+
+
+def _request(core, people, case_id, name, on=date(2026, 3, 10), set_aside="") -> int:
+    given = RequestGiven(name, "", True, False, on, set_aside)
+    return evaluation.record_request(core, case_id, people.officer, given)
+
+
+def _invite(core, people, case_id, invited: str) -> None:
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": invited}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+
+
+def _requests(db, case_id) -> list[tuple[str, str]]:
+    with db.reading() as session:
+        return [(r.supplier_name, r.set_aside_because) for r in requests_to_participate(session, case_id)]
+
+
+def test_requests_are_recorded_assessed_and_the_invitation_holds_to_them(core, db, clock, people):
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 12))
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.record_request(core, case_id, people.officer, RequestGiven(" ", "", False, False, date(2026, 3, 13)))
+    assert refused.value.fields == {
+        "supplier_name": "Enter the supplier's name",
+        "received_on": "The date the request was received cannot be in the future",
+    }
+    acme = _request(core, people, case_id, "Acme Ltd")
+    _request(core, people, case_id, "Brightwater Services", on=date(2026, 3, 11))
+    careless = _request(core, people, case_id, "Careless Contracting")
+    with pytest.raises(InvalidInput, match="A request to participate from Acme Ltd is recorded already"):
+        _request(core, people, case_id, "ACME LIMITED")
+    with pytest.raises(NotPermitted, match="Only the procurement's category team"):
+        evaluation.record_request(core, case_id, people.finance, RequestGiven("Dee Ltd", "", 0, 0, date(2026, 3, 12)))
+
+    # Assessed once requests close: one fails a condition of participation (s22).
+    clock.set(date(2026, 3, 30))
+    with db.reading() as session:
+        seen = evaluation.supplier_row_as_seen(session.get(ParticipationRequest, careless))
+    failed = RequestGiven("Careless Contracting", "", True, False, date(2026, 3, 10), "No public liability insurance")
+    evaluation.record_request(core, case_id, people.officer, failed, request_id=careless, seen=seen)
+    with pytest.raises(ChangedMeanwhile):  # a second person on the form as it was before
+        evaluation.record_request(core, case_id, people.officer, failed, request_id=careless, seen=seen)
+    assert _requests(db, case_id) == [
+        ("Acme Ltd", ""),
+        ("Careless Contracting", "No public liability insurance"),
+        ("Brightwater Services", ""),
+    ]  # in the order they arrived
+
+    with pytest.raises(InvalidInput) as refused:
+        _invite(core, people, case_id, "Acme Ltd\nCareless Contracting\nDodgy Minicabs")
+    assert refused.value.fields == {
+        "invited_suppliers": "No request to participate is recorded from Dodgy Minicabs; Careless Contracting's "
+        "request to participate was set aside: No public liability insurance"
+    }
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "participation"  # nothing half done
+        assert to_invite(requests_to_participate(session, case_id)) == ["Acme Ltd", "Brightwater Services"]
+    _invite(core, people, case_id, "ACME LIMITED\nBrightwater Services")
+    with pytest.raises(InvalidAction, match="Requests to participate are recorded while .* in its participation"):
+        _request(core, people, case_id, "Late Ltd")
+    with pytest.raises(InvalidAction):
+        evaluation.remove_request(core, case_id, people.officer, acme)
+
+    # The list corrected later holds to the requests too.
+    clock.set(date(2026, 4, 28))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    with pytest.raises(InvalidInput, match="Careless Contracting's request to participate was set aside"):
+        evaluation.correct_invitations(core, case_id, people.officer, "Acme Ltd\nCareless Contracting", "Left out")
+    with db.reading() as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.case_id == case_id, AuditEvent.action.like("%participation%"))
+        ).all()
+    assert actions == ["record_participation_request"] * 3 + ["correct_participation_request"]
+
+
+def test_a_request_recorded_in_error_is_taken_off(core, db, clock, people):
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 12))
+    wrong = _request(core, people, case_id, "Acme Ltd")
+    assert evaluation.remove_request(core, case_id, people.officer, wrong) == "Acme Ltd"
+    assert _requests(db, case_id) == []
+    with db.reading() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "remove_participation_request")).one()
+    assert event.data == {"request_id": wrong, "supplier_name": "Acme Ltd"}
+    clock.set(date(2026, 3, 30))
+    _invite(core, people, case_id, "Anyone Ltd")  # none recorded: the team keeps its requests elsewhere
+
+
+def test_in_a_procedure_restricted_to_a_market_non_members_are_set_aside_and_applications_decided_first(
+    core, db, clock, people
+):
+    """s34(1): a request from a supplier that is not a member is set aside; s34(4): the application to join of
+    a supplier that requested to participate is decided before tenders are invited, invited or not."""
+    given = MarketGiven("Home to school transport", "", "", "OCC", "ict", date(2026, 2, 2))
+    market_id = markets.open_market(core, people.officer, given)
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+
+    def apply(name):
+        given = ApplicationGiven(name, "", True, False, date(2026, 2, 20))
+        return markets.record_application(core, market_id, people.officer, given)
+
+    acme, bodge = apply("Acme Cars"), apply("Bodge Transport")
+    markets.admit(core, market_id, acme, people.officer, date(2026, 2, 23), date(2026, 2, 23))
+    reference = f"DM-{market_id:06d}"
+    case_id = in_participation(core.engine, people, market=reference)
+    clock.set(date(2026, 3, 12))
+    for name in ("Acme Cars", "Bodge Transport", "Dodgy Minicabs"):
+        _request(core, people, case_id, name)
+    outside = f"Not a member of the dynamic market {reference} (Procurement Act 2023 s34(1))"
+    assert _requests(db, case_id) == [("Acme Cars", ""), ("Bodge Transport", ""), ("Dodgy Minicabs", outside)]
+
+    clock.set(date(2026, 3, 30))
+    with pytest.raises(InvalidInput) as refused:
+        _invite(core, people, case_id, "Acme Cars")
+    assert refused.value.fields == {
+        "invited_suppliers": "Decide the application of Bodge Transport (applied 20 February 2026) first (s34(4))"
+    }
+    markets.refuse(core, market_id, bodge, people.officer, date(2026, 3, 30), "No operator's licence")
+    with pytest.raises(InvalidInput, match=f"Bodge Transport is not a member of the dynamic market {reference}"):
+        _invite(core, people, case_id, "Acme Cars\nBodge Transport")
+    _invite(core, people, case_id, "Acme Cars")
