@@ -275,12 +275,12 @@ def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitati
     officer.post(change, {**request, "supplier_name": "Careless Contracting", "opened_on": opened,
                           "set_aside_because": "No public liability insurance"})  # fmt: skip
     section = officer.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="evaluation"')[0]
-    assert "3 requests to participate received, 2 to be invited to tender." in _text(section)
+    assert "3 requests to participate received, 1 set aside." in _text(section)
     assert "Set aside: No public liability insurance" in section
 
     requester = browser(people.requester)
     theirs = requester.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="linked"')[0]
-    assert "3 requests to participate received, 2 to be invited" in _text(theirs) and "Acme" not in theirs
+    assert "3 requests to participate received, 1 set aside." in _text(theirs) and "Acme" not in theirs
     requester.get(new, status=404)
 
     clock.set(date(2026, 3, 30))
