@@ -444,6 +444,7 @@ def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(co
     page = officer.get(f"/tasks/{task_id}").text
     invite = f"/cases/{case_id}/actions/invite_tenders"
     assert f'href="{invite}">Invite tenders</a>' in page
+    assert f'href="/cases/{case_id}#requests">requests to participate</a>' in page
     assert "Not inviting tenders: the procurement is to be terminated" in page
     form = officer.get(invite).text
     version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
