@@ -419,3 +419,49 @@ def test_a_supplier_that_only_tendered_or_applied_is_found_by_its_name_there(cor
     with db.reading() as session:
         groups = names_alike(session, core.engine.actor(session, analyst), clock.today)
     assert [group.named for group in groups] == [[("routewise", "Routewise Ltd"), ("route wise", "Route Wise Limited")]]
+
+
+def test_a_supplier_that_only_asked_to_participate_has_a_page_saying_what_became_of_it(core, db, clock):
+    """A request to participate is on the supplier's record (seen as its tenders are): set aside with the
+    reason, being assessed, invited to tender or not."""
+    from provision_cycle.services import evaluation
+    from provision_cycle.services.evaluation import RequestGiven
+
+    from .factories import act, in_participation
+
+    people = hub_people(db)
+    first, second = in_participation(core.engine, people), in_participation(core.engine, people)
+    clock.set(date(2026, 3, 10))
+    for case_id in (first, second):
+        for name in ("Brightwork Transport Ltd", "Cherwell Cabs"):
+            given = RequestGiven(name, "01234567", True, False, date(2026, 3, 9))
+            evaluation.record_request(core, case_id, people.officer, given)
+    clock.set(date(2026, 3, 30))
+    invite = {
+        "tenders_invited_on": "2026-03-30",
+        "tenders_close_on": "2026-04-27",
+        "invited_suppliers": "Cherwell Cabs",
+    }
+    act(core.engine, first, "invite_tenders", people.officer, inputs=invite)
+
+    def page(person: int, key: str):
+        with db.reading() as session:
+            return supplier(session, core.engine.actor(session, person), key, clock.today, core.workflows)
+
+    brightwork = page(people.officer, "brightwork transport")
+    assert [(made.case.id, made.outcome) for made in brightwork.requests] == [
+        (first, "Not invited to tender"),
+        (second, "Being assessed"),
+    ]  # the latest first, then by reference
+    assert brightwork.name == "Brightwork Transport Ltd" and not brightwork.contracts
+    assert [made.outcome for made in page(people.officer, "cherwell cabs").requests if made.case.id == first] == [
+        "Invited to tender"
+    ]
+    with db.reading() as session:
+        officer = core.engine.actor(session, people.officer)
+        assert [s.name for s in find_suppliers(session, officer, "brightwork", clock.today)] == [
+            "Brightwork Transport Ltd"
+        ]
+    cherwell = create_user(db, ("category_officer", "CDC", "cnc"))
+    with db.reading() as session, pytest.raises(NotFound):  # OCC's procurements
+        supplier(session, core.engine.actor(session, cherwell), "brightwork transport", clock.today, core.workflows)

@@ -1,6 +1,6 @@
 """A competitive flexible procedure's requests to participate, recorded one by one as they arrive, each to be
 invited to tender or set aside with the reason (PA23 s20, s22, s34(4)): before, only the invitation's list of
-names was kept.
+names was kept. A supplier's page lists its requests.
 
 Revision ID: 0055
 Revises: 0054
@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_participation_requests")),
         sa.UniqueConstraint("case_id", "supplier_key", name="uq_participation_requests_supplier"),
     )
+    # A supplier's page lists its requests, by its names' keys.
+    op.create_index("ix_participation_requests_supplier_key", "participation_requests", ["supplier_key"])
 
 
 def downgrade() -> None:

@@ -67,7 +67,10 @@ class ParticipationRequest(SupplierAsGiven, Base):
     invited (PA23 s20). One per supplier, however its name is spelt."""
 
     __tablename__ = "participation_requests"
-    __table_args__ = (UniqueConstraint("case_id", "supplier_key", name="uq_participation_requests_supplier"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "supplier_key", name="uq_participation_requests_supplier"),
+        Index("ix_participation_requests_supplier_key", "supplier_key"),  # a supplier's requests, on its page
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

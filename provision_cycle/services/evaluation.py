@@ -47,7 +47,13 @@ from ..workflow.markets import (
     part_named_by,
     restricted_to,
 )
-from ..workflow.participation import not_to_invite, requests_to_participate, to_invite
+from ..workflow.participation import (
+    invited_names,
+    invited_to_tender,
+    not_to_invite,
+    requests_to_participate,
+    to_invite,
+)
 from .teams import latest_declaration, on_team
 
 MAX_CRITERIA = 10
@@ -289,18 +295,6 @@ def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dic
 
 
 NOT_INVITED = "Not invited to tender after the participation period (Procurement Act 2023 s20(4)-(5))"
-
-
-def invited_names(case_details: dict) -> list[str]:
-    """The suppliers a competitive flexible procedure invited to tender after its participation period, as
-    the invitation named them; none where nobody was invited by name (one stage, or no invitation yet)."""
-    return one_to_a_line(case_details.get("invited_suppliers", ""))
-
-
-def invited_to_tender(case_details: dict) -> set[str] | None:
-    """The keys of the suppliers invited to tender (``invited_names``), however each name is spelt; None where
-    nobody was invited by name."""
-    return {supplier_key(name) for name in invited_names(case_details)} or None
 
 
 def correct_invitations(

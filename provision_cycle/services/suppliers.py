@@ -31,6 +31,7 @@ from ..models import (
     Framework,
     KpiAssessment,
     MarketMembership,
+    ParticipationRequest,
     Payment,
     SupplierAlias,
     SupplierDistinction,
@@ -41,6 +42,7 @@ from ..models.suppliers import KEY_LENGTH, most_used_spelling, own_key_of, suppl
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluations_of
+from ..workflow.participation import invited_to_tender
 from .frameworks import frameworks_for
 from .markets import applications_seen, memberships_of_supplier
 from .payments_compliance import percent
@@ -105,6 +107,18 @@ class Breach:
 
 
 @dataclass(frozen=True)
+class RequestMade:
+    """A request it made to participate in one of the councils' competitive flexible procedures (PA23 s20), and
+    what became of it."""
+
+    case: Case
+    received_on: date
+    outcome: str
+    supplier_name: str  # as the request gave it
+    supplier_registration: str
+
+
+@dataclass(frozen=True)
 class TenderMade:
     """A tender it made for one of the councils' procurements, and how it fared."""
 
@@ -144,6 +158,8 @@ class Supplier:
     breaches: list[Breach] = field(default_factory=list)  # the latest first
     # Its tenders for the procurements whose tenders the person sees (reading.tenders_seen), the latest first.
     tenders: list[TenderMade] = field(default_factory=list)
+    # Its requests to participate, seen as its tenders are, the latest first.
+    requests: list[RequestMade] = field(default_factory=list)
     # Its applications to the dynamic markets the person sees (reading.of_my_councils), the latest first.
     memberships: list[MarketMembership] = field(default_factory=list)
     # The frameworks in the register (of the councils the person works for) that list it among their suppliers.
@@ -190,7 +206,8 @@ KeyFilter = Callable[[InstrumentedAttribute[str]], list[ColumnElement[bool]]]
 @dataclass
 class NamesTally:
     """The suppliers' names found, by key: each spelling with how often it is used (the register's where it
-    has the supplier, else the payments', else the tenders' and the dynamic markets' applications'), the
+    has the supplier, else the payments', else the tenders', requests to participate and the dynamic markets'
+    applications'), the
     contracts the person may see and what was paid this year."""
 
     spellings: dict[str, Counter[str]] = field(default_factory=dict)
@@ -219,12 +236,16 @@ class NamesTally:
             if key not in registered:
                 self.spellings.setdefault(key, Counter())[name.strip()] += count
             self.paid[key] += Decimal(this_year or 0)
-        # A supplier that tendered or applied to a dynamic market, and no more: found by its name there.
+        # A supplier that tendered, asked to take part in a procedure or applied to a dynamic market, and no more:
+        # found by its name there.
         bought_from = set(self.spellings)
         offered = union_all(
             select(Tender.supplier_key.label("key"), Tender.supplier_name.label("name"))
             .join(Case, Case.id == Tender.case_id)
             .where(tenders_seen(actor), *keyed(Tender.supplier_key)),
+            select(ParticipationRequest.supplier_key, ParticipationRequest.supplier_name)
+            .join(Case, Case.id == ParticipationRequest.case_id)
+            .where(tenders_seen(actor), *keyed(ParticipationRequest.supplier_key)),
             select(MarketMembership.supplier_key, MarketMembership.supplier_name).where(
                 applications_seen(actor), *keyed(MarketMembership.supplier_key)
             ),
@@ -441,11 +462,12 @@ class _Record:
     contracts: list[Contract]
     payments: list[Payment]
     tenders: list[TenderMade]
+    requests: list[RequestMade]
     memberships: list[MarketMembership]
     frameworks: list[Framework]
 
     def __bool__(self) -> bool:
-        return any((self.contracts, self.payments, self.tenders, self.memberships, self.frameworks))
+        return any((self.contracts, self.payments, self.tenders, self.requests, self.memberships, self.frameworks))
 
 
 def on_record(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> bool:
@@ -454,7 +476,12 @@ def on_record(session: Session, actor: Actor, key: str, today: date, workflows: 
     where not. Asked part by part, each as whether there is a row, not by reading the record a long-standing
     supplier has."""
     keys = names_of(session, key)
-    parts = (_contracts_with(actor, keys), _payments_with(actor, keys, today), _tenders_with(actor, keys))
+    parts = (
+        _contracts_with(actor, keys),
+        _payments_with(actor, keys, today),
+        _tenders_with(actor, keys),
+        _requests_with(actor, keys),
+    )
     if any(session.scalar(select(part.exists())) for part in parts):
         return True
     return bool(memberships_of_supplier(session, actor, keys) or _frameworks_with(session, actor, keys))
@@ -479,6 +506,15 @@ def _tenders_with(actor: Actor, keys: tuple[str, ...]) -> Select:
     )
 
 
+def _requests_with(actor: Actor, keys: tuple[str, ...]) -> Select:
+    """Its requests to participate, seen as its tenders are."""
+    return (
+        select(ParticipationRequest, Case)
+        .join(Case, Case.id == ParticipationRequest.case_id)
+        .where(ParticipationRequest.supplier_key.in_(keys), tenders_seen(actor))
+    )
+
+
 def _frameworks_with(session: Session, actor: Actor, keys: tuple[str, ...]) -> list[Framework]:
     # A register of tens of frameworks, each listing its suppliers as written: matched here by name key.
     return [f for f in frameworks_for(session, actor) if any(supplier_key(s) in keys for s in f.suppliers)]
@@ -496,7 +532,8 @@ def _record(session: Session, actor: Actor, keys: tuple[str, ...], today: date, 
         session.scalars(_payments_with(actor, keys, today).order_by(Payment.paid_on.desc(), Payment.id.desc()))
     )
     tenders, memberships = _tenders(session, actor, keys, workflows), memberships_of_supplier(session, actor, keys)
-    return _Record(contracts, payments, tenders, memberships, _frameworks_with(session, actor, keys))
+    requests = _requests(session, actor, keys, workflows)
+    return _Record(contracts, payments, tenders, requests, memberships, _frameworks_with(session, actor, keys))
 
 
 def supplier(session: Session, actor: Actor, key: str, today: date, workflows: WorkflowRegistry) -> Supplier:
@@ -506,7 +543,10 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     key = keys[0]
     record = _record(session, actor, keys, today, workflows)
     if not record:
-        raise NotFound("No contract, payment, tender, dynamic market or framework you can see is with that supplier")
+        raise NotFound(
+            "No contract, payment, tender, request to participate, dynamic market or framework you can see is with "
+            "that supplier"
+        )
     contracts, payments, tenders = record.contracts, record.payments, record.tenders
     memberships, on_frameworks = record.memberships, record.frameworks
     years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
@@ -522,10 +562,11 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
             year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
     numbers = {c.supplier_registration for c in contracts if c.supplier_registration}
     numbers |= {m.supplier_registration for m in memberships if m.supplier_registration}
-    numbers |= {made.supplier_registration for made in tenders if made.supplier_registration}
+    numbers |= {made.supplier_registration for made in [*tenders, *record.requests] if made.supplier_registration}
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
-    spelt += Counter(made.supplier_name for made in tenders) + Counter(m.supplier_name for m in memberships)
+    spelt += Counter(made.supplier_name for made in [*tenders, *record.requests])
+    spelt += Counter(m.supplier_name for m in memberships)
     spelt += Counter(s for f in on_frameworks for s in f.suppliers if supplier_key(s) in keys)
     # Its own name (not one of its other names), as the register spells it where it has it.
     name = most_used_spelling(_spelt_as(key, registered) or _spelt_as(key, spelt) or registered or spelt)
@@ -544,6 +585,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         assessed=_latest_assessments(session, contracts),
         breaches=_breaches(session, contracts),
         tenders=tenders,
+        requests=record.requests,
         memberships=memberships,
         frameworks=on_frameworks,
     )
@@ -629,6 +671,29 @@ def _tenders(session: Session, actor: Actor, keys: tuple[str, ...], workflows: W
         )
         for tender, case in rows
     ]
+
+
+def _requests(session: Session, actor: Actor, keys: tuple[str, ...], workflows: WorkflowRegistry) -> list[RequestMade]:
+    query = _requests_with(actor, keys).order_by(ParticipationRequest.received_on.desc(), Case.reference)
+    return [
+        RequestMade(
+            case,
+            made.received_on,
+            _what_became_of(made, case, workflows.state_of(case)),
+            made.supplier_name,
+            made.supplier_registration,
+        )
+        for made, case in session.execute(query)
+    ]
+
+
+def _what_became_of(made: ParticipationRequest, case: Case, state: StateDef) -> str:
+    if made.set_aside_because:
+        return f"Set aside: {made.set_aside_because}"
+    if state.takes_requests_to_participate:
+        return "Being assessed"
+    invited = invited_to_tender(case.details or {})
+    return "Invited to tender" if invited is not None and made.supplier_key in invited else "Not invited to tender"
 
 
 def _how_it_fared(found: Evaluation, tender: Tender, case: Case, state: StateDef) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ParticipationRequest
 from ..models.suppliers import supplier_key
-from ..wording import listed
+from ..wording import listed, one_to_a_line
 from .markets import market_named_by, not_admitted
 
 
@@ -24,6 +24,18 @@ def requests_to_participate(session: Session, case_id: int) -> list[Participatio
 def to_invite(requests: list[ParticipationRequest]) -> list[str]:
     """The suppliers whose requests were not set aside, as their requests named them."""
     return [request.supplier_name for request in requests if not request.set_aside_because]
+
+
+def invited_names(case_details: dict) -> list[str]:
+    """The suppliers a competitive flexible procedure invited to tender after its participation period, as
+    the invitation named them; none where nobody was invited by name (one stage, or no invitation yet)."""
+    return one_to_a_line(case_details.get("invited_suppliers", ""))
+
+
+def invited_to_tender(case_details: dict) -> set[str] | None:
+    """The keys of the suppliers invited to tender (``invited_names``), however each name is spelt; None where
+    nobody was invited by name."""
+    return {supplier_key(name) for name in invited_names(case_details)} or None
 
 
 def not_to_invite(session: Session, case_id: int, details: dict[str, Any], names: list[str]) -> str | None:

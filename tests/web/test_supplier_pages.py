@@ -99,6 +99,23 @@ def test_a_suppliers_page_lists_its_tenders_and_how_each_fared(core, db, browser
     assert "Acme Ltd" in cherwell and 'id="tenders"' not in cherwell
 
 
+def test_a_suppliers_page_lists_its_requests_to_participate_and_what_became_of_each(core, db, browser, clock):
+    from provision_cycle.services import evaluation
+    from provision_cycle.services.evaluation import RequestGiven
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 10))
+    reason = "Failed the financial standing test"
+    given = RequestGiven("Brightwork CIC", "", True, True, date(2026, 3, 9), reason)
+    evaluation.record_request(core, case_id, people.officer, given)
+    page = browser(people.officer).get("/suppliers/brightwork").text  # its only record with the councils
+    requests = page[page.index('id="requests"') :]
+    assert f'href="/cases/{case_id}#requests">PRC-{case_id:06d}' in requests
+    assert "9 March 2026</td>" in requests and f"Set aside: {reason}" in requests
+
+
 def test_a_supplier_page_points_to_another_name_recorded_with_its_number(core, db, browser):
     people = hub_people(db)
     register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
