@@ -80,7 +80,9 @@ def test_requests_are_recorded_assessed_and_the_invitation_holds_to_them(core, d
         assert session.get(Case, case_id).state == "participation"  # nothing half done
         assert to_invite(requests_to_participate(session, case_id)) == ["Acme Ltd", "Brightwater Services"]
     _invite(core, people, case_id, "ACME LIMITED\nBrightwater Services")
-    with pytest.raises(InvalidAction, match="Requests to participate are recorded while .* in its participation"):
+    with pytest.raises(
+        InvalidAction, match="Requests to participate are recorded while .* in its participation period, and corrected"
+    ):
         _request(core, people, case_id, "Late Ltd")
     with pytest.raises(InvalidAction):
         evaluation.remove_request(core, case_id, people.officer, acme)
@@ -90,11 +92,15 @@ def test_requests_are_recorded_assessed_and_the_invitation_holds_to_them(core, d
     act(core.engine, case_id, "close_tenders", people.officer)
     with pytest.raises(InvalidInput, match="Careless Contracting's request to participate was set aside"):
         evaluation.correct_invitations(core, case_id, people.officer, "Acme Ltd\nCareless Contracting", "Left out")
+    # Its insurance was in order after all: the request is put right, then the list.
+    insured = RequestGiven("Careless Contracting", "", True, False, date(2026, 3, 10))
+    evaluation.record_request(core, case_id, people.officer, insured, request_id=careless)
+    evaluation.correct_invitations(core, case_id, people.officer, "Acme Ltd\nCareless Contracting", "Insured")
     with db.reading() as session:
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.case_id == case_id, AuditEvent.action.like("%participation%"))
         ).all()
-    assert actions == ["record_participation_request"] * 3 + ["correct_participation_request"]
+    assert actions == ["record_participation_request"] * 3 + ["correct_participation_request"] * 2
 
 
 def test_a_request_recorded_in_error_is_taken_off(core, db, clock, people):

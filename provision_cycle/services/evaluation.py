@@ -134,12 +134,13 @@ def tenders_open(workflows: WorkflowRegistry, case: Case) -> bool:
 
 def requests_open(workflows: WorkflowRegistry, case: Case) -> bool:
     """Whether requests to participate can be recorded and assessed on the case now: where its workflow says so
-    (a competitive flexible procedure's participation period, until tenders are invited)."""
-    return (
-        case.stage == "procurement"
-        and case.closed_at is None
-        and workflows.state_of(case).takes_requests_to_participate
-    )
+    (a competitive flexible procedure's participation period, until tenders are invited), and again where the
+    list of suppliers invited can be corrected (once the tenders are in), so that a request set aside in error
+    can be put right with it."""
+    if case.stage != "procurement" or case.closed_at is not None:
+        return False
+    state = workflows.state_of(case)
+    return state.takes_requests_to_participate or (state.takes_tenders and bool(invited_names(case.details)))
 
 
 def set_award_criteria(
@@ -593,8 +594,8 @@ def supplier_row_as_seen(row: Tender | ParticipationRequest) -> str:
 def _require_requests_open(core: Core, case: Case) -> None:
     if not requests_open(core.workflows, case):
         raise InvalidAction(
-            f"Requests to participate are recorded while {case.reference} is in its participation period, until "
-            "tenders are invited"
+            f"Requests to participate are recorded while {case.reference} is in its participation period, and "
+            "corrected with the list of suppliers invited once the tenders are in"
         )
 
 

@@ -299,3 +299,36 @@ def _requests(db, case_id):
 
     with db.reading() as session:
         return requests_to_participate(session, case_id)
+
+
+def test_a_request_set_aside_in_error_is_put_right_once_the_tenders_are_in(core, db, browser, clock):
+    from datetime import date
+
+    from provision_cycle.services.evaluation import RequestGiven
+    from tests.factories import act, in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 10))
+    wrongly = RequestGiven("Careless Contracting", "", True, False, date(2026, 3, 9), "No insurance")
+    request_id = evaluation.record_request(core, case_id, people.officer, wrongly)
+    evaluation.record_request(
+        core, case_id, people.officer, RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 9))
+    )
+    clock.set(date(2026, 3, 30))
+    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": "Acme Ltd"}
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    officer = browser(people.officer)
+    change = f"/cases/{case_id}/requests-to-participate/{request_id}"
+    officer.get(change, status=404)  # tenders are out: nothing to put right yet
+    clock.set(date(2026, 4, 28))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    section = officer.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="evaluation"')[0]
+    assert "A request set aside in error is put right here" in _text(section) and f'href="{change}"' in section
+    opened = re.search(r'name="opened_on" type="hidden" value="([^"]+)"', officer.get(change).text).group(1)
+    answers = {"supplier_name": "Careless Contracting", "supplier_is_sme": "yes", "supplier_is_vcse": "no",
+               "received_on": ["9", "3", "2026"], "set_aside_because": "", "opened_on": opened}  # fmt: skip
+    officer.post(change, answers)
+    fix = f"/cases/{case_id}/invitations"
+    officer.post(fix, {"invited_suppliers": "Acme Ltd\nCareless Contracting", "reason": "Insured after all"})
+    assert "Only the 2 suppliers invited" in " ".join(officer.get(f"/cases/{case_id}").text.split())
