@@ -172,7 +172,8 @@ class Supplier:
 
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
     """The suppliers whose names have every word of ``text`` (as keys compare them), in the register, paid in
-    the years a supplier's page shows, or in the tenders and dynamic markets' applications the person sees;
+    the years a supplier's page shows, or in the tenders, requests to participate and dynamic markets'
+    applications the person sees;
     the most paid this financial year first; at most FOUND_AT_MOST. A name recorded as another supplier's
     finds that supplier, counted under all its names."""
     words = supplier_key(text).split()
