@@ -3,7 +3,8 @@
 Loads straight into a fresh database (bulk, not timed) N contracts (default 1,000,000) shared among 400
 councils, each with its contract-management case, E audit events per case (default 10: 10,000,000 rows), an
 open task per contract (1,000,000), an open approval step on one case in ten, three tenders on one case in
-ten (300,000: its contract's supplier's and the next two contracts'), a dynamic market per council with an
+ten (300,000: its contract's supplier's and the next two contracts'), two requests to participate on another
+case in ten (200,000, one set aside), a dynamic market per council with an
 application admitted from the supplier of one contract in ten (100,000), and two payments to each contract's
 supplier (one naming the contract, one not); each supplier with a Companies House number that one other name
 shares (its page names it). Then, for people picked at random, it times the
@@ -57,6 +58,7 @@ LARGE_TABLES = (
     "approval_steps",
     "payments",
     "tenders",
+    "participation_requests",
     "market_memberships",
 )
 # Titles and suppliers are made of these words, so a search for one finds about one contract in 50.
@@ -178,6 +180,16 @@ def load(core: Core, count: int, events: int) -> None:
         f" {manager}, {d.moment('n % 500000 + 500000')}"
         " FROM numbers JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) AS three ON TRUE"
         " JOIN words w ON w.i = ((n + k) / 7) % 50 WHERE n % 10 = 0",
+        # Two requests to participate on one case in ten (another tenth than the tenders'), the second set aside
+        # (a supplier's page and a search for it read them too).
+        "INSERT INTO participation_requests (case_id, supplier_name, supplier_key, supplier_registration,"
+        " supplier_is_sme, supplier_is_vcse, received_on, set_aside_because, recorded_by_id, recorded_at)"
+        " SELECT n, w.w || ' Partners ' || ((n + k) % 5000) || ' Ltd', w.w || ' partners ' || ((n + k) % 5000),"
+        f" '', FALSE, FALSE, {d.day('-((n * 7919) % 3650) - 330')},"
+        " CASE WHEN k = 1 THEN 'A condition of participation not met' ELSE '' END,"
+        f" {manager}, {d.moment('n % 500000 + 500000')}"
+        " FROM numbers JOIN (SELECT 0 AS k UNION ALL SELECT 1) AS two ON TRUE"
+        " JOIN words w ON w.i = ((n + k) / 7) % 50 WHERE n % 10 = 3",
         # A dynamic market for each council, and an admitted application to it from the supplier of one of its
         # contracts in ten (a supplier's page, a search and the names that look alike read them too).
         "INSERT INTO dynamic_markets (id, reference, title, description, conditions, authority, pillar, category,"
@@ -480,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nReads over {args.contracts:,} contracts in {COUNCILS} councils, {args.contracts * args.events:,} audit"
         f" events, {args.contracts:,} open tasks, {args.contracts // 10:,} open approval steps,"
-        f" {args.contracts // 10 * 3:,} tenders, {args.contracts // 10:,} market applications,"
+        f" {args.contracts // 10 * 3:,} tenders, {args.contracts // 10 * 2:,} requests to participate,"
+        f" {args.contracts // 10:,} market applications,"
         f" {args.contracts * 2:,} payments;"
         f" {args.samples} people each, ms (hand SQL: the same rows on a bare connection)\n"
     )
