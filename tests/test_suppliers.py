@@ -12,7 +12,7 @@ from sqlalchemy import select
 from provision_cycle.errors import NotFound
 from provision_cycle.models import Contract, User
 from provision_cycle.services.spend import load_spend
-from provision_cycle.services.suppliers import find_suppliers, on_record, supplier
+from provision_cycle.services.suppliers import find_suppliers, names_sharing_a_number, on_record, supplier
 
 from .factories import contract_from_open_procedure, create_user, hub_people, register_contract
 
@@ -454,6 +454,15 @@ def test_a_supplier_that_only_asked_to_participate_has_a_page_saying_what_became
         (second, "Being assessed"),
     ]  # the latest first, then by reference
     assert brightwork.name == "Brightwork Transport Ltd" and not brightwork.contracts
+    # Both gave one Companies House number: perhaps one company, for the intelligence team to look at.
+    assert brightwork.same_number == [("cherwell cabs", "Cherwell Cabs")]
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    with db.reading() as session:
+        [shared] = names_sharing_a_number(session, core.engine.actor(session, analyst))
+    assert (shared.registration, shared.names) == (
+        "01234567",
+        [("brightwork transport", "Brightwork Transport Ltd"), ("cherwell cabs", "Cherwell Cabs")],
+    )
     assert [made.outcome for made in page(people.officer, "cherwell cabs").requests if made.case.id == first] == [
         "Invited to tender"
     ]

@@ -17,6 +17,8 @@ down_revision: str | None = "0054"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+GIVEN = sa.text("supplier_registration <> ''")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -43,6 +45,14 @@ def upgrade() -> None:
     )
     # A supplier's page lists its requests, by its names' keys.
     op.create_index("ix_participation_requests_supplier_key", "participation_requests", ["supplier_key"])
+    # The other names under a supplier's registration numbers, where a request gives one (as 0047, 0054).
+    op.create_index(
+        "ix_participation_requests_registration",
+        "participation_requests",
+        ["supplier_registration"],
+        sqlite_where=GIVEN,
+        postgresql_where=GIVEN,
+    )
 
 
 def downgrade() -> None:

@@ -70,6 +70,12 @@ class ParticipationRequest(SupplierAsGiven, Base):
     __table_args__ = (
         UniqueConstraint("case_id", "supplier_key", name="uq_participation_requests_supplier"),
         Index("ix_participation_requests_supplier_key", "supplier_key"),  # a supplier's requests, on its page
+        Index(  # a supplier's other names under its registration numbers (its page), as tenders have
+            "ix_participation_requests_registration",
+            "supplier_registration",
+            sqlite_where=text("supplier_registration <> ''"),
+            postgresql_where=text("supplier_registration <> ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

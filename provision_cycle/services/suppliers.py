@@ -407,10 +407,10 @@ class SharedNumber:
 
 
 def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]:
-    """The registration numbers the register, the tenders and the dynamic markets the person sees record under
-    names not recorded as one supplier (``record_same_supplier``), nor as different ones: perhaps one company
-    under two names, for the intelligence team to look at and record as one, or not. The numbers with most
-    names first; at most FOUND_AT_MOST."""
+    """The registration numbers the register, the tenders, the requests to participate and the dynamic markets
+    the person sees record under names not recorded as one supplier (``record_same_supplier``), nor as
+    different ones: perhaps one company under two names, for the intelligence team to look at and record as
+    one, or not. The numbers with most names first; at most FOUND_AT_MOST."""
     none = literal_column("''")  # as ``_same_number_elsewhere`` says it, for the registration indexes
     recorded = union_all(
         select(
@@ -421,6 +421,13 @@ def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]
         select(Tender.supplier_registration, Tender.supplier_key, Tender.supplier_name)
         .join(Case, Case.id == Tender.case_id)
         .where(Tender.supplier_registration != none, tenders_seen(actor)),
+        select(
+            ParticipationRequest.supplier_registration,
+            ParticipationRequest.supplier_key,
+            ParticipationRequest.supplier_name,
+        )
+        .join(Case, Case.id == ParticipationRequest.case_id)
+        .where(ParticipationRequest.supplier_registration != none, tenders_seen(actor)),
         select(
             MarketMembership.supplier_registration, MarketMembership.supplier_key, MarketMembership.supplier_name
         ).where(MarketMembership.supplier_registration != none, applications_seen(actor)),
@@ -618,9 +625,10 @@ def _spelt_as(key: str, spelt: Counter[str]) -> Counter[str]:
 def _same_number_elsewhere(
     session: Session, actor: Actor, keys: tuple[str, ...], numbers: set[str]
 ) -> list[tuple[str, str]]:
-    """The other names (keys, with a spelling) under which the register, the tenders or the dynamic markets
-    the person sees record one of ``numbers``: one company, spelt so differently that its keys differ (a
-    trading name, a holding company's name), which the intelligence team may want to look at together."""
+    """The other names (keys, with a spelling) under which the register, the tenders, the requests to
+    participate or the dynamic markets the person sees record one of ``numbers``: one company, spelt so
+    differently that its keys differ (a trading name, a holding company's name), which the intelligence team
+    may want to look at together."""
     if not numbers:
         return []
     listed = sorted(numbers)
@@ -631,6 +639,7 @@ def _same_number_elsewhere(
         Contract.supplier_registration != none,
         Tender.supplier_registration != none,
         MarketMembership.supplier_registration != none,
+        ParticipationRequest.supplier_registration != none,
     )
     queries = (
         select(Contract.supplier_key, Contract.supplier_name).where(
@@ -649,6 +658,14 @@ def _same_number_elsewhere(
             given[2],
             MarketMembership.supplier_key.not_in(keys),
             applications_seen(actor),
+        ),
+        select(ParticipationRequest.supplier_key, ParticipationRequest.supplier_name)
+        .join(Case, Case.id == ParticipationRequest.case_id)
+        .where(
+            ParticipationRequest.supplier_registration.in_(listed),
+            given[3],
+            ParticipationRequest.supplier_key.not_in(keys),
+            tenders_seen(actor),
         ),
     )
     found: dict[str, str] = {}
