@@ -24,8 +24,9 @@ def people(db):
     return hub_people(db)
 
 
-def _request(core, people, case_id, name, on=date(2026, 3, 10), set_aside="") -> int:
-    given = RequestGiven(name, "", True, False, on, set_aside)
+def _request(core, people, case_id, name, on=date(2026, 3, 10), set_aside="", checked=True) -> int:
+    """A request received ``on``, checked against the exclusion grounds that day (unless not ``checked``)."""
+    given = RequestGiven(name, "", True, False, on, set_aside, on if checked else None)
     return evaluation.record_request(core, case_id, people.officer, given)
 
 
@@ -93,7 +94,7 @@ def test_requests_are_recorded_assessed_and_the_invitation_holds_to_them(core, d
     with pytest.raises(InvalidInput, match="Careless Contracting's request to participate was set aside"):
         evaluation.correct_invitations(core, case_id, people.officer, "Acme Ltd\nCareless Contracting", "Left out")
     # Its insurance was in order after all: the request is put right, then the list.
-    insured = RequestGiven("Careless Contracting", "", True, False, date(2026, 3, 10))
+    insured = RequestGiven("Careless Contracting", "", True, False, date(2026, 3, 10), "", date(2026, 3, 10))
     evaluation.record_request(core, case_id, people.officer, insured, request_id=careless)
     evaluation.correct_invitations(core, case_id, people.officer, "Acme Ltd\nCareless Contracting", "Insured")
     with db.reading() as session:
@@ -149,3 +150,32 @@ def test_in_a_procedure_restricted_to_a_market_non_members_are_set_aside_and_app
     with pytest.raises(InvalidInput, match=f"Bodge Transport is not a member of the dynamic market {reference}"):
         _invite(core, people, case_id, "Acme Cars\nBodge Transport")
     _invite(core, people, case_id, "Acme Cars")
+
+
+def test_a_supplier_is_invited_only_once_checked_against_the_exclusion_grounds(core, db, clock, people):
+    """s27: an excluded supplier does not progress in a competitive flexible procedure (s57: nor one on the
+    debarment list); the date it was checked is recorded on its request."""
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 12))
+    with pytest.raises(InvalidInput) as refused:
+        given = RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 10), "", date(2026, 3, 9))
+        evaluation.record_request(core, case_id, people.officer, given)
+    assert refused.value.fields == {
+        "exclusions_checked_on": "Check the supplier once its request is received: this is before it"
+    }
+    with pytest.raises(InvalidInput, match="The date the supplier was checked cannot be in the future"):
+        given = RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 10), "", date(2026, 3, 13))
+        evaluation.record_request(core, case_id, people.officer, given)
+    acme = _request(core, people, case_id, "Acme Ltd", checked=False)
+    _request(core, people, case_id, "Brightwater Services", checked=False)
+    _request(core, people, case_id, "Careless Contracting", set_aside="No insurance", checked=False)
+    clock.set(date(2026, 3, 30))
+    with pytest.raises(InvalidInput) as refused:
+        _invite(core, people, case_id, "Acme Ltd\nBrightwater Services")
+    assert refused.value.fields == {
+        "invited_suppliers": "Check Acme Ltd and Brightwater Services against the exclusion grounds and the "
+        "debarment list first, and record the date on the request (Procurement Act 2023 s27, s57)"
+    }
+    checked = RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 10), "", date(2026, 3, 27))
+    evaluation.record_request(core, case_id, people.officer, checked, request_id=acme)
+    _invite(core, people, case_id, "Acme Ltd")

@@ -434,7 +434,7 @@ def test_a_supplier_that_only_asked_to_participate_has_a_page_saying_what_became
     clock.set(date(2026, 3, 10))
     for case_id in (first, second):
         for name in ("Brightwork Transport Ltd", "Cherwell Cabs"):
-            given = RequestGiven(name, "01234567", True, False, date(2026, 3, 9))
+            given = RequestGiven(name, "01234567", True, False, date(2026, 3, 9), "", date(2026, 3, 9))
             evaluation.record_request(core, case_id, people.officer, given)
     clock.set(date(2026, 3, 30))
     invite = {

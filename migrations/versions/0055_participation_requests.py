@@ -1,5 +1,6 @@
 """A competitive flexible procedure's requests to participate, recorded one by one as they arrive, each to be
-invited to tender or set aside with the reason (PA23 s20, s22, s34(4)): before, only the invitation's list of
+invited to tender, once checked against the exclusion grounds and the debarment list, or set aside with the
+reason (PA23 s20, s22, s27, s34(4)): before, only the invitation's list of
 names was kept. A supplier's page lists its requests.
 
 Revision ID: 0055
@@ -32,6 +33,7 @@ def upgrade() -> None:
         sa.Column("supplier_is_vcse", sa.Boolean(), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("set_aside_because", sa.Text(), nullable=False),
+        sa.Column("exclusions_checked_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -914,6 +914,9 @@ class ParticipationRequestIn(Request):
         description="Why the supplier is not to be invited to tender (a condition of participation not met, an "
         "excluded supplier, not among the number chosen); empty for a supplier to invite",
     )
+    exclusions_checked_on: date | None = Field(
+        None, description="When checked against the exclusion grounds and the debarment list: before it is invited"
+    )
 
 
 class ScoreIn(Request):
@@ -965,6 +968,7 @@ class ParticipationRequestOut(BaseModel):
     supplier_is_vcse: bool
     received_on: date
     set_aside_because: str
+    exclusions_checked_on: date | None
 
 
 class EvaluationOut(BaseModel):

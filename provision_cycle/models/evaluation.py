@@ -85,6 +85,9 @@ class ParticipationRequest(SupplierAsGiven, Base):
     # supplier (s57), not among the number chosen (s20(4)(b)), not a member of the dynamic market the procedure
     # is restricted to (s34(1))); empty while it is to be invited.
     set_aside_because: Mapped[str] = mapped_column(Text, default="")
+    # When the supplier was checked against the exclusion grounds and the central debarment list: an excluded
+    # supplier does not progress (s27, s57), so one is invited to tender only once checked.
+    exclusions_checked_on: Mapped[date | None]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -81,6 +81,7 @@ REQUEST_FIELDS = (
     "supplier_is_vcse",
     "received_on",
     "set_aside_because",
+    "exclusions_checked_on",
 )
 
 
@@ -107,6 +108,7 @@ class RequestGiven:
     supplier_is_vcse: bool
     received_on: date | None
     set_aside_because: str = ""
+    exclusions_checked_on: date | None = None  # checked against the exclusion grounds and the debarment list
 
 
 def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
@@ -368,6 +370,11 @@ def record_request(
     reason = given.set_aside_because.strip()
     if problem := _received_problem(core, given.received_on, "the request"):
         errors["received_on"] = problem
+    checked = given.exclusions_checked_on
+    if checked is not None and checked > core.engine.today():
+        errors["exclusions_checked_on"] = "The date the supplier was checked cannot be in the future"
+    elif checked is not None and given.received_on is not None and checked < given.received_on:
+        errors["exclusions_checked_on"] = "Check the supplier once its request is received: this is before it"
     if len(reason) > MAX_REASONS:
         errors["set_aside_because"] = f"Keep the reason to {MAX_REASONS} characters"
     if errors:
@@ -376,6 +383,7 @@ def record_request(
         **ParticipationRequest.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
         "received_on": given.received_on,
         "set_aside_because": reason,
+        "exclusions_checked_on": checked,
     }
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record requests to participate")

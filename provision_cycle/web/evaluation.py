@@ -141,6 +141,7 @@ def participation_request(case_id: int, request_id: int | None = None):
             supplier_is_vcse=form.supplier_is_vcse.data == "yes",
             received_on=form.received_on.data,
             set_aside_because=form.set_aside_because.data or "",
+            exclusions_checked_on=form.exclusions_checked_on.data,
         )
         seen = form.opened_on.data or None
         evaluation.record_request(core(), case_id, me().id, given, request_id=request_id, seen=seen)
@@ -156,6 +157,7 @@ def _request_data(made) -> dict:
         **_supplier_data(made),
         "received_on": made.received_on,
         "set_aside_because": made.set_aside_because,
+        "exclusions_checked_on": made.exclusions_checked_on,
     }
 
 

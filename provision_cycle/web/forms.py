@@ -820,6 +820,12 @@ class ParticipationRequestForm(FlaskForm):
     received_on = GovDate(
         "Date the request was received", validators=[InputRequired(message="Enter the date the request was received")]
     )
+    exclusions_checked_on = GovDate(
+        "Date the supplier was checked against the exclusion grounds and the central debarment list (optional "
+        "until it is invited)",
+        description="An excluded supplier does not progress (Procurement Act 2023 s27, s57)",
+        validators=[Optional()],
+    )
     set_aside_because = TextAreaField(
         "If the supplier is not to be invited to tender, why (optional)",
         widget=GovTextArea(),

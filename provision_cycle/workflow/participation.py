@@ -41,8 +41,9 @@ def invited_to_tender(case_details: dict) -> set[str] | None:
 def not_to_invite(session: Session, case_id: int, details: dict[str, Any], names: list[str]) -> str | None:
     """What is wrong with inviting the suppliers ``names`` to tender, in a sentence; None if nothing is.
 
-    Where the team records the requests to participate, it invites only suppliers that made one and were not
-    set aside (s20(4): the procedure excludes the rest, by its conditions of participation or its number).
+    Where the team records the requests to participate, it invites only suppliers that made one, were not set
+    aside (s20(4): the procedure excludes the rest, by its conditions of participation or its number) and were
+    checked against the exclusion grounds and the debarment list (s27: an excluded supplier does not progress).
     Where the procedure is restricted to a dynamic market's members, it invites members alone (s34(1)), once
     the applications to join of those that requested to participate are decided (s34(4))."""
     requests = requests_to_participate(session, case_id)
@@ -52,11 +53,17 @@ def not_to_invite(session: Session, case_id: int, details: dict[str, Any], names
         unasked = [name for name in names if supplier_key(name) not in made]
         if unasked:
             problems.append(f"No request to participate is recorded from {listed(unasked, 'or')}")
+        named = [made[key] for key in dict.fromkeys(supplier_key(name) for name in names) if key in made]
         problems += [
-            f"{made[key].supplier_name}'s request to participate was set aside: {made[key].set_aside_because}"
-            for key in dict.fromkeys(supplier_key(name) for name in names)
-            if key in made and made[key].set_aside_because
+            f"{request.supplier_name}'s request to participate was set aside: {request.set_aside_because}"
+            for request in named
+            if request.set_aside_because
         ]
+        if unchecked := [r.supplier_name for r in named if not r.set_aside_because and not r.exclusions_checked_on]:
+            problems.append(
+                f"check {listed(unchecked)} against the exclusion grounds and the debarment list first, and record "
+                "the date on the request (Procurement Act 2023 s27, s57)"
+            )
     if (market := market_named_by(session, details)) is not None:
         requested = [request.supplier_name for request in requests]
         if barred := not_admitted(market, details, names, requested):

@@ -129,6 +129,7 @@ def test_requests_to_participate_are_recorded_and_set_aside_through_the_api(api,
         "supplier_is_sme": True,
         "supplier_is_vcse": False,
         "received_on": "2026-03-12",
+        "exclusions_checked_on": "2026-03-13",
     }
     body = officer.post(base, made, status=201).json
     [acme] = body["requests_to_participate"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from provision_cycle.services import markets
+from provision_cycle.services import evaluation, markets
+from provision_cycle.services.evaluation import RequestGiven
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.passwords import issue_password_link
 from provision_cycle.services.payments_compliance import ReportingPeriod
 from tests.browser.conftest import AXE
-from tests.factories import act, create_user, new_request, ready_for_the_market
+from tests.factories import act, create_user, in_participation, new_request, ready_for_the_market
 from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import (
     contract_with_kpis,
@@ -93,6 +94,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     give_password(site.core.db, analyst)
     evaluated, tenders = evaluated_procurement(site.core, people)
     criteria_open = ready_for_the_market(site.core.engine, people, value="250000", title="Kiosks")
+    # Its requests closed on 27 March 2026 (before any market: its notice is not asked about one).
+    participating = in_participation(site.core.engine, people)
     market, member, applicant = _market_with_a_member_and_an_applicant(site.core, people)
     framework = record_framework(
         site.core,
@@ -111,6 +114,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     act(site.core.engine, called_off, "start_call_off", people.officer,
         inputs={"framework": str(framework), "direct_call_off": True})  # fmt: skip
     act(site.core.engine, called_off, "complete_call_off_selection", people.officer)
+    request = RequestGiven("Acme Ltd", "01234567", True, False, date(2026, 3, 20), "", date(2026, 3, 23))
+    request_id = evaluation.record_request(site.core, participating, people.officer, request)
     visits = {
         None: [
             "/sign-in",
@@ -168,6 +173,11 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/marks",
             f"/cases/{evaluated}/tenders/{tenders['Brightwork CIC']}/assessment-summary",
             f"/cases/{evaluated}/actions/recommend_award",
+            # A competitive flexible procedure's requests to participate, and its invitation filled in from them.
+            f"/cases/{participating}",
+            f"/cases/{participating}/requests-to-participate/new",
+            f"/cases/{participating}/requests-to-participate/{request_id}",
+            f"/cases/{participating}/actions/invite_tenders",
             # A dynamic market, its notices, and the decisions on who belongs to it.
             "/markets/",
             "/markets/new",

@@ -277,6 +277,7 @@ def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitati
     section = officer.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="evaluation"')[0]
     assert "3 requests to participate received, 1 set aside." in _text(section)
     assert "Set aside: No public liability insurance" in section
+    assert _text(section).count("To be checked against the exclusion grounds and the debarment list") == 2
 
     requester = browser(people.requester)
     theirs = requester.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="linked"')[0]
@@ -313,7 +314,7 @@ def test_a_request_set_aside_in_error_is_put_right_once_the_tenders_are_in(core,
     wrongly = RequestGiven("Careless Contracting", "", True, False, date(2026, 3, 9), "No insurance")
     request_id = evaluation.record_request(core, case_id, people.officer, wrongly)
     evaluation.record_request(
-        core, case_id, people.officer, RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 9))
+        core, case_id, people.officer, RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 9), "", date(2026, 3, 9))
     )
     clock.set(date(2026, 3, 30))
     invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": "Acme Ltd"}
@@ -327,7 +328,8 @@ def test_a_request_set_aside_in_error_is_put_right_once_the_tenders_are_in(core,
     assert "A request set aside in error is put right here" in _text(section) and f'href="{change}"' in section
     opened = re.search(r'name="opened_on" type="hidden" value="([^"]+)"', officer.get(change).text).group(1)
     answers = {"supplier_name": "Careless Contracting", "supplier_is_sme": "yes", "supplier_is_vcse": "no",
-               "received_on": ["9", "3", "2026"], "set_aside_because": "", "opened_on": opened}  # fmt: skip
+               "received_on": ["9", "3", "2026"], "exclusions_checked_on": ["28", "4", "2026"],
+               "set_aside_because": "", "opened_on": opened}  # fmt: skip
     officer.post(change, answers)
     fix = f"/cases/{case_id}/invitations"
     officer.post(fix, {"invited_suppliers": "Acme Ltd\nCareless Contracting", "reason": "Insured after all"})
