@@ -127,7 +127,7 @@ def test_judging_names_different_says_what_is_wrong_and_saves_nothing(core, db, 
         record_different_suppliers(core, analyst, ["acme uk", "nobody we know"], " ")
     assert refused.value.fields == {
         "reason": "Say how you know they are different companies (their registration numbers, addresses)",
-        "keys": "No contract, payment, tender or framework you can see is with that supplier",
+        "keys": "No contract, payment, tender, request to participate, dynamic market or framework you can see is with that supplier",
     }
     with pytest.raises(InvalidInput, match="at least two suppliers"):
         record_different_suppliers(core, analyst, ["acme uk", "acme uk"], "Itself")

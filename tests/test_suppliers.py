@@ -252,7 +252,7 @@ def test_recording_two_names_as_one_supplier_says_what_is_wrong_and_saves_nothin
         record_same_supplier(core, analyst, "apt holdings", "nobody we know", "  ")
     assert refused.value.fields == {
         "reason": "Say how you know they are one company (a registration number, an invoice, a letter)",
-        "same_as": "No contract, payment, tender or framework you can see is with that supplier",
+        "same_as": "No contract, payment, tender, request to participate, dynamic market or framework you can see is with that supplier",
     }
     with pytest.raises(InvalidInput, match="already recorded as one supplier"):
         record_same_supplier(core, analyst, "acme", "acme", "Itself")
@@ -343,9 +343,9 @@ def test_a_table_of_names_is_checked_whole_then_recorded_in_order_all_or_nothing
     with pytest.raises(FileRefused) as refused:
         load_supplier_names(core, wrong.encode(), actor_id=analyst, apply=True)
     assert [str(p) for p in refused.value.problems] == [
-        "line 4, Name: No contract, payment, tender or framework you can see is with that supplier",
+        "line 4, Name: No contract, payment, tender, request to participate, dynamic market or framework you can see is with that supplier",
         "line 5, Same supplier as: They are already recorded as one supplier",
-        "line 6, Name: No contract, payment, tender or framework you can see is with that supplier",
+        "line 6, Name: No contract, payment, tender, request to participate, dynamic market or framework you can see is with that supplier",
         "line 7, Reason: Enter the reason",
     ]
     with db.reading() as session:

@@ -296,7 +296,10 @@ def names_of(session: Session, key: str) -> tuple[str, ...]:
     return (own, *recorded)
 
 
-NOT_ON_RECORD = "No contract, payment, tender or framework you can see is with that supplier"
+NOT_ON_RECORD = (
+    "No contract, payment, tender, request to participate, dynamic market or framework you can see is with that "
+    "supplier"
+)
 
 
 def record_same_supplier(core: Core, actor_id: int, key: str, same_as: str, reason: str) -> str:
@@ -551,10 +554,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
     key = keys[0]
     record = _record(session, actor, keys, today, workflows)
     if not record:
-        raise NotFound(
-            "No contract, payment, tender, request to participate, dynamic market or framework you can see is with "
-            "that supplier"
-        )
+        raise NotFound(NOT_ON_RECORD)
     contracts, payments, tenders = record.contracts, record.payments, record.tenders
     memberships, on_frameworks = record.memberships, record.frameworks
     years = [YearPaid(add_months(financial_year_starts(today), -12 * n)) for n in range(YEARS_SHOWN)]
@@ -597,6 +597,41 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         memberships=memberships,
         frameworks=on_frameworks,
     )
+
+
+@dataclass(frozen=True)
+class SupplierInBrief:
+    """What a judgement on several suppliers at once shows of each: its name as spelt most, the contracts the
+    person may see with it, and its registration numbers in those contracts."""
+
+    key: str
+    name: str
+    contracts: int
+    registrations: tuple[str, ...]
+
+
+def suppliers_in_brief(
+    session: Session, actor: Actor, keys: list[str], today: date, workflows: WorkflowRegistry
+) -> list[SupplierInBrief]:
+    """Each supplier of ``keys`` (its own, or one it is recorded as the name of), in brief, read together
+    rather than page by page; NotFound for one the person may see nothing of (as its page would be)."""
+    names = {key: names_of(session, key) for key in keys}
+    if any(not on_record(session, actor, key, today, workflows) for key in keys):
+        raise NotFound(NOT_ON_RECORD)
+    every = sorted({name for theirs in names.values() for name in theirs})
+    tally = NamesTally()
+    tally.add(session, actor, today, lambda column: [column.in_(every)])
+    registered = session.execute(
+        select(Contract.supplier_key, Contract.supplier_registration)
+        .where(Contract.supplier_key.in_(every), Contract.supplier_registration != "", visible_contracts(actor))
+        .distinct()
+    ).all()
+    briefs = []
+    for own, theirs in ((names_of_it[0], names_of_it) for names_of_it in names.values()):
+        name, contracts, _ = tally.of_supplier(own, list(theirs))
+        numbers = tuple(sorted({number for key, number in registered if key in theirs}))
+        briefs.append(SupplierInBrief(own, name, contracts, numbers))
+    return briefs
 
 
 def _other_names(session: Session, keys: tuple[str, ...], spelt: Counter[str]) -> list[OtherName]:

@@ -204,7 +204,10 @@ def test_the_intelligence_team_loads_its_table_of_suppliers_names(core, db, brow
         return analyst.post(url, sent, status=status, content_type="multipart/form-data").text
 
     refused = upload("Name,Same supplier as,Reason\nNobody,Acme Ltd,A guess\n", status=400)
-    assert "No contract, payment, tender or framework you can see is with that supplier" in refused
+    assert (
+        "No contract, payment, tender, request to participate, dynamic market or framework you can see is with that supplier"
+        in refused
+    )
     checked = upload("Name,Same supplier as,Reason\nAPT Holdings,Acme Ltd,Companies House 01234567\n")
     assert "1 supplier name ready to load" in checked and "APT Holdings" in checked
     content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))

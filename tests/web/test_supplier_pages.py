@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from provision_cycle.services.spend import load_spend
@@ -232,6 +233,8 @@ def test_the_intelligence_team_works_through_names_that_look_alike(core, db, bro
     form_url = different.replace("&amp;", "&")
     form = analyst.get(form_url).text
     assert "Acme Group Ltd</a>" in form and "01234567" in form and "09876543" in form
+    said = " ".join(re.sub(r"<[^>]+>", " ", form.split('id="suppliers">')[1].split("</ul>")[0]).split())
+    assert said == "Acme Group Ltd (1 contract; 01234567) Acme UK Ltd (1 contract; 09876543)", said
     refused = analyst.post(form_url, {"reason": " "}, status=400).text
     assert "Say how you know they are different companies" in refused
     done = analyst.post(form_url, {"reason": "Different Companies House numbers"}, follow_redirects=True, status=200)
