@@ -1010,6 +1010,12 @@ class NoticeIn(Request):
     notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the notice, if known")
 
 
+class ClosingDateIn(Request):
+    closes_on: date = Field(description="The new closing date: later than the one it replaces")
+    revised_notice_published_on: date = Field(description="When the revised tender notice saying it was published")
+    reason: str = Field(max_length=4000, description="Why the closing date is extended")
+
+
 class NoteIn(Request):
     note: str = Field(description="The note, up to 2,000 characters, for the case's history")
 

@@ -28,6 +28,7 @@ from ..services import (
     ocds,
     payments_compliance,
     performance,
+    periods,
     reading,
     spend,
     suppliers,
@@ -716,6 +717,24 @@ def add_note(case_id: int, body: s.NoteIn):
     with core().db.reading() as session:
         note = next(e for e in reading.case_timeline(session, case_id) if e.seq == seq)
         return json_response(_event(note), 201, headers={"Location": f"/api/v1/cases/{case_id}/audit"})
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/closing-dates/{slug}",
+    summary="Extend a procurement's closing date ('tenders' or 'participation') by a revised tender notice",
+    tag="Cases",
+    body=s.ClosingDateIn,
+    response=s.CaseOut,
+    errors=(403, 404, 409, 422),
+)
+def extend_closing_date(case_id: int, slug: str, body: s.ClosingDateIn):
+    _visible_case(case_id)
+    given = (body.closes_on, body.revised_notice_published_on, body.reason)
+    periods.extend_closing_date(core(), case_id, current_actor().id, slug, *given)
+    out, version = _case_out(case_id)
+    return json_response(out, headers={"ETag": _etag(version)})
 
 
 # --- approvals ---------------------------------------------------------------------------------------------

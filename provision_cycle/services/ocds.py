@@ -35,6 +35,7 @@ from ..workflow.evaluation import Evaluation, evaluation_of
 from .notices import ACTION as RECORD_NOTICE
 from .notices import RECORDABLE
 from .performance import RATINGS
+from .periods import ACTION as EXTENDED
 from .reading import get_case_for
 
 
@@ -51,6 +52,8 @@ NOTICES = {
     "publish_transparency_notice": Notice("UK5", "awardNotice", ("award", "contract"), "Transparency notice"),
     "publish_award_notice": Notice("UK6", "awardNotice", ("award", "contract"), "Contract award notice"),
     "publish_contract_details": Notice("UK7", "contractNotice", ("award", "contract"), "Contract details notice"),
+    # A tender notice revised to extend a closing date (``services.periods``, PA23 s31).
+    EXTENDED: Notice("UK4", "tenderNotice", ("tenderUpdate",), "Revised tender notice"),
 }
 # Under the PCR 2015 the contract details step publishes the award (statutory.pcr_award_notice): an award
 # notice, by that law's name.
@@ -61,6 +64,7 @@ PUBLISHED_ON = {
     "publish_transparency_notice": "transparency_notice_published_on",
     "publish_award_notice": "award_notice_published_on",
     "publish_contract_details": "contract_details_published_on",
+    EXTENDED: "revised_notice_published_on",
 }
 METHODS = {  # OCDS's closed method codelist
     Route.OPEN_PROCEDURE: "open",
@@ -148,6 +152,19 @@ def _notice_of(event: AuditEvent) -> tuple[Notice, str]:
     return NOTICES[event.action], data.get(PUBLISHED_ON[event.action]) or event.at.date().isoformat()
 
 
+def _tender_period(event: AuditEvent, details: dict[str, Any], published: str) -> dict[str, str] | None:
+    """The tender period a tender notice gave, or a revised one extended to: from the notice (or, after a
+    competitive flexible procedure's participation period, from the invitation) to the closing date as that
+    notice said it."""
+    data = event.data or {}
+    if event.action == "publish_tender_notice" and data.get("tenders_close_on"):
+        return {"startDate": _instant(published), "endDate": _instant(data["tenders_close_on"], end_of_day=True)}
+    if event.action == EXTENDED and data.get("period") == "tenders_close_on":
+        starts = details.get("tenders_invited_on") or details["tender_notice_published_on"]
+        return {"startDate": _instant(starts), "endDate": _instant(data["closes_on"], end_of_day=True)}
+    return None
+
+
 def _document(reference: str, notice: Notice, published: str, event: AuditEvent, regime: str | None) -> dict[str, Any]:
     # The UK profile's type (UK4...UK12) refines a notice's document type under the Act; a copy of the
     # contract is no notice, and a notice under the PCR 2015 (a legacy procurement, a call-off under a PCR
@@ -198,7 +215,7 @@ def _release(
         "id": case.reference,
         "title": case.title,
         "description": case.description,
-        "status": "cancelled" if cancelled else "active" if event.action == "publish_tender_notice" else "complete",
+        "status": "cancelled" if cancelled else "active" if notice.notice_type == "UK4" else "complete",
         "value": _value(case.estimated_value),
         "procurementMethod": METHODS.get(route),
         "procurementMethodDetails": route.label if route else None,
@@ -219,11 +236,8 @@ def _release(
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
         release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)
         release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)
-    if event.action == "publish_tender_notice" and details.get("tenders_close_on"):
-        release["tender"]["tenderPeriod"] = {
-            "startDate": _instant(published),
-            "endDate": _instant(details["tenders_close_on"], end_of_day=True),
-        }
+    if period := _tender_period(event, details, published):
+        release["tender"]["tenderPeriod"] = period
     if "award" in notice.tags and details.get("supplier_name"):
         supplier = _supplier(details)
         release["parties"].append(supplier)

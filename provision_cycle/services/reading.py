@@ -49,7 +49,7 @@ from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
 from ..workflow.participation import requests_to_participate
-from . import evaluation
+from . import evaluation, periods
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
 from .teams import TeamMember, cases_named_on, may_manage_team, on_team, team_of
@@ -321,8 +321,7 @@ def _waiting_for_a_date(today: date) -> ColumnElement[bool]:
     """A case that waits for a date, not for its team: requests to participate or tenders still coming in, a
     standstill still running."""
     in_a_period = [
-        and_(Case.state == period.state, Case.details[key].as_string() >= today.isoformat())
-        for key, period in MARKET_PERIODS.items()
+        and_(Case.state == state, Case.details[key].as_string() >= today.isoformat()) for key, state in WAITS_IN.items()
     ]
     standstill = exists().where(
         CaseDeadline.case_id == Case.id,
@@ -404,18 +403,9 @@ class TimelineEntry:
     answers: list[tuple[InputSpec, object]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class MarketPeriod:
-    """A period a procurement's notice opens for suppliers, closing on the date a case detail holds."""
-
-    state: str  # the state the case waits in until that date has passed
-    label: str  # the date's name among the case's key dates
-
-
-MARKET_PERIODS = {
-    "participation_closes_on": MarketPeriod("participation", "Requests to participate close"),
-    "tenders_close_on": MarketPeriod("tendering", "Tenders close"),
-}
+# The state a procurement waits in until each closing date its notices set (``periods.CLOSING_DATES``) has
+# passed.
+WAITS_IN = {"participation_closes_on": "participation", "tenders_close_on": "tendering"}
 
 
 NOTE = "note"  # the audit action of a note on a case (``services.case_notes``)
@@ -451,6 +441,8 @@ class CasePage:
     # see the tenders sees them (anyone else, how many there are).
     requests: list[ParticipationRequest] = field(default_factory=list)
     may_record_requests: bool = False
+    # The closing dates the person may extend today (``periods.CLOSING_DATES``).
+    extendable: list[periods.ClosingDate] = field(default_factory=list)
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
@@ -466,10 +458,14 @@ class CasePage:
     award_supplier_on_record: bool | None = None
 
     @property
-    def market_dates(self) -> list[tuple[str, date]]:
+    def market_dates(self) -> list[tuple[periods.ClosingDate, date]]:
         """The closing dates a procurement's notices set, for its key dates."""
         details = self.case.details or {}
-        return [(p.label, date.fromisoformat(details[key])) for key, p in MARKET_PERIODS.items() if details.get(key)]
+        return [
+            (closing, date.fromisoformat(details[closing.detail]))
+            for closing in periods.CLOSING_DATES.values()
+            if details.get(closing.detail)
+        ]
 
     @property
     def live_step(self) -> ApprovalStep | None:
@@ -715,6 +711,7 @@ def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) ->
         "may_record_tenders": evaluates and evaluation.tenders_open(core.workflows, case),
         "requests": requests_to_participate(session, case.id),
         "may_record_requests": evaluates and evaluation.requests_open(core.workflows, case),
+        "extendable": periods.extendable(core.workflows, case, core.engine.today()) if evaluates else [],
         "may_see_tenders": may_see_tenders(session, actor, case),
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,

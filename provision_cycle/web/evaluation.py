@@ -4,18 +4,21 @@ the tenders received, the panel's scores and each supplier's assessment summary.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, request, url_for
 
 from ..errors import NotFound
 from ..models import Case, CriterionKind
 from ..models.suppliers import supplier_key
-from ..services import evaluation, reading
+from ..services import evaluation, periods, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, TenderGiven
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.participation import requests_to_participate
 from .common import core, csv_download, me, render
 from .forms import (
     CRITERION_PARTS,
+    ClosingDateForm,
     InvitationsForm,
     ParticipationRequestForm,
     TenderForm,
@@ -171,6 +174,32 @@ def remove_participation_request(case_id: int, request_id: int):
         return f"{name}'s request to participate is taken off"
 
     return pressed(removed, back=url_for("cases.show", case_id=case_id, _anchor="requests"))
+
+
+@tenders.route("/<id:case_id>/closing-dates/<slug>", methods=["GET", "POST"])
+@signed_in
+def closing_date(case_id: int, slug: str):
+    """Extend a closing date the procurement's notice set, by a revised tender notice (PA23 s31)."""
+    with core().db.reading() as session:
+        case = reading.get_case_for(session, me(), case_id)
+        open_now = periods.extendable(core().workflows, case, core().engine.today())
+        closing = next((c for c in open_now if c.slug == slug), None)
+        if closing is None or not _evaluating(session, case):
+            raise NotFound(f"There is no closing date of {case.reference} you can extend now")
+        session.expunge_all()
+    closes = date.fromisoformat(case.details[closing.detail])
+    form = ClosingDateForm()
+    if request.method == "GET":
+        form.opened_on.data = closes.isoformat()
+
+    def save() -> str:
+        given = (form.closes_on.data, form.revised_notice_on.data, form.reason.data or "")
+        periods.extend_closing_date(core(), case_id, me().id, slug, *given, seen=form.opened_on.data or None)
+        return f"Extended: {closing.label.lower()} on {form.closes_on.data:%-d %B %Y}"
+
+    if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="dates")):
+        return done
+    return render("evaluation/closing_date.html", case=case, form=form, closing=closing, closes=closes)
 
 
 @tenders.route("/<id:case_id>/invitations", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from flask import Flask
 from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
 from ..services.evaluation import CRITERION_KINDS
+from ..services.periods import CLOSING_DATES
 from ..wording import listed
 from ..workflow.frameworks import framework_name, framework_reference
 
@@ -81,6 +82,11 @@ def criterion_kind(value: str) -> str:
     return CRITERION_KINDS.get(value, value)
 
 
+def closing_label(detail: str) -> str:
+    """A procurement's closing date by the name its key dates give it."""
+    return next((c.label for c in CLOSING_DATES.values() if c.detail == detail), detail)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(answer)
@@ -97,3 +103,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(criterion_kind)
     app.add_template_filter(framework_name)  # "Crown Commercial Service RM6098 lot 1: Technology Products"
     app.add_template_filter(framework_reference)  # "Crown Commercial Service RM6098 lot 1"
+    app.add_template_filter(closing_label)  # "tenders_close_on": "Tenders close"

@@ -837,6 +837,25 @@ class ParticipationRequestForm(FlaskForm):
     opened_on = OPENED_ON
 
 
+class ClosingDateForm(FlaskForm):
+    """A closing date a procurement's notice set, extended by a revised tender notice (PA23 s31)."""
+
+    closes_on = GovDate("New closing date", validators=[InputRequired(message="Enter the new closing date")])
+    revised_notice_on = GovDate(
+        "Date the revised tender notice was published",
+        description="On the Central Digital Platform, saying the new closing date",
+        validators=[InputRequired(message="Enter the date the revised tender notice was published")],
+    )
+    reason = TextAreaField(
+        "Why is it extended?",
+        widget=GovTextArea(),
+        description="A clarification answered late, a change to the tender documents, suppliers asking for longer",
+        validators=[InputRequired(message="Say why the closing date is extended"), Length(max=4000)],
+    )
+    submit = SubmitField("Extend the closing date", widget=GovSubmitInput())
+    opened_on = OPENED_ON
+
+
 class InvitationsForm(FlaskForm):
     """The suppliers a competitive flexible procedure invited to tender, corrected (a name mistyped, one left
     out), saying why."""

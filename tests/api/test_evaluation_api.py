@@ -159,3 +159,20 @@ def test_requests_to_participate_are_recorded_and_set_aside_through_the_api(api,
     assert "Brightwork CIC's request to participate was set aside" in str(refused)
     act(core.engine, case_id, "invite_tenders", people.officer, inputs={**invite, "invited_suppliers": "Acme Ltd"})
     officer.post(f"{base}/{brightwork_id}/remove", status=409)  # tenders are invited: the requests are kept
+
+
+def test_a_closing_date_is_extended_through_the_api(api, core, db, clock):
+    from tests.factories import publish_tender_notice, ready_for_the_market
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    publish_tender_notice(core.engine, case_id, people.officer)  # tenders close 6 April 2026
+    clock.set(date(2026, 4, 1))
+    url = f"/cases/{case_id}/closing-dates/tenders"
+    body = {"closes_on": "2026-04-20", "revised_notice_published_on": "2026-04-01", "reason": "A late answer"}
+    api(people.requester).post(url, body, status=403)
+    refused = api(people.officer).post(url, {**body, "closes_on": "2026-04-01"}, status=422).json
+    assert "An extension is later than the closing date now" in str(refused)
+    case = api(people.officer).post(url, body, status=200).json
+    assert case["details"]["tenders_close_on"] == "2026-04-20"
+    api(people.officer).post(f"/cases/{case_id}/closing-dates/lunch", body, status=409)

@@ -334,3 +334,35 @@ def test_a_request_set_aside_in_error_is_put_right_once_the_tenders_are_in(core,
     fix = f"/cases/{case_id}/invitations"
     officer.post(fix, {"invited_suppliers": "Acme Ltd\nCareless Contracting", "reason": "Insured after all"})
     assert "Only the 2 suppliers invited" in " ".join(officer.get(f"/cases/{case_id}").text.split())
+
+
+def test_the_team_extends_a_closing_date_from_the_case_s_key_dates(core, db, browser, clock):
+    from datetime import date
+
+    from tests.factories import publish_tender_notice, ready_for_the_market
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    publish_tender_notice(core.engine, case_id, people.officer)  # tenders close 6 April 2026
+    clock.set(date(2026, 4, 1))
+    officer = browser(people.officer)
+    extend = f"/cases/{case_id}/closing-dates/tenders"
+    dates = officer.get(f"/cases/{case_id}").text.split('id="dates"')[1].split("</dl>")[0]
+    assert f'href="{extend}">Extend<span class="govuk-visually-hidden"> the date tenders close</span>' in dates
+    assert "/closing-dates/" not in browser(people.requester).get(f"/cases/{case_id}").text
+    browser(people.requester).get(extend, status=404)
+    form = officer.get(extend).text
+    assert "Tenders close: 6 April 2026." in _text(form)
+    answers = {"closes_on": ["6", "4", "2026"], "revised_notice_on": ["1", "4", "2026"], "reason": "Late answer"}
+    refused = officer.post(extend, answers, status=400).text
+    assert "An extension is later than the closing date now, 6 April 2026" in refused
+    done = officer.post(extend, {**answers, "closes_on": ["20", "4", "2026"]}, follow_redirects=True, status=200)
+    assert "Extended: tenders close on 20 April 2026" in done.text
+    page = officer.get(f"/cases/{case_id}").text
+    assert re.search(r"Tenders close</dt>\s*<dd[^>]*>20 April 2026", page)
+    history = _text(page.split('id="timeline"')[1])
+    assert (
+        "Extend closing date" in history
+        and "Tenders close: 6 April 2026 → 20 April 2026, by a revised tender notice published 1 April 2026" in history
+        and "“Late answer”" in history
+    )

@@ -68,6 +68,7 @@ def _world(core, db):
         "key": "acme",
         "year": "2026-27",
         "kind": "contracts",
+        "slug": "tenders",
     }
     return people, values
 
