@@ -11,7 +11,14 @@ from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.passwords import issue_password_link
 from provision_cycle.services.payments_compliance import ReportingPeriod
 from tests.browser.conftest import AXE
-from tests.factories import act, create_user, in_participation, new_request, ready_for_the_market
+from tests.factories import (
+    act,
+    create_user,
+    in_participation,
+    new_request,
+    publish_tender_notice,
+    ready_for_the_market,
+)
 from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import (
     contract_with_kpis,
@@ -96,6 +103,9 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     criteria_open = ready_for_the_market(site.core.engine, people, value="250000", title="Kiosks")
     # Its requests closed on 27 March 2026 (before any market: its notice is not asked about one).
     participating = in_participation(site.core.engine, people)
+    tendering = ready_for_the_market(site.core.engine, people, value="250000", title="Desks")
+    today = site.core.engine.today()
+    publish_tender_notice(site.core.engine, tendering, people.officer, today.isoformat(), str(today + timedelta(40)))
     market, member, applicant = _market_with_a_member_and_an_applicant(site.core, people)
     framework = record_framework(
         site.core,
@@ -178,6 +188,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{participating}/requests-to-participate/new",
             f"/cases/{participating}/requests-to-participate/{request_id}",
             f"/cases/{participating}/actions/invite_tenders",
+            f"/cases/{tendering}/closing-dates/tenders",  # a closing date extended
             # A dynamic market, its notices, and the decisions on who belongs to it.
             "/markets/",
             "/markets/new",
