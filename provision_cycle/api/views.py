@@ -1405,7 +1405,7 @@ def record_participation_request(case_id: int, body: s.ParticipationRequestIn):
     api,
     "PUT",
     "/cases/{case_id}/evaluation/requests-to-participate/{request_id}",
-    summary="Correct a request to participate, or set it aside saying why (until tenders are invited)",
+    summary="Correct a request to participate, or set it aside saying why (before tenders are invited, or once in)",
     tag="Evaluation",
     body=s.ParticipationRequestIn,
     response=s.EvaluationOut,

@@ -396,6 +396,8 @@ def record_request(
         made = _saved(core, session, case, actor_id, ParticipationRequest, fields, request_id, seen)
         action = "record_participation_request" if request_id is None else "correct_participation_request"
         data = {"request_id": made.id, "supplier_name": made.supplier_name, "received_on": str(made.received_on)}
+        if made.exclusions_checked_on:
+            data["exclusions_checked_on"] = made.exclusions_checked_on.isoformat()
         if made.set_aside_because:
             data["set_aside_because"] = made.set_aside_because
         _changed(core, session, case, actor_id, action, data)

@@ -160,7 +160,7 @@ def _tender_period(event: AuditEvent, details: dict[str, Any], published: str) -
     if event.action == "publish_tender_notice" and data.get("tenders_close_on"):
         return {"startDate": _instant(published), "endDate": _instant(data["tenders_close_on"], end_of_day=True)}
     if event.action == EXTENDED and data.get("period") == "tenders_close_on":
-        starts = details.get("tenders_invited_on") or details["tender_notice_published_on"]
+        starts = details.get("tenders_invited_on") or details.get("tender_notice_published_on") or published
         return {"startDate": _instant(starts), "endDate": _instant(data["closes_on"], end_of_day=True)}
     return None
 

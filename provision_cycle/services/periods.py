@@ -110,7 +110,7 @@ def extend_closing_date(
                 f"Someone moved the closing date to {before:%-d %B %Y} after you opened this page, so yours was "
                 "not saved: extend it again if it still needs to be later"
             )
-        notice_on = date.fromisoformat(details["tender_notice_published_on"])
+        notice_on = date.fromisoformat(details.get("tender_notice_published_on") or before.isoformat())
         if closes_on <= before:
             errors["closes_on"] = f"An extension is later than the closing date now, {before:%-d %B %Y}"
         if revised_notice_on < notice_on:

@@ -627,10 +627,10 @@ def suppliers_in_brief(
         .distinct()
     ).all()
     briefs = []
-    for own, theirs in ((names_of_it[0], names_of_it) for names_of_it in names.values()):
-        name, contracts, _ = tally.of_supplier(own, list(theirs))
+    for theirs in names.values():  # the supplier's own key first, then its other names'
+        name, contracts, _ = tally.of_supplier(theirs[0], list(theirs))
         numbers = tuple(sorted({number for key, number in registered if key in theirs}))
-        briefs.append(SupplierInBrief(own, name, contracts, numbers))
+        briefs.append(SupplierInBrief(theirs[0], name, contracts, numbers))
     return briefs
 
 

@@ -4,6 +4,7 @@ a tender notice may name, whose tenders count) and by the pages and the service 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
@@ -118,7 +119,7 @@ def restricted_to(market: DynamicMarket, part: str | None) -> str:
 
 
 def not_admitted(
-    market: DynamicMarket, details: dict[str, Any], names: list[str], requested: list[str] = ()
+    market: DynamicMarket, details: dict[str, Any], names: Sequence[str], requested: Sequence[str] = ()
 ) -> str | None:
     """What bars the suppliers ``names`` from going on in a procurement restricted to ``market`` (or the part
     its tender notice named): a supplier not a member is excluded from it (PA23 s34(1)), and the application to

@@ -331,6 +331,8 @@ def test_a_request_set_aside_in_error_is_put_right_once_the_tenders_are_in(core,
                "received_on": ["9", "3", "2026"], "exclusions_checked_on": ["28", "4", "2026"],
                "set_aside_because": "", "opened_on": opened}  # fmt: skip
     officer.post(change, answers)
+    history = _text(officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1])
+    assert "Checked against the exclusion grounds and the debarment list on 28 April 2026" in history
     fix = f"/cases/{case_id}/invitations"
     officer.post(fix, {"invited_suppliers": "Acme Ltd\nCareless Contracting", "reason": "Insured after all"})
     assert "Only the 2 suppliers invited" in " ".join(officer.get(f"/cases/{case_id}").text.split())
