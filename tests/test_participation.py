@@ -137,8 +137,16 @@ def test_in_a_procedure_restricted_to_a_market_non_members_are_set_aside_and_app
     clock.set(date(2026, 3, 12))
     for name in ("Acme Cars", "Bodge Transport", "Dodgy Minicabs"):
         _request(core, people, case_id, name)
+    # Careless applied to join too, but fails a condition of participation: its application need not wait.
+    apply("Careless Coaches")
+    _request(core, people, case_id, "Careless Coaches", set_aside="No operator's licence")
     outside = f"Not a member of the dynamic market {reference} (Procurement Act 2023 s34(1))"
-    assert _requests(db, case_id) == [("Acme Cars", ""), ("Bodge Transport", ""), ("Dodgy Minicabs", outside)]
+    assert _requests(db, case_id) == [
+        ("Acme Cars", ""),
+        ("Bodge Transport", ""),
+        ("Dodgy Minicabs", outside),
+        ("Careless Coaches", "No operator's licence"),
+    ]
 
     clock.set(date(2026, 3, 30))
     with pytest.raises(InvalidInput) as refused:

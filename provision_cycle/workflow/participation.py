@@ -45,7 +45,8 @@ def not_to_invite(session: Session, case_id: int, details: dict[str, Any], names
     aside (s20(4): the procedure excludes the rest, by its conditions of participation or its number) and were
     checked against the exclusion grounds and the debarment list (s27: an excluded supplier does not progress).
     Where the procedure is restricted to a dynamic market's members, it invites members alone (s34(1)), once
-    the applications to join of those that requested to participate are decided (s34(4))."""
+    the applications to join of those that requested to participate, and were not set aside, are decided
+    (s34(4))."""
     requests = requests_to_participate(session, case_id)
     problems = []
     if requests:
@@ -65,7 +66,9 @@ def not_to_invite(session: Session, case_id: int, details: dict[str, Any], names
                 "the date on the request (Procurement Act 2023 s27, s57)"
             )
     if (market := market_named_by(session, details)) is not None:
-        requested = [request.supplier_name for request in requests]
+        # A request set aside for another reason (a condition of participation) excludes its supplier on that
+        # ground, not for want of membership: its application to join need not be decided first.
+        requested = [request.supplier_name for request in requests if not request.set_aside_because]
         if barred := not_admitted(market, details, names, requested):
             problems.append(barred)
     said = "; ".join(problems)
