@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import ADMINISTRATOR
 from ..models import Case, Contract, Task, TaskStatus
+from ..models.tasks import INVITE_TENDERS
 from ..scheduling.config import schedule_for
 from ..services import reading
 from ..services.notices import notice_of_task
@@ -27,6 +28,7 @@ from ..services.tasks import (
     snooze_task,
 )
 from ..services.transparency import payments_notice_quarter
+from ..workflow.participation import requests_to_participate
 from .common import core, me, render
 from .filters import humanise
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
@@ -91,6 +93,8 @@ def show(task_id: int):
     with core().db.reading() as session:
         assessing = task_needs_assessment(session, task)  # done by recording the assessment, not ticked off
         escalation = _escalation(session, task)
+        # Inviting tenders: where the requests to participate the case has recorded stand.
+        requests = requests_to_participate(session, case.id) if case and task.kind == INVITE_TENDERS else []
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
     if request.method == "POST":
@@ -122,6 +126,7 @@ def show(task_id: int):
         form=form,
         notice=notice_of_task(task.kind),
         assessing=assessing,
+        requests=requests,
         may_act=may_act,
         outcome=dict(outcomes_for(task.kind)).get(task.outcome, humanise(task.outcome)),
         payments_quarter=payments_notice_quarter(task),

@@ -427,6 +427,35 @@ def test_an_invitation_naming_a_supplier_outside_the_market_is_refused_beside_th
         assert session.get(Case, case_id).state == "tendering"
 
 
+def test_the_task_to_invite_tenders_says_where_the_requests_recorded_stand(core, db, clock, browser):
+    from provision_cycle.models import Task
+    from provision_cycle.scheduling.config import schedule_for
+    from provision_cycle.scheduling.sweeps import end_periods
+    from provision_cycle.services import evaluation
+    from provision_cycle.services.evaluation import RequestGiven
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 30))
+    for name, checked, set_aside in (
+        ("Acme Ltd", date(2026, 3, 30), ""),
+        ("Brightwater Services", None, ""),
+        ("Careless Contracting", None, "No insurance"),
+    ):
+        given = RequestGiven(name, "", True, False, date(2026, 3, 20), set_aside, checked)
+        evaluation.record_request(core, case_id, people.officer, given)
+    end_periods(core, schedule_for(core), clock.today)
+    with db.reading() as session:
+        task_id = session.scalars(select(Task.id).where(Task.case_id == case_id)).one()
+    page = browser(people.officer).get(f"/tasks/{task_id}").text
+    said = " ".join(page.split('id="requests-so-far">')[1].split("</p>")[0].split())
+    assert said == (
+        "3 requests recorded, 1 set aside; 1 still to be checked against the exclusion grounds and the debarment "
+        "list before it is invited."
+    )
+
+
 def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(core, db, clock, browser):
     from provision_cycle.models import Task
     from provision_cycle.scheduling.config import schedule_for
@@ -445,6 +474,7 @@ def test_the_task_to_invite_tenders_leads_to_inviting_them_which_completes_it(co
     invite = f"/cases/{case_id}/actions/invite_tenders"
     assert f'href="{invite}">Invite tenders</a>' in page
     assert f'href="/cases/{case_id}#requests">requests to participate</a>' in page
+    assert 'id="requests-so-far"' not in page  # none recorded
     assert "Not inviting tenders: the procurement is to be terminated" in page
     form = officer.get(invite).text
     version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
