@@ -14,6 +14,7 @@ from provision_cycle.models import AuditEvent, Case, ParticipationRequest
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import RequestGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+from provision_cycle.services.spreadsheet import FileRefused
 from provision_cycle.workflow.participation import requests_to_participate, to_invite
 
 from .factories import act, hub_people, in_participation
@@ -187,3 +188,50 @@ def test_a_supplier_is_invited_only_once_checked_against_the_exclusion_grounds(c
     checked = RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 10), "", date(2026, 3, 27))
     evaluation.record_request(core, case_id, people.officer, checked, request_id=acme)
     _invite(core, people, case_id, "Acme Ltd")
+
+
+def test_requests_are_loaded_from_a_portal_s_file_whole_or_not_at_all(core, db, clock, people):
+    """An e-tendering portal's export of the requests: checked whole, each problem named by line and column,
+    then recorded in one go; a supplier already recorded, or twice in the file, is refused."""
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 30))
+    _request(core, people, case_id, "Acme Ltd")
+    refused_file = (
+        b"Organisation name,Company number,SME,VCSE,Date submitted,Exclusions checked\n"
+        b"ACME LIMITED,,yes,no,2026-03-20,\n"
+        b"Brightwater Services,01234567,yes,no,21/03/2026,2026-03-23\n"
+        b"Careless Contracting,,maybe,no,2026-03-22,\n"
+        b"BRIGHTWATER SERVICES LTD,,no,no,2026-03-24,\n"
+        b",,no,no,2026-03-25,\n"
+        b"Dodgy Minicabs,,no,no,2026-04-01,\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        evaluation.load_requests(core, case_id, people.officer, refused_file)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "line 2, Organisation name: A request to participate from Acme Ltd is recorded already",
+        "line 4, SME: 'maybe': write yes or no",
+        "line 5, Organisation name: The same supplier as line 3: one request each",
+        "line 6, Organisation name: Enter the organisation name",
+        "line 7, Date submitted: The date the request was received cannot be in the future",
+    ]
+    assert len(_requests(db, case_id)) == 1  # nothing loaded
+    good = (
+        b"Organisation name,Company number,SME,VCSE,Date submitted,Exclusions checked\n"
+        b"Brightwater Services,01234567,yes,no,21/03/2026,2026-03-23\n"
+        b"Careless Contracting,,no,yes,2026-03-22,\n"
+    )
+    checked = evaluation.load_requests(core, case_id, people.officer, good)
+    assert [fields["supplier_name"] for fields in checked.requests] == ["Brightwater Services", "Careless Contracting"]
+    assert not checked.loaded and len(_requests(db, case_id)) == 1
+    assert evaluation.load_requests(core, case_id, people.officer, good, apply=True).loaded
+    with db.reading() as session:
+        made = requests_to_participate(session, case_id)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "load_participation_requests")).one()
+    assert [(r.supplier_name, r.supplier_registration, r.supplier_is_vcse, r.exclusions_checked_on) for r in made] == [
+        ("Acme Ltd", "", False, date(2026, 3, 10)),
+        ("Brightwater Services", "01234567", False, date(2026, 3, 23)),
+        ("Careless Contracting", "", True, None),
+    ]
+    assert event.data["names"] == ["Brightwater Services", "Careless Contracting"]
+    with pytest.raises(NotPermitted):
+        evaluation.load_requests(core, case_id, people.finance, good)

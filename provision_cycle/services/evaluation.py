@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -53,6 +54,17 @@ from ..workflow.participation import (
     not_to_invite,
     requests_to_participate,
     to_invite,
+)
+from .spreadsheet import (
+    FileProblem,
+    FileRefused,
+    Layout,
+    day,
+    parsed_rows,
+    read_table,
+    row_problems,
+    unguarded,
+    yes_or_no,
 )
 from .teams import latest_declaration, on_team
 
@@ -366,6 +378,24 @@ def record_request(
     form showed it, ``supplier_row_as_seen``); returns its id. Where the procedure is restricted to a dynamic
     market's members, a request from a supplier that is not one is set aside (PA23 s34(1)), unless its
     application to join waits: that is decided before tenders are invited (s34(4))."""
+    fields = _request_fields(core, given)
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="record requests to participate")
+        _require_requests_open(core, case)
+        _as_the_market_sets_aside(session, case, fields)
+        made = _saved(core, session, case, actor_id, ParticipationRequest, fields, request_id, seen)
+        action = "record_participation_request" if request_id is None else "correct_participation_request"
+        data = {"request_id": made.id, "supplier_name": made.supplier_name, "received_on": str(made.received_on)}
+        if made.exclusions_checked_on:
+            data["exclusions_checked_on"] = made.exclusions_checked_on.isoformat()
+        if made.set_aside_because:
+            data["set_aside_because"] = made.set_aside_because
+        _changed(core, session, case, actor_id, action, data)
+        return made.id
+
+
+def _request_fields(core: Core, given: RequestGiven) -> dict:
+    """A request's columns from what the team gave, or InvalidInput naming each field wrong."""
     name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
     reason = given.set_aside_because.strip()
     if problem := _received_problem(core, given.received_on, "the request"):
@@ -379,29 +409,121 @@ def record_request(
         errors["set_aside_because"] = f"Keep the reason to {MAX_REASONS} characters"
     if errors:
         raise InvalidInput(errors)
-    fields = {
+    return {
         **ParticipationRequest.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
         "received_on": given.received_on,
         "set_aside_because": reason,
         "exclusions_checked_on": checked,
     }
+
+
+def _as_the_market_sets_aside(session: Session, case: Case, fields: dict) -> None:
+    """Where the procedure is restricted to a dynamic market's members, a request from a supplier that is not
+    one is set aside (PA23 s34(1)), unless its application to join waits: that is decided before tenders are
+    invited (s34(4)); one admitted since loses that reason."""
+    if (market := market_named_by(session, case.details)) is not None:
+        part = part_named_by(market, case.details)
+        name = fields["supplier_name"]
+        may_go_on = admitted(market, part, name) or applying(market, part, name) is not None
+        outside = f"Not a member of {restricted_to(market, part)} (Procurement Act 2023 s34(1))"
+        fields["set_aside_because"] = _unless_disregarded(fields["set_aside_because"], may_go_on, outside)
+
+
+# A file of requests to participate, as an e-tendering portal exports them (or a spreadsheet a team keeps).
+REQUESTS_LAYOUT = Layout(
+    headings={
+        "supplier_name": ("Supplier", "Supplier name", "Organisation", "Organisation name", "Company name"),
+        "supplier_registration": (
+            "Companies House or charity number",
+            "Companies House number",
+            "Company number",
+            "Charity number",
+            "Registration number",
+        ),
+        "supplier_is_sme": ("SME",),
+        "supplier_is_vcse": ("VCSE",),
+        "received_on": ("Received", "Date received", "Submitted", "Date submitted"),
+        "exclusions_checked_on": ("Checked against the exclusion grounds", "Exclusions checked"),
+        "set_aside_because": ("Set aside because", "Reason set aside"),
+    },
+    required=("supplier_name", "received_on"),
+    what="list of requests to participate",
+)
+MAX_REQUESTS_IN_A_FILE = 1000
+
+
+@dataclass
+class RequestsLoad:
+    """What a checked file of requests to participate holds, and whether it was recorded."""
+
+    requests: list[dict]  # each request's columns
+    digest: str  # SHA-256 of the file, recorded in the audit
+    loaded: bool = False
+
+
+def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply: bool = False) -> RequestsLoad:
+    """Check a file of requests to participate (a CSV: ``REQUESTS_LAYOUT``) whole, every problem named by line
+    and column, and with ``apply`` record every one as ``record_request`` would, in one transaction: all of it,
+    or nothing. A supplier is refused twice in the file, or where the case has its request already."""
+    digest = hashlib.sha256(data).hexdigest()
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record requests to participate")
         _require_requests_open(core, case)
-        if (market := market_named_by(session, case.details)) is not None:
-            part = part_named_by(market, case.details)
-            may_go_on = admitted(market, part, name) or applying(market, part, name) is not None
-            outside = f"Not a member of {restricted_to(market, part)} (Procurement Act 2023 s34(1))"
-            fields["set_aside_because"] = _unless_disregarded(reason, may_go_on, outside)
-        made = _saved(core, session, case, actor_id, ParticipationRequest, fields, request_id, seen)
-        action = "record_participation_request" if request_id is None else "correct_participation_request"
-        data = {"request_id": made.id, "supplier_name": made.supplier_name, "received_on": str(made.received_on)}
-        if made.exclusions_checked_on:
-            data["exclusions_checked_on"] = made.exclusions_checked_on.isoformat()
-        if made.set_aside_because:
-            data["set_aside_because"] = made.set_aside_because
-        _changed(core, session, case, actor_id, action, data)
-        return made.id
+        problems: list[FileProblem] = []
+        table = read_table(data, REQUESTS_LAYOUT, problems)
+        recorded = {made.supplier_key: made.supplier_name for made in requests_to_participate(session, case.id)}
+        found: list[dict] = []
+        lines: dict[str, int] = {}  # each supplier's line in the file
+        for line, values, wrong in parsed_rows(
+            table, _request_cell, problems, most=MAX_REQUESTS_IN_A_FILE, noun="requests to participate"
+        ):
+            if not wrong:
+                given = RequestGiven(
+                    values["supplier_name"],
+                    values.get("supplier_registration", ""),
+                    values.get("supplier_is_sme", False),
+                    values.get("supplier_is_vcse", False),
+                    values["received_on"],
+                    values.get("set_aside_because", ""),
+                    values.get("exclusions_checked_on"),
+                )
+                try:
+                    fields = _request_fields(core, given)
+                except InvalidInput as error:
+                    wrong = error.fields
+                else:
+                    key = fields["supplier_key"]
+                    if (other := recorded.get(key)) is not None:
+                        wrong = {"supplier_name": f"A request to participate from {other} is recorded already"}
+                    elif key in lines:
+                        wrong = {"supplier_name": f"The same supplier as line {lines[key]}: one request each"}
+                    else:
+                        lines[key] = line
+                        found.append(fields)
+            problems += row_problems(table, line, wrong)
+        if not found and not problems:
+            problems.append(FileProblem(0, "", "The file has headings but no requests"))
+        if problems:
+            raise FileRefused(sorted(problems, key=lambda problem: problem.line))
+        load = RequestsLoad(found, digest)
+        if apply:
+            now = core.engine.clock()
+            for fields in found:
+                _as_the_market_sets_aside(session, case, fields)
+                session.add(ParticipationRequest(case_id=case.id, recorded_by_id=actor_id, recorded_at=now, **fields))
+            names = [fields["supplier_name"] for fields in found]
+            _changed(core, session, case, actor_id, "load_participation_requests", {"names": names, "sha256": digest})
+            load.loaded = True
+        return load
+
+
+def _request_cell(field_name: str, text: str) -> Any:
+    text = unguarded(text)
+    if field_name in ("supplier_is_sme", "supplier_is_vcse"):
+        return yes_or_no(text)
+    if field_name in ("received_on", "exclusions_checked_on"):
+        return day(text) if text else None
+    return text
 
 
 def remove_request(core: Core, case_id: int, actor_id: int, request_id: int) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
-from ..errors import NotFound
+from ..errors import DomainError, NotFound
 from ..models import Case, CriterionKind
 from ..models.suppliers import supplier_key
 from ..services import evaluation, periods, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, TenderGiven
+from ..services.spreadsheet import FileRefused
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.participation import requests_to_participate
 from .common import core, csv_download, me, render
@@ -20,14 +21,17 @@ from .forms import (
     CRITERION_PARTS,
     ClosingDateForm,
     InvitationsForm,
+    LoadFileForm,
     ParticipationRequestForm,
     TenderForm,
+    apply_errors,
     award_criteria_form_class,
     award_criteria_rows,
     change_from,
     pressed,
     scores_form_class,
 )
+from .loading import confirmation, confirmed_file, uploaded_file
 from .security import signed_in
 
 tenders = Blueprint("tenders", __name__, url_prefix="/cases")
@@ -162,6 +166,49 @@ def _request_data(made) -> dict:
         "set_aside_because": made.set_aside_because,
         "exclusions_checked_on": made.exclusions_checked_on,
     }
+
+
+@tenders.route("/<id:case_id>/requests-to-participate/load", methods=["GET", "POST"])
+@signed_in
+def load_participation_requests(case_id: int):
+    """Record the requests to participate an e-tendering portal exported, from its file: checked whole first,
+    its problems listed by line and column, then loaded once the person confirms."""
+    case, _ = _case_evaluated(case_id, _requests_open, "whose requests to participate you can record now")
+    form = LoadFileForm()
+    form.register.label.text = "Upload the requests to participate"
+    if (uploaded := uploaded_file(form)) is not None:
+        return _requests_checked(case, form, *uploaded)
+    status = 400 if form.errors else 200
+    return render("evaluation/requests_load.html", case=case, form=form, problems=[], status=status)
+
+
+@tenders.post("/<id:case_id>/requests-to-participate/load/confirm")
+@signed_in
+def confirm_participation_requests(case_id: int):
+    case, _ = _case_evaluated(case_id, _requests_open, "whose requests to participate you can record now")
+    if (confirmed := confirmed_file()) is None:
+        return redirect(url_for(".load_participation_requests", case_id=case_id))
+    return _requests_checked(case, LoadFileForm(formdata=None), *confirmed, apply=True)
+
+
+def _requests_checked(case, upload: LoadFileForm, data: bytes, filename: str, *, apply: bool = False):
+    """Check (or load) a file of requests: its problems on the upload page, or what it holds to confirm."""
+    try:
+        checked = evaluation.load_requests(core(), case.id, me().id, data, apply=apply)
+    except FileRefused as refused:
+        apply_errors(upload, {"register": f"{filename}: {refused.message}"})
+        return render("evaluation/requests_load.html", case=case, form=upload, problems=refused.problems, status=400)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="requests"))
+    count = f"{len(checked.requests):,} request{'' if len(checked.requests) == 1 else 's'} to participate"
+    if checked.loaded:
+        flash(f"{count} from {filename} recorded")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="requests"))
+    confirm = confirmation(data, filename, f"Record {count}")
+    return render(
+        "evaluation/requests_load.html", case=case, form=None, confirm=confirm, checked=checked, filename=filename
+    )
 
 
 @tenders.post("/<id:case_id>/requests-to-participate/<id:request_id>/remove")

@@ -155,15 +155,8 @@ def load(kind: str):
     confirm."""
     loading = _loading(kind)
     form = _upload_form(loading)
-    if form.validate_on_submit():
-        file = request.files.get("register")
-        data = file.read(MAX_LOADED_FILE + 1) if file is not None and file.filename else b""
-        if not data:
-            apply_errors(form, {"register": "Select the CSV file"})
-        elif len(data) > MAX_LOADED_FILE:
-            apply_errors(form, {"register": "The file must be 5 MB or smaller: split it into parts"})
-        else:
-            return _checked(loading, form, data, documents.safe_filename(file.filename))
+    if (uploaded := uploaded_file(form)) is not None:
+        return _checked(loading, form, *uploaded)
     return render("loading/load.html", form=form, loading=loading, problems=[], status=400 if form.errors else 200)
 
 
@@ -173,15 +166,47 @@ def load(kind: str):
 @loading.post("/supplier-names/load/confirm", defaults={"kind": "names"})
 @roles_required(*ADMIN_ROLES, SAME_SUPPLIER_ROLE)
 def load_confirm(kind: str):
-    loading, form = _loading(kind), ConfirmLoadForm()
+    loading = _loading(kind)
+    if (confirmed := confirmed_file()) is None:
+        return redirect(url_for(".load", kind=kind))
+    return _checked(loading, _upload_form(loading, formdata=None), *confirmed, apply=True)
+
+
+def uploaded_file(form: LoadFileForm) -> tuple[bytes, str] | None:
+    """The CSV file sent with ``form`` and its name, once the form is valid; else None, with what is wrong with
+    the file on the form."""
+    if not form.validate_on_submit():
+        return None
+    file = request.files.get("register")
+    data = file.read(MAX_LOADED_FILE + 1) if file is not None and file.filename else b""
+    if not data:
+        apply_errors(form, {"register": "Select the CSV file"})
+    elif len(data) > MAX_LOADED_FILE:
+        apply_errors(form, {"register": "The file must be 5 MB or smaller: split it into parts"})
+    else:
+        return data, documents.safe_filename(file.filename)
+    return None
+
+
+def confirmed_file() -> tuple[bytes, str] | None:
+    """The file a confirmation carries back, checked before (``confirmation``), and its name; None, and a
+    message to upload it again, where the form expired or came without it."""
+    form = ConfirmLoadForm()
     try:
         data = base64.b64decode(form.content.data or "", validate=True)
     except ValueError:
         data = b""
     if not form.validate_on_submit() or not data:
         flash("Upload the file again: the form had expired or the file did not come with it", "error")
-        return redirect(url_for(".load", kind=kind))
-    return _checked(loading, _upload_form(loading, formdata=None), data, form.filename.data or "", apply=True)
+        return None
+    return data, form.filename.data or ""
+
+
+def confirmation(data: bytes, filename: str, button: str) -> ConfirmLoadForm:
+    """The form that loads a checked file once the person confirms, carrying it (base64)."""
+    confirm = ConfirmLoadForm(formdata=None, content=base64.b64encode(data).decode("ascii"), filename=filename)
+    confirm.submit.label.text = button
+    return confirm
 
 
 def _loading(kind: str) -> Loading:
@@ -204,8 +229,7 @@ def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str,
     if checked.loaded:
         flash(f"{count} from {filename} loaded: {loading.loaded(checked)}")
         return redirect(url_for(loading.then, sort="newest"))
-    confirm = ConfirmLoadForm(formdata=None, content=base64.b64encode(data).decode("ascii"), filename=filename)
-    confirm.submit.label.text = f"Load {count}"
+    confirm = confirmation(data, filename, f"Load {count}")
     org = core().governance.organisation
     return render(
         "loading/check.html",

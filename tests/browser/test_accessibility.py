@@ -187,6 +187,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{participating}",
             f"/cases/{participating}/requests-to-participate/new",
             f"/cases/{participating}/requests-to-participate/{request_id}",
+            f"/cases/{participating}/requests-to-participate/load",
             f"/cases/{participating}/actions/invite_tenders",
             f"/cases/{tendering}/closing-dates/tenders",  # a closing date extended
             # A dynamic market, its notices, and the decisions on who belongs to it.

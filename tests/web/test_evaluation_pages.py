@@ -368,3 +368,41 @@ def test_the_team_extends_a_closing_date_from_the_case_s_key_dates(core, db, bro
         and "Tenders close: 6 April 2026 → 20 April 2026, by a revised tender notice published 1 April 2026" in history
         and "“Late answer”" in history
     )
+
+
+def test_requests_to_participate_are_loaded_from_a_portal_s_file(core, db, browser, clock):
+    import html as html_text
+    from datetime import date
+    from io import BytesIO
+
+    from tests.factories import in_participation
+
+    people = hub_people(db)
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 30))
+    officer = browser(people.officer)
+    load = f"/cases/{case_id}/requests-to-participate/load"
+    assert f'href="{load}">load them from a file</a>' in officer.get(f"/cases/{case_id}").text
+    browser(people.requester).get(load, status=404)
+
+    def upload(data: bytes, status: int):
+        sent = {"register": (BytesIO(data), "requests.csv")}
+        return officer.post(load, sent, status=status, content_type="multipart/form-data").text
+
+    wrong = upload(b"Supplier,Received\nAcme Ltd,31/02/2026\n", status=400)
+    assert "1 problem in the file" in wrong and "&#39;31/02/2026&#39; is not a date" in wrong
+    checked = upload(b"Supplier,Received,SME\nAcme Ltd,20/03/2026,yes\nBrightwork CIC,2026-03-21,no\n", status=200)
+    assert "2 requests to participate ready to record" in checked and "20 March 2026" in checked
+    assert _requests(db, case_id) == []  # nothing until confirmed
+    content = html_text.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
+    done = officer.post(
+        f"{load}/confirm", {"content": content, "filename": "requests.csv"}, form_page=load, follow_redirects=True,
+        status=200,
+    )  # fmt: skip
+    assert "2 requests to participate from requests.csv recorded" in done.text
+    assert [(r.supplier_name, r.supplier_is_sme) for r in _requests(db, case_id)] == [
+        ("Acme Ltd", True),
+        ("Brightwork CIC", False),
+    ]
+    history = _text(done.text.split('id="timeline"')[1])
+    assert "Load participation requests" in history and "From a file: Acme Ltd, Brightwork CIC" in history
