@@ -37,6 +37,7 @@ from .services.evaluation import (
     set_award_criteria,
 )
 from .services.people import Grant, create_user
+from .services.periods import extend_closing_date
 from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
 from .workflow.engine import ActionRequest
@@ -405,6 +406,12 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
     if step == "tenders":
         _tenders_scored(core, case_id, officer, today)
         return True
+    if step == "extend_closing":  # few requests so far: a week longer, by a revised tender notice (PA23 s31)
+        with core.db.reading() as session:
+            closes = date.fromisoformat(session.get(Case, case_id).details["participation_closes_on"])
+        why = "Few requests so far: a week longer, asked for by smaller operators building electric fleets"
+        extend_closing_date(core, case_id, officer, "participation", closes + timedelta(days=7), today, why)
+        return True
     if step == "requests_to_participate":  # as they arrived, each to be assessed once requests close
         for name, sme in DEMO_REQUESTS:
             record_request(core, case_id, officer, RequestGiven(name, "", sme, False, today))
@@ -567,7 +574,7 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
         ("Residential care placement: the resident's chosen home", "adult_social_care", "light_touch", "720000",
          "direct_award", [*to_market, "recommend_award"]),
         ("Electric refuse collection vehicles", "fleet", "goods", "420000", "competitive_flexible",
-         [*to_market, "requests_to_participate"]),
+         [*to_market, "requests_to_participate", "extend_closing"]),
         ("Library self-service kiosks", "ict", "goods", "300000", "open_procedure", to_market[:-1]),
         ("Laptops for social workers", "ict", "goods", "240000", "framework_call_off", to_market),
         ("School transport route planning software", "ict", "services", "260000", "open_procedure",
