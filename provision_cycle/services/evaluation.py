@@ -11,6 +11,7 @@ Every change is all or nothing, with the case locked, and leaves an event on the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -75,26 +76,6 @@ CRITERION_KINDS = {
     CriterionKind.SOCIAL_VALUE: "Social value",
     CriterionKind.PRICE: "Price",
 }
-# A tender's fields as the team records them (what a correction may change).
-TENDER_FIELDS = (
-    "supplier_name",
-    "supplier_registration",
-    "supplier_is_sme",
-    "supplier_is_vcse",
-    "price",
-    "received_on",
-    "not_assessed_because",
-)
-# A request to participate's, likewise.
-REQUEST_FIELDS = (
-    "supplier_name",
-    "supplier_registration",
-    "supplier_is_sme",
-    "supplier_is_vcse",
-    "received_on",
-    "set_aside_because",
-    "exclusions_checked_on",
-)
 
 
 @dataclass(frozen=True)
@@ -382,7 +363,7 @@ def record_request(
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record requests to participate")
         _require_requests_open(core, case)
-        _as_the_market_sets_aside(session, case, fields)
+        _as_the_market_sets_aside(market_named_by(session, case.details), case, fields)
         made = _saved(core, session, case, actor_id, ParticipationRequest, fields, request_id, seen)
         action = "record_participation_request" if request_id is None else "correct_participation_request"
         data = {"request_id": made.id, "supplier_name": made.supplier_name, "received_on": str(made.received_on)}
@@ -417,11 +398,11 @@ def _request_fields(core: Core, given: RequestGiven) -> dict:
     }
 
 
-def _as_the_market_sets_aside(session: Session, case: Case, fields: dict) -> None:
-    """Where the procedure is restricted to a dynamic market's members, a request from a supplier that is not
-    one is set aside (PA23 s34(1)), unless its application to join waits: that is decided before tenders are
-    invited (s34(4)); one admitted since loses that reason."""
-    if (market := market_named_by(session, case.details)) is not None:
+def _as_the_market_sets_aside(market: DynamicMarket | None, case: Case, fields: dict) -> None:
+    """Where the procedure is restricted to the dynamic ``market``'s members, a request from a supplier that is
+    not one is set aside (PA23 s34(1)), unless its application to join waits: that is decided before tenders
+    are invited (s34(4)); one admitted since loses that reason."""
+    if market is not None:
         part = part_named_by(market, case.details)
         name = fields["supplier_name"]
         may_go_on = admitted(market, part, name) or applying(market, part, name) is not None
@@ -450,6 +431,7 @@ REQUESTS_LAYOUT = Layout(
     what="list of requests to participate",
 )
 MAX_REQUESTS_IN_A_FILE = 1000
+UNSTATED = {"supplier_registration": "", "supplier_is_sme": False, "supplier_is_vcse": False}  # columns left out
 
 
 @dataclass
@@ -478,15 +460,7 @@ def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply
             table, _request_cell, problems, most=MAX_REQUESTS_IN_A_FILE, noun="requests to participate"
         ):
             if not wrong:
-                given = RequestGiven(
-                    values["supplier_name"],
-                    values.get("supplier_registration", ""),
-                    values.get("supplier_is_sme", False),
-                    values.get("supplier_is_vcse", False),
-                    values["received_on"],
-                    values.get("set_aside_because", ""),
-                    values.get("exclusions_checked_on"),
-                )
+                given = RequestGiven(**{**UNSTATED, **values})
                 try:
                     fields = _request_fields(core, given)
                 except InvalidInput as error:
@@ -507,9 +481,9 @@ def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply
             raise FileRefused(sorted(problems, key=lambda problem: problem.line))
         load = RequestsLoad(found, digest)
         if apply:
-            now = core.engine.clock()
+            now, market = core.engine.clock(), market_named_by(session, case.details)
             for fields in found:
-                _as_the_market_sets_aside(session, case, fields)
+                _as_the_market_sets_aside(market, case, fields)
                 session.add(ParticipationRequest(case_id=case.id, recorded_by_id=actor_id, recorded_at=now, **fields))
             names = [fields["supplier_name"] for fields in found]
             _changed(core, session, case, actor_id, "load_participation_requests", {"names": names, "sha256": digest})
@@ -675,10 +649,10 @@ def _require_tenders_open(core: Core, case: Case) -> None:
 
 
 # What the team records of each supplier on a procurement, one per supplier however its name is spelt: in words,
-# the fields a correction may change, and what a form showing one was opened on.
+# and as the team gives it (whose fields a correction may change, and a form's fingerprint covers).
 _SUPPLIER_ROWS = {
-    Tender: ("tender", TENDER_FIELDS),
-    ParticipationRequest: ("request to participate", REQUEST_FIELDS),
+    Tender: ("tender", TenderGiven),
+    ParticipationRequest: ("request to participate", RequestGiven),
 }
 
 
@@ -720,7 +694,7 @@ def _supplier_row(session: Session, case: Case, model: type[Tender | Participati
 def supplier_row_as_seen(row: Tender | ParticipationRequest) -> str:
     """What a form showing a tender or request to participate was opened on: it changes whenever anyone saves
     it."""
-    return _fingerprint([getattr(row, name) for name in _SUPPLIER_ROWS[type(row)][1]])
+    return _fingerprint([getattr(row, given.name) for given in dataclasses.fields(_SUPPLIER_ROWS[type(row)][1])])
 
 
 def _require_requests_open(core: Core, case: Case) -> None:

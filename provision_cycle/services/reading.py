@@ -312,16 +312,22 @@ def team_cases_waiting(core: Core, session: Session, actor: Actor, limit: int = 
     in_my_teams = of_my_category_teams(actor, Case.authority, Case.pillar)
     if in_my_teams is None:
         return None
-    waiting = _waiting_for_a_date(core.engine.today())
+    waiting = _waiting_for_a_date(core, core.engine.today())
     query = select(Case).where(in_my_teams, _moved_on_by_the_team(core), ~waiting).order_by(Case.updated_at, Case.id)
     return list(session.scalars(query.limit(limit)))
 
 
-def _waiting_for_a_date(today: date) -> ColumnElement[bool]:
-    """A case that waits for a date, not for its team: requests to participate or tenders still coming in, a
-    standstill still running."""
+def _waiting_for_a_date(core: Core, today: date) -> ColumnElement[bool]:
+    """A case that waits for a date, not for its team: requests to participate or tenders still coming in (at a
+    state the action ending the period starts from, before its closing date), a standstill still running."""
     in_a_period = [
-        and_(Case.state == state, Case.details[key].as_string() >= today.isoformat()) for key, state in WAITS_IN.items()
+        and_(
+            Case.state.in_(
+                sorted({state for states in core.workflows.sources_of(closing.ended_by).values() for state in states})
+            ),
+            Case.details[closing.detail].as_string() >= today.isoformat(),
+        )
+        for closing in periods.CLOSING_DATES.values()
     ]
     standstill = exists().where(
         CaseDeadline.case_id == Case.id,
@@ -401,11 +407,6 @@ class TimelineEntry:
     on_behalf_of_name: str | None
     # What the person acting answered, by the workflow's own questions (a tender notice's dates, say).
     answers: list[tuple[InputSpec, object]] = field(default_factory=list)
-
-
-# The state a procurement waits in until each closing date its notices set (``periods.CLOSING_DATES``) has
-# passed.
-WAITS_IN = {"participation_closes_on": "participation", "tenders_close_on": "tendering"}
 
 
 NOTE = "note"  # the audit action of a note on a case (``services.case_notes``)

@@ -486,7 +486,11 @@ def on_record(session: Session, actor: Actor, key: str, today: date, workflows: 
     any of its names: an award's supplier is linked to its page where it is, and said to be new to the councils
     where not. Asked part by part, each as whether there is a row, not by reading the record a long-standing
     supplier has."""
-    keys = names_of(session, key)
+    return _seen_under(session, actor, names_of(session, key), today)
+
+
+def _seen_under(session: Session, actor: Actor, keys: tuple[str, ...], today: date) -> bool:
+    """``on_record``, for a supplier's names' ``keys``."""
     parts = (
         _contracts_with(actor, keys),
         _payments_with(actor, keys, today),
@@ -610,13 +614,11 @@ class SupplierInBrief:
     registrations: tuple[str, ...]
 
 
-def suppliers_in_brief(
-    session: Session, actor: Actor, keys: list[str], today: date, workflows: WorkflowRegistry
-) -> list[SupplierInBrief]:
+def suppliers_in_brief(session: Session, actor: Actor, keys: list[str], today: date) -> list[SupplierInBrief]:
     """Each supplier of ``keys`` (its own, or one it is recorded as the name of), in brief, read together
     rather than page by page; NotFound for one the person may see nothing of (as its page would be)."""
     names = {key: names_of(session, key) for key in keys}
-    if any(not on_record(session, actor, key, today, workflows) for key in keys):
+    if any(not _seen_under(session, actor, theirs, today) for theirs in names.values()):
         raise NotFound(NOT_ON_RECORD)
     every = sorted({name for theirs in names.values() for name in theirs})
     tally = NamesTally()

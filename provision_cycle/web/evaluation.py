@@ -9,13 +9,12 @@ from datetime import date
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..errors import DomainError, NotFound
-from ..models import Case, CriterionKind
+from ..models import Case, CriterionKind, ParticipationRequest
 from ..models.suppliers import supplier_key
 from ..services import evaluation, periods, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, TenderGiven
 from ..services.spreadsheet import FileRefused
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
-from ..workflow.participation import requests_to_participate
 from .common import core, csv_download, me, render
 from .forms import (
     CRITERION_PARTS,
@@ -132,9 +131,9 @@ def participation_request(case_id: int, request_id: int | None = None):
     made = None
     if request_id is not None:
         with core().db.reading() as session:
-            made = next((r for r in requests_to_participate(session, case.id) if r.id == request_id), None)
+            made = session.get(ParticipationRequest, request_id)
             session.expunge_all()
-        if made is None:
+        if made is None or made.case_id != case.id:
             raise NotFound(f"There is no request to participate {request_id} on {case.reference}")
     form = ParticipationRequestForm()
     if request.method == "GET" and made is not None:

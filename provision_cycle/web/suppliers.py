@@ -66,7 +66,7 @@ def different():
         raise NotFound("Choose two or more suppliers to record as different")
     back = url_for(".sharing_a_number" if request.args.get("from") == "number" else ".names_alike")
     with core().db.reading() as session:  # each one the person may see, else NotFound
-        named = service.suppliers_in_brief(session, me(), keys, core().engine.today(), core().workflows)
+        named = service.suppliers_in_brief(session, me(), keys, core().engine.today())
     form = DifferentSuppliersForm()
     if form.validate_on_submit():
         try:
