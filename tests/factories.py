@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from provision_cycle.models import Case, RoleAssignment, User
+from provision_cycle.services import markets
 from provision_cycle.workflow.engine import ActionRequest, ActionResult, Engine
 
 _serial = count(1)
@@ -415,3 +416,17 @@ def register_contract(
         )
         session.expunge(contract)
         return contract
+
+
+def open_market(core, people, **changes) -> int:
+    """A dynamic market of OCC's, its intention notice published on 2 February 2026 (``changes`` to what is
+    given); returns its id."""
+    given = dict(
+        title="Home to school transport",
+        description="Taxi and minibus routes for pupils with special educational needs",
+        conditions="An operator's licence from the council; enhanced DBS checks for every driver",
+        authority="OCC",
+        category="ict",
+        intention_published_on=date(2026, 2, 2),
+    )
+    return markets.open_market(core, people.officer, markets.MarketGiven(**(given | changes)))

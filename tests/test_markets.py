@@ -21,25 +21,12 @@ from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.workflow.evaluation import evaluation_of
 from provision_cycle.workflow.markets import members_of, status_of
 
-from .factories import act, hub_people, ready_for_the_market, ready_to_recommend
+from .factories import act, hub_people, open_market, ready_for_the_market, ready_to_recommend
 
 
 @pytest.fixture
 def people(db):
     return hub_people(db)
-
-
-def _market(core, people, **changes) -> int:
-    given = dict(
-        title="Home to school transport",
-        description="Taxi and minibus routes for pupils with special educational needs",
-        conditions="An operator's licence from the council; enhanced DBS checks for every driver",
-        authority="OCC",
-        category="ict",
-        intention_published_on=date(2026, 2, 2),
-    )
-    given.update(changes)
-    return markets.open_market(core, people.officer, MarketGiven(**given))
 
 
 def _apply(core, people, market_id, name, applied=date(2026, 2, 9)) -> int:
@@ -86,13 +73,13 @@ def _to_evaluation(core, clock, people, case_id, invited: str) -> None:
 
 def test_a_market_lives_through_its_notices(core, db, clock, people):
     with pytest.raises(InvalidInput) as refused:
-        _market(core, people, title=" ", intention_published_on=date(2026, 3, 3), category="nope")
+        open_market(core, people, title=" ", intention_published_on=date(2026, 3, 3), category="nope")
     assert refused.value.fields == {
         "title": "Enter the market's title",
         "category": "Choose the category of what the market is for",
         "intention_published_on": "The date the intention notice was published cannot be in the future",
     }
-    market_id = _market(core, people)
+    market_id = open_market(core, people)
     market = _read(db, market_id)
     assert market.reference == f"DM-{market_id:06d}" and market.pillar == "cnc"
     assert status_of(market) is MarketNoticeKind.INTENTION
@@ -135,7 +122,7 @@ def test_only_the_category_team_runs_a_market(core, db, people):
             other_pillar.officer,
             MarketGiven("Printing", "", "", "OCC", "ict", date(2026, 2, 2)),
         )
-    market_id = _market(core, people)
+    market_id = open_market(core, people)
     for outsider in (other_pillar.officer, people.finance):  # staff of the council: they see it, and no more
         with pytest.raises(NotPermitted):
             markets.establish_market(core, market_id, outsider, date(2026, 2, 16))
@@ -144,7 +131,7 @@ def test_only_the_category_team_runs_a_market(core, db, people):
 
 
 def test_suppliers_are_admitted_once_checked_or_refused_and_members_removed(core, db, people):
-    market_id = _market(core, people)
+    market_id = open_market(core, people)
     acme = _apply(core, people, market_id, "Acme Cars Ltd")
     with pytest.raises(InvalidInput, match="Acme Cars Ltd applied on 9 February 2026: decide that first"):
         _apply(core, people, market_id, "ACME CARS LIMITED")
@@ -181,7 +168,7 @@ def test_suppliers_are_admitted_once_checked_or_refused_and_members_removed(core
 def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_members_alone(core, db, clock, people):
     """s34: the procedure may be restricted to the members of an established market of the council; a tender
     from anyone else is disregarded, once any application it made to join is decided."""
-    market_id = _market(core, people)
+    market_id = open_market(core, people)
     case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
     offer = core.engine.offers(case_id, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
     assert not offer.asks("by_dynamic_market")  # no market is established yet
@@ -242,8 +229,8 @@ def test_a_competitive_flexible_procedure_takes_tenders_from_the_market_s_member
 def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s_members(core, db, clock, people):
     """s34(1)(b): a procurement may take part only the members of an appropriate part of a market."""
     with pytest.raises(InvalidInput, match="Give each part a name of its own"):
-        _market(core, people, parts=("North", "north "))
-    market_id = _market(core, people, parts=("North", "South"))
+        open_market(core, people, parts=("North", "north "))
+    market_id = open_market(core, people, parts=("North", "South"))
     markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
 
     def apply(name, *parts):
@@ -292,7 +279,7 @@ def test_a_market_in_parts_admits_to_parts_and_a_procurement_may_take_one_part_s
 
 
 def test_the_team_s_waiting_applications_are_those_of_running_markets(core, db, people):
-    running, ceased = _market(core, people), _market(core, people, title="Old market")
+    running, ceased = open_market(core, people), open_market(core, people, title="Old market")
     for market_id in (running, ceased):
         markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
         _apply(core, people, market_id, "Acme Cars")
@@ -306,7 +293,7 @@ def test_the_team_s_waiting_applications_are_those_of_running_markets(core, db, 
 def test_the_category_team_is_emailed_an_application_it_did_not_record(core, db, tmp_path, people):
     """An application a portal sends (here under the manager's token) reaches the pillar's officers, with a link
     to the market; the one who records an application is not told of it."""
-    market_id = _market(core, people)
+    market_id = open_market(core, people)
     markets.record_application(
         core, market_id, people.manager, ApplicationGiven("Acme Cars", "", True, False, date(2026, 2, 9))
     )
@@ -329,11 +316,11 @@ def test_a_modification_adds_parts_and_members_apply_for_more_parts(core, db, cl
     """A market in parts gains parts by a modification (UK15), numbered after its others; a member applies for
     the parts it is not a member of, and its tender for a procurement restricted to one of them waits for the
     decision (s34(4)), then counts once it is admitted to it. A member removed gains no parts."""
-    whole = _market(core, people, title="In one piece")
+    whole = open_market(core, people, title="In one piece")
     markets.establish_market(core, whole, people.officer, date(2026, 2, 16))
     with pytest.raises(InvalidInput, match="is in one piece: a modification adds parts to a market in parts only"):
         markets.modify_market(core, whole, people.officer, date(2026, 3, 1), "Lots", ["North"])
-    market_id = _market(core, people, parts=("North", "South"))
+    market_id = open_market(core, people, parts=("North", "South"))
     markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
     reference = f"DM-{market_id:06d}"
 
@@ -398,7 +385,7 @@ def test_a_modification_adds_parts_and_members_apply_for_more_parts(core, db, cl
 
 def test_the_overview_shows_the_markets_with_applications_waiting_and_since_when(core, db, people):
     """For the pillar's head: the running markets whose applications wait, the longest waiting first."""
-    running, ceased, quiet = (_market(core, people, title=title) for title in ("Taxis", "Old market", "Quiet"))
+    running, ceased, quiet = (open_market(core, people, title=title) for title in ("Taxis", "Old market", "Quiet"))
     for market_id in (running, ceased, quiet):
         markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
     _apply(core, people, running, "Acme Cars", applied=date(2026, 2, 20))
@@ -419,7 +406,7 @@ def test_the_team_is_reminded_once_of_an_application_undecided_after_ten_working
     """s36: decided within a reasonable period, which the schedule's file judges (10 UK working days here); one
     reminder per application, not for one decided meanwhile nor of a market that has ceased; safe to run twice."""
     schedule = schedule_for(core)
-    running, ceased = _market(core, people), _market(core, people, title="Old market")
+    running, ceased = open_market(core, people), open_market(core, people, title="Old market")
     for market_id in (running, ceased):
         markets.establish_market(core, market_id, people.officer, date(2026, 2, 9))
     waiting = _apply(core, people, running, "Acme Cars", applied=date(2026, 2, 9))  # a Monday

@@ -4,6 +4,7 @@ carrying what each notice published."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import jsonschema_rs
@@ -11,7 +12,8 @@ import pytest
 
 from provision_cycle.errors import NotFound
 from provision_cycle.models import Case
-from provision_cycle.services.ocds import case_release_package
+from provision_cycle.services import markets
+from provision_cycle.services.ocds import case_release_package, market_release_package
 
 from .factories import (
     AWARD_INPUTS,
@@ -22,6 +24,8 @@ from .factories import (
     declare,
     hub_people,
     new_request,
+    open_market,
+    ready_for_the_market,
     ready_to_recommend,
 )
 
@@ -127,3 +131,95 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     assert release["parties"][2]["details"] == {"scale": "sme", "vcse": True}
     assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "Acme Ltd"}]
     assert _package_errors(_package(core, db, people.head, case_id)) == []
+
+
+def _market_package(core, db, person, market_id):
+    with db.reading() as session:
+        return market_release_package(core, session, core.engine.actor(session, person), market_id)
+
+
+def test_a_dynamic_market_s_notices_are_the_releases_of_a_process_of_its_own(core, db):
+    """UK13 to UK16 (PA23 s39): the intention opens the process, the establishment updates it, a modification
+    amends it (here adding a part), the cessation completes it."""
+    people = hub_people(db)
+    market_id = open_market(core, people, parts=("North", "South"))
+    reference = f"DM-{market_id:06d}"
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), "Routes in the east", ["East"])
+    markets.cease_market(core, market_id, people.officer, date(2026, 3, 1), "Replaced by a framework")
+
+    package = _market_package(core, db, people.head, market_id)
+    assert _package_errors(package) == []
+    assert package["uri"].endswith(f"/markets/{market_id}/ocds.json")
+    intention, established, modified, ceased = package["releases"]
+    assert {r["ocid"] for r in package["releases"]} == {f"ocds-dev000-{reference}"}
+    assert [
+        (r["tag"], r["tender"]["documents"][0]["noticeType"], r["tender"]["status"]) for r in package["releases"]
+    ] == [
+        (["tender"], "UK13", "active"),
+        (["tenderUpdate"], "UK14", "active"),
+        (["tenderAmendment"], "UK15", "active"),
+        (["tenderUpdate"], "UK16", "complete"),
+    ]
+    tender = intention["tender"]
+    assert intention["buyer"] == {"id": "OCC", "name": "Oxfordshire County Council"}
+    assert tender["id"] == reference and tender["title"] == "Home to school transport"
+    assert tender["eligibilityCriteria"].startswith("An operator's licence")  # the conditions for membership
+    assert tender["techniques"]["hasDynamicPurchasingSystem"] is True
+    assert tender["legalBasis"] == {"scheme": "UKPGA", "id": "2023/54"}
+    assert tender["documents"][0]["datePublished"] == "2026-02-02T00:00:00Z"
+    # The parts the intention named, then the one the modification added, kept in their order.
+    assert [lot["title"] for lot in established["tender"]["lots"]] == ["North", "South"]
+    assert [(lot["id"], lot["title"]) for lot in modified["tender"]["lots"]] == [
+        ("1", "North"),
+        ("2", "South"),
+        ("3", "East"),
+    ]
+    [amendment] = modified["tender"]["amendments"]
+    assert amendment["rationale"] == "Routes in the east" and amendment["description"] == "Parts added: East"
+    assert amendment["amendsReleaseID"] == established["id"] and amendment["releaseID"] == modified["id"]
+    assert ceased["tender"]["documents"][0]["description"] == "Replaced by a framework"
+    assert {lot["status"] for lot in ceased["tender"]["lots"]} == {"complete"}
+
+    cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))
+    with pytest.raises(NotFound, match="There is no dynamic market"):  # another council's
+        _market_package(core, db, cherwell, market_id)
+
+
+def test_a_market_given_up_before_it_was_established_was_cancelled(core, db):
+    people = hub_people(db)
+    market_id = open_market(core, people)
+    markets.cease_market(core, market_id, people.officer, date(2026, 2, 10), "No interest")
+    intention, ceased = _market_package(core, db, people.head, market_id)["releases"]
+    assert "lots" not in intention["tender"]
+    assert ceased["tender"]["status"] == "cancelled"
+
+
+def test_a_procurement_run_by_reference_to_a_market_names_it(core, db, clock):
+    """PR24 regs 21 and 32(2)(e): the procurement's notices give the market's identifier, here one part's."""
+    people = hub_people(db)
+    market_id = open_market(core, people, parts=("North", "South"))
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    reference = f"DM-{market_id:06d}"
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+        "by_dynamic_market": True,
+        "dynamic_market": f"{reference}/2",
+    }
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    [release] = package["releases"]
+    assert release["relatedProcesses"] == [
+        {
+            "id": "dynamic-market",
+            "relationship": ["framework"],
+            "title": "Home to school transport, part South",
+            "scheme": "ocid",
+            "identifier": f"ocds-dev000-{reference}",
+        }
+    ]

@@ -596,8 +596,8 @@ class AssessmentIn(Request):
 
 
 class OcdsReleasePackage(BaseModel):
-    """An Open Contracting Data Standard 1.1 release package: a release for each notice the procurement
-    or contract published (https://standard.open-contracting.org/1.1/en/schema/release_package/)."""
+    """An Open Contracting Data Standard 1.1 release package: a release for each notice the procurement,
+    contract or dynamic market published (https://standard.open-contracting.org/1.1/en/schema/release_package/)."""
 
     uri: str
     version: str

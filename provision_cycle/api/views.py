@@ -1686,6 +1686,21 @@ def get_market(market_id: int):
 
 @operation(
     api,
+    "GET",
+    "/markets/{market_id}/ocds",
+    summary="A dynamic market's notices (UK13 to UK16) as an OCDS 1.1 release package",
+    tag="Dynamic markets",
+    response=s.OcdsReleasePackage,
+    errors=(404,),
+)
+def market_open_data(market_id: int):
+    with core().db.reading() as session:
+        package = ocds.market_release_package(core(), session, current_actor(), market_id)
+    return json_response(s.OcdsReleasePackage(**package))
+
+
+@operation(
+    api,
     "POST",
     "/markets/{market_id}/applications",
     summary="Record a supplier's application to join a dynamic market (what an e-tendering portal sends)",

@@ -9,6 +9,8 @@ notices; a copy of a contract or of its modification, published with them, is a 
 instead; a notice under the PCR 2015, of a legacy procurement or a call-off under a PCR framework, has no
 ``noticeType``), and every notice its legal basis. A call-off names its framework (``relatedProcesses``).
 A contract's notices share its procurement's ``ocid``: one contracting process from tender to termination.
+A dynamic market is a contracting process of its own, its notices (UK13 to UK16) its releases, and a procurement
+run by reference to it names it (``relatedProcesses``), as its notices must (PR24 regs 21 and 32(2)(e)).
 Parties carry the identifiers the register holds: a council by its code, a supplier by its Companies House or
 charity number where recorded.
 """
@@ -29,9 +31,12 @@ from ..errors import NotFound
 from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Route
-from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind
+from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind, DynamicMarket, MarketNoticeKind
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
+from ..workflow.markets import market_named_by, notice_of, part_named_by
+from .markets import NOTICE_NAMES as MARKET_NOTICE_NAMES
+from .markets import market_for
 from .notices import ACTION as RECORD_NOTICE
 from .notices import RECORDABLE
 from .performance import RATINGS
@@ -104,6 +109,21 @@ PERFORMANCE_NOTICE = Notice("UK9", "implementationNotice", ("implementation",), 
 RATING_LABELS = {code: label for code, (label, _) in RATINGS.items()}
 
 
+# A dynamic market's notices (PA23 s39): the intention invites applications, as a tender notice does; the
+# establishment updates it, a modification amends it, the cessation ends it.
+MARKET_NOTICES = {
+    kind: Notice(kind.value, "tenderNotice", (tag,), MARKET_NOTICE_NAMES[kind])
+    for kind, tag in (
+        (MarketNoticeKind.INTENTION, "tender"),
+        (MarketNoticeKind.ESTABLISHMENT, "tenderUpdate"),
+        (MarketNoticeKind.MODIFICATION, "tenderAmendment"),
+        (MarketNoticeKind.CESSATION, "tenderUpdate"),
+    )
+}
+# A market used by the councils that run it alone: a "closed" one, as the techniques extension says.
+MARKET_TECHNIQUES = {"hasDynamicPurchasingSystem": True, "dynamicPurchasingSystem": {"type": "closed"}}
+
+
 def publishes_a_notice(event: AuditEvent) -> bool:
     return event.action in NOTICES or event.action in (RECORD_NOTICE, ASSESSMENT)
 
@@ -130,15 +150,90 @@ def case_release_package(core: Core, session: Session, actor: Actor, case_id: in
         )
         ocid = f"{core.settings.ocds_prefix}-{case.reference}"
         evaluated = evaluation_of(session, case.id)
-        releases = [_release(core, case, event, ocid, standstill, evaluated) for event in events]
+        market = _market_related(core, session, case)
+        releases = [_release(core, case, event, ocid, standstill, evaluated, market) for event in events]
     if not releases:  # a release package holds at least one release
         raise NotFound(f"{case.reference} has published no notices yet")
+    return _package(core, f"/cases/{case.id}/ocds.json", case.authority, releases)
+
+
+def market_release_package(core: Core, session: Session, actor: Actor, market_id: int) -> dict[str, Any]:
+    """The release package of a dynamic market ``actor`` may see: a release for each of its notices, from the
+    intention (which every market has) to the cessation."""
+    market = market_for(session, actor, market_id)
+    # The parts the intention named: a modification's come after them.
+    parts = len(market.parts) - sum(len(notice.parts_added) for notice in market.notices)
+    ocid, established = _market_ocid(core, market), notice_of(market, MarketNoticeKind.ESTABLISHMENT) is not None
+    releases: list[dict[str, Any]] = []
+    for market_notice in market.notices:
+        kind = MarketNoticeKind(market_notice.kind)
+        notice, published = MARKET_NOTICES[kind], market_notice.published_on.isoformat()
+        parts += len(market_notice.parts_added)
+        # A market given up before it was established was cancelled rather than run to its end.
+        status = "active" if kind is not MarketNoticeKind.CESSATION else "complete" if established else "cancelled"
+        at = market_notice.recorded_at
+        release = _release_of(core, market.authority, f"{market.reference}-{market_notice.id}", at, ocid, notice)
+        release["tender"] = {
+            "id": market.reference,
+            "title": market.title,
+            "description": market.description or None,
+            "status": status,
+            "procurementMethodDetails": "Dynamic market",
+            "legalBasis": LEGAL_BASIS["PA2023"],
+            "eligibilityCriteria": market.conditions or None,  # the conditions for membership (s36)
+            "techniques": MARKET_TECHNIQUES,
+            "lots": [
+                {"id": str(number), "title": title, "status": status}
+                for number, title in enumerate(market.parts[:parts], start=1)
+            ]
+            or None,
+            "documents": [
+                _document(market.reference, notice, published, market_notice.id, "PA2023", market_notice.summary)
+            ],
+        }
+        if kind is MarketNoticeKind.MODIFICATION:
+            added = market_notice.parts_added
+            release["tender"]["amendments"] = [
+                {
+                    "id": f"{market.reference}-amendment-{market_notice.id}",
+                    "date": _instant(published),
+                    "rationale": market_notice.summary,
+                    "description": f"Parts added: {', '.join(added)}" if added else None,
+                    "amendsReleaseID": releases[-1]["id"],
+                    "releaseID": release["id"],
+                }
+            ]
+        releases.append(_without_nones(release))
+    return _package(core, f"/markets/{market.id}/ocds.json", market.authority, releases)
+
+
+def _package(core: Core, path: str, authority: str, releases: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "uri": f"{core.settings.base_url}/cases/{case.id}/ocds.json",
+        "uri": f"{core.settings.base_url}{path}",
         "version": "1.1",
         "publishedDate": _instant(core.engine.clock()),
-        "publisher": {"name": core.governance.organisation.authority_name(case.authority)},
+        "publisher": {"name": core.governance.organisation.authority_name(authority)},
         "releases": releases,
+    }
+
+
+def _market_ocid(core: Core, market: DynamicMarket) -> str:
+    return f"{core.settings.ocds_prefix}-{market.reference}"
+
+
+def _market_related(core: Core, session: Session, case: Case) -> dict[str, Any] | None:
+    """The dynamic market a procurement was run by reference to, as a related process (its own ``ocid``): the
+    procurement's notices give its identifier."""
+    market = market_named_by(session, case.details or {})
+    if market is None:
+        return None
+    part = part_named_by(market, case.details or {})
+    return {
+        "id": "dynamic-market",
+        "relationship": ["framework"],  # the nearest the codelist has: a process whose suppliers it draws on
+        "title": f"{market.title}, part {part}" if part else market.title,
+        "scheme": "ocid",
+        "identifier": _market_ocid(core, market),
     }
 
 
@@ -165,7 +260,9 @@ def _tender_period(event: AuditEvent, details: dict[str, Any], published: str) -
     return None
 
 
-def _document(reference: str, notice: Notice, published: str, event: AuditEvent, regime: str | None) -> dict[str, Any]:
+def _document(
+    reference: str, notice: Notice, published: str, number: int, regime: str | None, description: str | None
+) -> dict[str, Any]:
     # The UK profile's type (UK4...UK12) refines a notice's document type under the Act; a copy of the
     # contract is no notice, and a notice under the PCR 2015 (a legacy procurement, a call-off under a PCR
     # framework) is in that law's own form, which the profile does not number.
@@ -176,40 +273,50 @@ def _document(reference: str, notice: Notice, published: str, event: AuditEvent,
         else UNDER_THE_PCR.get(notice.notice_type, (notice.document_type, notice.title))
     )
     return {
-        "id": f"{reference}-{notice.notice_type}-{event.seq}",
+        "id": f"{reference}-{notice.notice_type}-{number}",
         "documentType": document_type,
         "noticeType": notice.notice_type if document_type.endswith("Notice") and under_the_act else None,
         "title": title if under_the_act else f"{title} (Public Contracts Regulations 2015)",
-        "description": f"Find a Tender notice {(event.data or {})['notice_id']}"
-        if (event.data or {}).get("notice_id")
-        else None,
+        "description": description or None,
         "datePublished": _instant(published),
     }
 
 
-def _release_of(core: Core, case: Case, event: AuditEvent, ocid: str, notice: Notice) -> dict[str, Any]:
-    """What every release of the case says: which process, which event, which council."""
+def _found_as(event: AuditEvent) -> str | None:
+    """Where the notice an event recorded is on Find a Tender, if its number was given."""
+    notice_id = (event.data or {}).get("notice_id")
+    return f"Find a Tender notice {notice_id}" if notice_id else None
+
+
+def _release_of(core: Core, authority: str, release_id: str, at: datetime, ocid: str, notice: Notice) -> dict[str, Any]:
+    """What every release says: which process, which release, which council."""
     release: dict[str, Any] = {
         "ocid": ocid,
-        "id": f"{case.reference}-{event.seq}",
-        "date": _instant(event.at),
+        "id": release_id,
+        "date": _instant(at),
         "tag": list(notice.tags),
         "initiationType": "tender",
         "language": "en",
-        "parties": _buyers(core, case.authority),
+        "parties": _buyers(core, authority),
     }
-    if case.authority != JOINT:
-        release["buyer"] = {"id": case.authority, "name": core.governance.organisation.authority_name(case.authority)}
+    if authority != JOINT:
+        release["buyer"] = {"id": authority, "name": core.governance.organisation.authority_name(authority)}
     return release
 
 
 def _release(
-    core: Core, case: Case, event: AuditEvent, ocid: str, standstill: date | None, evaluated: Evaluation
+    core: Core,
+    case: Case,
+    event: AuditEvent,
+    ocid: str,
+    standstill: date | None,
+    evaluated: Evaluation,
+    market: dict[str, Any] | None,
 ) -> dict[str, Any]:
     notice, published = _notice_of(event)
     details = case.details or {}
     route = Route.of(case.route)
-    release = _release_of(core, case, event, ocid, notice)
+    release = _release_of(core, case.authority, f"{case.reference}-{event.seq}", event.at, ocid, notice)
     cancelled = notice.notice_type == "UK12"
     release["tender"] = {
         "id": case.reference,
@@ -222,7 +329,7 @@ def _release(
         "procurementMethodRationale": _direct_award_rationale(details) if route is Route.DIRECT_AWARD else None,
         "mainProcurementCategory": CATEGORIES[case.contract_type],
         "legalBasis": LEGAL_BASIS.get(case.regime or ""),
-        "documents": [_document(case.reference, notice, published, event, case.regime)],
+        "documents": [_document(case.reference, notice, published, event.seq, case.regime, _found_as(event))],
     }
     if route is Route.FRAMEWORK_CALL_OFF and details.get("framework_reference"):
         release["relatedProcesses"] = [
@@ -233,6 +340,8 @@ def _release(
                 "identifier": details["framework_reference"],  # the provider's reference: its ocid is not known here
             }
         ]
+    if market:
+        release["relatedProcesses"] = [market]
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
         release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)
         release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)
@@ -335,7 +444,7 @@ def _contract_release(
             "supplier_is_vcse": contract.supplier_is_vcse,
         }
     )
-    release = _release_of(core, case, event, ocid, notice)
+    release = _release_of(core, case.authority, f"{case.reference}-{event.seq}", event.at, ocid, notice)
     release["parties"].append(supplier)
     value = _value(Decimal(said.get("value") or contract.value))
     award = {"id": f"{base}-award", "status": "active", "suppliers": [{"id": supplier["id"], "name": supplier["name"]}]}
@@ -351,7 +460,7 @@ def _contract_release(
             "endDate": _instant(said.get("end_date") or contract.end_date, end_of_day=True),
         },
         "dateSigned": _instant(contract.signed_on) if contract.signed_on else None,
-        "documents": [_document(contract.reference, notice, published, event, contract.regime)],
+        "documents": [_document(contract.reference, notice, published, event.seq, contract.regime, _found_as(event))],
     }
     if notice.notice_type == "UK9":  # a performance notice goes on the contract's implementation
         document = entry.pop("documents")[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from io import BytesIO
 
 from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
@@ -23,7 +22,7 @@ from ..workflow.engine import (
     ActionRequest,
     AvailableAction,
 )
-from .common import core, csv_download, me, render
+from .common import core, csv_download, me, release_package, render
 from .forms import (
     EVERY_ROUTE,
     RECOMMENDED,
@@ -164,7 +163,7 @@ def open_data(case_id: int):
     """The procurement's or contract's published notices as an OCDS release package."""
     with core().db.reading() as session:
         package = ocds.case_release_package(core(), session, me(), case_id)
-    return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json")
+    return release_package(package)
 
 
 def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:

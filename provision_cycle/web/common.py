@@ -1,8 +1,9 @@
 """Small helpers every view uses: the core, the signed-in person, rendering a form with its errors, and a CSV
-file to download."""
+or open data file to download."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -38,6 +39,11 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def release_package(package: dict) -> Response:
+    """An OCDS release package as the JSON file its link downloads (readable, as open data is read)."""
+    return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json")
 
 
 def csv_download(header: Sequence[str], rows: Iterable[Sequence[object]], filename: str) -> Response:

@@ -11,10 +11,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import DynamicMarket, MarketNoticeKind
 from ..services import markets as service
+from ..services import ocds
 from ..services.markets import NOTICE_NAMES, STATUS_WORDS, ApplicationGiven, MarketGiven
 from ..services.reading import staff_authorities
 from ..workflow.markets import members_of, status_of
-from .common import core, me, render
+from .common import core, me, release_package, render
 from .forms import (
     AdmitForm,
     MarketApplicationForm,
@@ -130,6 +131,15 @@ def show(market_id: int):
         organisation=core().governance.organisation,
         **_words(),
     )
+
+
+@markets.get("/<id:market_id>/ocds.json")
+@signed_in
+def open_data(market_id: int):
+    """The market's notices as an OCDS release package."""
+    with core().db.reading() as session:
+        package = ocds.market_release_package(core(), session, me(), market_id)
+    return release_package(package)
 
 
 @markets.route("/<id:market_id>/notices/<kind>", methods=["GET", "POST"])

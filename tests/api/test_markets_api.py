@@ -87,6 +87,13 @@ def test_a_market_is_run_through_the_api(api, core, db):
     ]
     cessation = {"kind": "UK16", "published_on": "2026-03-02", "summary": "Replaced"}
     assert officer.post(f"{base}/notices", cessation, status=201).json["status"] == "UK16"
+    package = officer.get(f"{base}/ocds").json
+    assert [(r["tag"], r["tender"]["status"]) for r in package["releases"]] == [
+        (["tender"], "active"),
+        (["tenderUpdate"], "active"),
+        (["tenderUpdate"], "complete"),
+    ]
+    api(people.requester).get(f"{base}/ocds", status=404)
 
 
 def test_a_market_in_parts_through_the_api(api, core, db):

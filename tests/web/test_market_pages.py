@@ -81,6 +81,10 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     page = _text(officer.get(f"/markets/{market_id}").text)
     assert "Ceased" in page and "No supplier is a member yet" in page and "Record an application" not in page
     assert "Acme Cabs Ltd : admitted on 23 February 2026, removed on 27 February 2026: Now excluded" in page
+    # Its notices as open data, linked from its page: the intention, the establishment, the cessation.
+    assert f"/markets/{market_id}/ocds.json" in officer.get(f"/markets/{market_id}").text
+    package = officer.get(f"/markets/{market_id}/ocds.json").json
+    assert [r["tender"]["documents"][0]["noticeType"] for r in package["releases"]] == ["UK13", "UK14", "UK16"]
     # A supplier known only from a market has a page of its own, which lists its markets.
     supplier = _text(officer.get("/suppliers/bodge transport").text)
     assert "Dynamic markets" in supplier and "Home to school transport : refused on 24 February 2026" in supplier
@@ -101,6 +105,7 @@ def test_staff_see_markets_and_only_the_category_team_changes_them(core, db, bro
     finance.post(f"/markets/{market_id}/notices/establishment", {"published_on": _day(date(2026, 2, 16))}, status=404)
     finance.get("/markets/new", status=404)
     browser(people.requester).get(f"/markets/{market_id}", status=404)
+    browser(people.requester).get(f"/markets/{market_id}/ocds.json", status=404)
     cdc = hub_people(db, "CDC")
     browser(cdc.head).get(f"/markets/{market_id}", status=404)
     assert "Home to school transport" not in browser(cdc.head).get("/markets/").text
