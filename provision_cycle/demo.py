@@ -809,7 +809,7 @@ def _dynamic_market(core: Core, people: dict) -> None:
         description="Taxi, minibus and passenger assistant routes for pupils, awarded route by route or in "
         "packages by competitive flexible procedures among the members.",
         conditions="A private hire or PSV operator's licence\nEnhanced DBS checks for every driver and passenger "
-        "assistant\nPublic liability insurance of at least 5,000,000",
+        "assistant\nPublic liability insurance of at least £5,000,000",
         authority="OCC",
         category="home_to_school_transport",
         intention_published_on=today - timedelta(days=120),
