@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from provision_cycle.errors import GuardFailed, InvalidInput, NotFound, NotPermitted
-from provision_cycle.models import AuditEvent, OutboxMessage, User
-from provision_cycle.services.teams import add_team_member, remove_team_member, team_of
+from provision_cycle.models import AuditEvent, Case, OutboxMessage, User
+from provision_cycle.services.teams import add_team_member, conflicts_assessment_dates, remove_team_member, team_of
 
 from .factories import act, approve_gate, create_user, declare, hub_people, new_request, publish_tender_notice
 
@@ -130,3 +130,14 @@ def test_someone_named_on_the_team_sees_the_case_while_they_are_on_it(core, db, 
     assert sees() == (True, True)
     remove_team_member(core, assessing, people.officer, user_id=manager)
     assert sees() == (False, False)
+
+
+def test_the_conflicts_assessment_is_said_as_prepared_and_last_reviewed():
+    """What a contract details notice under the Act confirms (s83); nothing where no assessment was made."""
+    assert conflicts_assessment_dates(Case(details={})) == ""
+    prepared = {"conflicts_assessment_completed_on": "2026-03-02"}
+    assert conflicts_assessment_dates(Case(details=prepared)) == "prepared on 2 March 2026 and not reviewed since"
+    reviewed = prepared | {"conflicts_assessment_reviewed_on": "2026-04-07"}
+    assert conflicts_assessment_dates(Case(details=reviewed)) == (
+        "prepared on 2 March 2026 and last reviewed on 7 April 2026"
+    )

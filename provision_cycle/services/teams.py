@@ -10,6 +10,7 @@ while anyone named has not declared or is blocked by an unmitigated conflict (th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
@@ -44,6 +45,19 @@ class TeamMember:
 def may_manage_team(actor: Actor, case: Case) -> bool:
     """The category team for the case's council and pillar, or an administrator of that council."""
     return actor.runs_category(case.authority, case.pillar)
+
+
+def conflicts_assessment_dates(case: Case) -> str:
+    """When the procurement's conflicts assessment was prepared and last reviewed ("prepared on 2 March 2026
+    and last reviewed on 20 April 2026"), which its contract details notice under the Act confirms (s83); empty
+    where it made none (a procurement below the threshold, or not yet)."""
+    details = case.details or {}
+    if not details.get("conflicts_assessment_completed_on"):
+        return ""
+    prepared = date.fromisoformat(details["conflicts_assessment_completed_on"])
+    reviewed = details.get("conflicts_assessment_reviewed_on")
+    since = f"last reviewed on {date.fromisoformat(reviewed):%-d %B %Y}" if reviewed else "not reviewed since"
+    return f"prepared on {prepared:%-d %B %Y} and {since}"
 
 
 def team_of(session: Session, case_id: int) -> list[TeamMember]:

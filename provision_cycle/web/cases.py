@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, request, send_file, url_
 from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
-from ..governance.statutory import Route
+from ..governance.statutory import Regime, Route, conflicts_law
 from ..services import aggregation, case_notes, documents, evaluation, notices, ocds, performance, reading, teams
 from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.forward_plan import FORWARD_PLAN_ENTRY, forward_plan_notice
@@ -145,6 +145,7 @@ def _case_page(case_id: int, *, upload: UploadForm | None = None, note: NoteForm
             status=status,
             today=core().engine.today(),
             notices=[e.event for e in page.timeline if ocds.publishes_a_notice(e.event)],
+            conflicts_assessment=teams.conflicts_assessment_dates(page.case),
         )
 
 
@@ -166,6 +167,9 @@ def open_data(case_id: int):
     return release_package(package)
 
 
+CONTRACT_DETAILS = "publish_contract_details"
+
+
 def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:
     with core().db.reading() as session:
         page = reading.case_page(core(), session, me(), case_id)
@@ -174,10 +178,16 @@ def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:
 
 
 def _action_page(page, action: AvailableAction, form, **more):
-    """An action's page; recording a key decision's forward plan entry shows the notice to publish first."""
+    """An action's page; recording a key decision's forward plan entry shows the notice to publish first, and
+    publishing a contract details notice under the Act what it confirms of the conflicts assessment."""
     if action.trigger == FORWARD_PLAN_ENTRY:
         with core().db.reading() as session:
             more["forward_plan"] = forward_plan_notice(core(), session, page, core().engine.today())
+    assessed = teams.conflicts_assessment_dates(page.case)
+    if action.trigger == CONTRACT_DETAILS and page.case.regime == Regime.PA2023 and assessed:
+        more["known"] = (
+            f"The notice confirms the conflicts assessment ({conflicts_law(page.case.regime, 's83')}): {assessed}."
+        )
     return render("cases/action.html", page=page, action=action, form=form, **more)
 
 

@@ -1,4 +1,5 @@
-"""Helpers for the web tests: contracts in the register, without going through a whole procurement."""
+"""Helpers for the web tests: contracts in the register, without going through a whole procurement; a page's
+text as a person reads it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import re
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
+
+
+def page_text(html: str) -> str:
+    """What a page says, without its markup, its spacing run together: what an assertion reads."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def seed_contracts(core, people, count: int, authority: str = "OCC") -> list[int]:

@@ -11,7 +11,7 @@ from provision_cycle.workflow.evaluation import evaluation_of
 from tests.factories import declare, hub_people, ready_for_the_market
 from tests.test_evaluation import CRITERIA, _to_evaluation
 from tests.web.conftest import csrf_from
-from tests.web.helpers import evaluated_procurement
+from tests.web.helpers import evaluated_procurement, page_text
 
 
 def _criteria_form(rows) -> dict:
@@ -32,10 +32,6 @@ def _tender_form(name, price, *, sme="yes", not_assessed="") -> dict:
     }
 
 
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
 def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_most_advantageous(
     core, db, browser, clock
 ):
@@ -43,14 +39,14 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     case_id = ready_for_the_market(core.engine, people, value="250000")
     officer = browser(people.officer)
     page = officer.get(f"/cases/{case_id}").text
-    assert "No award criteria are set: set them before suppliers are invited" in _text(page)
+    assert "No award criteria are set: set them before suppliers are invited" in page_text(page)
 
     url = f"/cases/{case_id}/award-criteria"
     refused = officer.post(url, _criteria_form([("Quality", "quality", "40"), ("Price", "price", "50")]), status=400)
     assert "The weightings must add up to 100%; these add up to 90%" in refused.text
     officer.post(url, _criteria_form(CRITERIA))
     assert "Delivery and mobilisation" in officer.get(url).text  # the form shows what is set
-    page = _text(officer.get(f"/cases/{case_id}").text)
+    page = page_text(officer.get(f"/cases/{case_id}").text)
     assert "Delivery and mobilisation Quality 40%" in page and "Price Price 50%" in page
 
     _to_evaluation(core, clock, people, case_id)
@@ -63,7 +59,7 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     refused = officer.post(new, _tender_form("ACME LIMITED", "1"), status=400)
     assert "A tender from Acme Ltd is recorded already" in refused.text
 
-    early = _text(officer.get(f"/cases/{case_id}/actions/recommend_award").text)
+    early = page_text(officer.get(f"/cases/{case_id}/actions/recommend_award").text)
     assert "This cannot be done yet: Score every tender assessed against each award criterion first" in early
 
     with db.reading() as session:
@@ -95,7 +91,7 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
         },
     )
 
-    page = _text(officer.get(f"/cases/{case_id}").text)
+    page = page_text(officer.get(f"/cases/{case_id}").text)
     assert "3 tenders received, 2 assessed: the most advantageous is Acme Ltd's." in page
     assert "1 Acme Ltd SME £240,000.00 40.00 (scored 5) 8.00 (scored 4) 41.67 89.67" in page
     assert "Late Co SME Not assessed: Received after the deadline £150,000.00" in page
@@ -110,13 +106,13 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
     assert "Filled in from the evaluation: Acme Ltd&#39;s is the most advantageous tender." in form
 
-    summary = _text(officer.get(f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/assessment-summary").text)
+    summary = page_text(officer.get(f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/assessment-summary").text)
     assert "Assessment summary: Brightwork CIC" in summary and "To Brightwork CIC: how your tender" in summary
     assert "Yours earned 84.00 points out of 100, and the most advantageous tender 89.67." in summary
     assert "A plan, thin on risks" in summary and "A week-by-week plan" in summary
     officer.get(f"/cases/{case_id}/tenders/{ids['Late Co']}/assessment-summary", status=404)
 
-    overview = _text(browser(people.head).get("/overview").text)
+    overview = page_text(browser(people.head).get("/overview").text)
     assert "3 tenders recorded for 1 procurement; 66.7% from small and medium-sized enterprises" in overview
     assert "0 of the 1 (0.0%) received a single tender" in overview
 
@@ -130,7 +126,7 @@ def test_a_requester_sees_how_many_tenders_came_in_but_not_their_prices(core, db
     tender_id = evaluation.record_tender(core, case_id, people.officer, tender)
 
     requester = browser(people.requester)
-    page = _text(requester.get(f"/cases/{case_id}").text)
+    page = page_text(requester.get(f"/cases/{case_id}").text)
     assert "1 tender received, 1 assessed; 1 still to be scored." in page
     assert "£240,000.00" not in page and "Record a tender" not in page
     urls = ("award-criteria", "tenders/new", f"tenders/{tender_id}", f"tenders/{tender_id}/scores", "evaluation.csv")
@@ -155,10 +151,10 @@ def test_a_tender_out_of_the_running_is_shown_so_and_told_why(core, db, browser)
         tender_id = evaluation.record_tender(core, case_id, people.officer, tender)
         evaluation.score_tender(core, case_id, people.officer, tender_id, {delivery: (score, "As tendered")})
     officer = browser(people.officer)
-    page = _text(officer.get(f"/cases/{case_id}").text)
+    page = page_text(officer.get(f"/cases/{case_id}").text)
     assert "Delivery Quality 50% 3" in page and "Price Price 50% None" in page
     assert "Cheap Co SME Out of the running: below the minimum score on Delivery £100,000.00 20.00 (scored 2)" in page
-    summary = _text(officer.get(f"/cases/{case_id}/tenders/{tender_id}/assessment-summary").text)
+    summary = page_text(officer.get(f"/cases/{case_id}/tenders/{tender_id}/assessment-summary").text)
     assert "Your tender scored below the minimum the tender documents set on Delivery, so it was out of the" in summary
     assert "scored 2 of 5 (at least 3 needed): 20.00 points" in summary and "Out of the running" in summary
     officer.get(f"/cases/{case_id}/award-criteria", status=404)  # the criteria are fixed once tenders are in
@@ -196,19 +192,19 @@ def test_an_evaluator_marks_alone_and_the_category_team_moderates_with_the_marks
     panel = browser(pat)
     assert "Your marks" in panel.get(f"/cases/{case_id}").text
     url = f"/cases/{case_id}/tenders/{tender_id}/marks"
-    assert "Nobody else on the panel sees them until they have marked" in _text(panel.get(url).text)
+    assert "Nobody else on the panel sees them until they have marked" in page_text(panel.get(url).text)
     marks = {f"score_{quality}": "4", f"reasons_{quality}": "A week-by-week plan", f"score_{social}": "2",
              f"reasons_{social}": "Little beyond the requirement"}  # fmt: skip
     panel.post(url, marks)
     assert 'value="4" checked' in panel.get(url).text  # the form shows their marks again
 
-    moderation = _text(evaluator.get(f"/cases/{case_id}/tenders/{tender_id}/scores").text)
+    moderation = page_text(evaluator.get(f"/cases/{case_id}/tenders/{tender_id}/scores").text)
     assert "The evaluators' own marks" in moderation
     assert "Pat Panel 4 A week-by-week plan 2 Little beyond the requirement" in moderation
     agreed = {f"score_{quality}": "3", f"reasons_{quality}": "Agreed plan", f"score_{social}": "2",
               f"reasons_{social}": "Agreed"}  # fmt: skip
     evaluator.post(f"/cases/{case_id}/tenders/{tender_id}/scores", agreed)
-    after = _text(panel.get(url).text)  # their marks now stand as given: shown, not offered to change
+    after = page_text(panel.get(url).text)  # their marks now stand as given: shown, not offered to change
     assert "your marks stand as you gave them" in after and "4 A week-by-week plan" in after
     assert 'name="score_' not in panel.get(url).text
 
@@ -238,7 +234,7 @@ def test_scores_saved_by_someone_else_after_the_form_opened_are_not_overwritten(
     }
     response = manager.client.post(url, data=late)
     assert response.status_code == 302 and response.location.endswith(url)
-    again = _text(manager.get(url).text)
+    again = page_text(manager.get(url).text)
     assert "Someone saved the scores for Acme Ltd's tender after you opened this page" in unescape(again)
     with db.reading() as session:
         assert evaluation_of(session, case_id).standing_of(tenders["Acme Ltd"]).scores[quality].score == 1
@@ -257,7 +253,7 @@ def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitati
     officer = browser(people.officer)
     page = officer.get(f"/cases/{case_id}").text
     section = page.split('id="requests"')[1].split('id="evaluation"')[0]
-    assert "0 requests to participate received." in _text(section)
+    assert "0 requests to participate received." in page_text(section)
     new = f"/cases/{case_id}/requests-to-participate/new"
     assert f'href="{new}">Record a request to participate</a>' in section
     request = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "received_on": ["12", "3", "2026"]}
@@ -275,13 +271,13 @@ def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitati
     officer.post(change, {**request, "supplier_name": "Careless Contracting", "opened_on": opened,
                           "set_aside_because": "No public liability insurance"})  # fmt: skip
     section = officer.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="evaluation"')[0]
-    assert "3 requests to participate received, 1 set aside." in _text(section)
+    assert "3 requests to participate received, 1 set aside." in page_text(section)
     assert "Set aside: No public liability insurance" in section
-    assert _text(section).count("To be checked against the exclusion grounds and the debarment list") == 2
+    assert page_text(section).count("To be checked against the exclusion grounds and the debarment list") == 2
 
     requester = browser(people.requester)
     theirs = requester.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="linked"')[0]
-    assert "3 requests to participate received, 1 set aside." in _text(theirs) and "Acme" not in theirs
+    assert "3 requests to participate received, 1 set aside." in page_text(theirs) and "Acme" not in theirs
     requester.get(new, status=404)
 
     clock.set(date(2026, 3, 30))
@@ -290,7 +286,7 @@ def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitati
     assert ">Acme Ltd\nBrightwater Services</textarea>" in invite
     officer.post(f"/cases/{case_id}/requests-to-participate/{careless}/remove", {}, form_page=change)
     assert [r.supplier_name for r in _requests(db, case_id)] == ["Acme Ltd", "Brightwater Services"]
-    history = _text(officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1])
+    history = page_text(officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1])
     assert "Correct participation request" in history and "Set aside: No public liability insurance" in history
     assert "Remove participation request" in history
 
@@ -325,13 +321,13 @@ def test_a_request_set_aside_in_error_is_put_right_once_the_tenders_are_in(core,
     clock.set(date(2026, 4, 28))
     act(core.engine, case_id, "close_tenders", people.officer)
     section = officer.get(f"/cases/{case_id}").text.split('id="requests"')[1].split('id="evaluation"')[0]
-    assert "A request set aside in error is put right here" in _text(section) and f'href="{change}"' in section
+    assert "A request set aside in error is put right here" in page_text(section) and f'href="{change}"' in section
     opened = re.search(r'name="opened_on" type="hidden" value="([^"]+)"', officer.get(change).text).group(1)
     answers = {"supplier_name": "Careless Contracting", "supplier_is_sme": "yes", "supplier_is_vcse": "no",
                "received_on": ["9", "3", "2026"], "exclusions_checked_on": ["28", "4", "2026"],
                "set_aside_because": "", "opened_on": opened}  # fmt: skip
     officer.post(change, answers)
-    history = _text(officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1])
+    history = page_text(officer.get(f"/cases/{case_id}").text.split('id="timeline"')[1])
     assert "Checked against the exclusion grounds and the debarment list on 28 April 2026" in history
     fix = f"/cases/{case_id}/invitations"
     officer.post(fix, {"invited_suppliers": "Acme Ltd\nCareless Contracting", "reason": "Insured after all"})
@@ -354,7 +350,7 @@ def test_the_team_extends_a_closing_date_from_the_case_s_key_dates(core, db, bro
     assert "/closing-dates/" not in browser(people.requester).get(f"/cases/{case_id}").text
     browser(people.requester).get(extend, status=404)
     form = officer.get(extend).text
-    assert "Tenders close: 6 April 2026." in _text(form)
+    assert "Tenders close: 6 April 2026." in page_text(form)
     answers = {"closes_on": ["6", "4", "2026"], "revised_notice_on": ["1", "4", "2026"], "reason": "Late answer"}
     refused = officer.post(extend, answers, status=400).text
     assert "An extension is later than the closing date now, 6 April 2026" in refused
@@ -362,7 +358,7 @@ def test_the_team_extends_a_closing_date_from_the_case_s_key_dates(core, db, bro
     assert "Extended: tenders close on 20 April 2026" in done.text
     page = officer.get(f"/cases/{case_id}").text
     assert re.search(r"Tenders close</dt>\s*<dd[^>]*>20 April 2026", page)
-    history = _text(page.split('id="timeline"')[1])
+    history = page_text(page.split('id="timeline"')[1])
     assert (
         "Extend closing date" in history
         and "Tenders close: 6 April 2026 → 20 April 2026, by a revised tender notice published 1 April 2026" in history
@@ -404,5 +400,5 @@ def test_requests_to_participate_are_loaded_from_a_portal_s_file(core, db, brows
         ("Acme Ltd", True),
         ("Brightwork CIC", False),
     ]
-    history = _text(done.text.split('id="timeline"')[1])
+    history = page_text(done.text.split('id="timeline"')[1])
     assert "Load participation requests" in history and "From a file: Acme Ltd, Brightwork CIC" in history

@@ -14,12 +14,7 @@ from sqlalchemy import select
 from provision_cycle.models import Case, Framework
 from tests.factories import called_off, hub_people, ready_for_the_market
 from tests.web.conftest import csrf_from
-from tests.web.helpers import called_off_contract
-
-
-def _text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
+from tests.web.helpers import called_off_contract, page_text
 
 FRAMEWORK = {
     "provider": "Crown Commercial Service",
@@ -39,24 +34,24 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     officer = browser(people.officer)
     assert "Add a framework" in officer.get("/frameworks/").text
     refused = officer.post("/frameworks/new", {**FRAMEWORK, "regime": "PA2023"}, status=400)
-    assert "was procured under the Public Contracts Regulations 2015" in _text(refused.text)
+    assert "was procured under the Public Contracts Regulations 2015" in page_text(refused.text)
     response = officer.post("/frameworks/new", FRAMEWORK)
     with db.reading() as session:
         framework_id = session.query(Framework.id).scalar()
     assert response.location.endswith(f"/frameworks/{framework_id}")
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Running" in page and "Public Contracts Regulations 2015: its call-offs follow it" in page
     assert "Its term runs past four years, which the Public Contracts Regulations 2015 allow only" in page
     edit = f"/frameworks/{framework_id}/edit"
     opened = officer.get(edit).text  # a colleague opens the form too, before this correction
     officer.post(edit, {**FRAMEWORK, "ends_on": ["30", "6", "2027"]})
-    assert "1 July 2021 to 30 June 2027" in _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "1 July 2021 to 30 June 2027" in page_text(officer.get(f"/frameworks/{framework_id}").text)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', opened).group(1)
     late = {**FRAMEWORK, "ends_on": ["31", "12", "2028"], "csrf_token": csrf_from(opened), "version": version}
     response = officer.client.post(edit, data=late)
     assert response.status_code == 302 and response.location.endswith(edit)
-    assert "after you opened this page" in _text(officer.get(edit).text)
-    assert "1 July 2021 to 30 June 2027" in _text(officer.get(f"/frameworks/{framework_id}").text)
+    assert "after you opened this page" in page_text(officer.get(edit).text)
+    assert "1 July 2021 to 30 June 2027" in page_text(officer.get(f"/frameworks/{framework_id}").text)
 
     finance = browser(people.finance)
     assert "RM6098" in finance.get("/frameworks/").text and "Add a framework" not in finance.get("/frameworks/").text
@@ -65,16 +60,16 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     browser(people.requester).get(f"/frameworks/{framework_id}", status=404)
 
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    form = _text(officer.get(f"/cases/{case_id}/actions/start_call_off").text)
+    form = page_text(officer.get(f"/cases/{case_id}/actions/start_call_off").text)
     assert "Crown Commercial Service RM6098 lot 1: Technology Products 2 (calls off to 30 June 2027)" in form
     officer.post(f"/cases/{case_id}/actions/start_call_off", {"framework": str(framework_id), "direct_call_off": "no"})
     with db.reading() as session:
         assert session.get(Case, case_id).regime == "PCR2015"
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Case management system" in page
     assert "0 awarded so far, worth £0.00 excluding VAT" in page and "Framework call-off £" in page
     assert "(estimate)" in page
-    case_page = _text(officer.get(f"/cases/{case_id}").text)
+    case_page = page_text(officer.get(f"/cases/{case_id}").text)
     assert "Public Contracts Regulations 2015, as the framework it is called off from was procured under it" in (
         case_page
     )
@@ -87,14 +82,14 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
 def test_a_call_off_waits_for_a_framework_in_the_register(core, db, browser):
     people = hub_people(db)
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off")
-    page = _text(browser(people.officer).get(f"/cases/{case_id}/actions/start_call_off").text)
+    page = page_text(browser(people.officer).get(f"/cases/{case_id}/actions/start_call_off").text)
     assert "No framework in the register is running today for this council" in page
 
 
 def test_a_called_off_contract_names_its_framework(core, db, browser):
     people = hub_people(db)
     contract_id = called_off_contract(core, db, people)
-    page = _text(browser(people.contract_manager).get(f"/contracts/{contract_id}").text)
+    page = page_text(browser(people.contract_manager).get(f"/contracts/{contract_id}").text)
     assert "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2" in page
     assert "Legal regime Public Contracts Regulations 2015" in page
     exported = list(csv.DictReader(io.StringIO(browser(people.officer).get("/contracts/export.csv").text)))
@@ -110,11 +105,11 @@ def test_a_call_off_under_a_pcr_framework_is_described_in_that_law_s_words(core,
     contract_id = called_off_contract(core, db, people)
     with db.reading() as session:
         case_id = session.get(Contract, contract_id).procurement_case_id
-    page = _text(browser(people.officer).get(f"/cases/{case_id}").text)
+    page = page_text(browser(people.officer).get(f"/cases/{case_id}").text)
     assert "and the award recommendation (Public Contracts Regulations 2015 reg 24)" in page
     assert "Contract award notice (PCR 2015)" in page and "Contract details notice (UK7)" not in page
     assert "PCR 2015 reg 108(1)(b), a call-off under a framework agreement" in page
-    team = _text(browser(people.officer).get(f"/cases/{case_id}/team").text)
+    team = page_text(browser(people.officer).get(f"/cases/{case_id}/team").text)
     assert "(Public Contracts Regulations 2015 reg 24)" in team and "Procurement Act 2023" not in team
 
 
@@ -125,25 +120,27 @@ def test_a_pcr_dynamic_purchasing_system_is_recorded_as_one(core, db, browser):
     dps = {**FRAMEWORK, "reference": "OCC-DPS-7", "ends_on": ["31", "3", "2028"], "dps": "yes", "direct_award": "no",
            "suppliers": "Acme Travel\nBodge Coaches"}  # fmt: skip
     shown = officer.post("/frameworks/new", dps).location
-    page = _text(officer.get(shown).text)
+    page = page_text(officer.get(shown).text)
     assert "a dynamic purchasing system (Public Contracts Regulations 2015 regulation 34)" in page
-    supplier = _text(officer.get("/suppliers/acme%20travel").text)
+    supplier = page_text(officer.get("/suppliers/acme%20travel").text)
     assert "OCC-DPS-7 lot 1: Technology Products 2 (a dynamic purchasing system it is admitted to)" in supplier
-    refused = _text(officer.post("/frameworks/new", {**dps, "reference": "X", "direct_award": "yes"}, status=400).text)
+    refused = page_text(
+        officer.post("/frameworks/new", {**dps, "reference": "X", "direct_award": "yes"}, status=400).text
+    )
     assert "A dynamic purchasing system's contracts are awarded after a competition among its admitted" in refused
 
 
 def test_a_framework_under_the_act_runs_four_years_or_eight_open(core, db, browser):
     officer = browser(hub_people(db).officer)
     under_the_act = {**FRAMEWORK, "regime": "PA2023", "starts_on": ["1", "4", "2025"], "ends_on": ["1", "4", "2029"]}
-    refused = _text(officer.post("/frameworks/new", under_the_act, status=400).text)
+    refused = page_text(officer.post("/frameworks/new", under_the_act, status=400).text)
     assert (
         "a framework runs four years at most (s47): one that started on 1 April 2025 ends by 31 March 2029" in refused
     )
     officer.post("/frameworks/new", {**under_the_act, "open_framework": "yes"})
     with db.reading() as session:
         framework_id = session.query(Framework.id).scalar()
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "1 April 2025 to 1 April 2029 (the last day a call-off may be made), an open framework" in page
     assert "runs past four years" not in page
     assert re.search(r'value="yes"\s+checked', officer.get(f"/frameworks/{framework_id}/edit").text)
@@ -156,13 +153,13 @@ def test_a_framework_s_suppliers_are_listed_on_its_page(core, db, browser):
     officer.post("/frameworks/new", {**FRAMEWORK, "suppliers": "Acme Ltd\r\nBodge IT\r\n"})
     with db.reading() as session:
         framework_id = session.query(Framework.id).scalar()
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Suppliers on it Acme Ltd Bodge IT A call-off takes tenders from them alone" in page
     assert "Acme Ltd\nBodge IT</textarea>" in officer.get(f"/frameworks/{framework_id}/edit").text
     # Each links to the supplier's page, which lists the framework (a supplier known only from it too).
     bodge = officer.get("/suppliers/bodge%20it")
     assert f'href="/frameworks/{framework_id}"' in bodge.text
-    assert "It is one of the suppliers on these frameworks" in _text(bodge.text)
+    assert "It is one of the suppliers on these frameworks" in page_text(bodge.text)
     assert 'href="/suppliers/bodge%20it"' in officer.get(f"/frameworks/{framework_id}").text
 
 
@@ -173,7 +170,7 @@ def test_a_framework_s_fee_is_shown_with_what_it_comes_to(core, db, browser):
     officer.post("/frameworks/new", {**FRAMEWORK, "fee_percent": "0.5"})
     with db.reading() as session:
         framework_id = session.query(Framework.id).scalar()
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Fee on each call-off 0.5% of its value: £0.00 on the call-offs awarded so far" in page
     assert 'value="0.5"' in officer.get(f"/frameworks/{framework_id}/edit").text
 
@@ -224,16 +221,18 @@ def test_an_open_framework_s_re_openings_are_recorded_on_its_page(core, db, brow
     framework_id = record_framework(core, people.officer, given)
     clock.set(date(2028, 7, 1))
     officer = browser(people.officer)
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "It was due to be re-opened by 1 June 2028" in page
     assert "The councils established it, so re-opening it is theirs to do." in page
     form = officer.get(f"/frameworks/{framework_id}/reopenings/new").text
     assert "Acme Care\nBright Homes" in unescape(form)  # the list as it stands, to change
     url = f"/frameworks/{framework_id}/reopenings/new"
-    refused = _text(officer.post(url, {"awarded_on": ["1", "1", "2025"], "suppliers": "Acme Care"}, status=400).text)
+    refused = page_text(
+        officer.post(url, {"awarded_on": ["1", "1", "2025"], "suppliers": "Acme Care"}, status=400).text
+    )
     assert "A re-opening comes after the framework's latest award, on 2 June 2025" in refused
     officer.post(url, {"awarded_on": ["30", "6", "2028"], "suppliers": "Acme Care\nBright Homes\nCarewell Ltd"})
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert "Next re-opening due by 29 June 2033" not in page  # the scheme ends first, on 1 June 2033
     assert "No further re-opening is due: the scheme ends on 1 June 2033 first" in page
     assert "30 June 2028 (re-opened) 3 1" in page and "2 June 2025 (the first) 2" in page
@@ -263,7 +262,7 @@ def test_a_framework_s_re_opening_is_a_task_that_leads_to_its_page_and_closes_wi
     with db.reading() as session:
         task_id = session.scalars(select(Task.id).where(Task.framework_id == framework_id)).one()
     officer = browser(people.officer)
-    listed = _text(officer.get("/tasks/").text)
+    listed = page_text(officer.get("/tasks/").text)
     assert "Re-open Oxfordshire County Council OCC-HC-01 1 June 2028 Statutory" in listed
     page = officer.get(f"/tasks/{task_id}").text
     assert f'href="/frameworks/{framework_id}">Oxfordshire County Council OCC-HC-01: Home care</a>' in page
@@ -272,7 +271,7 @@ def test_a_framework_s_re_opening_is_a_task_that_leads_to_its_page_and_closes_wi
     url = f"/frameworks/{framework_id}/reopenings/new"
     officer.post(url, {"awarded_on": ["1", "4", "2028"], "suppliers": "Acme Care\nBright Homes\nCarewell Ltd"})
     assert "Re-open Oxfordshire County Council OCC-HC-01" not in officer.get("/tasks/").text
-    done = _text(browser(people.finance).get(f"/tasks/{task_id}").text)  # the council's staff see it, done
+    done = page_text(browser(people.finance).get(f"/tasks/{task_id}").text)  # the council's staff see it, done
     assert "Completed on" in done and "Record the re-opening" not in done and "Snooze the task" not in done
 
 
@@ -286,10 +285,10 @@ def test_a_joint_framework_s_call_offs_are_listed_to_whom_may_see_them_and_count
     with db.reading() as session:
         framework_id = session.query(Framework.id).scalar()
     case_id = called_off(core.engine, people, framework_id, directly=False)
-    page = _text(officer.get(f"/frameworks/{framework_id}").text)
+    page = page_text(officer.get(f"/frameworks/{framework_id}").text)
     assert f"PRC-{case_id:06d} Case management system OCC" in page and "another council" not in page
     cherwell = hub_people(db, "CDC")
     page = browser(cherwell.officer).get(f"/frameworks/{framework_id}").text
     assert f"/cases/{case_id}" not in page and "Case management system" not in page
-    assert "0 awarded so far, worth £0.00 excluding VAT" in _text(page) and 'class="govuk-table"' not in page
-    assert "The call-off under it is another council's, whose procurements you do not see" in _text(page)
+    assert "0 awarded so far, worth £0.00 excluding VAT" in page_text(page) and 'class="govuk-table"' not in page
+    assert "The call-off under it is another council's, whose procurements you do not see" in page_text(page)

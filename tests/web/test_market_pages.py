@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html import unescape
 
 from provision_cycle.models import DynamicMarket
 from tests.factories import hub_people, ready_for_the_market
-
-
-def _text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+from tests.web.helpers import page_text
 
 
 def _day(when: date) -> list[str]:
@@ -37,12 +33,12 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     refused = officer.post("/markets/new", {**MARKET, "intention_published_on": _day(date(2026, 3, 9))}, status=400)
     assert "The date the intention notice was published cannot be in the future" in refused.text
     refused = officer.post("/markets/new", {**MARKET, "category": "adult_social_care"}, status=400)
-    assert "Only the Health, Education and Social Care category team for OCC" in _text(refused.text)
+    assert "Only the Health, Education and Social Care category team for OCC" in page_text(refused.text)
     response = officer.post("/markets/new", MARKET)
     with db.reading() as session:
         market_id = session.query(DynamicMarket.id).scalar()
     assert response.location.endswith(f"/markets/{market_id}")
-    page = _text(officer.get(f"/markets/{market_id}").text)
+    page = page_text(officer.get(f"/markets/{market_id}").text)
     assert "Intention published" in page and "Dynamic market notice: intention to establish (UK13)" in page
     assert "Record the market's establishment" in page and "Record a modification" not in page
 
@@ -57,7 +53,7 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
         acme, bodge = (m.id for m in session.get(DynamicMarket, market_id).memberships)
 
     admit = f"/markets/{market_id}/applications/{acme}/admit"
-    form = _text(officer.get(admit).text)
+    form = page_text(officer.get(admit).text)
     assert "Conditions for membership" in form and "Enhanced DBS checks" in form
     refused = officer.post(admit, {"decided_on": _day(date(2026, 2, 23))}, status=400)
     assert "Enter the date the supplier was checked" in refused.text
@@ -67,7 +63,7 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
         "Say why the application is refused" in officer.post(refuse, {"on": _day(date(2026, 2, 24))}, status=400).text
     )
     officer.post(refuse, {"on": _day(date(2026, 2, 24)), "because": "No operator's licence"})
-    page = _text(officer.get(f"/markets/{market_id}").text)
+    page = page_text(officer.get(f"/markets/{market_id}").text)
     assert "1 supplier may take part" in page and "Acme Cabs Ltd SME 23 February 2026" in page
     assert "Bodge Transport : refused on 24 February 2026: No operator's licence" in page
     assert "No application is waiting for a decision" in page
@@ -78,7 +74,7 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     officer.post(
         f"/markets/{market_id}/notices/cessation", {"published_on": _day(date(2026, 3, 2)), "summary": "Replaced"}
     )
-    page = _text(officer.get(f"/markets/{market_id}").text)
+    page = page_text(officer.get(f"/markets/{market_id}").text)
     assert "Ceased" in page and "No supplier is a member yet" in page and "Record an application" not in page
     assert "Acme Cabs Ltd : admitted on 23 February 2026, removed on 27 February 2026: Now excluded" in page
     # Its notices as open data, linked from its page: the intention, the establishment, the cessation.
@@ -86,7 +82,7 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     package = officer.get(f"/markets/{market_id}/ocds.json").json
     assert [r["tender"]["documents"][0]["noticeType"] for r in package["releases"]] == ["UK13", "UK14", "UK16"]
     # A supplier known only from a market has a page of its own, which lists its markets.
-    supplier = _text(officer.get("/suppliers/bodge transport").text)
+    supplier = page_text(officer.get("/suppliers/bodge transport").text)
     assert "Dynamic markets" in supplier and "Home to school transport : refused on 24 February 2026" in supplier
 
 
@@ -119,7 +115,7 @@ def test_a_tender_notice_restricts_a_procurement_to_a_market_s_members(core, db,
         market = session.query(DynamicMarket).one()
     officer.post(f"/markets/{market.id}/notices/establishment", {"published_on": _day(date(2026, 2, 16))})
     case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
-    form = _text(officer.get(f"/cases/{case_id}/actions/publish_tender_notice").text)
+    form = page_text(officer.get(f"/cases/{case_id}/actions/publish_tender_notice").text)
     assert "Is taking part restricted to the members of a dynamic market?" in form
     assert f"{market.reference}: Home to school transport" in form
     notice = {
@@ -131,9 +127,9 @@ def test_a_tender_notice_restricts_a_procurement_to_a_market_s_members(core, db,
     refused = officer.post(f"/cases/{case_id}/actions/publish_tender_notice", notice, status=400)
     assert "Choose one: Which dynamic market" in refused.text
     officer.post(f"/cases/{case_id}/actions/publish_tender_notice", {**notice, "dynamic_market": market.reference})
-    page = _text(officer.get(f"/markets/{market.id}").text)
+    page = page_text(officer.get(f"/markets/{market.id}").text)
     assert "Procurements run by reference to the market" in page and "Case management system" in page
-    case_page = _text(officer.get(f"/cases/{case_id}").text)
+    case_page = page_text(officer.get(f"/cases/{case_id}").text)
     assert f"Only the members of the dynamic market {market.reference} Home to school transport may take part" in (
         case_page
     )
@@ -159,7 +155,7 @@ def test_a_market_in_parts_through_its_pages(core, db, browser):
     assert re.search(r'value="North Oxfordshire"\s+checked', form)  # those it applied for, to start with
     dates = {"decided_on": _day(date(2026, 2, 23)), "exclusions_checked_on": _day(date(2026, 2, 23))}
     officer.post(admit, {**dates, "parts": ["South Oxfordshire"]})
-    page = _text(officer.get(f"/markets/{market.id}").text)
+    page = page_text(officer.get(f"/markets/{market.id}").text)
     assert "Parts North Oxfordshire South Oxfordshire Conditions for membership" in page
     assert "Acme Cabs SME South Oxfordshire 23 February 2026" in page
 
@@ -172,7 +168,7 @@ def test_a_market_in_parts_through_its_pages(core, db, browser):
     assert "Give each part a name of its own" in refused.text
     officer.post(modification, {**notice, "parts_added": "Oxford city\n"})
     officer.post(new, {**application, "supplier_name": "ACME CABS LTD", "parts": ["South Oxfordshire", "Oxford city"]})
-    page = _text(officer.get(f"/markets/{market.id}").text)
+    page = page_text(officer.get(f"/markets/{market.id}").text)
     assert "A part for the city Parts added: Oxford city" in page
     assert "ACME CABS LTD (a member, for more parts: Oxford city)" in page
     with db.reading() as session:
@@ -180,7 +176,7 @@ def test_a_market_in_parts_through_its_pages(core, db, browser):
     admit = f"/markets/{market.id}/applications/{more.id}/admit"
     assert "Admit ACME CABS LTD to more parts" in officer.get(admit).text
     officer.post(admit, {**dates, "parts": ["Oxford city"]})
-    page = _text(officer.get(f"/markets/{market.id}").text)
+    page = page_text(officer.get(f"/markets/{market.id}").text)
     assert "Acme Cabs SME South Oxfordshire, Oxford city 23 February 2026" in page
     assert "No application is waiting for a decision" in page
 
@@ -194,5 +190,5 @@ def test_the_overview_lists_the_markets_whose_applications_wait(core, db, browse
     market_id = markets.open_market(core, people.officer, given)
     waiting = ApplicationGiven("Acme Cabs", "", True, False, date(2026, 2, 10))
     markets.record_application(core, market_id, people.officer, waiting)
-    page = _text(browser(people.head).get("/overview").text)
+    page = page_text(browser(people.head).get("/overview").text)
     assert f"DM-{market_id:06d} Taxis : 1 waiting, the longest since 10 February 2026" in page

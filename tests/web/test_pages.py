@@ -10,6 +10,7 @@ from sqlalchemy import select
 from provision_cycle.governance.statutory import Regime
 from provision_cycle.models import AuditEvent, Case, Contract
 from tests.factories import act, hub_people, new_request
+from tests.web.helpers import page_text
 
 
 def test_sign_in_page_and_home(app):
@@ -720,6 +721,13 @@ def test_the_contract_details_notice_form_says_it_confirms_the_conflicts_assessm
     act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
     form = browser(people.officer).get(f"/cases/{case_id}/actions/publish_contract_details").text
     assert "the notice confirms that a conflicts assessment was prepared and kept under review" in form
+    # What it confirms, from the case: when the assessment was prepared, and last reviewed once tenders were in.
+    assert (
+        "The notice confirms the conflicts assessment (Procurement Act 2023 s83): prepared on 2 March 2026 and last reviewed on 7 April 2026."
+        in page_text(form)
+    )
+    page = page_text(browser(people.officer).get(f"/cases/{case_id}").text)
+    assert "The conflicts assessment was prepared on 2 March 2026 and last reviewed on 7 April 2026." in page
 
 
 def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_procurement_notice(core, db, browser):
