@@ -341,7 +341,7 @@ def _release(
             }
         ]
     if market:
-        release["relatedProcesses"] = [market]
+        release.setdefault("relatedProcesses", []).append(market)
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
         release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)
         release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)

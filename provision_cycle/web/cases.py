@@ -45,6 +45,8 @@ from .security import signed_in
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
 
+# The step whose page says what the notice confirms of the conflicts assessment.
+CONTRACT_DETAILS = "publish_contract_details"
 CASE_SORTS = {"updated": "Last changed", "newest": "Newest first", "value": "Value, highest first"}
 
 
@@ -165,9 +167,6 @@ def open_data(case_id: int):
     with core().db.reading() as session:
         package = ocds.case_release_package(core(), session, me(), case_id)
     return release_package(package)
-
-
-CONTRACT_DETAILS = "publish_contract_details"
 
 
 def _action(case_id: int, trigger: str) -> tuple[object, AvailableAction]:
