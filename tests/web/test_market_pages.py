@@ -138,6 +138,7 @@ def test_a_tender_notice_restricts_a_procurement_to_a_market_s_members(core, db,
 def test_a_market_in_parts_through_its_pages(core, db, browser):
     people = hub_people(db)
     officer = browser(people.officer)
+    assert 'name="parts"' in officer.get("/markets/new").text  # the form asks for them
     officer.post("/markets/new", {**MARKET, "parts": "North Oxfordshire\nSouth Oxfordshire\n"})
     with db.reading() as session:
         market = session.query(DynamicMarket).one()
