@@ -371,6 +371,12 @@ def _clock_at(core: Core, moment: datetime) -> Iterator[None]:
         core.engine.clock = running
 
 
+def _find_a_tender_id(number: int, day: date) -> str:
+    """A notice's identifier as Find a Tender gives it (a number within the year, and the year), made up from
+    ``number`` (a case's id) rather than drawn at random, so that the rest of the demo stays as it was."""
+    return f"{(number * 7919) % 90000 + 10000:06d}-{day.year}"
+
+
 def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str, rng: random.Random) -> bool:
     engine = core.engine
     today = engine.today()
@@ -449,6 +455,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 "publish_tender_notice",
                 {
                     "tender_notice_published_on": today,
+                    "tender_notice_id": _find_a_tender_id(case_id, today),
                     "tenders_close_on": today + timedelta(days=TENDER_PERIODS["open_procedure"]),
                     "market_engaged": True,
                     "market_engagement_notice_on": max(opened_on, today - timedelta(days=10)),
@@ -459,6 +466,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 "publish_tender_notice",
                 {
                     "tender_notice_published_on": today,
+                    "tender_notice_id": _find_a_tender_id(case_id, today),
                     "participation_closes_on": today + timedelta(days=TENDER_PERIODS["competitive_flexible"]),
                     "market_engaged": False,
                 },
@@ -511,7 +519,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         with core.db.reading() as session:
             if session.get(Case, case_id).state != "award_notice":
                 return False
-        inputs = {"award_notice_published_on": today}
+        inputs = {"award_notice_published_on": today, "award_notice_id": _find_a_tender_id(case_id + 500, today)}
         if route in ABOVE_THRESHOLD_COMPETITIVE:  # each assessed supplier's summary first (s50(3))
             summaries = {"assessment_summaries_sent_on": today}
             engine.act(ActionRequest(case_id, "record_assessment_summaries", actor, inputs=summaries))

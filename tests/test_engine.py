@@ -558,7 +558,11 @@ def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_th
     declare(engine, below, people.officer)
     act(engine, below, "complete_conflicts_assessment", people.officer)
     offer = engine.offers(below, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
-    assert [spec.name for spec in offer.inputs] == ["tender_notice_published_on", "tenders_close_on"]
+    assert [spec.name for spec in offer.inputs] == [
+        "tender_notice_published_on",
+        "tender_notice_id",
+        "tenders_close_on",
+    ]
     asked_elsewhere = {"planned_procurement_notice_on": "2026-01-05", "market_engaged": True}
     with pytest.raises(InvalidInput) as error:
         publish_tender_notice(engine, below, people.officer, **asked_elsewhere)

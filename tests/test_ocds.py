@@ -114,7 +114,7 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     declare(core.engine, case_id, people.officer)
     act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
     act(core.engine, case_id, "publish_transparency_notice", people.officer,
-        inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+        inputs={"transparency_notice_published_on": "2026-03-02", "transparency_notice_id": "012345-2026"})  # fmt: skip
     ready_to_recommend(core.engine, case_id, people)
     act(core.engine, case_id, "recommend_award", people.officer,
         inputs={**AWARD_INPUTS, "supplier_registration": "1234567", "supplier_is_vcse": True})  # fmt: skip
@@ -127,6 +127,7 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
         "reasons (Procurement Act 2023 s41 and Schedule 5): It holds the licence"
     )
     assert release["tender"]["documents"][0]["noticeType"] == "UK5"
+    assert release["tender"]["documents"][0]["description"] == "Find a Tender notice 012345-2026"  # as the team gave it
     # The notice names the supplier the council means to award to directly, a charity here.
     assert release["parties"][2]["details"] == {"scale": "sme", "vcse": True}
     assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "Acme Ltd"}]

@@ -41,11 +41,12 @@ def test_a_tender_period_extended_closes_on_its_new_date(core, db, clock, people
         extend_closing_date(core, case_id, actor, "tenders", closes, notice, why, **kw)
 
     with pytest.raises(InvalidInput) as refused:
-        extend(closes=None, notice=date(2026, 4, 2), why=" ")
+        extend(closes=None, notice=date(2026, 4, 2), why=" ", notice_id="x" * 41)
     assert refused.value.fields == {
         "closes_on": "Enter the new closing date",
         "revised_notice_on": "The revised tender notice cannot be published in the future",
         "reason": "Say why the closing date is extended",
+        "notice_id": "Keep the notice identifier to 40 characters",
     }
     with pytest.raises(InvalidInput) as refused:
         extend(closes=date(2026, 4, 6), notice=date(2026, 3, 1))
@@ -119,7 +120,8 @@ def test_the_revised_tender_notice_is_a_release_in_the_open_data(core, db, clock
     case_id = ready_for_the_market(core.engine, people, value="250000")
     publish_tender_notice(core.engine, case_id, people.officer)
     clock.set(date(2026, 4, 1))
-    extend_closing_date(core, case_id, people.officer, "tenders", date(2026, 4, 20), date(2026, 4, 1), "Late answer")
+    given = (date(2026, 4, 20), date(2026, 4, 1), "Late answer")
+    extend_closing_date(core, case_id, people.officer, "tenders", *given, notice_id=" 012345-2026 ")
     package = _package(core, db, people.head, case_id)
     assert _package_errors(package) == []
     tender, revised = package["releases"]
@@ -132,3 +134,4 @@ def test_the_revised_tender_notice_is_a_release_in_the_open_data(core, db, clock
         "Revised tender notice",
         "2026-03-31T23:00:00Z",
     )
+    assert document["description"] == "Find a Tender notice 012345-2026"

@@ -87,8 +87,9 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     with pytest.raises(GuardFailed, match="cannot be dated before the assessment summaries it follows"):
         act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-06"})
     clock.set(date(2026, 4, 8))
-    [asked] = engine.offers(case_id, p.officer, ["publish_award_notice"])["publish_award_notice"].inputs
+    [asked, notice_id] = engine.offers(case_id, p.officer, ["publish_award_notice"])["publish_award_notice"].inputs
     assert asked.hint == ""  # the PCR 2015's words are for a procurement under them
+    assert notice_id.optional  # Find a Tender's identifier for the notice, not asked under the PCR 2015 (below)
     act(engine, case_id, "publish_award_notice", p.officer, inputs={"award_notice_published_on": "2026-04-08"})
     with db.reading() as s:
         standstill = s.scalar(select(CaseDeadline).where(CaseDeadline.kind == "standstill_end"))

@@ -1014,6 +1014,7 @@ class ClosingDateIn(Request):
     closes_on: date = Field(description="The new closing date: later than the one it replaces")
     revised_notice_published_on: date = Field(description="When the revised tender notice saying it was published")
     reason: str = Field(max_length=4000, description="Why the closing date is extended")
+    notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the revised notice, if known")
 
 
 class NoteIn(Request):

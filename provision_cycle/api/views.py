@@ -732,7 +732,7 @@ def add_note(case_id: int, body: s.NoteIn):
 def extend_closing_date(case_id: int, slug: str, body: s.ClosingDateIn):
     _visible_case(case_id)
     given = (body.closes_on, body.revised_notice_published_on, body.reason)
-    periods.extend_closing_date(core(), case_id, current_actor().id, slug, *given)
+    periods.extend_closing_date(core(), case_id, current_actor().id, slug, *given, notice_id=body.notice_id)
     out, version = _case_out(case_id)
     return json_response(out, headers={"ETag": _etag(version)})
 

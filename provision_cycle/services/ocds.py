@@ -71,6 +71,14 @@ PUBLISHED_ON = {
     "publish_contract_details": "contract_details_published_on",
     EXTENDED: "revised_notice_published_on",
 }
+# Where the step says Find a Tender's identifier for its notice, if the team gave it (a notice recorded outside
+# a step, and a performance notice, say it as ``notice_id``).
+NOTICE_IDS = {
+    "publish_tender_notice": "tender_notice_id",
+    "publish_transparency_notice": "transparency_notice_id",
+    "publish_award_notice": "award_notice_id",
+    "publish_contract_details": "contract_details_notice_id",
+}
 METHODS = {  # OCDS's closed method codelist
     Route.OPEN_PROCEDURE: "open",
     Route.BELOW_THRESHOLD_TENDER: "open",
@@ -284,7 +292,7 @@ def _document(
 
 def _found_as(event: AuditEvent) -> str | None:
     """Where the notice an event recorded is on Find a Tender, if its number was given."""
-    notice_id = (event.data or {}).get("notice_id")
+    notice_id = (event.data or {}).get(NOTICE_IDS.get(event.action, "notice_id"))
     return f"Find a Tender notice {notice_id}" if notice_id else None
 
 

@@ -19,6 +19,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from ..models import Case
 from ..workflow.definitions import WorkflowRegistry
 from .evaluation import MAX_REASONS, may_evaluate
+from .notices import MAX_NOTICE_ID
 
 ACTION = "extend_closing_date"  # the event's action; the open data's revised tender notice
 
@@ -69,10 +70,12 @@ def extend_closing_date(
     reason: str,
     *,
     seen: str | None = None,
+    notice_id: str = "",
 ) -> None:
     """Move the case's closing date ``slug`` (``CLOSING_DATES``) to ``closes_on``, by the revised tender notice
-    published on ``revised_notice_on``, saying why. ``seen``: the closing date the form showed."""
-    closing, reason = CLOSING_DATES.get(slug), (reason or "").strip()
+    published on ``revised_notice_on`` (Find a Tender's ``notice_id`` for it, if given), saying why. ``seen``:
+    the closing date the form showed."""
+    closing, reason, notice_id = CLOSING_DATES.get(slug), (reason or "").strip(), (notice_id or "").strip()
     if closing is None:
         raise InvalidAction(f"'{slug}' is no closing date a procurement's notice sets")
     today = core.engine.today()
@@ -87,6 +90,8 @@ def extend_closing_date(
         errors["reason"] = "Say why the closing date is extended"
     elif len(reason) > MAX_REASONS:
         errors["reason"] = f"Keep the reason to {MAX_REASONS} characters"
+    if len(notice_id) > MAX_NOTICE_ID:
+        errors["notice_id"] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
     if errors:
         raise InvalidInput(errors)
     with core.db.unit_of_work() as session:
@@ -124,5 +129,5 @@ def extend_closing_date(
             "before": before.isoformat(),
             "closes_on": closes_on.isoformat(),
             "revised_notice_published_on": revised_notice_on.isoformat(),
-        }
+        } | ({"notice_id": notice_id} if notice_id else {})
         core.engine.note_case_event(session, case, actor_id=actor_id, action=ACTION, data=data, comment=reason)

@@ -240,7 +240,9 @@ def closing_date(case_id: int, slug: str):
 
     def save() -> str:
         given = (form.closes_on.data, form.revised_notice_on.data, form.reason.data or "")
-        periods.extend_closing_date(core(), case_id, me().id, slug, *given, seen=form.opened_on.data or None)
+        periods.extend_closing_date(
+            core(), case_id, me().id, slug, *given, seen=form.opened_on.data or None, notice_id=form.notice_id.data
+        )
         return f"Extended: {closing.label.lower()} on {form.closes_on.data:%-d %B %Y}"
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="dates")):

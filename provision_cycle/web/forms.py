@@ -846,6 +846,7 @@ class ClosingDateForm(FlaskForm):
         description="On the Central Digital Platform, saying the new closing date",
         validators=[InputRequired(message="Enter the date the revised tender notice was published")],
     )
+    notice_id = _notice_id()
     reason = TextAreaField(
         "Why is it extended?",
         widget=GovTextArea(),

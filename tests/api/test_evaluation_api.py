@@ -173,6 +173,7 @@ def test_a_closing_date_is_extended_through_the_api(api, core, db, clock):
     api(people.requester).post(url, body, status=403)
     refused = api(people.officer).post(url, {**body, "closes_on": "2026-04-01"}, status=422).json
     assert "An extension is later than the closing date now" in str(refused)
-    case = api(people.officer).post(url, body, status=200).json
+    api(people.officer).post(url, {**body, "notice_id": "x" * 41}, status=422)
+    case = api(people.officer).post(url, {**body, "notice_id": "012345-2026"}, status=200).json
     assert case["details"]["tenders_close_on"] == "2026-04-20"
     api(people.officer).post(f"/cases/{case_id}/closing-dates/lunch", body, status=409)

@@ -354,6 +354,7 @@ def test_the_team_extends_a_closing_date_from_the_case_s_key_dates(core, db, bro
     answers = {"closes_on": ["6", "4", "2026"], "revised_notice_on": ["1", "4", "2026"], "reason": "Late answer"}
     refused = officer.post(extend, answers, status=400).text
     assert "An extension is later than the closing date now, 6 April 2026" in refused
+    answers["notice_id"] = "012345-2026"  # Find a Tender's, for the revised notice
     done = officer.post(extend, {**answers, "closes_on": ["20", "4", "2026"]}, follow_redirects=True, status=200)
     assert "Extended: tenders close on 20 April 2026" in done.text
     page = officer.get(f"/cases/{case_id}").text
@@ -361,7 +362,9 @@ def test_the_team_extends_a_closing_date_from_the_case_s_key_dates(core, db, bro
     history = page_text(page.split('id="timeline"')[1])
     assert (
         "Extend closing date" in history
-        and "Tenders close: 6 April 2026 → 20 April 2026, by a revised tender notice published 1 April 2026" in history
+        and "Tenders close: 6 April 2026 → 20 April 2026, by a revised tender notice published 1 April 2026 "
+        "(012345-2026)"
+        in history
         and "“Late answer”" in history
     )
 

@@ -738,6 +738,7 @@ def test_a_tender_notice_accounts_for_market_engagement_and_may_give_a_planned_p
     officer = browser(people.officer)
     url = f"/cases/{case_id}/actions/publish_tender_notice"
     form = officer.get(url).text
+    assert "Its notice identifier (optional)" in form and "As Find a Tender shows it, like 012345-2026" in form
     assert (
         "Date of the planned procurement notice (UK3), where one went out 40 days to a year before the tender notice (optional)"
         in form
