@@ -55,9 +55,24 @@ class Browser:
         assert response.status_code == status, f"GET {url}: {response.status_code}\n{response.text[:2000]}"
         return response
 
-    def post(self, url: str, data: dict | None = None, status: int = 302, form_page: str | None = None, **kwargs):
-        """POST ``data`` with the CSRF token from ``form_page`` (default: the same URL)."""
+    def post(
+        self,
+        url: str,
+        data: dict | None = None,
+        status: int = 302,
+        form_page: str | None = None,
+        *,
+        offered: bool = True,
+        **kwargs,
+    ):
+        """POST ``data`` with the CSRF token from ``form_page`` (default: the same URL). Every answer posted must
+        be a question that page asks, so a test cannot pass by posting what no person could send; but for a
+        refusal (403, 404, 409), or a POST the page does not ``offered`` (one made up to be refused, or a
+        confirmation whose hidden answers came in a page that answered an upload)."""
         page = self.client.get(form_page or url)
+        if offered and status not in (403, 404, 409):
+            unasked = [name for name in (data or {}) if f'name="{name}"' not in page.text]
+            assert not unasked, f"POST {url}: {form_page or url} does not ask for {unasked}"
         data = {**(data or {}), "csrf_token": csrf_from(page.text)}
         response = self.client.post(url, data=data, **kwargs)
         assert response.status_code == status, f"POST {url}: {response.status_code}\n" + (

@@ -395,7 +395,7 @@ def test_requests_to_participate_are_loaded_from_a_portal_s_file(core, db, brows
     assert _requests(db, case_id) == []  # nothing until confirmed
     content = html_text.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
     done = officer.post(
-        f"{load}/confirm", {"content": content, "filename": "requests.csv"}, form_page=load, follow_redirects=True,
+        f"{load}/confirm", {"content": content, "filename": "requests.csv"}, form_page=load, offered=False, follow_redirects=True,
         status=200,
     )  # fmt: skip
     assert "2 requests to participate from requests.csv recorded" in done.text

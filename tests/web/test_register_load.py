@@ -52,6 +52,7 @@ def test_an_administrator_checks_the_file_then_loads_it(core, db, browser):
         "/contracts/load/confirm",
         {"content": content, "filename": "register.csv"},
         form_page="/contracts/load",
+        offered=False,
     )
     assert loaded.headers["Location"].endswith("/contracts/?sort=newest")
     register = admin.get("/contracts/?sort=newest").text
@@ -63,6 +64,7 @@ def test_an_administrator_checks_the_file_then_loads_it(core, db, browser):
         "/contracts/load/confirm",
         {"content": content, "filename": "register.csv"},
         form_page="/contracts/load",
+        offered=False,
         status=400,
     ).text
     assert "2 problems in the file" in again and "Already in the register as CON-" in again
@@ -99,7 +101,7 @@ def test_only_administrators_load_contracts_and_every_form_needs_its_token(core,
     )
     assert tokenless.status_code == 400 and _contracts(db) == 0
     garbled = admin.post(
-        "/contracts/load/confirm", {"content": "%%%", "filename": "r.csv"}, form_page="/contracts/load"
+        "/contracts/load/confirm", {"content": "%%%", "filename": "r.csv"}, form_page="/contracts/load", offered=False
     )
     assert garbled.headers["Location"].endswith("/contracts/load")
     assert "Upload the file again" in admin.get("/contracts/load").text and _contracts(db) == 0
@@ -184,7 +186,7 @@ def _upload_payments(admin, data: bytes, status: int = 200) -> str:
 def _confirm_payments(admin, checked: str) -> None:
     content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
     admin.post("/contracts/payments/load/confirm", {"content": content, "filename": "payments.csv"},
-               form_page="/contracts/payments/load")  # fmt: skip
+               form_page="/contracts/payments/load", offered=False)  # fmt: skip
 
 
 def test_the_intelligence_team_loads_its_table_of_suppliers_names(core, db, browser):
@@ -211,7 +213,7 @@ def test_the_intelligence_team_loads_its_table_of_suppliers_names(core, db, brow
     checked = upload("Name,Same supplier as,Reason\nAPT Holdings,Acme Ltd,Companies House 01234567\n")
     assert "1 supplier name ready to load" in checked and "APT Holdings" in checked
     content = html.unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
-    done = analyst.post(f"{url}/confirm", {"content": content, "filename": "names.csv"}, form_page=url)
+    done = analyst.post(f"{url}/confirm", {"content": content, "filename": "names.csv"}, form_page=url, offered=False)
     assert done.headers["Location"].startswith("/suppliers/")
     assert "1 supplier name from names.csv loaded" in analyst.get(done.headers["Location"]).text
     assert "APT Holdings Ltd: recorded by Zoe Turner" in analyst.get("/suppliers/acme").text

@@ -92,7 +92,9 @@ def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(cor
     assert notice.headers["Content-Disposition"] == 'attachment; filename="OCC-payments-compliance-notice-2026-04.csv"'
     assert "Percentage of sums payable in the period not paid in it,50.0" in notice.text  # 2 of 4
     assert analyst.get(f"{address}/payments.csv").text.count("Paid in the period") == 2
-    analyst.post(address, {"still_unpaid": "2"}, form_page="/contracts/transparency")  # not theirs to approve
+    analyst.post(
+        address, {"still_unpaid": "2"}, form_page="/contracts/transparency", offered=False
+    )  # not theirs to approve
     assert "Not yet approved" in analyst.get(address).text
 
     s151 = browser(people.s151)
@@ -147,6 +149,7 @@ def test_the_unpaid_invoices_an_administrator_loads_are_counted_in_the_notice_ap
         "/contracts/payments/unpaid/load/confirm",
         {"content": content, "filename": "unpaid.csv"},
         form_page="/contracts/payments/unpaid/load",
+        offered=False,
     )
     assert loaded.location.endswith("/contracts/transparency?sort=newest")
     assert "2 unpaid invoices, as at 5 October 2026" in admin.get(loaded.location).text
