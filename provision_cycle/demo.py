@@ -822,9 +822,11 @@ def _dynamic_market(core: Core, people: dict) -> None:
         category="home_to_school_transport",
         intention_published_on=today - timedelta(days=120),
         parts=("Taxis and private hire", "Minibuses and coaches", "Passenger assistants"),
+        intention_notice_id=_find_a_tender_id(1013, today - timedelta(days=120)),
     )
     market_id = markets.open_market(core, officer, given)
-    markets.establish_market(core, market_id, officer, today - timedelta(days=90))
+    established = today - timedelta(days=90)
+    markets.establish_market(core, market_id, officer, established, notice_id=_find_a_tender_id(1014, established))
     taxis, minibuses, assistants = given.parts
     for n, (name, sme, parts, outcome) in enumerate(
         [
@@ -849,7 +851,9 @@ def _dynamic_market(core: Core, people: dict) -> None:
             markets.refuse(core, market_id, membership_id, officer, decided, outcome)
     wheelchairs = "Wheelchair accessible vehicles"
     added = "A fourth part, for routes needing a wheelchair accessible vehicle, open to members and new applicants"
-    markets.modify_market(core, market_id, officer, today - timedelta(days=30), added, [wheelchairs])
+    modified = today - timedelta(days=30)
+    notice_id = _find_a_tender_id(1015, modified)
+    markets.modify_market(core, market_id, officer, modified, added, [wheelchairs], notice_id=notice_id)
     more = markets.ApplicationGiven("Cherwell Cars Ltd", "", True, False, today - timedelta(days=20), [wheelchairs])
     markets.record_application(core, market_id, officer, more)
 

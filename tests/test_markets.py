@@ -73,13 +73,21 @@ def _to_evaluation(core, clock, people, case_id, invited: str) -> None:
 
 def test_a_market_lives_through_its_notices(core, db, clock, people):
     with pytest.raises(InvalidInput) as refused:
-        open_market(core, people, title=" ", intention_published_on=date(2026, 3, 3), category="nope")
+        open_market(
+            core,
+            people,
+            title=" ",
+            intention_published_on=date(2026, 3, 3),
+            category="nope",
+            intention_notice_id="x" * 41,
+        )
     assert refused.value.fields == {
         "title": "Enter the market's title",
         "category": "Choose the category of what the market is for",
         "intention_published_on": "The date the intention notice was published cannot be in the future",
+        "intention_notice_id": "Keep the notice identifier to 40 characters",
     }
-    market_id = open_market(core, people)
+    market_id = open_market(core, people, intention_notice_id="001234-2026")
     market = _read(db, market_id)
     assert market.reference == f"DM-{market_id:06d}" and market.pillar == "cnc"
     assert status_of(market) is MarketNoticeKind.INTENTION
@@ -88,6 +96,8 @@ def test_a_market_lives_through_its_notices(core, db, clock, people):
         markets.establish_market(core, market_id, people.officer, date(2026, 2, 1))
     with pytest.raises(InvalidAction, match="Only an established market is modified"):
         markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), "Adds a lot for minibuses")
+    with pytest.raises(InvalidInput, match="Keep the notice identifier to 40 characters"):
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 16), notice_id="x" * 41)
     markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
     with pytest.raises(InvalidAction, match="is established already"):
         markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
@@ -100,6 +110,7 @@ def test_a_market_lives_through_its_notices(core, db, clock, people):
     market = _read(db, market_id)
     assert status_of(market) is MarketNoticeKind.CESSATION
     assert [n.kind for n in market.notices] == ["UK13", "UK14", "UK15", "UK16"]
+    assert [n.notice_id for n in market.notices] == ["001234-2026", "", "", ""]  # where the team gave one
     with pytest.raises(InvalidAction, match="ceased on 2 March 2026: it can no longer change"):
         _apply(core, people, market_id, "Late Cabs Ltd")
     with db.reading() as session:

@@ -145,7 +145,7 @@ def test_a_dynamic_market_s_notices_are_the_releases_of_a_process_of_its_own(cor
     people = hub_people(db)
     market_id = open_market(core, people, parts=("North", "South"))
     reference = f"DM-{market_id:06d}"
-    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16), notice_id=" 004321-2026 ")
     markets.modify_market(core, market_id, people.officer, date(2026, 2, 20), "Routes in the east", ["East"])
     markets.cease_market(core, market_id, people.officer, date(2026, 3, 1), "Replaced by a framework")
 
@@ -180,6 +180,7 @@ def test_a_dynamic_market_s_notices_are_the_releases_of_a_process_of_its_own(cor
     assert amendment["rationale"] == "Routes in the east" and amendment["description"] == "Parts added: East"
     assert amendment["amendsReleaseID"] == established["id"] and amendment["releaseID"] == modified["id"]
     assert ceased["tender"]["documents"][0]["description"] == "Replaced by a framework"
+    assert established["tender"]["documents"][0]["description"] == "Find a Tender notice 004321-2026"
     assert {lot["status"] for lot in ceased["tender"]["lots"]} == {"complete"}
 
     cherwell = create_user(db, ("head_of_category", "CDC", "cnc"))

@@ -1048,6 +1048,7 @@ class MarketNoticeOut(BaseModel):
     published_on: date
     summary: str = Field(description="What a modification changed, or why the market ends")
     parts_added: list[str] = Field(description="The parts a modification added, after the market's others")
+    notice_id: str = Field(description="Find a Tender's identifier for the notice, if given")
 
 
 class MembershipOut(BaseModel):
@@ -1119,6 +1120,7 @@ class MarketIn(Request):
     category: str = Field(max_length=60, description="A category code (GET /reference)")
     intention_published_on: date = Field(description="The date its intention notice (UK13) was published")
     parts: list[str] = Field([], max_length=30, description="Its parts (lots), in order, if it is split into any")
+    intention_notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for it, if known")
 
 
 class MarketNoticeIn(Request):
@@ -1128,6 +1130,7 @@ class MarketNoticeIn(Request):
     parts_added: list[str] = Field(
         [], max_length=30, description="New parts a modification adds to a market in parts, after its others"
     )
+    notice_id: str = Field("", max_length=40, description="Find a Tender's identifier for the notice, if known")
 
 
 class AdmissionIn(Request):

@@ -1744,7 +1744,7 @@ def open_market(body: s.MarketIn):
 )
 def record_market_notice(market_id: int, body: s.MarketNoticeIn):
     kind = MarketNoticeKind(body.kind)
-    given = (body.published_on, body.summary, body.parts_added)
+    given = (body.published_on, body.summary, body.parts_added, body.notice_id)
     markets.record_notice(core(), market_id, current_actor().id, kind, *given)
     return _market_response(market_id, status=201)
 

@@ -59,6 +59,7 @@ class MarketNotice(Base):
     published_on: Mapped[date]
     summary: Mapped[str] = mapped_column(Text, default="")  # what a modification changed, or why the market ends
     parts_added: Mapped[list[Any]] = mapped_column(default=list)  # of str: the parts a modification added
+    notice_id: Mapped[str] = mapped_column(String(40), default="")  # Find a Tender's, like 012345-2026, if given
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -28,6 +28,7 @@ from ..models.suppliers import supplier_given
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, application_waiting, ceased, membership_of, notice_of, status_of
 from . import reading
+from .notices import MAX_NOTICE_ID, NOTICE_ID_TOO_LONG
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
 APPLICATION_RECEIVED = "market_application"  # the outbox kind of the team's email about an application
@@ -57,6 +58,7 @@ class MarketGiven:
     category: str
     intention_published_on: date | None
     parts: Sequence[str] = ()  # its parts (lots), in order, if it is split into any
+    intention_notice_id: str = ""  # Find a Tender's identifier for the intention notice, if given
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,9 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
     parts, parts_wrong = _new_parts(given.parts)
     if parts_wrong:
         errors["parts"] = parts_wrong
+    intention_notice_id = given.intention_notice_id.strip()
+    if len(intention_notice_id) > MAX_NOTICE_ID:
+        errors["intention_notice_id"] = NOTICE_ID_TOO_LONG
     errors.update(
         _not_after_today(
             core, given.intention_published_on, "intention_published_on", "the intention notice was published"
@@ -189,13 +194,17 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
         session.flush()
         market.reference = f"DM-{market.id:06d}"
         assert given.intention_published_on is not None  # checked above
-        _add_notice(core, market, actor_id, MarketNoticeKind.INTENTION, given.intention_published_on, "")
+        intention = given.intention_published_on
+        _add_notice(core, market, actor_id, MarketNoticeKind.INTENTION, intention, "", notice_id=intention_notice_id)
         _changed(core, session, market, actor_id, "open_dynamic_market", {"title": title, "authority": given.authority})
         return market.id
 
 
-def establish_market(core: Core, market_id: int, actor_id: int, published_on: date | None) -> None:
+def establish_market(
+    core: Core, market_id: int, actor_id: int, published_on: date | None, *, notice_id: str = ""
+) -> None:
     """The market is established: its establishment notice (UK14) was published on ``published_on``."""
+    notice_id = _notice_id(notice_id)
     with core.db.unit_of_work() as session:
         market = _locked(core, session, market_id, actor_id, to="establish it")
         if status_of(market) is not MarketNoticeKind.INTENTION:
@@ -204,16 +213,24 @@ def establish_market(core: Core, market_id: int, actor_id: int, published_on: da
         _require_date(
             core, published_on, "published_on", "the establishment notice was published", not_before=intention
         )
-        _add_notice(core, market, actor_id, MarketNoticeKind.ESTABLISHMENT, published_on, "")
+        _add_notice(core, market, actor_id, MarketNoticeKind.ESTABLISHMENT, published_on, "", notice_id=notice_id)
         _changed(core, session, market, actor_id, "establish_dynamic_market", {"published_on": published_on})
 
 
 def modify_market(
-    core: Core, market_id: int, actor_id: int, published_on: date | None, summary: str, parts_added: Sequence[str] = ()
+    core: Core,
+    market_id: int,
+    actor_id: int,
+    published_on: date | None,
+    summary: str,
+    parts_added: Sequence[str] = (),
+    *,
+    notice_id: str = "",
 ) -> None:
     """A change to the established market (its term, what it is for, new parts after those it has), with the
     date of its modification notice (UK15). Its conditions for membership stay as the intention notice gave
     them, and its parts keep their numbers: a market in parts may gain parts, but is not split or merged."""
+    notice_id = _notice_id(notice_id)
     with core.db.unit_of_work() as session:
         market = _locked(core, session, market_id, actor_id, to="modify it")
         if status_of(market) is not MarketNoticeKind.ESTABLISHMENT:
@@ -231,15 +248,18 @@ def modify_market(
             "the modification notice was published",
             not_before=_latest_notice(market),
         )
-        _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary, added)
+        _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary, added, notice_id)
         market.parts = [*market.parts, *added]
         data = {"published_on": published_on, "summary": summary} | ({"parts_added": added} if added else {})
         _changed(core, session, market, actor_id, "modify_dynamic_market", data)
 
 
-def cease_market(core: Core, market_id: int, actor_id: int, published_on: date | None, reason: str) -> None:
+def cease_market(
+    core: Core, market_id: int, actor_id: int, published_on: date | None, reason: str, *, notice_id: str = ""
+) -> None:
     """The market ends (or, never established, is given up), with the date of its cessation notice (UK16):
     no more applications, and no procurement may name it."""
+    notice_id = _notice_id(notice_id)
     with core.db.unit_of_work() as session:
         market = _locked(core, session, market_id, actor_id, to="close it")
         _require_running(market)
@@ -247,7 +267,7 @@ def cease_market(core: Core, market_id: int, actor_id: int, published_on: date |
         _require_date(
             core, published_on, "published_on", "the cessation notice was published", not_before=_latest_notice(market)
         )
-        _add_notice(core, market, actor_id, MarketNoticeKind.CESSATION, published_on, reason)
+        _add_notice(core, market, actor_id, MarketNoticeKind.CESSATION, published_on, reason, notice_id=notice_id)
         _changed(
             core, session, market, actor_id, "cease_dynamic_market", {"published_on": published_on, "reason": reason}
         )
@@ -261,17 +281,18 @@ def record_notice(
     published_on: date | None,
     summary: str = "",
     parts_added: Sequence[str] = (),
+    notice_id: str = "",
 ) -> None:
     """A notice after the intention, by its kind: the establishment (its date alone), a modification (what it
-    changes, and any parts it adds) or the cessation (why)."""
+    changes, and any parts it adds) or the cessation (why); each with Find a Tender's ``notice_id``, if given."""
     if parts_added and kind is not MarketNoticeKind.MODIFICATION:
         raise InvalidInput({"parts_added": "Only a modification adds parts to a market"})
     if kind is MarketNoticeKind.ESTABLISHMENT:
-        establish_market(core, market_id, actor_id, published_on)
+        establish_market(core, market_id, actor_id, published_on, notice_id=notice_id)
     elif kind is MarketNoticeKind.MODIFICATION:
-        modify_market(core, market_id, actor_id, published_on, summary, parts_added)
+        modify_market(core, market_id, actor_id, published_on, summary, parts_added, notice_id=notice_id)
     elif kind is MarketNoticeKind.CESSATION:
-        cease_market(core, market_id, actor_id, published_on, summary)
+        cease_market(core, market_id, actor_id, published_on, summary, notice_id=notice_id)
     else:
         raise InvalidInput({"kind": "A market's intention notice is recorded when the market is opened"})
 
@@ -523,16 +544,26 @@ def _add_notice(
     published_on: date,
     summary: str,
     parts_added: Sequence[str] = (),
+    notice_id: str = "",
 ) -> None:
     notice = MarketNotice(
         kind=kind,
         published_on=published_on,
         summary=summary,
         parts_added=list(parts_added),
+        notice_id=notice_id,
         recorded_by_id=actor_id,
         recorded_at=core.engine.clock(),
     )
     market.notices.append(notice)
+
+
+def _notice_id(text: str) -> str:
+    """Find a Tender's identifier for a notice, as given (it may be left out)."""
+    text = (text or "").strip()
+    if len(text) > MAX_NOTICE_ID:
+        raise InvalidInput({"notice_id": NOTICE_ID_TOO_LONG})
+    return text
 
 
 def _changed(core: Core, session: Session, market: DynamicMarket, actor_id: int, action: str, data: dict) -> None:

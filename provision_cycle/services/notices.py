@@ -28,6 +28,7 @@ from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
 MAX_NOTICE_ID = 40
+NOTICE_ID_TOO_LONG = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def record_notice(
     elif published_on > today:
         errors["published_on"] = "The date the notice was published cannot be in the future"
     if len(notice_id) > MAX_NOTICE_ID:
-        errors["notice_id"] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+        errors["notice_id"] = NOTICE_ID_TOO_LONG
     if errors:
         raise InvalidInput(errors)
     assert published_on is not None

@@ -180,6 +180,8 @@ def market_release_package(core: Core, session: Session, actor: Actor, market_id
         # A market given up before it was established was cancelled rather than run to its end.
         status = "active" if kind is not MarketNoticeKind.CESSATION else "complete" if established else "cancelled"
         at = market_notice.recorded_at
+        # What the notice said (a modification's change, why the market ends), and where it is on Find a Tender.
+        said = ". ".join(filter(None, (market_notice.summary.rstrip("."), _on_find_a_tender(market_notice.notice_id))))
         release = _release_of(core, market.authority, f"{market.reference}-{market_notice.id}", at, ocid, notice)
         release["tender"] = {
             "id": market.reference,
@@ -195,9 +197,7 @@ def market_release_package(core: Core, session: Session, actor: Actor, market_id
                 for number, title in enumerate(market.parts[:parts], start=1)
             ]
             or None,
-            "documents": [
-                _document(market.reference, notice, published, market_notice.id, "PA2023", market_notice.summary)
-            ],
+            "documents": [_document(market.reference, notice, published, market_notice.id, "PA2023", said)],
         }
         if kind is MarketNoticeKind.MODIFICATION:
             added = market_notice.parts_added
@@ -292,7 +292,10 @@ def _document(
 
 def _found_as(event: AuditEvent) -> str | None:
     """Where the notice an event recorded is on Find a Tender, if its number was given."""
-    notice_id = (event.data or {}).get(NOTICE_IDS.get(event.action, "notice_id"))
+    return _on_find_a_tender((event.data or {}).get(NOTICE_IDS.get(event.action, "notice_id")))
+
+
+def _on_find_a_tender(notice_id: str | None) -> str | None:
     return f"Find a Tender notice {notice_id}" if notice_id else None
 
 

@@ -24,7 +24,7 @@ from ..governance import statutory
 from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
 from ..workflow.context import contract_in_law_commenced, procurement_needs_kpis
 from ..workflow.engine import Actor
-from .notices import may_record_notice
+from .notices import MAX_NOTICE_ID, NOTICE_ID_TOO_LONG, may_record_notice
 from .register import lock_contract
 
 # Reg 39(5): the ratings, and what each means.
@@ -39,7 +39,7 @@ RATINGS = {
     ),
 }
 MAX_KPIS = 10
-MAX_NAME, MAX_TARGET, MAX_COMMENT, MAX_NOTICE_ID = 200, 500, 2000, 40
+MAX_NAME, MAX_TARGET, MAX_COMMENT = 200, 500, 2000
 TASK_KIND = "kpi_assessment"  # the scheduler's yearly task (scheduling.sweeps)
 FINAL = "final_kpi_assessment"  # the duty when the contract ends (a case deadline, and its task)
 ASSESSMENT_TASKS = (TASK_KIND, deadline_task_kind(FINAL))
@@ -243,7 +243,7 @@ def record_assessment(
     elif period_starts is not None and published_on < period_starts:
         errors["published_on"] = "The notice cannot have been published before the period it assesses"
     if len(notice_id) > MAX_NOTICE_ID:
-        errors["notice_id"] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+        errors["notice_id"] = NOTICE_ID_TOO_LONG
     with core.db.unit_of_work() as session:
         contract, case = _lock_contract(core, session, contract_id, actor_id, to="record its KPI assessments")
         kpis = kpis_of(session, contract.id)

@@ -19,7 +19,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from ..models import Case
 from ..workflow.definitions import WorkflowRegistry
 from .evaluation import MAX_REASONS, may_evaluate
-from .notices import MAX_NOTICE_ID
+from .notices import MAX_NOTICE_ID, NOTICE_ID_TOO_LONG
 
 ACTION = "extend_closing_date"  # the event's action; the open data's revised tender notice
 
@@ -91,7 +91,7 @@ def extend_closing_date(
     elif len(reason) > MAX_REASONS:
         errors["reason"] = f"Keep the reason to {MAX_REASONS} characters"
     if len(notice_id) > MAX_NOTICE_ID:
-        errors["notice_id"] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+        errors["notice_id"] = NOTICE_ID_TOO_LONG
     if errors:
         raise InvalidInput(errors)
     with core.db.unit_of_work() as session:

@@ -912,6 +912,7 @@ class MarketForm(FlaskForm):
         "Date the intention notice (UK13) was published",
         validators=[InputRequired(message="Enter the date the intention notice was published")],
     )
+    intention_notice_id = _notice_id()
     submit = SubmitField("Open the market", widget=GovSubmitInput())
 
     fill_choices = AboutRequestForm.fill_choices  # the councils the person works for (and joint); every category
@@ -1022,6 +1023,7 @@ class MarketNoticeForm(FlaskForm):
     published_on = GovDate(
         "Date the notice was published", validators=[InputRequired(message="Enter the date the notice was published")]
     )
+    notice_id = _notice_id()
     summary = TextAreaField(
         "What it says",
         widget=GovTextArea(),

@@ -100,6 +100,7 @@ def new():
             category=form.category.data,
             intention_published_on=form.intention_published_on.data,
             parts=(form.parts.data or "").splitlines(),
+            intention_notice_id=form.intention_notice_id.data or "",
         )
         try:
             market_id = service.open_market(core(), me().id, given)
@@ -157,7 +158,8 @@ def notice(market_id: int, kind: str):
 
     def save() -> str:
         summary, parts_added = form.summary.data or "", (form.parts_added.data or "").splitlines()
-        service.record_notice(core(), market_id, me().id, later.kind, form.published_on.data, summary, parts_added)
+        given = (form.published_on.data, summary, parts_added, form.notice_id.data or "")
+        service.record_notice(core(), market_id, me().id, later.kind, *given)
         return f"The {NOTICE_NAMES[later.kind][0].lower()}{NOTICE_NAMES[later.kind][1:]} is recorded"
 
     if done := change_from(form, save, back=url_for("markets.show", market_id=market_id)):

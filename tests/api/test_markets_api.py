@@ -67,7 +67,9 @@ def test_a_market_is_run_through_the_api(api, core, db):
     officer.post(f"{base}/notices", {"kind": "UK15", "published_on": "2026-02-10", "summary": "x"}, status=409)
     officer.post(f"{base}/notices", {"kind": "UK13", "published_on": "2026-02-10"}, status=422)
     assert (
-        officer.post(f"{base}/notices", {"kind": "UK14", "published_on": "2026-02-16"}, status=201).json["status"]
+        officer.post(
+            f"{base}/notices", {"kind": "UK14", "published_on": "2026-02-16", "notice_id": "004321-2026"}, status=201
+        ).json["status"]
         == "UK14"
     )
     for name in ("Acme Cabs", "Bodge Transport"):
@@ -87,6 +89,7 @@ def test_a_market_is_run_through_the_api(api, core, db):
     ]
     cessation = {"kind": "UK16", "published_on": "2026-03-02", "summary": "Replaced"}
     assert officer.post(f"{base}/notices", cessation, status=201).json["status"] == "UK16"
+    assert [n["notice_id"] for n in officer.get(base).json["notices"]] == ["", "004321-2026", ""]
     package = officer.get(f"{base}/ocds").json
     assert [(r["tag"], r["tender"]["status"]) for r in package["releases"]] == [
         (["tender"], "active"),

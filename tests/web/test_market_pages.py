@@ -42,7 +42,8 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     assert "Intention published" in page and "Dynamic market notice: intention to establish (UK13)" in page
     assert "Record the market's establishment" in page and "Record a modification" not in page
 
-    officer.post(f"/markets/{market_id}/notices/establishment", {"published_on": _day(date(2026, 2, 16))})
+    establishment = {"published_on": _day(date(2026, 2, 16)), "notice_id": "004321-2026"}
+    officer.post(f"/markets/{market_id}/notices/establishment", establishment)
     new = f"/markets/{market_id}/applications/new"
     application = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "applied_on": _day(date(2026, 2, 20))}
     officer.post(new, {**application, "supplier_name": "Acme Cabs Ltd"})
@@ -81,6 +82,8 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     assert f"/markets/{market_id}/ocds.json" in officer.get(f"/markets/{market_id}").text
     package = officer.get(f"/markets/{market_id}/ocds.json").json
     assert [r["tender"]["documents"][0]["noticeType"] for r in package["releases"]] == ["UK13", "UK14", "UK16"]
+    assert package["releases"][1]["tender"]["documents"][0]["description"] == "Find a Tender notice 004321-2026"
+    assert "Find a Tender 004321-2026" in page
     # A supplier known only from a market has a page of its own, which lists its markets.
     supplier = page_text(officer.get("/suppliers/bodge transport").text)
     assert "Dynamic markets" in supplier and "Home to school transport : refused on 24 February 2026" in supplier
