@@ -769,8 +769,8 @@ def test_a_procurement_is_evaluated_on_its_award_criteria_and_the_award_follows_
 
 
 def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, open_as):
-    """PA23 s36 and s39: a market opened with its intention notice and established; a supplier's application
-    recorded and admitted once it is checked against the exclusion grounds."""
+    """PA23 s36 and s39: a market in two parts opened with its intention notice and established; a supplier's
+    application for one part recorded and admitted once it is checked against the exclusion grounds."""
     today = site.core.engine.today()
     officer = open_as(site.people.officer)
     officer.goto("/contracts/")
@@ -778,6 +778,7 @@ def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, op
     officer.get_by_role("link", name="Open a dynamic market").click()
     officer.get_by_label("Title").fill("Home to school transport")
     officer.get_by_label("Conditions for membership (optional)").fill("An operator's licence")
+    officer.get_by_label("Its parts (optional)").fill("North\nSouth")
     officer.get_by_label("Oxfordshire County Council", exact=True).check()
     officer.get_by_label("Category").select_option(label="Corporate and Commercial: ICT")
     enter_date(officer, today - timedelta(days=30))
@@ -787,8 +788,10 @@ def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, op
 
     officer.get_by_role("link", name="Record the market's establishment").click()
     enter_date(officer, today - timedelta(days=10))
+    officer.get_by_label("Its notice identifier (optional)").fill("004321-2026")
     officer.get_by_role("button", name="Record the notice").click()
     expect(officer.locator("strong.govuk-tag")).to_have_text("Established")
+    expect(officer.locator("#notices ~ table").first).to_contain_text("Find a Tender 004321-2026")
 
     officer.get_by_role("link", name="Record an application").click()
     officer.get_by_label("Supplier", exact=True).fill("Acme Cabs Ltd")
@@ -798,6 +801,7 @@ def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, op
     officer.get_by_role(
         "group", name="Is the supplier a voluntary, community or social enterprise (VCSE)?"
     ).get_by_label("No").check()
+    officer.get_by_label("North", exact=True).check()
     enter_date(officer, today - timedelta(days=5))
     officer.get_by_role("button", name="Record the application").click()
     expect(officer.locator("#applications ~ table").first).to_contain_text("Acme Cabs Ltd")
@@ -811,6 +815,7 @@ def test_the_category_team_opens_a_dynamic_market_and_admits_a_supplier(site, op
     officer.get_by_role("button", name="Admit the supplier").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("Acme Cabs Ltd is admitted")
     expect(officer.locator("#members ~ table").first).to_contain_text("Acme Cabs Ltd")
+    expect(officer.locator("#members ~ table").first).to_contain_text("North")
 
 
 def test_a_framework_is_added_to_the_register_and_a_call_off_made_under_it_keeps_its_law(site, open_as):
