@@ -366,12 +366,18 @@ def contract_from_open_procedure(engine: Engine, clock: Clock, p: People) -> int
     """``award_open_procedure`` on to its contract: signed 21 April 2026 (it runs from 1 May 2026 to 30 April
     2029), its contract details notice published on 24 April; the procurement case's id."""
     case_id = award_open_procedure(engine, clock, p)
+    enter_into_contract(engine, clock, p, case_id)
+    return case_id
+
+
+def enter_into_contract(engine: Engine, clock: Clock, p: People, case_id: int) -> None:
+    """After ``award_open_procedure``: standstill ended and the contract signed on 21 April 2026 (it runs from
+    1 May 2026 to 30 April 2029), its contract details notice published on 24 April, where the clock is left."""
     clock.set(date(2026, 4, 21))
     act(engine, case_id, "end_standstill", p.officer)
     signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
     act(engine, case_id, "sign_contract", p.officer, inputs=signature)
     act(engine, case_id, "publish_contract_details", p.officer, inputs={"contract_details_published_on": "2026-04-24"})
-    return case_id
 
 
 def register_contract(

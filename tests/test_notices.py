@@ -27,6 +27,7 @@ from .factories import (
     contract_from_open_procedure,
     create_user,
     declare,
+    enter_into_contract,
     hub_people,
     propose_variation,
     register_contract,
@@ -898,12 +899,7 @@ def _big_contract(core, db, clock, people) -> Contract:
 
     case_id = award_open_procedure(core.engine, clock, people, value="5000000", award_value="5000000")
     set_procurement_kpis(core, case_id, people.officer, [], exemption="A one-off delivery: nothing to measure")
-    clock.set(date(2026, 4, 21))
-    act(core.engine, case_id, "end_standstill", people.officer)
-    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
-    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
-    act(core.engine, case_id, "publish_contract_details", people.officer,
-        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+    enter_into_contract(core.engine, clock, people, case_id)
     with db.reading() as session:
         return session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
 

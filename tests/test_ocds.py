@@ -22,6 +22,7 @@ from .factories import (
     contract_from_open_procedure,
     create_user,
     declare,
+    enter_into_contract,
     hub_people,
     new_request,
     open_market,
@@ -225,3 +226,36 @@ def test_a_procurement_run_by_reference_to_a_market_names_it(core, db, clock):
             "identifier": f"ocds-dev000-{reference}",
         }
     ]
+
+
+@pytest.mark.parametrize("exempt", [False, True], ids=["kpis", "exemption"])
+def test_a_contract_over_5m_publishes_its_kpis_or_why_it_has_none_in_its_contract_details(core, db, clock, exempt):
+    """PA23 s52: the KPIs set before the contract was entered into go out with the contract details notice
+    (``agreedMetrics``); where performance cannot be assessed by KPIs, the notice says why (the UK profile's
+    ``noAgreedMetricsRationale``)."""
+    from provision_cycle.services.performance import set_procurement_kpis
+
+    from .factories import award_open_procedure
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people, value="5000000", award_value="5000000")
+    kpis = [("Repairs on time", "95% of urgent repairs within 24 hours"), ("Satisfaction", "85% satisfied"),
+            ("Social value", "12 apprenticeships a year")]  # fmt: skip
+    if exempt:
+        set_procurement_kpis(core, case_id, people.officer, [], exemption="A one-off delivery")
+    else:
+        set_procurement_kpis(core, case_id, people.officer, kpis)
+    enter_into_contract(core.engine, clock, people, case_id)
+
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    award, details = package["releases"][-2:]
+    assert "agreedMetrics" not in award["contracts"][0]  # the award notice comes before the contract
+    contract = details["contracts"][0]
+    if exempt:
+        assert contract["noAgreedMetricsRationale"] == "A one-off delivery" and "agreedMetrics" not in contract
+    else:
+        assert "noAgreedMetricsRationale" not in contract
+        assert [(m["id"], m["title"], m["observations"][0]["measure"]) for m in contract["agreedMetrics"]] == [
+            (str(n), name, target) for n, (name, target) in enumerate(kpis, start=1)
+        ]

@@ -30,7 +30,7 @@ from ..core import Core
 from ..errors import NotFound
 from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
-from ..governance.statutory import DirectAwardGround, Route
+from ..governance.statutory import DirectAwardGround, Regime, Route
 from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind, DynamicMarket, MarketNoticeKind
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
@@ -386,10 +386,26 @@ def _release(
                 "endDate": _instant(details["end_date"], end_of_day=True),
             }
             contract["dateSigned"] = _instant(details.get("signed_on") or published)
+        if signed and case.regime == Regime.PA2023:  # the KPIs the contract details notice publishes (s52), or why none
+            contract["agreedMetrics"] = [
+                _kpi(n, name, target) for n, (name, target) in enumerate(details.get("kpis") or [], 1)
+            ] or None
+            contract["noAgreedMetricsRationale"] = details.get("kpis_exemption") or None
         release["awards"], release["contracts"] = [award], [contract]
         if evaluated.standings:
             _add_tenderers(release, evaluated)
     return _without_nones(release)
+
+
+def _kpi(number: int, name: str, target: str) -> dict[str, Any]:
+    """A key performance indicator as the metrics extension has it: its name, and its target as the one
+    observation known when the contract is signed."""
+    return {
+        "id": str(number),
+        "title": name,
+        "description": "Key performance indicator (Procurement Act 2023 s52)",
+        "observations": [{"id": f"{number}-target", "measure": target, "notes": "Target"}],
+    }
 
 
 def _award_criteria_code(evaluated: Evaluation) -> str:
