@@ -114,14 +114,14 @@ def test_a_market_lives_through_its_notices(core, db, clock, people):
     with pytest.raises(InvalidAction, match="ceased on 2 March 2026: it can no longer change"):
         _apply(core, people, market_id, "Late Cabs Ltd")
     with db.reading() as session:
-        actions = session.scalars(
-            select(AuditEvent.action).where(AuditEvent.stream == "system", AuditEvent.action.like("%dynamic_market%"))
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.stream == "system", AuditEvent.action.like("%dynamic_market%"))
         ).all()
-    assert actions == [
-        "open_dynamic_market",
-        "establish_dynamic_market",
-        "modify_dynamic_market",
-        "cease_dynamic_market",
+    assert [(e.action, e.data.get("notice_id")) for e in events] == [
+        ("open_dynamic_market", "001234-2026"),  # the notice's identifier on the record of the change
+        ("establish_dynamic_market", None),
+        ("modify_dynamic_market", None),
+        ("cease_dynamic_market", None),
     ]
 
 

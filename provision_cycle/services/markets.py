@@ -28,7 +28,7 @@ from ..models.suppliers import supplier_given
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, application_waiting, ceased, membership_of, notice_of, status_of
 from . import reading
-from .notices import MAX_NOTICE_ID, NOTICE_ID_TOO_LONG
+from .notices import notice_id_given
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
 APPLICATION_RECEIVED = "market_application"  # the outbox kind of the team's email about an application
@@ -165,9 +165,7 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
     parts, parts_wrong = _new_parts(given.parts)
     if parts_wrong:
         errors["parts"] = parts_wrong
-    intention_notice_id = given.intention_notice_id.strip()
-    if len(intention_notice_id) > MAX_NOTICE_ID:
-        errors["intention_notice_id"] = NOTICE_ID_TOO_LONG
+    intention_notice_id = notice_id_given(given.intention_notice_id, errors, "intention_notice_id")
     errors.update(
         _not_after_today(
             core, given.intention_published_on, "intention_published_on", "the intention notice was published"
@@ -196,7 +194,8 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
         assert given.intention_published_on is not None  # checked above
         intention = given.intention_published_on
         _add_notice(core, market, actor_id, MarketNoticeKind.INTENTION, intention, "", notice_id=intention_notice_id)
-        _changed(core, session, market, actor_id, "open_dynamic_market", {"title": title, "authority": given.authority})
+        data = {"title": title, "authority": given.authority}
+        _changed(core, session, market, actor_id, "open_dynamic_market", data | _given_as(intention_notice_id))
         return market.id
 
 
@@ -214,7 +213,8 @@ def establish_market(
             core, published_on, "published_on", "the establishment notice was published", not_before=intention
         )
         _add_notice(core, market, actor_id, MarketNoticeKind.ESTABLISHMENT, published_on, "", notice_id=notice_id)
-        _changed(core, session, market, actor_id, "establish_dynamic_market", {"published_on": published_on})
+        data = {"published_on": published_on} | _given_as(notice_id)
+        _changed(core, session, market, actor_id, "establish_dynamic_market", data)
 
 
 def modify_market(
@@ -251,6 +251,7 @@ def modify_market(
         _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary, added, notice_id)
         market.parts = [*market.parts, *added]
         data = {"published_on": published_on, "summary": summary} | ({"parts_added": added} if added else {})
+        data |= _given_as(notice_id)
         _changed(core, session, market, actor_id, "modify_dynamic_market", data)
 
 
@@ -268,9 +269,8 @@ def cease_market(
             core, published_on, "published_on", "the cessation notice was published", not_before=_latest_notice(market)
         )
         _add_notice(core, market, actor_id, MarketNoticeKind.CESSATION, published_on, reason, notice_id=notice_id)
-        _changed(
-            core, session, market, actor_id, "cease_dynamic_market", {"published_on": published_on, "reason": reason}
-        )
+        data = {"published_on": published_on, "reason": reason} | _given_as(notice_id)
+        _changed(core, session, market, actor_id, "cease_dynamic_market", data)
 
 
 def record_notice(
@@ -559,11 +559,17 @@ def _add_notice(
 
 
 def _notice_id(text: str) -> str:
-    """Find a Tender's identifier for a notice, as given (it may be left out)."""
-    text = (text or "").strip()
-    if len(text) > MAX_NOTICE_ID:
-        raise InvalidInput({"notice_id": NOTICE_ID_TOO_LONG})
+    """Find a Tender's identifier for a notice, as given (it may be left out), checked before anything else."""
+    errors: dict[str, str] = {}
+    text = notice_id_given(text, errors)
+    if errors:
+        raise InvalidInput(errors)
     return text
+
+
+def _given_as(notice_id: str) -> dict[str, str]:
+    """A notice's Find a Tender identifier in its event's data, where the team gave one."""
+    return {"notice_id": notice_id} if notice_id else {}
 
 
 def _changed(core: Core, session: Session, market: DynamicMarket, actor_id: int, action: str, data: dict) -> None:

@@ -28,7 +28,15 @@ from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
 MAX_NOTICE_ID = 40
-NOTICE_ID_TOO_LONG = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+
+
+def notice_id_given(text: str | None, errors: dict[str, str], field: str = "notice_id") -> str:
+    """Find a Tender's identifier for a notice as the team gave it (it may leave it out), trimmed; one too
+    long for any identifier is an error in ``errors`` under ``field``."""
+    text = (text or "").strip()
+    if len(text) > MAX_NOTICE_ID:
+        errors[field] = f"Keep the notice identifier to {MAX_NOTICE_ID} characters"
+    return text
 
 
 @dataclass(frozen=True)
@@ -105,15 +113,13 @@ def record_notice(
     notice = RECORDABLE.get(kind)
     if notice is None:
         raise InvalidInput({"kind": f"There is no notice '{kind}' to record here"})
-    notice_id = notice_id.strip()
     today = core.engine.today()
-    errors = {}
+    errors: dict[str, str] = {}
+    notice_id = notice_id_given(notice_id, errors)
     if published_on is None:
         errors["published_on"] = "Enter the date the notice was published"
     elif published_on > today:
         errors["published_on"] = "The date the notice was published cannot be in the future"
-    if len(notice_id) > MAX_NOTICE_ID:
-        errors["notice_id"] = NOTICE_ID_TOO_LONG
     if errors:
         raise InvalidInput(errors)
     assert published_on is not None

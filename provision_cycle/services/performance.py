@@ -24,7 +24,7 @@ from ..governance import statutory
 from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
 from ..workflow.context import contract_in_law_commenced, procurement_needs_kpis
 from ..workflow.engine import Actor
-from .notices import MAX_NOTICE_ID, NOTICE_ID_TOO_LONG, may_record_notice
+from .notices import may_record_notice, notice_id_given
 from .register import lock_contract
 
 # Reg 39(5): the ratings, and what each means.
@@ -226,7 +226,6 @@ def record_assessment(
     a period, published as a contract performance notice on ``published_on``; closes the yearly KPI task.
     Returns the assessment's id."""
     today = core.engine.today()
-    notice_id = notice_id.strip()
     errors: dict[str, str] = {}
     if period_starts is None:
         errors["period_starts"] = "Enter the first day of the period assessed"
@@ -242,8 +241,7 @@ def record_assessment(
         errors["published_on"] = "The date the notice was published cannot be in the future"
     elif period_starts is not None and published_on < period_starts:
         errors["published_on"] = "The notice cannot have been published before the period it assesses"
-    if len(notice_id) > MAX_NOTICE_ID:
-        errors["notice_id"] = NOTICE_ID_TOO_LONG
+    notice_id = notice_id_given(notice_id, errors)
     with core.db.unit_of_work() as session:
         contract, case = _lock_contract(core, session, contract_id, actor_id, to="record its KPI assessments")
         kpis = kpis_of(session, contract.id)

@@ -19,7 +19,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from ..models import Case
 from ..workflow.definitions import WorkflowRegistry
 from .evaluation import MAX_REASONS, may_evaluate
-from .notices import MAX_NOTICE_ID, NOTICE_ID_TOO_LONG
+from .notices import notice_id_given
 
 ACTION = "extend_closing_date"  # the event's action; the open data's revised tender notice
 
@@ -75,7 +75,7 @@ def extend_closing_date(
     """Move the case's closing date ``slug`` (``CLOSING_DATES``) to ``closes_on``, by the revised tender notice
     published on ``revised_notice_on`` (Find a Tender's ``notice_id`` for it, if given), saying why. ``seen``:
     the closing date the form showed."""
-    closing, reason, notice_id = CLOSING_DATES.get(slug), (reason or "").strip(), (notice_id or "").strip()
+    closing, reason = CLOSING_DATES.get(slug), (reason or "").strip()
     if closing is None:
         raise InvalidAction(f"'{slug}' is no closing date a procurement's notice sets")
     today = core.engine.today()
@@ -90,8 +90,7 @@ def extend_closing_date(
         errors["reason"] = "Say why the closing date is extended"
     elif len(reason) > MAX_REASONS:
         errors["reason"] = f"Keep the reason to {MAX_REASONS} characters"
-    if len(notice_id) > MAX_NOTICE_ID:
-        errors["notice_id"] = NOTICE_ID_TOO_LONG
+    notice_id = notice_id_given(notice_id, errors)
     if errors:
         raise InvalidInput(errors)
     with core.db.unit_of_work() as session:
