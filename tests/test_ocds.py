@@ -67,7 +67,9 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
     assert tender["buyer"] == {"id": "OCC", "name": "Oxfordshire County Council"}
     assert tender["tender"]["procurementMethod"] == "open" and tender["tender"]["mainProcurementCategory"] == "services"
     assert tender["tender"]["legalBasis"] == {"scheme": "UKPGA", "id": "2023/54"}
-    assert tender["tender"]["value"] == {"amount": 250000.0, "currency": "GBP"}
+    # Without VAT, and with it (the UK profile's amountGross): above the threshold, as the route plan found.
+    assert tender["tender"]["value"] == {"amount": 250000.0, "currency": "GBP", "amountGross": 300000.0}
+    assert tender["tender"]["aboveThreshold"] is True
     # Days are UK days: 6 April 2026 ends at 23:59:59 British Summer Time.
     assert tender["tender"]["tenderPeriod"] == {"startDate": "2026-03-02T00:00:00Z", "endDate": "2026-04-06T22:59:59Z"}
     supplier = award["parties"][-1]
@@ -259,3 +261,19 @@ def test_a_contract_over_5m_publishes_its_kpis_or_why_it_has_none_in_its_contrac
         assert [(m["id"], m["title"], m["observations"][0]["measure"]) for m in contract["agreedMetrics"]] == [
             (str(n), name, target) for n, (name, target) in enumerate(kpis, start=1)
         ]
+
+
+def test_a_tender_below_the_threshold_says_so(core, db):
+    """The UK profile's aboveThreshold, from the route plan: a 60,000 contract (72,000 with VAT) is below it."""
+    from .factories import approve_open_steps, publish_tender_notice
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="60000", title="Playground resurfacing")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_open_steps(core.engine, db, people, case_id)
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    publish_tender_notice(core.engine, case_id, people.officer)
+    [release] = _package(core, db, people.head, case_id)["releases"]
+    assert release["tender"]["aboveThreshold"] is False
+    assert release["tender"]["value"] == {"amount": 60000.0, "currency": "GBP", "amountGross": 72000.0}

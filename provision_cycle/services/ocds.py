@@ -325,7 +325,7 @@ def _release(
     market: dict[str, Any] | None,
 ) -> dict[str, Any]:
     notice, published = _notice_of(event)
-    details = case.details or {}
+    details, plan = case.details or {}, case.route_plan or {}
     route = Route.of(case.route)
     release = _release_of(core, case.authority, f"{case.reference}-{event.seq}", event.at, ocid, notice)
     cancelled = notice.notice_type == "UK12"
@@ -334,7 +334,8 @@ def _release(
         "title": case.title,
         "description": case.description,
         "status": "cancelled" if cancelled else "active" if notice.notice_type == "UK4" else "complete",
-        "value": _value(case.estimated_value),
+        "value": _value(case.estimated_value, plan.get("value_inc_vat")),
+        "aboveThreshold": plan.get("above_threshold"),  # as the route plan found it, with VAT (the UK profile's)
         "procurementMethod": METHODS.get(route),
         "procurementMethodDetails": route.label if route else None,
         "procurementMethodRationale": _direct_award_rationale(details) if route is Route.DIRECT_AWARD else None,
@@ -552,8 +553,12 @@ def _supplier(details: dict[str, Any]) -> dict[str, Any]:
     return party
 
 
-def _value(amount: Decimal) -> dict[str, Any]:
-    return {"amount": float(amount), "currency": "GBP"}
+def _value(amount: Decimal, with_vat: Decimal | str | None = None) -> dict[str, Any]:
+    """An amount without VAT, and with it where known (the UK profile's ``amountGross``)."""
+    value: dict[str, Any] = {"amount": float(amount), "currency": "GBP"}
+    if with_vat is not None:
+        value["amountGross"] = float(Decimal(with_vat))
+    return value
 
 
 def _instant(value: datetime | date | str, end_of_day: bool = False) -> str:
