@@ -28,7 +28,7 @@ from ..models.suppliers import supplier_given
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from ..workflow.markets import DYNAMIC_MARKET, application_waiting, ceased, membership_of, notice_of, status_of
 from . import reading
-from .notices import notice_id_given
+from .notices import notice_id_data, notice_id_given
 
 MAX_TITLE, MAX_TEXT, MAX_PARTS = 200, 4000, 30
 APPLICATION_RECEIVED = "market_application"  # the outbox kind of the team's email about an application
@@ -195,7 +195,7 @@ def open_market(core: Core, actor_id: int, given: MarketGiven) -> int:
         intention = given.intention_published_on
         _add_notice(core, market, actor_id, MarketNoticeKind.INTENTION, intention, "", notice_id=intention_notice_id)
         data = {"title": title, "authority": given.authority}
-        _changed(core, session, market, actor_id, "open_dynamic_market", data | _given_as(intention_notice_id))
+        _changed(core, session, market, actor_id, "open_dynamic_market", data | notice_id_data(intention_notice_id))
         return market.id
 
 
@@ -213,7 +213,7 @@ def establish_market(
             core, published_on, "published_on", "the establishment notice was published", not_before=intention
         )
         _add_notice(core, market, actor_id, MarketNoticeKind.ESTABLISHMENT, published_on, "", notice_id=notice_id)
-        data = {"published_on": published_on} | _given_as(notice_id)
+        data = {"published_on": published_on} | notice_id_data(notice_id)
         _changed(core, session, market, actor_id, "establish_dynamic_market", data)
 
 
@@ -251,7 +251,7 @@ def modify_market(
         _add_notice(core, market, actor_id, MarketNoticeKind.MODIFICATION, published_on, summary, added, notice_id)
         market.parts = [*market.parts, *added]
         data = {"published_on": published_on, "summary": summary} | ({"parts_added": added} if added else {})
-        data |= _given_as(notice_id)
+        data |= notice_id_data(notice_id)
         _changed(core, session, market, actor_id, "modify_dynamic_market", data)
 
 
@@ -269,7 +269,7 @@ def cease_market(
             core, published_on, "published_on", "the cessation notice was published", not_before=_latest_notice(market)
         )
         _add_notice(core, market, actor_id, MarketNoticeKind.CESSATION, published_on, reason, notice_id=notice_id)
-        data = {"published_on": published_on, "reason": reason} | _given_as(notice_id)
+        data = {"published_on": published_on, "reason": reason} | notice_id_data(notice_id)
         _changed(core, session, market, actor_id, "cease_dynamic_market", data)
 
 
@@ -565,11 +565,6 @@ def _notice_id(text: str) -> str:
     if errors:
         raise InvalidInput(errors)
     return text
-
-
-def _given_as(notice_id: str) -> dict[str, str]:
-    """A notice's Find a Tender identifier in its event's data, where the team gave one."""
-    return {"notice_id": notice_id} if notice_id else {}
 
 
 def _changed(core: Core, session: Session, market: DynamicMarket, actor_id: int, action: str, data: dict) -> None:

@@ -39,6 +39,11 @@ def notice_id_given(text: str | None, errors: dict[str, str], field: str = "noti
     return text
 
 
+def notice_id_data(notice_id: str) -> dict[str, str]:
+    """A notice's Find a Tender identifier in its event's data, where the team gave one."""
+    return {"notice_id": notice_id} if notice_id else {}
+
+
 @dataclass(frozen=True)
 class RecordableNotice:
     kind: str  # the deadline it meets

@@ -19,7 +19,7 @@ from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from ..models import Case
 from ..workflow.definitions import WorkflowRegistry
 from .evaluation import MAX_REASONS, may_evaluate
-from .notices import notice_id_given
+from .notices import notice_id_data, notice_id_given
 
 ACTION = "extend_closing_date"  # the event's action; the open data's revised tender notice
 
@@ -128,5 +128,5 @@ def extend_closing_date(
             "before": before.isoformat(),
             "closes_on": closes_on.isoformat(),
             "revised_notice_published_on": revised_notice_on.isoformat(),
-        } | ({"notice_id": notice_id} if notice_id else {})
+        } | notice_id_data(notice_id)
         core.engine.note_case_event(session, case, actor_id=actor_id, action=ACTION, data=data, comment=reason)

@@ -182,8 +182,11 @@ def _action_page(page, action: AvailableAction, form, **more):
     if action.trigger == FORWARD_PLAN_ENTRY:
         with core().db.reading() as session:
             more["forward_plan"] = forward_plan_notice(core(), session, page, core().engine.today())
-    assessed = teams.conflicts_assessment_dates(page.case)
-    if action.trigger == CONTRACT_DETAILS and page.case.regime == Regime.PA2023 and assessed:
+    if (
+        action.trigger == CONTRACT_DETAILS
+        and page.case.regime == Regime.PA2023
+        and (assessed := teams.conflicts_assessment_dates(page.case))
+    ):
         more["known"] = (
             f"The notice confirms the conflicts assessment ({conflicts_law(page.case.regime, 's83')}): {assessed}."
         )

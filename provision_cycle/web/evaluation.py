@@ -29,6 +29,7 @@ from .forms import (
     change_from,
     pressed,
     scores_form_class,
+    supplier_answers,
 )
 from .loading import confirmation, confirmed_file, uploaded_file
 from .security import signed_in
@@ -99,10 +100,7 @@ def tender(case_id: int, tender_id: int | None = None):
 
     def save() -> str:
         given = TenderGiven(
-            supplier_name=form.supplier_name.data,
-            supplier_registration=form.supplier_registration.data or "",
-            supplier_is_sme=form.supplier_is_sme.data == "yes",
-            supplier_is_vcse=form.supplier_is_vcse.data == "yes",
+            **supplier_answers(form),
             price=form.price.data,
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
@@ -141,10 +139,7 @@ def participation_request(case_id: int, request_id: int | None = None):
 
     def save() -> str:
         given = RequestGiven(
-            supplier_name=form.supplier_name.data,
-            supplier_registration=form.supplier_registration.data or "",
-            supplier_is_sme=form.supplier_is_sme.data == "yes",
-            supplier_is_vcse=form.supplier_is_vcse.data == "yes",
+            **supplier_answers(form),
             received_on=form.received_on.data,
             set_aside_because=form.set_aside_because.data or "",
             exclusions_checked_on=form.exclusions_checked_on.data,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from flask import flash, redirect, request
 from flask_wtf import FlaskForm
@@ -186,6 +187,17 @@ def error_summary(form: FlaskForm) -> dict:
     for item in params["errorList"]:
         item["href"] = dates.get(item["href"], item["href"])
     return params
+
+
+def supplier_answers(form: FlaskForm) -> dict[str, Any]:
+    """The supplier as a form asking ``TenderForm``'s four questions about it gives it (a tender, a request to
+    participate, an application to a dynamic market): the fields of a ``SupplierAsGiven``'s dataclass."""
+    return {
+        "supplier_name": form.supplier_name.data,
+        "supplier_registration": form.supplier_registration.data or "",
+        "supplier_is_sme": form.supplier_is_sme.data == "yes",
+        "supplier_is_vcse": form.supplier_is_vcse.data == "yes",
+    }
 
 
 def apply_errors(form: FlaskForm, fields: dict[str, str]) -> None:

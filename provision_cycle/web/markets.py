@@ -25,6 +25,7 @@ from .forms import (
     change_from,
     dated_reason_form_class,
     options,
+    supplier_answers,
 )
 from .security import signed_in
 
@@ -184,10 +185,7 @@ def application(market_id: int):
 
     def save() -> str:
         given = ApplicationGiven(
-            supplier_name=form.supplier_name.data,
-            supplier_registration=form.supplier_registration.data or "",
-            supplier_is_sme=form.supplier_is_sme.data == "yes",
-            supplier_is_vcse=form.supplier_is_vcse.data == "yes",
+            **supplier_answers(form),
             applied_on=form.applied_on.data,
             parts=form.parts.data or (),
         )
