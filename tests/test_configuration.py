@@ -201,7 +201,8 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice", "choices": "favourite_suppliers"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.choices: unknown list of answers "
-            "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases, unnoticed_modifications)",
+            "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases, reservable_places, "
+            "unnoticed_modifications)",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"suggestions": "favourite_suppliers"}),
@@ -334,3 +335,23 @@ def test_production_refuses_a_short_data_key():
     with pytest.raises(SettingsError, match="PC_DATA_KEY, where it is set, must be a random value of at least 32"):
         Settings.from_env(environment)
     assert Settings.from_env({**environment, "PC_DATA_KEY": "d" * 32}).sealing_key == "d" * 32
+
+
+def test_each_council_s_county_is_where_its_competitions_may_be_reserved_to(tree):
+    """Procurement Policy Note 005: one county (or London borough) a council's below-threshold competition may
+    be reserved to, besides the UK; a joint case's two councils in one county offer it once."""
+
+    def move_cherwell(data):
+        data["authorities"][1]["county"] = "Northamptonshire"
+
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    assert governance.organisation.counties_of("JOINT") == ("Oxfordshire",)
+    edit(tree / "config/organisation.yaml", move_cherwell)
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    assert governance.organisation.counties_of("JOINT") == ("Oxfordshire", "Northamptonshire")
+    assert governance.organisation.counties_of("CDC") == ("Northamptonshire",)
+    edit(tree / "config/organisation.yaml", lambda d: d["authorities"][0].pop("county"))
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    assert governance.organisation.counties_of("OCC") == ()  # the UK alone, then
+    edit(tree / "config/organisation.yaml", lambda d: d["authorities"][0].update({"county": ["Oxfordshire"]}))
+    assert problems(tree) == ["config/organisation.yaml: authorities[0].county: expected text, found a list"]

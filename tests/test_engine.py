@@ -551,7 +551,8 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
 
 def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_the_others(engine, people):
     """Below the threshold the Act sets no tender period (so nothing shortens one) and asks nothing about
-    preliminary market engagement (s17 is for public contracts)."""
+    preliminary market engagement (s17 is for public contracts); the competition may be reserved instead
+    (Procurement Policy Note 005)."""
     below = new_request(engine, people.requester, value="60000", title="Playground resurfacing")
     act(engine, below, "submit", people.requester)
     approve_open_steps(engine, engine.db, people, below)
@@ -562,6 +563,10 @@ def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_th
         "tender_notice_published_on",
         "tender_notice_id",
         "tenders_close_on",
+        "reserved",
+        "reserved_to_suppliers_in",
+        "reserved_to_smes_and_vcses",
+        "reserved_because",
     ]
     asked_elsewhere = {"planned_procurement_notice_on": "2026-01-05", "market_engaged": True}
     with pytest.raises(InvalidInput) as error:

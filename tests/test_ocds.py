@@ -277,3 +277,28 @@ def test_a_tender_below_the_threshold_says_so(core, db):
     [release] = _package(core, db, people.head, case_id)["releases"]
     assert release["tender"]["aboveThreshold"] is False
     assert release["tender"]["value"] == {"amount": 60000.0, "currency": "GBP", "amountGross": 72000.0}
+    assert "otherRequirements" not in release["tender"]  # open to all
+
+
+@pytest.mark.parametrize(
+    ("place", "smes_and_vcses", "requirements"),
+    [
+        (
+            "Oxfordshire",
+            True,
+            {"reservedParticipation": ["smeVcse"], "reservedParticipationLocation": {"description": "Oxfordshire"}},
+        ),
+        ("uk", False, {"reservedParticipationLocation": {"description": "United Kingdom"}}),
+    ],
+)
+def test_a_reserved_tender_says_to_whom_in_its_notice(core, db, place, smes_and_vcses, requirements):
+    """Procurement Policy Note 005's reservation, as the UK profile's ``tender.otherRequirements``."""
+    from .factories import publish_tender_notice
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="100000")
+    reserved = {"reserved": True, "reserved_to_suppliers_in": place, "reserved_to_smes_and_vcses": smes_and_vcses}
+    publish_tender_notice(core.engine, case_id, people.officer, **reserved, reserved_because="Local supply chains")
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    assert package["releases"][0]["tender"]["otherRequirements"] == requirements

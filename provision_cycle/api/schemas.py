@@ -900,6 +900,12 @@ class TenderIn(Request):
     not_assessed_because: str = Field(
         "", max_length=4000, description="Why it was not assessed (late, excluded...); empty for a tender assessed"
     )
+    supplier_based_there: bool | None = Field(
+        None,
+        description="Where the competition is reserved to suppliers based in one place (Procurement Policy Note "
+        "005; the case's reserved_to_suppliers_in): whether the supplier is based or established there, with "
+        "substantive business operations. Required then, and null otherwise",
+    )
 
 
 class ParticipationRequestIn(Request):
@@ -953,6 +959,7 @@ class TenderOut(BaseModel):
     price: Money
     received_on: date
     not_assessed_because: str
+    supplier_based_there: bool | None
     scores: list[ScoreOut]
     points: dict[str, str] = Field(description="By criterion id: the points earned so far, price by formula")
     total: str | None = Field(description="Out of 100, once every criterion is scored")

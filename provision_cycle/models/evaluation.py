@@ -55,6 +55,9 @@ class Tender(SupplierAsGiven, Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     price: Mapped[Decimal]  # excluding VAT, as the award value is
     received_on: Mapped[date]
+    # Whether the supplier is based (established, with substantive business operations) in the place its
+    # competition is reserved to (Procurement Policy Note 005); None for a competition not reserved.
+    supplier_based_there: Mapped[bool | None]
     # Why it was not assessed (late, an excluded supplier, a condition of participation not met); empty when
     # it was assessed.
     not_assessed_because: Mapped[str] = mapped_column(Text, default="")

@@ -56,6 +56,7 @@ from ..workflow.participation import (
     requests_to_participate,
     to_invite,
 )
+from ..workflow.reservations import Reservation
 from .spreadsheet import (
     FileProblem,
     FileRefused,
@@ -89,6 +90,8 @@ class TenderGiven:
     price: str
     received_on: date | None
     not_assessed_because: str = ""
+    # Asked where the competition is reserved by place (Procurement Policy Note 005): is the supplier based there?
+    supplier_based_there: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ def record_tender(
         if (invited := invited_to_tender(case.details)) is not None:
             invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
             fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
+        _as_reserved(Reservation.of(case.details), fields)
         tender = _saved(core, session, case, actor_id, Tender, fields, tender_id, seen)
         if tender_id is not None and tender.not_assessed_because:
             session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
@@ -260,7 +264,23 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
         "price": price,
         "received_on": given.received_on,
         "not_assessed_because": reason,
+        "supplier_based_there": given.supplier_based_there,
     }
+
+
+def _as_reserved(reservation: Reservation | None, fields: dict) -> None:
+    """A tender in a competition reserved to suppliers based in one place, and perhaps to SMEs and VCSEs
+    (Procurement Policy Note 005): whether its supplier is based there must be said, and one outside the
+    reservation is not assessed. In a competition open to all, the question is not asked."""
+    if reservation is None:
+        fields["supplier_based_there"] = None
+        return
+    if (based_there := fields["supplier_based_there"]) is None:
+        raise InvalidInput({"supplier_based_there": f"Say whether the supplier is based in {reservation.where}"})
+    admitted = reservation.admits(
+        based_there=based_there, is_sme=fields["supplier_is_sme"], is_vcse=fields["supplier_is_vcse"]
+    )
+    fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], admitted, reservation.left_out)
 
 
 def _received_problem(core: Core, received_on: date | None, what: str) -> str | None:

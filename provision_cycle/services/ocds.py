@@ -35,6 +35,7 @@ from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind, Dy
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.markets import market_named_by, notice_of, part_named_by
+from ..workflow.reservations import Reservation
 from .markets import NOTICE_NAMES as MARKET_NOTICE_NAMES
 from .markets import market_for
 from .notices import ACTION as RECORD_NOTICE
@@ -354,6 +355,8 @@ def _release(
         ]
     if market:
         release.setdefault("relatedProcesses", []).append(market)
+    if reservation := Reservation.of(details):  # the tender notice says it (Procurement Policy Note 005)
+        release["tender"]["otherRequirements"] = reservation.open_data()
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
         release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)
         release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)

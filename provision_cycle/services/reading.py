@@ -49,6 +49,7 @@ from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
 from ..workflow.participation import requests_to_participate
+from ..workflow.reservations import Reservation
 from . import evaluation, periods
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
@@ -447,6 +448,8 @@ class CasePage:
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
+    # Who alone may tender in a below-threshold competition reserved (Procurement Policy Note 005).
+    reservation: Reservation | None = None
     # The suppliers a competitive flexible procedure invited to tender after its participation period: they
     # alone may tender (PA23 s20(4)-(5)).
     invited: tuple[str, ...] = ()
@@ -717,6 +720,7 @@ def _evaluation_parts(core: Core, session: Session, actor: Actor, case: Case) ->
         "dynamic_market": (market := market_named_by(session, case.details)),
         "dynamic_market_part": part_named_by(market, case.details) if market else None,
         "invited": tuple(evaluation.invited_names(case.details)),
+        "reservation": Reservation.of(case.details),
         "market_linked": market is not None and works_for(actor, market.authority),
         "framework": (framework := framework_named_by(session, case.details)),
         "framework_linked": framework is not None and works_for(actor, framework.authority),

@@ -15,6 +15,7 @@ from ..services import evaluation, periods, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, TenderGiven
 from ..services.spreadsheet import FileRefused
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
+from ..workflow.reservations import Reservation
 from .common import core, csv_download, me, render
 from .forms import (
     CRITERION_PARTS,
@@ -97,6 +98,8 @@ def tender(case_id: int, tender_id: int | None = None):
     form = TenderForm()
     if request.method == "GET" and standing is not None:
         form.process(data=_tender_data(standing.tender))
+    if reservation := Reservation.of(case.details):
+        form.supplier_based_there.label.text = reservation.location_question
 
     def save() -> str:
         given = TenderGiven(
@@ -104,6 +107,7 @@ def tender(case_id: int, tender_id: int | None = None):
             price=form.price.data,
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
+            supplier_based_there=_yes_or_none(form.supplier_based_there.data),
         )
         seen = form.opened_on.data or None
         evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
@@ -113,7 +117,9 @@ def tender(case_id: int, tender_id: int | None = None):
         return done
     tendered = standing.tender if standing else None
     invited = evaluation.invited_names(case.details)
-    return render("evaluation/tender.html", case=case, form=form, tender=tendered, invited=invited)
+    return render(
+        "evaluation/tender.html", case=case, form=form, tender=tendered, invited=invited, reservation=reservation
+    )
 
 
 def _requests_open(session, case) -> bool:
@@ -277,8 +283,8 @@ def _supplier_data(row) -> dict:
         "opened_on": evaluation.supplier_row_as_seen(row),
         "supplier_name": row.supplier_name,
         "supplier_registration": row.supplier_registration,
-        "supplier_is_sme": "yes" if row.supplier_is_sme else "no",
-        "supplier_is_vcse": "yes" if row.supplier_is_vcse else "no",
+        "supplier_is_sme": _yes_no(row.supplier_is_sme),
+        "supplier_is_vcse": _yes_no(row.supplier_is_vcse),
     }
 
 
@@ -288,7 +294,17 @@ def _tender_data(tender) -> dict:
         "price": f"{tender.price:.2f}",
         "received_on": tender.received_on,
         "not_assessed_because": tender.not_assessed_because,
+        "supplier_based_there": None if tender.supplier_based_there is None else _yes_no(tender.supplier_based_there),
     }
+
+
+def _yes_no(answer: bool) -> str:
+    return "yes" if answer else "no"
+
+
+def _yes_or_none(answer: str | None) -> bool | None:
+    """A yes-or-no question's answer, None where it was not answered (or not asked)."""
+    return None if answer is None else answer == "yes"
 
 
 @tenders.post("/<id:case_id>/tenders/<id:tender_id>/remove")

@@ -818,6 +818,14 @@ class TenderForm(FlaskForm):
         "tender assessed.",
         validators=[Length(max=4000)],
     )
+    # Asked (and worded for the place) only where the competition is reserved to suppliers based in one place
+    # (Procurement Policy Note 005); the service says so if it is left unanswered there.
+    supplier_based_there = RadioField(
+        "Is the supplier based in the place the competition is reserved to?",
+        widget=GovRadioInput(),
+        choices=options([("yes", "Yes"), ("no", "No")]),
+        validators=[Optional()],
+    )
     submit = SubmitField("Save the tender", widget=GovSubmitInput())
     opened_on = OPENED_ON
 

@@ -29,7 +29,7 @@ from ..models.cases import declaration_blocks
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import listed, one_to_a_line
-from . import aggregation, statements
+from . import aggregation, reservations, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .frameworks import (
     allows_direct_award,
@@ -545,6 +545,26 @@ def may_be_invited(ctx: ActionContext, names: str) -> str | None:
 
 CHOICES["dynamic_markets"] = lambda ctx: tuple(
     option for market in markets_usable_for(ctx.session, ctx.case) for option in restrictions(market)
+)
+
+
+@predicate
+def reservable(ctx: ActionContext) -> bool:
+    """Procurement Policy Note 005: a competition for a regulated below-threshold contract under the Act (PA23
+    s84), other than a special regime contract (a light-touch one), may be reserved to suppliers based in the UK
+    or in one county, and then to SMEs and VCSEs as well."""
+    plan = _plan(ctx)
+    below_under_the_act = bool(plan and plan.regime == statutory.Regime.PA2023 and not plan.above_threshold)
+    return below_under_the_act and not _light_touch(ctx)
+
+
+@predicate
+def reserving(ctx: ActionContext) -> bool:
+    return ctx.inputs.get(reservations.RESERVED) is True
+
+
+CHOICES["reservable_places"] = lambda ctx: reservations.places(
+    ctx.engine.governance.organisation.counties_of(ctx.case.authority)
 )
 
 

@@ -177,3 +177,25 @@ def test_a_closing_date_is_extended_through_the_api(api, core, db, clock):
     case = api(people.officer).post(url, {**body, "notice_id": "012345-2026"}, status=200).json
     assert case["details"]["tenders_close_on"] == "2026-04-20"
     api(people.officer).post(f"/cases/{case_id}/closing-dates/lunch", body, status=409)
+
+
+def test_a_reserved_competition_s_tenders_say_whether_their_supplier_is_based_there(api, core, db, clock):
+    """Procurement Policy Note 005 through the API: where the tender notice reserved the competition to
+    suppliers based in one place, each tender says whether its supplier is based there."""
+    from tests.factories import act, publish_tender_notice
+    from tests.test_reservations import LEFT_OUT, LOCAL_SMES
+
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="100000")
+    publish_tender_notice(core.engine, case_id, people.officer, **LOCAL_SMES)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    officer, base = api(people.officer), f"/cases/{case_id}/evaluation"
+    refused = officer.post(f"{base}/tenders", _tender("Banbury Care Ltd", "90000"), status=422).json
+    assert "Say whether the supplier is based in Oxfordshire" in str(refused)
+    officer.post(f"{base}/tenders", _tender("Banbury Care Ltd", "90000", supplier_based_there=True), status=201)
+    body = officer.post(f"{base}/tenders", _tender("Reading Ltd", "80000", supplier_based_there=False), status=201).json
+    assert [(t["supplier_name"], t["supplier_based_there"], t["not_assessed_because"]) for t in body["tenders"]] == [
+        ("Banbury Care Ltd", True, ""),
+        ("Reading Ltd", False, LEFT_OUT),
+    ]

@@ -19,6 +19,7 @@ from tests.factories import (
     publish_tender_notice,
     ready_for_the_market,
 )
+from tests.test_reservations import LOCAL_SMES
 from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import (
     contract_with_kpis,
@@ -124,6 +125,14 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     act(site.core.engine, called_off, "start_call_off", people.officer,
         inputs={"framework": str(framework), "direct_call_off": True})  # fmt: skip
     act(site.core.engine, called_off, "complete_call_off_selection", people.officer)
+    # Below the threshold: a tender notice that may reserve the competition (its questions revealed under a
+    # yes), and a reserved competition's tender form asking where the supplier is based.
+    reservable = ready_for_the_market(site.core.engine, people, value="100000", title="Playground resurfacing")
+    reserved = ready_for_the_market(site.core.engine, people, value="100000", title="Grounds maintenance")
+    publish_tender_notice(
+        site.core.engine, reserved, people.officer, str(today - timedelta(30)), str(today - timedelta(1)), **LOCAL_SMES
+    )
+    act(site.core.engine, reserved, "close_tenders", people.officer)
     request = RequestGiven("Acme Ltd", "01234567", True, False, date(2026, 3, 20), "", date(2026, 3, 23))
     request_id = evaluation.record_request(site.core, participating, people.officer, request)
     visits = {
@@ -190,6 +199,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{participating}/requests-to-participate/load",
             f"/cases/{participating}/actions/invite_tenders",
             f"/cases/{tendering}/closing-dates/tenders",  # a closing date extended
+            f"/cases/{reservable}/actions/publish_tender_notice",
+            f"/cases/{reserved}/tenders/new",
             # A dynamic market, its notices, and the decisions on who belongs to it.
             "/markets/",
             "/markets/new",

@@ -483,6 +483,35 @@ def test_a_tender_notice_accounts_for_market_engagement_asking_what_follows_only
     expect(officer.locator("#timeline ~ ol")).to_contain_text(f"gives these reasons): {because}")
 
 
+def test_a_below_threshold_tender_is_reserved_to_local_smes_from_its_notice(site, open_as):
+    """Procurement Policy Note 005: the reservation's place, its SMEs and VCSEs and its reasons are asked only
+    after a yes, and the case then says who alone may tender."""
+    people, engine = site.people, site.core.engine
+    case_id = ready_for_the_market(engine, people, value="100000", title="Grounds maintenance")
+    today = engine.today()
+
+    officer = open_as(people.officer)
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("link", name="Publish the tender notice").click()
+    enter_date(officer.get_by_role("group", name="Date the tender notice was published"), today)
+    enter_date(officer.get_by_role("group", name="Closing date for tenders"), today + timedelta(days=21))
+    reasons = officer.get_by_label("Why it is reserved")
+    expect(reasons).to_be_hidden()
+    # The first "Yes" of the question's group: the follow-up questions it reveals sit inside that group.
+    reserve = officer.get_by_role("group", name=re.compile("Is the competition reserved"))
+    reserve.get_by_label("Yes", exact=True).first.check()
+    expect(reasons).to_be_visible()
+    officer.get_by_role("group", name="Reserved to suppliers based in").get_by_label("Oxfordshire").check()
+    smes = officer.get_by_role("group", name="Is it reserved to SMEs and VCSEs as well?")
+    smes.get_by_label("Yes", exact=True).check()
+    reasons.fill("Local jobs and apprenticeships")
+    officer.get_by_role("button", name="Publish the tender notice").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("is now at 'Tender period'")
+    expect(officer.locator("#reservation")).to_have_text(
+        re.compile(r"Reserved to SMEs and VCSEs based in Oxfordshire \(Procurement Policy Note 005\)")
+    )
+
+
 def test_a_person_is_chosen_by_typing_and_what_the_box_shows_is_what_is_posted(site, open_as):
     people = site.people
     manager = open_as(people.manager)

@@ -4,11 +4,12 @@ recommendation filled in from the evaluation, and each supplier's assessment sum
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import unescape
 
 from provision_cycle.services import evaluation
 from provision_cycle.workflow.evaluation import evaluation_of
-from tests.factories import declare, hub_people, ready_for_the_market
+from tests.factories import act, declare, hub_people, publish_tender_notice, ready_for_the_market
 from tests.test_evaluation import CRITERIA, _to_evaluation
 from tests.web.conftest import csrf_from
 from tests.web.helpers import evaluated_procurement, page_text
@@ -405,3 +406,63 @@ def test_requests_to_participate_are_loaded_from_a_portal_s_file(core, db, brows
     ]
     history = page_text(done.text.split('id="timeline"')[1])
     assert "Load participation requests" in history and "From a file: Acme Ltd, Brightwork CIC" in history
+
+
+def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core, db, browser, clock):
+    """Procurement Policy Note 005: the tender notice's step records the reservation, the tender form asks
+    whether each supplier is based there, and the case page and its history say what was reserved."""
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="100000")
+    officer = browser(people.officer)
+    url = f"/cases/{case_id}/actions/publish_tender_notice"
+    form = officer.get(url).text
+    assert "Is the competition reserved to suppliers based in one place (Procurement Policy Note 005)? (optional)" in (
+        page_text(form)
+    )
+    assert 'value="Oxfordshire"' in form and 'value="uk"' in form
+    notice = {
+        "tender_notice_published_on": ["2", "3", "2026"],
+        "tenders_close_on": ["20", "3", "2026"],
+        "reserved": "yes",
+        "reserved_to_suppliers_in": "Oxfordshire",
+    }
+    refused = officer.post(url, notice, status=400).text
+    assert "Answer yes or no: Is it reserved to SMEs and VCSEs as well?" in refused
+    assert "Enter why it is reserved" in refused
+    officer.post(url, notice | {"reserved_to_smes_and_vcses": "yes", "reserved_because": "Local jobs and skills"})
+
+    page = page_text(officer.get(f"/cases/{case_id}").text)
+    assert (
+        "Reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note 005): a tender from any other "
+        "supplier is not assessed." in page
+    )
+    assert "Reserved to suppliers based in: Oxfordshire" in page and "Why it is reserved: Local jobs and skills" in page
+
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    new = f"/cases/{case_id}/tenders/new"
+    question = "Is the supplier based or established in Oxfordshire, with substantive business operations there?"
+    assert question in page_text(officer.get(new).text)
+    refused = officer.post(new, _tender_form("Banbury Care Ltd", "90000"), status=400).text
+    assert "Say whether the supplier is based in Oxfordshire" in refused
+    officer.post(new, _tender_form("Banbury Care Ltd", "90000") | {"supplier_based_there": "yes"})
+    officer.post(new, _tender_form("Reading Care Ltd", "80000") | {"supplier_based_there": "no"})
+    page = page_text(officer.get(f"/cases/{case_id}").text)
+    assert (
+        "Not assessed: Not among the SMEs and VCSEs based in Oxfordshire the competition is reserved to "
+        "(Procurement Policy Note 005)" in page
+    )
+    with db.reading() as session:
+        standings = evaluation_of(session, case_id).standings
+        reading = {s.tender.supplier_name: s.tender.supplier_based_there for s in standings}
+    assert reading == {"Banbury Care Ltd": True, "Reading Care Ltd": False}
+
+
+def test_a_tender_in_a_competition_open_to_all_is_not_asked_where_its_supplier_is(core, db, browser, clock):
+    people = hub_people(db)
+    case_id = ready_for_the_market(core.engine, people, value="100000")
+    publish_tender_notice(core.engine, case_id, people.officer)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    page = browser(people.officer).get(f"/cases/{case_id}/tenders/new").text
+    assert 'name="supplier_based_there"' not in page and "Procurement Policy Note 005" not in page
