@@ -149,6 +149,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     _extension_before_its_approvers(core)
     payments = _spend(core, people, rng)
     opened.append(_signed_and_handed_over(core, people))
+    opened.append(_reserved_to_local_suppliers(core, people))
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
     from .scheduling.runner import run_once
@@ -725,6 +726,63 @@ def _signed_and_handed_over(core: Core, people: dict) -> int:
     with _clock_at(core, published):
         notice = {"contract_details_published_on": published.date()}
         core.engine.act(ActionRequest(case_id, "publish_contract_details", officer, inputs=notice))
+    return case_id
+
+
+# The tenders the demo's reserved competition received: supplier, SME, VCSE, based in Oxfordshire, price.
+RESERVED_TENDERS = [
+    ("Cherwell Grounds Ltd", True, False, True, "78500"),
+    ("Wychwood Conservation Trust", False, True, True, "81200"),
+    ("Green Estates UK plc", False, False, True, "69900"),  # based in the county, but neither an SME nor a VCSE
+    ("Cotswold Landscapes Ltd", True, False, False, "74000"),  # an SME, but in Gloucestershire
+]
+
+
+def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
+    """An OCC below-threshold tender reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note
+    005), its tenders in since the team closed the period a week ago: four, two of them from suppliers the
+    reservation leaves out (not assessed), its award to recommend. Draws nothing at random: the rest of the demo is unchanged."""
+    requester = _requester_of(people, "OCC")
+    today = core.engine.today()
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=60), time(10, 20))):
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=requester,
+            title="Country parks grounds maintenance",
+            details=_request_facts(core, "property_facilities"),
+            description="Mowing, hedges and paths at the county's three country parks, for three years.",
+            authority="OCC",
+            category="property_facilities",
+            contract_type="services",
+            estimated_value="85000",
+            proposed_start=today + timedelta(days=45),
+            duration_months=36,
+        )
+    rng = random.Random("the demo's reserved competition")  # drawn from only by steps that draw nothing here
+    for step, days_ago in (("submit", 58), ("*", 55), ("complete_conflicts_assessment", 52)):
+        with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago), time(11, 0))):
+            _demo_step(core, people, case_id, requester, step, rng)
+    officer = _someone(people, "category_officer", "OCC", "eni")
+    published = _working_day_at(core, today - timedelta(days=45), time(9, 30))
+    notice = {
+        "tender_notice_published_on": published.date(),
+        "tender_notice_id": _find_a_tender_id(case_id, published.date()),
+        "tenders_close_on": published.date() + timedelta(days=TENDER_PERIODS["below_threshold_tender"]),
+        "reserved": True,
+        "reserved_to_suppliers_in": "Oxfordshire",
+        "reserved_to_smes_and_vcses": True,
+        "reserved_because": "Local jobs and skills: the parks' work suits the county's small landscaping firms "
+        "and its conservation charities, several of which tendered for the last contract",
+    }
+    with _clock_at(core, published):
+        core.engine.act(ActionRequest(case_id, "publish_tender_notice", officer, inputs=notice))
+    closed = _working_day_at(core, today - timedelta(days=7), time(9, 0))
+    with _clock_at(core, closed):
+        core.engine.act(ActionRequest(case_id, "close_tenders", officer))
+        for supplier, sme, vcse, based_there, price in RESERVED_TENDERS:
+            received = notice["tenders_close_on"] - timedelta(days=1)
+            given = TenderGiven(supplier, "", sme, vcse, price, received, supplier_based_there=based_there)
+            record_tender(core, case_id, officer, given)
     return case_id
 
 
