@@ -741,7 +741,8 @@ RESERVED_TENDERS = [
 def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
     """An OCC below-threshold tender reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note
     005), its tenders in since the team closed the period a week ago: four, two of them from suppliers the
-    reservation leaves out (not assessed), its award to recommend. Draws nothing at random: the rest of the demo is unchanged."""
+    reservation leaves out (not assessed), its award to recommend. Draws nothing at random: the rest of the
+    demo is unchanged."""
     requester = _requester_of(people, "OCC")
     today = core.engine.today()
     with _clock_at(core, _working_day_at(core, today - timedelta(days=60), time(10, 20))):
