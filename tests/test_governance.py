@@ -172,6 +172,32 @@ def test_local_configuration_cannot_relax_the_statutory_route(governance):
         plan_for(governance, "250000", route="quotations")
 
 
+@pytest.mark.parametrize(
+    ("value", "contract_type", "vat", "flexible"),
+    [
+        ("150000", "services", "standard", False),  # 180,000 with VAT: below the threshold, s85 applies
+        ("150000", "works", "standard", False),  # works under 207,720 with VAT: s85 applies too
+        ("180000", "works", "standard", True),  # 216,000: works over the goods and services figure (s85(2)-(3))
+        ("250000", "light_touch", "exempt", True),  # light touch over it, below its own threshold
+        ("200000", "light_touch", "exempt", False),
+        ("250000", "services", "standard", True),  # above the threshold: a procedure of s20
+    ],
+)
+def test_below_the_threshold_suppliers_are_not_chosen_by_suitability_before_they_tender(
+    governance, value, contract_type, vat, flexible
+):
+    """PA23 s85: below the threshold no stage may choose suppliers by their suitability before they tender, as a
+    competitive flexible procedure's requests to participate do; but for works or light-touch services worth at
+    least the goods and services threshold (s85(2)-(3), its figures corrected to that threshold's, 207,720 for
+    a council, by SI 2025/1200)."""
+    plan = plan_for(governance, value, contract_type=contract_type, vat=vat)
+    assert ("competitive_flexible" in plan.allowed_routes) is flexible
+    assert "open_procedure" in plan.allowed_routes  # one stage: always open
+    if not flexible:
+        with pytest.raises(GovernanceError, match=r"below it suppliers may not be chosen by their suitability"):
+            plan_for(governance, value, contract_type=contract_type, vat=vat, route="competitive_flexible")
+
+
 @pytest.mark.parametrize(("commencement", "regime"), [(date(2025, 2, 23), "PCR2015"), (date(2025, 2, 24), "PA2023")])
 def test_regime_follows_commencement(governance, commencement, regime):
     assert plan_for(governance, "50000", commencement=commencement).regime == regime

@@ -171,8 +171,10 @@ class Governance:
         """The recommended route and every route open to the case. Statutory limits override local bands.
 
         Above the threshold only the PA23 s20 procedures will do. Below it, the local band's route or any
-        more formal one (a joint case takes the more formal of its two authorities' routes). Direct award
-        and framework call-off are always open, on a justification or a framework reference.
+        more formal one (a joint case takes the more formal of its two authorities' routes), but for the
+        competitive flexible procedure where its requests to participate would choose suppliers by their
+        suitability before they tender, which s85 forbids. Direct award and framework call-off are always
+        open, on a justification or a framework reference.
         """
         if position.above_threshold:
             competitive = list(statutory.ABOVE_THRESHOLD_COMPETITIVE)
@@ -183,7 +185,12 @@ class Governance:
                 for a in self.organisation.authorities_of(proposal.authority)
             ]
             floor = formality.index(max(local, key=formality.index))
-            competitive = [r for r in formality[floor:] if r not in statutory.EXCEPTIONAL_ROUTES]
+            competitive = [
+                route
+                for route in formality[floor:]
+                if route not in statutory.EXCEPTIONAL_ROUTES
+                and (route is not Route.COMPETITIVE_FLEXIBLE or position.may_assess_suitability_first)
+            ]
         return competitive[0], competitive + list(statutory.EXCEPTIONAL_ROUTES)
 
     def key_decisions(self, proposal: Proposal) -> dict[str, str]:
@@ -247,9 +254,14 @@ class Governance:
         recommended, allowed = self.allowed_routes(proposal, position)
         if proposal.route is not None and proposal.route not in allowed:
             chosen = Route.label_of(proposal.route)
+            why = position.summary
+            if proposal.route == Route.COMPETITIVE_FLEXIBLE and not position.above_threshold:
+                why += (
+                    ", and below it suppliers may not be chosen by their suitability before they tender "
+                    "(Procurement Act 2023 s85)"
+                )
             raise GovernanceError(
-                f"{chosen} is not open to this case: {position.summary}. Choose one of: "
-                + ", ".join(r.label for r in allowed)
+                f"{chosen} is not open to this case: {why}. Choose one of: " + ", ".join(r.label for r in allowed)
             )
         key_decisions = self.key_decisions(proposal)
         plan = RoutePlan(

@@ -159,6 +159,10 @@ class StatutoryPosition:
     threshold_source: str
     above_threshold: bool
     notifiable: bool  # needs notices on the Central Digital Platform even below threshold
+    # Whether suppliers may be chosen by their suitability before they tender (a competitive flexible procedure's
+    # requests to participate): above the threshold, and below it only for works or light-touch services worth
+    # at least the goods and services threshold (PA23 s85(2)-(3), whose figures are that threshold's).
+    may_assess_suitability_first: bool
 
     @property
     def summary(self) -> str:
@@ -176,6 +180,8 @@ def statutory_position(
     table = threshold_table(commencement)
     limit = table.for_type(contract_type)
     above = gross >= limit
+    kind = ContractType(contract_type)
+    s85_exception = kind in (ContractType.WORKS, ContractType.LIGHT_TOUCH) and gross >= table.goods_services
     return StatutoryPosition(
         regime=regime_for(commencement),
         contract_type=ContractType(contract_type),
@@ -184,6 +190,7 @@ def statutory_position(
         threshold_source=table.source,
         above_threshold=above,
         notifiable=above or gross >= NOTIFIABLE_BELOW_THRESHOLD,
+        may_assess_suitability_first=above or s85_exception,
     )
 
 
