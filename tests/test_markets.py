@@ -439,3 +439,20 @@ def test_the_team_is_reminded_once_of_an_application_undecided_after_ten_working
     ]
     with db.reading() as session:
         assert session.get(MarketMembership, waiting).reminded_at is not None
+
+
+def test_only_a_public_contract_is_awarded_by_reference_to_a_market(core, db, people):
+    """s34 is for public contracts: a light-touch contract below its threshold, whose competitive flexible
+    procedure s85(2)-(3) allows (worth more than the goods and services threshold), may not take a market's
+    members alone."""
+    market_id = open_market(core, people)
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+    below = ready_for_the_market(
+        core.engine, people, value="300000", route="competitive_flexible", contract_type="light_touch"
+    )
+    offer = core.engine.offers(below, people.officer, ["publish_tender_notice"])["publish_tender_notice"]
+    assert not offer.asks("by_dynamic_market") and not offer.asks("dynamic_market")
+    above = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    assert core.engine.offers(above, people.officer, ["publish_tender_notice"])["publish_tender_notice"].asks(
+        "by_dynamic_market"
+    )

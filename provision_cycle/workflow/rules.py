@@ -526,8 +526,10 @@ GUARDS["user_choice_date_valid"] = _recorded_by_today("user_choice_recorded_on",
 @predicate
 def dynamic_market_available(ctx: ActionContext) -> bool:
     """A dynamic market is established for the case's council, so its tender notice may restrict it to the
-    market's members (PA23 s34)."""
-    return bool(markets_usable_for(ctx.session, ctx.case))
+    market's members (PA23 s34): a public contract's only, s34 being for them (a competitive flexible procedure
+    below the threshold, for works or light-touch services that s85 lets choose suppliers first, may not)."""
+    plan = _plan(ctx)
+    return bool(plan and plan.above_threshold) and bool(markets_usable_for(ctx.session, ctx.case))
 
 
 @predicate
