@@ -384,12 +384,14 @@ def matrix(case_id: int):
     rank, for the award report."""
     case, found = _case_evaluated(case_id, lambda session, case: reading.may_see_tenders(session, me(), case),
                                   "whose tenders you can see")  # fmt: skip
+    reservation = Reservation.of(case.details)
     header = [
         "Rank",
         "Supplier",
         "Registration",
         "SME",
         "VCSE",
+        *([f"Based in {reservation.where}"] if reservation else []),  # a competition reserved to a place's
         "Price excluding VAT",
         "Received",
         "Not assessed because",
@@ -405,8 +407,9 @@ def matrix(case_id: int):
                 standing.rank or "",
                 tender.supplier_name,
                 tender.supplier_registration,
-                "yes" if tender.supplier_is_sme else "no",
-                "yes" if tender.supplier_is_vcse else "no",
+                _yes_no(tender.supplier_is_sme),
+                _yes_no(tender.supplier_is_vcse),
+                *([_yes_no(bool(tender.supplier_based_there))] if reservation else []),
                 f"{tender.price:.2f}",
                 tender.received_on.isoformat(),
                 tender.not_assessed_because,

@@ -456,6 +456,12 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
         standings = evaluation_of(session, case_id).standings
         reading = {s.tender.supplier_name: s.tender.supplier_based_there for s in standings}
     assert reading == {"Banbury Care Ltd": True, "Reading Care Ltd": False}
+    matrix = officer.get(f"/cases/{case_id}/evaluation.csv").text.splitlines()
+    assert matrix[0].startswith("Rank,Supplier,Registration,SME,VCSE,Based in Oxfordshire,Price excluding VAT")
+    assert [row.split(",")[1:6] for row in matrix[1:]] == [
+        ["Banbury Care Ltd", "", "yes", "no", "yes"],
+        ["Reading Care Ltd", "", "yes", "no", "no"],
+    ]
 
 
 def test_a_tender_in_a_competition_open_to_all_is_not_asked_where_its_supplier_is(core, db, browser, clock):
