@@ -782,7 +782,7 @@ def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
         core.engine.act(ActionRequest(case_id, "close_tenders", officer))
         for supplier, sme, vcse, based_there, price in RESERVED_TENDERS:
             received = notice["tenders_close_on"] - timedelta(days=1)
-            given = TenderGiven(supplier, "", sme, vcse, price, received, supplier_based_there=based_there)
+            given = TenderGiven(supplier, "", sme, vcse, price, received, supplier_within_reservation=based_there)
             record_tender(core, case_id, officer, given)
     return case_id
 

@@ -4,18 +4,22 @@ supplier it leaves out not assessed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import InvalidInput
-from provision_cycle.models import AuditEvent, Case, Tender
+from provision_cycle.models import AuditEvent, Case, ParticipationRequest, Tender
 from provision_cycle.services import evaluation
-from provision_cycle.services.evaluation import TenderGiven
+from provision_cycle.services.evaluation import RequestGiven, TenderGiven
+from provision_cycle.services.ocds import case_release_package
+from provision_cycle.services.spreadsheet import FileRefused
 from provision_cycle.workflow.reservations import Reservation
 
 from .factories import (
+    AWARD_INPUTS,
     act,
     approve_open_steps,
     declare,
@@ -23,6 +27,7 @@ from .factories import (
     new_request,
     publish_tender_notice,
     ready_for_the_market,
+    ready_to_recommend,
 )
 
 LOCAL_SMES = {
@@ -46,13 +51,14 @@ def _offered(core, case_id, actor, trigger):
 
 
 def _tender(name, *, based_there, sme=False, vcse=False, not_assessed=""):
-    return TenderGiven(name, "", sme, vcse, "90000", date(2026, 3, 20), not_assessed, supplier_based_there=based_there)
+    given = TenderGiven(name, "", sme, vcse, "90000", date(2026, 3, 20), not_assessed)
+    return replace(given, supplier_within_reservation=based_there)
 
 
 def _tenders(db, case_id):
     with db.reading() as session:
         rows = session.scalars(select(Tender).where(Tender.case_id == case_id).order_by(Tender.id))
-        return {t.supplier_name: (t.supplier_based_there, t.not_assessed_because) for t in rows}
+        return {t.supplier_name: (t.supplier_within_reservation, t.not_assessed_because) for t in rows}
 
 
 def _reserved_to_local_smes(core, clock, people, value="100000"):
@@ -73,7 +79,9 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
     publish_tender_notice(core.engine, case_id, people.officer, **LOCAL_SMES)
     with db.reading() as session:
         case = session.get(Case, case_id)
-        assert Reservation.of(case.details) == Reservation("Oxfordshire", smes_and_vcses=True)
+        reservation = Reservation.of(case.details)
+        assert (reservation.place, reservation.smes_and_vcses, reservation.kind) == ("Oxfordshire", True, None)
+        assert reservation.described == "Reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note 005)"
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq.desc())
         ).first()
@@ -102,7 +110,7 @@ def test_a_tender_in_a_reserved_competition_says_whether_its_supplier_is_based_t
     case_id = _reserved_to_local_smes(core, clock, people)
     with pytest.raises(InvalidInput) as refused:
         evaluation.record_tender(core, case_id, people.officer, _tender("Acme Ltd", based_there=None, sme=True))
-    assert refused.value.fields == {"supplier_based_there": "Say whether the supplier is based in Oxfordshire"}
+    assert refused.value.fields == {"supplier_within_reservation": "Say whether the supplier is based in Oxfordshire"}
     assert _tenders(db, case_id) == {}
 
     # Corrected once it turns out the supplier is based there after all: assessed, the team's own reason kept.
@@ -182,3 +190,165 @@ def test_only_a_regulated_below_threshold_contract_may_be_reserved(core, people,
     with pytest.raises(InvalidInput) as refused:
         publish_tender_notice(core.engine, case_id, people.officer, **LOCAL_SMES)
     assert "is not asked for by 'Publish the tender notice' on this case" in refused.value.fields["reserved"]
+
+
+# --- by kind of supplier: PA23 s32 (supported employment providers) and s33 (public service mutuals) ----------
+def _flexible(core, db, people, *, value="250000", contract_type="services", duration_months=36):
+    """A competitive flexible procedure (a public contract), its route approved and conflicts assessed."""
+    case_id = new_request(
+        core.engine, people.requester, value=value, route="competitive_flexible", contract_type=contract_type,
+        duration_months=duration_months,
+    )  # fmt: skip
+    act(core.engine, case_id, "submit", people.requester)
+    approve_open_steps(core.engine, db, people, case_id)
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    return case_id
+
+
+def _reserved_notice(core, people, case_id, kind):
+    notice = {
+        "tender_notice_published_on": "2026-03-02",
+        "participation_closes_on": "2026-03-27",
+        "market_engaged": False,
+        "reserved": True,
+        "reserved_for": kind,
+        "reserved_because": "Employment for people furthest from work",
+    }
+    if _offered(core, case_id, people.officer, "publish_tender_notice").get("by_dynamic_market"):
+        notice["by_dynamic_market"] = False  # a market is established: the notice asks, and it is not
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+
+
+def _request(core, case_id, people, name, within, received=date(2026, 3, 2)):
+    given = RequestGiven(name, "", False, True, received, "", received, supplier_within_reservation=within)
+    return evaluation.record_request(core, case_id, people.officer, given)
+
+
+def _requests(db, case_id):
+    with db.reading() as session:
+        rows = session.scalars(select(ParticipationRequest).where(ParticipationRequest.case_id == case_id))
+        return {made.supplier_name: (made.supplier_within_reservation, made.set_aside_because) for made in rows}
+
+
+SUPPORTED = "Not among the supported employment providers the competition is reserved to (Procurement Act 2023 s32)"
+
+
+def test_a_public_contract_may_be_reserved_to_supported_employment_providers(core, db, clock, people):
+    case_id = _flexible(core, db, people)
+    asked = _offered(core, case_id, people.officer, "publish_tender_notice")
+    assert asked["reserved_for"].options == (
+        ("supported_employment_providers", "Supported employment providers (Procurement Act 2023 s32)"),
+    )  # services, not light touch: no public service mutuals
+    assert "reserved_to_suppliers_in" not in asked  # no place above the threshold (PPN 005 is below it)
+    _reserved_notice(core, people, case_id, "supported_employment_providers")
+
+    with pytest.raises(InvalidInput) as refused:
+        _request(core, case_id, people, "Abilities Works CIC", None)
+    assert refused.value.fields == {
+        "supplier_within_reservation": "Say whether the supplier is a supported employment provider"
+    }
+    _request(core, case_id, people, "Abilities Works CIC", True)
+    _request(core, case_id, people, "Ordinary Office Ltd", False)
+    assert _requests(db, case_id) == {
+        "Abilities Works CIC": (True, ""),
+        "Ordinary Office Ltd": (False, SUPPORTED),  # s32(1): excluded from participating
+    }
+    clock.set(date(2026, 3, 30))
+    with pytest.raises(InvalidInput, match="Ordinary Office Ltd"):  # so it is not invited to tender
+        act(core.engine, case_id, "invite_tenders", people.officer, inputs={
+            "tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24",
+            "invited_suppliers": "Abilities Works CIC\nOrdinary Office Ltd",
+        })  # fmt: skip
+    act(core.engine, case_id, "invite_tenders", people.officer, inputs={
+        "tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": "Abilities Works CIC",
+    })  # fmt: skip
+    clock.set(date(2026, 4, 27))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    evaluation.record_tender(core, case_id, people.officer, _tender("Abilities Works CIC", based_there=True, vcse=True))
+    assert _tenders(db, case_id) == {"Abilities Works CIC": (True, "")}
+    with db.reading() as session:
+        tender = case_release_package(core, session, core.engine.actor(session, people.head), case_id)["releases"][0]
+    assert tender["tender"]["otherRequirements"] == {"reservedParticipation": ["shelteredWorkshop"]}
+
+
+def test_public_service_mutuals_only_for_light_touch_services_of_five_years_at_most(core, db, people):
+    longer = _flexible(core, db, people, value="600000", contract_type="light_touch", duration_months=72)
+    assert [
+        code for code, _ in _offered(core, longer, people.officer, "publish_tender_notice")["reserved_for"].options
+    ] == ["supported_employment_providers"]
+    with pytest.raises(InvalidInput, match="choose one of supported_employment_providers"):
+        _reserved_notice(core, people, longer, "public_service_mutuals")
+    shorter = _flexible(core, db, people, value="600000", contract_type="light_touch", duration_months=60)
+    options = _offered(core, shorter, people.officer, "publish_tender_notice")["reserved_for"].options
+    assert [code for code, _ in options] == ["supported_employment_providers", "public_service_mutuals"]
+
+
+def test_a_mutual_with_a_comparable_contract_in_the_last_three_years_is_not_a_qualifying_one(core, db, clock, people):
+    """s33(5): a public service mutual that entered into a comparable contract (the same kind of services, the
+    same council, reserved under s33) in the three years before is not a qualifying one."""
+    first = _flexible(core, db, people, value="600000", contract_type="light_touch")
+    _reserved_notice(core, people, first, "public_service_mutuals")
+    _request(core, first, people, "Oxford Care Mutual", True)
+    clock.set(date(2026, 3, 30))
+    act(core.engine, first, "invite_tenders", people.officer, inputs={
+        "tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": "Oxford Care Mutual",
+    })  # fmt: skip
+    clock.set(date(2026, 4, 27))
+    act(core.engine, first, "close_tenders", people.officer)
+    evaluation.record_tender(core, first, people.officer, _tender("Oxford Care Mutual", based_there=True, vcse=True))
+    ready_to_recommend(core.engine, first, people)
+    award = {**AWARD_INPUTS, "supplier_name": "Oxford Care Mutual", "supplier_is_sme": False, "supplier_is_vcse": True}
+    act(core.engine, first, "recommend_award", people.officer, inputs=award | {"award_value": "90000"})
+    approve_open_steps(core.engine, db, people, first)
+    act(core.engine, first, "record_assessment_summaries", people.officer,
+        inputs={"assessment_summaries_sent_on": "2026-04-27"})  # fmt: skip
+    act(core.engine, first, "publish_award_notice", people.officer, inputs={"award_notice_published_on": "2026-04-27"})
+    signature = {"signed_on": "2026-04-28", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    clock.set(date(2026, 4, 28))
+    act(core.engine, first, "sign_contract", people.officer, inputs=signature)
+
+    second = _flexible(core, db, people, value="600000", contract_type="light_touch")
+    _reserved_notice(core, people, second, "public_service_mutuals")
+    _request(core, second, people, "OXFORD CARE MUTUAL LIMITED", True, received=date(2026, 4, 28))
+    _request(core, second, people, "Banbury Care Mutual", True, received=date(2026, 4, 28))
+    _request(core, second, people, "Profitable Care plc", False, received=date(2026, 4, 28))
+    with db.reading() as session:
+        reference = session.get(Case, first).reference
+    assert _requests(db, second) == {
+        "OXFORD CARE MUTUAL LIMITED": (
+            True,
+            f"Entered into a comparable contract, {reference}, on 28 April 2026: not a qualifying public service "
+            "mutual (Procurement Act 2023 s33(5))",
+        ),
+        "Banbury Care Mutual": (True, ""),
+        "Profitable Care plc": (
+            False,
+            "Not among the qualifying public service mutuals the competition is reserved to (Procurement Act 2023 s33)",
+        ),
+    }
+
+
+def test_a_reserved_procedure_s_requests_file_answers_its_question(core, db, clock, people):
+    """A portal's file of requests for a reserved procedure says, for each supplier, whether it is within the
+    reservation (a column of its own); left empty, the row is refused, and nothing is loaded."""
+    case_id = _flexible(core, db, people)
+    _reserved_notice(core, people, case_id, "supported_employment_providers")
+    clock.set(date(2026, 3, 30))
+    unanswered = b"Supplier,Received\nAbilities Works CIC,2026-03-20\n"
+    with pytest.raises(FileRefused) as refused:
+        evaluation.load_requests(core, case_id, people.officer, unanswered)
+    assert [str(p) for p in refused.value.problems] == [  # the column as the documentation names it
+        "line 2, Within the reservation: Say whether the supplier is a supported employment provider"
+    ]
+    answered = (
+        b"Supplier,Received,Supported employment provider\n"
+        b"Abilities Works CIC,2026-03-20,yes\nOrdinary Office Ltd,2026-03-21,no\nMaybe Ltd,2026-03-22,\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        evaluation.load_requests(core, case_id, people.officer, answered)
+    assert [str(p) for p in refused.value.problems] == [
+        "line 4, Supported employment provider: Say whether the supplier is a supported employment provider"
+    ]
+    evaluation.load_requests(core, case_id, people.officer, answered.rsplit(b"Maybe", 1)[0], apply=True)
+    assert _requests(db, case_id) == {"Abilities Works CIC": (True, ""), "Ordinary Office Ltd": (False, SUPPORTED)}

@@ -890,6 +890,15 @@ class InvitationsIn(Request):
     reason: str = Field(max_length=2000, description="Why the list recorded is corrected")
 
 
+# A tender's, or a request to participate's, answer to its competition's reservation.
+RESERVATION_ANSWER = (
+    "Where the competition is reserved (the case's `reserved`): whether the supplier is within the reservation: "
+    "based or established, with substantive business operations, in its place (Procurement Policy Note 005, "
+    "`reserved_to_suppliers_in`); or, by `reserved_for`, a supported employment provider (Procurement Act 2023 "
+    "s32) or a public service mutual (s33). Required then, and null otherwise"
+)
+
+
 class TenderIn(Request):
     supplier_name: str = Field(max_length=200)
     supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
@@ -900,12 +909,7 @@ class TenderIn(Request):
     not_assessed_because: str = Field(
         "", max_length=4000, description="Why it was not assessed (late, excluded...); empty for a tender assessed"
     )
-    supplier_based_there: bool | None = Field(
-        None,
-        description="Where the competition is reserved to suppliers based in one place (Procurement Policy Note "
-        "005; the case's reserved_to_suppliers_in): whether the supplier is based or established there, with "
-        "substantive business operations. Required then, and null otherwise",
-    )
+    supplier_within_reservation: bool | None = Field(None, description=RESERVATION_ANSWER)
 
 
 class ParticipationRequestIn(Request):
@@ -923,6 +927,7 @@ class ParticipationRequestIn(Request):
     exclusions_checked_on: date | None = Field(
         None, description="When checked against the exclusion grounds and the debarment list: before it is invited"
     )
+    supplier_within_reservation: bool | None = Field(None, description=RESERVATION_ANSWER)
 
 
 class ScoreIn(Request):
@@ -959,7 +964,7 @@ class TenderOut(BaseModel):
     price: Money
     received_on: date
     not_assessed_because: str
-    supplier_based_there: bool | None
+    supplier_within_reservation: bool | None
     scores: list[ScoreOut]
     points: dict[str, str] = Field(description="By criterion id: the points earned so far, price by formula")
     total: str | None = Field(description="Out of 100, once every criterion is scored")
@@ -976,6 +981,7 @@ class ParticipationRequestOut(BaseModel):
     received_on: date
     set_aside_because: str
     exclusions_checked_on: date | None
+    supplier_within_reservation: bool | None
 
 
 class EvaluationOut(BaseModel):

@@ -55,9 +55,9 @@ class Tender(SupplierAsGiven, Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     price: Mapped[Decimal]  # excluding VAT, as the award value is
     received_on: Mapped[date]
-    # Whether the supplier is based (established, with substantive business operations) in the place its
-    # competition is reserved to (Procurement Policy Note 005); None for a competition not reserved.
-    supplier_based_there: Mapped[bool | None]
+    # The supplier's answer to its competition's reservation (``workflow.reservations``: based in its place, a
+    # supported employment provider, a public service mutual); None for a competition not reserved.
+    supplier_within_reservation: Mapped[bool | None]
     # Why it was not assessed (late, an excluded supplier, a condition of participation not met); empty when
     # it was assessed.
     not_assessed_because: Mapped[str] = mapped_column(Text, default="")
@@ -91,6 +91,8 @@ class ParticipationRequest(SupplierAsGiven, Base):
     # When the supplier was checked against the exclusion grounds and the central debarment list: an excluded
     # supplier does not progress (s27, s57), so one is invited to tender only once checked.
     exclusions_checked_on: Mapped[date | None]
+    # Its answer to the procedure's reservation (s32, s33), as a tender's; None for a procedure not reserved.
+    supplier_within_reservation: Mapped[bool | None]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
+from ..governance.organisation import JOINT
 from ..governance.statutory import Route, conflicts_law
 from ..models import (
     AwardCriterion,
@@ -56,7 +57,7 @@ from ..workflow.participation import (
     requests_to_participate,
     to_invite,
 )
-from ..workflow.reservations import Reservation
+from ..workflow.reservations import Reservation, comparable_contract
 from .spreadsheet import (
     FileProblem,
     FileRefused,
@@ -90,8 +91,8 @@ class TenderGiven:
     price: str
     received_on: date | None
     not_assessed_because: str = ""
-    # Asked where the competition is reserved by place (Procurement Policy Note 005): is the supplier based there?
-    supplier_based_there: bool | None = None
+    # Asked where the competition is reserved (``workflow.reservations``): the supplier's answer to its question.
+    supplier_within_reservation: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class RequestGiven:
     received_on: date | None
     set_aside_because: str = ""
     exclusions_checked_on: date | None = None  # checked against the exclusion grounds and the debarment list
+    supplier_within_reservation: bool | None = None  # as a tender's
 
 
 def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
@@ -236,7 +238,7 @@ def record_tender(
         if (invited := invited_to_tender(case.details)) is not None:
             invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
             fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
-        _as_reserved(Reservation.of(case.details), fields)
+        _as_reserved(core, session, case, fields, "not_assessed_because")
         tender = _saved(core, session, case, actor_id, Tender, fields, tender_id, seen)
         if tender_id is not None and tender.not_assessed_because:
             session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
@@ -264,23 +266,30 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
         "price": price,
         "received_on": given.received_on,
         "not_assessed_because": reason,
-        "supplier_based_there": given.supplier_based_there,
+        "supplier_within_reservation": given.supplier_within_reservation,
     }
 
 
-def _as_reserved(reservation: Reservation | None, fields: dict) -> None:
-    """A tender in a competition reserved to suppliers based in one place, and perhaps to SMEs and VCSEs
-    (Procurement Policy Note 005): whether its supplier is based there must be said, and one outside the
-    reservation is not assessed. In a competition open to all, the question is not asked."""
+def _as_reserved(core: Core, session: Session, case: Case, fields: dict, reason: str) -> None:
+    """A tender (its ``reason`` column ``not_assessed_because``) or request to participate (``set_aside_because``)
+    in a competition reserved to certain suppliers (``workflow.reservations``): the supplier's answer to the
+    reservation's question must be given, and one outside it is not assessed (set aside); so is a public service
+    mutual that entered into a comparable contract with the council in the three years before (PA23 s33(5)).
+    In a competition open to all, the question is not asked."""
+    reservation = Reservation.of(case.details)
     if reservation is None:
-        fields["supplier_based_there"] = None
+        fields["supplier_within_reservation"] = None
         return
-    if (based_there := fields["supplier_based_there"]) is None:
-        raise InvalidInput({"supplier_based_there": f"Say whether the supplier is based in {reservation.where}"})
-    admitted = reservation.admits(
-        based_there=based_there, is_sme=fields["supplier_is_sme"], is_vcse=fields["supplier_is_vcse"]
-    )
-    fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], admitted, reservation.left_out)
+    if (within := fields["supplier_within_reservation"]) is None:
+        raise InvalidInput({"supplier_within_reservation": reservation.unanswered})
+    admitted = reservation.admits(within=within, is_sme=fields["supplier_is_sme"], is_vcse=fields["supplier_is_vcse"])
+    left_out = reservation.left_out
+    if admitted and reservation.mutuals:
+        councils = (*core.governance.organisation.authorities_of(case.authority), JOINT)
+        comparable = comparable_contract(session, case, fields["supplier_key"], councils, core.engine.today())
+        if comparable is not None:
+            admitted, left_out = False, comparable
+    fields[reason] = _unless_disregarded(fields[reason], admitted, left_out)
 
 
 def _received_problem(core: Core, received_on: date | None, what: str) -> str | None:
@@ -384,6 +393,7 @@ def record_request(
         case = _locked(core, session, case_id, actor_id, to="record requests to participate")
         _require_requests_open(core, case)
         _as_the_market_sets_aside(market_named_by(session, case.details), case, fields)
+        _as_reserved(core, session, case, fields, "set_aside_because")
         made = _saved(core, session, case, actor_id, ParticipationRequest, fields, request_id, seen)
         action = "record_participation_request" if request_id is None else "correct_participation_request"
         data = {"request_id": made.id, "supplier_name": made.supplier_name, "received_on": str(made.received_on)}
@@ -415,6 +425,7 @@ def _request_fields(core: Core, given: RequestGiven) -> dict:
         "received_on": given.received_on,
         "set_aside_because": reason,
         "exclusions_checked_on": checked,
+        "supplier_within_reservation": given.supplier_within_reservation,
     }
 
 
@@ -446,6 +457,12 @@ REQUESTS_LAYOUT = Layout(
         "received_on": ("Received", "Date received", "Submitted", "Date submitted"),
         "exclusions_checked_on": ("Checked against the exclusion grounds", "Exclusions checked"),
         "set_aside_because": ("Set aside because", "Reason set aside"),
+        # The supplier's answer to a reserved procedure's question (PA23 s32, s33): yes, no, or empty.
+        "supplier_within_reservation": (
+            "Within the reservation",
+            "Supported employment provider",
+            "Public service mutual",
+        ),
     },
     required=("supplier_name", "received_on"),
     what="list of requests to participate",
@@ -483,6 +500,7 @@ def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply
                 given = RequestGiven(**{**UNSTATED, **values})
                 try:
                     fields = _request_fields(core, given)
+                    _as_reserved(core, session, case, fields, "set_aside_because")
                 except InvalidInput as error:
                     wrong = error.fields
                 else:
@@ -503,7 +521,7 @@ def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply
         if apply:
             now, market = core.engine.clock(), market_named_by(session, case.details)
             for fields in found:
-                _as_the_market_sets_aside(market, case, fields)
+                _as_the_market_sets_aside(market, case, fields)  # a reservation's set aside as they were checked
                 session.add(ParticipationRequest(case_id=case.id, recorded_by_id=actor_id, recorded_at=now, **fields))
             names = [fields["supplier_name"] for fields in found]
             _changed(core, session, case, actor_id, "load_participation_requests", {"names": names, "sha256": digest})
@@ -517,6 +535,8 @@ def _request_cell(field_name: str, text: str) -> Any:
         return yes_or_no(text)
     if field_name in ("received_on", "exclusions_checked_on"):
         return day(text) if text else None
+    if field_name == "supplier_within_reservation":
+        return yes_or_no(text) if text else None  # empty: not answered, which a reserved procedure refuses
     return text
 
 

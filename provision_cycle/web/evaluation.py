@@ -98,8 +98,7 @@ def tender(case_id: int, tender_id: int | None = None):
     form = TenderForm()
     if request.method == "GET" and standing is not None:
         form.process(data=_tender_data(standing.tender))
-    if reservation := Reservation.of(case.details):
-        form.supplier_based_there.label.text = reservation.location_question
+    reservation = _reservation_asked(form, case)
 
     def save() -> str:
         given = TenderGiven(
@@ -107,7 +106,7 @@ def tender(case_id: int, tender_id: int | None = None):
             price=form.price.data,
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
-            supplier_based_there=_yes_or_none(form.supplier_based_there.data),
+            supplier_within_reservation=_yes_or_none(form.supplier_within_reservation.data),
         )
         seen = form.opened_on.data or None
         evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
@@ -142,6 +141,7 @@ def participation_request(case_id: int, request_id: int | None = None):
     form = ParticipationRequestForm()
     if request.method == "GET" and made is not None:
         form.process(data=_request_data(made))
+    reservation = _reservation_asked(form, case)
 
     def save() -> str:
         given = RequestGiven(
@@ -149,6 +149,7 @@ def participation_request(case_id: int, request_id: int | None = None):
             received_on=form.received_on.data,
             set_aside_because=form.set_aside_because.data or "",
             exclusions_checked_on=form.exclusions_checked_on.data,
+            supplier_within_reservation=_yes_or_none(form.supplier_within_reservation.data),
         )
         seen = form.opened_on.data or None
         evaluation.record_request(core(), case_id, me().id, given, request_id=request_id, seen=seen)
@@ -156,7 +157,14 @@ def participation_request(case_id: int, request_id: int | None = None):
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="requests")):
         return done
-    return render("evaluation/participation_request.html", case=case, form=form, made=made)
+    return render("evaluation/participation_request.html", case=case, form=form, made=made, reservation=reservation)
+
+
+def _reservation_asked(form: TenderForm | ParticipationRequestForm, case: Case) -> Reservation | None:
+    """The competition's reservation, if it has one: the form then asks its question about the supplier."""
+    if reservation := Reservation.of(case.details):
+        form.supplier_within_reservation.label.text = reservation.question
+    return reservation
 
 
 def _request_data(made) -> dict:
@@ -165,6 +173,7 @@ def _request_data(made) -> dict:
         "received_on": made.received_on,
         "set_aside_because": made.set_aside_because,
         "exclusions_checked_on": made.exclusions_checked_on,
+        "supplier_within_reservation": _yes_no_or_none(made.supplier_within_reservation),
     }
 
 
@@ -294,12 +303,17 @@ def _tender_data(tender) -> dict:
         "price": f"{tender.price:.2f}",
         "received_on": tender.received_on,
         "not_assessed_because": tender.not_assessed_because,
-        "supplier_based_there": None if tender.supplier_based_there is None else _yes_no(tender.supplier_based_there),
+        "supplier_within_reservation": _yes_no_or_none(tender.supplier_within_reservation),
     }
 
 
 def _yes_no(answer: bool) -> str:
     return "yes" if answer else "no"
+
+
+def _yes_no_or_none(answer: bool | None) -> str | None:
+    """A yes-or-no question's answer as its form has it, None where it was not asked."""
+    return None if answer is None else _yes_no(answer)
 
 
 def _yes_or_none(answer: str | None) -> bool | None:
@@ -391,7 +405,7 @@ def matrix(case_id: int):
         "Registration",
         "SME",
         "VCSE",
-        *([f"Based in {reservation.where}"] if reservation else []),  # a competition reserved to a place's
+        *([reservation.heading] if reservation else []),  # the answer to a reserved competition's question
         "Price excluding VAT",
         "Received",
         "Not assessed because",
@@ -409,7 +423,7 @@ def matrix(case_id: int):
                 tender.supplier_registration,
                 _yes_no(tender.supplier_is_sme),
                 _yes_no(tender.supplier_is_vcse),
-                *([_yes_no(bool(tender.supplier_based_there))] if reservation else []),
+                *([_yes_no(bool(tender.supplier_within_reservation))] if reservation else []),
                 f"{tender.price:.2f}",
                 tender.received_on.isoformat(),
                 tender.not_assessed_because,

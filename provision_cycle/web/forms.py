@@ -818,10 +818,10 @@ class TenderForm(FlaskForm):
         "tender assessed.",
         validators=[Length(max=4000)],
     )
-    # Asked (and worded for the place) only where the competition is reserved to suppliers based in one place
-    # (Procurement Policy Note 005); the service says so if it is left unanswered there.
-    supplier_based_there = RadioField(
-        "Is the supplier based in the place the competition is reserved to?",
+    # Asked (and worded for it) only where the competition is reserved to certain suppliers
+    # (``workflow.reservations``); the service says so if it is left unanswered there.
+    supplier_within_reservation = RadioField(
+        "Is the supplier one of those the competition is reserved to?",
         widget=GovRadioInput(),
         choices=options([("yes", "Yes"), ("no", "No")]),
         validators=[Optional()],
@@ -837,6 +837,7 @@ class ParticipationRequestForm(FlaskForm):
     supplier_registration = TenderForm.supplier_registration
     supplier_is_sme = TenderForm.supplier_is_sme
     supplier_is_vcse = TenderForm.supplier_is_vcse
+    supplier_within_reservation = TenderForm.supplier_within_reservation
     received_on = GovDate(
         "Date the request was received", validators=[InputRequired(message="Enter the date the request was received")]
     )
@@ -1062,6 +1063,7 @@ class MarketNoticeForm(FlaskForm):
 class MarketApplicationForm(FlaskForm):
     supplier_name = TenderForm.supplier_name
     supplier_registration = TenderForm.supplier_registration
+    supplier_within_reservation = TenderForm.supplier_within_reservation
     supplier_is_sme = TenderForm.supplier_is_sme
     supplier_is_vcse = TenderForm.supplier_is_vcse
     parts = SelectMultipleField(

@@ -1,30 +1,65 @@
-"""A below-threshold competition reserved (Procurement Policy Note 005): to suppliers based in the UK or in one
-county, and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and voluntary,
-community and social enterprises (VCSEs).
+"""A competition reserved to certain suppliers: a tender (or request to participate) from any other supplier is
+not assessed (or is set aside).
 
-The note is the Cabinet Office's for central government; other contracting authorities "may apply" its
-approach. It covers regulated below-threshold contracts other than special regime contracts. A location is one
-county (or London borough) or the whole UK, never one of its nations, and a supplier's is where it is based or
-established and has substantive business operations, not where its owners are. A reservation to SMEs and VCSEs
-never goes alone: the location reservation "must always apply" with it. A tender from a supplier the
-reservation leaves out is not assessed.
+Two kinds of reservation are recorded by the step that publishes the tender notice, which is where suppliers
+learn of it; its answers are kept in the case's details and read back here.
 
-The step that publishes the tender notice (or invites quotations) records the reservation, in the case's
-details, with its reasons: the notice is where suppliers learn of it.
+- **By place** (Procurement Policy Note 005), below the threshold: to suppliers based in the UK or in one county,
+  and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and voluntary, community
+  and social enterprises (VCSEs). The note is the Cabinet Office's for central government; other contracting
+  authorities "may apply" its approach. It covers regulated below-threshold contracts other than special regime
+  contracts. A location is one county (or London borough) or the whole UK, never one of its nations, and a
+  supplier's is where it is based or established and has substantive business operations, not where its
+  owners are. A reservation to SMEs and VCSEs never goes alone: the location reservation "must always apply"
+  with it.
+- **By kind of supplier** (Procurement Act 2023 s32, s33), for a public contract by the competitive flexible
+  procedure: to supported employment providers (at least 30% of the workforce disabled or disadvantaged people,
+  s32(4)), or, for reservable light-touch services with a term of five years at most, to qualifying public
+  service mutuals (s33(1), (6)): a mutual that has entered into a comparable contract (the same kind of services,
+  the same council, reserved under s33) in the three years before is not one (s33(5)).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..governance.calendar import add_months
+from ..models import Case
+from ..models.suppliers import supplier_key
 
 POLICY = "Procurement Policy Note 005"
 # The workflow's inputs, as the case's details keep them.
 RESERVED = "reserved"  # yes or no
 PLACE = "reserved_to_suppliers_in"  # UK, or a county's name
 SMES_AND_VCSES = "reserved_to_smes_and_vcses"  # yes or no
+KIND = "reserved_for"  # a SupplierKind
 UK = "uk"
+# s33(1)(b): a public contract reserved to public service mutuals has a maximum term of five years or less.
+MUTUALS_LONGEST_TERM_MONTHS = 60
+# s33(5): a mutual that entered into a comparable contract in the three years ending with the award is not a
+# qualifying one.
+MUTUALS_COMPARABLE_YEARS = 3
+
+
+class SupplierKind(enum.StrEnum):
+    SUPPORTED_EMPLOYMENT = "supported_employment_providers"
+    PUBLIC_SERVICE_MUTUALS = "public_service_mutuals"
+
+    @property
+    def label(self) -> str:
+        return {
+            SupplierKind.SUPPORTED_EMPLOYMENT: "Supported employment providers (Procurement Act 2023 s32)",
+            SupplierKind.PUBLIC_SERVICE_MUTUALS: (
+                "Qualifying public service mutuals (Procurement Act 2023 s33: reservable light-touch services only)"
+            ),
+        }[self]
 
 
 def places(counties: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -33,47 +68,127 @@ def places(counties: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return ((UK, "The United Kingdom"), *((county, county) for county in dict.fromkeys(counties) if county))
 
 
+def kinds(*, light_touch: bool, term_months: int | None) -> tuple[tuple[str, str], ...]:
+    """The kinds of supplier a public contract's competitive flexible procedure may be reserved to, as (code,
+    label) choices: supported employment providers always (s32), public service mutuals for light-touch
+    services with a term of five years at most (s33(1))."""
+    mutuals = light_touch and term_months is not None and term_months <= MUTUALS_LONGEST_TERM_MONTHS
+    return tuple(
+        (kind.value, kind.label) for kind in SupplierKind if mutuals or kind is not SupplierKind.PUBLIC_SERVICE_MUTUALS
+    )
+
+
 @dataclass(frozen=True)
 class Reservation:
-    place: str  # UK, or a county's (or London borough's) name
-    smes_and_vcses: bool
+    """Who alone may tender, in words, and the question each tender (or request) answers about its supplier."""
 
-    @classmethod
-    def of(cls, details: Mapping[str, Any]) -> Reservation | None:
+    law: str
+    suppliers: str  # who may tender: "SMEs and VCSEs based in Oxfordshire"
+    question: str  # asked of each supplier: yes, it is within the reservation
+    unanswered: str  # said when the question is not answered
+    heading: str  # the answer's, in a table: "Based in Oxfordshire"
+    codes: tuple[str, ...] = ()  # the OCDS reservedParticipation codes
+    place: str = ""  # by place: UK, or a county's (or London borough's) name
+    smes_and_vcses: bool = False  # by place: and only SMEs and VCSEs
+    kind: SupplierKind | None = None  # by kind of supplier
+
+    @staticmethod
+    def of(details: Mapping[str, Any]) -> Reservation | None:
         """The reservation a case's details record; None for a competition open to all."""
-        if details.get(RESERVED) is not True or not details.get(PLACE):
+        if details.get(RESERVED) is not True:
             return None
-        return cls(details[PLACE], details.get(SMES_AND_VCSES) is True)
-
-    @property
-    def where(self) -> str:
-        return "the UK" if self.place == UK else self.place
-
-    @property
-    def suppliers(self) -> str:
-        """Who may tender, in words: "SMEs and VCSEs based in Oxfordshire"."""
-        return f"{'SMEs and VCSEs' if self.smes_and_vcses else 'suppliers'} based in {self.where}"
+        if place := details.get(PLACE):
+            return _by_place(place, details.get(SMES_AND_VCSES) is True)
+        if kind := SupplierKind._value2member_map_.get(details.get(KIND)):
+            return _by_kind(SupplierKind(kind))
+        return None
 
     @property
     def described(self) -> str:
-        return f"Reserved to {self.suppliers} ({POLICY})"
-
-    @property
-    def location_question(self) -> str:
-        return f"Is the supplier based or established in {self.where}, with substantive business operations there?"
+        return f"Reserved to {self.suppliers} ({self.law})"
 
     @property
     def left_out(self) -> str:
-        """Why a tender from a supplier outside the reservation is not assessed."""
-        return f"Not among the {self.suppliers} the competition is reserved to ({POLICY})"
+        """Why a tender (or request) from a supplier outside the reservation is not assessed (or set aside)."""
+        return f"Not among the {self.suppliers} the competition is reserved to ({self.law})"
 
-    def admits(self, *, based_there: bool, is_sme: bool, is_vcse: bool) -> bool:
-        return based_there and (not self.smes_and_vcses or is_sme or is_vcse)
+    @property
+    def mutuals(self) -> bool:
+        return self.kind is SupplierKind.PUBLIC_SERVICE_MUTUALS
+
+    def admits(self, *, within: bool, is_sme: bool, is_vcse: bool) -> bool:
+        return within and (not self.smes_and_vcses or is_sme or is_vcse)
 
     def open_data(self) -> dict[str, Any]:
-        """As the OCDS ``tender.otherRequirements`` of the UK profile: the place, and ``smeVcse``."""
-        location = {"description": "United Kingdom" if self.place == UK else self.place}
-        return {
-            "reservedParticipation": ["smeVcse"] if self.smes_and_vcses else None,
-            "reservedParticipationLocation": location,
-        }
+        """As the OCDS ``tender.otherRequirements`` (the otherRequirements extension, and the UK profile's)."""
+        requirements: dict[str, Any] = {"reservedParticipation": list(self.codes) or None}
+        if self.place:
+            requirements["reservedParticipationLocation"] = {
+                "description": "United Kingdom" if self.place == UK else self.place
+            }
+        return requirements
+
+
+def _by_place(place: str, smes_and_vcses: bool) -> Reservation:
+    where = "the UK" if place == UK else place
+    return Reservation(
+        law=POLICY,
+        suppliers=f"{'SMEs and VCSEs' if smes_and_vcses else 'suppliers'} based in {where}",
+        question=f"Is the supplier based or established in {where}, with substantive business operations there?",
+        unanswered=f"Say whether the supplier is based in {where}",
+        heading=f"Based in {where}",
+        codes=("smeVcse",) if smes_and_vcses else (),
+        place=place,
+        smes_and_vcses=smes_and_vcses,
+    )
+
+
+def _by_kind(kind: SupplierKind) -> Reservation:
+    if kind is SupplierKind.SUPPORTED_EMPLOYMENT:
+        return Reservation(
+            law="Procurement Act 2023 s32",
+            suppliers="supported employment providers",
+            question="Is the supplier a supported employment provider (disabled or disadvantaged people at least "
+            "30% of the workforce that would perform the contract)?",
+            unanswered="Say whether the supplier is a supported employment provider",
+            heading="Supported employment provider",
+            codes=("shelteredWorkshop",),
+            kind=kind,
+        )
+    return Reservation(
+        law="Procurement Act 2023 s33",
+        suppliers="qualifying public service mutuals",
+        question="Is the supplier a public service mutual (run to deliver public services, not for profit or for "
+        "its members' profit only, and managed and controlled by its employees)?",
+        unanswered="Say whether the supplier is a public service mutual",
+        heading="Public service mutual",
+        codes=("publicServiceMissionOrganization",),
+        kind=kind,
+    )
+
+
+def comparable_contract(session: Session, case: Case, key: str, councils: Iterable[str], today: date) -> str | None:
+    """Why the supplier whose name has ``key`` is not a qualifying public service mutual for ``case`` (PA23
+    s33(5)), if it is not: it entered into a comparable contract in the three years ending today (the award's
+    day is not known yet: today is the nearest), one for the same kind of services (the same category, here),
+    awarded by the same council (one of ``councils``: the case's, and joint ones) in reliance on s33."""
+    since = add_months(today, -12 * MUTUALS_COMPARABLE_YEARS)
+    others = session.scalars(
+        select(Case).where(
+            Case.stage == "procurement",
+            Case.id != case.id,
+            Case.category == case.category,
+            Case.authority.in_(tuple(councils)),
+        )
+    )
+    for other in others:
+        details = other.details or {}
+        signed = date.fromisoformat(details["signed_on"]) if details.get("signed_on") else None
+        reserved = details.get(RESERVED) is True and details.get(KIND) == SupplierKind.PUBLIC_SERVICE_MUTUALS
+        awarded_to = supplier_key(details.get("supplier_name") or "")
+        if reserved and signed and since < signed <= today and awarded_to == key:
+            return (
+                f"Entered into a comparable contract, {other.reference}, on {signed:%-d %B %Y}: not a qualifying "
+                "public service mutual (Procurement Act 2023 s33(5))"
+            )
+    return None

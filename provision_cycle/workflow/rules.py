@@ -568,6 +568,10 @@ def reserving(ctx: ActionContext) -> bool:
 CHOICES["reservable_places"] = lambda ctx: reservations.places(
     ctx.engine.governance.organisation.counties_of(ctx.case.authority)
 )
+# PA23 s32 for any public contract; s33 for light-touch services with a term of five years at most.
+CHOICES["reservable_kinds"] = lambda ctx: reservations.kinds(
+    light_touch=_light_touch(ctx), term_months=ctx.case.duration_months
+)
 
 
 CHOICES["frameworks"] = lambda ctx: tuple(

@@ -193,9 +193,35 @@ def test_a_reserved_competition_s_tenders_say_whether_their_supplier_is_based_th
     officer, base = api(people.officer), f"/cases/{case_id}/evaluation"
     refused = officer.post(f"{base}/tenders", _tender("Banbury Care Ltd", "90000"), status=422).json
     assert "Say whether the supplier is based in Oxfordshire" in str(refused)
-    officer.post(f"{base}/tenders", _tender("Banbury Care Ltd", "90000", supplier_based_there=True), status=201)
-    body = officer.post(f"{base}/tenders", _tender("Reading Ltd", "80000", supplier_based_there=False), status=201).json
-    assert [(t["supplier_name"], t["supplier_based_there"], t["not_assessed_because"]) for t in body["tenders"]] == [
+    officer.post(f"{base}/tenders", _tender("Banbury Care Ltd", "90000", supplier_within_reservation=True), status=201)
+    body = officer.post(
+        f"{base}/tenders", _tender("Reading Ltd", "80000", supplier_within_reservation=False), status=201
+    ).json
+    assert [
+        (t["supplier_name"], t["supplier_within_reservation"], t["not_assessed_because"]) for t in body["tenders"]
+    ] == [
         ("Banbury Care Ltd", True, ""),
         ("Reading Ltd", False, LEFT_OUT),
     ]
+
+
+def test_a_reserved_procedure_s_requests_through_the_api_answer_its_question(api, core, db):
+    """PA23 s32 through the API: a portal sends each request with the supplier's answer to the reservation."""
+    from tests.test_reservations import SUPPORTED, _flexible, _reserved_notice
+
+    people = hub_people(db)
+    case_id = _flexible(core, db, people)
+    _reserved_notice(core, people, case_id, "supported_employment_providers")
+    officer, base = api(people.officer), f"/cases/{case_id}/evaluation/requests-to-participate"
+    request = {"supplier_name": "Abilities Works CIC", "supplier_is_sme": False, "supplier_is_vcse": True,
+               "received_on": "2026-03-02"}  # fmt: skip
+    refused = officer.post(base, request, status=422).json
+    assert "Say whether the supplier is a supported employment provider" in str(refused)
+    officer.post(base, request | {"supplier_within_reservation": True}, status=201)
+    body = officer.post(
+        base, request | {"supplier_name": "Ordinary Office Ltd", "supplier_within_reservation": False}, status=201
+    ).json
+    assert [
+        (r["supplier_name"], r["supplier_within_reservation"], r["set_aside_because"])
+        for r in body["requests_to_participate"]
+    ] == [("Abilities Works CIC", True, ""), ("Ordinary Office Ltd", False, SUPPORTED)]

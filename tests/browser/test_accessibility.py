@@ -19,7 +19,7 @@ from tests.factories import (
     publish_tender_notice,
     ready_for_the_market,
 )
-from tests.test_reservations import LOCAL_SMES
+from tests.test_reservations import LOCAL_SMES, _flexible, _reserved_notice
 from tests.web.conftest import PASSWORD, give_password
 from tests.web.helpers import (
     contract_with_kpis,
@@ -133,6 +133,9 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
         site.core.engine, reserved, people.officer, str(today - timedelta(30)), str(today - timedelta(1)), **LOCAL_SMES
     )
     act(site.core.engine, reserved, "close_tenders", people.officer)
+    # A procedure reserved to supported employment providers (s32): its request form asks about each supplier.
+    flexible = _flexible(site.core, site.core.db, people)
+    _reserved_notice(site.core, people, flexible, "supported_employment_providers")
     request = RequestGiven("Acme Ltd", "01234567", True, False, date(2026, 3, 20), "", date(2026, 3, 23))
     request_id = evaluation.record_request(site.core, participating, people.officer, request)
     visits = {
@@ -201,6 +204,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{tendering}/closing-dates/tenders",  # a closing date extended
             f"/cases/{reservable}/actions/publish_tender_notice",
             f"/cases/{reserved}/tenders/new",
+            f"/cases/{flexible}/requests-to-participate/new",
             # A dynamic market, its notices, and the decisions on who belongs to it.
             "/markets/",
             "/markets/new",

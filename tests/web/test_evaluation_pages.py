@@ -445,8 +445,8 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
     assert question in page_text(officer.get(new).text)
     refused = officer.post(new, _tender_form("Banbury Care Ltd", "90000"), status=400).text
     assert "Say whether the supplier is based in Oxfordshire" in refused
-    officer.post(new, _tender_form("Banbury Care Ltd", "90000") | {"supplier_based_there": "yes"})
-    officer.post(new, _tender_form("Reading Care Ltd", "80000") | {"supplier_based_there": "no"})
+    officer.post(new, _tender_form("Banbury Care Ltd", "90000") | {"supplier_within_reservation": "yes"})
+    officer.post(new, _tender_form("Reading Care Ltd", "80000") | {"supplier_within_reservation": "no"})
     page = page_text(officer.get(f"/cases/{case_id}").text)
     assert (
         "Not assessed: Not among the SMEs and VCSEs based in Oxfordshire the competition is reserved to "
@@ -454,7 +454,7 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
     )
     with db.reading() as session:
         standings = evaluation_of(session, case_id).standings
-        reading = {s.tender.supplier_name: s.tender.supplier_based_there for s in standings}
+        reading = {s.tender.supplier_name: s.tender.supplier_within_reservation for s in standings}
     assert reading == {"Banbury Care Ltd": True, "Reading Care Ltd": False}
     matrix = officer.get(f"/cases/{case_id}/evaluation.csv").text.splitlines()
     assert matrix[0].startswith("Rank,Supplier,Registration,SME,VCSE,Based in Oxfordshire,Price excluding VAT")
@@ -471,4 +471,32 @@ def test_a_tender_in_a_competition_open_to_all_is_not_asked_where_its_supplier_i
     clock.set(date(2026, 4, 7))
     act(core.engine, case_id, "close_tenders", people.officer)
     page = browser(people.officer).get(f"/cases/{case_id}/tenders/new").text
-    assert 'name="supplier_based_there"' not in page and "Procurement Policy Note 005" not in page
+    assert 'name="supplier_within_reservation"' not in page and "Procurement Policy Note 005" not in page
+
+
+def test_a_procedure_reserved_to_supported_employment_providers_asks_each_request(core, db, browser):
+    """PA23 s32 through the pages: the tender notice reserves the procedure, the request form asks its question,
+    and a request from outside the reservation is set aside as it is recorded."""
+    from tests.test_reservations import SUPPORTED, _flexible, _reserved_notice
+
+    people = hub_people(db)
+    case_id = _flexible(core, db, people)
+    officer = browser(people.officer)
+    form = page_text(officer.get(f"/cases/{case_id}/actions/publish_tender_notice").text)
+    assert "Is the procedure reserved to supported employment providers or public service mutuals? (optional)" in form
+    _reserved_notice(core, people, case_id, "supported_employment_providers")
+    new = f"/cases/{case_id}/requests-to-participate/new"
+    page = page_text(officer.get(new).text)
+    assert "Reserved to supported employment providers (Procurement Act 2023 s32): a request from any other" in page
+    assert "Is the supplier a supported employment provider" in page
+    request = {
+        "supplier_name": "Ordinary Office Ltd",
+        "supplier_is_sme": "yes",
+        "supplier_is_vcse": "no",
+        "received_on": ["2", "3", "2026"],
+    }
+    refused = officer.post(new, request, status=400).text
+    assert "Say whether the supplier is a supported employment provider" in refused
+    officer.post(new, request | {"supplier_within_reservation": "no"})
+    page = page_text(officer.get(f"/cases/{case_id}").text)
+    assert f"Set aside: {SUPPORTED}" in page
