@@ -150,6 +150,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     payments = _spend(core, people, rng)
     opened.append(_signed_and_handed_over(core, people))
     opened.append(_reserved_to_local_suppliers(core, people))
+    opened.append(_reserved_to_supported_employment(core, people))
     # The scheduler's sweeps, once, as if it had been running: renewal tasks, reviews, deadlines and the
     # councils' own duties are there for the demo people from the start (and its next run raises nothing new).
     from .scheduling.runner import run_once
@@ -738,32 +739,50 @@ RESERVED_TENDERS = [
 ]
 
 
+def _ready_for_its_notice(
+    core: Core, people: dict, days_ago: int, route: str | None = None, **request: str | int
+) -> tuple[int, int]:
+    """An OCC procurement (``request``: the case's title, description, category, contract type, value and
+    duration) opened ``days_ago`` and taken on working days to its conflicts assessment, ready for its tender
+    notice; with the officer of its pillar who publishes it. Draws nothing at random."""
+    requester = _requester_of(people, "OCC")
+    today = core.engine.today()
+    category = str(request["category"])
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago), time(10, 20))):
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=requester,
+            details=_request_facts(core, category),
+            authority="OCC",
+            proposed_start=today + timedelta(days=45),
+            route=route,
+            **request,
+        )
+    rng = random.Random("the demo's reserved competitions")  # drawn from only by steps that draw nothing here
+    for step, later in (("submit", 2), ("*", 5), ("complete_conflicts_assessment", 8)):
+        with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago - later), time(11, 0))):
+            _demo_step(core, people, case_id, requester, step, rng)
+    pillar = core.governance.organisation.categories[category].pillar
+    return case_id, _someone(people, "category_officer", "OCC", pillar)
+
+
 def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
     """An OCC below-threshold tender reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note
     005), its tenders in since the team closed the period a week ago: four, two of them from suppliers the
     reservation leaves out (not assessed), its award to recommend. Draws nothing at random: the rest of the
     demo is unchanged."""
-    requester = _requester_of(people, "OCC")
     today = core.engine.today()
-    with _clock_at(core, _working_day_at(core, today - timedelta(days=60), time(10, 20))):
-        case_id = core.engine.open_case(
-            stage="procurement",
-            actor_id=requester,
-            title="Country parks grounds maintenance",
-            details=_request_facts(core, "property_facilities"),
-            description="Mowing, hedges and paths at the county's three country parks, for three years.",
-            authority="OCC",
-            category="property_facilities",
-            contract_type="services",
-            estimated_value="85000",
-            proposed_start=today + timedelta(days=45),
-            duration_months=36,
-        )
-    rng = random.Random("the demo's reserved competition")  # drawn from only by steps that draw nothing here
-    for step, days_ago in (("submit", 58), ("*", 55), ("complete_conflicts_assessment", 52)):
-        with _clock_at(core, _working_day_at(core, today - timedelta(days=days_ago), time(11, 0))):
-            _demo_step(core, people, case_id, requester, step, rng)
-    officer = _someone(people, "category_officer", "OCC", "eni")
+    case_id, officer = _ready_for_its_notice(
+        core,
+        people,
+        60,
+        title="Country parks grounds maintenance",
+        description="Mowing, hedges and paths at the county's three country parks, for three years.",
+        category="property_facilities",
+        contract_type="services",
+        estimated_value="85000",
+        duration_months=36,
+    )
     published = _working_day_at(core, today - timedelta(days=45), time(9, 30))
     notice = {
         "tender_notice_published_on": published.date(),
@@ -784,6 +803,54 @@ def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
             received = notice["tenders_close_on"] - timedelta(days=1)
             given = TenderGiven(supplier, "", sme, vcse, price, received, supplier_within_reservation=based_there)
             record_tender(core, case_id, officer, given)
+    return case_id
+
+
+# The requests to participate the demo's procedure reserved to supported employment providers has: supplier,
+# SME, VCSE, a supported employment provider, how many days ago it came.
+SUPPORTED_EMPLOYMENT_REQUESTS = [
+    ("Aspire Recycling CIC", True, True, True, 6),
+    ("Oxfordshire Mind Enterprises", True, True, True, 4),
+    ("Countywide Waste Services Ltd", False, False, False, 3),  # not one: set aside as it was recorded (s32(1))
+]
+
+
+def _reserved_to_supported_employment(core: Core, people: dict) -> int:
+    """An OCC competitive flexible procedure for office recycling, a public contract reserved to supported
+    employment providers (PA23 s32), taking requests to participate: three in, one from a supplier that is not
+    one, set aside. Draws nothing at random."""
+    today = core.engine.today()
+    case_id, officer = _ready_for_its_notice(
+        core,
+        people,
+        30,
+        route="competitive_flexible",
+        title="Office recycling and confidential waste collection",
+        description="Collecting recycling and confidential waste from the council's 40 offices, for four years.",
+        category="waste",
+        contract_type="services",
+        estimated_value="420000",
+        duration_months=48,
+    )
+    published = _working_day_at(core, today - timedelta(days=10), time(9, 30))
+    notice = {
+        "tender_notice_published_on": published.date(),
+        "tender_notice_id": _find_a_tender_id(case_id, published.date()),
+        "participation_closes_on": published.date() + timedelta(days=TENDER_PERIODS["competitive_flexible"]),
+        "market_engaged": False,
+        "by_dynamic_market": False,  # OCC's market is for school transport
+        "reserved": True,
+        "reserved_for": "supported_employment_providers",
+        "reserved_because": "Steady work sorting and collecting, which the county's supported employment "
+        "providers already do for its schools",
+    }
+    with _clock_at(core, published):
+        core.engine.act(ActionRequest(case_id, "publish_tender_notice", officer, inputs=notice))
+    for supplier, sme, vcse, supported, days_ago in SUPPORTED_EMPLOYMENT_REQUESTS:
+        arrived = _working_day_at(core, today - timedelta(days=days_ago), time(14, 0))
+        with _clock_at(core, arrived):
+            given = RequestGiven(supplier, "", sme, vcse, arrived.date(), supplier_within_reservation=supported)
+            record_request(core, case_id, officer, given)
     return case_id
 
 

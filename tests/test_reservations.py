@@ -15,6 +15,7 @@ from provision_cycle.models import AuditEvent, Case, ParticipationRequest, Tende
 from provision_cycle.services import evaluation
 from provision_cycle.services.evaluation import RequestGiven, TenderGiven
 from provision_cycle.services.ocds import case_release_package
+from provision_cycle.services.reading import award_recommendation
 from provision_cycle.services.spreadsheet import FileRefused
 from provision_cycle.workflow.reservations import Reservation
 
@@ -300,6 +301,11 @@ def test_a_mutual_with_a_comparable_contract_in_the_last_three_years_is_not_a_qu
     ready_to_recommend(core.engine, first, people)
     award = {**AWARD_INPUTS, "supplier_name": "Oxford Care Mutual", "supplier_is_sme": False, "supplier_is_vcse": True}
     act(core.engine, first, "recommend_award", people.officer, inputs=award | {"award_value": "90000"})
+    with db.reading() as session:  # the award's approvers read to whom the competition was reserved
+        case = session.get(Case, first)
+        recommended = award_recommendation(core.workflows.get("procurement", 1).states[case.state], case)
+    mutuals = "Reserved to qualifying public service mutuals (Procurement Act 2023 s33)"
+    assert recommended.reserved == mutuals and f" {mutuals}. " in case.details["for_approvers"]
     approve_open_steps(core.engine, db, people, first)
     act(core.engine, first, "record_assessment_summaries", people.officer,
         inputs={"assessment_summaries_sent_on": "2026-04-27"})  # fmt: skip

@@ -561,6 +561,7 @@ class AwardRecommendation:
     key_decision: str  # why the award is a key decision for the Executive, where the request was not; or ""
     over_threshold: str  # a warning: the award is over the statutory threshold its estimate was under; or ""
     evaluation: str = ""  # how the evaluation recorded here ranked the tenders; "" where none was
+    reserved: str = ""  # to whom the competition was reserved, where it was (``workflow.reservations``)
 
     @property
     def supplier_key(self) -> str:
@@ -600,6 +601,7 @@ def award_recommendation(state: StateDef, case: Case) -> AwardRecommendation | N
         key_decision=details.get("award_key_decision", ""),
         over_threshold=details.get("award_over_threshold", ""),
         evaluation=details.get("award_evaluation", ""),
+        reserved=reservation.described if (reservation := Reservation.of(details)) else "",
     )
 
 

@@ -987,12 +987,14 @@ def route_award(ctx: ActionContext) -> None:
     ctx.details["award_over_threshold"] = _over_the_estimate_s_threshold(ctx, award)
     ctx.details["award_evaluation"] = _evaluation_in_words(ctx)
     kinds = [kind for kind, yes in (("an SME", "supplier_is_sme"), ("a VCSE", "supplier_is_vcse")) if ctx.inputs[yes]]
+    reservation = reservations.Reservation.of(ctx.details)
     ctx.details[FOR_APPROVERS] = (
         f"Recommended award: {ctx.inputs['supplier_name']}"
         + (f" ({' and '.join(kinds)})" if kinds else "")
         + f", {award:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
         + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
         + (f" {ctx.details['award_over_threshold']}." if ctx.details["award_over_threshold"] else "")
+        + (f" {reservation.described}." if reservation else "")
         + (f" {ctx.details['award_evaluation']}." if ctx.details["award_evaluation"] else "")
         + (f" Called off under {ctx.details['framework_name']}." if ctx.details.get("framework_name") else "")
     )
