@@ -6,10 +6,19 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .core import Core, build_core
+from .core import Core, build_core, refuse_unless_upgraded
 from .settings import PROJECT_ROOT, Settings
 
 MAX_ID = 2**31 - 1
+
+
+def serve(settings: Settings | None = None) -> Flask:
+    """The application as a web server runs it (gunicorn ``"provision_cycle.app:serve()"``): refused, every
+    problem named, on a database this release has not upgraded or whose workflows changed under running cases
+    (``core.refuse_unless_upgraded``). ``create_app`` does not check: it also serves the CLI that upgrades."""
+    app = create_app(settings)
+    refuse_unless_upgraded(app.extensions["provision_cycle"])
+    return app
 
 
 def create_app(settings: Settings | None = None, *, core: Core | None = None) -> Flask:

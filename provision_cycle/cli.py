@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from .audit import verify_chains
 from .config_files import ConfigError
-from .core import Core, load_definitions
+from .core import Core, NotUpgraded, load_definitions, refuse_unless_upgraded
 from .diagrams import to_dot, to_svg
 from .errors import DomainError
 from .migrate import upgrade
@@ -181,6 +181,10 @@ def scheduler_command(once: bool) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     core = _core()
+    try:  # no sweep moves cases on a database this release has not upgraded
+        refuse_unless_upgraded(core)
+    except NotUpgraded as refused:
+        _fail(str(refused))
     if once:
         for result in run_once(core):
             click.echo(f"{result.name}: {result.changed} in {result.seconds:.3f} s")

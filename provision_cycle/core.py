@@ -50,3 +50,22 @@ def build_core(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     db = Database(settings.database_url, echo=settings.sql_echo)
     engine = Engine(db, workflows, governance, clock=clock, timezone=settings.timezone)
     return Core(settings, db, governance, workflows, engine)
+
+
+class NotUpgraded(RuntimeError):
+    """The database is not ready for this release: a process that would serve it, or run its schedule, stops."""
+
+
+def refuse_unless_upgraded(core: Core) -> None:
+    """Stop a web server or scheduler starting on a database this release's ``flask upgrade-db`` has not run
+    on (its schema behind, a workflow version not recorded) or whose workflows changed under running cases:
+    each problem named, nothing served."""
+    from .migrate import schema_behind
+    from .workflow.versions import not_recorded_or_changed
+
+    if behind := schema_behind(core.db.engine):
+        raise NotUpgraded(behind)
+    with core.db.reading() as session:
+        problems = not_recorded_or_changed(session, core.workflows)
+    if problems:
+        raise NotUpgraded("Refusing to start: " + "; ".join(problems))

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from .settings import PROJECT_ROOT
@@ -31,6 +33,18 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 class MigrationError(RuntimeError):
     pass
+
+
+def schema_behind(engine: Engine) -> str | None:
+    """What is wrong with the database's schema for this release, if anything: not at the migrations' head
+    (a release not yet upgraded, or a database a later release upgraded)."""
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return None
+    at = f"at migration {current}" if current else "not migrated"
+    return f"The database is {at}, and this release's schema is {head}: run flask upgrade-db"
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select, update
 
-from provision_cycle.app import create_app
+from provision_cycle.app import create_app, serve
+from provision_cycle.core import NotUpgraded, refuse_unless_upgraded
 from provision_cycle.models import WorkflowVersion
 from provision_cycle.workflow.versions import fingerprint
 
@@ -84,3 +85,30 @@ def test_upgrade_db_records_each_version_then_refuses_one_changed_under_running_
 
     act(core.engine, case_id, "withdraw", people.requester, reason="Not needed")
     assert upgrade_db(production=True).exit_code == 0  # nothing changed since
+
+
+def test_a_server_or_scheduler_starts_only_on_a_database_this_release_upgraded(core, db, upgrade_db):
+    """``serve`` (gunicorn's factory) and ``flask scheduler`` refuse a database ``flask upgrade-db`` has not run
+    on for this release, or whose workflows changed under running cases; ``create_app`` (which also runs the
+    upgrade) does not check."""
+    with pytest.raises(NotUpgraded, match=r"workflows/procurement.v1.yaml is not recorded: run flask upgrade-db"):
+        serve(core.settings)  # what gunicorn runs
+    refused = create_app(core.settings, core=core).test_cli_runner().invoke(args=["scheduler", "--once"])
+    assert refused.exit_code == 1 and "is not recorded: run flask upgrade-db for this release" in refused.output
+    assert upgrade_db().exit_code == 0
+    assert serve(core.settings).extensions["provision_cycle"].db.engine.url == db.engine.url  # ready
+    people = hub_people(db)
+    new_request(core.engine, people.requester)  # a draft: running on procurement version 1
+    _edit_procurement_v1(db)
+    with pytest.raises(NotUpgraded, match=r"changed the states or moves of procurement version 1, on which 1 case"):
+        refuse_unless_upgraded(core)
+
+
+@pytest.mark.sqlite_only
+def test_a_server_refuses_a_database_whose_schema_is_behind_the_release(core, db, upgrade_db):
+    from provision_cycle.migrate import downgrade
+
+    assert upgrade_db().exit_code == 0
+    downgrade(db.engine, "-1")
+    with pytest.raises(NotUpgraded, match=r"The database is at migration \d{4}, and this release's schema is \d{4}"):
+        refuse_unless_upgraded(core)

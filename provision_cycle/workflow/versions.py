@@ -97,3 +97,18 @@ def _running_on(session: Session, definition: WorkflowDefinition) -> int:
             Case.state.not_in(finals),
         )
     )
+
+
+def not_recorded_or_changed(session: Session, workflows: WorkflowRegistry) -> list[str]:
+    """Read only, for a process about to serve or schedule: each version this release has that ``flask
+    upgrade-db`` has not recorded (the release was not upgraded), and each whose graph changed under running
+    cases (``record_versions`` would refuse it)."""
+    recorded = {(row.name, row.version): row.fingerprint for row in session.scalars(select(WorkflowVersion))}
+    problems = []
+    for definition in workflows.definitions.values():
+        was = recorded.get((definition.name, definition.version))
+        if was is None:
+            problems.append(f"{definition.file} is not recorded: run flask upgrade-db for this release")
+        elif was != fingerprint(definition) and (running := _running_on(session, definition)):
+            problems.append(ChangedVersion(definition, running).problem)
+    return problems
