@@ -355,7 +355,7 @@ def _release(
         ]
     if market:
         release.setdefault("relatedProcesses", []).append(market)
-    if reservation := Reservation.of(details):  # the tender notice says it (Procurement Policy Note 005)
+    if reservation := Reservation.of(details):  # to whom the tender notice reserved the competition
         release["tender"]["otherRequirements"] = reservation.open_data()
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on
         release["tender"]["awardCriteria"] = _award_criteria_code(evaluated)

@@ -448,7 +448,7 @@ class CasePage:
     may_see_tenders: bool = False  # their prices and scores (a requester sees how many there are)
     dynamic_market: DynamicMarket | None = None  # the market whose members alone may take part (PA23 s34)
     dynamic_market_part: str | None = None  # or only the members of this part of it
-    # Who alone may tender in a below-threshold competition reserved (Procurement Policy Note 005).
+    # Who alone may tender in a competition reserved to certain suppliers (``workflow.reservations``).
     reservation: Reservation | None = None
     # The suppliers a competitive flexible procedure invited to tender after its participation period: they
     # alone may tender (PA23 s20(4)-(5)).

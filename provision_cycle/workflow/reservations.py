@@ -1,8 +1,8 @@
 """A competition reserved to certain suppliers: a tender (or request to participate) from any other supplier is
 not assessed (or is set aside).
 
-Two kinds of reservation are recorded by the step that publishes the tender notice, which is where suppliers
-learn of it; its answers are kept in the case's details and read back here.
+Two kinds of reservation are recorded by the step that publishes the tender notice (or invites quotations),
+which is where suppliers learn of it; its answers are kept in the case's details and read back here.
 
 - **By place** (Procurement Policy Note 005), below the threshold: to suppliers based in the UK or in one county,
   and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and voluntary, community
@@ -176,6 +176,7 @@ def comparable_contract(session: Session, case: Case, key: str, councils: Iterab
     others = session.scalars(
         select(Case).where(
             Case.stage == "procurement",
+            Case.route == "competitive_flexible",  # s33 is for that procedure alone
             Case.id != case.id,
             Case.category == case.category,
             Case.authority.in_(tuple(councils)),
