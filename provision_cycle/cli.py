@@ -47,7 +47,10 @@ def _user_id(username: str) -> int:
 def upgrade_db() -> None:
     """Apply the Alembic migrations to DATABASE_URL, then check that no workflow version's graph changed
     under the cases on it (``workflow.versions``): in production that stops the release; elsewhere it is said,
-    and the new graph recorded (the cases on it are demo or test cases)."""
+    and the new graph recorded (the cases on it are demo or test cases). Creates the user the scheduler acts
+    as, where there is none yet."""
+    from .services.people import ensure_system_user
+
     core = _core()
     upgrade(core.db.engine)
     click.echo(f"Database is at the latest schema: {core.db.engine.url.render_as_string(hide_password=True)}")
@@ -57,6 +60,8 @@ def upgrade_db() -> None:
             versions.accept(session, changed, now=core.engine.clock())
     if changed and core.settings.is_production:
         _fail("Refusing the release: " + "; ".join(change.problem for change in changed) + ".")
+    if ensure_system_user(core):
+        click.echo("Created the 'system' user the scheduler acts as (no roles, no password: nobody signs in as it)")
     for change in changed:
         click.secho(f"Warning: {change.problem} (in production this stops the release).", fg="yellow", err=True)
 
@@ -179,12 +184,12 @@ def scheduler_command(once: bool) -> None:
 
     from .scheduling.runner import run_forever, run_once
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     core = _core()
-    try:  # no sweep moves cases on a database this release has not upgraded
+    try:  # no sweep moves cases on a database this release has not upgraded (checked before the sweeps' logging)
         refuse_unless_upgraded(core)
     except NotUpgraded as refused:
         _fail(str(refused))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if once:
         for result in run_once(core):
             click.echo(f"{result.name}: {result.changed} in {result.seconds:.3f} s")

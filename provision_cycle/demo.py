@@ -36,11 +36,11 @@ from .services.evaluation import (
     score_tender,
     set_award_criteria,
 )
-from .services.people import Grant, create_user
+from .services.people import Grant, create_user, ensure_system_user
 from .services.periods import extend_closing_date
 from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
-from .workflow.engine import ActionRequest
+from .workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .workflow.evaluation import evaluation_of
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -131,8 +131,8 @@ def _supplier(rng: random.Random, category: str) -> tuple[str, bool, bool]:
 
 
 def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2026) -> str:
-    with core.db.reading() as session:
-        if session.scalar(select(func.count()).select_from(User)):
+    with core.db.reading() as session:  # anyone but the user the scheduler acts as, which upgrade-db creates
+        if session.scalar(select(func.count()).select_from(User).where(User.username != SYSTEM_USERNAME)):
             return "Demo data is already loaded (people exist); nothing changed."
     rng = random.Random(rng_seed)
     people = _people(core)
@@ -187,15 +187,7 @@ def _people(core: Core) -> dict:
             people["by_role"].setdefault((grant.role, grant.authority, grant.pillar), []).append(user_id)
         return user_id
 
-    create_user(
-        core,
-        username="system",
-        full_name="Scheduler",
-        email="system@example.gov.uk",
-        password=None,
-        grants=[],
-        job_title="Automated jobs",
-    )
+    ensure_system_user(core)  # the scheduler's, where upgrade-db has not made it
     org = core.governance.organisation
     # The hub's posts are shared between the two councils: pillar staff hold their role in both.
     for pillar, names in PILLAR_PEOPLE.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, timedelta
 
@@ -136,6 +137,7 @@ def test_draw_highlights_the_case_state(cli, engine, db, tmp_path):
 
 
 def test_seed_demo_loads_once(cli, db, clock):
+    assert cli("upgrade-db").exit_code == 0  # as the README's run command: it makes the scheduler's user first
     first = cli("seed-demo", "--cases", "12", "--contracts", "8")
     assert first.exit_code == 0, first.output
     # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
@@ -219,6 +221,19 @@ def test_create_token_prints_a_working_token_once(cli, core, db):
     assert me.status_code == 200 and me.get_json()["id"] == people.officer
     missing = cli("create-token", "--username", "nobody", "--name", "x")
     assert missing.exit_code == 1 and "There is no user 'nobody'" in missing.output
+
+
+def test_upgrade_db_creates_the_user_the_scheduler_acts_as_once(cli, db, caplog):
+    first = cli("upgrade-db")
+    assert first.exit_code == 0 and "Created the 'system' user the scheduler acts as" in first.output
+    assert "Created" not in cli("upgrade-db").output
+    with db.reading() as session:
+        [system] = session.scalars(select(User).where(User.username == "system")).all()
+        assert (system.roles, system.password_hash, system.email) == ([], None, "scheduler@provision-cycle.invalid")
+    with caplog.at_level(logging.ERROR, logger="provision_cycle.scheduling"):
+        swept = cli("scheduler", "--once")  # a new installation's sweeps, with nobody else in it yet
+    assert swept.exit_code == 0 and "expire_contracts: 0" in swept.output, swept.output
+    assert not caplog.records, [record.getMessage() for record in caplog.records]  # no sweep failed
 
 
 def test_scheduler_once_runs_every_sweep(cli, core, db):

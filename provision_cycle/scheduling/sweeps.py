@@ -1322,5 +1322,5 @@ def _record_run(core: Core, session, name: str, today: date, now) -> None:
 def _system_user(session) -> int:
     user_id = session.scalar(select(User.id).where(User.username == SYSTEM_USERNAME))
     if user_id is None:
-        raise DomainError("There is no 'system' user for the scheduler to act as (run flask seed-demo or create it)")
+        raise DomainError("There is no 'system' user for the scheduler to act as: flask upgrade-db creates it")
     return user_id

@@ -16,7 +16,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
 from ..models import RoleAssignment, SignInFailure, User
-from ..workflow.engine import Actor
+from ..workflow.engine import SYSTEM_USERNAME, Actor
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
 MIN_PASSWORD = 12
@@ -120,6 +120,21 @@ def create_user(
             data={"user_id": user.id, "username": username, "roles": roles, "invited": invite},
         )
         return user.id
+
+
+# The user the scheduler acts as (``workflow.engine.SYSTEM_USERNAME``): no roles, no password, so nobody signs
+# in as it; its address is in the reserved .invalid domain, so no email ever goes to it.
+SYSTEM_USER = {"full_name": "Scheduler", "email": "scheduler@provision-cycle.invalid", "job_title": "Automated jobs"}
+
+
+def ensure_system_user(core: Core) -> bool:
+    """Create the user the scheduler acts as, where it does not exist yet (``flask upgrade-db`` runs this on
+    every release, so a new installation has it before its scheduler starts); True when it was created."""
+    with core.db.reading() as session:
+        if session.scalar(select(User.id).where(User.username == SYSTEM_USERNAME)) is not None:
+            return False
+    create_user(core, username=SYSTEM_USERNAME, password=None, grants=[], **SYSTEM_USER)
+    return True
 
 
 def _email_problem(email: str) -> str | None:
