@@ -344,8 +344,9 @@ def test_a_reserved_procedure_s_requests_file_answers_its_question(core, db, clo
     unanswered = b"Supplier,Received\nAbilities Works CIC,2026-03-20\n"
     with pytest.raises(FileRefused) as refused:
         evaluation.load_requests(core, case_id, people.officer, unanswered)
-    assert [str(p) for p in refused.value.problems] == [  # the column as the documentation names it
-        "line 2, Within the reservation: Say whether the supplier is a supported employment provider"
+    assert [str(p) for p in refused.value.problems] == [  # said once, of the file
+        "line 1: There is no Supported employment provider column: the procedure is reserved to supported "
+        "employment providers (Procurement Act 2023 s32), so each request says whether its supplier is one (yes or no)"
     ]
     answered = (
         b"Supplier,Received,Supported employment provider\n"

@@ -490,6 +490,13 @@ def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply
         _require_requests_open(core, case)
         problems: list[FileProblem] = []
         table = read_table(data, REQUESTS_LAYOUT, problems)
+        if (reservation := Reservation.of(case.details)) and "supplier_within_reservation" not in table.columns:
+            # Every row would say the same: said once, of the file, naming the column it needs.
+            needs = (
+                f"There is no {reservation.heading} column: the procedure is reserved to {reservation.suppliers} "
+                f"({reservation.law}), so each request says whether its supplier is one (yes or no)"
+            )
+            raise FileRefused([FileProblem(1, "", needs)])
         recorded = {made.supplier_key: made.supplier_name for made in requests_to_participate(session, case.id)}
         found: list[dict] = []
         lines: dict[str, int] = {}  # each supplier's line in the file
