@@ -51,9 +51,11 @@ def _offered(core, case_id, actor, trigger):
     return {spec.name: spec for spec in core.engine.offers(case_id, actor, [trigger])[trigger].inputs}
 
 
-def _tender(name, *, based_there, sme=False, vcse=False, not_assessed=""):
+def _tender(name, *, within, sme=False, vcse=False, not_assessed=""):
+    """A tender of 90,000 received 20 March 2026, its supplier within the reservation (based in its place, or of
+    its kind) or not."""
     given = TenderGiven(name, "", sme, vcse, "90000", date(2026, 3, 20), not_assessed)
-    return replace(given, supplier_within_reservation=based_there)
+    return replace(given, supplier_within_reservation=within)
 
 
 def _tenders(db, case_id):
@@ -93,10 +95,10 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
     clock.set(date(2026, 4, 7))
     act(core.engine, case_id, "close_tenders", people.officer)
     for given in (
-        _tender("Banbury Care Ltd", based_there=True, sme=True),
-        _tender("Oxford Community Transport", based_there=True, vcse=True),
-        _tender("Big County Services plc", based_there=True),  # neither an SME nor a VCSE
-        _tender("Swindon Small Ltd", based_there=False, sme=True),  # an SME, but not based in Oxfordshire
+        _tender("Banbury Care Ltd", within=True, sme=True),
+        _tender("Oxford Community Transport", within=True, vcse=True),
+        _tender("Big County Services plc", within=True),  # neither an SME nor a VCSE
+        _tender("Swindon Small Ltd", within=False, sme=True),  # an SME, but not based in Oxfordshire
     ):
         evaluation.record_tender(core, case_id, people.officer, given)
     assert _tenders(db, case_id) == {
@@ -107,26 +109,24 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
     }
 
 
-def test_a_tender_in_a_reserved_competition_says_whether_its_supplier_is_based_there(core, db, clock, people):
+def test_a_tender_in_a_reserved_competition_says_whether_its_supplier_is_within(core, db, clock, people):
     case_id = _reserved_to_local_smes(core, clock, people)
     with pytest.raises(InvalidInput) as refused:
-        evaluation.record_tender(core, case_id, people.officer, _tender("Acme Ltd", based_there=None, sme=True))
+        evaluation.record_tender(core, case_id, people.officer, _tender("Acme Ltd", within=None, sme=True))
     assert refused.value.fields == {"supplier_within_reservation": "Say whether the supplier is based in Oxfordshire"}
     assert _tenders(db, case_id) == {}
 
     # Corrected once it turns out the supplier is based there after all: assessed, the team's own reason kept.
-    tender_id = evaluation.record_tender(
-        core, case_id, people.officer, _tender("Acme Ltd", based_there=False, sme=True)
-    )
+    tender_id = evaluation.record_tender(core, case_id, people.officer, _tender("Acme Ltd", within=False, sme=True))
     assert _tenders(db, case_id) == {"Acme Ltd": (False, LEFT_OUT)}
     with db.reading() as session:
         seen = evaluation.supplier_row_as_seen(session.get(Tender, tender_id))
-    corrected = _tender("Acme Ltd", based_there=True, sme=True)
+    corrected = _tender("Acme Ltd", within=True, sme=True)
     evaluation.record_tender(core, case_id, people.officer, corrected, tender_id=tender_id, seen=seen)
     assert _tenders(db, case_id) == {"Acme Ltd": (True, "")}
     with db.reading() as session:
         seen = evaluation.supplier_row_as_seen(session.get(Tender, tender_id))
-    late = _tender("Acme Ltd", based_there=True, sme=True, not_assessed="Received after the deadline")
+    late = _tender("Acme Ltd", within=True, sme=True, not_assessed="Received after the deadline")
     evaluation.record_tender(core, case_id, people.officer, late, tender_id=tender_id, seen=seen)
     assert _tenders(db, case_id) == {"Acme Ltd": (True, "Received after the deadline")}
 
@@ -153,7 +153,7 @@ def test_a_competition_open_to_all_asks_nothing_of_its_tenders(core, db, clock, 
     publish_tender_notice(core.engine, case_id, people.officer, reserved=False)
     clock.set(date(2026, 4, 7))
     act(core.engine, case_id, "close_tenders", people.officer)
-    evaluation.record_tender(core, case_id, people.officer, _tender("Anywhere Ltd", based_there=False))
+    evaluation.record_tender(core, case_id, people.officer, _tender("Anywhere Ltd", within=False))
     assert _tenders(db, case_id) == {"Anywhere Ltd": (None, "")}
 
 
@@ -167,7 +167,7 @@ def test_quotations_may_be_reserved_to_suppliers_in_the_uk(core, db, clock, peop
     act(core.engine, case_id, "invite_quotations", people.officer, inputs=uk_wide | {"reserved_because": "Resilience"})
     clock.set(date(2026, 4, 7))
     act(core.engine, case_id, "close_quotations", people.officer)
-    for given in (_tender("Leeds Ltd", based_there=True), _tender("Lyon SARL", based_there=False)):
+    for given in (_tender("Leeds Ltd", within=True), _tender("Lyon SARL", within=False)):
         evaluation.record_tender(core, case_id, people.officer, given)
     assert _tenders(db, case_id) == {
         "Leeds Ltd": (True, ""),
@@ -266,7 +266,7 @@ def test_a_public_contract_may_be_reserved_to_supported_employment_providers(cor
     })  # fmt: skip
     clock.set(date(2026, 4, 27))
     act(core.engine, case_id, "close_tenders", people.officer)
-    evaluation.record_tender(core, case_id, people.officer, _tender("Abilities Works CIC", based_there=True, vcse=True))
+    evaluation.record_tender(core, case_id, people.officer, _tender("Abilities Works CIC", within=True, vcse=True))
     assert _tenders(db, case_id) == {"Abilities Works CIC": (True, "")}
     with db.reading() as session:
         tender = case_release_package(core, session, core.engine.actor(session, people.head), case_id)["releases"][0]
@@ -297,7 +297,7 @@ def test_a_mutual_with_a_comparable_contract_in_the_last_three_years_is_not_a_qu
     })  # fmt: skip
     clock.set(date(2026, 4, 27))
     act(core.engine, first, "close_tenders", people.officer)
-    evaluation.record_tender(core, first, people.officer, _tender("Oxford Care Mutual", based_there=True, vcse=True))
+    evaluation.record_tender(core, first, people.officer, _tender("Oxford Care Mutual", within=True, vcse=True))
     ready_to_recommend(core.engine, first, people)
     award = {**AWARD_INPUTS, "supplier_name": "Oxford Care Mutual", "supplier_is_sme": False, "supplier_is_vcse": True}
     act(core.engine, first, "recommend_award", people.officer, inputs=award | {"award_value": "90000"})
