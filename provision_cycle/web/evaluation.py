@@ -24,6 +24,7 @@ from .forms import (
     LoadFileForm,
     ParticipationRequestForm,
     TenderForm,
+    answered_yes,
     apply_errors,
     award_criteria_form_class,
     award_criteria_rows,
@@ -106,7 +107,7 @@ def tender(case_id: int, tender_id: int | None = None):
             price=form.price.data,
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
-            supplier_within_reservation=_yes_or_none(form.supplier_within_reservation.data),
+            supplier_within_reservation=answered_yes(form.supplier_within_reservation.data),
         )
         seen = form.opened_on.data or None
         evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
@@ -149,7 +150,7 @@ def participation_request(case_id: int, request_id: int | None = None):
             received_on=form.received_on.data,
             set_aside_because=form.set_aside_because.data or "",
             exclusions_checked_on=form.exclusions_checked_on.data,
-            supplier_within_reservation=_yes_or_none(form.supplier_within_reservation.data),
+            supplier_within_reservation=answered_yes(form.supplier_within_reservation.data),
         )
         seen = form.opened_on.data or None
         evaluation.record_request(core(), case_id, me().id, given, request_id=request_id, seen=seen)
@@ -314,11 +315,6 @@ def _yes_no(answer: bool) -> str:
 def _yes_no_or_none(answer: bool | None) -> str | None:
     """A yes-or-no question's answer as its form has it, None where it was not asked."""
     return None if answer is None else _yes_no(answer)
-
-
-def _yes_or_none(answer: str | None) -> bool | None:
-    """A yes-or-no question's answer, None where it was not answered (or not asked)."""
-    return None if answer is None else answer == "yes"
 
 
 @tenders.post("/<id:case_id>/tenders/<id:tender_id>/remove")

@@ -562,6 +562,11 @@ def action_form_class(action: AvailableAction) -> type[ActionForm]:
     return type(f"{action.trigger.title().replace('_', '')}Form", (ActionForm,), attributes)
 
 
+def answered_yes(answer: str | None) -> bool | None:
+    """A yes-or-no radio's answer, None where it was not answered (or not asked)."""
+    return None if answer is None else answer == "yes"
+
+
 def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
     """The workflow inputs from a validated action form, in the shapes the engine parses. A follow-up typed
     in and then hidden again by a "No" is not an answer."""
@@ -569,7 +574,7 @@ def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
     for spec in action.inputs:
         value = form[spec.name].data
         if spec.type == "boolean":
-            value = None if value is None else value == "yes"
+            value = answered_yes(value)
         if value not in (None, "") and (spec.under is None or values.get(spec.under) is True):
             values[spec.name] = value
     return values
