@@ -171,7 +171,7 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _tender_notice_inputs(d)["market_engagement_notice_on"].update({"when": []}),
             f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.market_engagement_notice_on.under: a "
-            "follow-up question is asked when 'market_engaged' is",
+            "follow-up question is asked only when 'market_engaged' is",
         ),
         (
             lambda d: _tender_notice_inputs(d)["market_engaged"].update({"required_when": ["statutory_tender_period"]}),
@@ -182,6 +182,23 @@ def _tender_notice_inputs(definition: dict) -> dict:
             lambda d: _tender_notice_inputs(d)["urgent"].update({"hint_when": ["under_the_pcr"]}),
             f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.hint_when: hint_when says when "
             "the hint is said: give the input a hint",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["urgent"].update(
+                {"wordings": [{"when": ["stars_align"], "label": "?"}]}
+            ),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.wordings[0].when: unknown "
+            "condition 'stars_align'",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["urgent"].update({"wordings": [{"when": [], "label": "?"}]}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.wordings[0].when: a wording is for "
+            "some cases",
+        ),
+        (
+            lambda d: _tender_notice_inputs(d)["urgent"].update({"wordings": [{"when": ["urgent"], "lable": "?"}]}),
+            f"workflows/procurement.v1.yaml: {PUBLISH_TENDER_NOTICE}.inputs.urgent.wordings[0]: unknown key 'lable' "
+            "(expected one of: when, label, hint)",
         ),
         (
             lambda d: _tender_notice_inputs(d)["urgent"].update({"required_when": ["stars_align"]}),

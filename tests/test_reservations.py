@@ -193,6 +193,47 @@ def test_only_a_regulated_below_threshold_contract_may_be_reserved(core, people,
     assert "is not asked for by 'Publish the tender notice' on this case" in refused.value.fields["reserved"]
 
 
+def test_a_below_threshold_competitive_flexible_procedure_may_be_reserved_by_place(core, db, clock, people):
+    """Works below their threshold (the s85 exception allows the procedure there) are a regulated below-threshold
+    contract: Procurement Policy Note 005's reservation, not the Act's s32 and s33 (public contracts only), and a
+    request to participate from outside the place is set aside, so never invited."""
+    case_id = _flexible(core, db, people, value="1000000", contract_type="works")  # 1.2m with VAT, below 5.4m
+    asked = _offered(core, case_id, people.officer, "publish_tender_notice")
+    assert asked["reserved"].label == (
+        "Is the competition reserved to suppliers based in one place (Procurement Policy Note 005)?"
+    )
+    assert "based in the UK or in the council's county" in asked["reserved"].hint
+    assert "reserved_for" not in asked  # s32 and s33 are for public contracts
+    assert set(asked) >= {"reserved_to_suppliers_in", "reserved_to_smes_and_vcses", "reserved_because"}
+    notice = {"tender_notice_published_on": "2026-03-02", "participation_closes_on": "2026-03-20", **LOCAL_SMES}
+    act(core.engine, case_id, "publish_tender_notice", people.officer, inputs=notice)
+
+    _request(core, case_id, people, "Witney Builders Ltd", True)  # a VCSE, as _request makes every supplier
+    _request(core, case_id, people, "Swindon Construction Ltd", False)
+    assert _requests(db, case_id) == {"Witney Builders Ltd": (True, ""), "Swindon Construction Ltd": (False, LEFT_OUT)}
+    clock.set(date(2026, 3, 23))
+    with pytest.raises(InvalidInput, match="Swindon Construction Ltd"):
+        act(core.engine, case_id, "invite_tenders", people.officer, inputs={
+            "tenders_invited_on": "2026-03-23", "tenders_close_on": "2026-04-20",
+            "invited_suppliers": "Witney Builders Ltd\nSwindon Construction Ltd",
+        })  # fmt: skip
+    with db.reading() as session:
+        release = case_release_package(core, session, core.engine.actor(session, people.head), case_id)["releases"][0]
+    assert release["tender"]["otherRequirements"] == {
+        "reservedParticipation": ["smeVcse"],
+        "reservedParticipationLocation": {"description": "Oxfordshire"},
+    }
+
+
+def test_a_light_touch_competitive_flexible_procedure_below_its_threshold_is_not_reserved(core, db, people):
+    """Light-touch services below their threshold (the s85 exception): a special regime contract, outside Procurement
+    Policy Note 005 (our reading), and no public contract for s32 or s33."""
+    case_id = _flexible(core, db, people, value="300000", contract_type="light_touch")  # 360,000 with VAT
+    assert not {"reserved", "reserved_for", "reserved_to_suppliers_in"} & set(
+        _offered(core, case_id, people.officer, "publish_tender_notice")
+    )
+
+
 # --- by kind of supplier: PA23 s32 (supported employment providers) and s33 (public service mutuals) ----------
 def _flexible(core, db, people, *, value="250000", contract_type="services", duration_months=36):
     """A competitive flexible procedure (a public contract), its route approved and conflicts assessed."""
@@ -238,6 +279,10 @@ SUPPORTED = "Not among the supported employment providers the competition is res
 def test_a_public_contract_may_be_reserved_to_supported_employment_providers(core, db, clock, people):
     case_id = _flexible(core, db, people)
     asked = _offered(core, case_id, people.officer, "publish_tender_notice")
+    assert (
+        asked["reserved"].label
+        == "Is the procedure reserved to supported employment providers or public service mutuals?"
+    )
     assert asked["reserved_for"].options == (
         ("supported_employment_providers", "Supported employment providers (Procurement Act 2023 s32)"),
     )  # services, not light touch: no public service mutuals

@@ -42,6 +42,13 @@ FILE_PATTERN = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.ya?ml$")
 
 
 @dataclass(frozen=True)
+class Wording:
+    when: tuple[str, ...]
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class InputSpec:
     name: str
     type: str
@@ -61,6 +68,9 @@ class InputSpec:
     required_when: tuple[str, ...] = ()
     hint: str = ""  # said under the question: when it is needed, what to give
     hint_when: tuple[str, ...] = ()  # conditions on the case for the hint to be said (one law's words, say)
+    # The question in other words on some cases (one input asking of two laws' reservations, say): the first
+    # wording whose conditions hold gives the label and hint.
+    wordings: tuple[Wording, ...] = ()
     # A line's likely answers on a case, offered as it is typed and not enforced: the list in
     # ``rules.SUGGESTIONS`` they come from, and those on one case.
     suggestions: str | None = None
@@ -564,7 +574,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                 continue
             spec_node.reject_unknown(
                 "type", "label", "optional", "max_length", "when", "under", "choices", "required_when", "hint",
-                "hint_when", "suggestions", "check",
+                "hint_when", "wordings", "suggestions", "check",
             )  # fmt: skip
             kind = spec_node.text("type")
             if kind not in INPUT_TYPES:
@@ -615,9 +625,9 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     spec_node.get("under").error(f"{under!r} is not a yes-or-no input asked before this one")
                 elif not spec_node.boolean("optional", False):
                     spec_node.get("under").error("a follow-up question is optional: nobody answers it after a no")
-                elif set(asked_when) != set(questions[under].when):
+                elif not set(asked_when) >= set(questions[under].when):
                     spec_node.get("under").error(
-                        f"a follow-up question is asked when {under!r} is: give it the same 'when'"
+                        f"a follow-up question is asked only when {under!r} is: give it at least the same 'when'"
                     )
             inputs.append(
                 InputSpec(
@@ -632,6 +642,7 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
                     required_when=required_when,
                     hint=spec_node.text("hint", ""),
                     hint_when=hint_when,
+                    wordings=_wordings(spec_node),
                     suggestions=suggestions,
                     check=answer_check,
                 )
@@ -649,6 +660,21 @@ def _parse_transition(node: Node, roles: set[str]) -> TransitionDef:
         reason_required=node.boolean("reason_required", False),
         where=f"{node.file}: {node.path}",
     )
+
+
+def _wordings(spec_node: Node) -> tuple[Wording, ...]:
+    """An input's ``wordings``: a list of {when, label, hint}, each for the cases whose conditions hold."""
+    wordings = []
+    for item in spec_node.get("wordings", []).items():
+        if not item.is_mapping():
+            continue
+        item.reject_unknown("when", "label", "hint")
+        when = tuple(item.text_list("when"))
+        _check_names(item.get("when"), when, rules.PREDICATES, "condition")
+        if not when and "when" in item.value:
+            item.get("when").error("a wording is for some cases: name their conditions (the label is for the rest)")
+        wordings.append(Wording(when, item.text("label"), item.text("hint", "")))
+    return tuple(wordings)
 
 
 def _check_names(node: Node, names: tuple[str, ...], registry: dict[str, Any], noun: str) -> None:

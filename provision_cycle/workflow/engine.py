@@ -1365,6 +1365,9 @@ def _as_asked(ctx: ActionContext, spec: InputSpec) -> InputSpec:
         spec = replace(spec, optional=False)
     if spec.hint_when and not all(PREDICATES[name](ctx) for name in spec.hint_when):
         spec = replace(spec, hint="")  # another law's words, say: not said on this case
+    for wording in spec.wordings:
+        if all(PREDICATES[name](ctx) for name in wording.when):
+            return replace(spec, label=wording.label, hint=wording.hint)
     return spec
 
 

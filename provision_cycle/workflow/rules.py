@@ -561,6 +561,14 @@ def reservable(ctx: ActionContext) -> bool:
 
 
 @predicate
+def may_be_reserved(ctx: ActionContext) -> bool:
+    """A competitive flexible procedure's reservation: to kinds of supplier for a public contract (PA23 s32,
+    s33), or by place below the threshold (Procurement Policy Note 005, the s85 exception allowing the procedure
+    there); a light-touch one below its threshold may be neither."""
+    return public_contract_under_the_act(ctx) or reservable(ctx)
+
+
+@predicate
 def reserving(ctx: ActionContext) -> bool:
     return ctx.inputs.get(reservations.RESERVED) is True
 

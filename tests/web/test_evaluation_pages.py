@@ -474,6 +474,21 @@ def test_a_tender_in_a_competition_open_to_all_is_not_asked_where_its_supplier_i
     assert 'name="supplier_within_reservation"' not in page and "Procurement Policy Note 005" not in page
 
 
+def test_a_below_threshold_competitive_flexible_procedure_is_asked_the_policy_note_s_reservation(core, db, browser):
+    """Works below their threshold: the tender notice's form asks Procurement Policy Note 005's question, in its
+    words, with the places under its "Yes", and not the Act's s32 and s33."""
+    from tests.test_reservations import _flexible
+
+    people = hub_people(db)
+    case_id = _flexible(core, db, people, value="1000000", contract_type="works")
+    form = page_text(browser(people.officer).get(f"/cases/{case_id}/actions/publish_tender_notice").text)
+    assert (
+        "Is the competition reserved to suppliers based in one place (Procurement Policy Note 005)? (optional)" in form
+    )
+    assert "Reserved to suppliers based in" in form and "Oxfordshire" in form
+    assert "supported employment providers" not in form
+
+
 def test_a_procedure_reserved_to_supported_employment_providers_asks_each_request(core, db, browser):
     """PA23 s32 through the pages: the tender notice reserves the procedure, the request form asks its question,
     and a request from outside the reservation is set aside as it is recorded."""
