@@ -155,6 +155,9 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
     assert 'value="Acme Ltd"' in form  # the supplier its page suggested
     refused = analyst.post(suggested, {"same_as": "Acme Ltd", "reason": ""}, status=400).text
     assert "Say how you know they are one company" in refused
+    # A form posted without the field at all (not by a browser) is refused alike, not a server error.
+    refused = analyst.post(suggested, {"same_as": "Acme Ltd"}, status=400).text
+    assert "Say how you know they are one company" in refused
     told = analyst.post(suggested, {"same_as": "Acme Ltd", "reason": "Companies House 01234567"})
     assert told.headers["Location"] == "/suppliers/acme#names"
     page = analyst.get("/suppliers/acme").text
@@ -167,6 +170,7 @@ def test_the_intelligence_team_records_two_names_as_one_supplier_from_its_page_a
 
     separate = "/suppliers/acme/names/apt%20holdings/separate"
     analyst.post(separate, {"reason": ""}, status=400)
+    assert "Say why they are not one company after all" in analyst.post(separate, {}, status=400).text
     analyst.post(separate, {"reason": "Sold: a different company now"})
     assert "Its other names" not in analyst.get("/suppliers/acme").text
     officer.get("/suppliers/apt%20holdings")  # its own page again
