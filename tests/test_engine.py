@@ -529,12 +529,16 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
             submitted,
             "publish_tender_notice",
             people.officer,
-            inputs={"tender_notice_published_on": "31/02/2026", "colour": "blue", "tenders_close_on": "  "},
-        )
+            inputs={"tender_notice_published_on": "31/02/2026", "colour": "blue", "tenders_close_on": "  ",
+                    "planned_procurement_notice_on": "0206-01-05"},
+        )  # fmt: skip
     assert error.value.fields == {  # spaces alone are no answer
         "colour": "'colour' is not asked for by 'Publish the tender notice'",
         "tender_notice_published_on": "Date the tender notice was published must be a real date, like 2026-04-01",
         "tenders_close_on": "Enter closing date for tenders",
+        # A real date, but a slip of the keyboard (and the far future would overflow the days worked out from it).
+        "planned_procurement_notice_on": "Date of the planned procurement notice (UK3), where one went out 40 days "
+        "to a year before the tender notice: 0206-01-05 is not a plausible date: check the year",
         "market_engaged": "Answer yes or no: Did the council engage with suppliers about this procurement before "
         "the tender notice (preliminary market engagement)?",
     }
@@ -547,6 +551,19 @@ def test_bad_inputs_name_each_field(engine, people, submitted):
     publish_tender_notice(
         engine, submitted, people.officer, closes="2026-03-20", planned_procurement_notice_on="2026-01-05"
     )
+
+
+def test_a_request_s_far_off_start_and_long_term_are_refused(engine, people):
+    """A start in year 9999, or a term of a century, is a typing error that would overflow the dates the hub
+    works out from it (its end, its renewal tasks): refused, naming each field, and no case opened."""
+    with pytest.raises(InvalidInput) as refused:
+        new_request(engine, people.requester, proposed_start="9999-12-01", duration_months="1200")
+    assert refused.value.fields == {
+        "proposed_start": "9999-12-01 is not a plausible date: check the year",
+        "duration_months": "Enter the duration as a whole number of months, like 36",
+    }
+    with engine.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
 
 
 def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_the_others(engine, people):

@@ -99,18 +99,11 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
 
     clock.set(date(2026, 4, 20))
     act(engine, case_id, "end_standstill", p.officer)
-    act(
-        engine,
-        case_id,
-        "sign_contract",
-        p.officer,
-        inputs={
-            "signed_on": "2026-04-20",
-            "start_date": "2026-05-01",
-            "end_date": "2029-04-30",
-            "extension_months": 24,
-        },
-    )
+    signature = {"signed_on": "2026-04-20", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    with pytest.raises(InvalidInput) as refused:  # options of a century: a typing error
+        act(engine, case_id, "sign_contract", p.officer, inputs=signature | {"extension_months": 1200})
+    assert refused.value.fields == {"extension_months": "Enter at most 600 months (50 years)"}
+    act(engine, case_id, "sign_contract", p.officer, inputs=signature | {"extension_months": 24})
     result = act(
         engine, case_id, "publish_contract_details", p.officer, inputs={"contract_details_published_on": "2026-04-22"}
     )

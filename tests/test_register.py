@@ -30,6 +30,8 @@ def test_an_import_that_makes_no_sense_is_refused_field_by_field_and_writes_noth
         contract_manager_id=people.contract_manager,
         risk="extreme",
         notice_period_days=-1,
+        extension_months_available=999_999,  # would overflow the dates worked out from it
+        maximum_term_months=10_000,
         irrecoverable_vat=Decimal("-1"),
         route="handshake",
     )
@@ -41,9 +43,11 @@ def test_an_import_that_makes_no_sense_is_refused_field_by_field_and_writes_noth
         "category": "Choose a category from the list",
         "supplier_name": "Enter the supplier's name",
         "value": "The value cannot be negative",
-        "start_date": "0026-03-09 is not a plausible date for a contract: check the year",
+        "start_date": "0026-03-09 is not a plausible date: check the year",
         "risk": "Choose low, medium or high",
-        "notice_period_days": "Enter a whole number, 0 or more",
+        "notice_period_days": "Enter a whole number of days, 0 to 3,650",
+        "extension_months_available": "Enter a whole number of months, 0 to 600",
+        "maximum_term_months": "Enter the longest it could run as awarded, in whole months, 1 to 600",
         "irrecoverable_vat": "The irrecoverable VAT cannot be negative",
         "route": "Choose a procurement route: Low-value purchase, Quotations, Below-threshold tender, Open procedure,"
         " Competitive flexible procedure, Direct award, Framework call-off",

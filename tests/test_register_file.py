@@ -118,7 +118,7 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
     assert [str(p) for p in refused.value.problems] == [
         "line 2, End date: The end date is before the start date",
         "line 2, Risk: Choose low, medium or high",
-        "line 3, Start date: 0026-01-01 is not a plausible date for a contract: check the year",
+        "line 3, Start date: 0026-01-01 is not a plausible date: check the year",
     ]
 
 
@@ -141,6 +141,14 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
         (
             'Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager\n"Unclosed,x\ny\n',
             ["line 2: This row cannot be read as CSV (unexpected end of data): is a quote not closed?"],
+        ),
+        (
+            "PK\x03\x04\x14\x00\x06\x00[Content_Types].xml",  # an Excel workbook, as it was saved
+            ["the file: This is a spreadsheet workbook, not CSV: in the spreadsheet, save it as CSV UTF-8"],
+        ),
+        (
+            "Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager\nCare\x00,",
+            ["the file: The file holds NUL characters, so it is not CSV text: in the spreadsheet, save it as CSV"],
         ),
     ],
 )
@@ -242,7 +250,7 @@ def test_a_contract_s_maximum_term_is_loaded_where_the_register_knows_it(core, d
         load_register(core, wrong, actor_id=people.system)
     assert [str(p) for p in refused.value.problems] == [
         "line 2, Maximum term: 'five years' is not a whole number, 0 or more",
-        "line 3, Maximum term: Enter the longest it could run as awarded, in whole months, 1 or more",
+        "line 3, Maximum term: Enter the longest it could run as awarded, in whole months, 1 to 600",
         "line 4, Maximum term: The longest it could run as awarded (12 months) is shorter than the extension "
         "options left (24 months)",
     ]

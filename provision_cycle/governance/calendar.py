@@ -66,6 +66,16 @@ class MonthsOfTheYear:
         return f"{self.starts:%Y-%m}"
 
 
+# The years of a date a person may give: one outside them is a slip of the keyboard (0206 for 2026, 9999 for
+# "no end"), and the far future would overflow the dates worked out from it (its extensions, its working days).
+PLAUSIBLE_YEARS = range(1900, 2201)
+
+
+def implausible(day: date) -> str | None:
+    """What is wrong with ``day`` as a date someone gave, if anything: a year outside ``PLAUSIBLE_YEARS``."""
+    return None if day.year in PLAUSIBLE_YEARS else f"{day.isoformat()} is not a plausible date: check the year"
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole calendar months (negative goes back), clamped to the end of a shorter month:
     31 January plus one month is 28 (or 29) February."""

@@ -13,6 +13,10 @@ from .base import Base, utcnow
 from .suppliers import KEY_LENGTH, supplier_key
 
 DEFAULT_NOTICE_PERIOD_DAYS = 90
+# The longest a contract's term, its extension options or its notice period can be: beyond them a figure is a
+# typing error (and would overflow the dates worked out from it).
+LONGEST_TERM_MONTHS = 600
+LONGEST_NOTICE_DAYS = 3650
 
 EXPIRY_INDEX_COLUMNS = (
     "end_date",

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput, NotFound
 from ..governance import statutory
+from ..governance.calendar import implausible
 from ..governance.statutory import Route, commenced_before, regime_for
 from ..models import Case, Contract
-from ..models.contracts import CONTRACT_RISKS
+from ..models.contracts import CONTRACT_RISKS, LONGEST_NOTICE_DAYS, LONGEST_TERM_MONTHS
+from ..models.suppliers import supplier_given
 from ..workflow.context import contract_in_law_commenced, owe_deadline
 
 
@@ -55,11 +57,6 @@ class ExistingContract:
     @property
     def regime(self) -> str:
         return regime_for(self.commenced).value
-
-
-# Years a date in the register can plausibly fall in (long leases and PFI deals included): outside them it
-# is a typing error, such as 0026 for 2026, that would otherwise pass into every sweep.
-PLAUSIBLE_YEARS = range(1900, 2201)
 
 
 def import_contract(core: Core, session: Session, existing: ExistingContract, *, actor_id: int) -> Contract:
@@ -159,30 +156,32 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
     problems = {"value" if name == "estimated_value" else name: text for name, text in wrong.items()}
     if "title" in problems:
         problems["title"] = "Enter the contract's title"
-    if not existing.supplier_name.strip():
-        problems["supplier_name"] = "Enter the supplier's name"
+    problems |= supplier_given(existing.supplier_name, existing.supplier_registration)[2]
     if existing.value < 0:
         problems["value"] = "The value cannot be negative"
     if existing.irrecoverable_vat < 0:
         problems["irrecoverable_vat"] = "The irrecoverable VAT cannot be negative"
-    if len(existing.supplier_registration) > 40:
-        problems["supplier_registration"] = "A registration number is at most 40 characters"
     if existing.route is not None and Route.of(existing.route) is None:
         problems["route"] = "Choose a procurement route: " + ", ".join(route.label for route in Route)
     for name in ("start_date", "end_date", "signed_on"):
         day = getattr(existing, name)
-        if day is not None and day.year not in PLAUSIBLE_YEARS:
-            problems[name] = f"{day.isoformat()} is not a plausible date for a contract: check the year"
+        if day is not None and (problem := implausible(day)):
+            problems[name] = problem
     if "start_date" not in problems and "end_date" not in problems and existing.end_date < existing.start_date:
         problems["end_date"] = "The end date is before the start date"
     if existing.risk not in CONTRACT_RISKS:
         problems["risk"] = "Choose low, medium or high"
-    for name in ("notice_period_days", "extension_months_available"):
-        if getattr(existing, name) < 0:
-            problems[name] = "Enter a whole number, 0 or more"
+    for name, most, unit in (
+        ("notice_period_days", LONGEST_NOTICE_DAYS, "days"),
+        ("extension_months_available", LONGEST_TERM_MONTHS, "months"),
+    ):
+        if not 0 <= getattr(existing, name) <= most:
+            problems[name] = f"Enter a whole number of {unit}, 0 to {most:,}"
     longest = existing.maximum_term_months
-    if longest is not None and longest < 1:
-        problems["maximum_term_months"] = "Enter the longest it could run as awarded, in whole months, 1 or more"
+    if longest is not None and not 1 <= longest <= LONGEST_TERM_MONTHS:
+        problems["maximum_term_months"] = (
+            f"Enter the longest it could run as awarded, in whole months, 1 to {LONGEST_TERM_MONTHS:,}"
+        )
     elif longest is not None and longest < existing.extension_months_available:
         problems["maximum_term_months"] = (
             f"The longest it could run as awarded ({longest} months) is shorter than the extension options left "

@@ -41,6 +41,9 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
 
 # --- reading a table a person made in a spreadsheet ------------------------------------------------------
 YES = {"yes", "y", "true", "1"}
+# How a workbook starts: a zip (.xlsx, .ods) or an OLE compound file (the old .xls).
+WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+SAVE_AS_CSV = "in the spreadsheet, save it as CSV UTF-8 (comma delimited) and load that"
 NO = {"no", "n", "false", "0", ""}
 
 
@@ -101,7 +104,12 @@ class Table:
 def read_table(data: bytes, layout: Layout, problems: list[FileProblem]) -> Table:
     """The file's headings checked against ``layout``: FileRefused if it is empty, cannot be read, or its
     columns are wrong (every row would report the same thing). Problems in rows are added to ``problems``."""
-    rows = _rows(_decoded(data), problems)
+    if data.startswith(WORKBOOK_STARTS):
+        raise FileRefused([FileProblem(0, "", f"This is a spreadsheet workbook, not CSV: {SAVE_AS_CSV}")])
+    text = _decoded(data)
+    if "\x00" in text:  # a database has no room for it, and no spreadsheet's CSV holds one
+        raise FileRefused([FileProblem(0, "", f"The file holds NUL characters, so it is not CSV text: {SAVE_AS_CSV}")])
+    rows = _rows(text, problems)
     header = next(rows, None)
     if header is None:
         raise FileRefused(problems or [FileProblem(0, "", "The file is empty")])

@@ -33,10 +33,12 @@ from sqlalchemy.orm import Session
 from ..audit import GENESIS, sealed
 from ..db import CHANGE_LOCK, Database, Transaction, statements_of
 from ..errors import GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
+from ..governance.calendar import implausible
 from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
+from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
 from .context import ActionContext
@@ -1154,11 +1156,13 @@ class Engine:
                 parsed_date = _date(value)
                 if value not in (None, "") and parsed_date is None:
                     errors[name] = "Enter a real date, like 2026-04-01"
+                elif parsed_date is not None and (problem := implausible(parsed_date)):
+                    errors[name] = problem
                 clean[name] = parsed_date
             elif name == "duration_months":
                 if value in (None, ""):
                     clean[name] = None
-                elif isinstance(value, bool) or not str(value).isdigit() or not 0 < int(value) <= 600:
+                elif isinstance(value, bool) or not str(value).isdigit() or not 0 < int(value) <= LONGEST_TERM_MONTHS:
                     errors[name] = "Enter the duration as a whole number of months, like 36"
                 else:
                     clean[name] = int(value)
@@ -1417,6 +1421,8 @@ def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], ra
             parsed = _date(value)
             if parsed is None:
                 errors[spec.name] = f"{spec.label} must be a real date, like 2026-04-01"
+            elif problem := implausible(parsed):
+                errors[spec.name] = f"{spec.label}: {problem}"
         elif spec.type == "money":
             parsed = parse_money(value)
             if parsed is None:

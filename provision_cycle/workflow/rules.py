@@ -26,6 +26,7 @@ from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
 from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
+from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import listed, one_to_a_line
@@ -535,6 +536,15 @@ def dynamic_market_available(ctx: ActionContext) -> bool:
 @predicate
 def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
     return ctx.inputs.get("by_dynamic_market") is True
+
+
+@check
+def months_a_contract_may_run(ctx: ActionContext, months: int) -> str | None:
+    """A contract's term or its extension options, in months: more than a contract runs is a typing error (and
+    would overflow the dates worked out from it)."""
+    if months > LONGEST_TERM_MONTHS:
+        return f"Enter at most {LONGEST_TERM_MONTHS:,} months ({LONGEST_TERM_MONTHS // 12} years)"
+    return None
 
 
 @check
