@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..governance.calendar import implausible
 from ..governance.statutory import DirectAwardGround
 from ..workflow.evaluation import TOP_SCORE
 
@@ -21,6 +22,14 @@ MAX_ID = 2**31 - 1
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _plausible(cls, value: Any) -> Any:
+        """Every date a client gives within the years a person may mean (as the engine's door has its own)."""
+        if isinstance(value, date) and (problem := implausible(value)):
+            raise ValueError(problem)
+        return value
 
 
 class Page(BaseModel):

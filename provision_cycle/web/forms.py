@@ -46,6 +46,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, DomainError, InvalidInput
+from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Regime, Route
 from ..services.people import MIN_PASSWORD, Colleague
@@ -175,6 +176,9 @@ class GovDate(DateField):
         except ValueError:
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date, like 31 3 2027") from None
+        if problem := implausible(self.data):  # as the engine's door says of its own dates, for every form
+            self.data = None
+            raise ValueError(f"{self.label.text}: {problem}")
 
     def _value(self):
         return self.data.strftime("%d %m %Y") if self.data else ""

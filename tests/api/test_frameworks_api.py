@@ -20,6 +20,8 @@ def test_frameworks_through_the_api(api, core, db):
     officer = api(people.officer)
     refused = officer.post("/frameworks", {**FRAMEWORK, "regime": "PA2023"}, status=422).json
     assert "procured under the Public Contracts Regulations 2015" in str(refused)
+    refused = officer.post("/frameworks", {**FRAMEWORK, "ends_on": "9999-12-31"}, status=422).json
+    assert "9999-12-31 is not a plausible date: check the year" in str(refused)
     api(people.finance).post("/frameworks", FRAMEWORK, status=403)
     body = officer.post("/frameworks", FRAMEWORK, status=201).json
     assert (body["running"], body["call_offs"], body["lot"]) == (True, [], "")

@@ -35,6 +35,10 @@ def test_a_category_team_keeps_the_register_and_a_call_off_chooses_from_it(core,
     assert "Add a framework" in officer.get("/frameworks/").text
     refused = officer.post("/frameworks/new", {**FRAMEWORK, "regime": "PA2023"}, status=400)
     assert "was procured under the Public Contracts Regulations 2015" in page_text(refused.text)
+    refused = officer.post("/frameworks/new", {**FRAMEWORK, "ends_on": ["31", "12", "9999"]}, status=400)
+    assert "Last date a call-off may be made under it: 9999-12-31 is not a plausible date: check the year" in page_text(
+        refused.text
+    )
     response = officer.post("/frameworks/new", FRAMEWORK)
     with db.reading() as session:
         framework_id = session.query(Framework.id).scalar()
