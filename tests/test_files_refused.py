@@ -1,5 +1,5 @@
-"""Files people make by hand (a contract register, a ledger's payments, its unpaid invoices), with any cell wrong
-in any way: each is loaded whole or refused whole, every problem named by its line, and never a crash."""
+"""Files people make by hand (a contract register, a ledger's payments, its unpaid invoices, a portal's requests
+to participate), with any cell wrong in any way: each is loaded whole or refused whole, every problem named by its line, and never a crash."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from provision_cycle.models import AuditEvent, Contract, Payment, UnpaidInvoice
-from provision_cycle.services import register_file, spend, unpaid_invoices
+from provision_cycle.models import AuditEvent, Contract, ParticipationRequest, Payment, UnpaidInvoice
+from provision_cycle.services import evaluation, register_file, spend, unpaid_invoices
 from provision_cycle.services.spreadsheet import FileRefused
 
-from .factories import hub_people
+from .factories import hub_people, in_participation
 
 # A row each file accepts (hub_people's contract manager is Cora Contracts, OCC, Corporate and Commercial), by
 # field; a row's reference-like fields take a number of their own, so that rows are not loaded twice.
@@ -29,9 +29,10 @@ ACCEPTED = {
     "supplier_registration": "01234567", "irrecoverable_vat": "0", "route": "Open procedure",
     "transaction_number": "T", "paid_on": "2026-03-01", "invoice_received_on": "2026-02-20", "amount": "100.00",
     "expense_type": "Cleaning", "department": "Property", "purpose": "Cleaning", "contract_reference": "",
-    "to_individual": "no", "invoice_number": "INV", "as_at": "2026-03-01",
+    "to_individual": "no", "invoice_number": "INV", "as_at": "2026-03-01", "received_on": "2026-03-02",
+    "exclusions_checked_on": "2026-03-02", "set_aside_because": "", "supplier_within_reservation": "",
 }  # fmt: skip
-NUMBERED = ("title", "transaction_number", "invoice_number")
+NUMBERED = ("title", "supplier_name", "transaction_number", "invoice_number")
 # What a person (or a spreadsheet) may put in a cell instead: other councils' and categories' spellings, amounts
 # and dates in every shape, a formula, nothing, far too much, and text of any kind.
 CELLS = st.one_of(
@@ -44,10 +45,25 @@ CELLS = st.one_of(
     ]),
     st.text(max_size=20),
 )  # fmt: skip
+
+
+def _by_the_hub(load):
+    """A loader of a council's file, as the hub's head of category runs it."""
+    return lambda core, people: lambda data: load(core, data, actor_id=people.head, apply=True)
+
+
+def _by_the_case_team(core, people):
+    """The requests loader of a competitive flexible procedure in its participation period, as its officer runs it."""
+    case_id = in_participation(core.engine, people)
+    return lambda data: evaluation.load_requests(core, case_id, people.officer, data, apply=True)
+
+
+# Each kind of file: its columns, the table it loads into, and how it is loaded.
 LOADERS = {
-    "register": (register_file.load_register, register_file.LAYOUT, Contract),
-    "spend": (spend.load_spend, spend.LAYOUT, Payment),
-    "unpaid invoices": (unpaid_invoices.load_unpaid_invoices, unpaid_invoices.LAYOUT, UnpaidInvoice),
+    "register": (register_file.LAYOUT, Contract, _by_the_hub(register_file.load_register)),
+    "spend": (spend.LAYOUT, Payment, _by_the_hub(spend.load_spend)),
+    "unpaid invoices": (unpaid_invoices.LAYOUT, UnpaidInvoice, _by_the_hub(unpaid_invoices.load_unpaid_invoices)),
+    "requests to participate": (evaluation.REQUESTS_LAYOUT, ParticipationRequest, _by_the_case_team),
 }
 _numbers = itertools.count(1)
 
@@ -73,8 +89,8 @@ def hand_made_files(draw, layout):
 
 @pytest.mark.parametrize("kind", LOADERS)
 def test_a_hand_made_file_is_loaded_whole_or_refused_whole(core, db, kind):
-    load, layout, model = LOADERS[kind]
-    loader = hub_people(db).head
+    layout, model, opened = LOADERS[kind]
+    load = opened(core, hub_people(db))
     outcomes = set()
 
     def counts():
@@ -86,7 +102,7 @@ def test_a_hand_made_file_is_loaded_whole_or_refused_whole(core, db, kind):
     def loaded_or_refused(data):
         before = counts()
         try:
-            loaded = load(core, data, actor_id=loader, apply=True)
+            loaded = load(data)
         except FileRefused as refused:
             assert refused.problems and all(problem.message and problem.line >= 0 for problem in refused.problems)
             assert counts() == before  # nothing half-saved
