@@ -70,6 +70,7 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
     # Without VAT, and with it (the UK profile's amountGross): above the threshold, as the route plan found.
     assert tender["tender"]["value"] == {"amount": 250000.0, "currency": "GBP", "amountGross": 300000.0}
     assert tender["tender"]["aboveThreshold"] is True
+    assert "items" not in tender["tender"]  # its notice's CPV code not recorded
     # Days are UK days: 6 April 2026 ends at 23:59:59 British Summer Time.
     assert tender["tender"]["tenderPeriod"] == {"startDate": "2026-03-02T00:00:00Z", "endDate": "2026-04-06T22:59:59Z"}
     supplier = award["parties"][-1]
@@ -264,7 +265,10 @@ def test_a_contract_over_5m_publishes_its_kpis_or_why_it_has_none_in_its_contrac
 
 
 def test_a_tender_below_the_threshold_says_so(core, db):
-    """The UK profile's aboveThreshold, from the route plan: a 60,000 contract (72,000 with VAT) is below it."""
+    """The UK profile's aboveThreshold, from the route plan: a 60,000 contract (72,000 with VAT) is below it; and
+    the main CPV code its notice gave, as its item's classification."""
+    from provision_cycle.errors import InvalidInput
+
     from .factories import approve_open_steps, publish_tender_notice
 
     people = hub_people(db)
@@ -273,8 +277,16 @@ def test_a_tender_below_the_threshold_says_so(core, db):
     approve_open_steps(core.engine, db, people, case_id)
     declare(core.engine, case_id, people.officer)
     act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
-    publish_tender_notice(core.engine, case_id, people.officer)
-    [release] = _package(core, db, people.head, case_id)["releases"]
+    with pytest.raises(InvalidInput) as refused:
+        publish_tender_notice(core.engine, case_id, people.officer, main_cpv_code="4500")
+    assert refused.value.fields == {
+        "main_cpv_code": "Give the CPV code as eight digits, like 72000000, or with its check digit, like 72000000-5"
+    }
+    publish_tender_notice(core.engine, case_id, people.officer, main_cpv_code="45000000-7")  # construction work
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    [release] = package["releases"]
+    assert release["tender"]["items"] == [{"id": "1", "classification": {"scheme": "CPV", "id": "45000000"}}]
     assert release["tender"]["aboveThreshold"] is False
     assert release["tender"]["value"] == {"amount": 60000.0, "currency": "GBP", "amountGross": 72000.0}
     assert "otherRequirements" not in release["tender"]  # open to all

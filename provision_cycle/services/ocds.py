@@ -30,7 +30,7 @@ from ..core import Core
 from ..errors import NotFound
 from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
-from ..governance.statutory import DirectAwardGround, Regime, Route
+from ..governance.statutory import DirectAwardGround, Regime, Route, cpv_code
 from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind, DynamicMarket, MarketNoticeKind
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
@@ -355,6 +355,8 @@ def _release(
         ]
     if market:
         release.setdefault("relatedProcesses", []).append(market)
+    if cpv := cpv_code(details.get("main_cpv_code") or ""):  # as the tender (or transparency) notice gave it
+        release["tender"]["items"] = [{"id": "1", "classification": {"scheme": "CPV", "id": cpv}}]
     if reservation := Reservation.of(details):  # to whom the tender notice reserved the competition
         release["tender"]["otherRequirements"] = reservation.open_data()
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on

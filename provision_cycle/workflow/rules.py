@@ -539,6 +539,14 @@ def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
 
 
 @check
+def cpv_code(ctx: ActionContext, code: str) -> str | None:
+    """A Common Procurement Vocabulary code: eight digits, with or without the check digit after a hyphen."""
+    if statutory.cpv_code(code) is None:
+        return "Give the CPV code as eight digits, like 72000000, or with its check digit, like 72000000-5"
+    return None
+
+
+@check
 def months_a_contract_may_run(ctx: ActionContext, months: int) -> str | None:
     """A contract's term or its extension options, in months: more than a contract runs is a typing error (and
     would overflow the dates worked out from it)."""
