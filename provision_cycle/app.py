@@ -7,9 +7,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .core import Core, build_core, refuse_unless_upgraded
+from .models.base import MAX_ID
 from .settings import PROJECT_ROOT, Settings
-
-MAX_ID = 2**31 - 1
 
 
 def serve(settings: Settings | None = None) -> Flask:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..governance.calendar import implausible
 from ..governance.statutory import DirectAwardGround
+from ..models.base import MAX_ID
 from ..workflow.evaluation import TOP_SCORE
 
 Money = str
@@ -17,7 +18,6 @@ Stage = Literal["commissioning", "procurement"]
 ContractType = Literal["goods", "services", "works", "light_touch"]
 Vat = Literal["standard", "reduced", "zero", "exempt"]
 Text = Field(default="", max_length=5000)
-MAX_ID = 2**31 - 1
 
 
 class Request(BaseModel):

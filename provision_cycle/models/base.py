@@ -12,6 +12,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.functions import FunctionElement
 
+# The largest row id: an integer column's on every database. An id given beyond it (a URL's, a query
+# string's, an API body's) is of no row, and would overflow the column it is compared with.
+MAX_ID = 2**31 - 1
+
 # Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -16,6 +16,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
 from ..models import RoleAssignment, SignInFailure, User
+from ..models.base import MAX_ID
 from ..workflow.engine import SYSTEM_USERNAME, Actor
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
@@ -260,6 +261,8 @@ def people_looked_after(session: Session, actor: Actor, *, unused_since: datetim
 
 def person_looked_after(session: Session, actor: Actor, user_id: int) -> User:
     """One person ``actor`` administers; anyone else is not found (their existence is not ours to show)."""
+    if not 0 < user_id <= MAX_ID:
+        raise NotFound(f"There is no person {user_id}")
     person = session.scalar(select(User).where(User.id == user_id, looked_after_by(administered_by(actor))))
     if person is None:
         raise NotFound(f"There is no person {user_id} among the people you administer")

@@ -284,6 +284,7 @@ def test_an_administrator_reads_what_happened_to_the_accounts_they_look_after(ap
     other = Browser(app, db).sign_in(cherwell_admin)
     assert "Nia New" not in other.get("/admin/activity").text  # Oxfordshire's person, not Cherwell's business
     other.get(f"/admin/activity?person={nia}", status=404)
+    client.get(f"/admin/activity?person={2**80}", status=404)  # of no row, not a database error
     Browser(app, db).sign_in(create_user(db, ("requester", "OCC"))).get("/admin/activity", status=403)
 
 
