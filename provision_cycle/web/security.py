@@ -9,7 +9,7 @@ Finer rules (this case, this step) are checked by the core services the views ca
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, NamedTuple
 
@@ -111,6 +111,14 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
         g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.before_request
+    def _refuse_nul_characters():
+        # No text a person sends holds a NUL character, and PostgreSQL can neither store nor compare one: a
+        # request with one anywhere (its address, query, form or JSON) is refused before anything reads it. A
+        # file's bytes are the loader's to judge (``services.spreadsheet``).
+        if any(NUL in text for text in _texts_sent()):
+            abort(400)
+
+    @app.before_request
     def _end_stale_sessions():
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
@@ -148,6 +156,33 @@ def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] 
 
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
     app.jinja_env.globals["session_left"] = lambda: session_left(core())
+
+
+NUL = "\x00"
+
+
+def _texts_sent() -> Iterator[str]:
+    """Every piece of text the request sends: its path, the names and values of its query and form, and the
+    strings of a JSON body, however deep."""
+    yield request.path
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            yield name
+            yield value
+    if request.is_json:
+        yield from _strings(request.get_json(silent=True))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 # --- how long a session lasts ------------------------------------------------------------------------------

@@ -188,6 +188,28 @@ def test_an_administrator_cannot_see_or_change_the_other_councils_staff(app, cor
         assert session.scalars(select(RoleAssignment.role).filter_by(user_id=cherwell_only)).all() == ["finance"]
 
 
+def test_a_nul_character_anywhere_in_a_request_is_refused_before_anything_reads_it(app, core, db, browser):
+    """PostgreSQL can neither store nor compare text with a NUL in it: the address, the query, a form or a JSON
+    body holding one is a 400 (the API's as a problem), not a server error, and nothing is recorded."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)
+    officer = browser(people.officer)
+    for page in ("/cases/?q=a%00b", "/approvals/?pillar=%00", "/suppliers/acme%00ltd", "/contracts/?a%00=1"):
+        officer.get(page, status=400)
+    with db.reading() as session:
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+    officer.post(
+        f"/cases/{case_id}/notes", {"note": "Rang\x00 two suppliers"}, status=400, form_page=f"/cases/{case_id}"
+    )
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    from tests.api.conftest import Api
+
+    refused = Api(app, core, people.officer).post(f"/cases/{case_id}/notes", {"note": "Rang\u0000"}, status=400)
+    assert refused.mimetype == "application/problem+json"
+
+
 def test_sign_in_says_the_same_for_unknown_user_and_wrong_password_and_locks_out(app, core, db):
     people = hub_people(db)
     give_password(db, people.officer)
