@@ -137,8 +137,12 @@ PCR_CONTRACTS_FINDER_DAYS = 90
 PCR_DPS_LAST_DAY = date(2029, 2, 23)
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
 BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
-# A notice classifies what is bought by the Common Procurement Vocabulary (Regulation (EC) 2195/2002, kept in
-# UK law; PR 2024 notices give "the relevant CPV codes"): eight digits, written with a check digit after a hyphen.
+# Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
+# reg 9: a key decision is on the forward plan at least 28 *clear* days before it is taken.
+FORWARD_PLAN_NOTICE_DAYS = 28
+
+# Find a Tender's notices classify what is bought by the Common Procurement Vocabulary (Regulation (EC)
+# 2195/2002): eight digits, often written with a check digit after a hyphen.
 CPV_CODE = re.compile(r"(?P<code>\d{8})(?:-\d)?")
 
 
@@ -146,11 +150,6 @@ def cpv_code(given: str) -> str | None:
     """The eight digits of a CPV code as someone wrote it (``72000000`` or ``72000000-5``), None if it is not one."""
     found = CPV_CODE.fullmatch(given.strip())
     return found["code"] if found else None
-
-
-# Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
-# reg 9: a key decision is on the forward plan at least 28 *clear* days before it is taken.
-FORWARD_PLAN_NOTICE_DAYS = 28
 
 
 def threshold_table(commencement: date) -> ThresholdTable:

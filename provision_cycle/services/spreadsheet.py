@@ -41,10 +41,10 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
 
 # --- reading a table a person made in a spreadsheet ------------------------------------------------------
 YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
 # How a workbook starts: a zip (.xlsx, .ods) or an OLE compound file (the old .xls).
 WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 SAVE_AS_CSV = "in the spreadsheet, save it as CSV UTF-8 (comma delimited) and load that"
-NO = {"no", "n", "false", "0", ""}
 
 
 @dataclass(frozen=True)
