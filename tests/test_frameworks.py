@@ -48,6 +48,9 @@ def test_the_register_is_kept_by_the_category_teams_with_each_framework_s_law(co
     }
     with pytest.raises(InvalidInput, match="It ends after it starts"):
         frameworks.record_framework(core, people.officer, _given(ends_on=date(2021, 6, 1)))
+    with pytest.raises(InvalidInput) as refused:  # the service's own check, whoever calls it
+        frameworks.record_framework(core, people.officer, _given(ends_on=date(9999, 12, 31)))
+    assert refused.value.fields == {"ends_on": "9999-12-31 is not a plausible date: check the year"}
     with pytest.raises(InvalidInput, match="started before 24 February 2025 was procured under the Public Contracts"):
         frameworks.record_framework(core, people.officer, _given(regime="PA2023"))
     for outsider in (people.requester, people.finance):

@@ -54,6 +54,9 @@ def test_a_tender_period_extended_closes_on_its_new_date(core, db, clock, people
         "closes_on": "An extension is later than the closing date now, 6 April 2026",
         "revised_notice_on": "The revised notice follows the tender notice of 2 March 2026",
     }
+    with pytest.raises(InvalidInput) as refused:
+        extend(closes=date(9999, 12, 31))
+    assert refused.value.fields == {"closes_on": "9999-12-31 is not a plausible date: check the year"}
     with pytest.raises(NotPermitted):
         extend(actor=people.requester)
     with pytest.raises(InvalidAction, match="no open period whose closing date is 'requests to participate close'"):

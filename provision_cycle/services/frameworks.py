@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import ChangedMeanwhile, InvalidInput, NotFound, NotPermitted
+from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
 from ..governance.statutory import (
     PA2023_COMMENCEMENT,
@@ -133,8 +134,12 @@ def _fields(core: Core, given: FrameworkGiven) -> dict:
         errors["authority"] = "Choose the council that may use it, or both"
     if given.starts_on is None:
         errors["starts_on"] = "Enter the date it started"
+    elif problem := implausible(given.starts_on):
+        errors["starts_on"] = problem
     if given.ends_on is None:
         errors["ends_on"] = "Enter the last date a call-off may be made under it"
+    elif problem := implausible(given.ends_on):
+        errors["ends_on"] = problem
     if not errors and given.ends_on <= given.starts_on:
         errors["ends_on"] = "It ends after it starts"
     if not errors and given.regime == Regime.PA2023 and given.starts_on < PA2023_COMMENCEMENT:

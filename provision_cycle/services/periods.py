@@ -16,6 +16,7 @@ from datetime import date
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
+from ..governance.calendar import implausible
 from ..models import Case
 from ..workflow.definitions import WorkflowRegistry
 from .evaluation import MAX_REASONS, may_evaluate
@@ -82,6 +83,8 @@ def extend_closing_date(
     errors = {}
     if closes_on is None:
         errors["closes_on"] = "Enter the new closing date"
+    elif problem := implausible(closes_on):
+        errors["closes_on"] = problem
     if revised_notice_on is None:
         errors["revised_notice_on"] = "Enter the date the revised tender notice was published"
     elif revised_notice_on > today:
