@@ -9,7 +9,7 @@ from pydantic.json_schema import models_json_schema
 from .framework import OPERATIONS, Operation
 
 ERRORS = {
-    400: "Malformed request (bad JSON, bad header)",
+    400: "Malformed request (bad JSON, a bad header, a NUL character anywhere in it)",
     401: "No valid API token",
     403: "Not permitted for you (role, authority, segregation of duties, a conflict of interest)",
     404: "Not found, or not yours to see",
@@ -102,7 +102,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         success["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "The case's version"}}
     responses: dict[str, Any] = {str(op.status): success}
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    codes = set(op.errors) | ({401} if not op.public else set()) | ({400, 413, 415, 422} if op.body else set())
+    # Any request may be malformed: a NUL character in its path or query is refused before it is read.
+    codes = set(op.errors) | {400} | ({401} if not op.public else set()) | ({413, 415, 422} if op.body else set())
     codes |= {422} if op.query else set()
     codes |= {409} if op.method == "post" and not op.public else set()
     if op.etag:
