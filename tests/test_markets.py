@@ -87,6 +87,9 @@ def test_a_market_lives_through_its_notices(core, db, clock, people):
         "intention_published_on": "The date the intention notice was published cannot be in the future",
         "intention_notice_id": "Keep the notice identifier to 40 characters",
     }
+    with pytest.raises(InvalidInput) as refused:
+        open_market(core, people, intention_published_on=date(26, 3, 2))
+    assert refused.value.fields == {"intention_published_on": "0026-03-02 is not a plausible date: check the year"}
     market_id = open_market(core, people, intention_notice_id="001234-2026")
     market = _read(db, market_id)
     assert market.reference == f"DM-{market_id:06d}" and market.pillar == "cnc"

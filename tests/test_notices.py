@@ -79,6 +79,9 @@ def test_a_termination_notice_missed_by_the_scheduler_is_raised_late_then_record
     with pytest.raises(InvalidInput) as refused:
         record_notice(core, contract.case_id, people.contract_manager, **{**record, "published_on": date(2026, 4, 3)})
     assert refused.value.fields == {"published_on": "The date the notice was published cannot be in the future"}
+    with pytest.raises(InvalidInput) as refused:
+        record_notice(core, contract.case_id, people.contract_manager, **{**record, "published_on": date(26, 4, 2)})
+    assert refused.value.fields == {"published_on": "0026-04-02 is not a plausible date: check the year"}
     with pytest.raises(InvalidInput, match="There is no notice 'award_notice'"):
         record_notice(core, contract.case_id, people.contract_manager, **{**record, "kind": "award_notice"})
     with pytest.raises(InvalidAction, match="owes no contract change notice"):

@@ -50,6 +50,11 @@ def test_requests_are_recorded_assessed_and_the_invitation_holds_to_them(core, d
         "supplier_name": "Enter the supplier's name",
         "received_on": "The date the request was received cannot be in the future",
     }
+    with pytest.raises(InvalidInput) as refused:  # 0026 for 2026: the service's own check, whoever calls it
+        evaluation.record_request(
+            core, case_id, people.officer, RequestGiven("Acme", "", False, False, date(26, 3, 11))
+        )
+    assert refused.value.fields == {"received_on": "0026-03-11 is not a plausible date: check the year"}
     acme = _request(core, people, case_id, "Acme Ltd")
     _request(core, people, case_id, "Brightwater Services", on=date(2026, 3, 11))
     careless = _request(core, people, case_id, "Careless Contracting")

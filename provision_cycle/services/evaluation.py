@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
+from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
 from ..governance.statutory import Route, conflicts_law
 from ..models import (
@@ -297,7 +298,7 @@ def _received_problem(core: Core, received_on: date | None, what: str) -> str | 
         return f"Enter the date {what} was received"
     if received_on > core.engine.today():
         return f"The date {what} was received cannot be in the future"
-    return None
+    return implausible(received_on)
 
 
 def _as_the_market_allows(market: DynamicMarket, case_details: dict, fields: dict) -> str:

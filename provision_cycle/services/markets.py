@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound
+from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
 from ..models import Case, DynamicMarket, MarketMembership, MarketNotice, MarketNoticeKind, OutboxMessage
 from ..models.suppliers import supplier_given
@@ -521,6 +522,8 @@ def _not_after_today(core: Core, when: date | None, field: str, what: str) -> di
         return {field: f"Enter the date {what}"}
     if when > core.engine.today():
         return {field: f"The date {what} cannot be in the future"}
+    if problem := implausible(when):
+        return {field: problem}
     return {}
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
+from ..governance.calendar import implausible
 from ..governance.statutory import NOTICE_DUTIES
 from ..models import Case, CaseDeadline, Contract, Task, deadline_task_kind
 from ..models.tasks import DEADLINE_TASK
@@ -125,6 +126,8 @@ def record_notice(
         errors["published_on"] = "Enter the date the notice was published"
     elif published_on > today:
         errors["published_on"] = "The date the notice was published cannot be in the future"
+    elif problem := implausible(published_on):
+        errors["published_on"] = problem
     if errors:
         raise InvalidInput(errors)
     assert published_on is not None

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
+from ..governance.calendar import implausible
 from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
 from ..workflow.context import contract_in_law_commenced, procurement_needs_kpis
 from ..workflow.engine import Actor
@@ -229,6 +230,8 @@ def record_assessment(
     errors: dict[str, str] = {}
     if period_starts is None:
         errors["period_starts"] = "Enter the first day of the period assessed"
+    elif problem := implausible(period_starts):
+        errors["period_starts"] = problem
     if period_ends is None:
         errors["period_ends"] = "Enter the last day of the period assessed"
     elif period_ends > today:
