@@ -175,6 +175,15 @@ def publish_tender_notice(
     return act(engine, case_id, "publish_tender_notice", actor, inputs=inputs)
 
 
+def invite_tenders(
+    engine: Engine, case_id: int, actor: int, invited: str, *, on: str = "2026-03-30", closes: str = "2026-04-24"
+) -> ActionResult:
+    """A competitive flexible procedure's suppliers ``invited`` (one to a line) to tender ``on`` a day, until
+    ``closes``."""
+    invite = {"tenders_invited_on": on, "tenders_close_on": closes, "invited_suppliers": invited}
+    return act(engine, case_id, "invite_tenders", actor, inputs=invite)
+
+
 def propose_variation(engine: Engine, case_id: int, actor: int, inputs: dict, **kwargs) -> ActionResult:
     """A contract's variation proposed; where the law requires its basis (PA23 s74) whatever the change, one
     with no limits of its own (provided for in the contract) unless ``inputs`` gives one."""

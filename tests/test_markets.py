@@ -21,7 +21,7 @@ from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.workflow.evaluation import evaluation_of
 from provision_cycle.workflow.markets import members_of, status_of
 
-from .factories import act, hub_people, open_market, ready_for_the_market, ready_to_recommend
+from .factories import act, hub_people, invite_tenders, open_market, ready_for_the_market, ready_to_recommend
 
 
 @pytest.fixture
@@ -60,8 +60,7 @@ def _restricted_to(core, clock, people, case_id, restriction: str) -> None:
 
 
 def _invite(core, people, case_id, invited: str) -> None:
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": invited}
-    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    invite_tenders(core.engine, case_id, people.officer, invited)
 
 
 def _to_evaluation(core, clock, people, case_id, invited: str) -> None:

@@ -17,7 +17,7 @@ from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.spreadsheet import FileRefused
 from provision_cycle.workflow.participation import requests_to_participate, to_invite
 
-from .factories import act, hub_people, in_participation
+from .factories import act, hub_people, in_participation, invite_tenders
 
 
 @pytest.fixture
@@ -32,8 +32,7 @@ def _request(core, people, case_id, name, on=date(2026, 3, 10), set_aside="", ch
 
 
 def _invite(core, people, case_id, invited: str) -> None:
-    invite = {"tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-27", "invited_suppliers": invited}
-    act(core.engine, case_id, "invite_tenders", people.officer, inputs=invite)
+    invite_tenders(core.engine, case_id, people.officer, invited, closes="2026-04-27")
 
 
 def _requests(db, case_id) -> list[tuple[str, str]]:

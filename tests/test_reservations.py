@@ -25,6 +25,7 @@ from .factories import (
     approve_open_steps,
     declare,
     hub_people,
+    invite_tenders,
     new_request,
     publish_tender_notice,
     ready_for_the_market,
@@ -213,10 +214,8 @@ def test_a_below_threshold_competitive_flexible_procedure_may_be_reserved_by_pla
     assert _requests(db, case_id) == {"Witney Builders Ltd": (True, ""), "Swindon Construction Ltd": (False, LEFT_OUT)}
     clock.set(date(2026, 3, 23))
     with pytest.raises(InvalidInput, match="Swindon Construction Ltd"):
-        act(core.engine, case_id, "invite_tenders", people.officer, inputs={
-            "tenders_invited_on": "2026-03-23", "tenders_close_on": "2026-04-20",
-            "invited_suppliers": "Witney Builders Ltd\nSwindon Construction Ltd",
-        })  # fmt: skip
+        invite_tenders(core.engine, case_id, people.officer, "Witney Builders Ltd\nSwindon Construction Ltd",
+                       on="2026-03-23", closes="2026-04-20")  # fmt: skip
     with db.reading() as session:
         release = case_release_package(core, session, core.engine.actor(session, people.head), case_id)["releases"][0]
     assert release["tender"]["otherRequirements"] == {
@@ -302,13 +301,8 @@ def test_a_public_contract_may_be_reserved_to_supported_employment_providers(cor
     }
     clock.set(date(2026, 3, 30))
     with pytest.raises(InvalidInput, match="Ordinary Office Ltd"):  # so it is not invited to tender
-        act(core.engine, case_id, "invite_tenders", people.officer, inputs={
-            "tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24",
-            "invited_suppliers": "Abilities Works CIC\nOrdinary Office Ltd",
-        })  # fmt: skip
-    act(core.engine, case_id, "invite_tenders", people.officer, inputs={
-        "tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": "Abilities Works CIC",
-    })  # fmt: skip
+        invite_tenders(core.engine, case_id, people.officer, "Abilities Works CIC\nOrdinary Office Ltd")
+    invite_tenders(core.engine, case_id, people.officer, "Abilities Works CIC")
     clock.set(date(2026, 4, 27))
     act(core.engine, case_id, "close_tenders", people.officer)
     evaluation.record_tender(core, case_id, people.officer, _tender("Abilities Works CIC", within=True, vcse=True))
@@ -337,9 +331,7 @@ def test_a_mutual_with_a_comparable_contract_in_the_last_three_years_is_not_a_qu
     _reserved_notice(core, people, first, "public_service_mutuals")
     _request(core, first, people, "Oxford Care Mutual", True)
     clock.set(date(2026, 3, 30))
-    act(core.engine, first, "invite_tenders", people.officer, inputs={
-        "tenders_invited_on": "2026-03-30", "tenders_close_on": "2026-04-24", "invited_suppliers": "Oxford Care Mutual",
-    })  # fmt: skip
+    invite_tenders(core.engine, first, people.officer, "Oxford Care Mutual")
     clock.set(date(2026, 4, 27))
     act(core.engine, first, "close_tenders", people.officer)
     evaluation.record_tender(core, first, people.officer, _tender("Oxford Care Mutual", within=True, vcse=True))
