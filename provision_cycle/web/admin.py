@@ -3,7 +3,7 @@ their diagrams, and a check of the configuration files as they are on disk now."
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy import func, select
 
 from ..config_files import ConfigError
@@ -249,7 +249,10 @@ def revoke_token(user_id: int, token_id: int):
 @admin.post("/users/<id:user_id>/active")
 @roles_required(*ADMIN_ROLES)
 def toggle_active(user_id: int):
-    active = request.form.get("active") == "yes"
+    # The page's two buttons send yes or no; anything else is not a choice it offered (not "deactivate").
+    if (choice := request.form.get("active")) not in ("yes", "no"):
+        abort(400)
+    active = choice == "yes"
 
     def switch() -> str:
         people_service.set_active(core(), user_id, active, actor_id=me().id)

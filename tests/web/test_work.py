@@ -427,6 +427,10 @@ def test_an_administrator_adds_a_person_grants_and_removes_roles_and_deactivates
             select(RoleAssignment).where(RoleAssignment.user_id == nia_id, RoleAssignment.role == "requester")
         ).one()
     client.post(f"/admin/users/{nia_id}/roles/{grant.id}/remove", form_page=f"/admin/users/{nia_id}")
+    # The button sends yes or no: anything else is not taken to mean "deactivate".
+    client.post(f"/admin/users/{nia_id}/active", {"active": "x"}, status=400, form_page=f"/admin/users/{nia_id}")
+    with db.reading() as session:
+        assert session.get(User, nia_id).is_active
     client.post(f"/admin/users/{nia_id}/active", {"active": "no"}, form_page=f"/admin/users/{nia_id}")
     with db.reading() as session:
         nia = session.get(User, nia_id)
