@@ -14,7 +14,7 @@ from ..services import aggregation, reading, teams
 from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
 from ..workflow.engine import ActionRequest
-from .common import core, me, render
+from .common import as_shown, core, me, render
 from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, colleague_options, pressed
 from .security import signed_in
 
@@ -102,7 +102,7 @@ def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:
         declaring = Declaration(
             form.has_conflict.data == "yes", form.conflict_details.data or "", form.mitigation.data or ""
         )
-    seen = int(form.seen_through.data) if (form.seen_through.data or "").isdigit() else None
+    seen = as_shown(form.seen_through.data)
     request = ActionRequest(case_id, form.outcome.data, me().id, reason=form.reason.data or "", seen_through=seen)
     flash(act_declaring(core(), request, declaring).message)
 

@@ -22,7 +22,7 @@ from ..workflow.engine import (
     ActionRequest,
     AvailableAction,
 )
-from .common import core, csv_download, me, release_package, render
+from .common import as_shown, core, csv_download, me, release_package, render
 from .forms import (
     EVERY_ROUTE,
     RECOMMENDED,
@@ -219,7 +219,7 @@ def act(case_id: int, trigger: str):
                 case_id,
                 trigger,
                 me().id,
-                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+                expected_version=as_shown(form.version.data),
                 comment=form.comment.data or "",
                 reason=form.reason.data if "reason" in form else "",
                 inputs=action_inputs(form, action),
@@ -419,7 +419,7 @@ def edit(case_id: int):
             core().engine.edit_case(
                 case_id,
                 me().id,
-                int(form.version.data) if (form.version.data or "").isdigit() else None,
+                as_shown(form.version.data),
                 details={"funding": form.funding.data, "justification": form.justification.data}
                 | {key: chosen[key] for key in DIRECT_AWARD_FACTS if key in chosen}
                 | ({ONE_REQUIREMENT_EXPLAINED: form.one_requirement_explained.data or ""} if explaining else {}),

@@ -7,10 +7,11 @@ import json
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, render_template, stream_with_context
+from flask import Response, abort, current_app, render_template, stream_with_context
 from flask_login import current_user
 
 from ..core import Core
+from ..models.base import MAX_ID
 from ..services.spreadsheet import csv_lines
 from ..workflow.engine import Actor
 
@@ -29,6 +30,15 @@ def render(template: str, *, status: int = 200, **context):
     if form is not None and form.errors and status == 200:
         status = 400
     return render_template(template, **context), status
+
+
+def as_shown(counter: str | None) -> int:
+    """The counter a page sent back in a hidden field (the record's version it showed, the audit events it
+    showed through), which catches a change made meanwhile. The page always sends one: anything but a whole
+    number is a form the page did not make, refused (400) rather than read as "do not check"."""
+    if not (counter or "").isdigit() or int(counter) > MAX_ID:
+        abort(400)
+    return int(counter)
 
 
 def safe_next(target: str | None, default: str) -> str:

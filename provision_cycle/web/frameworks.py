@@ -12,7 +12,7 @@ from ..services import frameworks as service
 from ..services.frameworks import FrameworkGiven
 from ..services.reading import staff_authorities
 from ..workflow.frameworks import allows_direct_award, running_on
-from .common import core, csv_download, me, render
+from .common import as_shown, core, csv_download, me, render
 from .forms import FrameworkForm, ReopeningForm, apply_errors
 from .security import signed_in
 
@@ -166,7 +166,7 @@ def edit(framework_id: int | None = None):
             fee_percent=form.fee_percent.data or "",
             suppliers=(form.suppliers.data or "").splitlines(),
         )
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = as_shown(form.version.data) if framework is not None else None  # a new one has none yet
         try:
             saved = service.record_framework(
                 core(), me().id, given, framework_id=framework_id, expected_version=version
@@ -197,7 +197,7 @@ def reopen(framework_id: int):
     if request.method == "GET":
         form.process(data={"suppliers": "\n".join(framework.suppliers), "version": framework.version})
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = as_shown(form.version.data)
         suppliers = (form.suppliers.data or "").splitlines()
         try:
             service.record_reopening(

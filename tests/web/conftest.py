@@ -73,13 +73,26 @@ class Browser:
         if offered and status not in (403, 404, 409):
             unasked = [name for name in (data or {}) if f'name="{name}"' not in page.text]
             assert not unasked, f"POST {url}: {form_page or url} does not ask for {unasked}"
-        data = {**(data or {}), "csrf_token": csrf_from(page.text)}
+        # What a browser sends besides the answers: the form's hidden fields (the version of the case it
+        # showed, ...), unless the test gives them, and the CSRF token.
+        hidden = _hidden_fields(page.text, url, posted_to_itself=form_page in (None, url))
+        data = {**hidden, **(data or {}), "csrf_token": csrf_from(page.text)}
         response = self.client.post(url, data=data, **kwargs)
         assert response.status_code == status, f"POST {url}: {response.status_code}\n" + (
             re.search(r"govuk-error-summary__list.*?</ul>", response.text, re.S)
             or re.search(r".{0,3000}", response.text, re.S)
         ).group(0)
         return response
+
+
+def _hidden_fields(html: str, url: str, *, posted_to_itself: bool) -> dict[str, str]:
+    """The hidden fields of the page's form that posts to ``url`` (its first, if several do)."""
+    from tests.web.helpers import forms_on
+
+    for form in forms_on(html):
+        if form.method == "post" and (form.action == url or not form.action and posted_to_itself):
+            return dict(form.hidden)
+    return {}
 
 
 @pytest.fixture

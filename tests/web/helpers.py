@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
@@ -258,3 +259,79 @@ def duplicate_ids(html: str) -> list[str]:
     return [
         f"id {name} {count} times" for name, count in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if count > 1
     ]
+
+
+def forms_on(html: str) -> list[Form]:
+    """The forms on a page, with their fields, as a browser would send them."""
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # text, textarea, select, radio, checkbox, number, file, ...
+    value: str | None = None  # as the page fills it (a choice checked, an option selected)
+    inputmode: str = ""
+    id: str = ""  # a date's three boxes share its name; their ids end -day, -month and -year
+
+
+@dataclass
+class Form:
+    method: str
+    action: str
+    token: list[tuple[str, str]] = field(default_factory=list)  # its CSRF token (a prefixed form's too)
+    hidden: list[tuple[str, str]] = field(default_factory=list)  # its other hidden fields
+    pressed: list[tuple[str, str]] = field(default_factory=list)  # its first named button, as clicking sends it
+    visible: list[Field] = field(default_factory=list)
+
+    def fields_named(self) -> set[str]:
+        return {f.name for f in self.visible} | {name for name, _ in self.hidden}
+
+    def asks_anything(self) -> bool:
+        return bool(self.visible or self.hidden)
+
+
+class _Forms(HTMLParser):
+    """The forms on a page, with their fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self.form: Form | None = None
+        self.select: Field | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.form = Form((a.get("method") or "get").lower(), unescape(a.get("action", "")))
+            self.forms.append(self.form)
+        elif self.form is None or not a.get("name") and tag != "option":
+            return
+        elif tag == "button" and a.get("type", "submit") == "submit" or tag == "input" and a.get("type") == "submit":
+            if not self.form.pressed:
+                self.form.pressed.append((a["name"], a.get("value", "")))
+        elif tag == "input":
+            kind = a.get("type", "text")
+            if kind == "hidden":
+                (self.form.token if a["name"].endswith("csrf_token") else self.form.hidden).append(
+                    (a["name"], a.get("value", ""))
+                )
+            elif kind != "button":
+                checked = "checked" in a if kind in ("radio", "checkbox") else True
+                value = a.get("value", "on" if kind == "checkbox" else "") if checked else None
+                self.form.visible.append(Field(a["name"], kind, value, a.get("inputmode", ""), a.get("id", "")))
+        elif tag == "textarea":
+            self.form.visible.append(Field(a["name"], "textarea", ""))
+        elif tag == "select":
+            self.select = Field(a["name"], "select", None)
+            self.form.visible.append(self.select)
+        elif tag == "option" and self.select is not None and (self.select.value is None or "selected" in a):
+            self.select.value = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.form = None
+        elif tag == "select":
+            self.select = None
