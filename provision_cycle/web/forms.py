@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+import wtforms
 from flask import flash, redirect, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
@@ -32,15 +33,11 @@ from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
     FileField,
-    HiddenField,
-    PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -64,6 +61,33 @@ CONTRACT_TYPES = [
     ("works", "Works"),
     ("light_touch", "Light-touch services (for example social care)"),
 ]
+
+
+class _LeftOutIsEmpty:
+    """Text left out of a post reads as empty, as a browser sends an empty box, never as None: views and
+    services read every text answer as a string (a form posted by a script that left one out failed on it)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if not valuelist:
+            self.data = ""
+
+
+# The text fields every form here uses: WTForms' own, with text left out read as empty.
+class StringField(_LeftOutIsEmpty, wtforms.StringField):
+    pass
+
+
+class TextAreaField(_LeftOutIsEmpty, wtforms.TextAreaField):
+    pass
+
+
+class PasswordField(_LeftOutIsEmpty, wtforms.PasswordField):
+    pass
+
+
+class HiddenField(_LeftOutIsEmpty, wtforms.HiddenField):
+    pass
 
 
 def options(pairs) -> list[SelectChoice]:
