@@ -23,7 +23,10 @@ from .governance.statutory import (
     PA2023_COMMENCEMENT,
     PCR_DPS_LAST_DAY,
     ModificationBasis,
+    Regime,
     Route,
+    commenced_before,
+    regime_for,
 )
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
@@ -112,6 +115,14 @@ def _registration_of(name: str, rng: random.Random) -> str:
 
 def _company_number(name: str) -> str:
     return f"{zlib.crc32(name.encode()) % 15_000_000 + 1_000_000:08d}"
+
+
+def _ppon_of(name: str) -> str:
+    """A supplier's PPON, as the Central Digital Platform gives one when it registers: one per company (made
+    from its name, so that the demo's other draws do not change)."""
+    code = zlib.crc32(name.encode())
+    letters = "".join(chr(ord("A") + (code >> shift) % 26) for shift in range(0, 32, 4))
+    return f"P{letters[:3]}-{code % 10_000:04d}-{letters[3:7]}"
 
 
 # A register supplier that has since changed its name, and applies to the dynamic market under the new one: a
@@ -508,7 +519,10 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             "award_value": None,
         }
         with core.db.reading() as session:
-            inputs["award_value"] = f"{session.get(Case, case_id).estimated_value * Decimal('0.95'):.2f}"
+            case = session.get(Case, case_id)
+            inputs["award_value"] = f"{case.estimated_value * Decimal('0.95'):.2f}"
+            if case.regime == Regime.PA2023:  # registered on the Central Digital Platform, as the Act has it
+                inputs["supplier_ppon"] = _ppon_of(name)
     if step == "publish_award_notice":
         with core.db.reading() as session:
             if session.get(Case, case_id).state != "award_notice":
@@ -1244,6 +1258,7 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                     supplier_is_sme=sme,
                     supplier_is_vcse=vcse,
                     supplier_registration=_registration_of(name, rng),
+                    supplier_ppon=_ppon_of(name) if regime_for(commenced_before(start)) == Regime.PA2023 else "",
                     value=value,
                     start_date=start,
                     end_date=end,

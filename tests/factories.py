@@ -360,10 +360,11 @@ def award_over_the_key_decision_figure(engine: Engine, clock: Clock, p: People) 
 
 
 def award_open_procedure(
-    engine: Engine, clock: Clock, p: People, *, value: str = "250000", award_value: str = "240000"
+    engine: Engine, clock: Clock, p: People, *, value: str = "250000", award_value: str = "240000", **award: str
 ) -> int:
-    """An OCC procurement of ``value`` driven to its award notice, published on Wednesday 8 April 2026."""
-    case_id = award_recommended(engine, clock, p, value=value, award_value=award_value)
+    """An OCC procurement of ``value`` driven to its award notice, published on Wednesday 8 April 2026 (its
+    award recommended with ``AWARD_INPUTS`` and ``award``'s changes)."""
+    case_id = award_recommended(engine, clock, p, value=value, award_value=award_value, **award)
     approve_open_steps(engine, engine.db, p, case_id)
     summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
     act(engine, case_id, "record_assessment_summaries", p.officer, inputs=summaries)
@@ -371,10 +372,10 @@ def award_open_procedure(
     return case_id
 
 
-def contract_from_open_procedure(engine: Engine, clock: Clock, p: People) -> int:
+def contract_from_open_procedure(engine: Engine, clock: Clock, p: People, **award: str) -> int:
     """``award_open_procedure`` on to its contract: signed 21 April 2026 (it runs from 1 May 2026 to 30 April
     2029), its contract details notice published on 24 April; the procurement case's id."""
-    case_id = award_open_procedure(engine, clock, p)
+    case_id = award_open_procedure(engine, clock, p, **award)
     enter_into_contract(engine, clock, p, case_id)
     return case_id
 

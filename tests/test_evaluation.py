@@ -316,7 +316,10 @@ def test_tied_tenders_may_either_be_recommended(core, db, people, evaluating):
     )
 
 
-def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, clock, people, evaluating):
+@pytest.mark.parametrize("ppon", ["", "PABC-1234-DEFG"])
+def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, clock, people, evaluating, ppon):
+    """Every tenderer a party; the supplier awarded one party with its tender, identified as the award
+    identifies it (by its PPON where given: its tender gave its Companies House number)."""
     from .test_ocds import _package, _package_errors
 
     case_id, ids = evaluating
@@ -329,7 +332,7 @@ def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, cl
     )
     _score(core, db, people, case_id, ids["Acme Ltd"], 5, 4)
     _score(core, db, people, case_id, ids["Brightwork CIC"], 3, 5)
-    act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_ppon": ppon})
     approve_open_steps(core.engine, db, people, case_id)
     act(
         core.engine,
@@ -353,7 +356,7 @@ def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, cl
     assert "tenderers" not in tender["tender"]  # the tender notice went out before any tender came in
     assert award["tender"]["numberOfTenderers"] == 3
     assert award["tender"]["tenderers"] == [
-        {"id": "GB-COH-01234567", "name": "Acme Ltd"},
+        {"id": f"GB-PPON-{ppon}" if ppon else "GB-COH-01234567", "name": "Acme Ltd"},
         {"id": "supplier-brightwork-cic", "name": "Brightwork CIC"},
         {"id": "supplier-late-co", "name": "Late Co"},
     ]

@@ -35,9 +35,11 @@ from .factories import (
 from .test_ocds import _package, _package_errors
 
 
-def _public_contract(core, people, *, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30)) -> Contract:
+def _public_contract(
+    core, people, *, value="500000", starts=date(2025, 7, 1), ends=date(2028, 6, 30), **fields
+) -> Contract:
     """A contract procured under the Act (it commenced after 24 February 2025) and above threshold."""
-    return register_contract(core, people, value=value, starts=starts, ends=ends, registration="01234567")
+    return register_contract(core, people, value=value, starts=starts, ends=ends, registration="01234567", **fields)
 
 
 def _deadline(db, case_id: int, kind: str) -> CaseDeadline | None:
@@ -53,7 +55,7 @@ def _vary(core, people, case_id: int, *, value: str, ends: str, **more) -> None:
 
 def test_a_termination_notice_missed_by_the_scheduler_is_raised_late_then_recorded(core, db, clock, schedule):
     people = hub_people(db)
-    contract = _public_contract(core, people, ends=date(2026, 3, 1))
+    contract = _public_contract(core, people, ends=date(2026, 3, 1), supplier_ppon="PRDW-4321-LTDX")
     assert expire_contracts(core, clock.today).changed == 1
     assert _deadline(db, contract.case_id, "termination_notice").due_on == date(2026, 3, 30)
 
@@ -117,7 +119,8 @@ def test_a_termination_notice_missed_by_the_scheduler_is_raised_late_then_record
     assert entry["documents"][0]["noticeType"] == "UK11"
     assert entry["documents"][0]["documentType"] == "contractTerminationNotice"
     assert entry["documents"][0]["description"] == "Find a Tender notice 012345-2026"
-    assert release["parties"][-1]["id"] == "GB-COH-01234567"
+    assert release["parties"][-1]["id"] == "GB-PPON-PRDW-4321-LTDX"  # the register's, as the award gave it
+    assert release["parties"][-1]["additionalIdentifiers"][0]["id"] == "01234567"
     assert _package_errors(_package(core, db, people.head, contract.case_id)) == []
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
+from sqlalchemy import select
 
-from provision_cycle.errors import NotFound
-from provision_cycle.models import Case
+from provision_cycle.errors import InvalidInput, NotFound
+from provision_cycle.models import Case, Contract
 from provision_cycle.services import markets
 from provision_cycle.services.ocds import case_release_package, market_release_package
 
@@ -19,6 +20,7 @@ from .factories import (
     AWARD_INPUTS,
     act,
     approve_gate,
+    award_recommended,
     contract_from_open_procedure,
     create_user,
     declare,
@@ -88,6 +90,36 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
     assert contract["status"] == "active" and contract["awardID"] == award["awards"][0]["id"]
     assert contract["period"] == {"startDate": "2026-04-30T23:00:00Z", "endDate": "2029-04-30T22:59:59Z"}
     assert contract["dateSigned"] == "2026-04-20T23:00:00Z"
+
+
+def test_a_supplier_registered_on_the_central_digital_platform_is_identified_by_its_ppon(core, db, clock):
+    """PR24 regs 27 and 32: the award and contract details notices give the supplier's unique identifier, its
+    PPON, as Find a Tender's data does (scheme GB-PPON; its Companies House number beside it)."""
+    people = hub_people(db)
+    with pytest.raises(InvalidInput) as refused:
+        award_recommended(core.engine, clock, people, supplier_ppon="PABC-12345-DEFG")
+    assert refused.value.fields == {
+        "supplier_ppon": "Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG"
+    }
+    # However it is typed: any case, with or without the scheme's prefix.
+    case_id = contract_from_open_procedure(core.engine, clock, people, supplier_ppon=" gb-ppon-pabc-1234-defg ")
+
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    _, award, details = package["releases"]
+    for release in (award, details):
+        assert release["parties"][-1] == {
+            "name": "Acme Ltd",
+            "roles": ["supplier"],
+            "id": "GB-PPON-PABC-1234-DEFG",
+            "identifier": {"scheme": "GB-PPON", "id": "PABC-1234-DEFG", "legalName": "Acme Ltd"},
+            "additionalIdentifiers": [{"scheme": "GB-COH", "id": "01234567", "legalName": "Acme Ltd"}],
+            "details": {"scale": "sme", "vcse": False},
+        }
+        assert release["awards"][0]["suppliers"] == [{"id": "GB-PPON-PABC-1234-DEFG", "name": "Acme Ltd"}]
+    with db.reading() as session:  # the contract keeps it, for the notices that follow (UK9-UK11)
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+    assert contract.supplier_ppon == "PABC-1234-DEFG"
 
 
 def test_only_a_procurement_or_contract_that_published_a_notice_has_a_package(core, db):
@@ -267,8 +299,6 @@ def test_a_contract_over_5m_publishes_its_kpis_or_why_it_has_none_in_its_contrac
 def test_a_tender_below_the_threshold_says_so(core, db):
     """The UK profile's aboveThreshold, from the route plan: a 60,000 contract (72,000 with VAT) is below it; and
     the main CPV code its notice gave, as its item's classification."""
-    from provision_cycle.errors import InvalidInput
-
     from .factories import approve_open_steps, publish_tender_notice
 
     people = hub_people(db)

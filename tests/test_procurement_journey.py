@@ -516,6 +516,9 @@ def test_a_procurement_under_the_pcr_2015_stands_still_and_publishes_its_award_b
     act(engine, case_id, "close_tenders", people.officer)
     with db.reading() as session:
         assert session.get(Case, case_id).regime == "PCR2015"
+    # No notice of it goes to the Central Digital Platform: the supplier's PPON is not asked for.
+    asked = engine.offers(case_id, people.officer, ["recommend_award"])["recommend_award"].inputs
+    assert "supplier_ppon" not in {spec.name for spec in asked}
     act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
     approve_open_steps(engine, db, people, case_id)
     [asked] = engine.offers(case_id, people.officer, ["publish_award_notice"])["publish_award_notice"].inputs

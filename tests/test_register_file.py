@@ -23,12 +23,13 @@ from .factories import create_user, hub_people
 # a joint contract, a light-touch care contract on an extension, blank optional cells.
 COUNCIL_FILE = """\
 Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,Risk,Status,SME,\
-Company number,Route,Irrecoverable VAT
+Company number,Route,Irrecoverable VAT,PPON
 Stationery,Paper Co Ltd,Oxfordshire County Council,Corporate supplies,Goods,"£48,000.00",01/04/2024,31/03/2027,\
-{manager},low,,yes,04567890,Quotations,
-Payroll system,Pay Ltd,JOINT,ICT,services,250000,2023-09-01,2026-08-31,{manager},,Live,no,,open_procedure,120.50
+{manager},low,,yes,04567890,Quotations,,
+Payroll system,Pay Ltd,JOINT,ICT,services,250000,2023-09-01,2026-08-31,{manager},,Live,no,,open_procedure,120.50,\
+ppay-1234-ltdx
 Agency staff,Temps plc,OCC,HR and recruitment,Services,"1,200,000",1/6/2022,31/5/2026,{manager},high,\
-Live on an extension,,,,
+Live on an extension,,,,,
 """
 
 
@@ -50,18 +51,18 @@ def test_a_councils_register_is_checked_then_loaded_with_a_case_each(core, db, c
         rows = session.execute(select(Contract, Case).join(Case, Case.id == Contract.case_id).order_by(Contract.id))
         got = [
             (k.title, k.authority, k.category, k.contract_type, k.value, k.start_date, k.end_date, k.risk, c.state,
-             k.supplier_is_sme, k.supplier_registration, k.route, k.irrecoverable_vat)
+             k.supplier_is_sme, k.supplier_registration, k.route, k.irrecoverable_vat, k.supplier_ppon)
             for k, c in rows
         ]  # fmt: skip
         load_event = session.scalar(select(AuditEvent).where(AuditEvent.action == "load_register"))
         openings = session.scalar(select(func.count()).where(AuditEvent.action == "open"))
     assert got == [
         ("Stationery", "OCC", "corporate_supplies", "goods", Decimal("48000.00"), date(2024, 4, 1),
-         date(2027, 3, 31), "low", "live", True, "04567890", "quotations", Decimal("0.00")),
+         date(2027, 3, 31), "low", "live", True, "04567890", "quotations", Decimal("0.00"), ""),
         ("Payroll system", "JOINT", "ict", "services", Decimal("250000.00"), date(2023, 9, 1), date(2026, 8, 31),
-         "medium", "live", False, "", "open_procedure", Decimal("120.50")),
+         "medium", "live", False, "", "open_procedure", Decimal("120.50"), "PPAY-1234-LTDX"),
         ("Agency staff", "OCC", "hr_recruitment", "services", Decimal("1200000.00"), date(2022, 6, 1),
-         date(2026, 5, 31), "high", "extended", False, "", None, Decimal("0.00")),
+         date(2026, 5, 31), "high", "extended", False, "", None, Decimal("0.00"), ""),
     ]  # fmt: skip
     assert openings == 3 and load_event.actor_id == people.system
     assert load_event.data["contracts"] == 3 and load_event.data["references"] == " to ".join(loaded.references[::2])
@@ -109,9 +110,9 @@ def test_every_problem_is_named_by_line_and_column_and_nothing_is_loaded(core, d
 def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loaded_alone(core, db):
     people = hub_people(db)
     data = (
-        b"Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,Risk\n"
-        b"Backwards,Supplier,OCC,ICT,goods,10,2027-01-01,2025-01-01,Cora Contracts,extreme\n"
-        b"Typo,Supplier,OCC,ICT,goods,10,01/01/0026,2027-01-01,Cora Contracts,\n"
+        b"Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,Risk,PPON\n"
+        b"Backwards,Supplier,OCC,ICT,goods,10,2027-01-01,2025-01-01,Cora Contracts,extreme,\n"
+        b"Typo,Supplier,OCC,ICT,goods,10,01/01/0026,2027-01-01,Cora Contracts,,01234567\n"
     )
     with pytest.raises(FileRefused) as refused:
         load_register(core, data, actor_id=people.system)
@@ -119,6 +120,7 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
         "line 2, End date: The end date is before the start date",
         "line 2, Risk: Choose low, medium or high",
         "line 3, Start date: 0026-01-01 is not a plausible date: check the year",
+        "line 3, PPON: Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG",
     ]
 
 

@@ -525,6 +525,10 @@ class ContractOut(BaseModel):
     supplier_name: str
     supplier_key: str = Field(description="The key its supplier is known by, however spelt: /suppliers/{key}")
     supplier_registration: str = Field(description="Companies House or charity number; empty if not recorded")
+    supplier_ppon: str = Field(
+        description="Public Procurement Organisation Number, its unique identifier on the Central Digital Platform; "
+        "empty if not recorded"
+    )
     supplier_is_sme: bool
     supplier_is_vcse: bool
     value: Money

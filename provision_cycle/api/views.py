@@ -800,6 +800,7 @@ def _contract(contract, case) -> s.ContractOut:
         supplier_name=contract.supplier_name,
         supplier_key=contract.supplier_key,
         supplier_registration=contract.supplier_registration,
+        supplier_ppon=contract.supplier_ppon,
         supplier_is_sme=contract.supplier_is_sme,
         supplier_is_vcse=contract.supplier_is_vcse,
         value=_money(contract.value),

@@ -152,6 +152,21 @@ def cpv_code(given: str) -> str | None:
     return found["code"] if found else None
 
 
+# A supplier's unique identifier (PR24 reg 32(2)(g)(iii) and the other notices' regulations): its Public
+# Procurement Organisation Number, which the Central Digital Platform gives it when it registers, four letters,
+# four digits and four letters (``PZPR-8554-XHNX``). Find a Tender's data gives it under the scheme GB-PPON.
+PPON = re.compile(r"(?:GB-PPON-)?(?P<ppon>[A-Z]{4}-\d{4}-[A-Z]{4})")
+
+
+PPON_EXPECTED = "Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG"
+
+
+def ppon(given: str) -> str | None:
+    """A supplier's PPON as someone wrote it (any case, with or without ``GB-PPON-``), None if it is not one."""
+    found = PPON.fullmatch(given.strip().upper())
+    return found["ppon"] if found else None
+
+
 def threshold_table(commencement: date) -> ThresholdTable:
     applicable = [t for t in THRESHOLD_TABLES if t.effective_from <= commencement]
     if not applicable:

@@ -72,6 +72,8 @@ class Contract(Base):
     supplier_is_vcse: Mapped[bool] = mapped_column(default=False)
     # Companies House or charity number: the Transparency Code publishes it for an SME or VCSE supplier.
     supplier_registration: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Its unique identifier on the Central Digital Platform (``statutory.PPON``), which the Act's notices give.
+    supplier_ppon: Mapped[str] = mapped_column(String(14), default="", server_default="")
     value: Mapped[Decimal]  # total contract value, excluding VAT
     # VAT the council cannot recover (most it can, under s33 VAT Act 1994): published by the Transparency Code.
     irrecoverable_vat: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")

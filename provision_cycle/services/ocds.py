@@ -11,8 +11,8 @@ instead; a notice under the PCR 2015, of a legacy procurement or a call-off unde
 A contract's notices share its procurement's ``ocid``: one contracting process from tender to termination.
 A dynamic market is a contracting process of its own, its notices (UK13 to UK16) its releases, and a procurement
 run by reference to it names it (``relatedProcesses``), as its notices must (PR24 regs 21 and 32(2)(e)).
-Parties carry the identifiers the register holds: a council by its code, a supplier by its Companies House or
-charity number where recorded.
+Parties carry the identifiers the register holds: a council by its code, a supplier by its PPON (its unique
+identifier on the Central Digital Platform) and its Companies House or charity number where recorded.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ..core import Core
 from ..errors import NotFound
 from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
-from ..governance.statutory import DirectAwardGround, Regime, Route, cpv_code
+from ..governance.statutory import DirectAwardGround, Regime, Route, cpv_code, ppon
 from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind, DynamicMarket, MarketNoticeKind
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
@@ -399,7 +399,7 @@ def _release(
             contract["noAgreedMetricsRationale"] = details.get("kpis_exemption") or None
         release["awards"], release["contracts"] = [award], [contract]
         if evaluated.standings:
-            _add_tenderers(release, evaluated)
+            _add_tenderers(release, evaluated, details)
     return _without_nones(release)
 
 
@@ -422,21 +422,23 @@ def _award_criteria_code(evaluated: Evaluation) -> str:
     return "ratedCriteria" if CriterionKind.PRICE in kinds else "qualityOnly"
 
 
-def _add_tenderers(release: dict[str, Any], evaluated: Evaluation) -> None:
-    """Every supplier who tendered, as a party (the supplier awarded is one of them) and among the tender's
-    tenderers: the award notice counts them."""
+def _add_tenderers(release: dict[str, Any], evaluated: Evaluation, awarded: dict[str, Any]) -> None:
+    """Every supplier who tendered, as a party (the supplier ``awarded`` is one of them, its tender identified
+    as the award identifies it) and among the tender's tenderers: the award notice counts them."""
     parties = {party["id"]: party for party in release["parties"] if "id" in party}
+    awarded_as_tendered = _supplier({**awarded, "supplier_ppon": ""})["id"]  # tenders give no PPON
     tenderers = []
     for standing in evaluated.standings:
         tender = standing.tender
-        party = _supplier(
-            {
-                "supplier_name": tender.supplier_name,
-                "supplier_registration": tender.supplier_registration,
-                "supplier_is_sme": tender.supplier_is_sme,
-                "supplier_is_vcse": tender.supplier_is_vcse,
-            }
-        )
+        given = {
+            "supplier_name": tender.supplier_name,
+            "supplier_registration": tender.supplier_registration,
+            "supplier_is_sme": tender.supplier_is_sme,
+            "supplier_is_vcse": tender.supplier_is_vcse,
+        }
+        party = _supplier(given)
+        if party["id"] == awarded_as_tendered:
+            party = _supplier({**given, "supplier_ppon": awarded.get("supplier_ppon") or ""})
         known = parties.get(party["id"])
         if known is None:
             party["roles"] = ["tenderer"]
@@ -473,6 +475,7 @@ def _contract_release(
         {
             "supplier_name": contract.supplier_name,
             "supplier_registration": contract.supplier_registration,
+            "supplier_ppon": contract.supplier_ppon,
             "supplier_is_sme": contract.supplier_is_sme,
             "supplier_is_vcse": contract.supplier_is_vcse,
         }
@@ -544,12 +547,20 @@ def _buyers(core: Core, authority: str) -> list[dict[str, Any]]:
 
 
 def _supplier(details: dict[str, Any]) -> dict[str, Any]:
+    """A supplier as a party: identified by its PPON where recorded, as Find a Tender identifies suppliers (its
+    Companies House or charity number then an additional identifier), else by that number, else by its name."""
     name, registration = details["supplier_name"], (details.get("supplier_registration") or "").strip().upper()
     party: dict[str, Any] = {"name": name, "roles": ["supplier"]}
     scheme = next((name for name, pattern in REGISTERS.items() if pattern.fullmatch(registration)), None)
-    if scheme:
+    registered = {"scheme": scheme, "id": registration, "legalName": name} if scheme else None
+    if unique := ppon(details.get("supplier_ppon") or ""):
+        party["id"] = f"GB-PPON-{unique}"
+        party["identifier"] = {"scheme": "GB-PPON", "id": unique, "legalName": name}
+        if registered:
+            party["additionalIdentifiers"] = [registered]
+    elif registered:
         party["id"] = f"{scheme}-{registration}"
-        party["identifier"] = {"scheme": scheme, "id": registration, "legalName": name}
+        party["identifier"] = registered
     else:  # no identifier the registers know: an id of our own, stable for the name
         party["id"] = "supplier-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     party["details"] = {"scale": "sme" if details.get("supplier_is_sme") else "large"}

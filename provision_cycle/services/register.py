@@ -16,7 +16,7 @@ from ..core import Core
 from ..errors import InvalidInput, NotFound
 from ..governance import statutory
 from ..governance.calendar import implausible
-from ..governance.statutory import Route, commenced_before, regime_for
+from ..governance.statutory import Route, commenced_before, ppon, regime_for
 from ..models import Case, Contract
 from ..models.contracts import CONTRACT_RISKS, LONGEST_NOTICE_DAYS, LONGEST_TERM_MONTHS
 from ..models.suppliers import supplier_given
@@ -42,6 +42,7 @@ class ExistingContract:
     supplier_is_sme: bool = False
     supplier_is_vcse: bool = False
     supplier_registration: str = ""  # Companies House or charity number
+    supplier_ppon: str = ""  # its unique identifier on the Central Digital Platform (``statutory.PPON``)
     irrecoverable_vat: Decimal = Decimal(0)
     route: str | None = None  # how it was procured, where the register knows
     state: str = "live"
@@ -94,6 +95,7 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         supplier_is_sme=existing.supplier_is_sme,
         supplier_is_vcse=existing.supplier_is_vcse,
         supplier_registration=existing.supplier_registration,
+        supplier_ppon=ppon(existing.supplier_ppon) or "",
         value=existing.value,
         irrecoverable_vat=existing.irrecoverable_vat,
         route=existing.route,
@@ -157,6 +159,8 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
     if "title" in problems:
         problems["title"] = "Enter the contract's title"
     problems |= supplier_given(existing.supplier_name, existing.supplier_registration)[2]
+    if existing.supplier_ppon.strip() and ppon(existing.supplier_ppon) is None:
+        problems["supplier_ppon"] = statutory.PPON_EXPECTED
     if existing.value < 0:
         problems["value"] = "The value cannot be negative"
     if existing.irrecoverable_vat < 0:

@@ -68,6 +68,7 @@ HEADINGS = {
     "supplier_is_sme": ("SME",),
     "supplier_is_vcse": ("VCSE",),
     "supplier_registration": ("Supplier registration number", "Company number", "Charity number"),
+    "supplier_ppon": ("Supplier PPON", "PPON", "Public Procurement Organisation Number"),
     "irrecoverable_vat": ("Irrecoverable VAT", "VAT that cannot be recovered"),
     "route": ("Route", "Procurement route"),
 }
@@ -208,7 +209,7 @@ class _RowReader:
 
     def parse(self, name: str, text: str) -> Any:
         """A cell's value (None for an empty optional one); ValueError saying what is wrong with it."""
-        if name in ("title", "supplier_name", "description", "supplier_registration"):
+        if name in ("title", "supplier_name", "description", "supplier_registration", "supplier_ppon"):
             return unguarded(text) if text else None
         if name == "authority":
             return self._choose(self.authorities, text, "a council: " + _or(list(self.authorities.values())))

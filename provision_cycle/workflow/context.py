@@ -375,6 +375,7 @@ class ActionContext:
                 supplier_is_sme=bool(details.get("supplier_is_sme")),
                 supplier_is_vcse=bool(details.get("supplier_is_vcse")),
                 supplier_registration=details.get("supplier_registration", ""),
+                supplier_ppon=statutory.ppon(details.get("supplier_ppon") or "") or "",
                 value=value,
                 vat_treatment=case.vat_treatment,
                 signed_on=signed_on,

@@ -135,6 +135,12 @@ def under_the_pcr(ctx: ActionContext) -> bool:
 
 
 @predicate
+def under_the_act(ctx: ActionContext) -> bool:
+    """A procurement or contract under the Procurement Act 2023: its notices go to the Central Digital Platform."""
+    return ctx.value("regime") == statutory.Regime.PA2023
+
+
+@predicate
 def public_contract_under_the_act(ctx: ActionContext) -> bool:
     """An above-threshold procurement under the Act (a "public contract"): among the Act's duties that follow,
     its tender notice accounts for any preliminary market engagement (s17), and its award goes to no excluded
@@ -543,6 +549,14 @@ def cpv_code(ctx: ActionContext, code: str) -> str | None:
     """A Common Procurement Vocabulary code: eight digits, with or without the check digit after a hyphen."""
     if statutory.cpv_code(code) is None:
         return "Give the CPV code as eight digits, like 72000000, or with its check digit, like 72000000-5"
+    return None
+
+
+@check
+def ppon(ctx: ActionContext, given: str) -> str | None:
+    """A supplier's Public Procurement Organisation Number, its unique identifier on the Central Digital Platform."""
+    if statutory.ppon(given) is None:
+        return statutory.PPON_EXPECTED
     return None
 
 

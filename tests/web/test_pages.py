@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from csv import DictReader
 from datetime import date, timedelta
+from io import StringIO
 
 from sqlalchemy import select
 
 from provision_cycle.governance.statutory import Regime
 from provision_cycle.models import AuditEvent, Case, Contract
-from tests.factories import act, hub_people, new_request
+from tests.factories import act, hub_people, new_request, register_contract
 from tests.web.helpers import page_text
 
 
@@ -589,6 +591,17 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
     assert "Enter a number of days between 1 and 3650" in bad
     csv = officer.get("/contracts/export.csv")
     assert csv.mimetype == "text/csv" and csv.text.count("\n") == 31
+
+
+def test_a_contract_s_supplier_ppon_is_on_its_page_and_in_the_register_download(core, db, browser):
+    people = hub_people(db)
+    contract = register_contract(core, people, value="90000", ends=core.engine.today() + timedelta(days=400),
+                                 registration="01234567", supplier_ppon="PRDW-4321-LTDX")  # fmt: skip
+    officer = browser(people.officer)
+    page = page_text(officer.get(f"/contracts/{contract.id}").text)
+    assert "Supplier PPON (unique identifier) PRDW-4321-LTDX" in page
+    [row] = list(DictReader(StringIO(officer.get("/contracts/export.csv").text)))
+    assert row["Supplier registration number"] == "01234567" and row["Supplier PPON"] == "PRDW-4321-LTDX"
 
 
 def test_contract_page_names_its_regime_and_where_each_task_stands(core, db, browser):
