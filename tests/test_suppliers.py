@@ -113,7 +113,7 @@ def test_every_contract_keeps_its_suppliers_key_however_it_came_into_the_registe
 def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_number(core, db):
     people = hub_people(db)
     register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
-                      registration="01234567")  # fmt: skip
+                      registration="01234567", supplier_ppon="PACM-1234-LTDX")  # fmt: skip
     spend = (
         "Council,Transaction number,Date paid,Supplier,Amount,Invoice received\n"
         "OCC,T-1,2026-02-10,Acme Ltd,100,2026-01-11\n"  # day 30: within the Act's 30 days
@@ -129,6 +129,7 @@ def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_num
     this_year = page.years[0]
     assert (this_year.timed, this_year.on_time, this_year.on_time_percent) == (2, 1, Decimal("50.0"))
     assert page.years[1].on_time_percent is None and page.registrations == ("01234567",)
+    assert page.ppons == ("PACM-1234-LTDX",)  # its unique identifier on the Central Digital Platform
 
 
 def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):

@@ -796,6 +796,10 @@ class SupplierOut(BaseModel):
         "are counted here"
     )
     registrations: list[str] = Field(description="Its Companies House or charity numbers, as the register has them")
+    ppons: list[str] = Field(
+        description="Its Public Procurement Organisation Numbers (unique identifiers on the Central Digital Platform), "
+        "as the register has them"
+    )
     contracts: list[ContractOut]
     years: list[YearPaidOut] = Field(description="This financial year and the two before, the latest first")
     latest_payments: list[PaymentOut]

@@ -1053,6 +1053,7 @@ def _supplier_out(key: str) -> s.SupplierOut:
                 for other in found.also
             ],
             registrations=list(found.registrations),
+            ppons=list(found.ppons),
             contracts=[_contract(contract, contract.case) for contract in found.contracts],
             years=[
                 s.YearPaidOut(

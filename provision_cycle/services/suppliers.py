@@ -158,6 +158,9 @@ class Supplier:
     breaches: list[Breach] = field(default_factory=list)  # the latest first
     # Its tenders for the procurements whose tenders the person sees (reading.tenders_seen), the latest first.
     tenders: list[TenderMade] = field(default_factory=list)
+    # Its PPONs (its unique identifier on the Central Digital Platform), as the register has them: one, unless
+    # names recorded as one company are registered apart.
+    ppons: tuple[str, ...] = ()
     # Its requests to participate, seen as its tenders are, the latest first.
     requests: list[RequestMade] = field(default_factory=list)
     # Its applications to the dynamic markets the person sees (reading.of_my_councils), the latest first.
@@ -588,6 +591,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         # Its own name's other spellings; its other names' are theirs (``also``).
         spellings=(name, *(other for other, _ in _spelt_as(key, spelt).most_common() if other != name)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
+        ppons=tuple(sorted({c.supplier_ppon for c in contracts if c.supplier_ppon})),
         same_number=_same_number_elsewhere(session, actor, keys, numbers),
         also=_other_names(session, keys[1:], spelt),
         contracts=contracts,

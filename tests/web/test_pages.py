@@ -593,7 +593,7 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
     assert csv.mimetype == "text/csv" and csv.text.count("\n") == 31
 
 
-def test_a_contract_s_supplier_ppon_is_on_its_page_and_in_the_register_download(core, db, browser):
+def test_a_contract_s_supplier_ppon_is_on_its_page_its_supplier_s_and_in_the_register_download(core, db, browser):
     people = hub_people(db)
     contract = register_contract(core, people, value="90000", ends=core.engine.today() + timedelta(days=400),
                                  registration="01234567", supplier_ppon="PRDW-4321-LTDX")  # fmt: skip
@@ -602,6 +602,8 @@ def test_a_contract_s_supplier_ppon_is_on_its_page_and_in_the_register_download(
     assert "Supplier PPON (unique identifier) PRDW-4321-LTDX" in page
     [row] = list(DictReader(StringIO(officer.get("/contracts/export.csv").text)))
     assert row["Supplier registration number"] == "01234567" and row["Supplier PPON"] == "PRDW-4321-LTDX"
+    supplier = page_text(officer.get("/suppliers/roadworks").text)
+    assert "PPON (its unique identifier on the Central Digital Platform) in the register: PRDW-4321-LTDX." in supplier
 
 
 def test_contract_page_names_its_regime_and_where_each_task_stands(core, db, browser):
