@@ -130,6 +130,13 @@ def _ppon_of(name: str) -> str:
 RENAMED = ("Vale Passenger Transport Ltd", "Witney Passenger Services Ltd")
 
 
+def _copy_of(rng: random.Random) -> random.Random:
+    """A generator that draws what ``rng`` would next, leaving ``rng`` as it is."""
+    copy = random.Random()
+    copy.setstate(rng.getstate())
+    return copy
+
+
 def _supplier(rng: random.Random, category: str) -> tuple[str, bool, bool]:
     """One of the category's suppliers at random, and whether it is an SME and a VCSE: a plc never the first, a
     community interest company or a trust always the second. (Its name is drawn from twelve whatever the
@@ -490,7 +497,14 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             "direct_award": (
                 ("record_user_choice", {"user_choice_recorded_on": today})
                 if light_touch
-                else ("publish_transparency_notice", {"transparency_notice_published_on": today})
+                else (
+                    "publish_transparency_notice",
+                    {
+                        "transparency_notice_published_on": today,
+                        # to whom it is to go (drawn from a copy, so that the demo's later draws do not change)
+                        "notified_supplier": _supplier(_copy_of(rng), case_category)[0],
+                    },
+                )
             ),
         }.get(route, ("invite_quotations", {}))
     if step == "close_market":
@@ -511,6 +525,8 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 reviewed = {"conflicts_review_findings": "None: nobody on the team has an interest in a tenderer"}
                 engine.act(ActionRequest(case_id, "review_conflicts_assessment", officer, inputs=reviewed))
         name, sme, vcse = _supplier(rng, case_category)
+        with core.db.reading() as session:  # a direct award goes to the supplier its transparency notice named
+            name = (session.get(Case, case_id).details or {}).get("notified_supplier") or name
         inputs = {
             "supplier_name": name,
             "supplier_is_sme": sme,

@@ -98,7 +98,7 @@ def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str,
         "publish_contract_details": {"contract_details_published_on": on},
         "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
         "start_call_off": {"framework": "1", "direct_call_off": True},  # the framework each walk's hub has in its register
-        "publish_transparency_notice": {"transparency_notice_published_on": on},
+        "publish_transparency_notice": {"transparency_notice_published_on": on, "notified_supplier": "Acme Ltd"},
         "record_user_choice": {"user_choice_recorded_on": on},
     }.get(trigger, {})  # fmt: skip
 

@@ -149,11 +149,29 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
         approve_gate(core.engine, case_id, [approver])
     declare(core.engine, case_id, people.officer)
     act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
-    act(core.engine, case_id, "publish_transparency_notice", people.officer,
-        inputs={"transparency_notice_published_on": "2026-03-02", "transparency_notice_id": "012345-2026"})  # fmt: skip
+    notice = {"transparency_notice_published_on": "2026-03-02", "transparency_notice_id": "012345-2026",
+              "notified_supplier": "Acme Ltd", "notified_supplier_registration": "1234567"}  # fmt: skip
+    act(core.engine, case_id, "publish_transparency_notice", people.officer, inputs=notice)
+    # The notice says to whom the contract is to be awarded (PR24 reg 26), before the award is recommended.
+    [release] = _package(core, db, people.head, case_id)["releases"]
+    assert release["awards"][0]["status"] == "pending" and release["parties"][2] == {
+        "name": "Acme Ltd",
+        "roles": ["supplier"],
+        "id": "GB-CHC-1234567",
+        "identifier": {"scheme": "GB-CHC", "id": "1234567", "legalName": "Acme Ltd"},
+    }  # its size and sector are asked at the award
     ready_to_recommend(core.engine, case_id, people)
+    with pytest.raises(InvalidInput) as refused:  # the supplier the notice named, and no other (PA23 s44)
+        act(
+            core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_name": "Bob Ltd"}
+        )
+    assert refused.value.fields == {
+        "supplier_name": "The transparency notice said the contract is to be awarded to Acme Ltd: award it to them, "
+        "or terminate the procurement and publish a new notice"
+    }
     act(core.engine, case_id, "recommend_award", people.officer,
-        inputs={**AWARD_INPUTS, "supplier_registration": "1234567", "supplier_is_vcse": True})  # fmt: skip
+        inputs={**AWARD_INPUTS, "supplier_name": "ACME LIMITED", "supplier_registration": "1234567",
+                "supplier_is_vcse": True})  # fmt: skip
 
     [release] = _package(core, db, people.head, case_id)["releases"]
     assert "buyer" not in release and [p["id"] for p in release["parties"]] == ["OCC", "CDC", "GB-CHC-1234567"]
@@ -166,7 +184,7 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     assert release["tender"]["documents"][0]["description"] == "Find a Tender notice 012345-2026"  # as the team gave it
     # The notice names the supplier the council means to award to directly, a charity here.
     assert release["parties"][2]["details"] == {"scale": "sme", "vcse": True}
-    assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "Acme Ltd"}]
+    assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "ACME LIMITED"}]
     assert _package_errors(_package(core, db, people.head, case_id)) == []
 
 

@@ -144,7 +144,7 @@ def _to_award_notice(engine, db, clock, people, case_id: int) -> None:
     declare(engine, case_id, people.officer)
     act(engine, case_id, "complete_conflicts_assessment", people.officer)
     act(engine, case_id, "publish_transparency_notice", people.officer,
-        inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+        inputs={"transparency_notice_published_on": "2026-03-02", "notified_supplier": "Acme Ltd"})  # fmt: skip
     ready_to_recommend(engine, case_id, people)
     act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
     approve_gate(engine, case_id, [people.head])
@@ -347,7 +347,7 @@ def test_a_user_choice_contract_goes_to_the_chosen_supplier_without_a_transparen
     }
     with pytest.raises(GuardFailed, match="A user-choice contract is awarded without a transparency notice"):
         act(engine, case_id, "publish_transparency_notice", people.officer,
-            inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+            inputs={"transparency_notice_published_on": "2026-03-02", "notified_supplier": "Acme Ltd"})  # fmt: skip
     tomorrow = date.fromordinal(engine.today().toordinal() + 1).isoformat()
     with pytest.raises(GuardFailed, match="The date the supplier was chosen cannot be in the future"):
         act(engine, case_id, "record_user_choice", people.officer, inputs={"user_choice_recorded_on": tomorrow})
@@ -484,7 +484,7 @@ def test_a_direct_award_below_the_threshold_goes_ahead_without_a_transparency_no
     }
     with pytest.raises(GuardFailed, match="A direct award below the threshold owes no transparency notice"):
         act(engine, case_id, "publish_transparency_notice", people.officer,
-            inputs={"transparency_notice_published_on": "2026-03-02"})  # fmt: skip
+            inputs={"transparency_notice_published_on": "2026-03-02", "notified_supplier": "Acme Ltd"})  # fmt: skip
     assert act(engine, case_id, "start_direct_award", people.officer).to_state == "direct_award"
     act(engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "award_value": "19500"})
     approve_open_steps(engine, db, people, case_id)

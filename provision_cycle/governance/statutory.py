@@ -156,8 +156,6 @@ def cpv_code(given: str) -> str | None:
 # Procurement Organisation Number, which the Central Digital Platform gives it when it registers, four letters,
 # four digits and four letters (``PZPR-8554-XHNX``). Find a Tender's data gives it under the scheme GB-PPON.
 PPON = re.compile(r"(?:GB-PPON-)?(?P<ppon>[A-Z]{4}-\d{4}-[A-Z]{4})")
-
-
 PPON_EXPECTED = "Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG"
 
 

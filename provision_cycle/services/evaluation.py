@@ -812,6 +812,19 @@ def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:
     }
 
 
+def notified_answers(session: Session, case_id: int) -> dict[str, object]:
+    """A direct award's recommendation answers its transparency notice gave: the supplier the contract is to be
+    awarded to (PR24 reg 26), by the workflow's input names; none where no notice named one."""
+    details = session.get(Case, case_id).details or {}
+    if not details.get("notified_supplier"):
+        return {}
+    return {
+        "supplier_name": details["notified_supplier"],
+        "supplier_registration": details.get("notified_supplier_registration") or "",
+        "supplier_ppon": details.get("notified_supplier_ppon") or "",
+    }
+
+
 def invitation_answers(session: Session, case_id: int) -> dict[str, object]:
     """The invitation to tender's answers the requests to participate give: the suppliers not set aside, a line
     each, by the workflow's input name; none where no request is recorded, or every one was set aside."""

@@ -364,8 +364,8 @@ def _release(
         release["tender"]["awardCriteriaDetails"] = "; ".join(f"{c.name}: {c.weighting}%" for c in evaluated.criteria)
     if period := _tender_period(event, details, published):
         release["tender"]["tenderPeriod"] = period
-    if "award" in notice.tags and details.get("supplier_name"):
-        supplier = _supplier(details)
+    if "award" in notice.tags and (awarded := _awarded(details)):
+        supplier = _supplier(awarded)
         release["parties"].append(supplier)
         value = _value(Decimal(details.get("award_value") or case.estimated_value))
         signed = notice.notice_type == "UK7"
@@ -399,8 +399,22 @@ def _release(
             contract["noAgreedMetricsRationale"] = details.get("kpis_exemption") or None
         release["awards"], release["contracts"] = [award], [contract]
         if evaluated.standings:
-            _add_tenderers(release, evaluated, details)
+            _add_tenderers(release, evaluated, awarded)
     return _without_nones(release)
+
+
+def _awarded(details: dict[str, Any]) -> dict[str, Any] | None:
+    """The supplier the award names, as a party's details: the award recommendation's; before it, the one a
+    direct award's transparency notice said the contract is to go to (PR24 reg 26); None before either."""
+    if details.get("supplier_name"):
+        return details
+    if details.get("notified_supplier"):
+        return {
+            "supplier_name": details["notified_supplier"],
+            "supplier_registration": details.get("notified_supplier_registration"),
+            "supplier_ppon": details.get("notified_supplier_ppon"),
+        }
+    return None
 
 
 def _kpi(number: int, name: str, target: str) -> dict[str, Any]:
@@ -563,9 +577,10 @@ def _supplier(details: dict[str, Any]) -> dict[str, Any]:
         party["identifier"] = registered
     else:  # no identifier the registers know: an id of our own, stable for the name
         party["id"] = "supplier-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    party["details"] = {"scale": "sme" if details.get("supplier_is_sme") else "large"}
+    if details.get("supplier_is_sme") is not None:  # asked at the award, not by a transparency notice
+        party["details"] = {"scale": "sme" if details["supplier_is_sme"] else "large"}
     if details.get("supplier_is_vcse") is not None:
-        party["details"]["vcse"] = bool(details.get("supplier_is_vcse"))
+        party.setdefault("details", {})["vcse"] = bool(details.get("supplier_is_vcse"))
     return party
 
 

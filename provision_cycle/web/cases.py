@@ -242,8 +242,8 @@ def act(case_id: int, trigger: str):
 
 def _known_answers(case_id: int, trigger: str) -> tuple[dict[str, object], str]:
     """What the case already knows of an action's answers, filled in for the person to check, and whence: an
-    award recommendation's supplier and price, from the evaluation; the suppliers to invite to tender, from the
-    requests to participate."""
+    award recommendation's supplier and price, from the evaluation (a direct award's supplier, from its
+    transparency notice); the suppliers to invite to tender, from the requests to participate."""
     if trigger not in ("recommend_award", "invite_tenders"):
         return {}, ""
     with core().db.reading() as session:
@@ -251,9 +251,12 @@ def _known_answers(case_id: int, trigger: str) -> tuple[dict[str, object], str]:
             known = evaluation.invitation_answers(session, case_id)
             count = len(str(known.get("invited_suppliers", "")).splitlines())
             whence = f"Filled in from the requests to participate: the {count} not set aside."
-        else:
-            known = evaluation.recommendation_answers(session, case_id)
+        elif known := evaluation.recommendation_answers(session, case_id):
             whence = f"Filled in from the evaluation: {known.get('supplier_name')}'s is the most advantageous tender."
+        else:
+            known = evaluation.notified_answers(session, case_id)
+            to = known.get("supplier_name")
+            whence = f"Filled in from the transparency notice, which said the contract is to go to {to}."
     return (known, whence) if known else ({}, "")
 
 

@@ -561,6 +561,18 @@ def ppon(ctx: ActionContext, given: str) -> str | None:
 
 
 @check
+def the_supplier_notified(ctx: ActionContext, name: str) -> str | None:
+    """A direct award goes to the supplier its transparency notice said it was to go to (PA23 s44; PR24 reg 26)."""
+    notified = ctx.details.get("notified_supplier")
+    if notified and supplier_key(name) != supplier_key(notified):
+        return (
+            f"The transparency notice said the contract is to be awarded to {notified}: award it to them, or "
+            "terminate the procurement and publish a new notice"
+        )
+    return None
+
+
+@check
 def months_a_contract_may_run(ctx: ActionContext, months: int) -> str | None:
     """A contract's term or its extension options, in months: more than a contract runs is a typing error (and
     would overflow the dates worked out from it)."""

@@ -337,3 +337,42 @@ def test_the_award_notice_waits_for_the_assessment_summaries_on_the_case_page(co
     officer.post(form_url, {"version": _version(db, case_id), "assessment_summaries_sent_on": _day(clock.today)})
     page = officer.get(f"/cases/{case_id}").text
     assert "Send an assessment summary" not in page and f"/cases/{case_id}/actions/publish_award_notice" in page
+
+
+def test_a_direct_award_s_transparency_notice_names_its_supplier_and_the_award_goes_to_it(core, db, browser, clock):
+    """PR24 reg 26: the transparency notice says to whom the contract is to be awarded; the award recommendation
+    is filled in with that supplier, and refuses another (PA23 s44)."""
+    from tests.factories import approve_gate, declare, new_request
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="250000", route="direct_award")
+    core.engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
+    core.engine.set_detail(case_id, people.requester, "direct_award_justification", "It holds the licence")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.officer)
+    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    officer = browser(people.officer)
+    notice = f"/cases/{case_id}/actions/publish_transparency_notice"
+    published = {"transparency_notice_published_on": _day(clock.today)}
+    refused = officer.post(notice, published, status=400).text
+    assert "Enter the supplier the contract is to be awarded to" in refused
+    refused = officer.post(notice, {**published, "notified_supplier": "Licensor Ltd",
+                                    "notified_supplier_ppon": "PABC-1234"}, status=400).text  # fmt: skip
+    assert "Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG" in refused
+    officer.post(notice, {"transparency_notice_published_on": _day(clock.today), "notified_supplier": "Licensor Ltd",
+                          "notified_supplier_ppon": "plic-0042-ensd"})  # fmt: skip
+
+    recommend = f"/cases/{case_id}/actions/recommend_award"
+    form = officer.get(recommend).text
+    assert 'value="Licensor Ltd"' in form and 'value="plic-0042-ensd"' in form
+    assert "Filled in from the transparency notice, which said the contract is to go to Licensor Ltd." in form
+    act(core.engine, case_id, "record_exclusion_check", people.officer,
+        inputs={"exclusions_checked_on": clock.today.isoformat()})  # fmt: skip
+    award = {"supplier_is_sme": "no", "supplier_is_vcse": "no", "award_value": "240000",
+             "supplier_ppon": "PLIC-0042-ENSD"}  # fmt: skip
+    wrong = officer.post(recommend, {**award, "supplier_name": "Someone Else Ltd"}, status=400).text
+    assert "The transparency notice said the contract is to be awarded to Licensor Ltd" in wrong
+    officer.post(recommend, {**award, "supplier_name": "Licensor Ltd"})
+    with db.reading() as session:
+        assert session.get(Case, case_id).state == "award_approval"
