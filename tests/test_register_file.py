@@ -93,6 +93,9 @@ def test_every_problem_is_named_by_line_and_column_and_nothing_is_loaded(core, d
         "line 3, Value: 'lots' is not an amount in pounds, like 25000 or £25,000.50",
         "line 3, Start date: '31/02/2025' is not a date: write it like 2026-04-01 or 01/04/2026",
         "line 5, Value: '-5' is not an amount in pounds, like 25000 or £25,000.50",
+        # A row's every problem at once: the whole contract's checks run on its cells beside the one wrong
+        # (on line 3 the end date is not weighed against a start date that is not one).
+        "line 5, End date: The end date is before the start date",
         "line 5, Contract manager: Nina Nobody does not hold the Contract Manager role for Cherwell District "
         "Council (Corporate and Commercial): give them the role first, or name someone who holds it",
         "line 6, Category: Enter the category",
@@ -103,7 +106,7 @@ def test_every_problem_is_named_by_line_and_column_and_nothing_is_loaded(core, d
         "line 6, Contract manager: Enter the contract manager",
         "line 7, Contract manager: Nobody active is called 'Someone Else' (give their username, email or full name)",
     ]
-    assert "15 problems, so nothing was loaded" in refused.value.message
+    assert "16 problems, so nothing was loaded" in refused.value.message
     assert _count(db, Contract) == _count(db, Case) == 0
 
 
@@ -113,6 +116,7 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
         b"Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,Risk,PPON\n"
         b"Backwards,Supplier,OCC,ICT,goods,10,2027-01-01,2025-01-01,Cora Contracts,extreme,\n"
         b"Typo,Supplier,OCC,ICT,goods,10,01/01/0026,2027-01-01,Cora Contracts,,01234567\n"
+        b",Supplier,OCC,ICT,goods,10,2025-01-01,2027-01-01,Cora Contracts,extreme,\n"  # said with its empty title
     )
     with pytest.raises(FileRefused) as refused:
         load_register(core, data, actor_id=people.system)
@@ -121,6 +125,8 @@ def test_a_contract_that_makes_no_sense_is_refused_by_the_same_checks_as_one_loa
         "line 2, Risk: Choose low, medium or high",
         "line 3, Start date: 0026-01-01 is not a plausible date: check the year",
         "line 3, PPON: Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG",
+        "line 4, Title: Enter the title",
+        "line 4, Risk: Choose low, medium or high",
     ]
 
 

@@ -84,6 +84,9 @@ CONTRACT_TYPES = {
     "goods": "goods", "services": "services", "works": "works",
     "light_touch": "light_touch", "light-touch services": "light_touch", "light touch services": "light_touch",
 }  # fmt: skip
+# The checks of a whole contract (``check_existing``) that weigh one cell against another: a problem with the
+# first found against a stand-in for the second (a cell that is wrong or empty) is no problem of the file's.
+WEIGHED_AGAINST = {"end_date": "start_date", "maximum_term_months": "extension_months_available"}
 # What a file may reasonably hold: the biggest registers are tens of thousands of contracts.
 MAX_ROWS = 100_000
 LAYOUT = Layout(HEADINGS, REQUIRED, IGNORED, what="register")
@@ -200,12 +203,28 @@ class _RowReader:
                 wrong["authority"] = f"You can load contracts for {mine} only: you do not administer {outside[0]}"
         if manager and authority and category and "authority" not in wrong:
             wrong |= self._manager_problem(manager, authority, self.org.categories[category].pillar)
-        if not wrong:
-            contract = ExistingContract(**values, contract_manager_id=manager.id)
-            wrong = check_existing(self.core, contract)
-            if not wrong:
-                return contract, {}
-        return None, wrong
+        if wrong:  # every problem of the row at once: the whole contract's checks still run on its other cells
+            return None, wrong | self._problems_beside(values, wrong)
+        contract = ExistingContract(**values, contract_manager_id=manager.id)
+        wrong = check_existing(self.core, contract)
+        return (None, wrong) if wrong else (contract, {})
+
+    def _problems_beside(self, values: dict[str, Any], wrong: dict[str, str]) -> dict[str, str]:
+        """What the checks of a whole contract find in a row's cells that are not already ``wrong``, with a
+        stand-in (that passes its own checks) for each cell wrong or empty."""
+        stand_ins: dict[str, Any] = {
+            "title": "-", "supplier_name": "-", "authority": next(iter(self.org.authorities)),
+            "category": next(iter(self.org.categories)), "contract_type": "goods", "value": Decimal(0),
+            "start_date": date(2000, 1, 1), "end_date": date(2000, 1, 1),
+        }  # fmt: skip
+        standing_in = set(wrong) | {name for name in stand_ins if name not in values}
+        given = {name: value for name, value in values.items() if name not in wrong}
+        found = check_existing(self.core, ExistingContract(**{**stand_ins, **given}, contract_manager_id=0))
+        return {
+            name: problem
+            for name, problem in found.items()
+            if name in given and WEIGHED_AGAINST.get(name) not in standing_in
+        }
 
     def parse(self, name: str, text: str) -> Any:
         """A cell's value (None for an empty optional one); ValueError saying what is wrong with it."""
