@@ -130,6 +130,17 @@ def _ppon_of(name: str) -> str:
 RENAMED = ("Vale Passenger Transport Ltd", "Witney Passenger Services Ltd")
 
 
+def _transparency_notice(today: date, supplier: str) -> dict[str, object]:
+    """A direct award's transparency notice, naming the supplier it is to go to (drawn from a copy of the demo's
+    generator, so that its later draws do not change) by its name, number and PPON."""
+    return {
+        "transparency_notice_published_on": today,
+        "notified_supplier": supplier,
+        "notified_supplier_registration": _company_number(supplier),
+        "notified_supplier_ppon": _ppon_of(supplier),
+    }
+
+
 def _copy_of(rng: random.Random) -> random.Random:
     """A generator that draws what ``rng`` would next, leaving ``rng`` as it is."""
     copy = random.Random()
@@ -499,11 +510,7 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
                 if light_touch
                 else (
                     "publish_transparency_notice",
-                    {
-                        "transparency_notice_published_on": today,
-                        # to whom it is to go (drawn from a copy, so that the demo's later draws do not change)
-                        "notified_supplier": _supplier(_copy_of(rng), case_category)[0],
-                    },
+                    _transparency_notice(today, _supplier(_copy_of(rng), case_category)[0]),
                 )
             ),
         }.get(route, ("invite_quotations", {}))
