@@ -130,6 +130,16 @@ def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_num
     assert (this_year.timed, this_year.on_time, this_year.on_time_percent) == (2, 1, Decimal("50.0"))
     assert page.years[1].on_time_percent is None and page.registrations == ("01234567",)
     assert page.ppons == ("PACM-1234-LTDX",)  # its unique identifier on the Central Digital Platform
+    # Found by its number as well as its name: its Companies House number, or its PPON however typed.
+    with db.reading() as session:
+        officer, today = core.engine.actor(session, people.officer), core.engine.today()
+        by_name = find_suppliers(session, officer, "acme", today)
+        assert [s.key for s in by_name] == ["acme"]
+        assert find_suppliers(session, officer, " 01234567 ", today) == by_name
+        assert find_suppliers(session, officer, "gb-ppon-pacm-1234-ltdx", today) == by_name
+        assert find_suppliers(session, officer, "07654321", today) == []
+        requester = core.engine.actor(session, people.requester)  # who sees neither its contract nor its spend
+        assert find_suppliers(session, requester, "PACM-1234-LTDX", today) == []
 
 
 def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):

@@ -50,6 +50,13 @@ class Contract(Base):
             sqlite_where=text("supplier_registration <> ''"),
             postgresql_where=text("supplier_registration <> ''"),
         ),
+        # A supplier found by its PPON (Find a supplier): only the contracts that give one.
+        Index(
+            "ix_contracts_ppon",
+            "supplier_ppon",
+            sqlite_where=text("supplier_ppon <> ''"),
+            postgresql_where=text("supplier_ppon <> ''"),
+        ),
         # Whom the register shows a contract: its council's staff (ix_contracts_register) or its manager.
         Index("ix_contracts_manager", "contract_manager_id"),
     )

@@ -21,6 +21,11 @@ from .base import Base, utcnow
 LEGAL_FORMS = frozenset({"limited", "ltd", "plc", "llp", "lp", "cic", "cio", "inc", "incorporated"})
 KEY_LENGTH = 200  # a name's length: a key is never longer than its name
 MAX_REGISTRATION = 40  # a Companies House or charity number, with room to spare
+# The registers (org-id.guide's lists) whose numbers can be told apart by their shape.
+REGISTERS = {
+    "GB-COH": re.compile(r"\d{8}|[A-Z]{2}\d{6}"),  # Companies House: 8 digits, or 2 letters and 6
+    "GB-CHC": re.compile(r"\d{6,7}"),  # the Charity Commission for England and Wales
+}
 
 
 class SupplierAsGiven:

@@ -32,6 +32,7 @@ from ..governance.calendar import LONDON
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Regime, Route, cpv_code, ppon
 from ..models import AuditEvent, Case, CaseDeadline, Contract, CriterionKind, DynamicMarket, MarketNoticeKind
+from ..models.suppliers import REGISTERS
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.markets import market_named_by, notice_of, part_named_by
@@ -91,11 +92,6 @@ METHODS = {  # OCDS's closed method codelist
 }
 CATEGORIES = {"goods": "goods", "services": "services", "works": "works", "light_touch": "services"}
 LEGAL_BASIS = {"PA2023": {"scheme": "UKPGA", "id": "2023/54"}, "PCR2015": {"scheme": "CELEX", "id": "32014L0024"}}
-# The registers (org-id.guide's lists) whose numbers can be told apart by their shape.
-REGISTERS = {
-    "GB-COH": re.compile(r"\d{8}|[A-Z]{2}\d{6}"),  # Companies House: 8 digits, or 2 letters and 6
-    "GB-CHC": re.compile(r"\d{6,7}"),  # the Charity Commission for England and Wales
-}
 
 
 # Notices recorded once they were published (``services.notices``), by the deadline they meet: their OCDS

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance.organisation import JOINT
-from ..governance.statutory import ModificationBasis
+from ..governance.statutory import ModificationBasis, ppon
 from ..models import (
     ApprovalStep,
     AuditEvent,
@@ -881,15 +881,18 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
     )
     if q.text:
         like = f"%{q.text.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Contract.title).like(like),
-                func.lower(Contract.supplier_name).like(like),
-                func.lower(Contract.reference).like(like),
-                # the supplier searched for, under any of its names (a trading name finds the company's)
-                Contract.supplier_key.in_(keys_of_supplier_named(supplier_key(q.text))),
-            )
-        )
+        searched = [
+            func.lower(Contract.title).like(like),
+            func.lower(Contract.supplier_name).like(like),
+            func.lower(Contract.reference).like(like),
+            # the supplier searched for, under any of its names (a trading name finds the company's)
+            Contract.supplier_key.in_(keys_of_supplier_named(supplier_key(q.text))),
+            # or by its number: its Companies House or charity number, or its PPON
+            Contract.supplier_registration == q.text.strip(),
+        ]
+        if unique := ppon(q.text):
+            searched.append(Contract.supplier_ppon == unique)
+        query = query.where(or_(*searched))
     if q.pillar:
         query = query.where(Contract.pillar == q.pillar)
     if q.category:

@@ -17,13 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, not_, select, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import add_months, financial_year_starts
-from ..governance.statutory import paid_within_term
+from ..governance.statutory import paid_within_term, ppon
 from ..models import (
     AuditEvent,
     Case,
@@ -38,7 +38,7 @@ from ..models import (
     Tender,
     User,
 )
-from ..models.suppliers import KEY_LENGTH, most_used_spelling, own_key_of, supplier_key
+from ..models.suppliers import KEY_LENGTH, REGISTERS, most_used_spelling, own_key_of, supplier_key
 from ..workflow.definitions import StateDef, WorkflowRegistry
 from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluations_of
@@ -176,14 +176,21 @@ class Supplier:
 def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> list[SupplierFound]:
     """The suppliers whose names have every word of ``text`` (as keys compare them), in the register, paid in
     the years a supplier's page shows, or in the tenders, requests to participate and dynamic markets'
-    applications the person sees;
+    applications the person sees, or (``text`` a number) recorded there with it as their Companies House or
+    charity number or, in the register, their PPON;
     the most paid this financial year first; at most FOUND_AT_MOST. A name recorded as another supplier's
     finds that supplier, counted under all its names."""
     words = supplier_key(text).split()
     if not words:
         return []
+    numbered = sorted(_keys_numbered(session, actor, text))
+
+    def wanted(key: InstrumentedAttribute[str]) -> list[ColumnElement[bool]]:
+        named = and_(*_having_words(key, words))
+        return [or_(named, key.in_(numbered))] if numbered else [named]
+
     tally = NamesTally()
-    tally.add(session, actor, today, lambda key: _having_words(key, words))
+    tally.add(session, actor, today, wanted)
     own, matched = recorded_names(session), set(tally.spellings)
     suppliers = {own.get(key, key) for key in matched}
     # Their other names, where the words missed them: counted too, so that a supplier is the same whichever
@@ -819,6 +826,25 @@ def _first_year_shown(today: date) -> date:
 def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
     """A council's payments are seen by its staff; payments to individuals by nobody here."""
     return Payment.authority.in_(sorted(staff_authorities(actor))), not_(Payment.to_individual)
+
+
+def _keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
+    """The names (keys) recorded with ``text`` as their supplier's Companies House or charity number (in the
+    register, a tender, a request to participate or a market application the person sees) or, in the
+    register, as its PPON: a supplier looked for by its number. None unless ``text`` has a number's shape."""
+    given = text.strip()
+    if unique := ppon(given):
+        none = literal_column("''")  # the PPON index's own words, as ``_same_number_elsewhere`` has them
+        return set(
+            session.scalars(
+                select(Contract.supplier_key).where(
+                    Contract.supplier_ppon == unique, Contract.supplier_ppon != none, visible_contracts(actor)
+                )
+            )
+        )
+    if not any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
+        return set()
+    return {key for key, _ in _same_number_elsewhere(session, actor, (), {given, given.upper()})}
 
 
 def _having_words(column: InstrumentedAttribute[str], words: list[str]) -> list[ColumnElement[bool]]:

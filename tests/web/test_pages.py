@@ -602,6 +602,9 @@ def test_a_contract_s_supplier_ppon_is_on_its_page_its_supplier_s_and_in_the_reg
     assert "Supplier PPON (unique identifier) PRDW-4321-LTDX" in page
     [row] = list(DictReader(StringIO(officer.get("/contracts/export.csv").text)))
     assert row["Supplier registration number"] == "01234567" and row["Supplier PPON"] == "PRDW-4321-LTDX"
+    for number in ("01234567", "prdw-4321-ltdx"):  # the register found by its supplier's number
+        assert f'href="/contracts/{contract.id}"' in officer.get(f"/contracts/?q={number}").text
+    assert f'href="/contracts/{contract.id}"' not in officer.get("/contracts/?q=PRDW-4321-LTDY").text
     supplier = page_text(officer.get("/suppliers/roadworks").text)
     assert "PPON (its unique identifier on the Central Digital Platform) in the register: PRDW-4321-LTDX." in supplier
 
