@@ -294,7 +294,7 @@ def test_a_list_of_unpaid_invoices_with_problems_is_refused_by_line_and_column_a
         UNPAID
         + "OCC,U-1,Roads Ltd,400,2026-09-25,,2026-10-02\n"
         + "OCC,U-1,Roads Ltd,400,2026-09-25,,2026-10-02\n"
-        + "OCC,U-2,Roads Ltd,lots,2026-09-25,,2026-10-02\n"
+        + "OCC,U-2,Roads Ltd,lots,2026-09-25,CON-999998,2026-10-02\n"
         + "OCC,U-3,Roads Ltd,100,2026-10-05,,2026-10-02\n"
         + "Joint,U-4,Roads Ltd,100,2026-09-05,,2026-10-02\n"
         + "OCC,U-5,Roads Ltd,100,2026-09-05,CON-999999,2026-10-02\n"
@@ -307,6 +307,7 @@ def test_a_list_of_unpaid_invoices_with_problems_is_refused_by_line_and_column_a
         "the file, As at: A list is as at one day; this one has 01/10/2026, 02/10/2026",
         "line 3, Invoice number: Invoice U-1 is also on line 2",
         "line 4, Amount: 'lots' is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)",
+        "line 4, Contract reference: CON-999998 is not a contract in Oxfordshire County Council's register",
         "line 5, Invoice received: Received after the list's day (02/10/2026): it cannot be on it",
         "line 6, Council: 'Joint' is not a council: an invoice is one council's, not jointly",
         "line 7, Contract reference: CON-999999 is not a contract in Oxfordshire County Council's register",

@@ -82,6 +82,7 @@ def test_every_problem_is_named_and_nothing_is_loaded(core, db):
         + "JOINT,T-2,31/02/2026,,lots,,,,perhaps\n"
         + f"CDC,T-3,2026-01-05,Paper Co,100,,,{reference},\n"
         + "OCC,T-1,2026-01-06,Paper Co,100,,,CON-999999,\n"
+        + "OCC,T-6,2026-01-06,Paper Co,lots,,,CON-888888,\n"  # both said at once
     ).encode()
     with pytest.raises(FileRefused) as refused:
         load_spend(core, data, actor_id=people.system, apply=True)
@@ -94,6 +95,8 @@ def test_every_problem_is_named_and_nothing_is_loaded(core, db):
         f"line 4, Contract reference: {reference} is not a contract in Cherwell District Council's register",
         "line 5, Contract reference: CON-999999 is not a contract in Oxfordshire County Council's register",
         "line 5, Transaction number: Transaction T-1 is also on line 2",
+        "line 6, Amount: 'lots' is not an amount in pounds, like 1250.00, -1250.00 or (1,250.00)",
+        "line 6, Contract reference: CON-888888 is not a contract in Oxfordshire County Council's register",
     ]
     assert _count(db) == 0
     with pytest.raises(FileRefused) as refused:

@@ -122,15 +122,15 @@ def _read(
     org = core.governance.organisation
     authorities = {plain(spelling): code for spelling, code in org.authority_spellings(joint=False).items()}
     rows: list[tuple[int, dict[str, Any], str]] = []
+    refused: list[tuple[int, dict[str, Any], str]] = []  # rows with a problem: their references checked too
     parse = partial(_parse, authorities=authorities, councils=councils)
     for line, values, wrong in parsed_rows(table, parse, problems, most=MAX_ROWS, noun="payments"):
         received, paid = values.get("invoice_received_on"), values.get("paid_on")
         if received and paid and received > paid:
             wrong["invoice_received_on"] = f"The invoice was received after it was paid ({paid:%d/%m/%Y})"
         problems += row_problems(table, line, wrong)
-        if not wrong:
-            reference = values.pop("contract_reference", "")  # a link to make, not a column of the payment
-            rows.append((line, values, reference))
+        reference = values.pop("contract_reference", "")  # a link to make, not a column of the payment
+        (refused if wrong else rows).append((line, values, reference))
     if not rows and not problems:
         problems.append(FileProblem(0, "", "The file has headings but no payments"))
     known = _already_there(session, [values for _, values, _ in rows])
@@ -138,7 +138,7 @@ def _read(
     invoice_days = [(known[_key(values)].id, values["invoice_received_on"]) for _, values, _ in rows
                     if _completes(known.get(_key(values)), values)]  # fmt: skip
     rows = [(line, values, reference) for line, values, reference in rows if _key(values) not in known]
-    payments = under_contracts(core, session, table, rows, problems, Payment)
+    payments = under_contracts(core, session, table, rows, problems, Payment, refused=refused)
     problems += twice
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: p.line))
@@ -180,21 +180,32 @@ def ledger_council(
 
 def under_contracts(
     core: Core, session: Session, table: Table, rows: list[tuple[int, dict[str, Any], str]],
-    problems: list[FileProblem], model: Callable[..., T],
+    problems: list[FileProblem], model: Callable[..., T], *, refused: list[tuple[int, dict[str, Any], str]],
 ) -> list[T]:  # fmt: skip
     """Each row's ``model`` (a payment, an unpaid invoice), linked to the contract its reference names (in the
-    register of the row's council, or joint); a reference to no such contract is a problem on its row."""
+    register of the row's council, or joint); a reference to no such contract is a problem on its row. The
+    rows ``refused`` for other problems have their references checked too (where their council is known), so
+    that the file's every problem is said at once."""
     org = core.governance.organisation
-    contracts = contracts_by_reference(session, {reference for _, _, reference in rows if reference})
-    made = []
-    for line, values, reference in rows:
+    contracts = contracts_by_reference(session, {reference for _, _, reference in [*rows, *refused] if reference})
+
+    def linked(line: int, values: dict[str, Any], reference: str) -> tuple[bool, Contract | None]:
         contract = contracts.get(reference)
         if reference and (contract is None or contract.authority not in (values["authority"], JOINT)):
             council = org.authorities[values["authority"]].name
             problems.append(FileProblem(line, table.heading("contract_reference"),
                                         f"{reference} is not a contract in {council}'s register"))  # fmt: skip
-            continue
-        made.append(model(**values, contract_id=contract.id if contract else None))
+            return False, None
+        return True, contract
+
+    for line, values, reference in refused:
+        if "authority" in values:
+            linked(line, values, reference)
+    made = []
+    for line, values, reference in rows:
+        found, contract = linked(line, values, reference)
+        if found:
+            made.append(model(**values, contract_id=contract.id if contract else None))
     return made
 
 

@@ -120,6 +120,7 @@ def _read(
     authorities = {plain(spelling): code for spelling, code in org.authority_spellings(joint=False).items()}
     today = core.engine.today()
     rows: list[tuple[int, dict[str, Any], str]] = []
+    refused: list[tuple[int, dict[str, Any], str]] = []  # rows with a problem: their references checked too
     seen: dict[tuple[str, str], int] = {}
     days: Counter[date] = Counter()
     parse = partial(_parse, authorities=authorities, councils=councils)
@@ -135,9 +136,10 @@ def _read(
             wrong["invoice_number"] = f"Invoice {key[1]} is also on line {seen[key]}"
         seen.setdefault(key, line)
         problems += row_problems(table, line, wrong)
+        reference = values.pop("contract_reference", "")
+        (refused if wrong else rows).append((line, values, reference))
         if not wrong:
             days[as_at] += 1
-            rows.append((line, values, values.pop("contract_reference", "")))
     if not rows and not problems:
         problems.append(FileProblem(0, "", "The file has headings but no invoices"))
     if len(days) > 1:
@@ -145,7 +147,7 @@ def _read(
         problems.append(FileProblem(0, table.heading("as_at"), f"A list is as at one day; this one has {listed}"))
     as_at = next(iter(days), today)
     dated = [(line, {**values, "as_at": as_at}, reference) for line, values, reference in rows]
-    invoices = under_contracts(core, session, table, dated, problems, UnpaidInvoice)
+    invoices = under_contracts(core, session, table, dated, problems, UnpaidInvoice, refused=refused)
     if problems:
         raise FileRefused(sorted(problems, key=lambda p: p.line))
     return invoices, as_at
