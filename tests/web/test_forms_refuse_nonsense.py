@@ -61,13 +61,9 @@ def test_every_form_refuses_nonsense_with_a_message_and_never_fails(app, core, d
             for variant, data in _variants(form):
                 response = _send(browser, form.action or page, form.method, data)
                 posted[response.status_code] += 1
-                where = f"{username} {form.method.upper()} {form.action or page} ({variant}, from {page})"
-                if response.status_code >= 500:
-                    failures.append(f"{where}: {response.status_code}")
-                elif (
-                    response.status_code == 400 and form.method == "post" and not _says_what_is_wrong(response, variant)
-                ):
-                    failures.append(f"{where}: 400 without saying what is wrong")
+                if problem := _what_is_wrong_with(response, form.method, variant):
+                    where = f"{username} {form.method.upper()} {form.action or page} ({variant}, from {page})"
+                    failures.append(f"{where}: {problem}")
 
     assert not failures, "\n".join(failures)
     assert len(tried) > 50, f"only {len(tried)} kinds of form found: is the walk finding the pages?"
@@ -80,12 +76,19 @@ def _send(browser: Browser, action: str, method: str, data: list[tuple[str, str]
     return browser.client.post(action, data=MultiDict(data), content_type="multipart/form-data")
 
 
-def _says_what_is_wrong(response, variant: str) -> bool:
-    """A refusal a person can act on: what they entered, refused field by field in the GOV.UK error summary;
-    a form the page did not make (fields left out, hidden fields tampered with), the error page saying so."""
+def _what_is_wrong_with(response, method: str, variant: str) -> str | None:
+    """None for an answer a person can act on: the form done, or refused saying why (what they entered, field by
+    field in the GOV.UK error summary; a form the page did not make, with fields left out or hidden fields
+    tampered with, on the error page)."""
+    if response.status_code >= 500:
+        return f"{response.status_code}"
+    if response.status_code != 400 or method != "post":
+        return None
     html = response.get_data(as_text=True)
     answered = variant in ("empty", "nonsense")  # as a person could fill the form in
-    return "govuk-error-summary" in html or not answered and "Something in the request was not right" in html
+    if "govuk-error-summary" in html or not answered and "Something in the request was not right" in html:
+        return None
+    return "400 without saying what is wrong"
 
 
 def _variants(form: Form) -> list[tuple[str, list[tuple[str, str]]]]:
