@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import update
 
 from provision_cycle.models import User
+from tests.web.helpers import forms_on
 
 PASSWORD = "correct horse battery staple"
 # The password the tests' people sign in with, hashed with argon2id at the cheapest cost: a hash carries its
@@ -87,8 +88,6 @@ class Browser:
 
 def _hidden_fields(html: str, url: str, *, posted_to_itself: bool) -> dict[str, str]:
     """The hidden fields of the page's form that posts to ``url`` (its first, if several do)."""
-    from tests.web.helpers import forms_on
-
     for form in forms_on(html):
         if form.method == "post" and (form.action == url or not form.action and posted_to_itself):
             return dict(form.hidden)
