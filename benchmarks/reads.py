@@ -255,6 +255,11 @@ def _supplier_of(n: int) -> str:
     return f"{WORDS[(n // 7) % 50]} partners {n % 5000}"
 
 
+def _number_of(n: int) -> str:
+    """Contract n's supplier's Companies House number, as the loader gives it."""
+    return f"0{1000000 + (n % 5000) * 25 + ((n // 7) % 50) // 2}"
+
+
 def _ids(rows) -> list[int]:
     return [row.id for row in rows]
 
@@ -333,6 +338,12 @@ READS = (
         lambda core, session, actor, case_id: len(
             suppliers.find_suppliers(session, actor, _supplier_of(case_id).split()[0], TODAY)
         ),
+        None,
+    ),
+    Read(
+        "supplier by its number",
+        "head",
+        lambda core, session, actor, case_id: len(suppliers.find_suppliers(session, actor, _number_of(case_id), TODAY)),
         None,
     ),
     Read(
