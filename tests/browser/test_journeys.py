@@ -385,6 +385,50 @@ def test_a_direct_award_asks_its_ground_only_when_chosen(site, open_as):
     expect(requester.locator("main")).to_contain_text("Ground for the direct award")
 
 
+def test_a_direct_award_s_transparency_notice_names_the_supplier_the_award_then_goes_to(site, open_as):
+    people, engine = site.people, site.core.engine
+    case_id = new_request(engine, people.requester, value="250000", title="Licensed planning software",
+                          route="direct_award")  # fmt: skip
+    engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
+    engine.set_detail(case_id, people.requester, "direct_award_justification", "Only its maker may change it")
+    act(engine, case_id, "submit", people.requester)
+    approve_gate(engine, case_id, [people.head])
+    declare(engine, case_id, people.officer)
+    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+
+    officer = open_as(people.officer)
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("link", name="Publish the transparency notice").click()
+    enter_date(officer, engine.today())
+    officer.get_by_label("The supplier the contract is to be awarded to").fill("Planit Software Ltd")
+    officer.get_by_label(re.compile(r"Its Companies House or charity number")).fill("04567890")
+    officer.get_by_label(re.compile(r"Its Public Procurement Organisation Number")).fill("ppln-2024-soft")
+    officer.get_by_role("button", name="Publish the transparency notice").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("Publish the transparency notice")
+    expect(officer.locator("main")).to_contain_text("The supplier the contract is to be awarded to: Planit Software")
+
+    ready_to_recommend(engine, case_id, people)
+    officer.goto(f"/cases/{case_id}/actions/recommend_award")
+    expect(officer.locator("main")).to_contain_text(
+        "Filled in from the transparency notice, which said the contract is to go to Planit Software Ltd."
+    )
+    expect(officer.get_by_label("Recommended supplier")).to_have_value("Planit Software Ltd")
+    expect(officer.get_by_label(re.compile(r"Supplier's Public Procurement Organisation Number"))).to_have_value(
+        "ppln-2024-soft"
+    )
+    officer.get_by_label("Recommended supplier").fill("Another Vendor Ltd")  # not the supplier notified
+    for question in ("small or medium-sized enterprise", "voluntary, community or social enterprise"):
+        officer.get_by_role("group", name=re.compile(question)).get_by_label("No").check()
+    officer.get_by_label("Contract value excluding VAT").fill("240000")
+    officer.get_by_role("button", name="Recommend the award").click()
+    expect(officer.locator(".govuk-error-summary")).to_contain_text(
+        "The transparency notice said the contract is to be awarded to Planit Software Ltd"
+    )
+    officer.get_by_label("Recommended supplier").fill("Planit Software Ltd")
+    officer.get_by_role("button", name="Recommend the award").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text("Award approval")
+
+
 def test_errors_are_summarised_and_focused(site, open_as):
     requester = open_as(site.people.requester)
     requester.goto("/requests/new")
