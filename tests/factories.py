@@ -275,10 +275,13 @@ def tender_to_evaluation(
         ready_to_recommend(engine, case_id, p)
 
 
-def ready_for_the_market(engine: Engine, p: People, **request) -> int:
-    """A procurement (``new_request``'s fields) submitted by ``p``'s requester, its route approved by the Head of
-    Category alone, its conflicts assessed by the officer: ready to go to market."""
+def ready_for_the_market(engine: Engine, p: People, *, details: dict[str, str] | None = None, **request) -> int:
+    """A procurement (``new_request``'s fields, and ``details`` such as a direct award's ground) submitted by
+    ``p``'s requester, its route approved by the Head of Category alone, its conflicts assessed by the officer:
+    ready to go to market (or, for a direct award, to its transparency notice)."""
     case_id = new_request(engine, p.requester, **request)
+    for name, value in (details or {}).items():
+        engine.set_detail(case_id, p.requester, name, value)
     act(engine, case_id, "submit", p.requester)
     approve_gate(engine, case_id, [p.head])
     declare(engine, case_id, p.officer)

@@ -41,6 +41,14 @@ def as_shown(counter: str | None) -> int:
     return int(counter)
 
 
+def as_seen(fingerprint: str | None) -> str:
+    """What a page sent back of the record as it showed it (a fingerprint in a hidden field, ``opened_on``),
+    which catches a change made meanwhile: required, as ``as_shown``'s counter is."""
+    if not fingerprint:
+        abort(400)
+    return fingerprint
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only follow a ``next`` that stays on this site (no open redirect)."""
     if not target:

@@ -16,7 +16,7 @@ from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, T
 from ..services.spreadsheet import FileRefused
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.reservations import Reservation
-from .common import core, csv_download, me, render
+from .common import as_seen, core, csv_download, me, render
 from .forms import (
     CRITERION_PARTS,
     ClosingDateForm,
@@ -75,7 +75,7 @@ def criteria(case_id: int):
 
     def save() -> str:
         rows = award_criteria_rows(form)
-        evaluation.set_award_criteria(core(), case_id, me().id, rows, seen=form.opened_on.data or None)
+        evaluation.set_award_criteria(core(), case_id, me().id, rows, seen=as_seen(form.opened_on.data))
         return f"The award criteria for {case.reference} are saved"
 
     if done := change_from(form, save, back=url_for("cases.show", case_id=case_id, _anchor="evaluation")):
@@ -109,7 +109,7 @@ def tender(case_id: int, tender_id: int | None = None):
             not_assessed_because=form.not_assessed_because.data or "",
             supplier_within_reservation=answered_yes(form.supplier_within_reservation.data),
         )
-        seen = form.opened_on.data or None
+        seen = as_seen(form.opened_on.data) if tender_id is not None else None  # a correction, of the one shown
         evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
         return f"{given.supplier_name.strip()}'s tender is {'recorded' if tender_id is None else 'corrected'}"
 
@@ -152,7 +152,7 @@ def participation_request(case_id: int, request_id: int | None = None):
             exclusions_checked_on=form.exclusions_checked_on.data,
             supplier_within_reservation=answered_yes(form.supplier_within_reservation.data),
         )
-        seen = form.opened_on.data or None
+        seen = as_seen(form.opened_on.data) if request_id is not None else None  # a correction, of the one shown
         evaluation.record_request(core(), case_id, me().id, given, request_id=request_id, seen=seen)
         return f"{given.supplier_name.strip()}'s request to participate is {'recorded' if made is None else 'saved'}"
 
@@ -252,7 +252,7 @@ def closing_date(case_id: int, slug: str):
     def save() -> str:
         given = (form.closes_on.data, form.revised_notice_on.data, form.reason.data or "")
         periods.extend_closing_date(
-            core(), case_id, me().id, slug, *given, seen=form.opened_on.data or None, notice_id=form.notice_id.data
+            core(), case_id, me().id, slug, *given, seen=as_seen(form.opened_on.data), notice_id=form.notice_id.data
         )
         return f"Extended: {closing.label.lower()} on {form.closes_on.data:%-d %B %Y}"
 
@@ -276,7 +276,7 @@ def invitations(case_id: int):
         form.process(data={"invited_suppliers": listed, "opened_on": evaluation.invitations_as_seen(case.details)})
 
     def save() -> str:
-        seen = form.opened_on.data or None
+        seen = as_seen(form.opened_on.data)
         given, why = form.invited_suppliers.data or "", form.reason.data or ""
         evaluation.correct_invitations(core(), case_id, me().id, given, why, seen=seen)
         return f"The suppliers invited to tender on {case.reference} are corrected"
@@ -364,7 +364,7 @@ def _scoring_page(case_id: int, tender_id: int, *, moderated: bool):
     def save() -> str:
         answers = {c.id: (form[f"score_{c.id}"].data or "", form[f"reasons_{c.id}"].data or "") for c in scored}
         if moderated:
-            evaluation.score_tender(core(), case_id, me().id, tender_id, answers, seen=form.opened_on.data or None)
+            evaluation.score_tender(core(), case_id, me().id, tender_id, answers, seen=as_seen(form.opened_on.data))
         else:
             evaluation.mark_tender(core(), case_id, me().id, tender_id, answers)
         return f"{supplier}'s scores are saved" if moderated else f"Your marks for {supplier}'s tender are saved"

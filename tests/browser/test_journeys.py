@@ -387,14 +387,9 @@ def test_a_direct_award_asks_its_ground_only_when_chosen(site, open_as):
 
 def test_a_direct_award_s_transparency_notice_names_the_supplier_the_award_then_goes_to(site, open_as):
     people, engine = site.people, site.core.engine
-    case_id = new_request(engine, people.requester, value="250000", title="Licensed planning software",
-                          route="direct_award")  # fmt: skip
-    engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
-    engine.set_detail(case_id, people.requester, "direct_award_justification", "Only its maker may change it")
-    act(engine, case_id, "submit", people.requester)
-    approve_gate(engine, case_id, [people.head])
-    declare(engine, case_id, people.officer)
-    act(engine, case_id, "complete_conflicts_assessment", people.officer)
+    ground = {"direct_award_ground": "single_supplier", "direct_award_justification": "Only its maker may change it"}
+    case_id = ready_for_the_market(engine, people, title="Licensed planning software", route="direct_award",
+                                   details=ground)  # fmt: skip
 
     officer = open_as(people.officer)
     officer.goto(f"/cases/{case_id}")

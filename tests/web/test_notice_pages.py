@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from provision_cycle.models import Case, CaseDeadline, Contract, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
-from tests.factories import act, create_user, hub_people, register_contract
+from tests.factories import act, create_user, hub_people, ready_for_the_market, register_contract
 from tests.test_notices import _public_contract
 
 
@@ -342,16 +342,9 @@ def test_the_award_notice_waits_for_the_assessment_summaries_on_the_case_page(co
 def test_a_direct_award_s_transparency_notice_names_its_supplier_and_the_award_goes_to_it(core, db, browser, clock):
     """PR24 reg 26: the transparency notice says to whom the contract is to be awarded; the award recommendation
     is filled in with that supplier, and refuses another (PA23 s44)."""
-    from tests.factories import approve_gate, declare, new_request
-
     people = hub_people(db)
-    case_id = new_request(core.engine, people.requester, value="250000", route="direct_award")
-    core.engine.set_detail(case_id, people.requester, "direct_award_ground", "single_supplier")
-    core.engine.set_detail(case_id, people.requester, "direct_award_justification", "It holds the licence")
-    act(core.engine, case_id, "submit", people.requester)
-    approve_gate(core.engine, case_id, [people.head])
-    declare(core.engine, case_id, people.officer)
-    act(core.engine, case_id, "complete_conflicts_assessment", people.officer)
+    ground = {"direct_award_ground": "single_supplier", "direct_award_justification": "It holds the licence"}
+    case_id = ready_for_the_market(core.engine, people, route="direct_award", details=ground)
     officer = browser(people.officer)
     notice = f"/cases/{case_id}/actions/publish_transparency_notice"
     published = {"transparency_notice_published_on": _day(clock.today)}
@@ -360,8 +353,7 @@ def test_a_direct_award_s_transparency_notice_names_its_supplier_and_the_award_g
     refused = officer.post(notice, {**published, "notified_supplier": "Licensor Ltd",
                                     "notified_supplier_ppon": "PABC-1234"}, status=400).text  # fmt: skip
     assert "Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG" in refused
-    officer.post(notice, {"transparency_notice_published_on": _day(clock.today), "notified_supplier": "Licensor Ltd",
-                          "notified_supplier_ppon": "plic-0042-ensd"})  # fmt: skip
+    officer.post(notice, {**published, "notified_supplier": "Licensor Ltd", "notified_supplier_ppon": "plic-0042-ensd"})
 
     recommend = f"/cases/{case_id}/actions/recommend_award"
     form = officer.get(recommend).text
