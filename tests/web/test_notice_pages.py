@@ -12,6 +12,7 @@ from provision_cycle.models import Case, CaseDeadline, Contract, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from tests.factories import act, create_user, hub_people, ready_for_the_market, register_contract
 from tests.test_notices import _public_contract
+from tests.web.helpers import page_text
 
 
 def test_a_contract_manager_records_the_termination_notice_from_the_task(core, db, browser, clock, schedule):
@@ -355,6 +356,8 @@ def test_a_direct_award_s_transparency_notice_names_its_supplier_and_the_award_g
     assert "Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG" in refused
     officer.post(notice, {**published, "notified_supplier": "Licensor Ltd", "notified_supplier_ppon": "plic-0042-ensd"})
 
+    summary = page_text(officer.get(f"/cases/{case_id}").text)
+    assert "To be awarded to, as its transparency notice says Licensor Ltd" in summary
     recommend = f"/cases/{case_id}/actions/recommend_award"
     form = officer.get(recommend).text
     assert 'value="Licensor Ltd"' in form and 'value="plic-0042-ensd"' in form
