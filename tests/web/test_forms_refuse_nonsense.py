@@ -14,7 +14,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from provision_cycle.demo import seed
-from provision_cycle.models import User
+from provision_cycle.models import Case, User
+from tests.factories import hub_people
 from tests.web.conftest import Browser
 from tests.web.helpers import Field, Form, forms_on
 
@@ -68,6 +69,35 @@ def test_every_form_refuses_nonsense_with_a_message_and_never_fails(app, core, d
     assert not failures, "\n".join(failures)
     assert len(tried) > 50, f"only {len(tried)} kinds of form found: is the walk finding the pages?"
     assert posted[400] and posted[302], posted  # both refusals and forms done, so the walk reached both
+
+
+# The questions of a new request, each answered after its nonsense so that the next can be reached: they are
+# linked from nowhere but the one before.
+REQUEST_STEPS = (
+    ("/requests/new", {"stage": "procurement", "title": "Office chairs", "description": "Replace worn chairs",
+                       "authority": "OCC", "category": "corporate_supplies"}),
+    ("/requests/new/value", {"estimated_value": "18,000", "vat_treatment": "standard", "contract_type": "goods",
+                             "proposed_start": ["1", "4", "2027"], "duration_months": "36"}),
+    ("/requests/new/route", {"route": "recommended"}),
+    ("/requests/new/funding", {"funding": "Facilities budget FM-204", "justification": "Worn out"}),
+    ("/requests/new/check", {"intent": "submit"}),
+)  # fmt: skip
+
+
+def test_a_new_request_s_questions_refuse_nonsense_one_page_after_another(app, db):
+    people = hub_people(db)
+    browser = Browser(app, db).sign_in(people.requester)
+    failures = []
+    for step, answers in REQUEST_STEPS:
+        [form] = [form for form in forms_on(browser.get(step).text) if (form.action or step) == step]
+        for variant, data in _variants(form) if form.asks_anything() else ():  # the last: a button alone
+            response = _send(browser, form.action or step, form.method, data)
+            if problem := _what_is_wrong_with(response, form.method, variant):
+                failures.append(f"POST {step} ({variant}): {problem}")
+        browser.post(step, answers)  # and on to the next question
+    assert not failures, "\n".join(failures)
+    with db.reading() as session:
+        assert session.scalar(select(Case.state)) == "route_approval"  # the request made, after all that
 
 
 def _send(browser: Browser, action: str, method: str, data: list[tuple[str, str]]):
