@@ -815,7 +815,12 @@ def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:
 def notified_answers(session: Session, case_id: int) -> dict[str, object]:
     """A direct award's recommendation answers its transparency notice gave: the supplier the contract is to be
     awarded to (PR24 reg 26), by the workflow's input names; none where no notice named one."""
-    details = session.get(Case, case_id).details or {}
+    return notified_supplier(session.get(Case, case_id).details or {})
+
+
+def notified_supplier(details: dict) -> dict[str, str]:
+    """The supplier a direct award's transparency notice (its case's ``details``) said the contract is to go
+    to, under the award recommendation's names for it; empty where no notice named one."""
     if not details.get("notified_supplier"):
         return {}
     return {

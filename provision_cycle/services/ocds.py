@@ -37,6 +37,7 @@ from ..workflow.engine import Actor
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.markets import market_named_by, notice_of, part_named_by
 from ..workflow.reservations import Reservation
+from .evaluation import notified_supplier
 from .markets import NOTICE_NAMES as MARKET_NOTICE_NAMES
 from .markets import market_for
 from .notices import ACTION as RECORD_NOTICE
@@ -402,15 +403,7 @@ def _release(
 def _awarded(details: dict[str, Any]) -> dict[str, Any] | None:
     """The supplier the award names, as a party's details: the award recommendation's; before it, the one a
     direct award's transparency notice said the contract is to go to (PR24 reg 26); None before either."""
-    if details.get("supplier_name"):
-        return details
-    if details.get("notified_supplier"):
-        return {
-            "supplier_name": details["notified_supplier"],
-            "supplier_registration": details.get("notified_supplier_registration"),
-            "supplier_ppon": details.get("notified_supplier_ppon"),
-        }
-    return None
+    return details if details.get("supplier_name") else notified_supplier(details) or None
 
 
 def _kpi(number: int, name: str, target: str) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def same_as(key: str):
     if form.validate_on_submit():
         try:
             target = service.record_same_supplier(
-                core(), me().id, key, supplier_key(form.same_as.data), form.reason.data or ""
+                core(), me().id, key, supplier_key(form.same_as.data), form.reason.data
             )
         except InvalidInput as error:
             apply_errors(form, error.fields)
@@ -145,7 +145,7 @@ def separate(key: str, name: str):
     form = SeparateSupplierForm()
     if form.validate_on_submit():
         try:
-            service.separate_supplier(core(), me().id, name, form.reason.data or "")
+            service.separate_supplier(core(), me().id, name, form.reason.data)
         except InvalidInput as error:
             apply_errors(form, error.fields)
         else:
