@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -536,3 +537,23 @@ def test_a_procurement_under_the_pcr_2015_stands_still_and_publishes_its_award_b
     with db.reading() as session:
         owed = case_deadline(session, case_id, "contract_details_notice")
     assert owed.due_on == date(2025, 4, 10) and owed.basis.startswith("PCR 2015 reg 50(1): a contract award notice")
+
+def test_a_contract_awarded_across_the_threshold_goes_to_contract_management_on_the_route_it_ran(engine, db, clock):
+    """A contract's route is how it was procured, chosen at the estimate: a below-threshold tender awarded at
+    180,000 (216,000 with VAT, over the threshold) is handed over as one, not refused at the last step because
+    the route would not be open to a new request of that value (nor a competitive flexible procedure awarded
+    under the threshold: tests/test_reservations)."""
+    people = hub_people(db)
+    clock.set(date(2026, 3, 2))
+    case_id = award_recommended(engine, clock, people, value="90000", award_value="180000", closes=date(2026, 3, 16))
+    approve_open_steps(engine, db, people, case_id)
+    signature = {"signed_on": engine.today().isoformat(), "start_date": "2026-04-01", "end_date": "2028-03-31"}
+    act(engine, case_id, "sign_contract", people.officer, inputs=signature)
+    done = act(engine, case_id, "publish_contract_details", people.officer,
+               inputs={"contract_details_published_on": engine.today().isoformat()})  # fmt: skip
+    assert done.to_state == "handed_over"
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        managed = session.get(Case, contract.case_id)
+    assert (contract.value, contract.route) == (Decimal("180000.00"), "below_threshold_tender")
+    assert (managed.route, managed.estimated_value) == ("below_threshold_tender", Decimal("180000.00"))
