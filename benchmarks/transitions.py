@@ -46,8 +46,16 @@ from provision_cycle.workflow.engine import ActionRequest
 PG_ADMIN = os.environ.get("PC_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_DB = "provision_cycle_bench"
 STEPS = 8
-# The award recommendation: the supplier, its size and sector (for the Transparency Code), and the value.
-AWARD = {"supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False, "award_value": "17500"}
+# The award recommendation: the supplier, its size, sector and kind (for the Transparency Code and the Act's
+# notices), and the value.
+AWARD = {
+    "supplier_name": "Acme Ltd",
+    "supplier_is_sme": True,
+    "supplier_is_vcse": False,
+    "supplier_is_supported_employment": False,
+    "supplier_is_public_service_mutual": False,
+    "award_value": "17500",
+}
 
 
 # --- databases -----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
 from .workflow.engine import SYSTEM_USERNAME, ActionRequest
 from .workflow.evaluation import evaluation_of
+from .workflow.reservations import Reservation, SupplierKind
 
 DEMO_PASSWORD = "demo-password-2026"
 PILLAR_PEOPLE = {
@@ -546,6 +547,10 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
             inputs["award_value"] = f"{case.estimated_value * Decimal('0.95'):.2f}"
             if case.regime == Regime.PA2023:  # registered on the Central Digital Platform, as the Act has it
                 inputs["supplier_ppon"] = _ppon_of(name)
+                # of the kind its competition was reserved to, where it was (s32, s33); else neither
+                reservation = Reservation.of(case.details or {})
+                for kind in SupplierKind:
+                    inputs[kind.answer] = reservation is not None and reservation.kind is kind
     if step == "publish_award_notice":
         with core.db.reading() as session:
             if session.get(Case, case_id).state != "award_notice":

@@ -246,14 +246,23 @@ def approve_open_steps(engine: Engine, db, p: People, case_id: int) -> None:
         approve_gate(engine, case_id, [holders[role]])
 
 
-# An award recommendation: the supplier, its size, sector and registration (the Transparency Code publishes
-# them), and the value.
+# An award recommendation: the supplier, its size, sector, kind and registration (the Transparency Code and the
+# Act's notices publish them), and the value.
 AWARD_INPUTS = {
     "supplier_name": "Acme Ltd",
     "supplier_is_sme": True,
     "supplier_is_vcse": False,
+    "supplier_is_supported_employment": False,
+    "supplier_is_public_service_mutual": False,
     "supplier_registration": "01234567",
     "award_value": "240000",
+}
+# Under the PCR 2015 the award is not asked whether its supplier is a supported employment provider or a public
+# service mutual: the Act's notices say it, the old law's do not.
+AWARD_INPUTS_UNDER_THE_PCR = {
+    name: answer
+    for name, answer in AWARD_INPUTS.items()
+    if name not in ("supplier_is_supported_employment", "supplier_is_public_service_mutual")
 }
 
 

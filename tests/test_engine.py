@@ -754,6 +754,8 @@ def test_an_award_recommendation_is_refused_what_would_not_fit_the_contract(engi
         "supplier_registration": "Supplier's Companies House or charity number must be 40 characters or fewer",
         "supplier_is_sme": "Answer yes or no: Is the supplier a small or medium-sized enterprise (SME)?",
         "supplier_is_vcse": "Answer yes or no: Is the supplier a voluntary, community or social enterprise (VCSE)?",
+        "supplier_is_supported_employment": "Answer yes or no: Is the supplier a supported employment provider?",
+        "supplier_is_public_service_mutual": "Answer yes or no: Is the supplier a public service mutual?",
         "award_value": "Enter contract value excluding VAT",
     }
 

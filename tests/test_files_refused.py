@@ -26,6 +26,7 @@ ACCEPTED = {
     "contract_manager": "Cora Contracts", "pillar": "cnc", "extension_months_available": "12",
     "maximum_term_months": "36", "notice_period_days": "30", "risk": "low", "state": "live",
     "description": "Daily cleaning", "signed_on": "2026-01-20", "supplier_is_sme": "yes", "supplier_is_vcse": "no",
+    "supplier_is_supported_employment": "no", "supplier_is_public_service_mutual": "",
     "supplier_registration": "01234567", "supplier_ppon": "PACM-1234-LTDX", "irrecoverable_vat": "0",
     "route": "Open procedure",
     "transaction_number": "T", "paid_on": "2026-03-01", "invoice_received_on": "2026-02-20", "amount": "100.00",

@@ -21,7 +21,15 @@ from provision_cycle.services.frameworks import CallOff, FrameworkGiven
 from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.evaluation import evaluation_of
 
-from .factories import AWARD_INPUTS, act, approve_open_steps, called_off, create_user, hub_people, ready_for_the_market
+from .factories import (
+    AWARD_INPUTS_UNDER_THE_PCR,
+    act,
+    approve_open_steps,
+    called_off,
+    create_user,
+    hub_people,
+    ready_for_the_market,
+)
 from .test_ocds import _package, _package_errors
 
 TECHNOLOGY = FrameworkGiven(
@@ -186,9 +194,9 @@ def test_a_call_off_follows_its_framework_s_law_and_is_awarded_while_it_runs(cor
     # only for the framework to be running.
     clock.set(date(2027, 1, 4))
     with pytest.raises(GuardFailed, match="RM6098 ended on 31 December 2026: no call-off can be awarded under it"):
-        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR)
     clock.set(date(2026, 12, 31))
-    assert act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
+    assert act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR).to_state == (
         "award_approval"
     )
     # Approved, it goes straight to signature: a call-off under a PCR 2015 framework needs no award notice of
@@ -269,16 +277,16 @@ def test_a_call_off_takes_tenders_from_the_framework_s_suppliers_and_goes_to_one
         "Cheapo Computers": "Not a supplier on the framework Crown Commercial Service RM6098 lot 1 (a call-off goes "
         "to one)",
     }
-    cheapo = {**AWARD_INPUTS, "supplier_name": "Cheapo Computers"}
+    cheapo = {**AWARD_INPUTS_UNDER_THE_PCR, "supplier_name": "Cheapo Computers"}
     with pytest.raises(
         GuardFailed, match="Cheapo Computers is not a supplier on Crown Commercial Service RM6098 lot 1"
     ):
         act(
             core.engine, called_off(core.engine, people, framework_id), "recommend_award", people.officer, inputs=cheapo
         )
-    assert act(core.engine, competed, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == (
-        "award_approval"
-    )
+    assert act(
+        core.engine, competed, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR
+    ).to_state == ("award_approval")
 
 
 def test_a_call_off_is_awarded_directly_only_where_its_framework_provides_for_it(core, db, clock, people):
@@ -302,16 +310,20 @@ def test_a_call_off_is_awarded_directly_only_where_its_framework_provides_for_it
     act(core.engine, case_id, "start_call_off", people.officer, inputs={**directly, "direct_call_off": False})
     act(core.engine, case_id, "complete_call_off_selection", people.officer)
     with pytest.raises(GuardFailed, match="Record the tenders the framework's suppliers sent in the further compet"):
-        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR)
     evaluation.record_tender(
         core, case_id, people.officer, TenderGiven("Acme Ltd", "", True, False, "240000", clock().date())
     )
     assert (
-        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == "award_approval"
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR).to_state
+        == "award_approval"
     )
 
     single = called_off(core.engine, people, one_supplier)
-    assert act(core.engine, single, "recommend_award", people.officer, inputs=AWARD_INPUTS).to_state == "award_approval"
+    assert (
+        act(core.engine, single, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR).to_state
+        == "award_approval"
+    )
 
 
 def test_a_call_off_under_a_framework_procured_under_the_act_stays_under_it(core, db, people):
@@ -501,7 +513,7 @@ def test_a_contract_under_a_pcr_dynamic_purchasing_system_follows_reg_34(core, d
     for supplier, price in (("Acme Travel", "230000"), ("Bodge Coaches", "240000")):
         given = TenderGiven(supplier, "", True, False, price, core.engine.today())
         evaluation.record_tender(core, case_id, people.officer, given)
-    act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS, "supplier_name": "Acme Travel",
+    act(core.engine, case_id, "recommend_award", people.officer, inputs={**AWARD_INPUTS_UNDER_THE_PCR, "supplier_name": "Acme Travel",
                                                                           "award_value": "230000"})  # fmt: skip
     approve_open_steps(core.engine, db, people, case_id)
     with db.reading() as session:

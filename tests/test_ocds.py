@@ -81,7 +81,12 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
         "roles": ["supplier"],
         "id": "GB-COH-01234567",
         "identifier": {"scheme": "GB-COH", "id": "01234567", "legalName": "Acme Ltd"},
-        "details": {"scale": "sme", "vcse": False},
+        "details": {
+            "scale": "sme",
+            "vcse": False,
+            "shelteredWorkshop": False,
+            "publicServiceMissionOrganization": False,
+        },
     }
     assert award["awards"][0]["status"] == "pending" and award["awards"][0]["value"]["amount"] == 240000.0
     assert award["awards"][0]["standstillPeriod"]["endDate"] == "2026-04-17T22:59:59Z"  # 8 working days
@@ -114,7 +119,12 @@ def test_a_supplier_registered_on_the_central_digital_platform_is_identified_by_
             "id": "GB-PPON-PABC-1234-DEFG",
             "identifier": {"scheme": "GB-PPON", "id": "PABC-1234-DEFG", "legalName": "Acme Ltd"},
             "additionalIdentifiers": [{"scheme": "GB-COH", "id": "01234567", "legalName": "Acme Ltd"}],
-            "details": {"scale": "sme", "vcse": False},
+            "details": {
+                "scale": "sme",
+                "vcse": False,
+                "shelteredWorkshop": False,
+                "publicServiceMissionOrganization": False,
+            },
         }
         assert release["awards"][0]["suppliers"] == [{"id": "GB-PPON-PABC-1234-DEFG", "name": "Acme Ltd"}]
     with db.reading() as session:  # the contract keeps it, for the notices that follow (UK9-UK11)
@@ -183,7 +193,9 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     assert release["tender"]["documents"][0]["noticeType"] == "UK5"
     assert release["tender"]["documents"][0]["description"] == "Find a Tender notice 012345-2026"  # as the team gave it
     # The notice names the supplier the council means to award to directly, a charity here.
-    assert release["parties"][2]["details"] == {"scale": "sme", "vcse": True}
+    assert release["parties"][2]["details"] == {
+        "scale": "sme", "vcse": True, "shelteredWorkshop": False, "publicServiceMissionOrganization": False
+    }  # fmt: skip
     assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "ACME LIMITED"}]
     assert _package_errors(_package(core, db, people.head, case_id)) == []
 

@@ -18,6 +18,7 @@ from provision_cycle.workflow.evaluation import evaluation_of
 
 from .factories import (
     AWARD_INPUTS,
+    AWARD_INPUTS_UNDER_THE_PCR,
     CONFLICTS_REVIEWED,
     act,
     approve_gate,
@@ -517,10 +518,13 @@ def test_a_procurement_under_the_pcr_2015_stands_still_and_publishes_its_award_b
     act(engine, case_id, "close_tenders", people.officer)
     with db.reading() as session:
         assert session.get(Case, case_id).regime == "PCR2015"
-    # No notice of it goes to the Central Digital Platform: the supplier's PPON is not asked for.
-    asked = engine.offers(case_id, people.officer, ["recommend_award"])["recommend_award"].inputs
-    assert "supplier_ppon" not in {spec.name for spec in asked}
-    act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS)
+    # No notice of it goes to the Central Digital Platform: the supplier's PPON is not asked for, nor whether it
+    # is a supported employment provider or a public service mutual (PR24 regs 27, 32).
+    asked = {
+        spec.name for spec in engine.offers(case_id, people.officer, ["recommend_award"])["recommend_award"].inputs
+    }
+    assert not asked & {"supplier_ppon", "supplier_is_supported_employment", "supplier_is_public_service_mutual"}
+    act(engine, case_id, "recommend_award", people.officer, inputs=AWARD_INPUTS_UNDER_THE_PCR)
     approve_open_steps(engine, db, people, case_id)
     [asked] = engine.offers(case_id, people.officer, ["publish_award_notice"])["publish_award_notice"].inputs
     assert asked.hint.startswith("Under the Public Contracts Regulations 2015, the day the decision notices")
@@ -537,6 +541,7 @@ def test_a_procurement_under_the_pcr_2015_stands_still_and_publishes_its_award_b
     with db.reading() as session:
         owed = case_deadline(session, case_id, "contract_details_notice")
     assert owed.due_on == date(2025, 4, 10) and owed.basis.startswith("PCR 2015 reg 50(1): a contract award notice")
+
 
 def test_a_contract_awarded_across_the_threshold_goes_to_contract_management_on_the_route_it_ran(engine, db, clock):
     """A contract's route is how it was procured, chosen at the estimate: a below-threshold tender awarded at

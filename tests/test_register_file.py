@@ -23,13 +23,13 @@ from .factories import create_user, hub_people
 # a joint contract, a light-touch care contract on an extension, blank optional cells.
 COUNCIL_FILE = """\
 Title,Supplier,Council,Category,Contract type,Value,Start date,End date,Contract manager,Risk,Status,SME,\
-Company number,Route,Irrecoverable VAT,PPON
+Company number,Route,Irrecoverable VAT,PPON,Supported employment provider,Public service mutual
 Stationery,Paper Co Ltd,Oxfordshire County Council,Corporate supplies,Goods,"£48,000.00",01/04/2024,31/03/2027,\
-{manager},low,,yes,04567890,Quotations,,
+{manager},low,,yes,04567890,Quotations,,,yes,no
 Payroll system,Pay Ltd,JOINT,ICT,services,250000,2023-09-01,2026-08-31,{manager},,Live,no,,open_procedure,120.50,\
-ppay-1234-ltdx
+ppay-1234-ltdx,,
 Agency staff,Temps plc,OCC,HR and recruitment,Services,"1,200,000",1/6/2022,31/5/2026,{manager},high,\
-Live on an extension,,,,,
+Live on an extension,,,,,,,
 """
 
 
@@ -51,18 +51,19 @@ def test_a_councils_register_is_checked_then_loaded_with_a_case_each(core, db, c
         rows = session.execute(select(Contract, Case).join(Case, Case.id == Contract.case_id).order_by(Contract.id))
         got = [
             (k.title, k.authority, k.category, k.contract_type, k.value, k.start_date, k.end_date, k.risk, c.state,
-             k.supplier_is_sme, k.supplier_registration, k.route, k.irrecoverable_vat, k.supplier_ppon)
+             k.supplier_is_sme, k.supplier_registration, k.route, k.irrecoverable_vat, k.supplier_ppon,
+             k.supplier_is_supported_employment, k.supplier_is_public_service_mutual)
             for k, c in rows
         ]  # fmt: skip
         load_event = session.scalar(select(AuditEvent).where(AuditEvent.action == "load_register"))
         openings = session.scalar(select(func.count()).where(AuditEvent.action == "open"))
     assert got == [
         ("Stationery", "OCC", "corporate_supplies", "goods", Decimal("48000.00"), date(2024, 4, 1),
-         date(2027, 3, 31), "low", "live", True, "04567890", "quotations", Decimal("0.00"), ""),
+         date(2027, 3, 31), "low", "live", True, "04567890", "quotations", Decimal("0.00"), "", True, False),
         ("Payroll system", "JOINT", "ict", "services", Decimal("250000.00"), date(2023, 9, 1), date(2026, 8, 31),
-         "medium", "live", False, "", "open_procedure", Decimal("120.50"), "PPAY-1234-LTDX"),
+         "medium", "live", False, "", "open_procedure", Decimal("120.50"), "PPAY-1234-LTDX", None, None),
         ("Agency staff", "OCC", "hr_recruitment", "services", Decimal("1200000.00"), date(2022, 6, 1),
-         date(2026, 5, 31), "high", "extended", False, "", None, Decimal("0.00"), ""),
+         date(2026, 5, 31), "high", "extended", False, "", None, Decimal("0.00"), "", None, None),
     ]  # fmt: skip
     assert openings == 3 and load_event.actor_id == people.system
     assert load_event.data["contracts"] == 3 and load_event.data["references"] == " to ".join(loaded.references[::2])

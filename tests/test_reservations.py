@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import InvalidInput
-from provision_cycle.models import AuditEvent, Case, ParticipationRequest, Tender
+from provision_cycle.models import AuditEvent, Case, Contract, ParticipationRequest, Tender
 from provision_cycle.services import evaluation
 from provision_cycle.services.evaluation import RequestGiven, TenderGiven
 from provision_cycle.services.ocds import case_release_package
@@ -311,6 +311,48 @@ def test_a_public_contract_may_be_reserved_to_supported_employment_providers(cor
         tender = case_release_package(core, session, core.engine.actor(session, people.head), case_id)["releases"][0]
     assert tender["tender"]["otherRequirements"] == {"reservedParticipation": ["shelteredWorkshop"]}
 
+    # Its award goes to a supported employment provider, as its notice says (PR24 reg 27(2)(e)(v)): the
+    # evaluation fills that in, and a "no" is refused.
+    ready_to_recommend(core.engine, case_id, people)
+    with db.reading() as session:
+        assert evaluation.reserved_answers(session, case_id) == {"supplier_is_supported_employment": True}
+    award = {**AWARD_INPUTS, "supplier_name": "Abilities Works CIC", "supplier_registration": "", "supplier_is_sme": False,
+             "award_value": "90000"}  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        act(core.engine, case_id, "recommend_award", people.officer, inputs=award | {"supplier_is_vcse": True})
+    assert refused.value.fields == {
+        "supplier_is_supported_employment": "The competition was reserved to supported employment providers "
+        "(Procurement Act 2023 s32): its contract may go to one alone. If this supplier is not one, its tender "
+        "should not have been assessed: correct the tender"
+    }
+    award |= {"supplier_is_vcse": True, "supplier_is_supported_employment": True}
+    act(core.engine, case_id, "recommend_award", people.officer, inputs=award)
+    with db.reading() as session:  # its approvers are told what it is
+        case = session.get(Case, case_id)
+        recommended = award_recommendation(core.workflows.get("procurement", 1).states[case.state], case)
+    assert (recommended.supported_employment, recommended.public_service_mutual) == (True, False)
+    assert "Abilities Works CIC (a VCSE and a supported employment provider)" in case.details["for_approvers"]
+    approve_open_steps(core.engine, db, people, case_id)
+    act(core.engine, case_id, "record_assessment_summaries", people.officer,
+        inputs={"assessment_summaries_sent_on": "2026-04-27"})  # fmt: skip
+    act(core.engine, case_id, "publish_award_notice", people.officer,
+        inputs={"award_notice_published_on": "2026-04-27"})  # fmt: skip
+    with db.reading() as session:
+        awarded = case_release_package(core, session, core.engine.actor(session, people.head), case_id)["releases"][-1]
+    assert awarded["tender"]["documents"][0]["noticeType"] == "UK6"
+    assert awarded["parties"][-1]["details"] == {
+        "scale": "large", "vcse": True, "shelteredWorkshop": True, "publicServiceMissionOrganization": False
+    }  # fmt: skip
+    clock.set(date(2026, 5, 8))  # standstill over: 8 working days from 27 April, the 4 May bank holiday skipped
+    act(core.engine, case_id, "end_standstill", people.officer)
+    signature = {"signed_on": "2026-05-08", "start_date": "2026-06-01", "end_date": "2029-05-31"}
+    act(core.engine, case_id, "sign_contract", people.officer, inputs=signature)
+    act(core.engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-05-08"})  # fmt: skip
+    with db.reading() as session:  # the contract keeps it, for the notices of its life (UK9-UK11)
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        assert (contract.supplier_is_supported_employment, contract.supplier_is_public_service_mutual) == (True, False)
+
 
 def test_public_service_mutuals_only_for_light_touch_services_of_five_years_at_most(core, db, people):
     longer = _flexible(core, db, people, value="600000", contract_type="light_touch", duration_months=72)
@@ -336,7 +378,8 @@ def test_a_mutual_with_a_comparable_contract_in_the_last_three_years_is_not_a_qu
     act(core.engine, first, "close_tenders", people.officer)
     evaluation.record_tender(core, first, people.officer, _tender("Oxford Care Mutual", within=True, vcse=True))
     ready_to_recommend(core.engine, first, people)
-    award = {**AWARD_INPUTS, "supplier_name": "Oxford Care Mutual", "supplier_is_sme": False, "supplier_is_vcse": True}
+    award = {**AWARD_INPUTS, "supplier_name": "Oxford Care Mutual", "supplier_is_sme": False, "supplier_is_vcse": True,
+             "supplier_is_public_service_mutual": True}  # fmt: skip
     act(core.engine, first, "recommend_award", people.officer, inputs=award | {"award_value": "90000"})
     with db.reading() as session:  # the award's approvers read to whom the competition was reserved
         case = session.get(Case, first)

@@ -366,8 +366,18 @@ class AwardOut(BaseModel):
     approved: bool
     supplier: str
     registration: str
+    ppon: str = Field(
+        description="The supplier's PPON (its unique identifier on the Central Digital Platform); empty where not given"
+    )
     sme: bool
     vcse: bool
+    supported_employment: bool | None = Field(
+        description="Whether the supplier is a supported employment provider (PA23 s32); null where not asked (the "
+        "PCR 2015)"
+    )
+    public_service_mutual: bool | None = Field(
+        description="Whether the supplier is a public service mutual (PA23 s33); null where not asked (the PCR 2015)"
+    )
     value: str = Field(description="Contract value excluding VAT, in pounds")
     estimated_value: str = Field(description="The request's estimate, excluding VAT, for comparison")
     exclusions_checked_on: date | None = Field(description="When the suppliers were checked (PA23 s26-28, s57)")
@@ -531,6 +541,14 @@ class ContractOut(BaseModel):
     )
     supplier_is_sme: bool
     supplier_is_vcse: bool
+    supplier_is_supported_employment: bool | None = Field(
+        description="Whether the supplier is a supported employment provider (Procurement Act 2023 s32), as the "
+        "award recommendation said under the Act; null if not recorded"
+    )
+    supplier_is_public_service_mutual: bool | None = Field(
+        description="Whether the supplier is a public service mutual (Procurement Act 2023 s33), as the award "
+        "recommendation said under the Act; null if not recorded"
+    )
     value: Money
     irrecoverable_vat: Money
     start_date: date

@@ -803,6 +803,8 @@ def _contract(contract, case) -> s.ContractOut:
         supplier_ppon=contract.supplier_ppon,
         supplier_is_sme=contract.supplier_is_sme,
         supplier_is_vcse=contract.supplier_is_vcse,
+        supplier_is_supported_employment=contract.supplier_is_supported_employment,
+        supplier_is_public_service_mutual=contract.supplier_is_public_service_mutual,
         value=_money(contract.value),
         irrecoverable_vat=_money(contract.irrecoverable_vat),
         start_date=contract.start_date,

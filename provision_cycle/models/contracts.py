@@ -77,6 +77,10 @@ class Contract(Base):
     supplier_key: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")  # set with the name
     supplier_is_sme: Mapped[bool] = mapped_column(default=False)
     supplier_is_vcse: Mapped[bool] = mapped_column(default=False)
+    # Whether it is a supported employment provider (PA23 s32) or a public service mutual (s33), which the Act's
+    # award and contract details notices say (PR24 regs 27, 32): None where not recorded (asked under the Act).
+    supplier_is_supported_employment: Mapped[bool | None]
+    supplier_is_public_service_mutual: Mapped[bool | None]
     # Companies House or charity number: the Transparency Code publishes it for an SME or VCSE supplier.
     supplier_registration: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Its unique identifier on the Central Digital Platform (``statutory.PPON``), which the Act's notices give.

@@ -812,6 +812,14 @@ def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:
     }
 
 
+def reserved_answers(session: Session, case_id: int) -> dict[str, object]:
+    """The award recommendation's answer a competition reserved to one kind of supplier gives, by the workflow's
+    input name: its supplier is one, whichever it is, as no other's tender was assessed (PA23 s32(3), s33(4));
+    none where the competition was not so reserved."""
+    reservation = Reservation.of(session.get(Case, case_id).details or {})
+    return {reservation.kind.answer: True} if reservation and reservation.kind else {}
+
+
 def notified_answers(session: Session, case_id: int) -> dict[str, object]:
     """A direct award's recommendation answers its transparency notice gave: the supplier the contract is to be
     awarded to (PR24 reg 26), by the workflow's input names; none where no notice named one."""

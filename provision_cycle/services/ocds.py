@@ -93,6 +93,13 @@ METHODS = {  # OCDS's closed method codelist
 }
 CATEGORIES = {"goods": "goods", "services": "services", "works": "works", "light_touch": "services"}
 LEGAL_BASIS = {"PA2023": {"scheme": "UKPGA", "id": "2023/54"}, "PCR2015": {"scheme": "CELEX", "id": "32014L0024"}}
+# What the award said of its supplier, by the UK profile's names for it in a party's details (PR24 reg
+# 27(2)(e)(v): a VCSE, a supported employment provider, a public service mutual); its scale apart.
+SUPPLIER_KINDS = {
+    "supplier_is_vcse": "vcse",
+    "supplier_is_supported_employment": "shelteredWorkshop",
+    "supplier_is_public_service_mutual": "publicServiceMissionOrganization",
+}
 
 
 # Notices recorded once they were published (``services.notices``), by the deadline they meet: their OCDS
@@ -480,7 +487,7 @@ def _contract_release(
             "supplier_registration": contract.supplier_registration,
             "supplier_ppon": contract.supplier_ppon,
             "supplier_is_sme": contract.supplier_is_sme,
-            "supplier_is_vcse": contract.supplier_is_vcse,
+            **{answer: getattr(contract, answer) for answer in SUPPLIER_KINDS},
         }
     )
     release = _release_of(core, case.authority, f"{case.reference}-{event.seq}", event.at, ocid, notice)
@@ -568,8 +575,9 @@ def _supplier(details: dict[str, Any]) -> dict[str, Any]:
         party["id"] = "supplier-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     if details.get("supplier_is_sme") is not None:  # asked at the award, not by a transparency notice
         party["details"] = {"scale": "sme" if details["supplier_is_sme"] else "large"}
-    if details.get("supplier_is_vcse") is not None:
-        party.setdefault("details", {})["vcse"] = bool(details.get("supplier_is_vcse"))
+    for answer, field in SUPPLIER_KINDS.items():
+        if details.get(answer) is not None:
+            party.setdefault("details", {})[field] = bool(details[answer])
     return party
 
 

@@ -49,7 +49,7 @@ from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
 from ..workflow.participation import requests_to_participate
-from ..workflow.reservations import Reservation
+from ..workflow.reservations import Reservation, SupplierKind
 from . import evaluation, periods
 from .notices import RecordableNotice, notices_owed
 from .performance import may_manage_performance, procurement_kpis_open
@@ -562,6 +562,11 @@ class AwardRecommendation:
     over_threshold: str  # a warning: the award is over the statutory threshold its estimate was under; or ""
     evaluation: str = ""  # how the evaluation recorded here ranked the tenders; "" where none was
     reserved: str = ""  # to whom the competition was reserved, where it was (``workflow.reservations``)
+    ppon: str = ""  # the supplier's unique identifier on the Central Digital Platform, where given
+    # Whether the supplier is a supported employment provider (PA23 s32) or a public service mutual (s33): asked
+    # under the Act alone (None otherwise), whose notices say it.
+    supported_employment: bool | None = None
+    public_service_mutual: bool | None = None
 
     @property
     def supplier_key(self) -> str:
@@ -602,6 +607,9 @@ def award_recommendation(state: StateDef, case: Case) -> AwardRecommendation | N
         over_threshold=details.get("award_over_threshold", ""),
         evaluation=details.get("award_evaluation", ""),
         reserved=reservation.described if (reservation := Reservation.of(details)) else "",
+        ppon=details.get("supplier_ppon") or "",
+        supported_employment=details.get(SupplierKind.SUPPORTED_EMPLOYMENT.answer),
+        public_service_mutual=details.get(SupplierKind.PUBLIC_SERVICE_MUTUALS.answer),
     )
 
 

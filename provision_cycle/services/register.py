@@ -41,6 +41,8 @@ class ExistingContract:
     risk: str = "medium"
     supplier_is_sme: bool = False
     supplier_is_vcse: bool = False
+    supplier_is_supported_employment: bool | None = None  # PA23 s32; None where the register does not say
+    supplier_is_public_service_mutual: bool | None = None  # PA23 s33
     supplier_registration: str = ""  # Companies House or charity number
     supplier_ppon: str = ""  # its unique identifier on the Central Digital Platform (``statutory.PPON``)
     irrecoverable_vat: Decimal = Decimal(0)
@@ -94,6 +96,8 @@ def import_contract(core: Core, session: Session, existing: ExistingContract, *,
         supplier_name=existing.supplier_name,
         supplier_is_sme=existing.supplier_is_sme,
         supplier_is_vcse=existing.supplier_is_vcse,
+        supplier_is_supported_employment=existing.supplier_is_supported_employment,
+        supplier_is_public_service_mutual=existing.supplier_is_public_service_mutual,
         supplier_registration=existing.supplier_registration,
         supplier_ppon=ppon(existing.supplier_ppon) or "",
         value=existing.value,

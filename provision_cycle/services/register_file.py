@@ -67,6 +67,8 @@ HEADINGS = {
     "signed_on": ("Signed on", "Date signed"),
     "supplier_is_sme": ("SME",),
     "supplier_is_vcse": ("VCSE",),
+    "supplier_is_supported_employment": ("Supported employment provider",),
+    "supplier_is_public_service_mutual": ("Public service mutual",),
     "supplier_registration": ("Supplier registration number", "Company number", "Charity number"),
     "supplier_ppon": ("Supplier PPON", "PPON", "Public Procurement Organisation Number"),
     "irrecoverable_vat": ("Irrecoverable VAT", "VAT that cannot be recovered"),
@@ -265,6 +267,8 @@ class _RowReader:
             return self._choose(self.states, text, "a status a running contract can have, like Live") if text else None
         if name in ("supplier_is_sme", "supplier_is_vcse"):
             return yes_or_no(text)
+        if name in ("supplier_is_supported_employment", "supplier_is_public_service_mutual"):
+            return yes_or_no(text) if text else None  # not recorded: registers rarely say
         if name == "contract_manager":
             return self._person(text)
         raise AssertionError(name)  # pragma: no cover - HEADINGS and _parse name the same fields

@@ -253,10 +253,15 @@ def _known_answers(case_id: int, trigger: str) -> tuple[dict[str, object], str]:
             whence = f"Filled in from the requests to participate: the {count} not set aside."
         elif known := evaluation.recommendation_answers(session, case_id):
             whence = f"Filled in from the evaluation: {known.get('supplier_name')}'s is the most advantageous tender."
-        else:
-            known = evaluation.notified_answers(session, case_id)
+        elif known := evaluation.notified_answers(session, case_id):
             to = known.get("supplier_name")
             whence = f"Filled in from the transparency notice, which said the contract is to go to {to}."
+        else:
+            whence = ""
+        if trigger == "recommend_award" and (reserved := evaluation.reserved_answers(session, case_id)):
+            known = {**known, **reserved}
+            kind = "competition was reserved to: only their tenders were assessed"
+            whence = " ".join(filter(None, [whence, f"The supplier is of the kind the {kind}."]))
     return (known, whence) if known else ({}, "")
 
 

@@ -64,6 +64,16 @@ def release_package(package: dict) -> Response:
     return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json")
 
 
+def yes_no(answer: bool) -> str:
+    """A yes-or-no answer as a form (or a file people load back) has it."""
+    return "yes" if answer else "no"
+
+
+def yes_no_or_none(answer: bool | None) -> str | None:
+    """A yes-or-no question's answer as its form has it, None where it was not asked (or is not recorded)."""
+    return None if answer is None else yes_no(answer)
+
+
 def csv_download(header: Sequence[str], rows: Iterable[Sequence[object]], filename: str) -> Response:
     """``rows`` under ``header`` as a CSV file the browser saves as ``filename``, streamed as it is read."""
     return Response(

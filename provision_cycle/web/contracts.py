@@ -23,7 +23,7 @@ from ..services.contract_managers import (
 )
 from ..services.tasks import may_see_task
 from ..workflow.frameworks import framework_named_by
-from .common import core, csv_download, me, render
+from .common import core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (
     ApproveNoticeForm,
     ContractManagerForm,
@@ -45,6 +45,8 @@ CSV_COLUMNS = (
     "Supplier PPON",
     "SME",
     "VCSE",
+    "Supported employment provider",
+    "Public service mutual",
     "Authority",
     "Pillar",
     "Category",
@@ -129,8 +131,10 @@ def export():
                     contract.supplier_name,
                     contract.supplier_registration,
                     contract.supplier_ppon,
-                    "yes" if contract.supplier_is_sme else "no",
-                    "yes" if contract.supplier_is_vcse else "no",
+                    yes_no(contract.supplier_is_sme),
+                    yes_no(contract.supplier_is_vcse),
+                    yes_no_or_none(contract.supplier_is_supported_employment),
+                    yes_no_or_none(contract.supplier_is_public_service_mutual),
                     org.authority_name(contract.authority),
                     org.pillars[contract.pillar].name,
                     org.categories[contract.category].name,

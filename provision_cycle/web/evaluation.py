@@ -16,7 +16,7 @@ from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, T
 from ..services.spreadsheet import FileRefused
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.reservations import Reservation
-from .common import as_seen, core, csv_download, me, render
+from .common import as_seen, core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (
     CRITERION_PARTS,
     ClosingDateForm,
@@ -174,7 +174,7 @@ def _request_data(made) -> dict:
         "received_on": made.received_on,
         "set_aside_because": made.set_aside_because,
         "exclusions_checked_on": made.exclusions_checked_on,
-        "supplier_within_reservation": _yes_no_or_none(made.supplier_within_reservation),
+        "supplier_within_reservation": yes_no_or_none(made.supplier_within_reservation),
     }
 
 
@@ -293,8 +293,8 @@ def _supplier_data(row) -> dict:
         "opened_on": evaluation.supplier_row_as_seen(row),
         "supplier_name": row.supplier_name,
         "supplier_registration": row.supplier_registration,
-        "supplier_is_sme": _yes_no(row.supplier_is_sme),
-        "supplier_is_vcse": _yes_no(row.supplier_is_vcse),
+        "supplier_is_sme": yes_no(row.supplier_is_sme),
+        "supplier_is_vcse": yes_no(row.supplier_is_vcse),
     }
 
 
@@ -304,17 +304,8 @@ def _tender_data(tender) -> dict:
         "price": f"{tender.price:.2f}",
         "received_on": tender.received_on,
         "not_assessed_because": tender.not_assessed_because,
-        "supplier_within_reservation": _yes_no_or_none(tender.supplier_within_reservation),
+        "supplier_within_reservation": yes_no_or_none(tender.supplier_within_reservation),
     }
-
-
-def _yes_no(answer: bool) -> str:
-    return "yes" if answer else "no"
-
-
-def _yes_no_or_none(answer: bool | None) -> str | None:
-    """A yes-or-no question's answer as its form has it, None where it was not asked."""
-    return None if answer is None else _yes_no(answer)
 
 
 @tenders.post("/<id:case_id>/tenders/<id:tender_id>/remove")
@@ -417,9 +408,9 @@ def matrix(case_id: int):
                 standing.rank or "",
                 tender.supplier_name,
                 tender.supplier_registration,
-                _yes_no(tender.supplier_is_sme),
-                _yes_no(tender.supplier_is_vcse),
-                *([_yes_no(bool(tender.supplier_within_reservation))] if reservation else []),
+                yes_no(tender.supplier_is_sme),
+                yes_no(tender.supplier_is_vcse),
+                *([yes_no(bool(tender.supplier_within_reservation))] if reservation else []),
                 f"{tender.price:.2f}",
                 tender.received_on.isoformat(),
                 tender.not_assessed_because,

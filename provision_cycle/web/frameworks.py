@@ -12,7 +12,7 @@ from ..services import frameworks as service
 from ..services.frameworks import FrameworkGiven
 from ..services.reading import staff_authorities
 from ..workflow.frameworks import allows_direct_award, running_on
-from .common import as_shown, core, csv_download, me, render
+from .common import as_shown, core, csv_download, me, render, yes_no
 from .forms import FrameworkForm, ReopeningForm, apply_errors
 from .security import signed_in
 
@@ -81,11 +81,11 @@ def export():
                     framework.starts_on.isoformat(),
                     framework.ends_on.isoformat(),
                     organisation.authority_name(framework.authority),
-                    "yes" if framework.open_framework else "no",
-                    "yes" if framework.dps else "no",
-                    "yes" if framework.council_established else "no",
+                    yes_no(framework.open_framework),
+                    yes_no(framework.dps),
+                    yes_no(framework.council_established),
                     due.due_on.isoformat() if due else "",
-                    "yes" if allows_direct_award(framework) else "no",
+                    yes_no(allows_direct_award(framework)),
                     service.fee_as_written(framework),
                     len(framework.suppliers),
                     len(made),
@@ -145,10 +145,10 @@ def edit(framework_id: int | None = None):
     form.fill_choices(core(), staff_authorities(me()))
     if request.method == "GET" and framework is not None:
         shown = {name: getattr(framework, name) for name in FrameworkGiven.__dataclass_fields__}
-        shown["open_framework"] = "yes" if framework.open_framework else "no"
-        shown["direct_award"] = "yes" if framework.direct_award else "no"
-        shown["council_established"] = "yes" if framework.council_established else "no"
-        shown["dps"] = "yes" if framework.dps else "no"
+        shown["open_framework"] = yes_no(framework.open_framework)
+        shown["direct_award"] = yes_no(framework.direct_award)
+        shown["council_established"] = yes_no(framework.council_established)
+        shown["dps"] = yes_no(framework.dps)
         shown["fee_percent"] = service.fee_as_written(framework)
         shown["suppliers"] = "\n".join(framework.suppliers)
         form.process(data=shown | {"version": framework.version})

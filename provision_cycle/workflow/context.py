@@ -374,6 +374,9 @@ class ActionContext:
                 supplier_key=supplier_key(details.get("supplier_name", "")),
                 supplier_is_sme=bool(details.get("supplier_is_sme")),
                 supplier_is_vcse=bool(details.get("supplier_is_vcse")),
+                # asked only under the Act: None where the recommendation did not ask
+                supplier_is_supported_employment=details.get("supplier_is_supported_employment"),
+                supplier_is_public_service_mutual=details.get("supplier_is_public_service_mutual"),
                 supplier_registration=details.get("supplier_registration", ""),
                 supplier_ppon=statutory.ppon(details.get("supplier_ppon") or "") or "",
                 value=value,

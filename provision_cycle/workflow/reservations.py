@@ -61,6 +61,15 @@ class SupplierKind(enum.StrEnum):
             ),
         }[self]
 
+    @property
+    def answer(self) -> str:
+        """The award recommendation's input saying whether its supplier is of this kind (PR24 reg 27(2)(e)(v),
+        reg 32(2)(g)(iv): the award and contract details notices say it)."""
+        return {
+            SupplierKind.SUPPORTED_EMPLOYMENT: "supplier_is_supported_employment",
+            SupplierKind.PUBLIC_SERVICE_MUTUALS: "supplier_is_public_service_mutual",
+        }[self]
+
 
 def places(counties: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """Where a council's competition may be reserved to, as (code, label) choices: the UK, and the county (or

@@ -573,6 +573,28 @@ def the_supplier_notified(ctx: ActionContext, name: str) -> str | None:
 
 
 @check
+def a_supported_employment_provider_if_reserved(ctx: ActionContext, yes: bool) -> str | None:
+    """The award of a competition reserved to supported employment providers goes to one (PA23 s32)."""
+    return _of_the_kind_reserved(ctx, reservations.SupplierKind.SUPPORTED_EMPLOYMENT, yes)
+
+
+@check
+def a_public_service_mutual_if_reserved(ctx: ActionContext, yes: bool) -> str | None:
+    """The award of a competition reserved to public service mutuals goes to one (PA23 s33)."""
+    return _of_the_kind_reserved(ctx, reservations.SupplierKind.PUBLIC_SERVICE_MUTUALS, yes)
+
+
+def _of_the_kind_reserved(ctx: ActionContext, kind: reservations.SupplierKind, yes: bool) -> str | None:
+    reservation = reservations.Reservation.of(ctx.details)
+    if yes or reservation is None or reservation.kind is not kind:
+        return None
+    return (
+        f"The competition was reserved to {reservation.suppliers} ({reservation.law}): its contract may go to "
+        "one alone. If this supplier is not one, its tender should not have been assessed: correct the tender"
+    )
+
+
+@check
 def months_a_contract_may_run(ctx: ActionContext, months: int) -> str | None:
     """A contract's term or its extension options, in months: more than a contract runs is a typing error (and
     would overflow the dates worked out from it)."""
@@ -1019,6 +1041,16 @@ def _perhaps_one_requirement(ctx: ActionContext) -> aggregation.Crossing | None:
     )
 
 
+# What the award recommendation says the supplier is, as its approvers are told (the last two asked only under
+# the Act, whose notices say them).
+_SUPPLIER_KINDS = (
+    ("an SME", "supplier_is_sme"),
+    ("a VCSE", "supplier_is_vcse"),
+    ("a supported employment provider", reservations.SupplierKind.SUPPORTED_EMPLOYMENT.answer),
+    ("a public service mutual", reservations.SupplierKind.PUBLIC_SERVICE_MUTUALS.answer),
+)
+
+
 @effect
 def route_award(ctx: ActionContext) -> None:
     """An award that costs more than the request's estimate is approved at the level of what it costs (a
@@ -1038,11 +1070,11 @@ def route_award(ctx: ActionContext) -> None:
         ctx.route_key_decision("executive_decision", reasons, value=award)
     ctx.details["award_over_threshold"] = _over_the_estimate_s_threshold(ctx, award)
     ctx.details["award_evaluation"] = _evaluation_in_words(ctx)
-    kinds = [kind for kind, yes in (("an SME", "supplier_is_sme"), ("a VCSE", "supplier_is_vcse")) if ctx.inputs[yes]]
+    kinds = [kind for kind, yes in _SUPPLIER_KINDS if ctx.inputs.get(yes)]
     reservation = reservations.Reservation.of(ctx.details)
     ctx.details[FOR_APPROVERS] = (
         f"Recommended award: {ctx.inputs['supplier_name']}"
-        + (f" ({' and '.join(kinds)})" if kinds else "")
+        + (f" ({listed(kinds)})" if kinds else "")
         + f", {award:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
         + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
         + (f" {ctx.details['award_over_threshold']}." if ctx.details["award_over_threshold"] else "")

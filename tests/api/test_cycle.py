@@ -76,7 +76,10 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
                 "supplier_name": "Acme Systems Ltd",
                 "supplier_is_sme": True,
                 "supplier_is_vcse": False,
+                "supplier_is_supported_employment": False,
+                "supplier_is_public_service_mutual": True,
                 "supplier_registration": "01234567",
+                "supplier_ppon": "PABC-1234-DEFG",
                 "award_value": "240000",
             },
         },
@@ -86,8 +89,11 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
         "approved": False,
         "supplier": "Acme Systems Ltd",
         "registration": "01234567",
+        "ppon": "PABC-1234-DEFG",
         "sme": True,
         "vcse": False,
+        "supported_employment": False,
+        "public_service_mutual": True,
         "value": "240000.00",
         "estimated_value": "250000.00",
         "exclusions_checked_on": "2026-04-07",
@@ -136,11 +142,9 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     contract_id = officer.get(f"/cases/{procurement}").get_json()["linked"]["contract_id"]
     contract = officer.get(f"/contracts/{contract_id}").get_json()
     assert contract["supplier_name"] == "Acme Systems Ltd" and contract["value"] == "240000.00"
-    assert (contract["supplier_is_sme"], contract["supplier_is_vcse"], contract["supplier_registration"]) == (
-        True,
-        False,
-        "01234567",
-    )
+    kinds = ("sme", "vcse", "supported_employment", "public_service_mutual")
+    assert [contract[f"supplier_is_{kind}"] for kind in kinds] == [True, False, False, True]
+    assert (contract["supplier_registration"], contract["supplier_ppon"]) == ("01234567", "PABC-1234-DEFG")
     assert contract["irrecoverable_vat"] == "0.00"
     notices = officer.get(f"/cases/{procurement}/ocds").get_json()
     assert [r["tender"]["documents"][0]["noticeType"] for r in notices["releases"]] == ["UK4", "UK6", "UK7"]

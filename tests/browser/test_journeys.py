@@ -412,7 +412,8 @@ def test_a_direct_award_s_transparency_notice_names_the_supplier_the_award_then_
         "ppln-2024-soft"
     )
     officer.get_by_label("Recommended supplier").fill("Another Vendor Ltd")  # not the supplier notified
-    for question in ("small or medium-sized enterprise", "voluntary, community or social enterprise"):
+    for question in ("small or medium-sized enterprise", "voluntary, community or social enterprise",
+                     "supported employment provider", "public service mutual"):  # fmt: skip
         officer.get_by_role("group", name=re.compile(question)).get_by_label("No").check()
     officer.get_by_label("Contract value excluding VAT").fill("240000")
     officer.get_by_role("button", name="Recommend the award").click()
@@ -831,6 +832,8 @@ def test_a_procurement_is_evaluated_on_its_award_criteria_and_the_award_follows_
     officer.get_by_role("link", name="Recommend the award").click()
     expect(officer.get_by_label("Recommended supplier")).to_have_value("Acme Ltd")
     expect(officer.get_by_label("Contract value excluding VAT")).to_have_value("240000.00")
+    for question in ("supported employment provider", "public service mutual"):  # not for the tender to say
+        officer.get_by_role("group", name=re.compile(question)).get_by_label("No").check()
     officer.get_by_role("button", name="Recommend the award").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("Award approval")
     expect(officer.locator("#award + dl")).to_contain_text("the evaluation ranks Acme Ltd first, with 89.67 points")

@@ -185,7 +185,7 @@ def called_off_contract(core, db, people) -> int:
 
     from provision_cycle.models import Contract
     from provision_cycle.services.frameworks import FrameworkGiven, record_framework
-    from tests.factories import AWARD_INPUTS, act, approve_open_steps, ready_for_the_market
+    from tests.factories import AWARD_INPUTS_UNDER_THE_PCR, act, approve_open_steps, ready_for_the_market
 
     today = core.engine.today()
     given = FrameworkGiven("Crown Commercial Service", "RM6098", "1", "Technology Products 2", "PCR2015",
@@ -197,7 +197,7 @@ def called_off_contract(core, db, people) -> int:
     for trigger, inputs in (
         ("start_call_off", {"framework": str(framework_id), "direct_call_off": True}),
         ("complete_call_off_selection", {}),
-        ("recommend_award", AWARD_INPUTS),
+        ("recommend_award", AWARD_INPUTS_UNDER_THE_PCR),
     ):
         act(core.engine, case_id, trigger, people.officer, inputs=inputs)
     approve_open_steps(core.engine, db, people, case_id)

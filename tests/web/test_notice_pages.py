@@ -364,8 +364,8 @@ def test_a_direct_award_s_transparency_notice_names_its_supplier_and_the_award_g
     assert "Filled in from the transparency notice, which said the contract is to go to Licensor Ltd." in form
     act(core.engine, case_id, "record_exclusion_check", people.officer,
         inputs={"exclusions_checked_on": clock.today.isoformat()})  # fmt: skip
-    award = {"supplier_is_sme": "no", "supplier_is_vcse": "no", "award_value": "240000",
-             "supplier_ppon": "PLIC-0042-ENSD"}  # fmt: skip
+    award = {"supplier_is_sme": "no", "supplier_is_vcse": "no", "supplier_is_supported_employment": "no",
+             "supplier_is_public_service_mutual": "no", "award_value": "240000", "supplier_ppon": "PLIC-0042-ENSD"}  # fmt: skip
     wrong = officer.post(recommend, {**award, "supplier_name": "Someone Else Ltd"}, status=400).text
     assert "The transparency notice said the contract is to be awarded to Licensor Ltd" in wrong
     officer.post(recommend, {**award, "supplier_name": "Licensor Ltd"})

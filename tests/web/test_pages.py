@@ -136,13 +136,17 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
 
     people = hub_people(db)
     register_contract(core, people, value="60000", ends=date(2027, 3, 31), supplier_name="Acme Ltd")
-    case_id = award_recommended(core.engine, clock, people, supplier_is_vcse=True)
+    case_id = award_recommended(core.engine, clock, people, supplier_is_vcse=True, supplier_ppon="PACM-1234-LTDX",
+                                supplier_is_public_service_mutual=True)  # fmt: skip
     queue = browser(people.head).get("/approvals/").text
     assert '£250,000.00<br><span class="govuk-body-s">award £240,000.00</span>' in queue
-    decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
-    for shown in ("Acme Ltd (01234567)", "A small or medium-sized enterprise (SME) and a voluntary, community or "
-                  "social enterprise (VCSE)", "£240,000.00 (estimated £250,000.00)", "Suppliers checked on"):  # fmt: skip
+    decide = page_text(browser(people.head).get(f"/approvals/cases/{case_id}").text)
+    for shown in ("Acme Ltd (01234567)", "Supplier PPON (unique identifier) PACM-1234-LTDX",
+                  "A small or medium-sized enterprise (SME) and a voluntary, community or social enterprise (VCSE)",
+                  "Supported employment or mutual A public service mutual",
+                  "£240,000.00 (estimated £250,000.00)", "Suppliers checked on"):  # fmt: skip
         assert shown in decide
+    decide = browser(people.head).get(f"/approvals/cases/{case_id}").text
     assert 'href="/suppliers/acme">Its record with the councils' in decide  # its other contracts, its performance
     assert "The award recommended" in browser(people.officer).get(f"/cases/{case_id}").text
     approve_gate(core.engine, case_id, [people.head])
@@ -596,12 +600,16 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
 def test_a_contract_s_supplier_ppon_is_on_its_page_its_supplier_s_and_in_the_register_download(core, db, browser):
     people = hub_people(db)
     contract = register_contract(core, people, value="90000", ends=core.engine.today() + timedelta(days=400),
-                                 registration="01234567", supplier_ppon="PRDW-4321-LTDX")  # fmt: skip
+                                 registration="01234567", supplier_ppon="PRDW-4321-LTDX",
+                                 supplier_is_supported_employment=True)  # fmt: skip
     officer = browser(people.officer)
     page = page_text(officer.get(f"/contracts/{contract.id}").text)
     assert "Supplier PPON (unique identifier) PRDW-4321-LTDX" in page
+    assert "Supplier is a supported employment provider or public service mutual Supported employment provider" in page
     [row] = list(DictReader(StringIO(officer.get("/contracts/export.csv").text)))
     assert row["Supplier registration number"] == "01234567" and row["Supplier PPON"] == "PRDW-4321-LTDX"
+    # Not recorded is not no: the register did not say whether it is a public service mutual.
+    assert (row["Supported employment provider"], row["Public service mutual"]) == ("yes", "")
     for number in ("01234567", "prdw-4321-ltdx"):  # the register found by its supplier's number
         assert f'href="/contracts/{contract.id}"' in officer.get(f"/contracts/?q={number}").text
     assert f'href="/contracts/{contract.id}"' not in officer.get("/contracts/?q=PRDW-4321-LTDY").text
@@ -683,7 +691,9 @@ def test_a_contract_manager_starts_with_the_contracts_they_manage(core, db, brow
     assert "2 contracts" in browser(people.officer).get("/contracts/").text  # not a contract manager: all of them
 
 
-def test_the_award_recommendation_asks_for_what_the_transparency_code_publishes(core, db, browser, clock):
+def test_the_award_recommendation_asks_for_what_the_transparency_code_and_the_act_s_notices_publish(
+    core, db, browser, clock
+):
     from tests.factories import tender_to_evaluation
 
     people = hub_people(db)
@@ -698,16 +708,17 @@ def test_the_award_recommendation_asks_for_what_the_transparency_code_publishes(
     with db.reading() as session:
         version = session.get(Case, case_id).version
     refused = officer.post(url, {"version": str(version), "supplier_name": "Acme Ltd"}, status=400).text
-    assert "Answer yes or no: Is the supplier a small or medium-sized enterprise (SME)?" in refused
-    answered = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "supplier_registration": "01234567"}
+    for unanswered in ("a small or medium-sized enterprise (SME)", "a supported employment provider",
+                       "a public service mutual"):  # fmt: skip
+        assert f"Answer yes or no: Is the supplier {unanswered}?" in refused
+    kinds = ("sme", "vcse", "supported_employment", "public_service_mutual")
+    answered = dict(zip([f"supplier_is_{kind}" for kind in kinds], ("yes", "no", "yes", "no"), strict=True))
+    answered |= {"supplier_registration": "01234567"}
     officer.post(url, {"version": str(version), "supplier_name": "Acme Ltd", "award_value": "240000", **answered})
     with db.reading() as session:
         details = session.get(Case, case_id).details
-    assert (details["supplier_is_sme"], details["supplier_is_vcse"], details["supplier_registration"]) == (
-        True,
-        False,
-        "01234567",
-    )
+    assert [details[f"supplier_is_{kind}"] for kind in kinds] == [True, False, True, False]
+    assert details["supplier_registration"] == "01234567"
 
 
 def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, clock):
