@@ -66,6 +66,11 @@ def test_a_councils_register_is_checked_then_loaded_with_a_case_each(core, db, c
          date(2026, 5, 31), "high", "extended", False, "", None, Decimal("0.00"), "", None, None),
     ]  # fmt: skip
     assert openings == 3 and load_event.actor_id == people.system
+    with db.reading() as session:  # each case's frozen plan is under the law its contract was procured under
+        plans = [
+            (c.regime, c.route_plan["regime"]) for c in session.scalars(select(Case).where(Case.stage == "contract"))
+        ]
+    assert plans == [("PCR2015", "PCR2015")] * 3
     assert load_event.data["contracts"] == 3 and load_event.data["references"] == " to ".join(loaded.references[::2])
     # The scheduler's next run picks them up: the agency contract (over 1m, ending in 3 months) and the
     # payroll system (ending within 6 months) are due their renewal decisions.

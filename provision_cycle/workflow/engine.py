@@ -942,8 +942,10 @@ class Engine:
         if freeze:
             # Only a contract-management case opens frozen, and its route is how its contract was procured: the
             # procurement's choice, weighed at its estimate, not one to weigh again at the contract's value (a
-            # competitive flexible procedure for 250,000 may be awarded at 90,000, under the threshold).
-            plan = self.resolve_route(_Fields(values), commencement=self.today(now))
+            # competitive flexible procedure for 250,000 may be awarded at 90,000, under the threshold). Its law
+            # is the one its procurement commenced under (a contract loaded from the register may be the PCR
+            # 2015's), not today's.
+            plan = self.resolve_route(_Fields(values))
             finish.update(route_plan=plan.to_json(), submitted_at=now)
             data["steps"] = [s.reason for steps in plan.gates.values() for s in steps]
         event = self._next_case_event(
