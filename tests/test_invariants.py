@@ -30,6 +30,8 @@ from provision_cycle.db import Database
 from provision_cycle.errors import DomainError, InvalidInput
 from provision_cycle.models import ApprovalStep, Case, Decision, StepStatus
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+from provision_cycle.services.performance import set_procurement_kpis
+from provision_cycle.services.reading import actions_with_obstacles
 from provision_cycle.settings import Settings
 from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
@@ -494,3 +496,83 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 _drop(self.dir, self.db)
 
     _walk(ContractManagement, examples=20)
+
+
+# Each route at a value it is open to, in the contract type it suits, awarded for much less, the same and much
+# more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
+# purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
+# 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
+EVERY_ROUTE = [
+    ("low_value_purchase", "4000", "services", None, "OCC"),
+    ("quotations", "25000", "services", None, "OCC"),
+    ("below_threshold_tender", "150000", "services", None, "OCC"),
+    ("open_procedure", "250000", "services", None, "OCC"),
+    ("open_procedure", "450000", "services", None, "CDC"),
+    ("competitive_flexible", "250000", "services", None, "OCC"),
+    ("competitive_flexible", "6000000", "works", None, "OCC"),
+    ("framework_call_off", "250000", "services", None, "OCC"),
+    ("direct_award", "250000", "services", "single_supplier", "OCC"),
+    ("direct_award", "250000", "services", "urgency", "OCC"),
+    ("direct_award", "700000", "light_touch", "user_choice", "OCC"),
+]
+
+
+@pytest.mark.parametrize("priced", AWARDED_AT, ids=lambda p: f"awarded at {p}x")
+@pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
+def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
+    sqlite_template, definitions, route, value, contract_type, ground, authority, priced
+):
+    """From submission to the contract handed to contract management, taking at each step an action the case
+    page offers someone, with nothing standing in its way (and waiting a week where only a date does): never
+    refused, never stuck, whatever the award comes to against the estimate."""
+    directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
+    try:
+        engine, people = core.engine, hub_people(db, authority=authority)
+        given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PA2023", date(2025, 4, 1),
+                               date(2029, 3, 31), authority, direct_award=True)  # fmt: skip
+        record_framework(core, people.officer, given)
+        details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
+        case_id = new_request(engine, people.requester, value=value, route=route, contract_type=contract_type,
+                              authority=authority, details=details)  # fmt: skip
+        _declare_everyone(engine, case_id, people)
+        everyone = [person for person in vars(people).values() if person != people.system]
+        award_value = str(Decimal(value) * priced)
+        taken: list[str] = []
+        for _ in range(120):
+            with db.reading() as s:
+                case = s.get(Case, case_id)
+                if case.state == "handed_over":
+                    return
+                offered = [
+                    (person, action)
+                    for person in everyone
+                    for action in actions_with_obstacles(core, s, case, engine.actor(s, person))
+                    if action.trigger in ONWARD and action.trigger not in ("request_info", "provide_info")
+                ]
+                state = case.state
+            # The next step on: an action not yet taken at this state (an internal one, a review, once; a gate's
+            # approval by each of its steps' approvers in turn).
+            ready = [
+                (p, a) for p, a in offered if not a.not_yet and (a.decision or f"{state}:{a.trigger}" not in taken)
+            ]
+            if not ready:
+                assert offered, f"stuck at {state} after {taken}: nothing offered"
+                waiting_for = " ".join(message for _, action in offered for message in action.not_yet)
+                if "KPI" in waiting_for and "set_kpis" not in taken:  # over 5,000,000: set on the case page (s52)
+                    kpis = [("On-time delivery", "95%"), ("Defects", "Under 2%"), ("Complaints", "None upheld")]
+                    set_procurement_kpis(core, case_id, people.officer, kpis)
+                    taken.append("set_kpis")
+                else:
+                    clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
+                continue
+            person, action = min(ready, key=lambda offer: ONWARD.index(offer[1].trigger))
+            asked = {spec.name for spec in action.inputs}
+            inputs = {k: v for k, v in _inputs(action.trigger, clock.today, 30, award_value).items() if k in asked}
+            try:
+                engine.act(ActionRequest(case_id, action.trigger, person, reason="Because", inputs=inputs))
+            except DomainError as refused:
+                raise AssertionError(f"{action.trigger} at {state}, offered, was refused: {refused}") from refused
+            taken.append(f"{state}:{action.trigger}")
+        raise AssertionError(f"not handed over after {taken}")
+    finally:
+        _drop(directory, db)
