@@ -576,3 +576,107 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
         raise AssertionError(f"not handed over after {taken}")
     finally:
         _drop(directory, db)
+
+
+# Contracts in the register, as (regime's start, value, contract type, council): a public contract under the Act,
+# one under the PCR 2015, two below the threshold (one that varying a lot takes over it: a convertible
+# contract, PA23 s74), light-touch care, works worth millions, and CDC's (whose Executive takes any change over
+# 500,000).
+REGISTERED = [
+    (date(2025, 7, 1), "500000", "services", "OCC"),
+    (date(2023, 1, 1), "500000", "services", "OCC"),
+    (date(2025, 7, 1), "60000", "services", "OCC"),
+    (date(2025, 7, 1), "160000", "services", "OCC"),
+    (date(2025, 7, 1), "700000", "light_touch", "OCC"),
+    (date(2025, 7, 1), "6000000", "works", "OCC"),
+    (date(2025, 7, 1), "450000", "services", "CDC"),
+]
+# Where each journey of a contract's life ends, and the actions that take it there, the first offered first.
+JOURNEYS = {
+    "varied a little": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "varied a lot": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "cut back": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "extended": (("extended",), ["go_live", "open_renewal_decision", "propose_extension", "record_forward_plan",
+                                 "approve"]),
+    "re-commissioned": (("recommissioning",), ["go_live", "open_renewal_decision", "propose_recommission", "approve"]),
+    "let expire": (("expired",), ["go_live", "open_renewal_decision", "propose_exit", "approve", "expire"]),
+    "terminated": (("terminated",), ["go_live", "terminate"]),
+}  # fmt: skip
+CHANGED_BY = {"varied a little": Decimal("1.05"), "varied a lot": Decimal("1.4"), "cut back": Decimal("0.7")}
+
+
+@pytest.mark.parametrize("journey", JOURNEYS)
+@pytest.mark.parametrize("starts,value,contract_type,authority", REGISTERED, ids=lambda v: str(v))
+def test_every_contract_s_life_runs_its_course_by_the_actions_its_pages_offer(
+    sqlite_template, definitions, starts, value, contract_type, authority, journey
+):
+    """A contract loaded into the register, taken by the actions its case page offers (nothing standing in
+    their way; a week's wait where only a date does, the change notice recorded where one is owed, the KPIs
+    assessed where the Act asks) to the end of each journey: varied, extended, re-commissioned, let expire or
+    terminated. Never refused, never stuck, whatever its law, value and kind."""
+    from provision_cycle.models import Contract
+    from provision_cycle.services.notices import record_notice
+
+    from .factories import register_contract
+
+    directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
+    try:
+        engine, people = core.engine, hub_people(db, authority=authority)
+        contract = register_contract(core, people, value=value, starts=starts, ends=date(2027, 6, 30),
+                                     contract_type=contract_type, authority=authority, state="mobilisation",
+                                     extension_months_available=12)  # fmt: skip
+        case_id = contract.case_id
+        _declare_everyone(engine, case_id, people)
+        ends_at, wanted = JOURNEYS[journey]
+        new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
+        answers = {
+            "propose_variation": {
+                "variation_description": "More hours",
+                "new_value": str(new_value),
+                "new_end_date": "2027-06-30",
+                "voluntary_standstill": False,
+                "modification_basis": "provided_for",
+            },
+            "propose_extension": {"extend_to": "2027-12-31", "extension_value": str(Decimal(value) / 4)},
+            "record_forward_plan": {"forward_plan_published_on": (clock.today - timedelta(days=30)).isoformat()},
+            "terminate": {"terminated_on": clock.today.isoformat()},
+        }
+        everyone = [person for person in vars(people).values() if person != people.system]
+        taken: list[str] = []
+        for _ in range(80):
+            with db.reading() as s:
+                case = s.get(Case, case_id)
+                made = s.get(Contract, contract.id).value
+                offered = [
+                    (person, action)
+                    for person in everyone
+                    for action in actions_with_obstacles(core, s, case, engine.actor(s, person))
+                    if action.trigger in wanted
+                ]
+                state = case.state
+            if state in ends_at and (journey not in CHANGED_BY or made == new_value):
+                return
+            ready = [
+                (p, a) for p, a in offered if not a.not_yet and (a.decision or f"{state}:{a.trigger}" not in taken)
+            ]
+            if not ready:
+                waiting_for = " ".join(message for _, action in offered for message in action.not_yet)
+                if state == "change_notice_pending" and "notice" in waiting_for and "notice" not in taken:
+                    record_notice(core, case_id, people.contract_manager, kind="contract_change_notice",
+                                  published_on=clock.today)  # fmt: skip
+                    taken.append("notice")
+                else:
+                    assert offered, f"stuck at {state} after {taken}: nothing offered"
+                    clock.advance(30)  # what is offered waits for a date (the end date, a forward plan's days)
+                continue
+            person, action = min(ready, key=lambda offer: wanted.index(offer[1].trigger))
+            asked = {spec.name for spec in action.inputs}
+            inputs = {k: v for k, v in answers.get(action.trigger, {}).items() if k in asked}
+            try:
+                engine.act(ActionRequest(case_id, action.trigger, person, reason="Because", inputs=inputs))
+            except DomainError as refused:
+                raise AssertionError(f"{action.trigger} at {state}, offered, was refused: {refused}") from refused
+            taken.append(f"{state}:{action.trigger}")
+        raise AssertionError(f"not {journey} after {taken}")
+    finally:
+        _drop(directory, db)
