@@ -508,6 +508,7 @@ EVERY_ROUTE = [
     ("below_threshold_tender", "150000", "services", None, "OCC"),
     ("open_procedure", "250000", "services", None, "OCC"),
     ("open_procedure", "450000", "services", None, "CDC"),
+    ("open_procedure", "250000", "services", None, "JOINT"),
     ("competitive_flexible", "250000", "services", None, "OCC"),
     ("competitive_flexible", "6000000", "works", None, "OCC"),
     ("framework_call_off", "250000", "services", None, "OCC"),
@@ -527,15 +528,19 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
     refused, never stuck, whatever the award comes to against the estimate."""
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
-        engine, people = core.engine, hub_people(db, authority=authority)
+        # A joint case's people: OCC's, who raise it, and CDC's, whose approvals it needs as well.
+        councils = ["OCC", "CDC"] if authority == "JOINT" else [authority]
+        people, *others = [hub_people(db, authority=council) for council in councils]
+        engine = core.engine
         given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PA2023", date(2025, 4, 1),
                                date(2029, 3, 31), authority, direct_award=True)  # fmt: skip
         record_framework(core, people.officer, given)
         details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
         case_id = new_request(engine, people.requester, value=value, route=route, contract_type=contract_type,
                               authority=authority, details=details)  # fmt: skip
-        _declare_everyone(engine, case_id, people)
-        everyone = [person for person in vars(people).values() if person != people.system]
+        everyone = [p for group in (people, *others) for p in vars(group).values() if p != group.system]
+        for group in (people, *others):
+            _declare_everyone(engine, case_id, group)
         award_value = str(Decimal(value) * priced)
         taken: list[str] = []
         for _ in range(120):
