@@ -37,79 +37,12 @@ from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
 
 from .factories import Clock, hub_people, new_request
+from .journeys import AWARDED_AT, EVERY_ROUTE, ONWARD, SETBACKS, answers_for
 
 pytestmark = pytest.mark.slow
 
-# The actions that move a procurement on, and those that end it or send it back: the first are offered four
-# times as often, or most walks would end in a withdrawal or a rejection before reaching the award.
-ONWARD = [
-    "submit",
-    "resubmit",
-    "approve",
-    "request_info",
-    "provide_info",
-    "complete_conflicts_assessment",
-    "publish_tender_notice",
-    "invite_tenders",
-    "invite_quotations",
-    "close_tenders",
-    "close_quotations",
-    "record_exclusion_check",
-    "review_conflicts_assessment",
-    "recommend_award",
-    "record_assessment_summaries",
-    "publish_award_notice",
-    "end_standstill",
-    "sign_contract",
-    "publish_contract_details",
-    "record_forward_plan",
-    "start_call_off",
-    "complete_call_off_selection",
-    "publish_transparency_notice",
-    "start_direct_award",
-    "record_user_choice",
-]
-SETBACKS = ["withdraw", "reject", "return", "terminate_procurement"]
+# The random walks offer the actions that move a case on four times as often as those that end it or send it back.
 TRIGGERS = ONWARD * 4 + SETBACKS
-
-
-def _inputs(trigger: str, today: date, days: int, award_value: str) -> dict[str, object]:
-    """What ``trigger`` is given, dated from ``today`` as an officer would date it."""
-    on = today.isoformat()
-    return {
-        "publish_tender_notice": {
-            "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
-            "participation_closes_on": (today + timedelta(days=26)).isoformat(), "market_engaged": False,
-        },
-        "invite_tenders": {
-            "tenders_invited_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
-            "invited_suppliers": "Acme Ltd",
-        },
-        "recommend_award": {
-            "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
-            "supplier_is_supported_employment": False, "supplier_is_public_service_mutual": False,
-            "award_value": award_value,
-        },
-        "record_exclusion_check": {"exclusions_checked_on": on},
-        "review_conflicts_assessment": {"conflicts_review_findings": "None"},
-        "record_assessment_summaries": {"assessment_summaries_sent_on": on},
-        "publish_award_notice": {"award_notice_published_on": on},
-        "sign_contract": {
-            "signed_on": on, "start_date": (today + timedelta(days=30)).isoformat(),
-            "end_date": (today + timedelta(days=760)).isoformat(),
-        },
-        "publish_contract_details": {"contract_details_published_on": on},
-        "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
-        "start_call_off": {"framework": "1", "direct_call_off": True},  # the framework each walk's hub has in its register
-        "publish_transparency_notice": {"transparency_notice_published_on": on, "notified_supplier": "Acme Ltd"},
-        "record_user_choice": {"user_choice_recorded_on": on},
-    }.get(trigger, {})  # fmt: skip
-
-
-# What an award costs against the estimate: much less (a procurement run over the threshold may be awarded under
-# it), the same, or half as much again (which takes it to the approvers of what it costs, and perhaps over the
-# threshold its estimate was under).
-AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
 
 # Each route a request may take, as (route, contract type, direct award ground): the default for its value, a
 # framework call-off, and direct awards on a ground that owes notices, one that owes no standstill, and a
@@ -255,7 +188,7 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
         def act(self, trigger, who, days, priced):
             self.clock.advance(days)
             award_value = str(self.value * priced)
-            inputs = _inputs(trigger, self.clock.today, days, award_value)
+            inputs = answers_for(trigger, self.clock.today, days, award_value)
             request = ActionRequest(self.case_id, trigger, self._someone(trigger, who), reason="Because", inputs=inputs)
             with contextlib.suppress(DomainError):  # a refused action is fine: it must simply change nothing
                 self.engine.act(request)
@@ -281,7 +214,7 @@ def test_random_action_sequences_keep_the_invariants(sqlite_template, definition
             award_value = str(self.value * priced)
             offer = self.engine.offers(self.case_id, person, [trigger])[trigger]
             asked = {spec.name for spec in offer.inputs} if offer else set()
-            inputs = {k: v for k, v in _inputs(trigger, self.clock.today, days, award_value).items() if k in asked}
+            inputs = {k: v for k, v in answers_for(trigger, self.clock.today, days, award_value).items() if k in asked}
             request = ActionRequest(self.case_id, trigger, person, reason="Because", inputs=inputs)
             try:
                 self.engine.act(request)
@@ -498,26 +431,6 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
     _walk(ContractManagement, examples=20)
 
 
-# Each route at a value it is open to, in the contract type it suits, awarded for much less, the same and much
-# more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
-# purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
-# 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
-EVERY_ROUTE = [
-    ("low_value_purchase", "4000", "services", None, "OCC"),
-    ("quotations", "25000", "services", None, "OCC"),
-    ("below_threshold_tender", "150000", "services", None, "OCC"),
-    ("open_procedure", "250000", "services", None, "OCC"),
-    ("open_procedure", "450000", "services", None, "CDC"),
-    ("open_procedure", "250000", "services", None, "JOINT"),
-    ("competitive_flexible", "250000", "services", None, "OCC"),
-    ("competitive_flexible", "6000000", "works", None, "OCC"),
-    ("framework_call_off", "250000", "services", None, "OCC"),
-    ("direct_award", "250000", "services", "single_supplier", "OCC"),
-    ("direct_award", "250000", "services", "urgency", "OCC"),
-    ("direct_award", "700000", "light_touch", "user_choice", "OCC"),
-]
-
-
 @pytest.mark.parametrize("priced", AWARDED_AT, ids=lambda p: f"awarded at {p}x")
 @pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
 def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
@@ -572,7 +485,7 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
                 continue
             person, action = min(ready, key=lambda offer: ONWARD.index(offer[1].trigger))
             asked = {spec.name for spec in action.inputs}
-            inputs = {k: v for k, v in _inputs(action.trigger, clock.today, 30, award_value).items() if k in asked}
+            inputs = {k: v for k, v in answers_for(action.trigger, clock.today, 30, award_value).items() if k in asked}
             try:
                 engine.act(ActionRequest(case_id, action.trigger, person, reason="Because", inputs=inputs))
             except DomainError as refused:

@@ -1,0 +1,97 @@
+"""A procurement's journeys, as the tests that walk them (the engine's, and the pages') share them: the actions
+that move a case on, what an officer answers each with, and the routes to walk at the values each is open to."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+# The actions that move a procurement on, and those that end it or send it back (a random walk offers the first
+# more often, or most walks would end in a withdrawal or a rejection before reaching the award).
+ONWARD = [
+    "submit",
+    "resubmit",
+    "approve",
+    "request_info",
+    "provide_info",
+    "complete_conflicts_assessment",
+    "publish_tender_notice",
+    "invite_tenders",
+    "invite_quotations",
+    "close_tenders",
+    "close_quotations",
+    "record_exclusion_check",
+    "review_conflicts_assessment",
+    "recommend_award",
+    "record_assessment_summaries",
+    "publish_award_notice",
+    "end_standstill",
+    "sign_contract",
+    "publish_contract_details",
+    "record_forward_plan",
+    "start_call_off",
+    "complete_call_off_selection",
+    "publish_transparency_notice",
+    "start_direct_award",
+    "record_user_choice",
+]
+SETBACKS = ["withdraw", "reject", "return", "terminate_procurement"]
+
+
+def answers_for(trigger: str, today: date, days: int, award_value: str) -> dict[str, object]:
+    """What ``trigger`` is given, dated from ``today`` as an officer would date it."""
+    on = today.isoformat()
+    return {
+        "publish_tender_notice": {
+            "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
+            "participation_closes_on": (today + timedelta(days=26)).isoformat(), "market_engaged": False,
+        },
+        "invite_tenders": {
+            "tenders_invited_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
+            "invited_suppliers": "Acme Ltd",
+        },
+        "recommend_award": {
+            "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
+            "supplier_is_supported_employment": False, "supplier_is_public_service_mutual": False,
+            "award_value": award_value,
+        },
+        "record_exclusion_check": {"exclusions_checked_on": on},
+        "review_conflicts_assessment": {"conflicts_review_findings": "None"},
+        "record_assessment_summaries": {"assessment_summaries_sent_on": on},
+        "publish_award_notice": {"award_notice_published_on": on},
+        "sign_contract": {
+            "signed_on": on, "start_date": (today + timedelta(days=30)).isoformat(),
+            "end_date": (today + timedelta(days=760)).isoformat(),
+        },
+        "publish_contract_details": {"contract_details_published_on": on},
+        "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
+        "start_call_off": {"framework": "1", "direct_call_off": True},  # the framework each walk's hub has in its register
+        "publish_transparency_notice": {"transparency_notice_published_on": on, "notified_supplier": "Acme Ltd"},
+        "record_user_choice": {"user_choice_recorded_on": on},
+    }.get(trigger, {})  # fmt: skip
+
+
+# What an award costs against the estimate: much less (a procurement run over the threshold may be awarded under
+# it), the same, or half as much again (which takes it to the approvers of what it costs, and perhaps over the
+# threshold its estimate was under).
+AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
+
+
+# Each route at a value it is open to, in the contract type it suits, awarded for much less, the same and much
+# more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
+# purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
+# 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
+EVERY_ROUTE = [
+    ("low_value_purchase", "4000", "services", None, "OCC"),
+    ("quotations", "25000", "services", None, "OCC"),
+    ("below_threshold_tender", "150000", "services", None, "OCC"),
+    ("open_procedure", "250000", "services", None, "OCC"),
+    ("open_procedure", "450000", "services", None, "CDC"),
+    ("open_procedure", "250000", "services", None, "JOINT"),
+    ("competitive_flexible", "250000", "services", None, "OCC"),
+    ("competitive_flexible", "6000000", "works", None, "OCC"),
+    ("framework_call_off", "250000", "services", None, "OCC"),
+    ("direct_award", "250000", "services", "single_supplier", "OCC"),
+    ("direct_award", "250000", "services", "urgency", "OCC"),
+    ("direct_award", "700000", "light_touch", "user_choice", "OCC"),
+]
