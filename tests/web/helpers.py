@@ -275,6 +275,7 @@ class Field:
     value: str | None = None  # as the page fills it (a choice checked, an option selected)
     inputmode: str = ""
     id: str = ""  # a date's three boxes share its name; their ids end -day, -month and -year
+    option: str = ""  # a radio's or a checkbox's: what it sends when checked
 
 
 @dataclass
@@ -321,7 +322,8 @@ class _Forms(HTMLParser):
             elif kind != "button":
                 checked = "checked" in a if kind in ("radio", "checkbox") else True
                 value = a.get("value", "on" if kind == "checkbox" else "") if checked else None
-                self.form.visible.append(Field(a["name"], kind, value, a.get("inputmode", ""), a.get("id", "")))
+                option = a.get("value", "on") if kind in ("radio", "checkbox") else ""
+                self.form.visible.append(Field(a["name"], kind, value, a.get("inputmode", ""), a.get("id", ""), option))
         elif tag == "textarea":
             self.form.visible.append(Field(a["name"], "textarea", ""))
         elif tag == "select":
