@@ -95,3 +95,45 @@ EVERY_ROUTE = [
     ("direct_award", "250000", "services", "urgency", "OCC"),
     ("direct_award", "700000", "light_touch", "user_choice", "OCC"),
 ]
+
+
+# Contracts in the register, as (regime's start, value, contract type, council): a public contract under the Act,
+# one under the PCR 2015, two below the threshold (one that varying a lot takes over it: a convertible
+# contract, PA23 s74), light-touch care, works worth millions, and CDC's (whose Executive takes any change over
+# 500,000).
+REGISTERED = [
+    (date(2025, 7, 1), "500000", "services", "OCC"),
+    (date(2023, 1, 1), "500000", "services", "OCC"),
+    (date(2025, 7, 1), "60000", "services", "OCC"),
+    (date(2025, 7, 1), "160000", "services", "OCC"),
+    (date(2025, 7, 1), "700000", "light_touch", "OCC"),
+    (date(2025, 7, 1), "6000000", "works", "OCC"),
+    (date(2025, 7, 1), "450000", "services", "CDC"),
+]
+# Where each journey of a contract's life ends, and the actions that take it there, the first offered first.
+JOURNEYS = {
+    "varied a little": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "varied a lot": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "cut back": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "extended": (("extended",), ["go_live", "open_renewal_decision", "propose_extension", "record_forward_plan",
+                                 "approve"]),
+    "re-commissioned": (("recommissioning",), ["go_live", "open_renewal_decision", "propose_recommission", "approve"]),
+    "let expire": (("expired",), ["go_live", "open_renewal_decision", "propose_exit", "approve", "expire"]),
+    "terminated": (("terminated",), ["go_live", "terminate"]),
+}  # fmt: skip
+CHANGED_BY = {"varied a little": Decimal("1.05"), "varied a lot": Decimal("1.4"), "cut back": Decimal("0.7")}
+
+
+def contract_answers(value: str, new_value: Decimal, today: date) -> dict[str, dict[str, object]]:
+    """What a contract's manager answers each action of its journeys with: a variation to ``new_value`` on the
+    basis that the contract provided for it, an extension of six months costing a quarter of its ``value``, a
+    forward plan entry published 30 days before ``today``, a termination today."""
+    return {
+        "propose_variation": {
+            "variation_description": "More hours", "new_value": str(new_value), "new_end_date": "2027-06-30",
+            "voluntary_standstill": False, "modification_basis": "provided_for",
+        },
+        "propose_extension": {"extend_to": "2027-12-31", "extension_value": str(Decimal(value) / 4)},
+        "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=30)).isoformat()},
+        "terminate": {"terminated_on": today.isoformat()},
+    }  # fmt: skip

@@ -37,7 +37,17 @@ from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
 
 from .factories import Clock, hub_people, new_request
-from .journeys import AWARDED_AT, EVERY_ROUTE, ONWARD, SETBACKS, answers_for
+from .journeys import (
+    AWARDED_AT,
+    CHANGED_BY,
+    EVERY_ROUTE,
+    JOURNEYS,
+    ONWARD,
+    REGISTERED,
+    SETBACKS,
+    answers_for,
+    contract_answers,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -275,7 +285,7 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
     """On a public contract: a change that needed a change notice is never in the register before the notice
     is recorded, nor an extension before it is approved, and a change notice is owed only while its variation
     waits for it."""
-    from datetime import date, timedelta
+    from datetime import date
 
     from provision_cycle.governance.calendar import add_months
     from provision_cycle.models import Contract
@@ -496,33 +506,6 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
         _drop(directory, db)
 
 
-# Contracts in the register, as (regime's start, value, contract type, council): a public contract under the Act,
-# one under the PCR 2015, two below the threshold (one that varying a lot takes over it: a convertible
-# contract, PA23 s74), light-touch care, works worth millions, and CDC's (whose Executive takes any change over
-# 500,000).
-REGISTERED = [
-    (date(2025, 7, 1), "500000", "services", "OCC"),
-    (date(2023, 1, 1), "500000", "services", "OCC"),
-    (date(2025, 7, 1), "60000", "services", "OCC"),
-    (date(2025, 7, 1), "160000", "services", "OCC"),
-    (date(2025, 7, 1), "700000", "light_touch", "OCC"),
-    (date(2025, 7, 1), "6000000", "works", "OCC"),
-    (date(2025, 7, 1), "450000", "services", "CDC"),
-]
-# Where each journey of a contract's life ends, and the actions that take it there, the first offered first.
-JOURNEYS = {
-    "varied a little": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
-    "varied a lot": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
-    "cut back": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
-    "extended": (("extended",), ["go_live", "open_renewal_decision", "propose_extension", "record_forward_plan",
-                                 "approve"]),
-    "re-commissioned": (("recommissioning",), ["go_live", "open_renewal_decision", "propose_recommission", "approve"]),
-    "let expire": (("expired",), ["go_live", "open_renewal_decision", "propose_exit", "approve", "expire"]),
-    "terminated": (("terminated",), ["go_live", "terminate"]),
-}  # fmt: skip
-CHANGED_BY = {"varied a little": Decimal("1.05"), "varied a lot": Decimal("1.4"), "cut back": Decimal("0.7")}
-
-
 @pytest.mark.parametrize("journey", JOURNEYS)
 @pytest.mark.parametrize("starts,value,contract_type,authority", REGISTERED, ids=lambda v: str(v))
 def test_every_contract_s_life_runs_its_course_by_the_actions_its_pages_offer(
@@ -547,18 +530,7 @@ def test_every_contract_s_life_runs_its_course_by_the_actions_its_pages_offer(
         _declare_everyone(engine, case_id, people)
         ends_at, wanted = JOURNEYS[journey]
         new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
-        answers = {
-            "propose_variation": {
-                "variation_description": "More hours",
-                "new_value": str(new_value),
-                "new_end_date": "2027-06-30",
-                "voluntary_standstill": False,
-                "modification_basis": "provided_for",
-            },
-            "propose_extension": {"extend_to": "2027-12-31", "extension_value": str(Decimal(value) / 4)},
-            "record_forward_plan": {"forward_plan_published_on": (clock.today - timedelta(days=30)).isoformat()},
-            "terminate": {"terminated_on": clock.today.isoformat()},
-        }
+        answers = contract_answers(value, new_value, clock.today)
         everyone = [person for person in vars(people).values() if person != people.system]
         taken: list[str] = []
         for _ in range(80):
