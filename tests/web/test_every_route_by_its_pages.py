@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from provision_cycle.models import Case
+from provision_cycle.models import Case, Contract
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
-from tests.factories import hub_people, new_request
-from tests.journeys import EVERY_ROUTE, ONWARD, answers_for
+from provision_cycle.services.reading import actions_with_obstacles
+from tests.factories import hub_people, new_request, register_contract
+from tests.journeys import CHANGED_BY, EVERY_ROUTE, JOURNEYS, ONWARD, REGISTERED, answers_for, contract_answers
 from tests.web.conftest import Browser
 from tests.web.helpers import Form, forms_on
 
@@ -37,7 +39,7 @@ def test_every_route_reaches_its_contract_through_its_pages(
     case_id = new_request(core.engine, people.requester, value=value, route=route, contract_type=contract_type,
                           authority=authority, details=details)  # fmt: skip
     everyone = [p for group in (people, *others) for p in vars(group).values() if p != group.system]
-    browsers = {person: Browser(app, db).sign_in(person) for person in everyone}
+    browsers = _Browsers(app, db, everyone)
     page = f"/cases/{case_id}"
     taken: list[str] = []
     for _ in range(80):
@@ -47,31 +49,119 @@ def test_every_route_reaches_its_contract_through_its_pages(
             return
         offered = [
             (person, trigger, url)
-            for person, browser in browsers.items()
-            for trigger, url in _offered(_seen_by(browser, page), case_id)
+            for person, trigger, url in _offered_to_someone(core, browsers, case_id, ONWARD)
             if trigger == DECISION or f"{state}:{trigger}" not in taken
         ]
         if not offered:
             clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
             continue
         person, trigger, url = min(offered, key=lambda offer: ONWARD.index(offer[1]))
-        browser = browsers[person]
-        if trigger == DECISION:
-            _decide(browser, url)
-        elif url.endswith(f"/actions/{trigger}") and _how(browser.get(page).text, url) == "form":
-            browser.post(url, {}, form_page=page)  # a button: nothing to answer
-        else:
-            _answer(browser, url, answers_for(trigger, clock.today, 30, value))
+        _take(browsers[person], page, trigger, url, answers_for(trigger, clock.today, 30, value))
         taken.append(f"{state}:{trigger}")
     raise AssertionError(f"not handed over after {taken}")
 
 
-def _offered(html: str, case_id: int) -> list[tuple[str, str]]:
+# A contract's journeys through its pages, for the contracts whose pages differ: the Act's public contract (its
+# change notice), the PCR 2015's (that law's grounds for a change) and CDC's (its Executive's decision). The
+# engine's walk takes the others.
+LIVES = [REGISTERED[0], REGISTERED[1], REGISTERED[-1]]
+
+
+@pytest.mark.parametrize("journey", JOURNEYS)
+@pytest.mark.parametrize("starts,value,contract_type,authority", LIVES, ids=lambda v: str(v))
+def test_every_contract_s_life_runs_its_course_through_its_pages(
+    app, core, db, clock, starts, value, contract_type, authority, journey
+):
+    """A contract loaded into the register, taken by the case page's buttons and forms (and the decision page,
+    and *Record as published* for a change notice owed) to the end of each journey of its life."""
+    people = hub_people(db, authority=authority)
+    contract = register_contract(core, people, value=value, starts=starts, ends=date(2027, 6, 30),
+                                 contract_type=contract_type, authority=authority, state="mobilisation",
+                                 extension_months_available=12)  # fmt: skip
+    ends_at, wanted = JOURNEYS[journey]
+    new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
+    answers = contract_answers(value, new_value, clock.today)
+    browsers = _Browsers(app, db, [p for p in vars(people).values() if p != people.system])
+    page, case_id = f"/cases/{contract.case_id}", contract.case_id
+    notice = f"/cases/{case_id}/notices/contract_change_notice"
+    taken: list[str] = []
+    for _ in range(60):
+        with db.reading() as session:
+            state = session.get(Case, case_id).state
+            made = session.get(Contract, contract.id).value
+        if state in ends_at and (journey not in CHANGED_BY or made == new_value):
+            return
+        offered = [
+            (person, trigger, url)
+            for person, trigger, url in _offered_to_someone(core, browsers, case_id, wanted)
+            if trigger == DECISION or f"{state}:{trigger}" not in taken
+        ]
+        if offered:
+            person, trigger, url = min(offered, key=lambda offer: wanted.index(offer[1]))
+            _take(browsers[person], page, trigger, url, answers.get(trigger, {}))
+            taken.append(f"{state}:{trigger}")
+        elif f'href="{notice}"' in _seen_by(browsers[people.contract_manager], page):  # its change notice first
+            _answer(browsers[people.contract_manager], notice, {"published_on": clock.today.isoformat()})
+            taken.append("notice")
+        else:
+            clock.advance(30)  # what is offered waits for a date (the end date, a forward plan's days)
+    raise AssertionError(f"not {journey} after {taken}")
+
+
+class _Browsers(dict):
+    """A browser for each of the people, signed in the first time it is wanted (a sign-in checks a password
+    hash: a dozen of them for every test would be most of its time)."""
+
+    def __init__(self, app, db, people: list[int]) -> None:
+        super().__init__(dict.fromkeys(people))
+        self.app, self.db = app, db
+
+    def __getitem__(self, person: int) -> Browser:
+        if super().__getitem__(person) is None:
+            self[person] = Browser(self.app, self.db).sign_in(person)
+        return super().__getitem__(person)
+
+
+def _offered_to_someone(core, browsers: _Browsers, case_id: int, moving_on: list[str]) -> list[tuple[int, str, str]]:
+    """The actions ``moving_on`` that someone's case page offers now, as (person, trigger, where to take it).
+    Only the pages of the people the engine finds such an action ready for are read (every page for every step
+    would be most of the test's time), and each must offer all of them: a page that hides an action its person
+    could take is as wrong as one that offers an action it would refuse."""
+    with core.db.reading() as session:
+        case = session.get(Case, case_id)
+        ready = {
+            person: {
+                DECISION if action.decision else action.trigger
+                for action in actions_with_obstacles(core, session, case, core.engine.actor(session, person))
+                if not action.not_yet and (action.decision or action.trigger in moving_on)
+            }
+            for person in browsers
+        }
+    offered = []
+    for person, triggers in ready.items():
+        if triggers:
+            shown = dict(_offered(_seen_by(browsers[person], f"/cases/{case_id}"), case_id, moving_on))
+            assert triggers <= set(shown), f"the case page does not offer {triggers - set(shown)} to {person}"
+            offered += [(person, trigger, url) for trigger, url in shown.items()]
+    return offered
+
+
+def _take(browser: Browser, page: str, trigger: str, url: str, answers: dict[str, object]) -> None:
+    """Take the action at ``url`` as the case ``page`` offers it: decide, press its button, or fill in its form."""
+    if trigger == DECISION:
+        _decide(browser, url)
+    elif _how(browser.get(page).text, url) == "form":
+        browser.post(url, {}, form_page=page)  # a button: nothing to answer
+    else:
+        _answer(browser, url, answers)
+
+
+def _offered(html: str, case_id: int, moving_on: list[str] = ONWARD) -> list[tuple[str, str]]:
     """The actions the case page offers, as (trigger, where to take it): its buttons and the links to their
-    forms, and the decision page for an approver; those that move the case on only."""
+    forms, and the decision page for an approver; those ``moving_on`` only."""
     found = {}
     for trigger in re.findall(rf'(?:href|action)="/cases/{case_id}/actions/(\w+)"', html):
-        if trigger in ONWARD:
+        if trigger in moving_on:
             found[trigger] = f"/cases/{case_id}/actions/{trigger}"
     if f'href="/approvals/cases/{case_id}"' in html and "Make your decision" in html:
         found[DECISION] = f"/approvals/cases/{case_id}"
@@ -101,6 +191,7 @@ def _answer(browser: Browser, url: str, engine_answers: dict[str, object]) -> No
     """Fill in the action's form as an officer would: what the journey answers, as the form's boxes take it; what
     the form filled in itself, kept; a yes-or-no question nobody answered, no; the rest left empty."""
     form = _the_form(browser.get(url).text)
+    engine_answers = {"reason": "As the journey goes", **engine_answers}  # where an action needs a reason
     posted: dict[str, object] = {}
     for field in form.visible:
         if field.name in posted:
