@@ -6,6 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+
+from .factories import hub_people, new_request, register_contract
+
 # The actions that move a procurement on, and those that end it or send it back (a random walk offers the first
 # more often, or most walks would end in a withdrawal or a rejection before reaching the award).
 ONWARD = [
@@ -137,3 +141,27 @@ def contract_answers(value: str, new_value: Decimal, today: date) -> dict[str, d
         "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=30)).isoformat()},
         "terminate": {"terminated_on": today.isoformat()},
     }  # fmt: skip
+
+
+def request_on(core, db, route: str, value: str, contract_type: str, ground: str | None, authority: str):
+    """A draft request on one of ``EVERY_ROUTE``'s routes, raised by its council's requester (OCC's for a joint
+    one), with a framework in the register to call off from: its id, the raising council's people, and everyone
+    who may act on it (both councils' people for a joint one)."""
+    councils = ["OCC", "CDC"] if authority == "JOINT" else [authority]
+    people, *others = [hub_people(db, authority=council) for council in councils]
+    given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PA2023", date(2025, 4, 1),
+                           date(2029, 3, 31), authority, direct_award=True)  # fmt: skip
+    record_framework(core, people.officer, given)
+    details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
+    case_id = new_request(core.engine, people.requester, value=value, route=route, contract_type=contract_type,
+                          authority=authority, details=details)  # fmt: skip
+    everyone = [person for group in (people, *others) for person in vars(group).values() if person != group.system]
+    return case_id, people, everyone
+
+
+def contract_on(core, people, starts: date, value: str, contract_type: str, authority: str):
+    """One of ``REGISTERED``'s contracts loaded into the register in mobilisation, ending 30 June 2027 with 12
+    months of extension options; the register entry."""
+    return register_contract(core, people, value=value, starts=starts, ends=date(2027, 6, 30),
+                             contract_type=contract_type, authority=authority, state="mobilisation",
+                             extension_months_available=12)  # fmt: skip

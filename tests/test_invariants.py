@@ -47,6 +47,8 @@ from .journeys import (
     SETBACKS,
     answers_for,
     contract_answers,
+    contract_on,
+    request_on,
 )
 
 pytestmark = pytest.mark.slow
@@ -451,19 +453,10 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
     refused, never stuck, whatever the award comes to against the estimate."""
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
-        # A joint case's people: OCC's, who raise it, and CDC's, whose approvals it needs as well.
-        councils = ["OCC", "CDC"] if authority == "JOINT" else [authority]
-        people, *others = [hub_people(db, authority=council) for council in councils]
+        case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
         engine = core.engine
-        given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PA2023", date(2025, 4, 1),
-                               date(2029, 3, 31), authority, direct_award=True)  # fmt: skip
-        record_framework(core, people.officer, given)
-        details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
-        case_id = new_request(engine, people.requester, value=value, route=route, contract_type=contract_type,
-                              authority=authority, details=details)  # fmt: skip
-        everyone = [p for group in (people, *others) for p in vars(group).values() if p != group.system]
-        for group in (people, *others):
-            _declare_everyone(engine, case_id, group)
+        for person in everyone:
+            engine.declare_interests(case_id, person, has_conflict=False)
         award_value = str(Decimal(value) * priced)
         taken: list[str] = []
         for _ in range(120):
@@ -518,14 +511,10 @@ def test_every_contract_s_life_runs_its_course_by_the_actions_its_pages_offer(
     from provision_cycle.models import Contract
     from provision_cycle.services.notices import record_notice
 
-    from .factories import register_contract
-
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
         engine, people = core.engine, hub_people(db, authority=authority)
-        contract = register_contract(core, people, value=value, starts=starts, ends=date(2027, 6, 30),
-                                     contract_type=contract_type, authority=authority, state="mobilisation",
-                                     extension_months_available=12)  # fmt: skip
+        contract = contract_on(core, people, starts, value, contract_type, authority)
         case_id = contract.case_id
         _declare_everyone(engine, case_id, people)
         ends_at, wanted = JOURNEYS[journey]

@@ -8,16 +8,24 @@ go back, a button with no form behind it)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from provision_cycle.models import Case, Contract
-from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.reading import actions_with_obstacles
-from tests.factories import hub_people, new_request, register_contract
-from tests.journeys import CHANGED_BY, EVERY_ROUTE, JOURNEYS, ONWARD, REGISTERED, answers_for, contract_answers
+from tests.factories import hub_people
+from tests.journeys import (
+    CHANGED_BY,
+    EVERY_ROUTE,
+    JOURNEYS,
+    ONWARD,
+    REGISTERED,
+    answers_for,
+    contract_answers,
+    contract_on,
+    request_on,
+)
 from tests.web.conftest import Browser
 from tests.web.helpers import Form, forms_on
 
@@ -30,15 +38,7 @@ DECISION = "approve"
 def test_every_route_reaches_its_contract_through_its_pages(
     app, core, db, clock, route, value, contract_type, ground, authority
 ):
-    councils = ["OCC", "CDC"] if authority == "JOINT" else [authority]
-    people, *others = [hub_people(db, authority=council) for council in councils]
-    given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PA2023", date(2025, 4, 1),
-                           date(2029, 3, 31), authority, direct_award=True)  # fmt: skip
-    record_framework(core, people.officer, given)
-    details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
-    case_id = new_request(core.engine, people.requester, value=value, route=route, contract_type=contract_type,
-                          authority=authority, details=details)  # fmt: skip
-    everyone = [p for group in (people, *others) for p in vars(group).values() if p != group.system]
+    case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
     browsers = _Browsers(app, db, everyone)
     page = f"/cases/{case_id}"
     taken: list[str] = []
@@ -75,9 +75,7 @@ def test_every_contract_s_life_runs_its_course_through_its_pages(
     """A contract loaded into the register, taken by the case page's buttons and forms (and the decision page,
     and *Record as published* for a change notice owed) to the end of each journey of its life."""
     people = hub_people(db, authority=authority)
-    contract = register_contract(core, people, value=value, starts=starts, ends=date(2027, 6, 30),
-                                 contract_type=contract_type, authority=authority, state="mobilisation",
-                                 extension_months_available=12)  # fmt: skip
+    contract = contract_on(core, people, starts, value, contract_type, authority)
     ends_at, wanted = JOURNEYS[journey]
     new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
     answers = contract_answers(value, new_value, clock.today)

@@ -1,0 +1,159 @@
+"""Every route, and every contract's journeys, through the JSON API as a portal or a script would take them: each
+step one of the case's `available_actions` for someone, with nothing in `not_yet`, sent with the inputs it lists
+(JSON's own booleans, ISO dates); an approver's through the decision endpoint. Never refused, never stuck: the
+same journeys as the engine's walk (tests/test_invariants.py) and the pages' (tests/web), by the API's door."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from provision_cycle.models import Case
+from provision_cycle.services.reading import actions_with_obstacles
+from tests.factories import hub_people
+from tests.journeys import (
+    CHANGED_BY,
+    EVERY_ROUTE,
+    JOURNEYS,
+    ONWARD,
+    REGISTERED,
+    answers_for,
+    contract_answers,
+    contract_on,
+    request_on,
+)
+
+KPIS = {"kpis": [{"name": "On-time delivery", "target": "95%"}, {"name": "Defects", "target": "Under 2%"},
+                 {"name": "Complaints", "target": "None upheld"}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
+def test_every_route_reaches_its_contract_through_the_api(
+    api, core, db, clock, route, value, contract_type, ground, authority
+):
+    case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
+    clients = _Clients(api, everyone)
+    taken: list[str] = []
+    for _ in range(80):
+        state = clients[people.officer].get(f"/cases/{case_id}").get_json()["state"]
+        if state == "handed_over":
+            return
+        offered = _offered(core, clients, case_id, ONWARD, state, taken)
+        if offered:
+            person, action = min(offered, key=lambda offer: ONWARD.index(offer[1]["trigger"]))
+            _take(clients[person], case_id, action, answers_for(action["trigger"], clock.today, 30, value))
+            taken.append(f"{state}:{action['trigger']}")
+        elif any(
+            "KPI" in reason for action in _waiting(clients, case_id, people.officer) for reason in action["not_yet"]
+        ):
+            clients[people.officer].post(f"/cases/{case_id}/kpis", KPIS)  # over 5,000,000 (PA23 s52)
+            taken.append("kpis")
+        else:
+            clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
+    raise AssertionError(f"not handed over after {taken}")
+
+
+# The contracts whose journeys differ through a door (the Act's change notice, the PCR 2015's grounds, CDC's
+# Executive): the engine's walk takes the others.
+LIVES = [REGISTERED[0], REGISTERED[1], REGISTERED[-1]]
+
+
+@pytest.mark.parametrize("journey", JOURNEYS)
+@pytest.mark.parametrize("starts,value,contract_type,authority", LIVES, ids=lambda v: str(v))
+def test_every_contract_s_life_runs_its_course_through_the_api(
+    api, core, db, clock, starts, value, contract_type, authority, journey
+):
+    people = hub_people(db, authority=authority)
+    contract = contract_on(core, people, starts, value, contract_type, authority)
+    ends_at, wanted = JOURNEYS[journey]
+    new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
+    answers = contract_answers(value, new_value, clock.today)
+    clients = _Clients(api, [p for p in vars(people).values() if p != people.system])
+    manager, case_id, taken = clients[people.contract_manager], contract.case_id, []
+    for _ in range(60):
+        state = manager.get(f"/cases/{case_id}").get_json()["state"]
+        made = Decimal(manager.get(f"/contracts/{contract.id}").get_json()["value"])
+        if state in ends_at and (journey not in CHANGED_BY or made == new_value):
+            return
+        offered = _offered(core, clients, case_id, wanted, state, taken)
+        if offered:
+            person, action = min(offered, key=lambda offer: wanted.index(offer[1]["trigger"]))
+            _take(clients[person], case_id, action, answers.get(action["trigger"], {}))
+            taken.append(f"{state}:{action['trigger']}")
+        elif state == "change_notice_pending" and "notice" not in taken:  # its change notice first
+            notice = {"kind": "contract_change_notice", "published_on": clock.today.isoformat()}
+            manager.post(f"/cases/{case_id}/notices", notice)
+            taken.append("notice")
+        else:
+            clock.advance(30)  # what is offered waits for a date (the end date, a forward plan's days)
+    raise AssertionError(f"not {journey} after {taken}")
+
+
+class _Clients(dict):
+    """An API client for each of the people, with a token made the first time it is wanted."""
+
+    def __init__(self, api, people: list[int]) -> None:
+        super().__init__(dict.fromkeys(people))
+        self.api = api
+
+    def __getitem__(self, person: int):
+        if super().__getitem__(person) is None:
+            self[person] = self.api(person)
+        return super().__getitem__(person)
+
+
+def _offered(core, clients: _Clients, case_id: int, moving_on: list[str], state: str, taken: list[str]) -> list:
+    """(person, action) for each action ``moving_on`` that someone's `available_actions` list now, nothing
+    standing in its way: a decision (approving) as often as a gate asks, anything else once at a state. Only
+    the people the engine finds such an action ready for are asked (everyone, every step, would be most of the
+    test's time), and the API must list each of them as ready."""
+    offered = []
+    for person, ready in _ready_for(core, clients, case_id, moving_on).items():
+        listed = [action for action in _available(clients[person], case_id) if not action["not_yet"]]
+        missing = ready - {"approve" if action["decision"] else action["trigger"] for action in listed}
+        assert not missing, f"the API does not list {missing} for {person}, ready as they are"
+        offered += [
+            (person, action)
+            for action in listed
+            if (action["trigger"] == "approve" if action["decision"] else action["trigger"] in moving_on)
+            and (action["decision"] or f"{state}:{action['trigger']}" not in taken)
+        ]
+    return offered
+
+
+def _ready_for(core, clients: _Clients, case_id: int, moving_on: list[str]) -> dict[int, set[str]]:
+    """The actions ``moving_on`` (and approving) the engine finds ready for each person who has one."""
+    with core.db.reading() as session:
+        case = session.get(Case, case_id)
+        ready = {
+            person: {
+                "approve" if action.decision else action.trigger
+                for action in actions_with_obstacles(core, session, case, core.engine.actor(session, person))
+                if not action.not_yet and (action.decision or action.trigger in moving_on)
+            }
+            for person in clients
+        }
+    return {person: triggers for person, triggers in ready.items() if triggers}
+
+
+def _waiting(clients: _Clients, case_id: int, person: int) -> list[dict]:
+    """The actions waiting (something in `not_yet`) for ``person``."""
+    return [action for action in _available(clients[person], case_id) if action["not_yet"]]
+
+
+def _available(client, case_id: int) -> list[dict]:
+    response = client.call("GET", f"/cases/{case_id}")
+    return response.get_json()["available_actions"] if response.status_code == 200 else []  # 404: not theirs
+
+
+def _take(client, case_id: int, action: dict, answers: dict[str, object]) -> None:
+    """Send the action with the inputs it lists (those the journey answers), a reason where it needs one."""
+    if action["decision"]:
+        client.post(f"/approvals/{case_id}/decision", {"outcome": "approve", "declaration": {"has_conflict": False}})
+        return
+    asked = {spec["name"] for spec in action["inputs"]}
+    body = {"trigger": action["trigger"], "inputs": {k: v for k, v in answers.items() if k in asked}}
+    if action["reason_required"]:
+        body["reason"] = "As the journey goes"
+    client.post(f"/cases/{case_id}/actions", body)
