@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -176,3 +177,42 @@ def _kind(page: str) -> str:
     parts = urlsplit(page)
     path = re.sub(r"/\d+", "/N", re.sub(r"/suppliers/[^/]+", "/suppliers/S", parts.path))
     return path + "?" + "&".join(sorted(re.findall(r"([^=&]+)=", parts.query)))
+
+
+def test_the_forms_the_demo_walk_does_not_reach_refuse_nonsense_too(app, core, db, clock):
+    """The forms the walk above does not reach in its smaller demo (a KPI assessment is opened from its task, an
+    officer's own marks once tenders are scored, an invitation to tender once requests to participate have
+    closed, the payments compliance notice's approval), opened as the person whose form it is and posted the
+    same four ways."""
+    from provision_cycle.services.evaluation import TenderGiven, record_tender
+    from tests.factories import in_participation
+    from tests.web.helpers import contract_with_kpis, evaluated_procurement, payments_compliance_due
+
+    people = hub_people(db)
+    payments_compliance_due(core, people, clock)  # on 5 October 2026
+    assessed = contract_with_kpis(core, people)
+    scored, _ = evaluated_procurement(core, people)
+    unmarked = record_tender(core, scored, people.officer, TenderGiven("Third Ltd", "", False, False, "230000",
+                                                                        clock.today))  # fmt: skip
+    flexible = in_participation(core.engine, people, closes=(clock.today + timedelta(days=1)).isoformat())
+    clock.advance(2)  # its requests to participate closed
+    pages = {
+        people.contract_manager: [f"/contracts/{assessed.id}/kpi-assessment"],
+        people.officer: [f"/cases/{scored}/tenders/{unmarked}/marks",
+                         f"/cases/{flexible}/actions/invite_tenders"],
+        people.s151: ["/contracts/payments-compliance/OCC/2026-04"],
+    }  # fmt: skip
+    failures, tried = [], []
+    for person, addresses in pages.items():
+        browser = Browser(app, db).sign_in(person)
+        for page in addresses:
+            for form in forms_on(browser.get(page).text):
+                if form.method != "post" or not form.asks_anything():
+                    continue
+                tried.append(page)
+                for variant, data in _variants(form):
+                    response = _send(browser, form.action or page, form.method, data)
+                    if problem := _what_is_wrong_with(response, form.method, variant):
+                        failures.append(f"POST {form.action or page} ({variant}): {problem}")
+    assert not failures, "\n".join(failures)
+    assert set(tried) == {page for addresses in pages.values() for page in addresses}  # each page's form posted
