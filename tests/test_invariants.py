@@ -443,14 +443,22 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
     _walk(ContractManagement, examples=20)
 
 
-@pytest.mark.parametrize("priced", AWARDED_AT, ids=lambda p: f"awarded at {p}x")
+# How each walk's award is priced against the estimate, and what its approvers do first at each gate: approve it
+# at once (at each price), or send it back for rework or ask a question first (at the estimate).
+WALKS = [(priced, None) for priced in AWARDED_AT] + [(Decimal(1), "return"), (Decimal(1), "request_info")]
+
+
+@pytest.mark.parametrize(
+    "priced,setback", WALKS, ids=lambda v: f"awarded at {v}x" if isinstance(v, Decimal) else str(v)
+)
 @pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
 def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
-    sqlite_template, definitions, route, value, contract_type, ground, authority, priced
+    sqlite_template, definitions, route, value, contract_type, ground, authority, priced, setback
 ):
     """From submission to the contract handed to contract management, taking at each step an action the case
     page offers someone, with nothing standing in its way (and waiting a week where only a date does): never
-    refused, never stuck, whatever the award comes to against the estimate."""
+    refused, never stuck, whatever the award comes to against the estimate, and with each gate first returning
+    the case for rework (resubmitted) or asking its requester a question (answered), where the walk says so."""
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
         case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
@@ -459,7 +467,10 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
             engine.declare_interests(case_id, person, has_conflict=False)
         award_value = str(Decimal(value) * priced)
         taken: list[str] = []
-        for _ in range(120):
+        done: set[str] = set()  # the actions taken at each state since the case last went back
+        set_back: set[str] = set()  # the gates that have sent it back once
+        moving_on = [trigger for trigger in ONWARD if trigger != "request_info"]
+        for _ in range(150):
             with db.reading() as s:
                 case = s.get(Case, case_id)
                 if case.state == "handed_over":
@@ -468,15 +479,17 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
                     (person, action)
                     for person in everyone
                     for action in actions_with_obstacles(core, s, case, engine.actor(s, person))
-                    if action.trigger in ONWARD and action.trigger not in ("request_info", "provide_info")
+                    if action.trigger in moving_on or action.trigger == setback
                 ]
                 state = case.state
-            # The next step on: an action not yet taken at this state (an internal one, a review, once; a gate's
-            # approval by each of its steps' approvers in turn).
+            # The next step on: the gate's setback the first time, else an action not yet taken at this state (an
+            # internal one, a review, once; a gate's approval by each of its steps' approvers in turn).
+            ready = [(p, a) for p, a in offered if not a.not_yet]
+            going_back = [(p, a) for p, a in ready if a.trigger == setback and state not in set_back]
             ready = [
-                (p, a) for p, a in offered if not a.not_yet and (a.decision or f"{state}:{a.trigger}" not in taken)
+                (p, a) for p, a in ready if a.trigger != setback and (a.decision or f"{state}:{a.trigger}" not in done)
             ]
-            if not ready:
+            if not going_back and not ready:
                 assert offered, f"stuck at {state} after {taken}: nothing offered"
                 waiting_for = " ".join(message for _, action in offered for message in action.not_yet)
                 if "KPI" in waiting_for and "set_kpis" not in taken:  # over 5,000,000: set on the case page (s52)
@@ -486,7 +499,13 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
                 else:
                     clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
                 continue
-            person, action = min(ready, key=lambda offer: ONWARD.index(offer[1].trigger))
+            if going_back:
+                (person, action), _ = going_back[0], set_back.add(state)
+                done.clear()
+            else:  # a question asked is answered before anything else
+                person, action = min(
+                    ready, key=lambda offer: (offer[1].trigger != "provide_info", ONWARD.index(offer[1].trigger))
+                )
             asked = {spec.name for spec in action.inputs}
             inputs = {k: v for k, v in answers_for(action.trigger, clock.today, 30, award_value).items() if k in asked}
             try:
@@ -494,6 +513,7 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
             except DomainError as refused:
                 raise AssertionError(f"{action.trigger} at {state}, offered, was refused: {refused}") from refused
             taken.append(f"{state}:{action.trigger}")
+            done.add(f"{state}:{action.trigger}")
         raise AssertionError(f"not handed over after {taken}")
     finally:
         _drop(directory, db)
