@@ -18,6 +18,8 @@ from provision_cycle.services.ocds import case_release_package
 from provision_cycle.services.reading import award_recommendation
 from provision_cycle.services.spreadsheet import FileRefused
 from provision_cycle.workflow.reservations import Reservation
+from tests.web.conftest import Browser
+from tests.web.helpers import forms_on
 
 from .factories import (
     AWARD_INPUTS,
@@ -275,7 +277,7 @@ def _requests(db, case_id):
 SUPPORTED = "Not among the supported employment providers the competition is reserved to (Procurement Act 2023 s32)"
 
 
-def test_a_public_contract_may_be_reserved_to_supported_employment_providers(core, db, clock, people):
+def test_a_public_contract_may_be_reserved_to_supported_employment_providers(app, core, db, clock, people):
     case_id = _flexible(core, db, people)
     asked = _offered(core, case_id, people.officer, "publish_tender_notice")
     assert (
@@ -316,6 +318,11 @@ def test_a_public_contract_may_be_reserved_to_supported_employment_providers(cor
     ready_to_recommend(core.engine, case_id, people)
     with db.reading() as session:
         assert evaluation.reserved_answers(session, case_id) == {"supplier_is_supported_employment": True}
+    page = Browser(app, db).sign_in(people.officer).get(f"/cases/{case_id}/actions/recommend_award").text
+    assert "The supplier is of the kind the competition was reserved to: only their tenders were assessed." in page
+    [form] = [form for form in forms_on(page) if form.method == "post" and not form.action]
+    checked = {f.name: f.value for f in form.visible if f.kind == "radio" and f.value}
+    assert checked == {"supplier_is_supported_employment": "yes"}  # the rest the officer answers
     award = {**AWARD_INPUTS, "supplier_name": "Abilities Works CIC", "supplier_registration": "", "supplier_is_sme": False,
              "award_value": "90000"}  # fmt: skip
     with pytest.raises(InvalidInput) as refused:

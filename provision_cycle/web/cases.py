@@ -260,8 +260,8 @@ def _known_answers(case_id: int, trigger: str) -> tuple[dict[str, object], str]:
             whence = ""
         if trigger == "recommend_award" and (reserved := evaluation.reserved_answers(session, case_id)):
             known = {**known, **reserved}
-            kind = "competition was reserved to: only their tenders were assessed"
-            whence = " ".join(filter(None, [whence, f"The supplier is of the kind the {kind}."]))
+            said = "The supplier is of the kind the competition was reserved to: only their tenders were assessed."
+            whence = f"{whence} {said}".strip()
     return (known, whence) if known else ({}, "")
 
 
