@@ -115,10 +115,11 @@ REGISTERED = [
     (date(2025, 7, 1), "450000", "services", "CDC"),
 ]
 # Where each journey of a contract's life ends, and the actions that take it there, the first offered first.
+VARYING = ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]
 JOURNEYS = {
-    "varied a little": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
-    "varied a lot": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
-    "cut back": (("live",), ["go_live", "propose_variation", "record_forward_plan", "approve", "make_variation"]),
+    "varied a little": (("live",), VARYING),
+    "varied a lot": (("live",), VARYING),
+    "cut back": (("live",), VARYING),
     "extended": (("extended",), ["go_live", "open_renewal_decision", "propose_extension", "record_forward_plan",
                                  "approve"]),
     "re-commissioned": (("recommissioning",), ["go_live", "open_renewal_decision", "propose_recommission", "approve"]),
