@@ -446,6 +446,8 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
 # How each walk's award is priced against the estimate, and what its approvers do first at each gate: approve it
 # at once (at each price), or send it back for rework or ask a question first (at the estimate).
 WALKS = [(priced, None) for priced in AWARDED_AT] + [(Decimal(1), "return"), (Decimal(1), "request_info")]
+PROCURING = [trigger for trigger in ONWARD if trigger != "request_info"]  # an approver's question, only as a setback
+KPIS = [("On-time delivery", "95%"), ("Defects", "Under 2%"), ("Complaints", "None upheld")]
 
 
 @pytest.mark.parametrize(
@@ -462,59 +464,10 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
         case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
-        engine = core.engine
-        for person in everyone:
-            engine.declare_interests(case_id, person, has_conflict=False)
         award_value = str(Decimal(value) * priced)
-        taken: list[str] = []
-        done: set[str] = set()  # the actions taken at each state since the case last went back
-        set_back: set[str] = set()  # the gates that have sent it back once
-        moving_on = [trigger for trigger in ONWARD if trigger != "request_info"]
-        for _ in range(150):
-            with db.reading() as s:
-                case = s.get(Case, case_id)
-                if case.state == "handed_over":
-                    return
-                offered = [
-                    (person, action)
-                    for person in everyone
-                    for action in actions_with_obstacles(core, s, case, engine.actor(s, person))
-                    if action.trigger in moving_on or action.trigger == setback
-                ]
-                state = case.state
-            # The next step on: the gate's setback the first time, else an action not yet taken at this state (an
-            # internal one, a review, once; a gate's approval by each of its steps' approvers in turn).
-            ready = [(p, a) for p, a in offered if not a.not_yet]
-            going_back = [(p, a) for p, a in ready if a.trigger == setback and state not in set_back]
-            ready = [
-                (p, a) for p, a in ready if a.trigger != setback and (a.decision or f"{state}:{a.trigger}" not in done)
-            ]
-            if not going_back and not ready:
-                assert offered, f"stuck at {state} after {taken}: nothing offered"
-                waiting_for = " ".join(message for _, action in offered for message in action.not_yet)
-                if "KPI" in waiting_for and "set_kpis" not in taken:  # over 5,000,000: set on the case page (s52)
-                    kpis = [("On-time delivery", "95%"), ("Defects", "Under 2%"), ("Complaints", "None upheld")]
-                    set_procurement_kpis(core, case_id, people.officer, kpis)
-                    taken.append("set_kpis")
-                else:
-                    clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
-                continue
-            if going_back:
-                (person, action), _ = going_back[0], set_back.add(state)
-                done.clear()
-            else:  # a question asked is answered before anything else
-                person, action = min(
-                    ready, key=lambda offer: (offer[1].trigger != "provide_info", ONWARD.index(offer[1].trigger))
-                )
-            asked = {spec.name for spec in action.inputs}
-            inputs = {k: v for k, v in answers_for(action.trigger, clock.today, 30, award_value).items() if k in asked}
-            try:
-                engine.act(ActionRequest(case_id, action.trigger, person, reason="Because", inputs=inputs))
-            except DomainError as refused:
-                raise AssertionError(f"{action.trigger} at {state}, offered, was refused: {refused}") from refused
-            taken.append(f"{state}:{action.trigger}")
-            done.add(f"{state}:{action.trigger}")
-        raise AssertionError(f"not handed over after {taken}")
+        _walk_to(core, clock, case_id, everyone, ("handed_over",), PROCURING,
+                 lambda trigger: answers_for(trigger, clock.today, 30, award_value),
+                 setback=setback, when_waiting=_kpis_set_by(core, case_id, people.officer))  # fmt: skip
     finally:
         _drop(directory, db)
 
@@ -525,57 +478,152 @@ def test_every_contract_s_life_runs_its_course_by_the_actions_its_pages_offer(
     sqlite_template, definitions, starts, value, contract_type, authority, journey
 ):
     """A contract loaded into the register, taken by the actions its case page offers (nothing standing in
-    their way; a week's wait where only a date does, the change notice recorded where one is owed, the KPIs
-    assessed where the Act asks) to the end of each journey: varied, extended, re-commissioned, let expire or
-    terminated. Never refused, never stuck, whatever its law, value and kind."""
+    their way; a wait where only a date does, the change notice recorded where one is owed) to the end of each
+    journey: varied, extended, re-commissioned, let expire or terminated. Never refused, never stuck, whatever
+    its law, value and kind."""
     from provision_cycle.models import Contract
     from provision_cycle.services.notices import record_notice
 
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
-        engine, people = core.engine, hub_people(db, authority=authority)
+        people = hub_people(db, authority=authority)
         contract = contract_on(core, people, starts, value, contract_type, authority)
-        case_id = contract.case_id
-        _declare_everyone(engine, case_id, people)
         ends_at, wanted = JOURNEYS[journey]
         new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
         answers = contract_answers(value, new_value, clock.today)
-        everyone = [person for person in vars(people).values() if person != people.system]
-        taken: list[str] = []
-        for _ in range(80):
+
+        def made() -> bool:
             with db.reading() as s:
-                case = s.get(Case, case_id)
-                made = s.get(Contract, contract.id).value
-                offered = [
-                    (person, action)
-                    for person in everyone
-                    for action in actions_with_obstacles(core, s, case, engine.actor(s, person))
-                    if action.trigger in wanted
-                ]
-                state = case.state
-            if state in ends_at and (journey not in CHANGED_BY or made == new_value):
-                return
-            ready = [
-                (p, a) for p, a in offered if not a.not_yet and (a.decision or f"{state}:{a.trigger}" not in taken)
-            ]
-            if not ready:
-                waiting_for = " ".join(message for _, action in offered for message in action.not_yet)
-                if state == "change_notice_pending" and "notice" in waiting_for and "notice" not in taken:
-                    record_notice(core, case_id, people.contract_manager, kind="contract_change_notice",
-                                  published_on=clock.today)  # fmt: skip
-                    taken.append("notice")
-                else:
-                    assert offered, f"stuck at {state} after {taken}: nothing offered"
-                    clock.advance(30)  # what is offered waits for a date (the end date, a forward plan's days)
-                continue
-            person, action = min(ready, key=lambda offer: wanted.index(offer[1].trigger))
-            asked = {spec.name for spec in action.inputs}
-            inputs = {k: v for k, v in answers.get(action.trigger, {}).items() if k in asked}
-            try:
-                engine.act(ActionRequest(case_id, action.trigger, person, reason="Because", inputs=inputs))
-            except DomainError as refused:
-                raise AssertionError(f"{action.trigger} at {state}, offered, was refused: {refused}") from refused
-            taken.append(f"{state}:{action.trigger}")
-        raise AssertionError(f"not {journey} after {taken}")
+                return journey not in CHANGED_BY or s.get(Contract, contract.id).value == new_value
+
+        def change_notice(state: str, waiting_for: str, taken: list[str]) -> bool:
+            if state != "change_notice_pending" or "notice" not in waiting_for or "notice" in taken:
+                return False
+            record_notice(core, contract.case_id, people.contract_manager, kind="contract_change_notice",
+                          published_on=clock.today)  # fmt: skip
+            taken.append("notice")
+            return True
+
+        everyone = [person for person in vars(people).values() if person != people.system]
+        _walk_to(core, clock, contract.case_id, everyone, ends_at, wanted, lambda trigger: answers.get(trigger, {}),
+                 when_waiting=change_notice, done=made, wait_days=30)  # fmt: skip
     finally:
         _drop(directory, db)
+
+
+@pytest.mark.parametrize("value,contract_type", [("4000", "goods"), ("150000", "services"), ("700000", "light_touch"),
+                                                 ("6000000", "works")])  # fmt: skip
+def test_the_provision_cycle_closes_by_the_actions_its_pages_offer(sqlite_template, definitions, value, contract_type):
+    """A need commissioned, handed to procurement, procured on the route its value takes, its contract managed to
+    its renewal decision and re-commissioned: the new commissioning case opens, the cycle closed, every step an
+    action the pages offer."""
+    from provision_cycle.models import Contract
+
+    directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
+    try:
+        people = hub_people(db)
+        everyone = [person for person in vars(people).values() if person != people.system]
+        need = new_request(
+            core.engine, people.requester, value=value, contract_type=contract_type, stage="commissioning"
+        )
+        commissioning = ["start_options_appraisal", "prepare_business_case", "submit", "approve", "hand_to_procurement"]
+        _walk_to(core, clock, need, everyone, ("handed_to_procurement",), commissioning,
+                 lambda trigger: {"preferred_option": "B: one contract for both sites"})  # fmt: skip
+        with db.reading() as s:
+            [procurement] = s.scalars(select(Case.id).where(Case.parent_case_id == need)).all()
+        _walk_to(core, clock, procurement, everyone, ("handed_over",), PROCURING,
+                 lambda trigger: answers_for(trigger, clock.today, 30, value),
+                 when_waiting=_kpis_set_by(core, procurement, people.officer))  # fmt: skip
+        with db.reading() as s:
+            contract = s.scalars(select(Contract).where(Contract.procurement_case_id == procurement)).one()
+        renewing = ["go_live", "open_renewal_decision", "propose_recommission", "approve"]
+        _walk_to(core, clock, contract.case_id, everyone, ("recommissioning",), renewing, lambda trigger: {})
+        with db.reading() as s:
+            [again] = s.scalars(select(Case).where(Case.parent_case_id == contract.case_id)).all()
+            assert (again.stage, again.state, again.category) == ("commissioning", "need_identified", "ict")
+    finally:
+        _drop(directory, db)
+
+
+def _kpis_set_by(core: Core, case_id: int, officer: int):
+    """When a procurement's signature waits for its contract's KPIs (over 5,000,000, PA23 s52): set them, as the
+    case page's KPI form would."""
+
+    def set_kpis(state: str, waiting_for: str, taken: list[str]) -> bool:
+        if "KPI" not in waiting_for or "set_kpis" in taken:
+            return False
+        set_procurement_kpis(core, case_id, officer, KPIS)
+        taken.append("set_kpis")
+        return True
+
+    return set_kpis
+
+
+def _walk_to(
+    core: Core,
+    clock: Clock,
+    case_id: int,
+    everyone: list[int],
+    ends_at: tuple[str, ...],
+    moving_on: list[str],
+    answers,
+    *,
+    setback: str | None = None,
+    when_waiting=None,
+    done=lambda: True,
+    wait_days: int = 7,
+) -> list[str]:
+    """Take the case to one of ``ends_at`` (and ``done()``) by the actions its page offers someone, nothing
+    standing in their way: at each step the first of ``moving_on`` offered (a question answered first), each
+    once at a state since the case last went back (a gate's approval by each of its steps' approvers in turn),
+    given ``answers(trigger)`` as it asks them; each gate's ``setback`` first, where one is given. Where only
+    something else would let it on, ``when_waiting(state, what it waits for, taken)`` may do it (and say so);
+    else the clock moves on ``wait_days``. Refused or stuck, it fails; the actions taken, in order."""
+    engine = core.engine
+    for person in everyone:
+        with contextlib.suppress(DomainError):  # a requester works for one council
+            engine.declare_interests(case_id, person, has_conflict=False)
+    taken: list[str] = []
+    taken_here: set[str] = set()  # the actions taken at each state since the case last went back
+    set_back: set[str] = set()  # the gates that have sent it back once
+    for _ in range(150):
+        with core.db.reading() as s:
+            case = s.get(Case, case_id)
+            offered = [
+                (person, action)
+                for person in everyone
+                for action in actions_with_obstacles(core, s, case, engine.actor(s, person))
+                if action.trigger in moving_on or action.trigger == setback
+            ]
+            state = case.state
+        if state in ends_at and done():
+            return taken
+        ready = [(p, a) for p, a in offered if not a.not_yet]
+        going_back = [(p, a) for p, a in ready if a.trigger == setback and state not in set_back]
+        ready = [
+            (p, a)
+            for p, a in ready
+            if a.trigger != setback and (a.decision or f"{state}:{a.trigger}" not in taken_here)
+        ]
+        if not going_back and not ready:
+            assert offered, f"stuck at {state} after {taken}: nothing offered"
+            waiting_for = " ".join(message for _, action in offered for message in action.not_yet)
+            if not (when_waiting and when_waiting(state, waiting_for, taken)):
+                clock.advance(wait_days)  # what is offered waits for a date (tenders closing, an end date)
+            continue
+        if going_back:
+            (person, action), _ = going_back[0], set_back.add(state)
+            taken_here.clear()
+        else:  # a question asked is answered before anything else
+            person, action = min(
+                ready, key=lambda offer: (offer[1].trigger != "provide_info", moving_on.index(offer[1].trigger))
+            )
+        asked = {spec.name for spec in action.inputs}
+        inputs = {k: v for k, v in answers(action.trigger).items() if k in asked}
+        try:
+            engine.act(ActionRequest(case_id, action.trigger, person, reason="Because", inputs=inputs))
+        except DomainError as refused:
+            raise AssertionError(f"{action.trigger} at {state}, offered, was refused: {refused}") from refused
+        taken.append(f"{state}:{action.trigger}")
+        taken_here.add(f"{state}:{action.trigger}")
+    raise AssertionError(f"not at {ends_at} after {taken}")
