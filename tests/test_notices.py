@@ -24,6 +24,7 @@ from .factories import (
     approve_gate,
     approve_open_steps,
     award_open_procedure,
+    award_recommended,
     contract_from_open_procedure,
     create_user,
     declare,
@@ -321,6 +322,20 @@ def test_contracts_outside_the_act_owe_no_change_notice(core, db):
         )
         approve_gate(core.engine, contract.case_id, approvers)
         assert _deadline(db, contract.case_id, "contract_change_notice") is None
+
+
+def test_a_below_threshold_procurement_abandoned_after_its_tender_notice_owes_no_termination_notice(core, db, clock):
+    """PA23 s55 is for a public contract; below the threshold the Act asks a tender and a contract details notice
+    (s86-87) and nothing on abandoning it."""
+    people = hub_people(db)
+    case_id = award_recommended(
+        core.engine, clock, people, value="90000", award_value="85000", closes=date(2026, 3, 16)
+    )
+    act(core.engine, case_id, "terminate_procurement", people.officer, reason="The need has gone")
+    assert _deadline(db, case_id, "procurement_termination_notice") is None
+    with db.reading() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "terminate_procurement")).one()
+    assert event.data["termination_notice"] == "not required: not a public contract under the Procurement Act 2023"
 
 
 def test_an_advertised_procurement_abandoned_owes_a_procurement_termination_notice(core, db, clock):

@@ -3,9 +3,9 @@
 A procurement's tender, award and contract details notices are steps of its workflow. The notices owed when
 something has been decided or has happened are not: a contract change notice (UK10) once a modification that
 needs one is approved (the modification itself waits for it), a contract termination notice (UK11) when a
-public contract ends, a procurement termination notice (UK12) when a procurement that published a tender
-or transparency notice is abandoned, and the copies of a contract worth more than 5m and of its modifications
-that the Act has published within 90 days (s53(3), s77). Each is a deadline on the case; recording the
+public contract ends, a procurement termination notice (UK12) when a procurement for a public contract that
+published a tender or transparency notice is abandoned, and the copies of a contract worth more than 5m and of
+its modifications that the Act has published within 90 days (s53(3), s77). Each is a deadline on the case; recording the
 notice meets it, closes its task and goes on the case's audit chain, where the open data (``ocds``) finds it.
 """
 

@@ -1238,7 +1238,12 @@ def meet_contract_details_deadline(ctx: ActionContext) -> None:
 
 @effect
 def procurement_termination_notice(ctx: ActionContext) -> None:
-    """PA23 s55: after a tender or transparency notice, publish a termination notice as soon as practicable."""
+    """PA23 s55: a public contract not awarded after its tender or transparency notice owes a procurement
+    termination notice as soon as practicable. Below the threshold the Act asks none (Part 6 has its tender and
+    contract details notices, s86-87, and no other), so a below-threshold tender notice owes nothing more."""
+    if not public_contract_under_the_act(ctx):
+        ctx.audit_data["termination_notice"] = "not required: not a public contract under the Procurement Act 2023"
+        return
     if ctx.details.get("tender_notice_published_on") or ctx.details.get("transparency_notice_published_on"):
         ctx.raise_deadline(
             statutory.Deadline(
