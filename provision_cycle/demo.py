@@ -587,7 +587,8 @@ def _tenders_scored(core: Core, case_id: int, officer: int, today: date) -> None
         scored = [c.id for c in evaluation_of(session, case_id).criteria if c.kind != "price"]
     for supplier, registration, sme, price, marks in DEMO_TENDERS:
         why_not = marks if isinstance(marks, str) else ""
-        tender = TenderGiven(supplier, registration, sme, False, price, today - timedelta(days=30), why_not)
+        tender = TenderGiven(supplier, registration, sme, False, price, today - timedelta(days=30), why_not,
+                             supplier_ppon=_ppon_of(supplier))  # fmt: skip
         tender_id = record_tender(core, case_id, officer, tender)
         if not why_not:
             given = {c: (str(score), reasons) for c, (score, reasons) in zip(scored, marks, strict=True)}

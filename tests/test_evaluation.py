@@ -3,6 +3,7 @@ received, the panel's scores, and an award that follows the evaluation (s19). On
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -246,6 +247,7 @@ def test_the_award_follows_the_evaluation(core, db, people, evaluating):
         "supplier_registration": "",
         "supplier_is_sme": True,
         "supplier_is_vcse": False,
+        "supplier_ppon": "",
         "award_value": "240000.00",
     }
     act(
@@ -362,6 +364,44 @@ def test_the_notices_open_data_give_the_criteria_and_every_tenderer(core, db, cl
     ]
     roles = {party["name"]: party["roles"] for party in award["parties"]}
     assert roles["Acme Ltd"] == ["supplier", "tenderer"] and roles["Late Co"] == ["tenderer"]
+
+
+def test_a_tender_gives_its_supplier_s_ppon_which_fills_in_the_award_and_identifies_the_tenderer(
+    core, db, clock, people, evaluating
+):
+    """A tender may give its supplier's PPON (however typed; a number of another shape refused): the award
+    recommendation is filled in with it, and the award notice's open data identify that tenderer by it."""
+    from provision_cycle.governance.statutory import PPON_EXPECTED
+
+    from .test_ocds import _package, _package_errors
+
+    case_id, ids = evaluating
+    brightwork = _tender("Brightwork CIC", "200000")
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.record_tender(core, case_id, people.officer, replace(brightwork, supplier_ppon="PBRT-12-CICX"),
+                                 tender_id=ids["Brightwork CIC"])  # fmt: skip
+    assert refused.value.fields == {"supplier_ppon": PPON_EXPECTED}
+    evaluation.record_tender(core, case_id, people.officer, replace(brightwork, supplier_ppon=" gb-ppon-pbrt-1234-cicx "),
+                             tender_id=ids["Brightwork CIC"])  # fmt: skip
+    _score(core, db, people, case_id, ids["Acme Ltd"], 3, 3)
+    _score(core, db, people, case_id, ids["Brightwork CIC"], 5, 5)
+    with db.reading() as session:
+        answers = evaluation.recommendation_answers(session, case_id)
+    assert (answers["supplier_name"], answers["supplier_ppon"]) == ("Brightwork CIC", "PBRT-1234-CICX")
+    award = {**AWARD_INPUTS, **answers, "supplier_is_vcse": True}
+    act(core.engine, case_id, "recommend_award", people.officer, inputs=award)
+    approve_open_steps(core.engine, db, people, case_id)
+    act(core.engine, case_id, "record_assessment_summaries", people.officer,
+        inputs={"assessment_summaries_sent_on": "2026-04-07"})  # fmt: skip
+    act(core.engine, case_id, "publish_award_notice", people.officer,
+        inputs={"award_notice_published_on": "2026-04-08"})  # fmt: skip
+    package = _package(core, db, people.head, case_id)
+    assert _package_errors(package) == []
+    assert package["releases"][-1]["tender"]["tenderers"] == [
+        {"id": "GB-PPON-PBRT-1234-CICX", "name": "Brightwork CIC"},  # ranked first, awarded: one party
+        {"id": "supplier-acme-ltd", "name": "Acme Ltd"},
+        {"id": "supplier-late-co", "name": "Late Co"},
+    ]
 
 
 def test_the_evaluation_panel_is_told_when_the_tenders_are_in(core, db, clock, people, assessed):

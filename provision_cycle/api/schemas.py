@@ -945,6 +945,12 @@ class TenderIn(Request):
         "", max_length=4000, description="Why it was not assessed (late, excluded...); empty for a tender assessed"
     )
     supplier_within_reservation: bool | None = Field(None, description=RESERVATION_ANSWER)
+    supplier_ppon: str = Field(
+        "",
+        max_length=40,
+        description="The supplier's PPON, its unique identifier on the Central Digital Platform, "
+        "where the tender gives it (any case, with or without GB-PPON-)",
+    )
 
 
 class ParticipationRequestIn(Request):
@@ -1000,6 +1006,7 @@ class TenderOut(BaseModel):
     received_on: date
     not_assessed_because: str
     supplier_within_reservation: bool | None
+    supplier_ppon: str = Field(description="The supplier's PPON as the tender gave it; empty if it gave none")
     scores: list[ScoreOut]
     points: dict[str, str] = Field(description="By criterion id: the points earned so far, price by formula")
     total: str | None = Field(description="Out of 100, once every criterion is scored")

@@ -26,7 +26,7 @@ from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
-from ..governance.statutory import Route, conflicts_law
+from ..governance.statutory import PPON_EXPECTED, Route, conflicts_law, ppon
 from ..models import (
     AwardCriterion,
     Case,
@@ -94,6 +94,7 @@ class TenderGiven:
     not_assessed_because: str = ""
     # Asked where the competition is reserved (``workflow.reservations``): the supplier's answer to its question.
     supplier_within_reservation: bool | None = None
+    supplier_ppon: str = ""  # its unique identifier on the Central Digital Platform, where the tender gave it
 
 
 @dataclass(frozen=True)
@@ -260,10 +261,14 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
         errors["received_on"] = problem
     if len(reason) > MAX_REASONS:
         errors["not_assessed_because"] = f"Keep the reason to {MAX_REASONS} characters"
+    unique = ppon(given.supplier_ppon) if given.supplier_ppon.strip() else ""
+    if unique is None:
+        errors["supplier_ppon"] = PPON_EXPECTED
     if errors:
         raise InvalidInput(errors)
     return {
         **Tender.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
+        "supplier_ppon": unique,
         "price": price,
         "received_on": given.received_on,
         "not_assessed_because": reason,
@@ -808,6 +813,7 @@ def recommendation_answers(session: Session, case_id: int) -> dict[str, object]:
         "supplier_registration": tender.supplier_registration,
         "supplier_is_sme": tender.supplier_is_sme,
         "supplier_is_vcse": tender.supplier_is_vcse,
+        "supplier_ppon": tender.supplier_ppon,
         "award_value": f"{tender.price:.2f}",
     }
 

@@ -436,18 +436,19 @@ def _add_tenderers(release: dict[str, Any], evaluated: Evaluation, awarded: dict
     """Every supplier who tendered, as a party (the supplier ``awarded`` is one of them, its tender identified
     as the award identifies it) and among the tender's tenderers: the award notice counts them."""
     parties = {party["id"]: party for party in release["parties"] if "id" in party}
-    awarded_as_tendered = _supplier({**awarded, "supplier_ppon": ""})["id"]  # tenders give no PPON
+    awarded_unnumbered = _supplier({**awarded, "supplier_ppon": ""})["id"]  # by its number or name alone
     tenderers = []
     for standing in evaluated.standings:
         tender = standing.tender
         given = {
             "supplier_name": tender.supplier_name,
             "supplier_registration": tender.supplier_registration,
+            "supplier_ppon": tender.supplier_ppon,
             "supplier_is_sme": tender.supplier_is_sme,
             "supplier_is_vcse": tender.supplier_is_vcse,
         }
         party = _supplier(given)
-        if party["id"] == awarded_as_tendered:
+        if _supplier({**given, "supplier_ppon": ""})["id"] == awarded_unnumbered:  # the awarded supplier's tender
             party = _supplier({**given, "supplier_ppon": awarded.get("supplier_ppon") or ""})
         known = parties.get(party["id"])
         if known is None:

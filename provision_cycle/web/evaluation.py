@@ -108,6 +108,7 @@ def tender(case_id: int, tender_id: int | None = None):
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
             supplier_within_reservation=answered_yes(form.supplier_within_reservation.data),
+            supplier_ppon=form.supplier_ppon.data,
         )
         seen = as_seen(form.opened_on.data) if tender_id is not None else None  # a correction, of the one shown
         evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
@@ -305,6 +306,7 @@ def _tender_data(tender) -> dict:
         "received_on": tender.received_on,
         "not_assessed_because": tender.not_assessed_because,
         "supplier_within_reservation": yes_no_or_none(tender.supplier_within_reservation),
+        "supplier_ppon": tender.supplier_ppon,
     }
 
 

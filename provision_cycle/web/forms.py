@@ -835,6 +835,13 @@ class TenderForm(FlaskForm):
     supplier_is_vcse = _yes_or_no(
         "Is the supplier a voluntary, community or social enterprise (VCSE)?", "Say whether the supplier is a VCSE"
     )
+    supplier_ppon = StringField(
+        "Supplier's PPON (optional)",
+        widget=GovShortInput(10, inputmode="text"),
+        description="Its unique identifier on the Central Digital Platform (Find a Tender), like PABC-1234-DEFG, "
+        "where the tender gives it",
+        validators=[Length(max=40)],
+    )
     price = StringField(
         "Price tendered, excluding VAT",
         widget=money_input(),

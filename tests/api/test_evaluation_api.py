@@ -47,9 +47,13 @@ def test_criteria_tenders_and_scores_through_the_api(api, core, db, clock):
 
     _to_evaluation(core, clock, people, case_id)
     officer.post(f"{base}/tenders", _tender("Acme Ltd", "a lot"), status=422)
-    officer.post(f"{base}/tenders", _tender("Acme Ltd", "240000"), status=201)
+    officer.post(f"{base}/tenders", _tender("Acme Ltd", "240000") | {"supplier_ppon": "PACM-12"}, status=422)
+    officer.post(
+        f"{base}/tenders", _tender("Acme Ltd", "240000") | {"supplier_ppon": "GB-PPON-pacm-1234-ltdx"}, status=201
+    )
     body = officer.post(f"{base}/tenders", _tender("Brightwork CIC", "200000"), status=201).json
     acme, brightwork = body["tenders"]
+    assert (acme["supplier_ppon"], brightwork["supplier_ppon"]) == ("PACM-1234-LTDX", "")
     assert (acme["supplier_name"], acme["price"], acme["points"], acme["total"]) == (
         "Acme Ltd",
         "240000.00",

@@ -54,7 +54,9 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     new = f"/cases/{case_id}/tenders/new"
     refused = officer.post(new, _tender_form("Acme Ltd", "nothing"), status=400)
     assert "Enter the price tendered in pounds" in refused.text
-    officer.post(new, _tender_form("Acme Ltd", "240000"))
+    refused = officer.post(new, _tender_form("Acme Ltd", "240000") | {"supplier_ppon": "ACME"}, status=400)
+    assert "Give the PPON as four letters, four digits and four letters" in refused.text
+    officer.post(new, _tender_form("Acme Ltd", "240000") | {"supplier_ppon": "pacm-1234-ltdx"})
     officer.post(new, _tender_form("Brightwork CIC", "200000", sme="no"))
     officer.post(new, _tender_form("Late Co", "150000", not_assessed="Received after the deadline"))
     refused = officer.post(new, _tender_form("ACME LIMITED", "1"), status=400)
@@ -104,7 +106,7 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     assert matrix[3] == ",Late Co,,yes,no,150000.00,2026-04-06,Received after the deadline,,,,,,,,"  # no rank
 
     form = officer.get(f"/cases/{case_id}/actions/recommend_award").text
-    assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form
+    assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form and 'value="PACM-1234-LTDX"' in form
     assert "Filled in from the evaluation: Acme Ltd&#39;s is the most advantageous tender." in form
 
     summary = page_text(officer.get(f"/cases/{case_id}/tenders/{ids['Brightwork CIC']}/assessment-summary").text)
