@@ -3,7 +3,7 @@ contracts and payments each person may see, and each contract and payment keepin
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -140,6 +140,22 @@ def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_num
         assert find_suppliers(session, officer, "07654321", today) == []
         requester = core.engine.actor(session, people.requester)  # who sees neither its contract nor its spend
         assert find_suppliers(session, requester, "PACM-1234-LTDX", today) == []
+
+
+def test_a_supplier_that_only_tendered_is_found_by_the_ppon_its_tender_gave(core, db):
+    from provision_cycle.services.evaluation import TenderGiven, record_tender
+    from tests.web.helpers import procurement_in_evaluation
+
+    people = hub_people(db)
+    case_id = procurement_in_evaluation(core, people)
+    received = core.engine.today() - timedelta(days=1)
+    record_tender(core, case_id, people.officer, TenderGiven("Newco Kiosks Ltd", "", True, False, "200000", received,
+                                                             supplier_ppon="PNEW-1234-KIOS"))  # fmt: skip
+    with db.reading() as session:
+        officer, today = core.engine.actor(session, people.officer), core.engine.today()
+        assert [s.key for s in find_suppliers(session, officer, "gb-ppon-pnew-1234-kios", today)] == ["newco kiosks"]
+        requester = core.engine.actor(session, people.requester)  # who does not see the tenders
+        assert find_suppliers(session, requester, "PNEW-1234-KIOS", today) == []
 
 
 def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):

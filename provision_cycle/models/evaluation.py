@@ -49,6 +49,12 @@ class Tender(SupplierAsGiven, Base):
             sqlite_where=text("supplier_registration <> ''"),
             postgresql_where=text("supplier_registration <> ''"),
         ),
+        Index(  # a supplier found by its PPON (Find a supplier): only the tenders that give one
+            "ix_tenders_ppon",
+            "supplier_ppon",
+            sqlite_where=text("supplier_ppon <> ''"),
+            postgresql_where=text("supplier_ppon <> ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

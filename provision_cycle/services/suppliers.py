@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, union, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from ..core import Core
@@ -831,17 +831,20 @@ def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
 def _keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
     """The names (keys) recorded with ``text`` as their supplier's Companies House or charity number (in the
     register, a tender, a request to participate or a market application the person sees) or, in the
-    register, as its PPON: a supplier looked for by its number. None unless ``text`` has a number's shape."""
+    register or a tender, as its PPON: a supplier looked for by its number. None unless ``text`` has a
+    number's shape."""
     given = text.strip()
     if unique := ppon(given):
-        none = literal_column("''")  # the PPON index's own words, as ``_same_number_elsewhere`` has them
-        return set(
-            session.scalars(
-                select(Contract.supplier_key).where(
-                    Contract.supplier_ppon == unique, Contract.supplier_ppon != none, visible_contracts(actor)
-                )
-            )
+        none = literal_column("''")  # the PPON indexes' own words, as ``_same_number_elsewhere`` has them
+        registered = select(Contract.supplier_key).where(
+            Contract.supplier_ppon == unique, Contract.supplier_ppon != none, visible_contracts(actor)
         )
+        tendered = (
+            select(Tender.supplier_key)
+            .join(Case, Case.id == Tender.case_id)
+            .where(Tender.supplier_ppon == unique, Tender.supplier_ppon != none, tenders_seen(actor))
+        )
+        return set(session.scalars(union(registered, tendered)))
     if not any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
         return set()
     return {key for key, _ in _same_number_elsewhere(session, actor, (), {given, given.upper()})}
