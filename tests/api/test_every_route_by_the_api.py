@@ -111,7 +111,7 @@ def _offered(core, clients: _Clients, case_id: int, moving_on: list[str], state:
     offered = []
     for person, ready in _ready_for(core, clients, case_id, moving_on).items():
         listed = [action for action in _available(clients[person], case_id) if not action["not_yet"]]
-        missing = ready - {"approve" if action["decision"] else action["trigger"] for action in listed}
+        missing = ready - {action["trigger"] for action in listed}
         assert not missing, f"the API does not list {missing} for {person}, ready as they are"
         offered += [
             (person, action)
@@ -128,9 +128,10 @@ def _ready_for(core, clients: _Clients, case_id: int, moving_on: list[str]) -> d
         case = session.get(Case, case_id)
         ready = {
             person: {
-                "approve" if action.decision else action.trigger
+                action.trigger  # a decision: approving it, which may wait where rejecting it need not
                 for action in actions_with_obstacles(core, session, case, core.engine.actor(session, person))
-                if not action.not_yet and (action.decision or action.trigger in moving_on)
+                if not action.not_yet
+                and (action.trigger == "approve" if action.decision else action.trigger in moving_on)
             }
             for person in clients
         }
