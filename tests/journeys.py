@@ -129,11 +129,20 @@ JOURNEYS = {
 CHANGED_BY = {"varied a little": Decimal("1.05"), "varied a lot": Decimal("1.4"), "cut back": Decimal("0.7")}
 
 
-def contract_answers(value: str, new_value: Decimal, today: date) -> dict[str, dict[str, object]]:
-    """What a contract's manager answers each action of its journeys with: a variation to ``new_value`` on the
-    basis that the contract provided for it, an extension of six months costing a quarter of its ``value``, a
-    forward plan entry published 30 days before ``today``, a termination today."""
-    return {
+# The contracts whose journeys differ through a door other than the engine's (the Act's change notice, the PCR
+# 2015's grounds for a change, CDC's Executive): the pages' and the API's walks take these; the engine's, all.
+BY_EVERY_DOOR = [REGISTERED[0], REGISTERED[1], REGISTERED[-1]]
+
+
+def contract_journey(journey: str, value: str, today: date):
+    """One of ``JOURNEYS`` for a contract of ``value``: the states it ends at, the actions that take it there,
+    the value it is varied to (``CHANGED_BY``; its own where it is not varied), and what its manager answers
+    each action with: the variation on the basis that the contract provided for it, an extension of six months
+    costing a quarter of its value, a forward plan entry published 30 days before ``today``, a termination
+    today."""
+    ends_at, wanted = JOURNEYS[journey]
+    new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
+    answers = {
         "propose_variation": {
             "variation_description": "More hours", "new_value": str(new_value), "new_end_date": "2027-06-30",
             "voluntary_standstill": False, "modification_basis": "provided_for",
@@ -142,6 +151,7 @@ def contract_answers(value: str, new_value: Decimal, today: date) -> dict[str, d
         "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=30)).isoformat()},
         "terminate": {"terminated_on": today.isoformat()},
     }  # fmt: skip
+    return ends_at, wanted, new_value, answers
 
 
 def request_on(core, db, route: str, value: str, contract_type: str, ground: str | None, authority: str):
@@ -166,3 +176,18 @@ def contract_on(core, people, starts: date, value: str, contract_type: str, auth
     return register_contract(core, people, value=value, starts=starts, ends=date(2027, 6, 30),
                              contract_type=contract_type, authority=authority, state="mobilisation",
                              extension_months_available=12)  # fmt: skip
+
+
+class EachPerson(dict):
+    """Something of each of the people (an API client, a signed-in browser), made by ``make(person)`` the first
+    time it is wanted: a sign-in checks a password hash and a client makes a token, and most people have nothing
+    to do on most steps."""
+
+    def __init__(self, people: list[int], make) -> None:
+        super().__init__(dict.fromkeys(people))
+        self.make = make
+
+    def __getitem__(self, person: int):
+        if super().__getitem__(person) is None:
+            self[person] = self.make(person)
+        return super().__getitem__(person)

@@ -46,7 +46,7 @@ from .journeys import (
     REGISTERED,
     SETBACKS,
     answers_for,
-    contract_answers,
+    contract_journey,
     contract_on,
     request_on,
 )
@@ -488,9 +488,7 @@ def test_every_contract_s_life_runs_its_course_by_the_actions_its_pages_offer(
     try:
         people = hub_people(db, authority=authority)
         contract = contract_on(core, people, starts, value, contract_type, authority)
-        ends_at, wanted = JOURNEYS[journey]
-        new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
-        answers = contract_answers(value, new_value, clock.today)
+        ends_at, wanted, new_value, answers = contract_journey(journey, value, clock.today)
 
         def made() -> bool:
             with db.reading() as s:

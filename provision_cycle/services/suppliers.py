@@ -177,7 +177,7 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     """The suppliers whose names have every word of ``text`` (as keys compare them), in the register, paid in
     the years a supplier's page shows, or in the tenders, requests to participate and dynamic markets'
     applications the person sees, or (``text`` a number) recorded there with it as their Companies House or
-    charity number or, in the register, their PPON;
+    charity number or, in the register or a tender, their PPON;
     the most paid this financial year first; at most FOUND_AT_MOST. A name recorded as another supplier's
     finds that supplier, counted under all its names."""
     words = supplier_key(text).split()

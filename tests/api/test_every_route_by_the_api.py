@@ -13,13 +13,14 @@ from provision_cycle.models import Case
 from provision_cycle.services.reading import actions_with_obstacles
 from tests.factories import hub_people
 from tests.journeys import (
+    BY_EVERY_DOOR,
     CHANGED_BY,
     EVERY_ROUTE,
     JOURNEYS,
     ONWARD,
-    REGISTERED,
+    EachPerson,
     answers_for,
-    contract_answers,
+    contract_journey,
     contract_on,
     request_on,
 )
@@ -33,7 +34,7 @@ def test_every_route_reaches_its_contract_through_the_api(
     api, core, db, clock, route, value, contract_type, ground, authority
 ):
     case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
-    clients = _Clients(api, everyone)
+    clients = EachPerson(everyone, api)
     taken: list[str] = []
     for _ in range(80):
         state = clients[people.officer].get(f"/cases/{case_id}").get_json()["state"]
@@ -54,22 +55,15 @@ def test_every_route_reaches_its_contract_through_the_api(
     raise AssertionError(f"not handed over after {taken}")
 
 
-# The contracts whose journeys differ through a door (the Act's change notice, the PCR 2015's grounds, CDC's
-# Executive): the engine's walk takes the others.
-LIVES = [REGISTERED[0], REGISTERED[1], REGISTERED[-1]]
-
-
 @pytest.mark.parametrize("journey", JOURNEYS)
-@pytest.mark.parametrize("starts,value,contract_type,authority", LIVES, ids=lambda v: str(v))
+@pytest.mark.parametrize("starts,value,contract_type,authority", BY_EVERY_DOOR, ids=lambda v: str(v))
 def test_every_contract_s_life_runs_its_course_through_the_api(
     api, core, db, clock, starts, value, contract_type, authority, journey
 ):
     people = hub_people(db, authority=authority)
     contract = contract_on(core, people, starts, value, contract_type, authority)
-    ends_at, wanted = JOURNEYS[journey]
-    new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
-    answers = contract_answers(value, new_value, clock.today)
-    clients = _Clients(api, [p for p in vars(people).values() if p != people.system])
+    ends_at, wanted, new_value, answers = contract_journey(journey, value, clock.today)
+    clients = EachPerson([p for p in vars(people).values() if p != people.system], api)
     manager, case_id, taken = clients[people.contract_manager], contract.case_id, []
     for _ in range(60):
         state = manager.get(f"/cases/{case_id}").get_json()["state"]
@@ -90,20 +84,7 @@ def test_every_contract_s_life_runs_its_course_through_the_api(
     raise AssertionError(f"not {journey} after {taken}")
 
 
-class _Clients(dict):
-    """An API client for each of the people, with a token made the first time it is wanted."""
-
-    def __init__(self, api, people: list[int]) -> None:
-        super().__init__(dict.fromkeys(people))
-        self.api = api
-
-    def __getitem__(self, person: int):
-        if super().__getitem__(person) is None:
-            self[person] = self.api(person)
-        return super().__getitem__(person)
-
-
-def _offered(core, clients: _Clients, case_id: int, moving_on: list[str], state: str, taken: list[str]) -> list:
+def _offered(core, clients: EachPerson, case_id: int, moving_on: list[str], state: str, taken: list[str]) -> list:
     """(person, action) for each action ``moving_on`` that someone's `available_actions` list now, nothing
     standing in its way: a decision (approving) as often as a gate asks, anything else once at a state. Only
     the people the engine finds such an action ready for are asked (everyone, every step, would be most of the
@@ -122,7 +103,7 @@ def _offered(core, clients: _Clients, case_id: int, moving_on: list[str], state:
     return offered
 
 
-def _ready_for(core, clients: _Clients, case_id: int, moving_on: list[str]) -> dict[int, set[str]]:
+def _ready_for(core, clients: EachPerson, case_id: int, moving_on: list[str]) -> dict[int, set[str]]:
     """The actions ``moving_on`` (and approving) the engine finds ready for each person who has one."""
     with core.db.reading() as session:
         case = session.get(Case, case_id)
@@ -138,7 +119,7 @@ def _ready_for(core, clients: _Clients, case_id: int, moving_on: list[str]) -> d
     return {person: triggers for person, triggers in ready.items() if triggers}
 
 
-def _waiting(clients: _Clients, case_id: int, person: int) -> list[dict]:
+def _waiting(clients: EachPerson, case_id: int, person: int) -> list[dict]:
     """The actions waiting (something in `not_yet`) for ``person``."""
     return [action for action in _available(clients[person], case_id) if action["not_yet"]]
 

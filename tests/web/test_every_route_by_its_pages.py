@@ -8,7 +8,6 @@ go back, a button with no form behind it)."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import pytest
 
@@ -16,13 +15,14 @@ from provision_cycle.models import Case, Contract
 from provision_cycle.services.reading import actions_with_obstacles
 from tests.factories import hub_people
 from tests.journeys import (
+    BY_EVERY_DOOR,
     CHANGED_BY,
     EVERY_ROUTE,
     JOURNEYS,
     ONWARD,
-    REGISTERED,
+    EachPerson,
     answers_for,
-    contract_answers,
+    contract_journey,
     contract_on,
     request_on,
 )
@@ -39,7 +39,7 @@ def test_every_route_reaches_its_contract_through_its_pages(
     app, core, db, clock, route, value, contract_type, ground, authority
 ):
     case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
-    browsers = _Browsers(app, db, everyone)
+    browsers = EachPerson(everyone, lambda person: Browser(app, db).sign_in(person))
     page = f"/cases/{case_id}"
     taken: list[str] = []
     for _ in range(80):
@@ -66,14 +66,8 @@ def test_every_route_reaches_its_contract_through_its_pages(
     raise AssertionError(f"not handed over after {taken}")
 
 
-# A contract's journeys through its pages, for the contracts whose pages differ: the Act's public contract (its
-# change notice), the PCR 2015's (that law's grounds for a change) and CDC's (its Executive's decision). The
-# engine's walk takes the others.
-LIVES = [REGISTERED[0], REGISTERED[1], REGISTERED[-1]]
-
-
 @pytest.mark.parametrize("journey", JOURNEYS)
-@pytest.mark.parametrize("starts,value,contract_type,authority", LIVES, ids=lambda v: str(v))
+@pytest.mark.parametrize("starts,value,contract_type,authority", BY_EVERY_DOOR, ids=lambda v: str(v))
 def test_every_contract_s_life_runs_its_course_through_its_pages(
     app, core, db, clock, starts, value, contract_type, authority, journey
 ):
@@ -81,10 +75,9 @@ def test_every_contract_s_life_runs_its_course_through_its_pages(
     and *Record as published* for a change notice owed) to the end of each journey of its life."""
     people = hub_people(db, authority=authority)
     contract = contract_on(core, people, starts, value, contract_type, authority)
-    ends_at, wanted = JOURNEYS[journey]
-    new_value = (Decimal(value) * CHANGED_BY.get(journey, 1)).quantize(Decimal("0.01"))
-    answers = contract_answers(value, new_value, clock.today)
-    browsers = _Browsers(app, db, [p for p in vars(people).values() if p != people.system])
+    ends_at, wanted, new_value, answers = contract_journey(journey, value, clock.today)
+    browsers = EachPerson([p for p in vars(people).values() if p != people.system],
+                          lambda person: Browser(app, db).sign_in(person))  # fmt: skip
     page, case_id = f"/cases/{contract.case_id}", contract.case_id
     notice = f"/cases/{case_id}/notices/contract_change_notice"
     taken: list[str] = []
@@ -111,21 +104,7 @@ def test_every_contract_s_life_runs_its_course_through_its_pages(
     raise AssertionError(f"not {journey} after {taken}")
 
 
-class _Browsers(dict):
-    """A browser for each of the people, signed in the first time it is wanted (a sign-in checks a password
-    hash: a dozen of them for every test would be most of its time)."""
-
-    def __init__(self, app, db, people: list[int]) -> None:
-        super().__init__(dict.fromkeys(people))
-        self.app, self.db = app, db
-
-    def __getitem__(self, person: int) -> Browser:
-        if super().__getitem__(person) is None:
-            self[person] = Browser(self.app, self.db).sign_in(person)
-        return super().__getitem__(person)
-
-
-def _offered_to_someone(core, browsers: _Browsers, case_id: int, moving_on: list[str]) -> list[tuple[int, str, str]]:
+def _offered_to_someone(core, browsers: EachPerson, case_id: int, moving_on: list[str]) -> list[tuple[int, str, str]]:
     """The actions ``moving_on`` that someone's case page offers now, as (person, trigger, where to take it).
     Only the pages of the people the engine finds such an action ready for are read (every page for every step
     would be most of the test's time), and each must offer all of them: a page that hides an action its person
