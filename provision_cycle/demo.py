@@ -444,7 +444,8 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         return True
     if step == "requests_to_participate":  # as they arrived, each to be assessed once requests close
         for name, sme in DEMO_REQUESTS:
-            record_request(core, case_id, officer, RequestGiven(name, "", sme, False, today))
+            given = RequestGiven(name, "", sme, False, today, supplier_ppon=_ppon_of(name))
+            record_request(core, case_id, officer, given)
         return True
     if step in ("return", "reject"):
         approver = _open_step_holder(core, people, case_id)
@@ -886,7 +887,8 @@ def _reserved_to_supported_employment(core: Core, people: dict) -> int:
     for supplier, sme, vcse, supported, days_ago in SUPPORTED_EMPLOYMENT_REQUESTS:
         arrived = _working_day_at(core, today - timedelta(days=days_ago), time(14, 0))
         with _clock_at(core, arrived):
-            given = RequestGiven(supplier, "", sme, vcse, arrived.date(), supplier_within_reservation=supported)
+            given = RequestGiven(supplier, "", sme, vcse, arrived.date(), supplier_within_reservation=supported,
+                                 supplier_ppon=_ppon_of(supplier))  # fmt: skip
             record_request(core, case_id, officer, given)
     return case_id
 
@@ -1004,8 +1006,9 @@ def _dynamic_market(core: Core, people: dict) -> None:
     ):
         applied = today - timedelta(days=100 - 12 * n)
         vcse = name.endswith("Transport")
-        number = _company_number(RENAMED[0]) if name == RENAMED[1] else ""
-        application = markets.ApplicationGiven(name, number, sme, vcse, applied, parts)
+        company = RENAMED[0] if name == RENAMED[1] else name  # a company keeps its number and PPON
+        number = _company_number(company) if name == RENAMED[1] else ""
+        application = markets.ApplicationGiven(name, number, sme, vcse, applied, parts, _ppon_of(company))
         membership_id = markets.record_application(core, market_id, officer, application)
         decided = applied + timedelta(days=7)
         if outcome == "admit":
@@ -1017,7 +1020,10 @@ def _dynamic_market(core: Core, people: dict) -> None:
     modified = today - timedelta(days=30)
     notice_id = _find_a_tender_id(1015, modified)
     markets.modify_market(core, market_id, officer, modified, added, [wheelchairs], notice_id=notice_id)
-    more = markets.ApplicationGiven("Cherwell Cars Ltd", "", True, False, today - timedelta(days=20), [wheelchairs])
+    applied = today - timedelta(days=20)
+    more = markets.ApplicationGiven(
+        "Cherwell Cars Ltd", "", True, False, applied, [wheelchairs], _ppon_of("Cherwell Cars Ltd")
+    )
     markets.record_application(core, market_id, officer, more)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from provision_cycle.errors import InvalidAction, InvalidInput, NotFound, NotPermitted
+from provision_cycle.governance.statutory import PPON_EXPECTED
 from provision_cycle.models import AuditEvent, DynamicMarket, MarketMembership, MarketNoticeKind, OutboxMessage
 from provision_cycle.scheduling.config import schedule_for
 from provision_cycle.scheduling.sweeps import Mailer, deliver_notifications, remind_market_applications
@@ -458,3 +459,37 @@ def test_only_a_public_contract_is_awarded_by_reference_to_a_market(core, db, pe
     assert core.engine.offers(above, people.officer, ["publish_tender_notice"])["publish_tender_notice"].asks(
         "by_dynamic_market"
     )
+
+
+def test_an_application_gives_its_supplier_s_ppon_and_the_member_s_tenders_need_not_give_it_again(
+    core, db, clock, people
+):
+    """An application to join may give the supplier's PPON (however typed; a number of another shape refused,
+    nothing recorded); a tender in a procurement restricted to the market, recorded without one, takes it."""
+    market_id = open_market(core, people)
+    markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+
+    def apply(name, ppon):
+        given = ApplicationGiven(name, "", True, False, date(2026, 2, 20), supplier_ppon=ppon)
+        return markets.record_application(core, market_id, people.officer, given)
+
+    with pytest.raises(InvalidInput) as refused:
+        apply("Acme Cars Ltd", "PACM-12-CARS")
+    assert refused.value.fields == {"supplier_ppon": PPON_EXPECTED}
+    assert _read(db, market_id).memberships == []
+    acme, bodge = apply("Acme Cars Ltd", " gb-ppon-pacm-1234-cars"), apply("Bodge Transport", "")
+    for member in (acme, bodge):
+        markets.admit(core, market_id, member, people.officer, date(2026, 2, 23), date(2026, 2, 23))
+    assert [m.supplier_ppon for m in _read(db, market_id).memberships] == ["PACM-1234-CARS", ""]
+
+    case_id = ready_for_the_market(core.engine, people, value="250000", route="competitive_flexible")
+    _restricted_to(core, clock, people, case_id, f"DM-{market_id:06d}")
+    _to_evaluation(core, clock, people, case_id, "Acme Cars\nBodge Transport")
+    for name, ppon in (("ACME CARS", ""), ("Bodge Transport", "PBOD-1234-GETX")):
+        given = TenderGiven(name, "", True, False, "100000", date(2026, 4, 20), supplier_ppon=ppon)
+        evaluation.record_tender(core, case_id, people.officer, given)
+    with db.reading() as session:
+        tenders = {s.tender.supplier_name: s.tender.supplier_ppon for s in evaluation_of(session, case_id).standings}
+        recorded = session.scalars(select(AuditEvent).where(AuditEvent.action == "record_tender")).all()
+    assert tenders == {"ACME CARS": "PACM-1234-CARS", "Bodge Transport": "PBOD-1234-GETX"}
+    assert [event.data.get("supplier_ppon") for event in recorded] == ["PACM-1234-CARS", "PBOD-1234-GETX"]

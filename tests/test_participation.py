@@ -4,17 +4,20 @@ them, and to the dynamic market the procedure may be restricted to (s34)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
+from provision_cycle.governance.statutory import PPON_EXPECTED
 from provision_cycle.models import AuditEvent, Case, ParticipationRequest
 from provision_cycle.services import evaluation, markets
-from provision_cycle.services.evaluation import RequestGiven
+from provision_cycle.services.evaluation import RequestGiven, TenderGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
 from provision_cycle.services.spreadsheet import FileRefused
+from provision_cycle.workflow.evaluation import evaluation_of
 from provision_cycle.workflow.participation import requests_to_participate, to_invite
 
 from .factories import act, hub_people, in_participation, invite_tenders
@@ -239,3 +242,38 @@ def test_requests_are_loaded_from_a_portal_s_file_whole_or_not_at_all(core, db, 
     assert event.data["names"] == ["Brightwater Services", "Careless Contracting"]
     with pytest.raises(NotPermitted):
         evaluation.load_requests(core, case_id, people.finance, good)
+
+
+def test_a_request_gives_its_supplier_s_ppon_and_the_supplier_s_tender_need_not_give_it_again(core, db, clock, people):
+    """A request to participate may give the supplier's PPON, however typed, by its form or a portal's file (a
+    number of another shape refused, saying where); the supplier's tender, recorded without one, takes it, and
+    a tender that gives its own keeps it."""
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 12))
+    acme = RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 10), "", date(2026, 3, 10))
+    with pytest.raises(InvalidInput) as refused:
+        evaluation.record_request(core, case_id, people.officer, replace(acme, supplier_ppon="PACM-12"))
+    assert refused.value.fields == {"supplier_ppon": PPON_EXPECTED}
+    evaluation.record_request(core, case_id, people.officer, replace(acme, supplier_ppon="gb-ppon-pacm-1234-ltdx "))
+    clock.set(date(2026, 3, 30))
+    heading = b"Organisation name,SME,VCSE,Date submitted,Exclusions checked,Supplier PPON\n"
+    brightwater = b"Brightwater Services,yes,no,2026-03-21,2026-03-23,PBRT-1234-SERV\n"
+    with pytest.raises(FileRefused) as refused_file:
+        evaluation.load_requests(
+            core, case_id, people.officer, heading + brightwater + b"Careless,no,no,2026-03-22,,0123\n"
+        )
+    assert [str(problem) for problem in refused_file.value.problems] == [f"line 3, Supplier PPON: {PPON_EXPECTED}"]
+    evaluation.load_requests(core, case_id, people.officer, heading + brightwater, apply=True)
+    with db.reading() as session:
+        made = {r.supplier_name: r.supplier_ppon for r in requests_to_participate(session, case_id)}
+    assert made == {"Acme Ltd": "PACM-1234-LTDX", "Brightwater Services": "PBRT-1234-SERV"}
+
+    _invite(core, people, case_id, "Acme Ltd\nBrightwater Services")
+    clock.set(date(2026, 4, 28))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    for name, ppon in (("ACME LIMITED", ""), ("Brightwater Services", "PBRX-1234-SERV")):
+        given = TenderGiven(name, "", True, False, "200000", date(2026, 4, 20), supplier_ppon=ppon)
+        evaluation.record_tender(core, case_id, people.officer, given)
+    with db.reading() as session:
+        tendered = {s.tender.supplier_name: s.tender.supplier_ppon for s in evaluation_of(session, case_id).standings}
+    assert tendered == {"ACME LIMITED": "PACM-1234-LTDX", "Brightwater Services": "PBRX-1234-SERV"}

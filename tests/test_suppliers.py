@@ -142,20 +142,31 @@ def test_a_suppliers_page_says_how_promptly_it_was_paid_and_its_registration_num
         assert find_suppliers(session, requester, "PACM-1234-LTDX", today) == []
 
 
-def test_a_supplier_that_only_tendered_is_found_by_the_ppon_its_tender_gave(core, db):
-    from provision_cycle.services.evaluation import TenderGiven, record_tender
+def test_a_supplier_is_found_by_the_ppon_its_tender_request_to_participate_or_market_application_gave(core, db):
+    """Each gives the PPON; the supplier's page shows it; those who do not see the procurement's tenders or the
+    market's applications find nothing by it."""
+    from provision_cycle.services.evaluation import RequestGiven, TenderGiven, record_request, record_tender
+    from provision_cycle.services.markets import ApplicationGiven, record_application
     from tests.web.helpers import procurement_in_evaluation
 
+    from .factories import in_participation, open_market
+
     people = hub_people(db)
-    case_id = procurement_in_evaluation(core, people)
     received = core.engine.today() - timedelta(days=1)
-    record_tender(core, case_id, people.officer, TenderGiven("Newco Kiosks Ltd", "", True, False, "200000", received,
-                                                             supplier_ppon="PNEW-1234-KIOS"))  # fmt: skip
+    record_tender(core, procurement_in_evaluation(core, people), people.officer,
+                  TenderGiven("Newco Kiosks Ltd", "", True, False, "200000", received, supplier_ppon="PNEW-1234-KIOS"))  # fmt: skip
+    record_request(core, in_participation(core.engine, people), people.officer,
+                   RequestGiven("Askew Catering", "", True, False, received, supplier_ppon="PASK-1234-CATR"))  # fmt: skip
+    record_application(core, open_market(core, people), people.officer,
+                       ApplicationGiven("Minibus Co", "", True, False, received, supplier_ppon="PMIN-1234-IBUS"))  # fmt: skip
     with db.reading() as session:
         officer, today = core.engine.actor(session, people.officer), core.engine.today()
-        assert [s.key for s in find_suppliers(session, officer, "gb-ppon-pnew-1234-kios", today)] == ["newco kiosks"]
-        requester = core.engine.actor(session, people.requester)  # who does not see the tenders
-        assert find_suppliers(session, requester, "PNEW-1234-KIOS", today) == []
+        requester = core.engine.actor(session, people.requester)  # who sees neither
+        for key, ppon in (("newco kiosks", "PNEW-1234-KIOS"), ("askew catering", "PASK-1234-CATR"),
+                          ("minibus co", "PMIN-1234-IBUS")):  # fmt: skip
+            assert [s.key for s in find_suppliers(session, officer, f" gb-ppon-{ppon.lower()}", today)] == [key]
+            assert supplier(session, officer, key, today, core.workflows).ppons == (ppon,)
+            assert find_suppliers(session, requester, ppon, today) == []
 
 
 def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):

@@ -934,30 +934,35 @@ RESERVATION_ANSWER = (
 )
 
 
-class TenderIn(Request):
+PPON_GIVEN = "The supplier's PPON (its unique identifier on the Central Digital Platform) as given; empty if none"
+
+
+class SupplierIn(Request):
+    """A supplier as a tender, a request to participate or an application to a dynamic market gives it."""
+
     supplier_name: str = Field(max_length=200)
     supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
     supplier_is_sme: bool
     supplier_is_vcse: bool
+    supplier_ppon: str = Field(
+        "",
+        max_length=40,
+        description="The supplier's PPON, its unique identifier on the Central Digital Platform, where it gives "
+        "it (any case, with or without GB-PPON-). A tender that gives none takes the one the supplier gave with its "
+        "request to participate, or its application to the dynamic market the procurement is restricted to",
+    )
+
+
+class TenderIn(SupplierIn):
     price: Money = Field(max_length=20, description="Tendered, excluding VAT, in pounds")
     received_on: date
     not_assessed_because: str = Field(
         "", max_length=4000, description="Why it was not assessed (late, excluded...); empty for a tender assessed"
     )
     supplier_within_reservation: bool | None = Field(None, description=RESERVATION_ANSWER)
-    supplier_ppon: str = Field(
-        "",
-        max_length=40,
-        description="The supplier's PPON, its unique identifier on the Central Digital Platform, "
-        "where the tender gives it (any case, with or without GB-PPON-)",
-    )
 
 
-class ParticipationRequestIn(Request):
-    supplier_name: str = Field(max_length=200)
-    supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
-    supplier_is_sme: bool
-    supplier_is_vcse: bool
+class ParticipationRequestIn(SupplierIn):
     received_on: date
     set_aside_because: str = Field(
         "",
@@ -1006,7 +1011,7 @@ class TenderOut(BaseModel):
     received_on: date
     not_assessed_because: str
     supplier_within_reservation: bool | None
-    supplier_ppon: str = Field(description="The supplier's PPON as the tender gave it; empty if it gave none")
+    supplier_ppon: str = Field(description=PPON_GIVEN)
     scores: list[ScoreOut]
     points: dict[str, str] = Field(description="By criterion id: the points earned so far, price by formula")
     total: str | None = Field(description="Out of 100, once every criterion is scored")
@@ -1024,6 +1029,7 @@ class ParticipationRequestOut(BaseModel):
     set_aside_because: str
     exclusions_checked_on: date | None
     supplier_within_reservation: bool | None
+    supplier_ppon: str = Field(description=PPON_GIVEN)
 
 
 class EvaluationOut(BaseModel):
@@ -1111,6 +1117,7 @@ class MembershipOut(BaseModel):
     supplier_name: str
     supplier_key: str
     supplier_registration: str
+    supplier_ppon: str = Field(description=PPON_GIVEN)
     supplier_is_sme: bool
     supplier_is_vcse: bool
     applied_on: date
@@ -1156,11 +1163,7 @@ class MarketOut(MarketSummaryOut):
     )
 
 
-class MarketApplicationIn(Request):
-    supplier_name: str = Field(max_length=200)
-    supplier_registration: str = Field("", max_length=40, description="Companies House or charity number")
-    supplier_is_sme: bool
-    supplier_is_vcse: bool
+class MarketApplicationIn(SupplierIn):
     applied_on: date
     parts: list[str] = Field(
         [], max_length=30, description="The market's parts it applies for (a market in parts); a member, for more"

@@ -60,9 +60,6 @@ class Tender(SupplierAsGiven, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     price: Mapped[Decimal]  # excluding VAT, as the award value is
-    # Its unique identifier on the Central Digital Platform (``statutory.PPON``), where the tender gave it: the
-    # award recommendation is filled in with it, and the notices' open data identify the tenderer by it.
-    supplier_ppon: Mapped[str] = mapped_column(String(14), default="", server_default="")
     received_on: Mapped[date]
     # The supplier's answer to its competition's reservation (``workflow.reservations``: based in its place, a
     # supported employment provider, a public service mutual); None for a competition not reserved.
@@ -87,6 +84,12 @@ class ParticipationRequest(SupplierAsGiven, Base):
             "supplier_registration",
             sqlite_where=text("supplier_registration <> ''"),
             postgresql_where=text("supplier_registration <> ''"),
+        ),
+        Index(  # a supplier found by its PPON, as tenders have
+            "ix_participation_requests_ppon",
+            "supplier_ppon",
+            sqlite_where=text("supplier_ppon <> ''"),
+            postgresql_where=text("supplier_ppon <> ''"),
         ),
     )
 

@@ -79,6 +79,12 @@ class MarketMembership(SupplierAsGiven, Base):
             sqlite_where=text("supplier_registration <> ''"),
             postgresql_where=text("supplier_registration <> ''"),
         ),
+        Index(  # a supplier found by its PPON (Find a supplier)
+            "ix_market_memberships_ppon",
+            "supplier_ppon",
+            sqlite_where=text("supplier_ppon <> ''"),
+            postgresql_where=text("supplier_ppon <> ''"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

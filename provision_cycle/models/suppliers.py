@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, CompoundSelect, ForeignKey, String, Text, func, select, union
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..governance.statutory import PPON_EXPECTED, ppon
 from .base import Base, utcnow
 
 # Words that say what kind of body a supplier is, not which one: "Acme Ltd", "ACME LIMITED" and "Acme Ltd." are
@@ -29,30 +31,45 @@ REGISTERS = {
 
 
 class SupplierAsGiven:
-    """The columns of a row that names a supplier as it was given (a tender, an application to a market): its
-    name, that name's key, its Companies House or charity number, and whether it is an SME or a VCSE."""
+    """The columns of a row that names a supplier as it was given (a tender, a request to participate, an
+    application to a market): its name, that name's key, its Companies House or charity number, its PPON, and
+    whether it is an SME or a VCSE."""
 
     supplier_name: Mapped[str] = mapped_column(String(KEY_LENGTH))
     supplier_key: Mapped[str] = mapped_column(String(KEY_LENGTH))  # supplier_key of the name
     supplier_registration: Mapped[str] = mapped_column(String(MAX_REGISTRATION), default="")
+    # Its unique identifier on the Central Digital Platform (``statutory.PPON``), where it was given: a supplier
+    # is found by it, and the notices' open data identify the supplier by it.
+    supplier_ppon: Mapped[str] = mapped_column(String(14), default="", server_default="")
     supplier_is_sme: Mapped[bool]
     supplier_is_vcse: Mapped[bool]
 
     @staticmethod
-    def columns_for(name: str, registration: str, is_sme: bool, is_vcse: bool) -> dict[str, object]:
-        """The columns for a supplier given so (``supplier_given``'s name and number), its key worked out."""
+    def columns_for(given: GivenSupplier, is_sme: bool, is_vcse: bool) -> dict[str, object]:
+        """The columns for a supplier as ``supplier_given`` read it, its key worked out."""
         return {
-            "supplier_name": name,
-            "supplier_key": supplier_key(name),
-            "supplier_registration": registration,
+            "supplier_name": given.name,
+            "supplier_key": supplier_key(given.name),
+            "supplier_registration": given.registration,
+            "supplier_ppon": given.ppon,
             "supplier_is_sme": is_sme,
             "supplier_is_vcse": is_vcse,
         }
 
 
-def supplier_given(name: str, registration: str) -> tuple[str, str, dict[str, str]]:
-    """A supplier's name and registration number as typed (a tender, an application to a market), trimmed,
-    with the problems in them by field."""
+class GivenSupplier(NamedTuple):
+    """A supplier's name, registration number and PPON as typed, trimmed (the PPON as ``statutory.ppon`` writes
+    it, empty where none was given), with the problems in them by field."""
+
+    name: str
+    registration: str
+    ppon: str
+    problems: dict[str, str]
+
+
+def supplier_given(name: str, registration: str, unique_identifier: str = "") -> GivenSupplier:
+    """A supplier's name, registration number and PPON as typed (a tender, a request to participate, an
+    application to a market, a contract in the register), read and checked."""
     name, registration = name.strip(), registration.strip()
     problems: dict[str, str] = {}
     if not name:
@@ -61,7 +78,10 @@ def supplier_given(name: str, registration: str) -> tuple[str, str, dict[str, st
         problems["supplier_name"] = f"Keep the supplier's name to {KEY_LENGTH} characters"
     if len(registration) > MAX_REGISTRATION:
         problems["supplier_registration"] = f"Keep the registration number to {MAX_REGISTRATION} characters"
-    return name, registration, problems
+    unique = ppon(unique_identifier) if unique_identifier.strip() else ""
+    if unique is None:
+        problems["supplier_ppon"] = PPON_EXPECTED
+    return GivenSupplier(name, registration, unique or "", problems)
 
 
 def supplier_key(name: str) -> str:

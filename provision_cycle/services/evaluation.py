@@ -26,7 +26,7 @@ from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
-from ..governance.statutory import PPON_EXPECTED, Route, conflicts_law, ppon
+from ..governance.statutory import Route, conflicts_law
 from ..models import (
     AwardCriterion,
     Case,
@@ -60,6 +60,7 @@ from ..workflow.participation import (
 )
 from ..workflow.reservations import Reservation, comparable_contract
 from .spreadsheet import (
+    PPON_HEADINGS,
     FileProblem,
     FileRefused,
     Layout,
@@ -109,6 +110,7 @@ class RequestGiven:
     set_aside_because: str = ""
     exclusions_checked_on: date | None = None  # checked against the exclusion grounds and the debarment list
     supplier_within_reservation: bool | None = None  # as a tender's
+    supplier_ppon: str = ""  # as a tender's
 
 
 def may_evaluate(session: Session, actor: Actor, case: Case) -> bool:
@@ -224,12 +226,16 @@ def record_tender(
     seen: str | None = None,
 ) -> int:
     """Record a tender received, or correct one (``tender_id``; ``seen``, the tender as the form showed it,
-    ``supplier_row_as_seen``); returns its id. A tender now not assessed loses its scores."""
+    ``supplier_row_as_seen``); returns its id. A tender now not assessed loses its scores. A tender recorded
+    without its supplier's PPON takes the one the supplier gave before in this procurement (``_ppon_given``)."""
     fields = _tender_fields(core, given)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(core, case)
-        if (market := market_named_by(session, case.details)) is not None:
+        market = market_named_by(session, case.details)
+        if tender_id is None and not fields["supplier_ppon"]:
+            fields["supplier_ppon"] = _ppon_given(session, case, market, fields["supplier_key"])
+        if market is not None:
             fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
         if (framework := framework_named_by(session, case.details)) is not None:
             arrangement = "dynamic purchasing system" if framework.dps else "framework"
@@ -246,14 +252,30 @@ def record_tender(
             session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
         action = "record_tender" if tender_id is None else "correct_tender"
         data = {"tender_id": tender.id, "supplier_name": tender.supplier_name, "price": f"{tender.price:.2f}"}
+        if tender.supplier_ppon:
+            data["supplier_ppon"] = tender.supplier_ppon
         if tender.not_assessed_because:
             data["not_assessed_because"] = tender.not_assessed_because
         _changed(core, session, case, actor_id, action, data)
         return tender.id
 
 
+def _ppon_given(session: Session, case: Case, market: DynamicMarket | None, key: str) -> str:
+    """The PPON the supplier with ``key`` gave before in the procurement: in its request to participate, or in
+    its application to the dynamic market the procurement is restricted to. A supplier has one PPON (it is
+    registered on the Central Digital Platform once), so its tender need not give it again. Empty if none."""
+    requested = session.scalar(
+        select(ParticipationRequest.supplier_ppon).where(
+            ParticipationRequest.case_id == case.id, ParticipationRequest.supplier_key == key
+        )
+    )
+    applied = [m.supplier_ppon for m in market.memberships if m.supplier_key == key] if market is not None else []
+    return next((given for given in [requested, *reversed(applied)] if given), "")
+
+
 def _tender_fields(core: Core, given: TenderGiven) -> dict:
-    name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
+    supplier = supplier_given(given.supplier_name, given.supplier_registration, given.supplier_ppon)
+    errors = supplier.problems
     reason, price = given.not_assessed_because.strip(), parse_money(given.price)
     if price is None or price <= 0:
         errors["price"] = "Enter the price tendered in pounds, more than nothing, like 125000 or 125000.50"
@@ -261,14 +283,10 @@ def _tender_fields(core: Core, given: TenderGiven) -> dict:
         errors["received_on"] = problem
     if len(reason) > MAX_REASONS:
         errors["not_assessed_because"] = f"Keep the reason to {MAX_REASONS} characters"
-    unique = ppon(given.supplier_ppon) if given.supplier_ppon.strip() else ""
-    if unique is None:
-        errors["supplier_ppon"] = PPON_EXPECTED
     if errors:
         raise InvalidInput(errors)
     return {
-        **Tender.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
-        "supplier_ppon": unique,
+        **Tender.columns_for(supplier, given.supplier_is_sme, given.supplier_is_vcse),
         "price": price,
         "received_on": given.received_on,
         "not_assessed_because": reason,
@@ -413,8 +431,8 @@ def record_request(
 
 def _request_fields(core: Core, given: RequestGiven) -> dict:
     """A request's columns from what the team gave, or InvalidInput naming each field wrong."""
-    name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
-    reason = given.set_aside_because.strip()
+    supplier = supplier_given(given.supplier_name, given.supplier_registration, given.supplier_ppon)
+    errors, reason = supplier.problems, given.set_aside_because.strip()
     if problem := _received_problem(core, given.received_on, "the request"):
         errors["received_on"] = problem
     checked = given.exclusions_checked_on
@@ -427,7 +445,7 @@ def _request_fields(core: Core, given: RequestGiven) -> dict:
     if errors:
         raise InvalidInput(errors)
     return {
-        **ParticipationRequest.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
+        **ParticipationRequest.columns_for(supplier, given.supplier_is_sme, given.supplier_is_vcse),
         "received_on": given.received_on,
         "set_aside_because": reason,
         "exclusions_checked_on": checked,
@@ -458,6 +476,7 @@ REQUESTS_LAYOUT = Layout(
             "Charity number",
             "Registration number",
         ),
+        "supplier_ppon": PPON_HEADINGS,
         "supplier_is_sme": ("SME",),
         "supplier_is_vcse": ("VCSE",),
         "received_on": ("Received", "Date received", "Submitted", "Date submitted"),
@@ -474,7 +493,8 @@ REQUESTS_LAYOUT = Layout(
     what="list of requests to participate",
 )
 MAX_REQUESTS_IN_A_FILE = 1000
-UNSTATED = {"supplier_registration": "", "supplier_is_sme": False, "supplier_is_vcse": False}  # columns left out
+# Columns left out.
+UNSTATED = {"supplier_registration": "", "supplier_ppon": "", "supplier_is_sme": False, "supplier_is_vcse": False}
 
 
 @dataclass

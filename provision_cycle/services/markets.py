@@ -70,6 +70,7 @@ class ApplicationGiven:
     supplier_is_vcse: bool
     applied_on: date | None
     parts: Sequence[str] = ()  # the market's parts it applies for (all of a market in one piece)
+    supplier_ppon: str = ""  # its unique identifier on the Central Digital Platform, where the application gave it
 
 
 def may_manage(actor: Actor, market: DynamicMarket) -> bool:
@@ -301,7 +302,8 @@ def record_notice(
 def record_application(core: Core, market_id: int, actor_id: int, given: ApplicationGiven) -> int:
     """A supplier's application to join the market, or a member's for more of its parts, to be decided within
     a reasonable period (s36); returns its id."""
-    name, registration, errors = supplier_given(given.supplier_name, given.supplier_registration)
+    supplier = supplier_given(given.supplier_name, given.supplier_registration, given.supplier_ppon)
+    name, errors = supplier.name, supplier.problems
     errors.update(_not_after_today(core, given.applied_on, "applied_on", "the supplier applied"))
     if errors:
         raise InvalidInput(errors)
@@ -321,7 +323,7 @@ def record_application(core: Core, market_id: int, actor_id: int, given: Applica
                 raise InvalidInput({"supplier_name": f"{current.supplier_name} is a member{held} already"})
         membership = MarketMembership(
             market_id=market.id,
-            **MarketMembership.columns_for(name, registration, given.supplier_is_sme, given.supplier_is_vcse),
+            **MarketMembership.columns_for(supplier, given.supplier_is_sme, given.supplier_is_vcse),
             applied_on=given.applied_on,
             parts=parts,
             extends_id=current.id if current is not None else None,

@@ -162,9 +162,7 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
     problems = {"value" if name == "estimated_value" else name: text for name, text in wrong.items()}
     if "title" in problems:
         problems["title"] = "Enter the contract's title"
-    problems |= supplier_given(existing.supplier_name, existing.supplier_registration)[2]
-    if existing.supplier_ppon.strip() and ppon(existing.supplier_ppon) is None:
-        problems["supplier_ppon"] = statutory.PPON_EXPECTED
+    problems |= supplier_given(existing.supplier_name, existing.supplier_registration, existing.supplier_ppon).problems
     if existing.value < 0:
         problems["value"] = "The value cannot be negative"
     if existing.irrecoverable_vat < 0:

@@ -33,6 +33,7 @@ from ..workflow.engine import parse_money
 from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
 from .spreadsheet import (
+    PPON_HEADINGS,
     FileProblem,
     FileRefused,
     Layout,
@@ -70,7 +71,7 @@ HEADINGS = {
     "supplier_is_supported_employment": ("Supported employment provider",),
     "supplier_is_public_service_mutual": ("Public service mutual",),
     "supplier_registration": ("Supplier registration number", "Company number", "Charity number"),
-    "supplier_ppon": ("Supplier PPON", "PPON", "Public Procurement Organisation Number"),
+    "supplier_ppon": PPON_HEADINGS,
     "irrecoverable_vat": ("Irrecoverable VAT", "VAT that cannot be recovered"),
     "route": ("Route", "Procurement route"),
 }

@@ -40,6 +40,8 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
 
 
 # --- reading a table a person made in a spreadsheet ------------------------------------------------------
+# How a file heads the column of its suppliers' PPONs (their unique identifiers on the Central Digital Platform).
+PPON_HEADINGS = ("Supplier PPON", "PPON", "Public Procurement Organisation Number")
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 # How a workbook starts: a zip (.xlsx, .ods) or an OLE compound file (the old .xls).

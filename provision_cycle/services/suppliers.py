@@ -116,6 +116,7 @@ class RequestMade:
     outcome: str
     supplier_name: str  # as the request gave it
     supplier_registration: str
+    supplier_ppon: str
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class TenderMade:
     outcome: str
     supplier_name: str  # as the tender gave it
     supplier_registration: str  # its Companies House or charity number, where the tender gave one
+    supplier_ppon: str  # where the tender gave it
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,9 @@ class Supplier:
     breaches: list[Breach] = field(default_factory=list)  # the latest first
     # Its tenders for the procurements whose tenders the person sees (reading.tenders_seen), the latest first.
     tenders: list[TenderMade] = field(default_factory=list)
-    # Its PPONs (its unique identifier on the Central Digital Platform), as the register has them: one, unless
-    # names recorded as one company are registered apart.
+    # Its PPONs (its unique identifier on the Central Digital Platform), as the register, its tenders, requests
+    # to participate and applications to markets give them: one, unless names recorded as one company are
+    # registered apart.
     ppons: tuple[str, ...] = ()
     # Its requests to participate, seen as its tenders are, the latest first.
     requests: list[RequestMade] = field(default_factory=list)
@@ -177,7 +180,7 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     """The suppliers whose names have every word of ``text`` (as keys compare them), in the register, paid in
     the years a supplier's page shows, or in the tenders, requests to participate and dynamic markets'
     applications the person sees, or (``text`` a number) recorded there with it as their Companies House or
-    charity number or, in the register or a tender, their PPON;
+    charity number or their PPON;
     the most paid this financial year first; at most FOUND_AT_MOST. A name recorded as another supplier's
     finds that supplier, counted under all its names."""
     words = supplier_key(text).split()
@@ -598,7 +601,9 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         # Its own name's other spellings; its other names' are theirs (``also``).
         spellings=(name, *(other for other, _ in _spelt_as(key, spelt).most_common() if other != name)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
-        ppons=tuple(sorted({c.supplier_ppon for c in contracts if c.supplier_ppon})),
+        ppons=tuple(
+            sorted({given.supplier_ppon for given in [*contracts, *tenders, *record.requests, *memberships]} - {""})
+        ),
         same_number=_same_number_elsewhere(session, actor, keys, numbers),
         also=_other_names(session, keys[1:], spelt),
         contracts=contracts,
@@ -734,6 +739,7 @@ def _tenders(session: Session, actor: Actor, keys: tuple[str, ...], workflows: W
             _how_it_fared(evaluations[case.id], tender, case, workflows.state_of(case)),
             tender.supplier_name,
             tender.supplier_registration,
+            tender.supplier_ppon,
         )
         for tender, case in rows
     ]
@@ -748,6 +754,7 @@ def _requests(session: Session, actor: Actor, keys: tuple[str, ...], workflows: 
             _what_became_of(made, case, workflows.state_of(case)),
             made.supplier_name,
             made.supplier_registration,
+            made.supplier_ppon,
         )
         for made, case in session.execute(query)
     ]
@@ -829,22 +836,25 @@ def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
 
 
 def _keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
-    """The names (keys) recorded with ``text`` as their supplier's Companies House or charity number (in the
-    register, a tender, a request to participate or a market application the person sees) or, in the
-    register or a tender, as its PPON: a supplier looked for by its number. None unless ``text`` has a
-    number's shape."""
+    """The names (keys) recorded with ``text`` as their supplier's Companies House or charity number, or its
+    PPON (in the register, a tender, a request to participate or a market application the person sees): a
+    supplier looked for by its number. None unless ``text`` has a number's shape."""
     given = text.strip()
     if unique := ppon(given):
         none = literal_column("''")  # the PPON indexes' own words, as ``_same_number_elsewhere`` has them
         registered = select(Contract.supplier_key).where(
             Contract.supplier_ppon == unique, Contract.supplier_ppon != none, visible_contracts(actor)
         )
-        tendered = (
-            select(Tender.supplier_key)
-            .join(Case, Case.id == Tender.case_id)
-            .where(Tender.supplier_ppon == unique, Tender.supplier_ppon != none, tenders_seen(actor))
+        tendered, requested = (
+            select(made.supplier_key)
+            .join(Case, Case.id == made.case_id)
+            .where(made.supplier_ppon == unique, made.supplier_ppon != none, tenders_seen(actor))
+            for made in (Tender, ParticipationRequest)
         )
-        return set(session.scalars(union(registered, tendered)))
+        applied = select(MarketMembership.supplier_key).where(
+            MarketMembership.supplier_ppon == unique, MarketMembership.supplier_ppon != none, applications_seen(actor)
+        )
+        return set(session.scalars(union(registered, tendered, requested, applied)))
     if not any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
         return set()
     return {key for key, _ in _same_number_elsewhere(session, actor, (), {given, given.upper()})}

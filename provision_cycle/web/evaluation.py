@@ -108,7 +108,6 @@ def tender(case_id: int, tender_id: int | None = None):
             received_on=form.received_on.data,
             not_assessed_because=form.not_assessed_because.data or "",
             supplier_within_reservation=answered_yes(form.supplier_within_reservation.data),
-            supplier_ppon=form.supplier_ppon.data,
         )
         seen = as_seen(form.opened_on.data) if tender_id is not None else None  # a correction, of the one shown
         evaluation.record_tender(core(), case_id, me().id, given, tender_id=tender_id, seen=seen)
@@ -296,6 +295,7 @@ def _supplier_data(row) -> dict:
         "supplier_registration": row.supplier_registration,
         "supplier_is_sme": yes_no(row.supplier_is_sme),
         "supplier_is_vcse": yes_no(row.supplier_is_vcse),
+        "supplier_ppon": row.supplier_ppon,
     }
 
 
@@ -306,7 +306,6 @@ def _tender_data(tender) -> dict:
         "received_on": tender.received_on,
         "not_assessed_because": tender.not_assessed_because,
         "supplier_within_reservation": yes_no_or_none(tender.supplier_within_reservation),
-        "supplier_ppon": tender.supplier_ppon,
     }
 
 

@@ -225,6 +225,7 @@ def supplier_answers(form: FlaskForm) -> dict[str, Any]:
         "supplier_registration": form.supplier_registration.data or "",
         "supplier_is_sme": form.supplier_is_sme.data == "yes",
         "supplier_is_vcse": form.supplier_is_vcse.data == "yes",
+        "supplier_ppon": form.supplier_ppon.data or "",
     }
 
 
@@ -820,6 +821,17 @@ def _yes_or_no(label: str, unanswered: str = "", *, description: str = "") -> Ra
     )
 
 
+def _ppon_field(then: str) -> StringField:
+    """The question of a supplier's PPON, optional; ``then`` says what giving it (or not) does."""
+    return StringField(
+        "Supplier's PPON (optional)",
+        widget=GovShortInput(10, inputmode="text"),
+        description=f"Its unique identifier on the Central Digital Platform (Find a Tender), like PABC-1234-DEFG. "
+        f"{then}.",
+        validators=[Length(max=40)],
+    )
+
+
 class TenderForm(FlaskForm):
     supplier_name = StringField(
         "Supplier",
@@ -835,12 +847,9 @@ class TenderForm(FlaskForm):
     supplier_is_vcse = _yes_or_no(
         "Is the supplier a voluntary, community or social enterprise (VCSE)?", "Say whether the supplier is a VCSE"
     )
-    supplier_ppon = StringField(
-        "Supplier's PPON (optional)",
-        widget=GovShortInput(10, inputmode="text"),
-        description="Its unique identifier on the Central Digital Platform (Find a Tender), like PABC-1234-DEFG, "
-        "where the tender gives it",
-        validators=[Length(max=40)],
+    supplier_ppon = _ppon_field(
+        "Left empty, the PPON the supplier gave with its request to participate, or its application to the "
+        "dynamic market the procurement is restricted to, is taken"
     )
     price = StringField(
         "Price tendered, excluding VAT",
@@ -877,6 +886,7 @@ class ParticipationRequestForm(FlaskForm):
     supplier_registration = TenderForm.supplier_registration
     supplier_is_sme = TenderForm.supplier_is_sme
     supplier_is_vcse = TenderForm.supplier_is_vcse
+    supplier_ppon = _ppon_field("Its tender then need not give it again")
     supplier_within_reservation = TenderForm.supplier_within_reservation
     received_on = GovDate(
         "Date the request was received", validators=[InputRequired(message="Enter the date the request was received")]
@@ -1103,9 +1113,9 @@ class MarketNoticeForm(FlaskForm):
 class MarketApplicationForm(FlaskForm):
     supplier_name = TenderForm.supplier_name
     supplier_registration = TenderForm.supplier_registration
-    supplier_within_reservation = TenderForm.supplier_within_reservation
     supplier_is_sme = TenderForm.supplier_is_sme
     supplier_is_vcse = TenderForm.supplier_is_vcse
+    supplier_ppon = _ppon_field("Its tenders for contracts awarded by reference to the market need not give it then")
     parts = SelectMultipleField(
         "Parts it applies for", widget=GovCheckboxesInput(), choices=[], validate_choice=False
     )  # the market's, set by the page; asked only of a market in parts

@@ -135,13 +135,16 @@ def test_requests_to_participate_are_recorded_and_set_aside_through_the_api(api,
         "received_on": "2026-03-12",
         "exclusions_checked_on": "2026-03-13",
     }
-    body = officer.post(base, made, status=201).json
+    refused = officer.post(base, {**made, "supplier_ppon": "PACM-12"}, status=422).json
+    assert "Give the PPON as four letters, four digits and four letters" in str(refused)
+    body = officer.post(base, {**made, "supplier_ppon": "gb-ppon-pacm-1234-ltdx"}, status=201).json
     [acme] = body["requests_to_participate"]
     assert (acme["supplier_name"], acme["set_aside_because"], body["requests_to_participate_received"]) == (
         "Acme Ltd",
         "",
         1,
     )
+    assert acme["supplier_ppon"] == "PACM-1234-LTDX"
     refused = officer.post(base, {**made, "supplier_name": "ACME LIMITED"}, status=422).json
     assert "A request to participate from Acme Ltd is recorded already" in str(refused)
     brightwork = officer.post(base, {**made, "supplier_name": "Brightwork CIC"}, status=201).json

@@ -22,7 +22,12 @@ def test_markets_and_their_applications_through_the_api(api, core, db):
     officer = api(people.officer)
 
     officer.post(f"/markets/{market_id}/applications", _application("Acme Cabs", "2026-03-09"), status=422)
-    body = officer.post(f"/markets/{market_id}/applications", _application("Acme Cabs"), status=201).json
+    with_ppon = _application("Acme Cabs") | {"supplier_ppon": "PACM-1234"}
+    refused = officer.post(f"/markets/{market_id}/applications", with_ppon, status=422).json
+    assert "Give the PPON as four letters, four digits and four letters" in str(refused)
+    with_ppon["supplier_ppon"] = "pacm-1234-cabs"
+    body = officer.post(f"/markets/{market_id}/applications", with_ppon, status=201).json
+    assert body["applications"][0]["supplier_ppon"] == "PACM-1234-CABS"
     assert (body["reference"], body["status"], body["members"], body["applications_waiting"]) == (
         f"DM-{market_id:06d}",
         "UK14",

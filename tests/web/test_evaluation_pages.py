@@ -264,9 +264,13 @@ def test_requests_to_participate_are_recorded_set_aside_and_fill_in_the_invitati
         new, {**request, "supplier_name": "Acme Ltd", "received_on": ["21", "3", "2026"]}, status=400
     )
     assert "The date the request was received cannot be in the future" in refused.text
-    for name in ("Acme Ltd", "Brightwater Services", "Careless Contracting"):
-        officer.post(new, {**request, "supplier_name": name})
-    careless = next(r.id for r in _requests(db, case_id) if r.supplier_name == "Careless Contracting")
+    assert "Supplier&#39;s PPON (optional)" in officer.get(new).text
+    refused = officer.post(new, {**request, "supplier_name": "Acme Ltd", "supplier_ppon": "ACME"}, status=400)
+    assert "Give the PPON as four letters, four digits and four letters" in refused.text
+    for name, ppon in (("Acme Ltd", "pacm-1234-ltdx"), ("Brightwater Services", ""), ("Careless Contracting", "")):
+        officer.post(new, {**request, "supplier_name": name, "supplier_ppon": ppon})
+    acme, careless = (r.id for r in _requests(db, case_id) if r.supplier_name != "Brightwater Services")
+    assert 'value="PACM-1234-LTDX"' in officer.get(f"/cases/{case_id}/requests-to-participate/{acme}").text
     change = f"/cases/{case_id}/requests-to-participate/{careless}"
     form = officer.get(change).text
     assert 'value="Careless Contracting"' in form and "Take off Careless Contracting's request" in form

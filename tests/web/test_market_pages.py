@@ -45,13 +45,19 @@ def test_the_category_team_runs_a_market_from_its_pages(core, db, browser):
     establishment = {"published_on": _day(date(2026, 2, 16)), "notice_id": "004321-2026"}
     officer.post(f"/markets/{market_id}/notices/establishment", establishment)
     new = f"/markets/{market_id}/applications/new"
+    form = officer.get(new).text
+    assert "Supplier&#39;s PPON (optional)" in form and "reserved to" not in form  # a market is not reserved
     application = {"supplier_is_sme": "yes", "supplier_is_vcse": "no", "applied_on": _day(date(2026, 2, 20))}
-    officer.post(new, {**application, "supplier_name": "Acme Cabs Ltd"})
+    refused = officer.post(new, {**application, "supplier_name": "Acme Cabs Ltd", "supplier_ppon": "PA-1"}, status=400)
+    assert "Give the PPON as four letters, four digits and four letters" in refused.text
+    officer.post(new, {**application, "supplier_name": "Acme Cabs Ltd", "supplier_ppon": "pacm-1234-cabs"})
     officer.post(new, {**application, "supplier_name": "Bodge Transport"})
     refused = officer.post(new, {**application, "supplier_name": "ACME CABS"}, status=400)
     assert "Acme Cabs Ltd applied on 20 February 2026: decide that first" in refused.text
     with db.reading() as session:
-        acme, bodge = (m.id for m in session.get(DynamicMarket, market_id).memberships)
+        acme, bodge = session.get(DynamicMarket, market_id).memberships
+        assert (acme.supplier_ppon, bodge.supplier_ppon) == ("PACM-1234-CABS", "")
+        acme, bodge = acme.id, bodge.id
 
     admit = f"/markets/{market_id}/applications/{acme}/admit"
     form = page_text(officer.get(admit).text)

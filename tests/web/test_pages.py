@@ -614,7 +614,7 @@ def test_a_contract_s_supplier_ppon_is_on_its_page_its_supplier_s_and_in_the_reg
         assert f'href="/contracts/{contract.id}"' in officer.get(f"/contracts/?q={number}").text
     assert f'href="/contracts/{contract.id}"' not in officer.get("/contracts/?q=PRDW-4321-LTDY").text
     supplier = page_text(officer.get("/suppliers/roadworks").text)
-    assert "PPON (its unique identifier on the Central Digital Platform) in the register: PRDW-4321-LTDX." in supplier
+    assert "PPON (its unique identifier on the Central Digital Platform): PRDW-4321-LTDX." in supplier
 
 
 def test_contract_page_names_its_regime_and_where_each_task_stands(core, db, browser):
