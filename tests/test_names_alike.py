@@ -149,9 +149,7 @@ def test_names_sharing_a_number_judged_different_leave_the_list(core, db):
 
     def numbers() -> list[str]:
         with db.reading() as session:
-            return [
-                shared.registration for shared in names_sharing_a_number(session, core.engine.actor(session, analyst))
-            ]
+            return [shared.number for shared in names_sharing_a_number(session, core.engine.actor(session, analyst))]
 
     assert numbers() == ["01234567"]
     record_different_suppliers(core, analyst, ["acme", "bodge"], "Bodge is 07654321 at Companies House")

@@ -327,7 +327,7 @@ def test_names_sharing_a_registration_number_are_listed_until_recorded_as_one(co
     def listed(person: int) -> list[tuple[str, list[tuple[str, str]]]]:
         with db.reading() as session:
             found = names_sharing_a_number(session, core.engine.actor(session, person))
-        return [(shared.registration, shared.names) for shared in found]
+        return [(shared.number, shared.names) for shared in found]
 
     assert listed(analyst) == [
         ("01234567", [("acme", "Acme Ltd"), ("acme passenger transport holdings", "Acme Passenger Transport Holdings")])
@@ -335,6 +335,32 @@ def test_names_sharing_a_registration_number_are_listed_until_recorded_as_one(co
     assert listed(create_user(db, ("category_officer", "CDC", "cnc"))) == []  # sees none of them
     record_same_supplier(core, analyst, "acme passenger transport holdings", "acme", "Companies House 01234567")
     assert listed(analyst) == []
+
+
+def test_names_sharing_a_ppon_are_listed_and_each_page_points_to_the_other(core, db):
+    """A PPON is one company's (it registers on the Central Digital Platform once): Acme's register entry and a
+    market application by its trading name give one; the number is listed with both names, and each name's
+    page points to the other."""
+    from provision_cycle.services import markets
+    from provision_cycle.services.markets import ApplicationGiven, MarketGiven
+    from provision_cycle.services.suppliers import names_sharing_a_number
+
+    people = hub_people(db)
+    register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="Acme Ltd",
+                      supplier_ppon="PACM-1234-LTDX")  # fmt: skip
+    market_id = markets.open_market(core, people.officer, MarketGiven("Taxis", "", "", "OCC", "ict", date(2026, 2, 2)))
+    given = ApplicationGiven("Oxford Cabs", "", True, False, date(2026, 2, 9), supplier_ppon="gb-ppon-pacm-1234-ltdx")
+    markets.record_application(core, market_id, people.officer, given)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    with db.reading() as session:
+        actor, today = core.engine.actor(session, analyst), core.engine.today()
+        [shared] = names_sharing_a_number(session, actor)
+        assert (shared.number, shared.names) == (
+            "PACM-1234-LTDX",
+            [("acme", "Acme Ltd"), ("oxford cabs", "Oxford Cabs")],
+        )
+        assert supplier(session, actor, "acme", today, core.workflows).same_number == [("oxford cabs", "Oxford Cabs")]
+        assert supplier(session, actor, "oxford cabs", today, core.workflows).same_number == [("acme", "Acme Ltd")]
 
 
 def test_a_supplier_is_named_by_its_own_name_even_where_only_its_other_names_are_in_the_register(core, db, acme):
@@ -497,7 +523,7 @@ def test_a_supplier_that_only_asked_to_participate_has_a_page_saying_what_became
     analyst = create_user(db, ("intelligence_analyst", "OCC"))
     with db.reading() as session:
         [shared] = names_sharing_a_number(session, core.engine.actor(session, analyst))
-    assert (shared.registration, shared.names) == (
+    assert (shared.number, shared.names) == (
         "01234567",
         [("brightwork transport", "Brightwork Transport Ltd"), ("cherwell cabs", "Cherwell Cabs")],
     )

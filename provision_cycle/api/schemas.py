@@ -741,7 +741,7 @@ class SupplierList(BaseModel):
 
 
 class SharedNumberOut(BaseModel):
-    registration: str = Field(description="A Companies House or charity number")
+    registration: str = Field(description="A Companies House or charity number, or a PPON")
     names: list[SupplierNameOut] = Field(description="The suppliers recorded with it, the one recorded most first")
 
 

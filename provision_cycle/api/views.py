@@ -933,7 +933,7 @@ def find_suppliers(query: s.SupplierQuery):
     api,
     "GET",
     "/suppliers/sharing-a-number",
-    summary="The intelligence team's: registration numbers recorded under names not recorded as one supplier",
+    summary="The intelligence team's: registration numbers and PPONs recorded under names not recorded as one supplier",
     tag="Suppliers",
     response=s.SharedNumberList,
     errors=(403,),
@@ -944,7 +944,7 @@ def names_sharing_a_number():
         shared = suppliers.names_sharing_a_number(session, current_actor())
     items = [
         s.SharedNumberOut(
-            registration=number.registration,
+            registration=number.number,
             names=[s.SupplierNameOut(key=key, name=name) for key, name in number.names],
         )
         for number in shared

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import combinations
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, union, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from ..core import Core
@@ -415,56 +415,61 @@ def told_apart(session: Session) -> set[frozenset[str]]:
 
 @dataclass(frozen=True)
 class SharedNumber:
-    """A Companies House or charity number recorded under names not recorded as one supplier."""
+    """A Companies House or charity number, or a PPON, recorded under names not recorded as one supplier."""
 
-    registration: str
+    number: str
     # Each supplier's key, with the spelling it is recorded under most: the one recorded most first.
     names: list[tuple[str, str]]
 
 
+# The rows that name a supplier with its numbers: the register's contracts, the tenders, the requests to
+# participate and the applications to dynamic markets.
+NUMBERED = (Contract, Tender, ParticipationRequest, MarketMembership)
+# Their columns of a supplier's numbers: its Companies House or charity number, and its PPON.
+NUMBERS = ("supplier_registration", "supplier_ppon")
+
+
+def _numbered_seen(actor: Actor, source: type, column: str, *conditions: ColumnElement[bool]) -> Select:
+    """(number, key, name) of the ``source`` rows the person sees that give a supplier's number in
+    ``column`` (of ``NUMBERS``), and meet ``conditions``."""
+    number = getattr(source, column)
+    # "Given", in the number indexes' own words (a literal, not a parameter a generic plan cannot see through):
+    # a partial index serves a query only where its condition follows from the query's.
+    given = number != literal_column("''")
+    query = select(number.label("number"), source.supplier_key.label("key"), source.supplier_name.label("name"))
+    if source is Contract:
+        return query.where(given, visible_contracts(actor), *conditions)
+    if source is MarketMembership:
+        return query.where(given, applications_seen(actor), *conditions)
+    return query.join(Case, Case.id == source.case_id).where(given, tenders_seen(actor), *conditions)
+
+
 def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]:
-    """The registration numbers the register, the tenders, the requests to participate and the dynamic markets
-    the person sees record under names not recorded as one supplier (``record_same_supplier``), nor as
-    different ones: perhaps one company under two names, for the intelligence team to look at and record as
-    one, or not. The numbers with most names first; at most FOUND_AT_MOST."""
-    none = literal_column("''")  # as ``_same_number_elsewhere`` says it, for the registration indexes
-    recorded = union_all(
-        select(
-            Contract.supplier_registration.label("number"),
-            Contract.supplier_key.label("key"),
-            Contract.supplier_name.label("name"),
-        ).where(Contract.supplier_registration != none, visible_contracts(actor)),
-        select(Tender.supplier_registration, Tender.supplier_key, Tender.supplier_name)
-        .join(Case, Case.id == Tender.case_id)
-        .where(Tender.supplier_registration != none, tenders_seen(actor)),
-        select(
-            ParticipationRequest.supplier_registration,
-            ParticipationRequest.supplier_key,
-            ParticipationRequest.supplier_name,
-        )
-        .join(Case, Case.id == ParticipationRequest.case_id)
-        .where(ParticipationRequest.supplier_registration != none, tenders_seen(actor)),
-        select(
-            MarketMembership.supplier_registration, MarketMembership.supplier_key, MarketMembership.supplier_name
-        ).where(MarketMembership.supplier_registration != none, applications_seen(actor)),
-    ).subquery()
-    # Numbers under more than one name's key (some of them perhaps recorded as one already: folded below).
-    numbers = (
-        select(recorded.c.number)
-        .group_by(recorded.c.number)
-        .having(func.count(recorded.c.key.distinct()) > 1)
-        .order_by(func.count(recorded.c.key.distinct()).desc(), recorded.c.number)
-        .limit(FOUND_AT_MOST * 4)
-    )
-    rows = session.execute(
-        select(recorded.c.number, recorded.c.key, recorded.c.name, func.count())
-        .where(recorded.c.number.in_(numbers.scalar_subquery()))
-        .group_by(recorded.c.number, recorded.c.key, recorded.c.name)
-    )
-    own, apart = recorded_names(session), told_apart(session)
+    """The registration numbers and PPONs the register, the tenders, the requests to participate and the
+    dynamic markets the person sees record under names not recorded as one supplier (``record_same_supplier``),
+    nor as different ones: perhaps one company under two names, for the intelligence team to look at and
+    record as one, or not. The numbers with most names first; at most FOUND_AT_MOST."""
     by_number: dict[str, dict[str, Counter[str]]] = {}
-    for number, key, name, count in rows:
-        by_number.setdefault(number, {}).setdefault(own.get(key, key), Counter())[name.strip()] += count
+    own, apart = recorded_names(session), told_apart(session)
+    # A query for each kind of number: one over both, its eight parts, costs PostgreSQL enough to plan it in
+    # parallel, whose workers take longer to start than the two queries take to run.
+    for column in NUMBERS:
+        recorded = union_all(*(_numbered_seen(actor, source, column) for source in NUMBERED)).subquery()
+        # Numbers under more than one name's key (some of them perhaps recorded as one already: folded below).
+        numbers = (
+            select(recorded.c.number)
+            .group_by(recorded.c.number)
+            .having(func.count(recorded.c.key.distinct()) > 1)
+            .order_by(func.count(recorded.c.key.distinct()).desc(), recorded.c.number)
+            .limit(FOUND_AT_MOST * 4)
+        )
+        rows = session.execute(
+            select(recorded.c.number, recorded.c.key, recorded.c.name, func.count())
+            .where(recorded.c.number.in_(numbers.scalar_subquery()))
+            .group_by(recorded.c.number, recorded.c.key, recorded.c.name)
+        )
+        for number, key, name, count in rows:
+            by_number.setdefault(number, {}).setdefault(own.get(key, key), Counter())[name.strip()] += count
     shared = [
         SharedNumber(
             number,
@@ -476,7 +481,7 @@ def names_sharing_a_number(session: Session, actor: Actor) -> list[SharedNumber]
         for number, names in by_number.items()
         if not all(frozenset(pair) in apart for pair in combinations(names, 2))  # one name, or judged different
     ]
-    return sorted(shared, key=lambda found: (-len(found.names), found.registration))[:FOUND_AT_MOST]
+    return sorted(shared, key=lambda found: (-len(found.names), found.number))[:FOUND_AT_MOST]
 
 
 @dataclass(frozen=True)
@@ -585,9 +590,9 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         if payment.invoice_received_on is not None and payment.amount > 0:
             year.timed += 1
             year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
-    numbers = {c.supplier_registration for c in contracts if c.supplier_registration}
-    numbers |= {m.supplier_registration for m in memberships if m.supplier_registration}
-    numbers |= {made.supplier_registration for made in [*tenders, *record.requests] if made.supplier_registration}
+    given = [*contracts, *tenders, *record.requests, *memberships]  # each naming it, perhaps with its numbers
+    ppons = {named.supplier_ppon for named in given} - {""}
+    numbers = ({named.supplier_registration for named in given} - {""}) | ppons
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in [*tenders, *record.requests])
@@ -601,9 +606,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         # Its own name's other spellings; its other names' are theirs (``also``).
         spellings=(name, *(other for other, _ in _spelt_as(key, spelt).most_common() if other != name)),
         registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
-        ppons=tuple(
-            sorted({given.supplier_ppon for given in [*contracts, *tenders, *record.requests, *memberships]} - {""})
-        ),
+        ppons=tuple(sorted(ppons)),
         same_number=_same_number_elsewhere(session, actor, keys, numbers),
         also=_other_names(session, keys[1:], spelt),
         contracts=contracts,
@@ -679,52 +682,20 @@ def _same_number_elsewhere(
     session: Session, actor: Actor, keys: tuple[str, ...], numbers: set[str]
 ) -> list[tuple[str, str]]:
     """The other names (keys, with a spelling) under which the register, the tenders, the requests to
-    participate or the dynamic markets the person sees record one of ``numbers``: one company, spelt so
-    differently that its keys differ (a trading name, a holding company's name), which the intelligence team
-    may want to look at together."""
-    if not numbers:
-        return []
-    listed = sorted(numbers)
-    # "Given", in the registration indexes' own words (a literal, not a parameter a generic plan cannot see
-    # through): a partial index serves a query only where its condition follows from the query's.
-    none = literal_column("''")
-    given = (
-        Contract.supplier_registration != none,
-        Tender.supplier_registration != none,
-        MarketMembership.supplier_registration != none,
-        ParticipationRequest.supplier_registration != none,
-    )
-    queries = (
-        select(Contract.supplier_key, Contract.supplier_name).where(
-            Contract.supplier_registration.in_(listed),
-            given[0],
-            Contract.supplier_key.not_in(keys),
-            visible_contracts(actor),
-        ),
-        select(Tender.supplier_key, Tender.supplier_name)
-        .join(Case, Case.id == Tender.case_id)
-        .where(
-            Tender.supplier_registration.in_(listed), given[1], Tender.supplier_key.not_in(keys), tenders_seen(actor)
-        ),
-        select(MarketMembership.supplier_key, MarketMembership.supplier_name).where(
-            MarketMembership.supplier_registration.in_(listed),
-            given[2],
-            MarketMembership.supplier_key.not_in(keys),
-            applications_seen(actor),
-        ),
-        select(ParticipationRequest.supplier_key, ParticipationRequest.supplier_name)
-        .join(Case, Case.id == ParticipationRequest.case_id)
-        .where(
-            ParticipationRequest.supplier_registration.in_(listed),
-            given[3],
-            ParticipationRequest.supplier_key.not_in(keys),
-            tenders_seen(actor),
-        ),
-    )
+    participate or the dynamic markets the person sees record one of ``numbers`` (Companies House or charity
+    numbers, and PPONs as ``statutory.ppon`` writes them): one company, spelt so differently that its keys
+    differ (a trading name, a holding company's name), which the intelligence team may want to look at
+    together."""
+    unique = {number for number in numbers if ppon(number) == number}
     found: dict[str, str] = {}
-    for query in queries:
-        for other_key, other_name in session.execute(query):
-            found.setdefault(other_key, other_name)
+    for column, listed in zip(NUMBERS, (numbers - unique, unique), strict=True):
+        if not listed:
+            continue
+        for source in NUMBERED:
+            number = getattr(source, column)
+            query = _numbered_seen(actor, source, column, number.in_(sorted(listed)), source.supplier_key.not_in(keys))
+            for _, other_key, other_name in session.execute(query):
+                found.setdefault(other_key, other_name)
     return sorted(found.items())
 
 
@@ -841,23 +812,12 @@ def _keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
     supplier looked for by its number. None unless ``text`` has a number's shape."""
     given = text.strip()
     if unique := ppon(given):
-        none = literal_column("''")  # the PPON indexes' own words, as ``_same_number_elsewhere`` has them
-        registered = select(Contract.supplier_key).where(
-            Contract.supplier_ppon == unique, Contract.supplier_ppon != none, visible_contracts(actor)
-        )
-        tendered, requested = (
-            select(made.supplier_key)
-            .join(Case, Case.id == made.case_id)
-            .where(made.supplier_ppon == unique, made.supplier_ppon != none, tenders_seen(actor))
-            for made in (Tender, ParticipationRequest)
-        )
-        applied = select(MarketMembership.supplier_key).where(
-            MarketMembership.supplier_ppon == unique, MarketMembership.supplier_ppon != none, applications_seen(actor)
-        )
-        return set(session.scalars(union(registered, tendered, requested, applied)))
-    if not any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
+        numbers = {unique}
+    elif any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
+        numbers = {given, given.upper()}
+    else:
         return set()
-    return {key for key, _ in _same_number_elsewhere(session, actor, (), {given, given.upper()})}
+    return {key for key, _ in _same_number_elsewhere(session, actor, (), numbers)}
 
 
 def _having_words(column: InstrumentedAttribute[str], words: list[str]) -> list[ColumnElement[bool]]:

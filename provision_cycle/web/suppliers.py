@@ -59,7 +59,7 @@ def names_alike():
 @signed_in
 def different():
     """Record the suppliers named by ``?key=`` (two or more) as different companies, no longer suggested as
-    one; ``?from=number``: from the names sharing a registration number, where it goes back to."""
+    one; ``?from=number``: from the names sharing a registration number or PPON, where it goes back to."""
     _intelligence_team_only()
     keys = list(dict.fromkeys(request.args.getlist("key")))[: alike.MAX_NAMES + 1]  # one more: the service says so
     if len(keys) < 2:

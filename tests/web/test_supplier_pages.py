@@ -124,7 +124,7 @@ def test_a_supplier_page_points_to_another_name_recorded_with_its_number(core, d
     register_contract(core, people, value="9000", ends=date(2028, 6, 30), supplier_name="Acme Facilities",
                       registration="01234567")  # fmt: skip
     page = browser(people.officer).get("/suppliers/acme").text
-    assert "The same Companies House or charity number is also recorded under" in page
+    assert "The same Companies House or charity number, or PPON, is also recorded under" in page
     assert '<a class="govuk-link" href="/suppliers/acme%20facilities">Acme Facilities</a>' in page
 
 
