@@ -81,7 +81,8 @@ def answers_for(trigger: str, today: date, days: int, award_value: str) -> dict[
 AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
 
 
-# Each route at a value it is open to, in the contract type it suits, awarded for much less, the same and much
+# Each route at a value it is open to, in the contract type it suits (and, the fourth, a direct award's ground or
+# the law a call-off's framework was procured under), awarded for much less, the same and much
 # more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
 # purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
 # 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
@@ -95,6 +96,7 @@ EVERY_ROUTE = [
     ("competitive_flexible", "250000", "services", None, "OCC"),
     ("competitive_flexible", "6000000", "works", None, "OCC"),
     ("framework_call_off", "250000", "services", None, "OCC"),
+    ("framework_call_off", "250000", "services", "PCR2015", "OCC"),
     ("direct_award", "250000", "services", "single_supplier", "OCC"),
     ("direct_award", "250000", "services", "urgency", "OCC"),
     ("direct_award", "700000", "light_touch", "user_choice", "OCC"),
@@ -154,15 +156,20 @@ def contract_journey(journey: str, value: str, today: date):
     return ends_at, wanted, new_value, answers
 
 
-def request_on(core, db, route: str, value: str, contract_type: str, ground: str | None, authority: str):
+def request_on(core, db, route: str, value: str, contract_type: str, how: str | None, authority: str):
     """A draft request on one of ``EVERY_ROUTE``'s routes, raised by its council's requester (OCC's for a joint
-    one), with a framework in the register to call off from: its id, the raising council's people, and everyone
-    who may act on it (both councils' people for a joint one)."""
+    one), with a framework in the register to call off from (procured under the law ``how`` names for a
+    call-off, the Act's by default; for a direct award, ``how`` is its ground): its id, the raising council's
+    people, and everyone who may act on it (both councils' people for a joint one)."""
     councils = ["OCC", "CDC"] if authority == "JOINT" else [authority]
     people, *others = [hub_people(db, authority=council) for council in councils]
-    given = FrameworkGiven("CCS", "RM6116", "", "Network services", "PA2023", date(2025, 4, 1),
-                           date(2029, 3, 31), authority, direct_award=True)  # fmt: skip
+    # A framework under the PCR 2015 for its four years at most (reg 33(3)), one under the Act for its four.
+    regime, starts, ends = (("PCR2015", date(2024, 9, 1), date(2028, 8, 31)) if how == "PCR2015"
+                            else ("PA2023", date(2025, 4, 1), date(2029, 3, 31)))  # fmt: skip
+    given = FrameworkGiven("CCS", "RM6116", "", "Network services", regime, starts, ends, authority,
+                           direct_award=True)  # fmt: skip
     record_framework(core, people.officer, given)
+    ground = how if route == "direct_award" else None
     details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
     case_id = new_request(core.engine, people.requester, value=value, route=route, contract_type=contract_type,
                           authority=authority, details=details)  # fmt: skip
