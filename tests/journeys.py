@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from provision_cycle.services import markets
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
+from provision_cycle.services.markets import ApplicationGiven
 
-from .factories import hub_people, new_request, register_contract
+from .factories import hub_people, new_request, open_market, register_contract
+
+MARKET = "DM-000001"  # the dynamic market ``request_on`` establishes, the first in its fresh database
 
 # The actions that move a procurement on, and those that end it or send it back (a random walk offers the first
 # more often, or most walks would end in a withdrawal or a rejection before reaching the award).
@@ -42,14 +46,17 @@ ONWARD = [
 SETBACKS = ["withdraw", "reject", "return", "terminate_procurement"]
 
 
-def answers_for(trigger: str, today: date, days: int, award_value: str) -> dict[str, object]:
-    """What ``trigger`` is given, dated from ``today`` as an officer would date it."""
+def answers_for(trigger: str, today: date, days: int, award_value: str, how: str | None = None) -> dict[str, object]:
+    """What ``trigger`` is given, dated from ``today`` as an officer would date it, on a route taken ``how``
+    (``EVERY_ROUTE``'s fourth: a procedure restricted to ``request_on``'s dynamic market, one of its members
+    invited)."""
     on = today.isoformat()
+    restricted = {"by_dynamic_market": True, "dynamic_market": MARKET} if how == "dynamic_market" else {}
     return {
         "publish_tender_notice": {
             "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
             "participation_closes_on": (today + timedelta(days=26)).isoformat(), "market_engaged": False,
-        },
+        } | restricted,
         "invite_tenders": {
             "tenders_invited_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
             "invited_suppliers": "Acme Ltd",
@@ -81,8 +88,8 @@ def answers_for(trigger: str, today: date, days: int, award_value: str) -> dict[
 AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
 
 
-# Each route at a value it is open to, in the contract type it suits (and, the fourth, a direct award's ground or
-# the law a call-off's framework was procured under), awarded for much less, the same and much
+# Each route at a value it is open to, in the contract type it suits (and, the fourth, a direct award's ground,
+# the law a call-off's framework was procured under, or a procedure restricted to a dynamic market's members), awarded for much less, the same and much
 # more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
 # purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
 # 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
@@ -95,6 +102,7 @@ EVERY_ROUTE = [
     ("open_procedure", "250000", "services", None, "JOINT"),
     ("competitive_flexible", "250000", "services", None, "OCC"),
     ("competitive_flexible", "6000000", "works", None, "OCC"),
+    ("competitive_flexible", "250000", "services", "dynamic_market", "OCC"),
     ("framework_call_off", "250000", "services", None, "OCC"),
     ("framework_call_off", "250000", "services", "PCR2015", "OCC"),
     ("direct_award", "250000", "services", "single_supplier", "OCC"),
@@ -159,8 +167,9 @@ def contract_journey(journey: str, value: str, today: date):
 def request_on(core, db, route: str, value: str, contract_type: str, how: str | None, authority: str):
     """A draft request on one of ``EVERY_ROUTE``'s routes, raised by its council's requester (OCC's for a joint
     one), with a framework in the register to call off from (procured under the law ``how`` names for a
-    call-off, the Act's by default; for a direct award, ``how`` is its ground): its id, the raising council's
-    people, and everyone who may act on it (both councils' people for a joint one)."""
+    call-off, the Act's by default; for a direct award, ``how`` is its ground) and, ``how`` asking for one, an
+    established dynamic market (``MARKET``): its id, the raising council's people, and everyone who may act on
+    it (both councils' people for a joint one)."""
     councils = ["OCC", "CDC"] if authority == "JOINT" else [authority]
     people, *others = [hub_people(db, authority=council) for council in councils]
     # A framework under the PCR 2015 for its four years at most (reg 33(3)), one under the Act for its four.
@@ -169,12 +178,29 @@ def request_on(core, db, route: str, value: str, contract_type: str, how: str | 
     given = FrameworkGiven("CCS", "RM6116", "", "Network services", regime, starts, ends, authority,
                            direct_award=True)  # fmt: skip
     record_framework(core, people.officer, given)
+    if how == "dynamic_market":  # established, its one member the supplier each walk invites and awards to
+        market_id = open_market(core, people, authority=authority)
+        assert f"DM-{market_id:06d}" == MARKET, "answers_for names the market by its reference"
+        markets.establish_market(core, market_id, people.officer, date(2026, 2, 16))
+        applied = ApplicationGiven("Acme Ltd", "", True, False, date(2026, 2, 20))
+        member = markets.record_application(core, market_id, people.officer, applied)
+        markets.admit(core, market_id, member, people.officer, date(2026, 2, 23), date(2026, 2, 23))
     ground = how if route == "direct_award" else None
     details = {"direct_award_ground": ground, "direct_award_justification": "Why"} if ground else None
     case_id = new_request(core.engine, people.requester, value=value, route=route, contract_type=contract_type,
                           authority=authority, details=details)  # fmt: skip
     everyone = [person for group in (people, *others) for person in vars(group).values() if person != group.system]
     return case_id, people, everyone
+
+
+def taken_how(case, how: str | None) -> bool:
+    """Whether the walk of ``case`` took its route ``how`` (``EVERY_ROUTE``'s fourth): restricted to the market,
+    under the PCR 2015 as its framework is, on its direct award ground."""
+    if how == "dynamic_market":
+        return case.details.get("dynamic_market") == MARKET
+    if how == "PCR2015":
+        return case.regime == "PCR2015"
+    return case.details.get("direct_award_ground") == how
 
 
 def contract_on(core, people, starts: date, value: str, contract_type: str, authority: str):

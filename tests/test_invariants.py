@@ -49,6 +49,7 @@ from .journeys import (
     contract_journey,
     contract_on,
     request_on,
+    taken_how,
 )
 
 pytestmark = pytest.mark.slow
@@ -453,9 +454,9 @@ KPIS = [("On-time delivery", "95%"), ("Defects", "Under 2%"), ("Complaints", "No
 @pytest.mark.parametrize(
     "priced,setback", WALKS, ids=lambda v: f"awarded at {v}x" if isinstance(v, Decimal) else str(v)
 )
-@pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
+@pytest.mark.parametrize("route,value,contract_type,how,authority", EVERY_ROUTE, ids=lambda v: str(v))
 def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
-    sqlite_template, definitions, route, value, contract_type, ground, authority, priced, setback
+    sqlite_template, definitions, route, value, contract_type, how, authority, priced, setback
 ):
     """From submission to the contract handed to contract management, taking at each step an action the case
     page offers someone, with nothing standing in its way (and waiting a week where only a date does): never
@@ -463,11 +464,13 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
     the case for rework (resubmitted) or asking its requester a question (answered), where the walk says so."""
     directory, db, clock, core = _fresh_hub(sqlite_template, definitions)
     try:
-        case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
+        case_id, people, everyone = request_on(core, db, route, value, contract_type, how, authority)
         award_value = str(Decimal(value) * priced)
         _walk_to(core, clock, case_id, everyone, ("handed_over",), PROCURING,
-                 lambda trigger: answers_for(trigger, clock.today, 30, award_value),
+                 lambda trigger: answers_for(trigger, clock.today, 30, award_value, how),
                  setback=setback, when_waiting=_kpis_set_by(core, case_id, people.officer))  # fmt: skip
+        with db.reading() as session:
+            assert taken_how(session.get(Case, case_id), how)
     finally:
         _drop(directory, db)
 

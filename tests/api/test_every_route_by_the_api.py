@@ -23,27 +23,30 @@ from tests.journeys import (
     contract_journey,
     contract_on,
     request_on,
+    taken_how,
 )
 
 KPIS = {"kpis": [{"name": "On-time delivery", "target": "95%"}, {"name": "Defects", "target": "Under 2%"},
                  {"name": "Complaints", "target": "None upheld"}]}  # fmt: skip
 
 
-@pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
+@pytest.mark.parametrize("route,value,contract_type,how,authority", EVERY_ROUTE, ids=lambda v: str(v))
 def test_every_route_reaches_its_contract_through_the_api(
-    api, core, db, clock, route, value, contract_type, ground, authority
+    api, core, db, clock, route, value, contract_type, how, authority
 ):
-    case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
+    case_id, people, everyone = request_on(core, db, route, value, contract_type, how, authority)
     clients = EachPerson(everyone, api)
     taken: list[str] = []
     for _ in range(80):
         state = clients[people.officer].get(f"/cases/{case_id}").get_json()["state"]
         if state == "handed_over":
+            with db.reading() as session:
+                assert taken_how(session.get(Case, case_id), how)
             return
         offered = _offered(core, clients, case_id, ONWARD, state, taken)
         if offered:
             person, action = min(offered, key=lambda offer: ONWARD.index(offer[1]["trigger"]))
-            _take(clients[person], case_id, action, answers_for(action["trigger"], clock.today, 30, value))
+            _take(clients[person], case_id, action, answers_for(action["trigger"], clock.today, 30, value, how))
             taken.append(f"{state}:{action['trigger']}")
         elif any(
             "KPI" in reason for action in _waiting(clients, case_id, people.officer) for reason in action["not_yet"]

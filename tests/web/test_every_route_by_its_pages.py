@@ -25,6 +25,7 @@ from tests.journeys import (
     contract_journey,
     contract_on,
     request_on,
+    taken_how,
 )
 from tests.web.conftest import Browser
 from tests.web.helpers import Form, forms_on
@@ -34,18 +35,20 @@ KPIS = {"kpi_1_name": "On-time delivery", "kpi_1_target": "95%", "kpi_2_name": "
         "kpi_3_name": "Complaints", "kpi_3_target": "None upheld"}  # fmt: skip
 
 
-@pytest.mark.parametrize("route,value,contract_type,ground,authority", EVERY_ROUTE, ids=lambda v: str(v))
+@pytest.mark.parametrize("route,value,contract_type,how,authority", EVERY_ROUTE, ids=lambda v: str(v))
 def test_every_route_reaches_its_contract_through_its_pages(
-    app, core, db, clock, route, value, contract_type, ground, authority
+    app, core, db, clock, route, value, contract_type, how, authority
 ):
-    case_id, people, everyone = request_on(core, db, route, value, contract_type, ground, authority)
+    case_id, people, everyone = request_on(core, db, route, value, contract_type, how, authority)
     browsers = EachPerson(everyone, lambda person: Browser(app, db).sign_in(person))
     page = f"/cases/{case_id}"
     taken: list[str] = []
     for _ in range(80):
         with db.reading() as session:
-            state = session.get(Case, case_id).state
+            case = session.get(Case, case_id)
+            state, taken_as_asked = case.state, taken_how(case, how)
         if state == "handed_over":
+            assert taken_as_asked
             return
         offered = [
             (person, trigger, url)
@@ -61,7 +64,7 @@ def test_every_route_reaches_its_contract_through_its_pages(
             clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
             continue
         person, trigger, url = min(offered, key=lambda offer: ONWARD.index(offer[1]))
-        _take(browsers[person], page, trigger, url, answers_for(trigger, clock.today, 30, value))
+        _take(browsers[person], page, trigger, url, answers_for(trigger, clock.today, 30, value, how))
         taken.append(f"{state}:{trigger}")
     raise AssertionError(f"not handed over after {taken}")
 
