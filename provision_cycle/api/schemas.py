@@ -816,7 +816,7 @@ class SupplierOut(BaseModel):
     registrations: list[str] = Field(description="Its Companies House or charity numbers, as the register has them")
     ppons: list[str] = Field(
         description="Its Public Procurement Organisation Numbers (unique identifiers on the Central Digital Platform), "
-        "as the register has them"
+        "as the register, its tenders, requests to participate and applications to dynamic markets give them"
     )
     contracts: list[ContractOut]
     years: list[YearPaidOut] = Field(description="This financial year and the two before, the latest first")

@@ -391,6 +391,7 @@ def matrix(case_id: int):
         "Rank",
         "Supplier",
         "Registration",
+        "PPON",
         "SME",
         "VCSE",
         *([reservation.heading] if reservation else []),  # the answer to a reserved competition's question
@@ -409,6 +410,7 @@ def matrix(case_id: int):
                 standing.rank or "",
                 tender.supplier_name,
                 tender.supplier_registration,
+                tender.supplier_ppon,
                 yes_no(tender.supplier_is_sme),
                 yes_no(tender.supplier_is_vcse),
                 *([yes_no(bool(tender.supplier_within_reservation))] if reservation else []),

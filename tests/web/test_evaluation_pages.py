@@ -101,9 +101,9 @@ def test_the_team_sets_criteria_records_and_scores_tenders_and_recommends_the_mo
     assert "Score tender Olive Officer, 7 April 2026 at 10:00am Brightwork CIC" in page  # the history says whose
 
     matrix = officer.get(f"/cases/{case_id}/evaluation.csv").text.splitlines()
-    assert matrix[0].startswith("Rank,Supplier,Registration,SME,VCSE,Price excluding VAT,Received,Not assessed")
-    assert matrix[1] == "1,Acme Ltd,,yes,no,240000.00,2026-04-06,,5,40.00,4,8.00,,41.67,89.67,"
-    assert matrix[3] == ",Late Co,,yes,no,150000.00,2026-04-06,Received after the deadline,,,,,,,,"  # no rank
+    assert matrix[0].startswith("Rank,Supplier,Registration,PPON,SME,VCSE,Price excluding VAT,Received,Not assessed")
+    assert matrix[1] == "1,Acme Ltd,,PACM-1234-LTDX,yes,no,240000.00,2026-04-06,,5,40.00,4,8.00,,41.67,89.67,"
+    assert matrix[3] == ",Late Co,,,yes,no,150000.00,2026-04-06,Received after the deadline,,,,,,,,"  # no rank
 
     form = officer.get(f"/cases/{case_id}/actions/recommend_award").text
     assert 'value="Acme Ltd"' in form and 'value="240000.00"' in form and 'value="PACM-1234-LTDX"' in form
@@ -463,10 +463,10 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
         reading = {s.tender.supplier_name: s.tender.supplier_within_reservation for s in standings}
     assert reading == {"Banbury Care Ltd": True, "Reading Care Ltd": False}
     matrix = officer.get(f"/cases/{case_id}/evaluation.csv").text.splitlines()
-    assert matrix[0].startswith("Rank,Supplier,Registration,SME,VCSE,Based in Oxfordshire,Price excluding VAT")
-    assert [row.split(",")[1:6] for row in matrix[1:]] == [
-        ["Banbury Care Ltd", "", "yes", "no", "yes"],
-        ["Reading Care Ltd", "", "yes", "no", "no"],
+    assert matrix[0].startswith("Rank,Supplier,Registration,PPON,SME,VCSE,Based in Oxfordshire,Price excluding VAT")
+    assert [row.split(",")[1:7] for row in matrix[1:]] == [
+        ["Banbury Care Ltd", "", "", "yes", "no", "yes"],
+        ["Reading Care Ltd", "", "", "yes", "no", "no"],
     ]
 
 
