@@ -933,7 +933,7 @@ def find_suppliers(query: s.SupplierQuery):
     api,
     "GET",
     "/suppliers/sharing-a-number",
-    summary="The intelligence team's: registration numbers and PPONs recorded under names not recorded as one supplier",
+    summary="The intelligence team's: registration numbers and PPONs under names not recorded as one supplier",
     tag="Suppliers",
     response=s.SharedNumberList,
     errors=(403,),
