@@ -527,3 +527,64 @@ def test_a_form_saved_by_someone_else_meanwhile_is_refused_not_overwritten(core,
         evaluation.record_tender(
             core, case_id, people.officer, corrected, tender_id=ids["Acme Ltd"], seen=tender_opened
         )
+
+
+def test_tenders_are_loaded_from_a_portal_s_opening_report_whole_or_not_at_all(core, db, clock, people, assessed):
+    """A portal's file of the tenders received: checked whole, each problem named by line and column (a price
+    that is not one, a PPON of another shape, a supplier already recorded or twice in the file), then recorded
+    in one go, as if by hand, the case's history naming the file's suppliers."""
+    from provision_cycle.services.spreadsheet import FileRefused
+
+    evaluation.set_award_criteria(core, assessed, people.officer, CRITERIA)
+    _to_evaluation(core, clock, people, assessed)
+    evaluation.record_tender(core, assessed, people.officer, _tender("Acme Ltd", "240000"))
+    heading = b"Supplier,Company number,Supplier PPON,SME,VCSE,Price,Date submitted,Not assessed because\n"
+    refused_file = heading + (
+        b"ACME LIMITED,,,yes,no,230000,2026-03-20,\n"
+        b'Brightwork CIC,01234567,PBRT-12,no,yes,"200,000",2026-03-21,\n'
+        b"Careless Co,,,no,no,a lot,2026-03-22,\n"
+        b"BRIGHTWORK,,,no,yes,199000,2026-03-23,\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        evaluation.load_tenders(core, assessed, people.officer, refused_file)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "line 2, Supplier: A tender from Acme Ltd is recorded already",
+        "line 3, Supplier PPON: Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG",
+        "line 4, Price: Enter the price tendered in pounds, more than nothing, like 125000 or 125000.50",
+    ]  # line 5 is Brightwork's only once line 3 is
+    good = heading + (
+        b'Brightwork CIC,01234567,gb-ppon-pbrt-1234-cicx,no,yes,"200,000",2026-03-21,\n'
+        b"Late Co,,,yes,no,150000,2026-04-01,Received after the deadline\n"
+    )
+    checked = evaluation.load_tenders(core, assessed, people.officer, good)
+    assert [(row["supplier_name"], row["price"]) for row in checked.rows] == [
+        ("Brightwork CIC", Decimal("200000")),
+        ("Late Co", Decimal("150000")),
+    ]
+    assert not checked.loaded
+    with pytest.raises(NotPermitted):
+        evaluation.load_tenders(core, assessed, people.finance, good, apply=True)
+    assert evaluation.load_tenders(core, assessed, people.officer, good, apply=True).loaded
+    with db.reading() as session:
+        tenders = [
+            (
+                s.tender.supplier_name,
+                s.tender.supplier_registration,
+                s.tender.supplier_ppon,
+                s.tender.not_assessed_because,
+            )
+            for s in evaluation_of(session, assessed).standings
+        ]
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "load_tenders")).one()
+    assert sorted(tenders) == [
+        ("Acme Ltd", "", "", ""),
+        ("Brightwork CIC", "01234567", "PBRT-1234-CICX", ""),
+        ("Late Co", "", "", "Received after the deadline"),
+    ]
+    assert event.data["names"] == ["Brightwork CIC", "Late Co"]
+    with pytest.raises(FileRefused) as again:  # loaded twice: refused whole
+        evaluation.load_tenders(core, assessed, people.officer, good)
+    assert [problem.message for problem in again.value.problems] == [
+        "A tender from Brightwork CIC is recorded already",
+        "A tender from Late Co is recorded already",
+    ]

@@ -1,5 +1,5 @@
 """Files people make by hand (a contract register, a ledger's payments, its unpaid invoices, a portal's requests
-to participate), with any cell wrong in any way: each is loaded whole or refused whole, every problem named by its line, and never a crash."""
+to participate and its tenders), with any cell wrong in any way: each is loaded whole or refused whole, every problem named by its line, and never a crash."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from provision_cycle.models import AuditEvent, Contract, ParticipationRequest, Payment, UnpaidInvoice
+from provision_cycle.models import AuditEvent, Contract, ParticipationRequest, Payment, Tender, UnpaidInvoice
 from provision_cycle.services import evaluation, register_file, spend, unpaid_invoices
 from provision_cycle.services.spreadsheet import FileRefused
 
@@ -33,6 +33,7 @@ ACCEPTED = {
     "expense_type": "Cleaning", "department": "Property", "purpose": "Cleaning", "contract_reference": "",
     "to_individual": "no", "invoice_number": "INV", "as_at": "2026-03-01", "received_on": "2026-03-02",
     "exclusions_checked_on": "2026-03-02", "set_aside_because": "", "supplier_within_reservation": "",
+    "price": "100000", "not_assessed_because": "",
 }  # fmt: skip
 NUMBERED = ("title", "supplier_name", "transaction_number", "invoice_number")
 # What a person (or a spreadsheet) may put in a cell instead: other councils' and categories' spellings, amounts
@@ -60,12 +61,21 @@ def _by_the_case_team(core, people):
     return lambda data: evaluation.load_requests(core, case_id, people.officer, data, apply=True)
 
 
+def _by_the_evaluators(core, people):
+    """The tenders loader of an open procedure whose tenders are in, as its officer runs it."""
+    from .web.helpers import procurement_in_evaluation
+
+    case_id = procurement_in_evaluation(core, people)
+    return lambda data: evaluation.load_tenders(core, case_id, people.officer, data, apply=True)
+
+
 # Each kind of file: its columns, the table it loads into, and how it is loaded.
 LOADERS = {
     "register": (register_file.LAYOUT, Contract, _by_the_hub(register_file.load_register)),
     "spend": (spend.LAYOUT, Payment, _by_the_hub(spend.load_spend)),
     "unpaid invoices": (unpaid_invoices.LAYOUT, UnpaidInvoice, _by_the_hub(unpaid_invoices.load_unpaid_invoices)),
     "requests to participate": (evaluation.REQUESTS_LAYOUT, ParticipationRequest, _by_the_case_team),
+    "tenders": (evaluation.TENDERS_LAYOUT, Tender, _by_the_evaluators),
 }
 _numbers = itertools.count(1)
 

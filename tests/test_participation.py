@@ -228,7 +228,7 @@ def test_requests_are_loaded_from_a_portal_s_file_whole_or_not_at_all(core, db, 
         b"Careless Contracting,,no,yes,2026-03-22,\n"
     )
     checked = evaluation.load_requests(core, case_id, people.officer, good)
-    assert [fields["supplier_name"] for fields in checked.requests] == ["Brightwater Services", "Careless Contracting"]
+    assert [fields["supplier_name"] for fields in checked.rows] == ["Brightwater Services", "Careless Contracting"]
     assert not checked.loaded and len(_requests(db, case_id)) == 1
     assert evaluation.load_requests(core, case_id, people.officer, good, apply=True).loaded
     with db.reading() as session:
@@ -246,8 +246,8 @@ def test_requests_are_loaded_from_a_portal_s_file_whole_or_not_at_all(core, db, 
 
 def test_a_request_gives_its_supplier_s_ppon_and_the_supplier_s_tender_need_not_give_it_again(core, db, clock, people):
     """A request to participate may give the supplier's PPON, however typed, by its form or a portal's file (a
-    number of another shape refused, saying where); the supplier's tender, recorded without one, takes it, and
-    a tender that gives its own keeps it."""
+    number of another shape refused, saying where); the supplier's tender, recorded without one (here from the
+    portal's file), takes it, and a tender that gives its own keeps it."""
     case_id = in_participation(core.engine, people)
     clock.set(date(2026, 3, 12))
     acme = RequestGiven("Acme Ltd", "", True, False, date(2026, 3, 10), "", date(2026, 3, 10))
@@ -271,9 +271,12 @@ def test_a_request_gives_its_supplier_s_ppon_and_the_supplier_s_tender_need_not_
     _invite(core, people, case_id, "Acme Ltd\nBrightwater Services")
     clock.set(date(2026, 4, 28))
     act(core.engine, case_id, "close_tenders", people.officer)
-    for name, ppon in (("ACME LIMITED", ""), ("Brightwater Services", "PBRX-1234-SERV")):
-        given = TenderGiven(name, "", True, False, "200000", date(2026, 4, 20), supplier_ppon=ppon)
-        evaluation.record_tender(core, case_id, people.officer, given)
+    opened = b"Supplier,Price,Received\nACME LIMITED,200000,2026-04-20\n"  # a portal's opening report
+    evaluation.load_tenders(core, case_id, people.officer, opened, apply=True)
+    given = TenderGiven(
+        "Brightwater Services", "", True, False, "200000", date(2026, 4, 20), supplier_ppon="PBRX-1234-SERV"
+    )
+    evaluation.record_tender(core, case_id, people.officer, given)
     with db.reading() as session:
         tendered = {s.tender.supplier_name: s.tender.supplier_ppon for s in evaluation_of(session, case_id).standings}
     assert tendered == {"ACME LIMITED": "PACM-1234-LTDX", "Brightwater Services": "PBRX-1234-SERV"}

@@ -446,3 +446,23 @@ def test_a_reserved_procedure_s_requests_file_answers_its_question(core, db, clo
     ]
     evaluation.load_requests(core, case_id, people.officer, answered.rsplit(b"Maybe", 1)[0], apply=True)
     assert _requests(db, case_id) == {"Abilities Works CIC": (True, ""), "Ordinary Office Ltd": (False, SUPPORTED)}
+
+
+def test_a_reserved_competition_s_tenders_file_answers_its_question_under_its_own_heading(core, db, clock, people):
+    """A portal's file of tenders for a competition reserved to Oxfordshire's SMEs and VCSEs says, for each
+    supplier, whether it is based there: under the reservation's own heading, *Based in Oxfordshire*; without the
+    column the file is refused, saying which it needs."""
+    case_id = _reserved_to_local_smes(core, clock, people)
+    unanswered = b"Supplier,SME,Price,Received\nBanbury Care Ltd,yes,90000,2026-03-20\n"
+    with pytest.raises(FileRefused) as refused:
+        evaluation.load_tenders(core, case_id, people.officer, unanswered)
+    assert [str(p) for p in refused.value.problems] == [
+        "line 1: There is no Based in Oxfordshire column: the procedure is reserved to SMEs and VCSEs based in "
+        "Oxfordshire (Procurement Policy Note 005), so each tender says whether its supplier is one (yes or no)"
+    ]
+    answered = (
+        b"Supplier,SME,Price,Received,Based in Oxfordshire\n"
+        b"Banbury Care Ltd,yes,90000,2026-03-20,yes\nSwindon Small Ltd,yes,85000,2026-03-20,no\n"
+    )
+    evaluation.load_tenders(core, case_id, people.officer, answered, apply=True)
+    assert _tenders(db, case_id) == {"Banbury Care Ltd": (True, ""), "Swindon Small Ltd": (False, LEFT_OUT)}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -232,21 +232,7 @@ def record_tender(
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(core, case)
-        market = market_named_by(session, case.details)
-        if tender_id is None and not fields["supplier_ppon"]:
-            fields["supplier_ppon"] = _ppon_given(session, case, market, fields["supplier_key"])
-        if market is not None:
-            fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
-        if (framework := framework_named_by(session, case.details)) is not None:
-            arrangement = "dynamic purchasing system" if framework.dps else "framework"
-            named = framework_reference(framework)
-            disregarded = f"Not a supplier on the {arrangement} {named} (a call-off goes to one)"
-            on_it = on_the_framework(framework, fields["supplier_name"])
-            fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
-        if (invited := invited_to_tender(case.details)) is not None:
-            invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
-            fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
-        _as_reserved(core, session, case, fields, "not_assessed_because")
+        _as_the_procurement_allows(core, session, case, fields, new=tender_id is None)
         tender = _saved(core, session, case, actor_id, Tender, fields, tender_id, seen)
         if tender_id is not None and tender.not_assessed_because:
             session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
@@ -258,6 +244,27 @@ def record_tender(
             data["not_assessed_because"] = tender.not_assessed_because
         _changed(core, session, case, actor_id, action, data)
         return tender.id
+
+
+def _as_the_procurement_allows(core: Core, session: Session, case: Case, fields: dict, *, new: bool) -> None:
+    """A tender's ``fields`` as the procurement takes them: not assessed where the supplier is not a member of
+    the dynamic market it is restricted to, not on the framework it calls off from, not invited, or outside its
+    reservation; a ``new`` one without its supplier's PPON given the one the supplier gave before."""
+    market = market_named_by(session, case.details)
+    if new and not fields["supplier_ppon"]:
+        fields["supplier_ppon"] = _ppon_given(session, case, market, fields["supplier_key"])
+    if market is not None:
+        fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
+    if (framework := framework_named_by(session, case.details)) is not None:
+        arrangement = "dynamic purchasing system" if framework.dps else "framework"
+        named = framework_reference(framework)
+        disregarded = f"Not a supplier on the {arrangement} {named} (a call-off goes to one)"
+        on_it = on_the_framework(framework, fields["supplier_name"])
+        fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
+    if (invited := invited_to_tender(case.details)) is not None:
+        invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
+        fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
+    _as_reserved(core, session, case, fields, "not_assessed_because")
 
 
 def _ppon_given(session: Session, case: Case, market: DynamicMarket | None, key: str) -> str:
@@ -465,104 +472,167 @@ def _as_the_market_sets_aside(market: DynamicMarket | None, case: Case, fields: 
         fields["set_aside_because"] = _unless_disregarded(fields["set_aside_because"], may_go_on, outside)
 
 
-# A file of requests to participate, as an e-tendering portal exports them (or a spreadsheet a team keeps).
+# A file of requests to participate or of tenders, as an e-tendering portal exports them (or a spreadsheet a
+# team keeps): the columns of the supplier each row names.
+SUPPLIER_HEADINGS = {
+    "supplier_name": ("Supplier", "Supplier name", "Organisation", "Organisation name", "Company name"),
+    "supplier_registration": (
+        "Companies House or charity number",
+        "Companies House number",
+        "Company number",
+        "Charity number",
+        "Registration number",
+    ),
+    "supplier_ppon": PPON_HEADINGS,
+    "supplier_is_sme": ("SME",),
+    "supplier_is_vcse": ("VCSE",),
+}
+RECEIVED_HEADINGS = ("Received", "Date received", "Submitted", "Date submitted")
+# The supplier's answer to a reserved procedure's question (PA23 s32, s33): yes, no, or empty; a file may also
+# head it as the case's reservation does (``Reservation.heading``: "Based in Oxfordshire").
+RESERVATION_HEADINGS = ("Within the reservation", "Supported employment provider", "Public service mutual")
 REQUESTS_LAYOUT = Layout(
     headings={
-        "supplier_name": ("Supplier", "Supplier name", "Organisation", "Organisation name", "Company name"),
-        "supplier_registration": (
-            "Companies House or charity number",
-            "Companies House number",
-            "Company number",
-            "Charity number",
-            "Registration number",
-        ),
-        "supplier_ppon": PPON_HEADINGS,
-        "supplier_is_sme": ("SME",),
-        "supplier_is_vcse": ("VCSE",),
-        "received_on": ("Received", "Date received", "Submitted", "Date submitted"),
+        **SUPPLIER_HEADINGS,
+        "received_on": RECEIVED_HEADINGS,
         "exclusions_checked_on": ("Checked against the exclusion grounds", "Exclusions checked"),
         "set_aside_because": ("Set aside because", "Reason set aside"),
-        # The supplier's answer to a reserved procedure's question (PA23 s32, s33): yes, no, or empty.
-        "supplier_within_reservation": (
-            "Within the reservation",
-            "Supported employment provider",
-            "Public service mutual",
-        ),
+        "supplier_within_reservation": RESERVATION_HEADINGS,
     },
     required=("supplier_name", "received_on"),
     what="list of requests to participate",
 )
-MAX_REQUESTS_IN_A_FILE = 1000
+TENDERS_LAYOUT = Layout(
+    headings={
+        **SUPPLIER_HEADINGS,
+        "price": ("Price", "Price excluding VAT", "Price tendered", "Total price", "Tender price"),
+        "received_on": RECEIVED_HEADINGS,
+        "not_assessed_because": ("Not assessed because", "Reason not assessed"),
+        "supplier_within_reservation": RESERVATION_HEADINGS,
+    },
+    required=("supplier_name", "price", "received_on"),
+    what="list of tenders",
+)
+MAX_ROWS_IN_A_FILE = 1000
 # Columns left out.
 UNSTATED = {"supplier_registration": "", "supplier_ppon": "", "supplier_is_sme": False, "supplier_is_vcse": False}
 
 
 @dataclass
-class RequestsLoad:
-    """What a checked file of requests to participate holds, and whether it was recorded."""
+class SuppliersLoad:
+    """What a checked file of requests to participate or of tenders holds, and whether it was recorded."""
 
-    requests: list[dict]  # each request's columns
+    rows: list[dict]  # each request's or tender's columns, as recording it by hand would save them
     digest: str  # SHA-256 of the file, recorded in the audit
     loaded: bool = False
 
 
-def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply: bool = False) -> RequestsLoad:
+def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply: bool = False) -> SuppliersLoad:
     """Check a file of requests to participate (a CSV: ``REQUESTS_LAYOUT``) whole, every problem named by line
     and column, and with ``apply`` record every one as ``record_request`` would, in one transaction: all of it,
     or nothing. A supplier is refused twice in the file, or where the case has its request already."""
-    digest = hashlib.sha256(data).hexdigest()
+
+    def fields(session: Session, case: Case, given: RequestGiven) -> dict:
+        fields = _request_fields(core, given)
+        _as_the_market_sets_aside(market_named_by(session, case.details), case, fields)
+        _as_reserved(core, session, case, fields, "set_aside_because")
+        return fields
+
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record requests to participate")
         _require_requests_open(core, case)
-        problems: list[FileProblem] = []
-        table = read_table(data, REQUESTS_LAYOUT, problems)
-        if (reservation := Reservation.of(case.details)) and "supplier_within_reservation" not in table.columns:
-            # Every row would say the same: said once, of the file, naming the column it needs.
-            needs = (
-                f"There is no {reservation.heading} column: the procedure is reserved to {reservation.suppliers} "
-                f"({reservation.law}), so each request says whether its supplier is one (yes or no)"
-            )
-            raise FileRefused([FileProblem(1, "", needs)])
-        recorded = {made.supplier_key: made.supplier_name for made in requests_to_participate(session, case.id)}
-        found: list[dict] = []
-        lines: dict[str, int] = {}  # each supplier's line in the file
-        for line, values, wrong in parsed_rows(
-            table, _request_cell, problems, most=MAX_REQUESTS_IN_A_FILE, noun="requests to participate"
-        ):
-            if not wrong:
-                given = RequestGiven(**{**UNSTATED, **values})
-                try:
-                    fields = _request_fields(core, given)
-                    _as_reserved(core, session, case, fields, "set_aside_because")
-                except InvalidInput as error:
-                    wrong = error.fields
+        return _load_suppliers(core, session, case, actor_id, data, ParticipationRequest, fields, apply=apply)
+
+
+def load_tenders(core: Core, case_id: int, actor_id: int, data: bytes, *, apply: bool = False) -> SuppliersLoad:
+    """Check a file of tenders received (a CSV: ``TENDERS_LAYOUT``, as a portal's opening report gives them)
+    whole, every problem named by line and column, and with ``apply`` record every one as ``record_tender``
+    would, in one transaction: all of it, or nothing. A supplier is refused twice in the file, or where the case
+    has its tender already."""
+
+    def fields(session: Session, case: Case, given: TenderGiven) -> dict:
+        fields = _tender_fields(core, given)
+        _as_the_procurement_allows(core, session, case, fields, new=True)
+        return fields
+
+    with core.db.unit_of_work() as session:
+        case = _locked(core, session, case_id, actor_id, to="record tenders")
+        _require_tenders_open(core, case)
+        return _load_suppliers(core, session, case, actor_id, data, Tender, fields, apply=apply)
+
+
+# Each kind of file of suppliers' rows: its columns, the audit event that records a file loaded, and the short
+# word for one row.
+_FILES = {
+    ParticipationRequest: (REQUESTS_LAYOUT, "load_participation_requests", "request"),
+    Tender: (TENDERS_LAYOUT, "load_tenders", "tender"),
+}
+
+
+def _load_suppliers(
+    core: Core,
+    session: Session,
+    case: Case,
+    actor_id: int,
+    data: bytes,
+    model: type[Tender | ParticipationRequest],
+    fields_of: Callable[[Session, Case, Any], dict],
+    *,
+    apply: bool,
+) -> SuppliersLoad:
+    """``load_requests`` and ``load_tenders``: the file read and checked, each row given to ``fields_of`` (its
+    columns, as recording it by hand would save them, or InvalidInput), then recorded with ``apply``."""
+    digest = hashlib.sha256(data).hexdigest()
+    noun, given_as = _SUPPLIER_ROWS[model]
+    layout, action, short = _FILES[model]
+    problems: list[FileProblem] = []
+    if reservation := Reservation.of(case.details):  # its answer's column may go by the reservation's own name
+        answer = (*layout.headings["supplier_within_reservation"], reservation.heading)
+        layout = dataclasses.replace(layout, headings={**layout.headings, "supplier_within_reservation": answer})
+    table = read_table(data, layout, problems)
+    if reservation and "supplier_within_reservation" not in table.columns:
+        # Every row would say the same: said once, of the file, naming the column it needs.
+        needs = (
+            f"There is no {reservation.heading} column: the procedure is reserved to {reservation.suppliers} "
+            f"({reservation.law}), so each {short} says whether its supplier is one (yes or no)"
+        )
+        raise FileRefused([FileProblem(1, "", needs)])
+    recorded = dict(
+        session.execute(select(model.supplier_key, model.supplier_name).where(model.case_id == case.id)).all()
+    )
+    found: list[dict] = []
+    lines: dict[str, int] = {}  # each supplier's line in the file
+    for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=f"{noun}s"):
+        if not wrong:
+            try:
+                fields = fields_of(session, case, given_as(**{**UNSTATED, **values}))
+            except InvalidInput as error:
+                wrong = error.fields
+            else:
+                key = fields["supplier_key"]
+                if (other := recorded.get(key)) is not None:
+                    wrong = {"supplier_name": f"A {noun} from {other} is recorded already"}
+                elif key in lines:
+                    wrong = {"supplier_name": f"The same supplier as line {lines[key]}: one {short} each"}
                 else:
-                    key = fields["supplier_key"]
-                    if (other := recorded.get(key)) is not None:
-                        wrong = {"supplier_name": f"A request to participate from {other} is recorded already"}
-                    elif key in lines:
-                        wrong = {"supplier_name": f"The same supplier as line {lines[key]}: one request each"}
-                    else:
-                        lines[key] = line
-                        found.append(fields)
-            problems += row_problems(table, line, wrong)
-        if not found and not problems:
-            problems.append(FileProblem(0, "", "The file has headings but no requests"))
-        if problems:
-            raise FileRefused(sorted(problems, key=lambda problem: problem.line))
-        load = RequestsLoad(found, digest)
-        if apply:
-            now, market = core.engine.clock(), market_named_by(session, case.details)
-            for fields in found:
-                _as_the_market_sets_aside(market, case, fields)  # a reservation's set aside as they were checked
-                session.add(ParticipationRequest(case_id=case.id, recorded_by_id=actor_id, recorded_at=now, **fields))
-            names = [fields["supplier_name"] for fields in found]
-            _changed(core, session, case, actor_id, "load_participation_requests", {"names": names, "sha256": digest})
-            load.loaded = True
-        return load
+                    lines[key] = line
+                    found.append(fields)
+        problems += row_problems(table, line, wrong)
+    if not found and not problems:
+        problems.append(FileProblem(0, "", f"The file has headings but no {short}s"))
+    if problems:
+        raise FileRefused(sorted(problems, key=lambda problem: problem.line))
+    load = SuppliersLoad(found, digest)
+    if apply:
+        now = core.engine.clock()
+        session.add_all(model(case_id=case.id, recorded_by_id=actor_id, recorded_at=now, **row) for row in found)
+        names = [row["supplier_name"] for row in found]
+        _changed(core, session, case, actor_id, action, {"names": names, "sha256": digest})
+        load.loaded = True
+    return load
 
 
-def _request_cell(field_name: str, text: str) -> Any:
+def _supplier_cell(field_name: str, text: str) -> Any:
     text = unguarded(text)
     if field_name in ("supplier_is_sme", "supplier_is_vcse"):
         return yes_or_no(text)

@@ -4,6 +4,8 @@ the tenders received, the panel's scores and each supplier's assessment summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -178,47 +180,117 @@ def _request_data(made) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class SuppliersFile:
+    """A kind of file of suppliers' rows a procurement's page loads (a portal's export): how it is checked and
+    loaded, the words for it, where its rows go on the case page, and what the pages say of its columns."""
+
+    load: Callable  # evaluation.load_requests or load_tenders
+    noun: str  # "request to participate"
+    nouns: str  # "requests to participate"
+    anchor: str  # its section of the case page
+    page: str  # the upload page's endpoint, and its confirmation's with "_confirm"
+    required: tuple[str, ...]  # the headings a file must have
+    optional: tuple[str, ...]
+    shown: tuple[tuple[str, str, str], ...]  # the confirmation's table: (heading, field, the filter it takes)
+
+
+REQUESTS_FILE = SuppliersFile(
+    evaluation.load_requests,
+    "request to participate",
+    "requests to participate",
+    "requests",
+    "tenders.load_participation_requests",
+    ("Supplier", "Received"),
+    ("Companies House or charity number", "Supplier PPON", "SME", "VCSE", "Checked against the exclusion grounds",
+     "Set aside because"),
+    (("Supplier", "supplier_name", ""), ("Received", "received_on", "day"),
+     ("Checked against the exclusion grounds", "exclusions_checked_on", "day"),
+     ("Set aside because", "set_aside_because", "")),
+)  # fmt: skip
+TENDERS_FILE = SuppliersFile(
+    evaluation.load_tenders,
+    "tender",
+    "tenders",
+    "evaluation",
+    "tenders.load_tenders",
+    ("Supplier", "Price", "Received"),
+    ("Companies House or charity number", "Supplier PPON", "SME", "VCSE", "Not assessed because"),
+    (("Supplier", "supplier_name", ""), ("Price excluding VAT", "price", "money"), ("Received", "received_on", "day"),
+     ("Not assessed because", "not_assessed_because", "")),
+)  # fmt: skip
+
+
 @tenders.route("/<id:case_id>/requests-to-participate/load", methods=["GET", "POST"])
 @signed_in
 def load_participation_requests(case_id: int):
     """Record the requests to participate an e-tendering portal exported, from its file: checked whole first,
     its problems listed by line and column, then loaded once the person confirms."""
     case, _ = _case_evaluated(case_id, _requests_open, "whose requests to participate you can record now")
-    form = LoadFileForm()
-    form.register.label.text = "Upload the requests to participate"
-    if (uploaded := uploaded_file(form)) is not None:
-        return _requests_checked(case, form, *uploaded)
-    status = 400 if form.errors else 200
-    return render("evaluation/requests_load.html", case=case, form=form, problems=[], status=status)
+    return _upload(case, REQUESTS_FILE)
 
 
 @tenders.post("/<id:case_id>/requests-to-participate/load/confirm")
 @signed_in
-def confirm_participation_requests(case_id: int):
+def load_participation_requests_confirm(case_id: int):
     case, _ = _case_evaluated(case_id, _requests_open, "whose requests to participate you can record now")
+    return _confirmed(case, REQUESTS_FILE)
+
+
+@tenders.route("/<id:case_id>/tenders/load", methods=["GET", "POST"])
+@signed_in
+def load_tenders(case_id: int):
+    """Record the tenders an e-tendering portal's opening report lists, from its file: checked whole first, its
+    problems listed by line and column, then loaded once the person confirms."""
+    case, _ = _case_evaluated(case_id, _tenders_open, "whose tenders you can record now")
+    return _upload(case, TENDERS_FILE)
+
+
+@tenders.post("/<id:case_id>/tenders/load/confirm")
+@signed_in
+def load_tenders_confirm(case_id: int):
+    case, _ = _case_evaluated(case_id, _tenders_open, "whose tenders you can record now")
+    return _confirmed(case, TENDERS_FILE)
+
+
+def _upload(case, kind: SuppliersFile):
+    form = LoadFileForm()
+    form.register.label.text = f"Upload the {kind.nouns}"
+    if (uploaded := uploaded_file(form)) is not None:
+        return _suppliers_checked(case, kind, form, *uploaded)
+    status = 400 if form.errors else 200
+    return render("evaluation/suppliers_load.html", case=case, kind=kind, form=form, problems=[], status=status)
+
+
+def _confirmed(case, kind: SuppliersFile):
     if (confirmed := confirmed_file()) is None:
-        return redirect(url_for(".load_participation_requests", case_id=case_id))
-    return _requests_checked(case, LoadFileForm(formdata=None), *confirmed, apply=True)
+        return redirect(url_for(kind.page, case_id=case.id))
+    return _suppliers_checked(case, kind, LoadFileForm(formdata=None), *confirmed, apply=True)
 
 
-def _requests_checked(case, upload: LoadFileForm, data: bytes, filename: str, *, apply: bool = False):
-    """Check (or load) a file of requests: its problems on the upload page, or what it holds to confirm."""
+def _suppliers_checked(case, kind: SuppliersFile, upload: LoadFileForm, data: bytes, filename: str, *, apply=False):
+    """Check (or load) a file of requests or tenders: its problems on the upload page, or what it holds to
+    confirm."""
     try:
-        checked = evaluation.load_requests(core(), case.id, me().id, data, apply=apply)
+        checked = kind.load(core(), case.id, me().id, data, apply=apply)
     except FileRefused as refused:
         apply_errors(upload, {"register": f"{filename}: {refused.message}"})
-        return render("evaluation/requests_load.html", case=case, form=upload, problems=refused.problems, status=400)
+        problems = refused.problems
+        return render(
+            "evaluation/suppliers_load.html", case=case, kind=kind, form=upload, problems=problems, status=400
+        )
     except DomainError as error:
         flash(error.message, "error")
-        return redirect(url_for("cases.show", case_id=case.id, _anchor="requests"))
-    count = f"{len(checked.requests):,} request{'' if len(checked.requests) == 1 else 's'} to participate"
+        return redirect(url_for("cases.show", case_id=case.id, _anchor=kind.anchor))
+    count = f"{len(checked.rows):,} {kind.noun if len(checked.rows) == 1 else kind.nouns}"
     if checked.loaded:
         flash(f"{count} from {filename} recorded")
-        return redirect(url_for("cases.show", case_id=case.id, _anchor="requests"))
+        return redirect(url_for("cases.show", case_id=case.id, _anchor=kind.anchor))
     confirm = confirmation(data, filename, f"Record {count}")
     return render(
-        "evaluation/requests_load.html", case=case, form=None, confirm=confirm, checked=checked, filename=filename
-    )
+        "evaluation/suppliers_load.html", case=case, kind=kind, form=None, confirm=confirm, checked=checked,
+        count=count, filename=filename,
+    )  # fmt: skip
 
 
 @tenders.post("/<id:case_id>/requests-to-participate/<id:request_id>/remove")

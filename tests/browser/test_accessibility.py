@@ -190,6 +190,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/cases/{criteria_open}/award-criteria",
             f"/cases/{evaluated}",
             f"/cases/{evaluated}/tenders/new",
+            f"/cases/{evaluated}/tenders/load",
             f"/cases/{evaluated}/tenders/{tenders['Late Co']}",
             f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/scores",
             f"/cases/{evaluated}/tenders/{tenders['Acme Ltd']}/marks",

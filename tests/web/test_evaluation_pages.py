@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from html import unescape
 
 from provision_cycle.services import evaluation
@@ -521,3 +522,41 @@ def test_a_procedure_reserved_to_supported_employment_providers_asks_each_reques
     officer.post(new, request | {"supplier_within_reservation": "no"})
     page = page_text(officer.get(f"/cases/{case_id}").text)
     assert f"Set aside: {SUPPORTED}" in page
+
+
+def test_tenders_are_loaded_from_a_portal_s_opening_report(core, db, browser, clock):
+    from io import BytesIO
+
+    from tests.web.helpers import procurement_in_evaluation
+
+    people = hub_people(db)
+    case_id = procurement_in_evaluation(core, people)
+    officer = browser(people.officer)
+    load = f"/cases/{case_id}/tenders/load"
+    assert f'href="{load}">load them from a file</a>' in officer.get(f"/cases/{case_id}").text
+    browser(people.requester).get(load, status=404)
+    form = page_text(officer.get(load).text)
+    assert "with columns Supplier , Price and Received , and if you have them" in form
+
+    def upload(data: bytes, status: int):
+        sent = {"register": (BytesIO(data), "opening-report.csv")}
+        return officer.post(load, sent, status=status, content_type="multipart/form-data").text
+
+    wrong = upload(b"Supplier,Price,Received\nAcme Ltd,lots,2026-02-20\n", status=400)
+    assert "1 problem in the file" in wrong and "Enter the price tendered in pounds" in wrong
+    checked = upload(b"Supplier,Price,Received,SME\nAcme Ltd,240000,20/02/2026,yes\nBrightwork CIC,\"200,000.50\",2026-02-21,no\n", status=200)  # fmt: skip
+    assert "2 tenders ready to record" in checked and "£200,000.50" in checked and "21 February 2026" in checked
+    content = unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
+    done = officer.post(
+        f"{load}/confirm", {"content": content, "filename": "opening-report.csv"}, form_page=load, offered=False,
+        follow_redirects=True, status=200,
+    )  # fmt: skip
+    assert "2 tenders from opening-report.csv recorded" in done.text
+    history = page_text(done.text.split('id="timeline"')[1])
+    assert "Load tenders" in history and "From a file: Acme Ltd, Brightwork CIC" in history
+    with db.reading() as session:
+        found = evaluation_of(session, case_id).standings
+    assert sorted((s.tender.supplier_name, s.tender.price, s.tender.supplier_is_sme) for s in found) == [
+        ("Acme Ltd", Decimal("240000"), True),
+        ("Brightwork CIC", Decimal("200000.50"), False),
+    ]
