@@ -824,6 +824,7 @@ def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
         "tender_notice_published_on": published.date(),
         "tender_notice_id": _find_a_tender_id(case_id, published.date()),
         "main_cpv_code": "77310000",  # planting and maintenance services of green areas
+        "other_cpv_codes": "77313000\n77311000",  # parks maintenance; ornamental and pleasure gardens
         "tenders_close_on": published.date() + timedelta(days=TENDER_PERIODS["below_threshold_tender"]),
         "reserved": True,
         "reserved_to_suppliers_in": "Oxfordshire",
@@ -874,6 +875,7 @@ def _reserved_to_supported_employment(core: Core, people: dict) -> int:
         "tender_notice_published_on": published.date(),
         "tender_notice_id": _find_a_tender_id(case_id, published.date()),
         "main_cpv_code": "90500000",  # refuse and waste related services
+        "other_cpv_codes": "90511000\n90512000",  # refuse collection; refuse transport
         "participation_closes_on": published.date() + timedelta(days=TENDER_PERIODS["competitive_flexible"]),
         "market_engaged": False,
         "by_dynamic_market": False,  # OCC's market is for school transport

@@ -580,6 +580,7 @@ def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_th
         "tender_notice_published_on",
         "tender_notice_id",
         "main_cpv_code",
+        "other_cpv_codes",
         "tenders_close_on",
         "reserved",
         "reserved_to_suppliers_in",

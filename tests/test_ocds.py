@@ -328,7 +328,8 @@ def test_a_contract_over_5m_publishes_its_kpis_or_why_it_has_none_in_its_contrac
 
 def test_a_tender_below_the_threshold_says_so(core, db):
     """The UK profile's aboveThreshold, from the route plan: a 60,000 contract (72,000 with VAT) is below it; and
-    the main CPV code its notice gave, as its item's classification."""
+    the main CPV code its notice gave, as its item's classification, and its other codes as additional ones (each
+    checked, none twice)."""
     from .factories import approve_open_steps, publish_tender_notice
 
     people = hub_people(db)
@@ -342,11 +343,29 @@ def test_a_tender_below_the_threshold_says_so(core, db):
     assert refused.value.fields == {
         "main_cpv_code": "Give the CPV code as eight digits, like 72000000, or with its check digit, like 72000000-5"
     }
-    publish_tender_notice(core.engine, case_id, people.officer, main_cpv_code="45000000-7")  # construction work
+    for others, problem in (
+        ("45233000\nresurfacing", "Line 2 is not a CPV code: give each as eight digits, like 72200000, or 72200000-7"),
+        ("45233000\n45000000-7", "Line 2, 45000000, is given already: give each code once, the main one above"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            publish_tender_notice(
+                core.engine, case_id, people.officer, main_cpv_code="45000000", other_cpv_codes=others
+            )
+        assert refused.value.fields == {"other_cpv_codes": problem}
+    with pytest.raises(InvalidInput, match="Give the main CPV code too"):
+        publish_tender_notice(core.engine, case_id, people.officer, other_cpv_codes="45233000")
+    publish_tender_notice(core.engine, case_id, people.officer, main_cpv_code="45000000-7",  # construction work
+                          other_cpv_codes="45233000-9\n\n 37535200 ")  # fmt: skip
     package = _package(core, db, people.head, case_id)
     assert _package_errors(package) == []
     [release] = package["releases"]
-    assert release["tender"]["items"] == [{"id": "1", "classification": {"scheme": "CPV", "id": "45000000"}}]
+    assert release["tender"]["items"] == [
+        {
+            "id": "1",
+            "classification": {"scheme": "CPV", "id": "45000000"},
+            "additionalClassifications": [{"scheme": "CPV", "id": "45233000"}, {"scheme": "CPV", "id": "37535200"}],
+        }
+    ]
     assert release["tender"]["aboveThreshold"] is False
     assert release["tender"]["value"] == {"amount": 60000.0, "currency": "GBP", "amountGross": 72000.0}
     assert "otherRequirements" not in release["tender"]  # open to all

@@ -360,7 +360,12 @@ def _release(
     if market:
         release.setdefault("relatedProcesses", []).append(market)
     if cpv := cpv_code(details.get("main_cpv_code") or ""):  # as the tender (or transparency) notice gave it
-        release["tender"]["items"] = [{"id": "1", "classification": {"scheme": "CPV", "id": cpv}}]
+        item: dict[str, Any] = {"id": "1", "classification": {"scheme": "CPV", "id": cpv}}
+        if others := [
+            code for line in str(details.get("other_cpv_codes") or "").splitlines() if (code := cpv_code(line))
+        ]:
+            item["additionalClassifications"] = [{"scheme": "CPV", "id": code} for code in others]
+        release["tender"]["items"] = [item]
     if reservation := Reservation.of(details):  # to whom the tender notice reserved the competition
         release["tender"]["otherRequirements"] = reservation.open_data()
     if evaluated.criteria:  # set before the tender notice, which gives them (PA23 s23), and kept from then on

@@ -553,6 +553,26 @@ def cpv_code(ctx: ActionContext, code: str) -> str | None:
 
 
 @check
+def cpv_codes(ctx: ActionContext, given: str) -> str | None:
+    """A notice's other CPV codes, one to a line, each a code (``cpv_code``), none twice nor the main one again,
+    and given only with the main one."""
+    main = statutory.cpv_code(str(ctx.inputs.get("main_cpv_code") or ctx.details.get("main_cpv_code") or ""))
+    seen = {main}
+    for number, line in enumerate(given.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code = statutory.cpv_code(line)
+        if code is None:
+            return f"Line {number} is not a CPV code: give each as eight digits, like 72200000, or 72200000-7"
+        if code in seen:
+            return f"Line {number}, {code}, is given already: give each code once, the main one above"
+        seen.add(code)
+    if main is None and len(seen) > 1:
+        return "Give the main CPV code too: these are the codes the notice gives after it"
+    return None
+
+
+@check
 def ppon(ctx: ActionContext, given: str) -> str | None:
     """A supplier's Public Procurement Organisation Number, its unique identifier on the Central Digital Platform."""
     if statutory.ppon(given) is None:
