@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from provision_cycle.errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from provision_cycle.governance.statutory import PPON_EXPECTED
-from provision_cycle.models import AuditEvent, Case, ParticipationRequest
+from provision_cycle.models import AuditEvent, Case, ParticipationRequest, Tender
 from provision_cycle.services import evaluation, markets
 from provision_cycle.services.evaluation import RequestGiven, TenderGiven
 from provision_cycle.services.markets import ApplicationGiven, MarketGiven
@@ -276,7 +276,14 @@ def test_a_request_gives_its_supplier_s_ppon_and_the_supplier_s_tender_need_not_
     given = TenderGiven(
         "Brightwater Services", "", True, False, "200000", date(2026, 4, 20), supplier_ppon="PBRX-1234-SERV"
     )
-    evaluation.record_tender(core, case_id, people.officer, given)
+    tender_id = evaluation.record_tender(core, case_id, people.officer, given)
     with db.reading() as session:
         tendered = {s.tender.supplier_name: s.tender.supplier_ppon for s in evaluation_of(session, case_id).standings}
+        seen = evaluation.supplier_row_as_seen(session.get(Tender, tender_id))
     assert tendered == {"ACME LIMITED": "PACM-1234-LTDX", "Brightwater Services": "PBRX-1234-SERV"}
+    # Its own was a slip: corrected without one, it takes its request's.
+    evaluation.record_tender(
+        core, case_id, people.officer, replace(given, supplier_ppon=""), tender_id=tender_id, seen=seen
+    )
+    with db.reading() as session:
+        assert session.get(Tender, tender_id).supplier_ppon == "PBRT-1234-SERV"

@@ -227,12 +227,13 @@ def record_tender(
 ) -> int:
     """Record a tender received, or correct one (``tender_id``; ``seen``, the tender as the form showed it,
     ``supplier_row_as_seen``); returns its id. A tender now not assessed loses its scores. A tender recorded
-    without its supplier's PPON takes the one the supplier gave before in this procurement (``_ppon_given``)."""
+    (or corrected) without its supplier's PPON takes the one the supplier gave before in this procurement
+    (``_ppon_given``)."""
     fields = _tender_fields(core, given)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(core, case)
-        _as_the_procurement_allows(core, session, case, fields, new=tender_id is None)
+        _as_the_procurement_allows(core, session, case, fields)
         tender = _saved(core, session, case, actor_id, Tender, fields, tender_id, seen)
         if tender_id is not None and tender.not_assessed_because:
             session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
@@ -246,12 +247,12 @@ def record_tender(
         return tender.id
 
 
-def _as_the_procurement_allows(core: Core, session: Session, case: Case, fields: dict, *, new: bool) -> None:
+def _as_the_procurement_allows(core: Core, session: Session, case: Case, fields: dict) -> None:
     """A tender's ``fields`` as the procurement takes them: not assessed where the supplier is not a member of
     the dynamic market it is restricted to, not on the framework it calls off from, not invited, or outside its
-    reservation; a ``new`` one without its supplier's PPON given the one the supplier gave before."""
+    reservation; without its supplier's PPON, given the one the supplier gave before."""
     market = market_named_by(session, case.details)
-    if new and not fields["supplier_ppon"]:
+    if not fields["supplier_ppon"]:
         fields["supplier_ppon"] = _ppon_given(session, case, market, fields["supplier_key"])
     if market is not None:
         fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
@@ -552,7 +553,7 @@ def load_tenders(core: Core, case_id: int, actor_id: int, data: bytes, *, apply:
 
     def fields(session: Session, case: Case, given: TenderGiven) -> dict:
         fields = _tender_fields(core, given)
-        _as_the_procurement_allows(core, session, case, fields, new=True)
+        _as_the_procurement_allows(core, session, case, fields)
         return fields
 
     with core.db.unit_of_work() as session:
