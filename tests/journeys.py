@@ -76,7 +76,8 @@ def answers_for(trigger: str, today: date, days: int, award_value: str, how: str
         },
         "publish_contract_details": {"contract_details_published_on": on},
         "record_forward_plan": {"forward_plan_published_on": (today - timedelta(days=days)).isoformat()},
-        "start_call_off": {"framework": "1", "direct_call_off": True},  # the framework each walk's hub has in its register
+        # The framework each walk's hub has in its register; called off directly, or by a further competition.
+        "start_call_off": {"framework": "1", "direct_call_off": how != "further_competition"},
         "publish_transparency_notice": {"transparency_notice_published_on": on, "notified_supplier": "Acme Ltd"},
         "record_user_choice": {"user_choice_recorded_on": on},
     }.get(trigger, {})  # fmt: skip
@@ -89,7 +90,8 @@ AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
 
 
 # Each route at a value it is open to, in the contract type it suits (and, the fourth, a direct award's ground,
-# the law a call-off's framework was procured under, or a procedure restricted to a dynamic market's members), awarded for much less, the same and much
+# the law a call-off's framework was procured under or its further competition, or a procedure restricted to a
+# dynamic market's members), awarded for much less, the same and much
 # more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
 # purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
 # 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
@@ -105,6 +107,7 @@ EVERY_ROUTE = [
     ("competitive_flexible", "250000", "services", "dynamic_market", "OCC"),
     ("framework_call_off", "250000", "services", None, "OCC"),
     ("framework_call_off", "250000", "services", "PCR2015", "OCC"),
+    ("framework_call_off", "250000", "services", "further_competition", "OCC"),
     ("direct_award", "250000", "services", "single_supplier", "OCC"),
     ("direct_award", "250000", "services", "urgency", "OCC"),
     ("direct_award", "700000", "light_touch", "user_choice", "OCC"),
@@ -200,6 +203,8 @@ def taken_how(case, how: str | None) -> bool:
         return case.details.get("dynamic_market") == MARKET
     if how == "PCR2015":
         return case.regime == "PCR2015"
+    if how == "further_competition":
+        return case.details.get("direct_call_off") is False
     return case.details.get("direct_award_ground") == how
 
 

@@ -29,6 +29,7 @@ from provision_cycle.core import Core
 from provision_cycle.db import Database
 from provision_cycle.errors import DomainError, InvalidInput
 from provision_cycle.models import ApprovalStep, Case, Decision, StepStatus
+from provision_cycle.services.evaluation import TenderGiven, record_tender
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.performance import set_procurement_kpis
 from provision_cycle.services.reading import actions_with_obstacles
@@ -468,7 +469,7 @@ def test_every_route_reaches_its_contract_by_the_actions_its_pages_offer(
         award_value = str(Decimal(value) * priced)
         _walk_to(core, clock, case_id, everyone, ("handed_over",), PROCURING,
                  lambda trigger: answers_for(trigger, clock.today, 30, award_value, how),
-                 setback=setback, when_waiting=_kpis_set_by(core, case_id, people.officer))  # fmt: skip
+                 setback=setback, when_waiting=_waits_met_by(core, case_id, people.officer, award_value))  # fmt: skip
         with db.reading() as session:
             assert taken_how(session.get(Case, case_id), how)
     finally:
@@ -534,7 +535,7 @@ def test_the_provision_cycle_closes_by_the_actions_its_pages_offer(sqlite_templa
             [procurement] = s.scalars(select(Case.id).where(Case.parent_case_id == need)).all()
         _walk_to(core, clock, procurement, everyone, ("handed_over",), PROCURING,
                  lambda trigger: answers_for(trigger, clock.today, 30, value),
-                 when_waiting=_kpis_set_by(core, procurement, people.officer))  # fmt: skip
+                 when_waiting=_waits_met_by(core, procurement, people.officer))  # fmt: skip
         with db.reading() as s:
             contract = s.scalars(select(Contract).where(Contract.procurement_case_id == procurement)).one()
         renewing = ["go_live", "open_renewal_decision", "propose_recommission", "approve"]
@@ -546,18 +547,24 @@ def test_the_provision_cycle_closes_by_the_actions_its_pages_offer(sqlite_templa
         _drop(directory, db)
 
 
-def _kpis_set_by(core: Core, case_id: int, officer: int):
+def _waits_met_by(core: Core, case_id: int, officer: int, price: str = "250000"):
     """When a procurement's signature waits for its contract's KPIs (over 5,000,000, PA23 s52): set them, as the
-    case page's KPI form would."""
+    case page's KPI form would; when a call-off's award waits for its further competition's tenders, record the
+    one supplier's (the one the award goes to) at ``price``, as the tender form would."""
 
-    def set_kpis(state: str, waiting_for: str, taken: list[str]) -> bool:
-        if "KPI" not in waiting_for or "set_kpis" in taken:
-            return False
-        set_procurement_kpis(core, case_id, officer, KPIS)
-        taken.append("set_kpis")
-        return True
+    def meet(state: str, waiting_for: str, taken: list[str]) -> bool:
+        if "KPI" in waiting_for and "set_kpis" not in taken:
+            set_procurement_kpis(core, case_id, officer, KPIS)
+            taken.append("set_kpis")
+            return True
+        if "Record the tenders" in waiting_for and "record_tender" not in taken:
+            received = core.engine.today()
+            record_tender(core, case_id, officer, TenderGiven("Acme Ltd", "", True, False, price, received))
+            taken.append("record_tender")
+            return True
+        return False
 
-    return set_kpis
+    return meet
 
 
 def _walk_to(

@@ -55,10 +55,17 @@ def test_every_route_reaches_its_contract_through_its_pages(
             for person, trigger, url in _offered_to_someone(core, browsers, case_id, ONWARD)
             if trigger == DECISION or f"{state}:{trigger}" not in taken
         ]
-        kpis = f"/cases/{case_id}/kpis"
-        if not offered and "KPI" in _seen_by(browsers[people.officer], page) and "kpis" not in taken:
+        kpis, seen = f"/cases/{case_id}/kpis", "" if offered else _seen_by(browsers[people.officer], page)
+        if "KPI" in seen and "kpis" not in taken:
             browsers[people.officer].post(kpis, KPIS)  # over 5,000,000: signature waits for them (PA23 s52)
             taken.append("kpis")
+            continue
+        if "Record the tenders" in seen and "tender" not in taken:  # a further competition's, before the award
+            day = clock.today
+            tender = {"supplier_name": "Acme Ltd", "supplier_is_sme": "yes", "supplier_is_vcse": "no",
+                      "price": value, "received_on": [str(day.day), str(day.month), str(day.year)]}  # fmt: skip
+            browsers[people.officer].post(f"/cases/{case_id}/tenders/new", tender)
+            taken.append("tender")
             continue
         if not offered:
             clock.advance(7)  # what is offered waits for a date (tenders closing, standstill ending)
