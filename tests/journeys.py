@@ -52,6 +52,9 @@ def answers_for(trigger: str, today: date, days: int, award_value: str, how: str
     invited)."""
     on = today.isoformat()
     restricted = {"by_dynamic_market": True, "dynamic_market": MARKET} if how == "dynamic_market" else {}
+    if how == "reserved":  # to Oxfordshire's SMEs and VCSEs (Procurement Policy Note 005)
+        restricted = {"reserved": True, "reserved_to_suppliers_in": "Oxfordshire", "reserved_to_smes_and_vcses": True,
+                      "reserved_because": "Local small firms can do it"}  # fmt: skip
     return {
         "publish_tender_notice": {
             "tender_notice_published_on": on, "tenders_close_on": (today + timedelta(days=26)).isoformat(),
@@ -90,8 +93,8 @@ AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
 
 
 # Each route at a value it is open to, in the contract type it suits (and, the fourth, a direct award's ground,
-# the law a call-off's framework was procured under or its further competition, or a procedure restricted to a
-# dynamic market's members), awarded for much less, the same and much
+# the law a call-off's framework was procured under or its further competition, a procedure restricted to a
+# dynamic market's members, or a competition reserved to local SMEs and VCSEs), awarded for much less, the same and much
 # more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
 # purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
 # 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
@@ -99,6 +102,7 @@ EVERY_ROUTE = [
     ("low_value_purchase", "4000", "services", None, "OCC"),
     ("quotations", "25000", "services", None, "OCC"),
     ("below_threshold_tender", "150000", "services", None, "OCC"),
+    ("below_threshold_tender", "100000", "services", "reserved", "OCC"),
     ("open_procedure", "250000", "services", None, "OCC"),
     ("open_procedure", "450000", "services", None, "CDC"),
     ("open_procedure", "250000", "services", None, "JOINT"),
@@ -205,6 +209,8 @@ def taken_how(case, how: str | None) -> bool:
         return case.regime == "PCR2015"
     if how == "further_competition":
         return case.details.get("direct_call_off") is False
+    if how == "reserved":
+        return case.details.get("reserved_to_suppliers_in") == "Oxfordshire"
     return case.details.get("direct_award_ground") == how
 
 
