@@ -562,11 +562,11 @@ def load_tenders(core: Core, case_id: int, actor_id: int, data: bytes, *, apply:
         return _load_suppliers(core, session, case, actor_id, data, Tender, fields, apply=apply)
 
 
-# Each kind of file of suppliers' rows: its columns, the audit event that records a file loaded, and the short
-# word for one row.
+# Each kind of file of suppliers' rows: its columns, the audit event that records a file loaded, and the words
+# for its rows, and for one of them in short.
 _FILES = {
-    ParticipationRequest: (REQUESTS_LAYOUT, "load_participation_requests", "request"),
-    Tender: (TENDERS_LAYOUT, "load_tenders", "tender"),
+    ParticipationRequest: (REQUESTS_LAYOUT, "load_participation_requests", "requests to participate", "request"),
+    Tender: (TENDERS_LAYOUT, "load_tenders", "tenders", "tender"),
 }
 
 
@@ -585,7 +585,7 @@ def _load_suppliers(
     columns, as recording it by hand would save them, or InvalidInput), then recorded with ``apply``."""
     digest = hashlib.sha256(data).hexdigest()
     noun, given_as = _SUPPLIER_ROWS[model]
-    layout, action, short = _FILES[model]
+    layout, action, nouns, short = _FILES[model]
     problems: list[FileProblem] = []
     if reservation := Reservation.of(case.details):  # its answer's column may go by the reservation's own name
         answer = (*layout.headings["supplier_within_reservation"], reservation.heading)
@@ -603,7 +603,7 @@ def _load_suppliers(
     )
     found: list[dict] = []
     lines: dict[str, int] = {}  # each supplier's line in the file
-    for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=f"{noun}s"):
+    for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=nouns):
         if not wrong:
             try:
                 fields = fields_of(session, case, given_as(**{**UNSTATED, **values}))

@@ -15,7 +15,7 @@ from ..models import Case, CriterionKind, ParticipationRequest
 from ..models.suppliers import supplier_key
 from ..services import evaluation, periods, reading
 from ..services.evaluation import CRITERION_KINDS, MAX_CRITERIA, RequestGiven, TenderGiven
-from ..services.spreadsheet import FileRefused
+from ..services.spreadsheet import FileRefused, Layout
 from ..workflow.evaluation import SCORE_MEANINGS, TOP_SCORE, Evaluation, Standing, evaluation_of
 from ..workflow.reservations import Reservation
 from .common import as_seen, core, csv_download, me, render, yes_no, yes_no_or_none
@@ -183,39 +183,37 @@ def _request_data(made) -> dict:
 @dataclass(frozen=True)
 class SuppliersFile:
     """A kind of file of suppliers' rows a procurement's page loads (a portal's export): how it is checked and
-    loaded, the words for it, where its rows go on the case page, and what the pages say of its columns."""
+    loaded, its columns, the words for it, where its rows go on the case page, and what the confirmation shows."""
 
     load: Callable  # evaluation.load_requests or load_tenders
+    layout: Layout
     noun: str  # "request to participate"
     nouns: str  # "requests to participate"
     anchor: str  # its section of the case page
     page: str  # the upload page's endpoint, and its confirmation's with "_confirm"
-    required: tuple[str, ...]  # the headings a file must have
-    optional: tuple[str, ...]
     shown: tuple[tuple[str, str, str], ...]  # the confirmation's table: (heading, field, the filter it takes)
+
+    @property
+    def required(self) -> list[str]:
+        """The headings a file must have, as the page names them."""
+        return [self.layout.headings[name][0] for name in self.layout.required]
+
+    @property
+    def optional(self) -> list[str]:
+        """The others, but a reserved competition's answer (whose page says what it is headed)."""
+        left = set(self.layout.required) | {"supplier_within_reservation"}
+        return [headings[0] for name, headings in self.layout.headings.items() if name not in left]
 
 
 REQUESTS_FILE = SuppliersFile(
-    evaluation.load_requests,
-    "request to participate",
-    "requests to participate",
-    "requests",
-    "tenders.load_participation_requests",
-    ("Supplier", "Received"),
-    ("Companies House or charity number", "Supplier PPON", "SME", "VCSE", "Checked against the exclusion grounds",
-     "Set aside because"),
+    evaluation.load_requests, evaluation.REQUESTS_LAYOUT, "request to participate", "requests to participate",
+    "requests", "tenders.load_participation_requests",
     (("Supplier", "supplier_name", ""), ("Received", "received_on", "day"),
      ("Checked against the exclusion grounds", "exclusions_checked_on", "day"),
      ("Set aside because", "set_aside_because", "")),
 )  # fmt: skip
 TENDERS_FILE = SuppliersFile(
-    evaluation.load_tenders,
-    "tender",
-    "tenders",
-    "evaluation",
-    "tenders.load_tenders",
-    ("Supplier", "Price", "Received"),
-    ("Companies House or charity number", "Supplier PPON", "SME", "VCSE", "Not assessed because"),
+    evaluation.load_tenders, evaluation.TENDERS_LAYOUT, "tender", "tenders", "evaluation", "tenders.load_tenders",
     (("Supplier", "supplier_name", ""), ("Price excluding VAT", "price", "money"), ("Received", "received_on", "day"),
      ("Not assessed because", "not_assessed_because", "")),
 )  # fmt: skip
@@ -259,7 +257,9 @@ def _upload(case, kind: SuppliersFile):
     if (uploaded := uploaded_file(form)) is not None:
         return _suppliers_checked(case, kind, form, *uploaded)
     status = 400 if form.errors else 200
-    return render("evaluation/suppliers_load.html", case=case, kind=kind, form=form, problems=[], status=status)
+    reservation = Reservation.of(case.details)  # its answer's column the file must have
+    shown = {"case": case, "kind": kind, "form": form, "problems": [], "reservation": reservation}
+    return render("evaluation/suppliers_load.html", **shown, status=status)
 
 
 def _confirmed(case, kind: SuppliersFile):

@@ -450,6 +450,8 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
     new = f"/cases/{case_id}/tenders/new"
     question = "Is the supplier based or established in Oxfordshire, with substantive business operations there?"
     assert question in page_text(officer.get(new).text)
+    loading = page_text(officer.get(f"/cases/{case_id}/tenders/load").text)  # a portal's file answers it too
+    assert "(Procurement Policy Note 005): a column Based in Oxfordshire says, yes or no, whether each" in loading
     refused = officer.post(new, _tender_form("Banbury Care Ltd", "90000"), status=400).text
     assert "Say whether the supplier is based in Oxfordshire" in refused
     officer.post(new, _tender_form("Banbury Care Ltd", "90000") | {"supplier_within_reservation": "yes"})
