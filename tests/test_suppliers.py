@@ -154,7 +154,7 @@ def test_a_supplier_is_found_by_the_ppon_its_tender_request_to_participate_or_ma
     people = hub_people(db)
     received = core.engine.today() - timedelta(days=1)
     record_tender(core, procurement_in_evaluation(core, people), people.officer,
-                  TenderGiven("Newco Kiosks Ltd", "", True, False, "200000", received, supplier_ppon="PNEW-1234-KIOS"))  # fmt: skip
+                  TenderGiven("Newco Kiosks Ltd", "12345678", True, False, "200000", received, supplier_ppon="PNEW-1234-KIOS"))  # fmt: skip
     record_request(core, in_participation(core.engine, people), people.officer,
                    RequestGiven("Askew Catering", "", True, False, received, supplier_ppon="PASK-1234-CATR"))  # fmt: skip
     record_application(core, open_market(core, people), people.officer,
@@ -167,6 +167,8 @@ def test_a_supplier_is_found_by_the_ppon_its_tender_request_to_participate_or_ma
             assert [s.key for s in find_suppliers(session, officer, f" gb-ppon-{ppon.lower()}", today)] == [key]
             assert supplier(session, officer, key, today, core.workflows).ppons == (ppon,)
             assert find_suppliers(session, requester, ppon, today) == []
+        # Its Companies House number too, as its tender gave it.
+        assert supplier(session, officer, "newco kiosks", today, core.workflows).registrations == ("12345678",)
 
 
 def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):

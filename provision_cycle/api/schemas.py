@@ -813,7 +813,10 @@ class SupplierOut(BaseModel):
         description="Names the intelligence team recorded as this supplier's: their contracts, payments and tenders "
         "are counted here"
     )
-    registrations: list[str] = Field(description="Its Companies House or charity numbers, as the register has them")
+    registrations: list[str] = Field(
+        description="Its Companies House or charity numbers, as the register, its tenders, requests to participate "
+        "and applications to dynamic markets give them"
+    )
     ppons: list[str] = Field(
         description="Its Public Procurement Organisation Numbers (unique identifiers on the Central Digital Platform), "
         "as the register, its tenders, requests to participate and applications to dynamic markets give them"

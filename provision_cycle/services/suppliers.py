@@ -149,7 +149,9 @@ class Supplier:
     key: str
     name: str
     spellings: tuple[str, ...]  # every way the register and the payments spell it: its name, then by use
-    registrations: tuple[str, ...]  # its Companies House or charity numbers, as the register has them
+    # Its Companies House or charity numbers, as the register, its tenders, requests to participate and
+    # applications to markets give them.
+    registrations: tuple[str, ...]
     contracts: list[Contract]  # the latest ending first
     years: list[YearPaid]  # this financial year first
     latest: list[Payment]  # the newest first
@@ -591,8 +593,8 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
             year.timed += 1
             year.on_time += paid_within_term((payment.paid_on - payment.invoice_received_on).days)
     given = [*contracts, *tenders, *record.requests, *memberships]  # each naming it, perhaps with its numbers
-    ppons = {named.supplier_ppon for named in given} - {""}
-    numbers = ({named.supplier_registration for named in given} - {""}) | ppons
+    registrations, ppons = ({getattr(named, column) for named in given} - {""} for column in NUMBERS)
+    numbers = registrations | ppons
     registered = Counter(contract.supplier_name.strip() for contract in contracts)
     spelt = registered + Counter(payment.supplier_name.strip() for payment in payments)
     spelt += Counter(made.supplier_name for made in [*tenders, *record.requests])
@@ -605,7 +607,7 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         name=name,
         # Its own name's other spellings; its other names' are theirs (``also``).
         spellings=(name, *(other for other, _ in _spelt_as(key, spelt).most_common() if other != name)),
-        registrations=tuple(sorted({c.supplier_registration for c in contracts if c.supplier_registration})),
+        registrations=tuple(sorted(registrations)),
         ppons=tuple(sorted(ppons)),
         same_number=_same_number_elsewhere(session, actor, keys, numbers),
         also=_other_names(session, keys[1:], spelt),
