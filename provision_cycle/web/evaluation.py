@@ -208,14 +208,14 @@ class SuppliersFile:
 REQUESTS_FILE = SuppliersFile(
     evaluation.load_requests, evaluation.REQUESTS_LAYOUT, "request to participate", "requests to participate",
     "requests", "tenders.load_participation_requests",
-    (("Supplier", "supplier_name", ""), ("Received", "received_on", "day"),
+    (("Supplier", "supplier_name", ""), ("PPON", "supplier_ppon", ""), ("Received", "received_on", "day"),
      ("Checked against the exclusion grounds", "exclusions_checked_on", "day"),
      ("Set aside because", "set_aside_because", "")),
 )  # fmt: skip
 TENDERS_FILE = SuppliersFile(
     evaluation.load_tenders, evaluation.TENDERS_LAYOUT, "tender", "tenders", "evaluation", "tenders.load_tenders",
-    (("Supplier", "supplier_name", ""), ("Price excluding VAT", "price", "money"), ("Received", "received_on", "day"),
-     ("Not assessed because", "not_assessed_because", "")),
+    (("Supplier", "supplier_name", ""), ("PPON", "supplier_ppon", ""), ("Price excluding VAT", "price", "money"),
+     ("Received", "received_on", "day"), ("Not assessed because", "not_assessed_because", "")),
 )  # fmt: skip
 
 

@@ -546,8 +546,9 @@ def test_tenders_are_loaded_from_a_portal_s_opening_report(core, db, browser, cl
 
     wrong = upload(b"Supplier,Price,Received\nAcme Ltd,lots,2026-02-20\n", status=400)
     assert "1 problem in the file" in wrong and "Enter the price tendered in pounds" in wrong
-    checked = upload(b"Supplier,Price,Received,SME\nAcme Ltd,240000,20/02/2026,yes\nBrightwork CIC,\"200,000.50\",2026-02-21,no\n", status=200)  # fmt: skip
+    checked = upload(b"Supplier,Price,Received,SME,PPON\nAcme Ltd,240000,20/02/2026,yes,pacm-1234-ltdx\nBrightwork CIC,\"200,000.50\",2026-02-21,no,\n", status=200)  # fmt: skip
     assert "2 tenders ready to record" in checked and "£200,000.50" in checked and "21 February 2026" in checked
+    assert "PACM-1234-LTDX" in checked  # as it will be recorded
     content = unescape(re.search(r'name="content" type="hidden" value="([^"]*)"', checked).group(1))
     done = officer.post(
         f"{load}/confirm", {"content": content, "filename": "opening-report.csv"}, form_page=load, offered=False,
