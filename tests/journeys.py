@@ -48,8 +48,8 @@ SETBACKS = ["withdraw", "reject", "return", "terminate_procurement"]
 
 def answers_for(trigger: str, today: date, days: int, award_value: str, how: str | None = None) -> dict[str, object]:
     """What ``trigger`` is given, dated from ``today`` as an officer would date it, on a route taken ``how``
-    (``EVERY_ROUTE``'s fourth: a procedure restricted to ``request_on``'s dynamic market, one of its members
-    invited)."""
+    (``EVERY_ROUTE``'s fourth: restricted to ``request_on``'s dynamic market, whose one member is invited;
+    reserved to Oxfordshire's SMEs and VCSEs; a call-off by further competition)."""
     on = today.isoformat()
     restricted = {"by_dynamic_market": True, "dynamic_market": MARKET} if how == "dynamic_market" else {}
     if how == "reserved":  # to Oxfordshire's SMEs and VCSEs (Procurement Policy Note 005)
@@ -92,12 +92,13 @@ def answers_for(trigger: str, today: date, days: int, award_value: str, how: str
 AWARDED_AT = (Decimal("0.3"), Decimal(1), Decimal("1.5"))
 
 
-# Each route at a value it is open to, in the contract type it suits (and, the fourth, a direct award's ground,
-# the law a call-off's framework was procured under or its further competition, a procedure restricted to a
-# dynamic market's members, or a competition reserved to local SMEs and VCSEs), awarded for much less, the same and much
-# more: the route stays the one the request was submitted on, whatever the award comes to (as a low-value
-# purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold once did not). CDC's
-# 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000 of works needs KPIs.
+# Each route at a value it is open to, in the contract type it suits (and, the fourth, how it is taken: a direct
+# award's ground, the law a call-off's framework was procured under or its further competition, a procedure
+# restricted to a dynamic market's members, or a competition reserved to local SMEs and VCSEs), awarded for much
+# less, the same and much more: the route stays the one the request was submitted on, whatever the award comes
+# to (as a low-value purchase of 4,000 awarded at 6,000 or a below-threshold tender's award over the threshold
+# once did not). CDC's 450,000 becomes a key decision at 675,000 (its award goes to the Executive), and 6,000,000
+# of works needs KPIs.
 EVERY_ROUTE = [
     ("low_value_purchase", "4000", "services", None, "OCC"),
     ("quotations", "25000", "services", None, "OCC"),
@@ -202,7 +203,7 @@ def request_on(core, db, route: str, value: str, contract_type: str, how: str | 
 
 def taken_how(case, how: str | None) -> bool:
     """Whether the walk of ``case`` took its route ``how`` (``EVERY_ROUTE``'s fourth): restricted to the market,
-    under the PCR 2015 as its framework is, on its direct award ground."""
+    under the PCR 2015 as its framework is, by further competition, reserved, or on its direct award ground."""
     if how == "dynamic_market":
         return case.details.get("dynamic_market") == MARKET
     if how == "PCR2015":
