@@ -228,12 +228,12 @@ def record_tender(
     """Record a tender received, or correct one (``tender_id``; ``seen``, the tender as the form showed it,
     ``supplier_row_as_seen``); returns its id. A tender now not assessed loses its scores. A tender recorded
     (or corrected) without its supplier's PPON takes the one the supplier gave before in this procurement
-    (``_ppon_given``)."""
+    (``_ppons_given``)."""
     fields = _tender_fields(core, given)
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(core, case)
-        _as_the_procurement_allows(core, session, case, fields)
+        _tender_admission(core, session, case)(fields)
         tender = _saved(core, session, case, actor_id, Tender, fields, tender_id, seen)
         if tender_id is not None and tender.not_assessed_because:
             session.execute(delete(TenderScore).where(TenderScore.tender_id == tender.id))
@@ -247,38 +247,43 @@ def record_tender(
         return tender.id
 
 
-def _as_the_procurement_allows(core: Core, session: Session, case: Case, fields: dict) -> None:
-    """A tender's ``fields`` as the procurement takes them: not assessed where the supplier is not a member of
-    the dynamic market it is restricted to, not on the framework it calls off from, not invited, or outside its
-    reservation; without its supplier's PPON, given the one the supplier gave before."""
+def _tender_admission(core: Core, session: Session, case: Case) -> Callable[[dict], None]:
+    """How the procurement takes a tender's ``fields`` (what it is restricted to read once, however many tenders
+    a file brings): not assessed where the supplier is not a member of the dynamic market it is restricted to,
+    not on the framework it calls off from, not invited, or outside its reservation; without its supplier's
+    PPON, given the one the supplier gave before (``_ppons_given``)."""
     market = market_named_by(session, case.details)
-    if not fields["supplier_ppon"]:
-        fields["supplier_ppon"] = _ppon_given(session, case, market, fields["supplier_key"])
-    if market is not None:
-        fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
-    if (framework := framework_named_by(session, case.details)) is not None:
-        arrangement = "dynamic purchasing system" if framework.dps else "framework"
-        named = framework_reference(framework)
-        disregarded = f"Not a supplier on the {arrangement} {named} (a call-off goes to one)"
-        on_it = on_the_framework(framework, fields["supplier_name"])
-        fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
-    if (invited := invited_to_tender(case.details)) is not None:
-        invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
-        fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
-    _as_reserved(core, session, case, fields, "not_assessed_because")
+    framework = framework_named_by(session, case.details)
+    invited = invited_to_tender(case.details)
+    ppons = _ppons_given(session, case, market)
+
+    def admit(fields: dict) -> None:
+        fields["supplier_ppon"] = fields["supplier_ppon"] or ppons.get(fields["supplier_key"], "")
+        if market is not None:
+            fields["not_assessed_because"] = _as_the_market_allows(market, case.details, fields)
+        if framework is not None:
+            arrangement = "dynamic purchasing system" if framework.dps else "framework"
+            named = framework_reference(framework)
+            disregarded = f"Not a supplier on the {arrangement} {named} (a call-off goes to one)"
+            on_it = on_the_framework(framework, fields["supplier_name"])
+            fields["not_assessed_because"] = _unless_disregarded(fields["not_assessed_because"], on_it, disregarded)
+        if invited is not None:
+            invited_it, given = fields["supplier_key"] in invited, fields["not_assessed_because"]
+            fields["not_assessed_because"] = _unless_disregarded(given, invited_it, NOT_INVITED)
+        _as_reserved(core, session, case, fields, "not_assessed_because")
+
+    return admit
 
 
-def _ppon_given(session: Session, case: Case, market: DynamicMarket | None, key: str) -> str:
-    """The PPON the supplier with ``key`` gave before in the procurement: in its request to participate, or in
-    its application to the dynamic market the procurement is restricted to. A supplier has one PPON (it is
-    registered on the Central Digital Platform once), so its tender need not give it again. Empty if none."""
-    requested = session.scalar(
-        select(ParticipationRequest.supplier_ppon).where(
-            ParticipationRequest.case_id == case.id, ParticipationRequest.supplier_key == key
-        )
+def _ppons_given(session: Session, case: Case, market: DynamicMarket | None) -> dict[str, str]:
+    """The PPONs suppliers gave before in the procurement, by supplier key: in their requests to participate,
+    or else in their latest applications to the dynamic market the procurement is restricted to. A supplier has
+    one PPON (it is registered on the Central Digital Platform once), so its tender need not give it again."""
+    given = {m.supplier_key: m.supplier_ppon for m in (market.memberships if market else []) if m.supplier_ppon}
+    requested = select(ParticipationRequest.supplier_key, ParticipationRequest.supplier_ppon).where(
+        ParticipationRequest.case_id == case.id, ParticipationRequest.supplier_ppon != ""
     )
-    applied = [m.supplier_ppon for m in market.memberships if m.supplier_key == key] if market is not None else []
-    return next((given for given in [requested, *reversed(applied)] if given), "")
+    return given | dict(session.execute(requested).all())
 
 
 def _tender_fields(core: Core, given: TenderGiven) -> dict:
@@ -532,17 +537,18 @@ def load_requests(core: Core, case_id: int, actor_id: int, data: bytes, *, apply
     """Check a file of requests to participate (a CSV: ``REQUESTS_LAYOUT``) whole, every problem named by line
     and column, and with ``apply`` record every one as ``record_request`` would, in one transaction: all of it,
     or nothing. A supplier is refused twice in the file, or where the case has its request already."""
-
-    def fields(session: Session, case: Case, given: RequestGiven) -> dict:
-        fields = _request_fields(core, given)
-        _as_the_market_sets_aside(market_named_by(session, case.details), case, fields)
-        _as_reserved(core, session, case, fields, "set_aside_because")
-        return fields
-
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record requests to participate")
         _require_requests_open(core, case)
-        return _load_suppliers(core, session, case, actor_id, data, ParticipationRequest, fields, apply=apply)
+        market = market_named_by(session, case.details)
+
+        def fields_of(given: RequestGiven) -> dict:
+            fields = _request_fields(core, given)
+            _as_the_market_sets_aside(market, case, fields)
+            _as_reserved(core, session, case, fields, "set_aside_because")
+            return fields
+
+        return _load_suppliers(core, session, case, actor_id, data, ParticipationRequest, fields_of, apply=apply)
 
 
 def load_tenders(core: Core, case_id: int, actor_id: int, data: bytes, *, apply: bool = False) -> SuppliersLoad:
@@ -550,16 +556,17 @@ def load_tenders(core: Core, case_id: int, actor_id: int, data: bytes, *, apply:
     whole, every problem named by line and column, and with ``apply`` record every one as ``record_tender``
     would, in one transaction: all of it, or nothing. A supplier is refused twice in the file, or where the case
     has its tender already."""
-
-    def fields(session: Session, case: Case, given: TenderGiven) -> dict:
-        fields = _tender_fields(core, given)
-        _as_the_procurement_allows(core, session, case, fields)
-        return fields
-
     with core.db.unit_of_work() as session:
         case = _locked(core, session, case_id, actor_id, to="record tenders")
         _require_tenders_open(core, case)
-        return _load_suppliers(core, session, case, actor_id, data, Tender, fields, apply=apply)
+        admit = _tender_admission(core, session, case)
+
+        def fields_of(given: TenderGiven) -> dict:
+            fields = _tender_fields(core, given)
+            admit(fields)
+            return fields
+
+        return _load_suppliers(core, session, case, actor_id, data, Tender, fields_of, apply=apply)
 
 
 # Each kind of file of suppliers' rows: its columns, the audit event that records a file loaded, and the words
@@ -577,7 +584,7 @@ def _load_suppliers(
     actor_id: int,
     data: bytes,
     model: type[Tender | ParticipationRequest],
-    fields_of: Callable[[Session, Case, Any], dict],
+    fields_of: Callable[[Any], dict],
     *,
     apply: bool,
 ) -> SuppliersLoad:
@@ -606,7 +613,7 @@ def _load_suppliers(
     for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=nouns):
         if not wrong:
             try:
-                fields = fields_of(session, case, given_as(**{**UNSTATED, **values}))
+                fields = fields_of(given_as(**{**UNSTATED, **values}))
             except InvalidInput as error:
                 wrong = error.fields
             else:
