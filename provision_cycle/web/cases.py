@@ -22,7 +22,7 @@ from ..workflow.engine import (
     ActionRequest,
     AvailableAction,
 )
-from .common import as_shown, core, csv_download, me, release_package, render
+from .common import as_shown, core, csv_download, me, release_package, render, yes_no
 from .forms import (
     EVERY_ROUTE,
     RECOMMENDED,
@@ -105,7 +105,7 @@ def export():
                     f"{case.estimated_value:.2f}" if case.estimated_value is not None else "",
                     Route.label_of(case.route, unknown="") if case.stage == "procurement" else "",
                     case.regime or "",
-                    "yes" if case.key_decision else "no",
+                    yes_no(bool(case.key_decision)),
                     requester or "",
                     _day(case.created_at),
                     _day(case.submitted_at),
@@ -209,7 +209,7 @@ def act(case_id: int, trigger: str):
         known, whence = _known_answers(case_id, trigger)
         for name, value in known.items():
             if name in form:
-                form[name].data = ("yes" if value else "no") if isinstance(value, bool) else value
+                form[name].data = yes_no(value) if isinstance(value, bool) else value
         return _action_page(page, action, form, known=whence)
     if not form.validate_on_submit():
         return _action_page(page, action, form)
