@@ -531,7 +531,8 @@ def test_a_form_saved_by_someone_else_meanwhile_is_refused_not_overwritten(core,
 
 def test_tenders_are_loaded_from_a_portal_s_opening_report_whole_or_not_at_all(core, db, clock, people, assessed):
     """A portal's file of the tenders received: checked whole, each problem named by line and column (a price
-    that is not one, a PPON of another shape, a supplier already recorded or twice in the file), then recorded
+    that is not one, a PPON of another shape, a supplier already recorded or twice in the file; a row's every
+    problem at once), then recorded
     in one go, as if by hand, the case's history naming the file's suppliers."""
     from provision_cycle.services.spreadsheet import FileRefused
 
@@ -542,7 +543,7 @@ def test_tenders_are_loaded_from_a_portal_s_opening_report_whole_or_not_at_all(c
     refused_file = heading + (
         b"ACME LIMITED,,,yes,no,230000,2026-03-20,\n"
         b'Brightwork CIC,01234567,PBRT-12,no,yes,"200,000",2026-03-21,\n'
-        b"Careless Co,,,no,no,a lot,2026-03-22,\n"
+        b"Careless Co,,,perhaps,no,a lot,2026-03-22,\n"
         b"BRIGHTWORK,,,no,yes,199000,2026-03-23,\n"
     )
     with pytest.raises(FileRefused) as refused:
@@ -550,8 +551,9 @@ def test_tenders_are_loaded_from_a_portal_s_opening_report_whole_or_not_at_all(c
     assert [str(problem) for problem in refused.value.problems] == [
         "line 2, Supplier: A tender from Acme Ltd is recorded already",
         "line 3, Supplier PPON: Give the PPON as four letters, four digits and four letters, like PABC-1234-DEFG",
+        "line 4, SME: 'perhaps': write yes or no",
         "line 4, Price: Enter the price tendered in pounds, more than nothing, like 125000 or 125000.50",
-    ]  # line 5 is Brightwork's only once line 3 is
+    ]  # line 5 is Brightwork's only once line 3 is; line 4's cells all checked, whichever is wrong
     good = heading + (
         b'Brightwork CIC,01234567,gb-ppon-pbrt-1234-cicx,no,yes,"200,000",2026-03-21,\n'
         b"Late Co,,,yes,no,150000,2026-04-01,Received after the deadline\n"

@@ -244,6 +244,30 @@ def test_requests_are_loaded_from_a_portal_s_file_whole_or_not_at_all(core, db, 
         evaluation.load_requests(core, case_id, people.finance, good)
 
 
+def test_a_file_s_row_has_every_problem_named_at_once(core, db, clock, people):
+    """A row with a cell wrong or missing has its other cells checked too, as the request would be alone, so
+    that the file is put right in one go; a check that weighs a cell against a missing one says nothing."""
+    case_id = in_participation(core.engine, people)
+    clock.set(date(2026, 3, 30))
+    refused_file = (
+        b"Organisation name,Supplier PPON,SME,VCSE,Date submitted,Exclusions checked\n"
+        b",0123,yes,no,2026-04-02,\n"
+        b"Careless Contracting,,maybe,no,2026-03-22,2026-03-20\n"
+        b"Early Bird Ltd,,no,no,,2026-03-20\n"
+    )
+    with pytest.raises(FileRefused) as refused:
+        evaluation.load_requests(core, case_id, people.officer, refused_file)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "line 2, Organisation name: Enter the organisation name",
+        f"line 2, Supplier PPON: {PPON_EXPECTED}",
+        "line 2, Date submitted: The date the request was received cannot be in the future",
+        "line 3, SME: 'maybe': write yes or no",
+        "line 3, Exclusions checked: Check the supplier once its request is received: this is before it",
+        "line 4, Date submitted: Enter the date submitted",
+    ]
+    assert _requests(db, case_id) == []
+
+
 def test_a_request_gives_its_supplier_s_ppon_and_the_supplier_s_tender_need_not_give_it_again(core, db, clock, people):
     """A request to participate may give the supplier's PPON, however typed, by its form or a portal's file (a
     number of another shape refused, saying where); the supplier's tender, recorded without one (here from the

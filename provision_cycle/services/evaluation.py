@@ -66,6 +66,7 @@ from .spreadsheet import (
     Layout,
     day,
     parsed_rows,
+    problems_beside,
     read_table,
     row_problems,
     unguarded,
@@ -522,6 +523,11 @@ TENDERS_LAYOUT = Layout(
 MAX_ROWS_IN_A_FILE = 1000
 # Columns left out.
 UNSTATED = {"supplier_registration": "", "supplier_ppon": "", "supplier_is_sme": False, "supplier_is_vcse": False}
+# A stand-in for each cell of a file's row that could be wrong or missing, which passes its own checks (with
+# the day it is checked as the date received): the row's other cells are checked with them.
+_STANDING_IN = {"supplier_name": "-", "price": "1", "supplier_within_reservation": False}
+# The checks of a row that weigh one cell against another (``spreadsheet.problems_beside``).
+_WEIGHED_AGAINST = {"exclusions_checked_on": "received_on"}
 
 
 @dataclass
@@ -610,8 +616,20 @@ def _load_suppliers(
     )
     found: list[dict] = []
     lines: dict[str, int] = {}  # each supplier's line in the file
+
+    def check(row: dict[str, Any]) -> dict[str, str]:
+        try:
+            fields_of(given_as(**{**UNSTATED, **row}))
+        except InvalidInput as error:
+            return error.fields
+        return {}
+
+    standing_in = {**_STANDING_IN, "received_on": core.engine.today()}
+    stand_ins = {name: value for name, value in standing_in.items() if name in layout.headings}
     for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=nouns):
-        if not wrong:
+        if wrong:  # every problem of the row at once: the checks of a whole row still run on its other cells
+            wrong |= problems_beside(check, values, wrong, stand_ins, _WEIGHED_AGAINST)
+        else:
             try:
                 fields = fields_of(given_as(**{**UNSTATED, **values}))
             except InvalidInput as error:

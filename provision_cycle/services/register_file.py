@@ -40,6 +40,7 @@ from .spreadsheet import (
     day,
     parsed_rows,
     plain,
+    problems_beside,
     read_table,
     row_problems,
     unguarded,
@@ -213,21 +214,17 @@ class _RowReader:
         return (None, wrong) if wrong else (contract, {})
 
     def _problems_beside(self, values: dict[str, Any], wrong: dict[str, str]) -> dict[str, str]:
-        """What the checks of a whole contract find in a row's cells that are not already ``wrong``, with a
-        stand-in (that passes its own checks) for each cell wrong or empty."""
+        """What the checks of a whole contract find in a row's cells that are not already ``wrong``."""
         stand_ins: dict[str, Any] = {
             "title": "-", "supplier_name": "-", "authority": next(iter(self.org.authorities)),
             "category": next(iter(self.org.categories)), "contract_type": "goods", "value": Decimal(0),
             "start_date": date(2000, 1, 1), "end_date": date(2000, 1, 1),
         }  # fmt: skip
-        standing_in = set(wrong) | {name for name in stand_ins if name not in values}
-        given = {name: value for name, value in values.items() if name not in wrong}
-        found = check_existing(self.core, ExistingContract(**{**stand_ins, **given}, contract_manager_id=0))
-        return {
-            name: problem
-            for name, problem in found.items()
-            if name in given and WEIGHED_AGAINST.get(name) not in standing_in
-        }
+
+        def check(row: dict[str, Any]) -> dict[str, str]:
+            return check_existing(self.core, ExistingContract(**row, contract_manager_id=0))
+
+        return problems_beside(check, values, wrong, stand_ins, WEIGHED_AGAINST)
 
     def parse(self, name: str, text: str) -> Any:
         """A cell's value (None for an empty optional one); ValueError saying what is wrong with it."""

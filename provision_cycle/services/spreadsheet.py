@@ -164,6 +164,28 @@ def parsed_rows(
         yield line, values, wrong
 
 
+def problems_beside(
+    check: Callable[[dict[str, Any]], dict[str, str]],
+    values: dict[str, Any],
+    wrong: dict[str, str],
+    stand_ins: dict[str, Any],
+    weighed_against: dict[str, str],
+) -> dict[str, str]:
+    """What the checks of a whole row (``check``, given the row's values, says what is wrong by field) find in
+    the cells that are not already ``wrong``, with a stand-in (one that passes its own checks) for each cell
+    wrong or missing: every problem of a row is named at once, not the rest only once its cells are put right.
+    A problem found with a cell weighed against another (``weighed_against``: the cell against the one it is
+    weighed against) that stood in is no problem of the file's."""
+    standing_in = set(wrong) | {name for name in stand_ins if name not in values}
+    given = {name: value for name, value in values.items() if name not in wrong}
+    found = check({**stand_ins, **given})
+    return {
+        name: problem
+        for name, problem in found.items()
+        if name in given and weighed_against.get(name) not in standing_in
+    }
+
+
 def row_problems(table: Table, line: int, wrong: dict[str, str]) -> list[FileProblem]:
     """What is ``wrong`` on a row, column by column in the file's order."""
     return [FileProblem(line, table.heading(name), wrong[name]) for name in sorted(wrong, key=table.position)]
