@@ -624,8 +624,8 @@ def _load_suppliers(
             return error.fields
         return {}
 
-    standing_in = {**_STANDING_IN, "received_on": core.engine.today()}
-    stand_ins = {name: value for name, value in standing_in.items() if name in layout.headings}
+    stand_ins = {name: value for name, value in _STANDING_IN.items() if name in layout.headings}  # a request: no price
+    stand_ins["received_on"] = core.engine.today()
     for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=nouns):
         if wrong:  # every problem of the row at once: the checks of a whole row still run on its other cells
             wrong |= problems_beside(check, values, wrong, stand_ins, _WEIGHED_AGAINST)
