@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from provision_cycle.errors import NotFound
 from provision_cycle.models import Contract, User
+from provision_cycle.services.reading import RegisterQuery, register_page
 from provision_cycle.services.spend import load_spend
 from provision_cycle.services.suppliers import find_suppliers, names_sharing_a_number, on_record, supplier
 
@@ -169,6 +170,13 @@ def test_a_supplier_is_found_by_the_ppon_its_tender_request_to_participate_or_ma
             assert find_suppliers(session, requester, ppon, today) == []
         # Its Companies House number too, as its tender gave it.
         assert supplier(session, officer, "newco kiosks", today, core.workflows).registrations == ("12345678",)
+    # Its contract in the register, which gives neither number, is found by each, as its tender gave them.
+    contract = register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="NEWCO KIOSKS")
+    with db.reading() as session:
+        for person, found in ((officer, [contract.id]), (requester, [])):
+            for number in ("12345678", "gb-ppon-pnew-1234-kios"):
+                page = register_page(session, person, RegisterQuery(text=number), today)
+                assert [row[0].id for row in page.rows] == found, (person.username, number)
 
 
 def test_a_supplier_paid_only_before_the_years_shown_is_not_found_by_its_payments(core, db):

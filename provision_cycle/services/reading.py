@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance.organisation import JOINT
-from ..governance.statutory import ModificationBasis, ppon
+from ..governance.statutory import ModificationBasis
 from ..models import (
     ApprovalStep,
     AuditEvent,
@@ -888,6 +888,8 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
         .where(visible_contracts(actor))
     )
     if q.text:
+        from .suppliers import keys_numbered  # the supplier pages build on this module
+
         like = f"%{q.text.lower()}%"
         searched = [
             func.lower(Contract.title).like(like),
@@ -895,11 +897,12 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
             func.lower(Contract.reference).like(like),
             # the supplier searched for, under any of its names (a trading name finds the company's)
             Contract.supplier_key.in_(keys_of_supplier_named(supplier_key(q.text))),
-            # or by its number: its Companies House or charity number, or its PPON
-            Contract.supplier_registration == q.text.strip(),
+            Contract.supplier_registration == q.text.strip(),  # a number of no usual shape, as the contract has it
         ]
-        if unique := ppon(q.text):
-            searched.append(Contract.supplier_ppon == unique)
+        # or by its number (its Companies House or charity number, or its PPON) as the contract, or any tender,
+        # request to participate or application to a dynamic market the person sees, gives it
+        if (numbered := keys_numbered(actor, q.text)) is not None:
+            searched.append(Contract.supplier_key.in_(numbered))
         query = query.where(or_(*searched))
     if q.pillar:
         query = query.where(Contract.pillar == q.pillar)
