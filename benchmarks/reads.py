@@ -15,7 +15,8 @@ path sends scans a whole large table (each is captured as it runs and EXPLAINed)
 
 Reads: a case's timeline (its audit events, in order); the whole case page and the overview (every read each
 makes, no peer); the approvals queue of a head of category; a contract manager's tasks, and a category team's;
-the register's first page (by end date) and a search of it by a word of the title or supplier; a search for a
+the register's first page (by end date), a search of it by a word of the title or supplier and one by a
+supplier's Companies House number (as any record gives it: no peer); a search for a
 supplier, a supplier's page, the names sharing a registration number, the names that look alike and the
 suppliers paid off contract this year (no peer); the cases page (the pipeline).
 
@@ -331,6 +332,17 @@ READS = (
         " WHERE (authority IN (:authority, 'JOINT') OR contract_manager_id = :actor)"
         " AND (lower(title) LIKE :like OR lower(supplier_name) LIKE :like OR lower(reference) LIKE :like)"
         " ORDER BY end_date, id LIMIT 25",
+    ),
+    Read(
+        "register, by a number",
+        "head",
+        lambda core, session, actor, case_id: [
+            row[0].id
+            for row in reading.register_page(
+                session, actor, reading.RegisterQuery(text=_number_of(case_id)), TODAY
+            ).rows
+        ],
+        None,
     ),
     Read(
         "supplier search",

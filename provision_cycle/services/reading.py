@@ -879,7 +879,7 @@ def page_of(session: Session, query, ordering, page: int, per_page: int) -> Resu
     return ResultPage(list(rows), total, page, pages)
 
 
-def _register_query(actor: Actor, q: RegisterQuery, today: date):
+def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: date):
     manager = aliased(User)
     query = (
         select(Contract, Case, manager.full_name)
@@ -890,6 +890,7 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
     if q.text:
         from .suppliers import keys_numbered  # the supplier pages build on this module
 
+        numbered = keys_numbered(session, actor, q.text)
         like = f"%{q.text.lower()}%"
         searched = [
             func.lower(Contract.title).like(like),
@@ -900,9 +901,10 @@ def _register_query(actor: Actor, q: RegisterQuery, today: date):
             Contract.supplier_registration == q.text.strip(),  # a number of no usual shape, as the contract has it
         ]
         # or by its number (its Companies House or charity number, or its PPON) as the contract, or any tender,
-        # request to participate or application to a dynamic market the person sees, gives it
-        if (numbered := keys_numbered(actor, q.text)) is not None:
-            searched.append(Contract.supplier_key.in_(numbered))
+        # request to participate or application to a dynamic market the person sees, gives it: the names found
+        # with it, as values (as a subquery, PostgreSQL took the OR to match most contracts and read them all)
+        if numbered:
+            searched.append(Contract.supplier_key.in_(sorted(numbered)))
         query = query.where(or_(*searched))
     if q.pillar:
         query = query.where(Contract.pillar == q.pillar)
@@ -924,7 +926,7 @@ def register_page(
 ) -> ResultPage:
     """Rows of (contract, its case, the contract manager's name)."""
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
-    return page_of(session, _register_query(actor, q, today), ordering, q.page, per_page)
+    return page_of(session, _register_query(session, actor, q, today), ordering, q.page, per_page)
 
 
 def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):
@@ -933,7 +935,7 @@ def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date)
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
     procurement = aliased(Case)
     query = (
-        _register_query(actor, q, today)
+        _register_query(session, actor, q, today)
         .add_columns(procurement.details["framework_name"].as_string())
         .outerjoin(procurement, procurement.id == Contract.procurement_case_id)
     )

@@ -188,7 +188,7 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     words = supplier_key(text).split()
     if not words:
         return []
-    numbered = sorted(_keys_numbered(session, actor, text))
+    numbered = sorted(keys_numbered(session, actor, text))
 
     def wanted(key: InstrumentedAttribute[str]) -> list[ColumnElement[bool]]:
         named = and_(*_having_words(key, words))
@@ -808,34 +808,19 @@ def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
     return Payment.authority.in_(sorted(staff_authorities(actor))), not_(Payment.to_individual)
 
 
-def _keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
+def keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
     """The names (keys) recorded with ``text`` as their supplier's Companies House or charity number, or its
     PPON (in the register, a tender, a request to participate or a market application the person sees): a
-    supplier looked for by its number. None unless ``text`` has a number's shape."""
-    _, numbers = _numbers_in(text)
-    return {key for key, _ in _same_number_elsewhere(session, actor, (), numbers)} if numbers else set()
-
-
-def keys_numbered(actor: Actor, text: str) -> Select | None:
-    """``_keys_numbered`` as a query, for a search to match rows by: the register's finds a contract by its
-    supplier's number as any record the person sees gives it, as *Find a supplier* does. None unless ``text``
-    has a number's shape."""
-    column, numbers = _numbers_in(text)
-    if not numbers:
-        return None
-    found = [_numbered_seen(actor, source, column, getattr(source, column).in_(sorted(numbers))) for source in NUMBERED]
-    return select(union_all(*found).subquery().c.key)
-
-
-def _numbers_in(text: str) -> tuple[str, set[str]]:
-    """The column (of ``NUMBERS``) and the numbers ``text`` may be found as: a PPON as ``statutory.ppon`` writes
-    it, or a Companies House or charity number as typed and in capitals; none unless it has a number's shape."""
+    supplier looked for by its number (*Find a supplier*, the register's search). None unless ``text`` has a
+    number's shape."""
     given = text.strip()
     if unique := ppon(given):
-        return "supplier_ppon", {unique}
-    if any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
-        return "supplier_registration", {given, given.upper()}
-    return "", set()
+        numbers = {unique}
+    elif any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
+        numbers = {given, given.upper()}
+    else:
+        return set()
+    return {key for key, _ in _same_number_elsewhere(session, actor, (), numbers)}
 
 
 def _having_words(column: InstrumentedAttribute[str], words: list[str]) -> list[ColumnElement[bool]]:
