@@ -13,7 +13,13 @@ from provision_cycle.errors import NotFound
 from provision_cycle.models import Contract, User
 from provision_cycle.services.reading import RegisterQuery, register_page
 from provision_cycle.services.spend import load_spend
-from provision_cycle.services.suppliers import find_suppliers, names_sharing_a_number, on_record, supplier
+from provision_cycle.services.suppliers import (
+    find_suppliers,
+    names_sharing_a_number,
+    on_record,
+    record_same_supplier,
+    supplier,
+)
 
 from .factories import contract_from_open_procedure, create_user, hub_people, register_contract
 
@@ -170,10 +176,14 @@ def test_a_supplier_is_found_by_the_ppon_its_tender_request_to_participate_or_ma
             assert find_suppliers(session, requester, ppon, today) == []
         # Its Companies House number too, as its tender gave it.
         assert supplier(session, officer, "newco kiosks", today, core.workflows).registrations == ("12345678",)
-    # Its contract in the register, which gives neither number, is found by each, as its tender gave them.
+    # Its contracts in the register, which give neither number, are found by each, as its tender gave them: one
+    # under its name, and one under a trading name recorded as its.
     contract = register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="NEWCO KIOSKS")
+    traded = register_contract(core, people, value="9000", ends=date(2028, 6, 30), supplier_name="Kiosk Direct")
+    analyst = create_user(db, ("intelligence_analyst", "OCC"))
+    record_same_supplier(core, analyst, "kiosk direct", "newco kiosks", "Its trading name")
     with db.reading() as session:
-        for person, found in ((officer, [contract.id]), (requester, [])):
+        for person, found in ((officer, [contract.id, traded.id]), (requester, [])):
             for number in ("12345678", "gb-ppon-pnew-1234-kios"):
                 page = register_page(session, person, RegisterQuery(text=number), today)
                 assert [row[0].id for row in page.rows] == found, (person.username, number)
@@ -233,7 +243,7 @@ def test_names_recorded_as_one_supplier_are_seen_together_until_separated(core, 
     from provision_cycle.audit import verify_chains
     from provision_cycle.models import AuditEvent
     from provision_cycle.services.overview import off_contract_suppliers
-    from provision_cycle.services.suppliers import names_of, record_same_supplier, separate_supplier
+    from provision_cycle.services.suppliers import names_of, separate_supplier
 
     people, contract, other, analyst = holdings
     today = core.engine.today()

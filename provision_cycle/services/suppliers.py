@@ -197,11 +197,9 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     tally = NamesTally()
     tally.add(session, actor, today, wanted)
     own, matched = recorded_names(session), set(tally.spellings)
-    suppliers = {own.get(key, key) for key in matched}
     # Their other names, where the words missed them: counted too, so that a supplier is the same whichever
     # of its names was searched for.
-    theirs = {name for name, supplier in own.items() if supplier in suppliers} | suppliers
-    if missed := theirs - matched:
+    if missed := under_every_name(own, matched) - matched:
         tally.add(session, actor, today, lambda key: [key.in_(missed)])
     folded: dict[str, list[str]] = {}
     for key in tally.spellings:
@@ -299,6 +297,13 @@ def recorded_names(session: Session) -> dict[str, str]:
     """The names recorded as another supplier's, each (its key) with that supplier's key: the few a team
     records by hand, read whole."""
     return {alias: supplier for alias, supplier in session.execute(select(SupplierAlias.key, SupplierAlias.same_as))}
+
+
+def under_every_name(names: dict[str, str], keys: set[str]) -> set[str]:
+    """The suppliers of ``keys`` under every name each goes by (``names``, ``recorded_names``): its own key and
+    the names recorded as its."""
+    suppliers = {names.get(key, key) for key in keys}
+    return suppliers | {name for name, supplier in names.items() if supplier in suppliers}
 
 
 def names_of(session: Session, key: str) -> tuple[str, ...]:
