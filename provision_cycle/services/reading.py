@@ -888,9 +888,9 @@ def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: dat
         .where(visible_contracts(actor))
     )
     if q.text:
-        from .suppliers import keys_numbered, recorded_names, under_every_name  # they build on this module
+        from .suppliers import names_numbered, recorded_names, under_every_name  # they build on this module
 
-        if numbered := keys_numbered(session, actor, q.text):  # and the suppliers' other names, as by name
+        if numbered := set(names_numbered(session, actor, q.text)):  # and the suppliers' other names, as by name
             numbered = under_every_name(recorded_names(session), numbered)
         like = f"%{q.text.lower()}%"
         searched = [

@@ -188,7 +188,7 @@ def find_suppliers(session: Session, actor: Actor, text: str, today: date) -> li
     words = supplier_key(text).split()
     if not words:
         return []
-    numbered = sorted(keys_numbered(session, actor, text))
+    numbered = sorted(names_numbered(session, actor, text))
 
     def wanted(key: InstrumentedAttribute[str]) -> list[ColumnElement[bool]]:
         named = and_(*_having_words(key, words))
@@ -813,19 +813,19 @@ def _payments_seen_by(actor: Actor) -> tuple[ColumnElement[bool], ...]:
     return Payment.authority.in_(sorted(staff_authorities(actor))), not_(Payment.to_individual)
 
 
-def keys_numbered(session: Session, actor: Actor, text: str) -> set[str]:
-    """The names (keys) recorded with ``text`` as their supplier's Companies House or charity number, or its
-    PPON (in the register, a tender, a request to participate or a market application the person sees): a
-    supplier looked for by its number (*Find a supplier*, the register's search). None unless ``text`` has a
-    number's shape."""
+def names_numbered(session: Session, actor: Actor, text: str) -> dict[str, str]:
+    """The names recorded with ``text`` as their supplier's Companies House or charity number, or its PPON (in
+    the register, a tender, a request to participate or a market application the person sees), each key with a
+    spelling of it: a supplier looked for by its number (*Find a supplier*, the register's search). None unless
+    ``text`` has a number's shape."""
     given = text.strip()
     if unique := ppon(given):
         numbers = {unique}
     elif any(shape.fullmatch(given.upper()) for shape in REGISTERS.values()):
         numbers = {given, given.upper()}
     else:
-        return set()
-    return {key for key, _ in _same_number_elsewhere(session, actor, (), numbers)}
+        return {}
+    return dict(_same_number_elsewhere(session, actor, (), numbers))
 
 
 def _having_words(column: InstrumentedAttribute[str], words: list[str]) -> list[ColumnElement[bool]]:

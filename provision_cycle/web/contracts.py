@@ -99,8 +99,10 @@ def register():
     query, problems = _query()
     with core().db.reading() as session:
         page = reading.register_page(session, me(), query, core().engine.today())
-        # A name recorded as one supplier's: its contracts under the others are found too, and the page says why.
+        # A name recorded as one supplier's: its contracts under the others are found too, and the page says why;
+        # so are the contracts of the suppliers a number searched for is recorded with (a tender may give it).
         supplier_names = suppliers.names_of(session, supplier_key(query.text)) if query.text else ()
+        numbered = suppliers.names_numbered(session, me(), query.text) if query.text else {}
     states = core().workflows.for_stage("contract").states
     return render(
         "contracts/register.html",
@@ -111,6 +113,7 @@ def register():
         status_choices=[(state.name, state.label) for state in states.values()],
         may_publish=bool(transparency.publishing_councils(me())),
         found_under_other_names=supplier_names[0] if len(supplier_names) > 1 else None,
+        numbered=sorted(numbered.items(), key=lambda item: item[1].casefold()),
         status=400 if problems else 200,
     )
 

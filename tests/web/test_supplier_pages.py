@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from provision_cycle.services.spend import load_spend
 from tests.factories import create_user, hub_people, register_contract
@@ -261,3 +261,28 @@ def test_a_supplier_that_only_tendered_is_found_and_its_page_says_it_has_no_cont
     page = " ".join(officer.get("/suppliers/brightwork").text.split())
     assert 'Contracts in the register</h2> <p class="govuk-body">None that you can see.</p>' in page
     assert "Being evaluated, ranked 2 of 2" in page
+
+
+def test_the_register_searched_by_a_number_lists_the_contracts_of_the_supplier_a_tender_gave_it_for(core, db, browser):
+    """A contract loaded without the supplier's Companies House number is found by the number its tender gave,
+    and the page says why it is listed, naming the supplier; a number nobody gave says nothing."""
+    from provision_cycle.services.evaluation import TenderGiven, record_tender
+    from tests.web.helpers import page_text, procurement_in_evaluation
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="48000", ends=date(2028, 3, 31), supplier_name="NEWCO KIOSKS")
+    received = core.engine.today() - timedelta(days=1)
+    record_tender(core, procurement_in_evaluation(core, people), people.officer,
+                  TenderGiven("Newco Kiosks Ltd", "12345678", True, False, "200000", received))  # fmt: skip
+    officer = browser(people.officer)
+    found = officer.get("/contracts/?q=12345678").text
+    assert f'href="/contracts/{contract.id}"' in found
+    assert (
+        "“12345678” is the Companies House or charity number, or the PPON, recorded for Newco Kiosks Ltd in a"
+        " contract, tender, request to participate or application to a dynamic market you can see, so its"
+        " contracts are listed, under any of its names, whether or not they give the number."
+    ) in page_text(found)
+    assert 'href="/suppliers/newco%20kiosks">Newco Kiosks Ltd</a>' in found
+    assert officer.get("/suppliers/newco%20kiosks").status_code == 200
+    nothing = officer.get("/contracts/?q=87654321").text
+    assert f'href="/contracts/{contract.id}"' not in nothing and "recorded for" not in nothing
