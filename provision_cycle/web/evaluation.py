@@ -256,9 +256,14 @@ def _upload(case, kind: SuppliersFile):
     form.register.label.text = f"Upload the {kind.nouns}"
     if (uploaded := uploaded_file(form)) is not None:
         return _suppliers_checked(case, kind, form, *uploaded)
-    status = 400 if form.errors else 200
-    reservation = Reservation.of(case.details)  # its answer's column the file must have
-    shown = {"case": case, "kind": kind, "form": form, "problems": [], "reservation": reservation}
+    return _upload_page(case, kind, form, [], status=400 if form.errors else 200)
+
+
+def _upload_page(case, kind: SuppliersFile, form: LoadFileForm, problems: list, *, status: int):
+    """The upload page, with a refused file's problems; a reserved competition's says which column its answer
+    goes in."""
+    reservation = Reservation.of(case.details)
+    shown = {"case": case, "kind": kind, "form": form, "problems": problems, "reservation": reservation}
     return render("evaluation/suppliers_load.html", **shown, status=status)
 
 
@@ -275,10 +280,7 @@ def _suppliers_checked(case, kind: SuppliersFile, upload: LoadFileForm, data: by
         checked = kind.load(core(), case.id, me().id, data, apply=apply)
     except FileRefused as refused:
         apply_errors(upload, {"register": f"{filename}: {refused.message}"})
-        problems = refused.problems
-        return render(
-            "evaluation/suppliers_load.html", case=case, kind=kind, form=upload, problems=problems, status=400
-        )
+        return _upload_page(case, kind, upload, refused.problems, status=400)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("cases.show", case_id=case.id, _anchor=kind.anchor))
