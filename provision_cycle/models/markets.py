@@ -85,6 +85,14 @@ class MarketMembership(SupplierAsGiven, Base):
             sqlite_where=text("supplier_ppon <> ''"),
             postgresql_where=text("supplier_ppon <> ''"),
         ),
+        # The applications awaiting a decision, by market: a few among a market's years of them, which the
+        # markets page, the overview and the hourly reminder look for.
+        Index(
+            "ix_market_memberships_undecided",
+            "market_id",
+            sqlite_where=text("decided_on IS NULL"),
+            postgresql_where=text("decided_on IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
