@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from provision_cycle.audit import canonical_time, verify_chains
@@ -780,3 +780,31 @@ def test_a_note_is_checked_and_kept_on_the_case_s_chain_for_those_who_may_see_it
         assert event.comment == "Budget confirmed by Finance on the phone"
         assert (event.from_state, event.to_state) == ("route_approval", "route_approval")
         assert verify_chains(session).ok
+
+
+def test_the_actions_offered_at_once_read_the_contract_once(core, people):
+    """A case page asks how every action it lists stands, all at once: the contract (and the deadlines) their
+    guards read is read once for them all, not once an action."""
+    from provision_cycle.services.reading import load_actor
+
+    from .factories import register_contract
+
+    contract = register_contract(core, people, value="90000", ends=date(2027, 9, 30))
+    with core.db.reading() as session:
+        case = session.get(Case, contract.case_id)
+        triggers = [
+            a.trigger for a in core.engine.available_actions(session, case, load_actor(core, people.contract_manager))
+        ]
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(core.db.engine, "before_cursor_execute", record)
+    try:
+        offers = core.engine.offers(contract.case_id, people.contract_manager, triggers)
+    finally:
+        event.remove(core.db.engine, "before_cursor_execute", record)
+    assert {"propose_variation", "terminate"} <= {t for t, offer in offers.items() if offer}
+    assert len([s for s in sent if "FROM contracts" in s]) == 1
+    assert len([s for s in sent if "FROM case_deadlines" in s]) <= 1

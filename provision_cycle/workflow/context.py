@@ -124,6 +124,26 @@ def owe_next_breach_notice(session: Session, case_id: int, details: dict[str, An
 
 
 @dataclass
+class CaseReads:
+    """What an action reads of its case beside the case row, each at the first asking and kept: read once
+    though several guards and effects ask. The actions offered at once on a case share one (``Engine.offers``:
+    they only read); an action taken has its own, which its writes keep true."""
+
+    contract: Contract | None = None
+    contract_loaded: bool = False
+    # When the contract's procurement commenced (a variation asks whether the contract is a public one several
+    # times, at its value now and after).
+    commenced: date | None = None
+    commenced_loaded: bool = False
+    # A procurement's award criteria and tenders: an award's guards and what its approvers are told all read
+    # them, and no action changes them (the evaluation service does, outside the door).
+    evaluation: Evaluation | None = None
+    # The case's dated duties by kind: an action's effects ask after several kinds (a contract ending withdraws
+    # any variation's and forward plan's), most of which a case never owed.
+    deadlines: dict[str, CaseDeadline] | None = None
+
+
+@dataclass
 class ActionContext:
     engine: Engine
     tx: Transaction
@@ -145,18 +165,7 @@ class ActionContext:
     opened_cases: list[int] = field(default_factory=list)
     on_behalf_of_id: int | None = None  # the delegator, when a delegate decides
     outbox: list[dict[str, Any]] = field(default_factory=list)
-    _contract: Contract | None = None
-    _contract_loaded: bool = False
-    # When the contract's procurement commenced (read once: a variation asks whether the contract is a public one
-    # several times, at its value now and after).
-    _commenced: date | None = None
-    _commenced_loaded: bool = False
-    # A procurement's award criteria and tenders, read once: an award's guards and what its approvers are told
-    # all read them, and no action changes them (the evaluation service does, outside the door).
-    _evaluation: Evaluation | None = None
-    # The case's dated duties by kind, read at the first asking: an action's effects ask after several kinds
-    # (a contract ending withdraws any variation's and forward plan's), most of which a case never owed.
-    _deadlines: dict[str, CaseDeadline] | None = None
+    reads: CaseReads = field(default_factory=CaseReads)
 
     @property
     def session(self) -> Session:
@@ -175,33 +184,34 @@ class ActionContext:
 
     # --- reads --------------------------------------------------------------------------------
     def deadline(self, kind: str) -> CaseDeadline | None:
-        if self._deadlines is None:
+        if self.reads.deadlines is None:
             owed = self.session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == self.case.id))
-            self._deadlines = {deadline.kind: deadline for deadline in owed}
-        return self._deadlines.get(kind)
+            self.reads.deadlines = {deadline.kind: deadline for deadline in owed}
+        return self.reads.deadlines.get(kind)
 
     def contract(self) -> Contract | None:
         """The register entry this case manages: only a contract-management case has one."""
-        if not self._contract_loaded:
+        if not self.reads.contract_loaded:
             if self.case.stage == "contract":
-                self._contract = self.session.scalar(select(Contract).where(Contract.case_id == self.case.id))
-            self._contract_loaded = True
-        return self._contract
+                self.reads.contract = self.session.scalar(select(Contract).where(Contract.case_id == self.case.id))
+            self.reads.contract_loaded = True
+        return self.reads.contract
 
     def evaluation(self) -> Evaluation:
         """The case's award criteria and tenders, as the evaluation ranks them."""
-        if self._evaluation is None:
-            self._evaluation = evaluation_of(self.session, self.case.id)
-        return self._evaluation
+        if self.reads.evaluation is None:
+            self.reads.evaluation = evaluation_of(self.session, self.case.id)
+        return self.reads.evaluation
 
     def public_contract(self, value: Decimal | None = None) -> tuple[bool, str]:
         """Whether the case's contract is a public contract under the Procurement Act 2023, and so owes change
         and termination notices, and why; with ``value``, whether it would be at that value."""
         contract = self.contract()
         assert contract is not None, "only a contract-management case has a contract"
-        if not self._commenced_loaded:
-            self._commenced, self._commenced_loaded = _procurement_commenced(self.session, contract), True
-        return contract_in_law_commenced(contract, self._commenced, value)
+        reads = self.reads
+        if not reads.commenced_loaded:
+            reads.commenced, reads.commenced_loaded = _procurement_commenced(self.session, contract), True
+        return contract_in_law_commenced(contract, reads.commenced, value)
 
     def declaration_problem(
         self, *, missing: str = "This needs a conflict-of-interest declaration from you first"
@@ -240,7 +250,7 @@ class ActionContext:
         """Record a dated duty once: raising the same kind again keeps the first (the case is locked). With
         ``again``, a duty that was met is owed afresh (a second modification, a second change notice)."""
         owed = owe_deadline(self.session, self.case.id, deadline, again=again)
-        self._deadlines = None  # read afresh at the next asking, with the one just owed
+        self.reads.deadlines = None  # read afresh at the next asking, with the one just owed
         self.audit_data.setdefault("deadlines", {})[deadline.kind] = owed.isoformat()
 
     def withdraw_deadline(self, kind: str) -> None:
@@ -249,7 +259,7 @@ class ActionContext:
         if existing is None or existing.met_at is not None:
             return
         self.session.delete(existing)
-        del self._deadlines[kind]
+        del self.reads.deadlines[kind]
         self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 

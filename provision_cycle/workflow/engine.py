@@ -41,7 +41,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome,
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
-from .context import ActionContext
+from .context import ActionContext, CaseReads
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import CHECKS, CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT, SUGGESTIONS
 
@@ -229,8 +229,9 @@ class Engine:
         found: dict[str, Offer | None] = {}
         with self.db.looking() as tx:
             case, actor = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
+            reads = CaseReads()  # the contract, deadlines and tenders, read once for all the actions
             for trigger in triggers:
-                ctx = self._context(tx, case, actor, trigger)
+                ctx = self._context(tx, case, actor, trigger, reads=reads)
                 try:
                     transition = self._choose(ctx)
                 except InvalidAction:
@@ -269,9 +270,12 @@ class Engine:
         roles = tuple((r.actor_role, r.actor_authority, r.actor_pillar) for r in rows if r.actor_role)
         return case, Actor(actor_id, case.actor_username, case.actor_full_name, roles)
 
-    def _context(self, tx: Transaction, case: Row[Any], actor: Actor, trigger: str, **text: str) -> ActionContext:
+    def _context(
+        self, tx: Transaction, case: Row[Any], actor: Actor, trigger: str, reads: CaseReads | None = None, **text: str
+    ) -> ActionContext:
         now = self.clock()
         return ActionContext(
+            reads=reads or CaseReads(),
             engine=self,
             tx=tx,
             case=case,
