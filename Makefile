@@ -40,7 +40,7 @@ run: install  ## Run the application on http://127.0.0.1:5000 (SQLite, demo data
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install  ## Run the whole test suite (PostgreSQL and browser tests skip, with a reason, without a server or Chromium)
-	$(BIN)/python -m pytest --numprocesses auto  # one worker per core (pytest-xdist), each with its own databases
+	$(BIN)/python -m pytest --numprocesses auto --dist worksteal  # a worker per core, each with its own databases; a worker left idle takes tests from the other's queue
 
 lint: install  ## Check style and formatting with ruff
 	$(BIN)/ruff check provision_cycle tests benchmarks
