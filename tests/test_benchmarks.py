@@ -58,6 +58,32 @@ def test_the_reads_benchmark_prints_its_table(kind, capsys):
         assert re.search(rf"^{kind}\s+{re.escape(read.name)}\s+\d+\s+[\d.]+\s+[\d.]+", printed, re.M), read.name
 
 
+def test_the_reads_benchmark_sees_a_whole_table_read_and_not_a_lookup_by_an_index(core):
+    """Its check names a table a statement needs to read whole (no index serves a word inside a name), on
+    either database, and not one an index serves."""
+    from sqlalchemy import text
+
+    statements = reads.Statements(core)
+    statements.on = True
+    with core.db.engine.connect() as conn:
+        conn.execute(text("SELECT id FROM tenders WHERE supplier_name LIKE '%care%'"))
+        conn.execute(text("SELECT id FROM contracts WHERE supplier_key = 'care partners'"))
+    no_index, chosen = statements.full_scans(core.db.is_postgresql)
+    assert no_index == {"tenders"}
+    assert "tenders" in chosen
+
+
+def test_a_whole_index_read_in_its_order_is_a_whole_read_unless_the_index_is_partial():
+    def scan(**node):
+        return {"Node Type": "Index Scan", "Relation Name": "tenders", "Index Name": "ix_tenders_supplier_key"} | node
+
+    assert reads._read_whole({"Node Type": "Limit", "Plans": [scan()]}, set()) == {"tenders"}
+    assert reads._read_whole(scan(), {"ix_tenders_supplier_key"}) == set()
+    assert reads._read_whole(scan(**{"Index Cond": "(case_id = 7)"}), set()) == set()
+    assert reads._read_whole(scan(), None) == set()  # where no index serves: an index read is not counted
+    assert reads._read_whole({"Node Type": "Seq Scan", "Relation Name": "tenders"}, None) == {"tenders"}
+
+
 def test_the_mixed_day_benchmark_prints_its_table(kind, capsys):
     """Actions through the door while the sweep runs: every case at its end, the sweep's count checked."""
     # Cases enough that the client still acts when the rerun ends, on a machine slowed by the rest of the suite.
