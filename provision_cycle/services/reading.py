@@ -846,6 +846,7 @@ class RegisterQuery:
     category: str = ""
     authority: str = ""
     status: str = ""  # a contract-management state, or "" for any
+    states_left_out: tuple[str, ...] = ()  # the ended ones, for the register's current contracts
     expiring_within: int | None = None  # days from today
     manager_id: int | None = None  # only the contracts this person manages
     sort: str = "end_date"
@@ -915,6 +916,8 @@ def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: dat
         query = query.where(Contract.authority == q.authority)
     if q.status:
         query = query.where(Case.state == q.status)
+    if q.states_left_out:
+        query = query.where(Case.state.not_in(q.states_left_out))
     if q.expiring_within is not None:
         query = query.where(Contract.end_date >= today, Contract.end_date <= today + timedelta(days=q.expiring_within))
     if q.manager_id is not None:
@@ -928,6 +931,16 @@ def register_page(
     """Rows of (contract, its case, the contract manager's name)."""
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
     return page_of(session, _register_query(session, actor, q, today), ordering, q.page, per_page)
+
+
+def register_left_out(session: Session, actor: Actor, q: RegisterQuery, today: date) -> int:
+    """How many contracts would match ``q`` but for their state (``states_left_out``: the ended ones, from
+    the register's current contracts), for the page to say they are there."""
+    if not q.states_left_out:
+        return 0
+    query = _register_query(session, actor, replace(q, states_left_out=()), today)
+    query = query.where(Case.state.in_(q.states_left_out))
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):

@@ -37,6 +37,7 @@ from .forms import (
 from .security import roles_required, signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
+CURRENT = "current"  # the register's status filter: every contract not yet ended (its default)
 CSV_COLUMNS = (
     "Reference",
     "Title",
@@ -77,13 +78,17 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
     # A contract manager starts with the contracts they manage; "All contracts" shows the whole register.
     manages = me().holds(MANAGER_ROLE, JOINT)  # in either council
     mine = args.get("show", "mine" if manages else "all") == "mine"
+    # The register starts with the contracts that have not ended (years of expired ones would come first by
+    # their end dates); "Any" status shows those too.
+    status = args.get("status", CURRENT)
     return (
         reading.RegisterQuery(
             text=args.get("q", "").strip()[:100],
             pillar=args.get("pillar", ""),
             category=args.get("category", ""),
             authority=args.get("authority", ""),
-            status=args.get("status", ""),
+            status="" if status == CURRENT else status,
+            states_left_out=core().workflows.states_where("contract", "final", True) if status == CURRENT else (),
             expiring_within=int(within) if within and not problems else None,
             manager_id=me().id if mine else None,
             sort=args.get("sort", "end_date"),
@@ -99,6 +104,7 @@ def register():
     query, problems = _query()
     with core().db.reading() as session:
         page = reading.register_page(session, me(), query, core().engine.today())
+        ended = reading.register_left_out(session, me(), query, core().engine.today())
         # A name recorded as one supplier's: its contracts under the others are found too, and the page says why;
         # so are the contracts of the suppliers a number searched for is recorded with (a tender may give it).
         supplier_names = suppliers.names_of(session, supplier_key(query.text)) if query.text else ()
@@ -107,10 +113,12 @@ def register():
     return render(
         "contracts/register.html",
         page=page,
+        ended=ended,
+        ended_as=" or ".join(state.label.lower() for state in states.values() if state.final),
         query=query,
         problems=problems,
         states=states,
-        status_choices=[(state.name, state.label) for state in states.values()],
+        status_choices=[(CURRENT, "Current (not ended)"), *((state.name, state.label) for state in states.values())],
         may_publish=bool(transparency.publishing_councils(me())),
         found_under_other_names=supplier_names[0] if len(supplier_names) > 1 else None,
         numbered=sorted(numbered.items(), key=lambda item: item[1].casefold()),

@@ -92,7 +92,7 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
     assert "<strong>£20,100.00</strong>" in page
     by_category = page[page.index('id="spend-by-category"') :].split("</table>")[0]
     assert re.search(
-        r'href="/contracts/\?category=corporate_supplies&amp;show=all">Corporate supplies</a></th>\s*'
+        r'href="/contracts/\?category=corporate_supplies&amp;show=all&amp;status=">Corporate supplies</a></th>\s*'
         r"<td[^>]*>Corporate and Commercial</td>\s*<td[^>]*>1</td>\s*<td[^>]*>1</td>\s*<td[^>]*>£12,500.00</td>",
         by_category,
     )

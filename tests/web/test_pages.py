@@ -581,16 +581,29 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
 
     people = hub_people(db)
     seed_contracts(core, people, 30)
+    today = core.engine.today()
+    register_contract(core, people, value="9000", ends=today - timedelta(days=400), state="expired", title="Long gone")
     officer = browser(people.officer)
     page = officer.get("/contracts/").text
-    assert "30 contracts" in page and "Page 1 of 2" in page
+    # The register starts with the contracts not yet ended: the one that ended over a year ago would lead it.
+    assert "30 current contracts" in page and "Page 1 of 2" in page and "Long gone" not in page
+    ended = re.search(r'<p class="govuk-body" id="ended">(.*?)</p>', page, re.S)
+    assert ended and " ".join(page_text(ended[1]).split()).replace(" .", ".") == (
+        "1 contract that has ended (expired or terminated) matches too. List every contract."
+    )
+    assert 'href="/contracts/?status=&amp;page=1"' in ended[1]
+    assert 'id="ended"' not in officer.get("/contracts/?q=contract+7").text  # none ended among them
+    assert '<option value="current" selected>Current (not ended)</option>' in page
+    every = officer.get("/contracts/?status=").text  # any status
+    assert "31 contracts" in every and "Long gone" in every
+    assert "1 contract<" in officer.get("/contracts/?status=expired").text
     assert "Page 2 of 2" in officer.get("/contracts/?page=2").text
     found = officer.get("/contracts/?q=contract+7").text
-    assert "1 contract<" in found and "Supplier 7" in found and "Supplier 8" not in found
-    assert "30 contracts" in officer.get("/contracts/?category=corporate_supplies").text
-    assert "0 contracts" in officer.get("/contracts/?category=waste").text
+    assert "1 current contract<" in found and "Supplier 7" in found and "Supplier 8" not in found
+    assert "30 current contracts" in officer.get("/contracts/?category=corporate_supplies").text
+    assert "0 current contracts" in officer.get("/contracts/?category=waste").text
     soon = officer.get("/contracts/?expiring_within=65&sort=value").text
-    assert "2 contracts" in soon  # ending in 30 and 60 days
+    assert "2 current contracts" in soon  # ending in 30 and 60 days
     bad = officer.get("/contracts/?expiring_within=soon", status=400).text
     assert "Enter a number of days between 1 and 3650" in bad
     csv = officer.get("/contracts/export.csv")
@@ -684,11 +697,11 @@ def test_a_contract_manager_starts_with_the_contracts_they_manage(core, db, brow
 
     manager = browser(people.contract_manager)
     page = manager.get("/contracts/").text
-    assert "1 contract<" in page and "Contract 0" in page and "Contract 1" not in page
+    assert "1 current contract<" in page and "Contract 0" in page and "Contract 1" not in page
     assert '<option value="mine" selected>' in page
-    assert "2 contracts" in manager.get("/contracts/?show=all").text
+    assert "2 current contracts" in manager.get("/contracts/?show=all").text
     assert "Contract 1" not in manager.get("/contracts/export.csv").text  # the download is what the page lists
-    assert "2 contracts" in browser(people.officer).get("/contracts/").text  # not a contract manager: all of them
+    assert "2 current contracts" in browser(people.officer).get("/contracts/").text  # not a manager: all of them
 
 
 def test_the_award_recommendation_asks_for_what_the_transparency_code_and_the_act_s_notices_publish(
