@@ -514,7 +514,12 @@ class ContractQuery(PageQuery):
     pillar: str = Field(default="", max_length=40)
     category: str = Field(default="", max_length=40, description="A category's code, as in organisation.yaml")
     authority: str = Field(default="", max_length=10)
-    status: str = Field(default="", max_length=40)
+    status: str = Field(
+        default="",
+        max_length=40,
+        description="A contract-management state, like live or expired; current for every contract not ended;"
+        " empty for any",
+    )
     expiring_within: int | None = Field(default=None, ge=1, le=3650)
     managed_by_me: bool = Field(default=False, description="Only the contracts you manage")
     sort: Literal["end_date", "value", "supplier", "title"] = "end_date"

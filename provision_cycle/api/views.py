@@ -831,7 +831,7 @@ def list_contracts(query: s.ContractQuery):
         pillar=query.pillar,
         category=query.category,
         authority=query.authority,
-        status=query.status,
+        **reading.register_status(core(), query.status),
         expiring_within=query.expiring_within,
         manager_id=current_actor().id if query.managed_by_me else None,
         sort=query.sort,

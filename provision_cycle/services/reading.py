@@ -925,6 +925,18 @@ def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: dat
     return query
 
 
+# The register's status filter for every contract not yet ended: its pages' first view.
+CURRENT = "current"
+
+
+def register_status(core: Core, status: str) -> dict[str, Any]:
+    """The register's status filter as ``RegisterQuery``'s fields: a contract-management state, "" for any,
+    or CURRENT for every contract not at an end (in any version of the contract workflow)."""
+    if status == CURRENT:
+        return {"status": "", "states_left_out": core.workflows.states_where("contract", "final", True)}
+    return {"status": status, "states_left_out": ()}
+
+
 def register_page(
     session: Session, actor: Actor, q: RegisterQuery, today: date, per_page: int = PAGE_SIZE
 ) -> ResultPage:

@@ -37,7 +37,6 @@ from .forms import (
 from .security import roles_required, signed_in
 
 contracts = Blueprint("contracts", __name__, url_prefix="/contracts")
-CURRENT = "current"  # the register's status filter: every contract not yet ended (its default)
 CSV_COLUMNS = (
     "Reference",
     "Title",
@@ -80,15 +79,14 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
     mine = args.get("show", "mine" if manages else "all") == "mine"
     # The register starts with the contracts that have not ended (years of expired ones would come first by
     # their end dates); "Any" status shows those too.
-    status = args.get("status", CURRENT)
+    status = args.get("status", reading.CURRENT)
     return (
         reading.RegisterQuery(
             text=args.get("q", "").strip()[:100],
             pillar=args.get("pillar", ""),
             category=args.get("category", ""),
             authority=args.get("authority", ""),
-            status="" if status == CURRENT else status,
-            states_left_out=core().workflows.states_where("contract", "final", True) if status == CURRENT else (),
+            **reading.register_status(core(), status),
             expiring_within=int(within) if within and not problems else None,
             manager_id=me().id if mine else None,
             sort=args.get("sort", "end_date"),
@@ -118,7 +116,10 @@ def register():
         query=query,
         problems=problems,
         states=states,
-        status_choices=[(CURRENT, "Current (not ended)"), *((state.name, state.label) for state in states.values())],
+        status_choices=[
+            (reading.CURRENT, "Current (not ended)"),
+            *((state.name, state.label) for state in states.values()),
+        ],
         may_publish=bool(transparency.publishing_councils(me())),
         found_under_other_names=supplier_names[0] if len(supplier_names) > 1 else None,
         numbered=sorted(numbered.items(), key=lambda item: item[1].casefold()),

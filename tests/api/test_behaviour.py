@@ -10,7 +10,7 @@ import pytest
 
 from provision_cycle.scheduling.sweeps import expire_contracts
 from provision_cycle.services.tokens import create_token, revoke_token
-from tests.factories import act, create_user, declare, hub_people, new_request
+from tests.factories import act, create_user, declare, hub_people, new_request, register_contract
 from tests.test_notices import _public_contract
 from tests.web.conftest import Browser
 from tests.web.helpers import payments_compliance_due, renewal_task, seed_contracts
@@ -393,6 +393,18 @@ def test_a_contract_is_handed_to_another_contract_manager(api, core, db):
         c: api(people.officer).get(f"/contracts?category={c}").json["total"] for c in ("corporate_supplies", "waste")
     }
     assert by_category == {"corporate_supplies": 1, "waste": 0}
+
+
+def test_the_register_lists_the_current_contracts_or_those_of_any_status(api, core, db):
+    """As its page does, the API's register can leave out the contracts that have ended; unlike the page, it
+    lists every status unless asked (a client reading the register whole wants it whole)."""
+    people = hub_people(db)
+    [live] = seed_contracts(core, people, 1)
+    ended = register_contract(core, people, value="9000", ends=date(2025, 3, 31), state="expired").id
+    officer = api(people.officer)
+    listed = {s: {c["id"] for c in officer.get(f"/contracts?status={s}").json["items"]} for s in ("", "current")}
+    assert listed == {"": {live, ended}, "current": {live}}
+    assert [c["id"] for c in officer.get("/contracts?status=expired").json["items"]] == [ended]
 
 
 def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db):
