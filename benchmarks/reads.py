@@ -289,9 +289,11 @@ def _number_of(n: int) -> str:
     return f"0{1000000 + (n % 5000) * 25 + ((n // 7) % 50) // 2}"
 
 
-def _current(core: Core, **fields) -> reading.RegisterQuery:
-    """The register's query as its page first asks it: the contracts not ended."""
-    return reading.RegisterQuery(**fields, **reading.register_status(core, reading.CURRENT))
+def _register(core: Core, session, actor, **fields) -> list[int]:
+    """The register's page as it first shows it, the contracts not ended (and how many that have ended match
+    too)."""
+    query = reading.RegisterQuery(**fields, **reading.register_status(core, reading.CURRENT))
+    return [row[0].id for row in reading.register_page(session, actor, query, TODAY).rows]
 
 
 def _ids(rows) -> list[int]:
@@ -346,9 +348,7 @@ READS = (
     Read(
         "register, first page",
         "head",
-        lambda core, session, actor, case_id: [
-            row[0].id for row in reading.register_page(session, actor, _current(core), TODAY).rows
-        ],
+        lambda core, session, actor, case_id: _register(core, session, actor),
         "SELECT c.id, count(*) OVER () FROM contracts c JOIN cases k ON k.id = c.case_id"
         " WHERE (c.authority IN (:authority, 'JOINT') OR c.contract_manager_id = :actor)"
         " AND k.state NOT IN ('expired', 'terminated') ORDER BY c.end_date, c.id LIMIT 25",
@@ -356,10 +356,7 @@ READS = (
     Read(
         "register, search",
         "head",
-        lambda core, session, actor, case_id: [
-            row[0].id
-            for row in reading.register_page(session, actor, _current(core, text=WORDS[case_id % 50]), TODAY).rows
-        ],
+        lambda core, session, actor, case_id: _register(core, session, actor, text=WORDS[case_id % 50]),
         "SELECT c.id, count(*) OVER () FROM contracts c JOIN cases k ON k.id = c.case_id"
         " WHERE (c.authority IN (:authority, 'JOINT') OR c.contract_manager_id = :actor)"
         " AND (lower(c.title) LIKE :like OR lower(c.supplier_name) LIKE :like OR lower(c.reference) LIKE :like)"
@@ -368,10 +365,7 @@ READS = (
     Read(
         "register, by a number",
         "head",
-        lambda core, session, actor, case_id: [
-            row[0].id
-            for row in reading.register_page(session, actor, _current(core, text=_number_of(case_id)), TODAY).rows
-        ],
+        lambda core, session, actor, case_id: _register(core, session, actor, text=_number_of(case_id)),
         None,
     ),
     Read(

@@ -869,15 +869,20 @@ class ResultPage:
     total: int
     page: int
     pages: int
+    left_out: int = 0  # rows that would match but for a filter the page names (the register's ended contracts)
 
 
-def page_of(session: Session, query, ordering, page: int, per_page: int) -> ResultPage:
-    """``query``'s rows on ``page`` (clamped to the pages there are), in ``ordering``."""
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+def page_of(
+    session: Session, query, ordering, page: int, per_page: int, *, total: int | None = None, left_out: int = 0
+) -> ResultPage:
+    """``query``'s rows on ``page`` (clamped to the pages there are), in ``ordering``; ``total``, where the
+    caller counted them already."""
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = session.execute(query.order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
-    return ResultPage(list(rows), total, page, pages)
+    return ResultPage(list(rows), total, page, pages, left_out)
 
 
 def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: date):
@@ -940,19 +945,19 @@ def register_status(core: Core, status: str) -> dict[str, Any]:
 def register_page(
     session: Session, actor: Actor, q: RegisterQuery, today: date, per_page: int = PAGE_SIZE
 ) -> ResultPage:
-    """Rows of (contract, its case, the contract manager's name)."""
+    """Rows of (contract, its case, the contract manager's name); with ``states_left_out``, how many contracts
+    in those states would match too (``left_out``: the ended ones, for the page to say they are there),
+    counted with the rest in one statement."""
     ordering = RegisterQuery.SORTS.get(q.sort, RegisterQuery.SORTS["end_date"])
-    return page_of(session, _register_query(session, actor, q, today), ordering, q.page, per_page)
-
-
-def register_left_out(session: Session, actor: Actor, q: RegisterQuery, today: date) -> int:
-    """How many contracts would match ``q`` but for their state (``states_left_out``: the ended ones, from
-    the register's current contracts), for the page to say they are there."""
     if not q.states_left_out:
-        return 0
-    query = _register_query(session, actor, replace(q, states_left_out=()), today)
-    query = query.where(Case.state.in_(q.states_left_out))
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return page_of(session, _register_query(session, actor, q, today), ordering, q.page, per_page)
+    every_state = _register_query(session, actor, replace(q, states_left_out=()), today)
+    left = Case.state.in_(q.states_left_out)
+    total, left_out = session.execute(
+        every_state.with_only_columns(func.count().filter(~left), func.count().filter(left))
+    ).one()
+    query = every_state.where(~left)
+    return page_of(session, query, ordering, q.page, per_page, total=total, left_out=left_out)
 
 
 def register_rows(session: Session, actor: Actor, q: RegisterQuery, today: date):

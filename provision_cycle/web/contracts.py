@@ -102,7 +102,6 @@ def register():
     query, problems = _query()
     with core().db.reading() as session:
         page = reading.register_page(session, me(), query, core().engine.today())
-        ended = reading.register_left_out(session, me(), query, core().engine.today())
         # A name recorded as one supplier's: its contracts under the others are found too, and the page says why;
         # so are the contracts of the suppliers a number searched for is recorded with (a tender may give it).
         supplier_names = suppliers.names_of(session, supplier_key(query.text)) if query.text else ()
@@ -111,7 +110,7 @@ def register():
     return render(
         "contracts/register.html",
         page=page,
-        ended=ended,
+        ended=page.left_out,
         ended_as=" or ".join(state.label.lower() for state in states.values() if state.final),
         query=query,
         problems=problems,
