@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from provision_cycle.audit import canonical_time, verify_chains
@@ -785,6 +785,8 @@ def test_a_note_is_checked_and_kept_on_the_case_s_chain_for_those_who_may_see_it
 def test_the_actions_offered_at_once_read_the_contract_once(core, people):
     """A case page asks how every action it lists stands, all at once: the contract (and the deadlines) their
     guards read is read once for them all, not once an action."""
+    from sqlalchemy import event as sqlalchemy_event
+
     from provision_cycle.services.reading import load_actor
 
     from .factories import register_contract
@@ -800,11 +802,11 @@ def test_the_actions_offered_at_once_read_the_contract_once(core, people):
     def record(conn, cursor, statement, parameters, context, executemany):
         sent.append(statement)
 
-    event.listen(core.db.engine, "before_cursor_execute", record)
+    sqlalchemy_event.listen(core.db.engine, "before_cursor_execute", record)
     try:
         offers = core.engine.offers(contract.case_id, people.contract_manager, triggers)
     finally:
-        event.remove(core.db.engine, "before_cursor_execute", record)
+        sqlalchemy_event.remove(core.db.engine, "before_cursor_execute", record)
     assert {"propose_variation", "terminate"} <= {t for t, offer in offers.items() if offer}
     assert len([s for s in sent if "FROM contracts" in s]) == 1
     assert len([s for s in sent if "FROM case_deadlines" in s]) <= 1
