@@ -617,24 +617,21 @@ def _load_suppliers(
     found: list[dict] = []
     lines: dict[str, int] = {}  # each supplier's line in the file
 
-    def check(row: dict[str, Any]) -> dict[str, str]:
+    def checked(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """A row's fields as the form would record them, or what is wrong with them."""
         try:
-            fields_of(given_as(**{**UNSTATED, **row}))
+            return fields_of(given_as(**{**UNSTATED, **row})), {}
         except InvalidInput as error:
-            return error.fields
-        return {}
+            return {}, error.fields
 
     stand_ins = {name: value for name, value in _STANDING_IN.items() if name in layout.headings}  # a request: no price
     stand_ins["received_on"] = core.engine.today()
     for line, values, wrong in parsed_rows(table, _supplier_cell, problems, most=MAX_ROWS_IN_A_FILE, noun=nouns):
         if wrong:  # every problem of the row at once: the checks of a whole row still run on its other cells
-            wrong |= problems_beside(check, values, wrong, stand_ins, _WEIGHED_AGAINST)
+            wrong |= problems_beside(lambda row: checked(row)[1], values, wrong, stand_ins, _WEIGHED_AGAINST)
         else:
-            try:
-                fields = fields_of(given_as(**{**UNSTATED, **values}))
-            except InvalidInput as error:
-                wrong = error.fields
-            else:
+            fields, wrong = checked(values)
+            if not wrong:
                 key = fields["supplier_key"]
                 if (other := recorded.get(key)) is not None:
                     wrong = {"supplier_name": f"A {noun} from {other} is recorded already"}
