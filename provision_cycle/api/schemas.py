@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ..governance.calendar import implausible
 from ..governance.statutory import DirectAwardGround
@@ -244,7 +244,9 @@ class CaseQuery(PageQuery):
     state: str | None = Field(default=None, max_length=40)
     stage: Literal["commissioning", "procurement", "contract"] | None = None
     pillar: str | None = Field(default=None, max_length=40)
-    authority: str | None = Field(default=None, max_length=10)
+    authority: str | None = Field(
+        default=None, max_length=10, description="A council's code, for its cases and the joint ones; JOINT for those"
+    )
     requester_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     waiting_on_me: bool = False
 
@@ -513,7 +515,9 @@ class ContractQuery(PageQuery):
     q: str = Field(default="", max_length=100)
     pillar: str = Field(default="", max_length=40)
     category: str = Field(default="", max_length=40, description="A category's code, as in organisation.yaml")
-    authority: str = Field(default="", max_length=10)
+    authority: str = Field(
+        default="", max_length=10, description="A council's code, for its contracts and the joint ones; JOINT for those"
+    )
     status: str = Field(
         default="",
         max_length=40,
@@ -521,8 +525,18 @@ class ContractQuery(PageQuery):
         " empty for any",
     )
     expiring_within: int | None = Field(default=None, ge=1, le=3650)
+    ends_from: date | None = Field(default=None, description="Only the contracts ending on or after this day")
+    ends_by: date | None = Field(default=None, description="Only the contracts ending on or before this day")
     managed_by_me: bool = Field(default=False, description="Only the contracts you manage")
     sort: Literal["end_date", "value", "supplier", "title"] = "end_date"
+
+    @field_validator("ends_by")
+    @classmethod
+    def _not_before_the_first(cls, value: date | None, info: ValidationInfo) -> date | None:
+        first = info.data.get("ends_from")
+        if value and first and value < first:
+            raise ValueError("must be on or after ends_from")
+        return value
 
 
 class ContractOut(BaseModel):

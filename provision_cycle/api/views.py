@@ -833,6 +833,8 @@ def list_contracts(query: s.ContractQuery):
         authority=query.authority,
         **reading.register_status(core(), query.status),
         expiring_within=query.expiring_within,
+        ends_from=query.ends_from,
+        ends_by=query.ends_by,
         manager_id=current_actor().id if query.managed_by_me else None,
         sort=query.sort,
         page=query.page,

@@ -45,6 +45,7 @@ from .frameworks import call_offs_by_framework, reopening_due, reopenings_by_fra
 from .payments_compliance import percent
 from .reading import (
     at_an_end,
+    of_council,
     of_my_councils,
     open_forward_plan,
     staff_authorities,
@@ -81,6 +82,8 @@ class Horizon:
     within_months: int  # ...and within this many
     contracts: int
     value: Decimal
+    starts: date  # the band's first end date...
+    ends: date  # ...and its last, for the register to list its contracts
 
 
 @dataclass(frozen=True)
@@ -304,8 +307,8 @@ def pipeline_overview(
         cases.append(Case.pillar == pillar)
         contracts.append(Contract.pillar == pillar)
     if authority:
-        cases.append(Case.authority.in_([authority, JOINT]))
-        contracts.append(Contract.authority.in_([authority, JOINT]))
+        cases.append(of_council(Case.authority, authority))
+        contracts.append(of_council(Contract.authority, authority))
     open_cases = [*cases, not_(at_an_end(core))]
     return Overview(
         states=_states(core, session, open_cases),
@@ -357,7 +360,7 @@ def _applications_waiting(session: Session, actor: Actor, pillar: str, authority
             ~ceased(),
             of_my_councils(actor, DynamicMarket.authority),
             *([DynamicMarket.pillar == pillar] if pillar else []),
-            *([DynamicMarket.authority.in_([authority, JOINT])] if authority else []),
+            *([of_council(DynamicMarket.authority, authority)] if authority else []),
         )
         .group_by(DynamicMarket.id)
         .order_by(func.min(MarketMembership.applied_on), DynamicMarket.reference)
@@ -374,7 +377,7 @@ def _frameworks_ending(session: Session, actor: Actor, today: date, authority: s
             of_my_councils(actor, Framework.authority),
             running(today),
             Framework.ends_on <= add_months(today, FRAMEWORK_HORIZON_MONTHS),
-            *([Framework.authority.in_([authority, JOINT])] if authority else []),
+            *([of_council(Framework.authority, authority)] if authority else []),
         )
         .order_by(Framework.ends_on, Framework.provider)
     )
@@ -389,7 +392,7 @@ def _reopenings_due(session: Session, actor: Actor, today: date, authority: str)
     query = select(Framework).where(
         ours_to_reopen(today),
         of_my_councils(actor, Framework.authority),
-        *([Framework.authority.in_([authority, JOINT])] if authority else []),
+        *([of_council(Framework.authority, authority)] if authority else []),
     )
     owned = list(session.scalars(query))
     reopened = reopenings_by_framework(session) if owned else {}
@@ -513,9 +516,10 @@ def _horizons(core: Core, session: Session, today: date, contracts: list) -> lis
         .group_by(band)
     )
     found = {months: (count, value) for months, count, value in rows}
+    starts = [today, *(end + timedelta(days=1) for end in ends)]
     return [
-        Horizon(after, months, found.get(months, (0, None))[0], found.get(months, (0, None))[1] or Decimal(0))
-        for after, months in zip((0, *HORIZONS), HORIZONS, strict=False)
+        Horizon(after, months, found.get(months, (0, None))[0], found.get(months, (0, None))[1] or Decimal(0), *span)
+        for after, months, *span in zip((0, *HORIZONS), HORIZONS, starts, ends, strict=False)
     ]
 
 

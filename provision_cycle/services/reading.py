@@ -111,6 +111,12 @@ def of_my_councils(actor: Actor, authority: ColumnElement[str]) -> ColumnElement
     return authority.in_([*staff, JOINT]) if staff else false()
 
 
+def of_council(authority: ColumnElement[str], council: str) -> ColumnElement[bool]:
+    """Rows of ``council``, its own and those it shares (JOINT), as SQL: what a list filtered by a council shows,
+    as the overview counts them and a council's transparency files list them; JOINT itself, only the joint ones."""
+    return authority == JOINT if council == JOINT else authority.in_([council, JOINT])
+
+
 def procurements_naming(session: Session, detail: str, value: str, *, or_within: bool = False) -> list[Case]:
     """The procurements whose ``detail`` is ``value`` (those called off under a framework, those restricted to
     a dynamic market) or, ``or_within``, a part of it ("value/2": a part of the market), newest first."""
@@ -776,7 +782,7 @@ class CaseQuery:
     stage: str = ""
     state: str = ""
     pillar: str = ""
-    authority: str = ""
+    authority: str = ""  # a council (its own cases and the joint ones: ``of_council``), or JOINT
     requester_id: int | None = None
     open_only: bool = False  # leave out cases at an end state (rejected, cancelled, awarded and done, expired)
     case_ids: frozenset[int] | None = None
@@ -818,11 +824,12 @@ def _cases_query(core: Core, actor: Actor, q: CaseQuery):
         (Case.stage, q.stage),
         (Case.state, q.state),
         (Case.pillar, q.pillar),
-        (Case.authority, q.authority),
         (Case.requester_id, q.requester_id),
     ):
         if value:
             query = query.where(column == value)
+    if q.authority:
+        query = query.where(of_council(Case.authority, q.authority))
     if q.open_only:
         query = query.where(~at_an_end(core))
     if q.case_ids is not None:
@@ -844,10 +851,12 @@ class RegisterQuery:
     text: str = ""
     pillar: str = ""
     category: str = ""
-    authority: str = ""
+    authority: str = ""  # a council (its own contracts and the joint ones: ``of_council``), or JOINT
     status: str = ""  # a contract-management state, or "" for any
     states_left_out: tuple[str, ...] = ()  # the ended ones, for the register's current contracts
     expiring_within: int | None = None  # days from today
+    ends_from: date | None = None  # ending on or after this day...
+    ends_by: date | None = None  # ...and on or before this one (the overview's renewal pipeline links a band so)
     manager_id: int | None = None  # only the contracts this person manages
     sort: str = "end_date"
     page: int = 1
@@ -918,13 +927,17 @@ def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: dat
     if q.category:
         query = query.where(Contract.category == q.category)
     if q.authority:
-        query = query.where(Contract.authority == q.authority)
+        query = query.where(of_council(Contract.authority, q.authority))
     if q.status:
         query = query.where(Case.state == q.status)
     if q.states_left_out:
         query = query.where(Case.state.not_in(q.states_left_out))
     if q.expiring_within is not None:
         query = query.where(Contract.end_date >= today, Contract.end_date <= today + timedelta(days=q.expiring_within))
+    if q.ends_from is not None:
+        query = query.where(Contract.end_date >= q.ends_from)
+    if q.ends_by is not None:
+        query = query.where(Contract.end_date <= q.ends_by)
     if q.manager_id is not None:
         query = query.where(Contract.contract_manager_id == q.manager_id)
     return query

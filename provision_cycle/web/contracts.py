@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
@@ -73,6 +75,17 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
     within = args.get("expiring_within", "").strip()
     if within and not (within.isdigit() and 0 < int(within) <= 3650):
         problems["expiring_within"] = "Enter a number of days between 1 and 3650, like 90"
+    # An end-date window, as ISO dates: the overview's renewal pipeline links each of its bands so.
+    window: dict[str, date | None] = {}
+    for name in ("ends_from", "ends_by"):
+        text = args.get(name, "").strip()
+        try:
+            window[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            window[name] = None
+            problems["window"] = f"The end dates must be given as year-month-day, like 2027-03-31, not '{text[:20]}'"
+    if window["ends_from"] and window["ends_by"] and window["ends_from"] > window["ends_by"]:
+        problems["window"] = "The last end date must be on or after the first"
     page = args.get("page", "1")
     # A contract manager starts with the contracts they manage; "All contracts" shows the whole register.
     manages = me().holds(MANAGER_ROLE, JOINT)  # in either council
@@ -87,7 +100,9 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
             category=args.get("category", ""),
             authority=args.get("authority", ""),
             **reading.register_status(core(), status),
-            expiring_within=int(within) if within and not problems else None,
+            expiring_within=int(within) if within and "expiring_within" not in problems else None,
+            ends_from=None if "window" in problems else window["ends_from"],
+            ends_by=None if "window" in problems else window["ends_by"],
             manager_id=me().id if mine else None,
             sort=args.get("sort", "end_date"),
             page=int(page) if page.isdigit() else 1,

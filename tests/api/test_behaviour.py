@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -405,6 +405,30 @@ def test_the_register_lists_the_current_contracts_or_those_of_any_status(api, co
     listed = {s: {c["id"] for c in officer.get(f"/contracts?status={s}").json["items"]} for s in ("", "current")}
     assert listed == {"": {live, ended}, "current": {live}}
     assert [c["id"] for c in officer.get("/contracts?status=expired").json["items"]] == [ended]
+
+
+def test_the_register_lists_the_contracts_ending_in_a_window_and_a_council_s_with_the_joint_ones(api, core, db):
+    people = hub_people(db)
+    today = core.engine.today()
+    ending = {
+        (days, authority): register_contract(
+            core, people, value="9000", ends=today + timedelta(days=days), authority=authority
+        ).id
+        for days, authority in ((10, "OCC"), (40, "JOINT"), (80, "OCC"))
+    }
+    officer = api(people.officer)
+
+    def listed(query: str) -> set[int]:
+        return {c["id"] for c in officer.get(f"/contracts?{query}").json["items"]}
+
+    window = f"ends_from={(today + timedelta(days=30)).isoformat()}&ends_by={(today + timedelta(days=80)).isoformat()}"
+    assert listed(window) == {ending[40, "JOINT"], ending[80, "OCC"]}  # both ends of the window included
+    assert listed(f"ends_by={(today + timedelta(days=39)).isoformat()}") == {ending[10, "OCC"]}
+    assert listed("authority=OCC") == set(ending.values())  # its own and the joint one
+    assert listed("authority=JOINT") == {ending[40, "JOINT"]}
+    problem = officer.get(f"/contracts?ends_from={today.isoformat()}&ends_by=2020-01-01", status=422).json
+    assert "ends_by" in json.dumps(problem) and "on or after ends_from" in json.dumps(problem)
+    assert "ends_from" in json.dumps(officer.get("/contracts?ends_from=31/03/2027", status=422).json)
 
 
 def test_a_procurements_team_is_named_and_declares_through_the_api(api, core, db):

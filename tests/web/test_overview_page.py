@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 
-from tests.factories import act, called_off, create_user, declare, hub_people, new_request
-from tests.web.helpers import payments_compliance_due, seed_contracts
+from provision_cycle.governance.calendar import add_months
+from provision_cycle.web.filters import day
+from tests.factories import act, called_off, create_user, declare, hub_people, new_request, register_contract
+from tests.web.helpers import page_text, payments_compliance_due, seed_contracts
 
 
 def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
@@ -25,12 +28,65 @@ def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
     assert not re.search(r'href="/my-work"\s+aria-current', page)  # ...not My work, which shares its blueprint
     assert re.search(r'<option value="cnc"\s+selected', page)  # their pillar first
     assert "Procurements running</dt>" in page and "2, worth £268,000.00" in page
-    within = re.search(r"Within 3 months</th>\s*<td[^>]*>(\d+)</td>", page)
+    within = re.search(r"Within 3 months</th>\s*<td[^>]*><a [^>]*>(\d+)<span", page)
     assert within and within.group(1) == "2"
     assert "Route approval" in page and "Approvals waiting</dt>" in page
     assert "1; the longest since 2 March 2026 (0 days); and 1 waiting on its requester to answer a question" in page
     everything = head.get("/overview?pillar=eni").text
     assert "Procurements running</dt>" in everything and "0, worth £0.00" in everything
+
+
+def test_each_renewal_band_lists_its_contracts_in_the_register(core, db, browser):
+    """A count on the overview opens the register on the contracts it counts: the band's end dates, the
+    pillar and the council chosen, a joint contract with either council (as the overview counts it)."""
+    people, cherwell = hub_people(db), hub_people(db, "CDC")
+    today = core.engine.today()
+    for title, days, authority, category in (
+        ("Soon", 20, "OCC", "corporate_supplies"),
+        ("Joint soon", 40, "JOINT", "corporate_supplies"),
+        ("Cherwell soon", 50, "CDC", "corporate_supplies"),
+        ("Waste soon", 60, "OCC", "waste"),  # another pillar
+        ("Later", 120, "OCC", "corporate_supplies"),
+        ("Far", 700, "OCC", "corporate_supplies"),  # beyond the pipeline
+    ):
+        p = cherwell if authority == "CDC" else people
+        register_contract(core, p, value="50000", ends=today + timedelta(days=days), title=title,
+                          authority=authority, category=category)  # fmt: skip
+    head = browser(create_user(db, ("head_of_category", "OCC", "cnc"), ("head_of_category", "CDC", "cnc")))
+
+    def band(page: str, label: str) -> tuple[str, str]:
+        found = re.search(
+            rf'{label}</th>\s*<td[^>]*><a class="govuk-link" href="([^"]+)">(\d+)<span[^>]*> contracts ending (.+?)</span></a>',
+            page,
+        )
+        assert found and found[3] == label.lower(), f"no link for {label}"
+        return unescape(found[1]), found[2]
+
+    def titles(url: str) -> set[str]:
+        rows = re.findall(r'class="govuk-link hub-nowrap" href="/contracts/\d+">[^<]+</a></td>\s*<td[^>]*>([^<]+)<',
+                          head.get(url).text)  # fmt: skip
+        return set(rows)
+
+    oxfordshire = head.get("/overview?pillar=cnc&authority=OCC").text
+    url, count = band(oxfordshire, "Within 3 months")
+    assert count == "2" and titles(url) == {"Soon", "Joint soon"}
+    three = add_months(today, 3)
+    assert f"ends_from={today.isoformat()}" in url and f"ends_by={three.isoformat()}" in url
+    url, count = band(oxfordshire, "In 3 to 6 months")
+    assert count == "1" and titles(url) == {"Later"}
+    assert f"ends_from={(three + timedelta(days=1)).isoformat()}" in url
+    url, count = band(head.get("/overview?pillar=cnc&authority=CDC").text, "Within 3 months")
+    assert count == "2" and titles(url) == {"Joint soon", "Cherwell soon"}
+    url, count = band(head.get("/overview?pillar=cnc").text, "Within 3 months")
+    assert count == "3" and titles(url) == {"Soon", "Joint soon", "Cherwell soon"}
+    listed = head.get(url).text
+    assert f"Ending from {day(today)} to {day(three)}. Any end date" in page_text(listed)
+    assert f'<input type="hidden" name="ends_by" value="{three.isoformat()}">' in listed  # kept by a new search
+    refused = head.get("/contracts/?ends_from=2027-02-30", status=400).text
+    assert "The end dates must be given as year-month-day, like 2027-03-31, not &#39;2027-02-30&#39;" in refused
+    assert '<a href="#window">' in refused and 'id="window"' in refused
+    refused = page_text(head.get("/contracts/?ends_from=2027-03-01&ends_by=2027-02-01", status=400).text)
+    assert "The last end date must be on or after the first" in refused
 
 
 def test_the_councils_own_notices_are_listed_with_whose_they_are(core, db, browser, clock):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from provision_cycle.governance.statutory import Regime
 from provision_cycle.models import AuditEvent, Case, Contract
-from tests.factories import act, hub_people, new_request, register_contract
+from tests.factories import act, create_user, hub_people, new_request, register_contract
 from tests.web.helpers import page_text
 
 
@@ -285,7 +285,6 @@ def test_return_reject_and_request_info_need_reasons(core, db, browser):
 def test_only_the_actions_that_apply_to_the_case_are_offered(core, db, browser):
     """No forward plan entry for a case that is no key decision, no information to provide until someone
     asks for it, and nothing of the requester's for a colleague who also raises requests."""
-    from tests.factories import create_user
 
     people, case_id = _submitted_case(core, db, value="18000")
     colleague = create_user(db, ("category_officer", "OCC", "cnc"), ("requester", "OCC"), full_name="Col League")
@@ -683,11 +682,20 @@ def test_the_cases_list_filters_what_a_person_may_see(core, db, browser):
     # A requester sees their own requests; another council's officer, none of these.
     assert "Rock salt" in browser(people.requester).get("/cases/").text
     assert "Rock salt" not in browser(cherwell.officer).get("/cases/?show=all").text
+    # A council's cases are its own and the joint ones (as the overview counts them); Joint, those alone.
+    new_request(core.engine, people.requester, value="40000", title="Shared fleet", authority="JOINT")
+    both = browser(create_user(db, ("category_officer", "OCC", "cnc"), ("category_officer", "CDC", "cnc")))
+    for council, titles in (
+        ("OCC", {"Rock salt", "Shared fleet"}),
+        ("CDC", {"Cherwell parks", "Shared fleet"}),
+        ("JOINT", {"Shared fleet"}),
+    ):
+        page = both.get(f"/cases/?authority={council}&pillar=").text
+        assert {t for t in ("Rock salt", "Shared fleet", "Cherwell parks") if t in page} == titles, council
 
 
 def test_a_contract_manager_starts_with_the_contracts_they_manage(core, db, browser):
     from provision_cycle.services.contract_managers import assign_contract_manager
-    from tests.factories import create_user
     from tests.web.helpers import seed_contracts
 
     people = hub_people(db)
