@@ -153,6 +153,10 @@ def test_the_overview_shows_spend_the_contracts_paid_beyond_their_value_and_spen
         by_category,
     )
     assert "A further £7,600.00 was paid naming no contract in the register" in page
+    for_oxfordshire = browser(people.head).get("/overview?pillar=&authority=OCC").text  # the register's too
+    assert (
+        'href="/contracts/?category=corporate_supplies&amp;authority=OCC&amp;show=all&amp;status="' in for_oxfordshire
+    )
     with_smes = " ".join(page[page.index('id="spend-with-smes"') :].split("</p>")[0].split())
     assert "<strong>0.0%</strong> (£0.00) was with small and medium-sized enterprises" in with_smes  # not an SME
     assert re.search(r"No payment this year has the day\s+its invoice was received", page)
