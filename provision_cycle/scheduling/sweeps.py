@@ -1219,7 +1219,7 @@ TASK_COLUMNS = (
 )  # fmt: skip
 
 
-LEAD_DETAIL = " months before the end date: extend, re-commission or let it end"
+LEAD_DETAIL = " before the end date: extend, re-commission or let it end"
 RAISE_ONCE = {"index_elements": ["subject_key", "kind", "due_on"]}  # a task already raised is left as it is
 # What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
 RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
@@ -1237,7 +1237,9 @@ def _renewal_insert(core: Core, lead, conditions: list, now):
         candidates,
         kind="renewal_decision",
         title="Renewal decision: ",
-        detail=lambda c: cast(c.lead, String) + literal(LEAD_DETAIL),
+        detail=lambda c: (
+            cast(c.lead, String) + sql_case((c.lead == 1, literal(" month")), else_=literal(" months")) + LEAD_DETAIL
+        ),
         due_on=lambda c: _add_months(core, c.end_date, -c.lead),
         states=_renewal_states(core, "pending"),
         now=now,
