@@ -18,14 +18,19 @@ def one_to_a_line(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def counted(number: int, noun: str) -> str:
+    """``number`` of ``noun`` as people say it: "1 month", "3 months", "12 working days"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def duration(minutes: int) -> str:
     """A length of time as people say it: "7 days", "4 hours", "1 hour and 30 minutes", "45 minutes"."""
     days, rest = divmod(minutes, 24 * 60)
     if days and not rest:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return counted(days, "day")
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
-    parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    parts = [counted(hours, "hour")] if hours else []
+    parts += [counted(minutes, "minute")] if minutes else []
     return " and ".join(parts)
 
 

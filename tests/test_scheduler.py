@@ -520,6 +520,8 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
     # test_kpi_assessments_are_raised_for_the_contracts_the_act_asks_them_of.)
     assert raise_reviews(core, schedule, clock.today).changed == 1
     assert due() == {(big, "contract_review", date(2026, 3, 10))}
+    with db.reading() as session:
+        assert session.scalar(select(Task.detail)) == "Every 3 months; due 10 March 2026"
     clock.set(date(2026, 5, 28))  # the scheduler was down for a while: what came due meanwhile, once
     assert raise_reviews(core, schedule, clock.today).changed == 3
     assert raise_reviews(core, schedule, clock.today).changed == 0

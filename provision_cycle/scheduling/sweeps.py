@@ -80,7 +80,7 @@ from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.reading import open_forward_plan, waiting_on_approvers_since
 from ..services.tasks import NewTask, raise_task
-from ..wording import duration
+from ..wording import counted, duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
 from ..workflow.frameworks import framework_name, framework_reference, ours_to_reopen
 from ..workflow.markets import ceased
@@ -456,7 +456,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
             {
                 "subject_key": f"contract:{c.id}", "kind": kind,
                 "title": f"{REVIEW_KINDS[kind]}: {c.reference} {c.title}",
-                "detail": f"Every {every} months; due {when:%-d %B %Y}", "contract_id": c.id,
+                "detail": f"Every {counted(every, 'month')}; due {when:%-d %B %Y}", "contract_id": c.id,
                 "case_id": c.case_id, "assignee_id": c.contract_manager_id or c.requester_id, "due_on": when,
                 "milestone_on": when, "status": TaskStatus.OPEN.value, "snooze_reason": "", "outcome": "",
                 "outcome_note": "", "created_at": now,
@@ -724,13 +724,12 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             if since > today:
                 continue
             waited = working_days_since(since, today)
+            waiting = counted(waited, "working day")
             payload = None
             if waited >= schedule.escalate_after:
                 people = _escalation_people(core, session, schedule, step.authority, case.pillar)
-                subject = f"{case.reference}: an approval has waited {waited} working days"
-                body = (
-                    f"'{case.title}' has waited {waited} working days for: {step.reason}. Please chase or reassign it."
-                )
+                subject = f"{case.reference}: an approval has waited {waiting}"
+                body = f"'{case.title}' has waited {waiting} for: {step.reason}. Please chase or reassign it."
                 step.escalated_at = now
             elif waited >= schedule.remind_after and step.reminded_at is None:
                 # Not a committee's members who have decided already: the step waits for the others.
@@ -738,7 +737,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 holders = core.engine.holders(session, step.role, step.authority, step.pillar)
                 people = [person for person in holders if person not in decided]
                 subject = f"Reminder: {case.reference} is waiting for your approval"
-                body = f"'{case.title}' has waited {waited} working days for your decision. {step.reason}"
+                body = f"'{case.title}' has waited {waiting} for your decision. {step.reason}"
                 # The step, so that the reminder carries a fresh action link (the first may have expired).
                 payload = {
                     "case_id": case.id,
@@ -774,7 +773,8 @@ def remind_market_applications(core: Core, schedule: Schedule, today: date) -> S
             waited = working_days_since(membership.applied_on, today)
             if waited < schedule.market_remind_after:
                 continue
-            subject = f"{membership.supplier_name}'s application to {market.reference} has waited {waited} working days"
+            waiting = counted(waited, "working day")
+            subject = f"{membership.supplier_name}'s application to {market.reference} has waited {waiting}"
             body = (
                 f"{membership.supplier_name} applied on {membership.applied_on:%-d %B %Y} to join the dynamic market "
                 f"{market.reference} {market.title}, and its application still waits for a decision. Admit it if it "

@@ -23,6 +23,7 @@ from ..errors import InvalidAction
 from ..governance import statutory
 from ..governance.rules import RoutePlan
 from ..models import User
+from ..wording import counted
 from ..workflow.engine import Actor
 from .reading import CasePage, case_page
 
@@ -123,7 +124,7 @@ def _matter(page: CasePage) -> tuple[str, str]:
         said = f": {proposal.description.strip().rstrip('.')}" if proposal.description.strip() else ""
         changed = f" ({'; '.join(changes)})" if changes else ""
         return f"{what} the contract for {case.title}{said}{changed}", proposal.key_decision
-    over = f" over {case.duration_months} months" if case.duration_months else ""
+    over = f" over {counted(case.duration_months, 'month')}" if case.duration_months else ""
     said = f": {case.description.strip().rstrip('.')}" if case.description.strip() else ""
     matter = f"The procurement of {case.title}{said} (estimated at £{case.estimated_value:,.2f} excluding VAT{over})"
     return matter, (case.route_plan or {}).get("key_decision_reason", "")
