@@ -548,6 +548,24 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
     }
 
 
+def test_no_review_falls_on_or_after_a_contract_s_last_day(core, db, clock, schedule):
+    """A quarterly review due the day after a contract ends (or on its last day) is moot: not raised."""
+    from provision_cycle.scheduling.sweeps import raise_reviews
+
+    people = hub_people(db)
+    starts = date(2025, 12, 10)  # high risk: reviewed every three months, next on 10 March 2026
+
+    def contract(ends: date) -> int:
+        return _contract(core, people, value="80000", starts=starts, ends=ends, risk="high")
+
+    running_on = contract(date(2026, 3, 11))
+    contract(date(2026, 3, 10))  # its last day is the review's
+    contract(date(2026, 3, 9))  # it ends the day before
+    assert raise_reviews(core, schedule, clock.today).changed == 1  # 2 March: the next 14 days
+    with db.reading() as session:
+        assert set(session.scalars(select(Task.contract_id))) == {running_on}
+
+
 def test_kpi_assessments_are_raised_for_the_contracts_the_act_asks_them_of(core, db, clock, schedule):
     """PA23 s52 and s71: public contracts under the Act worth over 5,000,000 with VAT, light-touch ones apart;
     not contracts let under PCR 2015, however big."""

@@ -450,7 +450,11 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                         candidates = [c for c in candidates if c.id in owing]
                     for c in candidates:
                         when = latest_occurrence(c.start_date, every, horizon)
-                        if when is not None and when > after and when > due.get((c.id, kind), (date.min,))[0]:
+                        if when is None or when <= after or when <= due.get((c.id, kind), (date.min,))[0]:
+                            continue
+                        # Not on or after its last day: a review of a contract then over is moot, and the Act's
+                        # last KPI assessment is the one on termination (its own task, when the contract ends).
+                        if when < c.end_date:
                             due[(c.id, kind)] = (when, every, c)
         tasks = [
             {
@@ -516,6 +520,7 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
             Contract.title,
             Contract.case_id,
             Contract.start_date,
+            Contract.end_date,
             Contract.contract_manager_id,
             Case.requester_id,
             # What the Act's test for KPIs reads (performance.contracts_owing_kpis).
