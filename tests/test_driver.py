@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from provision_cycle.driver import DriverStatements
-from provision_cycle.models import AuditEvent, Case, User
+from provision_cycle.models import AuditEvent, AwardCriterion, Case, Tender, User
 from provision_cycle.workflow import statements as sql
 
 from .factories import act, declare, hub_people, new_request
@@ -56,6 +56,21 @@ def test_gate_steps_with_their_decisions_read_the_same(engine, db):
         db, sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case_id, "gate": "route_approval"}
     )
     assert got == expected and got  # the gate's steps, in order, with NULL decisions
+
+
+def test_whether_an_evaluation_is_on_record_reads_the_same(engine, db):
+    """The award's guards read an evaluation only where criteria or tenders are on record."""
+    people = hub_people(db)
+    nothing, criteria, tenders = (new_request(engine, people.requester, value="18000") for _ in range(3))
+    with db.unit_of_work() as session:
+        session.add(AwardCriterion(case_id=criteria, position=1, name="Price", kind="price", weighting=100))
+        tender = Tender(case_id=tenders, supplier_name="Acme Ltd", supplier_key="acme", supplier_is_sme=True,
+                        supplier_is_vcse=False, price=Decimal("17000"), received_on=date(2026, 3, 2),
+                        recorded_by_id=people.officer)  # fmt: skip
+        session.add(tender)
+    for case_id, recorded in ((nothing, False), (criteria, True), (tenders, True)):
+        expected, got = _both_ways(db, sql.EVALUATION_RECORDED, {"case_id": case_id})
+        assert got == expected and bool(got[0][0]) is recorded
 
 
 def test_writes_through_the_driver_are_read_back_by_sqlalchemy(db):

@@ -200,7 +200,8 @@ class ActionContext:
     def evaluation(self) -> Evaluation:
         """The case's award criteria and tenders, as the evaluation ranks them."""
         if self.reads.evaluation is None:
-            self.reads.evaluation = evaluation_of(self.session, self.case.id)
+            recorded = self.tx.scalar(sql.EVALUATION_RECORDED, {"case_id": self.case.id})
+            self.reads.evaluation = evaluation_of(self.session, self.case.id) if recorded else Evaluation([], [])
         return self.reads.evaluation
 
     def public_contract(self, value: Decimal | None = None) -> tuple[bool, str]:
