@@ -36,6 +36,7 @@ from ..models import (
 from ..models.base import days_between
 from ..models.cases import Stage
 from ..models.suppliers import most_used_spelling, own_key_of
+from ..workflow.definitions import STAGES
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
 from ..workflow.markets import ceased
@@ -57,7 +58,6 @@ from .reading import (
 from .suppliers import recorded_names
 from .tasks import CouncilDuty, council_duties
 
-STAGES = ("commissioning", "procurement", "contract")
 # The renewal pipeline's horizons, in months from today: the longest renewal lead time is 18 months.
 HORIZONS = (3, 6, 12, 18)
 FRAMEWORK_HORIZON_MONTHS = 12  # frameworks ending within this many months are listed

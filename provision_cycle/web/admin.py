@@ -282,7 +282,7 @@ def deliveries():
 @roles_required(*OVERSIGHT_ROLES)
 def governance():
     gov = core().governance
-    gates = sorted({g for d in core().workflows.definitions.values() for g in d.gates})
+    gates = core().workflows.gates_in_cycle_order()
     tables = {
         authority: {gate: gov.approvers_table(authority, gate, "services") for gate in gates}
         for authority in gov.organisation.authorities

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from ..diagrams import to_svg
 from ..wording import duration
-from ..workflow.definitions import WorkflowDefinition
+from ..workflow.definitions import STAGES, WorkflowDefinition
 from .common import core
 from .security import public as anyone
 
@@ -21,9 +21,7 @@ public = Blueprint("public", __name__)
 def home():
     if current_user.is_authenticated:
         return redirect(url_for("work.my_work"))
-    definitions = sorted(
-        core().workflows.definitions.values(), key=lambda d: ["commissioning", "procurement", "contract"].index(d.stage)
-    )
+    definitions = sorted(core().workflows.definitions.values(), key=lambda d: STAGES.index(d.stage))
     return render_template("public/home.html", definitions=definitions)
 
 

@@ -15,6 +15,7 @@ from ..services.notifications import shown
 from ..services.people import set_email_digest
 from ..services.tasks import CouncilDuty, council_duties
 from ..services.tokens import create_token, revoke_token, tokens_of
+from ..workflow.definitions import STAGES
 from .common import core, csv_download, me, render
 from .forms import ActionForm, EmailChoiceForm, TokenForm, apply_errors, pressed
 from .security import OVERSIGHT_ROLES, roles_required, signed_in
@@ -171,7 +172,7 @@ def overview():
         "work/overview.html",
         overview=summary,
         handing=handing,
-        stages={stage: core().workflows.for_stage(stage).title for stage in overview_service.STAGES},
+        stages={stage: core().workflows.for_stage(stage).title for stage in STAGES},
         pillar=pillar,
         authority=authority,
         today=today,

@@ -32,6 +32,8 @@ PSEUDO_ACTORS = {
     "case_team": "the category team of the case's pillar and authority",
     "system": "the scheduler",
 }
+# The provision cycle's stages, in the order a need goes through them (a workflow's ``stage``).
+STAGES = ("commissioning", "procurement", "contract")
 AWARD_STAGES = ("deciding", "approved", "signed")  # a state's ``award``
 PROPOSALS = ("variation", "renewal")  # a state's ``proposal``
 RENEWAL_STANDS = ("pending", "deciding")  # a state's ``renewal``
@@ -301,6 +303,12 @@ class WorkflowRegistry:
     def all_gates(self) -> set[str]:
         return {g for d in self.definitions.values() for g in d.gates}
 
+    def gates_in_cycle_order(self) -> list[str]:
+        """Every gate, in the order a need meets them: each stage's (its latest workflow's, as its states come),
+        then any that only an older version has."""
+        ordered = list(dict.fromkeys(gate for stage in STAGES for gate in self.for_stage(stage).gates))
+        return ordered + sorted(self.all_gates - set(ordered))
+
 
 # --- loading ------------------------------------------------------------------------------------
 def load_workflows(directory: Path, roles: set[str], problems: Problems | None = None) -> WorkflowRegistry:
@@ -344,7 +352,7 @@ def _parse(root: Node, file_name: str, file_version: int, roles: set[str]) -> Wo
     if version and version != file_version:
         root.get("version").error(f"{version} does not match the file name (v{file_version})")
     stage = root.text("stage")
-    if stage and stage not in ("commissioning", "procurement", "contract"):
+    if stage and stage not in STAGES:
         root.get("stage").error(f"expected commissioning, procurement or contract, found {stage!r}")
 
     states: dict[str, StateDef] = {}
