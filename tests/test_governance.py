@@ -9,7 +9,7 @@ import pytest
 
 from provision_cycle.governance import statutory
 from provision_cycle.governance.calendar import add_working_days_beginning_with, is_working_day
-from provision_cycle.governance.rules import GovernanceError, Proposal
+from provision_cycle.governance.rules import GovernanceError, Proposal, StepRule, _step_words
 
 GATES = ["route_approval", "executive_decision", "award_approval"]
 CONDITIONAL = {"executive_decision": frozenset({"key_decision"})}
@@ -72,6 +72,14 @@ def test_committee_step_needs_two_of_the_directors(governance):
         2,
         "Commissioning Board (2 directors)",
     )
+
+
+def test_the_administration_page_words_who_approves(governance):
+    """A committee named by its label as it is; otherwise its role and how many of its holders."""
+    table = dict((band.code, row) for band, row in governance.approvers_table("OCC", "commissioning_gate", "services"))
+    assert table["over_1m"]["cnc"] == "Head of Category, then Commissioning Board (2 directors)"
+    assert _step_words("Head of Category", StepRule("head_of_category", "all")) == "every Head of Category"
+    assert _step_words("Head of Category", StepRule("head_of_category", "n_of_m", 2)) == "Head of Category (any 2)"
 
 
 def test_joint_case_passes_both_authorities(governance):

@@ -353,12 +353,16 @@ class Governance:
 
 
 def _step_words(role_name: str, step: StepRule) -> str:
-    name = step.label or role_name
+    """Who a step needs, in words. A label names the step whole ("Commissioning Board (2 directors)"); otherwise
+    its role, and how many of its holders must approve (a role's name does not take a plural by adding "s":
+    "Head of Category")."""
+    if step.label:
+        return step.label
     if step.mode == "all":
-        return f"all {name}s"
+        return f"every {role_name}"
     if step.mode == "n_of_m":
-        return f"{step.required} {name}s"
-    return name
+        return f"{role_name} (any {step.required})"
+    return role_name
 
 
 # --- loading ------------------------------------------------------------------------------------
