@@ -282,12 +282,19 @@ def deliveries():
 @roles_required(*OVERSIGHT_ROLES)
 def governance():
     gov = core().governance
-    gates = core().workflows.gates_in_cycle_order()
+    workflows = core().workflows
+    gates = workflows.gates_in_cycle_order()
     tables = {
         authority: {gate: gov.approvers_table(authority, gate, "services") for gate in gates}
         for authority in gov.organisation.authorities
     }
-    return render("admin/governance.html", tables=tables, governance=gov)
+    # The Executive's gate is entered only by a key decision, whatever the band its table lists.
+    key_decisions_only = {
+        gate
+        for gate in gates
+        if all(gate in d.conditional_gates for d in workflows.definitions.values() if gate in d.gates)
+    }
+    return render("admin/governance.html", tables=tables, governance=gov, key_decisions_only=key_decisions_only)
 
 
 @admin.get("/workflows")
