@@ -1103,6 +1103,25 @@ def test_people_whose_account_is_deactivated_are_not_emailed(core, db, clock, sc
     assert "Every message so far has been delivered" in page  # withheld on purpose is not a failure
 
 
+def test_the_email_page_says_when_messages_wait_long_past_their_time_to_be_sent(core, db, clock, schedule, app):
+    """Mail waiting far longer than the delivery sweep's interval says the scheduler is not running: nor then are
+    any tasks being raised, so an administrator is told."""
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    admin = Browser(app, db).sign_in(create_user(db, ("administrator", "OCC")))
+    case_id = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, case_id, "submit", people.requester)  # a message for the category manager, due at once
+    assert schedule.delivery_late_after == timedelta(minutes=5)  # every 30 seconds: five minutes at least
+    assert 'id="stalled"' not in admin.get("/admin/deliveries").text  # just queued
+    clock.advance(minutes=6)
+    page = " ".join(admin.get("/admin/deliveries").text.split())
+    assert "A message has waited to be sent since 2 March 2026 at 10:00am" in page  # when it was queued
+    assert "seems not to be running" in page
+    _delivered(core, schedule)  # the scheduler runs again
+    assert 'id="stalled"' not in admin.get("/admin/deliveries").text
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.dates(date(2015, 1, 1), date(2030, 12, 31)), months=st.sampled_from([1, 3, 6, 12, 18, 24]))
 def test_months_added_in_sql_agree_with_python(core, start, months):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,6 +82,14 @@ class Schedule:
     # requests to participate and invites the suppliers chosen to tender, a task due this many UK working days
     # after the closing date (the Act sets no time; a task left untouched past it is escalated).
     invite_within: int = 10
+
+    @property
+    def delivery_late_after(self) -> timedelta:
+        """How long a message due to be sent may wait before the wait says the delivery sweep is not running:
+        three of its intervals, and at least five minutes (a sweep with much to send takes a while); no time at
+        all where the schedule does not run it."""
+        every = self.every_seconds.get("deliver_notifications")
+        return timedelta(seconds=max(300, 3 * every)) if every else timedelta(0)
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())

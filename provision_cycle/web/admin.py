@@ -10,6 +10,7 @@ from ..config_files import ConfigError
 from ..core import load_definitions
 from ..errors import DomainError, InvalidInput
 from ..models import OutboxMessage
+from ..scheduling.config import schedule_for
 from ..scheduling.runner import mailer_for
 from ..services import passwords, reading, tokens, two_factor
 from ..services import people as people_service
@@ -267,14 +268,21 @@ def deliveries():
     """Email that could not be delivered (given up, or still being retried), newest first."""
     with core().db.reading() as session:
         troubled = reading.undelivered(session, people_service.administered_by(me()))
-        waiting = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-        )
+        waiting, due_since = session.execute(
+            select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+        ).one()
         withheld = session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "withheld")
         )
+    # Messages due to be sent long since: the scheduler, which sends them and raises every task, is not running.
+    late = due_since is not None and due_since < core().engine.clock() - schedule_for(core()).delivery_late_after
     return render(
-        "admin/deliveries.html", troubled=troubled, waiting=waiting, withheld=withheld, mail=mailer_for(core())
+        "admin/deliveries.html",
+        troubled=troubled,
+        waiting=waiting,
+        withheld=withheld,
+        mail=mailer_for(core()),
+        stalled_since=due_since if late else None,
     )
 
 
