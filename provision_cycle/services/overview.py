@@ -515,11 +515,11 @@ def _horizons(core: Core, session: Session, today: date, contracts: list) -> lis
         .where(*contracts, _running(core), Contract.end_date >= today, Contract.end_date <= ends[-1])
         .group_by(band)
     )
-    found = {months: (count, value) for months, count, value in rows}
-    starts = [today, *(end + timedelta(days=1) for end in ends)]
+    found = {months: (count, value or Decimal(0)) for months, count, value in rows}
+    firsts = [today, *(end + timedelta(days=1) for end in ends)]  # each band starts the day after the last ends
     return [
-        Horizon(after, months, found.get(months, (0, None))[0], found.get(months, (0, None))[1] or Decimal(0), *span)
-        for after, months, *span in zip((0, *HORIZONS), HORIZONS, starts, ends, strict=False)
+        Horizon(after, months, *found.get(months, (0, Decimal(0))), first, last)
+        for after, months, first, last in zip((0, *HORIZONS), HORIZONS, firsts, ends, strict=False)
     ]
 
 

@@ -290,18 +290,13 @@ def deliveries():
 @roles_required(*OVERSIGHT_ROLES)
 def governance():
     gov = core().governance
-    workflows = core().workflows
-    gates = workflows.gates_in_cycle_order()
+    gates = core().workflows.gates_in_cycle_order()
     tables = {
         authority: {gate: gov.approvers_table(authority, gate, "services") for gate in gates}
         for authority in gov.organisation.authorities
     }
     # The Executive's gate is entered only by a key decision, whatever the band its table lists.
-    key_decisions_only = {
-        gate
-        for gate in gates
-        if all(gate in d.conditional_gates for d in workflows.definitions.values() if gate in d.gates)
-    }
+    key_decisions_only = core().workflows.gates_only_on_a_condition()
     return render("admin/governance.html", tables=tables, governance=gov, key_decisions_only=key_decisions_only)
 
 

@@ -309,6 +309,15 @@ class WorkflowRegistry:
         ordered = list(dict.fromkeys(gate for stage in STAGES for gate in self.for_stage(stage).gates))
         return ordered + sorted(self.all_gates - set(ordered))
 
+    def gates_only_on_a_condition(self) -> set[str]:
+        """The gates no workflow enters but on a condition (``conditional_gates``): the Executive's, for a key
+        decision."""
+        return {
+            gate
+            for gate in self.all_gates
+            if all(gate in d.conditional_gates for d in self.definitions.values() if gate in d.gates)
+        }
+
 
 # --- loading ------------------------------------------------------------------------------------
 def load_workflows(directory: Path, roles: set[str], problems: Problems | None = None) -> WorkflowRegistry:
