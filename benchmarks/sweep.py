@@ -153,21 +153,22 @@ def expected(count: int, schedule) -> int:
 
 def expected_reviews(count: int, schedule) -> int:
     """How many review and KPI-assessment tasks the review sweep's first run should raise: the anniversaries
-    of each contract's start at its cadence that fall in (today, today + lead days], counted without the
-    database (every contract is live, its risk medium)."""
+    of each contract's start at its cadence that fall in (today, today + lead days] and before its last day,
+    counted without the database (every contract is live, its risk medium)."""
     horizon = TODAY + timedelta(days=schedule.review_lead_days)
 
-    def falls_due(start: date, every: int) -> bool:
+    def falls_due(start: date, end: date, every: int) -> bool:
         near = ((TODAY.year - start.year) * 12 + TODAY.month - start.month) // every  # about today's k
-        return any(TODAY < add_months(start, k * every) <= horizon for k in range(max(1, near - 1), near + 3))
+        occurrences = (add_months(start, k * every) for k in range(max(1, near - 1), near + 3))
+        return any(TODAY < day <= horizon and day < end for day in occurrences)
 
     total = 0
     for _, end, value, _, _ in _rows(count):
         start = end - timedelta(days=1095)  # as load() writes it
-        total += falls_due(start, review_every(schedule, Decimal(value), "medium"))
+        total += falls_due(start, end, review_every(schedule, Decimal(value), "medium"))
         # load() writes every contract as a standard-rated services contract under the Act.
         kpis = statutory.kpis_required(True, Decimal(value), "standard", "services")
-        total += kpis and falls_due(start, schedule.kpi_every_months)
+        total += kpis and falls_due(start, end, schedule.kpi_every_months)
     return total
 
 
