@@ -364,6 +364,7 @@ def payments_compliance_notice(authority: str, period: str):
         bands=list(zip(payments_compliance.BANDS, figures.by_band, strict=True)),
         problems=problems,
         approve=ApproveNoticeForm(formdata=None, still_unpaid=still_unpaid) if approving and not problems else None,
+        today=core().engine.today(),
         status=400 if problems else 200,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tests.factories import create_user, hub_people
 from tests.web.helpers import payments_compliance_due, seed_contracts
 
@@ -96,15 +98,19 @@ def test_the_s151_officer_checks_and_approves_the_payments_compliance_notice(cor
         address, {"still_unpaid": "2"}, form_page="/contracts/transparency", offered=False
     )  # not theirs to approve
     assert "Not yet approved" in analyst.get(address).text
+    assert 'id="past-its-date"' not in analyst.get(address).text  # due by 29 October; today is 5 October
 
     s151 = browser(people.s151)
     [task_id] = [line.split('href="/tasks/')[1].split('"')[0] for line in s151.get("/tasks/").text.splitlines()
                  if 'href="/tasks/' in line and "payments compliance" in line]  # fmt: skip
     assert f'href="{address}"' in s151.get(f"/tasks/{task_id}").text
     assert "Record the approval" in s151.get(f"{address}?still_unpaid=2").text
+    clock.set(date(2026, 10, 30))  # the day after its last day
+    assert 'id="past-its-date"' in s151.get(f"{address}?still_unpaid=2").text
     s151.post(address, {"still_unpaid": "2", "note": "Checked"}, form_page=f"{address}?still_unpaid=2")
     page = s151.get(address).text
     assert "approved: its task is complete" in page and "Sam S151" in page and "counting 2 invoices" in page
+    assert 'id="past-its-date"' not in page  # published, if late
     assert "Record the approval" not in page and "Invoices still unpaid" not in page
     assert "publish the payments compliance notice" not in s151.get("/tasks/").text.lower()
     cherwell = browser(create_user(db, ("intelligence_analyst", "CDC")))
