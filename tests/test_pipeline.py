@@ -85,6 +85,7 @@ def test_contracts_ending_whose_successor_would_be_advertised_in_the_period(core
         return register_contract(core, people, value=value, starts=date(2025, 7, 1), ends=ends, **fields).reference
 
     due = contract(date(2027, 6, 30))
+    late = contract(date(2026, 11, 30))  # running on 1 April 2026, its successor due out nine months before
     last_in = contract(date(2028, 6, 30))  # advertised nine months before: 30 September 2027, the last day
     too_late = contract(date(2028, 7, 1))
     already_ended = contract(date(2026, 3, 31))  # ended before 1 April
@@ -92,7 +93,7 @@ def test_contracts_ending_whose_successor_would_be_advertised_in_the_period(core
     extendable = contract(date(2027, 6, 30), extension_months_available=12)
 
     draft = _draft(core, db)
-    assert set(draft) == {due, last_in}
+    assert set(draft) == {due, late, last_in}
     assert {too_late, already_ended, small, extendable} & set(draft) == set()
     entry = draft[due]
     assert entry.source == CONTRACT_ENDING and entry.expected_start == date(2027, 7, 1)
@@ -100,6 +101,10 @@ def test_contracts_ending_whose_successor_would_be_advertised_in_the_period(core
     assert entry.note == (
         "Ends 30 June 2027 with no extension left: its successor would be advertised by about "
         "30 September 2026. Confirm it will be re-procured"
+    )
+    assert draft[late].note == (
+        "Ends 30 November 2026 with no extension left: its successor would have been advertised by about "
+        "28 February 2026, before the period. List it only if its notice is still to come on or after 1 April 2026"
     )
 
 

@@ -243,6 +243,13 @@ def _contracts_ending(core: Core, session: Session, authority: str, year: Financ
         if gross <= PIPELINE_VALUE:
             continue
         advertise_by = add_months(contract.end_date, -REPROCUREMENT_LEAD_MONTHS)
+        if advertise_by < year.starts:  # its successor was due out before the period: listed in case it is not yet
+            successor = (
+                f"would have been advertised by about {advertise_by:%-d %B %Y}, before the period. List it only if "
+                f"its notice is still to come on or after {year.starts:%-d %B %Y}"
+            )
+        else:
+            successor = f"would be advertised by about {advertise_by:%-d %B %Y}. Confirm it will be re-procured"
         definition = core.workflows.get(case.workflow, case.workflow_version)
         yield PipelineEntry(
             council=authority,
@@ -259,6 +266,5 @@ def _contracts_ending(core: Core, session: Session, authority: str, year: Financ
             expected_start=contract.end_date + timedelta(days=1),
             duration_months=None,
             where_now=f"Contract: {definition.label(case.state)}",
-            note=f"Ends {contract.end_date:%-d %B %Y} with no extension left: its successor would be advertised "
-            f"by about {advertise_by:%-d %B %Y}. Confirm it will be re-procured",
+            note=f"Ends {contract.end_date:%-d %B %Y} with no extension left: its successor {successor}",
         )
