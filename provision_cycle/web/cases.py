@@ -13,6 +13,7 @@ from ..governance.statutory import Regime, Route, conflicts_law
 from ..services import aggregation, case_notes, documents, evaluation, notices, ocds, performance, reading, teams
 from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.forward_plan import FORWARD_PLAN_ENTRY, forward_plan_notice
+from ..services.tasks import may_see_task
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.engine import (
     DIRECT_AWARD_FACTS,
@@ -148,6 +149,8 @@ def _case_page(case_id: int, *, upload: UploadForm | None = None, note: NoteForm
             today=core().engine.today(),
             notices=[e.event for e in page.timeline if ocds.publishes_a_notice(e.event)],
             conflicts_assessment=teams.conflicts_assessment_dates(page.case),
+            # A requester or a team member from outside the council sees its tasks listed, not linked to a 404.
+            tasks_openable={task.id for task in page.tasks if may_see_task(me(), task, page.case)},
         )
 
 

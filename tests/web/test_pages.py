@@ -646,7 +646,7 @@ def test_contract_page_names_its_regime_and_where_each_task_stands(core, db, bro
     assert shown and shown[1] == Regime(regime).full_name  # "Public Contracts Regulations 2015", not "PCR2015"
     assert re.search(r"Decide the renewal.*?Due now", page, re.S) and re.search(r"Plan the retender.*?Open", page, re.S)
     on_case = browser(people.officer).get(f"/cases/{case_id}").text  # the contract-management case lists them too
-    assert re.search(r"Decide the renewal[^<]*<strong[^>]*>Due now", on_case)
+    assert re.search(r"Decide the renewal</a>[^<]*<strong[^>]*>Due now", on_case)  # linked: theirs to open
 
 
 def test_error_pages(app, core, db, browser):

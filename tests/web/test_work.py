@@ -119,6 +119,23 @@ def test_someone_elses_task_is_not_theirs(core, db, browser):
     browser(people.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_a_case_page_links_its_tasks_for_those_who_may_open_them(core, db, browser):
+    """The council's staff open a case's task from its page; its requester, who may not, sees it listed."""
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="18000")
+    with core.db.unit_of_work() as session:
+        task = NewTask("standstill_ends", "Check the standstill", date(2026, 3, 9), people.officer, case_id=case_id)
+        task_id = raise_task(core, session, task, actor_id=people.officer)
+    link = f'<a class="govuk-link" href="/tasks/{task_id}">Check the standstill</a>'
+    for person in (people.officer, people.manager):  # its assignee, and a colleague who may cover for them
+        assert link in browser(person).get(f"/cases/{case_id}").text
+    page = browser(people.requester).get(f"/cases/{case_id}").text
+    assert "<li>Check the standstill – due 9 March 2026" in page and link not in page
+    browser(people.requester).get(f"/tasks/{task_id}", status=404)
+
+
 def test_a_note_goes_on_the_case_s_history_for_everyone_who_may_see_it(core, db, browser):
     """Someone working on a case puts something on the record without moving it: the note is in the history
     with who wrote it and when, on the approver's decision page too; an empty one is refused with the
