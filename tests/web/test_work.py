@@ -980,6 +980,10 @@ def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
          "ends_on": [str(back.day), str(back.month), str(back.year)], "reason": "Leave"},
     )  # fmt: skip
     page = client.get("/account").text
+    # Under "Your account" in the header, not My work in the menu (their blueprint's own page).
+    assert 'href="/account" aria-current="page">Your account' in page and 'aria-current="true"' not in page
+    assert 'aria-current="true"' not in client.get("/account/api-tokens").text
+    assert re.search(r'href="/my-work"\s+aria-current="true"', client.get("/my-work").text)
     for shown in (
         "Category Officer, Oxfordshire County Council, Corporate and Commercial",
         "Requester, Cherwell District Council",
