@@ -971,6 +971,18 @@ def test_assignees_hear_about_new_tasks_in_one_message_per_sweep(core, db, clock
     raise_renewal_tasks(core, schedule, clock.today)
     [(recipient, subject)] = _outbox(db, "tasks_raised")
     assert recipient == people.contract_manager and subject == "3 new tasks for you"
+    with db.reading() as session:
+        listed = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "tasks_raised"))
+    assert listed.count("\n- Renewal decision: CON-") == 2 and listed.startswith("- Renewal decision: CON-")
+    # One task alone: the subject names it and the message says when it is due, not a list of one.
+    _contract(core, people, value="50000", ends=clock.today + timedelta(days=40))
+    clock.advance(days=10)
+    raise_renewal_tasks(core, schedule, clock.today)
+    with db.reading() as session:
+        alone = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "tasks_raised").order_by(OutboxMessage.id.desc())
+        ).first()
+    assert alone.subject.startswith("Renewal decision: CON-") and alone.body == "Due 11 March 2026."
 
 
 def test_lead_times_from_a_month_end_clamp_to_the_shorter_month(core, db, clock, schedule):

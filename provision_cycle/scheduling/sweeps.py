@@ -988,7 +988,14 @@ def _announce_tasks(session, raised, now) -> None:
     for row in raised:
         by_person.setdefault(row.assignee_id, []).append(row)
     _tell_each(
-        session, by_person, TASKS_RAISED, lambda row: row.title, lambda count: f"{count} new tasks for you", "", now
+        session,
+        by_person,
+        TASKS_RAISED,
+        lambda row: row.title,
+        lambda count: f"{count} new tasks for you",
+        "",
+        now,
+        alone=lambda row: f"Due {row.due_on:%-d %B %Y}.",  # the subject names it: not a list of one
     )
 
 
@@ -997,14 +1004,14 @@ def _due_line(row) -> str:
 
 
 def _tell_each(
-    session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=_due_line, listed=None
+    session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=_due_line, listed=None, alone=None
 ) -> None:
     """One message per person listing their tasks, soonest due first (the first 50, then how many more);
-    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line, and ``listed`` is
-    the page listing them all, if there is one."""
+    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line (``alone(task)``, if
+    given, the line of a message about one task), and ``listed`` is the page listing them all, if there is one."""
     for person, rows in by_person.items():
         rows = sorted(rows, key=lambda r: r.due_on)
-        lines = [line(r) for r in rows[:50]]
+        lines = [alone(rows[0])] if alone and len(rows) == 1 else [line(r) for r in rows[:50]]
         if len(rows) > 50:
             lines.append(f"... and {len(rows) - 50} more: see the tasks")
         subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
