@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import add_months, days_beginning_with, financial_year_starts
-from ..governance.organisation import JOINT, OVERSIGHT_ROLES
+from ..governance.organisation import OVERSIGHT_ROLES
 from ..governance.statutory import (
     PIPELINE_DAYS,
     PIPELINE_SPEND_THRESHOLD,
@@ -41,7 +41,7 @@ from ..governance.statutory import (
 )
 from ..models import Case, Contract
 from ..workflow.engine import Actor
-from .reading import at_an_end
+from .reading import at_an_end, of_council
 
 PIPELINE_VALUE = Decimal("2000000")  # s93: public contracts with an estimated value of more than £2 million
 PIPELINE_MONTHS = 18  # the 18 months beginning with the first day of the financial year
@@ -184,7 +184,7 @@ def _procurements(core: Core, session: Session, authority: str, year: FinancialY
     cases = session.scalars(
         select(Case)
         .where(
-            Case.authority.in_([authority, JOINT]),
+            of_council(Case.authority, authority),
             Case.stage.in_(["commissioning", "procurement"]),
             not_(at_an_end(core)),
             Case.route.is_distinct_from(Route.FRAMEWORK_CALL_OFF.value),
@@ -229,7 +229,7 @@ def _contracts_ending(core: Core, session: Session, authority: str, year: Financ
         select(Contract, Case)
         .join(Case, Case.id == Contract.case_id)
         .where(
-            Contract.authority.in_([authority, JOINT]),
+            of_council(Contract.authority, authority),
             Contract.end_date >= year.starts,
             Contract.end_date <= latest_end,
             Contract.extension_months_available == 0,

@@ -39,6 +39,7 @@ from ..scheduling.config import Schedule, schedule_for
 from ..scheduling.sweeps import next_occurrence, review_every
 from ..workflow.context import contract_in_law_commenced
 from ..workflow.engine import Actor
+from .reading import of_council
 
 THRESHOLD = Decimal(5000)  # the Code: "with a value that exceeds £5,000"
 # When an invitation went out: the tender notice's publication date where the action records one.
@@ -131,7 +132,7 @@ def contract_rows(
     schedule = schedule or schedule_for(core)
     in_force = select(Contract).join(Case, Case.id == Contract.case_id)
     in_force = in_force.where(
-        Contract.authority.in_([authority, JOINT]),
+        of_council(Contract.authority, authority),
         Contract.value > THRESHOLD,
         Contract.start_date <= quarter.ends,
         Contract.end_date >= quarter.starts,
@@ -167,7 +168,7 @@ def tender_rows(core: Core, session: Session, authority: str, quarter: Quarter) 
         .join(Case, Case.id == AuditEvent.case_id)
         .where(
             Case.stage == "procurement",
-            Case.authority.in_([authority, JOINT]),
+            of_council(Case.authority, authority),
             Case.estimated_value > THRESHOLD,
             AuditEvent.action.in_(list(INVITATIONS)),
             and_(
