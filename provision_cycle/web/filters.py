@@ -11,7 +11,7 @@ from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
 from ..services.evaluation import CRITERION_KINDS
 from ..services.periods import CLOSING_DATES
-from ..wording import listed
+from ..wording import counted, listed
 from ..workflow.frameworks import framework_name, framework_reference
 
 
@@ -95,6 +95,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(moment)
     app.add_template_filter(humanise)
     app.add_template_filter(listed)  # "A, B and C"
+    app.add_template_filter(counted)  # "1 payment", "1,234 payments"
     app.add_template_filter(regime)
     app.add_template_filter(deadline_name)
     app.add_template_filter(conflicts_law)  # a procurement's regime: "Procurement Act 2023 sections 81 to 83"

@@ -31,7 +31,7 @@ def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
     within = re.search(r"Within 3 months</th>\s*<td[^>]*><a [^>]*>(\d+)<span", page)
     assert within and within.group(1) == "2"
     assert "Route approval" in page and "Approvals waiting</dt>" in page
-    assert "1; the longest since 2 March 2026 (0 days); and 1 waiting on its requester to answer a question" in page
+    assert "1; the longest since 2 March 2026 (today); and 1 waiting on its requester to answer a question" in page
     everything = head.get("/overview?pillar=eni").text
     assert "Procurements running</dt>" in everything and "0, worth £0.00" in everything
 

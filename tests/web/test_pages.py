@@ -264,6 +264,7 @@ def test_approver_decides_from_the_decision_page(core, db, browser):
     manager = browser(people.manager)
     queue = manager.get("/approvals/").text
     assert "PRC-" in queue and "waiting, longest first" in queue
+    assert ">Since today</td>" in queue  # submitted today: not "0 days"
     page = manager.post(f"/approvals/cases/{case_id}", {"outcome": "approve"}, status=400).text
     assert "Say whether you have a conflict of interest in this case" in page
     manager.post(f"/approvals/cases/{case_id}", {"has_conflict": "no", "outcome": "approve"})
