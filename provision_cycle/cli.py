@@ -17,6 +17,7 @@ from .core import Core, NotUpgraded, load_definitions, refuse_unless_upgraded
 from .diagrams import to_dot, to_svg
 from .errors import DomainError
 from .migrate import upgrade
+from .wording import counted
 from .workflow import versions
 
 
@@ -356,7 +357,7 @@ def load_supplier_names_command(file: Path, apply: bool, actor_username: str) ->
     core, actor_id = _core(), _user_id(actor_username)
 
     def held(load) -> str:
-        return f"{len(load.pairs):,} name{'' if len(load.pairs) == 1 else 's'} of suppliers"
+        return f"{counted(len(load.pairs), 'name')} of suppliers"
 
     try:
         load = _load(file, apply, lambda data: load_supplier_names(core, data, actor_id=actor_id, apply=apply), held)
@@ -386,7 +387,7 @@ def transparency_files_command(council: str, quarter: str, output: Path) -> None
             with core.db.reading() as session:
                 rows = list(quarterly_file(core, session, kind, council, period))
             path.write_text("".join(csv_lines(header, rows)), encoding="utf-8")
-            click.echo(f"{path}: {len(rows):,} row{'' if len(rows) == 1 else 's'}, {period.label}")
+            click.echo(f"{path}: {counted(len(rows), 'row')}, {period.label}")
     except DomainError as error:
         _fail(error.message)
 
@@ -422,7 +423,7 @@ def payments_compliance_command(council: str, period: str, still_unpaid: int | N
     for kind, header, rows in files:
         path = output / f"{council}-payments-compliance-{kind}-{reporting_period.code}.csv"
         path.write_text("".join(csv_lines(header, rows)), encoding="utf-8")
-        click.echo(f"{path}: {len(rows):,} row{'' if len(rows) == 1 else 's'}")
+        click.echo(f"{path}: {counted(len(rows), 'row')}")
     approval = f"approved by {figures.approval.name}" if figures.approval else "not yet approved"
     click.echo(f"{reporting_period.label}: {figures.paid:,} payments counted, {approval}")
 
@@ -447,7 +448,7 @@ def pipeline_notice_command(council: str, year: str | None, output: Path | None)
         return
     path = output or Path(f"{council}-pipeline-{period.code}.csv")
     path.write_text("".join(csv_lines(COLUMNS, (entry.cells() for entry in entries))), encoding="utf-8")
-    click.echo(f"{path}: {len(entries):,} contract{'' if len(entries) == 1 else 's'}, financial year {period.label}")
+    click.echo(f"{path}: {counted(len(entries), 'contract')}, financial year {period.label}")
 
 
 @click.command("draw")

@@ -1200,7 +1200,7 @@ def _digest_email(mailer: Mailer, messages, to: str, signature: list[str]) -> Em
     email = EmailMessage()
     email["From"] = mailer.sender
     email["To"] = to
-    email["Subject"] = f"Your daily summary: {len(messages)} notification{'' if len(messages) == 1 else 's'}"
+    email["Subject"] = f"Your daily summary: {counted(len(messages), 'notification')}"
     lines = []
     for message in messages:
         lines += [message.subject, message.body]

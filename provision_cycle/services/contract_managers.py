@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
+from ..wording import counted
 from ..workflow.engine import Actor
 from .people import Colleague, colleagues
 from .reading import at_an_end
@@ -54,7 +55,7 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
         now = core.engine.clock()
         previous, moved = _hand_over(core, session, contract, case, actor_id, manager_id, reason, now)
         named = f"{contract.reference} {contract.title}"
-        handed = f"{moved} open task{'' if moved == 1 else 's'}" if moved else "No open tasks"
+        handed = counted(moved, "open task") if moved else "No open tasks"
         because = f"\n\nReason: {reason}" if reason else ""
         about = {"case_id": contract.case_id, "payload": {"case_id": contract.case_id, "contract_id": contract.id}}
         welcome = f"{handed} came to you with it.{because}"
@@ -108,9 +109,9 @@ def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int,
             locked, case = lock_contract(core, session, contract.id)
             moved += _hand_over(core, session, locked, case, actor_id, manager_id, reason, now)[1]
         named = "\n".join(f"- {c.reference} {c.title}" for c in contracts)
-        handed = f"{moved} open task{'' if moved == 1 else 's'}" if moved else "No open tasks"
+        handed = counted(moved, "open task") if moved else "No open tasks"
         because = f"\n\nReason: {reason}" if reason else ""
-        subject = f"You now manage {len(contracts)} more contract{'' if len(contracts) == 1 else 's'}"
+        subject = f"You now manage {counted(len(contracts), 'more contract')}"
         body = f"{named}\n\n{handed} came to you with them.{because}"
         session.add(OutboxMessage.queued(KIND, manager_id, subject, body, now, case_id=None))
         return len(contracts), moved

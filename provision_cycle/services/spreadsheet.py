@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import DomainError
+from ..wording import counted
 from ..workflow.engine import parse_money
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -67,7 +68,7 @@ class FileRefused(DomainError):
 
     def __init__(self, problems: list[FileProblem]) -> None:
         self.problems = problems
-        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        count = counted(len(problems), "problem")
         them = "it" if len(problems) == 1 else "them"
         super().__init__(f"The file has {count}, so nothing was loaded: correct {them} and load it again")
 

@@ -24,6 +24,7 @@ from ..services.contract_managers import (
     takers_of_all,
 )
 from ..services.tasks import may_see_task
+from ..wording import counted
 from ..workflow.frameworks import framework_named_by
 from .common import core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (
@@ -239,7 +240,7 @@ def change_manager(contract_id: int):
             core(), contract_id, me().id, manager_id=int(form.manager_id.data), reason=form.reason.data or ""
         )
         name = next(person.full_name for person in choices if person.id == int(form.manager_id.data))
-        handed = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
+        handed = f", with {counted(moved, 'open task')}" if moved else ""
         return f"{name} now manages {contract.reference}{handed}"
 
     if done := change_from(form, hand_over, back=url_for(".show", contract_id=contract_id)):
@@ -284,8 +285,8 @@ def hand_over_all_of(person_id: int):
             core(), person_id, me().id, manager_id=int(form.manager_id.data), reason=form.reason.data or ""
         )
         name = takers[int(form.manager_id.data)].full_name
-        tasks = f", with {moved} open task{'' if moved == 1 else 's'}" if moved else ""
-        return f"{name} now manages the {count} contract{'' if count == 1 else 's'} {current} managed{tasks}."
+        tasks = f", with {counted(moved, 'open task')}" if moved else ""
+        return f"{name} now manages the {counted(count, 'contract')} {current} managed{tasks}."
 
     if done := change_from(form, hand_over, back=url_for(".register", show="all")):
         return done

@@ -17,6 +17,7 @@ from flask_login import current_user
 from ..services import documents, people, register_file, spend, suppliers, unpaid_invoices
 from ..services.spreadsheet import FileRefused
 from ..services.suppliers import SAME_SUPPLIER_ROLE
+from ..wording import counted
 from .common import core, me, render
 from .filters import day, money
 from .forms import ConfirmLoadForm, LoadFileForm, apply_errors
@@ -225,7 +226,7 @@ def _checked(loading: Loading, upload: LoadFileForm, data: bytes, filename: str,
         apply_errors(upload, {"register": f"{filename}: {refused.message}"})
         return render("loading/load.html", form=upload, loading=loading, problems=refused.problems, status=400)
     items = loading.items(checked)
-    count = f"{len(items):,} {loading.noun}{'' if len(items) == 1 else 's'}{loading.also(checked)}"
+    count = f"{counted(len(items), loading.noun)}{loading.also(checked)}"
     if checked.loaded:
         flash(f"{count} from {filename} loaded: {loading.loaded(checked)}")
         return redirect(url_for(loading.then, sort="newest"))

@@ -29,7 +29,7 @@ from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
-from ..wording import listed, one_to_a_line
+from ..wording import counted, listed, one_to_a_line
 from . import aggregation, reservations, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .frameworks import (
@@ -1041,7 +1041,7 @@ def brief_route_approvers(ctx: ActionContext) -> None:
             "line": f"{found.line:.2f}",
         }
         brief.append(
-            f"Perhaps one requirement with {found.count} other procurement{'' if found.count == 1 else 's'} of "
+            f"Perhaps one requirement with {counted(found.count, 'other procurement')} of "
             f"the council for the same category and type of contract within a year (listed on its page): "
             f"together {found.together_inc_vat:,.2f} with VAT, over {found.line_name}. If they meet one need, "
             "the Act values them as one (Procurement Act 2023 section 4 and Schedule 3)."
@@ -1151,12 +1151,12 @@ def _evaluation_in_words(ctx: ActionContext) -> str:
     if not evaluation.standings:
         return ""
     received, assessed = len(evaluation.standings), len(evaluation.assessed)
-    counted = f"{received} tender{'' if received == 1 else 's'} received, {assessed} assessed"
+    so_far = f"{counted(received, 'tender')} received, {assessed} assessed"
     if not evaluation.complete:
-        return counted
+        return so_far
     leaders = evaluation.leaders
     first = listed([s.tender.supplier_name for s in leaders]) + (" equal" if len(leaders) > 1 else "")
-    ranked = f"{counted}: the evaluation ranks {first} first, with {leaders[0].total} points of 100"
+    ranked = f"{so_far}: the evaluation ranks {first} first, with {leaders[0].total} points of 100"
     runner_up = next((s for s in evaluation.assessed if s.rank != 1), None)
     return ranked + (f" (next, {runner_up.tender.supplier_name}, {runner_up.total})" if runner_up else "")
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Case, WorkflowVersion
+from ..wording import counted
 from .definitions import WorkflowDefinition, WorkflowRegistry
 
 
@@ -53,8 +54,8 @@ class ChangedVersion:
         d = self.definition
         successor = PurePosixPath(d.file).with_name(f"{d.name}.v{d.version + 1}.yaml")
         return (
-            f"{d.file} changed the states or moves of {d.name} version {d.version}, on which {self.running} "
-            f"case{'' if self.running == 1 else 's'} still run: save the change as a new version ({successor}) "
+            f"{d.file} changed the states or moves of {d.name} version {d.version}, on which "
+            f"{counted(self.running, 'case')} still run: save the change as a new version ({successor}) "
             "and move them to it with flask migrate-cases"
         )
 
