@@ -920,3 +920,22 @@ def test_a_framework_is_added_to_the_register_and_a_call_off_made_under_it_keeps
     expect(officer.locator("body")).to_contain_text(
         "Public Contracts Regulations 2015, as the framework it is called off from was procured under it"
     )
+
+
+def test_a_case_printed_is_its_record_without_the_menu_buttons_or_boxes_to_fill_in(site, open_as):
+    people = site.people
+    case_id = new_request(site.core.engine, people.requester, value="18000", title="Grit bins")
+    act(site.core.engine, case_id, "submit", people.requester)
+    manager = open_as(people.manager)
+    manager.goto(f"/cases/{case_id}")
+    kept = [manager.get_by_role("heading", name=name, exact=True) for name in ("Summary", "Approval route", "History")]
+    left_off = [manager.get_by_role("navigation", name="Menu"), manager.get_by_role("link", name="Your account"),
+                manager.get_by_role("heading", name="What you can do"), manager.get_by_label("Add a note"),
+                manager.get_by_role("button", name="Add the note"), manager.locator("#diagram")]  # fmt: skip
+    for shown in kept + left_off:
+        expect(shown).to_be_visible()  # on the screen, all of it
+    manager.emulate_media(media="print")
+    for shown in kept:
+        expect(shown).to_be_visible()
+    for hidden in left_off:
+        expect(hidden).to_be_hidden()
