@@ -316,6 +316,8 @@ def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
     page = officer.get(f"/cases/{case_id}").text
     for text in ("Approval route", "History", "Submit", "Where it is in the workflow", "Head of Category"):
         assert text in page
+    history = " ".join(re.sub(r"<[^>]+>", " ", page.split('id="timeline"')[1]).split())
+    assert "Submit : Draft → Route approval" in history and "Open : Draft Rita" in history, history  # none before
     assert f'href="/cases/{case_id}/diagram.svg">Open the workflow diagram at full size' in page
     svg = officer.get(f"/cases/{case_id}/diagram.svg")
     assert svg.mimetype == "image/svg+xml"
