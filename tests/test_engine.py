@@ -14,7 +14,15 @@ from sqlalchemy.exc import DatabaseError
 from provision_cycle.audit import canonical_time, verify_chains
 from provision_cycle.core import load_definitions
 from provision_cycle.errors import GuardFailed, InvalidAction, InvalidInput, NotPermitted, StaleCase
-from provision_cycle.models import ApprovalStep, AuditEvent, Case, ConflictDeclaration, Decision, OutboxMessage
+from provision_cycle.models import (
+    ApprovalStep,
+    AuditEvent,
+    Case,
+    ConflictDeclaration,
+    Decision,
+    Delegation,
+    OutboxMessage,
+)
 from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
@@ -201,11 +209,36 @@ def test_delegation_outside_its_dates_gives_no_authority(engine, db, people, sub
 
 
 def test_a_delegate_must_hold_authority_for_the_value(engine, db, people, submitted):
-    junior = create_user(db, ("category_officer", "OCC", "cnc"), full_name="Junior Officer")
-    engine.delegate(people.head, junior, date(2026, 3, 1), date(2026, 3, 10))
-    declare(engine, submitted, junior)
+    # A manager may cover for someone who approves as a head of category and as a manager, for the steps a
+    # manager may decide: each decision checks the step it is on.
+    both = create_user(db, ("head_of_category", "OCC", "cnc"), ("category_manager", "OCC", "cnc"))
+    manager = create_user(db, ("category_manager", "OCC", "cnc"), full_name="Mo Manager")
+    engine.delegate(both, manager, date(2026, 3, 1), date(2026, 3, 10))
+    declare(engine, submitted, manager)
     with pytest.raises(NotPermitted, match="a delegate must hold Head of Category or a more senior role in OCC"):
-        act(engine, submitted, "approve", junior)
+        act(engine, submitted, "approve", manager)
+
+
+def test_cover_goes_only_to_someone_who_could_decide_some_of_the_approvals(engine, db, people):
+    """Refused when it is set up, not when the delegate first tries to decide: a junior officer could decide
+    none of a head of category's approvals, another council's head none of this council's, and someone who
+    approves nothing has nothing to cover."""
+    junior = create_user(db, ("category_officer", "OCC", "cnc"), full_name="Junior Officer")
+    elsewhere = create_user(db, ("head_of_category", "CDC", "cnc"), full_name="Other Head")
+    for delegate in (junior, elsewhere):
+        with pytest.raises(InvalidInput) as refused:
+            engine.delegate(people.head, delegate, date(2026, 3, 1), date(2026, 3, 10))
+        assert refused.value.fields["delegate_id"].endswith(
+            "could decide none of your approvals: a delegate must hold Head of Category or a more senior role in OCC"
+        )
+    with pytest.raises(InvalidInput, match="You approve nothing, so there are no approvals to cover"):
+        engine.delegate(people.requester, people.head, date(2026, 3, 1), date(2026, 3, 10))
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(Delegation)) == 0
+    with db.reading() as s:
+        head = engine.actor(s, people.head)
+    assert engine.covering_roles(head) == {"OCC": {"head_of_category", "finance", "legal", "director", "s151_officer",
+                                                   "monitoring_officer", "executive_member"}}  # fmt: skip
 
 
 def test_the_requester_cannot_decide_as_a_delegate(engine, db, people, submitted):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, request, url_for
+from sqlalchemy import and_, false, or_
 
 from ..errors import DomainError, InvalidInput, StaleCase
 from ..models import ConflictDeclaration, RoleAssignment, User
@@ -137,9 +138,13 @@ def bulk_approve():
 def cover():
     actor = me()
     form = DelegationForm()
+    covering = core().engine.covering_roles(actor)
     with core().db.reading() as session:
-        approving = [code for code, role in core().governance.organisation.roles.items() if role.rank > 0]
-        people = colleagues(session, User.id != actor.id, RoleAssignment.role.in_(approving))
+        could_cover = [
+            and_(RoleAssignment.authority == authority, RoleAssignment.role.in_(roles))
+            for authority, roles in covering.items()
+        ]  # only those who could decide some of the person's approvals
+        people = colleagues(session, User.id != actor.id, or_(false(), *could_cover))
         current = reading.delegations_of(session, actor)
     form.delegate.choices = colleague_options(people)
     if request.method == "GET":
@@ -158,7 +163,7 @@ def cover():
         else:
             flash("Your cover is set up.")
             return redirect(url_for(".cover"))
-    return render("approvals/cover.html", form=form, current=current, revoke=ActionForm())
+    return render("approvals/cover.html", form=form, current=current, revoke=ActionForm(), approves=bool(covering))
 
 
 @approvals.post("/cover/<id:delegation_id>/end")

@@ -664,8 +664,8 @@ class DecisionForm(DeclarationForm):
 
 class DelegationForm(FlaskForm):
     delegate = PersonField("Who covers your approvals?", validators=[InputRequired(message="Choose a delegate")])
-    starts_on = GovDate("Away from", validators=[InputRequired(message="Enter the first day you are away")])
-    ends_on = GovDate("Back on", validators=[InputRequired(message="Enter the last day you are away")])
+    starts_on = GovDate("First day away", validators=[InputRequired(message="Enter the first day you are away")])
+    ends_on = GovDate("Last day away", validators=[InputRequired(message="Enter the last day you are away")])
     reason = StringField("Reason (optional)", widget=GovTextInput(), validators=[Length(max=200)])
     submit = SubmitField("Set up cover", widget=GovSubmitInput())
 

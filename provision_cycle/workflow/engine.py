@@ -650,6 +650,15 @@ class Engine:
     def _eligible(actor: Actor, step: Row[Any]) -> bool:
         return actor.holds(step.role, step.authority, step.pillar)
 
+    def _cover_needed(self, delegator: Actor) -> str:
+        """What a delegate of ``delegator`` must hold: "a delegate must hold Category Manager or a more senior
+        role in OCC" (the least senior role they approve with, in each council)."""
+        names = self.governance.organisation.roles
+        return "a delegate must hold " + " or ".join(
+            f"{names[role].name} or a more senior role in {authority}"
+            for authority, role in sorted(self._least_approving_roles(delegator).items())
+        )
+
     def _may_cover(self, delegate: Actor, step: Row[Any]) -> bool:
         """A delegate holds authority for the value: the step's role, or a more senior one, in its authority."""
         roles = self.governance.organisation.roles
@@ -1071,8 +1080,28 @@ class Engine:
                 now=now,
             )
 
+    def covering_roles(self, delegator: Actor) -> dict[str, set[str]]:
+        """By council, the roles whose holders could decide some of ``delegator``'s approvals as their delegate:
+        those at least as senior as the least senior role they approve with there (``_may_cover``). Empty
+        for someone who approves nothing."""
+        roles = self.governance.organisation.roles
+        return {
+            authority: {code for code, role in roles.items() if role.rank >= roles[least].rank}
+            for authority, least in self._least_approving_roles(delegator).items()
+        }
+
+    def _least_approving_roles(self, person: Actor) -> dict[str, str]:
+        """By council, the least senior of the roles ``person`` approves with there."""
+        roles = self.governance.organisation.roles
+        least: dict[str, str] = {}
+        for role, authority, _ in sorted(person.roles, key=lambda held: -roles[held[0]].rank):
+            if roles[role].rank > 0:
+                least[authority] = role
+        return least
+
     def delegate(self, delegator_id: int, delegate_id: int, starts_on: date, ends_on: date, reason: str = "") -> int:
-        """Set dated out-of-office cover. The delegate must hold an approving role of their own."""
+        """Set dated out-of-office cover, to someone who could decide some of the delegator's approvals
+        (``covering_roles``); each decision checks again that they could decide its step."""
         if ends_on < starts_on:
             raise InvalidInput({"ends_on": "The end of the absence must be on or after its start"})
         if delegate_id == delegator_id:
@@ -1080,9 +1109,12 @@ class Engine:
         with self.db.unit_of_work() as session:
             delegator = self.actor(session, delegator_id)
             delegate = self.actor(session, delegate_id)
-            roles = self.governance.organisation.roles
-            if not any(roles[r].rank > 0 for r, _, _ in delegate.roles):
-                raise InvalidInput({"delegate_id": f"{delegate.full_name} holds no approving role"})
+            covering = self.covering_roles(delegator)
+            if not covering:
+                raise InvalidInput({"delegate_id": "You approve nothing, so there are no approvals to cover"})
+            if not any(r in covering.get(a, ()) for r, a, _ in delegate.roles):
+                raise InvalidInput({"delegate_id": f"{delegate.full_name} could decide none of your approvals: "
+                                                   f"{self._cover_needed(delegator)}"})  # fmt: skip
             delegation = Delegation(
                 delegator_id=delegator_id,
                 delegate_id=delegate_id,

@@ -382,6 +382,20 @@ def test_cover_while_away_lets_a_delegate_decide(core, db, browser):
     assert "on behalf of Max Manager" in head.get(f"/cases/{case_id}").text
 
 
+def test_cover_is_offered_only_to_those_who_could_decide_some_of_the_approvals(core, db, browser):
+    people = hub_people(db)
+    offered = browser(people.head).get("/approvals/cover").text
+    for senior in ("Dora Director", "Fred Finance", "Sam S151"):
+        assert f">{senior}" in offered
+    for could_not in ("Olive Officer", "Max Manager", "Cora Contracts", "Rita Requester"):
+        assert f">{could_not}" not in offered  # none of a head of category's approvals is theirs to decide
+    refused = browser(people.head).post("/approvals/cover", {"delegate": str(people.officer)}, status=400).text
+    assert "Choose a colleague from the list" in refused  # not one of those offered
+    nothing = browser(people.requester).get("/approvals/cover").text
+    assert "None of your roles approves anything, so there are no approvals to cover" in nothing
+    assert 'name="delegate"' not in nothing
+
+
 def test_administration_pages(core, db, browser):
     from tests.factories import create_user
 
