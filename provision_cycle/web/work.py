@@ -69,7 +69,8 @@ def account():
         person = session.get(User, me().id)
         session.expunge(person)
         cover = reading.delegations_of(session, me())
-    return render("work/account.html", person=person, roles=me().roles, cover=cover)
+    approves = bool(core().engine.covering_roles(me()))
+    return render("work/account.html", person=person, roles=me().roles, cover=cover, approves=approves)
 
 
 @work.route("/notifications", methods=["GET", "POST"])

@@ -1009,6 +1009,8 @@ def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
     assert all(
         link in page for link in ('href="/account/password"', 'href="/notifications"', 'href="/account/api-tokens"')
     )
+    # Someone who approves nothing has no approvals to cover: their account does not offer it.
+    assert "Cover while you are away" not in browser(people.requester).get("/account").text
 
 
 def test_a_category_team_sees_each_other_s_tasks_to_cover_for_someone_away(core, db, browser):
