@@ -895,6 +895,9 @@ class TaskQuery(Request):
         "statutory notices of the councils where you hold a notice's role, the role overdue ones escalate to, or "
         "administrator (422 for anyone else), soonest due first",
     )
+    assignee_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="With whose=team: only this colleague's, covering for them while away"
+    )
 
 
 class ContractManagerIn(Request):

@@ -1575,8 +1575,10 @@ def _task_for(session, task_id: int) -> Task:
            tag="Tasks", query=s.TaskQuery, response=s.TaskList, errors=(422,))  # fmt: skip
 def list_tasks(query: s.TaskQuery):
     with core().db.reading() as session:
+        if query.assignee_id is not None and query.whose != "team":
+            raise InvalidInput({"assignee_id": "Give a colleague only with whose=team: your team's tasks of theirs"})
         if query.whose == "team":
-            team = reading.team_tasks(session, current_actor())
+            team = reading.team_tasks(session, current_actor(), query.assignee_id)
             if team is None:
                 raise InvalidInput({"whose": "You are in no category team: your own tasks are all you have"})
             tasks = [row.task for row in team]

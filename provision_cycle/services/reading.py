@@ -7,6 +7,7 @@ council's cases unless the case is joint.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -363,36 +364,66 @@ class TeamTask:
     assignee: str  # their full name
 
 
-def team_tasks(session: Session, actor: Actor) -> list[TeamTask] | None:
+def team_tasks(session: Session, actor: Actor, assignee_id: int | None = None) -> list[TeamTask] | None:
     """The open tasks of the person's category teams (on the cases and contracts of their councils and pillars,
-    and their councils' frameworks' re-openings) assigned to others, the statutory first, each group by due
-    date: who has what due, to cover for someone away (the team may act on them,
-    ``services.tasks.may_act_on_task``). None for someone in no category team; at most ``TEAM_TASKS_SHOWN``."""
-    teams = of_my_category_teams(actor, Case.authority, Case.pillar)
-    if teams is None:
+    and their councils' frameworks' re-openings) assigned to others (to ``assignee_id`` alone, if given), the
+    statutory first, each group by due date: who has what due, to cover for someone away (the team may act on
+    them, ``services.tasks.may_act_on_task``). None for someone in no category team; at most
+    ``TEAM_TASKS_SHOWN``."""
+    scopes = _team_task_scopes(actor)
+    if scopes is None:
         return None
-    councils = sorted({council for role, council, _ in actor.roles if role in CASE_TEAM_ROLES})
+    whose = [] if assignee_id is None else [Task.assignee_id == assignee_id]
     found = []
-    for about, on, ours in (
-        (Case, Case.id == Task.case_id, teams),
-        # A framework's re-opening is for any pillar's category team of its councils (``may_keep_register``).
-        (
-            Framework,
-            Framework.id == Task.framework_id,
-            and_(Task.framework_id.is_not(None), Framework.authority.in_([*councils, JOINT])),  # its partial index
-        ),
-    ):
+    for about, on, ours in scopes:
         query = (
             select(Task, User.full_name)
             .join(about, on)
             .join(User, User.id == Task.assignee_id)
-            .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours)
+            .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours, *whose)
             .order_by(Task.statutory.desc(), Task.due_on, Task.id)
             .limit(TEAM_TASKS_SHOWN)
         )
         found += session.execute(query).all()
     found.sort(key=lambda row: (not row[0].statutory, row[0].due_on, row[0].id))
     return [TeamTask(task, name) for task, name in found[:TEAM_TASKS_SHOWN]]
+
+
+@dataclass(frozen=True)
+class TaskHolder:
+    id: int
+    name: str
+    open_tasks: int
+
+
+def team_task_holders(session: Session, actor: Actor) -> list[TaskHolder]:
+    """Whose the person's team's tasks (``team_tasks``) are, by name, with how many each has open: to list one
+    colleague's, covering for them while they are away."""
+    counts: Counter[tuple[int, str]] = Counter()
+    for about, on, ours in _team_task_scopes(actor) or ():
+        query = (
+            select(User.id, User.full_name, func.count(Task.id))
+            .select_from(Task)
+            .join(about, on)
+            .join(User, User.id == Task.assignee_id)
+            .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours)
+            .group_by(User.id, User.full_name)
+        )
+        for person, name, open_tasks in session.execute(query):
+            counts[person, name] += open_tasks
+    return sorted((TaskHolder(i, name, n) for (i, name), n in counts.items()), key=lambda h: (h.name, h.id))
+
+
+def _team_task_scopes(actor: Actor) -> list[tuple[Any, ColumnElement[bool], ColumnElement[bool]]] | None:
+    """What a team's tasks are about, as (table, its join to the task, the team's rows of it): its cases (and
+    so their contracts), and its councils' frameworks, whose re-opening is any pillar's category team's
+    (``may_keep_register``). None for someone in no category team."""
+    teams = of_my_category_teams(actor, Case.authority, Case.pillar)
+    if teams is None:
+        return None
+    councils = sorted({council for role, council, _ in actor.roles if role in CASE_TEAM_ROLES})
+    frameworks = and_(Task.framework_id.is_not(None), Framework.authority.in_([*councils, JOINT]))  # partial index
+    return [(Case, Case.id == Task.case_id, teams), (Framework, Framework.id == Task.framework_id, frameworks)]
 
 
 def my_notifications(session: Session, actor: Actor, limit: int = 10) -> list[OutboxMessage]:

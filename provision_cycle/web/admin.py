@@ -17,7 +17,7 @@ from ..services import people as people_service
 from ..services.account_activity import account_activity
 from ..services.contract_managers import contracts_managed_by
 from ..wording import at_time, listed
-from .common import core, csv_download, me, render
+from .common import core, csv_download, id_asked_for, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from, pressed
 from .security import ADMIN_ROLES, OVERSIGHT_ROLES, roles_required
 
@@ -196,10 +196,10 @@ def turn_off_security_codes(user_id: int):
 @roles_required(*ADMIN_ROLES)
 def activity():
     """What happened to the accounts this administrator looks after (or to one person's), newest first."""
-    person_id = request.args.get("person", "")
+    person_id = id_asked_for("person")
     page = request.args.get("page", "1")
     with core().db.reading() as session:
-        person = people_service.person_looked_after(session, me(), int(person_id)) if person_id.isdigit() else None
+        person = people_service.person_looked_after(session, me(), person_id) if person_id is not None else None
         events = account_activity(
             session,
             core().governance.organisation,

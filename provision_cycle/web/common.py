@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, render_template, stream_with_context
+from flask import Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user
 
 from ..core import Core
@@ -39,6 +39,18 @@ def as_shown(counter: str | None) -> int:
     if not (counter or "").isdigit() or int(counter) > MAX_ID:
         abort(400)
     return int(counter)
+
+
+def id_asked_for(name: str) -> int | None:
+    """The record a page's query names by id (``?person=12``), or None where it names none. What no record's
+    id could be (a word, a number past any id, which a database would refuse to compare) is not found (404),
+    as an id no record has is."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        abort(404)
+    return int(raw)
 
 
 def as_seen(fingerprint: str | None) -> str:

@@ -29,7 +29,7 @@ from ..services.tasks import (
 )
 from ..services.transparency import payments_notice_quarter
 from ..workflow.participation import requests_to_participate
-from .common import core, me, render
+from .common import core, id_asked_for, me, render
 from .filters import humanise
 from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
 from .security import signed_in
@@ -43,10 +43,12 @@ def mine():
     """My tasks; for someone in a category team, ``?whose=team``: the team's, to cover for each other; for
     whoever does, covers for or oversees a council's own statutory notices, ``?whose=council``: those."""
     whose = request.args.get("whose", "")
+    colleague_id = id_asked_for("colleague")  # the team's tasks of one colleague, covering for them
     overseer = schedule_for(core()).duty_escalate_to
     duty_councils = councils_with_duties_for(me(), overseer)
     with core().db.reading() as session:
-        team = reading.team_tasks(session, me()) if whose == "team" else None
+        team = reading.team_tasks(session, me(), colleague_id) if whose == "team" else None
+        holders = reading.team_task_holders(session, me()) if team is not None else []
         council = council_duties(session, duty_councils) if whose == "council" else None
         items = reading.my_tasks(session, me(), today=core().engine.today()) if team is None and council is None else []
         in_a_team = reading.of_my_category_teams(me(), Case.authority, Case.pillar) is not None
@@ -54,6 +56,8 @@ def mine():
         "tasks/list.html",
         tasks=items,
         team=team,
+        holders=holders,
+        colleague=next((holder for holder in holders if holder.id == colleague_id), None),
         council=council,
         in_a_team=in_a_team,
         duty_councils=duty_councils,

@@ -283,6 +283,10 @@ def test_a_category_team_lists_each_other_s_tasks(api, core, db):
     refused = api(p.requester).get("/tasks?whose=team", status=422).get_json()
     assert "You are in no category team" in str(refused)
     api(p.officer).get("/tasks?whose=everyone", status=422)
+    assert api(p.officer).get(f"/tasks?whose=team&assignee_id={p.contract_manager}").get_json()["items"] == team
+    assert api(p.officer).get(f"/tasks?whose=team&assignee_id={p.manager}").get_json()["items"] == []
+    mine = api(p.officer).get(f"/tasks?assignee_id={p.manager}", status=422).get_json()
+    assert "only with whose=team" in str(mine)
 
 
 def test_a_council_s_own_notices_are_listed_for_those_who_publish_or_oversee_them(api, core, db, clock):

@@ -1033,3 +1033,26 @@ def test_a_category_team_sees_each_other_s_tasks_to_cover_for_someone_away(core,
     requester = browser(people.requester)
     assert "team's tasks" not in requester.get("/tasks/").text
     assert "My tasks" in requester.get("/tasks/?whose=team").text  # someone in no team sees their own
+
+
+def test_the_team_lists_one_colleague_s_tasks_to_cover_for_them(core, db, browser):
+    from provision_cycle.models import User
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    people = hub_people(db)
+    renewal = _task(core, people)  # the contract manager's
+    with db.unit_of_work() as session:
+        case_id = session.get(Task, renewal).case_id
+        review = raise_task(core, session, NewTask("contract_review", "Review the contract", core.engine.today(),
+                                                   people.manager, case_id=case_id), actor_id=people.officer)  # fmt: skip
+        names = {i: session.get(User, i).full_name for i in (people.contract_manager, people.manager)}
+    officer = browser(people.officer)
+    page = officer.get("/tasks/?whose=team").text
+    for person in (people.contract_manager, people.manager):
+        assert f'<option value="{person}">{names[person]} (1 task)</option>' in page  # whose they are, by name
+    theirs = officer.get(f"/tasks/?whose=team&colleague={people.manager}").text
+    assert f'<option value="{people.manager}" selected>' in theirs
+    assert f'href="/tasks/{review}"' in theirs and f'href="/tasks/{renewal}"' not in theirs
+    assert "They have no open task of your team" in officer.get(f"/tasks/?whose=team&colleague={people.s151}").text
+    for nonsense in ("someone", "99999999999999999999"):
+        officer.get(f"/tasks/?whose=team&colleague={nonsense}", status=404)
