@@ -355,6 +355,30 @@ def test_request_and_provide_information(engine, db, people, submitted):
     assert act(engine, submitted, "approve", people.head).to_state == "conflicts_assessment"
 
 
+def test_whoever_put_a_proposal_forward_hears_the_approver_s_question_and_may_answer_it(core, engine, db, people):
+    """A contract's variation put forward by its category team, not by the contract manager the case was
+    opened for: the approver's question, and the return, go to both, and the officer may answer it."""
+    from tests.factories import propose_variation, register_contract
+
+    contract = register_contract(core, people, value="400000", ends=date(2028, 3, 31))
+    propose_variation(engine, contract.case_id, people.officer,
+                      {"variation_description": "More sites", "new_value": "420000", "new_end_date": "2028-03-31"})  # fmt: skip
+    declare(engine, contract.case_id, people.head, people.officer)
+    act(engine, contract.case_id, "request_info", people.head, reason="Which sites?")
+    act(engine, contract.case_id, "provide_info", people.officer, reason="The two depots")
+    with pytest.raises(NotPermitted, match="Only the requester or a Contract Manager for OCC or the Corporate"):
+        act(engine, contract.case_id, "provide_info", people.requester, reason="Not mine to answer")
+    act(engine, contract.case_id, "return", people.head, reason="Price the second depot")
+    with db.reading() as s:
+        told = s.execute(select(OutboxMessage.kind, OutboxMessage.recipient_id).where(
+            OutboxMessage.kind.in_(["info_requested", "case_returned"]))).all()  # fmt: skip
+    assert sorted(told) == sorted(
+        (kind, person)
+        for kind in ("info_requested", "case_returned")
+        for person in (people.contract_manager, people.officer)
+    )
+
+
 def test_committee_step_needs_n_of_m(engine, db, people):
     case_id = commissioning_at_its_gate(engine, people.requester)
     approve_gate(engine, case_id, [people.head])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -380,7 +380,7 @@ def _parse(root: Node, file_name: str, file_version: int, roles: set[str]) -> Wo
     for node in root.get("transitions").items():
         if node.is_mapping():
             transitions.append(_parse_transition(node, roles))
-    transitions += generated
+    transitions += _answered_by_the_proposers(transitions, generated)
 
     initial = root.text("initial")
     _check_graph(root, states, transitions, initial)
@@ -492,6 +492,27 @@ def _destinations(node: Node) -> list[_Destination]:
     if options and options[-1].when:
         node.error("the last destination must have no 'when', so that a case always has somewhere to go")
     return options
+
+
+def _answered_by_the_proposers(declared: list[TransitionDef], generated: list[TransitionDef]) -> list[TransitionDef]:
+    """The gates' generated transitions, each gate's answer to an approver's question open to those who may put
+    forward what it decides (who may take a declared move into it: the case team recommending an award, a
+    contract manager proposing a renewal; for a gate reached by approving another, as the Executive's after a
+    key decision's first gate, that one's) as well as to the requester."""
+    proposers: dict[str, list[str]] = {}
+    for move in declared:
+        if move.dest is not None:
+            proposers.setdefault(move.dest, []).extend(who for who in move.by if who not in ("requester", "system"))
+    approvals = [(move.sources[0], move.dest) for move in generated if move.trigger == "approve" and move.dest]
+    for _ in approvals:  # as many passes as there are gates one after another, at most
+        for gate, next_gate in approvals:
+            proposers.setdefault(next_gate, []).extend(proposers.get(gate, ()))
+    return [
+        replace(move, by=("requester", *dict.fromkeys(proposers.get(move.sources[0], ()))))
+        if move.trigger == "provide_info"
+        else move
+        for move in generated
+    ]
 
 
 def _gate_transitions(node: Node, state: StateDef) -> list[TransitionDef]:

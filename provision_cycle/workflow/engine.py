@@ -533,7 +533,7 @@ class Engine:
         if outcome is Outcome.REQUEST_INFO:
             tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
             ctx.notify(
-                [case.requester_id],
+                self._behind_the_proposal(ctx),
                 QUESTION_ASKED,
                 f"{case.reference}: more information needed",
                 f"{ctx.actor.full_name} asks: {ctx.reason}",
@@ -583,13 +583,24 @@ class Engine:
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:
             ctx.notify(
-                [case.requester_id],
+                self._behind_the_proposal(ctx),
                 f"case_{final_status.value}",
                 f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
                 f"{ctx.actor.full_name}: {ctx.reason}",
             )
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
+
+    @staticmethod
+    def _behind_the_proposal(ctx: ActionContext) -> list[int]:
+        """Who hears an approver's question, or that a gate returned or rejected what it decides: the case's
+        requester, and whoever put it forward (the officer who recommended the award, the contract manager who
+        proposed a renewal), who may answer the question too (``definitions._gate_transitions``)."""
+        proposer = ctx.tx.first(sql.PROPOSED_BY, {"case_id": ctx.case.id})
+        people = [ctx.case.requester_id]
+        if proposer is not None and proposer.username != SYSTEM_USERNAME:
+            people.append(proposer.actor_id)
+        return people
 
     @staticmethod
     def _gate_in_play(
