@@ -149,3 +149,24 @@ def test_a_leavers_running_contracts_go_to_one_manager_at_once_with_their_open_t
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "contract_manager_changed")).one()
         assert told.recipient_id == newcomer and told.subject == "You now manage 2 more contracts"
         assert "1 open task came to you with them" in told.body and "Reason: Cora has left" in told.body
+
+
+def test_a_contract_handed_over_ends_for_its_new_manager_too(core, db, clock):
+    """Its case was opened for the manager it was loaded with: the expiry is told to the one managing it now."""
+    from datetime import date
+
+    from provision_cycle.scheduling.sweeps import expire_contracts
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"))
+    contract = register_contract(core, people, value="40000", ends=date(2026, 3, 31))
+    assign_contract_manager(core, contract.id, people.officer, manager_id=newcomer)
+    clock.set(date(2026, 4, 1))
+    assert expire_contracts(core, clock.today).changed == 1
+    with db.reading() as session:
+        told = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.body).where(OutboxMessage.kind == "case_closed")
+        ).all()
+    assert sorted(told) == sorted((person, "'Highways maintenance' is now 'Expired'.")
+                                  for person in (people.contract_manager, newcomer))  # fmt: skip

@@ -420,11 +420,14 @@ class Engine:
                 self._open_gate(ctx, entered_gate.name)
             if definition.states[to_state].final:
                 ctx.changes["closed_at"] = ctx.now
+                # A contract's case ends for whoever manages it now, not only the person it was opened for.
+                contract = ctx.contract()
+                managing = [contract.contract_manager_id] if contract and contract.contract_manager_id else []
                 ctx.notify(
-                    [case.requester_id],
+                    [case.requester_id, *managing],
                     "case_closed",
                     f"{case.reference}: {definition.label(to_state)}",
-                    f"Your case '{case.title}' is now '{definition.label(to_state)}'.",
+                    f"'{case.title}' is now '{definition.label(to_state)}'.",
                 )
         data = {**(extra or {}), **_jsonable(ctx.inputs), **ctx.audit_data}
         if ctx.opened_cases:
