@@ -191,3 +191,24 @@ def test_authenticator_keys_are_sealed_on_upgrade(core, db, monkeypatch):
     assert stored.startswith(SEALED) and key not in stored
     codes = two_factor.turn_on(core, person, two_factor.code_at(key, two_factor.step_of(core.engine.clock())))
     assert len(codes) == two_factor.RECOVERY_CODES
+
+
+def test_cases_already_at_a_gate_learn_who_put_them_forward_on_upgrade(core, db, clock):
+    """0066: the proposer, from the audit chain, of a case waiting at a gate: the officer who recommended an
+    award, the requester who submitted a request; a case at no gate is left as it was."""
+    from provision_cycle.models import Case
+
+    from .factories import act, award_recommended, hub_people, new_request
+
+    people = hub_people(db)
+    award = award_recommended(core.engine, clock, people)
+    request = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, request, "submit", people.requester)
+    draft = new_request(core.engine, people.requester, value="18000")
+    downgrade(db.engine, "0065")
+    with db.reading() as session:
+        assert all("proposed_by" not in session.get(Case, i).details for i in (award, request, draft))
+    upgrade(db.engine)
+    with db.reading() as session:
+        found = {i: session.get(Case, i).details.get("proposed_by") for i in (award, request, draft)}
+    assert found == {award: people.officer, request: people.requester, draft: None}

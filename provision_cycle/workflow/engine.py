@@ -70,7 +70,18 @@ DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")
 # back for rework, and the route frozen at its submission no longer fits it.
 ROUTE_DEPENDS_ON = frozenset({"authority", "category", "contract_type", "estimated_value", "vat_treatment", "route"})
 REQUEST_FACTS = ("funding", "justification", *DIRECT_AWARD_FACTS)
+# Who put forward what a case's gate is deciding (the request submitted, the award recommended, the renewal or
+# variation proposed), kept in its details as it reaches the gate: they hear, with the requester, the
+# approvers' questions, which they may answer, and a return or rejection.
+PROPOSED_BY = "proposed_by"
 MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
+
+
+def behind_the_proposal(requester_id: int, details: dict[str, Any] | None) -> list[int]:
+    """The case's requester and whoever put forward what its gate decides (``PROPOSED_BY``): who hear its
+    approvers' questions, and its return or rejection."""
+    proposer = (details or {}).get(PROPOSED_BY)
+    return [requester_id, *([proposer] if proposer not in (None, requester_id) else [])]
 
 
 def utc_now() -> datetime:
@@ -417,6 +428,8 @@ class Engine:
                 )
             entered_gate = definition.gate_at(to_state)
             if entered_gate:
+                if transition.decision is None and not ctx.actor.is_system:  # not passed on by another gate
+                    ctx.details[PROPOSED_BY] = ctx.actor.id
                 self._open_gate(ctx, entered_gate.name)
             if definition.states[to_state].final:
                 ctx.changes["closed_at"] = ctx.now
@@ -536,7 +549,7 @@ class Engine:
         if outcome is Outcome.REQUEST_INFO:
             tx.write(sql.SET_STEP_STATUS, {"b_step_id": step.id, "b_status": StepStatus.INFO_REQUESTED})
             ctx.notify(
-                self._behind_the_proposal(ctx),
+                behind_the_proposal(case.requester_id, ctx.details),
                 QUESTION_ASKED,
                 f"{case.reference}: more information needed",
                 f"{ctx.actor.full_name} asks: {ctx.reason}",
@@ -586,24 +599,13 @@ class Engine:
         ctx.transition = transition
         if outcome is not Outcome.APPROVE:
             ctx.notify(
-                self._behind_the_proposal(ctx),
+                behind_the_proposal(case.requester_id, ctx.details),
                 f"case_{final_status.value}",
                 f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
                 f"{ctx.actor.full_name}: {ctx.reason}",
             )
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
-
-    @staticmethod
-    def _behind_the_proposal(ctx: ActionContext) -> list[int]:
-        """Who hears an approver's question, or that a gate returned or rejected what it decides: the case's
-        requester, and whoever put it forward (the officer who recommended the award, the contract manager who
-        proposed a renewal), who may answer the question too (``definitions._gate_transitions``)."""
-        proposer = ctx.tx.first(sql.PROPOSED_BY, {"case_id": ctx.case.id})
-        people = [ctx.case.requester_id]
-        if proposer is not None and proposer.username != SYSTEM_USERNAME:
-            people.append(proposer.actor_id)
-        return people
 
     @staticmethod
     def _gate_in_play(

@@ -234,20 +234,6 @@ LAST_QUESTION = (
     .order_by(AUDIT.c.seq.desc())
     .limit(1)
 )
-# Who put forward what a gate decides: the person who made the last move on the case that was not a gate's
-# decision (the request submitted, the award recommended, the renewal or variation proposed); none where the
-# scheduler made it.
-PROPOSED_BY = (
-    select(AUDIT.c.actor_id, USERS.c.username)
-    .join(USERS, USERS.c.id == AUDIT.c.actor_id)
-    .where(
-        AUDIT.c.case_id == bindparam("case_id"),
-        AUDIT.c.from_state != AUDIT.c.to_state,
-        AUDIT.c.action.not_in([literal(decision) for decision in ("approve", "reject", "return")]),
-    )
-    .order_by(AUDIT.c.seq.desc())
-    .limit(1)
-)
 # What has happened to a case since the event a person last saw on its chain (a decision page's reading).
 CASE_EVENTS_SINCE = (
     select(AUDIT.c.action, AUDIT.c.data)
