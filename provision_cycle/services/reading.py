@@ -45,7 +45,7 @@ from ..models import (
 from ..models.suppliers import keys_of_supplier_named, supplier_key
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
-from ..workflow.engine import CASE_TEAM_ROLES, Actor, AvailableAction
+from ..workflow.engine import CASE_TEAM_ROLES, PROPOSED_BY, Actor, AvailableAction
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
@@ -213,6 +213,25 @@ def asking_their_requester(session: Session, case_ids: Iterable[int]) -> set[int
             select(ApprovalStep.case_id).where(
                 ApprovalStep.case_id.in_(list(case_ids)), ApprovalStep.status == StepStatus.INFO_REQUESTED
             )
+        )
+    )
+
+
+def questions_for_the_proposer(session: Session, actor: Actor) -> list[Case]:
+    """The cases at a gate whose approver's question waits on an answer from the person who put forward what it
+    decides (``engine.PROPOSED_BY``: an award they recommended, a renewal they proposed), but those among
+    their own requests that *My requests* lists and marks; the longest waiting first."""
+    return list(
+        session.scalars(
+            select(Case)
+            .join(ApprovalStep, ApprovalStep.case_id == Case.id)
+            .where(
+                ApprovalStep.status == StepStatus.INFO_REQUESTED,  # the queue's index: few steps wait on a question
+                Case.details[PROPOSED_BY].as_integer() == actor.id,
+                or_(Case.requester_id != actor.id, Case.stage == Stage.CONTRACT),  # as My requests lists them
+            )
+            .order_by(Case.updated_at, Case.id)
+            .distinct()
         )
     )
 

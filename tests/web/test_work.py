@@ -1056,3 +1056,38 @@ def test_the_team_lists_one_colleague_s_tasks_to_cover_for_them(core, db, browse
     assert "They have no open task of your team" in officer.get(f"/tasks/?whose=team&colleague={people.s151}").text
     for nonsense in ("someone", "99999999999999999999"):
         officer.get(f"/tasks/?whose=team&colleague={nonsense}", status=404)
+
+
+def test_whoever_put_a_proposal_forward_finds_the_approver_s_question_on_my_work_and_answers_it(core, db, browser):
+    from tests.factories import declare, propose_variation, register_contract
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="400000", ends=date(2028, 3, 31))
+    case_id = contract.case_id
+    propose_variation(core.engine, case_id, people.officer,
+                      {"variation_description": "More sites", "new_value": "420000", "new_end_date": "2028-03-31"})  # fmt: skip
+    declare(core.engine, case_id, people.head, people.officer)
+    act(core.engine, case_id, "request_info", people.head, reason="Which sites?")
+    officer = browser(people.officer)
+    mine = officer.get("/my-work").text
+    assert 'id="questions">Questions for me' in mine
+    assert f'href="/cases/{case_id}/actions/provide_info">answer the question' in mine
+    assert "Which sites?" in officer.get(f"/cases/{case_id}/actions/provide_info").text
+    officer.post(f"/cases/{case_id}/actions/provide_info", {"reason": "The two depots"})
+    assert 'id="questions"' not in officer.get("/my-work").text  # answered
+    # A contract's manager proposing its variation: its case is theirs, but My requests lists no contract's case.
+    other = register_contract(core, people, value="300000", ends=date(2028, 6, 30), title="Grounds")
+    propose_variation(core.engine, other.case_id, people.contract_manager,
+                      {"variation_description": "More parks", "new_value": "310000", "new_end_date": "2028-06-30"})  # fmt: skip
+    declare(core.engine, other.case_id, people.head)
+    act(core.engine, other.case_id, "request_info", people.head, reason="Which parks?")
+    theirs = browser(people.contract_manager).get("/my-work").text
+    assert f'href="/cases/{other.case_id}/actions/provide_info">answer' in theirs
+    assert f'href="/cases/{case_id}/actions/provide_info">' not in theirs  # the officer's, answered
+    # A request's own question is marked on My requests, not listed again.
+    request = new_request(core.engine, people.requester, value="18000")
+    act(core.engine, request, "submit", people.requester)
+    declare(core.engine, request, people.manager)
+    act(core.engine, request, "request_info", people.manager, reason="Which budget?")
+    mine = browser(people.requester).get("/my-work").text
+    assert "A question for you" in mine and 'id="questions"' not in mine
