@@ -230,8 +230,7 @@ def questions_for_the_proposer(session: Session, actor: Actor) -> list[Case]:
                 Case.details[PROPOSED_BY].as_integer() == actor.id,
                 or_(Case.requester_id != actor.id, Case.stage == Stage.CONTRACT),  # as My requests lists them
             )
-            .order_by(Case.updated_at, Case.id)
-            .distinct()
+            .order_by(Case.updated_at, Case.id)  # a case is at one gate, with one live step: listed once
         )
     )
 

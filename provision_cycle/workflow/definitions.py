@@ -499,18 +499,18 @@ def _answered_by_the_proposers(declared: list[TransitionDef], generated: list[Tr
     forward what it decides (who may take a declared move into it: the case team recommending an award, a
     contract manager proposing a renewal; for a gate reached by approving another, as the Executive's after a
     key decision's first gate, that one's) as well as to the requester."""
-    proposers: dict[str, list[str]] = {}
+    proposers: dict[str, dict[str, None]] = {}  # by state, who may move a case into it, in order, each once
     for move in declared:
         if move.dest is not None:
-            proposers.setdefault(move.dest, []).extend(who for who in move.by if who not in ("requester", "system"))
+            proposers.setdefault(move.dest, {}).update(
+                dict.fromkeys(w for w in move.by if w not in ("requester", "system"))
+            )
     approvals = [(move.sources[0], move.dest) for move in generated if move.trigger == "approve" and move.dest]
     for _ in approvals:  # as many passes as there are gates one after another, at most
         for gate, next_gate in approvals:
-            proposers.setdefault(next_gate, []).extend(proposers.get(gate, ()))
+            proposers.setdefault(next_gate, {}).update(proposers.get(gate, {}))
     return [
-        replace(move, by=("requester", *dict.fromkeys(proposers.get(move.sources[0], ()))))
-        if move.trigger == "provide_info"
-        else move
+        replace(move, by=("requester", *proposers.get(move.sources[0], {}))) if move.trigger == "provide_info" else move
         for move in generated
     ]
 
