@@ -57,7 +57,7 @@ def mine():
         tasks=items,
         team=team,
         holders=holders,
-        colleague=next((holder for holder in holders if holder.id == colleague_id), None),
+        colleague_id=colleague_id,
         council=council,
         in_a_team=in_a_team,
         duty_councils=duty_councils,
