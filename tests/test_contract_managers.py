@@ -4,6 +4,7 @@ holds the Contract Manager role for the contract's council and pillar."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -170,3 +171,17 @@ def test_a_contract_handed_over_ends_for_its_new_manager_too(core, db, clock):
         ).all()
     assert sorted(told) == sorted((person, "'Highways maintenance' is now 'Expired'.")
                                   for person in (people.contract_manager, newcomer))  # fmt: skip
+
+
+def test_a_contract_s_case_page_names_who_manages_it_now(core, db, app):
+    from datetime import date
+
+    from tests.factories import register_contract
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    contract = register_contract(core, people, value="40000", ends=date(2028, 3, 31))
+    assign_contract_manager(core, contract.id, people.officer, manager_id=newcomer)
+    page = Browser(app, db).sign_in(people.officer).get(f"/cases/{contract.case_id}").text
+    assert re.search(r"Contract manager</dt>\s*<dd[^>]*>Nia Newcomer</dd>", page)

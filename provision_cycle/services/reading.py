@@ -726,6 +726,11 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         d.principal_id for ds in decisions.values() for d in ds
     }
     people.add(case.requester_id)
+    contract = session.scalar(select(Contract).where(Contract.case_id == case.id)) or session.scalar(
+        select(Contract).where(Contract.procurement_case_id == case.id)
+    )
+    if contract is not None and contract.case_id == case.id:
+        people.add(contract.contract_manager_id)  # who manages it now, beside who its case was opened for
     names = user_names(session, {p for p in people if p})
     timeline = [
         TimelineEntry(
@@ -736,9 +741,6 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         )
         for e in reversed(events)
     ]
-    contract = session.scalar(select(Contract).where(Contract.case_id == case.id)) or session.scalar(
-        select(Contract).where(Contract.procurement_case_id == case.id)
-    )
     award = award_recommendation(core.workflows.state_of(case), case)
     return CasePage(
         case=case,
