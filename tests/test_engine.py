@@ -379,6 +379,20 @@ def test_whoever_put_a_proposal_forward_hears_the_approver_s_question_and_may_an
     )
 
 
+def test_a_gate_passed_is_told_to_the_requester_and_whoever_put_it_forward(engine, db, people, submitted):
+    declare(engine, submitted, people.head)
+    act(engine, submitted, "approve", people.head)
+    with db.reading() as s:
+        told = s.execute(select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body).where(
+            OutboxMessage.kind == "case_approved")).all()  # fmt: skip
+    [(person, subject, body)] = told
+    assert person == people.requester and subject.endswith(": approved at Route approval")
+    assert (
+        body
+        == "'Case management system' is approved at Route approval, Hana Head deciding last. It is now at 'Conflicts assessment'."
+    )
+
+
 def test_committee_step_needs_n_of_m(engine, db, people):
     case_id = commissioning_at_its_gate(engine, people.requester)
     approve_gate(engine, case_id, [people.head])

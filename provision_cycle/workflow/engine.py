@@ -597,12 +597,22 @@ class Engine:
             tx.write(sql.END_ROUND, end_round)
         transition = self._choose(ctx)
         ctx.transition = transition
+        behind = behind_the_proposal(case.requester_id, ctx.details)
         if outcome is not Outcome.APPROVE:
             ctx.notify(
-                behind_the_proposal(case.requester_id, ctx.details),
+                behind,
                 f"case_{final_status.value}",
                 f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
                 f"{ctx.actor.full_name}: {ctx.reason}",
+            )
+        elif transition.dest and not ctx.definition.states[transition.dest].final:  # an end is told as one
+            label = ctx.definition.label
+            ctx.notify(
+                [person for person in behind if person != ctx.actor.id],
+                f"case_{final_status.value}",
+                f"{case.reference}: approved at {label(case.state)}",
+                f"'{case.title}' is approved at {label(case.state)}, {ctx.actor.full_name} deciding last. It is "
+                f"now at '{label(transition.dest)}'.",
             )
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
