@@ -200,6 +200,20 @@ def test_delegate_decides_on_behalf_of_an_absent_approver(engine, db, clock, peo
         assert (event.actor_id, event.on_behalf_of_id) == (cover, people.head)
 
 
+def test_the_delegate_is_told_of_the_cover_and_of_its_early_end(engine, db, people):
+    cover = create_user(db, ("head_of_category", "OCC", "heasc"), full_name="Cover Head")
+    delegation = engine.delegate(people.head, cover, date(2026, 3, 2), date(2026, 3, 6), "Annual leave")
+    engine.revoke_delegation(delegation, people.head)
+    with db.reading() as s:
+        told = s.execute(select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body)
+                         .where(OutboxMessage.kind == "cover").order_by(OutboxMessage.id)).all()  # fmt: skip
+    assert [(person, subject) for person, subject, _ in told] == [
+        (cover, "You cover Hana Head's approvals from 2 March 2026"),
+        (cover, "Your cover for Hana Head has ended"),
+    ]
+    assert told[0].body.startswith("Hana Head is away (Annual leave) from 2 March 2026 to 6 March 2026")
+
+
 def test_delegation_outside_its_dates_gives_no_authority(engine, db, people, submitted):
     cover = create_user(db, ("head_of_category", "OCC", "heasc"))
     engine.delegate(people.head, cover, date(2026, 4, 1), date(2026, 4, 10))

@@ -37,7 +37,7 @@ from ..governance.calendar import implausible
 from ..governance.organisation import ADMINISTRATOR, JOINT
 from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..governance.statutory import DirectAwardGround, Route
-from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, Outcome, StepStatus
+from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, OutboxMessage, Outcome, StepStatus
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
@@ -74,6 +74,7 @@ REQUEST_FACTS = ("funding", "justification", *DIRECT_AWARD_FACTS)
 # variation proposed), kept in its details as it reaches the gate: they hear, with the requester, the
 # approvers' questions, which they may answer, and a return or rejection.
 PROPOSED_BY = "proposed_by"
+COVER = "cover"  # the notification telling a delegate of cover set up for them, or ended early
 MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
 
 
@@ -1162,6 +1163,14 @@ class Engine:
                     "to": ends_on.isoformat(),
                 },
             )
+            # The delegate learns of it now, not from an approval that reaches them while they are busy.
+            why = f" ({delegation.reason})" if delegation.reason else ""
+            session.add(OutboxMessage.queued(
+                COVER, delegate_id, f"You cover {delegator.full_name}'s approvals from {starts_on:%-d %B %Y}",
+                f"{delegator.full_name} is away{why} from {starts_on:%-d %B %Y} to {ends_on:%-d %B %Y}: you may "
+                "decide their approvals meanwhile, where you hold the role a step needs or a more senior one. "
+                "Each decision records that you took it on their behalf.",
+                self.clock(), case_id=None, payload={"open": "/approvals/"}))  # fmt: skip
             return delegation.id
 
     def revoke_delegation(self, delegation_id: int, actor_id: int) -> None:
@@ -1176,6 +1185,12 @@ class Engine:
             self.system_event(
                 session, actor_id=actor_id, action="revoke_delegation", data={"delegation_id": delegation_id}
             )
+            delegator = self.actor(session, actor_id)
+            session.add(OutboxMessage.queued(
+                COVER, delegation.delegate_id, f"Your cover for {delegator.full_name} has ended",
+                f"{delegator.full_name} ended the cover you were giving from {delegation.starts_on:%-d %B %Y} "
+                f"to {delegation.ends_on:%-d %B %Y}: their approvals are theirs again.",
+                self.clock(), case_id=None, payload={"open": "/approvals/"}))  # fmt: skip
 
     def _validated_case_fields(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         """``fields`` of a request (``REQUEST_FIELDS``, the route, the commencement date) checked and cleaned;
