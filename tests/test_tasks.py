@@ -47,3 +47,33 @@ def test_a_renewal_decision_to_extend_needs_an_extension_option_left(core, db):
         complete_task(core, exhausted, people.contract_manager, outcome="extend")
     with db.reading() as session:
         assert (session.get(Task, with_options).outcome, session.get(Task, exhausted).status) == ("extend", "open")
+
+
+def test_the_assignee_hears_when_a_colleague_completes_or_snoozes_their_task(core, db):
+    from sqlalchemy import select
+
+    from provision_cycle.models import OutboxMessage
+    from provision_cycle.services.tasks import snooze_task
+    from tests.web.helpers import renewal_task
+
+    people = hub_people(db)
+    first, second = seed_contracts(core, people, 2)
+    snoozed = renewal_task(core, people, first, "Decide the first")
+    completed = renewal_task(core, people, second, "Decide the second")
+    today = core.engine.today()
+    snooze_task(core, snoozed, people.officer, until=today + timedelta(days=7), reason="Waiting for the budget")
+    complete_task(core, completed, people.officer, outcome="recommission", note="A new specification")
+    complete_task(core, snoozed, people.contract_manager, outcome="let_expire")  # their own: nobody is told
+    with db.reading() as session:
+        told = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body)
+            .where(OutboxMessage.kind == "task_covered")
+            .order_by(OutboxMessage.id)
+        ).all()
+    until = today + timedelta(days=7)
+    assert [tuple(row) for row in told] == [
+        (people.contract_manager, "Olive Officer snoozed your task: Decide the first",
+         f"Until {until.day} {until:%B %Y}: Waiting for the budget"),
+        (people.contract_manager, "Olive Officer completed your task: Decide the second",
+         "Re-commission: start a new procurement. A new specification"),
+    ]  # fmt: skip

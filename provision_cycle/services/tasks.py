@@ -53,6 +53,7 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
 MAX_SNOOZE_DAYS = 90
+TASK_COVERED = "task_covered"  # a colleague completed or snoozed someone's task for them
 
 
 def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
@@ -178,6 +179,22 @@ def finish_task(
     task.completed_at, task.completed_by_id = core.engine.clock(), actor_id
     event = {"task_id": task.id, "kind": task.kind, "outcome": outcome[0], "outcome_label": outcome[1], **(data or {})}
     _audit(core, session, case, actor_id, "complete_task", event, note.strip())
+    because = f" {note.strip()}" if note.strip() else ""
+    _tell_the_assignee(core, session, task, actor_id, "completed", f"{outcome[1]}.{because}")
+
+
+def _tell_the_assignee(core: Core, session: Session, task: Task, actor_id: int, done: str, what: str) -> None:
+    """A task's assignee hears when a colleague covering for them completes or snoozes it: it leaves, or
+    waits on, their list without their doing."""
+    if actor_id == task.assignee_id:
+        return
+    name = session.scalar(select(User.full_name).where(User.id == actor_id))
+    session.add(
+        OutboxMessage.queued(
+            TASK_COVERED, task.assignee_id, f"{name} {done} your task: {task.title}", what, core.engine.clock(),
+            case_id=task.case_id, payload={"open": f"/tasks/{task.id}"},
+        )
+    )  # fmt: skip
 
 
 def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, reason: str) -> None:
@@ -197,6 +214,7 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
     with core.db.unit_of_work() as session:
         task, case, _ = lock_task(core, session, task_id, actor_id)
         task.snoozed_until, task.snooze_reason = until, reason.strip()
+        _tell_the_assignee(core, session, task, actor_id, "snoozed", f"Until {until:%-d %B %Y}: {reason.strip()}")
         _audit(
             core,
             session,
