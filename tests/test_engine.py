@@ -214,6 +214,25 @@ def test_the_delegate_is_told_of_the_cover_and_of_its_early_end(engine, db, peop
     assert told[0].body.startswith("Hana Head is away (Annual leave) from 2 March 2026 to 6 March 2026")
 
 
+def test_an_approval_opening_while_its_approver_is_away_is_announced_to_their_delegate(engine, db, clock, people):
+    """Told as its approvers are, with an action link (the step in its payload): not a delegate who could not
+    decide it, nor one whose cover is over."""
+    cover = create_user(db, ("head_of_category", "OCC", "heasc"), full_name="Cover Head")
+    junior = create_user(db, ("category_manager", "OCC", "cnc"), full_name="Junior Manager")
+    both = create_user(db, ("head_of_category", "OCC", "cnc"), ("category_manager", "OCC", "cnc"))
+    engine.delegate(people.head, cover, clock.today, clock.today)
+    engine.delegate(both, junior, clock.today, clock.today)  # may cover a manager's steps, not this one
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    with db.reading() as s:
+        told = {
+            m.recipient_id: m for m in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed"))
+        }
+    assert set(told) == {people.head, both, cover}
+    assert told[cover].body.startswith("You cover for Hana Head while they are away. 'Case management system' needs")
+    assert told[cover].payload["step"] == told[people.head].payload["step"]
+
+
 def test_delegation_outside_its_dates_gives_no_authority(engine, db, people, submitted):
     cover = create_user(db, ("head_of_category", "OCC", "heasc"))
     engine.delegate(people.head, cover, date(2026, 4, 1), date(2026, 4, 10))

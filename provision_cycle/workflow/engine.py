@@ -725,27 +725,34 @@ class Engine:
         self._announce_step(ctx, planned[0], round_)
 
     def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
-        """Tell the people who can decide a newly opened step (never the requester) that it waits for them.
+        """Tell the people who can decide a newly opened step (never the requester) that it waits for them: its
+        role's holders, and whoever covers today for one of them and may decide it (``_may_cover``).
 
         The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
-        people = [u for u in self.holders(ctx.tx, step.role, step.authority, step.pillar) if u != ctx.case.requester_id]
+        params = {"role": step.role, "authority": step.authority, "today": ctx.today}
+        statement = sql.HOLDERS_AND_COVER
+        if step.pillar is not None:
+            statement, params = sql.HOLDERS_IN_PILLAR_AND_COVER, {**params, "pillar": step.pillar}
+        rows = ctx.tx.rows(statement, params)
+        requester = ctx.case.requester_id
+        holders = sorted({row.user_id for row in rows if row.covering_for is None} - {requester})
         again = (
             f"It is back after rework (round {round_}): its decision page shows what was said before."
             if round_ > 1
             else ""
         )
-        ctx.notify(
-            people,
-            "approval_needed",
-            f"{ctx.case.reference}: your approval is needed",
-            " ".join(
-                filter(
-                    None,
-                    (f"'{ctx.case.title}' needs your decision. {step.reason}", again, ctx.details.get(FOR_APPROVERS)),
-                )
-            ),
-            step={"gate": step.gate, "round": round_, "position": step.position},
-        )
+        why = [f"'{ctx.case.title}' needs your decision. {step.reason}", again, ctx.details.get(FOR_APPROVERS)]
+        subject = f"{ctx.case.reference}: your approval is needed"
+        at = {"gate": step.gate, "round": round_, "position": step.position}
+        ctx.notify(holders, "approval_needed", subject, " ".join(filter(None, why)), step=at)
+        for delegate, away in sorted((r.user_id, r.covering_for) for r in rows if r.covering_for is not None):
+            if delegate in holders or requester in (delegate, away):
+                continue  # told as a holder, or no decision of theirs (segregation of duties)
+            covering = self.actor(ctx.tx, delegate)
+            if self._may_cover(covering, step):
+                name = self.actor(ctx.tx, away).full_name
+                cover = f"You cover for {name} while they are away."
+                ctx.notify([delegate], "approval_needed", subject, " ".join(filter(None, [cover, *why])), step=at)
 
     @staticmethod
     def _step_waiting_for_info(ctx: ActionContext) -> Row[Any] | None:

@@ -16,7 +16,22 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import String, bindparam, case, exists, func, insert, literal, select, true, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
 
 from ..db import CHANGE_LOCK
 from ..models import (
@@ -173,6 +188,28 @@ _HOLDERS = (
 )
 HOLDERS = _HOLDERS.order_by(ROLES.c.user_id)
 HOLDERS_IN_PILLAR = _HOLDERS.where(ROLES.c.pillar == bindparam("pillar")).order_by(ROLES.c.user_id)
+
+
+def _with_their_cover(holders):
+    """The holders (``covering_for`` none) and whoever covers on ``today`` for one of them (``covering_for``
+    them), in one read: whom a newly opened step is announced to."""
+    held = holders.subquery()
+    covering = (
+        select(DELEGATIONS.c.delegate_id, DELEGATIONS.c.delegator_id)
+        .join(USERS, USERS.c.id == DELEGATIONS.c.delegate_id)
+        .where(
+            DELEGATIONS.c.delegator_id.in_(select(held.c.user_id)),
+            DELEGATIONS.c.revoked_at.is_(None),
+            DELEGATIONS.c.starts_on <= bindparam("today"),
+            DELEGATIONS.c.ends_on >= bindparam("today"),
+            USERS.c.is_active,
+        )
+    )
+    return union_all(select(held.c.user_id, cast(null(), Integer).label("covering_for")), covering)
+
+
+HOLDERS_AND_COVER = _with_their_cover(_HOLDERS)
+HOLDERS_IN_PILLAR_AND_COVER = _with_their_cover(_HOLDERS.where(ROLES.c.pillar == bindparam("pillar")))
 
 # (A bound parameter in an UPDATE may not share a column's name: hence the ``b_`` prefixes.)
 _STEP = update(STEPS).where(STEPS.c.id == bindparam("b_step_id"))
