@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, NamedTuple
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
 from ..core import Core
@@ -92,7 +93,21 @@ def roles_required(*roles: str) -> Callable:
     return _access(SIGNED_IN, roles)
 
 
+class _SessionNotWrittenByFiles(SecureCookieSessionInterface):
+    """The session cookie, never written by a static file's response. The browser fetches a file (the page's
+    icon, its styles) beside a request that changes the session (single sign-on keeping its journey while the
+    browser is away at the provider), and Flask-Login marks an anonymous session changed on every request: the
+    file's answer, made from the cookie as it was, could arrive last and put the old session back (seen once
+    in CI, as a single sign-on that "was not begun in this browser")."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
 def init_security(app: Flask, session_person: Callable[[str], tuple[Actor, str] | None]) -> None:
+    app.session_interface = _SessionNotWrittenByFiles()
     login = LoginManager(app)
     login.login_view = "auth.sign_in"
     login.login_message = "Sign in to continue"

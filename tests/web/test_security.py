@@ -385,3 +385,13 @@ def test_session_limits_are_settings_checked_on_start():
     assert Settings.from_env({"PC_SESSION_IDLE_MINUTES": "30"}).session_idle_minutes == 30
     with pytest.raises(SettingsError, match="PC_SESSION_HOURS must be a whole number of at least 1, like 12"):
         Settings.from_env({"PC_SESSION_HOURS": "half a day"})
+
+
+def test_a_static_file_s_response_never_writes_the_session_cookie(app):
+    """A file fetched beside a request that changes the session (single sign-on keeping its journey) could
+    otherwise answer last with the session as it was before, and the browser keep that one."""
+    client = app.test_client()
+    assert any(c.startswith("session=") for c in client.get("/sign-in").headers.getlist("Set-Cookie"))
+    for path in ("/static/favicon.svg", "/static/council.min.css"):
+        written = client.get(path).headers.getlist("Set-Cookie")
+        assert not any(cookie.startswith("session=") for cookie in written), (path, written)
