@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -222,13 +222,16 @@ def test_an_approval_opening_while_its_approver_is_away_is_announced_to_their_de
     both = create_user(db, ("head_of_category", "OCC", "cnc"), ("category_manager", "OCC", "cnc"))
     engine.delegate(people.head, cover, clock.today, clock.today)
     engine.delegate(both, junior, clock.today, clock.today)  # may cover a manager's steps, not this one
+    other_head = create_user(db, ("head_of_category", "OCC", "cnc"), full_name="Hal Head")
+    engine.delegate(other_head, cover, clock.today, clock.today)  # covering for two of its approvers: told once
+    lapsed = create_user(db, ("head_of_category", "OCC", "heasc"))
+    engine.delegate(people.head, lapsed, clock.today - timedelta(days=9), clock.today - timedelta(days=2))
     case_id = new_request(engine, people.requester, value="250000")
     act(engine, case_id, "submit", people.requester)
     with db.reading() as s:
-        told = {
-            m.recipient_id: m for m in s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed"))
-        }
-    assert set(told) == {people.head, both, cover}
+        announced = list(s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_needed")))
+    told = {m.recipient_id: m for m in announced}
+    assert set(told) == {people.head, both, other_head, cover} and len(announced) == len(told)  # each once
     assert told[cover].body.startswith("You cover for Hana Head while they are away. 'Case management system' needs")
     assert told[cover].payload["step"] == told[people.head].payload["step"]
 

@@ -745,14 +745,14 @@ class Engine:
         subject = f"{ctx.case.reference}: your approval is needed"
         at = {"gate": step.gate, "round": round_, "position": step.position}
         ctx.notify(holders, "approval_needed", subject, " ".join(filter(None, why)), step=at)
+        told = set(holders)
         for delegate, away in sorted((r.user_id, r.covering_for) for r in rows if r.covering_for is not None):
-            if delegate in holders or requester in (delegate, away):
-                continue  # told as a holder, or no decision of theirs (segregation of duties)
-            covering = self.actor(ctx.tx, delegate)
-            if self._may_cover(covering, step):
-                name = self.actor(ctx.tx, away).full_name
-                cover = f"You cover for {name} while they are away."
+            if delegate in told or requester in (delegate, away):
+                continue  # told already (a holder, or covering for another), or no decision of theirs
+            if self._may_cover(self.actor(ctx.tx, delegate), step):
+                cover = f"You cover for {self.actor(ctx.tx, away).full_name} while they are away."
                 ctx.notify([delegate], "approval_needed", subject, " ".join(filter(None, [cover, *why])), step=at)
+                told.add(delegate)
 
     @staticmethod
     def _step_waiting_for_info(ctx: ActionContext) -> Row[Any] | None:
