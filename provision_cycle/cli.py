@@ -17,7 +17,7 @@ from .core import Core, NotUpgraded, load_definitions, refuse_unless_upgraded
 from .diagrams import to_dot, to_svg
 from .errors import DomainError
 from .migrate import upgrade
-from .wording import counted
+from .wording import counted, pounds
 from .workflow import versions
 
 
@@ -288,7 +288,7 @@ def _load(file: Path, apply: bool, load: Callable[[bytes], Any], held: Callable[
 
 def _held(count: int, noun: str, by_council: dict[str, int], total: Any) -> str:
     councils = ", ".join(f"{code} {number:,}" for code, number in sorted(by_council.items()))
-    return f"{count:,} {noun} ({councils}; {total:,.2f} excluding VAT in all)"
+    return f"{count:,} {noun} ({councils}; {pounds(total)} excluding VAT in all)"
 
 
 @click.command("load-register")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from .governance.calendar import LONDON
 
@@ -21,6 +22,13 @@ def one_to_a_line(text: str) -> list[str]:
 def counted(number: int, noun: str) -> str:
     """``number`` of ``noun`` as people say it: "1 month", "3 months", "12 working days"."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def pounds(amount: Decimal | int, pence: bool = True) -> str:
+    """A sum of money as the councils write it: "£1,250.00", "£2,000,000" (``pence`` False), "-£80.00" (a
+    credit note)."""
+    figure = f"{abs(amount):,.2f}" if pence else f"{abs(amount):,.0f}"
+    return f"-£{figure}" if amount < 0 else f"£{figure}"
 
 
 def duration(minutes: int) -> str:

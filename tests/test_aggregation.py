@@ -72,7 +72,7 @@ def test_a_councils_requests_for_one_category_within_a_year_are_pointed_out_toge
     found = _found(core, db, people.officer, third)
     assert [case.id for case in found.others] == [second, first]  # the latest first
     assert (found.more, found.together_inc_vat, found.line) == (0, Decimal("252000.00"), Decimal("207720"))
-    assert found.line_name.startswith("the 207,720.00 threshold")
+    assert found.line_name.startswith("the £207,720.00 threshold")
     assert [case.id for case in _found(core, db, people.officer, first).others] == [third, second]  # and back
     assert _found(core, db, people.officer, call_off) is None  # valued as its framework
     stranger = create_user(db, ("requester", "OCC"))  # sees none of the others: they are counted, not named
@@ -118,7 +118,7 @@ def test_the_submission_records_it_and_the_route_approvers_are_told(core, db):
     assert "Perhaps one requirement" not in asked[-2]
     assert (
         "Perhaps one requirement with 2 other procurements of the council for the same category and type of "
-        "contract within a year (listed on its page): together 252,000.00 with VAT, over the 207,720.00 threshold"
+        "contract within a year (listed on its page): together £252,000.00 with VAT, over the £207,720.00 threshold"
     ) in asked[-1]
 
 

@@ -128,7 +128,7 @@ def test_a_route_not_open_to_the_request_is_refused_when_it_is_saved(engine, db,
     assert unknown.value.fields["route"].startswith("Choose one of the routes: Low-value purchase, Quotations")
     with pytest.raises(InvalidInput) as closed:
         new_request(engine, people.requester, value="250000", route="quotations")
-    assert closed.value.fields["route"].startswith("Quotations is not open to this case: Services worth 300,000.00")
+    assert closed.value.fields["route"].startswith("Quotations is not open to this case: Services worth £300,000.00")
     assert "Choose one of: Open procedure" in closed.value.fields["route"]
     case_id = new_request(engine, people.requester, value="18000", route="quotations")
     with pytest.raises(InvalidInput, match="Quotations is not open to this case"):

@@ -32,7 +32,7 @@ def test_a_procurement_that_is_a_key_decision_from_its_request(core, db):
     assert notice.councils == ("Oxfordshire County Council",)
     assert notice.matter.startswith("The procurement of Case management system: ")
     assert notice.matter.endswith("(estimated at £1,200,000.00 excluding VAT over 36 months)")
-    assert notice.why_key.startswith("key decision for OCC: a contract worth 1,200,000.00 is over 1,000,000.00")
+    assert notice.why_key.startswith("key decision for OCC: a contract worth £1,200,000.00 is over £1,000,000.00")
     assert [(m.name, m.council) for m in notice.decision_makers] == [("Eve Executive", "")]
     assert (notice.earliest, notice.clear_days) == (date(2026, 3, 31), 28)  # 28 clear days from today
     assert notice.documents == ("Business case.pdf",)
@@ -46,7 +46,7 @@ def test_an_award_that_is_a_key_decision_where_its_request_was_not(core, db, clo
     notice = _notice(core, db, case_id, people.officer)
     assert notice.matter.startswith("The award of the contract for ")
     assert notice.matter.endswith(" to Acme Ltd, for £520,000.00 excluding VAT")
-    assert notice.why_key.startswith("key decision for CDC: a contract worth 520,000.00 is over 500,000.00")
+    assert notice.why_key.startswith("key decision for CDC: a contract worth £520,000.00 is over £500,000.00")
     assert [m.name for m in notice.decision_makers] == ["Eve Executive"]
 
 

@@ -51,7 +51,7 @@ def test_route_approval_at_the_100k_band_edge(governance, value, band, roles):
 def test_each_step_says_why_it_applies(governance):
     plan = plan_for(governance, "250000")
     assert plan.gates["route_approval"][0].reason == (
-        "Head of Category: value 250,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC"
+        "Head of Category: value £250,000.00 is in band £100,000 to £500,000, Corporate and Commercial, OCC"
     )
 
 
@@ -122,7 +122,7 @@ def test_a_variation_adding_more_than_the_key_decision_figure_is_one(governance,
         code = "CDC" if authority != "OCC" else "OCC"
         assert list(found) == [code]
         added = Decimal(new_value) - Decimal(value)
-        assert f"the variation adds {added:,.2f} to the contract's value" in found[code]
+        assert f"the variation adds £{added:,.2f} to the contract's value" in found[code]
         steps = governance.key_decision_steps(
             Proposal(authority, "ict", "services", Decimal(new_value), "standard", date(2026, 3, 2), None),
             "executive_decision",

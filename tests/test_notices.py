@@ -195,7 +195,7 @@ def test_a_small_change_that_could_have_been_made_with_an_earlier_one_is_weighed
     [asked] = [spec for spec in offer.inputs if spec.name == "made_together_with"]
     assert [label for _, label in asked.options] == [
         "No",
-        "Yes, with the change made on 2 March 2026 (its value from 500,000.00 to 530,000.00)",
+        "Yes, with the change made on 2 March 2026 (its value from £500,000.00 to £530,000.00)",
     ]
     _vary(core, people, contract.case_id, value="555000", ends="2028-06-30", made_together_with="0")
     with db.reading() as session:
@@ -306,7 +306,7 @@ def test_contracts_outside_the_act_owe_no_change_notice(core, db):
     # Doubled, each is approved at the level of its new value: 1m needs a director too, 120,000 a head of category.
     for contract, why, approvers in (
         (legacy, "Public Contracts Regulations 2015", [people.head, people.director]),
-        (small, "below the 214,904.00 threshold", [people.head]),
+        (small, "below the £214,904.00 threshold", [people.head]),
     ):
         value = str(contract.value * 2)
         inputs = {"variation_description": "Double it", "new_value": value, "new_end_date": "2028-06-30"}
@@ -642,7 +642,7 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
             select(AuditEvent).where(AuditEvent.case_id == contract.case_id, AuditEvent.action == "propose_variation")
         ).one()
     assert [s.role for s in steps] == ["head_of_category", "director"]
-    assert "value 1,200,000.00 is in band" in steps[0].reason
+    assert "value £1,200,000.00 is in band" in steps[0].reason
     assert event.data["approvers"] == [s.reason for s in steps]
     with pytest.raises(NotPermitted):
         approve_gate(core.engine, contract.case_id, [people.head, people.manager])  # a director must sign too
@@ -656,7 +656,7 @@ def test_a_variation_is_approved_at_the_level_of_what_the_contract_becomes(core,
             )
         ).all()
     said = (
-        "Proposed variation: Citywide. Value 500,000.00 to 1,200,000.00 excluding VAT; end date 30 June 2028 "
+        "Proposed variation: Citywide. Value £500,000.00 to £1,200,000.00 excluding VAT; end date 30 June 2028 "
         "(unchanged). Basis: Provided for unambiguously in the contract and its tender or transparency notice, "
         "without changing its overall nature (Schedule 8, paragraph 1). A contract change notice is needed before it "
         "is made: value changes by 140.0%"
@@ -689,7 +689,7 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
         inputs={"forward_plan_published_on": published.isoformat()})  # fmt: skip
     assert approve_gate(core.engine, case_id, [people.head]).to_state == "variation_executive_decision"
     [step] = executive_steps()
-    assert step.role == "executive_member" and "the variation adds 80,000.00 to the contract's value" in step.reason
+    assert step.role == "executive_member" and "the variation adds £80,000.00 to the contract's value" in step.reason
     declare(core.engine, case_id, people.executive)
     with pytest.raises(GuardFailed, match="cannot be taken before"):
         act(core.engine, case_id, "approve", people.executive)
@@ -700,7 +700,7 @@ def test_a_variation_adding_more_than_the_key_decision_figure_goes_to_the_execut
                 OutboxMessage.kind == "approval_needed", OutboxMessage.recipient_id == people.executive
             )
         )
-    assert "It is a key decision for CDC: the variation adds 80,000.00" in asked
+    assert "It is a key decision for CDC: the variation adds £80,000.00" in asked
 
     clock.set(published + timedelta(days=28))  # 27 clear days between: a day short
     with pytest.raises(GuardFailed, match="cannot be taken before"):
@@ -769,11 +769,11 @@ def test_an_extension_adding_more_than_the_key_decision_figure_goes_to_the_execu
             select(ApprovalStep).where(ApprovalStep.case_id == case_id, ApprovalStep.gate == "renewal_gate")
         ).all()
         asked = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed"))
-    assert "value 600,000.00 is in band" in officers.reason  # 400,000 and the extension's 200,000
+    assert "value £600,000.00 is in band" in officers.reason  # 400,000 and the extension's 200,000
     assert (
-        "Proposed: extend the contract to 31 March 2028 (it ends 31 March 2027 now), at a cost of 200,000.00 "
-        "excluding VAT, which takes its value from 400,000.00 to 600,000.00. It is a key decision for CDC: the "
-        "extension adds 200,000.00 to the contract's value"
+        "Proposed: extend the contract to 31 March 2028 (it ends 31 March 2027 now), at a cost of £200,000.00 "
+        "excluding VAT, which takes its value from £400,000.00 to £600,000.00. It is a key decision for CDC: the "
+        "extension adds £200,000.00 to the contract's value"
     ) in asked
     published = clock.today
     act(core.engine, case_id, "record_forward_plan", people.contract_manager,

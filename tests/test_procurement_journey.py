@@ -45,7 +45,9 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
         case = s.get(Case, case_id)
         assert case.route == "open_procedure" and case.regime == "PA2023" and not case.key_decision
         reasons = [step["reason"] for step in case.route_plan["gates"]["route_approval"]]
-    assert reasons == ["Head of Category: value 250,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC"]
+    assert reasons == [
+        "Head of Category: value £250,000.00 is in band £100,000 to £500,000, Corporate and Commercial, OCC"
+    ]
 
     assert approve_gate(engine, case_id, [p.head]).to_state == "conflicts_assessment"
     declare(engine, case_id, p.officer)
@@ -73,7 +75,7 @@ def test_above_threshold_open_procedure_from_request_to_contract(engine, db, clo
     with db.reading() as s:
         asked = s.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed")).all()
     assert asked[-1].endswith(
-        "Recommended award: Acme Systems Ltd (an SME), 240,000.00 excluding VAT (estimated 250,000.00)."
+        "Recommended award: Acme Systems Ltd (an SME), £240,000.00 excluding VAT (estimated £250,000.00)."
     )
     assert approve_gate(engine, case_id, [p.head]).to_state == "award_approval"  # step 1 of 2
     assert approve_gate(engine, case_id, [p.finance]).to_state == "award_notice"
@@ -407,16 +409,16 @@ def test_an_award_costing_more_than_the_estimate_is_approved_at_the_level_of_its
                 select(AuditEvent.data).where(AuditEvent.case_id == case_id, AuditEvent.action == "recommend_award")
             ).one()
     assert reasons["120000"] == [
-        "Head of Category: value 120,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC",
-        "Finance Business Partner: value 120,000.00 is in band 100,000-500,000, Corporate and Commercial, OCC",
+        "Head of Category: value £120,000.00 is in band £100,000 to £500,000, Corporate and Commercial, OCC",
+        "Finance Business Partner: value £120,000.00 is in band £100,000 to £500,000, Corporate and Commercial, OCC",
     ]
     assert reasons["85000"] == [
-        "Head of Category: value 90,000.00 is in band 30,000-100,000, Corporate and Commercial, OCC"
+        "Head of Category: value £90,000.00 is in band £30,000 to £100,000, Corporate and Commercial, OCC"
     ]
     assert "approvers" not in audited["85000"]  # the 85,000 award kept the route it had
     assert "threshold" not in briefs["120000"]
     assert briefs["180000"].endswith(
-        "At 216,000.00 with VAT the award is over the 207,720.00 threshold that the estimate was under, and the "
+        "At £216,000.00 with VAT the award is over the £207,720.00 threshold that the estimate was under, and the "
         "procurement ran as a below-threshold one: check that the estimate was a reasonable one (Procurement Act "
         "2023 Schedule 3)."
     )
@@ -431,12 +433,12 @@ def test_an_award_over_the_key_decision_figure_goes_to_the_executive_after_the_f
     with db.reading() as session:
         case = session.get(Case, case_id)
         assert not case.key_decision and case.details["award_key_decision"].startswith(
-            "key decision for CDC: a contract worth 520,000.00 is over 500,000.00"
+            "key decision for CDC: a contract worth £520,000.00 is over £500,000.00"
         )
         [asked] = session.scalars(
             select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
         ).all()[:1]
-    assert asked.endswith("It is a key decision for CDC: a contract worth 520,000.00 is over 500,000.00, so it "
+    assert asked.endswith("It is a key decision for CDC: a contract worth £520,000.00 is over £500,000.00, so it "
                           "needs 28 clear days on the forward plan.")  # fmt: skip
     act(engine, case_id, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-04-07"})
     # Its officers at the level of 520,000, then the Executive.

@@ -223,7 +223,7 @@ def test_the_command_checks_then_loads(core, db, cli, tmp_path):
     register.write_text(COUNCIL_FILE.format(manager="Cora Contracts"), encoding="cp1252")  # Excel's plain CSV
     checked = cli("load-register", str(register))
     assert checked.exit_code == 0, checked.output
-    assert "register.csv: 3 contracts (JOINT 1, OCC 2; 1,498,000.00 excluding VAT in all), ready to load." in (
+    assert "register.csv: 3 contracts (JOINT 1, OCC 2; £1,498,000.00 excluding VAT in all), ready to load." in (
         checked.output
     )
     assert _count(db, Contract) == 0

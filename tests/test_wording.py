@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from provision_cycle.wording import counted, duration, listed
+from provision_cycle.wording import counted, duration, listed, pounds
 
 
 @pytest.mark.parametrize(
@@ -29,3 +31,13 @@ def test_lengths_of_time_and_lists_read_as_sentences():
     ]
     assert [listed(items) for items in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == ["", "A", "A and B", "A, B and C"]
     assert listed(["A", "B"], "or") == "A or B"
+
+
+def test_sums_of_money_are_written_in_pounds_wherever_they_are_said():
+    assert [pounds(Decimal(v)) for v in ("1250", "207720", "-80", "0.5")] == [
+        "£1,250.00",
+        "£207,720.00",
+        "-£80.00",
+        "£0.50",
+    ]
+    assert pounds(2_000_000, pence=False) == "£2,000,000"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config_files import Node, Problems
+from ..wording import pounds
 from . import statutory
 from .organisation import JOINT, Organisation, load_organisation
 from .statutory import ContractType, Route, StatutoryPosition, VatTreatment
@@ -34,8 +35,8 @@ class Band:
     @property
     def label(self) -> str:
         if self.upper is None:
-            return f"{self.lower:,.0f} and over"
-        return f"{self.lower:,.0f}-{self.upper:,.0f}"
+            return f"{pounds(self.lower, pence=False)} and over"
+        return f"{pounds(self.lower, pence=False)} to {pounds(self.upper, pence=False)}"
 
 
 @dataclass(frozen=True)
@@ -200,9 +201,9 @@ class Governance:
             rule = self.rules[code].key_decision
             if proposal.value > rule.contract_value_over:
                 found[code] = (
-                    f"key decision for {code}: a contract worth {proposal.value:,.2f} is over "
-                    f"{rule.contract_value_over:,.2f}, so it needs {rule.forward_plan_days} clear days on the forward "
-                    "plan"
+                    f"key decision for {code}: a contract worth {pounds(proposal.value)} is over "
+                    f"{pounds(rule.contract_value_over)}, so it needs {rule.forward_plan_days} clear days on the "
+                    "forward plan"
                 )
         return found
 
@@ -214,8 +215,8 @@ class Governance:
             rule = self.rules[code].key_decision
             if increase > rule.variation_increase_over:
                 found[code] = (
-                    f"key decision for {code}: {what} adds {increase:,.2f} to the contract's value, over "
-                    f"{rule.variation_increase_over:,.2f}, so it needs {rule.forward_plan_days} clear days on the "
+                    f"key decision for {code}: {what} adds {pounds(increase)} to the contract's value, over "
+                    f"{pounds(rule.variation_increase_over)}, so it needs {rule.forward_plan_days} clear days on the "
                     "forward plan"
                 )
         return found
@@ -305,7 +306,7 @@ class Governance:
             for step in rule.steps:
                 role = org.roles[step.role]
                 basis = why or (
-                    f"value {proposal.value:,.2f} is in band {band.label}, {org.pillars[pillar].name}, {code}"
+                    f"value {pounds(proposal.value)} is in band {band.label}, {org.pillars[pillar].name}, {code}"
                 )
                 if len(matching) > 1:
                     basis += f" (most restrictive of {len(matching)} matching rules: {rule.where})"

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ..wording import pounds
 from .calendar import (
     MonthsOfTheYear,
     add_months,
@@ -192,8 +193,8 @@ class StatutoryPosition:
     def summary(self) -> str:
         side = "above" if self.above_threshold else "below"
         return (
-            f"{self.contract_type.label} worth {self.value_inc_vat:,.2f} including VAT is {side} the "
-            f"{self.threshold:,.2f} threshold ({self.threshold_source}); {self.regime.value} applies"
+            f"{self.contract_type.label} worth {pounds(self.value_inc_vat)} including VAT is {side} the "
+            f"{pounds(self.threshold)} threshold ({self.threshold_source}); {self.regime.value} applies"
         )
 
 
@@ -224,10 +225,10 @@ def line_crossed_together(alone: StatutoryPosition, together_inc_vat: Decimal) -
     below-threshold contract is notifiable (PA23 s86-88); None where together they cross none it is under.
     Whether they are one requirement, and so valued together (PA23 s4, Sch 3), is for people to judge."""
     if not alone.above_threshold and together_inc_vat >= alone.threshold:
-        return alone.threshold, f"the {alone.threshold:,.2f} threshold (Procurement Act 2023 Schedule 1)"
+        return alone.threshold, f"the {pounds(alone.threshold)} threshold (Procurement Act 2023 Schedule 1)"
     if not alone.notifiable and together_inc_vat >= NOTIFIABLE_BELOW_THRESHOLD:
         return NOTIFIABLE_BELOW_THRESHOLD, (
-            f"the {NOTIFIABLE_BELOW_THRESHOLD:,.2f} from which a below-threshold contract is notifiable "
+            f"the {pounds(NOTIFIABLE_BELOW_THRESHOLD)} from which a below-threshold contract is notifiable "
             "(Procurement Act 2023 sections 86 to 88)"
         )
     return None
@@ -739,8 +740,8 @@ def payments_notice(today: date) -> Deadline | None:
         "payments_notice",
         days_beginning_with(quarter_end, PAYMENTS_NOTICE_DAYS),
         f"PA23 s70: within {PAYMENTS_NOTICE_DAYS} days beginning with {quarter_end:%-d %B %Y}, the last day of the "
-        f"quarter; each payment of more than {PAYMENTS_NOTICE_THRESHOLD:,.0f} (with VAT) made in it under a public "
-        "contract",
+        f"quarter; each payment of more than {pounds(PAYMENTS_NOTICE_THRESHOLD, pence=False)} (with VAT) made in "
+        "it under a public contract",
     )
 
 
@@ -754,9 +755,9 @@ def pipeline_notice(today: date, expected_spend: int) -> Deadline | None:
     return Deadline(
         "pipeline_notice",
         due,
-        f"PA23 s93: expected spend over {PIPELINE_SPEND_THRESHOLD:,} this financial year; publish within "
-        f"{PIPELINE_DAYS} days beginning with {start:%-d %B %Y}, listing contracts over 2,000,000 to be advertised "
-        "in the next 18 months",
+        f"PA23 s93: expected spend over {pounds(PIPELINE_SPEND_THRESHOLD, pence=False)} this financial year; "
+        f"publish within {PIPELINE_DAYS} days beginning with {start:%-d %B %Y}, listing contracts over "
+        "£2,000,000 to be advertised in the next 18 months",
     )
 
 

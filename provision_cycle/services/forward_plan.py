@@ -23,7 +23,7 @@ from ..errors import InvalidAction
 from ..governance import statutory
 from ..governance.rules import RoutePlan
 from ..models import User
-from ..wording import counted
+from ..wording import counted, pounds
 from ..workflow.engine import Actor
 from .reading import CasePage, case_page
 
@@ -111,14 +111,14 @@ def _matter(page: CasePage) -> tuple[str, str]:
     case, award, proposal = page.case, page.award, page.proposal
     if award is not None and award.key_decision:
         return (
-            f"The award of the contract for {case.title} to {award.supplier}, for £{award.value:,.2f} excluding VAT",
+            f"The award of the contract for {case.title} to {award.supplier}, for {pounds(award.value)} excluding VAT",
             award.key_decision,
         )
     if proposal is not None and proposal.key_decision:
         what = "A variation of" if proposal.kind == "variation" else "An extension of"
         changes = []
         if proposal.value and proposal.value[0] != proposal.value[1]:
-            changes.append(f"its value from £{proposal.value[0]:,.2f} to £{proposal.value[1]:,.2f} excluding VAT")
+            changes.append(f"its value from {pounds(proposal.value[0])} to {pounds(proposal.value[1])} excluding VAT")
         if proposal.end_date and proposal.end_date[0] != proposal.end_date[1]:
             changes.append(f"its end from {proposal.end_date[0]:%-d %B %Y} to {proposal.end_date[1]:%-d %B %Y}")
         said = f": {proposal.description.strip().rstrip('.')}" if proposal.description.strip() else ""
@@ -126,5 +126,5 @@ def _matter(page: CasePage) -> tuple[str, str]:
         return f"{what} the contract for {case.title}{said}{changed}", proposal.key_decision
     over = f" over {counted(case.duration_months, 'month')}" if case.duration_months else ""
     said = f": {case.description.strip().rstrip('.')}" if case.description.strip() else ""
-    matter = f"The procurement of {case.title}{said} (estimated at £{case.estimated_value:,.2f} excluding VAT{over})"
+    matter = f"The procurement of {case.title}{said} (estimated at {pounds(case.estimated_value)} excluding VAT{over})"
     return matter, (case.route_plan or {}).get("key_decision_reason", "")

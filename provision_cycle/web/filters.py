@@ -11,15 +11,14 @@ from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
 from ..services.evaluation import CRITERION_KINDS
 from ..services.periods import CLOSING_DATES
-from ..wording import counted, listed
+from ..wording import counted, listed, pounds
 from ..workflow.frameworks import framework_name, framework_reference
 
 
 def money(value: Decimal | int | float | str | None) -> str:
     if value in (None, ""):
         return ""
-    amount = Decimal(value)
-    return f"-£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"  # a credit note: -£80.00
+    return pounds(Decimal(value))
 
 
 def day(value: date | datetime | str | None) -> str:

@@ -29,7 +29,7 @@ from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
-from ..wording import counted, listed, one_to_a_line
+from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, reservations, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING
 from .frameworks import (
@@ -907,7 +907,7 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
     term_change = Decimal(term_months(contract.start_date, new_end) - months) / maximum if maximum else Decimal(0)
     problem = basis.limits(contract.contract_type, value_change, term_change)
     if problem and earlier:
-        problem += f", with the earlier below-threshold modifications of the contract's {before:,.2f}"
+        problem += f", with the earlier below-threshold modifications of the contract's {pounds(before)}"
     regime = _modification_regime(ctx) or statutory.Regime.PA2023
     return f"{basis.label(regime)}: {problem}" if problem else None
 
@@ -931,7 +931,9 @@ def earlier_modification_without_notice(ctx: ActionContext) -> bool:
 
 def _unnoticed_modification(made: dict[str, Any]) -> str:
     value, months = made["value"], made["months"]
-    moved = [f"its value from {Decimal(value[0]):,.2f} to {Decimal(value[1]):,.2f}"] if value[0] != value[1] else []
+    moved = (
+        [f"its value from {pounds(Decimal(value[0]))} to {pounds(Decimal(value[1]))}"] if value[0] != value[1] else []
+    )
     if months[0] != months[1]:
         moved.append(f"its term from {months[0]} to {months[1]} months")
     on = date.fromisoformat(made["made_on"])
@@ -1043,7 +1045,7 @@ def brief_route_approvers(ctx: ActionContext) -> None:
         brief.append(
             f"Perhaps one requirement with {counted(found.count, 'other procurement')} of "
             f"the council for the same category and type of contract within a year (listed on its page): "
-            f"together {found.together_inc_vat:,.2f} with VAT, over {found.line_name}. If they meet one need, "
+            f"together {pounds(found.together_inc_vat)} with VAT, over {found.line_name}. If they meet one need, "
             "the Act values them as one (Procurement Act 2023 section 4 and Schedule 3)."
         )
     if brief:
@@ -1095,7 +1097,7 @@ def route_award(ctx: ActionContext) -> None:
     ctx.details[FOR_APPROVERS] = (
         f"Recommended award: {ctx.inputs['supplier_name']}"
         + (f" ({listed(kinds)})" if kinds else "")
-        + f", {award:,.2f} excluding VAT (estimated {ctx.case.estimated_value:,.2f})."
+        + f", {pounds(award)} excluding VAT (estimated {pounds(ctx.case.estimated_value)})."
         + (f" It is a {ctx.details['award_key_decision']}." if reasons else "")
         + (f" {ctx.details['award_over_threshold']}." if ctx.details["award_over_threshold"] else "")
         + (f" {reservation.described}." if reservation else "")
@@ -1173,8 +1175,8 @@ def _over_the_estimate_s_threshold(ctx: ActionContext, award: Decimal) -> str:
     if not position.above_threshold:
         return ""
     return (
-        f"At {position.value_inc_vat:,.2f} with VAT the award is over the {position.threshold:,.2f} threshold that "
-        "the estimate was under, and the procurement ran as a below-threshold one: check that the estimate was "
+        f"At {pounds(position.value_inc_vat)} with VAT the award is over the {pounds(position.threshold)} threshold "
+        "that the estimate was under, and the procurement ran as a below-threshold one: check that the estimate was "
         "a reasonable one (Procurement Act 2023 Schedule 3)"
     )
 
@@ -1367,7 +1369,7 @@ def route_variation(ctx: ActionContext) -> None:
     basis = ctx.inputs.get("modification_basis")
     ctx.details[FOR_APPROVERS] = (
         f"Proposed variation: {ctx.inputs['variation_description'].rstrip('.')}. "
-        f"Value {contract.value:,.2f} to {new_value:,.2f} excluding VAT; "
+        f"Value {pounds(contract.value)} to {pounds(new_value)} excluding VAT; "
         f"end date {_changed_day(contract.end_date, new_end)}. "
         + (f"Basis: {ModificationBasis(basis).label(contract.regime)}. " if basis else "")
         + notice
@@ -1392,8 +1394,8 @@ def route_renewal(ctx: ActionContext) -> None:
     ctx.route_key_decision("executive_decision", key_decisions, value=contract.value + added)
     ctx.details[FOR_APPROVERS] = {
         "extend": f"Proposed: extend the contract to {ctx.inputs.get('extend_to', contract.end_date):%-d %B %Y} "
-        f"(it ends {contract.end_date:%-d %B %Y} now), at a cost of {added:,.2f} excluding VAT, which takes "
-        f"its value from {contract.value:,.2f} to {contract.value + added:,.2f}."
+        f"(it ends {contract.end_date:%-d %B %Y} now), at a cost of {pounds(added)} excluding VAT, which takes "
+        f"its value from {pounds(contract.value)} to {pounds(contract.value + added)}."
         + (f" It is a {ctx.details['extension_key_decision']}." if key_decisions else ""),
         "recommission": f"Proposed: re-commission; the contract runs to {contract.end_date:%-d %B %Y}.",
     }.get(proposal, f"Proposed: let the contract end on {contract.end_date:%-d %B %Y}.")

@@ -231,7 +231,7 @@ def test_a_key_decision_variation_through_the_api(api, core, db, clock):
     inputs["modification_basis"] = "unforeseeable"  # PCR 2015 regulation 72(1)(c): 20% more
     manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "propose_variation", "inputs": inputs})
     proposal = manager.get(f"/cases/{contract.case_id}").get_json()["proposal"]
-    assert proposal["key_decision"].startswith("key decision for CDC: the variation adds 80,000.00")
+    assert proposal["key_decision"].startswith("key decision for CDC: the variation adds £80,000.00")
     entry = {"forward_plan_published_on": clock.today.isoformat()}
     manager.post(f"/cases/{contract.case_id}/actions", {"trigger": "record_forward_plan", "inputs": entry})
     head.post(f"/approvals/{contract.case_id}/decision", {"outcome": "approve", "declaration": DECLARED})

@@ -156,7 +156,7 @@ def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive
     # The optional standstill question left unanswered (it needs no change notice: PCR 2015).
     manager.post(f"{case_url}/actions/propose_variation", {"version": _version(db, contract.case_id), **proposal})
     page = manager.get(case_url).text
-    assert "Yes, for the Executive: key decision for CDC: the variation adds 80,000.00" in page
+    assert "Yes, for the Executive: key decision for CDC: the variation adds £80,000.00" in page
     # The summary's "Key decision" was the contract's award's, and said No beside this Yes: a contract has none.
     assert 'Key decision</dt><dd class="govuk-summary-list__value">No' not in page
     # The entry goes on the forward plan while the officers sign the variation off.
@@ -169,7 +169,7 @@ def test_a_key_decision_variation_goes_on_the_forward_plan_then_to_the_executive
         "Cherwell District Council",
         "A variation of the contract for ",
         ": Two more depots (its value from £400,000.00 to £480,000.00 excluding VAT)",
-        "Why it is a key decision: key decision for CDC: the variation adds 80,000.00",
+        "Why it is a key decision: key decision for CDC: the variation adds £80,000.00",
         "Eve Executive",
         "On or after 31 March 2026, if published today",
         "Democratic and Elections, Cherwell District Council, Bodicote House",
@@ -241,7 +241,7 @@ def test_a_variation_asks_whether_it_could_have_been_made_with_an_earlier_one_wi
     url = f"/cases/{contract.case_id}/actions/propose_variation"
     form = manager.get(url).text
     assert "Could this change reasonably have been made together with an earlier one made without a contract" in form
-    assert "Yes, with the change made on 2 March 2026 (its value from 500,000.00 to 530,000.00)" in form
+    assert "Yes, with the change made on 2 March 2026 (its value from £500,000.00 to £530,000.00)" in form
     proposal = {"variation_description": "More roads", "new_value": "555000", "new_end_date": ["30", "6", "2028"]}
     manager.post(url, {"version": _version(db, contract.case_id), **proposal, "modification_basis": "provided_for",
                        "made_together_with": "0"})  # fmt: skip

@@ -178,7 +178,7 @@ def test_an_award_over_the_threshold_its_estimate_was_under_is_flagged_to_its_ap
         core.engine, clock, people, value="90000", award_value="180000", closes=date(2026, 3, 16)
     )
     page = browser(people.head).get(f"/approvals/cases/{case_id}").text
-    assert "Statutory threshold" in page and "over the 207,720.00 threshold that the estimate was under" in page
+    assert "Statutory threshold" in page and "over the £207,720.00 threshold that the estimate was under" in page
 
 
 def test_an_award_that_is_a_key_decision_says_so_to_its_approvers_and_on_the_case(core, db, clock, browser):
@@ -186,7 +186,7 @@ def test_an_award_that_is_a_key_decision_says_so_to_its_approvers_and_on_the_cas
 
     people = hub_people(db, authority="CDC")
     case_id = award_over_the_key_decision_figure(core.engine, clock, people)
-    reason = "key decision for CDC: a contract worth 520,000.00 is over 500,000.00"
+    reason = "key decision for CDC: a contract worth £520,000.00 is over £500,000.00"
     assert f"Yes, for the Executive: {reason}" in browser(people.head).get(f"/approvals/cases/{case_id}").text
     assert f"Yes, the award: {reason}" in browser(people.officer).get(f"/cases/{case_id}").text
 
@@ -866,7 +866,7 @@ def test_requests_that_may_be_one_requirement_are_pointed_out_from_the_request_t
     warned = "Perhaps one requirement with others: with 2 other procurements"
     check = " ".join(requester.get("/requests/new/check").text.split())
     assert warned in check and "this request comes to £54,000.00 with VAT" in check
-    assert "over the 30,000.00 from which a below-threshold contract is notifiable" in check
+    assert "over the £30,000.00 from which a below-threshold contract is notifiable" in check
     assert f'href="/cases/{earlier[1]}"' in check and "submitted 2 March 2026" in check
     assert "Why is it not one requirement with them? (optional)" in check  # the requester may say why not
     said = "The third floor opens in 2027 on its own budget"
@@ -966,4 +966,6 @@ def test_a_request_raised_to_a_higher_band_in_rework_is_routed_afresh_and_its_re
     page = " ".join(requester.get(f"/cases/{case_id}").text.split())
     assert "Your changes are saved. Its route and approvers will be worked out again when you resubmit it." in page
     act(core.engine, case_id, "resubmit", people.requester)
-    assert "Head of Category: value 150,000.00 is in band 100,000-500,000" in requester.get(f"/cases/{case_id}").text
+    assert (
+        "Head of Category: value £150,000.00 is in band £100,000 to £500,000" in requester.get(f"/cases/{case_id}").text
+    )
