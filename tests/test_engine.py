@@ -236,6 +236,21 @@ def test_an_approval_opening_while_its_approver_is_away_is_announced_to_their_de
     assert told[cover].payload["step"] == told[people.head].payload["step"]
 
 
+def test_the_answer_to_a_question_a_delegate_asked_reaches_the_delegate(engine, db, clock, people):
+    """Whoever covers for an approver away and asked the requester a question hears the answer, as the
+    approvers do (it reached the role's holders alone)."""
+    cover = create_user(db, ("director", "OCC"), full_name="Dee Director")
+    engine.delegate(people.head, cover, clock.today, clock.today + timedelta(days=9))
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, cover)
+    act(engine, case_id, "request_info", cover, reason="Which budget?")
+    act(engine, case_id, "provide_info", people.requester, reason="Corporate ICT capital")
+    with db.reading() as s:
+        told = s.scalars(select(OutboxMessage.recipient_id).where(OutboxMessage.kind == "info_provided")).all()
+    assert cover in told and people.head in told and len(told) == len(set(told))
+
+
 def test_delegation_outside_its_dates_gives_no_authority(engine, db, people, submitted):
     cover = create_user(db, ("head_of_category", "OCC", "heasc"))
     engine.delegate(people.head, cover, date(2026, 4, 1), date(2026, 4, 10))

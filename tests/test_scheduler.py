@@ -334,6 +334,47 @@ def test_a_committee_s_reminder_goes_to_the_members_who_have_not_decided(core, d
     assert sorted(r for r, _ in _outbox(db, "approval_chase")) == sorted([people.director2, third])
 
 
+def test_a_reminder_reaches_whoever_covers_for_an_approver_away(core, db, clock, schedule):
+    """Told the step opened, the delegate is reminded of it too, saying whom they cover for; not someone who
+    covers for an approver but could not decide this step (a category manager, for a head of category's)."""
+    people = hub_people(db)  # Monday 2 March 2026
+    cover = create_user(db, ("director", "OCC"), full_name="Dee Director")
+    both = create_user(db, ("head_of_category", "OCC", "cnc"), ("category_manager", "OCC", "cnc"))
+    manager = create_user(db, ("category_manager", "OCC", "cnc"), full_name="Mo Manager")
+    core.engine.delegate(people.head, cover, clock.today, date(2026, 3, 13))
+    core.engine.delegate(both, manager, clock.today, date(2026, 3, 13))
+    case_id = new_request(core.engine, people.requester, value="250000")
+    act(core.engine, case_id, "submit", people.requester)
+    clock.set(date(2026, 3, 5))  # 3 working days
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    chased = _chased(db)
+    assert set(chased) == {people.head, both, cover}
+    assert chased[cover].startswith("You cover for Hana Head while they are away. 'Case management system' has")
+
+
+def test_a_committee_s_reminder_skips_the_delegate_of_a_member_who_has_decided(core, db, clock, schedule):
+    from .factories import approve_gate, commissioning_at_its_gate
+
+    people = hub_people(db)  # Monday 2 March 2026
+    case_id = commissioning_at_its_gate(core.engine, people.requester)
+    approve_gate(core.engine, case_id, [people.head])
+    declare(core.engine, case_id, people.director)
+    act(core.engine, case_id, "approve", people.director)
+    stand_in = create_user(db, ("monitoring_officer", "OCC"), full_name="Stan Standin")  # for the one who decided
+    mona = create_user(db, ("monitoring_officer", "OCC"), full_name="Mona Monitoring")
+    core.engine.delegate(people.director, stand_in, clock.today, date(2026, 3, 27))
+    core.engine.delegate(people.director2, mona, clock.today, date(2026, 3, 27))
+    clock.set(date(2026, 3, 5))  # 3 working days
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert set(_chased(db)) == {people.director2, mona}
+
+
+def _chased(db) -> dict[int, str]:
+    with db.reading() as session:
+        found = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_chase"))
+        return {message.recipient_id: message.body for message in found}
+
+
 def _waiting_for(core, db, person) -> list[tuple[int, int, date | None]]:
     """The person's approvals queue: each case, how many days it has waited on them, and the day it can be
     taken where that is still to come."""

@@ -731,16 +731,19 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             waited = working_days_since(since, today)
             waiting = counted(waited, "working day")
             payload = None
+            covering: dict[int, int] = {}  # a reminder's delegates, and whom each covers for
             if waited >= schedule.escalate_after:
                 people = _escalation_people(core, session, schedule, step.authority, case.pillar)
                 subject = f"{case.reference}: an approval has waited {waiting}"
                 body = f"'{case.title}' has waited {waiting} for: {step.reason}. Please chase or reassign it."
                 step.escalated_at = now
             elif waited >= schedule.remind_after and step.reminded_at is None:
-                # Not a committee's members who have decided already: the step waits for the others.
+                # Not a committee's members who have decided already (nor their delegates): the step waits for
+                # the others. Whoever covers for an approver away is reminded, as they were told it opened.
                 decided = set(session.scalars(select(Decision.principal_id).where(Decision.step_id == step.id)))
-                holders = core.engine.holders(session, step.role, step.authority, step.pillar)
-                people = [person for person in holders if person not in decided]
+                deciders = core.engine.step_deciders(session, step, case.requester_id, today)
+                people = [person for person, away in deciders if not decided & {person, away}]
+                covering = {person: away for person, away in deciders if away is not None}
                 subject = f"Reminder: {case.reference} is waiting for your approval"
                 body = f"'{case.title}' has waited {waiting} for your decision. {step.reason}"
                 # The step, so that the reminder carries a fresh action link (the first may have expired).
@@ -752,8 +755,12 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             else:
                 continue
             for person in dict.fromkeys(p for p in people if p != case.requester_id):
+                said = body
+                if person in covering:
+                    away = core.engine.actor(session, covering[person]).full_name
+                    said = f"You cover for {away} while they are away. {body}"
                 session.add(
-                    OutboxMessage.queued("approval_chase", person, subject, body, now, case_id=case.id, payload=payload)
+                    OutboxMessage.queued("approval_chase", person, subject, said, now, case_id=case.id, payload=payload)
                 )
             chased += 1
     return SweepResult("chase_approvals", chased)

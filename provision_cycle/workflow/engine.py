@@ -725,17 +725,9 @@ class Engine:
         self._announce_step(ctx, planned[0], round_)
 
     def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
-        """Tell the people who can decide a newly opened step (never the requester) that it waits for them: its
-        role's holders, and whoever covers today for one of them and may decide it (``_may_cover``).
+        """Tell the people who can decide a newly opened step (``step_deciders``) that it waits for them.
 
         The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
-        params = {"role": step.role, "authority": step.authority, "today": ctx.today}
-        statement = sql.HOLDERS_AND_COVER
-        if step.pillar is not None:
-            statement, params = sql.HOLDERS_IN_PILLAR_AND_COVER, {**params, "pillar": step.pillar}
-        rows = ctx.tx.rows(statement, params)
-        requester = ctx.case.requester_id
-        holders = sorted({row.user_id for row in rows if row.covering_for is None} - {requester})
         again = (
             f"It is back after rework (round {round_}): its decision page shows what was said before."
             if round_ > 1
@@ -744,15 +736,40 @@ class Engine:
         why = [f"'{ctx.case.title}' needs your decision. {step.reason}", again, ctx.details.get(FOR_APPROVERS)]
         subject = f"{ctx.case.reference}: your approval is needed"
         at = {"gate": step.gate, "round": round_, "position": step.position}
-        ctx.notify(holders, "approval_needed", subject, " ".join(filter(None, why)), step=at)
-        told = set(holders)
-        for delegate, away in sorted((r.user_id, r.covering_for) for r in rows if r.covering_for is not None):
-            if delegate in told or requester in (delegate, away):
-                continue  # told already (a holder, or covering for another), or no decision of theirs
-            if self._may_cover(self.actor(ctx.tx, delegate), step):
+        deciders = self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today)
+        ctx.notify(
+            [p for p, away in deciders if away is None],
+            "approval_needed",
+            subject,
+            " ".join(filter(None, why)),
+            step=at,
+        )
+        for delegate, away in deciders:
+            if away is not None:
                 cover = f"You cover for {self.actor(ctx.tx, away).full_name} while they are away."
                 ctx.notify([delegate], "approval_needed", subject, " ".join(filter(None, [cover, *why])), step=at)
+
+    def step_deciders(
+        self, session: Session | Transaction, step: Any, requester_id: int, today: date
+    ) -> list[tuple[int, int | None]]:
+        """Who may decide ``step`` today, each once, as (person, whom they cover for): its role's holders
+        (None), then whoever covers today for one of them and may decide it (``_may_cover``), never the
+        requester nor a delegate of theirs. Read in one statement."""
+        params = {"role": step.role, "authority": step.authority, "today": today}
+        statement = sql.HOLDERS_AND_COVER
+        if step.pillar is not None:
+            statement, params = sql.HOLDERS_IN_PILLAR_AND_COVER, {**params, "pillar": step.pillar}
+        rows = statements_of(session).rows(statement, params)
+        holders = sorted({row.user_id for row in rows if row.covering_for is None} - {requester_id})
+        deciders: list[tuple[int, int | None]] = [(holder, None) for holder in holders]
+        told = set(holders)
+        for delegate, away in sorted((r.user_id, r.covering_for) for r in rows if r.covering_for is not None):
+            if delegate in told or requester_id in (delegate, away):
+                continue  # told already (a holder, or covering for another), or no decision of theirs
+            if self._may_cover(self.actor(session, delegate), step):
+                deciders.append((delegate, away))
                 told.add(delegate)
+        return deciders
 
     @staticmethod
     def _step_waiting_for_info(ctx: ActionContext) -> Row[Any] | None:
@@ -764,7 +781,7 @@ class Engine:
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
         ctx.tx.write(sql.STEP_ANSWERED, {"b_step_id": step.id, "b_at": ctx.now})
-        people = self.holders(ctx.tx, step.role, step.authority, step.pillar)
+        people = [person for person, _ in self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today)]
         # The question beside its answer: the approvers hear what was asked as well as what was said.
         question = ctx.tx.first(sql.LAST_QUESTION, {"case_id": ctx.case.id})
         asked = f"To the question “{question.comment}”, " if question is not None else ""
