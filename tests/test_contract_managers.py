@@ -174,6 +174,9 @@ def test_a_contract_handed_over_ends_for_its_new_manager_too(core, db, clock):
 
 
 def test_a_contract_s_case_page_names_who_manages_it_now(core, db, app):
+    """Its summary is the contract as it stands (its value and term, not the case's estimate and proposed
+    start), and names the person the case was opened for beside its contract manager only once that is
+    someone else."""
     from datetime import date
 
     from tests.factories import register_contract
@@ -181,7 +184,14 @@ def test_a_contract_s_case_page_names_who_manages_it_now(core, db, app):
 
     people = hub_people(db)
     newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
-    contract = register_contract(core, people, value="40000", ends=date(2028, 3, 31))
+    contract = register_contract(core, people, value="40000", starts=date(2025, 4, 1), ends=date(2028, 3, 31))
+    officer = Browser(app, db).sign_in(people.officer)
+    page = officer.get(f"/cases/{contract.case_id}").text
+    assert "Requested by" not in page and re.search(r"Contract manager</dt>\s*<dd[^>]*>Cora Contracts</dd>", page)
+    assert re.search(r"Total value excluding VAT</dt>\s*<dd[^>]*>£40,000.00</dd>", page)
+    assert re.search(r"Runs</dt>\s*<dd[^>]*>1 April 2025 to 31 March 2028</dd>", page)
+    assert "Estimated total value" not in page and "Proposed start" not in page
     assign_contract_manager(core, contract.id, people.officer, manager_id=newcomer)
-    page = Browser(app, db).sign_in(people.officer).get(f"/cases/{contract.case_id}").text
+    page = officer.get(f"/cases/{contract.case_id}").text
     assert re.search(r"Contract manager</dt>\s*<dd[^>]*>Nia Newcomer</dd>", page)
+    assert re.search(r"Requested by</dt>\s*<dd[^>]*>Cora Contracts</dd>", page)
