@@ -45,7 +45,7 @@ from ..models import (
 from ..models.suppliers import keys_of_supplier_named, supplier_key
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
-from ..workflow.engine import CASE_TEAM_ROLES, PROPOSED_BY, Actor, AvailableAction
+from ..workflow.engine import CASE_TEAM_ROLES, PROPOSED_BY, Actor, AvailableAction, behind_the_proposal
 from ..workflow.evaluation import Evaluation, evaluation_of
 from ..workflow.frameworks import framework_named_by
 from ..workflow.markets import market_named_by, part_named_by
@@ -517,6 +517,19 @@ class CasePage:
     award_supplier_on_record: bool | None = None
 
     @property
+    def behind_the_proposal(self) -> list[int]:
+        """Who hear the approvers' questions, and may answer them: the requester, and whoever put forward what
+        the case's gate decides (``engine.behind_the_proposal``)."""
+        return behind_the_proposal(self.case.requester_id, self.case.details)
+
+    @property
+    def put_forward_by(self) -> int | None:
+        """Who put forward what the case's gate decides, where that is not its requester (a renewal proposed by
+        the contract's manager)."""
+        others = self.behind_the_proposal[1:]
+        return others[0] if others else None
+
+    @property
     def market_dates(self) -> list[tuple[periods.ClosingDate, date]]:
         """The closing dates a procurement's notices set, for its key dates."""
         details = self.case.details or {}
@@ -725,7 +738,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
     people |= {d.actor_id for ds in decisions.values() for d in ds} | {
         d.principal_id for ds in decisions.values() for d in ds
     }
-    people.add(case.requester_id)
+    people |= {case.requester_id, (case.details or {}).get(PROPOSED_BY)}
     contract = session.scalar(select(Contract).where(Contract.case_id == case.id)) or session.scalar(
         select(Contract).where(Contract.procurement_case_id == case.id)
     )

@@ -14,6 +14,7 @@ from ..models import ConflictDeclaration, RoleAssignment, User
 from ..services import aggregation, reading, teams
 from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
+from ..wording import listed
 from ..workflow.engine import ActionRequest
 from .common import as_shown, core, me, render
 from .forms import ActionForm, DecisionForm, DelegationForm, apply_errors, colleague_options, pressed
@@ -46,6 +47,9 @@ def decide(case_id: int):
         flash("There is no decision waiting for you on this case.", "error")
         return redirect(url_for("cases.show", case_id=case_id))
     form = DecisionForm()
+    page = waiting.page
+    if page.case.stage == "contract" or page.put_forward_by:  # not only a request's requester hears it
+        form.asking(listed([page.names[person] for person in page.behind_the_proposal]))
     if request.method == "GET":
         form.seen_through.data = str(waiting.page.case.audit_seq)
     if form.validate_on_submit():

@@ -661,6 +661,15 @@ class DecisionForm(DeclarationForm):
     )
     submit = SubmitField("Record my decision", widget=GovSubmitInput())
 
+    def asking(self, whom: str) -> None:
+        """A question, a return or a rejection reaches ``whom`` (named: a contract's manager, whoever put forward
+        what is decided), not only "the requester"."""
+        self.outcome.choices = options(
+            (choice.value, f"Ask {whom} for more information" if choice.value == "request_info" else choice.label)
+            for choice in self.outcome.choices
+        )
+        self.reason.description = f"Needed to reject, return or ask for information; it is shown to {whom}"
+
 
 class DelegationForm(FlaskForm):
     delegate = PersonField("Who covers your approvals?", validators=[InputRequired(message="Choose a delegate")])

@@ -229,6 +229,27 @@ def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
     assert "The renewal proposed" in browser(people.contract_manager).get(f"/cases/{contract.case_id}").text
     queue = browser(people.head).get("/approvals/").text
     assert "to £120,000.00" in queue
+    # The contract's manager, whom its case was opened for, is named as such and asked any question by name.
+    text = page_text(decide)
+    assert "Contract manager Cora Contracts" in text and "Requested by" not in text and "Put forward by" not in text
+    assert "Ask Cora Contracts for more information" in text and "it is shown to Cora Contracts" in text
+
+
+def test_a_renewal_put_forward_by_a_new_contract_manager_names_each_of_them_to_its_approvers(core, db, browser):
+    """The contract changed hands before its renewal: its approvers see whom the case was opened for, who
+    manages it now and put the proposal forward, and a question goes to both, by name."""
+    from provision_cycle.services.contract_managers import assign_contract_manager
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    contract = register_contract(core, people, value="80000", ends=date(2027, 3, 31), extension_months_available=12)
+    assign_contract_manager(core, contract.id, people.officer, manager_id=newcomer)
+    act(core.engine, contract.case_id, "open_renewal_decision", newcomer)
+    act(core.engine, contract.case_id, "propose_extension", newcomer,
+        inputs={"extend_to": "2028-03-31", "extension_value": "40000"})  # fmt: skip
+    text = page_text(browser(people.head).get(f"/approvals/cases/{contract.case_id}").text)
+    assert "Requested by Cora Contracts Contract manager Nia Newcomer" in text and "Put forward by" not in text
+    assert "Ask Cora Contracts and Nia Newcomer for more information" in text
 
 
 def test_a_variation_asks_whether_it_could_have_been_made_with_an_earlier_one_without_a_notice(core, db, browser):

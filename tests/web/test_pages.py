@@ -141,6 +141,9 @@ def test_the_award_s_approvers_see_to_whom_it_would_go_and_for_how_much(core, db
     queue = browser(people.head).get("/approvals/").text
     assert '£250,000.00<br><span class="govuk-body-s">award £240,000.00</span>' in queue
     decide = page_text(browser(people.head).get(f"/approvals/cases/{case_id}").text)
+    # Who recommended it is named beside the requester: a question reaches both of them, and either may answer.
+    assert "Requested by Rita Requester Put forward by Olive Officer" in decide
+    assert "Ask Rita Requester and Olive Officer for more information" in decide
     for shown in ("Acme Ltd (01234567)", "Supplier PPON (unique identifier) PACM-1234-LTDX",
                   "A small or medium-sized enterprise (SME) and a voluntary, community or social enterprise (VCSE)",
                   "Supported employment or mutual A public service mutual",
