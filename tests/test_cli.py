@@ -206,7 +206,7 @@ def test_home_page_and_diagram_are_served(core):
     response = client.get("/workflows/procurement/v1.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert client.get("/workflows/procurement/v9.svg").status_code == 404
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "email": "sending"}
 
 
 def test_create_token_prints_a_working_token_once(cli, core, db):

@@ -1167,12 +1167,19 @@ def test_the_email_page_says_when_messages_wait_long_past_their_time_to_be_sent(
     act(core.engine, case_id, "submit", people.requester)  # a message for the category manager, due at once
     assert schedule.delivery_late_after == timedelta(minutes=5)  # every 30 seconds: five minutes at least
     assert 'id="stalled"' not in admin.get("/admin/deliveries").text  # just queued
+    health = admin.client.get("/healthz")
+    assert health.get_json() == {"status": "ok", "email": "sending"}
     clock.advance(minutes=6)
     page = " ".join(admin.get("/admin/deliveries").text.split())
     assert "A message has waited to be sent since 2 March 2026 at 10:00am" in page  # when it was queued
     assert "seems not to be running" in page
+    # Monitoring hears it too, from the health check, which still passes: the web host is not at fault.
+    health = admin.client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["email"] == "stalled"
+    assert health.get_json()["email_due_since"].startswith("2026-03-02T10:00")
     _delivered(core, schedule)  # the scheduler runs again
     assert 'id="stalled"' not in admin.get("/admin/deliveries").text
+    assert admin.client.get("/healthz").get_json()["email"] == "sending"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1057,6 +1057,13 @@ def get_contract_for(session: Session, actor: Actor, contract_id: int) -> Contra
     return contract
 
 
+def email_stalled_since(session: Session, now: datetime, late_after: timedelta) -> datetime | None:
+    """When the oldest email still to send fell due, if that was more than ``late_after`` before ``now``: the
+    scheduler, which sends email and raises every task, is not running. None while email goes out."""
+    due_since = session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending"))
+    return due_since if due_since is not None and due_since < now - late_after else None
+
+
 def undelivered(session: Session, councils: list[str], limit: int = 200) -> list:
     """Email that could not be delivered (given up, or still being retried), newest first, with the
     recipient's name and address: about ``councils``' cases, or, for a message about no case, to their people."""

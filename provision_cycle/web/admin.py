@@ -268,21 +268,22 @@ def deliveries():
     """Email that could not be delivered (given up, or still being retried), newest first."""
     with core().db.reading() as session:
         troubled = reading.undelivered(session, people_service.administered_by(me()))
-        waiting, due_since = session.execute(
-            select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")
+        waiting, withheld = session.execute(
+            select(
+                func.count().filter(OutboxMessage.status == "pending"),
+                func.count().filter(OutboxMessage.status == "withheld"),
+            ).where(OutboxMessage.status.in_(("pending", "withheld")))
         ).one()
-        withheld = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "withheld")
+        stalled_since = reading.email_stalled_since(
+            session, core().engine.clock(), schedule_for(core()).delivery_late_after
         )
-    # Messages due to be sent long since: the scheduler, which sends them and raises every task, is not running.
-    late = due_since is not None and due_since < core().engine.clock() - schedule_for(core()).delivery_late_after
     return render(
         "admin/deliveries.html",
         troubled=troubled,
         waiting=waiting,
         withheld=withheld,
         mail=mailer_for(core()),
-        stalled_since=due_since if late else None,
+        stalled_since=stalled_since,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from ..diagrams import to_svg
+from ..scheduling.config import schedule_for
+from ..services import reading
 from ..wording import duration
 from ..workflow.definitions import STAGES, WorkflowDefinition
 from .common import core
@@ -77,6 +78,13 @@ def cookies():
 @public.get("/healthz")
 @anyone
 def health():
+    """The web host is healthy once the database answers (a proxy's check). Whether email goes out is said
+    too, for monitoring: email due long since means the scheduler, which sends it and raises every task, is
+    not running; that is no reason to take a web host out of service, so the answer stays 200."""
     with core().db.reading() as session:
-        session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+        stalled_since = reading.email_stalled_since(
+            session, core().engine.clock(), schedule_for(core()).delivery_late_after
+        )
+    if stalled_since is None:
+        return {"status": "ok", "email": "sending"}
+    return {"status": "ok", "email": "stalled", "email_due_since": stalled_since.isoformat()}
