@@ -288,7 +288,7 @@ def _load(file: Path, apply: bool, load: Callable[[bytes], Any], held: Callable[
 
 def _held(count: int, noun: str, by_council: dict[str, int], total: Any) -> str:
     councils = ", ".join(f"{code} {number:,}" for code, number in sorted(by_council.items()))
-    return f"{count:,} {noun} ({councils}; {pounds(total)} excluding VAT in all)"
+    return f"{counted(count, noun)} ({councils}; {pounds(total)} excluding VAT in all)"
 
 
 @click.command("load-register")
@@ -301,7 +301,7 @@ def load_register_command(file: Path, apply: bool, actor_username: str) -> None:
     core, actor_id = _core(), _user_id(actor_username)
 
     def held(load) -> str:
-        return _held(len(load.contracts), "contracts", load.by_council, load.total_value)
+        return _held(len(load.contracts), "contract", load.by_council, load.total_value)
 
     load = _load(file, apply, lambda data: load_register(core, data, actor_id=actor_id, apply=apply), held)
     if apply:
@@ -320,7 +320,7 @@ def load_spend_command(file: Path, apply: bool, actor_username: str) -> None:
 
     def held(load) -> str:
         added = f", and the invoice day of {len(load.invoice_days):,} loaded before" if load.invoice_days else ""
-        return _held(len(load.payments), "payments", load.by_council, load.total) + added
+        return _held(len(load.payments), "payment", load.by_council, load.total) + added
 
     load = _load(file, apply, lambda data: load_spend(core, data, actor_id=actor_id, apply=apply), held)
     if apply:
@@ -338,7 +338,7 @@ def load_unpaid_invoices_command(file: Path, apply: bool, actor_username: str) -
     core, actor_id = _core(), _user_id(actor_username)
 
     def held(load) -> str:
-        return _held(len(load.invoices), "invoices", load.by_council, load.total) + f", as at {load.as_at:%-d %B %Y}"
+        return _held(len(load.invoices), "invoice", load.by_council, load.total) + f", as at {load.as_at:%-d %B %Y}"
 
     load = _load(file, apply, lambda data: load_unpaid_invoices(core, data, actor_id=actor_id, apply=apply), held)
     if apply:

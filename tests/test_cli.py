@@ -270,7 +270,7 @@ def test_load_unpaid_invoices_checks_then_loads_in_place_of_the_list_before(cli,
     listed.write_text("Council,Invoice number,Supplier,Amount,Invoice received\nOCC,I-1,Acme Ltd,250,2026-02-20\n")
     checked = cli("load-unpaid-invoices", str(listed))
     assert checked.exit_code == 0, checked.output
-    assert "1 invoices (OCC 1; 250.00 excluding VAT in all), as at 2 March 2026" in checked.output
+    assert "1 invoice (OCC 1; £250.00 excluding VAT in all), as at 2 March 2026" in checked.output
     loaded = cli("load-unpaid-invoices", str(listed), "--apply")
     assert loaded.exit_code == 0 and "Loaded" in loaded.output and "as at 2 March 2026" in loaded.output
     listed.write_text("Council,Invoice number,Supplier,Amount,Invoice received\nOCC,I-1,Acme Ltd,lots,2026-02-20\n")

@@ -136,10 +136,10 @@ def test_the_command_checks_then_loads(core, db, tmp_path):
     spend.write_text(HEADINGS + "OCC,T-1,2026-01-05,Paper Co,1250.00,,,,\n")
     runner = create_app(core.settings, core=core).test_cli_runner()
     checked = runner.invoke(args=["load-spend", str(spend)])
-    assert checked.exit_code == 0 and "spend.csv: 1 payments (OCC 1; £1,250.00 excluding VAT in all)" in checked.output
+    assert checked.exit_code == 0 and "spend.csv: 1 payment (OCC 1; £1,250.00 excluding VAT in all)" in checked.output
     assert _count(db) == 0
     loaded = runner.invoke(args=["load-spend", str(spend), "--apply"])
-    assert loaded.exit_code == 0 and "Loaded 1 payments" in loaded.output and _count(db) == 1
+    assert loaded.exit_code == 0 and "Loaded 1 payment (" in loaded.output and _count(db) == 1
     again = runner.invoke(args=["load-spend", str(spend), "--apply"])
     assert again.exit_code == 1 and "spend.csv, line 2, Transaction number: Transaction T-1 is already loaded" in (
         again.stderr

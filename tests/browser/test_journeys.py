@@ -326,7 +326,7 @@ def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_
     executive.get_by_role("navigation", name="Menu").get_by_role("link", name="Approvals").click()
     expect(executive.locator("main")).to_contain_text("to £1,600,000.00")
     executive.get_by_role("link", name=contract.title, exact=True).click()
-    expect(executive.locator("dl")).to_contain_text("the variation adds 1,100,000.00 to the contract's value")
+    expect(executive.locator("dl")).to_contain_text("the variation adds £1,100,000.00 to the contract's value")
     executive.get_by_label("No, I have no conflict of interest").check()
     executive.get_by_label("Approve", exact=True).check()
     executive.get_by_role("button", name="Record my decision").click()
