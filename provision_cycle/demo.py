@@ -461,7 +461,12 @@ def _demo_step(core: Core, people: dict, case_id: int, requester: int, step: str
         return True
     actor = requester if step in ("submit", "start_options_appraisal", "prepare_business_case") else officer
     if step == "prepare_business_case":
-        inputs = {"preferred_option": "Option 2: an outcomes-based contract with a single provider"}
+        inputs = {
+            "options_considered": "1: carry on as now, with spot purchases; 2: an outcomes-based contract with a "
+            "single provider; 3: bring the service in-house (the council has no staff to run it)",
+            "preferred_option": "Option 2: an outcomes-based contract with a single provider",
+            "outcomes": "Fewer people needing long-term care a year after the service: measured quarterly",
+        }
     if step == "submit" and route == "direct_award":
         ground, why = DIRECT_AWARD_GROUNDS[light_touch]
         engine.set_detail(case_id, requester, "direct_award_ground", ground)
@@ -650,6 +655,18 @@ def _showcases(core: Core, people: dict, rng: random.Random) -> list[int]:
     return opened
 
 
+# The reablement service's business case, as its Commissioning Board reads it.
+REABLEMENT_BUSINESS_CASE = {
+    "options_considered": "Doing nothing (the current arrangements end); the council's own reablement team "
+    "(a team of 60 to recruit); a single provider across the county, paid by outcome; a provider in each "
+    "locality (four smaller contracts)",
+    "preferred_option": "A single provider across the county, paid by outcome",
+    "outcomes": "Six in ten people who finish reablement need no ongoing care 91 days later; the provider "
+    "reports it monthly",
+    "risks": "Too few reablement workers in the north of the county: the service starts there first",
+}
+
+
 def _board_half_way(core: Core, people: dict) -> int:
     """An OCC commissioning case over 1,000,000 at its gate, past its Head of Category and half-way through the
     Commissioning Board (any two of OCC's directors): Margaret Lee has approved; Claire Holt is asked."""
@@ -670,7 +687,7 @@ def _board_half_way(core: Core, people: dict) -> int:
     )
     for trigger, inputs in (
         ("start_options_appraisal", {}),
-        ("prepare_business_case", {"preferred_option": "A single provider across the county, paid by outcome"}),
+        ("prepare_business_case", REABLEMENT_BUSINESS_CASE),
         ("submit", {}),
     ):
         core.engine.act(ActionRequest(case_id, trigger, requester, inputs=inputs))

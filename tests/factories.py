@@ -146,12 +146,21 @@ def new_request(
     return engine.open_case(stage=stage, actor_id=requester, **fields)
 
 
-def commissioning_at_its_gate(engine: Engine, requester: int, value: str = "1500000") -> int:
-    """A commissioning case taken through its appraisal and business case and submitted to its gate."""
-    case_id = new_request(engine, requester, value=value, stage="commissioning")
+# A commissioning case's business case (``prepare_business_case``'s answers): what its gate decides.
+BUSINESS_CASE = {
+    "options_considered": "A: do nothing; B: buy one from the market; C: build it in-house",
+    "preferred_option": "B",
+    "outcomes": "Cases closed within a week, measured monthly",
+}
+
+
+def commissioning_at_its_gate(engine: Engine, requester: int, value: str = "1500000", **extra) -> int:
+    """A commissioning case taken through its appraisal and business case and submitted to its gate
+    (``extra``: the request's other answers, as ``new_request`` takes them)."""
+    case_id = new_request(engine, requester, value=value, stage="commissioning", **extra)
     for trigger, inputs in (
         ("start_options_appraisal", {}),
-        ("prepare_business_case", {"preferred_option": "B"}),
+        ("prepare_business_case", BUSINESS_CASE),
         ("submit", {}),
     ):
         act(engine, case_id, trigger, requester, inputs=inputs)

@@ -27,6 +27,7 @@ from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
 from .factories import (
+    BUSINESS_CASE,
     act,
     approve_gate,
     approve_open_steps,
@@ -370,7 +371,7 @@ def test_a_commissioning_case_raised_to_a_higher_band_after_its_gate_returned_it
     700,000: its next submission goes to the head of category and a director."""
     case_id = new_request(engine, people.requester, value="80000", stage="commissioning")
     for trigger in ("start_options_appraisal", "prepare_business_case", "submit"):
-        inputs = {"preferred_option": "A single provider"} if trigger == "prepare_business_case" else {}
+        inputs = BUSINESS_CASE if trigger == "prepare_business_case" else {}
         act(engine, case_id, trigger, people.requester, inputs=inputs)
     declare(engine, case_id, people.manager)
     act(engine, case_id, "return", people.manager, reason="Cost the second option too")
@@ -383,6 +384,37 @@ def test_a_commissioning_case_raised_to_a_higher_band_after_its_gate_returned_it
             .order_by(ApprovalStep.id)
         ).all()
     assert [tuple(step) for step in steps] == [(1, "category_manager"), (2, "head_of_category"), (2, "director")]
+
+
+def test_a_business_case_returned_for_rework_is_changed_with_the_request_then_resubmitted(engine, db, people):
+    """Asked of it on its way to Business case, its business case is changed there (all of it, each answer
+    checked as the action checks it; an optional one left out is cleared), and only there: before it is
+    prepared, nothing of it can be given."""
+    case_id = new_request(engine, people.requester, value="80000", stage="commissioning")
+    with pytest.raises(InvalidInput) as refused:
+        engine.edit_case(case_id, people.requester, None, answers={"preferred_option": "B"})
+    assert refused.value.fields == {
+        "preferred_option": "'preferred_option' is not asked for by a request's change at 'Need identified'"
+    }
+    act(engine, case_id, "start_options_appraisal", people.requester)
+    act(engine, case_id, "prepare_business_case", people.requester, inputs={**BUSINESS_CASE, "risks": "Late supply"})
+    act(engine, case_id, "submit", people.requester)
+    declare(engine, case_id, people.manager)
+    act(engine, case_id, "return", people.manager, reason="Cost the second option too")
+    with pytest.raises(InvalidInput) as refused:
+        engine.edit_case(case_id, people.requester, None, answers={**BUSINESS_CASE, "outcomes": " "})
+    assert refused.value.fields == {"outcomes": "Enter the outcomes it should achieve, and how they will be measured"}
+    costed = "A: do nothing (£0); B: buy one from the market (£80,000); C: build it in-house (£120,000)"
+    engine.edit_case(case_id, people.requester, None, answers={**BUSINESS_CASE, "options_considered": costed})
+    with db.reading() as s:
+        case = s.get(Case, case_id)
+        edited = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "edit")).one()
+    assert case.details["options_considered"] == costed and case.details["risks"] == ""
+    assert edited.data["changed"] == {
+        "options_considered": [BUSINESS_CASE["options_considered"], costed],
+        "risks": ["Late supply", ""],
+    }
+    assert act(engine, case_id, "submit", people.requester).to_state == "commissioning_gate"
 
 
 def test_a_request_is_moved_only_to_a_council_its_requester_works_for(engine, db, people, submitted):
@@ -445,7 +477,7 @@ def test_a_gate_passed_is_told_to_the_requester_and_whoever_put_it_forward(engin
 
 
 def test_committee_step_needs_n_of_m(engine, db, people):
-    case_id = commissioning_at_its_gate(engine, people.requester)
+    case_id = commissioning_at_its_gate(engine, people.requester, details={"funding": "ICT capital programme"})
     approve_gate(engine, case_id, [people.head])
     assert approve_gate(engine, case_id, [people.director]).to_state == "commissioning_gate"
     with pytest.raises(InvalidAction, match="already has a decision"):
@@ -455,6 +487,7 @@ def test_committee_step_needs_n_of_m(engine, db, people):
     with db.reading() as s:
         procurement = s.get(Case, result.opened_cases[0])
         assert (procurement.stage, procurement.state, procurement.parent_case_id) == ("procurement", "draft", case_id)
+        assert procurement.details == {"funding": "ICT capital programme"}  # carried over, to check, not retype
 
 
 def test_stale_version_is_refused_with_the_current_state(engine, people, submitted):

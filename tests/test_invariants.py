@@ -37,7 +37,7 @@ from provision_cycle.settings import Settings
 from provision_cycle.workflow.context import case_deadline
 from provision_cycle.workflow.engine import ActionRequest, Engine
 
-from .factories import Clock, hub_people, new_request
+from .factories import BUSINESS_CASE, Clock, hub_people, new_request
 from .journeys import (
     AWARDED_AT,
     CHANGED_BY,
@@ -530,7 +530,7 @@ def test_the_provision_cycle_closes_by_the_actions_its_pages_offer(sqlite_templa
         )
         commissioning = ["start_options_appraisal", "prepare_business_case", "submit", "approve", "hand_to_procurement"]
         _walk_to(core, clock, need, everyone, ("handed_to_procurement",), commissioning,
-                 lambda trigger: {"preferred_option": "B: one contract for both sites"})  # fmt: skip
+                 lambda trigger: {**BUSINESS_CASE, "preferred_option": "B: one contract for both sites"})  # fmt: skip
         with db.reading() as s:
             [procurement] = s.scalars(select(Case.id).where(Case.parent_case_id == need)).all()
         _walk_to(core, clock, procurement, everyone, ("handed_over",), PROCURING,

@@ -199,9 +199,9 @@ class OneRequirementCheck(BaseModel):
 
 
 # --- cases ----------------------------------------------------------------------------------------------
-class RequestChange(Request):
+class RequestAnswers(Request):
     """A request's answers, all of them: as opened (``CaseIn``), or as changed by its requester while it is a
-    draft or back for rework."""
+    draft or back for rework (``RequestChange``)."""
 
     title: str = Field(max_length=200)
     description: str = Text
@@ -232,7 +232,18 @@ class RequestChange(Request):
     )
 
 
-class CaseIn(RequestChange):
+class RequestChange(RequestAnswers):
+    """A request's answers changed by its requester, and what it was asked on its way to where it rests."""
+
+    answers: dict[str, Any] | None = Field(
+        default=None,
+        description="What it was asked on its way to where it rests, all of them, as the action that asked them "
+        "takes them (a commissioning case's business case at `business_case`, from `prepare_business_case`: "
+        "`options_considered`, `preferred_option`, `outcomes`, `risks`); left out, they stay as they are",
+    )
+
+
+class CaseIn(RequestAnswers):
     stage: Stage = "procurement"
     submit: bool = Field(default=False, description="Submit for approval at once (procurement only)")
 

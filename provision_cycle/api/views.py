@@ -513,13 +513,13 @@ def change_request(case_id: int, body: s.RequestChange):
     actor = current_actor()
     with core().db.reading() as session:
         stage = reading.get_case_for(session, actor, case_id).stage  # a case you cannot see does not exist
-    fields = body.model_dump(exclude={"route", *TOLD})
+    fields = body.model_dump(exclude={"route", "answers", *TOLD})
     if stage == "procurement":
         fields["route"] = body.route
     elif body.route or body.direct_award_ground:
         raise InvalidInput({"route" if body.route else "direct_award_ground": "Only a procurement has a route"})
     facts = {key: (getattr(body, key) or "").strip() for key in TOLD}
-    version = core().engine.edit_case(case_id, actor.id, _if_match(), details=facts, **fields)
+    version = core().engine.edit_case(case_id, actor.id, _if_match(), details=facts, answers=body.answers, **fields)
     out, _ = _case_out(case_id)
     return json_response(out, headers={"ETag": _etag(version)})
 

@@ -7,7 +7,7 @@ longer the live step of the case (decided, returned, reassigned)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
@@ -25,6 +25,7 @@ from .reading import (
     ContractProposal,
     award_recommendation,
     award_supplier_on_record,
+    business_case,
     contract_proposal,
     has_decided,
 )
@@ -77,6 +78,7 @@ class LinkView:
     # as with their password, so that an email alone does not decide.
     code_needed: bool = False
     one_requirement: PerhapsOneRequirement | None = None  # other procurements that may be one requirement with it
+    business_case: list[tuple[str, str]] = field(default_factory=list)  # what a commissioning gate decides
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -117,6 +119,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         person = core.engine.actor(session, link.user_id)
         on_record = award_supplier_on_record(core, session, person, award)
         one_requirement = aggregation.of_case(core, session, person, case)
+        argued = business_case(core.workflows.get(case.workflow, case.workflow_version), case)
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
     code_needed = signed_in_id != link.user_id and two_factor.uses_codes(core, link.user_id)
@@ -132,6 +135,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         on_record,
         code_needed,
         one_requirement,
+        argued,
     )
 
 

@@ -468,6 +468,23 @@ class TimelineEntry:
 NOTE = "note"  # the audit action of a note on a case (``services.case_notes``)
 
 
+# The state at which a commissioning case holds its business case (``business_case``).
+BUSINESS_CASE = "business_case"
+
+
+def business_case(definition: WorkflowDefinition, case: Case) -> list[tuple[str, str]]:
+    """A commissioning case's business case, once prepared: each question its preparation asked (in the
+    workflow's words), with the answer. What its gate decides."""
+    if case.stage != "commissioning":
+        return []
+    details = case.details or {}
+    return [
+        (spec.label, details[spec.name])
+        for spec in definition.asked_on_the_way_to(BUSINESS_CASE)
+        if details.get(spec.name)
+    ]
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -515,6 +532,10 @@ class CasePage:
     # What the person may see of the award's supplier: its record with the councils (True), nothing (False: new
     # to them, as far as the person can see), or None where they see no supplier records (or there is no award).
     award_supplier_on_record: bool | None = None
+
+    @property
+    def business_case(self) -> list[tuple[str, str]]:
+        return business_case(self.definition, self.case)
 
     @property
     def behind_the_proposal(self) -> list[int]:

@@ -38,6 +38,7 @@ from .forms import (
     apply_errors,
     change_from,
     colleague_options,
+    input_field,
     kpi_form_data,
     kpi_rows,
     kpis_form_class,
@@ -225,7 +226,7 @@ def act(case_id: int, trigger: str):
                 expected_version=as_shown(form.version.data),
                 comment=form.comment.data or "",
                 reason=form.reason.data if "reason" in form else "",
-                inputs=action_inputs(form, action),
+                inputs=action_inputs(form, action.inputs),
             )
         )
     except InvalidInput as error:
@@ -399,14 +400,18 @@ def set_kpis(case_id: int):
 def edit(case_id: int):
     with core().db.reading() as session:
         case = reading.get_case_for(session, me(), case_id)
-        editable = core().workflows.get(case.workflow, case.workflow_version).states[case.state].editable
-        mine = editable and case.requester_id == me().id
+        definition = core().workflows.get(case.workflow, case.workflow_version)
+        mine = definition.states[case.state].editable and case.requester_id == me().id
         one_requirement = aggregation.of_case(core(), session, me(), case) if mine else None
     if not mine:
         flash("Only the requester can change a request, and only while it is a draft or returned for rework.", "error")
         return redirect(url_for(".show", case_id=case_id))
+    # What it was asked on its way here (a commissioning case's business case), changed here too.
+    kept = definition.answers_kept_at(case.state)
     facts = {key: case.details.get(key, "") for key in (*REQUEST_FACTS, ONE_REQUIREMENT_EXPLAINED)}
-    form = EditRequestForm(obj=case, **facts)
+    asked = {spec.name: input_field(spec) for spec in kept}
+    form_class = type("EditRequestAndAnswersForm", (EditRequestForm,), asked) if asked else EditRequestForm
+    form = form_class(obj=case, **facts, **{spec.name: case.details.get(spec.name, "") for spec in kept})
     form.fill_choices(core(), {a for _, a, _ in me().roles})
     procurement = case.stage == "procurement"
     if procurement:  # every route and ground: which are open depend on the value and type, changeable here too
@@ -434,6 +439,7 @@ def edit(case_id: int):
                 details={"funding": form.funding.data, "justification": form.justification.data}
                 | {key: chosen[key] for key in DIRECT_AWARD_FACTS if key in chosen}
                 | ({ONE_REQUIREMENT_EXPLAINED: form.one_requirement_explained.data or ""} if explaining else {}),
+                answers=action_inputs(form, kept) if kept else None,
                 **({"route": chosen["route"]} if procurement else {}),
                 **{name: form[name].data for name in REQUEST_FIELDS},
             )

@@ -8,7 +8,7 @@ form's fields by ``apply_errors`` so they show in the same GOV.UK error summary.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import (
     DateField,
+    Field,
     FileField,
     RadioField,
     SelectChoice,
@@ -47,6 +48,7 @@ from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Regime, Route
 from ..services.people import MIN_PASSWORD, Colleague
+from ..workflow.definitions import InputSpec
 from ..workflow.engine import AvailableAction
 
 VAT_CHOICES = [
@@ -527,57 +529,51 @@ class ActionForm(FlaskForm):
     reveals: dict[str, tuple[str, ...]] = {}
 
 
+def input_field(spec: InputSpec) -> Field:
+    """The form field that asks a workflow input: by its type, with its label, hint and checks."""
+    required = [] if spec.optional else [InputRequired(message=spec.unanswered)]
+    # A follow-up is asked under a yes; it is optional only in that another follow-up may answer instead.
+    label = f"{spec.label} (optional)" if spec.optional and not spec.under else spec.label
+    hint = spec.hint
+    if spec.type == "date":
+        return GovDate(label, validators=required or [Optional()], description=hint)
+    if spec.type in ("boolean", "choice"):
+        answers = [("yes", "Yes"), ("no", "No")] if spec.type == "boolean" else spec.options
+        # Optional() also clears RadioField's own "Not a valid choice" for a question left unanswered.
+        return RadioField(
+            label,
+            widget=GovRadioInput(),
+            description=hint,
+            choices=options(answers),
+            validators=required or [Optional()],
+        )
+    if spec.type in ("text", "line"):
+        longest = Length(max=spec.max_length, message=f"{spec.label} must be {spec.max_length} characters or fewer")
+        if spec.type == "text":
+            return TextAreaField(label, widget=GovTextArea(), description=hint, validators=[*required, longest])
+        return StringField(
+            label,
+            widget=GovSuggestingInput(spec.suggested) if spec.suggested else GovTextInput(),
+            description=hint,
+            validators=[*required, longest],
+        )
+    money = spec.type == "money"
+    written = "In pounds, like 25000 or 25000.50" if money else "A whole number, like 12"
+    return StringField(
+        label,
+        widget=money_input() if money else GovShortInput(4),
+        description=f"{hint}. {written}" if hint else written,
+        validators=required,
+    )
+
+
 def action_form_class(action: AvailableAction) -> type[ActionForm]:
     """A form for one action: a field per input the workflow asks for, and a reason where one is required."""
-    attributes: dict = {}
+    attributes: dict = {spec.name: input_field(spec) for spec in action.inputs}
     reveals: dict[str, list[str]] = {}
     for spec in action.inputs:
-        required = [] if spec.optional else [InputRequired(message=spec.unanswered)]
-        # A follow-up is asked under a yes; it is optional only in that another follow-up may answer instead.
-        label = f"{spec.label} (optional)" if spec.optional and not spec.under else spec.label
         if spec.under:
             reveals.setdefault(spec.under, []).append(spec.name)
-        hint = spec.hint
-        if spec.type == "date":
-            attributes[spec.name] = GovDate(label, validators=required or [Optional()], description=hint)
-        elif spec.type == "boolean":
-            attributes[spec.name] = RadioField(
-                label,
-                widget=GovRadioInput(),
-                description=hint,
-                choices=options([("yes", "Yes"), ("no", "No")]),
-                # Optional() also clears RadioField's own "Not a valid choice" for a question left unanswered.
-                validators=required or [Optional()],
-            )
-        elif spec.type == "choice":
-            attributes[spec.name] = RadioField(
-                label,
-                widget=GovRadioInput(),
-                description=hint,
-                choices=options(spec.options),
-                validators=required or [Optional()],
-            )
-        elif spec.type in ("text", "line"):
-            longest = Length(max=spec.max_length, message=f"{spec.label} must be {spec.max_length} characters or fewer")
-            attributes[spec.name] = (
-                TextAreaField(label, widget=GovTextArea(), description=hint, validators=[*required, longest])
-                if spec.type == "text"
-                else StringField(
-                    label,
-                    widget=GovSuggestingInput(spec.suggested) if spec.suggested else GovTextInput(),
-                    description=hint,
-                    validators=[*required, longest],
-                )
-            )
-        else:
-            money = spec.type == "money"
-            written = "In pounds, like 25000 or 25000.50" if money else "A whole number, like 12"
-            attributes[spec.name] = StringField(
-                label,
-                widget=money_input() if money else GovShortInput(4),
-                description=f"{hint}. {written}" if hint else written,
-                validators=required,
-            )
     # After the action's own questions: a form's fields come in the order they were made.
     attributes["comment"] = TextAreaField("Comment (optional)", widget=GovTextArea(), validators=[Length(max=5000)])
     if action.reason_required:
@@ -596,11 +592,11 @@ def answered_yes(answer: str | None) -> bool | None:
     return None if answer is None else answer == "yes"
 
 
-def action_inputs(form: ActionForm, action: AvailableAction) -> dict:
-    """The workflow inputs from a validated action form, in the shapes the engine parses. A follow-up typed
-    in and then hidden again by a "No" is not an answer."""
+def action_inputs(form: FlaskForm, asked: Sequence[InputSpec]) -> dict:
+    """The answers to the workflow inputs ``asked`` (an action's) from a validated form, in the shapes the
+    engine parses. A follow-up typed in and then hidden again by a "No" is not an answer."""
     values = {}
-    for spec in action.inputs:
+    for spec in asked:
         value = form[spec.name].data
         if spec.type == "boolean":
             value = answered_yes(value)

@@ -228,6 +228,23 @@ class WorkflowDefinition:
         spec = self.states.get(state)
         return spec.label if spec else state
 
+    def answers_kept_at(self, state: str) -> tuple[InputSpec, ...]:
+        """What a request resting at ``state`` was asked on its way there, which its requester may change while
+        it rests (a commissioning case's business case, returned for rework): the questions of the moves into
+        an editable state, those asked of every case alike. None for a state that is not editable."""
+        return self.asked_on_the_way_to(state) if self.states[state].editable else ()
+
+    def asked_on_the_way_to(self, state: str) -> tuple[InputSpec, ...]:
+        """The questions of the moves into ``state``, those asked of every case alike: what a case there has
+        answered (a commissioning case's business case, at Business case)."""
+        return tuple(
+            spec
+            for move in self.transitions
+            if move.dest == state and move.decision is None
+            for spec in move.inputs
+            if not (spec.when or spec.under or spec.choices or spec.required_when or spec.check or spec.wordings)
+        )
+
 
 @dataclass
 class WorkflowRegistry:

@@ -1035,15 +1035,24 @@ class Engine:
         expected_version: int | None,
         *,
         details: dict[str, str] | None = None,
+        answers: dict[str, Any] | None = None,
         **fields: Any,
     ) -> int:
         """Change a request's details while it is in an editable state (draft, rework); returns the new version.
 
-        ``details`` change facts kept in the case's details (funding, justification) in the same unit of work."""
+        ``details`` change facts kept in the case's details (funding, justification) in the same unit of work;
+        ``answers``, all of them, what it was asked on its way to where it rests (``answers_kept_at``: a
+        commissioning case's business case), checked as the action that asked them checks them."""
         clean = self._validated_case_fields(fields, creating=False)
         details = _checked_details(details)
         with self.db.unit_of_work() as session:
             case = self._lock_for_editing(session, case_id, actor_id, expected_version)
+            if answers is not None:
+                definition = self.workflows.get(case.workflow, case.workflow_version)
+                kept = definition.answers_kept_at(case.state)
+                asker = f"a request's change at '{definition.label(case.state)}'"
+                given = _jsonable(_validated_answers(asker, set(), kept, answers))
+                details = {**details, **{spec.name: "" for spec in kept}, **given}  # an answer left out is cleared
             if "authority" in clean:  # moved to another council: one the requester works for too
                 refused = "You can only move a request to an authority you work for"
                 self._require_works_for(self.actor(session, actor_id), clean["authority"], refused)
@@ -1510,13 +1519,21 @@ def _answers_checked(ctx: ActionContext, asked: tuple[InputSpec, ...]) -> None:
 
 
 def _validate_inputs(transition: TransitionDef, asked: tuple[InputSpec, ...], raw: dict[str, Any]) -> dict[str, Any]:
+    return _validated_answers(f"'{transition.label}'", {spec.name for spec in transition.inputs}, asked, raw)
+
+
+def _validated_answers(
+    asker: str, ever_asked: set[str], asked: tuple[InputSpec, ...], raw: dict[str, Any]
+) -> dict[str, Any]:
+    """``raw`` answers to the questions ``asked`` here, parsed; InvalidInput naming each answer that is wrong,
+    missing, or to a question not asked (``asker`` asks ``ever_asked`` of some cases, not of this one)."""
     specs = {spec.name: spec for spec in asked}
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name in raw:
         if name not in specs:
-            here = " on this case" if any(spec.name == name for spec in transition.inputs) else ""
-            errors[name] = f"'{name}' is not asked for by '{transition.label}'{here}"
+            here = " on this case" if name in ever_asked else ""
+            errors[name] = f"'{name}' is not asked for by {asker}{here}"
     for spec in asked:
         value = raw.get(spec.name)
         if value is None or (isinstance(value, str) and not value.strip()):  # spaces alone answer nothing

@@ -1278,7 +1278,10 @@ def procurement_termination_notice(ctx: ActionContext) -> None:
 
 @effect
 def open_procurement_case(ctx: ActionContext) -> None:
-    ctx.open_linked_case("procurement")
+    """The procurement the approved business case calls for, with the funding and justification it was
+    approved with: its requester checks them on the request rather than typing them again."""
+    carried = {key: ctx.details[key] for key in ("funding", "justification") if ctx.details.get(key)}
+    ctx.open_linked_case("procurement", details=carried)
 
 
 @effect

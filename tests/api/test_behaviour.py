@@ -10,7 +10,7 @@ import pytest
 
 from provision_cycle.scheduling.sweeps import expire_contracts
 from provision_cycle.services.tokens import create_token, revoke_token
-from tests.factories import act, create_user, declare, hub_people, new_request, register_contract
+from tests.factories import BUSINESS_CASE, act, create_user, declare, hub_people, new_request, register_contract
 from tests.test_notices import _public_contract
 from tests.web.conftest import Browser
 from tests.web.helpers import payments_compliance_due, renewal_task, seed_contracts
@@ -785,3 +785,26 @@ def test_a_request_is_changed_by_its_requester_while_a_draft_or_back_for_rework(
         (1, "category_manager", "returned"),
         (2, "head_of_category", "open"),
     ]
+
+
+def test_a_business_case_back_for_rework_is_changed_with_the_request(api, core, db):
+    """A commissioning case's business case, asked on its way to Business case, is changed there with
+    ``answers``: all of them, checked as ``prepare_business_case`` checks them; left out, they stay."""
+    p = hub_people(db)
+    requester = api(p.requester)
+    case_id = requester.post("/cases", {**DRAFT, "stage": "commissioning"}, status=201).get_json()["id"]
+    answers = {key: DRAFT[key] for key in DRAFT if key not in ("stage", "submit")}
+    refused = requester.call("PUT", f"/cases/{case_id}/request", {**answers, "answers": BUSINESS_CASE}, status=422)
+    assert {e["field"] for e in refused.get_json()["errors"]} == set(BUSINESS_CASE)  # not asked yet
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "start_options_appraisal"})
+    requester.post(f"/cases/{case_id}/actions", {"trigger": "prepare_business_case", "inputs": BUSINESS_CASE})
+    missing = {**BUSINESS_CASE, "outcomes": ""}
+    refused = requester.call("PUT", f"/cases/{case_id}/request", {**answers, "answers": missing}, status=422)
+    assert refused.get_json()["errors"] == [
+        {"field": "outcomes", "message": "Enter the outcomes it should achieve, and how they will be measured"}
+    ]
+    better = {**BUSINESS_CASE, "preferred_option": "C", "risks": "Few suppliers"}
+    put = requester.call("PUT", f"/cases/{case_id}/request", {**answers, "answers": better}, status=200).get_json()
+    assert {key: put["details"][key] for key in better} == better
+    kept = requester.call("PUT", f"/cases/{case_id}/request", {**answers, "title": "Grit"}, status=200).get_json()
+    assert kept["details"]["preferred_option"] == "C"  # no answers given: they stay as they were

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.factories import hub_people
+from tests.factories import BUSINESS_CASE, hub_people
 
 DECLARED = {"has_conflict": False}
 
@@ -37,7 +37,8 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     cid = case["id"]
     requester.post(f"/cases/{cid}/actions", {"trigger": "start_options_appraisal"}, headers={"If-Match": '"v1"'})
     requester.post(
-        f"/cases/{cid}/actions", {"trigger": "prepare_business_case", "inputs": {"preferred_option": "Buy a SaaS"}}
+        f"/cases/{cid}/actions",
+        {"trigger": "prepare_business_case", "inputs": {**BUSINESS_CASE, "preferred_option": "Buy a SaaS"}},
     )
     requester.post(f"/cases/{cid}/actions", {"trigger": "submit"})
     pending = head.get("/approvals").get_json()["items"]

@@ -104,7 +104,9 @@ def test_a_committee_member_s_link_says_they_have_decided_once_they_have(core, d
     approve_gate(core.engine, case_id, [people.director])
     response = app.test_client().get(f"/act/{first}")
     assert response.status_code == 403 and "You have already decided this step" in response.text
-    assert app.test_client().get(f"/act/{other}").status_code == 200
+    page = app.test_client().get(f"/act/{other}")
+    assert page.status_code == 200  # and it shows the business case the Board decides
+    assert re.search(r"The preferred option and why</dt>\s*<dd[^>]*>B</dd>", page.text)
 
 
 def test_someone_who_uses_security_codes_gives_one_with_the_link(core, db, app, clock, browser):

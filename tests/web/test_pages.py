@@ -194,6 +194,43 @@ def test_an_award_that_is_a_key_decision_says_so_to_its_approvers_and_on_the_cas
     assert f"Yes, the award: {reason}" in browser(people.officer).get(f"/cases/{case_id}").text
 
 
+def test_a_business_case_is_shown_to_its_approvers_and_changed_with_the_request_after_a_return(core, db, browser):
+    """What the commissioning gate decides is on its decision page and the case's; returned for rework, it is
+    changed on the request's change page with the rest, each answer checked, and goes back as changed."""
+    from tests.factories import BUSINESS_CASE, commissioning_at_its_gate, declare
+
+    people = hub_people(db)
+    case_id = commissioning_at_its_gate(core.engine, people.requester, value="80000")  # the category manager's
+    decide = page_text(browser(people.manager).get(f"/approvals/cases/{case_id}").text)
+    assert f"The options considered {BUSINESS_CASE['options_considered']}" in decide
+    assert "The preferred option and why B The outcomes it should achieve" in decide
+    requester = browser(people.requester)
+    assert "The business case" in requester.get(f"/cases/{case_id}").text
+    declare(core.engine, case_id, people.manager)
+    act(core.engine, case_id, "return", people.manager, reason="Why not C?")
+    edit = f"/cases/{case_id}/edit"
+    form = requester.get(edit).text
+    assert f"{BUSINESS_CASE['outcomes']}</textarea>" in form and "The main risks, and how they will be managed" in form
+    answers = {"version": _version(db, case_id), "title": "Case management system", "description": "Replace it",
+               "authority": "OCC", "category": "ict", "estimated_value": "80000", "vat_treatment": "standard",
+               "contract_type": "services", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
+               "funding": "ICT capital", "justification": "Support ends", **BUSINESS_CASE}  # fmt: skip
+    page = requester.post(edit, {**answers, "outcomes": ""}, status=400).text
+    assert "Enter the outcomes it should achieve, and how they will be measured" in page
+    assert _version(db, case_id) == answers["version"]  # nothing saved
+    requester.post(edit, {**answers, "preferred_option": "C: it costs more, but the team can change it"})
+    shown = page_text(requester.get(f"/cases/{case_id}").text)
+    assert "The preferred option and why C: it costs more, but the team can change it" in shown
+    act(core.engine, case_id, "submit", people.requester)
+    decide = page_text(browser(people.manager).get(f"/approvals/cases/{case_id}").text)
+    assert "The preferred option and why C: it costs more" in decide
+
+
+def _version(db, case_id: int) -> str:
+    with db.reading() as session:
+        return str(session.get(Case, case_id).version)
+
+
 def test_a_draft_s_route_is_changed_with_its_other_answers(core, db, browser):
     people = hub_people(db)
     case_id = new_request(core.engine, people.requester, value="250000")
