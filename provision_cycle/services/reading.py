@@ -472,6 +472,15 @@ NOTE = "note"  # the audit action of a note on a case (``services.case_notes``)
 BUSINESS_CASE = "business_case"
 
 
+def outcomes_commissioned(session: Session, case: Case) -> tuple[Case, str] | None:
+    """The commissioning case that called for this procurement and the outcomes its business case set out,
+    from which its contract's KPIs are drawn; None for a procurement that was not commissioned here."""
+    parent = session.get(Case, case.parent_case_id) if case.parent_case_id else None
+    if parent is None or parent.stage != "commissioning" or not (parent.details or {}).get("outcomes"):
+        return None
+    return parent, parent.details["outcomes"]
+
+
 def business_case(definition: WorkflowDefinition, case: Case) -> list[tuple[str, str]]:
     """A commissioning case's business case, once prepared: each question its preparation asked (in the
     workflow's words), with the answer. What its gate decides."""

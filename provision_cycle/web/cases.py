@@ -376,7 +376,8 @@ def set_kpis(case_id: int):
     """The KPIs of the contract a procurement will award, set before it is signed (PA23 s52)."""
     with core().db.reading() as session:
         case = reading.get_case_for(session, me(), case_id)
-        session.expunge(case)
+        commissioned = reading.outcomes_commissioned(session, case)
+        session.expunge_all()
     if not (performance.procurement_kpis_open(case) and performance.may_manage_performance(me(), case)):
         raise NotFound(f"There is no procurement {case_id} whose contract's KPIs you can set")
     details = case.details or {}
@@ -392,7 +393,9 @@ def set_kpis(case_id: int):
 
     if done := change_from(form, save, back=url_for(".show", case_id=case_id, _anchor="kpis")):
         return done
-    return render("cases/kpis.html", case=case, form=form, needed=needed, rows=performance.MAX_KPIS)
+    return render(
+        "cases/kpis.html", case=case, form=form, needed=needed, rows=performance.MAX_KPIS, commissioned=commissioned
+    )
 
 
 @cases.route("/<id:case_id>/edit", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from provision_cycle.models import KpiAssessment, Task
 from provision_cycle.scheduling.sweeps import raise_reviews
 from provision_cycle.services.performance import kpis_of
-from tests.factories import create_user, hub_people
+from tests.factories import create_user, hub_people, new_request
 from tests.test_performance import KPIS, _big
 
 
@@ -113,6 +113,20 @@ def test_the_procurement_team_sets_the_contracts_kpis_before_signing(core, db, b
     assert "Customer satisfaction" in page and "Change the KPIs" in page
     assert "Set at least 3 KPIs" not in page
     browser(people.finance).get(url, status=404)  # not on the procurement's team
+
+
+def test_a_commissioned_procurement_s_kpis_are_set_beside_the_outcomes_its_business_case_set_out(core, db, browser):
+    from tests.factories import BUSINESS_CASE, act, approve_gate, commissioning_at_its_gate
+
+    people = hub_people(db)
+    need = commissioning_at_its_gate(core.engine, people.requester, value="80000")  # the category manager's
+    approve_gate(core.engine, need, [people.manager])
+    [procurement] = act(core.engine, need, "hand_to_procurement", people.requester).opened_cases
+    page = browser(people.officer).get(f"/cases/{procurement}/kpis").text
+    assert "The outcomes its business case set out" in page and BUSINESS_CASE["outcomes"] in page
+    assert f'href="/cases/{need}#business-case"' in page
+    alone = new_request(core.engine, people.requester)  # not commissioned here: nothing to show
+    assert "The outcomes its business case set out" not in browser(people.officer).get(f"/cases/{alone}/kpis").text
 
 
 def test_a_problem_is_shown_on_the_row_it_is_in(core, db, browser):
