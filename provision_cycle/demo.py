@@ -279,12 +279,28 @@ PROCUREMENT_STOPS = [
 ]
 
 
-def _goods_or_services(rng: random.Random, pillar: str) -> str:
-    """Goods or services at random; care, education and health (the Health, Education and Social Care pillar)
-    are always services. (Drawn for every pillar, so that what the demo draws after it does not depend on the
-    pillar.)"""
-    drawn = rng.choice(["goods", "services"])
-    return "services" if pillar == "heasc" else drawn
+# The demo's purchases that are goods (the rest are services, or works in construction): a laptop, not legal
+# advice, is bought as goods.
+GOODS = {
+    "Laptop refresh",
+    "Electricity supply",
+    "Solar panels on depots",
+    "Electric pool cars",
+    "Food waste collection vehicles",
+    "Office supplies",
+    "Uniforms and PPE",
+    "Catering supplies",
+}
+
+
+def _contract_type(rng: random.Random, category: str, title: str, pillar: str) -> str:
+    """What a demo purchase is, by what it buys; care, education and health (the Health, Education and
+    Social Care pillar) are light-touch services six times in ten."""
+    if category == "construction_works":
+        return "works"
+    if pillar == "heasc":
+        return "light_touch" if rng.random() < 0.6 else "services"
+    return "goods" if title in GOODS else "services"
 
 
 def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int:
@@ -297,11 +313,8 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
     value = Decimal(
         rng.choice(["3500", "18000", "45000", "99999.99", "100000", "160000", "240000", "480000", "750000", "1400000"])
     )
-    contract_type = (
-        "works"
-        if category == "construction_works"
-        else ("light_touch" if pillar == "heasc" and rng.random() < 0.6 else _goods_or_services(rng, pillar))
-    )
+    title = rng.choice(TITLES[category])
+    contract_type = _contract_type(rng, category, title, pillar)
     stage = "commissioning" if index % 5 == 0 else "procurement"
     if stage == "commissioning":
         script = [
@@ -316,7 +329,7 @@ def _drive_case(core: Core, people: dict, rng: random.Random, index: int) -> int
         case_id = core.engine.open_case(
             stage=stage,
             actor_id=requester,
-            title=rng.choice(TITLES[category]),
+            title=title,
             details=_request_facts(core, category),
             description=f"Demo request {index + 1}: the service's need, options considered and expected outcomes.",
             authority=authority,
@@ -1286,7 +1299,8 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
             years = rng.choice([2, 3, 4, 5])
             start = end - timedelta(days=365 * years)
             value = Decimal(rng.choice([12000, 48000, 95000, 180000, 420000, 900000, 2600000, 7800000]))
-            contract_type = "works" if category == "construction_works" else _goods_or_services(rng, pillar)
+            title = rng.choice(TITLES[category])
+            contract_type = "works" if category == "construction_works" else "goods" if title in GOODS else "services"
             if index == 0:  # let under the Act, ended last month: the scheduler expires it, and its
                 # termination notice (30 days beginning with the end date) falls due this week
                 end, start = today - timedelta(days=25), today - timedelta(days=400)
@@ -1297,7 +1311,6 @@ def _register(core: Core, people: dict, rng: random.Random, count: int) -> None:
                 value, contract_type, authority = Decimal(900000), "services", "OCC"
             manager_key = ("contract_manager", "OCC" if authority == "JOINT" else authority, pillar)
             manager = people["by_role"][manager_key][0]
-            title = rng.choice(TITLES[category])
             name, sme, vcse = _supplier(rng, category)
             import_contract(
                 core,
