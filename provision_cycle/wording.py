@@ -19,9 +19,10 @@ def one_to_a_line(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def counted(number: int, noun: str) -> str:
-    """``number`` of ``noun`` as people say it: "1 month", "3 months", "12 working days"."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``number`` of ``noun`` as people say it: "1 month", "3 months", "12 working days" (``plural`` where
+    it is not the noun and an s: "2 breaches")."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def pounds(amount: Decimal | int, pence: bool = True) -> str:

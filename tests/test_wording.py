@@ -22,6 +22,10 @@ def test_a_count_says_its_noun_in_the_singular_only_for_one(number, noun, said):
     assert counted(number, noun) == said
 
 
+def test_a_noun_whose_plural_is_not_an_s_is_given_it():
+    assert [counted(n, "breach", "breaches") for n in (1, 2)] == ["1 breach", "2 breaches"]
+
+
 def test_lengths_of_time_and_lists_read_as_sentences():
     assert [duration(m) for m in (7 * 24 * 60, 60, 90, 45)] == [
         "7 days",

@@ -20,6 +20,7 @@ from ..workflow.engine import ActionRequest, ActionResult
 from . import aggregation, two_factor
 from .aggregation import PerhapsOneRequirement
 from .handed_secrets import digest, new_secret
+from .performance import TrackRecord, track_record
 from .reading import (
     AwardRecommendation,
     ContractProposal,
@@ -79,6 +80,7 @@ class LinkView:
     code_needed: bool = False
     one_requirement: PerhapsOneRequirement | None = None  # other procurements that may be one requirement with it
     business_case: list[tuple[str, str]] = field(default_factory=list)  # what a commissioning gate decides
+    track_record: TrackRecord | None = None  # how a contract has gone, where its renewal or variation is decided
 
 
 def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkView:
@@ -120,6 +122,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         on_record = award_supplier_on_record(core, session, person, award)
         one_requirement = aggregation.of_case(core, session, person, case)
         argued = business_case(core.workflows.get(case.workflow, case.workflow_version), case)
+        record = track_record(session, contract) if contract else None
         session.expunge_all()  # the page reads them after the session closes
     not_yet = core.engine.not_yet(case.id, link.user_id, ["approve"]).get("approve") or ()
     code_needed = signed_in_id != link.user_id and two_factor.uses_codes(core, link.user_id)
@@ -136,6 +139,7 @@ def open_action_link(core: Core, secret: str, signed_in_id: int | None) -> LinkV
         code_needed,
         one_requirement,
         argued,
+        record,
     )
 
 

@@ -10,23 +10,27 @@ unit of work on the contract's case, with an event on its audit chain.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
 from ..governance.calendar import implausible
-from ..models import Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
+from ..models import AuditEvent, Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
+from ..wording import listed
 from ..workflow.context import contract_in_law_commenced, procurement_needs_kpis
 from ..workflow.engine import Actor
 from .notices import may_record_notice, notice_id_given
 from .register import lock_contract
+from .spend import contract_spend
 
 # Reg 39(5): the ratings, and what each means.
 RATINGS = {
@@ -319,3 +323,95 @@ def _lock_contract(core: Core, session: Session, contract_id: int, actor_id: int
     if not may_manage_performance(actor, case):
         raise NotPermitted(f"Only the contract's category team or its contract managers can {to}")
     return contract, case
+
+
+# --- a contract's track record ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Assessed:
+    """A contract's latest assessment against its KPIs (its contract performance notice, s71(1))."""
+
+    contract: Contract
+    period_ends: date
+    published_on: date
+    ratings: Counter[str]  # how many KPIs were given each rating (``RATINGS``)
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A breach or failure to perform recorded on one of its contracts (the notice of s71(2)-(3)), or a
+    contract terminated for breach."""
+
+    contract: Contract
+    on: date  # the day it led to its consequence, or the contract ended
+    what: str
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """How a contract has gone so far, for those deciding its renewal or variation: what has been paid under
+    it, its latest assessment against its KPIs, and the breaches recorded on it."""
+
+    value: Decimal  # the contract's value now
+    paid: Decimal
+    payments: int
+    has_kpis: bool
+    latest_assessment: Assessed | None
+    breaches: list[Breach]
+
+    @property
+    def ratings_said(self) -> str:
+        """The latest assessment's ratings in words, most favourable first: "2 good, 1 requires improvement"."""
+        if self.latest_assessment is None:
+            return ""
+        given = self.latest_assessment.ratings
+        return listed([f"{given[code]} {label.lower()}" for code, (label, _) in RATINGS.items() if given[code]])
+
+
+def track_record(session: Session, contract: Contract) -> TrackRecord:
+    paid, payments = contract_spend(session, contract.id)
+    has_kpis = session.scalar(select(func.count()).where(ContractKpi.contract_id == contract.id)) > 0
+    latest = latest_assessments(session, [contract])
+    assessed = latest[0] if latest else None
+    return TrackRecord(contract.value, paid, payments, has_kpis, assessed, recorded_breaches(session, [contract]))
+
+
+def latest_assessments(session: Session, contracts: list[Contract]) -> list[Assessed]:
+    by_id = {contract.id: contract for contract in contracts}
+    latest: dict[int, KpiAssessment] = {}
+    for assessment in session.scalars(
+        select(KpiAssessment).where(KpiAssessment.contract_id.in_(by_id)).order_by(KpiAssessment.period_ends)
+    ):
+        latest[assessment.contract_id] = assessment
+    found = [
+        Assessed(by_id[a.contract_id], a.period_ends, a.published_on, Counter(r["rating"] for r in a.ratings))
+        for a in latest.values()
+    ]
+    return sorted(found, key=lambda a: (a.period_ends, a.contract.reference), reverse=True)
+
+
+def recorded_breaches(session: Session, contracts: list[Contract]) -> list[Breach]:
+    """From the contracts' audit trails: the breaches recorded, and terminations said to be for breach."""
+    by_case = {contract.case_id: contract for contract in contracts}
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.case_id.in_(by_case), AuditEvent.action.in_(("record_supplier_breach", "terminate"))
+        )
+    )
+    found = []
+    for event in events:
+        data = event.data or {}
+        if event.action == "record_supplier_breach":
+            found.append(
+                Breach(
+                    by_case[event.case_id], date.fromisoformat(data["breach_applies_from"]), data["breach_description"]
+                )
+            )
+        elif data.get("ended_for_breach"):
+            found.append(
+                Breach(
+                    by_case[event.case_id],
+                    date.fromisoformat(data["terminated_on"]),
+                    "Terminated for breach: " + event.comment,
+                )
+            )
+    return sorted(found, key=lambda b: (b.on, b.contract.reference), reverse=True)

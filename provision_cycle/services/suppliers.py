@@ -25,11 +25,9 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.statutory import paid_within_term, ppon
 from ..models import (
-    AuditEvent,
     Case,
     Contract,
     Framework,
-    KpiAssessment,
     MarketMembership,
     ParticipationRequest,
     Payment,
@@ -46,6 +44,7 @@ from ..workflow.participation import invited_to_tender
 from .frameworks import frameworks_for
 from .markets import applications_seen, memberships_of_supplier
 from .payments_compliance import percent
+from .performance import Assessed, Breach, latest_assessments, recorded_breaches
 from .reading import staff_authorities, tenders_seen, visible_contracts
 from .spreadsheet import FileProblem, FileRefused, Layout, parsed_rows, read_table, row_problems, unguarded
 
@@ -84,26 +83,6 @@ class YearPaid:
     @property
     def paid(self) -> Decimal:
         return self.under_contract + self.off_contract
-
-
-@dataclass(frozen=True)
-class Assessed:
-    """A contract's latest assessment against its KPIs (its contract performance notice, s71(1))."""
-
-    contract: Contract
-    period_ends: date
-    published_on: date
-    ratings: Counter[str]  # how many KPIs were given each rating (performance.RATINGS)
-
-
-@dataclass(frozen=True)
-class Breach:
-    """A breach or failure to perform recorded on one of its contracts (the notice of s71(2)-(3)), or a
-    contract terminated for breach."""
-
-    contract: Contract
-    on: date  # the day it led to its consequence, or the contract ended
-    what: str
 
 
 @dataclass(frozen=True)
@@ -620,8 +599,8 @@ def supplier(session: Session, actor: Actor, key: str, today: date, workflows: W
         years=years,
         latest=payments[:LATEST_PAYMENTS],
         councils=tuple(sorted(staff_authorities(actor))),
-        assessed=_latest_assessments(session, contracts),
-        breaches=_breaches(session, contracts),
+        assessed=latest_assessments(session, contracts),
+        breaches=recorded_breaches(session, contracts),
         tenders=tenders,
         requests=record.requests,
         memberships=memberships,
@@ -695,12 +674,12 @@ def _same_number_elsewhere(
     together."""
     unique = {number for number in numbers if ppon(number) == number}
     found: dict[str, str] = {}
-    for column, listed in zip(NUMBERS, (numbers - unique, unique), strict=True):
-        if not listed:
+    for column, given in zip(NUMBERS, (numbers - unique, unique), strict=True):
+        if not given:
             continue
         for source in NUMBERED:
             number = getattr(source, column)
-            query = _numbered_seen(actor, source, column, number.in_(sorted(listed)), source.supplier_key.not_in(keys))
+            query = _numbered_seen(actor, source, column, number.in_(sorted(given)), source.supplier_key.not_in(keys))
             for _, other_key, other_name in session.execute(query):
                 found.setdefault(other_key, other_name)
     return sorted(found.items())
@@ -760,48 +739,6 @@ def _how_it_fared(found: Evaluation, tender: Tender, case: Case, state: StateDef
     if state.takes_tenders:
         return f"Being evaluated{ranked}"
     return ("Not recommended" if state.award == "deciding" else "Not awarded") + ranked
-
-
-def _latest_assessments(session: Session, contracts: list[Contract]) -> list[Assessed]:
-    by_id = {contract.id: contract for contract in contracts}
-    latest: dict[int, KpiAssessment] = {}
-    for assessment in session.scalars(
-        select(KpiAssessment).where(KpiAssessment.contract_id.in_(by_id)).order_by(KpiAssessment.period_ends)
-    ):
-        latest[assessment.contract_id] = assessment
-    found = [
-        Assessed(by_id[a.contract_id], a.period_ends, a.published_on, Counter(r["rating"] for r in a.ratings))
-        for a in latest.values()
-    ]
-    return sorted(found, key=lambda a: (a.period_ends, a.contract.reference), reverse=True)
-
-
-def _breaches(session: Session, contracts: list[Contract]) -> list[Breach]:
-    """From the contracts' audit trails: the breaches recorded, and terminations said to be for breach."""
-    by_case = {contract.case_id: contract for contract in contracts}
-    events = session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.case_id.in_(by_case), AuditEvent.action.in_(("record_supplier_breach", "terminate"))
-        )
-    )
-    found = []
-    for event in events:
-        data = event.data or {}
-        if event.action == "record_supplier_breach":
-            found.append(
-                Breach(
-                    by_case[event.case_id], date.fromisoformat(data["breach_applies_from"]), data["breach_description"]
-                )
-            )
-        elif data.get("ended_for_breach"):
-            found.append(
-                Breach(
-                    by_case[event.case_id],
-                    date.fromisoformat(data["terminated_on"]),
-                    "Terminated for breach: " + event.comment,
-                )
-            )
-    return sorted(found, key=lambda b: (b.on, b.contract.reference), reverse=True)
 
 
 def _first_year_shown(today: date) -> date:

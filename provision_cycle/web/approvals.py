@@ -14,6 +14,7 @@ from ..models import ConflictDeclaration, RoleAssignment, User
 from ..services import aggregation, reading, teams
 from ..services.decisions import Declaration, act_declaring
 from ..services.people import colleagues
+from ..services.performance import TrackRecord, track_record
 from ..wording import listed
 from ..workflow.engine import ActionRequest
 from .common import as_shown, core, me, render
@@ -76,6 +77,7 @@ def decide(case_id: int):
         form=form,
         declaration=waiting.declaration,
         one_requirement=waiting.one_requirement,
+        track_record=waiting.track_record,
     )
 
 
@@ -87,6 +89,7 @@ class DecisionWaiting:
     page: reading.CasePage
     declaration: ConflictDeclaration | None
     one_requirement: aggregation.PerhapsOneRequirement | None
+    track_record: TrackRecord | None  # how a contract has gone, where its renewal or variation is decided
 
 
 def _decision_waiting(case_id: int) -> DecisionWaiting | None:
@@ -96,7 +99,13 @@ def _decision_waiting(case_id: int) -> DecisionWaiting | None:
         if not any(action.decision for action in page.actions):
             return None
         declaration = teams.latest_declaration(session, case_id, me().id)
-        return DecisionWaiting(page, declaration, aggregation.of_case(core(), session, me(), page.case))
+        contract = page.contract if page.case.stage == "contract" else None
+        return DecisionWaiting(
+            page,
+            declaration,
+            aggregation.of_case(core(), session, me(), page.case),
+            track_record(session, contract) if contract else None,
+        )
 
 
 def _record_decision(form: DecisionForm, case_id: int, declaration) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from provision_cycle.models import Case, CaseDeadline, Contract, Task
+from provision_cycle.models import Case, CaseDeadline, Contract, OutboxMessage, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from tests.factories import act, create_user, hub_people, ready_for_the_market, register_contract
 from tests.test_notices import _public_contract
@@ -233,6 +233,48 @@ def test_the_renewal_approvers_see_what_is_proposed(core, db, browser):
     text = page_text(decide)
     assert "Contract manager Cora Contracts" in text and "Requested by" not in text and "Put forward by" not in text
     assert "Ask Cora Contracts for more information" in text and "it is shown to Cora Contracts" in text
+
+
+def test_a_renewal_s_approvers_see_how_the_contract_has_gone(core, db, browser, clock):
+    """What has been paid under it, its latest assessment against its KPIs and the breaches recorded on it,
+    on the decision page and the email link's: what an extension is weighed on."""
+    from provision_cycle.services.links import issue_action_link
+    from provision_cycle.services.performance import Rating, kpis_of, record_assessment, set_kpis
+    from provision_cycle.services.spend import load_spend
+    from tests.test_notices import BREACH
+    from tests.test_performance import KPIS
+    from tests.test_spend import HEADINGS
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="80000", ends=date(2027, 3, 31), extension_months_available=12)
+    spend = HEADINGS + f"OCC,T-1,2026-02-02,Roadworks Ltd,6000,Highways,Repairs,{contract.reference},\n"
+    load_spend(core, spend.encode(), actor_id=people.system, apply=True)
+    set_kpis(core, contract.id, people.contract_manager, KPIS)
+    with db.reading() as session:
+        kpis = kpis_of(session, contract.id)
+    ratings = {
+        kpis[0].id: Rating("good"),
+        kpis[1].id: Rating("good"),
+        kpis[2].id: Rating("requires_improvement", "Few"),
+    }
+    record_assessment(core, contract.id, people.contract_manager, period_starts=date(2025, 3, 1),
+                      period_ends=date(2026, 2, 28), ratings=ratings, published_on=clock.today)  # fmt: skip
+    act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager, inputs=BREACH)
+    act(core.engine, contract.case_id, "open_renewal_decision", people.contract_manager)
+    act(core.engine, contract.case_id, "propose_extension", people.contract_manager,
+        inputs={"extend_to": "2028-03-31", "extension_value": "40000"})  # fmt: skip
+    said = (
+        "How the contract has gone Paid under it so far, excluding VAT £6,000.00 in 1 payment, of its £80,000.00 "
+        "Its latest assessment against its KPIs For the period to 28 February 2026: 2 good and 1 requires "
+        f"improvement Supplier breaches recorded 1 breach, the latest on 20 February 2026: {BREACH['breach_description']}"
+    )
+    assert said in page_text(browser(people.head).get(f"/approvals/cases/{contract.case_id}").text)
+    with db.reading() as session:
+        asked = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id.desc())
+        ).first()
+    link = issue_action_link(core, people.head, contract.case_id, asked.payload["step"])[0]
+    assert said in page_text(browser(people.head).get(f"/act/{link}").text)
 
 
 def test_a_renewal_put_forward_by_a_new_contract_manager_names_each_of_them_to_its_approvers(core, db, browser):
