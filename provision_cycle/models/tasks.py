@@ -66,6 +66,9 @@ def council_subject(code: str) -> str:
     return COUNCIL_SUBJECT + code
 
 
+# A contract coming up to its end date, at one of its renewal lead times: its manager decides whether to extend,
+# re-commission or let it end (done by proposing it on the contract's case).
+RENEWAL_DECISION = "renewal_decision"
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"
 # A competitive flexible procedure whose participation period has closed: its team assesses the requests to

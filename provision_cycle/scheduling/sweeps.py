@@ -72,7 +72,14 @@ from ..models import (
     deadline_task_kind,
 )
 from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, page_of
-from ..models.tasks import COUNCIL_DUTIES, COUNCIL_SUBJECT, DEADLINE_TASK, FRAMEWORK_REOPENING, INVITE_TENDERS
+from ..models.tasks import (
+    COUNCIL_DUTIES,
+    COUNCIL_SUBJECT,
+    DEADLINE_TASK,
+    FRAMEWORK_REOPENING,
+    INVITE_TENDERS,
+    RENEWAL_DECISION,
+)
 from ..services import performance
 from ..services.frameworks import reopening_due, reopenings_by_framework
 from ..services.links import LIFETIME, issue_action_link
@@ -1254,7 +1261,7 @@ def _renewal_insert(core: Core, lead, conditions: list, now):
     return _contract_task_insert(
         core,
         candidates,
-        kind="renewal_decision",
+        kind=RENEWAL_DECISION,
         title="Renewal decision: ",
         detail=lambda c: (
             cast(c.lead, String) + sql_case((c.lead == 1, literal(" month")), else_=literal(" months")) + LEAD_DETAIL

@@ -17,7 +17,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..models import Contract, OutboxMessage, Task, TaskStatus, User
 from ..models.outbox import TASKS_RAISED
-from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, INVITE_TENDERS, council_subject
+from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, INVITE_TENDERS, RENEWAL_DECISION, council_subject
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -25,7 +25,7 @@ from .reading import works_for
 
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
-    "renewal_decision": (
+    RENEWAL_DECISION: (
         ("extend", "Extend the contract (take up an extension option)"),
         ("recommission", "Re-commission: start a new procurement"),
         ("let_expire", "Let the contract end at its end date"),

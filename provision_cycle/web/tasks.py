@@ -11,12 +11,12 @@ from sqlalchemy.orm import joinedload
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import ADMINISTRATOR
 from ..models import Case, Contract, Task, TaskStatus
-from ..models.tasks import INVITE_TENDERS
+from ..models.tasks import INVITE_TENDERS, RENEWAL_DECISION
 from ..scheduling.config import schedule_for
 from ..services import reading
 from ..services.notices import notice_of_task
 from ..services.payments_compliance import period_of_task
-from ..services.performance import task_needs_assessment
+from ..services.performance import task_needs_assessment, track_record
 from ..services.tasks import (
     complete_task,
     council_duties,
@@ -99,6 +99,8 @@ def show(task_id: int):
         escalation = _escalation(session, task)
         # Inviting tenders: where the requests to participate the case has recorded stand.
         requests = requests_to_participate(session, case.id) if case and task.kind == INVITE_TENDERS else []
+        # A renewal decision: how the contract has gone, which the decision weighs.
+        record = track_record(session, contract) if contract and task.kind == RENEWAL_DECISION else None
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
     if request.method == "POST":
@@ -137,6 +139,7 @@ def show(task_id: int):
         compliance_period=period_of_task(task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
         escalation=escalation,
+        track_record=record,
         today=core().engine.today(),
     )
 

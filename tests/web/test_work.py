@@ -39,6 +39,13 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
     for key, value in facts.items():
         assert re.search(rf"{key}</dt><dd[^>]*>.*?{value}", shown), key
     assert "The decision itself goes for" in shown and f'/cases/{contract.case_id}#actions"' in shown
+    # and how the contract has gone, which the decision weighs (as its approvers will see it)
+    assert "How the contract has gone" in shown
+    for key, value in (
+        ("Paid under it so far, excluding VAT", "Nothing recorded yet"),
+        ("Supplier breaches recorded", "None"),
+    ):
+        assert re.search(rf"{key}</dt><dd[^>]*>{value}</dd>", shown), key
     page = manager.post(f"/tasks/{task_id}", {"complete-submit": "1"}, status=400).text
     assert "Choose what was decided or done" in page
     # No extension options left: extending is not offered, and refused if posted anyway.
