@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from provision_cycle.models import Case, CaseDeadline, Contract, OutboxMessage, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
-from tests.factories import act, create_user, hub_people, ready_for_the_market, register_contract
+from tests.factories import act, create_user, declare, hub_people, ready_for_the_market, register_contract
 from tests.test_notices import _public_contract
 from tests.web.helpers import page_text
 
@@ -292,6 +292,10 @@ def test_a_renewal_put_forward_by_a_new_contract_manager_names_each_of_them_to_i
     text = page_text(browser(people.head).get(f"/approvals/cases/{contract.case_id}").text)
     assert "Requested by Cora Contracts Contract manager Nia Newcomer" in text and "Put forward by" not in text
     assert "Ask Cora Contracts and Nia Newcomer for more information" in text
+    declare(core.engine, contract.case_id, people.head)
+    act(core.engine, contract.case_id, "request_info", people.head, reason="Why a year, not six months?")
+    text = page_text(browser(people.head).get(f"/approvals/cases/{contract.case_id}").text)
+    assert "Questions asked Hana Head asked on" in text and "Questions to the requester" not in text
 
 
 def test_a_variation_asks_whether_it_could_have_been_made_with_an_earlier_one_without_a_notice(core, db, browser):
