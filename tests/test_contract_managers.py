@@ -173,6 +173,27 @@ def test_a_contract_handed_over_ends_for_its_new_manager_too(core, db, clock):
                                   for person in (people.contract_manager, newcomer))  # fmt: skip
 
 
+def test_a_re_commissioning_is_taken_forward_by_whoever_proposed_it(core, db):
+    """Its commissioning case is theirs (to prepare its business case and submit it), not the person the
+    contract's case was opened for, who handed the contract over."""
+    from datetime import date
+
+    from provision_cycle.models import Case
+    from tests.factories import act, approve_gate, register_contract
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    contract = register_contract(core, people, value="40000", ends=date(2027, 3, 31))
+    assign_contract_manager(core, contract.id, people.officer, manager_id=newcomer)
+    act(core.engine, contract.case_id, "open_renewal_decision", newcomer)
+    act(core.engine, contract.case_id, "propose_recommission", newcomer)
+    [opened] = approve_gate(core.engine, contract.case_id, [people.manager]).opened_cases
+    with db.reading() as session:
+        commissioning = session.get(Case, opened)
+        assert (commissioning.stage, commissioning.requester_id) == ("commissioning", newcomer)
+    act(core.engine, opened, "start_options_appraisal", newcomer)  # theirs to take forward
+
+
 def test_a_contract_s_case_page_names_who_manages_it_now(core, db, app):
     """Its summary is the contract as it stands (its value and term, not the case's estimate and proposed
     start), and names the person the case was opened for beside its contract manager only once that is

@@ -104,6 +104,10 @@ def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: b
     return deadline.due_on
 
 
+# Who put forward what a case's gate is deciding (the request submitted, the award recommended, the renewal or
+# variation proposed), kept in its details as it reaches the gate: they hear, with the requester, the
+# approvers' questions, which they may answer, and a return or rejection.
+PROPOSED_BY = "proposed_by"
 # A contract's supplier breaches whose contract performance notices wait behind the one owed now (a case owes
 # one deadline of a kind at a time), earliest first: each is owed when the one before it is recorded.
 BREACHES_WAITING = "breach_notices_waiting"
@@ -321,8 +325,9 @@ class ActionContext:
             frozen.gates.pop(gate, None)
         self.changes["route_plan"] = frozen.to_json()
 
-    def open_linked_case(self, stage: str, **overrides) -> int:
-        """Open the case this one leads to (its parent is this case), carrying over what the request said."""
+    def open_linked_case(self, stage: str, requester_id: int | None = None, **overrides) -> int:
+        """Open the case this one leads to (its parent is this case), carrying over what the request said; for
+        this case's requester unless ``requester_id`` says whose it is."""
         case = self.case
         contract = self.contract()
         fields = dict(
@@ -340,7 +345,7 @@ class ActionContext:
             self.tx,
             stage=stage,
             actor_id=self.actor_id,
-            requester_id=case.requester_id,
+            requester_id=requester_id or case.requester_id,
             parent_case_id=case.id,
             now=self.now,
             **{**fields, **overrides},

@@ -41,7 +41,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, OutboxMe
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
-from .context import ActionContext, CaseReads
+from .context import PROPOSED_BY, ActionContext, CaseReads
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import CHECKS, CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT, SUGGESTIONS
 
@@ -70,10 +70,6 @@ DIRECT_AWARD_FACTS = ("direct_award_ground", "direct_award_justification")
 # back for rework, and the route frozen at its submission no longer fits it.
 ROUTE_DEPENDS_ON = frozenset({"authority", "category", "contract_type", "estimated_value", "vat_treatment", "route"})
 REQUEST_FACTS = ("funding", "justification", *DIRECT_AWARD_FACTS)
-# Who put forward what a case's gate is deciding (the request submitted, the award recommended, the renewal or
-# variation proposed), kept in its details as it reaches the gate: they hear, with the requester, the
-# approvers' questions, which they may answer, and a return or rejection.
-PROPOSED_BY = "proposed_by"
 COVER = "cover"  # the notification telling a delegate of cover set up for them, or ended early
 MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typing error, and would overflow a column
 

@@ -31,7 +31,7 @@ from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, reservations, statements
-from .context import BREACH_FIELDS, BREACHES_WAITING
+from .context import BREACH_FIELDS, BREACHES_WAITING, PROPOSED_BY
 from .frameworks import (
     allows_direct_award,
     framework_name,
@@ -1488,7 +1488,9 @@ def apply_renewal_decision(ctx: ActionContext) -> None:
         ctx.changes["estimated_value"] = value
         ctx.details["on_extension"] = True
     elif proposal == "recommission":
-        ctx.open_linked_case("commissioning")
+        # The new commissioning case is whoever proposed it's to take forward (the contract's manager now, say),
+        # not the person the contract's case was opened for, who may have moved on.
+        ctx.open_linked_case("commissioning", requester_id=ctx.details.get(PROPOSED_BY))
 
 
 @effect
