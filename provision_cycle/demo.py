@@ -786,7 +786,8 @@ def _signed_and_handed_over(core: Core, people: dict) -> int:
     signed = _working_day_at(core, today - timedelta(days=28), time(15, 30))
     starts = signed.date() + timedelta(days=14)
     ends = add_months(starts, 24) - timedelta(days=1)
-    signature = {"signed_on": signed.date(), "start_date": starts, "end_date": ends}
+    manager = _someone(people, "contract_manager", "OCC", "cnc")  # who manages it from handover
+    signature = {"signed_on": signed.date(), "start_date": starts, "end_date": ends, "contract_manager": str(manager)}
     with _clock_at(core, signed):
         core.engine.act(ActionRequest(case_id, "sign_contract", officer, inputs=signature))
     published = _working_day_at(core, today - timedelta(days=21), time(10, 0))

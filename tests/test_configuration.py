@@ -218,7 +218,7 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice", "choices": "favourite_suppliers"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.choices: unknown list of answers "
-            "'favourite_suppliers' (known: dynamic_markets, frameworks, modification_bases, reservable_kinds, "
+            "'favourite_suppliers' (known: contract_managers, dynamic_markets, frameworks, modification_bases, reservable_kinds, "
             "reservable_places, unnoticed_modifications)",
         ),
         (

@@ -173,6 +173,51 @@ def test_a_contract_handed_over_ends_for_its_new_manager_too(core, db, clock):
                                   for person in (people.contract_manager, newcomer))  # fmt: skip
 
 
+def test_the_contract_manager_is_named_when_the_contract_is_signed(core, db, clock, app):
+    """Offered those who hold the Contract Manager role for its council and pillar, by name; the contract is
+    theirs from handover (its requester's, where nobody is named); anyone else is refused, and nothing moves."""
+    from datetime import date
+
+    from provision_cycle.errors import InvalidInput
+    from provision_cycle.models import Case
+    from tests.factories import act, award_open_procedure
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    case_id = award_open_procedure(core.engine, clock, people)
+    clock.set(date(2026, 4, 21))
+    act(core.engine, case_id, "end_standstill", people.officer)
+    form = Browser(app, db).sign_in(people.officer).get(f"/cases/{case_id}/actions/sign_contract").text
+    assert "Who will manage the contract?" in form
+    assert re.search(rf'value="{people.contract_manager}"[^>]*>\s*<label[^>]*>\s*Cora Contracts', form)
+    assert f'value="{people.requester}"' not in form  # not a contract manager
+    signature = {"signed_on": "2026-04-21", "start_date": "2026-05-01", "end_date": "2029-04-30"}
+    with pytest.raises(InvalidInput, match="Who will manage the contract"):
+        act(core.engine, case_id, "sign_contract", people.officer,
+            inputs={**signature, "contract_manager": str(people.requester)})  # fmt: skip
+    act(core.engine, case_id, "sign_contract", people.officer,
+        inputs={**signature, "contract_manager": str(people.contract_manager)})  # fmt: skip
+    act(core.engine, case_id, "publish_contract_details", people.officer,
+        inputs={"contract_details_published_on": "2026-04-24"})  # fmt: skip
+    with db.reading() as session:
+        contract = session.scalars(select(Contract).where(Contract.procurement_case_id == case_id)).one()
+        assert contract.contract_manager_id == people.contract_manager
+        assert session.get(Case, contract.case_id).requester_id == people.requester  # who asked for it
+        told = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.subject).where(
+                OutboxMessage.kind == "contract_manager_named"
+            )
+        ).all()
+    assert told == [(people.contract_manager, "You now manage the contract for Case management system")]
+    # Whoever asked for it still sees the contract their request let (as they see its case), in the register too.
+    requester = Browser(app, db).sign_in(people.requester)
+    assert "Cora Contracts" in requester.get(f"/contracts/{contract.id}").text
+    assert contract.reference in requester.get("/contracts/").text
+    stranger = Browser(app, db).sign_in(create_user(db, ("requester", "OCC")))
+    stranger.get(f"/contracts/{contract.id}", status=404)
+    assert contract.reference not in stranger.get("/contracts/").text
+
+
 def test_a_re_commissioning_is_taken_forward_by_whoever_proposed_it(core, db):
     """Its commissioning case is theirs (to prepare its business case and submit it), not the person the
     contract's case was opened for, who handed the contract over."""

@@ -5,19 +5,19 @@ the open tasks that were theirs go with it, both people are told, and the case's
 
 from __future__ import annotations
 
-from sqlalchemy import not_, or_, select, update
+from sqlalchemy import not_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import InvalidInput
-from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
+from ..models import Case, Contract, OutboxMessage, Task, TaskStatus, User
 from ..wording import counted
+from ..workflow.context import may_manage_contracts
 from ..workflow.engine import Actor
 from .people import Colleague, colleagues
 from .reading import at_an_end
 from .register import lock_contract
 
-MANAGER_ROLE = "contract_manager"
 KIND = "contract_manager_changed"  # the outbox kind of both messages
 MAX_REASON = 2000
 
@@ -30,12 +30,8 @@ def may_assign_contract_manager(actor: Actor, contract: Contract) -> bool:
 def manager_choices(core: Core, session: Session, contract: Contract) -> list[Colleague]:
     """Active people holding the Contract Manager role for the contract's council (either, for a joint one)
     and its pillar, by name."""
-    return colleagues(
-        session,
-        RoleAssignment.role == MANAGER_ROLE,
-        RoleAssignment.authority.in_(core.governance.organisation.authorities_of(contract.authority)),
-        or_(RoleAssignment.pillar == contract.pillar, RoleAssignment.pillar.is_(None)),
-    )
+    authorities = core.governance.organisation.authorities_of(contract.authority)
+    return colleagues(session, *may_manage_contracts(authorities, contract.pillar))
 
 
 def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> int:

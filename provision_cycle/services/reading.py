@@ -78,7 +78,13 @@ def may_see_case(session: Session, actor: Actor, case: Case) -> bool:
 
 
 def may_see_contract(actor: Actor, contract: Contract) -> bool:
-    return contract.contract_manager_id == actor.id or works_for(actor, contract.authority)
+    """Its manager, the staff of its council, and whoever its case was opened for (the service manager who
+    asked for the procurement that let it, who sees its case too)."""
+    return (
+        contract.contract_manager_id == actor.id
+        or works_for(actor, contract.authority)
+        or contract.case.requester_id == actor.id
+    )
 
 
 def may_see_tenders(session: Session, actor: Actor, case: Case) -> bool:
@@ -140,7 +146,8 @@ def visible_contracts(actor: Actor) -> ColumnElement[bool]:
     """The same rule as ``may_see_contract``, as SQL, written as ``visible_cases`` is (and for its reason: one
     OR of the two lets PostgreSQL walk the register by end date, testing every contract, for a first page)."""
     staff, other = staff_authorities(actor), aliased(Contract)
-    seen = [select(other.id).where(other.contract_manager_id == actor.id)]
+    asked_for = select(other.id).join(Case, Case.id == other.case_id).where(Case.requester_id == actor.id)
+    seen = [select(other.id).where(other.contract_manager_id == actor.id), asked_for]
     if staff:
         seen.append(select(other.id).where(other.authority.in_([*staff, JOINT])))
     return Contract.id.in_(union_all(*seen))

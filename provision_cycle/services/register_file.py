@@ -29,8 +29,8 @@ from ..errors import NotPermitted
 from ..governance.statutory import Route
 from ..models import Contract, RoleAssignment, User
 from ..wording import listed
+from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import parse_money
-from .contract_managers import MANAGER_ROLE
 from .register import ExistingContract, check_existing, import_contract
 from .spreadsheet import (
     PPON_HEADINGS,

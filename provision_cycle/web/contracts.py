@@ -15,7 +15,6 @@ from ..models.suppliers import supplier_key
 from ..scheduling.config import schedule_for
 from ..services import payments_compliance, performance, pipeline, reading, spend, suppliers, transparency
 from ..services.contract_managers import (
-    MANAGER_ROLE,
     assign_contract_manager,
     contracts_managed_by,
     hand_over_all,
@@ -25,6 +24,7 @@ from ..services.contract_managers import (
 )
 from ..services.tasks import may_see_task
 from ..wording import counted
+from ..workflow.context import MANAGER_ROLE
 from ..workflow.frameworks import framework_named_by
 from .common import core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (

@@ -12,13 +12,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, insert, literal, select
+from sqlalchemy import ColumnElement, Row, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..governance import statutory
 from ..governance.rules import PlannedStep, RoutePlan
 from ..governance.statutory import Deadline
-from ..models import Case, CaseDeadline, Contract, ContractKpi, Task, deadline_task_kind
+from ..models import Case, CaseDeadline, Contract, ContractKpi, RoleAssignment, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from ..models.suppliers import supplier_key
@@ -102,6 +102,23 @@ def owe_deadline(session: Session, case_id: int, deadline: Deadline, *, again: b
     else:
         return existing.due_on
     return deadline.due_on
+
+
+# Who may manage a contract: the holders of this role for its council (either, for a joint one) and its pillar.
+MANAGER_ROLE = "contract_manager"
+# The contract manager named when a procurement's contract is signed (a user's id), who manages it from handover,
+# and the notification telling them.
+CONTRACT_MANAGER = "contract_manager"
+CONTRACT_MANAGER_NAMED = "contract_manager_named"
+
+
+def may_manage_contracts(authorities: Iterable[str], pillar: str) -> list[ColumnElement[bool]]:
+    """Conditions on ``RoleAssignment`` for those who may manage a contract of ``authorities`` and ``pillar``."""
+    return [
+        RoleAssignment.role == MANAGER_ROLE,
+        RoleAssignment.authority.in_(list(authorities)),
+        or_(RoleAssignment.pillar == pillar, RoleAssignment.pillar.is_(None)),
+    ]
 
 
 # Who put forward what a case's gate is deciding (the request submitted, the award recommended, the renewal or
@@ -357,6 +374,12 @@ class ActionContext:
         """Whether the contract this procurement is awarding must have KPIs (PA23 s52), at its award value."""
         return procurement_needs_kpis(self.case, self.details, self.value("regime"), self.today)
 
+    def contract_manager(self) -> int:
+        """Who manages the contract a procurement signs: the contract manager named at signature, else its
+        requester (until the category team hands it to a contract manager)."""
+        named = self.details.get(CONTRACT_MANAGER)
+        return int(named) if named else self.case.requester_id
+
     def open_contract(self) -> int:
         """Hand a signed procurement to contract management: a register entry and its lifecycle case."""
         case, details = self.case, self.details
@@ -403,7 +426,7 @@ class ActionContext:
                 notice_period_days=DEFAULT_NOTICE_PERIOD_DAYS,
                 notice_by=notice_by(end_date, DEFAULT_NOTICE_PERIOD_DAYS),
                 extension_months_available=int(details.get("extension_months") or 0),
-                contract_manager_id=case.requester_id,
+                contract_manager_id=self.contract_manager(),
                 created_at=self.now,
             ),
         )
@@ -416,6 +439,10 @@ class ActionContext:
                     ),
                 )
             )
+        if (manager := self.contract_manager()) != case.requester_id:  # the requester hears of the hand-over
+            ends = f"it runs to {end_date:%-d %B %Y}"
+            said = f"'{case.title}' is signed and handed to contract management: you manage it ({ends})."
+            self.notify([manager], CONTRACT_MANAGER_NAMED, f"You now manage the contract for {case.title}", said)
         if procurement_owes_contract_copy(case, details, self.value("regime"), self.today):
             # The contract case carries the duty: its contract managers publish the copy, within 90 days.
             owed = owe_deadline(self.session, contract_case_id, statutory.contract_copy(signed_on))

@@ -24,14 +24,14 @@ from ..governance import statutory
 from ..governance.calendar import add_months, months_between, next_working_day, term_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
-from ..models import Contract, ContractKpi
+from ..models import Contract, ContractKpi, RoleAssignment, User
 from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, reservations, statements
-from .context import BREACH_FIELDS, BREACHES_WAITING, PROPOSED_BY
+from .context import BREACH_FIELDS, BREACHES_WAITING, PROPOSED_BY, may_manage_contracts
 from .frameworks import (
     allows_direct_award,
     framework_name,
@@ -666,6 +666,22 @@ CHOICES["reservable_places"] = lambda ctx: reservations.places(
 CHOICES["reservable_kinds"] = lambda ctx: reservations.kinds(
     light_touch=_light_touch(ctx), term_months=ctx.case.duration_months
 )
+
+
+def _contract_managers(ctx: ActionContext) -> tuple[tuple[str, str], ...]:
+    """Who may manage the contract a procurement signs, by name."""
+    councils = ctx.engine.governance.organisation.authorities_of(ctx.case.authority)
+    people = ctx.session.execute(
+        select(User.id, User.full_name)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.is_active, *may_manage_contracts(councils, ctx.case.pillar))
+        .distinct()
+        .order_by(User.full_name, User.id)
+    )
+    return tuple((str(person), name) for person, name in people)
+
+
+CHOICES["contract_managers"] = _contract_managers
 
 
 CHOICES["frameworks"] = lambda ctx: tuple(
