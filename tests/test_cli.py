@@ -209,6 +209,19 @@ def test_home_page_and_diagram_are_served(core):
     assert client.get("/healthz").get_json() == {"status": "ok", "email": "sending"}
 
 
+def test_the_health_check_passes_while_the_scheduler_s_file_does_not_load(core, tmp_path):
+    """Broken after start-up, the schedule is the scheduler's trouble (its run says what is wrong, where): the
+    web host still answers its proxy's check, saying it cannot tell whether email goes out."""
+    import shutil
+
+    shutil.copytree(core.settings.config_dir, tmp_path / "config")
+    (tmp_path / "config" / "schedule.yaml").write_text("sweeps: [not, a, mapping\n")
+    core.settings = core.settings.with_overrides(config_dir=tmp_path / "config")
+    response = create_app(core.settings, core=core).test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "email": "unknown: config/schedule.yaml does not load"}
+
+
 def test_create_token_prints_a_working_token_once(cli, core, db):
     people = hub_people(db)
     with db.reading() as s:

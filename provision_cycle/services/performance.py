@@ -360,7 +360,7 @@ class TrackRecord:
 
     @property
     def ratings_said(self) -> str:
-        """The latest assessment's ratings in words, most favourable first: "2 good, 1 requires improvement"."""
+        """The latest assessment's ratings in words, most favourable first: "2 good and 1 requires improvement"."""
         if self.latest_assessment is None:
             return ""
         given = self.latest_assessment.ratings
@@ -368,6 +368,7 @@ class TrackRecord:
 
 
 def track_record(session: Session, contract: Contract) -> TrackRecord:
+    """How ``contract`` has gone so far (``TrackRecord``)."""
     paid, payments = contract_spend(session, contract.id)
     has_kpis = session.scalar(select(func.count()).where(ContractKpi.contract_id == contract.id)) > 0
     latest = latest_assessments(session, [contract])
@@ -376,6 +377,7 @@ def track_record(session: Session, contract: Contract) -> TrackRecord:
 
 
 def latest_assessments(session: Session, contracts: list[Contract]) -> list[Assessed]:
+    """Each of ``contracts``' latest assessment against its KPIs (those assessed), the latest first."""
     by_id = {contract.id: contract for contract in contracts}
     latest: dict[int, KpiAssessment] = {}
     for assessment in session.scalars(

@@ -481,7 +481,7 @@ BUSINESS_CASE = "business_case"
 
 def outcomes_commissioned(session: Session, case: Case) -> tuple[Case, str] | None:
     """The commissioning case that called for this procurement and the outcomes its business case set out,
-    from which its contract's KPIs are drawn; None for a procurement that was not commissioned here."""
+    for its contract's KPIs to measure; None for a procurement that was not commissioned here."""
     parent = session.get(Case, case.parent_case_id) if case.parent_case_id else None
     if parent is None or parent.stage != "commissioning" or not (parent.details or {}).get("outcomes"):
         return None

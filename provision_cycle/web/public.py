@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..config_files import ConfigError
 from ..diagrams import to_svg
 from ..scheduling.config import schedule_for
 from ..services import reading
@@ -82,9 +83,11 @@ def health():
     too, for monitoring: email due long since means the scheduler, which sends it and raises every task, is
     not running; that is no reason to take a web host out of service, so the answer stays 200."""
     with core().db.reading() as session:
-        stalled_since = reading.email_stalled_since(
-            session, core().engine.clock(), schedule_for(core()).delivery_late_after
-        )
+        try:
+            late_after = schedule_for(core()).delivery_late_after
+        except ConfigError:  # the scheduler's file, changed since start-up and broken: its own run says how
+            return {"status": "ok", "email": "unknown: config/schedule.yaml does not load"}
+        stalled_since = reading.email_stalled_since(session, core().engine.clock(), late_after)
     if stalled_since is None:
         return {"status": "ok", "email": "sending"}
     return {"status": "ok", "email": "stalled", "email_due_since": stalled_since.isoformat()}

@@ -439,7 +439,7 @@ class ActionContext:
                     ),
                 )
             )
-        if (manager := self.contract_manager()) != case.requester_id:  # the requester hears of the hand-over
+        if (manager := self.contract_manager()) != case.requester_id:  # named at signature: told it is theirs
             ends = f"it runs to {end_date:%-d %B %Y}"
             said = f"'{case.title}' is signed and handed to contract management: you manage it ({ends})."
             self.notify([manager], CONTRACT_MANAGER_NAMED, f"You now manage the contract for {case.title}", said)
