@@ -415,6 +415,14 @@ def test_a_business_case_returned_for_rework_is_changed_with_the_request_then_re
         "risks": ["Late supply", ""],
     }
     assert act(engine, case_id, "submit", people.requester).to_state == "commissioning_gate"
+    with db.reading() as s:  # its approvers' email says what it prefers and expects, as it stands now
+        asked = s.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.kind == "approval_needed").order_by(OutboxMessage.id)
+        ).all()
+    assert asked[-1].endswith(
+        "It is back after rework (round 2): its decision page shows what was said before. The business case "
+        "prefers: B. Outcomes: Cases closed within a week, measured monthly."
+    )
 
 
 def test_a_request_is_moved_only_to_a_council_its_requester_works_for(engine, db, people, submitted):

@@ -1042,6 +1042,19 @@ def freeze_route(ctx: ActionContext) -> None:
 
 
 @effect
+def brief_commissioning_approvers(ctx: ActionContext) -> None:
+    """The commissioning gate's approvers are told, in the email that asks them, what the business case prefers
+    and the outcomes it should achieve (the whole of it is on the decision page). Afresh on each submission: a
+    business case returned for rework may have changed."""
+    said = [
+        f"{name}: {ctx.details[key].strip().rstrip('.')}."
+        for key, name in (("preferred_option", "The business case prefers"), ("outcomes", "Outcomes"))
+        if (ctx.details.get(key) or "").strip()
+    ]
+    ctx.details[FOR_APPROVERS] = " ".join(said)
+
+
+@effect
 def brief_route_approvers(ctx: ActionContext) -> None:
     """The route's approvers are told, in the email that asks them: for a direct award, on what ground and why
     it goes to one supplier without competition; for a procurement that may be one requirement with others of
