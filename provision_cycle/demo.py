@@ -1101,6 +1101,23 @@ def _approve_gate(core: Core, people: dict, case_id: int) -> bool:
 
 
 # --- spend ---------------------------------------------------------------------------------------
+# What a finance system calls a payment under a contract of each category (its subjective analysis, as in
+# CIPFA's Service Reporting Code of Practice); "Supplies and services" for the rest.
+EXPENSE_TYPES = {
+    "adult_social_care": "Third party payments",
+    "childrens_social_care": "Third party payments",
+    "public_health": "Third party payments",
+    "education_services": "Third party payments",
+    "waste": "Third party payments",
+    "home_to_school_transport": "Transport-related expenditure",
+    "fleet": "Transport-related expenditure",
+    "property_facilities": "Premises-related expenditure",
+    "energy": "Premises-related expenditure",
+    "construction_works": "Capital works",
+    "highways_transport": "Capital works",
+}
+
+
 def _spend(core: Core, people: dict, rng: random.Random) -> int:
     """Payments under the register's contracts over the last six months (and a few under none), loaded as a
     finance system's export would be (through the same check and load), so contracts show their spend and the
@@ -1112,11 +1129,12 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
 
     today = core.engine.today()
     columns = (Contract.reference, Contract.authority, Contract.supplier_name, Contract.value, Contract.start_date,
-               Contract.end_date)  # fmt: skip
+               Contract.end_date, Contract.category)  # fmt: skip
     with core.db.reading() as session:
         contracts = session.execute(select(*columns)).all()
     lines = ["Council,Transaction number,Date paid,Supplier,Amount,Expense type,Contract reference,Invoice received"]
-    for n, (reference, authority, supplier, value, start, end) in enumerate(contracts):
+    for n, (reference, authority, supplier, value, start, end, category) in enumerate(contracts):
+        expense = EXPENSE_TYPES.get(category, "Supplies and services")
         payer = "OCC" if authority == "JOINT" else authority  # a joint contract's payments go through one ledger
         monthly = value / max(1, (end - start).days // 30)  # paid monthly, about evenly over its life
         for month in range(rng.choice([0, 1, 2, 3, 6])):
@@ -1124,7 +1142,7 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
             amount = monthly * Decimal(rng.uniform(0.7, 1.1))
             # Most invoices paid within the 30 days; one in eight later, for the payments compliance notice.
             received = paid - timedelta(days=rng.randint(31, 75) if rng.random() < 0.125 else rng.randint(3, 28))
-            payment = f"{payer},DEMO-{n:04d}-{month},{paid},{supplier},{amount:.2f},Supplies,{reference},{received}"
+            payment = f"{payer},DEMO-{n:04d}-{month},{paid},{supplier},{amount:.2f},{expense},{reference},{received}"
             lines.append(payment)
         if n == 0:  # one contract paid beyond its value, as the overview will point out
             extra = f"{today - timedelta(days=3)},{supplier},{value:.2f},Extra works"
@@ -1141,19 +1159,21 @@ def _spend(core: Core, people: dict, rng: random.Random) -> int:
     # One payment to a register contract's supplier that does not name the contract: a coding slip.
     _, authority, supplier, *_ = contracts[1]
     payer = "OCC" if authority == "JOINT" else authority
-    lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies,,")
+    lines.append(f"{payer},DEMO-UNCODED,{today - timedelta(days=12)},{supplier},1450.00,Supplies and services,,")
     # And two to an OCC supplier of the register under the name it trades as, which the finance system keeps:
     # recorded by the intelligence team as that supplier's once loaded.
     registered = next(supplier for _, authority, supplier, *_ in contracts if authority == "OCC")
     trading = f"{registered.split()[0]} Direct Services"
     for n, (days, amount) in enumerate(((20, "3200.00"), (50, "2950.00"))):
-        lines.append(f"OCC,DEMO-TRADING-{n},{today - timedelta(days=days)},{trading},{amount},Supplies,,")
+        lines.append(f"OCC,DEMO-TRADING-{n},{today - timedelta(days=days)},{trading},{amount},Supplies and services,,")
     # And two names for the intelligence team's list of names that look alike: a register supplier's name as
     # the finance system cuts it to fit (mid-word), and the agency's with "(UK)" on one invoice.
     long_name = next(
         name for _, council, name, *_ in contracts if council == "OCC" and name != registered and name[21:23].isalpha()
     )
-    lines.append(f"OCC,DEMO-CUT-0,{today - timedelta(days=33)},{long_name.upper()[:22]},1875.00,Supplies,,")
+    lines.append(
+        f"OCC,DEMO-CUT-0,{today - timedelta(days=33)},{long_name.upper()[:22]},1875.00,Supplies and services,,"
+    )
     lines.append(f"OCC,DEMO-UK-0,{today - timedelta(days=64)},Swift Agency Staffing (UK) Ltd,9800.00,Services,,")
     load = load_spend(core, "\n".join(lines).encode(), actor_id=people["all"][0], apply=True)
     analyst = people["by_role"][("intelligence_analyst", "OCC", None)][0]
