@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, utcnow
 
@@ -127,3 +128,26 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(45))  # the client's IPv4 or IPv6 address
     at: Mapped[datetime]
+
+
+# --- choosing people ----------------------------------------------------------------------------------
+class Colleague(NamedTuple):
+    """Someone to choose from a list of people: enough to tell two people with the same name apart."""
+
+    id: int
+    full_name: str
+    job_title: str
+    email: str
+
+
+def colleagues(session: Session, *conditions: ColumnElement[bool]) -> list[Colleague]:
+    """Active people holding a role that meets ``conditions`` (on ``User`` and ``RoleAssignment``), by name:
+    the choices for a delegate, a team member or a contract manager."""
+    rows = session.execute(
+        select(User.id, User.full_name, User.job_title, User.email)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.is_active, *conditions)
+        .distinct()
+        .order_by(User.full_name, User.id)
+    )
+    return [Colleague(*row) for row in rows]

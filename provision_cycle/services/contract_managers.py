@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import InvalidInput
 from ..models import Case, Contract, OutboxMessage, Task, TaskStatus, User
+from ..models.people import Colleague, colleagues
 from ..wording import counted
 from ..workflow.context import may_manage_contracts
 from ..workflow.engine import Actor
-from .people import Colleague, colleagues
 from .reading import at_an_end
 from .register import lock_contract
 

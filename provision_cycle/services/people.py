@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
@@ -41,28 +40,6 @@ class Grant:
     role: str
     authority: str
     pillar: str | None = None
-
-
-class Colleague(NamedTuple):
-    """Someone to choose from a list of people: enough to tell two people with the same name apart."""
-
-    id: int
-    full_name: str
-    job_title: str
-    email: str
-
-
-def colleagues(session: Session, *conditions: ColumnElement[bool]) -> list[Colleague]:
-    """Active people holding a role that meets ``conditions`` (on ``User`` and ``RoleAssignment``), by name:
-    the choices for a delegate, a team member or a contract manager."""
-    rows = session.execute(
-        select(User.id, User.full_name, User.job_title, User.email)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(User.is_active, *conditions)
-        .distinct()
-        .order_by(User.full_name, User.id)
-    )
-    return [Colleague(*row) for row in rows]
 
 
 def create_user(

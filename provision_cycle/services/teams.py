@@ -21,9 +21,9 @@ from ..errors import InvalidInput, NotFound
 from ..governance.statutory import conflicts_law
 from ..models import Case, CaseTeamMember, ConflictDeclaration, OutboxMessage, RoleAssignment, TeamPart, User
 from ..models.cases import declaration_blocks
+from ..models.people import Colleague, colleagues
 from ..workflow import statements as sql
 from ..workflow.engine import Actor
-from .people import Colleague, colleagues
 
 KIND = "team_member_added"  # the outbox kind of the message asking a new member to declare
 PART_NAMES = {TeamPart.PROCUREMENT: "procurement team", TeamPart.EVALUATION: "evaluation panel"}

@@ -11,9 +11,9 @@ from sqlalchemy import and_, false, or_
 
 from ..errors import DomainError, InvalidInput, StaleCase
 from ..models import ConflictDeclaration, RoleAssignment, User
+from ..models.people import colleagues
 from ..services import aggregation, reading, teams
 from ..services.decisions import Declaration, act_declaring
-from ..services.people import colleagues
 from ..services.performance import TrackRecord, track_record
 from ..wording import listed
 from ..workflow.engine import ActionRequest

@@ -47,7 +47,8 @@ from ..errors import ChangedMeanwhile, DomainError, InvalidInput
 from ..governance.calendar import implausible
 from ..governance.organisation import JOINT
 from ..governance.statutory import DirectAwardGround, Regime, Route
-from ..services.people import MIN_PASSWORD, Colleague
+from ..models.people import Colleague
+from ..services.people import MIN_PASSWORD
 from ..workflow.definitions import InputSpec
 from ..workflow.engine import AvailableAction
 

@@ -24,9 +24,10 @@ from ..governance import statutory
 from ..governance.calendar import add_months, months_between, next_working_day, term_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, ModificationBasis, Route
-from ..models import Contract, ContractKpi, RoleAssignment, User
+from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
+from ..models.people import colleagues
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import counted, listed, one_to_a_line, pounds
@@ -671,14 +672,8 @@ CHOICES["reservable_kinds"] = lambda ctx: reservations.kinds(
 def _contract_managers(ctx: ActionContext) -> tuple[tuple[str, str], ...]:
     """Who may manage the contract a procurement signs, by name."""
     councils = ctx.engine.governance.organisation.authorities_of(ctx.case.authority)
-    people = ctx.session.execute(
-        select(User.id, User.full_name)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(User.is_active, *may_manage_contracts(councils, ctx.case.pillar))
-        .distinct()
-        .order_by(User.full_name, User.id)
-    )
-    return tuple((str(person), name) for person, name in people)
+    managers = colleagues(ctx.session, *may_manage_contracts(councils, ctx.case.pillar))
+    return tuple((str(person.id), person.full_name) for person in managers)
 
 
 CHOICES["contract_managers"] = _contract_managers
