@@ -567,6 +567,23 @@ class CasePage:
         return others[0] if others else None
 
     @property
+    def managed_by(self) -> int | None:
+        """A contract case's contract manager now; None for any other case."""
+        return self.contract.contract_manager_id if self.case.stage == "contract" and self.contract else None
+
+    @property
+    def requester_named(self) -> bool:
+        """Whether the page names the person the case was opened for: not on a contract's case where that is
+        its contract manager (a loaded contract's case is opened for them), who is named as such."""
+        return self.case.requester_id != self.managed_by
+
+    @property
+    def asks_the_requester_alone(self) -> bool:
+        """Whether the approvers' questions go to the requester alone (a request they made), or also, by name,
+        to whoever put the proposal forward or manages the contract."""
+        return self.case.stage != "contract" and not self.put_forward_by
+
+    @property
     def market_dates(self) -> list[tuple[periods.ClosingDate, date]]:
         """The closing dates a procurement's notices set, for its key dates."""
         details = self.case.details or {}

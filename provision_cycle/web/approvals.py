@@ -49,7 +49,7 @@ def decide(case_id: int):
         return redirect(url_for("cases.show", case_id=case_id))
     form = DecisionForm()
     page = waiting.page
-    if page.case.stage == "contract" or page.put_forward_by:  # not only a request's requester hears it
+    if not page.asks_the_requester_alone:
         form.asking(listed([page.names[person] for person in page.behind_the_proposal]))
     if request.method == "GET":
         form.seen_through.data = str(waiting.page.case.audit_seq)

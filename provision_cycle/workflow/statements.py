@@ -192,7 +192,8 @@ HOLDERS_IN_PILLAR = _HOLDERS.where(ROLES.c.pillar == bindparam("pillar")).order_
 
 def _with_their_cover(holders):
     """The holders (``covering_for`` none) and whoever covers on ``today`` for one of them (``covering_for``
-    them), in one read: whom a newly opened step is announced to."""
+    them), in one read: who may decide a step (``Engine.step_deciders``), told when it opens, reminded when it
+    waits, and told a question's answer."""
     held = holders.subquery()
     covering = (
         select(DELEGATIONS.c.delegate_id, DELEGATIONS.c.delegator_id)
