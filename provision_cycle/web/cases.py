@@ -415,6 +415,8 @@ def edit(case_id: int):
     asked = {spec.name: input_field(spec) for spec in kept}
     form_class = type("EditRequestAndAnswersForm", (EditRequestForm,), asked) if asked else EditRequestForm
     form = form_class(obj=case, **facts, **{spec.name: case.details.get(spec.name, "") for spec in kept})
+    if kept:  # the answers under the state's name (Business case), apart from the request's own questions
+        form.headings = {kept[0].name: definition.states[case.state].label}
     form.fill_choices(core(), {a for _, a, _ in me().roles})
     procurement = case.stage == "procurement"
     if procurement:  # every route and ground: which are open depend on the value and type, changeable here too

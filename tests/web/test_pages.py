@@ -211,6 +211,8 @@ def test_a_business_case_is_shown_to_its_approvers_and_changed_with_the_request_
     edit = f"/cases/{case_id}/edit"
     form = requester.get(edit).text
     assert f"{BUSINESS_CASE['outcomes']}</textarea>" in form and "The main risks, and how they will be managed" in form
+    heading = '<h2 class="govuk-heading-m">Business case</h2>'  # the answers apart from the request's questions
+    assert form.index("Why is it needed now?") < form.index(heading) < form.index("The options considered")
     answers = {"version": _version(db, case_id), "title": "Case management system", "description": "Replace it",
                "authority": "OCC", "category": "ict", "estimated_value": "80000", "vat_treatment": "standard",
                "contract_type": "services", "proposed_start": ["1", "9", "2026"], "duration_months": "36",
