@@ -18,7 +18,7 @@ Nothing is ever half-saved: any error rolls the whole transaction back.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -382,7 +382,7 @@ class Engine:
 
     def _apply(self, ctx: ActionContext, transition: TransitionDef, raw_inputs: dict[str, Any]) -> ActionResult:
         ctx.transition = transition
-        asked = _asked(ctx, transition)
+        asked = _asked(ctx, transition, answered=raw_inputs)
         ctx.inputs = _validate_inputs(transition, asked, raw_inputs)
         _required_by_the_answers(ctx, asked)
         # A choice is kept as its code, and its event says how the answer was worded when it was given.
@@ -1465,16 +1465,24 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def _asked(ctx: ActionContext, transition: TransitionDef) -> tuple[InputSpec, ...]:
+def _asked(
+    ctx: ActionContext, transition: TransitionDef, answered: Container[str] | None = None
+) -> tuple[InputSpec, ...]:
     """The inputs ``transition`` asks for on this case: those whose own conditions hold, each choice with the
-    answers it offers here, and required where the case needs it answered before anything is typed in."""
-    return tuple(_as_asked(ctx, spec) for spec in transition.inputs if all(PREDICATES[n](ctx) for n in spec.when))
+    answers it offers here, and required where the case needs it answered before anything is typed in.
+
+    At the door, which checks ``answered`` (the names of the answers given), a choice's answers are read only
+    where it was answered and suggestions not at all: they are for someone filling in the form, and each is
+    a query (a contract's possible managers, say) that an action leaving it out should not pay for."""
+    return tuple(
+        _as_asked(ctx, spec, answered) for spec in transition.inputs if all(PREDICATES[n](ctx) for n in spec.when)
+    )
 
 
-def _as_asked(ctx: ActionContext, spec: InputSpec) -> InputSpec:
-    if spec.choices:
+def _as_asked(ctx: ActionContext, spec: InputSpec, answered: Container[str] | None = None) -> InputSpec:
+    if spec.choices and (answered is None or spec.name in answered):
         spec = replace(spec, options=CHOICES[spec.choices](ctx))
-    if spec.suggestions:
+    if spec.suggestions and answered is None:
         spec = replace(spec, suggested=SUGGESTIONS[spec.suggestions](ctx))
     if spec.optional and _required_here(ctx, spec):
         spec = replace(spec, optional=False)
