@@ -75,6 +75,14 @@ def test_shipped_configuration_is_valid():
             lambda d: d["key_decision"].update({"variation_increase_over": -5}),
             "config/governance/occ.yaml: key_decision.variation_increase_over: expected pounds and pence no less than 0",
         ),
+        (
+            lambda d: d["decision_records"].update({"officer_decisions_over": "material"}),
+            "config/governance/occ.yaml: decision_records.officer_decisions_over: expected an amount in pounds, like 25000 or 25000.50, found 'material'",
+        ),
+        (
+            lambda d: d["decision_records"].update({"executive_decisions_over": 1}),
+            "config/governance/occ.yaml: decision_records: unknown key 'executive_decisions_over'",
+        ),
     ],
 )
 def test_invalid_governance_is_refused_with_file_item_and_problem(tree, change, expected):
@@ -373,3 +381,14 @@ def test_each_council_s_county_is_where_its_competitions_may_be_reserved_to(tree
     assert governance.organisation.counties_of("OCC") == ()  # the UK alone, then
     edit(tree / "config/organisation.yaml", lambda d: d["authorities"][0].update({"county": ["Oxfordshire"]}))
     assert problems(tree) == ["config/organisation.yaml: authorities[0].county: expected text, found a list"]
+
+
+def test_what_makes_an_officer_s_decision_material_is_each_council_s_to_say(tree):
+    """The figure over which an officer's decision is recorded and published (Openness of Local Government
+    Bodies Regulations 2014 reg 7); a council that sets none has every such decision recorded."""
+    settings = Settings(config_dir=tree / "config", workflows_dir=tree / "workflows")
+    governance, _ = load_definitions(settings)
+    assert governance.rules["OCC"].officer_decisions_recorded_over == 100000
+    edit(tree / "config" / "governance" / "occ.yaml", lambda d: d.pop("decision_records"))
+    governance, _ = load_definitions(settings)
+    assert governance.rules["OCC"].officer_decisions_recorded_over == 0

@@ -84,6 +84,11 @@ class AuthorityRules:
     bands: tuple[Band, ...]
     approvals: tuple[ApprovalRule, ...]
     key_decision: KeyDecisionRule
+    # An officer's decision to award a contract or commit spending worth more than this (excluding VAT) is one
+    # that materially affects the council's finances, and so is recorded in writing and published (Openness of
+    # Local Government Bodies Regulations 2014, reg 7): what is material is the council's to say. Unsaid, every
+    # such decision is recorded.
+    officer_decisions_recorded_over: Decimal = Decimal(0)
 
     def band_for(self, value: Decimal) -> Band:
         for band in self.bands:
@@ -392,7 +397,7 @@ def _load_authority_rules(
     root = Node.load(config_dir / file, problems, root=config_dir.parent)
     if root is None or not root.is_mapping():
         return None
-    root.reject_unknown("authority", "key_decision", "bands", "approvals")
+    root.reject_unknown("authority", "key_decision", "decision_records", "bands", "approvals")
     if root.text("authority") != code:
         root.get("authority").error(f"expected '{code}', the authority that names this file")
 
@@ -408,6 +413,10 @@ def _load_authority_rules(
             contract_value_over if variation_increase_over is None else variation_increase_over,
             kd.text("documents_from", ""),
         )
+    recorded_over = Decimal(0)
+    if (records := root.get("decision_records", None)).value is not None and records.is_mapping():
+        records.reject_unknown("officer_decisions_over")
+        recorded_over = records.money("officer_decisions_over")
 
     bands: list[Band] = []
     for node in root.get("bands").items():
@@ -462,7 +471,7 @@ def _load_authority_rules(
         if not steps:
             node.get("steps").error("a rule needs at least one approval step")
         approvals.append(ApprovalRule(where, node.text("gate"), steps=tuple(steps), **selectors))
-    return AuthorityRules(code, root.file, tuple(bands), tuple(approvals), key_decision)
+    return AuthorityRules(code, root.file, tuple(bands), tuple(approvals), key_decision, recorded_over)
 
 
 def _check_bands(node: Node, bands: list[Band]) -> None:

@@ -24,6 +24,7 @@ from .markets import DynamicMarket, MarketMembership, MarketNotice, MarketNotice
 from .outbox import OutboxMessage
 from .people import Delegation, PasswordLink, RecoveryCode, RoleAssignment, SignInFailure, User
 from .performance import ContractKpi, KpiAssessment
+from .records import DecisionRecord
 from .spend import Payment, UnpaidInvoice
 from .suppliers import SupplierAlias, SupplierDistinction
 from .tasks import SweepRun, Task, TaskStatus, deadline_task_kind
@@ -58,6 +59,7 @@ __all__ = [
     "CaseTeamMember",
     "ConflictDeclaration",
     "Contract",
+    "DecisionRecord",
     "ContractKpi",
     "KpiAssessment",
     "Decision",

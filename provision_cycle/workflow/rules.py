@@ -31,7 +31,7 @@ from ..models.people import colleagues
 from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import counted, listed, one_to_a_line, pounds
-from . import aggregation, reservations, statements
+from . import aggregation, records, reservations, statements
 from .context import BREACH_FIELDS, BREACHES_WAITING, PROPOSED_BY, may_manage_contracts
 from .frameworks import (
     allows_direct_award,
@@ -1217,6 +1217,13 @@ def drop_forward_plan(ctx: ActionContext) -> None:
     """The key decision will not be taken (the variation was turned down or sent back): its date, and the
     reminder of it, go."""
     ctx.withdraw_deadline("forward_plan")
+
+
+@effect
+def record_the_decision(ctx: ActionContext) -> None:
+    """The written record of the decision the gate's approval takes, where one is owed (``workflow.records``)."""
+    ground = _direct_award_ground(ctx)
+    records.record_decision(ctx, direct_award_ground=ground.label if ground else None)
 
 
 @effect
