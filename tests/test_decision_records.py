@@ -184,3 +184,19 @@ def test_an_extension_is_recorded_with_the_renewal_choices_it_was_weighed_agains
     )
     assert record.alternatives == "Re-commissioning it or letting it end."
     assert record.value == Decimal("300000.00")
+
+
+def test_a_joint_decision_names_each_council_s_approvers_and_is_in_both_councils_records(core, db):
+    from provision_cycle.services.transparency import Quarter, decision_records
+
+    occ, cdc = hub_people(db), hub_people(db, authority="CDC")
+    case_id = commissioning_at_its_gate(core.engine, occ.requester, value="120000", authority="JOINT")
+    approve_gate(core.engine, case_id, [occ.head, cdc.head])
+
+    [record] = _records(db, case_id)
+    assert record.authority == "JOINT"
+    assert record.decided_by.splitlines() == ["Hana Head (Head of Category, OCC)", "Hana Head (Head of Category, CDC)"]
+    quarter = Quarter.containing(core.engine.today())
+    with db.reading() as session:
+        for council in ("OCC", "CDC"):
+            assert [r.id for r, _ in decision_records(session, council, quarter)] == [record.id]

@@ -173,5 +173,6 @@ def test_the_command_writes_each_file(core, db, tmp_path):
     assert (tmp_path / "OCC-tenders-2026-01.csv").read_text().startswith("Reference,Title,Description")
     assert (tmp_path / "OCC-spend-2026-01.csv").read_text().startswith("Body,Date paid,Transaction number")
     assert (tmp_path / "OCC-payments-notice-2026-01.csv").read_text().startswith("Date paid,Transaction number")
+    assert (tmp_path / "OCC-decisions-2026-01.csv").read_text().startswith("Case reference,Decided on,Decision by")
     refused = runner.invoke(args=["transparency-files", "OCC", "2026-02", "-o", str(tmp_path)])
     assert refused.exit_code == 1 and "'2026-02' is not a quarter" in refused.stderr

@@ -28,6 +28,7 @@ from ..models import (
     CaseDeadline,
     Contract,
     Decision,
+    DecisionRecord,
     Delegation,
     Document,
     DynamicMarket,
@@ -548,6 +549,8 @@ class CasePage:
     # What the person may see of the award's supplier: its record with the councils (True), nothing (False: new
     # to them, as far as the person can see), or None where they see no supplier records (or there is no award).
     award_supplier_on_record: bool | None = None
+    # The written records of the decisions taken on it that the law has recorded (``workflow.records``).
+    decision_records: list[DecisionRecord] = field(default_factory=list)
 
     @property
     def business_case(self) -> list[tuple[str, str]]:
@@ -834,6 +837,13 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         proposal=contract_proposal(core.workflows.state_of(case), case, contract),
         award=award,
         award_supplier_on_record=award_supplier_on_record(core, session, actor, award),
+        decision_records=list(
+            session.scalars(
+                select(DecisionRecord)
+                .where(DecisionRecord.case_id == case.id)
+                .order_by(DecisionRecord.decided_at, DecisionRecord.id)
+            )
+        ),
         **_evaluation_parts(core, session, actor, case),
     )
 

@@ -13,6 +13,10 @@ Beside them, the Procurement Act's payments notice (UK8, s70): each payment of m
 the council made in the quarter under a public contract under the Act, to publish on Find a Tender within 30
 days beginning with the quarter's last day.
 
+And the written records of the decisions taken in the quarter that the law has recorded and published: an
+officer's to award a contract or commit spending that materially affects the council's finances, and the
+Executive's (``workflow.records``).
+
 A quarter here is a quarter of the financial year (April to June, July to September, October to December,
 January to March), named by its first month: ``2026-04``.
 """
@@ -34,9 +38,10 @@ from ..governance import statutory
 from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
-from ..models import AuditEvent, Case, Contract, Payment, Task
+from ..models import AuditEvent, Case, Contract, DecisionRecord, Payment, Task
 from ..scheduling.config import Schedule, schedule_for
 from ..scheduling.sweeps import next_occurrence, review_every
+from ..wording import one_to_a_line
 from ..workflow.context import contract_in_law_commenced
 from ..workflow.engine import Actor
 from .reading import of_council
@@ -90,6 +95,21 @@ SPEND_COLUMNS = (
     "Contract reference",
 )
 REDACTED = "Redacted: personal data"
+
+# The written records of decisions (``workflow.records``), for the council to publish (Openness of Local
+# Government Bodies Regulations 2014 reg 8): one row a decision, its several lines kept as they are.
+DECISION_COLUMNS = (
+    "Case reference",
+    "Decided on",
+    "Decision by",
+    "Decision taken by",
+    "Subject",
+    "Decision",
+    "Value excluding VAT",
+    "Reasons",
+    "Alternatives considered and rejected",
+    "Conflicts of interest declared",
+)
 
 PAYMENTS_NOTICE_COLUMNS = (
     "Date paid",
@@ -293,6 +313,38 @@ def payments_notice_rows(core: Core, session: Session, authority: str, quarter: 
         ]
 
 
+def decision_records(session: Session, authority: str, quarter: Quarter) -> list[tuple[DecisionRecord, str]]:
+    """The council's decision records taken in the quarter (a joint case's are both councils'), in the order
+    they were taken, each with its case's reference."""
+    taken = (
+        select(DecisionRecord, Case.reference)
+        .join(Case, Case.id == DecisionRecord.case_id)
+        .where(
+            of_council(DecisionRecord.authority, authority),
+            DecisionRecord.decided_at >= _midnight(quarter.starts),
+            DecisionRecord.decided_at < _midnight(quarter.ends + timedelta(days=1)),
+        )
+        .order_by(DecisionRecord.decided_at, DecisionRecord.id)
+    )
+    return [(record, reference or "") for record, reference in session.execute(taken)]
+
+
+def decision_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
+    for record, reference in decision_records(session, authority, quarter):
+        yield [
+            reference,
+            record.decided_at.astimezone(LONDON).date().isoformat(),
+            "The Executive" if record.by_executive else "An officer",
+            "; ".join(one_to_a_line(record.decided_by)),
+            record.subject,
+            record.decision,
+            f"{record.value:.2f}",
+            record.reasons,
+            record.alternatives,
+            record.conflicts,
+        ]
+
+
 def _department(org: Organisation, authority: str, pillar: str) -> str:
     """The category pillar responsible (for a joint contract, on behalf of both councils)."""
     return (f"{org.joint_name}: " if authority == JOINT else "") + org.pillars[pillar].name
@@ -321,6 +373,7 @@ FILES = {
     "tenders": TENDER_COLUMNS,
     "spend": SPEND_COLUMNS,
     "payments-notice": PAYMENTS_NOTICE_COLUMNS,
+    "decisions": DECISION_COLUMNS,
 }
 
 
@@ -353,4 +406,6 @@ def quarterly_file(
         return spend_rows(core, session, authority, quarter)
     if kind == "payments-notice":
         return payments_notice_rows(core, session, authority, quarter)
+    if kind == "decisions":
+        return decision_rows(core, session, authority, quarter)
     return tender_rows(core, session, authority, quarter)

@@ -331,6 +331,21 @@ def transparency_file(authority: str, quarter: str, kind: str):
     return csv_download(transparency.FILES[kind], rows(), f"{authority}-{kind}-{period.code}.csv")
 
 
+@contracts.get("/decision-records/<authority>/<quarter>")
+@roles_required(*transparency.PUBLISHERS)
+def decision_records(authority: str, quarter: str):
+    """A council's decision records for a quarter, each in full, for checking before they are published (the
+    file to publish is the quarter's ``decisions`` CSV)."""
+    try:
+        period = transparency.Quarter.parse(quarter)
+    except InvalidInput as error:
+        raise NotFound(error.message) from None
+    transparency.may_publish_for(core(), authority, me())
+    with core().db.reading() as session:
+        records = transparency.decision_records(session, authority, period)
+    return render("contracts/decision_records.html", authority=authority, quarter=period, records=records)
+
+
 def _compliance_asked(
     authority: str, period: str, still_unpaid: str
 ) -> tuple[payments_compliance.ReportingPeriod, int | None, dict[str, str]]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from ..governance.organisation import JOINT
 from ..governance.statutory import Route
 from ..models import ApprovalStep, ConflictDeclaration, Decision, DecisionRecord, User
 from ..models.suppliers import supplier_key
@@ -203,13 +204,13 @@ def _said(*answers: tuple[str, str | None]) -> tuple[str, ...]:
 
 
 def _approvals(ctx: ActionContext, gate: str) -> list[tuple[str, str, str]]:
-    """Each approval in the gate's round, in order: the name of whose authority it used, who took it (their
-    role, and for whom they acted), and the comment they gave."""
+    """Each approval in the gate's round, in order: the name of who took it, who took it as the record says
+    (with their role, their council's on a joint case, and for whom they acted), and the comment they gave."""
     round_now = select(func.max(ApprovalStep.round)).where(
         ApprovalStep.case_id == ctx.case.id, ApprovalStep.gate == gate
     )
     rows = ctx.session.execute(
-        select(Decision.actor_id, Decision.principal_id, Decision.reason, ApprovalStep.role)
+        select(Decision.actor_id, Decision.principal_id, Decision.reason, ApprovalStep.role, ApprovalStep.authority)
         .join(ApprovalStep, ApprovalStep.id == Decision.step_id)
         .where(
             ApprovalStep.case_id == ctx.case.id,
@@ -225,6 +226,8 @@ def _approvals(ctx: ActionContext, gate: str) -> list[tuple[str, str, str]]:
     approvals = []
     for row in rows:
         role = roles[row.role].name if row.role in roles else row.role
+        if ctx.case.authority == JOINT:  # each council's approvers: one person may approve for both
+            role = f"{role}, {row.authority}"
         who = f"{names[row.actor_id]} ({role})"
         if row.principal_id != row.actor_id:
             who = f"{names[row.actor_id]}, for {names[row.principal_id]} ({role}), who was away"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.factories import create_user, hub_people
-from tests.web.helpers import payments_compliance_due, seed_contracts
+from tests.factories import act, approve_gate, award_recommended, create_user, hub_people
+from tests.web.helpers import page_text, payments_compliance_due, seed_contracts
 
 
 def test_an_analyst_downloads_their_councils_files_by_quarter(core, db, browser):
@@ -42,6 +42,46 @@ def test_an_analyst_downloads_the_payments_notice_from_the_quarter_to_30_june_20
         "Date paid,Transaction number,Amount excluding VAT,Amount with VAT,Supplier,Contract reference,"
         "Contract title,Purpose"
     ]
+
+
+def test_a_council_s_decision_records_are_read_by_quarter_and_downloaded_to_publish(core, db, browser, clock):
+    """An award of £240,000 approved on 7 April 2026, over OCC's figure for an officer's decision that matters
+    to its finances: its record is on the council's page for the quarter, in its file, and on its case's page."""
+    people = hub_people(db)
+    case_id = award_recommended(core.engine, clock, people)
+    approve_gate(core.engine, case_id, [people.head])
+    core.engine.declare_interests(case_id, people.finance, has_conflict=False)
+    act(core.engine, case_id, "approve", people.finance, reason="Funded from the ICT capital budget")
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    assert "/contracts/decision-records/OCC/2026-04" in analyst.get("/contracts/transparency").text
+
+    page = page_text(analyst.get("/contracts/decision-records/OCC/2026-04").text)
+    assert "Oxfordshire County Council, April to June 2026 (2026/27 quarter 1) Decision records" in page
+    assert (
+        "Decided on 7 April 2026 Decision by An officer, under powers delegated to them Taken by Hana Head (Head of "
+        "Category) Fred Finance (Finance Business Partner) Decision To award the contract for Case management "
+        "system to Acme Ltd, worth £240,000.00 excluding VAT. What it awards or commits, excluding VAT £240,000.00 Reasons Procured by "
+        "open procedure. Fred Finance: Funded from the ICT capital budget Alternatives considered and rejected No "
+        "other tender is recorded. Conflicts of interest declared None declared"
+    ) in page
+    assert "No decision that the law has recorded" in analyst.get("/contracts/decision-records/OCC/2026-01").text
+
+    download = analyst.get("/contracts/transparency/OCC/2026-04/decisions.csv")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-decisions-2026-04.csv"'
+    header, row = download.text.splitlines()[:2]
+    assert header == (
+        "Case reference,Decided on,Decision by,Decision taken by,Subject,Decision,Value excluding VAT,Reasons,"
+        "Alternatives considered and rejected,Conflicts of interest declared"
+    )
+    assert row.startswith("PRC-") and ",2026-04-07,An officer,Hana Head (Head of Category); Fred Finance" in row
+
+    shown = page_text(browser(people.requester).get(f"/cases/{case_id}").text)
+    assert "Decision record The written record of each decision taken on the case" in shown
+    assert "Award of the contract for Case management system Decided on 7 April 2026" in shown
+    cherwell = browser(create_user(db, ("intelligence_analyst", "CDC")))
+    cherwell.get("/contracts/decision-records/OCC/2026-04", status=403)
+    browser(people.requester).get("/contracts/decision-records/OCC/2026-04", status=403)
+    analyst.get("/contracts/decision-records/OCC/2026-05", status=404)
 
 
 def test_other_people_and_wrong_addresses_get_nothing(core, db, browser):
