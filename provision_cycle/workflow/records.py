@@ -46,7 +46,6 @@ class Decided:
 
     subject: str
     decision: str
-    value: Decimal  # what it awards or commits, excluding VAT: weighed against the council's figure
     reasons: tuple[str, ...]
     alternatives: str
 
@@ -60,14 +59,15 @@ def record_decision(ctx: ActionContext, *, direct_award_ground: str | None) -> N
     if ctx.definition.gate_at(ctx.transition.dest) is not None:
         return
     by_executive = state.gate.name == EXECUTIVE_GATE
-    decided = _what_was_decided(ctx, state.award, state.proposal, direct_award_ground)
+    committed = _committed(ctx, state.award, state.proposal)
     governance = ctx.engine.governance
     material = min(
         governance.rules[code].officer_decisions_recorded_over
         for code in governance.organisation.authorities_of(ctx.case.authority)
     )
-    if not by_executive and decided.value <= material:
+    if not by_executive and committed <= material:
         return
+    decided = _what_was_decided(ctx, state.award, state.proposal, direct_award_ground, committed)
     approvals = _approvals(ctx, state.gate.name)
     comments = tuple(f"{name}: {reason}" for name, _, reason in approvals if reason)
     ctx.session.add(
@@ -82,22 +82,40 @@ def record_decision(ctx: ActionContext, *, direct_award_ground: str | None) -> N
             alternatives=decided.alternatives,
             conflicts=_conflicts_declared(ctx),
             decided_by="\n".join(who for _, who, _ in approvals),
-            value=decided.value,
+            value=committed,
         )
     )
     ctx.audit_data["decision_recorded"] = decided.subject
 
 
+def _committed(ctx: ActionContext, award: str | None, proposal: str | None) -> Decimal:
+    """What the decision awards or commits, excluding VAT, weighed against the council's figure: an award its
+    value, a variation what it adds, an extension its cost, a commissioning or a procurement its estimate;
+    re-commissioning or letting a contract end commits nothing. Worked out before the rest of the record, which
+    most decisions below the figure never need."""
+    details = ctx.details
+    if award is not None:
+        return Decimal(details.get("award_value") or ctx.case.estimated_value)
+    if proposal == "variation":
+        contract = ctx.contract()
+        assert contract is not None
+        return max(Decimal(details["new_value"]) - contract.value, Decimal(0))
+    if proposal == "renewal":
+        extending = details.get("renewal_proposal") == "extend"
+        return Decimal(details["extension_value"]) if extending else Decimal(0)
+    return ctx.case.estimated_value
+
+
 def _what_was_decided(
-    ctx: ActionContext, award: str | None, proposal: str | None, direct_award_ground: str | None
+    ctx: ActionContext, award: str | None, proposal: str | None, direct_award_ground: str | None, value: Decimal
 ) -> Decided:
     case, details = ctx.case, ctx.details
     if award is not None:
-        return _award(ctx, direct_award_ground)
+        return _award(ctx, direct_award_ground, value)
     if proposal == "variation":
         return _variation(ctx)
     if proposal == "renewal":
-        return _renewal(ctx)
+        return _renewal(ctx, value)
     estimate = f"at an estimated {pounds(case.estimated_value)} excluding VAT" + (
         f" over {case.duration_months} months" if case.duration_months else ""
     )
@@ -105,7 +123,6 @@ def _what_was_decided(
         return Decided(
             f"Commissioning of {case.title}",
             f"To approve the business case for {case.title} and commission it, {estimate}.",
-            case.estimated_value,
             _said(
                 ("The preferred option and why", details.get("preferred_option")), ("Outcomes", details.get("outcomes"))
             ),
@@ -115,15 +132,14 @@ def _what_was_decided(
     return Decided(
         f"Procurement of {case.title}",
         f"To procure {case.title} by {route}, {estimate}.",
-        case.estimated_value,
         _said(("Why it is needed now", details.get("justification"))),
         NONE_RECORDED,
     )
 
 
-def _award(ctx: ActionContext, direct_award_ground: str | None) -> Decided:
+def _award(ctx: ActionContext, direct_award_ground: str | None, value: Decimal) -> Decided:
     case, details = ctx.case, ctx.details
-    supplier, value = details.get("supplier_name", ""), Decimal(details.get("award_value") or case.estimated_value)
+    supplier = details.get("supplier_name", "")
     evaluation = ctx.evaluation()
     # The tenders not awarded: the award's name may be written otherwise than its tender's ("ACME LIMITED").
     others = [s for s in evaluation.standings if supplier_key(s.tender.supplier_name) != supplier_key(supplier)]
@@ -146,7 +162,6 @@ def _award(ctx: ActionContext, direct_award_ground: str | None) -> Decided:
     return Decided(
         f"Award of the contract for {case.title}",
         f"To award the contract for {case.title} to {supplier}, worth {pounds(value)} excluding VAT.",
-        value,
         tuple(reasons),
         alternatives,
     )
@@ -172,31 +187,28 @@ def _variation(ctx: ActionContext) -> Decided:
     return Decided(
         f"Variation of contract {contract.reference} {contract.title}",
         f"To vary the contract with {contract.supplier_name}: {listed(changes)}.",
-        max(new_value - contract.value, Decimal(0)),
         _said(("What changes and why", details.get("variation_description"))),
         NONE_RECORDED,
     )
 
 
-def _renewal(ctx: ActionContext) -> Decided:
+def _renewal(ctx: ActionContext, cost: Decimal) -> Decided:
     details, contract = ctx.details, ctx.contract()
     assert contract is not None
     proposal = details.get("renewal_proposal", "exit")
-    named = f"contract {contract.reference} {contract.title}"
+    ends = f"{contract.end_date:%-d %B %Y}"
     if proposal == "extend":
-        cost = Decimal(details["extension_value"])
         decision = (
-            f"To extend the contract with {contract.supplier_name} from {contract.end_date:%-d %B %Y} to "
+            f"To extend the contract with {contract.supplier_name} from {ends} to "
             f"{date.fromisoformat(details['extend_to']):%-d %B %Y}, at a cost of {pounds(cost)} excluding VAT."
         )
     elif proposal == "recommission":
-        cost = Decimal(0)
-        decision = f"To re-commission what the contract provides, letting it end on {contract.end_date:%-d %B %Y}."
+        decision = f"To re-commission what the contract provides, letting it end on {ends}."
     else:
-        cost = Decimal(0)
-        decision = f"To let the contract end on {contract.end_date:%-d %B %Y}, and not to replace it."
+        decision = f"To let the contract end on {ends}, and not to replace it."
     others = [words for choice, words in RENEWAL_CHOICES.items() if choice != proposal]
-    return Decided(f"Renewal of {named}", decision, cost, (), f"{listed(others, 'or').capitalize()}.")
+    subject = f"Renewal of contract {contract.reference} {contract.title}"
+    return Decided(subject, decision, (), f"{listed(others, 'or').capitalize()}.")
 
 
 def _said(*answers: tuple[str, str | None]) -> tuple[str, ...]:
