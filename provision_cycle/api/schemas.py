@@ -401,6 +401,22 @@ class AwardOut(BaseModel):
     evaluation: str = Field(description="How the evaluation recorded here ranked the tenders; empty where none was")
 
 
+class DecisionRecordOut(BaseModel):
+    """The written record of a decision taken on the case, made when it was taken: an officer's that awards a
+    contract or commits spending over its council's figure (Openness of Local Government Bodies Regulations 2014
+    reg 7), or the Executive's (2012 Access to Information Regulations regs 12-13)."""
+
+    decided_at: datetime
+    by_executive: bool = Field(description="An Executive (key) decision; false for an officer's")
+    subject: str
+    decision: str
+    value: str = Field(description="What it awards or commits, excluding VAT, in pounds")
+    decided_by: str = Field(description="Who took it, one approval to a line: name, role and for whom they acted")
+    reasons: str
+    alternatives: str = Field(description="The alternatives considered and rejected")
+    conflicts: str = Field(description="The conflicts of interest declared on the case, with their mitigation")
+
+
 class LinkedCases(BaseModel):
     parent_id: int | None
     children: list[int]
@@ -443,6 +459,9 @@ class CaseOut(CaseSummary):
     last_event: int = Field(
         description="The position of the case's latest audit event (its `seq`): send it as a decision's "
         "`seen_through` to decide what was shown"
+    )
+    decision_records: list[DecisionRecordOut] = Field(
+        description="The written record of each decision taken on it that the law has recorded and published"
     )
     returned: DecisionOut | None = Field(
         description="While the case waits with its requester after its approvers returned it for rework: that "

@@ -377,6 +377,13 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
                 contract_id=page.contract.id if page.contract else None,
             ),
             last_event=case.audit_seq,
+            decision_records=[
+                s.DecisionRecordOut(
+                    **{name: getattr(r, name) for name in s.DecisionRecordOut.model_fields if name != "value"},
+                    value=_money(r.value),
+                )
+                for r in page.decision_records
+            ],
             returned=_out(s.DecisionOut, page.returned) if page.returned else None,
             question=_event(page.question.event) if page.question else None,
         )
