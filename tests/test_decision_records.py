@@ -4,7 +4,7 @@ always (2012 Access to Information Regulations regs 12-13), made with the decisi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from .factories import (
     award_over_the_key_decision_figure,
     award_recommended,
     commissioning_at_its_gate,
+    create_user,
     hub_people,
     propose_variation,
     publish_tender_notice,
@@ -200,3 +201,14 @@ def test_a_joint_decision_names_each_council_s_approvers_and_is_in_both_councils
     with db.reading() as session:
         for council in ("OCC", "CDC"):
             assert [r.id for r, _ in decision_records(session, council, quarter)] == [record.id]
+
+
+def test_a_decision_taken_for_someone_away_names_both(core, db, clock):
+    people = hub_people(db)
+    cover = create_user(db, ("head_of_category", "OCC", "heasc"), full_name="Cover Head")
+    core.engine.delegate(people.head, cover, clock.today, clock.today + timedelta(days=9), "Annual leave")
+    case_id = commissioning_at_its_gate(core.engine, people.requester, value="120000")
+    approve_gate(core.engine, case_id, [cover])
+
+    [record] = _records(db, case_id)
+    assert record.decided_by == "Cover Head, for Hana Head (Head of Category), who was away"
