@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -138,6 +139,13 @@ class Colleague(NamedTuple):
     full_name: str
     job_title: str
     email: str
+
+
+def user_names(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """Each of ``ids``' full name, by id, in one query."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(set(ids)))).all())
 
 
 def colleagues(session: Session, *conditions: ColumnElement[bool]) -> list[Colleague]:

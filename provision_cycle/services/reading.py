@@ -43,6 +43,7 @@ from ..models import (
     TaskStatus,
     User,
 )
+from ..models.people import user_names
 from ..models.suppliers import keys_of_supplier_named, supplier_key
 from ..workflow.context import procurement_needs_kpis
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
@@ -893,12 +894,6 @@ def actions_with_obstacles(core: Core, session: Session, case: Case, actor: Acto
     actions = core.engine.available_actions(session, case, actor)
     offers = core.engine.offers(case.id, actor.id, [a.trigger for a in actions]) if actions else {}
     return [replace(a, not_yet=offer.not_yet, inputs=offer.inputs) for a in actions if (offer := offers[a.trigger])]
-
-
-def user_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 # --- the cases: the pipeline --------------------------------------------------------------------------

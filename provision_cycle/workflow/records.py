@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from ..governance.organisation import JOINT
 from ..governance.statutory import Route
-from ..models import ApprovalStep, ConflictDeclaration, Decision, DecisionRecord, User
+from ..models import ApprovalStep, ConflictDeclaration, Decision, DecisionRecord
+from ..models.people import user_names
 from ..models.suppliers import supplier_key
 from ..wording import listed, pounds
 
@@ -233,7 +234,7 @@ def _approvals(ctx: ActionContext, gate: str) -> list[tuple[str, str, str]]:
         .order_by(Decision.at, Decision.id)
     ).all()
     people = {row.actor_id for row in rows} | {row.principal_id for row in rows}
-    names = dict(ctx.session.execute(select(User.id, User.full_name).where(User.id.in_(people))).all())
+    names = user_names(ctx.session, people)
     roles = ctx.engine.governance.organisation.roles
     approvals = []
     for row in rows:
@@ -257,9 +258,7 @@ def _conflicts_declared(ctx: ActionContext) -> str:
     declared = [d for d in latest.values() if d.has_conflict]
     if not declared:
         return "None declared"
-    names = dict(
-        ctx.session.execute(select(User.id, User.full_name).where(User.id.in_([d.user_id for d in declared]))).all()
-    )
+    names = user_names(ctx.session, [d.user_id for d in declared])
     return "\n".join(
         f"{names[d.user_id]}: {d.details.strip() or 'a conflict'}; mitigated by: "
         f"{d.mitigation.strip() or 'nothing recorded'}"
