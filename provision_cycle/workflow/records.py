@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from .context import ActionContext
     from .evaluation import Standing
 
-EXECUTIVE_GATE = "executive_decision"
 NONE_RECORDED = "None recorded"
 # What a renewal decision chooses between: each proposal's alternatives are the other two.
 RENEWAL_CHOICES = {
@@ -59,7 +58,7 @@ def record_decision(ctx: ActionContext, *, direct_award_ground: str | None) -> N
     assert state.gate is not None and ctx.transition is not None and ctx.transition.dest is not None
     if ctx.definition.gate_at(ctx.transition.dest) is not None:
         return
-    by_executive = state.gate.name == EXECUTIVE_GATE
+    by_executive = state.gate.waits_for_forward_plan  # a key decision's gate: the Executive's
     committed = _committed(ctx, state.award, state.proposal)
     governance = ctx.engine.governance
     material = min(
