@@ -200,7 +200,7 @@ def test_a_joint_decision_names_each_council_s_approvers_and_is_in_both_councils
     quarter = Quarter.containing(core.engine.today())
     with db.reading() as session:
         for council in ("OCC", "CDC"):
-            assert [r.id for r, _ in decision_records(session, council, quarter)] == [record.id]
+            assert [taken.record.id for taken in decision_records(session, council, quarter)] == [record.id]
 
 
 def test_a_decision_taken_for_someone_away_names_both(core, db, clock):

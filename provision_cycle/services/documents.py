@@ -84,6 +84,7 @@ def attach_document(core: Core, case_id: int, actor_id: int, filename: str, stre
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             uploaded_by_id=actor_id,
+            uploaded_at=core.engine.clock(),  # the engine's clock, as its audit event has it
         )
         session.add(document)
         session.flush()

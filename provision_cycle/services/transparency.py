@@ -38,7 +38,7 @@ from ..governance import statutory
 from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts
 from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
-from ..models import AuditEvent, Case, Contract, DecisionRecord, Payment, Task
+from ..models import AuditEvent, Case, Contract, DecisionRecord, Document, Payment, Task
 from ..scheduling.config import Schedule, schedule_for
 from ..scheduling.sweeps import next_occurrence, review_every
 from ..wording import one_to_a_line
@@ -109,6 +109,7 @@ DECISION_COLUMNS = (
     "Reasons",
     "Alternatives considered and rejected",
     "Conflicts of interest declared",
+    "Documents on the case when it was taken",
 )
 
 PAYMENTS_NOTICE_COLUMNS = (
@@ -313,10 +314,21 @@ def payments_notice_rows(core: Core, session: Session, authority: str, quarter: 
         ]
 
 
-def decision_records(session: Session, authority: str, quarter: Quarter) -> list[tuple[DecisionRecord, str]]:
+@dataclass(frozen=True)
+class RecordedDecision:
+    """A decision's record as its council lists it: with its case's reference, and the documents on its case
+    when it was taken, from which the background papers published with it are chosen (Openness of Local
+    Government Bodies Regulations 2014 reg 8: those relied on to a material extent, not exempt)."""
+
+    record: DecisionRecord
+    reference: str
+    documents: tuple[Document, ...]
+
+
+def decision_records(session: Session, authority: str, quarter: Quarter) -> list[RecordedDecision]:
     """The council's decision records taken in the quarter (a joint case's are both councils'), in the order
-    they were taken, each with its case's reference."""
-    taken = (
+    they were taken."""
+    taken = session.execute(
         select(DecisionRecord, Case.reference)
         .join(Case, Case.id == DecisionRecord.case_id)
         .where(
@@ -325,14 +337,28 @@ def decision_records(session: Session, authority: str, quarter: Quarter) -> list
             DecisionRecord.decided_at < _midnight(quarter.ends + timedelta(days=1)),
         )
         .order_by(DecisionRecord.decided_at, DecisionRecord.id)
-    )
-    return [(record, reference or "") for record, reference in session.execute(taken)]
+    ).all()
+    on_cases: dict[int, list[Document]] = {}
+    case_ids = {record.case_id for record, _ in taken}
+    if case_ids:
+        query = select(Document).where(Document.case_id.in_(case_ids)).order_by(Document.uploaded_at, Document.id)
+        for document in session.scalars(query):
+            on_cases.setdefault(document.case_id, []).append(document)
+    return [
+        RecordedDecision(
+            record,
+            reference or "",
+            tuple(d for d in on_cases.get(record.case_id, ()) if d.uploaded_at <= record.decided_at),
+        )
+        for record, reference in taken
+    ]
 
 
 def decision_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
-    for record, reference in decision_records(session, authority, quarter):
+    for taken in decision_records(session, authority, quarter):
+        record = taken.record
         yield [
-            reference,
+            taken.reference,
             record.decided_at.astimezone(LONDON).date().isoformat(),
             "The Executive" if record.by_executive else "An officer",
             "; ".join(one_to_a_line(record.decided_by)),
@@ -342,6 +368,7 @@ def decision_rows(core: Core, session: Session, authority: str, quarter: Quarter
             record.reasons,
             record.alternatives,
             record.conflicts,
+            "; ".join(document.filename for document in taken.documents),
         ]
 
 

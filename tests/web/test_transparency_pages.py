@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
+from io import BytesIO
 
+from provision_cycle.services.documents import attach_document
 from tests.factories import act, approve_gate, award_recommended, create_user, hub_people
 from tests.web.helpers import page_text, payments_compliance_due, seed_contracts
 
@@ -49,6 +53,7 @@ def test_a_council_s_decision_records_are_read_by_quarter_and_downloaded_to_publ
     to its finances: its record is on the council's page for the quarter, in its file, and on its case's page."""
     people = hub_people(db)
     case_id = award_recommended(core.engine, clock, people)
+    attach_document(core, case_id, people.officer, "Evaluation report.pdf", BytesIO(b"%PDF-1.4 report"))
     approve_gate(core.engine, case_id, [people.head])
     core.engine.declare_interests(case_id, people.finance, has_conflict=False)
     act(core.engine, case_id, "approve", people.finance, reason="Funded from the ICT capital budget")
@@ -62,18 +67,24 @@ def test_a_council_s_decision_records_are_read_by_quarter_and_downloaded_to_publ
         "Category) Fred Finance (Finance Business Partner) Decision To award the contract for Case management "
         "system to Acme Ltd, worth £240,000.00 excluding VAT. What it awards or commits, excluding VAT £240,000.00 Reasons Procured by "
         "open procedure. Fred Finance: Funded from the ICT capital budget Alternatives considered and rejected No "
-        "other tender is recorded. Conflicts of interest declared None declared"
+        "other tender is recorded. Conflicts of interest declared None declared Documents on the case when it was "
+        "taken Evaluation report.pdf"
     ) in page
     assert "No decision that the law has recorded" in analyst.get("/contracts/decision-records/OCC/2026-01").text
 
     download = analyst.get("/contracts/transparency/OCC/2026-04/decisions.csv")
     assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-decisions-2026-04.csv"'
-    header, row = download.text.splitlines()[:2]
-    assert header == (
-        "Case reference,Decided on,Decision by,Decision taken by,Subject,Decision,Value excluding VAT,Reasons,"
-        "Alternatives considered and rejected,Conflicts of interest declared"
-    )
-    assert row.startswith("PRC-") and ",2026-04-07,An officer,Hana Head (Head of Category); Fred Finance" in row
+    header, row = csv.reader(io.StringIO(download.text))  # a record's several lines kept in its cells
+    assert header == [
+        "Case reference", "Decided on", "Decision by", "Decision taken by", "Subject", "Decision",
+        "Value excluding VAT", "Reasons", "Alternatives considered and rejected", "Conflicts of interest declared",
+        "Documents on the case when it was taken",
+    ]  # fmt: skip
+    assert row[0].startswith("PRC-") and row[1:4] == [
+        "2026-04-07", "An officer", "Hana Head (Head of Category); Fred Finance (Finance Business Partner)"
+    ]  # fmt: skip
+    assert row[7] == "Procured by open procedure.\nFred Finance: Funded from the ICT capital budget"
+    assert row[9:] == ["None declared", "Evaluation report.pdf"]
 
     shown = page_text(browser(people.requester).get(f"/cases/{case_id}").text)
     assert "Decision record The written record of each decision taken on the case" in shown
