@@ -51,6 +51,9 @@ def decide(case_id: int):
     page = waiting.page
     if not page.asks_the_requester_alone:
         form.asking(listed([page.names[person] for person in page.behind_the_proposal]))
+    gate = page.definition.gate_at(page.case.state)
+    if gate is not None and gate.records_its_decisions:
+        form.recorded()
     if request.method == "GET":
         form.seen_through.data = str(waiting.page.case.audit_seq)
     if form.validate_on_submit():

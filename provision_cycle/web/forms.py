@@ -667,6 +667,14 @@ class DecisionForm(DeclarationForm):
         )
         self.reason.description = f"Needed to reject, return or ask for information; it is shown to {whom}"
 
+    def recorded(self) -> None:
+        """The gate's decision may have a written record made, which the council publishes: said where the
+        comment is written, which goes into it."""
+        self.reason.description += (
+            ". Where approving takes a decision whose written record the law has published (an award or spending "
+            "over the council's figure, an Executive decision), your name, role and comment go into that record"
+        )
+
 
 class DelegationForm(FlaskForm):
     delegate = PersonField("Who covers your approvals?", validators=[InputRequired(message="Choose a delegate")])

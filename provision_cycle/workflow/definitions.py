@@ -119,6 +119,12 @@ class GateDef:
         """A key decision's gate: approving it waits until the forward plan's clear days have run."""
         return "forward_plan_period_passed" in self.approve_guards
 
+    @property
+    def records_its_decisions(self) -> bool:
+        """A gate whose passing may have the decision's written record made (``workflow.records``): the
+        approvers are told that their names and comments go into it."""
+        return "record_the_decision" in self.approve_effects
+
     def decidable_from(self, opened: date, forward_plan_ends: date | None) -> date:
         """The first day a step of this gate, open since ``opened``, can be decided: for a key decision with
         its forward plan entry recorded (the open ``forward_plan`` deadline ends ``forward_plan_ends``), not

@@ -204,6 +204,7 @@ def test_a_business_case_is_shown_to_its_approvers_and_changed_with_the_request_
     decide = page_text(browser(people.manager).get(f"/approvals/cases/{case_id}").text)
     assert f"The options considered {BUSINESS_CASE['options_considered']}" in decide
     assert "The preferred option and why B The outcomes it should achieve" in decide
+    assert "your name, role and comment go into that record" in decide  # the commissioning gate's may have one
     requester = browser(people.requester)
     assert "The business case" in requester.get(f"/cases/{case_id}").text
     declare(core.engine, case_id, people.manager)
