@@ -226,8 +226,8 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"type": "choice", "choices": "favourite_suppliers"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.choices: unknown list of answers "
-            "'favourite_suppliers' (known: contract_managers, dynamic_markets, frameworks, modification_bases, reservable_kinds, "
-            "reservable_places, unnoticed_modifications)",
+            "'favourite_suppliers' (known: contract_managers, dynamic_markets, frameworks, key_decision_urgencies, "
+            "modification_bases, reservable_kinds, reservable_places, unnoticed_modifications)",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"suggestions": "favourite_suppliers"}),
@@ -243,7 +243,8 @@ def _tender_notice_inputs(definition: dict) -> dict:
             lambda d: _award_inputs(d)["supplier_name"].update({"check": "sounds_reliable"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.check: unknown check "
             "'sounds_reliable' (known: a_public_service_mutual_if_reserved, a_supported_employment_provider_if_reserved, "
-            "cpv_code, cpv_codes, may_be_invited, months_a_contract_may_run, ppon, the_supplier_notified)",
+            "cpv_code, cpv_codes, may_be_invited, months_a_contract_may_run, ppon, the_supplier_notified, "
+            "with_an_urgency_rule, with_special_urgency)",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),

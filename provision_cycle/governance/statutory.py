@@ -667,6 +667,55 @@ def earliest_key_decision(forward_plan_published: date, clear_days: int = FORWAR
     )
 
 
+class KeyDecisionUrgency(enum.StrEnum):
+    """How a key decision is taken without its 28 clear days on the forward plan (2012 Access to Information
+    Regulations): under the general exception (reg 10), the chair of the relevant overview and scrutiny
+    committee told in writing and the notice published at least 5 clear days before; or, where even that is
+    impracticable, under special urgency (reg 11), the chair (or, failing one, the council's chair, then
+    vice-chair) agreeing that it is urgent and cannot reasonably be deferred. Either way a notice of the
+    reasons is published (regs 10(3), 11(2))."""
+
+    GENERAL_EXCEPTION = "general_exception"
+    SPECIAL_URGENCY = "special_urgency"
+
+    @property
+    def label(self) -> str:
+        return {
+            KeyDecisionUrgency.GENERAL_EXCEPTION: "The general exception: the scrutiny chair told and the notice "
+            "published, 5 clear days before (reg 10)",
+            KeyDecisionUrgency.SPECIAL_URGENCY: "Special urgency: the scrutiny chair agreed it is urgent and cannot "
+            "reasonably be deferred (reg 11)",
+        }[self]
+
+    @property
+    def named(self) -> str:
+        """ "the general exception (reg 10)", as a sentence names it."""
+        return {
+            KeyDecisionUrgency.GENERAL_EXCEPTION: "the general exception (2012 Access to Information Regulations, "
+            "reg 10)",
+            KeyDecisionUrgency.SPECIAL_URGENCY: "special urgency (2012 Access to Information Regulations, reg 11)",
+        }[self]
+
+
+GENERAL_EXCEPTION_CLEAR_DAYS = 5  # reg 10(1)(c)
+
+
+def urgent_key_decision(urgency: KeyDecisionUrgency, on: date) -> Deadline:
+    """The first day a key decision may be taken under ``urgency``: 5 clear days after the general exception's
+    notice was given and published (``on``), neither day counted; the day the special urgency was agreed."""
+    earliest = on + timedelta(days=GENERAL_EXCEPTION_CLEAR_DAYS + 1) if urgency is urgency.GENERAL_EXCEPTION else on
+    done = (
+        "its notice given to the scrutiny chair and published"
+        if urgency is urgency.GENERAL_EXCEPTION
+        else ("agreed as urgent")
+    )
+    return Deadline(
+        "forward_plan",
+        earliest,
+        f"Key decision under {urgency.named}: {done} on {on:%-d %B %Y}, so taken on or after {earliest:%-d %B %Y}",
+    )
+
+
 # --- Authority-wide duties (PA23 s69, s70, s93) --------------------------------------------------------
 PAYMENT_TERM_DAYS = 30  # PA23 s68(2): a valid invoice is paid within 30 days of its receipt
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..governance import statutory
 from ..governance.rules import PlannedStep, RoutePlan
-from ..governance.statutory import Deadline
+from ..governance.statutory import Deadline, KeyDecisionUrgency
 from ..models import Case, CaseDeadline, Contract, ContractKpi, RoleAssignment, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
@@ -142,6 +142,17 @@ def owe_next_breach_notice(session: Session, case_id: int, details: dict[str, An
     due = Deadline("breach_performance_notice", date.fromisoformat(first["due_on"]), first["basis"])
     owe_deadline(session, case_id, due, again=True)
     return first["due_on"]
+
+
+# A key decision taken without its 28 clear days on the forward plan: how (``KeyDecisionUrgency``), who agreed
+# the special urgency, and why, as ``record_forward_plan`` was told them (the notice published gives the reasons).
+URGENCY_ANSWERS = ("key_decision_urgency", "urgency_agreed_by", "urgency_reasons")
+
+
+def key_decision_urgency(details: dict[str, Any]) -> KeyDecisionUrgency | None:
+    """How the case's key decision is taken without its full forward plan notice, if it is."""
+    given = details.get("key_decision_urgency")
+    return KeyDecisionUrgency(given) if given in set(KeyDecisionUrgency) else None
 
 
 @dataclass

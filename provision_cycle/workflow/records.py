@@ -16,16 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from ..governance.organisation import JOINT
-from ..governance.statutory import Route
+from ..governance.statutory import KeyDecisionUrgency, Route
 from ..models import ApprovalStep, ConflictDeclaration, Decision, DecisionRecord
 from ..models.people import user_names
 from ..models.suppliers import supplier_key
 from ..wording import listed, pounds
+from .context import key_decision_urgency
 
 if TYPE_CHECKING:
     from .context import ActionContext
@@ -70,6 +71,8 @@ def record_decision(ctx: ActionContext, *, direct_award_ground: str | None) -> N
     decided = _what_was_decided(ctx, state.award, state.proposal, direct_award_ground, committed)
     approvals = _approvals(ctx, state.gate.name)
     comments = tuple(f"{name}: {reason}" for name, _, reason in approvals if reason)
+    if by_executive and (urgency := _urgency_said(ctx.details)):
+        comments = (urgency, *comments)
     ctx.session.add(
         DecisionRecord(
             case_id=ctx.case.id,
@@ -209,6 +212,16 @@ def _renewal(ctx: ActionContext, cost: Decimal) -> Decided:
     others = [words for choice, words in RENEWAL_CHOICES.items() if choice != proposal]
     subject = f"Renewal of contract {contract.reference} {contract.title}"
     return Decided(subject, decision, (), f"{listed(others, 'or').capitalize()}.")
+
+
+def _urgency_said(details: dict[str, Any]) -> str:
+    """How a key decision was taken without its 28 clear days on the forward plan, and why; "" where it had them."""
+    urgency = key_decision_urgency(details)
+    if urgency is None:
+        return ""
+    agreed = f", agreed by {details.get('urgency_agreed_by')}" if urgency is KeyDecisionUrgency.SPECIAL_URGENCY else ""
+    reasons = (details.get("urgency_reasons") or "").strip().rstrip(".")
+    return f"Taken under {urgency.named}{agreed}, without 28 clear days on the forward plan: {reasons}."
 
 
 def _said(*answers: tuple[str, str | None]) -> tuple[str, ...]:

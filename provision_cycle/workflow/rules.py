@@ -23,7 +23,7 @@ from sqlalchemy import select
 from ..governance import statutory
 from ..governance.calendar import add_months, months_between, next_working_day, term_months
 from ..governance.rules import RoutePlan
-from ..governance.statutory import ContractType, ModificationBasis, Route
+from ..governance.statutory import ContractType, KeyDecisionUrgency, ModificationBasis, Route
 from ..models import Contract, ContractKpi
 from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
@@ -32,7 +32,14 @@ from ..models.suppliers import supplier_key
 from ..models.tasks import INVITE_TENDERS
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, records, reservations, statements
-from .context import BREACH_FIELDS, BREACHES_WAITING, PROPOSED_BY, may_manage_contracts
+from .context import (
+    BREACH_FIELDS,
+    BREACHES_WAITING,
+    PROPOSED_BY,
+    URGENCY_ANSWERS,
+    key_decision_urgency,
+    may_manage_contracts,
+)
 from .frameworks import (
     allows_direct_award,
     framework_name,
@@ -115,6 +122,17 @@ def _direct_award_ground(ctx: ActionContext) -> statutory.DirectAwardGround | No
 @predicate
 def key_decision(ctx: ActionContext) -> bool:
     return bool(ctx.value("key_decision"))
+
+
+@predicate
+def urgency_used(ctx: ActionContext) -> bool:
+    """The forward plan entry recorded is an urgency rule's notice instead (the answer given)."""
+    return ctx.inputs.get("key_decision_urgency") in set(KeyDecisionUrgency)
+
+
+@predicate
+def special_urgency(ctx: ActionContext) -> bool:
+    return ctx.inputs.get("key_decision_urgency") == KeyDecisionUrgency.SPECIAL_URGENCY
 
 
 @predicate
@@ -268,11 +286,13 @@ def forward_plan_period_passed(ctx: ActionContext) -> str | None:
     if deadline is None or deadline.met_at is not None:  # met: that was an earlier key decision on the case
         return "A key decision needs its forward plan entry recorded first (28 clear days' notice)"
     if ctx.today < deadline.due_on:
-        days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
-        return (
-            f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}: "
-            f"it is on the forward plan for {days} clear days first"
-        )
+        if (urgency := key_decision_urgency(ctx.details)) is KeyDecisionUrgency.GENERAL_EXCEPTION:
+            clear = statutory.GENERAL_EXCEPTION_CLEAR_DAYS
+            why = f"{clear} clear days pass after its notice first, under {urgency.named}"
+        else:
+            days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
+            why = f"it is on the forward plan for {days} clear days first"
+        return f"A key decision cannot be taken before {deadline.due_on:%-d %B %Y}: {why}"
     return None
 
 
@@ -543,6 +563,21 @@ def dynamic_market_available(ctx: ActionContext) -> bool:
 @predicate
 def restricted_to_dynamic_market(ctx: ActionContext) -> bool:
     return ctx.inputs.get("by_dynamic_market") is True
+
+
+@check
+def with_an_urgency_rule(ctx: ActionContext, given: str) -> str | None:
+    """The reasons for an urgency rule, given only with one chosen: a forward plan entry needs none."""
+    if not urgency_used(ctx):
+        return "Give reasons only for a key decision taken under an urgency rule: choose the rule, or leave them out"
+    return None
+
+
+@check
+def with_special_urgency(ctx: ActionContext, given: str) -> str | None:
+    if not special_urgency(ctx):
+        return "Say who agreed the urgency only for a key decision taken under special urgency"
+    return None
 
 
 @check
@@ -1207,9 +1242,34 @@ def _over_the_estimate_s_threshold(ctx: ActionContext, award: Decimal) -> str:
 
 @effect
 def forward_plan_deadline(ctx: ActionContext) -> None:
-    # again: a contract's second key-decision variation goes on the forward plan afresh.
-    days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
-    ctx.raise_deadline(statutory.earliest_key_decision(ctx.inputs["forward_plan_published_on"], days), again=True)
+    """The first day the key decision may be taken: 28 clear days (or the council's longer notice) after its
+    forward plan entry; or, under an urgency rule, 5 clear days after the general exception's notice, or the day
+    special urgency was agreed, which brings forward a forward plan date still to come."""
+    on = ctx.inputs["forward_plan_published_on"]
+    existing = ctx.deadline("forward_plan")
+    waiting = existing is not None and existing.met_at is None  # this key decision's notice, already recorded
+    given = ctx.inputs.get("key_decision_urgency")
+    if given not in set(KeyDecisionUrgency):
+        if not waiting:  # a fresh key decision (a contract's second variation, say): an earlier one's urgency goes
+            for name in URGENCY_ANSWERS:
+                ctx.details.pop(name, None)
+        days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
+        # again: a contract's second key-decision variation goes on the forward plan afresh.
+        ctx.raise_deadline(statutory.earliest_key_decision(on, days), again=True)
+        return
+    urgent = statutory.urgent_key_decision(KeyDecisionUrgency(given), on)
+    if not waiting:
+        ctx.raise_deadline(urgent, again=True)
+    elif urgent.due_on < existing.due_on:  # the urgency brings the day forward
+        existing.due_on, existing.basis = urgent.due_on, urgent.basis
+        ctx.audit_data.setdefault("deadlines", {})["forward_plan"] = urgent.due_on.isoformat()
+    else:  # the forward plan's own day comes first: the urgency rule is not used
+        for name in URGENCY_ANSWERS:
+            ctx.details.pop(name, None)
+        ctx.audit_data["urgency_not_needed"] = f"the forward plan allows it from {existing.due_on:%-d %B %Y}"
+
+
+CHOICES["key_decision_urgencies"] = lambda ctx: tuple((u.value, u.label) for u in KeyDecisionUrgency)
 
 
 @effect

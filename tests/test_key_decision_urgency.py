@@ -1,0 +1,127 @@
+"""A key decision that cannot wait for its 28 clear days on the forward plan (2012 Access to Information
+Regulations): under the general exception (reg 10) it is taken 5 clear days after the scrutiny chair was told and
+the notice published; under special urgency (reg 11), once the chair agreed it cannot reasonably be deferred.
+Either way the reasons are recorded, and the decision's written record says how it was taken."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from provision_cycle.errors import GuardFailed, InvalidInput
+from provision_cycle.models import AuditEvent, Case, CaseDeadline, DecisionRecord
+
+from .factories import act, approve_gate, declare, hub_people, new_request
+
+REASONS = "The current contract ends on 31 March and the market cannot be approached later"
+
+
+@pytest.fixture
+def at_the_executive(core, db):
+    """On 2 March 2026: OCC's £1,200,000 procurement, its route approved by its officers, at the Executive."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])
+    declare(core.engine, case_id, people.executive)
+    return people, case_id
+
+
+def _record(engine, case_id, officer, on: str, **answers):
+    inputs = {"forward_plan_published_on": on, **answers}
+    return act(engine, case_id, "record_forward_plan", officer, inputs=inputs)
+
+
+def test_the_general_exception_lets_it_be_taken_five_clear_days_after_its_notice(core, db, clock, at_the_executive):
+    people, case_id = at_the_executive
+    _record(
+        core.engine, case_id, people.officer, "2026-03-02", key_decision_urgency="general_exception",
+        urgency_reasons=REASONS,
+    )  # fmt: skip
+    clock.set(date(2026, 3, 7))
+    with pytest.raises(GuardFailed) as refused:
+        act(core.engine, case_id, "approve", people.executive)
+    assert refused.value.missing == [
+        "A key decision cannot be taken before 8 March 2026: 5 clear days pass after its notice first, under the "
+        "general exception (2012 Access to Information Regulations, reg 10)"
+    ]
+    clock.set(date(2026, 3, 8))
+    act(core.engine, case_id, "approve", people.executive)
+
+    with db.reading() as session:
+        record = session.scalar(select(DecisionRecord).where(DecisionRecord.case_id == case_id))
+    assert record.by_executive and record.reasons.splitlines()[0] == (
+        "Taken under the general exception (2012 Access to Information Regulations, reg 10), without 28 clear days "
+        f"on the forward plan: {REASONS}."
+    )
+
+
+def test_special_urgency_brings_forward_a_forward_plan_entry_still_running(core, db, clock, at_the_executive):
+    people, case_id = at_the_executive
+    _record(core.engine, case_id, people.officer, "2026-03-02")  # from 31 March, 28 clear days later
+    clock.set(date(2026, 3, 4))
+    _record(
+        core.engine, case_id, people.officer, "2026-03-04", key_decision_urgency="special_urgency",
+        urgency_agreed_by="Cllr Jo Smith, chair of the Performance and Corporate Services Overview and Scrutiny Committee",
+        urgency_reasons=REASONS,
+    )  # fmt: skip
+    with db.reading() as session:
+        due = session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case_id))
+    assert (due.due_on, due.basis) == (
+        date(2026, 3, 4),
+        "Key decision under special urgency (2012 Access to Information Regulations, reg 11): agreed as urgent on "
+        "4 March 2026, so taken on or after 4 March 2026",
+    )
+    act(core.engine, case_id, "approve", people.executive)  # the same day
+
+    with db.reading() as session:
+        record = session.scalar(select(DecisionRecord).where(DecisionRecord.case_id == case_id))
+    assert record.reasons.splitlines()[0].startswith(
+        "Taken under special urgency (2012 Access to Information Regulations, reg 11), agreed by Cllr Jo Smith, chair "
+        "of the Performance and Corporate Services Overview and Scrutiny Committee, without 28 clear days"
+    )
+
+
+def test_an_urgency_rule_is_not_used_where_the_forward_plan_allows_it_sooner(core, db, clock, at_the_executive):
+    people, case_id = at_the_executive
+    _record(core.engine, case_id, people.officer, "2026-02-01")  # from 2 March: today
+    _record(
+        core.engine, case_id, people.officer, "2026-03-02", key_decision_urgency="general_exception",
+        urgency_reasons=REASONS,
+    )  # fmt: skip
+    with db.reading() as session:
+        case = session.get(Case, case_id)
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq.desc())
+        ).first()
+    assert "key_decision_urgency" not in case.details and "urgency_reasons" not in case.details
+    assert event.data["urgency_not_needed"] == "the forward plan allows it from 2 March 2026"
+    act(core.engine, case_id, "approve", people.executive)
+    with db.reading() as session:
+        record = session.scalar(select(DecisionRecord).where(DecisionRecord.case_id == case_id))
+    assert not record.reasons.startswith("Taken under")
+
+
+def test_an_urgency_rule_needs_its_reasons_and_special_urgency_who_agreed(core, db, at_the_executive):
+    people, case_id = at_the_executive
+    with pytest.raises(InvalidInput) as refused:
+        _record(core.engine, case_id, people.officer, "2026-03-02", key_decision_urgency="special_urgency")
+    assert set(refused.value.fields) == {"urgency_agreed_by", "urgency_reasons"}
+    with pytest.raises(InvalidInput) as refused:
+        _record(core.engine, case_id, people.officer, "2026-03-02", urgency_reasons=REASONS)
+    assert refused.value.fields == {
+        "urgency_reasons": "Give reasons only for a key decision taken under an urgency rule: choose the rule, or "
+        "leave them out"
+    }
+    with pytest.raises(InvalidInput) as refused:
+        _record(
+            core.engine, case_id, people.officer, "2026-03-02", key_decision_urgency="general_exception",
+            urgency_reasons=REASONS, urgency_agreed_by="Cllr Jo Smith",
+        )  # fmt: skip
+    assert refused.value.fields == {
+        "urgency_agreed_by": "Say who agreed the urgency only for a key decision taken under special urgency"
+    }
+    with db.reading() as session:
+        assert "key_decision_urgency" not in session.get(Case, case_id).details  # nothing half-saved
