@@ -703,12 +703,10 @@ GENERAL_EXCEPTION_CLEAR_DAYS = 5  # reg 10(1)(c)
 def urgent_key_decision(urgency: KeyDecisionUrgency, on: date) -> Deadline:
     """The first day a key decision may be taken under ``urgency``: 5 clear days after the general exception's
     notice was given and published (``on``), neither day counted; the day the special urgency was agreed."""
-    earliest = on + timedelta(days=GENERAL_EXCEPTION_CLEAR_DAYS + 1) if urgency is urgency.GENERAL_EXCEPTION else on
-    done = (
-        "its notice given to the scrutiny chair and published"
-        if urgency is urgency.GENERAL_EXCEPTION
-        else ("agreed as urgent")
-    )
+    if urgency is KeyDecisionUrgency.GENERAL_EXCEPTION:
+        earliest, done = on + timedelta(days=GENERAL_EXCEPTION_CLEAR_DAYS + 1), "its notice given and published"
+    else:
+        earliest, done = on, "agreed as urgent"
     return Deadline(
         "forward_plan",
         earliest,
