@@ -461,7 +461,7 @@ class CaseOut(CaseSummary):
         "`seen_through` to decide what was shown"
     )
     decision_records: list[DecisionRecordOut] = Field(
-        description="The written record of each decision taken on it that the law has recorded and published"
+        description="The written record of each decision taken on it that the law has the council record and publish"
     )
     returned: DecisionOut | None = Field(
         description="While the case waits with its requester after its approvers returned it for rework: that "

@@ -550,7 +550,7 @@ class CasePage:
     # What the person may see of the award's supplier: its record with the councils (True), nothing (False: new
     # to them, as far as the person can see), or None where they see no supplier records (or there is no award).
     award_supplier_on_record: bool | None = None
-    # The written records of the decisions taken on it that the law has recorded (``workflow.records``).
+    # The written records of the decisions taken on it that the law has the council record (``workflow.records``).
     decision_records: list[DecisionRecord] = field(default_factory=list)
 
     @property

@@ -13,7 +13,7 @@ Beside them, the Procurement Act's payments notice (UK8, s70): each payment of m
 the council made in the quarter under a public contract under the Act, to publish on Find a Tender within 30
 days beginning with the quarter's last day.
 
-And the written records of the decisions taken in the quarter that the law has recorded and published: an
+And the written records of the decisions taken in the quarter that the law has the council record and publish: an
 officer's to award a contract or commit spending that materially affects the council's finances, and the
 Executive's (``workflow.records``).
 

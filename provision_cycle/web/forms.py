@@ -671,8 +671,9 @@ class DecisionForm(DeclarationForm):
         """The gate's decision may have a written record made, which the council publishes: said where the
         comment is written, which goes into it."""
         self.reason.description += (
-            ". Where approving takes a decision whose written record the law has published (an award or spending "
-            "over the council's figure, an Executive decision), your name, role and comment go into that record"
+            ". Where approving takes a decision whose written record the law has the council publish (an award or "
+            "spending over the council's figure, an Executive decision), your name, role and comment go into that "
+            "record"
         )
 
 

@@ -70,7 +70,9 @@ def test_a_council_s_decision_records_are_read_by_quarter_and_downloaded_to_publ
         "other tender is recorded. Conflicts of interest declared None declared Documents on the case when it was "
         "taken Evaluation report.pdf"
     ) in page
-    assert "No decision that the law has recorded" in analyst.get("/contracts/decision-records/OCC/2026-01").text
+    assert (
+        "No decision that the law has the council record" in analyst.get("/contracts/decision-records/OCC/2026-01").text
+    )
 
     download = analyst.get("/contracts/transparency/OCC/2026-04/decisions.csv")
     assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-decisions-2026-04.csv"'
