@@ -125,3 +125,31 @@ def test_an_urgency_rule_needs_its_reasons_and_special_urgency_who_agreed(core, 
     }
     with db.reading() as session:
         assert "key_decision_urgency" not in session.get(Case, case_id).details  # nothing half-saved
+
+
+def test_a_reminder_of_the_forward_plan_s_later_day_is_done_with_when_urgency_brings_it_forward(
+    core, db, clock, schedule, at_the_executive
+):
+    from provision_cycle.models import Task
+    from provision_cycle.scheduling.sweeps import remind_deadlines
+
+    people, case_id = at_the_executive
+    _record(core.engine, case_id, people.officer, "2026-03-02")  # from 31 March
+    clock.set(date(2026, 3, 25))
+    assert remind_deadlines(core, schedule, clock.today).changed == 1  # within the week before it
+    _record(
+        core.engine, case_id, people.officer, "2026-03-25", key_decision_urgency="general_exception",
+        urgency_reasons=REASONS,
+    )  # fmt: skip  # from 31 March as well: nothing to bring forward
+    clock.set(date(2026, 3, 26))
+    _record(
+        core.engine, case_id, people.officer, "2026-03-26", key_decision_urgency="special_urgency",
+        urgency_agreed_by="Cllr Jo Smith", urgency_reasons=REASONS,
+    )  # fmt: skip
+    remind_deadlines(core, schedule, clock.today)
+    with db.reading() as session:
+        tasks = session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id)).all()
+    assert [(t.due_on, t.status, t.outcome) for t in tasks] == [
+        (date(2026, 3, 31), "done", "brought_forward"),
+        (date(2026, 3, 26), "open", ""),
+    ]

@@ -24,7 +24,7 @@ from ..governance import statutory
 from ..governance.calendar import add_months, months_between, next_working_day, term_months
 from ..governance.rules import RoutePlan
 from ..governance.statutory import ContractType, KeyDecisionUrgency, ModificationBasis, Route
-from ..models import Contract, ContractKpi
+from ..models import Contract, ContractKpi, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.people import colleagues
@@ -1263,6 +1263,8 @@ def forward_plan_deadline(ctx: ActionContext) -> None:
     elif urgent.due_on < existing.due_on:  # the urgency brings the day forward
         existing.due_on, existing.basis = urgent.due_on, urgent.basis
         ctx.audit_data.setdefault("deadlines", {})["forward_plan"] = urgent.due_on.isoformat()
+        # A reminder of the later day is done with: the scheduler reminds of the new one.
+        ctx.close_tasks(deadline_task_kind("forward_plan"), outcome="brought_forward")
     else:  # the forward plan's own day comes first: the urgency rule is not used
         for name in URGENCY_ANSWERS:
             ctx.details.pop(name, None)
