@@ -92,10 +92,14 @@ class Organisation:
     def authority_name(self, code: str) -> str:
         return self.joint_name if code == JOINT else self.authorities[code].name
 
+    def role_name(self, role: str) -> str:
+        """A role's name ("Head of Category"); its code for one no longer configured (an old step's)."""
+        return self.roles[role].name if role in self.roles else role
+
     def role_held(self, role: str, authority: str, pillar: str | None) -> str:
         """A role as held, in words: "Category Officer (Oxfordshire County Council, Corporate and Commercial)"."""
         where = ", ".join(filter(None, [self.authority_name(authority), self.pillars[pillar].name if pillar else ""]))
-        return f"{self.roles[role].name if role in self.roles else role} ({where})"
+        return f"{self.role_name(role)} ({where})"
 
     def authority_spellings(self, *, joint: bool = True) -> dict[str, str]:
         """Each way a person may write a council (its code, name or short name), and with ``joint`` the

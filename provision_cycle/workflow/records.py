@@ -247,10 +247,10 @@ def _approvals(ctx: ActionContext, gate: str) -> list[tuple[str, str, str]]:
     ).all()
     people = {row.actor_id for row in rows} | {row.principal_id for row in rows}
     names = user_names(ctx.session, people)
-    roles = ctx.engine.governance.organisation.roles
+    organisation = ctx.engine.governance.organisation
     approvals = []
     for row in rows:
-        role = roles[row.role].name if row.role in roles else row.role
+        role = organisation.role_name(row.role)
         if ctx.case.authority == JOINT:  # each council's approvers: one person may approve for both
             role = f"{role}, {row.authority}"
         who = f"{names[row.actor_id]} ({role})"
