@@ -1251,8 +1251,7 @@ def forward_plan_deadline(ctx: ActionContext) -> None:
     given = ctx.inputs.get("key_decision_urgency")
     if given not in set(KeyDecisionUrgency):
         if not waiting:  # a fresh key decision (a contract's second variation, say): an earlier one's urgency goes
-            for name in URGENCY_ANSWERS:
-                ctx.details.pop(name, None)
+            _forget_urgency(ctx)
         days = ctx.engine.governance.forward_plan_days(ctx.case.authority)
         # again: a contract's second key-decision variation goes on the forward plan afresh.
         ctx.raise_deadline(statutory.earliest_key_decision(on, days), again=True)
@@ -1266,9 +1265,14 @@ def forward_plan_deadline(ctx: ActionContext) -> None:
         # A reminder of the later day is done with: the scheduler reminds of the new one.
         ctx.close_tasks(deadline_task_kind("forward_plan"), outcome="brought_forward")
     else:  # the forward plan's own day comes first: the urgency rule is not used
-        for name in URGENCY_ANSWERS:
-            ctx.details.pop(name, None)
+        _forget_urgency(ctx)
         ctx.audit_data["urgency_not_needed"] = f"the forward plan allows it from {existing.due_on:%-d %B %Y}"
+
+
+def _forget_urgency(ctx: ActionContext) -> None:
+    """The key decision to come is not taken under an urgency rule: the answers about one go."""
+    for name in URGENCY_ANSWERS:
+        ctx.details.pop(name, None)
 
 
 CHOICES["key_decision_urgencies"] = lambda ctx: tuple((u.value, u.label) for u in KeyDecisionUrgency)
