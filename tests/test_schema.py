@@ -212,3 +212,34 @@ def test_cases_already_at_a_gate_learn_who_put_them_forward_on_upgrade(core, db,
     with db.reading() as session:
         found = {i: session.get(Case, i).details.get("proposed_by") for i in (award, request, draft)}
     assert found == {award: people.officer, request: people.requester, draft: None}
+
+
+def test_decision_records_learn_the_urgency_rule_they_were_taken_under_on_upgrade(core, db):
+    """0068: a key decision's record made before the upgrade takes its urgency rule from how its reasons open."""
+    from provision_cycle.models import DecisionRecord
+
+    from .factories import act, approve_open_steps, hub_people, new_request
+
+    people = hub_people(db)
+    taken = {}
+    for how in ("special_urgency", "general_exception", None):
+        case_id = new_request(core.engine, people.requester, value="1200000")
+        act(core.engine, case_id, "submit", people.requester)
+        answers = {"key_decision_urgency": how, "urgency_reasons": "It cannot wait"} if how else {}
+        if how == "special_urgency":
+            answers["urgency_agreed_by"] = "Cllr Jo Smith"
+        published = "2026-02-20" if how else "2026-01-01"
+        act(
+            core.engine,
+            case_id,
+            "record_forward_plan",
+            people.officer,
+            inputs={"forward_plan_published_on": published, **answers},
+        )
+        approve_open_steps(core.engine, db, people, case_id)
+        taken[case_id] = how
+    downgrade(db.engine, "0067")
+    upgrade(db.engine)
+    with db.reading() as session:
+        found = dict(session.execute(select(DecisionRecord.case_id, DecisionRecord.urgency)).all())
+    assert found == taken

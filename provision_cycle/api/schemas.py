@@ -408,6 +408,10 @@ class DecisionRecordOut(BaseModel):
 
     decided_at: datetime
     by_executive: bool = Field(description="An Executive (key) decision; false for an officer's")
+    urgency: str | None = Field(
+        description="The rule a key decision was taken under without 28 clear days on the forward plan: "
+        "general_exception (reg 10) or special_urgency (reg 11); null where it had them, or for an officer's"
+    )
     subject: str
     decision: str
     value: str = Field(description="What it awards or commits, excluding VAT, in pounds")

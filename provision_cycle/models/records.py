@@ -24,6 +24,9 @@ class DecisionRecord(Base):
     authority: Mapped[str] = mapped_column(String(10))  # the case's: a joint case's is both councils'
     decided_at: Mapped[datetime]
     by_executive: Mapped[bool]  # an Executive (key) decision, not an officer's
+    # The rule an Executive decision was taken under without 28 clear days on the forward plan, if any: a
+    # statutory.KeyDecisionUrgency (the council reports those taken under special urgency, reg 19).
+    urgency: Mapped[str | None] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(300))  # "Award of the contract for Office chairs"
     decision: Mapped[str] = mapped_column(Text)
     reasons: Mapped[str] = mapped_column(Text)

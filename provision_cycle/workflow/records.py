@@ -71,14 +71,16 @@ def record_decision(ctx: ActionContext, *, direct_award_ground: str | None) -> N
     decided = _what_was_decided(ctx, state.award, state.proposal, direct_award_ground, committed)
     approvals = _approvals(ctx, state.gate.name)
     comments = tuple(f"{name}: {reason}" for name, _, reason in approvals if reason)
-    if by_executive and (urgency := _urgency_said(ctx.details)):
-        comments = (urgency, *comments)
+    urgency = key_decision_urgency(ctx.details) if by_executive else None
+    if urgency is not None:
+        comments = (_urgency_said(urgency, ctx.details), *comments)
     ctx.session.add(
         DecisionRecord(
             case_id=ctx.case.id,
             authority=ctx.case.authority,
             decided_at=ctx.now,
             by_executive=by_executive,
+            urgency=urgency and urgency.value,
             subject=decided.subject[:300],
             decision=decided.decision,
             reasons="\n".join((*decided.reasons, *comments)) or NONE_RECORDED,
@@ -214,11 +216,8 @@ def _renewal(ctx: ActionContext, cost: Decimal) -> Decided:
     return Decided(subject, decision, (), f"{listed(others, 'or').capitalize()}.")
 
 
-def _urgency_said(details: dict[str, Any]) -> str:
-    """How a key decision was taken without its 28 clear days on the forward plan, and why; "" where it had them."""
-    urgency = key_decision_urgency(details)
-    if urgency is None:
-        return ""
+def _urgency_said(urgency: KeyDecisionUrgency, details: dict[str, Any]) -> str:
+    """How a key decision was taken without its 28 clear days on the forward plan, and why."""
     agreed = f", agreed by {details.get('urgency_agreed_by')}" if urgency is KeyDecisionUrgency.SPECIAL_URGENCY else ""
     reasons = (details.get("urgency_reasons") or "").strip().rstrip(".")
     return f"Taken under {urgency.named}{agreed}, without 28 clear days on the forward plan: {reasons}."

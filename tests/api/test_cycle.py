@@ -106,7 +106,12 @@ def test_a_whole_provision_cycle_through_the_api(api, core, db, clock):
     finance.post(f"/approvals/{procurement}/decision", {"outcome": "approve", "declaration": DECLARED})
     # The award is over OCC's figure for an officer's decision that matters to its finances: its record is made.
     [record] = officer.get(f"/cases/{procurement}").get_json()["decision_records"]
-    assert (record["by_executive"], record["value"], record["conflicts"]) == (False, "240000.00", "None declared")
+    assert (record["by_executive"], record["urgency"], record["value"], record["conflicts"]) == (
+        False,
+        None,
+        "240000.00",
+        "None declared",
+    )
     assert record["decision"].endswith("to Acme Systems Ltd, worth £240,000.00 excluding VAT.")
     summaries = {"assessment_summaries_sent_on": "2026-04-07"}  # to each assessed supplier first (PA23 s50(3))
     officer.post(f"/cases/{procurement}/actions", {"trigger": "record_assessment_summaries", "inputs": summaries})
