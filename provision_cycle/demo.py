@@ -22,6 +22,7 @@ from .governance.statutory import (
     ABOVE_THRESHOLD_COMPETITIVE,
     PA2023_COMMENCEMENT,
     PCR_DPS_LAST_DAY,
+    KeyDecisionUrgency,
     ModificationBasis,
     Regime,
     Route,
@@ -171,6 +172,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     opened += _showcases(core, people, rng)
     opened.append(_board_half_way(core, people))
     opened.append(_back_and_forth(core, people))
+    opened.append(_taken_under_special_urgency(core, people))
     _dynamic_market(core, people)
     _register(core, people, rng, contracts)
     _kpis(core)
@@ -752,6 +754,44 @@ def _back_and_forth(core: Core, people: dict) -> int:
             if trigger == "return":
                 core.engine.declare_interests(case_id, approver, has_conflict=False)
             core.engine.act(ActionRequest(case_id, trigger, actor, reason=reason))
+    return case_id
+
+
+def _taken_under_special_urgency(core: Core, people: dict) -> int:
+    """An OCC procurement whose key decision could not wait 28 clear days: the scrutiny chair agreed it was
+    urgent four days ago (2012 Access to Information Regulations reg 11), its officers approved its route and
+    the Executive decided it three days ago. Its decision record is in OCC's report of the key decisions taken
+    under special urgency (reg 19)."""
+    requester = _requester_of(people, "OCC")
+    today = core.engine.today()
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=6), time(9, 40))):
+        case_id = core.engine.open_case(
+            stage="procurement",
+            actor_id=requester,
+            title="SEND transport for the new special school",
+            details=_request_facts(core, "home_to_school_transport"),
+            description="Taxis and minibuses, with passenger assistants, for the 140 pupils of the new school.",
+            authority="OCC",
+            category="home_to_school_transport",
+            contract_type="services",
+            estimated_value="1300000",
+            proposed_start=today + timedelta(days=45),
+            duration_months=24,
+        )
+        core.engine.act(ActionRequest(case_id, "submit", requester))
+    urgency = {
+        "forward_plan_published_on": (today - timedelta(days=4)).isoformat(),
+        "key_decision_urgency": KeyDecisionUrgency.SPECIAL_URGENCY.value,
+        "urgency_agreed_by": "Cllr Helen Ashby, chair of the People Overview and Scrutiny Committee",
+        "urgency_reasons": "The school opens in January and its pupils' transport must be in place by then; the "
+        "operator first engaged withdrew, and waiting 28 clear days would leave too little time to procure",
+    }
+    officer = _someone(people, "category_officer", "OCC", "heasc")
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=4), time(11, 15))):
+        core.engine.act(ActionRequest(case_id, "record_forward_plan", officer, inputs=urgency))
+        _approve_gate(core, people, case_id)  # its route, by its officers
+    with _clock_at(core, _working_day_at(core, today - timedelta(days=3), time(16, 30))):
+        _approve_gate(core, people, case_id)  # the Executive's decision
     return case_id
 
 

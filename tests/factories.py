@@ -217,31 +217,34 @@ def approve_gate(engine: Engine, case_id: int, approvers: list[int]) -> ActionRe
     return result
 
 
-def approve_open_steps(engine: Engine, db, p: People, case_id: int) -> None:
+def approve_open_steps(engine: Engine, db, p: People, case_id: int, *, other_councils: dict | None = None) -> None:
     """Each approval step the case opens, approved in turn by ``p``'s holder of its role (the first, where a
-    step needs all of them), until none is open. A key decision not yet on the forward plan is put there as
-    published 29 days ago, so that the Executive may take it today (28 clear days)."""
+    step needs all of them; on a joint case, by ``other_councils[council]``'s for another council's step), until
+    none is open. A key decision not yet on the forward plan is put there as published 29 days ago, so that the
+    Executive may take it today (28 clear days)."""
     from provision_cycle.models import ApprovalStep, CaseDeadline
     from provision_cycle.models.cases import StepStatus
 
-    holders = {
-        "category_manager": p.manager,
-        "head_of_category": p.head,
-        "finance": p.finance,
-        "legal": p.legal,
-        "director": p.director,
-        "s151_officer": p.s151,
-        "monitoring_officer": p.monitoring,
-        "executive_member": p.executive,
-    }
+    def holders(people: People) -> dict[str, int]:
+        return {
+            "category_manager": people.manager,
+            "head_of_category": people.head,
+            "finance": people.finance,
+            "legal": people.legal,
+            "director": people.director,
+            "s151_officer": people.s151,
+            "monitoring_officer": people.monitoring,
+            "executive_member": people.executive,
+        }
+
     while True:
         with db.reading() as session:
-            role = session.scalar(
-                select(ApprovalStep.role)
+            role, authority = session.execute(
+                select(ApprovalStep.role, ApprovalStep.authority)
                 .where(ApprovalStep.case_id == case_id, ApprovalStep.status == StepStatus.OPEN)
                 .order_by(ApprovalStep.gate_order, ApprovalStep.position)
                 .limit(1)
-            )
+            ).first() or (None, None)
             planned = session.scalar(
                 select(CaseDeadline.id).where(
                     CaseDeadline.case_id == case_id, CaseDeadline.kind == "forward_plan", CaseDeadline.met_at.is_(None)
@@ -252,7 +255,7 @@ def approve_open_steps(engine: Engine, db, p: People, case_id: int) -> None:
         if role == "executive_member" and planned is None:
             published = engine.today() - timedelta(days=29)
             act(engine, case_id, "record_forward_plan", p.officer, inputs={"forward_plan_published_on": published})
-        approve_gate(engine, case_id, [holders[role]])
+        approve_gate(engine, case_id, [holders((other_councils or {}).get(authority, p))[role]])
 
 
 # An award recommendation: the supplier, its size, sector, kind and registration (the Transparency Code and the

@@ -143,9 +143,10 @@ def test_seed_demo_loads_once(cli, db, clock):
     # The 12 asked for, the demo's two direct awards (a user-choice one among them), its competitive flexible
     # procedure, its call-off, its open procedure ready for its tender notice, its open procedure in
     # evaluation, its commissioning case half-way through the Commissioning Board, its request back with its
-    # requester for an answer after a rework, its procurement signed and handed to contract management, its
-    # competition reserved to local SMEs and VCSEs and its procedure reserved to supported employment providers.
-    assert re.search(r"23 cases, 8 register contracts and \d+ payments ", first.output)
+    # requester for an answer after a rework, its key decision taken under special urgency, its procurement
+    # signed and handed to contract management, its competition reserved to local SMEs and VCSEs and its
+    # procedure reserved to supported employment providers.
+    assert re.search(r"24 cases, 8 register contracts and \d+ payments ", first.output)
     with db.reading() as session:  # the contract changes the demo shows, a variation at each of its waits
         states = set(session.scalars(select(Case.state).where(Case.stage == "contract")))
         direct = set(session.scalars(select(Case.state).where(Case.route == "direct_award")))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from provision_cycle.errors import GuardFailed, InvalidInput
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, DecisionRecord
 
-from .factories import act, approve_gate, declare, hub_people, new_request
+from .factories import act, approve_gate, approve_open_steps, declare, hub_people, new_request
 
 REASONS = "The current contract ends on 31 March and the market cannot be approached later"
 
@@ -52,7 +52,8 @@ def test_the_general_exception_lets_it_be_taken_five_clear_days_after_its_notice
 
     with db.reading() as session:
         record = session.scalar(select(DecisionRecord).where(DecisionRecord.case_id == case_id))
-    assert record.by_executive and record.reasons.splitlines()[0] == (
+    assert record.by_executive and record.urgency == "general_exception"
+    assert record.reasons.splitlines()[0] == (
         "Taken under the general exception (2012 Access to Information Regulations, reg 10), without 28 clear days "
         f"on the forward plan: {REASONS}."
     )
@@ -78,6 +79,7 @@ def test_special_urgency_brings_forward_a_forward_plan_entry_still_running(core,
 
     with db.reading() as session:
         record = session.scalar(select(DecisionRecord).where(DecisionRecord.case_id == case_id))
+    assert record.urgency == "special_urgency"
     assert record.reasons.splitlines()[0].startswith(
         "Taken under special urgency (2012 Access to Information Regulations, reg 11), agreed by Cllr Jo Smith, chair "
         "of the Performance and Corporate Services Overview and Scrutiny Committee, without 28 clear days"
@@ -101,7 +103,7 @@ def test_an_urgency_rule_is_not_used_where_the_forward_plan_allows_it_sooner(cor
     act(core.engine, case_id, "approve", people.executive)
     with db.reading() as session:
         record = session.scalar(select(DecisionRecord).where(DecisionRecord.case_id == case_id))
-    assert not record.reasons.startswith("Taken under")
+    assert not record.reasons.startswith("Taken under") and record.urgency is None
 
 
 def test_an_urgency_rule_needs_its_reasons_and_special_urgency_who_agreed(core, db, at_the_executive):
@@ -153,3 +155,34 @@ def test_a_reminder_of_the_forward_plan_s_later_day_is_done_with_when_urgency_br
         (date(2026, 3, 31), "done", "brought_forward"),
         (date(2026, 3, 26), "open", ""),
     ]
+
+
+def test_the_report_to_the_council_lists_the_key_decisions_taken_under_special_urgency(core, db, clock):
+    """Reg 19: each executive decision agreed as urgent under reg 11 in the days the report covers, a joint
+    case's in both councils' reports; not one taken under the general exception, nor one on the forward plan."""
+    from provision_cycle.services.transparency import special_urgency_decisions
+
+    people, cdc = hub_people(db), hub_people(db, authority="CDC")
+    taken = {}
+    for how, authority in (
+        ("special_urgency", "OCC"), ("general_exception", "OCC"), (None, "OCC"), ("special_urgency", "JOINT")
+    ):  # fmt: skip
+        case_id = new_request(core.engine, people.requester, value="1200000", authority=authority)
+        act(core.engine, case_id, "submit", people.requester)
+        answers = {"key_decision_urgency": how, "urgency_reasons": REASONS} if how else {}
+        if how == "special_urgency":
+            answers["urgency_agreed_by"] = "Cllr Jo Smith"
+        _record(core.engine, case_id, people.officer, "2026-02-20" if how else "2026-01-01", **answers)
+        approve_open_steps(core.engine, db, people, case_id, other_councils={"CDC": cdc})
+        taken[(how, authority)] = case_id
+
+    with db.reading() as session:
+        listed = {
+            council: [t.record.case_id for t in special_urgency_decisions(session, council, date(2026, 3, 2), date(2026, 3, 2))]
+            for council in ("OCC", "CDC")
+        }  # fmt: skip
+        assert special_urgency_decisions(session, "OCC", date(2026, 3, 3), date(2027, 3, 2)) == []
+    assert listed == {
+        "OCC": [taken[("special_urgency", "OCC")], taken[("special_urgency", "JOINT")]],
+        "CDC": [taken[("special_urgency", "JOINT")]],
+    }

@@ -16,6 +16,7 @@ ADMINISTRATOR = "administrator"
 # Roles that answer for the cycle as a whole: they see the overview and publish the council's statutory files.
 FINANCE_OFFICER = "s151_officer"  # responsible for a council's finances: approves its payments compliance notice
 OVERSIGHT_ROLES = (ADMINISTRATOR, "intelligence_analyst", "head_of_category", "director", FINANCE_OFFICER)
+MONITORING_OFFICER = "monitoring_officer"  # answers for the lawfulness of a council's decisions
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance import statutory
 from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts
-from ..governance.organisation import JOINT, OVERSIGHT_ROLES, Organisation
+from ..governance.organisation import JOINT, MONITORING_OFFICER, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, DecisionRecord, Document, Payment, Task
 from ..scheduling.config import Schedule, schedule_for
@@ -328,13 +328,29 @@ class RecordedDecision:
 def decision_records(session: Session, authority: str, quarter: Quarter) -> list[RecordedDecision]:
     """The council's decision records taken in the quarter (a joint case's are both councils'), in the order
     they were taken."""
+    return _recorded(session, authority, quarter.starts, quarter.ends)
+
+
+def special_urgency_decisions(session: Session, authority: str, starts: date, ends: date) -> list[RecordedDecision]:
+    """The council's key decisions taken from ``starts`` to ``ends`` (whole days) under special urgency, for
+    the report its executive leader makes to it of each, at intervals it sets and at least once a year (2012
+    Access to Information Regulations, reg 19: the particulars of each decision, and a summary of the matters
+    it was made on)."""
+    urgent = DecisionRecord.urgency == statutory.KeyDecisionUrgency.SPECIAL_URGENCY.value
+    return _recorded(session, authority, starts, ends, urgent)
+
+
+def _recorded(
+    session: Session, authority: str, starts: date, ends: date, *where: ColumnElement[bool]
+) -> list[RecordedDecision]:
     taken = session.execute(
         select(DecisionRecord, Case.reference)
         .join(Case, Case.id == DecisionRecord.case_id)
         .where(
             of_council(DecisionRecord.authority, authority),
-            DecisionRecord.decided_at >= _midnight(quarter.starts),
-            DecisionRecord.decided_at < _midnight(quarter.ends + timedelta(days=1)),
+            DecisionRecord.decided_at >= _midnight(starts),
+            DecisionRecord.decided_at < _midnight(ends + timedelta(days=1)),
+            *where,
         )
         .order_by(DecisionRecord.decided_at, DecisionRecord.id)
     ).all()
@@ -395,6 +411,9 @@ def _midnight(day: date) -> datetime:
 
 # The people who publish a council's transparency data: its intelligence team and those who answer for it.
 PUBLISHERS = OVERSIGHT_ROLES
+# Who checks a council's decision records and reports its urgent key decisions: its publishers, and its
+# monitoring officer, who answers for the lawfulness of its decisions.
+RECORD_KEEPERS = (*PUBLISHERS, MONITORING_OFFICER)
 FILES = {
     "contracts": CONTRACT_COLUMNS,
     "tenders": TENDER_COLUMNS,
@@ -404,18 +423,34 @@ FILES = {
 }
 
 
-def publishing_councils(actor: Actor) -> list[str]:
-    """The councils whose files ``actor`` may download."""
-    return sorted({authority for role, authority, _ in actor.roles if role in PUBLISHERS})
+def publishing_councils(actor: Actor, roles: tuple[str, ...] = PUBLISHERS) -> list[str]:
+    """The councils whose files ``actor`` may download (with ``RECORD_KEEPERS``, whose decision records they
+    may read)."""
+    return sorted({authority for role, authority, _ in actor.roles if role in roles})
 
 
 def may_publish_for(core: Core, authority: str, actor: Actor | None) -> None:
     """NotFound for an unknown council; NotPermitted unless ``actor`` publishes for it (None: the command
     line's operator, who may produce any council's files)."""
+    _council_of(core, authority, actor, PUBLISHERS, "intelligence team and its senior officers publish its files")
+
+
+def may_keep_records_for(core: Core, authority: str, actor: Actor) -> None:
+    """As ``may_publish_for``, for a council's decision records: its monitoring officer reads them too."""
+    _council_of(
+        core,
+        authority,
+        actor,
+        RECORD_KEEPERS,
+        "monitoring officer, intelligence team and senior officers read its decision records",
+    )
+
+
+def _council_of(core: Core, authority: str, actor: Actor | None, roles: tuple[str, ...], who: str) -> None:
     if authority not in core.governance.organisation.authorities:
         raise NotFound(f"There is no council {authority}")
-    if actor is not None and authority not in publishing_councils(actor):
-        raise NotPermitted(f"Only {authority}'s intelligence team and its senior officers publish its files")
+    if actor is not None and authority not in publishing_councils(actor, roles):
+        raise NotPermitted(f"Only {authority}'s {who}")
 
 
 def quarterly_file(

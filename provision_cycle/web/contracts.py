@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
+from ..governance.calendar import financial_year_starts
 from ..governance.organisation import FINANCE_OFFICER, JOINT
 from ..models import Case, Task
 from ..models.suppliers import supplier_key
@@ -30,6 +31,7 @@ from .common import core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (
     ApproveNoticeForm,
     ContractManagerForm,
+    ReportPeriodForm,
     assessment_form_class,
     change_from,
     colleague_options,
@@ -332,7 +334,7 @@ def transparency_file(authority: str, quarter: str, kind: str):
 
 
 @contracts.get("/decision-records/<authority>/<quarter>")
-@roles_required(*transparency.PUBLISHERS)
+@roles_required(*transparency.RECORD_KEEPERS)
 def decision_records(authority: str, quarter: str):
     """A council's decision records for a quarter, each in full, for checking before they are published (the
     file to publish is the quarter's ``decisions`` CSV)."""
@@ -340,10 +342,31 @@ def decision_records(authority: str, quarter: str):
         period = transparency.Quarter.parse(quarter)
     except InvalidInput as error:
         raise NotFound(error.message) from None
-    transparency.may_publish_for(core(), authority, me())
+    transparency.may_keep_records_for(core(), authority, me())
     with core().db.reading() as session:
         records = transparency.decision_records(session, authority, period)
-    return render("contracts/decision_records.html", authority=authority, quarter=period, records=records)
+    return render(
+        "contracts/decision_records.html",
+        authority=authority,
+        quarter=period,
+        records=records,
+        may_publish=authority in transparency.publishing_councils(me()),
+    )
+
+
+@contracts.get("/special-urgency/<authority>")
+@roles_required(*transparency.RECORD_KEEPERS)
+def special_urgency_report(authority: str):
+    """The report to the council of its key decisions taken under special urgency (reg 19), over the days
+    asked: by default, this financial year so far."""
+    transparency.may_keep_records_for(core(), authority, me())
+    today = core().engine.today()
+    form = ReportPeriodForm(formdata=request.args or None, since=financial_year_starts(today), until=today)
+    records = None
+    if not request.args or form.validate():  # unasked, the default days
+        with core().db.reading() as session:
+            records = transparency.special_urgency_decisions(session, authority, form.since.data, form.until.data)
+    return render("contracts/special_urgency.html", authority=authority, form=form, records=records)
 
 
 def _compliance_asked(

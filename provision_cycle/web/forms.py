@@ -1155,6 +1155,21 @@ class AdmitForm(FlaskForm):
     submit = SubmitField("Admit the supplier", widget=GovSubmitInput())
 
 
+class ReportPeriodForm(FlaskForm):
+    """The days a report covers, asked in its address: reading a report changes nothing, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    since = GovDate("From", validators=[InputRequired(message="Enter the first day the report covers")])
+    until = GovDate("To", validators=[InputRequired(message="Enter the last day the report covers")])
+    submit = SubmitField("Show the report", widget=GovSubmitInput())
+
+    def validate_until(self, field) -> None:
+        if self.since.data and field.data and field.data < self.since.data:
+            raise ValidationError("The last day the report covers must be on or after its first")
+
+
 def dated_reason_form_class(when: str, why: str, missing: str, button: str) -> type[FlaskForm]:
     """A date and a reason: an application refused, or a member removed."""
     return type(

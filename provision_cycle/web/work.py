@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..errors import InvalidInput
 from ..models import User
 from ..scheduling.config import schedule_for
-from ..services import markets, passwords, reading, suppliers, teams, two_factor
+from ..services import markets, passwords, reading, suppliers, teams, transparency, two_factor
 from ..services import overview as overview_service
 from ..services.contract_managers import contracts_managed_by
 from ..services.notifications import shown
@@ -50,6 +50,8 @@ def my_work():
             overseeing=current_user.oversees,
             records_suppliers=suppliers.may_record_same_supplier(actor),
             notices_late=_council_notices_late(session, actor, today),
+            keeps_records_for=transparency.publishing_councils(actor, transparency.RECORD_KEEPERS),
+            quarter=transparency.Quarter.containing(today),
         )
 
 

@@ -8,7 +8,15 @@ from datetime import date
 from io import BytesIO
 
 from provision_cycle.services.documents import attach_document
-from tests.factories import act, approve_gate, award_recommended, create_user, hub_people
+from tests.factories import (
+    act,
+    approve_gate,
+    approve_open_steps,
+    award_recommended,
+    create_user,
+    hub_people,
+    new_request,
+)
 from tests.web.helpers import page_text, payments_compliance_due, seed_contracts
 
 
@@ -220,3 +228,50 @@ def test_the_unpaid_invoices_an_administrator_loads_are_counted_in_the_notice_ap
     with db.reading() as session:
         approved = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
     assert approved.data["still_unpaid"] == 1 and approved.data["unpaid_listed_on"] == "2026-10-05"
+
+
+def test_the_monitoring_officer_reports_the_key_decisions_taken_under_special_urgency(core, db, browser):
+    """Reg 19: from their home page, the council's monitoring officer reads its decision records and the report
+    of its key decisions taken under special urgency, this financial year's by default or over the days asked."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    act(
+        core.engine, case_id, "record_forward_plan", people.officer,
+        inputs={
+            "forward_plan_published_on": "2026-03-02", "key_decision_urgency": "special_urgency",
+            "urgency_agreed_by": "Cllr Jo Smith", "urgency_reasons": "The current contract ends on 31 March",
+        },
+    )  # fmt: skip
+    approve_open_steps(core.engine, db, people, case_id)
+    monitoring = browser(people.monitoring)
+    home = monitoring.get("/my-work").text
+    assert "/contracts/decision-records/OCC/2026-01" in home and "/contracts/special-urgency/OCC" in home
+    assert "Procurement of Case management system" in monitoring.get("/contracts/decision-records/OCC/2026-01").text
+
+    report = page_text(monitoring.get("/contracts/special-urgency/OCC").text)
+    assert "From 1 April 2025 to 2 March 2026 1 key decision was taken under special urgency." in report
+    assert "1. Procurement of Case management system" in report
+    assert (
+        "Taken under special urgency (2012 Access to Information Regulations, reg 11), agreed by Cllr Jo Smith, "
+        "without 28 clear days on the forward plan: The current contract ends on 31 March." in report
+    )
+    asked = "/contracts/special-urgency/OCC?since=3&since=3&since=2026&until=31&until=3&until=2026"
+    assert "No key decision was taken under special urgency in these days" in monitoring.get(asked).text
+    wrong = monitoring.get(
+        "/contracts/special-urgency/OCC?since=3&since=3&since=2026&until=2&until=3&until=2026", status=400
+    )
+    assert "The last day the report covers must be on or after its first" in wrong.text
+    unreal = monitoring.get(
+        "/contracts/special-urgency/OCC?since=31&since=2&since=2026&until=&until=&until=", status=400
+    )
+    assert "From must be a real date" in unreal.text and "Enter the last day the report covers" in unreal.text
+
+    refused = browser(hub_people(db, authority="CDC").monitoring).get("/contracts/special-urgency/OCC", status=403)
+    assert (
+        "Only OCC&#39;s monitoring officer, intelligence team and senior officers read its decision records"
+        in refused.text
+    )
+    browser(people.requester).get("/contracts/special-urgency/OCC", status=403)
+    assert "Download them to publish" not in monitoring.get("/contracts/decision-records/OCC/2026-01").text
+    monitoring.get("/contracts/transparency/OCC/2026-01/decisions.csv", status=403)  # they read, not publish
