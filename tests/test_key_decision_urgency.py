@@ -125,6 +125,12 @@ def test_an_urgency_rule_needs_its_reasons_and_special_urgency_who_agreed(core, 
     assert refused.value.fields == {
         "urgency_agreed_by": "Say who agreed the urgency only for a key decision taken under special urgency"
     }
+    with pytest.raises(GuardFailed) as refused:  # agreed on a day still to come is not agreed
+        _record(
+            core.engine, case_id, people.officer, "2026-03-03", key_decision_urgency="special_urgency",
+            urgency_reasons=REASONS, urgency_agreed_by="Cllr Jo Smith",
+        )  # fmt: skip
+    assert refused.value.missing == ["The date the urgency was agreed cannot be in the future"]
     with db.reading() as session:
         assert "key_decision_urgency" not in session.get(Case, case_id).details  # nothing half-saved
 

@@ -549,6 +549,15 @@ GUARDS["market_engagement_date_valid"] = _recorded_by_today(
     "market_engagement_notice_on", "the preliminary market engagement notice was published"
 )
 GUARDS["user_choice_date_valid"] = _recorded_by_today("user_choice_recorded_on", "the supplier was chosen")
+_agreed_by_today = _recorded_by_today("forward_plan_published_on", "the urgency was agreed")
+
+
+@guard
+def urgency_agreement_date_valid(ctx: ActionContext) -> str | None:
+    """Special urgency runs from the day the chair agreed it (2012 regs, reg 11): a day still to come is not a
+    day it was agreed. (A forward plan entry, or the general exception's notice, may be recorded as it is
+    arranged to be published.)"""
+    return _agreed_by_today(ctx) if special_urgency(ctx) else None
 
 
 @predicate
