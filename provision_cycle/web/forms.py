@@ -533,8 +533,9 @@ class ActionForm(FlaskForm):
 def input_field(spec: InputSpec) -> Field:
     """The form field that asks a workflow input: by its type, with its label, hint and checks."""
     required = [] if spec.optional else [InputRequired(message=spec.unanswered)]
-    # A follow-up is asked under a yes; it is optional only in that another follow-up may answer instead.
-    label = f"{spec.label} (optional)" if spec.optional and not spec.under else spec.label
+    # A follow-up is asked under a yes; it is optional only in that another follow-up may answer instead. One
+    # needed on some cases (``required_when``) is not called optional: its hint says when it is needed.
+    label = f"{spec.label} (optional)" if spec.optional and not (spec.under or spec.required_when) else spec.label
     hint = spec.hint
     if spec.type == "date":
         return GovDate(label, validators=required or [Optional()], description=hint)

@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from provision_cycle.models import Case, CaseDeadline, Contract, OutboxMessage, Task
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
-from tests.factories import act, create_user, declare, hub_people, ready_for_the_market, register_contract
+from tests.factories import (
+    act,
+    create_user,
+    declare,
+    hub_people,
+    new_request,
+    ready_for_the_market,
+    register_contract,
+)
 from tests.test_notices import _public_contract
 from tests.web.helpers import page_text
 
@@ -135,8 +143,9 @@ def test_a_variation_that_takes_a_contract_over_the_threshold_must_say_its_basis
     contract = _public_contract(core, people, value="150000")  # 180,000 with VAT: below the threshold
     propose = f"/cases/{contract.case_id}/actions/propose_variation"
     manager = browser(people.contract_manager)
-    form = manager.get(propose).text
-    assert "without a new procurement? (optional)" in form
+    form = page_text(manager.get(propose).text)
+    # Not called optional: needed on some contracts, as its hint says.
+    assert "without a new procurement? Needed for a contract above the threshold" in form
     assert "and for one this change takes over it" in form
     proposal = {"variation_description": "Citywide", "new_value": "250000", "new_end_date": ["30", "6", "2028"]}
     refused = manager.post(propose, {"version": _version(db, contract.case_id), **proposal}, status=400).text
@@ -438,3 +447,31 @@ def test_a_direct_award_s_transparency_notice_names_its_supplier_and_the_award_g
     officer.post(recommend, {**award, "supplier_name": "Licensor Ltd"})
     with db.reading() as session:
         assert session.get(Case, case_id).state == "award_approval"
+
+
+def test_a_key_decision_that_cannot_wait_is_recorded_under_special_urgency_through_its_form(core, db, browser):
+    """2012 regs reg 11, on the forward plan entry's page: who agreed and why are not called optional (their
+    hints say when they are needed), each is asked for where it is missing, and the key date says the rule."""
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    officer = browser(people.officer)
+    record = f"/cases/{case_id}/actions/record_forward_plan"
+    form = page_text(officer.get(record).text)
+    assert "which urgency rule is used? (optional)" in form
+    assert (
+        "Who agreed that the decision is urgent and cannot reasonably be deferred? Needed under special urgency: "
+        "the chair of the relevant overview and scrutiny committee" in form
+    )
+    answers = {
+        "version": _version(db, case_id), "forward_plan_published_on": ["2", "3", "2026"],
+        "key_decision_urgency": "special_urgency",
+    }  # fmt: skip
+    refused = page_text(officer.post(record, answers, status=400).text)
+    assert "Who agreed that the decision is urgent" in refused and "Why it cannot wait" in refused
+    officer.post(record, {**answers, "urgency_agreed_by": "Cllr Jo Smith", "urgency_reasons": "The contract ends"})
+    page = page_text(officer.get(f"/cases/{case_id}").text)
+    assert (
+        "Key decision under special urgency (2012 Access to Information Regulations, reg 11): agreed as urgent on "
+        "2 March 2026, so taken on or after 2 March 2026" in page
+    )
