@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from provision_cycle.governance.statutory import KeyDecisionUrgency
 from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
@@ -325,12 +326,20 @@ def test_the_key_decisions_to_come_with_their_forward_plan(core, db, clock):
     act(core.engine, planned, "record_forward_plan", people.contract_manager,
         inputs={"forward_plan_published_on": "2026-02-20"})  # fmt: skip
     seen = _overview(core, db, people.head).key_decisions
-    assert [(k.case_id, k.where, k.value, k.decidable_from) for k in seen] == [
-        (big, "Route approval", Decimal("600000.00"), None),
-        (planned, "Variation approval", Decimal("400000.00"), date(2026, 3, 21)),
+    assert [(k.case_id, k.where, k.value, k.decidable_from, k.urgency) for k in seen] == [
+        (big, "Route approval", Decimal("600000.00"), None, None),
+        (planned, "Variation approval", Decimal("400000.00"), date(2026, 3, 21), None),
     ]
     assert minor not in {k.case_id for k in seen} and small not in {k.case_id for k in seen}
     assert {k.authority for k in seen} == {"CDC"}
+    # The general exception (2012 regs reg 10) brings the variation's day forward: 5 clear days after its notice.
+    act(core.engine, planned, "record_forward_plan", people.contract_manager,
+        inputs={"forward_plan_published_on": "2026-03-01", "key_decision_urgency": "general_exception",
+                "urgency_reasons": "The second depot opens in April"})  # fmt: skip
+    [_, (decidable_from, urgency)] = [
+        (k.decidable_from, k.urgency) for k in _overview(core, db, people.head).key_decisions
+    ]
+    assert (decidable_from, urgency) == (date(2026, 3, 7), KeyDecisionUrgency.GENERAL_EXCEPTION)
 
 
 def test_how_keenly_the_procurements_were_contested(core, db):

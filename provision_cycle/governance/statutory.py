@@ -688,6 +688,14 @@ class KeyDecisionUrgency(enum.StrEnum):
         }[self]
 
     @property
+    def short(self) -> str:
+        """ "the general exception", where the regulations are named already."""
+        return {
+            KeyDecisionUrgency.GENERAL_EXCEPTION: "the general exception",
+            KeyDecisionUrgency.SPECIAL_URGENCY: "special urgency",
+        }[self]
+
+    @property
     def named(self) -> str:
         """ "the general exception (reg 10)", as a sentence names it."""
         return {

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..governance.calendar import add_months, financial_year_starts
 from ..governance.organisation import JOINT
-from ..governance.statutory import NOTICE_DUTIES, paid_within_term
+from ..governance.statutory import NOTICE_DUTIES, KeyDecisionUrgency, paid_within_term
 from ..models import (
     ApprovalStep,
     Case,
@@ -36,6 +36,7 @@ from ..models import (
 from ..models.base import days_between
 from ..models.cases import Stage
 from ..models.suppliers import most_used_spelling, own_key_of
+from ..workflow.context import key_decision_urgency
 from ..workflow.definitions import STAGES
 from ..workflow.engine import Actor
 from ..workflow.frameworks import ours_to_reopen, running
@@ -196,6 +197,7 @@ class KeyDecision:
     where: str  # the case's state, by its label
     value: Decimal
     decidable_from: date | None
+    urgency: KeyDecisionUrgency | None  # the rule it is to be taken under without 28 clear days, if any
 
 
 @dataclass(frozen=True)
@@ -471,6 +473,7 @@ def _key_decisions(core: Core, session: Session, actor: Actor, open_cases: list)
             core.workflows.get(case.workflow, case.workflow_version).label(case.state),
             case.estimated_value,
             decidable_from,
+            key_decision_urgency(case.details),
         )
         for case, decidable_from in rows
         if core.engine.not_yet(case.id, actor.id, [FORWARD_PLAN_ENTRY]).get(FORWARD_PLAN_ENTRY, ()) is not None

@@ -208,6 +208,18 @@ def test_the_overview_lists_the_key_decisions_to_come(core, db, browser):
     act(core.engine, case_id, "record_forward_plan", officer, inputs={"forward_plan_published_on": published})
     table = browser(people.head).get("/overview").text.split('id="key-decisions"')[1]
     assert re.search(r"<td class=\"govuk-table__cell\">Now</td>", table)  # 28 clear days have passed
+    assert "Under special urgency" not in table
+    other = new_request(core.engine, people.requester, value="600000", authority="CDC", title="Fleet")
+    act(core.engine, other, "submit", people.requester)
+    urgency = {
+        "key_decision_urgency": "special_urgency",
+        "urgency_agreed_by": "Cllr Jo Smith",
+        "urgency_reasons": "Now",
+    }
+    act(core.engine, other, "record_forward_plan", officer,
+        inputs={"forward_plan_published_on": core.engine.today().isoformat(), **urgency})  # fmt: skip
+    table = browser(people.head).get("/overview").text.split('id="key-decisions"')[1]
+    assert 'Now<br><span class="govuk-body-s">Under special urgency</span>' in table
 
 
 def test_the_overview_names_whose_running_contracts_were_left_behind_by_a_leaver(core, db, browser):
