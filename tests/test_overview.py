@@ -13,7 +13,7 @@ from provision_cycle.services.overview import pipeline_overview
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.tasks import NewTask, raise_task
 
-from .factories import act, create_user, declare, hub_people, new_request, propose_variation
+from .factories import act, approve_open_steps, create_user, declare, hub_people, new_request, propose_variation
 
 
 def _contract(
@@ -340,6 +340,14 @@ def test_the_key_decisions_to_come_with_their_forward_plan(core, db, clock):
         (k.decidable_from, k.urgency) for k in _overview(core, db, people.head).key_decisions
     ]
     assert (decidable_from, urgency) == (date(2026, 3, 7), KeyDecisionUrgency.GENERAL_EXCEPTION)
+    # Once taken, a second such variation is a key decision of its own, not yet on the forward plan: the first's
+    # rule is not its.
+    clock.set(date(2026, 3, 7))
+    approve_open_steps(core.engine, db, people, planned)
+    inputs = {"variation_description": "More again", "new_value": "560000", "new_end_date": "2027-06-30"}
+    propose_variation(core.engine, planned, people.contract_manager, inputs)
+    [again] = [k for k in _overview(core, db, people.head).key_decisions if k.case_id == planned]
+    assert (again.decidable_from, again.urgency) == (None, None)
 
 
 def test_how_keenly_the_procurements_were_contested(core, db):

@@ -473,7 +473,9 @@ def _key_decisions(core: Core, session: Session, actor: Actor, open_cases: list)
             core.workflows.get(case.workflow, case.workflow_version).label(case.state),
             case.estimated_value,
             decidable_from,
-            key_decision_urgency(case.details),
+            # An earlier key decision's rule stays in the details until a new entry is recorded: only an entry
+            # still open is this decision's.
+            key_decision_urgency(case.details) if decidable_from else None,
         )
         for case, decidable_from in rows
         if core.engine.not_yet(case.id, actor.id, [FORWARD_PLAN_ENTRY]).get(FORWARD_PLAN_ENTRY, ()) is not None
