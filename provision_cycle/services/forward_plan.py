@@ -1,4 +1,4 @@
-"""A key decision's notice on the forward plan, drafted from its case.
+"""A key decision's notice on the forward plan, drafted from its case; and one taken under an urgency rule's.
 
 An executive decision that is a key decision may not be taken until a notice of it has been on the council's
 website for 28 clear days (the Local Authorities (Executive Arrangements) (Meetings and Access to Information)
@@ -8,6 +8,12 @@ submitted to the decision maker; the address they may be had from; that other do
 and how to ask for details of them. The case knows most of it; the council's Democratic Services publish it,
 and the case team records the date it was published (``record_forward_plan``), from which the decision's
 earliest day is counted.
+
+A key decision that cannot wait may be taken under the general exception (reg 10: the chair of the relevant
+overview and scrutiny committee told of the matter in writing, the notice made available at the council's
+offices and published, and 5 clear days passed) or under special urgency (reg 11: the chair agreed that it is
+urgent and cannot reasonably be deferred). Either way the council then makes available and publishes a notice
+of the reasons (regs 10(3), 11(2)): ``urgency_notice`` drafts what the notices say from the case.
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import InvalidAction
+from ..errors import InvalidAction, NotFound
 from ..governance import statutory
 from ..governance.rules import RoutePlan
-from ..models import User
+from ..models import Case, User
 from ..wording import counted, pounds
 from ..workflow.engine import Actor
 from .reading import CasePage, case_page
@@ -96,6 +102,40 @@ def forward_plan_notice(core: Core, session: Session, page: CasePage, today: dat
         clear_days=clear_days,
         documents=tuple(document.filename for document in page.documents),
         documents_from=tuple(address for code in councils if (address := rules[code].key_decision.documents_from)),
+    )
+
+
+@dataclass(frozen=True)
+class UrgencyNotice:
+    """What the notices of a key decision taken under an urgency rule say: the matter and the decision maker as
+    the forward plan's notice gives them, how the rule was met, and the reasons."""
+
+    case: Case
+    notice: ForwardPlanNotice
+    urgency: statutory.KeyDecisionUrgency
+    given_on: date  # the general exception's notice to the scrutiny chair, or the day special urgency was agreed
+    agreed_by: str  # under special urgency
+    reasons: str
+    decidable_from: date
+
+
+def urgency_notice(core: Core, session: Session, actor: Actor, case_id: int) -> UrgencyNotice:
+    """The notices of the case's key decision still ahead under the urgency rule recorded for it, for anyone
+    who may see the case (they are published)."""
+    page = case_page(core, session, actor, case_id)
+    urgency = page.urgent_key_decision
+    entry = next((d for d in page.deadlines if d.kind == "forward_plan" and d.met_at is None), None)
+    if urgency is None or entry is None:
+        raise NotFound("No key decision on this case is to be taken under an urgency rule")
+    details = page.case.details
+    return UrgencyNotice(
+        case=page.case,
+        notice=forward_plan_notice(core, session, page, core.engine.today()),
+        urgency=urgency,
+        given_on=date.fromisoformat(details["forward_plan_published_on"]),
+        agreed_by=details.get("urgency_agreed_by") or "",
+        reasons=details.get("urgency_reasons") or "",
+        decidable_from=entry.due_on,
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance.organisation import JOINT
-from ..governance.statutory import ModificationBasis
+from ..governance.statutory import KeyDecisionUrgency, ModificationBasis
 from ..models import (
     ApprovalStep,
     AuditEvent,
@@ -45,7 +45,7 @@ from ..models import (
 )
 from ..models.people import user_names
 from ..models.suppliers import keys_of_supplier_named, supplier_key
-from ..workflow.context import procurement_needs_kpis
+from ..workflow.context import key_decision_urgency, procurement_needs_kpis
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, PROPOSED_BY, Actor, AvailableAction, behind_the_proposal
 from ..workflow.evaluation import Evaluation, evaluation_of
@@ -556,6 +556,13 @@ class CasePage:
     @property
     def business_case(self) -> list[tuple[str, str]]:
         return business_case(self.definition, self.case)
+
+    @property
+    def urgent_key_decision(self) -> KeyDecisionUrgency | None:
+        """The urgency rule the key decision still ahead is to be taken under, if any: an earlier decision's
+        rule stays in the details until a new forward plan entry is recorded, so only an open entry's counts."""
+        entry_open = any(d.kind == "forward_plan" and d.met_at is None for d in self.deadlines)
+        return key_decision_urgency(self.case.details) if entry_open else None
 
     @property
     def behind_the_proposal(self) -> list[int]:

@@ -10,7 +10,18 @@ from ..diagrams import to_svg
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound, StaleCase
 from ..governance.calendar import LONDON
 from ..governance.statutory import Regime, Route, conflicts_law
-from ..services import aggregation, case_notes, documents, evaluation, notices, ocds, performance, reading, teams
+from ..services import (
+    aggregation,
+    case_notes,
+    documents,
+    evaluation,
+    forward_plan,
+    notices,
+    ocds,
+    performance,
+    reading,
+    teams,
+)
 from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.forward_plan import FORWARD_PLAN_ENTRY, forward_plan_notice
 from ..services.tasks import may_see_task
@@ -162,6 +173,15 @@ def diagram(case_id: int):
         case = reading.get_case_for(session, me(), case_id)
         definition = core().workflows.get(case.workflow, case.workflow_version)
     return Response(to_svg(definition, current=case.state), mimetype="image/svg+xml")
+
+
+@cases.get("/<id:case_id>/urgency-notice")
+@signed_in
+def urgency_notice(case_id: int):
+    """The notices of a key decision to be taken under an urgency rule, drafted from the case to publish."""
+    with core().db.reading() as session:
+        notice = forward_plan.urgency_notice(core(), session, me(), case_id)
+    return render("cases/urgency_notice.html", case=notice.case, urgent=notice)
 
 
 @cases.get("/<id:case_id>/ocds.json")

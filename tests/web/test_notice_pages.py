@@ -12,6 +12,7 @@ from provision_cycle.models import Case, CaseDeadline, Contract, OutboxMessage, 
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from tests.factories import (
     act,
+    approve_open_steps,
     create_user,
     declare,
     hub_people,
@@ -470,8 +471,41 @@ def test_a_key_decision_that_cannot_wait_is_recorded_under_special_urgency_throu
     refused = page_text(officer.post(record, answers, status=400).text)
     assert "Who agreed that the decision is urgent" in refused and "Why it cannot wait" in refused
     officer.post(record, {**answers, "urgency_agreed_by": "Cllr Jo Smith", "urgency_reasons": "The contract ends"})
-    page = page_text(officer.get(f"/cases/{case_id}").text)
+    page = officer.get(f"/cases/{case_id}").text
     assert (
         "Key decision under special urgency (2012 Access to Information Regulations, reg 11): agreed as urgent on "
-        "2 March 2026, so taken on or after 2 March 2026" in page
+        "2 March 2026, so taken on or after 2 March 2026" in page_text(page)
     )
+    # The notices to publish (regs 11(2), 19), drafted from the case, linked from its key date.
+    assert f'href="/cases/{case_id}/urgency-notice"' in page
+    notice = page_text(browser(people.requester).get(f"/cases/{case_id}/urgency-notice").text)
+    for said in (
+        "The notice of a key decision taken under special urgency",
+        "A key decision is to be made on behalf of Oxfordshire County Council",
+        "The matter The procurement of Case management system",
+        "The decision maker Eve Executive",
+        "The date On or after 2 March 2026",
+        "Agreed as urgent by Cllr Jo Smith, on 2 March 2026",
+        "Why it is urgent and cannot reasonably be deferred The contract ends",
+    ):
+        assert said in notice, said
+    approve_open_steps(core.engine, db, people, case_id)  # taken: no notice is drafted for it any more
+    officer.get(f"/cases/{case_id}/urgency-notice", status=404)
+    assert "urgency-notice" not in officer.get(f"/cases/{case_id}").text
+
+
+def test_the_general_exception_s_notice_says_when_the_scrutiny_chair_was_told(core, db, browser):
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    browser(people.officer).get(f"/cases/{case_id}/urgency-notice", status=404)  # on no urgency rule yet
+    act(core.engine, case_id, "record_forward_plan", people.officer, inputs={
+        "forward_plan_published_on": "2026-02-27", "key_decision_urgency": "general_exception",
+        "urgency_reasons": "Prices must be fixed by April",
+    })  # fmt: skip
+    notice = page_text(browser(people.officer).get(f"/cases/{case_id}/urgency-notice").text)
+    assert "The notice of a key decision taken under the general exception" in notice
+    assert "The date On or after 5 March 2026" in notice  # 5 clear days after 27 February
+    assert "The scrutiny chair told, and the notice published 27 February 2026" in notice
+    assert "Why 28 clear days' notice is impracticable Prices must be fixed by April" in notice
+    browser(create_user(db, ("requester", "CDC"))).get(f"/cases/{case_id}/urgency-notice", status=404)
