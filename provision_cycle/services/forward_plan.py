@@ -123,10 +123,10 @@ def urgency_notice(core: Core, session: Session, actor: Actor, case_id: int) -> 
     """The notices of the case's key decision still ahead under the urgency rule recorded for it, for anyone
     who may see the case (they are published)."""
     page = case_page(core, session, actor, case_id)
-    urgency = page.urgent_key_decision
-    entry = next((d for d in page.deadlines if d.kind == "forward_plan" and d.met_at is None), None)
-    if urgency is None or entry is None:
+    urgency = page.urgent_key_decision  # None unless its forward plan entry is open
+    if urgency is None:
         raise NotFound("No key decision on this case is to be taken under an urgency rule")
+    entry = next(d for d in page.deadlines if d.kind == "forward_plan" and d.met_at is None)
     details = page.case.details
     return UrgencyNotice(
         case=page.case,
