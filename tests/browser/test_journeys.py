@@ -940,3 +940,39 @@ def test_a_case_printed_is_its_record_without_the_menu_buttons_or_boxes_to_fill_
         expect(shown).to_be_visible()
     for hidden in left_off:
         expect(hidden).to_be_hidden()
+
+
+def test_a_key_decision_that_cannot_wait_is_taken_under_special_urgency_and_reported_to_the_council(site, open_as):
+    """2012 Access to Information Regulations: the officer records that the scrutiny chair agreed the decision
+    is urgent (reg 11), the case drafts the notice of its reasons, the Executive takes it the same day, and the
+    monitoring officer finds it in the report to the council of such decisions (reg 19)."""
+    core, people = site.core, site.people
+    case_id = new_request(core.engine, people.requester, value="1200000", title="Emergency bridge repairs")
+    act(core.engine, case_id, "submit", people.requester)
+    officer = open_as(people.officer)
+    officer.goto(f"/cases/{case_id}")
+    officer.get_by_role("link", name="Record the forward plan entry").click()
+    enter_date(officer, core.engine.today())
+    officer.get_by_label(re.compile("Special urgency: the scrutiny chair agreed")).check()
+    officer.get_by_label("Who agreed that the decision is urgent and cannot reasonably be deferred?").fill(
+        "Cllr Jo Smith, chair of the Place Overview and Scrutiny Committee"
+    )
+    officer.get_by_label(re.compile("Why it cannot wait for 28 clear days")).fill(
+        "The bridge is closed and the diversion is 20 miles"
+    )
+    officer.get_by_role("button", name="Record the forward plan entry").click()
+    officer.get_by_role("link", name=re.compile("The notice to publish")).click()
+    expect(officer.locator("#urgency-notice")).to_contain_text("Cllr Jo Smith, chair of the Place Overview")
+    expect(officer.locator("#urgency-notice")).to_contain_text("The bridge is closed and the diversion is 20 miles")
+
+    for approver in (people.head, people.finance, people.director, people.executive):
+        decide(open_as(approver), "Emergency bridge repairs", "Approve")
+    monitoring = open_as(people.monitoring)
+    monitoring.locator("#decision-records").get_by_role("link", name="Oxfordshire County Council").last.click()
+    expect(monitoring.get_by_role("heading", level=1)).to_have_text("Key decisions taken under special urgency")
+    expect(monitoring.locator("main")).to_contain_text("1 key decision was taken under special urgency")
+    expect(monitoring.locator("main")).to_contain_text("1. Procurement of Emergency bridge repairs")
+    enter_date(monitoring.get_by_role("group", name="From"), core.engine.today() + timedelta(days=1))
+    enter_date(monitoring.get_by_role("group", name="To"), core.engine.today())
+    monitoring.get_by_role("button", name="Show the report").click()
+    expect(monitoring.locator(".govuk-error-summary")).to_contain_text("must be on or after its first")
