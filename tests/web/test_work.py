@@ -11,7 +11,7 @@ from sqlalchemy import select
 from provision_cycle.models import AuditEvent, Case, Document, OutboxMessage, Task, TaskStatus, User
 from tests.factories import act, create_user, declare, hub_people, new_request
 from tests.web.conftest import PASSWORD
-from tests.web.helpers import public_contract_that_ended, renewal_task, seed_contracts
+from tests.web.helpers import page_text, public_contract_that_ended, renewal_task, seed_contracts
 
 
 def _task(core, people):
@@ -417,6 +417,10 @@ def test_administration_pages(core, db, browser):
     # In the order a need meets them, not the alphabet's.
     assert captions == ["Commissioning gate", "Route approval", "Executive decision", "Award approval",
                         "Variation gate", "Renewal gate"]  # fmt: skip
+    assert (
+        "Decision records: an officer's decision awarding or committing over £100,000.00, and every Executive "
+        "decision, has its written record made and published." in page_text(oxfordshire)
+    )
     executive = oxfordshire[oxfordshire.index(">Executive decision<") :].split("</caption>")[0]
     assert "Only for a key decision" in executive and oxfordshire.count("Only for a key decision") == 1
     assert "Procurement" in client.get("/admin/workflows").text
