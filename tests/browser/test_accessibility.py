@@ -155,6 +155,13 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     _reserved_notice(site.core, people, flexible, "supported_employment_providers")
     request = RequestGiven("Acme Ltd", "01234567", True, False, date(2026, 3, 20), "", date(2026, 3, 23))
     request_id = evaluation.record_request(site.core, participating, people.officer, request)
+    # A key decision to be taken under special urgency: the notices it needs, drafted from the case.
+    urgent = new_request(site.core.engine, people.requester, value="1200000", title="Bridge repairs")
+    act(site.core.engine, urgent, "submit", people.requester)
+    act(site.core.engine, urgent, "record_forward_plan", people.officer, inputs={
+        "forward_plan_published_on": today.isoformat(), "key_decision_urgency": "special_urgency",
+        "urgency_agreed_by": "Cllr Jo Smith", "urgency_reasons": "The bridge is closed",
+    })  # fmt: skip
     visits = {
         None: [
             "/sign-in",
@@ -198,6 +205,8 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/contracts/transparency",
             "/contracts/decision-records/OCC/2026-01",
             "/contracts/special-urgency/OCC",
+            f"/cases/{urgent}/urgency-notice",
+            f"/approvals/cases/{urgent}",  # it says the urgency rule
             "/contracts/special-urgency/OCC?since=3&since=3&since=2026&until=2&until=3&until=2026",  # its errors
             "/suppliers/?q=supplier",
             "/suppliers/supplier%200",
