@@ -424,8 +424,8 @@ def test_a_key_decision_s_approval_email_says_from_when_it_can_be_taken(core, db
     executive = f'"{_username(db, people.executive)}"@example.gov.uk'  # the factory's usernames have spaces
     [email] = [email for to, email in _delivered(core, schedule) if to == [executive]]
     body = " ".join(email.get_content().split())
-    assert "It is a key decision: it can be taken from 31 March 2026, when its forward plan entry's clear days have" \
-        " run, and the link works from then, once, for you only, for 7 days." in body  # fmt: skip
+    assert "It is a key decision: it can be taken from 31 March 2026, when the clear days of its notice have run," \
+        " and the link works from then, once, for you only, for 7 days." in body  # fmt: skip
 
 
 def test_chasing_stops_once_the_step_is_decided(core, db, clock, schedule):

@@ -1091,8 +1091,9 @@ def _links(core: Core, mailer: Mailer, message) -> list[str]:
         secret, later = issue_action_link(core, message.recipient_id, message.case_id, payload["step"])
         lasting = f"for {duration(LIFETIME.days * 24 * 60)}"
         when = (
-            f"It is a key decision: it can be taken from {later:%-d %B %Y}, when its forward plan entry's clear days "
-            f"have run, and the link works from then, once, for you only, {lasting}."
+            # The clear days of its forward plan entry, or of the general exception's notice, still to run.
+            f"It is a key decision: it can be taken from {later:%-d %B %Y}, when the clear days of its notice have "
+            f"run, and the link works from then, once, for you only, {lasting}."
             if later
             else f"The link works once, for you only, {lasting}."
         )
