@@ -620,7 +620,7 @@ NOTICE_DUTIES = {
 DEADLINE_NAMES = {
     "standstill_end": "Standstill ends",
     "change_standstill_end": "Voluntary standstill ends",
-    "forward_plan": "Forward plan notice period ends",
+    "forward_plan": "Key decision can be taken from",  # its forward plan entry's clear days, or an urgency rule's
     "contract_details_notice": "Contract details notice (UK7)",
     "contract_copy": "Copy of the contract, with its details notice (UK7)",
     "modification_copy": "Copy of the modified contract, with its change notice (UK10)",
