@@ -150,7 +150,9 @@ def test_a_commissioning_decision_records_the_options_weighed(core, db):
         f"The preferred option and why: {BUSINESS_CASE['preferred_option']}",
         f"Outcomes: {BUSINESS_CASE['outcomes']}",
     ]
-    assert record.alternatives == BUSINESS_CASE["options_considered"]
+    assert (
+        record.alternatives == f"The options considered, the preferred one aside: {BUSINESS_CASE['options_considered']}"
+    )
     assert record.conflicts == "None declared"
 
 

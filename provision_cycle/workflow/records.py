@@ -131,7 +131,10 @@ def _what_was_decided(
             _said(
                 ("The preferred option and why", details.get("preferred_option")), ("Outcomes", details.get("outcomes"))
             ),
-            (details.get("options_considered") or "").strip() or NONE_RECORDED,
+            # The business case lists every option weighed, the one chosen among them (free text: not taken out).
+            f"The options considered, the preferred one aside: {options}"
+            if (options := (details.get("options_considered") or "").strip())
+            else NONE_RECORDED,
         )
     route = Route.label_of(ctx.value("route")).lower()
     return Decided(
