@@ -348,6 +348,23 @@ class ForwardPlanNoticeOut(BaseModel):
     documents_from: list[str] = Field(description="Each council's address for the documents, where set")
 
 
+class UrgencyNoticeOut(BaseModel):
+    """The notices of a key decision to be taken under an urgency rule (2012 Access to Information Regulations
+    regs 10(1), 10(3) and 11(2)), drafted from the case while the decision lies ahead."""
+
+    urgency: str = Field(description="general_exception (reg 10) or special_urgency (reg 11)")
+    councils: list[str] = Field(description="On whose behalf the key decision is made")
+    matter: str
+    decision_makers: list[DecisionMakerOut] = Field(description="Each holder of the deciding role; empty if none")
+    decidable_from: date = Field(description="The first day it can be taken")
+    given_on: date = Field(
+        description="The day the general exception's notice was given to the scrutiny chair and published, or "
+        "the day special urgency was agreed"
+    )
+    agreed_by: str = Field(description="Who agreed the urgency, under special urgency; else empty")
+    reasons: str
+
+
 class ProposalOut(BaseModel):
     """What a contract case's variation or renewal gate decides, or an approved variation that waits for its
     contract change notice (and any voluntary standstill) before it is made."""

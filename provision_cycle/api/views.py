@@ -632,6 +632,34 @@ def forward_plan_notice(case_id: int):
 
 @operation(
     api,
+    "GET",
+    "/cases/{case_id}/urgency-notice",
+    summary="The notices of a key decision to be taken under an urgency rule (the general exception or special "
+    "urgency), drafted from the case while the decision lies ahead",
+    tag="Cases",
+    response=s.UrgencyNoticeOut,
+    errors=(404,),
+)
+def urgency_notice(case_id: int):
+    with core().db.reading() as session:
+        urgent = forward_plan.urgency_notice(core(), session, current_actor(), case_id)
+    notice = urgent.notice
+    return json_response(
+        s.UrgencyNoticeOut(
+            urgency=urgent.urgency.value,
+            councils=list(notice.councils),
+            matter=notice.matter,
+            decision_makers=[dataclasses.asdict(maker) for maker in notice.decision_makers],
+            decidable_from=urgent.decidable_from,
+            given_on=urgent.given_on,
+            agreed_by=urgent.agreed_by,
+            reasons=urgent.reasons,
+        )
+    )
+
+
+@operation(
+    api,
     "POST",
     "/cases/{case_id}/notices",
     summary="Record a contract change, contract termination or procurement termination notice as published",

@@ -240,6 +240,33 @@ def test_a_key_decision_s_forward_plan_notice_is_drafted_for_its_team(api, core,
     api(p.officer).get(f"/cases/{small}/forward-plan-notice", status=409)
 
 
+def test_a_key_decision_taken_under_an_urgency_rule_has_its_notices_drafted(api, core, db):
+    p = hub_people(db)
+    case_id = new_request(core.engine, p.requester, value="1200000", title="Case management system")
+    act(core.engine, case_id, "submit", p.requester)
+    api(p.officer).get(f"/cases/{case_id}/urgency-notice", status=404)  # on no urgency rule
+    urgency = {
+        "key_decision_urgency": "special_urgency",
+        "urgency_agreed_by": "Cllr Jo Smith",
+        "urgency_reasons": "Now",
+    }
+    entry = {"forward_plan_published_on": "2026-03-02", **urgency}
+    api(p.officer).post(f"/cases/{case_id}/actions", {"trigger": "record_forward_plan", "inputs": entry})
+    notice = api(p.requester).get(f"/cases/{case_id}/urgency-notice").get_json()
+    assert notice == {
+        "urgency": "special_urgency",
+        "councils": ["Oxfordshire County Council"],
+        "matter": notice["matter"],
+        "decision_makers": [{"name": "Eve Executive", "title": "", "council": ""}],
+        "decidable_from": "2026-03-02",
+        "given_on": "2026-03-02",
+        "agreed_by": "Cllr Jo Smith",
+        "reasons": "Now",
+    }
+    assert notice["matter"].startswith("The procurement of Case management system")
+    api(hub_people(db, authority="CDC").requester).get(f"/cases/{case_id}/urgency-notice", status=404)
+
+
 def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
     p = hub_people(db)
     requester = api(p.requester)
