@@ -438,6 +438,38 @@ class DecisionRecordOut(BaseModel):
     conflicts: str = Field(description="The conflicts of interest declared on the case, with their mitigation")
 
 
+class CouncilDecisionRecordOut(DecisionRecordOut):
+    case_id: int
+    case_reference: str
+    documents: list[str] = Field(
+        description="The documents on its case when it was taken, by name: the background papers to choose from"
+    )
+
+
+class DecisionRecordsQuery(Request):
+    since: date | None = Field(default=None, description="The first day; the financial year's first by default")
+    until: date | None = Field(default=None, description="The last day; today by default")
+    special_urgency: bool = Field(
+        default=False,
+        description="Only the key decisions taken under special urgency, for the report to the council (reg 19)",
+    )
+
+    @field_validator("until")
+    @classmethod
+    def _not_before_the_first(cls, value: date | None, info: ValidationInfo) -> date | None:
+        first = info.data.get("since")
+        if value and first and value < first:
+            raise ValueError("must be on or after since")
+        return value
+
+
+class DecisionRecordsOut(BaseModel):
+    authority: str
+    since: date
+    until: date
+    items: list[CouncilDecisionRecordOut]
+
+
 class LinkedCases(BaseModel):
     parent_id: int | None
     children: list[int]

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, request
 from ..audit import case_chain_intact
 from ..core import Core
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
+from ..governance.calendar import financial_year_starts
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
@@ -33,6 +34,7 @@ from ..services import (
     spend,
     suppliers,
     teams,
+    transparency,
 )
 from ..services import names_alike as alike
 from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
@@ -1153,6 +1155,40 @@ def _compliance(figures: payments_compliance.PaymentsCompliance) -> s.PaymentsCo
         else None,
         finance_officers=[s.FinanceOfficerOut(name=name, job_title=title) for name, title in figures.finance_officers],
     )
+
+
+@operation(
+    api,
+    "GET",
+    "/councils/{authority}/decision-records",
+    summary="A council's decision records over the days asked (this financial year by default): an officer's "
+    "over its figure and the Executive's, or only the key decisions taken under special urgency",
+    tag="Statutory outputs",
+    query=s.DecisionRecordsQuery,
+    response=s.DecisionRecordsOut,
+    errors=(403, 404, 422),
+)
+def council_decision_records(authority: str, query: s.DecisionRecordsQuery):
+    transparency.may_keep_records_for(core(), authority, current_actor())
+    today = core().engine.today()
+    since, until = query.since or financial_year_starts(today), query.until or today
+    if until < since:  # the first day given, the last left to today
+        raise InvalidInput({"until": f"must be on or after since ({since.isoformat()})"})
+    with core().db.reading() as session:
+        taken = transparency.decisions_taken(
+            session, authority, since, until, only_special_urgency=query.special_urgency
+        )
+    items = [
+        s.CouncilDecisionRecordOut(
+            **{name: getattr(t.record, name) for name in s.DecisionRecordOut.model_fields if name != "value"},
+            value=_money(t.record.value),
+            case_id=t.record.case_id,
+            case_reference=t.reference,
+            documents=[document.filename for document in t.documents],
+        )
+        for t in taken
+    ]
+    return json_response(s.DecisionRecordsOut(authority=authority, since=since, until=until, items=items))
 
 
 @operation(

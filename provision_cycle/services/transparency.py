@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -328,7 +328,7 @@ class RecordedDecision:
 def decision_records(session: Session, authority: str, quarter: Quarter) -> list[RecordedDecision]:
     """The council's decision records taken in the quarter (a joint case's are both councils'), in the order
     they were taken."""
-    return _recorded(session, authority, quarter.starts, quarter.ends)
+    return decisions_taken(session, authority, quarter.starts, quarter.ends)
 
 
 def special_urgency_decisions(session: Session, authority: str, starts: date, ends: date) -> list[RecordedDecision]:
@@ -336,13 +336,16 @@ def special_urgency_decisions(session: Session, authority: str, starts: date, en
     the report its executive leader makes to it of each, at intervals it sets and at least once a year (2012
     Access to Information Regulations, reg 19: the particulars of each decision, and a summary of the matters
     it was made on)."""
-    urgent = DecisionRecord.urgency == statutory.KeyDecisionUrgency.SPECIAL_URGENCY.value
-    return _recorded(session, authority, starts, ends, urgent)
+    return decisions_taken(session, authority, starts, ends, only_special_urgency=True)
 
 
-def _recorded(
-    session: Session, authority: str, starts: date, ends: date, *where: ColumnElement[bool]
+def decisions_taken(
+    session: Session, authority: str, starts: date, ends: date, *, only_special_urgency: bool = False
 ) -> list[RecordedDecision]:
+    """The council's decision records taken from ``starts`` to ``ends`` (whole days, UK time; a joint case's
+    are both councils'), in the order they were taken; with ``only_special_urgency``, the key decisions taken
+    under special urgency alone."""
+    urgent = DecisionRecord.urgency == statutory.KeyDecisionUrgency.SPECIAL_URGENCY.value
     taken = session.execute(
         select(DecisionRecord, Case.reference)
         .join(Case, Case.id == DecisionRecord.case_id)
@@ -350,7 +353,7 @@ def _recorded(
             of_council(DecisionRecord.authority, authority),
             DecisionRecord.decided_at >= _midnight(starts),
             DecisionRecord.decided_at < _midnight(ends + timedelta(days=1)),
-            *where,
+            urgent if only_special_urgency else true(),
         )
         .order_by(DecisionRecord.decided_at, DecisionRecord.id)
     ).all()

@@ -267,6 +267,35 @@ def test_a_key_decision_taken_under_an_urgency_rule_has_its_notices_drafted(api,
     api(hub_people(db, authority="CDC").requester).get(f"/cases/{case_id}/urgency-notice", status=404)
 
 
+def test_a_council_s_decision_records_and_its_special_urgency_ones_are_listed(api, core, db):
+    from tests.factories import approve_open_steps
+
+    p = hub_people(db)
+    urgent = new_request(core.engine, p.requester, value="1200000", title="Bridge repairs")
+    act(core.engine, urgent, "submit", p.requester)
+    entry = {
+        "forward_plan_published_on": "2026-03-02", "key_decision_urgency": "special_urgency",
+        "urgency_agreed_by": "Cllr Jo Smith", "urgency_reasons": "The bridge is closed",
+    }  # fmt: skip
+    act(core.engine, urgent, "record_forward_plan", p.officer, inputs=entry)
+    approve_open_steps(core.engine, db, p, urgent)
+    monitoring = api(p.monitoring)
+    listed = monitoring.get("/councils/OCC/decision-records").get_json()
+    assert (listed["since"], listed["until"]) == ("2025-04-01", "2026-03-02")
+    [record] = listed["items"]
+    assert (record["case_id"], record["urgency"], record["by_executive"]) == (urgent, "special_urgency", True)
+    assert record["subject"] == "Procurement of Bridge repairs" and record["value"] == "1200000.00"
+    only = monitoring.get("/councils/OCC/decision-records?special_urgency=true").get_json()["items"]
+    assert [r["case_id"] for r in only] == [urgent]
+    assert monitoring.get("/councils/OCC/decision-records?since=2026-03-03&until=2026-12-31").get_json()["items"] == []
+    wrong = monitoring.get("/councils/OCC/decision-records?since=2026-03-03&until=2026-03-01", status=422).get_json()
+    assert "must be on or after since" in str(wrong)
+    monitoring.get("/councils/OCC/decision-records?since=2026-03-03", status=422)  # to today, before it
+    monitoring.get("/councils/XYZ/decision-records", status=404)
+    api(p.requester).get("/councils/OCC/decision-records", status=403)
+    api(hub_people(db, authority="CDC").monitoring).get("/councils/OCC/decision-records", status=403)
+
+
 def test_bad_input_is_a_4xx_problem_never_a_500(api, core, db):
     p = hub_people(db)
     requester = api(p.requester)
