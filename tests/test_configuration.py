@@ -83,6 +83,16 @@ def test_shipped_configuration_is_valid():
             lambda d: d["decision_records"].update({"executive_decisions_over": 1}),
             "config/governance/occ.yaml: decision_records: unknown key 'executive_decisions_over'",
         ),
+        (
+            lambda d: d["key_decision"].update({"special_urgency_reports": {"every_months": 18, "within_days": 60}}),
+            "config/governance/occ.yaml: key_decision.special_urgency_reports.every_months: expected one of 1, 2, 3, "
+            "4, 6, 12: months that divide the financial year, at most 12 (reg 19: at least one report a year)",
+        ),
+        (
+            lambda d: d["key_decision"].update({"special_urgency_reports": 12}),
+            "config/governance/occ.yaml: key_decision.special_urgency_reports: expected a mapping of keys to values, "
+            "found int 12",
+        ),
     ],
 )
 def test_invalid_governance_is_refused_with_file_item_and_problem(tree, change, expected):

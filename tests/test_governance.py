@@ -153,6 +153,28 @@ def test_a_key_decision_waits_its_councils_clear_days_after_the_forward_plan(gov
 
 # --- statutory layer --------------------------------------------------------------------------
 @pytest.mark.parametrize(
+    ("today", "every", "period"),
+    [
+        (date(2026, 4, 1), 12, (date(2025, 4, 1), date(2026, 3, 31))),
+        (date(2027, 3, 31), 12, (date(2025, 4, 1), date(2026, 3, 31))),
+        (date(2026, 1, 15), 3, (date(2025, 10, 1), date(2025, 12, 31))),
+        (date(2026, 10, 1), 6, (date(2026, 4, 1), date(2026, 9, 30))),
+        (date(2026, 5, 2), 1, (date(2026, 4, 1), date(2026, 4, 30))),
+    ],
+)
+def test_the_special_urgency_report_covers_the_council_s_last_period_from_1_april(today, every, period):
+    """2012 regs reg 19: the period that ended most recently, of the council's months counted from 1 April."""
+    assert statutory.special_urgency_report_period(today, every) == period
+
+
+def test_the_special_urgency_report_is_asked_for_until_its_day():
+    owed = statutory.special_urgency_report(date(2026, 4, 1), 12, 60)
+    assert owed is not None and (owed.kind, owed.due_on) == ("special_urgency_report", date(2026, 5, 30))
+    assert statutory.special_urgency_report(date(2026, 5, 30), 12, 60) == owed
+    assert statutory.special_urgency_report(date(2026, 5, 31), 12, 60) is None  # the next year's from 1 April 2027
+
+
+@pytest.mark.parametrize(
     ("commencement", "threshold"),
     [(date(2025, 12, 31), Decimal("214904")), (date(2026, 1, 1), Decimal("207720"))],
 )

@@ -104,8 +104,9 @@ def test_approvals_wait_on_their_approvers_from_the_answer_and_questions_are_cou
 
 
 def test_the_councils_own_notices_still_owed_whoever_has_them(core, db, clock, schedule):
-    """On 2 April 2026 OCC owes its payments compliance notice (its S151 officer's) and its pipeline notice (its
-    analyst's). A head of category sees both, with whose they are. They are the council's, whatever the pillar;
+    """On 2 April 2026 OCC owes its payments compliance notice (its S151 officer's), its pipeline notice (its
+    analyst's) and its report of the key decisions taken under special urgency in 2025/26 (its monitoring
+    officer's). A head of category sees them, with whose they are. They are the council's, whatever the pillar;
     not another council's."""
     from provision_cycle.scheduling.sweeps import raise_council_duties
 
@@ -118,6 +119,7 @@ def test_the_councils_own_notices_still_owed_whoever_has_them(core, db, clock, s
     assert [(d.task.kind, d.task.due_on, d.assignee) for d in duties] == [
         ("payments_compliance_notice", date(2026, 4, 29), "Sam S151"),
         ("pipeline_notice", date(2026, 5, 26), "Zoe Turner"),
+        ("special_urgency_report", date(2026, 5, 30), "Mo Monitoring"),
     ]
     assert _overview(core, db, people.head, authority="CDC").council_duties == []
 

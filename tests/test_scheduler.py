@@ -698,17 +698,70 @@ def test_council_duties_payments_compliance_and_pipeline_once_each(core, db, clo
     clock.set(date(2026, 3, 30))  # before the first reporting period ends: nothing
     assert raise_council_duties(core, schedule, clock.today).changed == 0
     clock.set(date(2026, 4, 2))
-    assert raise_council_duties(core, schedule, clock.today).changed == 2  # OCC: payments and pipeline
+    # OCC: payments and pipeline, and the report of the key decisions taken under special urgency in 2025/26
+    assert raise_council_duties(core, schedule, clock.today).changed == 3
     assert raise_council_duties(core, schedule, clock.today).changed == 0
     with db.reading() as session:
         tasks = {t.kind: t for t in session.scalars(select(Task))}
     payments, pipeline = tasks["payments_compliance_notice"], tasks["pipeline_notice"]
     assert (payments.assignee_id, payments.due_on, payments.case_id) == (people.s151, date(2026, 4, 29), None)
     assert (pipeline.assignee_id, pipeline.due_on) == (analyst, date(2026, 5, 26))
+    report = tasks["special_urgency_report"]
+    assert (report.assignee_id, report.due_on, report.milestone_on) == (
+        people.monitoring,
+        date(2026, 5, 30),
+        date(2026, 3, 31),
+    )
     complete_task(core, payments.id, people.s151, outcome="not_owed", note="Nothing paid under a public contract")
     with db.reading() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
         assert event.stream == "system" and event.comment == "Nothing paid under a public contract"
+
+
+def test_the_report_of_key_decisions_taken_under_special_urgency_is_owed_at_the_council_s_intervals(
+    core, db, clock, schedule, app, monkeypatch
+):
+    """2012 regs reg 19: OCC reports each financial year within 60 days of its end, and the task links to the
+    year's report; a council that reports every quarter is asked each quarter. Raised until the report's day:
+    a period that ended before the system ran is not asked for."""
+    from dataclasses import replace
+
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    clock.set(date(2026, 3, 2))  # 2024/25's report was due on 30 May 2025: not asked for now
+    raise_council_duties(core, schedule, clock.today)
+    clock.set(date(2026, 5, 30))  # 2025/26's, on its last day (the scheduler was down until then)
+    raise_council_duties(core, schedule, clock.today)
+    clock.set(date(2026, 5, 31))
+    raise_council_duties(core, schedule, clock.today)
+    with db.reading() as session:
+        [report] = session.scalars(select(Task).where(Task.kind == "special_urgency_report")).all()
+    assert (report.title, report.due_on) == (
+        "OCC: Report the key decisions taken under special urgency to the council",
+        date(2026, 5, 30),
+    )
+    assert (
+        "from 1 April 2025 to 31 March 2026 (or that none was), reported to the council within 60 days" in report.detail
+    )
+    page = Browser(app, db).sign_in(people.monitoring).get(f"/tasks/{report.id}").text
+    assert (
+        "/contracts/special-urgency/OCC?since=1&amp;since=4&amp;since=2025&amp;until=31&amp;until=3&amp;until=2026"
+        in page
+    )
+    assert "Reported to the council" in page
+
+    rules = core.governance.rules["OCC"]
+    quarterly = replace(
+        rules.key_decision, special_urgency_reports_every_months=3, special_urgency_reports_within_days=30
+    )
+    monkeypatch.setitem(core.governance.rules, "OCC", replace(rules, key_decision=quarterly))
+    clock.set(date(2026, 7, 1))
+    raise_council_duties(core, schedule, clock.today)
+    with db.reading() as session:
+        latest = session.scalars(select(Task).where(Task.kind == "special_urgency_report").order_by(Task.id)).all()[-1]
+    assert (latest.milestone_on, latest.due_on) == (date(2026, 6, 30), date(2026, 7, 30))
 
 
 def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(core, db, clock, schedule, app):
@@ -1132,7 +1185,7 @@ def test_a_council_s_own_duty_overdue_goes_to_its_monitoring_officer_who_is_told
 
     assert "Done" not in told()
     late = " ".join(monitoring.get("/my-work").text.split())  # and their My work says so, at a glance
-    assert "1 of your council's own statutory notices is past its date and not yet published" in late
+    assert "1 of your council's own statutory notices and reports is past its date and not yet done" in late
     complete_task(core, int(page.rsplit("/", 1)[1]), people.s151, outcome="not_owed", note="Nothing paid")
     assert "Done" in told()
     assert 'id="notices-late"' not in monitoring.get("/my-work").text

@@ -1657,7 +1657,7 @@ def list_tasks(query: s.TaskQuery):
             overseer = schedule_for(core()).duty_escalate_to
             councils = councils_with_duties_for(current_actor(), overseer)
             if not councils:
-                raise InvalidInput({"whose": "You publish, cover for or oversee no council's own notices"})
+                raise InvalidInput({"whose": "You publish, cover for or oversee no council's own notices or reports"})
             tasks = [duty.task for duty in council_duties(session, councils)]
         else:
             tasks = reading.my_tasks(session, current_actor(), today=core().engine.today())

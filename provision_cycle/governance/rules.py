@@ -75,6 +75,10 @@ class KeyDecisionRule:
     # Where the documents before the decision maker may be had from, as the forward plan's notice of a key
     # decision states it (2012 Access to Information Regulations reg 9(1)(f)): the council's Democratic Services.
     documents_from: str = ""
+    # The report to the council of the key decisions taken under special urgency (reg 19): for periods of this
+    # many months from 1 April (the council's interval, a year at most), each within this many days of its end.
+    special_urgency_reports_every_months: int = 12
+    special_urgency_reports_within_days: int = 60
 
 
 @dataclass(frozen=True)
@@ -404,14 +408,23 @@ def _load_authority_rules(
     kd = root.get("key_decision")
     key_decision = KeyDecisionRule(Decimal(0), 28, Decimal(0))
     if kd.is_mapping():
-        kd.reject_unknown("contract_value_over", "forward_plan_days", "variation_increase_over", "documents_from")
+        kd.reject_unknown(
+            "contract_value_over",
+            "forward_plan_days",
+            "variation_increase_over",
+            "documents_from",
+            "special_urgency_reports",
+        )
         contract_value_over = kd.money("contract_value_over")
         variation_increase_over = kd.money("variation_increase_over", None)
+        every, within = _special_urgency_reports(kd.get("special_urgency_reports", None))
         key_decision = KeyDecisionRule(
             contract_value_over,
             kd.integer("forward_plan_days", 28, minimum=28),
             contract_value_over if variation_increase_over is None else variation_increase_over,
             kd.text("documents_from", ""),
+            every,
+            within,
         )
     recorded_over = Decimal(0)
     if (records := root.get("decision_records", None)).value is not None and records.is_mapping():
@@ -472,6 +485,25 @@ def _load_authority_rules(
             node.get("steps").error("a rule needs at least one approval step")
         approvals.append(ApprovalRule(where, node.text("gate"), steps=tuple(steps), **selectors))
     return AuthorityRules(code, root.file, tuple(bands), tuple(approvals), key_decision, recorded_over)
+
+
+def _special_urgency_reports(node: Node) -> tuple[int, int]:
+    """How often the key decisions taken under special urgency are reported to the council, and how soon after
+    each period: ``{every_months: 12, within_days: 60}`` (those, where not given)."""
+    every, within = (
+        KeyDecisionRule.special_urgency_reports_every_months,
+        KeyDecisionRule.special_urgency_reports_within_days,
+    )
+    if node.value is None or not node.is_mapping():
+        return every, within
+    node.reject_unknown("every_months", "within_days")
+    every = node.integer("every_months", every, minimum=1)
+    if every not in statutory.REPORTING_INTERVALS:
+        node.get("every_months").error(
+            f"expected one of {', '.join(map(str, statutory.REPORTING_INTERVALS))}: months that divide the financial "
+            "year, at most 12 (reg 19: at least one report a year)"
+        )
+    return every, node.integer("within_days", within, minimum=1)
 
 
 def _check_bands(node: Node, bands: list[Band]) -> None:

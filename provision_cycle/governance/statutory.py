@@ -21,6 +21,7 @@ from .calendar import (
     add_months,
     add_working_days_beginning_with,
     days_beginning_with,
+    financial_year_starts,
     is_working_day,
     next_working_day,
 )
@@ -813,6 +814,39 @@ def pipeline_notice(today: date, expected_spend: int) -> Deadline | None:
         f"PA23 s93: expected spend over {pounds(PIPELINE_SPEND_THRESHOLD, pence=False)} this financial year; "
         f"publish within {PIPELINE_DAYS} days beginning with {start:%-d %B %Y}, listing contracts over "
         "£2,000,000 to be advertised in the next 18 months",
+    )
+
+
+# 2012 Access to Information Regulations reg 19: the executive leader reports to the council each key decision
+# taken under special urgency since the last report, at intervals the council sets, and at least once a year.
+SPECIAL_URGENCY_REPORT = "special_urgency_report"
+REPORTING_INTERVALS = (1, 2, 3, 4, 6, 12)  # months that divide the financial year: its periods start on 1 April
+
+
+def special_urgency_report_period(today: date, every_months: int) -> tuple[date, date]:
+    """The first and last days of the period of ``every_months`` months (counted from 1 April) that ended most
+    recently before ``today``."""
+    year_starts = financial_year_starts(today)
+    into = (today.year - year_starts.year) * 12 + today.month - year_starts.month
+    current = add_months(year_starts, into // every_months * every_months)  # the period today is in
+    return add_months(current, -every_months), current - timedelta(days=1)
+
+
+def special_urgency_report(today: date, every_months: int, within_days: int) -> Deadline | None:
+    """Reg 19: the report of the key decisions taken under special urgency in the period that ended most
+    recently, due ``within_days`` after its last day (when the council meets to receive it is its own
+    timetable, as are the intervals: at least one report a year, ``every_months`` at most 12). None once that
+    day has passed: a period that ended before the system was running is not asked for (its decisions were
+    not recorded here), and a run late within the days catches up."""
+    starts, ends = special_urgency_report_period(today, every_months)
+    if today > ends + timedelta(days=within_days):
+        return None
+    return Deadline(
+        SPECIAL_URGENCY_REPORT,
+        ends + timedelta(days=within_days),
+        f"2012 Access to Information Regulations reg 19: each key decision taken under special urgency from "
+        f"{starts:%-d %B %Y} to {ends:%-d %B %Y} (or that none was), reported to the council within {within_days} "
+        "days of the period's end, as the council's governance file sets; at least one report a year",
     )
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..governance.organisation import FINANCE_OFFICER
+from ..governance.organisation import FINANCE_OFFICER, MONITORING_OFFICER
 from .base import Base, utcnow
 
 # A task raised after its due date (after downtime, or for a newly loaded contract) has this long to be picked
@@ -51,12 +51,16 @@ def deadline_task_kind(deadline_kind: str) -> str:
     return DEADLINE_TASK + deadline_kind
 
 
-# The councils' own statutory notices (PA23 s69 payments compliance, s70 payments, s93 pipeline), raised
-# without a case, each for the holders of a role in the council (who may all act on it).
+# The councils' own statutory duties (PA23 s69 payments compliance, s70 payments and s93 pipeline notices; the
+# 2012 regs' reg 19 report), raised without a case, each for the holders of a role in the council (who may all
+# act on it).
 COUNCIL_DUTIES = {
     "payments_compliance_notice": FINANCE_OFFICER,
     "payments_notice": "intelligence_analyst",
     "pipeline_notice": "intelligence_analyst",
+    # The report to the council of its key decisions taken under special urgency (2012 regs reg 19), which its
+    # monitoring officer prepares for the executive leader.
+    "special_urgency_report": MONITORING_OFFICER,
 }
 # A council-wide duty's task is about the council: its subject key is this and the council's code.
 COUNCIL_SUBJECT = "authority:"

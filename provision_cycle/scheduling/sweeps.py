@@ -660,16 +660,23 @@ def _close_met_deadline_tasks(core: Core) -> int:
 
 # --- council-wide duties -------------------------------------------------------------------------------
 def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepResult:
-    """Each council's own statutory notices: the half-yearly payments compliance notice (to its S151 officer),
+    """Each council's own statutory duties: the half-yearly payments compliance notice (to its S151 officer),
     the quarterly payments notice (to its intelligence analysts, who download its list with the Transparency
-    Code files) and, where its expected spend is configured over 100m, the pipeline notice (to its
-    intelligence analysts).
-    Raised once per reporting period or year; after downtime, the latest period is raised, late but once.
-    A council with nobody in the role gives the duty to its administrator, saying why."""
+    Code files), where its expected spend is configured over 100m, the pipeline notice (to its intelligence
+    analysts), and the report to the council of its key decisions taken under special urgency, at the
+    intervals its governance file sets (to its monitoring officer).
+    Raised once per reporting period or year; after downtime, the latest period is raised, late but once (the
+    special urgency report until its day). A council with nobody in the role gives the duty to its
+    administrator, saying why."""
     raised = 0
     with core.db.unit_of_work() as session:
         system = _system_user(session)
         for code in core.governance.organisation.authorities:
+            key_decisions = core.governance.rules[code].key_decision
+            every, within = (
+                key_decisions.special_urgency_reports_every_months,
+                key_decisions.special_urgency_reports_within_days,
+            )
             duties = [
                 (statutory.payments_compliance_notice(today), "Publish the payments compliance notice"),
                 (statutory.payments_notice(today), "Publish the payments notice"),
@@ -677,7 +684,13 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
                     statutory.pipeline_notice(today, schedule.expected_annual_spend.get(code, 0)),
                     "Publish the procurement pipeline notice",
                 ),
+                (
+                    statutory.special_urgency_report(today, every, within),
+                    "Report the key decisions taken under special urgency to the council",
+                ),
             ]
+            # A duty is raised once for its date; the report's, once for the last day of the period it covers.
+            reported_to = statutory.special_urgency_report_period(today, every)[1]
             for deadline, title in duties:
                 if deadline is None:
                     continue
@@ -697,7 +710,7 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
                     due_on=deadline.due_on,
                     assignee_id=people[0],
                     authority=code,
-                    milestone_on=deadline.due_on,
+                    milestone_on=reported_to if deadline.kind == statutory.SPECIAL_URGENCY_REPORT else deadline.due_on,
                     detail=detail,
                 )
                 raised += raise_task(core, session, new, actor_id=system) is not None

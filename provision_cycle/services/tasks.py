@@ -49,6 +49,8 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     # Done by inviting tenders on the case's page (its effect close_invitation_task), or:
     INVITE_TENDERS: (("not_inviting", "Not inviting tenders: the procurement is to be terminated"),),
+    # Owed for every period, whether or not a decision was taken under special urgency in it (a nil report).
+    "special_urgency_report": (("reported", "Reported to the council"),),
 }
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
@@ -255,7 +257,7 @@ def may_see_task(actor: Actor, task: Task, case) -> bool:
 
 
 def councils_with_duties_for(actor: Actor, overseer: str) -> list[str]:
-    """The councils whose own statutory notices the person publishes, covers for or oversees: where they hold
+    """The councils whose own statutory notices and reports the person does, covers for or oversees: where they hold
     a duty's role, ``overseer`` (``Schedule.duty_escalate_to``) or administrator."""
     roles = {*COUNCIL_DUTIES.values(), overseer, "administrator"}
     return sorted({council for role, council, _ in actor.roles if role in roles})
@@ -263,15 +265,15 @@ def councils_with_duties_for(actor: Actor, overseer: str) -> list[str]:
 
 @dataclass(frozen=True)
 class CouncilDuty:
-    """A council's own statutory notice still to publish (``COUNCIL_DUTIES``: payments compliance, payments,
-    pipeline), raised as a task for a holder of its role."""
+    """A council's own statutory notice or report still due (``COUNCIL_DUTIES``: payments compliance, payments,
+    pipeline, the special urgency report), raised as a task for a holder of its role."""
 
     task: Task
     assignee: str  # whose task it is
 
 
 def council_duties(session: Session, councils: list[str]) -> list[CouncilDuty]:
-    """The open statutory notices of ``councils``, the soonest due (or longest past its date) first."""
+    """The open statutory notices and reports of ``councils``, the soonest due (or longest past its date) first."""
     rows = session.execute(
         select(Task, User.full_name)
         .join(User, User.id == Task.assignee_id)

@@ -339,6 +339,15 @@ def special_urgency_decisions(session: Session, authority: str, starts: date, en
     return decisions_taken(session, authority, starts, ends, only_special_urgency=True)
 
 
+def special_urgency_period_of_task(core: Core, task: Task) -> tuple[date, date] | None:
+    """The first and last days a task to report the key decisions taken under special urgency covers: the
+    period that ended on its milestone, at the council's interval."""
+    if task.kind != statutory.SPECIAL_URGENCY_REPORT or task.milestone_on is None or task.council is None:
+        return None
+    every = core.governance.rules[task.council].key_decision.special_urgency_reports_every_months
+    return statutory.special_urgency_report_period(task.milestone_on + timedelta(days=1), every)
+
+
 def decisions_taken(
     session: Session, authority: str, starts: date, ends: date, *, only_special_urgency: bool = False
 ) -> list[RecordedDecision]:

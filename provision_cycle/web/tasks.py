@@ -27,7 +27,7 @@ from ..services.tasks import (
     outcomes_open,
     snooze_task,
 )
-from ..services.transparency import payments_notice_quarter
+from ..services.transparency import payments_notice_quarter, special_urgency_period_of_task
 from ..workflow.participation import requests_to_participate
 from .common import core, id_asked_for, me, render
 from .filters import humanise
@@ -137,6 +137,7 @@ def show(task_id: int):
         outcome=dict(outcomes_for(task.kind)).get(task.outcome, humanise(task.outcome)),
         payments_quarter=payments_notice_quarter(task),
         compliance_period=period_of_task(task),
+        urgency_report_period=special_urgency_period_of_task(core(), task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
         escalation=escalation,
         track_record=record,
