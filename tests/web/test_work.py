@@ -418,6 +418,10 @@ def test_administration_pages(core, db, browser):
     assert captions == ["Commissioning gate", "Route approval", "Executive decision", "Award approval",
                         "Variation gate", "Renewal gate"]  # fmt: skip
     assert (
+        "those taken under special urgency are reported to the council every 12 months, within 60 days of each "
+        "period's end." in page_text(oxfordshire)
+    )
+    assert (
         "Decision records: an officer's decision awarding or committing over £100,000.00, and every Executive "
         "decision, has its written record made and published." in page_text(oxfordshire)
     )
