@@ -192,3 +192,30 @@ def test_the_report_to_the_council_lists_the_key_decisions_taken_under_special_u
         "OCC": [taken[("special_urgency", "OCC")], taken[("special_urgency", "JOINT")]],
         "CDC": [taken[("special_urgency", "JOINT")]],
     }
+
+
+def test_the_executive_is_told_the_urgency_rule_its_decision_is_to_be_taken_under(core, db):
+    """The approval email of a key decision recorded under special urgency says so, and why; the officers'
+    approvals before it do not (theirs is not the key decision)."""
+    from provision_cycle.models import OutboxMessage
+
+    people = hub_people(db)
+    case_id = new_request(core.engine, people.requester, value="1200000")
+    act(core.engine, case_id, "submit", people.requester)
+    _record(
+        core.engine, case_id, people.officer, "2026-03-02", key_decision_urgency="special_urgency",
+        urgency_agreed_by="Cllr Jo Smith", urgency_reasons=REASONS,
+    )  # fmt: skip
+    approve_gate(core.engine, case_id, [people.head, people.finance, people.director])
+    with db.reading() as session:
+        told = {
+            m.recipient_id: m.body
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.case_id == case_id, OutboxMessage.kind == "approval_needed")
+            )
+        }
+    assert told[people.executive].endswith(
+        "It is to be taken under special urgency (2012 Access to Information Regulations, reg 11), agreed by Cllr Jo "
+        f"Smith, without 28 clear days on the forward plan: {REASONS}."
+    )
+    assert "It is to be taken under" not in told[people.head]

@@ -155,6 +155,14 @@ def key_decision_urgency(details: dict[str, Any]) -> KeyDecisionUrgency | None:
     return KeyDecisionUrgency(given) if given in set(KeyDecisionUrgency) else None
 
 
+def urgency_taken_under(urgency: KeyDecisionUrgency, details: dict[str, Any]) -> str:
+    """How a key decision is taken without its 28 clear days on the forward plan, and why: "special urgency
+    (2012 ..., reg 11), agreed by X, without 28 clear days on the forward plan: <reasons>" (a sentence's end)."""
+    agreed = f", agreed by {details.get('urgency_agreed_by')}" if urgency is KeyDecisionUrgency.SPECIAL_URGENCY else ""
+    reasons = (details.get("urgency_reasons") or "").strip().rstrip(".")
+    return f"{urgency.named}{agreed}, without 28 clear days on the forward plan: {reasons}."
+
+
 @dataclass
 class CaseReads:
     """What an action reads of its case beside the case row, each at the first asking and kept: read once

@@ -41,7 +41,7 @@ from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, OutboxMe
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.outbox import QUESTION_ASKED
 from . import statements as sql
-from .context import PROPOSED_BY, ActionContext, CaseReads
+from .context import PROPOSED_BY, ActionContext, CaseReads, key_decision_urgency, urgency_taken_under
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
 from .rules import CHECKS, CHOICES, EFFECTS, FOR_APPROVERS, GUARDS, PREDICATES, RULES_OUT, SUGGESTIONS
 
@@ -729,7 +729,12 @@ class Engine:
             if round_ > 1
             else ""
         )
-        why = [f"'{ctx.case.title}' needs your decision. {step.reason}", again, ctx.details.get(FOR_APPROVERS)]
+        why = [
+            f"'{ctx.case.title}' needs your decision. {step.reason}",
+            again,
+            _urgent_key_decision(ctx, step.gate),
+            ctx.details.get(FOR_APPROVERS),
+        ]
         subject = f"{ctx.case.reference}: your approval is needed"
         at = {"gate": step.gate, "round": round_, "position": step.position}
         deciders = self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today)
@@ -1421,6 +1426,18 @@ def _on_step(event: Row[Any], step: Row[Any] | None) -> bool:
 def _next_in_round(in_play: list[Row[Any]], step: Row[Any]) -> Row[Any] | None:
     """The step after ``step`` in its round of the gate, if any."""
     return next((s for s in in_play if s.round == step.round and s.position > step.position), None)
+
+
+def _urgent_key_decision(ctx: ActionContext, gate: str) -> str:
+    """For the deciders of a key decision taken under an urgency rule: how it is to be taken, and why; "" for
+    any other gate's (read only where the case was given an urgency rule)."""
+    urgency = key_decision_urgency(ctx.details)
+    if urgency is None or not ctx.definition.gates[gate].waits_for_forward_plan:
+        return ""
+    entry = ctx.deadline("forward_plan")  # an earlier decision's rule stays until a new entry is recorded
+    if entry is None or entry.met_at is not None:
+        return ""
+    return f"It is to be taken under {urgency_taken_under(urgency, ctx.details)}"
 
 
 def _clean(value: Any) -> str:

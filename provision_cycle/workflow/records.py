@@ -16,17 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from ..governance.organisation import JOINT
-from ..governance.statutory import KeyDecisionUrgency, Route
+from ..governance.statutory import Route
 from ..models import ApprovalStep, ConflictDeclaration, Decision, DecisionRecord
 from ..models.people import user_names
 from ..models.suppliers import supplier_key
 from ..wording import listed, pounds
-from .context import key_decision_urgency
+from .context import key_decision_urgency, urgency_taken_under
 
 if TYPE_CHECKING:
     from .context import ActionContext
@@ -73,7 +73,7 @@ def record_decision(ctx: ActionContext, *, direct_award_ground: str | None) -> N
     comments = tuple(f"{name}: {reason}" for name, _, reason in approvals if reason)
     urgency = key_decision_urgency(ctx.details) if by_executive else None
     if urgency is not None:
-        comments = (_urgency_said(urgency, ctx.details), *comments)
+        comments = (f"Taken under {urgency_taken_under(urgency, ctx.details)}", *comments)
     ctx.session.add(
         DecisionRecord(
             case_id=ctx.case.id,
@@ -217,13 +217,6 @@ def _renewal(ctx: ActionContext, cost: Decimal) -> Decided:
     others = [words for choice, words in RENEWAL_CHOICES.items() if choice != proposal]
     subject = f"Renewal of contract {contract.reference} {contract.title}"
     return Decided(subject, decision, (), f"{listed(others, 'or').capitalize()}.")
-
-
-def _urgency_said(urgency: KeyDecisionUrgency, details: dict[str, Any]) -> str:
-    """How a key decision was taken without its 28 clear days on the forward plan, and why."""
-    agreed = f", agreed by {details.get('urgency_agreed_by')}" if urgency is KeyDecisionUrgency.SPECIAL_URGENCY else ""
-    reasons = (details.get("urgency_reasons") or "").strip().rstrip(".")
-    return f"Taken under {urgency.named}{agreed}, without 28 clear days on the forward plan: {reasons}."
 
 
 def _said(*answers: tuple[str, str | None]) -> tuple[str, ...]:
