@@ -45,7 +45,7 @@ from ..models import (
 )
 from ..models.people import user_names
 from ..models.suppliers import keys_of_supplier_named, supplier_key
-from ..workflow.context import key_decision_urgency, procurement_needs_kpis
+from ..workflow.context import key_decision_urgency, procurement_needs_kpis, urgency_taken_under
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, PROPOSED_BY, Actor, AvailableAction, behind_the_proposal
 from ..workflow.evaluation import Evaluation, evaluation_of
@@ -563,6 +563,13 @@ class CasePage:
         rule stays in the details until a new forward plan entry is recorded, so only an open entry's counts."""
         entry_open = any(d.kind == "forward_plan" and d.met_at is None for d in self.deadlines)
         return key_decision_urgency(self.case.details) if entry_open else None
+
+    @property
+    def urgency_said(self) -> str:
+        """How the key decision ahead is to be taken under an urgency rule, and why, as its approvers read it;
+        "" where it is on the forward plan (or none is ahead)."""
+        urgency = self.urgent_key_decision
+        return f"Taken under {urgency_taken_under(urgency, self.case.details)}" if urgency else ""
 
     @property
     def behind_the_proposal(self) -> list[int]:

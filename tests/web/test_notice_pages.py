@@ -491,8 +491,8 @@ def test_a_key_decision_that_cannot_wait_is_recorded_under_special_urgency_throu
         assert said in notice, said
     # Its approvers read how it is to be taken, and why.
     assert (
-        "Key decision taken under Special urgency, agreed by Cllr Jo Smith on 2 March 2026, without 28 clear days "
-        "on the forward plan: The contract ends"
+        "Key decision Taken under special urgency (2012 Access to Information Regulations, reg 11), agreed by Cllr "
+        "Jo Smith, without 28 clear days on the forward plan: The contract ends."
         in page_text(browser(people.head).get(f"/approvals/cases/{case_id}").text)
     )
     approve_open_steps(core.engine, db, people, case_id)  # taken: no notice is drafted for it any more
