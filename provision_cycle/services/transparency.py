@@ -435,9 +435,17 @@ FILES = {
 }
 
 
-def publishing_councils(actor: Actor, roles: tuple[str, ...] = PUBLISHERS) -> list[str]:
-    """The councils whose files ``actor`` may download (with ``RECORD_KEEPERS``, whose decision records they
-    may read)."""
+def publishing_councils(actor: Actor) -> list[str]:
+    """The councils whose files ``actor`` may download."""
+    return _councils_held(actor, PUBLISHERS)
+
+
+def record_keeping_councils(actor: Actor) -> list[str]:
+    """The councils whose decision records ``actor`` may read (and report their urgent key decisions)."""
+    return _councils_held(actor, RECORD_KEEPERS)
+
+
+def _councils_held(actor: Actor, roles: tuple[str, ...]) -> list[str]:
     return sorted({authority for role, authority, _ in actor.roles if role in roles})
 
 
@@ -461,7 +469,7 @@ def may_keep_records_for(core: Core, authority: str, actor: Actor) -> None:
 def _council_of(core: Core, authority: str, actor: Actor | None, roles: tuple[str, ...], who: str) -> None:
     if authority not in core.governance.organisation.authorities:
         raise NotFound(f"There is no council {authority}")
-    if actor is not None and authority not in publishing_councils(actor, roles):
+    if actor is not None and authority not in _councils_held(actor, roles):
         raise NotPermitted(f"Only {authority}'s {who}")
 
 

@@ -50,7 +50,7 @@ def my_work():
             overseeing=current_user.oversees,
             records_suppliers=suppliers.may_record_same_supplier(actor),
             notices_late=_council_notices_late(session, actor, today),
-            keeps_records_for=transparency.publishing_councils(actor, transparency.RECORD_KEEPERS),
+            keeps_records_for=transparency.record_keeping_councils(actor),
             quarter=transparency.Quarter.containing(today),
         )
 
