@@ -75,6 +75,19 @@ def test_special_urgency_brings_forward_a_forward_plan_entry_still_running(core,
         "Key decision under special urgency (2012 Access to Information Regulations, reg 11): agreed as urgent on "
         "4 March 2026, so taken on or after 4 March 2026",
     )
+    # The Executive, told when the step opened that it could be taken from 31 March, hears it can be now.
+    from provision_cycle.models import OutboxMessage
+
+    with db.reading() as session:
+        [sooner] = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.subject.endswith("the key decision can be taken sooner"))
+        ).all()
+    assert (sooner.recipient_id, sooner.kind, sooner.payload["step"]["gate"]) == (
+        people.executive, "approval_needed", "executive_decision"
+    )  # fmt: skip
+    assert sooner.body.startswith(
+        "'Case management system' can now be taken from 4 March 2026: it is to be taken under special urgency"
+    )
     act(core.engine, case_id, "approve", people.executive)  # the same day
 
     with db.reading() as session:

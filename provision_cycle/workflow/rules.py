@@ -39,6 +39,7 @@ from .context import (
     URGENCY_ANSWERS,
     key_decision_urgency,
     may_manage_contracts,
+    urgency_taken_under,
 )
 from .frameworks import (
     allows_direct_award,
@@ -1273,9 +1274,31 @@ def forward_plan_deadline(ctx: ActionContext) -> None:
         ctx.audit_data.setdefault("deadlines", {})["forward_plan"] = urgent.due_on.isoformat()
         # A reminder of the later day is done with: the scheduler reminds of the new one.
         ctx.close_tasks(deadline_task_kind("forward_plan"), outcome="brought_forward")
+        _tell_the_deciders_sooner(ctx, KeyDecisionUrgency(given), urgent.due_on)
     else:  # the forward plan's own day comes first: the urgency rule is not used
         _forget_urgency(ctx)
         ctx.audit_data["urgency_not_needed"] = f"the forward plan allows it from {existing.due_on:%-d %B %Y}"
+
+
+def _tell_the_deciders_sooner(ctx: ActionContext, urgency: KeyDecisionUrgency, due_on: date) -> None:
+    """Where the key decision already waits for its deciders (the Executive), who were told the later day,
+    each hears that an urgency rule lets them take it sooner, with a fresh link to approve it."""
+    gate = ctx.definition.gate_at(ctx.case.state)
+    if gate is None or not gate.waits_for_forward_plan:
+        return
+    steps = ctx.tx.rows(statements.GATE_STEPS_IN_PLAY, {"case_id": ctx.case.id, "gate": gate.name})
+    live = next((step for step in steps if step.status == "open"), None)
+    if live is None:
+        return
+    deciders = ctx.engine.step_deciders(ctx.tx, live, ctx.case.requester_id, ctx.today)
+    ctx.notify(
+        [person for person, _ in deciders],
+        "approval_needed",
+        f"{ctx.case.reference}: the key decision can be taken sooner",
+        f"'{ctx.case.title}' can now be taken from {due_on:%-d %B %Y}: it is to be taken under "
+        f"{urgency_taken_under(urgency, ctx.inputs)}",
+        step={"gate": live.gate, "round": live.round, "position": live.position},
+    )
 
 
 def _forget_urgency(ctx: ActionContext) -> None:
