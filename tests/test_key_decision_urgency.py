@@ -99,6 +99,21 @@ def test_special_urgency_brings_forward_a_forward_plan_entry_still_running(core,
     )
 
 
+def test_an_executive_waiting_with_no_forward_plan_entry_is_told_when_urgency_lets_them_decide(
+    core, db, at_the_executive
+):
+    from provision_cycle.models import OutboxMessage
+
+    people, case_id = at_the_executive
+    _record(
+        core.engine, case_id, people.officer, "2026-03-02", key_decision_urgency="special_urgency",
+        urgency_agreed_by="Cllr Jo Smith", urgency_reasons=REASONS,
+    )  # fmt: skip
+    with db.reading() as session:
+        told = session.scalars(select(OutboxMessage.recipient_id).where(OutboxMessage.subject.endswith("sooner")))
+        assert list(told) == [people.executive]
+
+
 def test_an_urgency_rule_is_not_used_where_the_forward_plan_allows_it_sooner(core, db, clock, at_the_executive):
     people, case_id = at_the_executive
     _record(core.engine, case_id, people.officer, "2026-02-01")  # from 2 March: today

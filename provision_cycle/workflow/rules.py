@@ -1269,6 +1269,7 @@ def forward_plan_deadline(ctx: ActionContext) -> None:
     urgent = statutory.urgent_key_decision(KeyDecisionUrgency(given), on)
     if not waiting:
         ctx.raise_deadline(urgent, again=True)
+        _tell_the_deciders_sooner(ctx, KeyDecisionUrgency(given), urgent.due_on)
     elif urgent.due_on < existing.due_on:  # the urgency brings the day forward
         existing.due_on, existing.basis = urgent.due_on, urgent.basis
         ctx.audit_data.setdefault("deadlines", {})["forward_plan"] = urgent.due_on.isoformat()
@@ -1281,8 +1282,8 @@ def forward_plan_deadline(ctx: ActionContext) -> None:
 
 
 def _tell_the_deciders_sooner(ctx: ActionContext, urgency: KeyDecisionUrgency, due_on: date) -> None:
-    """Where the key decision already waits for its deciders (the Executive), who were told the later day,
-    each hears that an urgency rule lets them take it sooner, with a fresh link to approve it."""
+    """Where the key decision already waits for its deciders (the Executive), who were told a later day or
+    none, each hears that an urgency rule lets them take it sooner, with a fresh link to approve it."""
     gate = ctx.definition.gate_at(ctx.case.state)
     if gate is None or not gate.waits_for_forward_plan:
         return
