@@ -86,7 +86,7 @@ def test_special_urgency_brings_forward_a_forward_plan_entry_still_running(core,
         people.executive, "approval_needed", "executive_decision"
     )  # fmt: skip
     assert sooner.body.startswith(
-        "'Case management system' can now be taken from 4 March 2026: it is to be taken under special urgency"
+        "'Case management system' can be taken from 4 March 2026: it is to be taken under special urgency"
     )
     act(core.engine, case_id, "approve", people.executive)  # the same day
 

@@ -1296,7 +1296,7 @@ def _tell_the_deciders_sooner(ctx: ActionContext, urgency: KeyDecisionUrgency, d
         [person for person, _ in deciders],
         "approval_needed",
         f"{ctx.case.reference}: the key decision can be taken sooner",
-        f"'{ctx.case.title}' can now be taken from {due_on:%-d %B %Y}: it is to be taken under "
+        f"'{ctx.case.title}' can be taken from {due_on:%-d %B %Y}: it is to be taken under "
         f"{urgency_taken_under(urgency, ctx.inputs)}",
         step={"gate": live.gate, "round": live.round, "position": live.position},
     )
