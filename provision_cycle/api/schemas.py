@@ -20,6 +20,18 @@ Vat = Literal["standard", "reduced", "zero", "exempt"]
 Text = Field(default="", max_length=5000)
 
 
+def _on_or_after(first: str, last: str) -> Any:
+    """A query's validator: its date ``last`` is not before its date ``first``, where both are given."""
+
+    def check(cls: type, value: date | None, info: ValidationInfo) -> date | None:
+        earlier = info.data.get(first)
+        if value and earlier and value < earlier:
+            raise ValueError(f"must be on or after {first}")
+        return value
+
+    return field_validator(last)(classmethod(check))
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -454,13 +466,7 @@ class DecisionRecordsQuery(Request):
         description="Only the key decisions taken under special urgency, for the report to the council (reg 19)",
     )
 
-    @field_validator("until")
-    @classmethod
-    def _not_before_the_first(cls, value: date | None, info: ValidationInfo) -> date | None:
-        first = info.data.get("since")
-        if value and first and value < first:
-            raise ValueError("must be on or after since")
-        return value
+    _not_before_the_first = _on_or_after("since", "until")
 
 
 class DecisionRecordsOut(BaseModel):
@@ -613,13 +619,7 @@ class ContractQuery(PageQuery):
     managed_by_me: bool = Field(default=False, description="Only the contracts you manage")
     sort: Literal["end_date", "value", "supplier", "title"] = "end_date"
 
-    @field_validator("ends_by")
-    @classmethod
-    def _not_before_the_first(cls, value: date | None, info: ValidationInfo) -> date | None:
-        first = info.data.get("ends_from")
-        if value and first and value < first:
-            raise ValueError("must be on or after ends_from")
-        return value
+    _not_before_the_first = _on_or_after("ends_from", "ends_by")
 
 
 class ContractOut(BaseModel):
