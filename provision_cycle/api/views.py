@@ -11,7 +11,6 @@ from flask import Blueprint, Response, current_app, request
 from ..audit import case_chain_intact
 from ..core import Core
 from ..errors import DomainError, GuardFailed, InvalidInput, NotFound
-from ..governance.calendar import financial_year_starts
 from ..governance.organisation import JOINT
 from ..governance.rules import GovernanceError, Proposal
 from ..governance.statutory import deadline_name
@@ -1170,8 +1169,7 @@ def _compliance(figures: payments_compliance.PaymentsCompliance) -> s.PaymentsCo
 )
 def council_decision_records(authority: str, query: s.DecisionRecordsQuery):
     transparency.may_keep_records_for(core(), authority, current_actor())
-    today = core().engine.today()
-    since, until = query.since or financial_year_starts(today), query.until or today
+    since, until = transparency.records_asked_for(core().engine.today(), query.since, query.until)
     if until < since:  # the first day given, the last left to today
         raise InvalidInput({"until": f"must be on or after since ({since.isoformat()})"})
     with core().db.reading() as session:

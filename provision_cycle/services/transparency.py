@@ -331,6 +331,11 @@ def decision_records(session: Session, authority: str, quarter: Quarter) -> list
     return decisions_taken(session, authority, quarter.starts, quarter.ends)
 
 
+def records_asked_for(today: date, since: date | None = None, until: date | None = None) -> tuple[date, date]:
+    """The days a list of decision records covers: those asked, or else this financial year so far."""
+    return since or financial_year_starts(today), until or today
+
+
 def special_urgency_decisions(session: Session, authority: str, starts: date, ends: date) -> list[RecordedDecision]:
     """The council's key decisions taken from ``starts`` to ``ends`` (whole days) under special urgency, for
     the report its executive leader makes to it of each, at intervals it sets and at least once a year (2012

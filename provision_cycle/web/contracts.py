@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
-from ..governance.calendar import financial_year_starts
 from ..governance.organisation import FINANCE_OFFICER, JOINT
 from ..models import Case, Task
 from ..models.suppliers import supplier_key
@@ -360,8 +359,8 @@ def special_urgency_report(authority: str):
     """The report to the council of its key decisions taken under special urgency (reg 19), over the days
     asked: by default, this financial year so far."""
     transparency.may_keep_records_for(core(), authority, me())
-    today = core().engine.today()
-    form = ReportPeriodForm(formdata=request.args or None, since=financial_year_starts(today), until=today)
+    since, until = transparency.records_asked_for(core().engine.today())
+    form = ReportPeriodForm(formdata=request.args or None, since=since, until=until)
     records = None
     if not request.args or form.validate():  # unasked, the default days
         with core().db.reading() as session:
