@@ -721,9 +721,7 @@ class Engine:
         self._announce_step(ctx, planned[0], round_)
 
     def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
-        """Tell the people who can decide a newly opened step (``step_deciders``) that it waits for them.
-
-        The payload names the step, so the email can carry an action link bound to it (see scheduling)."""
+        """Tell the people who can decide a newly opened step (``step_deciders``) that it waits for them."""
         again = (
             f"It is back after rework (round {round_}): its decision page shows what was said before."
             if round_ > 1
@@ -735,7 +733,12 @@ class Engine:
             _urgent_key_decision(ctx, step.gate),
             ctx.details.get(FOR_APPROVERS),
         ]
-        subject = f"{ctx.case.reference}: your approval is needed"
+        self.tell_deciders(ctx, step, round_, f"{ctx.case.reference}: your approval is needed", why)
+
+    def tell_deciders(self, ctx: ActionContext, step: Any, round_: int, subject: str, why: list[str]) -> None:
+        """Ask the people who can decide ``step`` today (``step_deciders``) for their decision, saying ``why``;
+        whoever covers for an approver away is told for whom. The payload names the step, so the email can carry
+        an action link bound to it (see scheduling)."""
         at = {"gate": step.gate, "round": round_, "position": step.position}
         deciders = self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today)
         ctx.notify(

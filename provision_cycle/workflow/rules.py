@@ -1291,14 +1291,13 @@ def _tell_the_deciders_sooner(ctx: ActionContext, urgency: KeyDecisionUrgency, d
     live = next((step for step in steps if step.status == "open"), None)
     if live is None:
         return
-    deciders = ctx.engine.step_deciders(ctx.tx, live, ctx.case.requester_id, ctx.today)
-    ctx.notify(
-        [person for person, _ in deciders],
-        "approval_needed",
+    said = f"'{ctx.case.title}' can be taken from {due_on:%-d %B %Y}: it is to be taken under "
+    ctx.engine.tell_deciders(
+        ctx,
+        live,
+        live.round,
         f"{ctx.case.reference}: the key decision can be taken sooner",
-        f"'{ctx.case.title}' can be taken from {due_on:%-d %B %Y}: it is to be taken under "
-        f"{urgency_taken_under(urgency, ctx.inputs)}",
-        step={"gate": live.gate, "round": live.round, "position": live.position},
+        [said + urgency_taken_under(urgency, ctx.inputs)],
     )
 
 
