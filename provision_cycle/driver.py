@@ -17,10 +17,16 @@ reads and writes the same through both paths, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
+import select
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+import psycopg
+from psycopg import pq
+from psycopg._preparing import Prepare  # psycopg's prepared statement cache, shared with its cursors
+from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -54,11 +60,16 @@ class _Compiled:
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         self.bind_processors = tuple(processors.items())
-        # A positional driver (sqlite3) takes a tuple: each slot's name, default and processor, in order.
+        # A positional driver (sqlite3) takes a tuple: each slot's name, default and processor, in order. So
+        # does libpq, which psycopg's statements are sent to straight (``_Pipeline``), numbered as PostgreSQL
+        # numbers them ($1, $2, ...), not in psycopg's own placeholders.
+        self.numbered: bytes | None = None
+        if dialect.driver == "psycopg":
+            self.numbered, order = _numbered(self.sql)
+        else:
+            order = compiled.positiontup if dialect.positional else None
         self.slots = (
-            tuple((name, self.defaults.get(name), processors.get(name)) for name in compiled.positiontup)
-            if dialect.positional
-            else None
+            None if order is None else tuple((name, self.defaults.get(name), processors.get(name)) for name in order)
         )
         self.column_types = [column.type for column in getattr(statement, "exported_columns", ())]
         self.dialect = dialect
@@ -121,42 +132,44 @@ def _compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] 
 
 
 class DriverStatements:
-    """Run prebuilt statements on the driver cursor of ``connection``, in its transaction.
+    """Run prebuilt statements on the driver connection of ``connection``, in its transaction.
 
     ``connection`` is a SQLAlchemy ``Connection`` whose transaction has begun (on SQLite the door's
-    ``BEGIN IMMEDIATE`` is sent when it begins; psycopg opens the transaction with the first statement).
+    ``BEGIN IMMEDIATE`` is sent when it begins). On SQLite the statements run on the sqlite3 cursor; on
+    PostgreSQL they go to libpq (``_Pipeline``), a BEGIN in front of the first where psycopg would have sent
+    one.
 
     With ``hold_writes`` (the door's transaction) on PostgreSQL, a ``write`` is not sent at once: held writes
-    go in one pipeline (psycopg's pipeline mode) with the next statement whose answer is needed, or with the
-    COMMIT (``commit``). The server runs them in the order they were given, as ever, but the client waits for
-    the network once per pipeline instead of once per statement. The BEGIN goes in the first pipeline too
-    (psycopg would send its own and wait for it: so the driver connection must be in autocommit mode, and
-    this class opens and commits the transaction; a rollback is psycopg's, which SQLAlchemy asks for on any
-    error). A transition with no gate thus makes two round trips, its locked read and its writes with the
-    COMMIT, where it made four. An error in a held write is raised when the pipeline is sent, as
-    SQLAlchemy's exception, and nothing commits: the server skips the rest of a pipeline after an error,
-    COMMIT included. Anything run on ``connection`` through SQLAlchemy (the ORM, a Core statement) must send
-    the held writes, and the BEGIN, first (``send_held``; ``Database.transaction`` sees to it).
+    go with the next statement whose answer is needed, or with the COMMIT (``commit``). The server runs them
+    in the order they were given, as ever, but the client waits for the network once per batch instead of
+    once per statement. The door's BEGIN goes in the first batch too (psycopg would send its own and wait for
+    it: so the driver connection must be in autocommit mode, and this class opens and commits the
+    transaction; a rollback is psycopg's, which SQLAlchemy asks for on any error). A transition with no gate
+    thus makes two round trips, its locked read and its writes with the COMMIT, where it made four. An error
+    in a held write is raised when the batch is sent, as SQLAlchemy's exception, and nothing commits: the
+    server skips the rest of a batch after an error, COMMIT included. Anything run on ``connection`` through
+    SQLAlchemy (the ORM, a Core statement) must send the held writes, and the BEGIN, first (``send_held``;
+    ``Database.transaction`` sees to it).
     """
 
     def __init__(self, connection: Connection, *, hold_writes: bool = False) -> None:
         self.connection = connection
         self.dialect = connection.dialect
-        self._cursor = connection.connection.cursor()
         driver_connection = connection.connection.dbapi_connection
-        pipelines = hold_writes and self.dialect.driver == "psycopg"
-        if pipelines and not driver_connection.autocommit:
+        self._pipeline = _Pipeline(driver_connection) if self.dialect.driver == "psycopg" else None
+        self._cursor = None if self._pipeline else connection.connection.cursor()
+        self._holds = hold_writes and self._pipeline is not None
+        if self._holds and not driver_connection.autocommit:
             raise ValueError("holding writes needs the driver connection in autocommit mode: BEGIN is sent here")
-        self._pipeline = driver_connection.pipeline if pipelines else None
-        self._begun = not pipelines  # where writes are held, the BEGIN goes with the first statement
+        self._begun = not self._holds  # where writes are held, the BEGIN goes with the first statement
         self._held: list[_Sending] = []
 
     def rows(self, statement: ClauseElement, params: Params | None = None) -> list[Any]:
         params = params or {}
         compiled = _compiled(statement, self.dialect, tuple(params))
-        cursor = self._run(compiled, compiled.bind(params))
-        make = compiled.row_maker(cursor)
-        return [make(values) for values in cursor.fetchall()]
+        answer = self._run(compiled, compiled.bind(params))
+        make = compiled.row_maker(answer)
+        return [make(values) for values in answer.fetchall()]
 
     def first(self, statement: ClauseElement, params: Params | None = None) -> Any | None:
         rows = self.rows(statement, params)
@@ -173,17 +186,16 @@ class DriverStatements:
     def write(self, statement: ClauseElement, params: Params | Sequence[Params] = _NONE) -> None:
         """Run a statement whose answer the caller does not need, not even its row count: held back where
         writes are held (see the class), run at once elsewhere."""
-        if self._pipeline is None:
+        if not self._holds:
             self._run(*self._bound(statement, params))
         else:
-            compiled, bound, many = self._bound(statement, params)
-            self._held.append(_Sending(compiled.sql, bound, many))
+            self._held.append(_Sending(*self._bound(statement, params)))
 
     def insert_returning(self, statement: ClauseElement, params: Params) -> Any:
         """Run an INSERT ... RETURNING for one row; the returned row."""
         compiled = _compiled(statement, self.dialect, tuple(params))
-        cursor = self._run(compiled, compiled.bind(params))
-        return compiled.row_maker(cursor)(cursor.fetchone())
+        answer = self._run(compiled, compiled.bind(params))
+        return compiled.row_maker(answer)(answer.fetchone())
 
     def send_held(self) -> None:
         """Send the held writes now (and the BEGIN, if nothing has been sent yet), before something that does
@@ -194,7 +206,7 @@ class DriverStatements:
     def commit(self) -> None:
         """Where writes are held, COMMIT with them in one round trip (SQLAlchemy's commit, which follows,
         finds the transaction ended and sends nothing). Elsewhere SQLAlchemy's commit does it all."""
-        if self._pipeline is not None and (self._held or self._begun):
+        if self._holds and (self._held or self._begun):
             self._send([_COMMIT])
 
     def _bound(self, statement: ClauseElement, params: Params | Sequence[Params]) -> tuple[_Compiled, Any, bool]:
@@ -203,24 +215,23 @@ class DriverStatements:
         return compiled, [compiled.bind(p) for p in params] if many else compiled.bind(params), many
 
     def _run(self, compiled: _Compiled, bound: Any, many: bool = False) -> Any:
-        return self._send([_Sending(compiled.sql, bound, many)])
+        return self._send([_Sending(compiled, bound, many)])
 
     def _send(self, statements: list[_Sending]) -> Any:
-        """Run the held writes and then ``statements``; the cursor, holding the last one's result."""
-        cursor = self._cursor
+        """Run the held writes and then ``statements``; the last one's answer (the cursor on SQLite)."""
         statements, self._held = [*self._held, *statements], []
         if not self._begun:
             statements.insert(0, _BEGIN)
             self._begun = True
         try:
-            if len(statements) == 1:  # a pipeline costs client CPU: only where it saves a round trip
-                statements[0].run(cursor)
-            else:
-                with self._pipeline():
-                    for statement in statements:
-                        statement.run(cursor)
+            if self._pipeline is not None:
+                return self._pipeline.run(statements, begin=not self._holds)
+            for statement in statements:
+                statement.run(self._cursor)
+            return self._cursor
         except self.dialect.loaded_dbapi.Error as error:
-            lost = self.dialect.is_disconnect(error, self.connection.connection.dbapi_connection, cursor)
+            driver_connection = self.connection.connection.dbapi_connection
+            lost = self.dialect.is_disconnect(error, driver_connection, self._cursor)
             if lost:
                 self.connection.invalidate(error)
             raise exc.DBAPIError.instance(
@@ -232,24 +243,203 @@ class DriverStatements:
                 connection_invalidated=lost,
                 ismulti=statements[-1].many,
             ) from error
-        return cursor
 
 
 class _Sending(NamedTuple):
-    """A statement on its way to the driver, with its parameters bound."""
+    """A statement on its way to the driver, with its parameters bound (None: BEGIN or COMMIT)."""
 
-    sql: str
+    compiled: _Compiled | bytes
     bound: Any
     many: bool = False
 
+    @property
+    def sql(self) -> str:
+        return self.compiled.decode() if isinstance(self.compiled, bytes) else self.compiled.sql
+
     def run(self, cursor: Any) -> None:
+        """On a DB-API cursor (sqlite3's)."""
         if self.many:
             cursor.executemany(self.sql, self.bound)
-        elif self.bound is None:
-            cursor.execute(self.sql, prepare=False)  # BEGIN or COMMIT: nothing to prepare
         else:
             cursor.execute(self.sql, self.bound)
 
 
-_BEGIN = _Sending("BEGIN", None)
-_COMMIT = _Sending("COMMIT", None)
+_BEGIN = _Sending(b"BEGIN", None)
+_COMMIT = _Sending(b"COMMIT", None)
+
+
+class _Pipeline:
+    """Statements sent to libpq in one batch, in pipeline mode, and their answers read back: one send and
+    one wait for the network however many statements go, where psycopg's cursor flushes each statement
+    on its own and, in its own pipeline mode, works through a few layers of Python per statement (together
+    about half the door's client CPU). What psycopg's cursor would do otherwise stays psycopg's: its
+    adapters dump the parameters and load the rows (the same types either way), its prepared statement
+    cache names and forgets the prepared statements (so a DEALLOCATE ALL it sends after a rollback forgets
+    these too), its exceptions are raised.
+
+    ``begin``: start a transaction where psycopg would (a connection not in autocommit mode, with no
+    transaction open), as the cursor does before its first statement.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.pgconn = connection.pgconn
+        self.encoding = connection.info.encoding
+        self.adapt = Transformer.from_context(connection)
+        self.prepared = connection._prepared  # psycopg's own cache of the connection's prepared statements
+
+    def run(self, statements: list[_Sending], *, begin: bool) -> _Answer:
+        connection, pgconn = self.connection, self.pgconn
+        with connection.lock:
+            if begin and not connection.autocommit and pgconn.transaction_status == _IDLE:
+                statements = [_BEGIN, *statements]
+            sent: list[list[_Query]] = []
+            pgconn.enter_pipeline_mode()
+            try:
+                for statement in statements:
+                    sent.append(self._send(statement))
+            finally:  # even after a parameter psycopg could not dump: what was queued goes, so libpq is left idle
+                answers = iter(self._sync())
+            failed, outcome = None, []
+            for queries in sent:
+                outcome = []
+                for query in queries:
+                    results = next(answers)
+                    if query.cached is not None:  # newly prepared: psycopg forgets it if it failed
+                        self.prepared.validate(*query.cached, results)
+                    if failed is None:
+                        failed = next((result for result in results if result.status == _FAILED), None)
+                    if query.answers:
+                        outcome.extend(results)
+            if self.prepared._to_flush:  # statements psycopg wants deallocated (its cache is full)
+                connection.wait(self.prepared.maintain_gen(connection))
+        if failed is not None:
+            raise psycopg.errors.error_from_result(failed, encoding=self.encoding)
+        return _Answer(self.adapt, self.encoding, outcome)
+
+    def _send(self, statement: _Sending) -> list[_Query]:
+        """Queue ``statement`` (each of its parameter sets, prepared as psycopg's cache says); what it sent."""
+        pgconn = self.pgconn
+        if statement.bound is None:
+            pgconn.send_query_params(statement.compiled, None)
+            return [_Query(answers=True)]
+        assert isinstance(statement.compiled, _Compiled) and statement.compiled.numbered is not None
+        query = statement.compiled.numbered
+        queries = []
+        for bound in statement.bound if statement.many else (statement.bound,):
+            values = self.adapt.dump_sequence(bound, (_AUTO,) * len(bound))
+            key = _Key(query, self.adapt.types or ())
+            prepare, name = self.prepared.get(key, True)
+            if prepare is Prepare.NO:  # preparing switched off on the connection
+                pgconn.send_query_params(query, values, key.types, self.adapt.formats)
+            else:
+                if prepare is Prepare.SHOULD:
+                    pgconn.send_prepare(name, query, key.types)
+                    queries.append(_Query(answers=False))
+                pgconn.send_query_prepared(name, values, self.adapt.formats)
+            cached = self.prepared.maybe_add_to_cache(key, prepare, name)
+            queries.append(_Query(answers=True, cached=None if cached is None else (cached, prepare, name)))
+        return queries
+
+    def _sync(self) -> list[list[Any]]:
+        """Send what is queued and the pipeline's sync; the results of each query, in the order sent."""
+        pgconn = self.pgconn
+        pgconn.pipeline_sync()
+        while pgconn.flush():  # the socket did not take it all at once (a long batch)
+            _wait(pgconn.socket, select.POLLOUT)
+        answers: list[list[Any]] = []
+        results: list[Any] = []
+        while True:
+            while pgconn.is_busy():
+                _wait(pgconn.socket, select.POLLIN)
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:  # the end of one query's results
+                answers.append(results)
+                results = []
+            elif result.status == _SYNC:
+                pgconn.exit_pipeline_mode()
+                return answers
+            else:
+                results.append(result)
+
+
+class _Query(NamedTuple):
+    """A query sent in a pipeline: whether its results are the statement's answer (a PREPARE's are not), and
+    the entry psycopg's prepared statement cache made for it, to be validated by its results."""
+
+    answers: bool
+    cached: tuple[Any, Any, bytes] | None = None
+
+
+class _Key(NamedTuple):
+    """What psycopg's prepared statement cache keys a statement by (the parts of its own query object it reads)."""
+
+    query: bytes
+    types: tuple[int, ...]
+
+
+class _Answer:
+    """A statement's results from libpq, read as a cursor's: its rows as psycopg loads them, the names and
+    types of its columns, its row count."""
+
+    def __init__(self, adapt: Transformer, encoding: str, results: list[Any]) -> None:
+        self._adapt = adapt
+        self._encoding = encoding
+        self._results = results
+
+    @property
+    def rowcount(self) -> int:
+        results = self._results
+        if len(results) == 1 and results[0].status == _ROWS:
+            return results[0].ntuples
+        counts = [result.command_tuples for result in results]
+        return -1 if counts == [None] else sum(count or 0 for count in counts)
+
+    @property
+    def description(self) -> list[tuple[str, int]]:
+        result = self._results[-1]
+        return [(result.fname(i).decode(self._encoding), result.ftype(i)) for i in range(result.nfields)]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        result = self._results[-1]
+        self._adapt.set_pgresult(result)
+        return self._adapt.load_rows(0, result.ntuples, tuple)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+
+def _wait(socket: int, event: int) -> None:
+    poll = select.poll()
+    poll.register(socket, event)
+    poll.poll()
+
+
+# psycopg's query placeholders, %(name)s, with %% for a literal %.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """``sql`` compiled for psycopg, with PostgreSQL's numbered placeholders instead of psycopg's; the
+    parameters' names in their numbers' order. A name used twice keeps its number. (UTF-8: the encoding
+    of our databases.)"""
+    names: list[str] = []
+
+    def number(placeholder: re.Match[str]) -> str:
+        name = placeholder[1]
+        if name is None:
+            return "%"
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PLACEHOLDER.sub(number, sql).encode(), tuple(names)
+
+
+_IDLE = pq.TransactionStatus.IDLE
+_ROWS = pq.ExecStatus.TUPLES_OK
+_FAILED = pq.ExecStatus.FATAL_ERROR
+_SYNC = pq.ExecStatus.PIPELINE_SYNC
+_AUTO = PyFormat.AUTO

@@ -7,13 +7,17 @@ rows written, and SQLAlchemy's exceptions when the database refuses. On SQLite a
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from select import POLLOUT
 
 import pytest
 from sqlalchemy import bindparam, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
+from provision_cycle import driver
 from provision_cycle.driver import DriverStatements
 from provision_cycle.models import AuditEvent, AwardCriterion, Case, Tender, User
 from provision_cycle.workflow import statements as sql
@@ -186,3 +190,48 @@ def test_a_connection_lost_under_the_driver_is_invalidated(db):
         tx.rows(text("SELECT pg_terminate_backend(pg_backend_pid())").columns())
     with db.transaction() as tx:  # the pool hands out a live connection next
         assert DriverStatements(tx.connection()).scalar(select(text("1"))) == 1
+
+
+@pytest.mark.postgres_only(reason="psycopg's cache of PostgreSQL's prepared statements")
+def test_the_doors_prepared_statements_are_made_again_after_psycopg_deallocates_them(db):
+    """The door prepares its statements through psycopg's own cache, so when psycopg drops every prepared
+    statement of the connection (it does after a rollback), the door prepares them again instead of asking
+    for ones the server has forgotten."""
+    count = select(func.count()).select_from(User.__table__)
+    with db.transaction() as tx:
+        connection = tx.connection().connection.dbapi_connection
+        assert tx.scalar(count) == 0
+    assert connection._prepared._names  # the statement is prepared on the connection
+    with db.looking() as tx:  # rolled back at its end: psycopg deallocates them all
+        assert tx.connection().connection.dbapi_connection is connection
+        assert tx.scalar(count) == 0
+    assert not connection._prepared._names
+    with db.transaction() as tx:
+        assert tx.connection().connection.dbapi_connection is connection
+        tx.write(insert(User.__table__), _person("gus"))
+        assert tx.scalar(count) == 1
+
+
+def test_a_value_the_driver_cannot_send_is_sqlalchemys_error_and_the_connection_stays_usable(db):
+    rename = update(User.__table__).values(full_name=bindparam("b_name"))
+    with pytest.raises(StatementError), db.transaction() as tx:
+        tx.write(insert(User.__table__), _person("hal"))
+        tx.execute(rename, {"b_name": object()})
+    with db.transaction() as tx:
+        assert tx.scalar(select(func.count()).select_from(User.__table__)) == 0
+
+
+@pytest.mark.postgres_only(reason="libpq's sending of a batch the socket cannot take at once")
+def test_a_batch_longer_than_the_socket_takes_at_once_arrives_whole(db, monkeypatch):
+    waits = []
+    wait = driver._wait
+    monkeypatch.setattr(driver, "_wait", lambda socket_, event: waits.append(event) or wait(socket_, event))
+    people = [_person(f"p{n:05}") | {"job_title": "x" * 200} for n in range(3000)]  # about 1 MB
+    with db.transaction() as tx:
+        fd = tx.connection().connection.dbapi_connection.pgconn.socket
+        with socket.socket(fileno=os.dup(fd)) as same_socket:  # a small send buffer: it fills, so libpq waits
+            same_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        tx.write(insert(User.__table__), people)  # held, then sent with the COMMIT
+    assert POLLOUT in waits
+    with db.reading() as session:
+        assert session.scalar(select(func.count(User.id))) == 3000
