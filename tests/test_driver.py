@@ -202,9 +202,10 @@ def test_the_doors_prepared_statements_are_made_again_after_psycopg_deallocates_
         connection = tx.connection().connection.dbapi_connection
         assert tx.scalar(count) == 0
     assert connection._prepared._names  # the statement is prepared on the connection
-    with db.looking() as tx:  # rolled back at its end: psycopg deallocates them all
+    with pytest.raises(LookupError), db.transaction() as tx:  # rolled back: psycopg deallocates them all
         assert tx.connection().connection.dbapi_connection is connection
         assert tx.scalar(count) == 0
+        raise LookupError("something the action could not find")
     assert not connection._prepared._names
     with db.transaction() as tx:
         assert tx.connection().connection.dbapi_connection is connection
