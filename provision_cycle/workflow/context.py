@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from ..governance import statutory
 from ..governance.rules import PlannedStep, RoutePlan
 from ..governance.statutory import Deadline, KeyDecisionUrgency
-from ..models import Case, CaseDeadline, Contract, ContractKpi, RoleAssignment, Task, deadline_task_kind
+from ..models import Case, CaseDeadline, Contract, ContractKpi, Framework, RoleAssignment, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from ..models.suppliers import supplier_key
 from . import statements as sql
 from .evaluation import Evaluation, evaluation_of
+from .frameworks import FRAMEWORK, framework_named_by
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..db import Transaction
@@ -236,6 +237,12 @@ class ActionContext:
                 self.reads.contract = self.session.scalar(select(Contract).where(Contract.case_id == self.case.id))
             self.reads.contract_loaded = True
         return self.reads.contract
+
+    def framework(self, named_in: dict[str, Any] | None = None) -> Framework | None:
+        """The framework the case's details name (or ``named_in``: the action's inputs, choosing one), if any.
+        Only a call-off names one: for the rest the question opens no ORM session."""
+        source = self.details if named_in is None else named_in
+        return framework_named_by(self.session, source) if source.get(FRAMEWORK) else None
 
     def evaluation(self) -> Evaluation:
         """The case's award criteria and tenders, as the evaluation ranks them."""

@@ -44,7 +44,6 @@ from .context import (
 from .frameworks import (
     allows_direct_award,
     framework_name,
-    framework_named_by,
     framework_reference,
     frameworks_for_call_off,
     on_the_framework,
@@ -738,7 +737,7 @@ CHOICES["frameworks"] = lambda ctx: tuple(
 def call_off_as_the_framework_provides(ctx: ActionContext) -> str | None:
     """PA23 s45(3)-(4): a call-off is awarded after a further competition among the framework's suppliers,
     unless the framework provides for an award without one."""
-    framework = framework_named_by(ctx.session, ctx.inputs)
+    framework = ctx.framework(ctx.inputs)
     if framework is None or ctx.inputs.get("direct_call_off") is not True or allows_direct_award(framework):
         return None
     if framework.dps:
@@ -779,7 +778,7 @@ def follow_the_framework(ctx: ActionContext) -> None:
     the Public Contracts Regulations 2015 keeps its call-offs under them, and their notices in the PCR's forms
     (Find a Tender's notice rules). The case's regime, and its frozen route's, follow the framework's; its
     details keep the framework's reference and name, for its notices' open data."""
-    framework = framework_named_by(ctx.session, ctx.inputs)
+    framework = ctx.framework(ctx.inputs)
     if framework is None:
         return
     # As the notices name it, however the register is corrected later.
@@ -800,7 +799,7 @@ def follow_the_framework(ctx: ActionContext) -> None:
 @guard
 def framework_running(ctx: ActionContext) -> str | None:
     """A call-off is awarded while its framework runs (PA23 s47; PCR 2015 reg 33)."""
-    framework = framework_named_by(ctx.session, ctx.details)
+    framework = ctx.framework()
     if framework is None or ctx.today <= framework.ends_on:
         return None
     return (
@@ -810,14 +809,14 @@ def framework_running(ctx: ActionContext) -> str | None:
 
 
 SUGGESTIONS["framework_suppliers"] = lambda ctx: tuple(
-    framework.suppliers if (framework := framework_named_by(ctx.session, ctx.details)) is not None else ()
+    framework.suppliers if (framework := ctx.framework()) is not None else ()
 )
 
 
 @guard
 def framework_supplier(ctx: ActionContext) -> str | None:
     """A call-off goes to a supplier party to its framework (PA23 s45(2)), where the register lists them."""
-    framework = framework_named_by(ctx.session, ctx.details)
+    framework = ctx.framework()
     supplier = ctx.inputs.get("supplier_name")
     if framework is None or not supplier or on_the_framework(framework, supplier):
         return None
@@ -1377,7 +1376,7 @@ def contract_details_deadline(ctx: ActionContext) -> None:
             above_threshold=above,
             regime=ctx.value("regime") or statutory.Regime.PA2023,
             call_off=ctx.value("route") == Route.FRAMEWORK_CALL_OFF,
-            dps=bool((framework := framework_named_by(ctx.session, ctx.details)) and framework.dps),
+            dps=bool((framework := ctx.framework()) and framework.dps),
         )
     )
 
