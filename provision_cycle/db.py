@@ -171,6 +171,7 @@ class Transaction:
         self._connection = connection
         self.statements = DriverStatements(connection, hold_writes=hold_writes)
         self.rows = self.statements.rows
+        self.rows_together = self.statements.rows_together
         self.first = self.statements.first
         self.scalar = self.statements.scalar
         self.execute = self.statements.execute

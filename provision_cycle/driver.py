@@ -1,12 +1,14 @@
-"""Prebuilt SQLAlchemy statements run straight on the database driver's cursor.
+"""Prebuilt SQLAlchemy statements run straight on the database driver.
 
 The engine's door runs the same dozen statements for every action. Through SQLAlchemy's execution layer a
 prebuilt Core statement still costs, on the 2-core reference box, about 370-460 us of client CPU for the
 case's locked read (building an execution context, processing parameters, a result object, the driver's
 column descriptions) against 80-130 us for the same SQL on psycopg's cursor: the difference is most of a
 transition's time. So those statements are compiled once per dialect (SQL text, bind order, type
-processing, all from SQLAlchemy) and executed on the driver's cursor of a SQLAlchemy connection, inside
-that connection's transaction. Everything else keeps using SQLAlchemy as usual.
+processing, all from SQLAlchemy) and executed on the driver connection of a SQLAlchemy connection, inside
+that connection's transaction: on SQLite on its sqlite3 cursor, on PostgreSQL in batches straight to libpq
+(``_Pipeline``: psycopg's cursor costs as much again in its own Python and system calls). Everything else
+keeps using SQLAlchemy as usual.
 
 What stays the same as going through SQLAlchemy: the SQL, the parameter and result type processing (the
 dialect's own processors, so a ``UtcDateTime`` comes back aware, JSON is encoded the same way), and
@@ -171,6 +173,19 @@ class DriverStatements:
         make = compiled.row_maker(answer)
         return [make(values) for values in answer.fetchall()]
 
+    def rows_together(self, *queries: tuple[ClauseElement, Params]) -> list[list[Any]]:
+        """The rows of each of ``queries``, asked in one round trip on PostgreSQL (with the held writes): for
+        questions that do not wait on each other's answers. Each may be a write that returns rows."""
+        sending = []
+        for statement, params in queries:
+            compiled = _compiled(statement, self.dialect, tuple(params))
+            sending.append(_Sending(compiled, compiled.bind(params)))
+        found = []
+        for answer, query in zip(self._send(sending, answered=len(sending)), sending, strict=True):
+            make = query.compiled.row_maker(answer)
+            found.append([make(values) for values in answer.fetchall()])
+        return found
+
     def first(self, statement: ClauseElement, params: Params | None = None) -> Any | None:
         rows = self.rows(statement, params)
         return rows[0] if rows else None
@@ -217,18 +232,25 @@ class DriverStatements:
     def _run(self, compiled: _Compiled, bound: Any, many: bool = False) -> Any:
         return self._send([_Sending(compiled, bound, many)])
 
-    def _send(self, statements: list[_Sending]) -> Any:
-        """Run the held writes and then ``statements``; the last one's answer (the cursor on SQLite)."""
+    def _send(self, statements: list[_Sending], answered: int = 0) -> Any:
+        """Run the held writes and then ``statements``; the last one's answer (the cursor on SQLite), or with
+        ``answered``, the answers of that many last statements, in order."""
         statements, self._held = [*self._held, *statements], []
         if not self._begun:
             statements.insert(0, _BEGIN)
             self._begun = True
         try:
             if self._pipeline is not None:
-                return self._pipeline.run(statements, begin=not self._holds)
-            for statement in statements:
-                statement.run(self._cursor)
-            return self._cursor
+                answers = self._pipeline.run(statements, begin=not self._holds)
+            else:
+                answers = []
+                for index, statement in enumerate(statements):
+                    statement.run(self._cursor)
+                    if len(statements) - index <= answered:  # read before the cursor runs the next
+                        answers.append(_Fetched(self._cursor.description, self._cursor.fetchall()))
+                if not answered:
+                    return self._cursor
+            return answers[-answered:] if answered else answers[-1]
         except self.dialect.loaded_dbapi.Error as error:
             driver_connection = self.connection.connection.dbapi_connection
             lost = self.dialect.is_disconnect(error, driver_connection, self._cursor)
@@ -243,6 +265,16 @@ class DriverStatements:
                 connection_invalidated=lost,
                 ismulti=statements[-1].many,
             ) from error
+
+
+class _Fetched(NamedTuple):
+    """A statement's rows read off the SQLite cursor, for when it runs another statement before they are wanted."""
+
+    description: Any
+    rows: list[Any]
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
 
 
 class _Sending(NamedTuple):
@@ -288,7 +320,8 @@ class _Pipeline:
         self.adapt = Transformer.from_context(connection)
         self.prepared = connection._prepared  # psycopg's own cache of the connection's prepared statements
 
-    def run(self, statements: list[_Sending], *, begin: bool) -> _Answer:
+    def run(self, statements: list[_Sending], *, begin: bool) -> list[_Answer]:
+        """Each statement's answer, in order."""
         connection, pgconn = self.connection, self.pgconn
         with connection.lock:
             if begin and not connection.autocommit and pgconn.transaction_status == _IDLE:
@@ -300,9 +333,10 @@ class _Pipeline:
                     sent.append(self._send(statement))
             finally:  # even after a parameter psycopg could not dump: what was queued goes, so libpq is left idle
                 answers = iter(self._sync())
-            failed, outcome = None, []
+            failed, outcomes = None, []
             for queries in sent:
-                outcome = []
+                outcome: list[Any] = []
+                outcomes.append(outcome)
                 for query in queries:
                     results = next(answers)
                     if query.cached is not None:  # newly prepared: psycopg forgets it if it failed
@@ -315,7 +349,7 @@ class _Pipeline:
                 connection.wait(self.prepared.maintain_gen(connection))
         if failed is not None:
             raise psycopg.errors.error_from_result(failed, encoding=self.encoding)
-        return _Answer(self.adapt, self.encoding, outcome)
+        return [_Answer(self.adapt, self.encoding, outcome) for outcome in outcomes]
 
     def _send(self, statement: _Sending) -> list[_Query]:
         """Queue ``statement`` (each of its parameter sets, prepared as psycopg's cache says); what it sent."""

@@ -63,7 +63,7 @@ def test_gate_steps_with_their_decisions_read_the_same(engine, db):
 
 
 def test_whether_an_evaluation_is_on_record_reads_the_same(engine, db):
-    """The award's guards read an evaluation only where criteria or tenders are on record."""
+    """The award's guards read an evaluation only where criteria or tenders are on record: the case's read says."""
     people = hub_people(db)
     nothing, criteria, tenders = (new_request(engine, people.requester, value="18000") for _ in range(3))
     with db.unit_of_work() as session:
@@ -73,8 +73,20 @@ def test_whether_an_evaluation_is_on_record_reads_the_same(engine, db):
                         recorded_by_id=people.officer)  # fmt: skip
         session.add(tender)
     for case_id, recorded in ((nothing, False), (criteria, True), (tenders, True)):
-        expected, got = _both_ways(db, sql.EVALUATION_RECORDED, {"case_id": case_id})
-        assert got == expected and bool(got[0][0]) is recorded
+        params = {"case_id": case_id, "actor_id": people.officer}
+        expected, got = _both_ways(db, sql.CASE_WITH_ACTOR, params)
+        assert got == expected
+        with db.transaction() as tx:
+            assert bool(tx.first(sql.LOCK_CASE_WITH_ACTOR, params).evaluation_recorded) is recorded
+
+
+def test_a_cases_steps_at_every_gate_read_the_same(engine, db):
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    expected, got = _both_ways(db, sql.CASE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case_id})
+    gate = list(sql.CASE_STEPS_IN_PLAY_WITH_DECISIONS.selected_columns.keys()).index("gate")
+    assert got == expected and {row[gate] for row in got} == {"route_approval"}
 
 
 def test_writes_through_the_driver_are_read_back_by_sqlalchemy(db):
@@ -143,6 +155,22 @@ def test_held_writes_reach_the_database_in_order_before_whatever_runs_next(db):
             ("cat", "Cat", False),
             ("dan", "Dan", True),
         ]
+
+
+def test_questions_asked_together_each_get_their_own_rows(db):
+    """``rows_together``: one round trip on PostgreSQL for several questions, the held writes first."""
+    users = User.__table__
+    names = select(users.c.username).order_by(users.c.username)
+    with db.transaction() as tx:
+        tx.write(insert(users), [_person("ann"), _person("bob")])
+        added, listed, counted = tx.rows_together(
+            (insert(users).returning(users.c.username), _person("cat")),
+            (names, {}),
+            (select(func.count()).select_from(users).where(users.c.username != bindparam("b_not")), {"b_not": "ann"}),
+        )
+    assert [row.username for row in added] == ["cat"]
+    assert [row.username for row in listed] == ["ann", "bob", "cat"]
+    assert [tuple(row) for row in counted] == [(2,)]
 
 
 def test_a_refusal_of_a_held_write_is_sqlalchemys_error_and_nothing_is_saved(engine, db):

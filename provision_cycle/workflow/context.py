@@ -247,7 +247,7 @@ class ActionContext:
     def evaluation(self) -> Evaluation:
         """The case's award criteria and tenders, as the evaluation ranks them."""
         if self.reads.evaluation is None:
-            recorded = self.tx.scalar(sql.EVALUATION_RECORDED, {"case_id": self.case.id})
+            recorded = self.case.evaluation_recorded  # read with the case
             self.reads.evaluation = evaluation_of(self.session, self.case.id) if recorded else Evaluation([], [])
         return self.reads.evaluation
 

@@ -280,6 +280,12 @@ class WorkflowRegistry:
             for key, definition in self.definitions.items()
         }
 
+    @cached_property
+    def decision_triggers(self) -> frozenset[str]:
+        """The triggers that are a decision at a gate in some workflow version: the door reads the gate's steps
+        with the case for those, before it knows the case's state (``Engine.act``)."""
+        return frozenset(t.trigger for d in self.definitions.values() for t in d.transitions if t.decision)
+
     def sources_of(self, trigger: str) -> dict[tuple[str, int], tuple[str, ...]]:
         """For each workflow version, the states its ``trigger`` starts from (the sweeps ask where ``expire``
         applies, so that the workflow file is the one place that says)."""

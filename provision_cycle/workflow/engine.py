@@ -207,7 +207,15 @@ class Engine:
     # =============================================================================================
     def act(self, request: ActionRequest) -> ActionResult:
         with self.db.transaction() as tx:
-            case, actor = self._case_with_actor(tx, sql.LOCK_CASE_WITH_ACTOR, request.case_id, request.actor_id)
+            # A decision reads the gate's steps: asked beside the case, whichever gate its state turns out to have.
+            decides = request.trigger in self.workflows.decision_triggers
+            case, actor, steps = self._case_with_actor(
+                tx,
+                sql.LOCK_CASE_WITH_ACTOR,
+                request.case_id,
+                request.actor_id,
+                (sql.CASE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": request.case_id}) if decides else None,
+            )
             self._check_version(case, request.expected_version)
             ctx = self._context(
                 tx, case, actor, request.trigger, comment=_clean(request.comment), reason=_clean(request.reason)
@@ -220,7 +228,7 @@ class Engine:
             if not candidates:
                 raise InvalidAction(self._unavailable_message(definition, case, request.trigger))
             if decision is not None:
-                return self._decide(ctx, decision, request.on_behalf_of_id, request.seen_through)
+                return self._decide(ctx, decision, request.on_behalf_of_id, request.seen_through, steps)
             transition = self._choose(ctx)
             self._authorise(ctx, transition)
             if request.trigger == "provide_info":
@@ -236,7 +244,7 @@ class Engine:
         information nobody asked for). Only reads; acting checks everything again."""
         found: dict[str, Offer | None] = {}
         with self.db.looking() as tx:
-            case, actor = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
+            case, actor, _ = self._case_with_actor(tx, sql.CASE_WITH_ACTOR, case_id, actor_id)
             reads = CaseReads()  # the contract, deadlines and tenders, read once for all the actions
             for trigger in triggers:
                 ctx = self._context(tx, case, actor, trigger, reads=reads)
@@ -267,16 +275,20 @@ class Engine:
         }
 
     # --- steps of the door ---------------------------------------------------------------------
-    def _case_with_actor(self, tx: Transaction, statement: Any, case_id: int, actor_id: int) -> tuple[Row[Any], Actor]:
-        """The case row (locked, by the door's statement) and the acting person, read in one round trip."""
-        rows = tx.rows(statement, {"case_id": case_id, "actor_id": actor_id})
+    def _case_with_actor(
+        self, tx: Transaction, statement: Any, case_id: int, actor_id: int, also: tuple[Any, dict] | None = None
+    ) -> tuple[Row[Any], Actor, list[Row[Any]] | None]:
+        """The case row (locked, by the door's statement) and the acting person, read in one round trip, and
+        the rows of the question ``also`` asks, in the same round trip (None if it asks none)."""
+        params = {"case_id": case_id, "actor_id": actor_id}
+        rows, also_rows = tx.rows_together((statement, params), also) if also else (tx.rows(statement, params), None)
         if not rows:
             raise NotFound(f"There is no case {case_id}")
         case = rows[0]
         if case.actor_username is None or not case.actor_active:
             raise NotPermitted("Your account is not active")
         roles = tuple((r.actor_role, r.actor_authority, r.actor_pillar) for r in rows if r.actor_role)
-        return case, Actor(actor_id, case.actor_username, case.actor_full_name, roles)
+        return case, Actor(actor_id, case.actor_username, case.actor_full_name, roles), also_rows
 
     def _context(
         self, tx: Transaction, case: Row[Any], actor: Actor, trigger: str, reads: CaseReads | None = None, **text: str
@@ -499,12 +511,18 @@ class Engine:
     # Gates and decisions
     # =============================================================================================
     def _decide(
-        self, ctx: ActionContext, outcome: Outcome, on_behalf_of_id: int | None, seen_through: int | None = None
+        self,
+        ctx: ActionContext,
+        outcome: Outcome,
+        on_behalf_of_id: int | None,
+        seen_through: int | None,
+        case_steps: list[Row[Any]] | None,
     ) -> ActionResult:
+        """``case_steps``: the case's steps in play with their decisions, read with the case."""
         case, tx = ctx.case, ctx.tx
         gate = ctx.definition.gate_at(case.state)
-        assert gate is not None
-        rows, in_play, step = self._gate_in_play(tx, case.id, gate.name)
+        assert gate is not None and case_steps is not None
+        rows, in_play, step = _in_play([row for row in case_steps if row.gate == gate.name])
         if seen_through is not None:
             self._check_seen(ctx, seen_through, step)
         if step is None:
@@ -614,16 +632,6 @@ class Engine:
         ctx.on_behalf_of_id = on_behalf
         return self._fire(ctx, transition, extra=decision_data)
 
-    @staticmethod
-    def _gate_in_play(
-        tx: Transaction, case_id: int, gate: str
-    ) -> tuple[list[Row[Any]], list[Row[Any]], Row[Any] | None]:
-        """The gate's steps in play with the decisions on them (a row per decision), each step once in
-        order, and the step waiting for a decision now, if any."""
-        rows = tx.rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case_id, "gate": gate})
-        in_play = list({row.id: row for row in rows}.values())
-        return rows, in_play, next((s for s in in_play if s.status in StepStatus.live()), None)
-
     def _check_seen(self, ctx: ActionContext, seen_through: int, step: Row[Any] | None) -> None:
         """Refuse as stale an action sent from a page that showed the case up to event ``seen_through`` of its
         chain, if anything the person has not seen happened since. Approvals of the step still waiting for
@@ -641,7 +649,9 @@ class Engine:
         gate = ctx.definition.gate_at(ctx.case.state)
         if gate is None:
             return False
-        rows, in_play, step = self._gate_in_play(ctx.tx, ctx.case.id, gate.name)
+        rows, in_play, step = _in_play(
+            ctx.tx.rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": ctx.case.id, "gate": gate.name})
+        )
         if step is None:
             return False
         approvals = sum(outcome == Outcome.APPROVE for _, outcome in _decisions_on(rows, step))
@@ -717,11 +727,16 @@ class Engine:
                 "opened_at": ctx.now if index == 0 else None,
             }
             params.update({f"s{index}_{name}": value for name, value in step.items()})
-        round_ = tx.rows(sql.open_round(len(planned)), params)[0].round
-        self._announce_step(ctx, planned[0], round_)
+        opened, deciders = tx.rows_together(
+            (sql.open_round(len(planned)), params), self._deciders_question(planned[0], ctx.today)
+        )
+        self._announce_step(ctx, planned[0], opened[0].round, deciders)
 
-    def _announce_step(self, ctx: ActionContext, step: Any, round_: int) -> None:
-        """Tell the people who can decide a newly opened step (``step_deciders``) that it waits for them."""
+    def _announce_step(
+        self, ctx: ActionContext, step: Any, round_: int, deciders: list[Row[Any]] | None = None
+    ) -> None:
+        """Tell the people who can decide a newly opened step (``step_deciders``; ``deciders``: its rows, where
+        they were read already) that it waits for them."""
         again = (
             f"It is back after rework (round {round_}): its decision page shows what was said before."
             if round_ > 1
@@ -733,14 +748,23 @@ class Engine:
             _urgent_key_decision(ctx, step.gate),
             ctx.details.get(FOR_APPROVERS),
         ]
-        self.tell_deciders(ctx, step, round_, f"{ctx.case.reference}: your approval is needed", why)
+        self.tell_deciders(ctx, step, round_, f"{ctx.case.reference}: your approval is needed", why, deciders)
 
-    def tell_deciders(self, ctx: ActionContext, step: Any, round_: int, subject: str, why: list[str]) -> None:
+    def tell_deciders(
+        self,
+        ctx: ActionContext,
+        step: Any,
+        round_: int,
+        subject: str,
+        why: list[str],
+        deciders_read: list[Row[Any]] | None = None,
+    ) -> None:
         """Ask the people who can decide ``step`` today (``step_deciders``) for their decision, saying ``why``;
         whoever covers for an approver away is told for whom. The payload names the step, so the email can carry
-        an action link bound to it (see scheduling)."""
+        an action link bound to it (see scheduling). ``deciders_read``: the rows of ``_deciders_question``, where
+        the caller asked it already."""
         at = {"gate": step.gate, "round": round_, "position": step.position}
-        deciders = self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today)
+        deciders = self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today, deciders_read)
         ctx.notify(
             [p for p, away in deciders if away is None],
             "approval_needed",
@@ -754,16 +778,19 @@ class Engine:
                 ctx.notify([delegate], "approval_needed", subject, " ".join(filter(None, [cover, *why])), step=at)
 
     def step_deciders(
-        self, session: Session | Transaction, step: Any, requester_id: int, today: date
+        self,
+        session: Session | Transaction,
+        step: Any,
+        requester_id: int,
+        today: date,
+        rows: list[Row[Any]] | None = None,
     ) -> list[tuple[int, int | None]]:
         """Who may decide ``step`` today, each once, as (person, whom they cover for): its role's holders
         (None), then whoever covers today for one of them and may decide it (``_may_cover``), never the
-        requester nor a delegate of theirs. Read in one statement."""
-        params = {"role": step.role, "authority": step.authority, "today": today}
-        statement = sql.HOLDERS_AND_COVER
-        if step.pillar is not None:
-            statement, params = sql.HOLDERS_IN_PILLAR_AND_COVER, {**params, "pillar": step.pillar}
-        rows = statements_of(session).rows(statement, params)
+        requester nor a delegate of theirs. Read in one statement (``_deciders_question``), unless ``rows``
+        are its answer already."""
+        if rows is None:
+            rows = statements_of(session).rows(*self._deciders_question(step, today))
         holders = sorted({row.user_id for row in rows if row.covering_for is None} - {requester_id})
         deciders: list[tuple[int, int | None]] = [(holder, None) for holder in holders]
         told = set(holders)
@@ -774,6 +801,14 @@ class Engine:
                 deciders.append((delegate, away))
                 told.add(delegate)
         return deciders
+
+    @staticmethod
+    def _deciders_question(step: Any, today: date) -> tuple[Any, dict[str, Any]]:
+        """The statement and parameters that read the holders of ``step``'s role and who covers for them."""
+        params = {"role": step.role, "authority": step.authority, "today": today}
+        if step.pillar is None:
+            return sql.HOLDERS_AND_COVER, params
+        return sql.HOLDERS_IN_PILLAR_AND_COVER, {**params, "pillar": step.pillar}
 
     @staticmethod
     def _step_waiting_for_info(ctx: ActionContext) -> Row[Any] | None:
@@ -1410,6 +1445,13 @@ class Engine:
 
 
 # --- input parsing ------------------------------------------------------------------------------
+def _in_play(rows: list[Row[Any]]) -> tuple[list[Row[Any]], list[Row[Any]], Row[Any] | None]:
+    """A gate's steps in play as read with the decisions on them (a row per decision), each step once in
+    order, and the step waiting for a decision now, if any."""
+    in_play = list({row.id: row for row in rows}.values())
+    return rows, in_play, next((s for s in in_play if s.status in StepStatus.live()), None)
+
+
 def _decisions_on(rows: list[Row[Any]], step: Row[Any]) -> list[tuple[int, str]]:
     """The decisions taken on ``step``, as (whose authority was used, outcome), from a gate's steps read with
     their decisions (``GATE_STEPS_IN_PLAY_WITH_DECISIONS``: a row per decision, NULLs for none)."""

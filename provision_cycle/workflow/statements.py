@@ -15,9 +15,11 @@ changes are collected on the action's context and written in one UPDATE (see ``E
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     bindparam,
     case,
@@ -87,6 +89,11 @@ CASE_WITH_ACTOR = (
         .where(CaseTeamMember.__table__.c.case_id == CASES.c.id)
         .scalar_subquery()
         .label("team_size"),
+        # Whether award criteria or tenders are on record: most below the tender routes have neither, and then
+        # an award's guards need not read its evaluation through the ORM (``ActionContext.evaluation``).
+        (exists().where(AwardCriterion.case_id == CASES.c.id) | exists().where(Tender.case_id == CASES.c.id)).label(
+            "evaluation_recorded"
+        ),
     )
     .select_from(
         CASES.outerjoin(USERS, USERS.c.id == bindparam("actor_id")).outerjoin(ROLES, ROLES.c.user_id == USERS.c.id)
@@ -149,23 +156,29 @@ ACTOR_WITH_ROLES = (
 # SQLAlchemy's execution layer can expand: see provision_cycle/driver.py).
 _IN_PLAY = [literal(status) for status in ("open", "info_requested", "waiting")]
 
-# The live step of a gate and the steps still waiting behind it in the same round, in order.
-GATE_STEPS_IN_PLAY = (
+# The steps of a case still in play, at whichever gate, in order (the live step of a gate, then the steps
+# waiting behind it in the same round).
+_STEPS_IN_PLAY = (
     select(STEPS)
-    .where(
-        STEPS.c.case_id == bindparam("case_id"),
-        STEPS.c.gate == bindparam("gate"),
-        STEPS.c.status.in_(_IN_PLAY),
-    )
+    .where(STEPS.c.case_id == bindparam("case_id"), STEPS.c.status.in_(_IN_PLAY))
     .order_by(STEPS.c.round, STEPS.c.position)
 )
-# The same, each step with the decisions already taken on it (a row per decision; NULLs if none): what a
-# decision needs to know, in one round trip.
-GATE_STEPS_IN_PLAY_WITH_DECISIONS = (
-    GATE_STEPS_IN_PLAY.add_columns(DECISIONS.c.principal_id.label("decided_for"), DECISIONS.c.outcome.label("decided"))
-    .select_from(STEPS.outerjoin(DECISIONS, DECISIONS.c.step_id == STEPS.c.id))
-    .order_by(DECISIONS.c.id)
-)
+GATE_STEPS_IN_PLAY = _STEPS_IN_PLAY.where(STEPS.c.gate == bindparam("gate"))
+
+
+def _with_decisions(steps: Select[Any]) -> Select[Any]:
+    """``steps``, each with the decisions already taken on it (a row per decision; NULLs if none)."""
+    return (
+        steps.add_columns(DECISIONS.c.principal_id.label("decided_for"), DECISIONS.c.outcome.label("decided"))
+        .select_from(STEPS.outerjoin(DECISIONS, DECISIONS.c.step_id == STEPS.c.id))
+        .order_by(DECISIONS.c.id)
+    )
+
+
+# What a decision needs to know, in one round trip: a gate's steps with their decisions; a case's at any gate,
+# for the door to read beside the case itself before it knows the case's state, and so its gate.
+GATE_STEPS_IN_PLAY_WITH_DECISIONS = _with_decisions(GATE_STEPS_IN_PLAY)
+CASE_STEPS_IN_PLAY_WITH_DECISIONS = _with_decisions(_STEPS_IN_PLAY)
 
 STEP_WAITING_FOR_INFO = select(STEPS).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate"), STEPS.c.status == "info_requested"
@@ -246,12 +259,6 @@ DECIDE_AND_END_ROUND = END_ROUND.add_cte(
     )})
     .cte("decided")
 )  # fmt: skip
-# Whether a procurement has award criteria or tenders on record: most below the tender routes have neither, and
-# then an award's guards need not read its evaluation through the ORM (a session costs an action a millisecond).
-EVALUATION_RECORDED = select(
-    exists().where(AwardCriterion.case_id == bindparam("case_id"))
-    | exists().where(Tender.case_id == bindparam("case_id"))
-)
 INSERT_OUTBOX = insert(OutboxMessage.__table__)
 INSERT_AUDIT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
 # Opening a case (a signed contract opens its contract-management case inside the door) and its register entry.
