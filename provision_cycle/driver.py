@@ -158,7 +158,8 @@ class DriverStatements:
         self.connection = connection
         self.dialect = connection.dialect
         driver_connection = connection.connection.dbapi_connection
-        self._pipeline = _Pipeline(driver_connection) if self.dialect.driver == "psycopg" else None
+        psycopg_ = self.dialect.driver == "psycopg"
+        self._pipeline = _Pipeline(driver_connection, prepare_at_once=hold_writes) if psycopg_ else None
         self._cursor = None if self._pipeline else connection.connection.cursor()
         self._holds = hold_writes and self._pipeline is not None
         if self._holds and not driver_connection.autocommit:
@@ -309,12 +310,17 @@ class _Pipeline:
     cache names and forgets the prepared statements (so a DEALLOCATE ALL it sends after a rollback forgets
     these too), its exceptions are raised.
 
-    ``begin``: start a transaction where psycopg would (a connection not in autocommit mode, with no
-    transaction open), as the cursor does before its first statement.
+    ``prepare_at_once``: prepare each statement the first time it is sent (the door's, which run on every
+    action and commit); otherwise once psycopg has seen it often enough on the connection, as its cursor
+    does (a read-only transaction ends in a rollback, after which psycopg deallocates them all, so preparing
+    there would cost a round trip more). ``begin`` (``run``): start a transaction where psycopg would (a
+    connection not in autocommit mode, with no transaction open), as the cursor does before its first
+    statement.
     """
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, *, prepare_at_once: bool) -> None:
         self.connection = connection
+        self.prepare_at_once = True if prepare_at_once else None  # psycopg's "prepare": None leaves it to count
         self.pgconn = connection.pgconn
         self.encoding = connection.info.encoding
         self.adapt = Transformer.from_context(connection)
@@ -363,7 +369,7 @@ class _Pipeline:
         for bound in statement.bound if statement.many else (statement.bound,):
             values = self.adapt.dump_sequence(bound, (_AUTO,) * len(bound))
             key = _Key(query, self.adapt.types or ())
-            prepare, name = self.prepared.get(key, True)
+            prepare, name = self.prepared.get(key, self.prepare_at_once)
             if prepare is Prepare.NO:  # preparing switched off on the connection
                 pgconn.send_query_params(query, values, key.types, self.adapt.formats)
             else:

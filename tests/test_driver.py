@@ -241,6 +241,15 @@ def test_the_doors_prepared_statements_are_made_again_after_psycopg_deallocates_
         assert tx.scalar(count) == 1
 
 
+@pytest.mark.postgres_only(reason="psycopg's cache of PostgreSQL's prepared statements")
+def test_a_read_only_transaction_prepares_as_psycopg_would(db):
+    """Only the door prepares a statement on first use: a read-only transaction ends in a rollback, after which
+    psycopg would deallocate it again (a round trip more for nothing), so there psycopg counts uses first."""
+    with db.looking() as tx:
+        assert tx.scalar(select(func.count()).select_from(User.__table__)) == 0
+        assert not tx.connection().connection.dbapi_connection._prepared._names
+
+
 def test_a_value_the_driver_cannot_send_is_sqlalchemys_error_and_the_connection_stays_usable(db):
     rename = update(User.__table__).values(full_name=bindparam("b_name"))
     with pytest.raises(StatementError), db.transaction() as tx:
