@@ -126,7 +126,8 @@ def urgency_notice(core: Core, session: Session, actor: Actor, case_id: int) -> 
     urgency = page.urgent_key_decision  # None unless its forward plan entry is open
     if urgency is None:
         raise NotFound("No key decision on this case is to be taken under an urgency rule")
-    entry = next(d for d in page.deadlines if d.kind == "forward_plan" and d.met_at is None)
+    entry = page.forward_plan_entry
+    assert entry is not None  # an urgency rule counts only for an open entry
     details = page.case.details
     return UrgencyNotice(
         case=page.case,

@@ -558,11 +558,15 @@ class CasePage:
         return business_case(self.definition, self.case)
 
     @property
+    def forward_plan_entry(self) -> CaseDeadline | None:
+        """The key decision still ahead: its forward plan deadline not yet met (the day it can be taken from)."""
+        return next((d for d in self.deadlines if d.kind == "forward_plan" and d.met_at is None), None)
+
+    @property
     def urgent_key_decision(self) -> KeyDecisionUrgency | None:
         """The urgency rule the key decision still ahead is to be taken under, if any: an earlier decision's
         rule stays in the details until a new forward plan entry is recorded, so only an open entry's counts."""
-        entry_open = any(d.kind == "forward_plan" and d.met_at is None for d in self.deadlines)
-        return key_decision_urgency(self.case.details) if entry_open else None
+        return key_decision_urgency(self.case.details) if self.forward_plan_entry else None
 
     @property
     def urgency_said(self) -> str:
