@@ -764,6 +764,58 @@ def test_the_report_of_key_decisions_taken_under_special_urgency_is_owed_at_the_
     assert (latest.milestone_on, latest.due_on) == (date(2026, 6, 30), date(2026, 7, 30))
 
 
+def test_after_downtime_every_council_duty_that_fell_due_meanwhile_is_raised_late_but_once(
+    core, db, clock, schedule, caplog
+):
+    """The scheduler is down from 30 March to 2 October 2026: the pipeline notice's window (1 April to 26 May)
+    and the special urgency report's day (30 May) both passed meanwhile, and two payments notices and two
+    payments compliance notices fell due. The next run raises each of them, overdue, once. CDC had nobody to
+    give its duties to: they are not lost, but raised once it has an administrator."""
+    from provision_cycle.scheduling.sweeps import raise_council_duties
+
+    from .factories import create_user
+
+    people = hub_people(db)
+    analyst = create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Turner")
+    clock.set(date(2026, 3, 30))
+    assert raise_council_duties(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 10, 2))
+    with caplog.at_level("WARNING", logger="provision_cycle.scheduling.sweeps"):
+        assert raise_council_duties(core, schedule, clock.today).changed == 6
+    assert "CDC has nobody to give 'Publish the payments compliance notice' to" in caplog.text
+    assert raise_council_duties(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 10, 3))
+    assert raise_council_duties(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        owed = session.execute(select(Task.kind, Task.due_on, Task.assignee_id).order_by(Task.due_on, Task.kind)).all()
+    assert [tuple(row) for row in owed] == [
+        ("payments_compliance_notice", date(2026, 4, 29), people.s151),
+        ("pipeline_notice", date(2026, 5, 26), analyst),
+        ("special_urgency_report", date(2026, 5, 30), people.monitoring),
+        ("payments_notice", date(2026, 7, 29), analyst),
+        ("payments_compliance_notice", date(2026, 10, 29), people.s151),
+        ("payments_notice", date(2026, 10, 29), analyst),
+    ]
+
+    # CDC (expected spend under 100m: no pipeline notice) owes the same but the pipeline notice, since the day
+    # it first had a duty nobody could take.
+    admin = create_user(db, ("administrator", "CDC"), full_name="Ada Admin")
+    clock.set(date(2026, 10, 5))
+    assert raise_council_duties(core, schedule, clock.today).changed == 5
+    with db.reading() as session:
+        cherwell = session.execute(
+            select(Task.kind, Task.due_on).where(Task.assignee_id == admin).order_by(Task.due_on, Task.kind)
+        ).all()
+    assert [tuple(row) for row in cherwell] == [
+        ("payments_compliance_notice", date(2026, 4, 29)),
+        ("special_urgency_report", date(2026, 5, 30)),
+        ("payments_notice", date(2026, 7, 29)),
+        ("payments_compliance_notice", date(2026, 10, 29)),
+        ("payments_notice", date(2026, 10, 29)),
+    ]
+    assert raise_council_duties(core, schedule, clock.today).changed == 0
+
+
 def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(core, db, clock, schedule, app):
     from provision_cycle.scheduling.sweeps import raise_council_duties
     from tests.web.conftest import Browser

@@ -837,7 +837,7 @@ def special_urgency_report(today: date, every_months: int, within_days: int) -> 
     recently, due ``within_days`` after its last day (when the council meets to receive it is its own
     timetable, as are the intervals: at least one report a year, ``every_months`` at most 12). None once that
     day has passed: a period that ended before the system was running is not asked for (its decisions were
-    not recorded here), and a run late within the days catches up."""
+    not recorded here); the scheduler asks about every day since its last run, so downtime loses none."""
     starts, ends = special_urgency_report_period(today, every_months)
     if today > ends + timedelta(days=within_days):
         return None

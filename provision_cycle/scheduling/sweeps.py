@@ -659,62 +659,103 @@ def _close_met_deadline_tasks(core: Core) -> int:
 
 
 # --- council-wide duties -------------------------------------------------------------------------------
+COUNCIL_DUTIES_RUN = "raise_council_duties"
+
+
+@dataclass(frozen=True)
+class _CouncilDuty:
+    """A council's duty as it stood on ``day``: the deadline, the task's title and its milestone."""
+
+    deadline: statutory.Deadline
+    title: str
+    milestone_on: date
+    day: date
+
+
+def _council_duties_on(core: Core, schedule: Schedule, code: str, day: date) -> Iterator[_CouncilDuty]:
+    """The duties council ``code`` has on ``day`` (each function of the statutory module answers for one
+    day: the period that ended most recently, the window the day is in)."""
+    key_decisions = core.governance.rules[code].key_decision
+    every = key_decisions.special_urgency_reports_every_months
+    within = key_decisions.special_urgency_reports_within_days
+    duties = [
+        (statutory.payments_compliance_notice(day), "Publish the payments compliance notice"),
+        (statutory.payments_notice(day), "Publish the payments notice"),
+        (
+            statutory.pipeline_notice(day, schedule.expected_annual_spend.get(code, 0)),
+            "Publish the procurement pipeline notice",
+        ),
+        (
+            statutory.special_urgency_report(day, every, within),
+            "Report the key decisions taken under special urgency to the council",
+        ),
+    ]
+    # A duty is raised once for its date; the report's, once for the last day of the period it covers.
+    reported_to = statutory.special_urgency_report_period(day, every)[1]
+    for deadline, title in duties:
+        if deadline is not None:
+            milestone = reported_to if deadline.kind == statutory.SPECIAL_URGENCY_REPORT else deadline.due_on
+            yield _CouncilDuty(deadline, title, milestone, day)
+
+
 def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """Each council's own statutory duties: the half-yearly payments compliance notice (to its S151 officer),
     the quarterly payments notice (to its intelligence analysts, who download its list with the Transparency
     Code files), where its expected spend is configured over 100m, the pipeline notice (to its intelligence
     analysts), and the report to the council of its key decisions taken under special urgency, at the
     intervals its governance file sets (to its monitoring officer).
-    Raised once per reporting period or year; after downtime, the latest period is raised, late but once (the
-    special urgency report until its day). A council with nobody in the role gives the duty to its
-    administrator, saying why."""
+
+    Raised once per reporting period or year. After downtime, every duty that any day since the last run had
+    is raised, late but once: a scheduler down from 1 April to 26 May still owes the pipeline notice, and one
+    down for two quarters both payments notices. The first run ever looks at today only (a period that ended
+    before the system ran is not asked for: its records are not here). A council with nobody in the role gives
+    the duty to its administrator, saying why; with no administrator either, the run does not count as done
+    from that day, so the next run looks for the duty again."""
     raised = 0
     with core.db.unit_of_work() as session:
         system = _system_user(session)
+        last = _last_run(session, COUNCIL_DUTIES_RUN, full=False)
+        first_day = today if last is None else min(last.last_run_on + timedelta(days=1), today)
+        days = [first_day + timedelta(days=n) for n in range((today - first_day).days + 1)]
+        done_through = today
         for code in core.governance.organisation.authorities:
-            key_decisions = core.governance.rules[code].key_decision
-            every, within = (
-                key_decisions.special_urgency_reports_every_months,
-                key_decisions.special_urgency_reports_within_days,
-            )
-            duties = [
-                (statutory.payments_compliance_notice(today), "Publish the payments compliance notice"),
-                (statutory.payments_notice(today), "Publish the payments notice"),
-                (
-                    statutory.pipeline_notice(today, schedule.expected_annual_spend.get(code, 0)),
-                    "Publish the procurement pipeline notice",
-                ),
-                (
-                    statutory.special_urgency_report(today, every, within),
-                    "Report the key decisions taken under special urgency to the council",
-                ),
-            ]
-            # A duty is raised once for its date; the report's, once for the last day of the period it covers.
-            reported_to = statutory.special_urgency_report_period(today, every)[1]
-            for deadline, title in duties:
-                if deadline is None:
+            owed: dict[tuple[str, date], _CouncilDuty] = {}
+            for day in days:
+                for duty in _council_duties_on(core, schedule, code, day):
+                    owed.setdefault((duty.deadline.kind, duty.deadline.due_on), duty)
+            for duty in owed.values():
+                new = _council_duty_task(core, session, code, duty)
+                if new is None:
+                    done_through = min(done_through, duty.day - timedelta(days=1))
                     continue
-                role = COUNCIL_DUTIES[deadline.kind]
-                detail = deadline.basis
-                people = core.engine.holders(session, role, code, None)
-                if not people:  # a statutory duty must reach someone: the council's administrator, told why
-                    people = core.engine.holders(session, ADMINISTRATOR, code, None)
-                    name = core.governance.organisation.roles[role].name
-                    detail = f"Nobody holds {name} for {code}, so this comes to you as an administrator. {detail}"
-                if not people:
-                    log.warning("%s has nobody to give '%s' to: it is raised once someone holds %s", code, title, role)
-                    continue
-                new = NewTask(
-                    kind=deadline.kind,
-                    title=f"{code}: {title}",
-                    due_on=deadline.due_on,
-                    assignee_id=people[0],
-                    authority=code,
-                    milestone_on=reported_to if deadline.kind == statutory.SPECIAL_URGENCY_REPORT else deadline.due_on,
-                    detail=detail,
-                )
                 raised += raise_task(core, session, new, actor_id=system) is not None
+        if last is None or done_through > last.last_run_on:
+            _record_run(core, session, COUNCIL_DUTIES_RUN, done_through, core.engine.clock())
     return SweepResult("raise_council_duties", raised)
+
+
+def _council_duty_task(core: Core, session, code: str, duty: _CouncilDuty) -> NewTask | None:
+    """The task for council ``code``'s ``duty``, given to the holder of its role (or, with nobody in it, to an
+    administrator, told why); None, and a warning, if there is nobody to give it to."""
+    deadline, role = duty.deadline, COUNCIL_DUTIES[duty.deadline.kind]
+    detail = deadline.basis
+    people = core.engine.holders(session, role, code, None)
+    if not people:  # a statutory duty must reach someone: the council's administrator, told why
+        people = core.engine.holders(session, ADMINISTRATOR, code, None)
+        name = core.governance.organisation.roles[role].name
+        detail = f"Nobody holds {name} for {code}, so this comes to you as an administrator. {detail}"
+    if not people:
+        log.warning("%s has nobody to give '%s' to: it is raised once someone holds %s", code, duty.title, role)
+        return None
+    return NewTask(
+        kind=deadline.kind,
+        title=f"{code}: {duty.title}",
+        due_on=deadline.due_on,
+        assignee_id=people[0],
+        authority=code,
+        milestone_on=duty.milestone_on,
+        detail=detail,
+    )
 
 
 # --- chasing --------------------------------------------------------------------------------------------
