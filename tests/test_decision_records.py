@@ -124,7 +124,9 @@ def test_an_officer_s_decision_not_over_the_figure_is_not_recorded(core, db, clo
 
 def test_a_key_decision_is_recorded_once_as_the_executive_s(core, db, clock):
     """CDC's award of £520,000 is a key decision: its officers' approval passes it to the Executive member,
-    whose decision it is and whose record it is."""
+    whose decision it is and whose record it is; the council's file says it was on the forward plan."""
+    from provision_cycle.services.transparency import Quarter, decision_rows
+
     people = hub_people(db, authority="CDC")
     case_id = award_over_the_key_decision_figure(core.engine, clock, people)
     approve_open_steps(core.engine, db, people, case_id)
@@ -133,6 +135,13 @@ def test_a_key_decision_is_recorded_once_as_the_executive_s(core, db, clock):
     assert (record.authority, record.by_executive) == ("CDC", True)
     assert record.decided_by == "Eve Executive (Executive or Cabinet Member)"
     assert record.decision.endswith("to Acme Ltd, worth £520,000.00 excluding VAT.")
+    with db.reading() as session:
+        quarter = Quarter.containing(record.decided_at.date())
+        [row] = decision_rows(core, session, "CDC", quarter)
+    assert row[2:4] == [
+        "The Executive",
+        "After 28 clear days on the forward plan (2012 Access to Information Regulations, reg 9)",
+    ]
 
 
 def test_a_commissioning_decision_records_the_options_weighed(core, db):

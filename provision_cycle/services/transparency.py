@@ -102,6 +102,7 @@ DECISION_COLUMNS = (
     "Case reference",
     "Decided on",
     "Decision by",
+    "Key decision taken",
     "Decision taken by",
     "Subject",
     "Decision",
@@ -394,6 +395,7 @@ def decision_rows(core: Core, session: Session, authority: str, quarter: Quarter
             taken.reference,
             record.decided_at.astimezone(LONDON).date().isoformat(),
             "The Executive" if record.by_executive else "An officer",
+            _taken_as_a_key_decision(record),
             "; ".join(one_to_a_line(record.decided_by)),
             record.subject,
             record.decision,
@@ -403,6 +405,17 @@ def decision_rows(core: Core, session: Session, authority: str, quarter: Quarter
             record.conflicts,
             "; ".join(document.filename for document in taken.documents),
         ]
+
+
+def _taken_as_a_key_decision(record: DecisionRecord) -> str:
+    """How an Executive (key) decision was taken: after its 28 clear days on the forward plan, or without them
+    under an urgency rule (the council reports those under special urgency, reg 19); empty for an officer's."""
+    if not record.by_executive:
+        return ""
+    if record.urgency is None:
+        return "After 28 clear days on the forward plan (2012 Access to Information Regulations, reg 9)"
+    named = statutory.KeyDecisionUrgency(record.urgency).named
+    return f"Without 28 clear days' notice, under {named}"
 
 
 def _department(org: Organisation, authority: str, pillar: str) -> str:

@@ -86,15 +86,15 @@ def test_a_council_s_decision_records_are_read_by_quarter_and_downloaded_to_publ
     assert download.headers["Content-Disposition"] == 'attachment; filename="OCC-decisions-2026-04.csv"'
     header, row = csv.reader(io.StringIO(download.text))  # a record's several lines kept in its cells
     assert header == [
-        "Case reference", "Decided on", "Decision by", "Decision taken by", "Subject", "Decision",
+        "Case reference", "Decided on", "Decision by", "Key decision taken", "Decision taken by", "Subject", "Decision",
         "Value excluding VAT", "Reasons", "Alternatives considered and rejected", "Conflicts of interest declared",
         "Documents on the case when it was taken",
     ]  # fmt: skip
-    assert row[0].startswith("PRC-") and row[1:4] == [
-        "2026-04-07", "An officer", "Hana Head (Head of Category); Fred Finance (Finance Business Partner)"
+    assert row[0].startswith("PRC-") and row[1:5] == [
+        "2026-04-07", "An officer", "", "Hana Head (Head of Category); Fred Finance (Finance Business Partner)"
     ]  # fmt: skip
-    assert row[7] == "Procured by open procedure.\nFred Finance: Funded from the ICT capital budget"
-    assert row[9:] == ["None declared", "Evaluation report.pdf"]
+    assert row[8] == "Procured by open procedure.\nFred Finance: Funded from the ICT capital budget"
+    assert row[10:] == ["None declared", "Evaluation report.pdf"]
 
     shown = page_text(browser(people.requester).get(f"/cases/{case_id}").text)
     assert "Decision record The written record of each decision taken on the case" in shown
@@ -275,3 +275,13 @@ def test_the_monitoring_officer_reports_the_key_decisions_taken_under_special_ur
     browser(people.requester).get("/contracts/special-urgency/OCC", status=403)
     assert "Download them to publish" not in monitoring.get("/contracts/decision-records/OCC/2026-01").text
     monitoring.get("/contracts/transparency/OCC/2026-01/decisions.csv", status=403)  # they read, not publish
+
+    # The file the council publishes says how each key decision was taken.
+    analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
+    header, *rows = csv.reader(io.StringIO(analyst.get("/contracts/transparency/OCC/2026-01/decisions.csv").text))
+    assert [(row[2], row[header.index("Key decision taken")]) for row in rows] == [
+        (
+            "The Executive",
+            "Without 28 clear days' notice, under special urgency (2012 Access to Information Regulations, reg 11)",
+        )
+    ]
