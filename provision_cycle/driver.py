@@ -144,9 +144,10 @@ class DriverStatements:
     With ``hold_writes`` (the door's transaction) on PostgreSQL, a ``write`` is not sent at once: held writes
     go with the next statement whose answer is needed, or with the COMMIT (``commit``). The server runs them
     in the order they were given, as ever, but the client waits for the network once per batch instead of
-    once per statement. The door's BEGIN goes in the first batch too (psycopg would send its own and wait for
-    it: so the driver connection must be in autocommit mode, and this class opens and commits the
-    transaction; a rollback is psycopg's, which SQLAlchemy asks for on any error). A transition with no gate
+    once per statement. The door's BEGIN goes in the first batch too, and its COMMIT in the last: this class
+    opens and commits the transaction (psycopg sends a BEGIN only when its own cursor runs with no
+    transaction open, and ``send_held`` sends ours first; its commit finds the transaction ended and sends
+    nothing), and a rollback is psycopg's, which SQLAlchemy asks for on any error. A transition with no gate
     thus makes two round trips, its locked read and its writes with the COMMIT, where it made four. An error
     in a held write is raised when the batch is sent, as SQLAlchemy's exception, and nothing commits: the
     server skips the rest of a batch after an error, COMMIT included. Anything run on ``connection`` through
@@ -162,8 +163,6 @@ class DriverStatements:
         self._pipeline = _Pipeline(driver_connection, prepare_at_once=hold_writes) if psycopg_ else None
         self._cursor = None if self._pipeline else connection.connection.cursor()
         self._holds = hold_writes and self._pipeline is not None
-        if self._holds and not driver_connection.autocommit:
-            raise ValueError("holding writes needs the driver connection in autocommit mode: BEGIN is sent here")
         self._begun = not self._holds  # where writes are held, the BEGIN goes with the first statement
         self._held: list[_Sending] = []
 

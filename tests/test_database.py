@@ -51,7 +51,7 @@ def test_a_busy_connection_closed_by_the_server_fails_once_then_the_pool_recover
 
 
 def test_the_doors_connection_is_pinged_and_replaced_too(postgres_url):
-    """The door's connections (autocommit at the driver: it sends its own BEGIN) come from the same pool and
+    """The door's connections (it sends its own BEGIN) come from the same pool and
     are pinged the same way; a ping leaves no transaction open for the door's BEGIN to trip over."""
     database = Database(postgres_url, ping_after_idle=0)
     try:
