@@ -14,7 +14,7 @@ from decimal import Decimal
 from select import POLLOUT
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from provision_cycle import driver
@@ -155,6 +155,34 @@ def test_held_writes_reach_the_database_in_order_before_whatever_runs_next(db):
             ("cat", "Cat", False),
             ("dan", "Dan", True),
         ]
+
+
+def test_the_doors_transaction_is_one_whoever_speaks_first_and_psycopg_adds_no_begin_or_commit(db):
+    """The door sends its own BEGIN and COMMIT on a connection psycopg also talks on (not in autocommit mode):
+    where the ORM speaks first, the door's BEGIN still goes first, psycopg sends no second one (the server
+    would warn of a transaction already in progress), and everything commits, or nothing does."""
+    users = User.__table__
+    notices: list[str] = []
+    with db.transaction() as tx:
+        driver_connection = tx.connection().connection.driver_connection
+        if db.is_postgresql:
+            driver_connection.add_notice_handler(lambda notice: notices.append(notice.message_primary))
+        assert tx.session.scalar(select(func.count(User.id))) == 0  # the ORM first
+        tx.write(insert(users), _person("ann"))
+        began = "(SELECT xact_start < statement_timestamp() FROM pg_stat_activity WHERE pid = pg_backend_pid())"
+        if db.is_postgresql:  # one transaction, begun before this statement
+            assert tx.scalar(select(literal_column(began))) is True
+    assert notices == []
+    with pytest.raises(RuntimeError), db.transaction() as tx:
+        tx.session.add(User(**_person("bob")))
+        tx.session.flush()
+        tx.write(insert(users), _person("cat"))
+        assert tx.scalar(select(func.count()).select_from(users)) == 3
+        raise RuntimeError("the action fails after its writes")
+    with db.reading() as session:
+        assert session.scalars(select(User.username)).all() == ["ann"]
+    if db.is_postgresql:
+        assert driver_connection.info.transaction_status.name == "IDLE"
 
 
 def test_questions_asked_together_each_get_their_own_rows(db):
