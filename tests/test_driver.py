@@ -50,6 +50,29 @@ def test_the_locked_case_read_gives_the_same_row_and_types(engine, db):
     assert isinstance(case.route_plan, dict) and case.route_plan["regime"] == "PA2023"
     assert case.proposed_start == date(2026, 9, 1)
     assert case.actor_full_name == "Max Manager" and case.actor_conflict is False
+    assert [tuple(role) for role in case.actor_roles] == [("category_manager", "OCC", "cnc")]
+
+
+def test_the_locked_read_is_one_row_however_many_roles_the_actor_holds(engine, db):
+    """The hub's staff hold their role in both councils, and request for both: the case is read once, with
+    every role beside it (a join would repeat the case's row, its JSON among it, once per role)."""
+    from .factories import create_user
+
+    people = hub_people(db)
+    case_id = new_request(engine, people.requester, value="250000")
+    act(engine, case_id, "submit", people.requester)
+    grants = [("head_of_category", "OCC", "cnc"), ("head_of_category", "CDC", "cnc"), ("requester", "OCC"),
+              ("requester", "CDC")]  # fmt: skip
+    hub_head = create_user(db, *grants, full_name="Hub Head")
+    roleless = create_user(db, full_name="Nobody Yet")
+    for actor, roles in ((hub_head, grants), (roleless, [])):
+        with db.transaction() as tx:
+            [case] = tx.rows(sql.LOCK_CASE_WITH_ACTOR, {"case_id": case_id, "actor_id": actor})
+        assert sorted(tuple(role) for role in case.actor_roles or ()) == sorted(
+            (*grant, None) if len(grant) == 2 else grant for grant in roles
+        )
+    declare(engine, case_id, hub_head)
+    act(engine, case_id, "approve", hub_head)  # as OCC's Head of Category, one of the four
 
 
 def test_gate_steps_with_their_decisions_read_the_same(engine, db):

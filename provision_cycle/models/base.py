@@ -83,3 +83,23 @@ def _days_between(element: days_between, compiler: Any, **kw: Any) -> str:
 def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
     later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+class json_rows(FunctionElement):  # noqa: N801 - used as a SQL function, like func.*
+    """``json_rows(a, b, ...)``, an aggregate: the rows' values as a JSON array of arrays (``[[a, b], ...]``),
+    on either database; NULL (PostgreSQL) or ``[]`` (SQLite) over no rows. For a few child rows read beside
+    their parent in one row, where a join would repeat the parent's columns once per child."""
+
+    type = JSON()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(json_rows)
+def _json_rows(element: json_rows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element: json_rows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"

@@ -284,10 +284,10 @@ class Engine:
         rows, also_rows = tx.rows_together((statement, params), also) if also else (tx.rows(statement, params), None)
         if not rows:
             raise NotFound(f"There is no case {case_id}")
-        case = rows[0]
+        [case] = rows
         if case.actor_username is None or not case.actor_active:
             raise NotPermitted("Your account is not active")
-        roles = tuple((r.actor_role, r.actor_authority, r.actor_pillar) for r in rows if r.actor_role)
+        roles = tuple((role, authority, pillar) for role, authority, pillar in case.actor_roles or ())
         return case, Actor(actor_id, case.actor_username, case.actor_full_name, roles), also_rows
 
     def _context(
