@@ -24,7 +24,13 @@ from tests.web.test_passwords import _emails
 
 
 @pytest.fixture
-def provider(app, core):
+def provider(app, core, monkeypatch):
+    from provision_cycle.services import single_sign_on
+
+    # Each test's provider is discovered afresh. One that an earlier test's happened to leave on the same port
+    # would otherwise be taken for it, and its new key not fetched: PyJWT refetches keys for an unknown key
+    # name only 30 s after its last fetch, so the sign-in was refused ("Unable to find a signing key").
+    monkeypatch.setattr(single_sign_on, "_discovered", {})
     identity_provider = IdentityProvider().start()
     core.settings = core.settings.with_overrides(
         sso_issuer=identity_provider.issuer,
@@ -186,7 +192,6 @@ def test_the_provider_s_discovery_document_is_read_again_each_day(app, core, db,
     kept a day, then read again."""
     from provision_cycle.services import single_sign_on
 
-    monkeypatch.setattr(single_sign_on, "_discovered", {})  # an earlier test's provider on this port is not it
     _kate(db)
     for _ in range(2):
         client = app.test_client()
