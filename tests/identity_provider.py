@@ -45,14 +45,23 @@ class IdentityProvider:
     discovered: int = 0  # how many times its discovery document was read
     _codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def start(self) -> IdentityProvider:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+    def start(self, port: int = 0) -> IdentityProvider:
+        """Serve on ``port`` (0: any free one)."""
+        from provision_cycle.services import single_sign_on
+
+        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
         self.issuer = f"http://127.0.0.1:{self._server.server_port}/tenant"
+        # The service forgets what it learnt of an earlier provider that a test left on this port: it would
+        # take this one for it, and not fetch its new key (PyJWT refetches keys for an unknown key name only
+        # 30 s after its last fetch), refusing the sign-in ("Unable to find a signing key").
+        for known in [provider for provider in single_sign_on._discovered if provider.issuer == self.issuer]:
+            del single_sign_on._discovered[known]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._server.server_close()  # the port is free for another
 
     # --- the protocol ---------------------------------------------------------------------------------
     def _wsgi(self, environ, start_response):

@@ -24,13 +24,7 @@ from tests.web.test_passwords import _emails
 
 
 @pytest.fixture
-def provider(app, core, monkeypatch):
-    from provision_cycle.services import single_sign_on
-
-    # Each test's provider is discovered afresh. One that an earlier test's happened to leave on the same port
-    # would otherwise be taken for it, and its new key not fetched: PyJWT refetches keys for an unknown key
-    # name only 30 s after its last fetch, so the sign-in was refused ("Unable to find a signing key").
-    monkeypatch.setattr(single_sign_on, "_discovered", {})
+def provider(app, core):
     identity_provider = IdentityProvider().start()
     core.settings = core.settings.with_overrides(
         sso_issuer=identity_provider.issuer,
@@ -185,6 +179,21 @@ def test_a_provider_that_cannot_be_reached_leaves_the_password_to_sign_in_with(a
     response = client.get("/sign-in/single-sign-on")
     assert "Your Oxfordshire account could not be reached just now: try again" in _refusal(client, response)
     assert 'type="password"' in client.get("/sign-in").text  # and the password is there to sign in with
+
+
+def test_a_new_provider_at_an_address_an_earlier_one_used_is_not_taken_for_it(app, core, db, provider):
+    """Tests start many providers, and one may get a port an earlier one had: its key is fetched, not looked
+    for among the earlier one's (PyJWT refetches keys for an unknown key name only 30 s after its last fetch,
+    which once failed a sign-in in a full run)."""
+    _kate(db)
+    assert _signs_in(app.test_client())
+    provider.stop()
+    successor = IdentityProvider().start(port=int(provider.issuer.split(":")[2].split("/")[0]))
+    try:
+        assert successor.issuer == provider.issuer and successor.kid != provider.kid
+        assert _signs_in(app.test_client())
+    finally:
+        successor.stop()
 
 
 def test_the_provider_s_discovery_document_is_read_again_each_day(app, core, db, provider, monkeypatch):
