@@ -493,8 +493,9 @@ class Engine:
         decided it already (a committee's step stays live for its other members)."""
         if actor.id == case.requester_id:
             return False
-        rows = statements_of(session).rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate})
-        step = next((s for s in rows if s.status in StepStatus.live()), None)
+        rows, _, step = _in_play(
+            statements_of(session).rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate})
+        )
         if step is None:
             return False
         decided = dict(_decisions_on(rows, step))
