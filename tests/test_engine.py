@@ -305,6 +305,37 @@ def test_the_requester_cannot_decide_as_a_delegate(engine, db, people, submitted
         act(engine, submitted, "approve", people.requester)
 
 
+def test_nobody_decides_what_they_put_forward_nor_for_someone_who_did(core, engine, db, clock, people):
+    """Four eyes on every proposal, not only on a request: a Head of Category who proposes a contract's
+    variation cannot approve it, nor can whoever covers for them while they are away; neither is asked to,
+    nor offered it, and another Head of Category for the pillar decides it."""
+    from provision_cycle.services.reading import approvals_waiting
+    from tests.factories import propose_variation, register_contract
+
+    contract = register_contract(core, people, value="400000", ends=date(2028, 3, 31))
+    cover = create_user(db, ("head_of_category", "OCC", "heasc"), full_name="Cover Head")  # not of this pillar
+    other_head = create_user(db, ("head_of_category", "OCC", "cnc"), full_name="Other Head")
+    engine.delegate(people.head, cover, clock.today, clock.today + timedelta(days=10), "Annual leave")
+    propose_variation(engine, contract.case_id, people.head,
+                      {"variation_description": "More sites", "new_value": "420000", "new_end_date": "2028-03-31"})  # fmt: skip
+    declare(engine, contract.case_id, people.head, cover, other_head)
+    with pytest.raises(NotPermitted, match=r"^You cannot decide on what you put forward \(segregation of duties\)$"):
+        act(engine, contract.case_id, "approve", people.head)
+    with pytest.raises(NotPermitted, match="segregation of duties"):
+        act(engine, contract.case_id, "approve", cover)  # only for the Head away, who proposed it
+    with db.reading() as s:
+        asked = s.scalars(select(OutboxMessage.recipient_id).where(OutboxMessage.kind == "approval_needed")).all()
+        case = s.get(Case, contract.case_id)
+        offered = {person: [a.trigger for a in engine.available_actions(s, case, engine.actor(s, person))]
+                   for person in (people.head, cover, other_head)}  # fmt: skip
+        queued = {person: len(approvals_waiting(core, s, engine.actor(s, person)))
+                  for person in (people.head, cover, other_head)}  # fmt: skip
+    assert asked == [other_head]
+    assert [("approve" in triggers) for triggers in offered.values()] == [False, False, True]
+    assert list(queued.values()) == [0, 0, 1]
+    assert act(engine, contract.case_id, "approve", other_head).to_state == "live"  # the variation made
+
+
 def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitted):
     declare(engine, submitted, people.head)
     with pytest.raises(InvalidInput, match="Give a reason to reject"):

@@ -2,7 +2,7 @@
 
 Invariants after every step: the state is one of the workflow's states; the audit chain verifies and its
 length matches the case's counter; at most one live approval step per gate; a closed case is final; nobody
-decides a step of their own request; a procurement past its award stands on an approved award. Walks take
+decides a step of their own request, nor of what they put forward; a procurement past its award stands on an approved award. Walks take
 every route (the default, a call-off, direct awards on three kinds of ground) and mostly the actions the
 pages would offer, so that they reach the award and beyond. ``PC_WALKS=300`` runs that many walks of each
 (the suite runs 20-25).
@@ -28,7 +28,7 @@ from provision_cycle.audit import verify_chains
 from provision_cycle.core import Core
 from provision_cycle.db import Database
 from provision_cycle.errors import DomainError, InvalidInput
-from provision_cycle.models import ApprovalStep, Case, Decision, StepStatus
+from provision_cycle.models import ApprovalStep, AuditEvent, Case, Decision, StepStatus
 from provision_cycle.services.evaluation import TenderGiven, record_tender
 from provision_cycle.services.frameworks import FrameworkGiven, record_framework
 from provision_cycle.services.performance import set_procurement_kpis
@@ -100,9 +100,17 @@ def _assert_case_consistent(s, workflows, case_id: int) -> Case:
     live = s.scalars(select(ApprovalStep.gate).where(ApprovalStep.status.in_(StepStatus.live()))).all()
     gate = definition.gate_at(case.state)
     assert live == ([gate.name] if gate is not None else [])
-    # Segregation of duties: nobody decides a step of their own request, in person or through a delegate.
+    # Segregation of duties: nobody decides a step of their own request, in person or through a delegate,
+    # nor one of what they put forward (whoever moved the case into the gate: an award they recommended).
     deciders = s.execute(select(Decision.actor_id, Decision.principal_id).where(Decision.case_id == case_id))
     assert all(case.requester_id not in people for people in deciders)
+    decisions = {t.trigger for t in definition.transitions if t.decision is not None}
+    proposer = None
+    for event in s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)):
+        if event.action in decisions:
+            assert proposer not in (event.actor_id, event.on_behalf_of_id), f"{event.action} by its proposer"
+        elif event.to_state != event.from_state and definition.gate_at(event.to_state or ""):  # none by the system
+            proposer = event.actor_id
     return case
 
 

@@ -352,6 +352,22 @@ def test_a_reminder_reaches_whoever_covers_for_an_approver_away(core, db, clock,
     assert chased[cover].startswith("You cover for Hana Head while they are away. 'Case management system' has")
 
 
+def test_whoever_put_a_proposal_forward_is_not_reminded_to_decide_it(core, db, clock, schedule):
+    """A category manager who proposed a contract's variation may not approve it (segregation of duties), so
+    the step's reminder goes to the pillar's other category manager only, as its first notice did."""
+    from .factories import propose_variation
+
+    people = hub_people(db)  # Monday 2 March 2026
+    proposer = create_user(db, ("category_manager", "OCC", "cnc"), full_name="Pat Proposer")
+    contract = register_contract(core, people, value="25000", ends=date(2028, 3, 31))
+    propose_variation(core.engine, contract.case_id, proposer,
+                      {"variation_description": "Two more sites", "new_value": "26000", "new_end_date": "2028-03-31"})  # fmt: skip
+    clock.set(date(2026, 3, 5))  # 3 working days
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert [r for r, _ in _outbox(db, "approval_needed")] == [people.manager]
+    assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager]
+
+
 def test_a_committee_s_reminder_skips_the_delegate_of_a_member_who_has_decided(core, db, clock, schedule):
     from .factories import approve_gate, commissioning_at_its_gate
 

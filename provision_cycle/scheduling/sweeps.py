@@ -88,7 +88,7 @@ from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password
 from ..services.reading import open_forward_plan, waiting_on_approvers_since
 from ..services.tasks import NewTask, raise_task
 from ..wording import counted, duration
-from ..workflow.engine import SYSTEM_USERNAME, ActionRequest
+from ..workflow.engine import SYSTEM_USERNAME, ActionRequest, behind_the_proposal
 from ..workflow.frameworks import framework_name, framework_reference, ours_to_reopen
 from ..workflow.markets import ceased
 from .config import Schedule
@@ -791,6 +791,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 continue
             waited = working_days_since(since, today)
             waiting = counted(waited, "working day")
+            behind = behind_the_proposal(case.requester_id, case.details)  # no decision of theirs to chase
             payload = None
             covering: dict[int, int] = {}  # a reminder's delegates, and whom each covers for
             if waited >= schedule.escalate_after:
@@ -802,7 +803,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 # Not a committee's members who have decided already (nor their delegates): the step waits for
                 # the others. Whoever covers for an approver away is reminded, as they were told it opened.
                 decided = set(session.scalars(select(Decision.principal_id).where(Decision.step_id == step.id)))
-                deciders = core.engine.step_deciders(session, step, case.requester_id, today)
+                deciders = core.engine.step_deciders(session, step, behind, today)
                 people = [person for person, away in deciders if not decided & {person, away}]
                 covering = {person: away for person, away in deciders if away is not None}
                 subject = f"Reminder: {case.reference} is waiting for your approval"
@@ -815,7 +816,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 step.reminded_at = now
             else:
                 continue
-            for person in dict.fromkeys(p for p in people if p != case.requester_id):
+            for person in dict.fromkeys(p for p in people if p not in behind):
                 said = body
                 if person in covering:
                     away = core.engine.actor(session, covering[person]).full_name

@@ -280,6 +280,13 @@ def open_forward_plan() -> tuple[Any, ColumnElement[bool]]:
     return plan, and_(plan.case_id == Case.id, plan.kind == "forward_plan", plan.met_at.is_(None))
 
 
+def _not_behind_the_proposal(people: set[int]) -> ColumnElement[bool]:
+    """The case was neither requested nor put forward by any of ``people`` (``engine.behind_the_proposal``, as
+    SQL): none of them may decide it, themselves or for someone away."""
+    proposer = Case.details[PROPOSED_BY].as_integer()
+    return and_(Case.requester_id.not_in(people), or_(proposer.is_(None), proposer.not_in(people)))
+
+
 def approvals_waiting(
     core: Core,
     session: Session,
@@ -309,7 +316,7 @@ def approvals_waiting(
             .where(
                 ApprovalStep.status == StepStatus.OPEN,
                 _eligible_steps(person),
-                Case.requester_id != actor.id,  # segregation of duties
+                _not_behind_the_proposal({actor.id, person.id}),  # segregation of duties
                 ~has_decided(ApprovalStep.id, person.id),  # a committee's step stays open for the others
             )
         )

@@ -75,8 +75,9 @@ MAX_WHOLE_NUMBER = 1_000_000  # months, days, counts: anything larger is a typin
 
 
 def behind_the_proposal(requester_id: int, details: dict[str, Any] | None) -> list[int]:
-    """The case's requester and whoever put forward what its gate decides (``PROPOSED_BY``): who hear its
-    approvers' questions, and its return or rejection."""
+    """The case's requester and whoever put forward what its gate decides (``PROPOSED_BY``: an award they
+    recommended, a renewal they proposed): who hear its approvers' questions, and its return or rejection, and
+    who may not decide it, themselves or for someone away (segregation of duties: four eyes on every proposal)."""
     proposer = (details or {}).get(PROPOSED_BY)
     return [requester_id, *([proposer] if proposer not in (None, requester_id) else [])]
 
@@ -491,7 +492,8 @@ class Engine:
     def _may_decide(self, session: Session, case: Case | Row[Any], gate: str, actor: Actor) -> bool:
         """Whether ``actor`` could decide the gate's live step (themselves or for someone away), not having
         decided it already (a committee's step stays live for its other members)."""
-        if actor.id == case.requester_id:
+        behind = behind_the_proposal(case.requester_id, case.details)
+        if actor.id in behind:
             return False
         rows, _, step = _in_play(
             statements_of(session).rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate})
@@ -501,7 +503,10 @@ class Engine:
         decided = dict(_decisions_on(rows, step))
         if actor.id not in decided and self._eligible(actor, step):
             return True
-        return any(d.id not in decided and self._eligible(d, step) for d in self.delegators_of(session, actor.id))
+        return any(
+            d.id not in decided and d.id not in behind and self._eligible(d, step)
+            for d in self.delegators_of(session, actor.id)
+        )
 
     def delegators_of(self, session: Session | Transaction, delegate_id: int, on: date | None = None) -> list[Actor]:
         """The people ``delegate_id`` covers for today (dated, unrevoked delegations)."""
@@ -531,6 +536,8 @@ class Engine:
         principal_id = self._principal(ctx, step, on_behalf_of_id)
         if ctx.actor.id == case.requester_id or principal_id == case.requester_id:
             raise NotPermitted("You cannot decide on a case you requested (segregation of duties)")
+        if ctx.details.get(PROPOSED_BY) in (ctx.actor.id, principal_id):
+            raise NotPermitted("You cannot decide on what you put forward (segregation of duties)")
         if problem := ctx.declaration_problem(missing="Approval needs a conflict-of-interest declaration"):
             raise NotPermitted(problem)
         if outcome is not Outcome.APPROVE and not ctx.reason:
@@ -765,7 +772,8 @@ class Engine:
         an action link bound to it (see scheduling). ``deciders_read``: the rows of ``_deciders_question``, where
         the caller asked it already."""
         at = {"gate": step.gate, "round": round_, "position": step.position}
-        deciders = self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today, deciders_read)
+        behind = behind_the_proposal(ctx.case.requester_id, ctx.details)
+        deciders = self.step_deciders(ctx.tx, step, behind, ctx.today, deciders_read)
         ctx.notify(
             [p for p, away in deciders if away is None],
             "approval_needed",
@@ -782,21 +790,21 @@ class Engine:
         self,
         session: Session | Transaction,
         step: Any,
-        requester_id: int,
+        behind: list[int],
         today: date,
         rows: list[Row[Any]] | None = None,
     ) -> list[tuple[int, int | None]]:
         """Who may decide ``step`` today, each once, as (person, whom they cover for): its role's holders
-        (None), then whoever covers today for one of them and may decide it (``_may_cover``), never the
-        requester nor a delegate of theirs. Read in one statement (``_deciders_question``), unless ``rows``
-        are its answer already."""
+        (None), then whoever covers today for one of them and may decide it (``_may_cover``), never one of
+        those ``behind`` the proposal (``behind_the_proposal``) nor a delegate of theirs. Read in one
+        statement (``_deciders_question``), unless ``rows`` are its answer already."""
         if rows is None:
             rows = statements_of(session).rows(*self._deciders_question(step, today))
-        holders = sorted({row.user_id for row in rows if row.covering_for is None} - {requester_id})
+        holders = sorted({row.user_id for row in rows if row.covering_for is None}.difference(behind))
         deciders: list[tuple[int, int | None]] = [(holder, None) for holder in holders]
         told = set(holders)
         for delegate, away in sorted((r.user_id, r.covering_for) for r in rows if r.covering_for is not None):
-            if delegate in told or requester_id in (delegate, away):
+            if delegate in told or delegate in behind or away in behind:
                 continue  # told already (a holder, or covering for another), or no decision of theirs
             if self._may_cover(self.actor(session, delegate), step):
                 deciders.append((delegate, away))
@@ -821,7 +829,8 @@ class Engine:
         if step is None:
             raise InvalidAction("No one has asked for more information on this case")
         ctx.tx.write(sql.STEP_ANSWERED, {"b_step_id": step.id, "b_at": ctx.now})
-        people = [person for person, _ in self.step_deciders(ctx.tx, step, ctx.case.requester_id, ctx.today)]
+        behind = behind_the_proposal(ctx.case.requester_id, ctx.details)
+        people = [person for person, _ in self.step_deciders(ctx.tx, step, behind, ctx.today)]
         # The question beside its answer: the approvers hear what was asked as well as what was said.
         question = ctx.tx.first(sql.LAST_QUESTION, {"case_id": ctx.case.id})
         asked = f"To the question “{question.comment}”, " if question is not None else ""
