@@ -336,6 +336,36 @@ def test_nobody_decides_what_they_put_forward_nor_for_someone_who_did(core, engi
     assert act(engine, contract.case_id, "approve", other_head).to_state == "live"  # the variation made
 
 
+def test_a_step_nobody_may_decide_says_why_on_its_case(core, engine, db, clock, people, submitted):
+    """Its sole Head of Category put the variation forward, so nobody may decide it until an administrator
+    gives the role to someone else; a request in a pillar with no Head of Category at all waits for one."""
+    from tests.factories import propose_variation, register_contract
+
+    contract = register_contract(core, people, value="400000", ends=date(2028, 3, 31))
+    propose_variation(engine, contract.case_id, people.head,
+                      {"variation_description": "More sites", "new_value": "420000", "new_end_date": "2028-03-31"})  # fmt: skip
+    elsewhere = new_request(engine, people.requester, value="250000", category="adult_social_care")
+    act(engine, elsewhere, "submit", people.requester)
+    with db.reading() as s:
+        why = {case_id: engine.why_nobody_may_decide(s, s.get(Case, case_id))
+               for case_id in (contract.case_id, elsewhere, submitted)}  # fmt: skip
+    assert why == {
+        contract.case_id: "Nobody else holds the role of Head of Category for OCC, Corporate and Commercial to "
+        "decide this step: who requested the case, or put forward what it decides, may not (segregation of "
+        "duties). An administrator can give the role to someone else.",
+        elsewhere: "Nobody holds the role of Head of Category for OCC, Health, Education and Social Care to "
+        "decide this step. An administrator can give someone the role.",
+        submitted: None,  # its Head of Category may
+    }
+    other_head = create_user(db, ("head_of_category", "OCC", "cnc"), full_name="Other Head")
+    with db.reading() as s:
+        assert engine.why_nobody_may_decide(s, s.get(Case, contract.case_id)) is None
+    declare(engine, contract.case_id, other_head)
+    assert act(engine, contract.case_id, "approve", other_head).to_state == "live"
+    with db.reading() as s:
+        assert engine.why_nobody_may_decide(s, s.get(Case, contract.case_id)) is None  # at no gate
+
+
 def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitted):
     declare(engine, submitted, people.head)
     with pytest.raises(InvalidInput, match="Give a reason to reject"):

@@ -387,6 +387,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
             ],
             returned=_out(s.DecisionOut, page.returned) if page.returned else None,
             question=_event(page.question.event) if page.question else None,
+            nobody_may_decide=page.why_nobody_may_decide,
         )
         return out, case.version
 

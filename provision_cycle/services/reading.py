@@ -559,6 +559,7 @@ class CasePage:
     award_supplier_on_record: bool | None = None
     # The written records of the decisions taken on it that the law has the council record (``workflow.records``).
     decision_records: list[DecisionRecord] = field(default_factory=list)
+    why_nobody_may_decide: str | None = None  # the step waiting at its gate has nobody who may decide it
 
     @property
     def business_case(self) -> list[tuple[str, str]]:
@@ -852,6 +853,7 @@ def case_page(core: Core, session: Session, actor: Actor, case_id: int) -> CaseP
         contract=contract,
         documents=list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id))),
         actions=actions_with_obstacles(core, session, case, actor),
+        why_nobody_may_decide=core.engine.why_nobody_may_decide(session, case),
         tasks=list(session.scalars(select(Task).where(Task.case_id == case.id).order_by(Task.due_on))),
         names=names,
         team=team_of(session, case.id) if case.stage == "procurement" else [],

@@ -508,6 +508,44 @@ class Engine:
             for d in self.delegators_of(session, actor.id)
         )
 
+    def why_nobody_may_decide(self, session: Session, case: Case) -> str | None:
+        """Why the step waiting for a decision at the case's gate cannot be decided by anyone today (nobody
+        holds its role, or too few besides those behind the proposal, who may not decide it: ``step_deciders``),
+        for its page to say; None where it can be, or the case is at no gate. Such a step waits, and the
+        scheduler escalates it (``chase_approvals``)."""
+        gate = self.workflows.get(case.workflow, case.workflow_version).gate_at(case.state)
+        if gate is None:
+            return None
+        rows, _, step = _in_play(
+            statements_of(session).rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate.name})
+        )
+        if step is None:
+            return None
+        decisions = _decisions_on(rows, step)
+        needed = step.required - sum(outcome == Outcome.APPROVE for _, outcome in decisions)
+        decided = {person for person, _ in decisions}
+        today = self.today()
+
+        def principals(behind: list[int]) -> set[int]:  # whose authority may yet be used on the step
+            return {away or person for person, away in self.step_deciders(session, step, behind, today)} - decided
+
+        behind = behind_the_proposal(case.requester_id, case.details)
+        if len(principals(behind)) >= needed:
+            return None
+        role = self._role_in_scope(step)
+        if len(principals([])) >= needed:
+            return (
+                f"Nobody else holds the role of {role} to decide this step: who requested the case, or put forward "
+                "what it decides, may not (segregation of duties). An administrator can give the role to someone else."
+            )
+        return f"Nobody holds the role of {role} to decide this step. An administrator can give someone the role."
+
+    def _role_in_scope(self, step: Any) -> str:
+        """A step's role with its council and pillar: "Head of Category for OCC, Corporate and Commercial"."""
+        organisation = self.governance.organisation
+        pillar = f", {organisation.pillars[step.pillar].name}" if step.pillar else ""
+        return f"{organisation.roles[step.role].name} for {step.authority}{pillar}"
+
     def delegators_of(self, session: Session | Transaction, delegate_id: int, on: date | None = None) -> list[Actor]:
         """The people ``delegate_id`` covers for today (dated, unrevoked delegations)."""
         rows = statements_of(session).rows(sql.DELEGATORS, {"delegate_id": delegate_id, "today": on or self.today()})
@@ -681,11 +719,7 @@ class Engine:
                         f"{role} or a more senior role in {step.authority}"
                     )
                 return delegator.id
-        role = self.governance.organisation.roles[step.role].name
-        scope = f"{step.authority}" + (
-            f", {self.governance.organisation.pillars[step.pillar].name}" if step.pillar else ""
-        )
-        raise NotPermitted(f"This step needs a {role} for {scope}, or their delegate")
+        raise NotPermitted(f"This step needs a {self._role_in_scope(step)}, or their delegate")
 
     @staticmethod
     def _eligible(actor: Actor, step: Row[Any]) -> bool:

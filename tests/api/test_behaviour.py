@@ -217,6 +217,23 @@ def test_a_requester_reads_the_question_waiting_for_them_and_why_their_request_c
     assert requester.get(f"/cases/{case_id}").get_json()["returned"] is None
 
 
+def test_a_case_says_when_nobody_may_decide_its_step(api, core, db):
+    """The pillar's only Category Manager raised the request their role approves: nobody may decide it."""
+    p = hub_people(db)
+    case_id = new_request(core.engine, p.manager, value="18000")
+    act(core.engine, case_id, "submit", p.manager)
+    assert (
+        api(p.officer)
+        .get(f"/cases/{case_id}")
+        .get_json()["nobody_may_decide"]
+        .startswith(
+            "Nobody else holds the role of Category Manager for OCC, Corporate and Commercial to decide this step"
+        )
+    )
+    create_user(db, ("category_manager", "OCC", "cnc"))
+    assert api(p.officer).get(f"/cases/{case_id}").get_json()["nobody_may_decide"] is None
+
+
 def test_a_key_decision_on_the_forward_plan_is_pending_from_the_day_it_can_be_taken(api, core, db):
     from tests.factories import key_decision_on_the_forward_plan
 

@@ -351,6 +351,12 @@ def test_requester_cannot_decide_their_own_request(core, db, browser):
     act(core.engine, case_id, "submit", both)
     page = browser(both).get(f"/approvals/cases/{case_id}", status=302)
     assert page.location.endswith(f"/cases/{case_id}")
+    # The council's only Category Manager for the pillar raised it: the case says why nobody may decide it.
+    shown = page_text(browser(people.officer).get(f"/cases/{case_id}").text)
+    assert (
+        "Warning Nobody else holds the role of Category Manager for OCC, Corporate and Commercial to decide this "
+        "step: who requested the case, or put forward what it decides, may not (segregation of duties)." in shown
+    )
 
 
 def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
