@@ -368,6 +368,35 @@ def test_whoever_put_a_proposal_forward_is_not_reminded_to_decide_it(core, db, c
     assert [r for r, _ in _outbox(db, "approval_chase")] == [people.manager]
 
 
+def test_an_approval_nobody_may_decide_is_escalated_saying_why_and_to_an_administrator_if_need_be(
+    core, db, clock, schedule
+):
+    """The pillar's only Category Manager raised a request their role approves: its Head of Category hears why
+    after 5 working days. A request in a pillar with nobody in it, neither approver nor Head of Category,
+    waits for a council administrator to hear of it, and then they do, told why it comes to them."""
+    people = hub_people(db)  # Monday 2 March 2026
+    own = new_request(core.engine, people.manager, value="18000", title="Own request")
+    act(core.engine, own, "submit", people.manager)
+    orphan = new_request(core.engine, people.requester, value="18000", category="adult_social_care", title="Orphan")
+    act(core.engine, orphan, "submit", people.requester)
+    clock.set(date(2026, 3, 9))  # 5 working days
+    assert chase_approvals(core, schedule, clock.today).changed == 1  # the orphan has nobody to go to yet
+    [(head, said)] = _chased(db).items()
+    assert head == people.head and said.endswith(
+        "Please chase or reassign it. Nobody else holds the role of Category Manager for OCC, Corporate and "
+        "Commercial to decide this step: who requested the case, or put forward what it decides, may not "
+        "(segregation of duties). An administrator can give the role to someone else."
+    )
+    admin = create_user(db, ("administrator", "OCC"))
+    assert chase_approvals(core, schedule, clock.today).changed == 1
+    assert _chased(db)[admin].startswith(
+        "Nobody else holds Head of Category for OCC, Health, Education and Social Care, so this comes to you as an "
+        "administrator. 'Orphan' has waited "
+    )
+    assert _chased(db)[admin].endswith("Nobody holds the role of Category Manager for OCC, Health, Education and "
+                                       "Social Care to decide this step. An administrator can give someone the role.")  # fmt: skip
+
+
 def test_a_committee_s_reminder_skips_the_delegate_of_a_member_who_has_decided(core, db, clock, schedule):
     from .factories import approve_gate, commissioning_at_its_gate
 

@@ -795,9 +795,26 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
             payload = None
             covering: dict[int, int] = {}  # a reminder's delegates, and whom each covers for
             if waited >= schedule.escalate_after:
-                people = _escalation_people(core, session, schedule, step.authority, case.pillar)
+                people = [p for p in _escalation_people(core, session, schedule, step.authority, case.pillar)
+                          if p not in behind]  # fmt: skip
                 subject = f"{case.reference}: an approval has waited {waiting}"
                 body = f"'{case.title}' has waited {waiting} for: {step.reason}. Please chase or reassign it."
+                if why := core.engine.why_nobody_may_decide(session, case):
+                    body = f"{body} {why}"
+                if not people:  # an escalation must reach someone: the council's administrators, told why
+                    people = core.engine.holders(session, ADMINISTRATOR, step.authority, None)
+                    organisation = core.governance.organisation
+                    role = organisation.roles[schedule.escalate_to]
+                    scope = f", {organisation.pillars[case.pillar].name}" if role.pillar_scoped else ""
+                    body = (
+                        f"Nobody else holds {role.name} for {step.authority}{scope}, so this comes to you as an "
+                        f"administrator. {body}"
+                    )
+                if not people:
+                    log.warning(
+                        "%s: nobody to escalate its approval to; it is escalated once someone is", case.reference
+                    )
+                    continue
                 step.escalated_at = now
             elif waited >= schedule.remind_after and step.reminded_at is None:
                 # Not a committee's members who have decided already (nor their delegates): the step waits for
