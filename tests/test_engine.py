@@ -364,6 +364,14 @@ def test_a_step_nobody_may_decide_says_why_on_its_case(core, engine, db, clock, 
     assert act(engine, contract.case_id, "approve", other_head).to_state == "live"
     with db.reading() as s:
         assert engine.why_nobody_may_decide(s, s.get(Case, contract.case_id)) is None  # at no gate
+    # A director's own commissioning case: the Commissioning Board needs two directors, and one is left.
+    board = commissioning_at_its_gate(engine, people.director)
+    approve_gate(engine, board, [people.head])  # its first step
+    with db.reading() as s:
+        assert engine.why_nobody_may_decide(s, s.get(Case, board)).startswith(
+            "Too few others hold the role of Director for OCC to decide this step, which needs 2 more approvals: "
+            "who requested the case"
+        )
 
 
 def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitted):

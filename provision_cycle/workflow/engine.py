@@ -533,12 +533,18 @@ class Engine:
         if len(principals(behind)) >= needed:
             return None
         role = self._role_in_scope(step)
-        if len(principals([])) >= needed:
+        if len(principals([])) >= needed:  # only those behind the proposal stand in the way
+            who = "Nobody else holds" if needed == 1 else "Too few others hold"
             return (
-                f"Nobody else holds the role of {role} to decide this step: who requested the case, or put forward "
-                "what it decides, may not (segregation of duties). An administrator can give the role to someone else."
+                f"{who} the role of {role} to decide this step{_more_approvals(needed)}: who requested the case, or "
+                "put forward what it decides, may not (segregation of duties). An administrator can give the role to "
+                "someone else."
             )
-        return f"Nobody holds the role of {role} to decide this step. An administrator can give someone the role."
+        who = "Nobody holds" if needed == 1 else "Too few hold"
+        return (
+            f"{who} the role of {role} to decide this step{_more_approvals(needed)}. An administrator can give "
+            "someone the role."
+        )
 
     def _role_in_scope(self, step: Any) -> str:
         """A step's role with its council and pillar: "Head of Category for OCC, Corporate and Commercial"."""
@@ -1494,6 +1500,11 @@ def _in_play(rows: list[Row[Any]]) -> tuple[list[Row[Any]], list[Row[Any]], Row[
     order, and the step waiting for a decision now, if any."""
     in_play = list({row.id: row for row in rows}.values())
     return rows, in_play, next((s for s in in_play if s.status in StepStatus.live()), None)
+
+
+def _more_approvals(needed: int) -> str:
+    """What a committee's step still needs, said after the step: ", which needs 2 more approvals"."""
+    return f", which needs {needed} more approvals" if needed > 1 else ""
 
 
 def _decisions_on(rows: list[Row[Any]], step: Row[Any]) -> list[tuple[int, str]]:
