@@ -349,7 +349,7 @@ def test_the_question_a_step_waits_on_is_shown_where_it_is_answered_and_decided(
     with db.reading() as session:  # the approvers hear the question beside its answer
         told = session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "info_provided")).all()
     assert told == ["To the question “Who uses it & how often?”, Rita Requester answers: Forty staff, daily"]
-    assert 'Route approval: Category manager <strong class="govuk-tag govuk-tag--green">Question answered</strong>' in (
+    assert 'Route approval: Category Manager <strong class="govuk-tag govuk-tag--green">Question answered</strong>' in (
         browser(people.manager).get("/approvals/").text
     )
     assert "asked on" not in requester.get(f"/cases/{case_id}").text
