@@ -2,10 +2,10 @@
 
 Invariants after every step: the state is one of the workflow's states; the audit chain verifies and its
 length matches the case's counter; at most one live approval step per gate; a closed case is final; nobody
-decides a step of their own request, nor of what they put forward; a procurement past its award stands on an approved award. Walks take
-every route (the default, a call-off, direct awards on three kinds of ground) and mostly the actions the
-pages would offer, so that they reach the award and beyond. ``PC_WALKS=300`` runs that many walks of each
-(the suite runs 20-25).
+decides a step of their own request, nor of what they put forward; a procurement past its award stands on an
+approved award. Walks take every route (the default, a call-off, direct awards on three kinds of ground) and
+mostly the actions the pages would offer, so that they reach the award and beyond. ``PC_WALKS=300`` runs that
+many walks of each (the suite runs 20-25).
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def _assert_case_consistent(s, workflows, case_id: int) -> Case:
     for event in s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)):
         if event.action in decisions:
             assert proposer not in (event.actor_id, event.on_behalf_of_id), f"{event.action} by its proposer"
-        elif event.to_state != event.from_state and definition.gate_at(event.to_state or ""):  # none by the system
-            proposer = event.actor_id
+        elif event.to_state != event.from_state and definition.gate_at(event.to_state or ""):
+            proposer = event.actor_id  # a person: no workflow lets the system move a case into a gate
     return case
 
 
