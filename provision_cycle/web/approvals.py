@@ -44,8 +44,8 @@ def queue():
 @signed_in
 def decide(case_id: int):
     waiting = _decision_waiting(case_id)
-    if waiting is None:
-        flash("There is no decision waiting for you on this case.", "error")
+    if isinstance(waiting, str):
+        flash(waiting, "error")
         return redirect(url_for("cases.show", case_id=case_id))
     form = DecisionForm()
     page = waiting.page
@@ -67,7 +67,7 @@ def decide(case_id: int):
             # send again. Other committee members' decisions on the same step do not count (the door's rule).
             flash(error.message, "error")
             waiting = _decision_waiting(case_id)
-            if waiting is None:
+            if isinstance(waiting, str):
                 return redirect(url_for("cases.show", case_id=case_id))
             form.seen_through.data = str(waiting.page.case.audit_seq)
         except DomainError as error:
@@ -95,12 +95,15 @@ class DecisionWaiting:
     track_record: TrackRecord | None  # how a contract has gone, where its renewal or variation is decided
 
 
-def _decision_waiting(case_id: int) -> DecisionWaiting | None:
-    """What the person sees to decide the case, or None where no decision waits for them."""
+def _decision_waiting(case_id: int) -> DecisionWaiting | str:
+    """What the person sees to decide the case, or why no decision waits for them."""
     with core().db.reading() as session:
         page = reading.case_page(core(), session, me(), case_id)
         if not any(action.decision for action in page.actions):
-            return None
+            at_a_gate = page.definition.gate_at(page.case.state) is not None
+            if at_a_gate and me().id in page.behind_the_proposal:
+                return "You cannot decide on a case you requested, nor on what you put forward (segregation of duties)."
+            return "There is no decision waiting for you on this case."
         declaration = teams.latest_declaration(session, case_id, me().id)
         contract = page.contract if page.case.stage == "contract" else None
         return DecisionWaiting(

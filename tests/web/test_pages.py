@@ -349,8 +349,12 @@ def test_requester_cannot_decide_their_own_request(core, db, browser):
     both = people.manager  # a manager who raises a request of their own
     case_id = new_request(core.engine, both, value="18000")
     act(core.engine, case_id, "submit", both)
-    page = browser(both).get(f"/approvals/cases/{case_id}", status=302)
+    manager = browser(both)
+    page = manager.get(f"/approvals/cases/{case_id}", status=302)
     assert page.location.endswith(f"/cases/{case_id}")
+    assert "You cannot decide on a case you requested, nor on what you put forward (segregation of duties)." in (
+        manager.get(page.location).text
+    )
     # The council's only Category Manager for the pillar raised it: the case says why nobody may decide it.
     shown = page_text(browser(people.officer).get(f"/cases/{case_id}").text)
     assert (
