@@ -357,6 +357,17 @@ class Governance:
             table.append((band, row))
         return table
 
+    def roles_called_on(self, authority: str) -> list[tuple[str, str | None]]:
+        """The roles ``authority``'s approval rules name, each as (role, pillar) for every pillar a rule
+        applies to where the role is held for a pillar, else (role, None): whom a step may need."""
+        org = self.organisation
+        called: dict[tuple[str, str | None], None] = {}
+        for rule in self.rules[authority].approvals:
+            for step in rule.steps:
+                pillars = sorted(rule.pillars or org.pillars) if org.roles[step.role].pillar_scoped else [None]
+                called.update(dict.fromkeys((step.role, pillar) for pillar in pillars))
+        return list(called)
+
     def _restrictiveness(self, rule: ApprovalRule) -> tuple[int, int, int]:
         ranks = [self.organisation.roles[s.role].rank for s in rule.steps]
         return (max(ranks, default=0), sum(s.required for s in rule.steps), len(rule.steps))

@@ -190,6 +190,30 @@ def grant_problem(core: Core, grant: Grant) -> str | None:
     return None
 
 
+def approver_roles_nobody_holds(core: Core, session: Session) -> dict[str, list[str]]:
+    """For each council, the roles its approval rules call on that no active account holds (in the pillar,
+    for a role held for one), in words: a step that needs one would wait for nobody (the case's page says so,
+    and its escalation reaches an administrator)."""
+    held = {
+        tuple(row)
+        for row in session.execute(
+            select(RoleAssignment.role, RoleAssignment.authority, RoleAssignment.pillar)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(User.is_active.is_(True))
+            .distinct()
+        )
+    }
+    org = core.governance.organisation
+    return {
+        authority: [
+            org.roles[role].name + (f", {org.pillars[pillar].name}" if pillar else "")
+            for role, pillar in core.governance.roles_called_on(authority)
+            if (role, authority, pillar) not in held
+        ]
+        for authority in org.authorities
+    }
+
+
 def administered_by(actor: Actor) -> list[str]:
     """The councils whose people ``actor`` may give roles to, take them from, or deactivate."""
     return sorted({authority for role, authority, _ in actor.roles if role == ADMINISTRATOR})

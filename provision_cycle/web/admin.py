@@ -298,7 +298,16 @@ def governance():
     }
     # The Executive's gate is entered only by a key decision, whatever the band its table lists.
     key_decisions_only = core().workflows.gates_only_on_a_condition()
-    return render("admin/governance.html", tables=tables, governance=gov, key_decisions_only=key_decisions_only)
+    with core().db.reading() as session:
+        unheld = people_service.approver_roles_nobody_holds(core(), session)
+    return render(
+        "admin/governance.html",
+        tables=tables,
+        governance=gov,
+        key_decisions_only=key_decisions_only,
+        unheld=unheld,
+        administers=people_service.administered_by(me()),
+    )
 
 
 @admin.get("/workflows")

@@ -427,6 +427,13 @@ def test_administration_pages(core, db, browser):
     )
     executive = oxfordshire[oxfordshire.index(">Executive decision<") :].split("</caption>")[0]
     assert "Only for a key decision" in executive and oxfordshire.count("Only for a key decision") == 1
+    # The roles the rules call on that nobody holds: OCC's people here work in Corporate and Commercial only.
+    unheld = page_text(oxfordshire.split('id="unheld-occ">')[1].split("</div>")[0])
+    assert "Warning Nobody holds these roles that the rules below call on, so a step that needs one would" in unheld
+    assert "Category Manager, Environment and Infrastructure; " in unheld and "Corporate and Commercial" not in unheld
+    assert "Director" not in unheld and "Give them to someone under People" in unheld
+    cherwell = page_text(governance.split('id="unheld-cdc">')[1].split("</div>")[0])
+    assert "; Director; " in cherwell and cherwell.endswith("Its administrators can give them to someone.")
     assert "Procurement" in client.get("/admin/workflows").text
     assert "The configuration and workflow files are valid" in client.get("/admin/configuration").text
     assert people
