@@ -361,6 +361,10 @@ def test_requester_cannot_decide_their_own_request(core, db, browser):
         "Warning Nobody else holds the role of Category Manager for OCC, Corporate and Commercial to decide this "
         "step: who requested the case, or put forward what it decides, may not (segregation of duties)." in shown
     )
+    mine = manager.get("/my-work").text  # marked among their requests, the reason on the case's page
+    assert '<strong class="govuk-tag govuk-tag--red">Nobody may decide it</strong>' in mine
+    create_user(db, ("category_manager", "OCC", "cnc"))
+    assert "Nobody may decide it" not in manager.get("/my-work").text
 
 
 def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
