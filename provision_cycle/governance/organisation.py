@@ -97,6 +97,10 @@ class Organisation:
         """A role's name ("Head of Category"); its code for one no longer configured (an old step's)."""
         return self.roles[role].name if role in self.roles else role
 
+    def role_for(self, role: str, authority: str, pillar: str | None) -> str:
+        """A role where it is needed, in words: "Head of Category for OCC, Corporate and Commercial"."""
+        return f"{self.role_name(role)} for {authority}" + (f", {self.pillars[pillar].name}" if pillar else "")
+
     def role_held(self, role: str, authority: str, pillar: str | None) -> str:
         """A role as held, in words: "Category Officer (Oxfordshire County Council, Corporate and Commercial)"."""
         where = ", ".join(filter(None, [self.authority_name(authority), self.pillars[pillar].name if pillar else ""]))

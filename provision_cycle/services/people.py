@@ -206,7 +206,7 @@ def approver_roles_nobody_holds(core: Core, session: Session) -> dict[str, list[
     org = core.governance.organisation
     return {
         authority: [
-            org.roles[role].name + (f", {org.pillars[pillar].name}" if pillar else "")
+            org.role_name(role) + (f", {org.pillars[pillar].name}" if pillar else "")
             for role, pillar in core.governance.roles_called_on(authority)
             if (role, authority, pillar) not in held
         ]

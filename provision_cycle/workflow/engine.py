@@ -532,7 +532,7 @@ class Engine:
         behind = behind_the_proposal(case.requester_id, case.details)
         if len(principals(behind)) >= needed:
             return None
-        role = self._role_in_scope(step)
+        role = self.governance.organisation.role_for(step.role, step.authority, step.pillar)
         if len(principals([])) >= needed:  # only those behind the proposal stand in the way
             who = "Nobody else holds" if needed == 1 else "Too few others hold"
             return (
@@ -545,12 +545,6 @@ class Engine:
             f"{who} the role of {role} to decide this step{_more_approvals(needed)}. An administrator can give "
             "someone the role."
         )
-
-    def _role_in_scope(self, step: Any) -> str:
-        """A step's role with its council and pillar: "Head of Category for OCC, Corporate and Commercial"."""
-        organisation = self.governance.organisation
-        pillar = f", {organisation.pillars[step.pillar].name}" if step.pillar else ""
-        return f"{organisation.roles[step.role].name} for {step.authority}{pillar}"
 
     def delegators_of(self, session: Session | Transaction, delegate_id: int, on: date | None = None) -> list[Actor]:
         """The people ``delegate_id`` covers for today (dated, unrevoked delegations)."""
@@ -725,7 +719,8 @@ class Engine:
                         f"{role} or a more senior role in {step.authority}"
                     )
                 return delegator.id
-        raise NotPermitted(f"This step needs a {self._role_in_scope(step)}, or their delegate")
+        needed = self.governance.organisation.role_for(step.role, step.authority, step.pillar)
+        raise NotPermitted(f"This step needs a {needed}, or their delegate")
 
     @staticmethod
     def _eligible(actor: Actor, step: Row[Any]) -> bool:
