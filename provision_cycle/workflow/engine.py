@@ -525,9 +525,11 @@ class Engine:
         needed = step.required - sum(outcome == Outcome.APPROVE for _, outcome in decisions)
         decided = {person for person, _ in decisions}
         today = self.today()
+        read = statements_of(session).rows(*self._deciders_question(step, today))  # once, for both questions
 
         def principals(behind: list[int]) -> set[int]:  # whose authority may yet be used on the step
-            return {away or person for person, away in self.step_deciders(session, step, behind, today)} - decided
+            deciders = self.step_deciders(session, step, behind, today, read)
+            return {away or person for person, away in deciders} - decided
 
         behind = behind_the_proposal(case.requester_id, case.details)
         if len(principals(behind)) >= needed:
