@@ -734,16 +734,26 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
     return SweepResult("raise_council_duties", raised)
 
 
+def _or_administrators(
+    core: Core, session, people: list[int], authority: str, nobody: str, said: str
+) -> tuple[list[int], str]:
+    """``people`` and ``said``; with no one in ``people``, ``authority``'s administrators instead, and ``said``
+    after why it comes to them (``nobody``: "Nobody holds S151 Officer for OCC"). Either may be empty."""
+    if people:
+        return people, said
+    administrators = core.engine.holders(session, ADMINISTRATOR, authority, None)
+    return administrators, f"{nobody}, so this comes to you as an administrator. {said}"
+
+
 def _council_duty_task(core: Core, session, code: str, duty: _CouncilDuty) -> NewTask | None:
     """The task for council ``code``'s ``duty``, given to the holder of its role (or, with nobody in it, to an
     administrator, told why); None, and a warning, if there is nobody to give it to."""
     deadline, role = duty.deadline, COUNCIL_DUTIES[duty.deadline.kind]
     detail = deadline.basis
-    people = core.engine.holders(session, role, code, None)
-    if not people:  # a statutory duty must reach someone: the council's administrator, told why
-        people = core.engine.holders(session, ADMINISTRATOR, code, None)
-        name = core.governance.organisation.roles[role].name
-        detail = f"Nobody holds {name} for {code}, so this comes to you as an administrator. {detail}"
+    # A statutory duty must reach someone: with nobody in the role, the council's administrator, told why.
+    holders = core.engine.holders(session, role, code, None)
+    nobody = f"Nobody holds {core.governance.organisation.role_for(role, code, None)}"
+    people, detail = _or_administrators(core, session, holders, code, nobody, detail)
     if not people:
         log.warning("%s has nobody to give '%s' to: it is raised once someone holds %s", code, duty.title, role)
         return None
@@ -801,15 +811,11 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 body = f"'{case.title}' has waited {waiting} for: {step.reason}. Please chase or reassign it."
                 if why := core.engine.why_nobody_may_decide(session, case):
                     body = f"{body} {why}"
-                if not people:  # an escalation must reach someone: the council's administrators, told why
-                    people = core.engine.holders(session, ADMINISTRATOR, step.authority, None)
-                    organisation = core.governance.organisation
-                    role = organisation.roles[schedule.escalate_to]
-                    scope = f", {organisation.pillars[case.pillar].name}" if role.pillar_scoped else ""
-                    body = (
-                        f"Nobody else holds {role.name} for {step.authority}{scope}, so this comes to you as an "
-                        f"administrator. {body}"
-                    )
+                # An escalation must reach someone: with nobody else in the role, the council's administrators.
+                role = core.governance.organisation.roles[schedule.escalate_to]
+                scoped = case.pillar if role.pillar_scoped else None
+                nobody = f"Nobody else holds {core.governance.organisation.role_for(role.code, step.authority, scoped)}"
+                people, body = _or_administrators(core, session, people, step.authority, nobody, body)
                 if not people:
                     log.warning(
                         "%s: nobody to escalate its approval to; it is escalated once someone is", case.reference
