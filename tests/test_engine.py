@@ -357,6 +357,10 @@ def test_a_step_nobody_may_decide_says_why_on_its_case(core, engine, db, clock, 
         "decide this step. An administrator can give someone the role.",
         submitted: None,  # its Head of Category may
     }
+    with db.reading() as s:  # a list of cases at once (the cases list, the overview): the same answers
+        assert engine.nobody_may_decide(s, [s.get(Case, case_id) for case_id in why]) == {
+            case_id: reason for case_id, reason in why.items() if reason
+        }
     other_head = create_user(db, ("head_of_category", "OCC", "cnc"), full_name="Other Head")
     with db.reading() as s:
         assert engine.why_nobody_may_decide(s, s.get(Case, contract.case_id)) is None

@@ -274,12 +274,19 @@ class ApplicationsWaiting:
 
 
 @dataclass(frozen=True)
+class NobodyMayDecide:
+    case: Case  # running, at a gate
+    why: str  # why nobody may decide the step waiting there (``Engine.nobody_may_decide``)
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
     approvals_waiting: int  # steps waiting on their approvers
     oldest_approval: date | None  # the day since which the longest of them has waited on its approvers
     questions_waiting: int  # steps waiting on their requester's answer to an approver's question
+    nobody_may_decide: list[NobodyMayDecide]  # the longest unchanged first
     tasks_open: int
     tasks_overdue: int
     notices: Notices
@@ -316,6 +323,7 @@ def pipeline_overview(
         states=_states(core, session, open_cases),
         horizons=_horizons(core, session, today, contracts),
         **_approvals(core, session, open_cases),
+        nobody_may_decide=_nobody_may_decide(core, session, open_cases),
         **_tasks(session, today, cases),  # an ended contract's case still has its termination notice to do
         notices=_notices(session, today, cases),
         # The notices still owed by the councils the person works for, whatever the pillar: each council's own.
@@ -564,6 +572,18 @@ def _approvals(core: Core, session: Session, open_cases: list) -> dict:
     oldest = min(filter(None, (oldest, *decidable)), default=None)
     since = core.engine.today(oldest) if oldest else None
     return {"approvals_waiting": count, "oldest_approval": since, "questions_waiting": asked}
+
+
+def _nobody_may_decide(core: Core, session: Session, open_cases: list) -> list[NobodyMayDecide]:
+    """The running cases whose step waiting at their gate nobody may decide today (nobody holds its role, or
+    only who put it forward), the longest unchanged first: they wait until an administrator gives the role."""
+    at_a_gate = session.scalars(
+        select(Case)
+        .where(Case.id.in_(select(ApprovalStep.case_id).where(ApprovalStep.status.in_(StepStatus.live()))), *open_cases)
+        .order_by(Case.updated_at, Case.id)
+    ).all()
+    why = core.engine.nobody_may_decide(session, at_a_gate)
+    return [NobodyMayDecide(case, why[case.id]) for case in at_a_gate if case.id in why]
 
 
 def _tasks(session: Session, today: date, cases: list) -> dict:

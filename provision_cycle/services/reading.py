@@ -215,12 +215,6 @@ def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
     )
 
 
-def nobody_may_decide(core: Core, session: Session, cases: Iterable[Case]) -> set[int]:
-    """Of ``cases``, those whose step waiting at their gate nobody may decide (``Engine.why_nobody_may_decide``:
-    nobody holds its role, or only its requester or proposer): marked on *My requests*, their pages say why."""
-    return {case.id for case in cases if core.engine.why_nobody_may_decide(session, case)}
-
-
 def asking_their_requester(session: Session, case_ids: Iterable[int]) -> set[int]:
     """Of ``case_ids``, the cases whose live step waits on its requester to answer an approver's question."""
     return set(

@@ -86,9 +86,11 @@ def pipeline():
     query = _query()
     with core().db.reading() as session:
         found = reading.cases_page(core(), session, me(), query)
+        undecidable = core().engine.nobody_may_decide(session, (case for (case,) in found.rows))
     return render(
         "cases/list.html",
         page=found,
+        undecidable=undecidable,
         query=query,
         sorts=CASE_SORTS,
         stages=[(stage, core().workflows.for_stage(stage).title) for stage in STAGE_PREFIX],

@@ -38,7 +38,7 @@ def my_work():
             today=today,
             requests=requests,
             asked=reading.asking_their_requester(session, (case.id for case in requests)),
-            undecidable=reading.nobody_may_decide(core(), session, requests),
+            undecidable=core().engine.nobody_may_decide(session, requests),
             questions=reading.questions_for_the_proposer(session, actor),
             approvals=reading.approvals_waiting(core(), session, actor),
             team_cases=reading.team_cases_waiting(core(), session, actor),

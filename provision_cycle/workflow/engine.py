@@ -509,23 +509,52 @@ class Engine:
         )
 
     def why_nobody_may_decide(self, session: Session, case: Case) -> str | None:
-        """Why the step waiting for a decision at the case's gate cannot be decided by anyone today (nobody
+        """Why the step waiting for a decision at the case's gate cannot be decided by anyone today, for its page
+        to say; None where it can be, or the case is at no gate (``nobody_may_decide``)."""
+        return self.nobody_may_decide(session, [case]).get(case.id)
+
+    def nobody_may_decide(self, session: Session, cases: Iterable[Case | Row[Any]]) -> dict[int, str]:
+        """Of ``cases``, those whose step waiting for a decision at their gate nobody may decide today (nobody
         holds its role, or too few besides those behind the proposal, who may not decide it: ``step_deciders``),
-        for its page to say; None where it can be, or the case is at no gate. Such a step waits, and the
-        scheduler escalates it (``chase_approvals``)."""
-        gate = self.workflows.get(case.workflow, case.workflow_version).gate_at(case.state)
-        if gate is None:
-            return None
-        rows, _, step = _in_play(
-            statements_of(session).rows(sql.GATE_STEPS_IN_PLAY_WITH_DECISIONS, {"case_id": case.id, "gate": gate.name})
-        )
-        if step is None:
-            return None
+        each with why. Such a step waits, and the scheduler escalates it (``chase_approvals``).
+
+        Read for a whole list at once (a case's page, *My requests*, the cases list, the overview): the steps of
+        every case in one statement, and who holds each role needed, with who covers, once for each role."""
+        gates = {}
+        for case in cases:
+            gate = self.workflows.get(case.workflow, case.workflow_version).gate_at(case.state)
+            if gate is not None:
+                gates[case.id] = (case, gate.name)
+        if not gates:
+            return {}
+        by_case: dict[int, list[Row[Any]]] = {}
+        for row in session.execute(sql.STEPS_IN_PLAY_OF_CASES_WITH_DECISIONS, {"case_ids": sorted(gates)}):
+            if row.gate == gates[row.case_id][1]:
+                by_case.setdefault(row.case_id, []).append(row)
+        today = self.today()
+        holders: dict[tuple[str, str, str | None], list[Row[Any]]] = {}  # each role needed: who holds, who covers
+        why = {}
+        for case_id, rows in by_case.items():
+            _, _, step = _in_play(rows)
+            if step is None:
+                continue
+            key = (step.role, step.authority, step.pillar)
+            if key not in holders:
+                holders[key] = statements_of(session).rows(*self._deciders_question(step, today))
+            case = gates[case_id][0]
+            reason = self._why_nobody_may_decide(session, step, rows, case, today, holders[key])
+            if reason is not None:
+                why[case_id] = reason
+        return why
+
+    def _why_nobody_may_decide(
+        self, session: Session, step: Row[Any], rows: list[Row[Any]], case: Any, today: date, read: list[Row[Any]]
+    ) -> str | None:
+        """Why nobody may decide ``step`` today (``nobody_may_decide``), from its gate's ``rows`` (steps with
+        their decisions) and the holders of its role with who covers (``read``); None if someone may."""
         decisions = _decisions_on(rows, step)
         needed = step.required - sum(outcome == Outcome.APPROVE for _, outcome in decisions)
         decided = {person for person, _ in decisions}
-        today = self.today()
-        read = statements_of(session).rows(*self._deciders_question(step, today))  # once, for both questions
 
         def principals(behind: list[int]) -> set[int]:  # whose authority may yet be used on the step
             deciders = self.step_deciders(session, step, behind, today, read)

@@ -180,6 +180,13 @@ def _with_decisions(steps: Select[Any]) -> Select[Any]:
 # for the door to read beside the case itself before it knows the case's state, and so its gate.
 GATE_STEPS_IN_PLAY_WITH_DECISIONS = _with_decisions(GATE_STEPS_IN_PLAY)
 CASE_STEPS_IN_PLAY_WITH_DECISIONS = _with_decisions(_STEPS_IN_PLAY)
+# Several cases' steps in play with their decisions, for a list of cases (``Engine.nobody_may_decide``): an
+# expanding IN, so run by SQLAlchemy's execution layer, not on the driver's cursor.
+STEPS_IN_PLAY_OF_CASES_WITH_DECISIONS = _with_decisions(
+    select(STEPS)
+    .where(STEPS.c.case_id.in_(bindparam("case_ids", expanding=True)), STEPS.c.status.in_(_IN_PLAY))
+    .order_by(STEPS.c.case_id, STEPS.c.round, STEPS.c.position)
+)
 
 STEP_WAITING_FOR_INFO = select(STEPS).where(
     STEPS.c.case_id == bindparam("case_id"), STEPS.c.gate == bindparam("gate"), STEPS.c.status == "info_requested"

@@ -363,8 +363,22 @@ def test_requester_cannot_decide_their_own_request(core, db, browser):
     )
     mine = manager.get("/my-work").text  # marked among their requests, the reason on the case's page
     assert '<strong class="govuk-tag govuk-tag--red">Nobody may decide it</strong>' in mine
+    # Marked too on the cases list (the reason as the tag's title), and listed with it on the overview.
+    listed = browser(people.officer).get("/cases/").text
+    assert 'title="Nobody else holds the role of Category Manager for OCC, Corporate and Commercial' in listed
+    overview = page_text(browser(people.head).get("/overview").text)
+    assert "1 case at a step nobody may decide" in overview
+    reference = f"PRC-{case_id:06d}"
+    assert (
+        f"Approvals nobody may decide Case Council Why {reference} Case management system OCC Nobody else" in overview
+    )
     create_user(db, ("category_manager", "OCC", "cnc"))
-    assert "Nobody may decide it" not in manager.get("/my-work").text
+    for seen_by, page in (
+        (manager, "/my-work"),
+        (browser(people.officer), "/cases/"),
+        (browser(people.head), "/overview"),
+    ):
+        assert "ody may decide" not in seen_by.get(page).text, page
 
 
 def test_case_page_shows_route_timeline_dates_and_diagram(core, db, browser):
