@@ -577,11 +577,16 @@ def _approvals(core: Core, session: Session, open_cases: list) -> dict:
 def _nobody_may_decide(core: Core, session: Session, open_cases: list) -> list[NobodyMayDecide]:
     """The running cases whose step waiting at their gate nobody may decide today (nobody holds its role, or
     only who put it forward), the longest unchanged first: they wait until an administrator gives the role."""
-    at_a_gate = session.scalars(
-        select(Case)
-        .where(Case.id.in_(select(ApprovalStep.case_id).where(ApprovalStep.status.in_(StepStatus.live()))), *open_cases)
-        .order_by(Case.updated_at, Case.id)
-    ).all()
+    at_a_gate = (
+        session.scalars(
+            select(Case)
+            .join(ApprovalStep, ApprovalStep.case_id == Case.id)
+            .where(ApprovalStep.status.in_(StepStatus.live()), *open_cases)
+            .order_by(Case.updated_at, Case.id)
+        )
+        .unique()  # a case waits at one gate, on one step: listed once all the same
+        .all()
+    )
     why = core.engine.nobody_may_decide(session, at_a_gate)
     return [NobodyMayDecide(case, why[case.id]) for case in at_a_gate if case.id in why]
 
