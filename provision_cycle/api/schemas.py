@@ -290,6 +290,11 @@ class CaseSummary(BaseModel):
     estimated_value: Money
     requester_id: int
     updated_at: datetime
+    nobody_may_decide: str | None = Field(
+        default=None,
+        description="Why nobody may decide the step waiting at the case's gate today (nobody holds its role, or "
+        "only those who requested the case or put forward what it decides, who may not), if so",
+    )
 
 
 class CaseList(Page):
@@ -529,11 +534,6 @@ class CaseOut(CaseSummary):
     question: AuditEventOut | None = Field(
         description="While an approver's question waits for the requester's answer (action `provide_info`): the "
         "event that asked it (by whom, when, and the question in `comment`)"
-    )
-    nobody_may_decide: str | None = Field(
-        default=None,
-        description="Why nobody may decide the step waiting at the case's gate today (nobody holds its role, or "
-        "only those who requested the case or put forward what it decides, who may not), if so",
     )
 
 

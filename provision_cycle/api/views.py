@@ -263,7 +263,7 @@ def _parse_money(text: str, field: str) -> Decimal:
 
 
 # --- cases -------------------------------------------------------------------------------------------------
-def _summary(case: Case) -> s.CaseSummary:
+def _summary(case: Case, nobody_may_decide: str | None = None) -> s.CaseSummary:
     definition = core().workflows.get(case.workflow, case.workflow_version)
     return s.CaseSummary(
         id=case.id,
@@ -281,6 +281,7 @@ def _summary(case: Case) -> s.CaseSummary:
         estimated_value=_money(case.estimated_value),
         requester_id=case.requester_id,
         updated_at=case.updated_at,
+        nobody_may_decide=nobody_may_decide,
     )
 
 
@@ -327,7 +328,7 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
         page = reading.case_page(core(), session, current_actor(), case_id)
         case = page.case
         out = s.CaseOut(
-            **_summary(case).model_dump(),
+            **_summary(case, page.why_nobody_may_decide).model_dump(),
             description=case.description,
             contract_type=case.contract_type,
             vat_treatment=case.vat_treatment,
@@ -387,7 +388,6 @@ def _case_out(case_id: int) -> tuple[s.CaseOut, int]:
             ],
             returned=_out(s.DecisionOut, page.returned) if page.returned else None,
             question=_event(page.question.event) if page.question else None,
-            nobody_may_decide=page.why_nobody_may_decide,
         )
         return out, case.version
 
@@ -455,9 +455,11 @@ def list_cases(query: s.CaseQuery):
             page=query.page,
         )
         found = reading.cases_page(core(), session, actor, wanted, query.per_page)
+        cases = [case for (case,) in found.rows] if found.page == query.page else []
+        undecidable = core().engine.nobody_may_decide(session, cases)
         return json_response(
             s.CaseList(
-                items=[_summary(case) for (case,) in found.rows] if found.page == query.page else [],
+                items=[_summary(case, undecidable.get(case.id)) for case in cases],
                 page=query.page,
                 per_page=query.per_page,
                 total=found.total,

@@ -218,20 +218,23 @@ def test_a_requester_reads_the_question_waiting_for_them_and_why_their_request_c
 
 
 def test_a_case_says_when_nobody_may_decide_its_step(api, core, db):
-    """The pillar's only Category Manager raised the request their role approves: nobody may decide it."""
+    """The pillar's only Category Manager raised the request their role approves: nobody may decide it. The
+    case says so, and so does the list of cases; a case its approver may decide says nothing."""
     p = hub_people(db)
     case_id = new_request(core.engine, p.manager, value="18000")
     act(core.engine, case_id, "submit", p.manager)
-    assert (
-        api(p.officer)
-        .get(f"/cases/{case_id}")
-        .get_json()["nobody_may_decide"]
-        .startswith(
-            "Nobody else holds the role of Category Manager for OCC, Corporate and Commercial to decide this step"
-        )
+    decidable = new_request(core.engine, p.requester, value="18000")
+    act(core.engine, decidable, "submit", p.requester)
+    officer = api(p.officer)
+    why = officer.get(f"/cases/{case_id}").get_json()["nobody_may_decide"]
+    assert why.startswith(
+        "Nobody else holds the role of Category Manager for OCC, Corporate and Commercial to decide this step"
     )
+    listed = {item["id"]: item["nobody_may_decide"] for item in officer.get("/cases").get_json()["items"]}
+    assert listed == {case_id: why, decidable: None}
     create_user(db, ("category_manager", "OCC", "cnc"))
-    assert api(p.officer).get(f"/cases/{case_id}").get_json()["nobody_may_decide"] is None
+    assert officer.get(f"/cases/{case_id}").get_json()["nobody_may_decide"] is None
+    assert [item["nobody_may_decide"] for item in officer.get("/cases").get_json()["items"]] == [None, None]
 
 
 def test_a_key_decision_on_the_forward_plan_is_pending_from_the_day_it_can_be_taken(api, core, db):
