@@ -47,8 +47,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_state", "stage", "state"),
         Index("ix_cases_requester", "requester_id"),
-        Index("ix_cases_authority", "authority"),  # whom the cases page shows a case: its council's staff
-        # A council's procurements of a kind in a year: those that may be one requirement (workflow.aggregation).
+        # A council's procurements of a kind in a year: those that may be one requirement (workflow.aggregation);
+        # led by the council, it serves too whom the cases page shows a case (its council's staff).
         Index("ix_cases_of_a_kind", "authority", "category", "contract_type", "created_at"),
         Index("ix_cases_parent", "parent_case_id"),
         CheckConstraint("estimated_value >= 0", name="value_not_negative"),
