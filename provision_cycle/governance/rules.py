@@ -360,13 +360,20 @@ class Governance:
     def roles_called_on(self, authority: str) -> list[tuple[str, str | None]]:
         """The roles ``authority``'s approval rules name, each as (role, pillar) for every pillar a rule
         applies to where the role is held for a pillar, else (role, None): whom a step may need."""
+        return list(self.approvers_needed(authority))
+
+    def approvers_needed(self, authority: str) -> dict[tuple[str, str | None], int]:
+        """``roles_called_on``, each with the most of its holders one step needs at once: a committee's N (of
+        M), else 1 (a step that needs every holder is decided by however many there are)."""
         org = self.organisation
-        called: dict[tuple[str, str | None], None] = {}
+        needed: dict[tuple[str, str | None], int] = {}
         for rule in self.rules[authority].approvals:
             for step in rule.steps:
                 pillars = sorted(rule.pillars or org.pillars) if org.roles[step.role].pillar_scoped else [None]
-                called.update(dict.fromkeys((step.role, pillar) for pillar in pillars))
-        return list(called)
+                at_once = step.required if step.mode == "n_of_m" else 1
+                for pillar in pillars:
+                    needed[step.role, pillar] = max(needed.get((step.role, pillar), 0), at_once)
+        return needed
 
     def _restrictiveness(self, rule: ApprovalRule) -> tuple[int, int, int]:
         ranks = [self.organisation.roles[s.role].rank for s in rule.steps]

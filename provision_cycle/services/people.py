@@ -14,8 +14,9 @@ from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
-from ..models import RoleAssignment, SignInFailure, User
+from ..models import ApprovalStep, RoleAssignment, SignInFailure, StepStatus, User
 from ..models.base import MAX_ID
+from ..wording import counted
 from ..workflow.engine import SYSTEM_USERNAME, Actor
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
@@ -212,6 +213,69 @@ def approver_roles_nobody_holds(core: Core, session: Session) -> dict[str, list[
         ]
         for authority in org.authorities
     }
+
+
+@dataclass(frozen=True)
+class RoleLeftShort:
+    role: str  # where it is held, in words: "Head of Category for OCC, Health, Education and Social Care"
+    council: str  # whose approval rules call on it
+    others: int  # the other active accounts holding it
+    needed: int  # the most of its holders one step of those rules needs at once (a committee's N)
+    waiting: int  # steps in that role waiting for a decision now
+
+    def said(self) -> str:
+        """In words, for their administrator: "Nobody else holds the role of ..., which ...'s approval rules
+        call on; 1 approval waits on it now"."""
+        if self.others == 0:
+            short = f"Nobody else holds the role of {self.role}, which {self.council}'s approval rules call on"
+        else:
+            hold = "holds" if self.others == 1 else "hold"
+            short = (
+                f"Only {counted(self.others, 'other')} {hold} the role of {self.role}, where {self.council}'s "
+                f"approval rules need {self.needed} of its holders at once"
+            )
+        if self.waiting:
+            short += f"; {counted(self.waiting, 'approval')} {'waits' if self.waiting == 1 else 'wait'} on it now"
+        return short
+
+
+def roles_left_short_without(core: Core, session: Session, person_id: int) -> list[RoleLeftShort]:
+    """The roles ``person_id`` holds that their council's approval rules call on and too few others hold without
+    them (nobody else, or fewer than a committee needs): deactivating them, or taking the role away, leaves the
+    steps that need it with nobody to decide them (``Engine.nobody_may_decide``), those waiting now and those
+    to come. For their administrator to give the role to someone else first."""
+    short, seen = [], set()
+    org = core.governance.organisation
+    for grant in session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == person_id)):
+        configured = org.roles.get(grant.role)
+        pillar = grant.pillar if configured is not None and configured.pillar_scoped else None  # as steps need it
+        if grant.authority not in org.authorities or (grant.role, grant.authority, pillar) in seen:
+            continue
+        seen.add((grant.role, grant.authority, pillar))
+        needed = core.governance.approvers_needed(grant.authority).get((grant.role, pillar))
+        if needed is None:
+            continue  # not a role the council's approval rules call on (or not in that pillar)
+        same_role = [RoleAssignment.role == grant.role, RoleAssignment.authority == grant.authority]
+        if pillar is not None:
+            same_role.append(RoleAssignment.pillar == pillar)
+        others = session.scalar(
+            select(func.count(func.distinct(RoleAssignment.user_id)))
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(*same_role, User.is_active.is_(True), User.id != person_id)
+        )
+        if others >= needed:
+            continue
+        waiting = session.scalar(
+            select(func.count()).where(
+                ApprovalStep.status.in_(StepStatus.live()),
+                ApprovalStep.role == grant.role,
+                ApprovalStep.authority == grant.authority,
+                *([ApprovalStep.pillar == pillar] if pillar is not None else []),
+            )
+        )
+        role = org.role_for(grant.role, grant.authority, pillar)
+        short.append(RoleLeftShort(role, org.authority_name(grant.authority), others, needed, waiting))
+    return short
 
 
 def administered_by(actor: Actor) -> list[str]:

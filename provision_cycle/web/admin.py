@@ -116,6 +116,7 @@ def user(user_id: int):
         grants = list(person.roles)
         recent = account_activity(session, core().governance.organisation, me(), person_id=user_id, per_page=RECENT)
         managed = len(contracts_managed_by(core(), session, user_id, me()))
+        short = people_service.roles_left_short_without(core(), session, user_id)
     form = GrantRoleForm()
     form.fill_choices(core(), people_service.administered_by(me()))
 
@@ -136,6 +137,7 @@ def user(user_id: int):
         recent=recent,
         tokens=tokens.tokens_of(core(), user_id),
         managed=managed,
+        short=short,
     )
 
 

@@ -439,6 +439,37 @@ def test_administration_pages(core, db, browser):
     assert people
 
 
+def test_a_person_s_page_warns_their_administrator_of_an_approving_role_too_few_others_hold(core, db, browser):
+    """Before deactivating someone, or taking a role away, their administrator learns which approvals would
+    then wait for nobody: a role only they hold that the council's rules call on (and how many approvals wait
+    on it now), or one a committee needs more of than the others who hold it."""
+    admin = browser(create_user(db, ("administrator", "OCC"), full_name="Ada Admin"))
+    people = hub_people(db)
+    act(core.engine, new_request(core.engine, people.requester, value="18000"), "submit", people.requester)
+    manager = page_text(admin.get(f"/admin/users/{people.manager}").text)
+    assert (
+        "Warning Give the role to someone else before you deactivate Max Manager or remove it: otherwise the "
+        "approvals that need it wait with nobody to decide them. Nobody else holds the role of Category Manager "
+        "for OCC, Corporate and Commercial, which Oxfordshire County Council's approval rules call on; 1 approval "
+        "waits on it now." in manager
+    )
+    # The Commissioning Board needs two of OCC's directors at once, and there are two.
+    assert (
+        "Only 1 other holds the role of Director for OCC, where Oxfordshire County Council's approval rules need 2 "
+        "of its holders at once." in page_text(admin.get(f"/admin/users/{people.director}").text)
+    )
+    assert 'id="roles-left-short"' not in admin.get(f"/admin/users/{people.contract_manager}").text  # no approver
+    other = create_user(db, ("category_manager", "OCC", "cnc"), full_name="Other Manager")
+    assert 'id="roles-left-short"' not in admin.get(f"/admin/users/{people.manager}").text
+    admin.post(f"/admin/users/{people.manager}/active", {"active": "no"}, form_page=f"/admin/users/{people.manager}")
+    admin.post(f"/admin/users/{other}/active", {"active": "no"}, form_page=f"/admin/users/{other}")
+    left = page_text(admin.get(f"/admin/users/{other}").text)  # the last of them gone: why the approval waits
+    assert (
+        "Warning Until you give the role to someone, the approvals that need it wait with nobody to decide them. "
+        "Nobody else holds the role of Category Manager for OCC, Corporate and Commercial" in left
+    )
+
+
 def test_an_administrator_adds_a_person_grants_and_removes_roles_and_deactivates(core, db, browser):
     from provision_cycle.models import RoleAssignment, User
     from tests.factories import create_user
