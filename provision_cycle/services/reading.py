@@ -209,7 +209,7 @@ def my_requests(session: Session, actor: Actor, limit: int = 50) -> list[Case]:
         session.scalars(
             select(Case)
             .where(Case.requester_id == actor.id, Case.stage != Stage.CONTRACT)
-            .order_by(Case.updated_at.desc())
+            .order_by(Case.updated_at.desc(), Case.id.desc())  # the same order every time, as the Cases page's
             .limit(limit)
         )
     )

@@ -25,6 +25,8 @@ TOKEN_SIGN_IN_MINUTES = 15
 
 work = Blueprint("work", __name__)
 
+REQUESTS_SHOWN = 20  # on My work, the most recently changed; the Cases page lists them all
+
 
 @work.get("/my-work")
 @signed_in
@@ -32,11 +34,12 @@ def my_work():
     actor, today = me(), core().engine.today()
     with core().db.reading() as session:
         notes = reading.my_notifications(session, actor)
-        requests = reading.my_requests(session, actor, limit=20)
+        requests = reading.my_requests(session, actor, limit=REQUESTS_SHOWN)
         return render(
             "work/my_work.html",
             today=today,
             requests=requests,
+            requests_shown=REQUESTS_SHOWN,
             asked=reading.asking_their_requester(session, (case.id for case in requests)),
             undecidable=core().engine.nobody_may_decide(session, requests),
             questions=reading.questions_for_the_proposer(session, actor),

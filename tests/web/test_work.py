@@ -439,6 +439,24 @@ def test_administration_pages(core, db, browser):
     assert people
 
 
+def test_my_work_lists_the_latest_requests_and_links_to_all_of_them_on_the_cases_page(core, db, browser):
+    """A category officer who raises requests too: My work lists their 20 latest, and links to the Cases page
+    listing every one of theirs (and nobody else's, where the pipeline would show the team's too)."""
+    officer = create_user(db, ("category_officer", "OCC", "cnc"), ("requester", "OCC"), full_name="Rae Raiser")
+    theirs = [new_request(core.engine, officer, value="18000", title=f"Request {n}") for n in range(21)]
+    someone_elses = new_request(core.engine, create_user(db, ("requester", "OCC")), value="18000", title="Not mine")
+    client = browser(officer)
+    work = client.get("/my-work").text
+    assert "Request 20" in work and "Request 0<" not in work  # the latest 20
+    link = re.search(r'href="(/cases/[^"]*whose=mine[^"]*)">All your requests</a>', work)
+    assert link is not None
+    listed = client.get(unescape(link.group(1))).text
+    assert "21 cases" in listed and "Request 0<" in listed and "Not mine" not in listed
+    assert '<option value="mine" selected>Me</option>' in listed
+    assert "Not mine" in client.get("/cases/?pillar=").text  # the pipeline: the team's cases, theirs among them
+    assert len(theirs) == 21 and someone_elses
+
+
 def test_a_person_s_page_warns_their_administrator_of_an_approving_role_too_few_others_hold(core, db, browser):
     """Before deactivating someone, or taking a role away, their administrator learns which approvals would
     then wait for nobody: a role only they hold that the council's rules call on (and how many approvals wait
