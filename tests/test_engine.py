@@ -23,6 +23,7 @@ from provision_cycle.models import (
     Delegation,
     OutboxMessage,
 )
+from provision_cycle.models.outbox import NOBODY_MAY_DECIDE
 from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
@@ -341,11 +342,22 @@ def test_a_step_nobody_may_decide_says_why_on_its_case(core, engine, db, clock, 
     gives the role to someone else; a request in a pillar with no Head of Category at all waits for one."""
     from tests.factories import propose_variation, register_contract
 
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
     contract = register_contract(core, people, value="400000", ends=date(2028, 3, 31))
     propose_variation(engine, contract.case_id, people.head,
                       {"variation_description": "More sites", "new_value": "420000", "new_end_date": "2028-03-31"})  # fmt: skip
     elsewhere = new_request(engine, people.requester, value="250000", category="adult_social_care")
     act(engine, elsewhere, "submit", people.requester)
+    with db.reading() as s:  # the council's administrators hear as each such step opens, not days later
+        told = s.execute(select(OutboxMessage.recipient_id, OutboxMessage.case_id, OutboxMessage.subject,
+                                OutboxMessage.body).where(OutboxMessage.kind == NOBODY_MAY_DECIDE)).all()  # fmt: skip
+    assert [(who, case) for who, case, _, _ in told] == [(admin, contract.case_id), (admin, elsewhere)]
+    assert told[1].subject.endswith(": an approval nobody may decide")
+    assert told[1].body.startswith("'Case management system' waits for a decision that nobody may take: Head of")
+    assert told[1].body.endswith(
+        "Nobody holds the role of Head of Category for OCC, Health, Education and Social Care to decide this step. "
+        "An administrator can give someone the role."
+    )
     with db.reading() as s:
         why = {case_id: engine.why_nobody_may_decide(s, s.get(Case, case_id))
                for case_id in (contract.case_id, elsewhere, submitted)}  # fmt: skip

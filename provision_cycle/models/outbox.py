@@ -13,6 +13,7 @@ from .base import Base, utcnow
 TASKS_RAISED = "tasks_raised"  # the outbox kind telling someone of tasks raised for them
 TASK_OVERDUE = "task_overdue"  # the outbox kind telling whoever oversees them of tasks still open after their date
 QUESTION_ASKED = "info_requested"  # the outbox kind telling a requester an approver asks them something
+NOBODY_MAY_DECIDE = "approval_undecidable"  # telling administrators a step opened that nobody may decide
 
 
 class OutboxMessage(Base):

@@ -39,7 +39,7 @@ from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, OutboxMessage, Outcome, StepStatus
 from ..models.contracts import LONGEST_TERM_MONTHS
-from ..models.outbox import QUESTION_ASKED
+from ..models.outbox import NOBODY_MAY_DECIDE, QUESTION_ASKED
 from . import statements as sql
 from .context import PROPOSED_BY, ActionContext, CaseReads, key_decision_urgency, urgency_taken_under
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
@@ -542,17 +542,24 @@ class Engine:
             if key not in holders:
                 holders[key] = statements_of(session).rows(*self._deciders_question(step, today))
             case = gates[case_id][0]
-            reason = self._why_nobody_may_decide(session, step, rows, case, today, holders[key])
+            behind = behind_the_proposal(case.requester_id, case.details)
+            reason = self._why_nobody_may_decide(session, step, _decisions_on(rows, step), behind, today, holders[key])
             if reason is not None:
                 why[case_id] = reason
         return why
 
     def _why_nobody_may_decide(
-        self, session: Session, step: Row[Any], rows: list[Row[Any]], case: Any, today: date, read: list[Row[Any]]
+        self,
+        session: Session | Transaction,
+        step: Any,
+        decisions: list[tuple[int, str]],
+        behind: list[int],
+        today: date,
+        read: list[Row[Any]],
     ) -> str | None:
-        """Why nobody may decide ``step`` today (``nobody_may_decide``), from its gate's ``rows`` (steps with
-        their decisions) and the holders of its role with who covers (``read``); None if someone may."""
-        decisions = _decisions_on(rows, step)
+        """Why nobody may decide ``step`` today (``nobody_may_decide``), given the ``decisions`` taken on it
+        (``_decisions_on``), those ``behind`` the proposal and the holders of its role with who covers
+        (``read``: ``_deciders_question``); None if someone may."""
         needed = step.required - sum(outcome == Outcome.APPROVE for _, outcome in decisions)
         decided = {person for person, _ in decisions}
 
@@ -560,7 +567,6 @@ class Engine:
             deciders = self.step_deciders(session, step, behind, today, read)
             return {away or person for person, away in deciders} - decided
 
-        behind = behind_the_proposal(case.requester_id, case.details)
         if len(principals(behind)) >= needed:
             return None
         role = self.governance.organisation.role_for(step.role, step.authority, step.pillar)
@@ -822,7 +828,18 @@ class Engine:
             _urgent_key_decision(ctx, step.gate),
             ctx.details.get(FOR_APPROVERS),
         ]
+        if deciders is None:
+            deciders = ctx.tx.rows(*self._deciders_question(step, ctx.today))
         self.tell_deciders(ctx, step, round_, f"{ctx.case.reference}: your approval is needed", why, deciders)
+        behind = behind_the_proposal(ctx.case.requester_id, ctx.details)
+        if nobody := self._why_nobody_may_decide(ctx.tx, step, [], behind, ctx.today, deciders):
+            # Not left for the escalation days later: whoever can give the role hears now.
+            ctx.notify(
+                self.holders(ctx.tx, ADMINISTRATOR, step.authority, None),
+                NOBODY_MAY_DECIDE,
+                f"{ctx.case.reference}: an approval nobody may decide",
+                f"'{ctx.case.title}' waits for a decision that nobody may take: {step.reason}. {nobody}",
+            )
 
     def tell_deciders(
         self,
