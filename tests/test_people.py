@@ -105,3 +105,56 @@ def test_passwords_are_hashed_with_argon2id_at_full_cost():
     hashed = hash_password("correct horse battery staple")
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert check_password(hashed, "correct horse battery staple")
+
+
+def test_someone_given_an_approving_role_hears_of_the_approvals_already_waiting_in_it(core, db):
+    """Each step asked its deciders when it opened; whoever takes the role on later (given it, or taken on with
+    it) is told what already waits for them in it: one approval with its action link, several as a list."""
+    from provision_cycle.models import OutboxMessage
+    from tests.factories import act, hub_people, new_request
+
+    admin = make_person(db, ("administrator", "OCC"), full_name="Ada Oxford")
+    people = hub_people(db)  # no Head of Category for Health, Education and Social Care
+    care = new_request(core.engine, people.requester, value="250000", category="adult_social_care", title="Care")
+    act(core.engine, care, "submit", people.requester)
+    other_pillar = new_request(core.engine, people.requester, value="250000")  # Corporate and Commercial's head
+    act(core.engine, other_pillar, "submit", people.requester)
+
+    def told(user_id: int) -> list[OutboxMessage]:
+        with db.reading() as session:
+            return list(session.scalars(select(OutboxMessage).filter_by(recipient_id=user_id).order_by("id")))
+
+    grant_role(core, people.manager, Grant("head_of_category", "OCC", "heasc"), actor_id=admin)
+    [message] = told(people.manager)
+    assert (message.kind, message.subject) == ("approval_needed", f"PRC-{care:06d}: your approval is needed")
+    assert message.body.startswith(
+        "You now hold the role of Head of Category for OCC, Health, Education and Social Care. 'Care' needs your "
+        "decision. Head of Category:"
+    )
+    assert message.payload == {"case_id": care, "step": {"gate": "route_approval", "round": 1, "position": 1}}
+    grant_role(core, people.manager, Grant("requester", "OCC"), actor_id=admin)  # nothing waits in that role
+    assert len(told(people.manager)) == 1
+
+    second = new_request(core.engine, people.requester, value="250000", category="adult_social_care", title="More")
+    act(core.engine, second, "submit", people.requester)
+    newcomer = create_user(core, username="hana.heasc", full_name="Hana Heasc", email="hana@example.gov.uk",
+                           password=None, grants=[Grant("head_of_category", "OCC", "heasc")], actor_id=admin)  # fmt: skip
+    [listed] = told(newcomer)
+    assert (listed.kind, listed.subject, listed.payload) == ("approvals_waiting", "2 approvals wait for you",
+                                                             {"open": "/approvals/"})  # fmt: skip
+    intro, *lines = listed.body.splitlines()
+    assert intro == (
+        "You now hold the role of Head of Category for OCC, Health, Education and Social Care. These approvals in "
+        "that role wait for a decision, the longest waiting first:"
+    )
+    assert sorted(lines) == [
+        f"- PRC-{care:06d} Care: {_reason(db, care)}",
+        f"- PRC-{second:06d} More: {_reason(db, second)}",
+    ]
+
+
+def _reason(db, case_id: int) -> str:
+    from provision_cycle.models import ApprovalStep
+
+    with db.reading() as session:
+        return session.scalars(select(ApprovalStep.reason).filter_by(case_id=case_id, status="open")).one()

@@ -14,10 +14,11 @@ from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
-from ..models import ApprovalStep, RoleAssignment, SignInFailure, StepStatus, User
+from ..models import ApprovalStep, OutboxMessage, RoleAssignment, SignInFailure, StepStatus, User
 from ..models.base import MAX_ID
 from ..wording import counted
 from ..workflow.engine import SYSTEM_USERNAME, Actor
+from .reading import approvals_waiting
 
 _hasher = PasswordHasher()  # argon2id, the library's defaults (m=64 MiB, t=3, p=4)
 MIN_PASSWORD = 12
@@ -98,6 +99,9 @@ def create_user(
             action="create_user",
             data={"user_id": user.id, "username": username, "roles": roles, "invited": invite},
         )
+        if actor_id is not None:  # someone taken on into a post, perhaps one left empty: what waits for them
+            for grant in grants:
+                _tell_of_approvals_waiting(core, session, user.id, grant)
         return user.id
 
 
@@ -358,6 +362,40 @@ def grant_role(core: Core, user_id: int, grant: Grant, *, actor_id: int) -> None
             action="grant_role",
             data={"user_id": user_id, "role": [grant.role, grant.authority, grant.pillar]},
         )
+        if user.is_active:
+            session.flush()
+            _tell_of_approvals_waiting(core, session, user_id, grant)
+
+
+def _tell_of_approvals_waiting(core: Core, session: Session, user_id: int, grant: Grant) -> None:
+    """Someone given an approving role hears of the approvals already waiting in it: each was asked for when
+    its step opened, before the role was theirs (perhaps while nobody held it). One message: for a single
+    approval, the request for it with its action link; for several, their list, the longest waiting first."""
+    waiting = [
+        w
+        for w in approvals_waiting(core, session, core.engine.actor(session, user_id))
+        if w.on_behalf_of is None
+        and (w.step.role, w.step.authority) == (grant.role, grant.authority)
+        and (grant.pillar is None or w.step.pillar in (None, grant.pillar))
+    ]
+    if not waiting:
+        return
+    now = core.engine.clock()
+    role = core.governance.organisation.role_for(grant.role, grant.authority, grant.pillar)
+    given = f"You now hold the role of {role}."
+    if len(waiting) == 1:  # the request for it, with its action link
+        step, case = waiting[0].step, waiting[0].case
+        kind, subject, case_id = "approval_needed", f"{case.reference}: your approval is needed", case.id
+        body = f"{given} '{case.title}' needs your decision. {step.reason}"
+        payload = {"case_id": case.id, "step": {"gate": step.gate, "round": step.round, "position": step.position}}
+    else:
+        lines = [f"- {w.case.reference} {w.case.title}: {w.step.reason}" for w in waiting[:50]]
+        if len(waiting) > 50:
+            lines.append(f"... and {len(waiting) - 50} more: see your approvals")
+        intro = f"{given} These approvals in that role wait for a decision, the longest waiting first:"
+        kind, subject, case_id = "approvals_waiting", f"{len(waiting)} approvals wait for you", None
+        body, payload = "\n".join([intro, *lines]), {"open": "/approvals/"}
+    session.add(OutboxMessage.queued(kind, user_id, subject, body, now, case_id=case_id, payload=payload))
 
 
 def revoke_role(core: Core, user_id: int, assignment_id: int, *, actor_id: int) -> None:
