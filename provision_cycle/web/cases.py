@@ -73,7 +73,7 @@ def _query() -> reading.CaseQuery:
         stage=args.get("stage", ""),
         pillar=args.get("pillar", next(iter(pillars)) if len(pillars) == 1 else ""),
         authority=args.get("authority", ""),
-        requester_id=me().id if args.get("whose") == "mine" else None,  # My work's link to all of a person's
+        requester_id=me().id if args.get("whose") == "mine" else None,  # "Requested by: Me", My work links to it
         open_only=args.get("show", "open") != "all",
         sort=args.get("sort", "updated") if args.get("sort") in CASE_SORTS else "updated",
         page=int(page) if page.isdigit() else 1,
