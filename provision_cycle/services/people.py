@@ -99,9 +99,8 @@ def create_user(
             action="create_user",
             data={"user_id": user.id, "username": username, "roles": roles, "invited": invite},
         )
-        if actor_id is not None:  # someone taken on into a post, perhaps one left empty: what waits for them
-            for grant in grants:
-                _tell_of_approvals_waiting(core, session, user.id, grant)
+        for grant in grants:  # someone taken on into a post, perhaps one left empty: what waits for them
+            _tell_of_approvals_waiting(core, session, user.id, grant)
         return user.id
 
 
@@ -371,6 +370,8 @@ def _tell_of_approvals_waiting(core: Core, session: Session, user_id: int, grant
     """Someone given an approving role hears of the approvals already waiting in it: each was asked for when
     its step opened, before the role was theirs (perhaps while nobody held it). One message: for a single
     approval, the request for it with its action link; for several, their list, the longest waiting first."""
+    if not any(role == grant.role for role, _ in core.governance.approvers_needed(grant.authority)):
+        return  # not a role the council's approval rules call on: nothing can wait in it
     waiting = [
         w
         for w in approvals_waiting(core, session, core.engine.actor(session, user_id))
