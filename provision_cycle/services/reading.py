@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..core import Core
 from ..errors import NotFound, NotPermitted
@@ -382,7 +382,11 @@ def _waiting_for_a_date(core: Core, today: date) -> ColumnElement[bool]:
 
 def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bool = True) -> list[Task]:
     """The person's open tasks, the statutory ones first, each group by due date."""
-    query = select(Task).where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
+    query = (
+        select(Task)
+        .where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
+        .options(selectinload(Task.contract))  # its end date beside the task: how soon it matters
+    )
     if not include_snoozed:
         query = query.where(or_(Task.snoozed_until.is_(None), Task.snoozed_until <= today))
     # Statutory dates first: missing one is a breach of the Act, missing the hub's own planning dates is not.
@@ -417,6 +421,7 @@ def team_tasks(session: Session, actor: Actor, assignee_id: int | None = None) -
             .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours, *whose)
             .order_by(Task.statutory.desc(), Task.due_on, Task.id)
             .limit(TEAM_TASKS_SHOWN)
+            .options(selectinload(Task.contract))
         )
         found += session.execute(query).all()
     found.sort(key=lambda row: (not row[0].statutory, row[0].due_on, row[0].id))

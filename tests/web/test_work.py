@@ -28,6 +28,10 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
     shown = manager.get(f"/tasks/{task_id}").text
     with db.reading() as session:
         contract = session.get(Task, task_id).contract
+    # Listed with its contract's end, how soon it matters (its due date is when its lead time came).
+    listed = page_text(manager.get("/tasks/").text)
+    assert f"Decide the renewal of Contract 0 The contract ends {contract.end_date:%-d %B %Y}" in listed
+    with db.reading() as session:
         facts = {
             "Contract": f"{contract.reference} Contract 0",
             "Supplier": "Supplier 0",
@@ -1047,6 +1051,11 @@ def test_statutory_tasks_come_first_and_say_so(core, db, browser, clock):
         notice, renewal = page.index("Publish the contract termination notice"), page.index("Decide the renewal early")
         assert notice < renewal  # a duty in law before the hub's own planning date, though due later
         assert page.count("Statutory</strong>") == 1
+    # Each task on a contract says when the contract ends (its own date is when its lead time came), or ended.
+    ends = clock.today + timedelta(days=30)
+    assert f"Decide the renewal early The contract ends {ends:%-d %B %Y}" in page_text(manager.get("/tasks/").text)
+    clock.set(ends + timedelta(days=1))
+    assert f"Decide the renewal early The contract ended {ends:%-d %B %Y}" in page_text(manager.get("/tasks/").text)
 
 
 def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
@@ -1093,7 +1102,10 @@ def test_a_category_team_sees_each_other_s_tasks_to_cover_for_someone_away(core,
     officer = browser(people.officer)
     assert "See your team's tasks" in officer.get("/tasks/").text
     page = officer.get("/tasks/?whose=team").text
-    rows = re.findall(r'href="/tasks/(\d+)">([^<]+)</a></td>\s*<td class="govuk-table__cell">([^<]+)</td>', page)
+    rows = re.findall(  # each task, its contract's end under it, then whose it is
+        r'href="/tasks/(\d+)">([^<]+)</a>(?:<br><span[^>]*>[^<]*</span>)?</td>\s*<td class="govuk-table__cell">([^<]+)</td>',
+        page,
+    )
     with db.reading() as session:
         from provision_cycle.models import User
 
