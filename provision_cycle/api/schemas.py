@@ -986,6 +986,11 @@ class TaskQuery(Request):
     assignee_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="With whose=team: only this colleague's, covering for them while away"
     )
+    sort: Literal["due", "contract_end"] = Field(
+        "due",
+        description="Your own tasks (whose=mine) by due date, or ('contract_end') by when the contract each is "
+        "about ends (a renewal task raised late is due from when its lead time came); the statutory first either way",
+    )
 
 
 class ContractManagerIn(Request):

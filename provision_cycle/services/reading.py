@@ -380,8 +380,16 @@ def _waiting_for_a_date(core: Core, today: date) -> ColumnElement[bool]:
     return or_(*in_a_period, and_(Case.state == "standstill", standstill))
 
 
-def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bool = True) -> list[Task]:
-    """The person's open tasks, the statutory ones first, each group by due date."""
+# How a person's tasks may be listed: by their own due dates, or by when the contracts they are about end (a
+# renewal task raised late is due from when its lead time came, long before a contract ending sooner).
+TASK_SORTS = {"due": "Due date", "contract_end": "When the contract ends"}
+
+
+def my_tasks(
+    session: Session, actor: Actor, *, today: date, include_snoozed: bool = True, sort: str = "due"
+) -> list[Task]:
+    """The person's open tasks, the statutory ones first, each group by due date (``sort`` "contract_end": by
+    when the contract each is about ends, those about no contract by their due date among them)."""
     query = (
         select(Task)
         .where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
@@ -390,7 +398,11 @@ def my_tasks(session: Session, actor: Actor, *, today: date, include_snoozed: bo
     if not include_snoozed:
         query = query.where(or_(Task.snoozed_until.is_(None), Task.snoozed_until <= today))
     # Statutory dates first: missing one is a breach of the Act, missing the hub's own planning dates is not.
-    return list(session.scalars(query.order_by(Task.statutory.desc(), Task.due_on, Task.id)))
+    order = [Task.statutory.desc(), Task.due_on, Task.id]
+    if sort == "contract_end":
+        query = query.outerjoin(Contract, Contract.id == Task.contract_id)
+        order.insert(1, func.coalesce(Contract.end_date, Task.due_on))
+    return list(session.scalars(query.order_by(*order)))
 
 
 TEAM_TASKS_SHOWN = 300

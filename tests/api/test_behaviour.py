@@ -406,6 +406,20 @@ def test_tasks_complete_and_snooze(api, core, db):
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_tasks_sort_by_when_their_contracts_end(api, core, db):
+    p = hub_people(db)
+    sooner, later = seed_contracts(core, p, 2)  # ending in 30 and in 60 days
+    today = core.engine.today()
+    renewal_task(core, p, later, "Decide the later one", today - timedelta(days=30))
+    renewal_task(core, p, sooner, "Decide the sooner one", today - timedelta(days=10))
+    manager = api(p.contract_manager)
+    titles = [t["title"] for t in manager.get("/tasks").get_json()["items"]]
+    assert titles == ["Decide the later one", "Decide the sooner one"]
+    by_end = [t["title"] for t in manager.get("/tasks?sort=contract_end").get_json()["items"]]
+    assert by_end == ["Decide the sooner one", "Decide the later one"]
+    manager.get("/tasks?sort=nonsense", status=422)
+
+
 def test_a_task_says_when_it_was_escalated_and_to_whom(api, core, db, clock, schedule):
     from datetime import timedelta
 

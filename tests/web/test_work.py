@@ -1058,6 +1058,29 @@ def test_statutory_tasks_come_first_and_say_so(core, db, browser, clock):
     assert f"Decide the renewal early The contract ended {ends:%-d %B %Y}" in page_text(manager.get("/tasks/").text)
 
 
+def test_a_contract_manager_sorts_their_tasks_by_when_the_contracts_end(core, db, browser, clock):
+    """Renewal tasks raised late are due from when their lead times came: sorted by the contracts' ends, the
+    contract ending sooner comes first, whatever its task's own date; a statutory duty stays at the top."""
+    people = hub_people(db)
+    clock.set(date(2026, 12, 1))
+    sooner, later = seed_contracts(core, people, 2)  # ending in 30 and in 60 days
+    renewal_task(core, people, later, "Decide the later one", clock.today - timedelta(days=30))
+    renewal_task(core, people, sooner, "Decide the sooner one", clock.today - timedelta(days=10))
+    public_contract_that_ended(core, people, days_ago=25)  # its termination notice, a duty in law
+    manager = browser(people.contract_manager)
+
+    def order(page: str) -> list[str]:
+        titles = ("Publish the contract termination notice", "Decide the later one", "Decide the sooner one")
+        return sorted(titles, key=page.index)
+
+    by_due = manager.get("/tasks/").text
+    assert order(by_due) == ["Publish the contract termination notice", "Decide the later one", "Decide the sooner one"]
+    assert '<option value="due" selected>Due date</option>' in by_due
+    by_end = manager.get("/tasks/?sort=contract_end").text
+    assert order(by_end) == ["Publish the contract termination notice", "Decide the sooner one", "Decide the later one"]
+    assert order(manager.get("/tasks/?sort=nonsense").text) == order(by_due)
+
+
 def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
     from datetime import timedelta
 
