@@ -50,9 +50,9 @@ def mine():
         team = reading.team_tasks(session, me(), colleague_id) if whose == "team" else None
         holders = reading.team_task_holders(session, me()) if team is not None else []
         council = council_duties(session, duty_councils) if whose == "council" else None
-        sort = request.args.get("sort", "due") if request.args.get("sort") in reading.TASK_SORTS else "due"
-        mine = team is None and council is None
-        items = reading.my_tasks(session, me(), today=core().engine.today(), sort=sort) if mine else []
+        sort = request.args.get("sort") if request.args.get("sort") in reading.TASK_SORTS else "due"
+        own = team is None and council is None
+        items = reading.my_tasks(session, me(), today=core().engine.today(), sort=sort) if own else []
         in_a_team = reading.of_my_category_teams(me(), Case.authority, Case.pillar) is not None
     return render(
         "tasks/list.html",
