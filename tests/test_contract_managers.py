@@ -38,22 +38,27 @@ def test_handing_a_contract_over_takes_its_open_tasks_and_tells_both_people(core
     newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
     [contract_id] = seed_contracts(core, people, 1)
     tasks = _tasks(core, people, contract_id)
+    with core.db.unit_of_work() as session:  # a statutory notice its case owes, raised on the case
+        case_id = session.get(Contract, contract_id).case_id
+        owed = NewTask("deadline:contract_change_notice", "Publish the contract change notice", core.engine.today(),
+                       people.contract_manager, case_id=case_id)  # fmt: skip
+        tasks["owed"] = raise_task(core, session, owed, actor_id=people.officer)
 
     moved = assign_contract_manager(
         core, contract_id, people.officer, manager_id=newcomer, reason="Cora has moved post"
     )
 
-    assert moved == 1
+    assert moved == 2
     with db.reading() as session:
         assert session.get(Contract, contract_id).contract_manager_id == newcomer
         owners = {name: session.get(Task, task_id) for name, task_id in tasks.items()}
-        assert owners["open"].assignee_id == newcomer
+        assert owners["open"].assignee_id == newcomer and owners["owed"].assignee_id == newcomer
         assert owners["done"].assignee_id == people.contract_manager and owners["done"].status == TaskStatus.DONE
         assert owners["covering"].assignee_id == people.head  # someone else's task is not the manager's to pass on
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "assign_contract_manager")).one()
         assert event.actor_id == people.officer and event.comment == "Cora has moved post"
         assert event.data == {"contract_id": contract_id, "from": people.contract_manager, "to": newcomer,
-                              "tasks_handed_over": 1}  # fmt: skip
+                              "tasks_handed_over": 2}  # fmt: skip
         told = dict(
             session.execute(
                 select(OutboxMessage.recipient_id, OutboxMessage.subject).where(

@@ -124,13 +124,14 @@ def _hand_over(
     core: Core, session: Session, contract: Contract, case, actor_id: int, manager_id: int, reason: str, now
 ) -> tuple[int, int]:
     """Make ``manager_id`` the contract's manager, with the open tasks of the one before, on its case's
-    audit chain: (the one before, how many tasks went)."""
+    audit chain: (the one before, how many tasks went). The tasks go whether raised on the contract (renewal,
+    notice date, reviews) or on its case (a statutory notice it owes, such as its change notice)."""
     # Until someone is named, the scheduler gives a contract's tasks to whoever requested it.
     previous = contract.contract_manager_id or case.requester_id
     contract.contract_manager_id = manager_id
     moved = session.execute(
         update(Task)
-        .where(Task.contract_id == contract.id, Task.status == TaskStatus.OPEN, Task.assignee_id == previous)
+        .where(Task.case_id == contract.case_id, Task.status == TaskStatus.OPEN, Task.assignee_id == previous)
         .values(assignee_id=manager_id)
         .execution_options(synchronize_session=False)
     ).rowcount
