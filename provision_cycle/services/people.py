@@ -247,20 +247,18 @@ def roles_left_short_without(core: Core, session: Session, person_id: int) -> li
     them (nobody else, or fewer than a committee needs): deactivating them, or taking the role away, leaves the
     steps that need it with nobody to decide them (``Engine.nobody_may_decide``), those waiting now and those
     to come. For their administrator to give the role to someone else first."""
-    short, seen = [], set()
+    short = []
     org = core.governance.organisation
     for grant in session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == person_id)):
-        configured = org.roles.get(grant.role)
-        pillar = grant.pillar if configured is not None and configured.pillar_scoped else None  # as steps need it
-        if grant.authority not in org.authorities or (grant.role, grant.authority, pillar) in seen:
-            continue
-        seen.add((grant.role, grant.authority, pillar))
-        needed = core.governance.approvers_needed(grant.authority).get((grant.role, pillar))
+        # A grant has a pillar just where its role is held for one (``grant_problem``), as a step has.
+        if grant.authority not in org.authorities:
+            continue  # a council no longer configured: no approval rules of its own
+        needed = core.governance.approvers_needed(grant.authority).get((grant.role, grant.pillar))
         if needed is None:
             continue  # not a role the council's approval rules call on (or not in that pillar)
         same_role = [RoleAssignment.role == grant.role, RoleAssignment.authority == grant.authority]
-        if pillar is not None:
-            same_role.append(RoleAssignment.pillar == pillar)
+        if grant.pillar is not None:
+            same_role.append(RoleAssignment.pillar == grant.pillar)
         others = session.scalar(
             select(func.count(func.distinct(RoleAssignment.user_id)))
             .join(User, User.id == RoleAssignment.user_id)
@@ -273,10 +271,10 @@ def roles_left_short_without(core: Core, session: Session, person_id: int) -> li
                 ApprovalStep.status.in_(StepStatus.live()),
                 ApprovalStep.role == grant.role,
                 ApprovalStep.authority == grant.authority,
-                *([ApprovalStep.pillar == pillar] if pillar is not None else []),
+                *([ApprovalStep.pillar == grant.pillar] if grant.pillar is not None else []),
             )
         )
-        role = org.role_for(grant.role, grant.authority, pillar)
+        role = org.role_for(grant.role, grant.authority, grant.pillar)
         short.append(RoleLeftShort(role, org.authority_name(grant.authority), others, needed, waiting))
     return short
 
@@ -376,8 +374,7 @@ def _tell_of_approvals_waiting(core: Core, session: Session, user_id: int, grant
         w
         for w in approvals_waiting(core, session, core.engine.actor(session, user_id))
         if w.on_behalf_of is None
-        and (w.step.role, w.step.authority) == (grant.role, grant.authority)
-        and (grant.pillar is None or w.step.pillar in (None, grant.pillar))
+        and (w.step.role, w.step.authority, w.step.pillar) == (grant.role, grant.authority, grant.pillar)
     ]
     if not waiting:
         return

@@ -556,18 +556,20 @@ class Engine:
         behind: list[int],
         today: date,
         read: list[Row[Any]],
+        deciders: list[tuple[int, int | None]] | None = None,
     ) -> str | None:
         """Why nobody may decide ``step`` today (``nobody_may_decide``), given the ``decisions`` taken on it
         (``_decisions_on``), those ``behind`` the proposal and the holders of its role with who covers
-        (``read``: ``_deciders_question``); None if someone may."""
+        (``read``: ``_deciders_question``); None if someone may. ``deciders``: ``step_deciders``' answer for
+        those ``behind``, where the caller has it already."""
         needed = step.required - sum(outcome == Outcome.APPROVE for _, outcome in decisions)
         decided = {person for person, _ in decisions}
 
-        def principals(behind: list[int]) -> set[int]:  # whose authority may yet be used on the step
-            deciders = self.step_deciders(session, step, behind, today, read)
+        def principals(behind: list[int], deciders=None) -> set[int]:  # whose authority may yet be used on it
+            deciders = deciders if deciders is not None else self.step_deciders(session, step, behind, today, read)
             return {away or person for person, away in deciders} - decided
 
-        if len(principals(behind)) >= needed:
+        if len(principals(behind, deciders)) >= needed:
             return None
         role = self.governance.organisation.role_for(step.role, step.authority, step.pillar)
         if len(principals([])) >= needed:  # only those behind the proposal stand in the way
@@ -830,9 +832,10 @@ class Engine:
         ]
         if deciders is None:
             deciders = ctx.tx.rows(*self._deciders_question(step, ctx.today))
-        self.tell_deciders(ctx, step, round_, f"{ctx.case.reference}: your approval is needed", why, deciders)
+        subject = f"{ctx.case.reference}: your approval is needed"
+        asked = self.tell_deciders(ctx, step, round_, subject, why, deciders)
         behind = behind_the_proposal(ctx.case.requester_id, ctx.details)
-        if nobody := self._why_nobody_may_decide(ctx.tx, step, [], behind, ctx.today, deciders):
+        if nobody := self._why_nobody_may_decide(ctx.tx, step, [], behind, ctx.today, deciders, asked):
             # Not left for the escalation days later: whoever can give the role hears now.
             ctx.notify(
                 self.holders(ctx.tx, ADMINISTRATOR, step.authority, None),
@@ -849,11 +852,11 @@ class Engine:
         subject: str,
         why: list[str],
         deciders_read: list[Row[Any]] | None = None,
-    ) -> None:
+    ) -> list[tuple[int, int | None]]:
         """Ask the people who can decide ``step`` today (``step_deciders``) for their decision, saying ``why``;
         whoever covers for an approver away is told for whom. The payload names the step, so the email can carry
         an action link bound to it (see scheduling). ``deciders_read``: the rows of ``_deciders_question``, where
-        the caller asked it already."""
+        the caller asked it already. Returns whom it asked."""
         at = {"gate": step.gate, "round": round_, "position": step.position}
         behind = behind_the_proposal(ctx.case.requester_id, ctx.details)
         deciders = self.step_deciders(ctx.tx, step, behind, ctx.today, deciders_read)
@@ -868,6 +871,7 @@ class Engine:
             if away is not None:
                 cover = f"You cover for {self.actor(ctx.tx, away).full_name} while they are away."
                 ctx.notify([delegate], "approval_needed", subject, " ".join(filter(None, [cover, *why])), step=at)
+        return deciders
 
     def step_deciders(
         self,
