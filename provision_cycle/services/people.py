@@ -256,14 +256,7 @@ def roles_left_short_without(core: Core, session: Session, person_id: int) -> li
         needed = core.governance.approvers_needed(grant.authority).get((grant.role, grant.pillar))
         if needed is None:
             continue  # not a role the council's approval rules call on (or not in that pillar)
-        same_role = [RoleAssignment.role == grant.role, RoleAssignment.authority == grant.authority]
-        if grant.pillar is not None:
-            same_role.append(RoleAssignment.pillar == grant.pillar)
-        others = session.scalar(
-            select(func.count(func.distinct(RoleAssignment.user_id)))
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(*same_role, User.is_active.is_(True), User.id != person_id)
-        )
+        others = len(set(core.engine.holders(session, grant.role, grant.authority, grant.pillar)) - {person_id})
         if others >= needed:
             continue
         waiting = session.scalar(
