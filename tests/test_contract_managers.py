@@ -266,3 +266,42 @@ def test_a_contract_s_case_page_names_who_manages_it_now(core, db, app):
     page = officer.get(f"/cases/{contract.case_id}").text
     assert re.search(r"Contract manager</dt>\s*<dd[^>]*>Nia Newcomer</dd>", page)
     assert re.search(r"Requested by</dt>\s*<dd[^>]*>Cora Contracts</dd>", page)
+
+
+def test_a_leavers_ended_contract_still_owing_its_termination_notice_goes_with_the_rest(core, db, clock, schedule, app):
+    """An expired public contract owes its termination notice (PA23 s80) to the manager it ended with: handing
+    over all a leaver's contracts takes it too, or the task would wait on them until it fell overdue. An ended
+    contract that owes them nothing keeps who managed it."""
+    from datetime import date
+
+    from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
+    from provision_cycle.services.contract_managers import contracts_managed_by, hand_over_all
+    from tests.factories import register_contract
+    from tests.web.conftest import Browser
+
+    people = hub_people(db)
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    ended_on = clock.today - timedelta(days=1)
+    owing = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=ended_on).id
+    done_with = register_contract(core, people, value="50000", starts=date(2025, 7, 1), ends=ended_on,
+                                  title="Grounds maintenance").id  # fmt: skip  # below threshold: no notice
+    [running] = seed_contracts(core, people, 1)
+    assert expire_contracts(core, clock.today).changed == 2
+    clock.set(ended_on + timedelta(days=25))  # the notice falls due within the week
+    assert remind_deadlines(core, schedule, clock.today).changed == 1
+    with db.reading() as session:
+        notice = session.scalars(select(Task).where(Task.kind == "deadline:termination_notice")).one()
+        assert notice.assignee_id == people.contract_manager
+        actor = core.engine.actor(session, people.officer)
+        handed = contracts_managed_by(core, session, people.contract_manager, actor)
+        assert sorted(c.id for c in handed) == sorted([owing, running])
+    # The page says which of them has ended.
+    page = Browser(app, db).sign_in(people.officer).get(f"/contracts/handover/{people.contract_manager}").text
+    assert "manages 2 contracts that you can hand over" in page and "Grounds maintenance" not in page
+    assert re.search(r"Highways maintenance\s*<strong[^>]*govuk-tag--grey[^>]*>Expired</strong>", page)
+
+    assert hand_over_all(core, people.contract_manager, people.officer, manager_id=newcomer) == (2, 1)
+    with db.reading() as session:
+        assert session.get(Task, notice.id).assignee_id == newcomer
+        assert session.get(Contract, owing).contract_manager_id == newcomer
+        assert session.get(Contract, done_with).contract_manager_id == people.contract_manager

@@ -5,12 +5,12 @@ the open tasks that were theirs go with it, both people are told, and the case's
 
 from __future__ import annotations
 
-from sqlalchemy import not_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, not_, or_, select, update
+from sqlalchemy.orm import Session, contains_eager
 
 from ..core import Core
 from ..errors import InvalidInput
-from ..models import Case, Contract, OutboxMessage, Task, TaskStatus, User
+from ..models import Contract, OutboxMessage, Task, TaskStatus, User
 from ..models.people import Colleague, colleagues
 from ..wording import counted
 from ..workflow.context import may_manage_contracts
@@ -63,12 +63,18 @@ def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, mana
 
 
 def contracts_managed_by(core: Core, session: Session, person_id: int, actor: Actor) -> list[Contract]:
-    """The running contracts ``person_id`` manages that ``actor`` may hand over (their category team's, or
-    their council's as its administrator), by reference. Ended ones keep who managed them."""
+    """The contracts ``person_id`` manages that ``actor`` may hand over (their category team's, or their
+    council's as its administrator), by reference: the running ones, and those that ended still owing them
+    an open task (a termination notice to publish), which would otherwise stay with someone who has left
+    until it fell overdue. Other ended ones keep who managed them. Each comes with its case."""
+    owes_them_work = exists().where(
+        Task.case_id == Contract.case_id, Task.status == TaskStatus.OPEN, Task.assignee_id == person_id
+    )
     rows = session.scalars(
         select(Contract)
-        .join(Case, Case.id == Contract.case_id)
-        .where(Contract.contract_manager_id == person_id, not_(at_an_end(core)))
+        .join(Contract.case)
+        .options(contains_eager(Contract.case))
+        .where(Contract.contract_manager_id == person_id, or_(not_(at_an_end(core)), owes_them_work))
         .order_by(Contract.reference)
     )
     return [contract for contract in rows if may_assign_contract_manager(actor, contract)]
@@ -85,15 +91,16 @@ def takers_of_all(core: Core, session: Session, contracts: list[Contract], perso
 
 
 def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> tuple[int, int]:
-    """Hand every running contract ``person_id`` manages that the actor may hand over (someone leaving, or
-    moving post) to ``manager_id``, with their open tasks, all or none; each contract's audit chain records
-    it, and the new manager is sent one message listing them. (How many contracts, how many tasks.)"""
+    """Hand every contract ``person_id`` manages that the actor may hand over (``contracts_managed_by``:
+    someone leaving, or moving post) to ``manager_id``, with their open tasks, all or none; each contract's
+    audit chain records it, and the new manager is sent one message listing them. (How many contracts, how
+    many tasks.)"""
     reason = _checked_reason(reason)
     with core.db.unit_of_work() as session:
         actor = core.engine.actor(session, actor_id)
         contracts = contracts_managed_by(core, session, person_id, actor)
         if not contracts:
-            raise InvalidInput({"manager_id": "They manage no running contract that you can hand over"})
+            raise InvalidInput({"manager_id": "They manage no contract that you can hand over"})
         if manager_id not in {person.id for person in takers_of_all(core, session, contracts, person_id)}:
             raise InvalidInput(
                 {"manager_id": "Choose someone who holds the Contract Manager role for the council and pillar of "

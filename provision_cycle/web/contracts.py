@@ -256,7 +256,7 @@ def change_manager(contract_id: int):
 
 
 def _others_managed(person_id: int | None) -> int:
-    """How many running contracts the signed-in person could hand over from ``person_id`` at once."""
+    """How many contracts the signed-in person could hand over from ``person_id`` at once."""
     if person_id is None:
         return 0
     with core().db.reading() as session:
@@ -266,16 +266,17 @@ def _others_managed(person_id: int | None) -> int:
 @contracts.route("/handover/<id:person_id>", methods=["GET", "POST"])
 @signed_in
 def hand_over_all_of(person_id: int):
-    """Hand every running contract someone manages (someone leaving, or moving post) to another contract
-    manager at once: those the signed-in person may hand over, with their open tasks."""
+    """Hand every contract someone manages (someone leaving, or moving post) to another contract manager at
+    once: those the signed-in person may hand over (running, or ended with work still open), with their open
+    tasks."""
     with core().db.reading() as session:
         handed = contracts_managed_by(core(), session, person_id, me())
         if not handed:
-            raise NotFound("They manage no running contract that you can hand over")
+            raise NotFound("They manage no contract that you can hand over")
         current = reading.user_names(session, {person_id})[person_id]
         takers = {person.id: person for person in takers_of_all(core(), session, handed, person_id)}
-        for contract in handed:
-            session.expunge(contract)
+        states = {contract.id: _state_of(contract.case) for contract in handed}
+        session.expunge_all()
     form = ContractManagerForm()
     form.manager_id.label.text = "Who manages them now?"
     form.submit.label.text = f"Hand over all {len(handed)}"
@@ -291,7 +292,15 @@ def hand_over_all_of(person_id: int):
 
     if done := change_from(form, hand_over, back=url_for(".register", show="all")):
         return done
-    return render("contracts/handover.html", form=form, contracts=handed, current=current, person_id=person_id)
+    return render(
+        "contracts/handover.html", form=form, contracts=handed, states=states, current=current, person_id=person_id
+    )
+
+
+def _state_of(case) -> tuple[str, bool]:
+    """How a case's state reads, and whether it is an end of its workflow."""
+    definition = core().workflows.get(case.workflow, case.workflow_version)
+    return definition.label(case.state), definition.states[case.state].final
 
 
 QUARTERS_LISTED = 8

@@ -767,7 +767,7 @@ def test_an_administrator_hands_over_a_leavers_contracts_before_closing_their_ac
     contract_ids = seed_contracts(core, people, 3)
     client = browser(admin)
     person = client.get(f"/admin/users/{people.contract_manager}").text
-    assert "They manage 3 running contracts you can hand over" in person
+    assert "They manage 3 contracts you can hand over" in person
     url = f"/contracts/handover/{people.contract_manager}"
     form = client.get(url).text
     assert form.count('<li><a class="govuk-link" href="/contracts/') == 3 and "Nia Newcomer" in form
@@ -779,11 +779,11 @@ def test_an_administrator_hands_over_a_leavers_contracts_before_closing_their_ac
         from provision_cycle.models import Contract
 
         assert {session.get(Contract, c).contract_manager_id for c in contract_ids} == {newcomer}
-    assert "running contract" not in client.get(f"/admin/users/{people.contract_manager}").text
+    assert "you can hand over" not in client.get(f"/admin/users/{people.contract_manager}").text
     client.get(url, status=404)  # nothing left to hand over
     browser(people.requester).get(f"/contracts/handover/{newcomer}", status=404)  # not theirs to move
     assert (
-        "Hand over all 3 running contracts Nia Newcomer manages"
+        "Hand over all 3 contracts Nia Newcomer manages"
         in browser(people.officer).get(f"/contracts/{contract_ids[0]}/manager").text
     )
 
