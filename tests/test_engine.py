@@ -24,6 +24,7 @@ from provision_cycle.models import (
     OutboxMessage,
 )
 from provision_cycle.models.outbox import NOBODY_MAY_DECIDE
+from provision_cycle.services import notifications
 from provision_cycle.settings import PROJECT_ROOT, Settings
 from provision_cycle.workflow.engine import Engine
 
@@ -374,10 +375,21 @@ def test_a_step_nobody_may_decide_says_why_on_its_case(core, engine, db, clock, 
             case_id: reason for case_id, reason in why.items() if reason
         }
     other_head = create_user(db, ("head_of_category", "OCC", "cnc"), full_name="Other Head")
+
+    def warnings_done() -> list[bool]:  # on the administrator's notifications, in the order they were sent
+        with db.reading() as s:
+            warnings = s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == NOBODY_MAY_DECIDE).order_by(OutboxMessage.id)
+            ).all()
+            done = notifications.answered(engine, s, engine.actor(s, admin), warnings)
+            return [warning.id in done for warning in warnings]
+
     with db.reading() as s:
         assert engine.why_nobody_may_decide(s, s.get(Case, contract.case_id)) is None
+    assert warnings_done() == [True, False]  # someone may decide the variation now; the other still waits
     declare(engine, contract.case_id, other_head)
     assert act(engine, contract.case_id, "approve", other_head).to_state == "live"
+    assert warnings_done() == [True, False]  # and its step is over
     with db.reading() as s:
         assert engine.why_nobody_may_decide(s, s.get(Case, contract.case_id)) is None  # at no gate
     # A director's own commissioning case: the Commissioning Board needs two directors, and one is left.

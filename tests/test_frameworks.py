@@ -413,7 +413,7 @@ def test_an_open_framework_is_re_opened_and_its_keeper_given_the_task_in_time(co
         done = session.get(Task, task.id)
         assert (done.status, done.outcome, done.completed_by_id) == ("done", "reopened", people.officer)
         reader = core.engine.actor(session, people.officer)
-        assert notifications.answered(session, reader, sent) == {message.id for message in sent}
+        assert notifications.answered(core.engine, session, reader, sent) == {message.id for message in sent}
         assert frameworks.reopening_due(session.get(Framework, theirs), []).due_on == date(2028, 6, 1)
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
         assert [(e.action, e.data.get("awarded_on"), e.data.get("outcome")) for e in reversed(events)] == [

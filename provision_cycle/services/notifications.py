@@ -19,8 +19,8 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from ..models.outbox import QUESTION_ASKED, TASK_OVERDUE, TASKS_RAISED
-from ..workflow.engine import Actor
+from ..models.outbox import NOBODY_MAY_DECIDE, QUESTION_ASKED, TASK_OVERDUE, TASKS_RAISED
+from ..workflow.engine import Actor, Engine
 from . import teams
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
 from .tasks import may_see_task
@@ -37,19 +37,21 @@ class Shown:
     gone: set[int]
 
 
-def shown(session: Session, actor: Actor, messages: list[OutboxMessage]) -> Shown:
+def shown(engine: Engine, session: Session, actor: Actor, messages: list[OutboxMessage]) -> Shown:
     tasks_done, tasks_gone = _tasks_moved_on(session, actor, messages)
-    return Shown(_asks_answered(session, actor, messages) | tasks_done, tasks_gone)
+    done = _asks_answered(session, actor, messages) | tasks_done | _undecidable_no_longer(engine, session, messages)
+    return Shown(done, tasks_gone)
 
 
-def answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
+def answered(engine: Engine, session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
     """Of ``messages``, the ids of those asking ``actor`` to do something that no longer waits for them: an
     approval (``_approvals_answered``), their declaration of interests on a procurement's team (made, or no
     longer owed: taken off the team, the procurement over), a dynamic market's application (decided, by them
     or another of the team), a question put to them as requester (answered since), a task raised for them
-    (completed, cancelled or now someone else's), a task they were told is overdue (closed since). A list of
+    (completed, cancelled or now someone else's), a task they were told is overdue (closed since), an
+    administrator's warning of an approval nobody might decide (someone may now, or it is over). A list of
     notifications is a record, so these stay in it, marked as done."""
-    return shown(session, actor, messages).done
+    return shown(engine, session, actor, messages).done
 
 
 def _asks_answered(session: Session, actor: Actor, messages: list[OutboxMessage]) -> set[int]:
@@ -141,3 +143,28 @@ def _approvals_answered(session: Session, actor: Actor, messages: list[OutboxMes
     )
     waiting = {(case_id, gate, round_, position): still for case_id, gate, round_, position, still in rows}
     return {message_id for message_id, step in asked.items() if not waiting.get(step, False)}
+
+
+def _undecidable_no_longer(engine: Engine, session: Session, messages: list[OutboxMessage]) -> set[int]:
+    """The administrators' warnings of an approval step nobody may decide that hold no longer: the step is over
+    (decided, or the case moved on), or someone may decide it now (given the role, or back from leave), as
+    ``Engine.nobody_may_decide`` sees it today. (A warning sent before it named its step goes by its case.)"""
+    told = {m.id: (m.case_id, (m.payload or {}).get("step")) for m in messages if m.kind == NOBODY_MAY_DECIDE}
+    told = {message_id: about for message_id, about in told.items() if about[0]}
+    if not told:
+        return set()
+    case_ids = {case_id for case_id, _ in told.values()}
+    stuck = engine.nobody_may_decide(session, session.scalars(select(Case).where(Case.id.in_(case_ids))))
+    live = {
+        tuple(row)
+        for row in session.execute(
+            select(ApprovalStep.case_id, ApprovalStep.gate, ApprovalStep.round, ApprovalStep.position).where(
+                ApprovalStep.case_id.in_(case_ids), ApprovalStep.status.in_(StepStatus.live())
+            )
+        )
+    }
+    return {
+        message_id
+        for message_id, (case_id, step) in told.items()
+        if case_id not in stuck or (step and (case_id, step["gate"], step["round"], step["position"]) not in live)
+    }

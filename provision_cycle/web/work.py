@@ -49,7 +49,7 @@ def my_work():
             applications=markets.applications_waiting_for(session, actor),
             tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
             notifications=notes,
-            shown=shown(session, actor, notes),
+            shown=shown(core().engine, session, actor, notes),
             workflows=core().workflows,
             overseeing=current_user.oversees,
             records_suppliers=suppliers.may_record_same_supplier(actor),
@@ -95,7 +95,7 @@ def notifications():
         return render(
             "work/notifications.html",
             notifications=notes,
-            shown=shown(session, me(), notes),
+            shown=shown(core().engine, session, me(), notes),
             choice=form,
         )
 

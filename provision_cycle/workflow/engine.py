@@ -842,6 +842,7 @@ class Engine:
                 NOBODY_MAY_DECIDE,
                 f"{ctx.case.reference}: an approval nobody may decide",
                 f"'{ctx.case.title}' waits for a decision that nobody may take: {step.reason}. {nobody}",
+                step={"gate": step.gate, "round": round_, "position": step.position},  # done once someone may
             )
 
     def tell_deciders(
