@@ -131,6 +131,15 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
+    # The contract the task is about: the one it names, or else the one its case manages (a statutory notice a
+    # contract owes, raised on its case). For reading: lists show when it ends.
+    about_contract = relationship(
+        "Contract",
+        primaryjoin="or_(remote(Contract.id) == foreign(Task.contract_id), and_(Task.contract_id.is_(None), "
+        "remote(Contract.case_id) == foreign(Task.case_id)))",
+        viewonly=True,
+        uselist=False,
+    )
     framework = relationship("Framework", foreign_keys=[framework_id])
 
     @hybrid_property

@@ -393,14 +393,14 @@ def my_tasks(
     query = (
         select(Task)
         .where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
-        .options(selectinload(Task.contract))  # its end date beside the task: how soon it matters
+        .options(selectinload(Task.about_contract))  # its end date beside the task: how soon it matters
     )
     if not include_snoozed:
         query = query.where(or_(Task.snoozed_until.is_(None), Task.snoozed_until <= today))
     # Statutory dates first: missing one is a breach of the Act, missing the hub's own planning dates is not.
     order = [Task.statutory.desc(), Task.due_on, Task.id]
     if sort == "contract_end":
-        query = query.outerjoin(Contract, Contract.id == Task.contract_id)
+        query = query.outerjoin(Task.about_contract)
         order.insert(1, func.coalesce(Contract.end_date, Task.due_on))
     return list(session.scalars(query.order_by(*order)))
 
@@ -433,7 +433,7 @@ def team_tasks(session: Session, actor: Actor, assignee_id: int | None = None) -
             .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours, *whose)
             .order_by(Task.statutory.desc(), Task.due_on, Task.id)
             .limit(TEAM_TASKS_SHOWN)
-            .options(selectinload(Task.contract))
+            .options(selectinload(Task.about_contract))
         )
         found += session.execute(query).all()
     found.sort(key=lambda row: (not row[0].statutory, row[0].due_on, row[0].id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError, InvalidInput, NotFound
@@ -81,14 +80,7 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None, bool]:
         case = session.get(Case, task.case_id) if task and task.case_id else None
         if task is None or not may_see_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
-        # The contract it is about: named on the task, or the one its case manages (a notice, an assessment due).
-        contract = (
-            session.get(Contract, task.contract_id)
-            if task.contract_id
-            else session.scalar(select(Contract).where(Contract.case_id == task.case_id))
-            if task.case_id
-            else None
-        )
+        contract = task.about_contract  # named on the task, or the one its case manages (a notice, an assessment)
         may_act = task.status == TaskStatus.OPEN and may_act_on_task(me(), task, case)
         session.expunge_all()
         return task, case, contract, may_act

@@ -1079,6 +1079,9 @@ def test_a_contract_manager_sorts_their_tasks_by_when_the_contracts_end(core, db
     by_end = manager.get("/tasks/?sort=contract_end").text
     assert order(by_end) == ["Publish the contract termination notice", "Decide the sooner one", "Decide the later one"]
     assert order(manager.get("/tasks/?sort=nonsense").text) == order(by_due)
+    # The notice is raised on the contract's case, not on the contract: the list still says when it ended.
+    ended = (clock.today - timedelta(days=25)).strftime("%-d %B %Y")
+    assert re.search(rf"termination notice</a><br><span[^>]*>The contract ended {ended}</span>", by_end)
 
 
 def test_a_person_sees_their_own_account_its_roles_and_cover(core, db, browser):
