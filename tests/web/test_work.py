@@ -770,7 +770,10 @@ def test_an_administrator_hands_over_a_leavers_contracts_before_closing_their_ac
     assert "They manage 3 contracts you can hand over" in person
     url = f"/contracts/handover/{people.contract_manager}"
     form = client.get(url).text
-    assert form.count('<li><a class="govuk-link" href="/contracts/') == 3 and "Nia Newcomer" in form
+    assert (
+        form.count('<td class="govuk-table__cell"><a class="govuk-link" href="/contracts/') == 3
+        and "Nia Newcomer" in form
+    )
     assert "Choose who manages" in client.post(url, {}, status=400).text
     done = client.post(url, {"manager_id": str(newcomer), "reason": "Cora has left"}, follow_redirects=True,
                        status=200).text  # fmt: skip
