@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from provision_cycle.errors import InvalidInput
-from provision_cycle.models import Task
+from provision_cycle.models import Contract, Task
 from provision_cycle.services.tasks import NewTask, complete_task, raise_task
 from tests.factories import hub_people
 from tests.web.helpers import seed_contracts
@@ -77,3 +77,100 @@ def test_the_assignee_hears_when_a_colleague_completes_or_snoozes_their_task(cor
         (people.contract_manager, "Olive Officer completed your task: Decide the second",
          "Re-commission: start a new procurement. A new specification"),
     ]  # fmt: skip
+
+
+def test_a_task_is_passed_to_a_colleague_who_could_do_it(core, db):
+    """Its assignee passes it on (or their category team does, for someone who has left): only to someone
+    who could act on it in their own right; the new assignee is told as of a new task, whose it was hears
+    when someone else passed it, and the case's chain records who gave it to whom and why."""
+    from sqlalchemy import select
+
+    from provision_cycle.errors import InvalidAction, NotPermitted
+    from provision_cycle.models import AuditEvent, OutboxMessage
+    from provision_cycle.models.outbox import TASKS_RAISED
+    from provision_cycle.services import notifications
+    from provision_cycle.services.tasks import TASK_COVERED, pass_task_on, task_takers
+    from tests.factories import create_user
+    from tests.web.helpers import renewal_task
+
+    people = hub_people(db)
+    colleague = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    cdc_colleague = create_user(db, ("contract_manager", "CDC", "cnc"), full_name="Colin Cherwell")
+    create_user(db, ("contract_manager", "OCC", "eni"), full_name="Elsa Elsewhere")  # another pillar's
+    [contract_id] = seed_contracts(core, people, 1)
+    task_id = renewal_task(core, people, contract_id, "Decide the renewal", core.engine.today())
+    with db.reading() as session:
+        task = session.get(Task, task_id)
+        takers = [p.full_name for p in task_takers(core, session, task, session.get(Contract, contract_id).case)]
+    # The category team of the contract's council and pillar, and its contract managers; not whose it is.
+    assert takers == ["Hana Head", "Max Manager", "Nia Newcomer", "Olive Officer"]
+
+    for refused in (cdc_colleague, people.requester, task_id * 1000):
+        with pytest.raises(InvalidInput, match="Choose someone who could do this task"):
+            pass_task_on(core, task_id, people.contract_manager, assignee_id=refused)
+    with pytest.raises(NotPermitted):
+        pass_task_on(core, task_id, people.requester, assignee_id=colleague)
+    with pytest.raises(InvalidInput, match="Keep the reason to 2000 characters"):
+        pass_task_on(core, task_id, people.contract_manager, assignee_id=colleague, reason="x" * 2001)
+
+    assert pass_task_on(core, task_id, people.contract_manager, assignee_id=colleague, reason="Nia has the site") == (
+        "Nia Newcomer"
+    )
+    # And back, by the category team: its assignee hears who has it now.
+    pass_task_on(core, task_id, people.officer, assignee_id=people.contract_manager)
+    with db.reading() as session:
+        assert session.get(Task, task_id).assignee_id == people.contract_manager
+        told = session.execute(
+            select(OutboxMessage.kind, OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body)
+            .where(OutboxMessage.kind.in_([TASKS_RAISED, TASK_COVERED]))
+            .order_by(OutboxMessage.id)
+        ).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "pass_task_on").order_by(AuditEvent.id)
+        ).all()
+        newcomer = core.engine.actor(session, colleague)
+        theirs = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_id == colleague)).all()
+        done = notifications.answered(core.engine, session, newcomer, theirs)
+    assert [(kind, who) for kind, who, _, _ in told[1:]] == [  # the first: the task raised
+        (TASKS_RAISED, colleague),  # the contract manager passed it themselves: nobody else to tell
+        (TASK_COVERED, colleague),
+        (TASKS_RAISED, people.contract_manager),
+    ]
+    assert told[1].body == "Cora Contracts passed this task to you. Due " + f"{core.engine.today():%-d %B %Y}" + (
+        ".\n\nReason: Nia has the site"
+    )
+    assert told[2].subject == "Olive Officer passed on your task: Decide the renewal"
+    assert told[2].body == "Cora Contracts has it now."
+    assert [(e.data["from"], e.data["to"], e.comment) for e in events] == [
+        (people.contract_manager, colleague, "Nia has the site"),
+        (colleague, people.contract_manager, ""),
+    ]
+    assert {e.case_id for e in events} == {task.case_id}
+    assert done == {m.id for m in theirs if m.kind == TASKS_RAISED}  # no longer theirs to do
+
+    complete_task(core, task_id, people.contract_manager, outcome="recommission")
+    with pytest.raises(InvalidAction, match="already been completed"):
+        pass_task_on(core, task_id, people.contract_manager, assignee_id=colleague)
+
+
+def test_a_councils_own_duty_passes_only_to_the_councils_holders_of_its_role(core, db):
+    """The pipeline notice is an intelligence analyst's: another of the council's may take it; an analyst of
+    the other council, or its administrator (who may stand in, but is not given the work), may not."""
+    from provision_cycle.services.tasks import pass_task_on, task_takers
+    from tests.factories import create_user
+
+    analyst = create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Analyst")
+    other = create_user(db, ("intelligence_analyst", "OCC"), full_name="Yan Analyst")
+    create_user(db, ("intelligence_analyst", "CDC"), full_name="Ravi Cherwell")
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    system = create_user(db)
+    with core.db.unit_of_work() as session:
+        new = NewTask("pipeline_notice", "Publish the pipeline notice", core.engine.today(), analyst, authority="OCC")
+        task_id = raise_task(core, session, new, actor_id=system)
+    with db.reading() as session:
+        assert [p.full_name for p in task_takers(core, session, session.get(Task, task_id), None)] == ["Yan Analyst"]
+    with pytest.raises(InvalidInput, match="Choose someone who could do this task"):
+        pass_task_on(core, task_id, analyst, assignee_id=admin)
+    pass_task_on(core, task_id, admin, assignee_id=other, reason="Zoe is on leave")  # an administrator may
+    with db.reading() as session:
+        assert session.get(Task, task_id).assignee_id == other

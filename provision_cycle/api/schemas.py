@@ -1205,6 +1205,11 @@ class SnoozeTaskIn(Request):
     reason: str = Field(max_length=2000)
 
 
+class PassTaskIn(Request):
+    assignee_id: int = Field(description="A colleague who could act on the task in their own right")
+    reason: str = Field(default="", max_length=2000)
+
+
 # --- me ------------------------------------------------------------------------------------------------
 class RoleHeld(BaseModel):
     role: str

@@ -45,6 +45,7 @@ from ..services.tasks import (
     councils_with_duties_for,
     may_see_task,
     outcomes_for,
+    pass_task_on,
     snooze_task,
 )
 from ..services.transparency import REDACTED
@@ -1700,6 +1701,23 @@ def complete(task_id: int, body: s.CompleteTaskIn):
 def snooze(task_id: int, body: s.SnoozeTaskIn):
     return _change_task(
         task_id, lambda actor: snooze_task(core(), task_id, actor, until=body.until, reason=body.reason)
+    )
+
+
+@operation(
+    api,
+    "POST",
+    "/tasks/{task_id}/pass",
+    summary="Pass a task to a colleague who could do it, with a reason",
+    tag="Tasks",
+    body=s.PassTaskIn,
+    response=s.TaskOut,
+    errors=(403, 404, 409, 422),
+)
+def pass_on(task_id: int, body: s.PassTaskIn):
+    return _change_task(
+        task_id,
+        lambda actor: pass_task_on(core(), task_id, actor, assignee_id=body.assignee_id, reason=body.reason),
     )
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from ..models import Contract, OutboxMessage, Task, TaskStatus, User
+from ..governance.organisation import JOINT
+from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..models.outbox import TASKS_RAISED
+from ..models.people import Colleague, colleagues
 from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, INVITE_TENDERS, RENEWAL_DECISION, council_subject
+from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -55,7 +58,8 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
 MAX_SNOOZE_DAYS = 90
-TASK_COVERED = "task_covered"  # a colleague completed or snoozed someone's task for them
+TASK_COVERED = "task_covered"  # a colleague completed, snoozed or passed on someone's task for them
+MAX_REASON = 2000
 
 
 def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
@@ -226,6 +230,60 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
             {"task_id": task.id, "kind": task.kind, "until": until.isoformat()},
             reason.strip(),
         )
+
+
+def task_takers(core: Core, session: Session, task: Task, case: Case | None) -> list[Colleague]:
+    """Whom a task may be passed to: the active people who could act on it in their own right
+    (``may_act_on_task``), but whose it is now. The category team of its case's council (either, for a joint
+    one) and pillar, with the contract managers for a task about a contract; for a framework's re-opening,
+    the category teams of its council; for a council's own duty, the council's holders of the duty's role.
+    (Administrators may act on a council's duties, but are not given them: they stand in.)"""
+    org = core.governance.organisation
+    pillar = None
+    if task.framework_id is not None:
+        roles, councils = CASE_TEAM_ROLES, org.authorities_of(task.framework.authority or JOINT)
+    elif case is None:
+        roles, councils = tuple(filter(None, [COUNCIL_DUTIES.get(task.kind)])), (task.council,)
+    else:
+        roles = (*CASE_TEAM_ROLES, MANAGER_ROLE) if task.about_contract is not None else CASE_TEAM_ROLES
+        councils, pillar = org.authorities_of(case.authority), case.pillar
+    in_pillar = [or_(RoleAssignment.pillar.is_(None), RoleAssignment.pillar == pillar)] if pillar else []
+    return colleagues(
+        session,
+        User.id != task.assignee_id,
+        RoleAssignment.role.in_(roles),
+        RoleAssignment.authority.in_(councils),
+        *in_pillar,
+    )
+
+
+def pass_task_on(core: Core, task_id: int, actor_id: int, *, assignee_id: int, reason: str = "") -> str:
+    """Give an open task to someone else who could do it (``task_takers``): someone moving on, away for long,
+    or the work better placed with a colleague. The new assignee is told (as of a new task), and so is whose
+    it was, when someone else passed it on; its case's audit chain (the system's, for a council's duty or a
+    framework's) records who gave it to whom, and why. Returns the new assignee's name."""
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
+    with core.db.unit_of_work() as session:
+        task, case, _ = lock_task(core, session, task_id, actor_id)
+        takers = {person.id: person.full_name for person in task_takers(core, session, task, case)}
+        if assignee_id not in takers:
+            raise InvalidInput({"assignee_id": "Choose someone who could do this task"})
+        because = f"\n\nReason: {reason}" if reason else ""
+        _tell_the_assignee(core, session, task, actor_id, "passed on", f"{takers[assignee_id]} has it now.{because}")
+        previous, task.assignee_id = task.assignee_id, assignee_id
+        now = core.engine.clock()
+        giver = session.scalar(select(User.full_name).where(User.id == actor_id))
+        body = f"{giver} passed this task to you. Due {task.due_on:%-d %B %Y}.{because}"
+        session.add(
+            OutboxMessage.queued(
+                TASKS_RAISED, assignee_id, task.title, body, now, case_id=task.case_id, payload={"task_id": task.id}
+            )
+        )
+        event = {"task_id": task.id, "kind": task.kind, "from": previous, "to": assignee_id}
+        _audit(core, session, case, actor_id, "pass_task_on", event, reason)
+        return takers[assignee_id]
 
 
 def may_act_on_task(actor: Actor, task: Task, case) -> bool:

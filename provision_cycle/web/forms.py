@@ -1284,6 +1284,12 @@ class SnoozeTaskForm(FlaskForm):
     submit = SubmitField("Snooze the task", widget=GovSubmitInput())
 
 
+class PassTaskForm(FlaskForm):
+    assignee_id = PersonField("Who should do it?", validators=[InputRequired(message="Choose who to pass the task to")])
+    reason = TextAreaField("Why? (optional)", widget=GovTextArea(), validators=[Length(max=2000)])
+    submit = SubmitField("Pass the task on", widget=GovSubmitInput())
+
+
 class ContractManagerForm(FlaskForm):
     manager_id = PersonField(
         "Who manages this contract now?", validators=[InputRequired(message="Choose who manages the contract now")]

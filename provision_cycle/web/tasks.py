@@ -24,13 +24,15 @@ from ..services.tasks import (
     may_see_task,
     outcomes_for,
     outcomes_open,
+    pass_task_on,
     snooze_task,
+    task_takers,
 )
 from ..services.transparency import payments_notice_quarter, special_urgency_period_of_task
 from ..workflow.participation import requests_to_participate
 from .common import core, id_asked_for, me, render
 from .filters import humanise
-from .forms import CompleteTaskForm, SnoozeTaskForm, apply_errors, options
+from .forms import CompleteTaskForm, PassTaskForm, SnoozeTaskForm, apply_errors, colleague_options, options
 from .security import signed_in
 
 tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -97,15 +99,23 @@ def show(task_id: int):
         requests = requests_to_participate(session, case.id) if case and task.kind == INVITE_TENDERS else []
         # A renewal decision: how the contract has gone, which the decision weighs.
         record = track_record(session, contract) if contract and task.kind == RENEWAL_DECISION else None
+        takers = task_takers(core(), session, task, case) if may_act else []
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
+    passing = PassTaskForm(prefix="pass")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
+    passing.assignee_id.choices = colleague_options(takers)
     if request.method == "POST":
-        form = complete if "complete-submit" in request.form else snooze
+        form = next((f for f in (complete, passing) if f.submit.name in request.form), snooze)
         if form.validate_on_submit():
             try:
                 if form is complete:
                     complete_task(core(), task_id, me().id, outcome=form.outcome.data, note=form.note.data or "")
                     flash(f"Task completed: {task.title}")
+                elif form is passing:
+                    to = pass_task_on(
+                        core(), task_id, me().id, assignee_id=int(form.assignee_id.data), reason=form.reason.data or ""
+                    )
+                    flash(f"{to} has the task now: {task.title}")
                 else:
                     snooze_task(core(), task_id, me().id, until=form.until.data, reason=form.reason.data)
                     flash(f"Task snoozed until {form.until.data:%-d %B %Y}: {task.title}")
@@ -115,7 +125,7 @@ def show(task_id: int):
             except DomainError as error:
                 flash(error.message, "error")
                 return redirect(url_for(".mine"))
-    form = complete if complete.errors else snooze  # the one whose errors the summary lists
+    form = next((f for f in (complete, passing) if f.errors), snooze)  # the one whose errors the summary lists
     return render(
         "tasks/show.html",
         task=task,
@@ -125,6 +135,7 @@ def show(task_id: int):
         state=core().workflows.get(case.workflow, case.workflow_version).label(case.state) if case else None,
         complete=complete,
         snooze=snooze,
+        passing=passing if takers else None,
         form=form,
         notice=notice_of_task(task.kind),
         assessing=assessing,

@@ -406,6 +406,21 @@ def test_tasks_complete_and_snooze(api, core, db):
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_a_task_is_passed_to_a_colleague(api, core, db):
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    task_id = renewal_task(core, p, contract_id, "Decide")
+    colleague = create_user(db, ("contract_manager", "OCC", "cnc"))
+    manager = api(p.contract_manager)
+    problem = manager.post(f"/tasks/{task_id}/pass", {"assignee_id": p.requester}, status=422).get_json()
+    assert problem["errors"][0] == {"field": "assignee_id", "message": "Choose someone who could do this task"}
+    passed = manager.post(f"/tasks/{task_id}/pass", {"assignee_id": colleague, "reason": "Her site"}).get_json()
+    assert passed["assignee_id"] == colleague
+    assert [t["id"] for t in api(colleague).get("/tasks").get_json()["items"]] == [task_id]
+    api(p.requester).post(f"/tasks/{task_id}/pass", {"assignee_id": p.contract_manager}, status=404)
+    api(p.finance).post(f"/tasks/{task_id}/pass", {"assignee_id": p.contract_manager}, status=403)  # sees, not acts
+
+
 def test_tasks_sort_by_when_their_contracts_end(api, core, db):
     p = hub_people(db)
     sooner, later = seed_contracts(core, p, 2)  # ending in 30 and in 60 days

@@ -86,6 +86,33 @@ def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core
         assert f"90 days: notice by {notice}" in manager.get(f"/contracts/{contract.id}").text
 
 
+def test_a_task_is_passed_to_a_colleague_from_its_page(core, db, browser):
+    people = hub_people(db)
+    task_id = _task(core, people)
+    colleague = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    manager = browser(people.contract_manager)
+    shown = manager.get(f"/tasks/{task_id}").text
+    assert "Or pass it to someone else" in shown and "To a colleague who could do it: they are told." in shown
+    assert re.search(rf'<option value="{colleague}">Nia Newcomer</option>', shown)
+    assert f'<option value="{people.requester}">' not in shown  # could not do it
+    page = manager.post(f"/tasks/{task_id}", {"pass-assignee_id": "", "pass-submit": "1"}, status=400).text
+    assert "Choose who to pass the task to" in page and 'href="#pass-assignee_id"' in page  # the summary leads to it
+    done = manager.post(
+        f"/tasks/{task_id}",
+        {"pass-assignee_id": str(colleague), "pass-reason": "Nia runs the site", "pass-submit": "1"},
+        follow_redirects=True,
+        status=200,
+    ).text
+    assert "Nia Newcomer has the task now: Decide the renewal of Contract 0" in done
+    assert "Decide the renewal of Contract 0" in browser(colleague).get("/tasks/").text
+    # The category team covers: the page says whose it is, and that they will hear.
+    shown = browser(people.officer).get(f"/tasks/{task_id}").text
+    assert "To a colleague who could do it instead of Nia Newcomer, who is told, as they are." in shown
+    # Someone who may only see it has no form to pass it on.
+    legal = create_user(db, ("legal", "OCC"))
+    assert "Or pass it to someone else" not in browser(legal).get(f"/tasks/{task_id}").text
+
+
 def test_snoozing_needs_a_reason_and_a_date_in_the_next_90_days(core, db, browser):
     people = hub_people(db)
     task_id = _task(core, people)
