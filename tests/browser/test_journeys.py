@@ -167,6 +167,25 @@ def test_a_contract_manager_completes_a_renewal_task(site, open_as):
     expect(manager.get_by_role("table")).to_contain_text("Recommission")
 
 
+def test_a_contract_manager_passes_a_task_to_a_colleague_by_typing_their_name(site, open_as):
+    core, people = site.core, site.people
+    [contract_id] = seed_contracts(core, people, 1)
+    renewal_task(core, people, contract_id, "Decide whether to extend Contract 0", core.engine.today())
+    manager = open_as(people.contract_manager)
+    manager.goto("/tasks/")
+    manager.get_by_role("link", name="Decide whether to extend Contract 0").click()
+    who = type_ahead(manager, "Who should do it?")
+    who.fill("oli")
+    manager.get_by_role("option", name="Olive Officer").click()
+    manager.get_by_label("Why? (optional)").fill("Olive is re-procuring the service anyway")
+    manager.get_by_role("button", name="Pass the task on").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Olive Officer has the task now")
+    expect(manager.get_by_text("You have no open tasks")).to_be_visible()
+    officer = open_as(people.officer)
+    officer.goto("/tasks/")
+    expect(officer.get_by_role("link", name="Decide whether to extend Contract 0")).to_be_visible()
+
+
 def test_a_contract_manager_records_the_termination_notice_of_a_contract_that_ended(site, open_as):
     core, people = site.core, site.people
     today = core.engine.today()
