@@ -334,7 +334,7 @@ READS = (
     Read(
         "my tasks",
         "manager",
-        lambda core, session, actor, case_id: _ids(reading.my_tasks(session, actor, today=TODAY)),
+        lambda core, session, actor, case_id: _ids(reading.open_tasks_of(session, actor.id, today=TODAY)),
         "SELECT id FROM tasks WHERE assignee_id = :actor AND status = 'open' ORDER BY due_on, id",
     ),
     Read(

@@ -1662,7 +1662,7 @@ def list_tasks(query: s.TaskQuery):
                 raise InvalidInput({"whose": "You publish, cover for or oversee no council's own notices or reports"})
             tasks = [duty.task for duty in council_duties(session, councils)]
         else:
-            tasks = reading.my_tasks(session, current_actor(), today=core().engine.today(), sort=query.sort)
+            tasks = reading.open_tasks_of(session, current_actor().id, today=core().engine.today(), sort=query.sort)
         return json_response(s.TaskList(items=[_task(t) for t in tasks]))
 
 

@@ -385,14 +385,14 @@ def _waiting_for_a_date(core: Core, today: date) -> ColumnElement[bool]:
 TASK_SORTS = {"due": "Due date", "contract_end": "When the contract ends"}
 
 
-def my_tasks(
-    session: Session, actor: Actor, *, today: date, include_snoozed: bool = True, sort: str = "due"
+def open_tasks_of(
+    session: Session, person_id: int, *, today: date, include_snoozed: bool = True, sort: str = "due"
 ) -> list[Task]:
-    """The person's open tasks, the statutory ones first, each group by due date (``sort`` "contract_end": by
+    """``person_id``'s open tasks, the statutory ones first, each group by due date (``sort`` "contract_end": by
     when the contract each is about ends, those about no contract by their due date among them)."""
     query = (
         select(Task)
-        .where(Task.assignee_id == actor.id, Task.status == TaskStatus.OPEN)
+        .where(Task.assignee_id == person_id, Task.status == TaskStatus.OPEN)
         .options(selectinload(Task.about_contract))  # its end date beside the task: how soon it matters
     )
     if not include_snoozed:

@@ -24,7 +24,7 @@ from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
-from .reading import works_for
+from .reading import open_tasks_of, works_for
 
 # What a person can say they did about each kind of task: (value, label).
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -266,7 +266,7 @@ def pass_task_on(core: Core, task_id: int, actor_id: int, *, assignee_id: int, r
     if len(reason) > MAX_REASON:
         raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
     with core.db.unit_of_work() as session:
-        task, case, _ = lock_task(core, session, task_id, actor_id)
+        task, case, _ = lock_task(core, session, task_id, actor_id, may=may_pass_on_task)
         takers = {person.id: person.full_name for person in task_takers(core, session, task, case)}
         if assignee_id not in takers:
             raise InvalidInput({"assignee_id": "Choose someone who could do this task"})
@@ -300,6 +300,21 @@ def may_act_on_task(actor: Actor, task: Task, case) -> bool:
         role = COUNCIL_DUTIES.get(task.kind)
         return actor.holds("administrator", task.council) or (role is not None and actor.holds(role, task.council))
     return any(actor.holds(r, case.authority, case.pillar) for r in CASE_TEAM_ROLES)
+
+
+def may_pass_on_task(actor: Actor, task: Task, case) -> bool:
+    """Whoever may act on it (``may_act_on_task``); and, as for who manages a contract or works on a case, an
+    administrator of the case's council: someone leaving hands on their work before their account is closed."""
+    return may_act_on_task(actor, task, case) or (case is not None and actor.runs_category(case.authority, case.pillar))
+
+
+def open_tasks_seen_by(core: Core, session: Session, person_id: int, viewer: Actor) -> list[Task]:
+    """``person_id``'s open tasks, as their own list orders them, that ``viewer`` may see: for their
+    administrator, what they leave to be passed on before their account is closed."""
+    tasks = open_tasks_of(session, person_id, today=core.engine.today())
+    case_ids = {task.case_id for task in tasks if task.case_id is not None}
+    cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
+    return [task for task in tasks if may_see_task(viewer, task, cases.get(task.case_id))]
 
 
 def may_see_task(actor: Actor, task: Task, case) -> bool:
@@ -345,7 +360,8 @@ def council_duties(session: Session, councils: list[str]) -> list[CouncilDuty]:
     return [CouncilDuty(task, name) for task, name in rows]
 
 
-def lock_task(core: Core, session: Session, task_id: int, actor_id: int):
+def lock_task(core: Core, session: Session, task_id: int, actor_id: int, *, may=may_act_on_task):
+    """The open task, its case and the actor, who ``may`` change it."""
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"There is no task {task_id}")
@@ -354,7 +370,7 @@ def lock_task(core: Core, session: Session, task_id: int, actor_id: int):
     # Read again under the lock: a concurrent completion shows.
     session.refresh(task, with_for_update=CHANGE_LOCK if case is None else None)
     actor = core.engine.actor(session, actor_id)
-    if not may_act_on_task(actor, task, case):
+    if not may(actor, task, case):
         raise NotPermitted("Only the person the task is assigned to, or the category team, can change it")
     if task.status != TaskStatus.OPEN:
         raise InvalidAction("This task has already been completed")

@@ -21,6 +21,7 @@ from ..services.tasks import (
     council_duties,
     councils_with_duties_for,
     may_act_on_task,
+    may_pass_on_task,
     may_see_task,
     outcomes_for,
     outcomes_open,
@@ -53,7 +54,7 @@ def mine():
         council = council_duties(session, duty_councils) if whose == "council" else None
         sort = request.args.get("sort") if request.args.get("sort") in reading.TASK_SORTS else "due"
         own = team is None and council is None
-        items = reading.my_tasks(session, me(), today=core().engine.today(), sort=sort) if own else []
+        items = reading.open_tasks_of(session, me().id, today=core().engine.today(), sort=sort) if own else []
         in_a_team = reading.of_my_category_teams(me(), Case.authority, Case.pillar) is not None
     return render(
         "tasks/list.html",
@@ -99,7 +100,8 @@ def show(task_id: int):
         requests = requests_to_participate(session, case.id) if case and task.kind == INVITE_TENDERS else []
         # A renewal decision: how the contract has gone, which the decision weighs.
         record = track_record(session, contract) if contract and task.kind == RENEWAL_DECISION else None
-        takers = task_takers(core(), session, task, case) if may_act else []
+        may_pass = task.status == TaskStatus.OPEN and may_pass_on_task(me(), task, case)
+        takers = task_takers(core(), session, task, case) if may_pass else []
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     passing = PassTaskForm(prefix="pass")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))

@@ -47,7 +47,7 @@ def my_work():
             team_cases=reading.team_cases_waiting(core(), session, actor),
             declarations=teams.declarations_owed(session, actor.id),
             applications=markets.applications_waiting_for(session, actor),
-            tasks=reading.my_tasks(session, actor, today=today, include_snoozed=False),
+            tasks=reading.open_tasks_of(session, actor.id, today=today, include_snoozed=False),
             notifications=notes,
             shown=shown(core().engine, session, actor, notes),
             workflows=core().workflows,

@@ -113,6 +113,37 @@ def test_a_task_is_passed_to_a_colleague_from_its_page(core, db, browser):
     assert "Or pass it to someone else" not in browser(legal).get(f"/tasks/{task_id}").text
 
 
+def test_an_administrator_passes_on_a_leavers_tasks_from_their_page(core, db, browser):
+    """Their person page lists what they leave; the council's administrator may pass each on (not complete it),
+    as they may hand over who manages a contract; another council's may not."""
+    from provision_cycle.services.people import set_active
+
+    people = hub_people(db)
+    task_id = _task(core, people)
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    cdc_admin = create_user(db, ("administrator", "CDC"))
+    person = browser(admin).get(f"/admin/users/{people.contract_manager}").text
+    assert "Their open tasks" in person and f'href="/tasks/{task_id}">Decide the renewal of Contract 0</a>' in person
+    assert "Before closing their account, pass each to a colleague from its page" in page_text(person)
+    set_active(core, people.contract_manager, False, actor_id=admin)  # and once it is closed
+    person = page_text(browser(admin).get(f"/admin/users/{people.contract_manager}").text)
+    assert (
+        "Pass each to a colleague from its page (handing over their contracts takes those on them): left with "
+        "an account that is closed, a task waits" in person
+    )
+    shown = browser(admin).get(f"/tasks/{task_id}").text
+    assert "This is Cora Contracts's task: you may pass it to a colleague." in shown
+    assert "Complete the task" not in shown and "Or snooze it" not in shown
+    browser(cdc_admin).get(f"/tasks/{task_id}", status=404)
+    browser(admin).post(
+        f"/tasks/{task_id}", {"pass-assignee_id": str(people.officer), "pass-submit": "1"}, follow_redirects=True,
+        status=200,
+    )  # fmt: skip
+    with db.reading() as session:
+        assert session.get(Task, task_id).assignee_id == people.officer
+    assert "Their open tasks" not in browser(admin).get(f"/admin/users/{people.contract_manager}").text
+
+
 def test_snoozing_needs_a_reason_and_a_date_in_the_next_90_days(core, db, browser):
     people = hub_people(db)
     task_id = _task(core, people)
