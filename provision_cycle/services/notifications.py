@@ -149,8 +149,9 @@ def _undecidable_no_longer(engine: Engine, session: Session, messages: list[Outb
     """The administrators' warnings of an approval step nobody may decide that hold no longer: the step is over
     (decided, or the case moved on), or someone may decide it now (given the role, or back from leave), as
     ``Engine.nobody_may_decide`` sees it today. (A warning sent before it named its step goes by its case.)"""
-    told = {m.id: (m.case_id, (m.payload or {}).get("step")) for m in messages if m.kind == NOBODY_MAY_DECIDE}
-    told = {message_id: about for message_id, about in told.items() if about[0]}
+    told = {
+        m.id: (m.case_id, (m.payload or {}).get("step")) for m in messages if m.kind == NOBODY_MAY_DECIDE and m.case_id
+    }
     if not told:
         return set()
     case_ids = {case_id for case_id, _ in told.values()}
