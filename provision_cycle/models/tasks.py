@@ -131,12 +131,12 @@ class Task(Base):
 
     assignee = relationship("User", foreign_keys=[assignee_id])
     contract = relationship("Contract", foreign_keys=[contract_id])
-    # The contract the task is about: the one it names, or else the one its case manages (a statutory notice a
-    # contract owes, raised on its case). For reading: lists show when it ends.
+    # The contract the task is about: the one whose case it is on. A task naming its contract is raised on the
+    # contract's case, and so is a statutory notice the contract owes, which names none. (By the unique key of
+    # a contract's case, one lookup for either.) For reading: the lists show when it ends.
     about_contract = relationship(
         "Contract",
-        primaryjoin="or_(remote(Contract.id) == foreign(Task.contract_id), and_(Task.contract_id.is_(None), "
-        "remote(Contract.case_id) == foreign(Task.case_id)))",
+        primaryjoin="remote(Contract.case_id) == foreign(Task.case_id)",
         viewonly=True,
         uselist=False,
     )

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, union_all
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ..core import Core
 from ..errors import NotFound, NotPermitted
@@ -392,15 +392,17 @@ def open_tasks_of(
     when the contract each is about ends, those about no contract by their due date among them)."""
     query = (
         select(Task)
+        .outerjoin(Task.about_contract)
         .where(Task.assignee_id == person_id, Task.status == TaskStatus.OPEN)
-        .options(selectinload(Task.about_contract))  # its end date beside the task: how soon it matters
+        # Its end date beside the task, how soon it matters: in the same statement (a second one, selecting
+        # the contracts by the tasks' cases, cost a contract manager's list a fifth more on PostgreSQL).
+        .options(contains_eager(Task.about_contract))
     )
     if not include_snoozed:
         query = query.where(or_(Task.snoozed_until.is_(None), Task.snoozed_until <= today))
     # Statutory dates first: missing one is a breach of the Act, missing the hub's own planning dates is not.
     order = [Task.statutory.desc(), Task.due_on, Task.id]
     if sort == "contract_end":
-        query = query.outerjoin(Task.about_contract)
         order.insert(1, func.coalesce(Contract.end_date, Task.due_on))
     return list(session.scalars(query.order_by(*order)))
 
@@ -433,7 +435,7 @@ def team_tasks(session: Session, actor: Actor, assignee_id: int | None = None) -
             .where(Task.status == TaskStatus.OPEN, Task.assignee_id != actor.id, ours, *whose)
             .order_by(Task.statutory.desc(), Task.due_on, Task.id)
             .limit(TEAM_TASKS_SHOWN)
-            .options(selectinload(Task.about_contract))
+            .options(joinedload(Task.about_contract))  # as for one's own (``open_tasks_of``)
         )
         found += session.execute(query).all()
     found.sort(key=lambda row: (not row[0].statutory, row[0].due_on, row[0].id))
