@@ -83,7 +83,7 @@ def _task(task_id: int) -> tuple[Task, Case | None, Contract | None, bool]:
         case = session.get(Case, task.case_id) if task and task.case_id else None
         if task is None or not may_see_task(me(), task, case):
             raise NotFound(f"There is no task {task_id} of yours")
-        contract = task.about_contract  # named on the task, or the one its case manages (a notice, an assessment)
+        contract = task.about_contract  # the one whose case it is on (named on it, or owed a notice)
         may_act = task.status == TaskStatus.OPEN and may_act_on_task(me(), task, case)
         session.expunge_all()
         return task, case, contract, may_act
