@@ -410,9 +410,19 @@ def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitte
     assert result.to_state == "rejected"
     with db.reading() as s:
         assert s.get(Case, submitted).closed_at is not None
+        told = s.execute(
+            select(OutboxMessage.kind, OutboxMessage.subject, OutboxMessage.body).where(
+                OutboxMessage.recipient_id == people.requester, OutboxMessage.case_id == submitted
+            )
+        ).all()
+        # Told once, with the reason: not a second time that it is now 'Rejected'.
         assert s.scalar(select(AuditEvent.comment).where(AuditEvent.action == "reject")) == (
             "Use the existing corporate contract"
         )
+    # Told once, with the reason: not a second time that it is now 'Rejected'.
+    assert [tuple(m) for m in told] == [
+        ("case_rejected", f"PRC-{submitted:06d}: rejected", "Hana Head: Use the existing corporate contract")
+    ]
 
 
 def test_return_for_rework_then_resubmit_runs_a_new_round_of_the_frozen_route(engine, db, people, submitted):

@@ -206,6 +206,8 @@ class ActionContext:
     opened_cases: list[int] = field(default_factory=list)
     on_behalf_of_id: int | None = None  # the delegator, when a delegate decides
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    # Who this action has told already that the case ends (a rejection, with its reason): not told twice.
+    told_of_the_end: set[int] = field(default_factory=set)
     reads: CaseReads = field(default_factory=CaseReads)
 
     @property

@@ -447,7 +447,7 @@ class Engine:
                 contract = ctx.contract()
                 managing = [contract.contract_manager_id] if contract and contract.contract_manager_id else []
                 ctx.notify(
-                    [case.requester_id, *managing],
+                    [person for person in (case.requester_id, *managing) if person not in ctx.told_of_the_end],
                     "case_closed",
                     f"{case.reference}: {definition.label(to_state)}",
                     f"'{case.title}' is now '{definition.label(to_state)}'.",
@@ -705,6 +705,8 @@ class Engine:
                 f"{case.reference}: {'rejected' if outcome is Outcome.REJECT else 'returned for rework'}",
                 f"{ctx.actor.full_name}: {ctx.reason}",
             )
+            if transition.dest and ctx.definition.states[transition.dest].final:
+                ctx.told_of_the_end.update(behind)  # the rejection, with its reason, is their word of the end
         elif transition.dest and not ctx.definition.states[transition.dest].final:  # an end is told as one
             label = ctx.definition.label
             ctx.notify(
