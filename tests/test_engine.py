@@ -425,6 +425,14 @@ def test_reject_needs_a_reason_and_ends_the_request(engine, db, people, submitte
     ]
 
 
+def test_a_requester_who_withdraws_their_request_is_not_told_it_is_withdrawn(engine, db, people, submitted):
+    """They ended it themselves (a case ended by someone else, its expiry or a termination, they hear of)."""
+    act(engine, submitted, "withdraw", people.requester, reason="Not needed after all")
+    with db.reading() as s:
+        told = s.scalars(select(OutboxMessage.kind).where(OutboxMessage.case_id == submitted)).all()
+    assert "case_closed" not in told and told  # the approvers were asked before; nothing since
+
+
 def test_return_for_rework_then_resubmit_runs_a_new_round_of_the_frozen_route(engine, db, people, submitted):
     declare(engine, submitted, people.head)
     assert act(engine, submitted, "return", people.head, reason="Add the market analysis").to_state == "rework"

@@ -443,11 +443,13 @@ class Engine:
                 self._open_gate(ctx, entered_gate.name)
             if definition.states[to_state].final:
                 ctx.changes["closed_at"] = ctx.now
-                # A contract's case ends for whoever manages it now, not only the person it was opened for.
+                # A contract's case ends for whoever manages it now, not only the person it was opened for; not
+                # for whoever ended it (a request withdrawn), nor again for those told of it already.
                 contract = ctx.contract()
                 managing = [contract.contract_manager_id] if contract and contract.contract_manager_id else []
+                told = {ctx.actor.id, *ctx.told_of_the_end}
                 ctx.notify(
-                    [person for person in (case.requester_id, *managing) if person not in ctx.told_of_the_end],
+                    [person for person in (case.requester_id, *managing) if person not in told],
                     "case_closed",
                     f"{case.reference}: {definition.label(to_state)}",
                     f"'{case.title}' is now '{definition.label(to_state)}'.",
