@@ -266,7 +266,7 @@ def pass_task_on(core: Core, task_id: int, actor_id: int, *, assignee_id: int, r
     if len(reason) > MAX_REASON:
         raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
     with core.db.unit_of_work() as session:
-        task, case, _ = lock_task(core, session, task_id, actor_id, may=may_pass_on_task)
+        task, case, actor = lock_task(core, session, task_id, actor_id, may=may_pass_on_task)
         takers = {person.id: person.full_name for person in task_takers(core, session, task, case)}
         if assignee_id not in takers:
             raise InvalidInput({"assignee_id": "Choose someone who could do this task"})
@@ -274,8 +274,7 @@ def pass_task_on(core: Core, task_id: int, actor_id: int, *, assignee_id: int, r
         _tell_the_assignee(core, session, task, actor_id, "passed on", f"{takers[assignee_id]} has it now.{because}")
         previous, task.assignee_id = task.assignee_id, assignee_id
         now = core.engine.clock()
-        giver = session.scalar(select(User.full_name).where(User.id == actor_id))
-        body = f"{giver} passed this task to you. Due {task.due_on:%-d %B %Y}.{because}"
+        body = f"{actor.full_name} passed this task to you. Due {task.due_on:%-d %B %Y}.{because}"
         session.add(
             OutboxMessage.queued(
                 TASKS_RAISED, assignee_id, task.title, body, now, case_id=task.case_id, payload={"task_id": task.id}
