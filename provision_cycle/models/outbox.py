@@ -16,6 +16,17 @@ QUESTION_ASKED = "info_requested"  # the outbox kind telling a requester an appr
 NOBODY_MAY_DECIDE = "approval_undecidable"  # telling administrators a step opened that nobody may decide
 
 
+def naming_step(gate: str, round_: int, position: int) -> dict[str, Any]:
+    """How a message's payload names the approval step it is about (``payload["step"]``): an approval email's
+    action link is bound to it, and a list of notifications asks whether it still waits (``step_named``)."""
+    return {"gate": gate, "round": round_, "position": position}
+
+
+def step_named(case_id: int, step: dict[str, Any]) -> tuple[int, str, int, int]:
+    """The step a message's ``naming_step`` names, as (case, gate, round, position)."""
+    return case_id, step["gate"], step["round"], step["position"]
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)

@@ -71,7 +71,7 @@ from ..models import (
     User,
     deadline_task_kind,
 )
-from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, page_of
+from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, naming_step, page_of
 from ..models.tasks import (
     COUNCIL_DUTIES,
     COUNCIL_SUBJECT,
@@ -832,10 +832,7 @@ def chase_approvals(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 subject = f"Reminder: {case.reference} is waiting for your approval"
                 body = f"'{case.title}' has waited {waiting} for your decision. {step.reason}"
                 # The step, so that the reminder carries a fresh action link (the first may have expired).
-                payload = {
-                    "case_id": case.id,
-                    "step": {"gate": step.gate, "round": step.round, "position": step.position},
-                }
+                payload = {"case_id": case.id, "step": naming_step(step.gate, step.round, step.position)}
                 step.reminded_at = now
             else:
                 continue

@@ -19,7 +19,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from ..models.outbox import NOBODY_MAY_DECIDE, QUESTION_ASKED, TASK_OVERDUE, TASKS_RAISED
+from ..models.outbox import NOBODY_MAY_DECIDE, QUESTION_ASKED, TASK_OVERDUE, TASKS_RAISED, step_named
 from ..workflow.engine import Actor, Engine
 from . import teams
 from .markets import APPLICATION_RECEIVED, APPLICATION_WAITING
@@ -125,7 +125,7 @@ def _approvals_answered(session: Session, actor: Actor, messages: list[OutboxMes
     """The requests for ``actor``'s approval (and their reminders) whose step no longer waits for them: it was
     decided by them (or for them, by a delegate), or it is over (decided by others, or the case moved on)."""
     asked = {
-        message.id: (message.case_id, step["gate"], step["round"], step["position"])
+        message.id: step_named(message.case_id, step)
         for message in messages
         if message.kind in APPROVAL_ASKED and (step := (message.payload or {}).get("step")) and message.case_id
     }
@@ -167,5 +167,5 @@ def _undecidable_no_longer(engine: Engine, session: Session, messages: list[Outb
     return {
         message_id
         for message_id, (case_id, step) in told.items()
-        if case_id not in stuck or (step and (case_id, step["gate"], step["round"], step["position"]) not in live)
+        if case_id not in stuck or (step and step_named(case_id, step) not in live)
     }

@@ -16,6 +16,7 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR
 from ..models import ApprovalStep, OutboxMessage, RoleAssignment, SignInFailure, StepStatus, User
 from ..models.base import MAX_ID
+from ..models.outbox import naming_step
 from ..wording import counted
 from ..workflow.engine import SYSTEM_USERNAME, Actor
 from .reading import approvals_waiting
@@ -378,7 +379,7 @@ def _tell_of_approvals_waiting(core: Core, session: Session, user_id: int, grant
         step, case = waiting[0].step, waiting[0].case
         kind, subject, case_id = "approval_needed", f"{case.reference}: your approval is needed", case.id
         body = f"{given} '{case.title}' needs your decision. {step.reason}"
-        payload = {"case_id": case.id, "step": {"gate": step.gate, "round": step.round, "position": step.position}}
+        payload = {"case_id": case.id, "step": naming_step(step.gate, step.round, step.position)}
     else:
         lines = [f"- {w.case.reference} {w.case.title}: {w.step.reason}" for w in waiting[:50]]
         if len(waiting) > 50:

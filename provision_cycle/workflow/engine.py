@@ -39,7 +39,7 @@ from ..governance.rules import Governance, GovernanceError, Proposal, RoutePlan
 from ..governance.statutory import DirectAwardGround, Route
 from ..models import AuditEvent, Case, ConflictDeclaration, Delegation, OutboxMessage, Outcome, StepStatus
 from ..models.contracts import LONGEST_TERM_MONTHS
-from ..models.outbox import NOBODY_MAY_DECIDE, QUESTION_ASKED
+from ..models.outbox import NOBODY_MAY_DECIDE, QUESTION_ASKED, naming_step
 from . import statements as sql
 from .context import PROPOSED_BY, ActionContext, CaseReads, key_decision_urgency, urgency_taken_under
 from .definitions import MAX_TEXT, InputSpec, TransitionDef, WorkflowDefinition, WorkflowRegistry
@@ -846,7 +846,7 @@ class Engine:
                 NOBODY_MAY_DECIDE,
                 f"{ctx.case.reference}: an approval nobody may decide",
                 f"'{ctx.case.title}' waits for a decision that nobody may take: {step.reason}. {nobody}",
-                step={"gate": step.gate, "round": round_, "position": step.position},  # done once someone may
+                step=naming_step(step.gate, round_, step.position),  # done once someone may decide it
             )
 
     def tell_deciders(
@@ -862,7 +862,7 @@ class Engine:
         whoever covers for an approver away is told for whom. The payload names the step, so the email can carry
         an action link bound to it (see scheduling). ``deciders_read``: the rows of ``_deciders_question``, where
         the caller asked it already. Returns whom it asked."""
-        at = {"gate": step.gate, "round": round_, "position": step.position}
+        at = naming_step(step.gate, round_, step.position)
         behind = behind_the_proposal(ctx.case.requester_id, ctx.details)
         deciders = self.step_deciders(ctx.tx, step, behind, ctx.today, deciders_read)
         ctx.notify(
