@@ -275,8 +275,7 @@ def hand_over_all_of(person_id: int):
             raise NotFound("They manage no contract that you can hand over")
         current = reading.user_names(session, {person_id})[person_id]
         takers = {person.id: person for person in takers_of_all(core(), session, handed, person_id)}
-        states = {contract.id: _state_of(contract.case) for contract in handed}
-        session.expunge_all()
+        session.expunge_all()  # each with its case, whose state the page shows
     form = ContractManagerForm()
     form.manager_id.label.text = "Who manages them now?"
     form.submit.label.text = f"Hand over all {len(handed)}"
@@ -293,14 +292,13 @@ def hand_over_all_of(person_id: int):
     if done := change_from(form, hand_over, back=url_for(".register", show="all")):
         return done
     return render(
-        "contracts/handover.html", form=form, contracts=handed, states=states, current=current, person_id=person_id
+        "contracts/handover.html",
+        form=form,
+        contracts=handed,
+        workflows=core().workflows,
+        current=current,
+        person_id=person_id,
     )
-
-
-def _state_of(case) -> tuple[str, bool]:
-    """How a case's state reads, and whether it is an end of its workflow."""
-    definition = core().workflows.get(case.workflow, case.workflow_version)
-    return definition.label(case.state), definition.states[case.state].final
 
 
 QUARTERS_LISTED = 8
