@@ -1388,3 +1388,18 @@ def test_overdue_tasks_of_a_team_with_no_head_of_category_go_to_its_administrato
         session.execute(update(Task).where(Task.id == task).values(escalated_role="area_lead", escalated_to=[admin]))
     page = " ".join(Browser(app, db).sign_in(people.contract_manager).get(f"/tasks/{task}").text.split())
     assert "Abe Admin (Area lead) was told of it." in page
+
+
+def test_notice_dates_still_come_once_the_council_has_decided_to_let_the_contract_end(core, db, clock, schedule):
+    """Notice to end a contract is most needed once its renewal decision was to let it end or re-commission:
+    the contract runs on to its end date meanwhile, and a rolling one runs on past it without notice."""
+    from provision_cycle.scheduling.sweeps import raise_notice_tasks
+
+    people = hub_people(db)
+    ends = clock.today + timedelta(days=110)  # 90 days' notice: the last day to give it within the next 30
+    decided = {state: _contract(core, people, value="50000", ends=ends, state=state)
+               for state in ("live", "renewal_decision", "expiring", "recommissioning")}  # fmt: skip
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 4
+    with db.reading() as session:
+        given_notice = set(session.scalars(select(Task.contract_id).where(Task.kind == "notice_date")))
+    assert given_notice == set(decided.values())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from provision_cycle.errors import InvalidInput
-from provision_cycle.models import Contract, Task
+from provision_cycle.models import AuditEvent, Contract, Task
 from provision_cycle.services.tasks import NewTask, complete_task, raise_task
 from tests.factories import hub_people
 from tests.web.helpers import seed_contracts
@@ -174,3 +174,88 @@ def test_a_councils_own_duty_passes_only_to_the_councils_holders_of_its_role(cor
     pass_task_on(core, task_id, admin, assignee_id=other, reason="Zoe is on leave")  # an administrator may
     with db.reading() as session:
         assert session.get(Task, task_id).assignee_id == other
+
+
+def test_proposing_the_renewal_decision_completes_its_renewal_tasks(core, db, clock):
+    from sqlalchemy import select
+
+    from tests.factories import act
+    from tests.web.helpers import renewal_task
+
+    people = hub_people(db)
+    ending, other = seed_contracts(core, people, 2)
+    with db.reading() as session:
+        case_id = session.get(Contract, ending).case_id
+    earlier = renewal_task(core, people, ending, "Decide, 3 months ahead", due_on=clock.today - timedelta(days=30))
+    latest = renewal_task(core, people, ending, "Decide, 1 month ahead")
+    untouched = renewal_task(core, people, other, "Decide the other")
+    review = _task(core, people, ending, "contract_review", "Review it")
+    act(core.engine, case_id, "open_renewal_decision", people.contract_manager)
+    with db.reading() as session:
+        assert session.get(Task, latest).status == "open"  # opening the decision is not yet making it
+    act(core.engine, case_id, "propose_exit", people.contract_manager)
+
+    with db.reading() as session:
+        done = [session.get(Task, task) for task in (earlier, latest)]
+        assert {(t.status, t.outcome, t.completed_by_id) for t in done} == {
+            ("done", "exit_proposed", people.contract_manager)
+        }
+        assert session.get(Task, untouched).status == session.get(Task, review).status == "open"
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "propose_exit")
+        ).one()
+        assert event.data["tasks_closed"] == ["renewal_decision"]
+
+
+def test_a_contract_that_ends_closes_the_tasks_of_running_it_but_not_the_notices_it_owes(core, db, clock):
+    from sqlalchemy import select
+
+    from provision_cycle.scheduling.config import schedule_for
+    from provision_cycle.scheduling.sweeps import escalate_overdue_tasks, expire_contracts, remind_deadlines
+    from tests.factories import act, register_contract
+    from tests.web.helpers import renewal_task
+
+    people = hub_people(db)
+    today = clock.today
+    # Let under the Act and above the threshold: its end owes a termination notice (PA23 s80).
+    expiring = register_contract(core, people, value="500000", starts=date(2025, 7, 1), ends=today)
+    terminated = register_contract(
+        core, people, value="500000", starts=date(2025, 7, 1), ends=today + timedelta(days=200)
+    )
+    running = [
+        renewal_task(core, people, expiring.id, "Decide", due_on=today - timedelta(days=20)),
+        _task(core, people, expiring.id, "notice_date", "Give notice"),
+        _task(core, people, expiring.id, "contract_review", "Review it"),
+        renewal_task(core, people, terminated.id, "Decide the other", due_on=today - timedelta(days=20)),
+    ]
+    clock.advance(1)
+    assert expire_contracts(core, clock.today).changed == 1
+    act(core.engine, terminated.case_id, "terminate", people.contract_manager, reason="The service moved in-house",
+        inputs={"terminated_on": clock.today.isoformat()})  # fmt: skip
+
+    with db.reading() as session:
+        closed = [session.get(Task, task) for task in running]
+        assert {(t.status, t.outcome) for t in closed} == {("done", "contract_ended")}
+        assert [t.completed_by_id for t in closed][-1] == people.contract_manager  # who ended it; the rest, the system
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.in_(["expire", "terminate"])).order_by(AuditEvent.id)
+        ).all()
+        assert [e.data["tasks_closed"] for e in events] == [
+            ["renewal_decision", "notice_date", "contract_review"],
+            ["renewal_decision"],
+        ]
+    # Weeks later nothing of running them is left overdue to chase; the notice each end owes is a task of its
+    # own, which its reminder raises a week before its day.
+    clock.advance(24)
+    assert escalate_overdue_tasks(core, schedule_for(core), clock.today).changed == 0
+    remind_deadlines(core, schedule_for(core), clock.today)
+    with db.reading() as session:
+        still_open = session.scalars(select(Task.kind).where(Task.status == "open")).all()
+    assert still_open == ["deadline:termination_notice"] * 2
+
+
+def _task(core, people, contract_id: int, kind: str, title: str) -> int:
+    """A task of ``kind`` on the contract for its manager, due today."""
+    with core.db.unit_of_work() as session:
+        new = NewTask(kind, title, core.engine.today(), people.contract_manager, contract_id=contract_id)
+        return raise_task(core, session, new, actor_id=people.officer)

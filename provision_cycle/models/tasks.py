@@ -71,8 +71,19 @@ def council_subject(code: str) -> str:
 
 
 # A contract coming up to its end date, at one of its renewal lead times: its manager decides whether to extend,
-# re-commission or let it end (done by proposing it on the contract's case).
+# re-commission or let it end (done by proposing it on the contract's case: the outcome is what was proposed).
 RENEWAL_DECISION = "renewal_decision"
+RENEWAL_PROPOSED = {
+    "extend": ("extension_proposed", "An extension proposed on the contract's case, for approval"),
+    "recommission": ("recommission_proposed", "Re-commissioning proposed on the contract's case, for approval"),
+    "exit": ("exit_proposed", "Letting the contract end proposed on the contract's case, for approval"),
+}
+NOTICE_DATE = "notice_date"  # the last day to give notice under a contract (its end date less its notice period)
+CONTRACT_REVIEW = "contract_review"
+# The tasks about running a contract that its ending leaves nothing to do for (a notice still owed, or a KPI
+# assessment, is another matter: the Act asks for those after it ends too).
+ENDED_WITH_THE_CONTRACT = (RENEWAL_DECISION, NOTICE_DATE, CONTRACT_REVIEW)
+CONTRACT_ENDED = ("contract_ended", "Closed: the contract ended")
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"
 # A competitive flexible procedure whose participation period has closed: its team assesses the requests to

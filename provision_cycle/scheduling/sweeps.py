@@ -73,11 +73,13 @@ from ..models import (
 )
 from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, naming_step, page_of
 from ..models.tasks import (
+    CONTRACT_REVIEW,
     COUNCIL_DUTIES,
     COUNCIL_SUBJECT,
     DEADLINE_TASK,
     FRAMEWORK_REOPENING,
     INVITE_TENDERS,
+    NOTICE_DATE,
     RENEWAL_DECISION,
 )
 from ..services import performance
@@ -97,8 +99,8 @@ log = logging.getLogger(__name__)
 
 
 def _renewal_states(core: Core, *stands: str) -> tuple[str, ...]:
-    """The contract states whose renewal is ``stands`` ("pending": still to be decided; "deciding"), as the
-    contract workflow marks them."""
+    """The contract states whose renewal is ``stands`` ("pending": still to be decided; "deciding";
+    "decided": to end, or be re-commissioned, at its end date), as the contract workflow marks them."""
     return core.workflows.states_where("contract", "renewal", *stands)
 
 
@@ -351,11 +353,12 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
         statement = _contract_task_insert(
             core,
             candidates,
-            kind="notice_date",
+            kind=NOTICE_DATE,
             title="Last day to give notice: ",
             detail="Give notice by this date if the contract is to end, or to renegotiate it",
             due_on=lambda c: c.notice_by,
-            states=_renewal_states(core, "pending", "deciding"),
+            # Until the contract ends: notice is most needed once the council has decided to let it end.
+            states=_renewal_states(core, "pending", "deciding", "decided"),
             now=core.engine.clock(),
         )
         new = session.connection().execute(statement).all()
@@ -372,7 +375,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
 RANGES_PER_QUERY = 200
 ADDED_BY_ID = 10_000
 REVIEW_KINDS = {
-    "contract_review": "Contract review",
+    CONTRACT_REVIEW: "Contract review",
     performance.TASK_KIND: "KPI assessment (contract performance notice)",
 }
 
@@ -489,7 +492,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
 def _review_cadences(schedule: Schedule):
     """(task kind, months between, which contracts have that cadence) for each cadence in the schedule."""
     for every in sorted({rule.every_months for rule in schedule.review_rules}):
-        yield "contract_review", every, _review_every_sql(schedule) == _months(every)
+        yield CONTRACT_REVIEW, every, _review_every_sql(schedule) == _months(every)
     yield performance.TASK_KIND, schedule.kpi_every_months, _may_owe_kpis()
 
 

@@ -19,7 +19,17 @@ from ..governance.organisation import JOINT
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..models.outbox import TASKS_RAISED
 from ..models.people import Colleague, colleagues
-from ..models.tasks import COUNCIL_DUTIES, FRAMEWORK_REOPENING, INVITE_TENDERS, RENEWAL_DECISION, council_subject
+from ..models.tasks import (
+    CONTRACT_ENDED,
+    CONTRACT_REVIEW,
+    COUNCIL_DUTIES,
+    FRAMEWORK_REOPENING,
+    INVITE_TENDERS,
+    NOTICE_DATE,
+    RENEWAL_DECISION,
+    RENEWAL_PROPOSED,
+    council_subject,
+)
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
@@ -33,11 +43,11 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("recommission", "Re-commission: start a new procurement"),
         ("let_expire", "Let the contract end at its end date"),
     ),
-    "notice_date": (
+    NOTICE_DATE: (
         ("notice_given", "Notice given to the supplier"),
         ("no_notice_needed", "No notice needed"),
     ),
-    "contract_review": (
+    CONTRACT_REVIEW: (
         ("satisfactory", "Satisfactory"),
         ("improvement_needed", "Improvement needed"),
         ("escalated", "Escalated to the Head of Category"),
@@ -62,8 +72,28 @@ TASK_COVERED = "task_covered"  # a colleague completed, snoozed or passed on som
 MAX_REASON = 2000
 
 
+# The outcomes a task is closed with by what was done elsewhere (on its case, its framework's page, by the
+# scheduler), as its page and lists say them.
+DONE_ELSEWHERE = dict(
+    [
+        REOPENED,
+        *RENEWAL_PROPOSED.values(),
+        CONTRACT_ENDED,
+        ("tenders_invited", "Tenders invited on its case"),
+        ("met", "Done: recorded on its case"),
+        ("case_closed", "Closed: its case ended"),
+    ]
+)
+
+
 def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
     return OUTCOMES.get(kind, GENERIC_OUTCOMES)
+
+
+def outcome_label(kind: str, outcome: str) -> str | None:
+    """What a done task's ``outcome`` says, whether a person chose it or doing something else recorded it;
+    None for one without a label of its own."""
+    return dict(outcomes_for(kind)).get(outcome) or DONE_ELSEWHERE.get(outcome)
 
 
 def outcomes_open(kind: str, contract: Contract | None) -> tuple[tuple[str, str], ...]:

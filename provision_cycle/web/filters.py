@@ -9,8 +9,10 @@ from flask import Flask
 
 from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
+from ..models import Task
 from ..services.evaluation import CRITERION_KINDS
 from ..services.periods import CLOSING_DATES
+from ..services.tasks import outcome_label
 from ..wording import counted, listed, pounds
 from ..workflow.frameworks import framework_name, framework_reference
 
@@ -47,6 +49,11 @@ def moment(value: datetime | None) -> str:
 
 def humanise(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
+
+
+def task_outcome(task: Task) -> str:
+    """A done task's outcome, in words ("An extension proposed on the contract's case, for approval")."""
+    return outcome_label(task.kind, task.outcome) or humanise(task.outcome)
 
 
 def regime(value: str | None) -> str:
@@ -93,6 +100,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(day_by)
     app.add_template_filter(moment)
     app.add_template_filter(humanise)
+    app.add_template_filter(task_outcome)
     app.add_template_filter(listed)  # "A, B and C"
     app.add_template_filter(counted)  # "1 payment", "1,234 payments"
     app.add_template_filter(regime)

@@ -313,13 +313,14 @@ class ActionContext:
         self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 
-    def close_tasks(self, kind: str, *, outcome: str) -> None:
-        """The case's open tasks of ``kind`` are done by this action (their work done, or no longer owed)."""
-        closing = Task.closing(
-            Task.case_id == self.case.id, Task.kind == kind, outcome=outcome, at=self.now, by=self.actor_id
-        )
-        if self.session.execute(closing).rowcount:
-            self.audit_data.setdefault("tasks_closed", []).append(kind)
+    def close_tasks(self, *kinds: str, outcome: str) -> None:
+        """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed)."""
+        for kind in kinds:
+            closing = Task.closing(
+                Task.case_id == self.case.id, Task.kind == kind, outcome=outcome, at=self.now, by=self.actor_id
+            )
+            if self.session.execute(closing).rowcount:
+                self.audit_data.setdefault("tasks_closed", []).append(kind)
 
     def meet_deadline(self, kind: str) -> None:
         existing = self.deadline(kind)

@@ -36,7 +36,7 @@ PSEUDO_ACTORS = {
 STAGES = ("commissioning", "procurement", "contract")
 AWARD_STAGES = ("deciding", "approved", "signed")  # a state's ``award``
 PROPOSALS = ("variation", "renewal")  # a state's ``proposal``
-RENEWAL_STANDS = ("pending", "deciding")  # a state's ``renewal``
+RENEWAL_STANDS = ("pending", "deciding", "decided")  # a state's ``renewal``
 CONDITIONAL_GATES = ("key_decision", "variation_key_decision", "award_key_decision", "extension_key_decision")
 # Generated for every gate state (see _gate_transitions); a workflow file may not declare them itself.
 GATE_TRIGGERS = (*(outcome.value for outcome in Outcome), "provide_info")
@@ -155,7 +155,8 @@ class StateDef:
     # The contract's proposal a state decides or waits to make: "variation" or "renewal".
     proposal: str | None = None
     # A contract's renewal decision in this state: still to be taken ("pending": the contract runs, is
-    # reviewed and gets its renewal tasks) or being taken ("deciding"); None once it is taken.
+    # reviewed and gets its renewal tasks), being taken ("deciding"), or taken to let it end or re-commission
+    # ("decided": it runs to its end date, notice to end it still to be given); None once it has ended.
     renewal: str | None = None
 
 

@@ -29,7 +29,7 @@ from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.people import colleagues
 from ..models.suppliers import supplier_key
-from ..models.tasks import INVITE_TENDERS
+from ..models.tasks import CONTRACT_ENDED, ENDED_WITH_THE_CONTRACT, INVITE_TENDERS, RENEWAL_DECISION, RENEWAL_PROPOSED
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, records, reservations, statements
 from .context import (
@@ -1590,8 +1590,11 @@ def apply_variation(ctx: ActionContext) -> None:
 
 @effect
 def record_renewal_proposal(ctx: ActionContext) -> None:
+    """The proposal the renewal gate decides; it is the decision its contract manager's renewal tasks asked
+    for, so proposing it completes them (approving it is its approvers' part, chased as theirs)."""
     proposal = {"propose_extension": "extend", "propose_recommission": "recommission"}.get(ctx.trigger, "exit")
     ctx.details["renewal_proposal"] = proposal
+    ctx.close_tasks(RENEWAL_DECISION, outcome=RENEWAL_PROPOSED[proposal][0])
 
 
 @effect
@@ -1680,6 +1683,13 @@ def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
         ctx.audit_data["final_kpi_assessment"] = f"none owed: its KPIs were not set under PA23 s52 ({why})"
         return
     ctx.raise_deadline(statutory.final_kpi_assessment(_ended_on(ctx)))
+
+
+@effect
+def close_contract_tasks(ctx: ActionContext) -> None:
+    """A contract that has ended is no longer renewed, given notice under or reviewed: its open tasks for those
+    close, rather than fall overdue and be escalated for nothing."""
+    ctx.close_tasks(*ENDED_WITH_THE_CONTRACT, outcome=CONTRACT_ENDED[0])
 
 
 def _ended_on(ctx: ActionContext) -> date:

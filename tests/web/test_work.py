@@ -42,7 +42,8 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
         }
     for key, value in facts.items():
         assert re.search(rf"{key}</dt><dd[^>]*>.*?{value}", shown), key
-    assert "The decision itself goes for" in shown and f'/cases/{contract.case_id}#actions"' in shown
+    assert "Make the renewal decision" in shown and f'/cases/{contract.case_id}#actions"' in shown
+    assert "proposing it completes this task" in shown and "Or record a decision taken another way" in shown
     # and how the contract has gone, which the decision weighs (as its approvers will see it)
     assert "How the contract has gone" in shown
     for key, value in (
@@ -65,6 +66,22 @@ def test_contract_manager_completes_a_renewal_task(core, db, browser):
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
         assert event.comment == "Market has moved" and event.case_id == task.case_id
     assert "You have no open tasks" in manager.get("/tasks/").text
+
+
+def test_a_renewal_task_is_done_by_proposing_the_decision_on_the_contract_s_case(core, db, browser):
+    people = hub_people(db)
+    task_id = _task(core, people)
+    with db.reading() as session:
+        case_id = session.get(Task, task_id).case_id
+    manager = browser(people.contract_manager)
+    manager.post(f"/cases/{case_id}/actions/open_renewal_decision", {}, form_page=f"/cases/{case_id}")
+    manager.post(f"/cases/{case_id}/actions/propose_recommission", {})
+    assert "You have no open tasks" in manager.get("/tasks/").text
+    done = "Re-commissioning proposed on the contract's case, for approval"
+    assert f"Completed on {core.engine.today():%-d %B %Y}: {done}." in page_text(manager.get(f"/tasks/{task_id}").text)
+    assert f"Decide the renewal of Contract 0 – due {core.engine.today():%-d %B %Y} (Done: {done})" in page_text(
+        manager.get(f"/cases/{case_id}").text
+    )
 
 
 def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core, db, browser):
