@@ -10,7 +10,7 @@ from provision_cycle.errors import InvalidInput
 from provision_cycle.models import AuditEvent, Contract, Task
 from provision_cycle.services.tasks import NewTask, complete_task, raise_task
 from tests.factories import hub_people
-from tests.web.helpers import seed_contracts
+from tests.web.helpers import renewal_task, seed_contracts
 
 
 def test_a_renewal_decision_to_extend_needs_an_extension_option_left(core, db):
@@ -54,7 +54,6 @@ def test_the_assignee_hears_when_a_colleague_completes_or_snoozes_their_task(cor
 
     from provision_cycle.models import OutboxMessage
     from provision_cycle.services.tasks import snooze_task
-    from tests.web.helpers import renewal_task
 
     people = hub_people(db)
     first, second = seed_contracts(core, people, 2)
@@ -91,7 +90,6 @@ def test_a_task_is_passed_to_a_colleague_who_could_do_it(core, db):
     from provision_cycle.services import notifications
     from provision_cycle.services.tasks import TASK_COVERED, pass_task_on, task_takers
     from tests.factories import create_user
-    from tests.web.helpers import renewal_task
 
     people = hub_people(db)
     colleague = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
@@ -180,7 +178,6 @@ def test_proposing_the_renewal_decision_completes_its_renewal_tasks(core, db, cl
     from sqlalchemy import select
 
     from tests.factories import act
-    from tests.web.helpers import renewal_task
 
     people = hub_people(db)
     ending, other = seed_contracts(core, people, 2)
@@ -213,7 +210,6 @@ def test_a_contract_that_ends_closes_the_tasks_of_running_it_but_not_the_notices
     from provision_cycle.scheduling.config import schedule_for
     from provision_cycle.scheduling.sweeps import escalate_overdue_tasks, expire_contracts, remind_deadlines
     from tests.factories import act, register_contract
-    from tests.web.helpers import renewal_task
 
     people = hub_people(db)
     today = clock.today
@@ -259,3 +255,32 @@ def _task(core, people, contract_id: int, kind: str, title: str) -> int:
     with core.db.unit_of_work() as session:
         new = NewTask(kind, title, core.engine.today(), people.contract_manager, contract_id=contract_id)
         return raise_task(core, session, new, actor_id=people.officer)
+
+
+def test_a_variation_that_moves_the_end_date_closes_the_tasks_worked_out_from_the_old_one(core, db, clock):
+    from tests.factories import approve_open_steps, propose_variation, register_contract
+
+    people = hub_people(db)
+    ends = clock.today + timedelta(days=120)
+    contract = register_contract(core, people, value="50000", ends=ends, notice_period_days=90)
+    dated = [
+        renewal_task(core, people, contract.id, "Decide", due_on=clock.today),
+        _task(core, people, contract.id, "notice_date", "Give notice"),
+    ]
+    review = _task(core, people, contract.id, "contract_review", "Review it")
+
+    def vary(**change):
+        inputs = {"variation_description": "More sites", "new_value": "52000", "new_end_date": ends.isoformat()}
+        propose_variation(core.engine, contract.case_id, people.contract_manager, inputs | change)
+        approve_open_steps(core.engine, db, people, contract.case_id)
+        with db.reading() as session:
+            return {(t.status, t.outcome) for t in map(session.get, [Task] * 3, [*dated, review])}
+
+    assert vary() == {("open", "")}  # the value alone: the same days still count
+    later = (ends + timedelta(days=182)).isoformat()
+    with db.reading() as session:
+        assert session.get(Contract, contract.id).end_date == ends
+    assert vary(new_value="55000", new_end_date=later) == {("done", "end_date_moved"), ("open", "")}
+    with db.reading() as session:
+        assert [session.get(Task, task).status for task in dated] == ["done", "done"]
+        assert session.get(Task, review).status == "open"  # its days run from the start date, which stands

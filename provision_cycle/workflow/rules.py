@@ -29,7 +29,15 @@ from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
 from ..models.people import colleagues
 from ..models.suppliers import supplier_key
-from ..models.tasks import CONTRACT_ENDED, ENDED_WITH_THE_CONTRACT, INVITE_TENDERS, RENEWAL_DECISION, RENEWAL_PROPOSED
+from ..models.tasks import (
+    CONTRACT_ENDED,
+    END_DATE_MOVED,
+    ENDED_WITH_THE_CONTRACT,
+    INVITE_TENDERS,
+    NOTICE_DATE,
+    RENEWAL_DECISION,
+    RENEWAL_PROPOSED,
+)
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, records, reservations, statements
 from .context import (
@@ -1576,7 +1584,7 @@ def apply_variation(ctx: ActionContext) -> None:
             {"made_on": ctx.today.isoformat(), "value": value, "months": months},
         ]
     contract.value = new_value
-    contract.end_date = new_end
+    _move_end_date(ctx, contract, new_end)
     # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
     ctx.changes["estimated_value"] = new_value
     if change_notice_owed(ctx):
@@ -1612,7 +1620,7 @@ def apply_renewal_decision(ctx: ActionContext) -> None:
             "value": [f"{contract.value:.2f}", f"{value:.2f}"],
         }
         contract.extension_months_available = max(0, contract.extension_months_available - used)
-        contract.end_date = extend_to
+        _move_end_date(ctx, contract, extend_to)
         # The register's value is what the council will spend under the contract, the extension taken included;
         # the case's value is its contract's.
         contract.value = value
@@ -1683,6 +1691,15 @@ def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
         ctx.audit_data["final_kpi_assessment"] = f"none owed: its KPIs were not set under PA23 s52 ({why})"
         return
     ctx.raise_deadline(statutory.final_kpi_assessment(_ended_on(ctx)))
+
+
+def _move_end_date(ctx: ActionContext, contract: Contract, new_end: date) -> None:
+    """The contract ends on ``new_end`` now: its open renewal and notice-date tasks, worked out from the end
+    date before, close (left open they would fall due, and escalate, on days that no longer mean anything);
+    the scheduler raises the new end date's own when their days come."""
+    if new_end != contract.end_date:
+        contract.end_date = new_end
+        ctx.close_tasks(RENEWAL_DECISION, NOTICE_DATE, outcome=END_DATE_MOVED[0])
 
 
 @effect
