@@ -315,12 +315,11 @@ class ActionContext:
 
     def close_tasks(self, *kinds: str, outcome: str) -> None:
         """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed)."""
-        for kind in kinds:
-            closing = Task.closing(
-                Task.case_id == self.case.id, Task.kind == kind, outcome=outcome, at=self.now, by=self.actor_id
-            )
-            if self.session.execute(closing).rowcount:
-                self.audit_data.setdefault("tasks_closed", []).append(kind)
+        closing = Task.closing(
+            Task.case_id == self.case.id, Task.kind.in_(kinds), outcome=outcome, at=self.now, by=self.actor_id
+        )
+        if closed := set(self.session.scalars(closing.returning(Task.kind))):
+            self.audit_data.setdefault("tasks_closed", []).extend(kind for kind in kinds if kind in closed)
 
     def meet_deadline(self, kind: str) -> None:
         existing = self.deadline(kind)
