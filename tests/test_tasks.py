@@ -284,3 +284,55 @@ def test_a_variation_that_moves_the_end_date_closes_the_tasks_worked_out_from_th
     with db.reading() as session:
         assert [session.get(Task, task).status for task in dated] == ["done", "done"]
         assert session.get(Task, review).status == "open"  # its days run from the start date, which stands
+
+
+def test_a_contract_review_escalated_goes_to_the_head_of_category_with_what_the_reviewer_wrote(core, db):
+    from sqlalchemy import select
+
+    from provision_cycle.errors import InvalidAction
+    from provision_cycle.models import OutboxMessage, User
+    from tests.factories import create_user
+
+    people = hub_people(db)
+    first, second = seed_contracts(core, people, 2)
+    review = _task(core, people, first, "contract_review", "Contract review: CON-1")
+    with pytest.raises(InvalidInput, match="Say what the Head of Category needs to know"):
+        complete_task(core, review, people.contract_manager, outcome="escalated")
+    complete_task(
+        core, review, people.contract_manager, outcome="escalated", note="Deliveries late three months running"
+    )
+
+    def told(task_id):
+        with db.reading() as session:
+            rows = session.execute(
+                select(
+                    OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body, OutboxMessage.payload
+                ).where(
+                    OutboxMessage.kind == "review_escalated",
+                    OutboxMessage.payload["open"].as_string() == f"/tasks/{task_id}",
+                )
+            ).all()
+            return [tuple(row) for row in rows], session.get(Task, task_id).outcome_data
+
+    messages, data = told(review)
+    assert messages == [
+        (people.head, "Contract review escalated to you: Contract review: CON-1",
+         "Cora Contracts reviewed the contract and escalated it to you: Deliveries late three months running",
+         {"open": f"/tasks/{review}"}),
+    ]  # fmt: skip
+    assert data == {"escalated_to": [people.head], "escalated_role": "head_of_category"}
+    with db.reading() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "complete_task")).one()
+        assert event.data["escalated_to"] == [people.head] and event.comment == "Deliveries late three months running"
+
+    # With nobody in the role, the council's administrators hear, told why; with none either, it is refused.
+    with db.unit_of_work() as session:
+        session.get(User, people.head).is_active = False
+    again = _task(core, people, second, "contract_review", "Contract review: CON-2")
+    with pytest.raises(InvalidAction, match="nor is there an administrator"):
+        complete_task(core, again, people.contract_manager, outcome="escalated", note="Still late")
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    complete_task(core, again, people.contract_manager, outcome="escalated", note="Still late")
+    [(to, _, body, _)], data = told(again)
+    assert to == admin and body.startswith("Nobody holds the Head of Category's role for OCC Corporate and Commercial")
+    assert data == {"escalated_to": [admin], "escalated_role": "administrator"}

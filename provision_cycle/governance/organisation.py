@@ -15,7 +15,8 @@ REQUESTER = "requester"
 ADMINISTRATOR = "administrator"
 # Roles that answer for the cycle as a whole: they see the overview and publish the council's statutory files.
 FINANCE_OFFICER = "s151_officer"  # responsible for a council's finances: approves its payments compliance notice
-OVERSIGHT_ROLES = (ADMINISTRATOR, "intelligence_analyst", "head_of_category", "director", FINANCE_OFFICER)
+HEAD_OF_CATEGORY = "head_of_category"  # leads a pillar's category team: what its people escalate goes to them
+OVERSIGHT_ROLES = (ADMINISTRATOR, "intelligence_analyst", HEAD_OF_CATEGORY, "director", FINANCE_OFFICER)
 MONITORING_OFFICER = "monitoring_officer"  # answers for the lawfulness of a council's decisions
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from ..governance.organisation import JOINT
+from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, JOINT
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
-from ..models.outbox import TASKS_RAISED
-from ..models.people import Colleague, colleagues
+from ..models.outbox import REVIEW_ESCALATED, TASKS_RAISED
+from ..models.people import Colleague, colleagues, user_names
 from ..models.tasks import (
     CONTRACT_ENDED,
     CONTRACT_REVIEW,
@@ -31,6 +31,7 @@ from ..models.tasks import (
     RENEWAL_PROPOSED,
     council_subject,
 )
+from ..wording import listed
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
@@ -38,6 +39,7 @@ from .performance import task_needs_assessment
 from .reading import open_tasks_of, works_for
 
 # What a person can say they did about each kind of task: (value, label).
+ESCALATED = "escalated"  # a contract review's outcome that tells the Head of Category (_escalate_review)
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     RENEWAL_DECISION: (
         ("extend", "Extend the contract (take up an extension option)"),
@@ -51,7 +53,7 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     CONTRACT_REVIEW: (
         ("satisfactory", "Satisfactory"),
         ("improvement_needed", "Improvement needed"),
-        ("escalated", "Escalated to the Head of Category"),
+        (ESCALATED, "Escalated to the Head of Category"),
     ),
     # Approved on the notice's own page, with its figures (payments_compliance.approve_notice).
     "payments_compliance_notice": (
@@ -204,7 +206,56 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
             raise InvalidInput(
                 {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
             )
-        finish_task(core, session, task, case, actor_id, (outcome, allowed[outcome]), note)
+        escalation = None
+        if task.kind == CONTRACT_REVIEW and outcome == ESCALATED:
+            if not note.strip():
+                raise InvalidInput({"note": "Say what the Head of Category needs to know about the contract"})
+            escalation = _escalate_review(core, session, task, case, actor_id, note.strip())
+        finish_task(core, session, task, case, actor_id, (outcome, allowed[outcome]), note, escalation)
+
+
+def _escalate_review(core: Core, session: Session, task: Task, case: Case, actor_id: int, note: str) -> dict:
+    """A contract review whose outcome is to escalate it goes to the Head of Category of the contract's team
+    (both councils', for a joint contract) with what the reviewer wrote, leading to the task; where nobody
+    holds that role, to the council's administrators, told why. Whom it went to is kept with the outcome."""
+    organisation = core.governance.organisation
+    councils = organisation.authorities_of(case.authority)
+    for role in (HEAD_OF_CATEGORY, ADMINISTRATOR):
+        pillar = case.pillar if organisation.roles[role].pillar_scoped else None
+        held = dict.fromkeys(p for c in councils for p in core.engine.holders(session, role, c, pillar))
+        told = [person for person in held if person != actor_id]  # not back to a head who reviewed it themselves
+        if told:
+            break
+    else:
+        raise InvalidAction(
+            "Nobody else holds the Head of Category's role for this contract's team, nor is there an "
+            "administrator of its council, to escalate the review to: ask an administrator to grant the role"
+        )
+    reviewer = session.scalar(select(User.full_name).where(User.id == actor_id))
+    why = "" if role == HEAD_OF_CATEGORY else (
+        f"Nobody holds the Head of Category's role for {case.authority} {organisation.pillars[case.pillar].name}, "
+        "so it comes to you as an administrator.\n\n"
+    )  # fmt: skip
+    for person in told:
+        session.add(
+            OutboxMessage.queued(
+                REVIEW_ESCALATED, person, f"Contract review escalated to you: {task.title}",
+                f"{why}{reviewer} reviewed the contract and escalated it to you: {note}", core.engine.clock(),
+                case_id=case.id, payload={"open": f"/tasks/{task.id}"},
+            )
+        )  # fmt: skip
+    return {"escalated_to": told, "escalated_role": role}
+
+
+def review_escalated_to(core: Core, session: Session, task: Task) -> str:
+    """Whom an escalated contract review went to, for its page: "Hana Head (Head of Category)"; empty for any
+    other task."""
+    data = task.outcome_data or {}
+    if task.kind != CONTRACT_REVIEW or task.outcome != ESCALATED or not data.get("escalated_to"):
+        return ""
+    names = user_names(session, set(data["escalated_to"]))
+    told = listed([names[person] for person in data["escalated_to"] if person in names])
+    return f"{told} ({core.governance.organisation.role_name(data['escalated_role'])})"
 
 
 def finish_task(

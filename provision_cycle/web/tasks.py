@@ -25,6 +25,7 @@ from ..services.tasks import (
     may_see_task,
     outcomes_open,
     pass_task_on,
+    review_escalated_to,
     snooze_task,
     task_takers,
 )
@@ -101,6 +102,7 @@ def show(task_id: int):
         record = track_record(session, contract) if contract and task.kind == RENEWAL_DECISION else None
         may_pass = task.status == TaskStatus.OPEN and may_pass_on_task(me(), task, case)
         takers = task_takers(core(), session, task, case) if may_pass else []
+        review_told = review_escalated_to(core(), session, task)
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     passing = PassTaskForm(prefix="pass")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
@@ -147,6 +149,7 @@ def show(task_id: int):
         urgency_report_period=special_urgency_period_of_task(core(), task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
         escalation=escalation,
+        review_told=review_told,
         track_record=record,
         today=core().engine.today(),
     )

@@ -84,6 +84,29 @@ def test_a_renewal_task_is_done_by_proposing_the_decision_on_the_contract_s_case
     )
 
 
+def test_a_contract_review_is_escalated_from_its_page_and_its_head_of_category_reads_it_there(core, db, browser):
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        new = NewTask("contract_review", "Review Contract 0", core.engine.today(), people.contract_manager,
+                      contract_id=contract_id)  # fmt: skip
+        task_id = raise_task(core, session, new, actor_id=people.officer)
+    manager = browser(people.contract_manager)
+    asked = {"complete-outcome": "escalated", "complete-submit": "1"}
+    page = manager.post(f"/tasks/{task_id}", asked, status=400).text
+    assert "Say what the Head of Category needs to know about the contract" in page and 'href="#complete-note"' in page
+    manager.post(f"/tasks/{task_id}", asked | {"complete-note": "Deliveries late three months running"})
+    head = browser(people.head)
+    assert "Contract review escalated to you: Review Contract 0" in head.get("/my-work").text
+    shown = page_text(head.get(f"/tasks/{task_id}").text)
+    assert (
+        "Escalated to the Head of Category (“Deliveries late three months running”): it went to Hana Head "
+        "(Head of Category). It was Cora Contracts's task." in shown
+    )
+
+
 def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core, db, browser):
     """Read in December, a contract ending in January with 90 days' notice can no longer be ended by notice
     before its end: its task and its page say the day has passed; one with time left says only the day."""
