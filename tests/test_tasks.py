@@ -336,3 +336,18 @@ def test_a_contract_review_escalated_goes_to_the_head_of_category_with_what_the_
     [(to, _, body, _)], data = told(again)
     assert to == admin and body.startswith("Nobody holds the Head of Category's role for OCC Corporate and Commercial")
     assert data == {"escalated_to": [admin], "escalated_role": "administrator"}
+
+
+def test_a_review_completed_on_the_contract_s_case_completes_its_review_task(core, db):
+    from tests.factories import act
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    review = _task(core, people, contract_id, "contract_review", "Contract review")
+    with db.reading() as session:
+        case_id = session.get(Contract, contract_id).case_id
+    act(core.engine, case_id, "start_review", people.contract_manager)
+    act(core.engine, case_id, "complete_review", people.contract_manager, inputs={"review_outcome": "On track"})
+    with db.reading() as session:
+        task = session.get(Task, review)
+        assert (task.status, task.outcome, task.completed_by_id) == ("done", "reviewed", people.contract_manager)

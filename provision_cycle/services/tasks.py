@@ -29,6 +29,7 @@ from ..models.tasks import (
     NOTICE_DATE,
     RENEWAL_DECISION,
     RENEWAL_PROPOSED,
+    REVIEWED_ON_THE_CASE,
     council_subject,
 )
 from ..wording import listed
@@ -83,6 +84,7 @@ DONE_ELSEWHERE = dict(
         *RENEWAL_PROPOSED.values(),
         CONTRACT_ENDED,
         END_DATE_MOVED,
+        REVIEWED_ON_THE_CASE,
         ("tenders_invited", "Tenders invited on its case"),
         ("met", "Done: recorded on its case"),
         ("case_closed", "Closed: its case ended"),

@@ -31,12 +31,14 @@ from ..models.people import colleagues
 from ..models.suppliers import supplier_key
 from ..models.tasks import (
     CONTRACT_ENDED,
+    CONTRACT_REVIEW,
     END_DATE_MOVED,
     ENDED_WITH_THE_CONTRACT,
     INVITE_TENDERS,
     NOTICE_DATE,
     RENEWAL_DECISION,
     RENEWAL_PROPOSED,
+    REVIEWED_ON_THE_CASE,
 )
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, records, reservations, statements
@@ -1700,6 +1702,12 @@ def _move_end_date(ctx: ActionContext, contract: Contract, new_end: date) -> Non
     if new_end != contract.end_date:
         contract.end_date = new_end
         ctx.close_tasks(RENEWAL_DECISION, NOTICE_DATE, outcome=END_DATE_MOVED[0])
+
+
+@effect
+def close_review_tasks(ctx: ActionContext) -> None:
+    """A review completed on the contract's case is the review its periodic task asked for."""
+    ctx.close_tasks(CONTRACT_REVIEW, outcome=REVIEWED_ON_THE_CASE[0])
 
 
 @effect
