@@ -963,6 +963,10 @@ class TaskOut(BaseModel):
     snoozed_until: date | None
     snooze_reason: str
     outcome: str
+    outcome_label: str = Field(
+        description="What its outcome says, whether chosen or recorded by what was done elsewhere (an extension "
+        "proposed on its contract's case, the contract ended); empty while it is open"
+    )
     outcomes: list[Named]
     escalated_at: datetime | None = Field(description="When it was escalated as overdue, if it has been")
     escalated_to: list[int] = Field(

@@ -96,10 +96,12 @@ def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
     return OUTCOMES.get(kind, GENERIC_OUTCOMES)
 
 
-def outcome_label(kind: str, outcome: str) -> str | None:
-    """What a done task's ``outcome`` says, whether a person chose it or doing something else recorded it;
-    None for one without a label of its own."""
-    return dict(outcomes_for(kind)).get(outcome) or DONE_ELSEWHERE.get(outcome)
+def outcome_label(kind: str, outcome: str) -> str:
+    """What a done task's ``outcome`` says, whether a person chose it or doing something else recorded it (its
+    code in words where it has no label of its own); empty for an open task."""
+    return (
+        dict(outcomes_for(kind)).get(outcome) or DONE_ELSEWHERE.get(outcome) or outcome.replace("_", " ").capitalize()
+    )
 
 
 def outcomes_open(kind: str, contract: Contract | None) -> tuple[tuple[str, str], ...]:

@@ -53,7 +53,7 @@ def humanise(value: str | None) -> str:
 
 def task_outcome(task: Task) -> str:
     """A done task's outcome, in words ("An extension proposed on the contract's case, for approval")."""
-    return outcome_label(task.kind, task.outcome) or humanise(task.outcome)
+    return outcome_label(task.kind, task.outcome)
 
 
 def regime(value: str | None) -> str:

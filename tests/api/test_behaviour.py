@@ -390,6 +390,7 @@ def test_tasks_complete_and_snooze(api, core, db):
     manager = api(p.contract_manager)
     [task] = manager.get("/tasks").get_json()["items"]
     assert {o["code"] for o in task["outcomes"]} == {"extend", "recommission", "let_expire"}
+    assert task["outcome_label"] == ""
     later = (core.engine.today() + timedelta(days=10)).isoformat()
     manager.post(f"/tasks/{task_id}/snooze", {"until": later, "reason": ""}, status=422)
     assert (
@@ -401,7 +402,8 @@ def test_tasks_complete_and_snooze(api, core, db):
     manager.post(f"/tasks/{task_id}/complete", {"outcome": "teleport"}, status=422)
     problem = manager.post(f"/tasks/{task_id}/complete", {"outcome": "extend"}, status=422).get_json()
     assert problem["errors"][0]["message"].startswith("This contract has no extension options left")
-    assert manager.post(f"/tasks/{task_id}/complete", {"outcome": "recommission"}).get_json()["status"] == "done"
+    done = manager.post(f"/tasks/{task_id}/complete", {"outcome": "recommission"}).get_json()
+    assert (done["status"], done["outcome_label"]) == ("done", "Re-commission: start a new procurement")
     manager.post(f"/tasks/{task_id}/complete", {"outcome": "recommission"}, status=409)
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
