@@ -83,6 +83,14 @@ def test_renewal_tasks_at_lead_times_once_each(core, db, clock, schedule):
     assert raise_renewal_tasks(core, schedule, later).changed == 1
     assert (big, add_months(add_months(today, 10), -3)) in _tasks(db)
     assert raise_renewal_tasks(core, schedule, later).changed == 0
+    # It takes the place of the 12-month one, left open: one renewal task for the contract, the latest.
+    with db.reading() as session:
+        bigs = session.scalars(select(Task).where(Task.contract_id == big).order_by(Task.due_on)).all()
+        assert [(t.status, t.outcome) for t in bigs] == [("done", "superseded"), ("open", "")]
+        last = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "raise_renewal_tasks").order_by(AuditEvent.id)
+        ).all()[-1]
+        assert last.data == {"raised": 1, "on": later.isoformat(), "superseded": 1}
 
 
 def _scheduler_process(url: str, day: date) -> int:

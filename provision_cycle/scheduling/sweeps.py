@@ -47,6 +47,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
 
 from ..core import Core
 from ..db import CHANGE_LOCK
@@ -81,6 +82,7 @@ from ..models.tasks import (
     INVITE_TENDERS,
     NOTICE_DATE,
     RENEWAL_DECISION,
+    SUPERSEDED,
 )
 from ..services import performance
 from ..services.frameworks import reopening_due, reopenings_by_framework
@@ -192,11 +194,30 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
             _announce_tasks(session, new, now)
         _record_run(core, session, run_name, today, now)
         if raised:
+            data = {"raised": raised, "on": today.isoformat()}
+            if superseded := _supersede_renewal_tasks(session, now):
+                data["superseded"] = superseded
             system = _system_user(session)
-            core.engine.system_event(
-                session, actor_id=system, action="raise_renewal_tasks", data={"raised": raised, "on": today.isoformat()}
-            )
+            core.engine.system_event(session, actor_id=system, action="raise_renewal_tasks", data=data)
     return SweepResult("raise_renewal_tasks", raised)
+
+
+def _supersede_renewal_tasks(session, now) -> int:
+    """Close each open renewal task that one just raised (at ``now``) for the same contract, at a later lead
+    time, takes the place of: one renewal task a contract at a time, the latest, rather than the same decision
+    listed again at each lead time, each falling overdue and escalating in its turn. One pass over the tasks
+    (only a run that raised some); each open renewal task looks for its successor by the case index."""
+    later = aliased(Task)
+    overtaken = exists().where(
+        later.case_id == Task.case_id,
+        later.kind == RENEWAL_DECISION,
+        later.created_at == now,
+        later.due_on > Task.due_on,
+    )
+    closing = Task.closing(
+        Task.kind == RENEWAL_DECISION, Task.created_at < now, overtaken, outcome=SUPERSEDED[0], at=now, by=None
+    )
+    return session.execute(closing).rowcount
 
 
 def _renewal_run_name(schedule: Schedule) -> str:

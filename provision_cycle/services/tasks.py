@@ -30,6 +30,7 @@ from ..models.tasks import (
     RENEWAL_DECISION,
     RENEWAL_PROPOSED,
     REVIEWED_ON_THE_CASE,
+    SUPERSEDED,
     council_subject,
 )
 from ..wording import listed
@@ -85,6 +86,7 @@ DONE_ELSEWHERE = dict(
         CONTRACT_ENDED,
         END_DATE_MOVED,
         REVIEWED_ON_THE_CASE,
+        SUPERSEDED,
         ("tenders_invited", "Tenders invited on its case"),
         ("met", "Done: recorded on its case"),
         ("case_closed", "Closed: its case ended"),
