@@ -238,10 +238,8 @@ def _escalate_review(core: Core, session: Session, task: Task, case: Case, actor
             "administrator of its council, to escalate the review to: ask an administrator to grant the role"
         )
     reviewer = session.scalar(select(User.full_name).where(User.id == actor_id))
-    why = "" if role == HEAD_OF_CATEGORY else (
-        f"Nobody holds the Head of Category's role for {case.authority} {organisation.pillars[case.pillar].name}, "
-        "so it comes to you as an administrator.\n\n"
-    )  # fmt: skip
+    heads = organisation.role_for(HEAD_OF_CATEGORY, case.authority, case.pillar)
+    why = "" if role == HEAD_OF_CATEGORY else f"Nobody else is {heads}, so it comes to you as an administrator.\n\n"
     for person in told:
         session.add(
             OutboxMessage.queued(
