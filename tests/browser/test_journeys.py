@@ -164,7 +164,25 @@ def test_a_contract_manager_completes_a_renewal_task(site, open_as):
     expect(manager.locator("[data-flash=success]")).to_contain_text("Task completed")
     expect(manager.get_by_text("You have no open tasks")).to_be_visible()
     manager.goto(f"/contracts/{contract_id}")
-    expect(manager.get_by_role("table")).to_contain_text("Recommission")
+    expect(manager.get_by_role("table")).to_contain_text("Done: Re-commission: start a new procurement")
+
+
+def test_a_contract_manager_makes_the_renewal_decision_their_task_asks_for_on_the_contract_s_case(site, open_as):
+    core, people = site.core, site.people
+    [contract_id] = seed_contracts(core, people, 1)
+    renewal_task(core, people, contract_id, "Decide whether to extend Contract 0", core.engine.today())
+    manager = open_as(people.contract_manager)
+    manager.goto("/tasks/")
+    manager.get_by_role("link", name="Decide whether to extend Contract 0").click()
+    manager.get_by_role("link", name="Go to the contract's case").click()
+    manager.get_by_role("button", name="Open the renewal decision").click()
+    manager.get_by_role("button", name="Propose letting the contract end").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("is now at 'Renewal approval'")
+    expect(manager.locator("#tasks + ul")).to_contain_text(
+        "Done: Letting the contract end proposed on the contract's case, for approval"
+    )
+    manager.get_by_role("navigation", name="Menu").get_by_role("link", name="Tasks").click()
+    expect(manager.get_by_text("You have no open tasks")).to_be_visible()
 
 
 def test_a_contract_manager_passes_a_task_to_a_colleague_by_typing_their_name(site, open_as):
