@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from provision_cycle.errors import InvalidInput
-from provision_cycle.models import AuditEvent, Contract, Task
+from provision_cycle.models import AuditEvent, Case, Contract, Task
 from provision_cycle.services.tasks import NewTask, complete_task, raise_task
 from tests.factories import hub_people
 from tests.web.helpers import renewal_task, seed_contracts
@@ -351,3 +351,39 @@ def test_a_review_completed_on_the_contract_s_case_completes_its_review_task(cor
     with db.reading() as session:
         task = session.get(Task, review)
         assert (task.status, task.outcome, task.completed_by_id) == ("done", "reviewed", people.contract_manager)
+
+
+@pytest.mark.parametrize("decision", ["reject", "return"])
+def test_a_renewal_proposal_turned_down_or_sent_back_opens_its_renewal_tasks_again(core, db, decision):
+    """Nothing else would remind the contract manager: no renewal task is raised while a decision is open."""
+    from sqlalchemy import select
+
+    from provision_cycle.models import ApprovalStep
+    from tests.factories import act, approve_open_steps, declare
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    earlier = renewal_task(core, people, contract_id, "Decide the renewal")
+    with db.reading() as session:
+        case_id = session.get(Contract, contract_id).case_id
+    act(core.engine, case_id, "open_renewal_decision", people.contract_manager)
+    act(core.engine, case_id, "propose_recommission", people.contract_manager)
+    with db.reading() as session:
+        role = session.scalar(select(ApprovalStep.role).where(ApprovalStep.case_id == case_id))
+    approver = {"category_manager": people.manager, "head_of_category": people.head}[role]
+    declare(core.engine, case_id, approver)
+    act(core.engine, case_id, decision, approver, reason="Compare the costs of extending first")
+
+    with db.reading() as session:
+        task = session.get(Task, earlier)
+        assert (task.status, task.outcome, task.completed_at, task.completed_by_id) == ("open", "", None, None)
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())
+        ).first()
+        assert (event.action, event.data["tasks_reopened"]) == (decision, [earlier])
+    # Proposed again, and approved this time: done, and it stays done.
+    act(core.engine, case_id, "propose_exit", people.contract_manager)
+    approve_open_steps(core.engine, db, people, case_id)
+    with db.reading() as session:
+        assert (session.get(Task, earlier).status, session.get(Task, earlier).outcome) == ("done", "exit_proposed")
+        assert session.get(Case, case_id).state == "expiring"

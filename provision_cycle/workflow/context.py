@@ -12,13 +12,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Row, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Row, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..governance import statutory
 from ..governance.rules import PlannedStep, RoutePlan
 from ..governance.statutory import Deadline, KeyDecisionUrgency
-from ..models import Case, CaseDeadline, Contract, ContractKpi, Framework, RoleAssignment, Task, deadline_task_kind
+from ..models import (
+    Case,
+    CaseDeadline,
+    Contract,
+    ContractKpi,
+    Framework,
+    RoleAssignment,
+    Task,
+    TaskStatus,
+    deadline_task_kind,
+)
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from ..models.suppliers import supplier_key
@@ -313,13 +323,29 @@ class ActionContext:
         self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 
-    def close_tasks(self, *kinds: str, outcome: str) -> None:
-        """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed)."""
+    def close_tasks(self, *kinds: str, outcome: str) -> list[int]:
+        """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed); the
+        ids of those it closed."""
         closing = Task.closing(
             Task.case_id == self.case.id, Task.kind.in_(kinds), outcome=outcome, at=self.now, by=self.actor_id
         )
-        if closed := set(self.session.scalars(closing.returning(Task.kind))):
-            self.audit_data.setdefault("tasks_closed", []).extend(kind for kind in kinds if kind in closed)
+        closed = self.session.execute(closing.returning(Task.id, Task.kind)).all()
+        if closed:
+            closed_kinds = {row.kind for row in closed}
+            self.audit_data.setdefault("tasks_closed", []).extend(kind for kind in kinds if kind in closed_kinds)
+        return [row.id for row in closed]
+
+    def reopen_tasks(self, task_ids: Iterable[int], *, outcome: str) -> None:
+        """The case's tasks ``task_ids``, done by an action this one undoes, are open again (those still done
+        with ``outcome``: none a person has since reopened and finished another way)."""
+        reopening = (
+            update(Task)
+            .where(Task.id.in_(list(task_ids)), Task.case_id == self.case.id, Task.outcome == outcome)
+            .values(status=TaskStatus.OPEN, outcome="", completed_at=None, completed_by_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        if reopened := self.session.execute(reopening.returning(Task.id)).scalars().all():
+            self.audit_data["tasks_reopened"] = reopened
 
     def meet_deadline(self, kind: str) -> None:
         existing = self.deadline(kind)

@@ -84,6 +84,8 @@ CHECKS: dict[str, Check] = {}
 # A case detail: what the people asked to approve the case's next gate should know beyond their step, in a
 # sentence, set by the proposal that opens the gate (a contract's variation or renewal); their emails carry it.
 FOR_APPROVERS = "for_approvers"
+# A case detail: the renewal tasks a renewal proposal completed, open again if it is turned down or sent back.
+RENEWAL_TASKS_DONE = "renewal_tasks_done"
 
 
 def guard(fn: Guard) -> Guard:
@@ -1604,7 +1606,17 @@ def record_renewal_proposal(ctx: ActionContext) -> None:
     for, so proposing it completes them (approving it is its approvers' part, chased as theirs)."""
     proposal = {"propose_extension": "extend", "propose_recommission": "recommission"}.get(ctx.trigger, "exit")
     ctx.details["renewal_proposal"] = proposal
-    ctx.close_tasks(RENEWAL_DECISION, outcome=RENEWAL_PROPOSED[proposal][0])
+    ctx.details[RENEWAL_TASKS_DONE] = ctx.close_tasks(RENEWAL_DECISION, outcome=RENEWAL_PROPOSED[proposal][0])
+
+
+@effect
+def renewal_proposal_dropped(ctx: ActionContext) -> None:
+    """A renewal proposal turned down or sent back: the decision is still to be made, so the renewal tasks its
+    proposal completed are open again (they would otherwise be the last reminder of it until the contract
+    ended: none is raised while its decision is open); a key decision's date, and its reminder, go."""
+    proposal = ctx.details.get("renewal_proposal", "exit")
+    ctx.reopen_tasks(ctx.details.pop(RENEWAL_TASKS_DONE, []), outcome=RENEWAL_PROPOSED[proposal][0])
+    drop_forward_plan(ctx)
 
 
 @effect
