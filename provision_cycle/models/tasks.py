@@ -83,10 +83,10 @@ CONTRACT_REVIEW = "contract_review"
 # The tasks about running a contract that its ending leaves nothing to do for (a notice still owed, or a KPI
 # assessment, is another matter: the Act asks for those after it ends too).
 ENDED_WITH_THE_CONTRACT = (RENEWAL_DECISION, NOTICE_DATE, CONTRACT_REVIEW)
-CONTRACT_ENDED = ("contract_ended", "Closed: the contract ended")
-SUPERSEDED = ("superseded", "Closed: the renewal task of a later lead time took its place")
-REVIEWED_ON_THE_CASE = ("reviewed", "Done: the review completed on the contract's case")
-END_DATE_MOVED = ("end_date_moved", "Closed: the contract's end date moved, and its tasks come again for the new one")
+CONTRACT_ENDED = ("contract_ended", "The contract ended")
+SUPERSEDED = ("superseded", "The renewal task of a later lead time took its place")
+REVIEWED_ON_THE_CASE = ("reviewed", "Reviewed on the contract's case")
+END_DATE_MOVED = ("end_date_moved", "The contract's end date moved: its tasks come again for the new one")
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"
 # A competitive flexible procedure whose participation period has closed: its team assesses the requests to

@@ -88,8 +88,8 @@ DONE_ELSEWHERE = dict(
         REVIEWED_ON_THE_CASE,
         SUPERSEDED,
         ("tenders_invited", "Tenders invited on its case"),
-        ("met", "Done: recorded on its case"),
-        ("case_closed", "Closed: its case ended"),
+        ("met", "Recorded on its case"),
+        ("case_closed", "Its case ended"),
     ]
 )
 
