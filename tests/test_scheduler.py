@@ -1407,7 +1407,13 @@ def test_notice_dates_still_come_once_the_council_has_decided_to_let_the_contrac
     ends = clock.today + timedelta(days=110)  # 90 days' notice: the last day to give it within the next 30
     decided = {state: _contract(core, people, value="50000", ends=ends, state=state)
                for state in ("live", "renewal_decision", "expiring", "recommissioning")}  # fmt: skip
-    assert raise_notice_tasks(core, schedule, clock.today).changed == 4
+    extendable = register_contract(core, people, value="50000", ends=ends, extension_months_available=12).id
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 5
     with db.reading() as session:
-        given_notice = set(session.scalars(select(Task.contract_id).where(Task.kind == "notice_date")))
-    assert given_notice == set(decided.values())
+        details = dict(session.execute(select(Task.contract_id, Task.detail).where(Task.kind == "notice_date")).all())
+    assert details.keys() == {*decided.values(), extendable}
+    # The day to give notice is also the last to take up an extension option, where one is left.
+    assert details[decided["live"]] == "Give notice by this date if the contract is to end, or to renegotiate it"
+    assert details[extendable] == (
+        "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
+    )

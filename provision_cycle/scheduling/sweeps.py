@@ -362,6 +362,12 @@ def _at_a_source_of(core: Core, trigger: str) -> ColumnElement[bool]:
     )
 
 
+NOTICE_DETAIL = "Give notice by this date if the contract is to end, or to renegotiate it"
+NOTICE_DETAIL_WITH_EXTENSION = (
+    "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
+)
+
+
 def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A task before each contract's last day to give notice (end date less its notice period), so notice to
     end or renew is given in time. Raised once per notice date, ``notice_lead_days`` ahead; a variation or
@@ -369,14 +375,22 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
     horizon = today + timedelta(days=schedule.notice_lead_days)
     with core.db.unit_of_work() as session:
         candidates = select(
-            Contract.id, Contract.case_id, Contract.contract_manager_id, Contract.end_date, Contract.notice_by
+            Contract.id,
+            Contract.case_id,
+            Contract.contract_manager_id,
+            Contract.end_date,
+            Contract.notice_by,
+            Contract.extension_months_available,
         ).where(Contract.notice_by >= today, Contract.notice_by <= horizon)
         statement = _contract_task_insert(
             core,
             candidates,
             kind=NOTICE_DATE,
             title="Last day to give notice: ",
-            detail="Give notice by this date if the contract is to end, or to renegotiate it",
+            # Notice of taking up an extension option is given by the same day, where the contract has one left.
+            detail=lambda c: sql_case(
+                (c.extension_months_available > 0, literal(NOTICE_DETAIL_WITH_EXTENSION)), else_=literal(NOTICE_DETAIL)
+            ),
             due_on=lambda c: c.notice_by,
             # Until the contract ends: notice is most needed once the council has decided to let it end.
             states=_renewal_states(core, "pending", "deciding", "decided"),
