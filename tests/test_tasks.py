@@ -1,10 +1,13 @@
-"""Completing a task records a decision the contract allows."""
+"""Tasks: completing one records a decision the contract allows (and a review escalated tells the Head of
+Category); passing one to a colleague; and a contract's tasks following its case (a renewal proposed, turned
+down or sent back; a review completed there; its end date moved; its end)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from provision_cycle.errors import InvalidInput
 from provision_cycle.models import AuditEvent, Case, Contract, Task
@@ -50,8 +53,6 @@ def test_a_renewal_decision_to_extend_needs_an_extension_option_left(core, db):
 
 
 def test_the_assignee_hears_when_a_colleague_completes_or_snoozes_their_task(core, db):
-    from sqlalchemy import select
-
     from provision_cycle.models import OutboxMessage
     from provision_cycle.services.tasks import snooze_task
 
@@ -82,8 +83,6 @@ def test_a_task_is_passed_to_a_colleague_who_could_do_it(core, db):
     """Its assignee passes it on (or their category team does, for someone who has left): only to someone
     who could act on it in their own right; the new assignee is told as of a new task, whose it was hears
     when someone else passed it, and the case's chain records who gave it to whom and why."""
-    from sqlalchemy import select
-
     from provision_cycle.errors import InvalidAction, NotPermitted
     from provision_cycle.models import AuditEvent, OutboxMessage
     from provision_cycle.models.outbox import TASKS_RAISED
@@ -175,8 +174,6 @@ def test_a_councils_own_duty_passes_only_to_the_councils_holders_of_its_role(cor
 
 
 def test_proposing_the_renewal_decision_completes_its_renewal_tasks(core, db, clock):
-    from sqlalchemy import select
-
     from tests.factories import act
 
     people = hub_people(db)
@@ -205,8 +202,6 @@ def test_proposing_the_renewal_decision_completes_its_renewal_tasks(core, db, cl
 
 
 def test_a_contract_that_ends_closes_the_tasks_of_running_it_but_not_the_notices_it_owes(core, db, clock):
-    from sqlalchemy import select
-
     from provision_cycle.scheduling.config import schedule_for
     from provision_cycle.scheduling.sweeps import escalate_overdue_tasks, expire_contracts, remind_deadlines
     from tests.factories import act, register_contract
@@ -287,8 +282,6 @@ def test_a_variation_that_moves_the_end_date_closes_the_tasks_worked_out_from_th
 
 
 def test_a_contract_review_escalated_goes_to_the_head_of_category_with_what_the_reviewer_wrote(core, db):
-    from sqlalchemy import select
-
     from provision_cycle.errors import InvalidAction
     from provision_cycle.models import OutboxMessage, User
     from tests.factories import create_user
@@ -356,8 +349,6 @@ def test_a_review_completed_on_the_contract_s_case_completes_its_review_task(cor
 @pytest.mark.parametrize("decision", ["reject", "return"])
 def test_a_renewal_proposal_turned_down_or_sent_back_opens_its_renewal_tasks_again(core, db, decision):
     """Nothing else would remind the contract manager: no renewal task is raised while a decision is open."""
-    from sqlalchemy import select
-
     from provision_cycle.models import ApprovalStep
     from tests.factories import act, approve_open_steps, declare
 
