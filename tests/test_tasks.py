@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from provision_cycle.errors import InvalidInput
 from provision_cycle.models import AuditEvent, Case, Contract, Task
+from provision_cycle.scheduling.sweeps import expire_contracts
 from provision_cycle.services.tasks import NewTask, complete_task, raise_task
 from tests.factories import hub_people
 from tests.web.helpers import renewal_task, seed_contracts
@@ -203,7 +204,7 @@ def test_proposing_the_renewal_decision_completes_its_renewal_tasks(core, db, cl
 
 def test_a_contract_that_ends_closes_the_tasks_of_running_it_but_not_the_notices_it_owes(core, db, clock):
     from provision_cycle.scheduling.config import schedule_for
-    from provision_cycle.scheduling.sweeps import escalate_overdue_tasks, expire_contracts, remind_deadlines
+    from provision_cycle.scheduling.sweeps import escalate_overdue_tasks, remind_deadlines
     from tests.factories import act, register_contract
 
     people = hub_people(db)
@@ -378,3 +379,26 @@ def test_a_renewal_proposal_turned_down_or_sent_back_opens_its_renewal_tasks_aga
     with db.reading() as session:
         assert (session.get(Task, earlier).status, session.get(Task, earlier).outcome) == ("done", "exit_proposed")
         assert session.get(Case, case_id).state == "expiring"
+
+
+def test_the_expiry_sweep_closes_the_tasks_a_contract_that_ended_before_was_left_with(core, db, clock):
+    """Left by a contract that ended before its end closed them (an earlier release), or raised as it ended."""
+    from tests.factories import act, register_contract
+
+    people = hub_people(db)
+    ended = register_contract(core, people, value="50000", ends=clock.today + timedelta(days=200))
+    act(core.engine, ended.case_id, "terminate", people.contract_manager, reason="Moved in-house",
+        inputs={"terminated_on": clock.today.isoformat()})  # fmt: skip
+    left = [renewal_task(core, people, ended.id, "Decide"), _task(core, people, ended.id, "notice_date", "Notice")]
+    [running] = seed_contracts(core, people, 1)
+    kept = renewal_task(core, people, running, "Decide the running one")
+
+    assert expire_contracts(core, clock.today).changed == 2
+    assert expire_contracts(core, clock.today).changed == 0
+    with db.reading() as session:
+        assert {(session.get(Task, t).status, session.get(Task, t).outcome) for t in left} == {
+            ("done", "contract_ended")
+        }
+        assert session.get(Task, kept).status == "open"
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "close_tasks_of_ended_contracts")).one()
+        assert event.data == {"closed": 2, "outcome": "contract_ended"}

@@ -74,10 +74,12 @@ from ..models import (
 )
 from ..models.outbox import TASK_OVERDUE, TASKS_RAISED, naming_step, page_of
 from ..models.tasks import (
+    CONTRACT_ENDED,
     CONTRACT_REVIEW,
     COUNCIL_DUTIES,
     COUNCIL_SUBJECT,
     DEADLINE_TASK,
+    ENDED_WITH_THE_CONTRACT,
     FRAMEWORK_REOPENING,
     INVITE_TENDERS,
     NOTICE_DATE,
@@ -268,7 +270,24 @@ def expire_contracts(core: Core, today: date) -> SweepResult:
         with _skipped_if_it_fails(f"expire on case {case_id}"):
             core.engine.act(ActionRequest(case_id, "expire", system, comment="Reached its end date"))
             expired += 1
-    return SweepResult("expire_contracts", expired)
+    return SweepResult("expire_contracts", expired + _close_tasks_of_ended_contracts(core, system))
+
+
+def _close_tasks_of_ended_contracts(core: Core, system: int) -> int:
+    """The open renewal, notice-date and review tasks of contracts that have ended, closed as the contract
+    ended. Its end closes them itself (``close_contract_tasks``): this finds those left by a contract that ended
+    before it did, or raised by a second scheduler as the contract ended."""
+    ended = exists().where(Case.id == Task.case_id, Case.closed_at.is_not(None))
+    now = core.engine.clock()
+    with core.db.unit_of_work() as session:
+        closing = Task.closing(
+            Task.kind.in_(ENDED_WITH_THE_CONTRACT), ended, outcome=CONTRACT_ENDED[0], at=now, by=None
+        )
+        closed = session.execute(closing).rowcount
+        if closed:
+            data = {"closed": closed, "outcome": CONTRACT_ENDED[0]}
+            core.engine.system_event(session, actor_id=system, action="close_tasks_of_ended_contracts", data=data)
+    return closed
 
 
 def end_periods(core: Core, schedule: Schedule, today: date) -> SweepResult:
