@@ -86,9 +86,9 @@ def test_a_task_is_passed_to_a_colleague_who_could_do_it(core, db):
     when someone else passed it, and the case's chain records who gave it to whom and why."""
     from provision_cycle.errors import InvalidAction, NotPermitted
     from provision_cycle.models import AuditEvent, OutboxMessage
-    from provision_cycle.models.outbox import TASKS_RAISED
+    from provision_cycle.models.outbox import TASK_COVERED, TASKS_RAISED
     from provision_cycle.services import notifications
-    from provision_cycle.services.tasks import TASK_COVERED, pass_task_on, task_takers
+    from provision_cycle.services.tasks import pass_task_on, task_takers
     from tests.factories import create_user
 
     people = hub_people(db)
@@ -402,3 +402,28 @@ def test_the_expiry_sweep_closes_the_tasks_a_contract_that_ended_before_was_left
         assert session.get(Task, kept).status == "open"
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "close_tasks_of_ended_contracts")).one()
         assert event.data == {"closed": 2, "outcome": "contract_ended"}
+
+
+def test_a_colleague_who_makes_the_renewal_decision_tells_whose_task_it_did(core, db):
+    from provision_cycle.models import OutboxMessage
+    from tests.factories import act
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    renewal_task(core, people, contract_id, "Decide the renewal")
+    with db.reading() as session:
+        contract = session.get(Contract, contract_id)
+    act(core.engine, contract.case_id, "open_renewal_decision", people.officer)  # the category team may
+    act(core.engine, contract.case_id, "propose_recommission", people.officer)
+    with db.reading() as session:
+        told = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body).where(
+                OutboxMessage.kind == "task_covered"
+            )
+        ).all()
+        case = session.get(Case, contract.case_id).reference
+    assert [tuple(row) for row in told] == [
+        (people.contract_manager, f"Olive Officer made the renewal decision your task asked for: {case}",
+         "Re-commissioning proposed on the contract's case, for approval. The task is done; the proposal goes to "
+         "its approvers."),
+    ]  # fmt: skip

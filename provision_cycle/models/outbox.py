@@ -14,6 +14,7 @@ TASKS_RAISED = "tasks_raised"  # the outbox kind telling someone of tasks raised
 TASK_OVERDUE = "task_overdue"  # the outbox kind telling whoever oversees them of tasks still open after their date
 QUESTION_ASKED = "info_requested"  # the outbox kind telling a requester an approver asks them something
 NOBODY_MAY_DECIDE = "approval_undecidable"  # telling administrators a step opened that nobody may decide
+TASK_COVERED = "task_covered"  # a colleague completed, snoozed or passed on someone's task for them
 REVIEW_ESCALATED = "review_escalated"  # telling a Head of Category a contract review was escalated to them
 
 

@@ -17,7 +17,7 @@ from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
 from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, JOINT
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
-from ..models.outbox import REVIEW_ESCALATED, TASKS_RAISED
+from ..models.outbox import REVIEW_ESCALATED, TASK_COVERED, TASKS_RAISED
 from ..models.people import Colleague, colleagues, user_names
 from ..models.tasks import (
     CONTRACT_ENDED,
@@ -73,7 +73,6 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
 MAX_SNOOZE_DAYS = 90
-TASK_COVERED = "task_covered"  # a colleague completed, snoozed or passed on someone's task for them
 MAX_REASON = 2000
 
 

@@ -323,17 +323,17 @@ class ActionContext:
         self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 
-    def close_tasks(self, *kinds: str, outcome: str) -> list[int]:
-        """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed); the
-        ids of those it closed."""
+    def close_tasks(self, *kinds: str, outcome: str) -> list[Row]:
+        """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed); those
+        it closed (their id, kind and assignee)."""
         closing = Task.closing(
             Task.case_id == self.case.id, Task.kind.in_(kinds), outcome=outcome, at=self.now, by=self.actor_id
         )
-        closed = self.session.execute(closing.returning(Task.id, Task.kind)).all()
+        closed = self.session.execute(closing.returning(Task.id, Task.kind, Task.assignee_id)).all()
         if closed:
             closed_kinds = {row.kind for row in closed}
             self.audit_data.setdefault("tasks_closed", []).extend(kind for kind in kinds if kind in closed_kinds)
-        return [row.id for row in closed]
+        return closed
 
     def reopen_tasks(self, task_ids: Iterable[int], *, outcome: str) -> None:
         """The case's tasks ``task_ids``, done by an action this one undoes, are open again (those still done

@@ -27,6 +27,7 @@ from ..governance.statutory import ContractType, KeyDecisionUrgency, Modificatio
 from ..models import Contract, ContractKpi, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import LONGEST_TERM_MONTHS
+from ..models.outbox import TASK_COVERED
 from ..models.people import colleagues
 from ..models.suppliers import supplier_key
 from ..models.tasks import (
@@ -1606,7 +1607,16 @@ def record_renewal_proposal(ctx: ActionContext) -> None:
     for, so proposing it completes them (approving it is its approvers' part, chased as theirs)."""
     proposal = {"propose_extension": "extend", "propose_recommission": "recommission"}.get(ctx.trigger, "exit")
     ctx.details["renewal_proposal"] = proposal
-    ctx.details[RENEWAL_TASKS_DONE] = ctx.close_tasks(RENEWAL_DECISION, outcome=RENEWAL_PROPOSED[proposal][0])
+    outcome, done = RENEWAL_PROPOSED[proposal]
+    closed = ctx.close_tasks(RENEWAL_DECISION, outcome=outcome)
+    ctx.details[RENEWAL_TASKS_DONE] = [task.id for task in closed]
+    # Whose tasks a colleague's proposal did (the case team's, for a contract manager) hear of it.
+    ctx.notify(
+        [task.assignee_id for task in closed if task.assignee_id != ctx.actor.id],
+        TASK_COVERED,
+        f"{ctx.actor.full_name} made the renewal decision your task asked for: {ctx.case.reference}",
+        f"{done}. The task is done; the proposal goes to its approvers.",
+    )
 
 
 @effect
