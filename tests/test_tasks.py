@@ -355,8 +355,10 @@ def test_a_renewal_proposal_turned_down_or_sent_back_opens_its_renewal_tasks_aga
 
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
-    earlier = renewal_task(core, people, contract_id, "Decide the renewal")
-    with db.reading() as session:
+    today = core.engine.today()
+    earlier = renewal_task(core, people, contract_id, "Decide the renewal", due_on=today - timedelta(days=40))
+    with db.unit_of_work() as session:  # long overdue, and escalated as such
+        session.get(Task, earlier).escalated_at = core.engine.clock() - timedelta(days=20)
         case_id = session.get(Contract, contract_id).case_id
     act(core.engine, case_id, "open_renewal_decision", people.contract_manager)
     act(core.engine, case_id, "propose_recommission", people.contract_manager)
@@ -369,6 +371,9 @@ def test_a_renewal_proposal_turned_down_or_sent_back_opens_its_renewal_tasks_aga
     with db.reading() as session:
         task = session.get(Task, earlier)
         assert (task.status, task.outcome, task.completed_at, task.completed_by_id) == ("open", "", None, None)
+        # As if raised again today: its week to be picked up before it is overdue, and escalated, once more.
+        assert task.escalated_at is None
+        assert not task.is_overdue(today + timedelta(days=6)) and task.is_overdue(today + timedelta(days=8))
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id.desc())
         ).first()

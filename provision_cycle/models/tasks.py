@@ -189,6 +189,16 @@ class Task(Base):
             .execution_options(synchronize_session=False)
         )
 
+    @staticmethod
+    def raised_again(at: datetime) -> dict[str, Any]:
+        """The columns of a done task opened again as if raised ``at``: nothing kept of its completion, of an
+        escalation or of a snooze (it has its week to be picked up before it counts as overdue once more)."""
+        return {
+            "status": TaskStatus.OPEN, "outcome": "", "outcome_note": "", "completed_at": None, "completed_by_id": None,
+            "escalated_at": None, "escalated_role": None, "escalated_to": None, "snoozed_until": None,
+            "snooze_reason": "", "created_at": at,
+        }  # fmt: skip
+
     def is_overdue(self, today: date) -> bool:
         """Past its due date, not snoozed beyond today, and raised long enough ago to have been picked up (a
         task raised late is due now until then): what is shown, counted and escalated as overdue."""

@@ -153,11 +153,9 @@ def raise_task(core: Core, session: Session, new: NewTask, *, actor_id: int, reo
     now = core.engine.clock()  # the engine's clock, like every other timestamp it writes
     if again:
         task = existing
-        task.status, task.outcome, task.outcome_note = TaskStatus.OPEN, "", ""
-        task.completed_at = task.completed_by_id = task.escalated_at = task.snoozed_until = None
-        task.escalated_role = task.escalated_to = None
-        task.snooze_reason = ""
-        task.assignee_id, task.created_at = new.assignee_id, now
+        for column, value in Task.raised_again(now).items():
+            setattr(task, column, value)
+        task.assignee_id = new.assignee_id
     else:
         task = Task(
             subject_key=subject,

@@ -26,7 +26,6 @@ from ..models import (
     Framework,
     RoleAssignment,
     Task,
-    TaskStatus,
     deadline_task_kind,
 )
 from ..models.cases import declaration_blocks
@@ -336,12 +335,12 @@ class ActionContext:
         return closed
 
     def reopen_tasks(self, task_ids: Iterable[int], *, outcome: str) -> None:
-        """The case's tasks ``task_ids``, done by an action this one undoes, are open again (those still done
-        with ``outcome``: none a person has since reopened and finished another way)."""
+        """The case's tasks ``task_ids``, done by an action this one undoes, are open again, as if raised now
+        (those still done with ``outcome``: none a person has since finished another way)."""
         reopening = (
             update(Task)
             .where(Task.id.in_(list(task_ids)), Task.case_id == self.case.id, Task.outcome == outcome)
-            .values(status=TaskStatus.OPEN, outcome="", completed_at=None, completed_by_id=None)
+            .values(**Task.raised_again(self.now))
             .execution_options(synchronize_session=False)
         )
         if reopened := self.session.execute(reopening.returning(Task.id)).scalars().all():
