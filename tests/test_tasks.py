@@ -428,7 +428,7 @@ def test_a_colleague_who_makes_the_renewal_decision_tells_whose_task_it_did(core
         ).all()
         case = session.get(Case, contract.case_id).reference
     assert [tuple(row) for row in told] == [
-        (people.contract_manager, f"Olive Officer made the renewal decision your task asked for: {case}",
+        (people.contract_manager, f"Olive Officer proposed the renewal decision your task asked for: {case}",
          "Re-commissioning proposed on the contract's case, for approval. The task is done; the proposal goes to "
          "its approvers."),
     ]  # fmt: skip

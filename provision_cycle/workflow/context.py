@@ -337,9 +337,11 @@ class ActionContext:
     def reopen_tasks(self, task_ids: Iterable[int], *, outcome: str) -> None:
         """The case's tasks ``task_ids``, done by an action this one undoes, are open again, as if raised now
         (those still done with ``outcome``: none a person has since finished another way)."""
+        if not (task_ids := list(task_ids)):
+            return
         reopening = (
             update(Task)
-            .where(Task.id.in_(list(task_ids)), Task.case_id == self.case.id, Task.outcome == outcome)
+            .where(Task.id.in_(task_ids), Task.case_id == self.case.id, Task.outcome == outcome)
             .values(**Task.raised_again(self.now))
             .execution_options(synchronize_session=False)
         )

@@ -1614,7 +1614,7 @@ def record_renewal_proposal(ctx: ActionContext) -> None:
     ctx.notify(
         [task.assignee_id for task in closed if task.assignee_id != ctx.actor.id],
         TASK_COVERED,
-        f"{ctx.actor.full_name} made the renewal decision your task asked for: {ctx.case.reference}",
+        f"{ctx.actor.full_name} proposed the renewal decision your task asked for: {ctx.case.reference}",
         f"{done}. The task is done; the proposal goes to its approvers.",
     )
 
