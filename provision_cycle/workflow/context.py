@@ -18,16 +18,7 @@ from sqlalchemy.orm import Session
 from ..governance import statutory
 from ..governance.rules import PlannedStep, RoutePlan
 from ..governance.statutory import Deadline, KeyDecisionUrgency
-from ..models import (
-    Case,
-    CaseDeadline,
-    Contract,
-    ContractKpi,
-    Framework,
-    RoleAssignment,
-    Task,
-    deadline_task_kind,
-)
+from ..models import Case, CaseDeadline, Contract, ContractKpi, Framework, RoleAssignment, Task, deadline_task_kind
 from ..models.cases import declaration_blocks
 from ..models.contracts import DEFAULT_NOTICE_PERIOD_DAYS, notice_by
 from ..models.suppliers import supplier_key
