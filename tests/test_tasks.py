@@ -432,3 +432,42 @@ def test_a_colleague_who_makes_the_renewal_decision_tells_whose_task_it_did(core
          "Re-commissioning proposed on the contract's case, for approval. The task is done; the proposal goes to "
          "its approvers."),
     ]  # fmt: skip
+
+
+def test_whose_renewal_task_a_rejected_proposal_opens_again_hears_it(core, db):
+    """A colleague proposed the renewal, and its approver turned it down: the decision's message reaches the
+    proposer and the case's requester (the contract manager it was loaded for); whose task it is now, the
+    manager it was handed to since, hears that it is open again."""
+    from provision_cycle.models import ApprovalStep, OutboxMessage
+    from provision_cycle.services.contract_managers import assign_contract_manager
+    from tests.factories import act, create_user, declare
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    task_id = renewal_task(core, people, contract_id, "Decide the renewal")
+    newcomer = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    assign_contract_manager(core, contract_id, people.officer, manager_id=newcomer, reason="Cora has moved on")
+    with db.reading() as session:
+        case = session.get(Case, session.get(Contract, contract_id).case_id)
+        assert session.get(Task, task_id).assignee_id == newcomer != case.requester_id
+    act(core.engine, case.id, "open_renewal_decision", people.officer)
+    act(core.engine, case.id, "propose_recommission", people.officer)
+    with db.reading() as session:
+        role = session.scalar(select(ApprovalStep.role).where(ApprovalStep.case_id == case.id))
+    approver = {"category_manager": people.manager, "head_of_category": people.head}[role]
+    declare(core.engine, case.id, approver)
+    act(core.engine, case.id, "reject", approver, reason="Extend instead")
+
+    with db.reading() as session:
+        assert session.get(Task, task_id).status == "open"
+        told = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body)
+            .where(OutboxMessage.kind == "task_covered")
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert [tuple(row) for row in told][-1] == (
+        newcomer,
+        f"Your renewal task is open again: {case.reference}",
+        "The renewal proposed on the contract's case was turned down: the decision is still to be made.",
+    )
+    assert [row.recipient_id for row in told] == [newcomer] * 2  # done by a colleague, then open again

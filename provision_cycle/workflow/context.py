@@ -325,19 +325,22 @@ class ActionContext:
             self.audit_data.setdefault("tasks_closed", []).extend(kind for kind in kinds if kind in closed_kinds)
         return closed
 
-    def reopen_tasks(self, task_ids: Iterable[int], *, outcome: str) -> None:
+    def reopen_tasks(self, task_ids: Iterable[int], *, outcome: str) -> list[Row]:
         """The case's tasks ``task_ids``, done by an action this one undoes, are open again, as if raised now
-        (those still done with ``outcome``: none a person has since finished another way)."""
+        (those still done with ``outcome``: none a person has since finished another way); those it opened
+        (their id and assignee)."""
         if not (task_ids := list(task_ids)):
-            return
+            return []
         reopening = (
             update(Task)
             .where(Task.id.in_(task_ids), Task.case_id == self.case.id, Task.outcome == outcome)
             .values(**Task.raised_again(self.now))
             .execution_options(synchronize_session=False)
         )
-        if reopened := self.session.execute(reopening.returning(Task.id)).scalars().all():
-            self.audit_data["tasks_reopened"] = reopened
+        reopened = self.session.execute(reopening.returning(Task.id, Task.assignee_id)).all()
+        if reopened:
+            self.audit_data["tasks_reopened"] = [task.id for task in reopened]
+        return reopened
 
     def meet_deadline(self, kind: str) -> None:
         existing = self.deadline(kind)

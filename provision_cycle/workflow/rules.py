@@ -1625,7 +1625,16 @@ def renewal_proposal_dropped(ctx: ActionContext) -> None:
     proposal completed are open again (they would otherwise be the last reminder of it until the contract
     ended: none is raised while its decision is open); a key decision's date, and its reminder, go."""
     proposal = ctx.details.get("renewal_proposal", "exit")
-    ctx.reopen_tasks(ctx.details.pop(RENEWAL_TASKS_DONE, []), outcome=RENEWAL_PROPOSED[proposal][0])
+    reopened = ctx.reopen_tasks(ctx.details.pop(RENEWAL_TASKS_DONE, []), outcome=RENEWAL_PROPOSED[proposal][0])
+    # Whose they are hear it, unless the decision's own message reaches them (its requester's and proposer's).
+    told = {ctx.case.requester_id, ctx.details.get(PROPOSED_BY)}
+    ctx.notify(
+        [task.assignee_id for task in reopened if task.assignee_id not in told],
+        TASK_COVERED,
+        f"Your renewal task is open again: {ctx.case.reference}",
+        f"The renewal proposed on the contract's case was {'turned down' if ctx.trigger == 'reject' else 'sent back'}"
+        ": the decision is still to be made.",
+    )
     drop_forward_plan(ctx)
 
 
