@@ -9,6 +9,11 @@ from decimal import Decimal
 from .governance.calendar import LONDON
 
 
+def humanise(value: str | None) -> str:
+    """A code in words, where it has none of its own: "contract_review" is "Contract review"."""
+    return (value or "").replace("_", " ").capitalize()
+
+
 def listed(items: Sequence[str], conjunction: str = "and") -> str:
     """``items`` as a sentence lists them: "A", "A and B", "A, B and C" (or with "or")."""
     return f" {conjunction} ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""

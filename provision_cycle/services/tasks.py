@@ -33,7 +33,7 @@ from ..models.tasks import (
     SUPERSEDED,
     council_subject,
 )
-from ..wording import listed
+from ..wording import humanise, listed
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
@@ -100,9 +100,7 @@ def outcomes_for(kind: str) -> tuple[tuple[str, str], ...]:
 def outcome_label(kind: str, outcome: str) -> str:
     """What a done task's ``outcome`` says, whether a person chose it or doing something else recorded it (its
     code in words where it has no label of its own); empty for an open task."""
-    return (
-        dict(outcomes_for(kind)).get(outcome) or DONE_ELSEWHERE.get(outcome) or outcome.replace("_", " ").capitalize()
-    )
+    return dict(outcomes_for(kind)).get(outcome) or DONE_ELSEWHERE.get(outcome) or humanise(outcome)
 
 
 def outcomes_open(kind: str, contract: Contract | None) -> tuple[tuple[str, str], ...]:

@@ -13,7 +13,7 @@ from ..models import Task
 from ..services.evaluation import CRITERION_KINDS
 from ..services.periods import CLOSING_DATES
 from ..services.tasks import outcome_label
-from ..wording import counted, listed, pounds
+from ..wording import counted, humanise, listed, pounds
 from ..workflow.frameworks import framework_name, framework_reference
 
 
@@ -45,10 +45,6 @@ def moment(value: datetime | None) -> str:
         return ""
     local = value.astimezone(LONDON)
     return f"{local.day} {local:%B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
-
-
-def humanise(value: str | None) -> str:
-    return (value or "").replace("_", " ").capitalize()
 
 
 def task_outcome(task: Task) -> str:

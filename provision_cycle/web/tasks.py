@@ -30,9 +30,9 @@ from ..services.tasks import (
     task_takers,
 )
 from ..services.transparency import payments_notice_quarter, special_urgency_period_of_task
+from ..wording import humanise
 from ..workflow.participation import requests_to_participate
 from .common import core, id_asked_for, me, render
-from .filters import humanise
 from .forms import CompleteTaskForm, PassTaskForm, SnoozeTaskForm, apply_errors, colleague_options, options
 from .security import signed_in
 
