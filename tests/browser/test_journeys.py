@@ -167,13 +167,18 @@ def test_a_contract_manager_completes_a_renewal_task(site, open_as):
     expect(manager.get_by_role("table")).to_contain_text("Done: Re-commission: start a new procurement")
 
 
-def test_a_contract_manager_makes_the_renewal_decision_their_task_asks_for_on_the_contract_s_case(site, open_as):
-    core, people = site.core, site.people
-    [contract_id] = seed_contracts(core, people, 1)
-    renewal_task(core, people, contract_id, "Decide whether to extend Contract 0", core.engine.today())
-    manager = open_as(people.contract_manager)
+def _on_a_renewal_task(site, open_as):
+    """A contract manager's page, opened on the renewal task of a contract they manage, from their tasks."""
+    [contract_id] = seed_contracts(site.core, site.people, 1)
+    renewal_task(site.core, site.people, contract_id, "Decide whether to extend Contract 0", site.core.engine.today())
+    manager = open_as(site.people.contract_manager)
     manager.goto("/tasks/")
     manager.get_by_role("link", name="Decide whether to extend Contract 0").click()
+    return manager
+
+
+def test_a_contract_manager_makes_the_renewal_decision_their_task_asks_for_on_the_contract_s_case(site, open_as):
+    manager = _on_a_renewal_task(site, open_as)
     manager.get_by_role("link", name="Go to the contract's case").click()
     manager.get_by_role("button", name="Open the renewal decision").click()
     manager.get_by_role("button", name="Propose letting the contract end").click()
@@ -186,12 +191,7 @@ def test_a_contract_manager_makes_the_renewal_decision_their_task_asks_for_on_th
 
 
 def test_a_contract_manager_passes_a_task_to_a_colleague_by_typing_their_name(site, open_as):
-    core, people = site.core, site.people
-    [contract_id] = seed_contracts(core, people, 1)
-    renewal_task(core, people, contract_id, "Decide whether to extend Contract 0", core.engine.today())
-    manager = open_as(people.contract_manager)
-    manager.goto("/tasks/")
-    manager.get_by_role("link", name="Decide whether to extend Contract 0").click()
+    manager = _on_a_renewal_task(site, open_as)
     who = type_ahead(manager, "Who should do it?")
     who.fill("oli")
     manager.get_by_role("option", name="Olive Officer").click()
@@ -199,7 +199,7 @@ def test_a_contract_manager_passes_a_task_to_a_colleague_by_typing_their_name(si
     manager.get_by_role("button", name="Pass the task on").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("Olive Officer has the task now")
     expect(manager.get_by_text("You have no open tasks")).to_be_visible()
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto("/tasks/")
     expect(officer.get_by_role("link", name="Decide whether to extend Contract 0")).to_be_visible()
 
@@ -429,7 +429,7 @@ def test_a_direct_award_s_transparency_notice_names_the_supplier_the_award_then_
     case_id = ready_for_the_market(engine, people, title="Licensed planning software", route="direct_award",
                                    details=ground)  # fmt: skip
 
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Publish the transparency notice").click()
     enter_date(officer, engine.today())
@@ -499,7 +499,7 @@ def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
     approve_gate(engine, case_id, [people.head])
     declare(engine, case_id, people.officer)
 
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Change the team").click()
     type_ahead(officer, "Who works on this procurement?").fill("len")  # a type-ahead, not a long list
@@ -542,7 +542,7 @@ def test_a_tender_notice_accounts_for_market_engagement_asking_what_follows_only
     case_id = ready_for_the_market(engine, people, value="250000", title="Library self-service kiosks")
     today = engine.today()
 
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Publish the tender notice").click()
     enter_date(officer.get_by_role("group", name="Date the tender notice was published"), today)
@@ -568,7 +568,7 @@ def test_a_below_threshold_tender_is_reserved_to_local_smes_from_its_notice(site
     case_id = ready_for_the_market(engine, people, value="100000", title="Grounds maintenance")
     today = engine.today()
 
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Publish the tender notice").click()
     enter_date(officer.get_by_role("group", name="Date the tender notice was published"), today)
@@ -821,7 +821,7 @@ def test_a_procurement_is_evaluated_on_its_award_criteria_and_the_award_follows_
     award recommended to the most advantageous tender, filled in from the evaluation."""
     people, core = site.people, site.core
     case_id = ready_for_the_market(core.engine, people, value="250000", title="Library self-service kiosks")
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Set the award criteria").first.click()  # offered among what to do, too
     for n, (name, kind, weighting) in enumerate(
@@ -933,7 +933,7 @@ def test_a_framework_is_added_to_the_register_and_a_call_off_made_under_it_keeps
     people, core = site.people, site.core
     today = core.engine.today()
     case_id = ready_for_the_market(core.engine, people, value="250000", route="framework_call_off", title="Laptops")
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto("/contracts/")
     officer.get_by_role("link", name="Frameworks").click()
     officer.get_by_role("link", name="Add a framework").click()
@@ -986,7 +986,7 @@ def test_a_key_decision_that_cannot_wait_is_taken_under_special_urgency_and_repo
     core, people = site.core, site.people
     case_id = new_request(core.engine, people.requester, value="1200000", title="Emergency bridge repairs")
     act(core.engine, case_id, "submit", people.requester)
-    officer = open_as(people.officer)
+    officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Record the forward plan entry").click()
     enter_date(officer, core.engine.today())
