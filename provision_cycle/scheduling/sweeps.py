@@ -54,7 +54,7 @@ from ..db import CHANGE_LOCK
 from ..errors import DomainError
 from ..governance import statutory
 from ..governance.calendar import add_months, add_working_days_beginning_with, is_working_day, next_working_day
-from ..governance.organisation import ADMINISTRATOR, Role
+from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, Role
 from ..models import (
     ApprovalStep,
     Case,
@@ -988,7 +988,7 @@ def _framework_keeper(core: Core, session, framework: Framework) -> tuple[int | 
     if recorder is not None:
         return recorder, ""
     councils = core.governance.organisation.authorities_of(framework.authority)
-    for role in ("head_of_category", ADMINISTRATOR):
+    for role in (HEAD_OF_CATEGORY, ADMINISTRATOR):
         people = [person for council in councils for person in core.engine.holders(session, role, council, None)]
         if people:
             name = core.governance.organisation.roles[role].name
