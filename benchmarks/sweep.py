@@ -42,7 +42,7 @@ from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import Task
 from provision_cycle.scheduling.config import LeadTimes, schedule_for
 from provision_cycle.scheduling.runner import sweeps
-from provision_cycle.scheduling.sweeps import raise_renewal_tasks, raise_reviews, review_every
+from provision_cycle.scheduling.sweeps import raise_renewal_tasks, raise_reviews
 from provision_cycle.settings import Settings
 
 from .transitions import drop_database, fresh_database
@@ -165,7 +165,7 @@ def expected_reviews(count: int, schedule) -> int:
     total = 0
     for _, end, value, _, _ in _rows(count):
         start = end - timedelta(days=1095)  # as load() writes it
-        total += falls_due(start, end, review_every(schedule, Decimal(value), "medium"))
+        total += falls_due(start, end, schedule.review_every(Decimal(value), "medium"))
         # load() writes every contract as a standard-rated services contract under the Act.
         kpis = statutory.kpis_required(True, Decimal(value), "standard", "services")
         total += kpis and falls_due(start, end, schedule.kpi_every_months)

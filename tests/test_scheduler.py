@@ -250,6 +250,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
         "market_applications: {remind_after_working_days: 0, remind_every: 5}\n"
         "participation_closed: {invite_within_working_days: soon}\n"
         "overdue_council_duties_escalate_to: chief_wizard\n"
+        "reviews: {follow_up_months: 0, rules: [{every_months: 12}]}\n"
     )
     with pytest.raises(ConfigError) as error:
         load_schedule(tmp_path, {"cnc"}, roles={"head_of_category", "monitoring_officer"})
@@ -264,6 +265,7 @@ def test_a_bad_schedule_file_names_file_and_item(tmp_path: Path):
     assert "market_applications: unknown key 'remind_every'" in problems
     assert "participation_closed.invite_within_working_days: expected a whole number" in problems
     assert "overdue_council_duties_escalate_to: unknown role 'chief_wizard'" in problems
+    assert "reviews.follow_up_months: must be at least 1, found 0" in problems
 
 
 def test_the_sweep_is_incremental_but_sees_contracts_added_since(core, db, clock, schedule):
@@ -727,7 +729,8 @@ def test_a_start_date_typed_two_thousand_years_out_does_not_stop_the_review_swee
 def test_a_review_in_a_window_is_found_and_dated_by_the_plain_rule(start, every, after, days):
     """The sweep's index ranges hold every contract with an occurrence in the window, and the latest
     occurrence is the one the rule gives: ``start + k * every`` months (k >= 1), clamped to month ends."""
-    from provision_cycle.scheduling.sweeps import latest_occurrence, review_start_ranges
+    from provision_cycle.governance.calendar import latest_occurrence
+    from provision_cycle.scheduling.sweeps import review_start_ranges
 
     until = after + timedelta(days=days)
     occurrences = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from provision_cycle.errors import InvalidInput
 from provision_cycle.models import AuditEvent, Case, Contract, Task
@@ -330,6 +330,66 @@ def test_a_contract_review_escalated_goes_to_the_head_of_category_with_what_the_
     [(to, _, body, _)], data = told(again)
     assert to == admin and body.startswith("Nobody else is Head of Category for OCC, Corporate and Commercial, so")
     assert data == {"escalated_to": [admin], "escalated_role": "administrator"}
+
+
+def test_a_contract_review_that_finds_improvement_needed_brings_the_contract_back_for_a_follow_up(core, db):
+    """Three months on (``reviews: follow_up_months``), for whoever manages it, with what must improve; not
+    where the next periodic review, or the contract's end, comes first."""
+    from provision_cycle.governance.calendar import add_months
+    from provision_cycle.models import OutboxMessage
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    today = core.engine.today()
+    yearly = register_contract(
+        core, people, value="50000", starts=today - timedelta(days=30), ends=today + timedelta(days=700)
+    )
+    review = _task(core, people, yearly.id, "contract_review", "Contract review")
+    with pytest.raises(InvalidInput, match="Say what needs to improve, for the follow-up review"):
+        complete_task(core, review, people.officer, outcome="improvement_needed", note="  ")
+    came = complete_task(core, review, people.officer, outcome="improvement_needed", note="Missed potholes")
+    follow_up_on = add_months(today, 3)
+    assert came == f"a follow-up review is due on {follow_up_on:%-d %B %Y}"
+    with db.reading() as session:
+        done = session.get(Task, review)
+        follow_up = session.get(Task, done.outcome_data["follow_up_task_id"])
+        assert done.outcome_data == {"follow_up_on": follow_up_on.isoformat(), "follow_up_task_id": follow_up.id}
+        assert (follow_up.kind, follow_up.status, follow_up.due_on, follow_up.assignee_id) == (
+            "contract_review",
+            "open",
+            follow_up_on,
+            people.contract_manager,
+        )
+        assert follow_up.title == f"Follow-up contract review: {yearly.reference} Highways maintenance"
+        assert follow_up.detail == f"Improvement was needed at the review due {today:%-d %B %Y}: Missed potholes"
+        told = session.scalars(
+            select(OutboxMessage.subject).where(OutboxMessage.recipient_id == people.contract_manager)
+        ).all()
+        assert follow_up.title in told  # and the officer covering for them is said to have completed it
+        assert any(subject.startswith("Olive Officer completed your task") for subject in told)
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.case_id == yearly.case_id).order_by(AuditEvent.seq)
+        ).all()
+        assert actions[-2:] == ["raise_task", "complete_task"]  # in one unit of work with the outcome
+
+    # Reviewed every three months (high risk), the next periodic review comes first; a contract ending within
+    # three months has no review to come.
+    quarterly = register_contract(core, people, value="50000", risk="high", starts=today - timedelta(days=30),
+                                  ends=today + timedelta(days=700))  # fmt: skip
+    ending = register_contract(
+        core, people, value="50000", starts=today - timedelta(days=30), ends=today + timedelta(days=60)
+    )
+    next_one = add_months(quarterly.start_date, 3)
+    for contract, said in (
+        (quarterly, f"no follow-up review, as the next is due on {next_one:%-d %B %Y}"),
+        (ending, f"no follow-up review, as the contract ends on {ending.end_date:%-d %B %Y}"),
+    ):
+        task = _task(core, people, contract.id, "contract_review", "Contract review")
+        assert complete_task(core, task, people.contract_manager, outcome="improvement_needed", note="Slow") == said
+        with db.reading() as session:
+            assert (
+                session.scalar(select(func.count()).where(Task.contract_id == contract.id, Task.status == "open")) == 0
+            )
 
 
 def test_a_review_completed_on_the_contract_s_case_completes_its_review_task(core, db):

@@ -13,9 +13,8 @@ from sqlalchemy import update
 
 from provision_cycle.app import create_app
 from provision_cycle.errors import InvalidInput, NotFound, NotPermitted
-from provision_cycle.governance.calendar import add_months
+from provision_cycle.governance.calendar import add_months, next_occurrence
 from provision_cycle.models import Case, Contract
-from provision_cycle.scheduling.sweeps import next_occurrence
 from provision_cycle.services.register import ExistingContract, import_contract
 from provision_cycle.services.transparency import Quarter, quarterly_file
 

@@ -967,6 +967,11 @@ class TaskOut(BaseModel):
         description="What its outcome says, whether chosen or recorded by what was done elsewhere (an extension "
         "proposed on its contract's case, the contract ended); empty while it is open"
     )
+    follow_up_task_id: int | None = Field(
+        None,
+        description="A contract review completed as improvement_needed: the follow-up review task it raised (none "
+        "where the contract's next periodic review, or its end, came first)",
+    )
     outcomes: list[Named]
     escalated_at: datetime | None = Field(description="When it was escalated as overdue, if it has been")
     escalated_to: list[int] = Field(

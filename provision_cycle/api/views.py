@@ -1632,6 +1632,7 @@ def _task(task: Task) -> s.TaskOut:
         snooze_reason=task.snooze_reason,
         outcome=task.outcome,
         outcome_label=outcome_label(task.kind, task.outcome),
+        follow_up_task_id=(task.outcome_data or {}).get("follow_up_task_id"),
         outcomes=[s.Named(code=code, name=label) for code, label in outcomes_for(task.kind)],
         escalated_at=task.escalated_at,
         escalated_to=task.escalated_to or [],

@@ -89,6 +89,25 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
+def latest_occurrence(start: date, every_months: int, on_or_before: date) -> date | None:
+    """The last of ``start + k * every_months`` (k >= 1) that falls on or before ``on_or_before``, if any:
+    a contract's reviews fall on the anniversaries of its start at its cadence (clamped to month ends)."""
+    months = (on_or_before.year - start.year) * 12 + on_or_before.month - start.month
+    k = months // every_months
+    while k >= 1 and add_months(start, k * every_months) > on_or_before:
+        k -= 1
+    return add_months(start, k * every_months) if k >= 1 else None
+
+
+def next_occurrence(start: date, every_months: int, after: date) -> date:
+    """The first of ``start + k * every_months`` (k >= 1) that falls after ``after``: a contract's next review."""
+    months = (after.year - start.year) * 12 + after.month - start.month
+    k = max(1, months // every_months)  # never past the first one after: k - 1 falls on or before ``after``
+    while add_months(start, k * every_months) <= after:
+        k += 1
+    return add_months(start, k * every_months)
+
+
 def months_between(start: date, end: date) -> int:
     """Whole calendar months from ``start``'s month to ``end``'s (the days left aside), never fewer than none."""
     return max(0, (end.year - start.year) * 12 + end.month - start.month)

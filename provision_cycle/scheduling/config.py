@@ -70,6 +70,9 @@ class Schedule:
     # How often the contracts whose KPIs the Act asks for are assessed: at least every 12 months (PA23 s71).
     # Which contracts those are is the Act's to say (s52), not this file's.
     kpi_every_months: int = 12
+    # A contract review that finds improvement needed brings the contract back this many months later, for a
+    # follow-up review, unless its next periodic review comes first.
+    review_follow_up_months: int = 3
     expected_annual_spend: dict[str, int] = field(default_factory=dict)  # council -> pounds (pipeline duty)
     notice_lead_days: int = 30
     # A dynamic market's application still undecided this many UK working days after it was made: its
@@ -91,6 +94,13 @@ class Schedule:
         every = self.every_seconds.get("deliver_notifications")
         return timedelta(seconds=max(300, 3 * every)) if every else timedelta(0)
 
+    def review_every(self, value: Decimal, risk: str) -> int:
+        """Months between a contract's reviews: the first rule that matches its risk and value."""
+        for rule in self.review_rules:
+            if (rule.risk is None or rule.risk == risk) and (rule.value_over is None or value > rule.value_over):
+                return rule.every_months
+        return 12  # pragma: no cover - validated: the last rule matches every contract
+
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())
 
@@ -104,7 +114,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
     remind, escalate, escalate_to, overdue_to = 3, 5, "head_of_category", "head_of_category"
     duty_to = "monitoring_officer"
     warning_days = 7
-    review_lead, review_rules, kpi_every = 14, [], 12
+    review_lead, review_rules, kpi_every, follow_up = 14, [], 12, 3
     spend: dict[str, int] = {}
     notice_lead = 30
     market_remind = 10
@@ -151,8 +161,9 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         warning_days = root.integer("deadline_warning_days", 7, minimum=1)
         reviews = root.get("reviews", {})
         if reviews.is_mapping():
-            reviews.reject_unknown("lead_days", "rules")
+            reviews.reject_unknown("lead_days", "rules", "follow_up_months")
             review_lead = reviews.integer("lead_days", 14, minimum=1)
+            follow_up = reviews.integer("follow_up_months", 3, minimum=1)
             for node in reviews.get("rules", []).items():
                 if node.is_mapping():
                     node.reject_unknown("risk", "value_over", "every_months")
@@ -258,6 +269,7 @@ def load_schedule(config_dir: Path, pillars: set[str], roles: set[str] | None = 
         review_lead_days=review_lead,
         review_rules=tuple(review_rules) or (ReviewRule(12),),
         kpi_every_months=kpi_every,
+        review_follow_up_months=follow_up,
         expected_annual_spend=spend,
         notice_lead_days=notice_lead,
         market_remind_after=market_remind,

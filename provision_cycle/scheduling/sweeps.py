@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,13 @@ from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import DomainError
 from ..governance import statutory
-from ..governance.calendar import add_months, add_working_days_beginning_with, is_working_day, next_working_day
+from ..governance.calendar import (
+    add_months,
+    add_working_days_beginning_with,
+    is_working_day,
+    latest_occurrence,
+    next_working_day,
+)
 from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, Role
 from ..models import (
     ApprovalStep,
@@ -119,7 +124,7 @@ def _add_months(core: Core, column, months):
 
 
 def _review_every_sql(schedule: Schedule):
-    """``review_every`` in SQL: the months between reviews of the first rule matching each contract."""
+    """``Schedule.review_every`` in SQL: the months between reviews of the first rule matching each contract."""
     rules = [
         (
             and_(
@@ -434,38 +439,11 @@ REVIEW_KINDS = {
 }
 
 
-def review_every(schedule: Schedule, value: Decimal, risk: str) -> int:
-    """Months between reviews: the first rule that matches the contract's risk and value."""
-    for rule in schedule.review_rules:
-        if (rule.risk is None or rule.risk == risk) and (rule.value_over is None or value > rule.value_over):
-            return rule.every_months
-    return 12  # pragma: no cover - validated: the last rule matches every contract
-
-
-def latest_occurrence(start: date, every_months: int, on_or_before: date) -> date | None:
-    """The last of ``start + k * every_months`` (k >= 1) that falls on or before ``on_or_before``, if any:
-    a contract's reviews fall on the anniversaries of its start at its cadence (clamped to month ends)."""
-    months = (on_or_before.year - start.year) * 12 + on_or_before.month - start.month
-    k = months // every_months
-    while k >= 1 and add_months(start, k * every_months) > on_or_before:
-        k -= 1
-    return add_months(start, k * every_months) if k >= 1 else None
-
-
-def next_occurrence(start: date, every_months: int, after: date) -> date:
-    """The first of ``start + k * every_months`` (k >= 1) that falls after ``after``: a contract's next review."""
-    months = (after.year - start.year) * 12 + after.month - start.month
-    k = max(1, months // every_months)  # never past the first one after: k - 1 falls on or before ``after``
-    while add_months(start, k * every_months) <= after:
-        k += 1
-    return add_months(start, k * every_months)
-
-
 def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A review task, and for contracts whose KPIs the Act asks for a KPI-assessment task, a lead time before
     each falls due.
 
-    A contract's reviews fall on the anniversaries of its start date at its cadence (``review_every``; KPI
+    A contract's reviews fall on the anniversaries of its start date at its cadence (``Schedule.review_every``; KPI
     assessments every ``schedule.kpi_every_months``, at most 12, for the public contracts under the Act worth
     over 5,000,000 with VAT that must have KPIs: PA23 s52, s71), so nothing about them is stored on the contract:
     each run raises the occurrences that came within the lead time since the last run, (last run + lead,

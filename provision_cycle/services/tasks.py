@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
+from ..governance.calendar import add_months, next_occurrence
 from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, JOINT
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..models.outbox import REVIEW_ESCALATED, TASK_COVERED, TASKS_RAISED
@@ -33,6 +34,7 @@ from ..models.tasks import (
     SUPERSEDED,
     council_subject,
 )
+from ..scheduling.config import schedule_for
 from ..wording import humanise, listed
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
@@ -42,6 +44,7 @@ from .reading import open_tasks_of, works_for
 
 # What a person can say they did about each kind of task: (value, label).
 ESCALATED = "escalated"  # a contract review's outcome that tells the Head of Category (_escalate_review)
+IMPROVEMENT_NEEDED = "improvement_needed"  # a contract review's outcome that brings it back (_follow_up_review)
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     RENEWAL_DECISION: (
         ("extend", "Extend the contract (take up an extension option)"),
@@ -54,7 +57,7 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     CONTRACT_REVIEW: (
         ("satisfactory", "Satisfactory"),
-        ("improvement_needed", "Improvement needed"),
+        (IMPROVEMENT_NEEDED, "Improvement needed: a follow-up review"),
         (ESCALATED, "Escalated to the Head of Category"),
     ),
     # Approved on the notice's own page, with its figures (payments_compliance.approve_notice).
@@ -192,8 +195,9 @@ def _audit(core: Core, session: Session, case, actor_id: int, action: str, data:
     core.engine.note_case_event(session, case, actor_id=actor_id, action=action, data=data, comment=comment)
 
 
-def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> None:
-    """Record what was done about a task; it leaves the assignee's list."""
+def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note: str = "") -> str:
+    """Record what was done about a task; it leaves the assignee's list. What came of it besides, in words
+    (``review_consequence``: a contract review's escalation or follow-up), or nothing."""
     with core.db.unit_of_work() as session:
         task, case, _ = lock_task(core, session, task_id, actor_id)
         if notice := notice_of_task(task.kind):
@@ -207,12 +211,43 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
             raise InvalidInput(
                 {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
             )
-        escalation = None
+        data = None
         if task.kind == CONTRACT_REVIEW and outcome == ESCALATED:
             if not note.strip():
                 raise InvalidInput({"note": "Say what the Head of Category needs to know about the contract"})
-            escalation = _escalate_review(core, session, task, case, actor_id, note.strip())
-        finish_task(core, session, task, case, actor_id, (outcome, allowed[outcome]), note, escalation)
+            data = _escalate_review(core, session, task, case, actor_id, note.strip())
+        if task.kind == CONTRACT_REVIEW and outcome == IMPROVEMENT_NEEDED:
+            if not note.strip():
+                raise InvalidInput({"note": "Say what needs to improve, for the follow-up review"})
+            data = _follow_up_review(core, session, task, actor_id, note.strip())
+        finish_task(core, session, task, case, actor_id, (outcome, allowed[outcome]), note, data)
+        return review_consequence(core, session, task)
+
+
+def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, note: str) -> dict:
+    """A contract review that finds improvement needed brings the contract back for a follow-up review
+    (``Schedule.review_follow_up_months`` later), to see whether it improved: raised now, for whoever manages
+    it, with what was found. Not where its next periodic review comes first, nor once it has ended by then.
+    When it is due (or why there is none) is kept with the outcome."""
+    contract, today = task.contract, core.engine.today()
+    schedule = schedule_for(core)
+    due_on = add_months(today, schedule.review_follow_up_months)
+    periodic = next_occurrence(contract.start_date, schedule.review_every(contract.value, contract.risk), today)
+    if periodic <= due_on:
+        return {"follow_up_on": None, "next_review_on": periodic.isoformat()}
+    if contract.end_date <= due_on:
+        return {"follow_up_on": None, "ends_on": contract.end_date.isoformat()}
+    new = NewTask(
+        CONTRACT_REVIEW,
+        f"Follow-up contract review: {contract.reference} {contract.title}",
+        due_on,
+        contract.contract_manager_id or contract.case.requester_id,
+        contract_id=contract.id,
+        milestone_on=due_on,
+        detail=f"Improvement was needed at the review due {task.due_on:%-d %B %Y}: {note}",
+    )
+    follow_up = raise_task(core, session, new, actor_id=actor_id)
+    return {"follow_up_on": due_on.isoformat(), "follow_up_task_id": follow_up}
 
 
 def _escalate_review(core: Core, session: Session, task: Task, case: Case, actor_id: int, note: str) -> dict:
@@ -246,15 +281,25 @@ def _escalate_review(core: Core, session: Session, task: Task, case: Case, actor
     return {"escalated_to": told, "escalated_role": role}
 
 
-def review_escalated_to(core: Core, session: Session, task: Task) -> str:
-    """Whom an escalated contract review went to, for its page: "Hana Head (Head of Category)"; empty for any
-    other task."""
+def review_consequence(core: Core, session: Session, task: Task) -> str:
+    """What came of a completed contract review, for its page: "it went to Hana Head (Head of Category)", "a
+    follow-up review is due on 3 June 2027"; empty for any other task or outcome."""
     data = task.outcome_data or {}
-    if task.kind != CONTRACT_REVIEW or task.outcome != ESCALATED or not data.get("escalated_to"):
+    if task.kind != CONTRACT_REVIEW:
         return ""
-    names = user_names(session, set(data["escalated_to"]))
-    told = listed([names[person] for person in data["escalated_to"] if person in names])
-    return f"{told} ({core.governance.organisation.role_name(data['escalated_role'])})"
+    if task.outcome == ESCALATED and data.get("escalated_to"):
+        names = user_names(session, set(data["escalated_to"]))
+        told = listed([names[person] for person in data["escalated_to"] if person in names])
+        return f"it went to {told} ({core.governance.organisation.role_name(data['escalated_role'])})"
+    if task.outcome != IMPROVEMENT_NEEDED:
+        return ""
+    if data.get("follow_up_on"):
+        return f"a follow-up review is due on {date.fromisoformat(data['follow_up_on']):%-d %B %Y}"
+    if data.get("next_review_on"):
+        return f"no follow-up review, as the next is due on {date.fromisoformat(data['next_review_on']):%-d %B %Y}"
+    if data.get("ends_on"):
+        return f"no follow-up review, as the contract ends on {date.fromisoformat(data['ends_on']):%-d %B %Y}"
+    return ""
 
 
 def finish_task(

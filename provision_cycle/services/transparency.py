@@ -35,12 +35,11 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance import statutory
-from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts
+from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts, next_occurrence
 from ..governance.organisation import JOINT, MONITORING_OFFICER, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, DecisionRecord, Document, Payment, Task
 from ..scheduling.config import Schedule, schedule_for
-from ..scheduling.sweeps import next_occurrence, review_every
 from ..wording import one_to_a_line
 from ..workflow.context import contract_in_law_commenced
 from ..workflow.engine import Actor
@@ -162,7 +161,7 @@ def contract_rows(
     )
     for contract in session.scalars(in_force.order_by(Contract.reference)):
         review = next_occurrence(
-            contract.start_date, review_every(schedule, contract.value, contract.risk), quarter.ends
+            contract.start_date, schedule.review_every(contract.value, contract.risk), quarter.ends
         )
         yield [
             contract.reference,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import ADMINISTRATOR
 from ..models import Case, Contract, Task, TaskStatus
-from ..models.tasks import INVITE_TENDERS, RENEWAL_DECISION
+from ..models.tasks import CONTRACT_REVIEW, INVITE_TENDERS, RENEWAL_DECISION
 from ..scheduling.config import schedule_for
 from ..services import reading
 from ..services.notices import notice_of_task
@@ -25,7 +25,7 @@ from ..services.tasks import (
     may_see_task,
     outcomes_open,
     pass_task_on,
-    review_escalated_to,
+    review_consequence,
     snooze_task,
     task_takers,
 )
@@ -102,18 +102,24 @@ def show(task_id: int):
         record = track_record(session, contract) if contract and task.kind == RENEWAL_DECISION else None
         may_pass = task.status == TaskStatus.OPEN and may_pass_on_task(me(), task, case)
         takers = task_takers(core(), session, task, case) if may_pass else []
-        review_told = review_escalated_to(core(), session, task)
+        reviewed = review_consequence(core(), session, task)
     complete, snooze = CompleteTaskForm(prefix="complete"), SnoozeTaskForm(prefix="snooze")
     passing = PassTaskForm(prefix="pass")
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
+    if task.kind == CONTRACT_REVIEW:  # two of its outcomes say what was found
+        complete.note.label.text = "Note"
+        complete.note.description = (
+            "Needed when improvement is needed (what must improve, for the follow-up review) or when the review "
+            "is escalated (what the Head of Category needs to know)"
+        )
     passing.assignee_id.choices = colleague_options(takers)
     if request.method == "POST":
         form = next((f for f in (complete, passing) if f.submit.name in request.form), snooze)
         if form.validate_on_submit():
             try:
                 if form is complete:
-                    complete_task(core(), task_id, me().id, outcome=form.outcome.data, note=form.note.data or "")
-                    flash(f"Task completed: {task.title}")
+                    came = complete_task(core(), task_id, me().id, outcome=form.outcome.data, note=form.note.data or "")
+                    flash(f"Task completed: {task.title}" + (f"; {came}" if came else ""))
                 elif form is passing:
                     to = pass_task_on(
                         core(), task_id, me().id, assignee_id=int(form.assignee_id.data), reason=form.reason.data or ""
@@ -149,7 +155,7 @@ def show(task_id: int):
         urgency_report_period=special_urgency_period_of_task(core(), task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
         escalation=escalation,
-        review_told=review_told,
+        reviewed=reviewed,
         track_record=record,
         today=core().engine.today(),
     )

@@ -408,6 +408,27 @@ def test_tasks_complete_and_snooze(api, core, db):
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db):
+    from datetime import timedelta
+
+    from provision_cycle.models import Contract
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    with core.db.unit_of_work() as session:
+        session.get(Contract, contract_id).end_date = core.engine.today() + timedelta(days=400)
+        new = NewTask("contract_review", "Review", core.engine.today(), p.contract_manager, contract_id=contract_id)
+        task_id = raise_task(core, session, new, actor_id=p.officer)
+    manager = api(p.contract_manager)
+    problem = manager.post(f"/tasks/{task_id}/complete", {"outcome": "improvement_needed"}, status=422).get_json()
+    assert problem["errors"][0] == {"field": "note", "message": "Say what needs to improve, for the follow-up review"}
+    done = manager.post(f"/tasks/{task_id}/complete", {"outcome": "improvement_needed", "note": "Late"}).get_json()
+    follow_up = manager.get(f"/tasks/{done['follow_up_task_id']}").get_json()
+    assert (follow_up["kind"], follow_up["status"], follow_up["follow_up_task_id"]) == ("contract_review", "open", None)
+    assert follow_up["title"].startswith("Follow-up contract review: ")
+
+
 def test_a_task_is_passed_to_a_colleague(api, core, db):
     p = hub_people(db)
     [contract_id] = seed_contracts(core, p, 1)

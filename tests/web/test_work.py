@@ -8,7 +8,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from provision_cycle.models import AuditEvent, Case, Document, OutboxMessage, Task, TaskStatus, User
+from provision_cycle.models import AuditEvent, Case, Contract, Document, OutboxMessage, Task, TaskStatus, User
 from tests.factories import act, create_user, declare, hub_people, new_request
 from tests.web.conftest import PASSWORD
 from tests.web.helpers import page_text, public_contract_that_ended, renewal_task, seed_contracts
@@ -105,6 +105,33 @@ def test_a_contract_review_is_escalated_from_its_page_and_its_head_of_category_r
         "Escalated to the Head of Category (“Deliveries late three months running”): it went to Hana Head "
         "(Head of Category). It was Cora Contracts's task." in shown
     )
+
+
+def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due(core, db, browser):
+    from provision_cycle.governance.calendar import add_months
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        session.get(Contract, contract_id).end_date = core.engine.today() + timedelta(days=400)
+        new = NewTask("contract_review", "Review Contract 0", core.engine.today(), people.contract_manager,
+                      contract_id=contract_id)  # fmt: skip
+        task_id = raise_task(core, session, new, actor_id=people.officer)
+    manager = browser(people.contract_manager)
+    assert "Needed when improvement is needed (what must improve" in manager.get(f"/tasks/{task_id}").text
+    asked = {"complete-outcome": "improvement_needed", "complete-submit": "1"}
+    page = manager.post(f"/tasks/{task_id}", asked, status=400).text
+    assert "Say what needs to improve, for the follow-up review" in page and 'href="#complete-note"' in page
+    follow_up = f"a follow-up review is due on {add_months(core.engine.today(), 3):%-d %B %Y}"
+    done = manager.post(
+        f"/tasks/{task_id}", asked | {"complete-note": "Late deliveries"}, follow_redirects=True, status=200
+    )
+    listed = page_text(done.text)
+    assert f"Task completed: Review Contract 0; {follow_up}" in listed
+    assert "Follow-up contract review: " in listed
+    shown = page_text(manager.get(f"/tasks/{task_id}").text)
+    assert f"Improvement needed: a follow-up review (“Late deliveries”): {follow_up}." in shown
 
 
 def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core, db, browser):
