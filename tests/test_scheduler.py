@@ -56,11 +56,17 @@ def test_renewal_tasks_at_lead_times_once_each(core, db, clock, schedule):
     big = _contract(core, people, value="2000000", ends=add_months(today, 10))  # leads 18/12/9/6/3
     small = _contract(core, people, value="50000", ends=today + timedelta(days=20))  # leads 6/3/1
     _contract(core, people, value="50000", ends=add_months(today, 30))  # not yet due
-    _contract(core, people, value="2000000", ends=add_months(today, 5), state="renewal_decision")  # decided
+    # Its renewal decision opened on its case but nothing proposed yet: still to be decided, still reminded.
+    opened = _contract(core, people, value="2000000", ends=add_months(today, 5), state="renewal_decision")
+    _contract(core, people, value="2000000", ends=add_months(today, 5), state="recommissioning")  # decided
 
-    assert raise_renewal_tasks(core, schedule, today).changed == 2
+    assert raise_renewal_tasks(core, schedule, today).changed == 3
     assert _tasks(db) == sorted(
-        [(big, add_months(add_months(today, 10), -12)), (small, add_months(today + timedelta(days=20), -1))],
+        [
+            (big, add_months(add_months(today, 10), -12)),
+            (small, add_months(today + timedelta(days=20), -1)),
+            (opened, add_months(add_months(today, 5), -6)),
+        ],
         key=lambda t: t[1],
     )
     assert raise_renewal_tasks(core, schedule, today).changed == 0  # a rerun raises nothing
@@ -1212,6 +1218,26 @@ def test_new_lead_times_in_the_schedule_reach_contracts_the_incremental_sweep_ha
     assert raise_renewal_tasks(core, longer, today).changed == 1
     assert _tasks(db) == [(big, add_months(add_months(today, 20), -24))]
     assert raise_renewal_tasks(core, longer, today).changed == 0
+
+
+def test_states_newly_reminded_of_their_renewal_reach_contracts_the_incremental_sweep_has_passed(
+    core, db, clock, schedule, monkeypatch
+):
+    """A release that raises renewal tasks in more states (an opened renewal decision, in this one): the next
+    run looks at the whole register again, as for new lead times, not only at lead times that came since."""
+    from provision_cycle.scheduling import sweeps
+
+    people = hub_people(db)
+    today = clock.today
+    opened = _contract(core, people, value="50000", ends=add_months(today, 2), state="renewal_decision")
+    every_state = sweeps._renewal_states
+    monkeypatch.setattr(sweeps, "_renewal_states", lambda core, *stands: ("live", "extended"))  # as released before
+    assert raise_renewal_tasks(core, schedule, today).changed == 0
+    assert raise_renewal_tasks(core, schedule, today).changed == 0  # incremental from here on
+    monkeypatch.setattr(sweeps, "_renewal_states", every_state)
+    assert raise_renewal_tasks(core, schedule, today).changed == 1  # its 3-month lead time came a month ago
+    assert _tasks(db) == [(opened, add_months(add_months(today, 2), -3))]
+    assert raise_renewal_tasks(core, schedule, today).changed == 0
 
 
 def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, db, clock, schedule):

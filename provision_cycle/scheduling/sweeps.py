@@ -108,8 +108,8 @@ log = logging.getLogger(__name__)
 
 
 def _renewal_states(core: Core, *stands: str) -> tuple[str, ...]:
-    """The contract states whose renewal is ``stands`` ("pending": still to be decided; "deciding";
-    "decided": to end, or be re-commissioned, at its end date), as the contract workflow marks them."""
+    """The contract states whose renewal is ``stands`` ("pending": still to be decided; "deciding": before its
+    approvers; "decided": to end, or be re-commissioned, at its end date), as the contract workflow marks them."""
     return core.workflows.states_where("contract", "renewal", *stands)
 
 
@@ -179,7 +179,8 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
     longest = max(months for row in schedule.lead_times for months in row.months_before)
     window = [Contract.end_date >= today, Contract.end_date <= add_months(today, longest), lead.is_not(None)]
     raised = 0
-    run_name = _renewal_run_name(schedule)
+    states = _renewal_states(core, "pending")
+    run_name = _renewal_run_name(schedule, states)
     with core.db.unit_of_work() as session:
         last = _last_run(session, run_name, full)
         passes = [window]
@@ -196,7 +197,7 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
             )
             passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at]]
         for conditions in passes:
-            new = session.connection().execute(_renewal_insert(core, lead, conditions, now)).all()
+            new = session.connection().execute(_renewal_insert(core, lead, conditions, states, now)).all()
             raised += len(new)
             _announce_tasks(session, new, now)
         _record_run(core, session, run_name, today, now)
@@ -227,11 +228,13 @@ def _supersede_renewal_tasks(session, now) -> int:
     return session.execute(closing).rowcount
 
 
-def _renewal_run_name(schedule: Schedule) -> str:
-    """The sweep's bookkeeping row, named for the lead times it ran with. Editing them in schedule.yaml makes
-    the next run a full one, so contracts whose new lead time has already come get their task."""
+def _renewal_run_name(schedule: Schedule, states: tuple[str, ...]) -> str:
+    """The sweep's bookkeeping row, named for the lead times it ran with and the contract states it raises
+    tasks in. Editing either (schedule.yaml; a state's ``renewal`` stand in the contract workflow) makes the
+    next run a full one, so contracts whose lead time has already come get their task."""
     lead_times = [(str(row.value_over), row.months_before, sorted(row.pillars or ())) for row in schedule.lead_times]
-    return f"raise_renewal_tasks:{hashlib.sha256(repr(lead_times).encode()).hexdigest()[:12]}"
+    key = repr((lead_times, sorted(states)))
+    return f"raise_renewal_tasks:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 def _lead_time_due(schedule: Schedule, today: date):
@@ -1362,8 +1365,9 @@ RAISE_ONCE = {"index_elements": ["subject_key", "kind", "due_on"]}  # a task alr
 RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
 
 
-def _renewal_insert(core: Core, lead, conditions: list, now):
-    """The renewal-decision task ``lead`` months before the end of each contract meeting ``conditions``."""
+def _renewal_insert(core: Core, lead, conditions: list, states: tuple[str, ...], now):
+    """The renewal-decision task ``lead`` months before the end of each contract meeting ``conditions`` whose
+    case is in one of ``states``."""
     # Only columns the end-date index carries (``ix_contracts_expiry`` covers the sweep): the scan never
     # visits the table itself.
     candidates = select(
@@ -1378,7 +1382,7 @@ def _renewal_insert(core: Core, lead, conditions: list, now):
             cast(c.lead, String) + sql_case((c.lead == 1, literal(" month")), else_=literal(" months")) + LEAD_DETAIL
         ),
         due_on=lambda c: _add_months(core, c.end_date, -c.lead),
-        states=_renewal_states(core, "pending"),
+        states=states,
         now=now,
     )
 

@@ -155,7 +155,8 @@ class StateDef:
     # The contract's proposal a state decides or waits to make: "variation" or "renewal".
     proposal: str | None = None
     # A contract's renewal decision in this state: still to be taken ("pending": the contract runs, is
-    # reviewed and gets its renewal tasks), being taken ("deciding"), or taken to let it end or re-commission
+    # reviewed and gets its renewal tasks, its decision opened or not), before its approvers ("deciding"), or
+    # taken to let it end or re-commission
     # ("decided": it runs to its end date, notice to end it still to be given); None once it has ended.
     renewal: str | None = None
 
