@@ -16,6 +16,7 @@ from provision_cycle.errors import InvalidInput, NotFound, NotPermitted
 from provision_cycle.governance.calendar import add_months, next_occurrence
 from provision_cycle.models import Case, Contract
 from provision_cycle.services.register import ExistingContract, import_contract
+from provision_cycle.services.tasks import NewTask
 from provision_cycle.services.transparency import Quarter, quarterly_file
 
 from .factories import act, approve_gate, create_user, declare, hub_people, new_request, publish_tender_notice
@@ -105,6 +106,21 @@ def test_the_contracts_file_holds_each_contract_over_5000_in_force_in_the_quarte
     assert rows["Taxis"][6:8] == ["No", "Yes"] and rows["Taxis"][12:] == ["", "Neither: direct award"]
     cherwell = [row[1] for row in _file(core, "contracts", "CDC")]
     assert cherwell == ["Laptops", "Cherwell only"]  # by reference: the joint one is in both files
+
+
+def test_a_follow_up_review_brings_the_contracts_file_s_review_date_forward(core, db):
+    from provision_cycle.services.tasks import complete_task, raise_task
+
+    people = hub_people(db)
+    stationery = _contract(core, people, "Stationery", start=date(2025, 9, 1), end=date(2028, 8, 31))
+    with db.unit_of_work() as session:  # reviewed yearly, next on 1 September 2026
+        review = NewTask("contract_review", "Review", date(2026, 3, 2), people.contract_manager, contract_id=stationery)
+        task_id = raise_task(core, session, review, actor_id=people.officer)
+    complete_task(core, task_id, people.contract_manager, outcome="improvement_needed", note="Late deliveries")
+    [row] = _file(core, "contracts", "OCC")
+    assert row[12] == "2026-06-02"  # three months after the review on 2 March
+    # The quarter before had ended when it was brought forward: its file keeps the yearly date.
+    assert _file(core, "contracts", "OCC", Quarter.parse("2025-10"))[0][12] == "2026-09-01"
 
 
 def _day(year, month):

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..core import Core
@@ -39,6 +39,7 @@ from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial
 from ..governance.organisation import JOINT, MONITORING_OFFICER, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, DecisionRecord, Document, Payment, Task
+from ..models.tasks import CONTRACT_REVIEW
 from ..scheduling.config import Schedule, schedule_for
 from ..wording import one_to_a_line
 from ..workflow.context import contract_in_law_commenced
@@ -159,10 +160,12 @@ def contract_rows(
         Contract.end_date >= quarter.starts,
         or_(Case.closed_at.is_(None), Case.closed_at >= _midnight(quarter.starts)),
     )
+    follow_ups = _follow_up_reviews(session, authority, quarter)
     for contract in session.scalars(in_force.order_by(Contract.reference)):
         review = next_occurrence(
             contract.start_date, schedule.review_every(contract.value, contract.risk), quarter.ends
         )
+        review = min(review, follow_ups.get(contract.id, review))
         yield [
             contract.reference,
             contract.title,
@@ -179,6 +182,24 @@ def contract_rows(
             review.isoformat() if review <= contract.end_date else "",
             _invitation(contract.route),
         ]
+
+
+def _follow_up_reviews(session: Session, authority: str, quarter: Quarter) -> dict[int, date]:
+    """The first review task due after the quarter, raised by its end, of each of the council's contracts
+    that has one: a follow-up review (a review that found improvement needed, ``tasks._follow_up_review``)
+    comes before the next at the contract's cadence."""
+    rows = session.execute(
+        select(Task.contract_id, func.min(Task.due_on))
+        .join(Contract, Contract.id == Task.contract_id)
+        .where(
+            of_council(Contract.authority, authority),
+            Task.kind == CONTRACT_REVIEW,
+            Task.due_on > quarter.ends,
+            Task.created_at < _midnight(quarter.ends + timedelta(days=1)),
+        )
+        .group_by(Task.contract_id)
+    )
+    return {contract_id: due_on for contract_id, due_on in rows}
 
 
 def tender_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
