@@ -392,6 +392,35 @@ def test_a_contract_review_that_finds_improvement_needed_brings_the_contract_bac
             )
 
 
+def test_a_contract_s_next_review_is_its_open_review_task_or_the_next_anniversary_while_reviews_are_raised(core, db):
+    from sqlalchemy import update
+
+    from provision_cycle.governance.calendar import add_months
+    from provision_cycle.services.tasks import next_review
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    today = core.engine.today()
+    starts = today - timedelta(days=30)
+    contract = register_contract(core, people, value="50000", starts=starts, ends=today + timedelta(days=700))
+
+    def review(state: str = "live"):
+        with db.unit_of_work() as session:
+            session.execute(update(Case).where(Case.id == contract.case_id).values(state=state))
+        with db.reading() as session:
+            tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id)))
+            found = next_review(core, contract, session.get(Case, contract.case_id), tasks)
+            return found.every_months, found.due_on, found.follow_up, found.stand
+
+    assert review() == (12, add_months(starts, 12), False, "pending")
+    assert review("renewal_gate") == (12, None, False, "deciding")  # none raised meanwhile
+    assert review("expired") == (12, None, False, None)
+    task = _task(core, people, contract.id, "contract_review", "Contract review")
+    assert review() == (12, today, False, "pending")  # the one raised, till it is done
+    complete_task(core, task, people.contract_manager, outcome="improvement_needed", note="Slow")
+    assert review() == (12, add_months(today, 3), True, "pending")
+
+
 def test_a_review_completed_on_the_contract_s_case_completes_its_review_task(core, db):
     from tests.factories import act
 

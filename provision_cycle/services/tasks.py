@@ -45,6 +45,7 @@ from .reading import open_tasks_of, works_for
 # What a person can say they did about each kind of task: (value, label).
 ESCALATED = "escalated"  # a contract review's outcome that tells the Head of Category (_escalate_review)
 IMPROVEMENT_NEEDED = "improvement_needed"  # a contract review's outcome that brings it back (_follow_up_review)
+FOLLOW_UP = "Follow-up contract review: "  # the title of the review it brings
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     RENEWAL_DECISION: (
         ("extend", "Extend the contract (take up an extension option)"),
@@ -239,7 +240,7 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
         return {"follow_up_on": None, "ends_on": contract.end_date.isoformat()}
     new = NewTask(
         CONTRACT_REVIEW,
-        f"Follow-up contract review: {contract.reference} {contract.title}",
+        f"{FOLLOW_UP}{contract.reference} {contract.title}",
         due_on,
         contract.contract_manager_id or contract.case.requester_id,
         contract_id=contract.id,
@@ -279,6 +280,32 @@ def _escalate_review(core: Core, session: Session, task: Task, case: Case, actor
             )
         )  # fmt: skip
     return {"escalated_to": told, "escalated_role": role}
+
+
+@dataclass(frozen=True)
+class NextReview:
+    """How often a contract is reviewed and when next, for its page."""
+
+    every_months: int
+    due_on: date | None  # None: no review to come (see ``stand``)
+    follow_up: bool  # brought forward by a review that found improvement needed
+    stand: str | None  # the contract state's renewal stand: reviews are raised while it is "pending"; None: ended
+
+
+def next_review(core: Core, contract: Contract, case: Case, tasks: list[Task]) -> NextReview:
+    """The contract's next review: an open review task of ``tasks`` (its own; a follow-up review among them),
+    else the next anniversary at its cadence while reviews are raised for it, before its end."""
+    schedule = schedule_for(core)
+    every = schedule.review_every(contract.value, contract.risk)
+    stand = core.workflows.state_of(case).renewal
+    due = [t for t in tasks if t.kind == CONTRACT_REVIEW and t.status == TaskStatus.OPEN]
+    if due:
+        soonest = min(due, key=lambda t: t.due_on)
+        return NextReview(every, soonest.due_on, soonest.title.startswith(FOLLOW_UP), stand)
+    today = core.engine.today()
+    periodic = next_occurrence(contract.start_date, every, today - timedelta(days=1))  # today's is still to come
+    to_come = stand == "pending" and periodic < contract.end_date
+    return NextReview(every, periodic if to_come else None, False, stand)
 
 
 def review_consequence(core: Core, session: Session, task: Task) -> str:

@@ -22,7 +22,7 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
-from ..services.tasks import may_see_task
+from ..services.tasks import may_see_task, next_review
 from ..wording import counted
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.frameworks import framework_named_by
@@ -192,6 +192,7 @@ def show(contract_id: int):
         contract = reading.get_contract_for(session, me(), contract_id)
         page = reading.case_page(core(), session, me(), contract.case_id)
         tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id).order_by(Task.due_on)))
+        review = next_review(core(), contract, page.case, tasks)
         manager = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
         paid, payments = spend.contract_spend(session, contract.id)
         latest = spend.contract_payments(session, contract.id)
@@ -214,6 +215,7 @@ def show(contract_id: int):
         contract=contract,
         page=page,
         tasks=tasks,
+        review=review,
         # Someone who sees the contract only as its manager sees its tasks listed, not linked to a 404.
         tasks_openable={task.id for task in tasks if may_see_task(me(), task, page.case)},
         manager=manager.get(contract.contract_manager_id, "Not assigned"),

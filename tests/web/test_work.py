@@ -119,6 +119,10 @@ def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due
                       contract_id=contract_id)  # fmt: skip
         task_id = raise_task(core, session, new, actor_id=people.officer)
     manager = browser(people.contract_manager)
+    today = core.engine.today()
+    assert f"Reviews Every 12 months; next due {today:%-d %B %Y}" in page_text(
+        manager.get(f"/contracts/{contract_id}").text
+    )
     assert "Needed when improvement is needed (what must improve" in manager.get(f"/tasks/{task_id}").text
     asked = {"complete-outcome": "improvement_needed", "complete-submit": "1"}
     page = manager.post(f"/tasks/{task_id}", asked, status=400).text
@@ -132,6 +136,11 @@ def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due
     assert "Follow-up contract review: " in listed
     shown = page_text(manager.get(f"/tasks/{task_id}").text)
     assert f"Improvement needed: a follow-up review (“Late deliveries”): {follow_up}." in shown
+    # The contract's page gives it as its next review, where it gave the one now done.
+    due = add_months(core.engine.today(), 3)
+    assert f"Reviews Every 12 months; a follow-up review is due {due:%-d %B %Y}" in page_text(
+        manager.get(f"/contracts/{contract_id}").text
+    )
 
 
 def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core, db, browser):
