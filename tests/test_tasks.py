@@ -174,6 +174,63 @@ def test_a_councils_own_duty_passes_only_to_the_councils_holders_of_its_role(cor
         assert session.get(Task, task_id).assignee_id == other
 
 
+def test_someone_s_open_tasks_pass_to_one_colleague_who_could_do_each_of_them_all_or_none(core, db):
+    """Someone leaving: their administrator passes every task of theirs they may pass to one colleague who
+    could do each, in one go; each task's case records it, the colleague gets one message listing them, and
+    whose they were one saying where they went. Nobody who could not do every one is accepted, and then none
+    moves."""
+    from provision_cycle.models import AuditEvent, OutboxMessage
+    from provision_cycle.services.tasks import pass_all_tasks_on, pass_task_on, passable_tasks, takers_of_all_tasks
+    from tests.factories import create_user
+
+    people = hub_people(db)
+    colleague = create_user(db, ("contract_manager", "OCC", "cnc"), full_name="Nia Newcomer")
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    first, second = seed_contracts(core, people, 2)
+    tasks = [
+        renewal_task(core, people, first, "Decide the first"),
+        _task(core, people, second, "contract_review", "Review the second"),
+    ]
+    with db.reading() as session:
+        passing = passable_tasks(core, session, people.contract_manager, core.engine.actor(session, admin))
+        assert [task.id for task, _ in passing] == sorted(tasks, key=lambda t: session.get(Task, t).due_on)
+        takers = [p.full_name for p in takers_of_all_tasks(core, session, passing)]
+    assert takers == ["Hana Head", "Max Manager", "Nia Newcomer", "Olive Officer"]
+
+    # With a council's own duty among them, which only its intelligence analysts could do, nobody could do
+    # them all: refused, and none moves.
+    analyst = create_user(db, ("intelligence_analyst", "OCC"), full_name="Zoe Analyst")
+    with core.db.unit_of_work() as session:
+        new = NewTask("pipeline_notice", "Publish the pipeline notice", core.engine.today(), people.contract_manager,
+                      authority="OCC")  # fmt: skip
+        duty = raise_task(core, session, new, actor_id=admin)
+    with pytest.raises(InvalidInput, match="Choose someone who could do every one of these tasks"):
+        pass_all_tasks_on(core, people.contract_manager, admin, assignee_id=colleague)
+    with db.reading() as session:
+        assert {session.get(Task, task).assignee_id for task in [*tasks, duty]} == {people.contract_manager}
+    pass_task_on(core, duty, admin, assignee_id=analyst)
+
+    assert pass_all_tasks_on(core, people.contract_manager, admin, assignee_id=colleague, reason="Cora left") == 2
+    with db.reading() as session:
+        assert {session.get(Task, task).assignee_id for task in tasks} == {colleague}
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "pass_task_on")).all()
+        assert sorted((e.data["task_id"], e.data["from"], e.data["to"], e.comment) for e in events) == [
+            (task, people.contract_manager, colleague, "Cora left") for task in sorted(tasks)
+        ] + [(duty, people.contract_manager, analyst, "")]
+        told = session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.subject, OutboxMessage.body)
+            .where(OutboxMessage.kind == "tasks_raised", OutboxMessage.subject.like("Ada Admin passed %"))
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert [(who, subject) for who, subject, _ in told] == [
+        (colleague, "Ada Admin passed 2 tasks to you"),
+        (people.contract_manager, "Ada Admin passed 2 tasks of yours to Nia Newcomer"),
+    ]
+    assert "- Decide the first (due " in told[0].body and told[0].body.endswith("\n\nReason: Cora left")
+    with pytest.raises(InvalidInput, match="They have no open task that you can pass on"):
+        pass_all_tasks_on(core, people.contract_manager, admin, assignee_id=colleague)
+
+
 def test_proposing_the_renewal_decision_completes_its_renewal_tasks(core, db, clock):
     from tests.factories import act
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -139,6 +139,16 @@ class Colleague(NamedTuple):
     full_name: str
     job_title: str
     email: str
+
+
+def in_every(choices: Iterable[list[Colleague]]) -> list[Colleague]:
+    """The people in every one of ``choices`` (each a list of whom something could go to), by name: who
+    could take all of several things handed over at once."""
+    common: dict[int, Colleague] | None = None
+    for these in choices:
+        ids = {person.id for person in these}
+        common = {p.id: p for p in these} if common is None else {i: p for i, p in common.items() if i in ids}
+    return sorted((common or {}).values(), key=lambda person: (person.full_name, person.id))
 
 
 def user_names(session: Session, ids: Collection[int]) -> dict[int, str]:

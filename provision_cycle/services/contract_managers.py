@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session, contains_eager
 from ..core import Core
 from ..errors import InvalidInput
 from ..models import Contract, OutboxMessage, Task, TaskStatus, User
-from ..models.people import Colleague, colleagues
+from ..models.people import Colleague, colleagues, in_every
 from ..wording import counted
 from ..workflow.context import may_manage_contracts
 from ..workflow.engine import Actor
 from .reading import at_an_end
 from .register import lock_contract
+from .tasks import checked_reason
 
 KIND = "contract_manager_changed"  # the outbox kind of both messages
-MAX_REASON = 2000
 
 
 def may_assign_contract_manager(actor: Actor, contract: Contract) -> bool:
@@ -36,7 +36,7 @@ def manager_choices(core: Core, session: Session, contract: Contract) -> list[Co
 
 def assign_contract_manager(core: Core, contract_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> int:
     """Make ``manager_id`` the contract's manager; returns how many open tasks were handed over with it."""
-    reason = _checked_reason(reason)
+    reason = checked_reason(reason)
     with core.db.unit_of_work() as session:
         contract, case = lock_contract(core, session, contract_id)
         actor = core.engine.actor(session, actor_id)
@@ -83,11 +83,9 @@ def contracts_managed_by(core: Core, session: Session, person_id: int, actor: Ac
 def takers_of_all(core: Core, session: Session, contracts: list[Contract], person_id: int) -> list[Colleague]:
     """Who could take every one of ``contracts`` from ``person_id``: the contract managers each of them may
     go to, by name."""
-    takers: dict[int, Colleague] | None = None
-    for contract in contracts:
-        these = {p.id: p for p in manager_choices(core, session, contract) if p.id != person_id}
-        takers = these if takers is None else {i: p for i, p in takers.items() if i in these}
-    return sorted((takers or {}).values(), key=lambda person: (person.full_name, person.id))
+    return in_every(
+        [p for p in manager_choices(core, session, contract) if p.id != person_id] for contract in contracts
+    )
 
 
 def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int, reason: str = "") -> tuple[int, int]:
@@ -95,7 +93,7 @@ def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int,
     someone leaving, or moving post) to ``manager_id``, with their open tasks, all or none; each contract's
     audit chain records it, and the new manager is sent one message listing them. (How many contracts, how
     many tasks.)"""
-    reason = _checked_reason(reason)
+    reason = checked_reason(reason)
     with core.db.unit_of_work() as session:
         actor = core.engine.actor(session, actor_id)
         contracts = contracts_managed_by(core, session, person_id, actor)
@@ -118,13 +116,6 @@ def hand_over_all(core: Core, person_id: int, actor_id: int, *, manager_id: int,
         body = f"{named}\n\n{handed} came to you with them.{because}"
         session.add(OutboxMessage.queued(KIND, manager_id, subject, body, now, case_id=None))
         return len(contracts), moved
-
-
-def _checked_reason(reason: str) -> str:
-    reason = reason.strip()
-    if len(reason) > MAX_REASON:
-        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
-    return reason
 
 
 def _hand_over(

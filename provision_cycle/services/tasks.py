@@ -19,7 +19,7 @@ from ..governance.calendar import add_months, next_occurrence
 from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, JOINT
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..models.outbox import REVIEW_ESCALATED, TASK_COVERED, TASKS_RAISED
-from ..models.people import Colleague, colleagues, user_names
+from ..models.people import Colleague, colleagues, in_every, user_names
 from ..models.tasks import (
     CONTRACT_ENDED,
     CONTRACT_REVIEW,
@@ -35,7 +35,7 @@ from ..models.tasks import (
     council_subject,
 )
 from ..scheduling.config import schedule_for
-from ..wording import humanise, listed
+from ..wording import counted, humanise, listed
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
@@ -416,9 +416,7 @@ def pass_task_on(core: Core, task_id: int, actor_id: int, *, assignee_id: int, r
     or the work better placed with a colleague. The new assignee is told (as of a new task), and so is whose
     it was, when someone else passed it on; its case's audit chain (the system's, for a council's duty or a
     framework's) records who gave it to whom, and why. Returns the new assignee's name."""
-    reason = reason.strip()
-    if len(reason) > MAX_REASON:
-        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
+    reason = checked_reason(reason)
     with core.db.unit_of_work() as session:
         task, case, actor = lock_task(core, session, task_id, actor_id, may=may_pass_on_task)
         takers = {person.id: person.full_name for person in task_takers(core, session, task, case)}
@@ -426,17 +424,90 @@ def pass_task_on(core: Core, task_id: int, actor_id: int, *, assignee_id: int, r
             raise InvalidInput({"assignee_id": "Choose someone who could do this task"})
         because = f"\n\nReason: {reason}" if reason else ""
         _tell_the_assignee(core, session, task, actor_id, "passed on", f"{takers[assignee_id]} has it now.{because}")
-        previous, task.assignee_id = task.assignee_id, assignee_id
-        now = core.engine.clock()
+        _pass(core, session, task, case, actor_id, assignee_id, reason)
         body = f"{actor.full_name} passed this task to you. Due {task.due_on:%-d %B %Y}.{because}"
         session.add(
             OutboxMessage.queued(
-                TASKS_RAISED, assignee_id, task.title, body, now, case_id=task.case_id, payload={"task_id": task.id}
+                TASKS_RAISED, assignee_id, task.title, body, core.engine.clock(), case_id=task.case_id,
+                payload={"task_id": task.id},
             )
-        )
-        event = {"task_id": task.id, "kind": task.kind, "from": previous, "to": assignee_id}
-        _audit(core, session, case, actor_id, "pass_task_on", event, reason)
+        )  # fmt: skip
         return takers[assignee_id]
+
+
+def checked_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput({"reason": f"Keep the reason to {MAX_REASON} characters"})
+    return reason
+
+
+def _pass(core: Core, session: Session, task: Task, case, actor_id: int, assignee_id: int, reason: str) -> None:
+    """Make a locked task ``assignee_id``'s, on its case's audit chain (the system's for a council's duty)."""
+    event = {"task_id": task.id, "kind": task.kind, "from": task.assignee_id, "to": assignee_id}
+    task.assignee_id = assignee_id
+    _audit(core, session, case, actor_id, "pass_task_on", event, reason)
+
+
+def passable_tasks(core: Core, session: Session, person_id: int, actor: Actor) -> list[tuple[Task, Case | None]]:
+    """``person_id``'s open tasks that ``actor`` may pass on (``may_pass_on_task``), as their list orders them,
+    each with its case: what someone leaving, or moving post, leaves to be given to a colleague."""
+    tasks = open_tasks_of(session, person_id, today=core.engine.today())
+    case_ids = {task.case_id for task in tasks if task.case_id is not None}
+    cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
+    pairs = [(task, cases.get(task.case_id)) for task in tasks]
+    return [(task, case) for task, case in pairs if may_pass_on_task(actor, task, case)]
+
+
+def takers_of_all_tasks(core: Core, session: Session, tasks: list[tuple[Task, Case | None]]) -> list[Colleague]:
+    """Who could take every one of ``tasks`` (``task_takers`` of each), by name."""
+    return in_every(task_takers(core, session, task, case) for task, case in tasks)
+
+
+def pass_all_tasks_on(core: Core, person_id: int, actor_id: int, *, assignee_id: int, reason: str = "") -> int:
+    """Give every open task of ``person_id`` that the actor may pass on (``passable_tasks``: someone leaving,
+    or moving post) to one colleague who could do each of them, all or none. Each task's case chain records
+    it as ``pass_task_on`` does; the new assignee is sent one message listing them, and whose they were one
+    saying so, where someone else passed them. Returns how many were passed."""
+    reason = checked_reason(reason)
+    with core.db.unit_of_work() as session:
+        actor = core.engine.actor(session, actor_id)
+        tasks = passable_tasks(core, session, person_id, actor)
+        # Locked in case order, as every door locks one case at a time: two of these at once cannot deadlock;
+        # a task on no case (a council's duty, a framework's re-opening) by its own row, as lock_task does.
+        for case_id in sorted({task.case_id for task, _ in tasks if task.case_id is not None}):
+            core.engine.lock_case(session, case_id, None)
+        if caseless := [task.id for task, case in tasks if case is None]:
+            session.scalars(select(Task.id).where(Task.id.in_(caseless)).with_for_update(**CHANGE_LOCK)).all()
+        tasks = [(task, case) for task, case in tasks if _still_theirs(session, task, person_id)]
+        if not tasks:
+            raise InvalidInput({"assignee_id": "They have no open task that you can pass on"})
+        if assignee_id not in {person.id for person in takers_of_all_tasks(core, session, tasks)}:
+            raise InvalidInput({"assignee_id": "Choose someone who could do every one of these tasks"})
+        for task, case in tasks:
+            _pass(core, session, task, case, actor_id, assignee_id, reason)
+        now = core.engine.clock()
+        because = f"\n\nReason: {reason}" if reason else ""
+        rows = [task for task, _ in tasks]
+        _tell_of_tasks(
+            session, assignee_id, f"{actor.full_name} passed {counted(len(rows), 'task')} to you", rows, because, now
+        )
+        if actor_id != person_id:
+            name = session.scalar(select(User.full_name).where(User.id == assignee_id))
+            passed = f"{actor.full_name} passed {counted(len(rows), 'task')} of yours to {name}"
+            _tell_of_tasks(session, person_id, passed, rows, because, now)
+        return len(rows)
+
+
+def _still_theirs(session: Session, task: Task, person_id: int) -> bool:
+    """Read again under its lock: a task completed or passed on meanwhile is no longer theirs to pass."""
+    session.refresh(task)
+    return task.status == TaskStatus.OPEN and task.assignee_id == person_id
+
+
+def _tell_of_tasks(session: Session, person_id: int, subject: str, tasks: list[Task], because: str, now) -> None:
+    lines = "\n".join(f"- {task.title} (due {task.due_on:%-d %B %Y})" for task in tasks)
+    session.add(OutboxMessage.queued(TASKS_RAISED, person_id, subject, f"{lines}{because}", now, case_id=None))
 
 
 def may_act_on_task(actor: Actor, task: Task, case) -> bool:

@@ -16,7 +16,7 @@ from ..services import passwords, reading, tokens, two_factor
 from ..services import people as people_service
 from ..services.account_activity import account_activity
 from ..services.contract_managers import contracts_managed_by
-from ..services.tasks import open_tasks_seen_by
+from ..services.tasks import open_tasks_seen_by, passable_tasks
 from ..wording import at_time, listed
 from .common import core, csv_download, id_asked_for, me, render
 from .forms import ActionForm, GrantRoleForm, NewUserForm, PersonDetailsForm, apply_errors, change_from, pressed
@@ -118,6 +118,7 @@ def user(user_id: int):
         recent = account_activity(session, core().governance.organisation, me(), person_id=user_id, per_page=RECENT)
         managed = len(contracts_managed_by(core(), session, user_id, me()))
         their_tasks = open_tasks_seen_by(core(), session, user_id, me())
+        passable = len(passable_tasks(core(), session, user_id, me())) if their_tasks else 0
         short = people_service.roles_left_short_without(core(), session, user_id)
     form = GrantRoleForm()
     form.fill_choices(core(), people_service.administered_by(me()))
@@ -140,6 +141,7 @@ def user(user_id: int):
         tokens=tokens.tokens_of(core(), user_id),
         managed=managed,
         their_tasks=their_tasks,
+        passable=passable,
         short=short,
         today=core().engine.today(),
     )

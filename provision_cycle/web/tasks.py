@@ -24,16 +24,27 @@ from ..services.tasks import (
     may_pass_on_task,
     may_see_task,
     outcomes_open,
+    pass_all_tasks_on,
     pass_task_on,
+    passable_tasks,
     review_consequence,
     snooze_task,
+    takers_of_all_tasks,
     task_takers,
 )
 from ..services.transparency import payments_notice_quarter, special_urgency_period_of_task
-from ..wording import humanise
+from ..wording import counted, humanise
 from ..workflow.participation import requests_to_participate
 from .common import core, id_asked_for, me, render
-from .forms import CompleteTaskForm, PassTaskForm, SnoozeTaskForm, apply_errors, colleague_options, options
+from .forms import (
+    CompleteTaskForm,
+    PassTaskForm,
+    SnoozeTaskForm,
+    apply_errors,
+    change_from,
+    colleague_options,
+    options,
+)
 from .security import signed_in
 
 tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -70,6 +81,37 @@ def mine():
         sort=sort,
         sorts=reading.TASK_SORTS,
         today=core().engine.today(),
+    )
+
+
+@tasks.route("/of/<id:person_id>", methods=["GET", "POST"])
+@signed_in
+def pass_all_of(person_id: int):
+    """Pass every open task of someone (leaving, moving post, away for long) that the signed-in person may
+    pass on to one colleague who could do each of them, at once: their administrator, or their category
+    team covering for them."""
+    with core().db.reading() as session:
+        passing = passable_tasks(core(), session, person_id, me())
+        if not passing:
+            raise NotFound("They have no open task that you can pass on")
+        whose = reading.user_names(session, {person_id})[person_id]
+        takers = {person.id: person for person in takers_of_all_tasks(core(), session, passing)}
+        session.expunge_all()
+    form = PassTaskForm()
+    form.assignee_id.label.text = "Who should do them?"
+    form.submit.label.text = f"Pass all {len(passing)} on" if len(passing) > 1 else "Pass it on"
+    form.assignee_id.choices = colleague_options(list(takers.values()))
+
+    def pass_all() -> str:
+        count = pass_all_tasks_on(
+            core(), person_id, me().id, assignee_id=int(form.assignee_id.data), reason=form.reason.data or ""
+        )
+        return f"{takers[int(form.assignee_id.data)].full_name} has the {counted(count, 'task')} {whose} had."
+
+    if done := change_from(form, pass_all, back=url_for(".mine")):
+        return done
+    return render(
+        "tasks/pass_all.html", form=form, tasks=[task for task, _ in passing], whose=whose, today=core().engine.today()
     )
 
 

@@ -220,6 +220,35 @@ def test_an_administrator_passes_on_a_leavers_tasks_from_their_page(core, db, br
     assert "Their open tasks" not in browser(admin).get(f"/admin/users/{people.contract_manager}").text
 
 
+def test_a_leavers_tasks_pass_to_one_colleague_at_once(core, db, browser):
+    """From their person page (their administrator) or their team's tasks (a colleague covering): every one
+    of theirs the person may pass goes to someone who could do each, in one go."""
+    people = hub_people(db)
+    first, second = seed_contracts(core, people, 2)
+    tasks = [renewal_task(core, people, contract, f"Decide {n}") for n, contract in enumerate((first, second))]
+    admin = create_user(db, ("administrator", "OCC"), full_name="Ada Admin")
+    person = page_text(browser(admin).get(f"/admin/users/{people.contract_manager}").text)
+    assert "pass each to a colleague from its page, or pass all 2 to one colleague (handing over" in person
+    team = browser(people.officer).get(f"/tasks/?whose=team&colleague={people.contract_manager}").text
+    assert f'href="/tasks/of/{people.contract_manager}">Pass' in team
+
+    url = f"/tasks/of/{people.contract_manager}"
+    page = browser(admin).get(url).text
+    assert "Cora Contracts has 2 open tasks that you can pass on." in page_text(page)
+    assert all(f'href="/tasks/{task}">Decide {n}</a>' in page for n, task in enumerate(tasks))
+    refused = browser(admin).post(url, {"assignee_id": "", "reason": "", "submit": "1"}, status=400).text
+    assert "Choose who to pass the task to" in refused
+    done = browser(admin).post(
+        url, {"assignee_id": str(people.officer), "reason": "Cora has left", "submit": "1"}, follow_redirects=True,
+        status=200,
+    ).text  # fmt: skip
+    assert "Olive Officer has the 2 tasks Cora Contracts had." in page_text(done)
+    with db.reading() as session:
+        assert {session.get(Task, task).assignee_id for task in tasks} == {people.officer}
+    browser(admin).get(url, status=404)  # none left
+    browser(people.requester).get(f"/tasks/of/{people.officer}", status=404)  # none theirs to pass
+
+
 def test_snoozing_needs_a_reason_and_a_date_in_the_next_90_days(core, db, browser):
     people = hub_people(db)
     task_id = _task(core, people)
