@@ -97,7 +97,7 @@ from ..services.links import LIFETIME, issue_action_link
 from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.reading import open_forward_plan, waiting_on_approvers_since
-from ..services.tasks import NewTask, raise_task
+from ..services.tasks import NewTask, raise_task, tell_each
 from ..wording import counted, duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest, behind_the_proposal
 from ..workflow.frameworks import framework_name, framework_reference, ours_to_reopen
@@ -1069,7 +1069,7 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             # Many tasks lead to the list of them: the council's notices, or the team's (which an
             # administrator standing in is not in: theirs lead to the first task's case).
             listed = "/tasks/?whose=council" if duty else None if standing_in else "/tasks/?whose=team"
-            _tell_each(session, by_person, TASK_OVERDUE, one, many, intro, now, line=_overdue_line, listed=listed)
+            tell_each(session, by_person, TASK_OVERDUE, one, many, intro, now, line=_overdue_line, listed=listed)
         for (told, people), ids in escalated.items():  # a team's tasks go to the same people: few updates
             for chunk in range(0, len(ids), 1000):
                 session.execute(
@@ -1114,7 +1114,7 @@ def _announce_tasks(session, raised, now) -> None:
     by_person: dict[int, list] = {}
     for row in raised:
         by_person.setdefault(row.assignee_id, []).append(row)
-    _tell_each(
+    tell_each(
         session,
         by_person,
         TASKS_RAISED,
@@ -1124,28 +1124,6 @@ def _announce_tasks(session, raised, now) -> None:
         now,
         alone=lambda row: f"Due {row.due_on:%-d %B %Y}.",  # the subject names it: not a list of one
     )
-
-
-def _due_line(row) -> str:
-    return f"- {row.title} (due {row.due_on:%-d %B %Y})"
-
-
-def _tell_each(
-    session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=_due_line, listed=None, alone=None
-) -> None:
-    """One message per person listing their tasks, soonest due first (the first 50, then how many more);
-    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line (``alone(task)``, if
-    given, the line of a message about one task), and ``listed`` is the page listing them all, if there is one."""
-    for person, rows in by_person.items():
-        rows = sorted(rows, key=lambda r: r.due_on)
-        lines = [alone(rows[0])] if alone and len(rows) == 1 else [line(r) for r in rows[:50]]
-        if len(rows) > 50:
-            lines.append(f"... and {len(rows) - 50} more: see the tasks")
-        subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
-        body = "\n".join([intro, *lines] if intro else lines)
-        # A message about one task names it, so that it leads to the task itself (``page_of``).
-        payload = {"task_id": rows[0].id} if len(rows) == 1 else {"open": listed} if listed else None
-        session.add(OutboxMessage.queued(kind, person, subject, body, now, case_id=rows[0].case_id, payload=payload))
 
 
 # --- email -----------------------------------------------------------------------------------------------

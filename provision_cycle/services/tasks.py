@@ -487,15 +487,19 @@ def pass_all_tasks_on(core: Core, person_id: int, actor_id: int, *, assignee_id:
         for task, case in tasks:
             _pass(core, session, task, case, actor_id, assignee_id, reason)
         now = core.engine.clock()
-        because = f"\n\nReason: {reason}" if reason else ""
+        because = f"Reason: {reason}" if reason else ""
         rows = [task for task, _ in tasks]
-        _tell_of_tasks(
-            session, assignee_id, f"{actor.full_name} passed {counted(len(rows), 'task')} to you", rows, because, now
-        )
+        passed = f"{actor.full_name} passed {counted(len(rows), 'task')}"
+
+        def tell(person: int, subject: str) -> None:  # one message each, listing them, however many
+            tell_each(session, {person: rows}, TASKS_RAISED, lambda _: subject, lambda _: subject, because, now)
+
+        tell(assignee_id, f"{passed} to you")
         if actor_id != person_id:
-            name = session.scalar(select(User.full_name).where(User.id == assignee_id))
-            passed = f"{actor.full_name} passed {counted(len(rows), 'task')} of yours to {name}"
-            _tell_of_tasks(session, person_id, passed, rows, because, now)
+            tell(
+                person_id,
+                f"{passed} of yours to {session.scalar(select(User.full_name).where(User.id == assignee_id))}",
+            )
         return len(rows)
 
 
@@ -505,9 +509,26 @@ def _still_theirs(session: Session, task: Task, person_id: int) -> bool:
     return task.status == TaskStatus.OPEN and task.assignee_id == person_id
 
 
-def _tell_of_tasks(session: Session, person_id: int, subject: str, tasks: list[Task], because: str, now) -> None:
-    lines = "\n".join(f"- {task.title} (due {task.due_on:%-d %B %Y})" for task in tasks)
-    session.add(OutboxMessage.queued(TASKS_RAISED, person_id, subject, f"{lines}{because}", now, case_id=None))
+def due_line(row) -> str:
+    return f"- {row.title} (due {row.due_on:%-d %B %Y})"
+
+
+def tell_each(
+    session, by_person: dict[int, list], kind: str, one, many, intro: str, now, line=due_line, listed=None, alone=None
+) -> None:
+    """One message per person listing their tasks, soonest due first (the first 50, then how many more);
+    ``one(task)`` and ``many(count)`` make the subject, ``line(task)`` each task's line (``alone(task)``, if
+    given, the line of a message about one task), and ``listed`` is the page listing them all, if there is one."""
+    for person, rows in by_person.items():
+        rows = sorted(rows, key=lambda r: r.due_on)
+        lines = [alone(rows[0])] if alone and len(rows) == 1 else [line(r) for r in rows[:50]]
+        if len(rows) > 50:
+            lines.append(f"... and {len(rows) - 50} more: see the tasks")
+        subject = one(rows[0]) if len(rows) == 1 else many(len(rows))
+        body = "\n".join([intro, *lines] if intro else lines)
+        # A message about one task names it, so that it leads to the task itself (``page_of``).
+        payload = {"task_id": rows[0].id} if len(rows) == 1 else {"open": listed} if listed else None
+        session.add(OutboxMessage.queued(kind, person, subject, body, now, case_id=rows[0].case_id, payload=payload))
 
 
 def may_act_on_task(actor: Actor, task: Task, case) -> bool:
