@@ -46,7 +46,9 @@ from ..services.tasks import (
     may_see_task,
     outcome_label,
     outcomes_for,
+    pass_all_tasks_on,
     pass_task_on,
+    passable_tasks,
     snooze_task,
 )
 from ..services.transparency import REDACTED
@@ -1722,6 +1724,26 @@ def pass_on(task_id: int, body: s.PassTaskIn):
         task_id,
         lambda actor: pass_task_on(core(), task_id, actor, assignee_id=body.assignee_id, reason=body.reason),
     )
+
+
+@operation(
+    api,
+    "POST",
+    "/tasks/of/{person_id}/pass",
+    summary="Pass every open task of someone (leaving, moving post) that you may pass on to one colleague who "
+    "could do each of them, all or none; the tasks passed, as they are now",
+    tag="Tasks",
+    body=s.PassTaskIn,
+    response=s.TaskList,
+    errors=(404, 422),
+)
+def pass_all_on(person_id: int, body: s.PassTaskIn):
+    with core().db.reading() as session:
+        if not passable_tasks(core(), session, person_id, current_actor()):
+            raise NotFound("They have no open task that you can pass on")
+    passed = pass_all_tasks_on(core(), person_id, current_actor().id, assignee_id=body.assignee_id, reason=body.reason)
+    with core().db.reading() as session:
+        return json_response(s.TaskList(items=[_task(session.get(Task, task_id)) for task_id in passed]))
 
 
 def _change_task(task_id: int, change) -> Response:

@@ -464,11 +464,11 @@ def takers_of_all_tasks(core: Core, session: Session, tasks: list[tuple[Task, Ca
     return in_every(task_takers(core, session, task, case) for task, case in tasks)
 
 
-def pass_all_tasks_on(core: Core, person_id: int, actor_id: int, *, assignee_id: int, reason: str = "") -> int:
+def pass_all_tasks_on(core: Core, person_id: int, actor_id: int, *, assignee_id: int, reason: str = "") -> list[int]:
     """Give every open task of ``person_id`` that the actor may pass on (``passable_tasks``: someone leaving,
     or moving post) to one colleague who could do each of them, all or none. Each task's case chain records
     it as ``pass_task_on`` does; the new assignee is sent one message listing them, and whose they were one
-    saying so, where someone else passed them. Returns how many were passed."""
+    saying so, where someone else passed them. Returns the ids of those passed."""
     reason = checked_reason(reason)
     with core.db.unit_of_work() as session:
         actor = core.engine.actor(session, actor_id)
@@ -500,7 +500,7 @@ def pass_all_tasks_on(core: Core, person_id: int, actor_id: int, *, assignee_id:
                 person_id,
                 f"{passed} of yours to {session.scalar(select(User.full_name).where(User.id == assignee_id))}",
             )
-        return len(rows)
+        return [task.id for task in rows]
 
 
 def _still_theirs(session: Session, task: Task, person_id: int) -> bool:

@@ -103,10 +103,10 @@ def pass_all_of(person_id: int):
     form.assignee_id.choices = colleague_options(list(takers.values()))
 
     def pass_all() -> str:
-        count = pass_all_tasks_on(
+        passed = pass_all_tasks_on(
             core(), person_id, me().id, assignee_id=int(form.assignee_id.data), reason=form.reason.data or ""
         )
-        return f"{takers[int(form.assignee_id.data)].full_name} has the {counted(count, 'task')} {whose} had."
+        return f"{takers[int(form.assignee_id.data)].full_name} has the {counted(len(passed), 'task')} {whose} had."
 
     if done := change_from(form, pass_all, back=url_for(".mine")):
         return done

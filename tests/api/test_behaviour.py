@@ -408,6 +408,22 @@ def test_tasks_complete_and_snooze(api, core, db):
     api(p.requester).get(f"/tasks/{task_id}", status=404)
 
 
+def test_a_leavers_tasks_pass_to_one_colleague_at_once(api, core, db):
+    p = hub_people(db)
+    first, second = seed_contracts(core, p, 2)
+    tasks = [renewal_task(core, p, contract, f"Decide {n}") for n, contract in enumerate((first, second))]
+    admin = create_user(db, ("administrator", "OCC"))
+    client = api(admin)
+    problem = client.post(f"/tasks/of/{p.contract_manager}/pass", {"assignee_id": p.requester}, status=422).get_json()
+    assert problem["errors"][0] == {
+        "field": "assignee_id", "message": "Choose someone who could do every one of these tasks"
+    }  # fmt: skip
+    passed = client.post(f"/tasks/of/{p.contract_manager}/pass", {"assignee_id": p.officer, "reason": "Left"})
+    assert [(t["id"], t["assignee_id"]) for t in passed.get_json()["items"]] == [(t, p.officer) for t in tasks]
+    client.post(f"/tasks/of/{p.contract_manager}/pass", {"assignee_id": p.officer}, status=404)  # none left
+    api(p.requester).post(f"/tasks/of/{p.officer}/pass", {"assignee_id": p.manager}, status=404)  # not theirs
+
+
 def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db):
     from datetime import timedelta
 
