@@ -172,9 +172,10 @@ def expected_reviews(count: int, schedule) -> int:
     return total
 
 
-def hand_sql(kind: str, schedule, today: date) -> str:
+def hand_sql(kind: str, schedule, today: date, states: tuple[str, ...]) -> str:
     """The peer: the same tasks raised by one hand-written ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``
-    over the same schema (a join to the cases, the lead time as a CASE written out from the schedule)."""
+    over the same schema (a join to the cases in ``states``, the lead time as a CASE written out from the
+    schedule)."""
     bands = []
     for row in schedule.lead_times:
         test = [f"k.value > {row.value_over}"] if row.value_over > 0 else ["1 = 1"]
@@ -197,8 +198,8 @@ def hand_sql(kind: str, schedule, today: date) -> str:
         f" FROM (SELECT k.*, CASE {' '.join(bands)} END AS lead FROM contracts k"
         f"  WHERE k.end_date >= '{today}' AND k.end_date <= '{add_months(today, longest)}') k"
         " JOIN cases c ON c.id = k.case_id"
-        " WHERE k.lead IS NOT NULL AND c.state IN ('mobilisation', 'live', 'extended', 'under_review',"
-        " 'variation_gate') ON CONFLICT (subject_key, kind, due_on) DO NOTHING"
+        " WHERE k.lead IS NOT NULL AND c.state IN (" + ", ".join(f"'{state}'" for state in sorted(states)) + ")"
+        " ON CONFLICT (subject_key, kind, due_on) DO NOTHING"
     )
 
 
@@ -222,7 +223,9 @@ def _engine_pass(core, schedule) -> tuple[float, float, int, int]:
 
 
 def _hand_pass(core, schedule) -> tuple[float, float, int, int]:
-    statement = hand_sql("postgresql" if core.db.is_postgresql else "sqlite", schedule, TODAY)
+    # The contract states whose renewal is still to be decided, as the workflow marks them (the sweep's own).
+    pending = core.workflows.states_where("contract", "renewal", "pending")
+    statement = hand_sql("postgresql" if core.db.is_postgresql else "sqlite", schedule, TODAY, pending)
     timings, counts = [], []
     for _ in range(2):
         started = time.perf_counter()
