@@ -58,7 +58,7 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     CONTRACT_REVIEW: (
         ("satisfactory", "Satisfactory"),
-        (IMPROVEMENT_NEEDED, "Improvement needed: a follow-up review"),
+        (IMPROVEMENT_NEEDED, "Improvement needed"),
         (ESCALATED, "Escalated to the Head of Category"),
     ),
     # Approved on the notice's own page, with its figures (payments_compliance.approve_notice).

@@ -150,9 +150,11 @@ def show(task_id: int):
     complete.outcome.choices = options(outcomes_open(task.kind, contract))
     if task.kind == CONTRACT_REVIEW:  # two of its outcomes say what was found
         complete.note.label.text = "Note"
+        follow_up = schedule_for(core()).review_follow_up_months
         complete.note.description = (
-            "Needed when improvement is needed (what must improve, for the follow-up review) or when the review "
-            "is escalated (what the Head of Category needs to know)"
+            f"Needed when improvement is needed (what must improve: the contract comes back for a follow-up review "
+            f"in {counted(follow_up, 'month')}, unless its next review comes sooner) or when the review is "
+            "escalated (what the Head of Category needs to know)"
         )
     passing.assignee_id.choices = colleague_options(takers)
     if request.method == "POST":

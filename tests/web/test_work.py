@@ -123,7 +123,10 @@ def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due
     assert f"Reviews Every 12 months; next due {today:%-d %B %Y}" in page_text(
         manager.get(f"/contracts/{contract_id}").text
     )
-    assert "Needed when improvement is needed (what must improve" in manager.get(f"/tasks/{task_id}").text
+    assert (
+        "Needed when improvement is needed (what must improve: the contract comes back for a follow-up review in 3 "
+        "months, unless its next review comes sooner)" in page_text(manager.get(f"/tasks/{task_id}").text)
+    )
     asked = {"complete-outcome": "improvement_needed", "complete-submit": "1"}
     page = manager.post(f"/tasks/{task_id}", asked, status=400).text
     assert "Say what needs to improve, for the follow-up review" in page and 'href="#complete-note"' in page
@@ -135,7 +138,7 @@ def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due
     assert f"Task completed: Review Contract 0; {follow_up}" in listed
     assert "Follow-up contract review: " in listed
     shown = page_text(manager.get(f"/tasks/{task_id}").text)
-    assert f"Improvement needed: a follow-up review (“Late deliveries”): {follow_up}." in shown
+    assert f"Improvement needed (“Late deliveries”): {follow_up}." in shown
     # The contract's page gives it as its next review, where it gave the one now done.
     due = add_months(core.engine.today(), 3)
     assert f"Reviews Every 12 months; a follow-up review is due {due:%-d %B %Y}" in page_text(
