@@ -42,6 +42,17 @@ def test_the_sweep_benchmark_prints_its_table(kind, capsys):
     assert re.search(rf"^{kind}\s+remind_deadlines\s+", printed, re.M)
 
 
+def test_the_sweep_benchmark_breaks_postgresql_s_first_run_down(kind, capsys):
+    """On PostgreSQL: the same insert without the tasks' foreign keys and indexes, and its SELECT alone (each
+    rolled back: the schema is as it was for the next run); nothing to break down on SQLite."""
+    assert sweep.main(["--contracts", "3000", "--rounds", "1", "--db", kind, "--breakdown"]) == 0
+    printed = capsys.readouterr().out
+    parts = re.findall(r"^(insert|no foreign keys|no foreign keys or indexes|select alone)\s+[\d.]+ s$", printed, re.M)
+    assert parts == (
+        ["insert", "no foreign keys", "no foreign keys or indexes", "select alone"] if kind == "postgresql" else []
+    )
+
+
 def test_the_sweep_benchmark_runs_benchmarks_md_b5_window(kind, capsys):
     """One 3-month lead time for every contract: its own count of tasks, checked against Python's."""
     assert sweep.main(["--contracts", "3000", "--rounds", "1", "--db", kind, "--window-months", "3"]) == 0
