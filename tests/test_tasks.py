@@ -450,6 +450,45 @@ def test_a_contract_review_that_finds_improvement_needed_brings_the_contract_bac
             )
 
 
+def test_improvement_still_needed_at_the_next_review_may_owe_a_contract_performance_notice(core, db, clock):
+    """The supplier given the chance to improve has not: for a public contract under the Act, the reviewer is
+    told that a contract performance notice may be owed (PA23 s71), which recording a supplier breach raises;
+    a contract let under PCR 2015 owes none; and once a review found it satisfactory, the count starts again."""
+    from tests.factories import register_contract
+
+    people = hub_people(db)
+    today = clock.today
+    under_the_act = register_contract(core, people, value="900000", starts=today - timedelta(days=30),
+                                      ends=today + timedelta(days=1000))  # fmt: skip
+    under_pcr = register_contract(
+        core, people, value="900000", starts=date(2024, 6, 1), ends=today + timedelta(days=1000)
+    )
+    told = "Improvement was needed at the review before too: if the supplier was given a proper opportunity"
+
+    def review(task_id, outcome):
+        clock.advance(days=91)  # the follow-up's day
+        came = complete_task(core, task_id, people.contract_manager, outcome=outcome, note="Late")
+        with db.reading() as session:
+            return came, session.get(Task, task_id).outcome_data
+
+    first = _task(core, people, under_the_act.id, "contract_review", "Review")
+    came, data = review(first, "improvement_needed")
+    assert told not in came and "improvement_needed_before" not in data
+    came, data = review(data["follow_up_task_id"], "improvement_needed")
+    assert told in came and (data["improvement_needed_before"], data["performance_notice_may_be_owed"]) == (True, True)
+    review(data["follow_up_task_id"], "satisfactory")
+    clock.advance(days=30)
+    came, data = review(_task(core, people, under_the_act.id, "contract_review", "Review again"), "improvement_needed")
+    assert told not in came and "improvement_needed_before" not in data
+
+    _, data = review(_task(core, people, under_pcr.id, "contract_review", "Review"), "improvement_needed")
+    came, data = review(data["follow_up_task_id"], "improvement_needed")
+    assert told not in came and (data["improvement_needed_before"], data["performance_notice_may_be_owed"]) == (
+        True,
+        False,
+    )
+
+
 def test_a_contract_s_next_review_is_its_open_review_task_or_the_next_anniversary_while_reviews_are_raised(core, db):
     from sqlalchemy import update
 

@@ -36,7 +36,7 @@ from ..models.tasks import (
 )
 from ..scheduling.config import schedule_for
 from ..wording import counted, humanise, listed
-from ..workflow.context import MANAGER_ROLE
+from ..workflow.context import MANAGER_ROLE, contract_in_law
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 from .notices import notice_of_task
 from .performance import task_needs_assessment
@@ -234,10 +234,11 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
     schedule = schedule_for(core)
     due_on = add_months(today, schedule.review_follow_up_months)
     periodic = next_occurrence(contract.start_date, schedule.review_every(contract.value, contract.risk), today)
+    again = _not_improved(session, task)
     if periodic <= due_on:
-        return {"follow_up_on": None, "next_review_on": periodic.isoformat()}
+        return {"follow_up_on": None, "next_review_on": periodic.isoformat(), **again}
     if contract.end_date <= due_on:
-        return {"follow_up_on": None, "ends_on": contract.end_date.isoformat()}
+        return {"follow_up_on": None, "ends_on": contract.end_date.isoformat(), **again}
     new = NewTask(
         CONTRACT_REVIEW,
         f"{FOLLOW_UP}{contract.reference} {contract.title}",
@@ -248,7 +249,30 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
         detail=f"Improvement was needed at the review due {task.due_on:%-d %B %Y}: {note}",
     )
     follow_up = raise_task(core, session, new, actor_id=actor_id)
-    return {"follow_up_on": due_on.isoformat(), "follow_up_task_id": follow_up}
+    return {"follow_up_on": due_on.isoformat(), "follow_up_task_id": follow_up, **again}
+
+
+def _not_improved(session: Session, task: Task) -> dict:
+    """A review that finds improvement still needed, as the contract's review before it did (its follow-up, or
+    the next periodic one where that came first): the supplier, given the chance to improve, may have failed
+    to, which for a public contract under the Act a contract performance notice must say within 30 days (PA23
+    s71(3)-(5), recorded as a supplier breach on its case). Whether that may be so is kept with the outcome,
+    for the reviewer to be told."""
+    before = session.scalars(
+        select(Task.outcome)
+        .where(
+            Task.contract_id == task.contract_id,
+            Task.kind == CONTRACT_REVIEW,
+            Task.status == TaskStatus.DONE,
+            Task.id != task.id,
+        )
+        .order_by(Task.completed_at.desc(), Task.id.desc())
+        .limit(1)
+    ).first()
+    if before != IMPROVEMENT_NEEDED:
+        return {}
+    public, _ = contract_in_law(session, task.contract)
+    return {"improvement_needed_before": True, "performance_notice_may_be_owed": public}
 
 
 def _escalate_review(core: Core, session: Session, task: Task, case: Case, actor_id: int, note: str) -> dict:
@@ -321,12 +345,20 @@ def review_consequence(core: Core, session: Session, task: Task) -> str:
     if task.outcome != IMPROVEMENT_NEEDED:
         return ""
     if data.get("follow_up_on"):
-        return f"a follow-up review is due on {date.fromisoformat(data['follow_up_on']):%-d %B %Y}"
-    if data.get("next_review_on"):
-        return f"no follow-up review, as the next is due on {date.fromisoformat(data['next_review_on']):%-d %B %Y}"
-    if data.get("ends_on"):
-        return f"no follow-up review, as the contract ends on {date.fromisoformat(data['ends_on']):%-d %B %Y}"
-    return ""
+        said = f"a follow-up review is due on {date.fromisoformat(data['follow_up_on']):%-d %B %Y}"
+    elif data.get("next_review_on"):
+        said = f"no follow-up review, as the next is due on {date.fromisoformat(data['next_review_on']):%-d %B %Y}"
+    elif data.get("ends_on"):
+        said = f"no follow-up review, as the contract ends on {date.fromisoformat(data['ends_on']):%-d %B %Y}"
+    else:
+        return ""
+    if data.get("performance_notice_may_be_owed"):
+        said += (
+            ". Improvement was needed at the review before too: if the supplier was given a proper opportunity to "
+            "improve and has not, record a supplier breach on the contract's case, as the Procurement Act asks for "
+            "a contract performance notice within 30 days (s71)"
+        )
+    return said
 
 
 def finish_task(
