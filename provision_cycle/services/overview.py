@@ -280,6 +280,17 @@ class NobodyMayDecide:
 
 
 @dataclass(frozen=True)
+class TasksLeft:
+    """Open tasks of cases in view whose assignee's account is closed: nobody does them, and nobody hears of
+    them until each falls overdue and is escalated."""
+
+    person_id: int
+    person: str
+    tasks: int
+    overdue: int
+
+
+@dataclass(frozen=True)
 class Overview:
     states: list[StateCount]  # by stage, then in each workflow's order of states
     horizons: list[Horizon]
@@ -294,6 +305,7 @@ class Overview:
     spend: Spend
     key_decisions: list[KeyDecision]  # those not yet on the forward plan first, then the soonest decidable
     left_behind: list[LeftBehind]  # by whose, the most contracts first
+    tasks_left: list[TasksLeft]  # by whose, the most tasks first
     competition: Competition
     frameworks_ending: list[FrameworkEnding]  # the soonest first
     reopenings_due: list[ReopeningDue]  # the soonest (or most overdue) first
@@ -331,6 +343,7 @@ def pipeline_overview(
         spend=_spend(session, actor, today, contracts, pillar=pillar, authority=authority),
         key_decisions=_key_decisions(core, session, actor, open_cases),
         left_behind=_left_behind(core, session, contracts),
+        tasks_left=_tasks_left(session, today, cases),
         competition=_competition(session, actor, today, cases),
         frameworks_ending=_frameworks_ending(session, actor, today, authority),
         reopenings_due=_reopenings_due(session, actor, today, authority),
@@ -598,6 +611,19 @@ def _tasks(session: Session, today: date, cases: list) -> dict:
         .where(Task.status == TaskStatus.OPEN, *cases)
     ).one()
     return {"tasks_open": count, "tasks_overdue": overdue}
+
+
+def _tasks_left(session: Session, today: date, cases: list) -> list[TasksLeft]:
+    rows = session.execute(
+        select(User.id, User.full_name, func.count(), func.count().filter(Task.overdue(today)))
+        .select_from(Task)
+        .join(Case, Case.id == Task.case_id)
+        .join(User, User.id == Task.assignee_id)
+        .where(Task.status == TaskStatus.OPEN, User.is_active.is_(False), *cases)
+        .group_by(User.id, User.full_name)
+        .order_by(func.count().desc(), User.full_name)
+    )
+    return [TasksLeft(person_id, name, count, overdue) for person_id, name, count, overdue in rows]
 
 
 def _notices(session: Session, today: date, cases: list) -> Notices:

@@ -13,7 +13,7 @@ from ..services import overview as overview_service
 from ..services.contract_managers import contracts_managed_by
 from ..services.notifications import shown
 from ..services.people import set_email_digest
-from ..services.tasks import CouncilDuty, council_duties
+from ..services.tasks import CouncilDuty, council_duties, passable_tasks
 from ..services.tokens import create_token, revoke_token, tokens_of
 from ..workflow.definitions import STAGES
 from .common import core, csv_download, me, render
@@ -176,10 +176,15 @@ def overview():
             for left in summary.left_behind
             if contracts_managed_by(core(), session, left.manager_id, me())
         }
+        # And whose left-behind tasks they may pass on themselves.
+        passing = {
+            left.person_id for left in summary.tasks_left if passable_tasks(core(), session, left.person_id, me())
+        }
     return render(
         "work/overview.html",
         overview=summary,
         handing=handing,
+        passing=passing,
         stages={stage: core().workflows.for_stage(stage).title for stage in STAGES},
         pillar=pillar,
         authority=authority,

@@ -10,7 +10,7 @@ from html import unescape
 from provision_cycle.governance.calendar import add_months
 from provision_cycle.web.filters import day
 from tests.factories import act, called_off, create_user, declare, hub_people, new_request, register_contract
-from tests.web.helpers import page_text, payments_compliance_due, seed_contracts
+from tests.web.helpers import page_text, payments_compliance_due, renewal_task, seed_contracts
 
 
 def test_a_head_of_category_sees_their_pillar_at_a_glance(core, db, browser):
@@ -237,6 +237,28 @@ def test_the_overview_names_whose_running_contracts_were_left_behind_by_a_leaver
     analyst = browser(create_user(db, ("intelligence_analyst", "OCC")))
     seen = analyst.get("/overview").text
     assert "Cora Contracts: 2 contracts" in seen and "hand them over" not in seen  # to see, not to move
+
+
+def test_the_overview_names_whose_open_tasks_are_with_someone_who_has_left(core, db, browser):
+    from provision_cycle.models import Task
+    from provision_cycle.services.people import set_active
+
+    people = hub_people(db)
+    admin = create_user(db, ("administrator", "OCC"))
+    first, second = seed_contracts(core, people, 2)
+    late = renewal_task(core, people, first, "Decide the first", core.engine.today() - timedelta(days=30))
+    renewal_task(core, people, second, "Decide the second")
+    with db.unit_of_work() as session:  # raised long before, and left: overdue
+        session.get(Task, late).created_at -= timedelta(days=40)
+    head = browser(people.head)
+    assert "Tasks with people who have left" not in head.get("/overview").text
+    set_active(core, people.contract_manager, False, actor_id=admin)
+    page = head.get("/overview").text
+    assert "Tasks with people who have left" in page
+    assert "Cora Contracts: 2 tasks, 1 overdue" in page_text(page)
+    assert f'href="/tasks/of/{people.contract_manager}">pass them on</a>' in page  # the team may pass them
+    seen = browser(create_user(db, ("intelligence_analyst", "OCC"))).get("/overview").text
+    assert "Cora Contracts: 2 tasks" in page_text(seen) and "pass them on" not in seen  # to see, not to move
 
 
 def test_the_overview_lists_the_frameworks_ending_within_a_year(core, db, browser):
