@@ -972,6 +972,11 @@ class TaskOut(BaseModel):
         description="A contract review completed as improvement_needed: the follow-up review task it raised (none "
         "where the contract's next periodic review, or its end, came first)",
     )
+    came_of_it: str = Field(
+        "",
+        description="What completing it brought about besides, in words: a contract review's escalation (to whom) "
+        "or follow-up (when, or why there is none), and a contract performance notice that may be owed",
+    )
     outcomes: list[Named]
     escalated_at: datetime | None = Field(description="When it was escalated as overdue, if it has been")
     escalated_to: list[int] = Field(

@@ -49,6 +49,7 @@ from ..services.tasks import (
     pass_all_tasks_on,
     pass_task_on,
     passable_tasks,
+    review_consequence,
     snooze_task,
 )
 from ..services.transparency import REDACTED
@@ -1618,7 +1619,7 @@ def declare(case_id: int, body: s.Declaration):
     return json_response(s.DeclarationOut(case_id=case_id, has_conflict=body.has_conflict, blocks=blocks))
 
 
-def _task(task: Task) -> s.TaskOut:
+def _task(session, task: Task) -> s.TaskOut:
     return s.TaskOut(
         id=task.id,
         kind=task.kind,
@@ -1635,6 +1636,7 @@ def _task(task: Task) -> s.TaskOut:
         outcome=task.outcome,
         outcome_label=outcome_label(task.kind, task.outcome),
         follow_up_task_id=(task.outcome_data or {}).get("follow_up_task_id"),
+        came_of_it=review_consequence(core(), session, task),
         outcomes=[s.Named(code=code, name=label) for code, label in outcomes_for(task.kind)],
         escalated_at=task.escalated_at,
         escalated_to=task.escalated_to or [],
@@ -1668,13 +1670,13 @@ def list_tasks(query: s.TaskQuery):
             tasks = [duty.task for duty in council_duties(session, councils)]
         else:
             tasks = reading.open_tasks_of(session, current_actor().id, today=core().engine.today(), sort=query.sort)
-        return json_response(s.TaskList(items=[_task(t) for t in tasks]))
+        return json_response(s.TaskList(items=[_task(session, t) for t in tasks]))
 
 
 @operation(api, "GET", "/tasks/{task_id}", summary="One task", tag="Tasks", response=s.TaskOut, errors=(404,))
 def get_task(task_id: int):
     with core().db.reading() as session:
-        return json_response(_task(_task_for(session, task_id)))
+        return json_response(_task(session, _task_for(session, task_id)))
 
 
 @operation(
@@ -1743,7 +1745,7 @@ def pass_all_on(person_id: int, body: s.PassTaskIn):
             raise NotFound("They have no open task that you can pass on")
     passed = pass_all_tasks_on(core(), person_id, current_actor().id, assignee_id=body.assignee_id, reason=body.reason)
     with core().db.reading() as session:
-        return json_response(s.TaskList(items=[_task(session.get(Task, task_id)) for task_id in passed]))
+        return json_response(s.TaskList(items=[_task(session, session.get(Task, task_id)) for task_id in passed]))
 
 
 def _change_task(task_id: int, change) -> Response:
@@ -1753,7 +1755,7 @@ def _change_task(task_id: int, change) -> Response:
         _task_for(session, task_id)
     change(current_actor().id)
     with core().db.reading() as session:
-        return json_response(_task(session.get(Task, task_id)))
+        return json_response(_task(session, session.get(Task, task_id)))
 
 
 # --- dynamic markets --------------------------------------------------------------------------------------------

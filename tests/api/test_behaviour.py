@@ -427,6 +427,7 @@ def test_a_leavers_tasks_pass_to_one_colleague_at_once(api, core, db):
 def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db):
     from datetime import timedelta
 
+    from provision_cycle.governance.calendar import add_months
     from provision_cycle.models import Contract
     from provision_cycle.services.tasks import NewTask, raise_task
 
@@ -440,6 +441,7 @@ def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db)
     problem = manager.post(f"/tasks/{task_id}/complete", {"outcome": "improvement_needed"}, status=422).get_json()
     assert problem["errors"][0] == {"field": "note", "message": "Say what needs to improve, for the follow-up review"}
     done = manager.post(f"/tasks/{task_id}/complete", {"outcome": "improvement_needed", "note": "Late"}).get_json()
+    assert done["came_of_it"] == f"a follow-up review is due on {add_months(core.engine.today(), 3):%-d %B %Y}"
     follow_up = manager.get(f"/tasks/{done['follow_up_task_id']}").get_json()
     assert (follow_up["kind"], follow_up["status"], follow_up["follow_up_task_id"]) == ("contract_review", "open", None)
     assert follow_up["title"].startswith("Follow-up contract review: ")
