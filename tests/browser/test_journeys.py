@@ -204,6 +204,28 @@ def test_a_contract_manager_passes_a_task_to_a_colleague_by_typing_their_name(si
     expect(officer.get_by_role("link", name="Decide whether to extend Contract 0")).to_be_visible()
 
 
+def test_an_administrator_passes_a_leavers_tasks_to_one_colleague_from_their_page(site, open_as):
+    people = site.people
+    for n, contract_id in enumerate(seed_contracts(site.core, people, 2)):
+        renewal_task(site.core, people, contract_id, f"Decide on Contract {n}", site.core.engine.today())
+    administrator = create_user(site.core.db, ("administrator", "OCC"), full_name="Ada Admin")
+    give_password(site.core.db, administrator)
+    admin = open_as(administrator)
+    admin.goto(f"/admin/users/{people.contract_manager}")
+    admin.get_by_role("link", name="pass all 2 to one colleague").click()
+    expect(admin.get_by_role("heading", name="Pass on Cora Contracts's tasks")).to_be_visible()
+    who = type_ahead(admin, "Who should do them?")
+    who.fill("oli")
+    admin.get_by_role("option", name="Olive Officer").click()
+    admin.get_by_label("Why? (optional)").fill("Cora has left the council")
+    admin.get_by_role("button", name="Pass all 2 on").click()
+    expect(admin.locator("[data-flash=success]")).to_contain_text("Olive Officer has the 2 tasks Cora Contracts had")
+    officer = open_as(people.officer)
+    officer.goto("/tasks/")
+    for n in range(2):
+        expect(officer.get_by_role("link", name=f"Decide on Contract {n}")).to_be_visible()
+
+
 def test_a_contract_manager_records_the_termination_notice_of_a_contract_that_ended(site, open_as):
     core, people = site.core, site.people
     today = core.engine.today()
