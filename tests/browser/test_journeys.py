@@ -167,6 +167,38 @@ def test_a_contract_manager_completes_a_renewal_task(site, open_as):
     expect(manager.get_by_role("table")).to_contain_text("Done: Re-commission: start a new procurement")
 
 
+def test_a_contract_review_that_finds_improvement_needed_brings_a_follow_up_review(site, open_as):
+    from provision_cycle.governance.calendar import add_months
+    from provision_cycle.models import Contract
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    core, people = site.core, site.people
+    today = core.engine.today()
+    [contract_id] = seed_contracts(core, people, 1)
+    with core.db.unit_of_work() as session:
+        session.get(Contract, contract_id).end_date = today + timedelta(days=400)
+        review = NewTask(
+            "contract_review", "Review Contract 0", today, people.contract_manager, contract_id=contract_id
+        )
+        raise_task(core, session, review, actor_id=people.officer)
+    manager = open_as(people.contract_manager)
+    manager.goto("/tasks/")
+    manager.get_by_role("link", name="Review Contract 0").click()
+    manager.get_by_label("Improvement needed").check()
+    manager.get_by_label("Note").fill("Deliveries late three weeks in four")
+    manager.get_by_role("button", name="Complete the task").click()
+    due = add_months(today, 3)
+    expect(manager.locator("[data-flash=success]")).to_contain_text(f"a follow-up review is due on {due:%-d %B %Y}")
+    follow_up = manager.get_by_role("link", name=re.compile("^Follow-up contract review: CON-"))
+    expect(follow_up).to_be_visible()
+    follow_up.click()
+    expect(manager.get_by_text("Improvement was needed at the review due")).to_contain_text("Deliveries late")
+    manager.goto(f"/contracts/{contract_id}")
+    expect(manager.locator(".govuk-summary-list")).to_contain_text(
+        f"Every 12 months; a follow-up review is due {due:%-d %B %Y}"
+    )
+
+
 def _on_a_renewal_task(site, open_as):
     """A contract manager's page, opened on the renewal task of a contract they manage, from their tasks."""
     [contract_id] = seed_contracts(site.core, site.people, 1)
