@@ -620,12 +620,13 @@ class CouncilDuty:
 
     task: Task
     assignee: str  # whose task it is
+    assignee_left: bool = False  # their account is closed: nobody does it until it is passed on
 
 
 def council_duties(session: Session, councils: list[str]) -> list[CouncilDuty]:
     """The open statutory notices and reports of ``councils``, the soonest due (or longest past its date) first."""
     rows = session.execute(
-        select(Task, User.full_name)
+        select(Task, User.full_name, User.is_active)
         .join(User, User.id == Task.assignee_id)
         .where(
             Task.subject_key.in_([council_subject(code) for code in councils]),  # the raise-once key's index
@@ -634,7 +635,7 @@ def council_duties(session: Session, councils: list[str]) -> list[CouncilDuty]:
         )
         .order_by(Task.due_on, Task.subject_key)
     )
-    return [CouncilDuty(task, name) for task, name in rows]
+    return [CouncilDuty(task, name, not active) for task, name, active in rows]
 
 
 def lock_task(core: Core, session: Session, task_id: int, actor_id: int, *, may=may_act_on_task):

@@ -111,6 +111,13 @@ def test_the_councils_own_notices_are_listed_with_whose_they_are(core, db, brows
     browser(people.requester).get(row.group(1), status=404)  # not the council's staff
     browser(create_user(db, ("category_officer", "CDC", "cnc"))).get(row.group(1), status=404)  # nor OCC's
 
+    # The S151 officer leaves with it still to do: the list says so, where nobody would otherwise see why.
+    from provision_cycle.services.people import set_active
+
+    set_active(core, people.s151, False, actor_id=create_user(db, ("administrator", "OCC")))
+    table = browser(people.head).get("/overview").text.split('id="council-duties"')[1]
+    assert re.search(r"<td[^>]*>Sam S151 <strong[^>]*>Has left</strong></td>", table)
+
 
 def test_only_those_who_answer_for_the_cycle_have_it(core, db, browser):
     people = hub_people(db)
