@@ -13,6 +13,7 @@ from ..models import Case, Contract, Task, TaskStatus
 from ..models.tasks import CONTRACT_REVIEW, INVITE_TENDERS, RENEWAL_DECISION
 from ..scheduling.config import schedule_for
 from ..services import reading
+from ..services.contract_managers import contracts_managed_by
 from ..services.notices import notice_of_task
 from ..services.payments_compliance import period_of_task
 from ..services.performance import task_needs_assessment, track_record
@@ -96,6 +97,7 @@ def pass_all_of(person_id: int):
             raise NotFound("They have no open task that you can pass on")
         whose = reading.user_names(session, {person_id})[person_id]
         takers = {person.id: person for person in takers_of_all_tasks(core(), session, passing)}
+        managed = len(contracts_managed_by(core(), session, person_id, me()))  # whose next tasks are still theirs
         session.expunge_all()
     form = PassTaskForm()
     form.assignee_id.label.text = "Who should do them?"
@@ -111,7 +113,13 @@ def pass_all_of(person_id: int):
     if done := change_from(form, pass_all, back=url_for(".mine")):
         return done
     return render(
-        "tasks/pass_all.html", form=form, tasks=[task for task, _ in passing], whose=whose, today=core().engine.today()
+        "tasks/pass_all.html",
+        form=form,
+        tasks=[task for task, _ in passing],
+        whose=whose,
+        person_id=person_id,
+        managed=managed,
+        today=core().engine.today(),
     )
 
 

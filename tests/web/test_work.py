@@ -238,6 +238,8 @@ def test_a_leavers_tasks_pass_to_one_colleague_at_once(core, db, browser):
     url = f"/tasks/of/{people.contract_manager}"
     page = browser(admin).get(url).text
     assert "Cora Contracts has 2 open tasks that you can pass on." in page_text(page)
+    assert "Cora Contracts still manages 2 contracts you can hand over" in page_text(page)
+    assert f'href="/contracts/handover/{people.contract_manager}">Hand them over</a>' in page
     assert all(f'href="/tasks/{task}">Decide {n}</a>' in page for n, task in enumerate(tasks))
     refused = browser(admin).post(url, {"assignee_id": "", "reason": "", "submit": "1"}, status=400).text
     assert "Choose who to pass the task to" in refused
