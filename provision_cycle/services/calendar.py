@@ -67,13 +67,13 @@ def feed_ics(core: Core, secret: str) -> bytes:
                 contract.end_date,
                 f"{contract.reference} ends: {contract.title}",
             )
-            notice = contract.end_date - timedelta(days=contract.notice_period_days)
-            _day(
-                calendar,
-                f"contract-{contract.id}-notice",
-                notice,
-                f"{contract.reference}: last day to give {contract.notice_period_days} days' notice",
-            )
+            if contract.notice_period_days:  # none recorded: no day to give notice by
+                _day(
+                    calendar,
+                    f"contract-{contract.id}-notice",
+                    contract.notice_by,
+                    f"{contract.reference}: last day to give {contract.notice_period_days} days' notice",
+                )
         tasks = session.scalars(select(Task).where(Task.assignee_id == feed.user_id, Task.status == TaskStatus.OPEN))
         for task in tasks:
             _day(calendar, f"task-{task.id}", task.snoozed_until or task.due_on, f"Due: {task.title}")

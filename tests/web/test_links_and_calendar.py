@@ -140,8 +140,12 @@ def test_someone_who_uses_security_codes_gives_one_with_the_link(core, db, app, 
 
 
 def test_the_calendar_feed_lists_contract_dates_and_tasks_and_can_be_switched_off(core, db, app, browser):
+    from provision_cycle.models import Contract
+
     people = hub_people(db)
-    [contract_id] = seed_contracts(core, people, 1)
+    contract_id, without_notice = seed_contracts(core, people, 2)
+    with db.unit_of_work() as session:  # no notice period recorded: no day to give notice by
+        session.get(Contract, without_notice).notice_period_days = 0
     renewal_task(core, people, contract_id, "Decide the renewal", core.engine.today() + timedelta(days=4))
     manager = browser(people.contract_manager)
     page = manager.post("/account/calendar", {"intent": "new"}, status=200).text
@@ -154,6 +158,11 @@ def test_the_calendar_feed_lists_contract_dates_and_tasks_and_can_be_switched_of
     summaries = sorted(str(e["summary"]) for e in calendar.walk("VEVENT"))
     assert any(s.startswith("CON-") and " ends: Contract 0" in s for s in summaries)
     assert any("days' notice" in s for s in summaries) and "Due: Decide the renewal" in summaries
+    with db.reading() as session:
+        first, second = (session.get(Contract, c) for c in (contract_id, without_notice))
+        notice = {str(e["uid"]): e.decoded("dtstart") for e in calendar.walk("VEVENT") if "notice" in str(e["uid"])}
+    assert notice == {f"contract-{first.id}-notice@provision-cycle": first.notice_by}  # not the other's
+    assert f"{second.reference} ends: Contract 1" in summaries
     manager.post("/account/calendar", {"intent": "stop"}, form_page="/account/calendar")
     assert app.test_client().get(path).status_code == 404
 
