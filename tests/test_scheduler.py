@@ -1427,6 +1427,17 @@ def test_overdue_tasks_of_a_team_with_no_head_of_category_go_to_its_administrato
     assert "Abe Admin (Area lead) was told of it." in page
 
 
+def test_a_contract_with_no_notice_period_recorded_has_no_notice_date_task(core, db, clock, schedule):
+    from provision_cycle.scheduling.sweeps import raise_notice_tasks
+
+    people = hub_people(db)
+    soon = clock.today + timedelta(days=20)
+    register_contract(core, people, value="50000", ends=soon, notice_period_days=0)
+    with_notice = register_contract(core, people, value="50000", ends=soon + timedelta(days=10), notice_period_days=14)
+    assert raise_notice_tasks(core, schedule, clock.today).changed == 1
+    assert [contract for contract, _ in _tasks(db)] == [with_notice.id]
+
+
 def test_notice_dates_still_come_once_the_council_has_decided_to_let_the_contract_end(core, db, clock, schedule):
     """Notice to end a contract is most needed once its renewal decision was to let it end or re-commission:
     the contract runs on to its end date meanwhile, and a rolling one runs on past it without notice."""

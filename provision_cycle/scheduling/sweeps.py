@@ -408,7 +408,11 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
             Contract.end_date,
             Contract.notice_by,
             Contract.extension_months_available,
-        ).where(Contract.notice_by >= today, Contract.notice_by <= horizon)
+        ).where(
+            Contract.notice_by >= today,
+            Contract.notice_by <= horizon,
+            Contract.notice_period_days > 0,  # none recorded: no day to give notice by (it would be the end date)
+        )
         statement = _contract_task_insert(
             core,
             candidates,
