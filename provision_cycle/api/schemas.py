@@ -627,6 +627,15 @@ class ContractQuery(PageQuery):
     _not_before_the_first = _on_or_after("ends_from", "ends_by")
 
 
+class ReviewsOut(BaseModel):
+    every_months: int = Field(description="Months between its periodic reviews, by its risk and value")
+    next_due_on: date | None = Field(
+        description="Its open review task's due date, else the next anniversary at its cadence; null when none is "
+        "to come (ended, its renewal before its approvers or decided, or its end first)"
+    )
+    follow_up: bool = Field(description="The next one is a follow-up review a review that found improvement needed set")
+
+
 class ContractOut(BaseModel):
     id: int
     reference: str
@@ -667,6 +676,9 @@ class ContractOut(BaseModel):
     )
     notice_period_days: int
     contract_manager_id: int | None
+    reviews: ReviewsOut | None = Field(
+        None, description="How often it is reviewed and when next (one contract's answer only, not the register's)"
+    )
 
 
 class KpiOut(BaseModel):

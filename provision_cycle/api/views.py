@@ -41,9 +41,11 @@ from ..services.contract_managers import assign_contract_manager
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import (
     complete_task,
+    contract_tasks,
     council_duties,
     councils_with_duties_for,
     may_see_task,
+    next_review,
     outcome_label,
     outcomes_for,
     pass_all_tasks_on,
@@ -1311,7 +1313,10 @@ def record_assessment(contract_id: int, body: s.AssessmentIn):
 def _contract_response(contract_id: int) -> Response:
     with core().db.reading() as session:
         contract = reading.get_contract_for(session, current_actor(), contract_id)
-        return json_response(_contract(contract, session.get(Case, contract.case_id)))
+        case = session.get(Case, contract.case_id)
+        review = next_review(core(), contract, case, contract_tasks(session, contract.id))
+        reviews = s.ReviewsOut(every_months=review.every_months, next_due_on=review.due_on, follow_up=review.follow_up)
+        return json_response(_contract(contract, case).model_copy(update={"reviews": reviews}))
 
 
 @operation(

@@ -318,6 +318,11 @@ class NextReview:
     stand: str | None  # the contract state's renewal stand: reviews are raised while it is "pending"; None: ended
 
 
+def contract_tasks(session: Session, contract_id: int) -> list[Task]:
+    """A contract's tasks, open and done, by due date: its page lists them."""
+    return list(session.scalars(select(Task).where(Task.contract_id == contract_id).order_by(Task.due_on)))
+
+
 def next_review(core: Core, contract: Contract, case: Case, tasks: list[Task]) -> NextReview:
     """The contract's next review: an open review task of ``tasks`` (its own; a follow-up review among them),
     else the next anniversary at its cadence while reviews are raised for it, before its end."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
-from sqlalchemy import select
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
 from ..governance.organisation import FINANCE_OFFICER, JOINT
-from ..models import Case, Task
+from ..models import Case
 from ..models.suppliers import supplier_key
 from ..scheduling.config import schedule_for
 from ..services import payments_compliance, performance, pipeline, reading, spend, suppliers, transparency
@@ -22,7 +21,7 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
-from ..services.tasks import may_see_task, next_review
+from ..services.tasks import contract_tasks, may_see_task, next_review
 from ..wording import counted
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.frameworks import framework_named_by
@@ -191,7 +190,7 @@ def show(contract_id: int):
     with core().db.reading() as session:
         contract = reading.get_contract_for(session, me(), contract_id)
         page = reading.case_page(core(), session, me(), contract.case_id)
-        tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id).order_by(Task.due_on)))
+        tasks = contract_tasks(session, contract.id)
         review = next_review(core(), contract, page.case, tasks)
         manager = reading.user_names(session, {contract.contract_manager_id} if contract.contract_manager_id else set())
         paid, payments = spend.contract_spend(session, contract.id)

@@ -442,6 +442,10 @@ def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db)
     assert problem["errors"][0] == {"field": "note", "message": "Say what needs to improve, for the follow-up review"}
     done = manager.post(f"/tasks/{task_id}/complete", {"outcome": "improvement_needed", "note": "Late"}).get_json()
     assert done["came_of_it"] == f"a follow-up review is due on {add_months(core.engine.today(), 3):%-d %B %Y}"
+    follow_up_on = add_months(core.engine.today(), 3).isoformat()
+    reviews = {"every_months": 12, "next_due_on": follow_up_on, "follow_up": True}
+    assert manager.get(f"/contracts/{contract_id}").get_json()["reviews"] == reviews
+    assert manager.get("/contracts").get_json()["items"][0]["reviews"] is None  # one contract's answer only
     follow_up = manager.get(f"/tasks/{done['follow_up_task_id']}").get_json()
     assert (follow_up["kind"], follow_up["status"], follow_up["follow_up_task_id"]) == ("contract_review", "open", None)
     assert follow_up["title"].startswith("Follow-up contract review: ")
