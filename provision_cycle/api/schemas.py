@@ -1024,6 +1024,11 @@ class ContractManagerIn(Request):
     reason: str = Field(default="", max_length=2000)
 
 
+class ContractRiskIn(Request):
+    risk: str = Field(description="low, medium or high: with its value, how often the contract is reviewed")
+    reason: str = Field(max_length=2000, description="Why it is rated so now (required)")
+
+
 class TeamMemberIn(Request):
     user_id: int = Field(ge=1, le=MAX_ID)
     part: Literal["procurement", "evaluation"]

@@ -38,6 +38,7 @@ from ..services import (
 from ..services import names_alike as alike
 from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.contract_managers import assign_contract_manager
+from ..services.contract_risk import set_contract_risk
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import (
     complete_task,
@@ -1277,8 +1278,7 @@ def get_performance(contract_id: int):
     errors=(403, 404, 409, 422),
 )
 def set_kpis(contract_id: int, body: s.KpisIn):
-    with core().db.reading() as session:
-        reading.get_contract_for(session, current_actor(), contract_id)  # one you cannot see does not exist
+    _contract_seen(contract_id)
     performance.set_kpis(core(), contract_id, current_actor().id, [(k.name, k.target) for k in body.kpis])
     return _performance_response(contract_id)
 
@@ -1310,6 +1310,12 @@ def record_assessment(contract_id: int, body: s.AssessmentIn):
     return _performance_response(contract_id, status=201)
 
 
+def _contract_seen(contract_id: int) -> None:
+    """A contract you cannot see does not exist for you (404), whatever you ask to do to it."""
+    with core().db.reading() as session:
+        reading.get_contract_for(session, current_actor(), contract_id)
+
+
 def _contract_response(contract_id: int) -> Response:
     with core().db.reading() as session:
         contract = reading.get_contract_for(session, current_actor(), contract_id)
@@ -1317,6 +1323,22 @@ def _contract_response(contract_id: int) -> Response:
         review = next_review(core(), contract, case, contract_tasks(session, contract.id))
         reviews = s.ReviewsOut(every_months=review.every_months, next_due_on=review.due_on, follow_up=review.follow_up)
         return json_response(_contract(contract, case).model_copy(update={"reviews": reviews}))
+
+
+@operation(
+    api,
+    "POST",
+    "/contracts/{contract_id}/risk",
+    summary="Rate a contract's risk again, saying why (it sets how often the contract is reviewed)",
+    tag="Contracts",
+    body=s.ContractRiskIn,
+    response=s.ContractOut,
+    errors=(403, 404, 409, 422),
+)
+def set_risk(contract_id: int, body: s.ContractRiskIn):
+    _contract_seen(contract_id)
+    set_contract_risk(core(), contract_id, current_actor().id, risk=body.risk, reason=body.reason)
+    return _contract_response(contract_id)
 
 
 @operation(
@@ -1330,8 +1352,7 @@ def _contract_response(contract_id: int) -> Response:
     errors=(403, 404, 422),
 )
 def set_contract_manager(contract_id: int, body: s.ContractManagerIn):
-    with core().db.reading() as session:
-        reading.get_contract_for(session, current_actor(), contract_id)  # one you cannot see does not exist
+    _contract_seen(contract_id)
     assign_contract_manager(core(), contract_id, current_actor().id, manager_id=body.manager_id, reason=body.reason)
     return _contract_response(contract_id)
 

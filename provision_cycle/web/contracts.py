@@ -21,6 +21,7 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
+from ..services.contract_risk import may_rate_risk, set_contract_risk
 from ..services.tasks import contract_tasks, may_see_task, next_review
 from ..wording import counted
 from ..workflow.context import MANAGER_ROLE
@@ -29,6 +30,7 @@ from .common import core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (
     ApproveNoticeForm,
     ContractManagerForm,
+    ContractRiskForm,
     ReportPeriodForm,
     assessment_form_class,
     change_from,
@@ -36,6 +38,7 @@ from .forms import (
     kpi_form_data,
     kpi_rows,
     kpis_form_class,
+    options,
 )
 from .security import roles_required, signed_in
 
@@ -219,6 +222,7 @@ def show(contract_id: int):
         tasks_openable={task.id for task in tasks if may_see_task(me(), task, page.case)},
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
         may_change_manager=may_assign_contract_manager(me(), contract),
+        may_rate_risk=may_rate_risk(me(), contract) and review.stand is not None,  # only while it runs
         today=core().engine.today(),
     )
 
@@ -254,6 +258,32 @@ def change_manager(contract_id: int):
         form=form,
         current=current.get(contract.contract_manager_id, "Nobody is named yet (its tasks go to its requester)"),
     )
+
+
+@contracts.route("/<id:contract_id>/risk", methods=["GET", "POST"])
+@signed_in
+def change_risk(contract_id: int):
+    """Rate the contract's risk again, saying why: it sets how often the contract is reviewed."""
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, me(), contract_id)
+        if not may_rate_risk(me(), contract):
+            raise NotFound(f"There is no contract {contract_id} whose risk you can change")
+        session.expunge(contract)
+    schedule = schedule_for(core())
+    form = ContractRiskForm(data={"risk": contract.risk} if request.method == "GET" else None)
+
+    def cadence(risk: str) -> str:  # each choice says what it would mean for the contract's reviews
+        return counted(schedule.review_every(contract.value, risk), "month")
+
+    form.risk.choices = options((c.value, f"{c.label}: reviewed every {cadence(c.value)}") for c in form.risk.choices)
+
+    def change() -> str:
+        every = set_contract_risk(core(), contract_id, me().id, risk=form.risk.data, reason=form.reason.data or "")
+        return f"{contract.reference} is now {form.risk.data} risk: reviewed every {counted(every, 'month')}"
+
+    if done := change_from(form, change, back=url_for(".show", contract_id=contract_id)):
+        return done
+    return render("contracts/risk.html", contract=contract, form=form)
 
 
 def _others_managed(person_id: int | None) -> int:

@@ -1290,6 +1290,23 @@ class PassTaskForm(FlaskForm):
     submit = SubmitField("Pass the task on", widget=GovSubmitInput())
 
 
+class ContractRiskForm(FlaskForm):
+    risk = RadioField(
+        "How risky is the contract now?",
+        choices=options([("low", "Low"), ("medium", "Medium"), ("high", "High")]),
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose low, medium or high")],
+    )
+    reason = TextAreaField(
+        "Why?",
+        description="What the rating rests on (a review's findings, the service's criticality): it sets how often "
+        "the contract is reviewed",
+        widget=GovTextArea(),
+        validators=[InputRequired(message="Say why its risk is now this"), Length(max=2000)],
+    )
+    submit = SubmitField("Change the risk rating", widget=GovSubmitInput())
+
+
 class ContractManagerForm(FlaskForm):
     manager_id = PersonField(
         "Who manages this contract now?", validators=[InputRequired(message="Choose who manages the contract now")]

@@ -424,6 +424,17 @@ def test_a_leavers_tasks_pass_to_one_colleague_at_once(api, core, db):
     api(p.requester).post(f"/tasks/of/{p.officer}/pass", {"assignee_id": p.manager}, status=404)  # not theirs
 
 
+def test_a_contracts_risk_is_rated_again(api, core, db):
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    manager = api(p.contract_manager)
+    problem = manager.post(f"/contracts/{contract_id}/risk", {"risk": "high", "reason": ""}, status=422).get_json()
+    assert problem["errors"][0]["field"] == "reason"
+    rated = manager.post(f"/contracts/{contract_id}/risk", {"risk": "high", "reason": "Missed visits"}).get_json()
+    assert rated["reviews"]["every_months"] == 3
+    api(p.finance).post(f"/contracts/{contract_id}/risk", {"risk": "low", "reason": "No"}, status=403)
+
+
 def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db):
     from datetime import timedelta
 

@@ -199,6 +199,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             "/contracts/?q=01234567",  # a number a request to participate gave: whose it is, said above the list
             f"/contracts/{contract_id}",
             f"/contracts/{contract_id}/manager",
+            f"/contracts/{contract_id}/risk",
             f"/cases/{case_id}/team",
             f"/cases/{case_id}/declaration",
             f"/cases/{case_id}/kpis",

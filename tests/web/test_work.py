@@ -146,6 +146,30 @@ def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due
     )
 
 
+def test_a_contracts_manager_rates_its_risk_again_from_its_page(core, db, browser):
+    """Each choice says how often the contract would then be reviewed; the page then shows the new rating and
+    reviews; someone who may not change it has no link, and the form is not found for them."""
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    manager = browser(people.contract_manager)
+    shown = manager.get(f"/contracts/{contract_id}").text
+    assert f'href="/contracts/{contract_id}/risk">Change<span class="govuk-visually-hidden"> risk rating' in shown
+    form = page_text(manager.get(f"/contracts/{contract_id}/risk").text)
+    assert "High: reviewed every 3 months" in form and "Medium: reviewed every 12 months" in form
+    refused = manager.post(f"/contracts/{contract_id}/risk", {"risk": "high", "reason": ""}, status=400).text
+    assert "Say why its risk is now this" in refused
+    done = manager.post(
+        f"/contracts/{contract_id}/risk", {"risk": "high", "reason": "Two missed visits"}, follow_redirects=True,
+        status=200,
+    ).text  # fmt: skip
+    assert "CON-" in done and "is now high risk: reviewed every 3 months" in page_text(done)
+    assert "Risk High Change risk rating Reviews Every 3 months;" in page_text(done)
+    assert "Set contract risk – Cora Contracts" in page_text(done)  # its history, with why
+    finance = browser(people.finance)
+    assert f"/contracts/{contract_id}/risk" not in finance.get(f"/contracts/{contract_id}").text
+    finance.get(f"/contracts/{contract_id}/risk", status=404)
+
+
 def test_a_notice_date_that_has_passed_says_so_on_the_task_and_the_contract(core, db, browser):
     """Read in December, a contract ending in January with 90 days' notice can no longer be ended by notice
     before its end: its task and its page say the day has passed; one with time left says only the day."""

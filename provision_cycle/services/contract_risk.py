@@ -1,0 +1,66 @@
+"""A contract's risk rating (low, medium, high). With its value it sets how often the contract is reviewed
+(``config/schedule.yaml``, reviews), so it is reassessed as the contract goes: a review that finds improvement
+needed may raise it, a steady record lower it. Whoever manages the contract, or its category team, changes it,
+saying why; the case's audit chain records it, and its manager hears where someone else did. The review sweep
+reads the rating as it is: the next reviews fall at the new cadence."""
+
+from __future__ import annotations
+
+from ..core import Core
+from ..errors import InvalidAction, InvalidInput, NotPermitted
+from ..models import Contract, OutboxMessage
+from ..models.contracts import CONTRACT_RISKS
+from ..scheduling.config import schedule_for
+from ..wording import counted
+from ..workflow.engine import Actor
+from .register import lock_contract
+from .tasks import checked_reason
+
+KIND = "contract_risk_changed"  # the outbox kind telling a contract's manager someone else changed its risk
+
+
+def may_rate_risk(actor: Actor, contract: Contract) -> bool:
+    """The contract's manager; the category team of its council and pillar, or an administrator of it."""
+    return actor.id == contract.contract_manager_id or actor.runs_category(contract.authority, contract.pillar)
+
+
+def set_contract_risk(core: Core, contract_id: int, actor_id: int, *, risk: str, reason: str) -> int:
+    """Rate the contract's risk ``risk``, saying why (required: it changes how often it is reviewed); returns
+    the months between its reviews now."""
+    reason = checked_reason(reason)
+    problems = {}
+    if risk not in CONTRACT_RISKS:
+        problems["risk"] = "Choose low, medium or high"
+    if not reason:
+        problems["reason"] = "Say why its risk is now this: it sets how often the contract is reviewed"
+    if problems:
+        raise InvalidInput(problems)
+    with core.db.unit_of_work() as session:
+        contract, case = lock_contract(core, session, contract_id)
+        actor = core.engine.actor(session, actor_id)
+        if not may_rate_risk(actor, contract):
+            raise NotPermitted("Only the contract's manager or its category team can change its risk")
+        if core.workflows.state_of(case).renewal is None:
+            raise InvalidAction("The contract has ended: its risk no longer sets when it is reviewed")
+        if risk == contract.risk:
+            raise InvalidInput({"risk": f"Its risk is {risk} already"})
+        before, contract.risk = contract.risk, risk
+        every = schedule_for(core).review_every(contract.value, risk)
+        data = {"contract_id": contract.id, "from": before, "to": risk, "reviewed_every_months": every}
+        core.engine.note_case_event(
+            session, case, actor_id=actor_id, action="set_contract_risk", data=data, comment=reason
+        )
+        manager = contract.contract_manager_id
+        if manager is not None and manager != actor_id:
+            named = f"{contract.reference} {contract.title}"
+            body = (
+                f"{actor.full_name} rated it {risk} risk (it was {before}): reviewed every {counted(every, 'month')} "
+                f"now.\n\nReason: {reason}"
+            )
+            session.add(
+                OutboxMessage.queued(
+                    KIND, manager, f"{named} is now {risk} risk", body, core.engine.clock(), case_id=case.id,
+                    payload={"open": f"/contracts/{contract.id}"},
+                )
+            )  # fmt: skip
+        return every
