@@ -32,6 +32,7 @@ from .governance.statutory import (
 from .models import ApprovalStep, Case, Contract, StepStatus, User
 from .models.contracts import CONTRACT_RISKS
 from .services.case_notes import add_note
+from .services.contract_managers import assign_contract_manager
 from .services.evaluation import (
     RequestGiven,
     TenderGiven,
@@ -40,7 +41,7 @@ from .services.evaluation import (
     score_tender,
     set_award_criteria,
 )
-from .services.people import Grant, create_user, ensure_system_user
+from .services.people import Grant, create_user, ensure_system_user, set_active
 from .services.periods import extend_closing_date
 from .services.register import ExistingContract, import_contract
 from .services.teams import add_team_member
@@ -179,6 +180,7 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     _variation_waiting_for_its_notice(core, people)
     _variation_for_the_executive(core, people)
     _extension_before_its_approvers(core)
+    leaver = _moved_on(core, people)
     payments = _spend(core, people, rng)
     opened.append(_signed_and_handed_over(core, people))
     opened.append(_reserved_to_local_suppliers(core, people))
@@ -188,12 +190,45 @@ def seed(core: Core, *, cases: int = 50, contracts: int = 200, rng_seed: int = 2
     from .scheduling.runner import run_once
 
     swept = sum(result.changed for result in run_once(core))
+    # Then he leaves, his contracts and their tasks still his: the overview and his person page show them
+    # waiting to be handed over.
+    set_active(core, leaver, False, actor_id=_someone(people, "administrator", "OCC", None))
     return (
         f"Loaded {len(people['all'])} people, {len(opened)} cases, {contracts} register contracts and {payments} "
         "payments "
         f"({swept} tasks and reminders from the scheduler's first run). "
         f"Every demo person signs in with the password {DEMO_PASSWORD!r}."
     )
+
+
+def _moved_on(core: Core, people: dict) -> int:
+    """Paul Grey, a contract manager who took over three of the waste and highways contracts and has since left
+    (his account is closed after the scheduler's first run has raised their tasks for him)."""
+    org = core.governance.organisation
+    grants = [Grant("contract_manager", a, "eni") for a in org.authorities]
+    leaver = create_user(
+        core, username="paul.grey.hub", full_name="Paul Grey", email="paul.grey.hub@example.gov.uk",
+        password=DEMO_PASSWORD, grants=grants, job_title="Contract Manager, Environment and Infrastructure",
+    )  # fmt: skip
+    people["all"].append(leaver)
+    today = core.engine.today()
+    with core.db.reading() as session:
+        theirs = session.scalars(
+            select(Contract.id)
+            .join(Case, Case.id == Contract.case_id)
+            .where(
+                Case.state == "live",
+                Contract.pillar == "eni",
+                Contract.authority == "OCC",
+                Contract.end_date.between(today + timedelta(days=60), add_months(today, 12)),
+            )
+            .order_by(Contract.end_date)
+            .limit(3)
+        ).all()
+    head = _someone(people, "head_of_category", "OCC", "eni")
+    for contract_id in theirs:
+        assign_contract_manager(core, contract_id, head, manager_id=leaver, reason="Paul takes these on")
+    return leaver
 
 
 def _username(name: str, authority: str) -> str:

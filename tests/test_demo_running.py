@@ -72,3 +72,21 @@ def test_the_demo_left_running_moves_on_and_raises_its_tasks_on_their_days(core,
     assert {"close_tenders", "expire"} <= dict(moved).keys(), moved
     assert {"renewal_decision", "contract_review", "invite_tenders"} <= dict(raised).keys(), raised
     assert dict(raised)["invite_tenders"] == 2  # its and the procedure reserved to supported employment's
+
+
+def test_the_demo_has_someone_who_has_left_with_contracts_and_tasks_to_hand_over(core, db):
+    """Paul Grey took over three OCC contracts of Environment and Infrastructure and has left, their tasks
+    raised for him: the overview names both for the Head of Category, who may hand them over and pass them on."""
+    from provision_cycle.services.overview import pipeline_overview
+
+    seed(core, cases=2, contracts=200)
+    with db.reading() as session:
+        paul = session.scalars(select(User).where(User.username == "paul.grey.hub")).one()
+        assert not paul.is_active
+        managed = session.scalar(select(func.count()).where(Contract.contract_manager_id == paul.id))
+        open_tasks = session.scalar(select(func.count()).where(Task.assignee_id == paul.id, Task.status == "open"))
+        head = session.scalars(select(User.id).where(User.username == "owen.price.hub")).one()
+        overview = pipeline_overview(core, session, core.engine.actor(session, head), core.engine.today())
+    assert managed == 3 and open_tasks > 0
+    assert [(left.manager, left.contracts) for left in overview.left_behind] == [("Paul Grey", 3)]
+    assert [(left.person, left.tasks) for left in overview.tasks_left] == [("Paul Grey", open_tasks)]
