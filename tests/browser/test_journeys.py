@@ -31,6 +31,12 @@ def type_ahead(page: Page, label: str) -> Locator:
     return page.get_by_label(label).and_(page.locator("input.autocomplete__input"))
 
 
+def pick_person(page: Page, label: str, typed: str, name: str) -> None:
+    """Choose ``name`` in the person picker labelled ``label`` by typing ``typed`` and clicking their option."""
+    type_ahead(page, label).fill(typed)
+    page.get_by_role("option", name=name).click()
+
+
 def enter_date(within: Page | Locator, day) -> None:
     """Type ``day`` into a GOV.UK date input: the page's only one, or the one in the group ``within``."""
     for part, value in (("Day", day.day), ("Month", day.month), ("Year", day.year)):
@@ -224,9 +230,7 @@ def test_a_contract_manager_makes_the_renewal_decision_their_task_asks_for_on_th
 
 def test_a_contract_manager_passes_a_task_to_a_colleague_by_typing_their_name(site, open_as):
     manager = _on_a_renewal_task(site, open_as)
-    who = type_ahead(manager, "Who should do it?")
-    who.fill("oli")
-    manager.get_by_role("option", name="Olive Officer").click()
+    pick_person(manager, "Who should do it?", "oli", "Olive Officer")
     manager.get_by_label("Why? (optional)").fill("Olive is re-procuring the service anyway")
     manager.get_by_role("button", name="Pass the task on").click()
     expect(manager.locator("[data-flash=success]")).to_contain_text("Olive Officer has the task now")
@@ -246,9 +250,7 @@ def test_an_administrator_passes_a_leavers_tasks_to_one_colleague_from_their_pag
     admin.goto(f"/admin/users/{people.contract_manager}")
     admin.get_by_role("link", name="pass all 2 to one colleague").click()
     expect(admin.get_by_role("heading", name="Pass on Cora Contracts's tasks")).to_be_visible()
-    who = type_ahead(admin, "Who should do them?")
-    who.fill("oli")
-    admin.get_by_role("option", name="Olive Officer").click()
+    pick_person(admin, "Who should do them?", "oli", "Olive Officer")
     admin.get_by_label("Why? (optional)").fill("Cora has left the council")
     admin.get_by_role("button", name="Pass all 2 on").click()
     expect(admin.locator("[data-flash=success]")).to_contain_text("Olive Officer has the 2 tasks Cora Contracts had")
@@ -556,8 +558,7 @@ def test_the_conflicts_assessment_waits_for_the_team_to_declare(site, open_as):
     officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
     officer.get_by_role("link", name="Change the team").click()
-    type_ahead(officer, "Who works on this procurement?").fill("len")  # a type-ahead, not a long list
-    officer.get_by_role("option", name="Lena Legal").click()
+    pick_person(officer, "Who works on this procurement?", "len", "Lena Legal")  # a type-ahead, not a long list
     officer.get_by_label("The evaluation panel").check()
     officer.get_by_role("button", name="Add to the team").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("asked to declare their interests")
@@ -666,8 +667,7 @@ def test_a_person_is_chosen_by_typing_and_what_the_box_shows_is_what_is_posted(s
     manager.locator(".govuk-error-summary").get_by_role("link", name="Choose a delegate").click()
     expect(type_ahead(manager, "Who covers your approvals?")).to_be_focused()
 
-    type_ahead(manager, "Who covers your approvals?").fill("Hana")
-    manager.get_by_role("option", name="Hana Head").click()
+    pick_person(manager, "Who covers your approvals?", "Hana", "Hana Head")
     manager.get_by_role("button", name="Set up cover").click()
     expect(manager.locator("[data-flash=success]")).to_be_visible()
     expect(manager.get_by_text(re.compile(r"^Hana Head, "))).to_be_visible()
