@@ -675,6 +675,7 @@ class ContractOut(BaseModel):
         "term is weighed against it (PA23 s75(2)(b))"
     )
     notice_period_days: int
+    risk: str = Field(description="low, medium or high: with its value, how often it is reviewed")
     contract_manager_id: int | None
     reviews: ReviewsOut | None = Field(
         None, description="How often it is reviewed and when next (one contract's answer only, not the register's)"

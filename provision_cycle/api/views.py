@@ -859,6 +859,7 @@ def _contract(contract, case) -> s.ContractOut:
         extension_months_available=contract.extension_months_available,
         maximum_term_months=contract.maximum_term_months,
         notice_period_days=contract.notice_period_days,
+        risk=contract.risk,
         contract_manager_id=contract.contract_manager_id,
     )
 

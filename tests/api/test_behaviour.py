@@ -431,7 +431,7 @@ def test_a_contracts_risk_is_rated_again(api, core, db):
     problem = manager.post(f"/contracts/{contract_id}/risk", {"risk": "high", "reason": ""}, status=422).get_json()
     assert problem["errors"][0]["field"] == "reason"
     rated = manager.post(f"/contracts/{contract_id}/risk", {"risk": "high", "reason": "Missed visits"}).get_json()
-    assert rated["reviews"]["every_months"] == 3
+    assert (rated["risk"], rated["reviews"]["every_months"]) == ("high", 3)
     api(p.finance).post(f"/contracts/{contract_id}/risk", {"risk": "low", "reason": "No"}, status=403)
 
 
