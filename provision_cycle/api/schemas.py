@@ -609,6 +609,9 @@ class ContractQuery(PageQuery):
     q: str = Field(default="", max_length=100)
     pillar: str = Field(default="", max_length=40)
     category: str = Field(default="", max_length=40, description="A category's code, as in organisation.yaml")
+    risk: Literal["", "low", "medium", "high"] = Field(
+        default="", description="Only the contracts rated so; empty for any"
+    )
     authority: str = Field(
         default="", max_length=10, description="A council's code, for its contracts and the joint ones; JOINT for those"
     )

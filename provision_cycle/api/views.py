@@ -878,6 +878,7 @@ def list_contracts(query: s.ContractQuery):
         text=query.q,
         pillar=query.pillar,
         category=query.category,
+        risk=query.risk,
         authority=query.authority,
         **reading.register_status(core(), query.status),
         expiring_within=query.expiring_within,

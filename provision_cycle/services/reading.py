@@ -1020,6 +1020,7 @@ class RegisterQuery:
     text: str = ""
     pillar: str = ""
     category: str = ""
+    risk: str = ""  # low, medium or high (``CONTRACT_RISKS``), or "" for any
     authority: str = ""  # a council (its own contracts and the joint ones: ``of_council``), or JOINT
     status: str = ""  # a contract-management state, or "" for any
     states_left_out: tuple[str, ...] = ()  # the ended ones, for the register's current contracts
@@ -1095,6 +1096,8 @@ def _register_query(session: Session, actor: Actor, q: RegisterQuery, today: dat
         query = query.where(Contract.pillar == q.pillar)
     if q.category:
         query = query.where(Contract.category == q.category)
+    if q.risk:
+        query = query.where(Contract.risk == q.risk)
     if q.authority:
         query = query.where(of_council(Contract.authority, q.authority))
     if q.status:

@@ -102,6 +102,7 @@ def _query() -> tuple[reading.RegisterQuery, dict[str, str]]:
             text=args.get("q", "").strip()[:100],
             pillar=args.get("pillar", ""),
             category=args.get("category", ""),
+            risk=args.get("risk", ""),
             authority=args.get("authority", ""),
             **reading.register_status(core(), status),
             expiring_within=int(within) if within and "expiring_within" not in problems else None,

@@ -558,6 +558,9 @@ def test_a_contract_is_handed_to_another_contract_manager(api, core, db):
         c: api(people.officer).get(f"/contracts?category={c}").json["total"] for c in ("corporate_supplies", "waste")
     }
     assert by_category == {"corporate_supplies": 1, "waste": 0}
+    by_risk = {r: api(people.officer).get(f"/contracts?risk={r}").json["total"] for r in ("medium", "high")}
+    assert by_risk == {"medium": 1, "high": 0}
+    api(people.officer).get("/contracts?risk=severe", status=422)
 
 
 def test_the_register_lists_the_current_contracts_or_those_of_any_status(api, core, db):

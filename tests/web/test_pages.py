@@ -678,6 +678,11 @@ def test_register_filters_sorts_pages_and_exports(core, db, browser):
     assert "1 current contract<" in found and "Supplier 7" in found and "Supplier 8" not in found
     assert "30 current contracts" in officer.get("/contracts/?category=corporate_supplies").text
     assert "0 current contracts" in officer.get("/contracts/?category=waste").text
+    with db.unit_of_work() as session:  # one rated high: the register lists the high-risk contracts alone
+        session.scalars(select(Contract).where(Contract.title == "Contract 3")).one().risk = "high"
+    high = officer.get("/contracts/?risk=high").text
+    assert "1 current contract<" in high and "Contract 3<" in high and '<option value="high" selected>High' in high
+    assert "29 current contracts" in officer.get("/contracts/?risk=medium").text
     soon = officer.get("/contracts/?expiring_within=65&sort=value").text
     assert "2 current contracts" in soon  # ending in 30 and 60 days
     bad = officer.get("/contracts/?expiring_within=soon", status=400).text
