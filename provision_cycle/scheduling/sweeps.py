@@ -749,8 +749,11 @@ def raise_council_duties(core: Core, schedule: Schedule, today: date) -> SweepRe
 
     Raised once per reporting period or year. After downtime, every duty that any day since the last run had
     is raised, late but once: a scheduler down from 1 April to 26 May still owes the pipeline notice, and one
-    down for two quarters both payments notices. The first run ever looks at today only (a period that ended
-    before the system ran is not asked for: its records are not here). A council with nobody in the role gives
+    down for two quarters both payments notices. The first run ever looks at today only: the payments notices
+    of the period that ended most recently are asked for, late if their day has passed (the council may not
+    have published them: their tasks say the law's date has passed), but no earlier period's; the special
+    urgency report and the pipeline notice only until their day (their records are not here). A council with
+    nobody in the role gives
     the duty to its administrator, saying why; with no administrator either, the run does not count as done
     from that day, so the next run looks for the duty again."""
     raised = 0
