@@ -44,6 +44,8 @@ from .reading import open_tasks_of, works_for
 
 # What a person can say they did about each kind of task: (value, label).
 ESCALATED = "escalated"  # a contract review's outcome that tells the Head of Category (_escalate_review)
+# A council's notice published before the system was used (its first run asks for the latest period's).
+PUBLISHED_BEFORE = "published_before"
 IMPROVEMENT_NEEDED = "improvement_needed"  # a contract review's outcome that brings it back (_follow_up_review)
 FOLLOW_UP = "Follow-up contract review: "  # the title of the review it brings
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -64,6 +66,7 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     # Approved on the notice's own page, with its figures (payments_compliance.approve_notice).
     "payments_compliance_notice": (
         ("not_owed", "Not owed: nothing was paid, or fell due, under a public contract in the period"),
+        (PUBLISHED_BEFORE, "Published already, before this system recorded it (say when, in the note)"),
     ),
     # Done by recording the re-opening on the framework's page (frameworks.record_reopening), or:
     FRAMEWORK_REOPENING: (
@@ -213,6 +216,8 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
                 {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
             )
         data = None
+        if outcome == PUBLISHED_BEFORE and not note.strip():
+            raise InvalidInput({"note": "Say when it was published, and where, for the record"})
         if task.kind == CONTRACT_REVIEW and outcome == ESCALATED:
             if not note.strip():
                 raise InvalidInput({"note": "Say what the Head of Category needs to know about the contract"})

@@ -925,6 +925,17 @@ def test_a_statutory_task_raised_after_its_date_says_the_date_has_passed(core, d
     page = browser(people.s151).get("/tasks/").text
     assert "OCC: Publish the payments compliance notice" in page
     assert "Past its date" in page and "Due now" not in page and "Overdue" not in page
+    # Published before the system was used: closed as such, saying when.
+    task_id = int(re.search(r'href="/tasks/(\d+)">OCC: Publish the payments compliance notice', page)[1])
+    s151 = browser(people.s151)
+    assert "if the notice was published before this system was used" in page_text(s151.get(f"/tasks/{task_id}").text)
+    asked = {"complete-outcome": "published_before", "complete-submit": "1"}
+    refused = s151.post(f"/tasks/{task_id}", asked, status=400).text
+    assert "Say when it was published, and where, for the record" in refused
+    s151.post(f"/tasks/{task_id}", asked | {"complete-note": "On the Central Digital Platform, 27 October"})
+    with db.reading() as session:
+        task = session.get(Task, task_id)
+        assert (task.status, task.outcome) == ("done", "published_before")
 
 
 def test_the_category_team_hands_a_contract_to_another_contract_manager(core, db, browser):
