@@ -110,10 +110,18 @@ def pass_all_of(person_id: int):
         )
         return f"{takers[int(form.assignee_id.data)].full_name} has the {counted(len(passed), 'task')} {whose} had."
 
-    if done := change_from(form, pass_all, back=url_for(".mine")):
+    # Back where the person came from: the leaver's person page, their team's tasks or the overview.
+    back, back_label = {
+        "person": (url_for("admin.user", user_id=person_id), f"Back to {whose}"),
+        "team": (url_for(".mine", whose="team", colleague=person_id), "Back to your team's tasks"),
+        "overview": (url_for("work.overview"), "Back to the overview"),
+    }.get(request.args.get("back", ""), (url_for(".mine"), "Back to the tasks"))
+    if done := change_from(form, pass_all, back=back):
         return done
     return render(
         "tasks/pass_all.html",
+        back=back,
+        back_label=back_label,
         form=form,
         tasks=[task for task, _ in passing],
         whose=whose,

@@ -263,7 +263,7 @@ def test_the_overview_names_whose_open_tasks_are_with_someone_who_has_left(core,
     page = head.get("/overview").text
     assert "Tasks with people who have left" in page
     assert "Cora Contracts: 2 tasks, 1 overdue" in page_text(page)
-    assert f'href="/tasks/of/{people.contract_manager}">pass them on</a>' in page  # the team may pass them
+    assert f'href="/tasks/of/{people.contract_manager}?back=overview">pass them on</a>' in page  # the team may
     seen = browser(create_user(db, ("intelligence_analyst", "OCC"))).get("/overview").text
     assert "Cora Contracts: 2 tasks" in page_text(seen) and "pass them on" not in seen  # to see, not to move
 

@@ -257,7 +257,12 @@ def test_a_leavers_tasks_pass_to_one_colleague_at_once(core, db, browser):
     person = page_text(browser(admin).get(f"/admin/users/{people.contract_manager}").text)
     assert "pass each to a colleague from its page, or pass all 2 to one colleague (handing over" in person
     team = browser(people.officer).get(f"/tasks/?whose=team&colleague={people.contract_manager}").text
-    assert f'href="/tasks/of/{people.contract_manager}">Pass' in team
+    assert f'href="/tasks/of/{people.contract_manager}?back=team">Pass' in team
+    # Its way back is the way it came.
+    back = browser(admin).get(f"/tasks/of/{people.contract_manager}?back=person").text
+    assert (
+        f'<a href="/admin/users/{people.contract_manager}" class="govuk-back-link">Back to Cora Contracts</a>' in back
+    )
 
     url = f"/tasks/of/{people.contract_manager}"
     page = browser(admin).get(url).text
