@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config_files import Node, Problems
+from ..governance.calendar import next_occurrence
 from ..models.contracts import CONTRACT_RISKS
 
 if TYPE_CHECKING:
@@ -100,6 +101,11 @@ class Schedule:
             if (rule.risk is None or rule.risk == risk) and (rule.value_over is None or value > rule.value_over):
                 return rule.every_months
         return 12  # pragma: no cover - validated: the last rule matches every contract
+
+    def next_review_after(self, contract: Any, day: date) -> date:
+        """A contract's (or a row with its start_date, value and risk) first periodic review after ``day``: the
+        anniversaries of its start at its cadence."""
+        return next_occurrence(contract.start_date, self.review_every(contract.value, contract.risk), day)
 
     def lead_times_for(self, value: Decimal, pillar: str) -> tuple[int, ...]:
         return next((row.months_before for row in self.lead_times if row.applies(value, pillar)), ())

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..db import CHANGE_LOCK
 from ..errors import InvalidAction, InvalidInput, NotFound, NotPermitted
-from ..governance.calendar import add_months, next_occurrence
+from ..governance.calendar import add_months
 from ..governance.organisation import ADMINISTRATOR, HEAD_OF_CATEGORY, JOINT
 from ..models import Case, Contract, OutboxMessage, RoleAssignment, Task, TaskStatus, User
 from ..models.outbox import REVIEW_ESCALATED, TASK_COVERED, TASKS_RAISED
@@ -240,7 +240,7 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
         return {}
     schedule = schedule_for(core)
     due_on = add_months(today, schedule.review_follow_up_months)
-    periodic = next_occurrence(contract.start_date, schedule.review_every(contract.value, contract.risk), today)
+    periodic = schedule.next_review_after(contract, today)
     again = _not_improved(session, task)
     if periodic <= due_on:
         return {"follow_up_on": None, "next_review_on": periodic.isoformat(), **again}
@@ -339,7 +339,7 @@ def next_review(core: Core, contract: Contract, case: Case, tasks: list[Task]) -
         soonest = min(due, key=lambda t: t.due_on)
         return NextReview(every, soonest.due_on, soonest.title.startswith(FOLLOW_UP), stand)
     today = core.engine.today()
-    periodic = next_occurrence(contract.start_date, every, today - timedelta(days=1))  # today's is still to come
+    periodic = schedule.next_review_after(contract, today - timedelta(days=1))  # today's is still to come
     to_come = stand == "pending" and periodic < contract.end_date
     return NextReview(every, periodic if to_come else None, False, stand)
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from ..core import Core
 from ..errors import NotFound, NotPermitted
 from ..governance import statutory
-from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts, next_occurrence
+from ..governance.calendar import LONDON, MonthsOfTheYear, add_months, financial_year_starts
 from ..governance.organisation import JOINT, MONITORING_OFFICER, OVERSIGHT_ROLES, Organisation
 from ..governance.statutory import Route
 from ..models import AuditEvent, Case, Contract, DecisionRecord, Document, Payment, Task
@@ -162,9 +162,7 @@ def contract_rows(
     )
     follow_ups = _follow_up_reviews(session, authority, quarter)
     for contract in session.scalars(in_force.order_by(Contract.reference)):
-        review = next_occurrence(
-            contract.start_date, schedule.review_every(contract.value, contract.risk), quarter.ends
-        )
+        review = schedule.next_review_after(contract, quarter.ends)
         review = min(review, follow_ups.get(contract.id, review))
         yield [
             contract.reference,
