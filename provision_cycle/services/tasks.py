@@ -47,7 +47,6 @@ ESCALATED = "escalated"  # a contract review's outcome that tells the Head of Ca
 # A council's notice published before the system was used (its first run asks for the latest period's).
 PUBLISHED_BEFORE = "published_before"
 IMPROVEMENT_NEEDED = "improvement_needed"  # a contract review's outcome that brings it back (_follow_up_review)
-FOLLOW_UP = "Follow-up contract review: "  # the title of the review it brings
 OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     RENEWAL_DECISION: (
         ("extend", "Extend the contract (take up an extension option)"),
@@ -76,6 +75,12 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     INVITE_TENDERS: (("not_inviting", "Not inviting tenders: the procurement is to be terminated"),),
     # Owed for every period, whether or not a decision was taken under special urgency in it (a nil report).
     "special_urgency_report": (("reported", "Reported to the council"),),
+}
+# The outcomes that say nothing without a note (each code belongs to one kind of task): what the note is for.
+NOTE_NEEDED = {
+    ESCALATED: "Say what the Head of Category needs to know about the contract",
+    IMPROVEMENT_NEEDED: "Say what needs to improve, for the follow-up review",
+    PUBLISHED_BEFORE: "Say when it was published, and where, for the record",
 }
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))
@@ -215,16 +220,12 @@ def complete_task(core: Core, task_id: int, actor_id: int, *, outcome: str, note
             raise InvalidInput(
                 {"outcome": "This contract has no extension options left: choose to re-commission or to let it end"}
             )
+        if (needed := NOTE_NEEDED.get(outcome)) and not note.strip():
+            raise InvalidInput({"note": needed})
         data = None
-        if outcome == PUBLISHED_BEFORE and not note.strip():
-            raise InvalidInput({"note": "Say when it was published, and where, for the record"})
-        if task.kind == CONTRACT_REVIEW and outcome == ESCALATED:
-            if not note.strip():
-                raise InvalidInput({"note": "Say what the Head of Category needs to know about the contract"})
+        if outcome == ESCALATED:
             data = _escalate_review(core, session, task, case, actor_id, note.strip())
-        if task.kind == CONTRACT_REVIEW and outcome == IMPROVEMENT_NEEDED:
-            if not note.strip():
-                raise InvalidInput({"note": "Say what needs to improve, for the follow-up review"})
+        if outcome == IMPROVEMENT_NEEDED:
             data = _follow_up_review(core, session, task, actor_id, note.strip())
         finish_task(core, session, task, case, actor_id, (outcome, allowed[outcome]), note, data)
         return review_consequence(core, session, task)
@@ -236,8 +237,6 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
     it, with what was found. Not where its next periodic review comes first, nor once it has ended by then.
     When it is due (or why there is none) is kept with the outcome."""
     contract, today = task.contract, core.engine.today()
-    if contract is None:  # pragma: no cover - the sweep raises reviews on contracts only
-        return {}
     schedule = schedule_for(core)
     due_on = add_months(today, schedule.review_follow_up_months)
     periodic = schedule.next_review_after(contract, today)
@@ -248,7 +247,7 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
         return {"follow_up_on": None, "ends_on": contract.end_date.isoformat(), **again}
     new = NewTask(
         CONTRACT_REVIEW,
-        f"{FOLLOW_UP}{contract.reference} {contract.title}",
+        f"Follow-up contract review: {contract.reference} {contract.title}",
         due_on,
         contract.contract_manager_id or contract.case.requester_id,
         contract_id=contract.id,
@@ -329,15 +328,17 @@ def contract_tasks(session: Session, contract_id: int) -> list[Task]:
 
 
 def next_review(core: Core, contract: Contract, case: Case, tasks: list[Task]) -> NextReview:
-    """The contract's next review: an open review task of ``tasks`` (its own; a follow-up review among them),
-    else the next anniversary at its cadence while reviews are raised for it, before its end."""
+    """The contract's next review: an open review task of ``tasks`` (all of its own: a follow-up review is
+    the one a review among them raised), else the next anniversary at its cadence while reviews are raised for
+    it, before its end."""
     schedule = schedule_for(core)
     every = schedule.review_every(contract.value, contract.risk)
     stand = core.workflows.state_of(case).renewal
     due = [t for t in tasks if t.kind == CONTRACT_REVIEW and t.status == TaskStatus.OPEN]
     if due:
         soonest = min(due, key=lambda t: t.due_on)
-        return NextReview(every, soonest.due_on, soonest.title.startswith(FOLLOW_UP), stand)
+        follow_up = any((t.outcome_data or {}).get("follow_up_task_id") == soonest.id for t in tasks)
+        return NextReview(every, soonest.due_on, follow_up, stand)
     today = core.engine.today()
     periodic = schedule.next_review_after(contract, today - timedelta(days=1))  # today's is still to come
     to_come = stand == "pending" and periodic < contract.end_date
@@ -496,11 +497,11 @@ def _pass(core: Core, session: Session, task: Task, case, actor_id: int, assigne
 def passable_tasks(core: Core, session: Session, person_id: int, actor: Actor) -> list[tuple[Task, Case | None]]:
     """``person_id``'s open tasks that ``actor`` may pass on (``may_pass_on_task``), as their list orders them,
     each with its case: what someone leaving, or moving post, leaves to be given to a colleague."""
-    tasks = open_tasks_of(session, person_id, today=core.engine.today())
-    case_ids = {task.case_id for task in tasks if task.case_id is not None}
-    cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
-    pairs = [(task, cases.get(task.case_id)) for task in tasks]
-    return [(task, case) for task, case in pairs if may_pass_on_task(actor, task, case)]
+    return [
+        (task, case)
+        for task, case in _open_tasks_with_cases(core, session, person_id)
+        if may_pass_on_task(actor, task, case)
+    ]
 
 
 def takers_of_all_tasks(core: Core, session: Session, tasks: list[tuple[Task, Case | None]]) -> list[Colleague]:
@@ -600,10 +601,16 @@ def may_pass_on_task(actor: Actor, task: Task, case) -> bool:
 def open_tasks_seen_by(core: Core, session: Session, person_id: int, viewer: Actor) -> list[Task]:
     """``person_id``'s open tasks, as their own list orders them, that ``viewer`` may see: for their
     administrator, what they leave to be passed on before their account is closed."""
+    return [task for task, case in _open_tasks_with_cases(core, session, person_id) if may_see_task(viewer, task, case)]
+
+
+def _open_tasks_with_cases(core: Core, session: Session, person_id: int) -> list[tuple[Task, Case | None]]:
+    """``person_id``'s open tasks, as their own list orders them, each with its case (None for a council's duty
+    or a framework's re-opening), the cases read in one query: what may be seen or passed on depends on them."""
     tasks = open_tasks_of(session, person_id, today=core.engine.today())
     case_ids = {task.case_id for task in tasks if task.case_id is not None}
     cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
-    return [task for task in tasks if may_see_task(viewer, task, cases.get(task.case_id))]
+    return [(task, cases.get(task.case_id)) for task in tasks]
 
 
 def may_see_task(actor: Actor, task: Task, case) -> bool:
