@@ -269,6 +269,26 @@ def test_invalid_workflow_is_refused_with_file_item_and_problem(tree, change, ex
     assert any(p.startswith(expected) for p in found), found
 
 
+def test_a_contract_state_says_where_its_renewal_stands_while_it_runs_and_not_once_it_has_ended(tree):
+    """The scheduler raises a contract's renewal, notice-date and review tasks by it: a running state without
+    one would silently get none."""
+
+    def mistakes(d):
+        del d["states"]["live"]["renewal"]
+        d["states"]["expired"]["renewal"] = "decided"
+
+    edit(tree / "workflows/contract.v1.yaml", mistakes)
+    found = problems(tree)
+    assert (
+        "workflows/contract.v1.yaml: states.live: a contract's state says where its renewal stands (renewal: "
+        "pending, deciding, decided)" in found
+    ), found
+    assert (
+        "workflows/contract.v1.yaml: states.expired: a final state has no renewal to decide: the contract has ended"
+        in found
+    )
+
+
 def test_malformed_yaml_names_the_line(tree):
     (tree / "config/organisation.yaml").write_text("authorities:\n  - code: OCC\n   name: [broken\n")
     assert any(p.startswith("config/organisation.yaml: is not valid YAML at line") for p in problems(tree))

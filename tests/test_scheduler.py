@@ -650,6 +650,26 @@ def test_reviews_by_risk_and_value_and_kpi_assessments_for_big_contracts(core, d
     }
 
 
+@pytest.mark.parametrize("state", ["renewal_gate", "expiring", "recommissioning", "expired"])
+def test_a_contract_is_reviewed_and_its_kpis_assessed_for_as_long_as_it_runs(core, db, clock, schedule, state):
+    """Whatever is being, or has been, decided about its renewal: a contract left to end, or re-commissioned,
+    is still performed until its end date, and the Act asks for its KPI assessment every 12 months of that
+    (PA23 s71(2)). Once it has ended, nothing."""
+    from provision_cycle.scheduling.sweeps import raise_reviews
+
+    people = hub_people(db)
+    starts, ends = date(2025, 9, 10), date(2027, 9, 9)  # under the Act; reviewed (and assessed) each 10 September
+    contract = register_contract(core, people, value="6000000", starts=starts, ends=ends)
+    with db.unit_of_work() as session:  # as its renewal decision left it (a gate is no state to load it in)
+        session.get(Case, contract.case_id).state = state
+    clock.set(date(2026, 9, 1))
+    raise_reviews(core, schedule, clock.today)  # the next 14 days
+    with db.reading() as session:
+        raised = {(t.contract_id, t.kind, t.due_on) for t in session.scalars(select(Task))}
+    running = {(contract.id, kind, date(2026, 9, 10)) for kind in ("contract_review", "kpi_assessment")}
+    assert raised == (set() if state == "expired" else running)
+
+
 def test_no_review_falls_on_or_after_a_contract_s_last_day(core, db, clock, schedule):
     """A quarterly review due the day after a contract ends (or on its last day) is moot: not raised."""
     from provision_cycle.scheduling.sweeps import raise_reviews

@@ -489,7 +489,7 @@ def test_improvement_still_needed_at_the_next_review_may_owe_a_contract_performa
     )
 
 
-def test_a_contract_s_next_review_is_its_open_review_task_or_the_next_anniversary_while_reviews_are_raised(core, db):
+def test_a_contract_s_next_review_is_its_open_review_task_or_the_next_anniversary_while_it_runs(core, db):
     from sqlalchemy import update
 
     from provision_cycle.governance.calendar import add_months
@@ -507,15 +507,15 @@ def test_a_contract_s_next_review_is_its_open_review_task_or_the_next_anniversar
         with db.reading() as session:
             tasks = list(session.scalars(select(Task).where(Task.contract_id == contract.id)))
             found = next_review(core, contract, session.get(Case, contract.case_id), tasks)
-            return found.every_months, found.due_on, found.follow_up, found.stand
+            return found.every_months, found.due_on, found.follow_up, found.running
 
-    assert review() == (12, add_months(starts, 12), False, "pending")
-    assert review("renewal_gate") == (12, None, False, "deciding")  # none raised meanwhile
-    assert review("expired") == (12, None, False, None)
+    assert review() == (12, add_months(starts, 12), False, True)
+    assert review("expiring") == (12, add_months(starts, 12), False, True)  # reviewed till its end date
+    assert review("expired") == (12, None, False, False)
     task = _task(core, people, contract.id, "contract_review", "Contract review")
-    assert review() == (12, today, False, "pending")  # the one raised, till it is done
+    assert review() == (12, today, False, True)  # the one raised, till it is done
     complete_task(core, task, people.contract_manager, outcome="improvement_needed", note="Slow")
-    assert review() == (12, add_months(today, 3), True, "pending")
+    assert review() == (12, add_months(today, 3), True, True)
 
 
 def test_a_review_completed_on_the_contract_s_case_completes_its_review_task(core, db):

@@ -463,7 +463,10 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
     now = core.engine.clock()
     horizon = today + timedelta(days=schedule.review_lead_days)
     raised = 0
-    run_name = _reviews_run_name(schedule)
+    # A contract is reviewed, and its KPIs assessed, for as long as it runs (PA23 s71(2): every 12 months "during
+    # which the contract is being performed"), its renewal still to decide, being decided or decided alike.
+    running = _renewal_states(core, "pending", "deciding", "decided")
+    run_name = _reviews_run_name(schedule, running)
     with core.db.unit_of_work() as session:
         last = _last_run(session, run_name, False)
         oldest = session.scalar(select(func.min(Contract.start_date)))
@@ -482,7 +485,6 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
             if added:
                 windows.append((today, [added_since]))
         due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
-        reviewed = _renewal_states(core, "pending")  # a contract is reviewed while it runs, its renewal undecided
         for after, conditions in windows:
             if oldest is None or after >= horizon:
                 continue
@@ -493,7 +495,7 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 # 2026 would otherwise bring about.
                 for first in range(0, len(ranges), RANGES_PER_QUERY):
                     some = ranges[first : first + RANGES_PER_QUERY]
-                    candidates = session.execute(_review_candidates(some, matches, conditions, reviewed)).all()
+                    candidates = session.execute(_review_candidates(some, matches, conditions, running)).all()
                     if kind == performance.TASK_KIND:  # the SQL's filter is a coarse one: the Act's test, exactly
                         owing = performance.contracts_owing_kpis(session, candidates)
                         candidates = [c for c in candidates if c.id in owing]
@@ -560,8 +562,9 @@ def review_start_ranges(every: int, oldest: date, after: date, until: date) -> l
     return ranges
 
 
-def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: list, reviewed: tuple[str, ...]):
-    """The running contracts starting in one of ``ranges`` (an index range each) that ``matches``."""
+def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: list, running: tuple[str, ...]):
+    """The contracts in the ``running`` states starting in one of ``ranges`` (an index range each) that
+    ``matches``."""
     return (
         select(
             Contract.id,
@@ -583,17 +586,18 @@ def _review_candidates(ranges: list[tuple[date, date]], matches, conditions: lis
         .where(
             or_(*(Contract.start_date.between(low, high) for low, high in ranges)),
             matches,
-            Case.state.in_(reviewed),
+            Case.state.in_(running),
             *conditions,
         )
     )
 
 
-def _reviews_run_name(schedule: Schedule) -> str:
-    """The sweep's bookkeeping row, named for its rules: editing them in schedule.yaml starts afresh from
-    the day of the next run (occurrences under the old rules are not raised late)."""
+def _reviews_run_name(schedule: Schedule, states: tuple[str, ...]) -> str:
+    """The sweep's bookkeeping row, named for its rules and the contract states it raises tasks in: editing
+    either (schedule.yaml; the contract workflow's states) starts afresh from the day of the next run, which
+    looks a lead time ahead for every contract (occurrences under the old rules are not raised late)."""
     rules = [(r.every_months, r.risk, str(r.value_over)) for r in schedule.review_rules]
-    key = repr((rules, schedule.review_lead_days, "kpis: PA23 s52", schedule.kpi_every_months))
+    key = repr((rules, schedule.review_lead_days, "kpis: PA23 s52", schedule.kpi_every_months, sorted(states)))
     return f"raise_reviews:{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 

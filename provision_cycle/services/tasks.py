@@ -319,7 +319,7 @@ class NextReview:
     every_months: int
     due_on: date | None  # None: no review to come (see ``stand``)
     follow_up: bool  # brought forward by a review that found improvement needed
-    stand: str | None  # the contract state's renewal stand: reviews are raised while it is "pending"; None: ended
+    running: bool  # reviews are raised while the contract runs, whatever is decided about its renewal
 
 
 def contract_tasks(session: Session, contract_id: int) -> list[Task]:
@@ -329,20 +329,20 @@ def contract_tasks(session: Session, contract_id: int) -> list[Task]:
 
 def next_review(core: Core, contract: Contract, case: Case, tasks: list[Task]) -> NextReview:
     """The contract's next review: an open review task of ``tasks`` (all of its own: a follow-up review is
-    the one a review among them raised), else the next anniversary at its cadence while reviews are raised for
-    it, before its end."""
+    the one a review among them raised), else the next anniversary at its cadence while it runs, before its
+    end."""
     schedule = schedule_for(core)
     every = schedule.review_every(contract.value, contract.risk)
-    stand = core.workflows.state_of(case).renewal
+    running = core.workflows.state_of(case).renewal is not None  # a final state has no renewal to decide
     due = [t for t in tasks if t.kind == CONTRACT_REVIEW and t.status == TaskStatus.OPEN]
     if due:
         soonest = min(due, key=lambda t: t.due_on)
         follow_up = any((t.outcome_data or {}).get("follow_up_task_id") == soonest.id for t in tasks)
-        return NextReview(every, soonest.due_on, follow_up, stand)
+        return NextReview(every, soonest.due_on, follow_up, running)
     today = core.engine.today()
     periodic = schedule.next_review_after(contract, today - timedelta(days=1))  # today's is still to come
-    to_come = stand == "pending" and periodic < contract.end_date
-    return NextReview(every, periodic if to_come else None, False, stand)
+    to_come = running and periodic < contract.end_date
+    return NextReview(every, periodic if to_come else None, False, running)
 
 
 def review_consequence(core: Core, session: Session, task: Task) -> str:

@@ -223,7 +223,7 @@ def show(contract_id: int):
         tasks_openable={task.id for task in tasks if may_see_task(me(), task, page.case)},
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
         may_change_manager=may_assign_contract_manager(me(), contract),
-        may_rate_risk=may_rate_risk(me(), contract) and review.stand is not None,  # only while it runs
+        may_rate_risk=may_rate_risk(me(), contract) and review.running,
         today=core().engine.today(),
     )
 

@@ -154,10 +154,10 @@ class StateDef:
     award: str | None = None
     # The contract's proposal a state decides or waits to make: "variation" or "renewal".
     proposal: str | None = None
-    # A contract's renewal decision in this state: still to be taken ("pending": the contract runs, is
-    # reviewed and gets its renewal tasks, its decision opened or not), before its approvers ("deciding"), or
-    # taken to let it end or re-commission
-    # ("decided": it runs to its end date, notice to end it still to be given); None once it has ended.
+    # A contract's renewal decision in this state: still to be taken ("pending": the contract gets its
+    # renewal tasks, its decision opened or not), before its approvers ("deciding"), or taken to let it end
+    # or re-commission ("decided": it runs to its end date, notice to end it still to be given). The contract
+    # runs, and is reviewed, in each; None once it has ended.
     renewal: str | None = None
 
 
@@ -415,6 +415,8 @@ def _parse(root: Node, file_name: str, file_version: int, roles: set[str]) -> Wo
 
     initial = root.text("initial")
     _check_graph(root, states, transitions, initial)
+    if stage == "contract":
+        _check_renewal_stands(root, states)
     if not states or not initial or initial not in states:
         return None
     try:
@@ -750,6 +752,17 @@ def _check_names(node: Node, names: tuple[str, ...], registry: dict[str, Any], n
     for name in names:
         if name not in registry:
             node.error(f"unknown {noun} {name!r} (known: {', '.join(sorted(registry))})")
+
+
+def _check_renewal_stands(root: Node, states: dict[str, StateDef]) -> None:
+    """Every state of a running contract says where its renewal stands, and no ended one does: the scheduler
+    raises a contract's renewal, notice-date and review tasks by it, and leaves one without it alone."""
+    for state in states.values():
+        node = root.get("states").child(state.name, None)
+        if state.final and state.renewal:
+            node.error("a final state has no renewal to decide: the contract has ended")
+        elif not state.final and not state.renewal:
+            node.error(f"a contract's state says where its renewal stands (renewal: {', '.join(RENEWAL_STANDS)})")
 
 
 def _check_graph(root: Node, states: dict[str, StateDef], transitions: list[TransitionDef], initial: str) -> None:
