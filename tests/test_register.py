@@ -3,6 +3,7 @@ every problem named by field, and nothing of it is written."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -65,6 +66,10 @@ def test_an_import_that_makes_no_sense_is_refused_field_by_field_and_writes_noth
     )
     with pytest.raises(InvalidInput, match="The end date is before the start date"), core.db.unit_of_work() as s:
         import_contract(core, s, backwards, actor_id=people.officer)
+    long_winded = dataclasses.replace(backwards, title="Care " * 41, end_date=date(2027, 3, 8))  # 205 characters
+    with pytest.raises(InvalidInput) as refused, core.db.unit_of_work() as s:
+        import_contract(core, s, long_winded, actor_id=people.officer)
+    assert refused.value.fields == {"title": "The title must be 200 characters or fewer"}  # not "Enter" it
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Contract)) == 0
         assert session.scalar(select(func.count()).select_from(Case)) == 0

@@ -13,7 +13,16 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError
 
-from ..errors import DomainError, GuardFailed, InvalidAction, InvalidInput, NotFound, NotPermitted, StaleCase
+from ..errors import (
+    ChangedMeanwhile,
+    DomainError,
+    GuardFailed,
+    InvalidAction,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    StaleCase,
+)
 
 PROBLEM = "application/problem+json"
 MAX_BODY = 256 * 1024
@@ -42,6 +51,8 @@ def error_response(exc: Exception) -> Response:
             current_version=exc.current_version,
             current_state=exc.current_state_label,
         )
+    if isinstance(exc, ChangedMeanwhile):  # someone saved what the client read since it read it
+        return problem(409, "Changed meanwhile", exc.message)
     if isinstance(exc, GuardFailed):
         return problem(422, "Something is missing", exc.message, missing=exc.missing)
     if isinstance(exc, InvalidInput):

@@ -160,7 +160,7 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
     # A contract's case has a request's fields: the engine's own checks for them, with the contract's names.
     wrong = core.engine.check_case_fields(**_case_fields(existing))
     problems = {"value" if name == "estimated_value" else name: text for name, text in wrong.items()}
-    if "title" in problems:
+    if "title" in problems and not existing.title.strip():  # not "a title for the request"
         problems["title"] = "Enter the contract's title"
     problems |= supplier_given(existing.supplier_name, existing.supplier_registration, existing.supplier_ppon).problems
     if existing.value < 0:
