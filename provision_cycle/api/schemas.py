@@ -1033,6 +1033,24 @@ class ContractRiskIn(Request):
     reason: str = Field(max_length=2000, description="Why it is rated so now (required)")
 
 
+class ContractCorrectionIn(Request):
+    """The details of a contract's record to correct: only those given change (its value, dates and supplier
+    change by a variation on its case, not here)."""
+
+    title: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    supplier_registration: str | None = Field(None, max_length=40, description="Companies House or charity number")
+    supplier_ppon: str | None = Field(None, max_length=40, description="Like PABC-1234-DEFG; empty if not known")
+    supplier_is_sme: bool | None = None
+    supplier_is_vcse: bool | None = None
+    supplier_is_supported_employment: bool | None = Field(None, description="null: not recorded")
+    supplier_is_public_service_mutual: bool | None = Field(None, description="null: not recorded")
+    notice_period_days: int | None = Field(None, ge=0, le=3650)
+    extension_months_available: int | None = Field(None, ge=0, le=600)
+    irrecoverable_vat: Money | None = Field(None, max_length=20, description="In pounds, like '1250.50'")
+    reason: str = Field(max_length=2000, description="What was wrong, and where the right details come from (required)")
+
+
 class TeamMemberIn(Request):
     user_id: int = Field(ge=1, le=MAX_ID)
     part: Literal["procurement", "evaluation"]

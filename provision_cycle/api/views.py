@@ -38,6 +38,7 @@ from ..services import (
 from ..services import names_alike as alike
 from ..services.aggregation import ONE_REQUIREMENT_EXPLAINED
 from ..services.contract_managers import assign_contract_manager
+from ..services.contract_record import correct_contract
 from ..services.contract_risk import set_contract_risk
 from ..services.decisions import Declaration, act_declaring
 from ..services.tasks import (
@@ -1318,13 +1319,15 @@ def _contract_seen(contract_id: int) -> None:
         reading.get_contract_for(session, current_actor(), contract_id)
 
 
-def _contract_response(contract_id: int) -> Response:
+def _contract_response(contract_id: int, *, etag: bool = False) -> Response:
+    """The contract, with its case's ETag where asked (after a change that can be made If-Match)."""
     with core().db.reading() as session:
         contract = reading.get_contract_for(session, current_actor(), contract_id)
         case = session.get(Case, contract.case_id)
         review = next_review(core(), contract, case, contract_tasks(session, contract.id))
         reviews = s.ReviewsOut(every_months=review.every_months, next_due_on=review.due_on, follow_up=review.follow_up)
-        return json_response(_contract(contract, case).model_copy(update={"reviews": reviews}))
+        headers = {"ETag": _etag(case.version)} if etag else None
+        return json_response(_contract(contract, case).model_copy(update={"reviews": reviews}), headers=headers)
 
 
 @operation(
@@ -1341,6 +1344,27 @@ def set_risk(contract_id: int, body: s.ContractRiskIn):
     _contract_seen(contract_id)
     set_contract_risk(core(), contract_id, current_actor().id, risk=body.risk, reason=body.reason)
     return _contract_response(contract_id)
+
+
+@operation(
+    api,
+    "PATCH",
+    "/contracts/{contract_id}/details",
+    summary="Correct a contract's record (a detail the register has wrong, or has learnt since), saying why; "
+    "only the details given change",
+    tag="Contracts",
+    body=s.ContractCorrectionIn,
+    response=s.ContractOut,
+    if_match=True,  # the contract's case's ETag: a change to it since is refused (409)
+    errors=(400, 403, 404, 409, 422),
+)
+def correct_contract_record(contract_id: int, body: s.ContractCorrectionIn):
+    _contract_seen(contract_id)
+    corrections = body.model_dump(exclude_unset=True, exclude={"reason"})
+    correct_contract(
+        core(), contract_id, current_actor().id, corrections, reason=body.reason, expected_version=_if_match()
+    )
+    return _contract_response(contract_id, etag=True)
 
 
 @operation(

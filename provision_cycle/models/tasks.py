@@ -79,6 +79,10 @@ RENEWAL_PROPOSED = {
     "exit": ("exit_proposed", "Letting the contract end proposed on the contract's case, for approval"),
 }
 NOTICE_DATE = "notice_date"  # the last day to give notice under a contract (its end date less its notice period)
+NOTICE_DETAIL = "Give notice by this date if the contract is to end, or to renegotiate it"
+NOTICE_DETAIL_WITH_EXTENSION = (  # notice of taking up an extension option is given by the same day
+    "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
+)
 CONTRACT_REVIEW = "contract_review"
 # The tasks about running a contract that its ending leaves nothing to do for (a notice still owed, or a KPI
 # assessment, is another matter: the Act asks for those after it ends too).
@@ -87,6 +91,7 @@ CONTRACT_ENDED = ("contract_ended", "The contract ended")
 SUPERSEDED = ("superseded", "The renewal task of a later lead time took its place")
 REVIEWED_ON_THE_CASE = ("reviewed", "Reviewed on the contract's case")
 END_DATE_MOVED = ("end_date_moved", "The contract's end date moved: its tasks come again for the new one")
+NOTICE_DATE_MOVED = ("notice_date_moved", "The contract's notice period was corrected: its task comes for the new day")
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"
 # A competitive flexible procedure whose participation period has closed: its team assesses the requests to

@@ -88,6 +88,8 @@ from ..models.tasks import (
     FRAMEWORK_REOPENING,
     INVITE_TENDERS,
     NOTICE_DATE,
+    NOTICE_DETAIL,
+    NOTICE_DETAIL_WITH_EXTENSION,
     RENEWAL_DECISION,
     SUPERSEDED,
 )
@@ -389,12 +391,6 @@ def _at_a_source_of(core: Core, trigger: str) -> ColumnElement[bool]:
     )
 
 
-NOTICE_DETAIL = "Give notice by this date if the contract is to end, or to renegotiate it"
-NOTICE_DETAIL_WITH_EXTENSION = (
-    "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
-)
-
-
 def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResult:
     """A task before each contract's last day to give notice (end date less its notice period), so notice to
     end or renew is given in time. Raised once per notice date, ``notice_lead_days`` ahead; a variation or
@@ -418,7 +414,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
             candidates,
             kind=NOTICE_DATE,
             title="Last day to give notice: ",
-            # Notice of taking up an extension option is given by the same day, where the contract has one left.
+            # Where the contract has an extension option left, notice of taking it up is given by the same day.
             detail=lambda c: sql_case(
                 (c.extension_months_available > 0, literal(NOTICE_DETAIL_WITH_EXTENSION)), else_=literal(NOTICE_DETAIL)
             ),

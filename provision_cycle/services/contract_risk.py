@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from ..core import Core
 from ..errors import InvalidAction, InvalidInput, NotPermitted
-from ..models import Contract, OutboxMessage
 from ..models.contracts import CONTRACT_RISKS
 from ..scheduling.config import schedule_for
 from ..wording import counted
-from ..workflow.engine import Actor
+from .contract_record import may_keep_contract, tell_its_manager
 from .register import lock_contract
 from .tasks import checked_reason
 
 KIND = "contract_risk_changed"  # the outbox kind telling a contract's manager someone else changed its risk
-
-
-def may_rate_risk(actor: Actor, contract: Contract) -> bool:
-    """The contract's manager; the category team of its council and pillar, or an administrator of it."""
-    return actor.id == contract.contract_manager_id or actor.runs_category(contract.authority, contract.pillar)
 
 
 def set_contract_risk(core: Core, contract_id: int, actor_id: int, *, risk: str, reason: str) -> int:
@@ -38,7 +32,7 @@ def set_contract_risk(core: Core, contract_id: int, actor_id: int, *, risk: str,
     with core.db.unit_of_work() as session:
         contract, case = lock_contract(core, session, contract_id)
         actor = core.engine.actor(session, actor_id)
-        if not may_rate_risk(actor, contract):
+        if not may_keep_contract(actor, contract):
             raise NotPermitted("Only the contract's manager or its category team can change its risk")
         if core.workflows.state_of(case).renewal is None:
             raise InvalidAction("The contract has ended: its risk no longer sets when it is reviewed")
@@ -50,17 +44,9 @@ def set_contract_risk(core: Core, contract_id: int, actor_id: int, *, risk: str,
         core.engine.note_case_event(
             session, case, actor_id=actor_id, action="set_contract_risk", data=data, comment=reason
         )
-        manager = contract.contract_manager_id
-        if manager is not None and manager != actor_id:
-            named = f"{contract.reference} {contract.title}"
-            body = (
-                f"{actor.full_name} rated it {risk} risk (it was {before}): reviewed every {counted(every, 'month')} "
-                f"now.\n\nReason: {reason}"
-            )
-            session.add(
-                OutboxMessage.queued(
-                    KIND, manager, f"{named} is now {risk} risk", body, core.engine.clock(), case_id=case.id,
-                    payload={"open": f"/contracts/{contract.id}"},
-                )
-            )  # fmt: skip
+        body = (
+            f"{actor.full_name} rated it {risk} risk (it was {before}): reviewed every {counted(every, 'month')} "
+            f"now.\n\nReason: {reason}"
+        )
+        tell_its_manager(core, session, contract, actor_id, KIND, f"is now {risk} risk", body)
         return every

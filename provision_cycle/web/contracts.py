@@ -21,15 +21,17 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
-from ..services.contract_risk import may_rate_risk, set_contract_risk
+from ..services.contract_record import correct_contract, may_keep_contract
+from ..services.contract_risk import set_contract_risk
 from ..services.tasks import contract_tasks, may_see_task, next_review
-from ..wording import counted
+from ..wording import counted, listed
 from ..workflow.context import MANAGER_ROLE
 from ..workflow.frameworks import framework_named_by
-from .common import core, csv_download, me, render, yes_no, yes_no_or_none
+from .common import as_shown, core, csv_download, me, render, yes_no, yes_no_or_none
 from .forms import (
     ApproveNoticeForm,
     ContractManagerForm,
+    ContractRecordForm,
     ContractRiskForm,
     ReportPeriodForm,
     assessment_form_class,
@@ -223,7 +225,8 @@ def show(contract_id: int):
         tasks_openable={task.id for task in tasks if may_see_task(me(), task, page.case)},
         manager=manager.get(contract.contract_manager_id, "Not assigned"),
         may_change_manager=may_assign_contract_manager(me(), contract),
-        may_rate_risk=may_rate_risk(me(), contract) and review.running,
+        may_keep=may_keep_contract(me(), contract),
+        may_rate_risk=may_keep_contract(me(), contract) and review.running,
         today=core().engine.today(),
     )
 
@@ -267,7 +270,7 @@ def change_risk(contract_id: int):
     """Rate the contract's risk again, saying why: it sets how often the contract is reviewed."""
     with core().db.reading() as session:
         contract = reading.get_contract_for(session, me(), contract_id)
-        if not may_rate_risk(me(), contract):
+        if not may_keep_contract(me(), contract):
             raise NotFound(f"There is no contract {contract_id} whose risk you can change")
         session.expunge(contract)
     schedule = schedule_for(core())
@@ -285,6 +288,53 @@ def change_risk(contract_id: int):
     if done := change_from(form, change, back=url_for(".show", contract_id=contract_id)):
         return done
     return render("contracts/risk.html", contract=contract, form=form)
+
+
+# The record's yes-or-no details a form asks as such, and those the register may not have an answer to.
+YES_OR_NO = ("supplier_is_sme", "supplier_is_vcse")
+YES_NO_OR_NOT_RECORDED = ("supplier_is_supported_employment", "supplier_is_public_service_mutual")
+AS_TYPED = ("title", "description", "supplier_registration", "supplier_ppon")
+
+
+@contracts.route("/<id:contract_id>/details", methods=["GET", "POST"])
+@signed_in
+def correct_record(contract_id: int):
+    """Correct what the register holds of the contract (not the contract itself: that is a variation)."""
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, me(), contract_id)
+        if not may_keep_contract(me(), contract):
+            raise NotFound(f"There is no contract {contract_id} whose record you can correct")
+        version = session.get(Case, contract.case_id).version
+        session.expunge(contract)
+    form = ContractRecordForm()
+    if request.method == "GET":
+        shown = {name: getattr(contract, name) for name in AS_TYPED}
+        shown |= {name: yes_no(getattr(contract, name)) for name in YES_OR_NO}
+        shown |= {name: yes_no_or_none(getattr(contract, name)) or "not_recorded" for name in YES_NO_OR_NOT_RECORDED}
+        shown |= {
+            "notice_period_days": str(contract.notice_period_days),
+            "irrecoverable_vat": f"{contract.irrecoverable_vat:.2f}",
+        }
+        shown |= {"extension_months_available": str(contract.extension_months_available), "version": version}
+        form.process(data=shown)
+
+    def correct() -> str:
+        given = {
+            name: form[name].data or "" for name in (*AS_TYPED, "notice_period_days", "extension_months_available")
+        }
+        given["irrecoverable_vat"] = form.irrecoverable_vat.data or ""
+        given |= {name: form[name].data == "yes" for name in YES_OR_NO}
+        said = {"yes": True, "no": False}
+        given |= {name: said.get(form[name].data) for name in YES_NO_OR_NOT_RECORDED}
+        shown_at = as_shown(form.version.data)
+        corrected = correct_contract(
+            core(), contract_id, me().id, given, reason=form.reason.data or "", expected_version=shown_at
+        )
+        return f"{contract.reference}'s record is corrected: {listed(corrected)}"
+
+    if done := change_from(form, correct, back=url_for(".show", contract_id=contract_id)):
+        return done
+    return render("contracts/record.html", contract=contract, form=form)
 
 
 def _others_managed(person_id: int | None) -> int:

@@ -10,6 +10,7 @@ from flask import Flask
 from ..governance.calendar import LONDON
 from ..governance.statutory import DirectAwardGround, Regime, Route, conflicts_law, deadline_name
 from ..models import Task
+from ..services.contract_record import corrections_said
 from ..services.evaluation import CRITERION_KINDS
 from ..services.periods import CLOSING_DATES
 from ..services.tasks import outcome_label
@@ -108,3 +109,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(framework_name)  # "Crown Commercial Service RM6098 lot 1: Technology Products"
     app.add_template_filter(framework_reference)  # "Crown Commercial Service RM6098 lot 1"
     app.add_template_filter(closing_label)  # "tenders_close_on": "Tenders close"
+    app.add_template_filter(corrections_said)  # a contract's record corrected: each detail, before and after

@@ -1307,6 +1307,72 @@ class ContractRiskForm(FlaskForm):
     submit = SubmitField("Change the risk rating", widget=GovSubmitInput())
 
 
+def _recorded_or_not(label: str, hint: str) -> RadioField:
+    """A yes-or-no question about a contract's supplier that the register may not have an answer to."""
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        description=hint,
+        choices=options([("yes", "Yes"), ("no", "No"), ("not_recorded", "Not recorded")]),
+        validators=[Optional()],
+    )
+
+
+class ContractRecordForm(FlaskForm):
+    """What the register holds of a contract, to correct (``services.contract_record``)."""
+
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the contract's title"), Length(max=200)],
+    )
+    description = TextAreaField("Description", widget=GovTextArea(), validators=[Length(max=4000)])
+    # Its own fields, not the tender form's: a form's fields come in the order they were made.
+    supplier_registration = StringField(
+        "Companies House or charity number (optional)", widget=GovShortInput(10, inputmode="text")
+    )
+    supplier_ppon = _ppon_field("The Act's notices of the contract identify the supplier by it")
+    supplier_is_sme = _yes_or_no("Is the supplier a small or medium-sized enterprise (SME)?")
+    supplier_is_vcse = _yes_or_no("Is the supplier a voluntary, community or social enterprise (VCSE)?")
+    supplier_is_supported_employment = _recorded_or_not(
+        "Is the supplier a supported employment provider?",
+        "Disabled or disadvantaged people are at least 30% of its workforce (Procurement Act 2023 s32)",
+    )
+    supplier_is_public_service_mutual = _recorded_or_not(
+        "Is the supplier a public service mutual?",
+        "Run not for profit, or for its members, and controlled by its employees (Procurement Act 2023 s33)",
+    )
+    notice_period_days = StringField(
+        "Notice period",
+        widget=GovShortInput(4, suffix="days"),
+        description="The notice either party gives to end it: the scheduler reminds its manager before the last day "
+        "to give it. 0 if the contract sets none",
+    )
+    extension_months_available = StringField(
+        "Extension options left", widget=GovShortInput(3, suffix="months"), description="0 if it has none"
+    )
+    irrecoverable_vat = StringField(
+        "VAT that cannot be recovered",
+        widget=money_input(),
+        description="The Transparency Code publishes it; 0 if the council recovers it all",
+    )
+    reason = TextAreaField(
+        "What was wrong?",
+        description="And where the right details come from (the contract, the supplier): the contract's history "
+        "keeps it",
+        widget=GovTextArea(),
+        validators=[Length(max=2000)],  # required: the service says so with any other problem, all at once
+    )
+    submit = SubmitField("Save the corrections", widget=GovSubmitInput())
+    version = HiddenField()  # the contract's case's, as the form showed it
+    headings = {
+        "title": "The contract",
+        "supplier_registration": "Its supplier",
+        "notice_period_days": "Its terms",
+        "reason": "Why",
+    }
+
+
 class ContractManagerForm(FlaskForm):
     manager_id = PersonField(
         "Who manages this contract now?", validators=[InputRequired(message="Choose who manages the contract now")]

@@ -435,6 +435,35 @@ def test_a_contracts_risk_is_rated_again(api, core, db):
     api(p.finance).post(f"/contracts/{contract_id}/risk", {"risk": "low", "reason": "No"}, status=403)
 
 
+def test_a_contracts_record_is_corrected_detail_by_detail(api, core, db):
+    """Only the details given change; its value is not one (a variation's); a correction since the case's
+    ETag was read is refused."""
+    p = hub_people(db)
+    [contract_id] = seed_contracts(core, p, 1)
+    manager = api(p.contract_manager)
+    address = f"/contracts/{contract_id}/details"
+    case = manager.get(f"/cases/{manager.get(f'/contracts/{contract_id}').get_json()['case_id']}")
+    problem = manager.call("PATCH", address, {"value": "1", "reason": "Typo"}, status=422).get_json()
+    assert problem["errors"][0]["field"] == "value"  # not a detail of the record: no such field
+    problem = manager.call("PATCH", address, {"supplier_ppon": "PABC", "reason": ""}, status=422).get_json()
+    assert {e["field"] for e in problem["errors"]} == {"supplier_ppon", "reason"}
+    corrected = manager.call(
+        "PATCH", address, {"supplier_ppon": "pabc-1234-defg", "supplier_is_public_service_mutual": None,
+                           "notice_period_days": 60, "reason": "From the contract"},
+        headers={"If-Match": case.headers["ETag"]}, status=200,
+    )  # fmt: skip
+    shown = corrected.get_json()
+    assert (shown["supplier_ppon"], shown["notice_period_days"], shown["supplier_is_public_service_mutual"]) == (
+        "PABC-1234-DEFG", 60, None,
+    )  # fmt: skip
+    assert corrected.headers["ETag"] != case.headers["ETag"]
+    manager.call(
+        "PATCH", address, {"title": "Renamed", "reason": "Stale"}, headers={"If-Match": case.headers["ETag"]},
+        status=409,
+    )  # fmt: skip
+    api(p.finance).call("PATCH", address, {"title": "Mine", "reason": "No"}, status=403)
+
+
 def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db):
     from datetime import timedelta
 

@@ -200,6 +200,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/contracts/{contract_id}",
             f"/contracts/{contract_id}/manager",
             f"/contracts/{contract_id}/risk",
+            f"/contracts/{contract_id}/details",  # correcting its record
             f"/cases/{case_id}/team",
             f"/cases/{case_id}/declaration",
             f"/cases/{case_id}/kpis",

@@ -205,6 +205,26 @@ def test_a_contract_review_that_finds_improvement_needed_brings_a_follow_up_revi
     )
 
 
+def test_the_category_team_corrects_a_contract_s_record_and_its_history_says_what_changed(site, open_as):
+    [contract_id] = seed_contracts(site.core, site.people, 1)
+    officer = open_as(site.people.officer)
+    officer.goto(f"/contracts/{contract_id}")
+    officer.get_by_role("link", name="Correct the contract's record").click()
+    officer.get_by_label("Supplier's PPON (optional)").fill("pabc-1234-defg")
+    officer.get_by_label("Notice period").fill("60")
+    officer.get_by_role("button", name="Save the corrections").click()
+    expect(officer.locator(".govuk-error-summary")).to_contain_text("Say what was wrong")
+    expect(officer.get_by_label("Notice period")).to_have_value("60")  # what was typed is kept
+    officer.get_by_label("What was wrong?").fill("As the signed contract says")
+    officer.get_by_role("button", name="Save the corrections").click()
+    expect(officer.locator("[data-flash=success]")).to_contain_text(
+        "record is corrected: the supplier's PPON and the notice period"
+    )
+    expect(officer.locator(".govuk-summary-list")).to_contain_text("PABC-1234-DEFG")
+    expect(officer.locator(".govuk-summary-list")).to_contain_text("60 days: notice by")
+    expect(officer.get_by_text("the notice period: 90 days → 60 days")).to_be_visible()
+
+
 def _on_a_renewal_task(site, open_as):
     """A contract manager's page, opened on the renewal task of a contract they manage, from their tasks."""
     [contract_id] = seed_contracts(site.core, site.people, 1)

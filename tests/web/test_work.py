@@ -146,6 +146,47 @@ def test_a_contract_review_that_needs_improvement_says_when_its_follow_up_is_due
     )
 
 
+def test_a_contract_s_record_is_corrected_from_its_page(core, db, browser):
+    """The form shows the record as it is; a problem is shown on its field and nothing is saved; the page then
+    shows the correction, and its history what changed and why. Someone who may not correct it has no link."""
+    people = hub_people(db)
+    [contract_id] = seed_contracts(core, people, 1)
+    manager = browser(people.contract_manager)
+    address = f"/contracts/{contract_id}/details"
+    assert f'href="{address}">Correct the contract' in manager.get(f"/contracts/{contract_id}").text
+    form = manager.get(address).text
+    assert 'name="title" type="text" value="Contract 0"' in form and 'value="90"' in form
+    with db.reading() as session:
+        description = session.get(Contract, contract_id).description
+    answers = {
+        "title": "Contract 0", "description": description, "supplier_registration": "", "supplier_ppon": "PABC-1234",
+        "supplier_is_sme": "no", "supplier_is_vcse": "yes", "supplier_is_supported_employment": "not_recorded",
+        "supplier_is_public_service_mutual": "no", "notice_period_days": "90", "extension_months_available": "0",
+        "irrecoverable_vat": "0.00", "reason": "",
+    }  # fmt: skip
+    refused = manager.post(address, answers, status=400).text
+    assert 'href="#supplier_ppon"' in refused and "Give the PPON as four letters" in refused
+    assert 'href="#reason"' in refused
+    with db.reading() as session:
+        assert session.get(Contract, contract_id).supplier_is_vcse is False  # nothing saved
+    answers |= {"supplier_ppon": "pabc-1234-defg", "reason": "From the supplier's Find a Tender record"}
+    done = page_text(manager.post(address, answers, follow_redirects=True, status=200).text)
+    assert (
+        "record is corrected: the supplier's PPON, whether the supplier is a VCSE and whether the supplier is a "
+        "public service mutual" in done
+    )
+    assert "Supplier PPON (unique identifier) PABC-1234-DEFG" in done and "Supplier is an SME or VCSE VCSE" in done
+    assert (
+        "Correct contract – Cora Contracts" in done
+        and "“From the supplier's Find a Tender record” the supplier's PPON: not recorded → PABC-1234-DEFG; "
+        "whether the supplier is a VCSE: no → yes; whether the supplier is a public service mutual: not recorded → no"
+        in done
+    )
+    finance = browser(people.finance)
+    assert address not in finance.get(f"/contracts/{contract_id}").text
+    finance.get(address, status=404)
+
+
 def test_a_contracts_manager_rates_its_risk_again_from_its_page(core, db, browser):
     """Each choice says how often the contract would then be reviewed; the page then shows the new rating and
     reviews; someone who may not change it has no link, and the form is not found for them."""

@@ -1,0 +1,282 @@
+"""Correcting what the register holds of a contract: its title or description mistyped, its supplier's Companies
+House or charity number or PPON learnt since (the Act's later notices of the contract identify the supplier by
+it: a change notice, its termination notice), whether the supplier is an SME, a VCSE, a supported employment
+provider or a public service mutual, its notice period, the extension options it has left, the VAT the council
+cannot recover. A register loaded from a council's spreadsheet is seldom right in all of these.
+
+Not its value, its dates or its supplier: changing those changes the contract itself, which is a variation on its
+case (PA23 s74-75 and Schedule 8: a contract change notice may be owed; a new supplier is a novation), not a
+correction. Whoever keeps the contract (its manager, its category team) corrects it, saying why; the case's
+audit chain records each detail before and after, its manager hears where someone else did it, and a notice
+period corrected moves the task before the contract's last day to give notice with it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import Core
+from ..errors import ChangedMeanwhile, InvalidInput, NotPermitted
+from ..governance.statutory import ppon
+from ..models import Case, Contract, OutboxMessage, Task
+from ..models.contracts import notice_by
+from ..models.tasks import NOTICE_DATE, NOTICE_DATE_MOVED, NOTICE_DETAIL, NOTICE_DETAIL_WITH_EXTENSION, TaskStatus
+from ..wording import listed, pounds
+from ..workflow import reservations
+from ..workflow.engine import Actor, parse_money
+from .register import ExistingContract, check_existing, lock_contract
+from .tasks import checked_reason
+
+KIND = "contract_corrected"  # the outbox kind telling a contract's manager someone else corrected its record
+
+# What a correction may change, as the contract's columns name them, and how each reads to a person.
+CORRECTABLE = {
+    "title": "the title",
+    "description": "the description",
+    "supplier_registration": "the supplier's Companies House or charity number",
+    "supplier_ppon": "the supplier's PPON",
+    "supplier_is_sme": "whether the supplier is an SME",
+    "supplier_is_vcse": "whether the supplier is a VCSE",
+    "supplier_is_supported_employment": "whether the supplier is a supported employment provider",
+    "supplier_is_public_service_mutual": "whether the supplier is a public service mutual",
+    "notice_period_days": "the notice period",
+    "extension_months_available": "the extension options left",
+    "irrecoverable_vat": "the VAT that cannot be recovered",
+}
+# What is changed elsewhere, and where, for whoever asks to correct it here.
+CHANGED_ELSEWHERE = {
+    "value": "Its value changes by a variation, proposed on its case",
+    "start_date": "Its dates change by a variation, proposed on its case",
+    "end_date": "Its end date changes by a variation or an extension, proposed on its case",
+    "supplier_name": "A new supplier is a novation, a variation proposed on its case; a name spelt two ways is "
+    "one supplier on the supplier's page",
+    "risk": "Its risk rating has its own page: Change the risk rating",
+    "contract_manager_id": "Its manager changes on its own page: Change the contract manager",
+}
+
+
+def may_keep_contract(actor: Actor, contract: Contract) -> bool:
+    """The contract's manager; the category team of its council and pillar, or an administrator of it."""
+    return actor.id == contract.contract_manager_id or actor.runs_category(contract.authority, contract.pillar)
+
+
+def correct_contract(
+    core: Core,
+    contract_id: int,
+    actor_id: int,
+    corrections: Mapping[str, Any],
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Correct the contract's record with ``corrections`` (detail: value, any of ``CORRECTABLE``), saying why,
+    as it stood at ``expected_version`` of its case where the caller read it; returns the details changed, as
+    ``CORRECTABLE`` words them. All or nothing: a problem with any detail saves none."""
+    reason = checked_reason(reason)
+    if elsewhere := [name for name in corrections if name not in CORRECTABLE]:
+        raise InvalidInput(
+            {name: CHANGED_ELSEWHERE.get(name, "Not a detail of a contract's record") for name in elsewhere}
+        )
+    given, unreadable = _read(corrections)
+    with core.db.unit_of_work() as session:
+        contract, case = lock_contract(core, session, contract_id)
+        actor = core.engine.actor(session, actor_id)
+        if not may_keep_contract(actor, contract):
+            raise NotPermitted("Only the contract's manager or its category team can correct its record")
+        if expected_version is not None and case.version != expected_version:
+            raise ChangedMeanwhile(
+                f"{contract.reference} has changed since you read it, so your corrections were not saved. This is "
+                "how it stands now: correct it again if still needed."
+            )
+        recorded = {name: getattr(contract, name) for name in given}
+        changed = {name: (recorded[name], value) for name, value in given.items() if recorded[name] != value}
+        corrected = {name: after for name, (_, after) in changed.items()}
+        problems = unreadable | _problems(core, session, contract, case, corrected)
+        if not reason:
+            problems["reason"] = "Say what was wrong, and where the right details come from"
+        if not changed and not problems:
+            problems["details"] = "Nothing is corrected: every detail is as the record has it"
+        if problems:
+            raise InvalidInput(problems)
+        was_due_by = contract.notice_by
+        for name, after in corrected.items():
+            setattr(contract, name, after)
+        if "title" in changed and case.title == changed["title"][0]:  # the case is named for its contract
+            case.title = contract.title
+        case.version += 1
+        moved = _notice_date_corrected(core, session, contract, was_due_by)
+        said = {name: [_said(before), _said(after)] for name, (before, after) in changed.items()}
+        data = {"contract_id": contract.id, "corrected": said, **({"notice_by": moved} if moved else {})}
+        core.engine.note_case_event(
+            session, case, actor_id=actor_id, action="correct_contract", data=data, comment=reason
+        )
+        what = listed([CORRECTABLE[name] for name in changed])
+        told = f"{actor.full_name} corrected the contract's record: {what}.\n\nWhy: {reason}"
+        tell_its_manager(core, session, contract, actor_id, KIND, "has had its record corrected", told)
+        return [CORRECTABLE[name] for name in changed]
+
+
+# How each detail is read from what a person gave (a form's text, the API's JSON), and what to say if it cannot be.
+NUMBERS = {"notice_period_days": "days", "extension_months_available": "months"}
+FLAGS = ("supplier_is_sme", "supplier_is_vcse")
+FLAGS_NOT_ALWAYS_RECORDED = ("supplier_is_supported_employment", "supplier_is_public_service_mutual")
+
+
+def _read(corrections: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The details given, as the contract's columns keep them (text trimmed, a PPON in its one spelling,
+    numbers and money read as people write them), and what could not be read, by detail."""
+    given: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, value in corrections.items():
+        if name in NUMBERS:
+            text = str(value).strip() if not isinstance(value, bool) else ""
+            if text.isdigit() and len(text) < 10:
+                given[name] = int(text)
+            else:
+                problems[name] = f"Enter a whole number of {NUMBERS[name]}, like 90"
+        elif name == "irrecoverable_vat":
+            if (amount := parse_money(value)) is not None:
+                given[name] = amount
+            else:
+                problems[name] = "Enter the amount in pounds, like 1250 or 1250.50 (0 if the council recovers it all)"
+        elif name in FLAGS or name in FLAGS_NOT_ALWAYS_RECORDED:
+            if isinstance(value, bool) or (value is None and name in FLAGS_NOT_ALWAYS_RECORDED):
+                given[name] = value
+            else:
+                problems[name] = "Say yes or no" + (
+                    ", or that it is not recorded" if name in FLAGS_NOT_ALWAYS_RECORDED else ""
+                )
+        elif isinstance(value, str):
+            text = value.replace("\r\n", "\n").strip()  # a browser sends a text area's lines ended so
+            given[name] = (ppon(text) or text) if name == "supplier_ppon" and text else text  # unreadable: checked
+        else:
+            problems[name] = "Enter it as text"
+    return given, problems
+
+
+def _problems(core: Core, session: Session, contract: Contract, case: Case, changed: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with the details ``changed``, by the register's own checks of a contract (as loading it
+    would find), and, where its competition was reserved to a kind of supplier, a supplier said not to be one."""
+    corrected = dataclasses.replace(_as_loaded(contract, case), **changed)
+    found = check_existing(core, corrected)
+    if "extension_months_available" in changed and "maximum_term_months" in found:  # the options outrun the term
+        found.setdefault("extension_months_available", found.pop("maximum_term_months"))
+    problems = {name: problem for name, problem in found.items() if name in changed}
+    procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
+    reservation = reservations.Reservation.of(procurement.details or {}) if procurement else None
+    for name, kind in (
+        ("supplier_is_supported_employment", reservations.SupplierKind.SUPPORTED_EMPLOYMENT),
+        ("supplier_is_public_service_mutual", reservations.SupplierKind.PUBLIC_SERVICE_MUTUALS),
+    ):
+        if changed.get(name, True) is False and reservation is not None and reservation.kind is kind:
+            problems[name] = (
+                f"Its competition was reserved to {reservation.suppliers} ({reservation.law}), and only their "
+                "tenders were assessed: the supplier it was awarded to is one"
+            )
+    return problems
+
+
+def _as_loaded(contract: Contract, case: Case) -> ExistingContract:
+    """The contract as the register's loader would be given it: what its checks read."""
+    return ExistingContract(
+        title=contract.title,
+        authority=contract.authority,
+        category=contract.category,
+        contract_type=contract.contract_type,
+        supplier_name=contract.supplier_name,
+        value=contract.value,
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        contract_manager_id=contract.contract_manager_id or case.requester_id,
+        description=contract.description,
+        signed_on=contract.signed_on,
+        extension_months_available=contract.extension_months_available,
+        notice_period_days=contract.notice_period_days,
+        risk=contract.risk,
+        supplier_is_sme=contract.supplier_is_sme,
+        supplier_is_vcse=contract.supplier_is_vcse,
+        supplier_is_supported_employment=contract.supplier_is_supported_employment,
+        supplier_is_public_service_mutual=contract.supplier_is_public_service_mutual,
+        supplier_registration=contract.supplier_registration,
+        supplier_ppon=contract.supplier_ppon,
+        irrecoverable_vat=contract.irrecoverable_vat,
+        route=contract.route,
+        state=case.state,
+        maximum_term_months=contract.maximum_term_months,
+    )
+
+
+def _notice_date_corrected(core: Core, session: Session, contract: Contract, was_due_by: Any) -> str | None:
+    """The contract's notice period, or the extension options its notice task mentions, corrected: its open
+    task before the last day to give notice closes where that day moved (as a variation moving the end date
+    closes it), one closed so that comes back where the day is back where it was (a correction undone), and
+    the open one says whether an extension option is left. The scheduler raises the new day's own when it
+    comes near; returns the new day where it moved."""
+    new_by = notice_by(contract.end_date, contract.notice_period_days)
+    now = core.engine.clock()
+    of_the_contract = (Task.contract_id == contract.id, Task.kind == NOTICE_DATE)
+    moved = new_by != was_due_by
+    if moved:
+        session.execute(
+            Task.closing(*of_the_contract, Task.due_on != new_by, outcome=NOTICE_DATE_MOVED[0], at=now, by=None)
+        )
+        if contract.notice_period_days:
+            back = session.scalar(
+                select(Task).where(
+                    *of_the_contract, Task.due_on == new_by, Task.status == TaskStatus.DONE,
+                    Task.outcome == NOTICE_DATE_MOVED[0],
+                )
+            )  # fmt: skip
+            if back is not None:
+                for column, value in Task.raised_again(now).items():
+                    setattr(back, column, value)
+                back.assignee_id = contract.contract_manager_id or back.assignee_id
+    detail = NOTICE_DETAIL_WITH_EXTENSION if contract.extension_months_available else NOTICE_DETAIL
+    for task in session.scalars(select(Task).where(*of_the_contract, Task.status == TaskStatus.OPEN)):
+        task.detail = detail
+    return new_by.isoformat() if moved else None
+
+
+def corrections_said(data: Mapping[str, Any]) -> list[str]:
+    """What a ``correct_contract`` event's data says was corrected, for the contract's history: "the notice
+    period: 90 → 60 days", "whether the supplier is an SME: no → yes"."""
+
+    def shown(name: str, value: Any) -> str:
+        if value is None or value == "":
+            return "not recorded"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if name == "irrecoverable_vat":
+            return pounds(Decimal(value))
+        return f"{value} {NUMBERS[name]}" if name in NUMBERS else str(value)
+
+    return [
+        f"{CORRECTABLE.get(name, name)}: {shown(name, before)} → {shown(name, after)}"
+        for name, (before, after) in (data.get("corrected") or {}).items()
+    ]
+
+
+def _said(value: Any) -> Any:
+    """A detail as the audit event keeps it (JSON: money as text)."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def tell_its_manager(
+    core: Core, session: Session, contract: Contract, actor_id: int, kind: str, subject: str, body: str
+) -> None:
+    """The contract's manager hears of a change someone else made to a contract they keep (its record, its risk),
+    with a link to it: the subject names the contract, then says ``subject`` ("is now high risk")."""
+    manager = contract.contract_manager_id
+    if manager is None or manager == actor_id:
+        return
+    session.add(
+        OutboxMessage.queued(
+            kind, manager, f"{contract.reference} {contract.title} {subject}", body, core.engine.clock(),
+            case_id=contract.case_id, payload={"open": f"/contracts/{contract.id}"},
+        )
+    )  # fmt: skip
