@@ -252,9 +252,10 @@ def _tender_notice_inputs(definition: dict) -> dict:
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"check": "sounds_reliable"}),
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.check: unknown check "
-            "'sounds_reliable' (known: a_public_service_mutual_if_reserved, a_supported_employment_provider_if_reserved, "
-            "cpv_code, cpv_codes, may_be_invited, months_a_contract_may_run, ppon, the_supplier_notified, "
-            "with_an_urgency_rule, with_special_urgency)",
+            "'sounds_reliable' (known: a_new_supplier_on_a_lawful_basis, a_public_service_mutual_if_reserved, "
+            "a_supported_employment_provider_if_reserved, cpv_code, cpv_codes, may_be_invited, "
+            "months_a_contract_may_run, not_the_supplier_already, ppon, the_supplier_notified, with_an_urgency_rule, "
+            "with_special_urgency)",
         ),
         (
             lambda d: _award_inputs(d)["supplier_name"].update({"max_length": 201}),

@@ -373,6 +373,8 @@ def test_random_contract_management_keeps_the_invariants(sqlite_template, defini
                 offer = self.core.engine.offers(self.case_id, manager, ["propose_variation"])["propose_variation"]
                 if offer and offer.asks("modification_basis"):
                     inputs["modification_basis"] = basis
+                if basis == "new_supplier":  # a novation names who takes the contract over
+                    inputs |= {"new_supplier": True, "new_supplier_name": f"Successor {value}"}
                 self.core.engine.act(ActionRequest(self.case_id, "propose_variation", manager, inputs=inputs))
                 for _ in range(3):
                     self.core.engine.act(ActionRequest(self.case_id, "approve", self._someone("approve", 0)))

@@ -18,6 +18,7 @@ from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, Out
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from provision_cycle.services.notices import record_notice
 from provision_cycle.services.tasks import complete_task
+from provision_cycle.workflow.rules import FOR_APPROVERS
 
 from .factories import (
     act,
@@ -540,6 +541,93 @@ def test_a_public_contract_is_modified_only_on_a_basis_the_act_gives_and_within_
     assert _contract_now(db, contract)[0] == "live"
 
 
+def test_another_supplier_takes_a_contract_over_on_a_restructuring_and_the_register_names_it(core, db, clock):
+    """A novation (PA23 Schedule 8): for a public contract only on a corporate restructuring, with a contract
+    change notice whatever the sums; once the variation is made, the register names the new supplier."""
+    people = hub_people(db)
+    contract = _public_contract(core, people, supplier_ppon="PRDW-4321-LTDX")  # Roadworks Ltd, 500,000
+    _vary(core, people, contract.case_id, value="650000", ends="2028-06-30")  # +30%: a change notice, then made
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    same = {"variation_description": "Roadworks Ltd was bought by Kerb Group", "new_value": "650000",
+            "new_end_date": "2028-06-30"}  # fmt: skip
+    successor = {"new_supplier": True, "new_supplier_name": "Kerb Group Ltd", "new_supplier_ppon": "pkrb-1111-grpx",
+                 "new_supplier_registration": "07654321", "new_supplier_is_sme": True}  # fmt: skip
+    for inputs, refusal in (
+        ({**successor, "modification_basis": "provided_for"}, "may take the contract over only on the basis"),
+        ({"modification_basis": "new_supplier"}, "Answer yes or no: Does another supplier take the contract over"),
+        ({"new_supplier": True, "modification_basis": "new_supplier"}, "Enter supplier taking the contract over"),
+        ({**successor, "new_supplier_name": "ROADWORKS LIMITED", "modification_basis": "new_supplier"},
+         "Roadworks Ltd has the contract already"),
+        ({**successor, "new_supplier_ppon": "kerb", "modification_basis": "new_supplier"}, "Give the PPON as four"),
+    ):  # fmt: skip
+        with pytest.raises(InvalidInput, match=refusal):
+            act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs={**same, **inputs})
+    propose_variation(
+        core.engine,
+        contract.case_id,
+        people.contract_manager,
+        {**same, **successor, "modification_basis": "new_supplier"},
+    )
+    with db.reading() as session:
+        from provision_cycle.services.reading import contract_proposal
+
+        case = session.get(Case, contract.case_id)
+        state = core.workflows.state_of(case)
+        assert contract_proposal(state, case, session.get(Contract, contract.id)).new_supplier == "Kerb Group Ltd"
+        assert "Kerb Group Ltd takes the contract over." in case.details[FOR_APPROVERS]  # the approvers' emails
+    approve_gate(core.engine, contract.case_id, [people.head])
+    owed = _deadline(db, contract.case_id, "contract_change_notice")  # nothing else changes: still one
+    assert owed is not None and owed.met_at is None
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    act(core.engine, contract.case_id, "make_variation", people.contract_manager)
+    with db.reading() as session:
+        made = session.get(Contract, contract.id)
+        assert (made.supplier_name, made.supplier_key, made.supplier_ppon, made.supplier_registration) == (
+            "Kerb Group Ltd", "kerb group", "PKRB-1111-GRPX", "07654321",
+        )  # fmt: skip
+        assert (made.supplier_is_sme, made.supplier_is_vcse, made.supplier_is_public_service_mutual) == (
+            True,
+            False,
+            None,
+        )
+        event = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.case_id == contract.case_id, AuditEvent.action == "make_variation")
+            .order_by(AuditEvent.seq.desc())
+        ).first()
+        assert event.data["variation"]["supplier"] == ["Roadworks Ltd", "Kerb Group Ltd"]
+        assert "new_supplier_taking_over" not in session.get(Case, contract.case_id).details
+    # The next variation names no new supplier: the last one's does not carry over.
+    _vary(core, people, contract.case_id, value="560000", ends="2028-06-30", modification_basis="provided_for")
+    with db.reading() as session:
+        assert session.get(Contract, contract.id).supplier_name == "Kerb Group Ltd"
+    # Its change notice named the supplier taking it over, before it had; each notice keeps the one it named.
+    record_notice(core, contract.case_id, people.officer, kind="contract_change_notice", published_on=clock.today)
+    package = _package(core, db, people.head, contract.case_id)
+    assert _package_errors(package) == []
+    named = [(r["awards"][0]["suppliers"][0]["name"], r["parties"][-1]["id"]) for r in package["releases"]]
+    assert named == [
+        ("Roadworks Ltd", "GB-PPON-PRDW-4321-LTDX"),  # before the novation: not rewritten by it
+        ("Kerb Group Ltd", "GB-PPON-PKRB-1111-GRPX"),
+        ("Kerb Group Ltd", "GB-PPON-PKRB-1111-GRPX"),
+    ]
+
+
+def test_a_below_threshold_contract_passes_to_another_supplier_without_a_basis_in_law(core, db):
+    """No modification rules bind it, so no basis is needed (asked only in case a change takes it over the
+    threshold), and no contract change notice is owed."""
+    people = hub_people(db)
+    contract = register_contract(core, people, value="50000", ends=date(2028, 6, 30))
+    inputs = {"variation_description": "Taken over", "new_value": "50000", "new_end_date": "2028-06-30",
+              "new_supplier": True, "new_supplier_name": "Kerb Group Ltd"}  # fmt: skip
+    act(core.engine, contract.case_id, "propose_variation", people.contract_manager, inputs=inputs)
+    approve_gate(core.engine, contract.case_id, [people.manager])
+    assert _deadline(db, contract.case_id, "contract_change_notice") is None
+    with db.reading() as session:
+        assert session.get(Contract, contract.id).supplier_name == "Kerb Group Ltd"
+
+
 def test_below_threshold_modifications_count_together_from_the_value_before_the_first(core, db):
     """PA23 s74: a below-threshold modification changes the value by no more than 10% with the earlier ones;
     a modification on another basis is not one of them."""
@@ -588,8 +676,9 @@ def test_a_supplier_changed_on_a_restructuring_needs_a_change_notice_whatever_th
     people = hub_people(db)
     contract = _public_contract(core, people)
     inputs = {"variation_description": "Novated to Acme Holdings", "new_value": "500000", "new_end_date": "2028-06-30"}
+    acme = {"new_supplier": True, "new_supplier_name": "Acme Holdings Ltd"}
     propose_variation(
-        core.engine, contract.case_id, people.contract_manager, {**inputs, "modification_basis": "new_supplier"}
+        core.engine, contract.case_id, people.contract_manager, {**inputs, **acme, "modification_basis": "new_supplier"}
     )
     with db.reading() as session:
         details = session.get(Case, contract.case_id).details

@@ -404,6 +404,9 @@ class ProposalOut(BaseModel):
         description="The basis in law a variation is made on (PA23 s74 and Schedule 8, or PCR 2015 regulation 72); "
         "empty where none is asked (a light-touch or below-threshold contract)"
     )
+    new_supplier: str = Field(
+        description="The supplier a variation has take the contract over (a novation); empty for none"
+    )
 
 
 class AwardOut(BaseModel):

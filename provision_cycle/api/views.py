@@ -321,6 +321,7 @@ def _proposal_out(proposal: reading.ContractProposal | None) -> s.ProposalOut | 
         voluntary_standstill=proposal.voluntary_standstill,
         key_decision=proposal.key_decision,
         basis=proposal.basis,
+        new_supplier=proposal.new_supplier,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from ..governance.calendar import implausible
 from ..governance.statutory import NOTICE_DUTIES
 from ..models import Case, CaseDeadline, Contract, Task, deadline_task_kind
 from ..models.tasks import DEADLINE_TASK
-from ..workflow.context import case_deadline, owe_deadline, owe_next_breach_notice
+from ..workflow.context import NEW_SUPPLIER, case_deadline, owe_deadline, owe_next_breach_notice
 from ..workflow.engine import CASE_TEAM_ROLES, Actor
 
 ACTION = "record_notice"  # the audit event's action
@@ -179,7 +180,7 @@ def record_notice(
     return date.fromisoformat(next_owed) if next_owed else None
 
 
-def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, str] | None:
+def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, Any] | None:
     """What a contract-stage notice says of the contract, kept with it (a later variation must not rewrite an
     earlier notice): its value and end, and for a change, what changes and why. A change notice goes out
     before the change is made (PA23 s75), so it gives the contract as the approved variation will leave it."""
@@ -187,18 +188,35 @@ def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, s
     if contract is None:
         return None
     details = case.details or {}
+    supplier = {
+        "supplier_name": contract.supplier_name,
+        "supplier_registration": contract.supplier_registration,
+        "supplier_ppon": contract.supplier_ppon,
+        "supplier_is_sme": contract.supplier_is_sme,
+        "supplier_is_vcse": contract.supplier_is_vcse,
+        "supplier_is_supported_employment": contract.supplier_is_supported_employment,
+        "supplier_is_public_service_mutual": contract.supplier_is_public_service_mutual,
+    }
     if kind == "contract_change_notice":
+        if taking_over := details.get(NEW_SUPPLIER):  # a novation: the supplier the change makes it
+            supplier = {
+                "supplier_name": taking_over["name"], "supplier_registration": taking_over["registration"],
+                "supplier_ppon": taking_over["ppon"], "supplier_is_sme": taking_over["sme"],
+                "supplier_is_vcse": taking_over["vcse"],
+            }  # fmt: skip
         return {
             "value": details["new_value"],
             "end_date": details["new_end_date"],
             "change": details.get("variation_description", ""),
             "change_basis": details.get("change_notice_basis", ""),
+            "supplier": supplier,
         }
     said = {
         "value": f"{contract.value:.2f}",
         "end_date": (details.get("terminated_on") or contract.end_date.isoformat()),
         "change": "",
         "change_basis": "",
+        "supplier": supplier,
     }
     if kind == "breach_performance_notice":
         said["breach"] = details.get("breach_description", "")

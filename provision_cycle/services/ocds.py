@@ -487,8 +487,11 @@ def _contract_release(
     notice, published = _notice_of(event)
     said = (event.data or {}).get("contract") or {}
     base = (procurement or case).reference  # the ids the procurement's award and contract releases used
+    # The supplier as the notice named it (kept with it since novations came in: one that took the contract over
+    # later is not the earlier notices'), else as the register has it.
     supplier = _supplier(
-        {
+        said.get("supplier")
+        or {
             "supplier_name": contract.supplier_name,
             "supplier_registration": contract.supplier_registration,
             "supplier_ppon": contract.supplier_ppon,

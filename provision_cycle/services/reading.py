@@ -45,7 +45,7 @@ from ..models import (
 )
 from ..models.people import user_names
 from ..models.suppliers import keys_of_supplier_named, supplier_key
-from ..workflow.context import key_decision_urgency, procurement_needs_kpis, urgency_taken_under
+from ..workflow.context import NEW_SUPPLIER, key_decision_urgency, procurement_needs_kpis, urgency_taken_under
 from ..workflow.definitions import InputSpec, StateDef, WorkflowDefinition
 from ..workflow.engine import CASE_TEAM_ROLES, PROPOSED_BY, Actor, AvailableAction, behind_the_proposal
 from ..workflow.evaluation import Evaluation, evaluation_of
@@ -714,6 +714,7 @@ class ContractProposal:
     voluntary_standstill: bool = False
     key_decision: str = ""  # why a variation or extension is a key decision, for the Executive; "" when not
     basis: str = ""  # the basis in law a variation is made on (PA23 s74, PCR 2015 reg 72); "" where none is asked
+    new_supplier: str = ""  # the supplier a variation has take the contract over (a novation); "" for none
 
 
 @dataclass(frozen=True)
@@ -803,6 +804,7 @@ def contract_proposal(state: StateDef, case: Case, contract: Contract | None) ->
             basis=ModificationBasis(basis).label(contract.regime)
             if (basis := details.get("modification_basis"))
             else "",
+            new_supplier=(details.get(NEW_SUPPLIER) or {}).get("name", ""),
         )
     if kind == "renewal" and details.get("renewal_proposal") == "extend":
         return ContractProposal(

@@ -46,6 +46,7 @@ from . import aggregation, records, reservations, statements
 from .context import (
     BREACH_FIELDS,
     BREACHES_WAITING,
+    NEW_SUPPLIER,
     PROPOSED_BY,
     URGENCY_ANSWERS,
     key_decision_urgency,
@@ -980,6 +981,55 @@ def modification_basis_holds(ctx: ActionContext) -> str | None:
     return f"{basis.label(regime)}: {problem}" if problem else None
 
 
+@predicate
+def novation_basis(ctx: ActionContext) -> bool:
+    """The variation is made on the basis that another supplier takes the contract over: it says who."""
+    return ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER
+
+
+@predicate
+def novation(ctx: ActionContext) -> bool:
+    """Another supplier takes the contract over (a novation)."""
+    return ctx.inputs.get("new_supplier") is True
+
+
+@check
+def a_new_supplier_on_a_lawful_basis(ctx: ActionContext, yes: bool) -> str | None:
+    """Where the law's modification rules bind the contract, another supplier may take it over only on a
+    corporate restructuring or the like (PA23 Schedule 8; PCR 2015 regulation 72(1)(d)(ii)): any other new
+    supplier is a new award, to be procured. The basis that says so names a new supplier."""
+    regime = _modification_regime(ctx)
+    if yes and regime is not None and not novation_basis(ctx):
+        basis = ModificationBasis.NEW_SUPPLIER.label(regime)
+        return f"Another supplier may take the contract over only on the basis '{basis}': otherwise procure it afresh"
+    if not yes and novation_basis(ctx):
+        return "The basis chosen is another supplier taking the contract over: say that one does, and who"
+    return None
+
+
+@check
+def not_the_supplier_already(ctx: ActionContext, name: str) -> str | None:
+    """A supplier taking the contract over is another than the one it has, however its name is spelt."""
+    contract = ctx.contract()
+    if contract is not None and supplier_key(name) == contract.supplier_key:
+        return f"{contract.supplier_name} has the contract already: name the supplier taking it over"
+    return None
+
+
+def _new_supplier(ctx: ActionContext) -> None:
+    """Keep the proposal's new supplier, or none: an earlier variation's must not carry over to this one."""
+    if ctx.inputs.get("new_supplier") is not True:
+        ctx.details.pop(NEW_SUPPLIER, None)
+        return
+    ctx.details[NEW_SUPPLIER] = {
+        "name": ctx.inputs["new_supplier_name"],
+        "registration": ctx.inputs.get("new_supplier_registration") or "",
+        "ppon": statutory.ppon(ctx.inputs.get("new_supplier_ppon") or "") or "",
+        "sme": bool(ctx.inputs.get("new_supplier_is_sme")),
+        "vcse": bool(ctx.inputs.get("new_supplier_is_vcse")),
+    }
+
+
 # A contract case's below-threshold modifications made (PA23 s74), which count together: the contract's value
 # before the first of them, and what they have changed it by between them, as [value, change].
 BELOW_THRESHOLD_MODIFICATIONS = "below_threshold_modifications"
@@ -1436,6 +1486,7 @@ def assess_change_notice(ctx: ActionContext) -> None:
     assert contract is not None
     if "modification_basis" not in ctx.inputs:  # not asked of this contract: an earlier variation's is not this one's
         ctx.details.pop("modification_basis", None)
+    _new_supplier(ctx)
     public, why = ctx.public_contract()
     # A convertible contract (PA23 s74-75): one this change takes over the threshold is modified as a public one.
     convertible = not public and ctx.public_contract(ctx.inputs["new_value"])[0]
@@ -1449,7 +1500,7 @@ def assess_change_notice(ctx: ActionContext) -> None:
             months_before,
             months_after,
             maximum_term_months=_maximum_term_months(contract),
-            new_supplier=ctx.inputs.get("modification_basis") == ModificationBasis.NEW_SUPPLIER,
+            new_supplier=novation(ctx) or novation_basis(ctx),
         )
         together = ctx.inputs.get("made_together_with")
         if not required and together not in (None, "", "no"):
@@ -1515,6 +1566,7 @@ def route_variation(ctx: ActionContext) -> None:
         f"Proposed variation: {ctx.inputs['variation_description'].rstrip('.')}. "
         f"Value {pounds(contract.value)} to {pounds(new_value)} excluding VAT; "
         f"end date {_changed_day(contract.end_date, new_end)}. "
+        + (f"{taking_over['name']} takes the contract over. " if (taking_over := ctx.details.get(NEW_SUPPLIER)) else "")
         + (f"Basis: {ModificationBasis(basis).label(contract.regime)}. " if basis else "")
         + notice
         + (f" It is a {ctx.details['variation_key_decision']}." if key_decisions else "")
@@ -1590,6 +1642,14 @@ def apply_variation(ctx: ActionContext) -> None:
         ]
     contract.value = new_value
     _move_end_date(ctx, contract, new_end)
+    if taking_over := ctx.details.pop(NEW_SUPPLIER, None):
+        ctx.audit_data["variation"]["supplier"] = [contract.supplier_name, taking_over["name"]]
+        # Its size, sector and identifiers are the new supplier's; whether it is a supported employment provider
+        # or a public service mutual is not known of it until someone records it on the contract.
+        contract.supplier_name, contract.supplier_registration = taking_over["name"], taking_over["registration"]
+        contract.supplier_ppon, contract.supplier_is_sme = taking_over["ppon"], taking_over["sme"]
+        contract.supplier_is_vcse = taking_over["vcse"]
+        contract.supplier_is_supported_employment = contract.supplier_is_public_service_mutual = None
     # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
     ctx.changes["estimated_value"] = new_value
     if change_notice_owed(ctx):

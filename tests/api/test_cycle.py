@@ -212,6 +212,7 @@ def test_a_variation_through_the_api_shows_what_it_changes_and_waits_for_its_not
         "key_decision": "",  # it adds 150,000: OCC's figure for a variation is 1,000,000
         "basis": "Additional goods, services or works that a change of supplier could not provide without serious "
         "disadvantage, adding no more than 50% to the value (Schedule 8)",
+        "new_supplier": "",  # the supplier stays the same
     }
     head.post(f"/approvals/{contract.case_id}/decision", {"outcome": "approve", "declaration": DECLARED})
     shown = manager.get(f"/cases/{contract.case_id}").get_json()

@@ -368,17 +368,24 @@ def test_the_s151_officer_approves_the_payments_compliance_notice_from_their_tas
     expect(s151.get_by_role("link", name=re.compile("payments compliance"))).to_have_count(0)
 
 
-def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_notice(site, open_as):
-    core, people = site.core, site.people
-    today = core.engine.today()
+def _proposing_a_variation(site, open_as, what: str, value: str):
+    """A public contract under the Act (500,000, ending in 900 days), and its manager's page proposing a
+    variation of it to ``value`` by the same end date, saying ``what``."""
+    today = site.core.engine.today()
     ends = today + timedelta(days=900)
-    contract = register_contract(core, people, value="500000", starts=today - timedelta(days=200), ends=ends)
-    manager = open_as(people.contract_manager)
+    contract = register_contract(site.core, site.people, value="500000", starts=today - timedelta(days=200), ends=ends)
+    manager = open_as(site.people.contract_manager)
     manager.goto(f"/cases/{contract.case_id}")
     manager.get_by_role("link", name="Propose a variation").click()
-    manager.get_by_label("What changes and why").fill("Two more depots")
-    manager.get_by_label("New total contract value excluding VAT").fill("650000")
+    manager.get_by_label("What changes and why").fill(what)
+    manager.get_by_label("New total contract value excluding VAT").fill(value)
     enter_date(manager.get_by_role("group", name="New end date"), ends)
+    return contract, manager
+
+
+def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_notice(site, open_as):
+    people, today = site.people, site.core.engine.today()
+    contract, manager = _proposing_a_variation(site, open_as, "Two more depots", "650000")
     # PA23 s74: on a basis the Act gives, which must allow it: a below-threshold modification is 10% at most.
     manager.get_by_label(re.compile("A below-threshold modification: the value")).check()
     manager.get_by_role("group", name=re.compile("voluntary standstill")).get_by_label("No", exact=True).check()
@@ -412,6 +419,41 @@ def test_a_variation_is_approved_on_what_it_changes_and_made_after_its_change_no
     expect(manager.locator("[data-flash=success]")).to_contain_text("Make the modification")
     manager.goto(f"/contracts/{contract.id}")
     expect(manager.locator("main")).to_contain_text("£650,000.00")
+
+
+def test_another_supplier_takes_a_contract_over_and_the_register_names_it_once_the_variation_is_made(site, open_as):
+    """A novation on a corporate restructuring (PA23 Schedule 8): who takes it over is asked once the manager says
+    another supplier does, the approvers read it, and the contract's page names it after the change notice."""
+    people, today = site.people, site.core.engine.today()
+    contract, manager = _proposing_a_variation(site, open_as, "Roadworks Ltd was bought by Kerb Group", "500000")
+    manager.get_by_label(re.compile("Another supplier takes the contract over on a corporate restructuring")).check()
+    novation = manager.get_by_role("group", name=re.compile("Does another supplier take the contract over"))
+    novation.get_by_label("Yes", exact=True).first.check()  # its own yes: the follow-up questions sit inside it
+    manager.get_by_role("button", name="Propose a variation").click()
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("Enter supplier taking the contract over")
+    manager.get_by_label("Supplier taking the contract over").fill("Kerb Group Ltd")
+    manager.get_by_label("Its Public Procurement Organisation Number (PPON)").fill("PKRB-1111-GRPX")
+    manager.get_by_role("button", name="Propose a variation").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Propose a variation")
+
+    head = open_as(people.head)
+    head.get_by_role("navigation", name="Menu").get_by_role("link", name="Approvals").click()
+    head.get_by_role("link", name=contract.title, exact=True).click()
+    expect(head.locator("dl").first).to_contain_text("Kerb Group Ltd takes the contract over")
+    expect(head.locator("dl").first).to_contain_text("Needed, and published before the change is made")
+    head.get_by_label("No, I have no conflict of interest").check()
+    head.get_by_label("Approve", exact=True).check()
+    head.get_by_role("button", name="Record my decision").click()
+
+    manager.reload()
+    manager.get_by_role("link", name=re.compile("Record as published")).click()
+    enter_date(manager, today)
+    manager.get_by_role("button", name="Record the notice").click()
+    manager.get_by_role("button", name="Make the modification").click()
+    expect(manager.locator("[data-flash=success]")).to_contain_text("Make the modification")
+    manager.goto(f"/contracts/{contract.id}")
+    expect(manager.locator(".govuk-summary-list")).to_contain_text("Kerb Group Ltd")
+    expect(manager.locator(".govuk-summary-list")).to_contain_text("PKRB-1111-GRPX")
 
 
 def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_executive(site, open_as):
