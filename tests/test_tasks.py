@@ -430,6 +430,15 @@ def test_a_contract_review_that_finds_improvement_needed_brings_the_contract_bac
         ).all()
         assert actions[-2:] == ["raise_task", "complete_task"]  # in one unit of work with the outcome
 
+    # Another of its reviews (one overdue from before, say) found wanting the same day: the same follow-up.
+    with core.db.unit_of_work() as session:
+        overdue = NewTask("contract_review", "Review", today - timedelta(days=20), people.contract_manager,
+                          contract_id=yearly.id)  # fmt: skip
+        earlier = raise_task(core, session, overdue, actor_id=people.officer)
+    assert complete_task(core, earlier, people.contract_manager, outcome="improvement_needed", note="Still") == came
+    with db.reading() as session:
+        assert session.get(Task, earlier).outcome_data["follow_up_task_id"] == follow_up.id
+
     # Reviewed every three months (high risk), the next periodic review comes first; a contract ending within
     # three months has no review to come.
     quarterly = register_contract(core, people, value="50000", risk="high", starts=today - timedelta(days=30),

@@ -257,6 +257,10 @@ def _follow_up_review(core: Core, session: Session, task: Task, actor_id: int, n
         detail=f"Improvement was needed at the review due {task.due_on:%-d %B %Y}: {note}",
     )
     follow_up = raise_task(core, session, new, actor_id=actor_id)
+    if follow_up is None:  # another of its reviews found it wanting today, and raised that follow-up: the same one
+        follow_up = session.scalar(
+            select(Task.id).where(Task.contract_id == contract.id, Task.kind == CONTRACT_REVIEW, Task.due_on == due_on)
+        )
     return {"follow_up_on": due_on.isoformat(), "follow_up_task_id": follow_up, **again}
 
 
