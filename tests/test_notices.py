@@ -106,7 +106,22 @@ def test_a_termination_notice_missed_by_the_scheduler_is_raised_late_then_record
             "late": True,
             "notice_id": "012345-2026",
             "tasks_closed": 1,
-            "contract": {"value": "500000.00", "end_date": "2026-03-01", "change": "", "change_basis": ""},
+            "contract": {
+                "value": "500000.00",
+                "end_date": "2026-03-01",
+                "change": "",
+                "change_basis": "",
+                # the supplier it named, kept with it: one that takes the contract over later is not this notice's
+                "supplier": {
+                    "supplier_name": "Roadworks Ltd",
+                    "supplier_registration": "01234567",
+                    "supplier_ppon": "PRDW-4321-LTDX",
+                    "supplier_is_sme": False,
+                    "supplier_is_vcse": False,
+                    "supplier_is_supported_employment": None,
+                    "supplier_is_public_service_mutual": None,
+                },
+            },
         }
         assert verify_chains(session).ok
     assert _deadline(db, contract.case_id, "termination_notice").met_at is not None
