@@ -1260,6 +1260,29 @@ def test_states_newly_reminded_of_their_renewal_reach_contracts_the_incremental_
     assert raise_renewal_tasks(core, schedule, today).changed == 0
 
 
+def test_an_end_date_a_variation_brings_within_a_lead_time_gets_its_renewal_task_at_the_next_run(
+    core, db, clock, schedule
+):
+    """Shortened to end in two months, a contract over 1,000,000 has no lead time left to come (18, 12, 9, 6 and
+    3 months): the next run raises the 3-month one that came a month ago, as for a contract just added, rather
+    than none before it expires."""
+    from tests.factories import approve_open_steps, propose_variation
+
+    people = hub_people(db)
+    today = clock.today
+    contract = register_contract(core, people, value="2000000", ends=add_months(today, 10))
+    assert raise_renewal_tasks(core, schedule, today).changed == 1  # its 12-month lead time
+    shorter = {"variation_description": "Ends with the depot's closure", "new_value": "2000000",
+               "new_end_date": add_months(today, 2).isoformat()}  # fmt: skip
+    propose_variation(core.engine, contract.case_id, people.contract_manager, shorter)
+    approve_open_steps(core.engine, db, people, contract.case_id)
+    with db.reading() as session:
+        assert session.scalars(select(Task.outcome).where(Task.contract_id == contract.id)).all() == ["end_date_moved"]
+    assert raise_renewal_tasks(core, schedule, today).changed == 1
+    assert _tasks(db)[-1] == (contract.id, add_months(add_months(today, 2), -3))
+    assert raise_renewal_tasks(core, schedule, today).changed == 0
+
+
 def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, db, clock, schedule):
     from provision_cycle.services.tasks import NewTask, raise_task
 

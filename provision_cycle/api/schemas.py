@@ -405,7 +405,7 @@ class ProposalOut(BaseModel):
         "empty where none is asked (a light-touch or below-threshold contract)"
     )
     new_supplier: str = Field(
-        description="The supplier a variation has take the contract over (a novation); empty for none"
+        description="The supplier taking the contract over by the variation (a novation); empty for none"
     )
 
 

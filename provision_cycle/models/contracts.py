@@ -59,6 +59,13 @@ class Contract(Base):
         ),
         # Whom the register shows a contract: its council's staff (ix_contracts_register) or its manager.
         Index("ix_contracts_manager", "contract_manager_id"),
+        # The incremental renewal sweep: contracts whose end date moved since its last run (the few that have).
+        Index(
+            "ix_contracts_end_date_moved",
+            "end_date_moved_at",
+            sqlite_where=text("end_date_moved_at IS NOT NULL"),
+            postgresql_where=text("end_date_moved_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +111,9 @@ class Contract(Base):
     notice_by: Mapped[date | None] = mapped_column(index=True)
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a variation or an extension last moved its end date: the renewal sweep then looks at it as at a
+    # contract just added, since lead times of the new end date may have come already.
+    end_date_moved_at: Mapped[datetime | None]
 
     case = relationship("Case", foreign_keys=[case_id])
     contract_manager = relationship("User", foreign_keys=[contract_manager_id])

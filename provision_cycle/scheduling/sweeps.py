@@ -174,7 +174,8 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
 
     The whole register is one statement: one pass over the end-date index, which works out each contract's
     lead time in SQL. After its first run the sweep is incremental: it looks only at contracts whose lead
-    time came since the last run, and at contracts added since; ``full`` looks at the whole register again.
+    time came since the last run, and at contracts added, or whose end date moved, since; ``full`` looks at
+    the whole register again.
     """
     now = core.engine.clock()
     lead = _lead_time_due(schedule, today)
@@ -197,7 +198,10 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                     for months in sorted({m for row in schedule.lead_times for m in row.months_before})
                 )
             )
-            passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at]]
+            # An end date a variation or extension moved since is swept as a contract just added is: its lead
+            # time may have come before it moved there.
+            moved = Contract.end_date_moved_at >= last.last_run_at
+            passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at], [*window, moved]]
         for conditions in passes:
             new = session.connection().execute(_renewal_insert(core, lead, conditions, states, now)).all()
             raised += len(new)

@@ -714,7 +714,7 @@ class ContractProposal:
     voluntary_standstill: bool = False
     key_decision: str = ""  # why a variation or extension is a key decision, for the Executive; "" when not
     basis: str = ""  # the basis in law a variation is made on (PA23 s74, PCR 2015 reg 72); "" where none is asked
-    new_supplier: str = ""  # the supplier a variation has take the contract over (a novation); "" for none
+    new_supplier: str = ""  # the supplier taking the contract over by the variation (a novation); "" for none
 
 
 @dataclass(frozen=True)

@@ -319,10 +319,8 @@ def correct_record(contract_id: int):
         form.process(data=shown)
 
     def correct() -> str:
-        given = {
-            name: form[name].data or "" for name in (*AS_TYPED, "notice_period_days", "extension_months_available")
-        }
-        given["irrecoverable_vat"] = form.irrecoverable_vat.data or ""
+        typed = (*AS_TYPED, "notice_period_days", "extension_months_available", "irrecoverable_vat")
+        given = {name: form[name].data or "" for name in typed}  # read by the service, as people write them
         given |= {name: form[name].data == "yes" for name in YES_OR_NO}
         said = {"yes": True, "no": False}
         given |= {name: said.get(form[name].data) for name in YES_NO_OR_NOT_RECORDED}
