@@ -4,17 +4,18 @@ chain; never its value, dates or supplier, which change by a variation."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import ChangedMeanwhile, InvalidInput, NotPermitted
+from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import AuditEvent, Case, Contract, OutboxMessage, Task
 from provision_cycle.models.tasks import NOTICE_DETAIL, NOTICE_DETAIL_WITH_EXTENSION
-from provision_cycle.scheduling.sweeps import raise_notice_tasks
-from provision_cycle.services.contract_record import correct_contract
+from provision_cycle.scheduling.sweeps import raise_notice_tasks, raise_renewal_tasks
+from provision_cycle.services.contract_record import correct_contract, corrections_said
 from provision_cycle.workflow import reservations
 from tests.factories import hub_people, new_request, register_contract
 
@@ -38,9 +39,8 @@ def test_a_contract_s_record_is_corrected_saying_why_all_or_nothing(core, db):
 
     # Not what a correction changes: what changes the contract itself, and where.
     with pytest.raises(InvalidInput) as refused:
-        correct(people.contract_manager, value="60000", supplier_name="Roads Ltd", colour="blue")
+        correct(people.contract_manager, supplier_name="Roads Ltd", colour="blue")
     assert refused.value.fields == {
-        "value": "Its value changes by a variation, proposed on its case",
         "supplier_name": "A new supplier is a novation, a variation proposed on its case; a name spelt two ways is "
         "one supplier on the supplier's page",
         "colour": "Not a detail of a contract's record",
@@ -191,3 +191,54 @@ def test_a_supplier_awarded_a_reserved_competition_is_of_the_kind_it_was_reserve
         core, contract.id, people.officer, {"supplier_is_supported_employment": True}, reason="Its tender said so"
     )
     assert _record(db, contract.id).supplier_is_supported_employment is True
+
+
+def test_a_loaded_contract_s_value_and_dates_typed_wrong_are_corrected_by_its_category_team(core, db, schedule):
+    """Not by a variation, which would weigh a change the contract never had (and might owe a change notice
+    for it): its category team corrects them, its law following its start date, and its renewal task follows
+    its end date. A contract procured here has them from its award: a variation changes them."""
+    people = hub_people(db)
+    today = core.engine.today()
+    contract = register_contract(core, people, value="50000", starts=date(2025, 12, 1), ends=add_months(today, 2))
+    raise_renewal_tasks(core, schedule, today)  # the 3-month lead time came a month ago
+    typed = {"value": "500000", "start_date": "2024-03-01", "end_date": add_months(today, 14).isoformat()}
+    with pytest.raises(NotPermitted, match="Only its category team corrects the value and dates"):
+        correct_contract(core, contract.id, people.contract_manager, typed, reason="Typed wrong")
+    with pytest.raises(InvalidInput) as refused:
+        correct_contract(
+            core, contract.id, people.officer, {"end_date": "2024-02-30", "start_date": "2029-01-01", "value": "lots"},
+            reason="Typed wrong",
+        )  # fmt: skip
+    assert refused.value.fields == {
+        "end_date": "Enter a real date, like 2027-03-31",
+        "value": "Enter the whole-life value in pounds, excluding VAT, like 250000",
+        "start_date": f"The start date is after its end date, {add_months(today, 2):%-d %B %Y}",  # as it has it
+    }
+    corrected = correct_contract(core, contract.id, people.officer, typed, reason="As the signed contract says")
+    assert corrected == ["the value", "the start date", "the end date"]
+    with db.reading() as session:
+        record, case = session.get(Contract, contract.id), session.get(Case, contract.case_id)
+        assert (record.value, record.start_date, record.regime, case.regime) == (
+            Decimal("500000"), date(2024, 3, 1), "PCR2015", "PCR2015",  # its procurement commenced before the Act
+        )  # fmt: skip
+        assert case.estimated_value == Decimal("500000") and record.end_date_moved_at is not None
+        renewal = session.scalars(select(Task).where(Task.kind == "renewal_decision")).one()
+        assert (renewal.status, renewal.outcome) == ("done", "end_date_moved")
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "correct_contract")).one()
+    assert corrections_said(event.data) == [
+        "the value: £50,000.00 → £500,000.00",
+        "the start date: 1 December 2025 → 1 March 2024",
+        f"the end date: {add_months(today, 2):%-d %B %Y} → {add_months(today, 14):%-d %B %Y}",
+        "the law it is under, from its start date: Procurement Act 2023 → Public Contracts Regulations 2015",
+    ]
+    # Its new end date's 18-month lead time (over 100,000: 9, 6, 3) has not come; nothing raised yet.
+    assert raise_renewal_tasks(core, schedule, today).changed == 0
+
+    procured = register_contract(core, people, value="50000", ends=add_months(today, 20))
+    with db.unit_of_work() as session:
+        session.get(Contract, procured.id).procurement_case_id = new_request(core.engine, people.requester)
+    with pytest.raises(InvalidInput) as refused:
+        correct_contract(core, procured.id, people.officer, {"value": "60000"}, reason="More")
+    assert refused.value.fields == {
+        "value": "Its value and dates are its award's: they change by a variation, proposed on its case"
+    }

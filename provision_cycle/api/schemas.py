@@ -1051,6 +1051,18 @@ class ContractCorrectionIn(Request):
     notice_period_days: int | None = Field(None, ge=0, le=3650)
     extension_months_available: int | None = Field(None, ge=0, le=600)
     irrecoverable_vat: Money | None = Field(None, max_length=20, description="In pounds, like '1250.50'")
+    value: Money | None = Field(
+        None,
+        max_length=20,
+        description="Excluding VAT: only for a contract loaded from a register, by its category team",
+    )
+    start_date: date | None = Field(
+        None, description="Only for a contract loaded from a register, by its category team"
+    )
+    end_date: date | None = Field(None, description="Only for a contract loaded from a register, by its category team")
+    maximum_term_months: int | None = Field(
+        None, ge=1, le=600, description="Only for a contract loaded from a register, by its category team"
+    )
     reason: str = Field(max_length=2000, description="What was wrong, and where the right details come from (required)")
 
 

@@ -4,16 +4,21 @@ it: a change notice, its termination notice), whether the supplier is an SME, a 
 provider or a public service mutual, its notice period, the extension options it has left, the VAT the council
 cannot recover. A register loaded from a council's spreadsheet is seldom right in all of these.
 
-Not its value, its dates or its supplier: changing those changes the contract itself, which is a variation on its
-case (PA23 s74-75 and Schedule 8: a contract change notice may be owed; a new supplier is a novation), not a
-correction. Whoever keeps the contract (its manager, its category team) corrects it, saying why; the case's
-audit chain records each detail before and after, its manager hears where someone else did it, and a notice
-period corrected moves the task before the contract's last day to give notice with it."""
+Not its value, its dates or its supplier as agreed: changing those changes the contract itself, which is a
+variation on its case (PA23 s74-75 and Schedule 8: a contract change notice may be owed; a new supplier is a
+novation), not a correction. But a contract loaded from a council's register (not procured here, so its figures
+are what someone typed) may have them typed wrong: its category team corrects its value, start and end dates and
+maximum term, and its law follows its start date as loading it would have made it. Whoever keeps the contract
+(its manager, its category team) corrects the rest, saying why; the case's audit chain records each detail
+before and after, its manager hears where someone else did it, a notice period corrected moves the task before
+the contract's last day to give notice with it, and an end date corrected is swept for its renewal task as a
+variation's is."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,14 +27,22 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidInput, NotPermitted
-from ..governance.statutory import ppon
+from ..governance.statutory import Regime, commenced_before, ppon, regime_for
 from ..models import Case, Contract, OutboxMessage, Task
 from ..models.contracts import notice_by
-from ..models.tasks import NOTICE_DATE, NOTICE_DATE_MOVED, NOTICE_DETAIL, NOTICE_DETAIL_WITH_EXTENSION, TaskStatus
+from ..models.tasks import (
+    END_DATE_MOVED,
+    NOTICE_DATE,
+    NOTICE_DATE_MOVED,
+    NOTICE_DETAIL,
+    NOTICE_DETAIL_WITH_EXTENSION,
+    RENEWAL_DECISION,
+    TaskStatus,
+)
 from ..wording import listed, pounds
 from ..workflow import reservations
 from ..workflow.engine import Actor, parse_money
-from .register import ExistingContract, check_existing, lock_contract
+from .register import END_BEFORE_START, ExistingContract, check_existing, lock_contract
 from .tasks import checked_reason
 
 KIND = "contract_corrected"  # the outbox kind telling a contract's manager someone else corrected its record
@@ -47,12 +60,15 @@ CORRECTABLE = {
     "notice_period_days": "the notice period",
     "extension_months_available": "the extension options left",
     "irrecoverable_vat": "the VAT that cannot be recovered",
+    # As loaded from a register: a contract procured here has them from its award, changed by variations alone.
+    "value": "the value",
+    "start_date": "the start date",
+    "end_date": "the end date",
+    "maximum_term_months": "the maximum term",
 }
+AS_LOADED = ("value", "start_date", "end_date", "maximum_term_months")
 # What is changed elsewhere, and where, for whoever asks to correct it here.
 CHANGED_ELSEWHERE = {
-    "value": "Its value changes by a variation, proposed on its case",
-    "start_date": "Its dates change by a variation, proposed on its case",
-    "end_date": "Its end date changes by a variation or an extension, proposed on its case",
     "supplier_name": "A new supplier is a novation, a variation proposed on its case; a name spelt two ways is "
     "one supplier on the supplier's page",
     "risk": "Its risk rating has its own page: Change the risk rating",
@@ -88,6 +104,16 @@ def correct_contract(
         actor = core.engine.actor(session, actor_id)
         if not may_keep_contract(actor, contract):
             raise NotPermitted("Only the contract's manager or its category team can correct its record")
+        as_loaded = [name for name in AS_LOADED if name in given]
+        if as_loaded and contract.procurement_case_id is not None:
+            raise InvalidInput(
+                {
+                    name: "Its value and dates are its award's: they change by a variation, proposed on its case"
+                    for name in as_loaded
+                }
+            )
+        if as_loaded and not actor.runs_category(contract.authority, contract.pillar):
+            raise NotPermitted("Only its category team corrects the value and dates a contract was loaded with")
         if expected_version is not None and case.version != expected_version:
             raise ChangedMeanwhile(
                 f"{contract.reference} has changed since you read it, so your corrections were not saved. This is "
@@ -108,9 +134,21 @@ def correct_contract(
             setattr(contract, name, after)
         if "title" in changed and case.title == changed["title"][0]:  # the case is named for its contract
             case.title = contract.title
+        if "value" in changed:  # the case's value is its contract's
+            case.estimated_value = contract.value
+        law = _law_of_its_start(contract, case) if "start_date" in changed else None
+        said_too = {"regime": law} if law else {}
+        if "end_date" in changed:  # its renewal and notice-date tasks were worked out from the end date before
+            contract.end_date_moved_at = core.engine.clock()
+            session.execute(
+                Task.closing(
+                    Task.contract_id == contract.id, Task.kind.in_((RENEWAL_DECISION, NOTICE_DATE)),
+                    outcome=END_DATE_MOVED[0], at=core.engine.clock(), by=None,
+                )
+            )  # fmt: skip
         case.version += 1
         moved = _notice_date_corrected(core, session, contract, was_due_by)
-        said = {name: [_said(before), _said(after)] for name, (before, after) in changed.items()}
+        said = {name: [_said(before), _said(after)] for name, (before, after) in changed.items()} | said_too
         data = {"contract_id": contract.id, "corrected": said, **({"notice_by": moved} if moved else {})}
         core.engine.note_case_event(
             session, case, actor_id=actor_id, action="correct_contract", data=data, comment=reason
@@ -122,7 +160,8 @@ def correct_contract(
 
 
 # How each detail is read from what a person gave (a form's text, the API's JSON), and what to say if it cannot be.
-NUMBERS = {"notice_period_days": "days", "extension_months_available": "months"}
+NUMBERS = {"notice_period_days": "days", "extension_months_available": "months", "maximum_term_months": "months"}
+DATES = ("start_date", "end_date")
 FLAGS = ("supplier_is_sme", "supplier_is_vcse")
 FLAGS_NOT_ALWAYS_RECORDED = ("supplier_is_supported_employment", "supplier_is_public_service_mutual")
 
@@ -139,11 +178,18 @@ def _read(corrections: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
                 given[name] = int(text)
             else:
                 problems[name] = f"Enter a whole number of {NUMBERS[name]}, like 90"
-        elif name == "irrecoverable_vat":
+        elif name in ("irrecoverable_vat", "value"):
             if (amount := parse_money(value)) is not None:
                 given[name] = amount
+            elif name == "value":
+                problems[name] = "Enter the whole-life value in pounds, excluding VAT, like 250000"
             else:
                 problems[name] = "Enter the amount in pounds, like 1250 or 1250.50 (0 if the council recovers it all)"
+        elif name in DATES:
+            if (day := _day(value)) is not None:
+                given[name] = day
+            else:
+                problems[name] = "Enter a real date, like 2027-03-31"
         elif name in FLAGS or name in FLAGS_NOT_ALWAYS_RECORDED:
             if isinstance(value, bool) or (value is None and name in FLAGS_NOT_ALWAYS_RECORDED):
                 given[name] = value
@@ -159,6 +205,29 @@ def _read(corrections: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
     return given, problems
 
 
+def _day(value: Any) -> date | None:
+    """A date as given: a date, or one written as 2027-03-31."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _law_of_its_start(contract: Contract, case: Case) -> list[str] | None:
+    """A loaded contract's law follows its start date, as loading it would have set it (the Act's for one
+    whose procurement commenced from 24 February 2025): changed with a start date corrected, [before, after];
+    None where it stays."""
+    commenced = commenced_before(contract.start_date)
+    regime = regime_for(commenced).value
+    case.commencement_date = commenced
+    if regime == contract.regime:
+        return None
+    before, contract.regime, case.regime = contract.regime, regime, regime
+    return [before, regime]
+
+
 def _problems(core: Core, session: Session, contract: Contract, case: Case, changed: dict[str, Any]) -> dict[str, str]:
     """What is wrong with the details ``changed``, by the register's own checks of a contract (as loading it
     would find), and, where its competition was reserved to a kind of supplier, a supplier said not to be one."""
@@ -166,6 +235,8 @@ def _problems(core: Core, session: Session, contract: Contract, case: Case, chan
     found = check_existing(core, corrected)
     if "extension_months_available" in changed and "maximum_term_months" in found:  # the options outrun the term
         found.setdefault("extension_months_available", found.pop("maximum_term_months"))
+    if found.get("end_date") == END_BEFORE_START and "end_date" not in changed:  # the start moved past the end
+        found["start_date"] = f"The start date is after its end date, {contract.end_date:%-d %B %Y}"
     problems = {name: problem for name, problem in found.items() if name in changed}
     procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
     reservation = reservations.Reservation.of(procurement.details or {}) if procurement else None
@@ -251,19 +322,26 @@ def corrections_said(data: Mapping[str, Any]) -> list[str]:
             return "not recorded"
         if isinstance(value, bool):
             return "yes" if value else "no"
-        if name == "irrecoverable_vat":
+        if name in ("irrecoverable_vat", "value"):
             return pounds(Decimal(value))
+        if name in DATES:
+            return f"{date.fromisoformat(value):%-d %B %Y}"
+        if name == "regime":
+            return Regime(value).full_name
         return f"{value} {NUMBERS[name]}" if name in NUMBERS else str(value)
 
-    return [
-        f"{CORRECTABLE.get(name, name)}: {shown(name, before)} → {shown(name, after)}"
-        for name, (before, after) in (data.get("corrected") or {}).items()
+    named = CORRECTABLE | {"regime": "the law it is under, from its start date"}
+    corrected = data.get("corrected") or {}
+    in_order = sorted(corrected, key=lambda name: list(named).index(name) if name in named else len(named))
+    return [  # in the form's order (PostgreSQL keeps JSON's keys in an order of its own)
+        f"{named.get(name, name)}: {shown(name, corrected[name][0])} → {shown(name, corrected[name][1])}"
+        for name in in_order
     ]
 
 
 def _said(value: Any) -> Any:
-    """A detail as the audit event keeps it (JSON: money as text)."""
-    return str(value) if isinstance(value, Decimal) else value
+    """A detail as the audit event keeps it (JSON: money and dates as text)."""
+    return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
 
 
 def tell_its_manager(

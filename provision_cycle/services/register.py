@@ -22,6 +22,8 @@ from ..models.contracts import CONTRACT_RISKS, LONGEST_NOTICE_DAYS, LONGEST_TERM
 from ..models.suppliers import supplier_given
 from ..workflow.context import contract_in_law_commenced, owe_deadline
 
+END_BEFORE_START = "The end date is before the start date"
+
 
 @dataclass(frozen=True)
 class ExistingContract:
@@ -174,7 +176,7 @@ def check_existing(core: Core, existing: ExistingContract) -> dict[str, str]:
         if day is not None and (problem := implausible(day)):
             problems[name] = problem
     if "start_date" not in problems and "end_date" not in problems and existing.end_date < existing.start_date:
-        problems["end_date"] = "The end date is before the start date"
+        problems["end_date"] = END_BEFORE_START
     if existing.risk not in CONTRACT_RISKS:
         problems["risk"] = "Choose low, medium or high"
     for name, most, unit in (

@@ -21,7 +21,7 @@ from ..services.contract_managers import (
     may_assign_contract_manager,
     takers_of_all,
 )
-from ..services.contract_record import correct_contract, may_keep_contract
+from ..services.contract_record import AS_LOADED, correct_contract, may_keep_contract
 from ..services.contract_risk import set_contract_risk
 from ..services.tasks import contract_tasks, may_see_task, next_review
 from ..wording import counted, listed
@@ -307,6 +307,10 @@ def correct_record(contract_id: int):
         version = session.get(Case, contract.case_id).version
         session.expunge(contract)
     form = ContractRecordForm()
+    as_loaded = contract.procurement_case_id is None and me().runs_category(contract.authority, contract.pillar)
+    if not as_loaded:
+        for name in AS_LOADED:
+            delattr(form, name)
     if request.method == "GET":
         shown = {name: getattr(contract, name) for name in AS_TYPED}
         shown |= {name: yes_no(getattr(contract, name)) for name in YES_OR_NO}
@@ -316,10 +320,18 @@ def correct_record(contract_id: int):
             "irrecoverable_vat": f"{contract.irrecoverable_vat:.2f}",
         }
         shown |= {"extension_months_available": str(contract.extension_months_available), "version": version}
+        if as_loaded:
+            shown |= {
+                "value": f"{contract.value:.2f}",
+                "start_date": contract.start_date,
+                "end_date": contract.end_date,
+            }
+            shown["maximum_term_months"] = str(contract.maximum_term_months or "")
         form.process(data=shown)
 
     def correct() -> str:
         typed = (*AS_TYPED, "notice_period_days", "extension_months_available", "irrecoverable_vat")
+        typed += AS_LOADED if as_loaded else ()
         given = {name: form[name].data or "" for name in typed}  # read by the service, as people write them
         given |= {name: form[name].data == "yes" for name in YES_OR_NO}
         said = {"yes": True, "no": False}

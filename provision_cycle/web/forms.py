@@ -1356,6 +1356,20 @@ class ContractRecordForm(FlaskForm):
         widget=money_input(),
         description="The Transparency Code publishes it; 0 if the council recovers it all",
     )
+    # A contract loaded from a register, to its category team: its figures as typed then (the view drops them
+    # for anyone else, and for a contract procured here, whose award set them).
+    value = StringField(
+        "Total value excluding VAT",
+        widget=money_input(),
+        description="Its whole-life value: a change the council and supplier agree is a variation, not this",
+    )
+    start_date = GovDate("Start date")
+    end_date = GovDate("End date", description="A new end date agreed is a variation or an extension, not this")
+    maximum_term_months = StringField(
+        "Maximum term",
+        widget=GovShortInput(3, suffix="months"),
+        description="The longest it could run as awarded, its extension options included",
+    )
     reason = TextAreaField(
         "What was wrong?",
         description="And where the right details come from (the contract, the supplier): the contract's history "
@@ -1369,6 +1383,7 @@ class ContractRecordForm(FlaskForm):
         "title": "The contract",
         "supplier_registration": "Its supplier",
         "notice_period_days": "Its terms",
+        "value": "Its value and dates, as loaded",
         "reason": "Why",
     }
 

@@ -436,15 +436,15 @@ def test_a_contracts_risk_is_rated_again(api, core, db):
 
 
 def test_a_contracts_record_is_corrected_detail_by_detail(api, core, db):
-    """Only the details given change; its value is not one (a variation's); a correction since the case's
+    """Only the details given change; its supplier is not one (a novation's); a correction since the case's
     ETag was read is refused."""
     p = hub_people(db)
     [contract_id] = seed_contracts(core, p, 1)
     manager = api(p.contract_manager)
     address = f"/contracts/{contract_id}/details"
     case = manager.get(f"/cases/{manager.get(f'/contracts/{contract_id}').get_json()['case_id']}")
-    problem = manager.call("PATCH", address, {"value": "1", "reason": "Typo"}, status=422).get_json()
-    assert problem["errors"][0]["field"] == "value"  # not a detail of the record: no such field
+    problem = manager.call("PATCH", address, {"supplier_name": "X", "reason": "Typo"}, status=422).get_json()
+    assert problem["errors"][0]["field"] == "supplier_name"  # a novation's, not a correction's: no such field
     problem = manager.call("PATCH", address, {"supplier_ppon": "PABC", "reason": ""}, status=422).get_json()
     assert {e["field"] for e in problem["errors"]} == {"supplier_ppon", "reason"}
     corrected = manager.call(
@@ -462,6 +462,10 @@ def test_a_contracts_record_is_corrected_detail_by_detail(api, core, db):
         status=409,
     )  # fmt: skip
     api(p.finance).call("PATCH", address, {"title": "Mine", "reason": "No"}, status=403)
+    # Its end date as loaded, typed a year out: its category team corrects it, its manager may not.
+    later = {"end_date": "2031-01-31", "reason": "Typed wrong when loaded"}
+    manager.call("PATCH", address, later, status=403)
+    assert api(p.officer).call("PATCH", address, later, status=200).get_json()["end_date"] == "2031-01-31"
 
 
 def test_a_review_that_needs_improvement_gives_its_follow_up_task(api, core, db):

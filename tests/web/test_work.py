@@ -182,9 +182,28 @@ def test_a_contract_s_record_is_corrected_from_its_page(core, db, browser):
         "whether the supplier is a VCSE: no → yes; whether the supplier is a public service mutual: not recorded → no"
         in done
     )
+    assert 'name="value"' not in form  # its value and dates, as loaded, are its category team's to correct
     finance = browser(people.finance)
     assert address not in finance.get(f"/contracts/{contract_id}").text
     finance.get(address, status=404)
+
+    # Its category team corrects an end date typed wrong when it was loaded.
+    officer = browser(people.officer)
+    form = officer.get(address).text
+    assert "Its value and dates, as loaded" in form and 'name="value"' in form
+    with db.reading() as session:
+        loaded = session.get(Contract, contract_id)
+        ends = loaded.end_date
+    later = ends.replace(year=ends.year + 1)
+    answers |= {
+        "supplier_ppon": "PABC-1234-DEFG", "supplier_is_vcse": "yes", "supplier_is_public_service_mutual": "no",
+        "value": f"{loaded.value:.2f}", "start_date": [str(n) for n in (loaded.start_date.day,
+        loaded.start_date.month, loaded.start_date.year)], "end_date": [str(later.day), str(later.month),
+        str(later.year)],
+        "maximum_term_months": str(loaded.maximum_term_months), "reason": "The year was typed wrong",
+    }  # fmt: skip
+    done = page_text(officer.post(address, answers, follow_redirects=True, status=200).text)
+    assert "record is corrected: the end date" in done and f"Ends {later:%-d %B %Y}" in done
 
 
 def test_a_contracts_manager_rates_its_risk_again_from_its_page(core, db, browser):
