@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from provision_cycle.errors import ChangedMeanwhile, InvalidInput, NotPermitted
+from provision_cycle.errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import AuditEvent, Case, Contract, OutboxMessage, Task
 from provision_cycle.models.tasks import NOTICE_DETAIL, NOTICE_DETAIL_WITH_EXTENSION
@@ -233,6 +233,10 @@ def test_a_loaded_contract_s_value_and_dates_typed_wrong_are_corrected_by_its_ca
     ]
     # Its new end date's 18-month lead time (over 100,000: 9, 6, 3) has not come; nothing raised yet.
     assert raise_renewal_tasks(core, schedule, today).changed == 0
+    with db.unit_of_work() as session:  # once it has ended, it ended on the dates it had
+        session.get(Case, contract.case_id).state = "expired"
+    with pytest.raises(InvalidAction, match="The contract has ended, on the dates it had"):
+        correct_contract(core, contract.id, people.officer, {"end_date": "2030-01-01"}, reason="Late")
 
     procured = register_contract(core, people, value="50000", ends=add_months(today, 20))
     with db.unit_of_work() as session:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import Core
-from ..errors import ChangedMeanwhile, InvalidInput, NotPermitted
+from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
 from ..governance.statutory import Regime, commenced_before, ppon, regime_for
 from ..models import Case, Contract, OutboxMessage, Task
 from ..models.contracts import notice_by
@@ -104,16 +104,6 @@ def correct_contract(
         actor = core.engine.actor(session, actor_id)
         if not may_keep_contract(actor, contract):
             raise NotPermitted("Only the contract's manager or its category team can correct its record")
-        as_loaded = [name for name in AS_LOADED if name in given]
-        if as_loaded and contract.procurement_case_id is not None:
-            raise InvalidInput(
-                {
-                    name: "Its value and dates are its award's: they change by a variation, proposed on its case"
-                    for name in as_loaded
-                }
-            )
-        if as_loaded and not actor.runs_category(contract.authority, contract.pillar):
-            raise NotPermitted("Only its category team corrects the value and dates a contract was loaded with")
         if expected_version is not None and case.version != expected_version:
             raise ChangedMeanwhile(
                 f"{contract.reference} has changed since you read it, so your corrections were not saved. This is "
@@ -121,6 +111,7 @@ def correct_contract(
             )
         recorded = {name: getattr(contract, name) for name in given}
         changed = {name: (recorded[name], value) for name, value in given.items() if recorded[name] != value}
+        _check_as_loaded(core, actor, contract, case, [name for name in AS_LOADED if name in changed])
         corrected = {name: after for name, (_, after) in changed.items()}
         problems = unreadable | _problems(core, session, contract, case, corrected)
         if not reason:
@@ -129,34 +120,55 @@ def correct_contract(
             problems["details"] = "Nothing is corrected: every detail is as the record has it"
         if problems:
             raise InvalidInput(problems)
-        was_due_by = contract.notice_by
-        for name, after in corrected.items():
-            setattr(contract, name, after)
-        if "title" in changed and case.title == changed["title"][0]:  # the case is named for its contract
-            case.title = contract.title
-        if "value" in changed:  # the case's value is its contract's
-            case.estimated_value = contract.value
-        law = _law_of_its_start(contract, case) if "start_date" in changed else None
-        said_too = {"regime": law} if law else {}
-        if "end_date" in changed:  # its renewal and notice-date tasks were worked out from the end date before
-            contract.end_date_moved_at = core.engine.clock()
-            session.execute(
-                Task.closing(
-                    Task.contract_id == contract.id, Task.kind.in_((RENEWAL_DECISION, NOTICE_DATE)),
-                    outcome=END_DATE_MOVED[0], at=core.engine.clock(), by=None,
-                )
-            )  # fmt: skip
-        case.version += 1
-        moved = _notice_date_corrected(core, session, contract, was_due_by)
-        said = {name: [_said(before), _said(after)] for name, (before, after) in changed.items()} | said_too
-        data = {"contract_id": contract.id, "corrected": said, **({"notice_by": moved} if moved else {})}
+        said = _correct(core, session, contract, case, changed)
         core.engine.note_case_event(
-            session, case, actor_id=actor_id, action="correct_contract", data=data, comment=reason
+            session, case, actor_id=actor_id, action="correct_contract", data=said, comment=reason
         )
         what = listed([CORRECTABLE[name] for name in changed])
         told = f"{actor.full_name} corrected the contract's record: {what}.\n\nWhy: {reason}"
         tell_its_manager(core, session, contract, actor_id, KIND, "has had its record corrected", told)
         return [CORRECTABLE[name] for name in changed]
+
+
+def _check_as_loaded(core: Core, actor: Actor, contract: Contract, case: Case, as_loaded: list[str]) -> None:
+    """The value and dates a contract was loaded with are its category team's to correct, while it runs (an
+    ended one ended on the end date it had); a contract procured here has them from its award."""
+    if not as_loaded:
+        return
+    if contract.procurement_case_id is not None:
+        said = "Its value and dates are its award's: they change by a variation, proposed on its case"
+        raise InvalidInput(dict.fromkeys(as_loaded, said))
+    if not actor.runs_category(contract.authority, contract.pillar):
+        raise NotPermitted("Only its category team corrects the value and dates a contract was loaded with")
+    if core.workflows.state_of(case).renewal is None and {"start_date", "end_date"} & set(as_loaded):
+        raise InvalidAction("The contract has ended, on the dates it had: they are no longer corrected")
+
+
+def _correct(
+    core: Core, session: Session, contract: Contract, case: Case, changed: dict[str, tuple[Any, Any]]
+) -> dict[str, Any]:
+    """Make the corrections, and what follows from them: the case named and valued as its contract, the law
+    following a start date, an end date's tasks closed for the new one's, a notice date's task moved. Returns
+    what the audit event keeps."""
+    was_due_by, now = contract.notice_by, core.engine.clock()
+    for name, (_, after) in changed.items():
+        setattr(contract, name, after)
+    if "title" in changed and case.title == changed["title"][0]:  # the case is named for its contract
+        case.title = contract.title
+    if "value" in changed:  # the case's value is its contract's
+        case.estimated_value = contract.value
+    said = {name: [_said(before), _said(after)] for name, (before, after) in changed.items()}
+    if "start_date" in changed and (law := _law_of_its_start(contract, case)):
+        said["regime"] = law
+    if "end_date" in changed:  # its renewal and notice-date tasks were worked out from the end date before
+        contract.end_date_moved_at = now  # and the renewal sweep looks at it again, as at a variation's
+        kinds = Task.kind.in_((RENEWAL_DECISION, NOTICE_DATE))
+        session.execute(
+            Task.closing(Task.contract_id == contract.id, kinds, outcome=END_DATE_MOVED[0], at=now, by=None)
+        )
+    case.version += 1
+    moved = _notice_date_corrected(core, session, contract, was_due_by)
+    return {"contract_id": contract.id, "corrected": said, **({"notice_by": moved} if moved else {})}
 
 
 # How each detail is read from what a person gave (a form's text, the API's JSON), and what to say if it cannot be.
