@@ -1,4 +1,4 @@
-"""When a contract's end date was last moved by a variation or an extension, for the incremental renewal
+"""When a contract's end date was last moved by a variation, an extension or a correction, for the renewal
 sweep: it looks at such a contract as at one just added, since a lead time of its new end date may have come
 already. Indexed where set (few contracts ever have it).
 

@@ -198,8 +198,8 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                     for months in sorted({m for row in schedule.lead_times for m in row.months_before})
                 )
             )
-            # An end date a variation or extension moved since is swept as a contract just added is: its lead
-            # time may have come before it moved there.
+            # An end date a variation, an extension or a correction moved since is swept as a contract just
+            # added is: its lead time may have come before it moved there.
             moved = Contract.end_date_moved_at >= last.last_run_at
             passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at], [*window, moved]]
         for conditions in passes:
