@@ -1265,7 +1265,7 @@ def test_an_end_date_a_variation_brings_within_a_lead_time_gets_its_renewal_task
 ):
     """Shortened to end in two months, a contract over 1,000,000 has no lead time left to come (18, 12, 9, 6 and
     3 months): the next run raises the 3-month one that came a month ago, as for a contract just added, rather
-    than none before it expires."""
+    than none before it expires. One with a lead time still to come waits for it."""
     from tests.factories import approve_open_steps, propose_variation
 
     people = hub_people(db)
@@ -1281,6 +1281,14 @@ def test_an_end_date_a_variation_brings_within_a_lead_time_gets_its_renewal_task
     assert raise_renewal_tasks(core, schedule, today).changed == 1
     assert _tasks(db)[-1] == (contract.id, add_months(add_months(today, 2), -3))
     assert raise_renewal_tasks(core, schedule, today).changed == 0
+
+    # Extended to end in 14 months: its 18-month lead time came four months ago, but its 12-month one is still
+    # to come. It waits for that: a decision just taken is not a renewal task overdue at once.
+    longer = {**shorter, "new_end_date": add_months(today, 14).isoformat()}
+    propose_variation(core.engine, contract.case_id, people.contract_manager, longer)
+    approve_open_steps(core.engine, db, people, contract.case_id)
+    assert raise_renewal_tasks(core, schedule, today).changed == 0
+    assert raise_renewal_tasks(core, schedule, add_months(today, 2)).changed == 1  # when the 12-month one comes
 
 
 def test_the_head_of_category_hears_of_many_overdue_tasks_in_one_message(core, db, clock, schedule):

@@ -1,6 +1,6 @@
 """When a contract's end date was last moved by a variation, an extension or a correction, for the renewal
-sweep: it looks at such a contract as at one just added, since a lead time of its new end date may have come
-already. Indexed where set (few contracts ever have it).
+sweep: it looks at such a contract, where it now ends within its shortest lead time, as at one just added, since
+no lead time of its new end date is still to come. Indexed where set (few contracts ever have it).
 
 Revision ID: 0070
 Revises: 0069

@@ -112,7 +112,7 @@ class Contract(Base):
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When a variation, an extension or a correction last moved its end date: the renewal sweep then looks at it
-    # as at a contract just added, since lead times of the new end date may have come already.
+    # as at a contract just added where it now ends within its shortest lead time (none is still to come).
     end_date_moved_at: Mapped[datetime | None]
 
     case = relationship("Case", foreign_keys=[case_id])

@@ -104,7 +104,7 @@ from ..wording import counted, duration
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest, behind_the_proposal
 from ..workflow.frameworks import framework_name, framework_reference, ours_to_reopen
 from ..workflow.markets import ceased
-from .config import Schedule
+from .config import LeadTimes, Schedule
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +198,12 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
                     for months in sorted({m for row in schedule.lead_times for m in row.months_before})
                 )
             )
-            # An end date a variation, an extension or a correction moved since is swept as a contract just
-            # added is: its lead time may have come before it moved there.
-            moved = Contract.end_date_moved_at >= last.last_run_at
-            passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at], [*window, moved]]
+            # An end date a variation, an extension or a correction moved since within its shortest lead time
+            # is swept as a contract just added is: no lead time of it is still to come to raise its task.
+            # (One with a lead time still to come waits for it: an extension just approved is not a renewal
+            # task overdue at once.)
+            moved = [Contract.end_date_moved_at >= last.last_run_at, _within_shortest_lead_time(schedule, today)]
+            passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at], [*window, *moved]]
         for conditions in passes:
             new = session.connection().execute(_renewal_insert(core, lead, conditions, states, now)).all()
             raised += len(new)
@@ -251,13 +253,28 @@ def _lead_time_due(schedule: Schedule, today: date):
     """
     bands = []
     for row in schedule.lead_times:
-        matches = and_(
-            Contract.value > row.value_over if row.value_over > 0 else true(),
-            Contract.pillar.in_(row.pillars) if row.pillars is not None else true(),
-        )
         come = [(Contract.end_date <= add_months(today, months), _months(months)) for months in row.months_before[::-1]]
-        bands.append((matches, sql_case(*come)))
+        bands.append((_lead_times_apply(row), sql_case(*come)))
     return sql_case(*bands)
+
+
+def _lead_times_apply(row: LeadTimes):
+    """SQL: the schedule's lead-time ``row`` matches the contract's value and pillar (the first that does
+    applies, as in the file)."""
+    return and_(
+        Contract.value > row.value_over if row.value_over > 0 else true(),
+        Contract.pillar.in_(row.pillars) if row.pillars is not None else true(),
+    )
+
+
+def _within_shortest_lead_time(schedule: Schedule, today: date):
+    """SQL: the contract ends within the shortest lead time of the schedule's row that applies to it (as
+    ``_lead_time_due`` matches them), so none of its lead times is still to come."""
+    shortest = [
+        (_lead_times_apply(row), Contract.end_date <= add_months(today, min(row.months_before)))
+        for row in schedule.lead_times
+    ]
+    return sql_case(*shortest, else_=false())
 
 
 def _months(months: int):

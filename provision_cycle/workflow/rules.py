@@ -1789,9 +1789,8 @@ def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
 def _move_end_date(ctx: ActionContext, contract: Contract, new_end: date) -> None:
     """The contract ends on ``new_end`` now: its open renewal and notice-date tasks, worked out from the end
     date before, close (left open they would fall due, and escalate, on days that no longer mean anything);
-    the scheduler raises the new end date's own: at its next run the renewal task of the lead time that has
-    come already, if one has (an end brought within the shortest lead time would otherwise get none), and
-    the rest when their days come."""
+    the scheduler raises the new end date's own when their days come, and at its next run, for an end brought
+    within its shortest lead time (which would otherwise get none), the one that has come already."""
     if new_end != contract.end_date:
         contract.end_date, contract.end_date_moved_at = new_end, ctx.now
         ctx.close_tasks(RENEWAL_DECISION, NOTICE_DATE, outcome=END_DATE_MOVED[0])
