@@ -206,9 +206,12 @@ def show(contract_id: int):
         kpis_required = performance.kpis_required(session, contract)
         procurement = session.get(Case, contract.procurement_case_id) if contract.procurement_case_id else None
         framework = framework_named_by(session, procurement.details or {}) if procurement else None
+        procurement_seen = procurement is not None and reading.may_see_case(session, me(), procurement)
     return render(
         "contracts/show.html",
         framework=framework,
+        procurement=procurement,
+        procurement_seen=procurement_seen,
         kpis=kpis,
         assessments=assessments,
         kpis_required=kpis_required,

@@ -11,7 +11,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from provision_cycle.models import Case, Framework
+from provision_cycle.models import Case, Contract, Framework
 from tests.factories import called_off, hub_people, ready_for_the_market
 from tests.web.conftest import csrf_from
 from tests.web.helpers import called_off_contract, page_text
@@ -96,6 +96,9 @@ def test_a_called_off_contract_names_its_framework(core, db, browser):
     page = page_text(browser(people.contract_manager).get(f"/contracts/{contract_id}").text)
     assert "Called off under Crown Commercial Service RM6098 lot 1: Technology Products 2" in page
     assert "Legal regime Public Contracts Regulations 2015" in page
+    with db.reading() as session:
+        procured = session.get(Case, session.get(Contract, contract_id).procurement_case_id)
+    assert f"Came into the register Procured here: {procured.reference} {procured.title}" in page
     exported = list(csv.DictReader(io.StringIO(browser(people.officer).get("/contracts/export.csv").text)))
     assert [row["Framework"] for row in exported] == ["Crown Commercial Service RM6098 lot 1: Technology Products 2"]
 

@@ -153,7 +153,9 @@ def test_a_contract_s_record_is_corrected_from_its_page(core, db, browser):
     [contract_id] = seed_contracts(core, people, 1)
     manager = browser(people.contract_manager)
     address = f"/contracts/{contract_id}/details"
-    assert f'href="{address}">Correct the contract' in manager.get(f"/contracts/{contract_id}").text
+    shown = manager.get(f"/contracts/{contract_id}").text
+    assert f'href="{address}">Correct the contract' in shown
+    assert "Came into the register Loaded from the council's register" in page_text(shown)
     form = manager.get(address).text
     assert 'name="title" type="text" value="Contract 0"' in form and 'value="90"' in form
     with db.reading() as session:
