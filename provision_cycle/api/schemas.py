@@ -646,6 +646,10 @@ class ContractOut(BaseModel):
     id: int
     reference: str
     case_id: int
+    procurement_case_id: int | None = Field(
+        description="The procurement that let it, where it was procured here; null for a contract loaded from the "
+        "council's register (whose value and dates its category team may correct)"
+    )
     status: str
     title: str
     authority: str

@@ -838,6 +838,7 @@ def _contract(contract, case) -> s.ContractOut:
         id=contract.id,
         reference=contract.reference,
         case_id=contract.case_id,
+        procurement_case_id=contract.procurement_case_id,
         status=case.state,
         title=contract.title,
         authority=contract.authority,

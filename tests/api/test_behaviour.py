@@ -463,6 +463,7 @@ def test_a_contracts_record_is_corrected_detail_by_detail(api, core, db):
     )  # fmt: skip
     api(p.finance).call("PATCH", address, {"title": "Mine", "reason": "No"}, status=403)
     # Its end date as loaded, typed a year out: its category team corrects it, its manager may not.
+    assert manager.get(f"/contracts/{contract_id}").get_json()["procurement_case_id"] is None  # loaded, not let here
     later = {"end_date": "2031-01-31", "reason": "Typed wrong when loaded"}
     manager.call("PATCH", address, later, status=403)
     assert api(p.officer).call("PATCH", address, later, status=200).get_json()["end_date"] == "2031-01-31"
