@@ -18,6 +18,7 @@ from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, Out
 from provision_cycle.scheduling.sweeps import expire_contracts, remind_deadlines
 from provision_cycle.services.notices import record_notice
 from provision_cycle.services.tasks import complete_task
+from provision_cycle.web.filters import variation_made
 from provision_cycle.workflow.rules import FOR_APPROVERS
 
 from .factories import (
@@ -612,6 +613,8 @@ def test_another_supplier_takes_a_contract_over_on_a_restructuring_and_the_regis
             .order_by(AuditEvent.seq.desc())
         ).first()
         assert event.data["variation"]["supplier"] == ["Roadworks Ltd", "Kerb Group Ltd"]
+        # Its history says what changed, and only that (its value and end date stay).
+        assert variation_made(event.data["variation"]) == "supplier Roadworks Ltd → Kerb Group Ltd"
         assert "new_supplier_taking_over" not in session.get(Case, contract.case_id).details
     # The next variation names no new supplier: the last one's does not carry over.
     _vary(core, people, contract.case_id, value="560000", ends="2028-06-30", modification_basis="provided_for")

@@ -85,6 +85,18 @@ def criterion_kind(value: str) -> str:
     return CRITERION_KINDS.get(value, value)
 
 
+def variation_made(variation: dict) -> str:
+    """What a variation made changed, from its audit event's ``variation`` ([before, after] of each): "value
+    £500,000.00 → £650,000.00; supplier Roadworks Ltd → Kerb Group Ltd"."""
+    shown = {"value": money, "end_date": day, "supplier": str}
+    changes = [
+        f"{name.replace('_', ' ')} {shown[name](before)} → {shown[name](after)}"
+        for name, (before, after) in variation.items()
+        if name in shown and before != after
+    ]
+    return "; ".join(changes)
+
+
 def closing_label(detail: str) -> str:
     """A procurement's closing date by the name its key dates give it."""
     return next((c.label for c in CLOSING_DATES.values() if c.detail == detail), detail)
@@ -110,3 +122,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(framework_reference)  # "Crown Commercial Service RM6098 lot 1"
     app.add_template_filter(closing_label)  # "tenders_close_on": "Tenders close"
     app.add_template_filter(corrections_said)  # a contract's record corrected: each detail, before and after
+    app.add_template_filter(variation_made)  # what a variation made changed: value, end date, supplier

@@ -454,6 +454,7 @@ def test_another_supplier_takes_a_contract_over_and_the_register_names_it_once_t
     manager.goto(f"/contracts/{contract.id}")
     expect(manager.locator(".govuk-summary-list")).to_contain_text("Kerb Group Ltd")
     expect(manager.locator(".govuk-summary-list")).to_contain_text("PKRB-1111-GRPX")
+    expect(manager.get_by_text("supplier Roadworks Ltd → Kerb Group Ltd")).to_be_visible()  # its history says so
 
 
 def test_a_variation_that_is_a_key_decision_goes_on_the_forward_plan_and_to_the_executive(site, open_as):
