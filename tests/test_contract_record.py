@@ -61,6 +61,9 @@ def test_a_contract_s_record_is_corrected_saying_why_all_or_nothing(core, db):
         "reason": "Say what was wrong, and where the right details come from",
     }
     assert _record(db, contract.id).supplier_registration == ""
+    with pytest.raises(InvalidInput) as refused:
+        correct(people.contract_manager, title="  ")
+    assert refused.value.fields == {"title": "Enter the contract's title"}
     with pytest.raises(InvalidInput) as refused:  # more options left than it could ever run
         correct(people.contract_manager, extension_months_available=40)
     longest = _record(db, contract.id).maximum_term_months

@@ -1321,11 +1321,8 @@ def _recorded_or_not(label: str, hint: str) -> RadioField:
 class ContractRecordForm(FlaskForm):
     """What the register holds of a contract, to correct (``services.contract_record``)."""
 
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        validators=[InputRequired(message="Enter the contract's title"), Length(max=200)],
-    )
+    # Nothing required here: the service names every problem at once, a title left empty among them.
+    title = StringField("Title", widget=GovTextInput(), validators=[Length(max=200)])
     description = TextAreaField("Description", widget=GovTextArea(), validators=[Length(max=4000)])
     # Its own fields, not the tender form's: a form's fields come in the order they were made.
     supplier_registration = StringField(
@@ -1375,7 +1372,7 @@ class ContractRecordForm(FlaskForm):
         description="And where the right details come from (the contract, the supplier): the contract's history "
         "keeps it",
         widget=GovTextArea(),
-        validators=[Length(max=2000)],  # required: the service says so with any other problem, all at once
+        validators=[Length(max=2000)],
     )
     submit = SubmitField("Save the corrections", widget=GovSubmitInput())
     version = HiddenField()  # the contract's case's, as the form showed it
