@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -117,6 +118,27 @@ class Contract(Base):
 
     case = relationship("Case", foreign_keys=[case_id])
     contract_manager = relationship("User", foreign_keys=[contract_manager_id])
+
+    def end_on(self, new_end: date, at: datetime) -> None:
+        """It ends on ``new_end`` now (a variation, an extension, a correction): the renewal sweep looks at it
+        again (``end_date_moved_at``). Its tasks worked out from the end date before close with the change."""
+        self.end_date, self.end_date_moved_at = new_end, at
+
+    def supplier(self) -> dict[str, Any]:
+        """Its supplier as the register has it, by column (``SUPPLIER_COLUMNS``): what a notice names."""
+        return {column: getattr(self, column) for column in SUPPLIER_COLUMNS}
+
+
+# What the register holds of a contract's supplier: what its notices name, and what a novation replaces.
+SUPPLIER_COLUMNS = (
+    "supplier_name",
+    "supplier_registration",
+    "supplier_ppon",
+    "supplier_is_sme",
+    "supplier_is_vcse",
+    "supplier_is_supported_employment",
+    "supplier_is_public_service_mutual",
+)
 
 
 def notice_by(end_date: date, notice_period_days: int | None) -> date:

@@ -84,6 +84,8 @@ NOTICE_DETAIL_WITH_EXTENSION = (  # notice of taking up an extension option is g
     "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
 )
 CONTRACT_REVIEW = "contract_review"
+# The tasks worked out from a contract's end date, which close when it moves (the new one's come in their turn).
+FROM_THE_END_DATE = (RENEWAL_DECISION, NOTICE_DATE)
 # The tasks about running a contract that its ending leaves nothing to do for (a notice still owed, or a KPI
 # assessment, is another matter: the Act asks for those after it ends too).
 ENDED_WITH_THE_CONTRACT = (RENEWAL_DECISION, NOTICE_DATE, CONTRACT_REVIEW)

@@ -32,11 +32,11 @@ from ..models import Case, Contract, OutboxMessage, Task
 from ..models.contracts import notice_by
 from ..models.tasks import (
     END_DATE_MOVED,
+    FROM_THE_END_DATE,
     NOTICE_DATE,
     NOTICE_DATE_MOVED,
     NOTICE_DETAIL,
     NOTICE_DETAIL_WITH_EXTENSION,
-    RENEWAL_DECISION,
     TaskStatus,
 )
 from ..wording import listed, pounds
@@ -152,7 +152,8 @@ def _correct(
     what the audit event keeps."""
     was_due_by, now = contract.notice_by, core.engine.clock()
     for name, (_, after) in changed.items():
-        setattr(contract, name, after)
+        if name != "end_date":  # moved as a variation moves it, below
+            setattr(contract, name, after)
     if "title" in changed and case.title == changed["title"][0]:  # the case is named for its contract
         case.title = contract.title
     if "value" in changed:  # the case's value is its contract's
@@ -160,9 +161,9 @@ def _correct(
     said = {name: [_said(before), _said(after)] for name, (before, after) in changed.items()}
     if "start_date" in changed and (law := _law_of_its_start(contract, case)):
         said["regime"] = law
-    if "end_date" in changed:  # its renewal and notice-date tasks were worked out from the end date before
-        contract.end_date_moved_at = now  # and the renewal sweep looks at it again, as at a variation's
-        kinds = Task.kind.in_((RENEWAL_DECISION, NOTICE_DATE))
+    if "end_date" in changed:  # as a variation moves it (``rules._move_end_date``): its tasks from the old one close
+        contract.end_on(changed["end_date"][1], now)
+        kinds = Task.kind.in_(FROM_THE_END_DATE)
         session.execute(
             Task.closing(Task.contract_id == contract.id, kinds, outcome=END_DATE_MOVED[0], at=now, by=None)
         )

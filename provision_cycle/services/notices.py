@@ -188,22 +188,9 @@ def _contract_as_noticed(session: Session, case: Case, kind: str) -> dict[str, A
     if contract is None:
         return None
     details = case.details or {}
-    supplier = {
-        "supplier_name": contract.supplier_name,
-        "supplier_registration": contract.supplier_registration,
-        "supplier_ppon": contract.supplier_ppon,
-        "supplier_is_sme": contract.supplier_is_sme,
-        "supplier_is_vcse": contract.supplier_is_vcse,
-        "supplier_is_supported_employment": contract.supplier_is_supported_employment,
-        "supplier_is_public_service_mutual": contract.supplier_is_public_service_mutual,
-    }
+    supplier = contract.supplier()
     if kind == "contract_change_notice":
-        if taking_over := details.get(NEW_SUPPLIER):  # a novation: the supplier the change makes it
-            supplier = {
-                "supplier_name": taking_over["name"], "supplier_registration": taking_over["registration"],
-                "supplier_ppon": taking_over["ppon"], "supplier_is_sme": taking_over["sme"],
-                "supplier_is_vcse": taking_over["vcse"],
-            }  # fmt: skip
+        supplier = details.get(NEW_SUPPLIER) or supplier  # a novation: the supplier the change makes it
         return {
             "value": details["new_value"],
             "end_date": details["new_end_date"],

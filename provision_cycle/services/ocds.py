@@ -489,16 +489,7 @@ def _contract_release(
     base = (procurement or case).reference  # the ids the procurement's award and contract releases used
     # The supplier as the notice named it (kept with it since novations came in: one that took the contract over
     # later is not the earlier notices'), else as the register has it.
-    supplier = _supplier(
-        said.get("supplier")
-        or {
-            "supplier_name": contract.supplier_name,
-            "supplier_registration": contract.supplier_registration,
-            "supplier_ppon": contract.supplier_ppon,
-            "supplier_is_sme": contract.supplier_is_sme,
-            **{answer: getattr(contract, answer) for answer in SUPPLIER_KINDS},
-        }
-    )
+    supplier = _supplier(said.get("supplier") or contract.supplier())
     release = _release_of(core, case.authority, f"{case.reference}-{event.seq}", event.at, ocid, notice)
     release["parties"].append(supplier)
     value = _value(Decimal(said.get("value") or contract.value))

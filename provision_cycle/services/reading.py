@@ -804,7 +804,7 @@ def contract_proposal(state: StateDef, case: Case, contract: Contract | None) ->
             basis=ModificationBasis(basis).label(contract.regime)
             if (basis := details.get("modification_basis"))
             else "",
-            new_supplier=(details.get(NEW_SUPPLIER) or {}).get("name", ""),
+            new_supplier=(details.get(NEW_SUPPLIER) or {}).get("supplier_name", ""),
         )
     if kind == "renewal" and details.get("renewal_proposal") == "extend":
         return ContractProposal(

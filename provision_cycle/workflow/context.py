@@ -123,7 +123,8 @@ def may_manage_contracts(authorities: Iterable[str], pillar: str) -> list[Column
 
 
 # A variation's new supplier, where another takes the contract over (a novation): what the register names once
-# the variation is made, as {"name", "registration", "ppon", "sme", "vcse"}; absent for any other variation.
+# the variation is made, by the contract's columns (``models.contracts.SUPPLIER_COLUMNS``, whether it is a
+# supported employment provider or public service mutual not known: None); absent for any other variation.
 NEW_SUPPLIER = "new_supplier_taking_over"
 # Who put forward what a case's gate is deciding (the request submitted, the award recommended, the renewal or
 # variation proposed), kept in its details as it reaches the gate: they hear, with the requester, the

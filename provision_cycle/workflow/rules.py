@@ -35,8 +35,8 @@ from ..models.tasks import (
     CONTRACT_REVIEW,
     END_DATE_MOVED,
     ENDED_WITH_THE_CONTRACT,
+    FROM_THE_END_DATE,
     INVITE_TENDERS,
-    NOTICE_DATE,
     RENEWAL_DECISION,
     RENEWAL_PROPOSED,
     REVIEWED_ON_THE_CASE,
@@ -1022,11 +1022,14 @@ def _new_supplier(ctx: ActionContext) -> None:
         ctx.details.pop(NEW_SUPPLIER, None)
         return
     ctx.details[NEW_SUPPLIER] = {
-        "name": ctx.inputs["new_supplier_name"],
-        "registration": ctx.inputs.get("new_supplier_registration") or "",
-        "ppon": statutory.ppon(ctx.inputs.get("new_supplier_ppon") or "") or "",
-        "sme": bool(ctx.inputs.get("new_supplier_is_sme")),
-        "vcse": bool(ctx.inputs.get("new_supplier_is_vcse")),
+        "supplier_name": ctx.inputs["new_supplier_name"],
+        "supplier_registration": ctx.inputs.get("new_supplier_registration") or "",
+        "supplier_ppon": statutory.ppon(ctx.inputs.get("new_supplier_ppon") or "") or "",
+        "supplier_is_sme": bool(ctx.inputs.get("new_supplier_is_sme")),
+        "supplier_is_vcse": bool(ctx.inputs.get("new_supplier_is_vcse")),
+        # Not asked of it: not recorded until someone corrects the contract's record.
+        "supplier_is_supported_employment": None,
+        "supplier_is_public_service_mutual": None,
     }
 
 
@@ -1566,7 +1569,7 @@ def route_variation(ctx: ActionContext) -> None:
         f"Proposed variation: {ctx.inputs['variation_description'].rstrip('.')}. "
         f"Value {pounds(contract.value)} to {pounds(new_value)} excluding VAT; "
         f"end date {_changed_day(contract.end_date, new_end)}. "
-        + (f"{taking_over['name']} takes the contract over. " if (taking_over := ctx.details.get(NEW_SUPPLIER)) else "")
+        + (f"{over['supplier_name']} takes the contract over. " if (over := ctx.details.get(NEW_SUPPLIER)) else "")
         + (f"Basis: {ModificationBasis(basis).label(contract.regime)}. " if basis else "")
         + notice
         + (f" It is a {ctx.details['variation_key_decision']}." if key_decisions else "")
@@ -1643,13 +1646,9 @@ def apply_variation(ctx: ActionContext) -> None:
     contract.value = new_value
     _move_end_date(ctx, contract, new_end)
     if taking_over := ctx.details.pop(NEW_SUPPLIER, None):
-        ctx.audit_data["variation"]["supplier"] = [contract.supplier_name, taking_over["name"]]
-        # Its size, sector and identifiers are the new supplier's; whether it is a supported employment provider
-        # or a public service mutual is not known of it until someone records it on the contract.
-        contract.supplier_name, contract.supplier_registration = taking_over["name"], taking_over["registration"]
-        contract.supplier_ppon, contract.supplier_is_sme = taking_over["ppon"], taking_over["sme"]
-        contract.supplier_is_vcse = taking_over["vcse"]
-        contract.supplier_is_supported_employment = contract.supplier_is_public_service_mutual = None
+        ctx.audit_data["variation"]["supplier"] = [contract.supplier_name, taking_over["supplier_name"]]
+        for column, value in taking_over.items():
+            setattr(contract, column, value)
     # The case's value is its contract's: the approvals queue, its summary and the pipeline show it.
     ctx.changes["estimated_value"] = new_value
     if change_notice_owed(ctx):
@@ -1792,8 +1791,8 @@ def _move_end_date(ctx: ActionContext, contract: Contract, new_end: date) -> Non
     the scheduler raises the new end date's own when their days come, and at its next run, for an end brought
     within its shortest lead time (which would otherwise get none), the one that has come already."""
     if new_end != contract.end_date:
-        contract.end_date, contract.end_date_moved_at = new_end, ctx.now
-        ctx.close_tasks(RENEWAL_DECISION, NOTICE_DATE, outcome=END_DATE_MOVED[0])
+        contract.end_on(new_end, ctx.now)
+        ctx.close_tasks(*FROM_THE_END_DATE, outcome=END_DATE_MOVED[0])
 
 
 @effect
