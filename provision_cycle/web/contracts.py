@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance import statutory
 from ..governance.organisation import FINANCE_OFFICER, JOINT
-from ..models import Case
+from ..models import Case, Contract
 from ..models.suppliers import supplier_key
 from ..scheduling.config import schedule_for
 from ..services import payments_compliance, performance, pipeline, reading, spend, suppliers, transparency
@@ -267,15 +267,23 @@ def change_manager(contract_id: int):
     )
 
 
+def _kept_by_me(contract_id: int, what: str) -> tuple[Contract, int]:
+    """The contract (detached) and its case's version, for the signed-in person who keeps it (its manager, its
+    category team): for anyone else there is no such contract ``what`` (404)."""
+    with core().db.reading() as session:
+        contract = reading.get_contract_for(session, me(), contract_id)
+        if not may_keep_contract(me(), contract):
+            raise NotFound(f"There is no contract {contract_id} {what}")
+        version = session.get(Case, contract.case_id).version
+        session.expunge(contract)
+    return contract, version
+
+
 @contracts.route("/<id:contract_id>/risk", methods=["GET", "POST"])
 @signed_in
 def change_risk(contract_id: int):
     """Rate the contract's risk again, saying why: it sets how often the contract is reviewed."""
-    with core().db.reading() as session:
-        contract = reading.get_contract_for(session, me(), contract_id)
-        if not may_keep_contract(me(), contract):
-            raise NotFound(f"There is no contract {contract_id} whose risk you can change")
-        session.expunge(contract)
+    contract, _ = _kept_by_me(contract_id, "whose risk you can change")
     schedule = schedule_for(core())
     form = ContractRiskForm(data={"risk": contract.risk} if request.method == "GET" else None)
 
@@ -303,12 +311,7 @@ AS_TYPED = ("title", "description", "supplier_registration", "supplier_ppon")
 @signed_in
 def correct_record(contract_id: int):
     """Correct what the register holds of the contract (not the contract itself: that is a variation)."""
-    with core().db.reading() as session:
-        contract = reading.get_contract_for(session, me(), contract_id)
-        if not may_keep_contract(me(), contract):
-            raise NotFound(f"There is no contract {contract_id} whose record you can correct")
-        version = session.get(Case, contract.case_id).version
-        session.expunge(contract)
+    contract, version = _kept_by_me(contract_id, "whose record you can correct")
     form = ContractRecordForm()
     as_loaded = contract.procurement_case_id is None and me().runs_category(contract.authority, contract.pillar)
     if not as_loaded:
