@@ -16,6 +16,7 @@ import hashlib
 import logging
 import secrets
 import smtplib
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -205,7 +206,7 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
             moved = [Contract.end_date_moved_at >= last.last_run_at, _within_shortest_lead_time(schedule, today)]
             passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at], [*window, *moved]]
         for conditions in passes:
-            new = session.connection().execute(_renewal_insert(core, lead, conditions, states, now)).all()
+            new = _raised(session.connection().execute(_renewal_insert(core, lead, conditions, states, now)))
             raised += len(new)
             _announce_tasks(session, new, now)
         _record_run(core, session, run_name, today, now)
@@ -444,7 +445,7 @@ def raise_notice_tasks(core: Core, schedule: Schedule, today: date) -> SweepResu
             states=_renewal_states(core, "pending", "deciding", "decided"),
             now=core.engine.clock(),
         )
-        new = session.connection().execute(statement).all()
+        new = _raised(session.connection().execute(statement))
         raised = len(new)
         _announce_tasks(session, new, core.engine.clock())
         if raised:
@@ -1369,6 +1370,22 @@ LEAD_DETAIL = " before the end date: extend, re-commission or let it end"
 RAISE_ONCE = {"index_elements": ["subject_key", "kind", "due_on"]}  # a task already raised is left as it is
 # What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
 RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
+Raised = namedtuple("Raised", [column.key for column in RAISED])
+
+
+def _raised(result) -> list[Raised]:
+    """The tasks an ``INSERT ... SELECT ... RETURNING RAISED`` raised, read off the driver's cursor and typed
+    as SQLAlchemy types them (a due date is text on SQLite). A first run over a large register raises tens
+    of thousands, and SQLAlchemy's own rows cost three times the fetch, and as much again where they are read
+    (``_announce_tasks``): on the reference box, for 58,000, 0.28 s against 0.13. Only for a statement run
+    once: an executemany's RETURNING rows are SQLAlchemy's, gathered from each batch."""
+    dialect = result.context.dialect
+    due_on = Task.due_on.type.dialect_impl(dialect).result_processor(dialect, None)
+    rows = result.cursor.fetchall()
+    result.close()
+    if due_on is None:
+        return list(map(Raised._make, rows))
+    return [Raised(task_id, assignee, case, title, due_on(due)) for task_id, assignee, case, title, due in rows]
 
 
 def _renewal_insert(core: Core, lead, conditions: list, states: tuple[str, ...], now):
