@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
-from provision_cycle.models import AuditEvent, KpiAssessment, Task
+from provision_cycle.models import AuditEvent, KpiAssessment, OutboxMessage, Task
+from provision_cycle.models.outbox import TASKS_RAISED
 from provision_cycle.scheduling.sweeps import raise_reviews
 from provision_cycle.services.performance import (
     Rating,
@@ -88,6 +89,9 @@ def test_the_yearly_assessment_is_recorded_published_and_closes_its_task(core, d
     big = _big(core, people)
     clock.set(date(2026, 6, 17))  # the first anniversary, 1 July 2026, is 14 days off
     assert raise_reviews(core, schedule, clock.today).changed == 2  # its KPI assessment, and a quarterly review
+    with db.reading() as session:
+        told = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == TASKS_RAISED)).all()
+    assert told == ["2 new tasks for you: contract reviews and KPI assessments"]
     with db.reading() as session:
         task = session.scalars(select(Task).where(Task.contract_id == big.id, Task.kind == "kpi_assessment")).one()
     # With no KPIs set yet, the task can only be ticked off (the Act's duty is to set them first).

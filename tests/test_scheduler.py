@@ -1198,7 +1198,8 @@ def test_assignees_hear_about_new_tasks_in_one_message_per_sweep(core, db, clock
         _contract(core, people, value="50000", ends=clock.today + timedelta(days=10 + n))
     raise_renewal_tasks(core, schedule, clock.today)
     [(recipient, subject)] = _outbox(db, "tasks_raised")
-    assert recipient == people.contract_manager and subject == "3 new tasks for you"
+    # The subject says what they are: a run's notice dates, told at the same moment, are not the same message.
+    assert recipient == people.contract_manager and subject == "3 new tasks for you: renewal decisions"
     with db.reading() as session:
         listed = session.scalar(select(OutboxMessage.body).where(OutboxMessage.kind == "tasks_raised"))
     assert listed.count("\n- Renewal decision: CON-") == 2 and listed.startswith("- Renewal decision: CON-")

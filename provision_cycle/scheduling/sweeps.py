@@ -101,7 +101,7 @@ from ..services.markets import APPLICATION_WAITING, category_team
 from ..services.passwords import AT_ONCE, PASSWORD_LINK, WELCOME, issue_password_link
 from ..services.reading import open_forward_plan, waiting_on_approvers_since
 from ..services.tasks import NewTask, raise_task, tell_each
-from ..wording import counted, duration
+from ..wording import counted, duration, listed
 from ..workflow.engine import SYSTEM_USERNAME, ActionRequest, behind_the_proposal
 from ..workflow.frameworks import framework_name, framework_reference, ours_to_reopen
 from ..workflow.markets import ceased
@@ -1137,22 +1137,35 @@ def _overdue_line(row) -> str:
     return f"- {row.title}, with {row.assignee} (due {row.due_on:%-d %B %Y})"
 
 
+# What a sweep's tasks are, as the subject of the message telling their assignee about several of them.
+RAISED_AS = {
+    RENEWAL_DECISION: "renewal decisions",
+    NOTICE_DATE: "last days to give notice",
+    CONTRACT_REVIEW: "contract reviews",
+    performance.TASK_KIND: "KPI assessments",
+}
+
+
 def _announce_tasks(session, raised, now) -> None:
     """Tell each assignee about the tasks a sweep just raised for them: one message each, not one per task,
-    in the same transaction that raised them."""
+    in the same transaction that raised them. Its subject says what they are, so that two such messages at
+    once (a run's renewal decisions and its notice dates) do not read as one sent twice."""
     by_person: dict[int, list] = {}
     for row in raised:
         by_person.setdefault(row.assignee_id, []).append(row)
-    tell_each(
-        session,
-        by_person,
-        TASKS_RAISED,
-        lambda row: row.title,
-        lambda count: f"{count} new tasks for you",
-        "",
-        now,
-        alone=lambda row: f"Due {row.due_on:%-d %B %Y}.",  # the subject names it: not a list of one
-    )
+    for person, rows in by_person.items():
+        kinds = listed([named for kind, named in RAISED_AS.items() if any(row.kind == kind for row in rows)])
+        about = f": {kinds}" if kinds else ""
+        tell_each(
+            session,
+            {person: rows},
+            TASKS_RAISED,
+            lambda row: row.title,
+            lambda count, about=about: f"{count} new tasks for you{about}",
+            "",
+            now,
+            alone=lambda row: f"Due {row.due_on:%-d %B %Y}.",  # the subject names it: not a list of one
+        )
 
 
 # --- email -----------------------------------------------------------------------------------------------
@@ -1369,7 +1382,7 @@ TASK_COLUMNS = (
 LEAD_DETAIL = " before the end date: extend, re-commission or let it end"
 RAISE_ONCE = {"index_elements": ["subject_key", "kind", "due_on"]}  # a task already raised is left as it is
 # What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
-RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on)
+RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on, Task.kind)
 Raised = namedtuple("Raised", [column.key for column in RAISED])
 
 
@@ -1385,7 +1398,9 @@ def _raised(result) -> list[Raised]:
     result.close()
     if due_on is None:
         return list(map(Raised._make, rows))
-    return [Raised(task_id, assignee, case, title, due_on(due)) for task_id, assignee, case, title, due in rows]
+    return [
+        Raised(task_id, assignee, case, title, due_on(due), kind) for task_id, assignee, case, title, due, kind in rows
+    ]
 
 
 def _renewal_insert(core: Core, lead, conditions: list, states: tuple[str, ...], now):

@@ -1120,14 +1120,16 @@ def test_notifications_keep_their_lines_and_new_tasks_lead_to_the_task_list(core
 
     page = browser(people.contract_manager).get("/notifications").text
     listed = re.search(
-        r'<a class="govuk-link" href="([^"]+)">2 new tasks for you</a>.*?<div class="hub-message">(.*?)</div>',
+        r'<a class="govuk-link" href="([^"]+)">2 new tasks for you: renewal decisions</a>.*?<div class="hub-message">(.*?)</div>',
         page,
         re.S,
     )
     assert listed and listed[1] == "/tasks/"
     lines = listed[2].strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("- Renewal decision: CON-") for line in lines)
-    assert 'href="/tasks/">2 new tasks for you' in browser(people.contract_manager).get("/my-work").text
+    assert (
+        'href="/tasks/">2 new tasks for you: renewal decisions' in browser(people.contract_manager).get("/my-work").text
+    )
 
 
 def test_a_notification_of_one_new_task_leads_to_it_and_shows_as_done_once_completed(core, db, browser):
