@@ -1214,6 +1214,21 @@ def test_assignees_hear_about_new_tasks_in_one_message_per_sweep(core, db, clock
     assert alone.subject.startswith("Renewal decision: CON-") and alone.body == "Due 11 March 2026."
 
 
+def test_an_incremental_run_tells_each_assignee_once_of_all_it_raised(core, db, clock, schedule):
+    # The incremental run looks in several places (each lead time that came, contracts added, end dates
+    # moved): what it raises for one person is still one message.
+    people = hub_people(db)
+    _contract(core, people, value="50000", ends=clock.today + timedelta(days=200))
+    assert raise_renewal_tasks(core, schedule, clock.today).changed == 0  # 6/3/1 months: none come yet
+    coming = _contract(core, people, value="50000", ends=add_months(clock.today + timedelta(days=1), 6))
+    assert raise_renewal_tasks(core, schedule, clock.today).changed == 0  # its 6 months come tomorrow
+    clock.advance(days=1)
+    added = _contract(core, people, value="50000", ends=clock.today + timedelta(days=20))
+    assert raise_renewal_tasks(core, schedule, clock.today).changed == 2
+    assert {contract for contract, _ in _tasks(db)} == {coming, added}
+    assert _outbox(db, "tasks_raised") == [(people.contract_manager, "2 new tasks for you: renewal decisions")]
+
+
 def test_lead_times_from_a_month_end_clamp_to_the_shorter_month(core, db, clock, schedule):
     # 31 March less one month is 28 February on both databases (SQLite's own date arithmetic would say 3 March).
     people = hub_people(db)

@@ -182,33 +182,37 @@ def raise_renewal_tasks(core: Core, schedule: Schedule, today: date, *, full: bo
     lead = _lead_time_due(schedule, today)
     longest = max(months for row in schedule.lead_times for months in row.months_before)
     window = [Contract.end_date >= today, Contract.end_date <= add_months(today, longest), lead.is_not(None)]
-    raised = 0
     states = _renewal_states(core, "pending")
     run_name = _renewal_run_name(schedule, states)
     with core.db.unit_of_work() as session:
         last = _last_run(session, run_name, full)
         passes = [window]
         if last is not None:
-            # Incremental: contracts whose lead time came since the last run (narrow ranges of end dates, with
-            # a margin for month ends), and separately those added since. Anything seen twice is absorbed by
-            # the unique key.
+            # Incremental: contracts whose lead time came since the last run (a narrow range of end dates for
+            # each lead time, with a margin for month ends, each its own index range), and those added, or
+            # whose end date moved, since. Anything seen twice is absorbed by the unique key.
             since = last.last_run_on - RESCAN_MARGIN
-            came = or_(
-                *(
-                    and_(Contract.end_date > add_months(since, months), Contract.end_date <= add_months(today, months))
-                    for months in sorted({m for row in schedule.lead_times for m in row.months_before})
-                )
-            )
+            passes = [
+                [
+                    Contract.end_date > max(add_months(since, months), today - timedelta(days=1)),
+                    Contract.end_date <= add_months(today, months),
+                    lead.is_not(None),
+                ]
+                for months in sorted({m for row in schedule.lead_times for m in row.months_before})
+            ]
             # An end date a variation, an extension or a correction moved since within its shortest lead time
             # is swept as a contract just added is: no lead time of it is still to come to raise its task.
             # (One with a lead time still to come waits for it: an extension just approved is not a renewal
-            # task overdue at once.)
-            moved = [Contract.end_date_moved_at >= last.last_run_at, _within_shortest_lead_time(schedule, today)]
-            passes = [[*window, came], [*window, Contract.created_at >= last.last_run_at], [*window, *moved]]
+            # task overdue at once.) Found by its own index: usually none.
+            moved_since = select(Contract.id).where(Contract.end_date_moved_at >= last.last_run_at)
+            passes.append([*window, Contract.id.in_(moved_since), _within_shortest_lead_time(schedule, today)])
+            if (added := _added_since(session, last)) is not None:
+                passes.append([*window, added])
+        new = []
         for conditions in passes:
-            new = _raised(session.connection().execute(_renewal_insert(core, lead, conditions, states, now)))
-            raised += len(new)
-            _announce_tasks(session, new, now)
+            new += _raised(session.connection().execute(_renewal_insert(core, lead, conditions, states, now)))
+        raised = len(new)
+        _announce_tasks(session, new, now)  # one message for each assignee, whichever pass raised their tasks
         _record_run(core, session, run_name, today, now)
         if raised:
             data = {"raised": raised, "on": today.isoformat()}
@@ -494,14 +498,8 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
         else:
             since = last.last_run_on + timedelta(days=schedule.review_lead_days)  # the last run's horizon
             windows = [(since, [])]
-            added_since = Contract.created_at >= last.last_run_at
-            added = session.scalar(select(func.count()).where(added_since))  # from its index: usually none
-            if added <= ADDED_BY_ID:
-                # By id from that index: a planner would rather walk the start-date ranges and test each
-                # row's creation time, which is right only for a bulk import.
-                added_since = Contract.id.in_(select(Contract.id).where(added_since))
-            if added:
-                windows.append((today, [added_since]))
+            if (added := _added_since(session, last)) is not None:
+                windows.append((today, [added]))
         due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
         for after, conditions in windows:
             if oldest is None or after >= horizon:
@@ -546,6 +544,18 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
                 session, actor_id=_system_user(session), action="raise_reviews", data={"raised": raised}
             )
     return SweepResult("raise_reviews", raised)
+
+
+def _added_since(session, last: SweepRun):
+    """SQL for the contracts added since a sweep's ``last`` run; None where there are none (counted from
+    their index: usually none). By id from that index where they are few: a planner would rather walk the
+    sweep's own index ranges (end dates, start dates) and test each row's creation time, which is right only
+    for a bulk import."""
+    added_since = Contract.created_at >= last.last_run_at
+    added = session.scalar(select(func.count()).where(added_since))
+    if not added:
+        return None
+    return Contract.id.in_(select(Contract.id).where(added_since)) if added <= ADDED_BY_ID else added_since
 
 
 def _review_cadences(schedule: Schedule):
