@@ -1001,6 +1001,11 @@ class TaskOut(BaseModel):
         "or follow-up (when, or why there is none), and a contract performance notice that may be owed",
     )
     outcomes: list[Named]
+    overdue_from: date = Field(
+        description="The day it counts as overdue and is escalated, unless done or snoozed first: the day after its "
+        "due date, or a week after the day it was raised for one raised on or after its due date"
+    )
+    raised_at: datetime = Field(description="When it was raised (or opened again)")
     escalated_at: datetime | None = Field(description="When it was escalated as overdue, if it has been")
     escalated_to: list[int] = Field(
         description="Who that told (people's ids): the holders of the role it goes to, or the council's "

@@ -1692,6 +1692,8 @@ def _task(session, task: Task) -> s.TaskOut:
         follow_up_task_id=(task.outcome_data or {}).get("follow_up_task_id"),
         came_of_it=review_consequence(core(), session, task),
         outcomes=[s.Named(code=code, name=label) for code, label in outcomes_for(task.kind)],
+        raised_at=task.created_at,
+        overdue_from=task.overdue_from(),
         escalated_at=task.escalated_at,
         escalated_to=task.escalated_to or [],
     )

@@ -217,6 +217,16 @@ class Task(Base):
             and self.created_at < _raised_by(today)
         )
 
+    def overdue_from(self) -> date:
+        """The day it counts as overdue (and is escalated), unless it is done or snoozed first: the day after
+        its due date, or, for a task raised on or after its due date (a register loaded, a scheduler that was
+        down), ``OVERDUE_GRACE`` after the day it was raised: as ``is_overdue`` has it."""
+        return max(self.due_on + timedelta(days=1), self.created_at.date() + OVERDUE_GRACE)
+
+    def raised_late(self) -> bool:
+        """Raised on or after its due date: due at once, with a week to be picked up (``overdue_from``)."""
+        return self.created_at.date() >= self.due_on
+
     @classmethod
     def overdue(cls, today: date) -> ColumnElement[bool]:
         """``is_overdue`` in SQL."""

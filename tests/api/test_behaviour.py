@@ -391,6 +391,12 @@ def test_tasks_complete_and_snooze(api, core, db):
     [task] = manager.get("/tasks").get_json()["items"]
     assert {o["code"] for o in task["outcomes"]} == {"extend", "recommission", "let_expire"}
     assert task["outcome_label"] == ""
+    # Raised on its due date: due now, with a week before it counts as overdue.
+    today = core.engine.today()
+    assert task["raised_at"].startswith(today.isoformat())
+    assert task["overdue_from"] == (today + timedelta(days=7)).isoformat()
+    coming = renewal_task(core, p, contract_id, "Decide later", today + timedelta(days=30))
+    assert manager.get(f"/tasks/{coming}").get_json()["overdue_from"] == (today + timedelta(days=31)).isoformat()
     later = (core.engine.today() + timedelta(days=10)).isoformat()
     manager.post(f"/tasks/{task_id}/snooze", {"until": later, "reason": ""}, status=422)
     assert (

@@ -971,12 +971,22 @@ def test_an_access_review_finds_the_accounts_nobody_has_signed_in_to(core, db, b
 def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db, browser, clock):
     people = hub_people(db)
     [contract_id] = seed_contracts(core, people, 1)
-    renewal_task(core, people, contract_id, "Raised late", clock.today - timedelta(days=30))
+    late = renewal_task(core, people, contract_id, "Raised late", clock.today - timedelta(days=30))
+    on_time = renewal_task(core, people, contract_id, "Raised in time", clock.today + timedelta(days=30))
     manager = browser(people.contract_manager)
     page = manager.get("/tasks/").text
     assert "Due now" in page and "Overdue" not in page
+    # Its page says why a task due a month ago is only due now, and from when it counts as overdue.
+    raised, grace_ends = clock.today, clock.today + timedelta(days=7)
+    said = page_text(manager.get(f"/tasks/{late}").text)
+    assert (
+        f"Raised on {raised:%-d %B %Y}, after the day it was due, when the system first found it owed. It counts as"
+        f" overdue, and is escalated, from {grace_ends:%-d %B %Y}, unless it is done or snoozed before then." in said
+    )
+    assert "after the day it was due" not in manager.get(f"/tasks/{on_time}").text
     clock.advance(days=8)
     assert "Overdue" in manager.get("/tasks/").text
+    assert f"It has counted as overdue since {grace_ends:%-d %B %Y}." in page_text(manager.get(f"/tasks/{late}").text)
 
 
 def test_a_statutory_task_raised_after_its_date_says_the_date_has_passed(core, db, browser, clock):
@@ -995,7 +1005,9 @@ def test_a_statutory_task_raised_after_its_date_says_the_date_has_passed(core, d
     # Published before the system was used: closed as such, saying when.
     task_id = int(re.search(r'href="/tasks/(\d+)">OCC: Publish the payments compliance notice', page)[1])
     s151 = browser(people.s151)
-    assert "if the notice was published before this system was used" in page_text(s151.get(f"/tasks/{task_id}").text)
+    shown = page_text(s151.get(f"/tasks/{task_id}").text)
+    assert "if the notice was published before this system was used" in shown
+    assert "after the day it was due, when the system first found it owed: the law's date has passed" in shown
     asked = {"complete-outcome": "published_before", "complete-submit": "1"}
     refused = s151.post(f"/tasks/{task_id}", asked, status=400).text
     assert "Say when it was published, and where, for the record" in refused
