@@ -1389,7 +1389,7 @@ TASK_COLUMNS = (
 )  # fmt: skip
 
 
-LEAD_DETAIL = " before the end date: extend, re-commission or let it end"
+LEAD_DETAIL = " before the end date: extend (where an extension option is left), re-commission or let it end"
 RAISE_ONCE = {"index_elements": ["subject_key", "kind", "due_on"]}  # a task already raised is left as it is
 # What was raised, to count it and to tell each assignee (drivers' row counts are unreliable here).
 RAISED = (Task.id, Task.assignee_id, Task.case_id, Task.title, Task.due_on, Task.kind)
