@@ -1164,7 +1164,8 @@ def _announce_tasks(session, raised, now) -> None:
     for row in raised:
         by_person.setdefault(row.assignee_id, []).append(row)
     for person, rows in by_person.items():
-        kinds = listed([named for kind, named in RAISED_AS.items() if any(row.kind == kind for row in rows)])
+        present = {row.kind for row in rows}
+        kinds = listed([named for kind, named in RAISED_AS.items() if kind in present])
         about = f": {kinds}" if kinds else ""
         tell_each(
             session,

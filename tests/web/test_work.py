@@ -980,8 +980,8 @@ def test_a_task_raised_late_is_due_now_not_overdue_until_its_grace_ends(core, db
     raised, grace_ends = clock.today, clock.today + timedelta(days=7)
     said = page_text(manager.get(f"/tasks/{late}").text)
     assert (
-        f"Raised on {raised:%-d %B %Y}, after the day it was due, when the system first found it owed. It counts as"
-        f" overdue, and is escalated, from {grace_ends:%-d %B %Y}, unless it is done or snoozed before then." in said
+        f"Open since {raised:%-d %B %Y}, after the day it was due. It counts as overdue, and is escalated, from"
+        f" {grace_ends:%-d %B %Y}, unless it is done or snoozed before then." in said
     )
     assert "after the day it was due" not in manager.get(f"/tasks/{on_time}").text
     clock.advance(days=8)
@@ -1007,7 +1007,7 @@ def test_a_statutory_task_raised_after_its_date_says_the_date_has_passed(core, d
     s151 = browser(people.s151)
     shown = page_text(s151.get(f"/tasks/{task_id}").text)
     assert "if the notice was published before this system was used" in shown
-    assert "after the day it was due, when the system first found it owed: the law's date has passed" in shown
+    assert "after the day it was due (the law's date has passed: do it as soon as you can)." in shown
     asked = {"complete-outcome": "published_before", "complete-submit": "1"}
     refused = s151.post(f"/tasks/{task_id}", asked, status=400).text
     assert "Say when it was published, and where, for the record" in refused
