@@ -64,6 +64,7 @@ def council(core, db):
         + f"OCC,P-10,2026-07-01,Small Ltd,1000,{small},2026-01-01\n"  # below threshold: not counted
         + "OCC,P-11,2026-07-01,Nobody Ltd,1000,,2026-01-01\n"  # under no contract: not counted
         + f"OCC,P-12,2026-03-31,Roads Ltd,1000,{roads},2026-03-30\n"  # the period before
+        + f"OCC,P-13,2025-12-31,Roads Ltd,1000,{roads},2025-12-01\n"  # before s69 came into force
     ).encode()
     load_spend(core, data, actor_id=people.system, apply=True)
     return people
@@ -100,9 +101,11 @@ def test_invoices_still_unpaid_count_as_not_paid_in_the_period(core, db, council
 
 def test_a_period_with_nothing_paid_under_a_public_contract_owes_no_notice(core, db, council):
     with db.reading() as session:
-        figures = payments_compliance(core, session, "OCC", ReportingPeriod.parse("2025-10"))
+        figures = payments_compliance(core, session, "OCC", ReportingPeriod.parse("2026-01"))
         cherwell = payments_compliance(core, session, "CDC", PERIOD)
-    assert figures.paid == 1 and figures.owed  # P-12, on 31 March 2026
+    # P-12, on 31 March 2026; not P-13 in December 2025: the first period began when s69 came into force.
+    assert figures.paid == 1 and figures.owed
+    assert dict(notice_rows(figures, "OCC"))["First day of the reporting period"] == "2026-01-01"
     assert not cherwell.owed and cherwell.average_days is None and cherwell.by_band == (None, None, None)
     assert cherwell.not_paid_percent is None
 
@@ -159,7 +162,11 @@ def test_an_invoice_received_after_it_was_paid_is_refused_by_line_and_column(cor
 def test_reporting_periods_run_from_april_and_october():
     assert PERIOD.ends == date(2026, 9, 30) and PERIOD.due_on == date(2026, 10, 29)
     assert PERIOD.label == "1 April to 30 September 2026"
-    assert PERIOD.previous.label == "1 October 2025 to 31 March 2026" and PERIOD.previous.code == "2025-10"
+    # The first began on 1 January 2026, when s69 came into force (s69(3)(a)), and is named by that month.
+    assert PERIOD.previous.label == "1 January to 31 March 2026" and PERIOD.previous.code == "2026-01"
+    assert PERIOD.previous.first_day == date(2026, 1, 1) and PERIOD.previous.due_on == date(2026, 4, 29)
+    assert ReportingPeriod.parse("2026-01") == ReportingPeriod.parse("2025-10") == PERIOD.previous
+    assert ReportingPeriod.parse("2026-10").label == "1 October 2026 to 31 March 2027"
     assert ReportingPeriod.containing(date(2027, 2, 1)) == ReportingPeriod.parse("2026-10")
     assert ReportingPeriod.owed_so_far(date(2026, 3, 31)) == []  # the first period has not ended
     assert ReportingPeriod.owed_so_far(date(2026, 12, 4)) == [PERIOD, PERIOD.previous]

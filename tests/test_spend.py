@@ -147,7 +147,8 @@ def test_the_command_checks_then_loads(core, db, tmp_path):
 
 
 def test_the_payments_notice_lists_each_payment_over_30000_with_vat_under_a_public_contract(core, db, clock):
-    """PA23 s70: the quarter's payments of more than 30,000 under contracts let under the Act above threshold."""
+    """PA23 s70: the quarter's payments of more than 30,000 under contracts let under the Act above threshold,
+    procured since s70 came into force (1 April 2026)."""
     from sqlalchemy import update
 
     from provision_cycle.models import Contract
@@ -166,20 +167,22 @@ def test_the_payments_notice_lists_each_payment_over_30000_with_vat_under_a_publ
             loaded = import_contract(core, session, existing, actor_id=people.officer)
             return loaded.id, loaded.reference
 
-    _, roads = contract("Roads", "3000000", date(2025, 7, 1))  # under the Act, standard-rated
-    care_id, care = contract("Care", "3000000", date(2025, 7, 1))
+    # Loaded from the register, a contract's procurement is dated 120 days before its start: 1 April 2026 for these.
+    _, roads = contract("Roads", "3000000", date(2026, 7, 30))  # under the Act, standard-rated
+    care_id, care = contract("Care", "3000000", date(2026, 7, 30))
     with db.unit_of_work() as session:
         session.execute(update(Contract).where(Contract.id == care_id).values(vat_treatment="exempt"))
     _, legacy = contract("Legacy", "3000000", date(2024, 7, 1))  # let under the 2015 Regulations
-    _, small = contract("Small", "100000", date(2025, 7, 1))  # 120,000 with VAT: below threshold
-    procured = contract_from_open_procedure(core.engine, clock, people)  # 240,000, commenced March 2026
+    _, small = contract("Small", "100000", date(2026, 7, 30))  # 120,000 with VAT: below threshold
+    _, before = contract("Before", "3000000", date(2026, 7, 29))  # procured from 31 March 2026: before s70
+    procured = contract_from_open_procedure(core.engine, clock, people)  # 240,000, commenced March 2026: before s70
     with db.reading() as session:
         procured = session.scalars(select(Contract.reference).where(Contract.procurement_case_id == procured)).one()
     data = (
         HEADINGS
-        + f"OCC,T-01,2026-07-01,Roads Ltd,25000.01,Works,Resurfacing,{roads},\n"  # 30,000.01 with VAT
-        + f"OCC,T-02,2026-07-02,Roads Ltd,25000.00,Works,Exactly 30000 with VAT: not over it,{roads},\n"
-        + f"OCC,T-03,2026-07-03,Care Ltd,29999.99,Care,Exempt: no VAT to add,{care},\n"
+        + f"OCC,T-01,2026-08-01,Roads Ltd,25000.01,Works,Resurfacing,{roads},\n"  # 30,000.01 with VAT
+        + f"OCC,T-02,2026-08-01,Roads Ltd,25000.00,Works,Exactly 30000 with VAT: not over it,{roads},\n"
+        + f"OCC,T-03,2026-08-02,Care Ltd,29999.99,Care,Exempt: no VAT to add,{care},\n"
         + f"OCC,T-04,2026-08-03,Care Ltd,30000.01,Care,Residential places,{care},\n"
         + f"OCC,T-05,2026-08-04,Legacy Ltd,50000,Works,Not under the Act,{legacy},\n"
         + f"OCC,T-06,2026-08-05,Small Ltd,40000,Works,Not a public contract,{small},\n"
@@ -188,6 +191,7 @@ def test_the_payments_notice_lists_each_payment_over_30000_with_vat_under_a_publ
         + f"OCC,T-09,2026-09-01,Jo Bloggs,35000,Care,Direct payment,{care},yes\n"
         + f"OCC,T-10,2026-09-30,Acme Ltd,26000,ICT,Case management,{procured},\n"
         + f"OCC,T-11,2026-10-01,Roads Ltd,50000,Works,Next quarter,{roads},\n"
+        + f"OCC,T-12,2026-09-02,Before Ltd,50000,Works,Procured before s70,{before},\n"
     ).encode()
     load_spend(core, data, actor_id=people.system, apply=True)
     with db.reading() as session:
@@ -196,6 +200,5 @@ def test_the_payments_notice_lists_each_payment_over_30000_with_vat_under_a_publ
         ("T-01", "25000.01", "30000.01", "Roads Ltd", roads),
         ("T-04", "30000.01", "30000.01", "Care Ltd", care),
         ("T-09", "35000.00", "35000.00", "Redacted: personal data", care),
-        ("T-10", "26000.00", "31200.00", "Acme Ltd", procured),
-    ]
-    assert rows[0][0] == "2026-07-01" and rows[0][6] == "Roads" and rows[0][7] == "Resurfacing"
+    ]  # not T-10 nor T-12: their contracts' procurements commenced before 1 April 2026
+    assert rows[0][0] == "2026-08-01" and rows[0][6] == "Roads" and rows[0][7] == "Resurfacing"

@@ -1151,7 +1151,7 @@ def _compliance(figures: payments_compliance.PaymentsCompliance) -> s.PaymentsCo
     return s.PaymentsComplianceOut(
         authority=figures.authority,
         period=s.ReportingPeriodOut(
-            code=period.code, label=period.label, starts=period.starts, ends=period.ends, due_on=period.due_on
+            code=period.code, label=period.label, starts=period.first_day, ends=period.ends, due_on=period.due_on
         ),
         owed=figures.owed,
         average_days=payments_compliance.decimal_text(figures.average_days),

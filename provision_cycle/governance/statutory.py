@@ -734,22 +734,46 @@ def paid_within_term(days: Any) -> Any:
 
 
 PAYMENTS_COMPLIANCE_DAYS = 30
-PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)  # the regime began 1 October 2025
+# s69 came into force on 1 January 2026 (the Procurement Act 2023 (Commencement No. 4) Regulations 2025, SI
+# 2025/1316; 1 April 2026 for procurements the Welsh Ministers regulate, which no English council's are): its
+# first reporting period ran from then to 31 March 2026 (s69(3)(a)), not from 1 October 2025 as first trailed.
+PAYMENTS_COMPLIANCE_BEGAN = date(2026, 1, 1)
+PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)
 PAYMENTS_NOTICE_DAYS = 30
 PAYMENTS_NOTICE_THRESHOLD = Decimal("30000")  # PA23 s70: each payment of more than this, with VAT
-PAYMENTS_NOTICE_FIRST_QUARTER_END = date(2026, 6, 30)  # s70 came into force on 1 April 2026
+PAYMENTS_NOTICE_FIRST_QUARTER_END = date(2026, 6, 30)  # s70 came into force on 1 April 2026 (SI 2025/1316)
+# s70 reaches the payments under public contracts procured from its commencement: a contract whose procurement
+# commenced before 1 April 2026 owes none, though paid under after it.
+PAYMENTS_NOTICE_PROCURED_FROM = date(2026, 4, 1)
 PIPELINE_SPEND_THRESHOLD = 100_000_000
 PIPELINE_DAYS = 56
 
 
 @dataclass(frozen=True, order=True)
 class ReportingPeriod(MonthsOfTheYear):
-    """PA23 s69(3): a payments compliance notice's six months, from 1 April or 1 October."""
+    """PA23 s69(3): a payments compliance notice's six months, from 1 April or 1 October. ``starts`` names the
+    half-year; the first period began later, on ``first_day`` (s69(3)(a): with the section's coming into force),
+    and is named by that day's month, ``2026-01``."""
 
     MONTHS = 6
     NAME = "reporting period"
-    EXAMPLE = "2026-04 for April to September 2026 or 2025-10 for October 2025 to March 2026"
+    EXAMPLE = "2026-04 for April to September 2026 or 2026-10 for October 2026 to March 2027"
     FIELD = "period"
+
+    @classmethod
+    def parse(cls, text: str) -> ReportingPeriod:
+        if text.strip() == f"{PAYMENTS_COMPLIANCE_BEGAN:%Y-%m}":  # the first period, by the month it began
+            return cls.containing(PAYMENTS_COMPLIANCE_BEGAN)
+        return super().parse(text)
+
+    @property
+    def first_day(self) -> date:
+        """The day the reporting period began: its half-year's first, but for the first period."""
+        return PAYMENTS_COMPLIANCE_BEGAN if self.starts < PAYMENTS_COMPLIANCE_BEGAN <= self.ends else self.starts
+
+    @property
+    def code(self) -> str:
+        return f"{self.first_day:%Y-%m}"
 
     @classmethod
     def owed_so_far(cls, today: date) -> list[ReportingPeriod]:
@@ -766,8 +790,10 @@ class ReportingPeriod(MonthsOfTheYear):
 
     @property
     def label(self) -> str:
-        """ "1 April to 30 September 2026", "1 October 2025 to 31 March 2026"."""
-        starts = f"{self.starts:%-d %B}" + (f" {self.starts.year}" if self.starts.year != self.ends.year else "")
+        """ "1 April to 30 September 2026", "1 October 2026 to 31 March 2027"; the first, "1 January to 31
+        March 2026"."""
+        first = self.first_day
+        starts = f"{first:%-d %B}" + (f" {first.year}" if first.year != self.ends.year else "")
         return f"{starts} to {self.ends:%-d %B %Y}"
 
 

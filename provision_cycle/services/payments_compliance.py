@@ -141,8 +141,8 @@ class CountedPayment:
 def counted_payments(session: Session, authority: str, period: ReportingPeriod) -> Iterator[CountedPayment]:
     """The council's payments under public contracts that the notice counts: those paid in the period, and
     those paid after it for invoices received in it. Credit notes are not payments."""
-    paid_in = and_(Payment.paid_on >= period.starts, Payment.paid_on <= period.ends)
-    payable_in = and_(Payment.invoice_received_on >= period.starts, Payment.invoice_received_on <= period.ends)
+    paid_in = and_(Payment.paid_on >= period.first_day, Payment.paid_on <= period.ends)
+    payable_in = and_(Payment.invoice_received_on >= period.first_day, Payment.invoice_received_on <= period.ends)
     for payment, contract in public_contract_payments(
         session, Payment.authority == authority, Payment.amount > 0, or_(paid_in, payable_in)
     ):
@@ -178,7 +178,7 @@ def payments_compliance(
                 undated += 1
             else:
                 days_taken.append(counted.days)
-        if received is not None and period.starts <= received <= period.ends:
+        if received is not None and period.first_day <= received <= period.ends:
             payable += 1
             late += not counted.in_period
     payable += still_unpaid
@@ -281,7 +281,7 @@ def notice_rows(figures: PaymentsCompliance, authority_name: str) -> Iterator[li
         return "" if value is None else f"{value}"
 
     yield ["Contracting authority", authority_name]
-    yield ["First day of the reporting period", figures.period.starts.isoformat()]
+    yield ["First day of the reporting period", figures.period.first_day.isoformat()]
     yield ["Last day of the reporting period", figures.period.ends.isoformat()]
     yield ["Average number of days taken to pay", shown(figures.average_days)]
     for (low, high), percent in zip(BANDS, figures.by_band, strict=True):

@@ -283,19 +283,28 @@ def payments_notice_quarter(task: Task) -> Quarter | None:
     return Quarter.containing(task.milestone_on).previous
 
 
-def public_contract_payments(session: Session, *conditions: ColumnElement[bool]) -> Iterator[tuple[Payment, Contract]]:
-    """The payments meeting ``conditions`` made under public contracts under the Act, by date, each with its
-    contract."""
-    return public_contract_rows(session, Payment, *conditions, order_by=(Payment.paid_on, Payment.transaction_number))
+def public_contract_payments(
+    session: Session, *conditions: ColumnElement[bool], procured_from: date | None = None
+) -> Iterator[tuple[Payment, Contract]]:
+    """The payments meeting ``conditions`` made under public contracts under the Act (whose procurement
+    commenced on or after ``procured_from``, if given), by date, each with its contract."""
+    order_by = (Payment.paid_on, Payment.transaction_number)
+    return public_contract_rows(session, Payment, *conditions, order_by=order_by, procured_from=procured_from)
 
 
 def public_contract_rows(
-    session: Session, model: Any, *conditions: ColumnElement[bool], order_by: tuple = ()
+    session: Session,
+    model: Any,
+    *conditions: ColumnElement[bool],
+    order_by: tuple = (),
+    procured_from: date | None = None,
 ) -> Iterator[tuple[Any, Contract]]:
     """The rows of ``model`` (a payment, an unpaid invoice: anything naming its contract by ``contract_id``)
     meeting ``conditions`` that are under public contracts under the Act (let under it, above its threshold),
-    each with its contract. Contracts let under the 2015 Regulations are not public contracts under the Act;
-    a row that names no contract cannot be counted as under one."""
+    each with its contract; with ``procured_from``, only those whose procurement commenced on or after that day
+    (a contract loaded into the register, dated by its start, as its law is). Contracts let under the 2015
+    Regulations are not public contracts under the Act; a row that names no contract cannot be counted as under
+    one."""
     rows = (
         select(model, Contract, Case.commencement_date)
         .join(Contract, Contract.id == model.contract_id)
@@ -306,17 +315,23 @@ def public_contract_rows(
     public: dict[int, bool] = {}  # each contract's standing, worked out once
     for row, contract, commenced in session.execute(rows):
         if contract.id not in public:
-            public[contract.id] = contract_in_law_commenced(contract, commenced)[0]
+            commenced = commenced or statutory.commenced_before(contract.start_date)
+            public[contract.id] = contract_in_law_commenced(contract, commenced)[0] and (
+                procured_from is None or commenced >= procured_from
+            )
         if public[contract.id]:
             yield row, contract
 
 
 def payments_notice_rows(core: Core, session: Session, authority: str, quarter: Quarter) -> Iterator[list[str]]:
-    """PA23 s70: the council's payments of more than 30,000 in the quarter under public contracts, by date.
-    The register holds payments excluding VAT; each is compared with the threshold at its contract's VAT
-    rate. Credit notes are not payments."""
+    """PA23 s70: the council's payments of more than 30,000 in the quarter under public contracts procured
+    since it came into force, by date. The register holds payments excluding VAT; each is compared with the
+    threshold at its contract's VAT rate. Credit notes are not payments."""
     for payment, contract in public_contract_payments(
-        session, *_paid_in(authority, quarter), Payment.amount > _PAYMENTS_NOTICE_FLOOR
+        session,
+        *_paid_in(authority, quarter),
+        Payment.amount > _PAYMENTS_NOTICE_FLOOR,
+        procured_from=statutory.PAYMENTS_NOTICE_PROCURED_FROM,
     ):
         with_vat = statutory.value_including_vat(payment.amount, contract.vat_treatment)
         if with_vat <= statutory.PAYMENTS_NOTICE_THRESHOLD:

@@ -188,7 +188,7 @@ def unpaid_listed(session: Session, authority: str, period: ReportingPeriod) -> 
             session,
             UnpaidInvoice,
             UnpaidInvoice.authority == authority,
-            UnpaidInvoice.invoice_received_on >= period.starts,
+            UnpaidInvoice.invoice_received_on >= period.first_day,
             UnpaidInvoice.invoice_received_on <= period.ends,
             UnpaidInvoice.amount > 0,
         )
