@@ -426,6 +426,25 @@ def test_a_suppliers_breach_owes_a_contract_performance_notice_within_30_days(co
     assert again.due_on == clock.today + timedelta(days=29) and again.met_at is None
 
 
+def test_a_breach_that_applied_before_s71_came_into_force_owes_no_notice(core, db):
+    # PA23 s71 came into force on 1 January 2026 (SI 2025/1316): a breach recorded now that applied before then
+    # is on the contract's history, but owes no contract performance notice.
+    people = hub_people(db)
+    contract = _public_contract(core, people)
+    act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager,
+        inputs={**BREACH, "breach_applies_from": "2025-12-31"})  # fmt: skip
+    assert _deadline(db, contract.case_id, "breach_performance_notice") is None
+    with db.reading() as session:
+        recorded = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.case_id == contract.case_id, AuditEvent.action == "record_supplier_breach"
+            )
+        ).one()
+    assert recorded.data["breach_performance_notice"] == (
+        "not required: 31 December 2025 was before PA23 s71 came into force, on 1 January 2026 (SI 2025/1316)"
+    )
+
+
 def test_each_breach_owes_its_own_notice_though_another_is_still_owed(core, db, clock, schedule):
     """A case owes one deadline of a kind at a time: a second breach's notice waits in line, the soonest due
     first, and is owed once the one before it is recorded. Nothing is lost, and each notice says its breach."""

@@ -198,7 +198,10 @@ def test_a_contract_with_kpis_is_assessed_when_it_ends(core, db, clock, schedule
     # KPIs the council set of its own accord on a contract let under PCR 2015: no notice owed when it ends.
     voluntary = register_contract(core, people, value="6000000", starts=date(2023, 3, 1), ends=date(2026, 2, 28))
     set_kpis(core, voluntary.id, people.contract_manager, KPIS)
-    assert expire_contracts(core, clock.today).changed == 3
+    # One that ended before s71 came into force (1 January 2026), loaded and expired since: none owed either.
+    before = _big(core, people, ends=date(2025, 12, 31))
+    set_kpis(core, before.id, people.contract_manager, KPIS)
+    assert expire_contracts(core, clock.today).changed == 4
     with db.reading() as session:
         owed = session.scalars(select(CaseDeadline).where(CaseDeadline.kind == "final_kpi_assessment")).all()
     assert [(d.case_id, d.due_on) for d in owed] == [(assessed.case_id, date(2026, 2, 28))]
@@ -209,6 +212,13 @@ def test_a_contract_with_kpis_is_assessed_when_it_ends(core, db, clock, schedule
         ).one()
     assert expired.data["final_kpi_assessment"].startswith("none owed: its KPIs were not set under PA23 s52")
     assert "Public Contracts Regulations 2015" in expired.data["final_kpi_assessment"]
+    with db.reading() as session:
+        ended_before = session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == before.case_id, AuditEvent.action == "expire")
+        ).one()
+    assert ended_before.data["final_kpi_assessment"] == (
+        "none owed: 31 December 2025 was before PA23 s71 came into force, on 1 January 2026 (SI 2025/1316)"
+    )
 
     remind_deadlines(core, schedule, clock.today)  # overdue since the day it ended: raised all the same
     with db.reading() as session:

@@ -139,6 +139,10 @@ PCR_CONTRACTS_FINDER_DAYS = 90
 PCR_DPS_LAST_DAY = date(2029, 2, 23)
 TERMINATION_NOTICE_DAYS = 30  # PA23 s80: within 30 days beginning with the day the contract ends
 BREACH_NOTICE_DAYS = 30  # PA23 s71(5): within 30 days of the day it first applies to a breach (counted inclusively)
+# s71 (assessing contract performance, UK9) came into force on 1 January 2026 (the Procurement Act 2023
+# (Commencement No. 4) Regulations 2025, SI 2025/1316): a contract that ended, or a breach that applied, before
+# then owes no contract performance notice.
+CONTRACT_PERFORMANCE_FROM = date(2026, 1, 1)
 # Local Authorities (Executive Arrangements) (Meetings and Access to Information) (England) Regulations 2012
 # reg 9: a key decision is on the forward plan at least 28 *clear* days before it is taken.
 FORWARD_PLAN_NOTICE_DAYS = 28

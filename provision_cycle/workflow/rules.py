@@ -1742,10 +1742,13 @@ def termination_notice_deadline(ctx: ActionContext) -> None:
 def breach_performance_notice_deadline(ctx: ActionContext) -> None:
     """PA23 s71(3)-(5): a public contract's supplier breach (or failure to improve) is published within 30 days."""
     required, why = ctx.public_contract()
+    applies_from = ctx.inputs["breach_applies_from"]
+    if required and applies_from < statutory.CONTRACT_PERFORMANCE_FROM:
+        required, why = False, _before_s71(applies_from)
     if not required:
         ctx.audit_data["breach_performance_notice"] = f"not required: {why}"
         return
-    due = statutory.breach_performance_notice(ctx.inputs["breach_applies_from"])
+    due = statutory.breach_performance_notice(applies_from)
     owed = ctx.deadline(due.kind)
     if owed is None or owed.met_at is not None:
         ctx.raise_deadline(due, again=True)
@@ -1782,7 +1785,17 @@ def final_kpi_assessment_deadline(ctx: ActionContext) -> None:
     if not statutory.kpis_required(public, contract.value, contract.vat_treatment, contract.contract_type):
         ctx.audit_data["final_kpi_assessment"] = f"none owed: its KPIs were not set under PA23 s52 ({why})"
         return
-    ctx.raise_deadline(statutory.final_kpi_assessment(_ended_on(ctx)))
+    if (ended := _ended_on(ctx)) < statutory.CONTRACT_PERFORMANCE_FROM:
+        ctx.audit_data["final_kpi_assessment"] = f"none owed: {_before_s71(ended)}"
+        return
+    ctx.raise_deadline(statutory.final_kpi_assessment(ended))
+
+
+def _before_s71(day: date) -> str:
+    return (
+        f"{day:%-d %B %Y} was before PA23 s71 came into force, on "
+        f"{statutory.CONTRACT_PERFORMANCE_FROM:%-d %B %Y} (SI 2025/1316)"
+    )
 
 
 def _move_end_date(ctx: ActionContext, contract: Contract, new_end: date) -> None:
