@@ -922,11 +922,13 @@ def test_the_payments_notice_is_owed_each_quarter_from_the_one_to_30_june_2026(c
         (analyst, date(2026, 10, 29), "OCC: Publish the payments notice"),
     ]
     assert "PA23 s70: within 30 days beginning with 30 June 2026" in owed[0].detail
+    assert owed[0].detail.endswith("under a public contract procured since 1 April 2026")
 
     # The task links to the quarter's list, which the analyst may download.
     page = Browser(app, db).sign_in(analyst).get(f"/tasks/{owed[0].id}").text
     listed = "/contracts/transparency/OCC/2026-04/payments-notice.csv"
-    assert "in April to June 2026 (2026/27 quarter 1) under a public contract" in page and listed in page
+    assert "in April to June 2026 (2026/27 quarter 1) under a public contract under the Act procured since" in page
+    assert listed in page
     assert "A duty of Oxfordshire County Council itself, not of one case or contract." in page
 
 

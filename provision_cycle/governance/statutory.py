@@ -827,7 +827,7 @@ def payments_notice(today: date) -> Deadline | None:
         days_beginning_with(quarter_end, PAYMENTS_NOTICE_DAYS),
         f"PA23 s70: within {PAYMENTS_NOTICE_DAYS} days beginning with {quarter_end:%-d %B %Y}, the last day of the "
         f"quarter; each payment of more than {pounds(PAYMENTS_NOTICE_THRESHOLD, pence=False)} (with VAT) made in "
-        "it under a public contract",
+        f"it under a public contract procured since {PAYMENTS_NOTICE_PROCURED_FROM:%-d %B %Y}",
     )
 
 
