@@ -267,14 +267,15 @@ AWARD_INPUTS = {
     "supplier_is_supported_employment": False,
     "supplier_is_public_service_mutual": False,
     "supplier_registration": "01234567",
+    "supplier_ppon": "PACM-1234-LTDA",
     "award_value": "240000",
 }
 # Under the PCR 2015 the award is not asked whether its supplier is a supported employment provider or a public
-# service mutual: the Act's notices say it, the old law's do not.
+# service mutual, nor its PPON: the Act's notices say them, the old law's do not.
 AWARD_INPUTS_UNDER_THE_PCR = {
     name: answer
     for name, answer in AWARD_INPUTS.items()
-    if name not in ("supplier_is_supported_employment", "supplier_is_public_service_mutual")
+    if name not in ("supplier_is_supported_employment", "supplier_is_public_service_mutual", "supplier_ppon")
 }
 
 

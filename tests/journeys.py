@@ -67,7 +67,7 @@ def answers_for(trigger: str, today: date, days: int, award_value: str, how: str
         "recommend_award": {
             "supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
             "supplier_is_supported_employment": False, "supplier_is_public_service_mutual": False,
-            "award_value": award_value,
+            "supplier_ppon": "PACM-1234-LTDA", "award_value": award_value,
         },
         "record_exclusion_check": {"exclusions_checked_on": on},
         "review_conflicts_assessment": {"conflicts_review_findings": "None"},

@@ -1035,8 +1035,40 @@ def test_an_award_recommendation_is_refused_what_would_not_fit_the_contract(engi
         "supplier_is_vcse": "Answer yes or no: Is the supplier a voluntary, community or social enterprise (VCSE)?",
         "supplier_is_supported_employment": "Answer yes or no: Is the supplier a supported employment provider?",
         "supplier_is_public_service_mutual": "Answer yes or no: Is the supplier a public service mutual?",
+        # Above the threshold under the Act the supplier takes part only once registered on the platform.
+        "supplier_ppon": "Enter the supplier's Public Procurement Organisation Number (PPON)",
         "award_value": "Enter contract value excluding VAT",
     }
+
+
+def test_a_notifiable_below_threshold_award_names_its_registered_supplier_from_1_april_2026(engine, db, people, clock):
+    """The Procurement (Amendment) Regulations 2026: from 1 April 2026 the supplier awarded a notifiable
+    below-threshold contract (30,000 or more with VAT) is registered on the Central Digital Platform by the award,
+    so its PPON is asked; before then, and for a contract below 30,000 with VAT, it was not."""
+    award = {"supplier_name": "Acme Ltd", "supplier_is_sme": True, "supplier_is_vcse": False,
+             "supplier_is_supported_employment": False, "supplier_is_public_service_mutual": False}  # fmt: skip
+    cases = []
+    for value in ("26000", "26000", "18000"):  # quotations all: 31,200 with VAT, notifiable; 21,600, not
+        cases.append(case_id := new_request(engine, people.requester, value=value))
+        act(engine, case_id, "submit", people.requester)
+        approve_open_steps(engine, db, people, case_id)
+        declare(engine, case_id, people.officer)
+        for step in ("complete_conflicts_assessment", "invite_quotations", "close_quotations"):
+            act(engine, case_id, step, people.officer)
+    before, after, small = cases
+    clock.set(date(2026, 3, 31))
+    act(engine, before, "recommend_award", people.officer, inputs={**award, "award_value": "25500"})
+    clock.set(date(2026, 4, 1))
+    with pytest.raises(InvalidInput) as refused:
+        act(engine, after, "recommend_award", people.officer, inputs={**award, "award_value": "25500"})
+    assert refused.value.fields == {
+        "supplier_ppon": "Enter the supplier's Public Procurement Organisation Number (PPON)"
+    }
+    act(engine, small, "recommend_award", people.officer, inputs={**award, "award_value": "17500"})
+    given = {**award, "award_value": "25500", "supplier_ppon": "PACM-1234-LTDA"}
+    act(engine, after, "recommend_award", people.officer, inputs=given)
+    with db.reading() as session:
+        assert session.get(Case, after).details["supplier_ppon"] == "PACM-1234-LTDA"
 
 
 def test_a_note_is_checked_and_kept_on_the_case_s_chain_for_those_who_may_see_it(core, db, people, submitted):

@@ -76,11 +76,12 @@ def test_a_procurement_from_tender_to_contract_details_is_three_valid_releases(c
     # Days are UK days: 6 April 2026 ends at 23:59:59 British Summer Time.
     assert tender["tender"]["tenderPeriod"] == {"startDate": "2026-03-02T00:00:00Z", "endDate": "2026-04-06T22:59:59Z"}
     supplier = award["parties"][-1]
-    assert supplier == {
+    assert supplier == {  # by its PPON, which an award above the threshold gives, its company number beside it
         "name": "Acme Ltd",
         "roles": ["supplier"],
-        "id": "GB-COH-01234567",
-        "identifier": {"scheme": "GB-COH", "id": "01234567", "legalName": "Acme Ltd"},
+        "id": "GB-PPON-PACM-1234-LTDA",
+        "identifier": {"scheme": "GB-PPON", "id": "PACM-1234-LTDA", "legalName": "Acme Ltd"},
+        "additionalIdentifiers": [{"scheme": "GB-COH", "id": "01234567", "legalName": "Acme Ltd"}],
         "details": {
             "scale": "sme",
             "vcse": False,
@@ -184,7 +185,9 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
                 "supplier_is_vcse": True})  # fmt: skip
 
     [release] = _package(core, db, people.head, case_id)["releases"]
-    assert "buyer" not in release and [p["id"] for p in release["parties"]] == ["OCC", "CDC", "GB-CHC-1234567"]
+    assert "buyer" not in release and [p["id"] for p in release["parties"]] == ["OCC", "CDC", "GB-PPON-PACM-1234-LTDA"]
+    [supplier] = [party for party in release["parties"] if "supplier" in party["roles"]]
+    assert supplier["additionalIdentifiers"] == [{"scheme": "GB-CHC", "id": "1234567", "legalName": "ACME LIMITED"}]
     assert release["tender"]["procurementMethod"] == "direct"
     assert release["tender"]["procurementMethodRationale"] == (
         "Only one supplier can supply it: an artistic work, exclusive rights, or no competition for technical "
@@ -196,7 +199,7 @@ def test_a_joint_direct_award_names_both_councils_and_its_transparency_notice(co
     assert release["parties"][2]["details"] == {
         "scale": "sme", "vcse": True, "shelteredWorkshop": False, "publicServiceMissionOrganization": False
     }  # fmt: skip
-    assert release["awards"][0]["suppliers"] == [{"id": "GB-CHC-1234567", "name": "ACME LIMITED"}]
+    assert release["awards"][0]["suppliers"] == [{"id": "GB-PPON-PACM-1234-LTDA", "name": "ACME LIMITED"}]
     assert _package_errors(_package(core, db, people.head, case_id)) == []
 
 

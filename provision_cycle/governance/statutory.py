@@ -117,6 +117,10 @@ THRESHOLD_TABLES: tuple[ThresholdTable, ...] = (
 
 # PA23 s86-88: a below-threshold contract for a sub-central authority is "notifiable" from 30,000 incl. VAT.
 NOTIFIABLE_BELOW_THRESHOLD = Decimal("30000")
+# The Procurement (Amendment) Regulations 2026: from 1 April 2026 the supplier awarded a notifiable below-threshold
+# contract is registered on the Central Digital Platform, with its unique identifier, by the award, as a supplier
+# taking part in an above-threshold procurement under the Act already was.
+SUPPLIER_REGISTERED_BELOW_THRESHOLD_FROM = date(2026, 4, 1)
 KPI_THRESHOLD = Decimal("5000000")  # PA23 s52: at least 3 KPIs; contract performance notices
 # PA23 s53(3), s77: a public contract worth more than this (with VAT) is published, and so is each modification
 # of it, within 90 days beginning with the day it is entered into or modified.

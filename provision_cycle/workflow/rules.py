@@ -183,6 +183,23 @@ def public_contract_under_the_act(ctx: ActionContext) -> bool:
 
 
 @predicate
+def supplier_registered(ctx: ActionContext) -> bool:
+    """The supplier awarded the contract is registered on the Central Digital Platform, and its notices name
+    it by its unique identifier (its PPON), so the award asks for it: above the threshold under the Act, where
+    a supplier takes part only once registered, and for a notifiable below-threshold contract under it awarded
+    from 1 April 2026 (the Procurement (Amendment) Regulations 2026). Not for a direct award for extreme and
+    unavoidable urgency, whose supplier may not be registered yet: its notices may give its company number
+    instead (PR24 reg 27(2)(e)(iii))."""
+    plan = _plan(ctx)
+    if plan is None or plan.regime != statutory.Regime.PA2023 or not plan.notifiable:
+        return False
+    ground = _direct_award_ground(ctx)
+    if ground is statutory.DirectAwardGround.URGENCY:
+        return False
+    return plan.above_threshold or ctx.today >= statutory.SUPPLIER_REGISTERED_BELOW_THRESHOLD_FROM
+
+
+@predicate
 def competitive_flexible(ctx: ActionContext) -> bool:
     """The competitive flexible procedure (PA23 s20(2)(b)): its tender notice asks for requests to participate,
     and the suppliers chosen from them are invited to tender afterwards."""

@@ -565,7 +565,7 @@ def test_a_direct_award_s_transparency_notice_names_the_supplier_the_award_then_
         "Filled in from the transparency notice, which said the contract is to go to Planit Software Ltd."
     )
     expect(officer.get_by_label("Recommended supplier")).to_have_value("Planit Software Ltd")
-    expect(officer.get_by_label(re.compile(r"Supplier's Public Procurement Organisation Number"))).to_have_value(
+    expect(officer.get_by_label(re.compile(r"The supplier's Public Procurement Organisation Number"))).to_have_value(
         "ppln-2024-soft"
     )
     officer.get_by_label("Recommended supplier").fill("Another Vendor Ltd")  # not the supplier notified
@@ -989,6 +989,12 @@ def test_a_procurement_is_evaluated_on_its_award_criteria_and_the_award_follows_
     expect(officer.get_by_label("Contract value excluding VAT")).to_have_value("240000.00")
     for question in ("supported employment provider", "public service mutual"):  # not for the tender to say
         officer.get_by_role("group", name=re.compile(question)).get_by_label("No").check()
+    # Above the threshold the supplier is registered on the Central Digital Platform: its PPON is asked for.
+    officer.get_by_role("button", name="Recommend the award").click()
+    expect(officer.locator(".govuk-error-summary")).to_contain_text(
+        "Enter the supplier's Public Procurement Organisation Number (PPON)"
+    )
+    officer.get_by_label(re.compile(r"The supplier's Public Procurement Organisation Number")).fill("PACM-1234-LTDA")
     officer.get_by_role("button", name="Recommend the award").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("Award approval")
     expect(officer.locator("#award + dl")).to_contain_text("the evaluation ranks Acme Ltd first, with 89.67 points")

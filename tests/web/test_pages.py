@@ -810,18 +810,24 @@ def test_the_award_recommendation_asks_for_what_the_transparency_code_and_the_ac
     assert "Supplier&#39;s Companies House or charity number (optional)" in form
     with db.reading() as session:
         version = session.get(Case, case_id).version
+    # Above the threshold the supplier is registered on the Central Digital Platform: its PPON is asked for, the
+    # hint saying when (not called optional).
+    shown = page_text(form)
+    assert "The supplier's Public Procurement Organisation Number (PPON) Its unique identifier" in shown
+    assert "Needed where the supplier must be registered there by the award" in shown
     refused = officer.post(url, {"version": str(version), "supplier_name": "Acme Ltd"}, status=400).text
     for unanswered in ("a small or medium-sized enterprise (SME)", "a supported employment provider",
                        "a public service mutual"):  # fmt: skip
         assert f"Answer yes or no: Is the supplier {unanswered}?" in refused
+    assert "Enter the supplier&#39;s Public Procurement Organisation Number (PPON)" in refused
     kinds = ("sme", "vcse", "supported_employment", "public_service_mutual")
     answered = dict(zip([f"supplier_is_{kind}" for kind in kinds], ("yes", "no", "yes", "no"), strict=True))
-    answered |= {"supplier_registration": "01234567"}
+    answered |= {"supplier_registration": "01234567", "supplier_ppon": "PACM-1234-LTDA"}
     officer.post(url, {"version": str(version), "supplier_name": "Acme Ltd", "award_value": "240000", **answered})
     with db.reading() as session:
         details = session.get(Case, case_id).details
     assert [details[f"supplier_is_{kind}"] for kind in kinds] == [True, False, True, False]
-    assert details["supplier_registration"] == "01234567"
+    assert (details["supplier_registration"], details["supplier_ppon"]) == ("01234567", "PACM-1234-LTDA")
 
 
 def test_a_procurement_page_offers_its_notices_as_open_data(core, db, browser, clock):
