@@ -315,9 +315,9 @@ def public_contract_rows(
     public: dict[int, bool] = {}  # each contract's standing, worked out once
     for row, contract, commenced in session.execute(rows):
         if contract.id not in public:
-            commenced = commenced or statutory.commenced_before(contract.start_date)
-            public[contract.id] = contract_in_law_commenced(contract, commenced)[0] and (
-                procured_from is None or commenced >= procured_from
+            procured = commenced or statutory.commenced_before(contract.start_date)
+            public[contract.id] = contract_in_law_commenced(contract, procured)[0] and (
+                procured_from is None or procured >= procured_from
             )
         if public[contract.id]:
             yield row, contract
