@@ -50,6 +50,14 @@ def _deadline(db, case_id: int, kind: str) -> CaseDeadline | None:
         return session.scalar(select(CaseDeadline).where(CaseDeadline.case_id == case_id, CaseDeadline.kind == kind))
 
 
+def _breach_recorded(db, case_id: int) -> AuditEvent:
+    """The case's one recorded supplier breach, as its history keeps it."""
+    with db.reading() as session:
+        return session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "record_supplier_breach")
+        ).one()
+
+
 def _vary(core, people, case_id: int, *, value: str, ends: str, **more) -> None:
     inputs = {"variation_description": "More roads", "new_value": value, "new_end_date": ends, **more}
     propose_variation(core.engine, case_id, people.contract_manager, inputs)
@@ -434,13 +442,7 @@ def test_a_breach_that_applied_before_s71_came_into_force_owes_no_notice(core, d
     act(core.engine, contract.case_id, "record_supplier_breach", people.contract_manager,
         inputs={**BREACH, "breach_applies_from": "2025-12-31"})  # fmt: skip
     assert _deadline(db, contract.case_id, "breach_performance_notice") is None
-    with db.reading() as session:
-        recorded = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.case_id == contract.case_id, AuditEvent.action == "record_supplier_breach"
-            )
-        ).one()
-    assert recorded.data["breach_performance_notice"] == (
+    assert _breach_recorded(db, contract.case_id).data["breach_performance_notice"] == (
         "not required: 31 December 2025 was before PA23 s71 came into force, on 1 January 2026 (SI 2025/1316)"
     )
 
@@ -540,12 +542,7 @@ def test_a_breach_of_a_contract_outside_the_act_owes_no_notice(core, db):
     legacy = _public_contract(core, people, starts=date(2023, 3, 1), ends=date(2028, 2, 28))  # PCR 2015
     act(core.engine, legacy.case_id, "record_supplier_breach", people.contract_manager, inputs=BREACH)
     assert _deadline(db, legacy.case_id, "breach_performance_notice") is None
-    with db.reading() as session:
-        event = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.case_id == legacy.case_id, AuditEvent.action == "record_supplier_breach"
-            )
-        ).one()
+    event = _breach_recorded(db, legacy.case_id)
     assert event.data["breach_performance_notice"].startswith("not required: procured under the Public Contracts")
     assert event.data["breach_description"].startswith("Bins missed")
 
