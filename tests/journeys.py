@@ -52,7 +52,7 @@ def answers_for(trigger: str, today: date, days: int, award_value: str, how: str
     reserved to Oxfordshire's SMEs and VCSEs; a call-off by further competition)."""
     on = today.isoformat()
     restricted = {"by_dynamic_market": True, "dynamic_market": MARKET} if how == "dynamic_market" else {}
-    if how == "reserved":  # to Oxfordshire's SMEs and VCSEs (Procurement Policy Note 005)
+    if how == "reserved":  # to Oxfordshire's SMEs and VCSEs (the 2026 Order on below-threshold reservations)
         restricted = {"reserved": True, "reserved_to_suppliers_in": "Oxfordshire", "reserved_to_smes_and_vcses": True,
                       "reserved_because": "Local small firms can do it"}  # fmt: skip
     return {

@@ -396,7 +396,7 @@ def test_production_refuses_a_short_data_key():
 
 
 def test_each_council_s_county_is_where_its_competitions_may_be_reserved_to(tree):
-    """Procurement Policy Note 005: one county (or London borough) a council's below-threshold competition may
+    """The 2026 Order: one county (or London borough) a council's below-threshold competition may
     be reserved to, besides the UK; a joint case's two councils in one county offer it once."""
 
     def move_cherwell(data):

@@ -847,7 +847,7 @@ def test_a_request_s_far_off_start_and_long_term_are_refused(engine, people):
 def test_an_input_asked_only_on_some_cases_is_neither_offered_nor_accepted_on_the_others(engine, people):
     """Below the threshold the Act sets no tender period (so nothing shortens one) and asks nothing about
     preliminary market engagement (s17 is for public contracts); the competition may be reserved instead
-    (Procurement Policy Note 005)."""
+    (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)."""
     below = new_request(engine, people.requester, value="60000", title="Playground resurfacing")
     act(engine, below, "submit", people.requester)
     approve_open_steps(engine, engine.db, people, below)

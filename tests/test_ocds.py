@@ -386,7 +386,7 @@ def test_a_tender_below_the_threshold_says_so(core, db):
     ],
 )
 def test_a_reserved_tender_says_to_whom_in_its_notice(core, db, place, smes_and_vcses, requirements):
-    """Procurement Policy Note 005's reservation, as the UK profile's ``tender.otherRequirements``."""
+    """The 2026 Order's reservation, as the UK profile's ``tender.otherRequirements``."""
     from .factories import publish_tender_notice
 
     people = hub_people(db)

@@ -1,6 +1,6 @@
 """A below-threshold competition reserved to suppliers based in one place, and perhaps to SMEs and VCSEs too
-(Procurement Policy Note 005): asked where the policy allows it, recorded with its reasons, and a tender from a
-supplier it leaves out not assessed."""
+(the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026): asked where the Order
+allows it, recorded with its reasons, and a tender from a supplier it leaves out not assessed."""
 
 from __future__ import annotations
 
@@ -40,9 +40,7 @@ LOCAL_SMES = {
     "reserved_to_smes_and_vcses": True,
     "reserved_because": "Local jobs and apprenticeships; six Oxfordshire SMEs run this service today",
 }
-LEFT_OUT = (
-    "Not among the SMEs and VCSEs based in Oxfordshire the competition is reserved to (Procurement Policy Note 005)"
-)
+LEFT_OUT = "Not among the SMEs and VCSEs based in Oxfordshire the competition is reserved to (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)"
 
 
 @pytest.fixture
@@ -87,7 +85,10 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
         case = session.get(Case, case_id)
         reservation = Reservation.of(case.details)
         assert (reservation.place, reservation.smes_and_vcses, reservation.kind) == ("Oxfordshire", True, None)
-        assert reservation.described == "Reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note 005)"
+        assert (
+            reservation.described
+            == "Reserved to SMEs and VCSEs based in Oxfordshire (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)"
+        )
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq.desc())
         ).first()
@@ -176,7 +177,7 @@ def test_quotations_may_be_reserved_to_suppliers_in_the_uk(core, db, clock, peop
         "Leeds Ltd": (True, ""),
         "Lyon SARL": (
             False,
-            "Not among the suppliers based in the UK the competition is reserved to (Procurement Policy Note 005)",
+            "Not among the suppliers based in the UK the competition is reserved to (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)",
         ),
     }
 
@@ -198,14 +199,15 @@ def test_only_a_regulated_below_threshold_contract_may_be_reserved(core, people,
 
 def test_a_below_threshold_competitive_flexible_procedure_may_be_reserved_by_place(core, db, clock, people):
     """Works below their threshold (the s85 exception allows the procedure there) are a regulated below-threshold
-    contract: Procurement Policy Note 005's reservation, not the Act's s32 and s33 (public contracts only), and a
+    contract: the 2026 Order's reservation, not the Act's s32 and s33 (public contracts only), and a
     request to participate from outside the place is set aside, so never invited."""
     case_id = _flexible(core, db, people, value="1000000", contract_type="works")  # 1.2m with VAT, below 5.4m
     asked = _offered(core, case_id, people.officer, "publish_tender_notice")
-    assert asked["reserved"].label == (
-        "Is the competition reserved to suppliers based in one place (Procurement Policy Note 005)?"
+    assert asked["reserved"].label == ("Is the competition reserved to suppliers based in one place?")
+    assert (
+        "based in the UK or in its area (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)"
+        in asked["reserved"].hint
     )
-    assert "based in the UK or in the council's county" in asked["reserved"].hint
     assert "reserved_for" not in asked  # s32 and s33 are for public contracts
     assert set(asked) >= {"reserved_to_suppliers_in", "reserved_to_smes_and_vcses", "reserved_because"}
     notice = {"tender_notice_published_on": "2026-03-02", "participation_closes_on": "2026-03-20", **LOCAL_SMES}
@@ -458,7 +460,7 @@ def test_a_reserved_competition_s_tenders_file_answers_its_question_under_its_ow
         evaluation.load_tenders(core, case_id, people.officer, unanswered)
     assert [str(p) for p in refused.value.problems] == [
         "line 1: There is no Based in Oxfordshire column: the procedure is reserved to SMEs and VCSEs based in "
-        "Oxfordshire (Procurement Policy Note 005), so each tender says whether its supplier is one (yes or no)"
+        "Oxfordshire (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026), so each tender says whether its supplier is one (yes or no)"
     ]
     answered = (
         b"Supplier,SME,Price,Received,Based in Oxfordshire\n"

@@ -1123,9 +1123,10 @@ class InvitationsIn(Request):
 # A tender's, or a request to participate's, answer to its competition's reservation.
 RESERVATION_ANSWER = (
     "Where the competition is reserved (the case's `reserved`): whether the supplier is within the reservation: "
-    "based or established, with substantive business operations, in its place (Procurement Policy Note 005, "
-    "`reserved_to_suppliers_in`); or, by `reserved_for`, a supported employment provider (Procurement Act 2023 "
-    "s32) or a public service mutual (s33). Required then, and null otherwise"
+    "based or established, with substantive business operations, in its place (the Local Government (Exclusion "
+    "of Non-commercial Considerations) (England) Order 2026, `reserved_to_suppliers_in`); or, by `reserved_for`, "
+    "a supported employment provider (Procurement Act 2023 s32) or a public service mutual (s33). Required then, "
+    "and null otherwise"
 )
 
 

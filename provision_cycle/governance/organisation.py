@@ -27,7 +27,8 @@ class Authority:
     short_name: str
     governance_file: str
     # The county (or London borough) the council's local suppliers are based in: the one place, beside the UK,
-    # a below-threshold competition of its may be reserved to (Procurement Policy Note 005). Empty: none given.
+    # a below-threshold competition of its may be reserved to (the Local Government (Exclusion of Non-commercial
+    # Considerations) (England) Order 2026). Empty: none given.
     county: str = ""
 
 

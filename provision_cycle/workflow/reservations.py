@@ -4,14 +4,13 @@ not assessed (or is set aside).
 Two kinds of reservation are recorded by the step that publishes the tender notice (or invites quotations),
 which is where suppliers learn of it; its answers are kept in the case's details and read back here.
 
-- **By place** (Procurement Policy Note 005), below the threshold: to suppliers based in the UK or in one county,
-  and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and voluntary, community
-  and social enterprises (VCSEs). The note is the Cabinet Office's for central government; other contracting
-  authorities "may apply" its approach. It covers regulated below-threshold contracts other than special regime
-  contracts. A location is one county (or London borough) or the whole UK, never one of its nations, and a
-  supplier's is where it is based or established and has substantive business operations, not where its
-  owners are. A reservation to SMEs and VCSEs never goes alone: the location reservation "must always apply"
-  with it.
+- **By place** (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026, in force
+  from 4 February 2026), below the threshold: to suppliers based in the UK or in the council's local area (here
+  its county), and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and
+  voluntary, community and social enterprises (VCSEs). A supplier's place is where it is based or established
+  and has substantive business operations, not where its owners are. (The Order also allows the bordering
+  counties in the local area, and SMEs and VCSEs without a place; not offered here yet. Before it a council
+  followed Procurement Policy Note 005, central government's, whose reservation this was first built on.)
 - **By kind of supplier** (Procurement Act 2023 s32, s33), for a public contract by the competitive flexible
   procedure: to supported employment providers (at least 30% of the workforce disabled or disadvantaged people,
   s32(4)), or, for reservable light-touch services with a term of five years at most, to qualifying public
@@ -34,7 +33,10 @@ from ..governance.calendar import add_months
 from ..models import Case
 from ..models.suppliers import supplier_key
 
-POLICY = "Procurement Policy Note 005"
+# The power a council reserves a below-threshold competition by place under (in force 4 February 2026, SI 2026/94:
+# it lifts the Local Government Act 1988 s17(5)(e) for below-threshold contracts). Procurement Policy Note 005,
+# which the same reservation followed before, is central government's.
+POLICY = "the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026"
 # The workflow's inputs, as the case's details keep them.
 RESERVED = "reserved"  # yes or no
 PLACE = "reserved_to_suppliers_in"  # UK, or a county's name

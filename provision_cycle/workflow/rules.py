@@ -714,9 +714,10 @@ CHOICES["dynamic_markets"] = lambda ctx: tuple(
 
 @predicate
 def reservable(ctx: ActionContext) -> bool:
-    """Procurement Policy Note 005: a competition for a regulated below-threshold contract under the Act (PA23
-    s84), other than a special regime contract (a light-touch one), may be reserved to suppliers based in the UK
-    or in one county, and then to SMEs and VCSEs as well."""
+    """The Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026: a council's
+    competition for a regulated below-threshold contract under the Act (PA23 s84), other than a special regime
+    contract (a light-touch one, as Procurement Policy Note 005 had it), may be reserved to suppliers based in the
+    UK or in its area, and then to SMEs and VCSEs as well."""
     plan = _plan(ctx)
     below_under_the_act = bool(plan and plan.regime == statutory.Regime.PA2023 and not plan.above_threshold)
     return below_under_the_act and not _light_touch(ctx)
@@ -725,7 +726,7 @@ def reservable(ctx: ActionContext) -> bool:
 @predicate
 def may_be_reserved(ctx: ActionContext) -> bool:
     """A competitive flexible procedure's reservation: to kinds of supplier for a public contract (PA23 s32,
-    s33), or by place below the threshold (Procurement Policy Note 005, the s85 exception allowing the procedure
+    s33), or by place below the threshold (the 2026 Order, ``reservable``; the s85 exception allowing the procedure
     there); a light-touch one below its threshold may be neither."""
     return public_contract_under_the_act(ctx) or reservable(ctx)
 

@@ -187,7 +187,7 @@ def test_a_closing_date_is_extended_through_the_api(api, core, db, clock):
 
 
 def test_a_reserved_competition_s_tenders_say_whether_their_supplier_is_within_it(api, core, db, clock):
-    """Procurement Policy Note 005 through the API: where the tender notice reserved the competition to
+    """The 2026 Order through the API: where the tender notice reserved the competition to
     suppliers based in one place, each tender says whether its supplier is based there."""
     from tests.factories import act, publish_tender_notice
     from tests.test_reservations import LEFT_OUT, LOCAL_SMES

@@ -680,7 +680,7 @@ def test_a_tender_notice_accounts_for_market_engagement_asking_what_follows_only
 
 
 def test_a_below_threshold_tender_is_reserved_to_local_smes_from_its_notice(site, open_as):
-    """Procurement Policy Note 005: the reservation's place, its SMEs and VCSEs and its reasons are asked only
+    """The 2026 Order: the reservation's place, its SMEs and VCSEs and its reasons are asked only
     after a yes, and the case then says who alone may tender."""
     people, engine = site.people, site.core.engine
     case_id = ready_for_the_market(engine, people, value="100000", title="Grounds maintenance")
@@ -704,7 +704,9 @@ def test_a_below_threshold_tender_is_reserved_to_local_smes_from_its_notice(site
     officer.get_by_role("button", name="Publish the tender notice").click()
     expect(officer.locator("[data-flash=success]")).to_contain_text("is now at 'Tender period'")
     expect(officer.locator("#reservation")).to_have_text(
-        re.compile(r"Reserved to SMEs and VCSEs based in Oxfordshire \(Procurement Policy Note 005\)")
+        re.compile(
+            r"Reserved to SMEs and VCSEs based in Oxfordshire \(the Local Government \(Exclusion of Non-commercial Considerations\) \(England\) Order 2026\)"
+        )
     )
 
 

@@ -416,16 +416,14 @@ def test_requests_to_participate_are_loaded_from_a_portal_s_file(core, db, brows
 
 
 def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core, db, browser, clock):
-    """Procurement Policy Note 005: the tender notice's step records the reservation, the tender form asks
+    """The 2026 Order: the tender notice's step records the reservation, the tender form asks
     whether each supplier is based there, and the case page and its history say what was reserved."""
     people = hub_people(db)
     case_id = ready_for_the_market(core.engine, people, value="100000")
     officer = browser(people.officer)
     url = f"/cases/{case_id}/actions/publish_tender_notice"
     form = officer.get(url).text
-    assert "Is the competition reserved to suppliers based in one place (Procurement Policy Note 005)? (optional)" in (
-        page_text(form)
-    )
+    assert "Is the competition reserved to suppliers based in one place? (optional)" in (page_text(form))
     assert 'value="Oxfordshire"' in form and 'value="uk"' in form
     notice = {
         "tender_notice_published_on": ["2", "3", "2026"],
@@ -440,7 +438,7 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
 
     page = page_text(officer.get(f"/cases/{case_id}").text)
     assert (
-        "Reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note 005): a tender from any other "
+        "Reserved to SMEs and VCSEs based in Oxfordshire (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026): a tender from any other "
         "supplier is not assessed." in page
     )
     assert "Reserved to suppliers based in: Oxfordshire" in page and "Why it is reserved: Local jobs and skills" in page
@@ -451,7 +449,10 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
     question = "Is the supplier based or established in Oxfordshire, with substantive business operations there?"
     assert question in page_text(officer.get(new).text)
     loading = page_text(officer.get(f"/cases/{case_id}/tenders/load").text)  # a portal's file answers it too
-    assert "(Procurement Policy Note 005): a column Based in Oxfordshire says, yes or no, whether each" in loading
+    assert (
+        "(the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026): a column Based in Oxfordshire says, yes or no, whether each"
+        in loading
+    )
     refused = officer.post(new, _tender_form("Banbury Care Ltd", "90000"), status=400).text
     assert "Say whether the supplier is based in Oxfordshire" in refused
     officer.post(new, _tender_form("Banbury Care Ltd", "90000") | {"supplier_within_reservation": "yes"})
@@ -459,7 +460,7 @@ def test_a_below_threshold_tender_reserved_to_local_smes_through_its_pages(core,
     page = page_text(officer.get(f"/cases/{case_id}").text)
     assert (
         "Not assessed: Not among the SMEs and VCSEs based in Oxfordshire the competition is reserved to "
-        "(Procurement Policy Note 005)" in page
+        "(the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)" in page
     )
     with db.reading() as session:
         standings = evaluation_of(session, case_id).standings
@@ -480,20 +481,18 @@ def test_a_tender_in_a_competition_open_to_all_is_not_asked_where_its_supplier_i
     clock.set(date(2026, 4, 7))
     act(core.engine, case_id, "close_tenders", people.officer)
     page = browser(people.officer).get(f"/cases/{case_id}/tenders/new").text
-    assert 'name="supplier_within_reservation"' not in page and "Procurement Policy Note 005" not in page
+    assert 'name="supplier_within_reservation"' not in page and "Order 2026" not in page
 
 
 def test_a_below_threshold_competitive_flexible_procedure_is_asked_the_policy_note_s_reservation(core, db, browser):
-    """Works below their threshold: the tender notice's form asks Procurement Policy Note 005's question, in its
+    """Works below their threshold: the tender notice's form asks the 2026 Order's question, in its
     words, with the places under its "Yes", and not the Act's s32 and s33."""
     from tests.test_reservations import _flexible
 
     people = hub_people(db)
     case_id = _flexible(core, db, people, value="1000000", contract_type="works")
     form = page_text(browser(people.officer).get(f"/cases/{case_id}/actions/publish_tender_notice").text)
-    assert (
-        "Is the competition reserved to suppliers based in one place (Procurement Policy Note 005)? (optional)" in form
-    )
+    assert "Is the competition reserved to suppliers based in one place? (optional)" in form
     assert "Reserved to suppliers based in" in form and "Oxfordshire" in form
     assert "supported employment providers" not in form
 
