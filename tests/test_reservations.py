@@ -17,7 +17,7 @@ from provision_cycle.services.evaluation import RequestGiven, TenderGiven
 from provision_cycle.services.ocds import case_release_package
 from provision_cycle.services.reading import award_recommendation
 from provision_cycle.services.spreadsheet import FileRefused
-from provision_cycle.workflow.reservations import Reservation
+from provision_cycle.workflow.reservations import POLICY, Reservation
 from tests.web.conftest import Browser
 from tests.web.helpers import forms_on
 
@@ -78,7 +78,11 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
     case_id = ready_for_the_market(core.engine, people, value="100000")  # 120,000 with VAT: below the threshold
     asked = _offered(core, case_id, people.officer, "publish_tender_notice")
     assert asked["reserved"].optional  # unanswered, open to all
-    assert asked["reserved_to_suppliers_in"].options == (("uk", "The United Kingdom"), ("Oxfordshire", "Oxfordshire"))
+    assert asked["reserved_to_suppliers_in"].options == (
+        ("uk", "The United Kingdom"),
+        ("Oxfordshire", "Oxfordshire"),
+        ("anywhere", "Anywhere: SMEs and VCSEs alone, wherever they are based"),
+    )
     assert asked["reserved_to_suppliers_in"].under == "reserved"
     publish_tender_notice(core.engine, case_id, people.officer, **LOCAL_SMES)
     with db.reading() as session:
@@ -111,6 +115,38 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
         "Big County Services plc": (True, LEFT_OUT),
         "Swindon Small Ltd": (False, LEFT_OUT),
     }
+
+
+def test_a_competition_may_be_reserved_to_smes_and_vcses_alone_wherever_they_are_based(app, core, db, clock, people):
+    """The 2026 Order lets a council reserve a below-threshold competition to SMEs and VCSEs without a place
+    (Procurement Policy Note 005 did not): each tender's SME and VCSE answers decide, with no question of its own;
+    a reservation to no place that is not to SMEs and VCSEs is refused."""
+    case_id = ready_for_the_market(core.engine, people, value="100000")
+    alone = {**LOCAL_SMES, "reserved_to_suppliers_in": "anywhere"}
+    with pytest.raises(InvalidInput) as refused:
+        publish_tender_notice(core.engine, case_id, people.officer, **{**alone, "reserved_to_smes_and_vcses": False})
+    assert refused.value.fields == {
+        "reserved_to_smes_and_vcses": "Reserved to no place, it is reserved to SMEs and VCSEs alone: answer yes, or "
+        "choose a place"
+    }
+    publish_tender_notice(core.engine, case_id, people.officer, **alone)
+    with db.reading() as session:
+        reservation = Reservation.of(session.get(Case, case_id).details)
+    assert reservation.described.startswith("Reserved to SMEs and VCSEs (the Local Government") and not reservation.asks
+    assert reservation.open_data() == {"reservedParticipation": ["smeVcse"]}  # no place to give
+
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    for given in (
+        _tender("Swindon Small Ltd", within=None, sme=True),  # an SME wherever it is: nothing else to ask
+        _tender("Big County Services plc", within=None),  # neither
+    ):
+        evaluation.record_tender(core, case_id, people.officer, given)
+    left_out = "Not among the SMEs and VCSEs the competition is reserved to (" + POLICY + ")"
+    assert _tenders(db, case_id) == {"Swindon Small Ltd": (None, ""), "Big County Services plc": (None, left_out)}
+    officer = Browser(app, db).sign_in(people.officer)
+    form = officer.get(f"/cases/{case_id}/tenders/new").text
+    assert 'name="supplier_within_reservation"' not in form and "Reserved to SMEs and VCSEs (the Local" in form
 
 
 def test_a_tender_in_a_reserved_competition_says_whether_its_supplier_is_within(core, db, clock, people):

@@ -1125,8 +1125,9 @@ RESERVATION_ANSWER = (
     "Where the competition is reserved (the case's `reserved`): whether the supplier is within the reservation: "
     "based or established, with substantive business operations, in its place (the Local Government (Exclusion "
     "of Non-commercial Considerations) (England) Order 2026, `reserved_to_suppliers_in`); or, by `reserved_for`, "
-    "a supported employment provider (Procurement Act 2023 s32) or a public service mutual (s33). Required then, "
-    "and null otherwise"
+    "a supported employment provider (Procurement Act 2023 s32) or a public service mutual (s33). Required then "
+    "(but for one reserved to SMEs and VCSEs alone, `reserved_to_suppliers_in` `anywhere`, which the supplier's "
+    "SME and VCSE answers decide), and null otherwise"
 )
 
 

@@ -315,10 +315,11 @@ def _as_reserved(core: Core, session: Session, case: Case, fields: dict, reason:
     mutual that entered into a comparable contract with the council in the three years before (PA23 s33(5)).
     In a competition open to all, the question is not asked."""
     reservation = Reservation.of(case.details)
-    if reservation is None:
+    if reservation is None or not reservation.asks:  # open to all, or to SMEs and VCSEs alone: nothing to ask
         fields["supplier_within_reservation"] = None
+    if reservation is None:
         return
-    if (within := fields["supplier_within_reservation"]) is None:
+    if (within := fields["supplier_within_reservation"]) is None and reservation.asks:
         raise InvalidInput({"supplier_within_reservation": reservation.unanswered})
     admitted = reservation.admits(within=within, is_sme=fields["supplier_is_sme"], is_vcse=fields["supplier_is_vcse"])
     left_out = reservation.left_out
@@ -600,11 +601,13 @@ def _load_suppliers(
     noun, given_as = _SUPPLIER_ROWS[model]
     layout, action, nouns, short = _FILES[model]
     problems: list[FileProblem] = []
-    if reservation := Reservation.of(case.details):  # its answer's column may go by the reservation's own name
+    reservation = Reservation.of(case.details)
+    asking = reservation is not None and reservation.asks  # not one reserved to SMEs and VCSEs alone
+    if asking:  # its answer's column may go by the reservation's own name
         answer = (*layout.headings["supplier_within_reservation"], reservation.heading)
         layout = dataclasses.replace(layout, headings={**layout.headings, "supplier_within_reservation": answer})
     table = read_table(data, layout, problems)
-    if reservation and "supplier_within_reservation" not in table.columns:
+    if asking and "supplier_within_reservation" not in table.columns:
         # Every row would say the same: said once, of the file, naming the column it needs.
         needs = (
             f"There is no {reservation.heading} column: the procedure is reserved to {reservation.suppliers} "

@@ -165,7 +165,7 @@ def participation_request(case_id: int, request_id: int | None = None):
 
 def _reservation_asked(form: TenderForm | ParticipationRequestForm, case: Case) -> Reservation | None:
     """The competition's reservation, if it has one: the form then asks its question about the supplier."""
-    if reservation := Reservation.of(case.details):
+    if (reservation := Reservation.of(case.details)) and reservation.asks:
         form.supplier_within_reservation.label.text = reservation.question
     return reservation
 
@@ -461,6 +461,7 @@ def matrix(case_id: int):
     case, found = _case_evaluated(case_id, lambda session, case: reading.may_see_tenders(session, me(), case),
                                   "whose tenders you can see")  # fmt: skip
     reservation = Reservation.of(case.details)
+    asking = reservation is not None and reservation.asks  # a column for the answer to its question
     header = [
         "Rank",
         "Supplier",
@@ -468,7 +469,7 @@ def matrix(case_id: int):
         "PPON",
         "SME",
         "VCSE",
-        *([reservation.heading] if reservation else []),  # the answer to a reserved competition's question
+        *([reservation.heading] if asking else []),  # the answer to a reserved competition's question
         "Price excluding VAT",
         "Received",
         "Not assessed because",
@@ -487,7 +488,7 @@ def matrix(case_id: int):
                 tender.supplier_ppon,
                 yes_no(tender.supplier_is_sme),
                 yes_no(tender.supplier_is_vcse),
-                *([yes_no(bool(tender.supplier_within_reservation))] if reservation else []),
+                *([yes_no(bool(tender.supplier_within_reservation))] if asking else []),
                 f"{tender.price:.2f}",
                 tender.received_on.isoformat(),
                 tender.not_assessed_because,

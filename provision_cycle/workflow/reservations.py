@@ -43,6 +43,9 @@ PLACE = "reserved_to_suppliers_in"  # UK, or a county's name
 SMES_AND_VCSES = "reserved_to_smes_and_vcses"  # yes or no
 KIND = "reserved_for"  # a SupplierKind
 UK = "uk"
+# No place: the competition is reserved to SMEs and VCSEs alone, wherever they are based (the 2026 Order allows it
+# "with or without the area reservation"; Procurement Policy Note 005 did not).
+ANYWHERE = "anywhere"
 # s33(1)(b): a public contract reserved to public service mutuals has a maximum term of five years or less.
 MUTUALS_LONGEST_TERM_MONTHS = 60
 # s33(5): a mutual that entered into a comparable contract in the three years ending with the award is not a
@@ -74,9 +77,10 @@ class SupplierKind(enum.StrEnum):
 
 
 def places(counties: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """Where a council's competition may be reserved to, as (code, label) choices: the UK, and the county (or
-    counties, for a joint case) its councils are in."""
-    return ((UK, "The United Kingdom"), *((county, county) for county in dict.fromkeys(counties) if county))
+    """Where a council's competition may be reserved to, as (code, label) choices: the UK, the county (or
+    counties, for a joint case) its councils are in, or no place (to SMEs and VCSEs alone)."""
+    local = ((county, county) for county in dict.fromkeys(counties) if county)
+    return ((UK, "The United Kingdom"), *local, (ANYWHERE, "Anywhere: SMEs and VCSEs alone, wherever they are based"))
 
 
 def kinds(*, light_touch: bool, term_months: int | None) -> tuple[tuple[str, str], ...]:
@@ -95,7 +99,7 @@ class Reservation:
 
     law: str
     suppliers: str  # who may tender: "SMEs and VCSEs based in Oxfordshire"
-    question: str  # asked of each supplier: yes, it is within the reservation
+    question: str  # asked of each supplier: yes, it is within the reservation ("": nothing to ask, see ``asks``)
     unanswered: str  # said when the question is not answered
     heading: str  # the answer's, in a table: "Based in Oxfordshire"
     codes: tuple[str, ...] = ()  # the OCDS reservedParticipation codes
@@ -127,13 +131,19 @@ class Reservation:
     def mutuals(self) -> bool:
         return self.kind is SupplierKind.PUBLIC_SERVICE_MUTUALS
 
-    def admits(self, *, within: bool, is_sme: bool, is_vcse: bool) -> bool:
-        return within and (not self.smes_and_vcses or is_sme or is_vcse)
+    @property
+    def asks(self) -> bool:
+        """Whether each tender (or request) answers a question of its own about its supplier: not for one
+        reserved to SMEs and VCSEs alone, which every tender already says."""
+        return bool(self.question)
+
+    def admits(self, *, within: bool | None, is_sme: bool, is_vcse: bool) -> bool:
+        return (within or not self.asks) and (not self.smes_and_vcses or is_sme or is_vcse)
 
     def open_data(self) -> dict[str, Any]:
         """As the OCDS ``tender.otherRequirements`` (the otherRequirements extension, and the UK profile's)."""
         requirements: dict[str, Any] = {"reservedParticipation": list(self.codes) or None}
-        if self.place:
+        if self.place and self.place != ANYWHERE:
             requirements["reservedParticipationLocation"] = {
                 "description": "United Kingdom" if self.place == UK else self.place
             }
@@ -141,6 +151,11 @@ class Reservation:
 
 
 def _by_place(place: str, smes_and_vcses: bool) -> Reservation:
+    if place == ANYWHERE:
+        return Reservation(
+            law=POLICY, suppliers="SMEs and VCSEs", question="", unanswered="", heading="", codes=("smeVcse",),
+            place=place, smes_and_vcses=True,
+        )  # fmt: skip
     where = "the UK" if place == UK else place
     return Reservation(
         law=POLICY,

@@ -736,6 +736,14 @@ def reserving(ctx: ActionContext) -> bool:
     return ctx.inputs.get(reservations.RESERVED) is True
 
 
+@check
+def smes_and_vcses_where_no_place(ctx: ActionContext, given: bool) -> str | None:
+    """A competition reserved to no place is reserved to SMEs and VCSEs alone: the answer is yes."""
+    if ctx.inputs.get(reservations.PLACE) == reservations.ANYWHERE and given is not True:
+        return "Reserved to no place, it is reserved to SMEs and VCSEs alone: answer yes, or choose a place"
+    return None
+
+
 CHOICES["reservable_places"] = lambda ctx: reservations.places(
     ctx.engine.governance.organisation.counties_of(ctx.case.authority)
 )
