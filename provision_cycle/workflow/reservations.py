@@ -8,9 +8,10 @@ which is where suppliers learn of it; its answers are kept in the case's details
   from 4 February 2026), below the threshold: to suppliers based in the UK or in the council's local area (here
   its county), and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and
   voluntary, community and social enterprises (VCSEs). A supplier's place is where it is based or established
-  and has substantive business operations, not where its owners are. (The Order also allows the bordering
-  counties in the local area, and SMEs and VCSEs without a place; not offered here yet. Before it a council
-  followed Procurement Policy Note 005, central government's, whose reservation this was first built on.)
+  and has substantive business operations, not where its owners are. Or, with no place, to SMEs and VCSEs
+  alone, wherever they are based (``ANYWHERE``). (The Order also allows the bordering counties in the local
+  area: not offered here yet. Before it a council followed Procurement Policy Note 005, central government's,
+  whose reservation this was first built on, and which never lets SMEs and VCSEs go alone.)
 - **By kind of supplier** (Procurement Act 2023 s32, s33), for a public contract by the competitive flexible
   procedure: to supported employment providers (at least 30% of the workforce disabled or disadvantaged people,
   s32(4)), or, for reservable light-touch services with a term of five years at most, to qualifying public
@@ -39,7 +40,7 @@ from ..models.suppliers import supplier_key
 POLICY = "the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026"
 # The workflow's inputs, as the case's details keep them.
 RESERVED = "reserved"  # yes or no
-PLACE = "reserved_to_suppliers_in"  # UK, or a county's name
+PLACE = "reserved_to_suppliers_in"  # UK, a county's name, or ANYWHERE
 SMES_AND_VCSES = "reserved_to_smes_and_vcses"  # yes or no
 KIND = "reserved_for"  # a SupplierKind
 UK = "uk"
