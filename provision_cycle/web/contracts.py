@@ -415,6 +415,7 @@ def transparency_files():
         councils=transparency.publishing_councils(me()),
         quarters=quarters,
         payments_notice_from=statutory.PAYMENTS_NOTICE_FIRST_QUARTER_END,
+        payments_notice_procured_from=statutory.PAYMENTS_NOTICE_PROCURED_FROM,
         compliance_periods=payments_compliance.ReportingPeriod.owed_so_far(core().engine.today()),
     )
 

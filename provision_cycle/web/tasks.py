@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError, InvalidInput, NotFound
 from ..governance.organisation import ADMINISTRATOR
+from ..governance.statutory import PAYMENTS_NOTICE_PROCURED_FROM
 from ..models import Case, Contract, Task, TaskStatus
 from ..models.tasks import CONTRACT_REVIEW, INVITE_TENDERS, RENEWAL_DECISION
 from ..scheduling.config import schedule_for
@@ -211,6 +212,7 @@ def show(task_id: int):
         requests=requests,
         may_act=may_act,
         payments_quarter=payments_notice_quarter(task),
+        payments_notice_procured_from=PAYMENTS_NOTICE_PROCURED_FROM,
         compliance_period=period_of_task(task),
         urgency_report_period=special_urgency_period_of_task(core(), task),
         council=core().governance.organisation.authority_name(task.council) if task.council else None,
