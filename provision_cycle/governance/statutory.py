@@ -746,7 +746,6 @@ PAYMENTS_COMPLIANCE_DAYS = 30
 # 2025/1316; 1 April 2026 for procurements the Welsh Ministers regulate, which no English council's are): its
 # first reporting period ran from then to 31 March 2026 (s69(3)(a)), not from 1 October 2025 as first trailed.
 PAYMENTS_COMPLIANCE_BEGAN = date(2026, 1, 1)
-PAYMENTS_COMPLIANCE_FIRST_PERIOD_END = date(2026, 3, 31)
 PAYMENTS_NOTICE_DAYS = 30
 PAYMENTS_NOTICE_THRESHOLD = Decimal("30000")  # PA23 s70: each payment of more than this, with VAT
 PAYMENTS_NOTICE_FIRST_QUARTER_END = date(2026, 6, 30)  # s70 came into force on 1 April 2026 (SI 2025/1316)
@@ -787,7 +786,7 @@ class ReportingPeriod(MonthsOfTheYear):
     def owed_so_far(cls, today: date) -> list[ReportingPeriod]:
         """The periods that have ended since the duty began, latest first."""
         period, periods = cls.containing(today).previous, []
-        while period.ends >= PAYMENTS_COMPLIANCE_FIRST_PERIOD_END:
+        while period.ends >= PAYMENTS_COMPLIANCE_BEGAN:  # the first ended 31 March 2026
             periods.append(period)
             period = period.previous
         return periods
@@ -809,7 +808,7 @@ def payments_compliance_notice(today: date) -> Deadline | None:
     """PA23 s69 and reg 38: for the reporting period that ended most recently, a payments compliance notice
     within 30 days beginning with its last day; None before the first period has ended."""
     period = ReportingPeriod.containing(today).previous
-    if period.ends < PAYMENTS_COMPLIANCE_FIRST_PERIOD_END:
+    if period.ends < PAYMENTS_COMPLIANCE_BEGAN:
         return None
     return Deadline(
         "payments_compliance_notice",
