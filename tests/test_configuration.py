@@ -408,11 +408,52 @@ def test_each_council_s_county_is_where_its_competitions_may_be_reserved_to(tree
     governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
     assert governance.organisation.counties_of("JOINT") == ("Oxfordshire", "Northamptonshire")
     assert governance.organisation.counties_of("CDC") == ("Northamptonshire",)
-    edit(tree / "config/organisation.yaml", lambda d: d["authorities"][0].pop("county"))
+    edit(tree / "config/organisation.yaml", lambda d: [d["authorities"][0].pop(key) for key in ("county", "bordering")])
     governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
     assert governance.organisation.counties_of("OCC") == ()  # the UK alone, then
     edit(tree / "config/organisation.yaml", lambda d: d["authorities"][0].update({"county": ["Oxfordshire"]}))
     assert problems(tree) == ["config/organisation.yaml: authorities[0].county: expected text, found a list"]
+
+
+def test_a_council_s_local_area_takes_in_its_own_area_and_those_bordering_it(tree):
+    """The 2026 Order's local area: the county a council is in; a district's own area; and the council's area
+    with the counties and London boroughs bordering it. A joint case's area is its councils' combined (Cherwell
+    is in Oxfordshire), with whatever borders either."""
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    local = governance.organisation.local_areas_of
+    oxfordshire_and_bordering = (
+        "Oxfordshire or an area bordering it (Berkshire, Buckinghamshire, Gloucestershire, Northamptonshire, "
+        "Warwickshire or Wiltshire)"
+    )
+    assert local("OCC") == ("Oxfordshire", oxfordshire_and_bordering)
+    assert local("CDC") == (
+        "Oxfordshire",
+        "Cherwell",
+        "Cherwell or an area bordering it (Buckinghamshire, Northamptonshire or Warwickshire)",
+    )
+    assert local("JOINT") == ("Oxfordshire", oxfordshire_and_bordering)
+
+    def two_districts(data):  # two councils side by side, in no county configured: both areas, and around them
+        data["authorities"][0].update({"county": "", "area": "West Oxfordshire", "bordering": ["Gloucestershire"]})
+        data["authorities"][1].update({"county": ""})
+
+    edit(tree / "config/organisation.yaml", two_districts)
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    assert governance.organisation.local_areas_of("JOINT") == (
+        "West Oxfordshire",
+        "Cherwell",
+        "West Oxfordshire and Cherwell or an area bordering them (Gloucestershire, Buckinghamshire, "
+        "Northamptonshire or Warwickshire)",
+    )
+
+    def nowhere(data):
+        data["authorities"][1].update({"county": "", "area": "", "bordering": "Warwickshire"})
+
+    edit(tree / "config/organisation.yaml", nowhere)
+    assert problems(tree) == [
+        "config/organisation.yaml: authorities[1].bordering: name the council's own area (area, or county) that "
+        "these border"
+    ]
 
 
 def test_what_makes_an_officer_s_decision_material_is_each_council_s_to_say(tree):

@@ -40,6 +40,11 @@ LOCAL_SMES = {
     "reserved_to_smes_and_vcses": True,
     "reserved_because": "Local jobs and apprenticeships; six Oxfordshire SMEs run this service today",
 }
+# The county council's wider local area, as config/organisation.yaml draws it.
+OXFORDSHIRE_AND_BORDERING = (
+    "Oxfordshire or an area bordering it (Berkshire, Buckinghamshire, Gloucestershire, Northamptonshire, Warwickshire "
+    "or Wiltshire)"
+)
 LEFT_OUT = "Not among the SMEs and VCSEs based in Oxfordshire the competition is reserved to (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026)"
 
 
@@ -81,6 +86,7 @@ def test_a_below_threshold_tender_may_be_reserved_to_local_smes_and_vcses(core, 
     assert asked["reserved_to_suppliers_in"].options == (
         ("uk", "The United Kingdom"),
         ("Oxfordshire", "Oxfordshire"),
+        (OXFORDSHIRE_AND_BORDERING, OXFORDSHIRE_AND_BORDERING),
         ("anywhere", "Anywhere: SMEs and VCSEs alone, wherever they are based"),
     )
     assert asked["reserved_to_suppliers_in"].under == "reserved"
@@ -147,6 +153,40 @@ def test_a_competition_may_be_reserved_to_smes_and_vcses_alone_wherever_they_are
     officer = Browser(app, db).sign_in(people.officer)
     form = officer.get(f"/cases/{case_id}/tenders/new").text
     assert 'name="supplier_within_reservation"' not in form and "Reserved to SMEs and VCSEs (the Local" in form
+
+
+def test_a_competition_may_be_reserved_to_the_council_s_area_and_the_counties_bordering_it(core, db, clock, people):
+    """The 2026 Order's wider local area: the council's area with the counties (and London boroughs) bordering
+    it, named in the notice as configured, and kept in those words; each tender says whether its supplier is
+    based there, in a file under the heading *Based in Oxfordshire or an area bordering it*."""
+    case_id = ready_for_the_market(core.engine, people, value="100000")
+    wider = {**LOCAL_SMES, "reserved_to_suppliers_in": OXFORDSHIRE_AND_BORDERING, "reserved_to_smes_and_vcses": False}
+    publish_tender_notice(core.engine, case_id, people.officer, **wider)
+    with db.reading() as session:
+        reservation = Reservation.of(session.get(Case, case_id).details)
+    assert reservation.described == f"Reserved to suppliers based in {OXFORDSHIRE_AND_BORDERING} ({POLICY})"
+    assert reservation.question == (
+        f"Is the supplier based or established in {OXFORDSHIRE_AND_BORDERING}, with substantive business operations "
+        "there?"
+    )
+    assert reservation.heading == "Based in Oxfordshire or an area bordering it"
+    assert reservation.open_data() == {
+        "reservedParticipation": None,
+        "reservedParticipationLocation": {"description": OXFORDSHIRE_AND_BORDERING},
+    }
+
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    tenders = (
+        b"Supplier,SME,Price,Received,Based in Oxfordshire or an area bordering it\n"
+        b"Swindon Small Ltd,yes,85000,2026-03-20,yes\nBristol Services Ltd,no,80000,2026-03-20,no\n"
+    )
+    evaluation.load_tenders(core, case_id, people.officer, tenders, apply=True)
+    assert _tenders(db, case_id) == {
+        "Swindon Small Ltd": (True, ""),  # Wiltshire borders Oxfordshire
+        "Bristol Services Ltd": (False, f"Not among the suppliers based in {OXFORDSHIRE_AND_BORDERING} the competition "
+                                        f"is reserved to ({POLICY})"),
+    }  # fmt: skip
 
 
 def test_a_tender_in_a_reserved_competition_says_whether_its_supplier_is_within(core, db, clock, people):

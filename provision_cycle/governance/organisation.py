@@ -26,10 +26,18 @@ class Authority:
     name: str
     short_name: str
     governance_file: str
-    # The county (or London borough) the council's local suppliers are based in: the one place, beside the UK,
-    # a below-threshold competition of its may be reserved to (the Local Government (Exclusion of Non-commercial
-    # Considerations) (England) Order 2026). Empty: none given.
+    # Where a below-threshold competition of the council's may be reserved to suppliers based, beside the UK (the
+    # Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026): the county (or London
+    # borough) it is in, or is; its own area, where that is not the whole county (a district's); and that area
+    # with the counties and London boroughs bordering it. Empty: not given, and not offered.
     county: str = ""
+    area: str = ""
+    bordering: tuple[str, ...] = ()
+
+    @property
+    def local_area(self) -> str:
+        """The council's own area: the county, for a council whose area it is."""
+        return self.area or self.county
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,29 @@ class Organisation:
         """The counties a case's councils are in (one, for two councils in the same county), as configured."""
         counties = (self.authorities[code].county for code in self.authorities_of(case_authority))
         return tuple(dict.fromkeys(county for county in counties if county))
+
+    def local_areas_of(self, case_authority: str) -> tuple[str, ...]:
+        """The places a case's below-threshold competition may be reserved to, beside the UK, in words (the
+        2026 Order's "local area"): the county its councils are in (``counties_of``); their own areas, where
+        not the whole county; and their areas with the counties and London boroughs bordering them, where
+        configured ("Oxfordshire or an area bordering it (Berkshire, ... or Wiltshire)"). A joint case's area
+        is its councils' areas combined: a district's is left out where its county is another's area."""
+        councils = [self.authorities[code] for code in self.authorities_of(case_authority)]
+        whole = {council.local_area for council in councils}
+        areas = list(
+            dict.fromkeys(
+                council.local_area
+                for council in councils
+                if council.local_area and (council.county == council.local_area or council.county not in whole)
+            )
+        )
+        bordering = [place for place in dict.fromkeys(p for c in councils for p in c.bordering) if place not in areas]
+        wider = (
+            [f"{listed(areas)} or an area bordering {'it' if len(areas) == 1 else 'them'} ({listed(bordering, 'or')})"]
+            if areas and bordering
+            else []
+        )
+        return tuple(dict.fromkeys([*self.counties_of(case_authority), *areas, *wider]))
 
     def authority_name(self, code: str) -> str:
         return self.joint_name if code == JOINT else self.authorities[code].name
@@ -154,14 +185,22 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
     service = _service(root.get("service", {}))
 
     for node in root.get("authorities").items():
-        node.reject_unknown("code", "name", "short_name", "governance", "county")
+        node.reject_unknown("code", "name", "short_name", "governance", "county", "area", "bordering")
         code = node.text("code")
         if code in authorities or code == JOINT:
             node.error(f"authority code '{code}' is used twice (or clashes with the joint code)")
             continue
         authorities[code] = Authority(
-            code, node.text("name"), node.text("short_name", code), node.text("governance"), node.text("county", "")
+            code,
+            node.text("name"),
+            node.text("short_name", code),
+            node.text("governance"),
+            county=node.text("county", ""),
+            area=node.text("area", ""),
+            bordering=tuple(node.text_list("bordering", [])),
         )
+        if authorities[code].bordering and not authorities[code].local_area:
+            node.get("bordering").error("name the council's own area (area, or county) that these border")
     if not authorities:
         root.error("at least one authority is required")
 

@@ -5,13 +5,15 @@ Two kinds of reservation are recorded by the step that publishes the tender noti
 which is where suppliers learn of it; its answers are kept in the case's details and read back here.
 
 - **By place** (the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026, in force
-  from 4 February 2026), below the threshold: to suppliers based in the UK or in the council's local area (here
-  its county), and with that, if the council chooses, to small and medium-sized enterprises (SMEs) and
-  voluntary, community and social enterprises (VCSEs). A supplier's place is where it is based or established
-  and has substantive business operations, not where its owners are. Or, with no place, to SMEs and VCSEs
-  alone, wherever they are based (``ANYWHERE``). (The Order also allows the bordering counties in the local
-  area: not offered here yet. Before it a council followed Procurement Policy Note 005, central government's,
-  whose reservation this was first built on, and which never lets SMEs and VCSEs go alone.)
+  from 4 February 2026), below the threshold: to suppliers based in the UK or in the council's local area (its
+  county; its own area, a district's; or its area with the counties and London boroughs bordering it, as
+  ``Organisation.local_areas_of`` words them from configuration), and with that, if the council chooses, to
+  small and medium-sized enterprises (SMEs) and voluntary, community and social enterprises (VCSEs). A
+  supplier's place is where it is based or established and has substantive business operations, not where its
+  owners are. Or, with no place, to SMEs and VCSEs alone, wherever they are based (``ANYWHERE``). The place is
+  kept as the words it was advertised in, so a later change to the configuration leaves it as it was. (Before
+  the Order a council followed Procurement Policy Note 005, central government's, whose reservation this was
+  first built on, and which never lets SMEs and VCSEs go alone.)
 - **By kind of supplier** (Procurement Act 2023 s32, s33), for a public contract by the competitive flexible
   procedure: to supported employment providers (at least 30% of the workforce disabled or disadvantaged people,
   s32(4)), or, for reservable light-touch services with a term of five years at most, to qualifying public
@@ -40,7 +42,7 @@ from ..models.suppliers import supplier_key
 POLICY = "the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026"
 # The workflow's inputs, as the case's details keep them.
 RESERVED = "reserved"  # yes or no
-PLACE = "reserved_to_suppliers_in"  # UK, a county's name, or ANYWHERE
+PLACE = "reserved_to_suppliers_in"  # UK, a local area in words (``places``), or ANYWHERE
 SMES_AND_VCSES = "reserved_to_smes_and_vcses"  # yes or no
 KIND = "reserved_for"  # a SupplierKind
 UK = "uk"
@@ -77,10 +79,10 @@ class SupplierKind(enum.StrEnum):
         }[self]
 
 
-def places(counties: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """Where a council's competition may be reserved to, as (code, label) choices: the UK, the county (or
-    counties, for a joint case) its councils are in, or no place (to SMEs and VCSEs alone)."""
-    local = ((county, county) for county in dict.fromkeys(counties) if county)
+def places(local_areas: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Where a council's competition may be reserved to, as (code, label) choices: the UK, each of its local
+    areas (``Organisation.local_areas_of``: their words are the code), or no place (to SMEs and VCSEs alone)."""
+    local = ((area, area) for area in dict.fromkeys(local_areas) if area)
     return ((UK, "The United Kingdom"), *local, (ANYWHERE, "Anywhere: SMEs and VCSEs alone, wherever they are based"))
 
 
@@ -104,7 +106,7 @@ class Reservation:
     unanswered: str  # said when the question is not answered
     heading: str  # the answer's, in a table: "Based in Oxfordshire"
     codes: tuple[str, ...] = ()  # the OCDS reservedParticipation codes
-    place: str = ""  # by place: UK, or a county's (or London borough's) name
+    place: str = ""  # by place: UK, a local area in words, or ANYWHERE
     smes_and_vcses: bool = False  # by place: and only SMEs and VCSEs
     kind: SupplierKind | None = None  # by kind of supplier
 
@@ -163,7 +165,7 @@ def _by_place(place: str, smes_and_vcses: bool) -> Reservation:
         suppliers=f"{'SMEs and VCSEs' if smes_and_vcses else 'suppliers'} based in {where}",
         question=f"Is the supplier based or established in {where}, with substantive business operations there?",
         unanswered=f"Say whether the supplier is based in {where}",
-        heading=f"Based in {where}",
+        heading=f"Based in {where.partition(' (')[0]}",  # a column's: a wider area's bordering ones left to the rest
         codes=("smeVcse",) if smes_and_vcses else (),
         place=place,
         smes_and_vcses=smes_and_vcses,

@@ -745,7 +745,7 @@ def smes_and_vcses_where_no_place(ctx: ActionContext, given: bool) -> str | None
 
 
 CHOICES["reservable_places"] = lambda ctx: reservations.places(
-    ctx.engine.governance.organisation.counties_of(ctx.case.authority)
+    ctx.engine.governance.organisation.local_areas_of(ctx.case.authority)
 )
 # PA23 s32 for any public contract; s33 for light-touch services with a term of five years at most.
 CHOICES["reservable_kinds"] = lambda ctx: reservations.kinds(
