@@ -697,7 +697,7 @@ def test_a_below_threshold_tender_is_reserved_to_local_smes_from_its_notice(site
     reserve = officer.get_by_role("group", name=re.compile("Is the competition reserved"))
     reserve.get_by_label("Yes", exact=True).first.check()
     expect(reasons).to_be_visible()
-    officer.get_by_role("group", name="Reserved to suppliers based in").get_by_label("Oxfordshire").check()
+    officer.get_by_role("group", name="Reserved to suppliers based in").get_by_label("Oxfordshire", exact=True).check()
     smes = officer.get_by_role("group", name="Is it reserved to SMEs and VCSEs as well?")
     smes.get_by_label("Yes", exact=True).check()
     reasons.fill("Local jobs and apprenticeships")
