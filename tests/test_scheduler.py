@@ -3,6 +3,7 @@ and once only after downtime), expiry through the engine, email over a real SMTP
 
 from __future__ import annotations
 
+import gc
 import re
 import socket
 import threading
@@ -24,6 +25,7 @@ from provision_cycle.config_files import ConfigError
 from provision_cycle.governance.calendar import add_months
 from provision_cycle.models import AuditEvent, Case, CaseDeadline, Contract, OutboxMessage, Task, User
 from provision_cycle.scheduling.config import load_schedule
+from provision_cycle.scheduling.runner import run_once, start_up_set_aside
 from provision_cycle.scheduling.sweeps import (
     Mailer,
     chase_approvals,
@@ -1527,3 +1529,15 @@ def test_notice_dates_still_come_once_the_council_has_decided_to_let_the_contrac
     assert details[extendable] == (
         "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
     )
+
+
+def test_the_sweeps_run_with_what_start_up_made_set_aside_from_the_garbage_collector(core):
+    """``gc.freeze`` while sweeps run (a large register's rows set off full collections, which then skip the
+    start-up objects), given back after the run, and after a failure too: the process goes on."""
+    before = gc.get_freeze_count()
+    with pytest.raises(RuntimeError, match="a sweep failed"), start_up_set_aside():
+        assert gc.get_freeze_count() > before
+        raise RuntimeError("a sweep failed")
+    assert gc.get_freeze_count() == before
+    run_once(core)
+    assert gc.get_freeze_count() == before

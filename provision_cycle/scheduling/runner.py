@@ -4,9 +4,11 @@ body that calls the sweep; the state they act on lives in our tables, not in APS
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -76,9 +78,25 @@ def sweeps(core: Core, schedule: Schedule) -> dict[str, Callable[[], SweepResult
     return jobs
 
 
+@contextmanager
+def start_up_set_aside() -> Iterator[None]:
+    """Sweeps run with what start-up made set aside from the garbage collector (``gc.freeze``): the
+    configuration, the workflows, SQLAlchemy's mappings and compiled statements, some 120,000 objects that
+    live as long as the process. A sweep that reads tens of thousands of rows sets off full collections, and
+    each walked all of them: 0.1 s of a first renewal run over a register of a million contracts, nine
+    tenths of its collecting. Given back at the end (``gc.unfreeze``), for a process that goes on."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_once(core: Core) -> list[SweepResult]:
     schedule = schedule_for(core)
-    return [_timed(name, job) for name, job in sweeps(core, schedule).items()]
+    jobs = sweeps(core, schedule)
+    with start_up_set_aside():
+        return [_timed(name, job) for name, job in jobs.items()]
 
 
 def run_forever(core: Core) -> None:
@@ -99,7 +117,8 @@ def run_forever(core: Core) -> None:
             next_run_time=core.engine.clock(),  # each sweep also runs at start-up: catching up after downtime
         )
     log.info("scheduler started with %s", ", ".join(j.id for j in scheduler.get_jobs()))
-    scheduler.start()
+    with start_up_set_aside():
+        scheduler.start()
 
 
 def _timed(name: str, job: Callable[[], SweepResult]) -> SweepResult:
