@@ -446,6 +446,16 @@ def test_a_council_s_local_area_takes_in_its_own_area_and_those_bordering_it(tre
         "Northamptonshire or Warwickshire)",
     )
 
+    def one_district_alone(data):  # a council with no place configured takes nothing from its partner's
+        data["authorities"][0].update({"county": "", "area": "", "bordering": []})
+
+    edit(tree / "config/organisation.yaml", one_district_alone)
+    governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
+    assert governance.organisation.local_areas_of("JOINT") == (
+        "Cherwell",
+        "Cherwell or an area bordering it (Buckinghamshire, Northamptonshire or Warwickshire)",
+    )
+
     def nowhere(data):
         data["authorities"][1].update({"county": "", "area": "", "bordering": "Warwickshire"})
 

@@ -107,7 +107,7 @@ class Organisation:
         configured ("Oxfordshire or an area bordering it (Berkshire, ... or Wiltshire)"). A joint case's area
         is its councils' areas combined: a district's is left out where its county is another's area."""
         councils = [self.authorities[code] for code in self.authorities_of(case_authority)]
-        whole = {council.local_area for council in councils}
+        whole = {council.local_area for council in councils if council.local_area}
         areas = list(
             dict.fromkeys(
                 council.local_area
