@@ -464,6 +464,13 @@ def test_a_council_s_local_area_takes_in_its_own_area_and_those_bordering_it(tre
         "config/organisation.yaml: authorities[1].bordering: name the council's own area (area, or county) that "
         "these border"
     ]
+    edit(
+        tree / "config/organisation.yaml",
+        lambda d: d["authorities"][1].update({"area": "Cherwell", "bordering": [" "]}),
+    )
+    assert problems(tree) == [
+        "config/organisation.yaml: authorities[1].bordering: each bordering county or London borough needs its name"
+    ]
 
 
 def test_what_makes_an_officer_s_decision_material_is_each_council_s_to_say(tree):

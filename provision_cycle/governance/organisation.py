@@ -201,6 +201,8 @@ def load_organisation(config_dir: Path, problems: Problems) -> Organisation:
         )
         if authorities[code].bordering and not authorities[code].local_area:
             node.get("bordering").error("name the council's own area (area, or county) that these border")
+        if any(not place.strip() for place in authorities[code].bordering):
+            node.get("bordering").error("each bordering county or London borough needs its name")
     if not authorities:
         root.error("at least one authority is required")
 
