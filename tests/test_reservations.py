@@ -258,16 +258,10 @@ def test_quotations_may_be_reserved_to_suppliers_in_the_uk(core, db, clock, peop
     }
 
 
-@pytest.mark.parametrize(
-    ("request_fields", "why"),
-    [
-        ({"value": "250000"}, "above the threshold: a public contract, open to suppliers from the treaty states"),
-        ({"value": "100000", "contract_type": "light_touch"}, "a light-touch contract: a special regime"),
-    ],
-)
-def test_only_a_regulated_below_threshold_contract_may_be_reserved(core, people, request_fields, why):
-    case_id = ready_for_the_market(core.engine, people, **request_fields)
-    assert "reserved" not in _offered(core, case_id, people.officer, "publish_tender_notice"), why
+def test_only_a_regulated_below_threshold_contract_may_be_reserved(core, people):
+    """Above the threshold a public contract is open to suppliers from the treaty states: no place reserved."""
+    case_id = ready_for_the_market(core.engine, people, value="250000")
+    assert "reserved" not in _offered(core, case_id, people.officer, "publish_tender_notice")
     with pytest.raises(InvalidInput) as refused:
         publish_tender_notice(core.engine, case_id, people.officer, **LOCAL_SMES)
     assert "is not asked for by 'Publish the tender notice' on this case" in refused.value.fields["reserved"]
@@ -304,13 +298,23 @@ def test_a_below_threshold_competitive_flexible_procedure_may_be_reserved_by_pla
     }
 
 
-def test_a_light_touch_competitive_flexible_procedure_below_its_threshold_is_not_reserved(core, db, people):
-    """Light-touch services below their threshold (the s85 exception): a special regime contract, outside Procurement
-    Policy Note 005 (our reading), and no public contract for s32 or s33."""
-    case_id = _flexible(core, db, people, value="300000", contract_type="light_touch")  # 360,000 with VAT
-    assert not {"reserved", "reserved_for", "reserved_to_suppliers_in"} & set(
-        _offered(core, case_id, people.officer, "publish_tender_notice")
-    )
+def test_light_touch_services_below_their_threshold_may_be_reserved_by_place(core, db, clock, people):
+    """The 2026 Order reaches every contract below its Schedule 1 threshold, light-touch services below theirs
+    among them (Procurement Policy Note 005, central government's, left special regime contracts out): home care
+    for Oxfordshire's own providers. By place alone: no public contract, so no s32 or s33 reservation by kind."""
+    case_id = ready_for_the_market(core.engine, people, value="100000", contract_type="light_touch")
+    asked = _offered(core, case_id, people.officer, "publish_tender_notice")
+    assert {"reserved", "reserved_to_suppliers_in", "reserved_to_smes_and_vcses", "reserved_because"} <= set(asked)
+    publish_tender_notice(core.engine, case_id, people.officer, **LOCAL_SMES)
+    clock.set(date(2026, 4, 7))
+    act(core.engine, case_id, "close_tenders", people.officer)
+    evaluation.record_tender(core, case_id, people.officer, _tender("Banbury Care Ltd", within=True, sme=True))
+    evaluation.record_tender(core, case_id, people.officer, _tender("Swindon Care Ltd", within=False, sme=True))
+    assert _tenders(db, case_id) == {"Banbury Care Ltd": (True, ""), "Swindon Care Ltd": (False, LEFT_OUT)}
+
+    flexible = _flexible(core, db, people, value="300000", contract_type="light_touch")  # 360,000 with VAT
+    asked = _offered(core, flexible, people.officer, "publish_tender_notice")
+    assert "reserved_to_suppliers_in" in asked and "reserved_for" not in asked
 
 
 # --- by kind of supplier: PA23 s32 (supported employment providers) and s33 (public service mutuals) ----------

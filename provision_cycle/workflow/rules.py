@@ -715,19 +715,19 @@ CHOICES["dynamic_markets"] = lambda ctx: tuple(
 @predicate
 def reservable(ctx: ActionContext) -> bool:
     """The Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026: a council's
-    competition for a regulated below-threshold contract under the Act (PA23 s84), other than a special regime
-    contract (a light-touch one, as Procurement Policy Note 005 had it), may be reserved to suppliers based in the
-    UK or in its area, and then to SMEs and VCSEs as well."""
+    competition for a regulated below-threshold contract under the Act (PA23 s84), light-touch services below
+    their own threshold among them (the Order's is every contract below its Schedule 1 threshold; Procurement
+    Policy Note 005, central government's, left special regime contracts out), may be reserved to suppliers
+    based in the UK or in its area, and then to SMEs and VCSEs as well, or to those alone."""
     plan = _plan(ctx)
-    below_under_the_act = bool(plan and plan.regime == statutory.Regime.PA2023 and not plan.above_threshold)
-    return below_under_the_act and not _light_touch(ctx)
+    return bool(plan and plan.regime == statutory.Regime.PA2023 and not plan.above_threshold)
 
 
 @predicate
 def may_be_reserved(ctx: ActionContext) -> bool:
     """A competitive flexible procedure's reservation: to kinds of supplier for a public contract (PA23 s32,
     s33), or by place below the threshold (the 2026 Order, ``reservable``; the s85 exception allowing the procedure
-    there); a light-touch one below its threshold may be neither."""
+    there; light-touch services below their threshold by place alone)."""
     return public_contract_under_the_act(ctx) or reservable(ctx)
 
 
