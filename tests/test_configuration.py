@@ -408,7 +408,12 @@ def test_each_council_s_county_is_where_its_competitions_may_be_reserved_to(tree
     governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
     assert governance.organisation.counties_of("JOINT") == ("Oxfordshire", "Northamptonshire")
     assert governance.organisation.counties_of("CDC") == ("Northamptonshire",)
-    edit(tree / "config/organisation.yaml", lambda d: [d["authorities"][0].pop(key) for key in ("county", "bordering")])
+
+    def uk_alone(data):  # a council with no place of its own configured
+        for key in ("county", "bordering"):
+            data["authorities"][0].pop(key)
+
+    edit(tree / "config/organisation.yaml", uk_alone)
     governance, _ = load_definitions(Settings(config_dir=tree / "config", workflows_dir=tree / "workflows"))
     assert governance.organisation.counties_of("OCC") == ()  # the UK alone, then
     edit(tree / "config/organisation.yaml", lambda d: d["authorities"][0].update({"county": ["Oxfordshire"]}))
