@@ -117,7 +117,9 @@ def test_another_requester_of_the_same_council_cannot_act_as_the_requester(engin
 def test_an_action_that_does_not_apply_to_the_case_says_so(engine, people, submitted):
     """A forward-plan entry on a case that is no key decision: not offered, and refused by name if asked."""
     assert engine.not_yet(submitted, people.officer, ["record_forward_plan"]) == {"record_forward_plan": None}
-    with pytest.raises(InvalidAction, match="^'Record the forward plan entry' does not apply to this case$"):
+    with pytest.raises(
+        InvalidAction, match="^'Record the forward plan entry or urgency notice' does not apply to this case$"
+    ):
         act(
             engine, submitted, "record_forward_plan", people.officer, inputs={"forward_plan_published_on": "2026-03-02"}
         )

@@ -45,10 +45,10 @@ def enter_date(within: Page | Locator, day) -> None:
 
 def record_forward_plan_entry(page: Page, published) -> None:
     """On a case that is a key decision: its forward plan entry, published on ``published``."""
-    page.get_by_role("link", name="Record the forward plan entry").click()
+    page.get_by_role("link", name="Record the forward plan entry or urgency notice").click()
     enter_date(page, published)
-    page.get_by_role("button", name="Record the forward plan entry").click()
-    expect(page.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry")
+    page.get_by_role("button", name="Record the forward plan entry or urgency notice").click()
+    expect(page.locator("[data-flash=success]")).to_contain_text("Record the forward plan entry or urgency notice")
 
 
 def describe_procurement(page: Page, *, title: str, value: str, kind: str = "Goods") -> None:
@@ -1113,7 +1113,7 @@ def test_a_key_decision_that_cannot_wait_is_taken_under_special_urgency_and_repo
     act(core.engine, case_id, "submit", people.requester)
     officer = open_as(site.people.officer)
     officer.goto(f"/cases/{case_id}")
-    officer.get_by_role("link", name="Record the forward plan entry").click()
+    officer.get_by_role("link", name="Record the forward plan entry or urgency notice").click()
     enter_date(officer, core.engine.today())
     officer.get_by_label(re.compile("Special urgency: the scrutiny chair agreed")).check()
     officer.get_by_label("Who agreed that the decision is urgent and cannot reasonably be deferred?").fill(
@@ -1122,7 +1122,7 @@ def test_a_key_decision_that_cannot_wait_is_taken_under_special_urgency_and_repo
     officer.get_by_label(re.compile("Why it cannot wait for 28 clear days")).fill(
         "The bridge is closed and the diversion is 20 miles"
     )
-    officer.get_by_role("button", name="Record the forward plan entry").click()
+    officer.get_by_role("button", name="Record the forward plan entry or urgency notice").click()
     officer.get_by_role("link", name=re.compile("The notice to publish")).click()
     expect(officer.locator("#urgency-notice")).to_contain_text("Cllr Jo Smith, chair of the Place Overview")
     expect(officer.locator("#urgency-notice")).to_contain_text("The bridge is closed and the diversion is 20 miles")

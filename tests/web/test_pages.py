@@ -334,7 +334,7 @@ def test_only_the_actions_that_apply_to_the_case_are_offered(core, db, browser):
     colleague = create_user(db, ("category_officer", "OCC", "cnc"), ("requester", "OCC"), full_name="Col League")
     colleague_page = browser(colleague).get(f"/cases/{case_id}").text
     assert "Withdraw the request" not in colleague_page and "Cases" in colleague_page
-    for offered_to_no_one in ("Record the forward plan entry", "Provide the information asked for"):
+    for offered_to_no_one in ("Record the forward plan entry or urgency notice", "Provide the information asked for"):
         assert offered_to_no_one not in colleague_page
     requester = browser(people.requester)
     assert "Provide the information asked for" not in requester.get(f"/cases/{case_id}").text
