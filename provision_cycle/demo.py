@@ -909,8 +909,8 @@ def _ready_for_its_notice(
 
 
 def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
-    """An OCC below-threshold tender reserved to SMEs and VCSEs based in Oxfordshire (Procurement Policy Note
-    005), its tenders in since the team closed the period a week ago: four, two of them from suppliers the
+    """An OCC below-threshold tender reserved to SMEs and VCSEs based in Oxfordshire (the 2026 Order, reservations.
+    POLICY), its tenders in since the team closed the period a week ago: four, two of them from suppliers the
     reservation leaves out (not assessed), its award to recommend. Draws nothing at random: the rest of the
     demo is unchanged."""
     today = core.engine.today()
