@@ -42,7 +42,7 @@ from ..models import AuditEvent, Case, Contract, DecisionRecord, Document, Payme
 from ..models.tasks import CONTRACT_REVIEW
 from ..scheduling.config import Schedule, schedule_for
 from ..wording import one_to_a_line
-from ..workflow.context import contract_in_law_commenced
+from ..workflow.context import contract_in_law_commenced, procured_on
 from ..workflow.engine import Actor
 from .reading import of_council
 
@@ -315,7 +315,7 @@ def public_contract_rows(
     public: dict[int, bool] = {}  # each contract's standing, worked out once
     for row, contract, commenced in session.execute(rows):
         if contract.id not in public:
-            procured = commenced or statutory.commenced_before(contract.start_date)
+            procured = procured_on(contract, commenced)
             public[contract.id] = contract_in_law_commenced(contract, procured)[0] and (
                 procured_from is None or procured >= procured_from
             )

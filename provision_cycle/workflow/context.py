@@ -47,6 +47,12 @@ def _procurement_commenced(session: Session, contract: Contract) -> date | None:
     return commenced or None
 
 
+def procured_on(contract: Any, procurement_commenced: date | None) -> date:
+    """The day a contract's procurement commenced: its procurement case's, or, for one loaded into the register
+    (None), dated by its start."""
+    return procurement_commenced or statutory.commenced_before(contract.start_date)
+
+
 def contract_in_law_commenced(
     contract: Any, procurement_commenced: date | None, value: Decimal | None = None
 ) -> tuple[bool, str]:
@@ -58,7 +64,7 @@ def contract_in_law_commenced(
         contract.value if value is None else value,
         contract.vat_treatment,
         contract.contract_type,
-        procurement_commenced or statutory.commenced_before(contract.start_date),
+        procured_on(contract, procurement_commenced),
     )
 
 
