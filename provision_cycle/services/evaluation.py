@@ -317,14 +317,15 @@ def _as_reserved(core: Core, session: Session, case: Case, fields: dict, reason:
     reservation = Reservation.of(case.details)
     if reservation is None or not reservation.asks:  # open to all, or to SMEs and VCSEs alone: nothing to ask
         fields["supplier_within_reservation"] = None
-        if reservation is None:
-            return
     elif fields["supplier_within_reservation"] is None:
         raise InvalidInput({"supplier_within_reservation": reservation.unanswered})
-    within, sme, vcse = (
-        fields[name] for name in ("supplier_within_reservation", "supplier_is_sme", "supplier_is_vcse")
+    if reservation is None:
+        return
+    admitted = reservation.admits(
+        within=fields["supplier_within_reservation"],
+        is_sme=fields["supplier_is_sme"],
+        is_vcse=fields["supplier_is_vcse"],
     )
-    admitted = reservation.admits(within=within, is_sme=sme, is_vcse=vcse)
     left_out = reservation.left_out
     if admitted and reservation.mutuals:
         councils = (*core.governance.organisation.authorities_of(case.authority), JOINT)
