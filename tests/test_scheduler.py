@@ -733,6 +733,93 @@ def test_contracts_added_since_the_last_run_get_reviews_the_last_run_looked_past
     assert _tasks(db) == [(added, date(2026, 3, 10))]
 
 
+def test_a_corrected_start_date_moves_the_open_reviews_it_dated(core, db, clock, schedule):
+    """A loaded contract's start date typed wrong and corrected: its open periodic reviews and KPI assessment
+    stand for the same anniversaries of the new start (owed still, overdue if that has passed, escalated
+    afresh), a follow-up review stays where the review that asked for it put it, and one whose anniversary now
+    falls on or after the contract's last day closes. A value corrected to 5,000,000 or under owes no more
+    KPI assessments (PA23 s52)."""
+    from provision_cycle.scheduling.sweeps import raise_reviews
+    from provision_cycle.services.contract_record import correct_contract, corrections_said
+    from provision_cycle.services.tasks import complete_task
+
+    people = hub_people(db)
+    big = _contract(core, people, value="6000000", starts=date(2025, 7, 10), ends=date(2029, 7, 9))  # under the Act
+    ending = _contract(core, people, value="80000", starts=date(2025, 4, 10), ends=date(2026, 7, 15), risk="high")
+    yearly = _contract(core, people, value="30000", starts=date(2024, 7, 10), ends=date(2028, 7, 9), risk="low")
+    clock.set(date(2026, 7, 1))
+    assert raise_reviews(core, schedule, clock.today).changed == 4  # each due on 10 July
+
+    def open_tasks(contract: int) -> set[tuple[str, date]]:
+        with db.reading() as session:
+            found = select(Task).where(Task.contract_id == contract, Task.status == "open")
+            return {(t.kind, t.due_on) for t in session.scalars(found)}
+
+    clock.set(date(2026, 7, 10))
+    with db.reading() as session:
+        review = session.scalar(select(Task.id).where(Task.contract_id == yearly))
+    complete_task(core, review, people.contract_manager, outcome="improvement_needed", note="Missed two visits")
+    assert open_tasks(yearly) == {("contract_review", date(2026, 10, 10))}  # its follow-up, on the start's day
+    with db.unit_of_work() as session:  # its KPI assessment went overdue and was escalated, as if long ago
+        session.execute(update(Task).where(Task.kind == "kpi_assessment").values(escalated_at=core.engine.clock()))
+
+    # (A start a month earlier would put its procurement's commencement before the Act, and its KPIs with it.)
+    correct_contract(core, big, people.officer, {"start_date": "2025-07-20"}, reason="As the contract says")
+    assert open_tasks(big) == {("kpi_assessment", date(2026, 7, 20)), ("contract_review", date(2026, 7, 20))}
+    with db.reading() as session:
+        assessment = session.scalars(select(Task).where(Task.kind == "kpi_assessment")).one()
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "correct_contract")).one()
+    assert (assessment.detail, assessment.milestone_on, assessment.escalated_at) == (
+        "Every 12 months; due 20 July 2026", date(2026, 7, 20), None,
+    )  # fmt: skip
+    assert sorted(event.data["reviews_moved"]) == [
+        ["contract_review", "2026-07-10", "2026-07-20"], ["kpi_assessment", "2026-07-10", "2026-07-20"],
+    ]  # fmt: skip
+    assert sorted(corrections_said(event.data)) == [
+        "the KPI assessment due 10 July 2026: due 20 July 2026 now",
+        "the contract review due 10 July 2026: due 20 July 2026 now",
+        "the start date: 10 July 2025 → 20 July 2025",
+    ]
+
+    correct_contract(core, yearly, people.officer, {"start_date": "2024-07-20"}, reason="As the contract says")
+    assert open_tasks(yearly) == {("contract_review", date(2026, 10, 10))}
+
+    correct_contract(core, ending, people.officer, {"start_date": "2025-04-20"}, reason="As the contract says")
+    with db.reading() as session:  # 20 July falls after its last day, 15 July
+        moot = session.scalars(select(Task).where(Task.contract_id == ending)).one()
+    assert (moot.status, moot.outcome, moot.due_on) == ("done", "start_date_moved", date(2026, 7, 10))
+
+    correct_contract(core, big, people.officer, {"value": "4000000"}, reason="Typed a digit wrong")
+    assert open_tasks(big) == {("contract_review", date(2026, 7, 20))}  # still over 1,000,000: quarterly
+    with db.reading() as session:
+        assert session.scalar(select(Task.outcome).where(Task.kind == "kpi_assessment")) == "kpis_not_owed"
+
+
+def test_reviews_a_correction_or_a_new_risk_brings_are_raised_though_the_last_run_looked_past_them(
+    core, db, clock, schedule
+):
+    """The sweep's last run looked 14 days ahead. A start date corrected to make an anniversary fall in those
+    days, or a risk raised to make the quarterly one fall in them, is raised by the next run, as for a
+    contract just added; the runs after raise nothing again."""
+    from provision_cycle.scheduling.sweeps import raise_reviews
+    from provision_cycle.services.contract_record import correct_contract
+    from provision_cycle.services.contract_risk import set_contract_risk
+
+    people = hub_people(db)
+    corrected = _contract(core, people, value="30000", starts=date(2024, 8, 30), ends=date(2028, 8, 29), risk="low")
+    riskier = _contract(core, people, value="30000", starts=date(2024, 4, 10), ends=date(2028, 4, 9), risk="low")
+    clock.set(date(2026, 7, 1))
+    assert raise_reviews(core, schedule, clock.today).changed == 0  # it looked to 15 July: nothing yearly in it
+    correct_contract(core, corrected, people.officer, {"start_date": "2024-07-12"}, reason="As the contract says")
+    set_contract_risk(core, riskier, people.contract_manager, risk="high", reason="Two complaints this month")
+    clock.set(date(2026, 7, 2))
+    assert raise_reviews(core, schedule, clock.today).changed == 2
+    assert _tasks(db) == [(riskier, date(2026, 7, 10)), (corrected, date(2026, 7, 12))]
+    assert raise_reviews(core, schedule, clock.today).changed == 0
+    clock.set(date(2026, 7, 3))
+    assert raise_reviews(core, schedule, clock.today).changed == 0
+
+
 def test_a_start_date_typed_two_thousand_years_out_does_not_stop_the_review_sweep(core, db, clock, schedule):
     """'0026' for '2026' in a register loaded before imports were checked (they refuse it now): every quarter
     since then is a start-date range to look in, more than SQLite takes in one statement (an OR chain over a

@@ -67,6 +67,13 @@ class Contract(Base):
             sqlite_where=text("end_date_moved_at IS NOT NULL"),
             postgresql_where=text("end_date_moved_at IS NOT NULL"),
         ),
+        # The incremental review sweep: contracts whose review dates moved since its last run (the few that have).
+        Index(
+            "ix_contracts_reviews_moved",
+            "reviews_moved_at",
+            sqlite_where=text("reviews_moved_at IS NOT NULL"),
+            postgresql_where=text("reviews_moved_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +122,10 @@ class Contract(Base):
     # When a variation, an extension or a correction last moved its end date: the renewal sweep then looks at it
     # as at a contract just added where it now ends within its shortest lead time (none is still to come).
     end_date_moved_at: Mapped[datetime | None]
+    # When a correction of its start date or value, or a new risk rating, last moved the dates its reviews fall
+    # on (anniversaries of its start, at a cadence its value and risk set): the review sweep looks at it then as
+    # at a contract just added, since the new dates before the sweep's horizon have been looked past.
+    reviews_moved_at: Mapped[datetime | None]
 
     case = relationship("Case", foreign_keys=[case_id])
     contract_manager = relationship("User", foreign_keys=[contract_manager_id])

@@ -93,6 +93,12 @@ CONTRACT_ENDED = ("contract_ended", "The contract ended")
 SUPERSEDED = ("superseded", "The renewal task of a later lead time took its place")
 REVIEWED_ON_THE_CASE = ("reviewed", "Reviewed on the contract's case")
 END_DATE_MOVED = ("end_date_moved", "The contract's end date moved: its tasks come again for the new one")
+START_DATE_MOVED = (
+    "start_date_moved",
+    "The contract's start date was corrected: no review is left for it on the new anniversary, or one is already",
+)
+# A yearly KPI assessment (PA23 s71) of a contract whose corrected start date or value no longer bring the duty.
+KPIS_NOT_OWED = ("kpis_not_owed", "The contract's record was corrected: it no longer owes KPI assessments")
 NOTICE_DATE_MOVED = ("notice_date_moved", "The contract's notice period was corrected: its task comes for the new day")
 # An open framework the councils established, due to be re-opened (PA23 s49(2)(a)): a task about the framework.
 FRAMEWORK_REOPENING = "framework_reopening"

@@ -476,7 +476,8 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
     assessments every ``schedule.kpi_every_months``, at most 12, for the public contracts under the Act worth
     over 5,000,000 with VAT that must have KPIs: PA23 s52, s71), so nothing about them is stored on the contract:
     each run raises the occurrences that came within the lead time since the last run, (last run + lead,
-    today + lead], and for contracts added since, those in (today, today + lead]. The first run looks ahead
+    today + lead], and for contracts added since, or whose reviews moved since (``Contract.reviews_moved_at``),
+    those in (today, today + lead]. The first run looks ahead
     from today. After downtime a contract gets one task, for its latest occurrence in the window. The
     contracts whose occurrences can fall in a window have start dates in a few narrow ranges (one for each
     multiple of the cadence), found with an index range each; the task's unique key makes a rerun, or a
@@ -498,8 +499,11 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
         else:
             since = last.last_run_on + timedelta(days=schedule.review_lead_days)  # the last run's horizon
             windows = [(since, [])]
-            if (added := _added_since(session, last)) is not None:
-                windows.append((today, [added]))
+            # Contracts added since, and those whose reviews moved since (a start date or value corrected, a new
+            # risk rating), from today: the last run looked past the days before its horizon without them.
+            for stamp in (Contract.created_at, Contract.reviews_moved_at):
+                if (added := _added_since(session, last, stamp)) is not None:
+                    windows.append((today, [added]))
         due: dict[tuple[int, str], tuple[date, int, Any]] = {}  # (contract, kind): (when, cadence, contract)
         for after, conditions in windows:
             if oldest is None or after >= horizon:
@@ -546,12 +550,12 @@ def raise_reviews(core: Core, schedule: Schedule, today: date) -> SweepResult:
     return SweepResult("raise_reviews", raised)
 
 
-def _added_since(session, last: SweepRun):
-    """SQL for the contracts added since a sweep's ``last`` run; None where there are none (counted from
-    their index: usually none). By id from that index where they are few: a planner would rather walk the
-    sweep's own index ranges (end dates, start dates) and test each row's creation time, which is right only
-    for a bulk import."""
-    added_since = Contract.created_at >= last.last_run_at
+def _added_since(session, last: SweepRun, stamp=Contract.created_at):
+    """SQL for the contracts added since a sweep's ``last`` run (or with another ``stamp`` since then: their
+    reviews moved); None where there are none (counted from its index: usually none). By id from that index
+    where they are few: a planner would rather walk the sweep's own index ranges (end dates, start dates) and
+    test each row's stamp, which is right only for a bulk import."""
+    added_since = stamp >= last.last_run_at
     added = session.scalar(select(func.count()).where(added_since))
     if not added:
         return None

@@ -27,23 +27,31 @@ from sqlalchemy.orm import Session
 
 from ..core import Core
 from ..errors import ChangedMeanwhile, InvalidAction, InvalidInput, NotPermitted
+from ..governance.calendar import add_months, months_between
 from ..governance.statutory import Regime, commenced_before, ppon, regime_for
 from ..models import Case, Contract, OutboxMessage, Task
 from ..models.contracts import notice_by
 from ..models.tasks import (
+    CONTRACT_REVIEW,
     END_DATE_MOVED,
     FROM_THE_END_DATE,
+    KPIS_NOT_OWED,
     NOTICE_DATE,
     NOTICE_DATE_MOVED,
     NOTICE_DETAIL,
     NOTICE_DETAIL_WITH_EXTENSION,
+    START_DATE_MOVED,
     TaskStatus,
 )
 from ..wording import listed, pounds
 from ..workflow import reservations
 from ..workflow.engine import Actor, parse_money
+from . import performance
 from .register import END_BEFORE_START, ExistingContract, check_existing, lock_contract
 from .tasks import checked_reason
+
+# The tasks a start date dates (``_reviews_follow_the_start``), as the contract's history names them when they move.
+REVIEWS_NAMED = {CONTRACT_REVIEW: "the contract review", performance.TASK_KIND: "the KPI assessment"}
 
 KIND = "contract_corrected"  # the outbox kind telling a contract's manager someone else corrected its record
 
@@ -167,9 +175,54 @@ def _correct(
         session.execute(
             Task.closing(Task.contract_id == contract.id, kinds, outcome=END_DATE_MOVED[0], at=now, by=None)
         )
+    reviews = []
+    if changed.keys() & {"start_date", "value"}:  # the days its reviews fall on, how often, whether it owes KPIs
+        contract.reviews_moved_at = now  # the review sweep looks at it again
+        if "start_date" in changed:
+            reviews = _reviews_follow_the_start(session, contract, changed["start_date"][0], now)
+        if not performance.kpis_required(session, contract)[0]:
+            yearly = Task.kind == performance.TASK_KIND
+            session.execute(
+                Task.closing(Task.contract_id == contract.id, yearly, outcome=KPIS_NOT_OWED[0], at=now, by=None)
+            )
     case.version += 1
     moved = _notice_date_corrected(core, session, contract, was_due_by)
-    return {"contract_id": contract.id, "corrected": said, **({"notice_by": moved} if moved else {})}
+    return {
+        "contract_id": contract.id,
+        "corrected": said,
+        **({"notice_by": moved} if moved else {}),
+        **({"reviews_moved": reviews} if reviews else {}),
+    }
+
+
+def _reviews_follow_the_start(session: Session, contract: Contract, was_started: date, now: Any) -> list[list[str]]:
+    """The start date corrected: each open periodic review and KPI assessment, due on an anniversary of the
+    start the contract had, moves to the same anniversary of its new start (the review it stands for is still
+    owed, overdue if that day has passed), or closes where that falls on or after the contract's last day or on
+    a day it has a task of its kind for already. Moved, it may be overdue afresh: its escalation starts again.
+    A follow-up review stays where it is, dated from the review that found improvement needed. Returns the
+    tasks moved: each one's kind, old date and new."""
+    tasks = session.scalars(
+        select(Task).where(Task.contract_id == contract.id, Task.kind.in_((CONTRACT_REVIEW, performance.TASK_KIND)))
+    ).all()
+    follow_ups = {(task.outcome_data or {}).get("follow_up_task_id") for task in tasks}
+    taken = {(task.kind, task.due_on) for task in tasks}
+    moved: list[list[str]] = []
+    for task in tasks:
+        months = months_between(was_started, task.due_on)
+        on_an_anniversary = add_months(was_started, months) == task.due_on
+        if task.status != TaskStatus.OPEN or task.id in follow_ups or not on_an_anniversary:
+            continue
+        due_on = add_months(contract.start_date, months)
+        if due_on >= contract.end_date or (task.kind, due_on) in taken:
+            session.execute(Task.closing(Task.id == task.id, outcome=START_DATE_MOVED[0], at=now, by=None))
+            continue
+        taken.add((task.kind, due_on))
+        moved.append([task.kind, task.due_on.isoformat(), due_on.isoformat()])
+        task.detail = task.detail.replace(f"due {task.due_on:%-d %B %Y}", f"due {due_on:%-d %B %Y}")
+        task.due_on = task.milestone_on = due_on
+        task.escalated_at, task.escalated_role, task.escalated_to = None, None, None
+    return moved
 
 
 # How each detail is read from what a person gave (a form's text, the API's JSON), and what to say if it cannot be.
@@ -328,7 +381,8 @@ def _notice_date_corrected(core: Core, session: Session, contract: Contract, was
 
 def corrections_said(data: Mapping[str, Any]) -> list[str]:
     """What a ``correct_contract`` event's data says was corrected, for the contract's history: "the notice
-    period: 90 → 60 days", "whether the supplier is an SME: no → yes"."""
+    period: 90 → 60 days", "whether the supplier is an SME: no → yes", and the reviews that moved with its
+    start date: "the contract review due 10 July 2026: due 20 July 2026 now"."""
 
     def shown(name: str, value: Any) -> str:
         if value is None or value == "":
@@ -349,6 +403,9 @@ def corrections_said(data: Mapping[str, Any]) -> list[str]:
     return [  # in the form's order (PostgreSQL keeps JSON's keys in an order of its own)
         f"{named.get(name, name)}: {shown(name, corrected[name][0])} → {shown(name, corrected[name][1])}"
         for name in in_order
+    ] + [
+        f"{REVIEWS_NAMED[kind]} due {shown('start_date', before)}: due {shown('start_date', after)} now"
+        for kind, before, after in data.get("reviews_moved") or ()
     ]
 
 

@@ -2,7 +2,7 @@
 (``config/schedule.yaml``, reviews), so it is reassessed as the contract goes: a review that finds improvement
 needed may raise it, a steady record lower it. Whoever manages the contract, or its category team, changes it,
 saying why; the case's audit chain records it, and its manager hears where someone else did. The review sweep
-reads the rating as it is: the next reviews fall at the new cadence."""
+reads the rating as it is, and looks at the contract again: the next reviews fall at the new cadence."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def set_contract_risk(core: Core, contract_id: int, actor_id: int, *, risk: str,
         if risk == contract.risk:
             raise InvalidInput({"risk": f"Its risk is {risk} already"})
         before, contract.risk = contract.risk, risk
+        contract.reviews_moved_at = core.engine.clock()  # the review sweep looks at it again, at its new cadence
         every = schedule_for(core).review_every(contract.value, risk)
         data = {"contract_id": contract.id, "from": before, "to": risk, "reviewed_every_months": every}
         core.engine.note_case_event(
