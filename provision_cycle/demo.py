@@ -925,13 +925,15 @@ def _reserved_to_local_suppliers(core: Core, people: dict) -> int:
         estimated_value="85000",
         duration_months=36,
     )
-    published = _working_day_at(core, today - timedelta(days=45), time(9, 30))
+    # Advertised for a fortnight (below the threshold the Act sets no minimum) a little over three weeks ago: after
+    # the Order came into force, seeded on the tests' day (2 March 2026) as on any day since.
+    published = _working_day_at(core, today - timedelta(days=24), time(9, 30))
     notice = {
         "tender_notice_published_on": published.date(),
         "tender_notice_id": _find_a_tender_id(case_id, published.date()),
         "main_cpv_code": "77310000",  # planting and maintenance services of green areas
         "other_cpv_codes": "77313000\n77311000",  # parks maintenance; ornamental and pleasure gardens
-        "tenders_close_on": published.date() + timedelta(days=TENDER_PERIODS["below_threshold_tender"]),
+        "tenders_close_on": published.date() + timedelta(days=14),
         "reserved": True,
         "reserved_to_suppliers_in": "Oxfordshire",
         "reserved_to_smes_and_vcses": True,

@@ -254,7 +254,7 @@ def _tender_notice_inputs(definition: dict) -> dict:
             f"workflows/procurement.v1.yaml: {RECOMMEND_AWARD}.inputs.supplier_name.check: unknown check "
             "'sounds_reliable' (known: a_new_supplier_on_a_lawful_basis, a_public_service_mutual_if_reserved, "
             "a_supported_employment_provider_if_reserved, cpv_code, cpv_codes, may_be_invited, "
-            "months_a_contract_may_run, not_the_supplier_already, ppon, smes_and_vcses_where_no_place, "
+            "months_a_contract_may_run, not_the_supplier_already, place_reservable_then, ppon, smes_and_vcses_where_no_place, "
             "the_supplier_notified, with_an_urgency_rule, with_special_urgency)",
         ),
         (

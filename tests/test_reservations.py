@@ -258,6 +258,46 @@ def test_quotations_may_be_reserved_to_suppliers_in_the_uk(core, db, clock, peop
     }
 
 
+def test_no_competition_advertised_before_the_order_came_into_force_is_reserved_by_place(core, db, clock, people):
+    """Before 4 February 2026 the Local Government Act 1988 s17(5)(e) barred a council from weighing where its
+    contractors' business is: a tender notice published, or quotations invited, before then is not reserved to
+    a place (a record made later, of a notice published then, included). To SMEs and VCSEs alone it may be."""
+    refused_then = {
+        "reserved_to_suppliers_in": "A competition advertised before 4 February 2026, when the Order came into force, "
+        "could not be reserved by where its suppliers are based (Local Government Act 1988 s17(5)(e)): choose no "
+        "place, for SMEs and VCSEs alone, or leave it open to all"
+    }
+    clock.set(date(2026, 1, 26))
+    tender = ready_for_the_market(core.engine, people, value="100000")
+    alone = ready_for_the_market(core.engine, people, value="100000")
+    quotations = new_request(core.engine, people.requester, value="20000")
+    act(core.engine, quotations, "submit", people.requester)
+    approve_open_steps(core.engine, db, people, quotations)
+    declare(core.engine, quotations, people.officer)
+    act(core.engine, quotations, "complete_conflicts_assessment", people.officer)
+
+    clock.set(date(2026, 2, 6))
+    for published in ("2026-02-03", "2026-02-02"):
+        with pytest.raises(InvalidInput) as refused:
+            publish_tender_notice(core.engine, tender, people.officer, published, "2026-03-06", **LOCAL_SMES)
+        assert refused.value.fields == refused_then
+    no_place = {**LOCAL_SMES, "reserved_to_suppliers_in": "anywhere"}
+    publish_tender_notice(core.engine, alone, people.officer, "2026-02-03", "2026-03-06", **no_place)
+    publish_tender_notice(core.engine, tender, people.officer, "2026-02-04", "2026-03-06", **LOCAL_SMES)
+
+    uk_wide = {"reserved": True, "reserved_to_suppliers_in": "uk", "reserved_to_smes_and_vcses": False}
+    uk_wide["reserved_because"] = "Resilience"
+    clock.set(date(2026, 2, 3))
+    with pytest.raises(InvalidInput) as refused:
+        act(core.engine, quotations, "invite_quotations", people.officer, inputs=uk_wide)
+    assert refused.value.fields == refused_then
+    clock.set(date(2026, 2, 4))
+    act(core.engine, quotations, "invite_quotations", people.officer, inputs=uk_wide)
+    with db.reading() as session:
+        reserved = [Reservation.of(session.get(Case, case).details) for case in (tender, alone, quotations)]
+    assert [reservation.place for reservation in reserved] == ["Oxfordshire", "anywhere", "uk"]
+
+
 def test_only_a_regulated_below_threshold_contract_may_be_reserved(core, people):
     """Above the threshold a public contract is open to suppliers from the treaty states: no place reserved."""
     case_id = ready_for_the_market(core.engine, people, value="250000")

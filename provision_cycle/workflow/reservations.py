@@ -11,9 +11,11 @@ which is where suppliers learn of it; its answers are kept in the case's details
   small and medium-sized enterprises (SMEs) and voluntary, community and social enterprises (VCSEs). A
   supplier's place is where it is based or established and has substantive business operations, not where its
   owners are. Or, with no place, to SMEs and VCSEs alone, wherever they are based (``ANYWHERE``). The place is
-  kept as the words it was advertised in, so a later change to the configuration leaves it as it was. (Before
-  the Order a council followed Procurement Policy Note 005, central government's, whose reservation this was
-  first built on, and which never lets SMEs and VCSEs go alone.)
+  kept as the words it was advertised in, so a later change to the configuration leaves it as it was. Before
+  the Order the Local Government Act 1988 s17(5)(e) barred a council from weighing where a contractor's business
+  is: a competition advertised before 4 February 2026 is not reserved by place (``rules.place_reservable_then``).
+  (Procurement Policy Note 005, central government's, which this reservation was first built on, never lets SMEs
+  and VCSEs go alone.)
 - **By kind of supplier** (Procurement Act 2023 s32, s33), for a public contract by the competitive flexible
   procedure: to supported employment providers (at least 30% of the workforce disabled or disadvantaged people,
   s32(4)), or, for reservable light-touch services with a term of five years at most, to qualifying public
@@ -40,6 +42,8 @@ from ..models.suppliers import supplier_key
 # it lifts the Local Government Act 1988 s17(5)(e) for below-threshold contracts). Procurement Policy Note 005,
 # which the same reservation followed before, is central government's.
 POLICY = "the Local Government (Exclusion of Non-commercial Considerations) (England) Order 2026"
+# Before it, s17(5)(e) (where contractors' business activities are) barred a council from reserving by place.
+POLICY_IN_FORCE = date(2026, 2, 4)
 # The workflow's inputs, as the case's details keep them.
 RESERVED = "reserved"  # yes or no
 PLACE = "reserved_to_suppliers_in"  # UK, a local area in words (``places``), or ANYWHERE

@@ -744,6 +744,21 @@ def smes_and_vcses_where_no_place(ctx: ActionContext, given: bool) -> str | None
     return None
 
 
+@check
+def place_reservable_then(ctx: ActionContext, place: str) -> str | None:
+    """A competition reserved by place was advertised (its tender notice published, or its quotations invited,
+    today) once the 2026 Order was in force: before it, the Local Government Act 1988 s17(5)(e) barred a council
+    from weighing where a contractor's business is. SMEs and VCSEs alone, with no place, are another matter."""
+    advertised = ctx.inputs.get("tender_notice_published_on") or ctx.today
+    if place == reservations.ANYWHERE or advertised >= reservations.POLICY_IN_FORCE:
+        return None
+    return (
+        f"A competition advertised before {reservations.POLICY_IN_FORCE:%-d %B %Y}, when the Order came into force, "
+        "could not be reserved by where its suppliers are based (Local Government Act 1988 s17(5)(e)): choose no "
+        "place, for SMEs and VCSEs alone, or leave it open to all"
+    )
+
+
 CHOICES["reservable_places"] = lambda ctx: reservations.places(
     ctx.engine.governance.organisation.local_areas_of(ctx.case.authority)
 )
