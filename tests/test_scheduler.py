@@ -820,6 +820,29 @@ def test_reviews_a_correction_or_a_new_risk_brings_are_raised_though_the_last_ru
     assert raise_reviews(core, schedule, clock.today).changed == 0
 
 
+def test_a_variation_that_makes_a_contract_worth_over_a_million_brings_its_quarterly_review_at_once(
+    core, db, clock, schedule
+):
+    """Worth 1,000,000 or less, a medium-risk contract is reviewed yearly; varied to be worth more, quarterly.
+    The quarterly review falling within the days the last run looked past is raised by the next."""
+    from provision_cycle.scheduling.sweeps import raise_reviews
+
+    from .factories import approve_open_steps, propose_variation
+
+    people = hub_people(db)
+    contract = register_contract(core, people, value="900000", starts=date(2024, 4, 10), ends=date(2028, 4, 9))
+    clock.set(date(2026, 7, 1))
+    assert raise_reviews(core, schedule, clock.today).changed == 0  # it looked to 15 July: its next is 10 April
+    change = {"variation_description": "Two more depots", "new_value": "1200000", "new_end_date": "2028-04-09"}
+    propose_variation(core.engine, contract.case_id, people.contract_manager, change)
+    approve_open_steps(core.engine, db, people, contract.case_id)
+    with db.reading() as session:
+        assert session.get(Contract, contract.id).value == Decimal("1200000")
+    clock.set(date(2026, 7, 2))
+    assert raise_reviews(core, schedule, clock.today).changed == 1
+    assert _tasks(db) == [(contract.id, date(2026, 7, 10))]
+
+
 def test_a_start_date_typed_two_thousand_years_out_does_not_stop_the_review_sweep(core, db, clock, schedule):
     """'0026' for '2026' in a register loaded before imports were checked (they refuse it now): every quarter
     since then is a start-date range to look in, more than SQLite takes in one statement (an OR chain over a

@@ -135,6 +135,12 @@ class Contract(Base):
         again (``end_date_moved_at``). Its tasks worked out from the end date before close with the change."""
         self.end_date, self.end_date_moved_at = new_end, at
 
+    def revalued(self, value: Decimal, at: datetime) -> None:
+        """It is worth ``value`` now (a variation, an extension taken up): how often it is reviewed, and whether
+        it owes KPI assessments, may change with it, so the review sweep looks at it again (``reviews_moved_at``)."""
+        if value != self.value:
+            self.value, self.reviews_moved_at = value, at
+
     def supplier(self) -> dict[str, Any]:
         """Its supplier as the register has it, by column (``SUPPLIER_COLUMNS``): what a notice names."""
         return {column: getattr(self, column) for column in SUPPLIER_COLUMNS}

@@ -1684,7 +1684,7 @@ def apply_variation(ctx: ActionContext) -> None:
             *kept,
             {"made_on": ctx.today.isoformat(), "value": value, "months": months},
         ]
-    contract.value = new_value
+    contract.revalued(new_value, ctx.now)
     _move_end_date(ctx, contract, new_end)
     if taking_over := ctx.details.pop(NEW_SUPPLIER, None):
         ctx.audit_data["variation"]["supplier"] = [contract.supplier_name, taking_over["supplier_name"]]
@@ -1756,7 +1756,7 @@ def apply_renewal_decision(ctx: ActionContext) -> None:
         _move_end_date(ctx, contract, extend_to)
         # The register's value is what the council will spend under the contract, the extension taken included;
         # the case's value is its contract's.
-        contract.value = value
+        contract.revalued(value, ctx.now)
         ctx.changes["estimated_value"] = value
         ctx.details["on_extension"] = True
     elif proposal == "recommission":
