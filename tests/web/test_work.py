@@ -207,6 +207,22 @@ def test_a_contract_s_record_is_corrected_from_its_page(core, db, browser):
     done = page_text(officer.post(address, answers, follow_redirects=True, status=200).text)
     assert "record is corrected: the end date" in done and f"Ends {later:%-d %B %Y}" in done
 
+    # A start date corrected moves its open review to the same anniversary of the new start, as its history says.
+    from provision_cycle.governance.calendar import add_months, months_between, next_occurrence
+    from provision_cycle.services.tasks import NewTask, raise_task
+
+    due = next_occurrence(loaded.start_date, 12, core.engine.today())
+    with db.unit_of_work() as session:
+        review = NewTask("contract_review", "Review it", due, people.contract_manager, contract_id=contract_id)
+        raise_task(core, session, review, actor_id=people.officer)
+    starts = loaded.start_date + timedelta(days=3)
+    moved = add_months(starts, months_between(loaded.start_date, due))
+    answers |= {"start_date": [str(starts.day), str(starts.month), str(starts.year)], "reason": "A day typo"}
+    done = page_text(officer.post(address, answers, follow_redirects=True, status=200).text)
+    assert f"the start date: {loaded.start_date:%-d %B %Y} → {starts:%-d %B %Y}" in done
+    assert f"the contract review due {due:%-d %B %Y}: due {moved:%-d %B %Y} now" in done
+    assert f"Reviews Every 12 months; next due {moved:%-d %B %Y}" in done
+
 
 def test_a_contracts_manager_rates_its_risk_again_from_its_page(core, db, browser):
     """Each choice says how often the contract would then be reviewed; the page then shows the new rating and
