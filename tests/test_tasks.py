@@ -304,10 +304,11 @@ def test_a_contract_that_ends_closes_the_tasks_of_running_it_but_not_the_notices
     assert still_open == ["deadline:termination_notice"] * 2
 
 
-def _task(core, people, contract_id: int, kind: str, title: str) -> int:
-    """A task of ``kind`` on the contract for its manager, due today."""
+def _task(core, people, contract_id: int, kind: str, title: str, due_on: date | None = None) -> int:
+    """A task of ``kind`` on the contract for its manager, due today (or ``due_on``)."""
     with core.db.unit_of_work() as session:
-        new = NewTask(kind, title, core.engine.today(), people.contract_manager, contract_id=contract_id)
+        due_on = due_on or core.engine.today()
+        new = NewTask(kind, title, due_on, people.contract_manager, contract_id=contract_id)
         return raise_task(core, session, new, actor_id=people.officer)
 
 
@@ -338,6 +339,45 @@ def test_a_variation_that_moves_the_end_date_closes_the_tasks_worked_out_from_th
     with db.reading() as session:
         assert [session.get(Task, task).status for task in dated] == ["done", "done"]
         assert session.get(Task, review).status == "open"  # its days run from the start date, which stands
+
+
+def test_an_end_date_brought_forward_closes_the_reviews_that_would_fall_after_it(core, db, clock):
+    """By a variation, or by correcting a loaded contract's end date: a review or yearly KPI assessment due on or
+    after its new last day closes (none falls due once it has ended; the Act's last KPI assessment is the one on
+    termination); one due before it stays."""
+    from provision_cycle.services.contract_record import correct_contract
+    from tests.factories import approve_open_steps, propose_variation, register_contract
+
+    people = hub_people(db)
+    today = clock.today
+
+    def with_reviews(contract) -> list[int]:
+        return [
+            _task(core, people, contract.id, kind, "Due", due_on=today + timedelta(days=days))
+            for kind, days in (("contract_review", 30), ("contract_review", 120), ("kpi_assessment", 120))
+        ]
+
+    def states(tasks) -> list[tuple[str, str]]:
+        with db.reading() as session:
+            return [(task.status, task.outcome) for task in map(session.get, [Task] * len(tasks), tasks)]
+
+    ends = today + timedelta(days=400)
+    varied = register_contract(core, people, value="50000", ends=ends)
+    tasks = with_reviews(varied)
+    shorter = {
+        "variation_description": "Fewer sites",
+        "new_value": "40000",
+        "new_end_date": (today + timedelta(days=120)).isoformat(),
+    }
+    propose_variation(core.engine, varied.case_id, people.contract_manager, shorter)
+    approve_open_steps(core.engine, db, people, varied.case_id)
+    assert states(tasks) == [("open", ""), ("done", "past_its_end"), ("done", "past_its_end")]
+
+    corrected = register_contract(core, people, value="50000", ends=ends)
+    tasks = with_reviews(corrected)
+    earlier = {"end_date": (today + timedelta(days=90)).isoformat()}
+    correct_contract(core, corrected.id, people.officer, earlier, reason="Typed a year out")
+    assert states(tasks) == [("open", ""), ("done", "past_its_end"), ("done", "past_its_end")]
 
 
 def test_a_contract_review_escalated_goes_to_the_head_of_category_with_what_the_reviewer_wrote(core, db):

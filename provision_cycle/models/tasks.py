@@ -84,6 +84,10 @@ NOTICE_DETAIL_WITH_EXTENSION = (  # notice of taking up an extension option is g
     "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
 )
 CONTRACT_REVIEW = "contract_review"
+KPI_ASSESSMENT = "kpi_assessment"  # the yearly one the Act asks of some contracts (services.performance)
+# The tasks falling on anniversaries of a contract's start while it runs: none falls on or after its last day (the
+# KPI assessment on termination is a deadline of its own).
+WHILE_IT_RUNS = (CONTRACT_REVIEW, KPI_ASSESSMENT)
 # The tasks worked out from a contract's end date, which close when it moves (the new one's come in their turn).
 FROM_THE_END_DATE = (RENEWAL_DECISION, NOTICE_DATE)
 # The tasks about running a contract that its ending leaves nothing to do for (a notice still owed, or a KPI
@@ -93,6 +97,7 @@ CONTRACT_ENDED = ("contract_ended", "The contract ended")
 SUPERSEDED = ("superseded", "The renewal task of a later lead time took its place")
 REVIEWED_ON_THE_CASE = ("reviewed", "Reviewed on the contract's case")
 END_DATE_MOVED = ("end_date_moved", "The contract's end date moved: its tasks come again for the new one")
+PAST_ITS_END = ("past_its_end", "The contract's end date was brought before it: it ends before this falls due")
 START_DATE_MOVED = (
     "start_date_moved",
     "The contract's start date was corrected: no review is left for it on the new anniversary, or one is already",

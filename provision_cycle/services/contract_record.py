@@ -40,7 +40,9 @@ from ..models.tasks import (
     NOTICE_DATE_MOVED,
     NOTICE_DETAIL,
     NOTICE_DETAIL_WITH_EXTENSION,
+    PAST_ITS_END,
     START_DATE_MOVED,
+    WHILE_IT_RUNS,
     TaskStatus,
 )
 from ..wording import listed, pounds
@@ -171,10 +173,11 @@ def _correct(
         said["regime"] = law
     if "end_date" in changed:  # as a variation moves it (``rules._move_end_date``): its tasks from the old one close
         contract.end_on(changed["end_date"][1], now)
+        of_the_contract, new_end = Task.contract_id == contract.id, changed["end_date"][1]
         kinds = Task.kind.in_(FROM_THE_END_DATE)
-        session.execute(
-            Task.closing(Task.contract_id == contract.id, kinds, outcome=END_DATE_MOVED[0], at=now, by=None)
-        )
+        session.execute(Task.closing(of_the_contract, kinds, outcome=END_DATE_MOVED[0], at=now, by=None))
+        after = (Task.kind.in_(WHILE_IT_RUNS), Task.due_on >= new_end)  # none falls due once it has ended
+        session.execute(Task.closing(of_the_contract, *after, outcome=PAST_ITS_END[0], at=now, by=None))
     reviews = []
     if changed.keys() & {"start_date", "value"}:  # the days its reviews fall on, how often, whether it owes KPIs
         contract.reviews_moved_at = now  # the review sweep looks at it again
@@ -202,9 +205,7 @@ def _reviews_follow_the_start(session: Session, contract: Contract, was_started:
     a day it has a task of its kind for already. Moved, it may be overdue afresh: its escalation starts again.
     A follow-up review stays where it is, dated from the review that found improvement needed. Returns the
     tasks moved: each one's kind, old date and new."""
-    tasks = session.scalars(
-        select(Task).where(Task.contract_id == contract.id, Task.kind.in_((CONTRACT_REVIEW, performance.TASK_KIND)))
-    ).all()
+    tasks = session.scalars(select(Task).where(Task.contract_id == contract.id, Task.kind.in_(WHILE_IT_RUNS))).all()
     follow_ups = {(task.outcome_data or {}).get("follow_up_task_id") for task in tasks}
     taken = {(task.kind, task.due_on) for task in tasks}
     moved: list[list[str]] = []

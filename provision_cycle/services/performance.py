@@ -25,6 +25,7 @@ from ..errors import InvalidAction, InvalidInput, NotPermitted
 from ..governance import statutory
 from ..governance.calendar import implausible
 from ..models import AuditEvent, Case, CaseDeadline, Contract, ContractKpi, KpiAssessment, Task, deadline_task_kind
+from ..models.tasks import KPI_ASSESSMENT
 from ..wording import listed
 from ..workflow.context import contract_in_law_commenced, procurement_needs_kpis
 from ..workflow.engine import Actor
@@ -45,7 +46,7 @@ RATINGS = {
 }
 MAX_KPIS = 10
 MAX_NAME, MAX_TARGET, MAX_COMMENT = 200, 500, 2000
-TASK_KIND = "kpi_assessment"  # the scheduler's yearly task (scheduling.sweeps)
+TASK_KIND = KPI_ASSESSMENT  # the scheduler's yearly task (scheduling.sweeps)
 FINAL = "final_kpi_assessment"  # the duty when the contract ends (a case deadline, and its task)
 ASSESSMENT_TASKS = (TASK_KIND, deadline_task_kind(FINAL))
 ASSESSED = "assessed"  # the outcome it is closed with

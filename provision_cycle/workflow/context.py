@@ -323,11 +323,12 @@ class ActionContext:
         self.close_tasks(deadline_task_kind(kind), outcome="withdrawn")
         self.audit_data.setdefault("deadlines_withdrawn", []).append(kind)
 
-    def close_tasks(self, *kinds: str, outcome: str) -> list[Row]:
-        """The case's open tasks of ``kinds`` are done by this action (their work done, or no longer owed); those
-        it closed (their id, kind and assignee)."""
+    def close_tasks(self, *kinds: str, outcome: str, due_from: date | None = None) -> list[Row]:
+        """The case's open tasks of ``kinds`` (due on or after ``due_from``, if given) are done by this action
+        (their work done, or no longer owed); those it closed (their id, kind and assignee)."""
+        due = [Task.due_on >= due_from] if due_from else []
         closing = Task.closing(
-            Task.case_id == self.case.id, Task.kind.in_(kinds), outcome=outcome, at=self.now, by=self.actor_id
+            Task.case_id == self.case.id, Task.kind.in_(kinds), *due, outcome=outcome, at=self.now, by=self.actor_id
         )
         closed = self.session.execute(closing.returning(Task.id, Task.kind, Task.assignee_id)).all()
         if closed:

@@ -37,9 +37,11 @@ from ..models.tasks import (
     ENDED_WITH_THE_CONTRACT,
     FROM_THE_END_DATE,
     INVITE_TENDERS,
+    PAST_ITS_END,
     RENEWAL_DECISION,
     RENEWAL_PROPOSED,
     REVIEWED_ON_THE_CASE,
+    WHILE_IT_RUNS,
 )
 from ..wording import counted, listed, one_to_a_line, pounds
 from . import aggregation, records, reservations, statements
@@ -1843,10 +1845,12 @@ def _move_end_date(ctx: ActionContext, contract: Contract, new_end: date) -> Non
     """The contract ends on ``new_end`` now: its open renewal and notice-date tasks, worked out from the end
     date before, close (left open they would fall due, and escalate, on days that no longer mean anything);
     the scheduler raises the new end date's own when their days come, and at its next run, for an end brought
-    within its shortest lead time (which would otherwise get none), the one that has come already."""
+    within its shortest lead time (which would otherwise get none), the one that has come already. A review or
+    yearly KPI assessment due on or after its new last day closes: none falls due once it has ended."""
     if new_end != contract.end_date:
         contract.end_on(new_end, ctx.now)
         ctx.close_tasks(*FROM_THE_END_DATE, outcome=END_DATE_MOVED[0])
+        ctx.close_tasks(*WHILE_IT_RUNS, outcome=PAST_ITS_END[0], due_from=new_end)
 
 
 @effect
