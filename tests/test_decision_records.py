@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from provision_cycle.models import AuditEvent, DecisionRecord
@@ -223,3 +224,66 @@ def test_a_decision_taken_for_someone_away_names_both(core, db, clock):
 
     [record] = _records(db, case_id)
     assert record.decided_by == "Cover Head, for Hana Head (Head of Category), who was away"
+
+
+def test_scrutiny_may_require_a_report_to_the_council_on_a_decision_not_taken_as_a_key_decision(core, db, clock):
+    """2012 regs reg 18: the monitoring officer records the committee's resolution against the officer's decision
+    record; it is a task, due by the day the committee set, done by saying when the report went to the council
+    and what the executive holds. Nobody else records it; a decision the Executive took as a key decision, a
+    second requirement while one is still due, and a requirement that makes no sense are refused."""
+    from provision_cycle.errors import InvalidAction, InvalidInput, NotPermitted
+    from provision_cycle.models import Task
+    from provision_cycle.services.key_decision_reports import ReportRequired, require_report
+    from provision_cycle.services.tasks import complete_task
+
+    people = hub_people(db)
+    case_id = award_recommended(core.engine, clock, people)
+    approve_gate(core.engine, case_id, [people.head, people.finance])
+    [record] = _records(db, case_id)
+    today = clock.today
+    committee = "Performance and Corporate Services Overview and Scrutiny Committee"
+    required = ReportRequired(
+        committee, today, today + timedelta(days=28), "It commits over £240,000 across the county"
+    )
+
+    with pytest.raises(NotPermitted, match="Only the council's monitoring officer"):
+        require_report(core, record.id, people.head, required)
+    with pytest.raises(InvalidInput) as refused:
+        require_report(core, record.id, people.monitoring, ReportRequired(" ", today + timedelta(days=1), today, ""))
+    assert refused.value.fields == {
+        "committee": "Name the overview and scrutiny committee",
+        "resolved_on": "The day the committee resolved it cannot be in the future",
+        "report_by": "The report is due after the day the committee required it",
+        "why": "Say why the committee holds it should have been a key decision",
+    }
+    with db.unit_of_work() as session:  # as if the Executive had taken it, as a key decision
+        session.get(DecisionRecord, record.id).by_executive = True
+    with pytest.raises(InvalidAction, match="The Executive took it as a key decision"):
+        require_report(core, record.id, people.monitoring, required)
+    with db.unit_of_work() as session:
+        session.get(DecisionRecord, record.id).by_executive = False
+
+    task_id = require_report(core, record.id, people.monitoring, required)
+    with db.reading() as session:
+        task = session.get(Task, task_id)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "require_key_decision_report")).one()
+    assert (task.case_id, task.assignee_id, task.due_on, task.kind) == (
+        case_id, people.monitoring, today + timedelta(days=28), "key_decision_report",
+    )  # fmt: skip
+    assert task.title == "Report to the council: Award of the contract for Case management system (regulation 18)"
+    assert task.detail == (
+        f"{committee} resolved on {today:%-d %B %Y} that the decision should have been taken as a key decision: It "
+        "commits over £240,000 across the county"
+    )
+    assert (event.case_id, event.data["committee"], event.comment) == (case_id, committee, required.why)
+    with pytest.raises(InvalidAction, match=f"required already, due by {today + timedelta(days=28):%-d %B %Y}"):
+        require_report(core, record.id, people.monitoring, required)
+
+    with pytest.raises(InvalidInput, match="Say when it went to the council"):
+        complete_task(core, task_id, people.monitoring, outcome="reported_to_the_council")
+    complete_task(
+        core, task_id, people.monitoring, outcome="reported_to_the_council",
+        note="Council, 28 April 2026: the Executive holds the spending was within the approved budget",
+    )  # fmt: skip
+    with db.reading() as session:
+        assert session.get(Task, task_id).status == "done"

@@ -84,6 +84,9 @@ NOTICE_DETAIL_WITH_EXTENSION = (  # notice of taking up an extension option is g
     "Give notice by this date if the contract is to end, to take up an extension option, or to renegotiate it"
 )
 CONTRACT_REVIEW = "contract_review"
+# A report to the council that its scrutiny committee required on a decision not taken as a key decision (2012
+# regs reg 18: services.key_decision_reports).
+KEY_DECISION_REPORT = "key_decision_report"
 KPI_ASSESSMENT = "kpi_assessment"  # the yearly one the Act asks of some contracts (services.performance)
 # The tasks falling on anniversaries of a contract's start while it runs: none falls on or after its last day (the
 # KPI assessment on termination is a deadline of its own).

@@ -27,6 +27,7 @@ from ..models.tasks import (
     END_DATE_MOVED,
     FRAMEWORK_REOPENING,
     INVITE_TENDERS,
+    KEY_DECISION_REPORT,
     KPIS_NOT_OWED,
     NOTICE_DATE,
     NOTICE_DATE_MOVED,
@@ -79,12 +80,16 @@ OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     INVITE_TENDERS: (("not_inviting", "Not inviting tenders: the procurement is to be terminated"),),
     # Owed for every period, whether or not a decision was taken under special urgency in it (a nil report).
     "special_urgency_report": (("reported", "Reported to the council"),),
+    # A report its scrutiny committee required on a decision not taken as a key decision (key_decision_reports).
+    KEY_DECISION_REPORT: (("reported_to_the_council", "Reported to the council"),),
 }
 # The outcomes that say nothing without a note (each code belongs to one kind of task): what the note is for.
 NOTE_NEEDED = {
     ESCALATED: "Say what the Head of Category needs to know about the contract",
     IMPROVEMENT_NEEDED: "Say what needs to improve, for the follow-up review",
     PUBLISHED_BEFORE: "Say when it was published, and where, for the record",
+    "reported_to_the_council": "Say when it went to the council and, if the executive holds it was not a key "
+    "decision, why (regulation 18(2)(c))",
 }
 REOPENED = ("reopened", "Re-opened: the next framework of its scheme awarded")  # the re-opening's own outcome
 GENERIC_OUTCOMES = (("done", "Done"), ("not_needed", "Not needed"))

@@ -16,6 +16,7 @@ from ..services import (
     documents,
     evaluation,
     forward_plan,
+    key_decision_reports,
     notices,
     ocds,
     performance,
@@ -40,6 +41,7 @@ from .forms import (
     RECOMMENDED,
     DeclarationForm,
     EditRequestForm,
+    KeyDecisionReportForm,
     NoteForm,
     RecordNoticeForm,
     TeamMemberForm,
@@ -166,6 +168,11 @@ def _case_page(case_id: int, *, upload: UploadForm | None = None, note: NoteForm
             conflicts_assessment=teams.conflicts_assessment_dates(page.case),
             # A requester or a team member from outside the council sees its tasks listed, not linked to a 404.
             tasks_openable={task.id for task in page.tasks if may_see_task(me(), task, page.case)},
+            reports_requirable={
+                record.id
+                for record in page.decision_records
+                if key_decision_reports.may_require_report(core(), me(), record)
+            },
         )
 
 
@@ -419,6 +426,31 @@ def set_kpis(case_id: int):
     return render(
         "cases/kpis.html", case=case, form=form, needed=needed, rows=performance.MAX_KPIS, commissioned=commissioned
     )
+
+
+@cases.route("/<id:case_id>/decision-records/<id:record_id>/report", methods=["GET", "POST"])
+@signed_in
+def require_key_decision_report(case_id: int, record_id: int):
+    """Record that the council's overview and scrutiny committee requires a report to the council on an officer's
+    decision it holds should have been a key decision (2012 regs reg 18)."""
+    with core().db.reading() as session:
+        page = reading.case_page(core(), session, me(), case_id)
+        record = next((r for r in page.decision_records if r.id == record_id), None)
+        if record is None or not key_decision_reports.may_require_report(core(), me(), record):
+            raise NotFound(f"There is no decision record {record_id} on case {case_id} that you can ask a report on")
+        session.expunge_all()
+    form = KeyDecisionReportForm()
+
+    def require() -> str:
+        required = key_decision_reports.ReportRequired(
+            form.committee.data or "", form.resolved_on.data, form.report_by.data, form.why.data or ""
+        )
+        key_decision_reports.require_report(core(), record_id, me().id, required)
+        return f"The report on the decision is due by {form.report_by.data:%-d %B %Y}: it is in your tasks"
+
+    if done := change_from(form, require, back=url_for(".show", case_id=case_id, _anchor="decision-records")):
+        return done
+    return render("cases/key_decision_report.html", case=page.case, record=record, form=form)
 
 
 @cases.route("/<id:case_id>/edit", methods=["GET", "POST"])

@@ -1318,6 +1318,33 @@ def _recorded_or_not(label: str, hint: str) -> RadioField:
     )
 
 
+class KeyDecisionReportForm(FlaskForm):
+    """What an overview and scrutiny committee resolved about a decision it holds should have been a key decision
+    (2012 regs reg 18)."""
+
+    committee = StringField(
+        "Which overview and scrutiny committee?",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Name the overview and scrutiny committee"), Length(max=200)],
+    )
+    resolved_on = GovDate(
+        "When did it resolve to require the report?",
+        validators=[InputRequired(message="Enter the day the committee resolved to require the report")],
+    )
+    report_by = GovDate(
+        "When must the report go to the council?",
+        description="The end of the period the committee specified",
+        validators=[InputRequired(message="Enter the day the committee requires the report by")],
+    )
+    why = TextAreaField(
+        "Why does the committee hold it should have been a key decision?",
+        widget=GovTextArea(),
+        validators=[InputRequired(message="Say why the committee holds it should have been a key decision"),
+                    Length(max=2000)],
+    )  # fmt: skip
+    submit = SubmitField("Record that a report is required", widget=GovSubmitInput())
+
+
 class ContractRecordForm(FlaskForm):
     """What the register holds of a contract, to correct (``services.contract_record``)."""
 

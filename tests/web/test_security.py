@@ -57,6 +57,7 @@ def _world(core, db):
         "token_id": 1,
         "tender_id": 1,
         "request_id": 1,
+        "record_id": 1,
         "market_id": market_id,
         "framework_id": framework_id,
         "membership_id": membership_id,

@@ -285,3 +285,52 @@ def test_the_monitoring_officer_reports_the_key_decisions_taken_under_special_ur
             "Without 28 clear days' notice, under special urgency (2012 Access to Information Regulations, reg 11)",
         )
     ]
+
+
+def test_the_monitoring_officer_records_from_the_case_page_that_scrutiny_requires_a_report(core, db, browser, clock):
+    """2012 regs reg 18, on the web: the link under the officer's decision record is the monitoring officer's
+    alone; the form says what is wrong and where, saving nothing; then the task is theirs and the case's history
+    says what the committee resolved."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from provision_cycle.models import Task
+
+    people = hub_people(db)
+    case_id = award_recommended(core.engine, clock, people)
+    approve_gate(core.engine, case_id, [people.head, people.finance])
+    monitoring = browser(people.monitoring)
+    shown = monitoring.get(f"/cases/{case_id}").text
+    [address] = {part.split('"')[0] for part in shown.split('href="')[1:] if "/decision-records/" in part.split('"')[0]}
+    assert "Record that scrutiny requires a report on it" in shown
+    head = browser(people.head)
+    assert address not in head.get(f"/cases/{case_id}").text
+    head.get(address, status=404)
+
+    form = monitoring.get(address).text
+    assert "regulation 18" in form and "To award the contract for Case management system to Acme Ltd" in form
+    today = clock.today
+    due = today + timedelta(days=28)
+    answers = {
+        "committee": "Performance Scrutiny Committee",
+        "resolved_on": [str(today.day), str(today.month), str(today.year)],
+        "report_by": [str(today.day), str(today.month), str(today.year)],
+        "why": "",
+    }
+    refused = monitoring.post(address, answers, status=400).text
+    assert 'href="#why"' in refused and "Say why the committee holds it should have been a key decision" in refused
+    answers["why"] = "It commits over £240,000"
+    refused = monitoring.post(address, answers, status=400).text  # the same day: the service says so, on its field
+    assert 'href="#report_by' in refused and "The report is due after the day the committee required it" in refused
+    with db.reading() as session:
+        assert session.scalar(select(Task.id).where(Task.kind == "key_decision_report")) is None  # nothing saved
+    answers |= {"report_by": [str(due.day), str(due.month), str(due.year)], "why": "It commits over £240,000"}
+    done = page_text(monitoring.post(address, answers, follow_redirects=True, status=200).text)
+    assert f"The report on the decision is due by {due:%-d %B %Y}: it is in your tasks" in done
+    assert (
+        f"Performance Scrutiny Committee resolved on {today:%-d %B %Y} that a decision here should have been taken as "
+        f"a key decision, and requires a report to the council by {due:%-d %B %Y} (regulation 18)" in done
+    )  # the case's history
+    work = page_text(monitoring.get("/my-work").text)
+    assert "Report to the council: Award of the contract for Case management system (regulation 18)" in work
