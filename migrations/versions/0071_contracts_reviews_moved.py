@@ -1,6 +1,7 @@
-"""When a correction of a contract's start date or value, or a new risk rating, last moved the dates its reviews
-fall on, for the review sweep: it looks at such a contract as at one just added, since the sweep has already
-looked past the new dates up to its horizon. Indexed where set (few contracts ever have it).
+"""When a contract's start date or value (a correction, a variation, an extension taken up) or its risk rating
+last changed, which set the days its reviews fall on, for the review sweep: it looks at such a contract as at one
+just added, since it has looked past the days up to its horizon already. Indexed where set (few contracts have
+it).
 
 Revision ID: 0071
 Revises: 0070

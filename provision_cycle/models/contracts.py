@@ -122,9 +122,10 @@ class Contract(Base):
     # When a variation, an extension or a correction last moved its end date: the renewal sweep then looks at it
     # as at a contract just added where it now ends within its shortest lead time (none is still to come).
     end_date_moved_at: Mapped[datetime | None]
-    # When a correction of its start date or value, or a new risk rating, last moved the dates its reviews fall
-    # on (anniversaries of its start, at a cadence its value and risk set): the review sweep looks at it then as
-    # at a contract just added, since the new dates before the sweep's horizon have been looked past.
+    # When its start date or value (a correction, a variation, an extension taken up) or its risk rating last
+    # changed, which set the days its reviews fall on (anniversaries of its start, at a cadence its value and risk
+    # set) and whether it owes KPI assessments: the review sweep then looks at it as at a contract just added,
+    # since it has looked past the days before its horizon already.
     reviews_moved_at: Mapped[datetime | None]
 
     case = relationship("Case", foreign_keys=[case_id])

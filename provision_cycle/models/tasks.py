@@ -103,7 +103,7 @@ END_DATE_MOVED = ("end_date_moved", "The contract's end date moved: its tasks co
 PAST_ITS_END = ("past_its_end", "The contract's end date was brought before it: it ends before this falls due")
 START_DATE_MOVED = (
     "start_date_moved",
-    "The contract's start date was corrected: no review is left for it on the new anniversary, or one is already",
+    "The contract's start date was corrected: on the new anniversary it has ended, or has this task already",
 )
 # A yearly KPI assessment (PA23 s71) of a contract whose corrected start date or value no longer bring the duty.
 KPIS_NOT_OWED = ("kpis_not_owed", "The contract's record was corrected: it no longer owes KPI assessments")

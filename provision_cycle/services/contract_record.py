@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from ..models.tasks import (
     CONTRACT_REVIEW,
     END_DATE_MOVED,
     FROM_THE_END_DATE,
+    KPI_ASSESSMENT,
     KPIS_NOT_OWED,
     NOTICE_DATE,
     NOTICE_DATE_MOVED,
@@ -53,7 +54,7 @@ from .register import END_BEFORE_START, ExistingContract, check_existing, lock_c
 from .tasks import checked_reason
 
 # The tasks a start date dates (``_reviews_follow_the_start``), as the contract's history names them when they move.
-REVIEWS_NAMED = {CONTRACT_REVIEW: "the contract review", performance.TASK_KIND: "the KPI assessment"}
+REVIEWS_NAMED = {CONTRACT_REVIEW: "the contract review", KPI_ASSESSMENT: "the KPI assessment"}
 
 KIND = "contract_corrected"  # the outbox kind telling a contract's manager someone else corrected its record
 
@@ -184,7 +185,7 @@ def _correct(
         if "start_date" in changed:
             reviews = _reviews_follow_the_start(session, contract, changed["start_date"][0], now)
         if not performance.kpis_required(session, contract)[0]:
-            yearly = Task.kind == performance.TASK_KIND
+            yearly = Task.kind == KPI_ASSESSMENT
             session.execute(
                 Task.closing(Task.contract_id == contract.id, yearly, outcome=KPIS_NOT_OWED[0], at=now, by=None)
             )
@@ -198,7 +199,9 @@ def _correct(
     }
 
 
-def _reviews_follow_the_start(session: Session, contract: Contract, was_started: date, now: Any) -> list[list[str]]:
+def _reviews_follow_the_start(
+    session: Session, contract: Contract, was_started: date, now: datetime
+) -> list[list[str]]:
     """The start date corrected: each open periodic review and KPI assessment, due on an anniversary of the
     start the contract had, moves to the same anniversary of its new start (the review it stands for is still
     owed, overdue if that day has passed), or closes where that falls on or after the contract's last day or on
