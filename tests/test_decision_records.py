@@ -247,9 +247,11 @@ def test_scrutiny_may_require_a_report_to_the_council_on_a_decision_not_taken_as
     )
 
     with pytest.raises(NotPermitted, match="Only the council's monitoring officer"):
-        require_report(core, record.id, people.head, required)
+        require_report(core, case_id, record.id, people.head, required)
     with pytest.raises(InvalidInput) as refused:
-        require_report(core, record.id, people.monitoring, ReportRequired(" ", today + timedelta(days=1), today, ""))
+        require_report(
+            core, case_id, record.id, people.monitoring, ReportRequired(" ", today + timedelta(days=1), today, "")
+        )
     assert refused.value.fields == {
         "committee": "Name the overview and scrutiny committee",
         "resolved_on": "The day the committee resolved it cannot be in the future",
@@ -259,11 +261,11 @@ def test_scrutiny_may_require_a_report_to_the_council_on_a_decision_not_taken_as
     with db.unit_of_work() as session:  # as if the Executive had taken it, as a key decision
         session.get(DecisionRecord, record.id).by_executive = True
     with pytest.raises(InvalidAction, match="The Executive took it as a key decision"):
-        require_report(core, record.id, people.monitoring, required)
+        require_report(core, case_id, record.id, people.monitoring, required)
     with db.unit_of_work() as session:
         session.get(DecisionRecord, record.id).by_executive = False
 
-    task_id = require_report(core, record.id, people.monitoring, required)
+    task_id = require_report(core, case_id, record.id, people.monitoring, required)
     with db.reading() as session:
         task = session.get(Task, task_id)
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "require_key_decision_report")).one()
@@ -277,7 +279,7 @@ def test_scrutiny_may_require_a_report_to_the_council_on_a_decision_not_taken_as
     )
     assert (event.case_id, event.data["committee"], event.comment) == (case_id, committee, required.why)
     with pytest.raises(InvalidAction, match=f"required already, due by {today + timedelta(days=28):%-d %B %Y}"):
-        require_report(core, record.id, people.monitoring, required)
+        require_report(core, case_id, record.id, people.monitoring, required)
 
     with pytest.raises(InvalidInput, match="Say when it went to the council"):
         complete_task(core, task_id, people.monitoring, outcome="reported_to_the_council")

@@ -443,6 +443,7 @@ class DecisionRecordOut(BaseModel):
     contract or commits spending over its council's figure (Openness of Local Government Bodies Regulations 2014
     reg 7), or the Executive's (2012 Access to Information Regulations regs 12-13)."""
 
+    id: int
     decided_at: datetime
     by_executive: bool = Field(description="An Executive (key) decision; false for an officer's")
     urgency: str | None = Field(
@@ -1277,6 +1278,16 @@ class ClosingDateIn(Request):
 
 class NoteIn(Request):
     note: str = Field(description="The note, up to 2,000 characters, for the case's history")
+
+
+class KeyDecisionReportIn(Request):
+    """What the council's overview and scrutiny committee resolved about an officer's decision it holds should
+    have been a key decision (2012 regs reg 18)."""
+
+    committee: str = Field(max_length=200, description="The overview and scrutiny committee")
+    resolved_on: date = Field(description="The day it resolved to require the report")
+    report_by: date = Field(description="The day the report must go to the council by (the period it specified)")
+    why: str = Field(max_length=2000, description="Why the committee holds it should have been a key decision")
 
 
 class SnoozeTaskIn(Request):

@@ -23,6 +23,7 @@ from ..services import (
     evaluation,
     forward_plan,
     frameworks,
+    key_decision_reports,
     markets,
     notices,
     ocds,
@@ -1749,6 +1750,28 @@ def complete(task_id: int, body: s.CompleteTaskIn):
     return _change_task(
         task_id, lambda actor: complete_task(core(), task_id, actor, outcome=body.outcome, note=body.note)
     )
+
+
+@operation(
+    api,
+    "POST",
+    "/cases/{case_id}/decision-records/{record_id}/report-required",
+    summary="Record that the council's scrutiny committee requires a report to the council on an officer's "
+    "decision it holds should have been a key decision (2012 regs reg 18): the monitoring officer's task",
+    tag="Tasks",
+    body=s.KeyDecisionReportIn,
+    response=s.TaskOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def require_key_decision_report(case_id: int, record_id: int, body: s.KeyDecisionReportIn):
+    with core().db.reading() as session:
+        reading.get_case_for(session, current_actor(), case_id)  # a case you cannot see does not exist for you
+    required = key_decision_reports.ReportRequired(body.committee, body.resolved_on, body.report_by, body.why)
+    task_id = key_decision_reports.require_report(core(), case_id, record_id, current_actor().id, required)
+    with core().db.reading() as session:
+        task = _task(session, session.get(Task, task_id))
+    return json_response(task, 201, headers={"Location": f"/api/v1/tasks/{task_id}"})
 
 
 @operation(

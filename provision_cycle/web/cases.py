@@ -445,7 +445,7 @@ def require_key_decision_report(case_id: int, record_id: int):
         required = key_decision_reports.ReportRequired(
             form.committee.data or "", form.resolved_on.data, form.report_by.data, form.why.data or ""
         )
-        key_decision_reports.require_report(core(), record_id, me().id, required)
+        key_decision_reports.require_report(core(), case_id, record_id, me().id, required)
         return f"The report on the decision is due by {form.report_by.data:%-d %B %Y}: it is in your tasks"
 
     if done := change_from(form, require, back=url_for(".show", case_id=case_id, _anchor="decision-records")):

@@ -430,6 +430,37 @@ def test_a_leavers_tasks_pass_to_one_colleague_at_once(api, core, db):
     api(p.requester).post(f"/tasks/of/{p.officer}/pass", {"assignee_id": p.manager}, status=404)  # not theirs
 
 
+def test_the_monitoring_officer_records_a_report_scrutiny_requires_on_an_officer_s_decision(api, core, db, clock):
+    """2012 regs reg 18 by the API: the decision record's id from the case, the requirement recorded as the
+    monitoring officer's task (201, where it is); a problem named by its field; anyone else refused (403), and
+    a record not on the case not found."""
+    from tests.factories import approve_gate, award_recommended
+
+    p = hub_people(db)
+    case_id = award_recommended(core.engine, clock, p)
+    approve_gate(core.engine, case_id, [p.head, p.finance])
+    monitoring = api(p.monitoring)
+    [record] = monitoring.get(f"/cases/{case_id}").get_json()["decision_records"]
+    address = f"/cases/{case_id}/decision-records/{record['id']}/report-required"
+    today = clock.today
+    body = {
+        "committee": "Performance Scrutiny Committee", "resolved_on": today.isoformat(),
+        "report_by": today.isoformat(), "why": "It commits over £240,000",
+    }  # fmt: skip
+    problem = monitoring.post(address, body, status=422).get_json()
+    assert problem["errors"] == [
+        {"field": "report_by", "message": "The report is due after the day the committee required it"}
+    ]
+    api(p.head).post(address, body | {"report_by": "2026-05-05"}, status=403)
+    monitoring.post(f"/cases/{case_id}/decision-records/{record['id'] + 1}/report-required", body, status=404)
+    made = monitoring.post(address, body | {"report_by": "2026-05-05"}, status=201)
+    task = made.get_json()
+    assert made.headers["Location"] == f"/api/v1/tasks/{task['id']}"
+    assert (task["kind"], task["assignee_id"], task["due_on"], task["case_id"]) == (
+        "key_decision_report", p.monitoring, "2026-05-05", case_id,
+    )  # fmt: skip
+
+
 def test_a_contracts_risk_is_rated_again(api, core, db):
     p = hub_people(db)
     [contract_id] = seed_contracts(core, p, 1)
