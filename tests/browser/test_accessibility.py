@@ -27,6 +27,7 @@ from tests.web.helpers import (
     contract_with_kpis,
     contract_with_variation,
     evaluated_procurement,
+    officer_decision_record,
     page_faults,
     public_contract_that_ended,
     renewal_task,
@@ -96,7 +97,7 @@ HALVES = {
         "head",
         "contract_manager",
     ),
-    "officer-s151-analyst-register": ("officer", "s151", "analyst"),
+    "officer-s151-analyst-monitoring-register": ("officer", "s151", "analyst", "monitoring"),
 }
 
 
@@ -278,6 +279,11 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
             f"/contracts/payments-compliance/OCC/{compliance}?still_unpaid=x",
             "/tasks/?whose=council",  # the council's own notices
         ],
+        # A report its scrutiny committee requires on an officer's decision (2012 regs reg 18).
+        people.monitoring: [
+            f"/cases/{case_id}",
+            f"/cases/{case_id}/decision-records/{officer_decision_record(site.core, case_id, 'Library books')}/report",
+        ],
         # Recording a supplier as another's name.
         analyst: [
             "/suppliers/supplier%200",
@@ -290,7 +296,7 @@ def test_main_pages_have_no_serious_accessibility_violations(site, chromium, tmp
     }
     whose = {None: "public", people.requester: "requester", admin: "admin", people.head: "head",
              people.officer: "officer", people.contract_manager: "contract_manager", people.s151: "s151",
-             analyst: "analyst"}  # fmt: skip
+             analyst: "analyst", people.monitoring: "monitoring"}  # fmt: skip
     assert set(whose.values()) == {part for parts in HALVES.values() for part in parts}, "a person in no half"
     problems = []
     for user_id, urls in visits.items():

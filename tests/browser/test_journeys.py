@@ -22,7 +22,13 @@ from tests.factories import (
     register_contract,
 )
 from tests.web.conftest import PASSWORD, give_password
-from tests.web.helpers import contract_with_kpis, public_contract_that_ended, renewal_task, seed_contracts
+from tests.web.helpers import (
+    contract_with_kpis,
+    officer_decision_record,
+    public_contract_that_ended,
+    renewal_task,
+    seed_contracts,
+)
 
 
 def type_ahead(page: Page, label: str) -> Locator:
@@ -1138,3 +1144,38 @@ def test_a_key_decision_that_cannot_wait_is_taken_under_special_urgency_and_repo
     enter_date(monitoring.get_by_role("group", name="To"), core.engine.today())
     monitoring.get_by_role("button", name="Show the report").click()
     expect(monitoring.locator(".govuk-error-summary")).to_contain_text("must be on or after its first")
+
+
+def test_the_monitoring_officer_records_a_report_scrutiny_requires_and_reports_it_to_the_council(site, open_as):
+    """2012 Access to Information Regulations reg 18: an officer's award that the scrutiny committee holds should
+    have been a key decision. The monitoring officer records its resolution under the decision's record, finds
+    the report in their work, and completes it once it has gone to the council."""
+    core, people = site.core, site.people
+    case_id = new_request(core.engine, people.requester, value="250000", title="Library stock")
+    act(core.engine, case_id, "submit", people.requester)
+    officer_decision_record(core, case_id, "Library stock")  # as its award approval made it
+    today = core.engine.today()
+    monitoring = open_as(people.monitoring)
+    monitoring.goto(f"/cases/{case_id}")
+    monitoring.get_by_role("link", name=re.compile("Record that scrutiny requires a report on it")).click()
+    monitoring.get_by_label("Which overview and scrutiny committee?").fill("Performance Scrutiny Committee")
+    enter_date(monitoring.get_by_role("group", name="When did it resolve to require the report?"), today)
+    enter_date(monitoring.get_by_role("group", name="When must the report go to the council?"), today)
+    monitoring.get_by_label(re.compile("Why does the committee hold")).fill("It commits £240,000 across the county")
+    monitoring.get_by_role("button", name="Record that a report is required").click()
+    expect(monitoring.locator(".govuk-error-summary")).to_contain_text("The report is due after the day the committee")
+    due = today + timedelta(days=28)
+    enter_date(monitoring.get_by_role("group", name="When must the report go to the council?"), due)
+    monitoring.get_by_role("button", name="Record that a report is required").click()
+    expect(monitoring.locator("[data-flash=success]")).to_contain_text(f"due by {due:%-d %B %Y}")
+    expect(monitoring.locator("#timeline")).to_be_visible()
+    expect(monitoring.locator("main")).to_contain_text("Performance Scrutiny Committee resolved on")
+
+    monitoring.goto("/tasks/")
+    monitoring.get_by_role("link", name=re.compile("Report to the council: Award of the contract for Library")).click()
+    monitoring.get_by_label("Reported to the council").check()
+    monitoring.get_by_role("button", name="Complete the task").click()
+    expect(monitoring.locator(".govuk-error-summary")).to_contain_text("Say when it went to the council")
+    monitoring.get_by_label("Note").fill("Council, 20 January 2027: the Executive holds it was within the budget")
+    monitoring.get_by_role("button", name="Complete the task").click()
+    expect(monitoring.locator("[data-flash=success]")).to_contain_text("Task completed")

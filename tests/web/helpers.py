@@ -110,6 +110,23 @@ def contract_with_variation(core, people, *, approved: bool):
     return contract
 
 
+def officer_decision_record(core, case_id: int, title: str) -> int:
+    """An officer's award on the case, recorded as its award approval records one (not a key decision)."""
+    from provision_cycle.models import DecisionRecord
+
+    with core.db.unit_of_work() as session:
+        record = DecisionRecord(
+            case_id=case_id, authority="OCC", decided_at=core.engine.clock(), by_executive=False, urgency=None,
+            subject=f"Award of the contract for {title}",
+            decision=f"To award the contract for {title} to Acme Ltd, worth £240,000.00 excluding VAT.",
+            reasons="Procured by open procedure.", alternatives="No other tender is recorded.",
+            conflicts="None declared", decided_by="Hana Head (Head of Category)", value=Decimal("240000"),
+        )  # fmt: skip
+        session.add(record)
+        session.flush()
+        return record.id
+
+
 def payments_compliance_due(core, people, clock) -> None:
     """On 5 October 2026: under a public contract let under the Act, two payments in April to September 2026,
     19 and 50 days after their invoices were received, and one with no invoice day; the S151 officer's task
