@@ -503,7 +503,9 @@ def test_chasing_stops_once_the_step_is_decided(core, db, clock, schedule):
     assert chase_approvals(core, schedule, clock.today).changed == 0
 
 
-def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed(core, db, clock, schedule):
+def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed_and_again_after_a_snooze(
+    core, db, clock, schedule
+):
     from provision_cycle.services.tasks import NewTask, raise_task, snooze_task
 
     people = hub_people(db)
@@ -533,6 +535,18 @@ def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed(core, db, 
     assert _outbox(db, "task_overdue") == [(people.head, "Overdue: Decide A")]
     with db.reading() as session:
         assert session.get(Task, first).escalated_at is not None and session.get(Task, second).escalated_at is None
+
+    # Each comes back when its snooze ends; still untouched, it is escalated then, A for the second time.
+    snooze_task(core, first, people.contract_manager, until=clock.today + timedelta(days=5), reason="Quote due")
+    with db.reading() as session:
+        assert session.get(Task, first).escalated_at is None
+    clock.advance(days=5)  # A's snooze runs to today; B's ended two days ago
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
+    clock.advance(days=1)
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
+    assert escalate_overdue_tasks(core, schedule, clock.today).changed == 0
+    with db.reading() as session:
+        assert session.get(Task, first).escalated_at is not None and session.get(Task, second).escalated_at is not None
 
 
 def test_administrators_see_what_could_not_be_delivered(core, db, clock, schedule, app):

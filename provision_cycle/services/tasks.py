@@ -436,6 +436,9 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
     with core.db.unit_of_work() as session:
         task, case, _ = lock_task(core, session, task_id, actor_id)
         task.snoozed_until, task.snooze_reason = until, reason.strip()
+        # Put off, it is not overdue until then; still untouched after it, it is escalated afresh (an escalation
+        # before stays on its case's history).
+        task.escalated_at, task.escalated_role, task.escalated_to = None, None, None
         _tell_the_assignee(core, session, task, actor_id, "snoozed", f"Until {until:%-d %B %Y}: {reason.strip()}")
         _audit(
             core,
