@@ -540,6 +540,11 @@ def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed_and_again_
     snooze_task(core, first, people.contract_manager, until=clock.today + timedelta(days=5), reason="Quote due")
     with db.reading() as session:
         assert session.get(Task, first).escalated_at is None
+        snoozes = select(AuditEvent).where(AuditEvent.action == "snooze_task").order_by(AuditEvent.id.desc())
+        snoozed_event = session.scalars(snoozes).first()
+    assert (snoozed_event.data["escalated_before"]["role"], snoozed_event.data["escalated_before"]["to"]) == (
+        "head_of_category", [people.head],
+    )  # fmt: skip
     clock.advance(days=5)  # A's snooze runs to today; B's ended two days ago
     assert escalate_overdue_tasks(core, schedule, clock.today).changed == 1
     clock.advance(days=1)

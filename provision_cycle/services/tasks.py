@@ -436,19 +436,16 @@ def snooze_task(core: Core, task_id: int, actor_id: int, *, until: date | None, 
     with core.db.unit_of_work() as session:
         task, case, _ = lock_task(core, session, task_id, actor_id)
         task.snoozed_until, task.snooze_reason = until, reason.strip()
-        # Put off, it is not overdue until then; still untouched after it, it is escalated afresh (an escalation
-        # before stays on its case's history).
-        task.escalated_at, task.escalated_role, task.escalated_to = None, None, None
+        data = {"task_id": task.id, "kind": task.kind, "until": until.isoformat()}
+        if task.escalated_at is not None:
+            # Put off, it is not overdue until then; still untouched after it, it is escalated afresh. Whom the
+            # escalation before went to, and when, the snooze's event keeps.
+            data["escalated_before"] = {
+                "at": task.escalated_at.isoformat(), "role": task.escalated_role, "to": task.escalated_to,
+            }  # fmt: skip
+            task.escalated_at, task.escalated_role, task.escalated_to = None, None, None
         _tell_the_assignee(core, session, task, actor_id, "snoozed", f"Until {until:%-d %B %Y}: {reason.strip()}")
-        _audit(
-            core,
-            session,
-            case,
-            actor_id,
-            "snooze_task",
-            {"task_id": task.id, "kind": task.kind, "until": until.isoformat()},
-            reason.strip(),
-        )
+        _audit(core, session, case, actor_id, "snooze_task", data, reason.strip())
 
 
 def task_takers(core: Core, session: Session, task: Task, case: Case | None) -> list[Colleague]:
