@@ -535,6 +535,8 @@ def test_overdue_tasks_go_to_the_head_of_category_once_unless_snoozed_and_again_
     assert _outbox(db, "task_overdue") == [(people.head, "Overdue: Decide A")]
     with db.reading() as session:
         assert session.get(Task, first).escalated_at is not None and session.get(Task, second).escalated_at is None
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "escalate_overdue_tasks"))
+    assert (event.stream, event.data) == ("system", {"escalated": 1, "to": {"head_of_category": 1}})
 
     # Each comes back when its snooze ends; still untouched, it is escalated then, A for the second time.
     snooze_task(core, first, people.contract_manager, until=clock.today + timedelta(days=5), reason="Quote due")

@@ -1113,6 +1113,7 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
             # administrator standing in is not in: theirs lead to the first task's case).
             listed = "/tasks/?whose=council" if duty else None if standing_in else "/tasks/?whose=team"
             tell_each(session, by_person, TASK_OVERDUE, one, many, intro, now, line=_overdue_line, listed=listed)
+        by_role: dict[str, int] = {}
         for (told, people), ids in escalated.items():  # a team's tasks go to the same people: few updates
             for chunk in range(0, len(ids), 1000):
                 session.execute(
@@ -1120,7 +1121,13 @@ def escalate_overdue_tasks(core: Core, schedule: Schedule, today: date) -> Sweep
                     .where(tasks.c.id.in_(ids[chunk : chunk + 1000]))
                     .values(escalated_at=now, escalated_role=told, escalated_to=list(people))
                 )
-    return SweepResult("escalate_overdue_tasks", sum(len(ids) for ids in escalated.values()))
+            by_role[told] = by_role.get(told, 0) + len(ids)
+        if by_role:  # on the system chain, as the sweeps that raise tasks record how many they raised
+            data = {"escalated": sum(by_role.values()), "to": by_role}
+            core.engine.system_event(
+                session, actor_id=_system_user(session), action="escalate_overdue_tasks", data=data
+            )
+    return SweepResult("escalate_overdue_tasks", sum(by_role.values()))
 
 
 def _overdue_letter(role: Role, duty: bool, standing_in: bool) -> tuple[Callable, Callable, str]:
