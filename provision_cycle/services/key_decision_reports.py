@@ -116,13 +116,21 @@ def _check(core: Core, required: ReportRequired, committee: str, why: str, recor
         raise InvalidInput(problems)
 
 
-def _report_due(session: Session, record: DecisionRecord) -> date | None:
-    """The day a report on ``record`` is still due by, if one is required and not yet made (its requirement's
-    event on the case's chain names the task raised for it)."""
+def reports_required(session: Session, case_id: int) -> dict[int, Task]:
+    """The reports its scrutiny committee required on the case's decisions, by decision record: the latest one's
+    task for each (open while the report is due, done once made). Its requirement's event on the case's chain
+    names the task raised for it."""
     events = session.scalars(
-        select(AuditEvent.data).where(AuditEvent.case_id == record.case_id, AuditEvent.action == REQUIRED)
+        select(AuditEvent.data)
+        .where(AuditEvent.case_id == case_id, AuditEvent.action == REQUIRED)
+        .order_by(AuditEvent.seq)
     )
-    tasks = [data["task_id"] for data in events if data.get("decision_record_id") == record.id]
-    if not tasks:
-        return None
-    return session.scalar(select(Task.due_on).where(Task.id.in_(tasks), Task.status == TaskStatus.OPEN))
+    task_of = {data["decision_record_id"]: data["task_id"] for data in events}  # a later one in place of another
+    tasks = {task.id: task for task in session.scalars(select(Task).where(Task.id.in_(task_of.values())))}
+    return {record: tasks[task] for record, task in task_of.items() if task in tasks}
+
+
+def _report_due(session: Session, record: DecisionRecord) -> date | None:
+    """The day a report on ``record`` is still due by, if one is required and not yet made."""
+    task = reports_required(session, record.case_id).get(record.id)
+    return task.due_on if task is not None and task.status == TaskStatus.OPEN else None

@@ -173,6 +173,7 @@ def _case_page(case_id: int, *, upload: UploadForm | None = None, note: NoteForm
                 for record in page.decision_records
                 if key_decision_reports.may_require_report(core(), me(), record)
             },
+            reports_required=key_decision_reports.reports_required(session, case_id) if page.decision_records else {},
         )
 
 

@@ -334,3 +334,15 @@ def test_the_monitoring_officer_records_from_the_case_page_that_scrutiny_require
     )  # the case's history
     work = page_text(monitoring.get("/my-work").text)
     assert "Report to the council: Award of the contract for Case management system (regulation 18)" in work
+    # Under the record, while it is due: no second requirement offered meanwhile. Then, once it is made.
+    said = f"Its scrutiny committee requires a report to the council on it (regulation 18): due by {due:%-d %B %Y}."
+    shown = monitoring.get(f"/cases/{case_id}").text
+    assert said in page_text(shown) and address not in shown
+    assert said in page_text(head.get(f"/cases/{case_id}").text)  # the case's team see it too
+    from provision_cycle.services.tasks import complete_task
+
+    with db.reading() as session:
+        task_id = session.scalar(select(Task.id).where(Task.kind == "key_decision_report"))
+    complete_task(core, task_id, people.monitoring, outcome="reported_to_the_council", note="Council, 28 April")
+    shown = monitoring.get(f"/cases/{case_id}").text
+    assert f"(regulation 18): reported, as recorded on {today:%-d %B %Y}." in page_text(shown) and address in shown
