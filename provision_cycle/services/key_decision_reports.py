@@ -46,14 +46,20 @@ def may_require_report(core: Core, actor: Actor, record: DecisionRecord) -> bool
     return not record.by_executive and any(actor.holds(MONITORING_OFFICER, council) for council in councils)
 
 
+def decision_record(session: Session, case_id: int, record_id: int) -> DecisionRecord:
+    """The decision record ``record_id`` of case ``case_id``; NotFound for any other."""
+    record = session.get(DecisionRecord, record_id)
+    if record is None or record.case_id != case_id:
+        raise NotFound(f"There is no decision record {record_id} on case {case_id}")
+    return record
+
+
 def require_report(core: Core, case_id: int, record_id: int, actor_id: int, required: ReportRequired) -> int:
     """Record that ``required.committee`` requires a report to the council on the decision ``record_id`` of
     case ``case_id``; returns the task raised for it, on the case, for the one recording it."""
     committee, why = required.committee.strip(), required.why.strip()
     with core.db.unit_of_work() as session:
-        record = session.get(DecisionRecord, record_id)
-        if record is None or record.case_id != case_id:
-            raise NotFound(f"There is no decision record {record_id} on case {case_id}")
+        record = decision_record(session, case_id, record_id)
         case = core.engine.lock_case(session, record.case_id, None)  # one requirement at a time on its decisions
         actor = core.engine.actor(session, actor_id)
         if record.by_executive:

@@ -435,9 +435,9 @@ def require_key_decision_report(case_id: int, record_id: int):
     """Record that the council's overview and scrutiny committee requires a report to the council on an officer's
     decision it holds should have been a key decision (2012 regs reg 18)."""
     with core().db.reading() as session:
-        page = reading.case_page(core(), session, me(), case_id)
-        record = next((r for r in page.decision_records if r.id == record_id), None)
-        if record is None or not key_decision_reports.may_require_report(core(), me(), record):
+        case = reading.get_case_for(session, me(), case_id)
+        record = key_decision_reports.decision_record(session, case_id, record_id)
+        if not key_decision_reports.may_require_report(core(), me(), record):
             raise NotFound(f"There is no decision record {record_id} on case {case_id} that you can ask a report on")
         session.expunge_all()
     form = KeyDecisionReportForm()
@@ -451,7 +451,7 @@ def require_key_decision_report(case_id: int, record_id: int):
 
     if done := change_from(form, require, back=url_for(".show", case_id=case_id, _anchor="decision-records")):
         return done
-    return render("cases/key_decision_report.html", case=page.case, record=record, form=form)
+    return render("cases/key_decision_report.html", case=case, record=record, form=form)
 
 
 @cases.route("/<id:case_id>/edit", methods=["GET", "POST"])
